@@ -1,0 +1,14 @@
+import { defineApp } from '@strata/core';
+import { defaults } from './config.ts';
+import { dev } from './env/dev.ts';
+import { prod } from './env/prod.ts';
+import { staging } from './env/staging.ts';
+import { render } from './render.ts';
+
+/** The token.place relay: a stateless HTTP relay in front of a GPU host outside the cluster. */
+export const app = defineApp({
+  name: 'tokenplace-relay',
+  defaults,
+  envs: { dev, staging, prod },
+  render,
+});

@@ -1,0 +1,49 @@
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { appDirs, ENVIRONMENTS, UsageError } from '@strata/core';
+import { buildOverlays, type BuildResult } from '@strata/kustomize';
+import { checkEnv, type Selection } from './generate.ts';
+
+/** The overlay folders of a selection, as `overlays/<env>/<app>`. */
+export function selectOverlays(root: string, selection: Selection = {}): { env: string; app: string; dir: string }[] {
+  const env = checkEnv(selection.env);
+  const known = appDirs(root);
+  for (const app of selection.apps ?? []) {
+    if (!known.includes(app)) throw new UsageError(`unknown app "${app}"; known apps: ${known.join(', ') || '(none)'}`);
+  }
+  const apps = selection.apps && selection.apps.length > 0 ? [...selection.apps].sort() : known;
+  const out: { env: string; app: string; dir: string }[] = [];
+  for (const e of env ? [env] : ENVIRONMENTS) {
+    for (const app of apps) {
+      const dir = `overlays/${e}/${app}`;
+      if (!existsSync(join(root, dir, 'kustomization.yaml'))) {
+        throw new UsageError(`${dir} does not exist; run \`npx strata generate --app ${app}\` first`);
+      }
+      out.push({ env: e, app, dir });
+    }
+  }
+  return out;
+}
+
+export interface BuildOutcome {
+  readonly results: (BuildResult & { env: string; app: string; output: string })[];
+  readonly failed: number;
+}
+
+/** `strata build`: kustomize build every selected overlay in parallel into dist/<env>/<app>.yaml. */
+export async function build(root: string, selection: Selection = {}, onResult?: (r: BuildResult) => void): Promise<BuildOutcome> {
+  const overlays = selectOverlays(root, selection);
+  const built = await buildOverlays(root, overlays.map((o) => o.dir), { ...(onResult ? { onResult } : {}) });
+  const results = built.map((r, i) => {
+    const { env, app } = overlays[i]!;
+    const output = `dist/${env}/${app}.yaml`;
+    if (r.ok) {
+      const target = join(root, output);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(`${target}.tmp`, r.yaml);
+      renameSync(`${target}.tmp`, target);
+    }
+    return { ...r, env, app, output };
+  });
+  return { results, failed: results.filter((r) => !r.ok).length };
+}

@@ -1,0 +1,62 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { appDirs, ENVIRONMENTS, loadApps, UsageError, type Environment } from '@strata/core';
+import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type ApplyOptions, type TreeChanges } from '@strata/emit';
+
+export interface Selection {
+  readonly apps?: readonly string[];
+  readonly env?: string;
+}
+
+export function checkEnv(env: string | undefined): Environment | undefined {
+  if (env === undefined) return undefined;
+  if (!(ENVIRONMENTS as readonly string[]).includes(env)) {
+    throw new UsageError(`unknown env "${env}"; known envs: ${ENVIRONMENTS.join(', ')}`);
+  }
+  return env as Environment;
+}
+
+export interface TreePlan {
+  readonly plans: AppPlan[];
+  readonly files: Map<string, string>;
+  readonly dirs: string[];
+}
+
+/** Renders the selected apps in this process and plans every file they own. */
+export async function planTree(root: string, selection: Selection = {}): Promise<TreePlan> {
+  const env = checkEnv(selection.env);
+  const apps = await loadApps(root, selection.apps);
+  const plans = apps.map((app) => planApp(app, schemaMergeKeys));
+  const files = new Map<string, string>();
+  const dirs: string[] = [];
+  const inScope = (path: string) => !env || !path.startsWith('overlays/') || path.startsWith(`overlays/${env}/`);
+  for (const plan of plans) {
+    for (const [path, content] of plan.files) if (inScope(path)) files.set(path, content);
+    dirs.push(...plan.dirs.filter(inScope));
+  }
+  for (const [path, content] of planEnvironments(appDirs(root))) if (inScope(path)) files.set(path, content);
+  if (!selection.apps || selection.apps.length === 0) dirs.push(...orphanDirs(root, new Set(apps.map((a) => a.name)), env));
+  return { plans, files, dirs };
+}
+
+/** Generated folders of apps that no longer exist: their generated files are stale. */
+function orphanDirs(root: string, apps: ReadonlySet<string>, env: Environment | undefined): string[] {
+  const subdirs = (rel: string) =>
+    existsSync(join(root, rel))
+      ? readdirSync(join(root, rel), { withFileTypes: true }).filter((d) => d.isDirectory() && !apps.has(d.name)).map((d) => `${rel}/${d.name}`)
+      : [];
+  return [...(env ? [] : subdirs('base')), ...(env ? [env] : ENVIRONMENTS).flatMap((e) => subdirs(`overlays/${e}`))];
+}
+
+export interface GenerateResult extends TreeChanges {
+  readonly apps: number;
+  readonly envs: number;
+  readonly files: number;
+}
+
+/** `strata generate`: render, derive and write base/ and overlays/ atomically. */
+export async function generate(root: string, selection: Selection = {}, options: Pick<ApplyOptions, 'beforeCommitStep' | 'dryRun'> = {}): Promise<GenerateResult> {
+  const tree = await planTree(root, selection);
+  const changes = applyTree(root, tree.files, { dirs: tree.dirs, ...options });
+  return { ...changes, apps: tree.plans.length, envs: selection.env ? 1 : ENVIRONMENTS.length, files: tree.files.size };
+}

@@ -1,0 +1,122 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ENVIRONMENTS, findRoot, ToolMissingError, UsageError } from '@strata/core';
+import { formatProblem, formatSummary, summarize } from './problems.ts';
+
+// Commands load their modules on use, so `strata generate` never loads kubeconform's wrapper.
+const { build } = { build: async (...a: Parameters<typeof import('./build.ts').build>) => (await import('./build.ts')).build(...a) };
+const { check } = { check: async (...a: Parameters<typeof import('./check.ts').check>) => (await import('./check.ts')).check(...a) };
+const { generate } = { generate: async (...a: Parameters<typeof import('./generate.ts').generate>) => (await import('./generate.ts')).generate(...a) };
+const { validate } = { validate: async (...a: Parameters<typeof import('./validate.ts').validate>) => (await import('./validate.ts')).validate(...a) };
+
+const started = performance.now();
+const seconds = () => `${((performance.now() - started) / 1000).toFixed(2)}s`;
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Common {
+  app?: string[];
+  env?: string;
+}
+
+const appOption = () => new Option('-a, --app <name...>', 'only these apps (folder names under apps/)');
+const envOption = () => new Option('-e, --env <env>', `only this environment (${ENVIRONMENTS.join(', ')})`);
+const selection = (o: Common) => ({ ...(o.app ? { apps: o.app } : {}), ...(o.env ? { env: o.env } : {}) });
+
+const program = new Command('strata')
+  .description('Typed Kubernetes applications emitted as plain, committed Kustomize overlays.')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+program
+  .command('generate')
+  .description('render every app and write base/<app>/ and overlays/<env>/<app>/ (atomic, byte-stable)')
+  .addOption(appOption())
+  .addOption(envOption())
+  .option('--dry-run', 'print what would change without writing')
+  .action(async (o: Common & { dryRun?: boolean }) => {
+    const r = await generate(findRoot(), selection(o), { dryRun: Boolean(o.dryRun) });
+    for (const f of r.written) out(`${o.dryRun ? 'would write' : 'wrote'} ${f}`);
+    for (const f of r.removed) out(`${o.dryRun ? 'would remove' : 'removed'} ${f} (stale)`);
+    for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
+    out(`generate: ${r.apps} apps x ${r.envs} envs: ${r.written.length} written, ${r.removed.length} removed, ${r.unchanged} unchanged (${seconds()})`);
+  });
+
+program
+  .command('build')
+  .description('kustomize build every overlay in parallel into dist/<env>/<app>.yaml')
+  .addOption(appOption())
+  .addOption(envOption())
+  .action(async (o: Common) => {
+    const r = await build(findRoot(), selection(o));
+    for (const b of r.results) {
+      if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
+    }
+    const docs = r.results.reduce((n, b) => n + (b.yaml.match(/^kind: /gm)?.length ?? 0), 0);
+    out(`build: ${r.results.length - r.failed} of ${r.results.length} overlays built, ${docs} resources (${seconds()})`);
+    if (r.failed > 0) process.exitCode = 1;
+  });
+
+program
+  .command('validate')
+  .description('validate built output (default dist/) or any YAML files, folders and - (stdin)')
+  .argument('[paths...]', 'files, folders or - for stdin', [])
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .option('--kubernetes-version <version>', 'validate against this Kubernetes version', undefined)
+  .action(async (paths: string[], o: { output: string; kubernetesVersion?: string }) => {
+    const root = findRootOrCwd();
+    const inputs = paths.length > 0 ? paths : ['dist'];
+    const r = await validate(root, inputs, o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {});
+    const summary = summarize(r.problems, r.resources);
+    if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary }, null, 2));
+    else {
+      for (const p of r.problems) out(formatProblem(p));
+      out(`${formatSummary(summary)} (${seconds()})`);
+    }
+    if (summary.errors > 0) process.exitCode = 1;
+  });
+
+program
+  .command('check')
+  .description('fail when the committed tree differs from the code (drift) or does not build back to it (round trip)')
+  .addOption(appOption())
+  .addOption(envOption())
+  .action(async (o: Common) => {
+    const r = await check(findRoot(), selection(o));
+    for (const d of r.drift) out(d.kind === 'stale' ? d.diff : d.diff.trimEnd());
+    for (const f of r.buildFailures) err(`${f.overlay}: kustomize build failed: ${f.error}`);
+    for (const m of r.roundTrip) out(`${m.overlay}: ${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`);
+    const bad = r.drift.length + r.roundTrip.length + r.buildFailures.length;
+    out(
+      `check: ${r.files} files, ${r.overlays} overlays: ${r.drift.length} drifted, ${r.roundTrip.length} round-trip mismatches, ` +
+        `${r.buildFailures.length} build failures (${seconds()})`,
+    );
+    if (r.drift.length > 0) err('the committed tree is out of date: run `npx strata generate` and commit the result');
+    if (bad > 0) process.exitCode = 1;
+  });
+
+/** validate also works outside a workspace, on any files. */
+function findRootOrCwd(): string {
+  try {
+    return findRoot();
+  } catch {
+    return process.cwd();
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with code 0; parse errors were already printed.
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+    } else if (e instanceof UsageError || e instanceof ToolMissingError || (e as Error).name === 'ToolMissingError') {
+      err(`strata: ${(e as Error).message}`);
+      process.exitCode = 2;
+    } else {
+      err(`strata: ${(e as Error).message}`);
+      if (process.env.STRATA_DEBUG) err((e as Error).stack ?? '');
+      process.exitCode = 1;
+    }
+  }
+}

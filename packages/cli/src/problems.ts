@@ -1,0 +1,44 @@
+/** One finding, located in a file and, when known, in an object and a field. */
+export interface Problem {
+  readonly file: string;
+  readonly line?: number;
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  /** Dotted field path inside the object, e.g. `spec.template.spec.containers[0].image`. */
+  readonly path?: string;
+  readonly message: string;
+  /** Stable id of the check: `schema`, `yaml-syntax`, `duplicate-resource`, a policy rule... */
+  readonly rule: string;
+  readonly severity: 'error' | 'warning';
+}
+
+/** `<file>:<line>: <apiVersion>/<Kind> <namespace>/<name>: <field path>: <message> [<rule>]` */
+export function formatProblem(p: Problem): string {
+  const where = p.line ? `${p.file}:${p.line}` : p.file;
+  const object = p.kind ? ` ${p.apiVersion ?? '?'}/${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name ?? '?'}:` : '';
+  const path = p.path ? ` ${p.path}:` : '';
+  const warning = p.severity === 'warning' ? ' (warning)' : '';
+  return `${where}:${object}${path} ${p.message}${warning} [${p.rule}]`;
+}
+
+export interface Summary {
+  readonly problems: number;
+  readonly errors: number;
+  readonly warnings: number;
+  readonly resourcesWithProblems: number;
+  readonly resources: number;
+}
+
+export function summarize(problems: readonly Problem[], resources: number): Summary {
+  const objects = new Set(problems.map((p) => `${p.file}|${p.line ?? ''}|${p.kind ?? ''}|${p.name ?? ''}`));
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  return { problems: problems.length, errors, warnings: problems.length - errors, resourcesWithProblems: objects.size, resources };
+}
+
+export function formatSummary(s: Summary): string {
+  if (s.problems === 0) return `No problems in ${s.resources} resources`;
+  const what = s.warnings > 0 ? ` (${s.errors} errors, ${s.warnings} warnings)` : '';
+  return `Found ${s.problems} problem${s.problems === 1 ? '' : 's'}${what} in ${s.resourcesWithProblems} of ${s.resources} resources`;
+}

@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findRoot } from '@strata/core';
+
+export const repo = findRoot();
+
+/**
+ * A throw-away copy of the workspace holding the given apps and their generated tree; node_modules
+ * and .tools are linked, not copied.
+ */
+export function tempWorkspace(apps: readonly string[]): { root: string; dispose(): void } {
+  const root = mkdtempSync(join(tmpdir(), 'strata-ws-'));
+  for (const f of ['package.json', 'pnpm-workspace.yaml', 'tsconfig.base.json']) cpSync(join(repo, f), join(root, f));
+  symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+  symlinkSync(join(repo, '.tools'), join(root, '.tools'));
+  cpSync(join(repo, 'packages'), join(root, 'packages'), { recursive: true, verbatimSymlinks: true });
+  mkdirSync(join(root, 'apps'));
+  for (const app of apps) {
+    cpSync(join(repo, 'apps', app), join(root, 'apps', app), { recursive: true, verbatimSymlinks: true });
+    cpSync(join(repo, 'base', app), join(root, 'base', app), { recursive: true });
+    for (const env of ['dev', 'staging', 'prod']) cpSync(join(repo, 'overlays', env, app), join(root, 'overlays', env, app), { recursive: true });
+  }
+  return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+export interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `strata` command in `cwd`. */
+export function strata(cwd: string, args: readonly string[], input?: string): Run {
+  const r = spawnSync(process.execPath, [join(cwd, 'packages/cli/bin/strata.mjs'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    ...(input !== undefined ? { input } : {}),
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every file under the generated folders, by relative path. */
+export function treeOf(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const top of ['base', 'overlays']) {
+    for (const e of readdirSync(join(root, top), { withFileTypes: true, recursive: true })) {
+      if (e.isFile()) out[join(e.parentPath, e.name).slice(root.length + 1)] = readFileSync(join(e.parentPath, e.name), 'utf8');
+    }
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import { defineApp, type EnvironmentDefinition, type Overrides } from '../src/index.ts';
+
+interface Config {
+  replicas: number;
+  image: { repository: string; tag?: string };
+  hosts: readonly string[];
+}
+const defaults: Config = { replicas: 1, image: { repository: 'r' }, hosts: [] };
+
+describe('typed env config', () => {
+  it('accepts a partial override at any depth', () => {
+    const prod: EnvironmentDefinition<Config> = { config: { image: { tag: '2' } } };
+    expectTypeOf(prod.config).toEqualTypeOf<Overrides<Config> | undefined>();
+  });
+
+  it('rejects a misspelt key', () => {
+    // @ts-expect-error `replica` is not a config key
+    const bad: EnvironmentDefinition<Config> = { config: { replica: 2 } };
+    void bad;
+  });
+
+  it('rejects a misspelt nested key', () => {
+    // @ts-expect-error `tags` is not a key of image
+    const bad: EnvironmentDefinition<Config> = { config: { image: { tags: '2' } } };
+    void bad;
+  });
+
+  it('rejects a wrong type', () => {
+    // @ts-expect-error replicas is a number
+    const bad: EnvironmentDefinition<Config> = { config: { replicas: '2' } };
+    void bad;
+  });
+
+  it('rejects an array merged element-wise: arrays replace whole', () => {
+    // @ts-expect-error hosts must be a whole array
+    const bad: EnvironmentDefinition<Config> = { config: { hosts: { 0: 'a' } } };
+    void bad;
+  });
+
+  it('rejects an unknown environment and an unknown component', () => {
+    defineApp<Config, 'gpu'>({
+      name: 'x',
+      defaults,
+      components: { gpu: { description: 'gpu', overrides: { replicas: 2 } } },
+      // @ts-expect-error `qa` is not an environment
+      envs: { dev: {}, staging: {}, prod: { components: ['gpu'] }, qa: {} },
+      render: () => [],
+    });
+    defineApp<Config, 'gpu'>({
+      name: 'x',
+      defaults,
+      components: { gpu: { description: 'gpu', overrides: {} } },
+      // @ts-expect-error `cpu` is not a component of this app
+      envs: { dev: { components: ['cpu'] }, staging: {}, prod: {} },
+      render: () => [],
+    });
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { defineApp, mergeConfig } from '../src/index.ts';
+
+interface Config {
+  replicas: number;
+  image: { repository: string; tag?: string };
+  hosts: string[];
+  limits: { cpu: string; memory: string };
+}
+
+const defaults: Config = { replicas: 1, image: { repository: 'r', tag: '1' }, hosts: ['a', 'b'], limits: { cpu: '1', memory: '1Gi' } };
+
+describe('mergeConfig', () => {
+  it('merges nested objects key by key and keeps the untouched keys', () => {
+    expect(mergeConfig(defaults, { limits: { cpu: '2' } })).toStrictEqual({ ...defaults, limits: { cpu: '2', memory: '1Gi' } });
+  });
+  it('replaces arrays whole instead of merging them by index', () => {
+    expect(mergeConfig(defaults, { hosts: ['c'] }).hosts).toStrictEqual(['c']);
+  });
+  it('replaces scalars and ignores explicit undefined', () => {
+    expect(mergeConfig(defaults, { replicas: 3, image: { tag: undefined } })).toStrictEqual({ ...defaults, replicas: 3 });
+  });
+  it('does not modify its inputs', () => {
+    const before = structuredClone(defaults);
+    mergeConfig(defaults, { limits: { cpu: '9' }, hosts: [] });
+    expect(defaults).toStrictEqual(before);
+  });
+});
+
+describe('defineApp', () => {
+  const app = defineApp<Config, 'big'>({
+    name: 'demo',
+    defaults,
+    components: { big: { description: 'more of everything', overrides: { replicas: 5 } } },
+    envs: { dev: {}, staging: { config: { replicas: 2 } }, prod: { components: ['big'], config: { image: { tag: '2' } } } },
+    render: (c) => [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'demo' }, data: { replicas: String(c.replicas), tag: c.image.tag ?? '' } } as never],
+  });
+
+  it('merges defaults, then components, then the env', () => {
+    expect(app.configFor('dev')).toStrictEqual(defaults);
+    expect(app.configFor('staging').replicas).toBe(2);
+    expect(app.configFor('prod')).toStrictEqual({ ...defaults, replicas: 5, image: { repository: 'r', tag: '2' } });
+  });
+  it('renders plain manifests per env', () => {
+    expect(app.manifests('prod')).toStrictEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'demo' }, data: { replicas: '5', tag: '2' } }]);
+  });
+  it('rejects a name that cannot be a folder and a DNS label', () => {
+    expect(() => defineApp({ ...app, name: 'Not_Valid' })).toThrow(/must be a lower-case DNS label/);
+  });
+  it('names the app and env when a rendered object fails its model validation', async () => {
+    const { Deployment } = await import('kubernetes-models/apps/v1/Deployment');
+    const broken = defineApp<Config>({
+      name: 'broken',
+      defaults,
+      envs: { dev: {}, staging: {}, prod: {} },
+      render: (c) => [new Deployment({ metadata: { name: 'x' }, spec: { replicas: String(c.replicas) as never, selector: {}, template: {} } })],
+    });
+    expect(() => broken.manifests('prod')).toThrow(/app broken env prod: apps\/v1\/Deployment x: .*replicas/);
+  });
+});

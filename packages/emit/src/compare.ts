@@ -1,0 +1,63 @@
+import { isDeepStrictEqual } from 'node:util';
+import { createTwoFilesPatch } from 'diff';
+import { describe, GENERATED_ANNOTATION, isPlainObject, type Manifest } from '@strata/core';
+import { dumpYaml, sortKeys } from './yaml.ts';
+
+const HASH_SUFFIX = /^(.*)-[a-z0-9]{10}$/;
+
+/** Replaces every exact string `from` in a value with `to`. */
+function renameStrings(value: unknown, names: ReadonlyMap<string, string>): unknown {
+  if (typeof value === 'string') return names.get(value) ?? value;
+  if (Array.isArray(value)) return value.map((v) => renameStrings(v, names));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renameStrings(v, names)]));
+  return value;
+}
+
+/**
+ * Brings built output and rendered objects to one form: generated ConfigMaps lose the hash suffix
+ * Kustomize gives them (and every reference to it), and the generator marker is dropped.
+ */
+export function normalize(manifests: readonly Manifest[], generatedNames: ReadonlySet<string>): Manifest[] {
+  const renames = new Map<string, string>();
+  for (const m of manifests) {
+    const match = m.kind === 'ConfigMap' ? HASH_SUFFIX.exec(m.metadata.name) : null;
+    if (match && generatedNames.has(match[1]!)) renames.set(m.metadata.name, match[1]!);
+  }
+  return manifests.map((m) => {
+    const out = renameStrings(m, renames) as Manifest;
+    if (out.metadata.annotations?.[GENERATED_ANNOTATION] !== undefined) {
+      const annotations = { ...out.metadata.annotations };
+      delete annotations[GENERATED_ANNOTATION];
+      out.metadata = { ...out.metadata };
+      if (Object.keys(annotations).length > 0) out.metadata.annotations = annotations;
+      else delete out.metadata.annotations;
+    }
+    return sortKeys(out);
+  });
+}
+
+const idOf = (m: Manifest) => `${m.apiVersion}/${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+
+export interface Mismatch {
+  readonly id: string;
+  /** Unified diff from expected to actual. */
+  readonly diff: string;
+}
+
+/** Objects that differ between two sets, matched by apiVersion, kind, namespace and name. */
+export function compareManifests(expected: readonly Manifest[], actual: readonly Manifest[], label: { expected: string; actual: string }): Mismatch[] {
+  const exp = new Map(expected.map((m) => [idOf(m), m]));
+  const act = new Map(actual.map((m) => [idOf(m), m]));
+  const out: Mismatch[] = [];
+  for (const id of [...new Set([...exp.keys(), ...act.keys()])].sort()) {
+    const e = exp.get(id);
+    const a = act.get(id);
+    if (e && a && isDeepStrictEqual(e, a)) continue;
+    const name = describe((e ?? a)!);
+    out.push({
+      id: name,
+      diff: createTwoFilesPatch(`${label.expected}: ${name}`, `${label.actual}: ${name}`, e ? dumpYaml(e) : '', a ? dumpYaml(a) : '', '', '', { context: 3 }),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,356 @@
+import { isDeepStrictEqual } from 'node:util';
+import { CLUSTER_SCOPED_KINDS, GENERATED_ANNOTATION, isPlainObject, type Manifest } from '@strata/core';
+
+/**
+ * The keys that identify an item of a list field for strategic merge: the merge key plus any other
+ * list-map keys (`containerPort` and `protocol`, say) when the list merges by key, `null` when the
+ * schema says the list is replaced whole, `undefined` when the kind has no schema.
+ */
+export type MergeKeyLookup = (apiVersion: string, kind: string, path: readonly string[]) => readonly string[] | null | undefined;
+
+export interface ImageEntry {
+  name: string;
+  newName?: string;
+  newTag?: string;
+  digest?: string;
+}
+
+export interface GeneratorEntry {
+  name: string;
+  namespace?: string;
+  behavior?: 'create' | 'merge' | 'replace';
+  literals: string[];
+  options?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+}
+
+/** The Kustomize that turns one set of manifests into another. */
+export interface Overlay {
+  namespace?: string;
+  labels?: Record<string, string>;
+  images: ImageEntry[];
+  replicas: { name: string; count: number }[];
+  /** Strategic-merge patches (changed fields only) and `$patch: delete` documents. */
+  patches: Manifest[];
+  /** Objects that exist only on the target side. */
+  resources: Manifest[];
+  generators: GeneratorEntry[];
+}
+
+const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
+// kyaml's guess at an associative list's key when it has no schema for the object.
+const INFERRED_KEYS = ['mountPath', 'devicePath', 'ip', 'type', 'topologyKey', 'name', 'containerPort'];
+
+const clone = <T>(v: T): T => structuredClone(v);
+const isNamespaced = (m: Manifest) => !CLUSTER_SCOPED_KINDS.has(m.kind);
+export const isGeneratedConfigMap = (m: Manifest) =>
+  m.kind === 'ConfigMap' && m.apiVersion === 'v1' && m.metadata.annotations?.[GENERATED_ANNOTATION] !== undefined;
+
+/** Splits ConfigMaps marked for generation from ordinary objects. */
+export function splitGenerated(manifests: readonly Manifest[]): { objects: Manifest[]; generated: Manifest[] } {
+  return {
+    objects: manifests.filter((m) => !isGeneratedConfigMap(m)),
+    generated: manifests.filter(isGeneratedConfigMap),
+  };
+}
+
+/** A generator entry for a marked ConfigMap, literals in key order. */
+export function generatorFor(cm: Manifest, behavior?: GeneratorEntry['behavior'], keys?: readonly string[]): GeneratorEntry {
+  const data = (cm.data ?? {}) as Record<string, string>;
+  const literals = (keys ?? Object.keys(data).sort()).map((k) => `${k}=${data[k]}`);
+  const labels = cm.metadata.labels;
+  const annotations = { ...cm.metadata.annotations };
+  delete annotations[GENERATED_ANNOTATION];
+  const options = {
+    ...(labels && Object.keys(labels).length > 0 ? { labels } : {}),
+    ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+  };
+  return {
+    name: cm.metadata.name,
+    ...(cm.metadata.namespace ? { namespace: cm.metadata.namespace } : {}),
+    ...(behavior ? { behavior } : {}),
+    literals,
+    ...(Object.keys(options).length > 0 ? { options } : {}),
+  };
+}
+
+interface ParsedImage {
+  repo: string;
+  tag?: string;
+  digest?: string;
+}
+
+export function parseImage(ref: string): ParsedImage {
+  const at = ref.indexOf('@');
+  const digest = at >= 0 ? ref.slice(at + 1) : undefined;
+  const rest = at >= 0 ? ref.slice(0, at) : ref;
+  const colon = rest.lastIndexOf(':');
+  const tagged = colon > rest.lastIndexOf('/');
+  return { repo: tagged ? rest.slice(0, colon) : rest, ...(tagged ? { tag: rest.slice(colon + 1) } : {}), ...(digest ? { digest } : {}) };
+}
+
+interface ContainerRef {
+  container: Record<string, unknown>;
+  /** Object key plus the path of the list and the container name: identifies it across sides. */
+  slot: string;
+}
+
+/** Every container (and init container) of an object, wherever its pod template sits. */
+function containers(m: Manifest, key: string): ContainerRef[] {
+  const out: ContainerRef[] = [];
+  const walk = (node: unknown, path: string) => {
+    if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${path}[${i}]`));
+    if (!isPlainObject(node)) return;
+    for (const [k, v] of Object.entries(node)) {
+      if ((k === 'containers' || k === 'initContainers') && Array.isArray(v)) {
+        for (const c of v) {
+          if (isPlainObject(c) && typeof c.image === 'string') out.push({ container: c, slot: `${key}|${path}.${k}|${String(c.name)}` });
+        }
+      } else walk(v, `${path}.${k}`);
+    }
+  };
+  walk(m, '');
+  return out;
+}
+
+function objectKey(m: Manifest, ignoreNamespace: boolean): string {
+  const ns = ignoreNamespace || !m.metadata.namespace ? '' : m.metadata.namespace;
+  return `${m.apiVersion}|${m.kind}|${ns}|${m.kind === 'Namespace' && ignoreNamespace ? '' : m.metadata.name}`;
+}
+
+function chooseNamespace(base: readonly Manifest[], desired: readonly Manifest[]): string | undefined {
+  const target = new Set(desired.filter(isNamespaced).map((m) => m.metadata.namespace));
+  if (target.size !== 1) return undefined;
+  const [ns] = [...target];
+  if (!ns) return undefined;
+  const from = new Set(base.filter(isNamespaced).map((m) => m.metadata.namespace));
+  if (from.size === 1 && from.has(ns)) return undefined;
+  // Kustomize renames every Namespace object to the target: only safe with at most one of them.
+  const namespaces = [...base, ...desired].filter((m) => m.kind === 'Namespace');
+  if (namespaces.length > 0 && !namespaces.every((m) => m.metadata.name === ns || base.includes(m))) return undefined;
+  if (base.filter((m) => m.kind === 'Namespace').length > 1) return undefined;
+  return ns;
+}
+
+/**
+ * Derives the smallest idiomatic overlay that turns `base` into `desired`: namespace, labels,
+ * images and replicas transformers where they say it all, strategic-merge patches of only the
+ * changed fields for the rest, `$patch: delete` for removed objects and resources for new ones.
+ */
+export function deriveOverlay(base: readonly Manifest[], desired: readonly Manifest[], mergeKey: MergeKeyLookup): Overlay {
+  const overlay: Overlay = { images: [], replicas: [], patches: [], resources: [], generators: [] };
+  const namespace = chooseNamespace(base, desired);
+  if (namespace) overlay.namespace = namespace;
+  const ignoreNs = namespace !== undefined;
+  const baseByKey = new Map(base.map((m) => [objectKey(m, ignoreNs), m]));
+  if (baseByKey.size !== base.length) throw new Error('two base objects share a kind and name; give them distinct names');
+
+  // Undo what the transformers will do, so that patches are computed against what they start from.
+  const pre: Pre[] = desired.map((d) => ({ desired: d, pre: clone(d), base: baseByKey.get(objectKey(d, ignoreNs)) }));
+  if (namespace) {
+    for (const p of pre) {
+      if (!p.base) continue;
+      if (p.pre.kind === 'Namespace') p.pre.metadata.name = p.base.metadata.name;
+      else if (isNamespaced(p.pre)) setOrDelete(p.pre.metadata, 'namespace', p.base.metadata.namespace);
+    }
+  }
+  deriveLabels(pre, overlay);
+  const objects = pre.filter((p) => !isGeneratedConfigMap(p.desired));
+  deriveImages(objects, overlay);
+  deriveReplicas(objects, overlay);
+
+  const matched = new Set<Manifest>();
+  for (const p of objects) {
+    if (!p.base) {
+      overlay.resources.push(p.pre);
+      continue;
+    }
+    matched.add(p.base);
+    const patch = diffMap(p.base, p.pre, { apiVersion: p.base.apiVersion, kind: p.base.kind, mergeKey }, []);
+    if (patch) overlay.patches.push(withIdentity(p.base, patch));
+  }
+  for (const b of base) {
+    if (!matched.has(b) && !isGeneratedConfigMap(b)) overlay.patches.push(withIdentity(b, { $patch: 'delete' }));
+  }
+  deriveGenerators(
+    base.filter(isGeneratedConfigMap),
+    pre.filter((p) => isGeneratedConfigMap(p.desired)).map((p) => p.pre),
+    overlay,
+  );
+  return overlay;
+}
+
+function withIdentity(b: Manifest, patch: Record<string, unknown>): Manifest {
+  const metadata = { ...(isPlainObject(patch.metadata) ? patch.metadata : {}), name: b.metadata.name } as Manifest['metadata'];
+  if (b.metadata.namespace) metadata.namespace = b.metadata.namespace;
+  return { ...patch, apiVersion: b.apiVersion, kind: b.kind, metadata };
+}
+
+function setOrDelete(obj: Record<string, unknown>, key: string, value: unknown) {
+  if (value === undefined) delete obj[key];
+  else obj[key] = value;
+}
+
+type Pre = { desired: Manifest; pre: Manifest; base: Manifest | undefined };
+
+function deriveLabels(pre: Pre[], overlay: Overlay) {
+  if (pre.length === 0) return;
+  const first = pre[0]!.desired.metadata.labels ?? {};
+  const common: Record<string, string> = {};
+  for (const [k, v] of Object.entries(first)) {
+    if (!pre.every((p) => p.desired.metadata.labels?.[k] === v)) continue;
+    if (pre.some((p) => p.base && p.base.metadata.labels?.[k] !== v)) common[k] = v;
+  }
+  if (Object.keys(common).length === 0) return;
+  overlay.labels = common;
+  for (const p of pre) {
+    const labels = { ...p.pre.metadata.labels };
+    for (const k of Object.keys(common)) setOrDelete(labels, k, p.base?.metadata.labels?.[k]);
+    if (Object.keys(labels).length > 0 || p.base?.metadata.labels) p.pre.metadata.labels = labels;
+    else delete p.pre.metadata.labels;
+  }
+}
+
+function deriveImages(pre: Pre[], overlay: Overlay) {
+  const key = (m: Manifest) => `${m.apiVersion}|${m.kind}|${m.metadata.name}`;
+  const baseSlots = new Map<string, string>();
+  for (const p of pre) if (p.base) for (const c of containers(p.base, key(p.base))) baseSlots.set(c.slot, c.container.image as string);
+  // For each base repository: the images it must become, and every container that now uses it.
+  const targets = new Map<string, Set<string>>();
+  for (const p of pre) {
+    for (const c of containers(p.pre, key(p.base ?? p.pre))) {
+      const from = baseSlots.get(c.slot);
+      const image = c.container.image as string;
+      const repo = parseImage(from ?? image).repo;
+      if (!targets.has(repo)) targets.set(repo, new Set());
+      targets.get(repo)!.add(from === undefined ? `new:${image}` : image === from ? `same:${image}` : image);
+    }
+  }
+  const entries = new Map<string, ParsedImage>();
+  for (const [repo, set] of targets) {
+    const changed = [...set].filter((s) => !s.startsWith('same:') && !s.startsWith('new:'));
+    if (changed.length !== 1 || [...set].some((s) => s.startsWith('same:'))) continue;
+    const target = parseImage(changed[0]!);
+    if (!target.tag === !target.digest) continue; // exactly one of tag or digest keeps the entry exact
+    if ([...set].some((s) => s.startsWith('new:') && s !== `new:${changed[0]}`)) continue;
+    entries.set(repo, target);
+  }
+  // Kustomize cannot swap a digest for a tag exactly: such images are patched instead.
+  for (const p of pre) {
+    if (!p.base) continue;
+    for (const c of containers(p.base, key(p.base))) {
+      const img = parseImage(c.container.image as string);
+      if (img.digest) entries.delete(img.repo);
+    }
+  }
+  for (const p of pre) {
+    if (!p.base) continue;
+    for (const c of containers(p.pre, key(p.base))) {
+      const from = baseSlots.get(c.slot);
+      if (from && entries.has(parseImage(from).repo)) c.container.image = from;
+    }
+  }
+  for (const [repo, t] of [...entries].sort(([a], [b]) => a.localeCompare(b))) {
+    overlay.images.push({
+      name: repo,
+      ...(t.repo !== repo ? { newName: t.repo } : {}),
+      ...(t.tag ? { newTag: t.tag } : {}),
+      ...(t.digest ? { digest: t.digest } : {}),
+    });
+  }
+}
+
+function deriveReplicas(pre: Pre[], overlay: Overlay) {
+  const names = pre.filter((p) => SCALABLE.has(p.desired.kind)).map((p) => p.desired.metadata.name);
+  for (const p of pre) {
+    if (!p.base || !SCALABLE.has(p.base.kind)) continue;
+    const want = (p.desired.spec as { replicas?: unknown } | undefined)?.replicas;
+    const had = (p.base.spec as { replicas?: unknown } | undefined)?.replicas;
+    if (typeof want !== 'number' || want === had) continue;
+    if (names.filter((n) => n === p.base!.metadata.name).length > 1) continue; // the transformer matches by name only
+    overlay.replicas.push({ name: p.base.metadata.name, count: want });
+    setOrDelete(p.pre.spec as Record<string, unknown>, 'replicas', had);
+  }
+}
+
+function deriveGenerators(base: Manifest[], desired: Manifest[], overlay: Overlay) {
+  const baseByName = new Map(base.map((m) => [m.metadata.name, m]));
+  for (const d of desired) {
+    const b = baseByName.get(d.metadata.name);
+    if (!b) {
+      overlay.generators.push(generatorFor(d));
+      continue;
+    }
+    baseByName.delete(d.metadata.name);
+    const bd = (b.data ?? {}) as Record<string, string>;
+    const dd = (d.data ?? {}) as Record<string, string>;
+    if (!isDeepStrictEqual(b.metadata.labels, d.metadata.labels) || !isDeepStrictEqual(b.metadata.annotations, d.metadata.annotations)) {
+      throw new Error(`generated ConfigMap ${d.metadata.name}: labels and annotations must be the same in every environment`);
+    }
+    if (isDeepStrictEqual(bd, dd)) continue;
+    const removed = Object.keys(bd).some((k) => !(k in dd));
+    const changed = Object.keys(dd).filter((k) => bd[k] !== dd[k]).sort();
+    const entry = removed ? generatorFor(d, 'replace') : generatorFor(d, 'merge', changed);
+    // The generator finds the base ConfigMap by its namespace before any namespace transformer runs.
+    setOrDelete(entry as unknown as Record<string, unknown>, 'namespace', b.metadata.namespace);
+    delete entry.options;
+    overlay.generators.push(entry);
+  }
+  for (const name of baseByName.keys()) {
+    throw new Error(`generated ConfigMap ${name} cannot be removed in an environment; make its content configurable instead`);
+  }
+}
+
+interface DiffContext {
+  apiVersion: string;
+  kind: string;
+  mergeKey: MergeKeyLookup;
+}
+
+/** Strategic-merge patch of the fields that differ; `null` removes a field. */
+function diffMap(b: Record<string, unknown>, d: Record<string, unknown>, ctx: DiffContext, path: string[]): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const [k, dv] of Object.entries(d)) {
+    if (!(k in b)) {
+      out[k] = dv;
+      continue;
+    }
+    const bv = b[k];
+    if (isDeepStrictEqual(bv, dv)) continue;
+    if (isPlainObject(bv) && isPlainObject(dv)) out[k] = diffMap(bv, dv, ctx, [...path, k]);
+    else if (Array.isArray(bv) && Array.isArray(dv)) out[k] = diffList(bv, dv, ctx, [...path, k]);
+    else out[k] = dv;
+  }
+  for (const k of Object.keys(b)) if (!(k in d)) out[k] = null;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function listKeys(b: unknown[], d: unknown[], ctx: DiffContext, path: string[]): readonly string[] | undefined {
+  const fromSchema = ctx.mergeKey(ctx.apiVersion, ctx.kind, path);
+  if (fromSchema !== undefined) return fromSchema ?? undefined;
+  const all = [...b, ...d];
+  if (!all.every(isPlainObject)) return undefined;
+  const key = INFERRED_KEYS.find((k) => all.every((e) => (e as Record<string, unknown>)[k] !== undefined));
+  return key ? [key] : undefined;
+}
+
+/**
+ * A keyed list merges item by item only when the items keep their keys and order; the patch then
+ * lists every item up to the last changed one (unchanged ones by key alone), because a merge puts
+ * the patch's items first. Anything else replaces the list whole.
+ */
+function diffList(b: unknown[], d: unknown[], ctx: DiffContext, path: string[]): unknown[] {
+  const keys = listKeys(b, d, ctx, path);
+  if (!keys || !b.every(isPlainObject) || !d.every(isPlainObject)) return d;
+  const identity = (e: unknown) => Object.fromEntries(keys.filter((k) => (e as Record<string, unknown>)[k] !== undefined).map((k) => [k, (e as Record<string, unknown>)[k]]));
+  const ids = (l: unknown[]) => l.map((e) => JSON.stringify(identity(e)));
+  const bk = ids(b);
+  const dk = ids(d);
+  const unique = new Set(bk).size === bk.length && new Set(dk).size === dk.length;
+  if (!unique || !isDeepStrictEqual(bk, dk)) return [...d, { $patch: 'replace' }];
+  const items = d.map((de, i) => ({ ...identity(de), ...diffMap(b[i] as Record<string, unknown>, de as Record<string, unknown>, ctx, path) }));
+  let last = -1;
+  d.forEach((de, i) => {
+    if (!isDeepStrictEqual(b[i], de)) last = i;
+  });
+  return items.slice(0, last + 1);
+}

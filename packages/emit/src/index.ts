@@ -1,0 +1,6 @@
+export * from './compare.ts';
+export * from './derive.ts';
+export * from './mergekeys.ts';
+export * from './tree.ts';
+export * from './write.ts';
+export * from './yaml.ts';

@@ -1,0 +1,134 @@
+import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
+import { deriveOverlay, generatorFor, isGeneratedConfigMap, type MergeKeyLookup, type Overlay } from './derive.ts';
+import { generatedFile } from './yaml.ts';
+
+/** Every file one application owns, by path relative to the workspace root. */
+export interface AppPlan {
+  readonly app: string;
+  readonly files: Map<string, string>;
+  /** Folders whose generated files belong to this app (stale ones in them are removed). */
+  readonly dirs: string[];
+  /** What `kustomize build overlays/<env>/<app>` must produce. */
+  readonly desired: Record<Environment, Manifest[]>;
+}
+
+export const fileName = (m: Manifest, suffix = '') => `${m.kind.toLowerCase()}.${m.metadata.name}${suffix}.yaml`;
+
+function addFile(files: Map<string, string>, path: string, content: string) {
+  if (files.has(path)) throw new Error(`${path}: two objects map to the same file; give them distinct kinds or names`);
+  files.set(path, content);
+}
+
+function kustomization(kind: 'Kustomization' | 'Component', fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    apiVersion: kind === 'Component' ? 'kustomize.config.k8s.io/v1alpha1' : 'kustomize.config.k8s.io/v1beta1',
+    kind,
+  };
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Writes an overlay's files into `dir` and returns its kustomization fields. */
+function overlayFiles(overlay: Overlay, dir: string, source: string, files: Map<string, string>): Record<string, unknown> {
+  const resources: string[] = [];
+  for (const m of overlay.resources) {
+    resources.push(fileName(m));
+    addFile(files, `${dir}/${fileName(m)}`, generatedFile(m, source));
+  }
+  const patches: { path: string }[] = [];
+  for (const p of overlay.patches) {
+    patches.push({ path: fileName(p, '.patch') });
+    addFile(files, `${dir}/${fileName(p, '.patch')}`, generatedFile(p, source));
+  }
+  return {
+    resources: resources.sort(),
+    namespace: overlay.namespace,
+    labels: overlay.labels ? [{ pairs: overlay.labels, includeSelectors: false }] : undefined,
+    images: overlay.images,
+    replicas: overlay.replicas,
+    configMapGenerator: overlay.generators,
+    patches: patches.sort((a, b) => a.path.localeCompare(b.path)),
+  };
+}
+
+/** Plans base/, its components and the three overlays of one application. */
+export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyLookup): AppPlan {
+  const files = new Map<string, string>();
+  const source = `apps/${app.name}`;
+  const baseDir = `base/${app.name}`;
+  const dirs = [baseDir];
+  const render = (what: string, fn: () => Manifest[]) => {
+    try {
+      return fn();
+    } catch (err) {
+      throw new Error(`app ${app.name}, ${what}: ${(err as Error).message}`);
+    }
+  };
+
+  const base = render('defaults', () => app.manifests());
+  const baseResources: string[] = [];
+  for (const m of base.filter((m) => !isGeneratedConfigMap(m))) {
+    baseResources.push(fileName(m));
+    addFile(files, `${baseDir}/${fileName(m)}`, generatedFile(m, source));
+  }
+  addFile(
+    files,
+    `${baseDir}/kustomization.yaml`,
+    generatedFile(
+      kustomization('Kustomization', {
+        resources: baseResources.sort(),
+        configMapGenerator: base.filter(isGeneratedConfigMap).map((m) => generatorFor(m)),
+      }),
+      source,
+      false,
+    ),
+  );
+
+  for (const name of Object.keys(app.components ?? {}).sort()) {
+    const dir = `${baseDir}/components/${name}`;
+    dirs.push(dir);
+    const variant = render(`component ${name}`, () => app.manifests(undefined, [name as K]));
+    const overlay = derive(base, variant, mergeKey, `${app.name} component ${name}`);
+    const fields = overlayFiles(overlay, dir, source, files);
+    addFile(files, `${dir}/kustomization.yaml`, generatedFile(kustomization('Component', fields), source, false));
+  }
+
+  const desired = {} as Record<Environment, Manifest[]>;
+  for (const env of ENVIRONMENTS) {
+    const dir = `overlays/${env}/${app.name}`;
+    dirs.push(dir);
+    const components = app.envs[env].components ?? [];
+    const start = components.length > 0 ? render(`components ${components.join(', ')}`, () => app.manifests(undefined, components)) : base;
+    desired[env] = render(`env ${env}`, () => app.manifests(env));
+    const overlay = derive(start, desired[env], mergeKey, `${app.name} env ${env}`);
+    const fields = overlayFiles(overlay, dir, source, files);
+    fields.resources = [`../../../${baseDir}`, ...(fields.resources as string[])];
+    const withComponents = { resources: fields.resources, components: components.map((c) => `../../../${baseDir}/components/${c}`), ...fields };
+    addFile(files, `${dir}/kustomization.yaml`, generatedFile(kustomization('Kustomization', withComponents), source, false));
+  }
+  return { app: app.name, files, dirs, desired };
+}
+
+function derive(from: Manifest[], to: Manifest[], mergeKey: MergeKeyLookup, what: string): Overlay {
+  try {
+    return deriveOverlay(from, to, mergeKey);
+  } catch (err) {
+    throw new Error(`app ${what}: ${(err as Error).message}`);
+  }
+}
+
+/** `overlays/<env>/kustomization.yaml`: every app of the environment in one buildable tree. */
+export function planEnvironments(appNames: readonly string[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const env of ENVIRONMENTS) {
+    files.set(
+      `overlays/${env}/kustomization.yaml`,
+      generatedFile(kustomization('Kustomization', { resources: [...appNames].sort() }), `apps/*`, false),
+    );
+  }
+  return files;
+}
+

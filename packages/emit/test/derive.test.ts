@@ -1,0 +1,133 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defineApp, findRoot, GENERATED_ANNOTATION, type Manifest } from '@strata/core';
+import { buildOverlays, parseBuild } from '@strata/kustomize';
+import { compareManifests, deriveOverlay, isGeneratedConfigMap, normalize, planApp, schemaMergeKeys } from '../src/index.ts';
+
+const deployment = (over: { image?: string; replicas?: number; env?: { name: string; value: string }[]; ns?: string; labels?: Record<string, string> } = {}): Manifest => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: over.ns ?? 'shop', labels: { app: 'web', ...over.labels } },
+  spec: {
+    replicas: over.replicas ?? 1,
+    selector: { matchLabels: { app: 'web' } },
+    template: {
+      metadata: { labels: { app: 'web' } },
+      spec: {
+        containers: [
+          { name: 'web', image: over.image ?? 'ghcr.io/acme/web:1.0', env: over.env ?? [{ name: 'A', value: '1' }, { name: 'B', value: '2' }, { name: 'C', value: '3' }], ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] },
+          { name: 'proxy', image: 'ghcr.io/acme/proxy:2.0' },
+        ],
+      },
+    },
+  },
+});
+const service = (ns = 'shop', labels: Record<string, string> = {}): Manifest => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'web', namespace: ns, labels: { app: 'web', ...labels } },
+  spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
+});
+const configMap = (data: Record<string, string>, generated = false, ns = 'shop'): Manifest => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'web-config', namespace: ns, ...(generated ? { annotations: { [GENERATED_ANNOTATION]: 'configmap' } } : {}) },
+  data,
+});
+
+describe('deriveOverlay', () => {
+  it('patches only the changed field, naming the object it patches', () => {
+    const o = deriveOverlay([service()], [{ ...service(), spec: { ...(service().spec as object), type: 'NodePort' } }], schemaMergeKeys);
+    expect(o.patches).toStrictEqual([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { type: 'NodePort' } }]);
+    expect(o.resources).toStrictEqual([]);
+  });
+  it('deletes an object the env does not have with $patch: delete', () => {
+    const o = deriveOverlay([deployment(), service()], [deployment()], schemaMergeKeys);
+    expect(o.patches).toStrictEqual([{ $patch: 'delete', apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' } }]);
+  });
+  it('adds an env-only object as a resource', () => {
+    const o = deriveOverlay([deployment()], [deployment(), service()], schemaMergeKeys);
+    expect(o.resources).toStrictEqual([service()]);
+    expect(o.patches).toStrictEqual([]);
+  });
+  it('turns a new tag into an images entry, not a patch', () => {
+    const o = deriveOverlay([deployment()], [deployment({ image: 'ghcr.io/acme/web:1.1' })], schemaMergeKeys);
+    expect(o.images).toStrictEqual([{ name: 'ghcr.io/acme/web', newTag: '1.1' }]);
+    expect(o.patches).toStrictEqual([]);
+  });
+  it('turns a digest into an images entry with digest', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const o = deriveOverlay([deployment()], [deployment({ image: `ghcr.io/acme/web@${digest}` })], schemaMergeKeys);
+    expect(o.images).toStrictEqual([{ name: 'ghcr.io/acme/web', digest }]);
+  });
+  it('turns a replica count into a replicas entry', () => {
+    const o = deriveOverlay([deployment()], [deployment({ replicas: 4 })], schemaMergeKeys);
+    expect(o.replicas).toStrictEqual([{ name: 'web', count: 4 }]);
+    expect(o.patches).toStrictEqual([]);
+  });
+  it('turns a uniform namespace change into namespace:, with no patch', () => {
+    const o = deriveOverlay([deployment(), service()], [deployment({ ns: 'shop-prod' }), service('shop-prod')], schemaMergeKeys);
+    expect(o.namespace).toBe('shop-prod');
+    expect(o.patches).toStrictEqual([]);
+  });
+  it('turns a label added to every object into labels without selectors', () => {
+    const o = deriveOverlay([deployment(), service()], [deployment({ labels: { tier: 'gold' } }), service('shop', { tier: 'gold' })], schemaMergeKeys);
+    expect(o.labels).toStrictEqual({ tier: 'gold' });
+    expect(o.patches).toStrictEqual([]);
+  });
+  it('patches a keyed list item by key, listing earlier items by key alone to keep the order', () => {
+    const env = [{ name: 'A', value: '1' }, { name: 'B', value: '9' }, { name: 'C', value: '3' }];
+    const o = deriveOverlay([deployment()], [deployment({ env })], schemaMergeKeys);
+    expect(o.patches[0]!.spec).toStrictEqual({ template: { spec: { containers: [{ name: 'web', env: [{ name: 'A' }, { name: 'B', value: '9' }] }] } } });
+  });
+  it('replaces a keyed list whose items change order or membership', () => {
+    const env = [{ name: 'C', value: '3' }, { name: 'A', value: '1' }];
+    const o = deriveOverlay([deployment()], [deployment({ env })], schemaMergeKeys);
+    expect(o.patches[0]!.spec).toStrictEqual({ template: { spec: { containers: [{ name: 'web', env: [...env, { $patch: 'replace' }] }] } } });
+  });
+  it('merges changed literals into a generated ConfigMap', () => {
+    const o = deriveOverlay([configMap({ A: '1', B: '2' }, true)], [configMap({ A: '1', B: '3' }, true)], schemaMergeKeys);
+    expect(o.generators).toStrictEqual([{ name: 'web-config', namespace: 'shop', behavior: 'merge', literals: ['B=3'] }]);
+  });
+});
+
+// Every case again, through the real kustomize: the overlay must build back to the desired objects.
+describe('derived overlays build back to the desired objects (real kustomize)', () => {
+  const root = findRoot();
+  const work = mkdtempSync(join(tmpdir(), 'strata-derive-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const digest = `sha256:${'b'.repeat(64)}`;
+  const cases: [string, Manifest[], Manifest[]][] = [
+    ['changed field', [service()], [{ ...service(), spec: { ...(service().spec as object), type: 'NodePort' } }]],
+    ['removed object', [deployment(), service()], [deployment()]],
+    ['env-only object', [deployment()], [deployment(), service()]],
+    ['image tag', [deployment()], [deployment({ image: 'ghcr.io/acme/web:1.1' })]],
+    ['image digest', [deployment()], [deployment({ image: `ghcr.io/acme/web@${digest}` })]],
+    ['replicas', [deployment()], [deployment({ replicas: 4 })]],
+    ['namespace', [deployment(), service()], [deployment({ ns: 'shop-prod' }), service('shop-prod')]],
+    ['labels', [deployment(), service()], [deployment({ labels: { tier: 'gold' } }), service('shop', { tier: 'gold' })]],
+    ['keyed item', [deployment()], [deployment({ env: [{ name: 'A', value: '1' }, { name: 'B', value: '9' }, { name: 'C', value: '3' }] })]],
+    ['reordered keyed list', [deployment()], [deployment({ env: [{ name: 'C', value: '3' }, { name: 'A', value: '1' }] })]],
+    ['everything at once', [deployment(), service(), configMap({ A: '1' }, true)], [deployment({ ns: 'x', image: 'ghcr.io/acme/web:2', replicas: 3, env: [] }), configMap({ A: '2', Z: '1' }, true, 'x')]],
+  ];
+  it.each(cases)('%s', async (name, base, desired) => {
+    const app = defineApp<{ side: 'base' | 'env' }>({
+      name: 'case',
+      defaults: { side: 'base' },
+      envs: { dev: { config: { side: 'env' } }, staging: {}, prod: {} },
+      render: (c) => (c.side === 'base' ? base : desired) as never,
+    });
+    const dir = join(work, name.replace(/\W+/g, '-'));
+    for (const [rel, content] of planApp(app, schemaMergeKeys).files) {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      writeFileSync(join(dir, rel), content);
+    }
+    const [built] = await buildOverlays(root, [join(dir, 'overlays/dev/case')]);
+    expect(built!.error).toBeUndefined();
+    const generated = new Set(desired.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
+    const mismatches = compareManifests(normalize(desired, generated), normalize(parseBuild(built!.yaml, name), generated), { expected: 'desired', actual: 'built' });
+    expect(mismatches.map((m) => m.diff)).toStrictEqual([]);
+  });
+});

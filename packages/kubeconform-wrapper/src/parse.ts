@@ -1,0 +1,155 @@
+export type KubeconformStatus = "valid" | "invalid" | "error" | "skipped" | "empty";
+
+/** One schema violation: a JSON pointer into the resource and what is wrong there. */
+export interface KubeconformError {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The verdict on one resource. */
+export interface KubeconformResult {
+  /** The file the resource came from, or `stdin`. */
+  readonly filename: string;
+  readonly kind: string;
+  readonly name: string;
+  /** The resource's apiVersion. */
+  readonly version: string;
+  readonly status: KubeconformStatus;
+  /** One line for humans; empty when valid. */
+  readonly message: string;
+  /** Every violation, deepest first found; empty unless status is `invalid`. */
+  readonly errors: readonly KubeconformError[];
+}
+
+interface RawResult {
+  readonly filename?: unknown;
+  readonly kind?: unknown;
+  readonly name?: unknown;
+  readonly version?: unknown;
+  readonly status?: unknown;
+  readonly msg?: unknown;
+  readonly validationErrors?: unknown;
+}
+
+const STATUS: Readonly<Record<string, KubeconformStatus>> = {
+  statusValid: "valid",
+  statusInvalid: "invalid",
+  statusError: "error",
+  statusSkipped: "skipped",
+  "": "empty",
+};
+
+const str = (value: unknown): string => (typeof value === "string" ? value : "");
+
+/**
+ * Parses `kubeconform -output json` output. Returns undefined when it is not that format, which
+ * means kubeconform failed before validating anything.
+ */
+export function parseKubeconformJson(stdout: string, kubernetesVersion: string): KubeconformResult[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    return undefined;
+  }
+  const resources = (parsed as { resources?: unknown } | null)?.resources;
+  if (!Array.isArray(resources)) return undefined;
+  return resources.map((raw: RawResult) => toResult(raw, kubernetesVersion));
+}
+
+function toResult(raw: RawResult, kubernetesVersion: string): KubeconformResult {
+  const base = {
+    filename: str(raw.filename),
+    kind: str(raw.kind),
+    name: str(raw.name),
+    version: str(raw.version),
+  };
+  const status = STATUS[str(raw.status)] ?? "error";
+  const msg = str(raw.msg);
+
+  if (status === "invalid") {
+    const errors = schemaErrors(msg, raw.validationErrors);
+    const message = errors.map((e) => `${e.path || "/"}: ${e.message}`).join("; ") || oneLine(msg);
+    return { ...base, status, message, errors };
+  }
+  if (status === "error" && msg.startsWith("could not find schema for ")) {
+    return { ...base, status, message: missingSchemaMessage(base.version, base.kind, kubernetesVersion), errors: [] };
+  }
+  return { ...base, status, message: oneLine(msg), errors: [] };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}
+
+/** Groups of a Kubernetes release: the core group, unqualified names such as `apps`, and `*.k8s.io`. */
+function isBuiltinGroup(apiVersion: string): boolean {
+  const slash = apiVersion.indexOf("/");
+  if (slash < 0) return true;
+  const group = apiVersion.slice(0, slash);
+  return !group.includes(".") || group.endsWith(".k8s.io");
+}
+
+function missingSchemaMessage(apiVersion: string, kind: string, kubernetesVersion: string): string {
+  if (isBuiltinGroup(apiVersion)) {
+    return `no schema for ${apiVersion} ${kind} in Kubernetes ${kubernetesVersion}: that release does not serve this kind at this apiVersion; check apiVersion and kind`;
+  }
+  return `no schema for ${apiVersion} ${kind}: add its CRD to packages/schemas (see its README) and rerun scripts/generate.sh`;
+}
+
+// kubeconform puts the whole error tree of the validator into `msg`, one `- at '<pointer>': <text>`
+// per node, indented two spaces a level, with the newlines turned into spaces. Its
+// `validationErrors` keep only the top level ("/spec: validation failed"), so the tree is read
+// from the message instead.
+const NODE = /( *)- at '((?:[^'\\]|\\.)*)': /g;
+const JUNCTOR = /^(oneOf|anyOf|allOf) failed/;
+
+interface Node {
+  readonly depth: number;
+  readonly path: string;
+  readonly message: string;
+}
+
+function unquote(pointer: string): string {
+  return pointer.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : c));
+}
+
+function readTree(msg: string): Node[] {
+  const headers = [...msg.matchAll(NODE)];
+  return headers.map((match, i) => {
+    const start = (match.index ?? 0) + match[0].length;
+    const end = headers[i + 1]?.index ?? msg.length;
+    return {
+      depth: Math.max(0, Math.floor(((match[1] ?? "").length - 1) / 2)),
+      path: unquote(match[2] ?? ""),
+      message: msg.slice(start, end).trim(),
+    };
+  });
+}
+
+function schemaErrors(msg: string, validationErrors: unknown): KubeconformError[] {
+  const nodes = readTree(msg);
+  const errors: KubeconformError[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
+    const children: Node[] = [];
+    for (let j = i + 1; j < nodes.length && nodes[j]!.depth > node.depth; j++) children.push(nodes[j]!);
+    if (JUNCTOR.test(node.message)) {
+      // One error for the whole junctor: "oneOf failed, none matched: got boolean, want …; …".
+      const reasons = children
+        .filter((c) => c.message !== "validation failed")
+        .map((c) => (c.path === node.path ? c.message : `at ${c.path}: ${c.message}`));
+      errors.push({ path: node.path, message: [node.message, reasons.join("; ")].filter(Boolean).join(": ") });
+      i += children.length;
+      continue;
+    }
+    if (children.length === 0 && node.message !== "validation failed") {
+      errors.push({ path: node.path, message: node.message });
+    }
+  }
+  if (errors.length > 0) return errors;
+
+  // Fall back to kubeconform's own list when the message has an unexpected shape.
+  if (!Array.isArray(validationErrors)) return [];
+  return validationErrors.map((e: { path?: unknown; msg?: unknown }) => ({ path: str(e.path), message: str(e.msg) }));
+}

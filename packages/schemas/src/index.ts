@@ -1,0 +1,218 @@
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** A JSON schema as read from disk. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/** Absolute path of this package: the root of every schema set. */
+export const schemasDir: string = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** The Kubernetes version Strata targets unless an environment names its own. */
+export const DEFAULT_KUBERNETES_VERSION = "1.36.0";
+
+/** Generated CustomResourceDefinition manifests, one `<group>_<plural>.yaml` per CRD. */
+export const crdManifestsDir: string = join(schemasDir, "crds");
+
+/** Strict JSON schemas of the custom resources, `<group>/<kind>_<version>.json`. */
+export const crdSchemasDir: string = join(schemasDir, "crds-json");
+
+const builtinRoot = join(schemasDir, "kubernetes");
+
+/** Accepts `1.36`, `v1.36` or `1.36.0` and returns `1.36.0`. */
+export function normalizeKubernetesVersion(version: string): string {
+  const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/.exec(version.trim());
+  if (!match) {
+    throw new Error(`Invalid Kubernetes version "${version}": use a version such as 1.36 or 1.36.0.`);
+  }
+  return `${match[1]}.${match[2]}.${match[3] ?? "0"}`;
+}
+
+/** Directory of the standalone strict built-in schemas for one Kubernetes version. */
+export function builtinSchemasDir(version: string = DEFAULT_KUBERNETES_VERSION): string {
+  return join(builtinRoot, `v${normalizeKubernetesVersion(version)}-standalone-strict`);
+}
+
+/** The Kubernetes versions whose built-in schemas are committed, oldest first. */
+export function availableKubernetesVersions(): string[] {
+  if (!existsSync(builtinRoot)) return [];
+  return readdirSync(builtinRoot)
+    .map((name) => /^v(\d+\.\d+\.\d+)-standalone-strict$/.exec(name)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .sort((a, b) => compareVersions(a, b));
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * The kubeconform `-schema-location` templates, absolute paths, built-in kinds first. The version
+ * is part of the built-in path, so the result does not depend on `-strict` or `-kubernetes-version`.
+ */
+export function schemaLocations(version: string = DEFAULT_KUBERNETES_VERSION): string[] {
+  const dir = builtinSchemasDir(version);
+  if (!existsSync(dir)) {
+    const v = normalizeKubernetesVersion(version);
+    const have = availableKubernetesVersions().join(", ") || "none";
+    throw new Error(
+      `No built-in schemas for Kubernetes ${v} (committed: ${have}). Run packages/schemas/scripts/generate.sh --kubernetes-version ${v} and commit the result.`,
+    );
+  }
+  return [
+    join(dir, "{{.ResourceKind}}{{.KindSuffix}}.json"),
+    join(crdSchemasDir, "{{.Group}}", "{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"),
+  ];
+}
+
+interface GroupVersion {
+  readonly group: string;
+  readonly version: string;
+}
+
+function splitApiVersion(apiVersion: string): GroupVersion {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0
+    ? { group: "", version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+/** kubeconform's `{{.ResourceKind}}{{.KindSuffix}}.json`: the group is cut at its first dot. */
+function builtinFileName(apiVersion: string, kind: string): string {
+  const { group, version } = splitApiVersion(apiVersion);
+  const groupPart = group === "" ? "" : `-${group.split(".")[0]!.toLowerCase()}`;
+  return `${kind.toLowerCase()}${groupPart}-${version.toLowerCase()}.json`;
+}
+
+function isSchema(value: unknown): value is JsonSchema {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+const cache = new Map<string, JsonSchema | null>();
+
+/**
+ * The standalone strict schema of a built-in kind, or undefined when the kind is not built in
+ * (custom resources included) or the version has no schema set. Results are cached.
+ */
+export function loadBuiltinSchema(
+  apiVersion: string,
+  kind: string,
+  version: string = DEFAULT_KUBERNETES_VERSION,
+): JsonSchema | undefined {
+  const file = join(builtinSchemasDir(version), builtinFileName(apiVersion, kind));
+  let schema = cache.get(file);
+  if (schema === undefined) {
+    const parsed: unknown = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
+    schema = isSchema(parsed) ? parsed : null;
+    cache.set(file, schema);
+  }
+  // File names keep only the first segment of the group, so check the schema really is this kind.
+  return schema !== null && declaresKind(schema, apiVersion, kind) ? schema : undefined;
+}
+
+function declaresKind(schema: JsonSchema, apiVersion: string, kind: string): boolean {
+  const { group, version } = splitApiVersion(apiVersion);
+  const gvks = schema["x-kubernetes-group-version-kind"];
+  return (
+    Array.isArray(gvks) &&
+    gvks.some((g: unknown) => isSchema(g) && g.group === group && g.version === version && g.kind === kind)
+  );
+}
+
+const LOCAL_REF = /^#\/\$defs\/(.+)$/;
+
+/** Follows local `$ref`s until a schema without one. */
+function deref(root: JsonSchema, node: JsonSchema): JsonSchema {
+  let current = node;
+  for (let hops = 0; hops < 32; hops++) {
+    const ref = current.$ref;
+    if (typeof ref !== "string") return current;
+    const name = LOCAL_REF.exec(ref)?.[1];
+    const defs = root.$defs;
+    const target = name !== undefined && isSchema(defs) ? defs[name] : undefined;
+    if (!isSchema(target)) return current;
+    current = target;
+  }
+  return current;
+}
+
+function isArraySchema(node: JsonSchema): boolean {
+  const type = node.type;
+  return type === "array" || (Array.isArray(type) && type.includes("array"));
+}
+
+/** One step of a field path. Through a list, a numeric segment names an item; a field name goes
+ * straight into the fields of the items. */
+function step(root: JsonSchema, node: JsonSchema, segment: string): JsonSchema | undefined {
+  let target = deref(root, node);
+  if (isArraySchema(target)) {
+    const items = target.items;
+    if (!isSchema(items)) return undefined;
+    if (/^\d+$/.test(segment)) return items;
+    target = deref(root, items);
+  }
+  const properties = target.properties;
+  if (!isSchema(properties)) return undefined;
+  const next = properties[segment];
+  return isSchema(next) ? next : undefined;
+}
+
+function patchMergeKey(node: JsonSchema): string | undefined {
+  const strategy = node["x-kubernetes-patch-strategy"];
+  const key = node["x-kubernetes-patch-merge-key"];
+  if (typeof strategy !== "string" || typeof key !== "string") return undefined;
+  return strategy.split(",").includes("merge") ? key : undefined;
+}
+
+/**
+ * The strategic-merge key of the list at `path` in a built-in kind, such as `name` for
+ * `["spec", "template", "spec", "containers"]` of `apps/v1` Deployment. Undefined for atomic lists,
+ * for paths that are not lists, for unknown kinds and for custom resources (strategic merge patch
+ * does not apply to them).
+ */
+export function listMergeKey(
+  apiVersion: string,
+  kind: string,
+  path: readonly string[],
+  version: string = DEFAULT_KUBERNETES_VERSION,
+): string | undefined {
+  const root = loadBuiltinSchema(apiVersion, kind, version);
+  if (!root || path.length === 0) return undefined;
+  let node: JsonSchema | undefined = root;
+  for (const segment of path) {
+    node = step(root, node, segment);
+    if (!node) return undefined;
+  }
+  const target = deref(root, node);
+  if (!isArraySchema(target)) return undefined;
+  return patchMergeKey(node) ?? patchMergeKey(target);
+}
+
+/**
+ * The fields that identify an item of the list at `path` when it merges by key: the patch merge key
+ * first, then the other `x-kubernetes-list-map-keys` (e.g. `containerPort`, `protocol`). Undefined
+ * for atomic lists, non-lists, unknown kinds and custom resources.
+ */
+export function listItemKeys(
+  apiVersion: string,
+  kind: string,
+  path: readonly string[],
+  version: string = DEFAULT_KUBERNETES_VERSION,
+): readonly string[] | undefined {
+  const key = listMergeKey(apiVersion, kind, path, version);
+  if (!key) return undefined;
+  const root = loadBuiltinSchema(apiVersion, kind, version)!;
+  let node: JsonSchema | undefined = root;
+  for (const segment of path) node = node && step(root, node, segment);
+  const mapKeys = [node, node && deref(root, node)].flatMap((n) => {
+    const keys = n?.["x-kubernetes-list-map-keys"];
+    return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === "string") : [];
+  });
+  return [key, ...new Set(mapKeys.filter((k) => k !== key))];
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// Idempotent setup that `npm run build` and `npm test` run first: pnpm (without corepack), the
+// workspace dependencies from the committed lockfile, and the pinned kustomize and kubeconform
+// binaries in .tools/bin. A second run on a set-up tree only checks versions and hashes.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const toolsDir = join(root, '.tools');
+const binDir = join(toolsDir, 'bin');
+const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
+
+const GO_TOOLS = [
+  { name: 'kustomize', module: 'sigs.k8s.io/kustomize/kustomize/v5', pkg: 'sigs.k8s.io/kustomize/kustomize/v5', version: 'v5.8.1' },
+  { name: 'kubeconform', module: 'github.com/yannh/kubeconform', pkg: 'github.com/yannh/kubeconform/cmd/kubeconform', version: 'v0.7.0' },
+];
+
+const started = Date.now();
+const log = (msg) => console.log(`setup: ${msg}`);
+
+function fail(msg) {
+  console.error(`setup: error: ${msg}`);
+  process.exit(2);
+}
+
+function has(cmd, args = ['version']) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? `${r.stdout}${r.stderr}` : undefined;
+}
+
+function ensurePnpm() {
+  const pkg = join(toolsDir, 'pnpm', 'node_modules', 'pnpm', 'package.json');
+  if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).version === PNPM_VERSION) return;
+  log(`installing pnpm ${PNPM_VERSION} into .tools/pnpm`);
+  mkdirSync(join(toolsDir, 'pnpm'), { recursive: true });
+  const r = spawnSync(
+    'npm',
+    ['install', '--prefix', join(toolsDir, 'pnpm'), '--no-audit', '--no-fund', '--loglevel=error', `pnpm@${PNPM_VERSION}`],
+    { stdio: 'inherit' },
+  );
+  if (r.status !== 0) fail(`could not install pnpm ${PNPM_VERSION} with npm; check access to the npm registry`);
+}
+
+function workspaceHash() {
+  const h = createHash('sha256');
+  const files = ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'package.json'];
+  for (const group of ['apps', 'packages']) {
+    const dir = join(root, group);
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).sort()) files.push(join(group, name, 'package.json'));
+  }
+  for (const f of files) {
+    const p = join(root, f);
+    h.update(f).update(existsSync(p) ? readFileSync(p) : '');
+  }
+  return h.digest('hex');
+}
+
+function ensureDependencies() {
+  const stamp = join(toolsDir, 'install.stamp');
+  const want = workspaceHash();
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want && existsSync(join(root, 'node_modules', '.modules.yaml'))) return;
+  log('installing workspace dependencies (pnpm install --frozen-lockfile)');
+  const pnpm = join(toolsDir, 'pnpm', 'node_modules', 'pnpm', 'bin', 'pnpm.cjs');
+  const r = spawnSync(process.execPath, [pnpm, 'install', '--frozen-lockfile', '--reporter=append-only'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) fail('pnpm install failed; if you changed a package.json, run `node .tools/pnpm/node_modules/pnpm/bin/pnpm.cjs install` and commit pnpm-lock.yaml');
+  writeFileSync(stamp, workspaceHash());
+}
+
+/** The module version a Go binary was built from (`go version -m`), or undefined. */
+function goBuildVersion(bin, module) {
+  const info = has('go', ['version', '-m', bin]);
+  const line = info?.split('\n').find((l) => l.trim().startsWith('mod\t') && l.includes(module));
+  return line?.trim().split('\t')[2];
+}
+
+function goInstall(tool) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn('go', ['install', `${tool.pkg}@${tool.version}`], {
+      env: { ...process.env, GOBIN: binDir, CGO_ENABLED: '0', GOFLAGS: '-trimpath' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => resolve({ tool, code, err, seconds: ((Date.now() - t0) / 1000).toFixed(1) }));
+  });
+}
+
+async function ensureGoTools() {
+  const missing = GO_TOOLS.filter((t) => {
+    const bin = join(binDir, t.name);
+    return !existsSync(bin) || (has('go', ['version']) && goBuildVersion(bin, t.module) !== t.version);
+  });
+  if (missing.length === 0) return;
+  if (!has('go', ['version'])) {
+    const fallbacks = missing.filter((t) => !toolOnPath(t));
+    if (fallbacks.length === 0) return;
+    fail(
+      `${fallbacks.map((t) => `${t.name} ${t.version}`).join(' and ')} not found. Install Go 1.22 or newer (https://go.dev/dl) and rerun, ` +
+        `or put ${fallbacks.map((t) => t.name).join(' and ')} at the pinned version on PATH`,
+    );
+  }
+  mkdirSync(binDir, { recursive: true });
+  log(`building ${missing.map((t) => `${t.name} ${t.version}`).join(', ')} into .tools/bin with go install (about 30 s, once)`);
+  const results = await Promise.all(missing.map(goInstall));
+  for (const r of results) {
+    if (r.code !== 0) fail(`go install ${r.tool.pkg}@${r.tool.version} failed:\n${r.err.trim()}`);
+    log(`${r.tool.name} ${r.tool.version} built in ${r.seconds}s`);
+  }
+}
+
+/** A compatible binary on PATH, used only when Go is missing. */
+function toolOnPath(tool) {
+  if (tool.name === 'kustomize') {
+    const v = has('kustomize', ['version']);
+    if (v?.trim().startsWith('v5.')) return true;
+    return Boolean(has('kubectl', ['kustomize', '--help']));
+  }
+  const v = has('kubeconform', ['-v']);
+  return Boolean(v?.trim().startsWith('v0.7'));
+}
+
+/** Puts pnpm where npm scripts and turbo look for it (node_modules/.bin is on their PATH). */
+function linkPnpm() {
+  const link = join(root, 'node_modules', '.bin', 'pnpm');
+  if (existsSync(link)) return;
+  mkdirSync(dirname(link), { recursive: true });
+  writeFileSync(link, `#!/bin/sh\nexec node "${join(toolsDir, 'pnpm', 'node_modules', 'pnpm', 'bin', 'pnpm.cjs')}" "$@"\n`, { mode: 0o755 });
+}
+
+ensurePnpm();
+ensureDependencies();
+linkPnpm();
+await ensureGoTools();
+log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
