@@ -1,6 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ENVIRONMENTS, findRoot, ToolMissingError, UsageError } from '@strata/core';
 import { formatProblem, formatSummary, summarize } from './problems.ts';
+import { OUTPUT_FORMATS, toJunit, toSarif, type OutputFormat } from './reports.ts';
+
+const VERSION = '0.1.0';
 
 // Commands load their modules on use, so `strata generate` never loads kubeconform's wrapper.
 const { build } = { build: async (...a: Parameters<typeof import('./build.ts').build>) => (await import('./build.ts')).build(...a) };
@@ -24,6 +27,7 @@ const selection = (o: Common) => ({ ...(o.app ? { apps: o.app } : {}), ...(o.env
 
 const program = new Command('strata')
   .description('Typed Kubernetes applications emitted as plain, committed Kustomize overlays.')
+  .version(VERSION)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
@@ -60,17 +64,23 @@ program
   .command('validate')
   .description('validate built output (default dist/) or any YAML files, folders and - (stdin)')
   .argument('[paths...]', 'files, folders or - for stdin', [])
-  .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-  .option('--kubernetes-version <version>', 'validate against this Kubernetes version', undefined)
-  .action(async (paths: string[], o: { output: string; kubernetesVersion?: string }) => {
+  .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
+  .option('--kubernetes-version <version>', 'validate against this Kubernetes version (default: the project setting)')
+  .action(async (paths: string[], o: { output: OutputFormat; kubernetesVersion?: string }) => {
     const root = findRootOrCwd();
     const inputs = paths.length > 0 ? paths : ['dist'];
     const r = await validate(root, inputs, o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {});
     const summary = summarize(r.problems, r.resources);
     if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary }, null, 2));
+    else if (o.output === 'junit') out(toJunit(r.problems, summary, 'strata validate'));
+    else if (o.output === 'sarif') out(toSarif(r.problems, VERSION));
     else {
       for (const p of r.problems) out(formatProblem(p));
-      out(`${formatSummary(summary)} (${seconds()})`);
+      const built = r.files.map((f) => /^dist\/([^/]+)\/([^/]+)\.yaml$/.exec(f)).filter((m) => m !== null);
+      const scope = built.length === r.files.length && built.length > 0
+        ? `${new Set(built.map((m) => m[2])).size} apps x ${new Set(built.map((m) => m[1])).size} envs: `
+        : '';
+      out(`validate: ${scope}${formatSummary(summary)} (${seconds()})`);
     }
     if (summary.errors > 0) process.exitCode = 1;
   });

@@ -11,6 +11,8 @@ export interface SourceDoc {
   readonly file: string;
   readonly line: number;
   readonly manifest: Manifest;
+  /** The line of a field (`['spec', 'replicas']`), or of its nearest existing parent. */
+  lineOf(path: readonly (string | number)[]): number;
 }
 
 export interface ParsedInputs {
@@ -43,7 +45,8 @@ export function parseInputs(root: string, inputs: readonly string[], stdin?: () 
   const streams = new Map<string, string>();
   const files = inputs.flatMap((i) => (i === '-' ? ['-'] : expand(root, i)));
   for (const path of files) {
-    const file = path === '-' ? '<stdin>' : relative(root, path) || path;
+    const rel = relative(root, path);
+    const file = path === '-' ? '<stdin>' : rel && !rel.startsWith('..') ? rel : path;
     let text: string;
     try {
       text = path === '-' ? (stdin ?? (() => readFileSync(0, 'utf8')))() : readFileSync(path, 'utf8');
@@ -91,7 +94,14 @@ export function parseInputs(root: string, inputs: readonly string[], stdin?: () 
         continue;
       }
       const manifest = { ...value, metadata: meta } as Manifest;
-      docs.push({ file, line, manifest });
+      const lineOf = (path: readonly (string | number)[]) => {
+        for (let n = path.length; n > 0; n--) {
+          const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+          if (node?.range) return lines.linePos(node.range[0]).line;
+        }
+        return line;
+      };
+      docs.push({ file, line, manifest, lineOf });
       good.push(stringify(value, { lineWidth: 0, aliasDuplicateObjects: false }));
     }
     streams.set(file, good.map((g) => `---\n${g}`).join(''));
@@ -138,7 +148,14 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, kuberne
         name: r.name,
       };
       if (r.errors.length === 0) problems.push({ ...object, message: r.message, rule: 'schema', severity: 'error' });
-      for (const e of r.errors) problems.push({ ...object, path: fieldPath(e.path), message: e.message, rule: 'schema', severity: 'error' });
+      for (const e of r.errors) {
+        const segments = e.path.split('/').filter(Boolean).map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg.replace(/~1/g, '/').replace(/~0/g, '~')));
+        // Point an unknown field at its own line and path, not at its parent's.
+        const unknown = /^additional propert(?:y|ies) '([^',]+)' not allowed$/.exec(e.message)?.[1];
+        if (unknown) segments.push(unknown);
+        const path = fieldPath(e.path) + (unknown ? `${e.path === '' || e.path === '/' ? '' : '.'}${unknown}` : '');
+        problems.push({ ...object, ...(doc ? { line: doc.lineOf(segments) } : {}), path, message: unknown ? 'unknown field (not in the schema); check its spelling and indentation' : e.message, rule: 'schema', severity: 'error' });
+      }
     }
     return problems;
   } finally {
@@ -176,6 +193,8 @@ export function duplicateProblems(docs: readonly SourceDoc[]): Problem[] {
 export interface ValidateResult {
   readonly problems: Problem[];
   readonly resources: number;
+  /** The files read, relative to the root (`<stdin>` for -). */
+  readonly files: string[];
 }
 
 /** `strata validate`: structural checks and one strict kubeconform run over the given inputs. */
@@ -183,5 +202,6 @@ export async function validate(root: string, inputs: readonly string[], options:
   const parsed = parseInputs(root, inputs, options.stdin);
   const problems = [...parsed.problems, ...duplicateProblems(parsed.docs), ...(await schemaProblems(root, parsed, options.kubernetesVersion))];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
-  return { problems, resources: parsed.docs.length + parsed.problems.filter((p) => p.rule !== 'duplicate-key' && p.rule !== 'yaml-syntax').length };
+  const resources = parsed.docs.length + parsed.problems.filter((p) => p.rule !== 'duplicate-key' && p.rule !== 'yaml-syntax').length;
+  return { problems, resources, files: [...parsed.streams.keys()] };
 }

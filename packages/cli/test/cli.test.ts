@@ -135,7 +135,7 @@ describe('strata validate exit codes', () => {
     const f = write('invalid.yaml', `${valid}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: "two"\n  selector: {}\n  template: {}\n`);
     const r = strata(process.cwd(), ['validate', f]);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/invalid\.yaml:9: apps\/v1\/Deployment web: spec\.replicas: .* \[schema\]/);
+    expect(r.stdout).toMatch(/invalid\.yaml:14: apps\/v1\/Deployment web: spec\.replicas: .* \[schema\]/);
     expect(r.stdout).toMatch(/Found \d+ problems? in 1 of 2 resources/);
   });
   it('exits 1 on unparseable YAML with the line', () => {
@@ -152,5 +152,50 @@ describe('strata validate exit codes', () => {
     const r = strata(process.cwd(), ['validate', '-'], valid);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/No problems in 1 resources/);
+  });
+});
+
+describe('strata validate report formats', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-formats-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'bad.yaml');
+  writeFileSync(file, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n');
+
+  it('--output sarif is valid SARIF 2.1.0 and carries rule, file and line', async () => {
+    const r = strata(process.cwd(), ['validate', '--output', 'sarif', file]);
+    expect(r.status).toBe(1);
+    const log = JSON.parse(r.stdout);
+    const { default: Ajv } = await import('ajv-draft-04');
+    const { createRequire } = await import('node:module');
+    const schema = createRequire(import.meta.url)('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
+    // The published schema has a pattern that is only valid without the u flag.
+    const ajv = new Ajv({ strict: false, validateFormats: false, unicodeRegExp: false });
+    const valid = ajv.validate(schema, log);
+    expect(ajv.errors ?? []).toStrictEqual([]);
+    expect(valid).toBe(true);
+    const result = log.runs[0].results[0];
+    expect(result.ruleId).toBe('schema');
+    expect(result.locations[0].physicalLocation.region.startLine).toBe(6);
+    expect(result.message.text).toContain('spec.portz');
+  });
+
+  it('--output junit reports each problem as a failing test case', () => {
+    const r = strata(process.cwd(), ['validate', '--output', 'junit', file]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/<testsuites name="strata validate" tests="1" failures="1"/);
+    expect(r.stdout).toContain('spec.portz: unknown field');
+  });
+
+  it('--output json gives the problems and the summary', () => {
+    const r = strata(process.cwd(), ['validate', '--output', 'json', file]);
+    const report = JSON.parse(r.stdout);
+    expect(report.summary).toMatchObject({ problems: 1, errors: 1, resources: 1 });
+    expect(report.problems[0]).toMatchObject({ line: 6, kind: 'Service', name: 'web', path: 'spec.portz', rule: 'schema' });
+  });
+
+  it('an unknown output format is a usage error', () => {
+    const r = strata(process.cwd(), ['validate', '--output', 'xml', file]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Allowed choices are text, json, junit, sarif/);
   });
 });
