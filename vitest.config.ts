@@ -1,12 +1,29 @@
 import './scripts/node20-polyfills.ts';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { SummaryReporter } from './scripts/vitest-summary.ts';
 
+// One project per workspace package, each inheriting the settings below.
+const projects = ['packages', 'apps'].flatMap((group) =>
+  readdirSync(group, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(group, d.name, 'package.json')))
+    .map((d) => ({
+      extends: true as const,
+      test: {
+        name: (JSON.parse(readFileSync(join(group, d.name, 'package.json'), 'utf8')) as { name: string }).name,
+        root: join(group, d.name),
+      },
+    })),
+);
+
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
+    projects,
     reporters: ['default', new SummaryReporter()],
     testTimeout: 120_000,
-    hookTimeout: 120_000,
+    hookTimeout: 180_000,
+    // Type-level tests (`*.test-d.ts`): a wrong config key or type must not compile.
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
   },
 });

@@ -9,6 +9,7 @@ const VERSION = '0.1.0';
 const { build } = { build: async (...a: Parameters<typeof import('./build.ts').build>) => (await import('./build.ts')).build(...a) };
 const { check } = { check: async (...a: Parameters<typeof import('./check.ts').check>) => (await import('./check.ts')).check(...a) };
 const { generate } = { generate: async (...a: Parameters<typeof import('./generate.ts').generate>) => (await import('./generate.ts')).generate(...a) };
+const diffModule = () => import('./diff.ts');
 const { validate } = { validate: async (...a: Parameters<typeof import('./validate.ts').validate>) => (await import('./validate.ts')).validate(...a) };
 
 const started = performance.now();
@@ -102,6 +103,49 @@ program
     );
     if (r.drift.length > 0) err('the committed tree is out of date: run `npx strata generate` and commit the result');
     if (bad > 0) process.exitCode = 1;
+  });
+
+program
+  .command('diff')
+  .description('rendered per-resource diff between two envs (--from/--to) or against a git ref (--against), no cluster needed')
+  .addOption(appOption())
+  .addOption(envOption().conflicts(['from', 'to']))
+  .option('--from <env>', 'the env to compare from')
+  .option('--to <env>', 'the env to compare to')
+  .option('--against <ref>', 'compare the committed overlays of a git ref with the working tree')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(async (o: Common & { from?: string; to?: string; against?: string; output: string }) => {
+    const { colorize, diffAgainst, diffEnvironments } = await diffModule();
+    const root = findRoot();
+    let r;
+    if (o.against) {
+      if (o.from || o.to) throw new UsageError('use either --against <ref> or --from <env> --to <env>, not both');
+      r = await diffAgainst(root, o.against, selection(o));
+    } else {
+      if (!o.from || !o.to) throw new UsageError('say what to compare: --from <env> --to <env>, or --against <git ref>');
+      r = await diffEnvironments(root, o.from, o.to, o.app);
+    }
+    if (o.output === 'json') out(JSON.stringify(r, null, 2));
+    else {
+      const tty = process.stdout.isTTY && !process.env.NO_COLOR;
+      for (const d of r.diffs) out((tty ? colorize(d.diff) : d.diff).trimEnd());
+      const counts = ['added', 'removed', 'changed'].map((s) => `${r.diffs.filter((d) => d.status === s).length} ${s}`).join(', ');
+      out(`diff ${r.from} -> ${r.to}: ${r.diffs.length === 0 ? 'no differences' : counts} in ${r.resources} resources (${seconds()})`);
+    }
+    if (r.diffs.length > 0) process.exitCode = 1;
+  });
+
+program
+  .command('new-app')
+  .description('create apps/<name> from a secure template, register it, install and generate its tree')
+  .argument('<name>', 'lower-case DNS label; also the folder and the namespace')
+  .option('--no-install', 'skip pnpm install and generate (run them yourself afterwards)')
+  .action(async (name: string, o: { install: boolean }) => {
+    const { newApp } = await import('./scaffold.ts');
+    const r = await newApp(findRoot(), name, { install: o.install });
+    for (const f of r.files) out(`created ${f}`);
+    if (r.generated) out(`generated ${r.generated.written.length} files for ${name}`);
+    out(`new-app: apps/${name} is ready${r.generated ? '' : `; next: npx pnpm install && npx strata generate --app ${name}`}. Edit src/config.ts and src/env/*.ts, then \`npx strata generate\` (${seconds()})`);
   });
 
 /** validate also works outside a workspace, on any files. */

@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { strata, tempWorkspace } from './workspace.ts';
+
+const APP = 'tokenplace-relay';
+
+describe('strata diff', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ws.root, encoding: 'utf8' });
+  beforeAll(() => {
+    ws = tempWorkspace([APP]);
+    git('init', '-q', '-b', 'main');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'add', 'base', 'overlays', 'apps');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'start');
+  });
+  afterAll(() => ws.dispose());
+
+  it('shows what differs between two envs per resource and exits 1', () => {
+    const r = strata(ws.root, ['diff', '--from', 'staging', '--to', 'prod', '--app', APP]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`--- staging/${APP}: apps/v1/Deployment tokenplace/${APP}`);
+    expect(r.stdout).toMatch(/^-  replicas: 1$/m);
+    expect(r.stdout).toMatch(/^\+  replicas: 2$/m);
+    expect(r.stdout).toMatch(/diff staging -> prod: 1 added, 0 removed, 4 changed in \d+ resources/);
+    // Pipes get no colour codes.
+    expect(r.stdout).not.toContain('\x1b[');
+  });
+
+  it('exits 0 when the two sides are equal', () => {
+    const r = strata(ws.root, ['diff', '--from', 'dev', '--to', 'dev']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/no differences/);
+  });
+
+  it('gives JSON with one entry per changed resource', () => {
+    const r = strata(ws.root, ['diff', '--from', 'dev', '--to', 'staging', '--output', 'json']);
+    const report = JSON.parse(r.stdout);
+    expect(report.from).toBe('dev');
+    expect(report.diffs.find((d: { resource: string }) => d.resource === 'monitoring.coreos.com/v1/ServiceMonitor tokenplace-relay')).toMatchObject({ status: 'added', app: APP });
+  });
+
+  it('compares the working tree with a git ref, after a change to the code', () => {
+    const envFile = join(ws.root, 'apps', APP, 'src/env/prod.ts');
+    const original = readFileSync(envFile, 'utf8');
+    writeFileSync(envFile, original.replace('replicas: 2', 'replicas: 4'));
+    try {
+      expect(strata(ws.root, ['generate']).status).toBe(0);
+      const r = strata(ws.root, ['diff', '--against', 'main', '--env', 'prod']);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(/^-  replicas: 2$/m);
+      expect(r.stdout).toMatch(/^\+  replicas: 4$/m);
+      expect(r.stdout).toMatch(/diff main -> working tree: 0 added, 0 removed, 1 changed/);
+    } finally {
+      writeFileSync(envFile, original);
+      strata(ws.root, ['generate']);
+    }
+    expect(strata(ws.root, ['diff', '--against', 'main']).status).toBe(0);
+  });
+
+  it('rejects an unknown ref and a missing comparison with exit 2', () => {
+    const ref = strata(ws.root, ['diff', '--against', 'no-such-ref']);
+    expect(ref.status).toBe(2);
+    expect(ref.stderr).toMatch(/--against no-such-ref: not a commit/);
+    const none = strata(ws.root, ['diff']);
+    expect(none.status).toBe(2);
+  });
+});

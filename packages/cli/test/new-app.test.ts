@@ -1,0 +1,44 @@
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repo, strata, tempWorkspace } from './workspace.ts';
+
+describe('strata new-app', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  beforeAll(() => {
+    ws = tempWorkspace(['tokenplace-relay']);
+  });
+  afterAll(() => ws.dispose());
+
+  it('creates an app that generates, round-trips, validates and passes its own tests', () => {
+    const r = strata(ws.root, ['new-app', 'billing', '--no-install']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('created apps/billing/src/app.ts');
+    expect(JSON.parse(readFileSync(join(ws.root, 'package.json'), 'utf8')).devDependencies['@strata-apps/billing']).toBe('workspace:*');
+    // What `pnpm install` would link: the same dependencies as an existing app.
+    cpSync(join(repo, 'apps/tokenplace-relay/node_modules'), join(ws.root, 'apps/billing/node_modules'), { recursive: true, verbatimSymlinks: true });
+
+    expect(strata(ws.root, ['generate']).status).toBe(0);
+    expect(existsSync(join(ws.root, 'overlays/prod/billing/kustomization.yaml'))).toBe(true);
+    expect(readFileSync(join(ws.root, 'overlays/prod/kustomization.yaml'), 'utf8')).toMatch(/- billing\n/);
+    const check = strata(ws.root, ['check']);
+    expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures/);
+    expect(strata(ws.root, ['build']).status).toBe(0);
+    const validate = strata(ws.root, ['validate']);
+    expect(validate.stdout).toMatch(/validate: 2 apps x 3 envs: No problems/);
+
+    const tests = spawnSync(join(repo, 'node_modules/.bin/vitest'), ['run', 'apps/billing'], { cwd: ws.root, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    expect(tests.stdout).toMatch(/6 passed, 0 failed/);
+    expect(tests.status).toBe(0);
+  });
+
+  it('refuses a name that is not a DNS label and an app that exists', () => {
+    const bad = strata(ws.root, ['new-app', 'Billing_API']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/must be a lower-case DNS label/);
+    const exists = strata(ws.root, ['new-app', 'tokenplace-relay']);
+    expect(exists.status).toBe(2);
+    expect(exists.stderr).toMatch(/apps\/tokenplace-relay already exists/);
+  });
+});
