@@ -21,6 +21,8 @@ export default defineConfig({
   test: {
     projects,
     reporters: ['default', new SummaryReporter()],
+    // Imports its JSON schema without an import attribute: let vite transform it.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
     testTimeout: 120_000,
     hookTimeout: 180_000,
     // Type-level tests (`*.test-d.ts`): a wrong config key or type must not compile.

@@ -22,6 +22,25 @@ interface Common {
   env?: string;
 }
 
+/**
+ * Progress for long runs: one updating line on a terminal, a plain line per step in CI and pipes
+ * (only when there are enough steps to be worth it).
+ */
+function progress(label: string, total: number): ((step: string, ok: boolean, ms: number) => void) | undefined {
+  if (total < 2) return undefined;
+  let done = 0;
+  const tty = process.stderr.isTTY && !process.env.CI;
+  return (step, ok, ms) => {
+    done++;
+    if (tty) {
+      process.stderr.write(`\r\x1b[K${label} [${done}/${total}] ${step}`);
+      if (done === total) process.stderr.write('\r\x1b[K');
+    } else if (process.env.CI || !ok) {
+      err(`${label} [${done}/${total}] ${step} ${ok ? 'ok' : 'FAILED'} (${Math.round(ms)}ms)`);
+    }
+  };
+}
+
 const appOption = () => new Option('-a, --app <name...>', 'only these apps (folder names under apps/)');
 const envOption = () => new Option('-e, --env <env>', `only this environment (${ENVIRONMENTS.join(', ')})`);
 const selection = (o: Common) => ({ ...(o.app ? { apps: o.app } : {}), ...(o.env ? { env: o.env } : {}) });
@@ -52,7 +71,10 @@ program
   .addOption(appOption())
   .addOption(envOption())
   .action(async (o: Common) => {
-    const r = await build(findRoot(), selection(o));
+    const root = findRoot();
+    const { selectOverlays } = await import('./build.ts');
+    const step = progress('build', selectOverlays(root, selection(o)).length);
+    const r = await build(root, selection(o), step && ((b) => step(b.overlay, b.ok, b.millis)));
     for (const b of r.results) {
       if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
     }

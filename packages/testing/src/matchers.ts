@@ -1,0 +1,44 @@
+import { expect } from 'vitest';
+import type { Manifest } from '@strata/core';
+import { compareManifests, isGeneratedConfigMap, normalize } from '@strata/emit';
+import { buildApp } from './index.ts';
+
+interface StrataMatchers<R = unknown> {
+  /** The manifests hold exactly one object of this kind (and name, when given). */
+  toHaveResource(kind: string, name?: string): R;
+  /** The real `kustomize build overlays/<env>/<app>` equals these (rendered) manifests. */
+  toMatchOverlay(app: string, env: 'dev' | 'staging' | 'prod'): Promise<R>;
+}
+
+declare module 'vitest' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Assertion<T = unknown> extends StrataMatchers<T> {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface AsymmetricMatchersContaining extends StrataMatchers {}
+}
+
+const list = (ms: readonly Manifest[]) => ms.map((m) => `${m.kind}/${m.metadata.name}`).join(', ') || '(none)';
+
+expect.extend({
+  toHaveResource(received: readonly Manifest[], kind: string, name?: string) {
+    const hits = received.filter((m) => m.kind === kind && (name === undefined || m.metadata.name === name));
+    const what = `${kind}${name ? `/${name}` : ''}`;
+    return {
+      pass: hits.length === 1,
+      message: () =>
+        this.isNot ? `expected no ${what}, found it` : `expected exactly one ${what}, found ${hits.length}; objects: ${list(received)}`,
+    };
+  },
+  async toMatchOverlay(received: readonly Manifest[], app: string, env: 'dev' | 'staging' | 'prod') {
+    const generated = new Set(received.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
+    const built = await buildApp(app, env);
+    const mismatches = compareManifests(normalize(received, generated), normalize(built, generated), { expected: 'rendered', actual: 'kustomize build' });
+    return {
+      pass: mismatches.length === 0,
+      message: () =>
+        this.isNot
+          ? `expected overlays/${env}/${app} to differ from the render`
+          : `overlays/${env}/${app} does not build to the render (run \`npx strata generate\`):\n${mismatches.map((m) => m.diff).join('\n')}`,
+    };
+  },
+});

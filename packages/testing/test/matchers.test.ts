@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { findRoot, loadApps } from '@strata/core';
+import '../src/matchers.ts';
+import { renderApp } from '../src/index.ts';
+
+const [app] = await loadApps(findRoot(), ['tokenplace-relay']);
+
+describe('test kit matchers', () => {
+  it('toHaveResource finds exactly one object of a kind and name', () => {
+    const prod = renderApp(app!, 'prod');
+    expect(prod).toHaveResource('Deployment', 'tokenplace-relay');
+    expect(prod).toHaveResource('Endpoints');
+    expect(renderApp(app!, 'dev')).not.toHaveResource('Endpoints');
+    expect(() => expect(prod).toHaveResource('StatefulSet')).toThrow(/expected exactly one StatefulSet, found 0; objects: Deployment\/tokenplace-relay/);
+  });
+
+  it('toMatchOverlay compares the render with the real kustomize build', async () => {
+    await expect(renderApp(app!, 'staging')).toMatchOverlay('tokenplace-relay', 'staging');
+    // The dev render is not what the prod overlay builds.
+    await expect(expect(renderApp(app!, 'dev')).toMatchOverlay('tokenplace-relay', 'prod')).rejects.toThrow(/overlays\/prod\/tokenplace-relay does not build to the render/);
+  });
+});
