@@ -135,8 +135,11 @@ function linkPnpm() {
   writeFileSync(link, `#!/bin/sh\nexec node "${join(toolsDir, 'pnpm', 'node_modules', 'pnpm', 'bin', 'pnpm.cjs')}" "$@"\n`, { mode: 0o755 });
 }
 
-ensurePnpm();
-ensureDependencies();
-linkPnpm();
+// --tools-only: just the pinned binaries (used by tests of the no-Go path).
+if (!process.argv.includes('--tools-only')) {
+  ensurePnpm();
+  ensureDependencies();
+  linkPnpm();
+}
 await ensureGoTools();
 log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);

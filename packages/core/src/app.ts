@@ -26,8 +26,6 @@ export interface EnvironmentDefinition<C, K extends string = string> {
   readonly config?: Overrides<C>;
   /** Components of the app that this environment includes. @default [] */
   readonly components?: readonly K[];
-  /** Kubernetes minor version of the env's cluster, for validation. @default the project setting */
-  readonly kubernetesVersion?: string;
 }
 
 export interface AppDefinition<C, K extends string = never> {
