@@ -5,12 +5,8 @@ import { OUTPUT_FORMATS, toJunit, toSarif, type OutputFormat } from './reports.t
 
 const VERSION = '0.1.0';
 
-// Commands load their modules on use, so `strata generate` never loads kubeconform's wrapper.
-const { build } = { build: async (...a: Parameters<typeof import('./build.ts').build>) => (await import('./build.ts')).build(...a) };
-const { check } = { check: async (...a: Parameters<typeof import('./check.ts').check>) => (await import('./check.ts')).check(...a) };
-const { generate } = { generate: async (...a: Parameters<typeof import('./generate.ts').generate>) => (await import('./generate.ts')).generate(...a) };
-const diffModule = () => import('./diff.ts');
-const { validate } = { validate: async (...a: Parameters<typeof import('./validate.ts').validate>) => (await import('./validate.ts')).validate(...a) };
+// Each command imports its module when it runs, so `strata generate` never loads kubeconform's
+// wrapper and `--help` loads nothing.
 
 const started = performance.now();
 const seconds = () => `${((performance.now() - started) / 1000).toFixed(2)}s`;
@@ -58,6 +54,7 @@ program
   .addOption(envOption())
   .option('--dry-run', 'print what would change without writing')
   .action(async (o: Common & { dryRun?: boolean }) => {
+    const { generate } = await import('./generate.ts');
     const r = await generate(findRoot(), selection(o), { dryRun: Boolean(o.dryRun) });
     for (const f of r.written) out(`${o.dryRun ? 'would write' : 'wrote'} ${f}`);
     for (const f of r.removed) out(`${o.dryRun ? 'would remove' : 'removed'} ${f} (stale)`);
@@ -72,7 +69,7 @@ program
   .addOption(envOption())
   .action(async (o: Common) => {
     const root = findRoot();
-    const { selectOverlays } = await import('./build.ts');
+    const { build, selectOverlays } = await import('./build.ts');
     const step = progress('build', selectOverlays(root, selection(o)).length);
     const r = await build(root, selection(o), step && ((b) => step(b.overlay, b.ok, b.millis)));
     for (const b of r.results) {
@@ -92,6 +89,7 @@ program
   .action(async (paths: string[], o: { output: OutputFormat; kubernetesVersion?: string }) => {
     const root = findRootOrCwd();
     const inputs = paths.length > 0 ? paths : ['dist'];
+    const { validate } = await import('./validate.ts');
     const r = await validate(root, inputs, o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {});
     const summary = summarize(r.problems, r.resources);
     if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary }, null, 2));
@@ -114,6 +112,7 @@ program
   .addOption(appOption())
   .addOption(envOption())
   .action(async (o: Common) => {
+    const { check } = await import('./check.ts');
     const r = await check(findRoot(), selection(o));
     for (const d of r.drift) out(d.kind === 'stale' ? d.diff : d.diff.trimEnd());
     for (const f of r.buildFailures) err(`${f.overlay}: kustomize build failed: ${f.error}`);
@@ -137,7 +136,7 @@ program
   .option('--against <ref>', 'compare the committed overlays of a git ref with the working tree')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
   .action(async (o: Common & { from?: string; to?: string; against?: string; output: string }) => {
-    const { colorize, diffAgainst, diffEnvironments } = await diffModule();
+    const { colorize, diffAgainst, diffEnvironments } = await import('./diff.ts');
     const root = findRoot();
     let r;
     if (o.against) {

@@ -104,10 +104,13 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
     const start = components.length > 0 ? render(`components ${components.join(', ')}`, () => app.manifests(undefined, components)) : base;
     desired[env] = render(`env ${env}`, () => app.manifests(env));
     const overlay = derive(start, desired[env], mergeKey, `${app.name} env ${env}`);
-    const fields = overlayFiles(overlay, dir, source, files);
-    fields.resources = [`../../../${baseDir}`, ...(fields.resources as string[])];
-    const withComponents = { resources: fields.resources, components: components.map((c) => `../../../${baseDir}/components/${c}`), ...fields };
-    addFile(files, `${dir}/kustomization.yaml`, generatedFile(kustomization('Kustomization', withComponents), source, false));
+    const { resources, ...fields } = overlayFiles(overlay, dir, source, files);
+    const content = kustomization('Kustomization', {
+      resources: [`../../../${baseDir}`, ...(resources as string[])],
+      components: components.map((c) => `../../../${baseDir}/components/${c}`),
+      ...fields,
+    });
+    addFile(files, `${dir}/kustomization.yaml`, generatedFile(content, source, false));
   }
   return { app: app.name, files, dirs, desired };
 }

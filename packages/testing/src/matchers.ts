@@ -3,18 +3,16 @@ import type { Manifest } from '@strata/core';
 import { compareManifests, isGeneratedConfigMap, normalize } from '@strata/emit';
 import { buildApp } from './index.ts';
 
-interface StrataMatchers<R = unknown> {
+export interface StrataMatchers<R> {
   /** The manifests hold exactly one object of this kind (and name, when given). */
   toHaveResource(kind: string, name?: string): R;
   /** The real `kustomize build overlays/<env>/<app>` equals these (rendered) manifests. */
-  toMatchOverlay(app: string, env: 'dev' | 'staging' | 'prod'): Promise<R>;
+  toMatchOverlay(app: string, env: 'dev' | 'staging' | 'prod'): Promise<void>;
 }
 
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  interface Assertion<T = unknown> extends StrataMatchers<T> {}
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  interface AsymmetricMatchersContaining extends StrataMatchers {}
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-empty-object-type
+  interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends StrataMatchers<R> {}
 }
 
 const list = (ms: readonly Manifest[]) => ms.map((m) => `${m.kind}/${m.metadata.name}`).join(', ') || '(none)';
