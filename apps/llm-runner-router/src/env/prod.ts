@@ -1,0 +1,18 @@
+import type { EnvironmentDefinition } from '@strata/core';
+import type { RouterConfig } from '../config.ts';
+
+/** prod: five to twenty large replicas, pinned by digest, warn logs, bigger volumes. */
+export const prod: EnvironmentDefinition<RouterConfig> = {
+  config: {
+    image: {
+      repository: 'ghcr.io/llm-runner/llm-runner-router',
+      digest: 'sha256:3c1e5a7b9d2f4a6c8e0b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c',
+    },
+    replicas: 5,
+    resources: { requests: { cpu: '1000m', memory: '4Gi' }, limits: { cpu: '4000m', memory: '16Gi' } },
+    settings: { logLevel: 'warn', maxMemory: 16384, maxConcurrentRequests: 500, wsMaxConnections: 5000 },
+    storage: { modelCache: { size: '100Gi' }, logs: { size: '20Gi' }, sharedCache: { size: '50Gi' } },
+    ingress: { apiHost: 'api.llm.example.com', wsHost: 'ws.llm.example.com', tlsSecretName: 'llm-runner-router-prod-tls', rateLimitRps: 200 },
+    autoscaling: { minReplicas: 5, maxReplicas: 20 },
+  },
+};
