@@ -108,7 +108,7 @@ export function render(c: RouterConfig): KubeObject[] {
     },
   });
 
-  const ports = [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }];
+  const ports = [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' as const }];
   const services = [
     new Service({ metadata: meta(NAME), spec: { type: 'LoadBalancer', selector, ports } }),
     new Service({ metadata: meta(`${NAME}-internal`), spec: { type: 'ClusterIP', selector, ports: [{ name: 'http', port: PORT, targetPort: 'http', protocol: 'TCP' }] } }),

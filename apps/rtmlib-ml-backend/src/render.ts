@@ -17,7 +17,7 @@ export function render(c: MlBackendConfig): KubeObject[] {
   const selector = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/component': 'ml-backend' };
   const meta = (name: string) => ({ name, namespace: c.namespace, labels });
   const s = c.settings;
-  const gpuResources = c.gpus > 0 ? { 'nvidia.com/gpu': String(c.gpus) } : {};
+  const gpuResources: Record<string, string> = c.gpus > 0 ? { 'nvidia.com/gpu': String(c.gpus) } : {};
 
   // Kustomize generates this ConfigMap per overlay; its hash suffix rolls the pods on every change.
   const config = new ConfigMap({

@@ -17,8 +17,15 @@ export interface Manifest {
   [key: string]: unknown;
 }
 
+/**
+ * Cluster-scoped custom resources that an application may render. Kustomize does not know their
+ * scope, so its namespace transformer would give them a namespace: they are kept out of its reach.
+ */
+export const CUSTOM_CLUSTER_SCOPED_KINDS = new Set(['ClusterIssuer', 'ClusterSecretStore', 'ClusterExternalSecret', 'ClusterTriggerAuthentication']);
+
 /** Kinds that are not namespaced, among those an application may render. */
 export const CLUSTER_SCOPED_KINDS = new Set([
+  ...CUSTOM_CLUSTER_SCOPED_KINDS,
   'Namespace',
   'ClusterRole',
   'ClusterRoleBinding',
@@ -27,9 +34,6 @@ export const CLUSTER_SCOPED_KINDS = new Set([
   'StorageClass',
   'PriorityClass',
   'IngressClass',
-  'ClusterIssuer',
-  'ClusterSecretStore',
-  'ClusterExternalSecret',
   'MutatingWebhookConfiguration',
   'ValidatingWebhookConfiguration',
 ]);

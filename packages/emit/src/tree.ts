@@ -1,4 +1,5 @@
-import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
+import { isDeepStrictEqual } from 'node:util';
+import { CUSTOM_CLUSTER_SCOPED_KINDS, ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
 import { deriveOverlay, generatorFor, isGeneratedConfigMap, type MergeKeyLookup, type Overlay } from './derive.ts';
 import { generatedFile } from './yaml.ts';
 
@@ -54,7 +55,24 @@ function overlayFiles(overlay: Overlay, dir: string, source: string, files: Map<
   };
 }
 
-/** Plans base/, its components and the three overlays of one application. */
+const outsideNamespaces = (m: Manifest) => CUSTOM_CLUSTER_SCOPED_KINDS.has(m.kind);
+
+/** Writes a set of objects, one file each, and returns their file names for `resources`. */
+function objectFiles(objects: readonly Manifest[], dir: string, source: string, files: Map<string, string>): string[] {
+  return objects.map((m) => {
+    addFile(files, `${dir}/${fileName(m)}`, generatedFile(m, source));
+    return fileName(m);
+  });
+}
+
+/**
+ * Plans base/, its components and the three overlays of one application.
+ *
+ * Cluster-scoped custom resources (a ClusterSecretStore, say) live apart, in base/<app>/cluster and
+ * in each overlay's own kustomization, while the namespaced objects move one folder down
+ * (overlays/<env>/<app>/namespaced): Kustomize's namespace transformer, which does not know the
+ * scope of custom kinds, then never reaches them.
+ */
 export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyLookup): AppPlan {
   const files = new Map<string, string>();
   const source = `apps/${app.name}`;
@@ -69,48 +87,64 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
   };
 
   const base = render('defaults', () => app.manifests());
-  const baseResources: string[] = [];
-  for (const m of base.filter((m) => !isGeneratedConfigMap(m))) {
-    baseResources.push(fileName(m));
-    addFile(files, `${baseDir}/${fileName(m)}`, generatedFile(m, source));
-  }
+  const desired = {} as Record<Environment, Manifest[]>;
+  for (const env of ENVIRONMENTS) desired[env] = render(`env ${env}`, () => app.manifests(env));
+  const split = [base, ...Object.values(desired)].some((ms) => ms.some(outsideNamespaces));
+  const inside = (ms: Manifest[]) => (split ? ms.filter((m) => !outsideNamespaces(m)) : ms);
+  const outside = (ms: Manifest[]) => ms.filter(outsideNamespaces);
+
+  const baseObjects = inside(base).filter((m) => !isGeneratedConfigMap(m));
   addFile(
     files,
     `${baseDir}/kustomization.yaml`,
     generatedFile(
       kustomization('Kustomization', {
-        resources: baseResources.sort(),
+        resources: objectFiles(baseObjects, baseDir, source, files).sort(),
         configMapGenerator: base.filter(isGeneratedConfigMap).map((m) => generatorFor(m)),
       }),
       source,
       false,
     ),
   );
+  if (split) {
+    const dir = `${baseDir}/cluster`;
+    const resources = objectFiles(outside(base), dir, source, files).sort();
+    addFile(files, `${dir}/kustomization.yaml`, generatedFile(kustomization('Kustomization', { resources }), source, false));
+  }
 
   for (const name of Object.keys(app.components ?? {}).sort()) {
     const dir = `${baseDir}/components/${name}`;
     dirs.push(dir);
     const variant = render(`component ${name}`, () => app.manifests(undefined, [name as K]));
-    const overlay = derive(base, variant, mergeKey, `${app.name} component ${name}`);
+    if (split && !isDeepStrictEqual(outside(base), outside(variant))) {
+      throw new Error(`app ${app.name} component ${name}: a component cannot change cluster-scoped custom resources; change them per env instead`);
+    }
+    const overlay = derive(inside(base), inside(variant), mergeKey, `${app.name} component ${name}`);
     const fields = overlayFiles(overlay, dir, source, files);
     addFile(files, `${dir}/kustomization.yaml`, generatedFile(kustomization('Component', fields), source, false));
   }
 
-  const desired = {} as Record<Environment, Manifest[]>;
   for (const env of ENVIRONMENTS) {
     const dir = `overlays/${env}/${app.name}`;
     dirs.push(dir);
     const components = app.envs[env].components ?? [];
     const start = components.length > 0 ? render(`components ${components.join(', ')}`, () => app.manifests(undefined, components)) : base;
-    desired[env] = render(`env ${env}`, () => app.manifests(env));
-    const overlay = derive(start, desired[env], mergeKey, `${app.name} env ${env}`);
-    const { resources, ...fields } = overlayFiles(overlay, dir, source, files);
+    const nsDir = split ? `${dir}/namespaced` : dir;
+    const up = split ? '../../../../' : '../../../';
+    const overlay = derive(inside(start), inside(desired[env]), mergeKey, `${app.name} env ${env}`);
+    const { resources, ...fields } = overlayFiles(overlay, nsDir, source, files);
     const content = kustomization('Kustomization', {
-      resources: [`../../../${baseDir}`, ...(resources as string[])],
-      components: components.map((c) => `../../../${baseDir}/components/${c}`),
+      resources: [`${up}${baseDir}`, ...(resources as string[])],
+      components: components.map((c) => `${up}${baseDir}/components/${c}`),
       ...fields,
     });
-    addFile(files, `${dir}/kustomization.yaml`, generatedFile(content, source, false));
+    addFile(files, `${nsDir}/kustomization.yaml`, generatedFile(content, source, false));
+    if (split) {
+      const cluster = derive(outside(start), outside(desired[env]), mergeKey, `${app.name} env ${env}`);
+      const { resources: own, ...clusterFields } = overlayFiles(cluster, dir, source, files);
+      const parent = kustomization('Kustomization', { resources: ['namespaced', `../../../${baseDir}/cluster`, ...(own as string[])], ...clusterFields });
+      addFile(files, `${dir}/kustomization.yaml`, generatedFile(parent, source, false));
+    }
   }
   return { app: app.name, files, dirs, desired };
 }

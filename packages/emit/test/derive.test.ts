@@ -110,6 +110,11 @@ describe('derived overlays build back to the desired objects (real kustomize)', 
     ['labels', [deployment(), service()], [deployment({ labels: { tier: 'gold' } }), service('shop', { tier: 'gold' })]],
     ['keyed item', [deployment()], [deployment({ env: [{ name: 'A', value: '1' }, { name: 'B', value: '9' }, { name: 'C', value: '3' }] })]],
     ['reordered keyed list', [deployment()], [deployment({ env: [{ name: 'C', value: '3' }, { name: 'A', value: '1' }] })]],
+    [
+      'cluster-scoped custom resource beside a namespace change',
+      [deployment(), { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'le' }, spec: { acme: { server: 'https://a.example', privateKeySecretRef: { name: 'k' }, solvers: [] } } }],
+      [deployment({ ns: 'shop-prod' }), { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'le' }, spec: { acme: { server: 'https://b.example', privateKeySecretRef: { name: 'k' }, solvers: [] } } }],
+    ],
     ['everything at once', [deployment(), service(), configMap({ A: '1' }, true)], [deployment({ ns: 'x', image: 'ghcr.io/acme/web:2', replicas: 3, env: [] }), configMap({ A: '2', Z: '1' }, true, 'x')]],
   ];
   it.each(cases)('%s', async (name, base, desired) => {

@@ -1,0 +1,9 @@
+import { defineApp } from '@strata/core';
+import { defaults } from './config.ts';
+import { dev } from './env/dev.ts';
+import { prod } from './env/prod.ts';
+import { staging } from './env/staging.ts';
+import { render } from './render.ts';
+
+/** TenSafe: GPU inference with PostgreSQL, Redis and secrets from Vault. */
+export const app = defineApp({ name: 'tensafe', defaults, envs: { dev, staging, prod }, render });
