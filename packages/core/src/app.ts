@@ -28,6 +28,14 @@ export interface EnvironmentDefinition<C, K extends string = string> {
   readonly components?: readonly K[];
 }
 
+/** Policy settings of one application, read by `strata validate`. */
+export interface PolicySettings {
+  /** Rules this app is exempt from; each reason is printed next to the finding it excuses. */
+  readonly exceptions?: readonly { readonly rule: string; readonly reason: string; readonly kind?: string; readonly name?: string }[];
+  /** Every Deployment and StatefulSet must keep exactly one replica (unique node identity, say). */
+  readonly singleReplica?: boolean;
+}
+
 export interface AppDefinition<C, K extends string = never> {
   /** Lower-case DNS label; also the folder name under base/ and overlays/<env>/. */
   readonly name: string;
@@ -36,6 +44,7 @@ export interface AppDefinition<C, K extends string = never> {
   /** Optional variants that environments may include. */
   readonly components?: { readonly [P in K]: ComponentDefinition<C> };
   readonly envs: { readonly [E in Environment]: EnvironmentDefinition<C, K> };
+  readonly policy?: PolicySettings;
   /** Turns a configuration into Kubernetes objects; must not depend on anything but `config`. */
   readonly render: (config: C, ctx: RenderContext) => readonly KubeObject[];
 }

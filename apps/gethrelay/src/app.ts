@@ -1,0 +1,16 @@
+import { defineApp } from '@strata/core';
+import { defaults } from './config.ts';
+import { dev } from './env/dev.ts';
+import { prod } from './env/prod.ts';
+import { staging } from './env/staging.ts';
+import { render } from './render.ts';
+
+/** Ethereum P2P relays in three Tor modes, each a single-replica Deployment with a Tor sidecar. */
+export const app = defineApp({
+  name: 'gethrelay',
+  defaults,
+  envs: { dev, staging, prod },
+  // A relay's node key is its identity: a second replica would be the same node twice.
+  policy: { singleReplica: true },
+  render,
+});
