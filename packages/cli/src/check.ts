@@ -16,7 +16,10 @@ export interface CheckResult {
   readonly drift: Drift[];
   readonly roundTrip: (Mismatch & { overlay: string })[];
   readonly buildFailures: { overlay: string; error: string }[];
+  /** App overlays built and compared. */
   readonly overlays: number;
+  /** Whole-env roots (`overlays/<env>`) built. */
+  readonly envRoots: number;
   readonly files: number;
 }
 
@@ -65,5 +68,5 @@ export async function check(root: string, selection: Selection = {}): Promise<Ch
       roundTrip.push({ ...m, overlay: t.overlay });
     }
   });
-  return { drift, roundTrip, buildFailures, overlays: built.length, files: tree.files.size };
+  return { drift, roundTrip, buildFailures, overlays: targets.length, envRoots: envRoots.length, files: tree.files.size };
 }

@@ -119,7 +119,7 @@ program
     for (const m of r.roundTrip) out(`${m.overlay}: ${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`);
     const bad = r.drift.length + r.roundTrip.length + r.buildFailures.length;
     out(
-      `check: ${r.files} files, ${r.overlays} overlays: ${r.drift.length} drifted, ${r.roundTrip.length} round-trip mismatches, ` +
+      `check: ${r.files} files, ${r.overlays} app overlays and ${r.envRoots} env roots built: ${r.drift.length} drifted, ${r.roundTrip.length} round-trip mismatches, ` +
         `${r.buildFailures.length} build failures (${seconds()})`,
     );
     if (r.drift.length > 0) err('the committed tree is out of date: run `npx strata generate` and commit the result');

@@ -14,6 +14,7 @@ describe('the committed tree', () => {
     expect(r.buildFailures).toStrictEqual([]);
     expect(r.drift.map((d) => d.diff)).toStrictEqual([]);
     expect(r.roundTrip.map((m) => `${m.overlay}: ${m.diff}`)).toStrictEqual([]);
-    expect(r.overlays).toBe(appDirs(repo).length * 3 + 3);
+    expect(r.overlays).toBe(appDirs(repo).length * 3);
+    expect(r.envRoots).toBe(3);
   });
 });
