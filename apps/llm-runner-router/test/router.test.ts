@@ -1,138 +1,339 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mergeConfig, type Environment, type Manifest } from '@strata/core';
-import { buildApp, container, envOf, find, findGenerated, kubeconformManifests, podSpec } from '@strata/testing';
-import { defaults } from '../src/config.ts';
+import { findRoot, mergeConfig, toManifest, type Environment, type Manifest } from '@strata/core';
+import { buildApp, buildYaml, container, envOf, find, findGenerated, kubeconform, kubeconformManifests, podSpec } from '@strata/testing';
+import { app } from '../src/app.ts';
 import { render } from '../src/render.ts';
 
 const APP = 'llm-runner-router';
+const NS = 'llm-systems';
+const REPO = 'ghcr.io/llm-runner/llm-runner-router';
 const ENVS: Environment[] = ['dev', 'staging', 'prod'];
 
-// The resource table of APPS.md, exactly.
-const table = {
-  dev: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '2Gi' }, replicas: 1 },
-  staging: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1000m', memory: '4Gi' }, replicas: 2 },
-  prod: { requests: { cpu: '1000m', memory: '4Gi' }, limits: { cpu: '4000m', memory: '16Gi' }, replicas: 5 },
+// What differs per environment, written out literally from APPS.md and the seed.
+const EXPECTED = {
+  dev: {
+    image: `${REPO}:sha-7c41d9e`,
+    logLevel: 'debug',
+    hpa: { minReplicas: 1, maxReplicas: 2 },
+    volumes: { 'llm-model-cache': '20Gi', 'llm-logs': '5Gi', 'llm-shared-cache': '10Gi' },
+    apiHost: 'api.dev.llm.example.com',
+    wsHost: 'ws.dev.llm.example.com',
+    rateLimitRps: '50',
+  },
+  staging: {
+    image: `${REPO}:1.2.2`,
+    logLevel: 'info',
+    hpa: { minReplicas: 2, maxReplicas: 10 },
+    volumes: { 'llm-model-cache': '50Gi', 'llm-logs': '10Gi', 'llm-shared-cache': '20Gi' },
+    apiHost: 'api.staging.llm.example.com',
+    wsHost: 'ws.staging.llm.example.com',
+    rateLimitRps: '50',
+  },
+  prod: {
+    image: `${REPO}@sha256:3c1e5a7b9d2f4a6c8e0b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c`,
+    logLevel: 'warn',
+    hpa: { minReplicas: 5, maxReplicas: 20 },
+    volumes: { 'llm-model-cache': '100Gi', 'llm-logs': '20Gi', 'llm-shared-cache': '50Gi' },
+    apiHost: 'api.llm.example.com',
+    wsHost: 'ws.llm.example.com',
+    rateLimitRps: '200',
+  },
 } as const;
-const logLevel = { dev: 'debug', staging: 'info', prod: 'warn' } as const;
-const hpaRange = { dev: undefined, staging: [2, 4], prod: [5, 20] } as const;
-const volumes = { dev: ['20Gi', '5Gi', '10Gi'], staging: ['50Gi', '10Gi', '20Gi'], prod: ['100Gi', '20Gi', '50Gi'] } as const;
+
+const STABLE = { 'app.kubernetes.io/name': APP, 'app.kubernetes.io/component': 'router', track: 'stable' };
+const CANARY = { 'app.kubernetes.io/name': APP, 'app.kubernetes.io/component': 'router', track: 'canary' };
 
 const built = {} as Record<Environment, Manifest[]>;
 beforeAll(async () => {
   for (const env of ENVS) built[env] = await buildApp(APP, env);
 });
 
-describe.each(ENVS)('llm-runner-router in %s (kustomize build output)', (env) => {
-  const deployment = () => find(built[env], 'Deployment', APP) as any;
-  const router = () => container(deployment(), 'router');
+const deployment = (env: Environment, name = APP) => find(built[env], 'Deployment', name) as any;
+const router = (env: Environment, name = APP) => container(deployment(env, name), APP);
+const kinds = (env: Environment, kind: string) => built[env].filter((m) => m.kind === kind) as any[];
 
-  it('holds the Namespace llm-systems, a ServiceAccount and a read-only Role bound to it', () => {
-    expect(find(built[env], 'Namespace', 'llm-systems')).toBeDefined();
-    expect(new Set(built[env].filter((m) => m.kind !== 'Namespace').map((m) => m.metadata.namespace))).toStrictEqual(new Set(['llm-systems']));
+describe.each(ENVS)('llm-runner-router in %s (kustomize build output)', (env) => {
+  const e = EXPECTED[env];
+
+  it('lives in namespace llm-systems with the Namespace object, a ServiceAccount and a read-only Role bound to it', () => {
+    expect(find(built[env], 'Namespace', NS)).toBeDefined();
+    expect(new Set(built[env].filter((m) => m.kind !== 'Namespace').map((m) => m.metadata.namespace))).toStrictEqual(new Set([NS]));
     expect(find(built[env], 'ServiceAccount', APP)).toBeDefined();
-    const role = find(built[env], 'Role', `${APP}-reader`) as any;
-    expect(role.rules).toStrictEqual([
+    expect((find(built[env], 'Role', `${APP}-reader`) as any).rules).toStrictEqual([
       { apiGroups: [''], resources: ['configmaps', 'secrets', 'services', 'endpoints', 'pods', 'persistentvolumeclaims'], verbs: ['get', 'list', 'watch'] },
     ]);
     const binding = find(built[env], 'RoleBinding', `${APP}-reader`) as any;
-    expect(binding.subjects).toStrictEqual([{ kind: 'ServiceAccount', name: APP, namespace: 'llm-systems' }]);
-    expect(podSpec(deployment()).serviceAccountName).toBe(APP);
+    expect(binding.roleRef).toStrictEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${APP}-reader` });
+    expect(binding.subjects).toStrictEqual([{ kind: 'ServiceAccount', name: APP, namespace: NS }]);
+    expect(kinds(env, 'ClusterRole')).toStrictEqual([]);
+    for (const d of kinds(env, 'Deployment')) {
+      expect(podSpec(d).serviceAccountName).toBe(APP);
+      expect(podSpec(d).automountServiceAccountToken).toBe(true);
+    }
   });
 
-  it('serves on 3006 as UID 1001 with liveness /api/health, readiness /api/ready, startup /api/health and surge 1 / unavailable 0', () => {
-    expect(router().ports).toStrictEqual([{ name: 'http', containerPort: 3006, protocol: 'TCP' }]);
-    expect(podSpec(deployment()).securityContext.runAsUser).toBe(1001);
-    expect(router().livenessProbe.httpGet.path).toBe('/api/health');
-    expect(router().readinessProbe.httpGet.path).toBe('/api/ready');
-    expect(router().startupProbe.httpGet.path).toBe('/api/health');
-    expect(deployment().spec.strategy.rollingUpdate).toStrictEqual({ maxSurge: 1, maxUnavailable: 0 });
+  it('serves on port 3006 as UID 1001 with liveness /api/health, readiness /api/ready, startup /api/health and maxSurge 1 / maxUnavailable 0', () => {
+    const c = router(env);
+    expect(c.ports).toStrictEqual([{ name: 'http', containerPort: 3006, protocol: 'TCP' }]);
+    expect(podSpec(deployment(env)).securityContext.runAsUser).toBe(1001);
+    expect(c.securityContext.runAsUser).toBe(1001);
+    expect(c.livenessProbe.httpGet).toStrictEqual({ path: '/api/health', port: 'http' });
+    expect(c.readinessProbe.httpGet).toStrictEqual({ path: '/api/ready', port: 'http' });
+    expect(c.startupProbe.httpGet).toStrictEqual({ path: '/api/health', port: 'http' });
+    expect(deployment(env).spec.strategy).toStrictEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(c.image).toBe(e.image);
   });
 
-  it('has LoadBalancer, ClusterIP and headless Services', () => {
-    expect((find(built[env], 'Service', APP) as any).spec.type).toBe('LoadBalancer');
+  it('exposes a LoadBalancer (external), a ClusterIP (internal) and a headless Service, all on 3006 and the stable track', () => {
+    const lb = find(built[env], 'Service', APP) as any;
+    expect(lb.spec.type).toBe('LoadBalancer');
+    expect(lb.spec.externalTrafficPolicy).toBe('Local');
+    expect(lb.spec.loadBalancerSourceRanges).toStrictEqual(['198.51.100.0/24']);
     expect((find(built[env], 'Service', `${APP}-internal`) as any).spec.type).toBe('ClusterIP');
-    expect((find(built[env], 'Service', `${APP}-headless`) as any).spec.clusterIP).toBe('None');
+    const headless = find(built[env], 'Service', `${APP}-headless`) as any;
+    expect(headless.spec.clusterIP).toBe('None');
+    for (const name of [APP, `${APP}-internal`, `${APP}-headless`]) {
+      const svc = find(built[env], 'Service', name) as any;
+      expect(svc.spec.selector).toStrictEqual(STABLE);
+      expect(svc.spec.ports).toStrictEqual([{ name: 'http', port: 3006, protocol: 'TCP', targetPort: 'http' }]);
+    }
   });
 
-  it('has an NGINX API ingress with TLS, rate limiting and CORS, and a WebSocket ingress with sticky sessions and long timeouts', () => {
+  it('has an NGINX API ingress with TLS, rate limiting and CORS annotations', () => {
     const api = find(built[env], 'Ingress', APP) as any;
     expect(api.spec.ingressClassName).toBe('nginx');
-    expect(api.spec.tls[0].hosts).toStrictEqual([api.spec.rules[0].host]);
-    expect(api.metadata.annotations['nginx.ingress.kubernetes.io/limit-rps']).toBe(env === 'prod' ? '200' : '50');
-    expect(api.metadata.annotations['nginx.ingress.kubernetes.io/enable-cors']).toBe('true');
+    expect(api.spec.rules.map((r: any) => r.host)).toStrictEqual([e.apiHost]);
+    expect(api.spec.tls).toStrictEqual([{ hosts: [e.apiHost], secretName: `llm-runner-router-${env}-tls` }]);
+    expect(api.spec.rules[0].http.paths[0].backend.service).toStrictEqual({ name: `${APP}-internal`, port: { name: 'http' } });
+    expect(api.metadata.annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/limit-rps': e.rateLimitRps,
+      'nginx.ingress.kubernetes.io/enable-cors': 'true',
+      'nginx.ingress.kubernetes.io/cors-allow-origin': env === 'prod' ? 'https://app.llm.example.com' : `https://app.${env}.llm.example.com`,
+      'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
+    });
+  });
+
+  it('has an NGINX WebSocket ingress with sticky cookie sessions, HTTP/1.1 upgrade proxying and one-hour timeouts', () => {
     const ws = find(built[env], 'Ingress', `${APP}-ws`) as any;
+    expect(ws.spec.ingressClassName).toBe('nginx');
+    expect(ws.spec.tls).toStrictEqual([{ hosts: [e.wsHost], secretName: `llm-runner-router-${env}-tls-ws` }]);
     expect(ws.metadata.annotations).toMatchObject({
       'nginx.ingress.kubernetes.io/affinity': 'cookie',
+      'nginx.ingress.kubernetes.io/session-cookie-name': 'llm-router-ws',
       'nginx.ingress.kubernetes.io/proxy-http-version': '1.1',
       'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
       'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
     });
+    // Hash-based balancing would override the cookie affinity.
+    expect(ws.metadata.annotations['nginx.ingress.kubernetes.io/upstream-hash-by']).toBeUndefined();
   });
 
-  it('has the canary ingress (10%) in staging only', () => {
-    const canaries = built[env].filter((m) => m.kind === 'Ingress' && m.metadata.name === `${APP}-canary`) as any[];
-    if (env !== 'staging') return expect(canaries).toStrictEqual([]);
-    expect(canaries[0].metadata.annotations).toStrictEqual({ 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-weight': '10' });
+  it('has the optional canary ingress (canary "true", weight 10) with its own track in staging only', () => {
+    const canaryObjects = built[env].filter((m) => m.metadata.name === `${APP}-canary`).map((m) => m.kind).sort();
+    if (env !== 'staging') return expect(canaryObjects).toStrictEqual([]);
+    expect(canaryObjects).toStrictEqual(['Deployment', 'Ingress', 'Service']);
+    const ingress = find(built[env], 'Ingress', `${APP}-canary`) as any;
+    expect(ingress.metadata.annotations).toStrictEqual({ 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-weight': '10' });
+    expect(ingress.spec.rules).toStrictEqual([
+      { host: 'api.staging.llm.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: `${APP}-canary`, port: { name: 'http' } } } }] } },
+    ]);
+    expect((find(built[env], 'Service', `${APP}-canary`) as any).spec.selector).toStrictEqual(CANARY);
+    const canary = deployment(env, `${APP}-canary`);
+    expect(canary.spec.selector.matchLabels).toStrictEqual(CANARY);
+    expect(canary.spec.replicas).toBe(1);
+    expect(router(env, `${APP}-canary`).image).toBe(`${REPO}:1.3.0-rc.1`);
   });
 
-  it(`configures the router with LOG_LEVEL=${logLevel[env]} through a generated ConfigMap`, () => {
-    const cm = findGenerated(built[env], `${APP}-config`);
-    expect(Object.keys(cm.data as object).sort()).toStrictEqual(['CACHE_ENABLED', 'LOG_LEVEL', 'MAX_CONCURRENT_REQUESTS', 'MAX_MEMORY', 'ROUTING_STRATEGY', 'WS_MAX_CONNECTIONS']);
-    expect((cm.data as Record<string, string>).LOG_LEVEL).toBe(logLevel[env]);
-    expect(router().envFrom).toStrictEqual([{ configMapRef: { name: cm.metadata.name } }]);
+  it(`configures ROUTING_STRATEGY, MAX_MEMORY, CACHE_ENABLED, LOG_LEVEL=${EXPECTED[env].logLevel}, MAX_CONCURRENT_REQUESTS and WS_MAX_CONNECTIONS through a ConfigMap`, () => {
+    const cm = findGenerated(built[env], 'llm-runner-config');
+    const data = {
+      dev: { MAX_MEMORY: '2048', MAX_CONCURRENT_REQUESTS: '20', WS_MAX_CONNECTIONS: '100' },
+      staging: { MAX_MEMORY: '4096', MAX_CONCURRENT_REQUESTS: '100', WS_MAX_CONNECTIONS: '1000' },
+      prod: { MAX_MEMORY: '16384', MAX_CONCURRENT_REQUESTS: '500', WS_MAX_CONNECTIONS: '5000' },
+    }[env];
+    expect(cm.data).toStrictEqual({ ROUTING_STRATEGY: 'balanced', CACHE_ENABLED: 'true', LOG_LEVEL: e.logLevel, ...data });
+    for (const d of kinds(env, 'Deployment')) expect(container(d, APP).envFrom).toStrictEqual([{ configMapRef: { name: cm.metadata.name } }]);
   });
 
-  it('takes llm-runner-secrets only by reference', () => {
-    const vars = envOf(router());
-    expect(vars.HUGGINGFACE_TOKEN).toStrictEqual({ secretKeyRef: { name: 'llm-runner-secrets', key: 'huggingface-token' } });
-    expect(vars.API_KEY).toStrictEqual({ secretKeyRef: { name: 'llm-runner-secrets', key: 'api-key' } });
-    expect(vars.JWT_SECRET).toStrictEqual({ secretKeyRef: { name: 'llm-runner-secrets', key: 'jwt-secret' } });
-    expect(built[env].filter((m) => m.kind === 'Secret')).toStrictEqual([]);
+  it('takes huggingface-token, api-key and jwt-secret from Secret llm-runner-secrets only by reference', () => {
+    for (const d of kinds(env, 'Deployment')) {
+      const vars = envOf(container(d, APP));
+      expect(vars.HUGGINGFACE_TOKEN).toStrictEqual({ secretKeyRef: { name: 'llm-runner-secrets', key: 'huggingface-token' } });
+      expect(vars.API_KEY).toStrictEqual({ secretKeyRef: { name: 'llm-runner-secrets', key: 'api-key' } });
+      expect(vars.JWT_SECRET).toStrictEqual({ secretKeyRef: { name: 'llm-runner-secrets', key: 'jwt-secret' } });
+    }
+    expect(kinds(env, 'Secret')).toStrictEqual([]);
   });
 
-  it('claims model cache (RWX fast-ssd), logs and shared cache volumes at the env sizes', () => {
-    const size = (n: string) => (find(built[env], 'PersistentVolumeClaim', `${APP}-${n}`) as any).spec;
-    expect(size('model-cache')).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'fast-ssd' });
-    expect(['model-cache', 'logs', 'shared-cache'].map((n) => size(n).resources.requests.storage)).toStrictEqual([...volumes[env]]);
+  it('claims the model cache (RWX, fast-ssd), logs and shared cache at the env sizes and mounts them', () => {
+    const spec = (name: string) => (find(built[env], 'PersistentVolumeClaim', name) as any).spec;
+    expect(spec('llm-model-cache')).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'fast-ssd' });
+    expect(spec('llm-logs')).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'standard-ssd' });
+    expect(spec('llm-shared-cache')).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'fast-ssd' });
+    const sizes = Object.fromEntries(kinds(env, 'PersistentVolumeClaim').map((p) => [p.metadata.name, p.spec.resources.requests.storage]));
+    expect(sizes).toStrictEqual(e.volumes);
+    const claims = podSpec(deployment(env)).volumes.filter((v: any) => v.persistentVolumeClaim).map((v: any) => v.persistentVolumeClaim.claimName);
+    expect(claims).toStrictEqual(['llm-model-cache', 'llm-logs', 'llm-shared-cache']);
   });
 
-  it('autoscales on CPU 70 / memory 80 within the env range (none in dev), and never with KEDA at once', () => {
-    const hpas = built[env].filter((m) => m.kind === 'HorizontalPodAutoscaler') as any[];
-    expect(built[env].filter((m) => m.kind === 'ScaledObject')).toStrictEqual([]);
-    const range = hpaRange[env];
-    if (!range) return expect(hpas).toStrictEqual([]);
-    expect([hpas[0].spec.minReplicas, hpas[0].spec.maxReplicas]).toStrictEqual([...range]);
-    expect(hpas[0].spec.metrics.map((m: any) => m.resource.target.averageUtilization)).toStrictEqual([70, 80]);
+  it(`autoscales with an HPA on CPU 70% and memory 80% from ${EXPECTED[env].hpa.minReplicas} to ${EXPECTED[env].hpa.maxReplicas}, and no KEDA ScaledObject beside it`, () => {
+    const hpa = find(built[env], 'HorizontalPodAutoscaler', `${APP}-hpa`) as any;
+    expect(hpa.spec.scaleTargetRef).toStrictEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: APP });
+    expect({ minReplicas: hpa.spec.minReplicas, maxReplicas: hpa.spec.maxReplicas }).toStrictEqual(e.hpa);
+    expect(hpa.spec.metrics).toStrictEqual([
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+      { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } } },
+    ]);
+    expect(kinds(env, 'ScaledObject')).toStrictEqual([]);
   });
 
-  it('allows ingress from NGINX and monitoring, egress to DNS and HTTPS, and denies the rest', () => {
-    const np = find(built[env], 'NetworkPolicy', APP) as any;
-    expect(np.spec.ingress[0].from.map((f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name'])).toStrictEqual(['ingress-nginx', 'monitoring']);
-    expect(np.spec.egress.map((e: any) => e.ports.map((p: any) => p.port))).toStrictEqual([[53, 53], [443]]);
-    expect((find(built[env], 'NetworkPolicy', 'default-deny') as any).spec.podSelector).toStrictEqual({});
+  it('allows ingress only from the NGINX controllers, monitoring and the LoadBalancer ranges, egress only to DNS and HTTPS, and denies the rest by default', () => {
+    const deny = find(built[env], 'NetworkPolicy', 'default-deny') as any;
+    expect(deny.spec).toStrictEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    const np = find(built[env], 'NetworkPolicy', `${APP}-netpol`) as any;
+    expect(np.spec.policyTypes).toStrictEqual(['Ingress', 'Egress']);
+    const http = [{ port: 'http', protocol: 'TCP' }];
+    expect(np.spec.ingress).toStrictEqual([
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
+          },
+        ],
+        ports: http,
+      },
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+        ports: http,
+      },
+      { from: [{ ipBlock: { cidr: '198.51.100.0/24' } }], ports: http },
+    ]);
+    expect(np.spec.egress).toStrictEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [
+          { port: 53, protocol: 'UDP' },
+          { port: 53, protocol: 'TCP' },
+        ],
+      },
+      { ports: [{ port: 443, protocol: 'TCP' }] },
+    ]);
+    // The allow policy must select every workload, the canary included.
+    for (const d of kinds(env, 'Deployment')) expect(d.spec.template.metadata.labels).toMatchObject(np.spec.podSelector.matchLabels);
   });
 
-  it('matches the resource table: requests, limits and replicas', () => {
-    expect(router().resources).toStrictEqual({ requests: table[env].requests, limits: table[env].limits });
-    expect(deployment().spec.replicas).toBe(table[env].replicas);
+  it('runs every container non-root with a read-only root, no privilege escalation, no capabilities and RuntimeDefault seccomp', () => {
+    for (const d of kinds(env, 'Deployment')) {
+      const pod = podSpec(d);
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1001, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.volumes).toContainEqual({ name: 'tmp', emptyDir: {} });
+      for (const c of pod.containers) {
+        expect(c.securityContext).toMatchObject({
+          runAsNonRoot: true,
+          runAsUser: 1001,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
+        expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+      }
+      // Selectors hold only labels that never change for a Deployment.
+      expect(Object.keys(d.spec.selector.matchLabels).sort()).toStrictEqual(['app.kubernetes.io/component', 'app.kubernetes.io/name', 'track']);
+      expect(d.spec.template.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
+    }
+  });
+
+  it('has Prometheus scrape each pod once: stable pods through the internal Service, canary pods through theirs', () => {
+    const sm = find(built[env], 'ServiceMonitor', APP) as any;
+    expect(sm.metadata.labels.release).toBe('kube-prometheus-stack');
+    const scraped = kinds(env, 'Service')
+      .filter((s) => Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v))
+      .map((s) => s.metadata.name)
+      .sort();
+    expect(scraped).toStrictEqual(env === 'staging' ? [`${APP}-canary`, `${APP}-internal`] : [`${APP}-internal`]);
   });
 
   it('is valid for Kubernetes 1.36 under strict offline schemas', async () => {
-    const results = await kubeconformManifests(built[env]);
+    // The YAML exactly as kustomize prints it, not a re-serialisation of the parsed objects.
+    const results = await kubeconform(await buildYaml(`overlays/${env}/${APP}`));
+    expect(results.length).toBe(built[env].length);
     expect(results.filter((r) => r.status !== 'valid')).toStrictEqual([]);
   });
 
-  it('matches the snapshot of the whole build', () => {
-    expect(built[env]).toMatchSnapshot();
+  it('matches the snapshot of every object of the build', () => {
+    for (const m of built[env]) expect(m).toMatchSnapshot(`${m.kind} ${m.metadata.name.replace(/-[a-z0-9]{10}$/, '-<hash>')}`);
+  });
+});
+
+// The resource table of the seed, one environment at a time.
+describe('the resource table (requests / limits, replicas)', () => {
+  it('dev: 100m / 500m CPU, 512Mi / 2Gi memory, 1 replica', () => {
+    expect(router('dev').resources).toStrictEqual({ requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '2Gi' } });
+    expect(deployment('dev').spec.replicas).toBe(1);
+  });
+
+  it('staging: 250m / 1000m CPU, 1Gi / 4Gi memory, 2 replicas', () => {
+    expect(router('staging').resources).toStrictEqual({ requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1000m', memory: '4Gi' } });
+    expect(deployment('staging').spec.replicas).toBe(2);
+    // The canary track gets the same per-pod budget.
+    expect(router('staging', `${APP}-canary`).resources).toStrictEqual({ requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1000m', memory: '4Gi' } });
+  });
+
+  it('prod: 1000m / 4000m CPU, 4Gi / 16Gi memory, 5 replicas', () => {
+    expect(router('prod').resources).toStrictEqual({ requests: { cpu: '1000m', memory: '4Gi' }, limits: { cpu: '4000m', memory: '16Gi' } });
+    expect(deployment('prod').spec.replicas).toBe(5);
+  });
+});
+
+describe('the base and the overlays', () => {
+  it('base holds the Namespace, the ServiceAccount, the Role and the RoleBinding', async () => {
+    const docs = parseAllDocuments(await buildYaml(`base/${APP}`)).map((d) => d.toJS() as Manifest);
+    const names = docs.map((m) => `${m.kind}/${m.metadata.name}`);
+    expect(names).toEqual(expect.arrayContaining([`Namespace/${NS}`, `ServiceAccount/${APP}`, `Role/${APP}-reader`, `RoleBinding/${APP}-reader`]));
+  });
+
+  it.each(ENVS)('the %s overlay keeps namespace llm-systems (no namespace transformer)', (env) => {
+    const kustomization = readFileSync(join(findRoot(), 'overlays', env, APP, 'kustomization.yaml'), 'utf8');
+    expect(kustomization).not.toMatch(/^namespace:/m);
   });
 });
 
 describe('the optional KEDA ScaledObject', () => {
-  it('replaces the HPA when autoscaling.mode is keda, targeting the Deployment', () => {
-    const objects = render(mergeConfig(defaults, { autoscaling: { mode: 'keda' } }));
+  const manifests = (mode: 'hpa' | 'keda' | 'off') =>
+    render(mergeConfig(app.configFor('prod'), { autoscaling: { mode } })).map((o) => toManifest(o, `${APP} prod (${mode})`));
+
+  it('is off by default and in every environment', () => {
+    expect(app.defaults.autoscaling.mode).toBe('hpa');
+    for (const env of ENVS) expect(app.configFor(env).autoscaling.mode).toBe('hpa');
+  });
+
+  it('replaces the HPA when switched on: KEDA targets the Deployment and no HPA of ours remains', async () => {
+    const objects = manifests('keda');
     expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')).toStrictEqual([]);
-    const so = objects.find((o) => o.kind === 'ScaledObject') as any;
-    expect(so.spec.scaleTargetRef).toStrictEqual({ name: APP });
-    expect([so.spec.minReplicaCount, so.spec.maxReplicaCount]).toStrictEqual([2, 10]);
+    const so = find(objects, 'ScaledObject', APP) as any;
+    expect(so.spec.scaleTargetRef).toStrictEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: APP });
+    expect([so.spec.minReplicaCount, so.spec.maxReplicaCount]).toStrictEqual([5, 20]);
+    expect(so.spec.triggers.map((t: any) => [t.type, t.metadata.value ?? t.metadata.threshold])).toStrictEqual([
+      ['cpu', '70'],
+      ['memory', '80'],
+      ['prometheus', '100'],
+    ]);
+    const results = await kubeconformManifests(objects);
+    expect(results.filter((r) => r.status !== 'valid')).toStrictEqual([]);
+  });
+
+  it('leaves neither autoscaler when autoscaling is off', () => {
+    expect(manifests('off').filter((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'ScaledObject')).toStrictEqual([]);
+  });
+});
+
+describe('configuration mistakes', () => {
+  it('refuses an empty LoadBalancer source range list, saying how to fix it', () => {
+    expect(() => render(mergeConfig(app.defaults, { loadBalancer: { sourceRanges: [] } }))).toThrow(/List the client CIDRs that may bypass the ingress/);
   });
 });

@@ -5,13 +5,13 @@ import { prod } from './env/prod.ts';
 import { staging } from './env/staging.ts';
 import { render } from './render.ts';
 
-/** RTMLib's pose-estimation backend for Label Studio, behind Traefik. */
+/** RTMLib's whole-body pose estimation as a Label Studio ML backend, behind Traefik. */
 export const app = defineApp<MlBackendConfig, 'gpu'>({
   name: 'rtmlib-ml-backend',
   defaults,
   components: {
     gpu: {
-      description: 'Run on an NVIDIA GPU node: CUDA device, performance mode, one GPU per pod.',
+      description: 'Run on an NVIDIA GPU node: CUDA device, performance models, one GPU per pod.',
       overrides: { settings: { device: 'cuda', mode: 'performance' }, gpus: 1 },
     },
   },

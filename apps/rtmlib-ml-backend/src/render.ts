@@ -2,49 +2,65 @@ import { GENERATED_ANNOTATION, imageRef, standardLabels, type KubeObject } from 
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { Service } from 'kubernetes-models/v1/Service';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
-import type { MlBackendConfig } from './config.ts';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Service } from 'kubernetes-models/v1/Service';
+import type { MlBackendConfig, Settings } from './config.ts';
 
 const NAME = 'rtmlib-ml-backend';
 const CONFIG = `${NAME}-config`;
+const SERVICE = `${NAME}-service`;
 const PORT = 9090;
+const UID = 1000;
+// The image's `app` user (UID 1000) keeps RTMLib's downloads under its home's .cache.
+const MODEL_CACHE = '/home/app/.cache';
+// label-studio-ml keeps its prediction cache (cache.db) in MODEL_DIR, which the image sets to /app/models.
+const STATE_DIR = '/app/models';
+
+/** The ConfigMap literals, named as the backend reads them from its environment. */
+function settingsData(s: Settings): Record<string, string> {
+  return {
+    DEVICE: s.device,
+    BACKEND_TYPE: s.backendType,
+    MODE: s.mode,
+    LOG_LEVEL: s.logLevel,
+    DEBUG: String(s.debug),
+    CONFIDENCE_THRESHOLD: String(s.confidenceThreshold),
+  };
+}
 
 export function render(c: MlBackendConfig): KubeObject[] {
   const labels = standardLabels(NAME, 'ml-backend');
   const selector = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/component': 'ml-backend' };
   const meta = (name: string) => ({ name, namespace: c.namespace, labels });
-  const s = c.settings;
-  const gpuResources: Record<string, string> = c.gpus > 0 ? { 'nvidia.com/gpu': String(c.gpus) } : {};
+  const gpus = c.gpus ?? 0;
+  const gpu: Record<string, string> = gpus > 0 ? { 'nvidia.com/gpu': String(gpus) } : {};
 
-  // Kustomize generates this ConfigMap per overlay; its hash suffix rolls the pods on every change.
+  // Emitted as a configMapGenerator: the hash suffix in the Deployment's reference rolls the pods
+  // whenever a setting changes, which a plain ConfigMap would not.
   const config = new ConfigMap({
     metadata: { ...meta(CONFIG), annotations: { [GENERATED_ANNOTATION]: 'configmap' } },
-    data: {
-      DEVICE: s.device,
-      BACKEND_TYPE: s.backendType,
-      MODE: s.mode,
-      LOG_LEVEL: s.logLevel,
-      DEBUG: String(s.debug),
-      CONFIDENCE_THRESHOLD: String(s.confidenceThreshold),
-    },
+    data: settingsData(c.settings),
   });
 
-  const secretEnv = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: c.labelStudioSecret, key: name } } });
+  const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: c.labelStudioSecret.name, key } } });
+  const health = { httpGet: { path: '/health', port: 'http' } };
+
   const deployment = new Deployment({
     metadata: meta(NAME),
     spec: {
       replicas: c.replicas,
       selector: { matchLabels: selector },
+      // A new pod must load its models and pass readiness before an old one goes.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
         metadata: { labels },
         spec: {
           automountServiceAccountToken: false,
-          securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-          ...(c.gpus > 0
+          securityContext: { runAsUser: UID, runAsGroup: UID, fsGroup: UID, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          ...(gpus > 0
             ? {
                 nodeSelector: { 'nvidia.com/gpu.present': 'true' },
                 tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
@@ -56,30 +72,38 @@ export function render(c: MlBackendConfig): KubeObject[] {
               image: imageRef(c.image, c.version),
               ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
               envFrom: [{ configMapRef: { name: CONFIG } }],
-              env: [secretEnv('LABEL_STUDIO_API_TOKEN'), secretEnv('LABEL_STUDIO_URL')],
+              env: [
+                { name: 'LABEL_STUDIO_ML_BACKEND_V2', value: 'true' },
+                // Pins the download location to the cache volume even if HOME resolves elsewhere.
+                { name: 'XDG_CACHE_HOME', value: MODEL_CACHE },
+                fromSecret('LABEL_STUDIO_API_TOKEN', c.labelStudioSecret.tokenKey),
+                fromSecret('LABEL_STUDIO_URL', c.labelStudioSecret.urlKey),
+              ],
               resources: {
-                requests: { ...c.resources.requests, ...gpuResources },
-                limits: { ...c.resources.limits, ...gpuResources },
+                requests: { ...c.resources.requests, ...gpu },
+                limits: { ...c.resources.limits, ...gpu },
               },
-              readinessProbe: { httpGet: { path: '/health', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 10 },
-              // Model loading takes a while on a cold cache: give liveness room before it can kill the pod.
-              livenessProbe: { httpGet: { path: '/health', port: 'http' }, initialDelaySeconds: 60, periodSeconds: 30 },
+              readinessProbe: { ...health, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+              // The first start downloads the models: liveness waits longer so it cannot kill a pod mid-download.
+              livenessProbe: { ...health, initialDelaySeconds: 60, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 },
               securityContext: {
-                runAsUser: 1000,
+                runAsUser: UID,
                 runAsNonRoot: true,
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
                 capabilities: { drop: ['ALL'] },
               },
               volumeMounts: [
-                { name: 'model-cache', mountPath: '/app/models' },
+                { name: 'model-cache', mountPath: MODEL_CACHE },
+                { name: 'state', mountPath: STATE_DIR },
                 { name: 'tmp', mountPath: '/tmp' },
               ],
             },
           ],
           volumes: [
             { name: 'model-cache', emptyDir: { sizeLimit: c.modelCacheSize } },
-            { name: 'tmp', emptyDir: {} },
+            { name: 'state', emptyDir: { sizeLimit: '1Gi' } },
+            { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
           ],
         },
       },
@@ -87,7 +111,7 @@ export function render(c: MlBackendConfig): KubeObject[] {
   });
 
   const service = new Service({
-    metadata: meta(`${NAME}-service`),
+    metadata: meta(SERVICE),
     spec: { type: 'ClusterIP', selector, ports: [{ name: 'http', port: PORT, targetPort: 'http', protocol: 'TCP' }] },
   });
 
@@ -95,6 +119,7 @@ export function render(c: MlBackendConfig): KubeObject[] {
     metadata: {
       ...meta(NAME),
       annotations: {
+        // Traefik 1.x spelling; 2.x passes the Host header by default and ignores it.
         'traefik.frontend.passHostHeader': 'true',
         'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure',
         'traefik.ingress.kubernetes.io/router.tls.certresolver': 'letsencrypt',
@@ -103,55 +128,88 @@ export function render(c: MlBackendConfig): KubeObject[] {
     },
     spec: {
       ingressClassName: 'traefik',
-      tls: [{ hosts: [...c.ingress.hosts], secretName: c.ingress.tlsSecretName }],
-      rules: c.ingress.hosts.map((host) => ({
+      // No secretName: Traefik's letsencrypt resolver obtains and stores the certificate itself.
+      tls: [{ hosts: [...c.hosts] }],
+      rules: c.hosts.map((host) => ({
         host,
-        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: `${NAME}-service`, port: { name: 'http' } } } }] },
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: SERVICE, port: { name: 'http' } } } }] },
       })),
     },
   });
 
   const a = c.autoscaling;
+  const utilization = (name: string, averageUtilization: number) => ({
+    type: 'Resource',
+    resource: { name, target: { type: 'Utilization', averageUtilization } },
+  });
   const hpa = new HorizontalPodAutoscaler({
     metadata: meta(NAME),
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: NAME },
       minReplicas: a.minReplicas,
       maxReplicas: a.maxReplicas,
-      metrics: [
-        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilization } } },
-        { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memoryUtilization } } },
-      ],
+      metrics: [utilization('cpu', a.cpuUtilization), utilization('memory', a.memoryUtilization)],
       behavior: {
-        scaleDown: { stabilizationWindowSeconds: a.scaleDownStabilizationSeconds, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+        // Scale up fast (double, or two pods, per minute); scale down by halves once load stayed low.
+        scaleUp: {
+          stabilizationWindowSeconds: 60,
+          selectPolicy: 'Max',
+          policies: [
+            { type: 'Percent', value: 100, periodSeconds: 60 },
+            { type: 'Pods', value: 2, periodSeconds: 60 },
+          ],
+        },
+        scaleDown: {
+          stabilizationWindowSeconds: a.scaleDownStabilizationSeconds,
+          policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }],
+        },
       },
     },
   });
 
+  // maxUnavailable rather than minAvailable: with one replica (dev, staging) a node drain still proceeds.
+  const pdb = new PodDisruptionBudget({
+    metadata: meta(NAME),
+    spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+  });
+
   const monitor = new ServiceMonitor({
-    metadata: { ...meta(NAME), labels: { ...labels, release: 'kube-prometheus-stack' } },
+    metadata: meta(NAME),
     spec: {
       selector: { matchLabels: selector },
       namespaceSelector: { matchNames: [c.namespace] },
-      endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],
+      endpoints: [{ port: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }],
     },
   });
 
-  const byName = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
-  const defaultDeny = new NetworkPolicy({ metadata: meta('default-deny'), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } });
+  const namespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+  const defaultDeny = new NetworkPolicy({
+    metadata: meta('default-deny'),
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  });
   const allow = new NetworkPolicy({
     metadata: meta(NAME),
     spec: {
       podSelector: { matchLabels: selector },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: [byName('traefik-system'), byName('monitoring')], ports: [{ protocol: 'TCP', port: 'http' }] }],
+      ingress: [
+        {
+          from: [namespace(c.network.ingressNamespace), namespace(c.network.monitoringNamespace)],
+          ports: [{ protocol: 'TCP', port: 'http' }],
+        },
+      ],
       egress: [
-        { to: [{ ...byName('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
-        // Label Studio and model downloads are reached over HTTPS.
-        { ports: [{ protocol: 'TCP', port: 443 }] },
+        {
+          to: [{ ...namespace('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [
+            { protocol: 'UDP', port: 53 },
+            { protocol: 'TCP', port: 53 },
+          ],
+        },
+        { ports: c.network.egressPorts.map((port) => ({ protocol: 'TCP', port })) },
       ],
     },
   });
 
-  return [config, deployment, service, ingress, hpa, monitor, defaultDeny, allow];
+  return [config, deployment, service, ingress, hpa, pdb, monitor, defaultDeny, allow];
 }

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { isMap, LineCounter, parseAllDocuments, stringify } from 'yaml';
+import { isMap, LineCounter, parseAllDocuments } from 'yaml';
+import { dumpYaml } from '@strata/emit';
 import { groupOf, isPlainObject, UsageError, type Manifest } from '@strata/core';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
 import type { Problem } from './problems.ts';
@@ -102,7 +103,7 @@ export function parseInputs(root: string, inputs: readonly string[], stdin?: () 
         return line;
       };
       docs.push({ file, line, manifest, lineOf });
-      good.push(stringify(value, { lineWidth: 0, aliasDuplicateObjects: false }));
+      good.push(dumpYaml(value));
     }
     streams.set(file, good.map((g) => `---\n${g}`).join(''));
   }

@@ -56,7 +56,7 @@ export function splitGenerated(manifests: readonly Manifest[]): { objects: Manif
 /** A generator entry for a marked ConfigMap, literals in key order. */
 export function generatorFor(cm: Manifest, behavior?: GeneratorEntry['behavior'], keys?: readonly string[]): GeneratorEntry {
   const data = (cm.data ?? {}) as Record<string, string>;
-  const literals = (keys ?? Object.keys(data).sort()).map((k) => `${k}=${data[k]}`);
+  const literals = (keys ?? Object.keys(data).sort()).map((k) => `${k}=${literalValue(data[k]!)}`);
   const labels = cm.metadata.labels;
   const annotations = { ...cm.metadata.annotations };
   delete annotations[GENERATED_ANNOTATION];
@@ -71,6 +71,11 @@ export function generatorFor(cm: Manifest, behavior?: GeneratorEntry['behavior']
     literals,
     ...(Object.keys(options).length > 0 ? { options } : {}),
   };
+}
+
+/** Kustomize strips one pair of matching quotes around a literal's value: add a pair to keep them. */
+function literalValue(value: string): string {
+  return /^(["']).*\1$/s.test(value) ? `"${value}"` : value;
 }
 
 interface ParsedImage {
@@ -131,12 +136,25 @@ function chooseNamespace(base: readonly Manifest[], desired: readonly Manifest[]
   return ns;
 }
 
+export interface DeriveOptions {
+  /**
+   * The generated ConfigMaps as the overlay's own generators see them, when the overlay includes
+   * components (whose generators run later). @default the generated ConfigMaps of `base`
+   */
+  readonly generatorBase?: readonly Manifest[];
+}
+
 /**
  * Derives the smallest idiomatic overlay that turns `base` into `desired`: namespace, labels,
  * images and replicas transformers where they say it all, strategic-merge patches of only the
  * changed fields for the rest, `$patch: delete` for removed objects and resources for new ones.
  */
-export function deriveOverlay(base: readonly Manifest[], desired: readonly Manifest[], mergeKey: MergeKeyLookup): Overlay {
+export function deriveOverlay(
+  base: readonly Manifest[],
+  desired: readonly Manifest[],
+  mergeKey: MergeKeyLookup,
+  options: DeriveOptions = {},
+): Overlay {
   const overlay: Overlay = { images: [], replicas: [], patches: [], resources: [], generators: [] };
   const namespace = chooseNamespace(base, desired);
   if (namespace) overlay.namespace = namespace;
@@ -175,6 +193,7 @@ export function deriveOverlay(base: readonly Manifest[], desired: readonly Manif
     base.filter(isGeneratedConfigMap),
     pre.filter((p) => isGeneratedConfigMap(p.desired)).map((p) => p.pre),
     overlay,
+    options.generatorBase,
   );
   return overlay;
 }
@@ -272,8 +291,9 @@ function deriveReplicas(pre: Pre[], overlay: Overlay) {
   }
 }
 
-function deriveGenerators(base: Manifest[], desired: Manifest[], overlay: Overlay) {
+function deriveGenerators(base: Manifest[], desired: Manifest[], overlay: Overlay, before?: readonly Manifest[]) {
   const baseByName = new Map(base.map((m) => [m.metadata.name, m]));
+  const beforeByName = before && new Map(before.map((m) => [m.metadata.name, (m.data ?? {}) as Record<string, string>]));
   for (const d of desired) {
     const b = baseByName.get(d.metadata.name);
     if (!b) {
@@ -287,9 +307,16 @@ function deriveGenerators(base: Manifest[], desired: Manifest[], overlay: Overla
       throw new Error(`generated ConfigMap ${d.metadata.name}: labels and annotations must be the same in every environment`);
     }
     if (isDeepStrictEqual(bd, dd)) continue;
-    const removed = Object.keys(bd).some((k) => !(k in dd));
+    const removed = Object.keys(bd).filter((k) => !(k in dd));
     const changed = Object.keys(dd).filter((k) => bd[k] !== dd[k]).sort();
-    const entry = removed ? generatorFor(d, 'replace') : generatorFor(d, 'merge', changed);
+    // Kustomize runs an overlay's generators before its components' and its patches after them: what
+    // a component created or set can only be changed by a patch.
+    const seen = beforeByName ? beforeByName.get(d.metadata.name) : bd;
+    if (!seen || [...changed, ...removed].some((k) => seen[k] !== bd[k])) {
+      overlay.patches.push(withIdentity(b, { data: Object.fromEntries([...changed.map((k) => [k, dd[k]]), ...removed.map((k) => [k, null])]) }));
+      continue;
+    }
+    const entry = removed.length > 0 ? generatorFor(d, 'replace') : generatorFor(d, 'merge', changed);
     // The generator finds the base ConfigMap by its namespace before any namespace transformer runs.
     setOrDelete(entry as unknown as Record<string, unknown>, 'namespace', b.metadata.namespace);
     delete entry.options;

@@ -121,7 +121,14 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
     }
     const overlay = derive(inside(base), inside(variant), mergeKey, `${app.name} component ${name}`);
     const fields = overlayFiles(overlay, dir, source, files);
-    addFile(files, `${dir}/kustomization.yaml`, generatedFile(kustomization('Component', fields), source, false));
+    if (Object.values(fields).every((v) => v === undefined || (Array.isArray(v) && v.length === 0))) {
+      throw new Error(`app ${app.name} component ${name}: its overrides change nothing in the rendered objects; remove it or make it change something`);
+    }
+    // The description tells a reader of the folder what including the component does.
+    const description = app.components![name as K].description.trim().split('\n').map((line) => `# ${line}`.trimEnd()).join('\n');
+    const content = generatedFile(kustomization('Component', fields), source, false);
+    const body = content.indexOf('\napiVersion:') + 1;
+    addFile(files, `${dir}/kustomization.yaml`, `${content.slice(0, body)}${description}\n${content.slice(body)}`);
   }
 
   for (const env of ENVIRONMENTS) {
@@ -131,7 +138,8 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
     const start = components.length > 0 ? render(`components ${components.join(', ')}`, () => app.manifests(undefined, components)) : base;
     const nsDir = split ? `${dir}/namespaced` : dir;
     const up = split ? '../../../../' : '../../../';
-    const overlay = derive(inside(start), inside(desired[env]), mergeKey, `${app.name} env ${env}`);
+    const generatorBase = components.length > 0 ? inside(base).filter(isGeneratedConfigMap) : undefined;
+    const overlay = derive(inside(start), inside(desired[env]), mergeKey, `${app.name} env ${env}`, generatorBase);
     const { resources, ...fields } = overlayFiles(overlay, nsDir, source, files);
     const content = kustomization('Kustomization', {
       resources: [`${up}${baseDir}`, ...(resources as string[])],
@@ -149,9 +157,9 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
   return { app: app.name, files, dirs, desired };
 }
 
-function derive(from: Manifest[], to: Manifest[], mergeKey: MergeKeyLookup, what: string): Overlay {
+function derive(from: Manifest[], to: Manifest[], mergeKey: MergeKeyLookup, what: string, generatorBase?: Manifest[]): Overlay {
   try {
-    return deriveOverlay(from, to, mergeKey);
+    return deriveOverlay(from, to, mergeKey, { generatorBase });
   } catch (err) {
     throw new Error(`app ${what}: ${(err as Error).message}`);
   }

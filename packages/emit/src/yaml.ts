@@ -24,10 +24,16 @@ export function sortKeys<T>(value: T): T {
   return value;
 }
 
-/** YAML without anchors, folding or flow style, in the order the value's keys already have. */
+/**
+ * YAML without anchors, folding or flow style, in the order the value's keys already have. Written
+ * as YAML 1.1, so strings such as `off`, `yes` or `n` are quoted: kubectl, kubeconform and many other
+ * readers still parse 1.1 and would turn them into booleans.
+ */
 export function dumpYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false, indentSeq: true, version: '1.2' });
+  return stringify(value, YAML_OPTIONS);
 }
+
+export const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false, indentSeq: true, version: '1.1' } as const;
 
 /** A generated file: the header, a line naming its source and how to regenerate, then the YAML. */
 export function generatedFile(value: unknown, source: string, sorted = true): string {

@@ -136,3 +136,56 @@ describe('derived overlays build back to the desired objects (real kustomize)', 
     expect(mismatches.map((m) => m.diff)).toStrictEqual([]);
   });
 });
+
+// Generators and components meet in an order of Kustomize's own: an overlay's generators run before
+// its components', its patches after them. These overlays must still build back to the render.
+describe('generated ConfigMaps with components (real kustomize)', () => {
+  const root = findRoot();
+  const work = mkdtempSync(join(tmpdir(), 'strata-components-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  interface C {
+    mode: string;
+    extra: boolean;
+    quoted: string;
+  }
+  const render = (c: C) => [
+    configMap({ MODE: c.mode, QUOTED: c.quoted }, true),
+    ...(c.extra ? [{ ...configMap({ A: c.mode }, true), metadata: { name: 'extra', namespace: 'shop', annotations: { [GENERATED_ANNOTATION]: 'configmap' } } }] : []),
+  ];
+  const cases: [string, Partial<C>, Partial<C>][] = [
+    ['an env changes a key its component set', { mode: 'perf' }, { mode: 'light' }],
+    ['an env changes a ConfigMap its component created', { extra: true }, { mode: 'x', extra: true }],
+    ['a literal value in quotes keeps its quotes', { mode: 'perf' }, { quoted: '"kept"' }],
+  ];
+  it('a component that changes nothing is an error, not an empty kustomization', () => {
+    const app = defineApp<C, 'variant'>({
+      name: 'case',
+      defaults: { mode: 'base', extra: false, quoted: 'plain' },
+      components: { variant: { description: 'a variant', overrides: { mode: 'base' } } },
+      envs: { dev: {}, staging: {}, prod: {} },
+      render: render as never,
+    });
+    expect(() => planApp(app, schemaMergeKeys)).toThrow(/component variant: its overrides change nothing/);
+  });
+  it.each(cases)('%s', async (name, component, env) => {
+    const app = defineApp<C, 'variant'>({
+      name: 'case',
+      defaults: { mode: 'base', extra: false, quoted: 'plain' },
+      components: { variant: { description: 'a variant', overrides: component } },
+      envs: { dev: { components: ['variant'], config: env }, staging: {}, prod: {} },
+      render: render as never,
+    });
+    const dir = join(work, name.replace(/\W+/g, '-'));
+    const plan = planApp(app, schemaMergeKeys);
+    for (const [rel, content] of plan.files) {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      writeFileSync(join(dir, rel), content);
+    }
+    const [built] = await buildOverlays(root, [join(dir, 'overlays/dev/case')]);
+    expect(built!.error).toBeUndefined();
+    const desired = plan.desired.dev;
+    const generated = new Set(desired.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
+    const mismatches = compareManifests(normalize(desired, generated), normalize(parseBuild(built!.yaml, name), generated), { expected: 'desired', actual: 'built' });
+    expect(mismatches.map((m) => m.diff)).toStrictEqual([]);
+  });
+});

@@ -1,8 +1,8 @@
 import { isPlainObject, type App, type Environment, type Manifest } from '@strata/core';
 import { findRoot } from '@strata/core';
+import { dumpYaml } from '@strata/emit';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { validateWithKubeconform, type KubeconformResult } from '@strata/kubeconform-wrapper';
-import { stringify } from 'yaml';
 
 /** The plain manifests an app renders for an environment (or base, with no env), in process. */
 export function renderApp<C, K extends string>(app: App<C, K>, env?: Environment): Manifest[] {
@@ -30,7 +30,7 @@ export async function kubeconform(yaml: string, root: string = findRoot()): Prom
 
 /** Strict kubeconform verdicts for manifests (a build's output, say), one result per object. */
 export async function kubeconformManifests(manifests: readonly Manifest[], root: string = findRoot()): Promise<KubeconformResult[]> {
-  return kubeconform(manifests.map((m) => `---\n${stringify(m, { lineWidth: 0, aliasDuplicateObjects: false })}`).join(''), root);
+  return kubeconform(manifests.map((m) => `---\n${dumpYaml(m)}`).join(''), root);
 }
 
 /** The one object of a kind and name; throws a readable error when it is missing. */

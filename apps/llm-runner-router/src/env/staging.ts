@@ -1,12 +1,16 @@
 import type { EnvironmentDefinition } from '@strata/core';
 import type { RouterConfig } from '../config.ts';
 
-/** staging: two replicas and a 10% canary in front of the next release. */
+/** staging: the defaults' two replicas and sizes, plus a 10% canary of the next release. */
 export const staging: EnvironmentDefinition<RouterConfig> = {
   config: {
-    image: { repository: 'ghcr.io/llm-runner/llm-runner-router', tag: '2.3.0' },
-    ingress: { apiHost: 'api.staging.llm.example.com', wsHost: 'ws.staging.llm.example.com', tlsSecretName: 'llm-runner-router-staging-tls' },
-    canary: { enabled: true, weight: 10 },
-    autoscaling: { minReplicas: 2, maxReplicas: 4 },
+    image: { repository: 'ghcr.io/llm-runner/llm-runner-router', tag: '1.2.2' },
+    ingress: {
+      apiHost: 'api.staging.llm.example.com',
+      wsHost: 'ws.staging.llm.example.com',
+      tlsSecretName: 'llm-runner-router-staging-tls',
+      corsAllowOrigin: 'https://app.staging.llm.example.com',
+    },
+    canary: { enabled: true, weight: 10, image: { repository: 'ghcr.io/llm-runner/llm-runner-router', tag: '1.3.0-rc.1' } },
   },
 };

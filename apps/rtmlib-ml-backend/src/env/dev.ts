@@ -1,14 +1,14 @@
 import type { EnvironmentDefinition } from '@strata/core';
 import type { MlBackendConfig } from '../config.ts';
 
-/** dev: the smallest footprint, the main-branch build, verbose logs. */
+/** dev: the prerelease channel on the smallest footprint, verbose logs. */
 export const dev: EnvironmentDefinition<MlBackendConfig, 'gpu'> = {
   config: {
-    image: { repository: 'ghcr.io/gawron/rtmlib-ml-backend', tag: 'main' },
+    image: { repository: 'ghcr.io/fhswf/dgs-pg-gruppe-1/rtmlib-ml-backend', tag: '1.9.0-beta.1' },
     replicas: 1,
     resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
-    settings: { logLevel: 'DEBUG', debug: true, confidenceThreshold: 0.3 },
-    ingress: { hosts: ['rtmlib-dev.gawron.cloud'], tlsSecretName: 'rtmlib-dev-tls' },
+    // The lightweight models fit the 1Gi limit.
+    settings: { mode: 'lightweight', logLevel: 'DEBUG', debug: true, confidenceThreshold: 0.3 },
     autoscaling: { minReplicas: 1, maxReplicas: 2 },
   },
 };
