@@ -1,5 +1,6 @@
 import { imageRef, type KubeObject } from '@strata/core';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import { Service } from 'kubernetes-models/v1/Service';
 import type { Resources, TensafeConfig } from './config.ts';
@@ -11,8 +12,25 @@ export const POSTGRES = 'tensafe-postgresql';
 export const REDIS = 'tensafe-redis';
 export const DB_SECRET = 'tensafe-db-secret';
 export const REDIS_SECRET = 'tensafe-redis-secret';
+const POSTGRES_INIT = `${POSTGRES}-init`;
 
-type Meta = (name: string, component: string) => { name: string; namespace: string; labels: Record<string, string> };
+/** Object metadata: `family` becomes `app.kubernetes.io/name`, `component` the role within it. */
+export type Meta = (name: string, family: string, component: string) => { name: string; namespace: string; labels: Record<string, string> };
+
+/** One StatefulSet of a data store: the primary, or the set of pods that follow it. */
+interface Member {
+  readonly name: string;
+  readonly family: string;
+  readonly component: string;
+  readonly replicas: number;
+  readonly storage: string;
+  readonly containers: IContainer[];
+  readonly initContainers?: IContainer[];
+  /** emptyDirs for the paths a read-only root filesystem still needs to write. */
+  readonly scratch: string[];
+  readonly configMaps?: Record<string, string>;
+  readonly port: number;
+}
 
 const hardened = (c: IContainer, resources: Resources): IContainer => ({
   ...c,
@@ -26,85 +44,102 @@ const hardened = (c: IContainer, resources: Resources): IContainer => ({
   },
 });
 
-function statefulSet(meta: Meta, name: string, component: string, replicas: number, storage: string, containers: IContainer[], scratch: string[], initContainers: IContainer[] = []) {
-  const m = meta(name, component);
-  return new StatefulSet({
-    metadata: m,
-    spec: {
-      serviceName: `${name}-hl`,
-      replicas,
-      selector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': component } },
-      template: {
-        metadata: { labels: m.labels },
-        spec: {
-          automountServiceAccountToken: false,
-          securityContext: { runAsUser: DATA_UID, runAsGroup: DATA_UID, fsGroup: DATA_UID, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-          ...(initContainers.length > 0 ? { initContainers } : {}),
-          containers,
-          volumes: scratch.map((v) => ({ name: v, emptyDir: {} })),
-        },
-      },
-      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } } }],
-    },
-  });
-}
-
-function services(meta: Meta, name: string, component: string, port: number): Service[] {
-  const selector = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': component };
-  const ports = [{ name: 'tcp', port, targetPort: 'tcp', protocol: 'TCP' as const }];
+/** A StatefulSet with its claim template, a ClusterIP Service and the headless Service that names its pods. */
+function member(meta: Meta, m: Member): KubeObject[] {
+  const selector = { 'app.kubernetes.io/name': m.family, 'app.kubernetes.io/component': m.component };
+  const ports = [{ name: 'tcp', port: m.port, targetPort: 'tcp', protocol: 'TCP' as const }];
+  const volumes = [
+    ...m.scratch.map((name) => ({ name, emptyDir: {} })),
+    ...Object.entries(m.configMaps ?? {}).map(([name, configMap]) => ({ name, configMap: { name: configMap } })),
+  ];
   return [
-    new Service({ metadata: meta(name, component), spec: { type: 'ClusterIP', selector, ports } }),
-    // Stable per-pod DNS names for the StatefulSet (replicas find the primary as <name>-0.<name>-hl).
-    new Service({ metadata: meta(`${name}-hl`, component), spec: { clusterIP: 'None', selector, ports, publishNotReadyAddresses: true } }),
+    new StatefulSet({
+      metadata: meta(m.name, m.family, m.component),
+      spec: {
+        serviceName: `${m.name}-hl`,
+        replicas: m.replicas,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: meta(m.name, m.family, m.component).labels },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: { runAsUser: DATA_UID, runAsGroup: DATA_UID, fsGroup: DATA_UID, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+            ...(m.initContainers ? { initContainers: m.initContainers } : {}),
+            containers: m.containers,
+            volumes,
+          },
+        },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: m.storage } } } }],
+      },
+    }),
+    new Service({ metadata: meta(m.name, m.family, m.component), spec: { type: 'ClusterIP', selector, ports } }),
+    // Stable per-pod DNS names: followers find the primary as <name>-0.<name>-hl.
+    new Service({ metadata: meta(`${m.name}-hl`, m.family, m.component), spec: { clusterIP: 'None', selector, ports, publishNotReadyAddresses: true } }),
   ];
 }
 
 const secret = (name: string, key: string) => ({ secretKeyRef: { name, key } });
 
+// The image's entrypoint sources this once, when the primary initialises its data directory (under
+// its own `set -e`). It is there even without read replicas so that replicas added later find the
+// role and the pg_hba entry they need.
+const REPLICATION_INIT = `psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" --set pw="$REPLICATION_PASSWORD" <<'SQL'
+CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD :'pw';
+SQL
+echo "host replication replicator all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+`;
+
 /** PostgreSQL as typed objects: a primary and, when asked, streaming-replication read replicas. */
 export function postgres(c: TensafeConfig, meta: Meta): KubeObject[] {
   const p = c.postgres;
-  const env = [
-    { name: 'POSTGRES_DB', value: 'tensafe' },
-    { name: 'POSTGRES_USER', valueFrom: secret(DB_SECRET, 'username') },
-    { name: 'POSTGRES_PASSWORD', valueFrom: secret(DB_SECRET, 'password') },
-    { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
-  ];
+  const pgdata = { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' };
+  const replicationPassword = { name: 'REPLICATION_PASSWORD', valueFrom: secret(DB_SECRET, 'replication-password') };
   const probe = { exec: { command: ['sh', '-c', 'pg_isready -U "$POSTGRES_USER" -d tensafe -h 127.0.0.1'] }, periodSeconds: 10 };
   const mounts = [
     { name: 'data', mountPath: '/var/lib/postgresql/data' },
     { name: 'run', mountPath: '/var/run/postgresql' },
     { name: 'tmp', mountPath: '/tmp' },
   ];
-  const server = (extra: string[] = []): IContainer =>
+  const server = (primary: boolean): IContainer =>
     hardened(
       {
         name: 'postgresql',
         image: imageRef(p.image, p.image.tag),
-        args: ['-c', 'wal_level=replica', '-c', 'max_wal_senders=10', '-c', 'hot_standby=on', ...extra],
+        args: ['-c', 'wal_level=replica', '-c', 'max_wal_senders=10', '-c', 'hot_standby=on'],
         ports: [{ name: 'tcp', containerPort: 5432, protocol: 'TCP' }],
-        env,
+        env: [
+          { name: 'POSTGRES_DB', value: 'tensafe' },
+          { name: 'POSTGRES_USER', valueFrom: secret(DB_SECRET, 'username') },
+          { name: 'POSTGRES_PASSWORD', valueFrom: secret(DB_SECRET, 'password') },
+          pgdata,
+          ...(primary ? [replicationPassword] : []),
+        ],
         readinessProbe: probe,
         livenessProbe: { ...probe, initialDelaySeconds: 30 },
-        volumeMounts: mounts,
+        volumeMounts: primary ? [...mounts, { name: 'init', mountPath: '/docker-entrypoint-initdb.d', readOnly: true }] : mounts,
       },
       p.resources,
     );
-  const objects: KubeObject[] = [statefulSet(meta, POSTGRES, 'database', 1, p.storage, [server()], ['run', 'tmp']), ...services(meta, POSTGRES, 'database', 5432)];
+
+  const objects: KubeObject[] = [
+    new ConfigMap({ metadata: meta(POSTGRES_INIT, POSTGRES, 'primary'), data: { '10-replication.sh': REPLICATION_INIT } }),
+    ...member(meta, { name: POSTGRES, family: POSTGRES, component: 'primary', replicas: 1, storage: p.storage, containers: [server(true)], scratch: ['run', 'tmp'], configMaps: { init: POSTGRES_INIT }, port: 5432 }),
+  ];
   if (p.readReplicas > 0) {
-    const name = `${POSTGRES}-read`;
-    // A replica starts from a base backup of the primary and then follows it as a hot standby.
-    const bootstrap = hardened(
+    // A replica starts from a base backup of the primary (-R writes standby.signal) and then follows it as a hot standby.
+    const basebackup = hardened(
       {
         name: 'basebackup',
         image: imageRef(p.image, p.image.tag),
         command: ['sh', '-c', `[ -s "$PGDATA/PG_VERSION" ] || PGPASSWORD="$REPLICATION_PASSWORD" pg_basebackup -h ${POSTGRES}-0.${POSTGRES}-hl -U replicator -D "$PGDATA" -R -X stream`],
-        env: [{ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' }, { name: 'REPLICATION_PASSWORD', valueFrom: secret(DB_SECRET, 'replication-password') }],
+        env: [pgdata, replicationPassword],
         volumeMounts: mounts,
       },
       p.resources,
     );
-    objects.push(statefulSet(meta, name, 'database-read', p.readReplicas, p.storage, [server()], ['run', 'tmp'], [bootstrap]), ...services(meta, name, 'database-read', 5432));
+    objects.push(
+      ...member(meta, { name: `${POSTGRES}-read`, family: POSTGRES, component: 'read-replica', replicas: p.readReplicas, storage: p.storage, containers: [server(false)], initContainers: [basebackup], scratch: ['run', 'tmp'], port: 5432 }),
+    );
   }
   return objects;
 }
@@ -126,10 +161,9 @@ export function redis(c: TensafeConfig, meta: Meta): KubeObject[] {
       },
       r.resources,
     );
-  const objects: KubeObject[] = [statefulSet(meta, REDIS, 'cache', 1, r.storage, [server(false)], ['tmp']), ...services(meta, REDIS, 'cache', 6379)];
-  if (r.replicas > 0) {
-    const name = `${REDIS}-replica`;
-    objects.push(statefulSet(meta, name, 'cache-replica', r.replicas, r.storage, [server(true)], ['tmp']), ...services(meta, name, 'cache-replica', 6379));
-  }
-  return objects;
+  const common = { family: REDIS, storage: r.storage, scratch: ['tmp'], port: 6379 };
+  return [
+    ...member(meta, { ...common, name: REDIS, component: 'primary', replicas: 1, containers: [server(false)] }),
+    ...(r.replicas > 0 ? member(meta, { ...common, name: `${REDIS}-replica`, component: 'replica', replicas: r.replicas, containers: [server(true)] }) : []),
+  ];
 }

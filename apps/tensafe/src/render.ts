@@ -9,16 +9,26 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { INetworkPolicyEgressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule';
+import type { INetworkPolicyIngressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyIngressRule';
+import type { INetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer';
 import type { TensafeConfig } from './config.ts';
-import { DB_SECRET, POSTGRES, postgres, REDIS, REDIS_SECRET, redis } from './data.ts';
+import { DB_SECRET, POSTGRES, postgres, REDIS, REDIS_SECRET, redis, type Meta } from './data.ts';
 
 const NAME = 'tensafe';
 const APP_SECRET = 'tensafe-secrets';
-const STORE = 'vault-backend';
+// Cluster-scoped and shared by every env's namespace, so it carries the app's name rather than the
+// generic `vault-backend` a platform may already own.
+const STORE = 'tensafe-vault';
+const PROMETHEUS = 'http://prometheus-operated.monitoring.svc:9090';
 
 export function render(c: TensafeConfig): KubeObject[] {
-  const meta = (name: string, component: string) => ({ name, namespace: c.namespace, labels: { ...standardLabels(NAME, component), 'app.kubernetes.io/name': name } });
-  const labels = meta(NAME, 'inference').labels;
+  const meta: Meta = (name, family, component) => ({
+    name,
+    namespace: c.namespace,
+    labels: { ...standardLabels(NAME, component), 'app.kubernetes.io/name': family },
+  });
+  const labels = meta(NAME, NAME, 'inference').labels;
   const selector = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/component': 'inference' };
   const gpu: Record<string, string> = c.gpus > 0 ? { 'nvidia.com/gpu': String(c.gpus) } : {};
   const secret = (name: string, key: string) => ({ secretKeyRef: { name, key } });
@@ -26,13 +36,14 @@ export function render(c: TensafeConfig): KubeObject[] {
   const vaultAnnotations = c.vault.agentInjector
     ? {
         'vault.hashicorp.com/agent-inject': 'true',
+        'vault.hashicorp.com/service': c.vault.address,
         'vault.hashicorp.com/role': c.vault.role,
-        'vault.hashicorp.com/agent-inject-secret-config': c.vault.secretPath,
+        'vault.hashicorp.com/agent-inject-secret-config': `secret/data/${c.namespace}`,
       }
     : undefined;
 
   const deployment = new Deployment({
-    metadata: meta(NAME, 'inference'),
+    metadata: meta(NAME, NAME, 'inference'),
     spec: {
       replicas: c.replicas,
       selector: { matchLabels: selector },
@@ -40,7 +51,7 @@ export function render(c: TensafeConfig): KubeObject[] {
         metadata: { labels, ...(vaultAnnotations ? { annotations: vaultAnnotations } : {}) },
         spec: {
           serviceAccountName: NAME,
-          // Only the Vault agent injector needs the token (Kubernetes auth against Vault).
+          // Only the Vault agent needs the token (Kubernetes auth against Vault).
           automountServiceAccountToken: c.vault.agentInjector,
           securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
           ...(c.gpus > 0
@@ -90,7 +101,7 @@ export function render(c: TensafeConfig): KubeObject[] {
   });
 
   const service = new Service({
-    metadata: meta(NAME, 'inference'),
+    metadata: meta(NAME, NAME, 'inference'),
     spec: {
       type: 'ClusterIP',
       selector,
@@ -103,9 +114,10 @@ export function render(c: TensafeConfig): KubeObject[] {
 
   const ingress = new Ingress({
     metadata: {
-      ...meta(NAME, 'inference'),
+      ...meta(NAME, NAME, 'inference'),
       annotations: {
         'cert-manager.io/cluster-issuer': c.ingress.clusterIssuer,
+        // Large model payloads and long-running inference requests.
         'nginx.ingress.kubernetes.io/proxy-body-size': '100m',
         'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
         'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
@@ -119,107 +131,112 @@ export function render(c: TensafeConfig): KubeObject[] {
   });
 
   const a = c.autoscaling;
-  const prometheus = 'http://prometheus-operated.monitoring.svc:9090';
-  const scaling: KubeObject[] =
-    a.mode === 'hpa'
-      ? [
-          new HorizontalPodAutoscaler({
-            metadata: meta(NAME, 'inference'),
-            spec: {
-              scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: NAME },
-              minReplicas: a.minReplicas,
-              maxReplicas: a.maxReplicas,
-              metrics: [
-                { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
-                { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } } },
-              ],
-            },
-          }),
-        ]
-      : a.mode === 'keda'
-        ? [
-            new ScaledObject({
-              metadata: meta(NAME, 'inference'),
-              spec: {
-                scaleTargetRef: { name: NAME },
-                pollingInterval: 30,
-                cooldownPeriod: 300,
-                minReplicaCount: a.minReplicas,
-                maxReplicaCount: a.maxReplicas,
-                triggers: [
-                  {
-                    type: 'prometheus',
-                    name: 'p95-latency',
-                    metadata: { serverAddress: prometheus, threshold: '100', query: 'histogram_quantile(0.95, sum(rate(tensafe_inference_latency_seconds_bucket[5m])) by (le)) * 1000' },
-                  },
-                  { type: 'prometheus', name: 'queue-depth', metadata: { serverAddress: prometheus, threshold: '100', query: 'sum(tensafe_job_queue_depth)' } },
-                  { type: 'prometheus', name: 'gpu-utilization', metadata: { serverAddress: prometheus, threshold: '30', query: 'avg(nvidia_gpu_utilization)' } },
-                ],
-              },
-            }),
-          ]
-        : [];
+  const scaling: KubeObject[] = [];
+  if (a.mode === 'hpa') {
+    scaling.push(
+      new HorizontalPodAutoscaler({
+        metadata: meta(NAME, NAME, 'inference'),
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: NAME },
+          minReplicas: a.minReplicas,
+          maxReplicas: a.maxReplicas,
+          metrics: [
+            { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+            { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } } },
+          ],
+        },
+      }),
+    );
+  } else if (a.mode === 'keda') {
+    const trigger = (name: string, query: string, threshold: string) => ({ type: 'prometheus', name, metadata: { serverAddress: PROMETHEUS, query, threshold } });
+    scaling.push(
+      new ScaledObject({
+        metadata: meta(NAME, NAME, 'inference'),
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: NAME },
+          pollingInterval: 30,
+          cooldownPeriod: 300,
+          minReplicaCount: a.minReplicas,
+          maxReplicaCount: a.maxReplicas,
+          triggers: [
+            // Milliseconds, so that the threshold reads as the 100 ms SLO.
+            trigger('p95-latency', 'histogram_quantile(0.95, sum(rate(tensafe_inference_latency_seconds_bucket[5m])) by (le)) * 1000', '100'),
+            trigger('queue-depth', 'sum(tensafe_job_queue_depth)', '100'),
+            trigger('gpu-utilization', 'avg(nvidia_gpu_utilization)', '30'),
+          ],
+        },
+      }),
+    );
+  }
 
-  const storeRef = { name: STORE, kind: 'ClusterSecretStore' as const };
-  const externalSecret = (name: string, data: [string, string][]) =>
+  const externalSecret = (name: string, data: [secretKey: string, property: string][]) =>
     new ExternalSecret({
-      metadata: meta(name, 'secrets'),
+      metadata: meta(name, NAME, 'secrets'),
       spec: {
         refreshInterval: '1h',
-        secretStoreRef: storeRef,
+        secretStoreRef: { name: STORE, kind: 'ClusterSecretStore' },
         target: { name, creationPolicy: 'Owner' },
-        data: data.map(([secretKey, property]) => ({ secretKey, remoteRef: { key: 'tensafe', property } })),
+        // One Vault key per namespace: a Vault policy templated on the service account's namespace
+        // then keeps each env to its own credentials.
+        data: data.map(([secretKey, property]) => ({ secretKey, remoteRef: { key: c.namespace, property } })),
       },
     });
   const store = new ClusterSecretStore({
-    metadata: { name: STORE, labels },
+    metadata: { name: STORE, labels: { ...standardLabels(NAME, 'secrets') } },
     spec: {
+      // Identical in every env, so one store serves dev, staging and prod sharing a cluster.
+      conditions: [{ namespaceRegexes: [`^${NAME}(-[a-z0-9-]+)?$`] }],
       provider: {
         vault: {
           server: c.vault.address,
           path: 'secret',
           version: 'v2',
-          auth: { kubernetes: { mountPath: 'kubernetes', role: c.vault.role, serviceAccountRef: { name: NAME, namespace: c.namespace } } },
+          // No namespace on the ServiceAccount (referent authentication): External Secrets logs in as
+          // `tensafe` of the namespace the ExternalSecret lives in.
+          auth: { kubernetes: { mountPath: 'kubernetes', role: c.vault.role, serviceAccountRef: { name: NAME } } },
         },
       },
     },
   });
 
   const monitor = new ServiceMonitor({
-    metadata: { ...meta(NAME, 'inference'), labels: { ...labels, release: 'kube-prometheus-stack' } },
+    metadata: { ...meta(NAME, NAME, 'inference'), labels: { ...labels, release: 'kube-prometheus-stack' } },
     spec: { selector: { matchLabels: selector }, endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }] },
   });
 
-  const ns = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
-  const pods = (name: string) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } });
-  const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port }));
-  const dns = { to: [{ ...ns('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, ...tcp(53)] };
-  const policy = (name: string, podSelector: object, ingress: unknown[], egress: unknown[]) =>
-    new NetworkPolicy({ metadata: meta(name, 'network'), spec: { podSelector, policyTypes: ['Ingress', 'Egress'], ingress: ingress as never, egress: egress as never } });
-  const postgresPods = [POSTGRES, ...(c.postgres.readReplicas > 0 ? [`${POSTGRES}-read`] : [])];
-  const redisPods = [REDIS, ...(c.redis.replicas > 0 ? [`${REDIS}-replica`] : [])];
-  const anyOf = (names: string[]) => ({ matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: names }] });
+  const inNamespace = (name: string): INetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+  const family = (name: string) => ({ matchLabels: { 'app.kubernetes.io/name': name } });
+  const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP' as const, port }));
+  const vaultPort = Number(new URL(c.vault.address).port || 443);
+  const dns: INetworkPolicyEgressRule = {
+    to: [{ ...inNamespace('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+    ports: [{ protocol: 'UDP' as const, port: 53 }, ...tcp(53)],
+  };
+  const policy = (name: string, podSelector: object, ingress: INetworkPolicyIngressRule[], egress: INetworkPolicyEgressRule[]) =>
+    new NetworkPolicy({ metadata: meta(name, NAME, 'network'), spec: { podSelector, policyTypes: ['Ingress', 'Egress'], ingress, egress } });
+  // A data store takes connections from the app and, for replication, from its own pods.
+  const dataStorePolicy = (name: string, port: number) =>
+    policy(name, family(name), [{ from: [{ podSelector: family(NAME) }, { podSelector: family(name) }], ports: tcp(port) }], [{ to: [{ podSelector: family(name) }], ports: tcp(port) }, dns]);
   const policies = [
-    new NetworkPolicy({ metadata: meta('default-deny', 'network'), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } }),
+    new NetworkPolicy({ metadata: meta('default-deny', NAME, 'network'), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } }),
     policy(
       NAME,
       { matchLabels: selector },
-      [{ from: [ns('ingress-nginx'), { ...ns('monitoring'), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: tcp(8000, 9090) }],
+      [{ from: [inNamespace('ingress-nginx'), { ...inNamespace('monitoring'), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: tcp(8000, 9090) }],
       [
-        { to: [{ podSelector: anyOf(postgresPods) }], ports: tcp(5432) },
-        { to: [{ podSelector: anyOf(redisPods) }], ports: tcp(6379) },
-        { to: [ns('vault')], ports: tcp(8200) },
-        { to: [ns('monitoring')], ports: [{ protocol: 'UDP', port: c.jaeger.port }] },
+        { to: [{ podSelector: family(POSTGRES) }], ports: tcp(5432) },
+        { to: [{ podSelector: family(REDIS) }], ports: tcp(6379) },
+        { to: [inNamespace(c.vault.namespace)], ports: tcp(vaultPort) },
+        { to: [inNamespace('monitoring')], ports: [{ protocol: 'UDP' as const, port: c.jaeger.port }] },
         dns,
       ],
     ),
-    // Replication runs between the data pods themselves, so each set also talks to its own kind.
-    policy(POSTGRES, anyOf(postgresPods), [{ from: [pods(NAME), { podSelector: anyOf(postgresPods) }], ports: tcp(5432) }], [{ to: [{ podSelector: anyOf(postgresPods) }], ports: tcp(5432) }, dns]),
-    policy(REDIS, anyOf(redisPods), [{ from: [pods(NAME), { podSelector: anyOf(redisPods) }], ports: tcp(6379) }], [{ to: [{ podSelector: anyOf(redisPods) }], ports: tcp(6379) }, dns]),
+    dataStorePolicy(POSTGRES, 5432),
+    dataStorePolicy(REDIS, 6379),
   ];
 
   return [
-    new ServiceAccount({ metadata: meta(NAME, 'inference'), automountServiceAccountToken: false }),
+    new ServiceAccount({ metadata: meta(NAME, NAME, 'inference'), automountServiceAccountToken: false }),
     deployment,
     service,
     ingress,
