@@ -9,6 +9,15 @@ import { render } from './render.ts';
 export const app = defineApp<MlBackendConfig, 'gpu'>({
   name: 'rtmlib-ml-backend',
   defaults,
+  policy: {
+    exceptions: [
+      {
+        rule: 'resolve-references',
+        kind: 'Deployment',
+        reason: 'label-studio-config is created in the cluster by the release pipeline from its own secrets store; it is never committed',
+      },
+    ],
+  },
   components: {
     gpu: {
       description: 'Run on an NVIDIA GPU node: CUDA device, performance models, one GPU per pod.',

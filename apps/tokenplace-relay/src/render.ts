@@ -21,7 +21,7 @@ const toPeer = (r: NetworkRule) => ({
 export function render(c: RelayConfig): KubeObject[] {
   const labels = standardLabels(NAME, 'relay');
   const selector = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/component': 'relay' };
-  const meta = (name: string) => ({ name, namespace: c.namespace, labels });
+  const meta = (name: string, component = 'relay') => ({ name, namespace: c.namespace, labels: { ...labels, 'app.kubernetes.io/component': component } });
   const ind = c.gpu.indirection;
   const upstream = c.gpu.upstreamUrl ?? `http://gpu-server:${c.gpu.port}`;
 
@@ -85,11 +85,11 @@ export function render(c: RelayConfig): KubeObject[] {
 
   const gpu: KubeObject[] =
     ind.mode === 'externalName'
-      ? [new Service({ metadata: meta('gpu-server'), spec: { type: 'ExternalName', externalName: ind.host, ports: [{ name: 'gpu', port: c.gpu.port, protocol: 'TCP' }] } })]
+      ? [new Service({ metadata: meta('gpu-server', 'gpu-upstream'), spec: { type: 'ExternalName', externalName: ind.host, ports: [{ name: 'gpu', port: c.gpu.port, protocol: 'TCP' }] } })]
       : [
-          new Service({ metadata: meta('gpu-server'), spec: { clusterIP: 'None', ports: [{ name: 'gpu', port: c.gpu.port, targetPort: c.gpu.port, protocol: 'TCP' }] } }),
+          new Service({ metadata: meta('gpu-server', 'gpu-upstream'), spec: { clusterIP: 'None', ports: [{ name: 'gpu', port: c.gpu.port, targetPort: c.gpu.port, protocol: 'TCP' }] } }),
           new Endpoints({
-            metadata: meta('gpu-server'),
+            metadata: meta('gpu-server', 'gpu-upstream'),
             subsets: [{ addresses: ind.addresses.map((ip) => ({ ip })), ports: [{ name: 'gpu', port: c.gpu.port, protocol: 'TCP' }] }],
           }),
         ];

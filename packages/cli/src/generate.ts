@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { appDirs, ENVIRONMENTS, loadApps, UsageError, type Environment } from '@strata/core';
+import { loadSettings, planGitops } from '@strata/gitops';
 import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type ApplyOptions, type TreeChanges } from '@strata/emit';
 
 export interface Selection {
@@ -35,7 +36,14 @@ export async function planTree(root: string, selection: Selection = {}): Promise
     dirs.push(...plan.dirs.filter(inScope));
   }
   for (const [path, content] of planEnvironments(appDirs(root))) if (inScope(path)) files.set(path, content);
-  if (!selection.apps || selection.apps.length === 0) dirs.push(...orphanDirs(root, new Set(apps.map((a) => a.name)), env));
+  if ((!selection.apps || selection.apps.length === 0) && !env) {
+    dirs.push(...orphanDirs(root, new Set(apps.map((a) => a.name)), env));
+    // The Argo CD files describe every app of every env, so only a full generate writes them.
+    const byName = new Map(plans.map((p) => [p.app, p]));
+    const gitops = planGitops(root, loadSettings(root), [...byName.keys()], { built: (e, app) => byName.get(app)!.desired[e] });
+    for (const [path, content] of gitops) files.set(path, content);
+    dirs.push('gitops');
+  }
   return { plans, files, dirs };
 }
 

@@ -86,11 +86,17 @@ program
   .argument('[paths...]', 'files, folders or - for stdin', [])
   .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
   .option('--kubernetes-version <version>', 'validate against this Kubernetes version (default: the project setting)')
-  .action(async (paths: string[], o: { output: OutputFormat; kubernetesVersion?: string }) => {
+  .option('--no-policy', 'schema and structural checks only, no policy rules')
+  .addOption(envOption().argParser((v) => v))
+  .action(async (paths: string[], o: { output: OutputFormat; kubernetesVersion?: string; policy: boolean; env?: string }) => {
     const root = findRootOrCwd();
     const inputs = paths.length > 0 ? paths : ['dist'];
     const { validate } = await import('./validate.ts');
-    const r = await validate(root, inputs, o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {});
+    const r = await validate(root, inputs, {
+      ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
+      policy: o.policy,
+      ...(o.env ? { env: o.env } : {}),
+    });
     const summary = summarize(r.problems, r.resources);
     if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary }, null, 2));
     else if (o.output === 'junit') out(toJunit(r.problems, summary, 'strata validate'));
@@ -167,6 +173,26 @@ program
     for (const f of r.files) out(`created ${f}`);
     if (r.generated) out(`generated ${r.generated.written.length} files for ${name}`);
     out(`new-app: apps/${name} is ready${r.generated ? '' : `; next: npx pnpm install && npx strata generate --app ${name}`}. Edit src/config.ts and src/env/*.ts, then \`npx strata generate\` (${seconds()})`);
+  });
+
+program
+  .command('graph')
+  .description('draw what talks to what in one env (Ingress -> Service -> workload, config, autoscalers, network policy) as SVG or Mermaid')
+  .requiredOption('-e, --env <env>', `the environment (${ENVIRONMENTS.join(', ')})`)
+  .option('-a, --app <name>', 'only this app')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['svg', 'mermaid']).default('svg'))
+  .option('--out <file>', 'write to this file instead of standard output')
+  .action(async (o: { env: string; app?: string; output: 'svg' | 'mermaid'; out?: string }) => {
+    const { checkEnv } = await import('./generate.ts');
+    const { renderEnvGraph } = await import('@strata/graph');
+    const g = await renderEnvGraph(findRoot(), checkEnv(o.env)!, o.app);
+    for (const s of g.skipped) err(`warning: ${s.app} left out: ${s.error}`);
+    const text = o.output === 'svg' ? g.svg : g.mermaid;
+    if (o.out) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(o.out, text);
+    } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    err(`graph ${o.env}: ${g.apps.length} apps, ${g.topology.nodes.length} nodes, ${g.topology.edges.length} edges${o.out ? ` -> ${o.out}` : ''} (${seconds()})`);
   });
 
 /** validate also works outside a workspace, on any files. */

@@ -194,6 +194,7 @@ export async function newApp(root: string, name: string, options: { install?: bo
     const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`pnpm install failed after creating apps/${name}; run \`npx pnpm install\` and then \`npx strata generate --app ${name}\``);
   }
-  const generated = await generate(root, { apps: [name] });
+  // A full generate: the env aggregates and the Argo CD files list every app.
+  const generated = await generate(root);
   return { dir, files: written, generated };
 }

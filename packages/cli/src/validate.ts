@@ -5,6 +5,7 @@ import { isMap, LineCounter, parseAllDocuments } from 'yaml';
 import { dumpYaml } from '@strata/emit';
 import { groupOf, isPlainObject, UsageError, type Manifest } from '@strata/core';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
+import { checkEnv } from './generate.ts';
 import type { Problem } from './problems.ts';
 
 /** One parsed document of an input, with where it came from. */
@@ -12,6 +13,8 @@ export interface SourceDoc {
   readonly file: string;
   readonly line: number;
   readonly manifest: Manifest;
+  /** The input argument (file, folder or -) it came from: the policy checks references within it. */
+  readonly input: string;
   /** The line of a field (`['spec', 'replicas']`), or of its nearest existing parent. */
   lineOf(path: readonly (string | number)[]): number;
 }
@@ -44,8 +47,8 @@ export function parseInputs(root: string, inputs: readonly string[], stdin?: () 
   const docs: SourceDoc[] = [];
   const problems: Problem[] = [];
   const streams = new Map<string, string>();
-  const files = inputs.flatMap((i) => (i === '-' ? ['-'] : expand(root, i)));
-  for (const path of files) {
+  const files = inputs.flatMap((input) => (input === '-' ? [{ input, path: '-' }] : expand(root, input).map((path) => ({ input, path }))));
+  for (const { input, path } of files) {
     const rel = relative(root, path);
     const file = path === '-' ? '<stdin>' : rel && !rel.startsWith('..') ? rel : path;
     let text: string;
@@ -102,7 +105,7 @@ export function parseInputs(root: string, inputs: readonly string[], stdin?: () 
         }
         return line;
       };
-      docs.push({ file, line, manifest, lineOf });
+      docs.push({ file, line, manifest, lineOf, input });
       good.push(dumpYaml(value));
     }
     streams.set(file, good.map((g) => `---\n${g}`).join(''));
@@ -198,11 +201,43 @@ export interface ValidateResult {
   readonly files: string[];
 }
 
-/** `strata validate`: structural checks and one strict kubeconform run over the given inputs. */
-export async function validate(root: string, inputs: readonly string[], options: { kubernetesVersion?: string; stdin?: () => string } = {}): Promise<ValidateResult> {
+export interface ValidateOptions {
+  readonly kubernetesVersion?: string;
+  readonly stdin?: () => string;
+  /** Run the policy rules too. @default true */
+  readonly policy?: boolean;
+  /** The env of inputs that are not `dist/<env>/<app>.yaml` (for env-specific rules and severities). */
+  readonly env?: string;
+}
+
+/**
+ * `strata validate`: structural checks, one strict kubeconform run and the policy rules over the
+ * given inputs. Kustomization files are checked for secret literals but have no schema of their own.
+ */
+export async function validate(root: string, inputs: readonly string[], options: ValidateOptions = {}): Promise<ValidateResult> {
   const parsed = parseInputs(root, inputs, options.stdin);
-  const problems = [...parsed.problems, ...duplicateProblems(parsed.docs), ...(await schemaProblems(root, parsed, options.kubernetesVersion))];
+  const isKustomization = (d: SourceDoc) => d.manifest.apiVersion.startsWith('kustomize.config.k8s.io/');
+  const resources = parsed.docs.filter((d) => !isKustomization(d));
+  const schemaInput: ParsedInputs = { ...parsed, docs: resources, streams: streamsOf(parsed, resources) };
+  const { policyProblems, secretValueProblems } = await import('./policy.ts');
+  const problems = [
+    ...parsed.problems,
+    ...duplicateProblems(resources),
+    ...secretValueProblems(parsed.docs),
+    ...(await schemaProblems(root, schemaInput, options.kubernetesVersion)),
+    ...(options.policy === false ? [] : await policyProblems(root, resources, checkEnv(options.env))),
+  ];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
-  const resources = parsed.docs.length + parsed.problems.filter((p) => p.rule !== 'duplicate-key' && p.rule !== 'yaml-syntax').length;
-  return { problems, resources, files: [...parsed.streams.keys()] };
+  const count = parsed.docs.length + parsed.problems.filter((p) => p.rule !== 'duplicate-key' && p.rule !== 'yaml-syntax').length;
+  return { problems, resources: count, files: [...parsed.streams.keys()] };
+}
+
+/** The YAML streams kubeconform reads: per file, only the given documents. */
+function streamsOf(parsed: ParsedInputs, docs: readonly SourceDoc[]): Map<string, string> {
+  const keep = new Set(docs);
+  const out = new Map<string, string>();
+  for (const file of parsed.streams.keys()) {
+    out.set(file, parsed.docs.filter((d) => d.file === file && keep.has(d)).map((d) => `---\n${dumpYaml(d.manifest)}`).join(''));
+  }
+  return out;
 }

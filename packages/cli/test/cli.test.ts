@@ -199,3 +199,25 @@ describe('strata validate report formats', () => {
     expect(r.stderr).toMatch(/Allowed choices are text, json, junit, sarif/);
   });
 });
+
+describe('generate interrupted part-way', () => {
+  it('leaves the committed tree byte-identical', async () => {
+    const ws = tempWorkspace([APP]);
+    try {
+      const envFile = join(ws.root, 'apps', APP, 'src/env/prod.ts');
+      writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('replicas: 2', 'replicas: 6'));
+      const before = treeOf(ws.root);
+      const { generate } = await import('../src/generate.ts');
+      await expect(
+        generate(ws.root, {}, {
+          beforeCommitStep: (step) => {
+            if (step === 1) throw new Error('disk full');
+          },
+        }),
+      ).rejects.toThrow('disk full');
+      expect(treeOf(ws.root)).toStrictEqual(before);
+    } finally {
+      ws.dispose();
+    }
+  });
+});

@@ -34,6 +34,8 @@ export interface PolicySettings {
   readonly exceptions?: readonly { readonly rule: string; readonly reason: string; readonly kind?: string; readonly name?: string }[];
   /** Every Deployment and StatefulSet must keep exactly one replica (unique node identity, say). */
   readonly singleReplica?: boolean;
+  /** Per-rule severity per env for this app, e.g. `{ 'require-probes': { dev: 'warning' } }`. */
+  readonly severity?: Readonly<Record<string, Partial<Record<Environment, 'error' | 'warning' | 'off'>>>>;
 }
 
 export interface AppDefinition<C, K extends string = never> {

@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ENVIRONMENTS, loadApps, UsageError, type Environment } from '@strata/core';
+import { runPolicy, toProblem, type PolicyContext } from '@strata/policy';
+import type { Problem } from './problems.ts';
+import type { SourceDoc } from './validate.ts';
+
+type SeverityMap = NonNullable<PolicyContext['severity']>;
+
+/** Project-wide policy settings from strata.config.json (`policy.severity`), if any. */
+function projectSeverity(root: string): SeverityMap {
+  const file = join(root, 'strata.config.json');
+  if (!existsSync(file)) return {};
+  let config: { policy?: { severity?: SeverityMap } };
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8')) as typeof config;
+  } catch (err) {
+    throw new UsageError(`strata.config.json: not valid JSON: ${(err as Error).message}`);
+  }
+  return config.policy?.severity ?? {};
+}
+
+const DIST = /^dist\/([^/]+)\/([^/]+)\.yaml$/;
+
+/** `spec.containers[0].image` -> ['spec', 'containers', 0, 'image'] */
+function segments(path: string): (string | number)[] {
+  return path.split(/\.|\[(\d+)\]/).filter((s) => s !== undefined && s !== '').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/**
+ * Runs the policy rules over each set of documents: one built overlay (`dist/<env>/<app>.yaml`, with
+ * that app's settings and exceptions and that env's severities), or one input argument.
+ */
+export async function policyProblems(root: string, docs: readonly SourceDoc[], env?: Environment): Promise<Problem[]> {
+  const sets = new Map<string, SourceDoc[]>();
+  for (const d of docs) {
+    if (d.manifest.apiVersion.startsWith('kustomize.config.k8s.io/')) continue;
+    // A built overlay is one set; otherwise each input argument (a file or a folder) is one.
+    const key = DIST.test(d.file) ? d.file : `input:${d.input}`;
+    sets.set(key, [...(sets.get(key) ?? []), d]);
+  }
+  const project = projectSeverity(root);
+  const problems: Problem[] = [];
+  for (const [file, set] of sets) {
+    const match = DIST.exec(file);
+    const setEnv = (match && (ENVIRONMENTS as readonly string[]).includes(match[1]!) ? match[1] : env) as Environment | undefined;
+    let app: Awaited<ReturnType<typeof loadApps>>[number] | undefined;
+    if (match) {
+      try {
+        [app] = await loadApps(root, [match[2]!]);
+      } catch {
+        app = undefined; // built output of an app that is gone: project settings only
+      }
+    }
+    const severity: SeverityMap = { ...project, ...(app?.policy?.severity ?? {}) };
+    const ctx: PolicyContext = {
+      ...(setEnv ? { env: setEnv } : {}),
+      severity,
+      ...(app?.policy?.exceptions ? { exceptions: app.policy.exceptions } : {}),
+      ...(app?.policy?.singleReplica ? { singleReplica: true } : {}),
+    };
+    const byObject = new Map(set.map((d) => [d.manifest, d]));
+    for (const finding of runPolicy(set.map((d) => ({ manifest: d.manifest, file: d.file, line: d.line })), ctx)) {
+      const { message: _withReason, ...p } = toProblem(finding);
+      const doc = byObject.get(finding.object.manifest);
+      problems.push({
+        ...p,
+        message: finding.message,
+        ...(finding.exception ? { excepted: finding.exception } : {}),
+        ...(doc && p.path ? { line: doc.lineOf(segments(p.path)) } : {}),
+      });
+    }
+  }
+  return problems;
+}
+
+/** Secret values in what would be committed or applied: a Secret with data, or generator literals. */
+export function secretValueProblems(docs: readonly SourceDoc[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const d of docs) {
+    const m = d.manifest as { kind: string; apiVersion: string; data?: object; stringData?: object; secretGenerator?: { name?: string; literals?: unknown[]; envs?: unknown[]; files?: unknown[] }[] };
+    const where = { file: d.file, line: d.line, apiVersion: m.apiVersion, kind: m.kind, name: d.manifest.metadata.name ?? '', rule: 'no-secret-values', severity: 'error' as const };
+    if (m.kind === 'Secret' && m.apiVersion === 'v1') {
+      for (const field of ['data', 'stringData'] as const) {
+        if (m[field] && Object.keys(m[field]!).length > 0) {
+          problems.push({
+            ...where,
+            ...(d.manifest.metadata.namespace ? { namespace: d.manifest.metadata.namespace } : {}),
+            line: d.lineOf([field]),
+            path: field,
+            message: 'a Secret with values must not be committed; reference it (secretKeyRef) or produce it with an ExternalSecret',
+          });
+        }
+      }
+    }
+    if (m.apiVersion.startsWith('kustomize.config.k8s.io/')) {
+      (m.secretGenerator ?? []).forEach((g, i) => {
+        if ((g.literals ?? []).length > 0) {
+          problems.push({ ...where, line: d.lineOf(['secretGenerator', i, 'literals']), path: `secretGenerator[${i}].literals`, message: `secretGenerator ${g.name ?? ''} holds literal values; feed it from an untracked env file or use an ExternalSecret` });
+        }
+      });
+    }
+  }
+  return problems;
+}

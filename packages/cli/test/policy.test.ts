@@ -1,0 +1,117 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repo, strata } from './workspace.ts';
+
+const fixtures = join(repo, 'packages/policy/__fixtures__');
+
+describe('strata validate runs the policy', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-policy-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const deployment = (probes: boolean) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      automountServiceAccountToken: false
+      securityContext: {runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}
+      containers:
+        - name: web
+          image: ghcr.io/acme/web@sha256:${'a'.repeat(64)}
+          ports: [{name: http, containerPort: 8080}]
+          resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: 200m, memory: 128Mi}}
+          securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+${probes ? '          readinessProbe: {httpGet: {path: /ready, port: http}}\n          livenessProbe: {httpGet: {path: /live, port: http}}\n' : ''}---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress: [{ports: [{port: 8080}]}]
+`;
+
+  it('passes a safe workload and fails one without probes, naming the rule, object and field', () => {
+    expect(strata(repo, ['validate', write('good.yaml', deployment(true))]).status).toBe(0);
+    const r = strata(repo, ['validate', write('noprobes.yaml', deployment(false))]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/noprobes\.yaml:\d+: apps\/v1\/Deployment shop\/web: spec\.template\.spec\.containers\[0\]\S*: .*\[require-probes\]/);
+  });
+
+  it('--no-policy runs the schema and structural checks alone', () => {
+    const r = strata(repo, ['validate', '--no-policy', join(dir, 'noprobes.yaml')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/No problems in 3 resources/);
+  });
+
+  it('applies severities per env from strata.config.json: a warning in dev, an error in prod', () => {
+    const dev = strata(repo, ['validate', '--env', 'dev', join(dir, 'noprobes.yaml')]);
+    expect(dev.stdout).toMatch(/\(warning\) \[require-probes\]/);
+    expect(dev.status).toBe(0);
+    expect(strata(repo, ['validate', '--env', 'prod', join(dir, 'noprobes.yaml')]).status).toBe(1);
+  });
+
+  it('rejects Secret values and secretGenerator literals anywhere', () => {
+    const secret = write('secret.yaml', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: shop\nstringData:\n  token: hunter2\n');
+    const r = strata(repo, ['validate', '--no-policy', secret]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/secret\.yaml:\d+: v1\/Secret shop\/s: stringData: a Secret with values must not be committed.* \[no-secret-values\]/);
+    const kust = write('kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nsecretGenerator:\n  - name: creds\n    literals:\n      - password=hunter2\n');
+    const k = strata(repo, ['validate', kust]);
+    expect(k.status).toBe(1);
+    expect(k.stdout).toMatch(/kustomization\.yaml:\d+: kustomize\.config\.k8s\.io\/v1beta1\/Kustomization: secretGenerator\[0\]\.literals: secretGenerator creds holds literal values.* \[no-secret-values\]/);
+  });
+});
+
+// The policy's corpus, through the real CLI: every broken input fails with its rule, every valid one passes.
+describe('the policy corpus through strata validate', () => {
+  const load = (kind: string) =>
+    readdirSync(join(fixtures, kind))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => ({ file: join(fixtures, kind, f), text: readFileSync(join(fixtures, kind, f), 'utf8') }))
+      .filter((f) => !/^# single-replica: true/m.test(f.text));
+  const run = (files: { file: string; text: string }[], env: string) => {
+    if (files.length === 0) return [];
+    const r = strata(repo, ['validate', '--output', 'json', '--env', env, ...files.map((f) => f.file)]);
+    return JSON.parse(r.stdout).problems as { file: string; rule: string; message: string; severity: string }[];
+  };
+
+  it('reports the expected rule and message for each of at least 40 broken inputs', () => {
+    const invalid = load('invalid');
+    expect(invalid.length).toBeGreaterThanOrEqual(40);
+    const envOf = (t: string) => /^# env: (\w+)/m.exec(t)?.[1] ?? 'prod';
+    const problems = [...run(invalid.filter((f) => envOf(f.text) === 'prod'), 'prod'), ...run(invalid.filter((f) => envOf(f.text) === 'dev'), 'dev')];
+    for (const f of invalid) {
+      for (const [, rule, message] of f.text.matchAll(/^# expect: ([\w-]+): (.+)$/gm)) {
+        const hit = problems.find((p) => f.file.endsWith(p.file) && p.rule === rule && p.message.includes(message!.trim()));
+        expect(hit, `${f.file}: expected ${rule}: ${message}`).toBeDefined();
+      }
+    }
+  });
+
+  it('finds nothing in at least 20 valid inputs (no false positives)', () => {
+    const valid = load('valid');
+    expect(valid.length).toBeGreaterThanOrEqual(20);
+    const envOf = (t: string) => /^# env: (\w+)/m.exec(t)?.[1] ?? 'prod';
+    const problems = [...run(valid.filter((f) => envOf(f.text) === 'prod'), 'prod'), ...run(valid.filter((f) => envOf(f.text) === 'dev'), 'dev')];
+    expect(problems.map((p) => `${p.file}: ${p.rule}: ${p.message}`)).toStrictEqual([]);
+  });
+});

@@ -1,0 +1,239 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLUSTER_SCOPED_KINDS, ENVIRONMENTS, groupOf, type Environment, type Manifest } from '@strata/core';
+import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
+import { buildOverlays, parseBuild, resolveKustomize } from '@strata/kustomize';
+import type { GitopsSettings } from './settings.ts';
+
+/** Folder of the generated Argo CD files, relative to the repository root. */
+export const GITOPS_DIR = 'gitops';
+export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+/**
+ * Client-side apply keeps the whole object in the `last-applied-configuration` annotation, and
+ * annotations are limited to 256 KiB in total: larger objects only sync with server-side apply.
+ */
+export const SERVER_SIDE_APPLY_BYTES = 256 * 1024;
+
+/** What one environment's Application of one app needs, read from its built overlay. */
+export interface AppSyncPlan {
+  readonly app: string;
+  /** The namespace most of the app's namespaced objects live in; the Application's destination. */
+  readonly namespace: string;
+  /** Every namespace the app's objects live in (the AppProject must allow each). */
+  readonly namespaces: readonly string[];
+  readonly syncOptions: readonly string[];
+  /** Workloads whose replicas an autoscaler owns: self-heal must not reset them. */
+  readonly autoscaled: readonly { readonly group: string; readonly kind: string; readonly name: string; readonly namespace: string }[];
+  /** Cluster-scoped kinds the app deploys, as `group/Kind`. */
+  readonly clusterKinds: readonly string[];
+}
+
+export interface PlanGitopsOptions {
+  /**
+   * The built output of `overlays/<env>/<app>`. Callers that have built already pass it.
+   * @default runs `kustomize build` on the overlay
+   */
+  readonly built?: (env: Environment, app: string) => Manifest[];
+}
+
+/** Builds one overlay synchronously, so planning stays a plain function like the other planners. */
+function buildSync(root: string): (env: Environment, app: string) => Manifest[] {
+  const cmd = resolveKustomize(root);
+  return (env, app) => {
+    const dir = `overlays/${env}/${app}`;
+    if (!existsSync(join(root, dir, 'kustomization.yaml'))) {
+      throw new Error(`${dir}: no kustomization.yaml; run \`npx strata generate\` first`);
+    }
+    const run = spawnSync(cmd.command, [...cmd.args, dir], { cwd: root, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+    if (run.status !== 0) throw new Error(`${dir}: kustomize build failed: ${(run.stderr || run.error?.message || '').trim()}`);
+    return parseBuild(run.stdout, dir);
+  };
+}
+
+const isClusterScoped = (m: Manifest) => CLUSTER_SCOPED_KINDS.has(m.kind);
+
+function mostCommon(values: readonly string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  // Ties go to the alphabetically first name, so the output does not depend on object order.
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
+}
+
+/** Reads what Argo CD needs to know about one app in one env from its built objects. */
+export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPlan {
+  const namespaced = manifests.filter((m) => !isClusterScoped(m));
+  const namespace = mostCommon(namespaced.flatMap((m) => (m.metadata.namespace ? [m.metadata.namespace] : []))) ?? app;
+  const namespaces = new Set([namespace, ...namespaced.flatMap((m) => (m.metadata.namespace ? [m.metadata.namespace] : []))]);
+  const ownsNamespace = manifests.some((m) => m.kind === 'Namespace' && m.metadata.name === namespace);
+  const large = manifests.some((m) => m.kind === 'CustomResourceDefinition' || Buffer.byteLength(JSON.stringify(m)) > SERVER_SIDE_APPLY_BYTES);
+
+  const autoscaled: AppSyncPlan['autoscaled'][number][] = [];
+  for (const m of manifests) {
+    const spec = m.spec as { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } } | undefined;
+    const target = spec?.scaleTargetRef;
+    const scaler = (m.kind === 'HorizontalPodAutoscaler' && m.apiVersion.startsWith('autoscaling/')) || (m.kind === 'ScaledObject' && groupOf(m.apiVersion) === 'keda.sh');
+    if (!scaler || !target?.name) continue;
+    const kind = target.kind ?? 'Deployment';
+    const group = target.apiVersion ? groupOf(target.apiVersion) : 'apps';
+    const ns = m.metadata.namespace ?? namespace;
+    if (!autoscaled.some((a) => a.kind === kind && a.name === target.name && a.namespace === ns)) autoscaled.push({ group, kind, name: target.name, namespace: ns });
+  }
+
+  const syncOptions: string[] = [];
+  if (!ownsNamespace) syncOptions.push('CreateNamespace=true');
+  if (large) syncOptions.push('ServerSideApply=true');
+  if (autoscaled.length > 0) syncOptions.push('RespectIgnoreDifferences=true');
+  const clusterKinds = [...new Set(manifests.filter(isClusterScoped).map((m) => `${groupOf(m.apiVersion)}/${m.kind}`))].sort();
+  return {
+    app,
+    namespace,
+    namespaces: [...namespaces].sort(),
+    syncOptions,
+    autoscaled: autoscaled.sort((a, b) => `${a.kind}/${a.namespace}/${a.name}`.localeCompare(`${b.kind}/${b.namespace}/${b.name}`)),
+    clusterKinds,
+  };
+}
+
+/** The path glob of an env's git directory generator: every folder directly under the env's overlays. */
+export const overlayGlob = (env: Environment) => `overlays/${env}/*`;
+export const projectName = (env: Environment) => `strata-${env}`;
+
+function appProject(env: Environment, settings: GitopsSettings, plans: readonly AppSyncPlan[]): Record<string, unknown> {
+  const server = settings.server ?? IN_CLUSTER_SERVER;
+  const namespaces = [...new Set(plans.flatMap((p) => p.namespaces))].sort();
+  const clusterKinds = new Set(plans.flatMap((p) => p.clusterKinds));
+  // Argo CD creates the namespace itself for CreateNamespace=true; the project has to allow that kind.
+  if (plans.some((p) => p.syncOptions.includes('CreateNamespace=true'))) clusterKinds.add('/Namespace');
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: { name: projectName(env), namespace: settings.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE, labels: { 'strata.dev/env': env } },
+    spec: {
+      description: `Strata applications of the ${env} environment: only this repository, only their namespaces.`,
+      sourceRepos: [settings.repoURL],
+      destinations: namespaces.map((namespace) => ({ server, namespace })),
+      clusterResourceWhitelist: [...clusterKinds].sort().map((gk) => {
+        const slash = gk.indexOf('/');
+        return { group: gk.slice(0, slash), kind: gk.slice(slash + 1) };
+      }),
+    },
+  };
+}
+
+/** The per-app part of the Application, applied by the ApplicationSet's templatePatch. */
+function appPatch(plan: AppSyncPlan): Record<string, unknown> {
+  return {
+    spec: {
+      destination: { namespace: plan.namespace },
+      ...(plan.autoscaled.length > 0
+        ? { ignoreDifferences: plan.autoscaled.map((a) => ({ group: a.group, kind: a.kind, name: a.name, namespace: a.namespace, jsonPointers: ['/spec/replicas'] })) }
+        : {}),
+      ...(plan.syncOptions.length > 0 ? { syncPolicy: { syncOptions: plan.syncOptions } } : {}),
+    },
+  };
+}
+
+/**
+ * One Go-template branch per app, keyed on the overlay folder's name. The folder list itself comes
+ * from the git directory generator, so an overlay that this patch does not know yet (added after the
+ * last generate) still gets an Application, with the defaults of the template; `{}` keeps the patch
+ * valid for it.
+ */
+function templatePatch(plans: readonly AppSyncPlan[]): string {
+  const lines: string[] = [];
+  plans.forEach((plan, i) => {
+    lines.push(`{{- ${i === 0 ? 'if' : 'else if'} eq .path.basename ${JSON.stringify(plan.app)} }}`);
+    lines.push(dumpYaml(sortKeys(appPatch(plan))).trimEnd());
+  });
+  if (plans.length === 0) return '{}\n';
+  lines.push('{{- else }}', '{}', '{{- end }}');
+  return `${lines.join('\n')}\n`;
+}
+
+function applicationSet(env: Environment, settings: GitopsSettings, plans: readonly AppSyncPlan[]): Record<string, unknown> {
+  // Promotion gate: prod changes are merged, then synced by a person; dev and staging follow git.
+  const automated = env === 'prod' ? {} : { automated: { prune: true, selfHeal: true } };
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'ApplicationSet',
+    metadata: { name: projectName(env), namespace: settings.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE, labels: { 'strata.dev/env': env } },
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ['missingkey=error'],
+      generators: [{ git: { repoURL: settings.repoURL, revision: settings.targetRevision, directories: [{ path: overlayGlob(env) }] } }],
+      template: {
+        metadata: {
+          // Names carry the env so that one Argo CD can hold every environment.
+          name: `{{.path.basename}}-${env}`,
+          labels: { 'app.kubernetes.io/part-of': '{{.path.basename}}', 'strata.dev/env': env },
+        },
+        spec: {
+          project: projectName(env),
+          source: { repoURL: settings.repoURL, targetRevision: settings.targetRevision, path: '{{.path.path}}' },
+          destination: { server: settings.server ?? IN_CLUSTER_SERVER, namespace: '{{.path.basename}}' },
+          syncPolicy: { ...automated, retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } } },
+        },
+      },
+      templatePatch: templatePatch(plans),
+    },
+  };
+}
+
+function kustomization(resources: string[]): Record<string, unknown> {
+  return { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources };
+}
+
+/**
+ * Plans the committed `gitops/` folder: per env an AppProject and an ApplicationSet in
+ * `gitops/<env>/`, each env's kustomization, and `gitops/kustomization.yaml` over all of them, so
+ * `kubectl apply -k gitops` (or `gitops/<env>` on a cluster of its own) bootstraps Argo CD.
+ * Returns file contents by path relative to `root`.
+ */
+export function planGitops(root: string, settings: GitopsSettings, appNames: string[], options: PlanGitopsOptions = {}): Map<string, string> {
+  const built = options.built ?? buildSync(root);
+  const apps = [...new Set(appNames)].sort();
+  const files = new Map<string, string>();
+  for (const env of ENVIRONMENTS) {
+    const plans = apps.map((app) => syncPlan(app, built(env, app)));
+    const source = `strata.config.json and overlays/${env}`;
+    const project = `appproject.${projectName(env)}.yaml`;
+    const set = `applicationset.${projectName(env)}.yaml`;
+    files.set(`${GITOPS_DIR}/${env}/${project}`, generatedFile(appProject(env, settings, plans), source));
+    files.set(`${GITOPS_DIR}/${env}/${set}`, generatedFile(applicationSet(env, settings, plans), source));
+    files.set(`${GITOPS_DIR}/${env}/kustomization.yaml`, generatedFile(kustomization([project, set]), source, false));
+  }
+  files.set(`${GITOPS_DIR}/kustomization.yaml`, generatedFile(kustomization([...ENVIRONMENTS]), 'strata.config.json', false));
+  return files;
+}
+
+export interface WriteGitopsResult {
+  /** Apps whose overlays built and are in the plan. */
+  readonly apps: string[];
+  /** Apps left out because an overlay of theirs did not build, with kustomize's message. */
+  readonly skipped: { readonly app: string; readonly error: string }[];
+  readonly written: string[];
+  readonly removed: string[];
+}
+
+/**
+ * Builds every app's overlays (in parallel), plans `gitops/` from them and writes it atomically,
+ * removing stale generated files. An app with an overlay that does not build is left out and reported.
+ */
+export async function writeGitops(root: string, settings: GitopsSettings, appNames: readonly string[], options: { dryRun?: boolean } = {}): Promise<WriteGitopsResult> {
+  const apps = [...new Set(appNames)].sort();
+  const overlays = apps.flatMap((app) => ENVIRONMENTS.map((env) => `overlays/${env}/${app}`));
+  const results = await buildOverlays(root, overlays);
+  const built = new Map<string, Manifest[]>();
+  const skipped = new Map<string, string>();
+  results.forEach((r, i) => {
+    const [, env, app] = overlays[i]!.split('/') as [string, Environment, string];
+    if (r.ok) built.set(`${env}/${app}`, parseBuild(r.yaml, r.overlay));
+    else if (!skipped.has(app)) skipped.set(app, `${r.overlay}: ${r.error ?? 'kustomize build failed'}`);
+  });
+  const kept = apps.filter((a) => !skipped.has(a));
+  const files = planGitops(root, settings, kept, { built: (env, app) => built.get(`${env}/${app}`)! });
+  const changes = applyTree(root, files, { dirs: [GITOPS_DIR], ...(options.dryRun ? { dryRun: true } : {}) });
+  return { apps: kept, skipped: [...skipped].map(([app, error]) => ({ app, error })), written: changes.written, removed: changes.removed };
+}

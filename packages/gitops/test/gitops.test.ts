@@ -1,0 +1,277 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { ENVIRONMENTS, isPlainObject, UsageError } from '@strata/core';
+import { applyTree, HEADER } from '@strata/emit';
+import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
+import { GITOPS_DIR, loadSettings, planGitops, SERVER_SIDE_APPLY_BYTES, type GitopsSettings } from '../src/index.ts';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const settings: GitopsSettings = { repoURL: 'https://git.example.test/team/fixture.git', targetRevision: 'release-7' };
+
+type Obj = Record<string, unknown>;
+const yamlFile = (objects: Obj[]) => objects.map((o) => stringify(o)).join('---\n');
+
+/** A tiny repository: `web` (no Namespace object, an HPA) and `platform` (owns its Namespace, one large ConfigMap). */
+function writeFixture(dir: string) {
+  const put = (rel: string, content: string) => {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), content);
+  };
+  const kz = (fields: Obj) => stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...fields });
+  const labels = { app: 'web' };
+  put(
+    'base/web/objects.yaml',
+    yamlFile([
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: labels, ports: [{ port: 80 }] } },
+      { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 4 } },
+    ]),
+  );
+  put('base/web/kustomization.yaml', kz({ resources: ['objects.yaml'] }));
+  put(
+    'base/platform/objects.yaml',
+    yamlFile([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'platform' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', namespace: 'platform' }, data: { blob: 'x'.repeat(SERVER_SIDE_APPLY_BYTES + 1) } },
+    ]),
+  );
+  put('base/platform/kustomization.yaml', kz({ resources: ['objects.yaml'] }));
+  for (const env of ENVIRONMENTS) {
+    put(`overlays/${env}/web/kustomization.yaml`, kz({ resources: ['../../../base/web'], namespace: `web-${env}` }));
+    put(`overlays/${env}/platform/kustomization.yaml`, kz({ resources: ['../../../base/platform'] }));
+    put(`overlays/${env}/kustomization.yaml`, kz({ resources: ['platform', 'web'] }));
+  }
+}
+
+/** Every directory under `root` (relative, `/`-separated), the way Argo CD's repo server lists them. */
+function directories(root: string, dir = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+    if (!e.isDirectory() || e.name === 'node_modules' || e.name.startsWith('.')) continue;
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    out.push(rel, ...directories(root, rel));
+  }
+  return out;
+}
+
+/** Go's path.Match, which Argo CD's git directory generator uses: `*` and `?` never cross a `/`. */
+function pathMatch(pattern: string, path: string): boolean {
+  const re = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  return new RegExp(`^${re}$`).test(path);
+}
+
+const overlaysThatExist = (root: string, env: string) =>
+  readdirSync(join(root, 'overlays', env), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(root, 'overlays', env, e.name, 'kustomization.yaml')))
+    .map((e) => `overlays/${env}/${e.name}`)
+    .sort();
+
+function readObjects(root: string, rel: string): Obj[] {
+  return parseAllDocuments(readFileSync(join(root, rel), 'utf8')).map((d) => d.toJS() as Obj);
+}
+
+interface AppSet {
+  spec: {
+    generators: { git: { repoURL: string; revision: string; directories: { path: string; exclude?: boolean }[] } }[];
+    template: { metadata: Obj; spec: Obj & { syncPolicy: Obj; source: Obj } };
+    templatePatch: string;
+  };
+}
+
+const appSetOf = (root: string, env: string) => readObjects(root, `${GITOPS_DIR}/${env}/applicationset.strata-${env}.yaml`)[0] as unknown as AppSet;
+
+/** The folders an ApplicationSet's git directory generators select, evaluated against the filesystem. */
+function generatedPaths(root: string, set: AppSet): string[] {
+  const dirs = directories(root);
+  const selected = new Set<string>();
+  for (const g of set.spec.generators) {
+    const include = g.git.directories.filter((d) => !d.exclude);
+    const exclude = g.git.directories.filter((d) => d.exclude);
+    for (const d of dirs) if (include.some((p) => pathMatch(p.path, d)) && !exclude.some((p) => pathMatch(p.path, d))) selected.add(d);
+  }
+  return [...selected].sort();
+}
+
+/**
+ * Renders the Application that Argo CD would make for one folder: the template's Go-template
+ * parameters substituted, then the templatePatch branch of that folder merged the way a strategic
+ * merge patch merges an Application (maps deep, lists replaced whole).
+ */
+function renderApplication(set: AppSet, path: string): Obj {
+  const basename = path.slice(path.lastIndexOf('/') + 1);
+  const substitute = (text: string) => text.replaceAll('{{.path.basename}}', basename).replaceAll('{{.path.path}}', path);
+  const template = JSON.parse(substitute(JSON.stringify(set.spec.template))) as Obj;
+  const branches = set.spec.templatePatch.split(/^\{\{-[^}]*\}\}\n?/m);
+  const conditions = [...set.spec.templatePatch.matchAll(/^\{\{- (?:else )?if eq \.path\.basename "([^"]+)" \}\}$/gm)].map((m) => m[1]);
+  const index = conditions.indexOf(basename);
+  // branches[0] is the text before the first `if`; the `else` branch follows the last condition.
+  const patch = parse(branches[index >= 0 ? index + 1 : conditions.length + 1] ?? '{}') as Obj;
+  const merge = (a: unknown, b: unknown): unknown => {
+    if (!isPlainObject(a) || !isPlainObject(b)) return b;
+    const out: Obj = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = merge(out[k], v);
+    return out;
+  };
+  return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', ...(merge(template, patch) as Obj) };
+}
+
+let fixture: string;
+let files: Map<string, string>;
+
+beforeAll(() => {
+  fixture = mkdtempSync(join(tmpdir(), 'strata-gitops-'));
+  writeFixture(fixture);
+  files = planGitops(fixture, settings, ['web', 'platform']);
+  applyTree(fixture, files, { dirs: [GITOPS_DIR] });
+});
+afterAll(() => rmSync(fixture, { recursive: true, force: true }));
+
+describe('planGitops', () => {
+  it('plans one AppProject, one ApplicationSet and a kustomization per env, plus the root kustomization, all generated', () => {
+    expect([...files.keys()].sort()).toStrictEqual(
+      [
+        'gitops/kustomization.yaml',
+        ...ENVIRONMENTS.flatMap((e) => [`gitops/${e}/applicationset.strata-${e}.yaml`, `gitops/${e}/appproject.strata-${e}.yaml`, `gitops/${e}/kustomization.yaml`]),
+      ].sort(),
+    );
+    for (const content of files.values()) expect(content.startsWith(HEADER)).toBe(true);
+    expect(parse(files.get('gitops/kustomization.yaml')!)).toStrictEqual({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['dev', 'staging', 'prod'] });
+  });
+
+  it('is byte-stable', () => {
+    expect(planGitops(fixture, settings, ['platform', 'web'])).toStrictEqual(files);
+  });
+
+  it('produces AppProjects, ApplicationSets and the Applications they render that pass strict kubeconform', async () => {
+    const apps = mkdtempSync(join(tmpdir(), 'strata-gitops-apps-'));
+    try {
+      for (const env of ENVIRONMENTS) {
+        const set = appSetOf(fixture, env);
+        const rendered = generatedPaths(fixture, set).map((p) => renderApplication(set, p));
+        writeFileSync(join(apps, `${env}.yaml`), yamlFile(rendered));
+      }
+      const paths = [...files.keys()].filter((p) => !p.endsWith('kustomization.yaml')).map((p) => join(fixture, p));
+      const results = await validateWithKubeconform({ paths: [...paths, apps] }, { root: repo });
+      expect(results.filter((r) => r.status !== 'valid')).toStrictEqual([]);
+      expect(results.map((r) => r.kind).sort()).toStrictEqual([...Array(6).fill('Application'), ...Array(3).fill('AppProject'), ...Array(3).fill('ApplicationSet')].sort());
+    } finally {
+      rmSync(apps, { recursive: true, force: true });
+    }
+  });
+
+  it('takes the repo URL and target revision from the settings, everywhere', () => {
+    for (const env of ENVIRONMENTS) {
+      const set = appSetOf(fixture, env);
+      expect(set.spec.generators).toStrictEqual([{ git: { repoURL: settings.repoURL, revision: settings.targetRevision, directories: [{ path: `overlays/${env}/*` }] } }]);
+      expect(set.spec.template.spec.source).toStrictEqual({ repoURL: settings.repoURL, targetRevision: settings.targetRevision, path: '{{.path.path}}' });
+      const project = readObjects(fixture, `gitops/${env}/appproject.strata-${env}.yaml`)[0] as { spec: { sourceRepos: string[] } };
+      expect(project.spec.sourceRepos).toStrictEqual([settings.repoURL]);
+    }
+    const text = [...files.values()].join('\n');
+    expect(text).not.toContain('git.example.com');
+  });
+
+  it('syncs dev and staging automatically with prune and self-heal, and prod only by hand', () => {
+    for (const env of ['dev', 'staging']) {
+      expect(appSetOf(fixture, env).spec.template.spec.syncPolicy.automated).toStrictEqual({ prune: true, selfHeal: true });
+    }
+    const prod = files.get('gitops/prod/applicationset.strata-prod.yaml')!;
+    expect(prod).not.toContain('automated');
+    expect(appSetOf(fixture, 'prod').spec.template.spec.syncPolicy).not.toHaveProperty('automated');
+  });
+
+  it('limits each AppProject to the namespaces its apps use and allows only the cluster-scoped kinds they deploy', () => {
+    const project = readObjects(fixture, 'gitops/staging/appproject.strata-staging.yaml')[0] as { metadata: Obj; spec: Obj };
+    expect(project.metadata).toMatchObject({ name: 'strata-staging', namespace: 'argocd' });
+    expect(project.spec.destinations).toStrictEqual([
+      { namespace: 'platform', server: 'https://kubernetes.default.svc' },
+      { namespace: 'web-staging', server: 'https://kubernetes.default.svc' },
+    ]);
+    expect(project.spec.clusterResourceWhitelist).toStrictEqual([{ group: '', kind: 'Namespace' }]);
+  });
+
+  it('gives each Application its namespace and the sync options its objects need', () => {
+    const set = appSetOf(fixture, 'dev');
+    const web = renderApplication(set, 'overlays/dev/web') as { metadata: Obj; spec: Obj & { syncPolicy: Obj; destination: Obj } };
+    expect(web.metadata.name).toBe('web-dev');
+    expect(web.spec.project).toBe('strata-dev');
+    expect(web.spec.destination).toStrictEqual({ namespace: 'web-dev', server: 'https://kubernetes.default.svc' });
+    // No Namespace object in the overlay; an HPA owns the replicas.
+    expect(web.spec.syncPolicy.syncOptions).toStrictEqual(['CreateNamespace=true', 'RespectIgnoreDifferences=true']);
+    expect(web.spec.ignoreDifferences).toStrictEqual([{ group: 'apps', kind: 'Deployment', name: 'web', namespace: 'web-dev', jsonPointers: ['/spec/replicas'] }]);
+    const platform = renderApplication(set, 'overlays/dev/platform') as { spec: { syncPolicy: Obj; destination: Obj } };
+    expect(platform.spec.destination.namespace).toBe('platform');
+    // Owns its Namespace; one ConfigMap is larger than client-side apply can annotate.
+    expect(platform.spec.syncPolicy.syncOptions).toStrictEqual(['ServerSideApply=true']);
+  });
+});
+
+describe('generator directories', () => {
+  it('match exactly the overlays of the fixture, and every one has its own templatePatch branch', () => {
+    for (const env of ENVIRONMENTS) {
+      const set = appSetOf(fixture, env);
+      expect(generatedPaths(fixture, set)).toStrictEqual(overlaysThatExist(fixture, env));
+      expect(set.spec.templatePatch).toContain('{{- if eq .path.basename "platform" }}');
+    }
+  });
+
+  it('of the committed gitops/ match exactly the committed overlays: no Application without an overlay, no overlay without an Application', () => {
+    for (const env of ENVIRONMENTS) {
+      const set = appSetOf(repo, env);
+      const selected = generatedPaths(repo, set);
+      expect(selected).toStrictEqual(overlaysThatExist(repo, env));
+      for (const path of selected) {
+        expect(existsSync(join(repo, path, 'kustomization.yaml')), path).toBe(true);
+        const basename = path.slice(path.lastIndexOf('/') + 1);
+        expect(set.spec.templatePatch, `${path} has no templatePatch branch: regenerate gitops/`).toContain(`eq .path.basename "${basename}" }}`);
+      }
+    }
+  });
+
+  it('of an env no longer include a removed overlay', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'strata-gitops-rm-'));
+    try {
+      writeFixture(copy);
+      rmSync(join(copy, 'overlays/prod/web'), { recursive: true });
+      const set = parse(planGitops(copy, settings, ['platform'], { built: () => [] }).get('gitops/prod/applicationset.strata-prod.yaml')!) as AppSet;
+      expect(generatedPaths(copy, set)).toStrictEqual(['overlays/prod/platform']);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('loadSettings', () => {
+  const withConfig = (content: string | undefined, fn: (root: string) => void) => {
+    const root = mkdtempSync(join(tmpdir(), 'strata-settings-'));
+    try {
+      if (content !== undefined) writeFileSync(join(root, 'strata.config.json'), content);
+      fn(root);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  };
+
+  it('reads the committed strata.config.json', () => {
+    expect(loadSettings(repo)).toStrictEqual({ repoURL: 'https://git.example.com/platform/strata.git', targetRevision: 'main' });
+  });
+
+  it.each([
+    [undefined, 'strata.config.json: not found at the repository root; create it with'],
+    ['{"gitops": ', 'strata.config.json: not valid JSON'],
+    ['{}', 'strata.config.json: gitops: must be an object with repoURL and targetRevision'],
+    ['{"gitops": {"targetRevision": "main"}}', 'strata.config.json: gitops.repoURL: must be a non-empty string'],
+    ['{"gitops": {"repoURL": "git.example.com/x", "targetRevision": "main"}}', 'gitops.repoURL: "git.example.com/x" is not a git URL'],
+    ['{"gitops": {"repoURL": "https://h/x.git", "targetRevision": ""}}', 'gitops.targetRevision: must be a non-empty string'],
+    ['{"gitops": {"repoURL": "https://h/x.git", "targetRevision": "main", "branch": "x"}}', 'gitops.branch: unknown setting'],
+  ])('fails with a message that says what to fix (%s)', (content, message) => {
+    withConfig(content, (root) => {
+      expect(() => loadSettings(root)).toThrow(UsageError);
+      expect(() => loadSettings(root)).toThrow(message);
+    });
+  });
+});

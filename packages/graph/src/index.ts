@@ -1,0 +1,6 @@
+export * from './collapse.ts';
+export * from './dot.ts';
+export * from './env.ts';
+export * from './mermaid.ts';
+export * from './style.ts';
+export * from './topology.ts';

@@ -1,0 +1,27 @@
+import { at, namespaceOf, str } from './read.ts';
+import type { PolicyObject } from './types.ts';
+
+export interface ScaleTarget {
+  readonly autoscaler: PolicyObject;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+}
+
+/** HPAs and KEDA ScaledObjects with the workload each one scales. */
+export function scaleTargets(objects: readonly PolicyObject[]): ScaleTarget[] {
+  return objects.flatMap((o) => {
+    const kind = o.manifest.kind;
+    if (kind !== 'HorizontalPodAutoscaler' && kind !== 'ScaledObject') return [];
+    const ref = at(o.manifest, 'spec', 'scaleTargetRef');
+    const name = str(at(ref, 'name'));
+    if (!name) return [];
+    // KEDA defaults the target kind to an apps/v1 Deployment; the HPA API requires it.
+    const targetKind = str(at(ref, 'kind')) ?? (kind === 'ScaledObject' ? 'Deployment' : '?');
+    return [{ autoscaler: o, kind: targetKind, name, namespace: namespaceOf(o) }];
+  });
+}
+
+export function autoscalerLabel(t: ScaleTarget): string {
+  return `${t.autoscaler.manifest.kind} "${t.autoscaler.manifest.metadata.name}"`;
+}

@@ -1,0 +1,106 @@
+import { at, list, namespaceOf, rec, str, stringMap, type Rec } from './read.ts';
+import type { PolicyObject } from './types.ts';
+
+/** Where each pod-bearing kind keeps its pod template (empty for Pod: the object is the pod). */
+const TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  Pod: [],
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+};
+
+export const POD_KINDS: readonly string[] = Object.keys(TEMPLATE_PATHS);
+
+/** Workloads whose selector must match their template and that autoscalers and Services point at. */
+export const CONTROLLER_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
+
+export interface ContainerView {
+  readonly container: Rec;
+  readonly name: string;
+  /** e.g. `spec.template.spec.initContainers[1]` */
+  readonly path: string;
+  readonly group: 'containers' | 'initContainers' | 'ephemeralContainers';
+  /** A native sidecar: an init container with restartPolicy Always, which runs beside the app. */
+  readonly sidecar: boolean;
+}
+
+export interface PodView {
+  readonly object: PolicyObject;
+  readonly namespace: string;
+  readonly spec: Rec;
+  /** e.g. `spec.template.spec` */
+  readonly specPath: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly containers: readonly ContainerView[];
+}
+
+const GROUPS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
+
+export function podOf(object: PolicyObject): PodView | undefined {
+  const keys = TEMPLATE_PATHS[object.manifest.kind];
+  if (!keys) return undefined;
+  const template = keys.length ? rec(at(object.manifest, ...keys)) : rec(object.manifest);
+  const spec = rec(template?.spec);
+  if (!template || !spec) return undefined;
+  const base = keys.length ? `${keys.join('.')}.spec` : 'spec';
+  const containers: ContainerView[] = [];
+  for (const group of GROUPS) {
+    list(spec[group]).forEach((c, i) => {
+      const container = rec(c);
+      if (!container) return;
+      containers.push({
+        container,
+        name: str(container.name) ?? `#${i}`,
+        path: `${base}.${group}[${i}]`,
+        group,
+        sidecar: group === 'initContainers' && container.restartPolicy === 'Always',
+      });
+    });
+  }
+  return { object, namespace: namespaceOf(object), spec, specPath: base, labels: stringMap(at(template, 'metadata', 'labels')), containers };
+}
+
+export function podsOf(objects: readonly PolicyObject[]): PodView[] {
+  return objects.flatMap((o) => podOf(o) ?? []);
+}
+
+/** How a message names a container: `init container "migrate"`, `container "app"`. */
+export function containerLabel(c: ContainerView): string {
+  const what = c.group === 'initContainers' ? (c.sidecar ? 'sidecar container' : 'init container') : c.group === 'ephemeralContainers' ? 'ephemeral container' : 'container';
+  return `${what} "${c.name}"`;
+}
+
+export function securityContext(container: Rec): Rec {
+  return rec(container.securityContext) ?? {};
+}
+
+/** Capitalises a container label for the start of a sentence. */
+export function sentenceStart(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export type Inherited =
+  | { readonly where: 'pod'; readonly value: unknown }
+  | { readonly where: 'nowhere' }
+  | { readonly where: 'container'; readonly container: ContainerView; readonly value: unknown };
+
+/**
+ * For settings the pod security context provides as a default for its containers (runAsNonRoot,
+ * seccompProfile): which places break the demand. A bad pod value is reported once; a value missing
+ * everywhere is reported once at pod level, since that is where the fix belongs.
+ */
+export function podOrEveryContainer(pod: PodView, read: (sc: Rec) => unknown, ok: (value: unknown) => boolean): Inherited[] {
+  const podValue = read(rec(pod.spec.securityContext) ?? {});
+  const values = pod.containers.map((container) => ({ container, value: read(securityContext(container.container)) }));
+  const out: Inherited[] = [];
+  if (podValue !== undefined && !ok(podValue)) out.push({ where: 'pod', value: podValue });
+  const bad = values.filter(({ value }) => (value === undefined ? podValue === undefined : !ok(value)));
+  if (podValue === undefined && bad.length > 0 && bad.length === values.length && bad.every(({ value }) => value === undefined)) {
+    return [{ where: 'nowhere' }];
+  }
+  for (const { container, value } of bad) out.push({ where: 'container', container, value });
+  return out;
+}

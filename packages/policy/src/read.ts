@@ -1,0 +1,68 @@
+import type { PolicyObject, RuleFinding } from './types.ts';
+
+/** A manifest node read without trusting its shape: rules see user input, not validated models. */
+export type Rec = Readonly<Record<string, unknown>>;
+
+export function rec(value: unknown): Rec | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Rec) : undefined;
+}
+
+export function list(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Reads a nested field; undefined as soon as a step is missing or not an object. */
+export function at(value: unknown, ...keys: readonly string[]): unknown {
+  let current = value;
+  for (const key of keys) {
+    current = rec(current)?.[key];
+    if (current === undefined) return undefined;
+  }
+  return current;
+}
+
+/** Labels as strings: YAML may have parsed `version: 1` or `enabled: true` as other scalars. */
+export function stringMap(value: unknown): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rec(value) ?? {})) if (v !== null && v !== undefined) out[k] = String(v);
+  return out;
+}
+
+export function kindOf(o: PolicyObject): string {
+  return o.manifest.kind;
+}
+
+export function nameOf(o: PolicyObject): string {
+  return o.manifest.metadata.name;
+}
+
+/** '' when the object has no namespace yet (a Kustomize input before the namespace transformer). */
+export function namespaceOf(o: PolicyObject): string {
+  return o.manifest.metadata.namespace ?? '';
+}
+
+/** An object without a namespace will land in the one its kustomization sets, so it may be any. */
+export function sameNamespace(a: string, b: string): boolean {
+  return a === '' || b === '' || a === b;
+}
+
+export function ofKind(objects: readonly PolicyObject[], ...kinds: readonly string[]): PolicyObject[] {
+  return objects.filter((o) => kinds.includes(o.manifest.kind));
+}
+
+/** The object of `kind` named `name` in `namespace`, if the set has one. */
+export function findObject(objects: readonly PolicyObject[], kind: string, name: string, namespace: string): PolicyObject | undefined {
+  return objects.find((o) => o.manifest.kind === kind && o.manifest.metadata.name === name && sameNamespace(namespaceOf(o), namespace));
+}
+
+export function finding(rule: string, object: PolicyObject, message: string, path?: string): RuleFinding {
+  return path === undefined ? { rule, object, message } : { rule, object, message, path };
+}
+
+export function quote(value: unknown): string {
+  return JSON.stringify(value);
+}

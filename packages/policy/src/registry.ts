@@ -1,0 +1,61 @@
+import { defaultDenyNetworkPolicy } from './rules/default-deny-network-policy.ts';
+import { dropAllCapabilities } from './rules/drop-all-capabilities.ts';
+import { ingressBackendExists } from './rules/ingress-backend-exists.ts';
+import { namedTargetPortExists } from './rules/named-target-port-exists.ts';
+import { networkPolicySelectsWorkload } from './rules/network-policy-selects-workload.ts';
+import { noAutomountToken } from './rules/no-automount-token.ts';
+import { noClusterAdminBinding } from './rules/no-cluster-admin-binding.ts';
+import { noDuplicateEnv } from './rules/no-duplicate-env.ts';
+import { noHostNamespaces } from './rules/no-host-namespaces.ts';
+import { noHostPath } from './rules/no-host-path.ts';
+import { noLatestTag } from './rules/no-latest-tag.ts';
+import { noPrivilegeEscalation } from './rules/no-privilege-escalation.ts';
+import { noPrivileged } from './rules/no-privileged.ts';
+import { noRbacWildcards } from './rules/no-rbac-wildcards.ts';
+import { noSecretWrite } from './rules/no-secret-write.ts';
+import { requireImageDigest } from './rules/require-image-digest.ts';
+import { requireProbes } from './rules/require-probes.ts';
+import { requireReadOnlyRootFilesystem } from './rules/require-read-only-root-filesystem.ts';
+import { requireResources } from './rules/require-resources.ts';
+import { requireRunAsNonRoot } from './rules/require-run-as-non-root.ts';
+import { requireSeccompRuntimeDefault } from './rules/require-seccomp-runtime-default.ts';
+import { resolveReferences } from './rules/resolve-references.ts';
+import { scaleTargetExists } from './rules/scale-target-exists.ts';
+import { selectorMatchesTemplate } from './rules/selector-matches-template.ts';
+import { serviceMonitorSelectsService } from './rules/service-monitor-selects-service.ts';
+import { serviceSelectsPods } from './rules/service-selects-pods.ts';
+import { singleAutoscaler } from './rules/single-autoscaler.ts';
+import { singleReplica } from './rules/single-replica.ts';
+import type { Rule } from './types.ts';
+
+/** Every rule, in the order findings for one object are reported: pod security first, then wiring. */
+export const rules: readonly Rule[] = [
+  requireRunAsNonRoot,
+  noPrivilegeEscalation,
+  dropAllCapabilities,
+  requireSeccompRuntimeDefault,
+  noPrivileged,
+  noHostNamespaces,
+  noHostPath,
+  requireReadOnlyRootFilesystem,
+  requireResources,
+  requireProbes,
+  noLatestTag,
+  requireImageDigest,
+  noDuplicateEnv,
+  noAutomountToken,
+  resolveReferences,
+  selectorMatchesTemplate,
+  serviceSelectsPods,
+  namedTargetPortExists,
+  ingressBackendExists,
+  scaleTargetExists,
+  singleAutoscaler,
+  singleReplica,
+  serviceMonitorSelectsService,
+  defaultDenyNetworkPolicy,
+  networkPolicySelectsWorkload,
+  noRbacWildcards,
+  noSecretWrite,
+  noClusterAdminBinding,
+];

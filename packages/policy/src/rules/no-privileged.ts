@@ -1,0 +1,21 @@
+import { containerLabel, podsOf, securityContext, sentenceStart } from '../pods.ts';
+import { finding } from '../read.ts';
+import type { Rule, RuleFinding } from '../types.ts';
+
+const id = 'no-privileged';
+
+export const noPrivileged: Rule = {
+  id,
+  description: 'No container runs privileged.',
+  defaultSeverity: 'error',
+  check(objects) {
+    const out: RuleFinding[] = [];
+    for (const pod of podsOf(objects)) {
+      for (const c of pod.containers) {
+        if (securityContext(c.container).privileged !== true) continue;
+        out.push(finding(id, pod.object, `${sentenceStart(containerLabel(c))} runs privileged, with full access to the node: remove securityContext.privileged or set it to false.`, `${c.path}.securityContext.privileged`));
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,24 @@
+import { rbacRules } from '../rbac.ts';
+import { finding } from '../read.ts';
+import type { Rule, RuleFinding } from '../types.ts';
+
+const id = 'no-rbac-wildcards';
+
+export const noRbacWildcards: Rule = {
+  id,
+  description: 'Role and ClusterRole rules list their verbs and resources; no "*".',
+  defaultSeverity: 'error',
+  check(objects) {
+    const out: RuleFinding[] = [];
+    for (const r of rbacRules(objects)) {
+      // A wildcard also grants whatever verbs and resources later Kubernetes versions add.
+      if (r.verbs.includes('*')) {
+        out.push(finding(id, r.role, `Rule ${r.index} grants every verb ("*") on ${r.resources.join(', ') || 'its resources'}: list only the verbs it needs, such as get, list, watch.`, `rules[${r.index}].verbs`));
+      }
+      if (r.resources.includes('*')) {
+        out.push(finding(id, r.role, `Rule ${r.index} applies to every resource ("*"): list only the resources it needs.`, `rules[${r.index}].resources`));
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,143 @@
+import { containerLabel, podsOf, type PodView } from '../pods.ts';
+import { at, finding, findObject, list, namespaceOf, ofKind, rec, sameNamespace, str } from '../read.ts';
+import type { PolicyObject, Rule, RuleFinding } from '../types.ts';
+
+const id = 'resolve-references';
+
+type RefKind = 'ConfigMap' | 'Secret' | 'PersistentVolumeClaim' | 'ServiceAccount';
+
+interface Ref {
+  readonly kind: RefKind;
+  readonly name: string;
+  readonly path: string;
+  /** Who refers, for the message: `container "app"`, `volume "config"`. */
+  readonly by: string;
+  /** An optional reference does not stop the pod when its target is missing. */
+  readonly optional: boolean;
+  /** For configMapKeyRef / secretKeyRef: the key that must exist in the object. */
+  readonly key?: string;
+}
+
+function collect(pod: PodView): Ref[] {
+  const refs: Ref[] = [];
+  const add = (kind: RefKind, source: unknown, field: string, path: string, by: string, key?: unknown): void => {
+    const s = rec(source);
+    const name = str(s?.[field]);
+    if (!s || !name) return;
+    refs.push({ kind, name, path: `${path}.${field}`, by, optional: s.optional === true, ...(typeof key === 'string' && { key }) });
+  };
+  for (const c of pod.containers) {
+    const by = containerLabel(c);
+    list(c.container.envFrom).forEach((e, i) => {
+      add('ConfigMap', at(e, 'configMapRef'), 'name', `${c.path}.envFrom[${i}].configMapRef`, by);
+      add('Secret', at(e, 'secretRef'), 'name', `${c.path}.envFrom[${i}].secretRef`, by);
+    });
+    list(c.container.env).forEach((e, i) => {
+      const cm = at(e, 'valueFrom', 'configMapKeyRef');
+      const secret = at(e, 'valueFrom', 'secretKeyRef');
+      add('ConfigMap', cm, 'name', `${c.path}.env[${i}].valueFrom.configMapKeyRef`, by, at(cm, 'key'));
+      add('Secret', secret, 'name', `${c.path}.env[${i}].valueFrom.secretKeyRef`, by, at(secret, 'key'));
+    });
+  }
+  list(pod.spec.volumes).forEach((v, i) => {
+    const path = `${pod.specPath}.volumes[${i}]`;
+    const by = `volume "${str(at(v, 'name')) ?? i}"`;
+    add('ConfigMap', at(v, 'configMap'), 'name', `${path}.configMap`, by);
+    add('Secret', at(v, 'secret'), 'secretName', `${path}.secret`, by);
+    add('PersistentVolumeClaim', at(v, 'persistentVolumeClaim'), 'claimName', `${path}.persistentVolumeClaim`, by);
+    list(at(v, 'projected', 'sources')).forEach((s, j) => {
+      add('ConfigMap', at(s, 'configMap'), 'name', `${path}.projected.sources[${j}].configMap`, by);
+      add('Secret', at(s, 'secret'), 'name', `${path}.projected.sources[${j}].secret`, by);
+    });
+  });
+  list(pod.spec.imagePullSecrets).forEach((s, i) => add('Secret', s, 'name', `${pod.specPath}.imagePullSecrets[${i}]`, 'imagePullSecrets'));
+  // Every namespace has a "default" ServiceAccount; any other must be part of the set.
+  const serviceAccountField = pod.spec.serviceAccountName !== undefined ? 'serviceAccountName' : 'serviceAccount';
+  if (str(pod.spec[serviceAccountField]) !== 'default') add('ServiceAccount', pod.spec, serviceAccountField, pod.specPath, 'the pod');
+  return refs;
+}
+
+/** Names of Secrets that objects in the set will create once applied. */
+function producedSecrets(objects: readonly PolicyObject[], namespace: string): Set<string> {
+  const names = new Set<string>();
+  for (const o of objects) {
+    if (!sameNamespace(namespaceOf(o), namespace)) continue;
+    const m = o.manifest;
+    const own = m.metadata.name;
+    if (m.kind === 'ExternalSecret' || m.kind === 'PushSecret') names.add(str(at(m, 'spec', 'target', 'name')) ?? own);
+    if (m.kind === 'SealedSecret') names.add(str(at(m, 'spec', 'template', 'metadata', 'name')) ?? own);
+    if (m.kind === 'Certificate') {
+      const secretName = str(at(m, 'spec', 'secretName'));
+      if (secretName) names.add(secretName);
+    }
+  }
+  return names;
+}
+
+/** Kustomize's generator suffix: a dash and ten characters of the content hash. */
+const HASH_SUFFIX = /-[a-z0-9]{10}$/;
+
+/** When a ConfigMap is missing only because of its hash suffix, the reason to give. */
+function hashHint(objects: readonly PolicyObject[], name: string, namespace: string): string {
+  const stem = name.replace(HASH_SUFFIX, '');
+  const near = ofKind(objects, 'ConfigMap').find(
+    (o) => sameNamespace(namespaceOf(o), namespace) && o.manifest.metadata.name !== name && o.manifest.metadata.name.replace(HASH_SUFFIX, '') === stem,
+  );
+  if (!near) return '';
+  const other = near.manifest.metadata.name;
+  return HASH_SUFFIX.test(other)
+    ? `; the set has the generated "${other}", so reference the generator's plain name "${stem}" in the same kustomization and let Kustomize add the suffix`
+    : `; the set has "${other}", so drop the hand-written hash suffix and let Kustomize add it`;
+}
+
+function keysOf(object: PolicyObject, kind: RefKind): Set<string> {
+  const fields = kind === 'Secret' ? ['data', 'stringData'] : ['data', 'binaryData'];
+  return new Set(fields.flatMap((f) => Object.keys(rec(object.manifest[f]) ?? {})));
+}
+
+export const resolveReferences: Rule = {
+  id,
+  description:
+    'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set; Secrets exist or are produced by an ExternalSecret in it (else a warning).',
+  defaultSeverity: 'error',
+  check(objects) {
+    const out: RuleFinding[] = [];
+    for (const pod of podsOf(objects)) {
+      // One missing object is one finding per workload, at its first reference, however often it is used.
+      const reported = new Set<string>();
+      for (const ref of collect(pod)) {
+        const target = findObject(objects, ref.kind, ref.name, pod.namespace);
+        if (target) {
+          if (ref.key !== undefined && !ref.optional && !keysOf(target, ref.kind).has(ref.key)) {
+            out.push(finding(id, pod.object, `${ref.kind} "${ref.name}" has no key "${ref.key}" that ${ref.by} reads: add the key or fix the reference.`, ref.path.replace(/\.name$/, '.key')));
+          }
+          continue;
+        }
+        if (ref.optional || reported.has(`${ref.kind}/${ref.name}`)) continue;
+        reported.add(`${ref.kind}/${ref.name}`);
+        if (ref.kind === 'Secret') {
+          if (producedSecrets(objects, pod.namespace).has(ref.name)) continue;
+          out.push({
+            ...finding(
+              id,
+              pod.object,
+              `Secret "${ref.name}" used by ${ref.by} is neither in the set nor produced by an ExternalSecret in it: it must exist in the cluster before the pod starts, or add an ExternalSecret whose target is "${ref.name}".`,
+              ref.path,
+            ),
+            // Out-of-band Secrets are legitimate; the build cannot see the cluster, so it only warns.
+            severity: 'warning',
+          });
+          continue;
+        }
+        const fix =
+          ref.kind === 'ConfigMap'
+            ? `add it (or its configMapGenerator) or fix the name${hashHint(objects, ref.name, pod.namespace)}`
+            : ref.kind === 'PersistentVolumeClaim'
+              ? 'add the claim, or use volumeClaimTemplates in a StatefulSet'
+              : 'add the ServiceAccount or fix the name';
+        out.push(finding(id, pod.object, `${ref.kind} "${ref.name}" used by ${ref.by} is not in the set: ${fix}.`, ref.path));
+      }
+    }
+    return out;
+  },
+};

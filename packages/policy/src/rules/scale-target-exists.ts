@@ -1,0 +1,19 @@
+import { scaleTargets } from '../autoscalers.ts';
+import { finding, findObject } from '../read.ts';
+import type { Rule, RuleFinding } from '../types.ts';
+
+const id = 'scale-target-exists';
+
+export const scaleTargetExists: Rule = {
+  id,
+  description: 'The scaleTargetRef of every HorizontalPodAutoscaler and KEDA ScaledObject names a workload in the set.',
+  defaultSeverity: 'error',
+  check(objects) {
+    const out: RuleFinding[] = [];
+    for (const t of scaleTargets(objects)) {
+      if (findObject(objects, t.kind, t.name, t.namespace)) continue;
+      out.push(finding(id, t.autoscaler, `scaleTargetRef names ${t.kind} "${t.name}", which is not in the set: fix the name and kind or add the workload.`, 'spec.scaleTargetRef.name'));
+    }
+    return out;
+  },
+};

@@ -1,0 +1,68 @@
+import type { Manifest } from '@strata/core';
+
+export type Severity = 'error' | 'warning';
+export type Env = 'dev' | 'staging' | 'prod';
+
+/** One object of the set under check, located where it was read from. */
+export interface PolicyObject {
+  readonly manifest: Manifest;
+  readonly file: string;
+  readonly line?: number;
+}
+
+/**
+ * A decision that a rule does not apply to some objects. Matching findings are still returned, with
+ * the reason attached, so that every run shows what was waived and why.
+ */
+export interface PolicyException {
+  readonly rule: string;
+  /** Why the rule does not apply; required and non-empty. */
+  readonly reason: string;
+  /** Only objects of this kind. @default every kind */
+  readonly kind?: string;
+  /** Only objects with this name. @default every name */
+  readonly name?: string;
+  /** Only objects in this namespace. @default every namespace */
+  readonly namespace?: string;
+}
+
+export interface PolicyContext {
+  /** The environment the set was built for; rules limited to some envs (require-image-digest) need it. */
+  readonly env?: Env;
+  /** Waivers for findings the app has decided to live with, each with its reason. */
+  readonly exceptions?: readonly PolicyException[];
+  /** Per-rule severity overrides per env, e.g. `{ 'require-probes': { dev: 'warning' } }`; 'off' disables. */
+  readonly severity?: Readonly<Record<string, Partial<Record<Env, Severity | 'off'>>>>;
+  /** The app runs single-replica instances (gethrelay: a node key is an identity): enables single-replica. @default false */
+  readonly singleReplica?: boolean;
+}
+
+export interface Finding {
+  readonly rule: string;
+  readonly severity: Severity;
+  /** One sentence: what is wrong and how to fix it. */
+  readonly message: string;
+  /** Dotted field path with indexes, e.g. `spec.template.spec.containers[0].image`. */
+  readonly path?: string;
+  readonly object: PolicyObject;
+  /** The exception's reason, when one matched: the finding is reported but does not count. */
+  readonly exception?: string;
+}
+
+/**
+ * What a rule's check returns. A finding may say it is only ever a warning (a Secret that is expected
+ * to exist in the cluster cannot be proven missing), whatever the rule's own severity.
+ */
+export type RuleFinding = Omit<Finding, 'severity' | 'exception'> & { readonly severity?: 'warning' };
+
+export interface Rule {
+  /** Stable kebab-case name saying what the rule demands. */
+  readonly id: string;
+  readonly description: string;
+  readonly defaultSeverity: Severity;
+  /** Severity in prod when it differs from the default. @default defaultSeverity */
+  readonly prodSeverity?: Severity;
+  /** Envs the rule applies to unless ctx.severity turns it on elsewhere. @default every env, and sets without one */
+  readonly envs?: readonly Env[];
+  check(objects: readonly PolicyObject[], ctx: PolicyContext): RuleFinding[];
+}

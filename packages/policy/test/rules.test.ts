@@ -1,0 +1,28 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rules } from '../src/index.ts';
+
+const root = join(import.meta.dirname, '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const invalid = readdirSync(join(root, '__fixtures__', 'invalid'));
+
+describe('the rule set', () => {
+  it('has unique kebab-case ids', () => {
+    const ids = rules.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z]+(-[a-z]+)*$/);
+  });
+
+  it.each(rules.map((r) => [r.id]))('%s has its file, its test, a broken fixture and a README row', (id) => {
+    expect(existsSync(join(root, 'src', 'rules', `${id}.ts`))).toBe(true);
+    expect(existsSync(join(root, 'test', 'rules', `${id}.test.ts`))).toBe(true);
+    expect(invalid.some((f) => f.startsWith(`${id}--`))).toBe(true);
+    expect(readme).toContain(`| \`${id}\` |`);
+  });
+
+  it('has no rule file that is not registered', () => {
+    const files = readdirSync(join(root, 'src', 'rules')).map((f) => f.replace(/\.ts$/, ''));
+    expect(files.sort()).toStrictEqual(rules.map((r) => r.id).sort());
+  });
+});

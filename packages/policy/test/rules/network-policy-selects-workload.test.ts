@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { networkPolicySelectsWorkload } from '../../src/rules/network-policy-selects-workload.ts';
+import { allowPolicy, check, defaultDeny, deployment, manifest, pod, summary } from '../support.ts';
+
+describe('network-policy-selects-workload', () => {
+  it('stays quiet when an allow policy selects the pods, by labels or expressions', () => {
+    const byExpression = manifest('networking.k8s.io/v1', 'NetworkPolicy', 'api', {
+      spec: { podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['api'] }] }, policyTypes: ['Egress'], egress: [{}] },
+    });
+    const api = deployment('api', { labels: { 'app.kubernetes.io/name': 'api' } });
+    expect(check(networkPolicySelectsWorkload, [deployment(), api, defaultDeny(), allowPolicy(), byExpression])).toStrictEqual([]);
+  });
+
+  it('reports a workload only the default deny selects', () => {
+    expect(summary(check(networkPolicySelectsWorkload, [deployment(), defaultDeny(), allowPolicy('other', { app: 'other' })]))).toStrictEqual([
+      {
+        name: 'web',
+        path: 'spec.template.metadata.labels',
+        message: 'No NetworkPolicy besides the default deny selects these pods (labels app.kubernetes.io/name=web): add one whose podSelector matches them and allows the traffic they need.',
+      },
+    ]);
+  });
+
+  it('points at a bare pod’s own labels and ignores policies of other namespaces', () => {
+    const found = check(networkPolicySelectsWorkload, [pod(), allowPolicy('web', undefined, 'other')]);
+    expect(found.map((f) => f.path)).toStrictEqual(['metadata.labels']);
+  });
+});

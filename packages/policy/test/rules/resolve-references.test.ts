@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { resolveReferences } from '../../src/rules/resolve-references.ts';
+import { check, container, deployment, manifest, summary } from '../support.ts';
+
+const configMap = (name: string, data: Record<string, string> = { LOG_LEVEL: 'info' }) => manifest('v1', 'ConfigMap', name, { data });
+const secret = (name: string) => manifest('v1', 'Secret', name, { stringData: { token: 'x' } });
+const externalSecret = (name: string, target?: string) =>
+  manifest('external-secrets.io/v1beta1', 'ExternalSecret', name, { spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault' }, ...(target && { target: { name: target } }) } });
+const using = (c: Record<string, unknown>, pod: Record<string, unknown> = {}) => deployment('web', { pod: { containers: [container(c)], ...pod } });
+
+describe('resolve-references', () => {
+  it('stays quiet when every reference resolves in the set', () => {
+    const d = using(
+      {
+        envFrom: [{ configMapRef: { name: 'web-config-5t7c2kg9hh' } }, { secretRef: { name: 'web-creds' } }],
+        env: [{ name: 'LOG', valueFrom: { configMapKeyRef: { name: 'web-config-5t7c2kg9hh', key: 'LOG_LEVEL' } } }, { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } }],
+      },
+      { serviceAccountName: 'web', volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'web-data' } }] },
+    );
+    const set = [d, configMap('web-config-5t7c2kg9hh'), externalSecret('web-creds'), secret('api'), manifest('v1', 'ServiceAccount', 'web'), manifest('v1', 'PersistentVolumeClaim', 'web-data')];
+    expect(check(resolveReferences, set)).toStrictEqual([]);
+  });
+
+  it('accepts a Secret produced by an ExternalSecret target name', () => {
+    expect(check(resolveReferences, [using({ envFrom: [{ secretRef: { name: 'web-env' } }] }), externalSecret('web', 'web-env')])).toStrictEqual([]);
+  });
+
+  it('reports a missing ConfigMap as an error', () => {
+    expect(summary(check(resolveReferences, [using({ envFrom: [{ configMapRef: { name: 'web-config' } }] })]))).toStrictEqual([
+      {
+        name: 'web',
+        path: 'spec.template.spec.containers[0].envFrom[0].configMapRef.name',
+        message: 'ConfigMap "web-config" used by container "web" is not in the set: add it (or its configMapGenerator) or fix the name.',
+      },
+    ]);
+  });
+
+  it('explains a reference that misses the generated hash suffix', () => {
+    const [f] = check(resolveReferences, [using({ envFrom: [{ configMapRef: { name: 'web-config' } }] }), configMap('web-config-5t7c2kg9hh')]);
+    expect(f?.message).toContain('the set has the generated "web-config-5t7c2kg9hh"');
+  });
+
+  it('warns, once per workload, about a Secret that must exist in the cluster', () => {
+    const d = using({ env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 'tokens', key: 'a' } } }, { name: 'B', valueFrom: { secretKeyRef: { name: 'tokens', key: 'b' } } }] });
+    const found = check(resolveReferences, [d]);
+    expect(found).toHaveLength(1);
+    expect(found[0]?.severity).toBe('warning');
+    expect(found[0]?.message).toContain('it must exist in the cluster before the pod starts');
+  });
+
+  it('ignores an ExternalSecret whose target has another name', () => {
+    const found = check(resolveReferences, [using({ envFrom: [{ secretRef: { name: 'web' } }] }), externalSecret('web', 'web-env')]);
+    expect(found.map((f) => f.severity)).toStrictEqual(['warning']);
+  });
+
+  it('reports missing claims, ServiceAccounts and ConfigMap keys, and skips optional refs', () => {
+    const d = using(
+      { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'MISSING' } } }, { name: 'Y', valueFrom: { configMapKeyRef: { name: 'opt', key: 'k', optional: true } } }] },
+      { serviceAccountName: 'runner', volumes: [{ name: 'cache', persistentVolumeClaim: { claimName: 'cache' } }] },
+    );
+    expect(check(resolveReferences, [d, configMap('cfg')]).map((f) => f.path)).toStrictEqual([
+      'spec.template.spec.containers[0].env[0].valueFrom.configMapKeyRef.key',
+      'spec.template.spec.volumes[0].persistentVolumeClaim.claimName',
+      'spec.template.spec.serviceAccountName',
+    ]);
+  });
+
+  it('does not resolve across namespaces', () => {
+    const cm = manifest('v1', 'ConfigMap', 'web-config', { data: {} }, 'other');
+    expect(check(resolveReferences, [using({ envFrom: [{ configMapRef: { name: 'web-config' } }] }), cm])).toHaveLength(1);
+  });
+});

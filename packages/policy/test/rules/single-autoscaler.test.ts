@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { singleAutoscaler } from '../../src/rules/single-autoscaler.ts';
+import { check, deployment, manifest, summary } from '../support.ts';
+
+const hpa = (name: string, target = 'web') =>
+  manifest('autoscaling/v2', 'HorizontalPodAutoscaler', name, { spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target }, maxReplicas: 10 } });
+const scaledObject = (name: string, target = 'web') => manifest('keda.sh/v1alpha1', 'ScaledObject', name, { spec: { scaleTargetRef: { name: target } } });
+
+describe('single-autoscaler', () => {
+  it('stays quiet with one autoscaler per workload', () => {
+    expect(check(singleAutoscaler, [deployment(), deployment('api'), hpa('web'), scaledObject('api', 'api')])).toStrictEqual([]);
+  });
+
+  it('reports an HPA and a ScaledObject on the same Deployment', () => {
+    expect(summary(check(singleAutoscaler, [deployment(), hpa('web'), scaledObject('web-keda')]))).toStrictEqual([
+      {
+        name: 'web-keda',
+        path: 'spec.scaleTargetRef',
+        message: 'ScaledObject "web-keda" and HorizontalPodAutoscaler "web" both scale Deployment "web" and would fight over its replicas: keep one of them for this env.',
+      },
+    ]);
+  });
+
+  it('reports two HPAs on the same Deployment', () => {
+    expect(check(singleAutoscaler, [deployment(), hpa('web'), hpa('web-memory')]).map((f) => f.object.manifest.metadata.name)).toStrictEqual(['web-memory']);
+  });
+});

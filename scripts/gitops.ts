@@ -1,0 +1,16 @@
+// Writes the generated gitops/ folder (Argo CD AppProjects and ApplicationSets) for every app with
+// overlays. Usage: node_modules/.bin/tsx scripts/gitops.ts
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadSettings, writeGitops } from '@strata/gitops';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const apps = readdirSync(join(root, 'apps'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && ['dev', 'staging', 'prod'].every((env) => existsSync(join(root, 'overlays', env, d.name, 'kustomization.yaml'))))
+  .map((d) => d.name);
+
+const result = await writeGitops(root, loadSettings(root), apps);
+// Apps written concurrently may not build yet: they are left out until they do.
+for (const s of result.skipped) console.error(`skipped ${s.app}: ${s.error}`);
+console.log(`gitops/: ${result.apps.length} apps; wrote ${result.written.length} files, removed ${result.removed.length}`);
