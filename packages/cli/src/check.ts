@@ -5,6 +5,7 @@ import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { compareManifests, isGeneratedConfigMap, normalize, planChanges, type Mismatch } from '@strata/emit';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { planTree, type Selection } from './generate.ts';
+import { unmatchedPatchTargets } from './targets.ts';
 
 export interface Drift {
   readonly file: string;
@@ -16,6 +17,8 @@ export interface CheckResult {
   readonly drift: Drift[];
   readonly roundTrip: (Mismatch & { overlay: string })[];
   readonly buildFailures: { overlay: string; error: string }[];
+  /** Target-selector patches that match nothing (Kustomize says nothing about them). */
+  readonly unmatchedPatches: string[];
   /** App overlays built and compared. */
   readonly overlays: number;
   /** Whole-env roots (`overlays/<env>`) built. */
@@ -56,6 +59,7 @@ export async function check(root: string, selection: Selection = {}): Promise<Ch
   const built = await buildOverlays(root, [...targets.map((t) => t.overlay), ...envRoots]);
   const roundTrip: CheckResult['roundTrip'] = [];
   const buildFailures: CheckResult['buildFailures'] = [];
+  const unmatchedPatches: string[] = [];
   built.forEach((r, i) => {
     if (!r.ok) {
       buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed' });
@@ -63,10 +67,12 @@ export async function check(root: string, selection: Selection = {}): Promise<Ch
     }
     const t = targets[i];
     if (!t) return; // a whole-env build: it only has to succeed
-    const actual = normalize(parseBuild(r.yaml, r.overlay), t.generated);
+    const parsed = parseBuild(r.yaml, r.overlay);
+    unmatchedPatches.push(...unmatchedPatchTargets(root, r.overlay, parsed));
+    const actual = normalize(parsed, t.generated);
     for (const m of compareManifests(t.desired, actual, { expected: 'rendered', actual: 'kustomize build' })) {
       roundTrip.push({ ...m, overlay: t.overlay });
     }
   });
-  return { drift, roundTrip, buildFailures, overlays: targets.length, envRoots: envRoots.length, files: tree.files.size };
+  return { drift, roundTrip, buildFailures, unmatchedPatches, overlays: targets.length, envRoots: envRoots.length, files: tree.files.size };
 }

@@ -122,8 +122,9 @@ program
     const r = await check(findRoot(), selection(o));
     for (const d of r.drift) out(d.kind === 'stale' ? d.diff : d.diff.trimEnd());
     for (const f of r.buildFailures) err(`${f.overlay}: kustomize build failed: ${f.error}`);
+    for (const u of r.unmatchedPatches) out(u);
     for (const m of r.roundTrip) out(`${m.overlay}: ${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`);
-    const bad = r.drift.length + r.roundTrip.length + r.buildFailures.length;
+    const bad = r.drift.length + r.roundTrip.length + r.buildFailures.length + r.unmatchedPatches.length;
     out(
       `check: ${r.files} files, ${r.overlays} app overlays and ${r.envRoots} env roots built: ${r.drift.length} drifted, ${r.roundTrip.length} round-trip mismatches, ` +
         `${r.buildFailures.length} build failures (${seconds()})`,

@@ -221,3 +221,18 @@ describe('generate interrupted part-way', () => {
     }
   });
 });
+
+describe('a target-selector patch that matches nothing', () => {
+  it('is reported by check, although kustomize itself exits 0', async () => {
+    const ws = tempWorkspace([APP]);
+    try {
+      const file = join(ws.root, 'overlays/dev', APP, 'kustomization.yaml');
+      appendFileSync(file, '  - target:\n      kind: Deployment\n      name: renamed-away\n    patch: |\n      - op: add\n        path: /metadata/labels/x\n        value: y\n');
+      const r = strata(ws.root, ['check', '--env', 'dev']);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(/overlays\/dev\/tokenplace-relay\/kustomization\.yaml: patches\[\d+\]: target \{"kind":"Deployment","name":"renamed-away"\} matches no object of the build/);
+    } finally {
+      ws.dispose();
+    }
+  });
+});

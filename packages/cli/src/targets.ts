@@ -1,0 +1,39 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { groupOf, type Manifest } from '@strata/core';
+
+interface Selector {
+  group?: string;
+  version?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+}
+
+const matches = (m: Manifest, t: Selector) =>
+  (t.kind === undefined || m.kind === t.kind) &&
+  (t.group === undefined || groupOf(m.apiVersion) === t.group) &&
+  (t.version === undefined || m.apiVersion.endsWith(`/${t.version}`) || m.apiVersion === t.version) &&
+  (t.name === undefined || new RegExp(`^(?:${t.name})$`).test(m.metadata.name)) &&
+  (t.namespace === undefined || new RegExp(`^(?:${t.namespace})$`).test(m.metadata.namespace ?? ''));
+
+/**
+ * Patches with a `target` selector that match nothing in the built output. Kustomize applies such a
+ * patch to nothing and exits 0, so a renamed object silently loses its patch.
+ */
+export function unmatchedPatchTargets(root: string, overlay: string, built: readonly Manifest[]): string[] {
+  const file = join(root, overlay, 'kustomization.yaml');
+  if (!existsSync(file)) return [];
+  const k = parse(readFileSync(file, 'utf8')) as { patches?: { target?: Selector & { labelSelector?: string; annotationSelector?: string }; path?: string }[] } | null;
+  const out: string[] = [];
+  (k?.patches ?? []).forEach((p, i) => {
+    const t = p.target;
+    // Label and annotation selectors are left to kustomize: the built objects no longer show what they saw.
+    if (!t || t.labelSelector || t.annotationSelector) return;
+    if (!built.some((m) => matches(m, t))) {
+      out.push(`${overlay}/kustomization.yaml: patches[${i}]${p.path ? ` (${p.path})` : ''}: target ${JSON.stringify(t)} matches no object of the build; fix the target or remove the patch`);
+    }
+  });
+  return out;
+}
