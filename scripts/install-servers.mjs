@@ -16,8 +16,8 @@ const binDir = join(root, '.tools', 'bin');
 
 // Ordered by size: the API server's link dominates, so it starts first.
 const SERVERS = [
-  { name: 'kube-apiserver', what: 'kube-apiserver v1.36.3', minutes: '2.5' },
-  { name: 'etcd', what: 'etcd v3.6.8', minutes: '1' },
+  { name: 'kube-apiserver', what: 'kube-apiserver v1.36.3', estimate: 'about 2.5 minutes' },
+  { name: 'etcd', what: 'etcd v3.6.8', estimate: 'about 1 minute' },
 ];
 
 const log = (msg) => console.log(`install-servers: ${msg}`);
@@ -108,8 +108,8 @@ if (missing.length > 0) {
     );
   }
   const started = Date.now();
-  const estimate = missing.length === 2 ? 'about 4 minutes on 2 cores' : `about ${missing[0].minutes} minutes on 2 cores`;
-  log(`building ${missing.map((s) => s.what).join(' and ')} into .tools/bin with go build (${estimate}, once)`);
+  const estimate = missing.length === 2 ? 'about 4 minutes' : missing[0].estimate;
+  log(`building ${missing.map((s) => s.what).join(' and ')} into .tools/bin with go build (${estimate} on 2 cores, once)`);
   // One at a time: each build already uses every core, and two links at once only add memory.
   for (const server of missing) {
     const r = await build(server);

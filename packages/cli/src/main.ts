@@ -196,6 +196,28 @@ program
     err(`graph ${o.env}: ${g.apps.length} apps, ${g.topology.nodes.length} nodes, ${g.topology.edges.length} edges${o.out ? ` -> ${o.out}` : ''} (${seconds()})`);
   });
 
+program
+  .command('verify')
+  .description('apply every built object to a throw-away kube-apiserver (dry run, strict): what a live cluster would refuse; --against REF checks the upgrade from a git ref')
+  .addOption(appOption())
+  .addOption(envOption())
+  .option('--against <ref>', 'apply the ref\'s tree for real first, then check the working tree as an update of it')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
+  .action(async (o: Common & { against?: string; output: OutputFormat }) => {
+    const { verify } = await import('@strata/verify');
+    const phase = (name: string, ms: number) => err(`verify: ${name} ${(ms / 1000).toFixed(2)}s`);
+    const r = await verify(findRoot(), { ...(o.env ? { env: o.env } : {}), ...(o.app ? { app: o.app } : {}), ...(o.against ? { against: o.against } : {}), onPhase: phase });
+    const summary = summarize(r.problems, r.objects);
+    if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary, phases: r.phases }, null, 2));
+    else if (o.output === 'junit') out(toJunit(r.problems, summary, 'strata verify'));
+    else if (o.output === 'sarif') out(toSarif(r.problems, VERSION));
+    else {
+      for (const p of r.problems) out(formatProblem(p));
+      out(`verify: ${formatSummary(summary)} (${seconds()})`);
+    }
+    if (summary.errors > 0) process.exitCode = 1;
+  });
+
 /** validate also works outside a workspace, on any files. */
 function findRootOrCwd(): string {
   try {

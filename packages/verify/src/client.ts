@@ -1,0 +1,90 @@
+import { Agent, request as httpsRequest } from 'node:https';
+
+export interface Response {
+  readonly status: number;
+  /** The parsed JSON body; undefined when the body was empty or not JSON. */
+  readonly body: unknown;
+  /** The text of each `Warning` header (deprecations, unknown fields in warn mode...). */
+  readonly warnings: readonly string[];
+}
+
+/** The `Status` object the API server answers failures with. */
+export interface Status {
+  readonly kind?: string;
+  readonly message?: string;
+  readonly reason?: string;
+  readonly code?: number;
+  readonly details?: {
+    readonly name?: string;
+    readonly group?: string;
+    readonly kind?: string;
+    readonly causes?: readonly { readonly reason?: string; readonly message?: string; readonly field?: string }[];
+  };
+}
+
+/**
+ * The few calls verify needs, over plain HTTPS with keep-alive. A full Kubernetes client would bring
+ * a large dependency for what is a handful of GETs and apply PATCHes.
+ */
+export class Client {
+  private readonly agent: Agent;
+
+  constructor(
+    readonly url: string,
+    private readonly token: string,
+    ca: string,
+    maxSockets = 16,
+  ) {
+    this.agent = new Agent({ keepAlive: true, maxSockets, ca });
+  }
+
+  request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Response> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        new URL(path, this.url),
+        {
+          method,
+          agent: this.agent,
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            accept: 'application/json',
+            ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              parsed = text;
+            }
+            // rawHeaders: Node joins repeated Warning headers with commas, which the messages contain too.
+            const warnings: string[] = [];
+            for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+              if (res.rawHeaders[i]!.toLowerCase() === 'warning') warnings.push(parseWarning(res.rawHeaders[i + 1]!));
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed, warnings });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** `299 - "v1 Endpoints is deprecated..."` -> the quoted text. */
+function parseWarning(header: string): string {
+  const m = /^\d{3} \S+ "((?:[^"\\]|\\.)*)"/.exec(header);
+  return m ? m[1]!.replace(/\\(.)/g, '$1') : header;
+}

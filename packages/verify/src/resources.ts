@@ -1,0 +1,124 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { Client } from './client.ts';
+
+/** A CustomResourceDefinition from packages/schemas/crds. */
+export interface Crd {
+  readonly file: string;
+  readonly name: string;
+  readonly group: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+  readonly versions: readonly string[];
+  readonly manifest: Record<string, unknown>;
+}
+
+interface CrdManifest {
+  metadata: { name: string };
+  spec: { group: string; scope: string; names: { kind: string; plural: string }; versions: { name: string; served: boolean }[] };
+}
+
+/** Every CRD the schema package generated (its `crds/` folder), keyed by `<group>/<Kind>`. */
+export function loadCrds(dir: string): Map<string, Crd> {
+  const out = new Map<string, Crd>();
+  if (!existsSync(dir)) return out;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    const manifest = parse(readFileSync(join(dir, file), 'utf8')) as CrdManifest & Record<string, unknown>;
+    const { group, scope, names, versions } = manifest.spec;
+    out.set(`${group}/${names.kind}`, {
+      file: join(dir, file),
+      name: manifest.metadata.name,
+      group,
+      kind: names.kind,
+      plural: names.plural,
+      namespaced: scope === 'Namespaced',
+      versions: versions.filter((v) => v.served).map((v) => v.name),
+      manifest,
+    });
+  }
+  return out;
+}
+
+export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const i = apiVersion.lastIndexOf('/');
+  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+}
+
+/** Where an object lives in the API, or why it cannot be placed there. */
+export type Resolution =
+  | { readonly ok: true; readonly prefix: string; readonly plural: string; readonly namespaced: boolean }
+  | { readonly ok: false; readonly rule: 'missing-crd' | 'unknown-kind'; readonly message: string };
+
+interface ApiResourceList {
+  resources: { name: string; kind: string; namespaced: boolean }[];
+}
+
+/**
+ * Maps apiVersion and kind to a REST path using the server's discovery. Groups the server serves
+ * before any CRD is installed are built in: a kind missing there is an API the target version lacks;
+ * a kind of any other group needs a CRD, and the message says which one is not installed.
+ */
+export class Resources {
+  private readonly lists = new Map<string, Promise<ApiResourceList | undefined>>();
+
+  private constructor(
+    private readonly client: Client,
+    private readonly builtinGroups: ReadonlySet<string>,
+    private readonly crds: ReadonlyMap<string, Crd>,
+  ) {}
+
+  /** Call before installing CRDs: what the server serves then is the built-in API. */
+  static async discover(client: Client, crds: ReadonlyMap<string, Crd>): Promise<Resources> {
+    const r = await client.request('GET', '/apis');
+    if (r.status !== 200) throw new Error(`discovery (GET /apis) failed with HTTP ${r.status}`);
+    const groups = new Set(['', ...(r.body as { groups: { name: string }[] }).groups.map((g) => g.name)]);
+    // A server that is reused (tests share one) may already serve CRDs: their groups are not built in.
+    const installed = await client.request('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
+    for (const crd of (installed.body as { items?: { spec: { group: string } }[] } | undefined)?.items ?? []) groups.delete(crd.spec.group);
+    return new Resources(client, groups, crds);
+  }
+
+  /** The installed CRD that serves this kind, if packages/schemas has one. */
+  crdFor(apiVersion: string, kind: string): Crd | undefined {
+    const { group } = splitApiVersion(apiVersion);
+    return this.builtinGroups.has(group) ? undefined : this.crds.get(`${group}/${kind}`);
+  }
+
+  async resolve(apiVersion: string, kind: string): Promise<Resolution> {
+    const { group, version } = splitApiVersion(apiVersion);
+    const prefix = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+    if (!this.builtinGroups.has(group)) {
+      // Read from the CRD itself: discovery of a just-established CRD can lag behind by a moment.
+      const crd = this.crds.get(`${group}/${kind}`);
+      if (!crd) {
+        return {
+          ok: false,
+          rule: 'missing-crd',
+          message:
+            `no CustomResourceDefinition for ${kind} in group ${group} is installed: packages/schemas/crds has none, ` +
+            `so a cluster would refuse this object too; add the CRD (see packages/schemas/README.md, "Add a CRD")`,
+        };
+      }
+      if (!crd.versions.includes(version)) {
+        return {
+          ok: false,
+          rule: 'unknown-kind',
+          message: `CustomResourceDefinition ${crd.name} does not serve ${version} (it serves ${crd.versions.join(', ')})`,
+        };
+      }
+      return { ok: true, prefix, plural: crd.plural, namespaced: crd.namespaced };
+    }
+    let list = this.lists.get(prefix);
+    if (!list) {
+      list = this.client.request('GET', prefix).then((r) => (r.status === 200 ? (r.body as ApiResourceList) : undefined));
+      this.lists.set(prefix, list);
+    }
+    const found = (await list)?.resources.find((res) => res.kind === kind && !res.name.includes('/'));
+    if (!found) {
+      return { ok: false, rule: 'unknown-kind', message: `the API server does not serve ${kind} in ${apiVersion} (removed or not yet available in this Kubernetes version)` };
+    }
+    return { ok: true, prefix, plural: found.name, namespaced: found.namespaced };
+  }
+}

@@ -1,0 +1,239 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ToolMissingError } from '@strata/core';
+import { Client } from './client.ts';
+
+/** The Kubernetes version the server binaries are pinned to (packages/verify/server/kube-apiserver/go.mod). */
+export const KUBERNETES_VERSION = 'v1.36.3';
+export const ETCD_VERSION = 'v3.6.8';
+
+export interface ServerBinaries {
+  readonly etcd: string;
+  readonly kubeApiserver: string;
+}
+
+const INSTALL_HINT =
+  'run `node scripts/install-servers.mjs` (builds them from Go modules into .tools/bin, about 4 minutes on 2 cores, once), ' +
+  'or point STRATA_ETCD and STRATA_KUBE_APISERVER at etcd ' + ETCD_VERSION + ' and kube-apiserver ' + KUBERNETES_VERSION;
+
+/**
+ * Makes sure etcd and kube-apiserver exist: $STRATA_ETCD / $STRATA_KUBE_APISERVER when both are set,
+ * otherwise the ones in .tools/bin, built by scripts/install-servers.mjs when missing or stale. The
+ * script is not part of the default setup because the build takes minutes; it prints what it builds
+ * and how long that takes, passed on through `log`.
+ */
+export async function ensureServers(root: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ServerBinaries> {
+  const { STRATA_ETCD: etcd, STRATA_KUBE_APISERVER: kubeApiserver } = process.env;
+  if (etcd && kubeApiserver) {
+    for (const bin of [etcd, kubeApiserver]) if (!existsSync(bin)) throw new ToolMissingError(`${bin} does not exist`, INSTALL_HINT);
+    return { etcd, kubeApiserver };
+  }
+  const script = join(root, 'scripts', 'install-servers.mjs');
+  if (!existsSync(script)) throw new ToolMissingError(`${script} not found`, INSTALL_HINT);
+  // Streamed, not collected: the line saying what is built and how long it takes must show up front.
+  const child = spawn(process.execPath, [script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let pending = '';
+  child.stdout.on('data', (d: Buffer) => {
+    const lines = (pending + d.toString('utf8')).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) log(line);
+  });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => {
+    child.on('error', (e) => {
+      err += e.message;
+      resolve(1);
+    });
+    child.on('close', (c) => resolve(c));
+  });
+  if (pending.trim()) log(pending);
+  if (code !== 0) throw new ToolMissingError('could not build etcd and kube-apiserver', err.trim() || INSTALL_HINT);
+  return { etcd: join(root, '.tools', 'bin', 'etcd'), kubeApiserver: join(root, '.tools', 'bin', 'kube-apiserver') };
+}
+
+/** A running throw-away etcd and kube-apiserver, reachable through `client`. */
+export interface Server {
+  readonly url: string;
+  readonly client: Client;
+  /** Process ids of etcd and kube-apiserver, so callers and tests can check that they are gone. */
+  readonly pids: readonly number[];
+  /** The temporary folder holding etcd's data, the keys and the logs; removed by `stop`. */
+  readonly dir: string;
+  /** Milliseconds from spawning the processes to the server answering /readyz. */
+  readonly startMillis: number;
+  stop(): Promise<void>;
+}
+
+// Every server started by this process, so exit and Ctrl-C can still take them down.
+const running = new Set<{ children: ChildProcess[]; dir: string }>();
+let hooked = false;
+
+const alive = (c: ChildProcess) => c.pid !== undefined && c.exitCode === null && c.signalCode === null;
+
+function killNow(entry: { children: ChildProcess[]; dir: string }): void {
+  // SIGKILL: nothing in the server is worth a graceful shutdown, and kube-apiserver's takes seconds.
+  for (const c of entry.children) if (alive(c)) c.kill('SIGKILL');
+  rmSync(entry.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  running.delete(entry);
+}
+
+function hookProcessExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', () => {
+    for (const entry of [...running]) killNow(entry);
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const handler = async () => {
+      process.removeListener(signal, handler);
+      const entries = [...running];
+      const exits = entries.flatMap((e) => e.children.filter(alive).map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve()))));
+      for (const entry of entries) killNow(entry);
+      // Reap them before going: a child that outlives its parent unreaped lingers as a zombie.
+      await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 2000))]);
+      for (const entry of entries) rmSync(entry.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+      // Listening for a signal cancels Node's default exit; re-raise it unless the caller handles it.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.on(signal, handler);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function tail(file: string, lines = 15): string {
+  if (!existsSync(file)) return '';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Starts etcd and kube-apiserver on loopback ports in a temporary folder, with a random bearer token
+ * and a fresh service-account key, and resolves once /readyz answers. Both processes are killed and
+ * the folder removed by `stop()`, when this process exits, and on SIGINT, SIGTERM and SIGHUP.
+ */
+export async function startServer(binaries: ServerBinaries, options: { timeoutMs?: number } = {}): Promise<Server> {
+  const started = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'strata-verify-'));
+  const entry = { children: [] as ChildProcess[], dir };
+  hookProcessExit();
+  running.add(entry);
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      const exits = entry.children.map((c) => (alive(c) ? new Promise<void>((resolve) => c.once('exit', () => resolve())) : undefined));
+      killNow(entry);
+      await Promise.all(exits);
+      // Again, now that nothing can write into it any more.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    })());
+  try {
+    const [clientPort, peerPort, securePort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const token = randomBytes(24).toString('hex');
+    writeFileSync(join(dir, 'tokens.csv'), `${token},strata-verify,strata-verify,"system:masters"\n`, { mode: 0o600 });
+    // EC keys: generated in a millisecond, and ES256 is accepted for service-account tokens.
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+
+    const etcdLog = join(dir, 'etcd.log');
+    const apiLog = join(dir, 'kube-apiserver.log');
+    let spawnError: Error | undefined;
+    const spawnLogged = (bin: string, args: string[], log: string) => {
+      const fd = openSync(log, 'a');
+      const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', fd, fd] });
+      closeSync(fd);
+      child.on('error', (e) => (spawnError ??= new Error(`cannot start ${bin}: ${e.message}`)));
+      entry.children.push(child);
+      return child;
+    };
+    const etcdUrl = `http://127.0.0.1:${clientPort}`;
+    const peerUrl = `http://127.0.0.1:${peerPort}`;
+    const etcd = spawnLogged(
+      binaries.etcd,
+      [
+        '--name=verify',
+        `--data-dir=${join(dir, 'etcd')}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=${peerUrl}`,
+        `--initial-advertise-peer-urls=${peerUrl}`,
+        `--initial-cluster=verify=${peerUrl}`,
+        // The data is thrown away after the run; fsync would only slow every write down.
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+      ],
+      etcdLog,
+    );
+    // Started together: kube-apiserver retries etcd until it answers, and that saves a round trip.
+    const api = spawnLogged(
+      binaries.kubeApiserver,
+      [
+        `--etcd-servers=${etcdUrl}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${securePort}`,
+        `--cert-dir=${join(dir, 'pki')}`,
+        `--token-auth-file=${join(dir, 'tokens.csv')}`,
+        '--anonymous-auth=false',
+        '--authorization-mode=AlwaysAllow',
+        `--service-account-key-file=${join(dir, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        '--service-cluster-ip-range=10.96.0.0/16',
+        // As on clusters set up by kubeadm and the managed offerings: privileged pods are allowed.
+        '--allow-privileged=true',
+        // Both need controllers that do not run here: ServiceAccount wants the `default` account that
+        // the controller manager creates, and PVC protection adds a finalizer nothing would remove.
+        '--disable-admission-plugins=ServiceAccount,StorageObjectInUseProtection',
+        '--endpoint-reconciler-type=none',
+        '--enable-priority-and-fairness=false',
+        '--profiling=false',
+        '--v=0',
+      ],
+      apiLog,
+    );
+
+    const url = `https://127.0.0.1:${securePort}`;
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    let client: Client | undefined;
+    for (;;) {
+      if (spawnError) throw spawnError;
+      for (const [name, child, log] of [['etcd', etcd, etcdLog], ['kube-apiserver', api, apiLog]] as const) {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) while starting:\n${tail(log)}`);
+        }
+      }
+      // The serving certificate is self-signed by kube-apiserver at start; trust exactly that one.
+      const cert = join(dir, 'pki', 'apiserver.crt');
+      if (!client && existsSync(cert)) {
+        const ca = readFileSync(cert, 'utf8');
+        if (ca.includes('END CERTIFICATE')) client = new Client(url, token, ca);
+      }
+      if (client) {
+        const r = await client.request('GET', '/readyz').catch(() => undefined);
+        if (r?.status === 200) break;
+      }
+      if (Date.now() > deadline) throw new Error(`kube-apiserver was not ready after ${options.timeoutMs ?? 60_000} ms:\n${tail(apiLog)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { url, client, pids: entry.children.map((c) => c.pid ?? -1), dir, startMillis: performance.now() - started, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,54 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureServers, startServer, verify, type Server } from '../src/index.ts';
+import { deployment, git, makeRepo, workspaceRoot, writeOverlays } from './helpers.ts';
+
+// On a fresh clone the first test to ask builds the server binaries (minutes, once).
+const BUILD_TIMEOUT = 15 * 60_000;
+
+// A repository with three commits: the first release, an image bump, then a changed selector.
+let server: Server;
+let repo: string;
+
+beforeAll(async () => {
+  server = await startServer(await ensureServers(workspaceRoot));
+  repo = makeRepo({ 'dev/web': [deployment('web', 'upgrade')] });
+  git(repo, 'init', '--quiet', '--initial-branch=main');
+  const commit = (message: string) => {
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '--quiet', '-m', message);
+  };
+  commit('first release');
+  writeOverlays(repo, { 'dev/web': [deployment('web', 'upgrade', { image: 'nginx:1.28' })] });
+  commit('new image');
+  writeOverlays(repo, { 'dev/web': [deployment('web', 'upgrade', { image: 'nginx:1.28', selector: { app: 'web', tier: 'frontend' } })] });
+  commit('new selector');
+}, BUILD_TIMEOUT);
+
+afterAll(async () => {
+  await server?.stop();
+  if (repo) rmSync(repo, { recursive: true, force: true });
+});
+
+describe('verify --against', () => {
+  it('passes when only the image changes', async () => {
+    git(repo, 'checkout', '--quiet', 'main~1');
+    const result = await verify(repo, { against: 'main~2', server });
+    expect(result.problems).toStrictEqual([]);
+    expect(Object.keys(result.phases)).toStrictEqual(['build', 'crds', 'namespaces', 'apply', 'baseline', 'upgrade']);
+  });
+
+  it('reports a changed Deployment selector as an immutable field, with how to ship it', async () => {
+    git(repo, 'checkout', '--quiet', 'main');
+    const result = await verify(repo, { against: 'main~1', server });
+    expect(result.problems).toMatchObject([
+      { file: 'overlays/dev/web', apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'upgrade', name: 'web', path: 'spec.selector', rule: 'immutable-field', severity: 'error' },
+    ]);
+    expect(result.problems[0]!.message).toMatch(/field is immutable/);
+    expect(result.problems[0]!.message).toMatch(/new metadata\.name.*or delete .* and recreate it/);
+  });
+
+  it('refuses a ref that is not a commit', async () => {
+    await expect(verify(repo, { against: 'no-such-ref', server })).rejects.toThrow(/--against no-such-ref: not a commit/);
+  });
+});
