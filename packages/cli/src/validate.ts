@@ -76,8 +76,8 @@ export function parseInputs(root: string, inputs: readonly string[], stdin?: () 
         }
         continue;
       }
-      if (doc.contents === null) continue; // empty or comment-only document
-      const value = doc.toJS() as unknown;
+      const value = doc.contents === null ? null : (doc.toJS() as unknown);
+      if (value === null || value === undefined) continue; // empty or comment-only document
       if (!isMap(doc.contents) || !isPlainObject(value)) {
         problems.push({ file, line, message: 'document is not a mapping; each YAML document must be one Kubernetes object', rule: 'not-an-object', severity: 'error' });
         continue;

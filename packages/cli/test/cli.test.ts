@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace, treeOf } from './workspace.ts';
+import { repo, strata, tempWorkspace, treeOf } from './workspace.ts';
 
 const APP = 'tokenplace-relay';
 
@@ -234,5 +235,59 @@ describe('a target-selector patch that matches nothing', () => {
     } finally {
       ws.dispose();
     }
+  });
+});
+
+describe('strata validate on awkward input', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-awkward-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const run = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return strata(process.cwd(), ['validate', '--no-policy', join(dir, name)]);
+  };
+
+  it('accepts an empty and a comment-only file as valid', () => {
+    expect(run('empty.yaml', '').status).toBe(0);
+    const r = run('comments.yaml', '# nothing here yet\n---\n# still nothing\n');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/No problems in 0 resources/);
+  });
+  it('rejects a document that is not a mapping', () => {
+    const r = run('list.yaml', '- a\n- b\n');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/list\.yaml:1: document is not a mapping.* \[not-an-object\]/);
+  });
+  it('rejects missing apiVersion or kind with an example of both', () => {
+    const r = run('nokind.yaml', 'apiVersion: v1\nmetadata:\n  name: x\n');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/nokind\.yaml:1: .*missing kind; every object needs both \(e\.g\. apiVersion: apps\/v1, kind: Deployment\) \[missing-type\]/);
+  });
+  it('reports a duplicate key with its line', () => {
+    const r = run('dup.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "1"\n  a: "2"\n');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/dup\.yaml:7: .* \[duplicate-key\]/);
+  });
+  it('reports two objects with one identity in one file', () => {
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: a\n';
+    const r = run('twice.yaml', `${cm}---\n${cm}`);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/twice\.yaml:7: v1\/ConfigMap a\/x: same group, kind, namespace and name as the object at line 1.* \[duplicate-resource\]/);
+  });
+});
+
+describe('strata graph and progress', () => {
+  it('draws an env as Mermaid and as SVG', () => {
+    const m = strata(repo, ['graph', '--env', 'prod', '--app', APP, '--output', 'mermaid']);
+    expect(m.status).toBe(0);
+    expect(m.stdout).toMatch(/^flowchart LR/);
+    expect(m.stdout).toContain('Deployment<br/>tokenplace-relay');
+    const s = strata(repo, ['graph', '--env', 'prod', '--app', APP]);
+    expect(s.stdout).toMatch(/<svg[\s\S]*tokenplace&#45;relay[\s\S]*<\/svg>/);
+    expect(s.stderr).toMatch(/graph prod: 1 apps, \d+ nodes, \d+ edges/);
+  });
+  it('prints a plain progress line per overlay in CI', () => {
+    const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'build', '--app', APP], { cwd: repo, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    expect(r.stderr).toMatch(/build \[1\/3\] overlays\/dev\/tokenplace-relay ok \(\d+ms\)/);
+    expect(r.stdout).toMatch(/build: 3 of 3 overlays built, \d+ resources \(\d+\.\d+s\)/);
   });
 });
