@@ -1,20 +1,6 @@
-/** One finding, located in a file and, when known, in an object and a field. */
-export interface Problem {
-  readonly file: string;
-  readonly line?: number;
-  readonly apiVersion?: string;
-  readonly kind?: string;
-  readonly namespace?: string;
-  readonly name?: string;
-  /** Dotted field path inside the object, e.g. `spec.template.spec.containers[0].image`. */
-  readonly path?: string;
-  readonly message: string;
-  /** Stable id of the check: `schema`, `yaml-syntax`, `duplicate-resource`, a policy rule... */
-  readonly rule: string;
-  readonly severity: 'error' | 'warning';
-  /** The reason an app's policy exception gives for this finding: shown, never counted. */
-  readonly excepted?: string;
-}
+import type { Problem } from '@strata/core';
+
+export type { Problem };
 
 /** `<file>:<line>: <apiVersion>/<Kind> <namespace>/<name>: <field path>: <message> [<rule>]` */
 export function formatProblem(p: Problem): string {

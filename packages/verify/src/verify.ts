@@ -7,7 +7,7 @@ import { ENVIRONMENTS, UsageError, type Manifest } from '@strata/core';
 import { buildOverlays, parseBuild, resolveKustomize } from '@strata/kustomize';
 import { crdManifestsDir } from '@strata/schemas';
 import type { Client, Status } from './client.ts';
-import type { Problem } from './problem.ts';
+import type { Problem } from '@strata/core';
 import { QuantityLocator } from './quantities.ts';
 import { loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
 import { ensureServers, startServer, type Server } from './server.ts';

@@ -1,7 +1,4 @@
-/**
- * One finding, in the shape of `Problem` in @strata/cli (packages/cli/src/problems.ts), which
- * formats and reports it. Declared again here because @strata/cli depends on this package.
- */
+/** One finding, located in a file and, when known, in an object and a field. */
 export interface Problem {
   readonly file: string;
   readonly line?: number;
@@ -12,7 +9,10 @@ export interface Problem {
   /** Dotted field path inside the object, e.g. `spec.template.spec.containers[0].image`. */
   readonly path?: string;
   readonly message: string;
-  /** Stable id of the check: `server-rejected`, `immutable-field`, `missing-crd`... */
+  /** Stable id of the check: `schema`, `duplicate-resource`, a policy rule, `server-rejected`... */
   readonly rule: string;
   readonly severity: 'error' | 'warning';
+  /** The reason an app's policy exception gives for this finding: shown, never counted. */
+  readonly excepted?: string;
 }
+
