@@ -5,6 +5,7 @@
 //
 //   npm run bench                      # N = 50, 200, 500, three runs each (under 10 minutes on 2 cores)
 //   npm run bench -- --sizes 50,200 --runs 1 --no-write
+//   npm run bench -- --workspace 500     # only create a workspace with 500 apps, to profile by hand
 //
 // Every measurement runs in a fresh child process under /usr/bin/time, so the pipeline pays its
 // real Node and module-loading start, and peak RSS is the largest process of that run.
@@ -254,6 +255,17 @@ function phases(results: readonly SizeResult[]): string[] {
 
 async function main(argv: readonly string[]): Promise<void> {
   const step = argv.indexOf('--step');
+  const only = argv.indexOf('--workspace');
+  if (only >= 0) {
+    // A workspace to profile by hand; it stays until you delete it.
+    const n = Number(argv[only + 1]);
+    if (!Number.isInteger(n) || n < 1) {
+      console.error('usage: bench --workspace N');
+      process.exit(2);
+    }
+    console.log(workspace(n).root);
+    return;
+  }
   if (step >= 0) {
     const report = await runStep(argv[step + 1] as StepName, argv[step + 2]!, argv[step + 3]);
     process.stdout.write(`${JSON.stringify(report)}\n`);
