@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENVIRONMENTS, loadApps, UsageError, type Environment } from '@strata/core';
+import { appDirs, ENVIRONMENTS, loadApps, UsageError, type Environment } from '@strata/core';
 import { runPolicy, toProblem, type PolicyContext } from '@strata/policy';
 import type { Problem } from './problems.ts';
 import type { SourceDoc } from './validate.ts';
@@ -37,21 +37,17 @@ export async function policyProblems(root: string, docs: readonly SourceDoc[], e
     if (d.manifest.apiVersion.startsWith('kustomize.config.k8s.io/')) continue;
     // A built overlay is one set; otherwise each input argument (a file or a folder) is one.
     const key = DIST.test(d.file) ? d.file : `input:${d.input}`;
-    sets.set(key, [...(sets.get(key) ?? []), d]);
+    const set = sets.get(key);
+    if (set) set.push(d);
+    else sets.set(key, [d]);
   }
   const project = projectSeverity(root);
+  const apps = await appsOfBuilds(root, [...sets.keys()].map((k) => DIST.exec(k)?.[2]).filter((a): a is string => a !== undefined));
   const problems: Problem[] = [];
   for (const [file, set] of sets) {
     const match = DIST.exec(file);
     const setEnv = (match && (ENVIRONMENTS as readonly string[]).includes(match[1]!) ? match[1] : env) as Environment | undefined;
-    let app: Awaited<ReturnType<typeof loadApps>>[number] | undefined;
-    if (match) {
-      try {
-        [app] = await loadApps(root, [match[2]!]);
-      } catch {
-        app = undefined; // built output of an app that is gone: project settings only
-      }
-    }
+    const app = match ? apps.get(match[2]!) : undefined;
     const severity: SeverityMap = { ...project, ...(app?.policy?.severity ?? {}) };
     const ctx: PolicyContext = {
       ...(setEnv ? { env: setEnv } : {}),
@@ -60,7 +56,9 @@ export async function policyProblems(root: string, docs: readonly SourceDoc[], e
       ...(app?.policy?.singleReplica ? { singleReplica: true } : {}),
     };
     const byObject = new Map(set.map((d) => [d.manifest, d]));
-    for (const finding of runPolicy(set.map((d) => ({ manifest: d.manifest, file: d.file, line: d.line })), ctx)) {
+    // A line is worked out only for an object with a finding.
+    const objects = set.map((d) => ({ manifest: d.manifest, file: d.file, get line() { return d.line; } }));
+    for (const finding of runPolicy(objects, ctx)) {
       const { message: _withReason, ...p } = toProblem(finding);
       const doc = byObject.get(finding.object.manifest);
       problems.push({
@@ -74,12 +72,38 @@ export async function policyProblems(root: string, docs: readonly SourceDoc[], e
   return problems;
 }
 
+type App = Awaited<ReturnType<typeof loadApps>>[number];
+
+/**
+ * The apps whose built output is being checked, for their policy settings, loaded together. Output
+ * of an app that is gone, or that no longer loads, gets the project settings only.
+ */
+async function appsOfBuilds(root: string, names: readonly string[]): Promise<Map<string, App>> {
+  const known = new Set(appDirs(root));
+  const wanted = [...new Set(names)].filter((n) => known.has(n));
+  if (wanted.length === 0) return new Map();
+  try {
+    return new Map((await loadApps(root, wanted)).map((a) => [a.name, a]));
+  } catch {
+    const apps = new Map<string, App>();
+    for (const name of wanted) {
+      try {
+        const [app] = await loadApps(root, [name]);
+        if (app) apps.set(name, app);
+      } catch {
+        // this app's settings are unavailable; its output is still checked
+      }
+    }
+    return apps;
+  }
+}
+
 /** Secret values in what would be committed or applied: a Secret with data, or generator literals. */
 export function secretValueProblems(docs: readonly SourceDoc[]): Problem[] {
   const problems: Problem[] = [];
   for (const d of docs) {
     const m = d.manifest as { kind: string; apiVersion: string; data?: object; stringData?: object; secretGenerator?: { name?: string; literals?: unknown[]; envs?: unknown[]; files?: unknown[] }[] };
-    const where = { file: d.file, line: d.line, apiVersion: m.apiVersion, kind: m.kind, name: d.manifest.metadata.name ?? '', rule: 'no-secret-values', severity: 'error' as const };
+    const where = { file: d.file, apiVersion: m.apiVersion, kind: m.kind, name: d.manifest.metadata.name ?? '', rule: 'no-secret-values', severity: 'error' as const };
     if (m.kind === 'Secret' && m.apiVersion === 'v1') {
       for (const field of ['data', 'stringData'] as const) {
         if (m[field] && Object.keys(m[field]!).length > 0) {

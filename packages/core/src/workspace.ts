@@ -1,7 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App } from './app.ts';
+import { importTogether } from './load.ts';
 
 /** Thrown for problems the user fixes by changing how the command is called (exit 2). */
 export class UsageError extends Error {
@@ -40,33 +41,59 @@ export function appDirs(root: string): string[] {
     .sort();
 }
 
+/** Apps already loaded in this process, by file: like Node's module cache, the first load wins. */
+const loaded = new Map<string, App>();
+
 /**
  * Imports every application's `src/app.ts` and returns its exported `app`, sorted by name. A module
  * that fails to load, or that exports no app, is an error that names its file.
  */
 export async function loadApps(root: string, only?: readonly string[]): Promise<App[]> {
   const dirs = appDirs(root);
+  const known = new Set(dirs);
   for (const name of only ?? []) {
-    if (!dirs.includes(name)) {
+    if (!known.has(name)) {
       throw new UsageError(`unknown app "${name}"; known apps: ${dirs.join(', ') || '(none)'}`);
     }
   }
   const wanted = only && only.length > 0 ? dirs.filter((d) => only.includes(d)) : dirs;
-  const apps: App[] = [];
+  const fileOf = (dir: string) => join(root, 'apps', dir, 'src', 'app.ts');
+  const missing = wanted.filter((dir) => !loaded.has(fileOf(dir)));
+  if (missing.length > 1) {
+    // All at once, and one by one only when that fails: then each module's own error names its file.
+    try {
+      const modules = await importTogether(missing.map(fileOf), packageFolders(root, missing));
+      missing.forEach((dir, i) => modules && loaded.set(fileOf(dir), appOf(dir, modules[i]!)));
+    } catch {
+      // fall through to the one-by-one loading below
+    }
+  }
   for (const dir of wanted) {
-    const file = join(root, 'apps', dir, 'src', 'app.ts');
+    const file = fileOf(dir);
+    if (loaded.has(file)) continue;
     let mod: Record<string, unknown>;
     try {
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (err) {
       throw new Error(`apps/${dir}/src/app.ts: cannot load: ${(err as Error).message.split('\n')[0]}`);
     }
-    const app = mod.app as App | undefined;
-    if (!app || typeof app.manifests !== 'function') {
-      throw new Error(`apps/${dir}/src/app.ts: must export \`const app = defineApp({...})\``);
-    }
-    if (app.name !== dir) throw new Error(`apps/${dir}/src/app.ts: app name "${app.name}" must equal its folder name "${dir}"`);
-    apps.push(app);
+    loaded.set(file, appOf(dir, mod));
   }
-  return apps;
+  return wanted.map((dir) => loaded.get(fileOf(dir))!);
+}
+
+/** Where the apps' imports of packages resolve: each app's node_modules, and those above it. */
+function packageFolders(root: string, dirs: readonly string[]): string[] {
+  const folders = [...dirs.map((d) => join(root, 'apps', d, 'node_modules')), join(root, 'apps', 'node_modules'), join(root, 'node_modules')];
+  return [...new Set(folders.flatMap((f) => (existsSync(f) ? [f, realpathSync(f)] : [f])))];
+}
+
+/** The `app` export of `apps/<dir>/src/app.ts`, checked. */
+function appOf(dir: string, mod: Record<string, unknown>): App {
+  const app = mod.app as App | undefined;
+  if (!app || typeof app.manifests !== 'function') {
+    throw new Error(`apps/${dir}/src/app.ts: must export \`const app = defineApp({...})\``);
+  }
+  if (app.name !== dir) throw new Error(`apps/${dir}/src/app.ts: app name "${app.name}" must equal its folder name "${dir}"`);
+  return app;
 }

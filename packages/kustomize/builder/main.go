@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -101,6 +102,13 @@ func main() {
 	if *workers < 1 {
 		fmt.Fprintln(os.Stderr, "strata-kustomize-builder: -j must be at least 1")
 		os.Exit(2)
+	}
+
+	// kustomize allocates a lot and keeps little: a build's objects are garbage once its YAML is
+	// written. Collecting when the heap has grown fivefold instead of twofold spends far less time in
+	// the collector for a heap that stays around 150 MB. GOGC, when set, still decides.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
 	}
 
 	// kyaml parses its built-in OpenAPI schema into package-level maps on first use and reads them

@@ -1,0 +1,73 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as core from '../src/index.ts';
+import { importTogether } from '../src/load.ts';
+
+const coreDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A workspace of apps, each `apps/<name>/src/app.ts` with the given source, that import @strata/core. */
+function workspace(apps: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'strata-load-'));
+  writeFileSync(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - apps/*\n');
+  mkdirSync(join(root, 'apps', 'node_modules', '@strata'), { recursive: true });
+  symlinkSync(coreDir, join(root, 'apps', 'node_modules', '@strata', 'core'));
+  for (const [name, source] of Object.entries(apps)) {
+    mkdirSync(join(root, 'apps', name, 'src'), { recursive: true });
+    writeFileSync(join(root, 'apps', name, 'src', 'app.ts'), source);
+  }
+  return root;
+}
+
+const appSource = (name: string, extra = '') => `import { defineApp } from '@strata/core';
+import * as core from '@strata/core';
+export const coreModule = core;
+${extra}
+export const app = defineApp({ name: '${name}', defaults: { n: 1 }, envs: {}, render: () => [] });
+`;
+
+const roots: string[] = [];
+afterEach(() => {
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+});
+const ws = (apps: Record<string, string>) => {
+  const root = workspace(apps);
+  roots.push(root);
+  return root;
+};
+
+describe('loading apps', () => {
+  it('loads many apps in one bundle that shares @strata/core with the program', async () => {
+    const root = ws({ one: appSource('one'), two: appSource('two'), three: appSource('three') });
+    const files = ['one', 'two', 'three'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
+    const mods = await importTogether(files, [join(root, 'apps', 'node_modules')]);
+    expect(mods?.map((m) => (m.app as core.App).name)).toStrictEqual(['one', 'two', 'three']);
+    // The same module instance, not a copy compiled into the bundle.
+    expect(mods?.[0]?.coreModule).toBe(mods?.[2]?.coreModule);
+    expect((mods?.[0]?.coreModule as typeof core).defineApp).toBe(core.defineApp);
+    const apps = await core.loadApps(root);
+    expect(apps.map((a) => a.name)).toStrictEqual(['one', 'three', 'two']);
+  });
+
+  it('leaves a set that uses import.meta to the one-by-one loader, where it names the app\'s own file', async () => {
+    const root = ws({ plain: appSource('plain'), located: appSource('located', 'export const here = import.meta.url;') });
+    const files = ['plain', 'located'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
+    expect(await importTogether(files, [join(root, 'apps', 'node_modules')])).toBeUndefined();
+    const apps = await core.loadApps(root);
+    expect(apps.map((a) => a.name)).toStrictEqual(['located', 'plain']);
+    const mod = (await import(pathToFileURL(files[1]!).href)) as { here: string };
+    expect(mod.here).toBe(pathToFileURL(files[1]!).href);
+  });
+
+  it('names the app that fails to load, even when it was loaded with others', async () => {
+    const root = ws({ good: appSource('good'), bad: appSource('bad', "throw new Error('no settings for bad');") });
+    await expect(core.loadApps(root)).rejects.toThrow(/^apps\/bad\/src\/app\.ts: cannot load: no settings for bad$/);
+  });
+
+  it('names the app that does not compile', async () => {
+    const root = ws({ good: appSource('good'), typo: `${appSource('typo')}\nexport const = 1;\n` });
+    await expect(core.loadApps(root)).rejects.toThrow(/^apps\/typo\/src\/app\.ts: cannot load: /);
+  });
+});
