@@ -5,10 +5,63 @@
 const DIGEST = (i: number, env: string) =>
   `sha256:${Array.from({ length: 64 }, (_, k) => ((i * 7 + k * 13 + env.length) % 16).toString(16)).join('')}`;
 
+export interface SyntheticConfig {
+  readonly namespace: string;
+  readonly version: string;
+  readonly image: { readonly repository: string; readonly tag?: string; readonly digest?: string };
+  readonly replicas: number;
+  readonly resources: {
+    readonly requests: { readonly cpu: string; readonly memory: string };
+    readonly limits: { readonly cpu: string; readonly memory: string };
+  };
+  readonly autoscaling: { readonly min: number; readonly max: number; readonly cpuPercent: number };
+  readonly hosts: readonly string[];
+  readonly logLevel: string;
+  readonly featureFlags: string;
+}
+
+/** What app number `i` is: its port, its defaults and what each env changes. The peers in
+ *  scripts/bench-peers.ts express the same apps from these values, so all sides render the same. */
+export function syntheticConfig(name: string, i: number) {
+  const image = { repository: `registry.example.com/platform/${name}` };
+  const defaults: SyntheticConfig = {
+    namespace: `team-${i % 20}`,
+    version: `1.${i % 10}.0`,
+    image,
+    replicas: 1,
+    resources: { requests: { cpu: `${50 + (i % 5) * 25}m`, memory: `${64 * (1 + (i % 4))}Mi` }, limits: { cpu: '500m', memory: '512Mi' } },
+    autoscaling: { min: 1, max: 3, cpuPercent: 80 },
+    hosts: [`${name}.dev.example.com`],
+    logLevel: 'info',
+    featureFlags: 'search,export',
+  };
+  const envs = {
+    dev: { image: { ...image, tag: `main-${((i * 2654435761) % 0xfffffff).toString(16)}` }, logLevel: 'debug' },
+    staging: {
+      image: { ...image, tag: `1.${i % 10}.1-rc.1` },
+      replicas: 2,
+      autoscaling: { min: 2, max: 4, cpuPercent: 75 },
+      hosts: [`${name}.staging.example.com`],
+    },
+    prod: {
+      image: { ...image, digest: DIGEST(i, 'prod') },
+      replicas: 3,
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      autoscaling: { min: 3, max: 12, cpuPercent: 70 },
+      hosts: [`${name}.example.com`, `www.${name}.example.com`],
+      featureFlags: 'search,export,billing',
+    },
+  } as const satisfies Record<'dev' | 'staging' | 'prod', Partial<SyntheticConfig>>;
+  return { port: 8000 + (i % 900), defaults, envs };
+}
+
 /** The files of app number `i` (`bench-app-0007`, say), by path inside apps/<name>/. */
 export function syntheticApp(name: string, i: number): Record<string, string> {
-  const port = 8000 + (i % 900);
+  const { port, defaults: d, envs } = syntheticConfig(name, i);
+  const { dev, staging, prod } = envs;
   const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+  // One quoted list of strings, the way the apps under apps/ write them.
+  const list = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
   return {
     'package.json': json({
       name: `@strata-apps/${name}`,
@@ -39,15 +92,15 @@ export interface Config {
 }
 
 export const defaults: Config = {
-  namespace: 'team-${i % 20}',
-  version: '1.${i % 10}.0',
-  image: { repository: 'registry.example.com/platform/${name}' },
-  replicas: 1,
-  resources: { requests: { cpu: '${50 + (i % 5) * 25}m', memory: '${64 * (1 + (i % 4))}Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-  autoscaling: { min: 1, max: 3, cpuPercent: 80 },
-  hosts: ['${name}.dev.example.com'],
-  logLevel: 'info',
-  featureFlags: 'search,export',
+  namespace: '${d.namespace}',
+  version: '${d.version}',
+  image: { repository: '${d.image.repository}' },
+  replicas: ${d.replicas},
+  resources: { requests: { cpu: '${d.resources.requests.cpu}', memory: '${d.resources.requests.memory}' }, limits: { cpu: '${d.resources.limits.cpu}', memory: '${d.resources.limits.memory}' } },
+  autoscaling: { min: ${d.autoscaling.min}, max: ${d.autoscaling.max}, cpuPercent: ${d.autoscaling.cpuPercent} },
+  hosts: ${list(d.hosts)},
+  logLevel: '${d.logLevel}',
+  featureFlags: '${d.featureFlags}',
 };
 `,
     'src/render.ts': `import { imageRef, standardLabels, type KubeObject } from '@strata/core';
@@ -148,7 +201,7 @@ import type { Config } from '../config.ts';
 
 /** dev: the latest build of main, debug logs. */
 export const dev: EnvironmentDefinition<Config> = {
-  config: { image: { repository: 'registry.example.com/platform/${name}', tag: 'main-${(i * 2654435761 % 0xfffffff).toString(16)}' }, logLevel: 'debug' },
+  config: { image: { repository: '${dev.image.repository}', tag: '${dev.image.tag}' }, logLevel: '${dev.logLevel}' },
 };
 `,
     'src/env/staging.ts': `import type { EnvironmentDefinition } from '@strata/core';
@@ -157,10 +210,10 @@ import type { Config } from '../config.ts';
 /** staging: the release candidate, two replicas, its own host. */
 export const staging: EnvironmentDefinition<Config> = {
   config: {
-    image: { repository: 'registry.example.com/platform/${name}', tag: '1.${i % 10}.1-rc.1' },
-    replicas: 2,
-    autoscaling: { min: 2, max: 4, cpuPercent: 75 },
-    hosts: ['${name}.staging.example.com'],
+    image: { repository: '${staging.image.repository}', tag: '${staging.image.tag}' },
+    replicas: ${staging.replicas},
+    autoscaling: { min: ${staging.autoscaling.min}, max: ${staging.autoscaling.max}, cpuPercent: ${staging.autoscaling.cpuPercent} },
+    hosts: ${list(staging.hosts)},
   },
 };
 `,
@@ -170,12 +223,12 @@ import type { Config } from '../config.ts';
 /** prod: pinned by digest, more replicas and resources, public hosts. */
 export const prod: EnvironmentDefinition<Config> = {
   config: {
-    image: { repository: 'registry.example.com/platform/${name}', digest: '${DIGEST(i, 'prod')}' },
-    replicas: 3,
-    resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-    autoscaling: { min: 3, max: 12, cpuPercent: 70 },
-    hosts: ['${name}.example.com', 'www.${name}.example.com'],
-    featureFlags: 'search,export,billing',
+    image: { repository: '${prod.image.repository}', digest: '${prod.image.digest}' },
+    replicas: ${prod.replicas},
+    resources: { requests: { cpu: '${prod.resources.requests.cpu}', memory: '${prod.resources.requests.memory}' }, limits: { cpu: '${prod.resources.limits.cpu}', memory: '${prod.resources.limits.memory}' } },
+    autoscaling: { min: ${prod.autoscaling.min}, max: ${prod.autoscaling.max}, cpuPercent: ${prod.autoscaling.cpuPercent} },
+    hosts: ${list(prod.hosts)},
+    featureFlags: '${prod.featureFlags}',
   },
 };
 `,

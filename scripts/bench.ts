@@ -1,63 +1,43 @@
-// `npm run bench`: how long generate + build + validate take for 50, 200 and 500 synthetic apps in
-// three envs, next to two floors that only run the tools (kustomize one process per overlay, and
-// the long-lived builder), on a throw-away workspace in the OS temp folder. Writes the table and
-// the machine to docs/performance.md.
+// `npm run bench`: how long the pipeline takes for 50, 200 and 500 synthetic apps in three envs,
+// through turbo as `npm run build` runs it and as `strata pipeline` alone, next to two floors that
+// only run the tools (kustomize one process per overlay, and the long-lived builder), and, on 50
+// apps, Strata's generate next to cdk8s and Kosko. Every workspace is a throw-away git repository in
+// the OS temp folder. Writes the table and the machine to docs/performance.md.
 //
 //   npm run bench                      # N = 50, 200, 500, three runs each (under 10 minutes on 2 cores)
 //   npm run bench -- --sizes 50,200 --runs 1 --no-write
-//   npm run bench -- --workspace 500     # only create a workspace with 500 apps, to profile by hand
+//   npm run bench -- --no-peers        # without cdk8s and Kosko (they install with npm on first use)
+//   npm run bench -- --workspace 500   # only create a workspace with 500 apps, to profile by hand
 //
-// Every measurement runs in a fresh child process under /usr/bin/time, so the pipeline pays its
-// real Node and module-loading start, and peak RSS is the largest process of that run.
+// Every measurement is a whole command in a fresh process under /usr/bin/time: the pipeline pays its
+// real Node start and module loading, and peak RSS is the largest process of that command.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { syntheticApp } from './bench-app.ts';
+import { benchPeers, type PeerTiming } from './bench-peers.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const self = fileURLToPath(import.meta.url);
 const ENVS = ['dev', 'staging', 'prod'] as const;
-const KINDS_PER_APP = 8;
+
+const since = (t: number) => (performance.now() - t) / 1000;
 
 // ---------------------------------------------------------------------------------------------
-// Child side: one measured step, its own timings as one JSON line on stdout.
+// Child side: a floor, the tools alone, timed inside its own process.
 
-type StepName = 'pipeline' | 'floor-a' | 'floor-b';
-
-interface StepReport {
-  /** Seconds of the step's own work, without the Node start. */
+interface FloorReport {
+  /** Seconds of the tools' work, without the Node start. */
   readonly work: number;
-  readonly phases: Record<string, number>;
   readonly resources: number;
   readonly failed: number;
 }
 
-const since = (t: number) => (performance.now() - t) / 1000;
-
-async function runStep(step: StepName, root: string, app?: string): Promise<StepReport> {
-  const { generate, build, validate } = await import('../packages/cli/src/index.ts');
+async function runFloor(step: 'floor-a' | 'floor-b', root: string): Promise<FloorReport> {
   const { buildOverlays } = await import('../packages/kustomize/src/index.ts');
   const { validateWithKubeconform } = await import('../packages/kubeconform-wrapper/src/index.ts');
   const t0 = performance.now();
-  if (step === 'pipeline') {
-    const selection = app ? { apps: [app] } : {};
-    await generate(root, selection);
-    const tGenerate = since(t0);
-    const built = await build(root, selection);
-    const tBuild = since(t0);
-    // Everything under dist/, also for one changed app: what a root validate task does after it.
-    const validated = await validate(root, ['dist']);
-    const work = since(t0);
-    if (built.failed > 0) throw new Error(`${built.failed} overlays failed to build: ${built.results.find((r) => !r.ok)?.error}`);
-    // Problems are counted, not fatal: rules added later may flag the synthetic apps, and the
-    // validation work is the same either way.
-    const problems = validated.problems.filter((p) => p.severity === 'error');
-    if (problems[0]) process.stderr.write(`bench: ${problems.length} problems, the first: ${problems[0].file}: ${problems[0].message}\n`);
-    return { work, phases: { generate: tGenerate, build: tBuild - tGenerate, validate: work - tBuild }, resources: validated.resources, failed: problems.length };
-  }
   const overlays = ENVS.flatMap((env) => readdirSync(join(root, 'overlays', env), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `overlays/${env}/${d.name}`));
   const out = join(root, '.bench', step);
   rmSync(out, { recursive: true, force: true });
@@ -67,55 +47,75 @@ async function runStep(step: StepName, root: string, app?: string): Promise<Step
     mkdirSync(join(out, dirname(r.overlay)), { recursive: true });
     writeFileSync(join(out, `${r.overlay}.yaml`), r.yaml);
   }
-  const tBuild = since(t0);
   const verdicts = await validateWithKubeconform({ paths: [out] }, { root });
-  const work = since(t0);
   const failed = results.filter((r) => !r.ok).length + verdicts.filter((v) => v.status !== 'valid').length;
-  return { work, phases: { build: tBuild, kubeconform: work - tBuild }, resources: verdicts.length, failed };
+  return { work: since(t0), resources: verdicts.length, failed };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Parent side: workspaces, runs, medians, the report.
+// Parent side: workspaces, commands, medians, the report.
 
 interface Measure {
+  /** Wall time of the whole command, or the tools' own work for a floor. */
   readonly seconds: number;
-  readonly work: number;
   readonly rssMiB: number | undefined;
-  readonly report: StepReport;
+  readonly stdout: string;
 }
 
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-const tsxLoader = pathToFileURL(createRequire(join(repo, 'packages/cli/bin/strata.mjs')).resolve('tsx')).href;
+const tsx = join(repo, 'node_modules', '.bin', 'tsx');
+const strataBin = join(repo, 'packages', 'cli', 'bin', 'strata.mjs');
+// turbo runs the root task through pnpm, which setup installs here.
+const PATH = [join(repo, '.tools', 'pnpm', 'node_modules', '.bin'), join(repo, 'node_modules', '.bin'), process.env.PATH].join(delimiter);
 
-function measure(root: string, step: StepName, options: { app?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Measure> {
+/** Runs one command in the workspace under /usr/bin/time; rejects with its output when it fails. */
+function run(root: string, command: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Measure> {
   const rssFile = join(root, '.bench', `rss-${process.pid}`);
   mkdirSync(dirname(rssFile), { recursive: true });
-  const node = [process.execPath, '--import', tsxLoader, self, '--step', step, root, ...(options.app ? [options.app] : [])];
-  const [cmd, ...args] = TIME ? [TIME, '-f', '%M', '-o', rssFile, ...node] : node;
+  const [cmd, ...args] = TIME ? [TIME, '-f', '%M', '-o', rssFile, ...command] : command;
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd!, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    const child = spawn(cmd!, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH, TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: '0', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     child.on('close', (code) => {
       const seconds = since(started);
-      if (code !== 0) return reject(new Error(`${step} in ${root} failed (exit ${code}):\n${stderr.trim() || stdout.trim()}`));
-      const report = JSON.parse(stdout.trim().split('\n').pop()!) as StepReport;
+      if (code !== 0) return reject(new Error(`${command.join(' ')} in ${root} failed (exit ${code}):\n${(stderr.trim() || stdout.trim()).slice(-3000)}`));
       const kib = TIME && existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : NaN;
-      resolve({ seconds, work: report.work, rssMiB: Number.isFinite(kib) ? kib / 1024 : undefined, report });
+      resolve({ seconds, rssMiB: Number.isFinite(kib) ? kib / 1024 : undefined, stdout });
     });
   });
 }
 
-/** A workspace with `n` apps, linked to this repo's packages, node_modules and tools. */
-function workspace(n: number): { root: string; apps: string[] } {
+const turbo = (root: string, env?: NodeJS.ProcessEnv) => run(root, ['turbo', 'run', 'pipeline', '--output-logs=new-only'], env);
+const strata = (root: string, args: readonly string[], env?: NodeJS.ProcessEnv) => run(root, [process.execPath, strataBin, ...args], env);
+async function floor(root: string, step: 'floor-a' | 'floor-b'): Promise<Measure & { report: FloorReport }> {
+  const m = await run(root, [tsx, fileURLToPath(import.meta.url), '--step', step, root]);
+  const report = JSON.parse(m.stdout.trim().split('\n').pop()!) as FloorReport;
+  if (report.failed > 0) throw new Error(`${step}: ${report.failed} overlays or resources failed`);
+  return { ...m, seconds: report.work, report };
+}
+
+const git = (root: string, ...args: string[]) => {
+  const r = spawnSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+};
+
+/**
+ * A git repository with `n` apps, shaped like this one: its own copy of packages/ (turbo refuses
+ * packages that resolve outside the repository), node_modules and .tools linked to this repo's, and
+ * the generated tree committed.
+ */
+async function workspace(n: number): Promise<{ root: string; apps: string[] }> {
   const root = mkdtempSync(join(tmpdir(), `strata-bench-${n}-`));
-  for (const f of ['package.json', 'pnpm-workspace.yaml', 'tsconfig.base.json', 'strata.config.json']) {
-    if (existsSync(join(repo, f))) cpSync(join(repo, f), join(root, f));
-  }
-  for (const d of ['node_modules', '.tools', 'packages']) symlinkSync(join(repo, d), join(root, d));
+  for (const f of ['pnpm-workspace.yaml', 'tsconfig.base.json', 'strata.config.json', 'turbo.json']) cpSync(join(repo, f), join(root, f));
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(root, 'package.json'), `${JSON.stringify({ name: 'strata-bench', private: true, type: 'module', packageManager: pkg.packageManager, scripts: { pipeline: 'strata pipeline' } }, null, 2)}\n`);
+  writeFileSync(join(root, '.gitignore'), 'node_modules/\n.tools\n.turbo/\n.strata/\n.bench/\ndist/\n');
+  for (const d of ['node_modules', '.tools']) symlinkSync(join(repo, d), join(root, d));
+  cpSync(join(repo, 'packages'), join(root, 'packages'), { recursive: true, verbatimSymlinks: true, filter: (src) => !src.includes('/.turbo') });
   // The apps share 20 team namespaces, whose default-deny NetworkPolicy the platform team owns
   // outside the apps, as it would in a real cluster: the rule that asks each app for one is off.
   const config = JSON.parse(readFileSync(join(root, 'strata.config.json'), 'utf8')) as { policy?: { severity?: Record<string, unknown> } };
@@ -127,7 +127,7 @@ function workspace(n: number): { root: string; apps: string[] } {
   const modules = join(root, 'apps', 'node_modules');
   mkdirSync(join(modules, '@strata'), { recursive: true });
   mkdirSync(join(modules, '@kubernetes-models'), { recursive: true });
-  symlinkSync(join(repo, 'packages', 'core'), join(modules, '@strata', 'core'));
+  symlinkSync(join(root, 'packages', 'core'), join(modules, '@strata', 'core'));
   const store = join(repo, 'node_modules', '.pnpm', 'node_modules');
   symlinkSync(join(store, 'kubernetes-models'), join(modules, 'kubernetes-models'));
   symlinkSync(join(store, '@kubernetes-models', 'prometheus-operator'), join(modules, '@kubernetes-models', 'prometheus-operator'));
@@ -138,6 +138,10 @@ function workspace(n: number): { root: string; apps: string[] } {
       writeFileSync(join(root, 'apps', name, rel), content);
     }
   });
+  await strata(root, ['generate']);
+  git(root, 'init', '-q');
+  git(root, 'add', '-A');
+  git(root, 'commit', '-q', '-m', 'apps and their generated tree');
   return { root, apps };
 }
 
@@ -162,7 +166,16 @@ const median = (xs: readonly number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-const ROWS = ['cold', 'warm', 'one app changed', 'floor A', 'floor B'] as const;
+const ROWS = [
+  'cold, turbo',
+  'warm, turbo',
+  'one app changed, turbo',
+  'cold, strata pipeline',
+  'no change, strata pipeline',
+  'one app changed, strata pipeline',
+  'floor A',
+  'floor B',
+] as const;
 type Row = (typeof ROWS)[number];
 
 interface SizeResult {
@@ -170,43 +183,82 @@ interface SizeResult {
   readonly overlays: number;
   readonly resources: number;
   readonly rows: Record<Row, Measure[]>;
+  /** Seconds of the cold `strata pipeline` runs, per phase, from its own report. */
+  readonly phases: { generate: number; build: number; total: number }[];
   readonly compared: number;
   readonly different: string[];
+  /** `strata generate` with no generated tree, as the peers are timed (50 apps only). */
+  readonly generate: Measure[];
 }
 
-async function benchSize(n: number, runs: number, log: (s: string) => void): Promise<SizeResult> {
+/** The phase times `strata pipeline` prints. */
+function phasesOf(stdout: string): { generate: number; build: number; total: number } {
+  const secs = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? NaN);
+  return { generate: secs(/^generate: .*\(([\d.]+)s\)$/m), build: secs(/^build: .*\(([\d.]+)s\)$/m), total: secs(/^pipeline: .*\(([\d.]+)s\)$/m) };
+}
+
+async function benchSize(n: number, runs: number, withGenerate: boolean, log: (s: string) => void): Promise<SizeResult> {
   const t = performance.now();
-  const { root, apps } = workspace(n);
-  log(`N=${n}: workspace with ${n} apps at ${root} (${since(t).toFixed(1)}s)`);
+  const { root, apps } = await workspace(n);
+  log(`N=${n}: workspace with ${n} apps, generated and committed, at ${root} (${since(t).toFixed(1)}s)`);
   const rows = Object.fromEntries(ROWS.map((r) => [r, [] as Measure[]])) as Record<Row, Measure[]>;
+  const phases: SizeResult['phases'] = [];
+  const generate: Measure[] = [];
   let floors = { compared: 0, different: [] as string[] };
+  let resources = 0;
+  // tsx keeps its transform cache in TMPDIR: an empty folder is a cold cache.
+  const coldTmp = (label: string) => {
+    const dir = join(root, '.bench', `tmp-${label}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    return { TMPDIR: dir };
+  };
+  // A fresh clone: the committed tree, and no dist/, no caches of turbo or Strata.
+  const fresh = () => {
+    for (const d of ['dist', '.strata', '.turbo']) rmSync(join(root, d), { recursive: true, force: true });
+  };
   try {
     for (let run = 0; run < runs; run++) {
-      // Cold: no generated tree, no dist, and an empty module-transform cache (tsx keeps it in TMPDIR).
-      for (const d of ['base', 'overlays', 'dist', '.bench/tmp']) rmSync(join(root, d), { recursive: true, force: true });
-      mkdirSync(join(root, '.bench', 'tmp'), { recursive: true });
       const note = (row: Row, m: Measure) => {
         rows[row].push(m);
-        const phases = Object.entries(m.report.phases).map(([k, v]) => `${k} ${v.toFixed(2)}s`).join(', ');
-        log(`N=${n} run ${run + 1}/${runs}: ${row.padEnd(15)} ${m.seconds.toFixed(2)}s (${phases}; ${m.rssMiB?.toFixed(0) ?? '?'} MiB)`);
+        log(`N=${n} run ${run + 1}/${runs}: ${row.padEnd(32)} ${m.seconds.toFixed(2)}s (${m.rssMiB?.toFixed(0) ?? '?'} MiB)`);
       };
-      note('cold', await measure(root, 'pipeline', { env: { TMPDIR: join(root, '.bench', 'tmp') } }));
-      note('warm', await measure(root, 'pipeline'));
-      changeOneApp(root, apps[Math.floor(n / 2)]!, run);
-      note('one app changed', await measure(root, 'pipeline', { app: apps[Math.floor(n / 2)]! }));
-      // Floor A is one process start per overlay (69 s for 500 apps on 2 cores) and varies little
-      // between runs; above 50 apps it runs once so that the whole bench stays under 10 minutes.
-      if (run === 0 || n <= 50) note('floor A', await measure(root, 'floor-a'));
-      note('floor B', await measure(root, 'floor-b'));
+      const changed = apps[Math.floor(n / 2)]!;
+      fresh();
+      note('cold, turbo', await turbo(root, coldTmp(`turbo-${run}`)));
+      note('warm, turbo', await turbo(root));
+      changeOneApp(root, changed, 2 * run);
+      note('one app changed, turbo', await turbo(root));
+      fresh();
+      const cold = await strata(root, ['pipeline'], coldTmp(`pipeline-${run}`));
+      note('cold, strata pipeline', cold);
+      phases.push(phasesOf(cold.stdout));
+      resources = Number(/No problems in (\d+) resources/.exec(cold.stdout)?.[1] ?? /of (\d+) resources/.exec(cold.stdout)?.[1] ?? 0);
+      note('no change, strata pipeline', await strata(root, ['pipeline']));
+      changeOneApp(root, changed, 2 * run + 1);
+      note('one app changed, strata pipeline', await strata(root, ['pipeline']));
+      // Floor A is one process start per overlay (about 90 s for 500 apps on 2 cores) and varies
+      // little between runs; above 50 apps it runs once so that the whole bench stays under 10 minutes.
+      if (run === 0 || n <= 50) note('floor A', await floor(root, 'floor-a'));
+      note('floor B', await floor(root, 'floor-b'));
       if (run === 0) {
         floors = compareFloors(root);
         log(`N=${n}: builder output equals kustomize build on ${floors.compared - floors.different.length} of ${floors.compared} overlays`);
       }
     }
+    if (withGenerate) {
+      // As the peers run: no generated tree yet, every env of every app written, Node start included.
+      for (let run = 0; run < runs; run++) {
+        for (const d of ['base', 'overlays', 'gitops']) rmSync(join(root, d), { recursive: true, force: true });
+        const m = await strata(root, ['generate'], coldTmp(`generate-${run}`));
+        generate.push(m);
+        log(`N=${n} run ${run + 1}/${runs}: strata generate, no tree yet ${m.seconds.toFixed(2)}s (${m.rssMiB?.toFixed(0) ?? '?'} MiB)`);
+      }
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-  return { n, overlays: n * ENVS.length, resources: rows.cold[0]!.report.resources, rows, ...floors };
+  return { n, overlays: n * ENVS.length, resources, rows, phases, generate, ...floors };
 }
 
 function moduleVersion(bin: string, module: string): string {
@@ -215,52 +267,73 @@ function moduleVersion(bin: string, module: string): string {
 }
 
 function machine(): string[] {
-  const tool = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8' }).stdout?.trim().split('\n')[0] ?? 'not found';
+  const tool = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, PATH } }).stdout?.trim().split('\n')[0] ?? 'not found';
   return [
     `- CPU: ${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} cores available (nproc)`,
     `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `- Node ${process.version}, ${tool('go', ['version']) || 'Go not found'}`,
+    `- Node ${process.version}, ${tool('go', ['version']) || 'Go not found'}, turbo ${tool('turbo', ['--version'])}, pnpm ${tool('pnpm', ['--version'])}`,
     // kubeconform built with `go install` reports "development" for -v; its module version is exact.
     `- kustomize ${tool(join(repo, '.tools/bin/kustomize'), ['version'])}, kubeconform ${moduleVersion(join(repo, '.tools/bin/kubeconform'), 'github.com/yannh/kubeconform')}`,
   ];
 }
 
+const range = (xs: readonly number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+
 function table(results: readonly SizeResult[]): string[] {
   const lines = [
-    '| apps | overlays | resources | run | runs | median s | min–max s | resources/s | peak RSS MiB | cold ÷ this |',
-    '| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| apps | overlays | resources | run | runs | median s | min–max s | resources/s | peak RSS MiB | ÷ floor B | floor A ÷ this |',
+    '| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of results) {
-    const cold = median(r.rows.cold.map((m) => m.seconds));
+    const floorB = median(r.rows['floor B'].map((m) => m.seconds));
+    const floorA = median(r.rows['floor A'].map((m) => m.seconds));
     for (const row of ROWS) {
-      const ms = r.rows[row];
-      // The pipeline rows are wall time with the Node start; the floors count only the tools' work.
-      const secs = ms.map((m) => (row.startsWith('floor') ? m.work : m.seconds));
+      const secs = r.rows[row].map((m) => m.seconds);
       if (secs.length === 0) continue;
       const s = median(secs);
-      const rss = ms.map((m) => m.rssMiB ?? NaN).filter(Number.isFinite);
+      const rss = r.rows[row].map((m) => m.rssMiB ?? NaN).filter(Number.isFinite);
+      const full = row.startsWith('cold') || row.startsWith('floor');
       lines.push(
-        `| ${r.n} | ${r.overlays} | ${r.resources} | ${row} | ${secs.length} | ${s.toFixed(2)} | ${Math.min(...secs).toFixed(2)}–${Math.max(...secs).toFixed(2)} | ` +
-          `${row === 'one app changed' ? '–' : Math.round(r.resources / s)} | ${rss.length ? Math.max(...rss).toFixed(0) : '?'} | ` +
-          `${row.startsWith('floor') ? `${(cold / s).toFixed(2)}x` : '–'} |`,
+        `| ${r.n} | ${r.overlays} | ${r.resources} | ${row} | ${secs.length} | ${s.toFixed(2)} | ${range(secs)} | ${full ? Math.round(r.resources / s) : '–'} | ` +
+          `${rss.length ? Math.max(...rss).toFixed(0) : '?'} | ${row === 'floor B' ? '–' : `${(s / floorB).toFixed(2)}x`} | ${row === 'floor A' ? '–' : `${(floorA / s).toFixed(1)}x`} |`,
       );
     }
   }
   return lines;
 }
 
-function phases(results: readonly SizeResult[]): string[] {
-  const lines = ['| apps | generate s | build s | validate s | Node start and module loading s |', '| ---: | ---: | ---: | ---: | ---: |'];
+function phaseTable(results: readonly SizeResult[]): string[] {
+  const lines = ['| apps | generate s | build s (after generate) | validate and the rest s | Node start and module loading s |', '| ---: | ---: | ---: | ---: | ---: |'];
   for (const r of results) {
-    const p = (k: string) => median(r.rows.cold.map((m) => m.report.phases[k] ?? 0));
-    const start = median(r.rows.cold.map((m) => m.seconds - m.work));
-    lines.push(`| ${r.n} | ${p('generate').toFixed(2)} | ${p('build').toFixed(2)} | ${p('validate').toFixed(2)} | ${start.toFixed(2)} |`);
+    const p = (k: 'generate' | 'build' | 'total') => median(r.phases.map((x) => x[k]));
+    const wall = median(r.rows['cold, strata pipeline'].map((m) => m.seconds));
+    lines.push(`| ${r.n} | ${p('generate').toFixed(2)} | ${p('build').toFixed(2)} | ${(p('total') - p('generate') - p('build')).toFixed(2)} | ${(wall - p('total')).toFixed(2)} |`);
   }
   return lines;
 }
 
+function peerTable(n: number, generate: readonly Measure[], peers: readonly PeerTiming[]): string[] {
+  const ours = median(generate.map((m) => m.seconds));
+  const rss = (xs: readonly number[]) => (xs.length ? Math.max(...xs).toFixed(0) : '?');
+  return [
+    `| ${n} apps x 3 envs | runs | median s | min–max s | peak RSS MiB | Strata's generate ÷ this |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    `| \`strata generate\` | ${generate.length} | ${ours.toFixed(2)} | ${range(generate.map((m) => m.seconds))} | ${rss(generate.map((m) => m.rssMiB ?? NaN).filter(Number.isFinite))} | – |`,
+    ...peers.map(
+      (p) =>
+        `| \`${p.peer === 'cdk8s' ? 'cdk8s synth' : 'kosko generate'}\` (${p.peer} ${p.version}) | ${p.seconds.length} | ${median(p.seconds).toFixed(2)} | ${range(p.seconds)} | ` +
+        `${p.peakRssMiB?.toFixed(0) ?? '?'} | ${(ours / median(p.seconds)).toFixed(2)}x |`,
+    ),
+  ];
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const step = argv.indexOf('--step');
+  if (step >= 0) {
+    const report = await runFloor(argv[step + 1] as 'floor-a' | 'floor-b', argv[step + 2]!);
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
   const only = argv.indexOf('--workspace');
   if (only >= 0) {
     // A workspace to profile by hand; it stays until you delete it.
@@ -269,12 +342,7 @@ async function main(argv: readonly string[]): Promise<void> {
       console.error('usage: bench --workspace N');
       process.exit(2);
     }
-    console.log(workspace(n).root);
-    return;
-  }
-  if (step >= 0) {
-    const report = await runStep(argv[step + 1] as StepName, argv[step + 2]!, argv[step + 3]);
-    process.stdout.write(`${JSON.stringify(report)}\n`);
+    console.log((await workspace(n)).root);
     return;
   }
   const flag = (name: string, fallback: string) => {
@@ -284,7 +352,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const sizes = flag('--sizes', '50,200,500').split(',').map(Number);
   const runs = Number(flag('--runs', '3'));
   if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(runs) || runs < 1) {
-    console.error('usage: bench [--sizes 50,200,500] [--runs 3] [--no-write]');
+    console.error('usage: bench [--sizes 50,200,500] [--runs 3] [--no-peers] [--no-write] | --workspace N');
     process.exit(2);
   }
   if (!existsSync(join(repo, '.tools/bin/strata-kustomize-builder'))) {
@@ -293,22 +361,26 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const started = performance.now();
   const log = (s: string) => console.log(`bench: ${s}`);
+  const peersAt = argv.includes('--no-peers') ? undefined : Math.min(...sizes);
   const results: SizeResult[] = [];
-  for (const n of sizes) results.push(await benchSize(n, runs, log));
+  for (const n of sizes) results.push(await benchSize(n, runs, n === peersAt, log));
+  const peers = peersAt === undefined ? [] : await benchPeers(peersAt, runs, log);
   const total = since(started);
 
+  const smallest = results.find((r) => r.n === peersAt);
   const out = [
     ...table(results),
     '',
-    'Cold pipeline by phase (medians):',
+    'Cold `strata pipeline` by phase (medians; generate includes loading the apps, build is what was left of the builds once every app was rendered):',
     '',
-    ...phases(results),
+    ...phaseTable(results),
     '',
     ...results.map((r) =>
       r.different.length === 0
         ? `- N=${r.n}: the builder's output equals \`kustomize build\` byte for byte on all ${r.compared} overlays.`
         : `- N=${r.n}: the builder's output DIFFERS from \`kustomize build\` on ${r.different.length} of ${r.compared} overlays: ${r.different.slice(0, 5).join(', ')}`,
     ),
+    ...(smallest && peers.length > 0 ? ['', 'Generate next to the peers, every env of every app written from scratch, cold caches:', '', ...peerTable(smallest.n, smallest.generate, peers)] : []),
   ];
   console.log(`\n${out.join('\n')}\n\nbench: done in ${total.toFixed(0)}s`);
   if (argv.includes('--no-write')) return;

@@ -37,13 +37,16 @@ export async function build(root: string, selection: Selection = {}, onResult?: 
   const results = built.map((r, i) => {
     const { env, app } = overlays[i]!;
     const output = `dist/${env}/${app}.yaml`;
-    if (r.ok) {
-      const target = join(root, output);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(`${target}.tmp`, r.yaml);
-      renameSync(`${target}.tmp`, target);
-    }
+    if (r.ok) writeDist(root, output, r.yaml);
     return { ...r, env, app, output };
   });
   return { results, failed: results.filter((r) => !r.ok).length };
+}
+
+/** Writes one built overlay to dist/ (to a temporary file first, so a reader never sees half of it). */
+export function writeDist(root: string, output: string, yaml: string): void {
+  const target = join(root, output);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(`${target}.tmp`, yaml);
+  renameSync(`${target}.tmp`, target);
 }

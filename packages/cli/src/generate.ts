@@ -48,7 +48,7 @@ export async function planTree(root: string, selection: Selection = {}): Promise
 }
 
 /** Generated folders of apps that no longer exist: their generated files are stale. */
-function orphanDirs(root: string, apps: ReadonlySet<string>, env: Environment | undefined): string[] {
+export function orphanDirs(root: string, apps: ReadonlySet<string>, env: Environment | undefined): string[] {
   const subdirs = (rel: string) =>
     existsSync(join(root, rel))
       ? readdirSync(join(root, rel), { withFileTypes: true }).filter((d) => d.isDirectory() && !apps.has(d.name)).map((d) => `${rel}/${d.name}`)

@@ -113,6 +113,30 @@ program
   });
 
 program
+  .command('pipeline')
+  .description('generate, build and validate every app in one process (what `npm run build` runs); apps unchanged since the last run are reused')
+  .option('--no-cache', 'render, build and validate every app, reusing nothing')
+  .action(async (o: { cache: boolean }) => {
+    const root = findRoot();
+    const { pipeline } = await import('./pipeline.ts');
+    const { selectOverlays } = await import('./build.ts');
+    const step = progress('build', o.cache ? 0 : selectOverlays(root).length);
+    const r = await pipeline(root, { cache: o.cache, ...(step ? { onBuild: (b) => step(b.overlay, b.ok, b.millis) } : {}) });
+    const g = r.generated;
+    for (const f of g.written) out(`wrote ${f}`);
+    for (const f of g.removed) out(`removed ${f} (stale)`);
+    for (const f of g.foreign) err(`warning: ${f} has no generated header; left alone`);
+    const reused = r.reused > 0 ? `; ${r.reused} of ${r.apps} apps unchanged since the last run, reused` : '';
+    out(`generate: ${g.written.length} written, ${g.removed.length} removed, ${g.unchanged} unchanged${reused} (${r.phases.generate.toFixed(2)}s)`);
+    for (const b of r.built.results) if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
+    out(`build: ${r.built.results.length - r.built.failed} of ${r.built.results.length} overlays built (${r.phases.build.toFixed(2)}s)`);
+    for (const p of r.problems) out(formatProblem(p));
+    const summary = summarize(r.problems, r.resources);
+    out(`pipeline: ${r.apps} apps x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
+    if (r.built.failed > 0 || summary.errors > 0) process.exitCode = 1;
+  });
+
+program
   .command('check')
   .description('fail when the committed tree differs from the code (drift) or does not build back to it (round trip)')
   .addOption(appOption())

@@ -19,14 +19,6 @@ function files(name: string): Record<string, string> {
       dependencies: { '@strata/core': 'workspace:*', 'kubernetes-models': 'catalog:' },
       devDependencies: { '@strata/cli': 'workspace:*', '@strata/testing': 'workspace:*', '@types/node': 'catalog:', vitest: 'catalog:' },
     }),
-    'turbo.json': json({
-      $schema: 'https://turborepo.com/schema.json',
-      extends: ['//'],
-      tasks: {
-        generate: { outputs: [`$TURBO_ROOT$/base/${name}/**`, `$TURBO_ROOT$/overlays/*/${name}/**`] },
-        build: { inputs: [`$TURBO_ROOT$/base/${name}/**`, `$TURBO_ROOT$/overlays/*/${name}/**`], outputs: [`$TURBO_ROOT$/dist/*/${name}.yaml`] },
-      },
-    }),
     'tsconfig.json': json({ extends: '../../tsconfig.base.json', include: ['src', 'test'] }),
     'README.md': `# ${name}\n\nDeploys ${name}: one HTTP Deployment on port 8080 behind a ClusterIP Service, closed by default-deny\nNetworkPolicies.\n\n| | dev | staging | prod |\n| --- | --- | --- | --- |\n| image | tag | tag | digest |\n| replicas | 1 | 2 | 3 |\n`,
     'src/config.ts': `import type { ImageSource } from '@strata/core';

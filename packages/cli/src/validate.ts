@@ -45,8 +45,8 @@ function expand(root: string, input: string): string[] {
     .sort();
 }
 
-/** The documents and problems of one file, read with the line-tracking parser. */
-interface FileRead {
+/** The documents and problems of one file. */
+export interface FileRead {
   readonly docs: SourceDoc[];
   readonly problems: Problem[];
 }
@@ -164,14 +164,23 @@ export function parseInputs(root: string, inputs: readonly string[], stdin?: () 
     } catch (err) {
       throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
     }
-    const fast = readFast(text, file, input);
-    const read = fast ? { docs: fast, problems: [] } : readLocated(text, file, input);
+    const read = readText(text, file, input, path === '-' ? undefined : path);
     docs.push(...read.docs);
     problems.push(...read.problems);
-    // kubeconform reads a file as it is when every document in it was readable.
-    files.set(file, { docs: read.docs, ...(fast && path !== '-' ? { path } : {}) });
+    files.set(file, read.file);
   }
   return { docs, problems, files };
+}
+
+/**
+ * Reads one file's text (`file` as reported, `path` where it is on disk, if it is): the fast way when
+ * it has no problem, else with lines. kubeconform may read it as it is when every document in it
+ * was readable and it is on disk.
+ */
+export function readText(text: string, file: string, input: string, path?: string): FileRead & { file: FileInput } {
+  const fast = readFast(text, file, input);
+  const read = fast ? { docs: fast, problems: [] } : readLocated(text, file, input);
+  return { ...read, file: { docs: read.docs, ...(fast && path ? { path } : {}) } };
 }
 
 /** JSON pointer or kubeconform path (`/spec/replicas`) to a dotted field path (`spec.replicas`). */
@@ -293,6 +302,8 @@ export interface ValidateResult {
   readonly resources: number;
   /** The files read, relative to the root (`<stdin>` for -). */
   readonly files: string[];
+  /** Resources per file. */
+  readonly counts: Record<string, number>;
 }
 
 export interface ValidateOptions {
@@ -309,18 +320,28 @@ export interface ValidateOptions {
  * given inputs. Kustomization files are checked for secret literals but have no schema of their own.
  */
 export async function validate(root: string, inputs: readonly string[], options: ValidateOptions = {}): Promise<ValidateResult> {
-  const parsed = parseInputs(root, inputs, options.stdin);
+  return checkParsed(root, parseInputs(root, inputs, options.stdin), options);
+}
+
+/** The checks of `validate` over documents already read (by `parseInputs` or `readText`). */
+export async function checkParsed(root: string, parsed: ParsedInputs, options: ValidateOptions = {}): Promise<ValidateResult> {
   const isKustomization = (d: SourceDoc) => d.manifest.apiVersion.startsWith('kustomize.config.k8s.io/');
   const resources = parsed.docs.filter((d) => !isKustomization(d));
   const { policyProblems, secretValueProblems } = await import('./policy.ts');
-  const problems = [
+  // kubeconform runs in its own process while the checks below run in this one.
+  const schema = schemaProblems(root, parsed, resources, options.kubernetesVersion);
+  const own = [
     ...parsed.problems,
     ...duplicateProblems(resources),
     ...secretValueProblems(parsed.docs),
-    ...(await schemaProblems(root, parsed, resources, options.kubernetesVersion)),
     ...(options.policy === false ? [] : await policyProblems(root, resources, checkEnv(options.env))),
   ];
+  const problems = [...own, ...(await schema)];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
-  const count = parsed.docs.length + parsed.problems.filter((p) => p.rule !== 'duplicate-key' && p.rule !== 'yaml-syntax').length;
-  return { problems, resources: count, files: [...parsed.files.keys()] };
+  const counted = (p: Problem) => p.rule !== 'duplicate-key' && p.rule !== 'yaml-syntax';
+  const counts: Record<string, number> = {};
+  for (const d of parsed.docs) counts[d.file] = (counts[d.file] ?? 0) + 1;
+  for (const p of parsed.problems) if (counted(p)) counts[p.file] = (counts[p.file] ?? 0) + 1;
+  const count = parsed.docs.length + parsed.problems.filter(counted).length;
+  return { problems, resources: count, files: [...parsed.files.keys()], counts };
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import type { Metafile } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 
 /**
@@ -13,12 +14,18 @@ import { pathToFileURL } from 'node:url';
  * bundle and is imported from its own file, so the modules share one copy of kubernetes-models,
  * @strata/core and the rest with the program that loads them.
  *
- * Resolves to each file's exports in the order given, or to undefined for a set that cannot be
+ * Resolves to each file's exports and the files it was compiled from (itself and every file of
+ * its own it imports, absolute), in the order given, or to undefined for a set that cannot be
  * loaded this way (a file that uses `import.meta`, which would then describe the bundle): the
  * caller loads those one by one. Rejects when the files do not compile or a module throws while
  * loading; the caller then loads them one by one to say which.
  */
-export async function importTogether(files: readonly string[], packages: readonly string[]): Promise<Record<string, unknown>[] | undefined> {
+export interface Loaded {
+  readonly exports: Record<string, unknown>;
+  readonly inputs: readonly string[];
+}
+
+export async function importTogether(files: readonly string[], packages: readonly string[]): Promise<Loaded[] | undefined> {
   const { build } = await import('esbuild');
   const dir = mkdtempSync(join(tmpdir(), 'strata-apps-'));
   try {
@@ -40,8 +47,24 @@ export async function importTogether(files: readonly string[], packages: readonl
     const bundle = join(dir, 'apps.mjs');
     writeFileSync(bundle, result.outputFiles[0]!.contents);
     const mod = (await import(pathToFileURL(bundle).href)) as Record<string, Record<string, unknown>>;
-    return files.map((_, i) => mod[`m${i}`]!);
+    const inputs = sourcesOf(result.metafile, files);
+    return files.map((_, i) => ({ exports: mod[`m${i}`]!, inputs: inputs[i]! }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Per entry file, the compiled files it reaches through its own imports (packages excluded). */
+function sourcesOf(meta: Metafile, entries: readonly string[]): string[][] {
+  return entries.map((entry) => {
+    const seen = new Set<string>();
+    const queue = [relative(process.cwd(), entry)];
+    while (queue.length > 0) {
+      const key = queue.pop()!;
+      if (seen.has(key) || !meta.inputs[key]) continue;
+      seen.add(key);
+      for (const i of meta.inputs[key].imports) if (!i.external) queue.push(i.path);
+    }
+    return [...seen].map((k) => resolve(k)).sort();
+  });
 }

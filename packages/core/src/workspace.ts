@@ -43,12 +43,23 @@ export function appDirs(root: string): string[] {
 
 /** Apps already loaded in this process, by file: like Node's module cache, the first load wins. */
 const loaded = new Map<string, App>();
+/** The files each app loaded together was compiled from. */
+const sources = new Map<string, readonly string[]>();
+
+/**
+ * The files (absolute) that `apps/<name>/src/app.ts` was compiled from in this process: its own
+ * modules, not the packages it imports. Undefined when it was not loaded, or loaded on its own.
+ */
+export function appSources(root: string, name: string): readonly string[] | undefined {
+  return sources.get(join(root, 'apps', name, 'src', 'app.ts'));
+}
 
 /**
  * Imports every application's `src/app.ts` and returns its exported `app`, sorted by name. A module
- * that fails to load, or that exports no app, is an error that names its file.
+ * that fails to load, or that exports no app, is an error that names its file. `fresh` loads the
+ * apps' current sources even when this process loaded them before.
  */
-export async function loadApps(root: string, only?: readonly string[]): Promise<App[]> {
+export async function loadApps(root: string, only?: readonly string[], options: { fresh?: boolean } = {}): Promise<App[]> {
   const dirs = appDirs(root);
   const known = new Set(dirs);
   for (const name of only ?? []) {
@@ -58,12 +69,20 @@ export async function loadApps(root: string, only?: readonly string[]): Promise<
   }
   const wanted = only && only.length > 0 ? dirs.filter((d) => only.includes(d)) : dirs;
   const fileOf = (dir: string) => join(root, 'apps', dir, 'src', 'app.ts');
-  const missing = wanted.filter((dir) => !loaded.has(fileOf(dir)));
-  if (missing.length > 1) {
+  const missing = options.fresh ? wanted : wanted.filter((dir) => !loaded.has(fileOf(dir)));
+  for (const dir of missing) {
+    loaded.delete(fileOf(dir));
+    sources.delete(fileOf(dir));
+  }
+  if (missing.length > 0) {
     // All at once, and one by one only when that fails: then each module's own error names its file.
     try {
       const modules = await importTogether(missing.map(fileOf), packageFolders(root, missing));
-      missing.forEach((dir, i) => modules && loaded.set(fileOf(dir), appOf(dir, modules[i]!)));
+      missing.forEach((dir, i) => {
+        if (!modules) return;
+        loaded.set(fileOf(dir), appOf(dir, modules[i]!.exports));
+        sources.set(fileOf(dir), modules[i]!.inputs);
+      });
     } catch {
       // fall through to the one-by-one loading below
     }

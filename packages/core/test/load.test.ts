@@ -40,13 +40,18 @@ const ws = (apps: Record<string, string>) => {
 
 describe('loading apps', () => {
   it('loads many apps in one bundle that shares @strata/core with the program', async () => {
-    const root = ws({ one: appSource('one'), two: appSource('two'), three: appSource('three') });
+    const root = ws({ one: appSource('one', "import { replicas } from './settings.ts';\nexport const n = replicas;"), two: appSource('two'), three: appSource('three') });
+    writeFileSync(join(root, 'apps', 'one', 'src', 'settings.ts'), 'export const replicas: number = 3;\n');
     const files = ['one', 'two', 'three'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
-    const mods = await importTogether(files, [join(root, 'apps', 'node_modules')]);
-    expect(mods?.map((m) => (m.app as core.App).name)).toStrictEqual(['one', 'two', 'three']);
+    const mods = (await importTogether(files, [join(root, 'apps', 'node_modules')]))!;
+    expect(mods.map((m) => (m.exports.app as core.App).name)).toStrictEqual(['one', 'two', 'three']);
+    expect(mods[0]!.exports.n).toBe(3);
     // The same module instance, not a copy compiled into the bundle.
-    expect(mods?.[0]?.coreModule).toBe(mods?.[2]?.coreModule);
-    expect((mods?.[0]?.coreModule as typeof core).defineApp).toBe(core.defineApp);
+    expect(mods[0]!.exports.coreModule).toBe(mods[2]!.exports.coreModule);
+    expect((mods[0]!.exports.coreModule as typeof core).defineApp).toBe(core.defineApp);
+    // Each app's own files, without the packages it imports.
+    expect(mods[0]!.inputs).toStrictEqual([files[0], join(root, 'apps', 'one', 'src', 'settings.ts')]);
+    expect(mods[1]!.inputs).toStrictEqual([files[1]]);
     const apps = await core.loadApps(root);
     expect(apps.map((a) => a.name)).toStrictEqual(['one', 'three', 'two']);
   });

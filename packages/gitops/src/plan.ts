@@ -36,6 +36,8 @@ export interface PlanGitopsOptions {
    * @default runs `kustomize build` on the overlay
    */
   readonly built?: (env: Environment, app: string) => Manifest[];
+  /** What Argo CD needs of an app in an env, when the caller has it already (from a cache, say). */
+  readonly plans?: (env: Environment, app: string) => AppSyncPlan | undefined;
 }
 
 /** Builds one overlay synchronously, so planning stays a plain function like the other planners. */
@@ -192,11 +194,11 @@ function kustomization(resources: string[]): Record<string, unknown> {
  * Returns file contents by path relative to `root`.
  */
 export function planGitops(root: string, settings: GitopsSettings, appNames: string[], options: PlanGitopsOptions = {}): Map<string, string> {
-  const built = options.built ?? buildSync(root);
+  let built = options.built;
   const apps = [...new Set(appNames)].sort();
   const files = new Map<string, string>();
   for (const env of ENVIRONMENTS) {
-    const plans = apps.map((app) => syncPlan(app, built(env, app)));
+    const plans = apps.map((app) => options.plans?.(env, app) ?? syncPlan(app, (built ??= buildSync(root))(env, app)));
     const source = `strata.config.json and overlays/${env}`;
     const project = `appproject.${projectName(env)}.yaml`;
     const set = `applicationset.${projectName(env)}.yaml`;

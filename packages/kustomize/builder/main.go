@@ -12,8 +12,11 @@
 //	strata-kustomize-builder [-j N] [DIR...]
 //
 // With no DIR arguments it reads one directory per line from stdin and starts building as soon as
-// a line arrives. Paths are relative to the working directory. For every directory it writes one
-// JSON line to stdout, in completion order:
+// a line arrives. Paths are relative to the working directory. A line may instead be a JSON object,
+// {"overlay":"overlays/dev/app","files":{"base/app/kustomization.yaml":"...",...}}: the overlay is
+// then built from those files alone, held in memory (paths relative to the same root), so a caller
+// that has just rendered a tree can build it before, or without, writing it. For every directory it
+// writes one JSON line to stdout, in completion order:
 //
 //	{"overlay":"overlays/dev/app","ok":true,"yaml":"...","millis":3.1}
 //	{"overlay":"overlays/dev/bad","ok":false,"yaml":"","error":"...","millis":0.4}
@@ -32,6 +35,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -43,6 +47,12 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
+
+// request is one overlay to build: from disk, or from the given files when Files is set.
+type request struct {
+	Overlay string            `json:"overlay"`
+	Files   map[string]string `json:"files"`
+}
 
 type result struct {
 	Overlay string  `json:"overlay"`
@@ -66,9 +76,9 @@ func options() *krusty.Options {
 	return o
 }
 
-// build runs one kustomization. A panic inside kustomize becomes that directory's error instead
+// build runs the kustomization at path in fs, reported as dir. A panic inside kustomize becomes that directory's error instead
 // of ending the process, and with it every other build in flight.
-func build(fs filesys.FileSystem, dir string) (r result) {
+func build(fs filesys.FileSystem, dir, path string) (r result) {
 	started := time.Now()
 	r.Overlay = dir
 	defer func() {
@@ -77,7 +87,7 @@ func build(fs filesys.FileSystem, dir string) (r result) {
 		}
 		r.Millis = float64(time.Since(started).Microseconds()) / 1000
 	}()
-	m, err := krusty.MakeKustomizer(options()).Run(fs, dir)
+	m, err := krusty.MakeKustomizer(options()).Run(fs, path)
 	if err != nil {
 		r.Error = err.Error()
 		return r
@@ -105,10 +115,12 @@ func main() {
 	}
 
 	// kustomize allocates a lot and keeps little: a build's objects are garbage once its YAML is
-	// written. Collecting when the heap has grown fivefold instead of twofold spends far less time in
-	// the collector for a heap that stays around 150 MB. GOGC, when set, still decides.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+	// written, and the live heap stays around 30 MB. Collecting only when the heap has grown elevenfold,
+	// or reaches 300 MiB, spends a fraction of the default's time in the collector (1,500 overlays on
+	// 2 cores: 3.3 s instead of 4.5 s). GOGC or GOMEMLIMIT, when set, still decide.
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(1000)
+		debug.SetMemoryLimit(300 << 20)
 	}
 
 	// kyaml parses its built-in OpenAPI schema into package-level maps on first use and reads them
@@ -128,7 +140,8 @@ func main() {
 			return
 		}
 		in := bufio.NewScanner(os.Stdin)
-		in.Buffer(make([]byte, 64*1024), 1024*1024)
+		// A request with its files is one line: allow large trees.
+		in.Buffer(make([]byte, 64*1024), 256*1024*1024)
 		for in.Scan() {
 			if d := strings.TrimSpace(in.Text()); d != "" {
 				dirs <- d
@@ -144,7 +157,7 @@ func main() {
 		go func() {
 			defer wg.Done()
 			for d := range dirs {
-				results <- build(fs, d)
+				results <- buildLine(fs, d)
 			}
 		}()
 	}
@@ -172,6 +185,25 @@ func main() {
 	if failed {
 		os.Exit(1)
 	}
+}
+
+// buildLine builds what one input line asks for: a directory on disk, or a JSON request with the
+// overlay's files.
+func buildLine(disk filesys.FileSystem, line string) result {
+	if !strings.HasPrefix(line, "{") {
+		return build(disk, line, line)
+	}
+	var req request
+	if err := json.Unmarshal([]byte(line), &req); err != nil {
+		return result{Overlay: line, Error: fmt.Sprintf("unreadable request: %v", err)}
+	}
+	mem := filesys.MakeFsInMemory()
+	for name, content := range req.Files {
+		if err := mem.WriteFile(filepath.Join("/", name), []byte(content)); err != nil {
+			return result{Overlay: req.Overlay, Error: fmt.Sprintf("%s: %v", name, err)}
+		}
+	}
+	return build(mem, req.Overlay, filepath.Join("/", req.Overlay))
 }
 
 func exitWriteError(err error) {

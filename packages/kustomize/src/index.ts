@@ -100,66 +100,100 @@ interface BuilderLine {
   readonly millis: number;
 }
 
-/** Builds every overlay in one builder process; results arrive as JSON lines in completion order. */
-function buildWithBuilder(
-  builder: string,
-  root: string,
-  overlays: readonly string[],
-  concurrency: number,
-  onResult?: (r: BuildResult) => void,
-): Promise<BuildResult[]> {
-  const results: BuildResult[] = new Array(overlays.length);
-  // The builder answers with the path as it was given; the same overlay may be asked for twice.
-  const pending = new Map<string, number[]>();
-  overlays.forEach((dir, i) => pending.set(dir, [...(pending.get(dir) ?? []), i]));
-  return new Promise((resolve, reject) => {
-    const child = spawn(builder, ['-j', String(concurrency)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
-    let buffered = '';
-    let stderr = '';
-    const take = (line: string) => {
-      if (!line) return;
-      let r: BuilderLine;
-      try {
-        r = JSON.parse(line) as BuilderLine;
-      } catch {
-        stderr += `unreadable output line: ${line.slice(0, 200)}\n`;
-        return;
-      }
-      const i = pending.get(r.overlay)?.shift();
-      if (i === undefined) return;
-      const dir = overlays[i]!;
-      results[i] = r.ok
-        ? { overlay: overlayName(root, dir), ok: true, yaml: r.yaml, millis: r.millis }
-        : { overlay: overlayName(root, dir), ok: false, yaml: '', error: oneLine(r.error ?? '') || 'failed', millis: r.millis };
-      onResult?.(results[i]!);
-    };
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        take(buffered.slice(0, nl));
-        buffered = buffered.slice(nl + 1);
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (e) => reject(new ToolMissingError(`cannot run ${builder}: ${e.message}`, BUILDER_HINT)));
-    child.on('close', (code) => {
-      take(buffered);
-      // Exit 1 only says some overlay failed, and its line says why; anything else is the tool's fault.
-      const missing = overlays.map((_, i) => i).filter((i) => results[i] === undefined);
-      if (missing.length === 0) return resolve(results);
-      const why = oneLine(stderr) || `exit code ${code}`;
-      for (const i of missing) {
-        results[i] = { overlay: overlayName(root, overlays[i]!), ok: false, yaml: '', error: `the kustomize builder stopped before building it: ${why}`, millis: 0 };
-        onResult?.(results[i]!);
-      }
-      resolve(results);
-    });
-    child.stdin.on('error', () => undefined); // a builder that died early: reported on close
-    child.stdin.end(overlays.map((o) => `${o}\n`).join(''));
+/** A running builder: overlays are sent to it as they become ready, results come back as they finish. */
+export interface BuilderSession {
+  /**
+   * Builds one overlay (a folder relative to the root) from disk or, when `files` is given, from
+   * those files alone (paths relative to the root), held in memory: a tree can be built before it is
+   * written. Never rejects: a failure is a result.
+   */
+  build(overlay: string, files?: ReadonlyMap<string, string>): Promise<BuildResult>;
+  /** Sends no more overlays; resolves when every answer is in and the process has ended. */
+  close(): Promise<void>;
+}
+
+/** Starts the long-lived builder, or returns undefined when it is not built. */
+export function startBuilder(root: string, options: { concurrency?: number } = {}): BuilderSession | undefined {
+  const builder = resolveBuilder(root);
+  if (!builder) return undefined;
+  const n = Math.max(1, options.concurrency ?? availableParallelism());
+  // The builder answers with the overlay as it was given; the same overlay may be asked for twice.
+  const pending = new Map<string, ((line: BuilderLine) => void)[]>();
+  const child = spawn(builder, ['-j', String(n)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  let buffered = '';
+  let stderr = '';
+  let failure: string | undefined;
+  const take = (line: string) => {
+    if (!line) return;
+    let r: BuilderLine;
+    try {
+      r = JSON.parse(line) as BuilderLine;
+    } catch {
+      stderr += `unreadable output line: ${line.slice(0, 200)}\n`;
+      return;
+    }
+    pending.get(r.overlay)?.shift()?.(r);
+  };
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      take(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+    }
   });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  child.stdin.on('error', () => undefined); // a builder that died early: reported on close
+  // Whatever is still waiting when the process ends gets its reason: exit 1 only says some overlay
+  // failed, and that overlay's line says why, so anything unanswered is the tool's fault.
+  const closed = new Promise<void>((resolve) => {
+    const end = (why: string) => {
+      take(buffered);
+      buffered = '';
+      failure = `the kustomize builder stopped before building it: ${oneLine(stderr) || why}`;
+      for (const waiting of pending.values()) {
+        for (const answer of waiting.splice(0)) answer({ overlay: '', ok: false, yaml: '', error: failure, millis: 0 });
+      }
+      resolve();
+    };
+    child.on('error', (e) => end(`cannot run ${builder}: ${e.message}`));
+    child.on('close', (code) => end(`exit code ${code}`));
+  });
+  return {
+    build(overlay, files) {
+      const started = performance.now();
+      const name = overlayName(root, overlay);
+      return new Promise<BuildResult>((resolve) => {
+        const answer = (r: BuilderLine) =>
+          resolve(
+            r.ok
+              ? { overlay: name, ok: true, yaml: r.yaml, millis: r.millis }
+              : { overlay: name, ok: false, yaml: '', error: oneLine(r.error ?? '') || 'failed', millis: r.millis || performance.now() - started },
+          );
+        if (failure) return answer({ overlay, ok: false, yaml: '', error: failure, millis: 0 });
+        pending.set(overlay, [...(pending.get(overlay) ?? []), answer]);
+        child.stdin.write(files ? `${JSON.stringify({ overlay, files: Object.fromEntries(files) })}\n` : `${overlay}\n`);
+      });
+    },
+    close() {
+      child.stdin.end();
+      return closed;
+    },
+  };
+}
+
+/** Builds every overlay in one builder process. */
+async function buildWithBuilder(session: BuilderSession, overlays: readonly string[], onResult?: (r: BuildResult) => void): Promise<BuildResult[]> {
+  const results = overlays.map((o) =>
+    session.build(o).then((r) => {
+      onResult?.(r);
+      return r;
+    }),
+  );
+  await session.close();
+  return Promise.all(results);
 }
 
 export type BuildEngine = 'builder' | 'kustomize';
@@ -189,8 +223,8 @@ export async function buildOverlays(root: string, overlays: readonly string[], o
   const n = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), overlays.length));
   const engine = options.engine ?? (options.command || process.env.STRATA_KUSTOMIZE ? 'kustomize' : undefined);
   if (engine !== 'kustomize') {
-    const builder = resolveBuilder(root);
-    if (builder) return buildWithBuilder(builder, root, overlays, n, options.onResult);
+    const session = startBuilder(root, { concurrency: n });
+    if (session) return buildWithBuilder(session, overlays, options.onResult);
     if (engine === 'builder') throw new ToolMissingError('strata-kustomize-builder not found', BUILDER_HINT);
   }
   const cmd = options.command ?? resolveKustomize(root);

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRoot } from '@strata/core';
-import { buildOverlays, resolveBuilder, type BuildResult } from '../src/index.ts';
+import { buildOverlays, resolveBuilder, startBuilder, type BuildResult } from '../src/index.ts';
 
 const repo = findRoot();
 
@@ -13,6 +13,17 @@ function allOverlays(root: string): string[] {
     .filter((e) => e.isFile() && e.name === 'kustomization.yaml')
     .map((e) => relative(root, e.parentPath))
     .sort();
+}
+
+/** The files under the given folders, by path relative to the repository. */
+function filesOf(dirs: readonly string[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const dir of dirs) {
+    for (const e of readdirSync(join(repo, dir), { withFileTypes: true, recursive: true })) {
+      if (e.isFile()) files.set(relative(repo, join(e.parentPath, e.name)), readFileSync(join(e.parentPath, e.name), 'utf8'));
+    }
+  }
+  return files;
 }
 
 // The builder is optional (setup skips it without Go); the kustomize binary stays the reference.
@@ -39,6 +50,33 @@ describe.skipIf(!resolveBuilder(repo))('the kustomize builder', () => {
     expect(builder[i]!.overlay).toBe(overlay);
     expect(builder[i]!.error).toBeUndefined();
     expect(builder[i]!.yaml).toBe(kustomize[i]!.yaml);
+  });
+
+  it('builds every app overlay from its files in memory byte for byte like `kustomize build` on disk', async () => {
+    // An app overlay reads its own folder and its app's base; the whole-env trees read every app.
+    const apps = overlays.filter((o) => o.split('/').length === 3);
+    const session = startBuilder(repo)!;
+    const results = await Promise.all(apps.map((o) => session.build(o, filesOf([o, `base/${o.split('/')[2]}`]))));
+    await session.close();
+    expect(apps.length).toBeGreaterThan(10);
+    results.forEach((r, i) => {
+      expect(r.error).toBeUndefined();
+      expect(r.overlay).toBe(apps[i]);
+      expect(r.yaml).toBe(kustomize[overlays.indexOf(apps[i]!)]!.yaml);
+    });
+  });
+
+  it('builds from memory what is not on disk at all, and reports a missing file like on disk', async () => {
+    const session = startBuilder(repo)!;
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: only-in-memory\n';
+    const [made, broken] = await Promise.all([
+      session.build('overlays/dev/nowhere', new Map([['overlays/dev/nowhere/kustomization.yaml', 'resources:\n  - cm.yaml\n'], ['overlays/dev/nowhere/cm.yaml', cm]])),
+      session.build('overlays/dev/gone', new Map([['overlays/dev/gone/kustomization.yaml', 'resources:\n  - missing.yaml\n']])),
+    ]);
+    await session.close();
+    expect(made).toMatchObject({ overlay: 'overlays/dev/nowhere', ok: true, yaml: cm });
+    expect(broken).toMatchObject({ overlay: 'overlays/dev/gone', ok: false });
+    expect(broken.error).toMatch(/missing\.yaml/);
   });
 
   describe('on a failing overlay', () => {

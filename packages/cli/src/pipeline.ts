@@ -1,0 +1,183 @@
+import { join, relative } from 'node:path';
+import { appDirs, appSources, ENVIRONMENTS, loadApps, type Environment, type Problem } from '@strata/core';
+import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type TreeChanges } from '@strata/emit';
+import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
+import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
+import { build, writeDist, type BuildOutcome } from './build.ts';
+import { filesUnder, readCache, stampOf, toolFingerprint, unchanged, writeCache, type AppEntry, type Stamp } from './cache.ts';
+import { orphanDirs } from './generate.ts';
+import { checkParsed, readText, type ParsedInputs } from './validate.ts';
+
+export interface PipelineOptions {
+  /** Reuse what an earlier run did for apps that have not changed. @default true */
+  readonly cache?: boolean;
+  readonly onBuild?: (r: BuildResult) => void;
+}
+
+export interface PipelineResult {
+  readonly apps: number;
+  /** Apps whose earlier results were reused: nothing of theirs was rendered, built or validated. */
+  readonly reused: number;
+  readonly generated: TreeChanges;
+  readonly built: BuildOutcome;
+  readonly problems: Problem[];
+  readonly resources: number;
+  /** Seconds per phase. */
+  readonly phases: { readonly generate: number; readonly build: number; readonly validate: number };
+}
+
+/**
+ * `strata pipeline`: generate, build and validate every app in one process, the work of
+ * `npm run build`. Each phase hands the next what it needs in memory, and apps that have not
+ * changed since the last run (same sources, same outputs on disk, same tool) are not touched:
+ * their earlier results are reported again, so the output does not depend on the cache.
+ */
+export async function pipeline(root: string, options: PipelineOptions = {}): Promise<PipelineResult> {
+  let t = performance.now();
+  const lap = () => {
+    const s = (performance.now() - t) / 1000;
+    t = performance.now();
+    return s;
+  };
+  const tool = toolFingerprint(root);
+  const cache = options.cache === false ? { tool, apps: {} as Record<string, AppEntry> } : readCache(root, tool);
+  const names = appDirs(root);
+  const reused = new Map<string, AppEntry>();
+  for (const name of names) {
+    const entry = cache.apps[name];
+    if (entry && unchanged(root, entry)) reused.set(name, entry);
+  }
+  const changed = names.filter((n) => !reused.has(n));
+
+  // Generate: render only the changed apps; the env roots and gitops/ list every app. Each app's
+  // overlays go to the builder as soon as the app is planned, from memory, so kustomize works while
+  // the next apps are rendered; its results are read as they come.
+  // Loaded afresh: an app changed since this process last loaded it must not come from memory.
+  const apps = changed.length > 0 ? await loadApps(root, changed, { fresh: true }) : [];
+  const session = apps.length > 0 ? startBuilder(root) : undefined;
+  const plans: AppPlan[] = [];
+  const pending: Promise<Built>[] = [];
+  const sync = new Map<string, Record<Environment, AppSyncPlan>>();
+  try {
+    for (const app of apps) {
+      const plan = planApp(app, schemaMergeKeys);
+      plans.push(plan);
+      sync.set(plan.app, Object.fromEntries(ENVIRONMENTS.map((e) => [e, syncPlan(plan.app, plan.desired[e])])) as Record<Environment, AppSyncPlan>);
+      if (session) for (const env of ENVIRONMENTS) pending.push(buildInMemory(session, plan, env, options.onBuild));
+      // Lets the builder's answers in: a full pipe would stop it.
+      await new Promise(setImmediate);
+    }
+  } catch (err) {
+    await session?.close();
+    throw err;
+  }
+  for (const [name, entry] of reused) sync.set(name, entry.sync);
+  const files = new Map<string, string>();
+  for (const p of plans) for (const [path, content] of p.files) files.set(path, content);
+  for (const [path, content] of planEnvironments(names)) files.set(path, content);
+  for (const [path, content] of planGitops(root, loadSettings(root), names, { plans: (e, app) => sync.get(app)?.[e] })) files.set(path, content);
+  const dirs = [...plans.flatMap((p) => p.dirs), ...orphanDirs(root, new Set(names), undefined), 'gitops'];
+  let generated: TreeChanges;
+  try {
+    generated = applyTree(root, files, { dirs });
+  } catch (err) {
+    await session?.close();
+    throw err;
+  }
+  const closing = session?.close(); // no more overlays; the builds in flight finish
+  const tGenerate = lap();
+
+  // Build: what the builder did from memory is written to dist/ and read for validation as it
+  // arrives, now that the tree is written; without the builder, one kustomize per overlay from disk.
+  // A failure is built again from disk, so that its message names the files as they are.
+  const parsed: ParsedInputs = { docs: [], problems: [], files: new Map() };
+  const take = (r: Built, write = true) => {
+    if (!r.ok) return;
+    if (write) writeDist(root, r.output, r.yaml);
+    const read = readText(r.yaml, r.output, r.output, join(root, r.output));
+    parsed.docs.push(...read.docs);
+    parsed.problems.push(...read.problems);
+    parsed.files.set(r.output, read.file);
+  };
+  let built: BuildOutcome;
+  if (session) {
+    const results = await Promise.all(pending.map((p) => p.then((r) => (take(r), r))));
+    await closing;
+    const again = results.filter((r) => !r.ok);
+    const redo = again.length > 0 ? await buildOverlays(root, again.map((r) => r.overlay)) : [];
+    const outcome = results.map((r) => {
+      const fresh = redo.find((x) => x.overlay === r.overlay);
+      if (!fresh) return r;
+      const rebuilt = { ...r, ...fresh, yaml: fresh.ok ? fresh.yaml : '' };
+      take(rebuilt);
+      return rebuilt;
+    });
+    built = { results: outcome, failed: outcome.filter((r) => !r.ok).length };
+  } else {
+    built = changed.length > 0 ? await build(root, { apps: changed }, options.onBuild) : { results: [], failed: 0 };
+    for (const r of built.results) take(r, false); // build() wrote them
+  }
+  const tBuild = lap();
+  const checked = parsed.files.size > 0 ? await checkParsed(root, parsed) : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
+  const tValidate = lap();
+
+  // Remember each changed app whose overlays all built and whose sources are known.
+  const ofApp = (app: string) => new Set(built.results.filter((r) => r.app === app).map((r) => r.output));
+  const next: Record<string, AppEntry> = Object.fromEntries(reused);
+  for (const name of changed) {
+    const mine = ofApp(name);
+    const found = { problems: checked.problems.filter((p) => mine.has(p.file)), resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0) };
+    const entry = entryFor(root, name, plans.find((p) => p.app === name), built, found, sync.get(name));
+    if (entry) next[name] = entry;
+  }
+  if (options.cache !== false) writeCache(root, { tool, apps: next });
+
+  const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems)];
+  problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
+  const resources = checked.resources + [...reused.values()].reduce((n, e) => n + e.resources, 0);
+  return { apps: names.length, reused: reused.size, generated, built, problems, resources, phases: { generate: tGenerate, build: tBuild, validate: tValidate } };
+}
+
+/** The cache entry of an app this run rendered, built and validated; undefined if it cannot be reused. */
+function entryFor(
+  root: string,
+  name: string,
+  plan: AppPlan | undefined,
+  built: BuildOutcome,
+  found: { problems: Problem[]; resources: number },
+  sync: Record<Environment, AppSyncPlan> | undefined,
+): AppEntry | undefined {
+  const sources = appSources(root, name);
+  const results = built.results.filter((r) => r.app === name);
+  if (!plan || !sources || !sync || results.length !== ENVIRONMENTS.length || results.some((r) => !r.ok)) return undefined;
+  const inputs: Record<string, Stamp> = {};
+  for (const f of sources) {
+    const stamp = stampOf(f);
+    if (!stamp) return undefined;
+    inputs[relative(root, f)] = stamp;
+  }
+  // Hashes of what this run meant to write, with the files' current sizes and times.
+  const outputs: Record<string, Stamp> = {};
+  const written = [...plan.files, ...results.map((r) => [r.output, r.yaml] as const)];
+  for (const [path, content] of written) {
+    const stamp = stampOf(join(root, path), content);
+    if (!stamp) return undefined;
+    outputs[path] = stamp;
+  }
+  // Files already in its folders that the plan does not hold (foreign ones) keep it from being reused.
+  if (!filesUnder(root, plan.dirs).every((f) => f in outputs)) return undefined;
+  return { inputs, outputs, dirs: plan.dirs, sync, ...found };
+}
+
+type Built = BuildOutcome['results'][number];
+
+/** Sends one env's overlay of a planned app to the builder with the files it reads: its own and its base's. */
+function buildInMemory(session: BuilderSession, plan: AppPlan, env: Environment, onBuild?: (r: BuildResult) => void): Promise<Built> {
+  const overlay = `overlays/${env}/${plan.app}`;
+  const mine = (path: string) => path.startsWith(`${overlay}/`) || path.startsWith(`base/${plan.app}/`);
+  const files = new Map([...plan.files].filter(([path]) => mine(path)));
+  return session.build(overlay, files).then((r) => {
+    onBuild?.(r);
+    return { ...r, env, app: plan.app, output: `dist/${env}/${plan.app}.yaml` };
+  });
+}

@@ -1,0 +1,125 @@
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cacheFile } from '../src/cache.ts';
+import { pipeline, type PipelineResult } from '../src/pipeline.ts';
+import { strata, tempWorkspace } from './workspace.ts';
+
+const APPS = ['gethrelay', 'tokenplace-relay'];
+
+/** Every file the pipeline writes (generated tree, Argo CD files and built output), by path. */
+function outputs(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const top of ['base', 'overlays', 'gitops', 'dist']) {
+    if (!existsSync(join(root, top))) continue;
+    for (const e of readdirSync(join(root, top), { withFileTypes: true, recursive: true })) {
+      if (e.isFile()) out[join(e.parentPath, e.name).slice(root.length + 1)] = readFileSync(join(e.parentPath, e.name), 'utf8');
+    }
+  }
+  return out;
+}
+
+const summary = (r: PipelineResult) => ({ apps: r.apps, reused: r.reused, built: r.built.results.map((b) => b.overlay).sort(), failed: r.built.failed });
+
+describe('strata pipeline', () => {
+  const ws = tempWorkspace(APPS);
+  const full = tempWorkspace(APPS);
+  afterAll(() => {
+    ws.dispose();
+    full.dispose();
+  });
+  const relayDev = (root: string) => join(root, 'apps/tokenplace-relay/src/env/dev.ts');
+  let first: PipelineResult;
+
+  it('renders, builds and validates every app on a first run, like generate, build and validate', async () => {
+    first = await pipeline(ws.root);
+    expect(summary(first)).toMatchObject({ apps: 2, reused: 0, failed: 0 });
+    expect(first.built.results).toHaveLength(6);
+    // The apps' committed trees were up to date: only the files that list every app change, as
+    // this workspace holds two of the five apps.
+    expect(first.generated.written.filter((f) => !/^overlays\/[a-z]+\/kustomization\.yaml$|^gitops\//.test(f))).toStrictEqual([]);
+    expect(strata(ws.root, ['check']).status).toBe(0);
+    const validated = strata(ws.root, ['validate', '--output', 'json']);
+    const report = JSON.parse(validated.stdout) as { problems: unknown[]; summary: { resources: number } };
+    expect(report.problems).toStrictEqual(JSON.parse(JSON.stringify(first.problems)));
+    expect(first.resources).toBe(report.summary.resources);
+    expect(first.resources).toBeGreaterThan(20);
+    // The pipeline's dist/ is what `strata build` writes.
+    const before = outputs(ws.root);
+    expect(strata(ws.root, ['build']).status).toBe(0);
+    expect(outputs(ws.root)).toStrictEqual(before);
+  });
+
+  it('reuses every unchanged app on the next run and reports the same findings', async () => {
+    const tree = outputs(ws.root);
+    const again = await pipeline(ws.root);
+    expect(summary(again)).toStrictEqual({ apps: 2, reused: 2, built: [], failed: 0 });
+    expect(again.problems).toStrictEqual(first.problems);
+    expect(again.resources).toBe(first.resources);
+    expect(outputs(ws.root)).toStrictEqual(tree);
+  });
+
+  it('redoes only the app that changed, and ends where a run without the cache ends', async () => {
+    const edit = (root: string) => writeFileSync(relayDev(root), readFileSync(relayDev(root), 'utf8').replace("tag: 'sha-3f9c2e1'", "tag: 'sha-0000001'"));
+    edit(ws.root);
+    const r = await pipeline(ws.root);
+    expect(summary(r)).toStrictEqual({
+      apps: 2,
+      reused: 1,
+      built: ['overlays/dev/tokenplace-relay', 'overlays/prod/tokenplace-relay', 'overlays/staging/tokenplace-relay'],
+      failed: 0,
+    });
+    expect(r.generated.written).toStrictEqual(['overlays/dev/tokenplace-relay/kustomization.yaml']);
+    expect(readFileSync(join(ws.root, 'dist/dev/tokenplace-relay.yaml'), 'utf8')).toContain('tokenplace-relay:sha-0000001');
+    edit(full.root);
+    const fresh = await pipeline(full.root, { cache: false });
+    expect(fresh.reused).toBe(0);
+    expect(outputs(ws.root)).toStrictEqual(outputs(full.root));
+    expect(r.problems).toStrictEqual(fresh.problems);
+  });
+
+  it('puts back a generated file edited by hand, and builds again a deleted dist file', async () => {
+    const generated = join(ws.root, 'overlays/prod/gethrelay/kustomization.yaml');
+    const original = readFileSync(generated, 'utf8');
+    writeFileSync(generated, `${original}# edited by hand\n`);
+    rmSync(join(ws.root, 'dist/staging/tokenplace-relay.yaml'));
+    const r = await pipeline(ws.root);
+    expect(r.reused).toBe(0);
+    expect(readFileSync(generated, 'utf8')).toBe(original);
+    expect(existsSync(join(ws.root, 'dist/staging/tokenplace-relay.yaml'))).toBe(true);
+    expect(outputs(ws.root)).toStrictEqual(outputs(full.root));
+  });
+
+  it('reuses nothing from a cache that is unreadable or that another version of the tools wrote', async () => {
+    writeFileSync(cacheFile(ws.root), '{ not json');
+    expect((await pipeline(ws.root)).reused).toBe(0);
+    expect((await pipeline(ws.root)).reused).toBe(2);
+    process.env.STRATA_KUSTOMIZE_TEST_FLAG = 'changed';
+    try {
+      expect((await pipeline(ws.root)).reused).toBe(0);
+    } finally {
+      delete process.env.STRATA_KUSTOMIZE_TEST_FLAG;
+    }
+  });
+
+  it('as a command: says how many apps it reused, and fails on a broken app naming its file', () => {
+    strata(ws.root, ['pipeline']); // after the last test's other tool version
+    const ok = strata(ws.root, ['pipeline']);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/generate: 0 written, 0 removed, \d+ unchanged; 2 of 2 apps unchanged since the last run, reused/);
+    expect(ok.stdout).toMatch(/pipeline: 2 apps x 3 envs: No problems in \d+ resources/);
+    const before = outputs(ws.root);
+    const source = relayDev(ws.root);
+    const original = readFileSync(source, 'utf8');
+    writeFileSync(source, `${original}\nthrow new Error('dev settings are missing');\n`);
+    try {
+      const broken = strata(ws.root, ['pipeline']);
+      expect(broken.status).toBe(1);
+      expect(broken.stderr).toMatch(/apps\/tokenplace-relay\/src\/app\.ts: cannot load: dev settings are missing/);
+      // Nothing was written.
+      expect(outputs(ws.root)).toStrictEqual(before);
+    } finally {
+      writeFileSync(source, original);
+    }
+  });
+});
