@@ -321,7 +321,7 @@ function peerTable(n: number, generate: readonly Measure[], peers: readonly Peer
     `| \`strata generate\` | ${generate.length} | ${ours.toFixed(2)} | ${range(generate.map((m) => m.seconds))} | ${rss(generate.map((m) => m.rssMiB ?? NaN).filter(Number.isFinite))} | – |`,
     ...peers.map(
       (p) =>
-        `| \`${p.peer === 'cdk8s' ? 'cdk8s synth' : 'kosko generate'}\` (${p.peer} ${p.version}) | ${p.seconds.length} | ${median(p.seconds).toFixed(2)} | ${range(p.seconds)} | ` +
+        `| \`${p.peer === 'cdk8s' ? 'cdk8s synth' : 'kosko generate'}\` (${p.version}) | ${p.seconds.length} | ${median(p.seconds).toFixed(2)} | ${range(p.seconds)} | ` +
         `${p.peakRssMiB?.toFixed(0) ?? '?'} | ${(ours / median(p.seconds)).toFixed(2)}x |`,
     ),
   ];

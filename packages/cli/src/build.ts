@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { appDirs, ENVIRONMENTS, UsageError } from '@strata/core';
 import { buildOverlays, type BuildResult } from '@strata/kustomize';
@@ -49,4 +50,15 @@ export function writeDist(root: string, output: string, yaml: string): void {
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(`${target}.tmp`, yaml);
   renameSync(`${target}.tmp`, target);
+}
+
+/**
+ * Like writeDist, off the main thread: creating many files is slow on some file systems, and the
+ * caller has other work to do meanwhile.
+ */
+export async function writeDistAsync(root: string, output: string, yaml: string): Promise<void> {
+  const target = join(root, output);
+  await mkdir(dirname(target), { recursive: true });
+  await writeFile(`${target}.tmp`, yaml);
+  await rename(`${target}.tmp`, target);
 }

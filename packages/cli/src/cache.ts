@@ -64,23 +64,21 @@ function walk(dir: string, out: string[]): string[] {
 
 /**
  * Everything besides an app's own files that decides what the pipeline produces: Strata's sources,
- * the lockfile (every library version), the project settings, the schemas, the tool binaries and
- * the environment variables that change how they run.
+ * the schemas, the lockfile (every library version), the project settings, the setup script (it
+ * pins kustomize and kubeconform), the builder's source stamp and the environment variables that
+ * change how the tools run. Contents only, never times, so a cache restored on another machine
+ * (a CI cache, say) still applies.
  */
 export function toolFingerprint(root: string): string {
   const h = createHash('sha1').update(FORMAT).update(process.version);
   const packages = join(root, 'packages');
-  const sources = existsSync(packages) ? readdirSync(packages).flatMap((p) => walk(join(packages, p, 'src'), [])) : [];
-  for (const f of [...sources, join(root, 'pnpm-lock.yaml'), join(root, 'strata.config.json')].sort()) {
-    h.update(`${relative(root, f)}\0${hashFile(f) ?? '-'}\0`);
-  }
-  // Large and rarely changed: size and modification time say when they did.
-  const bins = join(root, '.tools', 'bin');
-  const stamped = [...walk(join(packages, 'schemas', 'kubernetes'), []), ...walk(join(packages, 'schemas', 'crds-json'), []), ...walk(bins, [])].sort();
-  for (const f of stamped) {
-    const s = statSync(f);
-    h.update(`${relative(root, f)}\0${s.size}\0${s.mtimeMs}\0`);
-  }
+  const files = [
+    ...(existsSync(packages) ? readdirSync(packages).flatMap((p) => walk(join(packages, p, 'src'), [])) : []),
+    ...walk(join(packages, 'schemas', 'kubernetes'), []),
+    ...walk(join(packages, 'schemas', 'crds-json'), []),
+    ...['pnpm-lock.yaml', 'strata.config.json', 'scripts/setup.mjs', '.tools/bin/strata-kustomize-builder.sha256'].map((f) => join(root, f)),
+  ];
+  for (const f of files.sort()) h.update(`${relative(root, f)}\0${hashFile(f) ?? '-'}\0`);
   for (const k of Object.keys(process.env).filter((k) => k.startsWith('STRATA_') || k.startsWith('KUSTOMIZE_')).sort()) h.update(`${k}=${process.env[k]}\0`);
   return h.digest('hex');
 }

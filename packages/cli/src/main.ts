@@ -115,7 +115,7 @@ program
 program
   .command('pipeline')
   .description('generate, build and validate every app in one process (what `npm run build` runs); apps unchanged since the last run are reused')
-  .option('--no-cache', 'render, build and validate every app, reusing nothing')
+  .option('--no-cache', 'render, build and validate every app, reusing nothing (the cache is still written)')
   .action(async (o: { cache: boolean }) => {
     const root = findRoot();
     const { pipeline } = await import('./pipeline.ts');

@@ -3,13 +3,13 @@ import { appDirs, appSources, ENVIRONMENTS, loadApps, type Environment, type Pro
 import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type TreeChanges } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
-import { build, writeDist, type BuildOutcome } from './build.ts';
+import { build, writeDistAsync, type BuildOutcome } from './build.ts';
 import { filesUnder, readCache, stampOf, toolFingerprint, unchanged, writeCache, type AppEntry, type Stamp } from './cache.ts';
 import { orphanDirs } from './generate.ts';
 import { checkParsed, readText, type ParsedInputs } from './validate.ts';
 
 export interface PipelineOptions {
-  /** Reuse what an earlier run did for apps that have not changed. @default true */
+  /** Reuse what an earlier run did for apps that have not changed (the cache is written either way). @default true */
   readonly cache?: boolean;
   readonly onBuild?: (r: BuildResult) => void;
 }
@@ -91,9 +91,10 @@ export async function pipeline(root: string, options: PipelineOptions = {}): Pro
   // arrives, now that the tree is written; without the builder, one kustomize per overlay from disk.
   // A failure is built again from disk, so that its message names the files as they are.
   const parsed: ParsedInputs = { docs: [], problems: [], files: new Map() };
+  const writes: Promise<void>[] = [];
   const take = (r: Built, write = true) => {
     if (!r.ok) return;
-    if (write) writeDist(root, r.output, r.yaml);
+    if (write) writes.push(writeDistAsync(root, r.output, r.yaml));
     const read = readText(r.yaml, r.output, r.output, join(root, r.output));
     parsed.docs.push(...read.docs);
     parsed.problems.push(...read.problems);
@@ -117,6 +118,7 @@ export async function pipeline(root: string, options: PipelineOptions = {}): Pro
     built = changed.length > 0 ? await build(root, { apps: changed }, options.onBuild) : { results: [], failed: 0 };
     for (const r of built.results) take(r, false); // build() wrote them
   }
+  await Promise.all(writes);
   const tBuild = lap();
   const checked = parsed.files.size > 0 ? await checkParsed(root, parsed) : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();
@@ -130,7 +132,7 @@ export async function pipeline(root: string, options: PipelineOptions = {}): Pro
     const entry = entryFor(root, name, plans.find((p) => p.app === name), built, found, sync.get(name));
     if (entry) next[name] = entry;
   }
-  if (options.cache !== false) writeCache(root, { tool, apps: next });
+  writeCache(root, { tool, apps: next });
 
   const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems)];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheFile } from '../src/cache.ts';
@@ -76,6 +76,8 @@ describe('strata pipeline', () => {
     expect(fresh.reused).toBe(0);
     expect(outputs(ws.root)).toStrictEqual(outputs(full.root));
     expect(r.problems).toStrictEqual(fresh.problems);
+    // gitops/ written from the reused app's remembered sync settings is what generate writes.
+    expect(strata(ws.root, ['check']).status).toBe(0);
   });
 
   it('puts back a generated file edited by hand, and builds again a deleted dist file', async () => {
@@ -88,6 +90,14 @@ describe('strata pipeline', () => {
     expect(readFileSync(generated, 'utf8')).toBe(original);
     expect(existsSync(join(ws.root, 'dist/staging/tokenplace-relay.yaml'))).toBe(true);
     expect(outputs(ws.root)).toStrictEqual(outputs(full.root));
+  });
+
+  it('applies a cache restored in another checkout: contents decide, not file times', async () => {
+    // Both workspaces hold the same sources and outputs, written at different times.
+    rmSync(join(full.root, '.strata'), { recursive: true, force: true });
+    cpSync(join(ws.root, '.strata'), join(full.root, '.strata'), { recursive: true });
+    const r = await pipeline(full.root);
+    expect(summary(r)).toStrictEqual({ apps: 2, reused: 2, built: [], failed: 0 });
   });
 
   it('reuses nothing from a cache that is unreadable or that another version of the tools wrote', async () => {
