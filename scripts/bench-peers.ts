@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { syntheticConfig, type SyntheticConfig } from './bench-app.ts';
+import { MODEL_IMPORTS, objectsSource, syntheticConfig, type SyntheticConfig } from './bench-app.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const peersDir = join(repo, 'scripts', 'bench-peers');
@@ -120,96 +120,6 @@ export function merge<T>(base: T, overrides: DeepPartial<T>): T {
 }
 `;
 
-const MODEL_IMPORTS = `import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
-import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { Service } from 'kubernetes-models/v1/Service';
-import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';`;
-
-/** The eight objects of one app from its config `c`, as an array expression, indented by `pad`. */
-function objects(pad: string): string {
-  const text = `const labels = standardLabels(NAME, 'api');
-const selector = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/component': 'api' };
-const meta = (name: string) => ({ name, namespace: c.namespace, labels });
-const objects = [
-  new ConfigMap({ metadata: meta(\`\${NAME}-settings\`), data: { LOG_LEVEL: c.logLevel, FEATURE_FLAGS: c.featureFlags, PORT: String(PORT) } }),
-  new Deployment({
-    metadata: meta(NAME),
-    spec: {
-      replicas: c.replicas,
-      selector: { matchLabels: selector },
-      template: {
-        metadata: { labels },
-        spec: {
-          automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [
-            {
-              name: NAME,
-              image: imageRef(c.image, c.version),
-              ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }, { name: 'metrics', containerPort: 9090, protocol: 'TCP' }],
-              envFrom: [{ configMapRef: { name: \`\${NAME}-settings\` } }],
-              resources: c.resources,
-              readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 5 },
-              livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10 },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
-            },
-          ],
-        },
-      },
-    },
-  }),
-  new Service({
-    metadata: meta(NAME),
-    spec: {
-      selector,
-      ports: [
-        { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
-        { name: 'metrics', port: 9090, targetPort: 'metrics', protocol: 'TCP' },
-      ],
-    },
-  }),
-  new Ingress({
-    metadata: { ...meta(NAME), annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' } },
-    spec: {
-      ingressClassName: 'nginx',
-      tls: [{ hosts: [...c.hosts], secretName: \`\${NAME}-tls\` }],
-      rules: c.hosts.map((host) => ({
-        host,
-        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: NAME, port: { name: 'http' } } } }] },
-      })),
-    },
-  }),
-  new HorizontalPodAutoscaler({
-    metadata: meta(NAME),
-    spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: NAME },
-      minReplicas: c.autoscaling.min,
-      maxReplicas: c.autoscaling.max,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: c.autoscaling.cpuPercent } } }],
-    },
-  }),
-  new NetworkPolicy({
-    metadata: meta(NAME),
-    spec: {
-      podSelector: { matchLabels: selector },
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ ports: [{ protocol: 'TCP', port: 'http' }, { protocol: 'TCP', port: 'metrics' }] }],
-      egress: [{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }],
-    },
-  }),
-  new ServiceMonitor({
-    metadata: meta(NAME),
-    spec: { selector: { matchLabels: selector }, endpoints: [{ port: 'metrics', interval: '30s', path: '/metrics' }] },
-  }),
-  new PodDisruptionBudget({ metadata: meta(NAME), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }),
-];`;
-  return text.replace(/^(?=.)/gm, pad);
-}
-
 /** A value as a TypeScript literal, written the way the apps under apps/ write their config. */
 function literal(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(literal).join(', ')}]`;
@@ -269,7 +179,7 @@ const PORT = ${port};
 export class AppChart extends Chart {
   constructor(scope: Construct, id: string, c: Config) {
     super(scope, id, { namespace: c.namespace });
-${objects('    ')}
+${objectsSource('    ')}
     for (const o of objects) new ApiObject(this, o.kind, o.toJSON());
   }
 }
@@ -326,7 +236,7 @@ const NAME = '${name}';
 const PORT = ${port};
 
 const c = (await env.component(NAME)) as Config;
-${objects('')}
+${objectsSource('')}
 
 export default objects;
 `;
