@@ -54,7 +54,8 @@ export async function pipeline(root: string, options: PipelineOptions = {}): Pro
   // the next apps are rendered; its results are read as they come.
   // Loaded afresh: an app changed since this process last loaded it must not come from memory.
   const apps = changed.length > 0 ? await loadApps(root, changed, { fresh: true }) : [];
-  const session = apps.length > 0 ? startBuilder(root) : undefined;
+  // A kustomize named by $STRATA_KUSTOMIZE is the one to build with, as for `strata build`.
+  const session = apps.length > 0 && !process.env.STRATA_KUSTOMIZE ? startBuilder(root) : undefined;
   const plans: AppPlan[] = [];
   const pending: Promise<Built>[] = [];
   const sync = new Map<string, Record<Environment, AppSyncPlan>>();

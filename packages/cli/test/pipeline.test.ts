@@ -80,6 +80,18 @@ describe('strata pipeline', () => {
     expect(strata(ws.root, ['check']).status).toBe(0);
   });
 
+  it('builds with one kustomize per overlay from disk when $STRATA_KUSTOMIZE names one, to the same result', async () => {
+    rmSync(join(full.root, 'dist'), { recursive: true, force: true });
+    process.env.STRATA_KUSTOMIZE = join(full.root, '.tools', 'bin', 'kustomize');
+    try {
+      const r = await pipeline(full.root, { cache: false });
+      expect(r.built.results.map((b) => b.ok)).toStrictEqual([true, true, true, true, true, true]);
+    } finally {
+      delete process.env.STRATA_KUSTOMIZE;
+    }
+    expect(outputs(full.root)).toStrictEqual(outputs(ws.root));
+  });
+
   it('puts back a generated file edited by hand, and builds again a deleted dist file', async () => {
     const generated = join(ws.root, 'overlays/prod/gethrelay/kustomization.yaml');
     const original = readFileSync(generated, 'utf8');
