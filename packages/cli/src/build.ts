@@ -48,8 +48,8 @@ export async function build(root: string, selection: Selection = {}, onResult?: 
 export function writeDist(root: string, output: string, yaml: string): void {
   const target = join(root, output);
   mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(`${target}.tmp`, yaml);
-  renameSync(`${target}.tmp`, target);
+  writeFileSync(`${target}.tmp-${process.pid}`, yaml);
+  renameSync(`${target}.tmp-${process.pid}`, target);
 }
 
 /**
@@ -59,6 +59,6 @@ export function writeDist(root: string, output: string, yaml: string): void {
 export async function writeDistAsync(root: string, output: string, yaml: string): Promise<void> {
   const target = join(root, output);
   await mkdir(dirname(target), { recursive: true });
-  await writeFile(`${target}.tmp`, yaml);
-  await rename(`${target}.tmp`, target);
+  await writeFile(`${target}.tmp-${process.pid}`, yaml);
+  await rename(`${target}.tmp-${process.pid}`, target);
 }

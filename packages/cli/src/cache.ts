@@ -76,10 +76,14 @@ export function toolFingerprint(root: string): string {
     ...(existsSync(packages) ? readdirSync(packages).flatMap((p) => walk(join(packages, p, 'src'), [])) : []),
     ...walk(join(packages, 'schemas', 'kubernetes'), []),
     ...walk(join(packages, 'schemas', 'crds-json'), []),
-    ...['pnpm-lock.yaml', 'strata.config.json', 'scripts/setup.mjs', '.tools/bin/strata-kustomize-builder.sha256'].map((f) => join(root, f)),
+    ...['pnpm-lock.yaml', 'tsconfig.base.json', 'strata.config.json', 'scripts/setup.mjs', '.tools/bin/strata-kustomize-builder.sha256'].map((f) => join(root, f)),
   ];
   for (const f of files.sort()) h.update(`${relative(root, f)}\0${hashFile(f) ?? '-'}\0`);
-  for (const k of Object.keys(process.env).filter((k) => k.startsWith('STRATA_') || k.startsWith('KUSTOMIZE_')).sort()) h.update(`${k}=${process.env[k]}\0`);
+  for (const k of Object.keys(process.env).filter((k) => k.startsWith('STRATA_') || k.startsWith('KUSTOMIZE_')).sort()) {
+    // A tool named by path ($STRATA_KUSTOMIZE, say) counts by its size and time too.
+    const tool = existsSync(process.env[k]!) ? statSync(process.env[k]!) : undefined;
+    h.update(`${k}=${process.env[k]}\0${tool ? `${tool.size}:${tool.mtimeMs}` : ''}\0`);
+  }
   return h.digest('hex');
 }
 
@@ -102,36 +106,61 @@ export function writeCache(root: string, cache: PipelineCache): void {
   renameSync(`${file}.tmp-${process.pid}`, file);
 }
 
-/** The generated .yaml files under the given folders (relative to the root). */
+/** Every file under the given folders (relative to the root). */
 export function filesUnder(root: string, dirs: readonly string[]): string[] {
-  return dirs.flatMap((d) => walk(join(root, d), [])).filter((f) => f.endsWith('.yaml')).map((f) => relative(root, f));
+  return dirs.flatMap((d) => walk(join(root, d), [])).map((f) => relative(root, f));
 }
 
-/** The stamp of a file whose content is known (just written, say), or read from disk. */
+/** A file modified this recently may change again within the file system's time resolution. */
+const RACY_MS = 100;
+
+/**
+ * The stamp of a file whose content is known (just written, say), or read from disk. A file modified
+ * in the last moments gets no usable time, so the next run compares its content.
+ */
 export function stampOf(path: string, content?: string | Buffer): Stamp | undefined {
   try {
     const s = statSync(path);
-    return { hash: hashOf(content ?? readFileSync(path)), size: s.size, mtime: s.mtimeMs };
+    const hash = hashOf(content ?? readFileSync(path));
+    return { hash, size: s.size, mtime: Date.now() - s.mtimeMs < RACY_MS ? -1 : s.mtimeMs };
   } catch {
     return undefined;
   }
 }
 
-/** Like git's index: a file with the same size and modification time is not read again. */
-function same(path: string, stamp: Stamp): boolean {
+/**
+ * The file's stamp again if it still holds what was stamped: like git's index, a file with the
+ * same size and modification time is not read; otherwise its content decides (and the stamp gets
+ * the file's current time). Undefined when it changed or is gone.
+ */
+function verify(path: string, stamp: Stamp): Stamp | undefined {
   let s;
   try {
     s = statSync(path);
   } catch {
-    return false;
+    return undefined;
   }
-  if (s.size !== stamp.size) return false;
-  return s.mtimeMs === stamp.mtime || hashFile(path) === stamp.hash;
+  if (s.size !== stamp.size) return undefined;
+  if (s.mtimeMs === stamp.mtime) return stamp;
+  return hashFile(path) === stamp.hash ? (stampOf(path) ?? undefined) : undefined;
 }
 
-/** True when every recorded file is as it was, and nothing else lies in the app's folders. */
-export function unchanged(root: string, entry: AppEntry): boolean {
-  for (const [file, stamp] of Object.entries(entry.inputs)) if (!same(join(root, file), stamp)) return false;
-  for (const [file, stamp] of Object.entries(entry.outputs)) if (!same(join(root, file), stamp)) return false;
-  return filesUnder(root, entry.dirs).every((f) => f in entry.outputs);
+/**
+ * The entry again, with fresh times, when every recorded file is as it was and nothing else lies in
+ * the app's folders; undefined when anything changed.
+ */
+export function unchanged(root: string, entry: AppEntry): AppEntry | undefined {
+  const check = (files: Record<string, Stamp>) => {
+    const out: Record<string, Stamp> = {};
+    for (const [file, stamp] of Object.entries(files)) {
+      const now = verify(join(root, file), stamp);
+      if (!now) return undefined;
+      out[file] = now;
+    }
+    return out;
+  };
+  const inputs = check(entry.inputs);
+  const outputs = inputs && check(entry.outputs);
+  if (!inputs || !outputs || !filesUnder(root, entry.dirs).every((f) => f in outputs)) return undefined;
+  return { ...entry, inputs, outputs };
 }

@@ -1,4 +1,5 @@
-import { join, relative } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { appDirs, appSources, ENVIRONMENTS, loadApps, type Environment, type Problem } from '@strata/core';
 import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type TreeChanges } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
@@ -32,7 +33,9 @@ export interface PipelineResult {
  * changed since the last run (same sources, same outputs on disk, same tool) are not touched:
  * their earlier results are reported again, so the output does not depend on the cache.
  */
-export async function pipeline(root: string, options: PipelineOptions = {}): Promise<PipelineResult> {
+export async function pipeline(workspace: string, options: PipelineOptions = {}): Promise<PipelineResult> {
+  // One spelling of every path: esbuild reports real paths.
+  const root = realpathSync(workspace);
   let t = performance.now();
   const lap = () => {
     const s = (performance.now() - t) / 1000;
@@ -44,10 +47,19 @@ export async function pipeline(root: string, options: PipelineOptions = {}): Pro
   const names = appDirs(root);
   const reused = new Map<string, AppEntry>();
   for (const name of names) {
-    const entry = cache.apps[name];
-    if (entry && unchanged(root, entry)) reused.set(name, entry);
+    const entry = cache.apps[name] && unchanged(root, cache.apps[name]);
+    if (entry) reused.set(name, entry);
   }
   const changed = names.filter((n) => !reused.has(n));
+  // What the changed apps' files hold before they are read: an edit made while this run reads
+  // them must not be remembered as what it rendered.
+  const before = new Map<string, Stamp>();
+  for (const f of filesUnder(root, changed.map((n) => `apps/${n}`))) {
+    if (f.split(sep).includes('node_modules')) continue;
+    const stamp = stampOf(join(root, f));
+    if (stamp) before.set(f, stamp);
+  }
+  const settings = loadSettings(root);
 
   // Generate: render only the changed apps; the env roots and gitops/ list every app. Each app's
   // overlays go to the builder as soon as the app is planned, from memory, so kustomize works while
@@ -58,28 +70,28 @@ export async function pipeline(root: string, options: PipelineOptions = {}): Pro
   const session = apps.length > 0 && !process.env.STRATA_KUSTOMIZE ? startBuilder(root) : undefined;
   const plans: AppPlan[] = [];
   const pending: Promise<Built>[] = [];
+  const fromDisk: string[] = [];
   const sync = new Map<string, Record<Environment, AppSyncPlan>>();
+  let generated: TreeChanges;
   try {
     for (const app of apps) {
       const plan = planApp(app, schemaMergeKeys);
       plans.push(plan);
       sync.set(plan.app, Object.fromEntries(ENVIRONMENTS.map((e) => [e, syncPlan(plan.app, plan.desired[e])])) as Record<Environment, AppSyncPlan>);
-      if (session) for (const env of ENVIRONMENTS) pending.push(buildInMemory(session, plan, env, options.onBuild));
+      // Built from memory only when the app's folders hold nothing the plan does not: kustomize
+      // on disk would see any other file (a second kustomization, say).
+      const foreign = filesUnder(root, plan.dirs).some((f) => !plan.files.has(f));
+      if (session && !foreign) for (const env of ENVIRONMENTS) pending.push(buildInMemory(session, plan, env, options.onBuild));
+      else fromDisk.push(plan.app);
       // Lets the builder's answers in: a full pipe would stop it.
       await new Promise(setImmediate);
     }
-  } catch (err) {
-    await session?.close();
-    throw err;
-  }
-  for (const [name, entry] of reused) sync.set(name, entry.sync);
-  const files = new Map<string, string>();
-  for (const p of plans) for (const [path, content] of p.files) files.set(path, content);
-  for (const [path, content] of planEnvironments(names)) files.set(path, content);
-  for (const [path, content] of planGitops(root, loadSettings(root), names, { plans: (e, app) => sync.get(app)?.[e] })) files.set(path, content);
-  const dirs = [...plans.flatMap((p) => p.dirs), ...orphanDirs(root, new Set(names), undefined), 'gitops'];
-  let generated: TreeChanges;
-  try {
+    for (const [name, entry] of reused) sync.set(name, entry.sync);
+    const files = new Map<string, string>();
+    for (const p of plans) for (const [path, content] of p.files) files.set(path, content);
+    for (const [path, content] of planEnvironments(names)) files.set(path, content);
+    for (const [path, content] of planGitops(root, settings, names, { plans: (e, app) => sync.get(app)?.[e] })) files.set(path, content);
+    const dirs = [...plans.flatMap((p) => p.dirs), ...orphanDirs(root, new Set(names), undefined), 'gitops'];
     generated = applyTree(root, files, { dirs });
   } catch (err) {
     await session?.close();
@@ -93,19 +105,24 @@ export async function pipeline(root: string, options: PipelineOptions = {}): Pro
   // A failure is built again from disk, so that its message names the files as they are.
   const parsed: ParsedInputs = { docs: [], problems: [], files: new Map() };
   const writes: Promise<void>[] = [];
+  let writeError: Error | undefined;
   const take = (r: Built, write = true) => {
     if (!r.ok) return;
-    if (write) writes.push(writeDistAsync(root, r.output, r.yaml));
-    const read = readText(r.yaml, r.output, r.output, join(root, r.output));
+    // A failed write is reported once the builds are in, not as an unhandled rejection.
+    if (write) writes.push(writeDistAsync(root, r.output, r.yaml).catch((e: Error) => void (writeError ??= e)));
+    const read = readText(r.yaml, r.output, r.output, join(root, r.output), { trusted: true });
     parsed.docs.push(...read.docs);
     parsed.problems.push(...read.problems);
     parsed.files.set(r.output, read.file);
   };
   let built: BuildOutcome;
   if (session) {
-    const results = await Promise.all(pending.map((p) => p.then((r) => (take(r), r))));
+    const inMemory = await Promise.all(pending.map((p) => p.then((r) => (take(r), r))));
     await closing;
-    const again = results.filter((r) => !r.ok);
+    const onDisk = fromDisk.length > 0 ? (await build(root, { apps: fromDisk }, options.onBuild)).results : [];
+    for (const r of onDisk) take(r, false); // build() wrote them
+    const results = [...inMemory, ...onDisk];
+    const again = inMemory.filter((r) => !r.ok);
     const redo = again.length > 0 ? await buildOverlays(root, again.map((r) => r.overlay)) : [];
     const outcome = results.map((r) => {
       const fresh = redo.find((x) => x.overlay === r.overlay);
@@ -120,6 +137,7 @@ export async function pipeline(root: string, options: PipelineOptions = {}): Pro
     for (const r of built.results) take(r, false); // build() wrote them
   }
   await Promise.all(writes);
+  if (writeError) throw new Error(`cannot write dist/: ${writeError.message}`);
   const tBuild = lap();
   const checked = parsed.files.size > 0 ? await checkParsed(root, parsed) : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();
@@ -130,7 +148,7 @@ export async function pipeline(root: string, options: PipelineOptions = {}): Pro
   for (const name of changed) {
     const mine = ofApp(name);
     const found = { problems: checked.problems.filter((p) => mine.has(p.file)), resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0) };
-    const entry = entryFor(root, name, plans.find((p) => p.app === name), built, found, sync.get(name));
+    const entry = entryFor(root, name, plans.find((p) => p.app === name), built, found, sync.get(name), before);
     if (entry) next[name] = entry;
   }
   writeCache(root, { tool, apps: next });
@@ -149,15 +167,21 @@ function entryFor(
   built: BuildOutcome,
   found: { problems: Problem[]; resources: number },
   sync: Record<Environment, AppSyncPlan> | undefined,
+  before: ReadonlyMap<string, Stamp>,
 ): AppEntry | undefined {
   const sources = appSources(root, name);
   const results = built.results.filter((r) => r.app === name);
-  if (!plan || !sources || !sync || results.length !== ENVIRONMENTS.length || results.some((r) => !r.ok)) return undefined;
+  if (!plan || !sources?.length || !sync || results.length !== ENVIRONMENTS.length || results.some((r) => !r.ok)) return undefined;
+  // Its compiled sources, the workspace packages it imports, and every file of its own folder
+  // (package.json, tsconfig.json, a file that would change how an import resolves), each as it was
+  // before this run read it; a file that changed since is not remembered at all.
   const inputs: Record<string, Stamp> = {};
-  for (const f of sources) {
-    const stamp = stampOf(f);
-    if (!stamp) return undefined;
-    inputs[relative(root, f)] = stamp;
+  const own = [...before.keys()].filter((f) => f.startsWith(`apps/${name}/`));
+  for (const f of new Set([...sources.map((s) => relative(root, s)), ...own])) {
+    const now = stampOf(join(root, f));
+    const then = before.get(f) ?? now;
+    if (!now || !then || now.hash !== then.hash) return undefined;
+    inputs[f] = then;
   }
   // Hashes of what this run meant to write, with the files' current sizes and times.
   const outputs: Record<string, Stamp> = {};

@@ -164,7 +164,8 @@ export function parseInputs(root: string, inputs: readonly string[], stdin?: () 
     } catch (err) {
       throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
     }
-    const read = readText(text, file, input, path === '-' ? undefined : path);
+    // Any file may be hand-written: read it exactly, with lines.
+    const read = readText(text, file, input, path === '-' ? undefined : path, { trusted: false });
     docs.push(...read.docs);
     problems.push(...read.problems);
     files.set(file, read.file);
@@ -173,14 +174,18 @@ export function parseInputs(root: string, inputs: readonly string[], stdin?: () 
 }
 
 /**
- * Reads one file's text (`file` as reported, `path` where it is on disk, if it is): the fast way when
- * it has no problem, else with lines. kubeconform may read it as it is when every document in it
- * was readable and it is on disk.
+ * Reads one file's text (`file` as reported, `path` where it is on disk, if it is). kubeconform may
+ * read the file as it is when every document in it was readable and it is on disk.
+ *
+ * `trusted` is for what `kustomize build` just wrote: machine-written YAML, read the fast way when
+ * it has no problem. js-yaml accepts a few things the line-tracking parser rejects (an unindented
+ * flow continuation, a key over 1,024 characters), which kustomize never writes but a person might,
+ * so other files are read with the line-tracking parser.
  */
-export function readText(text: string, file: string, input: string, path?: string): FileRead & { file: FileInput } {
-  const fast = readFast(text, file, input);
+export function readText(text: string, file: string, input: string, path: string | undefined, options: { trusted: boolean }): FileRead & { file: FileInput } {
+  const fast = options.trusted ? readFast(text, file, input) : undefined;
   const read = fast ? { docs: fast, problems: [] } : readLocated(text, file, input);
-  return { ...read, file: { docs: read.docs, ...(fast && path ? { path } : {}) } };
+  return { ...read, file: { docs: read.docs, ...(read.problems.length === 0 && path ? { path } : {}) } };
 }
 
 /** JSON pointer or kubeconform path (`/spec/replicas`) to a dotted field path (`spec.replicas`). */
@@ -330,6 +335,7 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   const { policyProblems, secretValueProblems } = await import('./policy.ts');
   // kubeconform runs in its own process while the checks below run in this one.
   const schema = schemaProblems(root, parsed, resources, options.kubernetesVersion);
+  schema.catch(() => undefined); // awaited below; a failure of the checks in between must not leave it unhandled
   const own = [
     ...parsed.problems,
     ...duplicateProblems(resources),

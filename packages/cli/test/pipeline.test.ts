@@ -1,5 +1,5 @@
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheFile } from '../src/cache.ts';
 import { pipeline, type PipelineResult } from '../src/pipeline.ts';
@@ -142,6 +142,114 @@ describe('strata pipeline', () => {
       expect(outputs(ws.root)).toStrictEqual(before);
     } finally {
       writeFileSync(source, original);
+    }
+  });
+});
+
+describe('strata pipeline when things go wrong', () => {
+  const ws = tempWorkspace(['tokenplace-relay']);
+  afterAll(() => ws.dispose());
+  const relayDev = join(ws.root, 'apps/tokenplace-relay/src/env/dev.ts');
+  const devTag = () => /tokenplace-relay:(sha-[0-9a-z]+)/.exec(readFileSync(join(ws.root, 'dist/dev/tokenplace-relay.yaml'), 'utf8'))?.[1];
+
+  it('does not remember an app whose sources changed while the run read them', async () => {
+    await pipeline(ws.root);
+    const original = readFileSync(relayDev, 'utf8');
+    let edited = false;
+    const during = await pipeline(ws.root, {
+      cache: false,
+      onBuild: () => {
+        if (edited) return;
+        edited = true;
+        writeFileSync(relayDev, original.replace("tag: 'sha-3f9c2e1'", "tag: 'sha-0000002'"));
+      },
+    });
+    expect(during.reused).toBe(0);
+    expect(devTag()).toBe('sha-3f9c2e1'); // what it read
+    const next = await pipeline(ws.root);
+    expect(next.reused).toBe(0);
+    expect(devTag()).toBe('sha-0000002');
+    writeFileSync(relayDev, original);
+    await pipeline(ws.root);
+  });
+
+  it('redoes an app when a workspace package it imports changes', async () => {
+    const shared = join(ws.root, 'apps', 'shared');
+    mkdirSync(shared, { recursive: true });
+    writeFileSync(join(shared, 'package.json'), JSON.stringify({ name: '@strata-apps/shared', type: 'module', exports: { '.': './index.ts' } }));
+    writeFileSync(join(shared, 'index.ts'), "export const DEV_TAG = 'sha-aaaaaaa';\n");
+    const link = join(ws.root, 'apps/tokenplace-relay/node_modules/@strata-apps/shared');
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync('../../../shared', link);
+    const original = readFileSync(relayDev, 'utf8');
+    writeFileSync(relayDev, `import { DEV_TAG } from '@strata-apps/shared';\n${original.replace("tag: 'sha-3f9c2e1'", 'tag: DEV_TAG')}`);
+    try {
+      // Each run in its own process, as a user runs it: Node keeps a package it imported once.
+      expect(strata(ws.root, ['pipeline']).status).toBe(0);
+      expect(devTag()).toBe('sha-aaaaaaa');
+      expect(strata(ws.root, ['pipeline']).stdout).toMatch(/1 of 1 apps unchanged since the last run, reused/);
+      writeFileSync(join(shared, 'index.ts'), "export const DEV_TAG = 'sha-bbbbbbb';\n");
+      const r = strata(ws.root, ['pipeline']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).not.toMatch(/reused/);
+      expect(devTag()).toBe('sha-bbbbbbb');
+    } finally {
+      writeFileSync(relayDev, original);
+      rmSync(link);
+      rmSync(shared, { recursive: true });
+    }
+  });
+
+  it('works the same through a symbolic link to the workspace', async () => {
+    const linked = `${ws.root}-link`;
+    symlinkSync(ws.root, linked);
+    try {
+      await pipeline(linked);
+      expect((await pipeline(linked)).reused).toBe(1);
+      const original = readFileSync(relayDev, 'utf8');
+      writeFileSync(relayDev, original.replace("tag: 'sha-3f9c2e1'", "tag: 'sha-0000003'"));
+      try {
+        expect((await pipeline(linked)).reused).toBe(0);
+        expect(devTag()).toBe('sha-0000003');
+      } finally {
+        writeFileSync(relayDev, original);
+      }
+    } finally {
+      rmSync(linked);
+    }
+  });
+
+  it('builds from disk, like `strata build`, an app whose folder holds a file it did not generate', async () => {
+    const extra = join(ws.root, 'overlays/dev/tokenplace-relay/Kustomization');
+    writeFileSync(extra, readFileSync(join(ws.root, 'overlays/dev/tokenplace-relay/kustomization.yaml')));
+    try {
+      const r = await pipeline(ws.root);
+      expect(r.built.failed).toBe(1);
+      expect(r.built.results.find((b) => !b.ok)?.error).toMatch(/multiple kustomization files/i);
+    } finally {
+      rmSync(extra);
+    }
+    expect((await pipeline(ws.root)).built.failed).toBe(0);
+  });
+
+  it('says it cannot write dist/ instead of crashing', async () => {
+    rmSync(join(ws.root, 'dist'), { recursive: true, force: true });
+    writeFileSync(join(ws.root, 'dist'), 'not a folder');
+    try {
+      await expect(pipeline(ws.root, { cache: false })).rejects.toThrow(/cannot write dist\/: /);
+    } finally {
+      rmSync(join(ws.root, 'dist'));
+    }
+  });
+
+  it('fails with the settings error, and stops, when strata.config.json is wrong', async () => {
+    const config = join(ws.root, 'strata.config.json');
+    const original = readFileSync(config, 'utf8');
+    writeFileSync(config, original.replace(/"repoURL": "[^"]*"/, '"repoURL": "not-a-url"'));
+    try {
+      await expect(pipeline(ws.root, { cache: false })).rejects.toThrow(/not-a-url/);
+    } finally {
+      writeFileSync(config, original);
     }
   });
 });

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseInputs, validate } from '../src/validate.ts';
+import { parseInputs, readText, validate } from '../src/validate.ts';
 import { repo } from './workspace.ts';
 
-// Clean files are read by a fast parser and handed to kubeconform as they are; a file with any
-// problem is read by the line-tracking parser. Both must give the same documents and lines.
+// Built output is read by a fast parser, anything else by the line-tracking one; both must give the
+// same documents and lines. kubeconform reads a file as it is when every document in it is readable.
 const dir = mkdtempSync(join(tmpdir(), 'strata-read-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const write = (name: string, text: string) => {
@@ -46,28 +46,47 @@ const STREAM = [
 ].join('\n');
 
 describe('reading YAML for validate', () => {
-  it('gives the same documents and lines for a clean file as for one the line-tracking parser reads', () => {
+  it('gives the same documents and lines for built output read the fast way as the line-tracking parser', () => {
+    const fast = readText(STREAM, 'clean.yaml', 'clean.yaml', join(dir, 'clean.yaml'), { trusted: true });
+    const exact = readText(STREAM, 'clean.yaml', 'clean.yaml', join(dir, 'clean.yaml'), { trusted: false });
+    expect(fast.problems).toStrictEqual([]);
+    expect(exact.problems).toStrictEqual([]);
+    const lines = (docs: typeof fast.docs) => docs.map((d) => [d.line, d.lineOf(['spec', 'replicas']), d.lineOf(['spec', 'template', 'spec', 'containers', 0, 'image']), d.lineOf(['data', 'mode'])]);
+    expect(fast.docs.map((d) => d.manifest)).toStrictEqual(exact.docs.map((d) => d.manifest));
+    expect(lines(fast.docs)).toStrictEqual([
+      [4, 4, 4, 10],
+      [13, 19, 27, 13],
+    ]);
+    expect(lines(fast.docs)).toStrictEqual(lines(exact.docs));
+  });
+
+  it('reads any other file exactly: kubeconform reads it as it is only when every document in it is readable', () => {
     const clean = parseInputs(dir, [write('clean.yaml', STREAM)]);
-    // A duplicate key in a third document sends the whole file through the line-tracking parser.
+    // A duplicate key in a third document: that document is a problem, the others are checked.
     const broken = parseInputs(dir, [write('broken.yaml', `${STREAM}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n`)]);
     expect(clean.problems).toStrictEqual([]);
     expect(broken.problems.map((p) => p.rule)).toStrictEqual(['duplicate-key']);
     expect(clean.docs.map((d) => d.manifest)).toStrictEqual(broken.docs.map((d) => d.manifest));
-    const lines = (docs: typeof clean.docs) => docs.map((d) => [d.line, d.lineOf(['spec', 'replicas']), d.lineOf(['spec', 'template', 'spec', 'containers', 0, 'image']), d.lineOf(['data', 'mode'])]);
-    expect(lines(clean.docs)).toStrictEqual([
-      [4, 4, 4, 10],
-      [13, 19, 27, 13],
-    ]);
-    expect(lines(clean.docs)).toStrictEqual(lines(broken.docs));
+    expect(clean.docs.map((d) => d.line)).toStrictEqual([4, 13]);
+    expect(broken.docs.map((d) => d.line)).toStrictEqual([4, 13]);
     // Only the clean file may be read by kubeconform as it is.
     expect(clean.files.get('clean.yaml')?.path).toBe(join(dir, 'clean.yaml'));
     expect(broken.files.get('broken.yaml')?.path).toBeUndefined();
+  });
+
+  it('reports what js-yaml would let through in a hand-written file: a flow mapping continued without indentation', async () => {
+    const file = write('flow.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg,\nnamespace: shop}\ndata:\n  a: "1"\n');
+    const r = await validate(repo, [file], { policy: false });
+    expect(r.problems.map((p) => p.rule)).toContain('yaml-syntax');
+    expect(r.problems.find((p) => p.rule === 'yaml-syntax')?.line).toBe(4);
   });
 
   it('reads values as YAML 1.2 in both parsers: on, yes and dates stay strings', () => {
     const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "on"\n  b: 2024-01-01\n  c: "007"\n';
     const [doc] = parseInputs(dir, [write('values.yaml', text)]).docs;
     expect(doc?.manifest).toMatchObject({ data: { a: 'on', b: '2024-01-01', c: '007' } });
+    const [fast] = readText(text, 'values.yaml', 'values.yaml', undefined, { trusted: true }).docs;
+    expect(fast?.manifest).toStrictEqual(doc?.manifest);
   });
 
   it('checks only the objects of a file that also holds a Kustomization, at their own lines', async () => {

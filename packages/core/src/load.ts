@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 
@@ -14,15 +14,19 @@ import { pathToFileURL } from 'node:url';
  * bundle and is imported from its own file, so the modules share one copy of kubernetes-models,
  * @strata/core and the rest with the program that loads them.
  *
- * Resolves to each file's exports and the files it was compiled from (itself and every file of
- * its own it imports, absolute), in the order given, or to undefined for a set that cannot be
- * loaded this way (a file that uses `import.meta`, which would then describe the bundle): the
- * caller loads those one by one. Rejects when the files do not compile or a module throws while
- * loading; the caller then loads them one by one to say which.
+ * Resolves to each file's exports, the files it was compiled from (itself and every file of its own
+ * it imports) and the files outside any node_modules folder that it imports as packages (workspace
+ * packages such as @strata/core), all as real paths, in the order given; or to undefined for a set
+ * that cannot be loaded this way (a file that uses `import.meta`, which would then describe the
+ * bundle): the caller loads those one by one. Rejects when the files do not compile or a module
+ * throws while loading; the caller then loads them one by one to say which.
  */
 export interface Loaded {
   readonly exports: Record<string, unknown>;
+  /** Compiled into the bundle. */
   readonly inputs: readonly string[];
+  /** Imported from the workspace as packages, by the file the import resolved to. */
+  readonly linked: readonly string[];
 }
 
 export async function importTogether(files: readonly string[], packages: readonly string[]): Promise<Loaded[] | undefined> {
@@ -47,24 +51,42 @@ export async function importTogether(files: readonly string[], packages: readonl
     const bundle = join(dir, 'apps.mjs');
     writeFileSync(bundle, result.outputFiles[0]!.contents);
     const mod = (await import(pathToFileURL(bundle).href)) as Record<string, Record<string, unknown>>;
-    const inputs = sourcesOf(result.metafile, files);
-    return files.map((_, i) => ({ exports: mod[`m${i}`]!, inputs: inputs[i]! }));
+    const sources = sourcesOf(result.metafile, files, dir);
+    return files.map((_, i) => ({ exports: mod[`m${i}`]!, ...sources[i]! }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Per entry file, the compiled files it reaches through its own imports (packages excluded). */
-function sourcesOf(meta: Metafile, entries: readonly string[]): string[][] {
+/**
+ * Per entry file, the compiled files it reaches through its own imports, and the files outside any
+ * node_modules folder that those import as packages. The metafile names compiled files relative to
+ * the working folder, and packages relative to the output folder.
+ */
+function sourcesOf(meta: Metafile, entries: readonly string[], outdir: string): { inputs: string[]; linked: string[] }[] {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return undefined;
+    }
+  };
   return entries.map((entry) => {
     const seen = new Set<string>();
-    const queue = [relative(process.cwd(), entry)];
+    const linked = new Set<string>();
+    const queue = [relative(process.cwd(), real(entry) ?? entry)];
     while (queue.length > 0) {
       const key = queue.pop()!;
       if (seen.has(key) || !meta.inputs[key]) continue;
       seen.add(key);
-      for (const i of meta.inputs[key].imports) if (!i.external) queue.push(i.path);
+      for (const i of meta.inputs[key].imports) {
+        if (!i.external) queue.push(i.path);
+        else if (!i.path.startsWith('node:')) {
+          const target = real(resolve(outdir, i.path));
+          if (target && !target.split(sep).includes('node_modules')) linked.add(target);
+        }
+      }
     }
-    return [...seen].map((k) => resolve(k)).sort();
+    return { inputs: [...seen].map((k) => resolve(k)).sort(), linked: [...linked].sort() };
   });
 }

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App } from './app.ts';
 import { importTogether } from './load.ts';
@@ -43,12 +43,15 @@ export function appDirs(root: string): string[] {
 
 /** Apps already loaded in this process, by file: like Node's module cache, the first load wins. */
 const loaded = new Map<string, App>();
-/** The files each app loaded together was compiled from. */
+/** The files each app loaded together was compiled from, or imports from the workspace. */
 const sources = new Map<string, readonly string[]>();
+/** Files imported one by one: Node keeps them, so they cannot be loaded afresh in this process. */
+const imported = new Set<string>();
 
 /**
- * The files (absolute) that `apps/<name>/src/app.ts` was compiled from in this process: its own
- * modules, not the packages it imports. Undefined when it was not loaded, or loaded on its own.
+ * The files (real, absolute paths) that `apps/<name>/src/app.ts` was made of when this process
+ * loaded it: its own modules, and every file of the workspace packages it imports (not those under
+ * node_modules). Undefined when it was not loaded, or was loaded on its own.
  */
 export function appSources(root: string, name: string): readonly string[] | undefined {
   return sources.get(join(root, 'apps', name, 'src', 'app.ts'));
@@ -57,7 +60,8 @@ export function appSources(root: string, name: string): readonly string[] | unde
 /**
  * Imports every application's `src/app.ts` and returns its exported `app`, sorted by name. A module
  * that fails to load, or that exports no app, is an error that names its file. `fresh` loads the
- * apps' current sources even when this process loaded them before.
+ * apps' current sources even when this process loaded them before (an app that can only be loaded
+ * on its own, because it uses `import.meta`, is then an error: Node would give its old modules).
  */
 export async function loadApps(root: string, only?: readonly string[], options: { fresh?: boolean } = {}): Promise<App[]> {
   const dirs = appDirs(root);
@@ -74,31 +78,54 @@ export async function loadApps(root: string, only?: readonly string[], options: 
     loaded.delete(fileOf(dir));
     sources.delete(fileOf(dir));
   }
+  let together: string | undefined;
   if (missing.length > 0) {
     // All at once, and one by one only when that fails: then each module's own error names its file.
     try {
       const modules = await importTogether(missing.map(fileOf), packageFolders(root, missing));
+      const packages = new Map<string, string[]>();
       missing.forEach((dir, i) => {
         if (!modules) return;
         loaded.set(fileOf(dir), appOf(dir, modules[i]!.exports));
-        sources.set(fileOf(dir), modules[i]!.inputs);
+        sources.set(fileOf(dir), [...new Set([...modules[i]!.inputs, ...modules[i]!.linked.flatMap((f) => packageFiles(f, packages))])].sort());
       });
-    } catch {
-      // fall through to the one-by-one loading below
+      if (!modules) together = 'an app uses import.meta';
+    } catch (err) {
+      together = (err as Error).message.split('\n')[0];
     }
   }
   for (const dir of wanted) {
     const file = fileOf(dir);
     if (loaded.has(file)) continue;
+    if (options.fresh && imported.has(file)) {
+      throw new Error(`apps/${dir}/src/app.ts: cannot load it afresh in this process (${together}); run strata again`);
+    }
     let mod: Record<string, unknown>;
     try {
+      imported.add(file);
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (err) {
       throw new Error(`apps/${dir}/src/app.ts: cannot load: ${(err as Error).message.split('\n')[0]}`);
     }
     loaded.set(file, appOf(dir, mod));
   }
+  // Every app loaded, but not together: say why, since it is slower and its sources are unknown.
+  if (together && together !== 'an app uses import.meta') process.emitWarning(`apps loaded one by one, as loading them together failed: ${together}`);
   return wanted.map((dir) => loaded.get(fileOf(dir))!);
+}
+
+/** Every file of the workspace package that holds `file` (its node_modules aside), by package folder. */
+function packageFiles(file: string, cache: Map<string, string[]>): string[] {
+  let dir = dirname(file);
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  let files = cache.get(dir);
+  if (!files) {
+    files = readdirSync(dir, { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile() && !relative(dir, e.parentPath).split(sep).includes('node_modules'))
+      .map((e) => join(e.parentPath, e.name));
+    cache.set(dir, files);
+  }
+  return files;
 }
 
 /** Where the apps' imports of packages resolve: each app's node_modules, and those above it. */

@@ -147,6 +147,11 @@ func main() {
 				dirs <- d
 			}
 		}
+		// A request too large to read ends the builder: its message names why, for the caller to show.
+		if err := in.Err(); err != nil {
+			fmt.Fprintf(os.Stderr, "strata-kustomize-builder: reading requests: %v\n", err)
+			os.Exit(2)
+		}
 	}()
 
 	results := make(chan result, *workers)
@@ -195,7 +200,9 @@ func buildLine(disk filesys.FileSystem, line string) result {
 	}
 	var req request
 	if err := json.Unmarshal([]byte(line), &req); err != nil {
-		return result{Overlay: line, Error: fmt.Sprintf("unreadable request: %v", err)}
+		// No overlay to answer for: the caller reports it as unanswered, with this message.
+		fmt.Fprintf(os.Stderr, "strata-kustomize-builder: unreadable request: %v\n", err)
+		return result{Error: fmt.Sprintf("unreadable request: %v", err)}
 	}
 	mem := filesys.MakeFsInMemory()
 	for name, content := range req.Files {
