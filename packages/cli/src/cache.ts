@@ -73,7 +73,7 @@ export function toolFingerprint(root: string): string {
   const h = createHash('sha1').update(FORMAT).update(process.version);
   const packages = join(root, 'packages');
   const files = [
-    ...(existsSync(packages) ? readdirSync(packages).flatMap((p) => walk(join(packages, p, 'src'), [])) : []),
+    ...(existsSync(packages) ? readdirSync(packages).flatMap((p) => [...walk(join(packages, p, 'src'), []), join(packages, p, 'package.json')]) : []),
     ...walk(join(packages, 'schemas', 'kubernetes'), []),
     ...walk(join(packages, 'schemas', 'crds-json'), []),
     ...['pnpm-lock.yaml', 'tsconfig.base.json', 'strata.config.json', 'scripts/setup.mjs', '.tools/bin/strata-kustomize-builder.sha256'].map((f) => join(root, f)),

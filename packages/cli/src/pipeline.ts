@@ -145,10 +145,13 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   // Remember each changed app whose overlays all built and whose sources are known.
   const ofApp = (app: string) => new Set(built.results.filter((r) => r.app === app).map((r) => r.output));
   const next: Record<string, AppEntry> = Object.fromEntries(reused);
+  // Files several apps share (a workspace package they all import) are read once.
+  const known = new Map<string, Stamp | undefined>();
+  const stamp = (file: string) => (known.has(file) ? known.get(file) : known.set(file, stampOf(join(root, file))).get(file));
   for (const name of changed) {
     const mine = ofApp(name);
     const found = { problems: checked.problems.filter((p) => mine.has(p.file)), resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0) };
-    const entry = entryFor(root, name, plans.find((p) => p.app === name), built, found, sync.get(name), before);
+    const entry = entryFor(root, name, plans.find((p) => p.app === name), built, found, sync.get(name), before, stamp);
     if (entry) next[name] = entry;
   }
   writeCache(root, { tool, apps: next });
@@ -168,6 +171,7 @@ function entryFor(
   found: { problems: Problem[]; resources: number },
   sync: Record<Environment, AppSyncPlan> | undefined,
   before: ReadonlyMap<string, Stamp>,
+  stamps: (file: string) => Stamp | undefined,
 ): AppEntry | undefined {
   const sources = appSources(root, name);
   const results = built.results.filter((r) => r.app === name);
@@ -177,8 +181,10 @@ function entryFor(
   // before this run read it; a file that changed since is not remembered at all.
   const inputs: Record<string, Stamp> = {};
   const own = [...before.keys()].filter((f) => f.startsWith(`apps/${name}/`));
-  for (const f of new Set([...sources.map((s) => relative(root, s)), ...own])) {
-    const now = stampOf(join(root, f));
+  // Strata's own packages count for every app at once, in the tool's fingerprint.
+  const linked = sources.map((s) => relative(root, s)).filter((f) => !f.startsWith(`packages${sep}`));
+  for (const f of new Set([...linked, ...own])) {
+    const now = stamps(f);
     const then = before.get(f) ?? now;
     if (!now || !then || now.hash !== then.hash) return undefined;
     inputs[f] = then;

@@ -64,12 +64,17 @@ export async function importTogether(files: readonly string[], packages: readonl
  * the working folder, and packages relative to the output folder.
  */
 function sourcesOf(meta: Metafile, entries: readonly string[], outdir: string): { inputs: string[]; linked: string[] }[] {
+  // Apps share most of what they import: each path is resolved once.
+  const resolved = new Map<string, string | undefined>();
   const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return undefined;
+    if (!resolved.has(p)) {
+      try {
+        resolved.set(p, realpathSync(p));
+      } catch {
+        resolved.set(p, undefined);
+      }
     }
+    return resolved.get(p);
   };
   return entries.map((entry) => {
     const seen = new Set<string>();
