@@ -1,23 +1,29 @@
 #!/usr/bin/env node
 // Builds the pinned etcd and kube-apiserver that `strata verify` starts, from the Go mains in
-// packages/verify/server/, into .tools/bin. Not part of scripts/setup.mjs: the build takes minutes
-// and only the server-side check needs it, so `strata verify` runs this on first use instead.
-// A binary is rebuilt only when its main, go.mod or go.sum changed (a hash stamp beside it).
+// packages/verify/server/, into a cache shared by every checkout of this machine's user:
+// $STRATA_SERVER_CACHE, else $XDG_CACHE_HOME/strata/servers, else ~/.cache/strata/servers. Each
+// binary lives in a folder named by the hash of its main, go.mod and go.sum, so checkouts at other
+// versions keep their own and a second clone builds nothing. Not part of scripts/setup.mjs: the build
+// takes minutes and only the server-side checks need it, so they run this on first use instead.
+// The last line of a successful run is `install-servers: ready <etcd path> <kube-apiserver path>`.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const serverDir = join(root, 'packages', 'verify', 'server');
-const binDir = join(root, '.tools', 'bin');
+const cacheRoot =
+  process.env.STRATA_SERVER_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'strata', 'servers');
 
 // Ordered by size: the API server's link dominates, so it starts first.
 const SERVERS = [
-  { name: 'kube-apiserver', what: 'kube-apiserver v1.36.3', estimate: 'about 2.5 minutes' },
-  { name: 'etcd', what: 'etcd v3.6.8', estimate: 'about 1 minute' },
+  // Measured on 2 cores with an empty Go build cache: the module download is part of it.
+  { name: 'kube-apiserver', what: 'kube-apiserver v1.36.3', estimate: 'about 10 minutes' },
+  { name: 'etcd', what: 'etcd v3.6.8', estimate: 'about 3 minutes' },
 ];
 
 const log = (msg) => console.log(`install-servers: ${msg}`);
@@ -33,18 +39,18 @@ function sourceHash(name) {
   return h.digest('hex');
 }
 
-const stampOf = (name) => join(binDir, `.${name}.sha256`);
+const dirOf = (server) => join(cacheRoot, `${server.name}-${sourceHash(server.name).slice(0, 16)}`);
+const binaryOf = (server) => join(dirOf(server), server.name);
 
-function upToDate(server) {
-  const stamp = stampOf(server.name);
-  return existsSync(join(binDir, server.name)) && existsSync(stamp) && readFileSync(stamp, 'utf8') === sourceHash(server.name);
-}
+// The binary is renamed into place only once complete, so its presence is the stamp.
+const upToDate = (server) => existsSync(binaryOf(server));
 
 function build(server) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     // Written next to the target and renamed, so an interrupted build never leaves a half binary.
-    const tmp = join(binDir, `.${server.name}.partial`);
+    mkdirSync(dirOf(server), { recursive: true });
+    const tmp = join(dirOf(server), `.${server.name}.partial-${process.pid}`);
     const child = spawn('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], {
       cwd: join(serverDir, server.name),
       env: { ...process.env, CGO_ENABLED: '0' },
@@ -53,11 +59,12 @@ function build(server) {
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('error', (e) => resolve({ server, code: 1, err: e.message, seconds: 0 }));
+    // A line every 15 s: a build of minutes must not look like a hang.
+    const progress = setInterval(() => log(`still building ${server.what}: ${Math.round((Date.now() - t0) / 1000)}s so far (${server.estimate} in all)`), 15_000);
     child.on('close', (code) => {
-      if (code === 0) {
-        renameSync(tmp, join(binDir, server.name));
-        writeFileSync(stampOf(server.name), sourceHash(server.name));
-      } else rmSync(tmp, { force: true });
+      clearInterval(progress);
+      if (code === 0) renameSync(tmp, binaryOf(server));
+      else rmSync(tmp, { force: true });
       resolve({ server, code, err, seconds: ((Date.now() - t0) / 1000).toFixed(1) });
     });
   });
@@ -68,8 +75,8 @@ function build(server) {
  * folder holding the builder's pid; a lock whose process is gone is stale and taken over.
  */
 async function lock() {
-  const dir = join(binDir, '.install-servers.lock');
-  mkdirSync(binDir, { recursive: true });
+  const dir = join(cacheRoot, '.install-servers.lock');
+  mkdirSync(cacheRoot, { recursive: true });
   for (let waited = false; ; ) {
     try {
       mkdirSync(dir);
@@ -108,8 +115,8 @@ if (missing.length > 0) {
     );
   }
   const started = Date.now();
-  const estimate = missing.length === 2 ? 'about 4 minutes' : missing[0].estimate;
-  log(`building ${missing.map((s) => s.what).join(' and ')} into .tools/bin with go build (${estimate} on 2 cores, once)`);
+  const estimate = missing.length === 2 ? 'about 13 minutes' : missing[0].estimate;
+  log(`building ${missing.map((s) => s.what).join(' and ')} into ${cacheRoot} with go build (${estimate} on 2 cores, once)`);
   // One at a time: each build already uses every core, and two links at once only add memory.
   for (const server of missing) {
     const r = await build(server);
@@ -118,3 +125,5 @@ if (missing.length > 0) {
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
+const [kubeApiserver, etcd] = SERVERS.map(binaryOf);
+log(`ready ${etcd} ${kubeApiserver}`);

@@ -17,14 +17,14 @@ export interface ServerBinaries {
 }
 
 const INSTALL_HINT =
-  'run `node scripts/install-servers.mjs` (builds them from Go modules into .tools/bin, about 4 minutes on 2 cores, once), ' +
+  'run `node scripts/install-servers.mjs` (builds them from Go modules into ~/.cache/strata/servers, shared by every checkout: about 13 minutes on 2 cores, once per machine), ' +
   'or point STRATA_ETCD and STRATA_KUBE_APISERVER at etcd ' + ETCD_VERSION + ' and kube-apiserver ' + KUBERNETES_VERSION;
 
 /**
  * Makes sure etcd and kube-apiserver exist: $STRATA_ETCD / $STRATA_KUBE_APISERVER when both are set,
- * otherwise the ones in .tools/bin, built by scripts/install-servers.mjs when missing or stale. The
- * script is not part of the default setup because the build takes minutes; it prints what it builds
- * and how long that takes, passed on through `log`.
+ * otherwise the ones in the per-machine cache, built by scripts/install-servers.mjs when missing or
+ * stale. The script is not part of the default setup because the build takes minutes; it prints
+ * what it builds and how long that takes, passed on through `log`, and ends with where they are.
  */
 export async function ensureServers(root: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ServerBinaries> {
   const { STRATA_ETCD: etcd, STRATA_KUBE_APISERVER: kubeApiserver } = process.env;
@@ -37,10 +37,16 @@ export async function ensureServers(root: string, log: (line: string) => void = 
   // Streamed, not collected: the line saying what is built and how long it takes must show up front.
   const child = spawn(process.execPath, [script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let pending = '';
+  let ready: ServerBinaries | undefined;
+  const take = (line: string) => {
+    const m = /^install-servers: ready (\S+) (\S+)$/.exec(line);
+    if (m) ready = { etcd: m[1]!, kubeApiserver: m[2]! };
+    else if (line.trim()) log(line);
+  };
   child.stdout.on('data', (d: Buffer) => {
     const lines = (pending + d.toString('utf8')).split('\n');
     pending = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) log(line);
+    for (const line of lines) take(line);
   });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
@@ -51,9 +57,9 @@ export async function ensureServers(root: string, log: (line: string) => void = 
     });
     child.on('close', (c) => resolve(c));
   });
-  if (pending.trim()) log(pending);
-  if (code !== 0) throw new ToolMissingError('could not build etcd and kube-apiserver', err.trim() || INSTALL_HINT);
-  return { etcd: join(root, '.tools', 'bin', 'etcd'), kubeApiserver: join(root, '.tools', 'bin', 'kube-apiserver') };
+  take(pending);
+  if (code !== 0 || !ready) throw new ToolMissingError('could not build etcd and kube-apiserver', err.trim() || INSTALL_HINT);
+  return ready;
 }
 
 /** A running throw-away etcd and kube-apiserver, reachable through `client`. */
