@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,15 @@ describe('strata new-app', () => {
     expect(readFileSync(join(ws.root, 'overlays/prod/kustomization.yaml'), 'utf8')).toMatch(/- billing\n/);
     const check = strata(ws.root, ['check']);
     expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures/);
+    expect(strata(ws.root, ['build']).status).toBe(0);
+    // The template's all-zero prod digest is a placeholder: prod refuses it until a real one is set.
+    const placeholder = strata(ws.root, ['validate']);
+    expect(placeholder.status).toBe(1);
+    expect(placeholder.stdout).toMatch(/^dist\/prod\/billing\.yaml:\d+: apps\/v1\/Deployment billing\/billing: .*uses the placeholder digest "sha256:0{64}".*\[require-image-digest\]$/m);
+    expect(placeholder.stdout).toMatch(/validate: 2 apps x 3 envs: Found 1 problem in /);
+    const prod = join(ws.root, 'apps/billing/src/env/prod.ts');
+    writeFileSync(prod, readFileSync(prod, 'utf8').replace(/sha256:0{64}/, 'sha256:25141dd725aa8fad66b62b8c28f04a18a00a60fb87749a3d312d776a2d94fe27'));
+    expect(strata(ws.root, ['generate']).status).toBe(0);
     expect(strata(ws.root, ['build']).status).toBe(0);
     const validate = strata(ws.root, ['validate']);
     expect(validate.stdout).toMatch(/validate: 2 apps x 3 envs: No problems/);

@@ -18,3 +18,23 @@ export function parseImage(image: string): ImageRef {
 
 /** The OCI digest forms registries actually serve. */
 export const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+
+/** The digest of zero bytes: `sha256sum </dev/null` output, never the digest of an image manifest. */
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/**
+ * A well-formed digest that no registry would serve: all zeros (what `strata new-app` writes),
+ * `deadbeef` or `0123456789abcdef` over and over, or the digest of nothing. A real digest repeats
+ * itself with a period of 16 characters or less with odds of about 16^-48, so this never
+ * flags a real one.
+ */
+export function isPlaceholderDigest(digest: string): boolean {
+  const hex = digest.slice(digest.indexOf(':') + 1);
+  if (hex === EMPTY_SHA256) return true;
+  for (let period = 1; period <= 16; period++) {
+    let repeats = true;
+    for (let i = period; i < hex.length && repeats; i++) repeats = hex[i] === hex[i - period];
+    if (repeats) return true;
+  }
+  return false;
+}

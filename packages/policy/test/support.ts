@@ -4,7 +4,7 @@ import type { PolicyContext, PolicyObject, Rule, RuleFinding } from '../src/inde
 type Fields = Record<string, unknown>;
 
 export const NS = 'shop';
-export const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+export const DIGEST = 'sha256:25141dd725aa8fad66b62b8c28f04a18a00a60fb87749a3d312d776a2d94fe27';
 export const IMAGE = `ghcr.io/acme/web@${DIGEST}`;
 export const LABELS = { 'app.kubernetes.io/name': 'web' };
 
