@@ -276,7 +276,7 @@ function machine(): string[] {
     `- CPU: ${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} cores available (nproc)`,
     `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `- Node ${process.version}, ${tool('go', ['version']) || 'Go not found'}, turbo ${tool('turbo', ['--version'])}, pnpm ${tool('pnpm', ['--version'])}`,
-    // kubeconform built with `go install` reports "development" for -v; its module version is exact.
+    // The module version, exact whether or not the binary was linked with its version (`-v`).
     `- kustomize ${tool(join(repo, '.tools/bin/kustomize'), ['version'])}, kubeconform ${moduleVersion(join(repo, '.tools/bin/kubeconform'), 'github.com/yannh/kubeconform')}`,
   ];
 }

@@ -16,7 +16,8 @@ const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')
 
 const GO_TOOLS = [
   { name: 'kustomize', module: 'sigs.k8s.io/kustomize/kustomize/v5', pkg: 'sigs.k8s.io/kustomize/kustomize/v5', version: 'v5.8.1' },
-  { name: 'kubeconform', module: 'github.com/yannh/kubeconform', pkg: 'github.com/yannh/kubeconform/cmd/kubeconform', version: 'v0.7.0' },
+  // kubeconform prints `var version` for -v, "development" unless the release build sets it.
+  { name: 'kubeconform', module: 'github.com/yannh/kubeconform', pkg: 'github.com/yannh/kubeconform/cmd/kubeconform', version: 'v0.7.0', ldflags: '-X main.version=v0.7.0', versionArgs: ['-v'] },
 ];
 
 const started = Date.now();
@@ -81,10 +82,21 @@ function goBuildVersion(bin, module) {
   return line?.trim().split('\t')[2];
 }
 
+/**
+ * Built from the pinned module version, and reporting it itself where the linker sets it (the build
+ * info cannot tell: -trimpath leaves -ldflags out of it), so a binary from an older setup is rebuilt.
+ */
+function isCurrent(tool) {
+  const bin = join(binDir, tool.name);
+  if (goBuildVersion(bin, tool.module) !== tool.version) return false;
+  return !tool.versionArgs || has(bin, tool.versionArgs)?.trim() === tool.version;
+}
+
 function goInstall(tool) {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const child = spawn('go', ['install', `${tool.pkg}@${tool.version}`], {
+    const flags = tool.ldflags ? [`-ldflags=${tool.ldflags}`] : [];
+    const child = spawn('go', ['install', ...flags, `${tool.pkg}@${tool.version}`], {
       env: { ...process.env, GOBIN: binDir, CGO_ENABLED: '0', GOFLAGS: '-trimpath' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -97,7 +109,7 @@ function goInstall(tool) {
 async function ensureGoTools() {
   const missing = GO_TOOLS.filter((t) => {
     const bin = join(binDir, t.name);
-    return !existsSync(bin) || (has('go', ['version']) && goBuildVersion(bin, t.module) !== t.version);
+    return !existsSync(bin) || (has('go', ['version']) && !isCurrent(t));
   });
   if (missing.length === 0) return;
   if (!has('go', ['version'])) {

@@ -44,6 +44,42 @@ describe('missing tools', () => {
       env: { ...process.env, STRATA_KUBECONFORM: join(dir, 'no-such-kubeconform') },
     });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^strata: .*kubeconform.*go install github\.com\/yannh\/kubeconform\/cmd\/kubeconform@v0\.7\.0/m);
+    expect(r.stderr).toMatch(/^strata: .*kubeconform.*go install -ldflags=-X=main\.version=v0\.7\.0 github\.com\/yannh\/kubeconform\/cmd\/kubeconform@v0\.7\.0/m);
   });
 });
+
+describe('pinned tools', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-tools-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('setup rebuilds a kubeconform built without its version, so -v prints v0.7.0', () => {
+    mkdirSync(join(dir, 'scripts'));
+    cpSync(join(repo, 'scripts/setup.mjs'), join(dir, 'scripts/setup.mjs'));
+    cpSync(join(repo, 'package.json'), join(dir, 'package.json'));
+    const bin = join(dir, '.tools/bin');
+    mkdirSync(bin, { recursive: true });
+    cpSync(join(repo, '.tools/bin/kustomize'), join(bin, 'kustomize'));
+    // Offline: the module and the build come from Go's caches, as after the first setup (GOPROXY=off
+    // would refuse the deprecation lookup that go install makes; the module cache answers it).
+    const modcache = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).stdout.trim();
+    const env = { ...process.env, GOPROXY: `file://${modcache}/cache/download`, GOFLAGS: '-trimpath', CGO_ENABLED: '0' };
+    // What an older setup left: the pinned module, built without the linker flag.
+    const old = spawnSync('go', ['install', 'github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0'], { env: { ...env, GOBIN: bin }, encoding: 'utf8' });
+    expect(old.stderr).toBe('');
+    const version = () => spawnSync(join(bin, 'kubeconform'), ['-v'], { encoding: 'utf8' }).stdout.trim();
+    expect(version()).toBe('development');
+
+    const setup = () => spawnSync(process.execPath, [join(dir, 'scripts/setup.mjs'), '--tools-only'], { cwd: dir, encoding: 'utf8', env });
+    const first = setup();
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/^setup: kubeconform v0\.7\.0 built in /m);
+    expect(first.stdout).not.toMatch(/kustomize v5\.8\.1 built/);
+    expect(version()).toBe('v0.7.0');
+
+    // Current now: a second run builds nothing.
+    const second = setup();
+    expect(second.status).toBe(0);
+    expect(second.stdout).not.toMatch(/built in/);
+  });
+});
+

@@ -42,8 +42,8 @@ function isExecutable(file: string): boolean {
 
 /**
  * The version of a kubeconform binary, such as `v0.7.0`, or undefined. Release builds print it for
- * `-v`; a `go install` build prints "development", so its version is read from the Go build
- * information embedded in the binary instead.
+ * `-v`, and so does the setup's build (it sets the version at link time); a plain `go install`
+ * build prints "development", so its version is read from the Go build information instead.
  */
 export function kubeconformVersion(bin: string): string | undefined {
   const run = spawnSync(bin, ["-v"], { encoding: "utf8", timeout: 10_000 });
@@ -77,7 +77,7 @@ export function resolveKubeconform(options: ResolveOptions = {}): string {
   const toolsBin = root !== undefined ? join(root, ".tools", "bin") : "<repo root>/.tools/bin";
   const hint =
     `run \`npm run build\` (its setup installs the pinned tools), or ` +
-    `\`GOBIN=${toolsBin} go install ${GO_PACKAGE}@${KUBECONFORM_VERSION}\``;
+    `\`GOBIN=${toolsBin} go install -ldflags=-X=main.version=${KUBECONFORM_VERSION} ${GO_PACKAGE}@${KUBECONFORM_VERSION}\``;
 
   const explicit = options.bin ?? process.env.STRATA_KUBECONFORM;
   if (explicit !== undefined && explicit !== "") {

@@ -1,8 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ToolMissingError, kubeconformVersion, resolveKubeconform, validateWithKubeconform } from "../src/index.ts";
+import { KUBECONFORM_VERSION, ToolMissingError, findRepoRoot, kubeconformVersion, resolveKubeconform, validateWithKubeconform } from "../src/index.ts";
 
 let real: string;
 let scratch: string;
@@ -33,6 +34,12 @@ function script(path: string, body: string): string {
 describe("resolveKubeconform", () => {
   it("finds a v0.7 kubeconform for the tests", () => {
     expect(kubeconformVersion(real)).toMatch(/^v0\.7\.\d+$/);
+  });
+
+  it("the setup's kubeconform prints its pinned version for -v, not \"development\"", () => {
+    const run = spawnSync(join(findRepoRoot()!, ".tools", "bin", "kubeconform"), ["-v"], { encoding: "utf8" });
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe(KUBECONFORM_VERSION);
   });
 
   it("prefers STRATA_KUBECONFORM", () => {
@@ -75,7 +82,7 @@ describe("resolveKubeconform", () => {
     }
     expect(error).toBeInstanceOf(ToolMissingError);
     const missing = error as ToolMissingError;
-    const hint = `run \`npm run build\` (its setup installs the pinned tools), or \`GOBIN=${join(scratch, ".tools", "bin")} go install github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0\``;
+    const hint = `run \`npm run build\` (its setup installs the pinned tools), or \`GOBIN=${join(scratch, ".tools", "bin")} go install -ldflags=-X=main.version=v0.7.0 github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0\``;
     expect(missing.hint).toBe(hint);
     expect(missing.message).toBe(
       `kubeconform v0.7.0 not found (${join(scratch, "path", "kubeconform")} is v0.6.7, not v0.7.x): ${hint}`,
