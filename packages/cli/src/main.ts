@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ENVIRONMENTS, findRoot, ToolMissingError, UsageError } from '@strata/core';
+import { ENVIRONMENTS, findRoot, ToolError, ToolMissingError, UsageError } from '@strata/core';
+import type { BuildResult } from '@strata/kustomize';
 import { formatProblem, formatSummary, summarize } from './problems.ts';
 import { OUTPUT_FORMATS, toJunit, toSarif, type OutputFormat } from './reports.ts';
 
@@ -12,6 +13,31 @@ const started = performance.now();
 const seconds = () => `${((performance.now() - started) / 1000).toFixed(2)}s`;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * The exit codes, decided here for every command: 0 when all is well, 1 when the input is invalid
+ * (an overlay that does not build, a failing check, an app that does not render), 2 when strata was
+ * called wrongly or a tool it runs failed, so the input was never judged.
+ */
+const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+
+/** Errors of the packages loaded on demand, known by name so that they need not be loaded here. */
+const USAGE_OR_TOOL = new Set(['UsageError', 'ToolMissingError', 'ToolError', 'KubeconformFailedError']);
+
+function exitCodeFor(e: unknown): number {
+  if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (e instanceof UsageError || e instanceof ToolMissingError || e instanceof ToolError) return EXIT.usage;
+  if (e instanceof Error && USAGE_OR_TOOL.has(e.name)) return EXIT.usage;
+  // A failed system call (a file that cannot be written, a full disk): the machine, not the input.
+  if (e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string') return EXIT.usage;
+  return EXIT.invalid;
+}
+
+/** Build results that kustomize never judged make the run a tool error, after they are printed. */
+function failOnToolFailures(results: readonly BuildResult[]): void {
+  const failed = results.filter((b) => b.toolFailed);
+  if (failed.length > 0) throw new ToolError(`kustomize failed on ${failed.length} of ${results.length} overlays without judging them (see above); run again, or rerun \`npm run build\` to rebuild the tools`);
+}
 
 interface Common {
   app?: string[];
@@ -77,7 +103,8 @@ program
     }
     const docs = r.results.reduce((n, b) => n + (b.yaml.match(/^kind: /gm)?.length ?? 0), 0);
     out(`build: ${r.results.length - r.failed} of ${r.results.length} overlays built, ${docs} resources (${seconds()})`);
-    if (r.failed > 0) process.exitCode = 1;
+    failOnToolFailures(r.results);
+    if (r.failed > 0) process.exitCode = EXIT.invalid;
   });
 
 program
@@ -91,6 +118,7 @@ program
   .action(async (paths: string[], o: { output: OutputFormat; kubernetesVersion?: string; policy: boolean; env?: string }) => {
     const root = findRootOrCwd();
     const inputs = paths.length > 0 ? paths : ['dist'];
+    if (o.kubernetesVersion) await checkKubernetesVersion(o.kubernetesVersion);
     const { validate } = await import('./validate.ts');
     const r = await validate(root, inputs, {
       ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
@@ -109,8 +137,18 @@ program
         : '';
       out(`validate: ${scope}${formatSummary(summary)} (${seconds()})`);
     }
-    if (summary.errors > 0) process.exitCode = 1;
+    if (summary.errors > 0) process.exitCode = EXIT.invalid;
   });
+
+/** A version that is malformed or has no committed schemas is a usage error, found before any work. */
+async function checkKubernetesVersion(version: string): Promise<void> {
+  const { schemaLocations } = await import('@strata/schemas');
+  try {
+    schemaLocations(version);
+  } catch (e) {
+    throw new UsageError(`--kubernetes-version ${version}: ${(e as Error).message}`);
+  }
+}
 
 program
   .command('pipeline')
@@ -133,7 +171,8 @@ program
     for (const p of r.problems) out(formatProblem(p));
     const summary = summarize(r.problems, r.resources);
     out(`pipeline: ${r.apps} apps x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
-    if (r.built.failed > 0 || summary.errors > 0) process.exitCode = 1;
+    failOnToolFailures(r.built.results);
+    if (r.built.failed > 0 || summary.errors > 0) process.exitCode = EXIT.invalid;
   });
 
 program
@@ -154,7 +193,7 @@ program
         `${r.buildFailures.length} build failures (${seconds()})`,
     );
     if (r.drift.length > 0) err('the committed tree is out of date: run `npx strata generate` and commit the result');
-    if (bad > 0) process.exitCode = 1;
+    if (bad > 0) process.exitCode = EXIT.invalid;
   });
 
 program
@@ -184,7 +223,7 @@ program
       const counts = ['added', 'removed', 'changed'].map((s) => `${r.diffs.filter((d) => d.status === s).length} ${s}`).join(', ');
       out(`diff ${r.from} -> ${r.to}: ${r.diffs.length === 0 ? 'no differences' : counts} in ${r.resources} resources (${seconds()})`);
     }
-    if (r.diffs.length > 0) process.exitCode = 1;
+    if (r.diffs.length > 0) process.exitCode = EXIT.invalid;
   });
 
 program
@@ -215,7 +254,11 @@ program
     const text = o.output === 'svg' ? g.svg : g.mermaid;
     if (o.out) {
       const { writeFileSync } = await import('node:fs');
-      writeFileSync(o.out, text);
+      try {
+        writeFileSync(o.out, text);
+      } catch (e) {
+        throw new UsageError(`--out ${o.out}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); name a file in a folder that exists and is writable`);
+      }
     } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     err(`graph ${o.env}: ${g.apps.length} apps, ${g.topology.nodes.length} nodes, ${g.topology.edges.length} edges${o.out ? ` -> ${o.out}` : ''} (${seconds()})`);
   });
@@ -239,7 +282,7 @@ program
       for (const p of r.problems) out(formatProblem(p));
       out(`verify: ${formatSummary(summary)} (${seconds()})`);
     }
-    if (summary.errors > 0) process.exitCode = 1;
+    if (summary.errors > 0) process.exitCode = EXIT.invalid;
   });
 
 /** validate also works outside a workspace, on any files. */
@@ -255,16 +298,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help and --version end here with code 0; parse errors were already printed.
-      process.exitCode = e.exitCode === 0 ? 0 : 2;
-    } else if (e instanceof UsageError || e instanceof ToolMissingError || (e as Error).name === 'ToolMissingError') {
-      err(`strata: ${(e as Error).message}`);
-      process.exitCode = 2;
-    } else {
-      err(`strata: ${(e as Error).message}`);
+    // --help and --version end here with code 0; commander printed its own parse errors.
+    if (!(e instanceof CommanderError)) {
+      err(`strata: ${e instanceof Error ? e.message : String(e)}`);
       if (process.env.STRATA_DEBUG) err((e as Error).stack ?? '');
-      process.exitCode = 1;
     }
+    process.exitCode = exitCodeFor(e);
   }
 }

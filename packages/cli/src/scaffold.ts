@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '@strata/core';
+import { ToolError, UsageError } from '@strata/core';
 import { generate, type GenerateResult } from './generate.ts';
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -184,7 +184,7 @@ export async function newApp(root: string, name: string, options: { install?: bo
   {
     const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
     const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], { cwd: root, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`pnpm install failed after creating apps/${name}; run \`npx pnpm install\` and then \`npx strata generate --app ${name}\``);
+    if (r.status !== 0) throw new ToolError(`pnpm install failed after creating apps/${name}; run \`npx pnpm install\` and then \`npx strata generate --app ${name}\``);
   }
   // A full generate: the env aggregates and the Argo CD files list every app.
   const generated = await generate(root);

@@ -31,13 +31,13 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs the real `strata` command in `cwd`. */
-export function strata(cwd: string, args: readonly string[], input?: string): Run {
+/** Runs the real `strata` command in `cwd`, with `env` added to the environment. */
+export function strata(cwd: string, args: readonly string[], input?: string, env: Record<string, string> = {}): Run {
   const r = spawnSync(process.execPath, [join(cwd, 'packages/cli/bin/strata.mjs'), ...args], {
     cwd,
     encoding: 'utf8',
     ...(input !== undefined ? { input } : {}),
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...env },
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

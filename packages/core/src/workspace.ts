@@ -20,6 +20,14 @@ export class ToolMissingError extends Error {
   }
 }
 
+/**
+ * Thrown when an external tool failed rather than judged the input (exit 2): it was killed, could
+ * not start, or answered with something unreadable. The input may be fine; rerunning may help.
+ */
+export class ToolError extends Error {
+  override readonly name = 'ToolError';
+}
+
 /** The workspace root: the nearest folder at or above `from` holding pnpm-workspace.yaml. */
 export function findRoot(from: string = process.cwd()): string {
   let dir = resolve(from);

@@ -1,4 +1,5 @@
 import { instance, type Viz } from '@viz-js/viz';
+import { ToolError } from '@strata/core';
 import { ALLOW_COLOUR, CATEGORY_ORDER, CATEGORY_STYLE, EDGE_COLOUR, groups } from './style.ts';
 import type { GraphNode, Topology } from './topology.ts';
 
@@ -80,6 +81,6 @@ let viz: Promise<Viz> | undefined;
 export async function toSvg(graph: Topology, options: DrawOptions = {}): Promise<string> {
   viz ??= instance();
   const result = (await viz).render(toDot(graph, options), { format: 'svg', engine: 'dot' });
-  if (result.status !== 'success') throw new Error(`graphviz could not lay out the topology: ${result.errors.map((e) => e.message).join('; ')}`);
+  if (result.status !== 'success') throw new ToolError(`graphviz could not lay out the topology: ${result.errors.map((e) => e.message).join('; ')}`);
   return result.output;
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ToolMissingError, type Manifest } from '@strata/core';
+import { ToolError, ToolMissingError, type Manifest } from '@strata/core';
 
 export const KUSTOMIZE_VERSION = 'v5.8.1';
 
@@ -44,6 +44,11 @@ export interface BuildResult {
   readonly yaml: string;
   /** kustomize's own message when the build failed. */
   readonly error?: string;
+  /**
+   * The tool failed, not the overlay: kustomize or the builder was killed, could not start or
+   * answered with something unreadable, so the overlay was never judged.
+   */
+  readonly toolFailed?: true;
   readonly millis: number;
 }
 
@@ -65,10 +70,11 @@ function buildOne(cmd: KustomizeCommand, root: string, dir: string): Promise<Bui
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     const overlay = overlayName(root, dir);
-    child.on('error', (e) => resolve({ overlay, ok: false, yaml: '', error: e.message, millis: performance.now() - started }));
-    child.on('close', (code) => {
+    child.on('error', (e) => resolve({ overlay, ok: false, yaml: '', error: `cannot run ${cmd.command}: ${e.message}`, toolFailed: true, millis: performance.now() - started }));
+    child.on('close', (code, signal) => {
       const millis = performance.now() - started;
       if (code === 0) resolve({ overlay, ok: true, yaml: Buffer.concat(out).toString('utf8'), millis });
+      else if (signal !== null) resolve({ overlay, ok: false, yaml: '', error: `${cmd.command} was killed by ${signal}`, toolFailed: true, millis });
       else resolve({ overlay, ok: false, yaml: '', error: oneLine(Buffer.concat(err).toString('utf8')) || `exit code ${code}`, millis });
     });
   });
@@ -97,6 +103,8 @@ interface BuilderLine {
   readonly ok: boolean;
   readonly yaml: string;
   readonly error?: string;
+  /** Set here, never by the builder: it stopped before answering. */
+  readonly toolFailed?: true;
   readonly millis: number;
 }
 
@@ -154,12 +162,12 @@ export function startBuilder(root: string, options: { concurrency?: number } = {
       buffered = '';
       failure = `the kustomize builder stopped before building it: ${oneLine(stderr) || why}`;
       for (const waiting of pending.values()) {
-        for (const answer of waiting.splice(0)) answer({ overlay: '', ok: false, yaml: '', error: failure, millis: 0 });
+        for (const answer of waiting.splice(0)) answer({ overlay: '', ok: false, yaml: '', error: failure, toolFailed: true, millis: 0 });
       }
       resolve();
     };
     child.on('error', (e) => end(`cannot run ${builder}: ${e.message}`));
-    child.on('close', (code) => end(`exit code ${code}`));
+    child.on('close', (code, signal) => end(signal !== null ? `killed by ${signal}` : `exit code ${code}`));
   });
   return {
     build(overlay, files) {
@@ -170,9 +178,9 @@ export function startBuilder(root: string, options: { concurrency?: number } = {
           resolve(
             r.ok
               ? { overlay: name, ok: true, yaml: r.yaml, millis: r.millis }
-              : { overlay: name, ok: false, yaml: '', error: oneLine(r.error ?? '') || 'failed', millis: r.millis || performance.now() - started },
+              : { overlay: name, ok: false, yaml: '', error: oneLine(r.error ?? '') || 'failed', ...(r.toolFailed && { toolFailed: true }), millis: r.millis || performance.now() - started },
           );
-        if (failure) return answer({ overlay, ok: false, yaml: '', error: failure, millis: 0 });
+        if (failure) return answer({ overlay, ok: false, yaml: '', error: failure, toolFailed: true, millis: 0 });
         pending.set(overlay, [...(pending.get(overlay) ?? []), answer]);
         child.stdin.write(files ? `${JSON.stringify({ overlay, files: Object.fromEntries(files) })}\n` : `${overlay}\n`);
       });
@@ -245,7 +253,7 @@ export async function buildOverlays(root: string, overlays: readonly string[], o
 export function parseBuild(yaml: string, overlay: string): Manifest[] {
   const out: Manifest[] = [];
   for (const doc of parseAllDocuments(yaml)) {
-    if (doc.errors.length > 0) throw new Error(`${overlay}: kustomize output is not valid YAML: ${doc.errors[0]!.message}`);
+    if (doc.errors.length > 0) throw new ToolError(`${overlay}: kustomize output is not valid YAML: ${doc.errors[0]!.message}`);
     const value = doc.toJS() as Manifest | null;
     if (value) out.push(value);
   }

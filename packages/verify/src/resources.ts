@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { ToolError } from '@strata/core';
 import type { Client } from './client.ts';
 
 /** A CustomResourceDefinition from packages/schemas/crds. */
@@ -72,7 +73,7 @@ export class Resources {
   /** Call before installing CRDs: what the server serves then is the built-in API. */
   static async discover(client: Client, crds: ReadonlyMap<string, Crd>): Promise<Resources> {
     const r = await client.request('GET', '/apis');
-    if (r.status !== 200) throw new Error(`discovery (GET /apis) failed with HTTP ${r.status}`);
+    if (r.status !== 200) throw new ToolError(`discovery (GET /apis) failed with HTTP ${r.status}`);
     const groups = new Set(['', ...(r.body as { groups: { name: string }[] }).groups.map((g) => g.name)]);
     // A server that is reused (tests share one) may already serve CRDs: their groups are not built in.
     const installed = await client.request('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions');

@@ -4,7 +4,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ToolMissingError } from '@strata/core';
+import { ToolError, ToolMissingError } from '@strata/core';
 import { Client } from './client.ts';
 
 /** The Kubernetes version the server binaries are pinned to (packages/verify/server/kube-apiserver/go.mod). */
@@ -221,7 +221,7 @@ export async function startServer(binaries: ServerBinaries, options: { timeoutMs
       if (spawnError) throw spawnError;
       for (const [name, child, log] of [['etcd', etcd, etcdLog], ['kube-apiserver', api, apiLog]] as const) {
         if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) while starting:\n${tail(log)}`);
+          throw new ToolError(`${name} exited (${child.exitCode ?? child.signalCode}) while starting:\n${tail(log)}`);
         }
       }
       // The serving certificate is self-signed by kube-apiserver at start; trust exactly that one.
@@ -234,7 +234,7 @@ export async function startServer(binaries: ServerBinaries, options: { timeoutMs
         const r = await client.request('GET', '/readyz').catch(() => undefined);
         if (r?.status === 200) break;
       }
-      if (Date.now() > deadline) throw new Error(`kube-apiserver was not ready after ${options.timeoutMs ?? 60_000} ms:\n${tail(apiLog)}`);
+      if (Date.now() > deadline) throw new ToolError(`kube-apiserver was not ready after ${options.timeoutMs ?? 60_000} ms:\n${tail(apiLog)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     return { url, client, pids: entry.children.map((c) => c.pid ?? -1), dir, startMillis: performance.now() - started, stop };

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENVIRONMENTS, UsageError, type Manifest } from '@strata/core';
+import { ENVIRONMENTS, ToolError, UsageError, type Manifest } from '@strata/core';
 import { buildOverlays, parseBuild, resolveKustomize } from '@strata/kustomize';
 import { crdManifestsDir } from '@strata/schemas';
 import type { Client, Status } from './client.ts';
@@ -233,7 +233,7 @@ async function installCrds(client: Client, targets: readonly Target[], resources
     [...needed.values()].map(async (crd) => {
       const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.name}?fieldManager=${FIELD_MANAGER}&force=true`;
       const r = await client.request('PATCH', path, crd.manifest, 'application/apply-patch+yaml');
-      if (r.status >= 300) throw new Error(`${crd.file}: the API server refused the CRD: ${(r.body as Status)?.message ?? `HTTP ${r.status}`}`);
+      if (r.status >= 300) throw new ToolError(`${crd.file}: the API server refused the CRD: ${(r.body as Status)?.message ?? `HTTP ${r.status}`}`);
     }),
   );
   const deadline = Date.now() + 30_000;
@@ -243,8 +243,8 @@ async function installCrds(client: Client, targets: readonly Target[], resources
       const conditions = (r.body as { status?: { conditions?: { type: string; status: string; message?: string }[] } })?.status?.conditions ?? [];
       if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) break;
       const refused = conditions.find((c) => c.type === 'NamesAccepted' && c.status === 'False');
-      if (refused) throw new Error(`${crd.file}: CRD names not accepted: ${refused.message ?? ''}`);
-      if (Date.now() > deadline) throw new Error(`${crd.file}: CRD ${crd.name} not Established after 30 s`);
+      if (refused) throw new ToolError(`${crd.file}: CRD names not accepted: ${refused.message ?? ''}`);
+      if (Date.now() > deadline) throw new ToolError(`${crd.file}: CRD ${crd.name} not Established after 30 s`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

@@ -1,0 +1,109 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repo, strata, tempWorkspace } from './workspace.ts';
+
+const APP = 'tokenplace-relay';
+
+// Exit 2 means strata was called wrongly or a tool failed, so the input was never judged; exit 1
+// means the input is invalid. A crashed tool cannot be produced on demand, so stand-ins for the
+// binaries play the crash: the one fault these tests inject.
+describe('exit codes through the real CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-exit-'));
+  let ws: ReturnType<typeof tempWorkspace>;
+  const tool = (name: string, body: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, `#!/bin/sh\n${body}\n`);
+    chmodSync(file, 0o755);
+    return file;
+  };
+  let killed: string;
+  let garbage: string;
+  let manifest: string;
+  beforeAll(() => {
+    ws = tempWorkspace([APP]);
+    killed = tool('killed', 'kill -KILL $$');
+    garbage = tool('garbage', 'cat >/dev/null; echo "{this is not what was asked for"; exit 0');
+    manifest = join(dir, 'cm.yaml');
+    writeFileSync(manifest, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  a: b\n');
+  });
+  afterAll(() => {
+    ws.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    [['generate', '--ap', APP], /unknown option '--ap'\n\(Did you mean --app\?\)/],
+    [['validate', '--kubernets-version', '1.36'], /unknown option '--kubernets-version'/],
+    [['genrate'], /unknown command 'genrate'/],
+    [['generate', 'extra'], /too many arguments for 'generate'/],
+    [['validate', '--output', 'xml'], /argument 'xml' is invalid/],
+    [['build', '--env'], /option '-e, --env <env>' argument missing/],
+  ])('a usage mistake exits 2 before doing anything: strata %j', (args, message) => {
+    const r = strata(repo, args);
+    expect(r.stderr).toMatch(message);
+    expect(r.status).toBe(2);
+  });
+
+  it('--kubernetes-version banana, or one without schemas, is a usage error naming the flag', () => {
+    const banana = strata(repo, ['validate', '--kubernetes-version', 'banana', manifest]);
+    expect(banana.stderr).toBe('strata: --kubernetes-version banana: Invalid Kubernetes version "banana": use a version such as 1.36 or 1.36.0.\n');
+    expect(banana.status).toBe(2);
+    const future = strata(repo, ['validate', '--kubernetes-version', '1.99', manifest]);
+    expect(future.stderr).toMatch(/^strata: --kubernetes-version 1\.99: No built-in schemas for Kubernetes 1\.99\.0 \(committed: .*\)\. Run packages\/schemas\/scripts\/generate\.sh/);
+    expect(future.status).toBe(2);
+  });
+
+  it('graph --out to a place that cannot be written is a usage error naming the path', () => {
+    const file = join(dir, 'not-a-folder');
+    writeFileSync(file, '');
+    for (const out of [join(dir, 'missing', 'topology.svg'), join(file, 'topology.svg')]) {
+      const r = strata(ws.root, ['graph', '-e', 'dev', '-o', 'mermaid', '--out', out]);
+      expect(r.stderr).toMatch(new RegExp(`^strata: --out ${out}: cannot write it \\((ENOENT|ENOTDIR)\\); name a file in a folder that exists and is writable$`, 'm'));
+      expect(r.status).toBe(2);
+    }
+  });
+
+  it('kubeconform killed or answering garbage is a tool error, not an invalid input', () => {
+    const k = strata(repo, ['validate', manifest], undefined, { STRATA_KUBECONFORM: killed });
+    expect(k.stderr).toMatch(/^strata: kubeconform was killed by SIGKILL/m);
+    expect(k.status).toBe(2);
+    const g = strata(repo, ['validate', manifest], undefined, { STRATA_KUBECONFORM: garbage });
+    expect(g.stderr).toMatch(/^strata: kubeconform exited with code 0: \{this is not what was asked for/m);
+    expect(g.status).toBe(2);
+    // The same file with the real kubeconform: judged, and valid.
+    expect(strata(repo, ['validate', '--no-policy', manifest]).status).toBe(0);
+  });
+
+  it('kustomize or the builder killed, or the builder answering garbage, is a tool error in build', () => {
+    for (const [env, message] of [
+      [{ STRATA_KUSTOMIZE: killed }, `kustomize build failed: ${killed} was killed by SIGKILL`],
+      [{ STRATA_BUILDER: killed }, 'kustomize build failed: the kustomize builder stopped before building it: killed by SIGKILL'],
+      [{ STRATA_BUILDER: garbage }, 'kustomize build failed: the kustomize builder stopped before building it: unreadable output line: {this is not'],
+    ] as const) {
+      const r = strata(ws.root, ['build', '--app', APP, '--env', 'dev'], undefined, env);
+      expect(r.stderr).toContain(`overlays/dev/${APP}: ${message}`);
+      expect(r.stderr).toMatch(/^strata: kustomize failed on 1 of 1 overlays without judging them/m);
+      expect(r.status).toBe(2);
+    }
+    // An overlay that kustomize judges broken is invalid input: exit 1.
+    const kustomization = join(ws.root, 'overlays/dev', APP, 'kustomization.yaml');
+    const original = readFileSync(kustomization, 'utf8');
+    writeFileSync(kustomization, 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- no-such-file.yaml\n');
+    try {
+      const r = strata(ws.root, ['build', '--app', APP, '--env', 'dev']);
+      expect(r.stderr).toMatch(/kustomize build failed/);
+      expect(r.stderr).not.toMatch(/^strata: /m);
+      expect(r.status).toBe(1);
+    } finally {
+      writeFileSync(kustomization, original);
+    }
+  });
+
+  it('the builder killed during a pipeline is a tool error', () => {
+    const r = strata(ws.root, ['pipeline', '--no-cache'], undefined, { STRATA_BUILDER: killed });
+    expect(r.stderr).toMatch(/^strata: kustomize failed on 3 of 3 overlays without judging them/m);
+    expect(r.status).toBe(2);
+  });
+});
