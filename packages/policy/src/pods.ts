@@ -39,10 +39,34 @@ export interface PodView {
 
 const GROUPS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 
+/** A pod template's labels: what Services select, whatever else the template holds. */
+export interface TemplateLabels {
+  readonly object: PolicyObject;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+function templateOf(object: PolicyObject): Rec | undefined {
+  const keys = TEMPLATE_PATHS[object.manifest.kind];
+  if (!keys) return undefined;
+  return keys.length ? rec(at(object.manifest, ...keys)) : rec(object.manifest);
+}
+
+/**
+ * Every pod template's labels, those without a `spec` included: a template that carries only labels
+ * (a Kustomize input whose spec comes from elsewhere, say) is still what a Service selects.
+ */
+export function templateLabelsOf(objects: readonly PolicyObject[]): TemplateLabels[] {
+  return objects.flatMap((object) => {
+    const template = templateOf(object);
+    return template ? [{ object, namespace: namespaceOf(object), labels: stringMap(at(template, 'metadata', 'labels')) }] : [];
+  });
+}
+
 export function podOf(object: PolicyObject): PodView | undefined {
   const keys = TEMPLATE_PATHS[object.manifest.kind];
   if (!keys) return undefined;
-  const template = keys.length ? rec(at(object.manifest, ...keys)) : rec(object.manifest);
+  const template = templateOf(object);
   const spec = rec(template?.spec);
   if (!template || !spec) return undefined;
   const base = keys.length ? `${keys.join('.')}.spec` : 'spec';

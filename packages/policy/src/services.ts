@@ -1,4 +1,4 @@
-import type { PodView } from './pods.ts';
+import type { PodView, TemplateLabels } from './pods.ts';
 import { at, list, rec, sameNamespace, str, stringMap } from './read.ts';
 import { mapSelects } from './selectors.ts';
 import type { PolicyObject } from './types.ts';
@@ -10,7 +10,7 @@ export function serviceSelector(service: PolicyObject): Readonly<Record<string, 
   return Object.keys(selector).length ? selector : undefined;
 }
 
-export function selectedPods(service: PolicyObject, pods: readonly PodView[], namespace: string): PodView[] {
+export function selectedPods<T extends Pick<TemplateLabels, 'namespace' | 'labels'>>(service: PolicyObject, pods: readonly T[], namespace: string): T[] {
   const selector = serviceSelector(service);
   if (!selector) return [];
   return pods.filter((p) => sameNamespace(p.namespace, namespace) && mapSelects(selector, p.labels));

@@ -1,4 +1,4 @@
-import { podsOf } from '../pods.ts';
+import { templateLabelsOf } from '../pods.ts';
 import { finding, namespaceOf, ofKind } from '../read.ts';
 import { formatLabels } from '../selectors.ts';
 import { selectedPods, serviceSelector } from '../services.ts';
@@ -11,11 +11,11 @@ export const serviceSelectsPods: Rule = {
   description: 'A Service with a selector selects the pod template of some workload in the set; ExternalName and selector-less Services are skipped.',
   defaultSeverity: 'error',
   check(objects) {
-    const pods = podsOf(objects);
+    const templates = templateLabelsOf(objects);
     const out: RuleFinding[] = [];
     for (const service of ofKind(objects, 'Service')) {
       const selector = serviceSelector(service);
-      if (!selector || selectedPods(service, pods, namespaceOf(service)).length > 0) continue;
+      if (!selector || selectedPods(service, templates, namespaceOf(service)).length > 0) continue;
       out.push(finding(id, service, `The Service selects no pods: no pod template in the set has the labels ${formatLabels(selector)}, so fix spec.selector or the workload's template labels.`, 'spec.selector'));
     }
     return out;

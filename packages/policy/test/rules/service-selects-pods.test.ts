@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { serviceSelectsPods } from '../../src/rules/service-selects-pods.ts';
-import { check, deployment, service, summary } from '../support.ts';
+import { LABELS, check, deployment, service, summary } from '../support.ts';
 
 describe('service-selects-pods', () => {
   it('stays quiet when the selector matches a pod template', () => {
@@ -21,6 +21,12 @@ describe('service-selects-pods', () => {
         message: "The Service selects no pods: no pod template in the set has the labels app.kubernetes.io/name=api, so fix spec.selector or the workload's template labels.",
       },
     ]);
+  });
+
+  it('counts a pod template without a spec by its labels', () => {
+    const labelsOnly = deployment('web', { spec: { template: { metadata: { labels: LABELS } } } });
+    expect(check(serviceSelectsPods, [labelsOnly, service()])).toStrictEqual([]);
+    expect(check(serviceSelectsPods, [labelsOnly, service('web', { 'app.kubernetes.io/name': 'api' })])).toHaveLength(1);
   });
 
   it('does not count pods of another namespace', () => {
