@@ -6,6 +6,11 @@
 // versions keep their own and a second clone builds nothing. Not part of scripts/setup.mjs: the build
 // takes minutes and only the server-side checks need it, so they run this on first use instead.
 // The last line of a successful run is `install-servers: ready <etcd path> <kube-apiserver path>`.
+//
+// `node scripts/install-servers.mjs server-validation` builds, into the same cache and under the
+// same lock, the helper of packages/server-validation that runs the API server's own validation
+// offline for `strata validate`; its last line is `install-servers: ready server-validation <path>`.
+// `all` builds the three.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,15 +21,35 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const serverDir = join(root, 'packages', 'verify', 'server');
+const helperDir = join(root, 'packages', 'server-validation', 'helper');
 const cacheRoot =
   process.env.STRATA_SERVER_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'strata', 'servers');
 
 // Ordered by size: the API server's link dominates, so it starts first.
 const SERVERS = [
   // Measured on 2 cores with an empty Go build cache: the module download is part of it.
-  { name: 'kube-apiserver', what: 'kube-apiserver v1.36.3', estimate: 'about 10 minutes' },
-  { name: 'etcd', what: 'etcd v3.6.8', estimate: 'about 3 minutes' },
+  { name: 'kube-apiserver', what: 'kube-apiserver v1.36.3', estimate: 'about 10 minutes', dir: join(serverDir, 'kube-apiserver'), binary: 'kube-apiserver' },
+  { name: 'etcd', what: 'etcd v3.6.8', estimate: 'about 3 minutes', dir: join(serverDir, 'etcd'), binary: 'etcd' },
 ];
+// Links the same k8s.io/kubernetes packages as kube-apiserver: after that build, Go's build cache
+// leaves mostly the link to do.
+const HELPER = {
+  name: 'server-validation',
+  what: 'the server validation helper (k8s.io/kubernetes v1.36.3)',
+  estimate: 'about 8 minutes, 2 after kube-apiserver',
+  dir: helperDir,
+  binary: 'strata-server-validation',
+};
+
+const args = process.argv.slice(2);
+const known = ['servers', 'server-validation', 'all'];
+if (args.some((a) => !known.includes(a))) {
+  console.error(`install-servers: error: unknown target ${args.find((a) => !known.includes(a))}; use one of ${known.join(', ')} (no argument: servers)`);
+  process.exit(2);
+}
+const wantServers = args.length === 0 || args.includes('servers') || args.includes('all');
+const wantHelper = args.includes('server-validation') || args.includes('all');
+const TARGETS = [...(wantServers ? SERVERS : []), ...(wantHelper ? [HELPER] : [])];
 
 const log = (msg) => console.log(`install-servers: ${msg}`);
 
@@ -33,14 +58,14 @@ function fail(msg) {
   process.exit(2);
 }
 
-function sourceHash(name) {
+function sourceHash(server) {
   const h = createHash('sha256');
-  for (const f of ['main.go', 'go.mod', 'go.sum']) h.update(f).update(readFileSync(join(serverDir, name, f)));
+  for (const f of ['main.go', 'go.mod', 'go.sum']) h.update(f).update(readFileSync(join(server.dir, f)));
   return h.digest('hex');
 }
 
-const dirOf = (server) => join(cacheRoot, `${server.name}-${sourceHash(server.name).slice(0, 16)}`);
-const binaryOf = (server) => join(dirOf(server), server.name);
+const dirOf = (server) => join(cacheRoot, `${server.name}-${sourceHash(server).slice(0, 16)}`);
+const binaryOf = (server) => join(dirOf(server), server.binary);
 
 // The binary is renamed into place only once complete, so its presence is the stamp.
 const upToDate = (server) => existsSync(binaryOf(server));
@@ -50,9 +75,9 @@ function build(server) {
     const t0 = Date.now();
     // Written next to the target and renamed, so an interrupted build never leaves a half binary.
     mkdirSync(dirOf(server), { recursive: true });
-    const tmp = join(dirOf(server), `.${server.name}.partial-${process.pid}`);
+    const tmp = join(dirOf(server), `.${server.binary}.partial-${process.pid}`);
     const child = spawn('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], {
-      cwd: join(serverDir, server.name),
+      cwd: server.dir,
       env: { ...process.env, CGO_ENABLED: '0' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -102,20 +127,20 @@ async function lock() {
   }
 }
 
-let missing = SERVERS.filter((s) => !upToDate(s));
+let missing = TARGETS.filter((s) => !upToDate(s));
 const unlock = missing.length > 0 ? await lock() : () => undefined;
 process.on('exit', unlock);
 // Another process may have built them while this one waited for the lock.
-missing = SERVERS.filter((s) => !upToDate(s));
+missing = TARGETS.filter((s) => !upToDate(s));
 if (missing.length > 0) {
   if (spawnSync('go', ['version']).status !== 0) {
     fail(
       `${missing.map((s) => s.what).join(' and ')} not built and Go is not installed. Install Go 1.26 or newer ` +
-        `(https://go.dev/dl) and rerun, or point STRATA_KUBE_APISERVER and STRATA_ETCD at binaries of those versions`,
+        `(https://go.dev/dl) and rerun, or point ${missing.includes(HELPER) ? 'STRATA_SERVER_VALIDATION at a build of packages/server-validation/helper' : 'STRATA_KUBE_APISERVER and STRATA_ETCD at binaries of those versions'}`,
     );
   }
   const started = Date.now();
-  const estimate = missing.length === 2 ? 'about 13 minutes' : missing[0].estimate;
+  const estimate = missing.length === 1 ? missing[0].estimate : missing.length === 2 && !missing.includes(HELPER) ? 'about 13 minutes' : 'about 15 minutes';
   log(`building ${missing.map((s) => s.what).join(' and ')} into ${cacheRoot} with go build (${estimate} on 2 cores, once)`);
   // One at a time: each build already uses every core, and two links at once only add memory.
   for (const server of missing) {
@@ -125,5 +150,8 @@ if (missing.length > 0) {
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
-const [kubeApiserver, etcd] = SERVERS.map(binaryOf);
-log(`ready ${etcd} ${kubeApiserver}`);
+if (wantHelper) log(`ready ${HELPER.name} ${binaryOf(HELPER)}`);
+if (wantServers) {
+  const [kubeApiserver, etcd] = SERVERS.map(binaryOf);
+  log(`ready ${etcd} ${kubeApiserver}`);
+}

@@ -1,0 +1,643 @@
+// Command strata-server-validation checks Kubernetes objects the way kube-apiserver v1.36.3 checks
+// them on create, without a server.
+//
+// The schemas that kubeconform uses describe types, not the rules the API server enforces: they
+// accept `cpu: 100mm`, `replicas: -1`, a 16-character port name or a Deployment whose selector does
+// not match its template, and a real server refuses every one of them. This program links the
+// server's own code from k8s.io/kubernetes (the same module and version the project builds
+// kube-apiserver from) and runs, for each object, what the server runs before anything is stored:
+//
+//  1. decode the JSON into the versioned Go type with the strict decoder (unknown and duplicate
+//     fields are errors, as with fieldValidation=Strict) and the scheme's defaulting, then convert
+//     it to the internal type: the codec the API server decodes request bodies with;
+//  2. the registry's create hooks: the Service allocation of cluster IPs and node ports is
+//     reproduced for a cluster with the default node port range, since it runs before validation
+//     and validation expects its result;
+//  3. rest.BeforeCreate with the resource's own registry strategy: PrepareForCreate (which drops
+//     fields of disabled features), the strategy's Validate (the pkg/apis/<group>/validation
+//     functions plus declarative validation where the server runs it), and the common metadata
+//     validation, with the server's default feature gates.
+//
+// Usage:
+//
+//	strata-server-validation [-j N]
+//
+// It reads one request per line from stdin, {"id":<any JSON>,"object":{...}}, and writes one JSON
+// line per request to stdout, in completion order:
+//
+//	{"id":1,"checked":true,"errors":[{"field":"spec.replicas","type":"FieldValueInvalid","message":"Invalid value: -1: must be greater than or equal to 0"}],"warnings":[]}
+//	{"id":2,"checked":false,"reason":"monitoring.coreos.com/v1 ServiceMonitor is not a built-in kind"}
+//
+// `checked` is false for kinds this program does not know (custom resources, kinds the server does
+// not serve by default, kinds whose create needs a live cluster): the caller validates those some
+// other way. Field paths are the server's, in dotted form (`spec.template.spec.containers[0].name`).
+//
+// Exit status: 0 at the end of input, 2 on a usage or output error.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/authentication/user"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	"k8s.io/apiserver/pkg/registry/rest"
+	"k8s.io/apiserver/pkg/warning"
+	"k8s.io/klog/v2"
+	kjson "sigs.k8s.io/json"
+
+	"k8s.io/kubernetes/pkg/api/legacyscheme"
+	apiservice "k8s.io/kubernetes/pkg/api/service"
+	api "k8s.io/kubernetes/pkg/apis/core"
+	corevalidation "k8s.io/kubernetes/pkg/apis/core/validation"
+	"k8s.io/kubernetes/pkg/controlplane"
+
+	_ "k8s.io/kubernetes/pkg/apis/admissionregistration/install"
+	_ "k8s.io/kubernetes/pkg/apis/apps/install"
+	_ "k8s.io/kubernetes/pkg/apis/autoscaling/install"
+	_ "k8s.io/kubernetes/pkg/apis/batch/install"
+	_ "k8s.io/kubernetes/pkg/apis/coordination/install"
+	_ "k8s.io/kubernetes/pkg/apis/core/install"
+	_ "k8s.io/kubernetes/pkg/apis/discovery/install"
+	_ "k8s.io/kubernetes/pkg/apis/flowcontrol/install"
+	_ "k8s.io/kubernetes/pkg/apis/networking/install"
+	_ "k8s.io/kubernetes/pkg/apis/node/install"
+	_ "k8s.io/kubernetes/pkg/apis/policy/install"
+	_ "k8s.io/kubernetes/pkg/apis/rbac/install"
+	_ "k8s.io/kubernetes/pkg/apis/scheduling/install"
+	_ "k8s.io/kubernetes/pkg/apis/storage/install"
+
+	mutatingwebhook "k8s.io/kubernetes/pkg/registry/admissionregistration/mutatingwebhookconfiguration"
+	validatingwebhook "k8s.io/kubernetes/pkg/registry/admissionregistration/validatingwebhookconfiguration"
+	"k8s.io/kubernetes/pkg/registry/apps/controllerrevision"
+	"k8s.io/kubernetes/pkg/registry/apps/daemonset"
+	"k8s.io/kubernetes/pkg/registry/apps/deployment"
+	"k8s.io/kubernetes/pkg/registry/apps/replicaset"
+	"k8s.io/kubernetes/pkg/registry/apps/statefulset"
+	"k8s.io/kubernetes/pkg/registry/autoscaling/horizontalpodautoscaler"
+	"k8s.io/kubernetes/pkg/registry/batch/cronjob"
+	"k8s.io/kubernetes/pkg/registry/batch/job"
+	"k8s.io/kubernetes/pkg/registry/coordination/lease"
+	"k8s.io/kubernetes/pkg/registry/core/configmap"
+	"k8s.io/kubernetes/pkg/registry/core/endpoint"
+	"k8s.io/kubernetes/pkg/registry/core/limitrange"
+	"k8s.io/kubernetes/pkg/registry/core/namespace"
+	"k8s.io/kubernetes/pkg/registry/core/persistentvolume"
+	"k8s.io/kubernetes/pkg/registry/core/persistentvolumeclaim"
+	"k8s.io/kubernetes/pkg/registry/core/pod"
+	"k8s.io/kubernetes/pkg/registry/core/podtemplate"
+	"k8s.io/kubernetes/pkg/registry/core/replicationcontroller"
+	"k8s.io/kubernetes/pkg/registry/core/resourcequota"
+	"k8s.io/kubernetes/pkg/registry/core/secret"
+	"k8s.io/kubernetes/pkg/registry/core/service"
+	"k8s.io/kubernetes/pkg/registry/core/service/portallocator"
+	"k8s.io/kubernetes/pkg/registry/core/serviceaccount"
+	"k8s.io/kubernetes/pkg/registry/discovery/endpointslice"
+	"k8s.io/kubernetes/pkg/registry/flowcontrol/flowschema"
+	"k8s.io/kubernetes/pkg/registry/flowcontrol/prioritylevelconfiguration"
+	"k8s.io/kubernetes/pkg/registry/networking/ingress"
+	"k8s.io/kubernetes/pkg/registry/networking/ingressclass"
+	"k8s.io/kubernetes/pkg/registry/networking/networkpolicy"
+	"k8s.io/kubernetes/pkg/registry/node/runtimeclass"
+	"k8s.io/kubernetes/pkg/registry/policy/poddisruptionbudget"
+	"k8s.io/kubernetes/pkg/registry/rbac/clusterrole"
+	"k8s.io/kubernetes/pkg/registry/rbac/clusterrolebinding"
+	"k8s.io/kubernetes/pkg/registry/rbac/role"
+	"k8s.io/kubernetes/pkg/registry/rbac/rolebinding"
+	"k8s.io/kubernetes/pkg/registry/scheduling/priorityclass"
+	"k8s.io/kubernetes/pkg/registry/storage/csidriver"
+	"k8s.io/kubernetes/pkg/registry/storage/storageclass"
+	"k8s.io/kubernetes/pkg/registry/storage/volumeattributesclass"
+)
+
+// kind is one resource the program validates: its group, kind, REST resource and create strategy.
+type kind struct {
+	group, kind, resource string
+	strategy              rest.RESTCreateStrategy
+}
+
+// kinds are the resources people write in manifests whose create needs nothing but the object.
+// Left out on purpose: kinds whose create strategy needs a live cluster (admission policies and
+// their bindings resolve resources and check authorization, CSRs need the requesting user) and
+// kinds nobody applies from a manifest (Events, Nodes, Leases are kept: some charts ship them).
+var kinds = []kind{
+	{"", "Pod", "pods", pod.Strategy},
+	{"", "Service", "services", service.Strategy},
+	{"", "ConfigMap", "configmaps", configmap.Strategy},
+	{"", "Secret", "secrets", secret.Strategy},
+	{"", "ServiceAccount", "serviceaccounts", serviceaccount.Strategy},
+	{"", "Namespace", "namespaces", namespace.Strategy},
+	{"", "PersistentVolumeClaim", "persistentvolumeclaims", persistentvolumeclaim.Strategy},
+	{"", "PersistentVolume", "persistentvolumes", persistentvolume.Strategy},
+	{"", "ReplicationController", "replicationcontrollers", replicationcontroller.Strategy},
+	{"", "PodTemplate", "podtemplates", podtemplate.Strategy},
+	{"", "Endpoints", "endpoints", endpoint.Strategy},
+	{"", "LimitRange", "limitranges", limitrange.Strategy},
+	{"", "ResourceQuota", "resourcequotas", resourcequota.Strategy},
+	{"apps", "Deployment", "deployments", deployment.Strategy},
+	{"apps", "StatefulSet", "statefulsets", statefulset.Strategy},
+	{"apps", "DaemonSet", "daemonsets", daemonset.Strategy},
+	{"apps", "ReplicaSet", "replicasets", replicaset.Strategy},
+	{"apps", "ControllerRevision", "controllerrevisions", controllerrevision.Strategy},
+	{"batch", "Job", "jobs", job.Strategy},
+	{"batch", "CronJob", "cronjobs", cronjob.Strategy},
+	{"networking.k8s.io", "Ingress", "ingresses", ingress.Strategy},
+	{"networking.k8s.io", "IngressClass", "ingressclasses", ingressclass.Strategy},
+	{"networking.k8s.io", "NetworkPolicy", "networkpolicies", networkpolicy.Strategy},
+	{"policy", "PodDisruptionBudget", "poddisruptionbudgets", poddisruptionbudget.Strategy},
+	{"rbac.authorization.k8s.io", "Role", "roles", role.Strategy},
+	{"rbac.authorization.k8s.io", "ClusterRole", "clusterroles", clusterrole.Strategy},
+	{"rbac.authorization.k8s.io", "RoleBinding", "rolebindings", rolebinding.Strategy},
+	{"rbac.authorization.k8s.io", "ClusterRoleBinding", "clusterrolebindings", clusterrolebinding.Strategy},
+	{"autoscaling", "HorizontalPodAutoscaler", "horizontalpodautoscalers", horizontalpodautoscaler.Strategy},
+	{"scheduling.k8s.io", "PriorityClass", "priorityclasses", priorityclass.Strategy},
+	{"storage.k8s.io", "StorageClass", "storageclasses", storageclass.Strategy},
+	{"storage.k8s.io", "CSIDriver", "csidrivers", csidriver.Strategy},
+	{"storage.k8s.io", "VolumeAttributesClass", "volumeattributesclasses", volumeattributesclass.Strategy},
+	{"admissionregistration.k8s.io", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", validatingwebhook.Strategy},
+	{"admissionregistration.k8s.io", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", mutatingwebhook.Strategy},
+	{"discovery.k8s.io", "EndpointSlice", "endpointslices", endpointslice.Strategy},
+	{"coordination.k8s.io", "Lease", "leases", lease.Strategy},
+	{"node.k8s.io", "RuntimeClass", "runtimeclasses", runtimeclass.Strategy},
+	{"flowcontrol.apiserver.k8s.io", "FlowSchema", "flowschemas", flowschema.Strategy},
+	{"flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration", "prioritylevelconfigurations", prioritylevelconfiguration.Strategy},
+}
+
+type request struct {
+	ID     json.RawMessage `json:"id"`
+	Object json.RawMessage `json:"object"`
+}
+
+type fieldError struct {
+	Field   string `json:"field"`
+	Type    string `json:"type"`
+	Message string `json:"message"`
+}
+
+type answer struct {
+	ID       json.RawMessage `json:"id"`
+	Checked  bool            `json:"checked"`
+	Reason   string          `json:"reason,omitempty"`
+	Errors   []fieldError    `json:"errors"`
+	Warnings []string        `json:"warnings"`
+}
+
+var (
+	byGroupKind = map[schema.GroupKind]kind{}
+	// What kube-apiserver serves with its default --runtime-config: a version the scheme knows but
+	// the server does not serve (a beta left off, say) is refused there, so it is not checked here.
+	served  = controlplane.DefaultAPIResourceConfigSource()
+	decoder runtime.Decoder
+	// The API server's default --service-node-port-range.
+	nodePorts = utilnet.PortRange{Base: 30000, Size: 2768}
+)
+
+func init() {
+	for _, k := range kinds {
+		byGroupKind[schema.GroupKind{Group: k.group, Kind: k.kind}] = k
+	}
+	info, ok := runtime.SerializerInfoForMediaType(legacyscheme.Codecs.SupportedMediaTypes(), runtime.ContentTypeJSON)
+	if !ok || info.StrictSerializer == nil {
+		panic("no strict JSON serializer in the scheme")
+	}
+	// As the API server decodes a request body: strict JSON into the versioned type, the scheme's
+	// defaulting, then conversion to the internal type that validation works on.
+	decoder = legacyscheme.Codecs.DecoderToVersion(info.StrictSerializer, runtime.InternalGroupVersioner)
+}
+
+// warnings collects what the strategy's WarningsOnCreate would send back as Warning headers.
+type warnings struct{ list []string }
+
+func (w *warnings) AddWarning(_, text string) { w.list = append(w.list, text) }
+
+func check(raw json.RawMessage) (a answer) {
+	a.Errors = []fieldError{}
+	a.Warnings = []string{}
+	// A panic inside the server's code fails this object, not every object in flight.
+	defer func() {
+		if r := recover(); r != nil {
+			a.Checked = true
+			a.Errors = []fieldError{{Type: "InternalError", Message: fmt.Sprintf("the server's validation panicked: %v\n%s", r, debug.Stack())}}
+		}
+	}()
+	var head struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		a.Reason = fmt.Sprintf("not a JSON object: %v", err)
+		return a
+	}
+	gv, err := schema.ParseGroupVersion(head.APIVersion)
+	if err != nil {
+		a.Reason = fmt.Sprintf("apiVersion %q: %v", head.APIVersion, err)
+		return a
+	}
+	k, known := byGroupKind[schema.GroupKind{Group: gv.Group, Kind: head.Kind}]
+	gvk := gv.WithKind(head.Kind)
+	if !known {
+		a.Reason = fmt.Sprintf("%s %s is not a built-in kind checked here", head.APIVersion, head.Kind)
+		return a
+	}
+	if !legacyscheme.Scheme.Recognizes(gvk) || !served.ResourceEnabled(gv.WithResource(k.resource)) {
+		a.Reason = fmt.Sprintf("%s %s is not served by kube-apiserver by default", head.APIVersion, head.Kind)
+		return a
+	}
+	a.Checked = true
+
+	obj, _, err := decoder.Decode(raw, &gvk, nil)
+	if err != nil {
+		if strict, ok := runtime.AsStrictDecodingError(err); ok && obj != nil {
+			// The server stops at these; going on finds the errors that remain once they are fixed.
+			for _, e := range strict.Errors() {
+				a.Errors = append(a.Errors, strictError(e))
+			}
+		} else {
+			a.Errors = append(a.Errors, decodeError(gvk, raw, err))
+			return a
+		}
+	}
+
+	accessor, err := meta.Accessor(obj)
+	if err != nil {
+		a.Errors = append(a.Errors, fieldError{Field: "metadata", Type: "FieldValueInvalid", Message: err.Error()})
+		return a
+	}
+	ns := ""
+	if k.strategy.NamespaceScoped() {
+		// As `kubectl apply` without -n: the object's namespace, else the default one.
+		ns = accessor.GetNamespace()
+		if ns == "" {
+			ns = "default"
+		}
+	}
+	rec := &warnings{}
+	ctx := context.Background()
+	ctx = genericapirequest.WithNamespace(ctx, ns)
+	ctx = genericapirequest.WithUser(ctx, &user.DefaultInfo{Name: "strata", Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated}})
+	ctx = genericapirequest.WithRequestInfo(ctx, &genericapirequest.RequestInfo{
+		IsResourceRequest: true, Verb: "create", APIPrefix: apiPrefix(gv), APIGroup: gv.Group, APIVersion: gv.Version,
+		Namespace: ns, Resource: k.resource, Name: accessor.GetName(),
+	})
+	ctx = warning.WithWarningRecorder(ctx, rec)
+
+	// What the generic store does before BeforeCreate: system fields, a generated name.
+	rest.FillObjectMetaSystemFields(accessor)
+	if accessor.GetName() == "" && accessor.GetGenerateName() != "" {
+		accessor.SetName(k.strategy.GenerateName(accessor.GetGenerateName()))
+	}
+	if svc, ok := obj.(*api.Service); ok {
+		if err := allocateService(svc); err != nil {
+			a.Errors = append(a.Errors, statusErrors(err)...)
+			return a
+		}
+	}
+	if err := rest.BeforeCreate(k.strategy, ctx, obj); err != nil {
+		a.Errors = append(a.Errors, statusErrors(err)...)
+	}
+	a.Warnings = append(a.Warnings, rec.list...)
+	return a
+}
+
+func apiPrefix(gv schema.GroupVersion) string {
+	if gv.Group == "" {
+		return "api"
+	}
+	return "apis"
+}
+
+// statusErrors turns a StatusError (a 422 Invalid carries one cause per field) into field errors.
+func statusErrors(err error) []fieldError {
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		s := status.Status()
+		if s.Details != nil && len(s.Details.Causes) > 0 {
+			out := make([]fieldError, 0, len(s.Details.Causes))
+			for _, c := range s.Details.Causes {
+				out = append(out, fieldError{Field: c.Field, Type: string(c.Type), Message: c.Message})
+			}
+			return out
+		}
+		return []fieldError{{Type: string(s.Reason), Message: s.Message}}
+	}
+	return []fieldError{{Type: "InternalError", Message: err.Error()}}
+}
+
+var strictPattern = regexp.MustCompile(`^(unknown|duplicate) field "(.*)"$`)
+
+func strictError(err error) fieldError {
+	m := strictPattern.FindStringSubmatch(err.Error())
+	if m == nil {
+		return fieldError{Type: "FieldValueInvalid", Message: err.Error()}
+	}
+	if m[1] == "unknown" {
+		return fieldError{Field: m[2], Type: "FieldValueUnknown", Message: "unknown field (strict field validation)"}
+	}
+	return fieldError{Field: m[2], Type: "FieldValueDuplicate", Message: "duplicate field (strict field validation)"}
+}
+
+// decodeError names the field a failed decode stopped at. The decoder's own error often has no
+// path: a Quantity's UnmarshalJSON says only that `100mm` is not a quantity. So the document is
+// decoded again one field at a time, following the Go type, down to the smallest part that fails.
+func decodeError(gvk schema.GroupVersionKind, raw []byte, err error) fieldError {
+	msg := err.Error()
+	if obj, newErr := legacyscheme.Scheme.New(gvk); newErr == nil {
+		if path, inner := locate(reflect.TypeOf(obj).Elem(), raw, nil); path != nil {
+			return fieldError{Field: path.String(), Type: "FieldValueInvalid", Message: cleanDecodeMessage(inner.Error())}
+		}
+	}
+	return fieldError{Type: "FieldValueInvalid", Message: cleanDecodeMessage(msg)}
+}
+
+func cleanDecodeMessage(msg string) string {
+	// "json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"
+	// names Go types; the reader knows the field already, so keep what was wrong.
+	if i := strings.Index(msg, "json: cannot unmarshal "); i >= 0 {
+		rest := msg[i+len("json: cannot unmarshal "):]
+		got, _, _ := strings.Cut(rest, " into ")
+		want := rest[strings.LastIndex(rest, " of type ")+len(" of type "):]
+		if strings.Contains(rest, " of type ") {
+			return fmt.Sprintf("cannot decode a %s as %s", got, want)
+		}
+	}
+	return msg
+}
+
+var unmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
+
+// locate returns the path of the smallest part of raw that does not decode into t, and its error.
+func locate(t reflect.Type, raw []byte, path *field.Path) (*field.Path, error) {
+	err := kjson.UnmarshalCaseSensitivePreserveInts(raw, reflect.New(t).Interface())
+	if err == nil {
+		return nil, nil
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(unmarshaler) {
+		return path, err
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(raw, &fields) != nil {
+			return path, err
+		}
+		if p, e := locateFields(t, fields, path); p != nil {
+			return p, e
+		}
+	case reflect.Slice:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return path, err
+		}
+		for i, item := range items {
+			if p, e := locate(t.Elem(), item, indexOf(path, i)); p != nil {
+				return p, e
+			}
+		}
+	case reflect.Map:
+		var entries map[string]json.RawMessage
+		if json.Unmarshal(raw, &entries) != nil {
+			return path, err
+		}
+		for key, v := range entries {
+			if p, e := locate(t.Elem(), v, keyOf(path, key)); p != nil {
+				return p, e
+			}
+		}
+	}
+	return path, err
+}
+
+func locateFields(t reflect.Type, fields map[string]json.RawMessage, path *field.Path) (*field.Path, error) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && (name == "" || strings.Contains(opts, "inline")) && ft.Kind() == reflect.Struct {
+			if p, e := locateFields(ft, fields, path); p != nil {
+				return p, e
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if v, ok := fields[name]; ok {
+			if p, e := locate(f.Type, v, childOf(path, name)); p != nil {
+				return p, e
+			}
+		}
+	}
+	return nil, nil
+}
+
+func childOf(p *field.Path, name string) *field.Path {
+	if p == nil {
+		return field.NewPath(name)
+	}
+	return p.Child(name)
+}
+
+func indexOf(p *field.Path, i int) *field.Path {
+	if p == nil {
+		return field.NewPath("").Index(i)
+	}
+	return p.Index(i)
+}
+
+func keyOf(p *field.Path, key string) *field.Path {
+	if p == nil {
+		return field.NewPath("").Key(key)
+	}
+	return p.Key(key)
+}
+
+// allocateService does what the Service registry does on create before validation, for a cluster
+// with the default node port range: cluster IPs get their IP family fields and an address, node
+// ports are allocated, and a requested node port outside the range is refused as the server
+// refuses it on a real create (its dry run does not check the range). Which IP families and addresses a cluster offers is its own configuration, so a
+// requested family or address is taken as it is.
+func allocateService(svc *api.Service) error {
+	if len(svc.Spec.ClusterIP) > 0 && len(svc.Spec.ClusterIPs) == 0 {
+		svc.Spec.ClusterIPs = []string{svc.Spec.ClusterIP}
+	}
+	if svc.Spec.Type != api.ServiceTypeExternalName {
+		if svc.Spec.IPFamilyPolicy == nil {
+			policy := api.IPFamilyPolicySingleStack
+			if svc.Spec.ClusterIP == api.ClusterIPNone && len(svc.Spec.Selector) == 0 {
+				policy = api.IPFamilyPolicyRequireDualStack
+			}
+			svc.Spec.IPFamilyPolicy = &policy
+		}
+		if el := corevalidation.ValidateServiceClusterIPsRelatedFields(svc, nil); len(el) > 0 {
+			return apierrors.NewInvalid(api.Kind("Service"), svc.Name, el)
+		}
+		for i, ip := range svc.Spec.ClusterIPs {
+			if ip == api.ClusterIPNone {
+				break
+			}
+			if i >= len(svc.Spec.IPFamilies) {
+				svc.Spec.IPFamilies = append(svc.Spec.IPFamilies, familyOf(ip))
+			}
+		}
+		if len(svc.Spec.IPFamilies) == 0 {
+			svc.Spec.IPFamilies = []api.IPFamily{api.IPv4Protocol}
+		}
+		if *svc.Spec.IPFamilyPolicy != api.IPFamilyPolicySingleStack && len(svc.Spec.IPFamilies) == 1 {
+			other := api.IPv6Protocol
+			if svc.Spec.IPFamilies[0] == api.IPv6Protocol {
+				other = api.IPv4Protocol
+			}
+			svc.Spec.IPFamilies = append(svc.Spec.IPFamilies, other)
+		}
+		if len(svc.Spec.ClusterIPs) == 0 {
+			for _, family := range svc.Spec.IPFamilies {
+				ip := "10.96.0.10"
+				if family == api.IPv6Protocol {
+					ip = "fd00:10:96::10"
+				}
+				svc.Spec.ClusterIPs = append(svc.Spec.ClusterIPs, ip)
+				if *svc.Spec.IPFamilyPolicy == api.IPFamilyPolicySingleStack {
+					break
+				}
+			}
+			svc.Spec.ClusterIP = svc.Spec.ClusterIPs[0]
+		}
+	}
+	alloc, err := portallocator.NewInMemory(nodePorts)
+	if err != nil {
+		return err
+	}
+	// Not a dry-run operation: in dry run the registry skips the range check that the real create
+	// makes, and what is wanted here is the real create's verdict. The allocator is this object's
+	// alone, so nothing is held.
+	op := portallocator.StartOperation(alloc, false)
+	defer op.Finish()
+	if svc.Spec.Type == api.ServiceTypeNodePort || svc.Spec.Type == api.ServiceTypeLoadBalancer {
+		byPort := map[int32]int32{}
+		for i := range svc.Spec.Ports {
+			p := &svc.Spec.Ports[i]
+			should := svc.Spec.Type == api.ServiceTypeNodePort || svc.Spec.AllocateLoadBalancerNodePorts == nil || *svc.Spec.AllocateLoadBalancerNodePorts
+			if p.NodePort == 0 && !should {
+				continue
+			}
+			if got := byPort[p.Port]; got != 0 && (p.NodePort == 0 || p.NodePort == got) {
+				p.NodePort = got
+				continue
+			}
+			if p.NodePort != 0 {
+				if err := op.Allocate(int(p.NodePort)); err != nil {
+					el := field.ErrorList{field.Invalid(field.NewPath("spec", "ports").Index(i).Child("nodePort"), p.NodePort, err.Error())}
+					return apierrors.NewInvalid(api.Kind("Service"), svc.Name, el)
+				}
+			} else {
+				n, err := op.AllocateNext()
+				if err != nil {
+					return err
+				}
+				p.NodePort = int32(n)
+			}
+			byPort[p.Port] = p.NodePort
+		}
+	}
+	if apiservice.NeedsHealthCheck(svc) && svc.Spec.HealthCheckNodePort == 0 {
+		n, err := op.AllocateNext()
+		if err != nil {
+			return err
+		}
+		svc.Spec.HealthCheckNodePort = int32(n)
+	}
+	return nil
+}
+
+func familyOf(ip string) api.IPFamily {
+	if strings.Contains(ip, ":") {
+		return api.IPv6Protocol
+	}
+	return api.IPv4Protocol
+}
+
+func main() {
+	workers := flag.Int("j", 2, "objects checked at the same time")
+	flag.Parse()
+	if flag.NArg() > 0 || *workers < 1 {
+		fmt.Fprintln(os.Stderr, "usage: strata-server-validation [-j N] < requests")
+		os.Exit(2)
+	}
+	// The server's code logs through klog; only the answers belong on stdout.
+	klog.SetOutput(io.Discard)
+	klog.LogToStderr(false)
+
+	in := bufio.NewReader(os.Stdin)
+	out := bufio.NewWriter(os.Stdout)
+	var mu sync.Mutex
+	write := func(a answer) {
+		line, err := json.Marshal(a)
+		mu.Lock()
+		defer mu.Unlock()
+		if err == nil {
+			_, err = out.Write(append(line, '\n'))
+		}
+		if err == nil {
+			err = out.Flush()
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "strata-server-validation: cannot write: %v\n", err)
+			os.Exit(2)
+		}
+	}
+	jobs := make(chan request)
+	var wg sync.WaitGroup
+	for i := 0; i < *workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range jobs {
+				a := check(r.Object)
+				a.ID = r.ID
+				write(a)
+			}
+		}()
+	}
+	for {
+		line, err := in.ReadBytes('\n')
+		if trimmed := strings.TrimSpace(string(line)); trimmed != "" {
+			var r request
+			if e := json.Unmarshal([]byte(trimmed), &r); e != nil || len(r.ID) == 0 {
+				write(answer{ID: json.RawMessage("null"), Reason: fmt.Sprintf("unreadable request line: %v", e), Errors: []fieldError{}, Warnings: []string{}})
+			} else {
+				jobs <- r
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+}

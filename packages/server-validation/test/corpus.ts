@@ -1,0 +1,32 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+/** The Strata checkout: where the install script is. */
+export const workspaceRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+const corpusDir = fileURLToPath(new URL('./corpus', import.meta.url));
+
+/** One hand-written document and what a real API server does with it. */
+export interface Case {
+  /** The file name without `.yaml`. */
+  readonly name: string;
+  readonly expected: 'accept' | 'refuse';
+  /** The one thing that is wrong with it (or what it shows, for a valid one). */
+  readonly why: string;
+  readonly object: Record<string, unknown> & { apiVersion: string; kind: string; metadata?: Record<string, unknown> };
+}
+
+/** Every case of test/corpus: one document per file, its first line `# accept: ...` or `# refuse: ...`. */
+export function loadCorpus(): Case[] {
+  return readdirSync(corpusDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((file) => {
+      const text = readFileSync(join(corpusDir, file), 'utf8');
+      const head = /^# (accept|refuse): (.+)$/m.exec(text.split('\n')[0] ?? '');
+      if (!head) throw new Error(`test/corpus/${file}: the first line must be "# accept: <what>" or "# refuse: <what is wrong>"`);
+      return { name: file.replace(/\.yaml$/, ''), expected: head[1] as Case['expected'], why: head[2]!, object: parse(text) as Case['object'] };
+    });
+}

@@ -1,0 +1,94 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkObjects, ensureHelper, pathSegments, startHelper, type Verdict } from '../src/index.ts';
+import { loadCorpus, workspaceRoot } from './corpus.ts';
+
+// On a fresh machine the first test to ask builds the helper (minutes, once per machine).
+const BUILD_TIMEOUT = 20 * 60_000;
+
+const corpus = loadCorpus();
+let helper: string;
+const verdicts = new Map<string, Verdict>();
+
+beforeAll(async () => {
+  helper = await ensureHelper(workspaceRoot);
+  const all = await checkObjects(helper, corpus.map((c) => c.object));
+  corpus.forEach((c, i) => verdicts.set(c.name, all[i]!));
+}, BUILD_TIMEOUT);
+
+const paths = (name: string) => verdicts.get(name)!.errors.map((e) => e.path);
+
+describe('the server validation helper', () => {
+  it.each(corpus.map((c) => [c.name, c] as const))('%s: gives the verdict the corpus expects', (name, c) => {
+    const v = verdicts.get(name)!;
+    expect(v.checked).toBe(true);
+    if (c.expected === 'accept') expect(v.errors).toStrictEqual([]);
+    else expect(v.errors.length).toBeGreaterThan(0);
+  });
+
+  it('names the field of each error as the server does, in dotted form', () => {
+    expect(paths('replicas-negative')).toStrictEqual(['spec.replicas']);
+    expect(paths('container-without-image')).toStrictEqual(['spec.template.spec.containers[0].image']);
+    expect(paths('name-uppercase-underscore')).toStrictEqual(['metadata.name']);
+    expect(paths('configmap-key-invalid')).toStrictEqual(['data[bad key!]']);
+    expect(paths('target-port-123456')).toStrictEqual(['spec.ports[0].targetPort']);
+    expect(paths('duplicate-container-names')).toStrictEqual(['spec.template.spec.containers[1].name']);
+    expect(paths('nodeport-out-of-range')).toStrictEqual(['spec.ports[0].nodePort']);
+    expect(verdicts.get('replicas-negative')!.errors[0]).toStrictEqual({
+      path: 'spec.replicas',
+      type: 'FieldValueInvalid',
+      message: 'Invalid value: -1: must be greater than or equal to 0',
+    });
+  });
+
+  it('finds the field of a value that does not decode, which the decoder itself does not name', () => {
+    expect(verdicts.get('cpu-100mm')!.errors).toStrictEqual([
+      {
+        path: 'spec.template.spec.containers[0].resources.requests[cpu]',
+        type: 'FieldValueInvalid',
+        message: "unable to parse quantity's suffix",
+      },
+    ]);
+    expect(verdicts.get('replicas-string')!.errors).toStrictEqual([{ path: 'spec.replicas', type: 'FieldValueInvalid', message: 'cannot decode a string as int32' }]);
+  });
+
+  it('reports an unknown field and still runs the validation behind it', async () => {
+    expect(verdicts.get('unknown-field')!.errors).toStrictEqual([
+      { path: 'spec.replicass', type: 'FieldValueUnknown', message: 'unknown field (strict field validation)' },
+    ]);
+    const [v] = await checkObjects(helper, [{ ...corpus.find((c) => c.name === 'replicas-negative')!.object, extra: true }]);
+    expect(v!.errors.map((e) => e.path)).toStrictEqual(['extra', 'spec.replicas']);
+  });
+
+  it('leaves custom resources and versions the server does not serve unchecked, saying why', async () => {
+    const [custom, unserved] = await checkObjects(helper, [
+      { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'web' }, spec: {} },
+      { apiVersion: 'batch/v1beta1', kind: 'CronJob', metadata: { name: 'old' }, spec: {} },
+    ]);
+    expect(custom).toStrictEqual({ checked: false, reason: 'monitoring.coreos.com/v1 ServiceMonitor is not a built-in kind checked here', errors: [], warnings: [] });
+    expect(unserved).toMatchObject({ checked: false, reason: 'batch/v1beta1 CronJob is not served by kube-apiserver by default' });
+  });
+
+  it('answers many objects from one process, each with its own verdict', async () => {
+    const session = startHelper(helper, { concurrency: 2 });
+    const good = corpus.find((c) => c.name === 'deployment')!.object;
+    const bad = corpus.find((c) => c.name === 'replicas-negative')!.object;
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => session.check(i % 2 ? bad : good)));
+    await session.close();
+    expect(answers.map((a) => a.errors.length > 0)).toStrictEqual(Array.from({ length: 200 }, (_, i) => i % 2 === 1));
+  });
+
+  it('rejects the checks in flight when the helper cannot run', async () => {
+    await expect(checkObjects('/nonexistent/strata-server-validation', [{ apiVersion: 'v1', kind: 'ConfigMap' }])).rejects.toThrow(
+      /the server validation helper stopped: cannot run \/nonexistent\/strata-server-validation/,
+    );
+  });
+});
+
+describe('pathSegments', () => {
+  it('splits a dotted path into keys and list indexes, bracketed map keys taken as written', () => {
+    expect(pathSegments('spec.template.spec.containers[0].resources.requests[cpu]')).toStrictEqual(['spec', 'template', 'spec', 'containers', 0, 'resources', 'requests', 'cpu']);
+    expect(pathSegments('data[bad key!]')).toStrictEqual(['data', 'bad key!']);
+    expect(pathSegments('metadata.annotations[example.com/a]')).toStrictEqual(['metadata', 'annotations', 'example.com/a']);
+    expect(pathSegments('')).toStrictEqual([]);
+  });
+});
