@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ENVIRONMENTS, findRoot, ToolError, ToolMissingError, UsageError } from '@strata/core';
+import { checkEnv, ENVIRONMENTS, findRoot, ToolError, ToolMissingError, UsageError } from '@strata/core';
 import type { BuildResult } from '@strata/kustomize';
 import { formatProblem, formatSummary, summarize } from './problems.ts';
 import { OUTPUT_FORMATS, toJunit, toSarif, type OutputFormat } from './reports.ts';
@@ -80,7 +80,7 @@ program
   .addOption(envOption())
   .option('--dry-run', 'print what would change without writing')
   .action(async (o: Common & { dryRun?: boolean }) => {
-    const { generate } = await import('./generate.ts');
+    const { generate } = await import('@strata/pipeline');
     const r = await generate(findRoot(), selection(o), { dryRun: Boolean(o.dryRun) });
     for (const f of r.written) out(`${o.dryRun ? 'would write' : 'wrote'} ${f}`);
     for (const f of r.removed) out(`${o.dryRun ? 'would remove' : 'removed'} ${f} (stale)`);
@@ -95,7 +95,7 @@ program
   .addOption(envOption())
   .action(async (o: Common) => {
     const root = findRoot();
-    const { build, selectOverlays } = await import('./build.ts');
+    const { build, selectOverlays } = await import('@strata/pipeline');
     const step = progress('build', selectOverlays(root, selection(o)).length);
     const r = await build(root, selection(o), step && ((b) => step(b.overlay, b.ok, b.millis)));
     for (const b of r.results) {
@@ -156,8 +156,7 @@ program
   .option('--no-cache', 'render, build and validate every app, reusing nothing (the cache is still written)')
   .action(async (o: { cache: boolean }) => {
     const root = findRoot();
-    const { pipeline } = await import('./pipeline.ts');
-    const { selectOverlays } = await import('./build.ts');
+    const { pipeline, selectOverlays } = await import('@strata/pipeline');
     const step = progress('build', o.cache ? 0 : selectOverlays(root).length);
     const r = await pipeline(root, { cache: o.cache, ...(step ? { onBuild: (b) => step(b.overlay, b.ok, b.millis) } : {}) });
     const g = r.generated;
@@ -181,7 +180,7 @@ program
   .addOption(appOption())
   .addOption(envOption())
   .action(async (o: Common) => {
-    const { check } = await import('./check.ts');
+    const { check } = await import('@strata/pipeline');
     const r = await check(findRoot(), selection(o));
     for (const d of r.drift) out(d.kind === 'stale' ? d.diff : d.diff.trimEnd());
     for (const f of r.buildFailures) err(`${f.overlay}: kustomize build failed: ${f.error}`);
@@ -206,7 +205,8 @@ program
   .option('--against <ref>', 'compare the committed overlays of a git ref with the working tree')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
   .action(async (o: Common & { from?: string; to?: string; against?: string; output: string }) => {
-    const { colorize, diffAgainst, diffEnvironments } = await import('./diff.ts');
+    const { diffAgainst, diffEnvironments } = await import('@strata/pipeline');
+    const { colorize } = await import('./colorize.ts');
     const root = findRoot();
     let r;
     if (o.against) {
@@ -247,7 +247,6 @@ program
   .addOption(new Option('-o, --output <format>', 'output format').choices(['svg', 'mermaid']).default('svg'))
   .option('--out <file>', 'write to this file instead of standard output')
   .action(async (o: { env: string; app?: string; output: 'svg' | 'mermaid'; out?: string }) => {
-    const { checkEnv } = await import('./generate.ts');
     const { renderEnvGraph } = await import('@strata/graph');
     const g = await renderEnvGraph(findRoot(), checkEnv(o.env)!, o.app);
     for (const s of g.skipped) err(`warning: ${s.app} left out: ${s.error}`);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToolError, UsageError } from '@strata/core';
-import { generate, type GenerateResult } from './generate.ts';
+import { generate, type GenerateResult } from '@strata/pipeline';
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 

@@ -4,9 +4,8 @@ import { join, relative, resolve } from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isMap, LineCounter, parseAllDocuments } from 'yaml';
 import { dumpYaml } from '@strata/emit';
-import { groupOf, isPlainObject, UsageError, type Manifest } from '@strata/core';
+import { checkEnv, groupOf, isPlainObject, UsageError, type Manifest } from '@strata/core';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
-import { checkEnv } from './generate.ts';
 import type { Problem } from './problems.ts';
 
 /** One parsed document of an input, with where it came from. */

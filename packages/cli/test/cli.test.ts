@@ -208,7 +208,7 @@ describe('generate interrupted part-way', () => {
       const envFile = join(ws.root, 'apps', APP, 'src/env/prod.ts');
       writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('replicas: 2', 'replicas: 6'));
       const before = treeOf(ws.root);
-      const { generate } = await import('../src/generate.ts');
+      const { generate } = await import('@strata/pipeline');
       await expect(
         generate(ws.root, {}, {
           beforeCommitStep: (step) => {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { App } from './app.ts';
+import { ENVIRONMENTS, type App, type Environment } from './app.ts';
 import { importTogether } from './load.ts';
 
 /** Thrown for problems the user fixes by changing how the command is called (exit 2). */
@@ -150,4 +150,13 @@ function appOf(dir: string, mod: Record<string, unknown>): App {
   }
   if (app.name !== dir) throw new Error(`apps/${dir}/src/app.ts: app name "${app.name}" must equal its folder name "${dir}"`);
   return app;
+}
+
+/** An `--env` value checked against the known environments; undefined when none was given. */
+export function checkEnv(env: string | undefined): Environment | undefined {
+  if (env === undefined) return undefined;
+  if (!(ENVIRONMENTS as readonly string[]).includes(env)) {
+    throw new UsageError(`unknown env "${env}"; known envs: ${ENVIRONMENTS.join(', ')}`);
+  }
+  return env as Environment;
 }

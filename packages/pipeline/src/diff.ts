@@ -3,10 +3,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { appDirs, describe as describeObject, ENVIRONMENTS, loadApps, UsageError, type Environment, type Manifest } from '@strata/core';
+import { appDirs, checkEnv, describe as describeObject, ENVIRONMENTS, loadApps, UsageError, type Environment, type Manifest } from '@strata/core';
 import { dumpYaml, isGeneratedConfigMap, normalize, sortKeys } from '@strata/emit';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
-import { checkEnv } from './generate.ts';
 
 export interface ResourceDiff {
   readonly app: string;
@@ -109,18 +108,4 @@ export async function diffAgainst(root: string, ref: string, options: { env?: st
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/** Colours a unified diff for a terminal: removals red, additions green, hunks cyan. */
-export function colorize(diff: string): string {
-  return diff
-    .split('\n')
-    .map((line) => {
-      if (line.startsWith('+++') || line.startsWith('---')) return `\x1b[1m${line}\x1b[0m`;
-      if (line.startsWith('+')) return `\x1b[32m${line}\x1b[0m`;
-      if (line.startsWith('-')) return `\x1b[31m${line}\x1b[0m`;
-      if (line.startsWith('@@')) return `\x1b[36m${line}\x1b[0m`;
-      return line;
-    })
-    .join('\n');
 }

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { appDirs, ENVIRONMENTS, UsageError } from '@strata/core';
+import { appDirs, checkEnv, ENVIRONMENTS, UsageError } from '@strata/core';
 import { buildOverlays, type BuildResult } from '@strata/kustomize';
-import { checkEnv, type Selection } from './generate.ts';
+import type { Selection } from './generate.ts';
 
 /** The overlay folders of a selection, as `overlays/<env>/<app>`. */
 export function selectOverlays(root: string, selection: Selection = {}): { env: string; app: string; dir: string }[] {

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheFile } from '../src/cache.ts';
 import { pipeline, type PipelineResult } from '../src/pipeline.ts';
-import { strata, tempWorkspace } from './workspace.ts';
+import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
 
 const APPS = ['gethrelay', 'tokenplace-relay'];
 

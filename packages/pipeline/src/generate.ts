@@ -1,20 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { appDirs, ENVIRONMENTS, loadApps, UsageError, type Environment } from '@strata/core';
+import { appDirs, checkEnv, ENVIRONMENTS, loadApps, type Environment } from '@strata/core';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type ApplyOptions, type TreeChanges } from '@strata/emit';
 
 export interface Selection {
   readonly apps?: readonly string[];
   readonly env?: string;
-}
-
-export function checkEnv(env: string | undefined): Environment | undefined {
-  if (env === undefined) return undefined;
-  if (!(ENVIRONMENTS as readonly string[]).includes(env)) {
-    throw new UsageError(`unknown env "${env}"; known envs: ${ENVIRONMENTS.join(', ')}`);
-  }
-  return env as Environment;
 }
 
 export interface TreePlan {
