@@ -1,0 +1,235 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ToolMissingError } from '@strata/core';
+
+/** The Kubernetes release whose API server code the helper links (helper/go.mod). */
+export const KUBERNETES_VERSION = 'v1.36.3';
+
+/** The Go main of the helper, next to this package's sources. */
+export const HELPER_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'helper');
+
+const BINARY = 'strata-server-validation';
+const TARGET = 'server-validation';
+
+/** The command that builds the helper, as users are told to run it. */
+export const INSTALL_COMMAND = `node scripts/install-servers.mjs ${TARGET}`;
+
+const INSTALL_HINT =
+  `run \`${INSTALL_COMMAND}\` (builds it from k8s.io/kubernetes ${KUBERNETES_VERSION} with Go into ~/.cache/strata/servers, shared by every checkout; ` +
+  'minutes on 2 cores, once per machine), or point STRATA_SERVER_VALIDATION at a build of packages/server-validation/helper';
+
+/** One error the API server would give for a field of the object. */
+export interface FieldError {
+  /** The field in dotted form (`spec.template.spec.containers[0].image`); empty for the object as a whole. */
+  readonly path: string;
+  /** The server's cause type (`FieldValueInvalid`, `FieldValueRequired`, ...). */
+  readonly type: string;
+  /** The server's message for that field (`Invalid value: -1: must be greater than or equal to 0`). */
+  readonly message: string;
+}
+
+/** The helper's judgement of one object. */
+export interface Verdict {
+  /**
+   * False when the object is not a built-in kind the helper checks (a custom resource, a version the
+   * server does not serve by default): `reason` says which, and nothing was checked.
+   */
+  readonly checked: boolean;
+  readonly reason?: string;
+  /** Empty when the server would accept the object. */
+  readonly errors: readonly FieldError[];
+  /** What the server would send back as warnings on create (deprecated fields and the like). */
+  readonly warnings: readonly string[];
+}
+
+/** Where the helper would be in the per-machine cache shared with the server binaries. */
+export function cacheDir(): string {
+  return process.env.STRATA_SERVER_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'strata', 'servers');
+}
+
+/**
+ * The cached helper's path for the current source. Named by the hash of main.go, go.mod and go.sum,
+ * as scripts/install-servers.mjs names it, so a checkout at another version never runs a stale one.
+ */
+export function helperPath(): string {
+  const h = createHash('sha256');
+  for (const f of ['main.go', 'go.mod', 'go.sum']) h.update(f).update(readFileSync(join(HELPER_DIR, f)));
+  return join(cacheDir(), `${TARGET}-${h.digest('hex').slice(0, 16)}`, BINARY);
+}
+
+/** The helper to run: $STRATA_SERVER_VALIDATION, else the cached build; undefined when not built. */
+export function resolveHelper(): string | undefined {
+  const explicit = process.env.STRATA_SERVER_VALIDATION;
+  if (explicit) {
+    if (!existsSync(explicit)) throw new ToolMissingError(`STRATA_SERVER_VALIDATION=${explicit} does not exist`, INSTALL_HINT);
+    return explicit;
+  }
+  const cached = helperPath();
+  return existsSync(cached) ? cached : undefined;
+}
+
+/**
+ * The helper, built first when it is missing (by scripts/install-servers.mjs, which waits for a build
+ * already under way). The build's progress lines are passed to `log` as they come.
+ */
+export async function ensureHelper(root: string, log: (line: string) => void = () => undefined): Promise<string> {
+  const found = resolveHelper();
+  if (found) return found;
+  const script = join(root, 'scripts', 'install-servers.mjs');
+  if (!existsSync(script)) throw new ToolMissingError(`${script} not found`, INSTALL_HINT);
+  const child = spawn(process.execPath, [script, TARGET], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let pending = '';
+  let ready: string | undefined;
+  const take = (line: string) => {
+    const m = new RegExp(`^install-servers: ready ${TARGET} (\\S+)$`).exec(line);
+    if (m) ready = m[1];
+    else if (line.trim()) log(line);
+  };
+  child.stdout.on('data', (d: Buffer) => {
+    const lines = (pending + d.toString('utf8')).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) take(line);
+  });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => {
+    child.on('error', (e) => {
+      err += e.message;
+      resolve(1);
+    });
+    child.on('close', resolve);
+  });
+  take(pending);
+  if (code !== 0 || !ready) throw new ToolMissingError('could not build the server validation helper', err.trim() || INSTALL_HINT);
+  return ready;
+}
+
+interface HelperAnswer {
+  readonly id: number;
+  readonly checked: boolean;
+  readonly reason?: string;
+  readonly errors: readonly { field: string; type: string; message: string }[];
+  readonly warnings: readonly string[];
+}
+
+/** A running helper: objects go in as they come, verdicts come back as they are ready. */
+export interface HelperSession {
+  /** The server's verdict on one object (a manifest as parsed from YAML or JSON). Rejects only when the helper fails. */
+  check(object: unknown): Promise<Verdict>;
+  /** Sends no more objects; resolves when every answer is in and the process has ended. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the helper once; it answers any number of objects, `concurrency` at a time (default: one
+ * per core). Its start costs about 0.15 s (the server's scheme is built at init), each object about
+ * 0.3 ms of CPU, mostly the server's own decoding and label and name checks.
+ */
+export function startHelper(binary: string, options: { concurrency?: number } = {}): HelperSession {
+  const child = spawn(binary, ['-j', String(Math.max(1, options.concurrency ?? availableParallelism()))], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const pending = new Map<number, { resolve: (v: Verdict) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  let buffered = '';
+  let stderr = '';
+  let failure: Error | undefined;
+  const take = (line: string) => {
+    if (!line.trim()) return;
+    let a: HelperAnswer;
+    try {
+      a = JSON.parse(line) as HelperAnswer;
+    } catch {
+      stderr += `unreadable output line: ${line.slice(0, 200)}\n`;
+      return;
+    }
+    const waiting = pending.get(a.id);
+    if (!waiting) return;
+    pending.delete(a.id);
+    waiting.resolve({
+      checked: a.checked,
+      ...(a.reason ? { reason: a.reason } : {}),
+      errors: a.errors.map((e) => ({ path: e.field, type: e.type, message: e.message })),
+      warnings: a.warnings,
+    });
+  };
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      take(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+    }
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  child.stdin.on('error', () => undefined); // a helper that died early: reported on close
+  const closed = new Promise<void>((resolve) => {
+    const end = (why: string) => {
+      take(buffered);
+      buffered = '';
+      failure = new Error(`the server validation helper stopped: ${stderr.trim().split('\n')[0] || why}`);
+      for (const waiting of pending.values()) waiting.reject(failure);
+      pending.clear();
+      resolve();
+    };
+    child.on('error', (e) => end(`cannot run ${binary}: ${e.message}`));
+    child.on('close', (code, signal) => end(`exit ${code ?? signal}`));
+  });
+  return {
+    check(object) {
+      if (failure) return Promise.reject(failure);
+      const id = nextId++;
+      return new Promise<Verdict>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        child.stdin.write(`${JSON.stringify({ id, object })}\n`);
+      });
+    },
+    close() {
+      child.stdin.end();
+      return closed;
+    },
+  };
+}
+
+/** The server's verdicts on many objects, in their order, from one helper process. */
+export async function checkObjects(binary: string, objects: readonly unknown[], options: { concurrency?: number } = {}): Promise<Verdict[]> {
+  const session = startHelper(binary, options);
+  const verdicts = Promise.all(objects.map((o) => session.check(o)));
+  // Both settle: a failure rejects the verdicts, and close always resolves once the process ends.
+  const [result] = await Promise.allSettled([verdicts, session.close()]);
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}
+
+/**
+ * A dotted field path as the server writes it (`spec.containers[0].resources.limits[cpu]`) as
+ * segments for a lookup in the parsed document: `['spec', 'containers', 0, 'resources', 'limits', 'cpu']`.
+ * A bracketed number is a list index; any other bracketed text is a map key, taken as written.
+ */
+export function pathSegments(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  let i = 0;
+  while (i < path.length) {
+    const c = path[i]!;
+    if (c === '.') {
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      const end = path.indexOf(']', i);
+      const inner = path.slice(i + 1, end < 0 ? path.length : end);
+      out.push(/^\d+$/.test(inner) ? Number(inner) : inner);
+      i = end < 0 ? path.length : end + 1;
+      continue;
+    }
+    let j = i;
+    while (j < path.length && path[j] !== '.' && path[j] !== '[') j++;
+    out.push(path.slice(i, j));
+    i = j;
+  }
+  return out;
+}

@@ -1,0 +1,86 @@
+import type { Problem } from '@strata/core';
+import { checkObjects, INSTALL_COMMAND, pathSegments, resolveHelper } from './helper.ts';
+
+/** The rule name of every problem found here. */
+export const RULE = 'server-validation';
+
+/** An object as the validator read it: where it is, and how to find a field's line. */
+export interface LocatedObject {
+  readonly file: string;
+  readonly line: number;
+  readonly manifest: {
+    readonly apiVersion: string;
+    readonly kind: string;
+    readonly metadata: { readonly name?: unknown; readonly namespace?: unknown };
+  };
+  /** The line of a field, or of its nearest existing parent. */
+  lineOf(path: readonly (string | number)[]): number;
+}
+
+export interface ServerFieldChecks {
+  readonly problems: Problem[];
+  /** Objects the helper checked (built-in kinds); the others are left to the schema and policy. */
+  readonly checked: number;
+  /** One line for the reader when the checks could not run, saying how to make them run. */
+  readonly note?: string;
+}
+
+/** Says that the checks did not run and how to make them run. */
+export const NOT_BUILT_NOTE = `server field checks: not built yet; run \`${INSTALL_COMMAND}\` (minutes, once per machine)`;
+
+// Unknown and duplicate fields: the strict schema and the YAML reader report those already.
+const STRICT_TYPES = new Set(['FieldValueUnknown', 'FieldValueDuplicate']);
+
+/**
+ * The API server's field validation of every built-in object, as problems with the rule
+ * `server-validation`, the server's field path and the line of that field. When the helper is not
+ * built (it takes minutes, once per machine) nothing is checked and `note` says so.
+ */
+export async function serverFieldProblems(objects: readonly LocatedObject[], options: { helper?: string; concurrency?: number } = {}): Promise<ServerFieldChecks> {
+  const helper = options.helper ?? resolveHelper();
+  if (!helper) return { problems: [], checked: 0, note: NOT_BUILT_NOTE };
+  if (objects.length === 0) return { problems: [], checked: 0 };
+  const verdicts = await checkObjects(
+    helper,
+    objects.map((o) => o.manifest),
+    options.concurrency ? { concurrency: options.concurrency } : {},
+  );
+  const problems: Problem[] = [];
+  let checked = 0;
+  verdicts.forEach((v, i) => {
+    if (!v.checked) return;
+    checked++;
+    const o = objects[i]!;
+    const { name, namespace } = o.manifest.metadata;
+    const object = {
+      file: o.file,
+      apiVersion: o.manifest.apiVersion,
+      kind: o.manifest.kind,
+      ...(typeof namespace === 'string' && namespace ? { namespace } : {}),
+      ...(typeof name === 'string' ? { name } : {}),
+    };
+    for (const e of v.errors) {
+      if (STRICT_TYPES.has(e.type)) continue;
+      problems.push({
+        ...object,
+        line: e.path ? o.lineOf(pathSegments(e.path)) : o.line,
+        ...(e.path ? { path: e.path } : {}),
+        message: e.message,
+        rule: RULE,
+        severity: 'error',
+      });
+    }
+  });
+  return { problems, checked };
+}
+
+/**
+ * Server findings on a field the schema check already reported (a string where a number belongs, a
+ * value outside an enum the schema knows) say the same thing twice; the schema's is kept.
+ */
+export function withoutSchemaDuplicates(server: readonly Problem[], schema: readonly Problem[]): Problem[] {
+  const key = (p: Problem) =>
+    [p.file, p.apiVersion ?? '', p.kind ?? '', p.namespace ?? '', p.name ?? '', pathSegments(p.path ?? '').join('\0')].join('\u0001');
+  const reported = new Set(schema.map(key));
+  return server.filter((p) => !reported.has(key(p)));
+}

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LineCounter, parseDocument } from 'yaml';
+import type { Problem } from '@strata/core';
+import { ensureHelper, NOT_BUILT_NOTE, serverFieldProblems, withoutSchemaDuplicates, type LocatedObject } from '../src/index.ts';
+import { workspaceRoot } from './corpus.ts';
+
+const BUILD_TIMEOUT = 20 * 60_000;
+let helper: string;
+beforeAll(async () => {
+  helper = await ensureHelper(workspaceRoot);
+}, BUILD_TIMEOUT);
+
+/** One YAML document as the validator reads it, with the line of every field. */
+function located(file: string, text: string): LocatedObject {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const lineOf = (path: readonly (string | number)[]) => {
+    for (let n = path.length; n > 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node?.range) return lines.linePos(node.range[0]).line;
+    }
+    return 1;
+  };
+  return { file, line: 1, manifest: doc.toJS() as LocatedObject['manifest'], lineOf };
+}
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          imagePullPolicyy: Always
+          resources:
+            requests:
+              cpu: 100mm
+`;
+
+describe('serverFieldProblems', () => {
+  const saved = process.env.STRATA_SERVER_CACHE;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.STRATA_SERVER_CACHE;
+    else process.env.STRATA_SERVER_CACHE = saved;
+  });
+
+  it('reports each server error at its field and line, leaving unknown fields to the schema check', async () => {
+    const custom = located('crd.yaml', 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n');
+    const result = await serverFieldProblems([located('dist/dev/web.yaml', deployment), custom], { helper });
+    expect(result.checked).toBe(1);
+    expect(result.note).toBeUndefined();
+    expect(result.problems).toStrictEqual([
+      {
+        file: 'dist/dev/web.yaml',
+        line: 22,
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: 'shop',
+        name: 'web',
+        path: 'spec.template.spec.containers[0].resources.requests[cpu]',
+        message: "unable to parse quantity's suffix",
+        rule: 'server-validation',
+        severity: 'error',
+      },
+    ]);
+  });
+
+  it('checks nothing and says how to build the helper when it is not built', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'strata-no-helper-'));
+    process.env.STRATA_SERVER_CACHE = empty;
+    try {
+      const result = await serverFieldProblems([located('web.yaml', deployment)]);
+      expect(result).toStrictEqual({ problems: [], checked: 0, note: NOT_BUILT_NOTE });
+      expect(NOT_BUILT_NOTE).toBe('server field checks: not built yet; run `node scripts/install-servers.mjs server-validation` (minutes, once per machine)');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('withoutSchemaDuplicates', () => {
+  it('drops a server finding on a field the schema check reported, however each writes the path', () => {
+    const at = (rule: string, path: string): Problem => ({ file: 'a.yaml', apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', path, message: rule, rule, severity: 'error' });
+    const server = [at('server-validation', 'spec.template.spec.containers[0].resources.requests[cpu]'), at('server-validation', 'spec.replicas')];
+    expect(withoutSchemaDuplicates(server, [at('schema', 'spec.template.spec.containers[0].resources.requests.cpu')])).toStrictEqual([server[1]]);
+  });
+});
