@@ -348,9 +348,10 @@ func strictError(err error) fieldError {
 		return fieldError{Type: "FieldValueInvalid", Message: err.Error()}
 	}
 	if m[1] == "unknown" {
-		return fieldError{Field: m[2], Type: "FieldValueUnknown", Message: "unknown field (strict field validation)"}
+		return fieldError{Field: m[2], Type: "UnknownField", Message: "unknown field (strict field validation)"}
 	}
-	return fieldError{Field: m[2], Type: "FieldValueDuplicate", Message: "duplicate field (strict field validation)"}
+	// Not FieldValueDuplicate: that is validation's type for a duplicate value, a container name say.
+	return fieldError{Field: m[2], Type: "DuplicateField", Message: "duplicate field (strict field validation)"}
 }
 
 // decodeError names the field a failed decode stopped at. The decoder's own error often has no

@@ -26,7 +26,10 @@ const INSTALL_HINT =
 export interface FieldError {
   /** The field in dotted form (`spec.template.spec.containers[0].image`); empty for the object as a whole. */
   readonly path: string;
-  /** The server's cause type (`FieldValueInvalid`, `FieldValueRequired`, ...). */
+  /**
+   * The server's cause type (`FieldValueInvalid`, `FieldValueRequired`, ...), or `UnknownField` and
+   * `DuplicateField` for what strict decoding refuses.
+   */
   readonly type: string;
   /** The server's message for that field (`Invalid value: -1: must be greater than or equal to 0`). */
   readonly message: string;

@@ -28,8 +28,9 @@ export interface ServerFieldChecks {
 /** Says that the checks did not run and how to make them run. */
 export const NOT_BUILT_NOTE = `server field checks: not built yet; run \`${INSTALL_COMMAND}\` (minutes, once per machine)`;
 
-// Unknown and duplicate fields: the strict schema and the YAML reader report those already.
-const STRICT_TYPES = new Set(['FieldValueUnknown', 'FieldValueDuplicate']);
+// Unknown and duplicate fields (strict decoding): the strict schema and the YAML reader report
+// those already.
+const STRICT_TYPES = new Set(['UnknownField', 'DuplicateField']);
 
 /**
  * The API server's field validation of every built-in object, as problems with the rule

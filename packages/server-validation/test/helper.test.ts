@@ -53,7 +53,7 @@ describe('the server validation helper', () => {
 
   it('reports an unknown field and still runs the validation behind it', async () => {
     expect(verdicts.get('unknown-field')!.errors).toStrictEqual([
-      { path: 'spec.replicass', type: 'FieldValueUnknown', message: 'unknown field (strict field validation)' },
+      { path: 'spec.replicass', type: 'UnknownField', message: 'unknown field (strict field validation)' },
     ]);
     const [v] = await checkObjects(helper, [{ ...corpus.find((c) => c.name === 'replicas-negative')!.object, extra: true }]);
     expect(v!.errors.map((e) => e.path)).toStrictEqual(['extra', 'spec.replicas']);

@@ -60,8 +60,9 @@ describe('serverFieldProblems', () => {
 
   it('reports each server error at its field and line, leaving unknown fields to the schema check', async () => {
     const custom = located('crd.yaml', 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n');
-    const result = await serverFieldProblems([located('dist/dev/web.yaml', deployment), custom], { helper });
-    expect(result.checked).toBe(1);
+    const twice = located('twice.yaml', deployment.replace(/ {10}imagePullPolicyy[^]*$/, '        - name: web\n          image: busybox:1.36\n'));
+    const result = await serverFieldProblems([located('dist/dev/web.yaml', deployment), custom, twice], { helper });
+    expect(result.checked).toBe(2);
     expect(result.note).toBeUndefined();
     expect(result.problems).toStrictEqual([
       {
@@ -76,6 +77,8 @@ describe('serverFieldProblems', () => {
         rule: 'server-validation',
         severity: 'error',
       },
+      // A duplicate value is validation's, not strict decoding's, and is reported.
+      expect.objectContaining({ file: 'twice.yaml', line: 19, path: 'spec.template.spec.containers[1].name', message: 'Duplicate value: "web"' }),
     ]);
   });
 
