@@ -101,6 +101,7 @@ program
     for (const b of r.results) {
       if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
     }
+    for (const f of r.pruned ?? []) out(`removed ${f} (no such app or env)`);
     const docs = r.results.reduce((n, b) => n + (b.yaml.match(/^kind: /gm)?.length ?? 0), 0);
     out(`build: ${r.results.length - r.failed} of ${r.results.length} overlays built, ${docs} resources (${seconds()})`);
     failOnToolFailures(r.results);
@@ -154,14 +155,18 @@ program
   .command('pipeline')
   .description('generate, build and validate every app in one process (what `npm run build` runs); apps unchanged since the last run are reused')
   .option('--no-cache', 'render, build and validate every app, reusing nothing (the cache is still written)')
-  .action(async (o: { cache: boolean }) => {
+  .option('--frozen', 'fail, changing nothing, when the committed tree is not what the code generates (the default when $CI is set)')
+  .option('--no-frozen', 'bring the committed tree up to date, even in CI')
+  .action(async (o: { cache: boolean; frozen?: boolean }) => {
     const root = findRoot();
-    const { pipeline, selectOverlays } = await import('@strata/pipeline');
+    const { byContent, pipeline, selectOverlays } = await import('@strata/pipeline');
     const step = progress('build', o.cache ? 0 : selectOverlays(root).length);
-    const r = await pipeline(root, { cache: o.cache, ...(step ? { onBuild: (b) => step(b.overlay, b.ok, b.millis) } : {}) });
+    const frozen = o.frozen ?? byContent();
+    const r = await pipeline(root, { cache: o.cache, frozen, ...(step ? { onBuild: (b) => step(b.overlay, b.ok, b.millis) } : {}) });
     const g = r.generated;
     for (const f of g.written) out(`wrote ${f}`);
     for (const f of g.removed) out(`removed ${f} (stale)`);
+    for (const f of r.pruned) out(`removed ${f} (no such app or env)`);
     for (const f of g.foreign) err(`warning: ${f} has no generated header; left alone`);
     const reused = r.reused > 0 ? `; ${r.reused} of ${r.apps} apps unchanged since the last run, reused` : '';
     out(`generate: ${g.written.length} written, ${g.removed.length} removed, ${g.unchanged} unchanged${reused} (${r.phases.generate.toFixed(2)}s)`);

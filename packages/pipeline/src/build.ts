@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { appDirs, checkEnv, ENVIRONMENTS, UsageError } from '@strata/core';
 import { buildOverlays, type BuildResult } from '@strata/kustomize';
 import type { Selection } from './generate.ts';
@@ -29,6 +29,8 @@ export function selectOverlays(root: string, selection: Selection = {}): { env: 
 export interface BuildOutcome {
   readonly results: (BuildResult & { env: string; app: string; output: string })[];
   readonly failed: number;
+  /** dist/ files of apps or envs that no longer exist, removed (only when everything was built). */
+  readonly pruned?: string[];
 }
 
 /** `strata build`: kustomize build every selected overlay in parallel into dist/<env>/<app>.yaml. */
@@ -41,7 +43,40 @@ export async function build(root: string, selection: Selection = {}, onResult?: 
     if (r.ok) writeDist(root, output, r.yaml);
     return { ...r, env, app, output };
   });
-  return { results, failed: results.filter((r) => !r.ok).length };
+  // A build of everything leaves dist/ holding exactly the current apps and envs.
+  const everything = !selection.env && !(selection.apps && selection.apps.length > 0);
+  const pruned = everything ? pruneDist(root, new Set(overlays.map((o) => `dist/${o.env}/${o.app}.yaml`))) : [];
+  return { results, failed: results.filter((r) => !r.ok).length, pruned };
+}
+
+/**
+ * Removes every file under dist/ that is not in `keep` (paths relative to the root), and the
+ * folders left empty: the built output of an app or env that no longer exists must not be shipped
+ * or validated as if it were current. Returns what it removed.
+ */
+export function pruneDist(root: string, keep: ReadonlySet<string>): string[] {
+  const removed: string[] = [];
+  const sweep = (dir: string): boolean => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return false;
+    }
+    let empty = true;
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      const rel = relative(root, path);
+      if (e.isDirectory() && sweep(path)) rmdirSync(path);
+      else if (!e.isDirectory() && !keep.has(rel)) {
+        rmSync(path, { force: true });
+        removed.push(rel);
+      } else empty = false;
+    }
+    return empty;
+  };
+  sweep(join(root, 'dist'));
+  return removed.sort();
 }
 
 /** Writes one built overlay to dist/ (to a temporary file first, so a reader never sees half of it). */

@@ -1,19 +1,25 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join, relative } from 'node:path';
 import type { Environment, Problem } from '@strata/core';
 import type { AppSyncPlan } from '@strata/gitops';
+import { resolveKubeconform } from '@strata/kubeconform-wrapper';
+import { resolveBuilder, resolveKustomize } from '@strata/kustomize';
 
 /**
  * What `strata pipeline` remembers about each app between runs, so that an unchanged app is
  * neither rendered, built nor validated again. An app is reused only when the files it was compiled
- * from, every file it generated or built, and the tool itself are byte for byte what they were.
+ * from, every file it generated or built, and the tools themselves are byte for byte what they
+ * were, and when what is remembered about it is what the run that judged those bytes wrote.
  */
-/** A file as it was: its content hash, and its size and modification time to skip reading it. */
+/** A file as it was: its content hash, and its size and times to skip reading it. */
 export interface Stamp {
   readonly hash: string;
   readonly size: number;
+  /** Modification time in ms; -1 when it was too recent to be trusted (see RACY_MS). */
   readonly mtime: number;
+  /** Status-change time in ms: no tool can set it back, so an edit that restores the mtime still changes it. */
+  readonly ctime: number;
 }
 
 export interface AppEntry {
@@ -28,6 +34,11 @@ export interface AppEntry {
   /** What validating its built output found, and how many resources it counted. */
   readonly problems: readonly Problem[];
   readonly resources: number;
+  /**
+   * A hash over the tool, every input and output hash and every verdict above: a verdict is reused
+   * only together with the bytes it judged, and an entry edited by hand is not reused at all.
+   */
+  readonly seal: string;
 }
 
 export interface PipelineCache {
@@ -36,11 +47,21 @@ export interface PipelineCache {
   readonly apps: Record<string, AppEntry>;
 }
 
-const FORMAT = 'strata-pipeline-cache/1';
+const FORMAT = 'strata-pipeline-cache/2';
 /** Beside the tree it describes; git ignores it. */
 export const cacheFile = (root: string) => join(root, '.strata', 'cache', 'pipeline.json');
+const toolsFile = (root: string) => join(root, '.strata', 'cache', 'tools.json');
 
 export const hashOf = (content: string | Buffer) => createHash('sha1').update(content).digest('hex');
+
+/**
+ * In CI a file's times prove nothing (a restored cache, a checkout that sets times): every file is
+ * compared by its content there, as it is whenever its size or times changed.
+ */
+export function byContent(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+}
 
 /** A file's hash, or undefined when it cannot be read. */
 export function hashFile(path: string): string | undefined {
@@ -62,12 +83,77 @@ function walk(dir: string, out: string[]): string[] {
   return out;
 }
 
+/** A command named without a folder, found on PATH as the operating system would. */
+function onPath(command: string): string | undefined {
+  if (command.includes('/')) return command;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, command))) return join(dir, command);
+  }
+  return undefined;
+}
+
+/**
+ * The binaries that build and validate: kustomize (or kubectl), the long-lived builder and
+ * kubeconform, as the run would find them. One that cannot be found counts as missing.
+ */
+function toolBinaries(root: string): Record<string, string | undefined> {
+  const attempt = (find: () => string | undefined) => {
+    try {
+      const found = find();
+      return found && onPath(found);
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    kustomize: attempt(() => resolveKustomize(root).command),
+    builder: attempt(() => resolveBuilder(root)),
+    kubeconform: attempt(() => resolveKubeconform({ root })),
+  };
+}
+
+/**
+ * The content hash of each binary. Hashing some 60 MB on every run would cost a tenth of a second,
+ * so a binary's hash is kept with its stamp in `.strata/cache/tools.json` and read again only when
+ * its size or times changed, or always in CI.
+ */
+function binaryHashes(root: string): string[] {
+  let known: Record<string, Stamp> = {};
+  try {
+    known = JSON.parse(readFileSync(toolsFile(root), 'utf8')) as Record<string, Stamp>;
+  } catch {
+    // none yet
+  }
+  const next: Record<string, Stamp> = {};
+  const out: string[] = [];
+  for (const [name, path] of Object.entries(toolBinaries(root))) {
+    let real: string | undefined;
+    try {
+      real = path && realpathSync(path);
+    } catch {
+      real = undefined;
+    }
+    const before = real ? known[real] : undefined;
+    const stamp = real ? ((before && verify(real, before)) ?? stampOf(real)) : undefined;
+    if (real && stamp) next[real] = stamp;
+    out.push(`${name}=${stamp?.hash ?? '-'}`);
+  }
+  if (JSON.stringify(next) !== JSON.stringify(known)) {
+    try {
+      writeAtomic(toolsFile(root), JSON.stringify(next));
+    } catch {
+      // a cache that cannot be written only costs time
+    }
+  }
+  return out;
+}
+
 /**
  * Everything besides an app's own files that decides what the pipeline produces: Strata's sources,
  * the schemas, the lockfile (every library version), the project settings, the setup script (it
- * pins kustomize and kubeconform), the builder's source stamp and the environment variables that
- * change how the tools run. Contents only, never times, so a cache restored on another machine
- * (a CI cache, say) still applies.
+ * pins kustomize and kubeconform), the kustomize, builder and kubeconform binaries themselves, and
+ * the environment variables that change how the tools run. Contents only, never times, so a cache
+ * restored on another machine (a CI cache, say) still applies.
  */
 export function toolFingerprint(root: string): string {
   const h = createHash('sha1').update(FORMAT).update(process.version);
@@ -76,14 +162,22 @@ export function toolFingerprint(root: string): string {
     ...(existsSync(packages) ? readdirSync(packages).flatMap((p) => [...walk(join(packages, p, 'src'), []), join(packages, p, 'package.json')]) : []),
     ...walk(join(packages, 'schemas', 'kubernetes'), []),
     ...walk(join(packages, 'schemas', 'crds-json'), []),
-    ...['pnpm-lock.yaml', 'tsconfig.base.json', 'strata.config.json', 'scripts/setup.mjs', '.tools/bin/strata-kustomize-builder.sha256'].map((f) => join(root, f)),
+    ...['pnpm-lock.yaml', 'tsconfig.base.json', 'strata.config.json', 'scripts/setup.mjs'].map((f) => join(root, f)),
   ];
   for (const f of files.sort()) h.update(`${relative(root, f)}\0${hashFile(f) ?? '-'}\0`);
+  for (const b of binaryHashes(root)) h.update(`${b}\0`);
   for (const k of Object.keys(process.env).filter((k) => k.startsWith('STRATA_') || k.startsWith('KUSTOMIZE_')).sort()) {
-    // A tool named by path ($STRATA_KUSTOMIZE, say) counts by its size and time too.
-    const tool = existsSync(process.env[k]!) ? statSync(process.env[k]!) : undefined;
-    h.update(`${k}=${process.env[k]}\0${tool ? `${tool.size}:${tool.mtimeMs}` : ''}\0`);
+    h.update(`${k}=${process.env[k]}\0`);
   }
+  return h.digest('hex');
+}
+
+/** The seal of an entry: see AppEntry.seal. */
+export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
+  const h = createHash('sha1').update(FORMAT).update(tool);
+  const hashes = (files: Record<string, Stamp>) => Object.keys(files).sort().map((f) => [f, files[f]!.hash]);
+  const { inputs, outputs, dirs, sync, problems, resources } = entry;
+  h.update(JSON.stringify([hashes(inputs), hashes(outputs), dirs, sync, problems, resources]));
   return h.digest('hex');
 }
 
@@ -98,12 +192,15 @@ export function readCache(root: string, tool: string): PipelineCache {
   return { tool, apps: {} };
 }
 
+function writeAtomic(file: string, content: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp-${process.pid}`, content);
+  renameSync(`${file}.tmp-${process.pid}`, file);
+}
+
 /** Written to a temporary file and renamed, so a run that stops part-way leaves the old cache. */
 export function writeCache(root: string, cache: PipelineCache): void {
-  const file = cacheFile(root);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify(cache));
-  renameSync(`${file}.tmp-${process.pid}`, file);
+  writeAtomic(cacheFile(root), JSON.stringify(cache));
 }
 
 /** Every file under the given folders (relative to the root). */
@@ -111,18 +208,26 @@ export function filesUnder(root: string, dirs: readonly string[]): string[] {
   return dirs.flatMap((d) => walk(join(root, d), [])).map((f) => relative(root, f));
 }
 
-/** A file modified this recently may change again within the file system's time resolution. */
+/**
+ * A file changed within this many milliseconds before it was stamped may change again with the
+ * same size and the same times (file system clocks tick in steps of a few milliseconds): its stamp
+ * is marked untrusted, so the next run compares its content (git's racy-timestamp rule).
+ */
 const RACY_MS = 100;
 
+function stampFrom(s: { size: number; mtimeMs: number; ctimeMs: number }, hash: string): Stamp {
+  const racy = Date.now() - Math.max(s.mtimeMs, s.ctimeMs) < RACY_MS;
+  return { hash, size: s.size, mtime: racy ? -1 : s.mtimeMs, ctime: racy ? -1 : s.ctimeMs };
+}
+
 /**
- * The stamp of a file whose content is known (just written, say), or read from disk. A file modified
- * in the last moments gets no usable time, so the next run compares its content.
+ * The stamp of a file whose content is known (just written, say), or read from disk; undefined
+ * when it cannot be read.
  */
 export function stampOf(path: string, content?: string | Buffer): Stamp | undefined {
   try {
     const s = statSync(path);
-    const hash = hashOf(content ?? readFileSync(path));
-    return { hash, size: s.size, mtime: Date.now() - s.mtimeMs < RACY_MS ? -1 : s.mtimeMs };
+    return stampFrom(s, hashOf(content ?? readFileSync(path)));
   } catch {
     return undefined;
   }
@@ -130,10 +235,10 @@ export function stampOf(path: string, content?: string | Buffer): Stamp | undefi
 
 /**
  * The file's stamp again if it still holds what was stamped: like git's index, a file with the
- * same size and modification time is not read; otherwise its content decides (and the stamp gets
- * the file's current time). Undefined when it changed or is gone.
+ * same size and times is not read (outside CI); otherwise its content decides, and the stamp gets
+ * the file's current times. Undefined when it changed or is gone.
  */
-function verify(path: string, stamp: Stamp): Stamp | undefined {
+export function verify(path: string, stamp: Stamp): Stamp | undefined {
   let s;
   try {
     s = statSync(path);
@@ -141,15 +246,17 @@ function verify(path: string, stamp: Stamp): Stamp | undefined {
     return undefined;
   }
   if (s.size !== stamp.size) return undefined;
-  if (s.mtimeMs === stamp.mtime) return stamp;
-  return hashFile(path) === stamp.hash ? (stampOf(path) ?? undefined) : undefined;
+  if (!byContent() && stamp.mtime !== -1 && s.mtimeMs === stamp.mtime && s.ctimeMs === stamp.ctime) return stamp;
+  const hash = hashFile(path);
+  return hash === stamp.hash ? stampFrom(s, hash) : undefined;
 }
 
 /**
- * The entry again, with fresh times, when every recorded file is as it was and nothing else lies in
- * the app's folders; undefined when anything changed.
+ * The entry again, with fresh times, when its seal holds, every recorded file is as it was and
+ * nothing else lies in the app's folders; undefined when anything changed.
  */
-export function unchanged(root: string, entry: AppEntry): AppEntry | undefined {
+export function unchanged(root: string, tool: string, entry: AppEntry): AppEntry | undefined {
+  if (!entry || typeof entry !== 'object' || sealOf(tool, entry) !== entry.seal) return undefined;
   const check = (files: Record<string, Stamp>) => {
     const out: Record<string, Stamp> = {};
     for (const [file, stamp] of Object.entries(files)) {

@@ -29,7 +29,9 @@ export async function planTree(root: string, selection: Selection = {}): Promise
   }
   for (const [path, content] of planEnvironments(appDirs(root))) if (inScope(path)) files.set(path, content);
   if ((!selection.apps || selection.apps.length === 0) && !env) {
-    dirs.push(...orphanDirs(root, new Set(apps.map((a) => a.name)), env));
+    // Everything under the generated folders is the plan's or stale, wherever it lies (an env root,
+    // a folder of an app or env that no longer exists, a file beside them).
+    dirs.push('base', 'overlays');
     // The Argo CD files describe every app of every env, so only a full generate writes them.
     const byName = new Map(plans.map((p) => [p.app, p]));
     const gitops = planGitops(root, loadSettings(root), [...byName.keys()], { built: (e, app) => byName.get(app)!.desired[e] });
@@ -39,13 +41,14 @@ export async function planTree(root: string, selection: Selection = {}): Promise
   return { plans, files, dirs };
 }
 
-/** Generated folders of apps that no longer exist: their generated files are stale. */
+/** Generated folders of apps (or, for every env, of envs) that no longer exist: their generated files are stale. */
 export function orphanDirs(root: string, apps: ReadonlySet<string>, env: Environment | undefined): string[] {
-  const subdirs = (rel: string) =>
+  const subdirs = (rel: string, known: ReadonlySet<string>) =>
     existsSync(join(root, rel))
-      ? readdirSync(join(root, rel), { withFileTypes: true }).filter((d) => d.isDirectory() && !apps.has(d.name)).map((d) => `${rel}/${d.name}`)
+      ? readdirSync(join(root, rel), { withFileTypes: true }).filter((d) => d.isDirectory() && !known.has(d.name)).map((d) => `${rel}/${d.name}`)
       : [];
-  return [...(env ? [] : subdirs('base')), ...(env ? [env] : ENVIRONMENTS).flatMap((e) => subdirs(`overlays/${e}`))];
+  const envs = env ? [env] : ENVIRONMENTS;
+  return [...(env ? [] : [...subdirs('base', apps), ...subdirs('overlays', new Set<string>(ENVIRONMENTS))]), ...envs.flatMap((e) => subdirs(`overlays/${e}`, apps))];
 }
 
 export interface GenerateResult extends TreeChanges {

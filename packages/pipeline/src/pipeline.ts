@@ -4,8 +4,8 @@ import { appDirs, appSources, ENVIRONMENTS, loadApps, type Environment, type Pro
 import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type TreeChanges } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
-import { build, writeDistAsync, type BuildOutcome } from './build.ts';
-import { filesUnder, readCache, stampOf, toolFingerprint, unchanged, writeCache, type AppEntry, type Stamp } from './cache.ts';
+import { build, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
+import { filesUnder, readCache, sealOf, stampOf, toolFingerprint, unchanged, writeCache, type AppEntry, type Stamp } from './cache.ts';
 import { orphanDirs } from './generate.ts';
 // Until validation has a package of its own.
 import type { ParsedInputs } from '../../cli/src/validate.ts';
@@ -14,6 +14,22 @@ export interface PipelineOptions {
   /** Reuse what an earlier run did for apps that have not changed (the cache is written either way). @default true */
   readonly cache?: boolean;
   readonly onBuild?: (r: BuildResult) => void;
+  /**
+   * Change nothing of the committed tree: when `base/`, `overlays/` or `gitops/` differ from what the
+   * code generates, fail with a DriftError before anything is built. What CI wants: the tree that
+   * ships is the one that was checked. @default false
+   */
+  readonly frozen?: boolean;
+}
+
+/** The committed tree differs from what the code generates, and the run was not to change it. */
+export class DriftError extends Error {
+  override readonly name = 'DriftError';
+  constructor(readonly changes: TreeChanges) {
+    const files = [...changes.written, ...changes.removed];
+    const listed = files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
+    super(`the committed tree is out of date (${listed}): run \`npx strata generate\` and commit the result`);
+  }
 }
 
 export interface PipelineResult {
@@ -21,6 +37,8 @@ export interface PipelineResult {
   /** Apps whose earlier results were reused: nothing of theirs was rendered, built or validated. */
   readonly reused: number;
   readonly generated: TreeChanges;
+  /** dist/ files of apps or envs that no longer exist, removed. */
+  readonly pruned: string[];
   readonly built: BuildOutcome;
   readonly problems: Problem[];
   readonly resources: number;
@@ -50,7 +68,7 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   const names = appDirs(root);
   const reused = new Map<string, AppEntry>();
   for (const name of names) {
-    const entry = cache.apps[name] && unchanged(root, cache.apps[name]);
+    const entry = cache.apps[name] && unchanged(root, tool, cache.apps[name]);
     if (entry) reused.set(name, entry);
   }
   const changed = names.filter((n) => !reused.has(n));
@@ -95,6 +113,10 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
     for (const [path, content] of planEnvironments(names)) files.set(path, content);
     for (const [path, content] of planGitops(root, settings, names, { plans: (e, app) => sync.get(app)?.[e] })) files.set(path, content);
     const dirs = [...plans.flatMap((p) => p.dirs), ...orphanDirs(root, new Set(names), undefined), 'gitops'];
+    if (options.frozen) {
+      const drift = applyTree(root, files, { dirs, dryRun: true });
+      if (drift.written.length + drift.removed.length > 0) throw new DriftError(drift);
+    }
     generated = applyTree(root, files, { dirs });
   } catch (err) {
     await session?.close();
@@ -141,6 +163,8 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   }
   await Promise.all(writes);
   if (writeError) throw new Error(`cannot write dist/: ${writeError.message}`);
+  // dist/ holds the current apps and envs and nothing else: what a deleted app built is not shipped or validated.
+  const pruned = pruneDist(root, new Set(names.flatMap((n) => ENVIRONMENTS.map((e) => `dist/${e}/${n}.yaml`))));
   const tBuild = lap();
   const checked = parsed.files.size > 0 ? await checkParsed(root, parsed) : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();
@@ -154,7 +178,7 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   for (const name of changed) {
     const mine = ofApp(name);
     const found = { problems: checked.problems.filter((p) => mine.has(p.file)), resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0) };
-    const entry = entryFor(root, name, plans.find((p) => p.app === name), built, found, sync.get(name), before, stamp);
+    const entry = entryFor(root, tool, name, plans.find((p) => p.app === name), built, found, sync.get(name), before, stamp);
     if (entry) next[name] = entry;
   }
   writeCache(root, { tool, apps: next });
@@ -162,12 +186,13 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems)];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
   const resources = checked.resources + [...reused.values()].reduce((n, e) => n + e.resources, 0);
-  return { apps: names.length, reused: reused.size, generated, built, problems, resources, phases: { generate: tGenerate, build: tBuild, validate: tValidate } };
+  return { apps: names.length, reused: reused.size, generated, pruned, built, problems, resources, phases: { generate: tGenerate, build: tBuild, validate: tValidate } };
 }
 
 /** The cache entry of an app this run rendered, built and validated; undefined if it cannot be reused. */
 function entryFor(
   root: string,
+  tool: string,
   name: string,
   plan: AppPlan | undefined,
   built: BuildOutcome,
@@ -202,7 +227,9 @@ function entryFor(
   }
   // Files already in its folders that the plan does not hold (foreign ones) keep it from being reused.
   if (!filesUnder(root, plan.dirs).every((f) => f in outputs)) return undefined;
-  return { inputs, outputs, dirs: plan.dirs, sync, ...found };
+  // As it will be read back, so that the seal is over the same bytes.
+  const entry = JSON.parse(JSON.stringify({ inputs, outputs, dirs: plan.dirs, sync, ...found })) as Omit<AppEntry, 'seal'>;
+  return { ...entry, seal: sealOf(tool, entry) };
 }
 
 type Built = BuildOutcome['results'][number];

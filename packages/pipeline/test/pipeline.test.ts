@@ -125,8 +125,8 @@ describe('strata pipeline', () => {
   });
 
   it('as a command: says how many apps it reused, and fails on a broken app naming its file', () => {
-    strata(ws.root, ['pipeline']); // after the last test's other tool version
-    const ok = strata(ws.root, ['pipeline']);
+    strata(ws.root, ['pipeline', '--no-frozen']); // after the last test's other tool version
+    const ok = strata(ws.root, ['pipeline', '--no-frozen']);
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/generate: 0 written, 0 removed, \d+ unchanged; 2 of 2 apps unchanged since the last run, reused/);
     expect(ok.stdout).toMatch(/pipeline: 2 apps x 3 envs: No problems in \d+ resources/);
@@ -135,7 +135,7 @@ describe('strata pipeline', () => {
     const original = readFileSync(source, 'utf8');
     writeFileSync(source, `${original}\nthrow new Error('dev settings are missing');\n`);
     try {
-      const broken = strata(ws.root, ['pipeline']);
+      const broken = strata(ws.root, ['pipeline', '--no-frozen']);
       expect(broken.status).toBe(1);
       expect(broken.stderr).toMatch(/apps\/tokenplace-relay\/src\/app\.ts: cannot load: dev settings are missing/);
       // Nothing was written.
@@ -185,11 +185,11 @@ describe('strata pipeline when things go wrong', () => {
     writeFileSync(relayDev, `import { DEV_TAG } from '@strata-apps/shared';\n${original.replace("tag: 'sha-3f9c2e1'", 'tag: DEV_TAG')}`);
     try {
       // Each run in its own process, as a user runs it: Node keeps a package it imported once.
-      expect(strata(ws.root, ['pipeline']).status).toBe(0);
+      expect(strata(ws.root, ['pipeline', '--no-frozen']).status).toBe(0);
       expect(devTag()).toBe('sha-aaaaaaa');
-      expect(strata(ws.root, ['pipeline']).stdout).toMatch(/1 of 1 apps unchanged since the last run, reused/);
+      expect(strata(ws.root, ['pipeline', '--no-frozen']).stdout).toMatch(/1 of 1 apps unchanged since the last run, reused/);
       writeFileSync(join(shared, 'index.ts'), "export const DEV_TAG = 'sha-bbbbbbb';\n");
-      const r = strata(ws.root, ['pipeline']);
+      const r = strata(ws.root, ['pipeline', '--no-frozen']);
       expect(r.status).toBe(0);
       expect(r.stdout).not.toMatch(/reused/);
       expect(devTag()).toBe('sha-bbbbbbb');

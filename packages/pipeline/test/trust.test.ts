@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cacheFile, stampOf, verify, type PipelineCache } from '../src/cache.ts';
+import { pipeline } from '../src/pipeline.ts';
+import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+
+// The cache can make a run slower, never greener: whatever happened to it or to the files it
+// describes, a run ends as a run without it would.
+
+const APP = 'tokenplace-relay';
+
+/** Rewrites a file with the same size and puts its modification time back to the nanosecond, as `touch -r` does. */
+function sameSizeEdit(file: string, from: string, to: string): void {
+  expect(to.length).toBe(from.length);
+  const before = statSync(file, { bigint: true });
+  const text = readFileSync(file, 'utf8');
+  expect(text).toContain(from);
+  writeFileSync(file, text.replace(from, to));
+  const ns = before.mtimeNs;
+  execFileSync('touch', ['-m', '-d', `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`, file]);
+  expect(statSync(file, { bigint: true }).mtimeNs).toBe(before.mtimeNs);
+  expect(statSync(file).size).toBe(Number(before.size));
+}
+
+describe('the pipeline cache', () => {
+  const ws = tempWorkspace([APP]);
+  const scratch = mkdtempSync(join(tmpdir(), 'strata-trust-'));
+  afterAll(() => {
+    ws.dispose();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+  const render = join(ws.root, `apps/${APP}/src/render.ts`);
+  const devTag = () => /tokenplace-relay:(sha-[0-9a-z]+)/.exec(readFileSync(join(ws.root, `dist/dev/${APP}.yaml`), 'utf8'))?.[1];
+
+  it('does not reuse a verdict whose problem list was emptied by hand', async () => {
+    const original = readFileSync(render, 'utf8');
+    const privileged = original.replace('privileged: false,', 'privileged: true,');
+    expect(privileged).not.toBe(original);
+    writeFileSync(render, privileged);
+    try {
+      const failing = await pipeline(ws.root);
+      const errors = failing.problems.filter((p) => p.rule === 'no-privileged' && !p.excepted);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(readFileSync(join(ws.root, `dist/prod/${APP}.yaml`), 'utf8')).toContain('privileged: true');
+      const cache = JSON.parse(readFileSync(cacheFile(ws.root), 'utf8')) as PipelineCache;
+      writeFileSync(cacheFile(ws.root), JSON.stringify({ ...cache, apps: { [APP]: { ...cache.apps[APP], problems: [] } } }));
+      const again = await pipeline(ws.root);
+      expect(again.reused).toBe(0);
+      expect(again.problems.filter((p) => p.rule === 'no-privileged' && !p.excepted)).toStrictEqual(errors);
+    } finally {
+      writeFileSync(render, original);
+    }
+    expect((await pipeline(ws.root)).problems.filter((p) => p.rule === 'no-privileged' && !p.excepted)).toStrictEqual([]);
+  });
+
+  it('notices a same-size edit of a source whose modification time was put back', async () => {
+    await pipeline(ws.root);
+    expect((await pipeline(ws.root)).reused).toBe(1);
+    sameSizeEdit(join(ws.root, `apps/${APP}/src/env/dev.ts`), "tag: 'sha-3f9c2e1'", "tag: 'sha-0000009'");
+    const r = await pipeline(ws.root);
+    expect(r.reused).toBe(0);
+    expect(devTag()).toBe('sha-0000009');
+  });
+
+  it('notices a same-size edit of a built file whose modification time was put back', async () => {
+    expect((await pipeline(ws.root)).reused).toBe(1);
+    const dist = join(ws.root, `dist/dev/${APP}.yaml`);
+    const built = readFileSync(dist, 'utf8');
+    sameSizeEdit(dist, 'sha-0000009', 'sha-0000008');
+    const r = await pipeline(ws.root);
+    expect(r.reused).toBe(0);
+    expect(readFileSync(dist, 'utf8')).toBe(built);
+  });
+
+  it('redoes every app when a tool binary changes, even with the same size and modification time', async () => {
+    // A copy of kubeconform, used through $STRATA_KUBECONFORM; one letter of its help text changed in place.
+    const bin = join(scratch, 'kubeconform');
+    copyFileSync(join(repo, '.tools/bin/kubeconform'), bin);
+    process.env.STRATA_KUBECONFORM = bin;
+    try {
+      await pipeline(ws.root);
+      expect((await pipeline(ws.root)).reused).toBe(1);
+      const before = statSync(bin, { bigint: true });
+      const at = readFileSync(bin).indexOf('print a summary at the end');
+      expect(at).toBeGreaterThan(0);
+      const fd = openSync(bin, 'r+');
+      writeSync(fd, 'P', at);
+      closeSync(fd);
+      const ns = before.mtimeNs;
+      execFileSync('touch', ['-m', '-d', `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`, bin]);
+      expect((await pipeline(ws.root)).reused).toBe(0);
+    } finally {
+      delete process.env.STRATA_KUBECONFORM;
+    }
+  });
+
+  it('in CI compares contents even when size and times agree', async () => {
+    const file = join(scratch, 'file.txt');
+    writeFileSync(file, 'one');
+    // Stamped once the file is no longer racy (see RACY_MS), so that its times are trusted.
+    await new Promise((r) => setTimeout(r, 250));
+    const stamp = stampOf(file)!;
+    expect(stamp.mtime).not.toBe(-1);
+    // A stamp that records other content with the file's own size and times, as a cache restored
+    // from elsewhere might.
+    const other = { ...stamp, hash: stampOf(file, 'two')!.hash };
+    const ci = process.env.CI;
+    try {
+      process.env.CI = '';
+      expect(verify(file, other)).toStrictEqual(other);
+      process.env.CI = 'true';
+      expect(verify(file, other)).toBeUndefined();
+      expect(verify(file, stamp)?.hash).toBe(stamp.hash);
+    } finally {
+      if (ci === undefined) delete process.env.CI;
+      else process.env.CI = ci;
+    }
+  });
+});
