@@ -78,15 +78,33 @@ program
   .description('render every app and write base/<app>/ and overlays/<env>/<app>/ (atomic, byte-stable)')
   .addOption(appOption())
   .addOption(envOption())
-  .option('--dry-run', 'print what would change without writing')
+  .option('--dry-run', 'print the diff of what would change, without writing')
   .action(async (o: Common & { dryRun?: boolean }) => {
+    if (o.dryRun) return generateDryRun(o);
     const { generate } = await import('@strata/pipeline');
-    const r = await generate(findRoot(), selection(o), { dryRun: Boolean(o.dryRun) });
-    for (const f of r.written) out(`${o.dryRun ? 'would write' : 'wrote'} ${f}`);
-    for (const f of r.removed) out(`${o.dryRun ? 'would remove' : 'removed'} ${f} (stale)`);
+    const r = await generate(findRoot(), selection(o));
+    for (const f of r.written) out(`wrote ${f}`);
+    for (const f of r.removed) out(`removed ${f} (stale)`);
     for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
     out(`generate: ${r.apps} apps x ${r.envs} envs: ${r.written.length} written, ${r.removed.length} removed, ${r.unchanged} unchanged (${seconds()})`);
   });
+
+/** `generate --dry-run`: the same plan as generate, printed as one unified diff per file. */
+async function generateDryRun(o: Common): Promise<void> {
+  const { planTree } = await import('@strata/pipeline');
+  const { diffTree } = await import('@strata/emit');
+  const { colorize } = await import('./colorize.ts');
+  const root = findRoot();
+  const tree = await planTree(root, selection(o));
+  const r = diffTree(root, tree.files, tree.dirs);
+  const tty = process.stdout.isTTY && !process.env.NO_COLOR;
+  for (const d of r.diffs) out((tty ? colorize(d.diff) : d.diff).trimEnd());
+  for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
+  const count = (s: string) => r.diffs.filter((d) => d.status === s).length;
+  const scope = `${tree.plans.length} apps x ${checkEnv(o.env) ? 1 : ENVIRONMENTS.length} envs`;
+  const what = r.diffs.length === 0 ? `no changes, ${r.unchanged} files up to date` : `would add ${count('added')}, change ${count('changed')} and remove ${count('removed')} files; ${r.unchanged} unchanged; nothing written`;
+  out(`generate --dry-run: ${scope}: ${what} (${seconds()})`);
+}
 
 program
   .command('build')
