@@ -1,21 +1,33 @@
 import { at, list, namespaceOf, rec, str, stringMap, type Rec } from './read.ts';
 import type { PolicyObject } from './types.ts';
 
-/** Where each pod-bearing kind keeps its pod template (empty for Pod: the object is the pod). */
-const TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
-  Pod: [],
-  Deployment: ['spec', 'template'],
-  StatefulSet: ['spec', 'template'],
-  DaemonSet: ['spec', 'template'],
-  ReplicaSet: ['spec', 'template'],
-  Job: ['spec', 'template'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
-};
-
-export const POD_KINDS: readonly string[] = Object.keys(TEMPLATE_PATHS);
+/**
+ * Where each pod-bearing kind keeps its pod template (empty for Pod: the object is the pod): the
+ * kinds the PodSecurity admission plugin evaluates, plus custom resources in the schema set that
+ * carry a pod template. A kind is matched with its API group, so a custom `Deployment` is not read.
+ */
+const TEMPLATES: readonly { readonly group: string; readonly kind: string; readonly path: readonly string[] }[] = [
+  { group: '', kind: 'Pod', path: [] },
+  { group: '', kind: 'PodTemplate', path: ['template'] },
+  { group: '', kind: 'ReplicationController', path: ['spec', 'template'] },
+  { group: 'apps', kind: 'Deployment', path: ['spec', 'template'] },
+  { group: 'apps', kind: 'StatefulSet', path: ['spec', 'template'] },
+  { group: 'apps', kind: 'DaemonSet', path: ['spec', 'template'] },
+  { group: 'apps', kind: 'ReplicaSet', path: ['spec', 'template'] },
+  { group: 'batch', kind: 'Job', path: ['spec', 'template'] },
+  { group: 'batch', kind: 'CronJob', path: ['spec', 'jobTemplate', 'spec', 'template'] },
+  // KEDA creates a Job from this template for each batch of events.
+  { group: 'keda.sh', kind: 'ScaledJob', path: ['spec', 'jobTargetRef', 'template'] },
+];
 
 /** Workloads whose selector must match their template and that autoscalers and Services point at. */
 export const CONTROLLER_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
+
+function templatePath(object: PolicyObject): readonly string[] | undefined {
+  const { apiVersion, kind } = object.manifest;
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return TEMPLATES.find((t) => t.kind === kind && t.group === group)?.path;
+}
 
 export interface ContainerView {
   readonly container: Rec;
@@ -33,8 +45,15 @@ export interface PodView {
   readonly spec: Rec;
   /** e.g. `spec.template.spec` */
   readonly specPath: string;
+  /** e.g. `spec.template.metadata`; `metadata` for a Pod. */
+  readonly metadataPath: string;
   readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
   readonly containers: readonly ContainerView[];
+  /** False for a PodTemplate: it describes pods but runs none, so Services and NetworkPolicies have nothing to select. */
+  readonly runs: boolean;
+  /** The object is a Pod itself, which the API server defaults differently from a template (hostNetwork ports). */
+  readonly isPod: boolean;
 }
 
 const GROUPS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
@@ -47,7 +66,7 @@ export interface TemplateLabels {
 }
 
 function templateOf(object: PolicyObject): Rec | undefined {
-  const keys = TEMPLATE_PATHS[object.manifest.kind];
+  const keys = templatePath(object);
   if (!keys) return undefined;
   return keys.length ? rec(at(object.manifest, ...keys)) : rec(object.manifest);
 }
@@ -58,18 +77,20 @@ function templateOf(object: PolicyObject): Rec | undefined {
  */
 export function templateLabelsOf(objects: readonly PolicyObject[]): TemplateLabels[] {
   return objects.flatMap((object) => {
-    const template = templateOf(object);
+    // A PodTemplate runs no pods, so there is nothing of it for a Service to select.
+    const template = object.manifest.kind === 'PodTemplate' ? undefined : templateOf(object);
     return template ? [{ object, namespace: namespaceOf(object), labels: stringMap(at(template, 'metadata', 'labels')) }] : [];
   });
 }
 
 export function podOf(object: PolicyObject): PodView | undefined {
-  const keys = TEMPLATE_PATHS[object.manifest.kind];
+  const keys = templatePath(object);
   if (!keys) return undefined;
   const template = templateOf(object);
   const spec = rec(template?.spec);
   if (!template || !spec) return undefined;
-  const base = keys.length ? `${keys.join('.')}.spec` : 'spec';
+  const prefix = keys.length ? `${keys.join('.')}.` : '';
+  const base = `${prefix}spec`;
   const containers: ContainerView[] = [];
   for (const group of GROUPS) {
     list(spec[group]).forEach((c, i) => {
@@ -84,10 +105,27 @@ export function podOf(object: PolicyObject): PodView | undefined {
       });
     });
   }
-  return { object, namespace: namespaceOf(object), spec, specPath: base, labels: stringMap(at(template, 'metadata', 'labels')), containers };
+  return {
+    object,
+    namespace: namespaceOf(object),
+    spec,
+    specPath: base,
+    metadataPath: `${prefix}metadata`,
+    labels: stringMap(at(template, 'metadata', 'labels')),
+    annotations: stringMap(at(template, 'metadata', 'annotations')),
+    containers,
+    runs: object.manifest.kind !== 'PodTemplate',
+    isPod: keys.length === 0,
+  };
 }
 
+/** The pods that will run: every pod-bearing object but a PodTemplate. */
 export function podsOf(objects: readonly PolicyObject[]): PodView[] {
+  return podSpecsOf(objects).filter((p) => p.runs);
+}
+
+/** Every pod spec in the set, PodTemplates included: what the Pod Security rules check. */
+export function podSpecsOf(objects: readonly PolicyObject[]): PodView[] {
   return objects.flatMap((o) => podOf(o) ?? []);
 }
 

@@ -1,3 +1,12 @@
+import { noCustomSelinuxOptions } from './rules/no-custom-selinux-options.ts';
+import { noHostPorts } from './rules/no-host-ports.ts';
+import { noHostProcess } from './rules/no-host-process.ts';
+import { noProbeOrLifecycleHost } from './rules/no-probe-or-lifecycle-host.ts';
+import { noRootUser } from './rules/no-root-user.ts';
+import { noUnconfinedApparmor } from './rules/no-unconfined-apparmor.ts';
+import { noUnmaskedProcMount } from './rules/no-unmasked-proc-mount.ts';
+import { noUnsafeSysctls } from './rules/no-unsafe-sysctls.ts';
+import { restrictVolumeTypes } from './rules/restrict-volume-types.ts';
 import { defaultDenyNetworkPolicy } from './rules/default-deny-network-policy.ts';
 import { dropAllCapabilities } from './rules/drop-all-capabilities.ts';
 import { ingressBackendExists } from './rules/ingress-backend-exists.ts';
@@ -18,7 +27,7 @@ import { requireProbes } from './rules/require-probes.ts';
 import { requireReadOnlyRootFilesystem } from './rules/require-read-only-root-filesystem.ts';
 import { requireResources } from './rules/require-resources.ts';
 import { requireRunAsNonRoot } from './rules/require-run-as-non-root.ts';
-import { requireSeccompRuntimeDefault } from './rules/require-seccomp-runtime-default.ts';
+import { requireSeccompProfile } from './rules/require-seccomp-profile.ts';
 import { resolveReferences } from './rules/resolve-references.ts';
 import { scaleTargetExists } from './rules/scale-target-exists.ts';
 import { selectorMatchesTemplate } from './rules/selector-matches-template.ts';
@@ -28,15 +37,33 @@ import { singleAutoscaler } from './rules/single-autoscaler.ts';
 import { singleReplica } from './rules/single-replica.ts';
 import type { Rule } from './types.ts';
 
-/** Every rule, in the order findings for one object are reported: pod security first, then wiring. */
-export const rules: readonly Rule[] = [
-  requireRunAsNonRoot,
-  noPrivilegeEscalation,
-  dropAllCapabilities,
-  requireSeccompRuntimeDefault,
-  noPrivileged,
+/**
+ * The Pod Security Standards, one rule per control, exactly as the PodSecurity admission plugin of
+ * Kubernetes 1.36 evaluates them: baseline controls first, then restricted. Each finding says the
+ * lowest level that refuses it.
+ */
+export const podSecurityRules: readonly Rule[] = [
+  noHostProcess,
   noHostNamespaces,
+  noPrivileged,
+  dropAllCapabilities,
   noHostPath,
+  noHostPorts,
+  noProbeOrLifecycleHost,
+  noUnconfinedApparmor,
+  noCustomSelinuxOptions,
+  noUnmaskedProcMount,
+  requireSeccompProfile,
+  noUnsafeSysctls,
+  restrictVolumeTypes,
+  noPrivilegeEscalation,
+  requireRunAsNonRoot,
+  noRootUser,
+];
+
+/** Every rule, in the order findings for one object are reported: Pod Security first, then the rest of security, then wiring. */
+export const rules: readonly Rule[] = [
+  ...podSecurityRules,
   requireReadOnlyRootFilesystem,
   requireResources,
   requireProbes,

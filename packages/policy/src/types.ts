@@ -2,6 +2,8 @@ import type { Manifest } from '@strata/core';
 
 export type Severity = 'error' | 'warning';
 export type Env = 'dev' | 'staging' | 'prod';
+/** A Pod Security Standards level that refuses something (`privileged` refuses nothing). */
+export type PodSecurityLevel = 'baseline' | 'restricted';
 
 /** One object of the set under check, located where it was read from. */
 export interface PolicyObject {
@@ -47,6 +49,11 @@ export interface Finding {
   readonly object: PolicyObject;
   /** The exception's reason, when one matched: the finding is reported but does not count. */
   readonly exception?: string;
+  /**
+   * For the Pod Security rules: the lowest Pod Security Standards level whose PodSecurity admission
+   * refuses this (a namespace enforcing `restricted` refuses `baseline` findings too).
+   */
+  readonly podSecurity?: PodSecurityLevel;
 }
 
 /**
@@ -62,6 +69,12 @@ export interface Rule {
   readonly defaultSeverity: Severity;
   /** Severity in prod when it differs from the default. @default defaultSeverity */
   readonly prodSeverity?: Severity;
+  /**
+   * The Pod Security Standards control the rule implements, named as in the Kubernetes documentation
+   * (`Host Ports`), when it implements one exactly as the PodSecurity admission plugin evaluates it.
+   * Rules without it go beyond Pod Security.
+   */
+  readonly podSecurity?: string;
   /** Envs the rule applies to unless ctx.severity turns it on elsewhere. @default every env, and sets without one */
   readonly envs?: readonly Env[];
   check(objects: readonly PolicyObject[], ctx: PolicyContext): RuleFinding[];

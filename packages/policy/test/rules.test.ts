@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rules } from '../src/index.ts';
+import { podSecurityRules, rules } from '../src/index.ts';
 
 const root = join(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -24,5 +24,16 @@ describe('the rule set', () => {
   it('has no rule file that is not registered', () => {
     const files = readdirSync(join(root, 'src', 'rules')).map((f) => f.replace(/\.ts$/, ''));
     expect(files.sort()).toStrictEqual(rules.map((r) => r.id).sort());
+  });
+});
+
+describe('the Pod Security rules', () => {
+  it('are exactly the rules that name a Pod Security control, and come first', () => {
+    expect(rules.filter((r) => r.podSecurity !== undefined)).toStrictEqual(podSecurityRules);
+    expect(rules.slice(0, podSecurityRules.length)).toStrictEqual(podSecurityRules);
+  });
+
+  it.each(podSecurityRules.map((r) => [r.id, r.podSecurity]))('%s has a README row naming its control %s', (id, control) => {
+    expect(readme).toContain(`| \`${id}\` | ${control} |`);
   });
 });

@@ -1,5 +1,5 @@
-import { podsOf } from '../pods.ts';
-import { finding } from '../read.ts';
+import { podSpecsOf } from '../pods.ts';
+import { podSecurityFinding } from '../pod-security.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-host-namespaces';
@@ -13,13 +13,14 @@ const FIELDS = [
 export const noHostNamespaces: Rule = {
   id,
   description: 'No hostNetwork, hostPID or hostIPC.',
+  podSecurity: 'Host Namespaces',
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podsOf(objects)) {
+    for (const pod of podSpecsOf(objects)) {
       for (const [field, what] of FIELDS) {
         if (pod.spec[field] !== true) continue;
-        out.push(finding(id, pod.object, `The pod sets ${field}: true and shares ${what}: remove ${field} (expose ports through a Service instead).`, `${pod.specPath}.${field}`));
+        out.push(podSecurityFinding(id, pod, 'baseline', `The pod sets ${field}: true and shares ${what}: remove ${field} (expose ports through a Service instead).`, `${pod.specPath}.${field}`));
       }
     }
     return out;

@@ -31,12 +31,19 @@ describe('require-run-as-non-root', () => {
     expect(f?.message).toContain('Init container "migrate" may run as root');
   });
 
-  it('reports a container that overrides the pod with runAsNonRoot: false, and UID 0', () => {
-    const d = deployment('web', { pod: { containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, runAsNonRoot: false, runAsUser: 0 } })] } });
-    expect(summary(check(requireRunAsNonRoot, [d])).map((f) => f.path)).toStrictEqual([
-      'spec.template.spec.containers[0].securityContext.runAsNonRoot',
-      'spec.template.spec.containers[0].securityContext.runAsUser',
-    ]);
+  it('reports a container that overrides the pod with runAsNonRoot: false', () => {
+    const d = deployment('web', { pod: { containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, runAsNonRoot: false } })] } });
+    expect(summary(check(requireRunAsNonRoot, [d])).map((f) => f.path)).toStrictEqual(['spec.template.spec.containers[0].securityContext.runAsNonRoot']);
+  });
+
+  it('reports runAsNonRoot: false on the pod even when every container sets true, as the admission plugin does', () => {
+    const d = deployment('web', { pod: { securityContext: { runAsNonRoot: false }, containers: [container()] } });
+    expect(check(requireRunAsNonRoot, [d]).map((f) => [f.path, f.podSecurity])).toStrictEqual([['spec.template.spec.securityContext.runAsNonRoot', 'restricted']]);
+  });
+
+  it('allows any value in a user namespace (hostUsers: false)', () => {
+    const d = deployment('web', { pod: { hostUsers: false, securityContext: {}, containers: [container({ securityContext: { ...withoutNonRoot, runAsNonRoot: false } })] } });
+    expect(check(requireRunAsNonRoot, [d])).toStrictEqual([]);
   });
 
   it('checks the job template of a CronJob', () => {
