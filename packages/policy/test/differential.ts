@@ -1,0 +1,143 @@
+/**
+ * The harness of the differential tests: a throw-away kube-apiserver started once per test file,
+ * server-side dry runs of single documents in labelled namespaces, and the corpus files. Written to
+ * be shared by every test that compares Strata's verdict with the API server's.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Manifest } from '@strata/core';
+import { crdManifestsDir } from '@strata/schemas';
+import { ensureServers, startServer, type Server } from '@strata/verify';
+import { parse } from 'yaml';
+import { parseObjects } from '../src/index.ts';
+
+/** The Strata checkout, where the script that builds the server binaries lives. */
+const workspaceRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** How long the first test of a fresh machine may wait for the server binaries to be built. */
+export const SERVER_BUILD_TIMEOUT = 20 * 60_000;
+
+/** The server's answer to one dry-run apply. */
+export interface ServerVerdict {
+  /** HTTP status: 2xx accepted, 403 refused by admission, 422 refused by validation. */
+  readonly status: number;
+  /** The Status message when refused. */
+  readonly message: string;
+  /** The Warning headers, one text each. */
+  readonly warnings: readonly string[];
+}
+
+export interface DifferentialServer {
+  readonly server: Server;
+  /** Creates a namespace for real, with these labels. */
+  namespace(name: string, labels?: Readonly<Record<string, string>>): Promise<void>;
+  /** Server-side applies one object with dryRun=All and fieldValidation=Strict, in `namespace` when it is namespaced. */
+  dryRun(manifest: Manifest, namespace: string): Promise<ServerVerdict>;
+  stop(): Promise<void>;
+}
+
+interface ApiResource {
+  readonly name: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+}
+
+interface Status {
+  readonly message?: string;
+}
+
+const FIELD_MANAGER = 'strata-differential';
+
+/**
+ * Starts etcd and kube-apiserver (building them once per machine if needed) and installs the CRDs of
+ * the schema set that the custom resources among `manifests` need (each one takes seconds).
+ */
+export async function startDifferentialServer(manifests: readonly Manifest[]): Promise<DifferentialServer> {
+  const server = await startServer(await ensureServers(workspaceRoot, () => undefined));
+  const client = server.client;
+  try {
+    await installCrds(server, manifests);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  const discovered = new Map<string, Promise<readonly ApiResource[]>>();
+  const resources = (apiVersion: string): Promise<readonly ApiResource[]> => {
+    let found = discovered.get(apiVersion);
+    if (!found) {
+      const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+      found = client.request('GET', path).then((r) => {
+        if (r.status !== 200) throw new Error(`discovery of ${apiVersion} failed: HTTP ${r.status}`);
+        return (r.body as { resources: ApiResource[] }).resources.filter((x) => !x.name.includes('/'));
+      });
+      discovered.set(apiVersion, found);
+    }
+    return found;
+  };
+  return {
+    server,
+    async namespace(name, labels = {}) {
+      const r = await client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+      if (r.status >= 300) throw new Error(`creating namespace ${name}: ${(r.body as Status)?.message ?? `HTTP ${r.status}`}`);
+    },
+    async dryRun(manifest, namespace) {
+      const resource = (await resources(manifest.apiVersion)).find((x) => x.kind === manifest.kind);
+      if (!resource) throw new Error(`the server does not serve ${manifest.apiVersion} ${manifest.kind}`);
+      const prefix = manifest.apiVersion.includes('/') ? `/apis/${manifest.apiVersion}` : `/api/${manifest.apiVersion}`;
+      const scope = resource.namespaced ? `/namespaces/${namespace}` : '';
+      const body = resource.namespaced ? { ...manifest, metadata: { ...manifest.metadata, namespace } } : manifest;
+      const path = `${prefix}${scope}/${resource.name}/${encodeURIComponent(manifest.metadata.name)}`;
+      const query = `?fieldManager=${FIELD_MANAGER}&force=true&fieldValidation=Strict&dryRun=All`;
+      const r = await client.request('PATCH', `${path}${query}`, body, 'application/apply-patch+yaml');
+      return { status: r.status, message: r.status >= 300 ? ((r.body as Status)?.message ?? `HTTP ${r.status}`) : '', warnings: r.warnings };
+    },
+    stop: () => server.stop(),
+  };
+}
+
+interface CrdManifest {
+  readonly metadata: { readonly name: string };
+  readonly spec: { readonly group: string; readonly names: { readonly kind: string } };
+}
+
+async function installCrds(server: Server, manifests: readonly Manifest[]): Promise<void> {
+  const wanted = new Set(manifests.filter((m) => m.apiVersion.includes('.')).map((m) => `${m.apiVersion.slice(0, m.apiVersion.indexOf('/'))}/${m.kind}`));
+  const names: string[] = [];
+  for (const file of readdirSync(crdManifestsDir).filter((f) => f.endsWith('.yaml'))) {
+    const crd = parse(readFileSync(join(crdManifestsDir, file), 'utf8')) as CrdManifest;
+    if (!wanted.has(`${crd.spec.group}/${crd.spec.names.kind}`)) continue;
+    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}?fieldManager=${FIELD_MANAGER}&force=true`;
+    const r = await server.client.request('PATCH', path, crd, 'application/apply-patch+yaml');
+    if (r.status >= 300) throw new Error(`${file}: the API server refused the CRD: ${(r.body as Status)?.message ?? `HTTP ${r.status}`}`);
+    names.push(crd.metadata.name);
+  }
+  const deadline = Date.now() + 60_000;
+  for (const name of names) {
+    for (;;) {
+      const r = await server.client.request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+      const conditions = (r.body as { status?: { conditions?: { type: string; status: string }[] } })?.status?.conditions ?? [];
+      if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (Date.now() > deadline) throw new Error(`CRD ${name} not Established after 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** One document of a corpus, with where it came from. */
+export interface CorpusDocument {
+  /** Path relative to the package, and the document's line: `__corpus__/pod-security/x.yaml:2`. */
+  readonly id: string;
+  readonly manifest: Manifest;
+}
+
+/** Every document of every `.yaml` file in `dir` (relative to the package), in file order. */
+export function readCorpus(dir: string): CorpusDocument[] {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const out: CorpusDocument[] = [];
+  for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.yaml')).sort()) {
+    const rel = `${dir}/${file}`;
+    for (const o of parseObjects(readFileSync(join(root, rel), 'utf8'), rel)) out.push({ id: `${rel}:${o.line ?? 1}`, manifest: o.manifest });
+  }
+  return out;
+}
