@@ -11,7 +11,8 @@ describe('strata new-app', () => {
   });
   afterAll(() => ws.dispose());
 
-  it('creates an app that generates, round-trips, validates and passes its own tests', () => {
+  // Eight CLI runs and a nested vitest: minutes when the machine is busy with other test files.
+  it('creates an app that generates, round-trips, validates and passes its own tests', { timeout: 360_000 }, () => {
     const r = strata(ws.root, ['new-app', 'billing', '--no-install']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('created apps/billing/src/app.ts');
