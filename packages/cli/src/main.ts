@@ -34,9 +34,9 @@ function exitCodeFor(e: unknown): number {
 }
 
 /** Build results that kustomize never judged make the run a tool error, after they are printed. */
-function failOnToolFailures(results: readonly BuildResult[]): void {
+function failOnToolFailures(results: readonly Pick<BuildResult, 'toolFailed'>[], overlays = results.length): void {
   const failed = results.filter((b) => b.toolFailed);
-  if (failed.length > 0) throw new ToolError(`kustomize failed on ${failed.length} of ${results.length} overlays without judging them (see above); run again, or rerun \`npm run build\` to rebuild the tools`);
+  if (failed.length > 0) throw new ToolError(`kustomize failed on ${failed.length} of ${overlays} overlays without judging them (see above); run again, or rerun \`npm run build\` to rebuild the tools`);
 }
 
 interface Common {
@@ -215,6 +215,7 @@ program
         `${r.buildFailures.length} build failures (${seconds()})`,
     );
     if (r.drift.length > 0) err('the committed tree is out of date: run `npx strata generate` and commit the result');
+    failOnToolFailures(r.buildFailures, r.overlays + r.envRoots);
     if (bad > 0) process.exitCode = EXIT.invalid;
   });
 

@@ -101,6 +101,26 @@ describe('exit codes through the real CLI', () => {
     }
   });
 
+  it('kustomize killed during check is a tool error', () => {
+    const r = strata(ws.root, ['check', '--app', APP, '--env', 'dev'], undefined, { STRATA_KUSTOMIZE: killed });
+    expect(r.stderr).toContain(`overlays/dev/${APP}: kustomize build failed: ${killed} was killed by SIGKILL`);
+    expect(r.stderr).toMatch(/^strata: kustomize failed on 2 of 2 overlays without judging them/m);
+    expect(r.status).toBe(2);
+  });
+
+  it('a dist/ that cannot be written is an error of the machine, not of the input', () => {
+    const dist = join(ws.root, 'dist');
+    rmSync(dist, { recursive: true, force: true });
+    writeFileSync(dist, 'a file where the folder should be\n');
+    try {
+      const r = strata(ws.root, ['pipeline', '--no-cache']);
+      expect(r.stderr).toMatch(/^strata: cannot write dist\/: ENOTDIR: /m);
+      expect(r.status).toBe(2);
+    } finally {
+      rmSync(dist, { force: true });
+    }
+  });
+
   it('the builder killed during a pipeline is a tool error', () => {
     const r = strata(ws.root, ['pipeline', '--no-cache'], undefined, { STRATA_BUILDER: killed });
     expect(r.stderr).toMatch(/^strata: kustomize failed on 3 of 3 overlays without judging them/m);

@@ -16,7 +16,8 @@ export interface Drift {
 export interface CheckResult {
   readonly drift: Drift[];
   readonly roundTrip: (Mismatch & { overlay: string })[];
-  readonly buildFailures: { overlay: string; error: string }[];
+  /** `toolFailed`: kustomize itself failed (killed, unreadable answer), not the overlay. */
+  readonly buildFailures: { overlay: string; error: string; toolFailed?: true }[];
   /** Target-selector patches that match nothing (Kustomize says nothing about them). */
   readonly unmatchedPatches: string[];
   /** App overlays built and compared. */
@@ -62,7 +63,7 @@ export async function check(root: string, selection: Selection = {}): Promise<Ch
   const unmatchedPatches: string[] = [];
   built.forEach((r, i) => {
     if (!r.ok) {
-      buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed' });
+      buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed', ...(r.toolFailed && { toolFailed: true }) });
       return;
     }
     const t = targets[i];

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { appDirs, checkEnv, describe as describeObject, ENVIRONMENTS, loadApps, UsageError, type Environment, type Manifest } from '@strata/core';
+import { appDirs, checkEnv, describe as describeObject, ENVIRONMENTS, loadApps, ToolError, UsageError, type Environment, type Manifest } from '@strata/core';
 import { dumpYaml, isGeneratedConfigMap, normalize, sortKeys } from '@strata/emit';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 
@@ -66,7 +66,7 @@ async function builtTree(root: string, overlays: readonly string[]): Promise<Map
   const results = await buildOverlays(root, overlays);
   const out = new Map<string, Manifest[]>();
   for (const r of results) {
-    if (!r.ok) throw new Error(`${r.overlay}: kustomize build failed: ${r.error}`);
+    if (!r.ok) throw new (r.toolFailed ? ToolError : Error)(`${r.overlay}: kustomize build failed: ${r.error}`);
     const manifests = parseBuild(r.yaml, r.overlay);
     const generated = new Set(manifests.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
     out.set(r.overlay, normalize(manifests, generated));

@@ -162,7 +162,11 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
     for (const r of built.results) take(r, false); // build() wrote them
   }
   await Promise.all(writes);
-  if (writeError) throw new Error(`cannot write dist/: ${writeError.message}`);
+  if (writeError) {
+    // The same error, so that its system call still marks it as the machine's fault, not the input's.
+    writeError.message = `cannot write dist/: ${writeError.message}`;
+    throw writeError;
+  }
   // dist/ holds the current apps and envs and nothing else: what a deleted app built is not shipped or validated.
   const pruned = pruneDist(root, new Set(names.flatMap((n) => ENVIRONMENTS.map((e) => `dist/${e}/${n}.yaml`))));
   const tBuild = lap();
