@@ -246,14 +246,15 @@ export const prod: EnvironmentDefinition<Config> = {
   },
 };
 `,
-    'src/app.ts': `import { defineApp } from '@strata/core';
+    'src/app.ts': `import { defineApp, IMAGE_SOURCE_KEYS } from '@strata/core';
 import { defaults } from './config.ts';
 import { dev } from './env/dev.ts';
 import { prod } from './env/prod.ts';
 import { staging } from './env/staging.ts';
 import { render } from './render.ts';
 
-export const app = defineApp({ name: '${name}', defaults, envs: { dev, staging, prod }, render });
+// The envs add a tag or a digest to the image that the defaults name by repository alone.
+export const app = defineApp({ name: '${name}', defaults, optional: { image: IMAGE_SOURCE_KEYS }, envs: { dev, staging, prod }, render });
 `,
   };
 }

@@ -1,4 +1,4 @@
-import { defineApp } from '@strata/core';
+import { defineApp, IMAGE_SOURCE_KEYS } from '@strata/core';
 import { defaults } from './config.ts';
 import { dev } from './env/dev.ts';
 import { prod } from './env/prod.ts';
@@ -9,6 +9,7 @@ import { render } from './render.ts';
 export const app = defineApp({
   name: 'gethrelay',
   defaults,
+  optional: { image: IMAGE_SOURCE_KEYS, tor: { image: IMAGE_SOURCE_KEYS } },
   envs: { dev, staging, prod },
   // A relay's node key is its identity: a second replica would be the same node twice.
   policy: { singleReplica: true },

@@ -1,4 +1,4 @@
-import { defineApp } from '@strata/core';
+import { defineApp, IMAGE_SOURCE_KEYS } from '@strata/core';
 import { defaults } from './config.ts';
 import { dev } from './env/dev.ts';
 import { prod } from './env/prod.ts';
@@ -9,6 +9,7 @@ import { render } from './render.ts';
 export const app = defineApp({
   name: 'llm-runner-router',
   defaults,
+  optional: { image: IMAGE_SOURCE_KEYS, canary: { image: IMAGE_SOURCE_KEYS } },
   envs: { dev, staging, prod },
   policy: {
     exceptions: [

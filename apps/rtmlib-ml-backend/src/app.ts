@@ -1,4 +1,4 @@
-import { defineApp } from '@strata/core';
+import { defineApp, IMAGE_SOURCE_KEYS } from '@strata/core';
 import { defaults, type MlBackendConfig } from './config.ts';
 import { dev } from './env/dev.ts';
 import { prod } from './env/prod.ts';
@@ -9,6 +9,7 @@ import { render } from './render.ts';
 export const app = defineApp<MlBackendConfig, 'gpu'>({
   name: 'rtmlib-ml-backend',
   defaults,
+  optional: { image: IMAGE_SOURCE_KEYS },
   policy: {
     exceptions: [
       {

@@ -323,7 +323,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (e) {
     // --help and --version end here with code 0; commander printed its own parse errors.
     if (!(e instanceof CommanderError)) {
-      err(`strata: ${e instanceof Error ? e.message : String(e)}`);
+      // Several problems (misspelt keys in a few env files, say) come as one line each.
+      for (const line of (e instanceof Error ? e.message : String(e)).split('\n')) err(`strata: ${line}`);
       if (process.env.STRATA_DEBUG) err((e as Error).stack ?? '');
     }
     process.exitCode = exitCodeFor(e);

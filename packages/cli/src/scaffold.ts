@@ -1,10 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ToolError, UsageError } from '@strata/core';
+import { isDns1035Label, ToolError, UsageError } from '@strata/core';
 import { generate, type GenerateResult } from '@strata/pipeline';
-
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 function files(name: string): Record<string, string> {
   const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
@@ -126,14 +124,15 @@ export const prod: EnvironmentDefinition<Config> = {
   },
 };
 `,
-    'src/app.ts': `import { defineApp } from '@strata/core';
+    'src/app.ts': `import { defineApp, IMAGE_SOURCE_KEYS } from '@strata/core';
 import { defaults } from './config.ts';
 import { dev } from './env/dev.ts';
 import { prod } from './env/prod.ts';
 import { staging } from './env/staging.ts';
 import { render } from './render.ts';
 
-export const app = defineApp({ name: '${name}', defaults, envs: { dev, staging, prod }, render });
+// The envs add a tag or a digest to the image that the defaults name by repository alone.
+export const app = defineApp({ name: '${name}', defaults, optional: { image: IMAGE_SOURCE_KEYS }, envs: { dev, staging, prod }, render });
 `,
     [`test/${name}.test.ts`]: `import { describe, expect, it } from 'vitest';
 import { buildApp, find, kubeconformManifests } from '@strata/testing';
@@ -164,7 +163,8 @@ export interface ScaffoldResult {
  * package.json, installs (unless told not to) and generates its tree, so build and test pass at once.
  */
 export async function newApp(root: string, name: string, options: { install?: boolean } = {}): Promise<ScaffoldResult> {
-  if (!DNS_LABEL.test(name) || name.length > 50) {
+  // Also the Service's name, which must start with a letter; the limit leaves room for suffixes.
+  if (!isDns1035Label(name) || name.length > 50) {
     throw new UsageError(`app name "${name}" must be a lower-case DNS label starting with a letter (a-z, 0-9, "-"; at most 50 characters)`);
   }
   const dir = join(root, 'apps', name);

@@ -67,7 +67,7 @@ describe('strata CLI on a copy of the workspace', () => {
     try {
       const r = strata(ws.root, ['generate']);
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/app tokenplace-relay, env prod: .*digest "sha256:not-a-digest" must look like sha256:<64 hex characters>/);
+      expect(r.stderr).toMatch(/apps\/tokenplace-relay\/src\/render\.ts:\d+:\d+: app tokenplace-relay env prod: .*digest "sha256:not-a-digest" must look like sha256:<64 hex characters>/);
       expect(treeOf(ws.root)).toStrictEqual(before);
     } finally {
       writeFileSync(envFile, original);

@@ -1,5 +1,10 @@
-import { mergeConfig, type Overrides } from './merge.ts';
-import { toManifest, type KubeObject, type Manifest } from './objects.ts';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { knownKeys, nearest, unknownKeys, type KeyTree } from './keys.ts';
+import { isPlainObject, mergeConfig, type Overrides } from './merge.ts';
+import { nameProblem } from './names.ts';
+import { ObjectError, toManifest, type KubeObject, type Manifest } from './objects.ts';
+import { appFileOf, defaultsFileOf, envFileOf, errorLocation, keyPosition, originOf } from './sources.ts';
 
 /** The environments every application is deployed to, in promotion order. */
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
@@ -47,6 +52,13 @@ export interface AppDefinition<C, K extends string = never> {
   readonly components?: { readonly [P in K]: ComponentDefinition<C> };
   readonly envs: { readonly [E in Environment]: EnvironmentDefinition<C, K> };
   readonly policy?: PolicySettings;
+  /**
+   * Config keys that env files may set although `defaults` and the components leave them out:
+   * optional fields, the fields of another member of a union, maps whose keys are free. `true`
+   * accepts the key and anything below it. An env key that is in none of these is an error, since
+   * it would merge into nothing. @default {}
+   */
+  readonly optional?: KeyTree<C>;
   /** Turns a configuration into Kubernetes objects; must not depend on anything but `config`. */
   readonly render: (config: C, ctx: RenderContext) => readonly KubeObject[];
 }
@@ -60,14 +72,21 @@ export interface App<C = unknown, K extends string = string> extends AppDefiniti
   manifests(env?: Environment, components?: readonly K[]): Manifest[];
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** An error in rendering an app that already says where it is: shown as it is, with nothing added. */
+export class RenderError extends Error {
+  override readonly name = 'RenderError';
+}
 
 /** Declares an application: typed defaults, typed per-env differences and a render function. */
 export function defineApp<C, K extends string = never>(definition: AppDefinition<C, K>): App<C, K> {
-  if (!DNS_LABEL.test(definition.name) || definition.name.length > 63) {
-    throw new Error(`app name "${definition.name}" must be a lower-case DNS label (a-z, 0-9 and "-", at most 63 characters)`);
-  }
+  const invalid = nameProblem(definition.name, 'dns-label');
+  if (invalid) throw new Error(`app name ${invalid}`);
   const components = (definition.components ?? {}) as Partial<Record<K, ComponentDefinition<C>>>;
+  // A component's name becomes a folder (base/<app>/components/<name>): checked before any path is made.
+  for (const name of Object.keys(components)) {
+    const problem = nameProblem(name, 'dns-label');
+    if (problem) throw new Error(`app ${definition.name}: components[${JSON.stringify(name)}]: a component name ${problem.replace(/^"[^"]*" /, '')}`);
+  }
   const configWith = (names: readonly K[]): C => {
     let config = definition.defaults;
     for (const name of names) {
@@ -81,14 +100,125 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
     const e = definition.envs[env];
     return mergeConfig(configWith(e.components ?? []), e.config);
   };
-  return {
+  const app: App<C, K> = {
     ...definition,
     configWith,
     configFor,
     manifests(env, names) {
-      const config = env ? configFor(env) : configWith(names ?? []);
-      const objects = definition.render(config, { app: definition.name });
-      return objects.map((o) => toManifest(o, `app ${definition.name}${env ? ` env ${env}` : ''}`));
+      const used = env ? (definition.envs[env].components ?? []) : (names ?? []);
+      const config = env ? configFor(env) : configWith(used);
+      const what = env ? `env ${env}` : used.length > 0 ? `component ${used.join(', ')}` : 'defaults';
+      const where = `app ${definition.name} ${what}`;
+      let objects: readonly KubeObject[];
+      try {
+        objects = definition.render(config, { app: definition.name });
+      } catch (err) {
+        throw thrownIn(app, where, err);
+      }
+      return objects.map((o) => {
+        try {
+          return toManifest(o, where);
+        } catch (err) {
+          if (!(err instanceof ObjectError)) throw err;
+          throw locate(app as unknown as App, err, env, used);
+        }
+      });
     },
   };
+  return app;
+}
+
+/** An exception thrown by render, with the place in the app's own files it was thrown from. */
+function thrownIn(app: object, where: string, err: unknown): Error {
+  if (err instanceof RenderError) return err;
+  const origin = originOf(app);
+  const message = err instanceof Error ? err.message.split('\n').join('; ') : String(err);
+  const at = origin && errorLocation(err, join(origin.root, origin.dir));
+  const prefix = at ? `${relative(origin.root, at.file)}:${at.line}:${at.column}: ` : '';
+  return new RenderError(`${prefix}${where}: ${message}`, { cause: err });
+}
+
+/**
+ * An object's problem as `<file>: <config field>: <object>: <field>: <message>`: the config field
+ * whose value the refused field holds, in the env file, component or defaults that set it. Without
+ * such a field, the env file (or the app's file) and the object alone.
+ */
+function locate(app: App, err: ObjectError, env: Environment | undefined, components: readonly string[]): Error {
+  const origin = originOf(app);
+  if (!origin) return new RenderError(err.message, { cause: err });
+  const sources: { file: string; config: unknown }[] = [];
+  if (env) sources.push({ file: envFileOf(origin, env), config: app.envs[env].config });
+  for (const c of [...components].reverse()) sources.push({ file: appFileOf(origin), config: (app.components as Record<string, ComponentDefinition<unknown>> | undefined)?.[c]?.overrides });
+  sources.push({ file: defaultsFileOf(origin), config: app.defaults });
+  const field = configField(sources, err.value, err.path.split(/[.[\]]/).filter(Boolean).at(-1));
+  const rest = `${err.object}: ${err.path}: ${err.reason}`;
+  if (!field) return new RenderError(`${env ? envFileOf(origin, env) : appFileOf(origin)}: ${rest}`, { cause: err });
+  let at = '';
+  try {
+    const pos = keyPosition(readFileSync(join(origin.root, field.file), 'utf8'), field.path.filter((k): k is string => typeof k === 'string'), err.value);
+    if (pos) at = `:${pos.line}:${pos.column}`;
+  } catch {
+    // the file cannot be read: name it without a line
+  }
+  const dotted = field.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').slice(1);
+  return new RenderError(`${field.file}${at}: ${dotted}: ${rest}`, { cause: err });
+}
+
+/** The one config field holding `value`, in the first source that has it (the env before the defaults). */
+function configField(sources: readonly { file: string; config: unknown }[], value: unknown, last: string | undefined): { file: string; path: (string | number)[] } | undefined {
+  if (value === undefined || value === null || typeof value === 'object') return undefined;
+  for (const { file, config } of sources) {
+    const hits: (string | number)[][] = [];
+    const walk = (node: unknown, path: (string | number)[]) => {
+      if (Array.isArray(node)) node.forEach((v, i) => walk(v, [...path, i]));
+      else if (isPlainObject(node)) for (const [k, v] of Object.entries(node)) walk(v, [...path, k]);
+      else if (node === value) hits.push(path);
+    };
+    walk(config, []);
+    if (hits.length === 0) continue;
+    // Several fields hold the same value: the one named like the refused field, or none (a guess would mislead).
+    const named = hits.filter((h) => h.at(-1) === last);
+    const pick = hits.length === 1 ? hits[0] : named.length === 1 ? named[0] : undefined;
+    return pick && { file, path: pick };
+  }
+  return undefined;
+}
+
+export interface EnvKeyProblem {
+  /** The env, or undefined for a key of `envs` itself. */
+  readonly env?: Environment;
+  /** Where the key sits: `envs`, the env definition, or its config (the usual case). */
+  readonly in: 'envs' | 'env' | 'config';
+  readonly path: readonly string[];
+  readonly suggestion?: string;
+}
+
+const ENV_FIELDS = ['config', 'components'];
+
+/**
+ * Keys an app's envs set that its config does not have. The known keys are those of `defaults`,
+ * of every component's overrides and of the app's `optional` declaration: a misspelt key would
+ * otherwise merge into nothing, and the env would silently keep the default.
+ */
+export function envKeyProblems<C, K extends string>(app: App<C, K>): EnvKeyProblem[] {
+  const problems: EnvKeyProblem[] = [];
+  for (const env of Object.keys(app.envs ?? {})) {
+    if (!(ENVIRONMENTS as readonly string[]).includes(env)) {
+      const suggestion = nearest(env, ENVIRONMENTS);
+      problems.push({ in: 'envs', path: [env], ...(suggestion ? { suggestion } : {}) });
+    }
+  }
+  const overrides = Object.values<ComponentDefinition<unknown>>((app.components ?? {}) as Record<string, ComponentDefinition<unknown>>).map((c) => c.overrides);
+  const known = knownKeys(app.defaults, overrides, app.optional);
+  for (const env of ENVIRONMENTS) {
+    const definition = app.envs?.[env] as unknown;
+    if (!isPlainObject(definition)) continue;
+    for (const key of Object.keys(definition)) {
+      if (ENV_FIELDS.includes(key)) continue;
+      const suggestion = nearest(key, ENV_FIELDS);
+      problems.push({ env, in: 'env', path: [key], ...(suggestion ? { suggestion } : {}) });
+    }
+    for (const u of unknownKeys(known, definition.config)) problems.push({ env, in: 'config', ...u });
+  }
+  return problems;
 }

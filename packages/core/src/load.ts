@@ -3,6 +3,32 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { pathToFileURL } from 'node:url';
+import { registerBundle } from './sources.ts';
+
+/** Apps that do not compile: esbuild's messages, each located in its file (an absolute path). */
+export class CompileError extends Error {
+  override readonly name = 'CompileError';
+  constructor(readonly messages: readonly { readonly file?: string; readonly line: number; readonly column: number; readonly text: string }[]) {
+    super(messages.map((m) => `${m.file ? `${m.file}:${m.line}:${m.column}: ` : ''}${m.text}`).join('\n'));
+  }
+}
+
+interface EsbuildMessage {
+  readonly text: string;
+  readonly location?: { readonly file: string; readonly line: number; readonly column: number } | null;
+}
+
+function compileError(err: unknown): CompileError | undefined {
+  const errors = (err as { errors?: unknown }).errors;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  return new CompileError(
+    (errors as EsbuildMessage[]).map((e) => ({
+      // esbuild names files relative to its working folder, and counts columns from 0.
+      ...(e.location ? { file: resolve(e.location.file), line: e.location.line, column: e.location.column + 1 } : { line: 0, column: 0 }),
+      text: e.text,
+    })),
+  );
+}
 
 /**
  * Loads many modules at once: their own TypeScript files are compiled together into one module by
@@ -33,7 +59,7 @@ export async function importTogether(files: readonly string[], packages: readonl
   const { build } = await import('esbuild');
   const dir = mkdtempSync(join(tmpdir(), 'strata-apps-'));
   try {
-    const result = await build({
+    const built = build({
       stdin: { contents: files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)};`).join('\n'), loader: 'ts', resolveDir: dir },
       bundle: true,
       format: 'esm',
@@ -42,14 +68,21 @@ export async function importTogether(files: readonly string[], packages: readonl
       outdir: dir,
       write: false,
       metafile: true,
+      // Kept beside the bundle, so that an exception thrown in render can name its own file and line.
+      sourcemap: 'external',
       logLevel: 'silent',
       // Matched against resolved paths too: imports of these are written as paths to their files.
       external: packages.map((p) => join(p, '*')),
     });
+    const result = await built.catch((err: unknown) => {
+      throw compileError(err) ?? err;
+    });
     const own = Object.keys(result.metafile.inputs).filter((f) => f !== '<stdin>');
     if (own.some((f) => readFileSync(f, 'utf8').includes('import.meta'))) return undefined;
     const bundle = join(dir, 'apps.mjs');
-    writeFileSync(bundle, result.outputFiles[0]!.contents);
+    const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
+    writeFileSync(bundle, result.outputFiles.find((f) => !f.path.endsWith('.map'))!.contents);
+    if (map) registerBundle(bundle, map.text, dir);
     const mod = (await import(pathToFileURL(bundle).href)) as Record<string, Record<string, unknown>>;
     const sources = sourcesOf(result.metafile, files, dir);
     return files.map((_, i) => ({ exports: mod[`m${i}`]!, ...sources[i]! }));

@@ -1,4 +1,5 @@
 import { isPlainObject } from './merge.ts';
+import { objectNameProblems } from './names.ts';
 
 /** What `render` may return: a kubernetes-models object, or any object with apiVersion/kind/metadata. */
 export interface KubeObject {
@@ -74,16 +75,116 @@ function clean(value: unknown): unknown {
 }
 
 /**
- * Validates a rendered object with its model (when it has one) and turns it into a plain manifest.
- * `where` names the app and env in the error.
+ * A rendered object that cannot be emitted: a name that is no valid name, a Secret that holds
+ * values, or a field its model refuses. Says which object and field; never the value of a Secret.
+ */
+export class ObjectError extends Error {
+  override readonly name = 'ObjectError';
+  constructor(
+    /** `apiVersion/Kind namespace/name` */
+    readonly object: string,
+    /** Dotted path of the field inside the object. */
+    readonly path: string,
+    readonly reason: string,
+    /** The offending value, to find where it came from; absent for Secret values. */
+    readonly value: unknown,
+    where: string,
+  ) {
+    super(`${where}: ${object}: ${path}: ${reason}`);
+  }
+}
+
+/**
+ * Secret values never reach the tree: a Secret with `data` or `stringData` values (which is also
+ * what a secretGenerator literal would be made from) is refused before anything is written. The
+ * message names the key, never the value.
+ */
+function secretProblem(object: KubeObject): { path: string; reason: string } | undefined {
+  if (object.kind !== 'Secret' || groupOf(object.apiVersion) !== '') return undefined;
+  for (const field of ['data', 'stringData'] as const) {
+    const values = (object as unknown as Record<string, unknown>)[field];
+    if (!isPlainObject(values)) continue;
+    const key = Object.keys(values).find((k) => values[k] !== undefined && values[k] !== null && values[k] !== '');
+    if (key !== undefined) {
+      return {
+        path: `${field}${pathSegment(key)}`,
+        reason: 'a Secret must not hold values in the committed tree; create it in the cluster (an ExternalSecret, say) and refer to it by name',
+      };
+    }
+  }
+  return undefined;
+}
+
+/** `.key`, or `["key"]` when the key is not a plain identifier (a label such as `app.kubernetes.io/name`). */
+function pathSegment(key: string | number): string {
+  if (typeof key === 'number') return `[${key}]`;
+  return /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
+/** A JSON pointer (`/spec/template/0`) as a dotted path (`spec.template[0]`), arrays told by the value. */
+export function dottedPath(value: unknown, pointer: string): { path: string; value: unknown } {
+  let node = value;
+  let path = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node) && /^\d+$/.test(key)) {
+      path += pathSegment(Number(key));
+      node = node[Number(key)];
+    } else {
+      path += pathSegment(key);
+      node = isPlainObject(node) ? node[key] : undefined;
+    }
+  }
+  return { path: path.replace(/^\./, ''), value: node };
+}
+
+interface AjvError {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly message?: string;
+  readonly params?: Record<string, unknown>;
+}
+
+/** The first field a model's validation refused, in one line: its dotted path and what is wrong. */
+function modelProblem(err: unknown, json: unknown): { path: string; reason: string; value: unknown } {
+  const errors = (err as { errors?: unknown }).errors;
+  if (!Array.isArray(errors) || errors.length === 0 || !errors.every((e) => typeof (e as AjvError).instancePath === 'string')) {
+    return { path: '', reason: (err as Error).message.split('\n').join('; '), value: undefined };
+  }
+  const byPath = new Map<string, AjvError[]>();
+  for (const e of errors as AjvError[]) {
+    const pointer = e.keyword === 'additionalProperties' && typeof e.params?.additionalProperty === 'string' ? `${e.instancePath}/${e.params.additionalProperty}` : e.instancePath;
+    byPath.set(pointer, [...(byPath.get(pointer) ?? []), e]);
+  }
+  const [pointer, group] = [...byPath][0]!;
+  // "must match exactly one schema in oneOf" only repeats that the alternatives before it failed.
+  const specific = group.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
+  const messages = [...new Set((specific.length > 0 ? specific : group).map((e) => (e.keyword === 'additionalProperties' ? 'is not a field of this object' : (e.message ?? e.keyword))))];
+  const more = byPath.size > 1 ? ` (and ${byPath.size - 1} more field${byPath.size > 2 ? 's' : ''})` : '';
+  const { path, value } = dottedPath(json, pointer);
+  return { path: path || '(the object)', reason: `${messages.join(' or ')}${more}`, value };
+}
+
+/**
+ * Checks a rendered object and turns it into a plain manifest: its kind, name and namespace by the
+ * API server's rules (before any of them becomes part of a path), Secret values, then its model's
+ * own validation. `where` names the app and env in the error, an {@link ObjectError}.
  */
 export function toManifest(object: KubeObject, where: string): Manifest {
-  const label = `${object.apiVersion}/${object.kind} ${object.metadata?.name ?? '(no name)'}`;
-  if (!object.metadata?.name) throw new Error(`${where}: ${label}: metadata.name is required`);
+  const label = describe(object);
+  const [named] = objectNameProblems(object);
+  if (named) {
+    const value = named.path === 'kind' ? object.kind : named.path === 'metadata.name' ? object.metadata?.name : object.metadata?.namespace;
+    throw new ObjectError(label, named.path, named.message, value, where);
+  }
+  const secret = secretProblem(object);
+  if (secret) throw new ObjectError(label, secret.path, secret.reason, undefined, where);
   try {
     object.validate?.();
   } catch (err) {
-    throw new Error(`${where}: ${label}: ${(err as Error).message.split('\n').join('; ')}`);
+    const json = JSON.parse(JSON.stringify(object)) as unknown;
+    const p = modelProblem(err, json);
+    throw new ObjectError(label, p.path, p.reason, p.value, where);
   }
   const json = JSON.parse(JSON.stringify(object)) as unknown;
   return clean(json) as Manifest;

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ENVIRONMENTS, type App, type Environment } from './app.ts';
-import { importTogether } from './load.ts';
+import { ENVIRONMENTS, envKeyProblems, type App, type EnvKeyProblem, type Environment } from './app.ts';
+import { CompileError, importTogether } from './load.ts';
+import { appFileOf, envFileOf, errorLocation, keyPosition, originOf, setOrigin } from './sources.ts';
 
 /** Thrown for problems the user fixes by changing how the command is called (exit 2). */
 export class UsageError extends Error {
@@ -99,6 +100,8 @@ export async function loadApps(root: string, only?: readonly string[], options: 
       });
       if (!modules) together = 'an app uses import.meta';
     } catch (err) {
+      // esbuild says where every file fails to compile: loading them one by one would say no more.
+      if (err instanceof CompileError) throw compileProblems(root, err);
       together = (err as Error).message.split('\n')[0];
     }
   }
@@ -113,10 +116,14 @@ export async function loadApps(root: string, only?: readonly string[], options: 
       imported.add(file);
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (err) {
-      throw new Error(`apps/${dir}/src/app.ts: cannot load: ${(err as Error).message.split('\n')[0]}`);
+      throw loadProblem(root, dir, err);
     }
     loaded.set(file, appOf(dir, mod));
   }
+  for (const dir of wanted) setOrigin(loaded.get(fileOf(dir))!, root, `apps/${dir}`);
+  // A misspelt env key would merge into nothing and the env would silently keep the default.
+  const misspelt = wanted.flatMap((dir) => envKeyLines(root, loaded.get(fileOf(dir))!));
+  if (misspelt.length > 0) throw new Error(misspelt.join('\n'));
   // Every app loaded, but not together: say why, since it is slower and its sources are unknown.
   if (together && together !== 'an app uses import.meta') process.emitWarning(`apps loaded one by one, as loading them together failed: ${together}`);
   return wanted.map((dir) => loaded.get(fileOf(dir))!);
@@ -159,4 +166,53 @@ export function checkEnv(env: string | undefined): Environment | undefined {
     throw new UsageError(`unknown env "${env}"; known envs: ${ENVIRONMENTS.join(', ')}`);
   }
   return env as Environment;
+}
+
+/** esbuild's messages, each at its file (relative to the root), line and column. */
+function compileProblems(root: string, err: CompileError): Error {
+  return new Error(err.messages.map((m) => `${m.file ? `${relative(root, m.file)}:${m.line}:${m.column}` : 'apps'}: cannot compile: ${m.text}`).join('\n'));
+}
+
+/**
+ * Why an app failed to load on its own: the compiler's located message when it does not compile
+ * (the loader reports it after a line of its own), else the exception with the place in the app's
+ * folder it was thrown from.
+ */
+function loadProblem(root: string, dir: string, err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  const compiled = /^(\/.+?):(\d+):(\d+): ERROR: (.*)$/m.exec(message);
+  if (compiled) return new Error(`${relative(root, compiled[1]!)}:${compiled[2]}:${compiled[3]}: cannot compile: ${compiled[4]}`);
+  const at = errorLocation(err, join(root, 'apps', dir));
+  const where = at ? `${relative(root, at.file)}:${at.line}:${at.column}` : `apps/${dir}/src/app.ts`;
+  return new Error(`${where}: cannot load: ${message.split('\n')[0]}`, { cause: err });
+}
+
+/** One line per env key that the app's config does not have, at its place in the env file. */
+function envKeyLines(root: string, app: App): string[] {
+  const origin = originOf(app)!;
+  const texts = new Map<string, string>();
+  const text = (file: string) => {
+    if (!texts.has(file)) {
+      try {
+        texts.set(file, readFileSync(join(root, file), 'utf8'));
+      } catch {
+        texts.set(file, '');
+      }
+    }
+    return texts.get(file)!;
+  };
+  return envKeyProblems(app).map((p: EnvKeyProblem) => {
+    const file = p.env && p.in !== 'envs' ? envFileOf(origin, p.env) : appFileOf(origin);
+    // Envs written inside app.ts are found under their own key.
+    const keys = file === appFileOf(origin) && p.env ? [p.env, ...(p.in === 'config' ? ['config'] : []), ...p.path] : p.path;
+    const pos = keyPosition(text(file), keys);
+    const at = pos ? `${file}:${pos.line}:${pos.column}` : file;
+    const key = p.path.join('.');
+    const hint = p.suggestion ? `did you mean ${[...p.path.slice(0, -1), p.suggestion].join('.')}?` : undefined;
+    if (p.in === 'envs') return `${at}: envs.${key}: not an environment (${ENVIRONMENTS.join(', ')})${hint ? `; ${hint}` : ''}`;
+    if (p.in === 'env') return `${at}: ${p.env}.${key}: not a field of an env definition (config, components)${hint ? `; ${hint}` : ''}`;
+    return `${at}: ${key}: not a key of app ${app.name}'s config${
+      hint ? `; ${hint}` : '; an optional key that the defaults leave out is declared in defineApp({ optional })'
+    }`;
+  });
 }

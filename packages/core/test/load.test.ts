@@ -66,13 +66,13 @@ describe('loading apps', () => {
     expect(mod.here).toBe(pathToFileURL(files[1]!).href);
   });
 
-  it('names the app that fails to load, even when it was loaded with others', async () => {
+  it('names the line that throws while an app loads, even when it was loaded with others', async () => {
     const root = ws({ good: appSource('good'), bad: appSource('bad', "throw new Error('no settings for bad');") });
-    await expect(core.loadApps(root)).rejects.toThrow(/^apps\/bad\/src\/app\.ts: cannot load: no settings for bad$/);
+    await expect(core.loadApps(root)).rejects.toThrow(/^apps\/bad\/src\/app\.ts:4:7: cannot load: no settings for bad$/);
   });
 
-  it('names the app that does not compile', async () => {
+  it('gives the compiler\'s message at the file, line and column that do not compile', async () => {
     const root = ws({ good: appSource('good'), typo: `${appSource('typo')}\nexport const = 1;\n` });
-    await expect(core.loadApps(root)).rejects.toThrow(/^apps\/typo\/src\/app\.ts: cannot load: /);
+    await expect(core.loadApps(root)).rejects.toThrow(/^apps\/typo\/src\/app\.ts:7:14: cannot compile: Expected identifier but found "="$/);
   });
 });

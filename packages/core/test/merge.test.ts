@@ -45,7 +45,7 @@ describe('defineApp', () => {
     expect(app.manifests('prod')).toStrictEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'demo' }, data: { replicas: '5', tag: '2' } }]);
   });
   it('rejects a name that cannot be a folder and a DNS label', () => {
-    expect(() => defineApp({ ...app, name: 'Not_Valid' })).toThrow(/must be a lower-case DNS label/);
+    expect(() => defineApp({ ...app, name: 'Not_Valid' })).toThrow(/app name "Not_Valid" must be a DNS-1123 label/);
   });
   it('names the app and env when a rendered object fails its model validation', async () => {
     const { Deployment } = await import('kubernetes-models/apps/v1/Deployment');

@@ -1,5 +1,6 @@
+import { posix } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { CUSTOM_CLUSTER_SCOPED_KINDS, ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
+import { CUSTOM_CLUSTER_SCOPED_KINDS, ENVIRONMENTS, nameProblem, type App, type Environment, type Manifest } from '@strata/core';
 import { deriveOverlay, generatorFor, isGeneratedConfigMap, type MergeKeyLookup, type Overlay } from './derive.ts';
 import { generatedFile } from './yaml.ts';
 
@@ -74,6 +75,14 @@ function objectFiles(objects: readonly Manifest[], dir: string, source: string, 
  * scope of custom kinds, then never reaches them.
  */
 export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyLookup): AppPlan {
+  // Names become paths: checked before any path is formed (defineApp checks them too, but a plan
+  // may be made of any object shaped like an app).
+  const invalid = nameProblem(app.name, 'dns-label');
+  if (invalid) throw new Error(`app ${JSON.stringify(app.name)}: name: ${invalid}`);
+  for (const name of Object.keys(app.components ?? {})) {
+    const problem = nameProblem(name, 'dns-label');
+    if (problem) throw new Error(`app ${app.name}: components[${JSON.stringify(name)}]: a component name ${problem.replace(/^"[^"]*" /, '')}`);
+  }
   const files = new Map<string, string>();
   const source = `apps/${app.name}`;
   const baseDir = `base/${app.name}`;
@@ -82,7 +91,9 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
     try {
       return fn();
     } catch (err) {
-      throw new Error(`app ${app.name}, ${what}: ${(err as Error).message}`);
+      // The app's own errors already say where they are (file, field, app and env).
+      if ((err as Error).name === 'RenderError') throw err;
+      throw new Error(`app ${app.name}, ${what}: ${(err as Error).message}`, { cause: err });
     }
   };
 
@@ -154,7 +165,21 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
       addFile(files, `${dir}/kustomization.yaml`, generatedFile(parent, source, false));
     }
   }
+  const stray = [...files.keys(), ...dirs].find((path) => !ownedBy(app.name, path));
+  if (stray !== undefined) {
+    throw new Error(`app ${app.name}: ${JSON.stringify(stray)} lies outside the app's own folders base/${app.name}/ and overlays/<env>/${app.name}/; nothing was written`);
+  }
   return { app: app.name, files, dirs, desired };
+}
+
+/**
+ * Whether a planned path lies inside the app's own generated folders once resolved: a path that
+ * resolves elsewhere would write into another app's folder or out of the repository, and a folder
+ * elsewhere would have another app's files removed as stale.
+ */
+function ownedBy(app: string, path: string): boolean {
+  if (path !== posix.normalize(path) || posix.isAbsolute(path) || path.split('/').includes('..')) return false;
+  return [`base/${app}`, ...ENVIRONMENTS.map((e) => `overlays/${e}/${app}`)].some((dir) => path === dir || path.startsWith(`${dir}/`));
 }
 
 function derive(from: Manifest[], to: Manifest[], mergeKey: MergeKeyLookup, what: string, generatorBase?: Manifest[]): Overlay {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isPlainObject, UsageError } from '@strata/core';
+import { isDnsLabel, isPlainObject, UsageError } from '@strata/core';
 
 /** Where Argo CD reads the repository from; the `gitops` section of `strata.config.json`. */
 export interface GitopsSettings {
@@ -58,7 +58,7 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     throw new UsageError(`${where}.repoURL: "${repoURL}" is not a git URL; use https://host/org/repo.git or git@host:org/repo.git`);
   }
   const argocdNamespace = text('argocdNamespace', false);
-  if (argocdNamespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(argocdNamespace)) {
+  if (argocdNamespace !== undefined && !isDnsLabel(argocdNamespace)) {
     throw new UsageError(`${where}.argocdNamespace: "${argocdNamespace}" is not a namespace name (a lower-case DNS label)`);
   }
   const server = text('server', false);

@@ -137,7 +137,7 @@ describe('strata pipeline', () => {
     try {
       const broken = strata(ws.root, ['pipeline', '--no-frozen']);
       expect(broken.status).toBe(1);
-      expect(broken.stderr).toMatch(/apps\/tokenplace-relay\/src\/app\.ts: cannot load: dev settings are missing/);
+      expect(broken.stderr).toMatch(/apps\/tokenplace-relay\/src\/env\/dev\.ts:\d+:\d+: cannot load: dev settings are missing/);
       // Nothing was written.
       expect(outputs(ws.root)).toStrictEqual(before);
     } finally {

@@ -1,0 +1,157 @@
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { strata, tempWorkspace, treeOf } from './workspace.ts';
+
+/** Adds `apps/<name>` with the given app.ts, importing @strata/core as the other apps do. */
+function addApp(root: string, name: string, source: string) {
+  mkdirSync(join(root, 'apps', name, 'src'), { recursive: true });
+  if (!existsSync(join(root, 'apps', name, 'node_modules'))) {
+    mkdirSync(join(root, 'apps', name, 'node_modules', '@strata'), { recursive: true });
+    symlinkSync('../../../../packages/core', join(root, 'apps', name, 'node_modules', '@strata', 'core'));
+  }
+  writeFileSync(join(root, 'apps', name, 'src', 'app.ts'), source);
+}
+
+const app = (name: string, body: string, extra = '') => `import { defineApp } from '@strata/core';
+export const app = defineApp<{ n: number }${extra ? ', string' : ''}>({
+  name: '${name}',
+  defaults: { n: 1 },
+  ${extra}
+  envs: { dev: {}, staging: {}, prod: {} },
+  render: (c) => ${body},
+});
+`;
+
+/** Every file under `root`, symlinked folders (node_modules, .tools) aside. */
+function allFiles(root: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(root, { withFileTypes: true })) {
+    const p = join(root, e.name);
+    if (lstatSync(p).isSymbolicLink()) continue;
+    if (e.isDirectory()) out.push(...allFiles(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+describe('hostile names never become paths', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  let outside: string;
+  beforeAll(() => {
+    ws = tempWorkspace(['tensafe']);
+    outside = mkdtempSync(join(tmpdir(), 'strata-outside-'));
+  });
+  afterAll(() => {
+    ws.dispose();
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  const refused = (source: string, message: RegExp) => {
+    addApp(ws.root, 'evil', source);
+    const before = treeOf(ws.root);
+    const r = strata(ws.root, ['generate', '--app', 'evil']);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.status).toBe(1);
+    // Nothing written, nothing removed: not evil's own folders, not tensafe's files.
+    expect(treeOf(ws.root)).toStrictEqual(before);
+    expect(existsSync(join(ws.root, 'base', 'evil'))).toBe(false);
+  };
+
+  it('an object named to land outside the repository', () => {
+    // base/evil/configmap.x/../../../../<outside>/pwned.yaml is <tmp>/<outside>/pwned.yaml.
+    const name = `x/../../../../${basename(outside)}/pwned`;
+    refused(app('evil', `[{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ${JSON.stringify(name)} }, data: { n: String(c.n) } }]`), /^strata: apps\/evil\/src\/app\.ts: v1\/ConfigMap x\/\.\.\/.*\/pwned: metadata\.name: ".*" must be a DNS-1123 subdomain/);
+    expect(readdirSync(outside)).toStrictEqual([]);
+  });
+
+  it('an object named to overwrite another app\'s file', () => {
+    refused(
+      app('evil', `[{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x/../../tensafe/deployment.tensafe' }, spec: { replicas: c.n } }]`),
+      /^strata: apps\/evil\/src\/app\.ts: apps\/v1\/Deployment x\/\.\.\/\.\.\/tensafe\/deployment\.tensafe: metadata\.name: .* must be a DNS-1123 subdomain/,
+    );
+  });
+
+  it('a kind that holds a path', () => {
+    refused(app('evil', `[{ apiVersion: 'v1', kind: 'X/../../Tensafe/Deployment', metadata: { name: 'tensafe' }, data: { n: String(c.n) } }]`), /^strata: apps\/evil\/src\/app\.ts: v1\/X\/\.\.\/\.\.\/Tensafe\/Deployment tensafe: kind: .* must be a kind/);
+  });
+
+  it('a component named to make another app\'s base stale', () => {
+    const components = `components: { '../../tensafe': { description: 'x', overrides: { n: 2 } } },`;
+    refused(
+      app('evil', `[{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ok' }, data: { n: String(c.n) } }]`, components),
+      /^strata: apps\/evil\/src\/app\.ts:\d+:\d+: cannot load: app evil: components\["\.\.\/\.\.\/tensafe"\]: a component name must be a DNS-1123 label/,
+    );
+    expect(readdirSync(join(ws.root, 'base', 'tensafe')).length).toBeGreaterThan(20);
+  });
+});
+
+describe('Secret values never touch disk', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  // Made when the app renders, so the value is not even in its source.
+  const value = `s3cr3t-${process.pid}-${Date.now()}`;
+  const parts = JSON.stringify(value.split('-'));
+  beforeAll(() => {
+    ws = tempWorkspace(['tokenplace-relay']);
+    // A first run fills dist/ and the pipeline's cache, so the search below covers them too.
+    expect(strata(ws.root, ['pipeline']).status).toBe(0);
+  });
+  afterAll(() => ws.dispose());
+
+  it.each([
+    ['stringData', `{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'leaky' }, stringData: { password: ${parts}.join('-') } }`],
+    ['a generated Secret', `{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'leaky', annotations: { 'strata.dev/generator': '' } }, data: { password: btoa(${parts}.join('-')) } }`],
+  ])('%s is refused before anything is written, and the value is never printed', (_, secret) => {
+    addApp(ws.root, 'leaky', app('leaky', `[{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'leaky' }, data: { n: String(c.n) } }, ${secret}]`));
+    try {
+      const before = treeOf(ws.root);
+      for (const command of ['generate', 'pipeline', 'check']) {
+        const r = strata(ws.root, [command]);
+        expect(r.stderr).toMatch(/^strata: apps\/leaky\/src\/app\.ts: v1\/Secret leaky\/creds: (stringData|data)\.password: a Secret must not hold values in the committed tree/);
+        expect(r.status).toBe(1);
+        expect(`${r.stdout}${r.stderr}`).not.toContain(value);
+      }
+      expect(treeOf(ws.root)).toStrictEqual(before);
+      const base64 = Buffer.from(value).toString('base64');
+      const leaks = allFiles(ws.root).filter((f) => {
+        const text = readFileSync(f, 'latin1');
+        return text.includes(value) || text.includes(base64);
+      });
+      expect(leaks).toStrictEqual([]);
+      expect(existsSync(join(ws.root, 'dist'))).toBe(true);
+      expect(existsSync(join(ws.root, '.strata'))).toBe(true);
+    } finally {
+      rmSync(join(ws.root, 'apps', 'leaky'), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('env files are exact', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  beforeAll(() => {
+    ws = tempWorkspace(['rtmlib-ml-backend']);
+  });
+  afterAll(() => ws.dispose());
+
+  it('a misspelt key fails generate, pipeline and check, naming the env file, the key and the key it was meant to be', () => {
+    const file = join(ws.root, 'apps/rtmlib-ml-backend/src/env/prod.ts');
+    const original = readFileSync(file, 'utf8');
+    expect(original).toMatch(/^ {4}replicas: 3,$/m);
+    writeFileSync(file, original.replace(/^ {4}replicas: 3,$/m, '    replicaz: 3,'));
+    const line = original.split('\n').findIndex((l) => l === '    replicas: 3,') + 1;
+    try {
+      const before = treeOf(ws.root);
+      for (const command of ['generate', 'pipeline', 'check']) {
+        const r = strata(ws.root, [command]);
+        expect(r.stderr.trim()).toBe(`strata: apps/rtmlib-ml-backend/src/env/prod.ts:${line}:5: replicaz: not a key of app rtmlib-ml-backend's config; did you mean replicas?`);
+        expect(r.status).toBe(1);
+      }
+      expect(treeOf(ws.root)).toStrictEqual(before);
+      expect(existsSync(join(ws.root, 'dist'))).toBe(false);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+});

@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import { SourceMap, type SourceMapPayload } from 'node:module';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Where an app's errors point: the files it was loaded from, and the original lines of the bundle
+ * that apps are loaded as. Errors name the app author's own files, never a temporary bundle.
+ */
+
+interface Origin {
+  /** The workspace root. */
+  readonly root: string;
+  /** The app's folder, relative to the root: `apps/<name>`. */
+  readonly dir: string;
+}
+
+const origins = new WeakMap<object, Origin>();
+
+/** Records that `app` was loaded from `<root>/<dir>`, so its errors can name its files. */
+export function setOrigin(app: object, root: string, dir: string): void {
+  origins.set(app, { root, dir });
+}
+
+export function originOf(app: object): Origin | undefined {
+  return origins.get(app);
+}
+
+/** `<dir>/src/<file>` relative to the root when it exists, else the app's `src/app.ts`. */
+function ownFile(origin: Origin, file: string): string {
+  const path = `${origin.dir}/src/${file}`;
+  return existsSync(join(origin.root, path)) ? path : `${origin.dir}/src/app.ts`;
+}
+
+/** The file that holds an env's differences (`src/env/<env>.ts` by the layout), relative to the root. */
+export const envFileOf = (origin: Origin, env: string) => ownFile(origin, `env/${env}.ts`);
+/** The file that holds the defaults (`src/config.ts` by the layout). */
+export const defaultsFileOf = (origin: Origin) => ownFile(origin, 'config.ts');
+export const appFileOf = (origin: Origin) => `${origin.dir}/src/app.ts`;
+
+interface Bundle {
+  readonly payload: string;
+  /** Where the bundle was written: the map's sources are relative to it. */
+  readonly dir: string;
+  map?: SourceMap;
+}
+
+/** Source maps of the bundles loaded by this process, by the bundle's path; parsed when an error needs one. */
+const bundles = new Map<string, Bundle>();
+
+export function registerBundle(file: string, payload: string, dir: string): void {
+  bundles.set(file, { payload, dir });
+}
+
+export interface SourceLocation {
+  /** Absolute path. */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+const FRAME = /\(?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?$/;
+
+/** The original place of one stack frame: the bundle's lines mapped back to their own files. */
+function frameLocation(text: string): SourceLocation | undefined {
+  const m = FRAME.exec(text.trim());
+  if (!m) return undefined;
+  const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
+  const line = Number(m[2]);
+  const column = Number(m[3]);
+  const bundle = bundles.get(file);
+  if (!bundle) return { file, line, column };
+  bundle.map ??= new SourceMap(JSON.parse(bundle.payload) as SourceMapPayload);
+  const entry = bundle.map.findEntry(line - 1, column - 1);
+  if (!('originalSource' in entry)) return undefined;
+  const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : entry.originalSource;
+  return { file: isAbsolute(source) ? source : resolve(bundle.dir, source), line: entry.originalLine + 1, column: entry.originalColumn + 1 };
+}
+
+/**
+ * Where `err` was thrown from inside `folder` (an app's own folder, say): the innermost frame of its
+ * stack in that folder, outside node_modules. Undefined when no frame lies there.
+ */
+export function errorLocation(err: unknown, folder: string): SourceLocation | undefined {
+  const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
+  for (const text of stack.split('\n').slice(1)) {
+    const at = frameLocation(text);
+    if (!at) continue;
+    const rel = relative(folder, at.file);
+    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('node_modules')) return at;
+  }
+  return undefined;
+}
+
+/**
+ * The line and column where a key path (`resources.requests.cpu`) is written in a source file: each
+ * key is looked for after the one before it, the last one followed by its value when that is given
+ * (so the defaults are found rather than the interface that declares them). Undefined when it
+ * cannot be found.
+ */
+export function keyPosition(text: string, path: readonly string[], value?: unknown): { line: number; column: number } | undefined {
+  const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const literal = typeof value === 'string' ? `\\s*(['"\`])${escape(value)}\\3` : typeof value === 'number' || typeof value === 'boolean' ? `\\s*${escape(String(value))}\\b` : undefined;
+  let from = 0;
+  let at = -1;
+  for (const [i, key] of path.entries()) {
+    const find = (tail: string) => {
+      const re = new RegExp(`(^|[{,\\s])(['"]?)${escape(key)}\\2\\s*:${tail}`, 'gm');
+      re.lastIndex = from;
+      return re.exec(text);
+    };
+    const m = (i === path.length - 1 && literal ? find(literal) : null) ?? find('');
+    if (!m) return undefined;
+    at = m.index + m[1]!.length;
+    from = at + 1;
+  }
+  if (at < 0) return undefined;
+  const before = text.slice(0, at).split('\n');
+  return { line: before.length, column: before.at(-1)!.length + 1 };
+}

@@ -1,0 +1,111 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadApps } from '../src/index.ts';
+
+const coreDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// One app laid out as the project's apps are: config, env files, render. Line numbers below count on it.
+const FILES: Record<string, string> = {
+  'src/config.ts': `export interface Config {
+  readonly replicas: number;
+  readonly resources: { readonly cpu: string; readonly memory: string };
+  readonly fail: boolean;
+}
+export const defaults: Config = { replicas: 1, resources: { cpu: '100m', memory: '64Mi' }, fail: false };
+`,
+  'src/render.ts': `import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { Config } from './config.ts';
+
+export function render(c: Config) {
+  if (c.fail) throw new Error('no upstream configured');
+  const labels = { app: 'loc' };
+  return [
+    new Deployment({
+      metadata: { name: 'loc' },
+      spec: {
+        replicas: c.replicas,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'web:1', resources: { requests: c.resources } }] } },
+      },
+    }),
+  ];
+}
+`,
+  'src/env/dev.ts': 'export const dev = {};\n',
+  'src/env/staging.ts': 'export const staging = {};\n',
+  'src/env/prod.ts': `export const prod = {
+  config: {
+    replicas: 3,
+  },
+};
+`,
+  'src/app.ts': `import { defineApp } from '@strata/core';
+import { defaults } from './config.ts';
+import { dev } from './env/dev.ts';
+import { prod } from './env/prod.ts';
+import { staging } from './env/staging.ts';
+import { render } from './render.ts';
+
+export const app = defineApp({ name: 'loc', defaults, envs: { dev, staging, prod }, render });
+`,
+};
+
+const roots: string[] = [];
+afterEach(() => {
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+});
+
+/** A workspace holding the app, with its prod env file replaced by `prod`. */
+function workspace(prod: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'strata-loc-'));
+  roots.push(root);
+  writeFileSync(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - apps/*\n');
+  const modules = join(root, 'apps', 'node_modules');
+  mkdirSync(join(modules, '@strata'), { recursive: true });
+  symlinkSync(coreDir, join(modules, '@strata', 'core'));
+  symlinkSync(realpathSync(join(coreDir, 'node_modules', 'kubernetes-models')), join(modules, 'kubernetes-models'));
+  for (const [file, text] of Object.entries({ ...FILES, 'src/env/prod.ts': prod })) {
+    mkdirSync(dirname(join(root, 'apps', 'loc', file)), { recursive: true });
+    writeFileSync(join(root, 'apps', 'loc', file), text);
+  }
+  return root;
+}
+
+const prodMessage = async (prod: string) => {
+  const [app] = await loadApps(workspace(prod));
+  try {
+    app!.manifests('prod');
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return 'no error';
+};
+
+describe('errors point at the source', () => {
+  it('a syntax error in an env file: the compiler\'s message at its file, line and column', async () => {
+    await expect(loadApps(workspace('export const prod = {\n  config: {\n    replicas: 3,,\n  },\n};\n'))).rejects.toThrow(
+      /^apps\/loc\/src\/env\/prod\.ts:3:17: cannot compile: Expected identifier but found ","$/,
+    );
+  });
+
+  it('an exception thrown in render: the line of the app\'s own file that threw', async () => {
+    expect(await prodMessage('export const prod = { config: { fail: true } };\n')).toBe('apps/loc/src/render.ts:5:21: app loc env prod: no upstream configured');
+  });
+
+  it('a value the model refuses: the env file and config field that set it, then the object and its dotted field path, once', async () => {
+    const message = await prodMessage("export const prod = {\n  config: {\n    resources: { cpu: 'lots' },\n  },\n};\n");
+    expect(message).toBe(
+      'apps/loc/src/env/prod.ts:3:18: resources.cpu: apps/v1/Deployment loc: spec.template.spec.containers[0].resources.requests.cpu: must be number or must match format "quantity"',
+    );
+  });
+
+  it('a value from the defaults: the defaults\' file and field', async () => {
+    const root = workspace(FILES['src/env/prod.ts']!);
+    writeFileSync(join(root, 'apps/loc/src/config.ts'), FILES['src/config.ts']!.replace("memory: '64Mi'", "memory: 'much'"));
+    const [app] = await loadApps(root);
+    expect(() => app!.manifests('prod')).toThrow(/^apps\/loc\/src\/config\.ts:6:\d+: resources\.memory: apps\/v1\/Deployment loc: spec\.template\.spec\.containers\[0\]\.resources\.requests\.memory: must be/);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { defineApp, isDns1035Label, isDnsLabel, isDnsSubdomain, nameRuleOf, ObjectError, objectNameProblems, toManifest } from '../src/index.ts';
+
+describe('Kubernetes name rules', () => {
+  it('tells labels, 1035 labels and subdomains apart as the API server does', () => {
+    expect(isDnsLabel('web-1')).toBe(true);
+    expect(isDnsLabel('1web')).toBe(true);
+    expect(isDns1035Label('1web')).toBe(false);
+    expect(isDnsLabel('a.b')).toBe(false);
+    expect(isDnsSubdomain('a.b-c.d')).toBe(true);
+    expect(isDnsLabel('a'.repeat(63))).toBe(true);
+    expect(isDnsLabel('a'.repeat(64))).toBe(false);
+    expect(isDnsSubdomain('a'.repeat(254))).toBe(false);
+    for (const bad of ['', '-a', 'a-', 'A', 'a_b', 'a/b', '..', '../x', 'a..b', '.a']) expect(isDnsSubdomain(bad), bad).toBe(false);
+  });
+
+  it('applies the rule of each kind: namespaces are labels, Services 1035 labels, RBAC names path segments', () => {
+    expect(nameRuleOf('Namespace')).toBe('dns-label');
+    expect(nameRuleOf('Service')).toBe('dns-1035-label');
+    expect(nameRuleOf('ClusterRole')).toBe('path-segment');
+    expect(nameRuleOf('Deployment')).toBe('dns-subdomain');
+    expect(objectNameProblems({ kind: 'ClusterRole', metadata: { name: 'system:metrics-reader' } })).toStrictEqual([]);
+    expect(objectNameProblems({ kind: 'ClusterRole', metadata: { name: '../x' } }).map((p) => p.path)).toStrictEqual(['metadata.name']);
+    expect(objectNameProblems({ kind: 'Service', metadata: { name: '9lives' } }).map((p) => p.path)).toStrictEqual(['metadata.name']);
+  });
+
+  it('refuses kinds that are not identifiers and namespaces that are not labels', () => {
+    expect(objectNameProblems({ kind: 'Config/../../x', metadata: { name: 'a' } }).map((p) => p.path)).toStrictEqual(['kind']);
+    expect(objectNameProblems({ kind: 'ConfigMap', metadata: { name: 'a', namespace: '../other' } }).map((p) => p.path)).toStrictEqual(['metadata.namespace']);
+  });
+});
+
+describe('rendered objects', () => {
+  it('refuses a name that would become a path outside its folder, naming the object and the field', () => {
+    const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x/../../tensafe/deployment.tensafe' } };
+    expect(() => toManifest(object, 'app evil env prod')).toThrow(ObjectError);
+    expect(() => toManifest(object, 'app evil env prod')).toThrow(
+      /^app evil env prod: v1\/ConfigMap x\/\.\.\/\.\.\/tensafe\/deployment\.tensafe: metadata\.name: "x\/\.\.\/\.\.\/tensafe\/deployment\.tensafe" must be a DNS-1123 subdomain/,
+    );
+  });
+
+  it('refuses a Secret that holds a value, naming the key and never the value', () => {
+    for (const field of ['data', 'stringData']) {
+      const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, [field]: { password: 'aHVudGVyMg==' } };
+      let message = '';
+      try {
+        toManifest(secret, 'app leaky');
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(new RegExp(`^app leaky: v1/Secret creds: ${field}\\.password: a Secret must not hold values`));
+      expect(message).not.toContain('aHVudGVyMg==');
+    }
+    // A Secret with keys but no values (filled in by the cluster) is fine, and so is any other kind's data.
+    expect(toManifest({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, stringData: { password: '' } } as never, 'app ok').kind).toBe('Secret');
+    expect(toManifest({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } } as never, 'app ok').kind).toBe('ConfigMap');
+  });
+
+  it('refuses a component name that would become a path outside the app', () => {
+    expect(() =>
+      defineApp<{ n: number }, '../../tensafe'>({
+        name: 'evil',
+        defaults: { n: 1 },
+        components: { '../../tensafe': { description: 'x', overrides: { n: 2 } } },
+        envs: { dev: {}, staging: {}, prod: {} },
+        render: () => [],
+      }),
+    ).toThrow(/^app evil: components\["\.\.\/\.\.\/tensafe"\]: a component name must be a DNS-1123 label/);
+  });
+});
