@@ -1,2 +1,2 @@
 export * from './problems.ts';
-export * from './validate.ts';
+export * from '@strata/validate';

@@ -138,7 +138,7 @@ program
     const root = findRootOrCwd();
     const inputs = paths.length > 0 ? paths : ['dist'];
     if (o.kubernetesVersion) await checkKubernetesVersion(o.kubernetesVersion);
-    const { validate } = await import('./validate.ts');
+    const { validate } = await import('@strata/validate');
     const r = await validate(root, inputs, {
       ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
       policy: o.policy,

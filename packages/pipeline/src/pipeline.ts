@@ -7,8 +7,7 @@ import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } fr
 import { build, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
 import { filesUnder, readCache, sealOf, stampOf, toolFingerprint, unchanged, writeCache, type AppEntry, type Stamp } from './cache.ts';
 import { orphanDirs } from './generate.ts';
-// Until validation has a package of its own.
-import type { ParsedInputs } from '../../cli/src/validate.ts';
+import type { ParsedInputs } from '@strata/validate';
 
 export interface PipelineOptions {
   /** Reuse what an earlier run did for apps that have not changed (the cache is written either way). @default true */
@@ -62,7 +61,7 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
     return s;
   };
   // Loaded when a pipeline runs, so that the other commands of this package do not load kubeconform's wrapper.
-  const { checkParsed, readText } = await import('../../cli/src/validate.ts');
+  const { checkParsed, readText } = await import('@strata/validate');
   const tool = toolFingerprint(root);
   const cache = options.cache === false ? { tool, apps: {} as Record<string, AppEntry> } : readCache(root, tool);
   const names = appDirs(root);

@@ -8,6 +8,7 @@ import { noUnmaskedProcMount } from './rules/no-unmasked-proc-mount.ts';
 import { noUnsafeSysctls } from './rules/no-unsafe-sysctls.ts';
 import { restrictVolumeTypes } from './rules/restrict-volume-types.ts';
 import { defaultDenyNetworkPolicy } from './rules/default-deny-network-policy.ts';
+import { duplicateResource } from './rules/duplicate-resource.ts';
 import { dropAllCapabilities } from './rules/drop-all-capabilities.ts';
 import { ingressBackendExists } from './rules/ingress-backend-exists.ts';
 import { namedTargetPortExists } from './rules/named-target-port-exists.ts';
@@ -21,6 +22,7 @@ import { noLatestTag } from './rules/no-latest-tag.ts';
 import { noPrivilegeEscalation } from './rules/no-privilege-escalation.ts';
 import { noPrivileged } from './rules/no-privileged.ts';
 import { noRbacWildcards } from './rules/no-rbac-wildcards.ts';
+import { noSecretValues } from './rules/no-secret-values.ts';
 import { noSecretWrite } from './rules/no-secret-write.ts';
 import { requireImageDigest } from './rules/require-image-digest.ts';
 import { requireProbes } from './rules/require-probes.ts';
@@ -84,5 +86,7 @@ export const rules: readonly Rule[] = [
   networkPolicySelectsWorkload,
   noRbacWildcards,
   noSecretWrite,
+  noSecretValues,
+  duplicateResource,
   noClusterAdminBinding,
 ];

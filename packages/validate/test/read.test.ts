@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseInputs, readText, validate } from '../src/validate.ts';
-import { repo } from './workspace.ts';
+import { parseInputs, readText, validate } from '../src/index.ts';
+import { findRoot } from '@strata/core';
+
+const repo = findRoot(import.meta.dirname);
 
 // Built output is read by a fast parser, anything else by the line-tracking one; both must give the
 // same documents and lines. kubeconform reads a file as it is when every document in it is readable.

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appDirs, ENVIRONMENTS, loadApps, UsageError, type Environment } from '@strata/core';
-import { runPolicy, toProblem, type PolicyContext } from '@strata/policy';
-import type { Problem } from './problems.ts';
-import type { SourceDoc } from './validate.ts';
+import { appDirs, ENVIRONMENTS, loadApps, UsageError, type Environment, type Problem } from '@strata/core';
+import { rules, runPolicy, toProblem, type PolicyContext, type Rule } from '@strata/policy';
+import type { SourceDoc } from './types.ts';
 
 type SeverityMap = NonNullable<PolicyContext['severity']>;
 
@@ -27,22 +26,26 @@ function segments(path: string): (string | number)[] {
   return path.split(/\.|\[(\d+)\]/).filter((s) => s !== undefined && s !== '').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
+/** The rules that run even with `--no-policy`: a Secret's values or a replaced object are never a matter of taste. */
+const ALWAYS: readonly Rule[] = rules.filter((r) => r.id === 'no-secret-values' || r.id === 'duplicate-resource');
+
 /**
  * Runs the policy rules over each set of documents: one built overlay (`dist/<env>/<app>.yaml`, with
- * that app's settings and exceptions and that env's severities), or one input argument.
+ * that app's settings and exceptions and that env's severities), or one input argument. Without
+ * `all`, only the rules that always run, with the defaults.
  */
-export async function policyProblems(root: string, docs: readonly SourceDoc[], env?: Environment): Promise<Problem[]> {
+export async function policyProblems(root: string, docs: readonly SourceDoc[], env?: Environment, options: { all?: boolean } = {}): Promise<Problem[]> {
+  const all = options.all ?? true;
   const sets = new Map<string, SourceDoc[]>();
   for (const d of docs) {
-    if (d.manifest.apiVersion.startsWith('kustomize.config.k8s.io/')) continue;
     // A built overlay is one set; otherwise each input argument (a file or a folder) is one.
     const key = DIST.test(d.file) ? d.file : `input:${d.input}`;
     const set = sets.get(key);
     if (set) set.push(d);
     else sets.set(key, [d]);
   }
-  const project = projectSeverity(root);
-  const apps = await appsOfBuilds(root, [...sets.keys()].map((k) => DIST.exec(k)?.[2]).filter((a): a is string => a !== undefined));
+  const project = all ? projectSeverity(root) : {};
+  const apps = all ? await appsOfBuilds(root, [...sets.keys()].map((k) => DIST.exec(k)?.[2]).filter((a): a is string => a !== undefined)) : new Map<string, App>();
   const problems: Problem[] = [];
   for (const [file, set] of sets) {
     const match = DIST.exec(file);
@@ -58,11 +61,12 @@ export async function policyProblems(root: string, docs: readonly SourceDoc[], e
     const byObject = new Map(set.map((d) => [d.manifest, d]));
     // A line is worked out only for an object with a finding.
     const objects = set.map((d) => ({ manifest: d.manifest, file: d.file, get line() { return d.line; } }));
-    for (const finding of runPolicy(objects, ctx)) {
+    for (const finding of runPolicy(objects, ctx, all ? rules : ALWAYS)) {
       const { message: _withReason, ...p } = toProblem(finding);
       const doc = byObject.get(finding.object.manifest);
       problems.push({
         ...p,
+        name: p.name ?? '',
         message: finding.message,
         ...(finding.exception ? { excepted: finding.exception } : {}),
         ...(doc && p.path ? { line: doc.lineOf(segments(p.path)) } : {}),
@@ -96,34 +100,4 @@ async function appsOfBuilds(root: string, names: readonly string[]): Promise<Map
     }
     return apps;
   }
-}
-
-/** Secret values in what would be committed or applied: a Secret with data, or generator literals. */
-export function secretValueProblems(docs: readonly SourceDoc[]): Problem[] {
-  const problems: Problem[] = [];
-  for (const d of docs) {
-    const m = d.manifest as { kind: string; apiVersion: string; data?: object; stringData?: object; secretGenerator?: { name?: string; literals?: unknown[]; envs?: unknown[]; files?: unknown[] }[] };
-    const where = { file: d.file, apiVersion: m.apiVersion, kind: m.kind, name: d.manifest.metadata.name ?? '', rule: 'no-secret-values', severity: 'error' as const };
-    if (m.kind === 'Secret' && m.apiVersion === 'v1') {
-      for (const field of ['data', 'stringData'] as const) {
-        if (m[field] && Object.keys(m[field]!).length > 0) {
-          problems.push({
-            ...where,
-            ...(d.manifest.metadata.namespace ? { namespace: d.manifest.metadata.namespace } : {}),
-            line: d.lineOf([field]),
-            path: field,
-            message: 'a Secret with values must not be committed; reference it (secretKeyRef) or produce it with an ExternalSecret',
-          });
-        }
-      }
-    }
-    if (m.apiVersion.startsWith('kustomize.config.k8s.io/')) {
-      (m.secretGenerator ?? []).forEach((g, i) => {
-        if ((g.literals ?? []).length > 0) {
-          problems.push({ ...where, line: d.lineOf(['secretGenerator', i, 'literals']), path: `secretGenerator[${i}].literals`, message: `secretGenerator ${g.name ?? ''} holds literal values; feed it from an untracked env file or use an ExternalSecret` });
-        }
-      });
-    }
-  }
-  return problems;
 }
