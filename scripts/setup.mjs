@@ -6,7 +6,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -129,42 +129,48 @@ async function ensureGoTools() {
   }
 }
 
-const BUILDER_SRC = join(root, 'packages', 'kustomize', 'builder');
-const BUILDER_BIN = join(binDir, 'strata-kustomize-builder');
+/**
+ * Go programs of the repository, built from their pinned modules: the long-lived kustomize builder
+ * (one process for every overlay instead of one kustomize process each; without Go, builds fall back
+ * to one kustomize process per overlay) and the decoder that reads manifests as kubectl does (without
+ * Go, validate falls back to a YAML 1.1 reading in process).
+ */
+const GO_PROGRAMS = [
+  { name: 'strata-kustomize-builder', src: join(root, 'packages', 'kustomize', 'builder'), without: 'builds run one kustomize process per overlay' },
+  { name: 'strata-decode', src: join(root, 'packages', 'validate', 'decoder'), without: 'validate reads YAML in process, without kubectl\'s own decoder' },
+];
 
-function builderHash() {
+function programHash(src) {
   const h = createHash('sha256').update(has('go', ['version']) ?? '');
-  for (const f of readdirSync(BUILDER_SRC).filter((n) => /\.go$|^go\.(mod|sum)$/.test(n)).sort()) {
-    h.update(f).update(readFileSync(join(BUILDER_SRC, f)));
+  for (const f of readdirSync(src).filter((n) => /\.go$|^go\.(mod|sum)$/.test(n)).sort()) {
+    h.update(f).update(readFileSync(join(src, f)));
   }
   return h.digest('hex');
 }
 
-/**
- * Builds the long-lived kustomize builder (packages/kustomize/builder) from the pinned kustomize
- * library: one process for every overlay instead of one kustomize process each. Optional: without
- * Go, builds fall back to one kustomize process per overlay.
- */
-function ensureBuilder() {
-  if (!existsSync(join(BUILDER_SRC, 'go.mod'))) return;
-  if (!has('go', ['version'])) {
-    log('Go not found: skipping the kustomize builder; builds run one kustomize process per overlay');
-    return;
+function ensureGoPrograms() {
+  for (const p of GO_PROGRAMS) {
+    if (!existsSync(join(p.src, 'go.mod'))) continue;
+    if (!has('go', ['version'])) {
+      log(`Go not found: skipping ${p.name}; ${p.without}`);
+      continue;
+    }
+    const bin = join(binDir, p.name);
+    const stamp = `${bin}.sha256`;
+    const want = programHash(p.src);
+    if (existsSync(bin) && existsSync(stamp) && readFileSync(stamp, 'utf8') === want) continue;
+    const t0 = Date.now();
+    mkdirSync(binDir, { recursive: true });
+    // The same flags as the go install above, so shared packages come from Go's build cache.
+    const r = spawnSync('go', ['build', '-trimpath', '-o', bin, '.'], {
+      cwd: p.src,
+      env: { ...process.env, CGO_ENABLED: '0' },
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) fail(`go build of ${relative(root, p.src)} failed:\n${`${r.stdout}${r.stderr}`.trim()}`);
+    writeFileSync(stamp, want);
+    log(`${p.name} built in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
-  const stamp = `${BUILDER_BIN}.sha256`;
-  const want = builderHash();
-  if (existsSync(BUILDER_BIN) && existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
-  const t0 = Date.now();
-  mkdirSync(binDir, { recursive: true });
-  // The same flags as the go install above, so the kustomize packages come from Go's build cache.
-  const r = spawnSync('go', ['build', '-trimpath', '-o', BUILDER_BIN, '.'], {
-    cwd: BUILDER_SRC,
-    env: { ...process.env, CGO_ENABLED: '0' },
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) fail(`go build of packages/kustomize/builder failed:\n${`${r.stdout}${r.stderr}`.trim()}`);
-  writeFileSync(stamp, want);
-  log(`strata-kustomize-builder built in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 }
 
 /** A compatible binary on PATH, used only when Go is missing. */
@@ -193,5 +199,5 @@ if (!process.argv.includes('--tools-only')) {
   linkPnpm();
 }
 await ensureGoTools();
-ensureBuilder();
+ensureGoPrograms();
 log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);

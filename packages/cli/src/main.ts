@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { checkEnv, ENVIRONMENTS, findRoot, ToolError, ToolMissingError, UsageError } from '@strata/core';
 import type { BuildResult } from '@strata/kustomize';
-import { formatProblem, formatSummary, summarize } from './problems.ts';
+import { formatProblem, formatSummary, problemLines, summarize } from './problems.ts';
 import { OUTPUT_FORMATS, toJunit, toSarif, type OutputFormat } from './reports.ts';
 
 const VERSION = '0.1.0';
@@ -128,28 +128,42 @@ program
 
 program
   .command('validate')
-  .description('validate built output (default dist/) or any YAML files, folders and - (stdin)')
-  .argument('[paths...]', 'files, folders or - for stdin', [])
+  .description('validate built output (default dist/) or any YAML files, folders and - (stdin), read as kubectl reads them')
+  .argument('[paths...]', 'files, folders, pipes or - for stdin', [])
   .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
   .option('--kubernetes-version <version>', 'validate against this Kubernetes version (default: the project setting)')
   .option('--no-policy', 'schema and structural checks only, no policy rules')
+  .option('--allow-empty', 'pass when the inputs hold no Kubernetes object (otherwise that fails: a job pointed at the wrong folder must not pass)')
+  .option('--list-excepted', 'list each finding an app policy exception waives (text output counts them in one line)')
   .addOption(envOption().argParser((v) => v))
-  .action(async (paths: string[], o: { output: OutputFormat; kubernetesVersion?: string; policy: boolean; env?: string }) => {
+  .action(async (paths: string[], o: { output: OutputFormat; kubernetesVersion?: string; policy: boolean; env?: string; allowEmpty?: boolean; listExcepted?: boolean }) => {
     const root = findRootOrCwd();
     const inputs = paths.length > 0 ? paths : ['dist'];
-    if (o.kubernetesVersion) await checkKubernetesVersion(o.kubernetesVersion);
-    const { validate } = await import('@strata/validate');
-    const r = await validate(root, inputs, {
-      ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
-      policy: o.policy,
-      ...(o.env ? { env: o.env } : {}),
-    });
+    const { validate, ruleHelp } = await import('@strata/validate');
+    let r;
+    try {
+      if (o.kubernetesVersion) await checkKubernetesVersion(o.kubernetesVersion);
+      r = await validate(root, inputs, {
+        ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
+        policy: o.policy,
+        ...(o.env ? { env: o.env } : {}),
+        allowEmpty: Boolean(o.allowEmpty),
+      });
+    } catch (e) {
+      // A report format promises one valid document on stdout, also when the run cannot finish.
+      if (o.output !== 'text') {
+        const problem = { file: inputs.join(', '), message: (e as Error).message, rule: e instanceof UsageError ? 'usage' : 'error', severity: 'error' as const };
+        const summary = summarize([problem], 0);
+        out(o.output === 'json' ? JSON.stringify({ problems: [problem], summary }, null, 2) : o.output === 'junit' ? toJunit([problem], summary, 'strata validate', []) : toSarif([problem], VERSION, ruleHelp));
+      }
+      throw e;
+    }
     const summary = summarize(r.problems, r.resources);
     if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary }, null, 2));
-    else if (o.output === 'junit') out(toJunit(r.problems, summary, 'strata validate'));
-    else if (o.output === 'sarif') out(toSarif(r.problems, VERSION));
+    else if (o.output === 'junit') out(toJunit(r.problems, summary, 'strata validate', r.objects));
+    else if (o.output === 'sarif') out(toSarif(r.problems, VERSION, ruleHelp));
     else {
-      for (const p of r.problems) out(formatProblem(p));
+      for (const line of problemLines(r.problems, o.listExcepted)) out(line);
       const built = r.files.map((f) => /^dist\/([^/]+)\/([^/]+)\.yaml$/.exec(f)).filter((m) => m !== null);
       const scope = built.length === r.files.length && built.length > 0
         ? `${new Set(built.map((m) => m[2])).size} apps x ${new Set(built.map((m) => m[1])).size} envs: `
@@ -190,7 +204,7 @@ program
     out(`generate: ${g.written.length} written, ${g.removed.length} removed, ${g.unchanged} unchanged${reused} (${r.phases.generate.toFixed(2)}s)`);
     for (const b of r.built.results) if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
     out(`build: ${r.built.results.length - r.built.failed} of ${r.built.results.length} overlays built (${r.phases.build.toFixed(2)}s)`);
-    for (const p of r.problems) out(formatProblem(p));
+    for (const line of problemLines(r.problems)) out(line);
     const summary = summarize(r.problems, r.resources);
     out(`pipeline: ${r.apps} apps x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
     failOnToolFailures(r.built.results);
@@ -300,7 +314,7 @@ program
     const summary = summarize(r.problems, r.objects);
     if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary, phases: r.phases }, null, 2));
     else if (o.output === 'junit') out(toJunit(r.problems, summary, 'strata verify'));
-    else if (o.output === 'sarif') out(toSarif(r.problems, VERSION));
+    else if (o.output === 'sarif') out(toSarif(r.problems, VERSION, (await import('@strata/validate')).ruleHelp));
     else {
       for (const p of r.problems) out(formatProblem(p));
       out(`verify: ${formatSummary(summary)} (${seconds()})`);

@@ -2,6 +2,17 @@ import type { Problem } from '@strata/core';
 
 export type { Problem };
 
+/**
+ * Control characters, bidirectional overrides and line separators shown as escapes: a name or
+ * message read from a manifest must not move the cursor, recolour the terminal or hide text.
+ */
+export function escapeText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** `<file>:<line>: <apiVersion>/<Kind> <namespace>/<name>: <field path>: <message> [<rule>]` */
 export function formatProblem(p: Problem): string {
   const where = p.line ? `${p.file}:${p.line}` : p.file;
@@ -9,7 +20,21 @@ export function formatProblem(p: Problem): string {
   const object = p.kind ? ` ${p.apiVersion ?? '?'}/${p.kind}${name}:` : '';
   const path = p.path ? ` ${p.path}:` : '';
   const note = p.excepted ? ` (excepted: ${p.excepted})` : p.severity === 'warning' ? ' (warning)' : '';
-  return `${where}:${object}${path} ${p.message}${note} [${p.rule}]`;
+  return escapeText(`${where}:${object}${path} ${p.message}${note} [${p.rule}]`);
+}
+
+/**
+ * The lines a text report prints for its problems. Excepted findings are decisions already made:
+ * one line counts them by rule, unless `listExcepted` asks for each in full.
+ */
+export function problemLines(problems: readonly Problem[], listExcepted = false): string[] {
+  const open = problems.filter((p) => !p.excepted || listExcepted).map(formatProblem);
+  const excepted = problems.filter((p) => p.excepted);
+  if (listExcepted || excepted.length === 0) return open;
+  const byRule = new Map<string, number>();
+  for (const p of excepted) byRule.set(p.rule, (byRule.get(p.rule) ?? 0) + 1);
+  const rules = [...byRule].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, n]) => (n > 1 ? `${r} x${n}` : r));
+  return [...open, `${excepted.length} finding${excepted.length === 1 ? '' : 's'} excepted by the apps' policy exceptions, each with a reason (${rules.join(', ')}); --list-excepted shows them`];
 }
 
 export interface Summary {
@@ -22,16 +47,23 @@ export interface Summary {
   readonly resources: number;
 }
 
+/**
+ * Counts problems and the objects they are about. A problem that names its object (`resource`)
+ * counts it once however many lines it points at; one about no object (an empty input) counts none.
+ */
 export function summarize(all: readonly Problem[], resources: number): Summary {
   const problems = all.filter((p) => !p.excepted);
-  const objects = new Set(problems.map((p) => `${p.file}|${p.line ?? ''}|${p.kind ?? ''}|${p.name ?? ''}`));
+  const objects = new Set(problems.filter((p) => p.resource !== undefined || p.kind !== undefined).map((p) => p.resource ?? `${p.file}|${p.line ?? ''}|${p.kind ?? ''}|${p.name ?? ''}`));
   const errors = problems.filter((p) => p.severity === 'error').length;
-  return { problems: problems.length, excepted: all.length - problems.length, errors, warnings: problems.length - errors, resourcesWithProblems: objects.size, resources };
+  return { problems: problems.length, excepted: all.length - problems.length, errors, warnings: problems.length - errors, resourcesWithProblems: Math.min(objects.size, resources), resources };
 }
 
 export function formatSummary(s: Summary): string {
   const excepted = s.excepted > 0 ? `, ${s.excepted} excepted with a reason` : '';
-  if (s.problems === 0) return `No problems in ${s.resources} resources${excepted}`;
-  const what = s.warnings > 0 ? ` (${s.errors} errors, ${s.warnings} warnings)` : '';
-  return `Found ${s.problems} problem${s.problems === 1 ? '' : 's'}${what} in ${s.resourcesWithProblems} of ${s.resources} resources${excepted}`;
+  const resources = `${s.resources} resource${s.resources === 1 ? '' : 's'}`;
+  if (s.problems === 0) return `No problems in ${resources}${excepted}`;
+  const what = s.warnings > 0 ? ` (${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'})` : '';
+  const found = `Found ${s.problems} problem${s.problems === 1 ? '' : 's'}${what}`;
+  if (s.resources === 0) return `${found} and no resources${excepted}`;
+  return `${found} in ${s.resourcesWithProblems} of ${resources}${excepted}`;
 }

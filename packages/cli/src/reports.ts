@@ -1,46 +1,74 @@
 import junit from 'junit-report-builder';
 import { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } from 'node-sarif-builder';
+import type { ResourceRef } from '@strata/validate';
 import { formatProblem, type Problem, type Summary } from './problems.ts';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-const objectName = (p: Problem) => (p.kind ? `${p.apiVersion ?? '?'}/${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name ?? '?'}` : p.file);
+const objectName = (p: { apiVersion?: string; kind?: string; namespace?: string; name?: string; file: string }) =>
+  p.kind ? `${p.apiVersion ?? '?'}/${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name ?? '?'}` : p.file;
 
-/** JUnit XML: one suite per file, one failing case per problem (CI systems render these natively). */
-export function toJunit(problems: readonly Problem[], summary: Summary, suiteName: string): string {
+/**
+ * JUnit XML, one suite per file. With the run's objects, one test case per resource, passing ones
+ * included, failing with every problem it has (CI systems show how many resources were checked);
+ * problems about no object (an empty input) get a case of their own. Without them, one case per problem.
+ */
+export function toJunit(problems: readonly Problem[], summary: Summary, suiteName: string, objects?: readonly ResourceRef[]): string {
   const builder = junit.newBuilder().name(suiteName);
-  const byFile = new Map<string, Problem[]>();
-  for (const p of problems) byFile.set(p.file, [...(byFile.get(p.file) ?? []), p]);
-  for (const [file, list] of byFile) {
-    const suite = builder.testSuite().name(file);
-    for (const p of list) {
-      const c = suite.testCase().className(file).name(`${objectName(p)}${p.path ? ` ${p.path}` : ''} [${p.rule}]`);
+  const suites = new Map<string, ReturnType<typeof builder.testSuite>>();
+  const suite = (file: string) => suites.get(file) ?? suites.set(file, builder.testSuite().name(file)).get(file)!;
+  const open = problems.filter((p) => !p.excepted);
+  if (objects) {
+    const byResource = new Map<string, Problem[]>();
+    for (const p of open) if (p.resource) byResource.set(p.resource, [...(byResource.get(p.resource) ?? []), p]);
+    for (const o of objects) {
+      const c = suite(o.file).testCase().className(o.file).name(`${objectName(o)}${o.line ? ` (line ${o.line})` : ''}`);
+      const found = byResource.get(o.id) ?? [];
+      const errors = found.filter((p) => p.severity === 'error');
+      if (errors.length > 0) c.failure(found.map(formatProblem).join('\n'), errors[0]!.rule);
+      else if (found.length > 0) c.standardOutput(found.map(formatProblem).join('\n'));
+    }
+    const known = new Set(objects.map((o) => o.id));
+    for (const p of open.filter((x) => !x.resource || !known.has(x.resource))) {
+      const c = suite(p.file).testCase().className(p.file).name(`${objectName(p)}${p.path ? ` ${p.path}` : ''} [${p.rule}]`);
+      if (p.severity === 'error') c.failure(formatProblem(p), p.rule);
+    }
+  } else {
+    for (const p of open) {
+      const c = suite(p.file).testCase().className(p.file).name(`${objectName(p)}${p.path ? ` ${p.path}` : ''} [${p.rule}]`);
       if (p.severity === 'error') c.failure(formatProblem(p), p.rule);
       else c.skipped();
     }
+    if (open.length === 0) builder.testSuite().name(suiteName).testCase().name(`${summary.resources} resources`);
   }
-  if (problems.length === 0) builder.testSuite().name(suiteName).testCase().name(`${summary.resources} resources`);
   return builder.build();
 }
 
-/** SARIF 2.1.0 with one rule per rule id, so code-scanning UIs group and link findings. */
-export function toSarif(problems: readonly Problem[], version: string): string {
+/**
+ * SARIF 2.1.0 with one rule per rule id, each with its short description and help, so code-scanning
+ * UIs group, explain and link findings. Excepted findings carry a suppression with the written
+ * reason: they show as dismissed, not as open alerts.
+ */
+export function toSarif(problems: readonly Problem[], version: string, help: (rule: string) => { short: string; help: string }): string {
   const run = new SarifRunBuilder().initSimple({ toolDriverName: 'strata', toolDriverVersion: version });
   for (const rule of [...new Set(problems.map((p) => p.rule))].sort()) {
-    run.addRule(new SarifRuleBuilder().initSimple({ ruleId: rule, shortDescriptionText: rule }));
+    const h = help(rule);
+    const r = new SarifRuleBuilder().initSimple({ ruleId: rule, shortDescriptionText: h.short, fullDescriptionText: h.help });
+    r.rule.help = { text: h.help };
+    run.addRule(r);
   }
   for (const p of problems) {
     const message = `${objectName(p)}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
-    run.addResult(
-      new SarifResultBuilder().initSimple({
-        level: p.severity === 'error' ? 'error' : 'warning',
-        messageText: message,
-        ruleId: p.rule,
-        fileUri: p.file,
-        ...(p.line ? { startLine: p.line } : {}),
-      }),
-    );
+    const result = new SarifResultBuilder().initSimple({
+      level: p.severity === 'error' ? 'error' : 'warning',
+      messageText: message,
+      ruleId: p.rule,
+      fileUri: p.file,
+      ...(p.line ? { startLine: p.line } : {}),
+    });
+    if (p.excepted) result.result.suppressions = [{ kind: 'external', status: 'accepted', justification: p.excepted }];
+    run.addResult(result);
   }
   const log = new SarifBuilder();
   log.addRun(run);

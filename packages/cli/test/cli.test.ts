@@ -129,7 +129,7 @@ describe('strata validate exit codes', () => {
 
   it('exits 0 on valid input, also from outside the repository', () => {
     const r = strata(process.cwd(), ['validate', write('valid.yaml', valid)]);
-    expect(r.stdout).toMatch(/No problems in 1 resources/);
+    expect(r.stdout).toMatch(/No problems in 1 resource\b/);
     expect(r.status).toBe(0);
   });
   it('exits 1 on an invalid object, naming file, line, object and field', () => {
@@ -152,7 +152,7 @@ describe('strata validate exit codes', () => {
   it('reads - from stdin', () => {
     const r = strata(process.cwd(), ['validate', '-'], valid);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/No problems in 1 resources/);
+    expect(r.stdout).toMatch(/No problems in 1 resource\b/);
   });
 });
 
@@ -246,9 +246,12 @@ describe('strata validate on awkward input', () => {
     return strata(process.cwd(), ['validate', '--no-policy', join(dir, name)]);
   };
 
-  it('accepts an empty and a comment-only file as valid', () => {
-    expect(run('empty.yaml', '').status).toBe(0);
-    const r = run('comments.yaml', '# nothing here yet\n---\n# still nothing\n');
+  it('fails on an empty or comment-only file, unless --allow-empty says nothing is expected', () => {
+    const empty = run('empty.yaml', '');
+    expect(empty.status).toBe(1);
+    expect(empty.stdout).toMatch(/empty\.yaml: no Kubernetes objects in .*empty\.yaml; point validate at the files that hold them, or pass --allow-empty where nothing is expected \[no-objects\]/);
+    writeFileSync(join(dir, 'comments.yaml'), '# nothing here yet\n---\n# still nothing\n');
+    const r = strata(process.cwd(), ['validate', '--no-policy', '--allow-empty', join(dir, 'comments.yaml')]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/No problems in 0 resources/);
   });
@@ -260,7 +263,7 @@ describe('strata validate on awkward input', () => {
   it('rejects missing apiVersion or kind with an example of both', () => {
     const r = run('nokind.yaml', 'apiVersion: v1\nmetadata:\n  name: x\n');
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/nokind\.yaml:1: .*missing kind; every object needs both \(e\.g\. apiVersion: apps\/v1, kind: Deployment\) \[missing-type\]/);
+    expect(r.stdout).toMatch(/nokind\.yaml:1: .*missing kind; every object needs both apiVersion and kind as text \(e\.g\. apiVersion: apps\/v1, kind: Deployment\) \[missing-type\]/);
   });
   it('reports a duplicate key with its line', () => {
     const r = run('dup.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "1"\n  a: "2"\n');

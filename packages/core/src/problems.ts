@@ -14,5 +14,7 @@ export interface Problem {
   readonly severity: 'error' | 'warning';
   /** The reason an app's policy exception gives for this finding: shown, never counted. */
   readonly excepted?: string;
+  /** Which object of the run it is about (e.g. `dist/dev/web.yaml#3`), so that counts count objects, not lines. */
+  readonly resource?: string;
 }
 

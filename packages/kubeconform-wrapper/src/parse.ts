@@ -82,12 +82,37 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, " ").trim();
 }
 
-/** Groups of a Kubernetes release: the core group, unqualified names such as `apps`, and `*.k8s.io`. */
+/**
+ * API groups a Kubernetes release serves itself. Other `*.k8s.io` groups (Gateway API's
+ * gateway.networking.k8s.io, snapshot.storage.k8s.io, metrics.k8s.io) come from CRDs or add-ons.
+ */
+const BUILTIN_GROUPS = new Set([
+  "admissionregistration.k8s.io",
+  "apiextensions.k8s.io",
+  "apiregistration.k8s.io",
+  "authentication.k8s.io",
+  "authorization.k8s.io",
+  "certificates.k8s.io",
+  "coordination.k8s.io",
+  "discovery.k8s.io",
+  "events.k8s.io",
+  "flowcontrol.apiserver.k8s.io",
+  "internal.apiserver.k8s.io",
+  "networking.k8s.io",
+  "node.k8s.io",
+  "rbac.authorization.k8s.io",
+  "resource.k8s.io",
+  "scheduling.k8s.io",
+  "storage.k8s.io",
+  "storagemigration.k8s.io",
+]);
+
+/** Groups of a Kubernetes release: the core group, unqualified names such as `apps`, and the release's own `*.k8s.io` groups. */
 function isBuiltinGroup(apiVersion: string): boolean {
   const slash = apiVersion.indexOf("/");
   if (slash < 0) return true;
   const group = apiVersion.slice(0, slash);
-  return !group.includes(".") || group.endsWith(".k8s.io");
+  return !group.includes(".") || BUILTIN_GROUPS.has(group);
 }
 
 function missingSchemaMessage(apiVersion: string, kind: string, kubernetesVersion: string): string {

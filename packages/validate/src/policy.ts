@@ -70,6 +70,7 @@ export async function policyProblems(root: string, docs: readonly SourceDoc[], e
         message: finding.message,
         ...(finding.exception ? { excepted: finding.exception } : {}),
         ...(doc && p.path ? { line: doc.lineOf(segments(p.path)) } : {}),
+        ...(doc ? { resource: doc.id } : {}),
       });
     }
   }

@@ -1,157 +1,361 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { isMap, LineCounter, parseAllDocuments } from 'yaml';
-import { isPlainObject, UsageError, type Manifest, type Problem } from '@strata/core';
+import { basename } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isPlainObject, type Manifest, type Problem } from '@strata/core';
+import { decodeAll, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
+import { readSources, type ReadOptions, type Source } from './sources.ts';
 import type { FileInput, FileRead, ParsedInputs, SourceDoc } from './types.ts';
 
-const YAML_FILE = /\.(ya?ml|json)$/;
+type Path = readonly (string | number)[];
 
-function expand(root: string, input: string): string[] {
-  const abs = resolve(root, input);
-  if (!existsSync(abs)) throw new UsageError(`${input}: no such file or folder`);
-  if (!statSync(abs).isDirectory()) return [abs];
-  return readdirSync(abs, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && YAML_FILE.test(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
+/** Line of each byte offset: editors and `grep -n` count `\n` only, so U+2028 does not start a line. */
+function lineIndex(bytes: Buffer): (offset: number) => number {
+  const starts = [0];
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
 }
 
+/** The position-tracking parse of one chunk, for lines only: the objects come from the decoder. */
+interface Located {
+  readonly doc?: Document;
+  readonly lines: LineCounter;
+  readonly text: string;
+}
 
-/**
- * Reads one file's text with line tracking. Syntax errors, duplicate keys, non-mapping documents and
- * documents without apiVersion or kind become problems; empty and comment-only documents are fine.
- */
-function readLocated(text: string, file: string, input: string): FileRead {
-  const docs: SourceDoc[] = [];
-  const problems: Problem[] = [];
+function locate(text: string): Located {
   const lines = new LineCounter();
-  for (const doc of parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false })) {
-    const start = doc.contents?.range?.[0] ?? doc.range[0];
-    const line = lines.linePos(start).line;
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const at = lines.linePos(e.pos[0]).line;
-        const duplicate = e.code === 'DUPLICATE_KEY';
-        problems.push({
-          file,
-          line: at,
-          message: duplicate ? `${e.message.split('\n')[0]} (a later value would silently win)` : `not valid YAML: ${e.message.split('\n')[0]}`,
-          rule: duplicate ? 'duplicate-key' : 'yaml-syntax',
-          severity: 'error',
-        });
-      }
-      continue;
-    }
-    const value = doc.contents === null ? null : (doc.toJS() as unknown);
-    if (value === null || value === undefined) continue; // empty or comment-only document
-    if (!isMap(doc.contents) || !isPlainObject(value)) {
-      problems.push({ file, line, message: 'document is not a mapping; each YAML document must be one Kubernetes object', rule: 'not-an-object', severity: 'error' });
-      continue;
-    }
-    const missing = missingType(value);
-    const meta = isPlainObject(value.metadata) ? value.metadata : {};
-    if (missing.length > 0) {
-      problems.push({
-        file,
-        line,
-        ...(typeof value.kind === 'string' ? { kind: value.kind } : {}),
-        ...(typeof meta.name === 'string' ? { name: meta.name } : {}),
-        path: missing[0]!,
-        message: `missing ${missing.join(' and ')}; every object needs both (e.g. apiVersion: apps/v1, kind: Deployment)`,
-        rule: 'missing-type',
-        severity: 'error',
-      });
-      continue;
-    }
-    const lineOf = (path: readonly (string | number)[]) => {
-      for (let n = path.length; n > 0; n--) {
-        const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-        if (node?.range) return lines.linePos(node.range[0]).line;
-      }
-      return line;
-    };
-    docs.push({ file, line, manifest: { ...value, metadata: meta } as Manifest, lineOf, input });
+  try {
+    return { doc: parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, version: '1.1', merge: true }), lines, text };
+  } catch {
+    return { lines, text }; // too deep for the parser: lines fall back to the document's
   }
-  return { docs, problems };
 }
 
-const missingType = (value: Record<string, unknown>) => ['apiVersion', 'kind'].filter((k) => typeof value[k] !== 'string' || value[k] === '');
+function nodeLine(at: Located, path: Path): number | undefined {
+  if (!at.doc) return undefined;
+  for (let n = path.length; n > 0; n--) {
+    let node: { range?: [number, number, number] } | undefined;
+    try {
+      node = at.doc.getIn(path.slice(0, n), true) as typeof node;
+    } catch {
+      node = undefined;
+    }
+    if (node?.range) return at.lines.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
 
-/**
- * The fast reading of a file that has no problem at all, which is nearly every built file: values
- * only, about ten times faster than the line-tracking parser. Lines are worked out the first time a
- * problem asks for one. Undefined when the file has any problem; `readLocated` then reports it.
- */
-function readFast(text: string, file: string, input: string): SourceDoc[] | undefined {
-  const values: unknown[] = [];
+/** The text of a scalar as written, e.g. `yes` where the decoder saw true. */
+function nodeSource(at: Located, path: Path): string | undefined {
   try {
-    // The core schema is YAML 1.2's, as in the line-tracking parser; duplicate keys throw.
-    loadAll(text, (v) => values.push(v), { schema: CORE_SCHEMA });
+    const node = at.doc?.getIn(path, true);
+    return isScalar(node) && node.range ? at.text.slice(node.range[0], node.range[1]) : undefined;
   } catch {
     return undefined;
   }
-  const objects = values.filter((v) => v !== null && v !== undefined);
-  if (!objects.every((v) => isPlainObject(v) && missingType(v).length === 0 && (v.metadata === undefined || isPlainObject(v.metadata)))) return undefined;
-  let located: SourceDoc[] | undefined;
-  const at = (i: number) => {
-    located ??= readLocated(text, file, input).docs;
-    return located[i];
-  };
-  return objects.map((v, i) => {
-    const value = v as Record<string, unknown>;
-    return {
-      file,
-      input,
-      manifest: { ...value, metadata: value.metadata ?? {} } as Manifest,
-      get line() {
-        return at(i)?.line ?? 1;
-      },
-      lineOf: (path: readonly (string | number)[]) => at(i)?.lineOf(path) ?? 1,
+}
+
+const q = (s: string) => JSON.stringify(s);
+const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
+
+/** kubectl reads YAML 1.1: values a person may mean as text are booleans to it. */
+const MISSING = (value: Record<string, unknown>) =>
+  ['apiVersion', 'kind'].filter((k) => typeof value[k] !== 'string' || value[k] === '').map((k) => (value[k] === undefined || value[k] === '' ? `missing ${k}` : `${k} is ${article(typeof value[k])}, not text`));
+
+const KUSTOMIZATION_FILE = /^(kustomization\.ya?ml|Kustomization)$/;
+
+/** Turns one file's decoded chunks into documents and problems, with lines. */
+function build(source: Source, decoded: Decoded, counter: { n: number }): FileRead & { resources: number } {
+  const { file, input, bytes } = source;
+  const lineOf = lineIndex(bytes);
+  const docs: SourceDoc[] = [];
+  const problems: Problem[] = [];
+  let resources = 0;
+  const id = () => `${file}#${counter.n++}`;
+  if (decoded.error) {
+    problems.push({ file, line: 1, message: `kubectl cannot read this file: ${decoded.error}`, rule: 'yaml-syntax', severity: 'error', resource: id() });
+    resources++;
+  }
+  const chunks: { chunk: DecodedChunk; objects: readonly DecodedObject[] }[] = decoded.stream
+    ? [{ chunk: { offset: 0, length: bytes.length, objects: decoded.stream }, objects: decoded.stream }]
+    : decoded.chunks.map((chunk) => ({ chunk, objects: chunk.objects }));
+  for (const { chunk, objects } of chunks) {
+    const startLine = lineOf(chunk.offset);
+    // The position-tracking parse costs more than the decoding: only a chunk that needs a line inside it is parsed.
+    let located: Located | undefined;
+    const loc = () => (located ??= locate(bytes.subarray(chunk.offset, chunk.offset + chunk.length).toString('utf8')));
+    const abs = (line: number) => startLine + line - 1;
+    const fieldLine = (path: Path) => {
+      const l = nodeLine(loc(), path);
+      return l === undefined ? undefined : abs(l);
     };
+    const contentLine = abs(firstContentLine(bytes, chunk.offset, chunk.offset + chunk.length));
+    const first = objects[0]?.object;
+    const objectOf = (o: Record<string, unknown> | undefined) => {
+      if (!o) return {};
+      const meta = isPlainObject(o.metadata) ? o.metadata : {};
+      return {
+        ...(typeof o.apiVersion === 'string' ? { apiVersion: o.apiVersion } : {}),
+        ...(typeof o.kind === 'string' ? { kind: o.kind } : {}),
+        ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}),
+        ...(typeof meta.name === 'string' ? { name: meta.name } : {}),
+      };
+    };
+    if (chunk.error !== undefined) {
+      const rid = id();
+      resources++;
+      const syntax = (loc().doc?.errors ?? []).filter((e) => e.code !== 'DUPLICATE_KEY');
+      if (syntax.length > 0) {
+        for (const e of syntax) problems.push({ file, line: abs(loc().lines.linePos(e.pos[0]).line), message: `not valid YAML: ${e.message.split('\n')[0]}`, rule: 'yaml-syntax', severity: 'error', resource: rid });
+        continue;
+      }
+      problems.push({ file, ...explain(chunk.error, loc(), abs, contentLine), severity: 'error', resource: rid });
+      continue;
+    }
+    if (objects.length === 0) {
+      // Empty, comment-only or `null`; a list with no items holds no object either.
+      continue;
+    }
+    const ids = objects.map(() => id());
+    const odd = oddBreak(bytes, chunk.offset, chunk.offset + chunk.length);
+    if (odd) {
+      const owner = ids[0] ?? (chunk.error === undefined ? id() : undefined);
+      if (!ids[0] && owner) resources++;
+      problems.push({
+        file,
+        line: lineOf(odd.offset),
+        ...objectOf(first),
+        message: `${odd.name} is a line break to kubectl (YAML 1.1) but not to YAML 1.2 tools such as kustomize, which then read other objects: replace it with a newline, or remove it`,
+        rule: 'yaml-line-break',
+        severity: 'error',
+        ...(owner ? { resource: owner } : {}),
+      });
+    }
+    for (const m of (chunk.duplicate ?? '').matchAll(/line (\d+): key "((?:[^"\\]|\\.)*)" already set in map/g)) {
+      problems.push({
+        file,
+        line: abs(Number(m[1])),
+        ...objectOf(first),
+        message: `key ${q(m[2]!)} appears twice in one mapping; kubectl silently keeps only the last value: remove the other`,
+        rule: 'duplicate-key',
+        severity: 'error',
+        ...(ids[0] ? { resource: ids[0] } : {}),
+      });
+    }
+    const idOfItem = (item: number) => ids[objects.findIndex((o) => o.item === item)] ?? ids[0];
+    if (chunk.yaml12) {
+      const d = chunk.yaml12;
+      const path = d.path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
+      const item = d.path[0] === 'items' && typeof d.path[1] === 'number' ? d.path[1] : -1;
+      const owner = objects.find((o) => o.item === item)?.object ?? first;
+      const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+      problems.push({
+        file,
+        line: fieldLine(d.path) ?? contentLine,
+        ...objectOf(owner),
+        ...(path ? { path: item >= 0 ? path.replace(/^items\[\d+\]\.?/, '') || path : path } : {}),
+        message: d.error
+          ? `kustomize (YAML 1.2) cannot read this document, kubectl (YAML 1.1) can: ${d.error}`
+          : `kubectl (YAML 1.1) reads ${show(d.kubectl)} here but kustomize (YAML 1.2) ${show(d.yaml12)}: write it so both agree (quote text; true or false for booleans)`,
+        rule: 'yaml-version',
+        severity: 'error',
+        ...(idOfItem(item) ? { resource: idOfItem(item)! } : {}),
+      });
+    }
+    for (const item of chunk.inferred ?? []) {
+      const o = objects.find((x) => x.item === item)?.object;
+      problems.push({
+        file,
+        line: fieldLine(['items', item]) ?? contentLine,
+        ...objectOf(o),
+        message: `list item without apiVersion and kind: kubectl takes them from the list (${String(o?.apiVersion ?? '?')} ${String(o?.kind ?? '?')}) but kustomize refuses the item; write both on every item`,
+        rule: 'missing-type',
+        severity: 'error',
+        ...(idOfItem(item) ? { resource: idOfItem(item)! } : {}),
+      });
+    }
+    if (objects.filter((o) => o.offset >= 0).length > 1) {
+      problems.push({
+        file,
+        line: contentLine,
+        message: `${objects.length} JSON objects in one document: kubectl reads them all, kustomize only the first; put each in its own file or document, or in a List`,
+        rule: 'json-stream',
+        severity: 'error',
+        resource: ids[1]!,
+      });
+    }
+    for (const [n, o] of objects.entries()) {
+      const rid = ids[n]!;
+      resources++;
+      const prefix: Path = o.item >= 0 ? ['items', o.item] : [];
+      const line = o.offset >= 0 ? lineOf(chunk.offset + o.offset) : o.item >= 0 ? (fieldLine(prefix) ?? contentLine) : contentLine;
+      const value = o.object;
+      const missing = MISSING(value);
+      if (missing.length > 0) {
+        problems.push({
+          file,
+          line,
+          ...objectOf(value),
+          path: value.apiVersion === undefined || typeof value.apiVersion !== 'string' ? 'apiVersion' : 'kind',
+          message: `${missing.join(' and ')}; every object needs both as text (e.g. apiVersion: apps/v1, kind: Deployment)`,
+          rule: 'missing-type',
+          severity: 'error',
+          resource: rid,
+        });
+        continue;
+      }
+      const manifest = { ...value, metadata: isPlainObject(value.metadata) ? value.metadata : {} } as Manifest;
+      const named = (k: string) => typeof manifest.metadata[k] === 'string' && manifest.metadata[k] !== '';
+      if (!named('name') && !named('generateName') && manifest.kind !== 'Kustomization') {
+        problems.push({
+          file,
+          line: fieldLine([...prefix, 'metadata']) ?? line,
+          ...objectOf(value),
+          name: '',
+          path: 'metadata.name',
+          message: 'missing metadata.name; kubectl apply and kustomize refuse an object without a name',
+          rule: 'missing-name',
+          severity: 'error',
+          resource: rid,
+        });
+      }
+      const inYaml = o.offset < 0;
+      docs.push({
+        file,
+        line,
+        manifest,
+        input,
+        id: rid,
+        lineOf: (path) => (inYaml ? (fieldLine([...prefix, ...path]) ?? line) : line),
+        sourceOf: (path) => (inYaml ? nodeSource(loc(), [...prefix, ...path]) : undefined),
+      });
+      if (manifest.kind === 'Kustomization' && manifest.apiVersion.startsWith('kustomize.config.k8s.io/') && !KUSTOMIZATION_FILE.test(basename(file))) {
+        problems.push({
+          file,
+          line,
+          apiVersion: manifest.apiVersion,
+          kind: manifest.kind,
+          ...(typeof manifest.metadata.name === 'string' ? { name: manifest.metadata.name } : { name: '' }),
+          message: 'a Kustomization is not an object a cluster accepts: build it with kustomize (kubectl apply -k <folder>) and validate the output',
+          rule: 'not-a-resource',
+          severity: 'error',
+          resource: rid,
+        });
+      }
+    }
+  }
+  return { docs, problems, resources };
+}
+
+/** The line (within a chunk, from 1) of its first line that is not blank, a comment or a directive. */
+function firstContentLine(bytes: Buffer, start: number, end: number): number {
+  let line = 1;
+  let pos = start;
+  while (pos < end) {
+    const nl = bytes.indexOf(0x0a, pos);
+    const stop = nl < 0 || nl >= end ? end : nl;
+    const text = bytes.subarray(pos, stop).toString('utf8').trim();
+    if (text !== '' && !text.startsWith('#') && !text.startsWith('%') && text !== '---' && !text.startsWith('--- ')) return line;
+    line++;
+    pos = stop + 1;
+  }
+  return 1;
+}
+
+/** The first YAML 1.1 line break other than CR and LF (U+0085, U+2028, U+2029) in a byte range. */
+function oddBreak(bytes: Buffer, start: number, end: number): { offset: number; name: string } | undefined {
+  const found = [
+    { at: bytes.subarray(start, end).indexOf(Buffer.from([0xc2, 0x85])), name: 'U+0085 (next line)' },
+    { at: bytes.subarray(start, end).indexOf(Buffer.from([0xe2, 0x80, 0xa8])), name: 'U+2028 (line separator)' },
+    { at: bytes.subarray(start, end).indexOf(Buffer.from([0xe2, 0x80, 0xa9])), name: 'U+2029 (paragraph separator)' },
+  ].filter((f) => f.at >= 0);
+  if (found.length === 0) return undefined;
+  const first = found.reduce((a, b) => (b.at < a.at ? b : a));
+  return { offset: start + first.at, name: first.name };
+}
+
+/** A decoder error as a problem that names the line and says how to fix it. */
+function explain(error: string, at: Located, abs: (line: number) => number, line: number): Pick<Problem, 'line' | 'path' | 'message' | 'rule'> {
+  const anchor = /unknown anchor '([^']*)' referenced/.exec(error);
+  if (anchor) return { line, message: `not valid YAML: alias *${anchor[1]} names no anchor of this document (anchors do not reach across ---); kubectl refuses it`, rule: 'yaml-syntax' };
+  if (/excessive aliasing/.test(error)) return { line, message: 'not valid YAML: its aliases expand into an enormous document (an alias bomb); kubectl refuses it', rule: 'yaml-syntax' };
+  if (/into Go value of type (unstructured\.detector|map\[string\]interface)/.test(error) && !/^items\[/.test(error)) {
+    if (isMap(at.doc?.contents) && at.doc?.has('items')) {
+      const items = at.doc.get('items', true);
+      const bad = isSeq(items) ? items.items.findIndex((i) => !isMap(i)) : -1;
+      const where = bad >= 0 ? nodeLine(at, ['items', bad]) : nodeLine(at, ['items']);
+      return { line: where ? abs(where) : line, path: bad >= 0 ? `items[${bad}]` : 'items', message: 'every item of a list must be one Kubernetes object (a mapping), and items a sequence of them', rule: 'not-an-object' };
+    }
+    return { line, message: 'document is not a mapping; each YAML document must be one Kubernetes object', rule: 'not-an-object' };
+  }
+  if (/Object 'Kind' is missing/.test(error)) return { line, path: 'kind', message: 'missing kind; every object needs both apiVersion and kind as text (e.g. apiVersion: apps/v1, kind: Deployment)', rule: 'missing-type' };
+  const field = /^(?:items\[(\d+)\]: )?json: cannot unmarshal (\w+) into Go (?:struct field|value) (?:[\w.]*?\.)?((?:metadata|apiVersion|kind)[\w.]*)? ?of type ([\w.[\]{}* ]+)$/.exec(error);
+  const item = /^items\[(\d+)\]: /.exec(error)?.[1];
+  const prefix: (string | number)[] = item !== undefined ? ['items', Number(item)] : [];
+  if (field) {
+    const [, , got, where, want] = field;
+    const path = [...prefix, ...(where ? where.split('.') : [])];
+    const shown = path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
+    const fieldLine = nodeLine(at, path);
+    const typeWord = want?.startsWith('map[') ? 'mapping' : want === 'string' ? 'string' : (want ?? 'value');
+    if (where === 'apiVersion' || where === 'kind') return { line: fieldLine ? abs(fieldLine) : line, path: shown, message: `${article(got ?? 'value')} where text is needed; write it as text (e.g. apiVersion: apps/v1, kind: Deployment)`, rule: 'missing-type' };
+    if (!where) return { line: fieldLine ? abs(fieldLine) : line, ...(shown ? { path: shown } : {}), message: `${article(got ?? 'value')} where kubectl expects an object; each list item must be one Kubernetes object`, rule: 'not-an-object' };
+    return { line: fieldLine ? abs(fieldLine) : line, path: shown, message: `${article(got ?? 'value')} where kubectl expects ${article(typeWord)}; kubectl refuses this object (quote the value or fix the indentation)`, rule: 'schema' };
+  }
+  const yamlLine = /yaml: line (\d+): (.*)$/.exec(error);
+  if (yamlLine) return { line: abs(Number(yamlLine[1])), message: `not valid YAML: ${yamlLine[2]}`, rule: 'yaml-syntax' };
+  return { line, message: `kubectl cannot read this document: ${error.replace(/^error converting YAML to JSON: (yaml: )?/, '')}`, rule: 'yaml-syntax' };
+}
+
+/** Decodes the files of `parsed` not decoded yet (one decoder run for all of them) and fills in their documents and problems. */
+export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise<void> {
+  const pending = [...parsed.files.entries()].filter(([, f]) => !f.decoded);
+  const decoded = await decodeAll(
+    pending.map(([, f]) => f.bytes),
+    root,
+  );
+  const counter = { n: 0 };
+  pending.forEach(([file, f], i) => {
+    const r = build({ file, input: f.input, bytes: f.bytes }, decoded[i]!, counter);
+    f.docs = r.docs;
+    f.problems = r.problems;
+    f.resources = r.resources;
+    f.decoded = true;
+    for (const d of r.docs) parsed.docs.push(d);
+    for (const p of r.problems) parsed.problems.push(p);
   });
 }
 
 /**
- * Reads YAML files, folders and `-` (stdin) into documents. Syntax errors, duplicate keys,
- * non-mapping documents and documents without apiVersion or kind become problems; empty and
- * comment-only documents are fine.
+ * Reads YAML files, folders and `-` (stdin), each once, and decodes them as kubectl does: syntax
+ * errors, documents that are not objects or lack apiVersion or kind, and duplicate keys become
+ * problems; lists become their items.
  */
-export function parseInputs(root: string, inputs: readonly string[], stdin?: () => string): ParsedInputs {
-  const docs: SourceDoc[] = [];
-  const problems: Problem[] = [];
-  const files = new Map<string, FileInput>();
-  const expanded = inputs.flatMap((input) => (input === '-' ? [{ input, path: '-' }] : expand(root, input).map((path) => ({ input, path }))));
-  for (const { input, path } of expanded) {
-    const rel = relative(root, path);
-    const file = path === '-' ? '<stdin>' : rel && !rel.startsWith('..') ? rel : path;
-    let text: string;
-    try {
-      text = path === '-' ? (stdin ?? (() => readFileSync(0, 'utf8')))() : readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
-    }
-    // Any file may be hand-written: read it exactly, with lines.
-    const read = readText(text, file, input, path === '-' ? undefined : path, { trusted: false });
-    docs.push(...read.docs);
-    problems.push(...read.problems);
-    files.set(file, read.file);
-  }
-  return { docs, problems, files };
+export async function parseInputs(root: string, inputs: readonly string[], options: ReadOptions = {}): Promise<ParsedInputs> {
+  const parsed: ParsedInputs = { docs: [], problems: [], files: new Map() };
+  for (const s of await readSources(root, inputs, options)) parsed.files.set(s.file, newFile(s.input, s.bytes));
+  await decodeParsed(parsed, root);
+  return parsed;
+}
+
+function newFile(input: string, bytes: Buffer): FileInput {
+  return { input, bytes, docs: [], problems: [], resources: 0, decoded: false };
 }
 
 /**
- * Reads one file's text (`file` as reported, `path` where it is on disk, if it is). kubeconform may
- * read the file as it is when every document in it was readable and it is on disk.
- *
- * `trusted` is for what `kustomize build` just wrote: machine-written YAML, read the fast way when
- * it has no problem. js-yaml accepts a few things the line-tracking parser rejects (an unindented
- * flow continuation, a key over 1,024 characters), which kustomize never writes but a person might,
- * so other files are read with the line-tracking parser.
+ * Takes one text already in memory (`file` as reported), such as what `kustomize build` just wrote.
+ * Nothing is decoded yet: `checkParsed` decodes every file taken this way in one decoder run, so
+ * the documents and problems returned here are empty and `file` is what goes into `files`.
  */
-export function readText(text: string, file: string, input: string, path: string | undefined, options: { trusted: boolean }): FileRead & { file: FileInput } {
-  const fast = options.trusted ? readFast(text, file, input) : undefined;
-  const read = fast ? { docs: fast, problems: [] } : readLocated(text, file, input);
-  return { ...read, file: { docs: read.docs, ...(read.problems.length === 0 && path ? { path } : {}) } };
+export function readText(text: string | Buffer, file: string, input: string, _path?: string, _options?: { trusted: boolean }): FileRead & { file: FileInput } {
+  void file;
+  return { docs: [], problems: [], file: newFile(input, Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8')) };
 }
-

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { dumpYaml } from '@strata/emit';
 import type { Problem } from '@strata/core';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
 import type { ParsedInputs, SourceDoc } from './types.ts';
@@ -20,8 +19,9 @@ const PATHS_PER_RUN = 4000;
 
 /**
  * Runs kubeconform over the given documents (one process per 4,000 files, so nearly always one) and
- * maps its verdicts back to lines. A file whose documents are all given is read by kubeconform as
- * it is; otherwise only the given documents are written to a temporary file for it.
+ * maps its verdicts back to lines. kubeconform reads the objects as they were decoded, as JSON, one
+ * temporary file per input file: it judges exactly what policy judges and kubectl sends, never a
+ * second reading of the input (a pipe cannot be read twice, and its own YAML reader may differ).
  */
 export async function schemaProblems(root: string, parsed: ParsedInputs, only: readonly SourceDoc[], kubernetesVersion?: string): Promise<Problem[]> {
   if (only.length === 0) return [];
@@ -33,12 +33,8 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
     for (const [file, input] of parsed.files) {
       const docs = input.docs.filter((d) => wanted.has(d));
       if (docs.length === 0) continue;
-      if (input.path && docs.length === input.docs.length) {
-        byPath.set(input.path, file);
-        continue;
-      }
       const path = join(dir, `${temp++}.yaml`);
-      writeFileSync(path, docs.map((d) => `---\n${dumpYaml(d.manifest)}`).join(''));
+      writeFileSync(path, docs.map((d) => `---\n${JSON.stringify(d.manifest)}\n`).join(''));
       byPath.set(path, file);
     }
     const paths = [...byPath.keys()];
@@ -60,7 +56,7 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
       const doc = index.get(keyOf(file, r.version, r.kind, r.name))?.shift();
       const object = {
         file,
-        ...(doc ? { line: doc.line, namespace: doc.manifest.metadata.namespace } : {}),
+        ...(doc ? { line: doc.line, namespace: doc.manifest.metadata.namespace, resource: doc.id } : {}),
         apiVersion: r.version,
         kind: r.kind,
         name: r.name,
@@ -88,8 +84,6 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
  */
 function yaml11Hint(message: string, doc: SourceDoc | undefined, path: readonly (string | number)[]): string {
   if (!doc || !/got boolean/.test(message)) return '';
-  let value: unknown = doc.manifest;
-  for (const seg of path) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[seg] : undefined;
-  return typeof value === 'string' ? ` (kubectl reads an unquoted ${value} as a boolean; quote it: "${value}")` : '';
+  const written = doc.sourceOf?.(path);
+  return written && !/^(true|false)$/i.test(written) ? ` (kubectl reads an unquoted ${written} as a boolean; quote it: "${written}")` : '';
 }
-

@@ -1,21 +1,31 @@
-import type { Manifest } from '@strata/core';
-import type { Problem } from '@strata/core';
+import type { Manifest, Problem } from '@strata/core';
+import type { ReadLimits } from './sources.ts';
 
-/** One parsed document of an input, with where it came from. */
+/** One object as kubectl decodes it (a list's items each on their own), with where it came from. */
 export interface SourceDoc {
   readonly file: string;
+  /** The line the object starts on (a list item's own line). */
   readonly line: number;
   readonly manifest: Manifest;
   /** The input argument (file, folder or -) it came from: the policy checks references within it. */
   readonly input: string;
+  /** Which object of the run it is, for counting: `<file>#<n>`. */
+  readonly id: string;
   /** The line of a field (`['spec', 'replicas']`), or of its nearest existing parent. */
   lineOf(path: readonly (string | number)[]): number;
+  /** A scalar's text as written (`yes` where kubectl reads true), when it can be found. */
+  sourceOf?(path: readonly (string | number)[]): string | undefined;
 }
 
-/** One input file: its readable documents, and its path when kubeconform may read it as it is. */
+/** One input file: its bytes, read once, and once decoded what they hold. */
 export interface FileInput {
-  readonly docs: readonly SourceDoc[];
-  readonly path?: string;
+  readonly input: string;
+  readonly bytes: Buffer;
+  docs: readonly SourceDoc[];
+  problems: readonly Problem[];
+  /** Objects in it, those that could not be read included. */
+  resources: number;
+  decoded: boolean;
 }
 
 export interface ParsedInputs {
@@ -33,19 +43,33 @@ export interface FileRead {
 
 export interface ValidateResult {
   readonly problems: Problem[];
+  /** Objects judged, those that could not be read included. */
   readonly resources: number;
   /** The files read, relative to the root (`<stdin>` for -). */
   readonly files: string[];
   /** Resources per file. */
   readonly counts: Record<string, number>;
+  /** Every object judged, in file order, those that could not be read included (for per-resource reports). */
+  readonly objects?: readonly ResourceRef[];
 }
 
-export interface ValidateOptions {
+/** One object of a run, as reports name it. */
+export interface ResourceRef {
+  readonly id: string;
+  readonly file: string;
+  readonly line?: number;
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly namespace?: string;
+  readonly name?: string;
+}
+
+export interface ValidateOptions extends ReadLimits {
   readonly kubernetesVersion?: string;
-  readonly stdin?: () => string;
+  /** Stands in for standard input (tests). */
+  readonly stdin?: () => string | Buffer;
   /** Run the policy rules too. @default true */
   readonly policy?: boolean;
   /** The env of inputs that are not `dist/<env>/<app>.yaml` (for env-specific rules and severities). */
   readonly env?: string;
 }
-

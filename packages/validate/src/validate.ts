@@ -1,41 +1,61 @@
-import { ENVIRONMENTS, UsageError, type Environment, type Problem } from '@strata/core';
+import { checkEnv, type Problem } from '@strata/core';
 import { policyProblems } from './policy.ts';
-import { parseInputs } from './read.ts';
+import { decodeParsed, parseInputs } from './read.ts';
 import { schemaProblems } from './schema.ts';
-import type { ParsedInputs, SourceDoc, ValidateOptions, ValidateResult } from './types.ts';
+import type { ParsedInputs, ResourceRef, SourceDoc, ValidateOptions, ValidateResult } from './types.ts';
 
 /**
- * `strata validate`: structural checks, one strict kubeconform run and the policy rules over the
- * given inputs. Kustomization files are checked for secret literals but have no schema of their own.
+ * `strata validate`: reads every input once, decodes it as kubectl does, then runs the structural
+ * checks, one strict kubeconform run and the policy rules. Kustomization files are checked for
+ * secret literals but have no schema of their own. Inputs holding no object at all are a problem
+ * unless `allowEmpty`: a CI job pointed at the wrong folder must not pass.
  */
-export async function validate(root: string, inputs: readonly string[], options: ValidateOptions = {}): Promise<ValidateResult> {
-  return checkParsed(root, parseInputs(root, inputs, options.stdin), options);
+export async function validate(root: string, inputs: readonly string[], options: ValidateOptions & { allowEmpty?: boolean } = {}): Promise<ValidateResult> {
+  const parsed = await parseInputs(root, inputs, options);
+  const result = await checkParsed(root, parsed, options);
+  if (result.resources > 0 || options.allowEmpty) return result;
+  const where = inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ');
+  const files = parsed.files.size === 0 ? ' (no .yaml, .yml or .json file)' : '';
+  const problem: Problem = {
+    file: where,
+    message: `no Kubernetes objects in ${where}${files}; point validate at the files that hold them, or pass --allow-empty where nothing is expected`,
+    rule: 'no-objects',
+    severity: 'error',
+  };
+  return { ...result, problems: [problem, ...result.problems] };
 }
 
-/** The checks of `validate` over documents already read (by `parseInputs` or `readText`). */
+/** The checks of `validate` over documents already read (by `parseInputs` or `readText`); decodes what is not decoded yet. */
 export async function checkParsed(root: string, parsed: ParsedInputs, options: ValidateOptions = {}): Promise<ValidateResult> {
+  await decodeParsed(parsed, root);
   const isKustomization = (d: SourceDoc) => d.manifest.apiVersion.startsWith('kustomize.config.k8s.io/');
   const resources = parsed.docs.filter((d) => !isKustomization(d));
   // kubeconform runs in its own process while the checks below run in this one.
   const schema = schemaProblems(root, parsed, resources, options.kubernetesVersion);
   schema.catch(() => undefined); // awaited below; a failure of the checks in between must not leave it unhandled
-  const own = [
-    ...parsed.problems,
-    ...(await policyProblems(root, parsed.docs, checkEnv(options.env), { all: options.policy !== false })),
-  ];
+  const own = [...parsed.problems, ...(await policyProblems(root, parsed.docs, checkEnv(options.env), { all: options.policy !== false }))];
   const problems = [...own, ...(await schema)];
-  problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
-  const counted = (p: Problem) => p.rule !== 'duplicate-key' && p.rule !== 'yaml-syntax';
+  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
   const counts: Record<string, number> = {};
-  for (const d of parsed.docs) counts[d.file] = (counts[d.file] ?? 0) + 1;
-  for (const p of parsed.problems) if (counted(p)) counts[p.file] = (counts[p.file] ?? 0) + 1;
-  const count = parsed.docs.length + parsed.problems.filter(counted).length;
-  return { problems, resources: count, files: [...parsed.files.keys()], counts };
-}
-
-/** The env named by `--env`, checked: a misspelt env would silently skip env-specific rules. */
-function checkEnv(env: string | undefined): Environment | undefined {
-  if (env === undefined) return undefined;
-  if (!(ENVIRONMENTS as readonly string[]).includes(env)) throw new UsageError(`unknown env "${env}"; known envs: ${ENVIRONMENTS.join(', ')}`);
-  return env as Environment;
+  let count = 0;
+  for (const [file, f] of parsed.files) {
+    counts[file] = f.resources;
+    count += f.resources;
+  }
+  const objects: ResourceRef[] = parsed.docs.map((d) => ({
+    id: d.id,
+    file: d.file,
+    line: d.line,
+    apiVersion: d.manifest.apiVersion,
+    kind: d.manifest.kind,
+    ...(typeof d.manifest.metadata.namespace === 'string' ? { namespace: d.manifest.metadata.namespace } : {}),
+    ...(typeof d.manifest.metadata.name === 'string' ? { name: d.manifest.metadata.name } : {}),
+  }));
+  const known = new Set(objects.map((o) => o.id));
+  for (const p of parsed.problems) {
+    if (!p.resource || known.has(p.resource)) continue;
+    known.add(p.resource);
+    objects.push({ id: p.resource, file: p.file, ...(p.line ? { line: p.line } : {}), ...(p.kind ? { kind: p.kind } : {}), ...(p.name ? { name: p.name } : {}) });
+  }
+  return { problems, resources: count, files: [...parsed.files.keys()], counts, objects };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseInputs, readText, validate } from '../src/index.ts';
+import { decodeParsed, parseInputs, readText, validate } from '../src/index.ts';
 import { findRoot } from '@strata/core';
 
 const repo = findRoot(import.meta.dirname);
@@ -48,55 +48,54 @@ const STREAM = [
 ].join('\n');
 
 describe('reading YAML for validate', () => {
-  it('gives the same documents and lines for built output read the fast way as the line-tracking parser', () => {
-    const fast = readText(STREAM, 'clean.yaml', 'clean.yaml', join(dir, 'clean.yaml'), { trusted: true });
-    const exact = readText(STREAM, 'clean.yaml', 'clean.yaml', join(dir, 'clean.yaml'), { trusted: false });
-    expect(fast.problems).toStrictEqual([]);
-    expect(exact.problems).toStrictEqual([]);
-    const lines = (docs: typeof fast.docs) => docs.map((d) => [d.line, d.lineOf(['spec', 'replicas']), d.lineOf(['spec', 'template', 'spec', 'containers', 0, 'image']), d.lineOf(['data', 'mode'])]);
-    expect(fast.docs.map((d) => d.manifest)).toStrictEqual(exact.docs.map((d) => d.manifest));
-    expect(lines(fast.docs)).toStrictEqual([
+  it('gives each object its line and each field its own line, from text in memory as from a file', async () => {
+    const parsed = { docs: [], problems: [], files: new Map() } as Parameters<typeof decodeParsed>[0];
+    parsed.files.set('clean.yaml', readText(STREAM, 'clean.yaml', 'clean.yaml').file);
+    await decodeParsed(parsed, repo);
+    const fromFile = await parseInputs(dir, [write('clean.yaml', STREAM)]);
+    const lines = (docs: typeof parsed.docs) => docs.map((d) => [d.line, d.lineOf(['spec', 'replicas']), d.lineOf(['spec', 'template', 'spec', 'containers', 0, 'image']), d.lineOf(['data', 'mode'])]);
+    expect(parsed.problems).toStrictEqual([]);
+    expect(lines(parsed.docs)).toStrictEqual([
       [4, 4, 4, 10],
       [13, 19, 27, 13],
     ]);
-    expect(lines(fast.docs)).toStrictEqual(lines(exact.docs));
+    expect(lines(fromFile.docs)).toStrictEqual(lines(parsed.docs));
+    expect(fromFile.docs.map((d) => d.manifest)).toStrictEqual(parsed.docs.map((d) => d.manifest));
   });
 
-  it('reads any other file exactly: kubeconform reads it as it is only when every document in it is readable', () => {
-    const clean = parseInputs(dir, [write('clean.yaml', STREAM)]);
-    // A duplicate key in a third document: that document is a problem, the others are checked.
-    const broken = parseInputs(dir, [write('broken.yaml', `${STREAM}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n`)]);
-    expect(clean.problems).toStrictEqual([]);
-    expect(broken.problems.map((p) => p.rule)).toStrictEqual(['duplicate-key']);
-    expect(clean.docs.map((d) => d.manifest)).toStrictEqual(broken.docs.map((d) => d.manifest));
-    expect(clean.docs.map((d) => d.line)).toStrictEqual([4, 13]);
-    expect(broken.docs.map((d) => d.line)).toStrictEqual([4, 13]);
-    // Only the clean file may be read by kubeconform as it is.
-    expect(clean.files.get('clean.yaml')?.path).toBe(join(dir, 'clean.yaml'));
-    expect(broken.files.get('broken.yaml')?.path).toBeUndefined();
+  it('reports a duplicate key naming the key and the object, and judges the object kubectl keeps (the last value)', async () => {
+    const broken = await parseInputs(dir, [write('broken.yaml', `${STREAM}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n`)]);
+    expect(broken.problems.map((p) => [p.rule, p.line, p.kind, p.name, p.message])).toStrictEqual([
+      ['duplicate-key', 33, 'ConfigMap', 'b', 'key "name" appears twice in one mapping; kubectl silently keeps only the last value: remove the other'],
+    ]);
+    expect(broken.docs.map((d) => [d.line, d.manifest.metadata.name])).toStrictEqual([
+      [4, 'settings'],
+      [13, 'web'],
+      [29, 'b'],
+    ]);
   });
 
-  it('reports what js-yaml would let through in a hand-written file: a flow mapping continued without indentation', async () => {
+  it('accepts what kubectl accepts: a flow mapping continued without indentation is read as kubectl reads it', async () => {
     const file = write('flow.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg,\nnamespace: shop}\ndata:\n  a: "1"\n');
-    const r = await validate(repo, [file], { policy: false });
-    expect(r.problems.map((p) => p.rule)).toContain('yaml-syntax');
-    expect(r.problems.find((p) => p.rule === 'yaml-syntax')?.line).toBe(4);
+    const parsed = await parseInputs(dir, [file]);
+    expect(parsed.problems).toStrictEqual([]);
+    expect(parsed.docs[0]?.manifest.metadata).toStrictEqual({ name: 'cfg', namespace: 'shop' });
   });
 
-  it('reads values as YAML 1.2 in both parsers: on, yes and dates stay strings', () => {
-    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "on"\n  b: 2024-01-01\n  c: "007"\n';
-    const [doc] = parseInputs(dir, [write('values.yaml', text)]).docs;
-    expect(doc?.manifest).toMatchObject({ data: { a: 'on', b: '2024-01-01', c: '007' } });
-    const [fast] = readText(text, 'values.yaml', 'values.yaml', undefined, { trusted: true }).docs;
-    expect(fast?.manifest).toStrictEqual(doc?.manifest);
+  it('reads values as kubectl does (YAML 1.1): quoted text stays text, unquoted yes and on are booleans, dates stay text', async () => {
+    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "on"\n  b: 2024-01-01\n  c: "007"\n  d: yes\n  e: on\n';
+    const [doc] = (await parseInputs(dir, [write('values.yaml', text)])).docs;
+    expect(doc?.manifest).toStrictEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: 'on', b: '2024-01-01', c: '007', d: true, e: true } });
   });
 
-  it('checks only the objects of a file that also holds a Kustomization, at their own lines', async () => {
+  it('checks the objects of a file that also holds a Kustomization at their own lines, and says the Kustomization cannot be applied', async () => {
     const file = write('mixed.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n');
     const r = await validate(repo, [file], { policy: false });
-    expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]).toMatchObject({ kind: 'Service', name: 'web', path: 'spec.portz', line: 10, rule: 'schema' });
-    expect(r.problems[0]!.file).toMatch(/mixed\.yaml$/);
+    // A Kustomization among objects is not something kubectl can apply: it is said at its line.
+    expect(r.problems.map((p) => [p.kind, p.path, p.line, p.rule])).toStrictEqual([
+      ['Kustomization', undefined, 1, 'not-a-resource'],
+      ['Service', 'spec.portz', 10, 'schema'],
+    ]);
   });
 
   it('still checks the good documents of a file with a broken one', async () => {
@@ -112,8 +111,11 @@ describe('reading YAML for validate', () => {
   it('says when kubectl would read an unquoted yes as a boolean', async () => {
     const file = write('yes.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  enabled: yes\n');
     const r = await validate(repo, [file], { policy: false });
-    expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]).toMatchObject({ line: 6, path: 'data.enabled' });
+    expect(r.problems.map((p) => [p.rule, p.line, p.path])).toStrictEqual([
+      ['schema', 6, 'data.enabled'],
+      ['yaml-version', 6, 'data.enabled'],
+    ]);
     expect(r.problems[0]!.message).toContain('kubectl reads an unquoted yes as a boolean; quote it: "yes"');
+    expect(r.problems[1]!.message).toBe('kubectl (YAML 1.1) reads true here but kustomize (YAML 1.2) "yes": write it so both agree (quote text; true or false for booleans)');
   });
 });

@@ -1,0 +1,99 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repo, strata } from './workspace.ts';
+
+// How `strata validate` reads and reports, end to end: pipes, FIFOs, endless input, and the CI formats.
+const dir = mkdtempSync(join(tmpdir(), 'strata-validate-io-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const write = (name: string, text: string) => {
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+};
+const bin = join(repo, 'packages/cli/bin/strata.mjs');
+const bash = (script: string) => {
+  const r = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, STRATA: bin, NODE: process.execPath, FORCE_COLOR: '0' } });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+};
+const BAD = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n';
+write('bad.yaml', BAD);
+
+describe('strata validate reads every input once', () => {
+  it('process substitution: the pipe is read once and its objects are judged', () => {
+    const r = bash('"$NODE" "$STRATA" validate --no-policy <(cat bad.yaml)');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/\/dev\/fd\/\d+:6: v1\/Service web: spec\.portz: unknown field/);
+    expect(r.stdout).toMatch(/Found 1 problem in 1 of 1 resource\b/);
+  });
+
+  it('a FIFO is read once its writer writes, without hanging', () => {
+    const r = bash('mkfifo fifo.yaml && (cat bad.yaml > fifo.yaml &) && "$NODE" "$STRATA" validate --no-policy fifo.yaml');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/fifo\.yaml:6: .*spec\.portz/);
+  });
+
+  it('endless stdin stops at the cap with exit 2 and a one-line error', () => {
+    const r = bash('yes "a: b" | "$NODE" "$STRATA" validate -');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^strata: <stdin>: more than the 64 MiB an input may hold; stopped reading/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('-o json still prints one valid document when a cap stops the run', () => {
+    const r = bash('yes "a: b" | "$NODE" "$STRATA" validate -o json -');
+    expect(r.status).toBe(2);
+    const report = JSON.parse(r.stdout) as { problems: { rule: string; message: string }[] };
+    expect(report.problems.map((p) => p.rule)).toStrictEqual(['usage']);
+  });
+
+  it('escapes control characters and escape sequences in text output', () => {
+    const r = strata(dir, ['validate', '--no-policy', write('ctl.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "x\\e[2Jy", namespace: shop}\nspec: {}\n')]);
+    expect(r.stdout).toContain('v1/ConfigMap shop/x\\x1b[2Jy:');
+    expect(r.stdout).not.toContain('\u001b');
+  });
+});
+
+describe('CI formats', () => {
+  // The repository's own built output has policy exceptions with reasons.
+  const dist = ['validate', 'dist'];
+
+  it('text: excepted findings are one line, listed with --list-excepted', () => {
+    const r = strata(repo, dist);
+    const excepted = r.stdout.split('\n').filter((l) => l.includes('(excepted:'));
+    expect(excepted).toStrictEqual([]);
+    expect(r.stdout).toMatch(/^\d+ findings? excepted by the apps' policy exceptions, each with a reason \(.+\); --list-excepted shows them$/m);
+    const listed = strata(repo, [...dist, '--list-excepted']);
+    expect(listed.stdout.split('\n').filter((l) => l.includes('(excepted:')).length).toBeGreaterThan(0);
+  });
+
+  it('sarif: excepted findings carry a suppression with the reason; rules carry a description and help', () => {
+    const r = strata(repo, [...dist, '-o', 'sarif']);
+    const log = JSON.parse(r.stdout) as {
+      runs: { tool: { driver: { rules: { id: string; shortDescription: { text: string }; help?: { text: string } }[] } }; results: { ruleId: string; suppressions?: { kind: string; justification: string }[] }[] }[];
+    };
+    const run = log.runs[0]!;
+    const suppressed = run.results.filter((x) => x.suppressions);
+    expect(suppressed.length).toBeGreaterThan(0);
+    for (const s of suppressed) expect(s.suppressions![0]).toMatchObject({ kind: 'external', justification: expect.stringMatching(/\w/) });
+    for (const rule of run.tool.driver.rules) {
+      expect(rule.shortDescription.text).not.toBe(rule.id);
+      expect(rule.help?.text.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('junit: one test case per resource, passing ones included', () => {
+    const r = strata(repo, [...dist, '-o', 'junit']);
+    const json = JSON.parse(strata(repo, [...dist, '-o', 'json']).stdout) as { summary: { resources: number } };
+    const cases = r.stdout.match(/<testcase /g)?.length ?? 0;
+    expect(cases).toBe(json.summary.resources);
+    expect(r.stdout).toMatch(/tests="(\d+)" failures="0"/);
+  });
+
+  it('junit and sarif of one failing file: the failure is the resource that has it', () => {
+    const junit = strata(dir, ['validate', '--no-policy', '-o', 'junit', join(dir, 'bad.yaml')]);
+    expect(junit.stdout).toMatch(/<testsuites name="strata validate" tests="1" failures="1"/);
+    expect(junit.stdout).toContain('spec.portz: unknown field');
+  });
+});

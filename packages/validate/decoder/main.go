@@ -1,0 +1,519 @@
+// Command strata-decode reads Kubernetes manifests the way kubectl does and reports the objects.
+//
+// kubectl reads a manifest file with k8s.io/apimachinery's YAML-or-JSON stream decoder (documents
+// split on `---` lines, each converted to JSON by sigs.k8s.io/yaml, which speaks YAML 1.1: `yes` is
+// a boolean, `<<` merges, U+0085 and U+2028 break lines), decodes each document with the
+// unstructured JSON scheme (any object with `items` is a list; items without a kind take the list's
+// kind less "List"), checks that metadata decodes into ObjectMeta, and flattens lists. This program
+// does exactly that with the same modules, so that Strata judges the objects kubectl would apply,
+// and says where each one starts so that problems can name a line.
+//
+// Input on stdin: frames of `<byte length>\n<bytes>`, one per file. Output on stdout: one JSON line
+// per frame, in order:
+//
+//	{"chunks":[{"offset":0,"length":120,"objects":[{"object":{...},"item":-1}],"error":""}],"aligned":true,"stream":[...]}
+//
+// A chunk is one document as kubectl's YAML reader splits the stream (its byte offset in the file);
+// its objects are what kubectl decodes from it (a list's items each with their index). "stream" holds
+// the objects of the whole file decoded as one stream, exactly as kubectl's stream visitor does, and
+// "aligned" says whether the chunks' objects are that same sequence: they differ only for streams
+// kubectl reads as JSON across `---` lines, and then "stream" is the truth. With -reference only the
+// stream is decoded and printed (the differential tests compare Strata with it).
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	yaml3 "go.yaml.in/yaml/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+type object struct {
+	Object map[string]interface{} `json:"object"`
+	// Item is the index of the object in the list it came from, or -1.
+	Item int `json:"item"`
+	// Offset is the byte offset of a JSON object within its chunk, or -1 when unknown.
+	Offset int `json:"offset"`
+}
+
+type chunk struct {
+	Offset  int      `json:"offset"`
+	Length  int      `json:"length"`
+	Objects []object `json:"objects"`
+	Error   string   `json:"error,omitempty"`
+	// Duplicate is set when the chunk has a key twice in one mapping: kubectl silently keeps the
+	// last value, which is worth a problem of its own.
+	Duplicate string `json:"duplicate,omitempty"`
+	// Yaml12 names the first field that a YAML 1.2 reader (kustomize's kyaml) reads differently
+	// from kubectl's YAML 1.1 reader, with both readings, or says why YAML 1.2 cannot read the chunk.
+	Yaml12 *difference `json:"yaml12,omitempty"`
+	// Inferred lists the list items without apiVersion and kind, which kubectl takes from the list's
+	// kind and kustomize refuses.
+	Inferred []int `json:"inferred,omitempty"`
+}
+
+type difference struct {
+	Path    []interface{} `json:"path"`
+	Kubectl interface{}   `json:"kubectl"`
+	Yaml12  interface{}   `json:"yaml12"`
+	Error   string        `json:"error,omitempty"`
+}
+
+type result struct {
+	Chunks  []chunk  `json:"chunks"`
+	Aligned bool     `json:"aligned"`
+	Stream  []object `json:"stream,omitempty"`
+	Error   string   `json:"error,omitempty"`
+}
+
+// metadataOnly is how kubectl's metadata-validating decoder checks that metadata is ObjectMeta.
+type metadataOnly struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+}
+
+// decodeObject decodes one document's JSON as kubectl's builder does, lists flattened.
+func decodeObject(raw []byte) ([]object, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil, nil
+	}
+	obj, _, err := unstructured.UnstructuredJSONScheme.Decode(raw, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(raw, &metadataOnly{}); err != nil {
+		return nil, err
+	}
+	switch o := obj.(type) {
+	case *unstructured.UnstructuredList:
+		out := make([]object, 0, len(o.Items))
+		for i := range o.Items {
+			item, err := json.Marshal(o.Items[i].Object)
+			if err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal(item, &metadataOnly{}); err != nil {
+				return nil, fmt.Errorf("items[%d]: %w", i, err)
+			}
+			out = append(out, object{Object: o.Items[i].Object, Item: i, Offset: -1})
+		}
+		return out, nil
+	case *unstructured.Unstructured:
+		return []object{{Object: o.Object, Item: -1, Offset: -1}}, nil
+	default:
+		return nil, fmt.Errorf("unexpected object %T", obj)
+	}
+}
+
+// decodeStream is kubectl's stream visitor: one decoder over the whole file, stopping at the first error.
+func decodeStream(data []byte) ([]object, error) {
+	d := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	var out []object
+	for {
+		ext := runtime.RawExtension{}
+		if err := d.Decode(&ext); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return out, err
+		}
+		objs, err := decodeObject(ext.Raw)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, objs...)
+	}
+}
+
+// chunks splits data the way kubectl's YAML reader does, with each chunk's byte offset. A chunk is
+// found in data at the start of a line at or after the end of the previous one.
+func chunks(data []byte) ([][]byte, []int, error) {
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	var parts [][]byte
+	var offsets []int
+	pos := 0
+	for {
+		b, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return parts, offsets, nil
+		}
+		if err != nil {
+			return parts, offsets, err
+		}
+		at := pos
+		for {
+			i := bytes.Index(data[at:], b)
+			if i < 0 {
+				at = pos
+				break
+			}
+			at += i
+			if at == 0 || data[at-1] == '\n' {
+				break
+			}
+			at++
+		}
+		parts = append(parts, append([]byte(nil), b...))
+		offsets = append(offsets, at)
+		pos = at + len(b)
+	}
+}
+
+// decodeChunk decodes one chunk with the stream decoder, as kubectl would if it were the whole
+// file; JSON objects get their offsets within the chunk.
+func decodeChunk(b []byte) ([]object, error) {
+	objs, err := decodeStream(b)
+	trimmed := bytes.TrimLeft(b, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		var offs []int
+		for {
+			var v json.RawMessage
+			start := dec.InputOffset()
+			if dec.Decode(&v) != nil {
+				break
+			}
+			offs = append(offs, int(start)+len(b[start:])-len(bytes.TrimLeft(b[start:], " \t\r\n")))
+		}
+		if len(offs) == len(objs) {
+			for i := range objs {
+				objs[i].Offset = offs[i]
+			}
+		}
+	}
+	return objs, err
+}
+
+func read(data []byte) result {
+	parts, offsets, splitErr := chunks(data)
+	res := result{Chunks: []chunk{}, Aligned: true}
+	var flat []object
+	for i, p := range parts {
+		c := chunk{Offset: offsets[i], Length: len(p)}
+		trimmed := bytes.TrimLeft(p, " \t\r\n")
+		var objs []object
+		var err error
+		if len(trimmed) > 0 && trimmed[0] == '{' {
+			objs, err = decodeChunk(p)
+		} else {
+			objs, err = decodeYAMLChunk(p, &c)
+		}
+		c.Objects = objs
+		if c.Objects == nil {
+			c.Objects = []object{}
+		}
+		if err != nil {
+			c.Error = err.Error()
+		}
+		flat = append(flat, objs...)
+		res.Chunks = append(res.Chunks, c)
+	}
+	if splitErr != nil {
+		res.Error = splitErr.Error()
+		res.Aligned = false
+	}
+	// A stream that starts with `{` is read by kubectl as JSON across `---` lines: only then can
+	// the whole stream differ from its chunks.
+	if start := bytes.TrimLeft(data, " \t\r\n"); len(start) > 0 && start[0] == '{' && !anyError(res.Chunks) {
+		stream, streamErr := decodeStream(data)
+		if streamErr != nil {
+			res.Aligned = false
+			if res.Error == "" {
+				res.Error = streamErr.Error()
+			}
+		} else if !same(stream, flat) {
+			res.Aligned = false
+			res.Stream = stream
+		}
+	}
+	return res
+}
+
+// decodeYAMLChunk is what kubectl does with one YAML document (sigs.k8s.io/yaml to JSON, then the
+// unstructured scheme), plus the checks for readings that other consumers make differently.
+func decodeYAMLChunk(p []byte, c *chunk) ([]object, error) {
+	j, err := sigsyaml.YAMLToJSON(p)
+	if err != nil {
+		return nil, fmt.Errorf("error converting YAML to JSON: %w", err)
+	}
+	objs, err := decodeObject(j)
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) == 0 {
+		return objs, nil
+	}
+	if _, strictErr := sigsyaml.YAMLToJSONStrict(p); strictErr != nil {
+		c.Duplicate = strictErr.Error()
+	}
+	if mayDiffer.Match(p) {
+		c.Yaml12 = compare12(p, j)
+	}
+	if bytes.Contains(p, []byte("items")) {
+		c.Inferred = inferred(j)
+	}
+	return objs, nil
+}
+
+// mayDiffer finds what YAML 1.1 and YAML 1.2 may read differently: boolean words, dates, leading
+// zeros, 0o, sexagesimal, underscores in numbers, tags, merge keys and the 1.1-only line breaks.
+// Documents without any of them (nearly all built output) skip the second reading.
+var mayDiffer = regexp.MustCompile(`(?i)\b(y|n|yes|no|on|off)\b|\d{4}-\d\d?-\d\d?|(^|[\s:\[,{-])[-+]?0[0-9o]|\d:[0-5]?\d|\d_|!|<<|\x{85}|\x{2028}|\x{2029}|\.(inf|nan)\b`)
+
+func anyError(cs []chunk) bool {
+	for _, c := range cs {
+		if c.Error != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func same(a, b []object) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, _ := json.Marshal(a[i].Object)
+		y, _ := json.Marshal(b[i].Object)
+		if !bytes.Equal(x, y) {
+			return false
+		}
+	}
+	return true
+}
+
+func main() {
+	reference := flag.Bool("reference", false, "decode each frame as one stream, as kubectl does, and print only that")
+	flag.Parse()
+	in := bufio.NewReaderSize(os.Stdin, 1<<20)
+	out := bufio.NewWriterSize(os.Stdout, 1<<20)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	for {
+		header, err := in.ReadString('\n')
+		if errors.Is(err, io.EOF) && header == "" {
+			return
+		}
+		if err != nil {
+			fail(fmt.Errorf("reading a frame header: %w", err))
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(header))
+		if err != nil || n < 0 {
+			fail(fmt.Errorf("bad frame header %q", header))
+		}
+		data := make([]byte, n)
+		if _, err := io.ReadFull(in, data); err != nil {
+			fail(fmt.Errorf("reading a frame of %d bytes: %w", n, err))
+		}
+		var v interface{}
+		if *reference {
+			objs, err := decodeStream(data)
+			r := map[string]interface{}{"objects": objs}
+			if objs == nil {
+				r["objects"] = []object{}
+			}
+			if err != nil {
+				r["error"] = err.Error()
+			}
+			v = r
+		} else {
+			v = read(data)
+		}
+		if err := enc.Encode(v); err != nil {
+			fail(err)
+		}
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintf(os.Stderr, "strata-decode: %v\n", err)
+	os.Exit(2)
+}
+
+// compare12 reads a YAML chunk as kubectl does (YAML 1.1, sigs.k8s.io/yaml) and as kustomize does
+// (YAML 1.2, go.yaml.in/yaml/v3 as in kyaml) and returns the first difference, if any.
+func compare12(chunk, j []byte) *difference {
+	var v11 interface{}
+	if err := json.Unmarshal(j, &v11); err != nil {
+		return nil
+	}
+	var node yaml3.Node
+	if err := yaml3.Unmarshal(chunk, &node); err != nil {
+		return &difference{Path: []interface{}{}, Error: err.Error()}
+	}
+	var v12 interface{}
+	if len(node.Content) > 0 {
+		var err error
+		if v12, err = value12(node.Content[0]); err != nil {
+			return &difference{Path: []interface{}{}, Error: err.Error()}
+		}
+	}
+	// Through JSON, as both readings would reach the API server.
+	b, err := json.Marshal(v12)
+	if err != nil {
+		return &difference{Path: []interface{}{}, Error: err.Error()}
+	}
+	var v12j interface{}
+	if err := json.Unmarshal(b, &v12j); err != nil {
+		return &difference{Path: []interface{}{}, Error: err.Error()}
+	}
+	return diff(nil, v11, v12j)
+}
+
+// value12 is a node's YAML 1.2 value as kustomize's output carries it.
+func value12(n *yaml3.Node) (interface{}, error) {
+	switch n.Kind {
+	case yaml3.AliasNode:
+		return value12(n.Alias)
+	case yaml3.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return value12(n.Content[0])
+	case yaml3.SequenceNode:
+		out := make([]interface{}, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := value12(c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml3.MappingNode:
+		out := map[string]interface{}{}
+		explicit := map[string]bool{}
+		var merges []*yaml3.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Tag == "!!merge" || (k.Value == "<<" && k.Style == 0 && k.Kind == yaml3.ScalarNode) {
+				merges = append(merges, v)
+				continue
+			}
+			key, err := value12(k)
+			if err != nil {
+				return nil, err
+			}
+			val, err := value12(v)
+			if err != nil {
+				return nil, err
+			}
+			ks := fmt.Sprint(key)
+			out[ks] = val
+			explicit[ks] = true
+		}
+		for _, m := range merges {
+			sources := []*yaml3.Node{m}
+			if m.Kind == yaml3.SequenceNode {
+				sources = m.Content
+			}
+			for _, src := range sources {
+				v, err := value12(src)
+				if err != nil {
+					return nil, err
+				}
+				mv, ok := v.(map[string]interface{})
+				if !ok {
+					return nil, fmt.Errorf("merge of a non-mapping")
+				}
+				for k, x := range mv {
+					if !explicit[k] {
+						if _, set := out[k]; !set {
+							out[k] = x
+						}
+					}
+				}
+			}
+		}
+		return out, nil
+	default:
+		var v interface{}
+		if err := n.Decode(&v); err != nil {
+			return nil, err
+		}
+		// kustomize writes a timestamp back in RFC 3339: 2024-01-01 becomes "2024-01-01T00:00:00Z".
+		if t, ok := v.(time.Time); ok {
+			return t.Format(time.RFC3339Nano), nil
+		}
+		return v, nil
+	}
+}
+
+func diff(path []interface{}, a, b interface{}) *difference {
+	switch x := a.(type) {
+	case map[string]interface{}:
+		y, ok := b.(map[string]interface{})
+		if !ok {
+			return &difference{Path: path, Kubectl: a, Yaml12: b}
+		}
+		keys := make([]string, 0, len(x)+len(y))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		for k := range y {
+			if _, ok := x[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if d := diff(append(append([]interface{}{}, path...), k), x[k], y[k]); d != nil {
+				return d
+			}
+		}
+		return nil
+	case []interface{}:
+		y, ok := b.([]interface{})
+		if !ok || len(x) != len(y) {
+			return &difference{Path: path, Kubectl: a, Yaml12: b}
+		}
+		for i := range x {
+			if d := diff(append(append([]interface{}{}, path...), i), x[i], y[i]); d != nil {
+				return d
+			}
+		}
+		return nil
+	default:
+		if !reflect.DeepEqual(a, b) {
+			return &difference{Path: path, Kubectl: a, Yaml12: b}
+		}
+		return nil
+	}
+}
+
+// inferred is the indexes of a list's items that have neither apiVersion nor kind.
+func inferred(j []byte) []int {
+	var doc struct {
+		Items []map[string]interface{} `json:"items"`
+	}
+	if err := json.Unmarshal(j, &doc); err != nil {
+		return nil
+	}
+	var out []int
+	for i, item := range doc.Items {
+		if item["apiVersion"] == nil && item["kind"] == nil {
+			out = append(out, i)
+		}
+	}
+	return out
+}

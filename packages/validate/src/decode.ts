@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { isMap, parseDocument } from 'yaml';
+import { isPlainObject } from '@strata/core';
+
+/** One object kubectl decodes from a chunk: a list's items each with their index. */
+export interface DecodedObject {
+  readonly object: Record<string, unknown>;
+  /** Index in the list it came from, or -1. */
+  readonly item: number;
+  /** Byte offset of a JSON object within its chunk, or -1. */
+  readonly offset: number;
+}
+
+/** One document as kubectl's YAML reader splits a stream (`---` lines), at a byte offset of the file. */
+export interface DecodedChunk {
+  readonly offset: number;
+  readonly length: number;
+  readonly objects: readonly DecodedObject[];
+  readonly error?: string;
+  /** The strict reading's complaint (`line N: key "k" already set in map`) when a key repeats. */
+  readonly duplicate?: string;
+  /** The first field a YAML 1.2 reader (kustomize) reads differently from kubectl, or why it cannot read the chunk. */
+  readonly yaml12?: { readonly path: readonly (string | number)[]; readonly kubectl?: unknown; readonly yaml12?: unknown; readonly error?: string };
+  /** Indexes of list items without apiVersion and kind (kubectl infers them, kustomize refuses them). */
+  readonly inferred?: readonly number[];
+}
+
+export interface Decoded {
+  readonly chunks: readonly DecodedChunk[];
+  /** Whether the chunks' objects are what kubectl decodes from the whole file at once. */
+  readonly aligned: boolean;
+  /** The whole file's objects, when they differ from the chunks'. */
+  readonly stream?: readonly DecodedObject[];
+  readonly error?: string;
+}
+
+/** The decoder built by the setup script from packages/validate/decoder, if it is there. */
+export function decoderPath(root?: string): string | undefined {
+  const candidates = [process.env.STRATA_DECODE, root && join(root, '.tools', 'bin', 'strata-decode'), join(import.meta.dirname, '..', '..', '..', '.tools', 'bin', 'strata-decode')];
+  return candidates.find((c): c is string => typeof c === 'string' && c !== '' && existsSync(c));
+}
+
+/** Runs the decoder once over all texts (one frame each) and returns its answer per text, in order. */
+export function runDecoder(bin: string, texts: readonly Buffer[], args: readonly string[] = []): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.stdin.on('error', () => undefined); // reported through the exit status
+    child.on('close', (code) => {
+      if (code !== 0) {
+        reject(new Error(`strata-decode failed (exit ${code}): ${Buffer.concat(err).toString('utf8').trim()}`));
+        return;
+      }
+      const lines = Buffer.concat(out).toString('utf8').split('\n').filter((l) => l !== '');
+      resolve(lines.map((l) => JSON.parse(l) as unknown));
+    });
+    for (const t of texts) {
+      child.stdin.write(`${t.length}\n`);
+      child.stdin.write(t);
+    }
+    child.stdin.end();
+  });
+}
+
+/** Decodes texts as kubectl does; with no decoder built, as closely as the YAML 1.1 mode of `yaml` can. */
+export async function decodeAll(texts: readonly Buffer[], root?: string): Promise<Decoded[]> {
+  if (texts.length === 0) return [];
+  const bin = decoderPath(root);
+  if (bin) return (await runDecoder(bin, texts)) as Decoded[];
+  return texts.map(decodeInProcess);
+}
+
+/**
+ * The fallback without Go: kubectl's document split, YAML 1.1 (booleans, merge keys), lists
+ * flattened. It misses what only kubectl's YAML library does (U+2028 and U+0085 as line breaks).
+ */
+export function decodeInProcess(bytes: Buffer): Decoded {
+  const chunks: DecodedChunk[] = [];
+  let start = 0;
+  let pos = 0;
+  const flush = (end: number) => {
+    if (end > start) chunks.push(decodeChunk(bytes, start, end));
+  };
+  while (pos < bytes.length) {
+    const nl = bytes.indexOf(0x0a, pos);
+    const end = nl < 0 ? bytes.length : nl + 1;
+    const line = bytes.subarray(pos, end).toString('utf8');
+    if (line.startsWith('---')) {
+      const rest = line.slice(3).trim();
+      if (rest !== '' && !rest.startsWith('#')) return { chunks, aligned: false, error: `invalid Yaml document separator: ${rest}` };
+      flush(pos);
+      start = end;
+    }
+    pos = end;
+  }
+  flush(bytes.length);
+  return { chunks, aligned: true };
+}
+
+function decodeChunk(bytes: Buffer, start: number, end: number): DecodedChunk {
+  const text = bytes.subarray(start, end).toString('utf8');
+  const base = { offset: start, length: end - start };
+  try {
+    const doc = parseDocument(text, { version: '1.1', merge: true, uniqueKeys: false });
+    if (doc.errors.length > 0) return { ...base, objects: [], error: doc.errors[0]!.message };
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    if (value === null || value === undefined) return { ...base, objects: [] };
+    if (!isMap(doc.contents) || !isPlainObject(value)) return { ...base, objects: [], error: 'json: cannot unmarshal array into Go value of type unstructured.detector' };
+    if (!('items' in value)) return { ...base, objects: [{ object: value, item: -1, offset: -1 }] };
+    const items = Array.isArray(value.items) ? value.items : [];
+    const kind = typeof value.kind === 'string' ? value.kind.replace(/List$/, '') : '';
+    return {
+      ...base,
+      objects: items.map((item, i) => {
+        const o = isPlainObject(item) ? item : {};
+        return { object: o.kind === undefined && o.apiVersion === undefined ? { ...o, kind, apiVersion: value.apiVersion } : o, item: i, offset: -1 };
+      }),
+    };
+  } catch (err) {
+    return { ...base, objects: [], error: (err as Error).message };
+  }
+}

@@ -1,0 +1,168 @@
+import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { UsageError } from '@strata/core';
+
+/**
+ * How much one run reads. A Kubernetes object is at most about 1.5 MB (etcd's limit), so a larger
+ * input is not a manifest: endless stdin or a wrong path must stop with a clear error, not exhaust memory.
+ */
+export interface ReadLimits {
+  /** Bytes per input (file, stdin, pipe). @default 64 MiB */
+  readonly maxFileBytes?: number;
+  /** Bytes over all inputs of one run. @default 256 MiB */
+  readonly maxTotalBytes?: number;
+}
+
+export const DEFAULT_LIMITS = { maxFileBytes: 64 * 1024 * 1024, maxTotalBytes: 256 * 1024 * 1024 } as const;
+
+/** One input as read: its name as reported, the argument it came from, and its bytes, read once. */
+export interface Source {
+  readonly file: string;
+  readonly input: string;
+  readonly bytes: Buffer;
+}
+
+const YAML_FILE = /\.(ya?ml|json)$/;
+const mib = (n: number) => `${Math.round(n / 1024 / 1024)} MiB`;
+
+/**
+ * The files of a folder, recursively and sorted, symlinks followed. A link back to a folder on the
+ * current path is a loop: it is reported, not followed forever. A file reached twice (through two
+ * links) is read once.
+ */
+function walk(dir: string, input: string, ancestors: readonly string[], seen: Set<string>, out: string[]): void {
+  const real = realpathSync(dir);
+  if (ancestors.includes(real)) throw new UsageError(`${input}: ${dir} links back to ${real}, a folder that contains it; remove the symlink loop`);
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    let isDir = e.isDirectory();
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) {
+      let target;
+      try {
+        target = statSync(path);
+      } catch {
+        throw new UsageError(`${path}: broken symlink (its target does not exist); remove it or fix its target`);
+      }
+      isDir = target.isDirectory();
+      isFile = target.isFile();
+    }
+    if (isDir) walk(path, input, [...ancestors, real], seen, out);
+    else if (isFile && YAML_FILE.test(e.name)) {
+      const key = realpathSync(path);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(path);
+    }
+  }
+}
+
+/** Reads a regular file at once, after checking its size; anything else (stdin, pipe, FIFO, device) in pieces up to the cap. */
+async function readCapped(path: string | 0, name: string, cap: number): Promise<Buffer> {
+  if (path !== 0) {
+    const st = statSync(path);
+    if (st.isFile()) {
+      if (st.size > cap) throw new UsageError(`${name}: ${mib(st.size)} is more than the ${mib(cap)} an input may hold; split it, or check that this is the file you meant`);
+      const fd = openSync(path, 'r');
+      try {
+        return readAll(fd, name, cap);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+  if (path === 0) {
+    const st = fstatSync(0);
+    if (st.isFile()) return readAll(0, name, cap);
+  }
+  // Pipes and FIFOs are read asynchronously: a FIFO's writer may still be starting.
+  const handle = path === 0 ? undefined : await open(path, 'r');
+  const stream = handle ? handle.createReadStream() : process.stdin;
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const part of stream) {
+      const b = part as Buffer;
+      size += b.length;
+      if (size > cap) throw new UsageError(`${name}: more than the ${mib(cap)} an input may hold; stopped reading (is something writing without end?)`);
+      parts.push(b);
+    }
+  } finally {
+    if (handle) await handle.close().catch(() => undefined);
+    else process.stdin.pause();
+  }
+  return Buffer.concat(parts);
+}
+
+function readAll(fd: number, name: string, cap: number): Buffer {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const b = Buffer.allocUnsafe(1 << 20);
+    const n = readSync(fd, b, 0, b.length, null);
+    if (n === 0) break;
+    size += n;
+    if (size > cap) throw new UsageError(`${name}: more than the ${mib(cap)} an input may hold; split it, or check that this is the file you meant`);
+    parts.push(b.subarray(0, n));
+  }
+  return Buffer.concat(parts);
+}
+
+export interface ReadOptions extends ReadLimits {
+  /** Stands in for standard input (tests). */
+  readonly stdin?: () => string | Buffer;
+}
+
+/**
+ * Reads every input once: files, folders (recursively, `.yaml`, `.yml` and `.json` files), and `-`
+ * for stdin. A path that is a pipe or FIFO (`<(cat x.yaml)`, `mkfifo`) is read like stdin, once.
+ */
+export async function readSources(root: string, inputs: readonly string[], options: ReadOptions = {}): Promise<Source[]> {
+  const maxFile = options.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes;
+  const maxTotal = options.maxTotalBytes ?? DEFAULT_LIMITS.maxTotalBytes;
+  const named: { input: string; path: string | 0 }[] = [];
+  const seen = new Set<string>();
+  for (const input of inputs) {
+    if (input === '-') {
+      named.push({ input, path: 0 });
+      continue;
+    }
+    const abs = resolve(root, input);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch {
+      throw new UsageError(`${input}: no such file or folder`);
+    }
+    if (st.isDirectory()) {
+      const files: string[] = [];
+      walk(abs, input, [], seen, files);
+      for (const path of files) named.push({ input, path });
+    } else {
+      named.push({ input, path: abs });
+    }
+  }
+  const sources: Source[] = [];
+  let total = 0;
+  for (const { input, path } of named) {
+    const rel = path === 0 ? '' : relative(root, path);
+    const file = path === 0 ? '<stdin>' : rel && !rel.startsWith('..') ? rel : path;
+    let bytes: Buffer;
+    if (path === 0 && options.stdin) bytes = Buffer.from(options.stdin());
+    else {
+      try {
+        bytes = await readCapped(path, file, maxFile);
+      } catch (err) {
+        if (err instanceof UsageError) throw err;
+        throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
+      }
+    }
+    if (bytes.length > maxFile) throw new UsageError(`${file}: more than the ${mib(maxFile)} an input may hold; split it, or check that this is the file you meant`);
+    total += bytes.length;
+    if (total > maxTotal) throw new UsageError(`${file}: the inputs hold more than the ${mib(maxTotal)} one run may read; validate them in parts`);
+    sources.push({ file, input, bytes });
+  }
+  return sources;
+}

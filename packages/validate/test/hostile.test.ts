@@ -1,0 +1,139 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findRoot, UsageError } from '@strata/core';
+import { parseInputs, validate } from '../src/index.ts';
+
+// Input written to mislead or to exhaust: each case is a problem with a file and a line (or, for a
+// size cap, a usage error), never a crash, and the other inputs are still judged.
+const repo = findRoot(import.meta.dirname);
+const dir = mkdtempSync(join(tmpdir(), 'strata-hostile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const write = (name: string, text: string | Buffer) => {
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+};
+const GOOD = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: good, namespace: shop}\n';
+const POD = (name: string, spec: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: shop}\nspec:\n${spec}`;
+const rulesOf = (r: { problems: { rule: string }[] }) => [...new Set(r.problems.map((p) => p.rule))].sort();
+
+describe('hostile input', () => {
+  it('a cross-document alias is a problem at its document, and the document before it is judged', async () => {
+    const r = await parseInputs(dir, [write('alias.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: *m\n')]);
+    expect(r.docs.map((d) => d.manifest.metadata.name)).toStrictEqual(['a']);
+    expect(r.problems.map((p) => [p.line, p.rule, p.message])).toStrictEqual([
+      [5, 'yaml-syntax', 'not valid YAML: alias *m names no anchor of this document (anchors do not reach across ---); kubectl refuses it'],
+    ]);
+  });
+
+  it('an alias bomb is a problem, not a crash', async () => {
+    const levels = Array.from({ length: 9 }, (_, i) => `l${i}: &l${i} [${Array(9).fill(i === 0 ? 'x' : `*l${i - 1}`).join(', ')}]`).join('\n');
+    const r = await parseInputs(dir, [write('bomb.yaml', `${GOOD}---\napiVersion: v1\nkind: ConfigMap\n${levels}\n`)]);
+    expect(r.docs.map((d) => d.manifest.metadata.name)).toStrictEqual(['good']);
+    expect(r.problems.map((p) => [p.line, p.rule])).toStrictEqual([[5, 'yaml-syntax']]);
+    expect(r.problems[0]!.message).toContain('alias bomb');
+  });
+
+  it('150,000 documents are read, counted and judged', async () => {
+    const text = Array.from({ length: 150_000 }, (_, i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}, namespace: shop}\n`).join('');
+    const r = await validate(repo, [write('many.yaml', text)], { policy: false });
+    expect(r.resources).toBe(150_000);
+    expect(r.problems).toStrictEqual([]);
+  }, 600_000);
+
+  it('a Pod hidden behind U+2028 is the Pod kubectl reads, and the line break is a problem', async () => {
+    const r = await validate(repo, [write('u2028.yaml', `${GOOD}# note\u2028kind: Pod\u2028spec: {hostNetwork: true, containers: [{name: x, image: "registry.example/x:1"}]}\n`)], { policy: false });
+    expect(r.problems.map((p) => [p.rule, p.kind])).toContainEqual(['yaml-line-break', 'Pod']);
+    const parsed = await parseInputs(dir, [join(dir, 'u2028.yaml')]);
+    expect(parsed.docs.map((d) => [d.manifest.kind, (d.manifest as { spec?: { hostNetwork?: boolean } }).spec?.hostNetwork])).toStrictEqual([['Pod', true]]);
+  });
+
+  it('YAML 1.1 booleans in boolean fields and merge keys reach policy as kubectl reads them', async () => {
+    const text = [
+      POD('p-yes', '  containers: [{name: a, image: "registry.example/a:1", securityContext: {privileged: yes}}]\n'),
+      POD('p-on', '  hostNetwork: on\n  containers: [{name: a, image: "registry.example/a:1"}]\n'),
+      POD('p-y', '  hostPID: y\n  containers: [{name: a, image: "registry.example/a:1"}]\n'),
+      POD('p-merge', '  containers:\n    - name: a\n      image: "registry.example/a:1"\n      securityContext:\n        <<: {privileged: true}\n'),
+    ].join('---\n');
+    const r = await validate(repo, [write('yaml11.yaml', text)]);
+    // kustomize reads yes, on and y as text: each is also a problem of its own.
+    expect(r.problems.filter((p) => p.rule === 'yaml-version').map((p) => p.name)).toStrictEqual(['p-yes', 'p-on', 'p-y']);
+    const found = r.problems.filter((p) => p.rule === 'no-privileged' || p.rule === 'no-host-namespaces').map((p) => [p.name, p.rule, p.line]);
+    expect(found).toStrictEqual([
+      ['p-yes', 'no-privileged', 5],
+      ['p-on', 'no-host-namespaces', 10],
+      ['p-y', 'no-host-namespaces', 16],
+      ['p-merge', 'no-privileged', 27],
+    ]);
+  });
+
+  it('Lists are resources: each item is counted, judged by every rule and reported at its own line', async () => {
+    const text = 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: creds, namespace: shop}\n    stringData: {password: hunter2}\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: plain, namespace: shop}\n---\napiVersion: apps/v1\nkind: DeploymentList\nitems:\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: listed, namespace: shop}\n    spec:\n      selector: {matchLabels: {app: listed}}\n      template:\n        metadata: {labels: {app: listed}}\n        spec:\n          containers: [{name: app, image: "registry.example/app:1.0", securityContext: {privileged: true}}]\n';
+    const r = await validate(repo, [write('lists.yaml', text)]);
+    expect(r.resources).toBe(3);
+    expect(r.problems.filter((p) => p.rule === 'no-secret-values').map((p) => [p.name, p.line, p.path])).toStrictEqual([['creds', 7, 'stringData']]);
+    expect(r.problems.filter((p) => p.rule === 'no-privileged').map((p) => [p.name, p.line])).toStrictEqual([['listed', 23]]);
+    expect(rulesOf(r)).not.toContain('schema');
+  });
+
+  it('a symlinked file and a symlinked folder are followed; a link back to a parent folder is a loop, said once', async () => {
+    const root = join(dir, 'links');
+    mkdirSync(join(root, 'real', 'inner'), { recursive: true });
+    writeFileSync(join(root, 'real', 'a.yaml'), GOOD);
+    writeFileSync(join(root, 'real', 'inner', 'b.yaml'), GOOD.replace('good', 'b'));
+    mkdirSync(join(root, 'input'));
+    symlinkSync(join(root, 'real', 'a.yaml'), join(root, 'input', 'a.yaml'));
+    symlinkSync(join(root, 'real', 'inner'), join(root, 'input', 'inner'));
+    const r = await parseInputs(root, ['input']);
+    expect(r.docs.map((d) => d.manifest.metadata.name)).toStrictEqual(['good', 'b']);
+    symlinkSync(join(root, 'input'), join(root, 'input', 'again'));
+    await expect(parseInputs(root, ['input'])).rejects.toThrow(/links back to .* a folder that contains it; remove the symlink loop/);
+  });
+
+  it('an input larger than the cap is a usage error that names it and the cap', async () => {
+    const file = write('big.yaml', GOOD.repeat(100));
+    await expect(parseInputs(dir, [file], { maxFileBytes: 1000 })).rejects.toThrow(UsageError);
+    await expect(parseInputs(dir, [file], { maxFileBytes: 1000 })).rejects.toThrow(/big\.yaml: .* is more than the .* an input may hold/);
+    await expect(parseInputs(dir, [file, file.replace('big', 'alias')], { maxTotalBytes: 5000 })).rejects.toThrow(/more than the .* one run may read/);
+  });
+
+  it('a name with control characters is read as it is (the text report escapes it)', async () => {
+    const r = await parseInputs(dir, [write('control.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "a\\e[31mb", namespace: shop}\n')]);
+    expect(r.docs[0]?.manifest.metadata.name).toBe('a\u001b[31mb');
+  });
+});
+
+describe('counts', () => {
+  it('two problems in one object count one resource: "2 problems in 1 of 1"', async () => {
+    const r = await validate(repo, [write('two.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  name: web2\nspec:\n  portz: []\n')], { policy: false });
+    expect(r.problems.map((p) => p.rule).sort()).toStrictEqual(['duplicate-key', 'schema']);
+    expect(new Set(r.problems.map((p) => p.resource)).size).toBe(1);
+    expect(r.resources).toBe(1);
+  });
+
+  it('many problems per object never count more objects than there are', async () => {
+    const text = Array.from({ length: 50 }, (_, i) => POD(`p${i}`, '  hostNetwork: true\n  hostPID: true\n  containers: [{name: a, image: "x", securityContext: {privileged: true}}]\n')).join('---\n');
+    const r = await validate(repo, [write('pods.yaml', text)]);
+    expect(r.resources).toBe(50);
+    expect(r.problems.length).toBeGreaterThan(100);
+    expect(new Set(r.problems.map((p) => p.resource)).size).toBe(50);
+  });
+
+  it('an unreadable document counts as one resource: "1 of 1", never "1 of 0"', async () => {
+    const r = await validate(repo, [write('broken-only.yaml', 'a: [1, 2\n')], { policy: false });
+    expect(r.resources).toBe(1);
+    expect(r.problems.map((p) => [p.rule, p.resource !== undefined])).toStrictEqual([['yaml-syntax', true]]);
+  });
+
+  it('empty input is a problem naming the inputs, unless allowed', async () => {
+    const empty = join(dir, 'empty-folder');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'README.md'), '# nothing to apply\n');
+    const r = await validate(repo, [empty]);
+    expect(r.problems.map((p) => [p.rule, p.message.split(';')[0]])).toStrictEqual([['no-objects', `no Kubernetes objects in ${empty} (no .yaml, .yml or .json file)`]]);
+    expect((await validate(repo, [empty], { allowEmpty: true })).problems).toStrictEqual([]);
+    const blank = await validate(repo, ['-'], { stdin: () => '' });
+    expect(blank.problems.map((p) => p.message.split(';')[0])).toStrictEqual(['no Kubernetes objects in <stdin>']);
+  });
+});
