@@ -40,7 +40,8 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
     const paths = [...byPath.keys()];
     const results = [];
     for (let i = 0; i < paths.length; i += PATHS_PER_RUN) {
-      results.push(...(await validateWithKubeconform({ paths: paths.slice(i, i + PATHS_PER_RUN) }, { root, ...(kubernetesVersion ? { kubernetesVersion } : {}) })));
+      // One verdict per object: far too many for the arguments of one push.
+      for (const r of await validateWithKubeconform({ paths: paths.slice(i, i + PATHS_PER_RUN) }, { root, ...(kubernetesVersion ? { kubernetesVersion } : {}) })) results.push(r);
     }
     // The documents of each file by type and name, to find a verdict's document without a scan.
     const index = new Map<string, SourceDoc[]>();

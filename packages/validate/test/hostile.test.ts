@@ -62,9 +62,9 @@ describe('hostile input', () => {
     const found = r.problems.filter((p) => p.rule === 'no-privileged' || p.rule === 'no-host-namespaces').map((p) => [p.name, p.rule, p.line]);
     expect(found).toStrictEqual([
       ['p-yes', 'no-privileged', 5],
-      ['p-on', 'no-host-namespaces', 10],
-      ['p-y', 'no-host-namespaces', 16],
-      ['p-merge', 'no-privileged', 27],
+      ['p-on', 'no-host-namespaces', 11],
+      ['p-y', 'no-host-namespaces', 18],
+      ['p-merge', 'no-privileged', 29],
     ]);
   });
 

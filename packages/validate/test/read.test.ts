@@ -112,10 +112,10 @@ describe('reading YAML for validate', () => {
     const file = write('yes.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  enabled: yes\n');
     const r = await validate(repo, [file], { policy: false });
     expect(r.problems.map((p) => [p.rule, p.line, p.path])).toStrictEqual([
-      ['schema', 6, 'data.enabled'],
       ['yaml-version', 6, 'data.enabled'],
+      ['schema', 6, 'data.enabled'],
     ]);
-    expect(r.problems[0]!.message).toContain('kubectl reads an unquoted yes as a boolean; quote it: "yes"');
-    expect(r.problems[1]!.message).toBe('kubectl (YAML 1.1) reads true here but kustomize (YAML 1.2) "yes": write it so both agree (quote text; true or false for booleans)');
+    expect(r.problems[1]!.message).toContain('kubectl reads an unquoted yes as a boolean; quote it: "yes"');
+    expect(r.problems[0]!.message).toBe('kubectl (YAML 1.1) reads true here but kustomize (YAML 1.2) "yes": write it so both agree (quote text; true or false for booleans)');
   });
 });
