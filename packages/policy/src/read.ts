@@ -25,10 +25,13 @@ export function at(value: unknown, ...keys: readonly string[]): unknown {
   return current;
 }
 
-/** Labels as strings: YAML may have parsed `version: 1` or `enabled: true` as other scalars. */
+/**
+ * Labels as strings: YAML may have parsed `version: 1` or `enabled: true` as other scalars, and a
+ * misindented selector may hold a mapping or a list, shown as JSON rather than as [object Object].
+ */
 export function stringMap(value: unknown): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rec(value) ?? {})) if (v !== null && v !== undefined) out[k] = String(v);
+  for (const [k, v] of Object.entries(rec(value) ?? {})) if (v !== null && v !== undefined) out[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
   return out;
 }
 

@@ -26,3 +26,12 @@ describe('selector-matches-template', () => {
     expect(found[0]?.message).toContain('The selector expression tier NotIn ["front"] does not hold');
   });
 });
+
+describe('selector-matches-template with a misindented selector', () => {
+  it('names a mapping where a label value belongs as JSON, not [object Object]', () => {
+    const d = deployment('web', { spec: { selector: { matchLabels: { app: { name: 'web' } } } } });
+    const [f] = check(selectorMatchesTemplate, [d]);
+    expect(f?.message).toContain('app={"name":"web"}');
+    expect(f?.message).not.toContain('[object Object]');
+  });
+});
