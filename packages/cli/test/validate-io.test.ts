@@ -14,7 +14,8 @@ const write = (name: string, text: string) => {
 };
 const bin = join(repo, 'packages/cli/bin/strata.mjs');
 const bash = (script: string) => {
-  const r = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, STRATA: bin, NODE: process.execPath, FORCE_COLOR: '0' } });
+  // Run from inside the workspace (its pinned kubeconform), with the files named by absolute path.
+  const r = spawnSync('bash', ['-c', script], { cwd: process.cwd(), encoding: 'utf8', env: { ...process.env, STRATA: bin, NODE: process.execPath, DIR: dir, FORCE_COLOR: '0' } });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 };
 const BAD = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n';
@@ -22,14 +23,14 @@ write('bad.yaml', BAD);
 
 describe('strata validate reads every input once', () => {
   it('process substitution: the pipe is read once and its objects are judged', () => {
-    const r = bash('"$NODE" "$STRATA" validate --no-policy <(cat bad.yaml)');
+    const r = bash('"$NODE" "$STRATA" validate --no-policy <(cat "$DIR/bad.yaml")');
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/\/dev\/fd\/\d+:6: v1\/Service web: spec\.portz: unknown field/);
     expect(r.stdout).toMatch(/Found 1 problem in 1 of 1 resource\b/);
   });
 
   it('a FIFO is read once its writer writes, without hanging', () => {
-    const r = bash('mkfifo fifo.yaml && (cat bad.yaml > fifo.yaml &) && "$NODE" "$STRATA" validate --no-policy fifo.yaml');
+    const r = bash('mkfifo "$DIR/fifo.yaml" && (cat "$DIR/bad.yaml" > "$DIR/fifo.yaml" &) && "$NODE" "$STRATA" validate --no-policy "$DIR/fifo.yaml"');
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/fifo\.yaml:6: .*spec\.portz/);
   });
@@ -49,7 +50,7 @@ describe('strata validate reads every input once', () => {
   });
 
   it('escapes control characters and escape sequences in text output', () => {
-    const r = strata(dir, ['validate', '--no-policy', write('ctl.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "x\\e[2Jy", namespace: shop}\nspec: {}\n')]);
+    const r = strata(process.cwd(), ['validate', '--no-policy', write('ctl.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "x\\e[2Jy", namespace: shop}\nspec: {}\n')]);
     expect(r.stdout).toContain('v1/ConfigMap shop/x\\x1b[2Jy:');
     expect(r.stdout).not.toContain('\u001b');
   });
@@ -92,7 +93,7 @@ describe('CI formats', () => {
   });
 
   it('junit and sarif of one failing file: the failure is the resource that has it', () => {
-    const junit = strata(dir, ['validate', '--no-policy', '-o', 'junit', join(dir, 'bad.yaml')]);
+    const junit = strata(process.cwd(), ['validate', '--no-policy', '-o', 'junit', join(dir, 'bad.yaml')]);
     expect(junit.stdout).toMatch(/<testsuites name="strata validate" tests="1" failures="1"/);
     expect(junit.stdout).toContain('spec.portz: unknown field');
   });
