@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyTree, HEADER } from '../src/index.ts';
+import { applyTree, HEADER, recover } from '../src/index.ts';
 
 const gen = (body: string) => `${HEADER}\n${body}\n`;
 
@@ -81,6 +81,19 @@ describe('applyTree', () => {
         },
       }),
     ).toThrow('crash');
+    expect(snapshot(root)).toStrictEqual(before);
+  });
+
+  it('removes temporary files that writers before the journal left when they were killed', () => {
+    const leftover = 'base/app/keep.yaml.strata-tmp-999999999';
+    writeFileSync(join(root, leftover), gen('keep: half'));
+    applyTree(root, new Map([['base/app/keep.yaml', gen('keep: 4')]]), { dirs: ['base/app'] });
+    expect(existsSync(join(root, leftover))).toBe(false);
+  });
+
+  it('recovery with nothing to recover does nothing', () => {
+    const before = snapshot(root);
+    expect(recover(root)).toStrictEqual({ rolledForward: 0, rolledBack: 0, discarded: 0, files: 0 });
     expect(snapshot(root)).toStrictEqual(before);
   });
 });

@@ -1,0 +1,67 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+export interface AtomicWriteOptions {
+  /**
+   * Force the content to disk before the rename, so that after a power loss the file is either
+   * the old or the new one, never empty. A killed process needs no fsync.
+   * @default false
+   */
+  readonly fsync?: boolean;
+}
+
+let temporaries = 0;
+
+/**
+ * The temporary name for `file`: beside it (a rename stays on one file system), hidden, and matched
+ * by the `*.strata-tmp*` ignore pattern, so a process killed between writing and renaming never
+ * leaves anything git would offer to commit.
+ */
+export function temporaryName(file: string): string {
+  return join(dirname(file), `.${basename(file)}.strata-tmp-${process.pid}-${++temporaries}`);
+}
+
+/**
+ * Writes `file` so that a reader sees the old content or the new, never part of it: the content
+ * goes to a temporary file beside it, which is then renamed over it. Creates the parent folder.
+ * On failure the temporary file is removed and the old content stays.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = temporaryName(file);
+  try {
+    if (options.fsync) {
+      const fd = openSync(tmp, 'w');
+      try {
+        writeFileSync(fd, data);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } else writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** writeFileAtomic off the main thread, for callers with other work to do meanwhile. */
+export async function writeFileAtomicAsync(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = temporaryName(file);
+  try {
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      if (options.fsync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

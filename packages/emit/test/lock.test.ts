@@ -1,0 +1,138 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyTree, lockTree, recover, TreeBusyError, WRITE_STATE_DIR } from '../src/index.ts';
+import { bundleChild, startChild, versionOf, workspace } from './fixtures/harness.ts';
+import { DIRS, treeFiles, VERSIONS, type Version } from './fixtures/trees.ts';
+
+const BUSY = /^another strata generate \(pid (\d+)\) is running; wait for it or stop it$/;
+
+/** The start time the lock records for a live process (Linux), so a test can write one by hand. */
+function startOf(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
+}
+
+function writeLock(root: string, record: string): void {
+  mkdirSync(join(root, WRITE_STATE_DIR), { recursive: true });
+  writeFileSync(join(root, WRITE_STATE_DIR, 'lock'), record);
+}
+
+describe('two writers on one tree', () => {
+  let script: string;
+  let root: string;
+  beforeAll(async () => {
+    script = await bundleChild();
+    root = workspace('a');
+  });
+  afterAll(() => {
+    rmSync(dirname(script), { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** Starts two writers towards the two other versions, released at the same moment. */
+  async function race(lockWaitMs: number | undefined) {
+    const current = versionOf(root, VERSIONS)!;
+    const [x, y] = VERSIONS.filter((v) => v !== current) as [Version, Version];
+    const options = { waitForGo: true, ...(lockWaitMs === undefined ? {} : { lockWaitMs }) };
+    const children = [startChild(script, root, x, options), startChild(script, root, y, options)];
+    await Promise.all(children.map((c) => c.ready));
+    for (const c of children) c.process.stdin!.end('go\n');
+    const ends = await Promise.all(children.map((c) => c.ended));
+    return { targets: [x, y], ends, pids: children.map((c) => c.process.pid!), now: versionOf(root, VERSIONS) };
+  }
+
+  it('the loser refuses in one line, naming the winner, and the tree is exactly the winner\'s', async () => {
+    let refused = 0;
+    const trials = 8;
+    for (let trial = 0; trial < trials; trial++) {
+      const { targets, ends, pids, now } = await race(0);
+      for (const [i, end] of ends.entries()) {
+        expect([0, 2], end.stderr).toContain(end.code);
+        if (end.code === 2) {
+          refused++;
+          expect(end.stderr.trimEnd()).toMatch(BUSY);
+          expect(Number(BUSY.exec(end.stderr.trimEnd())![1])).toBe(pids[1 - i]);
+        }
+      }
+      const winners = targets.filter((_, i) => ends[i]!.code === 0);
+      expect(winners.length).toBeGreaterThan(0);
+      // Exactly one run's content, file for file; when both ran, one after the other, the later.
+      expect(winners, `trial ${trial}: the tree is ${now ?? 'a mix'}`).toContain(now);
+      expect(existsSync(join(root, WRITE_STATE_DIR))).toBe(false);
+    }
+    console.info(`concurrency, refusing at once: ${trials} trials of two 1,000-file writers released together; ${refused} refused, ${trials - refused} ran one after the other; the tree was exactly one run's every time`);
+  }, 300_000);
+
+  it('a writer that waits runs after the other, and the tree is exactly one run\'s', async () => {
+    const trials = 4;
+    for (let trial = 0; trial < trials; trial++) {
+      const { targets, ends, now } = await race(undefined);
+      for (const end of ends) expect(end.code, end.stderr).toBe(0);
+      expect(targets, `trial ${trial}: the tree is ${now ?? 'a mix'}`).toContain(now);
+    }
+    console.info(`concurrency, waiting: ${trials} trials, both writers finished every time, one after the other; the tree was exactly one run's every time`);
+  }, 300_000);
+});
+
+describe('the lock', () => {
+  let root: string;
+  beforeAll(() => {
+    root = workspace('a');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('left by a process that has died is taken over', () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    writeLock(root, `${dead} 1 strata generate\n`);
+    const r = applyTree(root, treeFiles('b'), { dirs: DIRS, lockWaitMs: 0 });
+    expect(r.written.length).toBe(900);
+    expect(versionOf(root, VERSIONS)).toBe('b');
+    expect(existsSync(join(root, WRITE_STATE_DIR))).toBe(false);
+  });
+
+  it('naming a live pid that has since been reused by another process is taken over', () => {
+    // This process, but started at another time: the pid was reused.
+    writeLock(root, `${process.pid} 1 strata generate\n`);
+    applyTree(root, treeFiles('a'), { dirs: DIRS, lockWaitMs: 0 });
+    expect(versionOf(root, VERSIONS)).toBe('a');
+  });
+
+  it('held by a live process makes a writer refuse in one line and leaves the tree alone; recovery leaves its work alone', async () => {
+    const holder = spawn('sleep', ['60']);
+    try {
+      await new Promise((resolve) => holder.once('spawn', resolve));
+      writeLock(root, `${holder.pid} ${startOf(holder.pid!)} strata generate\n`);
+      let error: unknown;
+      try {
+        applyTree(root, treeFiles('b'), { dirs: DIRS, lockWaitMs: 0 });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(TreeBusyError);
+      expect((error as Error).message).toBe(`another strata generate (pid ${holder.pid}) is running; wait for it or stop it`);
+      expect(versionOf(root, VERSIONS)).toBe('a');
+      expect(recover(root)).toMatchObject({ busy: holder.pid, rolledForward: 0, rolledBack: 0 });
+      // Once it has gone, its lock is stale.
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('close', resolve));
+      expect(recover(root).busy).toBeUndefined();
+      expect(existsSync(join(root, WRITE_STATE_DIR))).toBe(false);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('is re-entrant, so a caller can hold it around several writes', () => {
+    const lock = lockTree(root);
+    try {
+      applyTree(root, treeFiles('c'), { dirs: DIRS, lockWaitMs: 0 });
+      expect(versionOf(root, VERSIONS)).toBe('c');
+      expect(existsSync(join(root, WRITE_STATE_DIR, 'lock'))).toBe(true);
+    } finally {
+      lock.release();
+    }
+    expect(existsSync(join(root, WRITE_STATE_DIR))).toBe(false);
+  });
+});
