@@ -22,7 +22,7 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
 /** Errors of the packages loaded on demand, known by name so that they need not be loaded here. */
-const USAGE_OR_TOOL = new Set(['UsageError', 'ToolMissingError', 'ToolError', 'KubeconformFailedError']);
+const USAGE_OR_TOOL = new Set(['UsageError', 'ToolMissingError', 'ToolError', 'KubeconformFailedError', 'TreeBusyError']);
 
 function exitCodeFor(e: unknown): number {
   if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -71,7 +71,21 @@ const program = new Command('strata')
   .description('Typed Kubernetes applications emitted as plain, committed Kustomize overlays.')
   .version(VERSION)
   .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  // A run killed while it wrote the tree left a journal: finish or undo that change before any
+  // command reads or writes the tree, so it never sees a mix of old and new files.
+  .hook('preAction', async () => {
+    let root: string;
+    try {
+      root = findRoot();
+    } catch {
+      return; // validate works outside a workspace, on any files
+    }
+    const { recover } = await import('@strata/emit/journal');
+    const r = recover(root);
+    if (r.rolledForward > 0) err(`strata: completed the change to the tree that an interrupted run had committed (${r.files} files)`);
+    if (r.rolledBack > 0) err(`strata: undid the change to the tree that an interrupted run had started (${r.files} files)`);
+  });
 
 program
   .command('generate')
