@@ -1,7 +1,9 @@
 // `npm run bench`: how long the pipeline takes for 50, 200 and 500 synthetic apps in three envs,
 // through turbo as `npm run build` runs it and as `strata pipeline` alone, next to two floors that
-// only run the tools (kustomize one process per overlay, and the long-lived builder), and, on 50
-// apps, Strata's generate next to cdk8s and Kosko. Every workspace is a throw-away git repository in
+// only run the tools (kustomize one process per overlay, and the long-lived builder); `strata check`
+// right after a pipeline and on its own; the whole CI gate (a cold pipeline, check, and verify when
+// the API server binaries are installed, all with CI=true); and, on 50 apps, Strata's generate next
+// to cdk8s and Kosko. Every workspace is a throw-away git repository in
 // the OS temp folder. Writes the table and the machine to docs/performance.md.
 //
 //   npm run bench                      # N = 50, 200, 500, three runs each (under 10 minutes on 2 cores)
@@ -13,7 +15,7 @@
 // real Node start and module loading, and peak RSS is the largest process of that command.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, homedir, tmpdir, totalmem } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticApp } from './bench-app.ts';
@@ -75,7 +77,9 @@ function run(root: string, command: readonly string[], env: NodeJS.ProcessEnv = 
   const [cmd, ...args] = TIME ? [TIME, '-f', '%M', '-o', rssFile, ...command] : command;
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd!, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH, TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: '0', ...env } });
+    // CI only where a row asks for it: it makes the pipeline frozen and every file compared by content.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI'));
+    const child = spawn(cmd!, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...inherited, PATH, TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: '0', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -146,6 +150,13 @@ async function workspace(n: number): Promise<{ root: string; apps: string[] }> {
   return { root, apps };
 }
 
+/** Whether `strata verify` would find its API server binaries, rather than spend minutes building them. */
+function serversInstalled(): boolean {
+  const dir = process.env.STRATA_SERVER_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'strata', 'servers');
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  return names.some((n) => n.startsWith('kube-apiserver-')) && names.some((n) => n.startsWith('etcd-'));
+}
+
 /** A real one-app change: the prod replica count, different on every run. */
 function changeOneApp(root: string, app: string, run: number): void {
   const file = join(root, 'apps', app, 'src', 'env', 'prod.ts');
@@ -174,6 +185,9 @@ const ROWS = [
   'cold, strata pipeline',
   'no change, strata pipeline',
   'one app changed, strata pipeline',
+  'check after the pipeline',
+  'check alone, no cache',
+  'gate (CI): cold pipeline + check + verify',
   'floor A',
   'floor B',
 ] as const;
@@ -241,6 +255,22 @@ async function benchSize(n: number, runs: number, withGenerate: boolean, log: (s
       // The row means one app redone: anything else would time a different thing.
       if (!one.stdout.includes(`${n - 1} of ${n} apps unchanged since the last run, reused`)) throw new Error(`one app changed: expected ${n - 1} of ${n} apps reused:\n${one.stdout.slice(-2000)}`);
       note('one app changed, strata pipeline', one);
+      note('check after the pipeline', await strata(root, ['check']));
+      rmSync(join(root, '.strata'), { recursive: true, force: true });
+      note('check alone, no cache', await strata(root, ['check']));
+      // The gate as CI runs it, from a fresh clone: above 50 apps once, like floor A.
+      if (run === 0 || n <= 50) {
+        fresh();
+        const ci = { CI: 'true' };
+        const steps = [await strata(root, ['pipeline'], { ...ci, ...coldTmp(`gate-${run}`) }), await strata(root, ['check'], ci)];
+        if (serversInstalled()) steps.push(await strata(root, ['verify'], ci));
+        log(`N=${n} run ${run + 1}/${runs}: gate steps ${steps.map((m) => m.seconds.toFixed(2)).join(' + ')}s${steps.length < 3 ? ' (verify left out: its servers are not installed)' : ''}`);
+        note('gate (CI): cold pipeline + check + verify', {
+          seconds: steps.reduce((t, m) => t + m.seconds, 0),
+          rssMiB: Math.max(...steps.map((m) => m.rssMiB ?? 0)) || undefined,
+          stdout: steps.map((m) => m.stdout).join(''),
+        });
+      }
       // Floor A is one process start per overlay (about 90 s for 500 apps on 2 cores) and varies
       // little between runs; above 50 apps it runs once so that the whole bench stays under 10 minutes.
       if (run === 0 || n <= 50) note('floor A', await floor(root, 'floor-a'));

@@ -219,10 +219,14 @@ program
     for (const b of r.built.results) if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
     out(`build: ${r.built.results.length - r.built.failed} of ${r.built.results.length} overlays built (${r.phases.build.toFixed(2)}s)`);
     for (const line of problemLines(r.problems)) out(line);
+    for (const u of r.unmatchedPatches) out(u);
+    for (const m of r.roundTrip) out(`${m.overlay}: ${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`);
+    for (const c of r.envRootCollisions) out(c);
     const summary = summarize(r.problems, r.resources);
     out(`pipeline: ${r.apps} apps x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
     failOnToolFailures(r.built.results);
-    if (r.built.failed > 0 || summary.errors > 0) process.exitCode = EXIT.invalid;
+    const compared = r.unmatchedPatches.length + r.roundTrip.length + r.envRootCollisions.length;
+    if (r.built.failed > 0 || summary.errors > 0 || compared > 0) process.exitCode = EXIT.invalid;
   });
 
 program
@@ -230,17 +234,21 @@ program
   .description('fail when the committed tree differs from the code (drift) or does not build back to it (round trip)')
   .addOption(appOption())
   .addOption(envOption())
-  .action(async (o: Common) => {
+  .option('--no-cache', 'compare every app afresh, reusing nothing of what the last pipeline compared')
+  .action(async (o: Common & { cache: boolean }) => {
     const { check } = await import('@strata/pipeline');
-    const r = await check(findRoot(), selection(o));
+    const r = await check(findRoot(), selection(o), { cache: o.cache });
     for (const d of r.drift) out(d.kind === 'stale' ? d.diff : d.diff.trimEnd());
     for (const f of r.buildFailures) err(`${f.overlay}: kustomize build failed: ${f.error}`);
     for (const u of r.unmatchedPatches) out(u);
     for (const m of r.roundTrip) out(`${m.overlay}: ${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`);
-    const bad = r.drift.length + r.roundTrip.length + r.buildFailures.length + r.unmatchedPatches.length;
+    for (const c of r.envRootCollisions) out(c);
+    const bad = r.drift.length + r.roundTrip.length + r.buildFailures.length + r.unmatchedPatches.length + r.envRootCollisions.length;
+    const reused = r.reused > 0 ? ` (${r.reused} as the last pipeline compared them)` : '';
+    const proven = r.envRoots - r.envRootsBuilt;
     out(
-      `check: ${r.files} files, ${r.overlays} app overlays and ${r.envRoots} env roots built: ${r.drift.length} drifted, ${r.roundTrip.length} round-trip mismatches, ` +
-        `${r.buildFailures.length} build failures (${seconds()})`,
+      `check: ${r.files} files, ${r.overlays} app overlays${reused} and ${r.envRoots} env roots (${proven} proven from their apps, ${r.envRootsBuilt} built): ` +
+        `${r.drift.length} drifted, ${r.roundTrip.length} round-trip mismatches, ${r.buildFailures.length} build failures (${seconds()})`,
     );
     if (r.drift.length > 0) err('the committed tree is out of date: run `npx strata generate` and commit the result');
     failOnToolFailures(r.buildFailures, r.overlays + r.envRoots);

@@ -5,6 +5,7 @@ import type { Environment, Problem } from '@strata/core';
 import type { AppSyncPlan } from '@strata/gitops';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
 import { resolveBuilder, resolveKustomize } from '@strata/kustomize';
+import type { OverlayFindings } from './findings.ts';
 
 /**
  * What `strata pipeline` remembers about each app between runs, so that an unchanged app is
@@ -34,6 +35,8 @@ export interface AppEntry {
   /** What validating its built output found, and how many resources it counted. */
   readonly problems: readonly Problem[];
   readonly resources: number;
+  /** What `strata check` compares, per env: the round trip, patch targets, what the env root's proof needs. */
+  readonly findings: Record<Environment, OverlayFindings>;
   /**
    * A hash over the tool, every input and output hash and every verdict above: a verdict is reused
    * only together with the bytes it judged, and an entry edited by hand is not reused at all.
@@ -47,7 +50,7 @@ export interface PipelineCache {
   readonly apps: Record<string, AppEntry>;
 }
 
-const FORMAT = 'strata-pipeline-cache/2';
+const FORMAT = 'strata-pipeline-cache/3';
 /** Beside the tree it describes; git ignores it. */
 export const cacheFile = (root: string) => join(root, '.strata', 'cache', 'pipeline.json');
 const toolsFile = (root: string) => join(root, '.strata', 'cache', 'tools.json');
@@ -176,8 +179,8 @@ export function toolFingerprint(root: string): string {
 export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
   const h = createHash('sha1').update(FORMAT).update(tool);
   const hashes = (files: Record<string, Stamp>) => Object.keys(files).sort().map((f) => [f, files[f]!.hash]);
-  const { inputs, outputs, dirs, sync, problems, resources } = entry;
-  h.update(JSON.stringify([hashes(inputs), hashes(outputs), dirs, sync, problems, resources]));
+  const { inputs, outputs, dirs, sync, problems, resources, findings } = entry;
+  h.update(JSON.stringify([hashes(inputs), hashes(outputs), dirs, sync, problems, resources, findings]));
   return h.digest('hex');
 }
 

@@ -1,11 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { ENVIRONMENTS, type Environment } from '@strata/core';
-import { compareManifests, isGeneratedConfigMap, normalize, planChanges, type Mismatch } from '@strata/emit';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { appDirs, checkEnv, ENVIRONMENTS, loadApps, UsageError, type Environment, type Manifest } from '@strata/core';
+import { isGenerated, planApp, planChanges, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
+import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
-import { planTree, type Selection } from './generate.ts';
-import { unmatchedPatchTargets } from './targets.ts';
+import { readCache, toolFingerprint, unchanged, type AppEntry } from './cache.ts';
+import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
+import type { Selection } from './generate.ts';
 
 export interface Drift {
   readonly file: string;
@@ -20,60 +23,182 @@ export interface CheckResult {
   readonly buildFailures: { overlay: string; error: string; toolFailed?: true }[];
   /** Target-selector patches that match nothing (Kustomize says nothing about them). */
   readonly unmatchedPatches: string[];
-  /** App overlays built and compared. */
+  /** Objects that two apps of one env share, so that the env root cannot be built. */
+  readonly envRootCollisions: string[];
+  /** App overlays compared. */
   readonly overlays: number;
-  /** Whole-env roots (`overlays/<env>`) built. */
+  /** Of those, the ones whose comparison the last pipeline did and that nothing has changed since. */
+  readonly reused: number;
+  /** Whole-env roots (`overlays/<env>`) proven, and how many of them had to be built to be. */
   readonly envRoots: number;
+  readonly envRootsBuilt: number;
   readonly files: number;
 }
 
+export interface CheckOptions {
+  /** Reuse what the last pipeline proved of apps that have not changed since. @default true */
+  readonly cache?: boolean;
+}
+
+/** Parses built output the fast way, as validation does; kustomize's YAML is machine-written. */
+function parseBuilt(yaml: string, overlay: string): Manifest[] {
+  const values: unknown[] = [];
+  try {
+    loadAll(yaml, (v) => values.push(v), { schema: CORE_SCHEMA });
+  } catch {
+    return parseBuild(yaml, overlay); // names the overlay and the YAML error
+  }
+  return values.filter((v): v is Manifest => v !== null && typeof v === 'object');
+}
+
+const read = (path: string) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** Every `.yaml` file under the folders, relative to the root. */
+function yamlFiles(root: string, dirs: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    let entries;
+    try {
+      entries = readdirSync(join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const path = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(path);
+      else if (e.isFile() && e.name.endsWith('.yaml')) out.push(path);
+    }
+  };
+  for (const d of dirs) walk(d);
+  return out;
+}
+
 /**
- * `strata check`: regenerates in memory and compares with the committed tree (drift), then builds
- * every overlay with the real kustomize and compares the result with the in-process render.
+ * `strata check`: the committed tree is what the code generates (drift), every overlay builds back
+ * with the real kustomize to what the code renders (round trip), and every env root builds (proven
+ * from its apps' builds, see proveEnvRoot). An app that the last pipeline rendered, built and
+ * compared, and of which nothing has changed since (its sources, its files, the tools), is not
+ * done again: the pipeline's findings are its findings.
  */
-export async function check(root: string, selection: Selection = {}): Promise<CheckResult> {
-  const tree = await planTree(root, selection);
-  const changes = planChanges(root, tree.files, tree.dirs);
+export async function check(workspace: string, selection: Selection = {}, options: CheckOptions = {}): Promise<CheckResult> {
+  const root = realpathSync(workspace);
+  const env = checkEnv(selection.env);
+  const envs: Environment[] = env ? [env] : [...ENVIRONMENTS];
+  const names = appDirs(root);
+  for (const app of selection.apps ?? []) {
+    if (!names.includes(app)) throw new UsageError(`unknown app "${app}"; known apps: ${names.join(', ') || '(none)'}`);
+  }
+  const selected = selection.apps && selection.apps.length > 0 ? [...new Set(selection.apps)].sort() : names;
+  const everything = selected === names && !env;
+
+  const tool = toolFingerprint(root);
+  const cache = options.cache === false ? { apps: {} as Record<string, AppEntry> } : readCache(root, tool);
+  const reused = new Map<string, AppEntry>();
+  for (const name of names) {
+    const entry = cache.apps[name] && unchanged(root, tool, cache.apps[name]);
+    if (entry) reused.set(name, entry);
+  }
+  const fresh = selected.filter((n) => !reused.has(n));
+  const plans: AppPlan[] = fresh.length > 0 ? (await loadApps(root, fresh, { fresh: true })).map((app) => planApp(app, schemaMergeKeys)) : [];
+
+  // Drift: the fresh apps' files, the env roots and (for everything) gitops/ against the plan; the
+  // reused apps' files are, byte for byte, what the code generates.
+  const inScope = (path: string) => !env || !path.startsWith('overlays/') || path.startsWith(`overlays/${env}/`);
+  const files = new Map<string, string>();
+  const dirs: string[] = [];
+  for (const plan of plans) {
+    for (const [path, content] of plan.files) if (inScope(path)) files.set(path, content);
+    dirs.push(...plan.dirs.filter(inScope));
+  }
+  for (const [path, content] of planEnvironments(names)) if (inScope(path)) files.set(path, content);
+  const known = new Set(files.keys());
+  for (const name of selected) {
+    for (const path of Object.keys(reused.get(name)?.outputs ?? {})) if (!path.startsWith('dist/') && inScope(path)) known.add(path);
+  }
+  if (everything) {
+    const byName = new Map(plans.map((p) => [p.app, p]));
+    const sync = (e: Environment, app: string): AppSyncPlan | undefined => reused.get(app)?.sync[e] ?? (byName.has(app) ? syncPlan(app, byName.get(app)!.desired[e]) : undefined);
+    for (const [path, content] of planGitops(root, loadSettings(root), names, { plans: sync })) {
+      files.set(path, content);
+      known.add(path);
+    }
+  }
+  const changes = planChanges(root, files, everything ? [] : dirs);
   const drift: Drift[] = [];
   for (const file of changes.written) {
-    const path = join(root, file);
-    const before = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    const before = read(join(root, file));
     drift.push({
       file,
       kind: before === undefined ? 'missing' : 'changed',
-      diff: createTwoFilesPatch(`${file} (committed)`, `${file} (generated)`, before ?? '', tree.files.get(file)!, '', '', { context: 3 }),
+      diff: createTwoFilesPatch(`${file} (committed)`, `${file} (generated)`, before ?? '', files.get(file)!, '', '', { context: 3 }),
     });
   }
-  for (const file of changes.removed) {
-    drift.push({ file, kind: 'stale', diff: `${file}: generated file that no app produces any more` });
+  // Generated files that nothing produces: in the fresh apps' folders, or, for everything, anywhere
+  // under the generated folders (an env root's neighbours, the folders of a deleted app or env).
+  const stale = everything ? yamlFiles(root, ['base', 'overlays', 'gitops']).filter((f) => !known.has(f) && isGenerated(read(join(root, f)) ?? '')) : changes.removed;
+  for (const file of stale.sort()) drift.push({ file, kind: 'stale', diff: `${file}: generated file that no app produces any more` });
+
+  // Round trip: the committed overlays of the fresh apps built and compared; the reused apps' findings.
+  const findings = new Map<string, OverlayFindings>();
+  const buildFailures: CheckResult['buildFailures'] = [];
+  const targets = plans.flatMap((plan) => envs.map((e) => ({ plan, env: e, overlay: `overlays/${e}/${plan.app}` })));
+  const built = await buildOverlays(root, targets.map((t) => t.overlay));
+  built.forEach((r, i) => {
+    const t = targets[i]!;
+    if (!r.ok) buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed', ...(r.toolFailed && { toolFailed: true }) });
+    else findings.set(t.overlay, overlayFindings(t.overlay, t.plan.desired[t.env], parseBuilt(r.yaml, r.overlay), read(join(root, t.overlay, 'kustomization.yaml'))));
+  });
+  for (const [name, entry] of reused) for (const e of envs) findings.set(`overlays/${e}/${name}`, entry.findings[e]);
+  const roundTrip: CheckResult['roundTrip'] = [];
+  const unmatchedPatches: string[] = [];
+  for (const name of selected) {
+    for (const e of envs) {
+      const overlay = `overlays/${e}/${name}`;
+      const f = findings.get(overlay);
+      if (!f) continue;
+      roundTrip.push(...f.roundTrip.map((m) => ({ ...m, overlay })));
+      unmatchedPatches.push(...f.unmatched);
+    }
   }
 
-  const targets: { overlay: string; env: Environment; desired: ReturnType<typeof normalize>; generated: Set<string> }[] = [];
-  for (const plan of tree.plans) {
-    for (const env of selection.env ? [selection.env as Environment] : ENVIRONMENTS) {
-      const desired = plan.desired[env];
-      const generated = new Set(desired.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
-      targets.push({ overlay: `overlays/${env}/${plan.app}`, env, desired: normalize(desired, generated), generated });
+  // Env roots: proven from their apps' builds when the root is the generated one and every app's
+  // findings are known; built for real otherwise.
+  const envRootCollisions: string[] = [];
+  const toBuild: string[] = [];
+  for (const e of envs) {
+    const rootFile = `overlays/${e}/kustomization.yaml`;
+    const apps = names.map((app) => ({ app, findings: findings.get(`overlays/${e}/${app}`) }));
+    const failedApp = buildFailures.some((f) => f.overlay.startsWith(`overlays/${e}/`));
+    if (failedApp) continue; // the root cannot build either; the app's failure says why
+    if (changes.written.includes(rootFile) || apps.some((a) => !a.findings)) {
+      toBuild.push(`overlays/${e}`);
+      continue;
     }
+    const proof = proveEnvRoot(e, apps as { app: string; findings: OverlayFindings }[]);
+    envRootCollisions.push(...proof.collisions);
+    if (proof.unproven) toBuild.push(`overlays/${e}`);
   }
-  const envRoots = (selection.env ? [selection.env] : ENVIRONMENTS).map((e) => `overlays/${e}`);
-  const built = await buildOverlays(root, [...targets.map((t) => t.overlay), ...envRoots]);
-  const roundTrip: CheckResult['roundTrip'] = [];
-  const buildFailures: CheckResult['buildFailures'] = [];
-  const unmatchedPatches: string[] = [];
-  built.forEach((r, i) => {
-    if (!r.ok) {
-      buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed', ...(r.toolFailed && { toolFailed: true }) });
-      return;
-    }
-    const t = targets[i];
-    if (!t) return; // a whole-env build: it only has to succeed
-    const parsed = parseBuild(r.yaml, r.overlay);
-    unmatchedPatches.push(...unmatchedPatchTargets(root, r.overlay, parsed));
-    const actual = normalize(parsed, t.generated);
-    for (const m of compareManifests(t.desired, actual, { expected: 'rendered', actual: 'kustomize build' })) {
-      roundTrip.push({ ...m, overlay: t.overlay });
-    }
-  });
-  return { drift, roundTrip, buildFailures, unmatchedPatches, overlays: targets.length, envRoots: envRoots.length, files: tree.files.size };
+  for (const r of toBuild.length > 0 ? await buildOverlays(root, toBuild) : []) {
+    if (!r.ok) buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed', ...(r.toolFailed && { toolFailed: true }) });
+  }
+
+  const reusedSelected = selected.filter((n) => reused.has(n)).length;
+  return {
+    drift,
+    roundTrip,
+    buildFailures,
+    unmatchedPatches,
+    envRootCollisions,
+    overlays: selected.length * envs.length,
+    reused: reusedSelected * envs.length,
+    envRoots: envs.length,
+    envRootsBuilt: toBuild.length,
+    files: known.size,
+  };
 }

@@ -1,11 +1,12 @@
 import { realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { appDirs, appSources, ENVIRONMENTS, loadApps, type Environment, type Problem } from '@strata/core';
-import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type TreeChanges } from '@strata/emit';
+import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch, type TreeChanges } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
 import { build, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
 import { filesUnder, readCache, sealOf, stampOf, toolFingerprint, unchanged, writeCache, type AppEntry, type Stamp } from './cache.ts';
+import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
 import type { ParsedInputs } from '@strata/validate';
 
@@ -41,6 +42,14 @@ export interface PipelineResult {
   readonly built: BuildOutcome;
   readonly problems: Problem[];
   readonly resources: number;
+  /**
+   * The comparisons of `strata check`, for every app (a reused app's from the cache): built output
+   * that differs from the render, target-selector patches that match nothing, and objects that two
+   * apps of one env share (the env root cannot be built).
+   */
+  readonly roundTrip: (Mismatch & { overlay: string })[];
+  readonly unmatchedPatches: string[];
+  readonly envRootCollisions: string[];
   /** Seconds per phase. */
   readonly phases: { readonly generate: number; readonly build: number; readonly validate: number };
 }
@@ -128,6 +137,9 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   // arrives, now that the tree is written; without the builder, one kustomize per overlay from disk.
   // A failure is built again from disk, so that its message names the files as they are.
   const parsed: ParsedInputs = { docs: [], problems: [], files: new Map() };
+  // What check compares, per overlay, from what was just built and read.
+  const planOf = new Map(plans.map((p) => [p.app, p]));
+  const compared = new Map<string, OverlayFindings>();
   const writes: Promise<void>[] = [];
   let writeError: Error | undefined;
   const take = (r: Built, write = true) => {
@@ -138,6 +150,11 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
     parsed.docs.push(...read.docs);
     parsed.problems.push(...read.problems);
     parsed.files.set(r.output, read.file);
+    const plan = planOf.get(r.app);
+    if (plan) {
+      const desired = plan.desired[r.env as Environment];
+      compared.set(r.overlay, overlayFindings(r.overlay, desired, read.docs.map((d) => d.manifest), plan.files.get(`${r.overlay}/kustomization.yaml`)));
+    }
   };
   let built: BuildOutcome;
   if (session) {
@@ -181,7 +198,9 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   for (const name of changed) {
     const mine = ofApp(name);
     const found = { problems: checked.problems.filter((p) => mine.has(p.file)), resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0) };
-    const entry = entryFor(root, tool, name, plans.find((p) => p.app === name), built, found, sync.get(name), before, stamp);
+    const findings = Object.fromEntries(ENVIRONMENTS.map((e) => [e, compared.get(`overlays/${e}/${name}`)]));
+    const complete = ENVIRONMENTS.every((e) => findings[e]) ? (findings as Record<Environment, OverlayFindings>) : undefined;
+    const entry = entryFor(root, tool, name, plans.find((p) => p.app === name), built, found, complete, sync.get(name), before, stamp);
     if (entry) next[name] = entry;
   }
   writeCache(root, { tool, apps: next });
@@ -189,7 +208,20 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems)];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
   const resources = checked.resources + [...reused.values()].reduce((n, e) => n + e.resources, 0);
-  return { apps: names.length, reused: reused.size, generated, pruned, built, problems, resources, phases: { generate: tGenerate, build: tBuild, validate: tValidate } };
+  for (const [name, entry] of reused) for (const e of ENVIRONMENTS) compared.set(`overlays/${e}/${name}`, entry.findings[e]);
+  const roundTrip: PipelineResult['roundTrip'] = [];
+  const unmatchedPatches: string[] = [];
+  const envRootCollisions: string[] = [];
+  for (const e of ENVIRONMENTS) {
+    const apps = names.map((app) => ({ app, findings: compared.get(`overlays/${e}/${app}`) }));
+    for (const { app, findings } of apps) {
+      roundTrip.push(...(findings?.roundTrip ?? []).map((m) => ({ ...m, overlay: `overlays/${e}/${app}` })));
+      unmatchedPatches.push(...(findings?.unmatched ?? []));
+    }
+    // An app that did not build is reported as such; its env root is left to check.
+    if (apps.every((a) => a.findings)) envRootCollisions.push(...proveEnvRoot(e, apps as { app: string; findings: OverlayFindings }[]).collisions);
+  }
+  return { apps: names.length, reused: reused.size, generated, pruned, built, problems, resources, roundTrip, unmatchedPatches, envRootCollisions, phases: { generate: tGenerate, build: tBuild, validate: tValidate } };
 }
 
 /** The cache entry of an app this run rendered, built and validated; undefined if it cannot be reused. */
@@ -200,13 +232,14 @@ function entryFor(
   plan: AppPlan | undefined,
   built: BuildOutcome,
   found: { problems: Problem[]; resources: number },
+  findings: Record<Environment, OverlayFindings> | undefined,
   sync: Record<Environment, AppSyncPlan> | undefined,
   before: ReadonlyMap<string, Stamp>,
   stamps: (file: string) => Stamp | undefined,
 ): AppEntry | undefined {
   const sources = appSources(root, name);
   const results = built.results.filter((r) => r.app === name);
-  if (!plan || !sources?.length || !sync || results.length !== ENVIRONMENTS.length || results.some((r) => !r.ok)) return undefined;
+  if (!plan || !sources?.length || !sync || !findings || results.length !== ENVIRONMENTS.length || results.some((r) => !r.ok)) return undefined;
   // Its compiled sources, the workspace packages it imports, and every file of its own folder
   // (package.json, tsconfig.json, a file that would change how an import resolves), each as it was
   // before this run read it; a file that changed since is not remembered at all.
@@ -231,7 +264,7 @@ function entryFor(
   // Files already in its folders that the plan does not hold (foreign ones) keep it from being reused.
   if (!filesUnder(root, plan.dirs).every((f) => f in outputs)) return undefined;
   // As it will be read back, so that the seal is over the same bytes.
-  const entry = JSON.parse(JSON.stringify({ inputs, outputs, dirs: plan.dirs, sync, ...found })) as Omit<AppEntry, 'seal'>;
+  const entry = JSON.parse(JSON.stringify({ inputs, outputs, dirs: plan.dirs, sync, ...found, findings })) as Omit<AppEntry, 'seal'>;
   return { ...entry, seal: sealOf(tool, entry) };
 }
 

@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { groupOf, type Manifest } from '@strata/core';
 
@@ -20,12 +18,11 @@ const matches = (m: Manifest, t: Selector) =>
 
 /**
  * Patches with a `target` selector that match nothing in the built output. Kustomize applies such a
- * patch to nothing and exits 0, so a renamed object silently loses its patch.
+ * patch to nothing and exits 0, so a renamed object silently loses its patch. `kustomization` is the
+ * text of the overlay's kustomization.yaml.
  */
-export function unmatchedPatchTargets(root: string, overlay: string, built: readonly Manifest[]): string[] {
-  const file = join(root, overlay, 'kustomization.yaml');
-  if (!existsSync(file)) return [];
-  const k = parse(readFileSync(file, 'utf8')) as { patches?: { target?: Selector & { labelSelector?: string; annotationSelector?: string }; path?: string }[] } | null;
+export function unmatchedPatchTargets(overlay: string, kustomization: string, built: readonly Manifest[]): string[] {
+  const k = parse(kustomization) as { patches?: { target?: Selector & { labelSelector?: string; annotationSelector?: string }; path?: string }[] } | null;
   const out: string[] = [];
   (k?.patches ?? []).forEach((p, i) => {
     const t = p.target;

@@ -1,0 +1,94 @@
+import type { Environment, Manifest } from '@strata/core';
+import { compareManifests, isGeneratedConfigMap, normalize } from '@strata/emit';
+import { unmatchedPatchTargets } from './targets.ts';
+
+/**
+ * What `strata check` proves of one built overlay, kept small enough to remember per app and env:
+ * the round trip, the patch targets, and what the env root's proof needs (see `proveEnvRoot`).
+ */
+export interface OverlayFindings {
+  /** Objects whose build differs from the render, each with a unified diff. */
+  readonly roundTrip: { readonly id: string; readonly diff: string }[];
+  /** Target-selector patches that match nothing, as one line each. */
+  readonly unmatched: string[];
+  /**
+   * The id kustomize registers for each object when it aggregates the env root, which it does before
+   * it adds hash suffixes: `apiVersion/Kind namespace name`, with the suffix removed and no namespace
+   * read as `default`, as kustomize compares them.
+   */
+  readonly ids: string[];
+  /** Objects kustomize renamed (a generated ConfigMap's hash suffix), as `Kind namespace name` before. */
+  readonly renamed: string[];
+  /**
+   * Where the objects could refer to another app's renamed ConfigMap or Secret: their namespaces
+   * (none read as `default`), and `*` for the cluster-scoped kinds that kustomize lets refer to
+   * either in any namespace.
+   */
+  readonly namespaces: string[];
+}
+
+/** Cluster-scoped kinds whose fields kustomize's name-reference rules read as a ConfigMap or Secret name. */
+const CLUSTER_REFERRERS = new Set(['APIService', 'ClusterRole', 'MutatingWebhookConfiguration', 'Node', 'PersistentVolume', 'StorageClass', 'ValidatingWebhookConfiguration']);
+
+/** The only kinds kustomize renames in Strata's overlays: generated ones, with a hash suffix. */
+const RENAMED_KINDS = new Set(['ConfigMap', 'Secret']);
+
+/**
+ * Compares one overlay's build with the render it must equal. `kustomization` is the overlay's
+ * kustomization.yaml as built (undefined when it is not known).
+ */
+export function overlayFindings(overlay: string, desired: readonly Manifest[], built: readonly Manifest[], kustomization: string | undefined): OverlayFindings {
+  const generated = new Set(desired.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
+  const actual = normalize(built, generated);
+  const roundTrip = compareManifests(normalize(desired, generated), actual, { expected: 'rendered', actual: 'kustomize build' }).map((m) => ({ id: m.id, diff: m.diff }));
+  const unmatched = kustomization === undefined ? [] : unmatchedPatchTargets(overlay, kustomization, built);
+  const ids: string[] = [];
+  const renamed: string[] = [];
+  const namespaces = new Set<string>();
+  actual.forEach((m, i) => {
+    const ns = m.metadata.namespace || 'default';
+    namespaces.add(!m.metadata.namespace && CLUSTER_REFERRERS.has(m.kind) ? '*' : ns);
+    ids.push(`${m.apiVersion}/${m.kind} ${ns} ${m.metadata.name}`);
+    if (built[i]!.metadata.name !== m.metadata.name) renamed.push(`${m.kind} ${ns} ${m.metadata.name}`);
+  });
+  return { roundTrip, unmatched, ids, renamed, namespaces: [...namespaces].sort() };
+}
+
+export interface EnvRootProof {
+  /** Ids that two apps share: kustomize refuses to aggregate the env. One line each. */
+  readonly collisions: string[];
+  /**
+   * True when an app's renamed object may be referred to from another app's objects (in its
+   * namespace, or by a cluster-scoped referrer): only a real build of the root tells what kustomize
+   * does then.
+   */
+  readonly unproven: boolean;
+}
+
+/**
+ * Proves `overlays/<env>/kustomization.yaml` from the builds of its apps, without building it; the
+ * root must list exactly those apps and nothing else (the drift check proves that). Why this is
+ * sound is in the package README.
+ */
+export function proveEnvRoot(env: Environment, apps: readonly { readonly app: string; readonly findings: OverlayFindings }[]): EnvRootProof {
+  const root = `overlays/${env}/kustomization.yaml`;
+  const owner = new Map<string, string>();
+  const collisions: string[] = [];
+  for (const { app, findings } of apps) {
+    for (const id of new Set(findings.ids)) {
+      const first = owner.get(id);
+      if (first === undefined) owner.set(id, app);
+      else if (first !== app) collisions.push(`${root}: ${id} is in both ${first} and ${app}; kustomize cannot build the env as one: rename or remove one of them`);
+    }
+  }
+  const users = new Map<string, Set<string>>();
+  for (const { app, findings } of apps) for (const ns of findings.namespaces) users.set(ns, (users.get(ns) ?? new Set()).add(app));
+  const reaches = (app: string, ns: string) => [...(users.get(ns) ?? []), ...(users.get('*') ?? [])].some((other) => other !== app);
+  const unproven = apps.some(({ app, findings }) =>
+    findings.renamed.some((r) => {
+      const [kind, ns] = r.split(' ');
+      return !RENAMED_KINDS.has(kind!) || reaches(app, ns!);
+    }),
+  );
+  return { collisions, unproven };
+}
