@@ -44,10 +44,21 @@ export interface AppEntry {
   readonly seal: string;
 }
 
+/**
+ * The files every app shares (the env roots and gitops/) as the last pipeline wrote them for
+ * exactly these apps, so that `check` need not plan them again while no app has changed.
+ */
+export interface SharedEntry {
+  readonly apps: readonly string[];
+  readonly files: Record<string, Stamp>;
+  readonly seal: string;
+}
+
 export interface PipelineCache {
   /** The tool's own fingerprint: a cache written by another version of anything is not read. */
   readonly tool: string;
   readonly apps: Record<string, AppEntry>;
+  readonly shared?: SharedEntry;
 }
 
 const FORMAT = 'strata-pipeline-cache/3';
@@ -182,6 +193,29 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
   const { inputs, outputs, dirs, sync, problems, resources, findings } = entry;
   h.update(JSON.stringify([hashes(inputs), hashes(outputs), dirs, sync, problems, resources, findings]));
   return h.digest('hex');
+}
+
+/** The seal of the shared files: see SharedEntry. */
+export function sharedSealOf(tool: string, apps: readonly string[], files: Record<string, Stamp>): string {
+  const hashes = Object.keys(files).sort().map((f) => [f, files[f]!.hash]);
+  return createHash('sha1').update(FORMAT).update(tool).update(JSON.stringify([apps, hashes])).digest('hex');
+}
+
+/**
+ * The shared files' stamps when they are still what the last pipeline wrote for exactly `apps`;
+ * undefined when anything differs.
+ */
+export function sharedUnchanged(root: string, tool: string, shared: SharedEntry | undefined, apps: readonly string[]): Record<string, Stamp> | undefined {
+  if (!shared || typeof shared !== 'object' || JSON.stringify(shared.apps) !== JSON.stringify(apps)) return undefined;
+  if (sharedSealOf(tool, shared.apps, shared.files) !== shared.seal) return undefined;
+  const out: Record<string, Stamp> = {};
+  for (const [file, stamp] of Object.entries(shared.files)) {
+    const now = verify(join(root, file), stamp);
+    if (!now) return undefined;
+    out[file] = now;
+  }
+  // Nothing else under gitops/ either: a file there that no plan holds is stale.
+  return filesUnder(root, ['gitops']).every((f) => f in out) ? out : undefined;
 }
 
 /** The cache of an earlier run by the same tool, or an empty one. */

@@ -6,7 +6,7 @@ import { appDirs, checkEnv, ENVIRONMENTS, loadApps, UsageError, type Environment
 import { isGenerated, planApp, planChanges, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
-import { readCache, toolFingerprint, unchanged, type AppEntry } from './cache.ts';
+import { readCache, sharedUnchanged, toolFingerprint, unchanged, type AppEntry, type PipelineCache } from './cache.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import type { Selection } from './generate.ts';
 
@@ -98,7 +98,7 @@ export async function check(workspace: string, selection: Selection = {}, option
   const everything = selected === names && !env;
 
   const tool = toolFingerprint(root);
-  const cache = options.cache === false ? { apps: {} as Record<string, AppEntry> } : readCache(root, tool);
+  const cache: Pick<PipelineCache, 'apps' | 'shared'> = options.cache === false ? { apps: {} } : readCache(root, tool);
   const reused = new Map<string, AppEntry>();
   for (const name of names) {
     const entry = cache.apps[name] && unchanged(root, tool, cache.apps[name]);
@@ -116,12 +116,16 @@ export async function check(workspace: string, selection: Selection = {}, option
     for (const [path, content] of plan.files) if (inScope(path)) files.set(path, content);
     dirs.push(...plan.dirs.filter(inScope));
   }
-  for (const [path, content] of planEnvironments(names)) if (inScope(path)) files.set(path, content);
+  // The env roots and gitops/ as the last pipeline wrote them for exactly these apps, unchanged
+  // since: no need to plan them again.
+  const shared = names.every((n) => reused.has(n)) ? sharedUnchanged(root, tool, cache.shared, names) : undefined;
+  if (!shared) for (const [path, content] of planEnvironments(names)) if (inScope(path)) files.set(path, content);
   const known = new Set(files.keys());
+  for (const path of Object.keys(shared ?? {})) if (inScope(path) && (everything || !path.startsWith('gitops/'))) known.add(path);
   for (const name of selected) {
     for (const path of Object.keys(reused.get(name)?.outputs ?? {})) if (!path.startsWith('dist/') && inScope(path)) known.add(path);
   }
-  if (everything) {
+  if (everything && !shared) {
     const byName = new Map(plans.map((p) => [p.app, p]));
     const sync = (e: Environment, app: string): AppSyncPlan | undefined => reused.get(app)?.sync[e] ?? (byName.has(app) ? syncPlan(app, byName.get(app)!.desired[e]) : undefined);
     for (const [path, content] of planGitops(root, loadSettings(root), names, { plans: sync })) {

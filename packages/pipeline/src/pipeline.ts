@@ -5,7 +5,7 @@ import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, ty
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
 import { build, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
-import { filesUnder, readCache, sealOf, stampOf, toolFingerprint, unchanged, writeCache, type AppEntry, type Stamp } from './cache.ts';
+import { filesUnder, readCache, sealOf, sharedSealOf, sharedUnchanged, stampOf, toolFingerprint, unchanged, writeCache, type AppEntry, type SharedEntry, type Stamp } from './cache.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
 import type { ParsedInputs } from '@strata/validate';
@@ -102,6 +102,10 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   const fromDisk: string[] = [];
   const sync = new Map<string, Record<Environment, AppSyncPlan>>();
   let generated: TreeChanges;
+  const files = new Map<string, string>();
+  // With no app changed, the env roots and gitops/ that the last run wrote for these apps are
+  // still right if nobody touched them: planning gitops/ for 500 apps takes a second.
+  const sharedBefore = changed.length === 0 ? sharedUnchanged(root, tool, cache.shared, names) : undefined;
   try {
     for (const app of apps) {
       const plan = planApp(app, schemaMergeKeys);
@@ -116,11 +120,12 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
       await new Promise(setImmediate);
     }
     for (const [name, entry] of reused) sync.set(name, entry.sync);
-    const files = new Map<string, string>();
     for (const p of plans) for (const [path, content] of p.files) files.set(path, content);
-    for (const [path, content] of planEnvironments(names)) files.set(path, content);
-    for (const [path, content] of planGitops(root, settings, names, { plans: (e, app) => sync.get(app)?.[e] })) files.set(path, content);
-    const dirs = [...plans.flatMap((p) => p.dirs), ...orphanDirs(root, new Set(names), undefined), 'gitops'];
+    if (!sharedBefore) {
+      for (const [path, content] of planEnvironments(names)) files.set(path, content);
+      for (const [path, content] of planGitops(root, settings, names, { plans: (e, app) => sync.get(app)?.[e] })) files.set(path, content);
+    }
+    const dirs = [...plans.flatMap((p) => p.dirs), ...orphanDirs(root, new Set(names), undefined), ...(sharedBefore ? [] : ['gitops'])];
     if (options.frozen) {
       const drift = applyTree(root, files, { dirs, dryRun: true });
       if (drift.written.length + drift.removed.length > 0) throw new DriftError(drift);
@@ -189,6 +194,19 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   const checked = parsed.files.size > 0 ? await checkParsed(root, parsed) : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();
 
+  // The env roots and gitops/ as written for exactly these apps.
+  const sharedFiles: Record<string, Stamp> = {};
+  for (const [path, content] of files) {
+    if (!path.startsWith('gitops/') && !/^overlays\/[^/]+\/kustomization\.yaml$/.test(path)) continue;
+    const stamp = stampOf(join(root, path), content);
+    if (stamp) sharedFiles[path] = stamp;
+  }
+  const shared: SharedEntry | undefined = sharedBefore
+    ? { apps: names, files: sharedBefore, seal: sharedSealOf(tool, names, sharedBefore) }
+    : Object.keys(sharedFiles).length > 0
+      ? { apps: names, files: sharedFiles, seal: sharedSealOf(tool, names, sharedFiles) }
+      : undefined;
+
   // Remember each changed app whose overlays all built and whose sources are known.
   const ofApp = (app: string) => new Set(built.results.filter((r) => r.app === app).map((r) => r.output));
   const next: Record<string, AppEntry> = Object.fromEntries(reused);
@@ -203,7 +221,7 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
     const entry = entryFor(root, tool, name, plans.find((p) => p.app === name), built, found, complete, sync.get(name), before, stamp);
     if (entry) next[name] = entry;
   }
-  writeCache(root, { tool, apps: next });
+  writeCache(root, { tool, apps: next, ...(shared ? { shared } : {}) });
 
   const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems)];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));

@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appDirs, ENVIRONMENTS, type Manifest } from '@strata/core';
@@ -40,6 +40,22 @@ describe('check after a pipeline', () => {
     } finally {
       writeFileSync(dev, original);
     }
+  });
+
+  it('sees a hand edit of an env root or a gitops file made after the pipeline', async () => {
+    await pipeline(ws.root);
+    for (const file of ['overlays/staging/kustomization.yaml', 'gitops/staging/applicationset.strata-staging.yaml']) {
+      const path = join(ws.root, file);
+      expect(existsSync(path)).toBe(true);
+      const original = readFileSync(path, 'utf8');
+      writeFileSync(path, `${original}# by hand\n`);
+      try {
+        expect((await check(ws.root)).drift.map((d) => d.file)).toStrictEqual([file]);
+      } finally {
+        writeFileSync(path, original);
+      }
+    }
+    expect((await check(ws.root)).drift).toStrictEqual([]);
   });
 
   it('as a command: says how much it reused and how the env roots were proven', () => {
