@@ -40,8 +40,8 @@ export interface CheckOptions {
   readonly cache?: boolean;
 }
 
-/** Parses built output the fast way, as validation does; kustomize's YAML is machine-written. */
-function parseBuilt(yaml: string, overlay: string): Manifest[] {
+/** Parses built output the fast way; kustomize's YAML is machine-written. */
+export function parseBuilt(yaml: string, overlay: string): Manifest[] {
   const values: unknown[] = [];
   try {
     loadAll(yaml, (v) => values.push(v), { schema: CORE_SCHEMA });

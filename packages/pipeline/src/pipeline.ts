@@ -6,6 +6,7 @@ import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gi
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
 import { build, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
 import { filesUnder, readCache, sealOf, sharedSealOf, sharedUnchanged, stampOf, toolFingerprint, unchanged, writeCache, type AppEntry, type SharedEntry, type Stamp } from './cache.ts';
+import { parseBuilt } from './check.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
 import type { ParsedInputs } from '@strata/validate';
@@ -158,7 +159,8 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
     const plan = planOf.get(r.app);
     if (plan) {
       const desired = plan.desired[r.env as Environment];
-      compared.set(r.overlay, overlayFindings(r.overlay, desired, read.docs.map((d) => d.manifest), plan.files.get(`${r.overlay}/kustomization.yaml`)));
+      // Parsed as check parses a build, so that both compare the same objects.
+      compared.set(r.overlay, overlayFindings(r.overlay, desired, parseBuilt(r.yaml, r.overlay), plan.files.get(`${r.overlay}/kustomization.yaml`)));
     }
   };
   let built: BuildOutcome;
