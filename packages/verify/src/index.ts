@@ -1,3 +1,4 @@
 export { verify, statusProblems, type VerifyOptions, type VerifyResult } from './verify.ts';
-export { ensureServers, startServer, KUBERNETES_VERSION, ETCD_VERSION, type Server, type ServerBinaries } from './server.ts';
+export { ensureServers, startServer, freePort, ETCD_SOCKET, KUBERNETES_VERSION, ETCD_VERSION, type Server, type ServerBinaries, type StartOptions } from './server.ts';
+export { sweepStale } from './scratch.ts';
 export type { Problem } from '@strata/core';

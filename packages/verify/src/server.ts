@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToolError, ToolMissingError } from '@strata/core';
 import { Client } from './client.ts';
+import { makeScratchDir, recordServers, sweepStale } from './scratch.ts';
 
 /** The Kubernetes version the server binaries are pinned to (packages/verify/server/kube-apiserver/go.mod). */
 export const KUBERNETES_VERSION = 'v1.36.3';
@@ -68,12 +68,28 @@ export interface Server {
   readonly client: Client;
   /** Process ids of etcd and kube-apiserver, so callers and tests can check that they are gone. */
   readonly pids: readonly number[];
-  /** The temporary folder holding etcd's data, the keys and the logs; removed by `stop`. */
+  /** The temporary folder holding etcd's data and socket, the keys and the logs; removed by `stop`. */
   readonly dir: string;
   /** Milliseconds from spawning the processes to the server answering /readyz. */
   readonly startMillis: number;
   stop(): Promise<void>;
 }
+
+export interface StartOptions {
+  /** How long to wait for /readyz. @default 60 s */
+  readonly timeoutMs?: number;
+  /**
+   * Picks the API server's port for each attempt; a port taken by another process before the server
+   * binds it costs an attempt, not the run. @default a free loopback port
+   */
+  readonly choosePort?: () => Promise<number>;
+}
+
+/** etcd's client socket, in the run's folder. */
+export const ETCD_SOCKET = 'etcd.sock:0';
+
+/** Attempts at binding the API server's port before giving up. */
+const PORT_ATTEMPTS = 5;
 
 // Every server started by this process, so exit and Ctrl-C can still take them down.
 const running = new Set<{ children: ChildProcess[]; dir: string }>();
@@ -110,7 +126,8 @@ function hookProcessExit(): void {
   }
 }
 
-function freePort(): Promise<number> {
+/** A port that was free a moment ago; another process may still take it before the server binds it. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -122,19 +139,27 @@ function freePort(): Promise<number> {
   });
 }
 
-function tail(file: string, lines = 15): string {
-  if (!existsSync(file)) return '';
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+function tail(text: string, lines = 15): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+const readLog = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+
 /**
- * Starts etcd and kube-apiserver on loopback ports in a temporary folder, with a random bearer token
- * and a fresh service-account key, and resolves once /readyz answers. Both processes are killed and
- * the folder removed by `stop()`, when this process exits, and on SIGINT, SIGTERM and SIGHUP.
+ * Starts etcd and kube-apiserver in a temporary folder, with a random bearer token and a fresh
+ * service-account key, and resolves once /readyz answers.
+ *
+ * Only the API server listens on TCP (loopback, token required). etcd listens on unix sockets in
+ * the run's folder (mode 0700), so nothing but the API server and the same user can reach it, and it
+ * takes no port. Both servers end on their own when this process does, however it ends: each reads
+ * its standard input, a pipe whose other end only this process holds, and exits at its end (see
+ * the mains in ../server). They are also killed and the folder removed by `stop()`, at exit, and on
+ * SIGINT, SIGTERM and SIGHUP; a folder left by a run killed outright is removed by the next run.
  */
-export async function startServer(binaries: ServerBinaries, options: { timeoutMs?: number } = {}): Promise<Server> {
+export async function startServer(binaries: ServerBinaries, options: StartOptions = {}): Promise<Server> {
   const started = performance.now();
-  const dir = mkdtempSync(join(tmpdir(), 'strata-verify-'));
+  sweepStale();
+  const dir = makeScratchDir('server');
   const entry = { children: [] as ChildProcess[], dir };
   hookProcessExit();
   running.add(entry);
@@ -148,7 +173,6 @@ export async function startServer(binaries: ServerBinaries, options: { timeoutMs
       rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     })());
   try {
-    const [clientPort, peerPort, securePort] = await Promise.all([freePort(), freePort(), freePort()]);
     const token = randomBytes(24).toString('hex');
     writeFileSync(join(dir, 'tokens.csv'), `${token},strata-verify,strata-verify,"system:masters"\n`, { mode: 0o600 });
     // EC keys: generated in a millisecond, and ES256 is accepted for service-account tokens.
@@ -156,90 +180,105 @@ export async function startServer(binaries: ServerBinaries, options: { timeoutMs
     writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
 
-    const etcdLog = join(dir, 'etcd.log');
-    const apiLog = join(dir, 'kube-apiserver.log');
     let spawnError: Error | undefined;
     const spawnLogged = (bin: string, args: string[], log: string) => {
       const fd = openSync(log, 'a');
-      const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', fd, fd] });
+      // stdin is the lifeline: a pipe the child reads until this process is gone (server/*/main.go).
+      const child = spawn(bin, args, { cwd: dir, stdio: ['pipe', fd, fd], env: { ...process.env, STRATA_EXIT_WITH_STDIN: '1' } });
       closeSync(fd);
-      child.on('error', (e) => (spawnError ??= new Error(`cannot start ${bin}: ${e.message}`)));
+      child.stdin?.on('error', () => undefined);
+      child.on('error', (e) => (spawnError ??= new ToolError(`cannot start ${bin}: ${e.message}`)));
       entry.children.push(child);
+      recordServers(dir, entry.children.flatMap((c) => (c.pid === undefined ? [] : [c.pid])));
       return child;
     };
-    const etcdUrl = `http://127.0.0.1:${clientPort}`;
-    const peerUrl = `http://127.0.0.1:${peerPort}`;
-    const etcd = spawnLogged(
-      binaries.etcd,
-      [
-        '--name=verify',
-        `--data-dir=${join(dir, 'etcd')}`,
-        `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`,
-        `--listen-peer-urls=${peerUrl}`,
-        `--initial-advertise-peer-urls=${peerUrl}`,
-        `--initial-cluster=verify=${peerUrl}`,
-        // The data is thrown away after the run; fsync would only slow every write down.
-        '--unsafe-no-fsync',
-        '--log-level=warn',
-      ],
-      etcdLog,
-    );
-    // Started together: kube-apiserver retries etcd until it answers, and that saves a round trip.
-    const api = spawnLogged(
-      binaries.kubeApiserver,
-      [
-        `--etcd-servers=${etcdUrl}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${securePort}`,
-        `--cert-dir=${join(dir, 'pki')}`,
-        `--token-auth-file=${join(dir, 'tokens.csv')}`,
-        '--anonymous-auth=false',
-        '--authorization-mode=AlwaysAllow',
-        `--service-account-key-file=${join(dir, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        '--service-cluster-ip-range=10.96.0.0/16',
-        // As on clusters set up by kubeadm and the managed offerings: privileged pods are allowed.
-        '--allow-privileged=true',
-        // Both need controllers that do not run here: ServiceAccount wants the `default` account that
-        // the controller manager creates, and PVC protection adds a finalizer nothing would remove.
-        '--disable-admission-plugins=ServiceAccount,StorageObjectInUseProtection',
-        '--endpoint-reconciler-type=none',
-        '--enable-priority-and-fairness=false',
-        '--profiling=false',
-        '--v=0',
-      ],
-      apiLog,
-    );
+    const etcdLog = join(dir, 'etcd.log');
+    const etcd = spawnLogged(binaries.etcd, etcdArgs(dir), etcdLog);
+    const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+    const choosePort = options.choosePort ?? freePort;
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const deadline = Date.now() + timeoutMs;
 
-    const url = `https://127.0.0.1:${securePort}`;
-    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-    let client: Client | undefined;
-    for (;;) {
-      if (spawnError) throw spawnError;
-      for (const [name, child, log] of [['etcd', etcd, etcdLog], ['kube-apiserver', api, apiLog]] as const) {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          throw new ToolError(`${name} exited (${child.exitCode ?? child.signalCode}) while starting:\n${tail(log)}`);
+    for (let attempt = 1; ; attempt++) {
+      const securePort = await choosePort();
+      const apiLog = join(dir, attempt === 1 ? 'kube-apiserver.log' : `kube-apiserver.${attempt}.log`);
+      // Started together with etcd: kube-apiserver retries etcd until it answers, and that saves a round trip.
+      const api = spawnLogged(binaries.kubeApiserver, apiArgs(dir, securePort), apiLog);
+      const url = `https://127.0.0.1:${securePort}`;
+      let client: Client | undefined;
+      for (;;) {
+        if (spawnError) throw spawnError;
+        if (exited(etcd)) throw new ToolError(`etcd exited (${etcd.exitCode ?? etcd.signalCode}) while starting:\n${tail(readLog(etcdLog))}`);
+        if (exited(api)) break;
+        // The serving certificate is self-signed by kube-apiserver at start; trust exactly that one.
+        const cert = join(dir, 'pki', 'apiserver.crt');
+        if (!client && existsSync(cert)) {
+          const ca = readFileSync(cert, 'utf8');
+          if (ca.includes('END CERTIFICATE')) client = new Client(url, token, ca);
         }
+        if (client) {
+          const r = await client.request('GET', '/readyz').catch(() => undefined);
+          if (r?.status === 200) {
+            return { url, client, pids: entry.children.filter(alive).map((c) => c.pid!), dir, startMillis: performance.now() - started, stop };
+          }
+        }
+        if (Date.now() > deadline) throw new ToolError(`kube-apiserver was not ready after ${timeoutMs} ms:\n${tail(readLog(apiLog))}`);
+        await new Promise((r) => setTimeout(r, 100));
       }
-      // The serving certificate is self-signed by kube-apiserver at start; trust exactly that one.
-      const cert = join(dir, 'pki', 'apiserver.crt');
-      if (!client && existsSync(cert)) {
-        const ca = readFileSync(cert, 'utf8');
-        if (ca.includes('END CERTIFICATE')) client = new Client(url, token, ca);
+      client?.close();
+      // Another process took the port between choosing and binding it: choose again.
+      const log = readLog(apiLog);
+      if (!/address already in use/.test(log) || attempt >= PORT_ATTEMPTS || Date.now() > deadline) {
+        throw new ToolError(`kube-apiserver exited (${api.exitCode ?? api.signalCode}) while starting:\n${tail(log)}`);
       }
-      if (client) {
-        const r = await client.request('GET', '/readyz').catch(() => undefined);
-        if (r?.status === 200) break;
-      }
-      if (Date.now() > deadline) throw new ToolError(`kube-apiserver was not ready after ${options.timeoutMs ?? 60_000} ms:\n${tail(apiLog)}`);
-      await new Promise((r) => setTimeout(r, 100));
     }
-    return { url, client, pids: entry.children.map((c) => c.pid ?? -1), dir, startMillis: performance.now() - started, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+function etcdArgs(dir: string): string[] {
+  // Unix sockets in the working directory (the run's folder). etcd takes a unix URL's host:port as
+  // the socket's file name and insists on a port, hence the `:0`.
+  const client = `unix://${ETCD_SOCKET}`;
+  const peer = 'unix://etcd-peer.sock:0';
+  return [
+    '--name=verify',
+    `--data-dir=${join(dir, 'etcd')}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=verify=${peer}`,
+    // The data is thrown away after the run; fsync would only slow every write down.
+    '--unsafe-no-fsync',
+    '--log-level=warn',
+  ];
+}
+
+function apiArgs(dir: string, securePort: number): string[] {
+  return [
+    `--etcd-servers=unix://${join(dir, ETCD_SOCKET)}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${securePort}`,
+    `--cert-dir=${join(dir, 'pki')}`,
+    `--token-auth-file=${join(dir, 'tokens.csv')}`,
+    '--anonymous-auth=false',
+    '--authorization-mode=AlwaysAllow',
+    `--service-account-key-file=${join(dir, 'sa.pub')}`,
+    `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    '--service-cluster-ip-range=10.96.0.0/16',
+    // As on clusters set up by kubeadm and the managed offerings: privileged pods are allowed.
+    '--allow-privileged=true',
+    // Both need controllers that do not run here: ServiceAccount wants the `default` account that
+    // the controller manager creates, and PVC protection adds a finalizer nothing would remove.
+    '--disable-admission-plugins=ServiceAccount,StorageObjectInUseProtection',
+    '--endpoint-reconciler-type=none',
+    '--enable-priority-and-fairness=false',
+    '--profiling=false',
+    '--v=0',
+  ];
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"io"
 	"os"
 
 	"k8s.io/component-base/cli"
@@ -13,7 +14,23 @@ import (
 )
 
 func main() {
+	exitWithParent()
 	command := app.NewAPIServerCommand()
 	code := cli.Run(command)
 	os.Exit(code)
+}
+
+// exitWithParent ends the process once standard input reaches end of file, when
+// STRATA_EXIT_WITH_STDIN is set. strata holds the write end of that pipe and never writes to it;
+// the kernel closes it however strata ends, SIGKILL included, so the server never outlives the run
+// that started it. Unlike a parent-death signal this needs no polling, has no window between start
+// and arming, and works on every Unix.
+func exitWithParent() {
+	if os.Getenv("STRATA_EXIT_WITH_STDIN") == "" {
+		return
+	}
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		os.Exit(3)
+	}()
 }
