@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { checkEnv, ENVIRONMENTS, findRoot, ToolError, ToolMissingError, UsageError } from '@strata/core';
 import type { BuildResult } from '@strata/kustomize';
-import { formatProblem, formatSummary, problemLines, summarize } from './problems.ts';
+import { formatSummary, problemLines, summarize, type Problem } from './problems.ts';
 import { OUTPUT_FORMATS, toJunit, toSarif, type OutputFormat } from './reports.ts';
 
 const VERSION = '0.1.0';
@@ -324,21 +324,34 @@ program
 
 program
   .command('verify')
-  .description('apply every built object to a throw-away kube-apiserver (dry run, strict): what a live cluster would refuse; --against REF checks the upgrade from a git ref')
+  .description(
+    'server-side dry run (strict) on a throw-away kube-apiserver: the apps\' built output in dist/ (run `npm run build` first), ' +
+      'or any YAML files, folders and - (stdin); --against REF checks the upgrade from a git ref',
+  )
+  .argument('[paths...]', 'files, folders or - for stdin (default: dist/<env>/<app>.yaml of every overlay)', [])
   .addOption(appOption())
   .addOption(envOption())
-  .option('--against <ref>', 'apply the ref\'s tree for real first, then check the working tree as an update of it')
+  .option('--against <ref>', 'build the ref\'s overlays and apply them for real first, then check the built output as an update of them')
   .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
-  .action(async (o: Common & { against?: string; output: OutputFormat }) => {
-    const { verify } = await import('@strata/verify');
-    const phase = (name: string, ms: number) => err(`verify: ${name} ${(ms / 1000).toFixed(2)}s`);
-    const r = await verify(findRoot(), { ...(o.env ? { env: o.env } : {}), ...(o.app ? { app: o.app } : {}), ...(o.against ? { against: o.against } : {}), onPhase: phase });
+  .action(async (paths: string[], o: Common & { against?: string; output: OutputFormat }) => {
+    const { verify, verifyDocuments } = await import('@strata/verify');
+    const onPhase = (name: string, ms: number) => err(`verify: ${name} ${(ms / 1000).toFixed(2)}s`);
+    let r: { problems: Problem[]; objects: number; phases: Record<string, number> };
+    if (paths.length > 0) {
+      if (o.env || o.app || o.against) throw new UsageError('--env, --app and --against select the apps\' built output; leave them out when naming files');
+      const { parseInputs } = await import('@strata/validate');
+      const parsed = await parseInputs(findRootOrCwd(), paths);
+      const checked = await verifyDocuments(parsed.docs, { onPhase });
+      r = { ...checked, problems: [...parsed.problems, ...checked.problems] };
+    } else {
+      r = await verify(findRoot(), { ...(o.env ? { env: o.env } : {}), ...(o.app ? { app: o.app } : {}), ...(o.against ? { against: o.against } : {}), onPhase });
+    }
     const summary = summarize(r.problems, r.objects);
     if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary, phases: r.phases }, null, 2));
     else if (o.output === 'junit') out(toJunit(r.problems, summary, 'strata verify'));
     else if (o.output === 'sarif') out(toSarif(r.problems, VERSION, (await import('@strata/validate')).ruleHelp));
     else {
-      for (const p of r.problems) out(formatProblem(p));
+      for (const line of problemLines(r.problems)) out(line);
       out(`verify: ${formatSummary(summary)} (${seconds()})`);
     }
     if (summary.errors > 0) process.exitCode = EXIT.invalid;

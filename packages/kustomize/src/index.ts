@@ -121,8 +121,8 @@ export interface BuilderSession {
 }
 
 /** Starts the long-lived builder, or returns undefined when it is not built. */
-export function startBuilder(root: string, options: { concurrency?: number } = {}): BuilderSession | undefined {
-  const builder = resolveBuilder(root);
+export function startBuilder(root: string, options: { concurrency?: number; builder?: string } = {}): BuilderSession | undefined {
+  const builder = options.builder ?? resolveBuilder(root);
   if (!builder) return undefined;
   const n = Math.max(1, options.concurrency ?? availableParallelism());
   // The builder answers with the overlay as it was given; the same overlay may be asked for twice.
@@ -219,6 +219,11 @@ export interface BuildOptions {
   readonly engine?: BuildEngine;
   /** Called with each result as it completes. */
   readonly onResult?: (r: BuildResult) => void;
+  /**
+   * The builder binary, for a tree that has no .tools/bin of its own (a git ref exported to a
+   * temporary folder, say). @default resolveBuilder(root)
+   */
+  readonly builder?: string;
 }
 
 /**
@@ -231,7 +236,7 @@ export async function buildOverlays(root: string, overlays: readonly string[], o
   const n = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), overlays.length));
   const engine = options.engine ?? (options.command || process.env.STRATA_KUSTOMIZE ? 'kustomize' : undefined);
   if (engine !== 'kustomize') {
-    const session = startBuilder(root, { concurrency: n });
+    const session = startBuilder(root, { concurrency: n, ...(options.builder ? { builder: options.builder } : {}) });
     if (session) return buildWithBuilder(session, overlays, options.onResult);
     if (engine === 'builder') throw new ToolMissingError('strata-kustomize-builder not found', BUILDER_HINT);
   }

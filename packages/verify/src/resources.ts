@@ -21,23 +21,30 @@ interface CrdManifest {
   spec: { group: string; scope: string; names: { kind: string; plural: string }; versions: { name: string; served: boolean }[] };
 }
 
+/** A CRD manifest as `Crd`; undefined when it lacks what the server needs to serve it. */
+export function crdOf(manifest: Record<string, unknown>, file: string): Crd | undefined {
+  const m = manifest as Partial<CrdManifest>;
+  const spec = m.spec;
+  if (!m.metadata?.name || !spec?.group || !spec.names?.kind || !spec.names.plural || !Array.isArray(spec.versions)) return undefined;
+  return {
+    file,
+    name: m.metadata.name,
+    group: spec.group,
+    kind: spec.names.kind,
+    plural: spec.names.plural,
+    namespaced: spec.scope === 'Namespaced',
+    versions: spec.versions.filter((v) => v.served).map((v) => v.name),
+    manifest,
+  };
+}
+
 /** Every CRD the schema package generated (its `crds/` folder), keyed by `<group>/<Kind>`. */
 export function loadCrds(dir: string): Map<string, Crd> {
   const out = new Map<string, Crd>();
   if (!existsSync(dir)) return out;
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
-    const manifest = parse(readFileSync(join(dir, file), 'utf8')) as CrdManifest & Record<string, unknown>;
-    const { group, scope, names, versions } = manifest.spec;
-    out.set(`${group}/${names.kind}`, {
-      file: join(dir, file),
-      name: manifest.metadata.name,
-      group,
-      kind: names.kind,
-      plural: names.plural,
-      namespaced: scope === 'Namespaced',
-      versions: versions.filter((v) => v.served).map((v) => v.name),
-      manifest,
-    });
+    const crd = crdOf(parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>, join(dir, file));
+    if (crd) out.set(`${crd.group}/${crd.kind}`, crd);
   }
   return out;
 }
@@ -67,11 +74,16 @@ export class Resources {
   private constructor(
     private readonly client: Client,
     private readonly builtinGroups: ReadonlySet<string>,
-    private readonly crds: ReadonlyMap<string, Crd>,
+    private readonly crds: Map<string, Crd>,
   ) {}
 
+  /** A CRD installed from the input: its kind resolves from now on, in place of a shipped one. */
+  addCrd(crd: Crd): void {
+    this.crds.set(`${crd.group}/${crd.kind}`, crd);
+  }
+
   /** Call before installing CRDs: what the server serves then is the built-in API. */
-  static async discover(client: Client, crds: ReadonlyMap<string, Crd>): Promise<Resources> {
+  static async discover(client: Client, crds: Map<string, Crd>): Promise<Resources> {
     const r = await client.request('GET', '/apis');
     if (r.status !== 200) throw new ToolError(`discovery (GET /apis) failed with HTTP ${r.status}`);
     const groups = new Set(['', ...(r.body as { groups: { name: string }[] }).groups.map((g) => g.name)]);

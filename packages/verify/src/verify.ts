@@ -1,24 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENVIRONMENTS, ToolError, UsageError, type Manifest } from '@strata/core';
-import { buildOverlays, parseBuild, resolveKustomize } from '@strata/kustomize';
+import { ENVIRONMENTS, ToolError, UsageError, type Manifest, type Problem } from '@strata/core';
+import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 import { crdManifestsDir } from '@strata/schemas';
 import type { Client, Status } from './client.ts';
-import type { Problem } from '@strata/core';
+import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
-import { loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
+import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
+import { makeScratchDir } from './scratch.ts';
 import { ensureServers, startServer, type Server } from './server.ts';
 
-export interface VerifyOptions {
-  /** One environment; @default every environment */
-  readonly env?: string;
-  /** Only these apps; @default every app with an overlay */
-  readonly app?: readonly string[];
-  /** A git ref whose committed overlays are applied first, to check the working tree as an upgrade. */
-  readonly against?: string;
+/** Where namespaced objects that name no namespace are applied. */
+export const DEFAULT_NAMESPACE = 'strata-verify';
+
+export interface ServerOptions {
   /** Called as each phase ends, with its duration in milliseconds. */
   readonly onPhase?: (name: string, ms: number) => void;
   /** Where progress lines go (the one-time server build). @default stderr */
@@ -31,25 +28,43 @@ export interface VerifyOptions {
   readonly concurrency?: number;
 }
 
+export interface VerifyDocumentsOptions extends ServerOptions {
+  /** The namespace for namespaced objects that name none. @default `strata-verify` */
+  readonly defaultNamespace?: string;
+}
+
+export interface VerifyOptions extends ServerOptions {
+  /** One environment; @default every environment */
+  readonly env?: string;
+  /** Only these apps; @default every app with an overlay */
+  readonly app?: readonly string[];
+  /** A git ref whose committed overlays are built and applied first, to check the built output as an upgrade. */
+  readonly against?: string;
+}
+
 export interface VerifyResult {
   readonly problems: Problem[];
-  /** Objects of the working tree that were sent to the server. */
+  /** Objects that were sent to the server (the ref's not counted). */
   readonly objects: number;
-  /** Milliseconds per phase: build, start, crds, namespaces, apply (and baseline, upgrade with `against`). */
+  /** Milliseconds per phase: read, start, crds, namespaces, apply (and build, baseline, upgrade with `against`). */
   readonly phases: Record<string, number>;
 }
 
-interface Overlay {
-  readonly env: string;
-  readonly app: string;
-  /** `overlays/<env>/<app>`, also the `file` of its problems. */
-  readonly dir: string;
+/** Objects applied together: one environment of the apps, or everything handed in. */
+interface Group {
+  readonly name: string;
+  readonly docs: readonly VerifyDocument[];
 }
 
 interface Target {
-  readonly overlay: Overlay;
+  readonly doc: VerifyDocument;
+  readonly group: string;
   readonly manifest: Manifest;
+  /** Where a namespaced object is applied: its own namespace or the default one. */
+  readonly namespace: string;
   resolution?: Resolution;
+  /** A CRD of the input: installed for real before everything else, and not applied again. */
+  installed?: boolean;
 }
 
 const FIELD_MANAGER = 'strata-verify';
@@ -61,102 +76,150 @@ const FIELD_MANAGER = 'strata-verify';
 const TOOL_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /**
- * Server-side verification: builds every selected overlay, starts a throw-away etcd and
- * kube-apiserver, installs the CRDs the objects need, creates their namespaces and server-side
- * applies every object with dry run and strict field validation. With `against`, the ref's overlays
- * are first applied for real, and refusals that only an update meets (immutable fields) are reported.
+ * The apps' built output, server-side: reads `dist/<env>/<app>.yaml` as `strata pipeline` (what
+ * `npm run build` runs) wrote it, for every selected overlay, and verifies it with
+ * `verifyDocuments`. Nothing is built again. With `against`, the ref's committed overlays are built
+ * (with the long-lived builder), applied for real first, and refusals that only an update meets
+ * (immutable fields) are reported.
  */
 export async function verify(root: string, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const phases: Record<string, number> = {};
-  const record = (name: string, ms: number) => {
-    phases[name] = Math.round((phases[name] ?? 0) + ms);
-    options.onPhase?.(name, ms);
-  };
-  const timed = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    const value = await run();
-    record(name, performance.now() - t0);
-    return value;
-  };
-
   const envs = selectEnvs(options.env);
-  const overlays = listOverlays(root, envs, options.app);
-  const refTree = options.against ? exportRef(root, options.against) : undefined;
+  const files = distFiles(root, envs, options.app);
+  const phases = new Phases(options.onPhase);
+  // Read once the server is starting: at 500 apps reading takes about as long as the start.
+  const read = () => phases.timedSync('read', () => envs.map((env) => ({ name: env, docs: files.filter((f) => f.env === env).flatMap((f) => readBuilt(readFileSync(join(root, f.file), 'utf8'), f.file)) })));
+  const ref = options.against;
+  if (!ref) return run(read, options, phases);
+  const refTree = exportRef(root, ref);
+  try {
+    return await run(read, options, phases, { ref, build: () => buildRef(refTree, envs, options.app) });
+  } finally {
+    rmSync(refTree, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Any manifests (files, folders or stdin, read by the caller), server-side: starts a throw-away etcd
+ * and kube-apiserver, installs the CRDs the input carries and those Strata ships for the kinds it
+ * uses, creates the namespaces and server-side applies every object with dry run and strict field
+ * validation. Namespaced objects without a namespace go to `defaultNamespace`.
+ */
+export async function verifyDocuments(docs: readonly VerifyDocument[], options: VerifyDocumentsOptions = {}): Promise<VerifyResult> {
+  return run(() => [{ name: '', docs }], options, new Phases(options.onPhase), undefined, options.defaultNamespace);
+}
+
+class Phases {
+  readonly totals: Record<string, number> = {};
+  constructor(private readonly listener?: (name: string, ms: number) => void) {}
+  record(name: string, ms: number): void {
+    this.totals[name] = Math.round((this.totals[name] ?? 0) + ms);
+    this.listener?.(name, ms);
+  }
+  async timed<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    const value = await work();
+    this.record(name, performance.now() - t0);
+    return value;
+  }
+  timedSync<T>(name: string, work: () => T): T {
+    const t0 = performance.now();
+    const value = work();
+    this.record(name, performance.now() - t0);
+    return value;
+  }
+}
+
+async function run(
+  read: () => readonly Group[],
+  options: ServerOptions,
+  phases: Phases,
+  against?: { ref: string; build: () => Promise<Group[]> },
+  defaultNamespace = DEFAULT_NAMESPACE,
+): Promise<VerifyResult> {
   let serverStarting: Promise<Server> | undefined;
   try {
     if (!options.server) {
-      const binaries = await ensureServers(TOOL_ROOT, options.log);
-      serverStarting = startServer(binaries);
+      serverStarting = ensureServers(TOOL_ROOT, options.log).then((binaries) => startServer(binaries));
       // Awaited below; until then a failing build must not turn its rejection into a crash.
       serverStarting.catch(() => undefined);
     }
     const problems: Problem[] = [];
-    // The build runs while the server starts: both take seconds, and neither needs the other.
-    const kustomize = resolveKustomize(TOOL_ROOT);
-    const { targets, refTargets } = await timed('build', async () => {
-      const targets = await buildTargets(root, overlays, kustomize, problems);
-      const refTargets = refTree ? await buildTargets(refTree, listOverlays(refTree, envs, options.app, false), kustomize, []) : [];
-      return { targets, refTargets };
-    });
+    const toTargets = (gs: readonly Group[]) =>
+      gs.flatMap((g) => g.docs.map((doc): Target => ({ doc, group: g.name, manifest: doc.manifest, namespace: doc.manifest.metadata?.namespace || defaultNamespace })));
+    const groups = read();
+    const targets = toTargets(groups);
+    // The ref builds while the server starts: both take seconds, and neither needs the other.
+    const refTargets = against ? toTargets(await phases.timed('build', against.build)) : [];
     let server: Server;
     if (serverStarting) {
       server = await serverStarting;
-      record('start', server.startMillis);
+      phases.record('start', server.startMillis);
       options.onServer?.(server);
     } else server = options.server!;
     const client = server.client;
     const concurrency = options.concurrency ?? 16;
+    const all = [...targets, ...refTargets];
 
-    const crds = loadCrds(crdManifestsDir);
-    const resources = await Resources.discover(client, crds);
-    await timed('crds', () => installCrds(client, [...targets, ...refTargets], resources));
-    await timed('namespaces', async () => {
-      await eachLimit([...targets, ...refTargets], concurrency, async (t) => {
+    const resources = await Resources.discover(client, loadCrds(crdManifestsDir));
+    await phases.timed('crds', () => installCrds(client, targets, refTargets, resources, problems));
+    await phases.timed('namespaces', async () => {
+      await eachLimit(all, concurrency, async (t) => {
         t.resolution = await resources.resolve(t.manifest.apiVersion, t.manifest.kind);
       });
-      await createNamespaces(client, [...targets, ...refTargets]);
+      await createNamespaces(client, all);
     });
 
     const rejected = new Set<Target>();
-    await timed('apply', () =>
-      eachLimit(targets, concurrency, async (t) => {
-        const found = await apply(client, t, { dryRun: true });
-        if (found.some((p) => p.severity === 'error')) rejected.add(t);
-        problems.push(...found);
-      }),
+    await phases.timed('apply', () =>
+      eachLimit(
+        targets.filter((t) => !t.installed),
+        concurrency,
+        async (t) => {
+          const found = await apply(client, t, { dryRun: true });
+          if (found.some((p) => p.severity === 'error')) rejected.add(t);
+          problems.push(...found);
+        },
+      ),
     );
 
-    if (options.against) {
-      const rounds = upgradeRounds(envs, targets, refTargets);
+    if (against) {
+      const ref = against.ref;
       const rejectedIds = new Set([...rejected].map(identity));
-      for (const round of rounds) {
+      for (const round of upgradeRounds(groups.map((g) => g.name), targets, refTargets)) {
         const applied: Target[] = [];
-        await timed('baseline', () =>
-          eachLimit(refTargets.filter((t) => round.includes(t.overlay.env)), concurrency, async (t) => {
-            const found = await apply(client, t, { dryRun: false });
-            if (found.some((p) => p.severity === 'error')) {
-              // The ref's own object was refused, so this one's upgrade goes unchecked: say so, unless the
-              // working tree's object is refused as well and already reported.
-              if (rejectedIds.has(identity(t))) return;
-              for (const p of found) if (p.severity === 'error') problems.push({ ...p, severity: 'warning', rule: 'baseline-rejected', message: `at ${options.against}: ${p.message}` });
-            } else applied.push(t);
-          }),
+        await phases.timed('baseline', () =>
+          eachLimit(
+            refTargets.filter((t) => round.includes(t.group) && !t.installed),
+            concurrency,
+            async (t) => {
+              const found = await apply(client, t, { dryRun: false });
+              if (found.some((p) => p.severity === 'error')) {
+                // The ref's own object was refused, so this one's upgrade goes unchecked: say so, unless the
+                // built object is refused as well and already reported.
+                if (rejectedIds.has(identity(t))) return;
+                for (const p of found) if (p.severity === 'error') problems.push({ ...p, severity: 'warning', rule: 'baseline-rejected', message: `at ${ref}: ${p.message}` });
+              } else applied.push(t);
+            },
+          ),
         );
-        await timed('upgrade', () =>
-          eachLimit(targets.filter((t) => round.includes(t.overlay.env) && !rejected.has(t)), concurrency, async (t) => {
-            const found = await apply(client, t, { dryRun: true });
-            problems.push(...found.filter((p) => p.severity === 'error').map((p) => asUpgradeProblem(p, options.against!)));
-          }),
+        await phases.timed('upgrade', () =>
+          eachLimit(
+            targets.filter((t) => round.includes(t.group) && !rejected.has(t) && !t.installed),
+            concurrency,
+            async (t) => {
+              const found = await apply(client, t, { dryRun: true });
+              problems.push(...found.filter((p) => p.severity === 'error').map((p) => asUpgradeProblem(p, ref)));
+            },
+          ),
         );
         // Environments share namespaces and cluster-scoped names, so the next round starts from its own
         // ref objects; and a server passed in is left as it was found.
         await eachLimit(applied, concurrency, (t) => remove(client, t));
       }
     }
-    return { problems: sortProblems(problems), objects: targets.length, phases };
+    return { problems: sortProblems(problems), objects: targets.length, phases: phases.totals };
   } finally {
     if (serverStarting) await (await serverStarting.catch(() => undefined))?.stop();
-    if (refTree) rmSync(refTree, { recursive: true, force: true });
   }
 }
 
@@ -170,15 +233,15 @@ function selectEnvs(env: string | undefined): string[] {
  * The overlay folders to verify, read from the tree rather than from apps/: a git ref's exported tree
  * has no app packages, and an overlay is what gets applied.
  */
-function listOverlays(root: string, envs: readonly string[], apps: readonly string[] | undefined, strict = true): Overlay[] {
-  const out: Overlay[] = [];
+function listOverlays(root: string, envs: readonly string[], apps: readonly string[] | undefined, strict = true): { env: string; app: string }[] {
+  const out: { env: string; app: string }[] = [];
   for (const env of envs) {
     const dir = join(root, 'overlays', env);
     if (!existsSync(dir)) continue;
     for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       if (!d.isDirectory() || !existsSync(join(dir, d.name, 'kustomization.yaml'))) continue;
       if (apps && apps.length > 0 && !apps.includes(d.name)) continue;
-      out.push({ env, app: d.name, dir: `overlays/${env}/${d.name}` });
+      out.push({ env, app: d.name });
     }
   }
   if (strict) {
@@ -189,9 +252,20 @@ function listOverlays(root: string, envs: readonly string[], apps: readonly stri
   return out;
 }
 
+/** The built output of every selected overlay; a missing file is a usage error, found before anything starts. */
+function distFiles(root: string, envs: readonly string[], apps: readonly string[] | undefined): { env: string; file: string }[] {
+  const files = listOverlays(root, envs, apps).map((o) => ({ env: o.env, file: `dist/${o.env}/${o.app}.yaml` }));
+  const missing = files.filter((f) => !existsSync(join(root, f.file)));
+  if (missing.length > 0) {
+    const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : '';
+    throw new UsageError(`${missing[0]!.file}${more} not found: verify checks the built output; run \`npm run build\` (or \`npx strata pipeline\`) first`);
+  }
+  return files;
+}
+
 /** The committed base/ and overlays/ of a ref, in a temporary folder the caller removes. */
 function exportRef(root: string, ref: string): string {
-  const git = (args: string[], input?: Buffer) => execFileSync('git', args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 30, ...(input ? { input } : {}) });
+  const git = (args: string[]) => execFileSync('git', args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
   try {
     git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   } catch {
@@ -199,38 +273,61 @@ function exportRef(root: string, ref: string): string {
   }
   const top = git(['ls-tree', '--name-only', ref]).toString('utf8').split('\n');
   const paths = ['base', 'overlays'].filter((p) => top.includes(p));
-  const dir = mkdtempSync(join(tmpdir(), 'strata-verify-ref-'));
+  const dir = makeScratchDir('ref');
   if (paths.length > 0) execFileSync('tar', ['-x', '-C', dir], { input: git(['archive', '--format=tar', ref, '--', ...paths]) });
   return dir;
 }
 
-async function buildTargets(root: string, overlays: readonly Overlay[], command: ReturnType<typeof resolveKustomize>, problems: Problem[]): Promise<Target[]> {
-  const built = await buildOverlays(root, overlays.map((o) => o.dir), { command });
-  const targets: Target[] = [];
-  built.forEach((r, i) => {
-    const overlay = overlays[i]!;
-    if (!r.ok) {
-      problems.push({ file: overlay.dir, message: `kustomize build failed: ${r.error}`, rule: 'kustomize-build', severity: 'error' });
-      return;
-    }
-    try {
-      for (const manifest of parseBuild(r.yaml, overlay.dir)) targets.push({ overlay, manifest });
-    } catch (err) {
-      problems.push({ file: overlay.dir, message: (err as Error).message, rule: 'kustomize-build', severity: 'error' });
-    }
-  });
-  return targets;
+/**
+ * The ref's overlays, built through the kustomize package with this checkout's builder (the
+ * exported tree has no .tools of its own); `kustomize build` per overlay when the builder is absent
+ * or $STRATA_KUSTOMIZE asks for kustomize. An overlay that does not build is left out: the ref is
+ * only the starting point.
+ */
+async function buildRef(tree: string, envs: readonly string[], apps: readonly string[] | undefined): Promise<Group[]> {
+  const overlays = listOverlays(tree, envs, apps, false);
+  const builder = process.env.STRATA_KUSTOMIZE ? undefined : resolveBuilder(TOOL_ROOT);
+  const how: BuildOptions = builder ? { engine: 'builder', builder } : { engine: 'kustomize', command: resolveKustomize(TOOL_ROOT) };
+  const built = await buildOverlays(tree, overlays.map((o) => `overlays/${o.env}/${o.app}`), how);
+  return envs.map((env) => ({
+    name: env,
+    docs: built.flatMap((r, i) => (r.ok && overlays[i]!.env === env ? readBuilt(r.yaml, r.overlay) : [])),
+  }));
 }
 
-/** Installs, for real, the CRDs that the objects' kinds need, and waits until each is Established. */
-async function installCrds(client: Client, targets: readonly Target[], resources: Resources): Promise<void> {
-  const needed = new Map<string, Crd>();
-  for (const t of targets) {
-    const crd = resources.crdFor(t.manifest.apiVersion, t.manifest.kind);
-    if (crd) needed.set(crd.name, crd);
+const isCrd = (m: Manifest) => m.kind === 'CustomResourceDefinition' && m.apiVersion === 'apiextensions.k8s.io/v1';
+
+/**
+ * Installs, for real, the CRDs the input carries (checked by the server as they are), then those
+ * from packages/schemas/crds that the remaining kinds need, and waits until each is Established.
+ */
+async function installCrds(client: Client, targets: readonly Target[], refTargets: readonly Target[], resources: Resources, problems: Problem[]): Promise<void> {
+  const own = new Map<string, Target>();
+  // The ref's CRDs first, so that the built output's own version of one wins.
+  for (const t of [...refTargets, ...targets]) {
+    if (!isCrd(t.manifest) || !t.manifest.metadata?.name) continue;
+    t.installed = true;
+    own.set(t.manifest.metadata.name, t);
   }
+  const accepted: Crd[] = [];
   await Promise.all(
-    [...needed.values()].map(async (crd) => {
+    [...own.values()].map(async (t) => {
+      t.resolution = { ok: true, prefix: '/apis/apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false };
+      const found = await apply(client, t, { dryRun: false });
+      if (targets.includes(t)) problems.push(...found);
+      const crd = crdOf(t.manifest as unknown as Record<string, unknown>, t.doc.file);
+      if (crd && !found.some((p) => p.severity === 'error')) accepted.push(crd);
+    }),
+  );
+  for (const crd of accepted) resources.addCrd(crd);
+  const needed = new Map<string, Crd>(accepted.map((c) => [c.name, c]));
+  for (const t of [...targets, ...refTargets]) {
+    const crd = resources.crdFor(t.manifest.apiVersion, t.manifest.kind);
+    if (crd && !needed.has(crd.name)) needed.set(crd.name, crd);
+  }
+  const shipped = [...needed.values()].filter((c) => !own.has(c.name));
+  await Promise.all(
+    shipped.map(async (crd) => {
       const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.name}?fieldManager=${FIELD_MANAGER}&force=true`;
       const r = await client.request('PATCH', path, crd.manifest, 'application/apply-patch+yaml');
       if (r.status >= 300) throw new ToolError(`${crd.file}: the API server refused the CRD: ${(r.body as Status)?.message ?? `HTTP ${r.status}`}`);
@@ -250,15 +347,13 @@ async function installCrds(client: Client, targets: readonly Target[], resources
   }
 }
 
-const namespaceOf = (t: Target) => (t.manifest.metadata?.namespace as string | undefined) || 'default';
-
-/** Creates, for real, every namespace a namespaced object is placed in; a namespace object in the tree is then applied over it. */
+/** Creates, for real, every namespace a namespaced object is placed in; a namespace object in the input is then applied over it. */
 async function createNamespaces(client: Client, targets: readonly Target[]): Promise<void> {
-  const names = new Set(targets.filter((t) => t.resolution?.ok && t.resolution.namespaced).map(namespaceOf));
+  const names = new Set(targets.filter((t) => t.resolution?.ok && t.resolution.namespaced).map((t) => t.namespace));
   await Promise.all(
     [...names].map(async (name) => {
       const r = await client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-      if (r.status >= 300 && r.status !== 409) throw new Error(`cannot create namespace ${name}: ${(r.body as Status)?.message ?? `HTTP ${r.status}`}`);
+      if (r.status >= 300 && r.status !== 409) throw new ToolError(`cannot create namespace ${name}: ${(r.body as Status)?.message ?? `HTTP ${r.status}`}`);
     }),
   );
 }
@@ -266,19 +361,24 @@ async function createNamespaces(client: Client, targets: readonly Target[]): Pro
 function objectPath(t: Target): string | undefined {
   const res = t.resolution;
   if (!res?.ok) return undefined;
-  const ns = res.namespaced ? `/namespaces/${encodeURIComponent(namespaceOf(t))}` : '';
+  const ns = res.namespaced ? `/namespaces/${encodeURIComponent(t.namespace)}` : '';
   return `${res.prefix}${ns}/${res.plural}/${encodeURIComponent(t.manifest.metadata.name)}`;
 }
 
-function located(t: Target): Omit<Problem, 'message' | 'rule' | 'severity'> {
+/** A problem's place: the file and line of the object (of the field, when the server names one). */
+function locate(t: Target, found: { path?: string; message: string }): Omit<Problem, 'rule' | 'severity'> {
   const m = t.manifest;
-  const namespaced = t.resolution?.ok ? t.resolution.namespaced : Boolean(m.metadata?.namespace);
+  const namespace = m.metadata?.namespace;
+  const line = found.path && t.doc.lineOf ? t.doc.lineOf(pathSegments(m, found.path)) : t.doc.line;
   return {
-    file: t.overlay.dir,
+    file: t.doc.file,
+    ...(line ? { line } : {}),
     apiVersion: m.apiVersion,
     kind: m.kind,
-    ...(namespaced ? { namespace: namespaceOf(t) } : {}),
+    ...(namespace && !(t.resolution?.ok && !t.resolution.namespaced) ? { namespace } : {}),
     ...(m.metadata?.name ? { name: m.metadata.name } : {}),
+    ...(found.path ? { path: found.path } : {}),
+    message: found.message,
   };
 }
 
@@ -288,13 +388,12 @@ const locators = new WeakMap<Client, QuantityLocator>();
 async function apply(client: Client, t: Target, options: { dryRun: boolean }): Promise<Problem[]> {
   const quantities = locators.get(client) ?? new QuantityLocator(client);
   locators.set(client, quantities);
-  const where = located(t);
-  if (!t.manifest.metadata?.name) return [{ ...where, path: 'metadata.name', message: 'an object needs metadata.name to be applied', rule: 'server-rejected', severity: 'error' }];
+  if (!t.manifest.metadata?.name) return [{ ...locate(t, { path: 'metadata.name', message: 'an object needs metadata.name to be applied' }), rule: 'server-rejected', severity: 'error' }];
   const res = t.resolution;
-  if (!res?.ok) return [{ ...where, message: res?.message ?? 'unresolved kind', rule: res?.rule ?? 'unknown-kind', severity: 'error' }];
+  if (!res?.ok) return [{ ...locate(t, { message: res?.message ?? 'unresolved kind' }), rule: res?.rule ?? 'unknown-kind', severity: 'error' }];
   const query = `?fieldManager=${FIELD_MANAGER}&force=true&fieldValidation=Strict${options.dryRun ? '&dryRun=All' : ''}`;
   const r = await client.request('PATCH', `${objectPath(t)}${query}`, t.manifest, 'application/apply-patch+yaml');
-  const out: Problem[] = r.warnings.map((message) => ({ ...where, message, rule: 'server-warning', severity: 'warning' as const }));
+  const out: Problem[] = r.warnings.map((message) => ({ ...locate(t, { message }), rule: 'server-warning', severity: 'warning' as const }));
   if (r.status < 300) return out;
   let found = statusProblems(r.body, r.status);
   if (found.length === 1 && !found[0]!.path && /quantit/i.test(found[0]!.message)) {
@@ -302,7 +401,7 @@ async function apply(client: Client, t: Target, options: { dryRun: boolean }): P
     const bad = await quantities.find(t.manifest);
     if (bad.length > 0) found = bad.map((b) => ({ path: b.path, message: `${JSON.stringify(b.value)} is not a quantity (like 100m, 0.5, 64Mi or 1e3); the server says: ${reason}` }));
   }
-  out.push(...found.map((p) => ({ ...where, ...p, rule: 'server-rejected', severity: 'error' as const })));
+  out.push(...found.map((p) => ({ ...locate(t, p), rule: 'server-rejected', severity: 'error' as const })));
   return out;
 }
 
@@ -362,6 +461,11 @@ function asUpgradeProblem(p: Problem, ref: string): Problem {
   return { ...p, rule: 'update-rejected', message: `${p.message} (as an update of what ${ref} deployed)` };
 }
 
+const identity = (t: Target) => {
+  const namespaced = t.resolution?.ok ? t.resolution.namespaced : true;
+  return `${t.group}|${splitApiVersion(t.manifest.apiVersion).group}|${t.manifest.kind}|${namespaced ? t.namespace : ''}|${t.manifest.metadata?.name}`;
+};
+
 /**
  * Groups envs so that no two in a group share an object identity: each group is checked against its
  * own ref objects. Apps that use distinct namespaces per env need a single round.
@@ -369,20 +473,16 @@ function asUpgradeProblem(p: Problem, ref: string): Problem {
 function upgradeRounds(envs: readonly string[], targets: readonly Target[], refTargets: readonly Target[]): string[][] {
   const owner = new Map<string, string>();
   for (const t of [...targets, ...refTargets]) {
-    const { group } = splitApiVersion(t.manifest.apiVersion);
-    const namespaced = t.resolution?.ok ? t.resolution.namespaced : true;
-    const id = `${group}/${t.manifest.kind}/${namespaced ? namespaceOf(t) : ''}/${t.manifest.metadata?.name}`;
+    const id = identity(t).slice(t.group.length);
     const prev = owner.get(id);
-    if (prev !== undefined && prev !== t.overlay.env) return envs.map((e) => [e]);
-    owner.set(id, t.overlay.env);
+    if (prev !== undefined && prev !== t.group) return envs.map((e) => [e]);
+    owner.set(id, t.group);
   }
   return [[...envs]];
 }
 
-const identity = (t: Target) => `${t.overlay.dir}|${t.manifest.apiVersion}|${t.manifest.kind}|${namespaceOf(t)}|${t.manifest.metadata?.name}`;
-
 function sortProblems(problems: Problem[]): Problem[] {
-  const key = (p: Problem) => [p.file, p.kind ?? '', p.namespace ?? '', p.name ?? '', p.path ?? '', p.message].join('\0');
+  const key = (p: Problem) => [p.file, String(p.line ?? 0).padStart(9, '0'), p.kind ?? '', p.namespace ?? '', p.name ?? '', p.path ?? '', p.message].join('\0');
   const seen = new Set<string>();
   return problems
     .filter((p) => {

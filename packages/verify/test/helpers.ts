@@ -1,21 +1,24 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 
 /** The Strata checkout: where .tools/bin and the install script are. */
 export const workspaceRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
-/** A folder laid out like a Strata repository, holding only the given overlays. */
+/** A folder laid out like a Strata repository after a build, holding only the given apps. */
 export function makeRepo(overlays: Record<string, readonly object[]>): string {
   const root = mkdtempSync(join(tmpdir(), 'strata-verify-test-'));
   writeOverlays(root, overlays);
   return root;
 }
 
-/** Writes `overlays/<env>/<app>/` with one resource file per object: key is `<env>/<app>`. */
+/**
+ * Writes `overlays/<env>/<app>/` with one resource file per object, and what a build makes of it,
+ * `dist/<env>/<app>.yaml`: key is `<env>/<app>`.
+ */
 export function writeOverlays(root: string, overlays: Record<string, readonly object[]>): void {
   for (const [where, objects] of Object.entries(overlays)) {
     const dir = join(root, 'overlays', where);
@@ -23,7 +26,14 @@ export function writeOverlays(root: string, overlays: Record<string, readonly ob
     const files = objects.map((_, i) => `object-${i}.yaml`);
     objects.forEach((o, i) => writeFileSync(join(dir, files[i]!), stringify(o)));
     writeFileSync(join(dir, 'kustomization.yaml'), stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: files }));
+    mkdirSync(dirname(join(root, 'dist', where)), { recursive: true });
+    writeFileSync(join(root, 'dist', `${where}.yaml`), objects.map((o) => stringify(o)).join('---\n'));
   }
+}
+
+/** The 1-based line of the first line of `file` under `root` that contains `text`. */
+export function lineOf(root: string, file: string, text: string): number {
+  return readFileSync(join(root, file), 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
 }
 
 export function git(root: string, ...args: string[]): string {

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, startServer, verify, type Server } from '../src/index.ts';
-import { deployment, git, makeRepo, workspaceRoot, writeOverlays } from './helpers.ts';
+import { deployment, git, lineOf, makeRepo, workspaceRoot, writeOverlays } from './helpers.ts';
 
 // On a fresh clone the first test to ask builds the server binaries (minutes, once).
 const BUILD_TIMEOUT = 15 * 60_000;
@@ -35,14 +35,14 @@ describe('verify --against', () => {
     git(repo, 'checkout', '--quiet', 'main~1');
     const result = await verify(repo, { against: 'main~2', server });
     expect(result.problems).toStrictEqual([]);
-    expect(Object.keys(result.phases)).toStrictEqual(['build', 'crds', 'namespaces', 'apply', 'baseline', 'upgrade']);
+    expect(Object.keys(result.phases)).toStrictEqual(['read', 'build', 'crds', 'namespaces', 'apply', 'baseline', 'upgrade']);
   });
 
   it('reports a changed Deployment selector as an immutable field, with how to ship it', async () => {
     git(repo, 'checkout', '--quiet', 'main');
     const result = await verify(repo, { against: 'main~1', server });
     expect(result.problems).toMatchObject([
-      { file: 'overlays/dev/web', apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'upgrade', name: 'web', path: 'spec.selector', rule: 'immutable-field', severity: 'error' },
+      { file: 'dist/dev/web.yaml', line: lineOf(repo, 'dist/dev/web.yaml', 'selector:'), apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'upgrade', name: 'web', path: 'spec.selector', rule: 'immutable-field', severity: 'error' },
     ]);
     expect(result.problems[0]!.message).toMatch(/field is immutable/);
     expect(result.problems[0]!.message).toMatch(/new metadata\.name.*or delete .* and recreate it/);

@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureServers, startServer, verify, type Problem, type Server, type VerifyResult } from '../src/index.ts';
-import { deployment, makeRepo, workspaceRoot } from './helpers.ts';
+import { stringify } from 'yaml';
+import { ensureServers, readBuilt, startServer, verify, verifyDocuments, type Problem, type Server, type VerifyResult } from '../src/index.ts';
+import { deployment, lineOf, makeRepo, workspaceRoot } from './helpers.ts';
 
 // On a fresh clone the first test to ask builds the server binaries (minutes, once).
 const BUILD_TIMEOUT = 15 * 60_000;
@@ -10,7 +11,7 @@ const BUILD_TIMEOUT = 15 * 60_000;
 let server: Server;
 let repo: string;
 let result: VerifyResult;
-const of = (app: string): Problem[] => result.problems.filter((p) => p.file === `overlays/dev/${app}`);
+const of = (app: string): Problem[] => result.problems.filter((p) => p.file === `dist/dev/${app}.yaml`);
 const errorsOf = (app: string) => of(app).filter((p) => p.severity === 'error');
 
 beforeAll(async () => {
@@ -48,13 +49,14 @@ describe('verify against a real API server', () => {
   it('accepts valid objects and counts every object it sent', () => {
     expect(of('valid')).toStrictEqual([]);
     expect(result.objects).toBe(7);
-    expect(Object.keys(result.phases)).toStrictEqual(['build', 'crds', 'namespaces', 'apply']);
+    expect(Object.keys(result.phases)).toStrictEqual(['read', 'crds', 'namespaces', 'apply']);
   });
 
   it('rejects an unknown field with its path', () => {
     expect(errorsOf('unknown-field')).toStrictEqual([
       {
-        file: 'overlays/dev/unknown-field',
+        file: 'dist/dev/unknown-field.yaml',
+        line: lineOf(repo, 'dist/dev/unknown-field.yaml', 'imagePullPolicyy'),
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         namespace: 'unknown-field',
@@ -69,7 +71,7 @@ describe('verify against a real API server', () => {
 
   it('rejects a malformed quantity that kubeconform lets through, with its path', () => {
     expect(errorsOf('quantity')).toMatchObject([
-      { kind: 'Deployment', name: 'web', path: 'spec.template.spec.containers[name="app"].resources.requests.cpu', rule: 'server-rejected' },
+      { kind: 'Deployment', name: 'web', line: lineOf(repo, 'dist/dev/quantity.yaml', '100mm'), path: 'spec.template.spec.containers[name="app"].resources.requests.cpu', rule: 'server-rejected' },
     ]);
     expect(errorsOf('quantity')[0]!.message).toMatch(/^"100mm" is not a quantity .*; the server says: /);
   });
@@ -80,12 +82,76 @@ describe('verify against a real API server', () => {
   });
 
   it('rejects a custom resource that breaks a CEL rule of its CRD', () => {
-    expect(errorsOf('cel')).toMatchObject([{ apiVersion: 'traefik.io/v1alpha1', kind: 'ServersTransport', name: 'backend', path: 'spec.rootCAs[0]' }]);
+    expect(errorsOf('cel')).toMatchObject([
+      { apiVersion: 'traefik.io/v1alpha1', kind: 'ServersTransport', name: 'backend', path: 'spec.rootCAs[0]', line: lineOf(repo, 'dist/dev/cel.yaml', 'rootCAs:') + 1 },
+    ]);
     expect(errorsOf('cel')[0]!.message).toMatch(/RootCA cannot have both Secret and ConfigMap defined/);
   });
 
   it('names the CRD that is not installed', () => {
     expect(errorsOf('missing-crd')).toMatchObject([{ kind: 'Widget', name: 'w', rule: 'missing-crd' }]);
     expect(errorsOf('missing-crd')[0]!.message).toMatch(/no CustomResourceDefinition for Widget in group widgets\.example\.com/);
+  });
+});
+
+describe('verify of the built output', () => {
+  it('refuses to run without it, and says how to make it', async () => {
+    const bare = makeRepo({ 'dev/web': [deployment('web', 'bare')] });
+    rmSync(`${bare}/dist`, { recursive: true });
+    await expect(verify(bare, { server })).rejects.toThrow(/^dist\/dev\/web\.yaml not found: verify checks the built output; run `npm run build`/);
+    rmSync(bare, { recursive: true, force: true });
+  });
+});
+
+describe('verifyDocuments on any manifests', () => {
+  // One file as a person would hand it over: no namespaces, a CRD of its own and its resources.
+  const text = [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { mode: 'fast' } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { type: 'Balancer', ports: [{ port: 80 }] } },
+    {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { kind: 'Gadget', plural: 'gadgets', singular: 'gadget', listKind: 'GadgetList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
+          },
+        ],
+      },
+    },
+    { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'small' }, spec: { size: 1 } },
+    { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'big', namespace: 'gadgets' }, spec: { size: 'big' } },
+  ]
+    .map((o) => stringify(o))
+    .join('---\n');
+  let found: VerifyResult;
+
+  beforeAll(async () => {
+    found = await verifyDocuments(readBuilt(text, 'input.yaml'), { server });
+  });
+
+  const line = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+
+  it('installs the CRD it is handed and checks its resources against it, with the line of the field', () => {
+    expect(found.problems.filter((p) => p.kind === 'Gadget')).toMatchObject([
+      { file: 'input.yaml', line: line('size: big'), kind: 'Gadget', namespace: 'gadgets', name: 'big', path: 'spec.size', rule: 'server-rejected', severity: 'error' },
+    ]);
+    expect(found.objects).toBe(5);
+  });
+
+  it('places objects without a namespace in the default test namespace and names no namespace for them', async () => {
+    expect(found.problems.filter((p) => p.kind === 'Service')).toMatchObject([
+      { file: 'input.yaml', line: line('type: Balancer'), kind: 'Service', name: 'web', path: 'spec.type', rule: 'server-rejected' },
+    ]);
+    expect(found.problems.find((p) => p.kind === 'Service')).not.toHaveProperty('namespace');
+    expect(found.problems.filter((p) => p.kind === 'ConfigMap')).toStrictEqual([]);
+    expect((await server.client.request('GET', '/api/v1/namespaces/strata-verify')).status).toBe(200);
   });
 });

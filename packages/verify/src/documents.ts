@@ -1,0 +1,113 @@
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { isPlainObject, type Manifest } from '@strata/core';
+
+/** One object to verify, and where it was read from. */
+export interface VerifyDocument {
+  /** The file as problems name it: `dist/prod/web.yaml`, `<stdin>`... */
+  readonly file: string;
+  /** The line the object starts on. */
+  readonly line?: number;
+  readonly manifest: Manifest;
+  /** The line of a field (`['spec', 'replicas']`), or of its nearest existing parent. */
+  lineOf?(path: readonly (string | number)[]): number;
+}
+
+/**
+ * Reads built output (what `strata pipeline` writes to dist/): values with a fast parser, lines only
+ * when a problem asks for one, since nearly every object has none. Throws on YAML that kustomize
+ * would never write, naming the file.
+ */
+export function readBuilt(text: string, file: string): VerifyDocument[] {
+  const values: unknown[] = [];
+  try {
+    loadAll(text, (v) => values.push(v), { schema: CORE_SCHEMA });
+  } catch (err) {
+    throw new Error(`${file}: not valid YAML (${(err as Error).message.split('\n')[0]}); build it again with \`npm run build\``);
+  }
+  let located: ((i: number, path: readonly (string | number)[]) => number) | undefined;
+  const locate = (i: number, path: readonly (string | number)[]) => {
+    if (!located) {
+      const lines = new LineCounter();
+      const docs = parseAllDocuments(text, { lineCounter: lines }).filter((d) => d.contents !== null);
+      located = (n, p) => {
+        const doc = docs[n];
+        if (!doc) return 1;
+        // The line of the key (`selector:`), not of its value, which for a block starts a line later.
+        for (let k = p.length; k > 0; k--) {
+          const parent = k === 1 ? doc.contents : doc.getIn(p.slice(0, k - 1), true);
+          const at = p[k - 1];
+          const node = isMap(parent) ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === at)?.key : isSeq(parent) && typeof at === 'number' ? parent.items[at] : undefined;
+          const range = (node as { range?: [number, number, number] } | undefined)?.range;
+          if (range) return lines.linePos(range[0]).line;
+        }
+        return lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
+      };
+    }
+    return located(i, path);
+  };
+  return values
+    .filter((v) => v !== null && v !== undefined)
+    .map((v, i) => {
+      if (!isPlainObject(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string') {
+        throw new Error(`${file}: document ${i + 1} is not a Kubernetes object; build it again with \`npm run build\``);
+      }
+      return {
+        file,
+        manifest: { ...v, metadata: isPlainObject(v.metadata) ? v.metadata : {} } as Manifest,
+        get line() {
+          return locate(i, []);
+        },
+        lineOf: (path: readonly (string | number)[]) => locate(i, path),
+      };
+    });
+}
+
+/**
+ * The server's dotted field path (`spec.template.spec.containers[name="app"].image`,
+ * `metadata.labels.app.kubernetes.io/name`) as keys and indexes into the object, so that its line
+ * can be found. Keys may hold dots, so each step takes the shortest run of segments that is a key of
+ * the object there; the walk stops where the object has nothing to match.
+ */
+export function pathSegments(manifest: unknown, dotted: string): (string | number)[] {
+  const tokens = dotted.match(/\[[^\]]*\]|[^.[\]]+/g) ?? [];
+  const out: (string | number)[] = [];
+  let node: unknown = manifest;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token.startsWith('[')) {
+      if (!Array.isArray(node)) break;
+      const index = selectIndex(node, token.slice(1, -1));
+      if (index < 0) break;
+      out.push(index);
+      node = node[index];
+      continue;
+    }
+    if (!isPlainObject(node)) break;
+    let key = token;
+    let j = i;
+    while (!(key in node) && j + 1 < tokens.length && !tokens[j + 1]!.startsWith('[')) key += `.${tokens[++j]}`;
+    if (!(key in node)) break;
+    out.push(key);
+    node = node[key];
+    i = j;
+  }
+  return out;
+}
+
+/** `0`, or `name="app"`, or `containerPort=80,protocol="TCP"` (server-side apply's list keys). */
+function selectIndex(list: readonly unknown[], selector: string): number {
+  if (/^\d+$/.test(selector)) return Number(selector) < list.length ? Number(selector) : -1;
+  const wanted = selector.split(',').map((pair) => {
+    const eq = pair.indexOf('=');
+    const raw = pair.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // a bare word: compared as text
+    }
+    return [pair.slice(0, eq), value] as const;
+  });
+  return list.findIndex((item) => isPlainObject(item) && wanted.every(([k, v]) => item[k] === v));
+}
