@@ -6,6 +6,7 @@ import type { Reporter, TestModule, TestSpecification } from 'vitest/node';
 const NEEDS_BUILT: readonly { readonly path: string; readonly target: 'servers' | 'all' }[] = [
   { path: '/packages/verify/', target: 'servers' },
   { path: '/packages/cli/test/verify-cli.test.ts', target: 'servers' },
+  { path: '/packages/policy/test/server-differential.test.ts', target: 'servers' },
   { path: '/packages/server-validation/', target: 'all' },
 ];
 const INSTALL_SERVERS = fileURLToPath(new URL('./install-servers.mjs', import.meta.url));
