@@ -4,9 +4,13 @@ import { dev } from './env/dev.ts';
 import { prod } from './env/prod.ts';
 import { staging } from './env/staging.ts';
 import { render } from './render.ts';
+import pins from '../images.json';
 
 /** RTMLib's whole-body pose estimation as a Label Studio ML backend, behind Traefik. */
 export const app = defineApp<MlBackendConfig, 'gpu'>({
+  // Image pins per env live in images.json, which `strata set image`, `strata promote` and release bots edit.
+  images: { 'ml-backend': 'image' },
+  pins,
   name: 'rtmlib-ml-backend',
   defaults,
   optional: { image: IMAGE_SOURCE_KEYS },

@@ -286,6 +286,41 @@ program
     if (r.diffs.length > 0) process.exitCode = EXIT.invalid;
   });
 
+/** Prints a release's changes and the generated files it rewrote. */
+async function printRelease(verb: string, r: { changes: readonly { app: string; env: string; container: string; from: string; to: string }[]; diffs: readonly { diff: string }[] }): Promise<void> {
+  const { colorize } = await import('./colorize.ts');
+  const tty = process.stdout.isTTY && !process.env.NO_COLOR;
+  for (const d of r.diffs) out((tty ? colorize(d.diff) : d.diff).trimEnd());
+  for (const c of r.changes) out(`${c.app} ${c.env} ${c.container}: ${c.from} -> ${c.to}`);
+  out(`${verb}: ${r.changes.length === 0 ? 'nothing changed' : `${r.changes.length} image${r.changes.length === 1 ? '' : 's'} changed, ${r.diffs.length} generated files rewritten`} (${seconds()})`);
+}
+
+const set = program.command('set').description('change what an app runs, in its source of truth');
+set
+  .command('image')
+  .description('pin a container\'s image in one env (apps/<app>/images.json), regenerate and print the diff')
+  .argument('<ref>', 'repo:tag, repo@sha256:<digest>, :tag or @sha256:<digest> (the last two keep the repository)')
+  .requiredOption('-a, --app <name>', 'the app')
+  .requiredOption('-e, --env <env>', `the environment (${ENVIRONMENTS.join(', ')})`)
+  .option('-c, --container <name>', 'the container (default: the app\'s only or main one)')
+  .action(async (ref: string, o: { app: string; env: string; container?: string }) => {
+    const { setImage } = await import('@strata/pipeline');
+    const r = await setImage(findRoot(), { app: o.app, env: o.env, ref, ...(o.container ? { container: o.container } : {}) });
+    await printRelease('set image', r);
+  });
+
+program
+  .command('promote')
+  .description('copy the image pins of apps (all by default) from one env to another, regenerate and print what moved')
+  .requiredOption('--from <env>', 'the env whose pins move')
+  .requiredOption('--to <env>', 'the env they move to')
+  .addOption(appOption())
+  .action(async (o: { from: string; to: string; app?: string[] }) => {
+    const { promote } = await import('@strata/pipeline');
+    const r = await promote(findRoot(), { from: o.from, to: o.to, ...(o.app ? { apps: o.app } : {}) });
+    await printRelease(`promote ${o.from} -> ${o.to}`, r);
+  });
+
 program
   .command('new-app')
   .description('create apps/<name> from a secure template, register it, install and generate its tree')

@@ -5,6 +5,7 @@ import { isPlainObject, mergeConfig, type Overrides } from './merge.ts';
 import { nameProblem } from './names.ts';
 import { ObjectError, toManifest, type KubeObject, type Manifest } from './objects.ts';
 import { appFileOf, defaultsFileOf, envFileOf, errorLocation, keyPosition, originOf } from './sources.ts';
+import { applyPins, parsePins, type ImagePaths } from './pins.ts';
 
 /** The environments every application is deployed to, in promotion order. */
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
@@ -59,6 +60,13 @@ export interface AppDefinition<C, K extends string = never> {
    * it would merge into nothing. @default {}
    */
   readonly optional?: KeyTree<C>;
+  /**
+   * Containers whose image is pinned per env in the app's `images.json`, each with the dot path of
+   * its `ImageSource` in the configuration, e.g. `{ tensafe: 'image', postgres: 'postgres.image' }`.
+   */
+  readonly images?: ImagePaths;
+  /** The app's `images.json`: per env, the image of each container; it wins over the env file. */
+  readonly pins?: unknown;
   /** Turns a configuration into Kubernetes objects; must not depend on anything but `config`. */
   readonly render: (config: C, ctx: RenderContext) => readonly KubeObject[];
 }
@@ -96,12 +104,15 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
     }
     return config;
   };
+  const paths = definition.images ?? {};
+  const pins = definition.pins === undefined ? undefined : parsePins(definition.pins, `apps/${definition.name}/images.json`, paths);
   const configFor = (env: Environment): C => {
     const e = definition.envs[env];
-    return mergeConfig(configWith(e.components ?? []), e.config);
+    return applyPins(mergeConfig(configWith(e.components ?? []), e.config), pins, paths, env);
   };
   const app: App<C, K> = {
     ...definition,
+    ...(pins ? { pins } : {}),
     configWith,
     configFor,
     manifests(env, names) {

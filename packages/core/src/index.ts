@@ -4,5 +4,6 @@ export * from './keys.ts';
 export * from './merge.ts';
 export * from './names.ts';
 export * from './objects.ts';
+export * from './pins.ts';
 export * from './problems.ts';
 export * from './workspace.ts';

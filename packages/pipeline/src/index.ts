@@ -6,3 +6,4 @@ export * from './findings.ts';
 export * from './generate.ts';
 export * from './pipeline.ts';
 export * from './targets.ts';
+export * from './release.ts';

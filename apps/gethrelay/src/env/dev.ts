@@ -4,7 +4,6 @@ import type { GethrelayConfig } from '../config.ts';
 /** dev: one relay of each Tor mode, on the build of the current main commit. */
 export const dev: EnvironmentDefinition<GethrelayConfig> = {
   config: {
-    image: { tag: 'sha-7c1e9a4' },
     relays: { default: 1, 'prefer-tor': 1, 'only-onion': 1 },
   },
 };

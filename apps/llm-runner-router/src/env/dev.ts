@@ -4,7 +4,6 @@ import type { RouterConfig } from '../config.ts';
 /** dev: one small replica (autoscaling up to two), debug logs, smaller volumes, a build tag. */
 export const dev: EnvironmentDefinition<RouterConfig> = {
   config: {
-    image: { repository: 'ghcr.io/llm-runner/llm-runner-router', tag: 'sha-7c41d9e' },
     replicas: 1,
     resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '2Gi' } },
     settings: { logLevel: 'debug', maxMemory: 2048, maxConcurrentRequests: 20, wsMaxConnections: 100 },

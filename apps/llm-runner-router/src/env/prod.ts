@@ -4,10 +4,6 @@ import type { RouterConfig } from '../config.ts';
 /** prod: five to twenty large replicas, pinned by digest, warn logs, bigger volumes, a higher rate limit. */
 export const prod: EnvironmentDefinition<RouterConfig> = {
   config: {
-    image: {
-      repository: 'ghcr.io/llm-runner/llm-runner-router',
-      digest: 'sha256:3c1e5a7b9d2f4a6c8e0b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c',
-    },
     replicas: 5,
     resources: { requests: { cpu: '1000m', memory: '4Gi' }, limits: { cpu: '4000m', memory: '16Gi' } },
     settings: { logLevel: 'warn', maxMemory: 16384, maxConcurrentRequests: 500, wsMaxConnections: 5000 },

@@ -4,7 +4,6 @@ import type { RouterConfig } from '../config.ts';
 /** staging: the defaults' two replicas and sizes, plus a 10% canary of the next release. */
 export const staging: EnvironmentDefinition<RouterConfig> = {
   config: {
-    image: { repository: 'ghcr.io/llm-runner/llm-runner-router', tag: '1.2.2' },
     ingress: {
       apiHost: 'api.staging.llm.example.com',
       wsHost: 'ws.staging.llm.example.com',

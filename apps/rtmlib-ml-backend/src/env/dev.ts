@@ -4,7 +4,6 @@ import type { MlBackendConfig } from '../config.ts';
 /** dev: the prerelease channel on the smallest footprint, verbose logs. */
 export const dev: EnvironmentDefinition<MlBackendConfig, 'gpu'> = {
   config: {
-    image: { repository: 'ghcr.io/fhswf/dgs-pg-gruppe-1/rtmlib-ml-backend', tag: '1.9.0-beta.1' },
     replicas: 1,
     resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
     // The lightweight models fit the 1Gi limit.

@@ -5,7 +5,6 @@ import type { TensafeConfig } from '../config.ts';
 export const dev: EnvironmentDefinition<TensafeConfig> = {
   config: {
     namespace: 'tensafe-dev',
-    image: { tag: '4.1.0-rc.2' },
     replicas: 1,
     resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } },
     gpus: 0,

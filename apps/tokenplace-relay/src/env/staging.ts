@@ -4,7 +4,6 @@ import type { RelayConfig } from '../config.ts';
 /** staging: a release tag, monitored, reachable from the office VPN for smoke tests. */
 export const staging: EnvironmentDefinition<RelayConfig> = {
   config: {
-    image: { repository: 'ghcr.io/tokenplace/tokenplace-relay', tag: '1.4.0' },
     ingress: { hosts: ['relay.staging.token.place'], tlsSecretName: 'relay-staging-tls' },
     gpu: { indirection: { mode: 'externalName', host: 'gpu-box.token.place', cidr: '203.0.113.42/32' } },
     serviceMonitor: { enabled: true },

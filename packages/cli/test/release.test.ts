@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { strata, tempWorkspace } from './workspace.ts';
+
+// set image and promote, run as a user would, in a throw-away copy of the workspace; what they
+// write is checked in the real `kustomize build` of the overlay.
+const D1 = `sha256:${'1a2b3c4d'.repeat(8)}`;
+const D2 = `sha256:${'9f8e7d6c'.repeat(8)}`;
+
+describe('strata set image and promote', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  beforeAll(() => {
+    ws = tempWorkspace(['tensafe']);
+  });
+  afterAll(() => ws.dispose());
+  const pins = () => readFileSync(join(ws.root, 'apps/tensafe/images.json'), 'utf8');
+  const built = (env: string) => {
+    const r = strata(ws.root, ['build', '--app', 'tensafe', '--env', env]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    return readFileSync(join(ws.root, 'dist', env, 'tensafe.yaml'), 'utf8');
+  };
+
+  it('pins a digest in prod, keeping the repository, and kustomize builds it', () => {
+    const r = strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'prod', `@${D1}`]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`+++ b/overlays/prod/tensafe/`);
+    expect(r.stdout).toContain(`-    digest: sha256:7d4e`);
+    expect(r.stdout).toContain(`+    digest: ${D1}`);
+    expect(r.stdout).toMatch(/tensafe prod tensafe: docker\.io\/tensafe\/tensafe@sha256:7d4e\w+ -> docker\.io\/tensafe\/tensafe@sha256:1a2b/);
+    expect(pins()).toContain(`"tensafe": { "repository": "docker.io/tensafe/tensafe", "digest": "${D1}" }`);
+    expect(built('prod')).toContain(`image: docker.io/tensafe/tensafe@${D1}`);
+  });
+
+  it('refuses a tag in prod, where policy demands a digest, and changes nothing', () => {
+    const before = pins();
+    const r = strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'prod', '--container', 'redis', 'docker.io/library/redis:7.4.2']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('prod requires images pinned by digest (require-image-digest)');
+    expect(pins()).toBe(before);
+  });
+
+  it('refuses a container the app does not pin, with the ones it does', () => {
+    const r = strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', '--container', 'sidecar', ':1.0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('use --container with one of tensafe, postgresql, redis');
+  });
+
+  it('promotes staging to prod: what staging pins moves, and nothing else', () => {
+    expect(strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'staging', `docker.io/tensafe/tensafe:4.2.0@${D2}`]).status).toBe(0);
+    const r = strata(ws.root, ['promote', '--from', 'staging', '--to', 'prod']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`tensafe prod tensafe: docker.io/tensafe/tensafe@${D1} -> docker.io/tensafe/tensafe@${D2}`);
+    expect(r.stdout).toContain('promote staging -> prod: 1 image changed');
+    const prod = built('prod');
+    expect(prod).toContain(`image: docker.io/tensafe/tensafe@${D2}`);
+    expect(pins()).toContain(`"tensafe": { "repository": "docker.io/tensafe/tensafe", "tag": "4.2.0", "digest": "${D2}" }`);
+    // postgres and redis keep their own prod digests
+    expect(prod).toContain('image: docker.io/library/redis@sha256:5e8b1d4f');
+    // the committed tree is what the pins generate
+    const again = strata(ws.root, ['generate', '--dry-run', '--app', 'tensafe']);
+    expect(again.stdout).not.toMatch(/^\+\+\+ b\/(base|overlays\/\w+)\/tensafe\//m);
+  });
+
+  it('refuses to promote a tag into prod', () => {
+    expect(strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', ':4.3.0-rc.1']).status).toBe(0);
+    const r = strata(ws.root, ['promote', '--from', 'dev', '--to', 'prod']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('require-image-digest');
+  });
+});

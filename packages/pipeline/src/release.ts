@@ -1,0 +1,197 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkEnv, formatPins, loadApps, parsePins, UsageError, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
+import { applyTree, diffTree, type FileDiff } from '@strata/emit';
+import { rules, severityFor, type PolicyContext } from '@strata/policy';
+import { planTree } from './generate.ts';
+
+/** An image reference as `strata set image` takes it; missing parts are kept from the current pin. */
+export interface ImageRefInput {
+  readonly repository?: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** Parses `repo:tag`, `repo@sha256:...`, `repo:tag@sha256:...`, `:tag` or `@sha256:...`. */
+export function parseImageRef(ref: string): ImageRefInput {
+  const at = ref.lastIndexOf('@');
+  const digest = at >= 0 ? ref.slice(at + 1) : undefined;
+  const rest = at >= 0 ? ref.slice(0, at) : ref;
+  const colon = rest.lastIndexOf(':');
+  // A colon before the last slash is a registry port (localhost:5000/app), not a tag.
+  const hasTag = colon >= 0 && colon > rest.lastIndexOf('/');
+  const repository = hasTag ? rest.slice(0, colon) : rest;
+  const tag = hasTag ? rest.slice(colon + 1) : undefined;
+  const usage = 'give repo:tag, repo@sha256:<64 hex>, :tag or @sha256:<64 hex>';
+  if (digest !== undefined && !DIGEST.test(digest)) throw new UsageError(`image "${ref}": digest "${digest}" must look like sha256:<64 hex characters>; ${usage}`);
+  if (tag !== undefined && !/^[\w][\w.-]{0,127}$/.test(tag)) throw new UsageError(`image "${ref}": "${tag}" is not a valid tag; ${usage}`);
+  if (repository !== '' && !/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/.test(repository)) throw new UsageError(`image "${ref}": "${repository}" is not a valid repository; ${usage}`);
+  if (tag === undefined && digest === undefined) throw new UsageError(`image "${ref}" names neither a tag nor a digest; ${usage}`);
+  return { ...(repository ? { repository } : {}), ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+}
+
+/** What the container runs, as rendered: `repo@digest` when pinned by digest (a tag beside it is only a label), else `repo:tag`. */
+export function pinRef(pin: ImagePin): string {
+  return pin.digest ? `${pin.repository}@${pin.digest}` : `${pin.repository}:${pin.tag ?? ''}`;
+}
+
+/** Thrown when the requested image breaks the env's policy (exit 1): the input is wrong, not the call. */
+export class ImagePolicyError extends Error {
+  override readonly name = 'ImagePolicyError';
+}
+
+function projectSeverity(root: string): NonNullable<PolicyContext['severity']> {
+  const file = join(root, 'strata.config.json');
+  if (!existsSync(file)) return {};
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { policy?: { severity?: NonNullable<PolicyContext['severity']> } }).policy?.severity ?? {};
+  } catch (err) {
+    throw new UsageError(`strata.config.json: not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Whether policy makes an image without a digest an error in this env for this app (prod's require-image-digest by default). */
+export function digestRequired(root: string, app: App, env: Environment): boolean {
+  const rule = rules.find((r) => r.id === 'require-image-digest');
+  if (!rule) return false;
+  const severity = { ...projectSeverity(root), ...(app.policy?.severity ?? {}) };
+  return severityFor(rule, { env, severity }) === 'error';
+}
+
+function pinsFile(root: string, app: string): string {
+  return join(root, 'apps', app, 'images.json');
+}
+
+function readPins(root: string, app: App): ImagePins {
+  const file = pinsFile(root, app.name);
+  if (!existsSync(file)) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`apps/${app.name}/images.json: not valid JSON: ${(err as Error).message}`);
+  }
+  return parsePins(value, `apps/${app.name}/images.json`, app.images ?? {});
+}
+
+function valueAt(config: unknown, path: string): unknown {
+  let v: unknown = config;
+  for (const key of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  return v;
+}
+
+/** The image a container runs in an env now, as a pin (from images.json, or else the app's configuration). */
+export function currentPin(app: App, env: Environment, container: string): ImagePin {
+  const path = app.images?.[container];
+  if (path === undefined) throw new UsageError(`app ${app.name} has no pinnable container "${container}"; known: ${Object.keys(app.images ?? {}).join(', ') || 'none'}`);
+  const image = valueAt(app.configFor(env), path) as { repository?: string; tag?: string; digest?: string } | undefined;
+  if (!image?.repository) throw new Error(`app ${app.name}: "${path}" (container ${container}) is not an image in ${env}`);
+  const version = valueAt(app.configFor(env), 'version');
+  const tag = image.tag ?? (image.digest ? undefined : typeof version === 'string' ? version : undefined);
+  return { repository: image.repository, ...(tag !== undefined ? { tag } : {}), ...(image.digest ? { digest: image.digest } : {}) };
+}
+
+function defaultContainer(app: App, given: string | undefined): string {
+  const names = Object.keys(app.images ?? {});
+  if (names.length === 0) throw new UsageError(`app ${app.name} pins no images: add \`images: { <container>: '<config path>' }\` and \`pins\` (its images.json) to apps/${app.name}/src/app.ts`);
+  if (given !== undefined) {
+    if (!names.includes(given)) throw new UsageError(`app ${app.name} has no pinnable container "${given}"; use --container with one of ${names.join(', ')}`);
+    return given;
+  }
+  if (names.length === 1) return names[0]!;
+  if (names.includes(app.name)) return app.name;
+  throw new UsageError(`app ${app.name} pins ${names.join(', ')}: say which with --container`);
+}
+
+/** One image change of one container in one env. */
+export interface PinChange {
+  readonly app: string;
+  readonly env: Environment;
+  readonly container: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface ReleaseResult {
+  readonly changes: PinChange[];
+  /** The generated files the change rewrote, as unified diffs. */
+  readonly diffs: FileDiff[];
+}
+
+interface Edit {
+  readonly app: App;
+  readonly env: Environment;
+  readonly container: string;
+  readonly pin: ImagePin;
+}
+
+/**
+ * Writes the pins, regenerates the apps they belong to and returns the diff; on any failure the
+ * images.json files are put back as they were, so nothing is left half-done.
+ */
+async function applyEdits(root: string, edits: readonly Edit[], apps: readonly App[]): Promise<ReleaseResult> {
+  const changes: PinChange[] = [];
+  const next = new Map<string, ImagePins>();
+  for (const e of edits) {
+    const before = currentPin(e.app, e.env, e.container);
+    if (digestRequired(root, e.app, e.env) && !e.pin.digest) {
+      throw new ImagePolicyError(
+        `${e.env} requires images pinned by digest (require-image-digest): ${e.app.name}/${e.container} "${pinRef(e.pin)}" has none; give repo@sha256:<digest> or @sha256:<digest>`,
+      );
+    }
+    const pins = next.get(e.app.name) ?? readPins(root, e.app);
+    next.set(e.app.name, { ...pins, [e.env]: { ...(pins[e.env] ?? {}), [e.container]: e.pin } });
+    if (pinRef(before) !== pinRef(e.pin)) changes.push({ app: e.app.name, env: e.env, container: e.container, from: pinRef(before), to: pinRef(e.pin) });
+  }
+  const originals = new Map<string, string | undefined>();
+  for (const [name, pins] of next) {
+    const file = pinsFile(root, name);
+    originals.set(file, existsSync(file) ? readFileSync(file, 'utf8') : undefined);
+    writeFileSync(`${file}.tmp`, formatPins(pins));
+    renameSync(`${file}.tmp`, file);
+  }
+  try {
+    await loadApps(root, apps.map((a) => a.name), { fresh: true });
+    const tree = await planTree(root, { apps: apps.map((a) => a.name) });
+    const { diffs } = diffTree(root, tree.files, tree.dirs);
+    applyTree(root, tree.files, { dirs: tree.dirs });
+    return { changes, diffs };
+  } catch (err) {
+    for (const [file, text] of originals) if (text !== undefined) writeFileSync(file, text);
+    throw err;
+  }
+}
+
+/** `strata set image`: pins one container of one app in one env to `ref`, then regenerates. */
+export async function setImage(root: string, options: { app: string; env: string; container?: string; ref: string }): Promise<ReleaseResult> {
+  const env = checkEnv(options.env);
+  if (!env) throw new UsageError('set image needs --env');
+  const ref = parseImageRef(options.ref);
+  const [app] = await loadApps(root, [options.app], { fresh: true });
+  const container = defaultContainer(app!, options.container);
+  const current = currentPin(app!, env, container);
+  const pin: ImagePin = {
+    repository: ref.repository ?? current.repository,
+    ...(ref.tag !== undefined ? { tag: ref.tag } : {}),
+    ...(ref.digest !== undefined ? { digest: ref.digest } : {}),
+  };
+  return applyEdits(root, [{ app: app!, env, container, pin }], [app!]);
+}
+
+/** `strata promote`: copies each image pin of the apps (all by default) from one env to the next. */
+export async function promote(root: string, options: { from: string; to: string; apps?: readonly string[] }): Promise<ReleaseResult> {
+  const from = checkEnv(options.from);
+  const to = checkEnv(options.to);
+  if (!from || !to) throw new UsageError('promote needs --from and --to');
+  if (from === to) throw new UsageError(`promote --from ${from} --to ${to}: the envs must differ`);
+  const apps = await loadApps(root, options.apps, { fresh: true });
+  const edits: Edit[] = [];
+  for (const app of apps) {
+    // Only what images.json pins in the source env moves: an image left to the app's defaults is
+    // the same in both envs already.
+    for (const [container, pin] of Object.entries(readPins(root, app)[from] ?? {})) edits.push({ app, env: to, container, pin });
+  }
+  return applyEdits(root, edits, apps);
+}
