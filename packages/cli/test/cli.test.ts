@@ -62,8 +62,12 @@ describe('strata CLI on a copy of the workspace', () => {
   it('a render that throws names the app and env, exits 1 and leaves the tree byte-identical', () => {
     const envFile = join(ws.root, 'apps', APP, 'src/env/prod.ts');
     const original = readFileSync(envFile, 'utf8');
+    // The env file's image counts only when images.json does not pin one.
+    const pinsFile = join(ws.root, 'apps', APP, 'images.json');
+    const pins = readFileSync(pinsFile, 'utf8');
     const before = treeOf(ws.root);
-    writeFileSync(envFile, original.replace(/digest: 'sha256:[0-9a-f]+'/, "digest: 'sha256:not-a-digest'"));
+    writeFileSync(pinsFile, '{}\n');
+    writeFileSync(envFile, original.replace('config: {', "config: {\n    image: { repository: 'ghcr.io/tokenplace/tokenplace-relay', digest: 'sha256:not-a-digest' },"));
     try {
       const r = strata(ws.root, ['generate']);
       expect(r.status).toBe(1);
@@ -71,6 +75,7 @@ describe('strata CLI on a copy of the workspace', () => {
       expect(treeOf(ws.root)).toStrictEqual(before);
     } finally {
       writeFileSync(envFile, original);
+      writeFileSync(pinsFile, pins);
     }
   });
 

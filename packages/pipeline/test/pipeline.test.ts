@@ -29,6 +29,7 @@ describe('strata pipeline', () => {
     full.dispose();
   });
   const relayDev = (root: string) => join(root, 'apps/tokenplace-relay/src/env/dev.ts');
+  const relayPins = (root: string) => join(root, 'apps/tokenplace-relay/images.json');
   let first: PipelineResult;
 
   it('renders, builds and validates every app on a first run, like generate, build and validate', async () => {
@@ -60,7 +61,7 @@ describe('strata pipeline', () => {
   });
 
   it('redoes only the app that changed, and ends where a run without the cache ends', async () => {
-    const edit = (root: string) => writeFileSync(relayDev(root), readFileSync(relayDev(root), 'utf8').replace("tag: 'sha-3f9c2e1'", "tag: 'sha-0000001'"));
+    const edit = (root: string) => writeFileSync(relayPins(root), readFileSync(relayPins(root), 'utf8').replace('"tag": "sha-3f9c2e1"', '"tag": "sha-0000001"'));
     edit(ws.root);
     const r = await pipeline(ws.root);
     expect(summary(r)).toStrictEqual({
@@ -150,18 +151,19 @@ describe('strata pipeline when things go wrong', () => {
   const ws = tempWorkspace(['tokenplace-relay']);
   afterAll(() => ws.dispose());
   const relayDev = join(ws.root, 'apps/tokenplace-relay/src/env/dev.ts');
+  const relayPins = join(ws.root, 'apps/tokenplace-relay/images.json');
   const devTag = () => /tokenplace-relay:(sha-[0-9a-z]+)/.exec(readFileSync(join(ws.root, 'dist/dev/tokenplace-relay.yaml'), 'utf8'))?.[1];
 
   it('does not remember an app whose sources changed while the run read them', async () => {
     await pipeline(ws.root);
-    const original = readFileSync(relayDev, 'utf8');
+    const original = readFileSync(relayPins, 'utf8');
     let edited = false;
     const during = await pipeline(ws.root, {
       cache: false,
       onBuild: () => {
         if (edited) return;
         edited = true;
-        writeFileSync(relayDev, original.replace("tag: 'sha-3f9c2e1'", "tag: 'sha-0000002'"));
+        writeFileSync(relayPins, original.replace('"tag": "sha-3f9c2e1"', '"tag": "sha-0000002"'));
       },
     });
     expect(during.reused).toBe(0);
@@ -169,7 +171,7 @@ describe('strata pipeline when things go wrong', () => {
     const next = await pipeline(ws.root);
     expect(next.reused).toBe(0);
     expect(devTag()).toBe('sha-0000002');
-    writeFileSync(relayDev, original);
+    writeFileSync(relayPins, original);
     await pipeline(ws.root);
   });
 
@@ -182,7 +184,11 @@ describe('strata pipeline when things go wrong', () => {
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync('../../../shared', link);
     const original = readFileSync(relayDev, 'utf8');
-    writeFileSync(relayDev, `import { DEV_TAG } from '@strata-apps/shared';\n${original.replace("tag: 'sha-3f9c2e1'", 'tag: DEV_TAG')}`);
+    // The dev image comes from the env file here, so images.json must not pin it.
+    const pins = readFileSync(relayPins, 'utf8');
+    const { dev: _dev, ...others } = JSON.parse(pins) as Record<string, unknown>;
+    writeFileSync(relayPins, JSON.stringify(others));
+    writeFileSync(relayDev, `import { DEV_TAG } from '@strata-apps/shared';\n${original.replace('config: {', "config: {\n    image: { repository: 'ghcr.io/tokenplace/tokenplace-relay', tag: DEV_TAG },")}`);
     try {
       // Each run in its own process, as a user runs it: Node keeps a package it imported once.
       expect(strata(ws.root, ['pipeline', '--no-frozen']).status).toBe(0);
@@ -195,6 +201,7 @@ describe('strata pipeline when things go wrong', () => {
       expect(devTag()).toBe('sha-bbbbbbb');
     } finally {
       writeFileSync(relayDev, original);
+      writeFileSync(relayPins, pins);
       rmSync(link);
       rmSync(shared, { recursive: true });
     }
@@ -206,13 +213,13 @@ describe('strata pipeline when things go wrong', () => {
     try {
       await pipeline(linked);
       expect((await pipeline(linked)).reused).toBe(1);
-      const original = readFileSync(relayDev, 'utf8');
-      writeFileSync(relayDev, original.replace("tag: 'sha-3f9c2e1'", "tag: 'sha-0000003'"));
+      const original = readFileSync(relayPins, 'utf8');
+      writeFileSync(relayPins, original.replace('"tag": "sha-3f9c2e1"', '"tag": "sha-0000003"'));
       try {
         expect((await pipeline(linked)).reused).toBe(0);
         expect(devTag()).toBe('sha-0000003');
       } finally {
-        writeFileSync(relayDev, original);
+        writeFileSync(relayPins, original);
       }
     } finally {
       rmSync(linked);

@@ -59,7 +59,7 @@ describe('the pipeline cache', () => {
   it('notices a same-size edit of a source whose modification time was put back', async () => {
     await pipeline(ws.root);
     expect((await pipeline(ws.root)).reused).toBe(1);
-    sameSizeEdit(join(ws.root, `apps/${APP}/src/env/dev.ts`), "tag: 'sha-3f9c2e1'", "tag: 'sha-0000009'");
+    sameSizeEdit(join(ws.root, `apps/${APP}/images.json`), '"tag": "sha-3f9c2e1"', '"tag": "sha-0000009"');
     const r = await pipeline(ws.root);
     expect(r.reused).toBe(0);
     expect(devTag()).toBe('sha-0000009');
