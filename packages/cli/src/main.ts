@@ -172,6 +172,8 @@ program
       }
       throw e;
     }
+    // On stderr: which checks ran is for the person, and a report on stdout stays one document.
+    for (const note of r.notes ?? []) err(note);
     const summary = summarize(r.problems, r.resources);
     if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary }, null, 2));
     else if (o.output === 'junit') out(toJunit(r.problems, summary, 'strata validate', r.objects));
@@ -222,6 +224,7 @@ program
     for (const u of r.unmatchedPatches) out(u);
     for (const m of r.roundTrip) out(`${m.overlay}: ${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`);
     for (const c of r.envRootCollisions) out(c);
+    for (const note of r.notes) err(note);
     const summary = summarize(r.problems, r.resources);
     out(`pipeline: ${r.apps} apps x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
     failOnToolFailures(r.built.results);

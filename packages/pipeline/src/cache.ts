@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameS
 import { delimiter, dirname, join, relative } from 'node:path';
 import type { Environment, Problem } from '@strata/core';
 import type { AppSyncPlan } from '@strata/gitops';
+import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
 import { resolveBuilder, resolveKustomize } from '@strata/kustomize';
 import type { OverlayFindings } from './findings.ts';
@@ -179,6 +180,8 @@ export function toolFingerprint(root: string): string {
     ...['pnpm-lock.yaml', 'tsconfig.base.json', 'strata.config.json', 'scripts/setup.mjs'].map((f) => join(root, f)),
   ];
   for (const f of files.sort()) h.update(`${relative(root, f)}\0${hashFile(f) ?? '-'}\0`);
+  // Whether the server field checks run, and which build of them: its path holds its source's hash.
+  h.update(`server-validation\0${resolveHelper() ?? 'not built'}\0`);
   for (const b of binaryHashes(root)) h.update(`${b}\0`);
   for (const k of Object.keys(process.env).filter((k) => k.startsWith('STRATA_') || k.startsWith('KUSTOMIZE_')).sort()) {
     h.update(`${k}=${process.env[k]}\0`);

@@ -4,6 +4,7 @@ import { appDirs, appSources, ENVIRONMENTS, loadApps, type Environment, type Pro
 import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch, type TreeChanges } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
+import { NOT_BUILT_NOTE, resolveHelper } from '@strata/server-validation';
 import { build, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
 import { filesUnder, readCache, sealOf, sharedSealOf, sharedUnchanged, stampOf, toolFingerprint, unchanged, writeCache, type AppEntry, type SharedEntry, type Stamp } from './cache.ts';
 import { parseBuilt } from './check.ts';
@@ -53,6 +54,8 @@ export interface PipelineResult {
   readonly envRootCollisions: string[];
   /** Seconds per phase. */
   readonly phases: { readonly generate: number; readonly build: number; readonly validate: number };
+  /** Lines about checks that did not run, and how to make them run. */
+  readonly notes: readonly string[];
 }
 
 /**
@@ -241,7 +244,9 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
     // An app that did not build is reported as such; its env root is left to check.
     if (apps.every((a) => a.findings)) envRootCollisions.push(...proveEnvRoot(e, apps as { app: string; findings: OverlayFindings }[]).collisions);
   }
-  return { apps: names.length, reused: reused.size, generated, pruned, built, problems, resources, roundTrip, unmatchedPatches, envRootCollisions, phases: { generate: tGenerate, build: tBuild, validate: tValidate } };
+  // Said even when every app was reused: their findings were made without the same checks.
+  const notes = ('notes' in checked ? checked.notes : undefined) ?? (resolveHelper() ? [] : [NOT_BUILT_NOTE]);
+  return { apps: names.length, reused: reused.size, generated, pruned, built, problems, resources, roundTrip, unmatchedPatches, envRootCollisions, phases: { generate: tGenerate, build: tBuild, validate: tValidate }, notes };
 }
 
 /** The cache entry of an app this run rendered, built and validated; undefined if it cannot be reused. */

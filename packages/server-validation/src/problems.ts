@@ -7,6 +7,8 @@ export const RULE = 'server-validation';
 /** An object as the validator read it: where it is, and how to find a field's line. */
 export interface LocatedObject {
   readonly file: string;
+  /** Which object of the run it is (`<file>#<n>`), carried into its problems for counting. */
+  readonly id?: string;
   readonly line: number;
   readonly manifest: {
     readonly apiVersion: string;
@@ -64,6 +66,7 @@ export async function serverFieldProblems(objects: readonly LocatedObject[], opt
       if (STRICT_TYPES.has(e.type)) continue;
       problems.push({
         ...object,
+        ...(o.id ? { resource: o.id } : {}),
         line: e.path ? o.lineOf(pathSegments(e.path)) : o.line,
         ...(e.path ? { path: e.path } : {}),
         message: e.message,
@@ -76,8 +79,9 @@ export async function serverFieldProblems(objects: readonly LocatedObject[], opt
 }
 
 /**
- * Server findings on a field the schema check already reported (a string where a number belongs, a
- * value outside an enum the schema knows) say the same thing twice; the schema's is kept.
+ * Server findings on a field an earlier check already reported (the schema: a string where a number
+ * belongs, a value outside an enum it knows; the reader: an object without a name) say the same
+ * thing twice; the earlier one is kept.
  */
 export function withoutSchemaDuplicates(server: readonly Problem[], schema: readonly Problem[]): Problem[] {
   const key = (p: Problem) =>

@@ -21,6 +21,10 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
   'not-a-resource': { short: 'Every object is something a cluster accepts; a Kustomization is not.', help: 'Build the kustomization (kustomize build, kubectl apply -k) and validate its output.' },
   'no-objects': { short: 'The inputs hold at least one Kubernetes object.', help: 'Point validate at the files or folders that hold the manifests, or pass --allow-empty where none is expected.' },
   schema: { short: 'Every object matches the strict schema of its kind for the target Kubernetes version.', help: 'Fix the field named at the line given: spelling, indentation, type, or an apiVersion the release serves.' },
+  'server-validation': {
+    short: "The object passes the API server's own create validation (k8s.io/kubernetes, run offline): names, labels, quantities, ports, required fields, enums, selectors.",
+    help: 'Fix the field named at the line given; a real API server refuses the object as it is.',
+  },
   'server-rejected': { short: 'A real API server accepts the object (server-side dry run, strict field validation).', help: 'Fix what the server names; it is what a live cluster would refuse.' },
   'server-warning': { short: 'A real API server accepts the object without warnings.', help: 'Address the warning (usually a deprecated field or API).' },
   'unknown-kind': { short: 'The API server serves the kind at that apiVersion.', help: 'Use an apiVersion the target Kubernetes version serves, or install the CRD.' },

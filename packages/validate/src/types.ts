@@ -51,6 +51,8 @@ export interface ValidateResult {
   readonly counts: Record<string, number>;
   /** Every object judged, in file order, those that could not be read included (for per-resource reports). */
   readonly objects?: readonly ResourceRef[];
+  /** One line each about checks that did not run and how to make them run (the server field checks before their helper is built). */
+  readonly notes?: readonly string[];
 }
 
 /** One object of a run, as reports name it. */
@@ -72,4 +74,6 @@ export interface ValidateOptions extends ReadLimits {
   readonly policy?: boolean;
   /** The env of inputs that are not `dist/<env>/<app>.yaml` (for env-specific rules and severities). */
   readonly env?: string;
+  /** Run the API server's field validation (packages/server-validation) when its helper is built. @default true */
+  readonly serverChecks?: boolean;
 }

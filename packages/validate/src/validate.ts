@@ -1,4 +1,5 @@
 import { checkEnv, type Problem } from '@strata/core';
+import { serverFieldProblems, withoutSchemaDuplicates } from '@strata/server-validation';
 import { policyProblems } from './policy.ts';
 import { decodeParsed, parseInputs } from './read.ts';
 import { schemaProblems } from './schema.ts';
@@ -33,8 +34,14 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   // kubeconform runs in its own process while the checks below run in this one.
   const schema = schemaProblems(root, parsed, resources, options.kubernetesVersion);
   schema.catch(() => undefined); // awaited below; a failure of the checks in between must not leave it unhandled
+  // So does the API server's own field validation, in its long-lived helper (when it is built).
+  const server = options.serverChecks === false ? Promise.resolve({ problems: [], checked: 0 }) : serverFieldProblems(resources);
+  server.catch(() => undefined);
   const own = [...parsed.problems, ...(await policyProblems(root, parsed.docs, checkEnv(options.env), { all: options.policy !== false }))];
-  const problems = [...own, ...(await schema)];
+  const schemaFound = await schema;
+  const serverFound = await server;
+  // What the reader or the schema already reported at a field is not said again by the server check.
+  const problems = [...own, ...schemaFound, ...withoutSchemaDuplicates(serverFound.problems, [...parsed.problems, ...schemaFound])];
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
   const counts: Record<string, number> = {};
   let count = 0;
@@ -57,5 +64,5 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
     known.add(p.resource);
     objects.push({ id: p.resource, file: p.file, ...(p.line ? { line: p.line } : {}), ...(p.kind ? { kind: p.kind } : {}), ...(p.name ? { name: p.name } : {}) });
   }
-  return { problems, resources: count, files: [...parsed.files.keys()], counts, objects };
+  return { problems, resources: count, files: [...parsed.files.keys()], counts, objects, notes: 'note' in serverFound && serverFound.note ? [serverFound.note] : [] };
 }

@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findRoot } from '@strata/core';
+import { ensureHelper, NOT_BUILT_NOTE } from '@strata/server-validation';
+import { validate } from '../src/index.ts';
+
+const repo = findRoot(import.meta.dirname);
+const dir = mkdtempSync(join(tmpdir(), 'strata-server-fields-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// The first test to ask on a fresh machine builds the helper (minutes, once per machine).
+beforeAll(() => ensureHelper(repo), 20 * 60_000);
+
+const DEPLOYMENT = [
+  'apiVersion: apps/v1', //                 1
+  'kind: Deployment', //                    2
+  'metadata:', //                           3
+  '  name: web', //                         4
+  '  namespace: shop', //                   5
+  'spec:', //                               6
+  '  replicas: "2"', //                     7
+  '  selector:', //                         8
+  '    matchLabels:', //                    9
+  '      app: web', //                     10
+  '  template:', //                        11
+  '    metadata:', //                      12
+  '      labels:', //                      13
+  '        app: api', //                   14
+  '    spec:', //                          15
+  '      containers:', //                  16
+  '        - name: web', //                17
+  '          image: nginx:1.27', //        18
+  '          resources:', //               19
+  '            requests:', //              20
+  '              cpu: 100mm', //           21
+].join('\n');
+
+describe('validate with the server field checks', () => {
+  const saved = process.env.STRATA_SERVER_CACHE;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.STRATA_SERVER_CACHE;
+    else process.env.STRATA_SERVER_CACHE = saved;
+  });
+
+  it("reports what the API server refuses at the field's line", async () => {
+    writeFileSync(join(dir, 'web.yaml'), `${DEPLOYMENT.replace('"2"', '2')}\n`);
+    const r = await validate(repo, [join(dir, 'web.yaml')], { policy: false });
+    expect(r.notes).toStrictEqual([]);
+    expect(r.problems.map((p) => [p.rule, p.line, p.path])).toStrictEqual([
+      ['server-validation', 21, 'spec.template.spec.containers[0].resources.requests[cpu]'],
+    ]);
+  });
+
+  it('reports a field the schema check refuses once, not again as the server would', async () => {
+    // The server stops at a value it cannot decode, as the real one does.
+    writeFileSync(join(dir, 'web.yaml'), `${DEPLOYMENT}\n`);
+    const r = await validate(repo, [join(dir, 'web.yaml')], { policy: false });
+    expect(r.problems.map((p) => [p.rule, p.line, p.path])).toStrictEqual([['schema', 7, 'spec.replicas']]);
+  });
+
+  it('runs the validation behind a value that decodes', async () => {
+    writeFileSync(join(dir, 'web.yaml'), `${DEPLOYMENT.replace('"2"', '2').replace('100mm', '100m')}\n`);
+    const r = await validate(repo, [join(dir, 'web.yaml')], { policy: false });
+    expect(r.problems.map((p) => [p.rule, p.line, p.path, p.message])).toStrictEqual([
+      ['server-validation', 14, 'spec.template.metadata.labels', 'Invalid value: {"app":"api"}: `selector` does not match template `labels`'],
+    ]);
+  });
+
+  it('says in one note that the checks did not run when the helper is not built', async () => {
+    // The quantity is valid to the decoder, so without the server check nothing is found.
+    writeFileSync(join(dir, 'web.yaml'), `${DEPLOYMENT.replace('"2"', '2')}\n`);
+    process.env.STRATA_SERVER_CACHE = mkdtempSync(join(tmpdir(), 'strata-no-helper-'));
+    try {
+      const r = await validate(repo, [join(dir, 'web.yaml')], { policy: false });
+      expect(r.notes).toStrictEqual([NOT_BUILT_NOTE]);
+      expect(r.problems).toStrictEqual([]);
+    } finally {
+      rmSync(process.env.STRATA_SERVER_CACHE, { recursive: true, force: true });
+    }
+  });
+});
