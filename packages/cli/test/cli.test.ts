@@ -165,7 +165,7 @@ describe('strata validate report formats', () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-formats-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'bad.yaml');
-  writeFileSync(file, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n');
+  writeFileSync(file, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n  ports: [{port: 80}]\n');
 
   it('--output sarif is valid SARIF 2.1.0 and carries rule, file and line', async () => {
     const r = strata(process.cwd(), ['validate', '--output', 'sarif', file]);

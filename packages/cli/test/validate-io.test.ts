@@ -18,7 +18,7 @@ const bash = (script: string) => {
   const r = spawnSync('bash', ['-c', script], { cwd: process.cwd(), encoding: 'utf8', env: { ...process.env, STRATA: bin, NODE: process.execPath, DIR: dir, FORCE_COLOR: '0' } });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 };
-const BAD = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n';
+const BAD = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n  ports: [{port: 80}]\n';
 write('bad.yaml', BAD);
 
 describe('strata validate reads every input once', () => {
