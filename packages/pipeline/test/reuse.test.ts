@@ -29,9 +29,11 @@ describe('check after a pipeline', () => {
   });
 
   it('compares afresh an app changed since the pipeline, and reports its drift', async () => {
-    const dev = join(ws.root, 'apps/tokenplace-relay/src/env/dev.ts');
+    const dev = join(ws.root, 'apps/tokenplace-relay/images.json');
     const original = readFileSync(dev, 'utf8');
-    writeFileSync(dev, original.replace("tag: 'sha-3f9c2e1'", "tag: 'sha-0000004'"));
+    const changed = original.replace('"tag": "sha-3f9c2e1"', '"tag": "sha-0000004"');
+    expect(changed).not.toBe(original);
+    writeFileSync(dev, changed);
     try {
       const r = await check(ws.root);
       expect(r.reused).toBe(6);

@@ -73,13 +73,19 @@ const MISSING = (value: Record<string, unknown>) =>
 const KUSTOMIZATION_FILE = /^(kustomization\.ya?ml|Kustomization)$/;
 
 /** Turns one file's decoded chunks into documents and problems, with lines. */
-function build(source: Source, decoded: Decoded, counter: { n: number }): FileRead & { resources: number } {
+function build(source: Source, decoded: Decoded, counters: Map<string, number>): FileRead & { resources: number } {
   const { file, input, bytes } = source;
   const lineOf = lineIndex(bytes);
   const docs: SourceDoc[] = [];
   const problems: Problem[] = [];
   let resources = 0;
-  const id = () => `${file}#${counter.n++}`;
+  // Numbered within the file, so a resource keeps its id whatever else is read in the same run
+  // (a reused verdict is compared with a fresh one); a file read twice goes on counting.
+  const id = () => {
+    const n = counters.get(file) ?? 0;
+    counters.set(file, n + 1);
+    return `${file}#${n}`;
+  };
   if (decoded.error) {
     problems.push({ file, line: 1, message: `kubectl cannot read this file: ${decoded.error}`, rule: 'yaml-syntax', severity: 'error', resource: id() });
     resources++;
@@ -322,9 +328,9 @@ export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise
     pending.map(([, f]) => f.bytes),
     root,
   );
-  const counter = { n: 0 };
+  const counters = new Map<string, number>();
   pending.forEach(([file, f], i) => {
-    const r = build({ file, input: f.input, bytes: f.bytes }, decoded[i]!, counter);
+    const r = build({ file, input: f.input, bytes: f.bytes }, decoded[i]!, counters);
     f.docs = r.docs;
     f.problems = r.problems;
     f.resources = r.resources;
