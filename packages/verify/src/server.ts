@@ -217,7 +217,8 @@ export async function startServer(binaries: ServerBinaries, options: StartOption
           if (ca.includes('END CERTIFICATE')) client = new Client(url, token, ca);
         }
         if (client) {
-          const r = await client.request('GET', '/readyz').catch(() => undefined);
+          // Bounded: when the port was taken by another process, whatever holds it may never answer.
+          const r = await Promise.race([client.request('GET', '/readyz').catch(() => undefined), new Promise<undefined>((res) => setTimeout(() => res(undefined), 2_000))]);
           if (r?.status === 200) {
             return { url, client, pids: entry.children.filter(alive).map((c) => c.pid!), dir, startMillis: performance.now() - started, stop };
           }
