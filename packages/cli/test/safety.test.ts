@@ -95,6 +95,9 @@ describe('Secret values never touch disk', () => {
   const parts = JSON.stringify(value.split('-'));
   beforeAll(() => {
     ws = tempWorkspace(['tokenplace-relay']);
+    // The copy holds one app: its env roots and gitops/ must list just that app, or a pipeline
+    // under CI=true (frozen) refuses the out-of-date tree.
+    expect(strata(ws.root, ['generate']).status).toBe(0);
     // A first run fills dist/ and the pipeline's cache, so the search below covers them too.
     expect(strata(ws.root, ['pipeline']).status).toBe(0);
   });
