@@ -325,6 +325,19 @@ program
   });
 
 program
+  .command('ls')
+  .description('what runs where: per app and env, the images, replicas or autoscaling range, hosts and components, as the committed overlays build')
+  .addOption(appOption())
+  .addOption(envOption())
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(async (o: Common & { output: string }) => {
+    const { formatRows, listRows } = await import('@strata/pipeline');
+    const rows = await listRows(findRoot(), selection(o));
+    if (o.output === 'json') out(JSON.stringify(rows, null, 2));
+    else for (const line of formatRows(rows)) out(line);
+  });
+
+program
   .command('new-app')
   .description('create apps/<name> from a secure template, register it, install and generate its tree')
   .argument('<name>', 'lower-case DNS label; also the folder and the namespace')

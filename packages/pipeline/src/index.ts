@@ -7,3 +7,4 @@ export * from './generate.ts';
 export * from './pipeline.ts';
 export * from './targets.ts';
 export * from './release.ts';
+export * from './ls.ts';
