@@ -1,9 +1,19 @@
-import { GENERATED_ANNOTATION, imageRef, standardLabels, type KubeObject } from '@strata/core';
-import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import {
+  allowTraffic,
+  appMetadata,
+  defaultDenyPolicy,
+  GENERATED_ANNOTATION,
+  hardenedContainer,
+  hardenedPodSpec,
+  imageRef,
+  kubeDnsEgress,
+  namespacePeer,
+  serviceMonitor,
+  type KubeObject,
+} from '@strata/core';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
@@ -32,92 +42,83 @@ function settingsData(s: Settings): Record<string, string> {
 }
 
 export function render(c: MlBackendConfig): KubeObject[] {
-  const labels = standardLabels(NAME, 'ml-backend');
-  const selector = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/component': 'ml-backend' };
-  const meta = (name: string) => ({ name, namespace: c.namespace, labels });
+  const m = appMetadata({ app: NAME, component: 'ml-backend', namespace: c.namespace });
   const gpus = c.gpus ?? 0;
   const gpu: Record<string, string> = gpus > 0 ? { 'nvidia.com/gpu': String(gpus) } : {};
 
   // Emitted as a configMapGenerator: the hash suffix in the Deployment's reference rolls the pods
   // whenever a setting changes, which a plain ConfigMap would not.
   const config = new ConfigMap({
-    metadata: { ...meta(CONFIG), annotations: { [GENERATED_ANNOTATION]: 'configmap' } },
+    metadata: m.of(CONFIG, { annotations: { [GENERATED_ANNOTATION]: 'configmap' } }),
     data: settingsData(c.settings),
   });
 
   const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: c.labelStudioSecret.name, key } } });
   const health = { httpGet: { path: '/health', port: 'http' } };
 
+  const backend = hardenedContainer(
+    {
+      name: 'ml-backend',
+      image: imageRef(c.image, c.version),
+      ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
+      envFrom: [{ configMapRef: { name: CONFIG } }],
+      env: [
+        { name: 'LABEL_STUDIO_ML_BACKEND_V2', value: 'true' },
+        // Pins the download location to the cache volume even if HOME resolves elsewhere.
+        { name: 'XDG_CACHE_HOME', value: MODEL_CACHE },
+        fromSecret('LABEL_STUDIO_API_TOKEN', c.labelStudioSecret.tokenKey),
+        fromSecret('LABEL_STUDIO_URL', c.labelStudioSecret.urlKey),
+      ],
+      resources: {
+        requests: { ...c.resources.requests, ...gpu },
+        limits: { ...c.resources.limits, ...gpu },
+      },
+      readinessProbe: { ...health, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      // The first start downloads the models: liveness waits longer so it cannot kill a pod mid-download.
+      livenessProbe: { ...health, initialDelaySeconds: 60, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 },
+    },
+    {
+      user: UID,
+      // The pod's context carries the seccomp profile.
+      standalone: false,
+      writable: [
+        { path: MODEL_CACHE, name: 'model-cache', sizeLimit: c.modelCacheSize },
+        { path: STATE_DIR, name: 'state', sizeLimit: '1Gi' },
+        { path: '/tmp', sizeLimit: '1Gi' },
+      ],
+    },
+  );
+
   const deployment = new Deployment({
-    metadata: meta(NAME),
+    metadata: m.of(NAME),
     spec: {
       replicas: c.replicas,
-      selector: { matchLabels: selector },
+      selector: { matchLabels: m.selector },
       // A new pod must load its models and pass readiness before an old one goes.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
-        metadata: { labels },
-        spec: {
-          automountServiceAccountToken: false,
-          securityContext: { runAsUser: UID, runAsGroup: UID, fsGroup: UID, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+        metadata: { labels: m.labels },
+        spec: hardenedPodSpec({
+          runAs: { user: UID },
           ...(gpus > 0
             ? {
                 nodeSelector: { 'nvidia.com/gpu.present': 'true' },
                 tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
               }
             : {}),
-          containers: [
-            {
-              name: 'ml-backend',
-              image: imageRef(c.image, c.version),
-              ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
-              envFrom: [{ configMapRef: { name: CONFIG } }],
-              env: [
-                { name: 'LABEL_STUDIO_ML_BACKEND_V2', value: 'true' },
-                // Pins the download location to the cache volume even if HOME resolves elsewhere.
-                { name: 'XDG_CACHE_HOME', value: MODEL_CACHE },
-                fromSecret('LABEL_STUDIO_API_TOKEN', c.labelStudioSecret.tokenKey),
-                fromSecret('LABEL_STUDIO_URL', c.labelStudioSecret.urlKey),
-              ],
-              resources: {
-                requests: { ...c.resources.requests, ...gpu },
-                limits: { ...c.resources.limits, ...gpu },
-              },
-              readinessProbe: { ...health, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-              // The first start downloads the models: liveness waits longer so it cannot kill a pod mid-download.
-              livenessProbe: { ...health, initialDelaySeconds: 60, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 },
-              securityContext: {
-                runAsUser: UID,
-                runAsNonRoot: true,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-              },
-              volumeMounts: [
-                { name: 'model-cache', mountPath: MODEL_CACHE },
-                { name: 'state', mountPath: STATE_DIR },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            },
-          ],
-          volumes: [
-            { name: 'model-cache', emptyDir: { sizeLimit: c.modelCacheSize } },
-            { name: 'state', emptyDir: { sizeLimit: '1Gi' } },
-            { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
-          ],
-        },
+          containers: [backend],
+        }),
       },
     },
   });
 
   const service = new Service({
-    metadata: meta(SERVICE),
-    spec: { type: 'ClusterIP', selector, ports: [{ name: 'http', port: PORT, targetPort: 'http', protocol: 'TCP' }] },
+    metadata: m.of(SERVICE),
+    spec: { type: 'ClusterIP', selector: m.selector, ports: [{ name: 'http', port: PORT, targetPort: 'http', protocol: 'TCP' }] },
   });
 
   const ingress = new Ingress({
-    metadata: {
-      ...meta(NAME),
+    metadata: m.of(NAME, {
       annotations: {
         // Traefik 1.x spelling; 2.x passes the Host header by default and ignores it.
         'traefik.frontend.passHostHeader': 'true',
@@ -125,7 +126,7 @@ export function render(c: MlBackendConfig): KubeObject[] {
         'traefik.ingress.kubernetes.io/router.tls.certresolver': 'letsencrypt',
         'traefik.ingress.kubernetes.io/router.middlewares': 'default-cors@kubernetescrd',
       },
-    },
+    }),
     spec: {
       ingressClassName: 'traefik',
       // No secretName: Traefik's letsencrypt resolver obtains and stores the certificate itself.
@@ -143,7 +144,7 @@ export function render(c: MlBackendConfig): KubeObject[] {
     resource: { name, target: { type: 'Utilization', averageUtilization } },
   });
   const hpa = new HorizontalPodAutoscaler({
-    metadata: meta(NAME),
+    metadata: m.of(NAME),
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: NAME },
       minReplicas: a.minReplicas,
@@ -169,46 +170,22 @@ export function render(c: MlBackendConfig): KubeObject[] {
 
   // maxUnavailable rather than minAvailable: with one replica (dev, staging) a node drain still proceeds.
   const pdb = new PodDisruptionBudget({
-    metadata: meta(NAME),
-    spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+    metadata: m.of(NAME),
+    spec: { maxUnavailable: 1, selector: { matchLabels: m.selector } },
   });
 
-  const monitor = new ServiceMonitor({
-    metadata: meta(NAME),
-    spec: {
-      selector: { matchLabels: selector },
-      namespaceSelector: { matchNames: [c.namespace] },
-      endpoints: [{ port: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }],
-    },
-  });
+  const monitor = serviceMonitor(m.of(NAME), { selector: m.selector, port: 'http', scrapeTimeout: '10s', release: false });
 
-  const namespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
-  const defaultDeny = new NetworkPolicy({
-    metadata: meta('default-deny'),
-    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-  });
-  const allow = new NetworkPolicy({
-    metadata: meta(NAME),
-    spec: {
-      podSelector: { matchLabels: selector },
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [
-        {
-          from: [namespace(c.network.ingressNamespace), namespace(c.network.monitoringNamespace)],
-          ports: [{ protocol: 'TCP', port: 'http' }],
-        },
-      ],
-      egress: [
-        {
-          to: [{ ...namespace('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-          ports: [
-            { protocol: 'UDP', port: 53 },
-            { protocol: 'TCP', port: 53 },
-          ],
-        },
-        { ports: c.network.egressPorts.map((port) => ({ protocol: 'TCP', port })) },
-      ],
-    },
+  const defaultDeny = defaultDenyPolicy(m.of('default-deny'));
+  const allow = allowTraffic(m.of(NAME), {
+    pods: m.selector,
+    ingress: [
+      {
+        from: [namespacePeer(c.network.ingressNamespace), namespacePeer(c.network.monitoringNamespace)],
+        ports: [{ protocol: 'TCP', port: 'http' }],
+      },
+    ],
+    egress: [kubeDnsEgress(), { ports: c.network.egressPorts.map((port) => ({ protocol: 'TCP', port })) }],
   });
 
   return [config, deployment, service, ingress, hpa, pdb, monitor, defaultDeny, allow];
