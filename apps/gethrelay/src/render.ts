@@ -1,12 +1,21 @@
-import { GENERATED_ANNOTATION, imageRef, standardLabels, type KubeObject } from '@strata/core';
+import {
+  allowTraffic,
+  appMetadata,
+  defaultDenyPolicy,
+  GENERATED_ANNOTATION,
+  hardenedContainer,
+  hardenedPodSpec,
+  imageRef,
+  kubeDnsEgress,
+  namespacePeer,
+  type AppMetadata,
+  type HardenedContainer,
+  type KubeObject,
+} from '@strata/core';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import type { IContainer } from 'kubernetes-models/v1/Container';
-import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
-import type { IVolume } from 'kubernetes-models/v1/Volume';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { TOR_MODES, type GethrelayConfig, type TorMode } from './config.ts';
 
 const NAME = 'gethrelay';
@@ -26,20 +35,6 @@ const MODE_FLAGS: Record<TorMode, readonly string[]> = {
   'only-onion': ['--only-onion'],
 };
 
-/** Every relay of every mode selects on these: discovery and network policy cover them all. */
-const RELAYS = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/component': 'relay' };
-
-const hardened = (uid: number): ISecurityContext => ({
-  runAsUser: uid,
-  runAsGroup: uid,
-  runAsNonRoot: true,
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  privileged: false,
-  capabilities: { drop: ['ALL'] },
-  seccompProfile: { type: 'RuntimeDefault' },
-});
-
 /**
  * Tor listens for SOCKS on the pod address only so that the kubelet's TCP probe can reach it;
  * SocksPolicy still serves nobody but the relay beside it, and the NetworkPolicy keeps 9050 closed.
@@ -58,10 +53,10 @@ function torrc(): string {
   ].join('\n');
 }
 
-/** The Tor sidecar and the volumes it brings into the pod. */
-function torSidecar(c: GethrelayConfig): { container: IContainer; volumes: IVolume[] } {
-  return {
-    container: {
+/** The Tor sidecar, with the volumes it brings into the pod. */
+function torSidecar(c: GethrelayConfig): HardenedContainer {
+  return hardenedContainer(
+    {
       name: 'tor',
       image: imageRef(c.tor.image, c.tor.image.tag),
       command: ['tor', '-f', '/etc/tor/torrc'],
@@ -72,53 +67,50 @@ function torSidecar(c: GethrelayConfig): { container: IContainer; volumes: IVolu
       resources: c.tor.resources,
       readinessProbe: { tcpSocket: { port: 'socks' }, initialDelaySeconds: 5, periodSeconds: 10 },
       livenessProbe: { tcpSocket: { port: 'socks' }, initialDelaySeconds: 30, periodSeconds: 30 },
-      securityContext: hardened(TOR_UID),
-      volumeMounts: [
-        { name: 'tor-data', mountPath: '/var/lib/tor' },
-        { name: 'torrc', mountPath: '/etc/tor', readOnly: true },
-      ],
+      volumeMounts: [{ name: 'torrc', mountPath: '/etc/tor', readOnly: true }],
     },
-    volumes: [
-      { name: 'tor-data', emptyDir: { sizeLimit: '256Mi' } },
-      { name: 'torrc', configMap: { name: TORRC } },
-    ],
-  };
+    {
+      user: TOR_UID,
+      group: TOR_UID,
+      writable: [{ path: '/var/lib/tor', name: 'tor-data', sizeLimit: '256Mi' }],
+      volumes: [{ name: 'torrc', configMap: { name: TORRC } }],
+    },
+  );
 }
 
 /** One relay: its Deployment (gethrelay plus the Tor sidecar) and its own NodePort Service. */
-function relay(c: GethrelayConfig, mode: TorMode, n: number): KubeObject[] {
+function relay(c: GethrelayConfig, m: AppMetadata, mode: TorMode, n: number): KubeObject[] {
   const name = `${NAME}-${mode}-${n}`;
   const selector = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': name };
-  const labels = { ...standardLabels(NAME, 'relay'), 'app.kubernetes.io/instance': name, 'gethrelay/tor-mode': mode };
-  const meta = { name, namespace: c.namespace, labels };
-  const tor = torSidecar(c);
+  const meta = m.of(name, { labels: { 'app.kubernetes.io/instance': name, 'gethrelay/tor-mode': mode } });
 
-  const gethrelay: IContainer = {
-    name: 'gethrelay',
-    image: imageRef(c.image, c.version),
-    args: [
-      `--chain=${c.chain}`,
-      `--tor-proxy=127.0.0.1:${SOCKS}`,
-      ...(c.v5disc ? ['--v5disc'] : []),
-      ...MODE_FLAGS[mode],
-      `--maxpeers=${c.maxPeers}`,
-      // gethrelay has no metrics flags of its own: geth's pprof listener serves /debug/metrics.
-      '--pprof',
-      '--pprof.addr=0.0.0.0',
-      `--pprof.port=${METRICS}`,
-    ],
-    envFrom: [{ configMapRef: { name: CONFIG } }],
-    ports: [
-      { name: 'p2p', containerPort: P2P, protocol: 'TCP' },
-      { name: 'discovery', containerPort: P2P, protocol: 'UDP' },
-      { name: 'metrics', containerPort: METRICS, protocol: 'TCP' },
-    ],
-    resources: c.resources,
-    readinessProbe: { tcpSocket: { port: 'p2p' }, initialDelaySeconds: 10, periodSeconds: 10 },
-    livenessProbe: { tcpSocket: { port: 'p2p' }, initialDelaySeconds: 30, periodSeconds: 20 },
-    securityContext: hardened(RELAY_UID),
-    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-  };
+  const gethrelay = hardenedContainer(
+    {
+      name: 'gethrelay',
+      image: imageRef(c.image, c.version),
+      args: [
+        `--chain=${c.chain}`,
+        `--tor-proxy=127.0.0.1:${SOCKS}`,
+        ...(c.v5disc ? ['--v5disc'] : []),
+        ...MODE_FLAGS[mode],
+        `--maxpeers=${c.maxPeers}`,
+        // gethrelay has no metrics flags of its own: geth's pprof listener serves /debug/metrics.
+        '--pprof',
+        '--pprof.addr=0.0.0.0',
+        `--pprof.port=${METRICS}`,
+      ],
+      envFrom: [{ configMapRef: { name: CONFIG } }],
+      ports: [
+        { name: 'p2p', containerPort: P2P, protocol: 'TCP' },
+        { name: 'discovery', containerPort: P2P, protocol: 'UDP' },
+        { name: 'metrics', containerPort: METRICS, protocol: 'TCP' },
+      ],
+      resources: c.resources,
+      readinessProbe: { tcpSocket: { port: 'p2p' }, initialDelaySeconds: 10, periodSeconds: 10 },
+      livenessProbe: { tcpSocket: { port: 'p2p' }, initialDelaySeconds: 30, periodSeconds: 20 },
+    },
+    { user: RELAY_UID, group: RELAY_UID, writable: [{ path: '/tmp', sizeLimit: '64Mi' }] },
+  );
 
   const deployment = new Deployment({
     metadata: meta,
@@ -128,17 +120,9 @@ function relay(c: GethrelayConfig, mode: TorMode, n: number): KubeObject[] {
       strategy: { type: 'Recreate' },
       selector: { matchLabels: selector },
       template: {
-        metadata: { labels },
-        spec: {
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          hostNetwork: false,
-          hostPID: false,
-          hostIPC: false,
-          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [tor.container, gethrelay],
-          volumes: [...tor.volumes, { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
-        },
+        metadata: { labels: meta.labels },
+        // Two users in one pod, so each container names its own; the pod names none.
+        spec: hardenedPodSpec({ enableServiceLinks: false, hostNetwork: false, hostPID: false, hostIPC: false, containers: [torSidecar(c), gethrelay] }),
       },
     },
   });
@@ -180,18 +164,18 @@ function checkLayout(c: GethrelayConfig): void {
 
 export function render(c: GethrelayConfig): KubeObject[] {
   checkLayout(c);
-  const labels = standardLabels(NAME, 'relay');
-  const meta = (name: string) => ({ name, namespace: c.namespace, labels });
+  // Every relay of every mode: discovery and network policy cover them all by m.selector.
+  const m = appMetadata({ app: NAME, component: 'relay', namespace: c.namespace });
   // Generated by Kustomize with a hash suffix, so a changed value rolls every relay.
-  const generated = (name: string) => ({ ...meta(name), annotations: { [GENERATED_ANNOTATION]: 'configmap' } });
+  const generated = (name: string) => m.of(name, { annotations: { [GENERATED_ANNOTATION]: 'configmap' } });
 
-  const relays = TOR_MODES.flatMap((mode) => Array.from({ length: c.relays[mode] }, (_, i) => relay(c, mode, i + 1)).flat());
+  const relays = TOR_MODES.flatMap((mode) => Array.from({ length: c.relays[mode] }, (_, i) => relay(c, m, mode, i + 1)).flat());
 
   return [
     new Namespace({
       metadata: {
         name: c.namespace,
-        labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+        labels: { ...m.labels, 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
       },
     }),
     new ConfigMap({
@@ -201,10 +185,10 @@ export function render(c: GethrelayConfig): KubeObject[] {
     new ConfigMap({ metadata: generated(TORRC), data: { torrc: torrc() } }),
     ...relays,
     new Service({
-      metadata: meta(NAME),
+      metadata: m.of(NAME),
       spec: {
         clusterIP: 'None',
-        selector: RELAYS,
+        selector: m.selector,
         ports: [
           { name: 'p2p', port: P2P, targetPort: 'p2p', protocol: 'TCP' },
           { name: 'discovery', port: P2P, targetPort: 'discovery', protocol: 'UDP' },
@@ -213,33 +197,20 @@ export function render(c: GethrelayConfig): KubeObject[] {
       },
     }),
     // Everything in the namespace starts closed; the policy below opens what the relays need.
-    new NetworkPolicy({ metadata: meta('default-deny'), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } }),
-    new NetworkPolicy({
-      metadata: meta(NAME),
-      spec: {
-        podSelector: { matchLabels: RELAYS },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [
-          // Peers dial in from anywhere, through the NodePorts or from the other relays.
-          { ports: [{ protocol: 'TCP', port: P2P }, { protocol: 'UDP', port: P2P }] },
-          {
-            from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': c.networkPolicy.metricsNamespace } } }],
-            ports: [{ protocol: 'TCP', port: METRICS }],
-          },
-        ],
-        egress: [
-          {
-            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-            ports: [
-              { protocol: 'UDP', port: 53 },
-              { protocol: 'TCP', port: 53 },
-            ],
-          },
-          // The other relays, found through the headless Service, live at private pod addresses.
-          { to: [{ podSelector: { matchLabels: RELAYS } }], ports: [{ protocol: 'TCP', port: P2P }, { protocol: 'UDP', port: P2P }] },
-          { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...c.networkPolicy.privateRanges] } }] },
-        ],
-      },
+    defaultDenyPolicy(m.of('default-deny')),
+    allowTraffic(m.of(NAME), {
+      pods: m.selector,
+      ingress: [
+        // Peers dial in from anywhere, through the NodePorts or from the other relays.
+        { ports: [{ protocol: 'TCP', port: P2P }, { protocol: 'UDP', port: P2P }] },
+        { from: [namespacePeer(c.networkPolicy.metricsNamespace)], ports: [{ protocol: 'TCP', port: METRICS }] },
+      ],
+      egress: [
+        kubeDnsEgress(),
+        // The other relays, found through the headless Service, live at private pod addresses.
+        { to: [{ podSelector: { matchLabels: m.selector } }], ports: [{ protocol: 'TCP', port: P2P }, { protocol: 'UDP', port: P2P }] },
+        { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...c.networkPolicy.privateRanges] } }] },
+      ],
     }),
   ];
 }
