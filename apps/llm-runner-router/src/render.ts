@@ -1,6 +1,18 @@
-import { GENERATED_ANNOTATION, imageRef, standardLabels, type KubeObject } from '@strata/core';
+import {
+  allowTraffic,
+  appMetadata,
+  defaultDenyPolicy,
+  GENERATED_ANNOTATION,
+  hardenedContainer,
+  hardenedPodSpec,
+  imageRef,
+  kubeDnsEgress,
+  namespacePeer,
+  serviceMonitor,
+  standardLabels,
+  type KubeObject,
+} from '@strata/core';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
-import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IDeploymentStrategy } from 'kubernetes-models/apps/v1/DeploymentStrategy';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
@@ -12,14 +24,12 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IIngressRule } from 'kubernetes-models/networking.k8s.io/v1/IngressRule';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { INetworkPolicyIngressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyIngressRule';
-import type { INetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer';
 import type { INetworkPolicyPort } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPort';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
-import type { PeerPods, RouterConfig } from './config.ts';
+import type { RouterConfig } from './config.ts';
 
 const NAME = 'llm-runner-router';
 const PORT = 3006;
@@ -40,11 +50,10 @@ const VOLUMES = [
 ] as const;
 
 export function render(c: RouterConfig): KubeObject[] {
-  const labels = standardLabels(NAME, 'router');
-  // Both tracks share these; `track` keeps the stable and canary controllers and Services apart.
-  const pods = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/component': 'router' };
-  const tracked = (track: Track) => ({ ...pods, track });
-  const meta = (name: string, extra: Record<string, string> = {}) => ({ name, namespace: c.namespace, labels: { ...labels, ...extra } });
+  const m = appMetadata({ app: NAME, component: 'router', namespace: c.namespace });
+  // Both tracks share m.selector; `track` keeps the stable and canary controllers and Services apart.
+  const tracked = (track: Track) => ({ ...m.selector, track });
+  const meta = (name: string, labels: Record<string, string> = {}) => m.of(name, { labels });
   const s = c.settings;
   if (c.loadBalancer.sourceRanges.length === 0) {
     throw new Error(
@@ -82,7 +91,7 @@ export function render(c: RouterConfig): KubeObject[] {
 
   // Generated per overlay: a settings change gets a new name and so rolls the pods.
   const config = new ConfigMap({
-    metadata: { ...meta(CONFIG), annotations: { [GENERATED_ANNOTATION]: 'configmap' } },
+    metadata: m.of(CONFIG, { annotations: { [GENERATED_ANNOTATION]: 'configmap' } }),
     data: {
       ROUTING_STRATEGY: s.routingStrategy,
       MAX_MEMORY: String(s.maxMemory),
@@ -106,52 +115,43 @@ export function render(c: RouterConfig): KubeObject[] {
   );
 
   const secretEnv = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: c.secretName, key } } });
+  const router = (image: string) =>
+    hardenedContainer(
+      {
+        name: NAME,
+        image,
+        ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
+        envFrom: [{ configMapRef: { name: CONFIG } }],
+        env: [
+          { name: 'PORT', value: String(PORT) },
+          secretEnv('HUGGINGFACE_TOKEN', 'huggingface-token'),
+          secretEnv('API_KEY', 'api-key'),
+          secretEnv('JWT_SECRET', 'jwt-secret'),
+        ],
+        resources: c.resources,
+        // Loading models can take minutes; liveness only starts once the startup probe passes.
+        startupProbe: { httpGet: { path: '/api/health', port: 'http' }, periodSeconds: 10, failureThreshold: 30 },
+        livenessProbe: { httpGet: { path: '/api/health', port: 'http' }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+        readinessProbe: { httpGet: { path: '/api/ready', port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+        // Endpoints drop the pod while it still serves, so no new request lands on a closing socket.
+        lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', 'sleep 15'] } } },
+      },
+      { user: UID, group: UID, writable: [...VOLUMES.map((v) => ({ path: v.mountPath, name: v.volume, claim: v.claim })), '/tmp'] },
+    );
   const template = (track: Track, image: string): IPodTemplateSpec => ({
-    metadata: { labels: { ...labels, track } },
-    spec: {
+    metadata: { labels: { ...m.labels, track } },
+    spec: hardenedPodSpec({
+      runAs: { user: UID },
       serviceAccountName: NAME,
       // Needed: the router talks to the API with the read-only Role (see the ServiceAccount).
       automountServiceAccountToken: true,
       // Long enough for in-flight generations to finish and WebSocket clients to reconnect elsewhere.
       terminationGracePeriodSeconds: 60,
-      securityContext: { runAsUser: UID, runAsGroup: UID, fsGroup: UID, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
       topologySpreadConstraints: [
         { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: tracked(track) } },
       ],
-      containers: [
-        {
-          name: NAME,
-          image,
-          ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
-          envFrom: [{ configMapRef: { name: CONFIG } }],
-          env: [
-            { name: 'PORT', value: String(PORT) },
-            secretEnv('HUGGINGFACE_TOKEN', 'huggingface-token'),
-            secretEnv('API_KEY', 'api-key'),
-            secretEnv('JWT_SECRET', 'jwt-secret'),
-          ],
-          resources: c.resources,
-          // Loading models can take minutes; liveness only starts once the startup probe passes.
-          startupProbe: { httpGet: { path: '/api/health', port: 'http' }, periodSeconds: 10, failureThreshold: 30 },
-          livenessProbe: { httpGet: { path: '/api/health', port: 'http' }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
-          readinessProbe: { httpGet: { path: '/api/ready', port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-          // Endpoints drop the pod while it still serves, so no new request lands on a closing socket.
-          lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', 'sleep 15'] } } },
-          securityContext: {
-            runAsUser: UID,
-            runAsGroup: UID,
-            runAsNonRoot: true,
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ['ALL'] },
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          volumeMounts: [...VOLUMES.map((v) => ({ name: v.volume, mountPath: v.mountPath })), { name: 'tmp', mountPath: '/tmp' }],
-        },
-      ],
-      volumes: [...VOLUMES.map((v) => ({ name: v.volume, persistentVolumeClaim: { claimName: v.claim } })), { name: 'tmp', emptyDir: {} }],
-    },
+      containers: [router(image)],
+    }),
   });
   const rolling: IDeploymentStrategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
   const deployment = new Deployment({
@@ -296,51 +296,30 @@ export function render(c: RouterConfig): KubeObject[] {
           ]
         : [];
 
-  const monitor = new ServiceMonitor({
-    metadata: meta(NAME, { release: 'kube-prometheus-stack' }),
-    spec: {
-      selector: { matchLabels: { 'app.kubernetes.io/name': NAME, [SCRAPE_LABEL]: 'true' } },
-      namespaceSelector: { matchNames: [c.namespace] },
-      endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],
-    },
-  });
+  const monitor = serviceMonitor(m.of(NAME), { selector: { 'app.kubernetes.io/name': NAME, [SCRAPE_LABEL]: 'true' }, port: 'http' });
 
-  const peer = (p: PeerPods): INetworkPolicyPeer => ({
-    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': p.namespace } },
-    podSelector: { matchLabels: { ...p.podLabels } },
-  });
   const np = c.networkPolicy;
   const http: INetworkPolicyPort[] = [{ protocol: 'TCP', port: 'http' }];
   const ingressRules: INetworkPolicyIngressRule[] = [
-    { from: [peer(np.ingressNginx)], ports: http },
+    { from: [namespacePeer(np.ingressNginx.namespace, np.ingressNginx.podLabels)], ports: http },
     // Prometheus scrapes /metrics on the serving port.
-    { from: [peer(np.monitoring)], ports: http },
+    { from: [namespacePeer(np.monitoring.namespace, np.monitoring.podLabels)], ports: http },
     // Direct clients of the LoadBalancer Service, the same ranges it admits.
     { from: c.loadBalancer.sourceRanges.map((cidr) => ({ ipBlock: { cidr } })), ports: http },
   ];
   // Everything else in the namespace is denied too, so a new workload starts closed.
-  const defaultDeny = new NetworkPolicy({ metadata: meta('default-deny'), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } });
-  const allow = new NetworkPolicy({
-    metadata: meta(`${NAME}-netpol`),
-    spec: {
-      // Both tracks: the canary must reach the same things as the stable pods.
-      podSelector: { matchLabels: pods },
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: ingressRules,
-      egress: [
-        {
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-          ports: [
-            { protocol: 'UDP', port: 53 },
-            { protocol: 'TCP', port: 53 },
-          ],
-        },
-        // Model hubs and provider APIs (Hugging Face and others), and the API server of managed
-        // control planes, all over HTTPS.
-        { ports: [{ protocol: 'TCP', port: 443 }] },
-        ...np.extraEgress.map((r) => ({ to: [{ ipBlock: { cidr: r.cidr } }], ports: [{ protocol: r.protocol ?? 'TCP', port: r.port }] })),
-      ],
-    },
+  const defaultDeny = defaultDenyPolicy(m.of('default-deny'));
+  const allow = allowTraffic(m.of(`${NAME}-netpol`), {
+    // Both tracks: the canary must reach the same things as the stable pods.
+    pods: m.selector,
+    ingress: ingressRules,
+    egress: [
+      kubeDnsEgress(),
+      // Model hubs and provider APIs (Hugging Face and others), and the API server of managed
+      // control planes, all over HTTPS.
+      { ports: [{ protocol: 'TCP', port: 443 }] },
+      ...np.extraEgress.map((r) => ({ to: [{ ipBlock: { cidr: r.cidr } }], ports: [{ protocol: r.protocol ?? 'TCP', port: r.port }] })),
+    ],
   });
 
   return [
