@@ -1,7 +1,7 @@
-import { imageRef, type KubeObject } from '@strata/core';
+import { hardenedContainer, hardenedPodSpec, imageRef, type ContainerSpec, type HardenedContainer, type KubeObject, type ObjectMetadata, type WritablePath } from '@strata/core';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { Service } from 'kubernetes-models/v1/Service';
 import type { Resources, TensafeConfig } from './config.ts';
 
@@ -15,7 +15,7 @@ export const REDIS_SECRET = 'tensafe-redis-secret';
 const POSTGRES_INIT = `${POSTGRES}-init`;
 
 /** Object metadata: `family` becomes `app.kubernetes.io/name`, `component` the role within it. */
-export type Meta = (name: string, family: string, component: string) => { name: string; namespace: string; labels: Record<string, string> };
+export type Meta = (name: string, family: string, component: string) => ObjectMetadata;
 
 /** One StatefulSet of a data store: the primary, or the set of pods that follow it. */
 interface Member {
@@ -24,34 +24,19 @@ interface Member {
   readonly component: string;
   readonly replicas: number;
   readonly storage: string;
-  readonly containers: IContainer[];
-  readonly initContainers?: IContainer[];
-  /** emptyDirs for the paths a read-only root filesystem still needs to write. */
-  readonly scratch: string[];
-  readonly configMaps?: Record<string, string>;
+  readonly containers: HardenedContainer[];
+  readonly initContainers?: HardenedContainer[];
   readonly port: number;
 }
 
-const hardened = (c: IContainer, resources: Resources): IContainer => ({
-  ...c,
-  resources,
-  securityContext: {
-    runAsUser: DATA_UID,
-    runAsNonRoot: true,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ['ALL'] },
-  },
-});
+/** The data on the claim template, the rest of what the server writes on emptyDirs; the pod's context carries seccomp. */
+const server = (c: ContainerSpec, resources: Resources, writable: readonly WritablePath[], volumes: readonly IVolume[] = []): HardenedContainer =>
+  hardenedContainer({ ...c, resources }, { user: DATA_UID, standalone: false, writable, volumes });
 
 /** A StatefulSet with its claim template, a ClusterIP Service and the headless Service that names its pods. */
 function member(meta: Meta, m: Member): KubeObject[] {
   const selector = { 'app.kubernetes.io/name': m.family, 'app.kubernetes.io/component': m.component };
   const ports = [{ name: 'tcp', port: m.port, targetPort: 'tcp', protocol: 'TCP' as const }];
-  const volumes = [
-    ...m.scratch.map((name) => ({ name, emptyDir: {} })),
-    ...Object.entries(m.configMaps ?? {}).map(([name, configMap]) => ({ name, configMap: { name: configMap } })),
-  ];
   return [
     new StatefulSet({
       metadata: meta(m.name, m.family, m.component),
@@ -61,13 +46,7 @@ function member(meta: Meta, m: Member): KubeObject[] {
         selector: { matchLabels: selector },
         template: {
           metadata: { labels: meta(m.name, m.family, m.component).labels },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: { runAsUser: DATA_UID, runAsGroup: DATA_UID, fsGroup: DATA_UID, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-            ...(m.initContainers ? { initContainers: m.initContainers } : {}),
-            containers: m.containers,
-            volumes,
-          },
+          spec: hardenedPodSpec({ runAs: { user: DATA_UID }, ...(m.initContainers ? { initContainers: m.initContainers } : {}), containers: m.containers }),
         },
         volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: m.storage } } } }],
       },
@@ -95,13 +74,9 @@ export function postgres(c: TensafeConfig, meta: Meta): KubeObject[] {
   const pgdata = { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' };
   const replicationPassword = { name: 'REPLICATION_PASSWORD', valueFrom: secret(DB_SECRET, 'replication-password') };
   const probe = { exec: { command: ['sh', '-c', 'pg_isready -U "$POSTGRES_USER" -d tensafe -h 127.0.0.1'] }, periodSeconds: 10 };
-  const mounts = [
-    { name: 'data', mountPath: '/var/lib/postgresql/data' },
-    { name: 'run', mountPath: '/var/run/postgresql' },
-    { name: 'tmp', mountPath: '/tmp' },
-  ];
-  const server = (primary: boolean): IContainer =>
-    hardened(
+  const writable: WritablePath[] = [{ path: '/var/lib/postgresql/data', name: 'data', claimTemplate: true }, { path: '/var/run/postgresql', name: 'run' }, { path: '/tmp' }];
+  const postgresql = (primary: boolean): HardenedContainer =>
+    server(
       {
         name: 'postgresql',
         image: imageRef(p.image, p.image.tag),
@@ -116,29 +91,31 @@ export function postgres(c: TensafeConfig, meta: Meta): KubeObject[] {
         ],
         readinessProbe: probe,
         livenessProbe: { ...probe, initialDelaySeconds: 30 },
-        volumeMounts: primary ? [...mounts, { name: 'init', mountPath: '/docker-entrypoint-initdb.d', readOnly: true }] : mounts,
+        ...(primary ? { volumeMounts: [{ name: 'init', mountPath: '/docker-entrypoint-initdb.d', readOnly: true }] } : {}),
       },
       p.resources,
+      writable,
+      primary ? [{ name: 'init', configMap: { name: POSTGRES_INIT } }] : [],
     );
 
   const objects: KubeObject[] = [
     new ConfigMap({ metadata: meta(POSTGRES_INIT, POSTGRES, 'primary'), data: { '10-replication.sh': REPLICATION_INIT } }),
-    ...member(meta, { name: POSTGRES, family: POSTGRES, component: 'primary', replicas: 1, storage: p.storage, containers: [server(true)], scratch: ['run', 'tmp'], configMaps: { init: POSTGRES_INIT }, port: 5432 }),
+    ...member(meta, { name: POSTGRES, family: POSTGRES, component: 'primary', replicas: 1, storage: p.storage, containers: [postgresql(true)], port: 5432 }),
   ];
   if (p.readReplicas > 0) {
     // A replica starts from a base backup of the primary (-R writes standby.signal) and then follows it as a hot standby.
-    const basebackup = hardened(
+    const basebackup = server(
       {
         name: 'basebackup',
         image: imageRef(p.image, p.image.tag),
         command: ['sh', '-c', `[ -s "$PGDATA/PG_VERSION" ] || PGPASSWORD="$REPLICATION_PASSWORD" pg_basebackup -h ${POSTGRES}-0.${POSTGRES}-hl -U replicator -D "$PGDATA" -R -X stream`],
         env: [pgdata, replicationPassword],
-        volumeMounts: mounts,
       },
       p.resources,
+      writable,
     );
     objects.push(
-      ...member(meta, { name: `${POSTGRES}-read`, family: POSTGRES, component: 'read-replica', replicas: p.readReplicas, storage: p.storage, containers: [server(false)], initContainers: [basebackup], scratch: ['run', 'tmp'], port: 5432 }),
+      ...member(meta, { name: `${POSTGRES}-read`, family: POSTGRES, component: 'read-replica', replicas: p.readReplicas, storage: p.storage, containers: [postgresql(false)], initContainers: [basebackup], port: 5432 }),
     );
   }
   return objects;
@@ -147,8 +124,8 @@ export function postgres(c: TensafeConfig, meta: Meta): KubeObject[] {
 /** Redis as typed objects: standalone, or a primary with replicas that follow it. */
 export function redis(c: TensafeConfig, meta: Meta): KubeObject[] {
   const r = c.redis;
-  const server = (follow: boolean): IContainer =>
-    hardened(
+  const redisServer = (follow: boolean): HardenedContainer =>
+    server(
       {
         name: 'redis',
         image: imageRef(r.image, r.image.tag),
@@ -157,13 +134,13 @@ export function redis(c: TensafeConfig, meta: Meta): KubeObject[] {
         env: [{ name: 'REDIS_PASSWORD', valueFrom: secret(REDIS_SECRET, 'password') }],
         readinessProbe: { exec: { command: ['sh', '-c', 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG'] }, periodSeconds: 10 },
         livenessProbe: { tcpSocket: { port: 'tcp' }, initialDelaySeconds: 15, periodSeconds: 20 },
-        volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'tmp', mountPath: '/tmp' }],
       },
       r.resources,
+      [{ path: '/data', claimTemplate: true }, { path: '/tmp' }],
     );
-  const common = { family: REDIS, storage: r.storage, scratch: ['tmp'], port: 6379 };
+  const common = { family: REDIS, storage: r.storage, port: 6379 };
   return [
-    ...member(meta, { ...common, name: REDIS, component: 'primary', replicas: 1, containers: [server(false)] }),
-    ...(r.replicas > 0 ? member(meta, { ...common, name: `${REDIS}-replica`, component: 'replica', replicas: r.replicas, containers: [server(true)] }) : []),
+    ...member(meta, { ...common, name: REDIS, component: 'primary', replicas: 1, containers: [redisServer(false)] }),
+    ...(r.replicas > 0 ? member(meta, { ...common, name: `${REDIS}-replica`, component: 'replica', replicas: r.replicas, containers: [redisServer(true)] }) : []),
   ];
 }

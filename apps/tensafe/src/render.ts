@@ -1,17 +1,25 @@
-import { imageRef, standardLabels, type KubeObject } from '@strata/core';
+import {
+  allowTraffic,
+  appMetadata,
+  defaultDenyPolicy,
+  hardenedContainer,
+  hardenedPodSpec,
+  imageRef,
+  kubeDnsEgress,
+  namespacePeer,
+  serviceMonitor,
+  type KubeObject,
+} from '@strata/core';
 import { ClusterSecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ClusterSecretStore';
 import { ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
-import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { INetworkPolicyEgressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule';
 import type { INetworkPolicyIngressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyIngressRule';
-import type { INetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer';
 import type { TensafeConfig } from './config.ts';
 import { DB_SECRET, POSTGRES, postgres, REDIS, REDIS_SECRET, redis, type Meta } from './data.ts';
 
@@ -23,13 +31,10 @@ const STORE = 'tensafe-vault';
 const PROMETHEUS = 'http://prometheus-operated.monitoring.svc:9090';
 
 export function render(c: TensafeConfig): KubeObject[] {
-  const meta: Meta = (name, family, component) => ({
-    name,
-    namespace: c.namespace,
-    labels: { ...standardLabels(NAME, component), 'app.kubernetes.io/name': family },
-  });
-  const labels = meta(NAME, NAME, 'inference').labels;
-  const selector = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/component': 'inference' };
+  const app = appMetadata({ app: NAME, namespace: c.namespace });
+  // A data store keeps its own `app.kubernetes.io/name` (its family) and stays part of tensafe.
+  const meta: Meta = (name, family, component) => app.component(component).of(name, { labels: { 'app.kubernetes.io/name': family } });
+  const inference = app.component('inference');
   const gpu: Record<string, string> = c.gpus > 0 ? { 'nvidia.com/gpu': String(c.gpus) } : {};
   const secret = (name: string, key: string) => ({ secretKeyRef: { name, key } });
 
@@ -42,69 +47,64 @@ export function render(c: TensafeConfig): KubeObject[] {
       }
     : undefined;
 
+  const server = hardenedContainer(
+    {
+      name: NAME,
+      image: imageRef(c.image, c.version),
+      ports: [
+        { name: 'http', containerPort: 8000, protocol: 'TCP' },
+        { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+      ],
+      env: [
+        { name: 'TS_SECRET_KEY', valueFrom: secret(APP_SECRET, 'TS_SECRET_KEY') },
+        { name: 'TS_KEY_MASTER', valueFrom: secret(APP_SECRET, 'TS_KEY_MASTER') },
+        { name: 'DATABASE_HOST', value: POSTGRES },
+        { name: 'DATABASE_READ_HOST', value: c.postgres.readReplicas > 0 ? `${POSTGRES}-read` : POSTGRES },
+        { name: 'DATABASE_NAME', value: 'tensafe' },
+        { name: 'DATABASE_USER', valueFrom: secret(DB_SECRET, 'username') },
+        { name: 'DATABASE_PASSWORD', valueFrom: secret(DB_SECRET, 'password') },
+        { name: 'REDIS_HOST', value: REDIS },
+        { name: 'REDIS_PASSWORD', valueFrom: secret(REDIS_SECRET, 'password') },
+        { name: 'JAEGER_AGENT_HOST', value: c.jaeger.host },
+        { name: 'JAEGER_AGENT_PORT', value: String(c.jaeger.port) },
+      ],
+      resources: { requests: { ...c.resources.requests, ...gpu }, limits: { ...c.resources.limits, ...gpu } },
+      readinessProbe: { httpGet: { path: '/readiness', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 10 },
+      livenessProbe: { httpGet: { path: '/health', port: 'http' }, initialDelaySeconds: 30, periodSeconds: 20 },
+    },
+    // The pod's context carries the seccomp profile.
+    { user: 1000, standalone: false, writable: ['/tmp'] },
+  );
+
   const deployment = new Deployment({
-    metadata: meta(NAME, NAME, 'inference'),
+    metadata: inference.of(NAME),
     spec: {
       replicas: c.replicas,
-      selector: { matchLabels: selector },
+      selector: { matchLabels: inference.selector },
       template: {
-        metadata: { labels, ...(vaultAnnotations ? { annotations: vaultAnnotations } : {}) },
-        spec: {
+        metadata: { labels: inference.labels, ...(vaultAnnotations ? { annotations: vaultAnnotations } : {}) },
+        spec: hardenedPodSpec({
           serviceAccountName: NAME,
           // Only the Vault agent needs the token (Kubernetes auth against Vault).
           automountServiceAccountToken: c.vault.agentInjector,
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          runAs: { user: 1000 },
           ...(c.gpus > 0
             ? {
                 nodeSelector: { 'nvidia.com/gpu.present': 'true' },
                 tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
               }
             : {}),
-          containers: [
-            {
-              name: NAME,
-              image: imageRef(c.image, c.version),
-              ports: [
-                { name: 'http', containerPort: 8000, protocol: 'TCP' },
-                { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
-              ],
-              env: [
-                { name: 'TS_SECRET_KEY', valueFrom: secret(APP_SECRET, 'TS_SECRET_KEY') },
-                { name: 'TS_KEY_MASTER', valueFrom: secret(APP_SECRET, 'TS_KEY_MASTER') },
-                { name: 'DATABASE_HOST', value: POSTGRES },
-                { name: 'DATABASE_READ_HOST', value: c.postgres.readReplicas > 0 ? `${POSTGRES}-read` : POSTGRES },
-                { name: 'DATABASE_NAME', value: 'tensafe' },
-                { name: 'DATABASE_USER', valueFrom: secret(DB_SECRET, 'username') },
-                { name: 'DATABASE_PASSWORD', valueFrom: secret(DB_SECRET, 'password') },
-                { name: 'REDIS_HOST', value: REDIS },
-                { name: 'REDIS_PASSWORD', valueFrom: secret(REDIS_SECRET, 'password') },
-                { name: 'JAEGER_AGENT_HOST', value: c.jaeger.host },
-                { name: 'JAEGER_AGENT_PORT', value: String(c.jaeger.port) },
-              ],
-              resources: { requests: { ...c.resources.requests, ...gpu }, limits: { ...c.resources.limits, ...gpu } },
-              readinessProbe: { httpGet: { path: '/readiness', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 10 },
-              livenessProbe: { httpGet: { path: '/health', port: 'http' }, initialDelaySeconds: 30, periodSeconds: 20 },
-              securityContext: {
-                runAsUser: 1000,
-                runAsNonRoot: true,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-              },
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-            },
-          ],
-          volumes: [{ name: 'tmp', emptyDir: {} }],
-        },
+          containers: [server],
+        }),
       },
     },
   });
 
   const service = new Service({
-    metadata: meta(NAME, NAME, 'inference'),
+    metadata: inference.of(NAME),
     spec: {
       type: 'ClusterIP',
-      selector,
+      selector: inference.selector,
       ports: [
         { name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' },
         { name: 'metrics', port: 9090, targetPort: 'metrics', protocol: 'TCP' },
@@ -113,8 +113,7 @@ export function render(c: TensafeConfig): KubeObject[] {
   });
 
   const ingress = new Ingress({
-    metadata: {
-      ...meta(NAME, NAME, 'inference'),
+    metadata: inference.of(NAME, {
       annotations: {
         'cert-manager.io/cluster-issuer': c.ingress.clusterIssuer,
         // Large model payloads and long-running inference requests.
@@ -122,7 +121,7 @@ export function render(c: TensafeConfig): KubeObject[] {
         'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
         'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
       },
-    },
+    }),
     spec: {
       ingressClassName: 'nginx',
       tls: [{ hosts: [c.ingress.host], secretName: c.ingress.tlsSecretName }],
@@ -135,7 +134,7 @@ export function render(c: TensafeConfig): KubeObject[] {
   if (a.mode === 'hpa') {
     scaling.push(
       new HorizontalPodAutoscaler({
-        metadata: meta(NAME, NAME, 'inference'),
+        metadata: inference.of(NAME),
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: NAME },
           minReplicas: a.minReplicas,
@@ -151,7 +150,7 @@ export function render(c: TensafeConfig): KubeObject[] {
     const trigger = (name: string, query: string, threshold: string) => ({ type: 'prometheus', name, metadata: { serverAddress: PROMETHEUS, query, threshold } });
     scaling.push(
       new ScaledObject({
-        metadata: meta(NAME, NAME, 'inference'),
+        metadata: inference.of(NAME),
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: NAME },
           pollingInterval: 30,
@@ -182,7 +181,7 @@ export function render(c: TensafeConfig): KubeObject[] {
       },
     });
   const store = new ClusterSecretStore({
-    metadata: { name: STORE, labels: { ...standardLabels(NAME, 'secrets') } },
+    metadata: appMetadata({ app: NAME, component: 'secrets' }).of(STORE),
     spec: {
       // Identical in every env, so one store serves dev, staging and prod sharing a cluster.
       conditions: [{ namespaceRegexes: [`^${NAME}(-[a-z0-9-]+)?$`] }],
@@ -199,35 +198,28 @@ export function render(c: TensafeConfig): KubeObject[] {
     },
   });
 
-  const monitor = new ServiceMonitor({
-    metadata: { ...meta(NAME, NAME, 'inference'), labels: { ...labels, release: 'kube-prometheus-stack' } },
-    spec: { selector: { matchLabels: selector }, endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }] },
-  });
+  const monitor = serviceMonitor(inference.of(NAME), { selector: inference.selector, port: 'metrics', scrapeTimeout: '10s', namespaceSelector: false });
 
-  const inNamespace = (name: string): INetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
   const family = (name: string) => ({ matchLabels: { 'app.kubernetes.io/name': name } });
   const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP' as const, port }));
   const vaultPort = Number(new URL(c.vault.address).port || 443);
-  const dns: INetworkPolicyEgressRule = {
-    to: [{ ...inNamespace('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-    ports: [{ protocol: 'UDP' as const, port: 53 }, ...tcp(53)],
-  };
-  const policy = (name: string, podSelector: object, ingress: INetworkPolicyIngressRule[], egress: INetworkPolicyEgressRule[]) =>
-    new NetworkPolicy({ metadata: meta(name, NAME, 'network'), spec: { podSelector, policyTypes: ['Ingress', 'Egress'], ingress, egress } });
+  const dns = kubeDnsEgress();
+  const policy = (name: string, pods: Record<string, string>, ingress: INetworkPolicyIngressRule[], egress: INetworkPolicyEgressRule[]) =>
+    allowTraffic(meta(name, NAME, 'network'), { pods, ingress, egress });
   // A data store takes connections from the app and, for replication, from its own pods.
   const dataStorePolicy = (name: string, port: number) =>
-    policy(name, family(name), [{ from: [{ podSelector: family(NAME) }, { podSelector: family(name) }], ports: tcp(port) }], [{ to: [{ podSelector: family(name) }], ports: tcp(port) }, dns]);
+    policy(name, family(name).matchLabels, [{ from: [{ podSelector: family(NAME) }, { podSelector: family(name) }], ports: tcp(port) }], [{ to: [{ podSelector: family(name) }], ports: tcp(port) }, dns]);
   const policies = [
-    new NetworkPolicy({ metadata: meta('default-deny', NAME, 'network'), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } }),
+    defaultDenyPolicy(meta('default-deny', NAME, 'network')),
     policy(
       NAME,
-      { matchLabels: selector },
-      [{ from: [inNamespace('ingress-nginx'), { ...inNamespace('monitoring'), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: tcp(8000, 9090) }],
+      inference.selector,
+      [{ from: [namespacePeer('ingress-nginx'), namespacePeer('monitoring', { 'app.kubernetes.io/name': 'prometheus' })], ports: tcp(8000, 9090) }],
       [
         { to: [{ podSelector: family(POSTGRES) }], ports: tcp(5432) },
         { to: [{ podSelector: family(REDIS) }], ports: tcp(6379) },
-        { to: [inNamespace(c.vault.namespace)], ports: tcp(vaultPort) },
-        { to: [inNamespace('monitoring')], ports: [{ protocol: 'UDP' as const, port: c.jaeger.port }] },
+        { to: [namespacePeer(c.vault.namespace)], ports: tcp(vaultPort) },
+        { to: [namespacePeer('monitoring')], ports: [{ protocol: 'UDP' as const, port: c.jaeger.port }] },
         dns,
       ],
     ),
@@ -236,7 +228,7 @@ export function render(c: TensafeConfig): KubeObject[] {
   ];
 
   return [
-    new ServiceAccount({ metadata: meta(NAME, NAME, 'inference'), automountServiceAccountToken: false }),
+    new ServiceAccount({ metadata: inference.of(NAME), automountServiceAccountToken: false }),
     deployment,
     service,
     ingress,
