@@ -37,7 +37,11 @@ describe('the pipeline cache', () => {
 
   it('does not reuse a verdict whose problem list was emptied by hand', async () => {
     const original = readFileSync(render, 'utf8');
-    const privileged = original.replace('privileged: false,', 'privileged: true,');
+    // The kit sets the container's security context; a privileged one is forced in on top of it.
+    const privileged = original.replace(
+      'containers: [relay]',
+      'containers: [{ ...relay, container: { ...relay.container, securityContext: { ...relay.container.securityContext, privileged: true } } }]',
+    );
     expect(privileged).not.toBe(original);
     writeFileSync(render, privileged);
     try {
