@@ -351,6 +351,22 @@ program
   });
 
 program
+  .command('import')
+  .description('bring an existing app in as a typed app: each env from a Kustomize folder or plain YAML, proven by round trip before anything is written')
+  .argument('[path]', 'a folder with base/ and overlays/<env>/ (instead of --env)')
+  .requiredOption('-n, --name <name>', 'the new app (a lower-case DNS label): apps/<name>')
+  .option('-e, --env <env=path...>', 'where an env comes from: a Kustomize folder, a YAML file or a folder of YAML (once per env)')
+  .option('--no-install', 'skip pnpm install and the full generate (run them yourself afterwards)')
+  .action(async (path: string | undefined, o: { name: string; env?: string[]; install: boolean }) => {
+    const { importApp } = await import('@strata/import');
+    const r = await importApp(findRoot(), { name: o.name, ...(path !== undefined ? { path } : {}), ...(o.env ? { envs: o.env } : {}), install: o.install });
+    for (const w of r.warnings) err(`warning: ${w}`);
+    for (const f of r.files) out(`created ${f}`);
+    const counts = ENVIRONMENTS.map((e) => `${e} ${r.objects[e]}`).join(', ');
+    out(`import: apps/${o.name} builds to its sources in every env (objects: ${counts})${r.installed ? '' : `; next: npx pnpm install && npx strata generate`} (${seconds()})`);
+  });
+
+program
   .command('graph')
   .description('draw what talks to what in one env (Ingress -> Service -> workload, config, autoscalers, network policy) as SVG or Mermaid')
   .requiredOption('-e, --env <env>', `the environment (${ENVIRONMENTS.join(', ')})`)

@@ -322,9 +322,9 @@ function deriveGenerators(base: Manifest[], desired: Manifest[], overlay: Overla
     delete entry.options;
     overlay.generators.push(entry);
   }
-  for (const name of baseByName.keys()) {
-    throw new Error(`generated ConfigMap ${name} cannot be removed in an environment; make its content configurable instead`);
-  }
+  // Absent from the env (or renamed there, by a name prefix say): deleted by a patch, which Kustomize
+  // applies to the generated ConfigMap before it gives the name its hash.
+  for (const b of baseByName.values()) overlay.patches.push(withIdentity(b, { $patch: 'delete' }));
 }
 
 interface DiffContext {

@@ -1,0 +1,208 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { appDirs, describe, ENVIRONMENTS, isDns1035Label, isPlainObject, loadApps, ToolError, UsageError, type Environment, type Manifest } from '@strata/core';
+import { commitTransaction, lockTree, normalize, planApp, planEnvironments, recoverLocked, schemaMergeKeys, sortKeys } from '@strata/emit';
+import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize } from '@strata/kustomize';
+import { generateApp, MODULES } from './codegen.ts';
+import { ImportError } from './errors.ts';
+import { buildModel, SECRET_STORE, type Model } from './model.ts';
+import { layoutSources, parseEnvOptions, readSources } from './sources.ts';
+
+export { ImportError } from './errors.ts';
+export { modelModule } from './codegen.ts';
+
+export interface ImportOptions {
+  /** The app's name: its folder under apps/, its package @strata-apps/<name>. */
+  readonly name: string;
+  /** `ENV=PATH` per env. */
+  readonly envs?: readonly string[];
+  /** A folder with base/ and overlays/<env>/, instead of `envs`. */
+  readonly path?: string;
+  /** Run `pnpm install` and a full `strata generate` after writing. @default true */
+  readonly install?: boolean;
+}
+
+export interface ImportResult {
+  /** Files written, relative to the root. */
+  readonly files: string[];
+  /** One line each: where each Secret's values went, features kept only as their result. */
+  readonly warnings: string[];
+  /** Objects proven per env. */
+  readonly objects: Record<Environment, number>;
+  /** Whether install and generate ran. */
+  readonly installed: boolean;
+}
+
+const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+
+/**
+ * `strata import`: reads each env's Kustomize folder or YAML, writes apps/<name> as a typed app,
+ * and proves it before writing anything: the generated app's overlays, built with the real
+ * kustomize, equal each env's source (hash suffixes aside, Secrets as their ExternalSecrets). A
+ * difference, an unsupported feature or an existing app is an error and nothing is written.
+ */
+export async function importApp(root: string, options: ImportOptions): Promise<ImportResult> {
+  const { name } = options;
+  if (!isDns1035Label(name) || name.length > 50) {
+    throw new UsageError(`--name ${name}: must be a lower-case DNS label starting with a letter (a-z, 0-9, "-"; at most 50 characters)`);
+  }
+  if (existsSync(join(root, 'apps', name))) throw new UsageError(`apps/${name} already exists; pick another --name or remove it first`);
+  if (options.path !== undefined && options.envs && options.envs.length > 0) throw new UsageError('give either PATH or --env ENV=PATH for each env, not both');
+  if (options.path === undefined && (!options.envs || options.envs.length === 0)) throw new UsageError('nothing to import: give PATH (with base/ and overlays/<env>/) or --env dev=PATH --env staging=PATH --env prod=PATH');
+  const paths = options.path !== undefined ? layoutSources(root, options.path, name) : parseEnvOptions(root, options.envs!);
+
+  const sources = await readSources(root, paths);
+  const model = buildModel(name, sources.objects, sources.generated);
+  const app = generateApp(name, model);
+  const appFiles = new Map<string, string>([...app.files].map(([rel, content]) => [`apps/${name}/${rel}`, content]));
+  appFiles.set(`apps/${name}/package.json`, packageJson(name, app.packages));
+  appFiles.set(`apps/${name}/tsconfig.json`, json({ extends: '../../tsconfig.base.json', include: ['src', 'test'] }));
+  appFiles.set(`apps/${name}/README.md`, readme(name, paths, root, model));
+
+  const tree = await prove(root, name, appFiles, model);
+
+  const warnings = [
+    ...model.secrets.map(
+      (s) =>
+        `${s.env}: Secret ${s.namespace ? `${s.namespace}/` : ''}${s.name}: values not imported; an ExternalSecret now reads ${s.keys.join(', ')} from ClusterSecretStore ${SECRET_STORE} at key ${s.remoteKey}: store them there (or point render.ts at your store)`,
+    ),
+    ...sources.warnings,
+  ];
+
+  // One transaction: the app, its registration and its generated tree, or nothing.
+  const writes = new Map<string, string>(appFiles);
+  for (const [path, content] of tree) writes.set(path, content);
+  for (const [path, content] of planEnvironments([...new Set([...appDirs(root), name])])) writes.set(path, content);
+  writes.set('package.json', register(root, name));
+  const lock = lockTree(root);
+  try {
+    recoverLocked(root);
+    const changed = [...writes].filter(([path, content]) => !existsSync(join(root, path)) || readFileSync(join(root, path), 'utf8') !== content);
+    commitTransaction(root, changed, []);
+  } finally {
+    lock.release();
+  }
+
+  let installed = false;
+  if (options.install !== false) {
+    const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
+    const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    if (r.status !== 0) throw new ToolError(`apps/${name} is written, but pnpm install failed (${(r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`}); run \`npx pnpm install\` and then \`npx strata generate\``);
+    const { generate } = await import('@strata/pipeline');
+    await generate(root);
+    installed = true;
+  }
+  const objects = Object.fromEntries(ENVIRONMENTS.map((e) => [e, model.expected[e].length])) as Record<Environment, number>;
+  return { files: [...appFiles.keys()].sort(), warnings, objects, installed };
+}
+
+function packageJson(name: string, packages: readonly string[]): string {
+  const models = Object.fromEntries(packages.filter((p) => p !== 'kubernetes-models').map((p) => [p, 'catalog:']));
+  return json({
+    name: `@strata-apps/${name}`,
+    version: '0.1.0',
+    private: true,
+    type: 'module',
+    exports: { '.': './src/app.ts' },
+    scripts: { generate: `strata generate --app ${name}`, build: `strata build --app ${name}`, test: 'vitest run' },
+    dependencies: { ...models, '@strata/core': 'workspace:*', 'kubernetes-models': 'catalog:' },
+    devDependencies: { '@strata/cli': 'workspace:*', '@strata/testing': 'workspace:*', '@types/node': 'catalog:', vitest: 'catalog:' },
+  });
+}
+
+/** The root package.json with the app added to its workspace dependencies, so pnpm links it. */
+function register(root: string, name: string): string {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
+  pkg.devDependencies = Object.fromEntries(Object.entries({ ...pkg.devDependencies, [`@strata-apps/${name}`]: 'workspace:*' }).sort(([a], [b]) => a.localeCompare(b)));
+  return json(pkg);
+}
+
+function readme(name: string, paths: Record<Environment, string>, root: string, model: Model): string {
+  const rows = ENVIRONMENTS.map((e) => `| ${e} | \`${relative(root, paths[e]) || '.'}\` | ${model.expected[e].length} |`).join('\n');
+  return `# ${name}
+
+Imported with \`strata import\`: each env built to the same objects as its source (hash suffixes of
+generated names aside, Secrets replaced by ExternalSecrets that hold no value).
+
+| env | imported from | objects |
+| --- | --- | --- |
+${rows}
+
+\`src/config.ts\` holds what differs between the envs, \`src/env/<env>.ts\` each env's differences and
+\`src/render.ts\` everything else. Edit them, then \`npx strata generate\`.
+`;
+}
+
+/**
+ * Stages the app in a throw-away workspace, loads and renders it as `strata generate` would, builds
+ * every env's overlay with the real kustomize and compares each with its source. Resolves to the
+ * generated tree; rejects with every object and field that differs.
+ */
+async function prove(root: string, name: string, appFiles: ReadonlyMap<string, string>, model: Model): Promise<Map<string, string>> {
+  const stage = mkdtempSync(join(tmpdir(), 'strata-import-'));
+  try {
+    for (const [path, content] of appFiles) {
+      mkdirSync(dirname(join(stage, path)), { recursive: true });
+      writeFileSync(join(stage, path), content);
+    }
+    // The staged app resolves its packages where this package does: it depends on every model package.
+    symlinkSync(MODULES, join(stage, 'apps', name, 'node_modules'));
+    let plan;
+    try {
+      const [app] = await loadApps(stage, [name], { fresh: true });
+      plan = planApp(app!, schemaMergeKeys);
+    } catch (e) {
+      throw new ImportError([`the imported app does not render: ${(e as Error).message.split('\n')[0]!.replaceAll(stage, '')}; this is a defect of strata import, please report it with the sources`]);
+    }
+    for (const [path, content] of plan.files) {
+      mkdirSync(dirname(join(stage, path)), { recursive: true });
+      writeFileSync(join(stage, path), content);
+    }
+    const builder = resolveBuilder(root);
+    const overlays = ENVIRONMENTS.map((e) => `overlays/${e}/${name}`);
+    const results = await buildOverlays(stage, overlays, builder ? { builder, concurrency: 1 } : { command: resolveKustomize(root), concurrency: 1 });
+    const problems: string[] = [];
+    ENVIRONMENTS.forEach((env, i) => {
+      const r = results[i]!;
+      if (!r.ok) {
+        problems.push(`${env}: the generated overlay does not build: ${r.error}`);
+        return;
+      }
+      const generated = model.generatedConfigMaps[env];
+      const want = normalize(model.expected[env], generated);
+      const got = normalize(parseBuild(r.yaml, r.overlay), generated);
+      problems.push(...differences(env, want, got));
+    });
+    if (problems.length > 0) throw new ImportError(['the imported app does not build to its sources; nothing was written:', ...problems]);
+    return plan.files;
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+const idOf = (m: Manifest) => `${m.apiVersion}/${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+
+/** Every object missing, added or changed, with the fields that differ. */
+function differences(env: Environment, want: readonly Manifest[], got: readonly Manifest[]): string[] {
+  const w = new Map(want.map((m) => [idOf(m), sortKeys(m)]));
+  const g = new Map(got.map((m) => [idOf(m), sortKeys(m)]));
+  const out: string[] = [];
+  for (const [id, m] of w) {
+    const other = g.get(id);
+    if (!other) out.push(`${env}: ${describe(m)}: missing from the generated overlay`);
+    else if (!isDeepStrictEqual(m, other)) out.push(`${env}: ${describe(m)}: ${fieldDiffs(m, other, '').slice(0, 5).join(', ')}`);
+  }
+  for (const [id, m] of g) if (!w.has(id)) out.push(`${env}: ${describe(m)}: in the generated overlay but not in the source`);
+  return out;
+}
+
+function fieldDiffs(a: unknown, b: unknown, path: string): string[] {
+  if (isDeepStrictEqual(a, b)) return [];
+  if (isPlainObject(a) && isPlainObject(b)) return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => fieldDiffs(a[k], b[k], path ? `${path}.${k}` : k));
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) return a.flatMap((v, i) => fieldDiffs(v, b[i], `${path}[${i}]`));
+  const show = (v: unknown) => (v === undefined ? 'absent' : JSON.stringify(v).slice(0, 60));
+  return [`${path || '(object)'}: source ${show(a)}, imported ${show(b)}`];
+}

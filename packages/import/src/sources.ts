@@ -1,0 +1,195 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ENVIRONMENTS, isPlainObject, UsageError, type Environment, type Manifest } from '@strata/core';
+import { buildOverlays, parseBuild } from '@strata/kustomize';
+import { ImportError } from './errors.ts';
+
+const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+/** Where one env's manifests come from. */
+export interface EnvSource {
+  readonly env: Environment;
+  /** Absolute path of a Kustomize folder, or of a YAML file or folder. */
+  readonly path: string;
+  readonly kind: 'kustomize' | 'yaml';
+}
+
+/** What each env's source builds to, and what the import must know about how it was made. */
+export interface SourceSet {
+  readonly sources: Record<Environment, EnvSource>;
+  readonly objects: Record<Environment, Manifest[]>;
+  /** Names given to configMapGenerator and secretGenerator entries whose output gets a hash suffix. */
+  readonly generated: ReadonlySet<string>;
+  /** Features kept only as their result (vars, replacements): one line each. */
+  readonly warnings: string[];
+}
+
+export const kustomizationIn = (dir: string): string | undefined => KUSTOMIZATION_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
+
+/**
+ * The env paths of `strata import PATH`: `PATH/overlays/<env>` when that is a kustomization, else
+ * `PATH/overlays/<env>/<name>` (the layout Strata itself writes).
+ */
+export function layoutSources(root: string, path: string, name: string): Record<Environment, string> {
+  const abs = resolve(root, path);
+  if (!existsSync(join(abs, 'overlays'))) {
+    throw new UsageError(`${path}: has no overlays/ folder; pass each env's folder with --env dev=PATH --env staging=PATH --env prod=PATH`);
+  }
+  const out = {} as Record<Environment, string>;
+  for (const env of ENVIRONMENTS) {
+    const candidates = [join(abs, 'overlays', env), join(abs, 'overlays', env, name)];
+    const found = candidates.find((c) => kustomizationIn(c));
+    if (!found) throw new UsageError(`${path}: no kustomization in overlays/${env} or overlays/${env}/${name}; pass the env's folder with --env ${env}=PATH`);
+    out[env] = found;
+  }
+  return out;
+}
+
+/** Parses `--env dev=PATH` values; every env must be given once. */
+export function parseEnvOptions(root: string, specs: readonly string[]): Record<Environment, string> {
+  const out: Partial<Record<Environment, string>> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const env = spec.slice(0, eq);
+    if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--env ${spec}: write it as ENV=PATH, e.g. --env dev=k8s/overlays/dev`);
+    if (!(ENVIRONMENTS as readonly string[]).includes(env)) throw new UsageError(`--env ${spec}: unknown env "${env}"; known envs: ${ENVIRONMENTS.join(', ')}`);
+    if (out[env as Environment]) throw new UsageError(`--env ${env} is given twice; give each env once`);
+    out[env as Environment] = resolve(root, spec.slice(eq + 1));
+  }
+  const missing = ENVIRONMENTS.filter((e) => !out[e]);
+  if (missing.length > 0) throw new UsageError(`missing --env ${missing.map((e) => `${e}=PATH`).join(' --env ')}; every env needs its source`);
+  return out as Record<Environment, string>;
+}
+
+interface Walk {
+  readonly refusals: string[];
+  readonly warnings: string[];
+  readonly generated: Set<string>;
+  readonly seen: Set<string>;
+}
+
+const REMOTE = /^(https?:\/\/|git@|ssh:\/\/|git::|github\.com\/|gitlab\.com\/|bitbucket\.org\/)|\?ref=|\.git(\/\/|$)/;
+
+/**
+ * Reads a kustomization and those it includes, for what the import cannot take from the build
+ * output alone: features it must refuse, features kept only as their result, and the names of
+ * generated objects (whose hash suffix is Kustomize's, not part of the name).
+ */
+function walkKustomization(dir: string, root: string, w: Walk): void {
+  const file = kustomizationIn(dir);
+  if (!file || w.seen.has(file)) return;
+  w.seen.add(file);
+  const where = relative(root, file) || file;
+  let k: Record<string, unknown>;
+  try {
+    const doc = parseAllDocuments(readFileSync(file, 'utf8'))[0];
+    const value = doc?.toJS() as unknown;
+    k = isPlainObject(value) ? value : {};
+  } catch (e) {
+    throw new ImportError([`${where}: cannot read it: ${(e as Error).message.split('\n')[0]}`]);
+  }
+  if (k.helmCharts !== undefined || k.helmChartInflationGenerator !== undefined || k.helmGlobals !== undefined) {
+    w.refusals.push(`${where}: helmCharts: Helm inflation cannot be imported faithfully; render the chart once (helm template ... > chart.yaml), list that file under resources, then import`);
+  }
+  for (const field of ['generators', 'transformers', 'validators'] as const) {
+    if (k[field] !== undefined) {
+      w.refusals.push(`${where}: ${field}: KRM function and plugin ${field} cannot be imported; run them (kustomize build --enable-alpha-plugins), save the output as YAML and import that folder`);
+    }
+  }
+  for (const field of ['vars', 'replacements'] as const) {
+    if (k[field] !== undefined) {
+      w.warnings.push(`${where}: ${field}: imported as the values they produce; the link from source field to target field is not kept, so change both in the typed config`);
+    }
+  }
+  const options = isPlainObject(k.generatorOptions) ? k.generatorOptions : {};
+  for (const field of ['configMapGenerator', 'secretGenerator'] as const) {
+    const entries = Array.isArray(k[field]) ? (k[field] as unknown[]) : [];
+    for (const g of entries) {
+      if (!isPlainObject(g) || typeof g.name !== 'string') continue;
+      const own = isPlainObject(g.options) ? g.options : {};
+      const disabled = own.disableNameSuffixHash ?? options.disableNameSuffixHash;
+      if (disabled !== true) w.generated.add(g.name);
+    }
+  }
+  for (const field of ['resources', 'components', 'bases'] as const) {
+    const entries = Array.isArray(k[field]) ? (k[field] as unknown[]) : [];
+    for (const entry of entries) {
+      if (typeof entry !== 'string') continue;
+      if (REMOTE.test(entry)) {
+        w.refusals.push(`${where}: ${field}: ${entry}: a remote resource cannot be imported (it needs the network and may change); vendor it into a local folder, point the kustomization at that folder, then import`);
+        continue;
+      }
+      const target = resolve(dir, entry);
+      if (existsSync(target) && statSync(target).isDirectory()) walkKustomization(target, root, w);
+    }
+  }
+}
+
+function yamlFiles(path: string): string[] {
+  if (statSync(path).isFile()) return [path];
+  return readdirSync(path, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** Plain YAML: every document of a file or of every .yaml/.yml file under a folder; `List`s unpacked. */
+function readYaml(path: string, root: string): Manifest[] {
+  const out: Manifest[] = [];
+  for (const file of yamlFiles(path)) {
+    const where = relative(root, file) || file;
+    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+      if (doc.errors.length > 0) throw new ImportError([`${where}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`]);
+      const value = doc.toJS() as unknown;
+      if (value === null || value === undefined) continue;
+      const items = isPlainObject(value) && value.kind === 'List' && Array.isArray(value.items) ? value.items : [value];
+      for (const item of items) {
+        if (!isPlainObject(item) || typeof item.apiVersion !== 'string' || typeof item.kind !== 'string' || !isPlainObject(item.metadata) || typeof item.metadata.name !== 'string') {
+          throw new ImportError([`${where}: a document without apiVersion, kind and metadata.name; remove it or complete it, then import`]);
+        }
+        if (item.kind === 'Kustomization' || item.kind === 'Component') {
+          throw new ImportError([`${where}: a kustomization inside a folder of plain YAML; pass the folder that holds it instead`]);
+        }
+        out.push(item as Manifest);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads every env's source: a Kustomize folder is built by the project's kustomize package (the same
+ * folder built once for the envs that share it), plain YAML is parsed. Unsupported Kustomize
+ * features are refused all at once, before anything is built.
+ */
+export async function readSources(root: string, paths: Record<Environment, string>): Promise<SourceSet> {
+  const sources = {} as Record<Environment, EnvSource>;
+  for (const env of ENVIRONMENTS) {
+    const path = paths[env];
+    if (!existsSync(path)) throw new UsageError(`--env ${env}=${relative(root, path) || path}: no such file or folder`);
+    const kustomize = statSync(path).isDirectory() && kustomizationIn(path) !== undefined;
+    sources[env] = { env, path, kind: kustomize ? 'kustomize' : 'yaml' };
+  }
+  const walk: Walk = { refusals: [], warnings: [], generated: new Set(), seen: new Set() };
+  for (const env of ENVIRONMENTS) if (sources[env].kind === 'kustomize') walkKustomization(sources[env].path, root, walk);
+  if (walk.refusals.length > 0) throw new ImportError(walk.refusals);
+
+  const dirs = [...new Set(ENVIRONMENTS.filter((e) => sources[e].kind === 'kustomize').map((e) => sources[e].path))];
+  const built = new Map<string, Manifest[]>();
+  if (dirs.length > 0) {
+    const results = await buildOverlays(root, dirs, { concurrency: 1 });
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length > 0) {
+      throw new ImportError(failed.map((r) => `${relative(root, dirs[results.indexOf(r)]!) || r.overlay}: kustomize build failed: ${r.error}`));
+    }
+    results.forEach((r, i) => built.set(dirs[i]!, parseBuild(r.yaml, r.overlay)));
+  }
+  const objects = {} as Record<Environment, Manifest[]>;
+  for (const env of ENVIRONMENTS) {
+    const s = sources[env];
+    objects[env] = structuredClone(s.kind === 'kustomize' ? built.get(s.path)! : readYaml(s.path, root));
+    if (objects[env].length === 0) throw new ImportError([`${relative(root, s.path) || s.path}: holds no Kubernetes objects for ${env}`]);
+  }
+  return { sources, objects, generated: walk.generated, warnings: walk.warnings };
+}

@@ -1,0 +1,92 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
+import { normalize } from '@strata/emit';
+import { buildOverlays, parseBuild } from '@strata/kustomize';
+import { importApp, ImportError } from '../src/index.ts';
+import { emptyWorkspace, filesUnder, fixtures } from './workspace.ts';
+
+let ws: ReturnType<typeof emptyWorkspace>;
+beforeEach(() => {
+  ws = emptyWorkspace();
+});
+afterEach(() => ws.dispose());
+
+const HASH = /-[a-z0-9]{10}$/;
+const key = (m: Manifest) => `${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+// Generated names without their hash suffix, in one order: kustomize sorts its output by kind.
+const unhashed = (ms: Manifest[]) => sorted(normalize(ms, new Set(ms.filter((m) => m.kind === 'ConfigMap' && HASH.test(m.metadata.name)).map((m) => m.metadata.name.replace(HASH, '')))));
+const sorted = (ms: Manifest[]) => [...ms].sort((a, b) => key(a).localeCompare(key(b)));
+
+/** `kustomize build overlays/<env>/<app>` of the tree the import wrote, with the real kustomize. */
+async function built(app: string): Promise<Record<Environment, Manifest[]>> {
+  const results = await buildOverlays(ws.root, ENVIRONMENTS.map((e) => `overlays/${e}/${app}`), { concurrency: 1 });
+  const out = {} as Record<Environment, Manifest[]>;
+  ENVIRONMENTS.forEach((e, i) => {
+    expect(results[i]!.error).toBeUndefined();
+    out[e] = unhashed(parseBuild(results[i]!.yaml, results[i]!.overlay));
+  });
+  return out;
+}
+
+
+describe('strata import of plain YAML per env', () => {
+  const envs = ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'plain', e)}`);
+
+  it('writes a typed app whose overlays build to the YAML, Secrets as ExternalSecrets', { timeout: 120_000 }, async () => {
+    const r = await importApp(ws.root, { name: 'ledger', envs, install: false });
+    expect(r.objects).toStrictEqual({ dev: 6, staging: 5, prod: 5 });
+    const out = await built('ledger');
+    for (const env of ENVIRONMENTS) {
+      const source = parseBuild(readFileSync(join(fixtures, 'plain', env, 'ledger.yaml'), 'utf8') + '\n---\n' + readFileSync(join(fixtures, 'plain', env, 'settings.yaml'), 'utf8'), env);
+      // Every object but the Secret is the same data; the Secret is its ExternalSecret, without a value.
+      const plain = source.filter((m) => m.kind !== 'Secret');
+      expect(unhashed(out[env].filter((m) => m.kind !== 'ExternalSecret'))).toStrictEqual(unhashed(plain));
+      const es = out[env].find((m) => m.kind === 'ExternalSecret') as Manifest & { spec: Record<string, any> };
+      expect(es.metadata).toStrictEqual({ name: 'ledger-db', namespace: `ledger-${env}` });
+      expect(es.spec.target).toStrictEqual({ name: 'ledger-db', creationPolicy: 'Owner' });
+      expect(es.spec.data).toStrictEqual([{ secretKey: 'password', remoteRef: { key: `ledger/${env}/ledger-db`, property: 'password' } }]);
+      expect(JSON.stringify(out[env])).not.toContain('not-a-real-password');
+    }
+    // The Secret's values went nowhere in the tree, and the warning says where they belong.
+    expect(r.warnings).toContain('prod: Secret ledger-prod/ledger-db: values not imported; an ExternalSecret now reads password from ClusterSecretStore secret-store at key ledger/prod/ledger-db: store them there (or point render.ts at your store)');
+    const app = filesUnder(ws.root, 'apps/ledger');
+    expect(Object.values(app).join('\n')).not.toContain('not-a-real-password');
+  });
+
+  it('lifts what differs into typed config, each env file holding only its differences', { timeout: 120_000 }, async () => {
+    await importApp(ws.root, { name: 'ledger', envs, install: false });
+    const app = filesUnder(ws.root, 'apps/ledger');
+    const config = app['apps/ledger/src/config.ts']!;
+    expect(config).toContain("ledger: { replicas: 4, cpu: '500m', host: 'ledger.example.org' }");
+    expect(config).toContain("namespace: 'ledger-prod'");
+    expect(config).toContain('readonly enabled: boolean;');
+    expect(app['apps/ledger/src/env/prod.ts']).toContain('export const prod: EnvironmentDefinition<Config> = {};');
+    expect(app['apps/ledger/src/env/dev.ts']).toContain("ledger: { replicas: 1, cpu: '50m', host: 'ledger.dev.example.org' }");
+    expect(app['apps/ledger/src/env/dev.ts']).toContain('ledgerDebug: { enabled: true }');
+    // The image differs per env: pinned per env in images.json, as the seed apps do.
+    expect(JSON.parse(app['apps/ledger/images.json']!)).toStrictEqual({ dev: { ledger: { repository: 'registry.example.org/fin/ledger', tag: '2.3.0-rc.1' } } });
+    const render = app['apps/ledger/src/render.ts']!;
+    expect(render).toContain("import { Deployment } from 'kubernetes-models/apps/v1/Deployment';");
+    expect(render).toContain("import { ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';");
+    expect(render).toContain('if (c.ledgerDebug.enabled) {');
+    // Registered as a workspace app, with its generated tree and the env roots listing it.
+    expect(JSON.parse(readFileSync(join(ws.root, 'package.json'), 'utf8')).devDependencies['@strata-apps/ledger']).toBe('workspace:*');
+    expect(JSON.parse(app['apps/ledger/package.json']!).dependencies['@kubernetes-models/external-secrets']).toBe('catalog:');
+    expect(readFileSync(join(ws.root, 'overlays/dev/kustomization.yaml'), 'utf8')).toMatch(/- ledger\n/);
+    expect(app['apps/ledger/test/app.test.ts']).toContain("buildApp(APP, env)");
+  });
+
+  it('refuses an app that exists, and writes nothing', async () => {
+    await importApp(ws.root, { name: 'ledger', envs, install: false });
+    await expect(importApp(ws.root, { name: 'ledger', envs, install: false })).rejects.toThrow('apps/ledger already exists; pick another --name or remove it first');
+  });
+
+  it('refuses a missing env with a usage error', async () => {
+    await expect(importApp(ws.root, { name: 'ledger', envs: envs.slice(0, 2), install: false })).rejects.toThrow('missing --env prod=PATH; every env needs its source');
+    expect(existsSync(join(ws.root, 'apps/ledger'))).toBe(false);
+  });
+});
+
+export { ImportError };

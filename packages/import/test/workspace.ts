@@ -1,0 +1,28 @@
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findRoot } from '@strata/core';
+
+export const repo = findRoot();
+export const fixtures = join(repo, 'packages/import/test/__fixtures__');
+
+/**
+ * A throw-away workspace with no apps: what an import writes into. The packages are linked, not
+ * copied (the import's proof loads the app from its own staging folder, never from here).
+ */
+export function emptyWorkspace(): { root: string; dispose(): void } {
+  const root = mkdtempSync(join(tmpdir(), 'strata-import-ws-'));
+  for (const f of ['package.json', 'pnpm-workspace.yaml', 'tsconfig.base.json', 'strata.config.json']) cpSync(join(repo, f), join(root, f));
+  for (const link of ['node_modules', '.tools', 'packages']) symlinkSync(join(repo, link), join(root, link));
+  mkdirSync(join(root, 'apps'));
+  return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Every file under a folder of the workspace, by path relative to the root. */
+export function filesUnder(root: string, dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(join(root, dir), { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out[join(e.parentPath, e.name).slice(root.length + 1)] = readFileSync(join(e.parentPath, e.name), 'utf8');
+  }
+  return out;
+}
