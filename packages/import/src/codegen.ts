@@ -60,7 +60,7 @@ function print(value: unknown, indent: string, atom: (v: unknown) => string | un
     return `[\n${items.map((i) => `${inner}${i},`).join('\n')}\n${indent}]`;
   }
   if (isPlainObject(value)) {
-    const entries = Object.entries(value).map(([k, v]) => `${key(k)}: ${print(v, inner, atom)}`);
+    const entries = ordered(value).map(([k, v]) => `${key(k)}: ${print(v, inner, atom)}`);
     if (entries.length === 0) return '{}';
     const flat = `{ ${entries.join(', ')} }`;
     if (flat.length + indent.length <= WIDTH && !flat.includes('\n')) return flat;
@@ -68,6 +68,11 @@ function print(value: unknown, indent: string, atom: (v: unknown) => string | un
   }
   throw new Error(`cannot write ${String(value)} as code`);
 }
+
+// Kustomize writes keys in alphabetical order; the code reads better with the identity first.
+const FIRST = ['metadata', 'name', 'namespace', 'labels', 'annotations', 'image', 'spec'];
+const ordered = (value: Record<string, unknown>) =>
+  Object.entries(value).sort(([a], [b]) => (FIRST.includes(a) ? FIRST.indexOf(a) : FIRST.length) - (FIRST.includes(b) ? FIRST.indexOf(b) : FIRST.length));
 
 const literal = (value: unknown, indent = '') => print(value, indent, () => undefined);
 
@@ -274,7 +279,7 @@ export const ${env}: EnvironmentDefinition<Config> = ${body};
     "import type { Config } from './config.ts';",
   ];
   const helpers = [
-    ...(model.usesName ? [`  // Kustomize's namePrefix and nameSuffix of each env, and every reference to a renamed object.\n  const name = (base: string) => \`\${${prefixLeaf ? 'c.namePrefix' : "''"}}\${base}\${${suffixLeaf ? 'c.nameSuffix' : "''"}}\`;`] : []),
+    ...(model.usesName ? [`  // Kustomize's namePrefix and nameSuffix of each env, and every reference to a renamed object.\n  const name = (base: string) => \`${prefixLeaf ? '${c.namePrefix}' : ''}\${base}${suffixLeaf ? '${c.nameSuffix}' : ''}\`;`] : []),
     ...(images.length > 0 ? ['  const ref = (i: { readonly repository: string; readonly tag?: string | null; readonly digest?: string | null }) => `${i.repository}${i.tag ? `:${i.tag}` : \'\'}${i.digest ? `@${i.digest}` : \'\'}`;'] : []),
   ];
   files.set(

@@ -333,6 +333,7 @@ function mergeAbsent(values: Map<Environment, unknown>, names: string[], group: 
 // Path segments that say nothing about the field: a leaf is named after the first segment that does.
 // A host in a TLS block's `hosts` and in a rule's `host` is one setting.
 const ALIASES: Record<string, string> = { hosts: 'host' };
+const GENERIC = new Set(['name', 'key', 'path', 'port', 'kind']);
 const NOISE = new Set(['spec', 'template', 'metadata', 'data', 'value', 'stringData', 'http', 'paths', 'rules', 'backend', 'service']);
 
 /**
@@ -365,7 +366,12 @@ function nameLeaves(leaves: Leaf[], objects: ModelObject[]): void {
   }
 
   const label = (l: Leaf) => {
-    const n = l.names.find((x) => !NOISE.has(x)) ?? l.names[0] ?? 'value';
+    const i = l.names.findIndex((x) => !NOISE.has(x));
+    const n = l.names[i] ?? l.names[0] ?? 'value';
+    // `name` alone says nothing: the issuerRef's name is `issuerRefName`.
+    if (GENERIC.has(n) && l.names[i + 1] !== undefined) return `${l.names[i + 1]}-${n}`;
+    // Requests and limits name the same resources: `requestsCpu`, `limitsMemory`.
+    if (['requests', 'limits'].includes(l.names[i + 1] ?? '')) return `${l.names[i + 1]}-${n}`;
     return ALIASES[n] ?? n;
   };
   const rest = leaves.filter((l) => l.kind === 'value');
@@ -386,7 +392,7 @@ function nameLeaves(leaves: Leaf[], objects: ModelObject[]): void {
     const l = same[0]!;
     const meaningful = l.names.filter((n) => !NOISE.has(n)).map((n) => ALIASES[n] ?? n);
     const words = meaningful.length > 0 ? meaningful : l.names;
-    let name = camel(words[0] ?? 'value');
+    let name = camel(label(l));
     const used = taken.get(group) ?? new Set<string>();
     for (let i = 1; used.has(name) && i < words.length; i++) name = camel(words.slice(0, i + 1).reverse().join('-'));
     const key = take(group, name);

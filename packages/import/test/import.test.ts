@@ -59,11 +59,11 @@ describe('strata import of plain YAML per env', () => {
     await importApp(ws.root, { name: 'ledger', envs, install: false });
     const app = filesUnder(ws.root, 'apps/ledger');
     const config = app['apps/ledger/src/config.ts']!;
-    expect(config).toContain("ledger: { replicas: 4, cpu: '500m', host: 'ledger.example.org' }");
+    expect(config).toContain("ledger: { replicas: 4, requestsCpu: '500m', host: 'ledger.example.org' }");
     expect(config).toContain("namespace: 'ledger-prod'");
     expect(config).toContain('readonly enabled: boolean;');
     expect(app['apps/ledger/src/env/prod.ts']).toContain('export const prod: EnvironmentDefinition<Config> = {};');
-    expect(app['apps/ledger/src/env/dev.ts']).toContain("ledger: { replicas: 1, cpu: '50m', host: 'ledger.dev.example.org' }");
+    expect(app['apps/ledger/src/env/dev.ts']).toContain("ledger: { replicas: 1, requestsCpu: '50m', host: 'ledger.dev.example.org' }");
     expect(app['apps/ledger/src/env/dev.ts']).toContain('ledgerDebug: { enabled: true }');
     // The image differs per env: pinned per env in images.json, as the seed apps do.
     expect(JSON.parse(app['apps/ledger/images.json']!)).toStrictEqual({ dev: { ledger: { repository: 'registry.example.org/fin/ledger', tag: '2.3.0-rc.1' } } });
@@ -89,4 +89,69 @@ describe('strata import of plain YAML per env', () => {
   });
 });
 
-export { ImportError };
+
+
+/** The real kustomize build of a fixture folder, generated names without their hash suffix. */
+async function source(dir: string): Promise<Manifest[]> {
+  const [r] = await buildOverlays(ws.root, [join(fixtures, dir)], { concurrency: 1 });
+  expect(r!.error).toBeUndefined();
+  const ms = parseBuild(r!.yaml, dir);
+  // Generated Secrets lose their hash too: the ExternalSecret that replaces one makes it by its plain name.
+  const secrets = new Map(ms.filter((m) => m.kind === 'Secret' && HASH.test(m.metadata.name)).map((m) => [m.metadata.name, m.metadata.name.replace(HASH, '')]));
+  return unhashed(JSON.parse(JSON.stringify(ms, (_k, v: unknown) => (typeof v === 'string' && secrets.has(v) ? secrets.get(v) : v))) as Manifest[]);
+}
+
+describe('strata import of a Kustomize base with an overlay per env', () => {
+  it('round-trips prefixes, namespaces, generators, strategic-merge and JSON patches, an added and a deleted object, replicas, images and a CRD', { timeout: 180_000 }, async () => {
+    const r = await importApp(ws.root, { name: 'shop', path: join(fixtures, 'shop'), install: false });
+    const out = await built('shop');
+    for (const env of ENVIRONMENTS) {
+      const want = await source(`shop/overlays/${env}`);
+      // The same objects, as data, but for the Secret: kept as a reference, never as a value.
+      expect(out[env].filter((m) => m.kind !== 'ExternalSecret')).toStrictEqual(want.filter((m) => m.kind !== 'Secret'));
+      const secret = want.find((m) => m.kind === 'Secret')!;
+      const es = out[env].find((m) => m.kind === 'ExternalSecret') as Manifest & { spec: Record<string, any> };
+      expect([es.metadata.name, es.metadata.namespace]).toStrictEqual([secret.metadata.name, secret.metadata.namespace]);
+      expect(es.spec.data.map((d: { secretKey: string }) => d.secretKey)).toStrictEqual(Object.keys(secret.data as object).sort());
+      expect(JSON.stringify(out[env])).not.toContain(Buffer.from('base-key-never-committed').toString('base64'));
+    }
+    // dev deletes the autoscaler, prod adds a PodDisruptionBudget: both are switches.
+    expect(out.dev.some((m) => m.kind === 'HorizontalPodAutoscaler')).toBe(false);
+    expect(out.prod.filter((m) => m.kind === 'PodDisruptionBudget').map((m) => m.metadata.name)).toStrictEqual(['prod-storefront']);
+    expect(r.warnings.filter((w) => w.includes('Secret'))).toHaveLength(3);
+
+    const app = filesUnder(ws.root, 'apps/shop');
+    const config = app['apps/shop/src/config.ts']!;
+    expect(config).toContain('readonly namePrefix: string;');
+    expect(config).toContain('readonly horizontalPodAutoscalerEnabled: boolean;');
+    expect(config).toContain('readonly podDisruptionBudgetEnabled: boolean;');
+    expect(app['apps/shop/src/env/dev.ts']).toContain("namePrefix: 'dev-'");
+    expect(app['apps/shop/src/render.ts']).toContain("import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';");
+    expect(app['apps/shop/src/render.ts']).toContain('[GENERATED_ANNOTATION]');
+    // Three different images: prod's is the default, dev and staging pin theirs.
+    expect(config).toContain("digest: 'sha256:3b1f6c2d8e9a0b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4'");
+    expect(JSON.parse(app['apps/shop/images.json']!)).toStrictEqual({
+      dev: { storefront: { repository: 'ghcr.io/acme/storefront', tag: '1.9.0-beta.3' } },
+      staging: { storefront: { repository: 'ghcr.io/acme/storefront', tag: '1.8.1' } },
+    });
+    expect(app['apps/shop/src/env/prod.ts']).toContain("storefront: { limitsMemory: '2Gi', requestsMemory: '1Gi', podDisruptionBudgetEnabled: true }");
+    // Generated ConfigMaps keep their hash behaviour in the emitted tree.
+    expect(readFileSync(join(ws.root, 'base/shop/kustomization.yaml'), 'utf8')).toContain('configMapGenerator:');
+  });
+});
+
+describe('strata import refuses what it cannot import faithfully', () => {
+  it.each([
+    ['helm', /unsupported\/helm\/kustomization\.yaml: helmCharts: Helm inflation cannot be imported faithfully; render the chart once \(helm template \.\.\. > chart\.yaml\), list that file under resources, then import$/],
+    ['remote', /unsupported\/remote\/kustomization\.yaml: resources: https:\/\/github\.com\/example-org\/gateway-manifests\/\/deploy\?ref=v1\.2\.0: a remote resource cannot be imported \(it needs the network and may change\); vendor it into a local folder, point the kustomization at that folder, then import$/],
+    ['plugin', /unsupported\/plugin\/kustomization\.yaml: transformers: KRM function and plugin transformers cannot be imported; run them .*, save the output as YAML and import that folder$/],
+  ])('%s: one line naming the feature and what to do, and nothing written', async (dir, line) => {
+    const before = filesUnder(ws.root, '.');
+    const envs = ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'unsupported', e === 'prod' ? dir : 'plain')}`);
+    const err = await importApp(ws.root, { name: 'gateway', envs, install: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportError);
+    expect((err as ImportError).lines).toHaveLength(1);
+    expect((err as ImportError).lines[0]).toMatch(line);
+    expect(filesUnder(ws.root, '.')).toStrictEqual(before);
+  });
+});
