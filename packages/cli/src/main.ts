@@ -338,6 +338,19 @@ program
   });
 
 program
+  .command('remove-app')
+  .description('remove an app and every trace of it (its folder, registration, base, overlays, env roots, gitops entries, dist files, cache) in one atomic step')
+  .argument('<name>', 'the app (folder name under apps/)')
+  .action(async (name: string) => {
+    const { removeApp } = await import('@strata/pipeline');
+    const r = await removeApp(findRoot(), name);
+    for (const f of r.removed) out(`removed ${f}`);
+    for (const f of r.written) out(`wrote ${f}`);
+    for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
+    out(`remove-app: ${name} removed: ${r.removed.length} files removed, ${r.written.length} rewritten; commit the result (${seconds()})`);
+  });
+
+program
   .command('new-app')
   .description('create apps/<name> from a secure template, register it, install and generate its tree')
   .argument('<name>', 'lower-case DNS label; also the folder and the namespace')

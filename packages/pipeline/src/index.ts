@@ -8,3 +8,4 @@ export * from './pipeline.ts';
 export * from './targets.ts';
 export * from './release.ts';
 export * from './ls.ts';
+export * from './remove.ts';

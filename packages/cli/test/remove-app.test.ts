@@ -1,0 +1,65 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repo, strata, tempWorkspace } from './workspace.ts';
+
+const GONE = 'gethrelay';
+const KEPT = 'tokenplace-relay';
+
+describe('strata remove-app', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: ws.root, encoding: 'utf8' });
+  beforeAll(() => {
+    ws = tempWorkspace([GONE, KEPT]);
+    for (const f of ['pnpm-lock.yaml', '.gitignore']) cpSync(join(repo, f), join(ws.root, f));
+    // The env roots and gitops/ of exactly these two apps, built and cached as a user's tree would be.
+    expect(strata(ws.root, ['generate']).status).toBe(0);
+    const first = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
+    expect(first.stdout + first.stderr).toMatch(/No problems/);
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'start');
+  });
+  afterAll(() => ws.dispose());
+
+  it('refuses an unknown app in one line that names the known ones, and changes nothing', () => {
+    const r = strata(ws.root, ['remove-app', 'nope']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`strata: unknown app "nope"; known apps: ${GONE}, ${KEPT}\n`);
+    expect(git('status', '--porcelain')).toBe('');
+  });
+
+  it('leaves no trace of the app, and a tree that the pipeline and check pass', () => {
+    expect(existsSync(join(ws.root, 'dist/prod', `${GONE}.yaml`))).toBe(true);
+    const r = strata(ws.root, ['remove-app', GONE]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`removed apps/${GONE}/src/app.ts`);
+    expect(r.stdout).toContain(`removed overlays/prod/${GONE}/kustomization.yaml`);
+    expect(r.stdout).toContain(`removed dist/prod/${GONE}.yaml`);
+    expect(r.stdout).toMatch(/^wrote package\.json$/m);
+    expect(r.stdout).toMatch(/^wrote pnpm-lock\.yaml$/m);
+    expect(r.stdout).toMatch(/^wrote overlays\/prod\/kustomization\.yaml$/m);
+    expect(r.stdout).toMatch(/^wrote gitops\/prod\/applicationset\.strata-prod\.yaml$/m);
+
+    for (const dir of ['apps', 'base', 'overlays/dev', 'overlays/staging', 'overlays/prod', 'dist/prod']) {
+      expect(existsSync(join(ws.root, dir, GONE)), dir).toBe(false);
+    }
+    expect(existsSync(join(ws.root, 'dist/prod', `${GONE}.yaml`))).toBe(false);
+    expect(readFileSync(join(ws.root, '.strata/cache/pipeline.json'), 'utf8')).not.toContain(`"${GONE}"`);
+    // Nothing of the project names it any more: not the registration, the lockfile, the env roots or
+    // the Argo CD files (the tool's own packages, with their fixtures, are not the project's).
+    git('add', '-A');
+    const grep = spawnSync('git', ['grep', '-l', GONE, '--', '.', ':!packages'], { cwd: ws.root, encoding: 'utf8' });
+    expect(grep.stdout).toBe('');
+    expect(readFileSync(join(ws.root, 'pnpm-lock.yaml'), 'utf8')).toContain(`  apps/${KEPT}:`);
+
+    const pipeline = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
+    expect(pipeline.stdout).toMatch(/pipeline: 1 apps x 3 envs: No problems/);
+    expect(pipeline.status).toBe(0);
+    const check = strata(ws.root, ['check', '--no-cache']);
+    expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures/);
+    expect(check.status).toBe(0);
+  });
+});
