@@ -253,7 +253,9 @@ program
       `check: ${r.files} files, ${r.overlays} app overlays${reused} and ${r.envRoots} env roots (${proven} proven from their apps, ${r.envRootsBuilt} built): ` +
         `${r.drift.length} drifted, ${r.roundTrip.length} round-trip mismatches, ${r.buildFailures.length} build failures (${seconds()})`,
     );
-    if (r.drift.length > 0) err('the committed tree is out of date: run `npx strata generate` and commit the result');
+    for (const e of r.imageEdits) out(`${e.file}: images: ${e.image} was edited in the generated overlay (to ${e.ref}); generate would undo it. Carry it into apps/${e.app}/images.json with:\n  ${e.command}`);
+    if (r.imageEdits.length > 0) err('an overlay\'s images: was edited in place: run the `strata set image` command above (it regenerates the tree), then commit');
+    else if (r.drift.length > 0) err('the committed tree is out of date: run `npx strata generate` and commit the result');
     failOnToolFailures(r.buildFailures, r.overlays + r.envRoots);
     if (bad > 0) process.exitCode = EXIT.invalid;
   });

@@ -9,6 +9,7 @@ import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { readCache, sharedUnchanged, toolFingerprint, unchanged, type AppEntry, type PipelineCache } from './cache.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import type { Selection } from './generate.ts';
+import { explainImageEdits, type ImageEdit } from './image-drift.ts';
 
 export interface Drift {
   readonly file: string;
@@ -18,6 +19,8 @@ export interface Drift {
 
 export interface CheckResult {
   readonly drift: Drift[];
+  /** Drifted overlays whose `images:` was edited in place, each with the command that carries the edit into the pins. */
+  readonly imageEdits: ImageEdit[];
   readonly roundTrip: (Mismatch & { overlay: string })[];
   /** `toolFailed`: kustomize itself failed (killed, unreadable answer), not the overlay. */
   readonly buildFailures: { overlay: string; error: string; toolFailed?: true }[];
@@ -105,7 +108,8 @@ export async function check(workspace: string, selection: Selection = {}, option
     if (entry) reused.set(name, entry);
   }
   const fresh = selected.filter((n) => !reused.has(n));
-  const plans: AppPlan[] = fresh.length > 0 ? (await loadApps(root, fresh, { fresh: true })).map((app) => planApp(app, schemaMergeKeys)) : [];
+  const apps = fresh.length > 0 ? await loadApps(root, fresh, { fresh: true }) : [];
+  const plans: AppPlan[] = apps.map((app) => planApp(app, schemaMergeKeys));
 
   // Drift: the fresh apps' files, the env roots and (for everything) gitops/ against the plan; the
   // reused apps' files are, byte for byte, what the code generates.
@@ -135,8 +139,12 @@ export async function check(workspace: string, selection: Selection = {}, option
   }
   const changes = planChanges(root, files, everything ? [] : dirs);
   const drift: Drift[] = [];
+  const imageEdits: ImageEdit[] = [];
+  const appOf = new Map(apps.map((a) => [a.name, a]));
   for (const file of changes.written) {
     const before = read(join(root, file));
+    const app = appOf.get(file.split('/')[2] ?? '');
+    if (app && file.startsWith('overlays/')) imageEdits.push(...explainImageEdits(app, file, before, files.get(file)));
     drift.push({
       file,
       kind: before === undefined ? 'missing' : 'changed',
@@ -195,6 +203,7 @@ export async function check(workspace: string, selection: Selection = {}, option
   const reusedSelected = selected.filter((n) => reused.has(n)).length;
   return {
     drift,
+    imageEdits,
     roundTrip,
     buildFailures,
     unmatchedPatches,

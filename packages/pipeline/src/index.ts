@@ -9,3 +9,4 @@ export * from './targets.ts';
 export * from './release.ts';
 export * from './ls.ts';
 export * from './remove.ts';
+export * from './image-drift.ts';

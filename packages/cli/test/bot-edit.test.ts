@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repo, strata, tempWorkspace } from './workspace.ts';
+
+// A release bot that knows only Kustomize edits the generated overlay's images: with the real
+// `kustomize edit set image`; check must say which strata command carries the edit into the pins.
+const D = `sha256:${'ab12cd34'.repeat(8)}`;
+const kustomize = join(repo, '.tools/bin/kustomize');
+
+describe('strata check after a bot edited an overlay\'s images:', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  const edit = (overlay: string, ...args: string[]) => execFileSync(kustomize, ['edit', 'set', 'image', ...args], { cwd: join(ws.root, overlay), encoding: 'utf8' });
+  const build = (overlay: string) => execFileSync(kustomize, ['build', overlay], { cwd: ws.root, encoding: 'utf8' });
+  beforeAll(() => {
+    ws = tempWorkspace(['tokenplace-relay', 'tensafe']);
+    expect(strata(ws.root, ['generate']).status).toBe(0);
+  });
+  afterAll(() => ws.dispose());
+
+  it('prints the exact set image command, which then makes the edit part of the source', () => {
+    edit('overlays/prod/tokenplace-relay', `ghcr.io/tokenplace/tokenplace-relay=ghcr.io/tokenplace/tokenplace-relay:1.5.0@${D}`);
+    expect(build('overlays/prod/tokenplace-relay')).toContain(`image: ghcr.io/tokenplace/tokenplace-relay:1.5.0@${D}`);
+    const r = strata(ws.root, ['check', '--app', 'tokenplace-relay']);
+    expect(r.status).toBe(1);
+    const command = `npx strata set image --app tokenplace-relay --env prod ghcr.io/tokenplace/tokenplace-relay:1.5.0@${D}`;
+    expect(r.stdout).toContain(
+      `overlays/prod/tokenplace-relay/kustomization.yaml: images: ghcr.io/tokenplace/tokenplace-relay was edited in the generated overlay (to ghcr.io/tokenplace/tokenplace-relay:1.5.0@${D}); generate would undo it. Carry it into apps/tokenplace-relay/images.json with:\n  ${command}\n`,
+    );
+    expect(r.stderr).toContain('run the `strata set image` command above');
+    expect(r.stderr).not.toContain('run `npx strata generate`');
+
+    const set = strata(ws.root, command.split(' ').slice(2));
+    expect(set.stderr).toBe('');
+    expect(set.status).toBe(0);
+    expect(strata(ws.root, ['check', '--app', 'tokenplace-relay']).status).toBe(0);
+    // The same digest runs; the pin keeps the tag beside it for release bots.
+    expect(build('overlays/prod/tokenplace-relay')).toContain(`image: ghcr.io/tokenplace/tokenplace-relay@${D}`);
+    expect(readFileSync(join(ws.root, 'apps/tokenplace-relay/images.json'), 'utf8')).toContain(`"tag": "1.5.0", "digest": "${D}"`);
+  });
+
+  it('names the container of an app that pins several, also in an overlay split for cluster-scoped objects', () => {
+    edit('overlays/prod/tensafe/namespaced', `docker.io/library/redis@${D}`);
+    const r = strata(ws.root, ['check', '--app', 'tensafe', '--env', 'prod']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`  npx strata set image --app tensafe --env prod --container redis docker.io/library/redis@${D}\n`);
+  });
+
+  it('leaves drift that is not an image edit to the plain advice', () => {
+    const r = strata(ws.root, ['check', '--app', 'tokenplace-relay', '--env', 'staging']);
+    expect(r.status).toBe(0);
+    edit('overlays/staging/tokenplace-relay', 'unrelated/image:1.0');
+    const after = strata(ws.root, ['check', '--app', 'tokenplace-relay', '--env', 'staging']);
+    expect(after.status).toBe(1);
+    expect(after.stdout).not.toContain('strata set image');
+    expect(after.stderr).toContain('run `npx strata generate`');
+  });
+});
