@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { checkEnv, ENVIRONMENTS, findRoot, ToolError, ToolMissingError, UsageError } from '@strata/core';
 import type { BuildResult } from '@strata/kustomize';
+import type { DiffResult } from '@strata/pipeline';
 import { formatSummary, problemLines, summarize, type Problem } from './problems.ts';
 import { OUTPUT_FORMATS, toJunit, toSarif, type OutputFormat } from './reports.ts';
 
@@ -267,13 +268,13 @@ program
   .addOption(envOption().conflicts(['from', 'to']))
   .option('--from <env>', 'the env to compare from')
   .option('--to <env>', 'the env to compare to')
-  .option('--against <ref>', 'compare the committed overlays of a git ref with the working tree')
+  .option('--against <ref>', 'compare a git ref with the working tree, each side rendered from its sources and built')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
   .action(async (o: Common & { from?: string; to?: string; against?: string; output: string }) => {
     const { diffAgainst, diffEnvironments } = await import('@strata/pipeline');
     const { colorize } = await import('./colorize.ts');
     const root = findRoot();
-    let r;
+    let r: DiffResult & { notes?: readonly string[] };
     if (o.against) {
       if (o.from || o.to) throw new UsageError('use either --against <ref> or --from <env> --to <env>, not both');
       r = await diffAgainst(root, o.against, selection(o));
@@ -281,6 +282,7 @@ program
       if (!o.from || !o.to) throw new UsageError('say what to compare: --from <env> --to <env>, or --against <git ref>');
       r = await diffEnvironments(root, o.from, o.to, o.app);
     }
+    for (const note of r.notes ?? []) err(`note: ${note}`);
     if (o.output === 'json') out(JSON.stringify(r, null, 2));
     else {
       const tty = process.stdout.isTTY && !process.env.NO_COLOR;

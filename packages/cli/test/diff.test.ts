@@ -59,6 +59,42 @@ describe('strata diff', () => {
     expect(strata(ws.root, ['diff', '--against', 'main']).status).toBe(0);
   });
 
+  it('renders the sources: a change not yet generated shows up, and a note says the overlays are behind', () => {
+    const envFile = join(ws.root, 'apps', APP, 'src/env/prod.ts');
+    const original = readFileSync(envFile, 'utf8');
+    writeFileSync(envFile, original.replace('replicas: 2', 'replicas: 6'));
+    try {
+      const r = strata(ws.root, ['diff', '--against', 'main', '--env', 'prod']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^note: the working tree's sources are newer than its overlays \(\d+ generated files differ\): compared what they generate; run `npx strata generate` to write it$/m);
+      expect(r.stdout).toMatch(/^-  replicas: 2$/m);
+      expect(r.stdout).toMatch(/^\+  replicas: 6$/m);
+      // Nothing was written: the committed overlay still says 2.
+      expect(readFileSync(join(ws.root, 'overlays/prod', APP, 'kustomization.yaml'), 'utf8')).toContain('count: 2');
+    } finally {
+      writeFileSync(envFile, original);
+    }
+  });
+
+  it('renders the ref\'s sources too, when its overlays were committed behind them', () => {
+    const envFile = join(ws.root, 'apps', APP, 'src/env/prod.ts');
+    const original = readFileSync(envFile, 'utf8');
+    writeFileSync(envFile, original.replace('replicas: 2', 'replicas: 7'));
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qam', 'source only');
+    try {
+      const r = strata(ws.root, ['diff', '--against', 'HEAD~1', '--env', 'prod']);
+      expect(r.stderr).toMatch(/^note: the working tree's sources are newer than its overlays/m);
+      expect(r.stdout).toMatch(/^-  replicas: 2$/m);
+      expect(r.stdout).toMatch(/^\+  replicas: 7$/m);
+      const same = strata(ws.root, ['diff', '--against', 'HEAD', '--env', 'prod']);
+      expect(same.stderr).toMatch(/^note: HEAD: its committed overlays are behind its sources/m);
+      expect(same.stdout).toMatch(/no differences/);
+      expect(same.status).toBe(0);
+    } finally {
+      git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'reset', '-q', '--hard', 'HEAD~1');
+    }
+  });
+
   it('rejects an unknown ref and a missing comparison with exit 2', () => {
     const ref = strata(ws.root, ['diff', '--against', 'no-such-ref']);
     expect(ref.status).toBe(2);

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { appDirs, checkEnv, describe as describeObject, ENVIRONMENTS, loadApps, ToolError, UsageError, type Environment, type Manifest } from '@strata/core';
-import { dumpYaml, isGeneratedConfigMap, normalize, sortKeys } from '@strata/emit';
-import { buildOverlays, parseBuild } from '@strata/kustomize';
+import { dumpYaml, isGeneratedConfigMap, normalize, planApp, planChanges, planEnvironments, schemaMergeKeys, sortKeys } from '@strata/emit';
+import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 
 export interface ResourceDiff {
   readonly app: string;
@@ -62,8 +62,14 @@ export async function diffEnvironments(root: string, fromEnv: string, toEnv: str
   return { from, to, diffs, resources };
 }
 
-async function builtTree(root: string, overlays: readonly string[]): Promise<Map<string, Manifest[]>> {
-  const results = await buildOverlays(root, overlays);
+/** Where the builds of a scratch tree get kustomize: the working tree's builder, or its kustomize. */
+function buildOptions(root: string): BuildOptions {
+  const builder = resolveBuilder(root);
+  return builder ? { builder } : { command: resolveKustomize(root) };
+}
+
+async function builtTree(root: string, overlays: readonly string[], options: BuildOptions = {}): Promise<Map<string, Manifest[]>> {
+  const results = await buildOverlays(root, overlays, options);
   const out = new Map<string, Manifest[]>();
   for (const r of results) {
     if (!r.ok) throw new (r.toolFailed ? ToolError : Error)(`${r.overlay}: kustomize build failed: ${r.error}`);
@@ -74,37 +80,112 @@ async function builtTree(root: string, overlays: readonly string[]): Promise<Map
   return out;
 }
 
+/** base/ and overlays/ as the apps of `root` generate them now (gitops/ is not built, so left out). */
+async function plannedTree(root: string): Promise<Map<string, string>> {
+  const names = appDirs(root);
+  const files = new Map<string, string>();
+  for (const app of await loadApps(root, names, { fresh: true })) for (const [path, content] of planApp(app, schemaMergeKeys).files) files.set(path, content);
+  for (const [path, content] of planEnvironments(names)) files.set(path, content);
+  return files;
+}
+
+function writeTree(dir: string, files: ReadonlyMap<string, string>): void {
+  for (const [path, content] of files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+}
+
 /**
- * Builds the committed overlays of a git ref and of the working tree with kustomize, and diffs them
- * per resource: what merging the change would do to every env, without a cluster.
+ * The apps of a git ref, exported to `dir`, able to load: they import their packages through the
+ * working tree's node_modules (the ref is rendered by this strata), and an app that only the ref
+ * has borrows another app's, as every app depends on the same few packages.
  */
-export async function diffAgainst(root: string, ref: string, options: { env?: string; apps?: readonly string[] } = {}): Promise<DiffResult> {
+function exportRef(root: string, ref: string, dir: string): void {
+  const top = execFileSync('git', ['ls-tree', '--name-only', ref], { cwd: root, encoding: 'utf8' }).split('\n');
+  const wanted = ['apps', 'base', 'overlays', 'package.json', 'pnpm-workspace.yaml', 'strata.config.json', 'tsconfig.base.json'].filter((p) => top.includes(p));
+  const archive = execFileSync('git', ['archive', '--format=tar', ref, '--', ...wanted], { cwd: root, maxBuffer: 1 << 30 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  if (existsSync(join(root, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  const donor = appDirs(root).map((a) => join(root, 'apps', a, 'node_modules')).find((p) => existsSync(p));
+  for (const app of appDirs(dir)) {
+    const own = join(root, 'apps', app, 'node_modules');
+    const modules = existsSync(own) ? own : donor;
+    if (!modules) continue;
+    rmSync(join(dir, 'apps', app, 'node_modules'), { recursive: true, force: true });
+    symlinkSync(modules, join(dir, 'apps', app, 'node_modules'));
+  }
+}
+
+/** Generated files (under base/ and overlays/) that differ from what the sources of `root` generate now. */
+function staleFiles(root: string, files: ReadonlyMap<string, string>): number {
+  const changes = planChanges(root, files, ['base', 'overlays']);
+  return changes.written.length + changes.removed.length;
+}
+
+export interface AgainstResult extends DiffResult {
+  /** What was compared when it is not simply the committed overlays of both sides. */
+  readonly notes: string[];
+}
+
+/**
+ * Diffs what a git ref deploys with what the working tree deploys, per resource, without a cluster:
+ * both sides are rendered from their sources (the ref's apps exported and generated by this
+ * strata), then built with kustomize. A side whose committed overlays are behind its sources is
+ * said so in the notes, and what the sources generate is what is compared. A ref whose apps this
+ * strata cannot load is compared by its committed overlays, and the notes say that too.
+ */
+export async function diffAgainst(root: string, ref: string, options: { env?: string; apps?: readonly string[] } = {}): Promise<AgainstResult> {
   const env = checkEnv(options.env);
   const scratch = mkdtempSync(join(tmpdir(), 'strata-diff-'));
+  const notes: string[] = [];
   try {
     try {
       execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, stdio: 'pipe' });
     } catch {
       throw new UsageError(`--against ${ref}: not a commit in this repository`);
     }
-    const archive = execFileSync('git', ['archive', '--format=tar', ref, '--', 'base', 'overlays'], { cwd: root, maxBuffer: 1 << 30 });
-    execFileSync('tar', ['-x', '-C', scratch], { input: archive });
+    const refDir = join(scratch, 'ref');
+    mkdirSync(refDir);
+    exportRef(root, ref, refDir);
+    const build = buildOptions(root);
+    // The ref: what its sources generate, built in a folder of its own.
+    let before = refDir;
+    try {
+      const planned = await plannedTree(refDir);
+      const stale = staleFiles(refDir, planned);
+      if (stale > 0) notes.push(`${ref}: its committed overlays are behind its sources (${stale} generated files differ); compared what its sources generate`);
+      before = join(scratch, 'ref-generated');
+      writeTree(before, planned);
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      notes.push(`${ref}: its apps do not render with this strata (${(err as Error).message.split('\n')[0]}); compared its committed overlays`);
+    }
+    // The working tree: its overlays, or what its sources generate when those are newer.
+    const planned = await plannedTree(root);
+    const stale = staleFiles(root, planned);
+    let after = root;
+    if (stale > 0) {
+      notes.push(`the working tree's sources are newer than its overlays (${stale} generated files differ): compared what they generate; run \`npx strata generate\` to write it`);
+      after = join(scratch, 'working-generated');
+      writeTree(after, planned);
+    }
     const envs: Environment[] = env ? [env] : [...ENVIRONMENTS];
-    const apps = options.apps && options.apps.length > 0 ? [...options.apps] : appDirs(root);
+    const apps = options.apps && options.apps.length > 0 ? [...options.apps] : [...new Set([...appDirs(root), ...appDirs(refDir)])].sort();
     const existing = (dir: string) => existsSync(join(dir, 'kustomization.yaml'));
     const overlays = envs.flatMap((e) => apps.map((a) => `overlays/${e}/${a}`));
-    const before = await builtTree(scratch, overlays.filter((o) => existing(join(scratch, o))));
-    const after = await builtTree(root, overlays.filter((o) => existing(join(root, o))));
+    const a = await builtTree(before, overlays.filter((o) => existing(join(before, o))), build);
+    const b = await builtTree(after, overlays.filter((o) => existing(join(after, o))), after === root ? {} : build);
     const diffs: ResourceDiff[] = [];
     let resources = 0;
     for (const overlay of overlays) {
       const [, e, app] = overlay.split('/');
-      const a = before.get(overlay) ?? [];
-      const b = after.get(overlay) ?? [];
-      resources += new Set([...a, ...b].map(identity)).size;
-      diffs.push(...diffManifests(`${app}`, a, b, { from: `${ref}:${e}`, to: `working tree:${e}` }).map((d) => ({ ...d, app: `${e}/${app}` })));
+      const left = a.get(overlay) ?? [];
+      const right = b.get(overlay) ?? [];
+      resources += new Set([...left, ...right].map(identity)).size;
+      diffs.push(...diffManifests(`${app}`, left, right, { from: `${ref}:${e}`, to: `working tree:${e}` }).map((d) => ({ ...d, app: `${e}/${app}` })));
     }
-    return { from: ref, to: 'working tree', diffs, resources };
+    return { from: ref, to: 'working tree', diffs, resources, notes };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
