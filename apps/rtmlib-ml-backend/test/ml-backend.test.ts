@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findRoot, type Environment, type Manifest } from '@strata/core';
 import { parseBuild } from '@strata/kustomize';
-import { buildApp, buildYaml, container, envOf, find, findGenerated, kubeconform, podSpec } from '@strata/testing';
+import { buildApp, buildYaml, container, countKinds, envOf, find, findGenerated, kubeconform, podSpec } from '@strata/testing';
 
 const APP = 'rtmlib-ml-backend';
 const ENVS: Environment[] = ['dev', 'staging', 'prod'];
@@ -57,9 +57,16 @@ beforeAll(async () => {
 const overlayKustomization = (env: Environment) =>
   parse(readFileSync(join(findRoot(), 'overlays', env, APP, 'kustomization.yaml'), 'utf8')) as Record<string, unknown>;
 
+// How many objects of each kind a build holds: a new or vanished object fails here.
+const INVENTORY: Record<Environment, Record<string, number>> = {
+  dev: { ConfigMap: 1, Deployment: 1, HorizontalPodAutoscaler: 1, Ingress: 1, NetworkPolicy: 2, PodDisruptionBudget: 1, Service: 1, ServiceMonitor: 1 },
+  staging: { ConfigMap: 1, Deployment: 1, HorizontalPodAutoscaler: 1, Ingress: 1, NetworkPolicy: 2, PodDisruptionBudget: 1, Service: 1, ServiceMonitor: 1 },
+  prod: { ConfigMap: 1, Deployment: 1, HorizontalPodAutoscaler: 1, Ingress: 1, NetworkPolicy: 2, PodDisruptionBudget: 1, Service: 1, ServiceMonitor: 1 },
+};
+
 describe.each(ENVS)('rtmlib-ml-backend in %s (kustomize build output)', (env) => {
   const want = expected[env];
-  const deployment = () => find(built[env], 'Deployment', APP) as any;
+  const deployment = () => find(built[env], 'Deployment', APP);
   const backend = () => container(deployment(), 'ml-backend');
 
   it('runs Deployment rtmlib-ml-backend (container ml-backend, rolling updates) and Service rtmlib-ml-backend-service (ClusterIP 9090) in namespace rtmlib', () => {
@@ -68,7 +75,7 @@ describe.each(ENVS)('rtmlib-ml-backend in %s (kustomize build output)', (env) =>
     expect(podSpec(deployment()).containers.map((c: { name: string }) => c.name)).toStrictEqual(['ml-backend']);
     expect(backend().ports).toStrictEqual([{ name: 'http', containerPort: 9090, protocol: 'TCP' }]);
     expect(backend().image).toBe(want.image);
-    const svc = find(built[env], 'Service', 'rtmlib-ml-backend-service') as any;
+    const svc = find(built[env], 'Service', 'rtmlib-ml-backend-service');
     expect(svc.spec.type).toBe('ClusterIP');
     expect(svc.spec.ports).toStrictEqual([{ name: 'http', port: 9090, targetPort: 'http', protocol: 'TCP' }]);
     expect(svc.spec.selector).toStrictEqual(SELECTOR);
@@ -76,7 +83,7 @@ describe.each(ENVS)('rtmlib-ml-backend in %s (kustomize build output)', (env) =>
   });
 
   it('routes rtmlib.gawron.cloud and rtmlib.fh-swf.cloud over TLS through Traefik with the websecure, letsencrypt and default-cors annotations', () => {
-    const ing = find(built[env], 'Ingress', APP) as any;
+    const ing = find(built[env], 'Ingress', APP);
     expect(ing.apiVersion).toBe('networking.k8s.io/v1');
     expect(ing.metadata.annotations).toStrictEqual({
       'traefik.frontend.passHostHeader': 'true',
@@ -145,7 +152,7 @@ describe.each(ENVS)('rtmlib-ml-backend in %s (kustomize build output)', (env) =>
   });
 
   it(`autoscales between ${want.hpa[0]} and ${want.hpa[1]} on CPU 70% and memory 80%, scaling down after 300 s of calm`, () => {
-    const hpa = find(built[env], 'HorizontalPodAutoscaler', APP) as any;
+    const hpa = find(built[env], 'HorizontalPodAutoscaler', APP);
     expect(hpa.apiVersion).toBe('autoscaling/v2');
     expect(hpa.spec.scaleTargetRef).toStrictEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: APP });
     expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toStrictEqual(want.hpa);
@@ -160,7 +167,7 @@ describe.each(ENVS)('rtmlib-ml-backend in %s (kustomize build output)', (env) =>
     const pod = podSpec(deployment());
     expect(pod.volumes).toContainEqual({ name: 'model-cache', emptyDir: { sizeLimit: '10Gi' } });
     expect(backend().volumeMounts).toContainEqual({ name: 'model-cache', mountPath: '/home/app/.cache' });
-    const sm = find(built[env], 'ServiceMonitor', APP) as any;
+    const sm = find(built[env], 'ServiceMonitor', APP);
     expect(sm.spec.endpoints).toStrictEqual([{ port: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
     expect(sm.spec.selector.matchLabels).toStrictEqual(SELECTOR);
     expect(sm.spec.namespaceSelector).toStrictEqual({ matchNames: ['rtmlib'] });
@@ -188,17 +195,17 @@ describe.each(ENVS)('rtmlib-ml-backend in %s (kustomize build output)', (env) =>
   });
 
   it('denies all traffic by default and admits only Traefik and Prometheus in, DNS and HTTPS out', () => {
-    const deny = find(built[env], 'NetworkPolicy', 'default-deny') as any;
+    const deny = find(built[env], 'NetworkPolicy', 'default-deny');
     expect(deny.spec).toStrictEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    const allow = find(built[env], 'NetworkPolicy', APP) as any;
+    const allow = find(built[env], 'NetworkPolicy', APP);
     expect(allow.spec.podSelector.matchLabels).toStrictEqual(SELECTOR);
-    const from = allow.spec.ingress[0].from.map((p: any) => p.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
+    const from = allow.spec.ingress[0]?.from.map((p) => p.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
     expect(from).toStrictEqual(['traefik-system', 'monitoring']);
-    expect(allow.spec.egress.flatMap((r: any) => r.ports.map((p: any) => `${p.protocol}/${p.port}`))).toStrictEqual(['UDP/53', 'TCP/53', 'TCP/443']);
+    expect(allow.spec.egress.flatMap((r) => r.ports.map((p) => `${p.protocol}/${p.port}`))).toStrictEqual(['UDP/53', 'TCP/53', 'TCP/443']);
   });
 
   it('keeps at most one pod unavailable during voluntary disruptions', () => {
-    const pdb = find(built[env], 'PodDisruptionBudget', APP) as any;
+    const pdb = find(built[env], 'PodDisruptionBudget', APP);
     expect(pdb.spec).toStrictEqual({ maxUnavailable: 1, selector: { matchLabels: SELECTOR } });
   });
 
@@ -208,8 +215,11 @@ describe.each(ENVS)('rtmlib-ml-backend in %s (kustomize build output)', (env) =>
     expect(results.filter((r) => r.status !== 'valid')).toStrictEqual([]);
   });
 
-  it('matches the snapshot of the whole build', () => {
-    expect(yaml[env]).toMatchSnapshot();
+  it('holds exactly the objects of its kinds, each labelled as part of rtmlib-ml-backend and managed by strata', () => {
+    expect(countKinds(built[env])).toStrictEqual(INVENTORY[env]);
+    for (const m of built[env]) {
+      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({ 'app.kubernetes.io/part-of': APP, 'app.kubernetes.io/managed-by': 'strata' });
+    }
   });
 });
 

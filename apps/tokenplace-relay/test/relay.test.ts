@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Environment, Manifest } from '@strata/core';
-import { buildApp, container, envOf, find, kubeconformManifests, podSpec } from '@strata/testing';
+import { buildApp, container, countKinds, envOf, find, kubeconformManifests, podSpec } from '@strata/testing';
 
 const APP = 'tokenplace-relay';
 const ENVS: Environment[] = ['dev', 'staging', 'prod'];
@@ -15,6 +15,13 @@ const built = {} as Record<Environment, Manifest[]>;
 beforeAll(async () => {
   for (const env of ENVS) built[env] = await buildApp(APP, env);
 });
+
+// How many objects of each kind a build holds: a new or vanished object fails here.
+const INVENTORY: Record<Environment, Record<string, number>> = {
+  dev: { Deployment: 1, Ingress: 1, NetworkPolicy: 2, Service: 2 },
+  staging: { Deployment: 1, Ingress: 1, NetworkPolicy: 2, Service: 2, ServiceMonitor: 1 },
+  prod: { Deployment: 1, Endpoints: 1, Ingress: 1, NetworkPolicy: 2, Service: 2, ServiceMonitor: 1 },
+};
 
 describe.each(ENVS)('tokenplace-relay in %s (kustomize build output)', (env) => {
   const deployment = () => find(built[env], 'Deployment', APP);
@@ -42,15 +49,15 @@ describe.each(ENVS)('tokenplace-relay in %s (kustomize build output)', (env) => 
   });
 
   it('reaches the GPU host through ExternalName (dev, staging) or a headless Service with Endpoints (prod)', () => {
-    const gpu = find(built[env], 'Service', 'gpu-server') as any;
+    const gpu = find(built[env], 'Service', 'gpu-server');
     const vars = envOf(relay());
     if (env === 'prod') {
       expect(gpu.spec.clusterIP).toBe('None');
       expect(gpu.spec.selector).toBeUndefined();
       expect(gpu.spec.type).toBeUndefined();
-      const endpoints = find(built[env], 'Endpoints', 'gpu-server') as any;
-      expect(endpoints.subsets[0].addresses).toStrictEqual([{ ip: '10.40.0.11' }, { ip: '10.40.0.12' }]);
-      expect(endpoints.subsets[0].ports[0].port).toBe(5015);
+      const endpoints = find(built[env], 'Endpoints', 'gpu-server');
+      expect(endpoints.subsets[0]?.addresses).toStrictEqual([{ ip: '10.40.0.11' }, { ip: '10.40.0.12' }]);
+      expect(endpoints.subsets[0]?.ports[0]?.port).toBe(5015);
       expect(vars.TOKENPLACE_GPU_HOST).toBeUndefined();
       expect(vars.TOKENPLACE_GPU_PORT).toBeUndefined();
     } else {
@@ -72,7 +79,7 @@ describe.each(ENVS)('tokenplace-relay in %s (kustomize build output)', (env) => 
   });
 
   it('routes its hosts through Traefik with the letsencrypt-dns01 issuer and one TLS secret', () => {
-    const ingress = find(built[env], 'Ingress', APP) as any;
+    const ingress = find(built[env], 'Ingress', APP);
     expect(ingress.spec.ingressClassName).toBe('traefik');
     expect(ingress.metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt-dns01');
     expect(ingress.spec.rules.map((r: { host: string }) => r.host)).toStrictEqual(HOSTS[env]);
@@ -82,25 +89,25 @@ describe.each(ENVS)('tokenplace-relay in %s (kustomize build output)', (env) => 
   it('has a ServiceMonitor only where enabled (staging, prod): release label, 30s, /metrics on http', () => {
     const monitors = built[env].filter((m) => m.kind === 'ServiceMonitor');
     if (env === 'dev') return expect(monitors).toStrictEqual([]);
-    const sm = find(built[env], 'ServiceMonitor', APP) as any;
+    const sm = find(built[env], 'ServiceMonitor', APP);
     expect(sm.metadata.labels.release).toBe('kube-prometheus-stack');
     expect(sm.spec.endpoints).toStrictEqual([{ port: 'http', path: '/metrics', interval: '30s' }]);
     expect(sm.spec.namespaceSelector).toStrictEqual({ matchNames: ['tokenplace'] });
-    const service = find(built[env], 'Service', APP) as any;
+    const service = find(built[env], 'Service', APP);
     for (const [k, v] of Object.entries(sm.spec.selector.matchLabels)) expect(service.metadata.labels[k]).toBe(v);
   });
 
   it('denies by default and allows only Traefik in, DNS and the GPU host out, plus env extras', () => {
-    const deny = find(built[env], 'NetworkPolicy', 'default-deny') as any;
+    const deny = find(built[env], 'NetworkPolicy', 'default-deny');
     expect(deny.spec).toStrictEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    const np = find(built[env], 'NetworkPolicy', APP) as any;
-    expect(np.spec.ingress[0].from[0].namespaceSelector.matchLabels).toStrictEqual({ 'kubernetes.io/metadata.name': 'kube-system' });
-    expect(np.spec.ingress[0].from[0].podSelector.matchLabels).toStrictEqual({ 'app.kubernetes.io/name': 'traefik' });
-    expect(np.spec.egress[0].ports).toStrictEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
-    const gpuPeers = np.spec.egress[1].to.map((t: { ipBlock: { cidr: string } }) => t.ipBlock.cidr);
+    const np = find(built[env], 'NetworkPolicy', APP);
+    expect(np.spec.ingress[0]?.from[0]?.namespaceSelector.matchLabels).toStrictEqual({ 'kubernetes.io/metadata.name': 'kube-system' });
+    expect(np.spec.ingress[0]?.from[0]?.podSelector.matchLabels).toStrictEqual({ 'app.kubernetes.io/name': 'traefik' });
+    expect(np.spec.egress[0]?.ports).toStrictEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+    const gpuPeers = np.spec.egress[1]?.to.map((t: { ipBlock: { cidr: string } }) => t.ipBlock.cidr);
     expect(gpuPeers).toStrictEqual(env === 'prod' ? ['10.40.0.11/32', '10.40.0.12/32'] : [env === 'dev' ? '198.51.100.20/32' : '203.0.113.42/32']);
     expect(np.spec.ingress.length).toBe(env === 'staging' ? 2 : 1);
-    if (env === 'staging') expect(np.spec.ingress[1].from).toStrictEqual([{ ipBlock: { cidr: '192.0.2.0/24' } }]);
+    if (env === 'staging') expect(np.spec.ingress[1]?.from).toStrictEqual([{ ipBlock: { cidr: '192.0.2.0/24' } }]);
   });
 
   it('runs as user 1000, non-root, no capabilities, read-only root with /tmp on an emptyDir, RuntimeDefault seccomp', () => {
@@ -114,7 +121,7 @@ describe.each(ENVS)('tokenplace-relay in %s (kustomize build output)', (env) => 
   });
 
   it('runs 2 replicas in prod and 1 elsewhere', () => {
-    expect((deployment() as any).spec.replicas).toBe(env === 'prod' ? 2 : 1);
+    expect((deployment()).spec.replicas).toBe(env === 'prod' ? 2 : 1);
   });
 
   it('is valid for Kubernetes 1.36 under strict offline schemas', async () => {
@@ -123,7 +130,10 @@ describe.each(ENVS)('tokenplace-relay in %s (kustomize build output)', (env) => 
     expect(results.filter((r) => r.status !== 'valid')).toStrictEqual([]);
   });
 
-  it('matches the snapshot of the whole build', () => {
-    expect(built[env]).toMatchSnapshot();
+  it('holds exactly the objects of its kinds, each labelled as part of tokenplace-relay and managed by strata', () => {
+    expect(countKinds(built[env])).toStrictEqual(INVENTORY[env]);
+    for (const m of built[env]) {
+      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({ 'app.kubernetes.io/part-of': APP, 'app.kubernetes.io/managed-by': 'strata' });
+    }
   });
 });

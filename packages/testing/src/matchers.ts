@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Manifest } from '@strata/core';
+import type { Environment, Manifest } from '@strata/core';
 import { compareManifests, isGeneratedConfigMap, normalize } from '@strata/emit';
 import { buildApp } from './index.ts';
 
@@ -7,7 +7,7 @@ export interface StrataMatchers<R> {
   /** The manifests hold exactly one object of this kind (and name, when given). */
   toHaveResource(kind: string, name?: string): R;
   /** The real `kustomize build overlays/<env>/<app>` equals these (rendered) manifests. */
-  toMatchOverlay(app: string, env: 'dev' | 'staging' | 'prod'): Promise<void>;
+  toMatchOverlay(app: string, env: Environment): Promise<void>;
 }
 
 declare module 'vitest' {
@@ -27,7 +27,7 @@ expect.extend({
         this.isNot ? `expected no ${what}, found it` : `expected exactly one ${what}, found ${hits.length}; objects: ${list(received)}`,
     };
   },
-  async toMatchOverlay(received: readonly Manifest[], app: string, env: 'dev' | 'staging' | 'prod') {
+  async toMatchOverlay(received: readonly Manifest[], app: string, env: Environment) {
     const generated = new Set(received.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
     const built = await buildApp(app, env);
     const mismatches = compareManifests(normalize(received, generated), normalize(built, generated), { expected: 'rendered', actual: 'kustomize build' });

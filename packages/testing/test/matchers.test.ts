@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { findRoot, loadApps } from '@strata/core';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { findRoot, loadApps, type Environment } from '@strata/core';
 import '../src/matchers.ts';
 import { renderApp } from '../src/index.ts';
 
@@ -18,5 +18,11 @@ describe('test kit matchers', () => {
     await expect(renderApp(app!, 'staging')).toMatchOverlay('tokenplace-relay', 'staging');
     // The dev render is not what the prod overlay builds.
     await expect(expect(renderApp(app!, 'dev')).toMatchOverlay('tokenplace-relay', 'prod')).rejects.toThrow(/overlays\/prod\/tokenplace-relay does not build to the render/);
+  });
+});
+
+describe('toMatchOverlay', () => {
+  it('takes only the environments there are', () => {
+    expectTypeOf(expect([]).toMatchOverlay).parameter(1).toEqualTypeOf<Environment>();
   });
 });
