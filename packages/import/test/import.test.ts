@@ -155,3 +155,18 @@ describe('strata import refuses what it cannot import faithfully', () => {
     expect(filesUnder(ws.root, '.')).toStrictEqual(before);
   });
 });
+
+describe('strata import proves before it writes', () => {
+  it('refuses, listing every object and field that would differ, when the generated app does not build to the source, and writes nothing', { timeout: 120_000 }, async () => {
+    // A binary file in a generator lands in binaryData, which a configMapGenerator of literals cannot hold.
+    const before = filesUnder(ws.root, '.');
+    const path = join(fixtures, 'binary');
+    const err = await importApp(ws.root, { name: 'brand', envs: ENVIRONMENTS.map((e) => `${e}=${path}`), install: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportError);
+    expect((err as ImportError).lines).toStrictEqual([
+      'the imported app does not build to its sources; nothing was written:',
+      ...ENVIRONMENTS.map((e) => `${e}: v1/ConfigMap brand: binaryData: source {"logo.png":"iVBORw0KGgoAAAANSUhEUv/+"}, imported absent`),
+    ]);
+    expect(filesUnder(ws.root, '.')).toStrictEqual(before);
+  });
+});
