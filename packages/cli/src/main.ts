@@ -364,7 +364,7 @@ program
     const r = await newApp(findRoot(), name, { install: o.install });
     for (const f of r.files) out(`created ${f}`);
     if (r.generated) out(`generated ${r.generated.written.length} files for ${name}`);
-    out(`new-app: apps/${name} is ready${r.generated ? '' : `; next: npx pnpm install && npx strata generate --app ${name}`}. Set your release's image digest in src/env/prod.ts (the all-zero placeholder fails prod's policy), edit src/config.ts and src/env/*.ts, then \`npx strata generate\` (${seconds()})`);
+    out(`new-app: apps/${name} is ready${r.generated ? '' : `; next: npx pnpm install && npx strata generate --app ${name}`}. Pin your release's image in prod with \`npx strata set image --app ${name} --env prod <repo>:<tag>@sha256:<digest>\` (images.json's all-zero placeholder fails prod's policy); edit src/config.ts and src/env/*.ts, then \`npx strata generate\` (${seconds()})`);
   });
 
 program

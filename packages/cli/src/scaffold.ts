@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isDns1035Label, ToolError, UsageError } from '@strata/core';
+import { formatPins, isDns1035Label, ToolError, UsageError } from '@strata/core';
 import { generate, type GenerateResult } from '@strata/pipeline';
 
 function files(name: string): Record<string, string> {
@@ -18,6 +18,12 @@ function files(name: string): Record<string, string> {
       devDependencies: { '@strata/cli': 'workspace:*', '@strata/testing': 'workspace:*', '@types/node': 'catalog:', vitest: 'catalog:' },
     }),
     'tsconfig.json': json({ extends: '../../tsconfig.base.json', include: ['src', 'test'] }),
+    // The image of each env, where `strata set image`, `strata promote` and release bots change it.
+    // prod's digest is a placeholder that prod's policy refuses until a release's digest is set.
+    'images.json': formatPins({
+      dev: { [name]: { repository: `ghcr.io/example/${name}`, tag: 'main' } },
+      prod: { [name]: { repository: `ghcr.io/example/${name}`, tag: '0.1.0', digest: `sha256:${'0'.repeat(64)}` } },
+    }),
     'README.md': `# ${name}\n\nDeploys ${name}: one HTTP Deployment on port 8080 behind a ClusterIP Service, closed by default-deny\nNetworkPolicies.\n\n| | dev | staging | prod |\n| --- | --- | --- | --- |\n| image | tag | tag | digest |\n| replicas | 1 | 2 | 3 |\n`,
     'src/config.ts': `import type { ImageSource } from '@strata/core';
 
@@ -100,9 +106,9 @@ export function render(c: Config): KubeObject[] {
     'src/env/dev.ts': `import type { EnvironmentDefinition } from '@strata/core';
 import type { Config } from '../config.ts';
 
-/** dev: the latest build of main. */
+/** dev: the latest build of main (its image is pinned in images.json). */
 export const dev: EnvironmentDefinition<Config> = {
-  config: { image: { repository: 'ghcr.io/example/${name}', tag: 'main' } },
+  config: {},
 };
 `,
     'src/env/staging.ts': `import type { EnvironmentDefinition } from '@strata/core';
@@ -116,12 +122,9 @@ export const staging: EnvironmentDefinition<Config> = {
     'src/env/prod.ts': `import type { EnvironmentDefinition } from '@strata/core';
 import type { Config } from '../config.ts';
 
-/** prod: pinned by digest (replace it with your release's digest), three replicas. */
+/** prod: three replicas; its image is pinned by digest in images.json (\`strata set image --env prod\`). */
 export const prod: EnvironmentDefinition<Config> = {
-  config: {
-    image: { repository: 'ghcr.io/example/${name}', digest: 'sha256:${'0'.repeat(64)}' },
-    replicas: 3,
-  },
+  config: { replicas: 3 },
 };
 `,
     'src/app.ts': `import { defineApp, IMAGE_SOURCE_KEYS } from '@strata/core';
@@ -130,9 +133,18 @@ import { dev } from './env/dev.ts';
 import { prod } from './env/prod.ts';
 import { staging } from './env/staging.ts';
 import { render } from './render.ts';
+import pins from '../images.json';
 
-// The envs add a tag or a digest to the image that the defaults name by repository alone.
-export const app = defineApp({ name: '${name}', defaults, optional: { image: IMAGE_SOURCE_KEYS }, envs: { dev, staging, prod }, render });
+// images.json adds a tag or a digest per env to the image that the defaults name by repository alone.
+export const app = defineApp({
+  name: '${name}',
+  defaults,
+  optional: { image: IMAGE_SOURCE_KEYS },
+  images: { '${name}': 'image' },
+  pins,
+  envs: { dev, staging, prod },
+  render,
+});
 `,
     [`test/${name}.test.ts`]: `import { describe, expect, it } from 'vitest';
 import { buildApp, find, kubeconformManifests } from '@strata/testing';

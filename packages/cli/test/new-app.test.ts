@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,8 @@ describe('strata new-app', () => {
     const r = strata(ws.root, ['new-app', 'billing', '--no-install']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('created apps/billing/src/app.ts');
+    expect(r.stdout).toContain('created apps/billing/images.json');
+    expect(r.stdout).toContain('npx strata set image --app billing --env prod <repo>:<tag>@sha256:<digest>');
     expect(JSON.parse(readFileSync(join(ws.root, 'package.json'), 'utf8')).devDependencies['@strata-apps/billing']).toBe('workspace:*');
     // What `pnpm install` would link: the same dependencies as an existing app.
     cpSync(join(repo, 'apps/tokenplace-relay/node_modules'), join(ws.root, 'apps/billing/node_modules'), { recursive: true, verbatimSymlinks: true });
@@ -31,9 +33,11 @@ describe('strata new-app', () => {
     expect(placeholder.status).toBe(1);
     expect(placeholder.stdout).toMatch(/^dist\/prod\/billing\.yaml:\d+: apps\/v1\/Deployment billing\/billing: .*uses the placeholder digest "sha256:0{64}".*\[require-image-digest\]$/m);
     expect(placeholder.stdout).toMatch(/validate: 2 apps x 3 envs: Found 1 problem in /);
-    const prod = join(ws.root, 'apps/billing/src/env/prod.ts');
-    writeFileSync(prod, readFileSync(prod, 'utf8').replace(/sha256:0{64}/, 'sha256:25141dd725aa8fad66b62b8c28f04a18a00a60fb87749a3d312d776a2d94fe27'));
-    expect(strata(ws.root, ['generate']).status).toBe(0);
+    // The release's digest goes in without opening a TypeScript file; set image regenerates.
+    const release = strata(ws.root, ['set', 'image', '--app', 'billing', '--env', 'prod', '@sha256:25141dd725aa8fad66b62b8c28f04a18a00a60fb87749a3d312d776a2d94fe27']);
+    expect(release.stderr).toBe('');
+    expect(release.status).toBe(0);
+    expect(readFileSync(join(ws.root, 'apps/billing/src/env/prod.ts'), 'utf8')).not.toContain('sha256');
     expect(strata(ws.root, ['build']).status).toBe(0);
     const validate = strata(ws.root, ['validate']);
     expect(validate.stdout).toMatch(/validate: 2 apps x 3 envs: No problems/);
