@@ -173,6 +173,44 @@ function ensureGoPrograms() {
   }
 }
 
+/**
+ * The built-in schema set of every Kubernetes version strata.config.json names (`kubernetes.version`
+ * and `kubernetes.envs`), made from the pinned kubernetes-validate wheel into the per-machine cache
+ * unless committed (the target version's) or made before. Only the versions in use: each is 11 MB.
+ */
+async function ensureSchemaSets() {
+  const file = join(root, 'strata.config.json');
+  if (!existsSync(file)) return;
+  let section;
+  try {
+    section = JSON.parse(readFileSync(file, 'utf8')).kubernetes;
+  } catch (err) {
+    fail(`strata.config.json: not valid JSON: ${err.message}`);
+  }
+  if (section === undefined || section === null || typeof section !== 'object') return;
+  const named = [['kubernetes.version', section.version], ...Object.entries(section.envs ?? {}).map(([env, v]) => [`kubernetes.envs.${env}`, v])];
+  const { ensureKubernetesSet, kubernetesSetVersion, schemaCacheRoot } = await import('../packages/schemas/src/sets.mjs');
+  const versions = new Map();
+  for (const [where, v] of named) {
+    if (v === undefined) continue;
+    try {
+      versions.set(kubernetesSetVersion(v), where);
+    } catch (err) {
+      fail(`strata.config.json: ${where}: ${err.message}`);
+    }
+  }
+  for (const [version, where] of versions) {
+    const t0 = Date.now();
+    let made;
+    try {
+      made = ensureKubernetesSet(version).made;
+    } catch (err) {
+      fail(`the schemas of Kubernetes ${version} (strata.config.json: ${where}): ${err.message}`);
+    }
+    if (made) log(`schemas of Kubernetes ${version.replace(/\.0$/, '')} made in ${schemaCacheRoot()} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  }
+}
+
 /** A compatible binary on PATH, used only when Go is missing. */
 function toolOnPath(tool) {
   if (tool.name === 'kustomize') {
@@ -200,4 +238,5 @@ if (!process.argv.includes('--tools-only')) {
 }
 await ensureGoTools();
 ensureGoPrograms();
+if (!process.argv.includes('--tools-only')) await ensureSchemaSets();
 log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { checkEnv, ENVIRONMENTS, findRoot, ToolError, ToolMissingError, UsageError } from '@strata/core';
+import { checkEnv, ENVIRONMENTS, findRoot, ToolError, ToolMissingError, UsageError, type Environment } from '@strata/core';
 import type { BuildResult } from '@strata/kustomize';
 import type { DiffResult } from '@strata/pipeline';
 import { formatSummary, problemLines, summarize, type Problem } from './problems.ts';
@@ -146,7 +146,7 @@ program
   .description('validate built output (default dist/) or any YAML files, folders and - (stdin), read as kubectl reads them')
   .argument('[paths...]', 'files, folders, pipes or - for stdin', [])
   .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
-  .option('--kubernetes-version <version>', 'validate against this Kubernetes version (default: the project setting)')
+  .option('--kubernetes-version <version>', 'validate against this Kubernetes version (default: each env\'s version in strata.config.json)')
   .option('--no-policy', 'schema and structural checks only, no policy rules')
   .option('--allow-empty', 'pass when the inputs hold no Kubernetes object (otherwise that fails: a job pointed at the wrong folder must not pass)')
   .option('--list-excepted', 'list each finding an app policy exception waives (text output counts them in one line)')
@@ -420,7 +420,8 @@ program
   .action(async (paths: string[], o: Common & { against?: string; output: OutputFormat }) => {
     const { verify, verifyDocuments } = await import('@strata/verify');
     const onPhase = (name: string, ms: number) => err(`verify: ${name} ${(ms / 1000).toFixed(2)}s`);
-    let r: { problems: Problem[]; objects: number; phases: Record<string, number> };
+    let r: { problems: Problem[]; objects: number; phases: Record<string, number>; serverVersion: string };
+    let notes: string[] = [];
     if (paths.length > 0) {
       if (o.env || o.app || o.against) throw new UsageError('--env, --app and --against select the apps\' built output; leave them out when naming files');
       const { parseInputs } = await import('@strata/validate');
@@ -428,8 +429,14 @@ program
       const checked = await verifyDocuments(parsed.docs, { onPhase });
       r = { ...checked, problems: [...parsed.problems, ...checked.problems] };
     } else {
-      r = await verify(findRoot(), { ...(o.env ? { env: o.env } : {}), ...(o.app ? { app: o.app } : {}), ...(o.against ? { against: o.against } : {}), onPhase });
+      const root = findRoot();
+      r = await verify(root, { ...(o.env ? { env: o.env } : {}), ...(o.app ? { app: o.app } : {}), ...(o.against ? { against: o.against } : {}), onPhase });
+      const { kubernetesSettings, serverVersionNotes } = await import('@strata/validate');
+      notes = serverVersionNotes(kubernetesSettings(root), r.serverVersion, o.env ? [o.env as Environment] : undefined);
     }
+    // On stderr, as the phases: a report on stdout stays one document.
+    err(`verify: server is Kubernetes ${r.serverVersion}`);
+    for (const note of notes) err(`verify: ${note}`);
     const summary = summarize(r.problems, r.objects);
     if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary, phases: r.phases }, null, 2));
     else if (o.output === 'junit') out(toJunit(r.problems, summary, 'strata verify'));

@@ -54,8 +54,24 @@ describe('exit codes through the real CLI', () => {
     expect(banana.stderr).toBe('strata: --kubernetes-version banana: Invalid Kubernetes version "banana": use a version such as 1.36 or 1.36.0.\n');
     expect(banana.status).toBe(2);
     const future = strata(repo, ['validate', '--kubernetes-version', '1.99', manifest]);
-    expect(future.stderr).toMatch(/^strata: --kubernetes-version 1\.99: No built-in schemas for Kubernetes 1\.99\.0 \(committed: .*\)\. Run packages\/schemas\/scripts\/generate\.sh/);
+    expect(future.stderr).toBe('strata: --kubernetes-version 1.99: Kubernetes 1.99 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37\n');
     expect(future.status).toBe(2);
+  });
+
+  it('an env on a Kubernetes version without schemas is one line naming the setting, exit 2, before anything is written', () => {
+    const config = join(ws.root, 'strata.config.json');
+    const saved = readFileSync(config, 'utf8');
+    try {
+      writeFileSync(config, JSON.stringify({ ...JSON.parse(saved), kubernetes: { envs: { prod: '1.20' } } }));
+      const expected = 'strata: strata.config.json: kubernetes.envs.prod: Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37\n';
+      for (const args of [['validate', manifest], ['pipeline']]) {
+        const r = strata(ws.root, args);
+        expect(r.stderr).toBe(expected);
+        expect(r.status).toBe(2);
+      }
+    } finally {
+      writeFileSync(config, saved);
+    }
   });
 
   it('graph --out to a place that cannot be written is a usage error naming the path', () => {

@@ -25,6 +25,7 @@ describe('strata verify PATH... | -', () => {
     const r = strata(repo, ['verify', '-'], input);
     expect(r.stdout).toMatch(/^<stdin>:11: v1\/Service web: spec\.type: Unsupported value: "Balancer".* \[server-rejected\]$/m);
     expect(r.stdout).toMatch(/^verify: Found 1 problem in 1 of 2 resources/m);
+    expect(r.stderr).toMatch(/^verify: server is Kubernetes v1\.36\.\d+$/m);
     expect(r.status).toBe(1);
   }, BUILD_TIMEOUT);
 

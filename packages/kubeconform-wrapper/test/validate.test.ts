@@ -204,9 +204,19 @@ describe("validateWithKubeconform over stdin", () => {
 });
 
 describe("validateWithKubeconform with another Kubernetes version", () => {
-  it("fails with the command that adds the missing schema set", async () => {
+  it("fails with the command that makes a missing schema set, or the versions there are", async () => {
+    const saved = process.env.STRATA_SCHEMA_CACHE;
+    process.env.STRATA_SCHEMA_CACHE = "/nonexistent/strata-schemas";
+    try {
+      await expect(validateWithKubeconform({ stdin: "" }, { kubernetesVersion: "1.30" })).rejects.toThrow(
+        "No built-in schemas for Kubernetes 1.30 on this machine: run node scripts/setup.mjs",
+      );
+    } finally {
+      if (saved === undefined) delete process.env.STRATA_SCHEMA_CACHE;
+      else process.env.STRATA_SCHEMA_CACHE = saved;
+    }
     await expect(validateWithKubeconform({ stdin: "" }, { kubernetesVersion: "1.20" })).rejects.toThrow(
-      "No built-in schemas for Kubernetes 1.20.0",
+      "Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37",
     );
   });
 });

@@ -74,7 +74,9 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
     return s;
   };
   // Loaded when a pipeline runs, so that the other commands of this package do not load kubeconform's wrapper.
-  const { checkParsed, readText } = await import('@strata/validate');
+  const { checkParsed, readText, requireKubernetesSets } = await import('@strata/validate');
+  // A Kubernetes version without schemas is found before anything is generated or built.
+  requireKubernetesSets(root);
   const tool = toolFingerprint(root);
   const cache = options.cache === false ? { tool, apps: {} as Record<string, AppEntry> } : readCache(root, tool);
   const names = appDirs(root);

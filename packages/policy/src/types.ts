@@ -31,6 +31,8 @@ export interface PolicyException {
 export interface PolicyContext {
   /** The environment the set was built for; rules limited to some envs (require-image-digest) need it. */
   readonly env?: Env;
+  /** The Kubernetes version the env's clusters run (`1.35`), for the rules about served APIs. @default the target, 1.36 */
+  readonly kubernetesVersion?: string;
   /** Waivers for findings the app has decided to live with, each with its reason. */
   readonly exceptions?: readonly PolicyException[];
   /** Per-rule severity overrides per env, e.g. `{ 'require-probes': { dev: 'warning' } }`; 'off' disables. */

@@ -3,7 +3,8 @@
 # build: run it when the target Kubernetes version or a CRD source changes, then commit the result.
 #
 #   scripts/generate.sh                               built-in set for 1.36.0 and every CRD
-#   scripts/generate.sh --kubernetes-version 1.35.0   built-in set for another version only
+#   scripts/generate.sh --kubernetes-version 1.37.0   built-in set of a new target version only (other
+#                                                     versions are made per machine by scripts/setup.mjs)
 #   scripts/generate.sh --only crds                   CRDs only
 #
 # Needs python3 with pip, node, go, and `pnpm install` done (for the `yaml` package).

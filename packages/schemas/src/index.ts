@@ -1,6 +1,15 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { KUBERNETES_VALIDATE_VERSION, kubernetesSetDir as setDirOf, kubernetesSetVersion as setVersionOf, schemaCacheRoot } from "./sets.mjs";
+
+export {
+  ensureKubernetesSet,
+  FIRST_MINOR,
+  KUBERNETES_VALIDATE_VERSION,
+  LAST_MINOR,
+  schemaCacheRoot,
+} from "./sets.mjs";
 
 /** A JSON schema as read from disk. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -28,18 +37,34 @@ export function normalizeKubernetesVersion(version: string): string {
   return `${match[1]}.${match[2]}.${match[3] ?? "0"}`;
 }
 
-/** Directory of the standalone strict built-in schemas for one Kubernetes version. */
-export function builtinSchemasDir(version: string = DEFAULT_KUBERNETES_VERSION): string {
-  return join(builtinRoot, `v${normalizeKubernetesVersion(version)}-standalone-strict`);
+/**
+ * The set a Kubernetes version is validated with, `1.34.0` for `1.34` or `1.34.2` (the sets are per
+ * minor version). Throws one sentence for a malformed version or one the pinned wheel does not carry.
+ */
+export function kubernetesSetVersion(version: string): string {
+  normalizeKubernetesVersion(version);
+  return setVersionOf(version);
 }
 
-/** The Kubernetes versions whose built-in schemas are committed, oldest first. */
+/**
+ * Directory of the standalone strict built-in schemas for one Kubernetes version: committed for the
+ * target version, in the per-machine cache for the others (see `ensureKubernetesSet`).
+ */
+export function builtinSchemasDir(version: string = DEFAULT_KUBERNETES_VERSION): string {
+  return setDirOf(kubernetesSetVersion(version));
+}
+
+/** The Kubernetes versions whose built-in schemas are committed or made on this machine, oldest first. */
 export function availableKubernetesVersions(): string[] {
-  if (!existsSync(builtinRoot)) return [];
-  return readdirSync(builtinRoot)
-    .map((name) => /^v(\d+\.\d+\.\d+)-standalone-strict$/.exec(name)?.[1])
-    .filter((v): v is string => v !== undefined)
-    .sort((a, b) => compareVersions(a, b));
+  const found = new Set<string>();
+  for (const dir of [builtinRoot, join(schemaCacheRoot(), `kubernetes-validate-${KUBERNETES_VALIDATE_VERSION}`)]) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      const v = /^v(\d+\.\d+\.\d+)-standalone-strict$/.exec(name)?.[1];
+      if (v !== undefined) found.add(v);
+    }
+  }
+  return [...found].sort((a, b) => compareVersions(a, b));
 }
 
 function compareVersions(a: string, b: string): number {
@@ -55,14 +80,14 @@ function compareVersions(a: string, b: string): number {
 /**
  * The kubeconform `-schema-location` templates, absolute paths, built-in kinds first. The version
  * is part of the built-in path, so the result does not depend on `-strict` or `-kubernetes-version`.
+ * A version without a set on this machine is an error that says how to make it.
  */
 export function schemaLocations(version: string = DEFAULT_KUBERNETES_VERSION): string[] {
   const dir = builtinSchemasDir(version);
   if (!existsSync(dir)) {
-    const v = normalizeKubernetesVersion(version);
-    const have = availableKubernetesVersions().join(", ") || "none";
+    const v = kubernetesSetVersion(version).replace(/\.0$/, "");
     throw new Error(
-      `No built-in schemas for Kubernetes ${v} (committed: ${have}). Run packages/schemas/scripts/generate.sh --kubernetes-version ${v} and commit the result.`,
+      `No built-in schemas for Kubernetes ${v} on this machine: run node scripts/setup.mjs, which makes the set of every version strata.config.json names in ${schemaCacheRoot()}`,
     );
   }
   return [
@@ -105,7 +130,13 @@ export function loadBuiltinSchema(
   kind: string,
   version: string = DEFAULT_KUBERNETES_VERSION,
 ): JsonSchema | undefined {
-  const file = join(builtinSchemasDir(version), builtinFileName(apiVersion, kind));
+  let dir: string;
+  try {
+    dir = builtinSchemasDir(version);
+  } catch {
+    return undefined; // a version no set exists for
+  }
+  const file = join(dir, builtinFileName(apiVersion, kind));
   let schema = cache.get(file);
   if (schema === undefined) {
     const parsed: unknown = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;

@@ -34,7 +34,12 @@ const ALWAYS: readonly Rule[] = rules.filter((r) => r.id === 'no-secret-values' 
  * that app's settings and exceptions and that env's severities), or one input argument. Without
  * `all`, only the rules that always run, with the defaults.
  */
-export async function policyProblems(root: string, docs: readonly SourceDoc[], env?: Environment, options: { all?: boolean } = {}): Promise<Problem[]> {
+export async function policyProblems(
+  root: string,
+  docs: readonly SourceDoc[],
+  env?: Environment,
+  options: { all?: boolean; kubernetesVersion?: (file: string) => string } = {},
+): Promise<Problem[]> {
   const all = options.all ?? true;
   const sets = new Map<string, SourceDoc[]>();
   for (const d of docs) {
@@ -52,8 +57,10 @@ export async function policyProblems(root: string, docs: readonly SourceDoc[], e
     const setEnv = (match && (ENVIRONMENTS as readonly string[]).includes(match[1]!) ? match[1] : env) as Environment | undefined;
     const app = match ? apps.get(match[2]!) : undefined;
     const severity: SeverityMap = { ...project, ...(app?.policy?.severity ?? {}) };
+    const version = options.kubernetesVersion?.(set[0]!.file);
     const ctx: PolicyContext = {
       ...(setEnv ? { env: setEnv } : {}),
+      ...(version ? { kubernetesVersion: version } : {}),
       severity,
       ...(app?.policy?.exceptions ? { exceptions: app.policy.exceptions } : {}),
       ...(app?.policy?.singleReplica ? { singleReplica: true } : {}),

@@ -1,5 +1,6 @@
 import { checkEnv, type Problem } from '@strata/core';
 import { serverFieldProblems, withoutSchemaDuplicates } from '@strata/server-validation';
+import { requireKubernetesSets } from './kubernetes.ts';
 import { policyProblems } from './policy.ts';
 import { decodeParsed, parseInputs } from './read.ts';
 import { schemaProblems } from './schema.ts';
@@ -31,13 +32,22 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   await decodeParsed(parsed, root);
   const isKustomization = (d: SourceDoc) => d.manifest.apiVersion.startsWith('kustomize.config.k8s.io/');
   const resources = parsed.docs.filter((d) => !isKustomization(d));
-  // kubeconform runs in its own process while the checks below run in this one.
-  const schema = schemaProblems(root, parsed, resources, options.kubernetesVersion);
+  // kubeconform runs in its own process while the checks below run in this one: one run per
+  // Kubernetes version, each env's built output against the version its clusters run.
+  const versionOf = kubernetesVersionOf(root, options);
+  const byVersion = new Map<string, SourceDoc[]>();
+  for (const d of resources) {
+    const v = versionOf(d.file);
+    const group = byVersion.get(v);
+    if (group) group.push(d);
+    else byVersion.set(v, [d]);
+  }
+  const schema = Promise.all([...byVersion].map(([v, docs]) => schemaProblems(root, parsed, docs, v))).then((found) => found.flat());
   schema.catch(() => undefined); // awaited below; a failure of the checks in between must not leave it unhandled
   // So does the API server's own field validation, in its long-lived helper (when it is built).
   const server = options.serverChecks === false ? Promise.resolve({ problems: [], checked: 0 }) : serverFieldProblems(resources);
   server.catch(() => undefined);
-  const own = [...parsed.problems, ...(await policyProblems(root, parsed.docs, checkEnv(options.env), { all: options.policy !== false }))];
+  const own = [...parsed.problems, ...(await policyProblems(root, parsed.docs, checkEnv(options.env), { all: options.policy !== false, kubernetesVersion: versionOf }))];
   const schemaFound = await schema;
   const serverFound = await server;
   // What the reader or the schema already reported at a field is not said again by the server check.
@@ -65,4 +75,20 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
     objects.push({ id: p.resource, file: p.file, ...(p.line ? { line: p.line } : {}), ...(p.kind ? { kind: p.kind } : {}), ...(p.name ? { name: p.name } : {}) });
   }
   return { problems, resources: count, files: [...parsed.files.keys()], counts, objects, notes: 'note' in serverFound && serverFound.note ? [serverFound.note] : [] };
+}
+
+const DIST_ENV = /^dist\/([^/]+)\/[^/]+\.yaml$/;
+
+/**
+ * The Kubernetes version a file is checked against: the one asked for, else that of the env it was
+ * built for (`dist/<env>/<app>.yaml`) or named with `env`, else the project's.
+ */
+export function kubernetesVersionOf(root: string, options: { kubernetesVersion?: string; env?: string } = {}): (file: string) => string {
+  if (options.kubernetesVersion) {
+    const fixed = options.kubernetesVersion;
+    return () => fixed;
+  }
+  const settings = requireKubernetesSets(root);
+  const envs = settings.envs as Readonly<Record<string, string>>;
+  return (file) => envs[DIST_ENV.exec(file)?.[1] ?? options.env ?? ''] ?? settings.version;
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENVIRONMENTS, ToolError, UsageError, type Manifest, type Problem } from '@strata/core';
+import { ENVIRONMENTS, isPlainObject, ToolError, UsageError, type Manifest, type Problem } from '@strata/core';
 import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 import { crdManifestsDir } from '@strata/schemas';
 import type { Client, Status } from './client.ts';
@@ -10,7 +10,7 @@ import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
 import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
 import { makeScratchDir } from './scratch.ts';
-import { ensureServers, startServer, type Server } from './server.ts';
+import { ensureServers, KUBERNETES_VERSION, startServer, type Server } from './server.ts';
 
 /** Where namespaced objects that name no namespace are applied. */
 export const DEFAULT_NAMESPACE = 'strata-verify';
@@ -48,6 +48,8 @@ export interface VerifyResult {
   readonly objects: number;
   /** Milliseconds per phase: read, start, crds, namespaces, apply (and build, baseline, upgrade with `against`). */
   readonly phases: Record<string, number>;
+  /** The Kubernetes version the API server that judged the objects reports (`v1.36.3`). */
+  readonly serverVersion: string;
 }
 
 /** Objects applied together: one environment of the apps, or everything handed in. */
@@ -158,6 +160,11 @@ async function run(
     } else server = options.server!;
     const client = server.client;
     const concurrency = options.concurrency ?? 16;
+    // Asked, as $STRATA_KUBE_APISERVER may name a build of another version; a build from source
+    // without version stamps says v0.0.0-master, and then it is the version its module was pinned to.
+    const version = await client.request('GET', '/version');
+    const asked = isPlainObject(version.body) && typeof version.body.gitVersion === 'string' ? version.body.gitVersion : '';
+    const serverVersion = /^v1\.\d+\./.test(asked) ? asked : KUBERNETES_VERSION;
     const all = [...targets, ...refTargets];
 
     const resources = await Resources.discover(client, loadCrds(crdManifestsDir));
@@ -217,7 +224,7 @@ async function run(
         await eachLimit(applied, concurrency, (t) => remove(client, t));
       }
     }
-    return { problems: sortProblems(problems), objects: targets.length, phases: phases.totals };
+    return { problems: sortProblems(problems), objects: targets.length, phases: phases.totals, serverVersion };
   } finally {
     if (serverStarting) await (await serverStarting.catch(() => undefined))?.stop();
   }
@@ -502,3 +509,4 @@ async function eachLimit<T>(items: readonly T[], limit: number, fn: (item: T) =>
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
+

@@ -1,0 +1,148 @@
+// Built-in schema sets of Kubernetes versions other than the committed target. Each is made on the
+// machine from the pinned kubernetes-validate wheel into a per-user cache shared by every checkout:
+// a set is about 11 MB, and a checkout needs only the versions its environments name. Plain
+// JavaScript so that the setup script can run it before anything is compiled.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { JSON_SCHEMA_DRAFT, closure, compareStrings, localiseRefs, writeJson } from "../scripts/lib.mjs";
+
+export const KUBERNETES_VALIDATE_VERSION = "1.37.0";
+export const KUBERNETES_VALIDATE_SHA256 = "85136d018a27b50ec7fc049d902bfa5193f5976807e6c0f408e3ab6fe078cad9";
+/** The minor versions the wheel carries strict schemas for. */
+export const FIRST_MINOR = 25;
+export const LAST_MINOR = 37;
+
+const WHEEL = `kubernetes_validate-${KUBERNETES_VALIDATE_VERSION}-py3-none-any.whl`;
+
+/** Where the committed sets live (the target version's). */
+export const committedRoot = join(dirname(dirname(fileURLToPath(import.meta.url))), "kubernetes");
+
+/** $STRATA_SCHEMA_CACHE, else $XDG_CACHE_HOME/strata/schemas, else ~/.cache/strata/schemas. */
+export function schemaCacheRoot(env = process.env) {
+  return env.STRATA_SCHEMA_CACHE || join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "strata", "schemas");
+}
+
+/**
+ * `1.34`, `v1.34` or `1.34.2` as the set it uses, `1.34.0`: the wheel has one set per minor version.
+ * Throws a sentence naming the versions there are for anything else.
+ * @param {string} version
+ */
+export function kubernetesSetVersion(version) {
+  const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/.exec(String(version).trim());
+  if (!match) throw new Error(`"${version}" is not a Kubernetes version: write one such as 1.36 (sets exist for 1.${FIRST_MINOR} to 1.${LAST_MINOR})`);
+  const minor = Number(match[2]);
+  if (match[1] !== "1" || minor < FIRST_MINOR || minor > LAST_MINOR) {
+    throw new Error(`Kubernetes ${match[1]}.${minor} is not supported: kubernetes-validate ${KUBERNETES_VALIDATE_VERSION} carries schemas for 1.${FIRST_MINOR} to 1.${LAST_MINOR}`);
+  }
+  return `1.${minor}.0`;
+}
+
+/** The folder of a version's set: the committed one where there is one, else the cache's. */
+export function kubernetesSetDir(version, cacheRoot = schemaCacheRoot()) {
+  const name = `v${kubernetesSetVersion(version)}-standalone-strict`;
+  const committed = join(committedRoot, name);
+  return existsSync(committed) ? committed : join(cacheRoot, `kubernetes-validate-${KUBERNETES_VALIDATE_VERSION}`, name);
+}
+
+/** kubeconform's `{{.ResourceKind}}{{.KindSuffix}}`: the group is cut at its first dot. */
+function fileName({ group, version, kind }) {
+  const groupPart = group === "" ? "" : `-${group.split(".")[0].toLowerCase()}`;
+  return `${kind.toLowerCase()}${groupPart}-${version.toLowerCase()}.json`;
+}
+
+/**
+ * Writes the standalone strict schema of every kind in one version's `_definitions.json` into
+ * `outDir` in kubeconform's layout, every definition a kind needs inlined under `$defs`, so no
+ * schema points outside its own file. Returns how many files it wrote.
+ * @param {Record<string, any>} defs @param {string} outDir
+ */
+export function writeBuiltinSet(defs, outDir) {
+  /** @type {Map<string, string>} */
+  const written = new Map();
+  for (const name of Object.keys(defs).sort(compareStrings)) {
+    const gvks = defs[name]["x-kubernetes-group-version-kind"];
+    // Definitions with several GVKs (meta/v1 DeleteOptions, WatchEvent) are request envelopes
+    // shared by every group, not objects anyone writes into a manifest.
+    if (!Array.isArray(gvks) || gvks.length !== 1) continue;
+    const file = fileName(gvks[0]);
+    const previous = written.get(file);
+    if (previous) throw new Error(`${name} and ${previous} would both be written to ${file}`);
+    written.set(file, name);
+    const used = new Set();
+    const root = /** @type {Record<string, unknown>} */ (localiseRefs(defs[name], used));
+    const schema = { ...root, $schema: JSON_SCHEMA_DRAFT };
+    if (used.size > 0) schema.$defs = closure(defs, used);
+    writeJson(join(outDir, file), schema);
+  }
+  return written.size;
+}
+
+/** The wheel in the cache, fetched with pip the first time and checked against its pinned hash. */
+export function ensureWheel(cacheRoot = schemaCacheRoot()) {
+  const dir = join(cacheRoot, `kubernetes-validate-${KUBERNETES_VALIDATE_VERSION}`);
+  const wheel = join(dir, WHEEL);
+  if (existsSync(wheel)) return wheel;
+  const staging = `${dir}/.download-${process.pid}`;
+  mkdirSync(staging, { recursive: true });
+  try {
+    const r = spawnSync(
+      "python3",
+      ["-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps", "--only-binary=:all:", `kubernetes-validate==${KUBERNETES_VALIDATE_VERSION}`, "-d", staging],
+      { encoding: "utf8" },
+    );
+    if (r.error || r.status !== 0) {
+      const why = r.error ? r.error.message : `${r.stderr}`.trim().split("\n").pop();
+      throw new Error(`cannot fetch kubernetes-validate ${KUBERNETES_VALIDATE_VERSION} with python3 -m pip download (${why}); install python3 with pip and check access to PyPI`);
+    }
+    const fetched = join(staging, WHEEL);
+    const hash = createHash("sha256").update(readFileSync(fetched)).digest("hex");
+    if (hash !== KUBERNETES_VALIDATE_SHA256) throw new Error(`${WHEEL} from PyPI has sha256 ${hash}, not the pinned ${KUBERNETES_VALIDATE_SHA256}; refusing it`);
+    renameSync(fetched, wheel);
+    return wheel;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** One member of the wheel, read with python3's zipfile (pip needs python3 anyway). */
+function readWheelMember(wheel, member) {
+  const r = spawnSync("python3", ["-c", "import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))", wheel, member], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error || r.status !== 0) throw new Error(`cannot read ${member} from ${wheel}: ${r.error ? r.error.message : String(r.stderr).trim().split("\n").pop()}`);
+  return r.stdout;
+}
+
+/**
+ * Makes the set of one Kubernetes version in the cache unless it is committed or already there, and
+ * returns its folder and whether it was made now. The set is written beside its place and renamed
+ * into it, so a set in the cache is always whole, also when two setups run at once.
+ * @param {string} version @param {{ cacheRoot?: string }} [options]
+ */
+export function ensureKubernetesSet(version, options = {}) {
+  const cacheRoot = options.cacheRoot ?? schemaCacheRoot();
+  const setVersion = kubernetesSetVersion(version);
+  const dir = kubernetesSetDir(setVersion, cacheRoot);
+  if (existsSync(dir)) return { dir, made: false };
+  const wheel = ensureWheel(cacheRoot);
+  const member = `kubernetes_validate/kubernetes-json-schema/v${setVersion}-local-strict/_definitions.json`;
+  const defs = JSON.parse(readWheelMember(wheel, member).toString("utf8")).$defs;
+  const staging = `${dir}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    writeBuiltinSet(defs, staging);
+    try {
+      renameSync(staging, dir);
+    } catch (err) {
+      // Another setup finished the same set first: theirs is as good as this one.
+      if (!existsSync(dir)) throw err;
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return { dir, made: true };
+}

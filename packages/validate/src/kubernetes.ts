@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ENVIRONMENTS, isPlainObject, UsageError, type Environment } from '@strata/core';
+import { DEFAULT_KUBERNETES_VERSION, kubernetesSetVersion, schemaLocations } from '@strata/schemas';
+
+/** The Kubernetes version each env's clusters run: the `kubernetes` section of strata.config.json. */
+export interface KubernetesSettings {
+  /** The version of every env that names none, as written (`1.36`). @default the target, 1.36 */
+  readonly version: string;
+  /** Each env's version, the default filled in. */
+  readonly envs: Readonly<Record<Environment, string>>;
+}
+
+const CONFIG_FILE = 'strata.config.json';
+const DEFAULT = DEFAULT_KUBERNETES_VERSION.replace(/\.0$/, '');
+
+/** A version setting checked against the sets there are; `where` names the field. */
+function versionAt(value: unknown, where: string): string {
+  if (typeof value !== 'string') throw new UsageError(`${where}: must be a version string such as "1.35"`);
+  try {
+    kubernetesSetVersion(value);
+  } catch (err) {
+    throw new UsageError(`${where}: ${(err as Error).message}`);
+  }
+  return value.trim().replace(/^v/, '');
+}
+
+/**
+ * Reads `{"kubernetes": {"version": "1.36", "envs": {"prod": "1.35"}}}` from strata.config.json.
+ * Without the file or the section every env runs the target version. A version the pinned schemas
+ * do not cover, or a key that is not a setting, is a usage error naming the field.
+ */
+export function kubernetesSettings(root: string): KubernetesSettings {
+  const file = join(root, CONFIG_FILE);
+  let config: unknown = {};
+  if (existsSync(file)) {
+    try {
+      config = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new UsageError(`${CONFIG_FILE}: not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  const section = isPlainObject(config) ? config.kubernetes : undefined;
+  if (section === undefined) return { version: DEFAULT, envs: { dev: DEFAULT, staging: DEFAULT, prod: DEFAULT } };
+  const where = `${CONFIG_FILE}: kubernetes`;
+  if (!isPlainObject(section)) throw new UsageError(`${where}: must be an object such as {"version": "1.36", "envs": {"prod": "1.35"}}`);
+  for (const key of Object.keys(section)) {
+    if (key !== 'version' && key !== 'envs') throw new UsageError(`${where}.${key}: unknown setting; known settings: version, envs`);
+  }
+  const version = section.version === undefined ? DEFAULT : versionAt(section.version, `${where}.version`);
+  const envs = section.envs ?? {};
+  if (!isPlainObject(envs)) throw new UsageError(`${where}.envs: must map env names to versions, such as {"prod": "1.35"}`);
+  for (const key of Object.keys(envs)) {
+    if (!(ENVIRONMENTS as readonly string[]).includes(key)) throw new UsageError(`${where}.envs.${key}: unknown env; known envs: ${ENVIRONMENTS.join(', ')}`);
+  }
+  const of = (env: Environment) => (envs[env] === undefined ? version : versionAt(envs[env], `${where}.envs.${env}`));
+  return { version, envs: { dev: of('dev'), staging: of('staging'), prod: of('prod') } };
+}
+
+/**
+ * The settings, once every version they name has its schema set on this machine (setup makes
+ * them); a missing set is a usage error naming the field and the command that makes it.
+ */
+export function requireKubernetesSets(root: string): KubernetesSettings {
+  const settings = kubernetesSettings(root);
+  const named: [string, string][] = [['kubernetes.version', settings.version], ...ENVIRONMENTS.map((e): [string, string] => [`kubernetes.envs.${e}`, settings.envs[e]])];
+  for (const [where, version] of named) {
+    try {
+      schemaLocations(version);
+    } catch (err) {
+      throw new UsageError(`${CONFIG_FILE}: ${where}: ${(err as Error).message}`);
+    }
+  }
+  return settings;
+}
+
+/**
+ * What a check by an API server of `serverVersion` (`v1.36.3`) cannot say for the given envs: one
+ * line for each env whose clusters run another minor version.
+ */
+export function serverVersionNotes(settings: KubernetesSettings, serverVersion: string, envs: readonly Environment[] = ENVIRONMENTS): string[] {
+  const minor = (v: string) => /^v?(\d+\.\d+)/.exec(v)?.[1];
+  const server = minor(serverVersion);
+  if (!server) return [];
+  return envs
+    .filter((e) => minor(settings.envs[e]) !== server)
+    .map((e) => `${e} runs Kubernetes ${minor(settings.envs[e])}, this server ${server}: what ${minor(settings.envs[e])} does not serve is reported by validate and the pipeline, not here`);
+}

@@ -1,0 +1,128 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRoot } from '@strata/core';
+import { ensureKubernetesSet, KUBERNETES_VALIDATE_VERSION, schemaCacheRoot } from '@strata/schemas';
+import { kubernetesSettings, serverVersionNotes, validate } from '../src/index.ts';
+
+const repo = findRoot(import.meta.dirname);
+
+// admissionregistration.k8s.io/v1 MutatingAdmissionPolicy is served from Kubernetes 1.36 on.
+const POLICY = [
+  'apiVersion: admissionregistration.k8s.io/v1',
+  'kind: MutatingAdmissionPolicy',
+  'metadata:',
+  '  name: team-label',
+  'spec:',
+  '  failurePolicy: Fail',
+  '  reinvocationPolicy: Never',
+  '  matchConstraints:',
+  '    resourceRules:',
+  '      - apiGroups: ["apps"]',
+  '        apiVersions: ["v1"]',
+  '        operations: ["CREATE"]',
+  '        resources: ["deployments"]',
+  '  mutations:',
+  '    - patchType: ApplyConfiguration',
+  '      applyConfiguration:',
+  '        expression: \'Object{metadata: Object.metadata{labels: {"team": "platform"}}}\'',
+  '',
+].join('\n');
+
+function workspace(config: unknown): string {
+  const root = mkdtempSync(join(tmpdir(), 'strata-k8s-versions-'));
+  writeFileSync(join(root, 'strata.config.json'), JSON.stringify(config));
+  symlinkSync(join(repo, '.tools'), join(root, '.tools'));
+  for (const env of ['dev', 'staging', 'prod']) {
+    mkdirSync(join(root, 'dist', env), { recursive: true });
+    writeFileSync(join(root, 'dist', env, 'admission.yaml'), POLICY);
+  }
+  return root;
+}
+
+describe('each env is validated against the Kubernetes version its clusters run', () => {
+  const dirs: string[] = [];
+  const saved = process.env.STRATA_SCHEMA_CACHE;
+  beforeAll(() => {
+    // 1.34 is made in a cache of this test's own, from the wheel setup keeps on this machine.
+    const cache = mkdtempSync(join(tmpdir(), 'strata-schema-cache-'));
+    dirs.push(cache);
+    const wheels = `kubernetes-validate-${KUBERNETES_VALIDATE_VERSION}`;
+    mkdirSync(join(cache, wheels));
+    symlinkSync(join(schemaCacheRoot(), wheels, `kubernetes_validate-${KUBERNETES_VALIDATE_VERSION}-py3-none-any.whl`), join(cache, wheels, `kubernetes_validate-${KUBERNETES_VALIDATE_VERSION}-py3-none-any.whl`));
+    ensureKubernetesSet('1.34', { cacheRoot: cache });
+    process.env.STRATA_SCHEMA_CACHE = cache;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.STRATA_SCHEMA_CACHE;
+    else process.env.STRATA_SCHEMA_CACHE = saved;
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('an API added after 1.34 is an error in the env on 1.34 only', async () => {
+    const root = workspace({ kubernetes: { version: '1.36', envs: { prod: '1.34' } } });
+    dirs.push(root);
+    const r = await validate(root, ['dist'], { serverChecks: false });
+    expect(r.resources).toBe(3);
+    expect(r.problems.map((p) => ({ file: p.file, rule: p.rule, severity: p.severity, message: p.message }))).toStrictEqual([
+      {
+        file: 'dist/prod/admission.yaml',
+        rule: 'schema',
+        severity: 'error',
+        message:
+          'no schema for admissionregistration.k8s.io/v1 MutatingAdmissionPolicy in Kubernetes 1.34.0: that release does not serve this kind at this apiVersion; check apiVersion and kind',
+      },
+    ]);
+  });
+
+  it('the same files pass where every env runs 1.36, and --kubernetes-version overrides the envs', async () => {
+    const root = workspace({});
+    dirs.push(root);
+    expect((await validate(root, ['dist'], { serverChecks: false })).problems).toStrictEqual([]);
+    const forced = await validate(root, ['dist'], { serverChecks: false, kubernetesVersion: '1.34' });
+    expect(forced.problems.map((p) => p.file)).toStrictEqual(['dist/dev/admission.yaml', 'dist/prod/admission.yaml', 'dist/staging/admission.yaml']);
+  });
+
+  it('files outside dist/ take the version of the env named for them', async () => {
+    const root = workspace({ kubernetes: { envs: { prod: '1.34' } } });
+    dirs.push(root);
+    const file = join(root, 'admission.yaml');
+    writeFileSync(file, POLICY);
+    expect((await validate(root, [file], { serverChecks: false, env: 'staging' })).problems).toStrictEqual([]);
+    expect((await validate(root, [file], { serverChecks: false, env: 'prod' })).problems).toHaveLength(1);
+  });
+});
+
+describe('kubernetesSettings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-k8s-settings-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const settings = (config: unknown) => {
+    writeFileSync(join(dir, 'strata.config.json'), JSON.stringify(config));
+    return kubernetesSettings(dir);
+  };
+
+  it('every env runs the target, 1.36, unless the project or the env says otherwise', () => {
+    expect(settings({})).toStrictEqual({ version: '1.36', envs: { dev: '1.36', staging: '1.36', prod: '1.36' } });
+    expect(settings({ kubernetes: { version: '1.35', envs: { prod: 'v1.34' } } })).toStrictEqual({ version: '1.35', envs: { dev: '1.35', staging: '1.35', prod: '1.34' } });
+  });
+
+  it('a version without schemas, a wrong env or an unknown key is one line naming the field', () => {
+    expect(() => settings({ kubernetes: { envs: { prod: '1.20' } } })).toThrow(
+      'strata.config.json: kubernetes.envs.prod: Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37',
+    );
+    expect(() => settings({ kubernetes: { version: 'banana' } })).toThrow('strata.config.json: kubernetes.version: Invalid Kubernetes version "banana"');
+    expect(() => settings({ kubernetes: { envs: { qa: '1.35' } } })).toThrow('strata.config.json: kubernetes.envs.qa: unknown env; known envs: dev, staging, prod');
+    expect(() => settings({ kubernetes: { versoin: '1.35' } })).toThrow('strata.config.json: kubernetes.versoin: unknown setting; known settings: version, envs');
+  });
+});
+
+describe('serverVersionNotes', () => {
+  it('names each env whose clusters run another minor version than the server', () => {
+    const settings = { version: '1.36', envs: { dev: '1.36', staging: '1.36.2', prod: '1.34' } } as const;
+    expect(serverVersionNotes(settings, 'v1.36.3')).toStrictEqual([
+      'prod runs Kubernetes 1.34, this server 1.36: what 1.34 does not serve is reported by validate and the pipeline, not here',
+    ]);
+    expect(serverVersionNotes(settings, 'v1.36.3', ['dev'])).toStrictEqual([]);
+  });
+});
