@@ -376,8 +376,11 @@ function nameLeaves(leaves: Leaf[], objects: ModelObject[]): void {
   };
   const rest = leaves.filter((l) => l.kind === 'value');
   const bySig = new Map<string, Leaf[]>();
+  // A distinctive string that varies per env in several places (what a Kustomize replacement
+  // copied, say) is one setting whatever the fields are called, so the link between them is kept.
+  const distinctive = (l: Leaf) => Object.values(l.values).every((v) => typeof v === 'string' && v.length >= 8);
   for (const l of rest) {
-    const sig = `${label(l)}|${JSON.stringify(l.values)}`;
+    const sig = `${distinctive(l) ? '' : label(l)}|${JSON.stringify(l.values)}`;
     bySig.set(sig, [...(bySig.get(sig) ?? []), l]);
   }
   for (const same of bySig.values()) {

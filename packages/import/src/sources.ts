@@ -99,7 +99,7 @@ function walkKustomization(dir: string, root: string, w: Walk): void {
   }
   for (const field of ['vars', 'replacements'] as const) {
     if (k[field] !== undefined) {
-      w.warnings.push(`${where}: ${field}: imported as the values they produce; the link from source field to target field is not kept, so change both in the typed config`);
+      w.warnings.push(`${where}: ${field}: imported as the values they produce; a value copied into several fields becomes one setting of the typed config, any other link is not kept`);
     }
   }
   const options = isPlainObject(k.generatorOptions) ? k.generatorOptions : {};

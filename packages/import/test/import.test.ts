@@ -170,3 +170,16 @@ describe('strata import proves before it writes', () => {
     expect(filesUnder(ws.root, '.')).toStrictEqual(before);
   });
 });
+
+describe('strata import of the layout Strata writes (base/<app>, overlays/<env>/<app>)', () => {
+  it('finds each env under overlays/<env>/<name>, keeps what replacements produced as values, and says so', { timeout: 120_000 }, async () => {
+    const r = await importApp(ws.root, { name: 'api', path: join(fixtures, 'layout'), install: false });
+    const out = await built('api');
+    for (const env of ENVIRONMENTS) expect(out[env]).toStrictEqual(await source(`layout/overlays/${env}/api`));
+    expect(out.prod.find((m) => m.kind === 'Deployment')).toMatchObject({ spec: { template: { spec: { containers: [{ env: [{ name: 'PUBLIC_URL', value: 'https://prod.api.example.com' }] }] } } } });
+    expect(r.warnings).toHaveLength(3);
+    expect(r.warnings[0]).toMatch(/layout\/overlays\/dev\/api\/kustomization\.yaml: replacements: imported as the values they produce; a value copied into several fields becomes one setting of the typed config, any other link is not kept$/);
+    // The URL the replacement copied is one setting, set per env.
+    expect(filesUnder(ws.root, 'apps/api')['apps/api/src/env/dev.ts']).toContain("url: 'https://dev.api.example.com'");
+  });
+});
