@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findRoot, type Environment, type Manifest } from '@strata/core';
+import type { Environment, Manifest } from '@strata/core';
+import { findRoot } from '@strata/project';
 import { parseBuild } from '@strata/kustomize';
 import { buildApp, buildYaml, container, countKinds, envOf, find, findGenerated, kubeconform, podSpec } from '@strata/testing';
 

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { checkEnv, ENVIRONMENTS, findRoot, ToolError, ToolMissingError, UsageError, type Environment } from '@strata/core';
+import { ENVIRONMENTS, type Environment } from '@strata/core';
+import { checkEnv, distOf, findRoot, ToolError, ToolMissingError, UsageError } from '@strata/project';
 import type { BuildResult } from '@strata/kustomize';
 import type { DiffResult } from '@strata/pipeline';
 import { formatSummary, problemLines, summarize, type Problem } from './problems.ts';
@@ -181,9 +182,9 @@ program
     else if (o.output === 'sarif') out(toSarif(r.problems, VERSION, ruleHelp));
     else {
       for (const line of problemLines(r.problems, o.listExcepted)) out(line);
-      const built = r.files.map((f) => /^dist\/([^/]+)\/([^/]+)\.yaml$/.exec(f)).filter((m) => m !== null);
+      const built = r.files.map((f) => distOf(f)).filter((m) => m !== undefined);
       const scope = built.length === r.files.length && built.length > 0
-        ? `${new Set(built.map((m) => m[2])).size} apps x ${new Set(built.map((m) => m[1])).size} envs: `
+        ? `${new Set(built.map((m) => m.app)).size} apps x ${new Set(built.map((m) => m.env)).size} envs: `
         : '';
       out(`validate: ${scope}${formatSummary(summary)} (${seconds()})`);
     }
@@ -360,7 +361,7 @@ program
   .argument('<name>', 'lower-case DNS label; also the folder and the namespace')
   .option('--no-install', 'skip pnpm install and generate (run them yourself afterwards)')
   .action(async (name: string, o: { install: boolean }) => {
-    const { newApp } = await import('./scaffold.ts');
+    const { newApp } = await import('@strata/pipeline');
     const r = await newApp(findRoot(), name, { install: o.install });
     for (const f of r.files) out(`created ${f}`);
     if (r.generated) out(`generated ${r.generated.written.length} files for ${name}`);

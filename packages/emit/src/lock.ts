@@ -1,12 +1,13 @@
 import { linkSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Layout } from '@strata/project';
 
 /**
  * Where the tree writer keeps its lock and its transactions, relative to the workspace root. It is
  * inside `.strata/`, which git ignores, and on the same file system as the tree, so a staged file
  * reaches its place by a rename.
  */
-export const WRITE_STATE_DIR = '.strata/write';
+export const WRITE_STATE_DIR = Layout.writeState;
 
 /** How long a writer waits for another one to finish before it refuses. */
 export const DEFAULT_LOCK_WAIT_MS = 5_000;

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { CUSTOM_CLUSTER_SCOPED_KINDS, ENVIRONMENTS, nameProblem, type App, type Environment, type Manifest } from '@strata/core';
+import { Layout } from '@strata/project';
 import { deriveOverlay, generatorFor, isGeneratedConfigMap, type MergeKeyLookup, type Overlay } from './derive.ts';
 import { generatedFile } from './yaml.ts';
 
@@ -84,8 +85,8 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
     if (problem) throw new Error(`app ${app.name}: components[${JSON.stringify(name)}]: a component name ${problem.replace(/^"[^"]*" /, '')}`);
   }
   const files = new Map<string, string>();
-  const source = `apps/${app.name}`;
-  const baseDir = `base/${app.name}`;
+  const source = Layout.app(app.name);
+  const baseDir = Layout.baseOf(app.name);
   const dirs = [baseDir];
   const render = (what: string, fn: () => Manifest[]) => {
     try {
@@ -143,7 +144,7 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
   }
 
   for (const env of ENVIRONMENTS) {
-    const dir = `overlays/${env}/${app.name}`;
+    const dir = Layout.overlay(env, app.name);
     dirs.push(dir);
     const components = app.envs[env].components ?? [];
     const start = components.length > 0 ? render(`components ${components.join(', ')}`, () => app.manifests(undefined, components)) : base;
@@ -179,7 +180,7 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
  */
 function ownedBy(app: string, path: string): boolean {
   if (path !== posix.normalize(path) || posix.isAbsolute(path) || path.split('/').includes('..')) return false;
-  return [`base/${app}`, ...ENVIRONMENTS.map((e) => `overlays/${e}/${app}`)].some((dir) => path === dir || path.startsWith(`${dir}/`));
+  return [Layout.baseOf(app), ...ENVIRONMENTS.map((e) => Layout.overlay(e, app))].some((dir) => path === dir || path.startsWith(`${dir}/`));
 }
 
 function derive(from: Manifest[], to: Manifest[], mergeKey: MergeKeyLookup, what: string, generatorBase?: Manifest[]): Overlay {
@@ -195,7 +196,7 @@ export function planEnvironments(appNames: readonly string[]): Map<string, strin
   const files = new Map<string, string>();
   for (const env of ENVIRONMENTS) {
     files.set(
-      `overlays/${env}/kustomization.yaml`,
+      Layout.envKustomization(env),
       generatedFile(kustomization('Kustomization', { resources: [...appNames].sort() }), `apps/*`, false),
     );
   }

@@ -2,7 +2,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defineApp, findRoot, GENERATED_ANNOTATION, type Manifest } from '@strata/core';
+import { defineApp, GENERATED_ANNOTATION, type Manifest } from '@strata/core';
+import { findRoot } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { compareManifests, deriveOverlay, isGeneratedConfigMap, normalize, planApp, schemaMergeKeys } from '../src/index.ts';
 

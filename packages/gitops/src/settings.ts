@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { isDnsLabel, isPlainObject, UsageError } from '@strata/core';
+import { isDnsLabel, isPlainObject } from '@strata/core';
+import { Layout, readConfig, UsageError } from '@strata/project';
 
 /** Where Argo CD reads the repository from; the `gitops` section of `strata.config.json`. */
 export interface GitopsSettings {
@@ -14,7 +13,7 @@ export interface GitopsSettings {
   readonly server?: string;
 }
 
-export const CONFIG_FILE = 'strata.config.json';
+export const CONFIG_FILE = Layout.configFile;
 
 const KNOWN = ['repoURL', 'targetRevision', 'argocdNamespace', 'server'];
 
@@ -23,22 +22,16 @@ const KNOWN = ['repoURL', 'targetRevision', 'argocdNamespace', 'server'];
  * the file and the field, and says what to write instead.
  */
 export function loadSettings(root: string): GitopsSettings {
-  const file = join(root, CONFIG_FILE);
-  if (!existsSync(file)) {
+  const config = readConfig(root);
+  if (!config) {
     throw new UsageError(
       `${CONFIG_FILE}: not found at the repository root; create it with {"gitops": {"repoURL": "https://git.example.com/org/repo.git", "targetRevision": "main"}}`,
     );
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${CONFIG_FILE}: not valid JSON: ${(err as Error).message}`);
-  }
-  if (!isPlainObject(parsed) || !isPlainObject(parsed.gitops)) {
+  if (!isPlainObject(config.gitops)) {
     throw new UsageError(`${CONFIG_FILE}: gitops: must be an object with repoURL and targetRevision`);
   }
-  return parseSettings(parsed.gitops, `${CONFIG_FILE}: gitops`);
+  return parseSettings(config.gitops, `${CONFIG_FILE}: gitops`);
 }
 
 /** Checks a settings object; `where` prefixes every message. */

@@ -1,5 +1,5 @@
 import { instance, type Viz } from '@viz-js/viz';
-import { ToolError } from '@strata/core';
+import { ToolError } from '@strata/project';
 import { ALLOW_COLOUR, CATEGORY_ORDER, CATEGORY_STYLE, EDGE_COLOUR, groups } from './style.ts';
 import type { GraphNode, Topology } from './topology.ts';
 

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError, type Environment, type Manifest } from '@strata/core';
+import type { Environment, Manifest } from '@strata/core';
+import { Layout, UsageError } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { toSvg } from './dot.ts';
 import { toMermaid } from './mermaid.ts';
@@ -20,7 +21,7 @@ export interface EnvGraph {
 
 /** App folders of an environment: every `overlays/<env>/<app>` with a kustomization. */
 export function envApps(root: string, env: Environment): string[] {
-  const dir = join(root, 'overlays', env);
+  const dir = join(root, Layout.envRoot(env));
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'kustomization.yaml')))
@@ -35,9 +36,9 @@ export function envApps(root: string, env: Environment): string[] {
  */
 export async function renderEnvGraph(root: string, env: Environment, app?: string, options: { collapse?: number | false } = {}): Promise<EnvGraph> {
   const all = envApps(root, env);
-  if (app !== undefined && !all.includes(app)) throw new UsageError(`overlays/${env}/${app}: no such overlay; apps of ${env}: ${all.join(', ') || '(none)'}`);
+  if (app !== undefined && !all.includes(app)) throw new UsageError(`${Layout.overlay(env, app)}: no such overlay; apps of ${env}: ${all.join(', ') || '(none)'}`);
   const apps = app !== undefined ? [app] : all;
-  const results = await buildOverlays(root, apps.map((a) => `overlays/${env}/${a}`));
+  const results = await buildOverlays(root, apps.map((a) => Layout.overlay(env, a)));
   const owner = new Map<Manifest, string>();
   const manifests: Manifest[] = [];
   const skipped: { app: string; error: string }[] = [];

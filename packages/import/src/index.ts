@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { appDirs, describe, ENVIRONMENTS, isDns1035Label, isPlainObject, loadApps, ToolError, UsageError, type Environment, type Manifest } from '@strata/core';
+import { describe, ENVIRONMENTS, isDns1035Label, isPlainObject, type Environment, type Manifest } from '@strata/core';
+import { appDirs, loadApps, ToolError, UsageError } from '@strata/project';
 import { commitTransaction, lockTree, normalize, planApp, planEnvironments, recoverLocked, schemaMergeKeys, sortKeys } from '@strata/emit';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize } from '@strata/kustomize';
 import { generateApp, MODULES } from './codegen.ts';

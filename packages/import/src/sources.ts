@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ENVIRONMENTS, isPlainObject, UsageError, type Environment, type Manifest } from '@strata/core';
+import { ENVIRONMENTS, isPlainObject, type Environment, type Manifest } from '@strata/core';
+import { UsageError } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { ImportError } from './errors.ts';
 

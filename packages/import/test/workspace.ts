@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findRoot } from '@strata/core';
+import { findRoot } from '@strata/project';
 
 export const repo = findRoot();
 export const fixtures = join(repo, 'packages/import/test/__fixtures__');

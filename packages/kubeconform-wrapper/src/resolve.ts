@@ -1,32 +1,22 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { delimiter, join } from "node:path";
+import { findRoot, ToolMissingError, UsageError } from "@strata/project";
+
+export { ToolMissingError };
 
 /** The kubeconform release Strata pins; any v0.7.x on PATH is accepted. */
 export const KUBECONFORM_VERSION = "v0.7.0";
 const COMPATIBLE = /^v0\.7\.\d+$/;
 const GO_PACKAGE = "github.com/yannh/kubeconform/cmd/kubeconform";
 
-/** Thrown when no usable kubeconform binary is found; `hint` is the command that installs one. */
-export class ToolMissingError extends Error {
-  readonly tool = "kubeconform";
-  readonly hint: string;
-
-  constructor(reason: string, hint: string) {
-    super(`${reason}: ${hint}`);
-    this.name = "ToolMissingError";
-    this.hint = hint;
-  }
-}
-
-/** The directory holding `pnpm-workspace.yaml`, walking up from `from`. */
+/** The workspace root (the folder holding `pnpm-workspace.yaml`) at or above `from`, or undefined outside one. */
 export function findRepoRoot(from: string = process.cwd()): string | undefined {
-  let dir = resolve(from);
-  for (;;) {
-    if (existsSync(join(dir, "pnpm-workspace.yaml"))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
+  try {
+    return findRoot(from);
+  } catch (err) {
+    if (err instanceof UsageError) return undefined;
+    throw err;
   }
 }
 

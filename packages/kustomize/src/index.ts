@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ToolError, ToolMissingError, type Manifest } from '@strata/core';
+import type { Manifest } from '@strata/core';
+import { ToolError, ToolMissingError } from '@strata/project';
 
 export const KUSTOMIZE_VERSION = 'v5.8.1';
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRoot } from '@strata/core';
+import { findRoot } from '@strata/project';
 import { buildOverlays, resolveBuilder, startBuilder, type BuildResult } from '../src/index.ts';
 
 const repo = findRoot();

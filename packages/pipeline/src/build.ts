@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { appDirs, checkEnv, ENVIRONMENTS, UsageError } from '@strata/core';
+import { ENVIRONMENTS } from '@strata/core';
+import { appDirs, checkEnv, UsageError } from '@strata/project';
 import { buildOverlays, type BuildResult } from '@strata/kustomize';
 import type { Selection } from './generate.ts';
 

@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { appDirs, checkEnv, ENVIRONMENTS, loadApps, UsageError, type Environment, type Manifest } from '@strata/core';
+import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
+import { appDirs, checkEnv, inEnvScope, Layout, loadApps, UsageError } from '@strata/project';
 import { isGenerated, planApp, planChanges, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
@@ -113,7 +114,7 @@ export async function check(workspace: string, selection: Selection = {}, option
 
   // Drift: the fresh apps' files, the env roots and (for everything) gitops/ against the plan; the
   // reused apps' files are, byte for byte, what the code generates.
-  const inScope = (path: string) => !env || !path.startsWith('overlays/') || path.startsWith(`overlays/${env}/`);
+  const inScope = (path: string) => inEnvScope(path, env);
   const files = new Map<string, string>();
   const dirs: string[] = [];
   for (const plan of plans) {
@@ -127,7 +128,7 @@ export async function check(workspace: string, selection: Selection = {}, option
   const known = new Set(files.keys());
   for (const path of Object.keys(shared ?? {})) if (inScope(path) && (everything || !path.startsWith('gitops/'))) known.add(path);
   for (const name of selected) {
-    for (const path of Object.keys(reused.get(name)?.outputs ?? {})) if (!path.startsWith('dist/') && inScope(path)) known.add(path);
+    for (const path of Object.keys(reused.get(name)?.outputs ?? {})) if (!path.startsWith(`${Layout.dist}/`) && inScope(path)) known.add(path);
   }
   if (everything && !shared) {
     const byName = new Map(plans.map((p) => [p.app, p]));
@@ -153,25 +154,25 @@ export async function check(workspace: string, selection: Selection = {}, option
   }
   // Generated files that nothing produces: in the fresh apps' folders, or, for everything, anywhere
   // under the generated folders (an env root's neighbours, the folders of a deleted app or env).
-  const stale = everything ? yamlFiles(root, ['base', 'overlays', 'gitops']).filter((f) => !known.has(f) && isGenerated(read(join(root, f)) ?? '')) : changes.removed;
+  const stale = everything ? yamlFiles(root, [Layout.base, Layout.overlays, Layout.gitops]).filter((f) => !known.has(f) && isGenerated(read(join(root, f)) ?? '')) : changes.removed;
   for (const file of stale.sort()) drift.push({ file, kind: 'stale', diff: `${file}: generated file that no app produces any more` });
 
   // Round trip: the committed overlays of the fresh apps built and compared; the reused apps' findings.
   const findings = new Map<string, OverlayFindings>();
   const buildFailures: CheckResult['buildFailures'] = [];
-  const targets = plans.flatMap((plan) => envs.map((e) => ({ plan, env: e, overlay: `overlays/${e}/${plan.app}` })));
+  const targets = plans.flatMap((plan) => envs.map((e) => ({ plan, env: e, overlay: Layout.overlay(e, plan.app) })));
   const built = await buildOverlays(root, targets.map((t) => t.overlay));
   built.forEach((r, i) => {
     const t = targets[i]!;
     if (!r.ok) buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed', ...(r.toolFailed && { toolFailed: true }) });
     else findings.set(t.overlay, overlayFindings(t.overlay, t.plan.desired[t.env], parseBuilt(r.yaml, r.overlay), read(join(root, t.overlay, 'kustomization.yaml'))));
   });
-  for (const [name, entry] of reused) for (const e of envs) findings.set(`overlays/${e}/${name}`, entry.findings[e]);
+  for (const [name, entry] of reused) for (const e of envs) findings.set(Layout.overlay(e, name), entry.findings[e]);
   const roundTrip: CheckResult['roundTrip'] = [];
   const unmatchedPatches: string[] = [];
   for (const name of selected) {
     for (const e of envs) {
-      const overlay = `overlays/${e}/${name}`;
+      const overlay = Layout.overlay(e, name);
       const f = findings.get(overlay);
       if (!f) continue;
       roundTrip.push(...f.roundTrip.map((m) => ({ ...m, overlay })));
@@ -184,17 +185,17 @@ export async function check(workspace: string, selection: Selection = {}, option
   const envRootCollisions: string[] = [];
   const toBuild: string[] = [];
   for (const e of envs) {
-    const rootFile = `overlays/${e}/kustomization.yaml`;
-    const apps = names.map((app) => ({ app, findings: findings.get(`overlays/${e}/${app}`) }));
-    const failedApp = buildFailures.some((f) => f.overlay.startsWith(`overlays/${e}/`));
+    const rootFile = Layout.envKustomization(e);
+    const apps = names.map((app) => ({ app, findings: findings.get(Layout.overlay(e, app)) }));
+    const failedApp = buildFailures.some((f) => f.overlay.startsWith(`${Layout.envRoot(e)}/`));
     if (failedApp) continue; // the root cannot build either; the app's failure says why
     if (changes.written.includes(rootFile) || apps.some((a) => !a.findings)) {
-      toBuild.push(`overlays/${e}`);
+      toBuild.push(Layout.envRoot(e));
       continue;
     }
     const proof = proveEnvRoot(e, apps as { app: string; findings: OverlayFindings }[]);
     envRootCollisions.push(...proof.collisions);
-    if (proof.unproven) toBuild.push(`overlays/${e}`);
+    if (proof.unproven) toBuild.push(Layout.envRoot(e));
   }
   for (const r of toBuild.length > 0 ? await buildOverlays(root, toBuild) : []) {
     if (!r.ok) buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed', ...(r.toolFailed && { toolFailed: true }) });

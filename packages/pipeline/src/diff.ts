@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { appDirs, checkEnv, describe as describeObject, ENVIRONMENTS, loadApps, ToolError, UsageError, type Environment, type Manifest } from '@strata/core';
+import { describe as describeObject, ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
+import { appDirs, checkEnv, Layout, loadApps, ToolError, UsageError } from '@strata/project';
 import { dumpYaml, isGeneratedConfigMap, normalize, planApp, planChanges, planEnvironments, schemaMergeKeys, sortKeys } from '@strata/emit';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 
@@ -173,7 +174,7 @@ export async function diffAgainst(root: string, ref: string, options: { env?: st
     const envs: Environment[] = env ? [env] : [...ENVIRONMENTS];
     const apps = options.apps && options.apps.length > 0 ? [...options.apps] : [...new Set([...appDirs(root), ...appDirs(refDir)])].sort();
     const existing = (dir: string) => existsSync(join(dir, 'kustomization.yaml'));
-    const overlays = envs.flatMap((e) => apps.map((a) => `overlays/${e}/${a}`));
+    const overlays = envs.flatMap((e) => apps.map((a) => Layout.overlay(e, a)));
     const a = await builtTree(before, overlays.filter((o) => existing(join(before, o))), build);
     const b = await builtTree(after, overlays.filter((o) => existing(join(after, o))), after === root ? {} : build);
     const diffs: ResourceDiff[] = [];

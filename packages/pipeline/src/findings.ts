@@ -1,5 +1,6 @@
 import type { Environment, Manifest } from '@strata/core';
 import { compareManifests, isGeneratedConfigMap, normalize } from '@strata/emit';
+import { Layout } from '@strata/project';
 import { unmatchedPatchTargets } from './targets.ts';
 
 /**
@@ -71,7 +72,7 @@ export interface EnvRootProof {
  * sound is in the package README.
  */
 export function proveEnvRoot(env: Environment, apps: readonly { readonly app: string; readonly findings: OverlayFindings }[]): EnvRootProof {
-  const root = `overlays/${env}/kustomization.yaml`;
+  const root = Layout.envKustomization(env);
   const owner = new Map<string, string>();
   const collisions: string[] = [];
   for (const { app, findings } of apps) {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { appDirs, checkEnv, ENVIRONMENTS, loadApps, type Environment } from '@strata/core';
+import { ENVIRONMENTS, type Environment } from '@strata/core';
+import { appDirs, checkEnv, inEnvScope, Layout, loadApps } from '@strata/project';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type ApplyOptions, type TreeChanges } from '@strata/emit';
 
@@ -22,7 +23,7 @@ export async function planTree(root: string, selection: Selection = {}): Promise
   const plans = apps.map((app) => planApp(app, schemaMergeKeys));
   const files = new Map<string, string>();
   const dirs: string[] = [];
-  const inScope = (path: string) => !env || !path.startsWith('overlays/') || path.startsWith(`overlays/${env}/`);
+  const inScope = (path: string) => inEnvScope(path, env);
   for (const plan of plans) {
     for (const [path, content] of plan.files) if (inScope(path)) files.set(path, content);
     dirs.push(...plan.dirs.filter(inScope));
@@ -31,12 +32,12 @@ export async function planTree(root: string, selection: Selection = {}): Promise
   if ((!selection.apps || selection.apps.length === 0) && !env) {
     // Everything under the generated folders is the plan's or stale, wherever it lies (an env root,
     // a folder of an app or env that no longer exists, a file beside them).
-    dirs.push('base', 'overlays');
+    dirs.push(Layout.base, Layout.overlays);
     // The Argo CD files describe every app of every env, so only a full generate writes them.
     const byName = new Map(plans.map((p) => [p.app, p]));
     const gitops = planGitops(root, loadSettings(root), [...byName.keys()], { built: (e, app) => byName.get(app)!.desired[e] });
     for (const [path, content] of gitops) files.set(path, content);
-    dirs.push('gitops');
+    dirs.push(Layout.gitops);
   }
   return { plans, files, dirs };
 }
@@ -48,7 +49,7 @@ export function orphanDirs(root: string, apps: ReadonlySet<string>, env: Environ
       ? readdirSync(join(root, rel), { withFileTypes: true }).filter((d) => d.isDirectory() && !known.has(d.name)).map((d) => `${rel}/${d.name}`)
       : [];
   const envs = env ? [env] : ENVIRONMENTS;
-  return [...(env ? [] : [...subdirs('base', apps), ...subdirs('overlays', new Set<string>(ENVIRONMENTS))]), ...envs.flatMap((e) => subdirs(`overlays/${e}`, apps))];
+  return [...(env ? [] : [...subdirs(Layout.base, apps), ...subdirs(Layout.overlays, new Set<string>(ENVIRONMENTS))]), ...envs.flatMap((e) => subdirs(Layout.envRoot(e), apps))];
 }
 
 export interface GenerateResult extends TreeChanges {

@@ -10,3 +10,4 @@ export * from './release.ts';
 export * from './ls.ts';
 export * from './remove.ts';
 export * from './image-drift.ts';
+export * from './new-app.ts';

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parse } from 'yaml';
-import { ToolError, type Manifest } from '@strata/core';
+import { type Manifest } from '@strata/core';
+import { ToolError } from '@strata/project';
 import { buildOverlays } from '@strata/kustomize';
 import { selectOverlays } from './build.ts';
 import { parseBuilt } from './check.ts';

@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { appDirs, appSources, ENVIRONMENTS, loadApps, type Environment, type Problem } from '@strata/core';
+import { ENVIRONMENTS, type Environment, type Problem } from '@strata/core';
+import { appDirs, appSources, Layout, loadApps } from '@strata/project';
 import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch, type TreeChanges } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
@@ -131,7 +132,7 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
       for (const [path, content] of planEnvironments(names)) files.set(path, content);
       for (const [path, content] of planGitops(root, settings, names, { plans: (e, app) => sync.get(app)?.[e] })) files.set(path, content);
     }
-    const dirs = [...plans.flatMap((p) => p.dirs), ...orphanDirs(root, new Set(names), undefined), ...(sharedBefore ? [] : ['gitops'])];
+    const dirs = [...plans.flatMap((p) => p.dirs), ...orphanDirs(root, new Set(names), undefined), ...(sharedBefore ? [] : [Layout.gitops])];
     if (options.frozen) {
       const drift = applyTree(root, files, { dirs, dryRun: true });
       if (drift.written.length + drift.removed.length > 0) throw new DriftError(drift);
@@ -196,7 +197,7 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
     throw writeError;
   }
   // dist/ holds the current apps and envs and nothing else: what a deleted app built is not shipped or validated.
-  const pruned = pruneDist(root, new Set(names.flatMap((n) => ENVIRONMENTS.map((e) => `dist/${e}/${n}.yaml`))));
+  const pruned = pruneDist(root, new Set(names.flatMap((n) => ENVIRONMENTS.map((e) => Layout.distOf(e, n)))));
   const tBuild = lap();
   const checked = parsed.files.size > 0 ? await checkParsed(root, parsed) : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();
@@ -204,7 +205,7 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   // The env roots and gitops/ as written for exactly these apps.
   const sharedFiles: Record<string, Stamp> = {};
   for (const [path, content] of files) {
-    if (!path.startsWith('gitops/') && !/^overlays\/[^/]+\/kustomization\.yaml$/.test(path)) continue;
+    if (!path.startsWith(`${Layout.gitops}/`) && !ENVIRONMENTS.some((e) => path === Layout.envKustomization(e))) continue;
     const stamp = stampOf(join(root, path), content);
     if (stamp) sharedFiles[path] = stamp;
   }
@@ -223,7 +224,7 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   for (const name of changed) {
     const mine = ofApp(name);
     const found = { problems: checked.problems.filter((p) => mine.has(p.file)), resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0) };
-    const findings = Object.fromEntries(ENVIRONMENTS.map((e) => [e, compared.get(`overlays/${e}/${name}`)]));
+    const findings = Object.fromEntries(ENVIRONMENTS.map((e) => [e, compared.get(Layout.overlay(e, name))]));
     const complete = ENVIRONMENTS.every((e) => findings[e]) ? (findings as Record<Environment, OverlayFindings>) : undefined;
     const entry = entryFor(root, tool, name, plans.find((p) => p.app === name), built, found, complete, sync.get(name), before, stamp);
     if (entry) next[name] = entry;
@@ -233,14 +234,14 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems)];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
   const resources = checked.resources + [...reused.values()].reduce((n, e) => n + e.resources, 0);
-  for (const [name, entry] of reused) for (const e of ENVIRONMENTS) compared.set(`overlays/${e}/${name}`, entry.findings[e]);
+  for (const [name, entry] of reused) for (const e of ENVIRONMENTS) compared.set(Layout.overlay(e, name), entry.findings[e]);
   const roundTrip: PipelineResult['roundTrip'] = [];
   const unmatchedPatches: string[] = [];
   const envRootCollisions: string[] = [];
   for (const e of ENVIRONMENTS) {
-    const apps = names.map((app) => ({ app, findings: compared.get(`overlays/${e}/${app}`) }));
+    const apps = names.map((app) => ({ app, findings: compared.get(Layout.overlay(e, app)) }));
     for (const { app, findings } of apps) {
-      roundTrip.push(...(findings?.roundTrip ?? []).map((m) => ({ ...m, overlay: `overlays/${e}/${app}` })));
+      roundTrip.push(...(findings?.roundTrip ?? []).map((m) => ({ ...m, overlay: Layout.overlay(e, app) })));
       unmatchedPatches.push(...(findings?.unmatched ?? []));
     }
     // An app that did not build is reported as such; its env root is left to check.
@@ -299,11 +300,11 @@ type Built = BuildOutcome['results'][number];
 
 /** Sends one env's overlay of a planned app to the builder with the files it reads: its own and its base's. */
 function buildInMemory(session: BuilderSession, plan: AppPlan, env: Environment, onBuild?: (r: BuildResult) => void): Promise<Built> {
-  const overlay = `overlays/${env}/${plan.app}`;
+  const overlay = Layout.overlay(env, plan.app);
   const mine = (path: string) => path.startsWith(`${overlay}/`) || path.startsWith(`base/${plan.app}/`);
   const files = new Map([...plan.files].filter(([path]) => mine(path)));
   return session.build(overlay, files).then((r) => {
     onBuild?.(r);
-    return { ...r, env, app: plan.app, output: `dist/${env}/${plan.app}.yaml` };
+    return { ...r, env, app: plan.app, output: Layout.distOf(env, plan.app) };
   });
 }

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkEnv, formatPins, loadApps, parsePins, UsageError, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
-import { applyTree, diffTree, type FileDiff } from '@strata/emit';
+import { formatPins, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
+import { checkEnv, Layout, loadApps, projectSeverity, UsageError } from '@strata/project';
+import { applyTree, diffTree, writeFileAtomic, type FileDiff } from '@strata/emit';
 import { rules, severityFor, type PolicyContext } from '@strata/policy';
 import { planTree } from './generate.ts';
 
@@ -42,16 +43,6 @@ export class ImagePolicyError extends Error {
   override readonly name = 'ImagePolicyError';
 }
 
-function projectSeverity(root: string): NonNullable<PolicyContext['severity']> {
-  const file = join(root, 'strata.config.json');
-  if (!existsSync(file)) return {};
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { policy?: { severity?: NonNullable<PolicyContext['severity']> } }).policy?.severity ?? {};
-  } catch (err) {
-    throw new UsageError(`strata.config.json: not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 /** Whether policy makes an image without a digest an error in this env for this app (prod's require-image-digest by default). */
 export function digestRequired(root: string, app: App, env: Environment): boolean {
   const rule = rules.find((r) => r.id === 'require-image-digest');
@@ -61,7 +52,7 @@ export function digestRequired(root: string, app: App, env: Environment): boolea
 }
 
 function pinsFile(root: string, app: string): string {
-  return join(root, 'apps', app, 'images.json');
+  return join(root, Layout.pins(app));
 }
 
 function readPins(root: string, app: App): ImagePins {
@@ -71,9 +62,9 @@ function readPins(root: string, app: App): ImagePins {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`apps/${app.name}/images.json: not valid JSON: ${(err as Error).message}`);
+    throw new Error(`${Layout.pins(app.name)}: not valid JSON: ${(err as Error).message}`);
   }
-  return parsePins(value, `apps/${app.name}/images.json`, app.images ?? {});
+  return parsePins(value, Layout.pins(app.name), app.images ?? {});
 }
 
 function valueAt(config: unknown, path: string): unknown {
@@ -149,8 +140,7 @@ async function applyEdits(root: string, edits: readonly Edit[], apps: readonly A
   for (const [name, pins] of next) {
     const file = pinsFile(root, name);
     originals.set(file, existsSync(file) ? readFileSync(file, 'utf8') : undefined);
-    writeFileSync(`${file}.tmp`, formatPins(pins));
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomic(file, formatPins(pins));
   }
   try {
     await loadApps(root, apps.map((a) => a.name), { fresh: true });
@@ -159,7 +149,7 @@ async function applyEdits(root: string, edits: readonly Edit[], apps: readonly A
     applyTree(root, tree.files, { dirs: tree.dirs });
     return { changes, diffs };
   } catch (err) {
-    for (const [file, text] of originals) if (text !== undefined) writeFileSync(file, text);
+    for (const [file, text] of originals) if (text !== undefined) writeFileAtomic(file, text);
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { appDirs, ENVIRONMENTS, loadApps, UsageError } from '@strata/core';
+import { ENVIRONMENTS } from '@strata/core';
+import { appDirs, loadApps, UsageError, Layout } from '@strata/project';
 import { commitTransaction, isGenerated, lockTree, planApp, planEnvironments, recoverLocked, removeEmptyDirs, schemaMergeKeys } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { cacheFile } from './cache.ts';
@@ -125,14 +126,14 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
 
   const foreign: string[] = [];
   const removed = new Set<string>(filesUnder(root, `apps/${name}`, new Set(['node_modules'])));
-  const generatedDirs = [`base/${name}`, ...ENVIRONMENTS.map((e) => `overlays/${e}/${name}`)];
+  const generatedDirs = [`base/${name}`, ...ENVIRONMENTS.map((e) => Layout.overlay(e, name))];
   for (const file of generatedDirs.flatMap((d) => filesUnder(root, d))) {
     if (isGenerated(read(join(root, file)) ?? '')) removed.add(file);
     else foreign.push(file);
   }
   // gitops/ files that the plan without the app no longer has.
   for (const file of filesUnder(root, 'gitops')) if (!shared.has(file) && file.endsWith('.yaml') && isGenerated(read(join(root, file)) ?? '')) removed.add(file);
-  for (const e of ENVIRONMENTS) if (existsSync(join(root, 'dist', e, `${name}.yaml`))) removed.add(`dist/${e}/${name}.yaml`);
+  for (const e of ENVIRONMENTS) if (existsSync(join(root, 'dist', e, `${name}.yaml`))) removed.add(Layout.distOf(e, name));
 
   const held = lockTree(root);
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appDirs } from '@strata/core';
+import { appDirs } from '@strata/project';
 import { check } from '../src/index.ts';
 import { repo } from '../../cli/test/workspace.ts';
 

@@ -1,7 +1,8 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appDirs, ENVIRONMENTS, type Manifest } from '@strata/core';
+import { ENVIRONMENTS, type Manifest } from '@strata/core';
+import { appDirs } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { check, pipeline, proveEnvRoot, type CheckResult, type OverlayFindings } from '../src/index.ts';
 import { repo, strata, tempWorkspace } from '../../cli/test/workspace.ts';

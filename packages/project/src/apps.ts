@@ -1,51 +1,18 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ENVIRONMENTS, envKeyProblems, type App, type EnvKeyProblem, type Environment } from './app.ts';
+import { ENVIRONMENTS, envKeyProblems, type App, type EnvKeyProblem, type Environment } from '@strata/core';
+import { appFileOf, envFileOf, errorLocation, keyPosition, originOf, setOrigin } from '@strata/core/sources';
+import { UsageError } from './errors.ts';
+import { Layout } from './layout.ts';
 import { CompileError, importTogether } from './load.ts';
-import { appFileOf, envFileOf, errorLocation, keyPosition, originOf, setOrigin } from './sources.ts';
-
-/** Thrown for problems the user fixes by changing how the command is called (exit 2). */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** Thrown when a required external binary cannot be found (exit 2); `hint` says how to install it. */
-export class ToolMissingError extends Error {
-  override readonly name = 'ToolMissingError';
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(`${message}: ${hint}`);
-  }
-}
-
-/**
- * Thrown when an external tool failed rather than judged the input (exit 2): it was killed, could
- * not start, or answered with something unreadable. The input may be fine; rerunning may help.
- */
-export class ToolError extends Error {
-  override readonly name = 'ToolError';
-}
-
-/** The workspace root: the nearest folder at or above `from` holding pnpm-workspace.yaml. */
-export function findRoot(from: string = process.cwd()): string {
-  let dir = resolve(from);
-  for (;;) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new UsageError(`no Strata workspace (pnpm-workspace.yaml) at or above ${from}; run strata from the repository`);
-    dir = parent;
-  }
-}
 
 /** Application folders under apps/ that have src/app.ts, sorted by name. */
 export function appDirs(root: string): string[] {
-  const apps = join(root, 'apps');
+  const apps = join(root, Layout.apps);
   if (!existsSync(apps)) return [];
   return readdirSync(apps, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(apps, d.name, 'src', 'app.ts')))
+    .filter((d) => d.isDirectory() && existsSync(join(root, Layout.appModule(d.name))))
     .map((d) => d.name)
     .sort();
 }
@@ -63,7 +30,7 @@ const imported = new Set<string>();
  * node_modules). Undefined when it was not loaded, or was loaded on its own.
  */
 export function appSources(root: string, name: string): readonly string[] | undefined {
-  return sources.get(join(root, 'apps', name, 'src', 'app.ts'));
+  return sources.get(join(root, Layout.appModule(name)));
 }
 
 /**
@@ -81,7 +48,7 @@ export async function loadApps(root: string, only?: readonly string[], options: 
     }
   }
   const wanted = only && only.length > 0 ? dirs.filter((d) => only.includes(d)) : dirs;
-  const fileOf = (dir: string) => join(root, 'apps', dir, 'src', 'app.ts');
+  const fileOf = (dir: string) => join(root, Layout.appModule(dir));
   const missing = options.fresh ? wanted : wanted.filter((dir) => !loaded.has(fileOf(dir)));
   for (const dir of missing) {
     loaded.delete(fileOf(dir));
@@ -109,7 +76,7 @@ export async function loadApps(root: string, only?: readonly string[], options: 
     const file = fileOf(dir);
     if (loaded.has(file)) continue;
     if (options.fresh && imported.has(file)) {
-      throw new Error(`apps/${dir}/src/app.ts: cannot load it afresh in this process (${together}); run strata again`);
+      throw new Error(`${Layout.appModule(dir)}: cannot load it afresh in this process (${together}); run strata again`);
     }
     let mod: Record<string, unknown>;
     try {
@@ -120,7 +87,7 @@ export async function loadApps(root: string, only?: readonly string[], options: 
     }
     loaded.set(file, appOf(dir, mod));
   }
-  for (const dir of wanted) setOrigin(loaded.get(fileOf(dir))!, root, `apps/${dir}`);
+  for (const dir of wanted) setOrigin(loaded.get(fileOf(dir))!, root, Layout.app(dir));
   // A misspelt env key would merge into nothing and the env would silently keep the default.
   const misspelt = wanted.flatMap((dir) => envKeyLines(root, loaded.get(fileOf(dir))!));
   if (misspelt.length > 0) throw new Error(misspelt.join('\n'));
@@ -145,7 +112,7 @@ function packageFiles(file: string, cache: Map<string, string[]>): string[] {
 
 /** Where the apps' imports of packages resolve: each app's node_modules, and those above it. */
 function packageFolders(root: string, dirs: readonly string[]): string[] {
-  const folders = [...dirs.map((d) => join(root, 'apps', d, 'node_modules')), join(root, 'apps', 'node_modules'), join(root, 'node_modules')];
+  const folders = [...dirs.map((d) => join(root, Layout.app(d), 'node_modules')), join(root, Layout.apps, 'node_modules'), join(root, 'node_modules')];
   return [...new Set(folders.flatMap((f) => (existsSync(f) ? [f, realpathSync(f)] : [f])))];
 }
 
@@ -153,9 +120,9 @@ function packageFolders(root: string, dirs: readonly string[]): string[] {
 function appOf(dir: string, mod: Record<string, unknown>): App {
   const app = mod.app as App | undefined;
   if (!app || typeof app.manifests !== 'function') {
-    throw new Error(`apps/${dir}/src/app.ts: must export \`const app = defineApp({...})\``);
+    throw new Error(`${Layout.appModule(dir)}: must export \`const app = defineApp({...})\``);
   }
-  if (app.name !== dir) throw new Error(`apps/${dir}/src/app.ts: app name "${app.name}" must equal its folder name "${dir}"`);
+  if (app.name !== dir) throw new Error(`${Layout.appModule(dir)}: app name "${app.name}" must equal its folder name "${dir}"`);
   return app;
 }
 
@@ -182,8 +149,8 @@ function loadProblem(root: string, dir: string, err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
   const compiled = /^(\/.+?):(\d+):(\d+): ERROR: (.*)$/m.exec(message);
   if (compiled) return new Error(`${relative(root, compiled[1]!)}:${compiled[2]}:${compiled[3]}: cannot compile: ${compiled[4]}`);
-  const at = errorLocation(err, join(root, 'apps', dir));
-  const where = at ? `${relative(root, at.file)}:${at.line}:${at.column}` : `apps/${dir}/src/app.ts`;
+  const at = errorLocation(err, join(root, Layout.app(dir)));
+  const where = at ? `${relative(root, at.file)}:${at.line}:${at.column}` : Layout.appModule(dir);
   return new Error(`${where}: cannot load: ${message.split('\n')[0]}`, { cause: err });
 }
 

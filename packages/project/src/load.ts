@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { pathToFileURL } from 'node:url';
-import { registerBundle } from './sources.ts';
+import { registerBundle } from '@strata/core/sources';
 
 /** Apps that do not compile: esbuild's messages, each located in its file (an absolute path). */
 export class CompileError extends Error {

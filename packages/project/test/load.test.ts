@@ -1,12 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import * as core from '../src/index.ts';
+import * as core from '@strata/core';
+import { loadApps } from '../src/index.ts';
 import { importTogether } from '../src/load.ts';
 
-const coreDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The apps of these workspaces import the real @strata/core, as the project's apps do.
+const coreDir = realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '@strata', 'core'));
 
 /** A workspace of apps, each `apps/<name>/src/app.ts` with the given source, that import @strata/core. */
 function workspace(apps: Record<string, string>): string {
@@ -52,7 +54,7 @@ describe('loading apps', () => {
     // Each app's own files, without the packages it imports.
     expect(mods[0]!.inputs).toStrictEqual([files[0], join(root, 'apps', 'one', 'src', 'settings.ts')]);
     expect(mods[1]!.inputs).toStrictEqual([files[1]]);
-    const apps = await core.loadApps(root);
+    const apps = await loadApps(root);
     expect(apps.map((a) => a.name)).toStrictEqual(['one', 'three', 'two']);
   });
 
@@ -60,7 +62,7 @@ describe('loading apps', () => {
     const root = ws({ plain: appSource('plain'), located: appSource('located', 'export const here = import.meta.url;') });
     const files = ['plain', 'located'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
     expect(await importTogether(files, [join(root, 'apps', 'node_modules')])).toBeUndefined();
-    const apps = await core.loadApps(root);
+    const apps = await loadApps(root);
     expect(apps.map((a) => a.name)).toStrictEqual(['located', 'plain']);
     const mod = (await import(pathToFileURL(files[1]!).href)) as { here: string };
     expect(mod.here).toBe(pathToFileURL(files[1]!).href);
@@ -68,11 +70,11 @@ describe('loading apps', () => {
 
   it('names the line that throws while an app loads, even when it was loaded with others', async () => {
     const root = ws({ good: appSource('good'), bad: appSource('bad', "throw new Error('no settings for bad');") });
-    await expect(core.loadApps(root)).rejects.toThrow(/^apps\/bad\/src\/app\.ts:4:7: cannot load: no settings for bad$/);
+    await expect(loadApps(root)).rejects.toThrow(/^apps\/bad\/src\/app\.ts:4:7: cannot load: no settings for bad$/);
   });
 
   it('gives the compiler\'s message at the file, line and column that do not compile', async () => {
     const root = ws({ good: appSource('good'), typo: `${appSource('typo')}\nexport const = 1;\n` });
-    await expect(core.loadApps(root)).rejects.toThrow(/^apps\/typo\/src\/app\.ts:7:14: cannot compile: Expected identifier but found "="$/);
+    await expect(loadApps(root)).rejects.toThrow(/^apps\/typo\/src\/app\.ts:7:14: cannot compile: Expected identifier but found "="$/);
   });
 });

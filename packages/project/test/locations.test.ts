@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadApps } from '../src/index.ts';
 
-const coreDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The apps of these workspaces import the real @strata/core, as the project's apps do.
+const coreDir = realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '@strata', 'core'));
 
 // One app laid out as the project's apps are: config, env files, render. Line numbers below count on it.
 const FILES: Record<string, string> = {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ToolMissingError } from '@strata/core';
+import { ToolMissingError } from '@strata/project';
 
 /** The Kubernetes release whose API server code the helper links (helper/go.mod). */
 export const KUBERNETES_VERSION = 'v1.36.3';

@@ -22,7 +22,8 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { findRoot, isPlainObject, type App, type Environment, type Manifest } from '@strata/core';
+import { isPlainObject, type App, type Environment, type Manifest } from '@strata/core';
+import { findRoot, Layout } from '@strata/project';
 import { dumpYaml } from '@strata/emit';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { validateWithKubeconform, type KubeconformResult } from '@strata/kubeconform-wrapper';
@@ -72,8 +73,8 @@ export function renderApp<C, K extends string>(app: App<C, K>, env?: Environment
 
 /** The real `kustomize build overlays/<env>/<app>` of the committed tree, parsed. */
 export async function buildApp(app: string, env: Environment, root: string = findRoot()): Promise<Manifest[]> {
-  const [result] = await buildOverlays(root, [`overlays/${env}/${app}`], { concurrency: 1 });
-  if (!result?.ok) throw new Error(`overlays/${env}/${app}: kustomize build failed: ${result?.error}`);
+  const [result] = await buildOverlays(root, [Layout.overlay(env, app)], { concurrency: 1 });
+  if (!result?.ok) throw new Error(`${Layout.overlay(env, app)}: kustomize build failed: ${result?.error}`);
   return parseBuild(result.yaml, result.overlay);
 }
 

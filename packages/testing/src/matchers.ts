@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { Environment, Manifest } from '@strata/core';
 import { compareManifests, isGeneratedConfigMap, normalize } from '@strata/emit';
+import { Layout } from '@strata/project';
 import { buildApp } from './index.ts';
 
 export interface StrataMatchers<R> {
@@ -35,8 +36,8 @@ expect.extend({
       pass: mismatches.length === 0,
       message: () =>
         this.isNot
-          ? `expected overlays/${env}/${app} to differ from the render`
-          : `overlays/${env}/${app} does not build to the render (run \`npx strata generate\`):\n${mismatches.map((m) => m.diff).join('\n')}`,
+          ? `expected ${Layout.overlay(env, app)} to differ from the render`
+          : `${Layout.overlay(env, app)} does not build to the render (run \`npx strata generate\`):\n${mismatches.map((m) => m.diff).join('\n')}`,
     };
   },
 });

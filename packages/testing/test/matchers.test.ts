@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { findRoot, loadApps, type Environment } from '@strata/core';
+import { type Environment } from '@strata/core';
+import { findRoot, loadApps } from '@strata/project';
 import '../src/matchers.ts';
 import { renderApp } from '../src/index.ts';
 

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ENVIRONMENTS, isPlainObject, UsageError, type Environment } from '@strata/core';
+import { ENVIRONMENTS, isPlainObject, type Environment } from '@strata/core';
+import { Layout, readConfig, UsageError } from '@strata/project';
 import { DEFAULT_KUBERNETES_VERSION, kubernetesSetVersion, schemaLocations } from '@strata/schemas';
 
 /** The Kubernetes version each env's clusters run: the `kubernetes` section of strata.config.json. */
@@ -11,7 +10,7 @@ export interface KubernetesSettings {
   readonly envs: Readonly<Record<Environment, string>>;
 }
 
-const CONFIG_FILE = 'strata.config.json';
+const CONFIG_FILE = Layout.configFile;
 const DEFAULT = DEFAULT_KUBERNETES_VERSION.replace(/\.0$/, '');
 
 /** A version setting checked against the sets there are; `where` names the field. */
@@ -31,16 +30,7 @@ function versionAt(value: unknown, where: string): string {
  * do not cover, or a key that is not a setting, is a usage error naming the field.
  */
 export function kubernetesSettings(root: string): KubernetesSettings {
-  const file = join(root, CONFIG_FILE);
-  let config: unknown = {};
-  if (existsSync(file)) {
-    try {
-      config = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new UsageError(`${CONFIG_FILE}: not valid JSON: ${(err as Error).message}`);
-    }
-  }
-  const section = isPlainObject(config) ? config.kubernetes : undefined;
+  const section = readConfig(root)?.kubernetes;
   if (section === undefined) return { version: DEFAULT, envs: { dev: DEFAULT, staging: DEFAULT, prod: DEFAULT } };
   const where = `${CONFIG_FILE}: kubernetes`;
   if (!isPlainObject(section)) throw new UsageError(`${where}: must be an object such as {"version": "1.36", "envs": {"prod": "1.35"}}`);

@@ -1,25 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { appDirs, ENVIRONMENTS, loadApps, UsageError, type Environment, type Problem } from '@strata/core';
+import type { Environment, Problem } from '@strata/core';
+import { appDirs, distOf, loadApps, projectSeverity } from '@strata/project';
 import { rules, runPolicy, toProblem, type PolicyContext, type Rule } from '@strata/policy';
 import type { SourceDoc } from './types.ts';
 
 type SeverityMap = NonNullable<PolicyContext['severity']>;
-
-/** Project-wide policy settings from strata.config.json (`policy.severity`), if any. */
-function projectSeverity(root: string): SeverityMap {
-  const file = join(root, 'strata.config.json');
-  if (!existsSync(file)) return {};
-  let config: { policy?: { severity?: SeverityMap } };
-  try {
-    config = JSON.parse(readFileSync(file, 'utf8')) as typeof config;
-  } catch (err) {
-    throw new UsageError(`strata.config.json: not valid JSON: ${(err as Error).message}`);
-  }
-  return config.policy?.severity ?? {};
-}
-
-const DIST = /^dist\/([^/]+)\/([^/]+)\.yaml$/;
 
 /** `spec.containers[0].image` -> ['spec', 'containers', 0, 'image'] */
 function segments(path: string): (string | number)[] {
@@ -44,18 +28,18 @@ export async function policyProblems(
   const sets = new Map<string, SourceDoc[]>();
   for (const d of docs) {
     // A built overlay is one set; otherwise each input argument (a file or a folder) is one.
-    const key = DIST.test(d.file) ? d.file : `input:${d.input}`;
+    const key = distOf(d.file) ? d.file : `input:${d.input}`;
     const set = sets.get(key);
     if (set) set.push(d);
     else sets.set(key, [d]);
   }
   const project = all ? projectSeverity(root) : {};
-  const apps = all ? await appsOfBuilds(root, [...sets.keys()].map((k) => DIST.exec(k)?.[2]).filter((a): a is string => a !== undefined)) : new Map<string, App>();
+  const apps = all ? await appsOfBuilds(root, [...sets.keys()].map((k) => distOf(k)?.app).filter((a): a is string => a !== undefined)) : new Map<string, App>();
   const problems: Problem[] = [];
   for (const [file, set] of sets) {
-    const match = DIST.exec(file);
-    const setEnv = (match && (ENVIRONMENTS as readonly string[]).includes(match[1]!) ? match[1] : env) as Environment | undefined;
-    const app = match ? apps.get(match[2]!) : undefined;
+    const built = distOf(file);
+    const setEnv = built?.env ?? env;
+    const app = built ? apps.get(built.app) : undefined;
     const severity: SeverityMap = { ...project, ...(app?.policy?.severity ?? {}) };
     const version = options.kubernetesVersion?.(set[0]!.file);
     const ctx: PolicyContext = {

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { UsageError } from '@strata/core';
+import { UsageError } from '@strata/project';
 
 /**
  * How much one run reads. A Kubernetes object is at most about 1.5 MB (etcd's limit), so a larger

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findRoot, UsageError } from '@strata/core';
+import { findRoot, UsageError } from '@strata/project';
 import { parseInputs, validate } from '../src/index.ts';
 
 // Input written to mislead or to exhaust: each case is a problem with a file and a line (or, for a

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRoot } from '@strata/core';
+import { findRoot } from '@strata/project';
 import { ensureKubernetesSet, KUBERNETES_VALIDATE_VERSION, schemaCacheRoot } from '@strata/schemas';
 import { kubernetesSettings, serverVersionNotes, validate } from '../src/index.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeParsed, parseInputs, readText, validate } from '../src/index.ts';
-import { findRoot } from '@strata/core';
+import { findRoot } from '@strata/project';
 
 const repo = findRoot(import.meta.dirname);
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findRoot } from '@strata/core';
+import { findRoot } from '@strata/project';
 import { ensureHelper, NOT_BUILT_NOTE } from '@strata/server-validation';
 import { validate } from '../src/index.ts';
 

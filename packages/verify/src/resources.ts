@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ToolError } from '@strata/core';
+import { ToolError } from '@strata/project';
 import type { Client } from './client.ts';
 
 /** A CustomResourceDefinition from packages/schemas/crds. */

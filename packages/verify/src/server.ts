@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ToolError, ToolMissingError } from '@strata/core';
+import { ToolError, ToolMissingError } from '@strata/project';
 import { Client } from './client.ts';
 import { makeScratchDir, recordServers, sweepStale } from './scratch.ts';
 

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENVIRONMENTS, isPlainObject, ToolError, UsageError, type Manifest, type Problem } from '@strata/core';
+import { ENVIRONMENTS, isPlainObject, type Manifest, type Problem } from '@strata/core';
+import { Layout, ToolError, UsageError } from '@strata/project';
 import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 import { crdManifestsDir } from '@strata/schemas';
 import type { Client, Status } from './client.ts';
@@ -243,7 +244,7 @@ function selectEnvs(env: string | undefined): string[] {
 function listOverlays(root: string, envs: readonly string[], apps: readonly string[] | undefined, strict = true): { env: string; app: string }[] {
   const out: { env: string; app: string }[] = [];
   for (const env of envs) {
-    const dir = join(root, 'overlays', env);
+    const dir = join(root, Layout.envRoot(env));
     if (!existsSync(dir)) continue;
     for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       if (!d.isDirectory() || !existsSync(join(dir, d.name, 'kustomization.yaml'))) continue;
@@ -253,7 +254,7 @@ function listOverlays(root: string, envs: readonly string[], apps: readonly stri
   }
   if (strict) {
     for (const app of apps ?? []) {
-      if (!out.some((o) => o.app === app)) throw new UsageError(`no overlay for app "${app}" in ${envs.map((e) => `overlays/${e}`).join(', ')}; run \`npx strata generate --app ${app}\` first`);
+      if (!out.some((o) => o.app === app)) throw new UsageError(`no overlay for app "${app}" in ${envs.map((e) => Layout.envRoot(e)).join(', ')}; run \`npx strata generate --app ${app}\` first`);
     }
   }
   return out;
@@ -261,7 +262,7 @@ function listOverlays(root: string, envs: readonly string[], apps: readonly stri
 
 /** The built output of every selected overlay; a missing file is a usage error, found before anything starts. */
 function distFiles(root: string, envs: readonly string[], apps: readonly string[] | undefined): { env: string; file: string }[] {
-  const files = listOverlays(root, envs, apps).map((o) => ({ env: o.env, file: `dist/${o.env}/${o.app}.yaml` }));
+  const files = listOverlays(root, envs, apps).map((o) => ({ env: o.env, file: Layout.distOf(o.env, o.app) }));
   const missing = files.filter((f) => !existsSync(join(root, f.file)));
   if (missing.length > 0) {
     const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : '';
@@ -279,7 +280,7 @@ function exportRef(root: string, ref: string): string {
     throw new UsageError(`--against ${ref}: not a commit in this repository`);
   }
   const top = git(['ls-tree', '--name-only', ref]).toString('utf8').split('\n');
-  const paths = ['base', 'overlays'].filter((p) => top.includes(p));
+  const paths = [Layout.base, Layout.overlays].filter((p) => top.includes(p));
   const dir = makeScratchDir('ref');
   if (paths.length > 0) execFileSync('tar', ['-x', '-C', dir], { input: git(['archive', '--format=tar', ref, '--', ...paths]) });
   return dir;
@@ -295,7 +296,7 @@ async function buildRef(tree: string, envs: readonly string[], apps: readonly st
   const overlays = listOverlays(tree, envs, apps, false);
   const builder = process.env.STRATA_KUSTOMIZE ? undefined : resolveBuilder(TOOL_ROOT);
   const how: BuildOptions = builder ? { engine: 'builder', builder } : { engine: 'kustomize', command: resolveKustomize(TOOL_ROOT) };
-  const built = await buildOverlays(tree, overlays.map((o) => `overlays/${o.env}/${o.app}`), how);
+  const built = await buildOverlays(tree, overlays.map((o) => Layout.overlay(o.env, o.app)), how);
   return envs.map((env) => ({
     name: env,
     docs: built.flatMap((r, i) => (r.ok && overlays[i]!.env === env ? readBuilt(r.yaml, r.overlay) : [])),

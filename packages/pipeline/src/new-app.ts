@@ -1,0 +1,41 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@strata/emit';
+import { appTemplate, checkNewAppName, Layout, ToolError, withAppRegistered } from '@strata/project';
+import { generate, type GenerateResult } from './generate.ts';
+
+export interface NewAppResult {
+  readonly dir: string;
+  readonly files: string[];
+  /** Undefined when installing was skipped: the app cannot load before its dependencies are linked. */
+  readonly generated?: GenerateResult;
+}
+
+/**
+ * `strata new-app <name>`: writes apps/<name> from the secure template, registers it in the root
+ * package.json, installs (unless told not to) and generates its tree, so build and test pass at once.
+ * A failed write leaves no part of the app behind.
+ */
+export async function newApp(root: string, name: string, options: { install?: boolean } = {}): Promise<NewAppResult> {
+  checkNewAppName(root, name);
+  const dir = join(root, Layout.app(name));
+  const files = appTemplate(name);
+  const pkgPath = join(root, 'package.json');
+  const registered = withAppRegistered(readFileSync(pkgPath, 'utf8'), name);
+  try {
+    for (const [rel, content] of files) writeFileAtomic(join(root, rel), content);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  writeFileAtomic(pkgPath, registered);
+  const written = [...files.keys()];
+  if (options.install === false) return { dir, files: written };
+  const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
+  const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new ToolError(`pnpm install failed after creating ${Layout.app(name)}; run \`npx pnpm install\` and then \`npx strata generate --app ${name}\``);
+  // A full generate: the env aggregates and the Argo CD files list every app.
+  const generated = await generate(root);
+  return { dir, files: written, generated };
+}

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ENVIRONMENTS, type Environment } from '@strata/core';
+import { UsageError } from './errors.ts';
+
+/**
+ * Where everything of a Strata workspace lives, as paths relative to its root with `/` between
+ * folders (the spelling problems, the journal and the committed tree use). The one place that
+ * knows the layout: callers ask it rather than spelling `overlays/${env}/${app}` themselves.
+ */
+export const Layout = {
+  /** The file that marks the workspace root. */
+  workspaceFile: 'pnpm-workspace.yaml',
+  /** The project-wide settings (policy severities, gitops). */
+  configFile: 'strata.config.json',
+  /** The application packages. */
+  apps: 'apps',
+  app: (app: string) => `apps/${app}`,
+  /** The module that exports an app's `defineApp(...)`. */
+  appModule: (app: string) => `apps/${app}/src/app.ts`,
+  /** An app's image pins per env. */
+  pins: (app: string) => `apps/${app}/images.json`,
+  /** The generated trees: base, overlays and the Argo CD files. */
+  base: 'base',
+  overlays: 'overlays',
+  gitops: 'gitops',
+  baseOf: (app: string) => `base/${app}`,
+  /** `overlays/<env>`: every app of the env in one buildable tree (the env root). */
+  envRoot: (env: string) => `overlays/${env}`,
+  /** The env root's kustomization, listing every app of the env. */
+  envKustomization: (env: string) => `overlays/${env}/kustomization.yaml`,
+  overlay: (env: string, app: string) => `overlays/${env}/${app}`,
+  /** Built output: one file per overlay. */
+  dist: 'dist',
+  distOf: (env: string, app: string) => `dist/${env}/${app}.yaml`,
+  /** Strata's own state: caches and the tree writer's journal; never committed. */
+  state: '.strata',
+  cache: '.strata/cache',
+  /** The tree writer's lock and journal: inside `.strata/`, on the tree's file system, so a staged file reaches its place by a rename. */
+  writeState: '.strata/write',
+} as const;
+
+const OVERLAY = /^overlays\/([^/]+)\/([^/]+)(?:\/|$)/;
+const DIST = /^dist\/([^/]+)\/([^/]+)\.yaml$/;
+
+/** The env and app of a path inside an app's overlay folder, if it is one. */
+export function overlayOf(path: string): { env: Environment; app: string } | undefined {
+  const m = OVERLAY.exec(path);
+  return m && (ENVIRONMENTS as readonly string[]).includes(m[1]!) && m[2] !== 'kustomization.yaml' ? { env: m[1] as Environment, app: m[2]! } : undefined;
+}
+
+/** The env and app of a built file `dist/<env>/<app>.yaml`, if it is one. */
+export function distOf(path: string): { env: Environment; app: string } | undefined {
+  const m = DIST.exec(path);
+  return m && (ENVIRONMENTS as readonly string[]).includes(m[1]!) ? { env: m[1] as Environment, app: m[2]! } : undefined;
+}
+
+/** The workspace root: the nearest folder at or above `from` holding pnpm-workspace.yaml. */
+export function findRoot(from: string = process.cwd()): string {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, Layout.workspaceFile))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new UsageError(`no Strata workspace (pnpm-workspace.yaml) at or above ${from}; run strata from the repository`);
+    dir = parent;
+  }
+}
+
+/** Whether a path belongs to a run limited to `env`: anything outside overlays/, and that env's overlays. */
+export function inEnvScope(path: string, env: Environment | undefined): boolean {
+  return !env || !path.startsWith(`${Layout.overlays}/`) || path.startsWith(`${Layout.envRoot(env)}/`);
+}
