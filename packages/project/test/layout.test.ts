@@ -64,7 +64,7 @@ describe('the new-app template', () => {
     expect([...files.keys()]).toContain('apps/billing/test/billing.test.ts');
     expect([...files.keys()].every((f) => f.startsWith('apps/billing/'))).toBe(true);
     expect([...files.values()].some((text) => text.includes('__APP_NAME__'))).toBe(false);
-    expect(files.get('apps/billing/src/app.ts')).toMatch(/defineApp\(\{ name: 'billing'/);
+    expect(files.get('apps/billing/src/app.ts')).toMatch(/name: 'billing'/);
     expect(JSON.parse(files.get('apps/billing/package.json')!).name).toBe('@strata-apps/billing');
   });
 
