@@ -6,10 +6,8 @@ import { nameProblem } from './names.ts';
 import { ObjectError, toManifest, type KubeObject, type Manifest } from './objects.ts';
 import { appFileOf, defaultsFileOf, envFileOf, errorLocation, keyPosition, originOf } from './sources.ts';
 import { applyPins, parsePins, type ImagePaths } from './pins.ts';
+import { ENVIRONMENTS, type Environment } from './environments.ts';
 
-/** The environments every application is deployed to, in promotion order. */
-export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
 
 export interface RenderContext {
   /** The application name given to `defineApp`. */

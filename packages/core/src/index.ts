@@ -1,4 +1,5 @@
 export * from './app.ts';
+export * from './environments.ts';
 export * from './helpers.ts';
 export * from './keys.ts';
 export * from './kit/index.ts';

@@ -1,5 +1,4 @@
-import type { Environment } from './app.ts';
-import { ENVIRONMENTS } from './app.ts';
+import { ENVIRONMENTS, type Environment } from './environments.ts';
 import type { ImageSource } from './helpers.ts';
 import { isPlainObject } from './merge.ts';
 
