@@ -43,7 +43,7 @@ describe('strata new-app', () => {
     expect(validate.stdout).toMatch(/validate: 2 apps x 3 envs: No problems/);
 
     const tests = spawnSync(join(repo, 'node_modules/.bin/vitest'), ['run', 'apps/billing'], { cwd: ws.root, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-    expect(tests.stdout).toMatch(/6 passed, 0 failed/);
+    expect(tests.stdout).toMatch(/9 passed, 0 failed/);
     expect(tests.status).toBe(0);
   });
 
