@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Manifest } from '@strata/core';
-import { ToolError, ToolMissingError } from '@strata/project';
+import { onLines, ToolError, ToolMissingError } from '@strata/project';
 
 export const KUSTOMIZE_VERSION = 'v5.8.1';
 
@@ -129,7 +129,6 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
   // The builder answers with the overlay as it was given; the same overlay may be asked for twice.
   const pending = new Map<string, ((line: BuilderLine) => void)[]>();
   const child = spawn(builder, ['-j', String(n)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
-  let buffered = '';
   let stderr = '';
   let failure: string | undefined;
   const take = (line: string) => {
@@ -143,15 +142,7 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
     }
     pending.get(r.overlay)?.shift()?.(r);
   };
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      take(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-    }
-  });
+  const stdout = onLines(child.stdout, take);
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => (stderr += chunk));
   child.stdin.on('error', () => undefined); // a builder that died early: reported on close
@@ -159,8 +150,7 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
   // failed, and that overlay's line says why, so anything unanswered is the tool's fault.
   const closed = new Promise<void>((resolve) => {
     const end = (why: string) => {
-      take(buffered);
-      buffered = '';
+      stdout.flush();
       failure = `the kustomize builder stopped before building it: ${oneLine(stderr) || why}`;
       for (const waiting of pending.values()) {
         for (const answer of waiting.splice(0)) answer({ overlay: '', ok: false, yaml: '', error: failure, toolFailed: true, millis: 0 });

@@ -2,4 +2,5 @@ export * from './apps.ts';
 export * from './config.ts';
 export * from './errors.ts';
 export * from './layout.ts';
+export * from './lines.ts';
 export * from './scaffold.ts';

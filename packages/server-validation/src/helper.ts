@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ToolMissingError } from '@strata/project';
+import { onLines, ToolMissingError } from '@strata/project';
 
 /** The Kubernetes release whose API server code the helper links (helper/go.mod). */
 export const KUBERNETES_VERSION = 'v1.36.3';
@@ -85,18 +85,13 @@ export async function ensureHelper(root: string, log: (line: string) => void = (
   const script = join(root, 'scripts', 'install-servers.mjs');
   if (!existsSync(script)) throw new ToolMissingError(`${script} not found`, INSTALL_HINT);
   const child = spawn(process.execPath, [script, TARGET], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let pending = '';
   let ready: string | undefined;
   const take = (line: string) => {
     const m = new RegExp(`^install-servers: ready ${TARGET} (\\S+)$`).exec(line);
     if (m) ready = m[1];
     else if (line.trim()) log(line);
   };
-  child.stdout.on('data', (d: Buffer) => {
-    const lines = (pending + d.toString('utf8')).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) take(line);
-  });
+  const stdout = onLines(child.stdout, take);
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
   const code = await new Promise<number | null>((resolve) => {
@@ -106,7 +101,7 @@ export async function ensureHelper(root: string, log: (line: string) => void = (
     });
     child.on('close', resolve);
   });
-  take(pending);
+  stdout.flush();
   if (code !== 0 || !ready) throw new ToolMissingError('could not build the server validation helper', err.trim() || INSTALL_HINT);
   return ready;
 }
@@ -136,7 +131,6 @@ export function startHelper(binary: string, options: { concurrency?: number } = 
   const child = spawn(binary, ['-j', String(Math.max(1, options.concurrency ?? availableParallelism()))], { stdio: ['pipe', 'pipe', 'pipe'] });
   const pending = new Map<number, { resolve: (v: Verdict) => void; reject: (e: Error) => void }>();
   let nextId = 0;
-  let buffered = '';
   let stderr = '';
   let failure: Error | undefined;
   const take = (line: string) => {
@@ -158,22 +152,13 @@ export function startHelper(binary: string, options: { concurrency?: number } = 
       warnings: a.warnings,
     });
   };
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      take(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-    }
-  });
+  const stdout = onLines(child.stdout, take);
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => (stderr += chunk));
   child.stdin.on('error', () => undefined); // a helper that died early: reported on close
   const closed = new Promise<void>((resolve) => {
     const end = (why: string) => {
-      take(buffered);
-      buffered = '';
+      stdout.flush();
       failure = new Error(`the server validation helper stopped: ${stderr.trim().split('\n')[0] || why}`);
       for (const waiting of pending.values()) waiting.reject(failure);
       pending.clear();

@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ToolError, ToolMissingError } from '@strata/project';
+import { onLines, ToolError, ToolMissingError } from '@strata/project';
 import { Client } from './client.ts';
 import { makeScratchDir, recordServers, sweepStale } from './scratch.ts';
 
@@ -36,18 +36,13 @@ export async function ensureServers(root: string, log: (line: string) => void = 
   if (!existsSync(script)) throw new ToolMissingError(`${script} not found`, INSTALL_HINT);
   // Streamed, not collected: the line saying what is built and how long it takes must show up front.
   const child = spawn(process.execPath, [script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let pending = '';
   let ready: ServerBinaries | undefined;
   const take = (line: string) => {
     const m = /^install-servers: ready (\S+) (\S+)$/.exec(line);
     if (m) ready = { etcd: m[1]!, kubeApiserver: m[2]! };
     else if (line.trim()) log(line);
   };
-  child.stdout.on('data', (d: Buffer) => {
-    const lines = (pending + d.toString('utf8')).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) take(line);
-  });
+  const stdout = onLines(child.stdout, take);
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
   const code = await new Promise<number | null>((resolve) => {
@@ -57,7 +52,7 @@ export async function ensureServers(root: string, log: (line: string) => void = 
     });
     child.on('close', (c) => resolve(c));
   });
-  take(pending);
+  stdout.flush();
   if (code !== 0 || !ready) throw new ToolMissingError('could not build etcd and kube-apiserver', err.trim() || INSTALL_HINT);
   return ready;
 }
