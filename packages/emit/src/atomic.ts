@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -20,6 +20,37 @@ let temporaries = 0;
  */
 export function temporaryName(file: string): string {
   return join(dirname(file), `.${basename(file)}.strata-tmp-${process.pid}-${++temporaries}`);
+}
+
+const TEMPORARY = /^\..+\.strata-tmp-(\d+)-\d+$/;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that writers killed between writing and renaming left in `dir` (not
+ * in its subfolders), sparing those of live processes; returns their names. Git ignores them, but
+ * nothing else would ever remove them.
+ */
+export function removeStaleTemporaries(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((name) => {
+    const m = TEMPORARY.exec(name);
+    return m !== null && Number(m[1]) !== process.pid && !isRunning(Number(m[1]));
+  });
+  for (const name of stale) rmSync(join(dir, name), { force: true });
+  return stale;
 }
 
 /**

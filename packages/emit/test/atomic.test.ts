@@ -1,8 +1,10 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic, writeFileAtomicAsync } from '../src/index.ts';
+import { removeStaleTemporaries, temporaryName, writeFileAtomic, writeFileAtomicAsync } from '../src/index.ts';
 
 describe.each([
   ['writeFileAtomic', async (file: string, data: string) => writeFileAtomic(file, data)],
@@ -29,5 +31,30 @@ describe.each([
     await expect(write(file, 'new\n')).rejects.toThrow();
     expect(readdirSync(dir)).toStrictEqual(['taken']);
     expect(readdirSync(file)).toStrictEqual(['inside']);
+  });
+});
+
+describe('removeStaleTemporaries', () => {
+  it('removes what killed writers left, and spares live writers\' files and everything else', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-atomic-'));
+    try {
+      const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+      for (const name of [`.pipeline.json.strata-tmp-${dead}-1`, `.pipeline.json.strata-tmp-${process.pid}-7`, 'pipeline.json', `pipeline.json.strata-tmp-${dead}`]) writeFileSync(join(dir, name), '');
+      expect(removeStaleTemporaries(dir)).toStrictEqual([`.pipeline.json.strata-tmp-${dead}-1`]);
+      expect(readdirSync(dir).sort()).toStrictEqual([`.pipeline.json.strata-tmp-${process.pid}-7`, 'pipeline.json', `pipeline.json.strata-tmp-${dead}`].sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('temporaryName', () => {
+  it('names files that the repository\'s .gitignore ignores, wherever the target lies', () => {
+    const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+    for (const rel of ['base/app/deployment.app.yaml', 'overlays/prod/kustomization.yaml', 'apps/app/images.json', 'gitops/prod/x.yaml', 'README.md']) {
+      const tmp = relative(repo, temporaryName(join(repo, rel)));
+      const r = spawnSync('git', ['check-ignore', '--no-index', '-q', tmp], { cwd: repo });
+      expect(r.status, `${tmp} is not ignored`).toBe(0);
+    }
   });
 });

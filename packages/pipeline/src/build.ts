@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, checkEnv, UsageError } from '@strata/project';
+import { lockTree, writeFileAtomic, writeFileAtomicAsync } from '@strata/emit';
 import { buildOverlays, type BuildResult } from '@strata/kustomize';
 import type { Selection } from './generate.ts';
 
@@ -34,8 +34,21 @@ export interface BuildOutcome {
   readonly pruned?: string[];
 }
 
-/** `strata build`: kustomize build every selected overlay in parallel into dist/<env>/<app>.yaml. */
+/**
+ * `strata build`: kustomize build every selected overlay in parallel into dist/<env>/<app>.yaml.
+ * Holds the tree's writer lock throughout, so that it neither reads overlays that a generate is
+ * writing nor writes dist/ beside another build or pipeline.
+ */
 export async function build(root: string, selection: Selection = {}, onResult?: (r: BuildResult) => void): Promise<BuildOutcome> {
+  const lock = lockTree(root, { label: 'strata build' });
+  try {
+    return await buildLocked(root, selection, onResult);
+  } finally {
+    lock.release();
+  }
+}
+
+async function buildLocked(root: string, selection: Selection, onResult?: (r: BuildResult) => void): Promise<BuildOutcome> {
   const overlays = selectOverlays(root, selection);
   const built = await buildOverlays(root, overlays.map((o) => o.dir), { ...(onResult ? { onResult } : {}) });
   const results = built.map((r, i) => {
@@ -80,21 +93,15 @@ export function pruneDist(root: string, keep: ReadonlySet<string>): string[] {
   return removed.sort();
 }
 
-/** Writes one built overlay to dist/ (to a temporary file first, so a reader never sees half of it). */
+/** Writes one built overlay to dist/ with the one atomic writer, so a reader never sees half of it. */
 export function writeDist(root: string, output: string, yaml: string): void {
-  const target = join(root, output);
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(`${target}.tmp-${process.pid}`, yaml);
-  renameSync(`${target}.tmp-${process.pid}`, target);
+  writeFileAtomic(join(root, output), yaml);
 }
 
 /**
  * Like writeDist, off the main thread: creating many files is slow on some file systems, and the
  * caller has other work to do meanwhile.
  */
-export async function writeDistAsync(root: string, output: string, yaml: string): Promise<void> {
-  const target = join(root, output);
-  await mkdir(dirname(target), { recursive: true });
-  await writeFile(`${target}.tmp-${process.pid}`, yaml);
-  await rename(`${target}.tmp-${process.pid}`, target);
+export function writeDistAsync(root: string, output: string, yaml: string): Promise<void> {
+  return writeFileAtomicAsync(join(root, output), yaml);
 }

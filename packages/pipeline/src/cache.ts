@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { delimiter, join, relative } from 'node:path';
 import type { Environment, Problem } from '@strata/core';
+import { removeStaleTemporaries, writeFileAtomic } from '@strata/emit';
 import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
@@ -155,7 +156,7 @@ function binaryHashes(root: string): string[] {
   }
   if (JSON.stringify(next) !== JSON.stringify(known)) {
     try {
-      writeAtomic(toolsFile(root), JSON.stringify(next));
+      writeFileAtomic(toolsFile(root), JSON.stringify(next));
     } catch {
       // a cache that cannot be written only costs time
     }
@@ -232,15 +233,10 @@ export function readCache(root: string, tool: string): PipelineCache {
   return { tool, apps: {} };
 }
 
-function writeAtomic(file: string, content: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.tmp-${process.pid}`, content);
-  renameSync(`${file}.tmp-${process.pid}`, file);
-}
-
 /** Written to a temporary file and renamed, so a run that stops part-way leaves the old cache. */
 export function writeCache(root: string, cache: PipelineCache): void {
-  writeAtomic(cacheFile(root), JSON.stringify(cache));
+  writeFileAtomic(cacheFile(root), JSON.stringify(cache));
+  removeStaleTemporaries(join(root, '.strata', 'cache'));
 }
 
 /** Every file under the given folders (relative to the root). */

@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS, type Environment, type Problem } from '@strata/core';
 import { appDirs, appSources, Layout, loadApps } from '@strata/project';
-import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch, type TreeChanges } from '@strata/emit';
+import { applyTree, lockTree, planApp, planEnvironments, recoverLocked, schemaMergeKeys, type AppPlan, type Mismatch, type TreeChanges } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
 import { NOT_BUILT_NOTE, resolveHelper } from '@strata/server-validation';
@@ -68,6 +68,20 @@ export interface PipelineResult {
 export async function pipeline(workspace: string, options: PipelineOptions = {}): Promise<PipelineResult> {
   // One spelling of every path: esbuild reports real paths.
   const root = realpathSync(workspace);
+  // The tree's writer lock for the whole run, not only while the tree is written: dist/ and the
+  // cache are this run's too, and two runs that interleave them leave a dist/ and a cache that
+  // belong to neither. A second pipeline (or generate, or build) waits, then refuses naming this one.
+  const lock = lockTree(root, { label: 'strata pipeline' });
+  try {
+    // A change a killed writer left half done is settled before this run looks at the tree.
+    recoverLocked(root);
+    return await runPipeline(root, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runPipeline(root: string, options: PipelineOptions): Promise<PipelineResult> {
   let t = performance.now();
   const lap = () => {
     const s = (performance.now() - t) / 1000;
