@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ describe('exit codes through the real CLI', () => {
   };
   let killed: string;
   let garbage: string;
+  let prose: string;
+  let panics: string;
   let manifest: string;
   beforeAll(() => {
     ws = tempWorkspace([APP]);
@@ -28,6 +30,9 @@ describe('exit codes through the real CLI', () => {
     expect(strata(ws.root, ['generate']).status).toBe(0);
     killed = tool('killed', 'kill -KILL $$');
     garbage = tool('garbage', 'cat >/dev/null; echo "{this is not what was asked for"; exit 0');
+    prose = tool('prose', 'echo "all good"; exit 0');
+    // What a Go program prints when it crashes: the runtime's panic, exit code 2.
+    panics = tool('panics', 'echo "panic: runtime error: invalid memory address or nil pointer dereference" >&2; echo "goroutine 1 [running]:" >&2; exit 2');
     manifest = join(dir, 'cm.yaml');
     writeFileSync(manifest, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  a: b\n');
   });
@@ -95,16 +100,21 @@ describe('exit codes through the real CLI', () => {
     expect(strata(repo, ['validate', '--no-policy', manifest]).status).toBe(0);
   });
 
-  it('kustomize or the builder killed, or the builder answering garbage, is a tool error in build', () => {
+  it('kustomize or the builder killed, crashing or answering garbage, is a tool error in build, and nothing is written', () => {
     for (const [env, message] of [
       [{ STRATA_KUSTOMIZE: killed }, `kustomize build failed: ${killed} was killed by SIGKILL`],
       [{ STRATA_BUILDER: killed }, 'kustomize build failed: the kustomize builder stopped before building it: killed by SIGKILL'],
       [{ STRATA_BUILDER: garbage }, 'kustomize build failed: the kustomize builder stopped before building it: unreadable output line: {this is not'],
+      [{ STRATA_KUSTOMIZE: garbage }, `kustomize build failed: ${garbage} exited 0 but its output is not YAML (`],
+      [{ STRATA_KUSTOMIZE: prose }, `kustomize build failed: ${prose} exited 0 but its output is not Kubernetes objects (document 1 has no apiVersion and kind)`],
+      [{ STRATA_KUSTOMIZE: panics }, `kustomize build failed: ${panics} crashed (exit code 2): panic: runtime error: invalid memory address or nil pointer dereference`],
     ] as const) {
+      rmSync(join(ws.root, 'dist'), { recursive: true, force: true });
       const r = strata(ws.root, ['build', '--app', APP, '--env', 'dev'], undefined, env);
       expect(r.stderr).toContain(`overlays/dev/${APP}: ${message}`);
       expect(r.stderr).toMatch(/^strata: kustomize failed on 1 of 1 overlays without judging them/m);
       expect(r.status).toBe(2);
+      expect(existsSync(join(ws.root, 'dist/dev', `${APP}.yaml`))).toBe(false);
     }
     // An overlay that kustomize judges broken is invalid input: exit 1.
     const kustomization = join(ws.root, 'overlays/dev', APP, 'kustomization.yaml');

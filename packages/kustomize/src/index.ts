@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { isMap, parseAllDocuments } from 'yaml';
 import type { Manifest } from '@strata/core';
 import { onLines, ToolError, ToolMissingError } from '@strata/project';
 
@@ -62,6 +62,49 @@ function overlayName(root: string, dir: string): string {
   return relative(root, join(root, dir)) || '.';
 }
 
+/**
+ * Why the output of a build that exited 0 cannot be what kustomize writes, or undefined when it
+ * can: a stream of YAML mappings, each with an apiVersion and a kind (or nothing at all).
+ */
+function notManifests(yaml: string): string | undefined {
+  if (yaml.trim() === '') return undefined;
+  let n = 0;
+  for (const doc of parseAllDocuments(yaml)) {
+    n++;
+    // The parser's first line only: the rest quotes the output, which may hold anything.
+    if (doc.errors.length > 0) return `not YAML (${doc.errors[0]!.message.split('\n')[0]!.trim()})`;
+    if (doc.contents === null) continue;
+    if (!isMap(doc.contents) || typeof doc.get('apiVersion') !== 'string' || typeof doc.get('kind') !== 'string') {
+      return `not Kubernetes objects (document ${n} has no apiVersion and kind)`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * kustomize (and kubectl) exit 1 for an overlay they refuse, after an `Error:` line. Any other exit
+ * code, or a Go runtime panic, is the tool crashing: the overlay was never judged.
+ */
+function crashed(code: number, stderr: string): boolean {
+  return code !== 1 || /^(panic|fatal error): /m.test(stderr) || /^goroutine \d+ \[/m.test(stderr);
+}
+
+/** The result of one kustomize process, from how it ended and what it wrote. */
+export function kustomizeResult(command: string, overlay: string, code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, millis: number): BuildResult {
+  if (signal !== null) return { overlay, ok: false, yaml: '', error: `${command} was killed by ${signal}`, toolFailed: true, millis };
+  if (code === 0) {
+    const wrong = notManifests(stdout);
+    if (!wrong) return { overlay, ok: true, yaml: stdout, millis };
+    return { overlay, ok: false, yaml: '', error: `${command} exited 0 but its output is ${wrong}`, toolFailed: true, millis };
+  }
+  const message = oneLine(stderr) || `exit code ${code}`;
+  if (code !== null && crashed(code, stderr)) {
+    const first = stderr.trim().split('\n')[0]?.trim() ?? '';
+    return { overlay, ok: false, yaml: '', error: `${command} crashed (exit code ${code})${first ? `: ${first.slice(0, 200)}` : ''}`, toolFailed: true, millis };
+  }
+  return { overlay, ok: false, yaml: '', error: message, millis };
+}
+
 function buildOne(cmd: KustomizeCommand, root: string, dir: string): Promise<BuildResult> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -73,10 +116,7 @@ function buildOne(cmd: KustomizeCommand, root: string, dir: string): Promise<Bui
     const overlay = overlayName(root, dir);
     child.on('error', (e) => resolve({ overlay, ok: false, yaml: '', error: `cannot run ${cmd.command}: ${e.message}`, toolFailed: true, millis: performance.now() - started }));
     child.on('close', (code, signal) => {
-      const millis = performance.now() - started;
-      if (code === 0) resolve({ overlay, ok: true, yaml: Buffer.concat(out).toString('utf8'), millis });
-      else if (signal !== null) resolve({ overlay, ok: false, yaml: '', error: `${cmd.command} was killed by ${signal}`, toolFailed: true, millis });
-      else resolve({ overlay, ok: false, yaml: '', error: oneLine(Buffer.concat(err).toString('utf8')) || `exit code ${code}`, millis });
+      resolve(kustomizeResult(cmd.command, overlay, code, signal, Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'), performance.now() - started));
     });
   });
 }
