@@ -1,2 +1,1 @@
-export * from './problems.ts';
 export * from '@strata/validate';

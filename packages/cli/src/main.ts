@@ -1,10 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ENVIRONMENTS, type Environment } from '@strata/core';
+import { ENVIRONMENTS, type Environment, type Problem } from '@strata/core';
 import { checkEnv, distOf, findRoot, ToolError, ToolMissingError, UsageError } from '@strata/project';
 import type { BuildResult } from '@strata/kustomize';
 import type { DiffResult } from '@strata/pipeline';
-import { formatSummary, problemLines, summarize, type Problem } from './problems.ts';
-import { OUTPUT_FORMATS, toJunit, toSarif, type OutputFormat } from './reports.ts';
+// The report builders only: the rest of validate loads when a command needs it.
+import { OUTPUT_FORMATS, toJunit, toSarif, type OutputFormat } from '@strata/validate/formats';
+import { formatSummary, problemLines, summarize } from '@strata/validate/report';
 
 const VERSION = '0.1.0';
 

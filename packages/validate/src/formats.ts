@@ -1,7 +1,8 @@
 import junit from 'junit-report-builder';
 import { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } from 'node-sarif-builder';
-import type { ResourceRef } from '@strata/validate';
-import { formatProblem, type Problem, type Summary } from './problems.ts';
+import type { Problem } from '@strata/core';
+import { formatProblem, type Summary } from './report.ts';
+import type { ResourceRef } from './types.ts';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

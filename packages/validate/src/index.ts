@@ -7,3 +7,5 @@ export { policyProblems } from './policy.ts';
 export { checkParsed, kubernetesVersionOf, validate } from './validate.ts';
 export { kubernetesSettings, requireKubernetesSets, serverVersionNotes, type KubernetesSettings } from './kubernetes.ts';
 export { ruleHelp, type RuleHelp } from './rules.ts';
+export { escapeText, formatProblem, formatSummary, problemLines, summarize, type Summary } from './report.ts';
+export { OUTPUT_FORMATS, toJunit, toSarif, type OutputFormat } from './formats.ts';

@@ -1,7 +1,5 @@
 import type { Problem } from '@strata/core';
 
-export type { Problem };
-
 /**
  * Control characters, bidirectional overrides and line separators shown as escapes: a name or
  * message read from a manifest must not move the cursor, recolour the terminal or hide text.
