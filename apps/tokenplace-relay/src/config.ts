@@ -4,7 +4,7 @@ import type { ImageSource } from '@strata/core';
 export type GpuIndirection =
   /** A `gpu-server` ExternalName Service; GPU host and port are injected into the relay. */
   | { readonly mode: 'externalName'; readonly host: string; readonly cidr: string }
-  /** A selector-less headless `gpu-server` Service with static Endpoints; nothing injected. */
+  /** A selector-less headless `gpu-server` Service with a static EndpointSlice; nothing injected. */
   | { readonly mode: 'headless'; readonly addresses: readonly string[] };
 
 export interface NetworkRule {

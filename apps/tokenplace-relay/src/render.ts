@@ -11,7 +11,7 @@ import {
   type KubeObject,
 } from '@strata/core';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
-import { Endpoints } from 'kubernetes-models/v1/Endpoints';
+import { EndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1/EndpointSlice';
 import { Service } from 'kubernetes-models/v1/Service';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
@@ -84,9 +84,15 @@ export function render(c: RelayConfig): KubeObject[] {
       ? [new Service({ metadata: upstreamMeta, spec: { type: 'ExternalName', externalName: ind.host, ports: [{ name: 'gpu', port: c.gpu.port, protocol: 'TCP' }] } })]
       : [
           new Service({ metadata: upstreamMeta, spec: { clusterIP: 'None', ports: [{ name: 'gpu', port: c.gpu.port, targetPort: c.gpu.port, protocol: 'TCP' }] } }),
-          new Endpoints({
-            metadata: upstreamMeta,
-            subsets: [{ addresses: ind.addresses.map((ip) => ({ ip })), ports: [{ name: 'gpu', port: c.gpu.port, protocol: 'TCP' }] }],
+          // Not v1 Endpoints, deprecated since 1.33. No controller makes slices for a selector-less
+          // Service: this one is tied to it by the service-name label and marked as managed here.
+          new EndpointSlice({
+            metadata: m
+              .component('gpu-upstream')
+              .of('gpu-server', { labels: { 'kubernetes.io/service-name': 'gpu-server', 'endpointslice.kubernetes.io/managed-by': 'strata' } }),
+            addressType: 'IPv4',
+            endpoints: ind.addresses.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+            ports: [{ name: 'gpu', port: c.gpu.port, protocol: 'TCP' }],
           }),
         ];
 

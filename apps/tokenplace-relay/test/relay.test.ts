@@ -20,7 +20,7 @@ beforeAll(async () => {
 const INVENTORY: Record<Environment, Record<string, number>> = {
   dev: { Deployment: 1, Ingress: 1, NetworkPolicy: 2, Service: 2 },
   staging: { Deployment: 1, Ingress: 1, NetworkPolicy: 2, Service: 2, ServiceMonitor: 1 },
-  prod: { Deployment: 1, Endpoints: 1, Ingress: 1, NetworkPolicy: 2, Service: 2, ServiceMonitor: 1 },
+  prod: { Deployment: 1, EndpointSlice: 1, Ingress: 1, NetworkPolicy: 2, Service: 2, ServiceMonitor: 1 },
 };
 
 describe.each(ENVS)('tokenplace-relay in %s (kustomize build output)', (env) => {
@@ -48,23 +48,25 @@ describe.each(ENVS)('tokenplace-relay in %s (kustomize build output)', (env) => 
     expect(vars.TOKENPLACE_RELAY_UPSTREAM_URL).toBe('http://gpu-server:5015');
   });
 
-  it('reaches the GPU host through ExternalName (dev, staging) or a headless Service with Endpoints (prod)', () => {
+  it('reaches the GPU host through ExternalName (dev, staging) or a headless Service with an EndpointSlice (prod), never the deprecated v1 Endpoints', () => {
     const gpu = find(built[env], 'Service', 'gpu-server');
     const vars = envOf(relay());
     if (env === 'prod') {
       expect(gpu.spec.clusterIP).toBe('None');
       expect(gpu.spec.selector).toBeUndefined();
       expect(gpu.spec.type).toBeUndefined();
-      const endpoints = find(built[env], 'Endpoints', 'gpu-server');
-      expect(endpoints.subsets[0]?.addresses).toStrictEqual([{ ip: '10.40.0.11' }, { ip: '10.40.0.12' }]);
-      expect(endpoints.subsets[0]?.ports[0]?.port).toBe(5015);
+      const slice = find(built[env], 'EndpointSlice', 'gpu-server');
+      expect(slice.metadata?.labels?.['kubernetes.io/service-name']).toBe('gpu-server');
+      expect(slice.addressType).toBe('IPv4');
+      expect(slice.endpoints.map((e) => e.addresses)).toStrictEqual([['10.40.0.11'], ['10.40.0.12']]);
+      expect(slice.ports?.[0]).toStrictEqual({ name: 'gpu', port: 5015, protocol: 'TCP' });
       expect(vars.TOKENPLACE_GPU_HOST).toBeUndefined();
       expect(vars.TOKENPLACE_GPU_PORT).toBeUndefined();
     } else {
       const host = env === 'dev' ? 'gpu-dev.token.place' : 'gpu-box.token.place';
       expect(gpu.spec.type).toBe('ExternalName');
       expect(gpu.spec.externalName).toBe(host);
-      expect(built[env].some((m) => m.kind === 'Endpoints')).toBe(false);
+      expect(built[env].some((m) => m.kind === 'EndpointSlice')).toBe(false);
       expect(vars.TOKENPLACE_GPU_HOST).toBe(host);
       expect(vars.TOKENPLACE_GPU_PORT).toBe('5015');
     }

@@ -1,3 +1,5 @@
+import { apiStatus } from "@strata/schemas";
+
 export type KubeconformStatus = "valid" | "invalid" | "error" | "skipped" | "empty";
 
 /** One schema violation: a JSON pointer into the resource and what is wrong there. */
@@ -117,7 +119,12 @@ function isBuiltinGroup(apiVersion: string): boolean {
 
 function missingSchemaMessage(apiVersion: string, kind: string, kubernetesVersion: string): string {
   if (isBuiltinGroup(apiVersion)) {
-    return `no schema for ${apiVersion} ${kind} in Kubernetes ${kubernetesVersion}: that release does not serve this kind at this apiVersion; check apiVersion and kind`;
+    const status = apiStatus(apiVersion, kind, kubernetesVersion);
+    const prefix = `no schema for ${apiVersion} ${kind} in Kubernetes ${kubernetesVersion}: that release does not serve this kind at this apiVersion`;
+    // Known to other releases: say which, so an env behind or ahead of the API knows what to do.
+    if (status?.added) return `${prefix}; Kubernetes ${status.added} is the first that does`;
+    if (status?.removed && !status.served) return `${prefix}; Kubernetes ${status.removed} removed it${status.replacement ? `: use ${status.replacement}` : ''}`;
+    return `${prefix}; check apiVersion and kind`;
   }
   return `no schema for ${apiVersion} ${kind}: add its CRD to packages/schemas (see its README) and rerun scripts/generate.sh`;
 }

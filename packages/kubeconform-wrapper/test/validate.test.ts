@@ -167,6 +167,16 @@ describe("validateWithKubeconform over the fixtures", () => {
         "no schema for extensions/v1beta1 Ingress in Kubernetes 1.36.0: that release does not serve this kind at this apiVersion; check apiVersion and kind",
     });
   });
+
+  it("names the release that removed a built-in API, and its replacement", async () => {
+    const [r] = await validateWithKubeconform(
+      { stdin: "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec: {}\n" },
+      { kubernetesVersion: "1.36" },
+    );
+    expect(r?.message).toBe(
+      "no schema for autoscaling/v2beta2 HorizontalPodAutoscaler in Kubernetes 1.36.0: that release does not serve this kind at this apiVersion; Kubernetes 1.26 removed it: use autoscaling/v2 HorizontalPodAutoscaler",
+    );
+  });
 });
 
 describe("validateWithKubeconform over stdin", () => {

@@ -15,6 +15,7 @@ import { namedTargetPortExists } from './rules/named-target-port-exists.ts';
 import { networkPolicySelectsWorkload } from './rules/network-policy-selects-workload.ts';
 import { noAutomountToken } from './rules/no-automount-token.ts';
 import { noClusterAdminBinding } from './rules/no-cluster-admin-binding.ts';
+import { noDeprecatedApi } from './rules/no-deprecated-api.ts';
 import { noDuplicateEnv } from './rules/no-duplicate-env.ts';
 import { noHostNamespaces } from './rules/no-host-namespaces.ts';
 import { noHostPath } from './rules/no-host-path.ts';
@@ -89,4 +90,5 @@ export const rules: readonly Rule[] = [
   noSecretValues,
   duplicateResource,
   noClusterAdminBinding,
+  noDeprecatedApi,
 ];

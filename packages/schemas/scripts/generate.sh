@@ -71,6 +71,8 @@ if [ "$only" != crds ]; then
   [ -d "$src" ] || die "kubernetes-validate $KUBERNETES_VALIDATE_VERSION has no schemas for $kubernetes_version; it has: $(ls "$source_root" | grep strict | tr '\n' ' ')"
   node "$scripts/builtin.mjs" "$src" "$work/builtin"
   replace_dir "$work/builtin" "$pkg/kubernetes/v$kubernetes_version-standalone-strict"
+  # When each built-in API is served, deprecated and removed, over every version the wheel carries.
+  node "$scripts/lifecycle.mjs" "$source_root" "$pkg/kubernetes/api-lifecycle.json"
 fi
 
 if [ "$only" != builtin ]; then

@@ -247,3 +247,88 @@ export function listItemKeys(
   });
   return [key, ...new Set(mapKeys.filter((k) => k !== key))];
 }
+
+/** When one built-in API is served, from `kubernetes/api-lifecycle.json` (made by scripts/lifecycle.mjs). */
+interface LifecycleEntry {
+  readonly served: readonly [string, string];
+  readonly removed?: string;
+  readonly deprecated?: string;
+  readonly superseded?: string;
+  readonly replacement?: string;
+}
+
+/** What one Kubernetes version does with one built-in API (apiVersion and kind). */
+export interface ApiStatus {
+  /** Whether that version serves it. */
+  readonly served: boolean;
+  /** The first release that serves it, when that is later than the version asked about. */
+  readonly added?: string;
+  /** The release that removes it, that version or a later one. */
+  readonly removed?: string;
+  /** The release since which its own description says it is deprecated, at or before that version. */
+  readonly deprecated?: string;
+  /** For a prerelease version: the first release that also served a more mature one, at or before that version. */
+  readonly superseded?: string;
+  /** What to use instead (`discovery.k8s.io/v1 EndpointSlice`), served by that version where there is one. */
+  readonly replacement?: string;
+}
+
+let lifecycle: Readonly<Record<string, LifecycleEntry>> | undefined;
+
+function lifecycleEntries(): Readonly<Record<string, LifecycleEntry>> {
+  lifecycle ??= (JSON.parse(readFileSync(join(builtinRoot, "api-lifecycle.json"), "utf8")) as { apis: Record<string, LifecycleEntry> }).apis;
+  return lifecycle;
+}
+
+const minorOf = (release: string) => Number(/^v?1\.(\d+)/.exec(release)?.[1] ?? Number.NaN);
+
+/** v1 > v1beta2 > v1beta1 > v1alpha1, and v2 > v1. */
+function maturity(version: string): [number, number, number] {
+  const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(version);
+  if (!m) return [0, 0, 0];
+  return [m[2] === undefined ? 2 : m[2] === "beta" ? 1 : 0, Number(m[1]), Number(m[3] ?? 0)];
+}
+
+function moreMature(a: string, b: string): boolean {
+  const [x, y] = [maturity(a), maturity(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! > y[i]!;
+  return false;
+}
+
+const servedBy = (entry: LifecycleEntry, minor: number) => minorOf(entry.served[0]) <= minor && minor <= minorOf(entry.served[1]);
+
+/**
+ * When a built-in API is served, deprecated, superseded and removed, as seen from one Kubernetes
+ * version (`1.34`), computed from the schema sets of 1.25 to 1.37 and the APIs' own descriptions.
+ * Undefined for anything those releases never served (custom resources, typos).
+ */
+export function apiStatus(apiVersion: string, kind: string, version: string = DEFAULT_KUBERNETES_VERSION): ApiStatus | undefined {
+  const entries = lifecycleEntries();
+  const entry = entries[`${apiVersion} ${kind}`];
+  if (!entry) return undefined;
+  const minor = minorOf(version);
+  const served = servedBy(entry, minor);
+  const { group, version: own } = splitApiVersion(apiVersion);
+  // The most mature other version of the same group and kind that this release serves.
+  let best: string | undefined;
+  for (const [key, other] of Object.entries(entries)) {
+    const [otherApiVersion, otherKind] = key.split(" ") as [string, string];
+    const gv = splitApiVersion(otherApiVersion);
+    if (otherKind !== kind || gv.group !== group || gv.version === own || !servedBy(other, minor)) continue;
+    if (best === undefined || moreMature(gv.version, splitApiVersion(best).version)) best = otherApiVersion;
+  }
+  const successor = best !== undefined && (!served || moreMature(splitApiVersion(best).version, own)) ? `${best} ${kind}` : undefined;
+  const atOrBefore = (release: string | undefined) => (release !== undefined && minorOf(release) <= minor ? release : undefined);
+  const added = minorOf(entry.served[0]) > minor ? entry.served[0] : undefined;
+  const deprecated = atOrBefore(entry.deprecated);
+  const superseded = atOrBefore(entry.superseded);
+  const replacement = successor ?? entry.replacement;
+  return {
+    served,
+    ...(added ? { added } : {}),
+    ...(entry.removed ? { removed: entry.removed } : {}),
+    ...(deprecated ? { deprecated } : {}),
+    ...(superseded ? { superseded } : {}),
+    ...(replacement ? { replacement } : {}),
+  };
+}

@@ -10,8 +10,8 @@ describe('test kit matchers', () => {
   it('toHaveResource finds exactly one object of a kind and name', () => {
     const prod = renderApp(app!, 'prod');
     expect(prod).toHaveResource('Deployment', 'tokenplace-relay');
-    expect(prod).toHaveResource('Endpoints');
-    expect(renderApp(app!, 'dev')).not.toHaveResource('Endpoints');
+    expect(prod).toHaveResource('EndpointSlice');
+    expect(renderApp(app!, 'dev')).not.toHaveResource('EndpointSlice');
     expect(() => expect(prod).toHaveResource('StatefulSet')).toThrow(/expected exactly one StatefulSet, found 0; objects: Deployment\/tokenplace-relay/);
   });
 

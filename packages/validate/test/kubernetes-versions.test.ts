@@ -71,7 +71,7 @@ describe('each env is validated against the Kubernetes version its clusters run'
         rule: 'schema',
         severity: 'error',
         message:
-          'no schema for admissionregistration.k8s.io/v1 MutatingAdmissionPolicy in Kubernetes 1.34.0: that release does not serve this kind at this apiVersion; check apiVersion and kind',
+          'no schema for admissionregistration.k8s.io/v1 MutatingAdmissionPolicy in Kubernetes 1.34.0: that release does not serve this kind at this apiVersion; Kubernetes 1.36 is the first that does',
       },
     ]);
   });
