@@ -43,7 +43,7 @@ describe('strata import of plain YAML per env', () => {
       // Every object but the Secret is the same data; the Secret is its ExternalSecret, without a value.
       const plain = source.filter((m) => m.kind !== 'Secret');
       expect(unhashed(out[env].filter((m) => m.kind !== 'ExternalSecret'))).toStrictEqual(unhashed(plain));
-      const es = out[env].find((m) => m.kind === 'ExternalSecret') as Manifest & { spec: Record<string, any> };
+      const es = out[env].find((m) => m.kind === 'ExternalSecret') as Manifest & { spec: { target: unknown; data: { secretKey: string; remoteRef: unknown }[] } };
       expect(es.metadata).toStrictEqual({ name: 'ledger-db', namespace: `ledger-${env}` });
       expect(es.spec.target).toStrictEqual({ name: 'ledger-db', creationPolicy: 'Owner' });
       expect(es.spec.data).toStrictEqual([{ secretKey: 'password', remoteRef: { key: `ledger/${env}/ledger-db`, property: 'password' } }]);
@@ -110,7 +110,7 @@ describe('strata import of a Kustomize base with an overlay per env', () => {
       // The same objects, as data, but for the Secret: kept as a reference, never as a value.
       expect(out[env].filter((m) => m.kind !== 'ExternalSecret')).toStrictEqual(want.filter((m) => m.kind !== 'Secret'));
       const secret = want.find((m) => m.kind === 'Secret')!;
-      const es = out[env].find((m) => m.kind === 'ExternalSecret') as Manifest & { spec: Record<string, any> };
+      const es = out[env].find((m) => m.kind === 'ExternalSecret') as Manifest & { spec: { target: unknown; data: { secretKey: string; remoteRef: unknown }[] } };
       expect([es.metadata.name, es.metadata.namespace]).toStrictEqual([secret.metadata.name, secret.metadata.namespace]);
       expect(es.spec.data.map((d: { secretKey: string }) => d.secretKey)).toStrictEqual(Object.keys(secret.data as object).sort());
       expect(JSON.stringify(out[env])).not.toContain(Buffer.from('base-key-never-committed').toString('base64'));
