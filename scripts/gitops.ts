@@ -10,7 +10,15 @@ const apps = readdirSync(join(root, 'apps'), { withFileTypes: true })
   .filter((d) => d.isDirectory() && ['dev', 'staging', 'prod'].every((env) => existsSync(join(root, 'overlays', env, d.name, 'kustomization.yaml'))))
   .map((d) => d.name);
 
-const result = await writeGitops(root, loadSettings(root), apps);
+let result: Awaited<ReturnType<typeof writeGitops>>;
+try {
+  result = await writeGitops(root, loadSettings(root), apps);
+} catch (e) {
+  // One line, and the exit codes of the strata command: 2 when a tool failed or strata was set up
+  // wrongly, so the input was never judged; 1 for invalid input.
+  console.error(`gitops: ${(e as Error).message}`);
+  process.exit(['UsageError', 'ToolError', 'ToolMissingError', 'TreeBusyError'].includes((e as Error).name) ? 2 : 1);
+}
 // Apps written concurrently may not build yet: they are left out until they do.
 for (const s of result.skipped) console.error(`skipped ${s.app}: ${s.error}`);
 console.log(`gitops/: ${result.apps.length} apps; wrote ${result.written.length} files, removed ${result.removed.length}`);

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLUSTER_SCOPED_KINDS, ENVIRONMENTS, groupOf, type Environment, type Manifest } from '@strata/core';
+import { ToolError } from '@strata/project';
 import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
-import { buildOverlays, parseBuild, resolveKustomize } from '@strata/kustomize';
+import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type BuildResult } from '@strata/kustomize';
 import type { GitopsSettings } from './settings.ts';
 
 /** Folder of the generated Argo CD files, relative to the repository root. */
@@ -40,18 +40,28 @@ export interface PlanGitopsOptions {
   readonly plans?: (env: Environment, app: string) => AppSyncPlan | undefined;
 }
 
-/** Builds one overlay synchronously, so planning stays a plain function like the other planners. */
+/**
+ * Builds one overlay synchronously, so planning stays a plain function like the other planners.
+ * kustomize runs in the kustomize package, as everywhere: an overlay it refuses is an Error (invalid
+ * input), a kustomize that crashed, was killed or answered garbage a ToolError (the input was never
+ * judged).
+ */
 function buildSync(root: string): (env: Environment, app: string) => Manifest[] {
-  const cmd = resolveKustomize(root);
+  const command = resolveKustomize(root);
   return (env, app) => {
     const dir = `overlays/${env}/${app}`;
     if (!existsSync(join(root, dir, 'kustomization.yaml'))) {
       throw new Error(`${dir}: no kustomization.yaml; run \`npx strata generate\` first`);
     }
-    const run = spawnSync(cmd.command, [...cmd.args, dir], { cwd: root, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
-    if (run.status !== 0) throw new Error(`${dir}: kustomize build failed: ${(run.stderr || run.error?.message || '').trim()}`);
-    return parseBuild(run.stdout, dir);
+    const r = buildOverlaySync(root, dir, { command });
+    if (!r.ok) throw buildError(r);
+    return parseBuild(r.yaml, dir);
   };
+}
+
+function buildError(r: BuildResult): Error {
+  const message = `${r.overlay}: kustomize build failed: ${r.error ?? 'failed'}`;
+  return r.toolFailed ? new ToolError(message) : new Error(message);
 }
 
 const isClusterScoped = (m: Manifest) => CLUSTER_SCOPED_KINDS.has(m.kind);
@@ -229,6 +239,9 @@ export async function writeGitops(root: string, settings: GitopsSettings, appNam
   const results = await buildOverlays(root, overlays);
   const built = new Map<string, Manifest[]>();
   const skipped = new Map<string, string>();
+  // A tool that failed judged nothing: no app is left out for it, the run fails.
+  const failed = results.find((r) => r.toolFailed);
+  if (failed) throw buildError(failed);
   results.forEach((r, i) => {
     const [, env, app] = overlays[i]!.split('/') as [string, Environment, string];
     if (r.ok) built.set(`${env}/${app}`, parseBuild(r.yaml, r.overlay));

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,8 @@ import { ENVIRONMENTS, isPlainObject } from '@strata/core';
 import { UsageError } from '@strata/project';
 import { applyTree, HEADER } from '@strata/emit';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
-import { GITOPS_DIR, loadSettings, planGitops, SERVER_SIDE_APPLY_BYTES, type GitopsSettings } from '../src/index.ts';
+import { GITOPS_DIR, loadSettings, planGitops, SERVER_SIDE_APPLY_BYTES, writeGitops, type GitopsSettings } from '../src/index.ts';
+import { tempWorkspace } from '../../cli/test/workspace.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const settings: GitopsSettings = { repoURL: 'https://git.example.test/team/fixture.git', targetRevision: 'release-7' };
@@ -275,4 +277,101 @@ describe('loadSettings', () => {
       expect(() => loadSettings(root)).toThrow(message);
     });
   });
+});
+
+// kustomize runs in the kustomize package only; a planner that builds gets its verdicts from there.
+// A crashed kustomize cannot be produced on demand, so stand-ins play it: the one fault injected.
+describe('kustomize while planning gitops/', () => {
+  let copy: string;
+  let tools: string;
+  const real = join(repo, '.tools', 'bin', 'kustomize');
+  const tool = (name: string, body: string) => {
+    const file = join(tools, name);
+    writeFileSync(file, `#!/bin/sh\n${body}\n`);
+    chmodSync(file, 0o755);
+    return file;
+  };
+  const withKustomize = <T>(command: string, fn: () => T): T => {
+    const before = process.env.STRATA_KUSTOMIZE;
+    process.env.STRATA_KUSTOMIZE = command;
+    try {
+      return fn();
+    } finally {
+      if (before === undefined) delete process.env.STRATA_KUSTOMIZE;
+      else process.env.STRATA_KUSTOMIZE = before;
+    }
+  };
+  const thrown = (fn: () => unknown): Error => {
+    try {
+      fn();
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error('did not throw');
+  };
+  let panics: string;
+  let garbage: string;
+  beforeAll(() => {
+    copy = mkdtempSync(join(tmpdir(), 'strata-gitops-kustomize-'));
+    tools = mkdtempSync(join(tmpdir(), 'strata-gitops-tools-'));
+    writeFixture(copy);
+    panics = tool('panics', 'echo "panic: runtime error: index out of range [3] with length 3" >&2; echo "goroutine 1 [running]:" >&2; exit 2');
+    garbage = tool('garbage', 'echo "{not what was asked for"; exit 0');
+  });
+  afterAll(() => {
+    rmSync(copy, { recursive: true, force: true });
+    rmSync(tools, { recursive: true, force: true });
+  });
+
+  it('an overlay kustomize refuses is invalid input, not a tool error', () => {
+    const kustomization = join(copy, 'overlays/dev/web/kustomization.yaml');
+    const original = readFileSync(kustomization, 'utf8');
+    writeFileSync(kustomization, stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['missing.yaml'] }));
+    try {
+      const e = withKustomize(real, () => thrown(() => planGitops(copy, settings, ['web', 'platform'])));
+      expect(e.name).toBe('Error');
+      expect(e.message).toMatch(/^overlays\/dev\/web: kustomize build failed: accumulating resources: .*missing\.yaml/);
+    } finally {
+      writeFileSync(kustomization, original);
+    }
+  });
+
+  it.each([
+    ['crashes', () => panics, (cmd: string) => `overlays/dev/platform: kustomize build failed: ${cmd} crashed (exit code 2): panic: runtime error: index out of range [3] with length 3`],
+    ['answers garbage', () => garbage, (cmd: string) => `overlays/dev/platform: kustomize build failed: ${cmd} exited 0 but its output is not YAML (`],
+  ])('a kustomize that %s is a tool error', (_what, command, message) => {
+    const e = withKustomize(command(), () => thrown(() => planGitops(copy, settings, ['web', 'platform'])));
+    expect(e.name).toBe('ToolError');
+    expect(e.message.startsWith(message(command()))).toBe(true);
+    expect(e.message).not.toContain('\n');
+  });
+
+  it('writeGitops fails on a crashed kustomize instead of leaving apps out, and writes nothing', async () => {
+    const before = process.env.STRATA_KUSTOMIZE;
+    process.env.STRATA_KUSTOMIZE = panics;
+    try {
+      await expect(writeGitops(copy, settings, ['web', 'platform'])).rejects.toMatchObject({ name: 'ToolError' });
+    } finally {
+      if (before === undefined) delete process.env.STRATA_KUSTOMIZE;
+      else process.env.STRATA_KUSTOMIZE = before;
+    }
+    expect(existsSync(join(copy, GITOPS_DIR))).toBe(false);
+  });
+
+  it('scripts/gitops.ts exits 2 with one line when kustomize crashes, 0 when it works', () => {
+    const ws = tempWorkspace(['tokenplace-relay']);
+    try {
+      const run = (env: Record<string, string>) =>
+        spawnSync(process.execPath, ['--import', 'tsx', join(ws.root, 'scripts/gitops.ts')], { cwd: ws.root, encoding: 'utf8', env: { ...process.env, ...env } });
+      const crashed = run({ STRATA_KUSTOMIZE: panics });
+      expect(crashed.stderr).toMatch(/^gitops: overlays\/dev\/tokenplace-relay: kustomize build failed: .* crashed \(exit code 2\): panic: /);
+      expect(crashed.stderr.trim().split('\n')).toHaveLength(1);
+      expect(crashed.status).toBe(2);
+      const ok = run({});
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/^gitops\/: 1 apps; wrote \d+ files/);
+    } finally {
+      ws.dispose();
+    }
+  }, 120_000);
 });

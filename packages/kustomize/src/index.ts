@@ -121,6 +121,20 @@ function buildOne(cmd: KustomizeCommand, root: string, dir: string): Promise<Bui
   });
 }
 
+/**
+ * Builds one overlay with one kustomize process, synchronously, for callers that plan without
+ * awaiting (a planner that is a plain function). The result is classified as buildOverlays
+ * classifies it: `toolFailed` when kustomize crashed, was killed or answered garbage.
+ */
+export function buildOverlaySync(root: string, dir: string, options: { readonly command?: KustomizeCommand } = {}): BuildResult {
+  const cmd = options.command ?? resolveKustomize(root);
+  const started = performance.now();
+  const run = spawnSync(cmd.command, [...cmd.args, dir], { cwd: root, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const overlay = overlayName(root, dir);
+  if (run.error) return { overlay, ok: false, yaml: '', error: `cannot run ${cmd.command}: ${run.error.message}`, toolFailed: true, millis: performance.now() - started };
+  return kustomizeResult(cmd.command, overlay, run.status, run.signal, run.stdout, run.stderr, performance.now() - started);
+}
+
 const BUILDER_HINT =
   'run `npm run setup` (it builds packages/kustomize/builder into .tools/bin with Go), or use the kustomize engine';
 
