@@ -1,8 +1,8 @@
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace, treeOf } from './workspace.ts';
+import { repo, strata, tempWorkspace, treeOf } from './workspace.ts';
 
 /** Adds `apps/<name>` with the given app.ts, importing @strata/core as the other apps do. */
 function addApp(root: string, name: string, source: string) {
@@ -86,6 +86,51 @@ describe('hostile names never become paths', () => {
     );
     expect(readdirSync(join(ws.root, 'base', 'tensafe')).length).toBeGreaterThan(20);
   });
+});
+
+describe('a generated folder linked out of the repository', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  beforeAll(() => {
+    ws = tempWorkspace(['tensafe']);
+    // The copy's env roots and gitops/ list just its app, so only the link stands in the way.
+    expect(strata(ws.root, ['generate']).status).toBe(0);
+  }, 120_000);
+  afterAll(() => ws.dispose());
+
+  /** Every file in a folder outside the tree, with its content. */
+  const contents = (dir: string) =>
+    Object.fromEntries(
+      readdirSync(dir, { withFileTypes: true, recursive: true })
+        .filter((e) => e.isFile())
+        .map((e) => [join(e.parentPath, e.name).slice(dir.length + 1), readFileSync(join(e.parentPath, e.name), 'utf8')]),
+    );
+
+  it.each(['base/tensafe', 'overlays/prod/tensafe'])('%s is refused in one line by generate, pipeline and check, and nothing is written on either side', (folder) => {
+    const outside = mkdtempSync(join(tmpdir(), 'strata-linked-'));
+    try {
+      cpSync(join(ws.root, folder), outside, { recursive: true });
+      // What a writer following the link would do there: rewrite a changed file, remove a stale one.
+      writeFileSync(join(outside, 'kustomization.yaml'), `${readFileSync(join(outside, 'kustomization.yaml'), 'utf8')}# changed by hand\n`);
+      writeFileSync(join(outside, 'configmap.stale.yaml'), `${readFileSync(join(outside, 'kustomization.yaml'), 'utf8').split('\n')[0]}\napiVersion: v1\nkind: ConfigMap\n`);
+      rmSync(join(ws.root, folder), { recursive: true });
+      symlinkSync(outside, join(ws.root, folder));
+      const there = contents(outside);
+      const tree = treeOf(ws.root);
+      for (const args of [['generate'], ['generate', '--app', 'tensafe'], ['pipeline', '--no-frozen'], ['check']]) {
+        const r = strata(ws.root, args);
+        expect(r.stderr, args.join(' ')).toBe(
+          `strata: ${folder}: is a symbolic link (to ${outside}); generated folders must be plain folders in the workspace, so nothing was written: remove the link, then generate again\n`,
+        );
+        expect(r.status).toBe(1);
+        expect(contents(outside)).toStrictEqual(there);
+        expect(treeOf(ws.root)).toStrictEqual(tree);
+      }
+    } finally {
+      rmSync(join(ws.root, folder), { recursive: true, force: true });
+      cpSync(join(repo, folder), join(ws.root, folder), { recursive: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
 
 describe('Secret values never touch disk', () => {

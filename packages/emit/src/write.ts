@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitTransaction, recoverLocked, type CommitHooks } from './journal.ts';
 import { lockTree } from './lock.ts';
@@ -42,6 +42,40 @@ function listFiles(root: string, dir: string, temporaries?: string[]): string[] 
   return out;
 }
 
+/**
+ * Refuses every planned path (a file, or a folder whose stale files go) that passes through a
+ * symbolic link below the root: a `base/<app>` or `overlays/<env>/<app>` linked elsewhere would have
+ * the writer put files outside the repository, or in another app's folder, and remove what it finds
+ * there as stale. Each folder is looked at once; the first one missing ends the walk down.
+ */
+function refuseLinks(root: string, files: Iterable<string>, dirs: readonly string[]): void {
+  const seen = new Map<string, boolean>(); // folder -> exists
+  const check = (path: string, self: boolean) => {
+    const parts = path.split('/');
+    for (let i = 1; i <= parts.length - (self ? 0 : 1); i++) {
+      const folder = parts.slice(0, i).join('/');
+      let exists = seen.get(folder);
+      if (exists === undefined) {
+        let stat;
+        try {
+          stat = lstatSync(join(root, folder));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        }
+        if (stat?.isSymbolicLink()) {
+          throw new Error(
+            `${folder}: is a symbolic link (to ${readlinkSync(join(root, folder))}); generated folders must be plain folders in the workspace, so nothing was written: remove the link, then generate again`,
+          );
+        }
+        seen.set(folder, (exists = stat !== undefined));
+      }
+      if (!exists) return;
+    }
+  };
+  for (const rel of files) check(rel, false);
+  for (const dir of dirs) check(dir, true);
+}
+
 // existsSync first: a missing file is the common case of a first generate, and a thrown ENOENT
 // costs as much as the read.
 const read = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined);
@@ -53,6 +87,7 @@ export function planChanges(root: string, files: ReadonlyMap<string, string>, di
 }
 
 function plan(root: string, files: ReadonlyMap<string, string>, dirs: readonly string[], temporaries?: string[]): TreeChanges & { writes: [string, string, boolean][] } {
+  refuseLinks(root, files.keys(), dirs);
   const writes: [string, string, boolean][] = [];
   let unchanged = 0;
   const refused: string[] = [];

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,6 +24,31 @@ describe('applyTree', () => {
     writeFileSync(join(root, 'base/app/notes.yaml'), 'hand: written\n');
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it.each([
+    ['an app folder', 'base/app', 'base/app'],
+    ['a folder above it', 'base', 'base'],
+  ])('refuses %s that is a symbolic link, touching nothing on either side of it', (_what, linked, named) => {
+    const outside = mkdtempSync(join(tmpdir(), 'strata-outside-'));
+    try {
+      // The folder moves out of the tree and a link takes its place.
+      rmSync(outside, { recursive: true });
+      renameSync(join(root, linked), outside);
+      symlinkSync(outside, join(root, linked));
+      const there = snapshot(outside);
+      const files = new Map([['base/app/new.yaml', gen('new: 1')]]);
+      for (const dirs of [['base/app'], []]) {
+        expect(() => applyTree(root, files, { dirs })).toThrow(
+          `${named}: is a symbolic link (to ${outside}); generated folders must be plain folders in the workspace, so nothing was written: remove the link, then generate again`,
+        );
+        expect(() => applyTree(root, files, { dirs, dryRun: true })).toThrow(`${named}: is a symbolic link`);
+      }
+      expect(snapshot(outside)).toStrictEqual(there);
+      expect(existsSync(join(root, '.strata/write'))).toBe(false);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
 
   it('writes new and changed files, removes stale generated ones and never touches files without the header', () => {
     const files = new Map([
