@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
-import { appDirs, checkEnv, UsageError } from '@strata/project';
+import { appDirs, checkEnv, Layout, UsageError } from '@strata/project';
 import { lockTree, writeFileAtomic, writeFileAtomicAsync } from '@strata/emit';
 import { buildOverlays, type BuildResult } from '@strata/kustomize';
 import type { Selection } from './generate.ts';
@@ -17,7 +17,7 @@ export function selectOverlays(root: string, selection: Selection = {}): { env: 
   const out: { env: string; app: string; dir: string }[] = [];
   for (const e of env ? [env] : ENVIRONMENTS) {
     for (const app of apps) {
-      const dir = `overlays/${e}/${app}`;
+      const dir = Layout.overlay(e, app);
       if (!existsSync(join(root, dir, 'kustomization.yaml'))) {
         throw new UsageError(`${dir} does not exist; run \`npx strata generate --app ${app}\` first`);
       }
@@ -53,13 +53,13 @@ async function buildLocked(root: string, selection: Selection, onResult?: (r: Bu
   const built = await buildOverlays(root, overlays.map((o) => o.dir), { ...(onResult ? { onResult } : {}) });
   const results = built.map((r, i) => {
     const { env, app } = overlays[i]!;
-    const output = `dist/${env}/${app}.yaml`;
+    const output = Layout.distOf(env, app);
     if (r.ok) writeDist(root, output, r.yaml);
     return { ...r, env, app, output };
   });
   // A build of everything leaves dist/ holding exactly the current apps and envs.
   const everything = !selection.env && !(selection.apps && selection.apps.length > 0);
-  const pruned = everything ? pruneDist(root, new Set(overlays.map((o) => `dist/${o.env}/${o.app}.yaml`))) : [];
+  const pruned = everything ? pruneDist(root, new Set(overlays.map((o) => Layout.distOf(o.env, o.app)))) : [];
   return { results, failed: results.filter((r) => !r.ok).length, pruned };
 }
 
@@ -89,7 +89,7 @@ export function pruneDist(root: string, keep: ReadonlySet<string>): string[] {
     }
     return empty;
   };
-  sweep(join(root, 'dist'));
+  sweep(join(root, Layout.dist));
   return removed.sort();
 }
 

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { delimiter, join, relative } from 'node:path';
 import type { Environment, Problem } from '@strata/core';
 import { removeStaleTemporaries, writeFileAtomic } from '@strata/emit';
+import { Layout } from '@strata/project';
 import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
@@ -65,8 +66,8 @@ export interface PipelineCache {
 
 const FORMAT = 'strata-pipeline-cache/3';
 /** Beside the tree it describes; git ignores it. */
-export const cacheFile = (root: string) => join(root, '.strata', 'cache', 'pipeline.json');
-const toolsFile = (root: string) => join(root, '.strata', 'cache', 'tools.json');
+export const cacheFile = (root: string) => join(root, Layout.cache, 'pipeline.json');
+const toolsFile = (root: string) => join(root, Layout.cache, 'tools.json');
 
 export const hashOf = (content: string | Buffer) => createHash('sha1').update(content).digest('hex');
 
@@ -219,7 +220,7 @@ export function sharedUnchanged(root: string, tool: string, shared: SharedEntry 
     out[file] = now;
   }
   // Nothing else under gitops/ either: a file there that no plan holds is stale.
-  return filesUnder(root, ['gitops']).every((f) => f in out) ? out : undefined;
+  return filesUnder(root, [Layout.gitops]).every((f) => f in out) ? out : undefined;
 }
 
 /** The cache of an earlier run by the same tool, or an empty one. */
@@ -236,7 +237,7 @@ export function readCache(root: string, tool: string): PipelineCache {
 /** Written to a temporary file and renamed, so a run that stops part-way leaves the old cache. */
 export function writeCache(root: string, cache: PipelineCache): void {
   writeFileAtomic(cacheFile(root), JSON.stringify(cache));
-  removeStaleTemporaries(join(root, '.strata', 'cache'));
+  removeStaleTemporaries(join(root, Layout.cache));
 }
 
 /** Every file under the given folders (relative to the root). */

@@ -104,23 +104,23 @@ function writeTree(dir: string, files: ReadonlyMap<string, string>): void {
  */
 function exportRef(root: string, ref: string, dir: string): void {
   const top = execFileSync('git', ['ls-tree', '--name-only', ref], { cwd: root, encoding: 'utf8' }).split('\n');
-  const wanted = ['apps', 'base', 'overlays', 'package.json', 'pnpm-workspace.yaml', 'strata.config.json', 'tsconfig.base.json'].filter((p) => top.includes(p));
+  const wanted = [Layout.apps, Layout.base, Layout.overlays, 'package.json', Layout.workspaceFile, Layout.configFile, 'tsconfig.base.json'].filter((p) => top.includes(p));
   const archive = execFileSync('git', ['archive', '--format=tar', ref, '--', ...wanted], { cwd: root, maxBuffer: 1 << 30 });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   if (existsSync(join(root, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  const donor = appDirs(root).map((a) => join(root, 'apps', a, 'node_modules')).find((p) => existsSync(p));
+  const donor = appDirs(root).map((a) => join(root, Layout.app(a), 'node_modules')).find((p) => existsSync(p));
   for (const app of appDirs(dir)) {
-    const own = join(root, 'apps', app, 'node_modules');
+    const own = join(root, Layout.app(app), 'node_modules');
     const modules = existsSync(own) ? own : donor;
     if (!modules) continue;
-    rmSync(join(dir, 'apps', app, 'node_modules'), { recursive: true, force: true });
-    symlinkSync(modules, join(dir, 'apps', app, 'node_modules'));
+    rmSync(join(dir, Layout.app(app), 'node_modules'), { recursive: true, force: true });
+    symlinkSync(modules, join(dir, Layout.app(app), 'node_modules'));
   }
 }
 
 /** Generated files (under base/ and overlays/) that differ from what the sources of `root` generate now. */
 function staleFiles(root: string, files: ReadonlyMap<string, string>): number {
-  const changes = planChanges(root, files, ['base', 'overlays']);
+  const changes = planChanges(root, files, [Layout.base, Layout.overlays]);
   return changes.written.length + changes.removed.length;
 }
 

@@ -303,6 +303,17 @@ const servedBy = (entry: LifecycleEntry, minor: number) => minorOf(entry.served[
  * Undefined for anything those releases never served (custom resources, typos).
  */
 export function apiStatus(apiVersion: string, kind: string, version: string = DEFAULT_KUBERNETES_VERSION): ApiStatus | undefined {
+  // Asked once per object, and there are few distinct answers: each one scans every API.
+  const key = `${apiVersion} ${kind} ${version}`;
+  if (statuses.has(key)) return statuses.get(key);
+  const status = computeApiStatus(apiVersion, kind, version);
+  statuses.set(key, status);
+  return status;
+}
+
+const statuses = new Map<string, ApiStatus | undefined>();
+
+function computeApiStatus(apiVersion: string, kind: string, version: string): ApiStatus | undefined {
   const entries = lifecycleEntries();
   const entry = entries[`${apiVersion} ${kind}`];
   if (!entry) return undefined;
