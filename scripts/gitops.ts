@@ -1,13 +1,15 @@
-// Writes the generated gitops/ folder (Argo CD AppProjects and ApplicationSets) for every app with
-// overlays. Usage: node_modules/.bin/tsx scripts/gitops.ts
+// Writes the generated gitops/ folder (the Argo CD and/or Flux files strata.config.json asks for)
+// for every app with overlays. Usage: node_modules/.bin/tsx scripts/gitops.ts
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENVIRONMENTS } from '@strata/core';
 import { loadSettings, writeGitops } from '@strata/gitops';
+import { Layout } from '@strata/project';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const apps = readdirSync(join(root, 'apps'), { withFileTypes: true })
-  .filter((d) => d.isDirectory() && ['dev', 'staging', 'prod'].every((env) => existsSync(join(root, 'overlays', env, d.name, 'kustomization.yaml'))))
+const apps = readdirSync(join(root, Layout.apps), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && ENVIRONMENTS.every((env) => existsSync(join(root, Layout.overlayKustomization(env, d.name)))))
   .map((d) => d.name);
 
 let result: Awaited<ReturnType<typeof writeGitops>>;
@@ -21,4 +23,4 @@ try {
 }
 // Apps written concurrently may not build yet: they are left out until they do.
 for (const s of result.skipped) console.error(`skipped ${s.app}: ${s.error}`);
-console.log(`gitops/: ${result.apps.length} apps; wrote ${result.written.length} files, removed ${result.removed.length}`);
+console.log(`${Layout.gitops}/: ${result.apps.length} apps; wrote ${result.written.length} files, removed ${result.removed.length}`);

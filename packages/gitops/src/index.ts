@@ -1,2 +1,4 @@
+export * from './flux.ts';
 export * from './plan.ts';
 export * from './settings.ts';
+export * from './sync.ts';

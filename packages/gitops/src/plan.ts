@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLUSTER_SCOPED_KINDS, ENVIRONMENTS, groupOf, type Environment, type Manifest } from '@strata/core';
-import { ToolError } from '@strata/project';
+import { Layout, ToolError } from '@strata/project';
 import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
 import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type BuildResult } from '@strata/kustomize';
-import type { GitopsSettings } from './settings.ts';
+import { planFlux } from './flux.ts';
+import type { AppSyncPlan } from './sync.ts';
+import { wantsArgoCD, wantsFlux, type GitopsSettings } from './settings.ts';
 
-/** Folder of the generated Argo CD files, relative to the repository root. */
-export const GITOPS_DIR = 'gitops';
+/** Folder of the generated Argo CD and Flux files, relative to the repository root. */
+export const GITOPS_DIR = Layout.gitops;
 export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
 export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 /**
@@ -15,20 +17,6 @@ export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
  * annotations are limited to 256 KiB in total: larger objects only sync with server-side apply.
  */
 export const SERVER_SIDE_APPLY_BYTES = 256 * 1024;
-
-/** What one environment's Application of one app needs, read from its built overlay. */
-export interface AppSyncPlan {
-  readonly app: string;
-  /** The namespace most of the app's namespaced objects live in; the Application's destination. */
-  readonly namespace: string;
-  /** Every namespace the app's objects live in (the AppProject must allow each). */
-  readonly namespaces: readonly string[];
-  readonly syncOptions: readonly string[];
-  /** Workloads whose replicas an autoscaler owns: self-heal must not reset them. */
-  readonly autoscaled: readonly { readonly group: string; readonly kind: string; readonly name: string; readonly namespace: string }[];
-  /** Cluster-scoped kinds the app deploys, as `group/Kind`. */
-  readonly clusterKinds: readonly string[];
-}
 
 export interface PlanGitopsOptions {
   /**
@@ -49,8 +37,8 @@ export interface PlanGitopsOptions {
 function buildSync(root: string): (env: Environment, app: string) => Manifest[] {
   const command = resolveKustomize(root);
   return (env, app) => {
-    const dir = `overlays/${env}/${app}`;
-    if (!existsSync(join(root, dir, 'kustomization.yaml'))) {
+    const dir = Layout.overlay(env, app);
+    if (!existsSync(join(root, Layout.overlayKustomization(env, app)))) {
       throw new Error(`${dir}: no kustomization.yaml; run \`npx strata generate\` first`);
     }
     const r = buildOverlaySync(root, dir, { command });
@@ -97,7 +85,12 @@ export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPl
   if (!ownsNamespace) syncOptions.push('CreateNamespace=true');
   if (large) syncOptions.push('ServerSideApply=true');
   if (autoscaled.length > 0) syncOptions.push('RespectIgnoreDifferences=true');
-  const clusterKinds = [...new Set(manifests.filter(isClusterScoped).map((m) => `${groupOf(m.apiVersion)}/${m.kind}`))].sort();
+  const gk = (m: Manifest) => `${groupOf(m.apiVersion)}/${m.kind}`;
+  const clusterKinds = [...new Set(manifests.filter(isClusterScoped).map(gk))].sort();
+  const crds = manifests.flatMap((m) => {
+    const spec = m.spec as { group?: unknown; names?: { kind?: unknown } } | undefined;
+    return m.kind === 'CustomResourceDefinition' && typeof spec?.group === 'string' && typeof spec.names?.kind === 'string' ? [`${spec.group}/${spec.names.kind}`] : [];
+  });
   return {
     app,
     namespace,
@@ -105,11 +98,13 @@ export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPl
     syncOptions,
     autoscaled: autoscaled.sort((a, b) => `${a.kind}/${a.namespace}/${a.name}`.localeCompare(`${b.kind}/${b.namespace}/${b.name}`)),
     clusterKinds,
+    kinds: [...new Set(manifests.map(gk))].sort(),
+    crds: [...new Set(crds)].sort(),
   };
 }
 
 /** The path glob of an env's git directory generator: every folder directly under the env's overlays. */
-export const overlayGlob = (env: Environment) => `overlays/${env}/*`;
+export const overlayGlob = (env: Environment) => `${Layout.envRoot(env)}/*`;
 export const projectName = (env: Environment) => `strata-${env}`;
 
 function appProject(env: Environment, settings: GitopsSettings, plans: readonly AppSyncPlan[]): Record<string, unknown> {
@@ -198,25 +193,33 @@ function kustomization(resources: string[]): Record<string, unknown> {
 }
 
 /**
- * Plans the committed `gitops/` folder: per env an AppProject and an ApplicationSet in
- * `gitops/<env>/`, each env's kustomization, and `gitops/kustomization.yaml` over all of them, so
- * `kubectl apply -k gitops` (or `gitops/<env>` on a cluster of its own) bootstraps Argo CD.
+ * Plans the committed `gitops/` folder for the consumers the settings name. Argo CD: per env an
+ * AppProject and an ApplicationSet in `gitops/<env>/`, each env's kustomization, and
+ * `gitops/kustomization.yaml` over all of them, so `kubectl apply -k gitops` (or `gitops/<env>` on a
+ * cluster of its own) bootstraps Argo CD. Flux: `gitops/flux/<env>/` (see planFlux).
  * Returns file contents by path relative to `root`.
  */
 export function planGitops(root: string, settings: GitopsSettings, appNames: string[], options: PlanGitopsOptions = {}): Map<string, string> {
   let built = options.built;
   const apps = [...new Set(appNames)].sort();
   const files = new Map<string, string>();
+  const plansByEnv = new Map<Environment, AppSyncPlan[]>();
   for (const env of ENVIRONMENTS) {
-    const plans = apps.map((app) => options.plans?.(env, app) ?? syncPlan(app, (built ??= buildSync(root))(env, app)));
-    const source = `strata.config.json and overlays/${env}`;
-    const project = `appproject.${projectName(env)}.yaml`;
-    const set = `applicationset.${projectName(env)}.yaml`;
-    files.set(`${GITOPS_DIR}/${env}/${project}`, generatedFile(appProject(env, settings, plans), source));
-    files.set(`${GITOPS_DIR}/${env}/${set}`, generatedFile(applicationSet(env, settings, plans), source));
-    files.set(`${GITOPS_DIR}/${env}/kustomization.yaml`, generatedFile(kustomization([project, set]), source, false));
+    plansByEnv.set(env, apps.map((app) => options.plans?.(env, app) ?? syncPlan(app, (built ??= buildSync(root))(env, app))));
   }
-  files.set(`${GITOPS_DIR}/kustomization.yaml`, generatedFile(kustomization([...ENVIRONMENTS]), 'strata.config.json', false));
+  if (wantsArgoCD(settings)) {
+    for (const env of ENVIRONMENTS) {
+      const plans = plansByEnv.get(env)!;
+      const source = `${Layout.configFile} and ${Layout.envRoot(env)}`;
+      const project = `appproject.${projectName(env)}.yaml`;
+      const set = `applicationset.${projectName(env)}.yaml`;
+      files.set(`${Layout.gitopsEnv(env)}/${project}`, generatedFile(appProject(env, settings, plans), source));
+      files.set(`${Layout.gitopsEnv(env)}/${set}`, generatedFile(applicationSet(env, settings, plans), source));
+      files.set(`${Layout.gitopsEnv(env)}/kustomization.yaml`, generatedFile(kustomization([project, set]), source, false));
+    }
+    files.set(`${Layout.gitops}/kustomization.yaml`, generatedFile(kustomization([...ENVIRONMENTS]), Layout.configFile, false));
+  }
+  if (wantsFlux(settings)) for (const [path, content] of planFlux(settings, plansByEnv)) files.set(path, content);
   return files;
 }
 
@@ -235,15 +238,15 @@ export interface WriteGitopsResult {
  */
 export async function writeGitops(root: string, settings: GitopsSettings, appNames: readonly string[], options: { dryRun?: boolean } = {}): Promise<WriteGitopsResult> {
   const apps = [...new Set(appNames)].sort();
-  const overlays = apps.flatMap((app) => ENVIRONMENTS.map((env) => `overlays/${env}/${app}`));
-  const results = await buildOverlays(root, overlays);
+  const targets = apps.flatMap((app) => ENVIRONMENTS.map((env) => ({ env, app })));
+  const results = await buildOverlays(root, targets.map((t) => Layout.overlay(t.env, t.app)));
   const built = new Map<string, Manifest[]>();
   const skipped = new Map<string, string>();
   // A tool that failed judged nothing: no app is left out for it, the run fails.
   const failed = results.find((r) => r.toolFailed);
   if (failed) throw buildError(failed);
   results.forEach((r, i) => {
-    const [, env, app] = overlays[i]!.split('/') as [string, Environment, string];
+    const { env, app } = targets[i]!;
     if (r.ok) built.set(`${env}/${app}`, parseBuild(r.yaml, r.overlay));
     else if (!skipped.has(app)) skipped.set(app, `${r.overlay}: ${r.error ?? 'kustomize build failed'}`);
   });

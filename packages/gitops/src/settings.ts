@@ -1,8 +1,14 @@
 import { isDnsLabel, isPlainObject } from '@strata/core';
 import { Layout, readConfig, UsageError } from '@strata/project';
 
-/** Where Argo CD reads the repository from; the `gitops` section of `strata.config.json`. */
+/** Which GitOps controllers `gitops/` is written for. */
+export const CONSUMERS = ['argocd', 'flux', 'both'] as const;
+export type GitopsConsumer = (typeof CONSUMERS)[number];
+
+/** Where Argo CD or Flux reads the repository from; the `gitops` section of `strata.config.json`. */
 export interface GitopsSettings {
+  /** Argo CD files (`gitops/<env>/`), Flux files (`gitops/flux/<env>/`) or both. @default "argocd" */
+  readonly consumer?: GitopsConsumer;
   /** The URL Argo CD clones; also the only source repo each AppProject allows. */
   readonly repoURL: string;
   /** The branch, tag or commit every Application tracks. */
@@ -11,11 +17,18 @@ export interface GitopsSettings {
   readonly argocdNamespace?: string;
   /** API server every Application deploys to. @default "https://kubernetes.default.svc" (the cluster Argo CD runs in) */
   readonly server?: string;
+  /** Namespace the Flux controllers run in, where the GitRepository and Kustomizations live. @default "flux-system" */
+  readonly fluxNamespace?: string;
 }
+
+/** Whether the settings ask for Argo CD files. */
+export const wantsArgoCD = (settings: GitopsSettings) => (settings.consumer ?? 'argocd') !== 'flux';
+/** Whether the settings ask for Flux files. */
+export const wantsFlux = (settings: GitopsSettings) => settings.consumer === 'flux' || settings.consumer === 'both';
 
 export const CONFIG_FILE = Layout.configFile;
 
-const KNOWN = ['repoURL', 'targetRevision', 'argocdNamespace', 'server'];
+const KNOWN = ['consumer', 'repoURL', 'targetRevision', 'argocdNamespace', 'server', 'fluxNamespace'];
 
 /**
  * Reads the `gitops` settings from `<root>/strata.config.json`. Every problem is an error that names
@@ -50,15 +63,24 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
   if (!/^(https?:\/\/|ssh:\/\/|git@[^:]+:)/.test(repoURL)) {
     throw new UsageError(`${where}.repoURL: "${repoURL}" is not a git URL; use https://host/org/repo.git or git@host:org/repo.git`);
   }
-  const argocdNamespace = text('argocdNamespace', false);
-  if (argocdNamespace !== undefined && !isDnsLabel(argocdNamespace)) {
-    throw new UsageError(`${where}.argocdNamespace: "${argocdNamespace}" is not a namespace name (a lower-case DNS label)`);
+  const consumer = value.consumer;
+  if (consumer !== undefined && !(CONSUMERS as readonly unknown[]).includes(consumer)) {
+    throw new UsageError(`${where}.consumer: ${JSON.stringify(consumer)} is not a GitOps consumer; use one of ${CONSUMERS.map((c) => `"${c}"`).join(', ')}`);
   }
+  const namespace = (key: string) => {
+    const v = text(key, false);
+    if (v !== undefined && !isDnsLabel(v)) throw new UsageError(`${where}.${key}: "${v}" is not a namespace name (a lower-case DNS label)`);
+    return v;
+  };
+  const argocdNamespace = namespace('argocdNamespace');
+  const fluxNamespace = namespace('fluxNamespace');
   const server = text('server', false);
   return {
+    ...(consumer !== undefined ? { consumer: consumer as GitopsConsumer } : {}),
     repoURL,
     targetRevision: text('targetRevision', true)!,
     ...(argocdNamespace !== undefined ? { argocdNamespace } : {}),
     ...(server !== undefined ? { server } : {}),
+    ...(fluxNamespace !== undefined ? { fluxNamespace } : {}),
   };
 }

@@ -20,7 +20,7 @@ export const Layout = {
   appModule: (app: string) => `apps/${app}/src/app.ts`,
   /** An app's image pins per env. */
   pins: (app: string) => `apps/${app}/images.json`,
-  /** The generated trees: base, overlays and the Argo CD files. */
+  /** The generated trees: base, overlays and the Argo CD and Flux files. */
   base: 'base',
   overlays: 'overlays',
   gitops: 'gitops',
@@ -30,6 +30,12 @@ export const Layout = {
   /** The env root's kustomization, listing every app of the env. */
   envKustomization: (env: string) => `overlays/${env}/kustomization.yaml`,
   overlay: (env: string, app: string) => `overlays/${env}/${app}`,
+  overlayKustomization: (env: string, app: string) => `overlays/${env}/${app}/kustomization.yaml`,
+  /** The Argo CD files of one env. */
+  gitopsEnv: (env: string) => `gitops/${env}`,
+  /** The Flux files: one folder per env, each applied on its own. */
+  flux: 'gitops/flux',
+  fluxEnv: (env: string) => `gitops/flux/${env}`,
   /** Built output: one file per overlay. */
   dist: 'dist',
   distOf: (env: string, app: string) => `dist/${env}/${app}.yaml`,

@@ -1,0 +1,17 @@
+/** What one environment's Argo CD Application or Flux Kustomization of one app needs, read from its built overlay. */
+export interface AppSyncPlan {
+  readonly app: string;
+  /** The namespace most of the app's namespaced objects live in; the Application's destination. */
+  readonly namespace: string;
+  /** Every namespace the app's objects live in (the AppProject must allow each). */
+  readonly namespaces: readonly string[];
+  readonly syncOptions: readonly string[];
+  /** Workloads whose replicas an autoscaler owns: self-heal must not reset them. */
+  readonly autoscaled: readonly { readonly group: string; readonly kind: string; readonly name: string; readonly namespace: string }[];
+  /** Cluster-scoped kinds the app deploys, as `group/Kind`. */
+  readonly clusterKinds: readonly string[];
+  /** Every kind the app deploys, as `group/Kind`. */
+  readonly kinds: readonly string[];
+  /** The kinds its CustomResourceDefinitions define, as `group/Kind`: apps that use them come after it. */
+  readonly crds: readonly string[];
+}
