@@ -75,10 +75,21 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
   const argocdNamespace = namespace('argocdNamespace');
   const fluxNamespace = namespace('fluxNamespace');
   const server = text('server', false);
+  const targetRevision = text('targetRevision', true)!;
+  if (consumer === 'flux' || consumer === 'both') {
+    // Flux applies to the cluster it runs in and checks out a named branch, tag or commit: a
+    // setting it cannot follow would be ignored silently at sync time.
+    if (server !== undefined) {
+      throw new UsageError(`${where}.server: Flux applies to the cluster it runs in; remove server, or set consumer to "argocd"`);
+    }
+    if (targetRevision === 'HEAD') {
+      throw new UsageError(`${where}.targetRevision: Flux cannot follow "HEAD"; name the branch, e.g. "main"`);
+    }
+  }
   return {
     ...(consumer !== undefined ? { consumer: consumer as GitopsConsumer } : {}),
     repoURL,
-    targetRevision: text('targetRevision', true)!,
+    targetRevision,
     ...(argocdNamespace !== undefined ? { argocdNamespace } : {}),
     ...(server !== undefined ? { server } : {}),
     ...(fluxNamespace !== undefined ? { fluxNamespace } : {}),

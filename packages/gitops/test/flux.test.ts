@@ -250,6 +250,8 @@ describe('the consumer setting', () => {
     [{ ...base, consumer: 'fluxcd' }, 'strata.config.json: gitops.consumer: "fluxcd" is not a GitOps consumer; use one of "argocd", "flux", "both"'],
     [{ ...base, consumer: ['flux'] }, 'strata.config.json: gitops.consumer: ["flux"] is not a GitOps consumer'],
     [{ ...base, fluxNamespace: 'Flux' }, 'strata.config.json: gitops.fluxNamespace: "Flux" is not a namespace name'],
+    [{ ...base, consumer: 'both', server: 'https://prod.example.test' }, 'strata.config.json: gitops.server: Flux applies to the cluster it runs in; remove server, or set consumer to "argocd"'],
+    [{ ...base, consumer: 'flux', targetRevision: 'HEAD' }, 'strata.config.json: gitops.targetRevision: Flux cannot follow "HEAD"; name the branch, e.g. "main"'],
   ])('a bad value is a one-line usage error (%j)', (gitops, message) => {
     withConfig(gitops, (root) => {
       expect(() => loadSettings(root)).toThrow(UsageError);
@@ -279,7 +281,7 @@ describe('the consumer setting', () => {
 });
 
 describe('strata with gitops.consumer both', () => {
-  it('generate writes both sets of files, check passes, and switching back removes the Flux files', () => {
+  it('generate writes both sets of files, check passes, a server dry run takes the Flux files, and switching back removes them', () => {
     const ws = tempWorkspace(['tokenplace-relay']);
     try {
       const config = join(ws.root, 'strata.config.json');
@@ -302,6 +304,11 @@ describe('strata with gitops.consumer both', () => {
       const check = strata(ws.root, ['check']);
       expect(check.status, check.stdout + check.stderr).toBe(0);
       expect(existsSync(bootstrap)).toBe(true);
+      // The API server itself, with Flux's CRDs installed, takes every generated Flux object (strict field validation, dry run).
+      rmSync(dirname(bootstrap), { recursive: true });
+      const verify = strata(ws.root, ['verify', Layout.flux]);
+      expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+      expect(verify.stdout).toMatch(/No problems in 9 resources/);
 
       writeFileSync(config, JSON.stringify({ ...original, gitops: { ...original.gitops, consumer: 'argocd' } }, null, 2));
       const stale = strata(ws.root, ['check']);
