@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { ENVIRONMENTS, formatPins, groupOf, isPlainObject, type Environment, type ImagePins } from '@strata/core';
 import { parseImage } from '@strata/emit';
-import { Leaf, Ref, type Model, type ModelObject, type Template } from './model.ts';
+import { Leaf, Ref, type Model, type ModelObject } from './model.ts';
+import { IMPORTED_REASON, type ImportedException } from './policy.ts';
 
 /** Where the model classes are looked up: this package depends on every model package an app may use. */
 export const MODULES = join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules');
@@ -152,7 +153,7 @@ export interface GeneratedApp {
 }
 
 /** Writes the app's sources: config, env files, render, app, images.json, package.json, test and README. */
-export function generateApp(name: string, model: Model): GeneratedApp {
+export function generateApp(name: string, model: Model, exceptions: readonly ImportedException[] = []): GeneratedApp {
   const leaves = model.leaves;
   const images = leaves.filter((l) => l.kind === 'image');
   const parsed = (l: Leaf, env: Environment) => parseImage(l.values[env] as string);
@@ -304,6 +305,10 @@ ${objects
 
   const imagePaths = Object.fromEntries(images.map((l) => [l.path[1]!, `images.${l.path[1]}`]));
   const optionalText = Object.keys(optional).length > 0 ? `  optional: ${literal(optional, '  ').replace(/'IMAGE_SOURCE_KEYS'/g, 'IMAGE_SOURCE_KEYS')},\n` : '';
+  const policyText =
+    exceptions.length > 0
+      ? `  policy: {\n    exceptions: [\n${exceptions.map((e) => `      { rule: ${quote(e.rule)}, kind: ${quote(e.kind)}${e.name !== undefined ? `, name: ${quote(e.name)}` : ''}, reason: IMPORTED },`).join('\n')}\n    ],\n  },\n`
+      : '';
   files.set(
     'src/app.ts',
     `import { defineApp${optionalText.includes('IMAGE_SOURCE_KEYS') ? ', IMAGE_SOURCE_KEYS' : ''} } from '@strata/core';
@@ -312,13 +317,13 @@ import { dev } from './env/dev.ts';
 import { prod } from './env/prod.ts';
 import { staging } from './env/staging.ts';
 import { render } from './render.ts';
-${pinned ? "import pins from '../images.json';\n" : ''}
+${pinned ? "import pins from '../images.json';\n" : ''}${policyText ? `\n// The policy findings of the original, kept so that it deploys as it did: harden with the kit, then delete them.\nconst IMPORTED = ${quote(IMPORTED_REASON)};\n` : ''}
 /** ${name}: imported by \`strata import\`; edit config.ts and env/*.ts, then \`npx strata generate\`. */
 export const app = defineApp({
   name: ${quote(name)},
   defaults,
 ${pinned ? `  // Image pins per env live in images.json, which \`strata set image\` and \`strata promote\` edit.\n  images: ${literal(imagePaths, '  ')},\n  pins,\n` : ''}${optionalText}  envs: { dev, staging, prod },
-  render,
+${policyText}  render,
 });
 `,
   );

@@ -3,13 +3,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { describe, ENVIRONMENTS, isDns1035Label, isPlainObject, type Environment, type Manifest } from '@strata/core';
+import { describe, ENVIRONMENTS, isDns1035Label, isDnsSubdomain, isPlainObject, type Environment, type Manifest } from '@strata/core';
 import { appDirs, loadApps, ToolError, UsageError } from '@strata/project';
 import { commitTransaction, lockTree, normalize, planApp, planEnvironments, recoverLocked, schemaMergeKeys, sortKeys } from '@strata/emit';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize } from '@strata/kustomize';
 import { generateApp, MODULES } from './codegen.ts';
 import { ImportError } from './errors.ts';
-import { buildModel, SECRET_STORE, type Model } from './model.ts';
+import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
+import { importedFindings } from './policy.ts';
 import { layoutSources, parseEnvOptions, readSources } from './sources.ts';
 
 export { ImportError } from './errors.ts';
@@ -22,6 +23,11 @@ export interface ImportOptions {
   readonly envs?: readonly string[];
   /** A folder with base/ and overlays/<env>/, instead of `envs`. */
   readonly path?: string;
+  /**
+   * The store the ExternalSecrets that replace Secrets read from: `NAME` or `NAME:Kind` (Kind is
+   * ClusterSecretStore or SecretStore). @default secret-store:ClusterSecretStore
+   */
+  readonly secretStore?: string;
   /** Run `pnpm install` and a full `strata generate` after writing. @default true */
   readonly install?: boolean;
 }
@@ -33,6 +39,8 @@ export interface ImportResult {
   readonly warnings: string[];
   /** Objects proven per env. */
   readonly objects: Record<Environment, number>;
+  /** One line per policy rule the original fails: what was excepted and what clears it. */
+  readonly policy: string[];
   /** Whether install and generate ran. */
   readonly installed: boolean;
 }
@@ -55,20 +63,25 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   if (options.path === undefined && (!options.envs || options.envs.length === 0)) throw new UsageError('nothing to import: give PATH (with base/ and overlays/<env>/) or --env dev=PATH --env staging=PATH --env prod=PATH');
   const paths = options.path !== undefined ? layoutSources(root, options.path, name) : parseEnvOptions(root, options.envs!);
 
+  const store = parseSecretStore(options.secretStore);
   const sources = await readSources(root, paths);
-  const model = buildModel(name, sources.objects, sources.generated);
+  const model = buildModel(name, sources.objects, sources.generated, store);
   const app = generateApp(name, model);
   const appFiles = new Map<string, string>([...app.files].map(([rel, content]) => [`apps/${name}/${rel}`, content]));
   appFiles.set(`apps/${name}/package.json`, packageJson(name, app.packages));
   appFiles.set(`apps/${name}/tsconfig.json`, json({ extends: '../../tsconfig.base.json', include: ['src', 'test'] }));
   appFiles.set(`apps/${name}/README.md`, readme(name, paths, root, model));
 
-  const tree = await prove(root, name, appFiles, model);
+  const { files: tree, built } = await prove(root, name, appFiles, model);
+  // The original's policy findings become the app's exceptions: the app deploys as it did, and the
+  // pipeline stays green while each one says what is left to harden.
+  const policy = importedFindings(root, name, built, model.generatedConfigMaps);
+  if (policy.exceptions.length > 0) appFiles.set(`apps/${name}/src/app.ts`, generateApp(name, model, policy.exceptions).files.get('src/app.ts')!);
 
   const warnings = [
     ...model.secrets.map(
       (s) =>
-        `${s.env}: Secret ${s.namespace ? `${s.namespace}/` : ''}${s.name}: values not imported; an ExternalSecret now reads ${s.keys.join(', ')} from ClusterSecretStore ${SECRET_STORE} at key ${s.remoteKey}: store them there (or point render.ts at your store)`,
+        `${s.env}: Secret ${s.namespace ? `${s.namespace}/` : ''}${s.name}: values not imported; an ExternalSecret now reads ${s.keys.join(', ')} from ${store.kind} ${store.name} at key ${s.remoteKey}: store them there (or import with --secret-store NAME[:Kind])`,
     ),
     ...sources.warnings,
   ];
@@ -97,7 +110,17 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
     installed = true;
   }
   const objects = Object.fromEntries(ENVIRONMENTS.map((e) => [e, model.expected[e].length])) as Record<Environment, number>;
-  return { files: [...appFiles.keys()].sort(), warnings, objects, installed };
+  return { files: [...appFiles.keys()].sort(), warnings, policy: policy.notes, objects, installed };
+}
+
+/** `--secret-store NAME[:Kind]`: the store's name, and its kind when not the default ClusterSecretStore. */
+export function parseSecretStore(spec: string | undefined): SecretStore {
+  if (spec === undefined) return DEFAULT_SECRET_STORE;
+  const [name = '', kind = DEFAULT_SECRET_STORE.kind, ...rest] = spec.split(':');
+  if (!isDnsSubdomain(name) || rest.length > 0 || (kind !== 'ClusterSecretStore' && kind !== 'SecretStore')) {
+    throw new UsageError(`--secret-store ${spec}: write it as NAME or NAME:Kind, NAME a lower-case DNS name and Kind ClusterSecretStore or SecretStore, e.g. --secret-store vault:ClusterSecretStore`);
+  }
+  return { name, kind };
 }
 
 function packageJson(name: string, packages: readonly string[]): string {
@@ -140,9 +163,9 @@ ${rows}
 /**
  * Stages the app in a throw-away workspace, loads and renders it as `strata generate` would, builds
  * every env's overlay with the real kustomize and compares each with its source. Resolves to the
- * generated tree; rejects with every object and field that differs.
+ * generated tree and each env's build of it; rejects with every object and field that differs.
  */
-async function prove(root: string, name: string, appFiles: ReadonlyMap<string, string>, model: Model): Promise<Map<string, string>> {
+async function prove(root: string, name: string, appFiles: ReadonlyMap<string, string>, model: Model): Promise<{ files: Map<string, string>; built: Record<Environment, string> }> {
   const stage = mkdtempSync(join(tmpdir(), 'strata-import-'));
   try {
     for (const [path, content] of appFiles) {
@@ -166,8 +189,10 @@ async function prove(root: string, name: string, appFiles: ReadonlyMap<string, s
     const overlays = ENVIRONMENTS.map((e) => `overlays/${e}/${name}`);
     const results = await buildOverlays(stage, overlays, builder ? { builder, concurrency: 1 } : { command: resolveKustomize(root), concurrency: 1 });
     const problems: string[] = [];
+    const built = {} as Record<Environment, string>;
     ENVIRONMENTS.forEach((env, i) => {
       const r = results[i]!;
+      built[env] = r.yaml;
       if (!r.ok) {
         problems.push(`${env}: the generated overlay does not build: ${r.error}`);
         return;
@@ -178,7 +203,7 @@ async function prove(root: string, name: string, appFiles: ReadonlyMap<string, s
       problems.push(...differences(env, want, got));
     });
     if (problems.length > 0) throw new ImportError(['the imported app does not build to its sources; nothing was written:', ...problems]);
-    return plan.files;
+    return { files: plan.files, built };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

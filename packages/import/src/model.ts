@@ -71,8 +71,14 @@ export interface Model {
   readonly secrets: SecretNote[];
 }
 
-/** The store every imported Secret's ExternalSecret reads from: named once, in render.ts. */
-export const SECRET_STORE = 'secret-store';
+/** The store every imported Secret's ExternalSecret reads from. */
+export interface SecretStore {
+  readonly name: string;
+  readonly kind: 'ClusterSecretStore' | 'SecretStore';
+}
+
+/** A ClusterSecretStore serves every namespace, so one store fits an app in any namespace. */
+export const DEFAULT_SECRET_STORE: SecretStore = { name: 'secret-store', kind: 'ClusterSecretStore' };
 
 const HASHED = /^(.+)-[a-z0-9]{10}$/;
 /** Kinds whose names Kustomize's namePrefix leaves alone, so that their names never carry the env's prefix. */
@@ -88,7 +94,7 @@ function renameStrings(value: unknown, names: ReadonlyMap<string, string>): unkn
 const isCoreSecret = (m: Manifest) => m.kind === 'Secret' && m.apiVersion === 'v1';
 
 /** An ExternalSecret that makes the Secret `m` in the cluster from the store, holding no value. */
-function externalSecretFor(m: Manifest, app: string, env: Environment): { object: Manifest; keys: string[]; remoteKey: string } {
+function externalSecretFor(m: Manifest, app: string, env: Environment, store: SecretStore): { object: Manifest; keys: string[]; remoteKey: string } {
   const keys = [...new Set([...Object.keys(isPlainObject(m.data) ? m.data : {}), ...Object.keys(isPlainObject(m.stringData) ? m.stringData : {})])].sort();
   const remoteKey = `${app}/${env}/${m.metadata.name}`;
   const type = typeof m.type === 'string' && m.type !== 'Opaque' ? m.type : undefined;
@@ -99,7 +105,7 @@ function externalSecretFor(m: Manifest, app: string, env: Environment): { object
     metadata: { name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) },
     spec: {
       refreshInterval: '1h',
-      secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE },
+      secretStoreRef: { kind: store.kind, name: store.name },
       target: { name, creationPolicy: 'Owner', ...(type ? { template: { type } } : {}) },
       data: keys.map((k) => ({ secretKey: k, remoteRef: { key: remoteKey, property: k } })),
     },
@@ -145,7 +151,7 @@ function resolveRefs(value: unknown, env: Environment, ctx: { prefix: Record<Env
 }
 
 /** Builds the model of an app from each env's objects. */
-export function buildModel(app: string, sources: Record<Environment, Manifest[]>, generatedNames: ReadonlySet<string>): Model {
+export function buildModel(app: string, sources: Record<Environment, Manifest[]>, generatedNames: ReadonlySet<string>, store: SecretStore = DEFAULT_SECRET_STORE): Model {
   const expected = {} as Record<Environment, Manifest[]>;
   const generatedConfigMaps = {} as Record<Environment, Set<string>>;
   const secrets: SecretNote[] = [];
@@ -169,7 +175,7 @@ export function buildModel(app: string, sources: Record<Environment, Manifest[]>
     // Secret values never reach the app: each Secret that holds some becomes its ExternalSecret.
     expected[env] = objects.map((m) => {
       if (!isCoreSecret(m)) return m;
-      const r = externalSecretFor(m, app, env);
+      const r = externalSecretFor(m, app, env, store);
       if (r.keys.length === 0) return m;
       secrets.push({ env, name: m.metadata.name, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}), keys: r.keys, remoteKey: r.remoteKey });
       return r.object;

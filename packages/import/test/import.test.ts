@@ -50,7 +50,7 @@ describe('strata import of plain YAML per env', () => {
       expect(JSON.stringify(out[env])).not.toContain('not-a-real-password');
     }
     // The Secret's values went nowhere in the tree, and the warning says where they belong.
-    expect(r.warnings).toContain('prod: Secret ledger-prod/ledger-db: values not imported; an ExternalSecret now reads password from ClusterSecretStore secret-store at key ledger/prod/ledger-db: store them there (or point render.ts at your store)');
+    expect(r.warnings).toContain('prod: Secret ledger-prod/ledger-db: values not imported; an ExternalSecret now reads password from ClusterSecretStore secret-store at key ledger/prod/ledger-db: store them there (or import with --secret-store NAME[:Kind])');
     const app = filesUnder(ws.root, 'apps/ledger');
     expect(Object.values(app).join('\n')).not.toContain('not-a-real-password');
   });
@@ -76,6 +76,17 @@ describe('strata import of plain YAML per env', () => {
     expect(JSON.parse(app['apps/ledger/package.json']!).dependencies['@kubernetes-models/external-secrets']).toBe('catalog:');
     expect(readFileSync(join(ws.root, 'overlays/dev/kustomization.yaml'), 'utf8')).toMatch(/- ledger\n/);
     expect(app['apps/ledger/test/app.test.ts']).toContain("buildApp(APP, env)");
+  });
+
+  it('points the ExternalSecrets at the store --secret-store names, and refuses a malformed one before reading anything', { timeout: 120_000 }, async () => {
+    const r = await importApp(ws.root, { name: 'ledger', envs, secretStore: 'vault-ledger:SecretStore', install: false });
+    const out = await built('ledger');
+    expect(out.staging.find((m) => m.kind === 'ExternalSecret')).toMatchObject({ spec: { secretStoreRef: { kind: 'SecretStore', name: 'vault-ledger' } } });
+    expect(r.warnings[0]).toContain('an ExternalSecret now reads password from SecretStore vault-ledger at key ledger/dev/ledger-db');
+    await expect(importApp(ws.root, { name: 'other', envs, secretStore: 'vault:Vault', install: false })).rejects.toThrow(
+      '--secret-store vault:Vault: write it as NAME or NAME:Kind, NAME a lower-case DNS name and Kind ClusterSecretStore or SecretStore, e.g. --secret-store vault:ClusterSecretStore',
+    );
+    expect(existsSync(join(ws.root, 'apps/other'))).toBe(false);
   });
 
   it('refuses an app that exists, and writes nothing', async () => {
