@@ -19,7 +19,8 @@ export interface GeneratorEntry {
   name: string;
   namespace?: string;
   behavior?: 'create' | 'merge' | 'replace';
-  literals: string[];
+  /** Absent for a ConfigMap of binaryData alone. */
+  literals?: string[];
   options?: { labels?: Record<string, string>; annotations?: Record<string, string> };
 }
 
@@ -68,10 +69,23 @@ export function generatorFor(cm: Manifest, behavior?: GeneratorEntry['behavior']
     name: cm.metadata.name,
     ...(cm.metadata.namespace ? { namespace: cm.metadata.namespace } : {}),
     ...(behavior ? { behavior } : {}),
-    literals,
+    // A ConfigMap of binaryData alone has no literals: its patch holds the bytes.
+    ...(literals.length > 0 || !binaryPatchFor(cm) ? { literals } : {}),
     ...(Object.keys(options).length > 0 ? { options } : {}),
   };
 }
+
+/**
+ * The binaryData of a marked ConfigMap, which a generator of literals cannot hold, as a patch that
+ * adds it: Kustomize gives a generated name its hash after the patches, so the bytes still take part
+ * in the name and a changed file still rolls the pods that use it. Undefined when it has none.
+ */
+export function binaryPatchFor(cm: Manifest): Manifest | undefined {
+  const binary = binaryOf(cm);
+  return Object.keys(binary).length > 0 ? withIdentity(cm, { binaryData: binary }) : undefined;
+}
+
+const binaryOf = (cm: Manifest) => (isPlainObject(cm.binaryData) ? cm.binaryData : {}) as Record<string, string>;
 
 /** Kustomize strips one pair of matching quotes around a literal's value: add a pair to keep them. */
 function literalValue(value: string): string {
@@ -298,22 +312,44 @@ function deriveGenerators(base: Manifest[], desired: Manifest[], overlay: Overla
     const b = baseByName.get(d.metadata.name);
     if (!b) {
       overlay.generators.push(generatorFor(d));
+      const binary = binaryPatchFor(d);
+      if (binary) overlay.patches.push(binary);
       continue;
     }
     baseByName.delete(d.metadata.name);
     const bd = (b.data ?? {}) as Record<string, string>;
     const dd = (d.data ?? {}) as Record<string, string>;
-    if (!isDeepStrictEqual(b.metadata.labels, d.metadata.labels) || !isDeepStrictEqual(b.metadata.annotations, d.metadata.annotations)) {
-      throw new Error(`generated ConfigMap ${d.metadata.name}: labels and annotations must be the same in every environment`);
+    // What a generator of literals cannot say goes in one patch of the ConfigMap: its labels and
+    // annotations where the env's differ (a patch runs before Kustomize hashes the name, and the hash
+    // is of the content only), and its binaryData.
+    const bb = binaryOf(b);
+    const db = binaryOf(d);
+    const binaryChanges = (from: Record<string, string>) => {
+      const keys = [...Object.keys(db).filter((k) => from[k] !== db[k]), ...Object.keys(from).filter((k) => !(k in db))];
+      return keys.length > 0 ? { binaryData: Object.fromEntries(keys.sort().map((k) => [k, db[k] ?? null])) } : {};
+    };
+    const metadata: Record<string, unknown> = {};
+    for (const field of ['labels', 'annotations'] as const) {
+      const from = (b.metadata[field] ?? {}) as Record<string, string>;
+      const to = (d.metadata[field] ?? {}) as Record<string, string>;
+      const keys = [...Object.keys(to).filter((k) => from[k] !== to[k]), ...Object.keys(from).filter((k) => !(k in to))].sort();
+      if (keys.length > 0) metadata[field] = Object.fromEntries(keys.map((k) => [k, to[k] ?? null]));
     }
-    if (isDeepStrictEqual(bd, dd)) continue;
+    const extra = (from: Record<string, string>): Record<string, unknown> => ({ ...(Object.keys(metadata).length > 0 ? { metadata } : {}), ...binaryChanges(from) });
+    const patchWith = (fields: Record<string, unknown>) => {
+      if (Object.keys(fields).length > 0) overlay.patches.push(withIdentity(b, fields));
+    };
+    if (isDeepStrictEqual(bd, dd)) {
+      patchWith(extra(bb));
+      continue;
+    }
     const removed = Object.keys(bd).filter((k) => !(k in dd));
     const changed = Object.keys(dd).filter((k) => bd[k] !== dd[k]).sort();
     // Kustomize runs an overlay's generators before its components' and its patches after them: what
     // a component created or set can only be changed by a patch.
     const seen = beforeByName ? beforeByName.get(d.metadata.name) : bd;
     if (!seen || [...changed, ...removed].some((k) => seen[k] !== bd[k])) {
-      overlay.patches.push(withIdentity(b, { data: Object.fromEntries([...changed.map((k) => [k, dd[k]]), ...removed.map((k) => [k, null])]) }));
+      patchWith({ data: Object.fromEntries([...changed.map((k) => [k, dd[k]]), ...removed.map((k) => [k, null])]), ...extra(bb) });
       continue;
     }
     const entry = removed.length > 0 ? generatorFor(d, 'replace') : generatorFor(d, 'merge', changed);
@@ -321,6 +357,8 @@ function deriveGenerators(base: Manifest[], desired: Manifest[], overlay: Overla
     setOrDelete(entry as unknown as Record<string, unknown>, 'namespace', b.metadata.namespace);
     delete entry.options;
     overlay.generators.push(entry);
+    // A replacing generator drops the base's binaryData with the rest: the patch puts all of it back.
+    patchWith(extra(entry.behavior === 'replace' ? {} : bb));
   }
   // Absent from the env (or renamed there, by a name prefix say): deleted by a patch, which Kustomize
   // applies to the generated ConfigMap before it gives the name its hash.

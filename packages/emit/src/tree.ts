@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { CUSTOM_CLUSTER_SCOPED_KINDS, ENVIRONMENTS, nameProblem, type App, type Environment, type Manifest } from '@strata/core';
 import { Layout } from '@strata/project';
-import { deriveOverlay, generatorFor, isGeneratedConfigMap, type MergeKeyLookup, type Overlay } from './derive.ts';
+import { binaryPatchFor, deriveOverlay, generatorFor, isGeneratedConfigMap, type MergeKeyLookup, type Overlay } from './derive.ts';
 import { generatedFile } from './yaml.ts';
 
 /** Every file one application owns, by path relative to the workspace root. */
@@ -106,6 +106,8 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
   const outside = (ms: Manifest[]) => ms.filter(outsideNamespaces);
 
   const baseObjects = inside(base).filter((m) => !isGeneratedConfigMap(m));
+  const basePatches = base.filter(isGeneratedConfigMap).flatMap((m) => binaryPatchFor(m) ?? []);
+  for (const p of basePatches) addFile(files, `${baseDir}/${fileName(p, '.patch')}`, generatedFile(p, source));
   addFile(
     files,
     `${baseDir}/kustomization.yaml`,
@@ -113,6 +115,7 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
       kustomization('Kustomization', {
         resources: objectFiles(baseObjects, baseDir, source, files).sort(),
         configMapGenerator: base.filter(isGeneratedConfigMap).map((m) => generatorFor(m)),
+        patches: basePatches.map((p) => ({ path: fileName(p, '.patch') })).sort((a, b) => a.path.localeCompare(b.path)),
       }),
       source,
       false,

@@ -268,9 +268,13 @@ export const ${env}: EnvironmentDefinition<Config> = ${body};
       // The marker that makes emit write a configMapGenerator, so the ConfigMap keeps its hash suffix.
       usesGenerated = true;
       const metadata = fields.metadata as Record<string, unknown>;
-      fields = { ...fields, metadata: { ...metadata, annotations: { ...(isPlainObject(metadata.annotations) ? metadata.annotations : {}), '[GENERATED]': 'configmap' } } };
+      // Annotations that differ as a whole per env (a leaf) are spread in beside the marker.
+      const own = metadata.annotations;
+      const annotations = isPlainObject(own) ? own : own === undefined ? {} : { '[SPREAD]': own };
+      fields = { ...fields, metadata: { ...metadata, annotations: { ...annotations, '[GENERATED]': 'configmap' } } };
     }
-    const body = print(fields, '    ', atom, optionalField).replace(/'\[GENERATED\]'/g, '[GENERATED_ANNOTATION]');
+    const spreadOrOptional = (k: string, v: unknown) => (k === '[SPREAD]' ? `...(${atom(v) ?? literal(v)})` : optionalField(k, v));
+    const body = print(fields, '    ', atom, spreadOrOptional).replace(/'\[GENERATED\]'/g, '[GENERATED_ANNOTATION]');
     const expr = cls ? `new ${cls}(${body})` : `{ apiVersion: ${quote(o.apiVersion)}, kind: ${quote(o.kind)}, ...${body} }`;
     const sw = leaves.find((l) => l.kind === 'switch' && l.group === o.group && l.names[1] === o.kind);
     return { sw, expr };

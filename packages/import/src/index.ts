@@ -3,11 +3,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { describe, ENVIRONMENTS, isDns1035Label, isDnsSubdomain, isPlainObject, type Environment, type Manifest } from '@strata/core';
+import { describe, ENVIRONMENTS, isDns1035Label, isDnsSubdomain, isPlainObject, ObjectError, toManifest, type Environment, type KubeObject, type Manifest } from '@strata/core';
 import { appDirs, loadApps, ToolError, UsageError } from '@strata/project';
 import { commitTransaction, lockTree, normalize, planApp, planEnvironments, recoverLocked, schemaMergeKeys, sortKeys } from '@strata/emit';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize } from '@strata/kustomize';
-import { generateApp, MODULES } from './codegen.ts';
+import { generateApp, modelModule, MODULES } from './codegen.ts';
 import { ImportError } from './errors.ts';
 import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
 import { importedFindings } from './policy.ts';
@@ -66,6 +66,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   const store = parseSecretStore(options.secretStore);
   const sources = await readSources(root, paths);
   const model = buildModel(name, sources.objects, sources.generated, store);
+  await checkSources(model, paths, root);
   const app = generateApp(name, model);
   const appFiles = new Map<string, string>([...app.files].map(([rel, content]) => [`apps/${name}/${rel}`, content]));
   appFiles.set(`apps/${name}/package.json`, packageJson(name, app.packages));
@@ -121,6 +122,28 @@ export function parseSecretStore(spec: string | undefined): SecretStore {
     throw new UsageError(`--secret-store ${spec}: write it as NAME or NAME:Kind, NAME a lower-case DNS name and Kind ClusterSecretStore or SecretStore, e.g. --secret-store vault:ClusterSecretStore`);
   }
   return { name, kind };
+}
+
+/**
+ * Each source object checked by its model as the app's render will check it, so that an object the
+ * API server would refuse (a Deployment without a selector, say) is named as the source's problem.
+ */
+async function checkSources(model: Model, paths: Record<Environment, string>, root: string): Promise<void> {
+  const problems = new Set<string>();
+  for (const env of ENVIRONMENTS) {
+    for (const m of model.expected[env]) {
+      const module = modelModule(m.apiVersion, m.kind);
+      const Model = module ? ((await import(module.spec)) as Record<string, new (value: unknown) => KubeObject>)[m.kind] : undefined;
+      try {
+        // Without a model, the names and the kind are still checked by the API server's rules.
+        toManifest(Model ? new Model(structuredClone(m)) : (structuredClone(m) as KubeObject), relative(root, paths[env]) || '.');
+      } catch (e) {
+        if (!(e instanceof ObjectError)) throw e;
+        problems.add(`${e.message}: not a valid ${m.kind}, which an API server would refuse too; fix it in the source, then import`);
+      }
+    }
+  }
+  if (problems.size > 0) throw new ImportError([...problems]);
 }
 
 function packageJson(name: string, packages: readonly string[]): string {

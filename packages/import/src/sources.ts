@@ -94,9 +94,14 @@ function walkKustomization(dir: string, root: string, w: Walk): void {
     w.refusals.push(`${where}: helmCharts: Helm inflation cannot be imported faithfully; render the chart once (helm template ... > chart.yaml), list that file under resources, then import`);
   }
   for (const field of ['generators', 'transformers', 'validators'] as const) {
-    if (k[field] !== undefined) {
-      w.refusals.push(`${where}: ${field}: KRM function and plugin ${field} cannot be imported; run them (kustomize build --enable-alpha-plugins), save the output as YAML and import that folder`);
+    if (k[field] === undefined) continue;
+    // Kustomize's own builtin plugins, configured here, are deterministic: their result is imported.
+    const configs = Array.isArray(k[field]) ? (k[field] as unknown[]).map((e) => pluginConfigs(e, dir)) : [undefined];
+    if (field !== 'validators' && configs.every((c) => c !== undefined && c.length > 0 && c.every(isBuiltin))) {
+      w.warnings.push(`${where}: ${field}: Kustomize's builtin ${field} (${[...new Set(configs.flat().map((c) => (c as { kind: string }).kind))].sort().join(', ')}) imported as the objects they produce; a value they set in several places becomes one setting of the typed config`);
+      continue;
     }
+    w.refusals.push(`${where}: ${field}: KRM function and plugin ${field} cannot be imported; run them (kustomize build --enable-alpha-plugins), save the output as YAML and import that folder`);
   }
   for (const field of ['vars', 'replacements'] as const) {
     if (k[field] !== undefined) {
@@ -124,6 +129,38 @@ function walkKustomization(dir: string, root: string, w: Walk): void {
       const target = resolve(dir, entry);
       if (existsSync(target) && statSync(target).isDirectory()) walkKustomization(target, root, w);
     }
+  }
+}
+
+const isBuiltin = (c: unknown) =>
+  isPlainObject(c) && c.apiVersion === 'builtin' && typeof c.kind === 'string' && !(isPlainObject(c.metadata) && isPlainObject(c.metadata.annotations) && 'config.kubernetes.io/function' in c.metadata.annotations);
+
+/**
+ * The plugin configurations one `generators`/`transformers` entry names: inline YAML, a file, or a
+ * kustomization whose resources are the configurations. Undefined when they cannot be read here.
+ */
+function pluginConfigs(entry: unknown, dir: string, depth = 0): unknown[] | undefined {
+  if (isPlainObject(entry)) return [entry];
+  if (typeof entry !== 'string' || depth > 8) return undefined;
+  try {
+    if (entry.includes('\n')) return parseAllDocuments(entry).map((d) => d.toJS() as unknown);
+    if (REMOTE.test(entry)) return undefined;
+    const target = resolve(dir, entry);
+    if (!existsSync(target)) return undefined;
+    if (statSync(target).isFile()) return parseAllDocuments(readFileSync(target, 'utf8')).map((d) => d.toJS() as unknown).filter((v) => v !== null);
+    const file = kustomizationIn(target);
+    if (!file) return undefined;
+    const k = parseAllDocuments(readFileSync(file, 'utf8'))[0]?.toJS() as unknown;
+    const resources = isPlainObject(k) && Array.isArray(k.resources) ? k.resources : [];
+    const out: unknown[] = [];
+    for (const r of resources) {
+      const found = pluginConfigs(r, target, depth + 1);
+      if (!found) return undefined;
+      out.push(...found);
+    }
+    return out;
+  } catch {
+    return undefined;
   }
 }
 
@@ -191,6 +228,16 @@ export async function readSources(root: string, paths: Record<Environment, strin
     const s = sources[env];
     objects[env] = structuredClone(s.kind === 'kustomize' ? built.get(s.path)! : readYaml(s.path, root));
     if (objects[env].length === 0) throw new ImportError([`${relative(root, s.path) || s.path}: holds no Kubernetes objects for ${env}`]);
+    // Kustomize builds any document with a kind and a name; an app holds Kubernetes objects only.
+    const incomplete = objects[env].filter((m) => typeof m.apiVersion !== 'string' || typeof m.kind !== 'string' || !isPlainObject(m.metadata) || typeof m.metadata.name !== 'string');
+    if (incomplete.length > 0) {
+      throw new ImportError(
+        incomplete.map((m) => {
+          const missing = ['apiVersion', 'kind'].filter((f) => typeof (m as Record<string, unknown>)[f] !== 'string');
+          return `${relative(root, s.path) || s.path}: ${String(m.kind ?? 'a document')} ${String(m.metadata?.name ?? '')}: has no ${missing.join(' or ') || 'metadata.name'}; it is not a Kubernetes object: complete it in the source or remove it, then import`;
+        }),
+      );
+    }
   }
   return { sources, objects, generated: walk.generated, warnings: walk.warnings };
 }

@@ -167,18 +167,60 @@ describe('strata import refuses what it cannot import faithfully', () => {
   });
 });
 
+describe('strata import of Kustomize\'s builtin transformers', () => {
+  it('imports what a builtin transformer produced, and says it kept the result', { timeout: 120_000 }, async () => {
+    const r = await importApp(ws.root, { name: 'limits', envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'builtin')}`), install: false });
+    const out = await built('limits');
+    for (const env of ENVIRONMENTS) expect(out[env]).toStrictEqual(await source('builtin'));
+    expect(out.dev[0]!.metadata.labels).toStrictEqual({ owner: 'payments-team' });
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/builtin\/kustomization\.yaml: transformers: Kustomize's builtin transformers \(LabelTransformer\) imported as the objects they produce; a value they set in several places becomes one setting of the typed config$/);
+  });
+});
+
+describe('strata import refuses sources that are not valid objects', () => {
+  it.each([
+    ['kindonly', /invalid\/kindonly: Widget blue-widget: has no apiVersion; it is not a Kubernetes object: complete it in the source or remove it, then import$/],
+    ['selector', /invalid\/selector: apps\/v1\/Deployment worker: spec: must have required property selector: not a valid Deployment, which an API server would refuse too; fix it in the source, then import$/],
+  ])('%s: one line naming the object, however many envs share the source, and nothing written', async (dir, line) => {
+    const before = filesUnder(ws.root, '.');
+    const err = await importApp(ws.root, { name: 'broken', envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'invalid', dir)}`), install: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportError);
+    expect((err as ImportError).lines).toHaveLength(1);
+    expect((err as ImportError).lines[0]).toMatch(line);
+    expect(filesUnder(ws.root, '.')).toStrictEqual(before);
+  });
+});
+
 describe('strata import proves before it writes', () => {
   it('refuses, listing every object and field that would differ, when the generated app does not build to the source, and writes nothing', { timeout: 120_000 }, async () => {
-    // A binary file in a generator lands in binaryData, which a configMapGenerator of literals cannot hold.
+    // An immutable generated ConfigMap: a generator of literals does not say immutable.
     const before = filesUnder(ws.root, '.');
-    const path = join(fixtures, 'binary');
-    const err = await importApp(ws.root, { name: 'brand', envs: ENVIRONMENTS.map((e) => `${e}=${path}`), install: false }).catch((e: unknown) => e);
+    const path = join(fixtures, 'immutable');
+    const err = await importApp(ws.root, { name: 'flags', envs: ENVIRONMENTS.map((e) => `${e}=${path}`), install: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImportError);
     expect((err as ImportError).lines).toStrictEqual([
       'the imported app does not build to its sources; nothing was written:',
-      ...ENVIRONMENTS.map((e) => `${e}: v1/ConfigMap brand: binaryData: source {"logo.png":"iVBORw0KGgoAAAANSUhEUv/+"}, imported absent`),
+      ...ENVIRONMENTS.map((e) => `${e}: v1/ConfigMap flags: immutable: source true, imported absent`),
     ]);
     expect(filesUnder(ws.root, '.')).toStrictEqual(before);
+  });
+});
+
+describe('strata import of a generator with binary files', () => {
+  it('keeps binaryData, its hash behaviour and what differs per env', { timeout: 120_000 }, async () => {
+    const envs = ENVIRONMENTS.map((e) => `${e}=${join(fixtures, e === 'dev' ? 'binary/dev' : 'binary/base')}`);
+    await importApp(ws.root, { name: 'brand', envs, install: false });
+    const out = await built('brand');
+    for (const env of ENVIRONMENTS) expect(out[env]).toStrictEqual(await source(env === 'dev' ? 'binary/dev' : 'binary/base'));
+    expect(out.dev.find((m) => m.metadata.name === 'brand')).toMatchObject({ binaryData: { 'icon.png': 'iVBORw0KGgr//gABZGV2', 'logo.png': 'iVBORw0KGgr//gABZGV2' } });
+    expect(out.prod.find((m) => m.metadata.name === 'brand')).toMatchObject({ binaryData: { 'logo.png': 'iVBORw0KGgoAAAANSUhEUv/+' } });
+    // The bytes are part of the generated name: a changed file rolls what mounts it.
+    const names = await buildOverlays(ws.root, ['overlays/dev/brand', 'overlays/prod/brand'], { concurrency: 1 });
+    const hashed = names.map((r) => parseBuild(r.yaml, r.overlay).find((m) => m.metadata.name.startsWith('brand-'))!.metadata.name);
+    expect(hashed[0]).toMatch(HASH);
+    expect(hashed[0]).not.toBe(hashed[1]);
+    expect(readFileSync(join(ws.root, 'base/brand/configmap.brand.patch.yaml'), 'utf8')).toContain('logo.png: iVBORw0KGgoAAAANSUhEUv/+');
   });
 });
 
