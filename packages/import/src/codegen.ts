@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ENVIRONMENTS, formatPins, groupOf, isPlainObject, type Environment, type ImagePins } from '@strata/core';
 import { parseImage } from '@strata/emit';
 import { Leaf, Ref, type Model, type ModelObject } from './model.ts';
+import { KitCall, useKit } from './kit.ts';
 import { IMPORTED_REASON, type ImportedException } from './policy.ts';
 
 /** Where the model classes are looked up: this package depends on every model package an app may use. */
@@ -250,7 +251,12 @@ export const ${env}: EnvironmentDefinition<Config> = ${body};
     return local;
   };
   let usesGenerated = false;
+  const kitUsed = new Set<string>();
   const atom = (v: unknown): string | undefined => {
+    if (v instanceof KitCall) {
+      kitUsed.add(v.fn);
+      return `${v.fn}(${v.arg === undefined ? '' : print(v.arg, '      ', atom, optionalField)})`;
+    }
     if (v instanceof Ref) return v.to === 'namespace' ? 'c.namespace' : `name(${quote(v.base)})`;
     if (v instanceof Leaf) {
       if (v.kind === 'image') return `ref(c${access(v.path)})`;
@@ -262,8 +268,11 @@ export const ${env}: EnvironmentDefinition<Config> = ${body};
   const optionalField = (k: string, v: unknown): string | undefined =>
     v instanceof Leaf && v.kind === 'value' && v.nullable ? `...(c${access(v.path)} === null ? {} : { ${key(k)}: c${access(v.path)} })` : undefined;
   const objects = model.objects.map((o) => {
+    const kit = useKit(o.kind, o.template);
+    const sw = leaves.find((l) => l.kind === 'switch' && l.group === o.group && l.names[1] === o.kind);
+    if (kit.whole && !o.generated) return { sw, expr: atom(kit.whole)! };
     const cls = className(o);
-    let fields = o.template;
+    let fields = kit.template;
     if (o.generated) {
       // The marker that makes emit write a configMapGenerator, so the ConfigMap keeps its hash suffix.
       usesGenerated = true;
@@ -276,13 +285,14 @@ export const ${env}: EnvironmentDefinition<Config> = ${body};
     const spreadOrOptional = (k: string, v: unknown) => (k === '[SPREAD]' ? `...(${atom(v) ?? literal(v)})` : optionalField(k, v));
     const body = print(fields, '    ', atom, spreadOrOptional).replace(/'\[GENERATED\]'/g, '[GENERATED_ANNOTATION]');
     const expr = cls ? `new ${cls}(${body})` : `{ apiVersion: ${quote(o.apiVersion)}, kind: ${quote(o.kind)}, ...${body} }`;
-    const sw = leaves.find((l) => l.kind === 'switch' && l.group === o.group && l.names[1] === o.kind);
     return { sw, expr };
   });
   const prefixLeaf = leaves.find((l) => l.kind === 'namePrefix');
   const suffixLeaf = leaves.find((l) => l.kind === 'nameSuffix');
   const imports = [
-    usesGenerated ? "import { GENERATED_ANNOTATION, type KubeObject } from '@strata/core';" : "import type { KubeObject } from '@strata/core';",
+    usesGenerated || kitUsed.size > 0
+      ? `import { ${[...(usesGenerated ? ['GENERATED_ANNOTATION'] : []), ...[...kitUsed].sort(), 'type KubeObject'].join(', ')} } from '@strata/core';`
+      : "import type { KubeObject } from '@strata/core';",
     ...[...classes.entries()].sort(([, a], [, b]) => a.localeCompare(b)).map(([local, spec]) => (spec.endsWith(`/${local}`) ? `import { ${local} } from '${spec}';` : `import { ${spec.slice(spec.lastIndexOf('/') + 1)} as ${local} } from '${spec}';`)),
     "import type { Config } from './config.ts';",
   ];

@@ -167,6 +167,22 @@ describe('strata import refuses what it cannot import faithfully', () => {
   });
 });
 
+describe('strata import writes the core kit where the original holds what a kit block makes', () => {
+  it('uses the restricted contexts, kube-dns egress and default-deny blocks, and builds to the same objects', { timeout: 120_000 }, async () => {
+    await importApp(ws.root, { name: 'rates', envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'hardened')}`), install: false });
+    const out = await built('rates');
+    for (const env of ENVIRONMENTS) expect(out[env]).toStrictEqual(await source('hardened'));
+    const render = filesUnder(ws.root, 'apps/rates')['apps/rates/src/render.ts']!;
+    expect(render).toContain("import { defaultDenyPolicy, kubeDnsEgress, restrictedContainerSecurityContext, restrictedPodSecurityContext, type KubeObject } from '@strata/core';");
+    expect(render).toContain('securityContext: restrictedContainerSecurityContext(),');
+    expect(render).toContain('securityContext: restrictedPodSecurityContext({ user: 10001 }),');
+    expect(render).toContain("defaultDenyPolicy({ name: 'default-deny', namespace: c.namespace, labels: { 'app.kubernetes.io/name': 'rates' } }),");
+    expect(render).toContain('egress: [kubeDnsEgress()],');
+    // A context the kit would not produce (escalation allowed) stays as it was.
+    expect(render).toContain("securityContext: { allowPrivilegeEscalation: true, capabilities: { drop: ['ALL'] }, runAsNonRoot: true },");
+  });
+});
+
 describe('strata import of Kustomize\'s builtin transformers', () => {
   it('imports what a builtin transformer produced, and says it kept the result', { timeout: 120_000 }, async () => {
     const r = await importApp(ws.root, { name: 'limits', envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'builtin')}`), install: false });
