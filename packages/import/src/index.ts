@@ -7,6 +7,8 @@ import { describe, ENVIRONMENTS, isDns1035Label, isDnsSubdomain, isPlainObject, 
 import { appDirs, loadApps, ToolError, UsageError } from '@strata/project';
 import { commitTransaction, lockTree, normalize, planApp, planEnvironments, recoverLocked, schemaMergeKeys, sortKeys } from '@strata/emit';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize } from '@strata/kustomize';
+import { builtinSchemasDir, crdSchemasDir } from '@strata/schemas';
+import { kubernetesVersionOf } from '@strata/validate';
 import { generateApp, modelModule, MODULES } from './codegen.ts';
 import { ImportError } from './errors.ts';
 import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
@@ -85,6 +87,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
         `${s.env}: Secret ${s.namespace ? `${s.namespace}/` : ''}${s.name}: values not imported; an ExternalSecret now reads ${s.keys.join(', ')} from ${store.kind} ${store.name} at key ${s.remoteKey}: store them there (or import with --secret-store NAME[:Kind])`,
     ),
     ...sources.warnings,
+    ...unvalidated(root, model),
   ];
 
   // One transaction: the app, its registration and its generated tree, or nothing.
@@ -112,6 +115,37 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   }
   const objects = Object.fromEntries(ENVIRONMENTS.map((e) => [e, model.expected[e].length])) as Record<Environment, number>;
   return { files: [...appFiles.keys()].sort(), warnings, policy: policy.notes, objects, installed };
+}
+
+/**
+ * Kinds Strata has no schema for: the import keeps them, and says so, because validation (kubeconform
+ * is run strictly, never ignoring a missing schema) fails on them until their CRD is added.
+ */
+function unvalidated(root: string, model: Model): string[] {
+  const out = new Map<string, string>();
+  for (const env of ENVIRONMENTS) {
+    const version = kubernetesVersionOf(root, { env })('');
+    const builtins = builtinSchemasDir(version);
+    for (const m of model.expected[env]) {
+      const slash = m.apiVersion.indexOf('/');
+      const group = slash > 0 ? m.apiVersion.slice(0, slash) : '';
+      const apiVersion = m.apiVersion.slice(slash + 1);
+      // Kubernetes' own groups have no dot or end in .k8s.io; their schemas are named like kubeconform's.
+      const builtin = !group.includes('.') || group.endsWith('.k8s.io');
+      const file = builtin
+        ? join(builtins, `${m.kind.toLowerCase()}${group ? `-${group.split('.')[0]}` : ''}-${apiVersion}.json`)
+        : join(crdSchemasDir, group, `${m.kind.toLowerCase()}_${apiVersion}.json`);
+      const key = `${m.apiVersion}/${m.kind}${builtin ? ` ${version}` : ''}`;
+      if (out.has(key) || (builtin && !existsSync(builtins)) || existsSync(file)) continue;
+      out.set(
+        key,
+        builtin
+          ? `${env}: ${m.kind} ${m.apiVersion}: Kubernetes ${version} does not serve it, so strata pipeline and validate fail on it (no schema); move it to an apiVersion that release serves`
+          : `${m.kind} ${m.apiVersion}: Strata has no schema for it, so strata pipeline and validate fail on it (no schema) until its CRD is added: put the CRD in packages/schemas (see its README), regenerate the schemas, or fix the apiVersion`,
+      );
+    }
+  }
+  return [...out.values()];
 }
 
 /** `--secret-store NAME[:Kind]`: the store's name, and its kind when not the default ClusterSecretStore. */

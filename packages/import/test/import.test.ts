@@ -194,6 +194,18 @@ describe('strata import of Kustomize\'s builtin transformers', () => {
   });
 });
 
+describe('strata import of a kind Strata has no schema for', () => {
+  it('keeps it, and warns that validation fails on it until its CRD is added or it moves to a served API', { timeout: 120_000 }, async () => {
+    const r = await importApp(ws.root, { name: 'shapes', envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'unknown-kind')}`), install: false });
+    expect((await built('shapes')).prod.map((m) => m.kind).sort()).toStrictEqual(['Ingress', 'Widget']);
+    expect(r.warnings).toStrictEqual([
+      'dev: Ingress networking.k8s.io/v1beta1: Kubernetes 1.36 does not serve it, so strata pipeline and validate fail on it (no schema); move it to an apiVersion that release serves',
+      'Widget widgets.example.org/v1: Strata has no schema for it, so strata pipeline and validate fail on it (no schema) until its CRD is added: put the CRD in packages/schemas (see its README), regenerate the schemas, or fix the apiVersion',
+      'prod: Ingress networking.k8s.io/v1beta1: Kubernetes 1.35 does not serve it, so strata pipeline and validate fail on it (no schema); move it to an apiVersion that release serves',
+    ]);
+  });
+});
+
 describe('strata import refuses sources that are not valid objects', () => {
   it.each([
     ['kindonly', /invalid\/kindonly: Widget blue-widget: has no apiVersion; it is not a Kubernetes object: complete it in the source or remove it, then import$/],
