@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ENVIRONMENTS, type Environment, type Problem } from '@strata/core';
+import { ENVIRONMENTS, isDnsLabel, type Environment, type Problem } from '@strata/core';
 import { checkEnv, distOf, findRoot, ToolError, ToolMissingError, UsageError } from '@strata/project';
 import type { BuildResult } from '@strata/kustomize';
 import type { DiffResult } from '@strata/pipeline';
@@ -24,13 +24,11 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
  */
 const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
-/** Errors of the packages loaded on demand, known by name so that they need not be loaded here. */
-const USAGE_OR_TOOL = new Set(['UsageError', 'ToolMissingError', 'ToolError', 'KubeconformFailedError', 'TreeBusyError']);
-
 function exitCodeFor(e: unknown): number {
   if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  // By class: the libraries' own errors extend these (KubeconformFailedError is a ToolError,
+  // TreeBusyError a UsageError), so the packages loaded on demand need not be loaded here.
   if (e instanceof UsageError || e instanceof ToolMissingError || e instanceof ToolError) return EXIT.usage;
-  if (e instanceof Error && USAGE_OR_TOOL.has(e.name)) return EXIT.usage;
   // A failed system call (a file that cannot be written, a full disk): the machine, not the input.
   if (e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string') return EXIT.usage;
   return EXIT.invalid;
@@ -414,27 +412,50 @@ program
   .command('verify')
   .description(
     'server-side dry run (strict) on a throw-away kube-apiserver: the apps\' built output in dist/ (run `npm run build` first), ' +
-      'or any YAML files, folders and - (stdin); --against REF checks the upgrade from a git ref',
+      'or any YAML files, folders and - (stdin); --against checks it as an upgrade of a git ref or of earlier built manifests',
   )
   .argument('[paths...]', 'files, folders or - for stdin (default: dist/<env>/<app>.yaml of every overlay)', [])
   .addOption(appOption())
   .addOption(envOption())
-  .option('--against <ref>', 'build the ref\'s overlays and apply them for real first, then check the built output as an update of them')
+  .option(
+    '--against <ref|path>',
+    'apply this for real first, then check the built output as an update of it: a folder of built manifests (laid out as dist/: ' +
+      '<env>/<app>.yaml; with named files, any YAML in it), or a git ref whose overlays are built',
+  )
+  .option('--namespace <name>', 'the namespace for namespaced objects that name none (default: strata-verify)')
   .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
-  .action(async (paths: string[], o: Common & { against?: string; output: OutputFormat }) => {
+  .action(async (paths: string[], o: Common & { against?: string; namespace?: string; output: OutputFormat }) => {
     const { verify, verifyDocuments } = await import('@strata/verify');
-    const onPhase = (name: string, ms: number) => err(`verify: ${name} ${(ms / 1000).toFixed(2)}s`);
+    if (o.namespace !== undefined && !isDnsLabel(o.namespace)) {
+      throw new UsageError(`--namespace ${JSON.stringify(o.namespace)}: not a namespace name; use a DNS label (lower-case letters, digits and "-", at most 63 characters)`);
+    }
+    const common = {
+      onPhase: (name: string, ms: number) => err(`verify: ${name} ${(ms / 1000).toFixed(2)}s`),
+      // The one-time build of the servers (minutes): its progress lines as they come.
+      onProgress: (line: string) => err(line),
+      ...(o.namespace ? { defaultNamespace: o.namespace } : {}),
+    };
     let r: { problems: Problem[]; objects: number; phases: Record<string, number>; serverVersion: string };
     let notes: string[] = [];
     if (paths.length > 0) {
-      if (o.env || o.app || o.against) throw new UsageError('--env, --app and --against select the apps\' built output; leave them out when naming files');
+      if (o.env || o.app) throw new UsageError('--env and --app select the apps\' built output; leave them out when naming files');
       const { parseInputs } = await import('@strata/validate');
-      const parsed = await parseInputs(findRootOrCwd(), paths);
-      const checked = await verifyDocuments(parsed.docs, { onPhase });
-      r = { ...checked, problems: [...parsed.problems, ...checked.problems] };
+      const base = findRootOrCwd();
+      const parsed = await parseInputs(base, paths);
+      let against: Awaited<ReturnType<typeof parseInputs>> | undefined;
+      if (o.against) {
+        const { statSync } = await import('node:fs');
+        const { resolve } = await import('node:path');
+        if (!statSync(resolve(o.against), { throwIfNoEntry: false })?.isDirectory()) {
+          throw new UsageError(`--against ${o.against}: with named files, name a folder of the manifests deployed now (a git ref works for the apps' built output only)`);
+        }
+        against = await parseInputs(base, [o.against]);
+      }
+      const checked = await verifyDocuments(parsed.docs, { ...common, ...(against && o.against ? { against: { name: o.against, docs: against.docs } } : {}) });
+      r = { ...checked, problems: [...parsed.problems, ...(against?.problems ?? []).map((p) => ({ ...p, severity: 'warning' as const, message: `in --against: ${p.message}` })), ...checked.problems] };
     } else {
       const root = findRoot();
-      r = await verify(root, { ...(o.env ? { env: o.env } : {}), ...(o.app ? { app: o.app } : {}), ...(o.against ? { against: o.against } : {}), onPhase });
+      r = await verify(root, { ...(o.env ? { env: o.env } : {}), ...(o.app ? { app: o.app } : {}), ...(o.against ? { against: o.against } : {}), ...common });
       const { kubernetesSettings, serverVersionNotes } = await import('@strata/validate');
       notes = serverVersionNotes(kubernetesSettings(root), r.serverVersion, o.env ? [o.env as Environment] : undefined);
     }

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repo, strata } from './workspace.ts';
 
@@ -31,7 +34,31 @@ describe('strata verify PATH... | -', () => {
 
   it('refuses app selection together with files, before starting anything', () => {
     const r = strata(repo, ['verify', '--env', 'dev', 'dist']);
-    expect(r.stderr).toMatch(/--env, --app and --against select the apps' built output; leave them out when naming files/);
+    expect(r.stderr).toMatch(/--env and --app select the apps' built output; leave them out when naming files/);
     expect(r.status).toBe(2);
+  });
+
+  it('checks named files as an update of a folder of what is deployed now', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-verify-cli-'));
+    try {
+      const svc = (clusterIP: string) => ['apiVersion: v1', 'kind: Service', 'metadata:', '  name: web', 'spec:', `  clusterIP: ${clusterIP}`, '  ports:', '    - port: 80', ''].join('\n');
+      mkdirSync(join(dir, 'now'));
+      writeFileSync(join(dir, 'now', 'web.yaml'), svc('10.96.0.50'));
+      writeFileSync(join(dir, 'next.yaml'), svc('10.96.0.51'));
+      const r = strata(repo, ['verify', join(dir, 'next.yaml'), '--against', join(dir, 'now'), '--namespace', 'shop']);
+      expect(r.stdout).toMatch(/next\.yaml:\d+: v1\/Service web: spec\.clusterIPs\[0\]: .*may not change once set \(changed since .*now, .*\[immutable-field\]$/m);
+      expect(r.status).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, BUILD_TIMEOUT);
+
+  it('refuses a namespace that is not a DNS label, and a git ref with named files, before starting anything', () => {
+    const bad = strata(repo, ['verify', '--namespace', 'Shop_1', 'dist']);
+    expect(bad.stderr).toMatch(/--namespace "Shop_1": not a namespace name; use a DNS label/);
+    expect(bad.status).toBe(2);
+    const ref = strata(repo, ['verify', '--against', 'HEAD~1', 'dist']);
+    expect(ref.stderr).toMatch(/--against HEAD~1: with named files, name a folder of the manifests deployed now/);
+    expect(ref.status).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 import { linkSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Layout } from '@strata/project';
+import { Layout, UsageError } from '@strata/project';
 
 /**
  * Where the tree writer keeps its lock and its transactions, relative to the workspace root. It is
@@ -12,8 +12,11 @@ export const WRITE_STATE_DIR = Layout.writeState;
 /** How long a writer waits for another one to finish before it refuses. */
 export const DEFAULT_LOCK_WAIT_MS = 5_000;
 
-/** Thrown when another live process holds the tree's lock for longer than the caller waits. */
-export class TreeBusyError extends Error {
+/**
+ * Thrown when another live process holds the tree's lock for longer than the caller waits: two runs
+ * at once is how strata was called (exit 2), so it is a UsageError.
+ */
+export class TreeBusyError extends UsageError {
   override readonly name = 'TreeBusyError';
   constructor(
     readonly pid: number,

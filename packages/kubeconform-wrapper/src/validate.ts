@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
+import { ToolError } from "@strata/project";
 import { DEFAULT_KUBERNETES_VERSION, normalizeKubernetesVersion, schemaLocations } from "@strata/schemas";
 import { parseKubeconformJson } from "./parse.ts";
 import type { KubeconformResult } from "./parse.ts";
@@ -19,14 +20,17 @@ export interface KubeconformOptions {
   readonly concurrency?: number;
 }
 
-/** kubeconform crashed, could not start, or printed something other than its JSON report. */
-export class KubeconformFailedError extends Error {
+/**
+ * kubeconform crashed, could not start, or printed something other than its JSON report: a tool
+ * failure (exit 2), so it is a ToolError and callers know it by class.
+ */
+export class KubeconformFailedError extends ToolError {
+  override readonly name: string = "KubeconformFailedError";
   readonly exitCode: number | null;
   readonly stderr: string;
 
   constructor(message: string, exitCode: number | null, stderr: string) {
     super(message);
-    this.name = "KubeconformFailedError";
     this.exitCode = exitCode;
     this.stderr = stderr;
   }

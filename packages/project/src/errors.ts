@@ -1,11 +1,11 @@
 /** Thrown for problems the user fixes by changing how the command is called (exit 2). */
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
 }
 
 /** Thrown when a required external binary cannot be found (exit 2); `hint` says how to install it. */
 export class ToolMissingError extends Error {
-  override readonly name = 'ToolMissingError';
+  override readonly name: string = 'ToolMissingError';
   constructor(
     message: string,
     readonly hint: string,
@@ -19,5 +19,5 @@ export class ToolMissingError extends Error {
  * not start, or answered with something unreadable. The input may be fine; rerunning may help.
  */
 export class ToolError extends Error {
-  override readonly name = 'ToolError';
+  override readonly name: string = 'ToolError';
 }

@@ -4,3 +4,4 @@ export * from './errors.ts';
 export * from './layout.ts';
 export * from './lines.ts';
 export * from './scaffold.ts';
+export * from './cached-build.ts';

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { onLines, ToolMissingError } from '@strata/project';
+import { ensureCachedBuild, INSTALL_SERVERS_SCRIPT, onLines, serverCacheDir, ToolMissingError } from '@strata/project';
 
 /** The Kubernetes release whose API server code the helper links (helper/go.mod). */
 export const KUBERNETES_VERSION = 'v1.36.3';
@@ -13,10 +13,10 @@ export const KUBERNETES_VERSION = 'v1.36.3';
 export const HELPER_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'helper');
 
 const BINARY = 'strata-server-validation';
-const TARGET = 'server-validation';
+const TARGET = 'server-validation' as const;
 
 /** The command that builds the helper, as users are told to run it. */
-export const INSTALL_COMMAND = `node scripts/install-servers.mjs ${TARGET}`;
+export const INSTALL_COMMAND = `node ${INSTALL_SERVERS_SCRIPT} ${TARGET}`;
 
 const INSTALL_HINT =
   `run \`${INSTALL_COMMAND}\` (builds it from k8s.io/kubernetes ${KUBERNETES_VERSION} with Go into ~/.cache/strata/servers, shared by every checkout; ` +
@@ -49,11 +49,6 @@ export interface Verdict {
   readonly warnings: readonly string[];
 }
 
-/** Where the helper would be in the per-machine cache shared with the server binaries. */
-export function cacheDir(): string {
-  return process.env.STRATA_SERVER_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'strata', 'servers');
-}
-
 /**
  * The cached helper's path for the current source. Named by the hash of main.go, go.mod and go.sum,
  * as scripts/install-servers.mjs names it, so a checkout at another version never runs a stale one.
@@ -61,7 +56,7 @@ export function cacheDir(): string {
 export function helperPath(): string {
   const h = createHash('sha256');
   for (const f of ['main.go', 'go.mod', 'go.sum']) h.update(f).update(readFileSync(join(HELPER_DIR, f)));
-  return join(cacheDir(), `${TARGET}-${h.digest('hex').slice(0, 16)}`, BINARY);
+  return join(serverCacheDir(), `${TARGET}-${h.digest('hex').slice(0, 16)}`, BINARY);
 }
 
 /** The helper to run: $STRATA_SERVER_VALIDATION, else the cached build; undefined when not built. */
@@ -76,34 +71,14 @@ export function resolveHelper(): string | undefined {
 }
 
 /**
- * The helper, built first when it is missing (by scripts/install-servers.mjs, which waits for a build
- * already under way). The build's progress lines are passed to `log` as they come.
+ * The helper, built first when it is missing (once per machine, by the shared cached build, which
+ * waits for a build already under way). The build's progress lines go to `onProgress` as they come.
  */
-export async function ensureHelper(root: string, log: (line: string) => void = () => undefined): Promise<string> {
+export async function ensureHelper(root: string, onProgress?: (line: string) => void): Promise<string> {
   const found = resolveHelper();
   if (found) return found;
-  const script = join(root, 'scripts', 'install-servers.mjs');
-  if (!existsSync(script)) throw new ToolMissingError(`${script} not found`, INSTALL_HINT);
-  const child = spawn(process.execPath, [script, TARGET], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let ready: string | undefined;
-  const take = (line: string) => {
-    const m = new RegExp(`^install-servers: ready ${TARGET} (\\S+)$`).exec(line);
-    if (m) ready = m[1];
-    else if (line.trim()) log(line);
-  };
-  const stdout = onLines(child.stdout, take);
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-  const code = await new Promise<number | null>((resolve) => {
-    child.on('error', (e) => {
-      err += e.message;
-      resolve(1);
-    });
-    child.on('close', resolve);
-  });
-  stdout.flush();
-  if (code !== 0 || !ready) throw new ToolMissingError('could not build the server validation helper', err.trim() || INSTALL_HINT);
-  return ready;
+  const [path] = await ensureCachedBuild(root, TARGET, 'the server validation helper', INSTALL_HINT, onProgress);
+  return path!;
 }
 
 interface HelperAnswer {

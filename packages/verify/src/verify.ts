@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENVIRONMENTS, isPlainObject, type Manifest, type Problem } from '@strata/core';
 import { Layout, ToolError, UsageError } from '@strata/project';
@@ -19,19 +19,24 @@ export const DEFAULT_NAMESPACE = 'strata-verify';
 export interface ServerOptions {
   /** Called as each phase ends, with its duration in milliseconds. */
   readonly onPhase?: (name: string, ms: number) => void;
-  /** Where progress lines go (the one-time server build). @default stderr */
-  readonly log?: (line: string) => void;
+  /** Progress lines of the one-time server build (minutes, once per machine), for the caller to show. */
+  readonly onProgress?: (line: string) => void;
   /** A running server to use instead of starting one; it is left running (lets tests share one). */
   readonly server?: Server;
   /** Called once the run's own server is up, e.g. to record its process ids. */
   readonly onServer?: (server: Server) => void;
   /** Concurrent requests to the API server. @default 16 */
   readonly concurrency?: number;
+  /** The namespace for namespaced objects that name none. @default `strata-verify` */
+  readonly defaultNamespace?: string;
 }
 
 export interface VerifyDocumentsOptions extends ServerOptions {
-  /** The namespace for namespaced objects that name none. @default `strata-verify` */
-  readonly defaultNamespace?: string;
+  /**
+   * What is deployed now (read by the caller, e.g. an earlier build's files), and how problems name
+   * it: applied for real first, then the documents are checked as an update of it.
+   */
+  readonly against?: { readonly name: string; readonly docs: readonly VerifyDocument[] };
 }
 
 export interface VerifyOptions extends ServerOptions {
@@ -39,7 +44,11 @@ export interface VerifyOptions extends ServerOptions {
   readonly env?: string;
   /** Only these apps; @default every app with an overlay */
   readonly app?: readonly string[];
-  /** A git ref whose committed overlays are built and applied first, to check the built output as an upgrade. */
+  /**
+   * What the built output is checked as an upgrade of, applied for real first: a folder of built
+   * manifests laid out as dist/ (`<env>/<app>.yaml`, an earlier build kept by CI, say), or else a git
+   * ref, whose committed overlays are built.
+   */
   readonly against?: string;
 }
 
@@ -93,6 +102,11 @@ export async function verify(root: string, options: VerifyOptions = {}): Promise
   const read = () => phases.timedSync('read', () => envs.map((env) => ({ name: env, docs: files.filter((f) => f.env === env).flatMap((f) => readBuilt(readFileSync(join(root, f.file), 'utf8'), f.file)) })));
   const ref = options.against;
   if (!ref) return run(read, options, phases);
+  const folder = resolve(root, ref);
+  if (isDirectory(folder)) {
+    const readFolder = () => Promise.resolve(readAgainstFolder(folder, ref, envs, options.app));
+    return run(read, options, phases, { ref, build: readFolder });
+  }
   const refTree = exportRef(root, ref);
   try {
     return await run(read, options, phases, { ref, build: () => buildRef(refTree, envs, options.app) });
@@ -108,7 +122,9 @@ export async function verify(root: string, options: VerifyOptions = {}): Promise
  * validation. Namespaced objects without a namespace go to `defaultNamespace`.
  */
 export async function verifyDocuments(docs: readonly VerifyDocument[], options: VerifyDocumentsOptions = {}): Promise<VerifyResult> {
-  return run(() => [{ name: '', docs }], options, new Phases(options.onPhase), undefined, options.defaultNamespace);
+  const baseline = options.against;
+  const against = baseline ? { ref: baseline.name, build: () => Promise.resolve([{ name: '', docs: baseline.docs }]) } : undefined;
+  return run(() => [{ name: '', docs }], options, new Phases(options.onPhase), against);
 }
 
 class Phases {
@@ -137,12 +153,12 @@ async function run(
   options: ServerOptions,
   phases: Phases,
   against?: { ref: string; build: () => Promise<Group[]> },
-  defaultNamespace = DEFAULT_NAMESPACE,
 ): Promise<VerifyResult> {
+  const defaultNamespace = options.defaultNamespace ?? DEFAULT_NAMESPACE;
   let serverStarting: Promise<Server> | undefined;
   try {
     if (!options.server) {
-      serverStarting = ensureServers(TOOL_ROOT, options.log).then((binaries) => startServer(binaries));
+      serverStarting = ensureServers(TOOL_ROOT, options.onProgress).then((binaries) => startServer(binaries));
       // Awaited below; until then a failing build must not turn its rejection into a crash.
       serverStarting.catch(() => undefined);
     }
@@ -180,12 +196,14 @@ async function run(
     const rejected = new Set<Target>();
     await phases.timed('apply', () =>
       eachLimit(
-        targets.filter((t) => !t.installed),
+        sameRequests(targets.filter((t) => !t.installed)),
         concurrency,
-        async (t) => {
-          const found = await apply(client, t, { dryRun: true });
-          if (found.some((p) => p.severity === 'error')) rejected.add(t);
-          problems.push(...found);
+        async (same) => {
+          const found = await judge(client, same[0]!, { dryRun: true });
+          for (const t of same) {
+            if (found.some((f) => f.severity === 'error')) rejected.add(t);
+            problems.push(...found.map((f) => located(t, f)));
+          }
         },
       ),
     );
@@ -229,6 +247,31 @@ async function run(
   } finally {
     if (serverStarting) await (await serverStarting.catch(() => undefined))?.stop();
   }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The baseline from a folder of built manifests laid out as dist/: `<env>/<app>.yaml` for the
+ * selected envs and apps. An app it lacks is new, so it has nothing to upgrade from.
+ */
+function readAgainstFolder(folder: string, shown: string, envs: readonly string[], apps: readonly string[] | undefined): Group[] {
+  const present = envs.filter((env) => isDirectory(join(folder, env)));
+  if (present.length === 0) {
+    throw new UsageError(`--against ${shown}: no ${envs.map((e) => `${e}/`).join(', ')} folder in it; point it at built manifests laid out as dist/ (<env>/<app>.yaml), or at a git ref`);
+  }
+  return present.map((env) => {
+    const files = readdirSync(join(folder, env))
+      .filter((f) => /\.ya?ml$/.test(f) && (!apps?.length || apps.includes(f.replace(/\.ya?ml$/, ''))))
+      .sort();
+    return { name: env, docs: files.flatMap((f) => readBuilt(readFileSync(join(folder, env, f), 'utf8'), join(shown, env, f))) };
+  });
 }
 
 function selectEnvs(env: string | undefined): string[] {
@@ -392,16 +435,32 @@ function locate(t: Target, found: { path?: string; message: string }): Omit<Prob
 
 const locators = new WeakMap<Client, QuantityLocator>();
 
+/** What the server said about one object, not yet placed in a file. */
+interface Finding {
+  readonly path?: string;
+  readonly message: string;
+  readonly rule: string;
+  readonly severity: Problem['severity'];
+}
+
+const located = (t: Target, f: Finding): Problem => ({ ...locate(t, f), rule: f.rule, severity: f.severity });
+
 /** Server-side apply of one object; the server's refusals and warnings as problems. */
 async function apply(client: Client, t: Target, options: { dryRun: boolean }): Promise<Problem[]> {
+  return (await judge(client, t, options)).map((f) => located(t, f));
+}
+
+/** Server-side apply of one object; the server's refusals and warnings. */
+async function judge(client: Client, t: Target, options: { dryRun: boolean }): Promise<Finding[]> {
   const quantities = locators.get(client) ?? new QuantityLocator(client);
   locators.set(client, quantities);
-  if (!t.manifest.metadata?.name) return [{ ...locate(t, { path: 'metadata.name', message: 'an object needs metadata.name to be applied' }), rule: 'server-rejected', severity: 'error' }];
+  if (!t.manifest.metadata?.name) return [{ path: 'metadata.name', message: 'an object needs metadata.name to be applied', rule: 'server-rejected', severity: 'error' }];
   const res = t.resolution;
-  if (!res?.ok) return [{ ...locate(t, { message: res?.message ?? 'unresolved kind' }), rule: res?.rule ?? 'unknown-kind', severity: 'error' }];
+  if (!res?.ok) return [{ message: res?.message ?? 'unresolved kind', rule: res?.rule ?? 'unknown-kind', severity: 'error' }];
   const query = `?fieldManager=${FIELD_MANAGER}&force=true&fieldValidation=Strict${options.dryRun ? '&dryRun=All' : ''}`;
-  const r = await client.request('PATCH', `${objectPath(t)}${query}`, t.manifest, 'application/apply-patch+yaml');
-  const out: Problem[] = r.warnings.map((message) => ({ ...locate(t, { message }), rule: 'server-warning', severity: 'warning' as const }));
+  // An accepted object comes back whole; nothing here reads it, so it is not parsed.
+  const r = await client.request('PATCH', `${objectPath(t)}${query}`, t.manifest, 'application/apply-patch+yaml', { bodyOnSuccess: false });
+  const out: Finding[] = r.warnings.map((message) => ({ message, rule: 'server-warning', severity: 'warning' }));
   if (r.status < 300) return out;
   let found = statusProblems(r.body, r.status);
   if (found.length === 1 && !found[0]!.path && /quantit/i.test(found[0]!.message)) {
@@ -409,8 +468,29 @@ async function apply(client: Client, t: Target, options: { dryRun: boolean }): P
     const bad = await quantities.find(t.manifest);
     if (bad.length > 0) found = bad.map((b) => ({ path: b.path, message: `${JSON.stringify(b.value)} is not a quantity (like 100m, 0.5, 64Mi or 1e3); the server says: ${reason}` }));
   }
-  out.push(...found.map((p) => ({ ...locate(t, p), rule: 'server-rejected', severity: 'error' as const })));
+  out.push(...found.map((p) => ({ ...p, rule: 'server-rejected', severity: 'error' as const })));
   return out;
+}
+
+/**
+ * Targets grouped by the request their dry run makes (the object and where it goes), so that each
+ * request is sent once. Sound because a dry run changes nothing: every one meets the same server,
+ * holding only the namespaces and CRDs installed before, so the same request gets the same answer,
+ * which is then reported at each target's own file and line. Envs that share a namespace send
+ * many identical objects (a Service or a ConfigMap that no env changes): a third of them at 500
+ * synthetic apps.
+ */
+function sameRequests(targets: readonly Target[]): Target[][] {
+  const groups = new Map<string, Target[]>();
+  for (const t of targets) {
+    const res = t.resolution;
+    const where = res?.ok ? `${res.prefix}|${res.namespaced ? t.namespace : ''}` : 'unresolved';
+    const key = `${where}|${JSON.stringify(t.manifest)}`;
+    const same = groups.get(key);
+    if (same) same.push(t);
+    else groups.set(key, [t]);
+  }
+  return [...groups.values()];
 }
 
 async function remove(client: Client, t: Target): Promise<void> {
@@ -453,7 +533,7 @@ function cleanPath(path: string): string {
   return path.replace(/^\./, '');
 }
 
-const IMMUTABLE = /immutable|updates to .* are forbidden|may not be changed|cannot be changed/i;
+const IMMUTABLE = /immutable|updates to .* are forbidden|may not be changed|may not change once set|cannot be changed/i;
 
 function asUpgradeProblem(p: Problem, ref: string): Problem {
   if (IMMUTABLE.test(p.message)) {

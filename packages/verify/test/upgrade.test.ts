@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, startServer, verify, type Server } from '../src/index.ts';
 import { deployment, git, lineOf, makeRepo, workspaceRoot, writeOverlays } from './helpers.ts';
@@ -46,6 +47,25 @@ describe('verify --against', () => {
     ]);
     expect(result.problems[0]!.message).toMatch(/field is immutable/);
     expect(result.problems[0]!.message).toMatch(/new metadata\.name.*or delete .* and recreate it/);
+  });
+
+  it('checks against a folder of built manifests laid out as dist/, with nothing built', async () => {
+    git(repo, 'checkout', '--quiet', 'main~1');
+    const earlier = join(repo, '.earlier');
+    cpSync(join(repo, 'dist'), earlier, { recursive: true });
+    try {
+      git(repo, 'checkout', '--quiet', 'main');
+      const result = await verify(repo, { against: '.earlier', server });
+      expect(result.problems).toMatchObject([{ file: 'dist/dev/web.yaml', kind: 'Deployment', name: 'web', path: 'spec.selector', rule: 'immutable-field', severity: 'error' }]);
+      expect(result.problems[0]!.message).toMatch(/changed since \.earlier/);
+      expect(Object.keys(result.phases)).toStrictEqual(['read', 'build', 'crds', 'namespaces', 'apply', 'baseline', 'upgrade']);
+    } finally {
+      rmSync(earlier, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a folder that holds no env folder, saying how it is laid out', async () => {
+    await expect(verify(repo, { against: 'overlays/dev', server })).rejects.toThrow(/--against overlays\/dev: no dev\/, staging\/, prod\/ folder in it; .*<env>\/<app>\.yaml/);
   });
 
   it('refuses a ref that is not a commit', async () => {

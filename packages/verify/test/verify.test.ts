@@ -154,4 +154,24 @@ describe('verifyDocuments on any manifests', () => {
     expect(found.problems.filter((p) => p.kind === 'ConfigMap')).toStrictEqual([]);
     expect((await server.client.request('GET', '/api/v1/namespaces/strata-verify')).status).toBe(200);
   });
+
+  it('places them in the namespace it is asked to use instead', async () => {
+    const docs = readBuilt(stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { a: '1' } }), 'cm.yaml');
+    const r = await verifyDocuments(docs, { server, defaultNamespace: 'elsewhere' });
+    expect(r.problems).toStrictEqual([]);
+    expect((await server.client.request('GET', '/api/v1/namespaces/elsewhere')).status).toBe(200);
+  });
+
+  it('sends an object that several files carry once, and reports its refusal at each of them', async () => {
+    const bad = deployment('web', 'same', { container: { imagePullPolicyy: 'Always' } });
+    const docs = ['a.yaml', 'b.yaml'].flatMap((file) => readBuilt(`# ${file}\n${stringify(bad)}`, file));
+    const r = await verifyDocuments(docs, { server });
+    expect(r.objects).toBe(2);
+    expect(r.problems.map((p) => [p.file, p.line, p.path, p.rule])).toStrictEqual([
+      ['a.yaml', 1 + lineOf2(stringify(bad), 'imagePullPolicyy'), 'spec.template.spec.containers[name="app"].imagePullPolicyy', 'server-rejected'],
+      ['b.yaml', 1 + lineOf2(stringify(bad), 'imagePullPolicyy'), 'spec.template.spec.containers[name="app"].imagePullPolicyy', 'server-rejected'],
+    ]);
+  });
 });
+
+const lineOf2 = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
