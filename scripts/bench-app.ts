@@ -1,6 +1,6 @@
 // The synthetic application of `npm run bench`: the source files of one app package, built like the
-// apps under apps/ (config, render, one file per env). Every app differs a little (port, sizes,
-// hosts) so that no two overlays are the same text.
+// apps under apps/ (config, render on the core kit, one file per env). Every app differs a little
+// (port, sizes, hosts) so that no two overlays are the same text.
 
 import { createHash } from 'node:crypto';
 
@@ -23,7 +23,8 @@ export interface SyntheticConfig {
 }
 
 /** What app number `i` is: its port, its defaults and what each env changes. The peers in
- *  scripts/bench-peers.ts express the same apps from these values, so all sides render the same. */
+ *  scripts/bench-peers.ts express the same apps from these values, so all sides render the same
+ *  objects (Strata's through the core kit, see kitRenderSource). */
 export function syntheticConfig(name: string, i: number) {
   const image = { repository: `registry.example.com/platform/${name}` };
   const defaults: SyntheticConfig = {
@@ -70,7 +71,8 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 /**
  * The eight objects of one app as TypeScript statements that end with `const objects = [...]`,
  * indented by `pad`: they read the config `c`, `NAME`, `PORT`, `imageRef` and `standardLabels`.
- * Strata's synthetic apps and the peers' render the same objects from the same text.
+ * The peers' render (cdk8s, Kosko) is this text; Strata's synthetic app writes the same objects on the
+ * core kit (kitRenderSource).
  */
 export function objectsSource(pad: string): string {
   const text = `const labels = standardLabels(NAME, 'api');
@@ -152,6 +154,97 @@ const objects = [
   return text.replace(/^(?=.)/gm, pad);
 }
 
+/**
+ * The render of a synthetic Strata app, as a real app writes it: on the core kit (metadata from the
+ * app's name and component, a hardened container with /tmp writable in a hardened pod, an allow
+ * policy with DNS egress to kube-dns only, the ServiceMonitor helper). The peers have no such kit
+ * and write the same eight objects out (`objectsSource`); the kit's output differs from theirs only
+ * in the hardening it adds (run-as group and fsGroup, the /tmp volume, the DNS peer, the monitor's
+ * release label and namespace selector).
+ */
+export function kitRenderSource(name: string, port: number): string {
+  return `import { allowTraffic, appMetadata, hardenedContainer, hardenedPodSpec, imageRef, kubeDnsEgress, serviceMonitor, type KubeObject } from '@strata/core';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Service } from 'kubernetes-models/v1/Service';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { Config } from './config.ts';
+
+const NAME = '${name}';
+const PORT = ${port};
+
+export function render(c: Config): KubeObject[] {
+  const m = appMetadata({ app: NAME, component: 'api', namespace: c.namespace });
+  const api = hardenedContainer(
+    {
+      name: NAME,
+      image: imageRef(c.image, c.version),
+      ports: [
+        { name: 'http', containerPort: PORT, protocol: 'TCP' },
+        { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+      ],
+      envFrom: [{ configMapRef: { name: \`\${NAME}-settings\` } }],
+      resources: c.resources,
+      readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 5 },
+      livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10 },
+    },
+    { writable: ['/tmp'] },
+  );
+  return [
+    new ConfigMap({ metadata: m.of(\`\${NAME}-settings\`), data: { LOG_LEVEL: c.logLevel, FEATURE_FLAGS: c.featureFlags, PORT: String(PORT) } }),
+    new Deployment({
+      metadata: m.of(NAME),
+      spec: {
+        replicas: c.replicas,
+        selector: { matchLabels: m.selector },
+        template: { metadata: { labels: m.labels }, spec: hardenedPodSpec({ runAs: { user: 10001 }, containers: [api] }) },
+      },
+    }),
+    new Service({
+      metadata: m.of(NAME),
+      spec: {
+        selector: m.selector,
+        ports: [
+          { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+          { name: 'metrics', port: 9090, targetPort: 'metrics', protocol: 'TCP' },
+        ],
+      },
+    }),
+    new Ingress({
+      metadata: m.of(NAME, { annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' } }),
+      spec: {
+        ingressClassName: 'nginx',
+        tls: [{ hosts: [...c.hosts], secretName: \`\${NAME}-tls\` }],
+        rules: c.hosts.map((host) => ({
+          host,
+          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: NAME, port: { name: 'http' } } } }] },
+        })),
+      },
+    }),
+    new HorizontalPodAutoscaler({
+      metadata: m.of(NAME),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: NAME },
+        minReplicas: c.autoscaling.min,
+        maxReplicas: c.autoscaling.max,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: c.autoscaling.cpuPercent } } }],
+      },
+    }),
+    // The team namespaces' default-deny belongs to the platform team; this opens what the app needs.
+    allowTraffic(m.of(NAME), {
+      pods: m.selector,
+      ingress: [{ ports: [{ protocol: 'TCP', port: 'http' }, { protocol: 'TCP', port: 'metrics' }] }],
+      egress: [kubeDnsEgress()],
+    }),
+    serviceMonitor(m.of(NAME), { selector: m.selector, port: 'metrics' }),
+    new PodDisruptionBudget({ metadata: m.of(NAME), spec: { maxUnavailable: 1, selector: { matchLabels: m.selector } } }),
+  ];
+}
+`;
+}
+
 /** The files of app number `i` (`bench-app-0007`, say), by path inside apps/<name>/. */
 export function syntheticApp(name: string, i: number): Record<string, string> {
   const { port, defaults: d, envs } = syntheticConfig(name, i);
@@ -200,18 +293,7 @@ export const defaults: Config = {
   featureFlags: '${d.featureFlags}',
 };
 `,
-    'src/render.ts': `import { imageRef, standardLabels, type KubeObject } from '@strata/core';
-${MODEL_IMPORTS}
-import type { Config } from './config.ts';
-
-const NAME = '${name}';
-const PORT = ${port};
-
-export function render(c: Config): KubeObject[] {
-${objectsSource('  ')}
-  return objects;
-}
-`,
+    'src/render.ts': kitRenderSource(name, port),
     'src/env/dev.ts': `import type { EnvironmentDefinition } from '@strata/core';
 import type { Config } from '../config.ts';
 
