@@ -126,7 +126,7 @@ function missingSchemaMessage(apiVersion: string, kind: string, kubernetesVersio
     if (status?.removed && !status.served) return `${prefix}; Kubernetes ${status.removed} removed it${status.replacement ? `: use ${status.replacement}` : ''}`;
     return `${prefix}; check apiVersion and kind`;
   }
-  return `no schema for ${apiVersion} ${kind}: add its CRD to packages/schemas (see its README) and rerun scripts/generate.sh`;
+  return `no schema for ${apiVersion} ${kind}: add its CRD with strata crd add <CRD file | Go module@version folder>`;
 }
 
 // kubeconform puts the whole error tree of the validator into `msg`, one `- at '<pointer>': <text>`

@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { ToolError } from "@strata/project";
+import { join } from "node:path";
+import { Layout, ToolError } from "@strata/project";
 import { DEFAULT_KUBERNETES_VERSION, normalizeKubernetesVersion, schemaLocations } from "@strata/schemas";
 import { parseKubeconformJson } from "./parse.ts";
 import type { KubeconformResult } from "./parse.ts";
-import { resolveKubeconform } from "./resolve.ts";
+import { findRepoRoot, resolveKubeconform } from "./resolve.ts";
 
 /** Files and directories (walked for .yaml, .yml and .json), or manifests as one YAML string. */
 export type KubeconformInput = { readonly paths: readonly string[] } | { readonly stdin: string };
@@ -43,7 +44,9 @@ export function kubeconformArgs(input: KubeconformInput, options: KubeconformOpt
   // Never -ignore-missing-schemas: a kind without a schema must be reported, not skipped.
   // No -summary: the caller counts the typed results itself.
   const args = ["-strict", "-output", "json", "-verbose", "-n", String(concurrency), "-kubernetes-version", version];
-  for (const location of schemaLocations(version)) args.push("-schema-location", location);
+  // The project's own CRDs (`strata crd add`) come after the shipped ones.
+  const root = options.root ?? findRepoRoot();
+  for (const location of schemaLocations(version, root === undefined ? [] : [join(root, Layout.crdSchemas)])) args.push("-schema-location", location);
   if ("stdin" in input) {
     args.push("-");
   } else {

@@ -154,7 +154,7 @@ describe("validateWithKubeconform over the fixtures", () => {
       version: "cert-manager.io/v1",
       status: "error",
       message:
-        "no schema for cert-manager.io/v1 Foo: add its CRD to packages/schemas (see its README) and rerun scripts/generate.sh",
+        "no schema for cert-manager.io/v1 Foo: add its CRD with strata crd add <CRD file | Go module@version folder>",
     });
   });
 

@@ -179,6 +179,7 @@ export function toolFingerprint(root: string): string {
     ...(existsSync(packages) ? readdirSync(packages).flatMap((p) => [...walk(join(packages, p, 'src'), []), join(packages, p, 'package.json')]) : []),
     ...walk(join(packages, 'schemas', 'kubernetes'), []),
     ...walk(join(packages, 'schemas', 'crds-json'), []),
+    ...walk(join(root, Layout.crdSchemas), []),
     ...['pnpm-lock.yaml', 'tsconfig.base.json', 'strata.config.json', 'scripts/setup.mjs'].map((f) => join(root, f)),
   ];
   for (const f of files.sort()) h.update(`${relative(root, f)}\0${hashFile(f) ?? '-'}\0`);

@@ -36,6 +36,13 @@ export const Layout = {
   /** The Flux files: one folder per env, each applied on its own. */
   flux: 'gitops/flux',
   fluxEnv: (env: string) => `gitops/flux/${env}`,
+  /** CustomResourceDefinitions the project added with `strata crd add`, one `<group>_<plural>.yaml` each (verify installs them). */
+  crds: 'crds',
+  crdManifest: (group: string, plural: string) => `crds/${group}_${plural}.yaml`,
+  /** Their strict schemas, `<group>/<kind>_<version>.json`, beside the shipped ones in kubeconform's CRD layout. */
+  crdSchemas: 'crds/schemas',
+  /** Their typed models, generated into the `@strata/crd-models` package that apps import. */
+  crdModels: 'packages/crd-models/gen',
   /** Built output: one file per overlay. */
   dist: 'dist',
   distOf: (env: string, app: string) => `dist/${env}/${app}.yaml`,

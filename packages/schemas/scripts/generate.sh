@@ -84,6 +84,12 @@ if [ "$only" != builtin ]; then
   while read -r module version package plurals; do
     case "$module" in ''|'#'*) continue ;; esac
     n=$((n + 1))
+    if [[ "$package" != "$module"* ]]; then
+      # Not a Go package of the module but a folder in it that holds the CRDs as YAML.
+      echo "copying CRDs of $module@$version $package"
+      node "$scripts/module-crds.mjs" "$module" "$version" "$package" "$plurals" "$work/crds" || die "cannot copy the CRDs of $module@$version $package"
+      continue
+    fi
     echo "generating CRDs of $package@$version"
     mod="$work/crdgen-$n"
     mkdir -p "$mod/out"

@@ -80,9 +80,11 @@ function compareVersions(a: string, b: string): number {
 /**
  * The kubeconform `-schema-location` templates, absolute paths, built-in kinds first. The version
  * is part of the built-in path, so the result does not depend on `-strict` or `-kubernetes-version`.
- * A version without a set on this machine is an error that says how to make it.
+ * A version without a set on this machine is an error that says how to make it. `crdSchemaDirs` are
+ * more folders of CRD schemas in the same layout (a project's own, from `strata crd add`), tried
+ * after the shipped ones.
  */
-export function schemaLocations(version: string = DEFAULT_KUBERNETES_VERSION): string[] {
+export function schemaLocations(version: string = DEFAULT_KUBERNETES_VERSION, crdSchemaDirs: readonly string[] = []): string[] {
   const dir = builtinSchemasDir(version);
   if (!existsSync(dir)) {
     const v = kubernetesSetVersion(version).replace(/\.0$/, "");
@@ -93,6 +95,7 @@ export function schemaLocations(version: string = DEFAULT_KUBERNETES_VERSION): s
   return [
     join(dir, "{{.ResourceKind}}{{.KindSuffix}}.json"),
     join(crdSchemasDir, "{{.Group}}", "{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"),
+    ...crdSchemaDirs.map((dir) => join(dir, "{{.Group}}", "{{.ResourceKind}}_{{.ResourceAPIVersion}}.json")),
   ];
 }
 

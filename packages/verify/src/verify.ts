@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENVIRONMENTS, isPlainObject, type Manifest, type Problem } from '@strata/core';
-import { Layout, ToolError, UsageError } from '@strata/project';
+import { findRoot, Layout, ToolError, UsageError } from '@strata/project';
 import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 import { crdManifestsDir } from '@strata/schemas';
 import type { Client, Status } from './client.ts';
@@ -29,6 +29,11 @@ export interface ServerOptions {
   readonly concurrency?: number;
   /** The namespace for namespaced objects that name none. @default `strata-verify` */
   readonly defaultNamespace?: string;
+  /**
+   * The workspace whose own CRDs (crds/, added with `strata crd add`) are installed besides the
+   * ones Strata ships. @default the workspace around the current folder, if any
+   */
+  readonly root?: string;
 }
 
 export interface VerifyDocumentsOptions extends ServerOptions {
@@ -101,15 +106,16 @@ export async function verify(root: string, options: VerifyOptions = {}): Promise
   // Read once the server is starting: at 500 apps reading takes about as long as the start.
   const read = () => phases.timedSync('read', () => envs.map((env) => ({ name: env, docs: files.filter((f) => f.env === env).flatMap((f) => readBuilt(readFileSync(join(root, f.file), 'utf8'), f.file)) })));
   const ref = options.against;
-  if (!ref) return run(read, options, phases);
+  const withRoot = { root, ...options };
+  if (!ref) return run(read, withRoot, phases);
   const folder = resolve(root, ref);
   if (isDirectory(folder)) {
     const readFolder = () => Promise.resolve(readAgainstFolder(folder, ref, envs, options.app));
-    return run(read, options, phases, { ref, build: readFolder });
+    return run(read, withRoot, phases, { ref, build: readFolder });
   }
   const refTree = exportRef(root, ref);
   try {
-    return await run(read, options, phases, { ref, build: () => buildRef(refTree, envs, options.app) });
+    return await run(read, withRoot, phases, { ref, build: () => buildRef(refTree, envs, options.app) });
   } finally {
     rmSync(refTree, { recursive: true, force: true });
   }
@@ -125,6 +131,16 @@ export async function verifyDocuments(docs: readonly VerifyDocument[], options: 
   const baseline = options.against;
   const against = baseline ? { ref: baseline.name, build: () => Promise.resolve([{ name: '', docs: baseline.docs }]) } : undefined;
   return run(() => [{ name: '', docs }], options, new Phases(options.onPhase), against);
+}
+
+/** The workspace whose crds/ folder verify installs, or a folder without one outside a workspace. */
+function projectRoot(root: string | undefined): string {
+  if (root !== undefined) return root;
+  try {
+    return findRoot();
+  } catch {
+    return process.cwd();
+  }
 }
 
 class Phases {
@@ -184,7 +200,7 @@ async function run(
     const serverVersion = /^v1\.\d+\./.test(asked) ? asked : KUBERNETES_VERSION;
     const all = [...targets, ...refTargets];
 
-    const resources = await Resources.discover(client, loadCrds(crdManifestsDir));
+    const resources = await Resources.discover(client, new Map([...loadCrds(crdManifestsDir), ...loadCrds(join(projectRoot(options.root), Layout.crds))]));
     await phases.timed('crds', () => installCrds(client, targets, refTargets, resources, problems));
     await phases.timed('namespaces', async () => {
       await eachLimit(all, concurrency, async (t) => {

@@ -1,0 +1,3 @@
+export * from './crds.ts';
+export { generateModels, MODEL_HEADER } from './models.ts';
+export { parseCrdSource, type CrdSource, type FetchOptions } from './source.ts';

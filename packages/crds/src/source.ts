@@ -1,0 +1,98 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { UsageError } from '@strata/project';
+import { moduleYamlFiles, readCrds, type CrdDocument } from '@strata/schemas/crd';
+
+/** Where `strata crd add` reads CustomResourceDefinitions from. */
+export type CrdSource =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'module'; readonly module: string; readonly version: string; readonly dir: string };
+
+/** One CRD as read, with where it came from (for the header of the kept manifest and for errors). */
+export interface SourcedCrd extends CrdDocument {
+  readonly from: string;
+}
+
+export interface FetchOptions {
+  /** The Go module proxy. @default the first proxy of $GOPROXY, else the public one */
+  readonly proxy?: string;
+  /** Go's module cache, whose verified zips are used when present. @default $GOMODCACHE, else ~/go/pkg/mod */
+  readonly modCache?: string;
+  /** For tests that must produce a network fault. */
+  readonly fetch?: typeof fetch;
+}
+
+const MODULE = /^([a-z0-9][a-zA-Z0-9._~/-]*\.[a-z]+(?:\/[a-zA-Z0-9._~-]+)*)@(v\d+\.\d+\.\d+[a-zA-Z0-9.+-]*)$/;
+
+/**
+ * `examples/widgets.yaml` (a file or a folder of YAML files) or `sigs.k8s.io/gateway-api@v1.6.3`
+ * with an optional folder inside the module. A file that exists wins over a module spelling.
+ */
+export function parseCrdSource(arg: string, dir?: string): CrdSource {
+  const path = resolve(arg);
+  if (existsSync(path)) {
+    if (dir !== undefined) throw new UsageError(`crd add ${arg} ${dir}: a folder inside applies only to a Go module; name the file or folder alone`);
+    return { kind: 'file', path };
+  }
+  const m = MODULE.exec(arg);
+  if (m) return { kind: 'module', module: m[1]!, version: m[2]!, dir: (dir ?? '').replace(/^\/+|\/+$/g, '') };
+  if (/\.ya?ml$/.test(arg) || arg.includes('/') === false) {
+    throw new UsageError(`crd add ${arg}: no such file; name a CRD YAML file, a folder of them, or a Go module as <module>@<version> [folder]`);
+  }
+  throw new UsageError(`crd add ${arg}: not a file and not a Go module version; write the module as <module>@<version>, such as sigs.k8s.io/gateway-api@v1.6.3 config/crd/standard`);
+}
+
+/** How the source is named in headers and messages. */
+export function describeSource(source: CrdSource, root: string): string {
+  if (source.kind === 'module') return `${source.module}@${source.version}${source.dir ? ` ${source.dir}` : ''}`;
+  const rel = relative(root, source.path);
+  return rel.startsWith('..') ? source.path : rel;
+}
+
+function yamlFilesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/**
+ * Every CustomResourceDefinition of the source. A CRD named twice (a standard and an experimental
+ * copy in one module, say) is an error that asks for a narrower folder.
+ */
+export async function readSource(root: string, source: CrdSource, options: FetchOptions = {}): Promise<SourcedCrd[]> {
+  const texts = new Map<string, string>();
+  if (source.kind === 'file') {
+    const files = statSync(source.path).isDirectory() ? yamlFilesIn(source.path) : [source.path];
+    for (const f of files) texts.set(relative(root, f).startsWith('..') ? f : relative(root, f), readFileSync(f, 'utf8'));
+  } else {
+    let files: Map<string, string>;
+    try {
+      files = await moduleYamlFiles(source.module, source.version, source.dir, {
+        ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
+        ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+        modCache: options.modCache ?? process.env.GOMODCACHE ?? join(process.env.GOPATH ?? join(process.env.HOME ?? '/', 'go'), 'pkg', 'mod'),
+      });
+    } catch (err) {
+      throw new UsageError(`crd add ${describeSource(source, root)}: ${(err as Error).message}`);
+    }
+    const prefix = `${source.module}@${source.version}/${source.dir ? `${source.dir}/` : ''}`;
+    for (const [f, text] of files) texts.set(`${prefix}${f}`, text);
+  }
+  const found: SourcedCrd[] = [];
+  const seen = new Map<string, string>();
+  for (const [from, text] of texts) {
+    for (const doc of readCrds(text, from)) {
+      const name = doc.crd.metadata.name;
+      const before = seen.get(name);
+      if (before !== undefined) throw new Error(`${from}: CustomResourceDefinition ${name} is also defined in ${before}; name a folder that holds one copy`);
+      seen.set(name, from);
+      found.push({ ...doc, from });
+    }
+  }
+  if (found.length === 0) {
+    const what = source.kind === 'module' ? `${texts.size} YAML files under ${describeSource(source, root)}` : describeSource(source, root);
+    throw new UsageError(`crd add: no CustomResourceDefinition (apiextensions.k8s.io/v1) in ${what}; name the file or module folder that holds the CRDs`);
+  }
+  return found;
+}

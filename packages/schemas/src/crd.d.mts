@@ -1,0 +1,28 @@
+// Types of crd.mjs, which stays plain JavaScript so that the generator script runs it uncompiled.
+export type Schema = Record<string, unknown>;
+export interface CrdDocument {
+  readonly crd: {
+    readonly apiVersion: string;
+    readonly kind: "CustomResourceDefinition";
+    readonly metadata: { readonly name: string };
+    readonly spec: {
+      readonly group: string;
+      readonly names: { readonly kind: string; readonly plural: string };
+      readonly versions: readonly { readonly name: string; readonly served: boolean; readonly schema?: { readonly openAPIV3Schema?: Schema } }[];
+    };
+  };
+  /** The document's own YAML text. */
+  readonly text: string;
+}
+export declare function objectMetaDefinitions(defs: Record<string, unknown>): Record<string, unknown>;
+export declare function committedObjectMetaDefinitions(): Record<string, unknown>;
+export declare function readCrds(text: string, where: string): CrdDocument[];
+export declare function crdSchemas(crd: CrdDocument["crd"], objectMetaDefs: Record<string, unknown>, where: string): { file: string; schema: Schema }[];
+export declare function schemaText(schema: Schema): string;
+export declare function goProxy(env?: NodeJS.ProcessEnv): string;
+export declare function moduleYamlFiles(
+  module: string,
+  version: string,
+  dir: string,
+  options?: { proxy?: string; fetch?: typeof fetch; modCache?: string },
+): Promise<Map<string, string>>;

@@ -1,0 +1,187 @@
+// CustomResourceDefinitions as strict JSON schemas in kubeconform's CRD layout,
+// `<group>/<kind>_<version>.json`, one per served version: the code behind the shipped CRD schemas
+// (scripts/crds.mjs) and `strata crd add`. An API server prunes or rejects fields a structural
+// schema does not declare; kubeconform only rejects them when the schema says
+// `additionalProperties: false`, so that is added wherever the CRD does not keep unknown fields.
+// Plain JavaScript so that the generator script runs it uncompiled.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { unzipSync } from "fflate";
+import { parseAllDocuments } from "yaml";
+import { JSON_SCHEMA_DRAFT, OBJECT_META, closure, sortKeysDeep } from "../scripts/lib.mjs";
+
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const SCHEMA_MAPS = new Set(["properties", "patternProperties", "definitions", "$defs", "dependentSchemas"]);
+const JUNCTORS = new Set(["allOf", "anyOf", "oneOf", "not"]);
+
+function isIntOrStringPair(list) {
+  if (!Array.isArray(list) || list.length !== 2) return false;
+  const types = list.map((s) => (isObject(s) && Object.keys(s).length === 1 ? s.type : undefined)).sort();
+  return types[0] === "integer" && types[1] === "string";
+}
+
+/** A strict copy of one structural schema node. */
+function strict(schema) {
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (SCHEMA_MAPS.has(key) && isObject(value)) {
+      out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isObject(v) ? strict(v) : v]));
+    } else if (key === "items") {
+      out[key] = Array.isArray(value) ? value.map(strict) : isObject(value) ? strict(value) : value;
+    } else if (key === "additionalProperties" && isObject(value)) {
+      out[key] = strict(value);
+    } else {
+      // Junctor branches of a structural schema only add value checks (`required`, `pattern`) on
+      // fields declared beside them; closing them would reject every other field.
+      out[key] = JUNCTORS.has(key) ? structuredClone(value) : value;
+    }
+  }
+  if (out["x-kubernetes-int-or-string"] === true) {
+    if (isIntOrStringPair(out.anyOf)) delete out.anyOf;
+    out.oneOf = [{ type: "integer" }, { type: "string" }];
+  }
+  if (out.nullable === true && typeof out.type === "string") out.type = [out.type, "null"];
+  if (out["x-kubernetes-embedded-resource"] === true && isObject(out.properties)) {
+    // The API server accepts apiVersion, kind and metadata on an embedded object even where the
+    // schema leaves them out.
+    out.properties = {
+      apiVersion: { type: "string" },
+      kind: { type: "string" },
+      metadata: { type: "object" },
+      ...out.properties,
+    };
+  }
+  if (isObject(out.properties) && out["x-kubernetes-preserve-unknown-fields"] !== true && !("additionalProperties" in out)) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+/** The built-in strict ObjectMeta and the definitions it needs, from a kubernetes-validate `$defs`. */
+export function objectMetaDefinitions(defs) {
+  return closure(defs, [OBJECT_META]);
+}
+
+let committedObjectMeta;
+
+/**
+ * The strict ObjectMeta of the committed target version's set, read from one of its kinds (every
+ * kind inlines it), so that run time needs no wheel.
+ */
+export function committedObjectMetaDefinitions() {
+  if (committedObjectMeta) return committedObjectMeta;
+  const file = join(dirname(dirname(fileURLToPath(import.meta.url))), "kubernetes", "v1.36.0-standalone-strict", "configmap-v1.json");
+  committedObjectMeta = objectMetaDefinitions(JSON.parse(readFileSync(file, "utf8")).$defs);
+  return committedObjectMeta;
+}
+
+/**
+ * The CustomResourceDefinitions in a YAML text, each with its own document's text. Other objects
+ * are skipped; a YAML error or a CRD without group, kind, plural or versions throws one sentence
+ * naming `where`.
+ * @param {string} text @param {string} where
+ */
+export function readCrds(text, where) {
+  const crds = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) throw new Error(`${where}: ${doc.errors[0].message.split("\n")[0]}`);
+    const crd = doc.toJS();
+    if (!isObject(crd) || crd.kind !== "CustomResourceDefinition") continue;
+    if (crd.apiVersion !== "apiextensions.k8s.io/v1") {
+      throw new Error(`${where}: CustomResourceDefinition ${crd.metadata?.name ?? "(unnamed)"} is ${crd.apiVersion}; only apiextensions.k8s.io/v1 is served since Kubernetes 1.22`);
+    }
+    const spec = crd.spec;
+    const name = crd.metadata?.name;
+    if (!isObject(spec) || typeof spec.group !== "string" || !isObject(spec.names) || typeof spec.names.kind !== "string" || typeof spec.names.plural !== "string" || !Array.isArray(spec.versions)) {
+      throw new Error(`${where}: CustomResourceDefinition ${name ?? "(unnamed)"} lacks spec.group, spec.names.kind, spec.names.plural or spec.versions`);
+    }
+    if (name !== `${spec.names.plural}.${spec.group}`) {
+      throw new Error(`${where}: CustomResourceDefinition ${name ?? "(unnamed)"} must be named ${spec.names.plural}.${spec.group} (<plural>.<group>)`);
+    }
+    crds.push({ crd, text: String(doc) });
+  }
+  return crds;
+}
+
+/**
+ * The strict schema of each served version of one CRD, as `{ file, schema }` with `file` relative
+ * to the schema folder: `<group>/<kind>_<version>.json`. A served version without a schema throws
+ * one sentence naming `where`.
+ * @param {Record<string, any>} crd @param {Record<string, unknown>} objectMetaDefs @param {string} where
+ */
+export function crdSchemas(crd, objectMetaDefs, where) {
+  const { group, names, versions } = crd.spec;
+  const out = [];
+  for (const version of versions) {
+    if (!version.served) continue;
+    const source = version.schema?.openAPIV3Schema;
+    if (!isObject(source)) throw new Error(`${where}: ${crd.metadata.name} ${version.name} has no openAPIV3Schema`);
+    const schema = strict(source);
+    const props = /** @type {Record<string, Record<string, unknown>>} */ (schema.properties ?? {});
+    schema.properties = {
+      ...props,
+      apiVersion: { ...props.apiVersion, type: "string", enum: [`${group}/${version.name}`] },
+      kind: { ...props.kind, type: "string", enum: [names.kind] },
+      metadata: { $ref: `#/$defs/${OBJECT_META}` },
+    };
+    schema.additionalProperties = false;
+    schema.$schema = JSON_SCHEMA_DRAFT;
+    schema.$defs = objectMetaDefs;
+    out.push({ file: `${group}/${names.kind.toLowerCase()}_${version.name}.json`, schema });
+  }
+  return out;
+}
+
+/** A schema as the committed files hold it: sorted keys, 2-space indent, final newline. */
+export function schemaText(schema) {
+  return `${JSON.stringify(sortKeysDeep(schema), null, 2)}\n`;
+}
+
+/** `$GOPROXY`'s first proxy URL (`direct` and `off` are not proxies), else the public one. */
+export function goProxy(env = process.env) {
+  const first = (env.GOPROXY ?? "").split(/[,|]/).map((s) => s.trim()).find((s) => /^https?:\/\//.test(s) || s.startsWith("file://"));
+  return (first ?? "https://proxy.golang.org").replace(/\/+$/, "");
+}
+
+/** The module proxy's case encoding: an upper-case letter becomes `!` and the letter in lower case. */
+const escapePath = (s) => s.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
+
+/**
+ * The YAML files under `dir` in one Go module version, as `Map<path inside dir, text>`, read from
+ * the module's zip as the Go module proxy serves it (the module cache's copy when Go already
+ * fetched it). Needs no Go. Throws one sentence for a module or version the proxy does not have.
+ * @param {string} module @param {string} version @param {string} dir
+ * @param {{ proxy?: string, fetch?: typeof fetch, modCache?: string }} [options]
+ */
+export async function moduleYamlFiles(module, version, dir, options = {}) {
+  const rel = `${escapePath(module)}/@v/${escapePath(version)}.zip`;
+  let zip;
+  const cached = options.modCache ? join(options.modCache, "cache", "download", rel) : undefined;
+  try {
+    if (cached) zip = new Uint8Array(readFileSync(cached));
+  } catch {
+    // not fetched by Go on this machine
+  }
+  if (!zip) {
+    const url = `${options.proxy ?? goProxy()}/${rel}`;
+    let res;
+    try {
+      res = await (options.fetch ?? fetch)(url);
+    } catch (err) {
+      throw new Error(`cannot reach the Go module proxy for ${module}@${version} (${err.cause?.message ?? err.message}); check access to ${options.proxy ?? goProxy()} or set GOPROXY`);
+    }
+    if (res.status === 404 || res.status === 410) {
+      throw new Error(`the Go module proxy has no ${module}@${version}; list the versions it has with: go list -m -versions ${module}`);
+    }
+    if (!res.ok) throw new Error(`the Go module proxy answered ${res.status} for ${module}@${version}`);
+    zip = new Uint8Array(await res.arrayBuffer());
+  }
+  const prefix = `${module}@${version}/${dir.replace(/^\/+|\/+$/g, "")}${dir.replace(/^\/+|\/+$/g, "") === "" ? "" : "/"}`;
+  /** @type {Map<string, string>} */
+  const files = new Map();
+  const entries = unzipSync(zip, { filter: (f) => f.name.startsWith(prefix) && /\.ya?ml$/.test(f.name) });
+  for (const [name, data] of Object.entries(entries)) files.set(name.slice(prefix.length), new TextDecoder().decode(data));
+  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
