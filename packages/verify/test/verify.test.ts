@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureServers, readBuilt, startServer, verify, verifyDocuments, type Problem, type Server, type VerifyResult } from '../src/index.ts';
@@ -6,6 +7,25 @@ import { deployment, lineOf, makeRepo, workspaceRoot } from './helpers.ts';
 
 // On a fresh clone the first test to ask builds the server binaries (minutes, once).
 const BUILD_TIMEOUT = 15 * 60_000;
+
+const GADGET_CRD = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'gadgets.toys.example.com' },
+  spec: {
+    group: 'toys.example.com',
+    scope: 'Namespaced',
+    names: { kind: 'Gadget', listKind: 'GadgetList', plural: 'gadgets', singular: 'gadget' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
+      },
+    ],
+  },
+};
 
 // One server and one verify run for the whole file: each case is its own overlay of one repository.
 let server: Server;
@@ -36,7 +56,19 @@ beforeAll(async () => {
       },
     ],
     'dev/missing-crd': [{ apiVersion: 'widgets.example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'missing-crd' }, spec: { size: 1 } }],
+    // Gateway API's standard CRDs ship with Strata.
+    'dev/gateway': [
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'web', namespace: 'gateway' }, spec: { gatewayClassName: 'shared', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] } },
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'shop', namespace: 'gateway' }, spec: { parentRefs: [{ name: 'web' }], rules: [{ backendRefs: [{ name: 'shop', port: 8080 }] }] } },
+    ],
+    // A CRD of the project's own, in its crds/ folder (what strata crd add keeps).
+    'dev/own-crd': [
+      { apiVersion: 'toys.example.com/v1', kind: 'Gadget', metadata: { name: 'g', namespace: 'own-crd' }, spec: { size: 1 } },
+      { apiVersion: 'toys.example.com/v1', kind: 'Gadget', metadata: { name: 'typo', namespace: 'own-crd' }, spec: { sise: 1 } },
+    ],
   });
+  mkdirSync(join(repo, 'crds'));
+  writeFileSync(join(repo, 'crds', 'toys.example.com_gadgets.yaml'), stringify(GADGET_CRD));
   result = await verify(repo, { server });
 }, BUILD_TIMEOUT);
 
@@ -48,7 +80,7 @@ afterAll(async () => {
 describe('verify against a real API server', () => {
   it('accepts valid objects and counts every object it sent', () => {
     expect(of('valid')).toStrictEqual([]);
-    expect(result.objects).toBe(7);
+    expect(result.objects).toBe(11);
     expect(Object.keys(result.phases)).toStrictEqual(['read', 'crds', 'namespaces', 'apply']);
   });
 
@@ -91,6 +123,14 @@ describe('verify against a real API server', () => {
   it('names the CRD that is not installed', () => {
     expect(errorsOf('missing-crd')).toMatchObject([{ kind: 'Widget', name: 'w', rule: 'missing-crd' }]);
     expect(errorsOf('missing-crd')[0]!.message).toMatch(/no CustomResourceDefinition for Widget in group widgets\.example\.com/);
+  });
+
+  it('installs the shipped Gateway API CRDs for a Gateway and an HTTPRoute', () => {
+    expect(errorsOf('gateway')).toStrictEqual([]);
+  });
+
+  it("installs the project's own CRDs from crds/ and rejects an unknown field of them", () => {
+    expect(errorsOf('own-crd')).toMatchObject([{ kind: 'Gadget', name: 'typo', path: 'spec.sise', message: 'field not declared in schema' }]);
   });
 });
 
