@@ -1,0 +1,46 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repo, strata } from './workspace.ts';
+
+// Refusals only: they write nothing, so they run against the repository itself. What crd add
+// writes is proven in packages/crds.
+describe('strata crd through the real CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-crd-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a file that does not exist is a usage error, exit 2, in one line', () => {
+    const r = strata(repo, ['crd', 'add', join(dir, 'missing.yaml')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toStrictEqual([`strata: crd add ${join(dir, 'missing.yaml')}: no such file; name a CRD YAML file, a folder of them, or a Go module as <module>@<version> [folder]`]);
+  });
+
+  it('a broken CRD is invalid input, exit 1, and nothing is written', () => {
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gadgets\nspec:\n  group: toys.example.com\n  names: {kind: Gadget, plural: gadgets}\n  versions: []\n');
+    const r = strata(repo, ['crd', 'add', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('must be named gadgets.toys.example.com (<plural>.<group>)');
+    expect(existsSync(join(repo, 'crds', 'toys.example.com_gadgets.yaml'))).toBe(false);
+  });
+
+  it('removing a group that was never added names the added ones, exit 2', () => {
+    const r = strata(repo, ['crd', 'remove', 'nothing.example.com']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^strata: crd remove nothing\.example\.com: no CRD added with that group or name; added groups: .+\n$/);
+  });
+
+  it('a shipped group cannot be removed', () => {
+    const r = strata(repo, ['crd', 'remove', 'gateway.networking.k8s.io']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('Strata ships these CRDs');
+  });
+
+  it('ls -o json prints what was added as JSON', () => {
+    const r = strata(repo, ['crd', 'ls', '-o', 'json']);
+    expect(r.status).toBe(0);
+    expect(Array.isArray(JSON.parse(r.stdout))).toBe(true);
+  });
+});
