@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { strata, tempWorkspace, treeOf } from './workspace.ts';
+import { filesIn } from '@strata/project';
 
 const APP = 'tokenplace-relay';
 
@@ -41,7 +42,7 @@ describe('strata and a writer that was killed or is still running', () => {
     expect(r.stdout).toMatch(/no changes, \d+ files up to date/);
     expect(r.status).toBe(0);
     expect(existsSync(join(ws.root, '.strata/write'))).toBe(false);
-    const temporaries = readdirSync(ws.root, { recursive: true, encoding: 'utf8' }).filter((f) => !f.startsWith('node_modules') && f.includes('strata-tmp'));
+    const temporaries = filesIn(ws.root, { skip: ['node_modules'] }).filter((f) => f.includes('strata-tmp'));
     expect(temporaries).toStrictEqual([]);
   }, 300_000);
 

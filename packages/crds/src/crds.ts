@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { commitTransaction, lockTree, recoverLocked, removeEmptyDirs } from '@strata/emit';
-import { Layout, UsageError } from '@strata/project';
+import { filesIn, Layout, UsageError } from '@strata/project';
 import { crdManifestsDir } from '@strata/schemas';
 import { committedObjectMetaDefinitions, crdSchemas, readCrds, schemaText, type CrdDocument } from '@strata/schemas/crd';
 import { generateModels } from './models.ts';
@@ -60,10 +60,7 @@ function describe(doc: CrdDocument, source: string): AddedCrd {
 function filesUnder(root: string, dir: string): string[] {
   const abs = join(root, dir);
   if (!existsSync(abs)) return [];
-  return readdirSync(abs, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => `${dir}/${join(e.parentPath, e.name).slice(abs.length + 1).split('\\').join('/')}`)
-    .sort();
+  return filesIn(abs).map((file) => `${dir}/${file.slice(abs.length + 1).split('\\').join('/')}`);
 }
 
 /** The groups of the CRDs Strata ships itself, which a project cannot add again. */

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { UsageError } from '@strata/project';
+import { filesIn, UsageError } from '@strata/project';
 import { moduleYamlFiles, readCrds, type CrdDocument } from '@strata/schemas/crd';
 
 /** Where `strata crd add` reads CustomResourceDefinitions from. */
@@ -50,10 +50,7 @@ export function describeSource(source: CrdSource, root: string): string {
 }
 
 function yamlFilesIn(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
+  return filesIn(dir).filter((file) => /\.ya?ml$/.test(file));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipSync } from 'fflate';
-import { findRoot, Layout, UsageError } from '@strata/project';
+import { filesIn, findRoot, Layout, UsageError } from '@strata/project';
 import { validate } from '@strata/validate';
 import { addCrds, listCrds, MODEL_HEADER, removeCrds } from '../src/index.ts';
 
@@ -33,10 +33,9 @@ function workspace(): { root: string; dispose(): void } {
 /** Every file of the tree (links not followed, Strata's own state left out), with its content. */
 function snapshot(root: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const e of readdirSync(root, { recursive: true, withFileTypes: true })) {
-    const file = join(e.parentPath, e.name);
+  for (const file of filesIn(root, { skip: ['node_modules'] })) {
     const rel = relative(root, file);
-    if (!e.isFile() || rel.startsWith('.strata') || rel.startsWith('node_modules') || rel.includes('/node_modules')) continue;
+    if (rel.startsWith('.strata')) continue;
     out[rel] = readFileSync(file, 'utf8');
   }
   return out;

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS, isPlainObject, type Environment, type Manifest } from '@strata/core';
-import { UsageError } from '@strata/project';
+import { filesIn, UsageError } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { ImportError } from './errors.ts';
 
@@ -166,10 +166,7 @@ function pluginConfigs(entry: unknown, dir: string, depth = 0): unknown[] | unde
 
 function yamlFiles(path: string): string[] {
   if (statSync(path).isFile()) return [path];
-  return readdirSync(path, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
+  return filesIn(path).filter((file) => /\.ya?ml$/.test(file));
 }
 
 /** Plain YAML: every document of a file or of every .yaml/.yml file under a folder; `List`s unpacked. */

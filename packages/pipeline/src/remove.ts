@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
-import { appDirs, loadApps, UsageError, Layout } from '@strata/project';
+import { appDirs, filesIn, loadApps, UsageError, Layout } from '@strata/project';
 import { commitTransaction, isGenerated, lockTree, planApp, planEnvironments, recoverLocked, removeEmptyDirs, schemaMergeKeys } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { cacheFile } from './cache.ts';
@@ -20,12 +20,7 @@ export interface RemoveResult {
 function filesUnder(root: string, dir: string, skip: ReadonlySet<string> = new Set()): string[] {
   const abs = join(root, dir);
   if (!existsSync(abs)) return [];
-  return readdirSync(abs, { withFileTypes: true, recursive: true })
-    .filter((e) => !e.isDirectory())
-    .map((e) => join(e.parentPath, e.name))
-    .filter((file) => !relative(abs, file).split(sep).some((part) => skip.has(part)))
-    .map((file) => relative(root, file))
-    .sort();
+  return filesIn(abs, { skip, links: true }).map((file) => relative(root, file));
 }
 
 /** package.json without the app's `@strata-apps/<name>` entry, or undefined when it has none. */

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { ENVIRONMENTS, envKeyProblems, type App, type EnvKeyProblem, type Environment } from '@strata/core';
 import { appFileOf, envFileOf, errorLocation, keyPosition, originOf, setOrigin } from '@strata/core/sources';
 import { UsageError } from './errors.ts';
+import { filesIn } from './files.ts';
 import { Layout } from './layout.ts';
 import { CompileError, importTogether } from './load.ts';
 
@@ -102,9 +103,7 @@ function packageFiles(file: string, cache: Map<string, string[]>): string[] {
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   let files = cache.get(dir);
   if (!files) {
-    files = readdirSync(dir, { withFileTypes: true, recursive: true })
-      .filter((e) => e.isFile() && !relative(dir, e.parentPath).split(sep).includes('node_modules'))
-      .map((e) => join(e.parentPath, e.name));
+    files = filesIn(dir, { skip: ['node_modules'] });
     cache.set(dir, files);
   }
   return files;
