@@ -45,7 +45,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)node_modules/|^packages/[^/]+/test/fixtures/|/__fixtures__/' },
+    exclude: { path: '(^|/)node_modules/|^packages/[^/]+/test/fixtures/|/__fixtures__/|^packages/cli/dist/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.mjs', '.json'] },

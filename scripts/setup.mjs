@@ -211,6 +211,26 @@ async function ensureSchemaSets() {
   }
 }
 
+/**
+ * The `strata` command compiled ahead of time (packages/cli/bin/prebuilt.mjs), so that the first
+ * run after setup does not compile it. The command checks on every start that the bundle is the
+ * one of the current sources and compiles it again otherwise.
+ */
+async function ensureCliBundle() {
+  const { bundleKey, buildBundle, distDir } = await import('../packages/cli/bin/prebuilt.mjs');
+  const key = bundleKey();
+  if (existsSync(join(distDir, key, 'strata.mjs'))) return;
+  const t0 = Date.now();
+  try {
+    await buildBundle(key);
+  } catch (err) {
+    // The command then runs the TypeScript sources, whose error says what does not compile.
+    log(`the strata command could not be compiled ahead of time (${err.message.split('\n')[0]}); it will run its TypeScript sources`);
+    return;
+  }
+  log(`strata command compiled into ${relative(root, join(distDir, key))} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+}
+
 /** A compatible binary on PATH, used only when Go is missing. */
 function toolOnPath(tool) {
   if (tool.name === 'kustomize') {
@@ -238,5 +258,8 @@ if (!process.argv.includes('--tools-only')) {
 }
 await ensureGoTools();
 ensureGoPrograms();
-if (!process.argv.includes('--tools-only')) await ensureSchemaSets();
+if (!process.argv.includes('--tools-only')) {
+  await ensureSchemaSets();
+  await ensureCliBundle();
+}
 log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);

@@ -1,12 +1,24 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly: the CLI and every app are loaded in this one process.
-import { register } from 'tsx/esm/api';
+// Runs the CLI compiled ahead of time from the current sources (see prebuilt.mjs); when it cannot be
+// compiled, runs the TypeScript sources directly through tsx, whose error then says why. Either
+// way the CLI and every app are loaded in this one process.
+import { prebuilt, prebuiltSources } from './prebuilt.mjs';
 
-register();
 // A closed pipe (`strata diff ... | head`) ends the output, not the program with a stack trace.
 process.stdout.on('error', (err) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw err;
 });
-const { main } = await import('../src/main.ts');
+const typescript = async () => (await import('tsx/esm/api')).register();
+const bundle = await prebuilt();
+let main;
+if (bundle) {
+  const { usePrebuilt } = await import(bundle.project);
+  // An app that cannot be loaded with the others is imported from its own file: through tsx.
+  usePrebuilt(prebuiltSources(bundle), typescript);
+  ({ main } = await import(bundle.strata));
+} else {
+  await typescript();
+  ({ main } = await import('../src/main.ts'));
+}
 await main(process.argv.slice(2));

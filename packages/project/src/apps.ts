@@ -6,7 +6,7 @@ import { appFileOf, envFileOf, errorLocation, keyPosition, originOf, setOrigin }
 import { UsageError } from './errors.ts';
 import { filesIn } from './files.ts';
 import { Layout } from './layout.ts';
-import { CompileError, importTogether } from './load.ts';
+import { beforeTypeScriptImport, CompileError, importTogether } from './load.ts';
 
 /** Application folders under apps/ that have src/app.ts, sorted by name. */
 export function appDirs(root: string): string[] {
@@ -82,6 +82,7 @@ export async function loadApps(root: string, only?: readonly string[], options: 
     let mod: Record<string, unknown>;
     try {
       imported.add(file);
+      await beforeTypeScriptImport();
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (err) {
       throw loadProblem(root, dir, err);

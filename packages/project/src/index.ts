@@ -6,3 +6,4 @@ export * from './layout.ts';
 export * from './lines.ts';
 export * from './scaffold.ts';
 export * from './cached-build.ts';
+export { usePrebuilt } from './load.ts';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
-import type { Metafile } from 'esbuild';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Metafile, Plugin } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 import { registerBundle } from '@strata/core/sources';
 
@@ -55,11 +55,73 @@ export interface Loaded {
   readonly linked: readonly string[];
 }
 
+/** Compiled copies of workspace packages that this process runs, by the real path of the source they stand for. */
+const prebuilt = new Map<string, string>();
+const prebuiltOf = new Map<string, string>();
+
+let typescript: (() => Promise<void>) | undefined;
+
+/**
+ * Says that this process runs compiled copies of workspace packages (the `strata` command's
+ * bundle): an app importing one of those sources imports the copy instead, so that the app and
+ * the CLI share one `@strata/core`; any other TypeScript package an app imports is compiled into
+ * the apps' bundle, since plain Node cannot import TypeScript. `loadTypeScript` makes Node able to
+ * import TypeScript after all (registers tsx): it is called before an app is imported from its own
+ * file, which happens only when the apps cannot be loaded together (one of them throws, say).
+ */
+export function usePrebuilt(copies: ReadonlyMap<string, string>, loadTypeScript?: () => Promise<void>): void {
+  typescript = loadTypeScript;
+  for (const [source, copy] of copies) {
+    let real = source;
+    try {
+      real = realpathSync(source);
+    } catch {
+      // not there: nothing resolves to it
+    }
+    prebuilt.set(real, copy);
+    prebuiltOf.set(copy, real);
+  }
+}
+
+/** Before a TypeScript file is imported on its own: makes that possible in a process that runs prebuilt copies. */
+export async function beforeTypeScriptImport(): Promise<void> {
+  if (prebuilt.size === 0 || !typescript) return;
+  const load = typescript;
+  typescript = undefined;
+  await load();
+}
+
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+const SKIP = Symbol('resolving');
+
+/** Imports of packages that resolve to a prebuilt copy (see usePrebuilt) go to the copy. */
+const prebuiltPackages: Plugin = {
+  name: 'strata-prebuilt',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (prebuilt.size === 0 || args.pluginData === SKIP) return undefined;
+      const r = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: SKIP });
+      // A package folder given as external still resolves to its file; a builtin has no path.
+      if (r.errors.length > 0 || !isAbsolute(r.path)) return undefined;
+      let real = r.path;
+      try {
+        real = realpathSync(r.path);
+      } catch {
+        // esbuild found it; keep its path
+      }
+      const copy = prebuilt.get(real);
+      if (copy) return { path: copy, external: true };
+      return TYPESCRIPT.test(real) ? { path: real } : undefined;
+    });
+  },
+};
+
 export async function importTogether(files: readonly string[], packages: readonly string[]): Promise<Loaded[] | undefined> {
   const { build } = await import('esbuild');
   const dir = mkdtempSync(join(tmpdir(), 'strata-apps-'));
   try {
     const built = build({
+      plugins: [prebuiltPackages],
       stdin: { contents: files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)};`).join('\n'), loader: 'ts', resolveDir: dir },
       bundle: true,
       format: 'esm',
@@ -120,7 +182,8 @@ function sourcesOf(meta: Metafile, entries: readonly string[], outdir: string): 
       for (const i of meta.inputs[key].imports) {
         if (!i.external) queue.push(i.path);
         else if (!i.path.startsWith('node:')) {
-          const target = real(resolve(outdir, i.path));
+          // A prebuilt copy counts as the source it stands for.
+          const target = prebuiltOf.get(i.path) ?? real(resolve(outdir, i.path));
           if (target && !target.split(sep).includes('node_modules')) linked.add(target);
         }
       }
