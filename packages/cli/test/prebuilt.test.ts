@@ -18,7 +18,7 @@ describe('the strata command runs the CLI compiled ahead of time', () => {
   afterAll(() => ws.dispose());
 
   it('from a bundle of the current sources, and the apps load through it', () => {
-    const r = strata(ws.root, ['check']);
+    const r = strata(ws.root, ['ls']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const key = prebuilt.bundleKey();
@@ -34,9 +34,9 @@ describe('the strata command runs the CLI compiled ahead of time', () => {
     const main = join(ws.root, 'packages/cli/src/main.ts');
     const source = readFileSync(main, 'utf8');
     const description = /\.description\('([^']+)'\)/.exec(source)![1]!;
-    writeFileSync(main, source.replace(description, `${description} (edited)`));
+    writeFileSync(main, source.replace(description, `EDITED ${description}`));
     const r = strata(ws.root, ['--help']);
-    expect(r.stdout).toContain(`${description} (edited)`);
+    expect(r.stdout).toContain('EDITED');
     expect(prebuilt.bundleKey()).not.toBe(before);
     expect(existsSync(join(prebuilt.distDir, prebuilt.bundleKey(), 'strata.mjs'))).toBe(true);
   });
