@@ -54,7 +54,9 @@ const appName = (i: number) => `bench-app-${String(i).padStart(4, '0')}`;
 const STAMP = join(modules, '.strata-lock-sha256');
 
 function lockHash(): string {
-  return createHash('sha256').update(readFileSync(join(peersDir, 'package-lock.json'))).digest('hex');
+  return createHash('sha256')
+    .update(readFileSync(join(peersDir, 'package-lock.json')))
+    .digest('hex');
 }
 
 export function installPeers(log: (s: string) => void): void {
@@ -63,7 +65,8 @@ export function installPeers(log: (s: string) => void): void {
   log('installing the peers with npm ci in scripts/bench-peers');
   const t = performance.now();
   const r = spawnSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: peersDir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`npm ci in scripts/bench-peers failed (exit ${r.status ?? r.signal}):\n${(r.stderr || r.stdout || String(r.error)).trim()}`);
+  if (r.status !== 0)
+    throw new Error(`npm ci in scripts/bench-peers failed (exit ${r.status ?? r.signal}):\n${(r.stderr || r.stdout || String(r.error)).trim()}`);
   writeFileSync(STAMP, `${hash}\n`);
   log(`installed the peers (${since(t).toFixed(1)}s)`);
 }
@@ -125,7 +128,9 @@ function literal(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(literal).join(', ')}]`;
   if (typeof v === 'object' && v !== null) {
     const key = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : `'${k}'`);
-    return `{ ${Object.entries(v).map(([k, x]) => `${key(k)}: ${literal(x)}`).join(', ')} }`;
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `${key(k)}: ${literal(x)}`)
+      .join(', ')} }`;
   }
   return typeof v === 'string' ? `'${v.replace(/[\\']/g, '\\$&')}'` : String(v);
 }
@@ -166,7 +171,8 @@ function writeCdk8s(root: string, n: number): void {
     const { port, defaults, envs } = syntheticConfig(name, i);
     files[`apps/${name}/config.ts`] = `import type { Config } from '../../lib/app.ts';\n\nexport const defaults: Config = ${literal(defaults)};\n`;
     for (const env of ENVS) {
-      files[`apps/${name}/env/${env}.ts`] = `import type { Overrides } from '../../../lib/app.ts';\n\nexport const ${env}: Overrides = ${literal(envs[env])};\n`;
+      files[`apps/${name}/env/${env}.ts`] =
+        `import type { Overrides } from '../../../lib/app.ts';\n\nexport const ${env}: Overrides = ${literal(envs[env])};\n`;
     }
     files[`apps/${name}/chart.ts`] = `import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
@@ -224,9 +230,11 @@ function writeKosko(root: string, n: number): void {
   for (let i = 0; i < n; i++) {
     const name = appName(i);
     const { port, defaults, envs } = syntheticConfig(name, i);
-    files[`environments/base/${name}.ts`] = `import type { Config } from '../../lib/app.ts';\n\nexport default ${literal(defaults)} satisfies Config;\n`;
+    files[`environments/base/${name}.ts`] =
+      `import type { Config } from '../../lib/app.ts';\n\nexport default ${literal(defaults)} satisfies Config;\n`;
     for (const env of ENVS) {
-      files[`environments/${env}/${name}.ts`] = `import type { Overrides } from '../../lib/app.ts';\n\nexport default ${literal(envs[env])} satisfies Overrides;\n`;
+      files[`environments/${env}/${name}.ts`] =
+        `import type { Overrides } from '../../lib/app.ts';\n\nexport default ${literal(envs[env])} satisfies Overrides;\n`;
     }
     files[`components/${name}.ts`] = `import env from '@kosko/env';
 ${MODEL_IMPORTS}
@@ -299,7 +307,10 @@ function expectedDeployment(name: string, i: number, env: Env): { replicas: numb
   const { defaults, envs } = syntheticConfig(name, i);
   const e: Partial<SyntheticConfig> = envs[env];
   const image = e.image ?? defaults.image;
-  return { replicas: e.replicas ?? defaults.replicas, image: image.digest ? `${image.repository}@${image.digest}` : `${image.repository}:${image.tag ?? defaults.version}` };
+  return {
+    replicas: e.replicas ?? defaults.replicas,
+    image: image.digest ? `${image.repository}@${image.digest}` : `${image.repository}:${image.tag ?? defaults.version}`,
+  };
 }
 
 /** Throws unless `docs` are the n apps of `env`: n*8 documents, n of each kind, every Deployment as the env says. */
@@ -396,7 +407,9 @@ export async function benchPeers(n: number, runs: number, log: (s: string) => vo
         seconds.push(result.seconds);
         if (result.rssMiB !== undefined) rss.push(result.rssMiB);
         resources = result.resources;
-        log(`${peer} run ${r + 1}/${runs}: ${result.seconds.toFixed(2)}s (${result.detail}), ${result.resources} resources, ${result.rssMiB?.toFixed(0) ?? '?'} MiB`);
+        log(
+          `${peer} run ${r + 1}/${runs}: ${result.seconds.toFixed(2)}s (${result.detail}), ${result.resources} resources, ${result.rssMiB?.toFixed(0) ?? '?'} MiB`,
+        );
       }
       results.push({ peer, seconds, resources, version: version(), peakRssMiB: rss.length > 0 ? Math.max(...rss) : undefined });
     }

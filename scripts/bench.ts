@@ -41,7 +41,11 @@ async function runFloor(step: 'floor-a' | 'floor-b', root: string): Promise<Floo
   const { buildOverlays } = await import('../packages/kustomize/src/index.ts');
   const { validateWithKubeconform } = await import('../packages/kubeconform-wrapper/src/index.ts');
   const t0 = performance.now();
-  const overlays = ENVS.flatMap((env) => readdirSync(join(root, 'overlays', env), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `overlays/${env}/${d.name}`));
+  const overlays = ENVS.flatMap((env) =>
+    readdirSync(join(root, 'overlays', env), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => `overlays/${env}/${d.name}`),
+  );
   const out = join(root, '.bench', step);
   rmSync(out, { recursive: true, force: true });
   // Floor A is what CI scripts, Argo CD and Flux do: one kustomize process per overlay, two at a time.
@@ -80,7 +84,11 @@ function run(root: string, command: readonly string[], env: NodeJS.ProcessEnv = 
   return new Promise((resolve, reject) => {
     // CI only where a row asks for it: it makes the pipeline frozen and every file compared by content.
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI'));
-    const child = spawn(cmd!, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...inherited, PATH, TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: '0', ...env } });
+    const child = spawn(cmd!, args, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...inherited, PATH, TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: '0', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -88,7 +96,8 @@ function run(root: string, command: readonly string[], env: NodeJS.ProcessEnv = 
     child.on('error', (e) => reject(new Error(`cannot run ${command[0]}: ${e.message}`)));
     child.on('close', (code) => {
       const seconds = since(started);
-      if (code !== 0) return reject(new Error(`${command.join(' ')} in ${root} failed (exit ${code}):\n${(stderr.trim() || stdout.trim()).slice(-3000)}`));
+      if (code !== 0)
+        return reject(new Error(`${command.join(' ')} in ${root} failed (exit ${code}):\n${(stderr.trim() || stdout.trim()).slice(-3000)}`));
       const kib = TIME && existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : NaN;
       resolve({ seconds, rssMiB: Number.isFinite(kib) ? kib / 1024 : undefined, stdout });
     });
@@ -118,7 +127,10 @@ async function workspace(n: number): Promise<{ root: string; apps: string[] }> {
   const root = mkdtempSync(join(tmpdir(), `strata-bench-${n}-`));
   for (const f of ['pnpm-workspace.yaml', 'tsconfig.base.json', 'strata.config.json', 'turbo.json']) cpSync(join(repo, f), join(root, f));
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(join(root, 'package.json'), `${JSON.stringify({ name: 'strata-bench', private: true, type: 'module', packageManager: pkg.packageManager, scripts: { pipeline: 'strata pipeline' } }, null, 2)}\n`);
+  writeFileSync(
+    join(root, 'package.json'),
+    `${JSON.stringify({ name: 'strata-bench', private: true, type: 'module', packageManager: pkg.packageManager, scripts: { pipeline: 'strata pipeline' } }, null, 2)}\n`,
+  );
   writeFileSync(join(root, '.gitignore'), 'node_modules/\n.tools\n.turbo/\n.strata/\n.bench/\ndist/\n');
   for (const d of ['node_modules', '.tools']) symlinkSync(join(repo, d), join(root, d));
   cpSync(join(repo, 'packages'), join(root, 'packages'), { recursive: true, verbatimSymlinks: true, filter: (src) => !src.includes('/.turbo') });
@@ -168,7 +180,9 @@ function changeOneApp(root: string, app: string, run: number): void {
 function compareFloors(root: string): { compared: number; different: string[] } {
   const a = join(root, '.bench', 'floor-a');
   const b = join(root, '.bench', 'floor-b');
-  const files = readdirSync(a, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(a.length + 1));
+  const files = readdirSync(a, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(a.length + 1));
   const different = files.filter((f) => !existsSync(join(b, f)) || readFileSync(join(a, f), 'utf8') !== readFileSync(join(b, f), 'utf8'));
   return { compared: files.length, different };
 }
@@ -255,7 +269,8 @@ async function benchSize(n: number, runs: number, withGenerate: boolean, log: (s
       changeOneApp(root, changed, 2 * run + 1);
       const one = await strata(root, ['pipeline']);
       // The row means one app redone: anything else would time a different thing.
-      if (!one.stdout.includes(`${n - 1} of ${n} apps unchanged since the last run, reused`)) throw new Error(`one app changed: expected ${n - 1} of ${n} apps reused:\n${one.stdout.slice(-2000)}`);
+      if (!one.stdout.includes(`${n - 1} of ${n} apps unchanged since the last run, reused`))
+        throw new Error(`one app changed: expected ${n - 1} of ${n} apps reused:\n${one.stdout.slice(-2000)}`);
       note('one app changed, strata pipeline', one);
       note('check after the pipeline', await strata(root, ['check']));
       rmSync(join(root, '.strata'), { recursive: true, force: true });
@@ -271,7 +286,9 @@ async function benchSize(n: number, runs: number, withGenerate: boolean, log: (s
           steps.push(verify);
           note('verify after the pipeline', verify);
         }
-        log(`N=${n} run ${run + 1}/${runs}: gate steps ${steps.map((m) => m.seconds.toFixed(2)).join(' + ')}s${steps.length < 3 ? ' (verify left out: its servers are not installed)' : ''}`);
+        log(
+          `N=${n} run ${run + 1}/${runs}: gate steps ${steps.map((m) => m.seconds.toFixed(2)).join(' + ')}s${steps.length < 3 ? ' (verify left out: its servers are not installed)' : ''}`,
+        );
         note('gate (CI): cold pipeline + check + verify', {
           seconds: steps.reduce((t, m) => t + m.seconds, 0),
           rssMiB: Math.max(...steps.map((m) => m.rssMiB ?? 0)) || undefined,
@@ -304,11 +321,20 @@ async function benchSize(n: number, runs: number, withGenerate: boolean, log: (s
 
 function moduleVersion(bin: string, module: string): string {
   const info = spawnSync('go', ['version', '-m', bin], { encoding: 'utf8' }).stdout ?? '';
-  return info.split('\n').find((l) => l.trim().startsWith('mod\t') && l.includes(module))?.trim().split('\t')[2] ?? 'unknown';
+  return (
+    info
+      .split('\n')
+      .find((l) => l.trim().startsWith('mod\t') && l.includes(module))
+      ?.trim()
+      .split('\t')[2] ?? 'unknown'
+  );
 }
 
 function machine(): string[] {
-  const tool = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, PATH } }).stdout?.trim().split('\n')[0] ?? 'not found';
+  const tool = (cmd: string, args: string[]) =>
+    spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, PATH } })
+      .stdout?.trim()
+      .split('\n')[0] ?? 'not found';
   return [
     `- CPU: ${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} cores available (nproc)`,
     `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
@@ -344,11 +370,16 @@ function table(results: readonly SizeResult[]): string[] {
 }
 
 function phaseTable(results: readonly SizeResult[]): string[] {
-  const lines = ['| apps | generate s | build s (after generate) | validate and the rest s | Node start and module loading s |', '| ---: | ---: | ---: | ---: | ---: |'];
+  const lines = [
+    '| apps | generate s | build s (after generate) | validate and the rest s | Node start and module loading s |',
+    '| ---: | ---: | ---: | ---: | ---: |',
+  ];
   for (const r of results) {
     const p = (k: 'generate' | 'build' | 'total') => median(r.phases.map((x) => x[k]));
     const wall = median(r.rows['cold, strata pipeline'].map((m) => m.seconds));
-    lines.push(`| ${r.n} | ${p('generate').toFixed(2)} | ${p('build').toFixed(2)} | ${(p('total') - p('generate') - p('build')).toFixed(2)} | ${(wall - p('total')).toFixed(2)} |`);
+    lines.push(
+      `| ${r.n} | ${p('generate').toFixed(2)} | ${p('build').toFixed(2)} | ${(p('total') - p('generate') - p('build')).toFixed(2)} | ${(wall - p('total')).toFixed(2)} |`,
+    );
   }
   return lines;
 }
@@ -421,7 +452,14 @@ async function main(argv: readonly string[]): Promise<void> {
         ? `- N=${r.n}: the builder's output equals \`kustomize build\` byte for byte on all ${r.compared} overlays.`
         : `- N=${r.n}: the builder's output DIFFERS from \`kustomize build\` on ${r.different.length} of ${r.compared} overlays: ${r.different.slice(0, 5).join(', ')}`,
     ),
-    ...(smallest && peers.length > 0 ? ['', 'Generate next to the peers, every env of every app written from scratch, cold caches:', '', ...peerTable(smallest.n, smallest.generate, peers)] : []),
+    ...(smallest && peers.length > 0
+      ? [
+          '',
+          'Generate next to the peers, every env of every app written from scratch, cold caches:',
+          '',
+          ...peerTable(smallest.n, smallest.generate, peers),
+        ]
+      : []),
   ];
   console.log(`\n${out.join('\n')}\n\nbench: done in ${total.toFixed(0)}s`);
   if (argv.includes('--no-write')) return;

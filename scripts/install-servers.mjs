@@ -24,14 +24,20 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const serverDir = join(root, 'packages', 'verify', 'server');
 const helperDir = join(root, 'packages', 'server-validation', 'helper');
-const cacheRoot =
-  process.env.STRATA_SERVER_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'strata', 'servers');
+const cacheRoot = process.env.STRATA_SERVER_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'strata', 'servers');
 
 // Ordered by size: the API server's link dominates, so it starts first. `estimate`: measured on 2
 // cores with an empty Go build cache, the module download included; `relink`: when the Go build cache
 // still holds an earlier build of the same modules and only a main changed.
 const SERVERS = [
-  { name: 'kube-apiserver', what: 'kube-apiserver v1.36.3', estimate: 'about 10 minutes', relink: 'about a minute', dir: join(serverDir, 'kube-apiserver'), binary: 'kube-apiserver' },
+  {
+    name: 'kube-apiserver',
+    what: 'kube-apiserver v1.36.3',
+    estimate: 'about 10 minutes',
+    relink: 'about a minute',
+    dir: join(serverDir, 'kube-apiserver'),
+    binary: 'kube-apiserver',
+  },
   { name: 'etcd', what: 'etcd v3.6.8', estimate: 'about 3 minutes', relink: 'about 10 seconds', dir: join(serverDir, 'etcd'), binary: 'etcd' },
 ];
 // Links the same k8s.io/kubernetes packages as kube-apiserver: after that build, Go's build cache
@@ -49,7 +55,9 @@ const check = process.argv.includes('--check');
 const args = process.argv.slice(2).filter((a) => a !== '--check');
 const known = ['servers', 'server-validation', 'all'];
 if (args.some((a) => !known.includes(a))) {
-  console.error(`install-servers: error: unknown target ${args.find((a) => !known.includes(a))}; use one of ${known.join(', ')} (no argument: servers)`);
+  console.error(
+    `install-servers: error: unknown target ${args.find((a) => !known.includes(a))}; use one of ${known.join(', ')} (no argument: servers)`,
+  );
   process.exit(2);
 }
 const wantServers = args.length === 0 || args.includes('servers') || args.includes('all');
@@ -90,7 +98,8 @@ function estimate(missing) {
     const relink = missing.length === 1 ? missing[0].relink : 'a minute or two';
     return `${relink} on 2 cores if Go's build cache still holds the earlier build, more if not`;
   }
-  const cold = missing.length === 1 ? missing[0].estimate : missing.length === 2 && !missing.includes(HELPER) ? 'about 13 minutes' : 'about 15 minutes';
+  const cold =
+    missing.length === 1 ? missing[0].estimate : missing.length === 2 && !missing.includes(HELPER) ? 'about 13 minutes' : 'about 15 minutes';
   return `${cold} on 2 cores with an empty Go build cache`;
 }
 
@@ -111,9 +120,11 @@ if (check) {
   }
   if (builder > 0) {
     const since = Math.round((Date.now() - statSync(join(cacheRoot, '.install-servers.lock')).mtimeMs) / 60_000);
-    log(`${what} not built yet; process ${builder} has been building them for ${since} min (${estimate(missing)}), and the server checks wait for it`);
-  }
-  else if (spawnSync('go', ['version']).status !== 0) log(`${what} not built and Go is not installed: the server checks will fail; install Go 1.26 or newer`);
+    log(
+      `${what} not built yet; process ${builder} has been building them for ${since} min (${estimate(missing)}), and the server checks wait for it`,
+    );
+  } else if (spawnSync('go', ['version']).status !== 0)
+    log(`${what} not built and Go is not installed: the server checks will fail; install Go 1.26 or newer`);
   else log(`${what} not built yet; the first server check builds them into ${cacheRoot}, once per machine: ${estimate(missing)}`);
   process.exit(1);
 }
@@ -134,7 +145,10 @@ function build(server) {
     child.on('error', (e) => resolve({ server, code: 1, err: e.message, seconds: 0 }));
     // A line every 15 s: a build of minutes must not look like a hang.
     const expected = builtBefore(server) ? `${server.relink} with a warm Go build cache, ${server.estimate} without` : server.estimate;
-    const progress = setInterval(() => log(`still building ${server.what}: ${Math.round((Date.now() - t0) / 1000)}s so far (${expected} in all)`), 15_000);
+    const progress = setInterval(
+      () => log(`still building ${server.what}: ${Math.round((Date.now() - t0) / 1000)}s so far (${expected} in all)`),
+      15_000,
+    );
     child.on('close', (code) => {
       clearInterval(progress);
       if (code === 0) renameSync(tmp, binaryOf(server));

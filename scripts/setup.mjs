@@ -17,7 +17,14 @@ const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')
 const GO_TOOLS = [
   { name: 'kustomize', module: 'sigs.k8s.io/kustomize/kustomize/v5', pkg: 'sigs.k8s.io/kustomize/kustomize/v5', version: 'v5.8.1' },
   // kubeconform prints `var version` for -v, "development" unless the release build sets it.
-  { name: 'kubeconform', module: 'github.com/yannh/kubeconform', pkg: 'github.com/yannh/kubeconform/cmd/kubeconform', version: 'v0.7.0', ldflags: '-X main.version=v0.7.0', versionArgs: ['-v'] },
+  {
+    name: 'kubeconform',
+    module: 'github.com/yannh/kubeconform',
+    pkg: 'github.com/yannh/kubeconform/cmd/kubeconform',
+    version: 'v0.7.0',
+    ldflags: '-X main.version=v0.7.0',
+    versionArgs: ['-v'],
+  },
 ];
 
 const started = Date.now();
@@ -38,11 +45,9 @@ function ensurePnpm() {
   if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).version === PNPM_VERSION) return;
   log(`installing pnpm ${PNPM_VERSION} into .tools/pnpm`);
   mkdirSync(join(toolsDir, 'pnpm'), { recursive: true });
-  const r = spawnSync(
-    'npm',
-    ['install', '--prefix', join(toolsDir, 'pnpm'), '--no-audit', '--no-fund', '--loglevel=error', `pnpm@${PNPM_VERSION}`],
-    { stdio: 'inherit' },
-  );
+  const r = spawnSync('npm', ['install', '--prefix', join(toolsDir, 'pnpm'), '--no-audit', '--no-fund', '--loglevel=error', `pnpm@${PNPM_VERSION}`], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) fail(`could not install pnpm ${PNPM_VERSION} with npm; check access to the npm registry`);
 }
 
@@ -71,7 +76,10 @@ function ensureDependencies() {
     cwd: root,
     stdio: 'inherit',
   });
-  if (r.status !== 0) fail('pnpm install failed; if you changed a package.json, run `node .tools/pnpm/node_modules/pnpm/bin/pnpm.cjs install` and commit pnpm-lock.yaml');
+  if (r.status !== 0)
+    fail(
+      'pnpm install failed; if you changed a package.json, run `node .tools/pnpm/node_modules/pnpm/bin/pnpm.cjs install` and commit pnpm-lock.yaml',
+    );
   writeFileSync(stamp, workspaceHash());
 }
 
@@ -137,12 +145,18 @@ async function ensureGoTools() {
  */
 const GO_PROGRAMS = [
   { name: 'strata-kustomize-builder', src: join(root, 'packages', 'kustomize', 'builder'), without: 'builds run one kustomize process per overlay' },
-  { name: 'strata-decode', src: join(root, 'packages', 'validate', 'decoder'), without: 'validate reads YAML in process, without kubectl\'s own decoder' },
+  {
+    name: 'strata-decode',
+    src: join(root, 'packages', 'validate', 'decoder'),
+    without: "validate reads YAML in process, without kubectl's own decoder",
+  },
 ];
 
 function programHash(src) {
   const h = createHash('sha256').update(has('go', ['version']) ?? '');
-  for (const f of readdirSync(src).filter((n) => /\.go$|^go\.(mod|sum)$/.test(n)).sort()) {
+  for (const f of readdirSync(src)
+    .filter((n) => /\.go$|^go\.(mod|sum)$/.test(n))
+    .sort()) {
     h.update(f).update(readFileSync(join(src, f)));
   }
   return h.digest('hex');

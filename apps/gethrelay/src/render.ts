@@ -122,7 +122,13 @@ function relay(c: GethrelayConfig, m: AppMetadata, mode: TorMode, n: number): Ku
       template: {
         metadata: { labels: meta.labels },
         // Two users in one pod, so each container names its own; the pod names none.
-        spec: hardenedPodSpec({ enableServiceLinks: false, hostNetwork: false, hostPID: false, hostIPC: false, containers: [torSidecar(c), gethrelay] }),
+        spec: hardenedPodSpec({
+          enableServiceLinks: false,
+          hostNetwork: false,
+          hostPID: false,
+          hostIPC: false,
+          containers: [torSidecar(c), gethrelay],
+        }),
       },
     },
   });
@@ -157,7 +163,9 @@ function checkLayout(c: GethrelayConfig): void {
     }
     const clash = blocks.find((o) => o.mode !== mode && count > 0 && o.last >= o.first && first <= o.last && o.first <= last);
     if (clash) {
-      throw new Error(`NodePorts ${first}-${last} of mode ${mode} overlap ${clash.first}-${clash.last} of mode ${clash.mode}: space nodePorts further apart.`);
+      throw new Error(
+        `NodePorts ${first}-${last} of mode ${mode} overlap ${clash.first}-${clash.last} of mode ${clash.mode}: space nodePorts further apart.`,
+      );
     }
   }
 }
@@ -202,13 +210,24 @@ export function render(c: GethrelayConfig): KubeObject[] {
       pods: m.selector,
       ingress: [
         // Peers dial in from anywhere, through the NodePorts or from the other relays.
-        { ports: [{ protocol: 'TCP', port: P2P }, { protocol: 'UDP', port: P2P }] },
+        {
+          ports: [
+            { protocol: 'TCP', port: P2P },
+            { protocol: 'UDP', port: P2P },
+          ],
+        },
         { from: [namespacePeer(c.networkPolicy.metricsNamespace)], ports: [{ protocol: 'TCP', port: METRICS }] },
       ],
       egress: [
         kubeDnsEgress(),
         // The other relays, found through the headless Service, live at private pod addresses.
-        { to: [{ podSelector: { matchLabels: m.selector } }], ports: [{ protocol: 'TCP', port: P2P }, { protocol: 'UDP', port: P2P }] },
+        {
+          to: [{ podSelector: { matchLabels: m.selector } }],
+          ports: [
+            { protocol: 'TCP', port: P2P },
+            { protocol: 'UDP', port: P2P },
+          ],
+        },
         { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...c.networkPolicy.privateRanges] } }] },
       ],
     }),

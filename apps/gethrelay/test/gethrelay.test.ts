@@ -75,7 +75,11 @@ describe.each(ENVS)('gethrelay in %s (kustomize build output)', (env) => {
   });
 
   it('runs single-replica relay Deployments in three Tor modes: 3 default, 4 prefer-tor, 3 only-onion (dev: one of each)', () => {
-    expect(deployments().map((d) => d.metadata.name).sort()).toStrictEqual([...RELAYS[env]].sort());
+    expect(
+      deployments()
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toStrictEqual([...RELAYS[env]].sort());
     const perMode = (mode: string) => deployments().filter((d) => d.metadata.labels['gethrelay/tor-mode'] === mode).length;
     const expected = env === 'dev' ? [1, 1, 1] : [3, 4, 3];
     expect([perMode('default'), perMode('prefer-tor'), perMode('only-onion')]).toStrictEqual(expected);
@@ -87,7 +91,7 @@ describe.each(ENVS)('gethrelay in %s (kustomize build output)', (env) => {
 
   it('gives every pod a tor sidecar: alpine/tor, SOCKS 9050, control 9051, 100m-500m CPU, 128Mi-512Mi, tor-data emptyDir, torrc from a ConfigMap', () => {
     const torrc = findGenerated(built[env], 'gethrelay-torrc');
-    const lines = String((torrc).data.torrc).split('\n');
+    const lines = String(torrc.data.torrc).split('\n');
     expect(lines).toEqual(expect.arrayContaining(['SocksPort 0.0.0.0:9050', 'ControlPort 127.0.0.1:9051', 'SocksPolicy reject *']));
     for (const d of deployments()) {
       const tor = container(d, 'tor');
@@ -151,7 +155,11 @@ describe.each(ENVS)('gethrelay in %s (kustomize build output)', (env) => {
     const headless = find(built[env], 'Service', 'gethrelay');
     expect(headless.spec.clusterIP).toBe('None');
     expect(headless.spec.selector).toStrictEqual({ 'app.kubernetes.io/name': 'gethrelay', 'app.kubernetes.io/component': 'relay' });
-    expect(headless.spec.ports.map((p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`)).toStrictEqual(['30303/TCP', '30303/UDP', '6060/TCP']);
+    expect(headless.spec.ports.map((p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`)).toStrictEqual([
+      '30303/TCP',
+      '30303/UDP',
+      '6060/TCP',
+    ]);
     for (const d of deployments()) expect(d.spec.template.metadata.labels).toMatchObject(headless.spec.selector);
   });
 
@@ -207,10 +215,18 @@ describe.each(ENVS)('gethrelay in %s (kustomize build output)', (env) => {
     const np = find(built[env], 'NetworkPolicy', 'gethrelay');
     expect(np.spec.podSelector).toStrictEqual({ matchLabels: { 'app.kubernetes.io/name': 'gethrelay', 'app.kubernetes.io/component': 'relay' } });
     expect(np.spec.ingress).toStrictEqual([
-      { ports: [{ protocol: 'TCP', port: 30303 }, { protocol: 'UDP', port: 30303 }] },
+      {
+        ports: [
+          { protocol: 'TCP', port: 30303 },
+          { protocol: 'UDP', port: 30303 },
+        ],
+      },
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 6060 }] },
     ]);
-    expect(np.spec.egress[0]?.ports).toStrictEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+    expect(np.spec.egress[0]?.ports).toStrictEqual([
+      { protocol: 'UDP', port: 53 },
+      { protocol: 'TCP', port: 53 },
+    ]);
     expect(np.spec.egress[2]).toStrictEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }] });
     for (const d of deployments()) expect(d.spec.template.metadata.labels).toMatchObject(np.spec.podSelector.matchLabels);
   });
@@ -224,7 +240,10 @@ describe.each(ENVS)('gethrelay in %s (kustomize build output)', (env) => {
   it('holds exactly the objects of its kinds, each labelled as part of gethrelay and managed by strata', () => {
     expect(countKinds(built[env])).toStrictEqual(INVENTORY[env]);
     for (const m of built[env]) {
-      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({ 'app.kubernetes.io/part-of': APP, 'app.kubernetes.io/managed-by': 'strata' });
+      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({
+        'app.kubernetes.io/part-of': APP,
+        'app.kubernetes.io/managed-by': 'strata',
+      });
     }
   });
 });

@@ -114,7 +114,14 @@ export const defaults: RouterConfig = {
   image: { repository: 'ghcr.io/llm-runner/llm-runner-router' },
   replicas: 2,
   resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1000m', memory: '4Gi' } },
-  settings: { routingStrategy: 'balanced', maxMemory: 4096, cacheEnabled: true, logLevel: 'info', maxConcurrentRequests: 100, wsMaxConnections: 1000 },
+  settings: {
+    routingStrategy: 'balanced',
+    maxMemory: 4096,
+    cacheEnabled: true,
+    logLevel: 'info',
+    maxConcurrentRequests: 100,
+    wsMaxConnections: 1000,
+  },
   storage: {
     modelCache: { size: '50Gi', storageClass: 'fast-ssd' },
     logs: { size: '10Gi', storageClass: 'standard-ssd' },
@@ -141,7 +148,10 @@ export const defaults: RouterConfig = {
     keda: { prometheusAddress: 'http://prometheus-operated.monitoring.svc:9090', requestsPerReplica: 100 },
   },
   networkPolicy: {
-    ingressNginx: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
+    ingressNginx: {
+      namespace: 'ingress-nginx',
+      podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+    },
     monitoring: { namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } },
     extraEgress: [],
   },

@@ -80,7 +80,11 @@ export function render(c: RouterConfig): KubeObject[] {
   const role = new Role({
     metadata: meta(READER),
     rules: [
-      { apiGroups: [''], resources: ['configmaps', 'secrets', 'services', 'endpoints', 'pods', 'persistentvolumeclaims'], verbs: ['get', 'list', 'watch'] },
+      {
+        apiGroups: [''],
+        resources: ['configmaps', 'secrets', 'services', 'endpoints', 'pods', 'persistentvolumeclaims'],
+        verbs: ['get', 'list', 'watch'],
+      },
     ],
   });
   const roleBinding = new RoleBinding({
@@ -156,7 +160,12 @@ export function render(c: RouterConfig): KubeObject[] {
   const rolling: IDeploymentStrategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
   const deployment = new Deployment({
     metadata: meta(NAME),
-    spec: { replicas: c.replicas, selector: { matchLabels: tracked('stable') }, strategy: rolling, template: template('stable', imageRef(c.image, c.version)) },
+    spec: {
+      replicas: c.replicas,
+      selector: { matchLabels: tracked('stable') },
+      strategy: rolling,
+      template: template('stable', imageRef(c.image, c.version)),
+    },
   });
   const budget = new PodDisruptionBudget({ metadata: meta(NAME), spec: { maxUnavailable: 1, selector: { matchLabels: tracked('stable') } } });
 
@@ -173,7 +182,10 @@ export function render(c: RouterConfig): KubeObject[] {
         ports: port,
       },
     }),
-    new Service({ metadata: meta(`${NAME}-internal`, { [SCRAPE_LABEL]: 'true' }), spec: { type: 'ClusterIP', selector: tracked('stable'), ports: port } }),
+    new Service({
+      metadata: meta(`${NAME}-internal`, { [SCRAPE_LABEL]: 'true' }),
+      spec: { type: 'ClusterIP', selector: tracked('stable'), ports: port },
+    }),
     // One DNS record per pod, for clients that pin a WebSocket session to a replica.
     new Service({ metadata: meta(`${NAME}-headless`), spec: { clusterIP: 'None', selector: tracked('stable'), ports: port } }),
   ];
@@ -201,7 +213,11 @@ export function render(c: RouterConfig): KubeObject[] {
         'nginx.ingress.kubernetes.io/proxy-read-timeout': '300',
       },
     },
-    spec: { ingressClassName: 'nginx', tls: [{ hosts: [i.apiHost], secretName: i.tlsSecretName }], rules: [rule(i.apiHost, '/', `${NAME}-internal`)] },
+    spec: {
+      ingressClassName: 'nginx',
+      tls: [{ hosts: [i.apiHost], secretName: i.tlsSecretName }],
+      rules: [rule(i.apiHost, '/', `${NAME}-internal`)],
+    },
   });
   const wsTimeout = String(i.wsTimeoutSeconds);
   const wsIngress = new Ingress({
@@ -225,7 +241,11 @@ export function render(c: RouterConfig): KubeObject[] {
         'nginx.ingress.kubernetes.io/proxy-send-timeout': wsTimeout,
       },
     },
-    spec: { ingressClassName: 'nginx', tls: [{ hosts: [i.wsHost], secretName: `${i.tlsSecretName}-ws` }], rules: [rule(i.wsHost, '/', `${NAME}-internal`)] },
+    spec: {
+      ingressClassName: 'nginx',
+      tls: [{ hosts: [i.wsHost], secretName: `${i.tlsSecretName}-ws` }],
+      rules: [rule(i.wsHost, '/', `${NAME}-internal`)],
+    },
   });
 
   const canary: KubeObject[] = c.canary.enabled

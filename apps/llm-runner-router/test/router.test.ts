@@ -4,7 +4,19 @@ import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mergeConfig, toManifest, type Environment, type Manifest } from '@strata/core';
 import { findRoot } from '@strata/project';
-import { all, buildApp, buildYaml, container, countKinds, envOf, find, findGenerated, kubeconform, kubeconformManifests, podSpec } from '@strata/testing';
+import {
+  all,
+  buildApp,
+  buildYaml,
+  container,
+  countKinds,
+  envOf,
+  find,
+  findGenerated,
+  kubeconform,
+  kubeconformManifests,
+  podSpec,
+} from '@strata/testing';
 import { app } from '../src/app.ts';
 import { render } from '../src/render.ts';
 
@@ -58,9 +70,51 @@ const kinds = <K extends string>(env: Environment, kind: K) => all(built[env], k
 
 // How many objects of each kind a build holds: a new or vanished object fails here.
 const INVENTORY: Record<Environment, Record<string, number>> = {
-  dev: { ConfigMap: 1, Deployment: 1, HorizontalPodAutoscaler: 1, Ingress: 2, Namespace: 1, NetworkPolicy: 2, PersistentVolumeClaim: 3, PodDisruptionBudget: 1, Role: 1, RoleBinding: 1, Service: 3, ServiceAccount: 1, ServiceMonitor: 1 },
-  staging: { ConfigMap: 1, Deployment: 2, HorizontalPodAutoscaler: 1, Ingress: 3, Namespace: 1, NetworkPolicy: 2, PersistentVolumeClaim: 3, PodDisruptionBudget: 1, Role: 1, RoleBinding: 1, Service: 4, ServiceAccount: 1, ServiceMonitor: 1 },
-  prod: { ConfigMap: 1, Deployment: 1, HorizontalPodAutoscaler: 1, Ingress: 2, Namespace: 1, NetworkPolicy: 2, PersistentVolumeClaim: 3, PodDisruptionBudget: 1, Role: 1, RoleBinding: 1, Service: 3, ServiceAccount: 1, ServiceMonitor: 1 },
+  dev: {
+    ConfigMap: 1,
+    Deployment: 1,
+    HorizontalPodAutoscaler: 1,
+    Ingress: 2,
+    Namespace: 1,
+    NetworkPolicy: 2,
+    PersistentVolumeClaim: 3,
+    PodDisruptionBudget: 1,
+    Role: 1,
+    RoleBinding: 1,
+    Service: 3,
+    ServiceAccount: 1,
+    ServiceMonitor: 1,
+  },
+  staging: {
+    ConfigMap: 1,
+    Deployment: 2,
+    HorizontalPodAutoscaler: 1,
+    Ingress: 3,
+    Namespace: 1,
+    NetworkPolicy: 2,
+    PersistentVolumeClaim: 3,
+    PodDisruptionBudget: 1,
+    Role: 1,
+    RoleBinding: 1,
+    Service: 4,
+    ServiceAccount: 1,
+    ServiceMonitor: 1,
+  },
+  prod: {
+    ConfigMap: 1,
+    Deployment: 1,
+    HorizontalPodAutoscaler: 1,
+    Ingress: 2,
+    Namespace: 1,
+    NetworkPolicy: 2,
+    PersistentVolumeClaim: 3,
+    PodDisruptionBudget: 1,
+    Role: 1,
+    RoleBinding: 1,
+    Service: 3,
+    ServiceAccount: 1,
+    ServiceMonitor: 1,
+  },
 };
 
 describe.each(ENVS)('llm-runner-router in %s (kustomize build output)', (env) => {
@@ -70,8 +124,12 @@ describe.each(ENVS)('llm-runner-router in %s (kustomize build output)', (env) =>
     expect(find(built[env], 'Namespace', NS)).toBeDefined();
     expect(new Set(built[env].filter((m) => m.kind !== 'Namespace').map((m) => m.metadata.namespace))).toStrictEqual(new Set([NS]));
     expect(find(built[env], 'ServiceAccount', APP)).toBeDefined();
-    expect((find(built[env], 'Role', `${APP}-reader`)).rules).toStrictEqual([
-      { apiGroups: [''], resources: ['configmaps', 'secrets', 'services', 'endpoints', 'pods', 'persistentvolumeclaims'], verbs: ['get', 'list', 'watch'] },
+    expect(find(built[env], 'Role', `${APP}-reader`).rules).toStrictEqual([
+      {
+        apiGroups: [''],
+        resources: ['configmaps', 'secrets', 'services', 'endpoints', 'pods', 'persistentvolumeclaims'],
+        verbs: ['get', 'list', 'watch'],
+      },
     ]);
     const binding = find(built[env], 'RoleBinding', `${APP}-reader`);
     expect(binding.roleRef).toStrictEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${APP}-reader` });
@@ -100,7 +158,7 @@ describe.each(ENVS)('llm-runner-router in %s (kustomize build output)', (env) =>
     expect(lb.spec.type).toBe('LoadBalancer');
     expect(lb.spec.externalTrafficPolicy).toBe('Local');
     expect(lb.spec.loadBalancerSourceRanges).toStrictEqual(['198.51.100.0/24']);
-    expect((find(built[env], 'Service', `${APP}-internal`)).spec.type).toBe('ClusterIP');
+    expect(find(built[env], 'Service', `${APP}-internal`).spec.type).toBe('ClusterIP');
     const headless = find(built[env], 'Service', `${APP}-headless`);
     expect(headless.spec.clusterIP).toBe('None');
     for (const name of [APP, `${APP}-internal`, `${APP}-headless`]) {
@@ -140,15 +198,24 @@ describe.each(ENVS)('llm-runner-router in %s (kustomize build output)', (env) =>
   });
 
   it('has the optional canary ingress (canary "true", weight 10) with its own track in staging only', () => {
-    const canaryObjects = built[env].filter((m) => m.metadata.name === `${APP}-canary`).map((m) => m.kind).sort();
+    const canaryObjects = built[env]
+      .filter((m) => m.metadata.name === `${APP}-canary`)
+      .map((m) => m.kind)
+      .sort();
     if (env !== 'staging') return expect(canaryObjects).toStrictEqual([]);
     expect(canaryObjects).toStrictEqual(['Deployment', 'Ingress', 'Service']);
     const ingress = find(built[env], 'Ingress', `${APP}-canary`);
-    expect(ingress.metadata.annotations).toStrictEqual({ 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-weight': '10' });
+    expect(ingress.metadata.annotations).toStrictEqual({
+      'nginx.ingress.kubernetes.io/canary': 'true',
+      'nginx.ingress.kubernetes.io/canary-weight': '10',
+    });
     expect(ingress.spec.rules).toStrictEqual([
-      { host: 'api.staging.llm.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: `${APP}-canary`, port: { name: 'http' } } } }] } },
+      {
+        host: 'api.staging.llm.example.com',
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: `${APP}-canary`, port: { name: 'http' } } } }] },
+      },
     ]);
-    expect((find(built[env], 'Service', `${APP}-canary`)).spec.selector).toStrictEqual(CANARY);
+    expect(find(built[env], 'Service', `${APP}-canary`).spec.selector).toStrictEqual(CANARY);
     const canary = deployment(env, `${APP}-canary`);
     expect(canary.spec.selector.matchLabels).toStrictEqual(CANARY);
     expect(canary.spec.replicas).toBe(1);
@@ -177,13 +244,15 @@ describe.each(ENVS)('llm-runner-router in %s (kustomize build output)', (env) =>
   });
 
   it('claims the model cache (RWX, fast-ssd), logs and shared cache at the env sizes and mounts them', () => {
-    const spec = (name: string) => (find(built[env], 'PersistentVolumeClaim', name)).spec;
+    const spec = (name: string) => find(built[env], 'PersistentVolumeClaim', name).spec;
     expect(spec('llm-model-cache')).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'fast-ssd' });
     expect(spec('llm-logs')).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'standard-ssd' });
     expect(spec('llm-shared-cache')).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'fast-ssd' });
     const sizes = Object.fromEntries(kinds(env, 'PersistentVolumeClaim').map((p) => [p.metadata.name, p.spec.resources.requests.storage]));
     expect(sizes).toStrictEqual(e.volumes);
-    const claims = podSpec(deployment(env)).volumes.filter((v) => v.persistentVolumeClaim).map((v) => v.persistentVolumeClaim.claimName);
+    const claims = podSpec(deployment(env))
+      .volumes.filter((v) => v.persistentVolumeClaim)
+      .map((v) => v.persistentVolumeClaim.claimName);
     expect(claims).toStrictEqual(['llm-model-cache', 'llm-logs', 'llm-shared-cache']);
   });
 
@@ -215,14 +284,24 @@ describe.each(ENVS)('llm-runner-router in %s (kustomize build output)', (env) =>
         ports: http,
       },
       {
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+          },
+        ],
         ports: http,
       },
       { from: [{ ipBlock: { cidr: '198.51.100.0/24' } }], ports: http },
     ]);
     expect(np.spec.egress).toStrictEqual([
       {
-        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          },
+        ],
         ports: [
           { port: 53, protocol: 'UDP' },
           { port: 53, protocol: 'TCP' },
@@ -276,7 +355,10 @@ describe.each(ENVS)('llm-runner-router in %s (kustomize build output)', (env) =>
   it('holds exactly the objects of its kinds, each labelled as part of llm-runner-router and managed by strata', () => {
     expect(countKinds(built[env])).toStrictEqual(INVENTORY[env]);
     for (const m of built[env]) {
-      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({ 'app.kubernetes.io/part-of': APP, 'app.kubernetes.io/managed-by': 'strata' });
+      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({
+        'app.kubernetes.io/part-of': APP,
+        'app.kubernetes.io/managed-by': 'strata',
+      });
     }
   });
 });
@@ -292,7 +374,10 @@ describe('the resource table (requests / limits, replicas)', () => {
     expect(router('staging').resources).toStrictEqual({ requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1000m', memory: '4Gi' } });
     expect(deployment('staging').spec.replicas).toBe(2);
     // The canary track gets the same per-pod budget.
-    expect(router('staging', `${APP}-canary`).resources).toStrictEqual({ requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1000m', memory: '4Gi' } });
+    expect(router('staging', `${APP}-canary`).resources).toStrictEqual({
+      requests: { cpu: '250m', memory: '1Gi' },
+      limits: { cpu: '1000m', memory: '4Gi' },
+    });
   });
 
   it('prod: 1000m / 4000m CPU, 4Gi / 16Gi memory, 5 replicas', () => {
@@ -345,6 +430,8 @@ describe('the optional KEDA ScaledObject', () => {
 
 describe('configuration mistakes', () => {
   it('refuses an empty LoadBalancer source range list, saying how to fix it', () => {
-    expect(() => render(mergeConfig(app.defaults, { loadBalancer: { sourceRanges: [] } }))).toThrow(/List the client CIDRs that may bypass the ingress/);
+    expect(() => render(mergeConfig(app.defaults, { loadBalancer: { sourceRanges: [] } }))).toThrow(
+      /List the client CIDRs that may bypass the ingress/,
+    );
   });
 });

@@ -60,9 +60,36 @@ const overlayKustomization = (env: Environment) =>
 
 // How many objects of each kind a build holds: a new or vanished object fails here.
 const INVENTORY: Record<Environment, Record<string, number>> = {
-  dev: { ConfigMap: 1, Deployment: 1, HorizontalPodAutoscaler: 1, Ingress: 1, NetworkPolicy: 2, PodDisruptionBudget: 1, Service: 1, ServiceMonitor: 1 },
-  staging: { ConfigMap: 1, Deployment: 1, HorizontalPodAutoscaler: 1, Ingress: 1, NetworkPolicy: 2, PodDisruptionBudget: 1, Service: 1, ServiceMonitor: 1 },
-  prod: { ConfigMap: 1, Deployment: 1, HorizontalPodAutoscaler: 1, Ingress: 1, NetworkPolicy: 2, PodDisruptionBudget: 1, Service: 1, ServiceMonitor: 1 },
+  dev: {
+    ConfigMap: 1,
+    Deployment: 1,
+    HorizontalPodAutoscaler: 1,
+    Ingress: 1,
+    NetworkPolicy: 2,
+    PodDisruptionBudget: 1,
+    Service: 1,
+    ServiceMonitor: 1,
+  },
+  staging: {
+    ConfigMap: 1,
+    Deployment: 1,
+    HorizontalPodAutoscaler: 1,
+    Ingress: 1,
+    NetworkPolicy: 2,
+    PodDisruptionBudget: 1,
+    Service: 1,
+    ServiceMonitor: 1,
+  },
+  prod: {
+    ConfigMap: 1,
+    Deployment: 1,
+    HorizontalPodAutoscaler: 1,
+    Ingress: 1,
+    NetworkPolicy: 2,
+    PodDisruptionBudget: 1,
+    Service: 1,
+    ServiceMonitor: 1,
+  },
 };
 
 describe.each(ENVS)('rtmlib-ml-backend in %s (kustomize build output)', (env) => {
@@ -117,24 +144,29 @@ describe.each(ENVS)('rtmlib-ml-backend in %s (kustomize build output)', (env) =>
     expect(others).not.toContain(names[0]);
   });
 
-  it(want.gpu ? 'includes the gpu component: DEVICE=cuda, MODE=performance, one GPU on a GPU node' : 'leaves the gpu component out: CPU only, any node', () => {
-    const components = overlayKustomization(env).components;
-    const pod = podSpec(deployment());
-    if (want.gpu) {
-      expect(components).toStrictEqual([`../../../base/${APP}/components/gpu`]);
-      expect(findGenerated(built[env], 'rtmlib-ml-backend-config').data).toMatchObject({ DEVICE: 'cuda', MODE: 'performance' });
-      expect(backend().resources.limits['nvidia.com/gpu']).toBe('1');
-      expect(backend().resources.requests['nvidia.com/gpu']).toBe('1');
-      expect(pod.nodeSelector).toStrictEqual({ 'nvidia.com/gpu.present': 'true' });
-      expect(pod.tolerations).toStrictEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
-    } else {
-      expect(components).toBeUndefined();
-      expect(findGenerated(built[env], 'rtmlib-ml-backend-config').data).toMatchObject({ DEVICE: 'cpu' });
-      expect(Object.keys(backend().resources.limits).sort()).toStrictEqual(['cpu', 'memory']);
-      expect(pod.nodeSelector).toBeUndefined();
-      expect(pod.tolerations).toBeUndefined();
-    }
-  });
+  it(
+    want.gpu
+      ? 'includes the gpu component: DEVICE=cuda, MODE=performance, one GPU on a GPU node'
+      : 'leaves the gpu component out: CPU only, any node',
+    () => {
+      const components = overlayKustomization(env).components;
+      const pod = podSpec(deployment());
+      if (want.gpu) {
+        expect(components).toStrictEqual([`../../../base/${APP}/components/gpu`]);
+        expect(findGenerated(built[env], 'rtmlib-ml-backend-config').data).toMatchObject({ DEVICE: 'cuda', MODE: 'performance' });
+        expect(backend().resources.limits['nvidia.com/gpu']).toBe('1');
+        expect(backend().resources.requests['nvidia.com/gpu']).toBe('1');
+        expect(pod.nodeSelector).toStrictEqual({ 'nvidia.com/gpu.present': 'true' });
+        expect(pod.tolerations).toStrictEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+      } else {
+        expect(components).toBeUndefined();
+        expect(findGenerated(built[env], 'rtmlib-ml-backend-config').data).toMatchObject({ DEVICE: 'cpu' });
+        expect(Object.keys(backend().resources.limits).sort()).toStrictEqual(['cpu', 'memory']);
+        expect(pod.nodeSelector).toBeUndefined();
+        expect(pod.tolerations).toBeUndefined();
+      }
+    },
+  );
 
   it('references LABEL_STUDIO_API_TOKEN and LABEL_STUDIO_URL from a Secret that is not committed', () => {
     const vars = envOf(backend());
@@ -191,8 +223,16 @@ describe.each(ENVS)('rtmlib-ml-backend in %s (kustomize build output)', (env) =>
     });
     // Every mount is an emptyDir: the root filesystem stays read-only.
     const emptyDirs = pod.volumes.filter((v: { emptyDir?: unknown }) => v.emptyDir).map((v: { name: string }) => v.name);
-    expect(backend().volumeMounts.map((m: { name: string }) => m.name).sort()).toStrictEqual([...emptyDirs].sort());
-    expect(backend().volumeMounts.map((m: { mountPath: string }) => m.mountPath).sort()).toStrictEqual(['/app/models', '/home/app/.cache', '/tmp']);
+    expect(
+      backend()
+        .volumeMounts.map((m: { name: string }) => m.name)
+        .sort(),
+    ).toStrictEqual([...emptyDirs].sort());
+    expect(
+      backend()
+        .volumeMounts.map((m: { mountPath: string }) => m.mountPath)
+        .sort(),
+    ).toStrictEqual(['/app/models', '/home/app/.cache', '/tmp']);
   });
 
   it('denies all traffic by default and admits only Traefik and Prometheus in, DNS and HTTPS out', () => {
@@ -219,7 +259,10 @@ describe.each(ENVS)('rtmlib-ml-backend in %s (kustomize build output)', (env) =>
   it('holds exactly the objects of its kinds, each labelled as part of rtmlib-ml-backend and managed by strata', () => {
     expect(countKinds(built[env])).toStrictEqual(INVENTORY[env]);
     for (const m of built[env]) {
-      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({ 'app.kubernetes.io/part-of': APP, 'app.kubernetes.io/managed-by': 'strata' });
+      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({
+        'app.kubernetes.io/part-of': APP,
+        'app.kubernetes.io/managed-by': 'strata',
+      });
     }
   });
 });
@@ -239,10 +282,20 @@ describe('the gpu component', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtmlib-gpu-'));
     try {
       // Kustomize takes only relative paths to other kustomizations.
-      writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n  - ${relative(dir, join(root, 'base', APP))}\ncomponents:\n  - ${relative(dir, component)}\n`);
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        `resources:\n  - ${relative(dir, join(root, 'base', APP))}\ncomponents:\n  - ${relative(dir, component)}\n`,
+      );
       const objects = parseBuild(await buildYaml(dir, root), dir);
       const cm = findGenerated(objects, 'rtmlib-ml-backend-config');
-      expect(cm.data).toStrictEqual({ DEVICE: 'cuda', BACKEND_TYPE: 'onnxruntime', MODE: 'performance', LOG_LEVEL: 'INFO', DEBUG: 'false', CONFIDENCE_THRESHOLD: '0.5' });
+      expect(cm.data).toStrictEqual({
+        DEVICE: 'cuda',
+        BACKEND_TYPE: 'onnxruntime',
+        MODE: 'performance',
+        LOG_LEVEL: 'INFO',
+        DEBUG: 'false',
+        CONFIDENCE_THRESHOLD: '0.5',
+      });
       const deployment = find(objects, 'Deployment', APP);
       expect(container(deployment, 'ml-backend').envFrom).toStrictEqual([{ configMapRef: { name: cm.metadata.name } }]);
       expect(container(deployment, 'ml-backend').resources.limits['nvidia.com/gpu']).toBe('1');

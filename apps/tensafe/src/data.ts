@@ -1,4 +1,13 @@
-import { hardenedContainer, hardenedPodSpec, imageRef, type ContainerSpec, type HardenedContainer, type KubeObject, type ObjectMetadata, type WritablePath } from '@strata/core';
+import {
+  hardenedContainer,
+  hardenedPodSpec,
+  imageRef,
+  type ContainerSpec,
+  type HardenedContainer,
+  type KubeObject,
+  type ObjectMetadata,
+  type WritablePath,
+} from '@strata/core';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
@@ -46,14 +55,23 @@ function member(meta: Meta, m: Member): KubeObject[] {
         selector: { matchLabels: selector },
         template: {
           metadata: { labels: meta(m.name, m.family, m.component).labels },
-          spec: hardenedPodSpec({ runAs: { user: DATA_UID }, ...(m.initContainers ? { initContainers: m.initContainers } : {}), containers: m.containers }),
+          spec: hardenedPodSpec({
+            runAs: { user: DATA_UID },
+            ...(m.initContainers ? { initContainers: m.initContainers } : {}),
+            containers: m.containers,
+          }),
         },
-        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: m.storage } } } }],
+        volumeClaimTemplates: [
+          { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: m.storage } } } },
+        ],
       },
     }),
     new Service({ metadata: meta(m.name, m.family, m.component), spec: { type: 'ClusterIP', selector, ports } }),
     // Stable per-pod DNS names: followers find the primary as <name>-0.<name>-hl.
-    new Service({ metadata: meta(`${m.name}-hl`, m.family, m.component), spec: { clusterIP: 'None', selector, ports, publishNotReadyAddresses: true } }),
+    new Service({
+      metadata: meta(`${m.name}-hl`, m.family, m.component),
+      spec: { clusterIP: 'None', selector, ports, publishNotReadyAddresses: true },
+    }),
   ];
 }
 
@@ -74,7 +92,11 @@ export function postgres(c: TensafeConfig, meta: Meta): KubeObject[] {
   const pgdata = { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' };
   const replicationPassword = { name: 'REPLICATION_PASSWORD', valueFrom: secret(DB_SECRET, 'replication-password') };
   const probe = { exec: { command: ['sh', '-c', 'pg_isready -U "$POSTGRES_USER" -d tensafe -h 127.0.0.1'] }, periodSeconds: 10 };
-  const writable: WritablePath[] = [{ path: '/var/lib/postgresql/data', name: 'data', claimTemplate: true }, { path: '/var/run/postgresql', name: 'run' }, { path: '/tmp' }];
+  const writable: WritablePath[] = [
+    { path: '/var/lib/postgresql/data', name: 'data', claimTemplate: true },
+    { path: '/var/run/postgresql', name: 'run' },
+    { path: '/tmp' },
+  ];
   const postgresql = (primary: boolean): HardenedContainer =>
     server(
       {
@@ -100,7 +122,15 @@ export function postgres(c: TensafeConfig, meta: Meta): KubeObject[] {
 
   const objects: KubeObject[] = [
     new ConfigMap({ metadata: meta(POSTGRES_INIT, POSTGRES, 'primary'), data: { '10-replication.sh': REPLICATION_INIT } }),
-    ...member(meta, { name: POSTGRES, family: POSTGRES, component: 'primary', replicas: 1, storage: p.storage, containers: [postgresql(true)], port: 5432 }),
+    ...member(meta, {
+      name: POSTGRES,
+      family: POSTGRES,
+      component: 'primary',
+      replicas: 1,
+      storage: p.storage,
+      containers: [postgresql(true)],
+      port: 5432,
+    }),
   ];
   if (p.readReplicas > 0) {
     // A replica starts from a base backup of the primary (-R writes standby.signal) and then follows it as a hot standby.
@@ -108,14 +138,27 @@ export function postgres(c: TensafeConfig, meta: Meta): KubeObject[] {
       {
         name: 'basebackup',
         image: imageRef(p.image, p.image.tag),
-        command: ['sh', '-c', `[ -s "$PGDATA/PG_VERSION" ] || PGPASSWORD="$REPLICATION_PASSWORD" pg_basebackup -h ${POSTGRES}-0.${POSTGRES}-hl -U replicator -D "$PGDATA" -R -X stream`],
+        command: [
+          'sh',
+          '-c',
+          `[ -s "$PGDATA/PG_VERSION" ] || PGPASSWORD="$REPLICATION_PASSWORD" pg_basebackup -h ${POSTGRES}-0.${POSTGRES}-hl -U replicator -D "$PGDATA" -R -X stream`,
+        ],
         env: [pgdata, replicationPassword],
       },
       p.resources,
       writable,
     );
     objects.push(
-      ...member(meta, { name: `${POSTGRES}-read`, family: POSTGRES, component: 'read-replica', replicas: p.readReplicas, storage: p.storage, containers: [postgresql(false)], initContainers: [basebackup], port: 5432 }),
+      ...member(meta, {
+        name: `${POSTGRES}-read`,
+        family: POSTGRES,
+        component: 'read-replica',
+        replicas: p.readReplicas,
+        storage: p.storage,
+        containers: [postgresql(false)],
+        initContainers: [basebackup],
+        port: 5432,
+      }),
     );
   }
   return objects;
@@ -129,10 +172,17 @@ export function redis(c: TensafeConfig, meta: Meta): KubeObject[] {
       {
         name: 'redis',
         image: imageRef(r.image, r.image.tag),
-        command: ['sh', '-c', `exec redis-server --dir /data --requirepass "$REDIS_PASSWORD" --masterauth "$REDIS_PASSWORD"${follow ? ` --replicaof ${REDIS}-0.${REDIS}-hl 6379` : ''}`],
+        command: [
+          'sh',
+          '-c',
+          `exec redis-server --dir /data --requirepass "$REDIS_PASSWORD" --masterauth "$REDIS_PASSWORD"${follow ? ` --replicaof ${REDIS}-0.${REDIS}-hl 6379` : ''}`,
+        ],
         ports: [{ name: 'tcp', containerPort: 6379, protocol: 'TCP' }],
         env: [{ name: 'REDIS_PASSWORD', valueFrom: secret(REDIS_SECRET, 'password') }],
-        readinessProbe: { exec: { command: ['sh', '-c', 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG'] }, periodSeconds: 10 },
+        readinessProbe: {
+          exec: { command: ['sh', '-c', 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG'] },
+          periodSeconds: 10,
+        },
         livenessProbe: { tcpSocket: { port: 'tcp' }, initialDelaySeconds: 15, periodSeconds: 20 },
       },
       r.resources,
@@ -141,6 +191,8 @@ export function redis(c: TensafeConfig, meta: Meta): KubeObject[] {
   const common = { family: REDIS, storage: r.storage, port: 6379 };
   return [
     ...member(meta, { ...common, name: REDIS, component: 'primary', replicas: 1, containers: [redisServer(false)] }),
-    ...(r.replicas > 0 ? member(meta, { ...common, name: `${REDIS}-replica`, component: 'replica', replicas: r.replicas, containers: [redisServer(true)] }) : []),
+    ...(r.replicas > 0
+      ? member(meta, { ...common, name: `${REDIS}-replica`, component: 'replica', replicas: r.replicas, containers: [redisServer(true)] })
+      : []),
   ];
 }

@@ -125,7 +125,9 @@ export function render(c: TensafeConfig): KubeObject[] {
     spec: {
       ingressClassName: 'nginx',
       tls: [{ hosts: [c.ingress.host], secretName: c.ingress.tlsSecretName }],
-      rules: [{ host: c.ingress.host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: NAME, port: { name: 'http' } } } }] } }],
+      rules: [
+        { host: c.ingress.host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: NAME, port: { name: 'http' } } } }] } },
+      ],
     },
   });
 
@@ -147,7 +149,11 @@ export function render(c: TensafeConfig): KubeObject[] {
       }),
     );
   } else if (a.mode === 'keda') {
-    const trigger = (name: string, query: string, threshold: string) => ({ type: 'prometheus', name, metadata: { serverAddress: PROMETHEUS, query, threshold } });
+    const trigger = (name: string, query: string, threshold: string) => ({
+      type: 'prometheus',
+      name,
+      metadata: { serverAddress: PROMETHEUS, query, threshold },
+    });
     scaling.push(
       new ScaledObject({
         metadata: inference.of(NAME),
@@ -198,7 +204,12 @@ export function render(c: TensafeConfig): KubeObject[] {
     },
   });
 
-  const monitor = serviceMonitor(inference.of(NAME), { selector: inference.selector, port: 'metrics', scrapeTimeout: '10s', namespaceSelector: false });
+  const monitor = serviceMonitor(inference.of(NAME), {
+    selector: inference.selector,
+    port: 'metrics',
+    scrapeTimeout: '10s',
+    namespaceSelector: false,
+  });
 
   const family = (name: string) => ({ matchLabels: { 'app.kubernetes.io/name': name } });
   const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP' as const, port }));
@@ -208,7 +219,12 @@ export function render(c: TensafeConfig): KubeObject[] {
     allowTraffic(meta(name, NAME, 'network'), { pods, ingress, egress });
   // A data store takes connections from the app and, for replication, from its own pods.
   const dataStorePolicy = (name: string, port: number) =>
-    policy(name, family(name).matchLabels, [{ from: [{ podSelector: family(NAME) }, { podSelector: family(name) }], ports: tcp(port) }], [{ to: [{ podSelector: family(name) }], ports: tcp(port) }, dns]);
+    policy(
+      name,
+      family(name).matchLabels,
+      [{ from: [{ podSelector: family(NAME) }, { podSelector: family(name) }], ports: tcp(port) }],
+      [{ to: [{ podSelector: family(name) }], ports: tcp(port) }, dns],
+    );
   const policies = [
     defaultDenyPolicy(meta('default-deny', NAME, 'network')),
     policy(
@@ -235,8 +251,15 @@ export function render(c: TensafeConfig): KubeObject[] {
     ...scaling,
     monitor,
     store,
-    externalSecret(APP_SECRET, [['TS_SECRET_KEY', 'secret_key'], ['TS_KEY_MASTER', 'key_master']]),
-    externalSecret(DB_SECRET, [['username', 'db_username'], ['password', 'db_password'], ['replication-password', 'db_replication_password']]),
+    externalSecret(APP_SECRET, [
+      ['TS_SECRET_KEY', 'secret_key'],
+      ['TS_KEY_MASTER', 'key_master'],
+    ]),
+    externalSecret(DB_SECRET, [
+      ['username', 'db_username'],
+      ['password', 'db_password'],
+      ['replication-password', 'db_replication_password'],
+    ]),
     externalSecret(REDIS_SECRET, [['password', 'redis_password']]),
     ...postgres(c, meta),
     ...redis(c, meta),

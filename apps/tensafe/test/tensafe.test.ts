@@ -64,13 +64,49 @@ beforeAll(async () => {
 });
 
 const containersOf = (m: Manifest) => [...(podSpec(m).initContainers ?? []), ...podSpec(m).containers];
-const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 // How many objects of each kind a build holds: a new or vanished object fails here.
 const INVENTORY: Record<Environment, Record<string, number>> = {
-  dev: { ClusterSecretStore: 1, ConfigMap: 1, Deployment: 1, ExternalSecret: 3, Ingress: 1, NetworkPolicy: 4, Service: 5, ServiceAccount: 1, ServiceMonitor: 1, StatefulSet: 2 },
-  staging: { ClusterSecretStore: 1, ConfigMap: 1, Deployment: 1, ExternalSecret: 3, HorizontalPodAutoscaler: 1, Ingress: 1, NetworkPolicy: 4, Service: 5, ServiceAccount: 1, ServiceMonitor: 1, StatefulSet: 2 },
-  prod: { ClusterSecretStore: 1, ConfigMap: 1, Deployment: 1, ExternalSecret: 3, Ingress: 1, NetworkPolicy: 4, ScaledObject: 1, Service: 9, ServiceAccount: 1, ServiceMonitor: 1, StatefulSet: 4 },
+  dev: {
+    ClusterSecretStore: 1,
+    ConfigMap: 1,
+    Deployment: 1,
+    ExternalSecret: 3,
+    Ingress: 1,
+    NetworkPolicy: 4,
+    Service: 5,
+    ServiceAccount: 1,
+    ServiceMonitor: 1,
+    StatefulSet: 2,
+  },
+  staging: {
+    ClusterSecretStore: 1,
+    ConfigMap: 1,
+    Deployment: 1,
+    ExternalSecret: 3,
+    HorizontalPodAutoscaler: 1,
+    Ingress: 1,
+    NetworkPolicy: 4,
+    Service: 5,
+    ServiceAccount: 1,
+    ServiceMonitor: 1,
+    StatefulSet: 2,
+  },
+  prod: {
+    ClusterSecretStore: 1,
+    ConfigMap: 1,
+    Deployment: 1,
+    ExternalSecret: 3,
+    Ingress: 1,
+    NetworkPolicy: 4,
+    ScaledObject: 1,
+    Service: 9,
+    ServiceAccount: 1,
+    ServiceMonitor: 1,
+    StatefulSet: 4,
+  },
 };
 
 describe.each(ENVS)('tensafe in %s (kustomize build output)', (env) => {
@@ -153,12 +189,15 @@ describe.each(ENVS)('tensafe in %s (kustomize build output)', (env) => {
     const pg = find(objects(), 'StatefulSet', 'tensafe-postgresql');
     expect(pg.spec.replicas).toBe(1);
     expect(pg.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage).toBe(want.pgStorage);
-    expect((find(objects(), 'Service', 'tensafe-postgresql')).spec.selector).toStrictEqual({ 'app.kubernetes.io/name': 'tensafe-postgresql', 'app.kubernetes.io/component': 'primary' });
-    expect((find(objects(), 'Service', 'tensafe-postgresql-hl')).spec.clusterIP).toBe('None');
+    expect(find(objects(), 'Service', 'tensafe-postgresql').spec.selector).toStrictEqual({
+      'app.kubernetes.io/name': 'tensafe-postgresql',
+      'app.kubernetes.io/component': 'primary',
+    });
+    expect(find(objects(), 'Service', 'tensafe-postgresql-hl').spec.clusterIP).toBe('None');
     const redis = find(objects(), 'StatefulSet', 'tensafe-redis');
     expect(redis.spec.replicas).toBe(1);
     expect(redis.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage).toBe('8Gi');
-    expect((find(objects(), 'Service', 'tensafe-redis')).spec.ports[0]?.port).toBe(6379);
+    expect(find(objects(), 'Service', 'tensafe-redis').spec.ports[0]?.port).toBe(6379);
     // The primary always carries the replication role, so replicas can be added later.
     const init = find(objects(), 'ConfigMap', 'tensafe-postgresql-init');
     expect(init.data['10-replication.sh']).toContain('CREATE ROLE replicator WITH REPLICATION LOGIN');
@@ -170,17 +209,28 @@ describe.each(ENVS)('tensafe in %s (kustomize build output)', (env) => {
     expect(redisReplicas.map((r) => r.spec.replicas)).toStrictEqual(want.redisReplicas ? [want.redisReplicas] : []);
     expect(envOf(main()).DATABASE_READ_HOST).toBe(want.readReplicas ? 'tensafe-postgresql-read' : 'tensafe-postgresql');
     if (want.readReplicas) {
-      expect(container(find(objects(), 'StatefulSet', 'tensafe-postgresql-read'), 'basebackup').command.join(' ')).toContain('pg_basebackup -h tensafe-postgresql-0.tensafe-postgresql-hl -U replicator');
+      expect(container(find(objects(), 'StatefulSet', 'tensafe-postgresql-read'), 'basebackup').command.join(' ')).toContain(
+        'pg_basebackup -h tensafe-postgresql-0.tensafe-postgresql-hl -U replicator',
+      );
       expect(reads[0]?.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage).toBe(want.pgStorage);
-      expect((find(objects(), 'Service', 'tensafe-postgresql-read')).spec.selector).toStrictEqual({ 'app.kubernetes.io/name': 'tensafe-postgresql', 'app.kubernetes.io/component': 'read-replica' });
-      expect(container(find(objects(), 'StatefulSet', 'tensafe-redis-replica'), 'redis').command.join(' ')).toContain('--replicaof tensafe-redis-0.tensafe-redis-hl 6379');
+      expect(find(objects(), 'Service', 'tensafe-postgresql-read').spec.selector).toStrictEqual({
+        'app.kubernetes.io/name': 'tensafe-postgresql',
+        'app.kubernetes.io/component': 'read-replica',
+      });
+      expect(container(find(objects(), 'StatefulSet', 'tensafe-redis-replica'), 'redis').command.join(' ')).toContain(
+        '--replicaof tensafe-redis-0.tensafe-redis-hl 6379',
+      );
     }
   });
 
   it('takes every credential from ExternalSecrets against the Vault ClusterSecretStore, with the agent-injector option', () => {
     const externalSecrets = all(objects(), 'ExternalSecret');
     expect(externalSecrets.map((e) => [e.apiVersion, e.metadata.name, e.spec.secretStoreRef])).toStrictEqual(
-      ['tensafe-db-secret', 'tensafe-redis-secret', 'tensafe-secrets'].map((n) => ['external-secrets.io/v1', n, { name: 'tensafe-vault', kind: 'ClusterSecretStore' }]),
+      ['tensafe-db-secret', 'tensafe-redis-secret', 'tensafe-secrets'].map((n) => [
+        'external-secrets.io/v1',
+        n,
+        { name: 'tensafe-vault', kind: 'ClusterSecretStore' },
+      ]),
     );
     // Each env reads its own Vault key.
     expect(new Set(externalSecrets.flatMap((e) => e.spec.data.map((d) => d.remoteRef.key)))).toStrictEqual(new Set([want.ns]));
@@ -189,12 +239,16 @@ describe.each(ENVS)('tensafe in %s (kustomize build output)', (env) => {
     expect(store.apiVersion).toBe('external-secrets.io/v1');
     expect(store.spec.provider.vault).toMatchObject({ server: 'https://vault.vault.svc:8200', path: 'secret', version: 'v2' });
     // Without a namespace, the store logs in as `tensafe` of each ExternalSecret's own namespace.
-    expect(store.spec.provider.vault.auth).toStrictEqual({ kubernetes: { mountPath: 'kubernetes', role: 'tensafe', serviceAccountRef: { name: 'tensafe' } } });
+    expect(store.spec.provider.vault.auth).toStrictEqual({
+      kubernetes: { mountPath: 'kubernetes', role: 'tensafe', serviceAccountRef: { name: 'tensafe' } },
+    });
     const allowed = new RegExp(store.spec.conditions[0]?.namespaceRegexes[0] ?? '(none)');
     expect([allowed.test(want.ns), allowed.test('default'), allowed.test('other-tensafe')]).toStrictEqual([true, false, false]);
 
     const targets = new Set(externalSecrets.map((e) => e.spec.target.name));
-    const refs = workloads().flatMap((w) => containersOf(w).flatMap((c) => (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.valueFrom.secretKeyRef.name)));
+    const refs = workloads().flatMap((w) =>
+      containersOf(w).flatMap((c) => (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.valueFrom.secretKeyRef.name)),
+    );
     expect(refs.length).toBeGreaterThan(0);
     expect(refs.filter((r: string) => !targets.has(r))).toStrictEqual([]);
     expect(all(objects(), 'Secret')).toStrictEqual([]);
@@ -234,14 +288,20 @@ describe.each(ENVS)('tensafe in %s (kustomize build output)', (env) => {
     // Every pod of every workload is selected by an allow policy.
     for (const w of workloads()) {
       const labels = w.spec.template.metadata.labels;
-      expect(policies.filter((p) => p.metadata.name !== 'default-deny' && matches(p.spec.podSelector.matchLabels ?? {}, labels)), `${w.kind}/${w.metadata.name}`).toHaveLength(1);
+      expect(
+        policies.filter((p) => p.metadata.name !== 'default-deny' && matches(p.spec.podSelector.matchLabels ?? {}, labels)),
+        `${w.kind}/${w.metadata.name}`,
+      ).toHaveLength(1);
     }
     const np = find(objects(), 'NetworkPolicy', APP);
     expect(np.spec.ingress).toStrictEqual([
       {
         from: [
           { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
-          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+          },
         ],
         ports: [
           { protocol: 'TCP', port: 8000 },
@@ -254,12 +314,22 @@ describe.each(ENVS)('tensafe in %s (kustomize build output)', (env) => {
       [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tensafe-redis' } } }, ['6379/TCP']],
       [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'vault' } } }, ['8200/TCP']],
       [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }, ['6831/UDP']],
-      [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }, ['53/UDP', '53/TCP']],
+      [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+          podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+        },
+        ['53/UDP', '53/TCP'],
+      ],
     ]);
     // The egress selectors reach every data pod, replicas included.
     for (const name of ['tensafe-postgresql', 'tensafe-postgresql-read', 'tensafe-redis', 'tensafe-redis-replica']) {
       const set = all(objects(), 'StatefulSet').find((m) => m.metadata.name === name);
-      if (set) expect(np.spec.egress.some((e) => matches(e.to[0]?.podSelector?.matchLabels ?? { none: 'x' }, set.spec.template.metadata.labels)), name).toBe(true);
+      if (set)
+        expect(
+          np.spec.egress.some((e) => matches(e.to[0]?.podSelector?.matchLabels ?? { none: 'x' }, set.spec.template.metadata.labels)),
+          name,
+        ).toBe(true);
     }
   });
 
@@ -268,21 +338,35 @@ describe.each(ENVS)('tensafe in %s (kustomize build output)', (env) => {
     expect(sm.spec.endpoints).toStrictEqual([{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
     const svc = find(objects(), 'Service', APP);
     expect(matches(sm.spec.selector.matchLabels, svc.metadata.labels)).toBe(true);
-    expect(objects().filter((m) => m.kind === 'Service' && matches(sm.spec.selector.matchLabels, m.metadata.labels)).map((m) => m.metadata.name)).toStrictEqual([APP]);
+    expect(
+      objects()
+        .filter((m) => m.kind === 'Service' && matches(sm.spec.selector.matchLabels, m.metadata.labels))
+        .map((m) => m.metadata.name),
+    ).toStrictEqual([APP]);
     expect(svc.spec.ports.some((p) => p.name === 'metrics')).toBe(true);
     expect(envOf(main()).JAEGER_AGENT_HOST).toBe('jaeger-agent.monitoring');
     expect(envOf(main()).JAEGER_AGENT_PORT).toBe('6831');
   });
 
   it('runs non-root as 1000 with fsGroup, RuntimeDefault seccomp, no capabilities and a read-only root, and hardens every other container too', () => {
-    expect(podSpec(deployment()).securityContext).toStrictEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(podSpec(deployment()).securityContext).toStrictEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     for (const w of workloads()) {
       const pod = podSpec(w);
       expect(pod.securityContext, w.metadata.name).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(pod.securityContext.runAsUser, w.metadata.name).toBeGreaterThan(0);
       for (const c of containersOf(w)) {
         const where = `${w.metadata.name}/${c.name}`;
-        expect(c.securityContext, where).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+        expect(c.securityContext, where).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
         expect(Object.keys(c.resources).sort(), where).toStrictEqual(['limits', 'requests']);
       }
       for (const c of pod.containers) {
@@ -309,7 +393,10 @@ describe.each(ENVS)('tensafe in %s (kustomize build output)', (env) => {
   it('holds exactly the objects of its kinds, each labelled as part of tensafe and managed by strata', () => {
     expect(countKinds(objects())).toStrictEqual(INVENTORY[env]);
     for (const m of objects()) {
-      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({ 'app.kubernetes.io/part-of': APP, 'app.kubernetes.io/managed-by': 'strata' });
+      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({
+        'app.kubernetes.io/part-of': APP,
+        'app.kubernetes.io/managed-by': 'strata',
+      });
     }
   });
 });

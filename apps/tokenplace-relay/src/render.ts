@@ -81,9 +81,17 @@ export function render(c: RelayConfig): KubeObject[] {
 
   const gpu: KubeObject[] =
     ind.mode === 'externalName'
-      ? [new Service({ metadata: upstreamMeta, spec: { type: 'ExternalName', externalName: ind.host, ports: [{ name: 'gpu', port: c.gpu.port, protocol: 'TCP' }] } })]
+      ? [
+          new Service({
+            metadata: upstreamMeta,
+            spec: { type: 'ExternalName', externalName: ind.host, ports: [{ name: 'gpu', port: c.gpu.port, protocol: 'TCP' }] },
+          }),
+        ]
       : [
-          new Service({ metadata: upstreamMeta, spec: { clusterIP: 'None', ports: [{ name: 'gpu', port: c.gpu.port, targetPort: c.gpu.port, protocol: 'TCP' }] } }),
+          new Service({
+            metadata: upstreamMeta,
+            spec: { clusterIP: 'None', ports: [{ name: 'gpu', port: c.gpu.port, targetPort: c.gpu.port, protocol: 'TCP' }] },
+          }),
           // Not v1 Endpoints, deprecated since 1.33. No controller makes slices for a selector-less
           // Service: this one is tied to it by the service-name label and marked as managed here.
           new EndpointSlice({

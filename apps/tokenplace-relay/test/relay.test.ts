@@ -105,7 +105,10 @@ describe.each(ENVS)('tokenplace-relay in %s (kustomize build output)', (env) => 
     const np = find(built[env], 'NetworkPolicy', APP);
     expect(np.spec.ingress[0]?.from[0]?.namespaceSelector.matchLabels).toStrictEqual({ 'kubernetes.io/metadata.name': 'kube-system' });
     expect(np.spec.ingress[0]?.from[0]?.podSelector.matchLabels).toStrictEqual({ 'app.kubernetes.io/name': 'traefik' });
-    expect(np.spec.egress[0]?.ports).toStrictEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+    expect(np.spec.egress[0]?.ports).toStrictEqual([
+      { protocol: 'UDP', port: 53 },
+      { protocol: 'TCP', port: 53 },
+    ]);
     const gpuPeers = np.spec.egress[1]?.to.map((t: { ipBlock: { cidr: string } }) => t.ipBlock.cidr);
     expect(gpuPeers).toStrictEqual(env === 'prod' ? ['10.40.0.11/32', '10.40.0.12/32'] : [env === 'dev' ? '198.51.100.20/32' : '203.0.113.42/32']);
     expect(np.spec.ingress.length).toBe(env === 'staging' ? 2 : 1);
@@ -117,13 +120,20 @@ describe.each(ENVS)('tokenplace-relay in %s (kustomize build output)', (env) => 
     const sc = relay().securityContext;
     expect(pod.securityContext.runAsUser).toBe(1000);
     expect(pod.securityContext.runAsNonRoot).toBe(true);
-    expect(sc).toMatchObject({ runAsUser: 1000, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(sc).toMatchObject({
+      runAsUser: 1000,
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(relay().volumeMounts).toStrictEqual([{ name: 'tmp', mountPath: '/tmp' }]);
     expect(pod.volumes).toStrictEqual([{ name: 'tmp', emptyDir: {} }]);
   });
 
   it('runs 2 replicas in prod and 1 elsewhere', () => {
-    expect((deployment()).spec.replicas).toBe(env === 'prod' ? 2 : 1);
+    expect(deployment().spec.replicas).toBe(env === 'prod' ? 2 : 1);
   });
 
   it('is valid for Kubernetes 1.36 under strict offline schemas', async () => {
@@ -135,7 +145,10 @@ describe.each(ENVS)('tokenplace-relay in %s (kustomize build output)', (env) => 
   it('holds exactly the objects of its kinds, each labelled as part of tokenplace-relay and managed by strata', () => {
     expect(countKinds(built[env])).toStrictEqual(INVENTORY[env]);
     for (const m of built[env]) {
-      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({ 'app.kubernetes.io/part-of': APP, 'app.kubernetes.io/managed-by': 'strata' });
+      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({
+        'app.kubernetes.io/part-of': APP,
+        'app.kubernetes.io/managed-by': 'strata',
+      });
     }
   });
 });

@@ -37,7 +37,10 @@ function exitCodeFor(e: unknown): number {
 /** Build results that kustomize never judged make the run a tool error, after they are printed. */
 function failOnToolFailures(results: readonly Pick<BuildResult, 'toolFailed'>[], overlays = results.length): void {
   const failed = results.filter((b) => b.toolFailed);
-  if (failed.length > 0) throw new ToolError(`kustomize failed on ${failed.length} of ${overlays} overlays without judging them (see above); run again, or rerun \`npm run build\` to rebuild the tools`);
+  if (failed.length > 0)
+    throw new ToolError(
+      `kustomize failed on ${failed.length} of ${overlays} overlays without judging them (see above); run again, or rerun \`npm run build\` to rebuild the tools`,
+    );
 }
 
 interface Common {
@@ -101,7 +104,9 @@ program
     for (const f of r.written) out(`wrote ${f}`);
     for (const f of r.removed) out(`removed ${f} (stale)`);
     for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
-    out(`generate: ${r.apps} apps x ${r.envs} envs: ${r.written.length} written, ${r.removed.length} removed, ${r.unchanged} unchanged (${seconds()})`);
+    out(
+      `generate: ${r.apps} apps x ${r.envs} envs: ${r.written.length} written, ${r.removed.length} removed, ${r.unchanged} unchanged (${seconds()})`,
+    );
   });
 
 /** `generate --dry-run`: the same plan as generate, printed as one unified diff per file. */
@@ -117,7 +122,10 @@ async function generateDryRun(o: Common): Promise<void> {
   for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
   const count = (s: string) => r.diffs.filter((d) => d.status === s).length;
   const scope = `${tree.plans.length} apps x ${checkEnv(o.env) ? 1 : ENVIRONMENTS.length} envs`;
-  const what = r.diffs.length === 0 ? `no changes, ${r.unchanged} files up to date` : `would add ${count('added')}, change ${count('changed')} and remove ${count('removed')} files; ${r.unchanged} unchanged; nothing written`;
+  const what =
+    r.diffs.length === 0
+      ? `no changes, ${r.unchanged} files up to date`
+      : `would add ${count('added')}, change ${count('changed')} and remove ${count('removed')} files; ${r.unchanged} unchanged; nothing written`;
   out(`generate --dry-run: ${scope}: ${what} (${seconds()})`);
 }
 
@@ -146,49 +154,66 @@ program
   .description('validate built output (default dist/) or any YAML files, folders and - (stdin), read as kubectl reads them')
   .argument('[paths...]', 'files, folders, pipes or - for stdin', [])
   .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
-  .option('--kubernetes-version <version>', 'validate against this Kubernetes version (default: each env\'s version in strata.config.json)')
+  .option('--kubernetes-version <version>', "validate against this Kubernetes version (default: each env's version in strata.config.json)")
   .option('--no-policy', 'schema and structural checks only, no policy rules')
   .option('--allow-empty', 'pass when the inputs hold no Kubernetes object (otherwise that fails: a job pointed at the wrong folder must not pass)')
   .option('--list-excepted', 'list each finding an app policy exception waives (text output counts them in one line)')
   .addOption(envOption().argParser((v) => v))
-  .action(async (paths: string[], o: { output: OutputFormat; kubernetesVersion?: string; policy: boolean; env?: string; allowEmpty?: boolean; listExcepted?: boolean }) => {
-    const root = findRootOrCwd();
-    const inputs = paths.length > 0 ? paths : ['dist'];
-    const { validate, ruleHelp } = await import('@strata/validate');
-    let r;
-    try {
-      if (o.kubernetesVersion) await checkKubernetesVersion(o.kubernetesVersion);
-      r = await validate(root, inputs, {
-        ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
-        policy: o.policy,
-        ...(o.env ? { env: o.env } : {}),
-        allowEmpty: Boolean(o.allowEmpty),
-      });
-    } catch (e) {
-      // A report format promises one valid document on stdout, also when the run cannot finish.
-      if (o.output !== 'text') {
-        const problem = { file: inputs.join(', '), message: (e as Error).message, rule: e instanceof UsageError ? 'usage' : 'error', severity: 'error' as const };
-        const summary = summarize([problem], 0);
-        out(o.output === 'json' ? JSON.stringify({ problems: [problem], summary }, null, 2) : o.output === 'junit' ? toJunit([problem], summary, 'strata validate', []) : toSarif([problem], VERSION, ruleHelp));
+  .action(
+    async (
+      paths: string[],
+      o: { output: OutputFormat; kubernetesVersion?: string; policy: boolean; env?: string; allowEmpty?: boolean; listExcepted?: boolean },
+    ) => {
+      const root = findRootOrCwd();
+      const inputs = paths.length > 0 ? paths : ['dist'];
+      const { validate, ruleHelp } = await import('@strata/validate');
+      let r;
+      try {
+        if (o.kubernetesVersion) await checkKubernetesVersion(o.kubernetesVersion);
+        r = await validate(root, inputs, {
+          ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
+          policy: o.policy,
+          ...(o.env ? { env: o.env } : {}),
+          allowEmpty: Boolean(o.allowEmpty),
+        });
+      } catch (e) {
+        // A report format promises one valid document on stdout, also when the run cannot finish.
+        if (o.output !== 'text') {
+          const problem = {
+            file: inputs.join(', '),
+            message: (e as Error).message,
+            rule: e instanceof UsageError ? 'usage' : 'error',
+            severity: 'error' as const,
+          };
+          const summary = summarize([problem], 0);
+          out(
+            o.output === 'json'
+              ? JSON.stringify({ problems: [problem], summary }, null, 2)
+              : o.output === 'junit'
+                ? toJunit([problem], summary, 'strata validate', [])
+                : toSarif([problem], VERSION, ruleHelp),
+          );
+        }
+        throw e;
       }
-      throw e;
-    }
-    // On stderr: which checks ran is for the person, and a report on stdout stays one document.
-    for (const note of r.notes ?? []) err(note);
-    const summary = summarize(r.problems, r.resources);
-    if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary }, null, 2));
-    else if (o.output === 'junit') out(toJunit(r.problems, summary, 'strata validate', r.objects));
-    else if (o.output === 'sarif') out(toSarif(r.problems, VERSION, ruleHelp));
-    else {
-      for (const line of problemLines(r.problems, o.listExcepted)) out(line);
-      const built = r.files.map((f) => distOf(f)).filter((m) => m !== undefined);
-      const scope = built.length === r.files.length && built.length > 0
-        ? `${new Set(built.map((m) => m.app)).size} apps x ${new Set(built.map((m) => m.env)).size} envs: `
-        : '';
-      out(`validate: ${scope}${formatSummary(summary)} (${seconds()})`);
-    }
-    if (summary.errors > 0) process.exitCode = EXIT.invalid;
-  });
+      // On stderr: which checks ran is for the person, and a report on stdout stays one document.
+      for (const note of r.notes ?? []) err(note);
+      const summary = summarize(r.problems, r.resources);
+      if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary }, null, 2));
+      else if (o.output === 'junit') out(toJunit(r.problems, summary, 'strata validate', r.objects));
+      else if (o.output === 'sarif') out(toSarif(r.problems, VERSION, ruleHelp));
+      else {
+        for (const line of problemLines(r.problems, o.listExcepted)) out(line);
+        const built = r.files.map((f) => distOf(f)).filter((m) => m !== undefined);
+        const scope =
+          built.length === r.files.length && built.length > 0
+            ? `${new Set(built.map((m) => m.app)).size} apps x ${new Set(built.map((m) => m.env)).size} envs: `
+            : '';
+        out(`validate: ${scope}${formatSummary(summary)} (${seconds()})`);
+      }
+      if (summary.errors > 0) process.exitCode = EXIT.invalid;
+    },
+  );
 
 /** A version that is malformed or has no committed schemas is a usage error, found before any work. */
 async function checkKubernetesVersion(version: string): Promise<void> {
@@ -254,8 +279,12 @@ program
       `check: ${r.files} files, ${r.overlays} app overlays${reused} and ${r.envRoots} env roots (${proven} proven from their apps, ${r.envRootsBuilt} built): ` +
         `${r.drift.length} drifted, ${r.roundTrip.length} round-trip mismatches, ${r.buildFailures.length} build failures (${seconds()})`,
     );
-    for (const e of r.imageEdits) out(`${e.file}: images: ${e.image} was edited in the generated overlay (to ${e.ref}); generate would undo it. Carry it into apps/${e.app}/images.json with:\n  ${e.command}`);
-    if (r.imageEdits.length > 0) err('an overlay\'s images: was edited in place: run the `strata set image` command above (it regenerates the tree), then commit');
+    for (const e of r.imageEdits)
+      out(
+        `${e.file}: images: ${e.image} was edited in the generated overlay (to ${e.ref}); generate would undo it. Carry it into apps/${e.app}/images.json with:\n  ${e.command}`,
+      );
+    if (r.imageEdits.length > 0)
+      err("an overlay's images: was edited in place: run the `strata set image` command above (it regenerates the tree), then commit");
     else if (r.drift.length > 0) err('the committed tree is out of date: run `npx strata generate` and commit the result');
     failOnToolFailures(r.buildFailures, r.overlays + r.envRoots);
     if (bad > 0) process.exitCode = EXIT.invalid;
@@ -294,22 +323,27 @@ program
   });
 
 /** Prints a release's changes and the generated files it rewrote. */
-async function printRelease(verb: string, r: { changes: readonly { app: string; env: string; container: string; from: string; to: string }[]; diffs: readonly { diff: string }[] }): Promise<void> {
+async function printRelease(
+  verb: string,
+  r: { changes: readonly { app: string; env: string; container: string; from: string; to: string }[]; diffs: readonly { diff: string }[] },
+): Promise<void> {
   const { colorize } = await import('./colorize.ts');
   const tty = process.stdout.isTTY && !process.env.NO_COLOR;
   for (const d of r.diffs) out((tty ? colorize(d.diff) : d.diff).trimEnd());
   for (const c of r.changes) out(`${c.app} ${c.env} ${c.container}: ${c.from} -> ${c.to}`);
-  out(`${verb}: ${r.changes.length === 0 ? 'nothing changed' : `${r.changes.length} image${r.changes.length === 1 ? '' : 's'} changed, ${r.diffs.length} generated files rewritten`} (${seconds()})`);
+  out(
+    `${verb}: ${r.changes.length === 0 ? 'nothing changed' : `${r.changes.length} image${r.changes.length === 1 ? '' : 's'} changed, ${r.diffs.length} generated files rewritten`} (${seconds()})`,
+  );
 }
 
 const set = program.command('set').description('change what an app runs, in its source of truth');
 set
   .command('image')
-  .description('pin a container\'s image in one env (apps/<app>/images.json), regenerate and print the diff')
+  .description("pin a container's image in one env (apps/<app>/images.json), regenerate and print the diff")
   .argument('<ref>', 'repo:tag, repo@sha256:<digest>, :tag or @sha256:<digest> (the last two keep the repository)')
   .requiredOption('-a, --app <name>', 'the app')
   .requiredOption('-e, --env <env>', `the environment (${ENVIRONMENTS.join(', ')})`)
-  .option('-c, --container <name>', 'the container (default: the app\'s only or main one)')
+  .option('-c, --container <name>', "the container (default: the app's only or main one)")
   .action(async (ref: string, o: { app: string; env: string; container?: string }) => {
     const { setImage } = await import('@strata/pipeline');
     const r = await setImage(findRoot(), { app: o.app, env: o.env, ref, ...(o.container ? { container: o.container } : {}) });
@@ -343,7 +377,9 @@ program
 
 program
   .command('remove-app')
-  .description('remove an app and every trace of it (its folder, registration, base, overlays, env roots, gitops entries, dist files, cache) in one atomic step')
+  .description(
+    'remove an app and every trace of it (its folder, registration, base, overlays, env roots, gitops entries, dist files, cache) in one atomic step',
+  )
   .argument('<name>', 'the app (folder name under apps/)')
   .action(async (name: string) => {
     const { removeApp } = await import('@strata/pipeline');
@@ -354,11 +390,13 @@ program
     out(`remove-app: ${name} removed: ${r.removed.length} files removed, ${r.written.length} rewritten; commit the result (${seconds()})`);
   });
 
-const crd = program.command('crd').description("bring your own CRDs: strict schemas for validate, the CRD for verify, a typed model for apps");
+const crd = program.command('crd').description('bring your own CRDs: strict schemas for validate, the CRD for verify, a typed model for apps');
 
 crd
   .command('add')
-  .description('add the CustomResourceDefinitions of a YAML file or folder, or of a Go module version (fetched from the Go module proxy): their strict schemas in crds/schemas, the CRDs in crds/, typed models in packages/crd-models; adding again replaces them')
+  .description(
+    'add the CustomResourceDefinitions of a YAML file or folder, or of a Go module version (fetched from the Go module proxy): their strict schemas in crds/schemas, the CRDs in crds/, typed models in packages/crd-models; adding again replaces them',
+  )
   .argument('<source>', 'a CRD YAML file or folder, or a Go module as <module>@<version>')
   .argument('[folder]', 'for a Go module: the folder inside it that holds the CRDs, such as config/crd/standard')
   .option('--no-models', 'skip the typed models (schemas and CRDs only)')
@@ -366,18 +404,24 @@ crd
     const { addCrds } = await import('@strata/crds');
     const r = await addCrds(findRoot(), source, folder, { models: o.models });
     for (const c of r.crds) out(`added ${c.name} (${c.kind} ${c.versions.join(', ')})`);
-    out(`crd add: ${r.crds.length} CRDs from ${r.crds[0]?.source}: ${r.written.length} files written, ${r.removed.length} removed; commit the result (${seconds()})`);
+    out(
+      `crd add: ${r.crds.length} CRDs from ${r.crds[0]?.source}: ${r.written.length} files written, ${r.removed.length} removed; commit the result (${seconds()})`,
+    );
   });
 
 crd
   .command('remove')
-  .description('remove CRDs added with crd add, by group (example.com) or name (widgets.example.com), with their schemas and models, in one atomic step')
+  .description(
+    'remove CRDs added with crd add, by group (example.com) or name (widgets.example.com), with their schemas and models, in one atomic step',
+  )
   .argument('<group-or-name>', 'an API group or a CRD name')
   .action(async (target: string) => {
     const { removeCrds } = await import('@strata/crds');
     const r = removeCrds(findRoot(), target);
     for (const c of r.crds) out(`removed ${c.name}`);
-    out(`crd remove: ${r.crds.length} CRDs removed: ${r.removed.length} files removed, ${r.written.length} rewritten; commit the result (${seconds()})`);
+    out(
+      `crd remove: ${r.crds.length} CRDs removed: ${r.removed.length} files removed, ${r.written.length} rewritten; commit the result (${seconds()})`,
+    );
   });
 
 crd
@@ -402,25 +446,41 @@ program
     const r = await newApp(findRoot(), name, { install: o.install });
     for (const f of r.files) out(`created ${f}`);
     if (r.generated) out(`generated ${r.generated.written.length} files for ${name}`);
-    out(`new-app: apps/${name} is ready${r.generated ? '' : `; next: npx pnpm install && npx strata generate --app ${name}`}. Pin your release's image in prod with \`npx strata set image --app ${name} --env prod <repo>:<tag>@sha256:<digest>\` (images.json's all-zero placeholder fails prod's policy); edit src/config.ts and src/env/*.ts, then \`npx strata generate\` (${seconds()})`);
+    out(
+      `new-app: apps/${name} is ready${r.generated ? '' : `; next: npx pnpm install && npx strata generate --app ${name}`}. Pin your release's image in prod with \`npx strata set image --app ${name} --env prod <repo>:<tag>@sha256:<digest>\` (images.json's all-zero placeholder fails prod's policy); edit src/config.ts and src/env/*.ts, then \`npx strata generate\` (${seconds()})`,
+    );
   });
 
 program
   .command('import')
-  .description('bring an existing app in as a typed app: each env from a Kustomize folder or plain YAML, proven by round trip before anything is written')
+  .description(
+    'bring an existing app in as a typed app: each env from a Kustomize folder or plain YAML, proven by round trip before anything is written',
+  )
   .argument('[path]', 'a folder with base/ and overlays/<env>/ (instead of --env)')
   .requiredOption('-n, --name <name>', 'the new app (a lower-case DNS label): apps/<name>')
   .option('-e, --env <env=path...>', 'where an env comes from: a Kustomize folder, a YAML file or a folder of YAML (once per env)')
-  .option('--secret-store <name[:kind]>', 'the store the ExternalSecrets that replace Secrets read from (kind: ClusterSecretStore or SecretStore)', 'secret-store:ClusterSecretStore')
+  .option(
+    '--secret-store <name[:kind]>',
+    'the store the ExternalSecrets that replace Secrets read from (kind: ClusterSecretStore or SecretStore)',
+    'secret-store:ClusterSecretStore',
+  )
   .option('--no-install', 'skip pnpm install and the full generate (run them yourself afterwards)')
   .action(async (path: string | undefined, o: { name: string; env?: string[]; secretStore: string; install: boolean }) => {
     const { importApp } = await import('@strata/import');
-    const r = await importApp(findRoot(), { name: o.name, ...(path !== undefined ? { path } : {}), ...(o.env ? { envs: o.env } : {}), secretStore: o.secretStore, install: o.install });
+    const r = await importApp(findRoot(), {
+      name: o.name,
+      ...(path !== undefined ? { path } : {}),
+      ...(o.env ? { envs: o.env } : {}),
+      secretStore: o.secretStore,
+      install: o.install,
+    });
     for (const w of r.warnings) err(`warning: ${w}`);
     for (const p of r.policy) err(`policy: ${p}`);
     for (const f of r.files) out(`created ${f}`);
     const counts = ENVIRONMENTS.map((e) => `${e} ${r.objects[e]}`).join(', ');
-    out(`import: apps/${o.name} builds to its sources in every env (objects: ${counts})${r.installed ? '' : `; next: npx pnpm install && npx strata generate`} (${seconds()})`);
+    out(
+      `import: apps/${o.name} builds to its sources in every env (objects: ${counts})${r.installed ? '' : `; next: npx pnpm install && npx strata generate`} (${seconds()})`,
+    );
   });
 
 program
@@ -440,16 +500,20 @@ program
       try {
         writeFileSync(o.out, text);
       } catch (e) {
-        throw new UsageError(`--out ${o.out}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); name a file in a folder that exists and is writable`);
+        throw new UsageError(
+          `--out ${o.out}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); name a file in a folder that exists and is writable`,
+        );
       }
     } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-    err(`graph ${o.env}: ${g.apps.length} apps, ${g.topology.nodes.length} nodes, ${g.topology.edges.length} edges${o.out ? ` -> ${o.out}` : ''} (${seconds()})`);
+    err(
+      `graph ${o.env}: ${g.apps.length} apps, ${g.topology.nodes.length} nodes, ${g.topology.edges.length} edges${o.out ? ` -> ${o.out}` : ''} (${seconds()})`,
+    );
   });
 
 program
   .command('verify')
   .description(
-    'server-side dry run (strict) on a throw-away kube-apiserver: the apps\' built output in dist/ (run `npm run build` first), ' +
+    "server-side dry run (strict) on a throw-away kube-apiserver: the apps' built output in dist/ (run `npm run build` first), " +
       'or any YAML files, folders and - (stdin); --against checks it as an upgrade of a git ref or of earlier built manifests',
   )
   .argument('[paths...]', 'files, folders or - for stdin (default: dist/<env>/<app>.yaml of every overlay)', [])
@@ -465,7 +529,9 @@ program
   .action(async (paths: string[], o: Common & { against?: string; namespace?: string; output: OutputFormat }) => {
     const { verify, verifyDocuments } = await import('@strata/verify');
     if (o.namespace !== undefined && !isDnsLabel(o.namespace)) {
-      throw new UsageError(`--namespace ${JSON.stringify(o.namespace)}: not a namespace name; use a DNS label (lower-case letters, digits and "-", at most 63 characters)`);
+      throw new UsageError(
+        `--namespace ${JSON.stringify(o.namespace)}: not a namespace name; use a DNS label (lower-case letters, digits and "-", at most 63 characters)`,
+      );
     }
     const common = {
       onPhase: (name: string, ms: number) => err(`verify: ${name} ${(ms / 1000).toFixed(2)}s`),
@@ -476,7 +542,7 @@ program
     let r: { problems: Problem[]; objects: number; phases: Record<string, number>; serverVersion: string };
     let notes: string[] = [];
     if (paths.length > 0) {
-      if (o.env || o.app) throw new UsageError('--env and --app select the apps\' built output; leave them out when naming files');
+      if (o.env || o.app) throw new UsageError("--env and --app select the apps' built output; leave them out when naming files");
       const { parseInputs } = await import('@strata/validate');
       const base = findRootOrCwd();
       const parsed = await parseInputs(base, paths);
@@ -485,15 +551,32 @@ program
         const { statSync } = await import('node:fs');
         const { resolve } = await import('node:path');
         if (!statSync(resolve(o.against), { throwIfNoEntry: false })?.isDirectory()) {
-          throw new UsageError(`--against ${o.against}: with named files, name a folder of the manifests deployed now (a git ref works for the apps' built output only)`);
+          throw new UsageError(
+            `--against ${o.against}: with named files, name a folder of the manifests deployed now (a git ref works for the apps' built output only)`,
+          );
         }
         against = await parseInputs(base, [o.against]);
       }
-      const checked = await verifyDocuments(parsed.docs, { ...common, ...(against && o.against ? { against: { name: o.against, docs: against.docs } } : {}) });
-      r = { ...checked, problems: [...parsed.problems, ...(against?.problems ?? []).map((p) => ({ ...p, severity: 'warning' as const, message: `in --against: ${p.message}` })), ...checked.problems] };
+      const checked = await verifyDocuments(parsed.docs, {
+        ...common,
+        ...(against && o.against ? { against: { name: o.against, docs: against.docs } } : {}),
+      });
+      r = {
+        ...checked,
+        problems: [
+          ...parsed.problems,
+          ...(against?.problems ?? []).map((p) => ({ ...p, severity: 'warning' as const, message: `in --against: ${p.message}` })),
+          ...checked.problems,
+        ],
+      };
     } else {
       const root = findRoot();
-      r = await verify(root, { ...(o.env ? { env: o.env } : {}), ...(o.app ? { app: o.app } : {}), ...(o.against ? { against: o.against } : {}), ...common });
+      r = await verify(root, {
+        ...(o.env ? { env: o.env } : {}),
+        ...(o.app ? { app: o.app } : {}),
+        ...(o.against ? { against: o.against } : {}),
+        ...common,
+      });
       const { kubernetesSettings, serverVersionNotes } = await import('@strata/validate');
       notes = serverVersionNotes(kubernetesSettings(root), r.serverVersion, o.env ? [o.env as Environment] : undefined);
     }

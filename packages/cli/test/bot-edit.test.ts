@@ -9,9 +9,10 @@ import { repo, strata, tempWorkspace } from './workspace.ts';
 const D = `sha256:${'ab12cd34'.repeat(8)}`;
 const kustomize = join(repo, '.tools/bin/kustomize');
 
-describe('strata check after a bot edited an overlay\'s images:', () => {
+describe("strata check after a bot edited an overlay's images:", () => {
   let ws: ReturnType<typeof tempWorkspace>;
-  const edit = (overlay: string, ...args: string[]) => execFileSync(kustomize, ['edit', 'set', 'image', ...args], { cwd: join(ws.root, overlay), encoding: 'utf8' });
+  const edit = (overlay: string, ...args: string[]) =>
+    execFileSync(kustomize, ['edit', 'set', 'image', ...args], { cwd: join(ws.root, overlay), encoding: 'utf8' });
   const build = (overlay: string) => execFileSync(kustomize, ['build', overlay], { cwd: ws.root, encoding: 'utf8' });
   beforeAll(() => {
     ws = tempWorkspace(['tokenplace-relay', 'tensafe']);

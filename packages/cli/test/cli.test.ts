@@ -67,11 +67,16 @@ describe('strata CLI on a copy of the workspace', () => {
     const pins = readFileSync(pinsFile, 'utf8');
     const before = treeOf(ws.root);
     writeFileSync(pinsFile, '{}\n');
-    writeFileSync(envFile, original.replace('config: {', "config: {\n    image: { repository: 'ghcr.io/tokenplace/tokenplace-relay', digest: 'sha256:not-a-digest' },"));
+    writeFileSync(
+      envFile,
+      original.replace('config: {', "config: {\n    image: { repository: 'ghcr.io/tokenplace/tokenplace-relay', digest: 'sha256:not-a-digest' },"),
+    );
     try {
       const r = strata(ws.root, ['generate']);
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/apps\/tokenplace-relay\/src\/render\.ts:\d+:\d+: app tokenplace-relay env prod: .*digest "sha256:not-a-digest" must look like sha256:<64 hex characters>/);
+      expect(r.stderr).toMatch(
+        /apps\/tokenplace-relay\/src\/render\.ts:\d+:\d+: app tokenplace-relay env prod: .*digest "sha256:not-a-digest" must look like sha256:<64 hex characters>/,
+      );
       expect(treeOf(ws.root)).toStrictEqual(before);
     } finally {
       writeFileSync(envFile, original);
@@ -109,7 +114,7 @@ describe('strata CLI on a copy of the workspace', () => {
     expect(readFileSync(join(ws.root, 'dist/prod', `${APP}.yaml`), 'utf8')).toContain('kind: Deployment');
   });
 
-  it('a failing kustomize build names the overlay and shows kustomize\'s message', () => {
+  it("a failing kustomize build names the overlay and shows kustomize's message", () => {
     const file = join(ws.root, 'overlays/staging', APP, 'kustomization.yaml');
     const original = readFileSync(file, 'utf8');
     appendFileSync(file, '  - path: missing.patch.yaml\n');
@@ -138,7 +143,10 @@ describe('strata validate exit codes', () => {
     expect(r.status).toBe(0);
   });
   it('exits 1 on an invalid object, naming file, line, object and field', () => {
-    const f = write('invalid.yaml', `${valid}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: "two"\n  selector: {}\n  template: {}\n`);
+    const f = write(
+      'invalid.yaml',
+      `${valid}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: "two"\n  selector: {}\n  template: {}\n`,
+    );
     const r = strata(process.cwd(), ['validate', '--no-policy', f]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/invalid\.yaml:14: apps\/v1\/Deployment web: spec\.replicas: .* \[schema\]/);
@@ -215,11 +223,15 @@ describe('generate interrupted part-way', () => {
       const before = treeOf(ws.root);
       const { generate } = await import('@strata/pipeline');
       await expect(
-        generate(ws.root, {}, {
-          beforeCommitStep: (step) => {
-            if (step === 1) throw new Error('disk full');
+        generate(
+          ws.root,
+          {},
+          {
+            beforeCommitStep: (step) => {
+              if (step === 1) throw new Error('disk full');
+            },
           },
-        }),
+        ),
       ).rejects.toThrow('disk full');
       expect(treeOf(ws.root)).toStrictEqual(before);
     } finally {
@@ -233,10 +245,15 @@ describe('a target-selector patch that matches nothing', () => {
     const ws = tempWorkspace([APP]);
     try {
       const file = join(ws.root, 'overlays/dev', APP, 'kustomization.yaml');
-      appendFileSync(file, '  - target:\n      kind: Deployment\n      name: renamed-away\n    patch: |\n      - op: add\n        path: /metadata/labels/x\n        value: y\n');
+      appendFileSync(
+        file,
+        '  - target:\n      kind: Deployment\n      name: renamed-away\n    patch: |\n      - op: add\n        path: /metadata/labels/x\n        value: y\n',
+      );
       const r = strata(ws.root, ['check', '--env', 'dev']);
       expect(r.status).toBe(1);
-      expect(r.stdout).toMatch(/overlays\/dev\/tokenplace-relay\/kustomization\.yaml: patches\[\d+\]: target \{"kind":"Deployment","name":"renamed-away"\} matches no object of the build/);
+      expect(r.stdout).toMatch(
+        /overlays\/dev\/tokenplace-relay\/kustomization\.yaml: patches\[\d+\]: target \{"kind":"Deployment","name":"renamed-away"\} matches no object of the build/,
+      );
     } finally {
       ws.dispose();
     }
@@ -254,7 +271,9 @@ describe('strata validate on awkward input', () => {
   it('fails on an empty or comment-only file, unless --allow-empty says nothing is expected', () => {
     const empty = run('empty.yaml', '');
     expect(empty.status).toBe(1);
-    expect(empty.stdout).toMatch(/empty\.yaml: no Kubernetes objects in .*empty\.yaml; point validate at the files that hold them, or pass --allow-empty where nothing is expected \[no-objects\]/);
+    expect(empty.stdout).toMatch(
+      /empty\.yaml: no Kubernetes objects in .*empty\.yaml; point validate at the files that hold them, or pass --allow-empty where nothing is expected \[no-objects\]/,
+    );
     writeFileSync(join(dir, 'comments.yaml'), '# nothing here yet\n---\n# still nothing\n');
     const r = strata(process.cwd(), ['validate', '--no-policy', '--allow-empty', join(dir, 'comments.yaml')]);
     expect(r.status).toBe(0);
@@ -268,7 +287,9 @@ describe('strata validate on awkward input', () => {
   it('rejects missing apiVersion or kind with an example of both', () => {
     const r = run('nokind.yaml', 'apiVersion: v1\nmetadata:\n  name: x\n');
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/nokind\.yaml:1: .*missing kind; every object needs both apiVersion and kind as text \(e\.g\. apiVersion: apps\/v1, kind: Deployment\) \[missing-type\]/);
+    expect(r.stdout).toMatch(
+      /nokind\.yaml:1: .*missing kind; every object needs both apiVersion and kind as text \(e\.g\. apiVersion: apps\/v1, kind: Deployment\) \[missing-type\]/,
+    );
   });
   it('reports a duplicate key with its line', () => {
     const r = run('dup.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "1"\n  a: "2"\n');
@@ -279,7 +300,9 @@ describe('strata validate on awkward input', () => {
     const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: a\n';
     const r = run('twice.yaml', `${cm}---\n${cm}`);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/twice\.yaml:7: v1\/ConfigMap a\/x: same group, kind, namespace and name as the object at line 1.* \[duplicate-resource\]/);
+    expect(r.stdout).toMatch(
+      /twice\.yaml:7: v1\/ConfigMap a\/x: same group, kind, namespace and name as the object at line 1.* \[duplicate-resource\]/,
+    );
   });
 });
 
@@ -294,7 +317,11 @@ describe('strata graph and progress', () => {
     expect(s.stderr).toMatch(/graph prod: 1 apps, \d+ nodes, \d+ edges/);
   });
   it('prints a plain progress line per overlay in CI', () => {
-    const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'build', '--app', APP], { cwd: repo, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'build', '--app', APP], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
     expect(r.stderr).toMatch(/build \[\d\/3\] overlays\/dev\/tokenplace-relay ok \(\d+ms\)/);
     expect(r.stdout).toMatch(/build: 3 of 3 overlays built, \d+ resources \(\d+\.\d+s\)/);
   });

@@ -13,12 +13,17 @@ describe('strata crd through the real CLI', () => {
   it('a file that does not exist is a usage error, exit 2, in one line', () => {
     const r = strata(repo, ['crd', 'add', join(dir, 'missing.yaml')]);
     expect(r.status).toBe(2);
-    expect(r.stderr.trim().split('\n')).toStrictEqual([`strata: crd add ${join(dir, 'missing.yaml')}: no such file; name a CRD YAML file, a folder of them, or a Go module as <module>@<version> [folder]`]);
+    expect(r.stderr.trim().split('\n')).toStrictEqual([
+      `strata: crd add ${join(dir, 'missing.yaml')}: no such file; name a CRD YAML file, a folder of them, or a Go module as <module>@<version> [folder]`,
+    ]);
   });
 
   it('a broken CRD is invalid input, exit 1, and nothing is written', () => {
     const file = join(dir, 'broken.yaml');
-    writeFileSync(file, 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gadgets\nspec:\n  group: toys.example.com\n  names: {kind: Gadget, plural: gadgets}\n  versions: []\n');
+    writeFileSync(
+      file,
+      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gadgets\nspec:\n  group: toys.example.com\n  names: {kind: Gadget, plural: gadgets}\n  versions: []\n',
+    );
     const r = strata(repo, ['crd', 'add', file]);
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

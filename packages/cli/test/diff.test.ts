@@ -38,7 +38,10 @@ describe('strata diff', () => {
     const r = strata(ws.root, ['diff', '--from', 'dev', '--to', 'staging', '--output', 'json']);
     const report = JSON.parse(r.stdout);
     expect(report.from).toBe('dev');
-    expect(report.diffs.find((d: { resource: string }) => d.resource === 'monitoring.coreos.com/v1/ServiceMonitor tokenplace-relay')).toMatchObject({ status: 'added', app: APP });
+    expect(report.diffs.find((d: { resource: string }) => d.resource === 'monitoring.coreos.com/v1/ServiceMonitor tokenplace-relay')).toMatchObject({
+      status: 'added',
+      app: APP,
+    });
   });
 
   it('compares the working tree with a git ref, after a change to the code', () => {
@@ -66,7 +69,9 @@ describe('strata diff', () => {
     try {
       const r = strata(ws.root, ['diff', '--against', 'main', '--env', 'prod']);
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/^note: the working tree's sources are newer than its overlays \(\d+ generated files differ\): compared what they generate; run `npx strata generate` to write it$/m);
+      expect(r.stderr).toMatch(
+        /^note: the working tree's sources are newer than its overlays \(\d+ generated files differ\): compared what they generate; run `npx strata generate` to write it$/m,
+      );
       expect(r.stdout).toMatch(/^-  replicas: 2$/m);
       expect(r.stdout).toMatch(/^\+  replicas: 6$/m);
       // Nothing was written: the committed overlay still says 2.
@@ -76,7 +81,7 @@ describe('strata diff', () => {
     }
   });
 
-  it('renders the ref\'s sources too, when its overlays were committed behind them', () => {
+  it("renders the ref's sources too, when its overlays were committed behind them", () => {
     const envFile = join(ws.root, 'apps', APP, 'src/env/prod.ts');
     const original = readFileSync(envFile, 'utf8');
     writeFileSync(envFile, original.replace('replicas: 2', 'replicas: 7'));

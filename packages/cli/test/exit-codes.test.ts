@@ -32,7 +32,10 @@ describe('exit codes through the real CLI', () => {
     garbage = tool('garbage', 'cat >/dev/null; echo "{this is not what was asked for"; exit 0');
     prose = tool('prose', 'echo "all good"; exit 0');
     // What a Go program prints when it crashes: the runtime's panic, exit code 2.
-    panics = tool('panics', 'echo "panic: runtime error: invalid memory address or nil pointer dereference" >&2; echo "goroutine 1 [running]:" >&2; exit 2');
+    panics = tool(
+      'panics',
+      'echo "panic: runtime error: invalid memory address or nil pointer dereference" >&2; echo "goroutine 1 [running]:" >&2; exit 2',
+    );
     manifest = join(dir, 'cm.yaml');
     writeFileSync(manifest, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  a: b\n');
   });
@@ -59,7 +62,9 @@ describe('exit codes through the real CLI', () => {
     expect(banana.stderr).toBe('strata: --kubernetes-version banana: Invalid Kubernetes version "banana": use a version such as 1.36 or 1.36.0.\n');
     expect(banana.status).toBe(2);
     const future = strata(repo, ['validate', '--kubernetes-version', '1.99', manifest]);
-    expect(future.stderr).toBe('strata: --kubernetes-version 1.99: Kubernetes 1.99 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37\n');
+    expect(future.stderr).toBe(
+      'strata: --kubernetes-version 1.99: Kubernetes 1.99 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37\n',
+    );
     expect(future.status).toBe(2);
   });
 
@@ -68,7 +73,8 @@ describe('exit codes through the real CLI', () => {
     const saved = readFileSync(config, 'utf8');
     try {
       writeFileSync(config, JSON.stringify({ ...JSON.parse(saved), kubernetes: { envs: { prod: '1.20' } } }));
-      const expected = 'strata: strata.config.json: kubernetes.envs.prod: Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37\n';
+      const expected =
+        'strata: strata.config.json: kubernetes.envs.prod: Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37\n';
       for (const args of [['validate', manifest], ['pipeline']]) {
         const r = strata(ws.root, args);
         expect(r.stderr).toBe(expected);
@@ -84,7 +90,9 @@ describe('exit codes through the real CLI', () => {
     writeFileSync(file, '');
     for (const out of [join(dir, 'missing', 'topology.svg'), join(file, 'topology.svg')]) {
       const r = strata(ws.root, ['graph', '-e', 'dev', '-o', 'mermaid', '--out', out]);
-      expect(r.stderr).toMatch(new RegExp(`^strata: --out ${out}: cannot write it \\((ENOENT|ENOTDIR)\\); name a file in a folder that exists and is writable$`, 'm'));
+      expect(r.stderr).toMatch(
+        new RegExp(`^strata: --out ${out}: cannot write it \\((ENOENT|ENOTDIR)\\); name a file in a folder that exists and is writable$`, 'm'),
+      );
       expect(r.status).toBe(2);
     }
   });
@@ -106,8 +114,14 @@ describe('exit codes through the real CLI', () => {
       [{ STRATA_BUILDER: killed }, 'kustomize build failed: the kustomize builder stopped before building it: killed by SIGKILL'],
       [{ STRATA_BUILDER: garbage }, 'kustomize build failed: the kustomize builder stopped before building it: unreadable output line: {this is not'],
       [{ STRATA_KUSTOMIZE: garbage }, `kustomize build failed: ${garbage} exited 0 but its output is not YAML (`],
-      [{ STRATA_KUSTOMIZE: prose }, `kustomize build failed: ${prose} exited 0 but its output is not Kubernetes objects (document 1 has no apiVersion and kind)`],
-      [{ STRATA_KUSTOMIZE: panics }, `kustomize build failed: ${panics} crashed (exit code 2): panic: runtime error: invalid memory address or nil pointer dereference`],
+      [
+        { STRATA_KUSTOMIZE: prose },
+        `kustomize build failed: ${prose} exited 0 but its output is not Kubernetes objects (document 1 has no apiVersion and kind)`,
+      ],
+      [
+        { STRATA_KUSTOMIZE: panics },
+        `kustomize build failed: ${panics} crashed (exit code 2): panic: runtime error: invalid memory address or nil pointer dereference`,
+      ],
     ] as const) {
       rmSync(join(ws.root, 'dist'), { recursive: true, force: true });
       const r = strata(ws.root, ['build', '--app', APP, '--env', 'dev'], undefined, env);

@@ -23,7 +23,9 @@ const str = (v: unknown): string => (v === undefined ? '-' : String(v));
 /** The real kustomize CLI's build of an overlay, as plain objects. */
 function kustomizeBuild(overlay: string): unknown[] {
   const yaml = execFileSync(join(repo, '.tools/bin/kustomize'), ['build', overlay], { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 28 });
-  return parseAllDocuments(yaml).map((d) => d.toJS() as unknown).filter(Boolean);
+  return parseAllDocuments(yaml)
+    .map((d) => d.toJS() as unknown)
+    .filter(Boolean);
 }
 
 describe('strata ls', () => {
@@ -45,24 +47,39 @@ describe('strata ls', () => {
       const id = (m: unknown) => `${str(get(m, 'kind'))}/${str(get(m, 'metadata', 'name'))}`;
       const containers = built.flatMap((m) => {
         const kind = get(m, 'kind');
-        const pod = kind === 'CronJob' ? get(m, 'spec', 'jobTemplate', 'spec', 'template', 'spec') : kind === 'Pod' ? get(m, 'spec') : get(m, 'spec', 'template', 'spec');
-        return [...arr(get(pod, 'initContainers')), ...arr(get(pod, 'containers'))].map((c) => `${id(m)} ${str(get(c, 'name'))} ${str(get(c, 'image'))}`);
+        const pod =
+          kind === 'CronJob'
+            ? get(m, 'spec', 'jobTemplate', 'spec', 'template', 'spec')
+            : kind === 'Pod'
+              ? get(m, 'spec')
+              : get(m, 'spec', 'template', 'spec');
+        return [...arr(get(pod, 'initContainers')), ...arr(get(pod, 'containers'))].map(
+          (c) => `${id(m)} ${str(get(c, 'name'))} ${str(get(c, 'image'))}`,
+        );
       });
       expect(row.images.map((i) => `${i.workload} ${i.container} ${i.image}`).sort(), at).toStrictEqual(containers.sort());
       // An HPA's range, or a KEDA ScaledObject's (which makes its own HPA in the cluster).
       const ranges = new Map<string, string>();
       for (const m of built) {
         const target = `${str(get(m, 'spec', 'scaleTargetRef', 'kind') ?? 'Deployment')}/${str(get(m, 'spec', 'scaleTargetRef', 'name'))}`;
-        if (get(m, 'kind') === 'HorizontalPodAutoscaler') ranges.set(target, `${str(get(m, 'spec', 'minReplicas') ?? 1)}-${str(get(m, 'spec', 'maxReplicas'))}`);
-        if (get(m, 'kind') === 'ScaledObject') ranges.set(target, `${str(get(m, 'spec', 'minReplicaCount') ?? 0)}-${str(get(m, 'spec', 'maxReplicaCount') ?? 100)}`);
+        if (get(m, 'kind') === 'HorizontalPodAutoscaler')
+          ranges.set(target, `${str(get(m, 'spec', 'minReplicas') ?? 1)}-${str(get(m, 'spec', 'maxReplicas'))}`);
+        if (get(m, 'kind') === 'ScaledObject')
+          ranges.set(target, `${str(get(m, 'spec', 'minReplicaCount') ?? 0)}-${str(get(m, 'spec', 'maxReplicaCount') ?? 100)}`);
       }
       const scaled = built
         .filter((m) => get(m, 'kind') === 'Deployment' || get(m, 'kind') === 'StatefulSet')
         .map((m) => `${id(m)} ${str(get(m, 'spec', 'replicas'))} ${ranges.get(id(m)) ?? '-'}`);
-      expect(row.scale.map((s) => `${s.workload} ${s.replicas ?? '-'} ${s.autoscaling ? `${s.autoscaling.min}-${s.autoscaling.max}` : '-'}`).sort(), at).toStrictEqual(scaled.sort());
+      expect(
+        row.scale.map((s) => `${s.workload} ${s.replicas ?? '-'} ${s.autoscaling ? `${s.autoscaling.min}-${s.autoscaling.max}` : '-'}`).sort(),
+        at,
+      ).toStrictEqual(scaled.sort());
       const hosts = built
         .filter((m) => get(m, 'kind') === 'Ingress')
-        .flatMap((m) => [...arr(get(m, 'spec', 'rules')).map((x) => get(x, 'host')), ...arr(get(m, 'spec', 'tls')).flatMap((t) => arr(get(t, 'hosts')))]);
+        .flatMap((m) => [
+          ...arr(get(m, 'spec', 'rules')).map((x) => get(x, 'host')),
+          ...arr(get(m, 'spec', 'tls')).flatMap((t) => arr(get(t, 'hosts'))),
+        ]);
       expect(row.hosts, at).toStrictEqual([...new Set(hosts)].sort());
     }
   });
@@ -80,7 +97,9 @@ describe('strata ls', () => {
     expect(lines[0]).toMatch(/^APP\s+ENV\s+IMAGES\s+REPLICAS\s+HOSTS\s+COMPONENTS$/);
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/^tensafe\s+prod\s+docker\.io\/tensafe\/tensafe@sha256:\w+ .*tensafe=\d+-\d+ /);
-    expect(lines[2]).toMatch(/^tokenplace-relay\s+prod\s+ghcr\.io\/tokenplace\/tokenplace-relay@sha256:\w+\s+2\s+relay\.token\.place www\.relay\.token\.place\s+-$/);
+    expect(lines[2]).toMatch(
+      /^tokenplace-relay\s+prod\s+ghcr\.io\/tokenplace\/tokenplace-relay@sha256:\w+\s+2\s+relay\.token\.place www\.relay\.token\.place\s+-$/,
+    );
   });
 
   it('refuses an unknown env or app with exit 2', () => {

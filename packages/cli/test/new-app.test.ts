@@ -31,10 +31,20 @@ describe('strata new-app', () => {
     // The template's all-zero prod digest is a placeholder: prod refuses it until a real one is set.
     const placeholder = strata(ws.root, ['validate']);
     expect(placeholder.status).toBe(1);
-    expect(placeholder.stdout).toMatch(/^dist\/prod\/billing\.yaml:\d+: apps\/v1\/Deployment billing\/billing: .*uses the placeholder digest "sha256:0{64}".*\[require-image-digest\]$/m);
+    expect(placeholder.stdout).toMatch(
+      /^dist\/prod\/billing\.yaml:\d+: apps\/v1\/Deployment billing\/billing: .*uses the placeholder digest "sha256:0{64}".*\[require-image-digest\]$/m,
+    );
     expect(placeholder.stdout).toMatch(/validate: 2 apps x 3 envs: Found 1 problem in /);
     // The release's digest goes in without opening a TypeScript file; set image regenerates.
-    const release = strata(ws.root, ['set', 'image', '--app', 'billing', '--env', 'prod', '@sha256:25141dd725aa8fad66b62b8c28f04a18a00a60fb87749a3d312d776a2d94fe27']);
+    const release = strata(ws.root, [
+      'set',
+      'image',
+      '--app',
+      'billing',
+      '--env',
+      'prod',
+      '@sha256:25141dd725aa8fad66b62b8c28f04a18a00a60fb87749a3d312d776a2d94fe27',
+    ]);
     expect(release.stderr).toBe('');
     expect(release.status).toBe(0);
     expect(readFileSync(join(ws.root, 'apps/billing/src/env/prod.ts'), 'utf8')).not.toContain('sha256');
@@ -42,7 +52,11 @@ describe('strata new-app', () => {
     const validate = strata(ws.root, ['validate']);
     expect(validate.stdout).toMatch(/validate: 2 apps x 3 envs: No problems/);
 
-    const tests = spawnSync(join(repo, 'node_modules/.bin/vitest'), ['run', 'apps/billing'], { cwd: ws.root, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    const tests = spawnSync(join(repo, 'node_modules/.bin/vitest'), ['run', 'apps/billing'], {
+      cwd: ws.root,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
     expect(tests.stdout).toMatch(/9 passed, 0 failed/);
     expect(tests.status).toBe(0);
   });

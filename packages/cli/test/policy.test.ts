@@ -74,10 +74,15 @@ spec:
     const r = strata(repo, ['validate', '--no-policy', secret]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/secret\.yaml:\d+: v1\/Secret shop\/s: stringData: a Secret with values must not be committed.* \[no-secret-values\]/);
-    const kust = write('kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nsecretGenerator:\n  - name: creds\n    literals:\n      - password=hunter2\n');
+    const kust = write(
+      'kustomization.yaml',
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nsecretGenerator:\n  - name: creds\n    literals:\n      - password=hunter2\n',
+    );
     const k = strata(repo, ['validate', kust]);
     expect(k.status).toBe(1);
-    expect(k.stdout).toMatch(/kustomization\.yaml:\d+: kustomize\.config\.k8s\.io\/v1beta1\/Kustomization: secretGenerator\[0\]\.literals: secretGenerator creds holds literal values.* \[no-secret-values\]/);
+    expect(k.stdout).toMatch(
+      /kustomization\.yaml:\d+: kustomize\.config\.k8s\.io\/v1beta1\/Kustomization: secretGenerator\[0\]\.literals: secretGenerator creds holds literal values.* \[no-secret-values\]/,
+    );
   });
 });
 
@@ -98,7 +103,16 @@ describe('the policy corpus through strata validate', () => {
     const invalid = load('invalid');
     expect(invalid.length).toBeGreaterThanOrEqual(40);
     const envOf = (t: string) => /^# env: (\w+)/m.exec(t)?.[1] ?? 'prod';
-    const problems = [...run(invalid.filter((f) => envOf(f.text) === 'prod'), 'prod'), ...run(invalid.filter((f) => envOf(f.text) === 'dev'), 'dev')];
+    const problems = [
+      ...run(
+        invalid.filter((f) => envOf(f.text) === 'prod'),
+        'prod',
+      ),
+      ...run(
+        invalid.filter((f) => envOf(f.text) === 'dev'),
+        'dev',
+      ),
+    ];
     for (const f of invalid) {
       for (const [, rule, message] of f.text.matchAll(/^# expect: ([\w-]+): (.+)$/gm)) {
         const hit = problems.find((p) => f.file.endsWith(p.file) && p.rule === rule && p.message.includes(message!.trim()));
@@ -113,9 +127,16 @@ describe('the policy corpus through strata validate', () => {
     const envOf = (t: string) => /^# env: (\w+)/m.exec(t)?.[1] ?? 'prod';
     // Some valid inputs are Kustomize fragments (a template whose pod spec a patch adds) that the
     // API server would refuse as they stand; field validation has its own corpus and differential test.
-    const problems = [...run(valid.filter((f) => envOf(f.text) === 'prod'), 'prod'), ...run(valid.filter((f) => envOf(f.text) === 'dev'), 'dev')].filter(
-      (p) => p.rule !== 'server-validation',
-    );
+    const problems = [
+      ...run(
+        valid.filter((f) => envOf(f.text) === 'prod'),
+        'prod',
+      ),
+      ...run(
+        valid.filter((f) => envOf(f.text) === 'dev'),
+        'dev',
+      ),
+    ].filter((p) => p.rule !== 'server-validation');
     expect(problems.map((p) => `${p.file}: ${p.rule}: ${p.message}`)).toStrictEqual([]);
   });
 });

@@ -1,18 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -45,14 +34,16 @@ function run(cmd: string, args: readonly string[], cwd: string, env: NodeJS.Proc
 
 /** The inherited environment without anything that would steer turbo, pnpm or the server. */
 function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('TURBO_') && !k.startsWith('npm_') && !k.startsWith('VITEST')),
-  );
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TURBO_') && !k.startsWith('npm_') && !k.startsWith('VITEST')));
 }
 
 /** What a commit of the working tree would hold: tracked files as they are now, and new ones not ignored. */
 function workingTreeFiles(): string[] {
-  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repo, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: repo,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   return [...new Set(out.split('\0').filter(Boolean))];
 }
 
@@ -282,7 +273,9 @@ describe('turbo remote cache shared between two runners', () => {
     const restored = tasksOf(second.summary);
     // Same task hashes: nothing machine- or path-specific goes into them.
     expect(hashes(second.summary)).toEqual(hashes(first.summary));
-    expect(restored.filter((t) => t.cache.status !== 'HIT' || t.cache.source !== 'REMOTE').map((t) => `${t.taskId}: ${JSON.stringify(t.cache)}`)).toEqual([]);
+    expect(
+      restored.filter((t) => t.cache.status !== 'HIT' || t.cache.source !== 'REMOTE').map((t) => `${t.taskId}: ${JSON.stringify(t.cache)}`),
+    ).toEqual([]);
     // `success` counts the tasks whose command ran; a cache hit does not run it.
     expect(second.summary.execution).toMatchObject({ attempted: restored.length, cached: restored.length, success: 0, failed: 0 });
 

@@ -9,7 +9,8 @@ const KEPT = 'tokenplace-relay';
 
 describe('strata remove-app', () => {
   let ws: ReturnType<typeof tempWorkspace>;
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: ws.root, encoding: 'utf8' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: ws.root, encoding: 'utf8' });
   beforeAll(() => {
     ws = tempWorkspace([GONE, KEPT]);
     for (const f of ['pnpm-lock.yaml', '.gitignore']) cpSync(join(repo, f), join(ws.root, f));

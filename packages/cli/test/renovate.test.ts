@@ -32,7 +32,11 @@ const filePattern = (p: string) => new RegExp(p.slice(1, p.lastIndexOf('/')), p.
  * What Renovate's regex manager does with an update: every match of a matchString is a dependency;
  * an update replaces currentValue and currentDigest inside that match, and nothing else.
  */
-function renovate(text: string, manager: RegexManager, update: (dep: { depName: string; currentValue: string; currentDigest?: string }) => { newValue: string; newDigest?: string } | undefined): string {
+function renovate(
+  text: string,
+  manager: RegexManager,
+  update: (dep: { depName: string; currentValue: string; currentDigest?: string }) => { newValue: string; newDigest?: string } | undefined,
+): string {
   let out = text;
   for (const source of manager.matchStrings) {
     for (const m of text.matchAll(new RegExp(source, 'g'))) {
@@ -49,7 +53,7 @@ function renovate(text: string, manager: RegexManager, update: (dep: { depName: 
 
 const NEW_DIGEST = `sha256:${'c0ffee00'.repeat(8)}`;
 
-describe('the README\'s Renovate configuration', () => {
+describe("the README's Renovate configuration", () => {
   const config = documentedConfig();
   const manager = config.customManagers.find((m) => m.customType === 'regex')!;
   let ws: ReturnType<typeof tempWorkspace>;
@@ -81,7 +85,11 @@ describe('the README\'s Renovate configuration', () => {
   it('applied as Renovate applies it, then generated, changes what kustomize builds', () => {
     const file = join(ws.root, 'apps/tensafe/images.json');
     const edited = renovate(readFileSync(file, 'utf8'), manager, (dep) =>
-      dep.depName === 'docker.io/library/redis' ? { newValue: '7.4.2', newDigest: NEW_DIGEST } : dep.depName === 'docker.io/tensafe/tensafe' ? { newValue: '4.1.0' } : undefined,
+      dep.depName === 'docker.io/library/redis'
+        ? { newValue: '7.4.2', newDigest: NEW_DIGEST }
+        : dep.depName === 'docker.io/tensafe/tensafe'
+          ? { newValue: '4.1.0' }
+          : undefined,
     );
     writeFileSync(file, edited);
     expect(edited).toContain(`"redis": { "repository": "docker.io/library/redis", "tag": "7.4.2", "digest": "${NEW_DIGEST}" }`);
@@ -89,7 +97,8 @@ describe('the README\'s Renovate configuration', () => {
     const generated = strata(ws.root, ['generate']);
     expect(generated.stderr).toBe('');
     expect(generated.status).toBe(0);
-    const build = (env: string) => execFileSync(join(repo, '.tools/bin/kustomize'), ['build', `overlays/${env}/tensafe`], { cwd: ws.root, encoding: 'utf8' });
+    const build = (env: string) =>
+      execFileSync(join(repo, '.tools/bin/kustomize'), ['build', `overlays/${env}/tensafe`], { cwd: ws.root, encoding: 'utf8' });
     const prod = build('prod');
     expect(prod).toContain(`image: docker.io/library/redis@${NEW_DIGEST}`);
     expect(prod).not.toContain('image: docker.io/library/redis@sha256:5e8b');

@@ -63,22 +63,31 @@ describe('hostile names never become paths', () => {
   it('an object named to land outside the repository', () => {
     // base/evil/configmap.x/../../../../<outside>/pwned.yaml is <tmp>/<outside>/pwned.yaml.
     const name = `x/../../../../${basename(outside)}/pwned`;
-    refused(app('evil', `[{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ${JSON.stringify(name)} }, data: { n: String(c.n) } }]`), /^strata: apps\/evil\/src\/app\.ts: v1\/ConfigMap x\/\.\.\/.*\/pwned: metadata\.name: ".*" must be a DNS-1123 subdomain/);
+    refused(
+      app('evil', `[{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ${JSON.stringify(name)} }, data: { n: String(c.n) } }]`),
+      /^strata: apps\/evil\/src\/app\.ts: v1\/ConfigMap x\/\.\.\/.*\/pwned: metadata\.name: ".*" must be a DNS-1123 subdomain/,
+    );
     expect(readdirSync(outside)).toStrictEqual([]);
   });
 
-  it('an object named to overwrite another app\'s file', () => {
+  it("an object named to overwrite another app's file", () => {
     refused(
-      app('evil', `[{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x/../../tensafe/deployment.tensafe' }, spec: { replicas: c.n } }]`),
+      app(
+        'evil',
+        `[{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x/../../tensafe/deployment.tensafe' }, spec: { replicas: c.n } }]`,
+      ),
       /^strata: apps\/evil\/src\/app\.ts: apps\/v1\/Deployment x\/\.\.\/\.\.\/tensafe\/deployment\.tensafe: metadata\.name: .* must be a DNS-1123 subdomain/,
     );
   });
 
   it('a kind that holds a path', () => {
-    refused(app('evil', `[{ apiVersion: 'v1', kind: 'X/../../Tensafe/Deployment', metadata: { name: 'tensafe' }, data: { n: String(c.n) } }]`), /^strata: apps\/evil\/src\/app\.ts: v1\/X\/\.\.\/\.\.\/Tensafe\/Deployment tensafe: kind: .* must be a kind/);
+    refused(
+      app('evil', `[{ apiVersion: 'v1', kind: 'X/../../Tensafe/Deployment', metadata: { name: 'tensafe' }, data: { n: String(c.n) } }]`),
+      /^strata: apps\/evil\/src\/app\.ts: v1\/X\/\.\.\/\.\.\/Tensafe\/Deployment tensafe: kind: .* must be a kind/,
+    );
   });
 
-  it('a component named to make another app\'s base stale', () => {
+  it("a component named to make another app's base stale", () => {
     const components = `components: { '../../tensafe': { description: 'x', overrides: { n: 2 } } },`;
     refused(
       app('evil', `[{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ok' }, data: { n: String(c.n) } }]`, components),
@@ -105,13 +114,19 @@ describe('a generated folder linked out of the repository', () => {
         .map((e) => [join(e.parentPath, e.name).slice(dir.length + 1), readFileSync(join(e.parentPath, e.name), 'utf8')]),
     );
 
-  it.each(['base/tensafe', 'overlays/prod/tensafe'])('%s is refused in one line by generate, pipeline and check, and nothing is written on either side', (folder) => {
+  it.each([
+    'base/tensafe',
+    'overlays/prod/tensafe',
+  ])('%s is refused in one line by generate, pipeline and check, and nothing is written on either side', (folder) => {
     const outside = mkdtempSync(join(tmpdir(), 'strata-linked-'));
     try {
       cpSync(join(ws.root, folder), outside, { recursive: true });
       // What a writer following the link would do there: rewrite a changed file, remove a stale one.
       writeFileSync(join(outside, 'kustomization.yaml'), `${readFileSync(join(outside, 'kustomization.yaml'), 'utf8')}# changed by hand\n`);
-      writeFileSync(join(outside, 'configmap.stale.yaml'), `${readFileSync(join(outside, 'kustomization.yaml'), 'utf8').split('\n')[0]}\napiVersion: v1\nkind: ConfigMap\n`);
+      writeFileSync(
+        join(outside, 'configmap.stale.yaml'),
+        `${readFileSync(join(outside, 'kustomization.yaml'), 'utf8').split('\n')[0]}\napiVersion: v1\nkind: ConfigMap\n`,
+      );
       rmSync(join(ws.root, folder), { recursive: true });
       symlinkSync(outside, join(ws.root, folder));
       const there = contents(outside);
@@ -149,15 +164,27 @@ describe('Secret values never touch disk', () => {
   afterAll(() => ws.dispose());
 
   it.each([
-    ['stringData', `{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'leaky' }, stringData: { password: ${parts}.join('-') } }`],
-    ['a generated Secret', `{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'leaky', annotations: { 'strata.dev/generator': '' } }, data: { password: btoa(${parts}.join('-')) } }`],
+    [
+      'stringData',
+      `{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'leaky' }, stringData: { password: ${parts}.join('-') } }`,
+    ],
+    [
+      'a generated Secret',
+      `{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'leaky', annotations: { 'strata.dev/generator': '' } }, data: { password: btoa(${parts}.join('-')) } }`,
+    ],
   ])('%s is refused before anything is written, and the value is never printed', (_, secret) => {
-    addApp(ws.root, 'leaky', app('leaky', `[{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'leaky' }, data: { n: String(c.n) } }, ${secret}]`));
+    addApp(
+      ws.root,
+      'leaky',
+      app('leaky', `[{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'leaky' }, data: { n: String(c.n) } }, ${secret}]`),
+    );
     try {
       const before = treeOf(ws.root);
       for (const command of ['generate', 'pipeline', 'check']) {
         const r = strata(ws.root, [command]);
-        expect(r.stderr).toMatch(/^strata: apps\/leaky\/src\/app\.ts: v1\/Secret leaky\/creds: (stringData|data)\.password: a Secret must not hold values in the committed tree/);
+        expect(r.stderr).toMatch(
+          /^strata: apps\/leaky\/src\/app\.ts: v1\/Secret leaky\/creds: (stringData|data)\.password: a Secret must not hold values in the committed tree/,
+        );
         expect(r.status).toBe(1);
         expect(`${r.stdout}${r.stderr}`).not.toContain(value);
       }
@@ -193,7 +220,9 @@ describe('env files are exact', () => {
       const before = treeOf(ws.root);
       for (const command of ['generate', 'pipeline', 'check']) {
         const r = strata(ws.root, [command]);
-        expect(r.stderr.trim()).toBe(`strata: apps/rtmlib-ml-backend/src/env/prod.ts:${line}:5: replicaz: not a key of app rtmlib-ml-backend's config; did you mean replicas?`);
+        expect(r.stderr.trim()).toBe(
+          `strata: apps/rtmlib-ml-backend/src/env/prod.ts:${line}:5: replicaz: not a key of app rtmlib-ml-backend's config; did you mean replicas?`,
+        );
         expect(r.status).toBe(1);
       }
       expect(treeOf(ws.root)).toStrictEqual(before);

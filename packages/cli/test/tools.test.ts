@@ -44,7 +44,9 @@ describe('missing tools', () => {
       env: { ...process.env, STRATA_KUBECONFORM: join(dir, 'no-such-kubeconform') },
     });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^strata: .*kubeconform.*go install -ldflags=-X=main\.version=v0\.7\.0 github\.com\/yannh\/kubeconform\/cmd\/kubeconform@v0\.7\.0/m);
+    expect(r.stderr).toMatch(
+      /^strata: .*kubeconform.*go install -ldflags=-X=main\.version=v0\.7\.0 github\.com\/yannh\/kubeconform\/cmd\/kubeconform@v0\.7\.0/m,
+    );
   });
 });
 
@@ -64,7 +66,10 @@ describe('pinned tools', () => {
     const modcache = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).stdout.trim();
     const env = { ...process.env, GOPROXY: `file://${modcache}/cache/download`, GOFLAGS: '-trimpath', CGO_ENABLED: '0' };
     // What an older setup left: the pinned module, built without the linker flag.
-    const old = spawnSync('go', ['install', 'github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0'], { env: { ...env, GOBIN: bin }, encoding: 'utf8' });
+    const old = spawnSync('go', ['install', 'github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0'], {
+      env: { ...env, GOBIN: bin },
+      encoding: 'utf8',
+    });
     expect(old.stderr).toBe('');
     const version = () => spawnSync(join(bin, 'kubeconform'), ['-v'], { encoding: 'utf8' }).stdout.trim();
     expect(version()).toBe('development');
@@ -82,4 +87,3 @@ describe('pinned tools', () => {
     expect(second.stdout).not.toMatch(/built in/);
   });
 });
-

@@ -15,7 +15,11 @@ const write = (name: string, text: string) => {
 const bin = join(repo, 'packages/cli/bin/strata.mjs');
 const bash = (script: string) => {
   // Run from inside the workspace (its pinned kubeconform), with the files named by absolute path.
-  const r = spawnSync('bash', ['-c', script], { cwd: process.cwd(), encoding: 'utf8', env: { ...process.env, STRATA: bin, NODE: process.execPath, DIR: dir, FORCE_COLOR: '0' } });
+  const r = spawnSync('bash', ['-c', script], {
+    cwd: process.cwd(),
+    encoding: 'utf8',
+    env: { ...process.env, STRATA: bin, NODE: process.execPath, DIR: dir, FORCE_COLOR: '0' },
+  });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 };
 const BAD = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n  ports: [{port: 80}]\n';
@@ -30,7 +34,9 @@ describe('strata validate reads every input once', () => {
   });
 
   it('a FIFO is read once its writer writes, without hanging', () => {
-    const r = bash('mkfifo "$DIR/fifo.yaml" && (cat "$DIR/bad.yaml" > "$DIR/fifo.yaml" &) && "$NODE" "$STRATA" validate --no-policy "$DIR/fifo.yaml"');
+    const r = bash(
+      'mkfifo "$DIR/fifo.yaml" && (cat "$DIR/bad.yaml" > "$DIR/fifo.yaml" &) && "$NODE" "$STRATA" validate --no-policy "$DIR/fifo.yaml"',
+    );
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/fifo\.yaml:6: .*spec\.portz/);
   });
@@ -50,7 +56,11 @@ describe('strata validate reads every input once', () => {
   });
 
   it('escapes control characters and escape sequences in text output', () => {
-    const r = strata(process.cwd(), ['validate', '--no-policy', write('ctl.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "x\\e[2Jy", namespace: shop}\nspec: {}\n')]);
+    const r = strata(process.cwd(), [
+      'validate',
+      '--no-policy',
+      write('ctl.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "x\\e[2Jy", namespace: shop}\nspec: {}\n'),
+    ]);
     expect(r.stdout).toContain('v1/ConfigMap shop/x\\x1b[2Jy:');
     expect(r.stdout).not.toContain('\u001b');
   });
@@ -72,7 +82,10 @@ describe('CI formats', () => {
   it('sarif: excepted findings carry a suppression with the reason; rules carry a description and help', () => {
     const r = strata(repo, [...dist, '-o', 'sarif']);
     const log = JSON.parse(r.stdout) as {
-      runs: { tool: { driver: { rules: { id: string; shortDescription: { text: string }; help?: { text: string } }[] } }; results: { ruleId: string; suppressions?: { kind: string; justification: string }[] }[] }[];
+      runs: {
+        tool: { driver: { rules: { id: string; shortDescription: { text: string }; help?: { text: string } }[] } };
+        results: { ruleId: string; suppressions?: { kind: string; justification: string }[] }[];
+      }[];
     };
     const run = log.runs[0]!;
     const suppressed = run.results.filter((x) => x.suppressions);

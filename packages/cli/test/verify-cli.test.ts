@@ -8,29 +8,33 @@ import { repo, strata } from './workspace.ts';
 const BUILD_TIMEOUT = 15 * 60_000;
 
 describe('strata verify PATH... | -', () => {
-  it('gives the server\'s judgement on manifests from stdin, one problem line each, with file and line', () => {
-    const input = [
-      'apiVersion: v1',
-      'kind: ConfigMap',
-      'metadata:',
-      '  name: settings',
-      '---',
-      'apiVersion: v1',
-      'kind: Service',
-      'metadata:',
-      '  name: web',
-      'spec:',
-      '  type: Balancer',
-      '  ports:',
-      '    - port: 80',
-      '',
-    ].join('\n');
-    const r = strata(repo, ['verify', '-'], input);
-    expect(r.stdout).toMatch(/^<stdin>:11: v1\/Service web: spec\.type: Unsupported value: "Balancer".* \[server-rejected\]$/m);
-    expect(r.stdout).toMatch(/^verify: Found 1 problem in 1 of 2 resources/m);
-    expect(r.stderr).toMatch(/^verify: server is Kubernetes v1\.36\.\d+$/m);
-    expect(r.status).toBe(1);
-  }, BUILD_TIMEOUT);
+  it(
+    "gives the server's judgement on manifests from stdin, one problem line each, with file and line",
+    () => {
+      const input = [
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata:',
+        '  name: settings',
+        '---',
+        'apiVersion: v1',
+        'kind: Service',
+        'metadata:',
+        '  name: web',
+        'spec:',
+        '  type: Balancer',
+        '  ports:',
+        '    - port: 80',
+        '',
+      ].join('\n');
+      const r = strata(repo, ['verify', '-'], input);
+      expect(r.stdout).toMatch(/^<stdin>:11: v1\/Service web: spec\.type: Unsupported value: "Balancer".* \[server-rejected\]$/m);
+      expect(r.stdout).toMatch(/^verify: Found 1 problem in 1 of 2 resources/m);
+      expect(r.stderr).toMatch(/^verify: server is Kubernetes v1\.36\.\d+$/m);
+      expect(r.status).toBe(1);
+    },
+    BUILD_TIMEOUT,
+  );
 
   it('refuses app selection together with files, before starting anything', () => {
     const r = strata(repo, ['verify', '--env', 'dev', 'dist']);
@@ -38,20 +42,37 @@ describe('strata verify PATH... | -', () => {
     expect(r.status).toBe(2);
   });
 
-  it('checks named files as an update of a folder of what is deployed now', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'strata-verify-cli-'));
-    try {
-      const svc = (clusterIP: string) => ['apiVersion: v1', 'kind: Service', 'metadata:', '  name: web', 'spec:', `  clusterIP: ${clusterIP}`, '  ports:', '    - port: 80', ''].join('\n');
-      mkdirSync(join(dir, 'now'));
-      writeFileSync(join(dir, 'now', 'web.yaml'), svc('10.96.0.50'));
-      writeFileSync(join(dir, 'next.yaml'), svc('10.96.0.51'));
-      const r = strata(repo, ['verify', join(dir, 'next.yaml'), '--against', join(dir, 'now'), '--namespace', 'shop']);
-      expect(r.stdout).toMatch(/next\.yaml:\d+: v1\/Service web: spec\.clusterIPs\[0\]: .*may not change once set \(changed since .*now, .*\[immutable-field\]$/m);
-      expect(r.status).toBe(1);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, BUILD_TIMEOUT);
+  it(
+    'checks named files as an update of a folder of what is deployed now',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-verify-cli-'));
+      try {
+        const svc = (clusterIP: string) =>
+          [
+            'apiVersion: v1',
+            'kind: Service',
+            'metadata:',
+            '  name: web',
+            'spec:',
+            `  clusterIP: ${clusterIP}`,
+            '  ports:',
+            '    - port: 80',
+            '',
+          ].join('\n');
+        mkdirSync(join(dir, 'now'));
+        writeFileSync(join(dir, 'now', 'web.yaml'), svc('10.96.0.50'));
+        writeFileSync(join(dir, 'next.yaml'), svc('10.96.0.51'));
+        const r = strata(repo, ['verify', join(dir, 'next.yaml'), '--against', join(dir, 'now'), '--namespace', 'shop']);
+        expect(r.stdout).toMatch(
+          /next\.yaml:\d+: v1\/Service web: spec\.clusterIPs\[0\]: .*may not change once set \(changed since .*now, .*\[immutable-field\]$/m,
+        );
+        expect(r.status).toBe(1);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    BUILD_TIMEOUT,
+  );
 
   it('refuses a namespace that is not a DNS label, and a git ref with named files, before starting anything', () => {
     const bad = strata(repo, ['verify', '--namespace', 'Shop_1', 'dist']);

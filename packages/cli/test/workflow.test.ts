@@ -25,11 +25,20 @@ describe('the CI workflow', () => {
     expect(runs).toContain('npx strata check');
     expect(runs).toContain('npx strata validate --output sarif');
     expect(runs).toMatch(/npx strata diff --against .*GITHUB_STEP_SUMMARY/s);
-    expect(uses).toEqual(expect.arrayContaining([expect.stringMatching(/^actions\/setup-node@/), expect.stringMatching(/^actions\/setup-go@/), expect.stringMatching(/^github\/codeql-action\/upload-sarif@/)]));
+    expect(uses).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^actions\/setup-node@/),
+        expect.stringMatching(/^actions\/setup-go@/),
+        expect.stringMatching(/^github\/codeql-action\/upload-sarif@/),
+      ]),
+    );
   });
 
   it('rejects a broken workflow (the check can fail)', () => {
-    const broken = parseWorkflow({ name: 'x.yml', content: 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n' }, new NoOperationTraceWriter());
+    const broken = parseWorkflow(
+      { name: 'x.yml', content: 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n' },
+      new NoOperationTraceWriter(),
+    );
     expect(broken.context.errors.getErrors().length).toBeGreaterThan(0);
   });
 });

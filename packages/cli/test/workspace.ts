@@ -12,7 +12,8 @@ export const repo = findRoot();
  */
 export function tempWorkspace(apps: readonly string[]): { root: string; dispose(): void } {
   const root = mkdtempSync(join(tmpdir(), 'strata-ws-'));
-  for (const f of ['package.json', 'pnpm-workspace.yaml', 'tsconfig.base.json', 'vitest.config.ts', 'strata.config.json', 'scripts']) cpSync(join(repo, f), join(root, f), { recursive: true });
+  for (const f of ['package.json', 'pnpm-workspace.yaml', 'tsconfig.base.json', 'vitest.config.ts', 'strata.config.json', 'scripts'])
+    cpSync(join(repo, f), join(root, f), { recursive: true });
   symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
   symlinkSync(join(repo, '.tools'), join(root, '.tools'));
   cpSync(join(repo, 'packages'), join(root, 'packages'), { recursive: true, verbatimSymlinks: true });

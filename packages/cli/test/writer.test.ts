@@ -47,7 +47,10 @@ describe('strata and a writer that was killed or is still running', () => {
   }, 300_000);
 
   it('generate refuses in one line with exit 2 while another writer holds the tree', async () => {
-    const holder = node(ws.root, `const { lockTree } = await import(${JSON.stringify(join(ws.root, 'packages/emit/src/lock.ts'))}); lockTree(process.cwd()); console.log('locked'); setInterval(() => {}, 1000);`);
+    const holder = node(
+      ws.root,
+      `const { lockTree } = await import(${JSON.stringify(join(ws.root, 'packages/emit/src/lock.ts'))}); lockTree(process.cwd()); console.log('locked'); setInterval(() => {}, 1000);`,
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         holder.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
@@ -79,9 +82,16 @@ function pipelineState(root: string) {
   for (const e of readdirSync(join(root, 'dist'), { withFileTypes: true, recursive: true })) {
     if (e.isFile()) dist[join(e.parentPath, e.name).slice(root.length + 1)] = readFileSync(join(e.parentPath, e.name), 'utf8');
   }
-  const cache = JSON.parse(readFileSync(join(root, '.strata/cache/pipeline.json'), 'utf8')) as { tool: string; apps: Record<string, { seal: string }>; shared?: { seal: string } };
+  const cache = JSON.parse(readFileSync(join(root, '.strata/cache/pipeline.json'), 'utf8')) as {
+    tool: string;
+    apps: Record<string, { seal: string }>;
+    shared?: { seal: string };
+  };
   const seals = Object.fromEntries(Object.entries(cache.apps).map(([app, entry]) => [app, entry.seal]));
-  const leftovers = [...readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' }), ...readdirSync(join(root, '.strata'), { recursive: true, encoding: 'utf8' })].filter((f) => f.includes('tmp'));
+  const leftovers = [
+    ...readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' }),
+    ...readdirSync(join(root, '.strata'), { recursive: true, encoding: 'utf8' }),
+  ].filter((f) => f.includes('tmp'));
   return { dist, tool: cache.tool, seals, shared: cache.shared?.seal, leftovers };
 }
 
@@ -136,11 +146,16 @@ describe('two pipelines on one tree', () => {
     expect(pipelineState(ws.root)).toStrictEqual(reference);
   }, 300_000);
 
-  it('two pipelines started together end with a dist/ and a cache that are one run\'s', async () => {
+  it("two pipelines started together end with a dist/ and a cache that are one run's", async () => {
     const trials = 3;
     const outcomes = { ranOneAfterTheOther: 0, refused: 0 };
     for (let trial = 0; trial < trials; trial++) {
-      const children = [0, 1].map(() => spawn(process.execPath, [join(ws.root, 'packages/cli/bin/strata.mjs'), 'pipeline', '--no-cache'], { cwd: ws.root, env: { ...process.env, FORCE_COLOR: '0' } }));
+      const children = [0, 1].map(() =>
+        spawn(process.execPath, [join(ws.root, 'packages/cli/bin/strata.mjs'), 'pipeline', '--no-cache'], {
+          cwd: ws.root,
+          env: { ...process.env, FORCE_COLOR: '0' },
+        }),
+      );
       const ends = await Promise.all(children.map(ended));
       for (const [i, e] of ends.entries()) {
         expect([0, 2], e.stderr).toContain(e.code);
@@ -155,6 +170,8 @@ describe('two pipelines on one tree', () => {
     const warm = strata(ws.root, ['pipeline']);
     expect(warm.stdout).toContain('1 of 1 apps unchanged since the last run, reused');
     expect(warm.status).toBe(0);
-    console.info(`concurrent pipelines: ${trials} trials of two \`strata pipeline --no-cache\` started together; ${outcomes.refused} refused (the tree busy for longer than the wait), ${outcomes.ranOneAfterTheOther} ran one after the other; dist/ and the cache were exactly one run's every time`);
+    console.info(
+      `concurrent pipelines: ${trials} trials of two \`strata pipeline --no-cache\` started together; ${outcomes.refused} refused (the tree busy for longer than the wait), ${outcomes.ranOneAfterTheOther} ran one after the other; dist/ and the cache were exactly one run's every time`,
+    );
   }, 600_000);
 });

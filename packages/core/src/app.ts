@@ -8,7 +8,6 @@ import { appFileOf, defaultsFileOf, envFileOf, errorLocation, keyPosition, origi
 import { applyPins, parsePins, type ImagePaths } from './pins.ts';
 import { ENVIRONMENTS, type Environment } from './environments.ts';
 
-
 export interface RenderContext {
   /** The application name given to `defineApp`. */
   readonly app: string;
@@ -157,24 +156,43 @@ function locate(app: App, err: ObjectError, env: Environment | undefined, compon
   if (!origin) return new RenderError(err.message, { cause: err });
   const sources: { file: string; config: unknown }[] = [];
   if (env) sources.push({ file: envFileOf(origin, env), config: app.envs[env].config });
-  for (const c of [...components].reverse()) sources.push({ file: appFileOf(origin), config: (app.components as Record<string, ComponentDefinition<unknown>> | undefined)?.[c]?.overrides });
+  for (const c of [...components].reverse())
+    sources.push({ file: appFileOf(origin), config: (app.components as Record<string, ComponentDefinition<unknown>> | undefined)?.[c]?.overrides });
   sources.push({ file: defaultsFileOf(origin), config: app.defaults });
-  const field = configField(sources, err.value, err.path.split(/[.[\]]/).filter(Boolean).at(-1));
+  const field = configField(
+    sources,
+    err.value,
+    err.path
+      .split(/[.[\]]/)
+      .filter(Boolean)
+      .at(-1),
+  );
   const rest = `${err.object}: ${err.path}: ${err.reason}`;
   if (!field) return new RenderError(`${env ? envFileOf(origin, env) : appFileOf(origin)}: ${rest}`, { cause: err });
   let at = '';
   try {
-    const pos = keyPosition(readFileSync(join(origin.root, field.file), 'utf8'), field.path.filter((k): k is string => typeof k === 'string'), err.value);
+    const pos = keyPosition(
+      readFileSync(join(origin.root, field.file), 'utf8'),
+      field.path.filter((k): k is string => typeof k === 'string'),
+      err.value,
+    );
     if (pos) at = `:${pos.line}:${pos.column}`;
   } catch {
     // the file cannot be read: name it without a line
   }
-  const dotted = field.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').slice(1);
+  const dotted = field.path
+    .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
+    .join('')
+    .slice(1);
   return new RenderError(`${field.file}${at}: ${dotted}: ${rest}`, { cause: err });
 }
 
 /** The one config field holding `value`, in the first source that has it (the env before the defaults). */
-function configField(sources: readonly { file: string; config: unknown }[], value: unknown, last: string | undefined): { file: string; path: (string | number)[] } | undefined {
+function configField(
+  sources: readonly { file: string; config: unknown }[],
+  value: unknown,
+  last: string | undefined,
+): { file: string; path: (string | number)[] } | undefined {
   if (value === undefined || value === null || typeof value === 'object') return undefined;
   for (const { file, config } of sources) {
     const hits: (string | number)[][] = [];
@@ -217,7 +235,9 @@ export function envKeyProblems<C, K extends string>(app: App<C, K>): EnvKeyProbl
       problems.push({ in: 'envs', path: [env], ...(suggestion ? { suggestion } : {}) });
     }
   }
-  const overrides = Object.values<ComponentDefinition<unknown>>((app.components ?? {}) as Record<string, ComponentDefinition<unknown>>).map((c) => c.overrides);
+  const overrides = Object.values<ComponentDefinition<unknown>>((app.components ?? {}) as Record<string, ComponentDefinition<unknown>>).map(
+    (c) => c.overrides,
+  );
   const known = knownKeys(app.defaults, overrides, app.optional);
   for (const env of ENVIRONMENTS) {
     const definition = app.envs?.[env] as unknown;

@@ -23,9 +23,18 @@ export const isKind = (s: string): boolean => KIND.test(s);
 export type NameRule = 'dns-label' | 'dns-1035-label' | 'dns-subdomain' | 'path-segment';
 
 const RULES: Record<NameRule, { test: (s: string) => boolean; text: string }> = {
-  'dns-label': { test: isDnsLabel, text: 'a DNS-1123 label (lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters)' },
-  'dns-1035-label': { test: isDns1035Label, text: 'a DNS-1035 label (lower-case letters, digits and "-", starting with a letter and ending with a letter or digit, at most 63 characters)' },
-  'dns-subdomain': { test: isDnsSubdomain, text: 'a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", each part starting and ending with a letter or digit, at most 253 characters)' },
+  'dns-label': {
+    test: isDnsLabel,
+    text: 'a DNS-1123 label (lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters)',
+  },
+  'dns-1035-label': {
+    test: isDns1035Label,
+    text: 'a DNS-1035 label (lower-case letters, digits and "-", starting with a letter and ending with a letter or digit, at most 63 characters)',
+  },
+  'dns-subdomain': {
+    test: isDnsSubdomain,
+    text: 'a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", each part starting and ending with a letter or digit, at most 253 characters)',
+  },
   'path-segment': { test: isPathSegmentName, text: 'a path segment name (not empty, "." or "..", and without "/" or "%")' },
 };
 

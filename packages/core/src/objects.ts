@@ -153,13 +153,22 @@ function modelProblem(err: unknown, json: unknown): { path: string; reason: stri
   }
   const byPath = new Map<string, AjvError[]>();
   for (const e of errors as AjvError[]) {
-    const pointer = e.keyword === 'additionalProperties' && typeof e.params?.additionalProperty === 'string' ? `${e.instancePath}/${e.params.additionalProperty}` : e.instancePath;
+    const pointer =
+      e.keyword === 'additionalProperties' && typeof e.params?.additionalProperty === 'string'
+        ? `${e.instancePath}/${e.params.additionalProperty}`
+        : e.instancePath;
     byPath.set(pointer, [...(byPath.get(pointer) ?? []), e]);
   }
   const [pointer, group] = [...byPath][0]!;
   // "must match exactly one schema in oneOf" only repeats that the alternatives before it failed.
   const specific = group.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
-  const messages = [...new Set((specific.length > 0 ? specific : group).map((e) => (e.keyword === 'additionalProperties' ? 'is not a field of this object' : (e.message ?? e.keyword))))];
+  const messages = [
+    ...new Set(
+      (specific.length > 0 ? specific : group).map((e) =>
+        e.keyword === 'additionalProperties' ? 'is not a field of this object' : (e.message ?? e.keyword),
+      ),
+    ),
+  ];
   const more = byPath.size > 1 ? ` (and ${byPath.size - 1} more field${byPath.size > 2 ? 's' : ''})` : '';
   const { path, value } = dottedPath(json, pointer);
   return { path: path || '(the object)', reason: `${messages.join(' or ')}${more}`, value };

@@ -87,7 +87,11 @@ export function formatPins(pins: ImagePins): string {
   const envs = ENVIRONMENTS.filter((e) => pins[e] && Object.keys(pins[e]).length > 0);
   const blocks = envs.map((env) => {
     const entries = Object.entries(pins[env]!).map(([container, pin]) => {
-      const fields = [['repository', pin.repository], ['tag', pin.tag], ['digest', pin.digest]]
+      const fields = [
+        ['repository', pin.repository],
+        ['tag', pin.tag],
+        ['digest', pin.digest],
+      ]
         .filter((f): f is [string, string] => f[1] !== undefined)
         .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
       return `    ${JSON.stringify(container)}: { ${fields.join(', ')} }`;

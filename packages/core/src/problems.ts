@@ -17,4 +17,3 @@ export interface Problem {
   /** Which object of the run it is about (e.g. `dist/dev/web.yaml#3`), so that counts count objects, not lines. */
   readonly resource?: string;
 }
-

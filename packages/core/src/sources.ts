@@ -100,7 +100,12 @@ export function errorLocation(err: unknown, folder: string): SourceLocation | un
  */
 export function keyPosition(text: string, path: readonly string[], value?: unknown): { line: number; column: number } | undefined {
   const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const literal = typeof value === 'string' ? `\\s*(['"\`])${escape(value)}\\3` : typeof value === 'number' || typeof value === 'boolean' ? `\\s*${escape(String(value))}\\b` : undefined;
+  const literal =
+    typeof value === 'string'
+      ? `\\s*(['"\`])${escape(value)}\\3`
+      : typeof value === 'number' || typeof value === 'boolean'
+        ? `\\s*${escape(String(value))}\\b`
+        : undefined;
   let from = 0;
   let at = -1;
   for (const [i, key] of path.entries()) {

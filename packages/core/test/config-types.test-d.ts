@@ -59,7 +59,7 @@ describe('typed env config', () => {
 });
 
 describe('optional config keys', () => {
-  it('are declared with the config\'s own key names, of every member of a union', () => {
+  it("are declared with the config's own key names, of every member of a union", () => {
     type Upstream = { mode: 'name'; host: string } | { mode: 'ips'; addresses: string[] };
     interface WithUnion {
       upstream: Upstream;
@@ -67,7 +67,13 @@ describe('optional config keys', () => {
     }
     const render = () => [];
     const envs = { dev: {}, staging: {}, prod: {} };
-    defineApp<WithUnion>({ name: 'x', defaults: { upstream: { mode: 'name', host: 'h' }, image: { repository: 'r' } }, optional: { upstream: { addresses: true }, image: { tag: true } }, envs, render });
+    defineApp<WithUnion>({
+      name: 'x',
+      defaults: { upstream: { mode: 'name', host: 'h' }, image: { repository: 'r' } },
+      optional: { upstream: { addresses: true }, image: { tag: true } },
+      envs,
+      render,
+    });
     defineApp<WithUnion>({
       name: 'x',
       defaults: { upstream: { mode: 'name', host: 'h' }, image: { repository: 'r' } },

@@ -37,8 +37,12 @@ const appWith = (prod: object, optional = {}) =>
 
 describe('env keys the config does not have', () => {
   it('finds a misspelt key and the known key it was meant to be', () => {
-    expect(envKeyProblems(appWith({ config: { replicaz: 3 } }))).toStrictEqual([{ env: 'prod', in: 'config', path: ['replicaz'], suggestion: 'replicas' }]);
-    expect(envKeyProblems(appWith({ config: { resources: { cpus: '2' } } }))).toStrictEqual([{ env: 'prod', in: 'config', path: ['resources', 'cpus'], suggestion: 'cpu' }]);
+    expect(envKeyProblems(appWith({ config: { replicaz: 3 } }))).toStrictEqual([
+      { env: 'prod', in: 'config', path: ['replicaz'], suggestion: 'replicas' },
+    ]);
+    expect(envKeyProblems(appWith({ config: { resources: { cpus: '2' } } }))).toStrictEqual([
+      { env: 'prod', in: 'config', path: ['resources', 'cpus'], suggestion: 'cpu' },
+    ]);
   });
 
   it('knows the keys of the defaults, of every component and of the optional declaration', () => {
@@ -47,7 +51,9 @@ describe('env keys the config does not have', () => {
     expect(envKeyProblems(appWith({ config: { image: { tag: '2' } } }, { image: IMAGE_SOURCE_KEYS }))).toStrictEqual([]);
     // Another member of a union, declared by name; a map with free keys, declared with `true`.
     const optional = { upstream: { addresses: true }, podLabels: true } as const;
-    expect(envKeyProblems(appWith({ config: { upstream: { mode: 'ips', addresses: ['10.0.0.1'] }, podLabels: { team: 'a' } } }, optional))).toStrictEqual([]);
+    expect(
+      envKeyProblems(appWith({ config: { upstream: { mode: 'ips', addresses: ['10.0.0.1'] }, podLabels: { team: 'a' } } }, optional)),
+    ).toStrictEqual([]);
   });
 
   it('does not look inside values an override replaces whole (arrays, scalars)', () => {

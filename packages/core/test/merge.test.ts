@@ -33,7 +33,9 @@ describe('defineApp', () => {
     defaults,
     components: { big: { description: 'more of everything', overrides: { replicas: 5 } } },
     envs: { dev: {}, staging: { config: { replicas: 2 } }, prod: { components: ['big'], config: { image: { tag: '2' } } } },
-    render: (c) => [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'demo' }, data: { replicas: String(c.replicas), tag: c.image.tag ?? '' } } as never],
+    render: (c) => [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'demo' }, data: { replicas: String(c.replicas), tag: c.image.tag ?? '' } } as never,
+    ],
   });
 
   it('merges defaults, then components, then the env', () => {
@@ -42,7 +44,9 @@ describe('defineApp', () => {
     expect(app.configFor('prod')).toStrictEqual({ ...defaults, replicas: 5, image: { repository: 'r', tag: '2' } });
   });
   it('renders plain manifests per env', () => {
-    expect(app.manifests('prod')).toStrictEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'demo' }, data: { replicas: '5', tag: '2' } }]);
+    expect(app.manifests('prod')).toStrictEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'demo' }, data: { replicas: '5', tag: '2' } },
+    ]);
   });
   it('rejects a name that cannot be a folder and a DNS label', () => {
     expect(() => defineApp({ ...app, name: 'Not_Valid' })).toThrow(/app name "Not_Valid" must be a DNS-1123 label/);

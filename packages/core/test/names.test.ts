@@ -26,7 +26,9 @@ describe('Kubernetes name rules', () => {
 
   it('refuses kinds that are not identifiers and namespaces that are not labels', () => {
     expect(objectNameProblems({ kind: 'Config/../../x', metadata: { name: 'a' } }).map((p) => p.path)).toStrictEqual(['kind']);
-    expect(objectNameProblems({ kind: 'ConfigMap', metadata: { name: 'a', namespace: '../other' } }).map((p) => p.path)).toStrictEqual(['metadata.namespace']);
+    expect(objectNameProblems({ kind: 'ConfigMap', metadata: { name: 'a', namespace: '../other' } }).map((p) => p.path)).toStrictEqual([
+      'metadata.namespace',
+    ]);
   });
 });
 
@@ -52,7 +54,9 @@ describe('rendered objects', () => {
       expect(message).not.toContain('aHVudGVyMg==');
     }
     // A Secret with keys but no values (filled in by the cluster) is fine, and so is any other kind's data.
-    expect(toManifest({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, stringData: { password: '' } } as never, 'app ok').kind).toBe('Secret');
+    expect(toManifest({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, stringData: { password: '' } } as never, 'app ok').kind).toBe(
+      'Secret',
+    );
     expect(toManifest({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } } as never, 'app ok').kind).toBe('ConfigMap');
   });
 

@@ -41,7 +41,9 @@ function keptCrds(root: string): Map<string, Kept> {
   const dir = join(root, Layout.crds);
   const kept = new Map<string, Kept>();
   if (!existsSync(dir)) return kept;
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const file = `${Layout.crds}/${name}`;
     const text = readFileSync(join(root, file), 'utf8');
     const source = HEADER.exec(text)?.[1];
@@ -60,12 +62,22 @@ function describe(doc: CrdDocument, source: string): AddedCrd {
 function filesUnder(root: string, dir: string): string[] {
   const abs = join(root, dir);
   if (!existsSync(abs)) return [];
-  return filesIn(abs).map((file) => `${dir}/${file.slice(abs.length + 1).split('\\').join('/')}`);
+  return filesIn(abs).map(
+    (file) =>
+      `${dir}/${file
+        .slice(abs.length + 1)
+        .split('\\')
+        .join('/')}`,
+  );
 }
 
 /** The groups of the CRDs Strata ships itself, which a project cannot add again. */
 function shippedGroups(): Set<string> {
-  return new Set(readdirSync(crdManifestsDir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, f.indexOf('_'))));
+  return new Set(
+    readdirSync(crdManifestsDir)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, f.indexOf('_'))),
+  );
 }
 
 /**
@@ -102,7 +114,11 @@ function apply(root: string, crds: ReadonlyMap<string, Kept>, label: string, mod
   try {
     recoverLocked(root);
     const files = plan(crds, models);
-    const before = [...filesUnder(root, Layout.crdSchemas), ...(models ? filesUnder(root, Layout.crdModels) : []), ...[...keptCrds(root).values()].map((k) => k.file)];
+    const before = [
+      ...filesUnder(root, Layout.crdSchemas),
+      ...(models ? filesUnder(root, Layout.crdModels) : []),
+      ...[...keptCrds(root).values()].map((k) => k.file),
+    ];
     const removed = [...new Set(before)].filter((f) => !files.has(f)).sort();
     const writes: [string, string, boolean][] = [];
     for (const [f, text] of files) {
@@ -130,7 +146,9 @@ export async function addCrds(root: string, arg: string, dir?: string, options: 
   const shipped = shippedGroups();
   const clash = read.find((d) => shipped.has(d.crd.spec.group));
   if (clash) {
-    throw new UsageError(`crd add: ${clash.crd.metadata.name} (${clash.from}) is in group ${clash.crd.spec.group}, whose CRDs Strata ships already (packages/schemas/crds); nothing to add`);
+    throw new UsageError(
+      `crd add: ${clash.crd.metadata.name} (${clash.from}) is in group ${clash.crd.spec.group}, whose CRDs Strata ships already (packages/schemas/crds); nothing to add`,
+    );
   }
   const where = describeSource(source, root);
   const crds = keptCrds(root);

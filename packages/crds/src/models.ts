@@ -41,7 +41,13 @@ export function generateModels(crdYaml: string): Map<string, string> {
     const bin = join(dirname(dirname(require.resolve('@kubernetes-models/crd-generate'))), 'bin', 'crd-generate.js');
     const run = spawnSync(process.execPath, [bin, '--input', join(work, 'crds.yaml'), '--output', src], { encoding: 'utf8' });
     if (run.error || run.status !== 0) {
-      const why = run.error?.message ?? `${run.stderr}`.trim().split('\n').find((l) => /error/i.test(l)) ?? `exit ${run.status}`;
+      const why =
+        run.error?.message ??
+        `${run.stderr}`
+          .trim()
+          .split('\n')
+          .find((l) => /error/i.test(l)) ??
+        `exit ${run.status}`;
       throw new ToolError(`@kubernetes-models/crd-generate failed: ${why}`);
     }
     const generated = filesUnder(src);
@@ -67,11 +73,15 @@ export function generateModels(crdYaml: string): Map<string, string> {
       },
     );
     const emitted = program.emit();
-    if (emitted.emitSkipped) throw new ToolError(`compiling the generated models failed: ${ts.flattenDiagnosticMessageText(emitted.diagnostics[0]?.messageText ?? 'no output', ' ')}`);
+    if (emitted.emitSkipped)
+      throw new ToolError(
+        `compiling the generated models failed: ${ts.flattenDiagnosticMessageText(emitted.diagnostics[0]?.messageText ?? 'no output', ' ')}`,
+      );
     const files = new Map<string, string>();
     for (const f of filesUnder(out)) files.set(f, MODEL_HEADER + readFileSync(join(out, f), 'utf8'));
     // The validators come as JavaScript with declarations already.
-    for (const f of generated.filter((g) => g.endsWith('.js') || g.endsWith('.d.ts'))) files.set(f, MODEL_HEADER + readFileSync(join(src, f), 'utf8'));
+    for (const f of generated.filter((g) => g.endsWith('.js') || g.endsWith('.d.ts')))
+      files.set(f, MODEL_HEADER + readFileSync(join(src, f), 'utf8'));
     return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -39,7 +39,9 @@ export function parseCrdSource(arg: string, dir?: string): CrdSource {
   if (/\.ya?ml$/.test(arg) || arg.includes('/') === false) {
     throw new UsageError(`crd add ${arg}: no such file; name a CRD YAML file, a folder of them, or a Go module as <module>@<version> [folder]`);
   }
-  throw new UsageError(`crd add ${arg}: not a file and not a Go module version; write the module as <module>@<version>, such as sigs.k8s.io/gateway-api@v1.6.3 config/crd/standard`);
+  throw new UsageError(
+    `crd add ${arg}: not a file and not a Go module version; write the module as <module>@<version>, such as sigs.k8s.io/gateway-api@v1.6.3 config/crd/standard`,
+  );
 }
 
 /** How the source is named in headers and messages. */
@@ -82,14 +84,17 @@ export async function readSource(root: string, source: CrdSource, options: Fetch
     for (const doc of readCrds(text, from)) {
       const name = doc.crd.metadata.name;
       const before = seen.get(name);
-      if (before !== undefined) throw new Error(`${from}: CustomResourceDefinition ${name} is also defined in ${before}; name a folder that holds one copy`);
+      if (before !== undefined)
+        throw new Error(`${from}: CustomResourceDefinition ${name} is also defined in ${before}; name a folder that holds one copy`);
       seen.set(name, from);
       found.push({ ...doc, from });
     }
   }
   if (found.length === 0) {
     const what = source.kind === 'module' ? `${texts.size} YAML files under ${describeSource(source, root)}` : describeSource(source, root);
-    throw new UsageError(`crd add: no CustomResourceDefinition (apiextensions.k8s.io/v1) in ${what}; name the file or module folder that holds the CRDs`);
+    throw new UsageError(
+      `crd add: no CustomResourceDefinition (apiextensions.k8s.io/v1) in ${what}; name the file or module folder that holds the CRDs`,
+    );
   }
   return found;
 }

@@ -45,7 +45,11 @@ export interface Mismatch {
 }
 
 /** Objects that differ between two sets, matched by apiVersion, kind, namespace and name. */
-export function compareManifests(expected: readonly Manifest[], actual: readonly Manifest[], label: { expected: string; actual: string }): Mismatch[] {
+export function compareManifests(
+  expected: readonly Manifest[],
+  actual: readonly Manifest[],
+  label: { expected: string; actual: string },
+): Mismatch[] {
   const exp = new Map(expected.map((m) => [idOf(m), m]));
   const act = new Map(actual.map((m) => [idOf(m), m]));
   const out: Mismatch[] = [];
@@ -56,7 +60,9 @@ export function compareManifests(expected: readonly Manifest[], actual: readonly
     const name = describe((e ?? a)!);
     out.push({
       id: name,
-      diff: createTwoFilesPatch(`${label.expected}: ${name}`, `${label.actual}: ${name}`, e ? dumpYaml(e) : '', a ? dumpYaml(a) : '', '', '', { context: 3 }),
+      diff: createTwoFilesPatch(`${label.expected}: ${name}`, `${label.actual}: ${name}`, e ? dumpYaml(e) : '', a ? dumpYaml(a) : '', '', '', {
+        context: 3,
+      }),
     });
   }
   return out;

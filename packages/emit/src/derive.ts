@@ -335,7 +335,10 @@ function deriveGenerators(base: Manifest[], desired: Manifest[], overlay: Overla
       const keys = [...Object.keys(to).filter((k) => from[k] !== to[k]), ...Object.keys(from).filter((k) => !(k in to))].sort();
       if (keys.length > 0) metadata[field] = Object.fromEntries(keys.map((k) => [k, to[k] ?? null]));
     }
-    const extra = (from: Record<string, string>): Record<string, unknown> => ({ ...(Object.keys(metadata).length > 0 ? { metadata } : {}), ...binaryChanges(from) });
+    const extra = (from: Record<string, string>): Record<string, unknown> => ({
+      ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+      ...binaryChanges(from),
+    });
     const patchWith = (fields: Record<string, unknown>) => {
       if (Object.keys(fields).length > 0) overlay.patches.push(withIdentity(b, fields));
     };
@@ -344,7 +347,9 @@ function deriveGenerators(base: Manifest[], desired: Manifest[], overlay: Overla
       continue;
     }
     const removed = Object.keys(bd).filter((k) => !(k in dd));
-    const changed = Object.keys(dd).filter((k) => bd[k] !== dd[k]).sort();
+    const changed = Object.keys(dd)
+      .filter((k) => bd[k] !== dd[k])
+      .sort();
     // Kustomize runs an overlay's generators before its components' and its patches after them: what
     // a component created or set can only be changed by a patch.
     const seen = beforeByName ? beforeByName.get(d.metadata.name) : bd;
@@ -406,7 +411,8 @@ function listKeys(b: unknown[], d: unknown[], ctx: DiffContext, path: string[]):
 function diffList(b: unknown[], d: unknown[], ctx: DiffContext, path: string[]): unknown[] {
   const keys = listKeys(b, d, ctx, path);
   if (!keys || !b.every(isPlainObject) || !d.every(isPlainObject)) return d;
-  const identity = (e: unknown) => Object.fromEntries(keys.filter((k) => (e as Record<string, unknown>)[k] !== undefined).map((k) => [k, (e as Record<string, unknown>)[k]]));
+  const identity = (e: unknown) =>
+    Object.fromEntries(keys.filter((k) => (e as Record<string, unknown>)[k] !== undefined).map((k) => [k, (e as Record<string, unknown>)[k]]));
   const ids = (l: unknown[]) => l.map((e) => JSON.stringify(identity(e)));
   const bk = ids(b);
   const dk = ids(d);

@@ -1,4 +1,19 @@
-import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, isAbsolute, join, normalize, posix, sep } from 'node:path';
 import { isStaleLockDraft, lockTree, TreeBusyError, WRITE_STATE_DIR, type LockOptions } from './lock.ts';
 
@@ -107,7 +122,9 @@ function inside(root: string, rel: string): string {
   if (rel !== '' && !rel.startsWith('/') && !rel.includes('..') && !rel.includes('\\') && !rel.includes('//')) return `${root}${sep}${rel}`;
   const n = normalize(rel);
   if (isAbsolute(n) || n.split(sep).includes('..')) {
-    throw new Error(`${WRITE_STATE_DIR}: journal names ${JSON.stringify(rel)}, which is outside the workspace; remove ${WRITE_STATE_DIR} and run strata generate again`);
+    throw new Error(
+      `${WRITE_STATE_DIR}: journal names ${JSON.stringify(rel)}, which is outside the workspace; remove ${WRITE_STATE_DIR} and run strata generate again`,
+    );
   }
   return join(root, n);
 }
@@ -120,7 +137,12 @@ const staged = (txn: string, n: number, kind: 'new' | 'old') => `${txn}${sep}${n
  * tree's lock. If a step fails, every step taken is undone before the error is rethrown. A write
  * may say whether its target exists (the planner has just read it), which spares a probe.
  */
-export function commitTransaction(root: string, writes: readonly (readonly [path: string, content: string, exists?: boolean])[], removed: readonly string[], hooks: CommitHooks = {}): void {
+export function commitTransaction(
+  root: string,
+  writes: readonly (readonly [path: string, content: string, exists?: boolean])[],
+  removed: readonly string[],
+  hooks: CommitHooks = {},
+): void {
   if (writes.length === 0 && removed.length === 0) return;
   const txn = join(root, WRITE_STATE_DIR, `txn-${process.pid}-${Date.now().toString(36)}-${++transactions}`);
   mkdirSync(txn, { recursive: true });

@@ -30,10 +30,18 @@ export function diffTree(root: string, files: ReadonlyMap<string, string>, dirs:
     return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
   };
   const patch = (rel: string, before: string | undefined, after: string | undefined) =>
-    createTwoFilesPatch(before === undefined ? '/dev/null' : `a/${rel}`, after === undefined ? '/dev/null' : `b/${rel}`, before ?? '', after ?? '', '', '', {
-      context: 3,
-      headerOptions: FILE_HEADERS_ONLY,
-    });
+    createTwoFilesPatch(
+      before === undefined ? '/dev/null' : `a/${rel}`,
+      after === undefined ? '/dev/null' : `b/${rel}`,
+      before ?? '',
+      after ?? '',
+      '',
+      '',
+      {
+        context: 3,
+        headerOptions: FILE_HEADERS_ONLY,
+      },
+    );
   const diffs: FileDiff[] = [];
   for (const [file, content] of writes) {
     const before = onDisk(file);

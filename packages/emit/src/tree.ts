@@ -137,10 +137,16 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
     const overlay = derive(inside(base), inside(variant), mergeKey, `${app.name} component ${name}`);
     const fields = overlayFiles(overlay, dir, source, files);
     if (Object.values(fields).every((v) => v === undefined || (Array.isArray(v) && v.length === 0))) {
-      throw new Error(`app ${app.name} component ${name}: its overrides change nothing in the rendered objects; remove it or make it change something`);
+      throw new Error(
+        `app ${app.name} component ${name}: its overrides change nothing in the rendered objects; remove it or make it change something`,
+      );
     }
     // The description tells a reader of the folder what including the component does.
-    const description = app.components![name as K].description.trim().split('\n').map((line) => `# ${line}`.trimEnd()).join('\n');
+    const description = app
+      .components![name as K].description.trim()
+      .split('\n')
+      .map((line) => `# ${line}`.trimEnd())
+      .join('\n');
     const content = generatedFile(kustomization('Component', fields), source, false);
     const body = content.indexOf('\napiVersion:') + 1;
     addFile(files, `${dir}/kustomization.yaml`, `${content.slice(0, body)}${description}\n${content.slice(body)}`);
@@ -165,13 +171,18 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
     if (split) {
       const cluster = derive(outside(start), outside(desired[env]), mergeKey, `${app.name} env ${env}`);
       const { resources: own, ...clusterFields } = overlayFiles(cluster, dir, source, files);
-      const parent = kustomization('Kustomization', { resources: ['namespaced', `../../../${baseDir}/cluster`, ...(own as string[])], ...clusterFields });
+      const parent = kustomization('Kustomization', {
+        resources: ['namespaced', `../../../${baseDir}/cluster`, ...(own as string[])],
+        ...clusterFields,
+      });
       addFile(files, `${dir}/kustomization.yaml`, generatedFile(parent, source, false));
     }
   }
   const stray = [...files.keys(), ...dirs].find((path) => !ownedBy(app.name, path));
   if (stray !== undefined) {
-    throw new Error(`app ${app.name}: ${JSON.stringify(stray)} lies outside the app's own folders base/${app.name}/ and overlays/<env>/${app.name}/; nothing was written`);
+    throw new Error(
+      `app ${app.name}: ${JSON.stringify(stray)} lies outside the app's own folders base/${app.name}/ and overlays/<env>/${app.name}/; nothing was written`,
+    );
   }
   return { app: app.name, files, dirs, desired };
 }
@@ -198,11 +209,7 @@ function derive(from: Manifest[], to: Manifest[], mergeKey: MergeKeyLookup, what
 export function planEnvironments(appNames: readonly string[]): Map<string, string> {
   const files = new Map<string, string>();
   for (const env of ENVIRONMENTS) {
-    files.set(
-      Layout.envKustomization(env),
-      generatedFile(kustomization('Kustomization', { resources: [...appNames].sort() }), `apps/*`, false),
-    );
+    files.set(Layout.envKustomization(env), generatedFile(kustomization('Kustomization', { resources: [...appNames].sort() }), `apps/*`, false));
   }
   return files;
 }
-

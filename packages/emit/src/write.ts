@@ -86,7 +86,12 @@ export function planChanges(root: string, files: ReadonlyMap<string, string>, di
   return { ...rest, writes: writes.map(([rel, content]) => [rel, content]) };
 }
 
-function plan(root: string, files: ReadonlyMap<string, string>, dirs: readonly string[], temporaries?: string[]): TreeChanges & { writes: [string, string, boolean][] } {
+function plan(
+  root: string,
+  files: ReadonlyMap<string, string>,
+  dirs: readonly string[],
+  temporaries?: string[],
+): TreeChanges & { writes: [string, string, boolean][] } {
   refuseLinks(root, files.keys(), dirs);
   const writes: [string, string, boolean][] = [];
   let unchanged = 0;

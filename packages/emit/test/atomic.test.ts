@@ -35,13 +35,21 @@ describe.each([
 });
 
 describe('removeStaleTemporaries', () => {
-  it('removes what killed writers left, and spares live writers\' files and everything else', () => {
+  it("removes what killed writers left, and spares live writers' files and everything else", () => {
     const dir = mkdtempSync(join(tmpdir(), 'strata-atomic-'));
     try {
       const dead = spawnSync(process.execPath, ['-e', '']).pid!;
-      for (const name of [`.pipeline.json.strata-tmp-${dead}-1`, `.pipeline.json.strata-tmp-${process.pid}-7`, 'pipeline.json', `pipeline.json.strata-tmp-${dead}`]) writeFileSync(join(dir, name), '');
+      for (const name of [
+        `.pipeline.json.strata-tmp-${dead}-1`,
+        `.pipeline.json.strata-tmp-${process.pid}-7`,
+        'pipeline.json',
+        `pipeline.json.strata-tmp-${dead}`,
+      ])
+        writeFileSync(join(dir, name), '');
       expect(removeStaleTemporaries(dir)).toStrictEqual([`.pipeline.json.strata-tmp-${dead}-1`]);
-      expect(readdirSync(dir).sort()).toStrictEqual([`.pipeline.json.strata-tmp-${process.pid}-7`, 'pipeline.json', `pipeline.json.strata-tmp-${dead}`].sort());
+      expect(readdirSync(dir).sort()).toStrictEqual(
+        [`.pipeline.json.strata-tmp-${process.pid}-7`, 'pipeline.json', `pipeline.json.strata-tmp-${dead}`].sort(),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -49,9 +57,15 @@ describe('removeStaleTemporaries', () => {
 });
 
 describe('temporaryName', () => {
-  it('names files that the repository\'s .gitignore ignores, wherever the target lies', () => {
+  it("names files that the repository's .gitignore ignores, wherever the target lies", () => {
     const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-    for (const rel of ['base/app/deployment.app.yaml', 'overlays/prod/kustomization.yaml', 'apps/app/images.json', 'gitops/prod/x.yaml', 'README.md']) {
+    for (const rel of [
+      'base/app/deployment.app.yaml',
+      'overlays/prod/kustomization.yaml',
+      'apps/app/images.json',
+      'gitops/prod/x.yaml',
+      'README.md',
+    ]) {
       const tmp = relative(repo, temporaryName(join(repo, rel)));
       const r = spawnSync('git', ['check-ignore', '--no-index', '-q', tmp], { cwd: repo });
       expect(r.status, `${tmp} is not ignored`).toBe(0);

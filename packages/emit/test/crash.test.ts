@@ -64,7 +64,10 @@ describe('a writer killed at any moment', () => {
       if (end.signal !== 'SIGKILL') expect(end.code, `${where}: ${end.stderr}`).toBe(0);
 
       // Meanwhile git has nothing new to offer but the tree's own files.
-      expect(untracked(root).filter((p) => !treePaths.has(p)), where).toStrictEqual([]);
+      expect(
+        untracked(root).filter((p) => !treePaths.has(p)),
+        where,
+      ).toStrictEqual([]);
 
       const r = recover(root);
       expect(r.busy, where).toBeUndefined();

@@ -7,7 +7,9 @@ import { findRoot } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { compareManifests, deriveOverlay, isGeneratedConfigMap, normalize, planApp, schemaMergeKeys } from '../src/index.ts';
 
-const deployment = (over: { image?: string; replicas?: number; env?: { name: string; value: string }[]; ns?: string; labels?: Record<string, string> } = {}): Manifest => ({
+const deployment = (
+  over: { image?: string; replicas?: number; env?: { name: string; value: string }[]; ns?: string; labels?: Record<string, string> } = {},
+): Manifest => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'web', namespace: over.ns ?? 'shop', labels: { app: 'web', ...over.labels } },
@@ -18,7 +20,16 @@ const deployment = (over: { image?: string; replicas?: number; env?: { name: str
       metadata: { labels: { app: 'web' } },
       spec: {
         containers: [
-          { name: 'web', image: over.image ?? 'ghcr.io/acme/web:1.0', env: over.env ?? [{ name: 'A', value: '1' }, { name: 'B', value: '2' }, { name: 'C', value: '3' }], ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] },
+          {
+            name: 'web',
+            image: over.image ?? 'ghcr.io/acme/web:1.0',
+            env: over.env ?? [
+              { name: 'A', value: '1' },
+              { name: 'B', value: '2' },
+              { name: 'C', value: '3' },
+            ],
+            ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+          },
           { name: 'proxy', image: 'ghcr.io/acme/proxy:2.0' },
         ],
       },
@@ -41,7 +52,9 @@ const configMap = (data: Record<string, string>, generated = false, ns = 'shop')
 describe('deriveOverlay', () => {
   it('patches only the changed field, naming the object it patches', () => {
     const o = deriveOverlay([service()], [{ ...service(), spec: { ...(service().spec as object), type: 'NodePort' } }], schemaMergeKeys);
-    expect(o.patches).toStrictEqual([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { type: 'NodePort' } }]);
+    expect(o.patches).toStrictEqual([
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { type: 'NodePort' } },
+    ]);
     expect(o.resources).toStrictEqual([]);
   });
   it('deletes an object the env does not have with $patch: delete', () => {
@@ -74,17 +87,30 @@ describe('deriveOverlay', () => {
     expect(o.patches).toStrictEqual([]);
   });
   it('turns a label added to every object into labels without selectors', () => {
-    const o = deriveOverlay([deployment(), service()], [deployment({ labels: { tier: 'gold' } }), service('shop', { tier: 'gold' })], schemaMergeKeys);
+    const o = deriveOverlay(
+      [deployment(), service()],
+      [deployment({ labels: { tier: 'gold' } }), service('shop', { tier: 'gold' })],
+      schemaMergeKeys,
+    );
     expect(o.labels).toStrictEqual({ tier: 'gold' });
     expect(o.patches).toStrictEqual([]);
   });
   it('patches a keyed list item by key, listing earlier items by key alone to keep the order', () => {
-    const env = [{ name: 'A', value: '1' }, { name: 'B', value: '9' }, { name: 'C', value: '3' }];
+    const env = [
+      { name: 'A', value: '1' },
+      { name: 'B', value: '9' },
+      { name: 'C', value: '3' },
+    ];
     const o = deriveOverlay([deployment()], [deployment({ env })], schemaMergeKeys);
-    expect(o.patches[0]!.spec).toStrictEqual({ template: { spec: { containers: [{ name: 'web', env: [{ name: 'A' }, { name: 'B', value: '9' }] }] } } });
+    expect(o.patches[0]!.spec).toStrictEqual({
+      template: { spec: { containers: [{ name: 'web', env: [{ name: 'A' }, { name: 'B', value: '9' }] }] } },
+    });
   });
   it('replaces a keyed list whose items change order or membership', () => {
-    const env = [{ name: 'C', value: '3' }, { name: 'A', value: '1' }];
+    const env = [
+      { name: 'C', value: '3' },
+      { name: 'A', value: '1' },
+    ];
     const o = deriveOverlay([deployment()], [deployment({ env })], schemaMergeKeys);
     expect(o.patches[0]!.spec).toStrictEqual({ template: { spec: { containers: [{ name: 'web', env: [...env, { $patch: 'replace' }] }] } } });
   });
@@ -109,14 +135,57 @@ describe('derived overlays build back to the desired objects (real kustomize)', 
     ['replicas', [deployment()], [deployment({ replicas: 4 })]],
     ['namespace', [deployment(), service()], [deployment({ ns: 'shop-prod' }), service('shop-prod')]],
     ['labels', [deployment(), service()], [deployment({ labels: { tier: 'gold' } }), service('shop', { tier: 'gold' })]],
-    ['keyed item', [deployment()], [deployment({ env: [{ name: 'A', value: '1' }, { name: 'B', value: '9' }, { name: 'C', value: '3' }] })]],
-    ['reordered keyed list', [deployment()], [deployment({ env: [{ name: 'C', value: '3' }, { name: 'A', value: '1' }] })]],
+    [
+      'keyed item',
+      [deployment()],
+      [
+        deployment({
+          env: [
+            { name: 'A', value: '1' },
+            { name: 'B', value: '9' },
+            { name: 'C', value: '3' },
+          ],
+        }),
+      ],
+    ],
+    [
+      'reordered keyed list',
+      [deployment()],
+      [
+        deployment({
+          env: [
+            { name: 'C', value: '3' },
+            { name: 'A', value: '1' },
+          ],
+        }),
+      ],
+    ],
     [
       'cluster-scoped custom resource beside a namespace change',
-      [deployment(), { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'le' }, spec: { acme: { server: 'https://a.example', privateKeySecretRef: { name: 'k' }, solvers: [] } } }],
-      [deployment({ ns: 'shop-prod' }), { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'le' }, spec: { acme: { server: 'https://b.example', privateKeySecretRef: { name: 'k' }, solvers: [] } } }],
+      [
+        deployment(),
+        {
+          apiVersion: 'cert-manager.io/v1',
+          kind: 'ClusterIssuer',
+          metadata: { name: 'le' },
+          spec: { acme: { server: 'https://a.example', privateKeySecretRef: { name: 'k' }, solvers: [] } },
+        },
+      ],
+      [
+        deployment({ ns: 'shop-prod' }),
+        {
+          apiVersion: 'cert-manager.io/v1',
+          kind: 'ClusterIssuer',
+          metadata: { name: 'le' },
+          spec: { acme: { server: 'https://b.example', privateKeySecretRef: { name: 'k' }, solvers: [] } },
+        },
+      ],
     ],
-    ['everything at once', [deployment(), service(), configMap({ A: '1' }, true)], [deployment({ ns: 'x', image: 'ghcr.io/acme/web:2', replicas: 3, env: [] }), configMap({ A: '2', Z: '1' }, true, 'x')]],
+    [
+      'everything at once',
+      [deployment(), service(), configMap({ A: '1' }, true)],
+      [deployment({ ns: 'x', image: 'ghcr.io/acme/web:2', replicas: 3, env: [] }), configMap({ A: '2', Z: '1' }, true, 'x')],
+    ],
   ];
   it.each(cases)('%s', async (name, base, desired) => {
     const app = defineApp<{ side: 'base' | 'env' }>({
@@ -133,7 +202,10 @@ describe('derived overlays build back to the desired objects (real kustomize)', 
     const [built] = await buildOverlays(root, [join(dir, 'overlays/dev/case')]);
     expect(built!.error).toBeUndefined();
     const generated = new Set(desired.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
-    const mismatches = compareManifests(normalize(desired, generated), normalize(parseBuild(built!.yaml, name), generated), { expected: 'desired', actual: 'built' });
+    const mismatches = compareManifests(normalize(desired, generated), normalize(parseBuild(built!.yaml, name), generated), {
+      expected: 'desired',
+      actual: 'built',
+    });
     expect(mismatches.map((m) => m.diff)).toStrictEqual([]);
   });
 });
@@ -151,7 +223,9 @@ describe('generated ConfigMaps with components (real kustomize)', () => {
   }
   const render = (c: C) => [
     configMap({ MODE: c.mode, QUOTED: c.quoted }, true),
-    ...(c.extra ? [{ ...configMap({ A: c.mode }, true), metadata: { name: 'extra', namespace: 'shop', annotations: { [GENERATED_ANNOTATION]: 'configmap' } } }] : []),
+    ...(c.extra
+      ? [{ ...configMap({ A: c.mode }, true), metadata: { name: 'extra', namespace: 'shop', annotations: { [GENERATED_ANNOTATION]: 'configmap' } } }]
+      : []),
   ];
   const cases: [string, Partial<C>, Partial<C>][] = [
     ['an env changes a key its component set', { mode: 'perf' }, { mode: 'light' }],
@@ -186,7 +260,10 @@ describe('generated ConfigMaps with components (real kustomize)', () => {
     expect(built!.error).toBeUndefined();
     const desired = plan.desired.dev;
     const generated = new Set(desired.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
-    const mismatches = compareManifests(normalize(desired, generated), normalize(parseBuild(built!.yaml, name), generated), { expected: 'desired', actual: 'built' });
+    const mismatches = compareManifests(normalize(desired, generated), normalize(parseBuild(built!.yaml, name), generated), {
+      expected: 'desired',
+      actual: 'built',
+    });
     expect(mismatches.map((m) => m.diff)).toStrictEqual([]);
   });
 });

@@ -43,7 +43,7 @@ describe('two writers on one tree', () => {
     return { targets: [x, y], ends, pids: children.map((c) => c.process.pid!), now: versionOf(root, VERSIONS) };
   }
 
-  it('the loser refuses in one line, naming the winner, and the tree is exactly the winner\'s', async () => {
+  it("the loser refuses in one line, naming the winner, and the tree is exactly the winner's", async () => {
     let refused = 0;
     const trials = 8;
     for (let trial = 0; trial < trials; trial++) {
@@ -62,17 +62,21 @@ describe('two writers on one tree', () => {
       expect(winners, `trial ${trial}: the tree is ${now ?? 'a mix'}`).toContain(now);
       expect(existsSync(join(root, WRITE_STATE_DIR))).toBe(false);
     }
-    console.info(`concurrency, refusing at once: ${trials} trials of two 1,000-file writers released together; ${refused} refused, ${trials - refused} ran one after the other; the tree was exactly one run's every time`);
+    console.info(
+      `concurrency, refusing at once: ${trials} trials of two 1,000-file writers released together; ${refused} refused, ${trials - refused} ran one after the other; the tree was exactly one run's every time`,
+    );
   }, 300_000);
 
-  it('a writer that waits runs after the other, and the tree is exactly one run\'s', async () => {
+  it("a writer that waits runs after the other, and the tree is exactly one run's", async () => {
     const trials = 4;
     for (let trial = 0; trial < trials; trial++) {
       const { targets, ends, now } = await race(undefined);
       for (const end of ends) expect(end.code, end.stderr).toBe(0);
       expect(targets, `trial ${trial}: the tree is ${now ?? 'a mix'}`).toContain(now);
     }
-    console.info(`concurrency, waiting: ${trials} trials, both writers finished every time, one after the other; the tree was exactly one run's every time`);
+    console.info(
+      `concurrency, waiting: ${trials} trials, both writers finished every time, one after the other; the tree was exactly one run's every time`,
+    );
   }, 300_000);
 });
 

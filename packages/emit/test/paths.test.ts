@@ -12,10 +12,12 @@ const valid = defineApp<{ n: number }>({
 /** An app shaped by hand, past defineApp's and the models' checks: the plan must still hold the line. */
 const forged = (objects: Manifest[]): App<{ n: number }> => ({ ...valid, manifests: () => structuredClone(objects) });
 
-describe('planned paths stay inside the app\'s own folders', () => {
-  it('refuses an object whose name resolves into another app\'s folder', () => {
+describe("planned paths stay inside the app's own folders", () => {
+  it("refuses an object whose name resolves into another app's folder", () => {
     const app = forged([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x/../../tensafe/deployment.tensafe' } }]);
-    expect(() => planApp(app, schemaMergeKeys)).toThrow(/^app evil: "base\/evil\/deployment\.x\/\.\.\/\.\.\/tensafe\/deployment\.tensafe\.yaml" lies outside the app's own folders/);
+    expect(() => planApp(app, schemaMergeKeys)).toThrow(
+      /^app evil: "base\/evil\/deployment\.x\/\.\.\/\.\.\/tensafe\/deployment\.tensafe\.yaml" lies outside the app's own folders/,
+    );
   });
 
   it('refuses a kind that walks out of the repository', () => {

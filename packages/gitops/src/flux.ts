@@ -41,7 +41,9 @@ export function crdDependencies(env: Environment, plans: readonly AppSyncPlan[])
     if (state.get(app) === 'done') return;
     if (state.get(app) === 'visiting') {
       const cycle = [...path.slice(path.indexOf(app)), app];
-      throw new Error(`${Layout.overlay(env, cycle[0]!)}: the apps ${cycle.join(' -> ')} need each other's CRDs, so none of them could be applied first; move the CRDs into an app of their own`);
+      throw new Error(
+        `${Layout.overlay(env, cycle[0]!)}: the apps ${cycle.join(' -> ')} need each other's CRDs, so none of them could be applied first; move the CRDs into an app of their own`,
+      );
     }
     state.set(app, 'visiting');
     for (const d of deps.get(app) ?? []) visit(d, [...path, app]);

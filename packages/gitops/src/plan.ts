@@ -73,12 +73,15 @@ export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPl
   for (const m of manifests) {
     const spec = m.spec as { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } } | undefined;
     const target = spec?.scaleTargetRef;
-    const scaler = (m.kind === 'HorizontalPodAutoscaler' && m.apiVersion.startsWith('autoscaling/')) || (m.kind === 'ScaledObject' && groupOf(m.apiVersion) === 'keda.sh');
+    const scaler =
+      (m.kind === 'HorizontalPodAutoscaler' && m.apiVersion.startsWith('autoscaling/')) ||
+      (m.kind === 'ScaledObject' && groupOf(m.apiVersion) === 'keda.sh');
     if (!scaler || !target?.name) continue;
     const kind = target.kind ?? 'Deployment';
     const group = target.apiVersion ? groupOf(target.apiVersion) : 'apps';
     const ns = m.metadata.namespace ?? namespace;
-    if (!autoscaled.some((a) => a.kind === kind && a.name === target.name && a.namespace === ns)) autoscaled.push({ group, kind, name: target.name, namespace: ns });
+    if (!autoscaled.some((a) => a.kind === kind && a.name === target.name && a.namespace === ns))
+      autoscaled.push({ group, kind, name: target.name, namespace: ns });
   }
 
   const syncOptions: string[] = [];
@@ -89,7 +92,9 @@ export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPl
   const clusterKinds = [...new Set(manifests.filter(isClusterScoped).map(gk))].sort();
   const crds = manifests.flatMap((m) => {
     const spec = m.spec as { group?: unknown; names?: { kind?: unknown } } | undefined;
-    return m.kind === 'CustomResourceDefinition' && typeof spec?.group === 'string' && typeof spec.names?.kind === 'string' ? [`${spec.group}/${spec.names.kind}`] : [];
+    return m.kind === 'CustomResourceDefinition' && typeof spec?.group === 'string' && typeof spec.names?.kind === 'string'
+      ? [`${spec.group}/${spec.names.kind}`]
+      : [];
   });
   return {
     app,
@@ -135,7 +140,15 @@ function appPatch(plan: AppSyncPlan): Record<string, unknown> {
     spec: {
       destination: { namespace: plan.namespace },
       ...(plan.autoscaled.length > 0
-        ? { ignoreDifferences: plan.autoscaled.map((a) => ({ group: a.group, kind: a.kind, name: a.name, namespace: a.namespace, jsonPointers: ['/spec/replicas'] })) }
+        ? {
+            ignoreDifferences: plan.autoscaled.map((a) => ({
+              group: a.group,
+              kind: a.kind,
+              name: a.name,
+              namespace: a.namespace,
+              jsonPointers: ['/spec/replicas'],
+            })),
+          }
         : {}),
       ...(plan.syncOptions.length > 0 ? { syncPolicy: { syncOptions: plan.syncOptions } } : {}),
     },
@@ -205,7 +218,10 @@ export function planGitops(root: string, settings: GitopsSettings, appNames: str
   const files = new Map<string, string>();
   const plansByEnv = new Map<Environment, AppSyncPlan[]>();
   for (const env of ENVIRONMENTS) {
-    plansByEnv.set(env, apps.map((app) => options.plans?.(env, app) ?? syncPlan(app, (built ??= buildSync(root))(env, app))));
+    plansByEnv.set(
+      env,
+      apps.map((app) => options.plans?.(env, app) ?? syncPlan(app, (built ??= buildSync(root))(env, app))),
+    );
   }
   if (wantsArgoCD(settings)) {
     for (const env of ENVIRONMENTS) {
@@ -236,10 +252,18 @@ export interface WriteGitopsResult {
  * Builds every app's overlays (in parallel), plans `gitops/` from them and writes it atomically,
  * removing stale generated files. An app with an overlay that does not build is left out and reported.
  */
-export async function writeGitops(root: string, settings: GitopsSettings, appNames: readonly string[], options: { dryRun?: boolean } = {}): Promise<WriteGitopsResult> {
+export async function writeGitops(
+  root: string,
+  settings: GitopsSettings,
+  appNames: readonly string[],
+  options: { dryRun?: boolean } = {},
+): Promise<WriteGitopsResult> {
   const apps = [...new Set(appNames)].sort();
   const targets = apps.flatMap((app) => ENVIRONMENTS.map((env) => ({ env, app })));
-  const results = await buildOverlays(root, targets.map((t) => Layout.overlay(t.env, t.app)));
+  const results = await buildOverlays(
+    root,
+    targets.map((t) => Layout.overlay(t.env, t.app)),
+  );
   const built = new Map<string, Manifest[]>();
   const skipped = new Map<string, string>();
   // A tool that failed judged nothing: no app is left out for it, the run fails.

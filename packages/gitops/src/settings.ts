@@ -65,7 +65,9 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
   }
   const consumer = value.consumer;
   if (consumer !== undefined && !(CONSUMERS as readonly unknown[]).includes(consumer)) {
-    throw new UsageError(`${where}.consumer: ${JSON.stringify(consumer)} is not a GitOps consumer; use one of ${CONSUMERS.map((c) => `"${c}"`).join(', ')}`);
+    throw new UsageError(
+      `${where}.consumer: ${JSON.stringify(consumer)} is not a GitOps consumer; use one of ${CONSUMERS.map((c) => `"${c}"`).join(', ')}`,
+    );
   }
   const namespace = (key: string) => {
     const v = text(key, false);

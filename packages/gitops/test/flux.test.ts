@@ -38,7 +38,14 @@ function writeFixture(dir: string) {
       group: 'toys.example.test',
       names: { kind: 'Gadget', plural: 'gadgets', singular: 'gadget', listKind: 'GadgetList' },
       scope: 'Namespaced',
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
+        },
+      ],
     },
   };
   put('base/gadgets/objects.yaml', yamlFile([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gadgets' } }, crd]));
@@ -47,8 +54,22 @@ function writeFixture(dir: string) {
   put(
     'base/shop/objects.yaml',
     yamlFile([
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shop' }, spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'shop', image: 'nginx:1.27' }] } } } },
-      { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'shop' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop' }, minReplicas: 2, maxReplicas: 5 } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'shop' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [{ name: 'shop', image: 'nginx:1.27' }] } },
+        },
+      },
+      {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'shop' },
+        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop' }, minReplicas: 2, maxReplicas: 5 },
+      },
       { apiVersion: 'toys.example.test/v1', kind: 'Gadget', metadata: { name: 'counter' }, spec: { size: 3 } },
     ]),
   );
@@ -67,7 +88,15 @@ const objectsOf = (content: string) => parseAllDocuments(content).map((d) => d.t
 
 interface FluxKustomization {
   metadata: { name: string; namespace: string };
-  spec: { path: string; prune: boolean; wait: boolean; interval: string; sourceRef: { kind: string; name: string }; dependsOn?: { name: string }[]; patches?: { patch: string; target: Obj }[] };
+  spec: {
+    path: string;
+    prune: boolean;
+    wait: boolean;
+    interval: string;
+    sourceRef: { kind: string; name: string };
+    dependsOn?: { name: string }[];
+    patches?: { patch: string; target: Obj }[];
+  };
 }
 
 /** The Kustomizations of one env's Flux folder, by name. */
@@ -75,7 +104,8 @@ function kustomizations(files: ReadonlyMap<string, string>, env: string): Map<st
   const out = new Map<string, FluxKustomization>();
   for (const [path, content] of files) {
     if (!path.startsWith(`${Layout.fluxEnv(env)}/`)) continue;
-    for (const o of objectsOf(content)) if (o.kind === 'Kustomization') out.set((o.metadata as { name: string }).name, o as unknown as FluxKustomization);
+    for (const o of objectsOf(content))
+      if (o.kind === 'Kustomization') out.set((o.metadata as { name: string }).name, o as unknown as FluxKustomization);
   }
   return out;
 }
@@ -129,7 +159,9 @@ describe('Flux files', () => {
       ].sort(),
     );
     const bad = files.get('gitops/flux/dev/kustomization.shop-dev.yaml')!.replace('  prune: true', '  prune: true\n  healthCheck: true');
-    const badSource = files.get('gitops/flux/dev/gitrepository.strata.yaml')!.replace('    branch: release-7', '    branch: release-7\n    revision: main');
+    const badSource = files
+      .get('gitops/flux/dev/gitrepository.strata.yaml')!
+      .replace('    branch: release-7', '    branch: release-7\n    revision: main');
     const verdicts = await validateWithKubeconform({ stdin: `${bad}---\n${badSource}` }, { root: repo });
     expect(verdicts.map((r) => [r.kind, r.status])).toStrictEqual([
       ['Kustomization', 'invalid'],
@@ -182,7 +214,10 @@ describe('Flux files', () => {
     expect(built.ok, built.error).toBe(true);
     const deployment = parseBuild(built.yaml, dir).find((m) => m.kind === 'Deployment')!;
     expect(deployment.spec).not.toHaveProperty('replicas');
-    expect(parseBuild(buildOverlaySync(fixture, 'overlays/dev/shop').yaml, 'x').find((m) => m.kind === 'Deployment')!.spec).toHaveProperty('replicas', 2);
+    expect(parseBuild(buildOverlaySync(fixture, 'overlays/dev/shop').yaml, 'x').find((m) => m.kind === 'Deployment')!.spec).toHaveProperty(
+      'replicas',
+      2,
+    );
   });
 });
 
@@ -211,7 +246,11 @@ describe('crdDependencies', () => {
   const plan = (app: string, kinds: string[], crds: string[]): AppSyncPlan => ({ ...syncPlan(app, []), kinds, crds });
 
   it('follows the CRDs each app defines, not the app names', () => {
-    const deps = crdDependencies('dev', [plan('a', ['x.test/One'], []), plan('b', ['apiextensions.k8s.io/CustomResourceDefinition'], ['x.test/One', 'x.test/Two']), plan('c', ['x.test/Two', 'x.test/One'], [])]);
+    const deps = crdDependencies('dev', [
+      plan('a', ['x.test/One'], []),
+      plan('b', ['apiextensions.k8s.io/CustomResourceDefinition'], ['x.test/One', 'x.test/Two']),
+      plan('c', ['x.test/Two', 'x.test/One'], []),
+    ]);
     expect(Object.fromEntries(deps)).toStrictEqual({ a: ['b'], b: [], c: ['b'] });
   });
 
@@ -250,8 +289,14 @@ describe('the consumer setting', () => {
     [{ ...base, consumer: 'fluxcd' }, 'strata.config.json: gitops.consumer: "fluxcd" is not a GitOps consumer; use one of "argocd", "flux", "both"'],
     [{ ...base, consumer: ['flux'] }, 'strata.config.json: gitops.consumer: ["flux"] is not a GitOps consumer'],
     [{ ...base, fluxNamespace: 'Flux' }, 'strata.config.json: gitops.fluxNamespace: "Flux" is not a namespace name'],
-    [{ ...base, consumer: 'both', server: 'https://prod.example.test' }, 'strata.config.json: gitops.server: Flux applies to the cluster it runs in; remove server, or set consumer to "argocd"'],
-    [{ ...base, consumer: 'flux', targetRevision: 'HEAD' }, 'strata.config.json: gitops.targetRevision: Flux cannot follow "HEAD"; name the branch, e.g. "main"'],
+    [
+      { ...base, consumer: 'both', server: 'https://prod.example.test' },
+      'strata.config.json: gitops.server: Flux applies to the cluster it runs in; remove server, or set consumer to "argocd"',
+    ],
+    [
+      { ...base, consumer: 'flux', targetRevision: 'HEAD' },
+      'strata.config.json: gitops.targetRevision: Flux cannot follow "HEAD"; name the branch, e.g. "main"',
+    ],
   ])('a bad value is a one-line usage error (%j)', (gitops, message) => {
     withConfig(gitops, (root) => {
       expect(() => loadSettings(root)).toThrow(UsageError);

@@ -29,9 +29,19 @@ function writeFixture(dir: string) {
   put(
     'base/web/objects.yaml',
     yamlFile([
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+      },
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: labels, ports: [{ port: 80 }] } },
-      { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 4 } },
+      {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'web' },
+        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 4 },
+      },
     ]),
   );
   put('base/web/kustomization.yaml', kz({ resources: ['objects.yaml'] }));
@@ -39,7 +49,12 @@ function writeFixture(dir: string) {
     'base/platform/objects.yaml',
     yamlFile([
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'platform' } },
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', namespace: 'platform' }, data: { blob: 'x'.repeat(SERVER_SIDE_APPLY_BYTES + 1) } },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'big', namespace: 'platform' },
+        data: { blob: 'x'.repeat(SERVER_SIDE_APPLY_BYTES + 1) },
+      },
     ]),
   );
   put('base/platform/kustomization.yaml', kz({ resources: ['objects.yaml'] }));
@@ -63,7 +78,10 @@ function directories(root: string, dir = ''): string[] {
 
 /** Go's path.Match, which Argo CD's git directory generator uses: `*` and `?` never cross a `/`. */
 function pathMatch(pattern: string, path: string): boolean {
-  const re = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const re = pattern
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   return new RegExp(`^${re}$`).test(path);
 }
 
@@ -138,11 +156,19 @@ describe('planGitops', () => {
     expect([...files.keys()].sort()).toStrictEqual(
       [
         'gitops/kustomization.yaml',
-        ...ENVIRONMENTS.flatMap((e) => [`gitops/${e}/applicationset.strata-${e}.yaml`, `gitops/${e}/appproject.strata-${e}.yaml`, `gitops/${e}/kustomization.yaml`]),
+        ...ENVIRONMENTS.flatMap((e) => [
+          `gitops/${e}/applicationset.strata-${e}.yaml`,
+          `gitops/${e}/appproject.strata-${e}.yaml`,
+          `gitops/${e}/kustomization.yaml`,
+        ]),
       ].sort(),
     );
     for (const content of files.values()) expect(content.startsWith(HEADER)).toBe(true);
-    expect(parse(files.get('gitops/kustomization.yaml')!)).toStrictEqual({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['dev', 'staging', 'prod'] });
+    expect(parse(files.get('gitops/kustomization.yaml')!)).toStrictEqual({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['dev', 'staging', 'prod'],
+    });
   });
 
   it('is byte-stable', () => {
@@ -160,7 +186,9 @@ describe('planGitops', () => {
       const paths = [...files.keys()].filter((p) => !p.endsWith('kustomization.yaml')).map((p) => join(fixture, p));
       const results = await validateWithKubeconform({ paths: [...paths, apps] }, { root: repo });
       expect(results.filter((r) => r.status !== 'valid')).toStrictEqual([]);
-      expect(results.map((r) => r.kind).sort()).toStrictEqual([...Array(6).fill('Application'), ...Array(3).fill('AppProject'), ...Array(3).fill('ApplicationSet')].sort());
+      expect(results.map((r) => r.kind).sort()).toStrictEqual(
+        [...Array(6).fill('Application'), ...Array(3).fill('AppProject'), ...Array(3).fill('ApplicationSet')].sort(),
+      );
     } finally {
       rmSync(apps, { recursive: true, force: true });
     }
@@ -169,8 +197,14 @@ describe('planGitops', () => {
   it('takes the repo URL and target revision from the settings, everywhere', () => {
     for (const env of ENVIRONMENTS) {
       const set = appSetOf(fixture, env);
-      expect(set.spec.generators).toStrictEqual([{ git: { repoURL: settings.repoURL, revision: settings.targetRevision, directories: [{ path: `overlays/${env}/*` }] } }]);
-      expect(set.spec.template.spec.source).toStrictEqual({ repoURL: settings.repoURL, targetRevision: settings.targetRevision, path: '{{.path.path}}' });
+      expect(set.spec.generators).toStrictEqual([
+        { git: { repoURL: settings.repoURL, revision: settings.targetRevision, directories: [{ path: `overlays/${env}/*` }] } },
+      ]);
+      expect(set.spec.template.spec.source).toStrictEqual({
+        repoURL: settings.repoURL,
+        targetRevision: settings.targetRevision,
+        path: '{{.path.path}}',
+      });
       const project = readObjects(fixture, `gitops/${env}/appproject.strata-${env}.yaml`)[0] as { spec: { sourceRepos: string[] } };
       expect(project.spec.sourceRepos).toStrictEqual([settings.repoURL]);
     }
@@ -205,7 +239,9 @@ describe('planGitops', () => {
     expect(web.spec.destination).toStrictEqual({ namespace: 'web-dev', server: 'https://kubernetes.default.svc' });
     // No Namespace object in the overlay; an HPA owns the replicas.
     expect(web.spec.syncPolicy.syncOptions).toStrictEqual(['CreateNamespace=true', 'RespectIgnoreDifferences=true']);
-    expect(web.spec.ignoreDifferences).toStrictEqual([{ group: 'apps', kind: 'Deployment', name: 'web', namespace: 'web-dev', jsonPointers: ['/spec/replicas'] }]);
+    expect(web.spec.ignoreDifferences).toStrictEqual([
+      { group: 'apps', kind: 'Deployment', name: 'web', namespace: 'web-dev', jsonPointers: ['/spec/replicas'] },
+    ]);
     const platform = renderApplication(set, 'overlays/dev/platform') as { spec: { syncPolicy: Obj; destination: Obj } };
     expect(platform.spec.destination.namespace).toBe('platform');
     // Owns its Namespace; one ConfigMap is larger than client-side apply can annotate.
@@ -337,8 +373,17 @@ describe('kustomize while planning gitops/', () => {
   });
 
   it.each([
-    ['crashes', () => panics, (cmd: string) => `overlays/dev/platform: kustomize build failed: ${cmd} crashed (exit code 2): panic: runtime error: index out of range [3] with length 3`],
-    ['answers garbage', () => garbage, (cmd: string) => `overlays/dev/platform: kustomize build failed: ${cmd} exited 0 but its output is not YAML (`],
+    [
+      'crashes',
+      () => panics,
+      (cmd: string) =>
+        `overlays/dev/platform: kustomize build failed: ${cmd} crashed (exit code 2): panic: runtime error: index out of range [3] with length 3`,
+    ],
+    [
+      'answers garbage',
+      () => garbage,
+      (cmd: string) => `overlays/dev/platform: kustomize build failed: ${cmd} exited 0 but its output is not YAML (`,
+    ],
   ])('a kustomize that %s is a tool error', (_what, command, message) => {
     const e = withKustomize(command(), () => thrown(() => planGitops(copy, settings, ['web', 'platform'])));
     expect(e.name).toBe('ToolError');
@@ -362,7 +407,11 @@ describe('kustomize while planning gitops/', () => {
     const ws = tempWorkspace(['tokenplace-relay']);
     try {
       const run = (env: Record<string, string>) =>
-        spawnSync(process.execPath, ['--import', 'tsx', join(ws.root, 'scripts/gitops.ts')], { cwd: ws.root, encoding: 'utf8', env: { ...process.env, ...env } });
+        spawnSync(process.execPath, ['--import', 'tsx', join(ws.root, 'scripts/gitops.ts')], {
+          cwd: ws.root,
+          encoding: 'utf8',
+          env: { ...process.env, ...env },
+        });
       const crashed = run({ STRATA_KUSTOMIZE: panics });
       expect(crashed.stderr).toMatch(/^gitops: overlays\/dev\/tokenplace-relay: kustomize build failed: .* crashed \(exit code 2\): panic: /);
       expect(crashed.stderr.trim().split('\n')).toHaveLength(1);

@@ -20,7 +20,8 @@ export function compactNames(names: readonly string[]): string {
  * their own names.
  */
 export function collapseSimilar(graph: Topology, minGroup = 3): Topology {
-  const base = (n: GraphNode) => `${n.app}\u0000${n.namespace ?? ''}\u0000${n.kind}\u0000${n.category}\u0000${n.implied ? 1 : 0}${n.category === 'peer' ? `\u0000${n.id}` : ''}`;
+  const base = (n: GraphNode) =>
+    `${n.app}\u0000${n.namespace ?? ''}\u0000${n.kind}\u0000${n.category}\u0000${n.implied ? 1 : 0}${n.category === 'peer' ? `\u0000${n.id}` : ''}`;
   let cls = new Map(graph.nodes.map((n) => [n.id, base(n)]));
   let count = new Set(cls.values()).size;
   for (;;) {
@@ -52,7 +53,13 @@ export function collapseSimilar(graph: Topology, minGroup = 3): Topology {
     for (const n of group) representative.set(n.id, id);
     // Details shared by every member (a replica count, a size) are kept; the others would mislead.
     const shared = first.lines.slice(1).filter((l, i) => group.every((n) => n.lines[i + 1] === l));
-    nodes.push({ ...first, id, name: group.map((n) => n.name).join(','), lines: [compactNames(group.map((n) => n.lines[0] ?? n.name)), `×${group.length}${shared.length ? ` · ${shared.join(', ')} each` : ''}`], count: group.length });
+    nodes.push({
+      ...first,
+      id,
+      name: group.map((n) => n.name).join(','),
+      lines: [compactNames(group.map((n) => n.lines[0] ?? n.name)), `×${group.length}${shared.length ? ` · ${shared.join(', ')} each` : ''}`],
+      count: group.length,
+    });
   }
   const edges = new Map<string, GraphEdge>();
   for (const e of graph.edges) {

@@ -18,7 +18,11 @@ const FONT = 'Arial';
 function nodeLabel(n: GraphNode): string {
   const [name, ...rest] = n.lines;
   const kind = n.implied ? `${n.kind} (made at run time)` : n.kind;
-  const parts = [`<font point-size="9" color="#4a4a4a">${html(kind)}</font>`, `<b>${html(name ?? n.name)}</b>`, ...rest.map((l) => `<font point-size="9">${html(l)}</font>`)];
+  const parts = [
+    `<font point-size="9" color="#4a4a4a">${html(kind)}</font>`,
+    `<b>${html(name ?? n.name)}</b>`,
+    ...rest.map((l) => `<font point-size="9">${html(l)}</font>`),
+  ];
   return `<${parts.join('<br/>')}>`;
 }
 
@@ -29,7 +33,10 @@ function legend(graph: Topology): string {
     return `<tr><td bgcolor="${s.fill}" border="1" color="${s.stroke}" width="18"> </td><td align="left">${html(s.title)}</td></tr>`;
   });
   rows.push(`<tr><td><font color="${EDGE_COLOUR}">──▶</font></td><td align="left">routes, selects, mounts, scales, …</td></tr>`);
-  if (graph.edges.some((e) => e.kind === 'allows')) rows.push(`<tr><td><font color="${ALLOW_COLOUR}">╌╌▶</font></td><td align="left"><font color="${ALLOW_COLOUR}">NetworkPolicy allows (ports)</font></td></tr>`);
+  if (graph.edges.some((e) => e.kind === 'allows'))
+    rows.push(
+      `<tr><td><font color="${ALLOW_COLOUR}">╌╌▶</font></td><td align="left"><font color="${ALLOW_COLOUR}">NetworkPolicy allows (ports)</font></td></tr>`,
+    );
   if (graph.nodes.some((n) => n.implied)) rows.push(`<tr><td>┆┆</td><td align="left">dashed border: made at run time or outside the app</td></tr>`);
   if (graph.nodes.some((n) => n.count)) rows.push(`<tr><td>▣</td><td align="left">double border: several alike objects (×N)</td></tr>`);
   return `<<table border="0" cellborder="0" cellspacing="3" cellpadding="2"><tr><td colspan="2" align="left"><b>Legend</b></td></tr>${rows.join('')}</table>>`;
@@ -47,15 +54,20 @@ export function toDot(graph: Topology, options: DrawOptions = {}): string {
   groups(graph.nodes).forEach((g, i) => {
     const deny = g.namespace ? graph.defaultDeny.get(g.namespace) : undefined;
     const where = g.namespace ? `namespace ${g.namespace}` : 'cluster-scoped';
-    const note = deny && deny.length > 0 ? `<font point-size="10" color="${ALLOW_COLOUR}">  ·  default deny: ${deny.join(' + ').toLowerCase()}</font>` : '';
+    const note =
+      deny && deny.length > 0 ? `<font point-size="10" color="${ALLOW_COLOUR}">  ·  default deny: ${deny.join(' + ').toLowerCase()}</font>` : '';
     out.push(`  subgraph cluster_${i} {`);
-    out.push(`    graph [label=<<b>${html(g.app)}</b><br align="left"/><font point-size="10" color="#555555">${html(where)}</font>${note}<br align="left"/>>, labeljust=l, style="rounded,filled", fillcolor="#f7f8fa", color="#b8bec6", fontsize=13, margin=12];`);
+    out.push(
+      `    graph [label=<<b>${html(g.app)}</b><br align="left"/><font point-size="10" color="#555555">${html(where)}</font>${note}<br align="left"/>>, labeljust=l, style="rounded,filled", fillcolor="#f7f8fa", color="#b8bec6", fontsize=13, margin=12];`,
+    );
     for (const n of g.nodes) {
       const s = CATEGORY_STYLE[n.category];
       const dashed = n.implied || n.category === 'peer';
       // A stacked look (double border) says "several alike objects" before the label is read.
       const extra = `${dashed ? ', style="rounded,filled,dashed"' : ''}${n.count ? ', peripheries=2' : ''}`;
-      out.push(`    ${ids.get(n.id)} [label=${nodeLabel(n)}, fillcolor=${quoted(s.fill)}, color=${quoted(s.stroke)}${extra}, tooltip=${quoted(n.id)}];`);
+      out.push(
+        `    ${ids.get(n.id)} [label=${nodeLabel(n)}, fillcolor=${quoted(s.fill)}, color=${quoted(s.stroke)}${extra}, tooltip=${quoted(n.id)}];`,
+      );
     }
     out.push('  }');
   });
@@ -69,7 +81,12 @@ export function toDot(graph: Topology, options: DrawOptions = {}): string {
     out.push(`  ${from} -> ${to} [${attrs.join(', ')}];`);
   }
   if (options.legend !== false && graph.nodes.length > 0) {
-    out.push('  subgraph cluster_legend {', '    graph [label="", style="rounded", color="#d0d4d9", margin=8];', `    legend [shape=plaintext, style="", label=${legend(graph)}];`, '  }');
+    out.push(
+      '  subgraph cluster_legend {',
+      '    graph [label="", style="rounded", color="#d0d4d9", margin=8];',
+      `    legend [shape=plaintext, style="", label=${legend(graph)}];`,
+      '  }',
+    );
   }
   out.push('}');
   return `${out.join('\n')}\n`;

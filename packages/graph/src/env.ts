@@ -36,9 +36,13 @@ export function envApps(root: string, env: Environment): string[] {
  */
 export async function renderEnvGraph(root: string, env: Environment, app?: string, options: { collapse?: number | false } = {}): Promise<EnvGraph> {
   const all = envApps(root, env);
-  if (app !== undefined && !all.includes(app)) throw new UsageError(`${Layout.overlay(env, app)}: no such overlay; apps of ${env}: ${all.join(', ') || '(none)'}`);
+  if (app !== undefined && !all.includes(app))
+    throw new UsageError(`${Layout.overlay(env, app)}: no such overlay; apps of ${env}: ${all.join(', ') || '(none)'}`);
   const apps = app !== undefined ? [app] : all;
-  const results = await buildOverlays(root, apps.map((a) => Layout.overlay(env, a)));
+  const results = await buildOverlays(
+    root,
+    apps.map((a) => Layout.overlay(env, a)),
+  );
   const owner = new Map<Manifest, string>();
   const manifests: Manifest[] = [];
   const skipped: { app: string; error: string }[] = [];

@@ -28,7 +28,9 @@ export function toMermaid(graph: Topology): string {
     out.push(`  ${from} ${e.kind === 'allows' ? '-.->' : '-->'}${label} ${to}`);
   }
   for (const [category, s] of Object.entries(CATEGORY_STYLE) as [NodeCategory, (typeof CATEGORY_STYLE)[NodeCategory]][]) {
-    out.push(`  classDef ${className(category)} fill:${s.fill},stroke:${s.stroke},color:#1a1a1a${category === 'peer' ? ',stroke-dasharray:4 3' : ''}`);
+    out.push(
+      `  classDef ${className(category)} fill:${s.fill},stroke:${s.stroke},color:#1a1a1a${category === 'peer' ? ',stroke-dasharray:4 3' : ''}`,
+    );
   }
   // Mermaid numbers links in the order written: style the NetworkPolicy ones apart.
   const allows = graph.edges.filter((e) => ids.has(e.from) && ids.has(e.to)).flatMap((e, i) => (e.kind === 'allows' ? [i] : []));

@@ -42,7 +42,19 @@ export const EDGE_VERB: Readonly<Record<EdgeKind, string>> = {
 };
 
 /** The order categories appear in the legend, following the flow left to right. */
-export const CATEGORY_ORDER: readonly NodeCategory[] = ['ingress', 'service', 'workload', 'scaler', 'monitor', 'config', 'secret', 'secret-source', 'storage', 'identity', 'peer'];
+export const CATEGORY_ORDER: readonly NodeCategory[] = [
+  'ingress',
+  'service',
+  'workload',
+  'scaler',
+  'monitor',
+  'config',
+  'secret',
+  'secret-source',
+  'storage',
+  'identity',
+  'peer',
+];
 
 /** Nodes grouped by application and namespace, in a stable order. */
 export function groups(nodes: readonly GraphNode[]): { app: string; namespace: string | undefined; nodes: GraphNode[] }[] {

@@ -1,7 +1,18 @@
 import type { Manifest } from '@strata/core';
 
 /** How a node is drawn; the kinds that share a colour share a category. */
-export type NodeCategory = 'ingress' | 'service' | 'workload' | 'config' | 'secret' | 'storage' | 'identity' | 'scaler' | 'monitor' | 'secret-source' | 'peer';
+export type NodeCategory =
+  | 'ingress'
+  | 'service'
+  | 'workload'
+  | 'config'
+  | 'secret'
+  | 'storage'
+  | 'identity'
+  | 'scaler'
+  | 'monitor'
+  | 'secret-source'
+  | 'peer';
 
 export interface GraphNode {
   /** Unique and stable: `Kind/namespace/name` for objects, `peer/<app>/<what>` for NetworkPolicy peers. */
@@ -23,7 +34,19 @@ export interface GraphNode {
 }
 
 /** What an edge means; `allows` comes from NetworkPolicies and is drawn dashed. */
-export type EdgeKind = 'routes' | 'selects' | 'mounts' | 'env' | 'runs-as' | 'pulls-with' | 'claims' | 'scales' | 'monitors' | 'creates' | 'reads-from' | 'allows';
+export type EdgeKind =
+  | 'routes'
+  | 'selects'
+  | 'mounts'
+  | 'env'
+  | 'runs-as'
+  | 'pulls-with'
+  | 'claims'
+  | 'scales'
+  | 'monitors'
+  | 'creates'
+  | 'reads-from'
+  | 'allows';
 
 export interface GraphEdge {
   readonly from: string;
@@ -161,7 +184,16 @@ export function topology(manifests: readonly Manifest[], options: TopologyOption
     // A reference written before Kustomize added the hash suffix still means the generated object.
     const hashed = [...nodes.values()].find((n) => n.kind === kind && n.namespace === ns && withoutHash(n.name) === name);
     if (hashed) return hashed.id;
-    nodes.set(exact, { id: exact, kind, name, ...(ns ? { namespace: ns } : {}), app, category: CATEGORY[kind] ?? 'peer', lines: [name], implied: true });
+    nodes.set(exact, {
+      id: exact,
+      kind,
+      name,
+      ...(ns ? { namespace: ns } : {}),
+      app,
+      category: CATEGORY[kind] ?? 'peer',
+      lines: [name],
+      implied: true,
+    });
     return exact;
   };
   const edge = (from: string, to: string, kind: EdgeKind, label?: string) => {
@@ -198,7 +230,8 @@ export function topology(manifests: readonly Manifest[], options: TopologyOption
       for (const r of arr(spec.routes)) {
         for (const s of arr(r.services)) {
           const name = str(s.name);
-          if (name && (s.kind === undefined || s.kind === 'Service')) edge(from, ref('Service', str(s.namespace) ?? nsOf(m), name, app), 'routes', s.port !== undefined ? String(s.port) : undefined);
+          if (name && (s.kind === undefined || s.kind === 'Service'))
+            edge(from, ref('Service', str(s.namespace) ?? nsOf(m), name, app), 'routes', s.port !== undefined ? String(s.port) : undefined);
         }
       }
     }
@@ -214,7 +247,8 @@ export function topology(manifests: readonly Manifest[], options: TopologyOption
       continue;
     }
     for (const w of workloads) {
-      if (nsOf(w) === nsOf(s) && matchesSelector({ matchLabels: selector }, podLabels(w))) edge(from, idOf(w.kind, nsOf(w), w.metadata.name), 'selects');
+      if (nsOf(w) === nsOf(s) && matchesSelector({ matchLabels: selector }, podLabels(w)))
+        edge(from, idOf(w.kind, nsOf(w), w.metadata.name), 'selects');
     }
   }
 
@@ -256,7 +290,15 @@ export function topology(manifests: readonly Manifest[], options: TopologyOption
       if (!name) continue;
       const id = idOf('PersistentVolumeClaim', ns, `${name}-${w.metadata.name}-*`);
       const size = str(obj(obj(obj(t.spec).resources).requests).storage);
-      nodes.set(id, { id, kind: 'PersistentVolumeClaim', name: `${name}-${w.metadata.name}-*`, ...(ns ? { namespace: ns } : {}), app, category: 'storage', lines: [`${name} (per replica)`, ...(size ? [size] : [])] });
+      nodes.set(id, {
+        id,
+        kind: 'PersistentVolumeClaim',
+        name: `${name}-${w.metadata.name}-*`,
+        ...(ns ? { namespace: ns } : {}),
+        app,
+        category: 'storage',
+        lines: [`${name} (per replica)`, ...(size ? [size] : [])],
+      });
       edge(from, id, 'claims');
     }
   }
@@ -270,18 +312,30 @@ export function topology(manifests: readonly Manifest[], options: TopologyOption
     if (m.kind === 'HorizontalPodAutoscaler' || m.kind === 'ScaledObject') {
       const target = obj(spec.scaleTargetRef);
       const name = str(target.name);
-      const range = m.kind === 'HorizontalPodAutoscaler' ? [spec.minReplicas ?? 1, spec.maxReplicas] : [spec.minReplicaCount ?? 0, spec.maxReplicaCount ?? 100];
+      const range =
+        m.kind === 'HorizontalPodAutoscaler' ? [spec.minReplicas ?? 1, spec.maxReplicas] : [spec.minReplicaCount ?? 0, spec.maxReplicaCount ?? 100];
       if (name) edge(from, ref(str(target.kind) ?? 'Deployment', ns, name, app), 'scales', `${String(range[0])}–${String(range[1])} replicas`);
     } else if (m.kind === 'ServiceMonitor') {
       const selector = obj(spec.selector) as LabelSelector;
       const nsSel = obj(spec.namespaceSelector);
-      const inNs = (s: Manifest) => nsSel.any === true || (Array.isArray(nsSel.matchNames) ? (nsSel.matchNames as string[]).includes(nsOf(s) ?? '') : nsOf(s) === ns);
+      const inNs = (s: Manifest) =>
+        nsSel.any === true || (Array.isArray(nsSel.matchNames) ? (nsSel.matchNames as string[]).includes(nsOf(s) ?? '') : nsOf(s) === ns);
       for (const s of services) {
-        if (inNs(s) && matchesSelector(selector, s.metadata.labels ?? {})) edge(from, idOf('Service', nsOf(s), s.metadata.name), 'monitors', arr(spec.endpoints).map((e) => str(e.port) ?? str(e.targetPort)).filter(Boolean).join(', ') || undefined);
+        if (inNs(s) && matchesSelector(selector, s.metadata.labels ?? {}))
+          edge(
+            from,
+            idOf('Service', nsOf(s), s.metadata.name),
+            'monitors',
+            arr(spec.endpoints)
+              .map((e) => str(e.port) ?? str(e.targetPort))
+              .filter(Boolean)
+              .join(', ') || undefined,
+          );
       }
     } else if (m.kind === 'PodMonitor') {
       const selector = obj(spec.selector) as LabelSelector;
-      for (const w of workloads) if (nsOf(w) === ns && matchesSelector(selector, podLabels(w))) edge(from, idOf(w.kind, nsOf(w), w.metadata.name), 'monitors');
+      for (const w of workloads)
+        if (nsOf(w) === ns && matchesSelector(selector, podLabels(w))) edge(from, idOf(w.kind, nsOf(w), w.metadata.name), 'monitors');
     } else if (m.kind === 'ExternalSecret') {
       const target = obj(spec.target);
       edge(from, ref('Secret', ns, str(target.name) ?? m.metadata.name, app), 'creates');
@@ -305,7 +359,8 @@ function details(m: Manifest): string[] {
     const hosts = [...new Set(arr(spec.rules).flatMap((r) => (str(r.host) ? [str(r.host)!] : [])))];
     return hosts.length > 2 ? [...hosts.slice(0, 2), `+${hosts.length - 2} more`] : hosts;
   }
-  if (m.kind === 'Deployment' || m.kind === 'StatefulSet' || m.kind === 'ReplicaSet') return typeof spec.replicas === 'number' ? [`${spec.replicas} replica${spec.replicas === 1 ? '' : 's'}`] : [];
+  if (m.kind === 'Deployment' || m.kind === 'StatefulSet' || m.kind === 'ReplicaSet')
+    return typeof spec.replicas === 'number' ? [`${spec.replicas} replica${spec.replicas === 1 ? '' : 's'}`] : [];
   if (m.kind === 'Service') {
     const type = str(spec.type);
     if (spec.clusterIP === 'None') return ['headless'];
@@ -345,7 +400,10 @@ function networkPolicyEdges(manifests: readonly Manifest[], ctx: PolicyContext) 
     const app = ctx.appOf(p);
     const spec = obj(p.spec);
     const selector = obj(spec.podSelector) as LabelSelector;
-    const types = (Array.isArray(spec.policyTypes) ? spec.policyTypes : spec.egress ? ['Ingress', 'Egress'] : ['Ingress']) as ('Ingress' | 'Egress')[];
+    const types = (Array.isArray(spec.policyTypes) ? spec.policyTypes : spec.egress ? ['Ingress', 'Egress'] : ['Ingress']) as (
+      | 'Ingress'
+      | 'Egress'
+    )[];
     const ingress = arr(spec.ingress);
     const egress = arr(spec.egress);
     if (isEmptySelector(selector) && ns) {
@@ -368,7 +426,10 @@ function networkPolicyEdges(manifests: readonly Manifest[], ctx: PolicyContext) 
         const except = Array.isArray(block.except) ? (block.except as string[]) : [];
         const cidr = str(block.cidr)!;
         const anywhere = cidr === '0.0.0.0/0' || cidr === '::/0';
-        return peerNode(`ip:${cidr}:${except.join(',')}`, anywhere ? 'Internet' : 'IPBlock', [cidr, ...(except.length > 0 ? [`except ${except.join(', ')}`] : [])]);
+        return peerNode(`ip:${cidr}:${except.join(',')}`, anywhere ? 'Internet' : 'IPBlock', [
+          cidr,
+          ...(except.length > 0 ? [`except ${except.join(', ')}`] : []),
+        ]);
       }
       const nsSel = peer.namespaceSelector === undefined ? undefined : (obj(peer.namespaceSelector) as LabelSelector);
       const podSel = peer.podSelector === undefined ? undefined : (obj(peer.podSelector) as LabelSelector);
@@ -380,23 +441,29 @@ function networkPolicyEdges(manifests: readonly Manifest[], ctx: PolicyContext) 
         const matched = ctx.workloads.filter((w) => ctx.nsOf(w) === inGraphNs && matchesSelector(podSel, ctx.podLabels(w)));
         if (matched.length > 0) return matched.map((w) => ctx.idOf(w.kind, ctx.nsOf(w), w.metadata.name));
       }
-      if (podSel && isDns(podSel)) return peerNode(`dns:${nsText ?? ''}`, 'DNS', ['cluster DNS', `${nsText ?? ''}/${podSel.matchLabels?.['k8s-app'] ?? 'coredns'}`]);
+      if (podSel && isDns(podSel))
+        return peerNode(`dns:${nsText ?? ''}`, 'DNS', ['cluster DNS', `${nsText ?? ''}/${podSel.matchLabels?.['k8s-app'] ?? 'coredns'}`]);
       if (!podSel) return peerNode(`ns:${nsText ?? ''}`, 'Namespace', [nsText === ns ? `namespace ${ns ?? ''}` : (nsText ?? '')]);
-      return peerNode(`pods:${nsText ?? ''}:${selectorText(podSel)}`, 'Pods', [isEmptySelector(podSel) ? 'all pods' : selectorText(podSel), `in ${nsText ?? ''}`]);
+      return peerNode(`pods:${nsText ?? ''}:${selectorText(podSel)}`, 'Pods', [
+        isEmptySelector(podSel) ? 'all pods' : selectorText(podSel),
+        `in ${nsText ?? ''}`,
+      ]);
     };
 
     if (types.includes('Ingress')) {
       for (const rule of ingress) {
         const label = portsText(arr(rule.ports));
         const from = Array.isArray(rule.from) ? arr(rule.from) : [undefined];
-        for (const peer of from) for (const source of peers(peer)) for (const w of selected) ctx.edge(source, ctx.idOf(w.kind, ns, w.metadata.name), 'allows', label);
+        for (const peer of from)
+          for (const source of peers(peer)) for (const w of selected) ctx.edge(source, ctx.idOf(w.kind, ns, w.metadata.name), 'allows', label);
       }
     }
     if (types.includes('Egress')) {
       for (const rule of egress) {
         const label = portsText(arr(rule.ports));
         const to = Array.isArray(rule.to) ? arr(rule.to) : [undefined];
-        for (const peer of to) for (const target of peers(peer)) for (const w of selected) ctx.edge(ctx.idOf(w.kind, ns, w.metadata.name), target, 'allows', label);
+        for (const peer of to)
+          for (const target of peers(peer)) for (const w of selected) ctx.edge(ctx.idOf(w.kind, ns, w.metadata.name), target, 'allows', label);
       }
     }
   }

@@ -17,7 +17,14 @@ const fixture: Manifest[] = [
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: meta('web'),
-    spec: { rules: [{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { name: 'http' } } } }] } }] },
+    spec: {
+      rules: [
+        {
+          host: 'shop.example.com',
+          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { name: 'http' } } } }] },
+        },
+      ],
+    },
   },
   { apiVersion: 'v1', kind: 'Service', metadata: meta('web', web), spec: { selector: web, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
   {
@@ -49,7 +56,12 @@ const fixture: Manifest[] = [
   },
   { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('web-config-8m5tk2h9cg'), data: { MODE: 'shop' } },
   { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('web-settings-h2d4fg7k9b'), data: { a: 'b' } },
-  { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta('web-uploads'), spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } } },
+  {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: meta('web-uploads'),
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } },
+  },
   { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta('web') },
   {
     apiVersion: 'autoscaling/v2',
@@ -68,14 +80,24 @@ const fixture: Manifest[] = [
       volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } } } }],
     },
   },
-  { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: meta('web'), spec: { selector: { matchLabels: web }, endpoints: [{ port: 'http' }] } },
+  {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    metadata: meta('web'),
+    spec: { selector: { matchLabels: web }, endpoints: [{ port: 'http' }] },
+  },
   {
     apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
     metadata: meta('db-credentials'),
     spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault' }, target: { name: 'db-credentials' }, data: [] },
   },
-  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta('default-deny'), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
+  {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta('default-deny'),
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  },
   {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -83,12 +105,25 @@ const fixture: Manifest[] = [
     spec: {
       podSelector: { matchLabels: web },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 8080, protocol: 'TCP' }] }],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+          ports: [{ port: 8080, protocol: 'TCP' }],
+        },
+      ],
       egress: [
         { to: [{ podSelector: { matchLabels: db } }], ports: [{ port: 5432, protocol: 'TCP' }] },
         {
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-          ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+              podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+            },
+          ],
+          ports: [
+            { port: 53, protocol: 'UDP' },
+            { port: 53, protocol: 'TCP' },
+          ],
         },
         { to: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ port: 443 }] },
       ],
@@ -98,7 +133,11 @@ const fixture: Manifest[] = [
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: meta('db'),
-    spec: { podSelector: { matchLabels: db }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: web } }], ports: [{ port: 5432, protocol: 'TCP' }] }] },
+    spec: {
+      podSelector: { matchLabels: db },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ podSelector: { matchLabels: web } }], ports: [{ port: 5432, protocol: 'TCP' }] }],
+    },
   },
 ];
 
@@ -108,8 +147,17 @@ describe('topology', () => {
   const g = topology(fixture);
 
   it('routes Ingress -> Service -> Deployment by backend and selector', () => {
-    expect(edge(g, 'Ingress/shop/web', 'Service/shop/web')).toStrictEqual({ from: 'Ingress/shop/web', to: 'Service/shop/web', kind: 'routes', label: 'http' });
-    expect(edge(g, 'Service/shop/web', 'Deployment/shop/web')).toStrictEqual({ from: 'Service/shop/web', to: 'Deployment/shop/web', kind: 'selects' });
+    expect(edge(g, 'Ingress/shop/web', 'Service/shop/web')).toStrictEqual({
+      from: 'Ingress/shop/web',
+      to: 'Service/shop/web',
+      kind: 'routes',
+      label: 'http',
+    });
+    expect(edge(g, 'Service/shop/web', 'Deployment/shop/web')).toStrictEqual({
+      from: 'Service/shop/web',
+      to: 'Deployment/shop/web',
+      kind: 'selects',
+    });
     expect(edge(g, 'Service/shop/web', 'StatefulSet/shop/db')).toBeUndefined();
   });
 
@@ -129,7 +177,12 @@ describe('topology', () => {
   });
 
   it('links HPA -> Deployment with its replica range, ServiceMonitor -> Service, ExternalSecret -> Secret', () => {
-    expect(edge(g, 'HorizontalPodAutoscaler/shop/web', 'Deployment/shop/web')).toStrictEqual({ from: 'HorizontalPodAutoscaler/shop/web', to: 'Deployment/shop/web', kind: 'scales', label: '2–5 replicas' });
+    expect(edge(g, 'HorizontalPodAutoscaler/shop/web', 'Deployment/shop/web')).toStrictEqual({
+      from: 'HorizontalPodAutoscaler/shop/web',
+      to: 'Deployment/shop/web',
+      kind: 'scales',
+      label: '2–5 replicas',
+    });
     expect(edge(g, 'ServiceMonitor/shop/web', 'Service/shop/web')?.kind).toBe('monitors');
     expect(edge(g, 'ExternalSecret/shop/db-credentials', 'Secret/shop/db-credentials')?.kind).toBe('creates');
     expect(edge(g, 'ClusterSecretStore//vault', 'ExternalSecret/shop/db-credentials')?.kind).toBe('reads-from');
@@ -160,7 +213,16 @@ describe('collapseSimilar', () => {
   const relay = (i: number): Manifest[] => {
     const labels = { 'app.kubernetes.io/name': 'relay', 'relay/id': String(i) };
     return [
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta(`relay-${i}`, labels), spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'r', image: 'r:1' }] } } } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: meta(`relay-${i}`, labels),
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [{ name: 'r', image: 'r:1' }] } },
+        },
+      },
       { apiVersion: 'v1', kind: 'Service', metadata: meta(`relay-${i}`), spec: { selector: labels, ports: [{ port: 30303 }] } },
     ];
   };
@@ -168,7 +230,10 @@ describe('collapseSimilar', () => {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: meta('relay'),
-    spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'relay' } }, ingress: [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'relay' } } }], ports: [{ port: 30303 }] }] },
+    spec: {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'relay' } },
+      ingress: [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'relay' } } }], ports: [{ port: 30303 }] }],
+    },
   };
 
   it('draws look-alike workloads and their Services once, and their mesh as one loop', () => {
@@ -193,7 +258,10 @@ describe('collapseSimilar', () => {
 
 /** Every opening tag has its closing tag, in order: the SVG is well-formed XML. */
 function assertWellFormed(xml: string) {
-  const body = xml.replace(/<\?xml[^>]*\?>/, '').replace(/<!DOCTYPE[^>]*>/, '').replace(/<!--[\s\S]*?-->/g, '');
+  const body = xml
+    .replace(/<\?xml[^>]*\?>/, '')
+    .replace(/<!DOCTYPE[^>]*>/, '')
+    .replace(/<!--[\s\S]*?-->/g, '');
   const stack: string[] = [];
   for (const m of body.matchAll(/<(\/?)([A-Za-z][\w:.-]*)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/g)) {
     const [, close, name, , selfClose] = m;
@@ -208,7 +276,14 @@ function assertWellFormed(xml: string) {
 /** The text a reader sees in an SVG: every <text> element, entities decoded. */
 const svgText = (svg: string) =>
   [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)]
-    .map((m) => m[1]!.replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d))).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&'))
+    .map((m) =>
+      m[1]!
+        .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&'),
+    )
     .join('\n');
 
 describe('pictures', () => {
@@ -233,7 +308,19 @@ describe('pictures', () => {
     expect(svg).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<\/svg>\s*$/);
     assertWellFormed(svg);
     const text = svgText(svg).split('\n');
-    for (const label of ['Ingress', 'web', 'shop.example.com', 'web-config', 'HorizontalPodAutoscaler', 'TCP 8080', 'TCP 5432', 'cluster DNS', 'Legend', 'namespace shop']) expect(text).toContain(label);
+    for (const label of [
+      'Ingress',
+      'web',
+      'shop.example.com',
+      'web-config',
+      'HorizontalPodAutoscaler',
+      'TCP 8080',
+      'TCP 5432',
+      'cluster DNS',
+      'Legend',
+      'namespace shop',
+    ])
+      expect(text).toContain(label);
     expect(text).not.toContain('web-config-8m5tk2h9cg');
     expect(toDot(g)).toContain('rankdir=LR');
   });
@@ -247,10 +334,19 @@ describe('renderEnvGraph', () => {
       writeFileSync(join(root, rel), typeof value === 'string' ? value : stringify(value));
     };
     try {
-      put('base/shop/objects.yaml', fixture.filter((m) => m.kind !== 'ConfigMap').map((m) => stringify(m)).join('---\n'));
+      put(
+        'base/shop/objects.yaml',
+        fixture
+          .filter((m) => m.kind !== 'ConfigMap')
+          .map((m) => stringify(m))
+          .join('---\n'),
+      );
       put('base/shop/kustomization.yaml', {
         resources: ['objects.yaml'],
-        configMapGenerator: [{ name: 'web-config', literals: ['MODE=shop'] }, { name: 'web-settings', literals: ['a=b'] }],
+        configMapGenerator: [
+          { name: 'web-config', literals: ['MODE=shop'] },
+          { name: 'web-settings', literals: ['a=b'] },
+        ],
       });
       put('overlays/dev/shop/kustomization.yaml', { resources: ['../../../base/shop'], namespace: 'shop-dev' });
       put('overlays/dev/broken/kustomization.yaml', { resources: ['missing.yaml'] });

@@ -35,7 +35,30 @@ export function modelModule(apiVersion: string, kind: string): { pkg: string; sp
 }
 
 // Fields whose values are enumerations in the models: typed as the literals seen, so they stay assignable.
-const ENUMS = new Set(['type', 'protocol', 'pathType', 'imagePullPolicy', 'restartPolicy', 'operator', 'effect', 'dnsPolicy', 'concurrencyPolicy', 'policyTypes', 'accessModes', 'volumeMode', 'whenUnsatisfiable', 'creationPolicy', 'deletionPolicy', 'kind', 'sessionAffinity', 'externalTrafficPolicy', 'internalTrafficPolicy', 'podManagementPolicy', 'reclaimPolicy', 'scope']);
+const ENUMS = new Set([
+  'type',
+  'protocol',
+  'pathType',
+  'imagePullPolicy',
+  'restartPolicy',
+  'operator',
+  'effect',
+  'dnsPolicy',
+  'concurrencyPolicy',
+  'policyTypes',
+  'accessModes',
+  'volumeMode',
+  'whenUnsatisfiable',
+  'creationPolicy',
+  'deletionPolicy',
+  'kind',
+  'sessionAffinity',
+  'externalTrafficPolicy',
+  'internalTrafficPolicy',
+  'podManagementPolicy',
+  'reclaimPolicy',
+  'scope',
+]);
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const key = (k: string) => (IDENT.test(k) ? k : quote(k));
@@ -43,13 +66,25 @@ const access = (path: readonly string[]) => path.map((p) => (IDENT.test(p) ? `.$
 
 export function quote(s: string): string {
   if (s.includes('\n') && s.length > 40) return `\`${s.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${')}\``;
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}'`;
+  return `'${s
+    .replace(/\\/g, '\\\\')
+    .replace(/'/g, "\\'")
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')}'`;
 }
 
 const WIDTH = 140;
 
 /** A JS expression for a value, on one line when it fits, else one entry per line. */
-function print(value: unknown, indent: string, atom: (v: unknown) => string | undefined, spread?: (k: string, v: unknown) => string | undefined): string {
+function print(
+  value: unknown,
+  indent: string,
+  atom: (v: unknown) => string | undefined,
+  spread?: (k: string, v: unknown) => string | undefined,
+): string {
   const own = atom(value);
   if (own !== undefined) return own;
   if (typeof value === 'string') return quote(value);
@@ -74,7 +109,9 @@ function print(value: unknown, indent: string, atom: (v: unknown) => string | un
 // Kustomize writes keys in alphabetical order; the code reads better with the identity first.
 const FIRST = ['metadata', 'name', 'namespace', 'labels', 'annotations', 'image', 'spec'];
 const ordered = (value: Record<string, unknown>) =>
-  Object.entries(value).sort(([a], [b]) => (FIRST.includes(a) ? FIRST.indexOf(a) : FIRST.length) - (FIRST.includes(b) ? FIRST.indexOf(b) : FIRST.length));
+  Object.entries(value).sort(
+    ([a], [b]) => (FIRST.includes(a) ? FIRST.indexOf(a) : FIRST.length) - (FIRST.includes(b) ? FIRST.indexOf(b) : FIRST.length),
+  );
 
 const literal = (value: unknown, indent = '') => print(value, indent, () => undefined);
 
@@ -107,7 +144,10 @@ function typeOf(values: readonly unknown[], field: string): string {
     const keys = [...new Set(objects.flatMap((o) => Object.keys(o)))];
     const fields = keys.map((k) => {
       const has = objects.filter((o) => k in o);
-      return `readonly ${key(k)}${has.length < objects.length ? '?' : ''}: ${typeOf(has.map((o) => o[k]), k)}`;
+      return `readonly ${key(k)}${has.length < objects.length ? '?' : ''}: ${typeOf(
+        has.map((o) => o[k]),
+        k,
+      )}`;
     });
     parts.unshift(fields.length === 0 ? 'Record<string, never>' : `{ ${fields.join('; ')} }`);
   }
@@ -159,13 +199,23 @@ export function generateApp(name: string, model: Model, exceptions: readonly Imp
   const images = leaves.filter((l) => l.kind === 'image');
   const parsed = (l: Leaf, env: Environment) => parseImage(l.values[env] as string);
   // images.json takes the pins when every image of every env has a tag or digest it accepts.
-  const pinned = images.length > 0 && images.every((l) => ENVIRONMENTS.every((e) => {
-    const p = parsed(l, e);
-    return (p.tag !== undefined || p.digest !== undefined) && (p.tag === undefined || PIN_TAG.test(p.tag)) && (p.digest === undefined || PIN_DIGEST.test(p.digest));
-  }));
+  const pinned =
+    images.length > 0 &&
+    images.every((l) =>
+      ENVIRONMENTS.every((e) => {
+        const p = parsed(l, e);
+        return (
+          (p.tag !== undefined || p.digest !== undefined) &&
+          (p.tag === undefined || PIN_TAG.test(p.tag)) &&
+          (p.digest === undefined || PIN_DIGEST.test(p.digest))
+        );
+      }),
+    );
   const imageValue = (l: Leaf, env: Environment): ImageValue => {
     const p = parsed(l, env);
-    return pinned ? { repository: p.repo, ...(p.tag ? { tag: p.tag } : {}), ...(p.digest ? { digest: p.digest } : {}) } : { repository: p.repo, tag: p.tag ?? null, digest: p.digest ?? null };
+    return pinned
+      ? { repository: p.repo, ...(p.tag ? { tag: p.tag } : {}), ...(p.digest ? { digest: p.digest } : {}) }
+      : { repository: p.repo, tag: p.tag ?? null, digest: p.digest ?? null };
   };
   const valueOf = (l: Leaf, env: Environment): unknown => (l.kind === 'image' ? imageValue(l, env) : l.values[env]);
 
@@ -182,7 +232,15 @@ export function generateApp(name: string, model: Model, exceptions: readonly Imp
     const base = majority(values);
     setAt(defaults, l.path, base);
     const field = l.names[0] ?? '';
-    setAt(types, l.path, l.kind === 'image' ? (pinned ? 'ImageSource' : '{ readonly repository: string; readonly tag: string | null; readonly digest: string | null }') : typeOf(Object.values(values), field));
+    setAt(
+      types,
+      l.path,
+      l.kind === 'image'
+        ? pinned
+          ? 'ImageSource'
+          : '{ readonly repository: string; readonly tag: string | null; readonly digest: string | null }'
+        : typeOf(Object.values(values), field),
+    );
     for (const env of ENVIRONMENTS) {
       if (l.kind === 'image' && pinned) continue;
       const d = difference(base, values[env]);
@@ -208,7 +266,9 @@ export function generateApp(name: string, model: Model, exceptions: readonly Imp
   const printType = (t: unknown, indent: string): string => {
     if (typeof t === 'string') return t;
     const inner = `${indent}  `;
-    return `{\n${Object.entries(t as Record<string, unknown>).map(([k, v]) => `${inner}readonly ${key(k)}: ${printType(v, inner)};`).join('\n')}\n${indent}}`;
+    return `{\n${Object.entries(t as Record<string, unknown>)
+      .map(([k, v]) => `${inner}readonly ${key(k)}: ${printType(v, inner)};`)
+      .join('\n')}\n${indent}}`;
   };
 
   const files = new Map<string, string>();
@@ -293,12 +353,26 @@ export const ${env}: EnvironmentDefinition<Config> = ${body};
     usesGenerated || kitUsed.size > 0
       ? `import { ${[...(usesGenerated ? ['GENERATED_ANNOTATION'] : []), ...[...kitUsed].sort(), 'type KubeObject'].join(', ')} } from '@strata/core';`
       : "import type { KubeObject } from '@strata/core';",
-    ...[...classes.entries()].sort(([, a], [, b]) => a.localeCompare(b)).map(([local, spec]) => (spec.endsWith(`/${local}`) ? `import { ${local} } from '${spec}';` : `import { ${spec.slice(spec.lastIndexOf('/') + 1)} as ${local} } from '${spec}';`)),
+    ...[...classes.entries()]
+      .sort(([, a], [, b]) => a.localeCompare(b))
+      .map(([local, spec]) =>
+        spec.endsWith(`/${local}`)
+          ? `import { ${local} } from '${spec}';`
+          : `import { ${spec.slice(spec.lastIndexOf('/') + 1)} as ${local} } from '${spec}';`,
+      ),
     "import type { Config } from './config.ts';",
   ];
   const helpers = [
-    ...(model.usesName ? [`  // Kustomize's namePrefix and nameSuffix of each env, and every reference to a renamed object.\n  const name = (base: string) => \`${prefixLeaf ? '${c.namePrefix}' : ''}\${base}${suffixLeaf ? '${c.nameSuffix}' : ''}\`;`] : []),
-    ...(images.length > 0 ? ['  const ref = (i: { readonly repository: string; readonly tag?: string | null; readonly digest?: string | null }) => `${i.repository}${i.tag ? `:${i.tag}` : \'\'}${i.digest ? `@${i.digest}` : \'\'}`;'] : []),
+    ...(model.usesName
+      ? [
+          `  // Kustomize's namePrefix and nameSuffix of each env, and every reference to a renamed object.\n  const name = (base: string) => \`${prefixLeaf ? '${c.namePrefix}' : ''}\${base}${suffixLeaf ? '${c.nameSuffix}' : ''}\`;`,
+        ]
+      : []),
+    ...(images.length > 0
+      ? [
+          "  const ref = (i: { readonly repository: string; readonly tag?: string | null; readonly digest?: string | null }) => `${i.repository}${i.tag ? `:${i.tag}` : ''}${i.digest ? `@${i.digest}` : ''}`;",
+        ]
+      : []),
   ];
   files.set(
     'src/render.ts',
@@ -307,7 +381,10 @@ export const ${env}: EnvironmentDefinition<Config> = ${body};
 /** The objects of ${name}, imported from its Kustomize or YAML sources; what differs per env comes from \`c\`. */
 export function render(c: Config): KubeObject[] {
 ${helpers.length > 0 ? `${helpers.join('\n')}\n` : ''}  const objects: KubeObject[] = [
-${objects.filter((o) => !o.sw).map((o) => `    ${o.expr},`).join('\n')}
+${objects
+  .filter((o) => !o.sw)
+  .map((o) => `    ${o.expr},`)
+  .join('\n')}
   ];
 ${objects
   .filter((o) => o.sw)
@@ -318,7 +395,8 @@ ${objects
   );
 
   const imagePaths = Object.fromEntries(images.map((l) => [l.path[1]!, `images.${l.path[1]}`]));
-  const optionalText = Object.keys(optional).length > 0 ? `  optional: ${literal(optional, '  ').replace(/'IMAGE_SOURCE_KEYS'/g, 'IMAGE_SOURCE_KEYS')},\n` : '';
+  const optionalText =
+    Object.keys(optional).length > 0 ? `  optional: ${literal(optional, '  ').replace(/'IMAGE_SOURCE_KEYS'/g, 'IMAGE_SOURCE_KEYS')},\n` : '';
   const policyText =
     exceptions.length > 0
       ? `  policy: {\n    exceptions: [\n${exceptions.map((e) => `      { rule: ${quote(e.rule)}, kind: ${quote(e.kind)}${e.name !== undefined ? `, name: ${quote(e.name)}` : ''}, reason: IMPORTED },`).join('\n')}\n    ],\n  },\n`
@@ -356,7 +434,11 @@ function testFile(name: string, model: Model): string {
         env,
         {
           objects: objects.map((m) => `${m.kind}/${m.metadata.name}`).sort(),
-          replicas: Object.fromEntries(workloads.filter((m) => typeof (m.spec as Record<string, unknown>).replicas === 'number').map((m) => [`${m.kind}/${m.metadata.name}`, (m.spec as Record<string, unknown>).replicas])),
+          replicas: Object.fromEntries(
+            workloads
+              .filter((m) => typeof (m.spec as Record<string, unknown>).replicas === 'number')
+              .map((m) => [`${m.kind}/${m.metadata.name}`, (m.spec as Record<string, unknown>).replicas]),
+          ),
           images: [...new Set(workloads.flatMap((m) => JSON.stringify(m).match(/"image":"[^"]+"/g) ?? []).map((s) => s.slice(9, -1)))].sort(),
         },
       ];

@@ -3,7 +3,18 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { describe, ENVIRONMENTS, isDns1035Label, isDnsSubdomain, isPlainObject, ObjectError, toManifest, type Environment, type KubeObject, type Manifest } from '@strata/core';
+import {
+  describe,
+  ENVIRONMENTS,
+  isDns1035Label,
+  isDnsSubdomain,
+  isPlainObject,
+  ObjectError,
+  toManifest,
+  type Environment,
+  type KubeObject,
+  type Manifest,
+} from '@strata/core';
 import { appDirs, loadApps, ToolError, UsageError } from '@strata/project';
 import { commitTransaction, lockTree, normalize, planApp, planEnvironments, recoverLocked, schemaMergeKeys, sortKeys } from '@strata/emit';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize } from '@strata/kustomize';
@@ -61,8 +72,10 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
     throw new UsageError(`--name ${name}: must be a lower-case DNS label starting with a letter (a-z, 0-9, "-"; at most 50 characters)`);
   }
   if (existsSync(join(root, 'apps', name))) throw new UsageError(`apps/${name} already exists; pick another --name or remove it first`);
-  if (options.path !== undefined && options.envs && options.envs.length > 0) throw new UsageError('give either PATH or --env ENV=PATH for each env, not both');
-  if (options.path === undefined && (!options.envs || options.envs.length === 0)) throw new UsageError('nothing to import: give PATH (with base/ and overlays/<env>/) or --env dev=PATH --env staging=PATH --env prod=PATH');
+  if (options.path !== undefined && options.envs && options.envs.length > 0)
+    throw new UsageError('give either PATH or --env ENV=PATH for each env, not both');
+  if (options.path === undefined && (!options.envs || options.envs.length === 0))
+    throw new UsageError('nothing to import: give PATH (with base/ and overlays/<env>/) or --env dev=PATH --env staging=PATH --env prod=PATH');
   const paths = options.path !== undefined ? layoutSources(root, options.path, name) : parseEnvOptions(root, options.envs!);
 
   const store = parseSecretStore(options.secretStore);
@@ -107,8 +120,15 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   let installed = false;
   if (options.install !== false) {
     const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
-    const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-    if (r.status !== 0) throw new ToolError(`apps/${name} is written, but pnpm install failed (${(r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`}); run \`npx pnpm install\` and then \`npx strata generate\``);
+    const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    });
+    if (r.status !== 0)
+      throw new ToolError(
+        `apps/${name} is written, but pnpm install failed (${(r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`}); run \`npx pnpm install\` and then \`npx strata generate\``,
+      );
     const { generate } = await import('@strata/pipeline');
     await generate(root);
     installed = true;
@@ -153,7 +173,9 @@ export function parseSecretStore(spec: string | undefined): SecretStore {
   if (spec === undefined) return DEFAULT_SECRET_STORE;
   const [name = '', kind = DEFAULT_SECRET_STORE.kind, ...rest] = spec.split(':');
   if (!isDnsSubdomain(name) || rest.length > 0 || (kind !== 'ClusterSecretStore' && kind !== 'SecretStore')) {
-    throw new UsageError(`--secret-store ${spec}: write it as NAME or NAME:Kind, NAME a lower-case DNS name and Kind ClusterSecretStore or SecretStore, e.g. --secret-store vault:ClusterSecretStore`);
+    throw new UsageError(
+      `--secret-store ${spec}: write it as NAME or NAME:Kind, NAME a lower-case DNS name and Kind ClusterSecretStore or SecretStore, e.g. --secret-store vault:ClusterSecretStore`,
+    );
   }
   return { name, kind };
 }
@@ -197,7 +219,9 @@ function packageJson(name: string, packages: readonly string[]): string {
 /** The root package.json with the app added to its workspace dependencies, so pnpm links it. */
 function register(root: string, name: string): string {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
-  pkg.devDependencies = Object.fromEntries(Object.entries({ ...pkg.devDependencies, [`@strata-apps/${name}`]: 'workspace:*' }).sort(([a], [b]) => a.localeCompare(b)));
+  pkg.devDependencies = Object.fromEntries(
+    Object.entries({ ...pkg.devDependencies, [`@strata-apps/${name}`]: 'workspace:*' }).sort(([a], [b]) => a.localeCompare(b)),
+  );
   return json(pkg);
 }
 
@@ -222,7 +246,12 @@ ${rows}
  * every env's overlay with the real kustomize and compares each with its source. Resolves to the
  * generated tree and each env's build of it; rejects with every object and field that differs.
  */
-async function prove(root: string, name: string, appFiles: ReadonlyMap<string, string>, model: Model): Promise<{ files: Map<string, string>; built: Record<Environment, string> }> {
+async function prove(
+  root: string,
+  name: string,
+  appFiles: ReadonlyMap<string, string>,
+  model: Model,
+): Promise<{ files: Map<string, string>; built: Record<Environment, string> }> {
   const stage = mkdtempSync(join(tmpdir(), 'strata-import-'));
   try {
     for (const [path, content] of appFiles) {
@@ -236,7 +265,9 @@ async function prove(root: string, name: string, appFiles: ReadonlyMap<string, s
       const [app] = await loadApps(stage, [name], { fresh: true });
       plan = planApp(app!, schemaMergeKeys);
     } catch (e) {
-      throw new ImportError([`the imported app does not render: ${(e as Error).message.split('\n')[0]!.replaceAll(stage, '')}; this is a defect of strata import, please report it with the sources`]);
+      throw new ImportError([
+        `the imported app does not render: ${(e as Error).message.split('\n')[0]!.replaceAll(stage, '')}; this is a defect of strata import, please report it with the sources`,
+      ]);
     }
     for (const [path, content] of plan.files) {
       mkdirSync(dirname(join(stage, path)), { recursive: true });
@@ -284,7 +315,8 @@ function differences(env: Environment, want: readonly Manifest[], got: readonly 
 
 function fieldDiffs(a: unknown, b: unknown, path: string): string[] {
   if (isDeepStrictEqual(a, b)) return [];
-  if (isPlainObject(a) && isPlainObject(b)) return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => fieldDiffs(a[k], b[k], path ? `${path}.${k}` : k));
+  if (isPlainObject(a) && isPlainObject(b))
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => fieldDiffs(a[k], b[k], path ? `${path}.${k}` : k));
   if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) return a.flatMap((v, i) => fieldDiffs(v, b[i], `${path}[${i}]`));
   const show = (v: unknown) => (v === undefined ? 'absent' : JSON.stringify(v).slice(0, 60));
   return [`${path || '(object)'}: source ${show(a)}, imported ${show(b)}`];

@@ -74,13 +74,23 @@ const DNS = json(kubeDnsEgress());
 export function useKit(kind: string, template: Record<string, Template>): { template: Record<string, Template>; whole?: KitCall } {
   const metadata = template.metadata;
   // defaultDenyPolicy takes the kit's ObjectMetadata: a name, labels, and maybe a namespace and annotations.
-  const kitMetadata = isPlainObject(metadata) && 'labels' in metadata && Object.keys(metadata).every((k) => ['name', 'namespace', 'labels', 'annotations'].includes(k));
-  if (kind === 'NetworkPolicy' && kitMetadata && isDeepStrictEqual(Object.keys(template).sort(), ['metadata', 'spec']) && literalOnly(template.spec)) {
-    if (isDeepStrictEqual(template.spec, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] })) return { template, whole: new KitCall('defaultDenyPolicy', template.metadata) };
+  const kitMetadata =
+    isPlainObject(metadata) && 'labels' in metadata && Object.keys(metadata).every((k) => ['name', 'namespace', 'labels', 'annotations'].includes(k));
+  if (
+    kind === 'NetworkPolicy' &&
+    kitMetadata &&
+    isDeepStrictEqual(Object.keys(template).sort(), ['metadata', 'spec']) &&
+    literalOnly(template.spec)
+  ) {
+    if (isDeepStrictEqual(template.spec, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }))
+      return { template, whole: new KitCall('defaultDenyPolicy', template.metadata) };
   }
   const walk = (v: unknown, key: string | undefined, parent: string | undefined): unknown => {
     if (Array.isArray(v)) {
-      if (key === 'egress') return v.map((rule) => (literalOnly(rule) && isDeepStrictEqual(rule, DNS) ? new KitCall('kubeDnsEgress', undefined) : walk(rule, undefined, key)));
+      if (key === 'egress')
+        return v.map((rule) =>
+          literalOnly(rule) && isDeepStrictEqual(rule, DNS) ? new KitCall('kubeDnsEgress', undefined) : walk(rule, undefined, key),
+        );
       return v.map((item) => walk(item, undefined, key));
     }
     if (!isPlainObject(v)) return v;

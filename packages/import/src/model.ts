@@ -95,7 +95,9 @@ const isCoreSecret = (m: Manifest) => m.kind === 'Secret' && m.apiVersion === 'v
 
 /** An ExternalSecret that makes the Secret `m` in the cluster from the store, holding no value. */
 function externalSecretFor(m: Manifest, app: string, env: Environment, store: SecretStore): { object: Manifest; keys: string[]; remoteKey: string } {
-  const keys = [...new Set([...Object.keys(isPlainObject(m.data) ? m.data : {}), ...Object.keys(isPlainObject(m.stringData) ? m.stringData : {})])].sort();
+  const keys = [
+    ...new Set([...Object.keys(isPlainObject(m.data) ? m.data : {}), ...Object.keys(isPlainObject(m.stringData) ? m.stringData : {})]),
+  ].sort();
   const remoteKey = `${app}/${env}/${m.metadata.name}`;
   const type = typeof m.type === 'string' && m.type !== 'Opaque' ? m.type : undefined;
   const { name, namespace, labels, annotations } = m.metadata;
@@ -129,7 +131,8 @@ function envParts(prefixes: readonly string[]): string[] {
   for (let i = 0; i <= first.length; i++) {
     if (i > 0 && first[i - 1] !== '-') continue;
     const tail = first.slice(i);
-    if (prefixes.every((p) => p.endsWith(tail) && (p.length === tail.length || p[p.length - tail.length - 1] === '-'))) return prefixes.map((p) => p.slice(0, p.length - tail.length));
+    if (prefixes.every((p) => p.endsWith(tail) && (p.length === tail.length || p[p.length - tail.length - 1] === '-')))
+      return prefixes.map((p) => p.slice(0, p.length - tail.length));
   }
   return prefixes.map(() => '');
 }
@@ -138,12 +141,19 @@ const reverse = (s: string) => [...s].reverse().join('');
 
 const camel = (s: string) => {
   // SHOUTING_CASE keys (an env file's) read as words.
-  const words = s.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => (w === w.toUpperCase() ? w.toLowerCase() : w));
+  const words = s
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => (w === w.toUpperCase() ? w.toLowerCase() : w));
   const out = words.map((w, i) => (i === 0 ? w.charAt(0).toLowerCase() + w.slice(1) : w.charAt(0).toUpperCase() + w.slice(1))).join('');
   return /^[0-9]/.test(out) ? `_${out}` : out || '_';
 };
 
-function resolveRefs(value: unknown, env: Environment, ctx: { prefix: Record<Environment, string>; suffix: Record<Environment, string>; namespace: Record<Environment, string> }): unknown {
+function resolveRefs(
+  value: unknown,
+  env: Environment,
+  ctx: { prefix: Record<Environment, string>; suffix: Record<Environment, string>; namespace: Record<Environment, string> },
+): unknown {
   if (value instanceof Ref) return value.to === 'namespace' ? ctx.namespace[env] : `${ctx.prefix[env]}${value.base}${ctx.suffix[env]}`;
   if (Array.isArray(value)) return value.map((v) => resolveRefs(v, env, ctx));
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v, env, ctx)]));
@@ -151,7 +161,12 @@ function resolveRefs(value: unknown, env: Environment, ctx: { prefix: Record<Env
 }
 
 /** Builds the model of an app from each env's objects. */
-export function buildModel(app: string, sources: Record<Environment, Manifest[]>, generatedNames: ReadonlySet<string>, store: SecretStore = DEFAULT_SECRET_STORE): Model {
+export function buildModel(
+  app: string,
+  sources: Record<Environment, Manifest[]>,
+  generatedNames: ReadonlySet<string>,
+  store: SecretStore = DEFAULT_SECRET_STORE,
+): Model {
   const expected = {} as Record<Environment, Manifest[]>;
   const generatedConfigMaps = {} as Record<Environment, Set<string>>;
   const secrets: SecretNote[] = [];
@@ -177,7 +192,13 @@ export function buildModel(app: string, sources: Record<Environment, Manifest[]>
       if (!isCoreSecret(m)) return m;
       const r = externalSecretFor(m, app, env, store);
       if (r.keys.length === 0) return m;
-      secrets.push({ env, name: m.metadata.name, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}), keys: r.keys, remoteKey: r.remoteKey });
+      secrets.push({
+        env,
+        name: m.metadata.name,
+        ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}),
+        keys: r.keys,
+        remoteKey: r.remoteKey,
+      });
       return r.object;
     });
   }
@@ -204,7 +225,10 @@ export function buildModel(app: string, sources: Record<Environment, Manifest[]>
   const ctx = { prefix, suffix, namespace };
 
   // Mark names and the namespace, and match objects across envs by kind and base name.
-  const byId = new Map<string, { apiVersion: string; kind: string; base: string; values: Partial<Record<Environment, Record<string, unknown>>>; generated: boolean }>();
+  const byId = new Map<
+    string,
+    { apiVersion: string; kind: string; base: string; values: Partial<Record<Environment, Record<string, unknown>>>; generated: boolean }
+  >();
   for (const env of ENVIRONMENTS) {
     const names = new Map<string, string>();
     if (usesName) {
@@ -236,7 +260,10 @@ export function buildModel(app: string, sources: Record<Environment, Manifest[]>
       const id = `${groupOf(m.apiVersion)}|${m.kind}|${usesNamespace ? '' : (m.metadata.namespace ?? '')}|${base}`;
       const entry = byId.get(id) ?? { apiVersion: m.apiVersion, kind: m.kind, base, values: {}, generated: false };
       if (entry.values[env]) throw new ImportError([`${env}: two objects are ${m.kind} ${m.metadata.name}; an app holds each object once`]);
-      if (entry.apiVersion !== m.apiVersion) throw new ImportError([`${m.kind} ${base}: apiVersion ${entry.apiVersion} in one env and ${m.apiVersion} in ${env}; use one version in every env, then import`]);
+      if (entry.apiVersion !== m.apiVersion)
+        throw new ImportError([
+          `${m.kind} ${base}: apiVersion ${entry.apiVersion} in one env and ${m.apiVersion} in ${env}; use one version in every env, then import`,
+        ]);
       const { apiVersion: _a, kind: _k, ...rest } = marked;
       entry.values[env] = { ...rest, metadata };
       if (m.kind === 'ConfigMap' && generatedIn[env].has(`ConfigMap/${m.metadata.name}`)) entry.generated = true;
@@ -254,7 +281,14 @@ export function buildModel(app: string, sources: Record<Environment, Manifest[]>
     const template = merge(values, [], group, leaves, ctx) as Record<string, Template>;
     objects.push({ apiVersion: e.apiVersion, kind: e.kind, base: e.base, group, envs, template, generated: e.generated });
     if (envs.length < ENVIRONMENTS.length) {
-      leaves.push(new Leaf('switch', Object.fromEntries(ENVIRONMENTS.map((env) => [env, envs.includes(env)])) as Record<Environment, boolean>, ['enabled', e.kind], group));
+      leaves.push(
+        new Leaf(
+          'switch',
+          Object.fromEntries(ENVIRONMENTS.map((env) => [env, envs.includes(env)])) as Record<Environment, boolean>,
+          ['enabled', e.kind],
+          group,
+        ),
+      );
     }
   }
   if (usesName) {
@@ -288,7 +322,10 @@ function merge(values: Map<Environment, unknown>, names: string[], group: string
     return v === ABSENT || v === undefined ? null : resolveRefs(v, env, ctx);
   };
   const leaf = (kind: Leaf['kind']) => {
-    const byEnv = Object.fromEntries(ENVIRONMENTS.map((env) => [env, envs.includes(env) ? concrete(env) : undefined])) as Record<Environment, unknown>;
+    const byEnv = Object.fromEntries(ENVIRONMENTS.map((env) => [env, envs.includes(env) ? concrete(env) : undefined])) as Record<
+      Environment,
+      unknown
+    >;
     // Envs without the object take the value of an env that has it, so they never differ for nothing.
     const present = envs.map((e) => byEnv[e]);
     for (const env of ENVIRONMENTS) if (!envs.includes(env)) byEnv[env] = present[0];
@@ -296,7 +333,12 @@ function merge(values: Map<Environment, unknown>, names: string[], group: string
     leaves.push(l);
     return l;
   };
-  if (names.at(-1) === 'image' && names.at(-3) !== undefined && ['containers', 'initContainers'].includes(names.at(-3)!) && list.every((v) => typeof v === 'string')) {
+  if (
+    names.at(-1) === 'image' &&
+    names.at(-3) !== undefined &&
+    ['containers', 'initContainers'].includes(names.at(-3)!) &&
+    list.every((v) => typeof v === 'string')
+  ) {
     return leaf('image');
   }
   if (list.every((v) => isDeepStrictEqual(v, list[0]))) return list[0];
@@ -326,9 +368,17 @@ function merge(values: Map<Environment, unknown>, names: string[], group: string
 }
 
 /** A field that some envs lack: one nullable leaf for the whole field. */
-function mergeAbsent(values: Map<Environment, unknown>, names: string[], group: string, leaves: Leaf[], ctx: Parameters<typeof resolveRefs>[2]): Template {
+function mergeAbsent(
+  values: Map<Environment, unknown>,
+  names: string[],
+  group: string,
+  leaves: Leaf[],
+  ctx: Parameters<typeof resolveRefs>[2],
+): Template {
   const envs = [...values.keys()];
-  const byEnv = Object.fromEntries(ENVIRONMENTS.map((env) => [env, envs.includes(env) ? (values.get(env) === ABSENT ? null : resolveRefs(values.get(env), env, ctx)) : undefined])) as Record<Environment, unknown>;
+  const byEnv = Object.fromEntries(
+    ENVIRONMENTS.map((env) => [env, envs.includes(env) ? (values.get(env) === ABSENT ? null : resolveRefs(values.get(env), env, ctx)) : undefined]),
+  ) as Record<Environment, unknown>;
   const first = envs.map((e) => byEnv[e])[0];
   for (const env of ENVIRONMENTS) if (!envs.includes(env)) byEnv[env] = first;
   const l = new Leaf('value', byEnv, [...names].reverse(), group);
@@ -367,7 +417,14 @@ function nameLeaves(leaves: Leaf[], objects: ModelObject[]): void {
   for (const l of images) {
     const container = l.names[1] ?? 'image';
     const sig = `${container}|${JSON.stringify(l.values)}`;
-    if (!imageKeys.has(sig)) imageKeys.set(sig, take('images', imageKeys.size > 0 && [...imageKeys.keys()].some((k) => k.startsWith(`${container}|`)) ? `${l.group}-${container}` : container));
+    if (!imageKeys.has(sig))
+      imageKeys.set(
+        sig,
+        take(
+          'images',
+          imageKeys.size > 0 && [...imageKeys.keys()].some((k) => k.startsWith(`${container}|`)) ? `${l.group}-${container}` : container,
+        ),
+      );
     l.path = ['images', imageKeys.get(sig)!];
   }
 
@@ -403,7 +460,13 @@ function nameLeaves(leaves: Leaf[], objects: ModelObject[]): void {
     const words = meaningful.length > 0 ? meaningful : l.names;
     let name = camel(label(l));
     const used = taken.get(group) ?? new Set<string>();
-    for (let i = 1; used.has(name) && i < words.length; i++) name = camel(words.slice(0, i + 1).reverse().join('-'));
+    for (let i = 1; used.has(name) && i < words.length; i++)
+      name = camel(
+        words
+          .slice(0, i + 1)
+          .reverse()
+          .join('-'),
+      );
     const key = take(group, name);
     for (const s of same) s.path = [group, key];
   }

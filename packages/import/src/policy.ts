@@ -31,10 +31,11 @@ const FIX: Readonly<Record<string, string>> = {
   'no-root-user': POD_KIT,
   'require-read-only-root-filesystem': `${POD_KIT}, giving each path the app writes to hardenedContainer's writable`,
   'no-automount-token': `${POD_KIT} (it mounts no service account token unless asked)`,
-  'default-deny-network-policy': 'add defaultDenyPolicy and an allowTraffic policy with kubeDnsEgress (@strata/core kit) for the traffic the app needs',
+  'default-deny-network-policy':
+    'add defaultDenyPolicy and an allowTraffic policy with kubeDnsEgress (@strata/core kit) for the traffic the app needs',
   'require-probes': 'give each serving container a readinessProbe and a livenessProbe in render.ts',
-  'require-resources': 'set each container\'s requests and limits (resources) in render.ts or config.ts',
-  'require-image-digest': 'pin prod\'s images by digest with `npx strata set image --env prod ...` (repository:tag@sha256:digest)',
+  'require-resources': "set each container's requests and limits (resources) in render.ts or config.ts",
+  'require-image-digest': "pin prod's images by digest with `npx strata set image --env prod ...` (repository:tag@sha256:digest)",
   'no-latest-tag': 'pin each image to a version tag or digest in config.ts or images.json',
 };
 
@@ -44,7 +45,12 @@ const FIX: Readonly<Record<string, string>> = {
  * warning, into an exception of the app: one per rule, kind and name, so that each covers exactly the
  * objects of the original it was found on, and the pipeline starts green with nothing hidden.
  */
-export function importedFindings(root: string, app: string, built: Readonly<Record<Environment, string>>, generated: Readonly<Record<Environment, ReadonlySet<string>>>): PolicyFindings {
+export function importedFindings(
+  root: string,
+  app: string,
+  built: Readonly<Record<Environment, string>>,
+  generated: Readonly<Record<Environment, ReadonlySet<string>>>,
+): PolicyFindings {
   const severity = projectSeverity(root);
   const byKey = new Map<string, { exception: ImportedException; findings: Finding[] }>();
   for (const env of ENVIRONMENTS) {
@@ -61,7 +67,12 @@ export function importedFindings(root: string, app: string, built: Readonly<Reco
       byKey.set(key, entry);
     }
   }
-  const entries = [...byKey.values()].sort((a, b) => a.exception.rule.localeCompare(b.exception.rule) || a.exception.kind.localeCompare(b.exception.kind) || (a.exception.name ?? '').localeCompare(b.exception.name ?? ''));
+  const entries = [...byKey.values()].sort(
+    (a, b) =>
+      a.exception.rule.localeCompare(b.exception.rule) ||
+      a.exception.kind.localeCompare(b.exception.kind) ||
+      (a.exception.name ?? '').localeCompare(b.exception.name ?? ''),
+  );
   const rules = [...new Set(entries.map((e) => e.exception.rule))];
   const notes = rules.map((rule) => {
     const mine = entries.filter((e) => e.exception.rule === rule);

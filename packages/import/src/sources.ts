@@ -41,7 +41,8 @@ export function layoutSources(root: string, path: string, name: string): Record<
   for (const env of ENVIRONMENTS) {
     const candidates = [join(abs, 'overlays', env), join(abs, 'overlays', env, name)];
     const found = candidates.find((c) => kustomizationIn(c));
-    if (!found) throw new UsageError(`${path}: no kustomization in overlays/${env} or overlays/${env}/${name}; pass the env's folder with --env ${env}=PATH`);
+    if (!found)
+      throw new UsageError(`${path}: no kustomization in overlays/${env} or overlays/${env}/${name}; pass the env's folder with --env ${env}=PATH`);
     out[env] = found;
   }
   return out;
@@ -54,7 +55,8 @@ export function parseEnvOptions(root: string, specs: readonly string[]): Record<
     const eq = spec.indexOf('=');
     const env = spec.slice(0, eq);
     if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--env ${spec}: write it as ENV=PATH, e.g. --env dev=k8s/overlays/dev`);
-    if (!(ENVIRONMENTS as readonly string[]).includes(env)) throw new UsageError(`--env ${spec}: unknown env "${env}"; known envs: ${ENVIRONMENTS.join(', ')}`);
+    if (!(ENVIRONMENTS as readonly string[]).includes(env))
+      throw new UsageError(`--env ${spec}: unknown env "${env}"; known envs: ${ENVIRONMENTS.join(', ')}`);
     if (out[env as Environment]) throw new UsageError(`--env ${env} is given twice; give each env once`);
     out[env as Environment] = resolve(root, spec.slice(eq + 1));
   }
@@ -91,21 +93,29 @@ function walkKustomization(dir: string, root: string, w: Walk): void {
     throw new ImportError([`${where}: cannot read it: ${(e as Error).message.split('\n')[0]}`]);
   }
   if (k.helmCharts !== undefined || k.helmChartInflationGenerator !== undefined || k.helmGlobals !== undefined) {
-    w.refusals.push(`${where}: helmCharts: Helm inflation cannot be imported faithfully; render the chart once (helm template ... > chart.yaml), list that file under resources, then import`);
+    w.refusals.push(
+      `${where}: helmCharts: Helm inflation cannot be imported faithfully; render the chart once (helm template ... > chart.yaml), list that file under resources, then import`,
+    );
   }
   for (const field of ['generators', 'transformers', 'validators'] as const) {
     if (k[field] === undefined) continue;
     // Kustomize's own builtin plugins, configured here, are deterministic: their result is imported.
     const configs = Array.isArray(k[field]) ? (k[field] as unknown[]).map((e) => pluginConfigs(e, dir)) : [undefined];
     if (field !== 'validators' && configs.every((c) => c !== undefined && c.length > 0 && c.every(isBuiltin))) {
-      w.warnings.push(`${where}: ${field}: Kustomize's builtin ${field} (${[...new Set(configs.flat().map((c) => (c as { kind: string }).kind))].sort().join(', ')}) imported as the objects they produce; a value they set in several places becomes one setting of the typed config`);
+      w.warnings.push(
+        `${where}: ${field}: Kustomize's builtin ${field} (${[...new Set(configs.flat().map((c) => (c as { kind: string }).kind))].sort().join(', ')}) imported as the objects they produce; a value they set in several places becomes one setting of the typed config`,
+      );
       continue;
     }
-    w.refusals.push(`${where}: ${field}: KRM function and plugin ${field} cannot be imported; run them (kustomize build --enable-alpha-plugins), save the output as YAML and import that folder`);
+    w.refusals.push(
+      `${where}: ${field}: KRM function and plugin ${field} cannot be imported; run them (kustomize build --enable-alpha-plugins), save the output as YAML and import that folder`,
+    );
   }
   for (const field of ['vars', 'replacements'] as const) {
     if (k[field] !== undefined) {
-      w.warnings.push(`${where}: ${field}: imported as the values they produce; a value copied into several fields becomes one setting of the typed config, any other link is not kept`);
+      w.warnings.push(
+        `${where}: ${field}: imported as the values they produce; a value copied into several fields becomes one setting of the typed config, any other link is not kept`,
+      );
     }
   }
   const options = isPlainObject(k.generatorOptions) ? k.generatorOptions : {};
@@ -123,7 +133,9 @@ function walkKustomization(dir: string, root: string, w: Walk): void {
     for (const entry of entries) {
       if (typeof entry !== 'string') continue;
       if (REMOTE.test(entry)) {
-        w.refusals.push(`${where}: ${field}: ${entry}: a remote resource cannot be imported (it needs the network and may change); vendor it into a local folder, point the kustomization at that folder, then import`);
+        w.refusals.push(
+          `${where}: ${field}: ${entry}: a remote resource cannot be imported (it needs the network and may change); vendor it into a local folder, point the kustomization at that folder, then import`,
+        );
         continue;
       }
       const target = resolve(dir, entry);
@@ -133,7 +145,10 @@ function walkKustomization(dir: string, root: string, w: Walk): void {
 }
 
 const isBuiltin = (c: unknown) =>
-  isPlainObject(c) && c.apiVersion === 'builtin' && typeof c.kind === 'string' && !(isPlainObject(c.metadata) && isPlainObject(c.metadata.annotations) && 'config.kubernetes.io/function' in c.metadata.annotations);
+  isPlainObject(c) &&
+  c.apiVersion === 'builtin' &&
+  typeof c.kind === 'string' &&
+  !(isPlainObject(c.metadata) && isPlainObject(c.metadata.annotations) && 'config.kubernetes.io/function' in c.metadata.annotations);
 
 /**
  * The plugin configurations one `generators`/`transformers` entry names: inline YAML, a file, or a
@@ -147,7 +162,10 @@ function pluginConfigs(entry: unknown, dir: string, depth = 0): unknown[] | unde
     if (REMOTE.test(entry)) return undefined;
     const target = resolve(dir, entry);
     if (!existsSync(target)) return undefined;
-    if (statSync(target).isFile()) return parseAllDocuments(readFileSync(target, 'utf8')).map((d) => d.toJS() as unknown).filter((v) => v !== null);
+    if (statSync(target).isFile())
+      return parseAllDocuments(readFileSync(target, 'utf8'))
+        .map((d) => d.toJS() as unknown)
+        .filter((v) => v !== null);
     const file = kustomizationIn(target);
     if (!file) return undefined;
     const k = parseAllDocuments(readFileSync(file, 'utf8'))[0]?.toJS() as unknown;
@@ -180,7 +198,13 @@ function readYaml(path: string, root: string): Manifest[] {
       if (value === null || value === undefined) continue;
       const items = isPlainObject(value) && value.kind === 'List' && Array.isArray(value.items) ? value.items : [value];
       for (const item of items) {
-        if (!isPlainObject(item) || typeof item.apiVersion !== 'string' || typeof item.kind !== 'string' || !isPlainObject(item.metadata) || typeof item.metadata.name !== 'string') {
+        if (
+          !isPlainObject(item) ||
+          typeof item.apiVersion !== 'string' ||
+          typeof item.kind !== 'string' ||
+          !isPlainObject(item.metadata) ||
+          typeof item.metadata.name !== 'string'
+        ) {
           throw new ImportError([`${where}: a document without apiVersion, kind and metadata.name; remove it or complete it, then import`]);
         }
         if (item.kind === 'Kustomization' || item.kind === 'Component') {
@@ -226,7 +250,9 @@ export async function readSources(root: string, paths: Record<Environment, strin
     objects[env] = structuredClone(s.kind === 'kustomize' ? built.get(s.path)! : readYaml(s.path, root));
     if (objects[env].length === 0) throw new ImportError([`${relative(root, s.path) || s.path}: holds no Kubernetes objects for ${env}`]);
     // Kustomize builds any document with a kind and a name; an app holds Kubernetes objects only.
-    const incomplete = objects[env].filter((m) => typeof m.apiVersion !== 'string' || typeof m.kind !== 'string' || !isPlainObject(m.metadata) || typeof m.metadata.name !== 'string');
+    const incomplete = objects[env].filter(
+      (m) => typeof m.apiVersion !== 'string' || typeof m.kind !== 'string' || !isPlainObject(m.metadata) || typeof m.metadata.name !== 'string',
+    );
     if (incomplete.length > 0) {
       throw new ImportError(
         incomplete.map((m) => {

@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyWorkspace, fixtures, repo } from './workspace.ts';
 
 const strata = (cwd: string, args: readonly string[]) => {
-  const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
@@ -19,11 +23,17 @@ describe('strata import (the command)', () => {
 
   it('prints where each Secret went, the files and the proof, and exits 0', { timeout: 120_000 }, () => {
     const r = strata(ws.root, ['import', '--name', 'ledger', '--no-install', ...envs((e) => join(fixtures, 'plain', e))]);
-    expect(r.stderr).toMatch(/^warning: dev: Secret ledger-dev\/ledger-db: values not imported; an ExternalSecret now reads password from ClusterSecretStore secret-store at key ledger\/dev\/ledger-db/m);
+    expect(r.stderr).toMatch(
+      /^warning: dev: Secret ledger-dev\/ledger-db: values not imported; an ExternalSecret now reads password from ClusterSecretStore secret-store at key ledger\/dev\/ledger-db/m,
+    );
     // The original's policy findings: one line per rule, saying what clears it.
-    expect(r.stderr).toMatch(/^policy: require-run-as-non-root: \d+ findings of the original \(.*\) excepted in apps\/ledger\/src\/app\.ts, as imported; to clear them, build the pods with hardenedPodSpec/m);
+    expect(r.stderr).toMatch(
+      /^policy: require-run-as-non-root: \d+ findings of the original \(.*\) excepted in apps\/ledger\/src\/app\.ts, as imported; to clear them, build the pods with hardenedPodSpec/m,
+    );
     expect(r.stdout).toContain('created apps/ledger/src/render.ts');
-    expect(r.stdout).toMatch(/import: apps\/ledger builds to its sources in every env \(objects: dev 6, staging 5, prod 5\); next: npx pnpm install && npx strata generate/);
+    expect(r.stdout).toMatch(
+      /import: apps\/ledger builds to its sources in every env \(objects: dev 6, staging 5, prod 5\); next: npx pnpm install && npx strata generate/,
+    );
     expect(r.status).toBe(0);
   });
 

@@ -16,12 +16,19 @@ afterEach(() => ws.dispose());
 const HASH = /-[a-z0-9]{10}$/;
 const key = (m: Manifest) => `${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`;
 // Generated names without their hash suffix, in one order: kustomize sorts its output by kind.
-const unhashed = (ms: Manifest[]) => sorted(normalize(ms, new Set(ms.filter((m) => m.kind === 'ConfigMap' && HASH.test(m.metadata.name)).map((m) => m.metadata.name.replace(HASH, '')))));
+const unhashed = (ms: Manifest[]) =>
+  sorted(
+    normalize(ms, new Set(ms.filter((m) => m.kind === 'ConfigMap' && HASH.test(m.metadata.name)).map((m) => m.metadata.name.replace(HASH, '')))),
+  );
 const sorted = (ms: Manifest[]) => [...ms].sort((a, b) => key(a).localeCompare(key(b)));
 
 /** `kustomize build overlays/<env>/<app>` of the tree the import wrote, with the real kustomize. */
 async function built(app: string): Promise<Record<Environment, Manifest[]>> {
-  const results = await buildOverlays(ws.root, ENVIRONMENTS.map((e) => `overlays/${e}/${app}`), { concurrency: 1 });
+  const results = await buildOverlays(
+    ws.root,
+    ENVIRONMENTS.map((e) => `overlays/${e}/${app}`),
+    { concurrency: 1 },
+  );
   const out = {} as Record<Environment, Manifest[]>;
   ENVIRONMENTS.forEach((e, i) => {
     expect(results[i]!.error).toBeUndefined();
@@ -29,7 +36,6 @@ async function built(app: string): Promise<Record<Environment, Manifest[]>> {
   });
   return out;
 }
-
 
 describe('strata import of plain YAML per env', () => {
   const envs = ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'plain', e)}`);
@@ -39,18 +45,27 @@ describe('strata import of plain YAML per env', () => {
     expect(r.objects).toStrictEqual({ dev: 6, staging: 5, prod: 5 });
     const out = await built('ledger');
     for (const env of ENVIRONMENTS) {
-      const source = parseBuild(readFileSync(join(fixtures, 'plain', env, 'ledger.yaml'), 'utf8') + '\n---\n' + readFileSync(join(fixtures, 'plain', env, 'settings.yaml'), 'utf8'), env);
+      const source = parseBuild(
+        readFileSync(join(fixtures, 'plain', env, 'ledger.yaml'), 'utf8') +
+          '\n---\n' +
+          readFileSync(join(fixtures, 'plain', env, 'settings.yaml'), 'utf8'),
+        env,
+      );
       // Every object but the Secret is the same data; the Secret is its ExternalSecret, without a value.
       const plain = source.filter((m) => m.kind !== 'Secret');
       expect(unhashed(out[env].filter((m) => m.kind !== 'ExternalSecret'))).toStrictEqual(unhashed(plain));
-      const es = out[env].find((m) => m.kind === 'ExternalSecret') as Manifest & { spec: { target: unknown; data: { secretKey: string; remoteRef: unknown }[] } };
+      const es = out[env].find((m) => m.kind === 'ExternalSecret') as Manifest & {
+        spec: { target: unknown; data: { secretKey: string; remoteRef: unknown }[] };
+      };
       expect(es.metadata).toStrictEqual({ name: 'ledger-db', namespace: `ledger-${env}` });
       expect(es.spec.target).toStrictEqual({ name: 'ledger-db', creationPolicy: 'Owner' });
       expect(es.spec.data).toStrictEqual([{ secretKey: 'password', remoteRef: { key: `ledger/${env}/ledger-db`, property: 'password' } }]);
       expect(JSON.stringify(out[env])).not.toContain('not-a-real-password');
     }
     // The Secret's values went nowhere in the tree, and the warning says where they belong.
-    expect(r.warnings).toContain('prod: Secret ledger-prod/ledger-db: values not imported; an ExternalSecret now reads password from ClusterSecretStore secret-store at key ledger/prod/ledger-db: store them there (or import with --secret-store NAME[:Kind])');
+    expect(r.warnings).toContain(
+      'prod: Secret ledger-prod/ledger-db: values not imported; an ExternalSecret now reads password from ClusterSecretStore secret-store at key ledger/prod/ledger-db: store them there (or import with --secret-store NAME[:Kind])',
+    );
     const app = filesUnder(ws.root, 'apps/ledger');
     expect(Object.values(app).join('\n')).not.toContain('not-a-real-password');
   });
@@ -66,7 +81,9 @@ describe('strata import of plain YAML per env', () => {
     expect(app['apps/ledger/src/env/dev.ts']).toContain("ledger: { replicas: 1, requestsCpu: '50m', host: 'ledger.dev.example.org' }");
     expect(app['apps/ledger/src/env/dev.ts']).toContain('ledgerDebug: { enabled: true }');
     // The image differs per env: pinned per env in images.json, as the seed apps do.
-    expect(JSON.parse(app['apps/ledger/images.json']!)).toStrictEqual({ dev: { ledger: { repository: 'registry.example.org/fin/ledger', tag: '2.3.0-rc.1' } } });
+    expect(JSON.parse(app['apps/ledger/images.json']!)).toStrictEqual({
+      dev: { ledger: { repository: 'registry.example.org/fin/ledger', tag: '2.3.0-rc.1' } },
+    });
     const render = app['apps/ledger/src/render.ts']!;
     expect(render).toContain("import { Deployment } from 'kubernetes-models/apps/v1/Deployment';");
     expect(render).toContain("import { ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';");
@@ -75,32 +92,40 @@ describe('strata import of plain YAML per env', () => {
     expect(JSON.parse(readFileSync(join(ws.root, 'package.json'), 'utf8')).devDependencies['@strata-apps/ledger']).toBe('workspace:*');
     expect(JSON.parse(app['apps/ledger/package.json']!).dependencies['@kubernetes-models/external-secrets']).toBe('catalog:');
     expect(readFileSync(join(ws.root, 'overlays/dev/kustomization.yaml'), 'utf8')).toMatch(/- ledger\n/);
-    expect(app['apps/ledger/test/app.test.ts']).toContain("buildApp(APP, env)");
+    expect(app['apps/ledger/test/app.test.ts']).toContain('buildApp(APP, env)');
   });
 
-  it('points the ExternalSecrets at the store --secret-store names, and refuses a malformed one before reading anything', { timeout: 120_000 }, async () => {
-    const r = await importApp(ws.root, { name: 'ledger', envs, secretStore: 'vault-ledger:SecretStore', install: false });
-    const out = await built('ledger');
-    expect(out.staging.find((m) => m.kind === 'ExternalSecret')).toMatchObject({ spec: { secretStoreRef: { kind: 'SecretStore', name: 'vault-ledger' } } });
-    expect(r.warnings[0]).toContain('an ExternalSecret now reads password from SecretStore vault-ledger at key ledger/dev/ledger-db');
-    await expect(importApp(ws.root, { name: 'other', envs, secretStore: 'vault:Vault', install: false })).rejects.toThrow(
-      '--secret-store vault:Vault: write it as NAME or NAME:Kind, NAME a lower-case DNS name and Kind ClusterSecretStore or SecretStore, e.g. --secret-store vault:ClusterSecretStore',
-    );
-    expect(existsSync(join(ws.root, 'apps/other'))).toBe(false);
-  });
+  it(
+    'points the ExternalSecrets at the store --secret-store names, and refuses a malformed one before reading anything',
+    { timeout: 120_000 },
+    async () => {
+      const r = await importApp(ws.root, { name: 'ledger', envs, secretStore: 'vault-ledger:SecretStore', install: false });
+      const out = await built('ledger');
+      expect(out.staging.find((m) => m.kind === 'ExternalSecret')).toMatchObject({
+        spec: { secretStoreRef: { kind: 'SecretStore', name: 'vault-ledger' } },
+      });
+      expect(r.warnings[0]).toContain('an ExternalSecret now reads password from SecretStore vault-ledger at key ledger/dev/ledger-db');
+      await expect(importApp(ws.root, { name: 'other', envs, secretStore: 'vault:Vault', install: false })).rejects.toThrow(
+        '--secret-store vault:Vault: write it as NAME or NAME:Kind, NAME a lower-case DNS name and Kind ClusterSecretStore or SecretStore, e.g. --secret-store vault:ClusterSecretStore',
+      );
+      expect(existsSync(join(ws.root, 'apps/other'))).toBe(false);
+    },
+  );
 
   it('refuses an app that exists, and writes nothing', async () => {
     await importApp(ws.root, { name: 'ledger', envs, install: false });
-    await expect(importApp(ws.root, { name: 'ledger', envs, install: false })).rejects.toThrow('apps/ledger already exists; pick another --name or remove it first');
+    await expect(importApp(ws.root, { name: 'ledger', envs, install: false })).rejects.toThrow(
+      'apps/ledger already exists; pick another --name or remove it first',
+    );
   });
 
   it('refuses a missing env with a usage error', async () => {
-    await expect(importApp(ws.root, { name: 'ledger', envs: envs.slice(0, 2), install: false })).rejects.toThrow('missing --env prod=PATH; every env needs its source');
+    await expect(importApp(ws.root, { name: 'ledger', envs: envs.slice(0, 2), install: false })).rejects.toThrow(
+      'missing --env prod=PATH; every env needs its source',
+    );
     expect(existsSync(join(ws.root, 'apps/ledger'))).toBe(false);
   });
 });
-
-
 
 /** The real kustomize build of a fixture folder, generated names without their hash suffix. */
 async function source(dir: string): Promise<Manifest[]> {
@@ -108,54 +133,75 @@ async function source(dir: string): Promise<Manifest[]> {
   expect(r!.error).toBeUndefined();
   const ms = parseBuild(r!.yaml, dir);
   // Generated Secrets lose their hash too: the ExternalSecret that replaces one makes it by its plain name.
-  const secrets = new Map(ms.filter((m) => m.kind === 'Secret' && HASH.test(m.metadata.name)).map((m) => [m.metadata.name, m.metadata.name.replace(HASH, '')]));
+  const secrets = new Map(
+    ms.filter((m) => m.kind === 'Secret' && HASH.test(m.metadata.name)).map((m) => [m.metadata.name, m.metadata.name.replace(HASH, '')]),
+  );
   return unhashed(JSON.parse(JSON.stringify(ms, (_k, v: unknown) => (typeof v === 'string' && secrets.has(v) ? secrets.get(v) : v))) as Manifest[]);
 }
 
 describe('strata import of a Kustomize base with an overlay per env', () => {
-  it('round-trips prefixes, namespaces, generators, strategic-merge and JSON patches, an added and a deleted object, replicas, images and a CRD', { timeout: 180_000 }, async () => {
-    const r = await importApp(ws.root, { name: 'shop', path: join(fixtures, 'shop'), install: false });
-    const out = await built('shop');
-    for (const env of ENVIRONMENTS) {
-      const want = await source(`shop/overlays/${env}`);
-      // The same objects, as data, but for the Secret: kept as a reference, never as a value.
-      expect(out[env].filter((m) => m.kind !== 'ExternalSecret')).toStrictEqual(want.filter((m) => m.kind !== 'Secret'));
-      const secret = want.find((m) => m.kind === 'Secret')!;
-      const es = out[env].find((m) => m.kind === 'ExternalSecret') as Manifest & { spec: { target: unknown; data: { secretKey: string; remoteRef: unknown }[] } };
-      expect([es.metadata.name, es.metadata.namespace]).toStrictEqual([secret.metadata.name, secret.metadata.namespace]);
-      expect(es.spec.data.map((d: { secretKey: string }) => d.secretKey)).toStrictEqual(Object.keys(secret.data as object).sort());
-      expect(JSON.stringify(out[env])).not.toContain(Buffer.from('base-key-never-committed').toString('base64'));
-    }
-    // dev deletes the autoscaler, prod adds a PodDisruptionBudget: both are switches.
-    expect(out.dev.some((m) => m.kind === 'HorizontalPodAutoscaler')).toBe(false);
-    expect(out.prod.filter((m) => m.kind === 'PodDisruptionBudget').map((m) => m.metadata.name)).toStrictEqual(['prod-storefront']);
-    expect(r.warnings.filter((w) => w.includes('Secret'))).toHaveLength(3);
+  it(
+    'round-trips prefixes, namespaces, generators, strategic-merge and JSON patches, an added and a deleted object, replicas, images and a CRD',
+    { timeout: 180_000 },
+    async () => {
+      const r = await importApp(ws.root, { name: 'shop', path: join(fixtures, 'shop'), install: false });
+      const out = await built('shop');
+      for (const env of ENVIRONMENTS) {
+        const want = await source(`shop/overlays/${env}`);
+        // The same objects, as data, but for the Secret: kept as a reference, never as a value.
+        expect(out[env].filter((m) => m.kind !== 'ExternalSecret')).toStrictEqual(want.filter((m) => m.kind !== 'Secret'));
+        const secret = want.find((m) => m.kind === 'Secret')!;
+        const es = out[env].find((m) => m.kind === 'ExternalSecret') as Manifest & {
+          spec: { target: unknown; data: { secretKey: string; remoteRef: unknown }[] };
+        };
+        expect([es.metadata.name, es.metadata.namespace]).toStrictEqual([secret.metadata.name, secret.metadata.namespace]);
+        expect(es.spec.data.map((d: { secretKey: string }) => d.secretKey)).toStrictEqual(Object.keys(secret.data as object).sort());
+        expect(JSON.stringify(out[env])).not.toContain(Buffer.from('base-key-never-committed').toString('base64'));
+      }
+      // dev deletes the autoscaler, prod adds a PodDisruptionBudget: both are switches.
+      expect(out.dev.some((m) => m.kind === 'HorizontalPodAutoscaler')).toBe(false);
+      expect(out.prod.filter((m) => m.kind === 'PodDisruptionBudget').map((m) => m.metadata.name)).toStrictEqual(['prod-storefront']);
+      expect(r.warnings.filter((w) => w.includes('Secret'))).toHaveLength(3);
 
-    const app = filesUnder(ws.root, 'apps/shop');
-    const config = app['apps/shop/src/config.ts']!;
-    expect(config).toContain('readonly namePrefix: string;');
-    expect(config).toContain('readonly horizontalPodAutoscalerEnabled: boolean;');
-    expect(config).toContain('readonly podDisruptionBudgetEnabled: boolean;');
-    expect(app['apps/shop/src/env/dev.ts']).toContain("namePrefix: 'dev-'");
-    expect(app['apps/shop/src/render.ts']).toContain("import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';");
-    expect(app['apps/shop/src/render.ts']).toContain('[GENERATED_ANNOTATION]');
-    // Three different images: prod's is the default, dev and staging pin theirs.
-    expect(config).toContain("digest: 'sha256:3b1f6c2d8e9a0b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4'");
-    expect(JSON.parse(app['apps/shop/images.json']!)).toStrictEqual({
-      dev: { storefront: { repository: 'ghcr.io/acme/storefront', tag: '1.9.0-beta.3' } },
-      staging: { storefront: { repository: 'ghcr.io/acme/storefront', tag: '1.8.1' } },
-    });
-    expect(app['apps/shop/src/env/prod.ts']).toContain("storefront: { limitsMemory: '2Gi', requestsMemory: '1Gi', podDisruptionBudgetEnabled: true }");
-    // Generated ConfigMaps keep their hash behaviour in the emitted tree.
-    expect(readFileSync(join(ws.root, 'base/shop/kustomization.yaml'), 'utf8')).toContain('configMapGenerator:');
-  });
+      const app = filesUnder(ws.root, 'apps/shop');
+      const config = app['apps/shop/src/config.ts']!;
+      expect(config).toContain('readonly namePrefix: string;');
+      expect(config).toContain('readonly horizontalPodAutoscalerEnabled: boolean;');
+      expect(config).toContain('readonly podDisruptionBudgetEnabled: boolean;');
+      expect(app['apps/shop/src/env/dev.ts']).toContain("namePrefix: 'dev-'");
+      expect(app['apps/shop/src/render.ts']).toContain(
+        "import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';",
+      );
+      expect(app['apps/shop/src/render.ts']).toContain('[GENERATED_ANNOTATION]');
+      // Three different images: prod's is the default, dev and staging pin theirs.
+      expect(config).toContain("digest: 'sha256:3b1f6c2d8e9a0b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4'");
+      expect(JSON.parse(app['apps/shop/images.json']!)).toStrictEqual({
+        dev: { storefront: { repository: 'ghcr.io/acme/storefront', tag: '1.9.0-beta.3' } },
+        staging: { storefront: { repository: 'ghcr.io/acme/storefront', tag: '1.8.1' } },
+      });
+      expect(app['apps/shop/src/env/prod.ts']).toContain(
+        "storefront: { limitsMemory: '2Gi', requestsMemory: '1Gi', podDisruptionBudgetEnabled: true }",
+      );
+      // Generated ConfigMaps keep their hash behaviour in the emitted tree.
+      expect(readFileSync(join(ws.root, 'base/shop/kustomization.yaml'), 'utf8')).toContain('configMapGenerator:');
+    },
+  );
 });
 
 describe('strata import refuses what it cannot import faithfully', () => {
   it.each([
-    ['helm', /unsupported\/helm\/kustomization\.yaml: helmCharts: Helm inflation cannot be imported faithfully; render the chart once \(helm template \.\.\. > chart\.yaml\), list that file under resources, then import$/],
-    ['remote', /unsupported\/remote\/kustomization\.yaml: resources: https:\/\/github\.com\/example-org\/gateway-manifests\/\/deploy\?ref=v1\.2\.0: a remote resource cannot be imported \(it needs the network and may change\); vendor it into a local folder, point the kustomization at that folder, then import$/],
-    ['plugin', /unsupported\/plugin\/kustomization\.yaml: transformers: KRM function and plugin transformers cannot be imported; run them .*, save the output as YAML and import that folder$/],
+    [
+      'helm',
+      /unsupported\/helm\/kustomization\.yaml: helmCharts: Helm inflation cannot be imported faithfully; render the chart once \(helm template \.\.\. > chart\.yaml\), list that file under resources, then import$/,
+    ],
+    [
+      'remote',
+      /unsupported\/remote\/kustomization\.yaml: resources: https:\/\/github\.com\/example-org\/gateway-manifests\/\/deploy\?ref=v1\.2\.0: a remote resource cannot be imported \(it needs the network and may change\); vendor it into a local folder, point the kustomization at that folder, then import$/,
+    ],
+    [
+      'plugin',
+      /unsupported\/plugin\/kustomization\.yaml: transformers: KRM function and plugin transformers cannot be imported; run them .*, save the output as YAML and import that folder$/,
+    ],
   ])('%s: one line naming the feature and what to do, and nothing written', async (dir, line) => {
     const before = filesUnder(ws.root, '.');
     const envs = ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'unsupported', e === 'prod' ? dir : 'plain')}`);
@@ -173,7 +219,9 @@ describe('strata import writes the core kit where the original holds what a kit 
     const out = await built('rates');
     for (const env of ENVIRONMENTS) expect(out[env]).toStrictEqual(await source('hardened'));
     const render = filesUnder(ws.root, 'apps/rates')['apps/rates/src/render.ts']!;
-    expect(render).toContain("import { defaultDenyPolicy, kubeDnsEgress, restrictedContainerSecurityContext, restrictedPodSecurityContext, type KubeObject } from '@strata/core';");
+    expect(render).toContain(
+      "import { defaultDenyPolicy, kubeDnsEgress, restrictedContainerSecurityContext, restrictedPodSecurityContext, type KubeObject } from '@strata/core';",
+    );
     expect(render).toContain('securityContext: restrictedContainerSecurityContext(),');
     expect(render).toContain('securityContext: restrictedPodSecurityContext({ user: 10001 }),');
     expect(render).toContain("defaultDenyPolicy({ name: 'default-deny', namespace: c.namespace, labels: { 'app.kubernetes.io/name': 'rates' } }),");
@@ -183,14 +231,16 @@ describe('strata import writes the core kit where the original holds what a kit 
   });
 });
 
-describe('strata import of Kustomize\'s builtin transformers', () => {
+describe("strata import of Kustomize's builtin transformers", () => {
   it('imports what a builtin transformer produced, and says it kept the result', { timeout: 120_000 }, async () => {
     const r = await importApp(ws.root, { name: 'limits', envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'builtin')}`), install: false });
     const out = await built('limits');
     for (const env of ENVIRONMENTS) expect(out[env]).toStrictEqual(await source('builtin'));
     expect(out.dev[0]!.metadata.labels).toStrictEqual({ owner: 'payments-team' });
     expect(r.warnings).toHaveLength(1);
-    expect(r.warnings[0]).toMatch(/builtin\/kustomization\.yaml: transformers: Kustomize's builtin transformers \(LabelTransformer\) imported as the objects they produce; a value they set in several places becomes one setting of the typed config$/);
+    expect(r.warnings[0]).toMatch(
+      /builtin\/kustomization\.yaml: transformers: Kustomize's builtin transformers \(LabelTransformer\) imported as the objects they produce; a value they set in several places becomes one setting of the typed config$/,
+    );
   });
 });
 
@@ -208,11 +258,21 @@ describe('strata import of a kind Strata has no schema for', () => {
 
 describe('strata import refuses sources that are not valid objects', () => {
   it.each([
-    ['kindonly', /invalid\/kindonly: Widget blue-widget: has no apiVersion; it is not a Kubernetes object: complete it in the source or remove it, then import$/],
-    ['selector', /invalid\/selector: apps\/v1\/Deployment worker: spec: must have required property selector: not a valid Deployment, which an API server would refuse too; fix it in the source, then import$/],
+    [
+      'kindonly',
+      /invalid\/kindonly: Widget blue-widget: has no apiVersion; it is not a Kubernetes object: complete it in the source or remove it, then import$/,
+    ],
+    [
+      'selector',
+      /invalid\/selector: apps\/v1\/Deployment worker: spec: must have required property selector: not a valid Deployment, which an API server would refuse too; fix it in the source, then import$/,
+    ],
   ])('%s: one line naming the object, however many envs share the source, and nothing written', async (dir, line) => {
     const before = filesUnder(ws.root, '.');
-    const err = await importApp(ws.root, { name: 'broken', envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'invalid', dir)}`), install: false }).catch((e: unknown) => e);
+    const err = await importApp(ws.root, {
+      name: 'broken',
+      envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'invalid', dir)}`),
+      install: false,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImportError);
     expect((err as ImportError).lines).toHaveLength(1);
     expect((err as ImportError).lines[0]).toMatch(line);
@@ -221,18 +281,22 @@ describe('strata import refuses sources that are not valid objects', () => {
 });
 
 describe('strata import proves before it writes', () => {
-  it('refuses, listing every object and field that would differ, when the generated app does not build to the source, and writes nothing', { timeout: 120_000 }, async () => {
-    // An immutable generated ConfigMap: a generator of literals does not say immutable.
-    const before = filesUnder(ws.root, '.');
-    const path = join(fixtures, 'immutable');
-    const err = await importApp(ws.root, { name: 'flags', envs: ENVIRONMENTS.map((e) => `${e}=${path}`), install: false }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ImportError);
-    expect((err as ImportError).lines).toStrictEqual([
-      'the imported app does not build to its sources; nothing was written:',
-      ...ENVIRONMENTS.map((e) => `${e}: v1/ConfigMap flags: immutable: source true, imported absent`),
-    ]);
-    expect(filesUnder(ws.root, '.')).toStrictEqual(before);
-  });
+  it(
+    'refuses, listing every object and field that would differ, when the generated app does not build to the source, and writes nothing',
+    { timeout: 120_000 },
+    async () => {
+      // An immutable generated ConfigMap: a generator of literals does not say immutable.
+      const before = filesUnder(ws.root, '.');
+      const path = join(fixtures, 'immutable');
+      const err = await importApp(ws.root, { name: 'flags', envs: ENVIRONMENTS.map((e) => `${e}=${path}`), install: false }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ImportError);
+      expect((err as ImportError).lines).toStrictEqual([
+        'the imported app does not build to its sources; nothing was written:',
+        ...ENVIRONMENTS.map((e) => `${e}: v1/ConfigMap flags: immutable: source true, imported absent`),
+      ]);
+      expect(filesUnder(ws.root, '.')).toStrictEqual(before);
+    },
+  );
 });
 
 describe('strata import of a generator with binary files', () => {
@@ -241,7 +305,9 @@ describe('strata import of a generator with binary files', () => {
     await importApp(ws.root, { name: 'brand', envs, install: false });
     const out = await built('brand');
     for (const env of ENVIRONMENTS) expect(out[env]).toStrictEqual(await source(env === 'dev' ? 'binary/dev' : 'binary/base'));
-    expect(out.dev.find((m) => m.metadata.name === 'brand')).toMatchObject({ binaryData: { 'icon.png': 'iVBORw0KGgr//gABZGV2', 'logo.png': 'iVBORw0KGgr//gABZGV2' } });
+    expect(out.dev.find((m) => m.metadata.name === 'brand')).toMatchObject({
+      binaryData: { 'icon.png': 'iVBORw0KGgr//gABZGV2', 'logo.png': 'iVBORw0KGgr//gABZGV2' },
+    });
     expect(out.prod.find((m) => m.metadata.name === 'brand')).toMatchObject({ binaryData: { 'logo.png': 'iVBORw0KGgoAAAANSUhEUv/+' } });
     // The bytes are part of the generated name: a changed file rolls what mounts it.
     const names = await buildOverlays(ws.root, ['overlays/dev/brand', 'overlays/prod/brand'], { concurrency: 1 });
@@ -257,9 +323,13 @@ describe('strata import of the layout Strata writes (base/<app>, overlays/<env>/
     const r = await importApp(ws.root, { name: 'api', path: join(fixtures, 'layout'), install: false });
     const out = await built('api');
     for (const env of ENVIRONMENTS) expect(out[env]).toStrictEqual(await source(`layout/overlays/${env}/api`));
-    expect(out.prod.find((m) => m.kind === 'Deployment')).toMatchObject({ spec: { template: { spec: { containers: [{ env: [{ name: 'PUBLIC_URL', value: 'https://prod.api.example.com' }] }] } } } });
+    expect(out.prod.find((m) => m.kind === 'Deployment')).toMatchObject({
+      spec: { template: { spec: { containers: [{ env: [{ name: 'PUBLIC_URL', value: 'https://prod.api.example.com' }] }] } } },
+    });
     expect(r.warnings).toHaveLength(3);
-    expect(r.warnings[0]).toMatch(/layout\/overlays\/dev\/api\/kustomization\.yaml: replacements: imported as the values they produce; a value copied into several fields becomes one setting of the typed config, any other link is not kept$/);
+    expect(r.warnings[0]).toMatch(
+      /layout\/overlays\/dev\/api\/kustomization\.yaml: replacements: imported as the values they produce; a value copied into several fields becomes one setting of the typed config, any other link is not kept$/,
+    );
     // The URL the replacement copied is one setting, set per env.
     expect(filesUnder(ws.root, 'apps/api')['apps/api/src/env/dev.ts']).toContain("url: 'https://dev.api.example.com'");
   });

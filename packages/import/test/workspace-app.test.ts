@@ -53,29 +53,40 @@ describe('an imported app with a name suffix per env installs and passes the pip
     const root = JSON.parse(readFileSync(join(ws.root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
     expect(root.devDependencies['@strata-apps/quotes']).toBe('workspace:*');
     const catalog = (parse(readFileSync(join(repo, 'pnpm-workspace.yaml'), 'utf8')) as { catalog: Record<string, string> }).catalog;
-    const pkg = JSON.parse(readFileSync(join(ws.root, 'apps/quotes/package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ws.root, 'apps/quotes/package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     for (const [dep, spec] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
       if (spec === 'workspace:*') expect(existsSync(join(repo, 'packages', dep.replace('@strata/', ''), 'package.json')), dep).toBe(true);
       else expect([dep, spec, dep in catalog]).toStrictEqual([dep, 'catalog:', true]);
     }
   });
 
-  it('keeps each env\'s suffix as typed config, and after generate the frozen pipeline passes with the original\'s findings excepted', { timeout: 300_000 }, () => {
-    const app = filesUnder(ws.root, 'apps/quotes');
-    expect(app['apps/quotes/src/env/staging.ts']).toContain("nameSuffix: '-staging'");
-    expect(app['apps/quotes/src/render.ts']).toMatch(/const name = \(base: string\) => `\$\{base\}\$\{c\.nameSuffix\}`;/);
-    // The original is not hardened: its findings are the app's exceptions, each with the reason, one note per rule.
-    expect(app['apps/quotes/src/app.ts']).toContain("{ rule: 'require-run-as-non-root', kind: 'Deployment', name: 'quotes-prod', reason: IMPORTED },");
-    expect(app['apps/quotes/src/app.ts']).toContain("const IMPORTED = 'imported as is; harden with the kit';");
-    expect(notes).toEqual(expect.arrayContaining([
-      'require-read-only-root-filesystem: 3 findings of the original (Deployment quotes-dev, Deployment quotes-prod, Deployment quotes-staging) excepted in apps/quotes/src/app.ts, as imported; to clear them, build the pods with hardenedPodSpec and their containers with hardenedContainer (@strata/core kit) in render.ts, giving each path the app writes to hardenedContainer\'s writable, then delete those exceptions',
-      'require-run-as-non-root: 3 findings of the original (Deployment quotes-dev, Deployment quotes-prod, Deployment quotes-staging) excepted in apps/quotes/src/app.ts, as imported; to clear them, build the pods with hardenedPodSpec and their containers with hardenedContainer (@strata/core kit) in render.ts, then delete those exceptions',
-    ]));
-    expect(new Set(notes.map((n) => n.slice(0, n.indexOf(':')))).size).toBe(notes.length);
-    const strata = join(repo, 'packages/cli/bin/strata.mjs');
-    expect(run(ws.root, process.execPath, [strata, 'generate']).status).toBe(0);
-    const pipeline = run(ws.root, process.execPath, [strata, 'pipeline']);
-    expect(pipeline.out).toMatch(/pipeline: 1 apps x 3 envs: No problems in 9 resources, \d+ excepted with a reason/);
-    expect(pipeline.status).toBe(0);
-  });
+  it(
+    "keeps each env's suffix as typed config, and after generate the frozen pipeline passes with the original's findings excepted",
+    { timeout: 300_000 },
+    () => {
+      const app = filesUnder(ws.root, 'apps/quotes');
+      expect(app['apps/quotes/src/env/staging.ts']).toContain("nameSuffix: '-staging'");
+      expect(app['apps/quotes/src/render.ts']).toMatch(/const name = \(base: string\) => `\$\{base\}\$\{c\.nameSuffix\}`;/);
+      // The original is not hardened: its findings are the app's exceptions, each with the reason, one note per rule.
+      expect(app['apps/quotes/src/app.ts']).toContain(
+        "{ rule: 'require-run-as-non-root', kind: 'Deployment', name: 'quotes-prod', reason: IMPORTED },",
+      );
+      expect(app['apps/quotes/src/app.ts']).toContain("const IMPORTED = 'imported as is; harden with the kit';");
+      expect(notes).toEqual(
+        expect.arrayContaining([
+          "require-read-only-root-filesystem: 3 findings of the original (Deployment quotes-dev, Deployment quotes-prod, Deployment quotes-staging) excepted in apps/quotes/src/app.ts, as imported; to clear them, build the pods with hardenedPodSpec and their containers with hardenedContainer (@strata/core kit) in render.ts, giving each path the app writes to hardenedContainer's writable, then delete those exceptions",
+          'require-run-as-non-root: 3 findings of the original (Deployment quotes-dev, Deployment quotes-prod, Deployment quotes-staging) excepted in apps/quotes/src/app.ts, as imported; to clear them, build the pods with hardenedPodSpec and their containers with hardenedContainer (@strata/core kit) in render.ts, then delete those exceptions',
+        ]),
+      );
+      expect(new Set(notes.map((n) => n.slice(0, n.indexOf(':')))).size).toBe(notes.length);
+      const strata = join(repo, 'packages/cli/bin/strata.mjs');
+      expect(run(ws.root, process.execPath, [strata, 'generate']).status).toBe(0);
+      const pipeline = run(ws.root, process.execPath, [strata, 'pipeline']);
+      expect(pipeline.out).toMatch(/pipeline: 1 apps x 3 envs: No problems in 9 resources, \d+ excepted with a reason/);
+      expect(pipeline.status).toBe(0);
+    },
+  );
 });

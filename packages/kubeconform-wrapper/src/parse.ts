@@ -1,6 +1,6 @@
-import { apiStatus } from "@strata/schemas";
+import { apiStatus } from '@strata/schemas';
 
-export type KubeconformStatus = "valid" | "invalid" | "error" | "skipped" | "empty";
+export type KubeconformStatus = 'valid' | 'invalid' | 'error' | 'skipped' | 'empty';
 
 /** One schema violation: a JSON pointer into the resource and what is wrong there. */
 export interface KubeconformError {
@@ -34,14 +34,14 @@ interface RawResult {
 }
 
 const STATUS: Readonly<Record<string, KubeconformStatus>> = {
-  statusValid: "valid",
-  statusInvalid: "invalid",
-  statusError: "error",
-  statusSkipped: "skipped",
-  "": "empty",
+  statusValid: 'valid',
+  statusInvalid: 'invalid',
+  statusError: 'error',
+  statusSkipped: 'skipped',
+  '': 'empty',
 };
 
-const str = (value: unknown): string => (typeof value === "string" ? value : "");
+const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 /**
  * Parses `kubeconform -output json` output. Returns undefined when it is not that format, which
@@ -66,22 +66,22 @@ function toResult(raw: RawResult, kubernetesVersion: string): KubeconformResult 
     name: str(raw.name),
     version: str(raw.version),
   };
-  const status = STATUS[str(raw.status)] ?? "error";
+  const status = STATUS[str(raw.status)] ?? 'error';
   const msg = str(raw.msg);
 
-  if (status === "invalid") {
+  if (status === 'invalid') {
     const errors = schemaErrors(msg, raw.validationErrors);
-    const message = errors.map((e) => `${e.path || "/"}: ${e.message}`).join("; ") || oneLine(msg);
+    const message = errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ') || oneLine(msg);
     return { ...base, status, message, errors };
   }
-  if (status === "error" && msg.startsWith("could not find schema for ")) {
+  if (status === 'error' && msg.startsWith('could not find schema for ')) {
     return { ...base, status, message: missingSchemaMessage(base.version, base.kind, kubernetesVersion), errors: [] };
   }
   return { ...base, status, message: oneLine(msg), errors: [] };
 }
 
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
+  return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 /**
@@ -89,32 +89,32 @@ function oneLine(text: string): string {
  * gateway.networking.k8s.io, snapshot.storage.k8s.io, metrics.k8s.io) come from CRDs or add-ons.
  */
 const BUILTIN_GROUPS = new Set([
-  "admissionregistration.k8s.io",
-  "apiextensions.k8s.io",
-  "apiregistration.k8s.io",
-  "authentication.k8s.io",
-  "authorization.k8s.io",
-  "certificates.k8s.io",
-  "coordination.k8s.io",
-  "discovery.k8s.io",
-  "events.k8s.io",
-  "flowcontrol.apiserver.k8s.io",
-  "internal.apiserver.k8s.io",
-  "networking.k8s.io",
-  "node.k8s.io",
-  "rbac.authorization.k8s.io",
-  "resource.k8s.io",
-  "scheduling.k8s.io",
-  "storage.k8s.io",
-  "storagemigration.k8s.io",
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'apiregistration.k8s.io',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
+  'certificates.k8s.io',
+  'coordination.k8s.io',
+  'discovery.k8s.io',
+  'events.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
+  'internal.apiserver.k8s.io',
+  'networking.k8s.io',
+  'node.k8s.io',
+  'rbac.authorization.k8s.io',
+  'resource.k8s.io',
+  'scheduling.k8s.io',
+  'storage.k8s.io',
+  'storagemigration.k8s.io',
 ]);
 
 /** Groups of a Kubernetes release: the core group, unqualified names such as `apps`, and the release's own `*.k8s.io` groups. */
 function isBuiltinGroup(apiVersion: string): boolean {
-  const slash = apiVersion.indexOf("/");
+  const slash = apiVersion.indexOf('/');
   if (slash < 0) return true;
   const group = apiVersion.slice(0, slash);
-  return !group.includes(".") || BUILTIN_GROUPS.has(group);
+  return !group.includes('.') || BUILTIN_GROUPS.has(group);
 }
 
 function missingSchemaMessage(apiVersion: string, kind: string, kubernetesVersion: string): string {
@@ -123,7 +123,8 @@ function missingSchemaMessage(apiVersion: string, kind: string, kubernetesVersio
     const prefix = `no schema for ${apiVersion} ${kind} in Kubernetes ${kubernetesVersion}: that release does not serve this kind at this apiVersion`;
     // Known to other releases: say which, so an env behind or ahead of the API knows what to do.
     if (status?.added) return `${prefix}; Kubernetes ${status.added} is the first that does`;
-    if (status?.removed && !status.served) return `${prefix}; Kubernetes ${status.removed} removed it${status.replacement ? `: use ${status.replacement}` : ''}`;
+    if (status?.removed && !status.served)
+      return `${prefix}; Kubernetes ${status.removed} removed it${status.replacement ? `: use ${status.replacement}` : ''}`;
     return `${prefix}; check apiVersion and kind`;
   }
   return `no schema for ${apiVersion} ${kind}: add its CRD with strata crd add <CRD file | Go module@version folder>`;
@@ -143,7 +144,7 @@ interface Node {
 }
 
 function unquote(pointer: string): string {
-  return pointer.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : c));
+  return pointer.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c));
 }
 
 function readTree(msg: string): Node[] {
@@ -152,8 +153,8 @@ function readTree(msg: string): Node[] {
     const start = (match.index ?? 0) + match[0].length;
     const end = headers[i + 1]?.index ?? msg.length;
     return {
-      depth: Math.max(0, Math.floor(((match[1] ?? "").length - 1) / 2)),
-      path: unquote(match[2] ?? ""),
+      depth: Math.max(0, Math.floor(((match[1] ?? '').length - 1) / 2)),
+      path: unquote(match[2] ?? ''),
       message: msg.slice(start, end).trim(),
     };
   });
@@ -169,13 +170,13 @@ function schemaErrors(msg: string, validationErrors: unknown): KubeconformError[
     if (JUNCTOR.test(node.message)) {
       // One error for the whole junctor: "oneOf failed, none matched: got boolean, want …; …".
       const reasons = children
-        .filter((c) => c.message !== "validation failed")
+        .filter((c) => c.message !== 'validation failed')
         .map((c) => (c.path === node.path ? c.message : `at ${c.path}: ${c.message}`));
-      errors.push({ path: node.path, message: [node.message, reasons.join("; ")].filter(Boolean).join(": ") });
+      errors.push({ path: node.path, message: [node.message, reasons.join('; ')].filter(Boolean).join(': ') });
       i += children.length;
       continue;
     }
-    if (children.length === 0 && node.message !== "validation failed") {
+    if (children.length === 0 && node.message !== 'validation failed') {
       errors.push({ path: node.path, message: node.message });
     }
   }

@@ -1,14 +1,14 @@
-import { spawnSync } from "node:child_process";
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
-import { delimiter, join } from "node:path";
-import { findRoot, ToolMissingError, UsageError } from "@strata/project";
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { findRoot, ToolMissingError, UsageError } from '@strata/project';
 
 export { ToolMissingError };
 
 /** The kubeconform release Strata pins; any v0.7.x on PATH is accepted. */
-export const KUBECONFORM_VERSION = "v0.7.0";
+export const KUBECONFORM_VERSION = 'v0.7.0';
 const COMPATIBLE = /^v0\.7\.\d+$/;
-const GO_PACKAGE = "github.com/yannh/kubeconform/cmd/kubeconform";
+const GO_PACKAGE = 'github.com/yannh/kubeconform/cmd/kubeconform';
 
 /** The workspace root (the folder holding `pnpm-workspace.yaml`) at or above `from`, or undefined outside one. */
 export function findRepoRoot(from: string = process.cwd()): string | undefined {
@@ -36,12 +36,12 @@ function isExecutable(file: string): boolean {
  * build prints "development", so its version is read from the Go build information instead.
  */
 export function kubeconformVersion(bin: string): string | undefined {
-  const run = spawnSync(bin, ["-v"], { encoding: "utf8", timeout: 10_000 });
+  const run = spawnSync(bin, ['-v'], { encoding: 'utf8', timeout: 10_000 });
   if (run.status !== 0) return undefined;
-  const reported = run.stdout.trim().split(/\s+/)[0] ?? "";
+  const reported = run.stdout.trim().split(/\s+/)[0] ?? '';
   if (/^v\d/.test(reported)) return reported;
   try {
-    const embedded = BUILD_INFO.exec(readFileSync(bin).toString("latin1"))?.[1];
+    const embedded = BUILD_INFO.exec(readFileSync(bin).toString('latin1'))?.[1];
     return embedded ?? (reported || undefined);
   } catch {
     return reported || undefined;
@@ -64,35 +64,33 @@ export interface ResolveOptions {
  */
 export function resolveKubeconform(options: ResolveOptions = {}): string {
   const root = options.root ?? findRepoRoot();
-  const toolsBin = root !== undefined ? join(root, ".tools", "bin") : "<repo root>/.tools/bin";
+  const toolsBin = root !== undefined ? join(root, '.tools', 'bin') : '<repo root>/.tools/bin';
   const hint =
     `run \`npm run build\` (its setup installs the pinned tools), or ` +
     `\`GOBIN=${toolsBin} go install -ldflags=-X=main.version=${KUBECONFORM_VERSION} ${GO_PACKAGE}@${KUBECONFORM_VERSION}\``;
 
   const explicit = options.bin ?? process.env.STRATA_KUBECONFORM;
-  if (explicit !== undefined && explicit !== "") {
+  if (explicit !== undefined && explicit !== '') {
     if (isExecutable(explicit)) return explicit;
-    const from = options.bin !== undefined ? "the bin option" : "STRATA_KUBECONFORM";
+    const from = options.bin !== undefined ? 'the bin option' : 'STRATA_KUBECONFORM';
     throw new ToolMissingError(`kubeconform not found at ${explicit} (from ${from})`, hint);
   }
 
   if (root !== undefined) {
-    const local = join(toolsBin, "kubeconform");
+    const local = join(toolsBin, 'kubeconform');
     if (isExecutable(local)) return local;
   }
 
   let wrongVersion: string | undefined;
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir === "") continue;
-    const candidate = join(dir, "kubeconform");
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, 'kubeconform');
     if (!isExecutable(candidate)) continue;
     const version = kubeconformVersion(candidate);
     if (version !== undefined && COMPATIBLE.test(version)) return candidate;
-    wrongVersion ??= `${candidate} is ${version ?? "of unknown version"}, not v0.7.x`;
+    wrongVersion ??= `${candidate} is ${version ?? 'of unknown version'}, not v0.7.x`;
   }
 
-  const reason = wrongVersion
-    ? `kubeconform ${KUBECONFORM_VERSION} not found (${wrongVersion})`
-    : `kubeconform ${KUBECONFORM_VERSION} not found`;
+  const reason = wrongVersion ? `kubeconform ${KUBECONFORM_VERSION} not found (${wrongVersion})` : `kubeconform ${KUBECONFORM_VERSION} not found`;
   throw new ToolMissingError(reason, hint);
 }

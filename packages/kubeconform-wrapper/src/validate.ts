@@ -1,11 +1,11 @@
-import { spawn } from "node:child_process";
-import { availableParallelism } from "node:os";
-import { join } from "node:path";
-import { Layout, ToolError } from "@strata/project";
-import { DEFAULT_KUBERNETES_VERSION, normalizeKubernetesVersion, schemaLocations } from "@strata/schemas";
-import { parseKubeconformJson } from "./parse.ts";
-import type { KubeconformResult } from "./parse.ts";
-import { findRepoRoot, resolveKubeconform } from "./resolve.ts";
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Layout, ToolError } from '@strata/project';
+import { DEFAULT_KUBERNETES_VERSION, normalizeKubernetesVersion, schemaLocations } from '@strata/schemas';
+import { parseKubeconformJson } from './parse.ts';
+import type { KubeconformResult } from './parse.ts';
+import { findRepoRoot, resolveKubeconform } from './resolve.ts';
 
 /** Files and directories (walked for .yaml, .yml and .json), or manifests as one YAML string. */
 export type KubeconformInput = { readonly paths: readonly string[] } | { readonly stdin: string };
@@ -26,7 +26,7 @@ export interface KubeconformOptions {
  * failure (exit 2), so it is a ToolError and callers know it by class.
  */
 export class KubeconformFailedError extends ToolError {
-  override readonly name: string = "KubeconformFailedError";
+  override readonly name: string = 'KubeconformFailedError';
   readonly exitCode: number | null;
   readonly stderr: string;
 
@@ -43,16 +43,16 @@ export function kubeconformArgs(input: KubeconformInput, options: KubeconformOpt
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? availableParallelism()));
   // Never -ignore-missing-schemas: a kind without a schema must be reported, not skipped.
   // No -summary: the caller counts the typed results itself.
-  const args = ["-strict", "-output", "json", "-verbose", "-n", String(concurrency), "-kubernetes-version", version];
+  const args = ['-strict', '-output', 'json', '-verbose', '-n', String(concurrency), '-kubernetes-version', version];
   // The project's own CRDs (`strata crd add`) come after the shipped ones.
   const root = options.root ?? findRepoRoot();
-  for (const location of schemaLocations(version, root === undefined ? [] : [join(root, Layout.crdSchemas)])) args.push("-schema-location", location);
-  if ("stdin" in input) {
-    args.push("-");
+  for (const location of schemaLocations(version, root === undefined ? [] : [join(root, Layout.crdSchemas)])) args.push('-schema-location', location);
+  if ('stdin' in input) {
+    args.push('-');
   } else {
-    if (input.paths.length === 0) throw new Error("Nothing to validate: pass at least one file or directory.");
+    if (input.paths.length === 0) throw new Error('Nothing to validate: pass at least one file or directory.');
     // Paths that start with "-" would be read as flags.
-    args.push(...input.paths.map((p) => (p.startsWith("-") && p !== "-" ? `./${p}` : p)));
+    args.push(...input.paths.map((p) => (p.startsWith('-') && p !== '-' ? `./${p}` : p)));
   }
   return args;
 }
@@ -64,10 +64,7 @@ export function kubeconformArgs(input: KubeconformInput, options: KubeconformOpt
  * @throws ToolMissingError when kubeconform is not installed.
  * @throws KubeconformFailedError when kubeconform crashes or its output cannot be read.
  */
-export async function validateWithKubeconform(
-  input: KubeconformInput,
-  options: KubeconformOptions = {},
-): Promise<KubeconformResult[]> {
+export async function validateWithKubeconform(input: KubeconformInput, options: KubeconformOptions = {}): Promise<KubeconformResult[]> {
   const args = kubeconformArgs(input, options);
   const resolveOptions = {
     ...(options.root !== undefined ? { root: options.root } : {}),
@@ -75,13 +72,13 @@ export async function validateWithKubeconform(
   };
   const bin = resolveKubeconform(resolveOptions);
   const version = normalizeKubernetesVersion(options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
-  const { code, signal, stdout, stderr } = await run(bin, args, "stdin" in input ? input.stdin : undefined);
+  const { code, signal, stdout, stderr } = await run(bin, args, 'stdin' in input ? input.stdin : undefined);
 
   // kubeconform exits 1 when a resource is invalid or has an error; only other codes are failures.
   const results = code === 0 || code === 1 ? parseKubeconformJson(stdout, version) : undefined;
   if (results === undefined) {
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
-    const detail = stderr.trim() || stdout.trim().slice(0, 2000) || "no output";
+    const detail = stderr.trim() || stdout.trim().slice(0, 2000) || 'no output';
     throw new KubeconformFailedError(`kubeconform ${how}: ${detail}`, code, stderr);
   }
   // Workers finish in any order; callers print and compare results, so give them a stable one.
@@ -89,7 +86,7 @@ export async function validateWithKubeconform(
 }
 
 function compareResults(a: KubeconformResult, b: KubeconformResult): number {
-  for (const key of ["filename", "version", "kind", "name", "status", "message"] as const) {
+  for (const key of ['filename', 'version', 'kind', 'name', 'status', 'message'] as const) {
     if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
   }
   return 0;
@@ -105,23 +102,23 @@ interface RunOutput {
 function run(bin: string, args: readonly string[], stdin: string | undefined): Promise<RunOutput> {
   return new Promise((resolvePromise, reject) => {
     // kubeconform's heap is mostly short-lived: collecting less often saves a fifth of its time.
-    const env = process.env.GOGC || process.env.GOMEMLIMIT ? process.env : { ...process.env, GOGC: "1000", GOMEMLIMIT: "300MiB" };
-    const child = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"], env });
+    const env = process.env.GOGC || process.env.GOMEMLIMIT ? process.env : { ...process.env, GOGC: '1000', GOMEMLIMIT: '300MiB' };
+    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-    child.on("error", (error) => reject(new KubeconformFailedError(`could not start ${bin}: ${error.message}`, null, "")));
-    child.on("close", (code, signal) =>
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error) => reject(new KubeconformFailedError(`could not start ${bin}: ${error.message}`, null, '')));
+    child.on('close', (code, signal) =>
       resolvePromise({
         code,
         signal,
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
       }),
     );
     // kubeconform may exit before reading all of stdin (for instance on a bad flag).
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(stdin ?? "");
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(stdin ?? '');
   });
 }

@@ -55,7 +55,10 @@ export interface BuildResult {
 
 /** The error text of a failed build: kustomize's message on one line, without cobra's `Error: `. */
 function oneLine(message: string): string {
-  return message.trim().replace(/^Error: /, '').replace(/\s*\n\s*/g, ' ');
+  return message
+    .trim()
+    .replace(/^Error: /, '')
+    .replace(/\s*\n\s*/g, ' ');
 }
 
 function overlayName(root: string, dir: string): string {
@@ -90,7 +93,15 @@ function crashed(code: number, stderr: string): boolean {
 }
 
 /** The result of one kustomize process, from how it ended and what it wrote. */
-export function kustomizeResult(command: string, overlay: string, code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, millis: number): BuildResult {
+export function kustomizeResult(
+  command: string,
+  overlay: string,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stdout: string,
+  stderr: string,
+  millis: number,
+): BuildResult {
   if (signal !== null) return { overlay, ok: false, yaml: '', error: `${command} was killed by ${signal}`, toolFailed: true, millis };
   if (code === 0) {
     const wrong = notManifests(stdout);
@@ -100,7 +111,14 @@ export function kustomizeResult(command: string, overlay: string, code: number |
   const message = oneLine(stderr) || `exit code ${code}`;
   if (code !== null && crashed(code, stderr)) {
     const first = stderr.trim().split('\n')[0]?.trim() ?? '';
-    return { overlay, ok: false, yaml: '', error: `${command} crashed (exit code ${code})${first ? `: ${first.slice(0, 200)}` : ''}`, toolFailed: true, millis };
+    return {
+      overlay,
+      ok: false,
+      yaml: '',
+      error: `${command} crashed (exit code ${code})${first ? `: ${first.slice(0, 200)}` : ''}`,
+      toolFailed: true,
+      millis,
+    };
   }
   return { overlay, ok: false, yaml: '', error: message, millis };
 }
@@ -114,9 +132,28 @@ function buildOne(cmd: KustomizeCommand, root: string, dir: string): Promise<Bui
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     const overlay = overlayName(root, dir);
-    child.on('error', (e) => resolve({ overlay, ok: false, yaml: '', error: `cannot run ${cmd.command}: ${e.message}`, toolFailed: true, millis: performance.now() - started }));
+    child.on('error', (e) =>
+      resolve({
+        overlay,
+        ok: false,
+        yaml: '',
+        error: `cannot run ${cmd.command}: ${e.message}`,
+        toolFailed: true,
+        millis: performance.now() - started,
+      }),
+    );
     child.on('close', (code, signal) => {
-      resolve(kustomizeResult(cmd.command, overlay, code, signal, Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'), performance.now() - started));
+      resolve(
+        kustomizeResult(
+          cmd.command,
+          overlay,
+          code,
+          signal,
+          Buffer.concat(out).toString('utf8'),
+          Buffer.concat(err).toString('utf8'),
+          performance.now() - started,
+        ),
+      );
     });
   });
 }
@@ -131,12 +168,19 @@ export function buildOverlaySync(root: string, dir: string, options: { readonly 
   const started = performance.now();
   const run = spawnSync(cmd.command, [...cmd.args, dir], { cwd: root, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
   const overlay = overlayName(root, dir);
-  if (run.error) return { overlay, ok: false, yaml: '', error: `cannot run ${cmd.command}: ${run.error.message}`, toolFailed: true, millis: performance.now() - started };
+  if (run.error)
+    return {
+      overlay,
+      ok: false,
+      yaml: '',
+      error: `cannot run ${cmd.command}: ${run.error.message}`,
+      toolFailed: true,
+      millis: performance.now() - started,
+    };
   return kustomizeResult(cmd.command, overlay, run.status, run.signal, run.stdout, run.stderr, performance.now() - started);
 }
 
-const BUILDER_HINT =
-  'run `npm run setup` (it builds packages/kustomize/builder into .tools/bin with Go), or use the kustomize engine';
+const BUILDER_HINT = 'run `npm run setup` (it builds packages/kustomize/builder into .tools/bin with Go), or use the kustomize engine';
 
 /**
  * Finds the long-lived builder (packages/kustomize/builder): $STRATA_BUILDER, then
@@ -223,7 +267,14 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
           resolve(
             r.ok
               ? { overlay: name, ok: true, yaml: r.yaml, millis: r.millis }
-              : { overlay: name, ok: false, yaml: '', error: oneLine(r.error ?? '') || 'failed', ...(r.toolFailed && { toolFailed: true }), millis: r.millis || performance.now() - started },
+              : {
+                  overlay: name,
+                  ok: false,
+                  yaml: '',
+                  error: oneLine(r.error ?? '') || 'failed',
+                  ...(r.toolFailed && { toolFailed: true }),
+                  millis: r.millis || performance.now() - started,
+                },
           );
         if (failure) return answer({ overlay, ok: false, yaml: '', error: failure, toolFailed: true, millis: 0 });
         pending.set(overlay, [...(pending.get(overlay) ?? []), answer]);

@@ -70,7 +70,13 @@ describe.skipIf(!resolveBuilder(repo))('the kustomize builder', () => {
     const session = startBuilder(repo)!;
     const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: only-in-memory\n';
     const [made, broken] = await Promise.all([
-      session.build('overlays/dev/nowhere', new Map([['overlays/dev/nowhere/kustomization.yaml', 'resources:\n  - cm.yaml\n'], ['overlays/dev/nowhere/cm.yaml', cm]])),
+      session.build(
+        'overlays/dev/nowhere',
+        new Map([
+          ['overlays/dev/nowhere/kustomization.yaml', 'resources:\n  - cm.yaml\n'],
+          ['overlays/dev/nowhere/cm.yaml', cm],
+        ]),
+      ),
       session.build('overlays/dev/gone', new Map([['overlays/dev/gone/kustomization.yaml', 'resources:\n  - missing.yaml\n']])),
     ]);
     await session.close();

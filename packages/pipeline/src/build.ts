@@ -50,7 +50,11 @@ export async function build(root: string, selection: Selection = {}, onResult?: 
 
 async function buildLocked(root: string, selection: Selection, onResult?: (r: BuildResult) => void): Promise<BuildOutcome> {
   const overlays = selectOverlays(root, selection);
-  const built = await buildOverlays(root, overlays.map((o) => o.dir), { ...(onResult ? { onResult } : {}) });
+  const built = await buildOverlays(
+    root,
+    overlays.map((o) => o.dir),
+    { ...(onResult ? { onResult } : {}) },
+  );
   const results = built.map((r, i) => {
     const { env, app } = overlays[i]!;
     const output = Layout.distOf(env, app);

@@ -186,7 +186,9 @@ export function toolFingerprint(root: string): string {
   // Whether the server field checks run, and which build of them: its path holds its source's hash.
   h.update(`server-validation\0${resolveHelper() ?? 'not built'}\0`);
   for (const b of binaryHashes(root)) h.update(`${b}\0`);
-  for (const k of Object.keys(process.env).filter((k) => k.startsWith('STRATA_') || k.startsWith('KUSTOMIZE_')).sort()) {
+  for (const k of Object.keys(process.env)
+    .filter((k) => k.startsWith('STRATA_') || k.startsWith('KUSTOMIZE_'))
+    .sort()) {
     h.update(`${k}=${process.env[k]}\0`);
   }
   return h.digest('hex');
@@ -195,7 +197,10 @@ export function toolFingerprint(root: string): string {
 /** The seal of an entry: see AppEntry.seal. */
 export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
   const h = createHash('sha1').update(FORMAT).update(tool);
-  const hashes = (files: Record<string, Stamp>) => Object.keys(files).sort().map((f) => [f, files[f]!.hash]);
+  const hashes = (files: Record<string, Stamp>) =>
+    Object.keys(files)
+      .sort()
+      .map((f) => [f, files[f]!.hash]);
   const { inputs, outputs, dirs, sync, problems, resources, findings } = entry;
   h.update(JSON.stringify([hashes(inputs), hashes(outputs), dirs, sync, problems, resources, findings]));
   return h.digest('hex');
@@ -203,15 +208,26 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
 
 /** The seal of the shared files: see SharedEntry. */
 export function sharedSealOf(tool: string, apps: readonly string[], files: Record<string, Stamp>): string {
-  const hashes = Object.keys(files).sort().map((f) => [f, files[f]!.hash]);
-  return createHash('sha1').update(FORMAT).update(tool).update(JSON.stringify([apps, hashes])).digest('hex');
+  const hashes = Object.keys(files)
+    .sort()
+    .map((f) => [f, files[f]!.hash]);
+  return createHash('sha1')
+    .update(FORMAT)
+    .update(tool)
+    .update(JSON.stringify([apps, hashes]))
+    .digest('hex');
 }
 
 /**
  * The shared files' stamps when they are still what the last pipeline wrote for exactly `apps`;
  * undefined when anything differs.
  */
-export function sharedUnchanged(root: string, tool: string, shared: SharedEntry | undefined, apps: readonly string[]): Record<string, Stamp> | undefined {
+export function sharedUnchanged(
+  root: string,
+  tool: string,
+  shared: SharedEntry | undefined,
+  apps: readonly string[],
+): Record<string, Stamp> | undefined {
   if (!shared || typeof shared !== 'object' || JSON.stringify(shared.apps) !== JSON.stringify(apps)) return undefined;
   if (sharedSealOf(tool, shared.apps, shared.files) !== shared.seal) return undefined;
   const out: Record<string, Stamp> = {};

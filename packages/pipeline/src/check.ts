@@ -132,7 +132,8 @@ export async function check(workspace: string, selection: Selection = {}, option
   }
   if (everything && !shared) {
     const byName = new Map(plans.map((p) => [p.app, p]));
-    const sync = (e: Environment, app: string): AppSyncPlan | undefined => reused.get(app)?.sync[e] ?? (byName.has(app) ? syncPlan(app, byName.get(app)!.desired[e]) : undefined);
+    const sync = (e: Environment, app: string): AppSyncPlan | undefined =>
+      reused.get(app)?.sync[e] ?? (byName.has(app) ? syncPlan(app, byName.get(app)!.desired[e]) : undefined);
     for (const [path, content] of planGitops(root, loadSettings(root), names, { plans: sync })) {
       files.set(path, content);
       known.add(path);
@@ -154,18 +155,27 @@ export async function check(workspace: string, selection: Selection = {}, option
   }
   // Generated files that nothing produces: in the fresh apps' folders, or, for everything, anywhere
   // under the generated folders (an env root's neighbours, the folders of a deleted app or env).
-  const stale = everything ? yamlFiles(root, [Layout.base, Layout.overlays, Layout.gitops]).filter((f) => !known.has(f) && isGenerated(read(join(root, f)) ?? '')) : changes.removed;
+  const stale = everything
+    ? yamlFiles(root, [Layout.base, Layout.overlays, Layout.gitops]).filter((f) => !known.has(f) && isGenerated(read(join(root, f)) ?? ''))
+    : changes.removed;
   for (const file of stale.sort()) drift.push({ file, kind: 'stale', diff: `${file}: generated file that no app produces any more` });
 
   // Round trip: the committed overlays of the fresh apps built and compared; the reused apps' findings.
   const findings = new Map<string, OverlayFindings>();
   const buildFailures: CheckResult['buildFailures'] = [];
   const targets = plans.flatMap((plan) => envs.map((e) => ({ plan, env: e, overlay: Layout.overlay(e, plan.app) })));
-  const built = await buildOverlays(root, targets.map((t) => t.overlay));
+  const built = await buildOverlays(
+    root,
+    targets.map((t) => t.overlay),
+  );
   built.forEach((r, i) => {
     const t = targets[i]!;
     if (!r.ok) buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed', ...(r.toolFailed && { toolFailed: true }) });
-    else findings.set(t.overlay, overlayFindings(t.overlay, t.plan.desired[t.env], parseBuilt(r.yaml, r.overlay), read(join(root, t.overlay, 'kustomization.yaml'))));
+    else
+      findings.set(
+        t.overlay,
+        overlayFindings(t.overlay, t.plan.desired[t.env], parseBuilt(r.yaml, r.overlay), read(join(root, t.overlay, 'kustomization.yaml'))),
+      );
   });
   for (const [name, entry] of reused) for (const e of envs) findings.set(Layout.overlay(e, name), entry.findings[e]);
   const roundTrip: CheckResult['roundTrip'] = [];

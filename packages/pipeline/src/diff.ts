@@ -85,7 +85,8 @@ async function builtTree(root: string, overlays: readonly string[], options: Bui
 async function plannedTree(root: string): Promise<Map<string, string>> {
   const names = appDirs(root);
   const files = new Map<string, string>();
-  for (const app of await loadApps(root, names, { fresh: true })) for (const [path, content] of planApp(app, schemaMergeKeys).files) files.set(path, content);
+  for (const app of await loadApps(root, names, { fresh: true }))
+    for (const [path, content] of planApp(app, schemaMergeKeys).files) files.set(path, content);
   for (const [path, content] of planEnvironments(names)) files.set(path, content);
   return files;
 }
@@ -104,11 +105,15 @@ function writeTree(dir: string, files: ReadonlyMap<string, string>): void {
  */
 function exportRef(root: string, ref: string, dir: string): void {
   const top = execFileSync('git', ['ls-tree', '--name-only', ref], { cwd: root, encoding: 'utf8' }).split('\n');
-  const wanted = [Layout.apps, Layout.base, Layout.overlays, 'package.json', Layout.workspaceFile, Layout.configFile, 'tsconfig.base.json'].filter((p) => top.includes(p));
+  const wanted = [Layout.apps, Layout.base, Layout.overlays, 'package.json', Layout.workspaceFile, Layout.configFile, 'tsconfig.base.json'].filter(
+    (p) => top.includes(p),
+  );
   const archive = execFileSync('git', ['archive', '--format=tar', ref, '--', ...wanted], { cwd: root, maxBuffer: 1 << 30 });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   if (existsSync(join(root, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  const donor = appDirs(root).map((a) => join(root, Layout.app(a), 'node_modules')).find((p) => existsSync(p));
+  const donor = appDirs(root)
+    .map((a) => join(root, Layout.app(a), 'node_modules'))
+    .find((p) => existsSync(p));
   for (const app of appDirs(dir)) {
     const own = join(root, Layout.app(app), 'node_modules');
     const modules = existsSync(own) ? own : donor;
@@ -155,7 +160,8 @@ export async function diffAgainst(root: string, ref: string, options: { env?: st
     try {
       const planned = await plannedTree(refDir);
       const stale = staleFiles(refDir, planned);
-      if (stale > 0) notes.push(`${ref}: its committed overlays are behind its sources (${stale} generated files differ); compared what its sources generate`);
+      if (stale > 0)
+        notes.push(`${ref}: its committed overlays are behind its sources (${stale} generated files differ); compared what its sources generate`);
       before = join(scratch, 'ref-generated');
       writeTree(before, planned);
     } catch (err) {
@@ -167,7 +173,9 @@ export async function diffAgainst(root: string, ref: string, options: { env?: st
     const stale = staleFiles(root, planned);
     let after = root;
     if (stale > 0) {
-      notes.push(`the working tree's sources are newer than its overlays (${stale} generated files differ): compared what they generate; run \`npx strata generate\` to write it`);
+      notes.push(
+        `the working tree's sources are newer than its overlays (${stale} generated files differ): compared what they generate; run \`npx strata generate\` to write it`,
+      );
       after = join(scratch, 'working-generated');
       writeTree(after, planned);
     }
@@ -175,8 +183,16 @@ export async function diffAgainst(root: string, ref: string, options: { env?: st
     const apps = options.apps && options.apps.length > 0 ? [...options.apps] : [...new Set([...appDirs(root), ...appDirs(refDir)])].sort();
     const existing = (dir: string) => existsSync(join(dir, 'kustomization.yaml'));
     const overlays = envs.flatMap((e) => apps.map((a) => Layout.overlay(e, a)));
-    const a = await builtTree(before, overlays.filter((o) => existing(join(before, o))), build);
-    const b = await builtTree(after, overlays.filter((o) => existing(join(after, o))), after === root ? {} : build);
+    const a = await builtTree(
+      before,
+      overlays.filter((o) => existing(join(before, o))),
+      build,
+    );
+    const b = await builtTree(
+      after,
+      overlays.filter((o) => existing(join(after, o))),
+      after === root ? {} : build,
+    );
     const diffs: ResourceDiff[] = [];
     let resources = 0;
     for (const overlay of overlays) {
@@ -184,7 +200,9 @@ export async function diffAgainst(root: string, ref: string, options: { env?: st
       const left = a.get(overlay) ?? [];
       const right = b.get(overlay) ?? [];
       resources += new Set([...left, ...right].map(identity)).size;
-      diffs.push(...diffManifests(`${app}`, left, right, { from: `${ref}:${e}`, to: `working tree:${e}` }).map((d) => ({ ...d, app: `${e}/${app}` })));
+      diffs.push(
+        ...diffManifests(`${app}`, left, right, { from: `${ref}:${e}`, to: `working tree:${e}` }).map((d) => ({ ...d, app: `${e}/${app}` })),
+      );
     }
     return { from: ref, to: 'working tree', diffs, resources, notes };
   } finally {

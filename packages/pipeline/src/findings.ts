@@ -29,7 +29,15 @@ export interface OverlayFindings {
 }
 
 /** Cluster-scoped kinds whose fields kustomize's name-reference rules read as a ConfigMap or Secret name. */
-const CLUSTER_REFERRERS = new Set(['APIService', 'ClusterRole', 'MutatingWebhookConfiguration', 'Node', 'PersistentVolume', 'StorageClass', 'ValidatingWebhookConfiguration']);
+const CLUSTER_REFERRERS = new Set([
+  'APIService',
+  'ClusterRole',
+  'MutatingWebhookConfiguration',
+  'Node',
+  'PersistentVolume',
+  'StorageClass',
+  'ValidatingWebhookConfiguration',
+]);
 
 /** The only kinds kustomize renames in Strata's overlays: generated ones, with a hash suffix. */
 const RENAMED_KINDS = new Set(['ConfigMap', 'Secret']);
@@ -38,10 +46,18 @@ const RENAMED_KINDS = new Set(['ConfigMap', 'Secret']);
  * Compares one overlay's build with the render it must equal. `kustomization` is the overlay's
  * kustomization.yaml as built (undefined when it is not known).
  */
-export function overlayFindings(overlay: string, desired: readonly Manifest[], built: readonly Manifest[], kustomization: string | undefined): OverlayFindings {
+export function overlayFindings(
+  overlay: string,
+  desired: readonly Manifest[],
+  built: readonly Manifest[],
+  kustomization: string | undefined,
+): OverlayFindings {
   const generated = new Set(desired.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
   const actual = normalize(built, generated);
-  const roundTrip = compareManifests(normalize(desired, generated), actual, { expected: 'rendered', actual: 'kustomize build' }).map((m) => ({ id: m.id, diff: m.diff }));
+  const roundTrip = compareManifests(normalize(desired, generated), actual, { expected: 'rendered', actual: 'kustomize build' }).map((m) => ({
+    id: m.id,
+    diff: m.diff,
+  }));
   const unmatched = kustomization === undefined ? [] : unmatchedPatchTargets(overlay, kustomization, built);
   const ids: string[] = [];
   const renamed: string[] = [];
@@ -79,7 +95,8 @@ export function proveEnvRoot(env: Environment, apps: readonly { readonly app: st
     for (const id of new Set(findings.ids)) {
       const first = owner.get(id);
       if (first === undefined) owner.set(id, app);
-      else if (first !== app) collisions.push(`${root}: ${id} is in both ${first} and ${app}; kustomize cannot build the env as one: rename or remove one of them`);
+      else if (first !== app)
+        collisions.push(`${root}: ${id} is in both ${first} and ${app}; kustomize cannot build the env as one: rename or remove one of them`);
     }
   }
   const users = new Map<string, Set<string>>();

@@ -46,10 +46,15 @@ export async function planTree(root: string, selection: Selection = {}): Promise
 export function orphanDirs(root: string, apps: ReadonlySet<string>, env: Environment | undefined): string[] {
   const subdirs = (rel: string, known: ReadonlySet<string>) =>
     existsSync(join(root, rel))
-      ? readdirSync(join(root, rel), { withFileTypes: true }).filter((d) => d.isDirectory() && !known.has(d.name)).map((d) => `${rel}/${d.name}`)
+      ? readdirSync(join(root, rel), { withFileTypes: true })
+          .filter((d) => d.isDirectory() && !known.has(d.name))
+          .map((d) => `${rel}/${d.name}`)
       : [];
   const envs = env ? [env] : ENVIRONMENTS;
-  return [...(env ? [] : [...subdirs(Layout.base, apps), ...subdirs(Layout.overlays, new Set<string>(ENVIRONMENTS))]), ...envs.flatMap((e) => subdirs(Layout.envRoot(e), apps))];
+  return [
+    ...(env ? [] : [...subdirs(Layout.base, apps), ...subdirs(Layout.overlays, new Set<string>(ENVIRONMENTS))]),
+    ...envs.flatMap((e) => subdirs(Layout.envRoot(e), apps)),
+  ];
 }
 
 export interface GenerateResult extends TreeChanges {
@@ -59,7 +64,11 @@ export interface GenerateResult extends TreeChanges {
 }
 
 /** `strata generate`: render, derive and write base/ and overlays/ atomically. */
-export async function generate(root: string, selection: Selection = {}, options: Pick<ApplyOptions, 'beforeCommitStep' | 'dryRun'> = {}): Promise<GenerateResult> {
+export async function generate(
+  root: string,
+  selection: Selection = {},
+  options: Pick<ApplyOptions, 'beforeCommitStep' | 'dryRun'> = {},
+): Promise<GenerateResult> {
   const tree = await planTree(root, selection);
   const changes = applyTree(root, tree.files, { dirs: tree.dirs, ...options });
   return { ...changes, apps: tree.plans.length, envs: selection.env ? 1 : ENVIRONMENTS.length, files: tree.files.size };

@@ -57,13 +57,17 @@ const num = (v: unknown, fallback: number): number => (typeof v === 'number' ? v
 function hostsOf(m: Manifest): string[] {
   const spec = obj((m as Obj).spec);
   if (m.kind === 'Ingress') {
-    return [...list(spec.rules).map((r) => obj(r).host), ...list(spec.tls).flatMap((t) => list(obj(t).hosts))].filter((h): h is string => typeof h === 'string');
+    return [...list(spec.rules).map((r) => obj(r).host), ...list(spec.tls).flatMap((t) => list(obj(t).hosts))].filter(
+      (h): h is string => typeof h === 'string',
+    );
   }
   if (['HTTPRoute', 'GRPCRoute', 'TLSRoute'].includes(m.kind)) return list(spec.hostnames).filter((h): h is string => typeof h === 'string');
   if (m.kind === 'IngressRoute' || m.kind === 'IngressRouteTCP') {
     return list(spec.routes).flatMap((r) => {
       const match = obj(r).match;
-      return typeof match === 'string' ? [...match.matchAll(/Host(?:SNI)?\(([^)]*)\)/g)].flatMap((h) => [...h[1]!.matchAll(/`([^`]+)`/g)].map((x) => x[1]!)) : [];
+      return typeof match === 'string'
+        ? [...match.matchAll(/Host(?:SNI)?\(([^)]*)\)/g)].flatMap((h) => [...h[1]!.matchAll(/`([^`]+)`/g)].map((x) => x[1]!))
+        : [];
     });
   }
   return [];
@@ -78,7 +82,11 @@ export function describeOverlay(app: string, env: string, manifests: readonly Ma
     const spec = obj((m as Obj).spec);
     const target = obj(spec.scaleTargetRef);
     if (m.kind === 'HorizontalPodAutoscaler' && typeof target.name === 'string') {
-      autoscalers.set(`${target.kind}/${target.name}`, { by: `HorizontalPodAutoscaler/${m.metadata.name}`, min: num(spec.minReplicas, 1), max: num(spec.maxReplicas, 1) });
+      autoscalers.set(`${target.kind}/${target.name}`, {
+        by: `HorizontalPodAutoscaler/${m.metadata.name}`,
+        min: num(spec.minReplicas, 1),
+        max: num(spec.maxReplicas, 1),
+      });
     }
     // KEDA's defaults when the fields are left out: 0 and 100.
     if (m.kind === 'ScaledObject' && typeof target.name === 'string') {
@@ -127,7 +135,10 @@ export function overlayComponents(root: string, overlay: string): string[] {
  */
 export async function listRows(root: string, selection: Selection = {}): Promise<AppEnvRow[]> {
   const overlays = selectOverlays(root, selection);
-  const built = await buildOverlays(root, overlays.map((o) => o.dir));
+  const built = await buildOverlays(
+    root,
+    overlays.map((o) => o.dir),
+  );
   return built.map((r, i) => {
     const { app, env, dir } = overlays[i]!;
     if (!r.ok) throw new (r.toolFailed ? ToolError : Error)(`${dir}: kustomize build failed: ${r.error}`);
@@ -150,12 +161,19 @@ export function formatRows(rows: readonly AppEnvRow[]): string[] {
       r.app,
       r.env,
       [...new Set(r.images.map((i) => i.image))].join(' ') || '-',
-      same ? `${texts[0] ?? '-'}${texts.length > 1 ? ` (each of ${texts.length})` : ''}` : r.scale.map((s, i) => `${s.workload.split('/')[1]}=${texts[i]}`).join(' '),
+      same
+        ? `${texts[0] ?? '-'}${texts.length > 1 ? ` (each of ${texts.length})` : ''}`
+        : r.scale.map((s, i) => `${s.workload.split('/')[1]}=${texts[i]}`).join(' '),
       r.hosts.join(' ') || '-',
       r.components.join(' ') || '-',
     ];
   });
   const table = [['APP', 'ENV', 'IMAGES', 'REPLICAS', 'HOSTS', 'COMPONENTS'], ...cells];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  return table.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  return table.map((row) =>
+    row
+      .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }

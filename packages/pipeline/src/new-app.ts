@@ -34,7 +34,10 @@ export async function newApp(root: string, name: string, options: { install?: bo
   if (options.install === false) return { dir, files: written };
   const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
   const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) throw new ToolError(`pnpm install failed after creating ${Layout.app(name)}; run \`npx pnpm install\` and then \`npx strata generate --app ${name}\``);
+  if (r.status !== 0)
+    throw new ToolError(
+      `pnpm install failed after creating ${Layout.app(name)}; run \`npx pnpm install\` and then \`npx strata generate --app ${name}\``,
+    );
   // A full generate: the env aggregates and the Argo CD files list every app.
   const generated = await generate(root);
   return { dir, files: written, generated };

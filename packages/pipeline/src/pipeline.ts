@@ -2,12 +2,35 @@ import { realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS, type Environment, type Problem } from '@strata/core';
 import { appDirs, appSources, Layout, loadApps } from '@strata/project';
-import { applyTree, lockTree, planApp, planEnvironments, recoverLocked, schemaMergeKeys, type AppPlan, type Mismatch, type TreeChanges } from '@strata/emit';
+import {
+  applyTree,
+  lockTree,
+  planApp,
+  planEnvironments,
+  recoverLocked,
+  schemaMergeKeys,
+  type AppPlan,
+  type Mismatch,
+  type TreeChanges,
+} from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
 import { NOT_BUILT_NOTE, resolveHelper } from '@strata/server-validation';
 import { build, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
-import { filesUnder, readCache, sealOf, sharedSealOf, sharedUnchanged, stampOf, toolFingerprint, unchanged, writeCache, type AppEntry, type SharedEntry, type Stamp } from './cache.ts';
+import {
+  filesUnder,
+  readCache,
+  sealOf,
+  sharedSealOf,
+  sharedUnchanged,
+  stampOf,
+  toolFingerprint,
+  unchanged,
+  writeCache,
+  type AppEntry,
+  type SharedEntry,
+  type Stamp,
+} from './cache.ts';
 import { parseBuilt } from './check.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
@@ -104,7 +127,10 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // What the changed apps' files hold before they are read: an edit made while this run reads
   // them must not be remembered as what it rendered.
   const before = new Map<string, Stamp>();
-  for (const f of filesUnder(root, changed.map((n) => `apps/${n}`))) {
+  for (const f of filesUnder(
+    root,
+    changed.map((n) => `apps/${n}`),
+  )) {
     if (f.split(sep).includes('node_modules')) continue;
     const stamp = stampOf(join(root, f));
     if (stamp) before.set(f, stamp);
@@ -191,7 +217,13 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     for (const r of onDisk) take(r, false); // build() wrote them
     const results = [...inMemory, ...onDisk];
     const again = inMemory.filter((r) => !r.ok);
-    const redo = again.length > 0 ? await buildOverlays(root, again.map((r) => r.overlay)) : [];
+    const redo =
+      again.length > 0
+        ? await buildOverlays(
+            root,
+            again.map((r) => r.overlay),
+          )
+        : [];
     const outcome = results.map((r) => {
       const fresh = redo.find((x) => x.overlay === r.overlay);
       if (!fresh) return r;
@@ -213,7 +245,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // dist/ holds the current apps and envs and nothing else: what a deleted app built is not shipped or validated.
   const pruned = pruneDist(root, new Set(names.flatMap((n) => ENVIRONMENTS.map((e) => Layout.distOf(e, n)))));
   const tBuild = lap();
-  const checked = parsed.files.size > 0 ? await checkParsed(root, parsed) : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
+  const checked =
+    parsed.files.size > 0 ? await checkParsed(root, parsed) : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();
 
   // The env roots and gitops/ as written for exactly these apps.
@@ -237,10 +270,24 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const stamp = (file: string) => (known.has(file) ? known.get(file) : known.set(file, stampOf(join(root, file))).get(file));
   for (const name of changed) {
     const mine = ofApp(name);
-    const found = { problems: checked.problems.filter((p) => mine.has(p.file)), resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0) };
+    const found = {
+      problems: checked.problems.filter((p) => mine.has(p.file)),
+      resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0),
+    };
     const findings = Object.fromEntries(ENVIRONMENTS.map((e) => [e, compared.get(Layout.overlay(e, name))]));
     const complete = ENVIRONMENTS.every((e) => findings[e]) ? (findings as Record<Environment, OverlayFindings>) : undefined;
-    const entry = entryFor(root, tool, name, plans.find((p) => p.app === name), built, found, complete, sync.get(name), before, stamp);
+    const entry = entryFor(
+      root,
+      tool,
+      name,
+      plans.find((p) => p.app === name),
+      built,
+      found,
+      complete,
+      sync.get(name),
+      before,
+      stamp,
+    );
     if (entry) next[name] = entry;
   }
   writeCache(root, { tool, apps: next, ...(shared ? { shared } : {}) });
@@ -263,7 +310,20 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   }
   // Said even when every app was reused: their findings were made without the same checks.
   const notes = ('notes' in checked ? checked.notes : undefined) ?? (resolveHelper() ? [] : [NOT_BUILT_NOTE]);
-  return { apps: names.length, reused: reused.size, generated, pruned, built, problems, resources, roundTrip, unmatchedPatches, envRootCollisions, phases: { generate: tGenerate, build: tBuild, validate: tValidate }, notes };
+  return {
+    apps: names.length,
+    reused: reused.size,
+    generated,
+    pruned,
+    built,
+    problems,
+    resources,
+    roundTrip,
+    unmatchedPatches,
+    envRootCollisions,
+    phases: { generate: tGenerate, build: tBuild, validate: tValidate },
+    notes,
+  };
 }
 
 /** The cache entry of an app this run rendered, built and validated; undefined if it cannot be reused. */

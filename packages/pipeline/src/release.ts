@@ -26,9 +26,11 @@ export function parseImageRef(ref: string): ImageRefInput {
   const repository = hasTag ? rest.slice(0, colon) : rest;
   const tag = hasTag ? rest.slice(colon + 1) : undefined;
   const usage = 'give repo:tag, repo@sha256:<64 hex>, :tag or @sha256:<64 hex>';
-  if (digest !== undefined && !DIGEST.test(digest)) throw new UsageError(`image "${ref}": digest "${digest}" must look like sha256:<64 hex characters>; ${usage}`);
+  if (digest !== undefined && !DIGEST.test(digest))
+    throw new UsageError(`image "${ref}": digest "${digest}" must look like sha256:<64 hex characters>; ${usage}`);
   if (tag !== undefined && !/^[\w][\w.-]{0,127}$/.test(tag)) throw new UsageError(`image "${ref}": "${tag}" is not a valid tag; ${usage}`);
-  if (repository !== '' && !/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/.test(repository)) throw new UsageError(`image "${ref}": "${repository}" is not a valid repository; ${usage}`);
+  if (repository !== '' && !/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/.test(repository))
+    throw new UsageError(`image "${ref}": "${repository}" is not a valid repository; ${usage}`);
   if (tag === undefined && digest === undefined) throw new UsageError(`image "${ref}" names neither a tag nor a digest; ${usage}`);
   return { ...(repository ? { repository } : {}), ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
@@ -76,7 +78,8 @@ function valueAt(config: unknown, path: string): unknown {
 /** The image a container runs in an env now, as a pin (from images.json, or else the app's configuration). */
 export function currentPin(app: App, env: Environment, container: string): ImagePin {
   const path = app.images?.[container];
-  if (path === undefined) throw new UsageError(`app ${app.name} has no pinnable container "${container}"; known: ${Object.keys(app.images ?? {}).join(', ') || 'none'}`);
+  if (path === undefined)
+    throw new UsageError(`app ${app.name} has no pinnable container "${container}"; known: ${Object.keys(app.images ?? {}).join(', ') || 'none'}`);
   const image = valueAt(app.configFor(env), path) as { repository?: string; tag?: string; digest?: string } | undefined;
   if (!image?.repository) throw new Error(`app ${app.name}: "${path}" (container ${container}) is not an image in ${env}`);
   const version = valueAt(app.configFor(env), 'version');
@@ -86,9 +89,13 @@ export function currentPin(app: App, env: Environment, container: string): Image
 
 function defaultContainer(app: App, given: string | undefined): string {
   const names = Object.keys(app.images ?? {});
-  if (names.length === 0) throw new UsageError(`app ${app.name} pins no images: add \`images: { <container>: '<config path>' }\` and \`pins\` (its images.json) to apps/${app.name}/src/app.ts`);
+  if (names.length === 0)
+    throw new UsageError(
+      `app ${app.name} pins no images: add \`images: { <container>: '<config path>' }\` and \`pins\` (its images.json) to apps/${app.name}/src/app.ts`,
+    );
   if (given !== undefined) {
-    if (!names.includes(given)) throw new UsageError(`app ${app.name} has no pinnable container "${given}"; use --container with one of ${names.join(', ')}`);
+    if (!names.includes(given))
+      throw new UsageError(`app ${app.name} has no pinnable container "${given}"; use --container with one of ${names.join(', ')}`);
     return given;
   }
   if (names.length === 1) return names[0]!;
@@ -134,7 +141,8 @@ async function applyEdits(root: string, edits: readonly Edit[], apps: readonly A
     }
     const pins = next.get(e.app.name) ?? readPins(root, e.app);
     next.set(e.app.name, { ...pins, [e.env]: { ...(pins[e.env] ?? {}), [e.container]: e.pin } });
-    if (pinRef(before) !== pinRef(e.pin)) changes.push({ app: e.app.name, env: e.env, container: e.container, from: pinRef(before), to: pinRef(e.pin) });
+    if (pinRef(before) !== pinRef(e.pin))
+      changes.push({ app: e.app.name, env: e.env, container: e.container, from: pinRef(before), to: pinRef(e.pin) });
   }
   const originals = new Map<string, string | undefined>();
   for (const [name, pins] of next) {
@@ -143,7 +151,11 @@ async function applyEdits(root: string, edits: readonly Edit[], apps: readonly A
     writeFileAtomic(file, formatPins(pins));
   }
   try {
-    await loadApps(root, apps.map((a) => a.name), { fresh: true });
+    await loadApps(
+      root,
+      apps.map((a) => a.name),
+      { fresh: true },
+    );
     const tree = await planTree(root, { apps: apps.map((a) => a.name) });
     const { diffs } = diffTree(root, tree.files, tree.dirs);
     applyTree(root, tree.files, { dirs: tree.dirs });

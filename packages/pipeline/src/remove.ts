@@ -127,7 +127,8 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
     else foreign.push(file);
   }
   // gitops/ files that the plan without the app no longer has.
-  for (const file of filesUnder(root, 'gitops')) if (!shared.has(file) && file.endsWith('.yaml') && isGenerated(read(join(root, file)) ?? '')) removed.add(file);
+  for (const file of filesUnder(root, 'gitops'))
+    if (!shared.has(file) && file.endsWith('.yaml') && isGenerated(read(join(root, file)) ?? '')) removed.add(file);
   for (const e of ENVIRONMENTS) if (existsSync(join(root, 'dist', e, `${name}.yaml`))) removed.add(Layout.distOf(e, name));
 
   const held = lockTree(root);

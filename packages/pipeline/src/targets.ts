@@ -22,14 +22,18 @@ const matches = (m: Manifest, t: Selector) =>
  * text of the overlay's kustomization.yaml.
  */
 export function unmatchedPatchTargets(overlay: string, kustomization: string, built: readonly Manifest[]): string[] {
-  const k = parse(kustomization) as { patches?: { target?: Selector & { labelSelector?: string; annotationSelector?: string }; path?: string }[] } | null;
+  const k = parse(kustomization) as {
+    patches?: { target?: Selector & { labelSelector?: string; annotationSelector?: string }; path?: string }[];
+  } | null;
   const out: string[] = [];
   (k?.patches ?? []).forEach((p, i) => {
     const t = p.target;
     // Label and annotation selectors are left to kustomize: the built objects no longer show what they saw.
     if (!t || t.labelSelector || t.annotationSelector) return;
     if (!built.some((m) => matches(m, t))) {
-      out.push(`${overlay}/kustomization.yaml: patches[${i}]${p.path ? ` (${p.path})` : ''}: target ${JSON.stringify(t)} matches no object of the build; fix the target or remove the patch`);
+      out.push(
+        `${overlay}/kustomization.yaml: patches[${i}]${p.path ? ` (${p.path})` : ''}: target ${JSON.stringify(t)} matches no object of the build; fix the target or remove the patch`,
+      );
     }
   });
   return out;

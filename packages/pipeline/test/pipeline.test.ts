@@ -19,7 +19,12 @@ function outputs(root: string): Record<string, string> {
   return out;
 }
 
-const summary = (r: PipelineResult) => ({ apps: r.apps, reused: r.reused, built: r.built.results.map((b) => b.overlay).sort(), failed: r.built.failed });
+const summary = (r: PipelineResult) => ({
+  apps: r.apps,
+  reused: r.reused,
+  built: r.built.results.map((b) => b.overlay).sort(),
+  failed: r.built.failed,
+});
 
 describe('strata pipeline', () => {
   const ws = tempWorkspace(APPS);
@@ -61,7 +66,8 @@ describe('strata pipeline', () => {
   });
 
   it('redoes only the app that changed, and ends where a run without the cache ends', async () => {
-    const edit = (root: string) => writeFileSync(relayPins(root), readFileSync(relayPins(root), 'utf8').replace('"tag": "sha-3f9c2e1"', '"tag": "sha-0000001"'));
+    const edit = (root: string) =>
+      writeFileSync(relayPins(root), readFileSync(relayPins(root), 'utf8').replace('"tag": "sha-3f9c2e1"', '"tag": "sha-0000001"'));
     edit(ws.root);
     const r = await pipeline(ws.root);
     expect(summary(r)).toStrictEqual({
@@ -188,7 +194,10 @@ describe('strata pipeline when things go wrong', () => {
     const pins = readFileSync(relayPins, 'utf8');
     const { dev: _dev, ...others } = JSON.parse(pins) as Record<string, unknown>;
     writeFileSync(relayPins, JSON.stringify(others));
-    writeFileSync(relayDev, `import { DEV_TAG } from '@strata-apps/shared';\n${original.replace('config: {', "config: {\n    image: { repository: 'ghcr.io/tokenplace/tokenplace-relay', tag: DEV_TAG },")}`);
+    writeFileSync(
+      relayDev,
+      `import { DEV_TAG } from '@strata-apps/shared';\n${original.replace('config: {', "config: {\n    image: { repository: 'ghcr.io/tokenplace/tokenplace-relay', tag: DEV_TAG },")}`,
+    );
     try {
       // Each run in its own process, as a user runs it: Node keeps a package it imported once.
       expect(strata(ws.root, ['pipeline', '--no-frozen']).status).toBe(0);

@@ -11,7 +11,14 @@ import { repo, strata, tempWorkspace } from '../../cli/test/workspace.ts';
 // env roots are proven from their apps' builds instead of being built; both say what a check from
 // scratch says.
 
-const verdict = (r: CheckResult) => ({ drift: r.drift, roundTrip: r.roundTrip, buildFailures: r.buildFailures, unmatchedPatches: r.unmatchedPatches, envRootCollisions: r.envRootCollisions, files: r.files });
+const verdict = (r: CheckResult) => ({
+  drift: r.drift,
+  roundTrip: r.roundTrip,
+  buildFailures: r.buildFailures,
+  unmatchedPatches: r.unmatchedPatches,
+  envRootCollisions: r.envRootCollisions,
+  files: r.files,
+});
 const id = (m: Manifest) => `${m.apiVersion}/${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`;
 
 describe('check after a pipeline', () => {
@@ -65,7 +72,9 @@ describe('check after a pipeline', () => {
     expect(strata(ws.root, ['pipeline', '--no-frozen']).status).toBe(0);
     const r = strata(ws.root, ['check']);
     expect(r.status, r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/check: \d+ files, 9 app overlays \(9 as the last pipeline compared them\) and 3 env roots \(3 proven from their apps, 0 built\): 0 drifted/);
+    expect(r.stdout).toMatch(
+      /check: \d+ files, 9 app overlays \(9 as the last pipeline compared them\) and 3 env roots \(3 proven from their apps, 0 built\): 0 drifted/,
+    );
   });
 });
 
@@ -99,7 +108,11 @@ describe('env roots proven from their apps', () => {
       expect(whole!.error).toMatch(/already registered id/);
       const r = await check(ws.root);
       expect(r.envRootCollisions.length).toBeGreaterThan(0);
-      expect(r.envRootCollisions).toContainEqual(expect.stringMatching(/^overlays\/prod\/kustomization\.yaml: apps\/v1\/Deployment \S+ tokenplace-relay is in both relay-twin and tokenplace-relay; /));
+      expect(r.envRootCollisions).toContainEqual(
+        expect.stringMatching(
+          /^overlays\/prod\/kustomization\.yaml: apps\/v1\/Deployment \S+ tokenplace-relay is in both relay-twin and tokenplace-relay; /,
+        ),
+      );
       expect(r.envRootsBuilt).toBe(0);
       const p = await pipeline(ws.root);
       expect(p.envRootCollisions).toStrictEqual(r.envRootCollisions);
@@ -110,13 +123,34 @@ describe('env roots proven from their apps', () => {
   });
 
   it('leaves to a real build an env where a renamed object could be referred to from another app', () => {
-    const findings = (namespaces: string[], renamed: string[] = []): OverlayFindings => ({ roundTrip: [], unmatched: [], ids: [], renamed, namespaces });
+    const findings = (namespaces: string[], renamed: string[] = []): OverlayFindings => ({
+      roundTrip: [],
+      unmatched: [],
+      ids: [],
+      renamed,
+      namespaces,
+    });
     const generated = findings(['shop'], ['ConfigMap shop settings']);
     // Apps in other namespaces cannot refer to it: proven.
-    expect(proveEnvRoot('dev', [{ app: 'a', findings: generated }, { app: 'b', findings: findings(['billing']) }]).unproven).toBe(false);
+    expect(
+      proveEnvRoot('dev', [
+        { app: 'a', findings: generated },
+        { app: 'b', findings: findings(['billing']) },
+      ]).unproven,
+    ).toBe(false);
     // An app in the same namespace, or a cluster-scoped referrer (a ClusterRole, say), could.
-    expect(proveEnvRoot('dev', [{ app: 'a', findings: generated }, { app: 'b', findings: findings(['shop']) }]).unproven).toBe(true);
-    expect(proveEnvRoot('dev', [{ app: 'a', findings: generated }, { app: 'b', findings: findings(['billing', '*']) }]).unproven).toBe(true);
+    expect(
+      proveEnvRoot('dev', [
+        { app: 'a', findings: generated },
+        { app: 'b', findings: findings(['shop']) },
+      ]).unproven,
+    ).toBe(true);
+    expect(
+      proveEnvRoot('dev', [
+        { app: 'a', findings: generated },
+        { app: 'b', findings: findings(['billing', '*']) },
+      ]).unproven,
+    ).toBe(true);
     // Its own objects are its own build's business.
     expect(proveEnvRoot('dev', [{ app: 'a', findings: findings(['shop', '*'], ['ConfigMap shop settings']) }]).unproven).toBe(false);
   });

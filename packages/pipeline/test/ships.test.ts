@@ -47,7 +47,16 @@ describe('npm run build after a hand edit of a committed overlay', () => {
     writeFileSync(join(ws.root, '.gitignore'), 'node_modules/\n.tools\n.turbo/\n.strata/\ndist/\n');
     // The copy's root package runs the pipeline as this repository's `npm run build` does.
     const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { packageManager: string };
-    writeFileSync(join(ws.root, 'package.json'), JSON.stringify({ name: 'strata-copy', private: true, type: 'module', packageManager: pkg.packageManager, scripts: { pipeline: 'strata pipeline' } }));
+    writeFileSync(
+      join(ws.root, 'package.json'),
+      JSON.stringify({
+        name: 'strata-copy',
+        private: true,
+        type: 'module',
+        packageManager: pkg.packageManager,
+        scripts: { pipeline: 'strata pipeline' },
+      }),
+    );
     // Only the files this workspace holds are listed in the env roots and gitops/.
     expect(strata(ws.root, ['generate']).status).toBe(0);
     const git = (...args: string[]) => spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: ws.root });
@@ -99,7 +108,14 @@ describe('dist/ and the generated tree hold only what the current apps produce',
     const r = await pipeline(ws.root);
     expect(r.apps).toBe(1);
     expect(r.pruned).toStrictEqual(['dist/dev/gethrelay.yaml', 'dist/prod/gethrelay.yaml', 'dist/qa/gethrelay.yaml', 'dist/staging/gethrelay.yaml']);
-    expect(readdirSync(join(ws.root, 'dist'), { recursive: true }).sort()).toStrictEqual(['dev', `dev/${APP}.yaml`, 'prod', `prod/${APP}.yaml`, 'staging', `staging/${APP}.yaml`]);
+    expect(readdirSync(join(ws.root, 'dist'), { recursive: true }).sort()).toStrictEqual([
+      'dev',
+      `dev/${APP}.yaml`,
+      'prod',
+      `prod/${APP}.yaml`,
+      'staging',
+      `staging/${APP}.yaml`,
+    ]);
     expect(existsSync(join(ws.root, 'base/gethrelay'))).toBe(false);
     expect(r.problems.filter((p) => p.file.includes('gethrelay'))).toStrictEqual([]);
     const validated = strata(ws.root, ['validate', '--output', 'json']);
@@ -119,7 +135,13 @@ describe('dist/ and the generated tree hold only what the current apps produce',
   });
 
   it('check reports generated files anywhere under base/, overlays/ and gitops/ that no app produces, and generate removes them', () => {
-    const strays = ['base/stray.yaml', 'overlays/dev/extra.yaml', 'overlays/stray.yaml', 'overlays/qa/tokenplace-relay/deployment.x.yaml', 'gitops/old/applicationset.yaml'];
+    const strays = [
+      'base/stray.yaml',
+      'overlays/dev/extra.yaml',
+      'overlays/stray.yaml',
+      'overlays/qa/tokenplace-relay/deployment.x.yaml',
+      'gitops/old/applicationset.yaml',
+    ];
     for (const f of strays) {
       mkdirSync(join(ws.root, f, '..'), { recursive: true });
       writeFileSync(join(ws.root, f), `${HEADER}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stray\n`);

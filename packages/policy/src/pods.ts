@@ -131,7 +131,14 @@ export function podSpecsOf(objects: readonly PolicyObject[]): PodView[] {
 
 /** How a message names a container: `init container "migrate"`, `container "app"`. */
 export function containerLabel(c: ContainerView): string {
-  const what = c.group === 'initContainers' ? (c.sidecar ? 'sidecar container' : 'init container') : c.group === 'ephemeralContainers' ? 'ephemeral container' : 'container';
+  const what =
+    c.group === 'initContainers'
+      ? c.sidecar
+        ? 'sidecar container'
+        : 'init container'
+      : c.group === 'ephemeralContainers'
+        ? 'ephemeral container'
+        : 'container';
   return `${what} "${c.name}"`;
 }
 

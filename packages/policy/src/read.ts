@@ -31,7 +31,8 @@ export function at(value: unknown, ...keys: readonly string[]): unknown {
  */
 export function stringMap(value: unknown): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rec(value) ?? {})) if (v !== null && v !== undefined) out[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  for (const [k, v] of Object.entries(rec(value) ?? {}))
+    if (v !== null && v !== undefined) out[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
   return out;
 }
 

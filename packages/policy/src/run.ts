@@ -13,10 +13,12 @@ function checkContext(ctx: PolicyContext, ruleSet: readonly Rule[]): void {
     if (typeof e.reason !== 'string' || e.reason.trim() === '') {
       throw new Error(`Policy exception ${label} has no reason: a reason is required, so say why the rule does not apply.`);
     }
-    if (!ids.has(e.rule)) throw new Error(`Policy exception ${label} names no known rule: use one of the rule ids listed in @strata/policy's README.`);
+    if (!ids.has(e.rule))
+      throw new Error(`Policy exception ${label} names no known rule: use one of the rule ids listed in @strata/policy's README.`);
   }
   for (const [rule, perEnv] of Object.entries(ctx.severity ?? {})) {
-    if (!ids.has(rule)) throw new Error(`Severity override for "${rule}" names no known rule: use one of the rule ids listed in @strata/policy's README.`);
+    if (!ids.has(rule))
+      throw new Error(`Severity override for "${rule}" names no known rule: use one of the rule ids listed in @strata/policy's README.`);
     for (const [env, level] of Object.entries(perEnv)) {
       if (!ENVS.includes(env) || !LEVELS.includes(String(level))) {
         throw new Error(`Severity override for "${rule}" sets ${env}: ${String(level)}: use dev, staging or prod with error, warning or off.`);
@@ -37,7 +39,11 @@ export function severityFor(rule: Rule, ctx: PolicyContext = {}): Severity | 'of
 function matchingException(rule: string, object: PolicyObject, exceptions: readonly PolicyException[]): PolicyException | undefined {
   const m = object.manifest;
   return exceptions.find(
-    (e) => e.rule === rule && (e.kind === undefined || e.kind === m.kind) && (e.name === undefined || e.name === m.metadata.name) && (e.namespace === undefined || e.namespace === m.metadata.namespace),
+    (e) =>
+      e.rule === rule &&
+      (e.kind === undefined || e.kind === m.kind) &&
+      (e.name === undefined || e.name === m.metadata.name) &&
+      (e.namespace === undefined || e.namespace === m.metadata.namespace),
   );
 }
 

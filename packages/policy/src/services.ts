@@ -10,7 +10,11 @@ export function serviceSelector(service: PolicyObject): Readonly<Record<string, 
   return Object.keys(selector).length ? selector : undefined;
 }
 
-export function selectedPods<T extends Pick<TemplateLabels, 'namespace' | 'labels'>>(service: PolicyObject, pods: readonly T[], namespace: string): T[] {
+export function selectedPods<T extends Pick<TemplateLabels, 'namespace' | 'labels'>>(
+  service: PolicyObject,
+  pods: readonly T[],
+  namespace: string,
+): T[] {
   const selector = serviceSelector(service);
   if (!selector) return [];
   return pods.filter((p) => sameNamespace(p.namespace, namespace) && mapSelects(selector, p.labels));

@@ -102,7 +102,9 @@ interface CrdManifest {
 }
 
 async function installCrds(server: Server, manifests: readonly Manifest[]): Promise<void> {
-  const wanted = new Set(manifests.filter((m) => m.apiVersion.includes('.')).map((m) => `${m.apiVersion.slice(0, m.apiVersion.indexOf('/'))}/${m.kind}`));
+  const wanted = new Set(
+    manifests.filter((m) => m.apiVersion.includes('.')).map((m) => `${m.apiVersion.slice(0, m.apiVersion.indexOf('/'))}/${m.kind}`),
+  );
   const names: string[] = [];
   for (const file of readdirSync(crdManifestsDir).filter((f) => f.endsWith('.yaml'))) {
     const crd = parse(readFileSync(join(crdManifestsDir, file), 'utf8')) as CrdManifest;
@@ -135,7 +137,9 @@ export interface CorpusDocument {
 export function readCorpus(dir: string): CorpusDocument[] {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const out: CorpusDocument[] = [];
-  for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(join(root, dir))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const rel = `${dir}/${file}`;
     for (const o of parseObjects(readFileSync(join(root, rel), 'utf8'), rel)) out.push({ id: `${rel}:${o.line ?? 1}`, manifest: o.manifest });
   }

@@ -47,7 +47,10 @@ describe('invalid fixtures', () => {
     expect(file.startsWith(`${expected[0]?.rule}--`), 'the file is named after its first expected rule').toBe(true);
     for (const e of expected) {
       const messages = findings.filter((f) => f.rule === e.rule).map((f) => f.message);
-      expect(messages.some((m) => m.includes(e.message)), `${e.rule}: "${e.message}" among ${JSON.stringify(messages)}`).toBe(true);
+      expect(
+        messages.some((m) => m.includes(e.message)),
+        `${e.rule}: "${e.message}" among ${JSON.stringify(messages)}`,
+      ).toBe(true);
     }
     // A fixture breaks one thing on purpose: any other finding means the fixture (or a rule) is wrong.
     expect([...new Set(findings.map((f) => f.rule))].sort()).toStrictEqual([...new Set(expected.map((e) => e.rule))].sort());
@@ -59,6 +62,8 @@ describe('valid fixtures', () => {
 
   it.each(files('valid'))('%s has no findings', (file) => {
     const { findings } = run('valid', file);
-    expect(findings.map((f) => `${f.object.manifest.kind}/${f.object.manifest.metadata.name} ${f.path ?? ''}: ${f.message} [${f.rule}]`)).toStrictEqual([]);
+    expect(
+      findings.map((f) => `${f.object.manifest.kind}/${f.object.manifest.metadata.name} ${f.path ?? ''}: ${f.message} [${f.rule}]`),
+    ).toStrictEqual([]);
   });
 });

@@ -3,7 +3,18 @@ import { parseObjects } from '../src/index.ts';
 
 describe('parseObjects', () => {
   it('reads every document with the line it starts on, skipping empty ones', () => {
-    const text = ['# header', 'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: a}', '---', '---', 'apiVersion: v1', 'kind: Service', 'metadata: {name: b}', ''].join('\n');
+    const text = [
+      '# header',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: a}',
+      '---',
+      '---',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata: {name: b}',
+      '',
+    ].join('\n');
     expect(parseObjects(text, 'out.yaml').map((o) => [o.manifest.kind, o.manifest.metadata.name, o.file, o.line])).toStrictEqual([
       ['ConfigMap', 'a', 'out.yaml', 2],
       ['Service', 'b', 'out.yaml', 7],

@@ -4,7 +4,13 @@ import { deployment, objects } from './support.ts';
 
 describe('toProblem', () => {
   const [object] = objects(deployment());
-  const finding: Finding = { rule: 'require-probes', severity: 'error', message: 'Add probes.', path: 'spec.template.spec.containers[0].readinessProbe', object: object! };
+  const finding: Finding = {
+    rule: 'require-probes',
+    severity: 'error',
+    message: 'Add probes.',
+    path: 'spec.template.spec.containers[0].readinessProbe',
+    object: object!,
+  };
 
   it('names the object, its file and line, and the field', () => {
     expect(toProblem(finding)).toStrictEqual({
@@ -22,6 +28,9 @@ describe('toProblem', () => {
   });
 
   it('turns an excepted finding into a warning that prints the reason', () => {
-    expect(toProblem({ ...finding, exception: 'Vendor image.' })).toMatchObject({ severity: 'warning', message: 'Add probes. (excepted: Vendor image.)' });
+    expect(toProblem({ ...finding, exception: 'Vendor image.' })).toMatchObject({
+      severity: 'warning',
+      message: 'Add probes. (excepted: Vendor image.)',
+    });
   });
 });

@@ -3,7 +3,8 @@ import { blockingFindings, rules, runPolicy, severityFor, type Rule } from '../s
 import { allowPolicy, container, defaultDeny, deployment, objects, service } from './support.ts';
 
 const clean = () => objects(deployment(), service(), defaultDeny(), allowPolicy());
-const noProbes = () => objects(deployment('web', { pod: { containers: [container({ readinessProbe: undefined })] } }), service(), defaultDeny(), allowPolicy());
+const noProbes = () =>
+  objects(deployment('web', { pod: { containers: [container({ readinessProbe: undefined })] } }), service(), defaultDeny(), allowPolicy());
 
 describe('runPolicy', () => {
   it('finds nothing in a compliant set, in every env', () => {
@@ -14,7 +15,11 @@ describe('runPolicy', () => {
   it('reports findings with the rule default severity', () => {
     const [f, ...rest] = runPolicy(noProbes(), { env: 'prod' });
     expect(rest).toStrictEqual([]);
-    expect({ rule: f?.rule, severity: f?.severity, path: f?.path }).toStrictEqual({ rule: 'require-probes', severity: 'error', path: 'spec.template.spec.containers[0].readinessProbe' });
+    expect({ rule: f?.rule, severity: f?.severity, path: f?.path }).toStrictEqual({
+      rule: 'require-probes',
+      severity: 'error',
+      path: 'spec.template.spec.containers[0].readinessProbe',
+    });
   });
 
   it('downgrades or disables a rule per env through ctx.severity', () => {
@@ -25,13 +30,22 @@ describe('runPolicy', () => {
   });
 
   it('turns an env-limited rule on elsewhere when ctx.severity asks for it', () => {
-    const tagged = objects(deployment('web', { pod: { containers: [container({ image: 'ghcr.io/acme/web:1.0.0' })] } }), service(), defaultDeny(), allowPolicy());
+    const tagged = objects(
+      deployment('web', { pod: { containers: [container({ image: 'ghcr.io/acme/web:1.0.0' })] } }),
+      service(),
+      defaultDeny(),
+      allowPolicy(),
+    );
     expect(runPolicy(tagged, { env: 'staging' })).toStrictEqual([]);
-    expect(runPolicy(tagged, { env: 'staging', severity: { 'require-image-digest': { staging: 'warning' } } }).map((f) => f.rule)).toStrictEqual(['require-image-digest']);
+    expect(runPolicy(tagged, { env: 'staging', severity: { 'require-image-digest': { staging: 'warning' } } }).map((f) => f.rule)).toStrictEqual([
+      'require-image-digest',
+    ]);
   });
 
   it('keeps excepted findings, carrying the reason, and does not count them as blocking', () => {
-    const exceptions = [{ rule: 'require-probes', kind: 'Deployment', name: 'web', reason: 'The vendor image has no health endpoint; tracked in OPS-42.' }];
+    const exceptions = [
+      { rule: 'require-probes', kind: 'Deployment', name: 'web', reason: 'The vendor image has no health endpoint; tracked in OPS-42.' },
+    ];
     const found = runPolicy(noProbes(), { env: 'prod', exceptions });
     expect(found.map((f) => f.exception)).toStrictEqual(['The vendor image has no health endpoint; tracked in OPS-42.']);
     expect(blockingFindings(found)).toStrictEqual([]);
@@ -47,17 +61,35 @@ describe('runPolicy', () => {
   });
 
   it('throws on exceptions and overrides for unknown rules', () => {
-    expect(() => runPolicy(clean(), { exceptions: [{ rule: 'require-probe', reason: 'typo' }] })).toThrow('Policy exception for rule "require-probe" names no known rule');
-    expect(() => runPolicy(clean(), { severity: { 'ban-latest': { dev: 'off' } } })).toThrow('Severity override for "ban-latest" names no known rule');
+    expect(() => runPolicy(clean(), { exceptions: [{ rule: 'require-probe', reason: 'typo' }] })).toThrow(
+      'Policy exception for rule "require-probe" names no known rule',
+    );
+    expect(() => runPolicy(clean(), { severity: { 'ban-latest': { dev: 'off' } } })).toThrow(
+      'Severity override for "ban-latest" names no known rule',
+    );
   });
 
   it('orders findings by object, then by rule', () => {
-    const set = objects(deployment('b', { pod: { hostPID: true, containers: [container({ readinessProbe: undefined })] } }), deployment('a', { pod: { hostIPC: true } }), defaultDeny(), allowPolicy());
-    expect(runPolicy(set).map((f) => `${f.object.manifest.metadata.name} ${f.rule}`)).toStrictEqual(['b no-host-namespaces', 'b require-probes', 'a no-host-namespaces']);
+    const set = objects(
+      deployment('b', { pod: { hostPID: true, containers: [container({ readinessProbe: undefined })] } }),
+      deployment('a', { pod: { hostIPC: true } }),
+      defaultDeny(),
+      allowPolicy(),
+    );
+    expect(runPolicy(set).map((f) => `${f.object.manifest.metadata.name} ${f.rule}`)).toStrictEqual([
+      'b no-host-namespaces',
+      'b require-probes',
+      'a no-host-namespaces',
+    ]);
   });
 
   it('lets a finding cap itself at warning whatever the rule severity', () => {
-    const rule: Rule = { id: 'demo', description: 'demo', defaultSeverity: 'error', check: (o) => [{ rule: 'demo', object: o[0]!, message: 'x.', severity: 'warning' }] };
+    const rule: Rule = {
+      id: 'demo',
+      description: 'demo',
+      defaultSeverity: 'error',
+      check: (o) => [{ rule: 'demo', object: o[0]!, message: 'x.', severity: 'warning' }],
+    };
     expect(runPolicy(clean(), {}, [rule]).map((f) => f.severity)).toStrictEqual(['warning']);
   });
 });

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podSecurityRules, runPolicy, type PodSecurityLevel } from '../src/index.ts';
 import { podOf } from '../src/pods.ts';
-import { readCorpus, SERVER_BUILD_TIMEOUT, startDifferentialServer, type CorpusDocument, type DifferentialServer, type ServerVerdict } from './differential.ts';
+import {
+  readCorpus,
+  SERVER_BUILD_TIMEOUT,
+  startDifferentialServer,
+  type CorpusDocument,
+  type DifferentialServer,
+  type ServerVerdict,
+} from './differential.ts';
 
 /**
  * Pod Security, Strata against the API server: every document of the corpus (and every pod-bearing
@@ -81,7 +88,8 @@ function parseReasons(text: string): { level: string; reasons: string[] } | unde
  * Whether the server refused the document before admission: invalid (422), undecodable (400), or a
  * list with duplicate keys, which server-side apply refuses with a 500 before anything else runs.
  */
-const refusedBeforeAdmission = (v: ServerVerdict) => v.status === 422 || v.status === 400 || (v.status === 500 && v.message.startsWith('failed to create typed patch object'));
+const refusedBeforeAdmission = (v: ServerVerdict) =>
+  v.status === 422 || v.status === 400 || (v.status === 500 && v.message.startsWith('failed to create typed patch object'));
 
 /** The reasons the server gave at one level, or 'invalid' when it refused the document before admission. */
 function serverReasons(verdict: ServerVerdict, level: PodSecurityLevel): string[] | 'invalid' {
@@ -125,10 +133,15 @@ interface Disagreement {
 
 const intended = JSON.parse(readFileSync(join(import.meta.dirname, '..', '__corpus__', 'intended-strictness.json'), 'utf8')) as Intended[];
 const covers = (e: Intended, d: Disagreement) =>
-  d.only === 'strata' && (e.kind === undefined || e.kind === d.kind) && (e.document === undefined || d.document.startsWith(`${e.document}:`)) && (e.rule === undefined || d.rules.includes(e.rule));
+  d.only === 'strata' &&
+  (e.kind === undefined || e.kind === d.kind) &&
+  (e.document === undefined || d.document.startsWith(`${e.document}:`)) &&
+  (e.rule === undefined || d.rules.includes(e.rule));
 
 const corpus = readCorpus('__corpus__/pod-security');
-const fixtures = [...readCorpus('__fixtures__/valid'), ...readCorpus('__fixtures__/invalid')].filter((d) => podOf({ manifest: d.manifest, file: d.id }) !== undefined);
+const fixtures = [...readCorpus('__fixtures__/valid'), ...readCorpus('__fixtures__/invalid')].filter(
+  (d) => podOf({ manifest: d.manifest, file: d.id }) !== undefined,
+);
 
 let server: DifferentialServer;
 const verdicts = new Map<CorpusDocument, Record<PodSecurityLevel, ServerVerdict>>();

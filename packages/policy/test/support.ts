@@ -68,13 +68,24 @@ export function pod(name = 'web', o: WorkloadOptions = {}): Manifest {
   return { ...m, metadata: { ...m.metadata, labels: o.labels ?? LABELS } };
 }
 
-export function service(name = 'web', selector: Record<string, string> | null = LABELS, ports: Fields[] = [{ name: 'http', port: 80, targetPort: 'http' }], extra: Fields = {}): Manifest {
+export function service(
+  name = 'web',
+  selector: Record<string, string> | null = LABELS,
+  ports: Fields[] = [{ name: 'http', port: 80, targetPort: 'http' }],
+  extra: Fields = {},
+): Manifest {
   const m = manifest('v1', 'Service', name, { spec: { ...(selector && { selector }), ports, ...extra } });
   return { ...m, metadata: { ...m.metadata, labels: LABELS } };
 }
 
 export function defaultDeny(namespace = NS): Manifest {
-  return manifest('networking.k8s.io/v1', 'NetworkPolicy', 'default-deny', { spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } }, namespace);
+  return manifest(
+    'networking.k8s.io/v1',
+    'NetworkPolicy',
+    'default-deny',
+    { spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
+    namespace,
+  );
 }
 
 export function allowPolicy(name = 'web', labels: Record<string, string> = LABELS, namespace = NS): Manifest {

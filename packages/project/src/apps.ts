@@ -112,7 +112,11 @@ function packageFiles(file: string, cache: Map<string, string[]>): string[] {
 
 /** Where the apps' imports of packages resolve: each app's node_modules, and those above it. */
 function packageFolders(root: string, dirs: readonly string[]): string[] {
-  const folders = [...dirs.map((d) => join(root, Layout.app(d), 'node_modules')), join(root, Layout.apps, 'node_modules'), join(root, 'node_modules')];
+  const folders = [
+    ...dirs.map((d) => join(root, Layout.app(d), 'node_modules')),
+    join(root, Layout.apps, 'node_modules'),
+    join(root, 'node_modules'),
+  ];
   return [...new Set(folders.flatMap((f) => (existsSync(f) ? [f, realpathSync(f)] : [f])))];
 }
 
@@ -137,7 +141,9 @@ export function checkEnv(env: string | undefined): Environment | undefined {
 
 /** esbuild's messages, each at its file (relative to the root), line and column. */
 function compileProblems(root: string, err: CompileError): Error {
-  return new Error(err.messages.map((m) => `${m.file ? `${relative(root, m.file)}:${m.line}:${m.column}` : 'apps'}: cannot compile: ${m.text}`).join('\n'));
+  return new Error(
+    err.messages.map((m) => `${m.file ? `${relative(root, m.file)}:${m.line}:${m.column}` : 'apps'}: cannot compile: ${m.text}`).join('\n'),
+  );
 }
 
 /**

@@ -59,7 +59,9 @@ const DIST = /^dist\/([^/]+)\/([^/]+)\.yaml$/;
 /** The env and app of a path inside an app's overlay folder, if it is one. */
 export function overlayOf(path: string): { env: Environment; app: string } | undefined {
   const m = OVERLAY.exec(path);
-  return m && (ENVIRONMENTS as readonly string[]).includes(m[1]!) && m[2] !== 'kustomization.yaml' ? { env: m[1] as Environment, app: m[2]! } : undefined;
+  return m && (ENVIRONMENTS as readonly string[]).includes(m[1]!) && m[2] !== 'kustomization.yaml'
+    ? { env: m[1] as Environment, app: m[2]! }
+    : undefined;
 }
 
 /** The env and app of a built file `dist/<env>/<app>.yaml`, if it is one. */

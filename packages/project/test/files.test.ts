@@ -21,6 +21,11 @@ describe('filesIn', () => {
   });
 
   it('never enters a skipped folder, and lists links unfollowed when asked', () => {
-    expect(filesIn(dir, { skip: ['node_modules'], links: true }).map((f) => f.slice(dir.length + 1))).toStrictEqual(['a/b/two.yaml', 'a/one.yaml', 'a/up', 'link.yaml']);
+    expect(filesIn(dir, { skip: ['node_modules'], links: true }).map((f) => f.slice(dir.length + 1))).toStrictEqual([
+      'a/b/two.yaml',
+      'a/one.yaml',
+      'a/up',
+      'link.yaml',
+    ]);
   });
 });

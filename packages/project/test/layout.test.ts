@@ -2,7 +2,19 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appTemplate, checkNewAppName, distOf, findRoot, inEnvScope, Layout, overlayOf, projectSeverity, readConfig, UsageError, withAppRegistered } from '../src/index.ts';
+import {
+  appTemplate,
+  checkNewAppName,
+  distOf,
+  findRoot,
+  inEnvScope,
+  Layout,
+  overlayOf,
+  projectSeverity,
+  readConfig,
+  UsageError,
+  withAppRegistered,
+} from '../src/index.ts';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -29,7 +41,7 @@ describe('Layout', () => {
     expect(distOf('manifests/web.yaml')).toBeUndefined();
   });
 
-  it('keeps a run limited to one env out of the other envs\' overlays only', () => {
+  it("keeps a run limited to one env out of the other envs' overlays only", () => {
     expect(inEnvScope('overlays/dev/web/kustomization.yaml', 'dev')).toBe(true);
     expect(inEnvScope('overlays/prod/web/kustomization.yaml', 'dev')).toBe(false);
     expect(inEnvScope('base/web/deployment.web.yaml', 'dev')).toBe(true);

@@ -42,7 +42,11 @@ const ws = (apps: Record<string, string>) => {
 
 describe('loading apps', () => {
   it('loads many apps in one bundle that shares @strata/core with the program', async () => {
-    const root = ws({ one: appSource('one', "import { replicas } from './settings.ts';\nexport const n = replicas;"), two: appSource('two'), three: appSource('three') });
+    const root = ws({
+      one: appSource('one', "import { replicas } from './settings.ts';\nexport const n = replicas;"),
+      two: appSource('two'),
+      three: appSource('three'),
+    });
     writeFileSync(join(root, 'apps', 'one', 'src', 'settings.ts'), 'export const replicas: number = 3;\n');
     const files = ['one', 'two', 'three'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
     const mods = (await importTogether(files, [join(root, 'apps', 'node_modules')]))!;
@@ -58,7 +62,7 @@ describe('loading apps', () => {
     expect(apps.map((a) => a.name)).toStrictEqual(['one', 'three', 'two']);
   });
 
-  it('leaves a set that uses import.meta to the one-by-one loader, where it names the app\'s own file', async () => {
+  it("leaves a set that uses import.meta to the one-by-one loader, where it names the app's own file", async () => {
     const root = ws({ plain: appSource('plain'), located: appSource('located', 'export const here = import.meta.url;') });
     const files = ['plain', 'located'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
     expect(await importTogether(files, [join(root, 'apps', 'node_modules')])).toBeUndefined();
@@ -73,7 +77,7 @@ describe('loading apps', () => {
     await expect(loadApps(root)).rejects.toThrow(/^apps\/bad\/src\/app\.ts:4:7: cannot load: no settings for bad$/);
   });
 
-  it('gives the compiler\'s message at the file, line and column that do not compile', async () => {
+  it("gives the compiler's message at the file, line and column that do not compile", async () => {
     const root = ws({ good: appSource('good'), typo: `${appSource('typo')}\nexport const = 1;\n` });
     await expect(loadApps(root)).rejects.toThrow(/^apps\/typo\/src\/app\.ts:7:14: cannot compile: Expected identifier but found "="$/);
   });

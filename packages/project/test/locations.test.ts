@@ -86,14 +86,16 @@ const prodMessage = async (prod: string) => {
 };
 
 describe('errors point at the source', () => {
-  it('a syntax error in an env file: the compiler\'s message at its file, line and column', async () => {
+  it("a syntax error in an env file: the compiler's message at its file, line and column", async () => {
     await expect(loadApps(workspace('export const prod = {\n  config: {\n    replicas: 3,,\n  },\n};\n'))).rejects.toThrow(
       /^apps\/loc\/src\/env\/prod\.ts:3:17: cannot compile: Expected identifier but found ","$/,
     );
   });
 
-  it('an exception thrown in render: the line of the app\'s own file that threw', async () => {
-    expect(await prodMessage('export const prod = { config: { fail: true } };\n')).toBe('apps/loc/src/render.ts:5:21: app loc env prod: no upstream configured');
+  it("an exception thrown in render: the line of the app's own file that threw", async () => {
+    expect(await prodMessage('export const prod = { config: { fail: true } };\n')).toBe(
+      'apps/loc/src/render.ts:5:21: app loc env prod: no upstream configured',
+    );
   });
 
   it('a value the model refuses: the env file and config field that set it, then the object and its dotted field path, once', async () => {
@@ -103,10 +105,12 @@ describe('errors point at the source', () => {
     );
   });
 
-  it('a value from the defaults: the defaults\' file and field', async () => {
+  it("a value from the defaults: the defaults' file and field", async () => {
     const root = workspace(FILES['src/env/prod.ts']!);
     writeFileSync(join(root, 'apps/loc/src/config.ts'), FILES['src/config.ts']!.replace("memory: '64Mi'", "memory: 'much'"));
     const [app] = await loadApps(root);
-    expect(() => app!.manifests('prod')).toThrow(/^apps\/loc\/src\/config\.ts:6:\d+: resources\.memory: apps\/v1\/Deployment loc: spec\.template\.spec\.containers\[0\]\.resources\.requests\.memory: must be/);
+    expect(() => app!.manifests('prod')).toThrow(
+      /^apps\/loc\/src\/config\.ts:6:\d+: resources\.memory: apps\/v1\/Deployment loc: spec\.template\.spec\.containers\[0\]\.resources\.requests\.memory: must be/,
+    );
   });
 });

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { KUBERNETES_VALIDATE_VERSION, kubernetesSetDir as setDirOf, kubernetesSetVersion as setVersionOf, schemaCacheRoot } from "./sets.mjs";
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KUBERNETES_VALIDATE_VERSION, kubernetesSetDir as setDirOf, kubernetesSetVersion as setVersionOf, schemaCacheRoot } from './sets.mjs';
 
 export {
   ensureKubernetesSet,
@@ -9,7 +9,7 @@ export {
   KUBERNETES_VALIDATE_VERSION,
   LAST_MINOR,
   schemaCacheRoot,
-} from "./sets.mjs";
+} from './sets.mjs';
 
 /** A JSON schema as read from disk. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -18,15 +18,15 @@ export type JsonSchema = { readonly [keyword: string]: unknown };
 export const schemasDir: string = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /** The Kubernetes version Strata targets unless an environment names its own. */
-export const DEFAULT_KUBERNETES_VERSION = "1.36.0";
+export const DEFAULT_KUBERNETES_VERSION = '1.36.0';
 
 /** Generated CustomResourceDefinition manifests, one `<group>_<plural>.yaml` per CRD. */
-export const crdManifestsDir: string = join(schemasDir, "crds");
+export const crdManifestsDir: string = join(schemasDir, 'crds');
 
 /** Strict JSON schemas of the custom resources, `<group>/<kind>_<version>.json`. */
-export const crdSchemasDir: string = join(schemasDir, "crds-json");
+export const crdSchemasDir: string = join(schemasDir, 'crds-json');
 
-const builtinRoot = join(schemasDir, "kubernetes");
+const builtinRoot = join(schemasDir, 'kubernetes');
 
 /** Accepts `1.36`, `v1.36` or `1.36.0` and returns `1.36.0`. */
 export function normalizeKubernetesVersion(version: string): string {
@@ -34,7 +34,7 @@ export function normalizeKubernetesVersion(version: string): string {
   if (!match) {
     throw new Error(`Invalid Kubernetes version "${version}": use a version such as 1.36 or 1.36.0.`);
   }
-  return `${match[1]}.${match[2]}.${match[3] ?? "0"}`;
+  return `${match[1]}.${match[2]}.${match[3] ?? '0'}`;
 }
 
 /**
@@ -68,8 +68,8 @@ export function availableKubernetesVersions(): string[] {
 }
 
 function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
   for (let i = 0; i < 3; i++) {
     const d = (pa[i] ?? 0) - (pb[i] ?? 0);
     if (d !== 0) return d;
@@ -87,15 +87,15 @@ function compareVersions(a: string, b: string): number {
 export function schemaLocations(version: string = DEFAULT_KUBERNETES_VERSION, crdSchemaDirs: readonly string[] = []): string[] {
   const dir = builtinSchemasDir(version);
   if (!existsSync(dir)) {
-    const v = kubernetesSetVersion(version).replace(/\.0$/, "");
+    const v = kubernetesSetVersion(version).replace(/\.0$/, '');
     throw new Error(
       `No built-in schemas for Kubernetes ${v} on this machine: run node scripts/setup.mjs, which makes the set of every version strata.config.json names in ${schemaCacheRoot()}`,
     );
   }
   return [
-    join(dir, "{{.ResourceKind}}{{.KindSuffix}}.json"),
-    join(crdSchemasDir, "{{.Group}}", "{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"),
-    ...crdSchemaDirs.map((dir) => join(dir, "{{.Group}}", "{{.ResourceKind}}_{{.ResourceAPIVersion}}.json")),
+    join(dir, '{{.ResourceKind}}{{.KindSuffix}}.json'),
+    join(crdSchemasDir, '{{.Group}}', '{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'),
+    ...crdSchemaDirs.map((dir) => join(dir, '{{.Group}}', '{{.ResourceKind}}_{{.ResourceAPIVersion}}.json')),
   ];
 }
 
@@ -105,21 +105,19 @@ interface GroupVersion {
 }
 
 function splitApiVersion(apiVersion: string): GroupVersion {
-  const slash = apiVersion.indexOf("/");
-  return slash < 0
-    ? { group: "", version: apiVersion }
-    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
 /** kubeconform's `{{.ResourceKind}}{{.KindSuffix}}.json`: the group is cut at its first dot. */
 function builtinFileName(apiVersion: string, kind: string): string {
   const { group, version } = splitApiVersion(apiVersion);
-  const groupPart = group === "" ? "" : `-${group.split(".")[0]!.toLowerCase()}`;
+  const groupPart = group === '' ? '' : `-${group.split('.')[0]!.toLowerCase()}`;
   return `${kind.toLowerCase()}${groupPart}-${version.toLowerCase()}.json`;
 }
 
 function isSchema(value: unknown): value is JsonSchema {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 const cache = new Map<string, JsonSchema | null>();
@@ -128,11 +126,7 @@ const cache = new Map<string, JsonSchema | null>();
  * The standalone strict schema of a built-in kind, or undefined when the kind is not built in
  * (custom resources included) or the version has no schema set. Results are cached.
  */
-export function loadBuiltinSchema(
-  apiVersion: string,
-  kind: string,
-  version: string = DEFAULT_KUBERNETES_VERSION,
-): JsonSchema | undefined {
+export function loadBuiltinSchema(apiVersion: string, kind: string, version: string = DEFAULT_KUBERNETES_VERSION): JsonSchema | undefined {
   let dir: string;
   try {
     dir = builtinSchemasDir(version);
@@ -142,7 +136,7 @@ export function loadBuiltinSchema(
   const file = join(dir, builtinFileName(apiVersion, kind));
   let schema = cache.get(file);
   if (schema === undefined) {
-    const parsed: unknown = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
+    const parsed: unknown = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
     schema = isSchema(parsed) ? parsed : null;
     cache.set(file, schema);
   }
@@ -152,11 +146,8 @@ export function loadBuiltinSchema(
 
 function declaresKind(schema: JsonSchema, apiVersion: string, kind: string): boolean {
   const { group, version } = splitApiVersion(apiVersion);
-  const gvks = schema["x-kubernetes-group-version-kind"];
-  return (
-    Array.isArray(gvks) &&
-    gvks.some((g: unknown) => isSchema(g) && g.group === group && g.version === version && g.kind === kind)
-  );
+  const gvks = schema['x-kubernetes-group-version-kind'];
+  return Array.isArray(gvks) && gvks.some((g: unknown) => isSchema(g) && g.group === group && g.version === version && g.kind === kind);
 }
 
 const LOCAL_REF = /^#\/\$defs\/(.+)$/;
@@ -166,7 +157,7 @@ function deref(root: JsonSchema, node: JsonSchema): JsonSchema {
   let current = node;
   for (let hops = 0; hops < 32; hops++) {
     const ref = current.$ref;
-    if (typeof ref !== "string") return current;
+    if (typeof ref !== 'string') return current;
     const name = LOCAL_REF.exec(ref)?.[1];
     const defs = root.$defs;
     const target = name !== undefined && isSchema(defs) ? defs[name] : undefined;
@@ -178,7 +169,7 @@ function deref(root: JsonSchema, node: JsonSchema): JsonSchema {
 
 function isArraySchema(node: JsonSchema): boolean {
   const type = node.type;
-  return type === "array" || (Array.isArray(type) && type.includes("array"));
+  return type === 'array' || (Array.isArray(type) && type.includes('array'));
 }
 
 /** One step of a field path. Through a list, a numeric segment names an item; a field name goes
@@ -198,10 +189,10 @@ function step(root: JsonSchema, node: JsonSchema, segment: string): JsonSchema |
 }
 
 function patchMergeKey(node: JsonSchema): string | undefined {
-  const strategy = node["x-kubernetes-patch-strategy"];
-  const key = node["x-kubernetes-patch-merge-key"];
-  if (typeof strategy !== "string" || typeof key !== "string") return undefined;
-  return strategy.split(",").includes("merge") ? key : undefined;
+  const strategy = node['x-kubernetes-patch-strategy'];
+  const key = node['x-kubernetes-patch-merge-key'];
+  if (typeof strategy !== 'string' || typeof key !== 'string') return undefined;
+  return strategy.split(',').includes('merge') ? key : undefined;
 }
 
 /**
@@ -245,8 +236,8 @@ export function listItemKeys(
   let node: JsonSchema | undefined = root;
   for (const segment of path) node = node && step(root, node, segment);
   const mapKeys = [node, node && deref(root, node)].flatMap((n) => {
-    const keys = n?.["x-kubernetes-list-map-keys"];
-    return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === "string") : [];
+    const keys = n?.['x-kubernetes-list-map-keys'];
+    return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string') : [];
   });
   return [key, ...new Set(mapKeys.filter((k) => k !== key))];
 }
@@ -279,7 +270,7 @@ export interface ApiStatus {
 let lifecycle: Readonly<Record<string, LifecycleEntry>> | undefined;
 
 function lifecycleEntries(): Readonly<Record<string, LifecycleEntry>> {
-  lifecycle ??= (JSON.parse(readFileSync(join(builtinRoot, "api-lifecycle.json"), "utf8")) as { apis: Record<string, LifecycleEntry> }).apis;
+  lifecycle ??= (JSON.parse(readFileSync(join(builtinRoot, 'api-lifecycle.json'), 'utf8')) as { apis: Record<string, LifecycleEntry> }).apis;
   return lifecycle;
 }
 
@@ -289,7 +280,7 @@ const minorOf = (release: string) => Number(/^v?1\.(\d+)/.exec(release)?.[1] ?? 
 function maturity(version: string): [number, number, number] {
   const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(version);
   if (!m) return [0, 0, 0];
-  return [m[2] === undefined ? 2 : m[2] === "beta" ? 1 : 0, Number(m[1]), Number(m[3] ?? 0)];
+  return [m[2] === undefined ? 2 : m[2] === 'beta' ? 1 : 0, Number(m[1]), Number(m[3] ?? 0)];
 }
 
 function moreMature(a: string, b: string): boolean {
@@ -326,7 +317,7 @@ function computeApiStatus(apiVersion: string, kind: string, version: string): Ap
   // The most mature other version of the same group and kind that this release serves.
   let best: string | undefined;
   for (const [key, other] of Object.entries(entries)) {
-    const [otherApiVersion, otherKind] = key.split(" ") as [string, string];
+    const [otherApiVersion, otherKind] = key.split(' ') as [string, string];
     const gv = splitApiVersion(otherApiVersion);
     if (otherKind !== kind || gv.group !== group || gv.version === own || !servedBy(other, minor)) continue;
     if (best === undefined || moreMature(gv.version, splitApiVersion(best).version)) best = otherApiVersion;

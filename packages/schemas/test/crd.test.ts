@@ -1,45 +1,50 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { committedObjectMetaDefinitions, crdSchemas, goProxy, readCrds, schemaText } from "../src/crd.mjs";
-import { crdManifestsDir, crdSchemasDir, schemaLocations, schemasDir } from "../src/index.ts";
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { committedObjectMetaDefinitions, crdSchemas, goProxy, readCrds, schemaText } from '../src/crd.mjs';
+import { crdManifestsDir, crdSchemasDir, schemaLocations, schemasDir } from '../src/index.ts';
 
-describe("CRD schemas", () => {
-  it("the committed CRD schemas are exactly what the library makes of the committed CRDs", () => {
+describe('CRD schemas', () => {
+  it('the committed CRD schemas are exactly what the library makes of the committed CRDs', () => {
     const made = new Map<string, string>();
-    for (const file of readdirSync(crdManifestsDir).filter((f) => f.endsWith(".yaml"))) {
-      for (const { crd } of readCrds(readFileSync(join(crdManifestsDir, file), "utf8"), file)) {
+    for (const file of readdirSync(crdManifestsDir).filter((f) => f.endsWith('.yaml'))) {
+      for (const { crd } of readCrds(readFileSync(join(crdManifestsDir, file), 'utf8'), file)) {
         for (const s of crdSchemas(crd, committedObjectMetaDefinitions(), file)) made.set(s.file, schemaText(s.schema));
       }
     }
     const committed = readdirSync(crdSchemasDir).flatMap((g) => readdirSync(join(crdSchemasDir, g)).map((f) => `${g}/${f}`));
     expect([...made.keys()].sort()).toStrictEqual(committed.sort());
-    for (const [file, text] of made) expect(text, file).toBe(readFileSync(join(crdSchemasDir, file), "utf8"));
+    for (const [file, text] of made) expect(text, file).toBe(readFileSync(join(crdSchemasDir, file), 'utf8'));
   });
 
   it("ships Gateway API's standard CRDs with a strict schema for each served version", () => {
-    expect(readdirSync(join(crdSchemasDir, "gateway.networking.k8s.io"))).toEqual(expect.arrayContaining(["gateway_v1.json", "httproute_v1.json", "grpcroute_v1.json", "referencegrant_v1beta1.json"]));
-    const route = JSON.parse(readFileSync(join(crdSchemasDir, "gateway.networking.k8s.io/httproute_v1.json"), "utf8"));
+    expect(readdirSync(join(crdSchemasDir, 'gateway.networking.k8s.io'))).toEqual(
+      expect.arrayContaining(['gateway_v1.json', 'httproute_v1.json', 'grpcroute_v1.json', 'referencegrant_v1beta1.json']),
+    );
+    const route = JSON.parse(readFileSync(join(crdSchemasDir, 'gateway.networking.k8s.io/httproute_v1.json'), 'utf8'));
     expect(route.additionalProperties).toBe(false);
     expect(route.properties.spec.additionalProperties).toBe(false);
   });
 
-  it("refuses a CRD whose name is not <plural>.<group>, naming the file", () => {
-    const text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things\nspec:\n  group: example.com\n  names: {kind: Thing, plural: things}\n  versions: []\n";
-    expect(() => readCrds(text, "things.yaml")).toThrow("things.yaml: CustomResourceDefinition things must be named things.example.com (<plural>.<group>)");
-    expect(readCrds("apiVersion: v1\nkind: ConfigMap\n", "cm.yaml")).toStrictEqual([]);
+  it('refuses a CRD whose name is not <plural>.<group>, naming the file', () => {
+    const text =
+      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things\nspec:\n  group: example.com\n  names: {kind: Thing, plural: things}\n  versions: []\n';
+    expect(() => readCrds(text, 'things.yaml')).toThrow(
+      'things.yaml: CustomResourceDefinition things must be named things.example.com (<plural>.<group>)',
+    );
+    expect(readCrds('apiVersion: v1\nkind: ConfigMap\n', 'cm.yaml')).toStrictEqual([]);
   });
 
   it("puts a project's own CRD schema folders after the shipped ones", () => {
-    expect(schemaLocations("1.36", ["/ws/crds/schemas"]).slice(1)).toStrictEqual([
-      join(schemasDir, "crds-json/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"),
-      "/ws/crds/schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json",
+    expect(schemaLocations('1.36', ['/ws/crds/schemas']).slice(1)).toStrictEqual([
+      join(schemasDir, 'crds-json/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'),
+      '/ws/crds/schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json',
     ]);
   });
 
-  it("takes the first proxy of GOPROXY, else the public one", () => {
-    expect(goProxy({ GOPROXY: "https://goproxy.example.com/,direct" })).toBe("https://goproxy.example.com");
-    expect(goProxy({ GOPROXY: "direct" })).toBe("https://proxy.golang.org");
-    expect(goProxy({})).toBe("https://proxy.golang.org");
+  it('takes the first proxy of GOPROXY, else the public one', () => {
+    expect(goProxy({ GOPROXY: 'https://goproxy.example.com/,direct' })).toBe('https://goproxy.example.com');
+    expect(goProxy({ GOPROXY: 'direct' })).toBe('https://proxy.golang.org');
+    expect(goProxy({})).toBe('https://proxy.golang.org');
   });
 });

@@ -1,29 +1,36 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { builtinSchemasDir, ensureKubernetesSet, KUBERNETES_VALIDATE_VERSION, kubernetesSetVersion, schemaCacheRoot, schemaLocations } from "../src/index.ts";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  builtinSchemasDir,
+  ensureKubernetesSet,
+  KUBERNETES_VALIDATE_VERSION,
+  kubernetesSetVersion,
+  schemaCacheRoot,
+  schemaLocations,
+} from '../src/index.ts';
 
 const WHEEL = `kubernetes_validate-${KUBERNETES_VALIDATE_VERSION}-py3-none-any.whl`;
 
-describe("kubernetesSetVersion", () => {
-  it("maps every spelling of a minor version to its set", () => {
-    expect(["1.34", "v1.34", "1.34.2"].map(kubernetesSetVersion)).toStrictEqual(["1.34.0", "1.34.0", "1.34.0"]);
+describe('kubernetesSetVersion', () => {
+  it('maps every spelling of a minor version to its set', () => {
+    expect(['1.34', 'v1.34', '1.34.2'].map(kubernetesSetVersion)).toStrictEqual(['1.34.0', '1.34.0', '1.34.0']);
   });
 
-  it("refuses versions the pinned wheel does not carry, naming those it does", () => {
-    expect(() => kubernetesSetVersion("1.20")).toThrow(
-      "Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37",
+  it('refuses versions the pinned wheel does not carry, naming those it does', () => {
+    expect(() => kubernetesSetVersion('1.20')).toThrow(
+      'Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37',
     );
-    expect(() => kubernetesSetVersion("2.1")).toThrow("Kubernetes 2.1 is not supported");
-    expect(() => kubernetesSetVersion("latest")).toThrow('Invalid Kubernetes version "latest"');
+    expect(() => kubernetesSetVersion('2.1')).toThrow('Kubernetes 2.1 is not supported');
+    expect(() => kubernetesSetVersion('latest')).toThrow('Invalid Kubernetes version "latest"');
   });
 });
 
-describe("schema sets of other versions, in the per-machine cache", () => {
+describe('schema sets of other versions, in the per-machine cache', () => {
   // A cache of its own, so the test neither depends on nor leaves behind the sets of this machine;
   // the wheel comes from the machine's cache, where setup put it (no network in tests).
-  const cache = mkdtempSync(join(tmpdir(), "strata-schema-cache-"));
+  const cache = mkdtempSync(join(tmpdir(), 'strata-schema-cache-'));
   afterAll(() => rmSync(cache, { recursive: true, force: true }));
   const wheel = join(schemaCacheRoot(), `kubernetes-validate-${KUBERNETES_VALIDATE_VERSION}`, WHEEL);
 
@@ -31,24 +38,26 @@ describe("schema sets of other versions, in the per-machine cache", () => {
     expect(existsSync(wheel), `${wheel} is missing: run node scripts/setup.mjs`).toBe(true);
     mkdirSync(join(cache, `kubernetes-validate-${KUBERNETES_VALIDATE_VERSION}`));
     symlinkSync(wheel, join(cache, `kubernetes-validate-${KUBERNETES_VALIDATE_VERSION}`, WHEEL));
-    const first = ensureKubernetesSet("1.34", { cacheRoot: cache });
-    expect(first).toStrictEqual({ dir: join(cache, "kubernetes-validate-1.37.0", "v1.34.0-standalone-strict"), made: true });
-    expect(ensureKubernetesSet("1.34.1", { cacheRoot: cache })).toStrictEqual({ ...first, made: false });
+    const first = ensureKubernetesSet('1.34', { cacheRoot: cache });
+    expect(first).toStrictEqual({ dir: join(cache, 'kubernetes-validate-1.37.0', 'v1.34.0-standalone-strict'), made: true });
+    expect(ensureKubernetesSet('1.34.1', { cacheRoot: cache })).toStrictEqual({ ...first, made: false });
 
     // Strict, standalone, and really 1.34: MutatingAdmissionPolicy reached v1 in 1.36.
-    const deployment = JSON.parse(readFileSync(join(first.dir, "deployment-apps-v1.json"), "utf8"));
+    const deployment = JSON.parse(readFileSync(join(first.dir, 'deployment-apps-v1.json'), 'utf8'));
     expect(deployment.additionalProperties).toBe(false);
-    expect(JSON.stringify(deployment)).not.toContain("_definitions.json");
-    expect(existsSync(join(first.dir, "mutatingadmissionpolicy-admissionregistration-v1.json"))).toBe(false);
-    expect(existsSync(join(builtinSchemasDir("1.36"), "mutatingadmissionpolicy-admissionregistration-v1.json"))).toBe(true);
+    expect(JSON.stringify(deployment)).not.toContain('_definitions.json');
+    expect(existsSync(join(first.dir, 'mutatingadmissionpolicy-admissionregistration-v1.json'))).toBe(false);
+    expect(existsSync(join(builtinSchemasDir('1.36'), 'mutatingadmissionpolicy-admissionregistration-v1.json'))).toBe(true);
   });
 
-  it("points kubeconform at the cache for a version that is not committed", () => {
+  it('points kubeconform at the cache for a version that is not committed', () => {
     const saved = process.env.STRATA_SCHEMA_CACHE;
     process.env.STRATA_SCHEMA_CACHE = cache;
     try {
-      expect(schemaLocations("1.34")[0]).toBe(join(cache, "kubernetes-validate-1.37.0/v1.34.0-standalone-strict/{{.ResourceKind}}{{.KindSuffix}}.json"));
-      expect(() => schemaLocations("1.30")).toThrow(
+      expect(schemaLocations('1.34')[0]).toBe(
+        join(cache, 'kubernetes-validate-1.37.0/v1.34.0-standalone-strict/{{.ResourceKind}}{{.KindSuffix}}.json'),
+      );
+      expect(() => schemaLocations('1.30')).toThrow(
         `No built-in schemas for Kubernetes 1.30 on this machine: run node scripts/setup.mjs, which makes the set of every version strata.config.json names in ${cache}`,
       );
     } finally {

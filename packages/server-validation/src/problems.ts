@@ -39,7 +39,10 @@ const STRICT_TYPES = new Set(['UnknownField', 'DuplicateField']);
  * `server-validation`, the server's field path and the line of that field. When the helper is not
  * built (it takes minutes, once per machine) nothing is checked and `note` says so.
  */
-export async function serverFieldProblems(objects: readonly LocatedObject[], options: { helper?: string; concurrency?: number } = {}): Promise<ServerFieldChecks> {
+export async function serverFieldProblems(
+  objects: readonly LocatedObject[],
+  options: { helper?: string; concurrency?: number } = {},
+): Promise<ServerFieldChecks> {
   const helper = options.helper ?? resolveHelper();
   if (!helper) return { problems: [], checked: 0, note: NOT_BUILT_NOTE };
   if (objects.length === 0) return { problems: [], checked: 0 };

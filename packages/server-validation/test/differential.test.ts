@@ -42,7 +42,12 @@ async function onServer(c: Case, resources: Map<string, { name: string; namespac
   // Apply needs a name in the path; an object without one can only be created, so it is POSTed.
   const r =
     typeof meta.name === 'string'
-      ? await server.client.request('PATCH', `${collection}/${encodeURIComponent(meta.name)}?${query}&force=true`, c.object, 'application/apply-patch+yaml')
+      ? await server.client.request(
+          'PATCH',
+          `${collection}/${encodeURIComponent(meta.name)}?${query}&force=true`,
+          c.object,
+          'application/apply-patch+yaml',
+        )
       : await server.client.request('POST', `${collection}?${query}`, c.object);
   // A 500 is a refusal too: server-side apply answers a value that does not convert (`cpu: 100mm`)
   // with one, and nothing is stored. Anything else is the test's own failure.
@@ -54,12 +59,16 @@ async function onServer(c: Case, resources: Map<string, { name: string; namespac
 beforeAll(async () => {
   const [binaries, helper] = await Promise.all([ensureServers(workspaceRoot, () => undefined), ensureHelper(workspaceRoot)]);
   server = await startServer(binaries);
-  const verdicts = await checkObjects(helper, corpus.map((c) => c.object));
+  const verdicts = await checkObjects(
+    helper,
+    corpus.map((c) => c.object),
+  );
   corpus.forEach((c, i) => helperVerdicts.set(c.name, verdicts[i]!));
 
   // Every namespace the corpus names exists, so that only the object itself can be refused.
   const namespaces = new Set([NAMESPACE, ...corpus.map((c) => c.object.metadata?.namespace).filter((n): n is string => typeof n === 'string')]);
-  for (const name of namespaces) await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  for (const name of namespaces)
+    await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 
   const resources = new Map<string, { name: string; namespaced: boolean }>();
   for (const apiVersion of new Set(corpus.map((c) => c.object.apiVersion))) {

@@ -11,7 +11,10 @@ const verdicts = new Map<string, Verdict>();
 
 beforeAll(async () => {
   helper = await ensureHelper(workspaceRoot);
-  const all = await checkObjects(helper, corpus.map((c) => c.object));
+  const all = await checkObjects(
+    helper,
+    corpus.map((c) => c.object),
+  );
   corpus.forEach((c, i) => verdicts.set(c.name, all[i]!));
 }, BUILD_TIMEOUT);
 
@@ -48,7 +51,9 @@ describe('the server validation helper', () => {
         message: "unable to parse quantity's suffix",
       },
     ]);
-    expect(verdicts.get('replicas-string')!.errors).toStrictEqual([{ path: 'spec.replicas', type: 'FieldValueInvalid', message: 'cannot decode a string as int32' }]);
+    expect(verdicts.get('replicas-string')!.errors).toStrictEqual([
+      { path: 'spec.replicas', type: 'FieldValueInvalid', message: 'cannot decode a string as int32' },
+    ]);
   });
 
   it('reports an unknown field and still runs the validation behind it', async () => {
@@ -64,7 +69,12 @@ describe('the server validation helper', () => {
       { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'web' }, spec: {} },
       { apiVersion: 'batch/v1beta1', kind: 'CronJob', metadata: { name: 'old' }, spec: {} },
     ]);
-    expect(custom).toStrictEqual({ checked: false, reason: 'monitoring.coreos.com/v1 ServiceMonitor is not a built-in kind checked here', errors: [], warnings: [] });
+    expect(custom).toStrictEqual({
+      checked: false,
+      reason: 'monitoring.coreos.com/v1 ServiceMonitor is not a built-in kind checked here',
+      errors: [],
+      warnings: [],
+    });
     expect(unserved).toMatchObject({ checked: false, reason: 'batch/v1beta1 CronJob is not served by kube-apiserver by default' });
   });
 
@@ -86,7 +96,16 @@ describe('the server validation helper', () => {
 
 describe('pathSegments', () => {
   it('splits a dotted path into keys and list indexes, bracketed map keys taken as written', () => {
-    expect(pathSegments('spec.template.spec.containers[0].resources.requests[cpu]')).toStrictEqual(['spec', 'template', 'spec', 'containers', 0, 'resources', 'requests', 'cpu']);
+    expect(pathSegments('spec.template.spec.containers[0].resources.requests[cpu]')).toStrictEqual([
+      'spec',
+      'template',
+      'spec',
+      'containers',
+      0,
+      'resources',
+      'requests',
+      'cpu',
+    ]);
     expect(pathSegments('data[bad key!]')).toStrictEqual(['data', 'bad key!']);
     expect(pathSegments('metadata.annotations[example.com/a]')).toStrictEqual(['metadata', 'annotations', 'example.com/a']);
     expect(pathSegments('')).toStrictEqual([]);

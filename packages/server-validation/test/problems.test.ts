@@ -88,7 +88,9 @@ describe('serverFieldProblems', () => {
     try {
       const result = await serverFieldProblems([located('web.yaml', deployment)]);
       expect(result).toStrictEqual({ problems: [], checked: 0, note: NOT_BUILT_NOTE });
-      expect(NOT_BUILT_NOTE).toBe('server field checks: not built yet; run `node scripts/install-servers.mjs server-validation` (minutes, once per machine)');
+      expect(NOT_BUILT_NOTE).toBe(
+        'server field checks: not built yet; run `node scripts/install-servers.mjs server-validation` (minutes, once per machine)',
+      );
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
@@ -97,7 +99,16 @@ describe('serverFieldProblems', () => {
 
 describe('withoutSchemaDuplicates', () => {
   it('drops a server finding on a field the schema check reported, however each writes the path', () => {
-    const at = (rule: string, path: string): Problem => ({ file: 'a.yaml', apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', path, message: rule, rule, severity: 'error' });
+    const at = (rule: string, path: string): Problem => ({
+      file: 'a.yaml',
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'web',
+      path,
+      message: rule,
+      rule,
+      severity: 'error',
+    });
     const server = [at('server-validation', 'spec.template.spec.containers[0].resources.requests[cpu]'), at('server-validation', 'spec.replicas')];
     expect(withoutSchemaDuplicates(server, [at('schema', 'spec.template.spec.containers[0].resources.requests.cpu')])).toStrictEqual([server[1]]);
   });

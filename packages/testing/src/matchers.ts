@@ -31,7 +31,10 @@ expect.extend({
   async toMatchOverlay(received: readonly Manifest[], app: string, env: Environment) {
     const generated = new Set(received.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
     const built = await buildApp(app, env);
-    const mismatches = compareManifests(normalize(received, generated), normalize(built, generated), { expected: 'rendered', actual: 'kustomize build' });
+    const mismatches = compareManifests(normalize(received, generated), normalize(built, generated), {
+      expected: 'rendered',
+      actual: 'kustomize build',
+    });
     return {
       pass: mismatches.length === 0,
       message: () =>

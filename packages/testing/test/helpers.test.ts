@@ -13,7 +13,16 @@ const deployment: Manifest = {
       metadata: { labels: { app: 'web' } },
       spec: {
         initContainers: [{ name: 'migrate', image: 'web:1' }],
-        containers: [{ name: 'web', image: 'web:1', env: [{ name: 'A', value: '1' }, { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'b' } } }] }],
+        containers: [
+          {
+            name: 'web',
+            image: 'web:1',
+            env: [
+              { name: 'A', value: '1' },
+              { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'b' } } },
+            ],
+          },
+        ],
       },
     },
   },
@@ -42,7 +51,9 @@ describe('find and all', () => {
   });
 
   it('name the objects there are when the one asked for is missing', () => {
-    expect(() => find(objects, 'Deployment', 'api')).toThrow('expected exactly one Deployment/api, found 0; objects: Deployment/web, CronJob/nightly, ConfigMap/web-config-5f7h8t2k9b');
+    expect(() => find(objects, 'Deployment', 'api')).toThrow(
+      'expected exactly one Deployment/api, found 0; objects: Deployment/web, CronJob/nightly, ConfigMap/web-config-5f7h8t2k9b',
+    );
   });
 });
 

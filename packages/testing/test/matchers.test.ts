@@ -12,13 +12,17 @@ describe('test kit matchers', () => {
     expect(prod).toHaveResource('Deployment', 'tokenplace-relay');
     expect(prod).toHaveResource('EndpointSlice');
     expect(renderApp(app!, 'dev')).not.toHaveResource('EndpointSlice');
-    expect(() => expect(prod).toHaveResource('StatefulSet')).toThrow(/expected exactly one StatefulSet, found 0; objects: Deployment\/tokenplace-relay/);
+    expect(() => expect(prod).toHaveResource('StatefulSet')).toThrow(
+      /expected exactly one StatefulSet, found 0; objects: Deployment\/tokenplace-relay/,
+    );
   });
 
   it('toMatchOverlay compares the render with the real kustomize build', async () => {
     await expect(renderApp(app!, 'staging')).toMatchOverlay('tokenplace-relay', 'staging');
     // The dev render is not what the prod overlay builds.
-    await expect(expect(renderApp(app!, 'dev')).toMatchOverlay('tokenplace-relay', 'prod')).rejects.toThrow(/overlays\/prod\/tokenplace-relay does not build to the render/);
+    await expect(expect(renderApp(app!, 'dev')).toMatchOverlay('tokenplace-relay', 'prod')).rejects.toThrow(
+      /overlays\/prod\/tokenplace-relay does not build to the render/,
+    );
   });
 });
 

@@ -38,7 +38,11 @@ export interface Decoded {
 
 /** The decoder built by the setup script from packages/validate/decoder, if it is there. */
 export function decoderPath(root?: string): string | undefined {
-  const candidates = [process.env.STRATA_DECODE, root && join(root, '.tools', 'bin', 'strata-decode'), join(import.meta.dirname, '..', '..', '..', '.tools', 'bin', 'strata-decode')];
+  const candidates = [
+    process.env.STRATA_DECODE,
+    root && join(root, '.tools', 'bin', 'strata-decode'),
+    join(import.meta.dirname, '..', '..', '..', '.tools', 'bin', 'strata-decode'),
+  ];
   return candidates.find((c): c is string => typeof c === 'string' && c !== '' && existsSync(c));
 }
 
@@ -57,7 +61,10 @@ export function runDecoder(bin: string, texts: readonly Buffer[], args: readonly
         reject(new Error(`strata-decode failed (exit ${code}): ${Buffer.concat(err).toString('utf8').trim()}`));
         return;
       }
-      const lines = Buffer.concat(out).toString('utf8').split('\n').filter((l) => l !== '');
+      const lines = Buffer.concat(out)
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== '');
       resolve(lines.map((l) => JSON.parse(l) as unknown));
     });
     for (const t of texts) {
@@ -111,7 +118,8 @@ function decodeChunk(bytes: Buffer, start: number, end: number): DecodedChunk {
     if (doc.errors.length > 0) return { ...base, objects: [], error: doc.errors[0]!.message };
     const value: unknown = doc.toJS({ maxAliasCount: 1000 });
     if (value === null || value === undefined) return { ...base, objects: [] };
-    if (!isMap(doc.contents) || !isPlainObject(value)) return { ...base, objects: [], error: 'json: cannot unmarshal array into Go value of type unstructured.detector' };
+    if (!isMap(doc.contents) || !isPlainObject(value))
+      return { ...base, objects: [], error: 'json: cannot unmarshal array into Go value of type unstructured.detector' };
     if (!('items' in value)) return { ...base, objects: [{ object: value, item: -1, offset: -1 }] };
     const items = Array.isArray(value.items) ? value.items : [];
     const kind = typeof value.kind === 'string' ? value.kind.replace(/List$/, '') : '';

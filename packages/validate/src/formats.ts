@@ -24,7 +24,10 @@ export function toJunit(problems: readonly Problem[], summary: Summary, suiteNam
     const byResource = new Map<string, Problem[]>();
     for (const p of open) if (p.resource) byResource.set(p.resource, [...(byResource.get(p.resource) ?? []), p]);
     for (const o of objects) {
-      const c = suite(o.file).testCase().className(o.file).name(`${objectName(o)}${o.line ? ` (line ${o.line})` : ''}`);
+      const c = suite(o.file)
+        .testCase()
+        .className(o.file)
+        .name(`${objectName(o)}${o.line ? ` (line ${o.line})` : ''}`);
       const found = byResource.get(o.id) ?? [];
       const errors = found.filter((p) => p.severity === 'error');
       if (errors.length > 0) c.failure(found.map(formatProblem).join('\n'), errors[0]!.rule);
@@ -32,12 +35,18 @@ export function toJunit(problems: readonly Problem[], summary: Summary, suiteNam
     }
     const known = new Set(objects.map((o) => o.id));
     for (const p of open.filter((x) => !x.resource || !known.has(x.resource))) {
-      const c = suite(p.file).testCase().className(p.file).name(`${objectName(p)}${p.path ? ` ${p.path}` : ''} [${p.rule}]`);
+      const c = suite(p.file)
+        .testCase()
+        .className(p.file)
+        .name(`${objectName(p)}${p.path ? ` ${p.path}` : ''} [${p.rule}]`);
       if (p.severity === 'error') c.failure(formatProblem(p), p.rule);
     }
   } else {
     for (const p of open) {
-      const c = suite(p.file).testCase().className(p.file).name(`${objectName(p)}${p.path ? ` ${p.path}` : ''} [${p.rule}]`);
+      const c = suite(p.file)
+        .testCase()
+        .className(p.file)
+        .name(`${objectName(p)}${p.path ? ` ${p.path}` : ''} [${p.rule}]`);
       if (p.severity === 'error') c.failure(formatProblem(p), p.rule);
       else c.skipped();
     }

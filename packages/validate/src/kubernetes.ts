@@ -41,7 +41,8 @@ export function kubernetesSettings(root: string): KubernetesSettings {
   const envs = section.envs ?? {};
   if (!isPlainObject(envs)) throw new UsageError(`${where}.envs: must map env names to versions, such as {"prod": "1.35"}`);
   for (const key of Object.keys(envs)) {
-    if (!(ENVIRONMENTS as readonly string[]).includes(key)) throw new UsageError(`${where}.envs.${key}: unknown env; known envs: ${ENVIRONMENTS.join(', ')}`);
+    if (!(ENVIRONMENTS as readonly string[]).includes(key))
+      throw new UsageError(`${where}.envs.${key}: unknown env; known envs: ${ENVIRONMENTS.join(', ')}`);
   }
   const of = (env: Environment) => (envs[env] === undefined ? version : versionAt(envs[env], `${where}.envs.${env}`));
   return { version, envs: { dev: of('dev'), staging: of('staging'), prod: of('prod') } };
@@ -53,7 +54,10 @@ export function kubernetesSettings(root: string): KubernetesSettings {
  */
 export function requireKubernetesSets(root: string): KubernetesSettings {
   const settings = kubernetesSettings(root);
-  const named: [string, string][] = [['kubernetes.version', settings.version], ...ENVIRONMENTS.map((e): [string, string] => [`kubernetes.envs.${e}`, settings.envs[e]])];
+  const named: [string, string][] = [
+    ['kubernetes.version', settings.version],
+    ...ENVIRONMENTS.map((e): [string, string] => [`kubernetes.envs.${e}`, settings.envs[e]]),
+  ];
   for (const [where, version] of named) {
     try {
       schemaLocations(version);
@@ -74,5 +78,8 @@ export function serverVersionNotes(settings: KubernetesSettings, serverVersion: 
   if (!server) return [];
   return envs
     .filter((e) => minor(settings.envs[e]) !== server)
-    .map((e) => `${e} runs Kubernetes ${minor(settings.envs[e])}, this server ${server}: what ${minor(settings.envs[e])} does not serve is reported by validate and the pipeline, not here`);
+    .map(
+      (e) =>
+        `${e} runs Kubernetes ${minor(settings.envs[e])}, this server ${server}: what ${minor(settings.envs[e])} does not serve is reported by validate and the pipeline, not here`,
+    );
 }

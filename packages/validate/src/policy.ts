@@ -7,7 +7,10 @@ type SeverityMap = NonNullable<PolicyContext['severity']>;
 
 /** `spec.containers[0].image` -> ['spec', 'containers', 0, 'image'] */
 function segments(path: string): (string | number)[] {
-  return path.split(/\.|\[(\d+)\]/).filter((s) => s !== undefined && s !== '').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  return path
+    .split(/\.|\[(\d+)\]/)
+    .filter((s) => s !== undefined && s !== '')
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 /** The rules that run even with `--no-policy`: a Secret's values or a replaced object are never a matter of taste. */
@@ -34,7 +37,12 @@ export async function policyProblems(
     else sets.set(key, [d]);
   }
   const project = all ? projectSeverity(root) : {};
-  const apps = all ? await appsOfBuilds(root, [...sets.keys()].map((k) => distOf(k)?.app).filter((a): a is string => a !== undefined)) : new Map<string, App>();
+  const apps = all
+    ? await appsOfBuilds(
+        root,
+        [...sets.keys()].map((k) => distOf(k)?.app).filter((a): a is string => a !== undefined),
+      )
+    : new Map<string, App>();
   const problems: Problem[] = [];
   for (const [file, set] of sets) {
     const built = distOf(file);
@@ -51,7 +59,13 @@ export async function policyProblems(
     };
     const byObject = new Map(set.map((d) => [d.manifest, d]));
     // A line is worked out only for an object with a finding.
-    const objects = set.map((d) => ({ manifest: d.manifest, file: d.file, get line() { return d.line; } }));
+    const objects = set.map((d) => ({
+      manifest: d.manifest,
+      file: d.file,
+      get line() {
+        return d.line;
+      },
+    }));
     for (const finding of runPolicy(objects, ctx, all ? rules : ALWAYS)) {
       const { message: _withReason, ...p } = toProblem(finding);
       const doc = byObject.get(finding.object.manifest);

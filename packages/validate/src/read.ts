@@ -68,7 +68,9 @@ const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
 
 /** kubectl reads YAML 1.1: values a person may mean as text are booleans to it. */
 const MISSING = (value: Record<string, unknown>) =>
-  ['apiVersion', 'kind'].filter((k) => typeof value[k] !== 'string' || value[k] === '').map((k) => (value[k] === undefined || value[k] === '' ? `missing ${k}` : `${k} is ${article(typeof value[k])}, not text`));
+  ['apiVersion', 'kind']
+    .filter((k) => typeof value[k] !== 'string' || value[k] === '')
+    .map((k) => (value[k] === undefined || value[k] === '' ? `missing ${k}` : `${k} is ${article(typeof value[k])}, not text`));
 
 const KUSTOMIZATION_FILE = /^(kustomization\.ya?ml|Kustomization)$/;
 
@@ -87,7 +89,14 @@ function build(source: Source, decoded: Decoded, counters: Map<string, number>):
     return `${file}#${n}`;
   };
   if (decoded.error) {
-    problems.push({ file, line: 1, message: `kubectl cannot read this file: ${decoded.error}`, rule: 'yaml-syntax', severity: 'error', resource: id() });
+    problems.push({
+      file,
+      line: 1,
+      message: `kubectl cannot read this file: ${decoded.error}`,
+      rule: 'yaml-syntax',
+      severity: 'error',
+      resource: id(),
+    });
     resources++;
   }
   const chunks: { chunk: DecodedChunk; objects: readonly DecodedObject[] }[] = decoded.stream
@@ -120,7 +129,15 @@ function build(source: Source, decoded: Decoded, counters: Map<string, number>):
       resources++;
       const syntax = (loc().doc?.errors ?? []).filter((e) => e.code !== 'DUPLICATE_KEY');
       if (syntax.length > 0) {
-        for (const e of syntax) problems.push({ file, line: abs(loc().lines.linePos(e.pos[0]).line), message: `not valid YAML: ${e.message.split('\n')[0]}`, rule: 'yaml-syntax', severity: 'error', resource: rid });
+        for (const e of syntax)
+          problems.push({
+            file,
+            line: abs(loc().lines.linePos(e.pos[0]).line),
+            message: `not valid YAML: ${e.message.split('\n')[0]}`,
+            rule: 'yaml-syntax',
+            severity: 'error',
+            resource: rid,
+          });
         continue;
       }
       problems.push({ file, ...explain(chunk.error, loc(), abs, contentLine), severity: 'error', resource: rid });
@@ -243,7 +260,11 @@ function build(source: Source, decoded: Decoded, counters: Map<string, number>):
         lineOf: (path) => (inYaml ? (fieldLine([...prefix, ...path]) ?? line) : line),
         sourceOf: (path) => (inYaml ? nodeSource(loc(), [...prefix, ...path]) : undefined),
       });
-      if (manifest.kind === 'Kustomization' && manifest.apiVersion.startsWith('kustomize.config.k8s.io/') && !KUSTOMIZATION_FILE.test(basename(file))) {
+      if (
+        manifest.kind === 'Kustomization' &&
+        manifest.apiVersion.startsWith('kustomize.config.k8s.io/') &&
+        !KUSTOMIZATION_FILE.test(basename(file))
+      ) {
         problems.push({
           file,
           line,
@@ -291,19 +312,39 @@ function oddBreak(bytes: Buffer, start: number, end: number): { offset: number; 
 /** A decoder error as a problem that names the line and says how to fix it. */
 function explain(error: string, at: Located, abs: (line: number) => number, line: number): Pick<Problem, 'line' | 'path' | 'message' | 'rule'> {
   const anchor = /unknown anchor '([^']*)' referenced/.exec(error);
-  if (anchor) return { line, message: `not valid YAML: alias *${anchor[1]} names no anchor of this document (anchors do not reach across ---); kubectl refuses it`, rule: 'yaml-syntax' };
-  if (/excessive aliasing/.test(error)) return { line, message: 'not valid YAML: its aliases expand into an enormous document (an alias bomb); kubectl refuses it', rule: 'yaml-syntax' };
+  if (anchor)
+    return {
+      line,
+      message: `not valid YAML: alias *${anchor[1]} names no anchor of this document (anchors do not reach across ---); kubectl refuses it`,
+      rule: 'yaml-syntax',
+    };
+  if (/excessive aliasing/.test(error))
+    return { line, message: 'not valid YAML: its aliases expand into an enormous document (an alias bomb); kubectl refuses it', rule: 'yaml-syntax' };
   if (/into Go value of type (unstructured\.detector|map\[string\]interface)/.test(error) && !/^items\[/.test(error)) {
     if (isMap(at.doc?.contents) && at.doc?.has('items')) {
       const items = at.doc.get('items', true);
       const bad = isSeq(items) ? items.items.findIndex((i) => !isMap(i)) : -1;
       const where = bad >= 0 ? nodeLine(at, ['items', bad]) : nodeLine(at, ['items']);
-      return { line: where ? abs(where) : line, path: bad >= 0 ? `items[${bad}]` : 'items', message: 'every item of a list must be one Kubernetes object (a mapping), and items a sequence of them', rule: 'not-an-object' };
+      return {
+        line: where ? abs(where) : line,
+        path: bad >= 0 ? `items[${bad}]` : 'items',
+        message: 'every item of a list must be one Kubernetes object (a mapping), and items a sequence of them',
+        rule: 'not-an-object',
+      };
     }
     return { line, message: 'document is not a mapping; each YAML document must be one Kubernetes object', rule: 'not-an-object' };
   }
-  if (/Object 'Kind' is missing/.test(error)) return { line, path: 'kind', message: 'missing kind; every object needs both apiVersion and kind as text (e.g. apiVersion: apps/v1, kind: Deployment)', rule: 'missing-type' };
-  const field = /^(?:items\[(\d+)\]: )?json: cannot unmarshal (\w+) into Go (?:struct field|value) (?:[\w.]*?\.)?((?:metadata|apiVersion|kind)[\w.]*)? ?of type ([\w.[\]{}* ]+)$/.exec(error);
+  if (/Object 'Kind' is missing/.test(error))
+    return {
+      line,
+      path: 'kind',
+      message: 'missing kind; every object needs both apiVersion and kind as text (e.g. apiVersion: apps/v1, kind: Deployment)',
+      rule: 'missing-type',
+    };
+  const field =
+    /^(?:items\[(\d+)\]: )?json: cannot unmarshal (\w+) into Go (?:struct field|value) (?:[\w.]*?\.)?((?:metadata|apiVersion|kind)[\w.]*)? ?of type ([\w.[\]{}* ]+)$/.exec(
+      error,
+    );
   const item = /^items\[(\d+)\]: /.exec(error)?.[1];
   const prefix: (string | number)[] = item !== undefined ? ['items', Number(item)] : [];
   if (field) {
@@ -312,13 +353,34 @@ function explain(error: string, at: Located, abs: (line: number) => number, line
     const shown = path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
     const fieldLine = nodeLine(at, path);
     const typeWord = want?.startsWith('map[') ? 'mapping' : want === 'string' ? 'string' : (want ?? 'value');
-    if (where === 'apiVersion' || where === 'kind') return { line: fieldLine ? abs(fieldLine) : line, path: shown, message: `${article(got ?? 'value')} where text is needed; write it as text (e.g. apiVersion: apps/v1, kind: Deployment)`, rule: 'missing-type' };
-    if (!where) return { line: fieldLine ? abs(fieldLine) : line, ...(shown ? { path: shown } : {}), message: `${article(got ?? 'value')} where kubectl expects an object; each list item must be one Kubernetes object`, rule: 'not-an-object' };
-    return { line: fieldLine ? abs(fieldLine) : line, path: shown, message: `${article(got ?? 'value')} where kubectl expects ${article(typeWord)}; kubectl refuses this object (quote the value or fix the indentation)`, rule: 'schema' };
+    if (where === 'apiVersion' || where === 'kind')
+      return {
+        line: fieldLine ? abs(fieldLine) : line,
+        path: shown,
+        message: `${article(got ?? 'value')} where text is needed; write it as text (e.g. apiVersion: apps/v1, kind: Deployment)`,
+        rule: 'missing-type',
+      };
+    if (!where)
+      return {
+        line: fieldLine ? abs(fieldLine) : line,
+        ...(shown ? { path: shown } : {}),
+        message: `${article(got ?? 'value')} where kubectl expects an object; each list item must be one Kubernetes object`,
+        rule: 'not-an-object',
+      };
+    return {
+      line: fieldLine ? abs(fieldLine) : line,
+      path: shown,
+      message: `${article(got ?? 'value')} where kubectl expects ${article(typeWord)}; kubectl refuses this object (quote the value or fix the indentation)`,
+      rule: 'schema',
+    };
   }
   const yamlLine = /yaml: line (\d+): (.*)$/.exec(error);
   if (yamlLine) return { line: abs(Number(yamlLine[1])), message: `not valid YAML: ${yamlLine[2]}`, rule: 'yaml-syntax' };
-  return { line, message: `kubectl cannot read this document: ${error.replace(/^error converting YAML to JSON: (yaml: )?/, '')}`, rule: 'yaml-syntax' };
+  return {
+    line,
+    message: `kubectl cannot read this document: ${error.replace(/^error converting YAML to JSON: (yaml: )?/, '')}`,
+    rule: 'yaml-syntax',
+  };
 }
 
 /** Decodes the files of `parsed` not decoded yet (one decoder run for all of them) and fills in their documents and problems. */
@@ -361,7 +423,13 @@ function newFile(input: string, bytes: Buffer): FileInput {
  * Nothing is decoded yet: `checkParsed` decodes every file taken this way in one decoder run, so
  * the documents and problems returned here are empty and `file` is what goes into `files`.
  */
-export function readText(text: string | Buffer, file: string, input: string, _path?: string, _options?: { trusted: boolean }): FileRead & { file: FileInput } {
+export function readText(
+  text: string | Buffer,
+  file: string,
+  input: string,
+  _path?: string,
+  _options?: { trusted: boolean },
+): FileRead & { file: FileInput } {
   void file;
   return { docs: [], problems: [], file: newFile(input, Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8')) };
 }

@@ -32,7 +32,10 @@ export function problemLines(problems: readonly Problem[], listExcepted = false)
   const byRule = new Map<string, number>();
   for (const p of excepted) byRule.set(p.rule, (byRule.get(p.rule) ?? 0) + 1);
   const rules = [...byRule].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, n]) => (n > 1 ? `${r} x${n}` : r));
-  return [...open, `${excepted.length} finding${excepted.length === 1 ? '' : 's'} excepted by the apps' policy exceptions, each with a reason (${rules.join(', ')}); --list-excepted shows them`];
+  return [
+    ...open,
+    `${excepted.length} finding${excepted.length === 1 ? '' : 's'} excepted by the apps' policy exceptions, each with a reason (${rules.join(', ')}); --list-excepted shows them`,
+  ];
 }
 
 export interface Summary {
@@ -51,9 +54,20 @@ export interface Summary {
  */
 export function summarize(all: readonly Problem[], resources: number): Summary {
   const problems = all.filter((p) => !p.excepted);
-  const objects = new Set(problems.filter((p) => p.resource !== undefined || p.kind !== undefined).map((p) => p.resource ?? `${p.file}|${p.line ?? ''}|${p.kind ?? ''}|${p.name ?? ''}`));
+  const objects = new Set(
+    problems
+      .filter((p) => p.resource !== undefined || p.kind !== undefined)
+      .map((p) => p.resource ?? `${p.file}|${p.line ?? ''}|${p.kind ?? ''}|${p.name ?? ''}`),
+  );
   const errors = problems.filter((p) => p.severity === 'error').length;
-  return { problems: problems.length, excepted: all.length - problems.length, errors, warnings: problems.length - errors, resourcesWithProblems: Math.min(objects.size, resources), resources };
+  return {
+    problems: problems.length,
+    excepted: all.length - problems.length,
+    errors,
+    warnings: problems.length - errors,
+    resourcesWithProblems: Math.min(objects.size, resources),
+    resources,
+  };
 }
 
 export function formatSummary(s: Summary): string {

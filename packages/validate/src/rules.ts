@@ -10,34 +10,84 @@ export interface RuleHelp {
 
 /** The checks that are not policy rules: reading, structure, schemas, and the server-side check. */
 const OWN: Readonly<Record<string, RuleHelp>> = {
-  'yaml-syntax': { short: 'Every document is YAML that kubectl can read.', help: 'Fix the YAML at the line given; anchors and aliases work within one document only.' },
-  'duplicate-key': { short: 'No key appears twice in one mapping.', help: 'kubectl keeps only the last value of a repeated key; remove the other one.' },
-  'yaml-line-break': { short: 'No U+0085, U+2028 or U+2029 character: YAML 1.1 readers (kubectl) and YAML 1.2 readers (kustomize) split lines differently there.', help: 'Replace the character with a newline, or remove it.' },
-  'yaml-version': { short: 'Every value reads the same in YAML 1.1 (kubectl) and YAML 1.2 (kustomize).', help: 'Quote text that looks like a boolean, number or date (yes, on, 0644, 2024-01-01), and write booleans as true or false.' },
-  'json-stream': { short: 'One JSON object per document.', help: 'kustomize reads only the first of several JSON objects in one document: split them with --- lines or use a List.' },
+  'yaml-syntax': {
+    short: 'Every document is YAML that kubectl can read.',
+    help: 'Fix the YAML at the line given; anchors and aliases work within one document only.',
+  },
+  'duplicate-key': {
+    short: 'No key appears twice in one mapping.',
+    help: 'kubectl keeps only the last value of a repeated key; remove the other one.',
+  },
+  'yaml-line-break': {
+    short: 'No U+0085, U+2028 or U+2029 character: YAML 1.1 readers (kubectl) and YAML 1.2 readers (kustomize) split lines differently there.',
+    help: 'Replace the character with a newline, or remove it.',
+  },
+  'yaml-version': {
+    short: 'Every value reads the same in YAML 1.1 (kubectl) and YAML 1.2 (kustomize).',
+    help: 'Quote text that looks like a boolean, number or date (yes, on, 0644, 2024-01-01), and write booleans as true or false.',
+  },
+  'json-stream': {
+    short: 'One JSON object per document.',
+    help: 'kustomize reads only the first of several JSON objects in one document: split them with --- lines or use a List.',
+  },
   'missing-name': { short: 'Every object has metadata.name.', help: 'Add metadata.name; kubectl apply and kustomize refuse objects without one.' },
-  'not-an-object': { short: 'Every YAML document is one Kubernetes object (a mapping).', help: 'Remove the document, or make it an object with apiVersion, kind and metadata.' },
+  'not-an-object': {
+    short: 'Every YAML document is one Kubernetes object (a mapping).',
+    help: 'Remove the document, or make it an object with apiVersion, kind and metadata.',
+  },
   'missing-type': { short: 'Every object has apiVersion and kind, both as text.', help: 'Add them, e.g. apiVersion: apps/v1 and kind: Deployment.' },
-  'not-a-resource': { short: 'Every object is something a cluster accepts; a Kustomization is not.', help: 'Build the kustomization (kustomize build, kubectl apply -k) and validate its output.' },
-  'no-objects': { short: 'The inputs hold at least one Kubernetes object.', help: 'Point validate at the files or folders that hold the manifests, or pass --allow-empty where none is expected.' },
-  schema: { short: 'Every object matches the strict schema of its kind for the target Kubernetes version.', help: 'Fix the field named at the line given: spelling, indentation, type, or an apiVersion the release serves.' },
+  'not-a-resource': {
+    short: 'Every object is something a cluster accepts; a Kustomization is not.',
+    help: 'Build the kustomization (kustomize build, kubectl apply -k) and validate its output.',
+  },
+  'no-objects': {
+    short: 'The inputs hold at least one Kubernetes object.',
+    help: 'Point validate at the files or folders that hold the manifests, or pass --allow-empty where none is expected.',
+  },
+  schema: {
+    short: 'Every object matches the strict schema of its kind for the target Kubernetes version.',
+    help: 'Fix the field named at the line given: spelling, indentation, type, or an apiVersion the release serves.',
+  },
   'server-validation': {
-    short: "The object passes the API server's own create validation (k8s.io/kubernetes, run offline): names, labels, quantities, ports, required fields, enums, selectors.",
+    short:
+      "The object passes the API server's own create validation (k8s.io/kubernetes, run offline): names, labels, quantities, ports, required fields, enums, selectors.",
     help: 'Fix the field named at the line given; a real API server refuses the object as it is.',
   },
-  'server-rejected': { short: 'A real API server accepts the object (server-side dry run, strict field validation).', help: 'Fix what the server names; it is what a live cluster would refuse.' },
-  'server-warning': { short: 'A real API server accepts the object without warnings.', help: 'Address the warning (usually a deprecated field or API).' },
-  'unknown-kind': { short: 'The API server serves the kind at that apiVersion.', help: 'Use an apiVersion the target Kubernetes version serves, or install the CRD.' },
+  'server-rejected': {
+    short: 'A real API server accepts the object (server-side dry run, strict field validation).',
+    help: 'Fix what the server names; it is what a live cluster would refuse.',
+  },
+  'server-warning': {
+    short: 'A real API server accepts the object without warnings.',
+    help: 'Address the warning (usually a deprecated field or API).',
+  },
+  'unknown-kind': {
+    short: 'The API server serves the kind at that apiVersion.',
+    help: 'Use an apiVersion the target Kubernetes version serves, or install the CRD.',
+  },
   'missing-crd': { short: 'Custom resources have their CRD available.', help: 'Add the CRD to packages/schemas so that it is known.' },
-  'immutable-field': { short: 'An update does not change a field the API server keeps immutable.', help: 'Recreate the object under a new name, or keep the field as it was.' },
-  'update-rejected': { short: 'The API server accepts the object as an update of what is deployed.', help: 'Fix what the server names for the update.' },
-  'baseline-rejected': { short: 'The tree of the reference commit applies cleanly.', help: 'The comparison base itself does not apply; check the ref.' },
+  'immutable-field': {
+    short: 'An update does not change a field the API server keeps immutable.',
+    help: 'Recreate the object under a new name, or keep the field as it was.',
+  },
+  'update-rejected': {
+    short: 'The API server accepts the object as an update of what is deployed.',
+    help: 'Fix what the server names for the update.',
+  },
+  'baseline-rejected': {
+    short: 'The tree of the reference commit applies cleanly.',
+    help: 'The comparison base itself does not apply; check the ref.',
+  },
   'kustomize-build': { short: 'Every overlay builds with kustomize.', help: 'Fix the kustomization named in the message.' },
 };
 
 /** The help for a rule id, policy rules included; an unknown id gets its own name. */
 export function ruleHelp(id: string): RuleHelp {
   const policy = policyRules.find((r) => r.id === id);
-  if (policy) return { short: policy.description, help: `Policy rule ${id}: ${policy.description} Fix the field named, or add a policy exception with a reason in the app's definition (see @strata/policy's README).` };
+  if (policy)
+    return {
+      short: policy.description,
+      help: `Policy rule ${id}: ${policy.description} Fix the field named, or add a policy exception with a reason in the app's definition (see @strata/policy's README).`,
+    };
   return OWN[id] ?? { short: id, help: id };
 }

@@ -41,11 +41,16 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
     const results = [];
     for (let i = 0; i < paths.length; i += PATHS_PER_RUN) {
       // One verdict per object: far too many for the arguments of one push.
-      for (const r of await validateWithKubeconform({ paths: paths.slice(i, i + PATHS_PER_RUN) }, { root, ...(kubernetesVersion ? { kubernetesVersion } : {}) })) results.push(r);
+      for (const r of await validateWithKubeconform(
+        { paths: paths.slice(i, i + PATHS_PER_RUN) },
+        { root, ...(kubernetesVersion ? { kubernetesVersion } : {}) },
+      ))
+        results.push(r);
     }
     // The documents of each file by type and name, to find a verdict's document without a scan.
     const index = new Map<string, SourceDoc[]>();
-    const keyOf = (file: string, apiVersion: unknown, kind: unknown, name: unknown) => `${file}\0${String(apiVersion)}\0${String(kind)}\0${String(name)}`;
+    const keyOf = (file: string, apiVersion: unknown, kind: unknown, name: unknown) =>
+      `${file}\0${String(apiVersion)}\0${String(kind)}\0${String(name)}`;
     for (const d of only) {
       const key = keyOf(d.file, d.manifest.apiVersion, d.manifest.kind, d.manifest.metadata.name);
       index.set(key, [...(index.get(key) ?? []), d]);
@@ -64,12 +69,17 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
       };
       if (r.errors.length === 0) problems.push({ ...object, message: r.message, rule: 'schema', severity: 'error' });
       for (const e of r.errors) {
-        const segments = e.path.split('/').filter(Boolean).map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg.replace(/~1/g, '/').replace(/~0/g, '~')));
+        const segments = e.path
+          .split('/')
+          .filter(Boolean)
+          .map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg.replace(/~1/g, '/').replace(/~0/g, '~')));
         // Point an unknown field at its own line and path, not at its parent's.
         const unknown = /^additional propert(?:y|ies) '([^',]+)' not allowed$/.exec(e.message)?.[1];
         if (unknown) segments.push(unknown);
         const path = fieldPath(e.path) + (unknown ? `${e.path === '' || e.path === '/' ? '' : '.'}${unknown}` : '');
-        const message = unknown ? 'unknown field (not in the schema); check its spelling and indentation' : e.message + yaml11Hint(e.message, doc, segments);
+        const message = unknown
+          ? 'unknown field (not in the schema); check its spelling and indentation'
+          : e.message + yaml11Hint(e.message, doc, segments);
         problems.push({ ...object, ...(doc ? { line: doc.lineOf(segments) } : {}), path, message, rule: 'schema', severity: 'error' });
       }
     }

@@ -64,7 +64,10 @@ async function readCapped(path: string | 0, name: string, cap: number): Promise<
   if (path !== 0) {
     const st = statSync(path);
     if (st.isFile()) {
-      if (st.size > cap) throw new UsageError(`${name}: ${mib(st.size)} is more than the ${mib(cap)} an input may hold; split it, or check that this is the file you meant`);
+      if (st.size > cap)
+        throw new UsageError(
+          `${name}: ${mib(st.size)} is more than the ${mib(cap)} an input may hold; split it, or check that this is the file you meant`,
+        );
       const fd = openSync(path, 'r');
       try {
         return readAll(fd, name, cap);
@@ -86,7 +89,8 @@ async function readCapped(path: string | 0, name: string, cap: number): Promise<
     for await (const part of stream) {
       const b = part as Buffer;
       size += b.length;
-      if (size > cap) throw new UsageError(`${name}: more than the ${mib(cap)} an input may hold; stopped reading (is something writing without end?)`);
+      if (size > cap)
+        throw new UsageError(`${name}: more than the ${mib(cap)} an input may hold; stopped reading (is something writing without end?)`);
       parts.push(b);
     }
   } finally {
@@ -159,7 +163,8 @@ export async function readSources(root: string, inputs: readonly string[], optio
         throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
       }
     }
-    if (bytes.length > maxFile) throw new UsageError(`${file}: more than the ${mib(maxFile)} an input may hold; split it, or check that this is the file you meant`);
+    if (bytes.length > maxFile)
+      throw new UsageError(`${file}: more than the ${mib(maxFile)} an input may hold; split it, or check that this is the file you meant`);
     total += bytes.length;
     if (total > maxTotal) throw new UsageError(`${file}: the inputs hold more than the ${mib(maxTotal)} one run may read; validate them in parts`);
     sources.push({ file, input, bytes });

@@ -13,7 +13,11 @@ import type { ParsedInputs, ResourceRef, SourceDoc, ValidateOptions, ValidateRes
  * secret literals but have no schema of their own. Inputs holding no object at all are a problem
  * unless `allowEmpty`: a CI job pointed at the wrong folder must not pass.
  */
-export async function validate(root: string, inputs: readonly string[], options: ValidateOptions & { allowEmpty?: boolean } = {}): Promise<ValidateResult> {
+export async function validate(
+  root: string,
+  inputs: readonly string[],
+  options: ValidateOptions & { allowEmpty?: boolean } = {},
+): Promise<ValidateResult> {
   const parsed = await parseInputs(root, inputs, options);
   const result = await checkParsed(root, parsed, options);
   if (result.resources > 0 || options.allowEmpty) return result;
@@ -48,7 +52,10 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   // So does the API server's own field validation, in its long-lived helper (when it is built).
   const server = options.serverChecks === false ? Promise.resolve({ problems: [], checked: 0 }) : serverFieldProblems(resources);
   server.catch(() => undefined);
-  const own = [...parsed.problems, ...(await policyProblems(root, parsed.docs, checkEnv(options.env), { all: options.policy !== false, kubernetesVersion: versionOf }))];
+  const own = [
+    ...parsed.problems,
+    ...(await policyProblems(root, parsed.docs, checkEnv(options.env), { all: options.policy !== false, kubernetesVersion: versionOf })),
+  ];
   const schemaFound = await schema;
   const serverFound = await server;
   // What the reader or the schema already reported at a field is not said again by the server check.
@@ -73,9 +80,22 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   for (const p of parsed.problems) {
     if (!p.resource || known.has(p.resource)) continue;
     known.add(p.resource);
-    objects.push({ id: p.resource, file: p.file, ...(p.line ? { line: p.line } : {}), ...(p.kind ? { kind: p.kind } : {}), ...(p.name ? { name: p.name } : {}) });
+    objects.push({
+      id: p.resource,
+      file: p.file,
+      ...(p.line ? { line: p.line } : {}),
+      ...(p.kind ? { kind: p.kind } : {}),
+      ...(p.name ? { name: p.name } : {}),
+    });
   }
-  return { problems, resources: count, files: [...parsed.files.keys()], counts, objects, notes: 'note' in serverFound && serverFound.note ? [serverFound.note] : [] };
+  return {
+    problems,
+    resources: count,
+    files: [...parsed.files.keys()],
+    counts,
+    objects,
+    notes: 'note' in serverFound && serverFound.note ? [serverFound.note] : [],
+  };
 }
 
 const DIST_ENV = /^dist\/([^/]+)\/[^/]+\.yaml$/;

@@ -29,7 +29,12 @@ const normal = (o: Obj): Obj => ({ ...o, metadata: o.metadata ?? {} });
 const key = (o: Obj) => JSON.stringify(sortKeys(normal(o)));
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sortKeys(x)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, x]) => [k, sortKeys(x)]),
+    );
   return v;
 }
 
@@ -47,7 +52,11 @@ beforeAll(async () => {
   const paths = files.map((f) => join(corpus, f));
   parsed = await parseInputs(repo, paths);
   problems = (await validate(repo, paths, { policy: false })).problems;
-  const direct = (await runDecoder(bin, files.map((f) => readFileSync(join(corpus, f))), ['-reference'])) as Reference[];
+  const direct = (await runDecoder(
+    bin,
+    files.map((f) => readFileSync(join(corpus, f))),
+    ['-reference'],
+  )) as Reference[];
   files.forEach((f, i) => kubectl.set(f, direct[i]!));
   const built: { file: string; out?: Buffer; error?: string }[] = [];
   for (const f of files) {
@@ -55,11 +64,18 @@ beforeAll(async () => {
     writeFileSync(join(dir, f), readFileSync(join(corpus, f)));
     writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n  - ${f}\n`);
     // kustomize expands an alias bomb without limit: 1 GB of memory is its answer to it.
-    const r = spawnSync('bash', ['-c', 'ulimit -v 1048576; exec "$0" build "$1"', kustomizeBin, dir], { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+    const r = spawnSync('bash', ['-c', 'ulimit -v 1048576; exec "$0" build "$1"', kustomizeBin, dir], {
+      encoding: 'buffer',
+      maxBuffer: 256 * 1024 * 1024,
+    });
     built.push(r.status === 0 ? { file: f, out: r.stdout } : { file: f, error: r.stderr.toString('utf8').trim() || `exit ${r.status ?? r.signal}` });
   }
   const ok = built.filter((b) => b.out);
-  const decoded = (await runDecoder(bin, ok.map((b) => b.out!), ['-reference'])) as Reference[];
+  const decoded = (await runDecoder(
+    bin,
+    ok.map((b) => b.out!),
+    ['-reference'],
+  )) as Reference[];
   ok.forEach((b, i) => kustomize.set(b.file, decoded[i]!));
   for (const b of built) if (b.error) kustomize.set(b.file, { objects: [], error: b.error });
 }, 300_000);
@@ -86,7 +102,8 @@ describe('differential: Strata judges what kubectl and kustomize read', () => {
     if (!k.error && judged.length !== kubectlObjects.length) {
       expect(refused.filter((p) => READ_RULES.has(p.rule)).length, 'Strata skips an object kubectl applies without saying why').toBeGreaterThan(0);
     }
-    const consumersAgree = !k.error && !z.error && [...kubectlObjects.map(key)].sort().join('\n') === [...z.objects.map((o) => key(o.object))].sort().join('\n');
+    const consumersAgree =
+      !k.error && !z.error && [...kubectlObjects.map(key)].sort().join('\n') === [...z.objects.map((o) => key(o.object))].sort().join('\n');
     if (consumersAgree && refused.length === 0) {
       // A clean input: exactly kubectl's objects, which are kustomize's.
       expect(judged.map(key)).toStrictEqual(kubectlObjects.map(key));

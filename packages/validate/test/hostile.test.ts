@@ -20,7 +20,9 @@ const rulesOf = (r: { problems: { rule: string }[] }) => [...new Set(r.problems.
 
 describe('hostile input', () => {
   it('a cross-document alias is a problem at its document, and the document before it is judged', async () => {
-    const r = await parseInputs(dir, [write('alias.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: *m\n')]);
+    const r = await parseInputs(dir, [
+      write('alias.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: *m\n'),
+    ]);
     expect(r.docs.map((d) => d.manifest.metadata.name)).toStrictEqual(['a']);
     expect(r.problems.map((p) => [p.line, p.rule, p.message])).toStrictEqual([
       [5, 'yaml-syntax', 'not valid YAML: alias *m names no anchor of this document (anchors do not reach across ---); kubectl refuses it'],
@@ -28,7 +30,13 @@ describe('hostile input', () => {
   });
 
   it('an alias bomb is a problem, not a crash', async () => {
-    const levels = Array.from({ length: 9 }, (_, i) => `l${i}: &l${i} [${Array(9).fill(i === 0 ? 'x' : `*l${i - 1}`).join(', ')}]`).join('\n');
+    const levels = Array.from(
+      { length: 9 },
+      (_, i) =>
+        `l${i}: &l${i} [${Array(9)
+          .fill(i === 0 ? 'x' : `*l${i - 1}`)
+          .join(', ')}]`,
+    ).join('\n');
     const r = await parseInputs(dir, [write('bomb.yaml', `${GOOD}---\napiVersion: v1\nkind: ConfigMap\n${levels}\n`)]);
     expect(r.docs.map((d) => d.manifest.metadata.name)).toStrictEqual(['good']);
     expect(r.problems.map((p) => [p.line, p.rule])).toStrictEqual([[5, 'yaml-syntax']]);
@@ -36,17 +44,25 @@ describe('hostile input', () => {
   });
 
   it('150,000 documents are read, counted and judged', async () => {
-    const text = Array.from({ length: 150_000 }, (_, i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}, namespace: shop}\n`).join('');
+    const text = Array.from({ length: 150_000 }, (_, i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}, namespace: shop}\n`).join(
+      '',
+    );
     const r = await validate(repo, [write('many.yaml', text)], { policy: false });
     expect(r.resources).toBe(150_000);
     expect(r.problems).toStrictEqual([]);
   }, 600_000);
 
   it('a Pod hidden behind U+2028 is the Pod kubectl reads, and the line break is a problem', async () => {
-    const r = await validate(repo, [write('u2028.yaml', `${GOOD}# note\u2028kind: Pod\u2028spec: {hostNetwork: true, containers: [{name: x, image: "registry.example/x:1"}]}\n`)], { policy: false });
+    const r = await validate(
+      repo,
+      [write('u2028.yaml', `${GOOD}# note\u2028kind: Pod\u2028spec: {hostNetwork: true, containers: [{name: x, image: "registry.example/x:1"}]}\n`)],
+      { policy: false },
+    );
     expect(r.problems.map((p) => [p.rule, p.kind])).toContainEqual(['yaml-line-break', 'Pod']);
     const parsed = await parseInputs(dir, [join(dir, 'u2028.yaml')]);
-    expect(parsed.docs.map((d) => [d.manifest.kind, (d.manifest as { spec?: { hostNetwork?: boolean } }).spec?.hostNetwork])).toStrictEqual([['Pod', true]]);
+    expect(parsed.docs.map((d) => [d.manifest.kind, (d.manifest as { spec?: { hostNetwork?: boolean } }).spec?.hostNetwork])).toStrictEqual([
+      ['Pod', true],
+    ]);
   });
 
   it('YAML 1.1 booleans in boolean fields and merge keys reach policy as kubectl reads them', async () => {
@@ -69,7 +85,8 @@ describe('hostile input', () => {
   });
 
   it('Lists are resources: each item is counted, judged by every rule and reported at its own line', async () => {
-    const text = 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: creds, namespace: shop}\n    stringData: {password: hunter2}\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: plain, namespace: shop}\n---\napiVersion: apps/v1\nkind: DeploymentList\nitems:\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: listed, namespace: shop}\n    spec:\n      selector: {matchLabels: {app: listed}}\n      template:\n        metadata: {labels: {app: listed}}\n        spec:\n          containers: [{name: app, image: "registry.example/app:1.0", securityContext: {privileged: true}}]\n';
+    const text =
+      'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: creds, namespace: shop}\n    stringData: {password: hunter2}\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: plain, namespace: shop}\n---\napiVersion: apps/v1\nkind: DeploymentList\nitems:\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: listed, namespace: shop}\n    spec:\n      selector: {matchLabels: {app: listed}}\n      template:\n        metadata: {labels: {app: listed}}\n        spec:\n          containers: [{name: app, image: "registry.example/app:1.0", securityContext: {privileged: true}}]\n';
     const r = await validate(repo, [write('lists.yaml', text)]);
     expect(r.resources).toBe(3);
     expect(r.problems.filter((p) => p.rule === 'no-secret-values').map((p) => [p.name, p.line, p.path])).toStrictEqual([['creds', 7, 'stringData']]);
@@ -95,7 +112,9 @@ describe('hostile input', () => {
     const file = write('big.yaml', GOOD.repeat(100));
     await expect(parseInputs(dir, [file], { maxFileBytes: 1000 })).rejects.toThrow(UsageError);
     await expect(parseInputs(dir, [file], { maxFileBytes: 1000 })).rejects.toThrow(/big\.yaml: .* is more than the .* an input may hold/);
-    await expect(parseInputs(dir, [file, file.replace('big', 'alias')], { maxTotalBytes: 5000 })).rejects.toThrow(/more than the .* one run may read/);
+    await expect(parseInputs(dir, [file, file.replace('big', 'alias')], { maxTotalBytes: 5000 })).rejects.toThrow(
+      /more than the .* one run may read/,
+    );
   });
 
   it('a name with control characters is read as it is (the text report escapes it)', async () => {
@@ -106,14 +125,19 @@ describe('hostile input', () => {
 
 describe('counts', () => {
   it('two problems in one object count one resource: "2 problems in 1 of 1"', async () => {
-    const r = await validate(repo, [write('two.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  name: web2\nspec:\n  portz: []\n')], { policy: false, serverChecks: false });
+    const r = await validate(repo, [write('two.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  name: web2\nspec:\n  portz: []\n')], {
+      policy: false,
+      serverChecks: false,
+    });
     expect(r.problems.map((p) => p.rule).sort()).toStrictEqual(['duplicate-key', 'schema']);
     expect(new Set(r.problems.map((p) => p.resource)).size).toBe(1);
     expect(r.resources).toBe(1);
   });
 
   it('many problems per object never count more objects than there are', async () => {
-    const text = Array.from({ length: 50 }, (_, i) => POD(`p${i}`, '  hostNetwork: true\n  hostPID: true\n  containers: [{name: a, image: "x", securityContext: {privileged: true}}]\n')).join('---\n');
+    const text = Array.from({ length: 50 }, (_, i) =>
+      POD(`p${i}`, '  hostNetwork: true\n  hostPID: true\n  containers: [{name: a, image: "x", securityContext: {privileged: true}}]\n'),
+    ).join('---\n');
     const r = await validate(repo, [write('pods.yaml', text)]);
     expect(r.resources).toBe(50);
     expect(r.problems.length).toBeGreaterThan(100);
@@ -131,7 +155,9 @@ describe('counts', () => {
     mkdirSync(empty);
     writeFileSync(join(empty, 'README.md'), '# nothing to apply\n');
     const r = await validate(repo, [empty]);
-    expect(r.problems.map((p) => [p.rule, p.message.split(';')[0]])).toStrictEqual([['no-objects', `no Kubernetes objects in ${empty} (no .yaml, .yml or .json file)`]]);
+    expect(r.problems.map((p) => [p.rule, p.message.split(';')[0]])).toStrictEqual([
+      ['no-objects', `no Kubernetes objects in ${empty} (no .yaml, .yml or .json file)`],
+    ]);
     expect((await validate(repo, [empty], { allowEmpty: true })).problems).toStrictEqual([]);
     const blank = await validate(repo, ['-'], { stdin: () => '' });
     expect(blank.problems.map((p) => p.message.split(';')[0])).toStrictEqual(['no Kubernetes objects in <stdin>']);

@@ -50,7 +50,10 @@ describe('each env is validated against the Kubernetes version its clusters run'
     dirs.push(cache);
     const wheels = `kubernetes-validate-${KUBERNETES_VALIDATE_VERSION}`;
     mkdirSync(join(cache, wheels));
-    symlinkSync(join(schemaCacheRoot(), wheels, `kubernetes_validate-${KUBERNETES_VALIDATE_VERSION}-py3-none-any.whl`), join(cache, wheels, `kubernetes_validate-${KUBERNETES_VALIDATE_VERSION}-py3-none-any.whl`));
+    symlinkSync(
+      join(schemaCacheRoot(), wheels, `kubernetes_validate-${KUBERNETES_VALIDATE_VERSION}-py3-none-any.whl`),
+      join(cache, wheels, `kubernetes_validate-${KUBERNETES_VALIDATE_VERSION}-py3-none-any.whl`),
+    );
     ensureKubernetesSet('1.34', { cacheRoot: cache });
     process.env.STRATA_SCHEMA_CACHE = cache;
   });
@@ -104,16 +107,25 @@ describe('kubernetesSettings', () => {
 
   it('every env runs the target, 1.36, unless the project or the env says otherwise', () => {
     expect(settings({})).toStrictEqual({ version: '1.36', envs: { dev: '1.36', staging: '1.36', prod: '1.36' } });
-    expect(settings({ kubernetes: { version: '1.35', envs: { prod: 'v1.34' } } })).toStrictEqual({ version: '1.35', envs: { dev: '1.35', staging: '1.35', prod: '1.34' } });
+    expect(settings({ kubernetes: { version: '1.35', envs: { prod: 'v1.34' } } })).toStrictEqual({
+      version: '1.35',
+      envs: { dev: '1.35', staging: '1.35', prod: '1.34' },
+    });
   });
 
   it('a version without schemas, a wrong env or an unknown key is one line naming the field', () => {
     expect(() => settings({ kubernetes: { envs: { prod: '1.20' } } })).toThrow(
       'strata.config.json: kubernetes.envs.prod: Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37',
     );
-    expect(() => settings({ kubernetes: { version: 'banana' } })).toThrow('strata.config.json: kubernetes.version: Invalid Kubernetes version "banana"');
-    expect(() => settings({ kubernetes: { envs: { qa: '1.35' } } })).toThrow('strata.config.json: kubernetes.envs.qa: unknown env; known envs: dev, staging, prod');
-    expect(() => settings({ kubernetes: { versoin: '1.35' } })).toThrow('strata.config.json: kubernetes.versoin: unknown setting; known settings: version, envs');
+    expect(() => settings({ kubernetes: { version: 'banana' } })).toThrow(
+      'strata.config.json: kubernetes.version: Invalid Kubernetes version "banana"',
+    );
+    expect(() => settings({ kubernetes: { envs: { qa: '1.35' } } })).toThrow(
+      'strata.config.json: kubernetes.envs.qa: unknown env; known envs: dev, staging, prod',
+    );
+    expect(() => settings({ kubernetes: { versoin: '1.35' } })).toThrow(
+      'strata.config.json: kubernetes.versoin: unknown setting; known settings: version, envs',
+    );
   });
 });
 

@@ -53,7 +53,13 @@ describe('reading YAML for validate', () => {
     parsed.files.set('clean.yaml', readText(STREAM, 'clean.yaml', 'clean.yaml').file);
     await decodeParsed(parsed, repo);
     const fromFile = await parseInputs(dir, [write('clean.yaml', STREAM)]);
-    const lines = (docs: typeof parsed.docs) => docs.map((d) => [d.line, d.lineOf(['spec', 'replicas']), d.lineOf(['spec', 'template', 'spec', 'containers', 0, 'image']), d.lineOf(['data', 'mode'])]);
+    const lines = (docs: typeof parsed.docs) =>
+      docs.map((d) => [
+        d.line,
+        d.lineOf(['spec', 'replicas']),
+        d.lineOf(['spec', 'template', 'spec', 'containers', 0, 'image']),
+        d.lineOf(['data', 'mode']),
+      ]);
     expect(parsed.problems).toStrictEqual([]);
     expect(lines(parsed.docs)).toStrictEqual([
       [4, 4, 4, 10],
@@ -66,7 +72,13 @@ describe('reading YAML for validate', () => {
   it('reports a duplicate key naming the key and the object, and judges the object kubectl keeps (the last value)', async () => {
     const broken = await parseInputs(dir, [write('broken.yaml', `${STREAM}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n`)]);
     expect(broken.problems.map((p) => [p.rule, p.line, p.kind, p.name, p.message])).toStrictEqual([
-      ['duplicate-key', 33, 'ConfigMap', 'b', 'key "name" appears twice in one mapping; kubectl silently keeps only the last value: remove the other'],
+      [
+        'duplicate-key',
+        33,
+        'ConfigMap',
+        'b',
+        'key "name" appears twice in one mapping; kubectl silently keeps only the last value: remove the other',
+      ],
     ]);
     expect(broken.docs.map((d) => [d.line, d.manifest.metadata.name])).toStrictEqual([
       [4, 'settings'],
@@ -85,11 +97,19 @@ describe('reading YAML for validate', () => {
   it('reads values as kubectl does (YAML 1.1): quoted text stays text, unquoted yes and on are booleans, dates stay text', async () => {
     const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "on"\n  b: 2024-01-01\n  c: "007"\n  d: yes\n  e: on\n';
     const [doc] = (await parseInputs(dir, [write('values.yaml', text)])).docs;
-    expect(doc?.manifest).toStrictEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: 'on', b: '2024-01-01', c: '007', d: true, e: true } });
+    expect(doc?.manifest).toStrictEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'x' },
+      data: { a: 'on', b: '2024-01-01', c: '007', d: true, e: true },
+    });
   });
 
   it('checks the objects of a file that also holds a Kustomization at their own lines, and says the Kustomization cannot be applied', async () => {
-    const file = write('mixed.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n');
+    const file = write(
+      'mixed.yaml',
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n',
+    );
     // Reading is the point here; the server check (a Service without ports) has its own tests.
     const r = await validate(repo, [file], { policy: false, serverChecks: false });
     // A Kustomization among objects is not something kubectl can apply: it is said at its line.
@@ -117,6 +137,8 @@ describe('reading YAML for validate', () => {
       ['schema', 6, 'data.enabled'],
     ]);
     expect(r.problems[1]!.message).toContain('kubectl reads an unquoted yes as a boolean; quote it: "yes"');
-    expect(r.problems[0]!.message).toBe('kubectl (YAML 1.1) reads true here but kustomize (YAML 1.2) "yes": write it so both agree (quote text; true or false for booleans)');
+    expect(r.problems[0]!.message).toBe(
+      'kubectl (YAML 1.1) reads true here but kustomize (YAML 1.2) "yes": write it so both agree (quote text; true or false for booleans)',
+    );
   });
 });

@@ -42,7 +42,13 @@ export class Client {
    * One call. With `bodyOnSuccess: false` the body of a 2xx answer is dropped unread: an apply answers
    * with the whole object, and at thousands of objects parsing what nobody reads costs seconds.
    */
-  request(method: string, path: string, body?: unknown, contentType = 'application/json', options: { bodyOnSuccess?: boolean } = {}): Promise<Response> {
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+    options: { bodyOnSuccess?: boolean } = {},
+  ): Promise<Response> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = httpsRequest(

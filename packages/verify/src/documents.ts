@@ -37,7 +37,11 @@ export function readBuilt(text: string, file: string): VerifyDocument[] {
         for (let k = p.length; k > 0; k--) {
           const parent = k === 1 ? doc.contents : doc.getIn(p.slice(0, k - 1), true);
           const at = p[k - 1];
-          const node = isMap(parent) ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === at)?.key : isSeq(parent) && typeof at === 'number' ? parent.items[at] : undefined;
+          const node = isMap(parent)
+            ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === at)?.key
+            : isSeq(parent) && typeof at === 'number'
+              ? parent.items[at]
+              : undefined;
           const range = (node as { range?: [number, number, number] } | undefined)?.range;
           if (range) return lines.linePos(range[0]).line;
         }

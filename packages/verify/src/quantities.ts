@@ -66,7 +66,10 @@ function walk(schemas: Record<string, Schema>, schema: Schema, value: unknown, p
     const keys = schema['x-kubernetes-list-map-keys'];
     value.forEach((item, i) => {
       // The same notation as the server's own field paths: list items by their key when they have one.
-      const key = keys && typeof item === 'object' && item ? keys.map((k) => `${k}=${JSON.stringify((item as Record<string, unknown>)[k])}`).join(',') : undefined;
+      const key =
+        keys && typeof item === 'object' && item
+          ? keys.map((k) => `${k}=${JSON.stringify((item as Record<string, unknown>)[k])}`).join(',')
+          : undefined;
       walk(schemas, schema.items!, item, `${path}[${key ?? i}]`, found);
     });
     return;

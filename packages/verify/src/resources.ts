@@ -42,7 +42,9 @@ export function crdOf(manifest: Record<string, unknown>, file: string): Crd | un
 export function loadCrds(dir: string): Map<string, Crd> {
   const out = new Map<string, Crd>();
   if (!existsSync(dir)) return out;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const crd = crdOf(parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>, join(dir, file));
     if (crd) out.set(`${crd.group}/${crd.kind}`, crd);
   }
@@ -130,7 +132,11 @@ export class Resources {
     }
     const found = (await list)?.resources.find((res) => res.kind === kind && !res.name.includes('/'));
     if (!found) {
-      return { ok: false, rule: 'unknown-kind', message: `the API server does not serve ${kind} in ${apiVersion} (removed or not yet available in this Kubernetes version)` };
+      return {
+        ok: false,
+        rule: 'unknown-kind',
+        message: `the API server does not serve ${kind} in ${apiVersion} (removed or not yet available in this Kubernetes version)`,
+      };
     }
     return { ok: true, prefix, plural: found.name, namespaced: found.namespaced };
   }

@@ -18,7 +18,10 @@ export interface ServerBinaries {
 
 const INSTALL_HINT =
   'run `node scripts/install-servers.mjs` (builds them from Go modules into ~/.cache/strata/servers, shared by every checkout: about 13 minutes on 2 cores, once per machine), ' +
-  'or point STRATA_ETCD and STRATA_KUBE_APISERVER at etcd ' + ETCD_VERSION + ' and kube-apiserver ' + KUBERNETES_VERSION;
+  'or point STRATA_ETCD and STRATA_KUBE_APISERVER at etcd ' +
+  ETCD_VERSION +
+  ' and kube-apiserver ' +
+  KUBERNETES_VERSION;
 
 /**
  * Makes sure etcd and kube-apiserver exist: $STRATA_ETCD / $STRATA_KUBE_APISERVER when both are set,
@@ -173,7 +176,10 @@ export async function startServer(binaries: ServerBinaries, options: StartOption
       child.stdin?.on('error', () => undefined);
       child.on('error', (e) => (spawnError ??= new ToolError(`cannot start ${bin}: ${e.message}`)));
       entry.children.push(child);
-      recordServers(dir, entry.children.flatMap((c) => (c.pid === undefined ? [] : [c.pid])));
+      recordServers(
+        dir,
+        entry.children.flatMap((c) => (c.pid === undefined ? [] : [c.pid])),
+      );
       return child;
     };
     const etcdLog = join(dir, 'etcd.log');
@@ -187,7 +193,10 @@ export async function startServer(binaries: ServerBinaries, options: StartOption
       const securePort = await choosePort();
       const apiLog = join(dir, attempt === 1 ? 'kube-apiserver.log' : `kube-apiserver.${attempt}.log`);
       // Started together with etcd: kube-apiserver retries etcd until it answers, and that saves a round trip.
-      const api = spawnLogged(binaries.kubeApiserver, apiArgs(dir, securePort), apiLog, { GOGC: process.env.GOGC || API_GC.GOGC, GOMEMLIMIT: process.env.GOMEMLIMIT || API_GC.GOMEMLIMIT });
+      const api = spawnLogged(binaries.kubeApiserver, apiArgs(dir, securePort), apiLog, {
+        GOGC: process.env.GOGC || API_GC.GOGC,
+        GOMEMLIMIT: process.env.GOMEMLIMIT || API_GC.GOMEMLIMIT,
+      });
       const url = `https://127.0.0.1:${securePort}`;
       let client: Client | undefined;
       for (;;) {
@@ -202,7 +211,10 @@ export async function startServer(binaries: ServerBinaries, options: StartOption
         }
         if (client) {
           // Bounded: when the port was taken by another process, whatever holds it may never answer.
-          const r = await Promise.race([client.request('GET', '/readyz').catch(() => undefined), new Promise<undefined>((res) => setTimeout(() => res(undefined), 2_000))]);
+          const r = await Promise.race([
+            client.request('GET', '/readyz').catch(() => undefined),
+            new Promise<undefined>((res) => setTimeout(() => res(undefined), 2_000)),
+          ]);
           if (r?.status === 200) {
             return { url, client, pids: entry.children.filter(alive).map((c) => c.pid!), dir, startMillis: performance.now() - started, stop };
           }

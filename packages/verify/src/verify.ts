@@ -104,7 +104,13 @@ export async function verify(root: string, options: VerifyOptions = {}): Promise
   const files = distFiles(root, envs, options.app);
   const phases = new Phases(options.onPhase);
   // Read once the server is starting: at 500 apps reading takes about as long as the start.
-  const read = () => phases.timedSync('read', () => envs.map((env) => ({ name: env, docs: files.filter((f) => f.env === env).flatMap((f) => readBuilt(readFileSync(join(root, f.file), 'utf8'), f.file)) })));
+  const read = () =>
+    phases.timedSync('read', () =>
+      envs.map((env) => ({
+        name: env,
+        docs: files.filter((f) => f.env === env).flatMap((f) => readBuilt(readFileSync(join(root, f.file), 'utf8'), f.file)),
+      })),
+    );
   const ref = options.against;
   const withRoot = { root, ...options };
   if (!ref) return run(read, withRoot, phases);
@@ -180,7 +186,11 @@ async function run(
     }
     const problems: Problem[] = [];
     const toTargets = (gs: readonly Group[]) =>
-      gs.flatMap((g) => g.docs.map((doc): Target => ({ doc, group: g.name, manifest: doc.manifest, namespace: doc.manifest.metadata?.namespace || defaultNamespace })));
+      gs.flatMap((g) =>
+        g.docs.map(
+          (doc): Target => ({ doc, group: g.name, manifest: doc.manifest, namespace: doc.manifest.metadata?.namespace || defaultNamespace }),
+        ),
+      );
     const groups = read();
     const targets = toTargets(groups);
     // The ref builds while the server starts: both take seconds, and neither needs the other.
@@ -200,7 +210,10 @@ async function run(
     const serverVersion = /^v1\.\d+\./.test(asked) ? asked : KUBERNETES_VERSION;
     const all = [...targets, ...refTargets];
 
-    const resources = await Resources.discover(client, new Map([...loadCrds(crdManifestsDir), ...loadCrds(join(projectRoot(options.root), Layout.crds))]));
+    const resources = await Resources.discover(
+      client,
+      new Map([...loadCrds(crdManifestsDir), ...loadCrds(join(projectRoot(options.root), Layout.crds))]),
+    );
     await phases.timed('crds', () => installCrds(client, targets, refTargets, resources, problems));
     await phases.timed('namespaces', async () => {
       await eachLimit(all, concurrency, async (t) => {
@@ -211,23 +224,23 @@ async function run(
 
     const rejected = new Set<Target>();
     await phases.timed('apply', () =>
-      eachLimit(
-        sameRequests(targets.filter((t) => !t.installed)),
-        concurrency,
-        async (same) => {
-          const found = await judge(client, same[0]!, { dryRun: true });
-          for (const t of same) {
-            if (found.some((f) => f.severity === 'error')) rejected.add(t);
-            problems.push(...found.map((f) => located(t, f)));
-          }
-        },
-      ),
+      eachLimit(sameRequests(targets.filter((t) => !t.installed)), concurrency, async (same) => {
+        const found = await judge(client, same[0]!, { dryRun: true });
+        for (const t of same) {
+          if (found.some((f) => f.severity === 'error')) rejected.add(t);
+          problems.push(...found.map((f) => located(t, f)));
+        }
+      }),
     );
 
     if (against) {
       const ref = against.ref;
       const rejectedIds = new Set([...rejected].map(identity));
-      for (const round of upgradeRounds(groups.map((g) => g.name), targets, refTargets)) {
+      for (const round of upgradeRounds(
+        groups.map((g) => g.name),
+        targets,
+        refTargets,
+      )) {
         const applied: Target[] = [];
         await phases.timed('baseline', () =>
           eachLimit(
@@ -239,7 +252,9 @@ async function run(
                 // The ref's own object was refused, so this one's upgrade goes unchecked: say so, unless the
                 // built object is refused as well and already reported.
                 if (rejectedIds.has(identity(t))) return;
-                for (const p of found) if (p.severity === 'error') problems.push({ ...p, severity: 'warning', rule: 'baseline-rejected', message: `at ${ref}: ${p.message}` });
+                for (const p of found)
+                  if (p.severity === 'error')
+                    problems.push({ ...p, severity: 'warning', rule: 'baseline-rejected', message: `at ${ref}: ${p.message}` });
               } else applied.push(t);
             },
           ),
@@ -280,7 +295,9 @@ function isDirectory(path: string): boolean {
 function readAgainstFolder(folder: string, shown: string, envs: readonly string[], apps: readonly string[] | undefined): Group[] {
   const present = envs.filter((env) => isDirectory(join(folder, env)));
   if (present.length === 0) {
-    throw new UsageError(`--against ${shown}: no ${envs.map((e) => `${e}/`).join(', ')} folder in it; point it at built manifests laid out as dist/ (<env>/<app>.yaml), or at a git ref`);
+    throw new UsageError(
+      `--against ${shown}: no ${envs.map((e) => `${e}/`).join(', ')} folder in it; point it at built manifests laid out as dist/ (<env>/<app>.yaml), or at a git ref`,
+    );
   }
   return present.map((env) => {
     const files = readdirSync(join(folder, env))
@@ -313,7 +330,10 @@ function listOverlays(root: string, envs: readonly string[], apps: readonly stri
   }
   if (strict) {
     for (const app of apps ?? []) {
-      if (!out.some((o) => o.app === app)) throw new UsageError(`no overlay for app "${app}" in ${envs.map((e) => Layout.envRoot(e)).join(', ')}; run \`npx strata generate --app ${app}\` first`);
+      if (!out.some((o) => o.app === app))
+        throw new UsageError(
+          `no overlay for app "${app}" in ${envs.map((e) => Layout.envRoot(e)).join(', ')}; run \`npx strata generate --app ${app}\` first`,
+        );
     }
   }
   return out;
@@ -325,7 +345,9 @@ function distFiles(root: string, envs: readonly string[], apps: readonly string[
   const missing = files.filter((f) => !existsSync(join(root, f.file)));
   if (missing.length > 0) {
     const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : '';
-    throw new UsageError(`${missing[0]!.file}${more} not found: verify checks the built output; run \`npm run build\` (or \`npx strata pipeline\`) first`);
+    throw new UsageError(
+      `${missing[0]!.file}${more} not found: verify checks the built output; run \`npm run build\` (or \`npx strata pipeline\`) first`,
+    );
   }
   return files;
 }
@@ -355,7 +377,11 @@ async function buildRef(tree: string, envs: readonly string[], apps: readonly st
   const overlays = listOverlays(tree, envs, apps, false);
   const builder = process.env.STRATA_KUSTOMIZE ? undefined : resolveBuilder(TOOL_ROOT);
   const how: BuildOptions = builder ? { engine: 'builder', builder } : { engine: 'kustomize', command: resolveKustomize(TOOL_ROOT) };
-  const built = await buildOverlays(tree, overlays.map((o) => Layout.overlay(o.env, o.app)), how);
+  const built = await buildOverlays(
+    tree,
+    overlays.map((o) => Layout.overlay(o.env, o.app)),
+    how,
+  );
   return envs.map((env) => ({
     name: env,
     docs: built.flatMap((r, i) => (r.ok && overlays[i]!.env === env ? readBuilt(r.yaml, r.overlay) : [])),
@@ -368,7 +394,13 @@ const isCrd = (m: Manifest) => m.kind === 'CustomResourceDefinition' && m.apiVer
  * Installs, for real, the CRDs the input carries (checked by the server as they are), then those
  * from packages/schemas/crds that the remaining kinds need, and waits until each is Established.
  */
-async function installCrds(client: Client, targets: readonly Target[], refTargets: readonly Target[], resources: Resources, problems: Problem[]): Promise<void> {
+async function installCrds(
+  client: Client,
+  targets: readonly Target[],
+  refTargets: readonly Target[],
+  resources: Resources,
+  problems: Problem[],
+): Promise<void> {
   const own = new Map<string, Target>();
   // The ref's CRDs first, so that the built output's own version of one wins.
   for (const t of [...refTargets, ...targets]) {
@@ -420,7 +452,8 @@ async function createNamespaces(client: Client, targets: readonly Target[]): Pro
   await Promise.all(
     [...names].map(async (name) => {
       const r = await client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-      if (r.status >= 300 && r.status !== 409) throw new ToolError(`cannot create namespace ${name}: ${(r.body as Status)?.message ?? `HTTP ${r.status}`}`);
+      if (r.status >= 300 && r.status !== 409)
+        throw new ToolError(`cannot create namespace ${name}: ${(r.body as Status)?.message ?? `HTTP ${r.status}`}`);
     }),
   );
 }
@@ -470,7 +503,8 @@ async function apply(client: Client, t: Target, options: { dryRun: boolean }): P
 async function judge(client: Client, t: Target, options: { dryRun: boolean }): Promise<Finding[]> {
   const quantities = locators.get(client) ?? new QuantityLocator(client);
   locators.set(client, quantities);
-  if (!t.manifest.metadata?.name) return [{ path: 'metadata.name', message: 'an object needs metadata.name to be applied', rule: 'server-rejected', severity: 'error' }];
+  if (!t.manifest.metadata?.name)
+    return [{ path: 'metadata.name', message: 'an object needs metadata.name to be applied', rule: 'server-rejected', severity: 'error' }];
   const res = t.resolution;
   if (!res?.ok) return [{ message: res?.message ?? 'unresolved kind', rule: res?.rule ?? 'unknown-kind', severity: 'error' }];
   const query = `?fieldManager=${FIELD_MANAGER}&force=true&fieldValidation=Strict${options.dryRun ? '&dryRun=All' : ''}`;
@@ -482,7 +516,11 @@ async function judge(client: Client, t: Target, options: { dryRun: boolean }): P
   if (found.length === 1 && !found[0]!.path && /quantit/i.test(found[0]!.message)) {
     const reason = found[0]!.message.slice(found[0]!.message.lastIndexOf(': ') + 2);
     const bad = await quantities.find(t.manifest);
-    if (bad.length > 0) found = bad.map((b) => ({ path: b.path, message: `${JSON.stringify(b.value)} is not a quantity (like 100m, 0.5, 64Mi or 1e3); the server says: ${reason}` }));
+    if (bad.length > 0)
+      found = bad.map((b) => ({
+        path: b.path,
+        message: `${JSON.stringify(b.value)} is not a quantity (like 100m, 0.5, 64Mi or 1e3); the server says: ${reason}`,
+      }));
   }
   out.push(...found.map((p) => ({ ...p, rule: 'server-rejected', severity: 'error' as const })));
   return out;
@@ -536,7 +574,11 @@ export function statusProblems(body: unknown, httpStatus: number): { path?: stri
   // (ns/name; apps/v1, Kind=Deployment): .spec.x: field not declared in schema`, several as a list.
   const typed = /^failed to create typed patch object \([^)]*\):\s*([\s\S]*)$/.exec(message);
   if (typed) {
-    const lines = typed[1]!.replace(/^errors:\s*/, '').split(/\n\s*/).map((l) => l.trim()).filter(Boolean);
+    const lines = typed[1]!
+      .replace(/^errors:\s*/, '')
+      .split(/\n\s*/)
+      .map((l) => l.trim())
+      .filter(Boolean);
     return lines.map((line) => {
       const m = /^(\.[^:\s]*(?:\[[^\]]*\][^:\s]*)*):\s*([\s\S]*)$/.exec(line);
       return m ? { path: cleanPath(m[1]!), message: m[2]! } : { message: line };
@@ -586,7 +628,8 @@ function upgradeRounds(envs: readonly string[], targets: readonly Target[], refT
 }
 
 function sortProblems(problems: Problem[]): Problem[] {
-  const key = (p: Problem) => [p.file, String(p.line ?? 0).padStart(9, '0'), p.kind ?? '', p.namespace ?? '', p.name ?? '', p.path ?? '', p.message].join('\0');
+  const key = (p: Problem) =>
+    [p.file, String(p.line ?? 0).padStart(9, '0'), p.kind ?? '', p.namespace ?? '', p.name ?? '', p.path ?? '', p.message].join('\0');
   const seen = new Set<string>();
   return problems
     .filter((p) => {
@@ -606,4 +649,3 @@ async function eachLimit<T>(items: readonly T[], limit: number, fn: (item: T) =>
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
-

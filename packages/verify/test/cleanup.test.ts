@@ -13,7 +13,10 @@ const BUILD_TIMEOUT = 15 * 60_000;
 /** Runs a fixture script in a child process and resolves with the JSON line it prints. */
 function runFixture(name: string): Promise<{ child: ReturnType<typeof spawn>; info: { pids: number[]; dir: string } }> {
   const script = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -59,47 +62,59 @@ function listeningPorts(pid: number): number[] {
 }
 
 describe('server lifetime', () => {
-  it('leaves no server process or folder behind when a run fails part-way', async () => {
-    const repo = makeRepo({ 'dev/web': [deployment('web', 'cleanup')] });
-    let started: Server | undefined;
-    const run = verify(repo, {
-      onServer: (s) => (started = s),
-      onPhase: (name) => {
-        if (name === 'crds') throw new Error('stopped after the CRDs');
-      },
-    });
-    await expect(run).rejects.toThrow('stopped after the CRDs');
-    rmSync(repo, { recursive: true, force: true });
-    expect(started!.pids).toHaveLength(2);
-    expect(started!.pids.filter(isRunning)).toStrictEqual([]);
-    expect(existsSync(started!.dir)).toBe(false);
-  }, BUILD_TIMEOUT);
+  it(
+    'leaves no server process or folder behind when a run fails part-way',
+    async () => {
+      const repo = makeRepo({ 'dev/web': [deployment('web', 'cleanup')] });
+      let started: Server | undefined;
+      const run = verify(repo, {
+        onServer: (s) => (started = s),
+        onPhase: (name) => {
+          if (name === 'crds') throw new Error('stopped after the CRDs');
+        },
+      });
+      await expect(run).rejects.toThrow('stopped after the CRDs');
+      rmSync(repo, { recursive: true, force: true });
+      expect(started!.pids).toHaveLength(2);
+      expect(started!.pids.filter(isRunning)).toStrictEqual([]);
+      expect(existsSync(started!.dir)).toBe(false);
+    },
+    BUILD_TIMEOUT,
+  );
 
-  it('takes the server down when the process gets SIGINT', async () => {
-    const { child, info } = await runFixture('hold-server.ts');
-    expect(info.pids.filter(isRunning)).toHaveLength(2);
-    expect(await killed(child, 'SIGINT')).toBe('SIGINT');
-    expect(info.pids.filter(isRunning)).toStrictEqual([]);
-    expect(existsSync(info.dir)).toBe(false);
-  }, BUILD_TIMEOUT);
-
-  it('ends the servers when the process is killed with SIGKILL, and the next run removes the folder', async () => {
-    const { child, info } = await runFixture('hold-server.ts');
-    expect(info.pids.filter(isRunning)).toHaveLength(2);
-    // A live run's folder is never swept.
-    sweepStale();
-    expect(existsSync(info.dir)).toBe(true);
-    expect(await killed(child, 'SIGKILL')).toBe('SIGKILL');
-    expect(await gone(info.pids)).toStrictEqual([]);
-    // Nothing could clean up after a SIGKILL: the folder waits for the next run.
-    expect(existsSync(info.dir)).toBe(true);
-    const next = await startServer(await ensureServers(workspaceRoot));
-    try {
+  it(
+    'takes the server down when the process gets SIGINT',
+    async () => {
+      const { child, info } = await runFixture('hold-server.ts');
+      expect(info.pids.filter(isRunning)).toHaveLength(2);
+      expect(await killed(child, 'SIGINT')).toBe('SIGINT');
+      expect(info.pids.filter(isRunning)).toStrictEqual([]);
       expect(existsSync(info.dir)).toBe(false);
-    } finally {
-      await next.stop();
-    }
-  }, BUILD_TIMEOUT);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'ends the servers when the process is killed with SIGKILL, and the next run removes the folder',
+    async () => {
+      const { child, info } = await runFixture('hold-server.ts');
+      expect(info.pids.filter(isRunning)).toHaveLength(2);
+      // A live run's folder is never swept.
+      sweepStale();
+      expect(existsSync(info.dir)).toBe(true);
+      expect(await killed(child, 'SIGKILL')).toBe('SIGKILL');
+      expect(await gone(info.pids)).toStrictEqual([]);
+      // Nothing could clean up after a SIGKILL: the folder waits for the next run.
+      expect(existsSync(info.dir)).toBe(true);
+      const next = await startServer(await ensureServers(workspaceRoot));
+      try {
+        expect(existsSync(info.dir)).toBe(false);
+      } finally {
+        await next.stop();
+      }
+    },
+    BUILD_TIMEOUT,
+  );
 
   it('ends what a killed run left running, when its servers outlived it, and removes its folder', async () => {
     const { child, info } = await runFixture('leave-folder.ts');

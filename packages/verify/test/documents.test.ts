@@ -10,7 +10,13 @@ const deployment = {
       spec: {
         containers: [
           { name: 'sidecar', ports: [{ containerPort: 9090, protocol: 'TCP' }] },
-          { name: 'app', ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 80, protocol: 'UDP' }] },
+          {
+            name: 'app',
+            ports: [
+              { containerPort: 80, protocol: 'TCP' },
+              { containerPort: 80, protocol: 'UDP' },
+            ],
+          },
         ],
       },
     },
@@ -42,7 +48,23 @@ describe('pathSegments', () => {
 });
 
 describe('readBuilt', () => {
-  const text = ['# built', 'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: a', 'data:', '  k: v', '---', 'apiVersion: v1', 'kind: Service', 'metadata:', '  name: b', 'spec:', '  type: Balancer', ''].join('\n');
+  const text = [
+    '# built',
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: a',
+    'data:',
+    '  k: v',
+    '---',
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata:',
+    '  name: b',
+    'spec:',
+    '  type: Balancer',
+    '',
+  ].join('\n');
 
   it('reads each object with the line it starts on and the lines of its fields', () => {
     const docs = readBuilt(text, 'dist/dev/x.yaml');

@@ -25,7 +25,10 @@ export function writeOverlays(root: string, overlays: Record<string, readonly ob
     mkdirSync(dir, { recursive: true });
     const files = objects.map((_, i) => `object-${i}.yaml`);
     objects.forEach((o, i) => writeFileSync(join(dir, files[i]!), stringify(o)));
-    writeFileSync(join(dir, 'kustomization.yaml'), stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: files }));
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: files }),
+    );
     mkdirSync(dirname(join(root, 'dist', where)), { recursive: true });
     writeFileSync(join(root, 'dist', `${where}.yaml`), objects.map((o) => stringify(o)).join('---\n'));
   }
@@ -33,7 +36,11 @@ export function writeOverlays(root: string, overlays: Record<string, readonly ob
 
 /** The 1-based line of the first line of `file` under `root` that contains `text`. */
 export function lineOf(root: string, file: string, text: string): number {
-  return readFileSync(join(root, file), 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+  return (
+    readFileSync(join(root, file), 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(text)) + 1
+  );
 }
 
 export function git(root: string, ...args: string[]): string {
@@ -43,7 +50,11 @@ export function git(root: string, ...args: string[]): string {
   });
 }
 
-export function deployment(name: string, namespace: string, options: { image?: string; selector?: Record<string, string>; container?: object } = {}): object {
+export function deployment(
+  name: string,
+  namespace: string,
+  options: { image?: string; selector?: Record<string, string>; container?: object } = {},
+): object {
   const labels = options.selector ?? { app: name };
   return {
     apiVersion: 'apps/v1',
@@ -73,4 +84,3 @@ export function isRunning(pid: number): boolean {
     return false;
   }
 }
-

@@ -43,7 +43,17 @@ describe('verify --against', () => {
     git(repo, 'checkout', '--quiet', 'main');
     const result = await verify(repo, { against: 'main~1', server });
     expect(result.problems).toMatchObject([
-      { file: 'dist/dev/web.yaml', line: lineOf(repo, 'dist/dev/web.yaml', 'selector:'), apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'upgrade', name: 'web', path: 'spec.selector', rule: 'immutable-field', severity: 'error' },
+      {
+        file: 'dist/dev/web.yaml',
+        line: lineOf(repo, 'dist/dev/web.yaml', 'selector:'),
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: 'upgrade',
+        name: 'web',
+        path: 'spec.selector',
+        rule: 'immutable-field',
+        severity: 'error',
+      },
     ]);
     expect(result.problems[0]!.message).toMatch(/field is immutable/);
     expect(result.problems[0]!.message).toMatch(/new metadata\.name.*or delete .* and recreate it/);
@@ -56,7 +66,9 @@ describe('verify --against', () => {
     try {
       git(repo, 'checkout', '--quiet', 'main');
       const result = await verify(repo, { against: '.earlier', server });
-      expect(result.problems).toMatchObject([{ file: 'dist/dev/web.yaml', kind: 'Deployment', name: 'web', path: 'spec.selector', rule: 'immutable-field', severity: 'error' }]);
+      expect(result.problems).toMatchObject([
+        { file: 'dist/dev/web.yaml', kind: 'Deployment', name: 'web', path: 'spec.selector', rule: 'immutable-field', severity: 'error' },
+      ]);
       expect(result.problems[0]!.message).toMatch(/changed since \.earlier/);
       expect(Object.keys(result.phases)).toStrictEqual(['read', 'build', 'crds', 'namespaces', 'apply', 'baseline', 'upgrade']);
     } finally {
@@ -65,7 +77,9 @@ describe('verify --against', () => {
   });
 
   it('refuses a folder that holds no env folder, saying how it is laid out', async () => {
-    await expect(verify(repo, { against: 'overlays/dev', server })).rejects.toThrow(/--against overlays\/dev: no dev\/, staging\/, prod\/ folder in it; .*<env>\/<app>\.yaml/);
+    await expect(verify(repo, { against: 'overlays/dev', server })).rejects.toThrow(
+      /--against overlays\/dev: no dev\/, staging\/, prod\/ folder in it; .*<env>\/<app>\.yaml/,
+    );
   });
 
   it('refuses a ref that is not a commit', async () => {

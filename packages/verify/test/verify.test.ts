@@ -44,7 +44,12 @@ beforeAll(async () => {
     'dev/unknown-field': [deployment('web', 'unknown-field', { container: { imagePullPolicyy: 'Always' } })],
     'dev/quantity': [deployment('web', 'quantity', { container: { resources: { requests: { cpu: '100mm' } } } })],
     'dev/enum': [
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'enum' }, spec: { type: 'Balancer', selector: { app: 'web' }, ports: [{ port: 80 }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web', namespace: 'enum' },
+        spec: { type: 'Balancer', selector: { app: 'web' }, ports: [{ port: 80 }] },
+      },
     ],
     // traefik's ServersTransport CRD (packages/schemas/crds) has a CEL rule on each rootCAs item.
     'dev/cel': [
@@ -55,11 +60,23 @@ beforeAll(async () => {
         spec: { rootCAs: [{ secret: 'ca', configMap: 'ca' }] },
       },
     ],
-    'dev/missing-crd': [{ apiVersion: 'widgets.example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'missing-crd' }, spec: { size: 1 } }],
+    'dev/missing-crd': [
+      { apiVersion: 'widgets.example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'missing-crd' }, spec: { size: 1 } },
+    ],
     // Gateway API's standard CRDs ship with Strata.
     'dev/gateway': [
-      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'web', namespace: 'gateway' }, spec: { gatewayClassName: 'shared', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] } },
-      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'shop', namespace: 'gateway' }, spec: { parentRefs: [{ name: 'web' }], rules: [{ backendRefs: [{ name: 'shop', port: 8080 }] }] } },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'web', namespace: 'gateway' },
+        spec: { gatewayClassName: 'shared', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
+      },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'shop', namespace: 'gateway' },
+        spec: { parentRefs: [{ name: 'web' }], rules: [{ backendRefs: [{ name: 'shop', port: 8080 }] }] },
+      },
     ],
     // A CRD of the project's own, in its crds/ folder (what strata crd add keeps).
     'dev/own-crd': [
@@ -103,7 +120,13 @@ describe('verify against a real API server', () => {
 
   it('rejects a malformed quantity that kubeconform lets through, with its path', () => {
     expect(errorsOf('quantity')).toMatchObject([
-      { kind: 'Deployment', name: 'web', line: lineOf(repo, 'dist/dev/quantity.yaml', '100mm'), path: 'spec.template.spec.containers[name="app"].resources.requests.cpu', rule: 'server-rejected' },
+      {
+        kind: 'Deployment',
+        name: 'web',
+        line: lineOf(repo, 'dist/dev/quantity.yaml', '100mm'),
+        path: 'spec.template.spec.containers[name="app"].resources.requests.cpu',
+        rule: 'server-rejected',
+      },
     ]);
     expect(errorsOf('quantity')[0]!.message).toMatch(/^"100mm" is not a quantity .*; the server says: /);
   });
@@ -115,7 +138,13 @@ describe('verify against a real API server', () => {
 
   it('rejects a custom resource that breaks a CEL rule of its CRD', () => {
     expect(errorsOf('cel')).toMatchObject([
-      { apiVersion: 'traefik.io/v1alpha1', kind: 'ServersTransport', name: 'backend', path: 'spec.rootCAs[0]', line: lineOf(repo, 'dist/dev/cel.yaml', 'rootCAs:') + 1 },
+      {
+        apiVersion: 'traefik.io/v1alpha1',
+        kind: 'ServersTransport',
+        name: 'backend',
+        path: 'spec.rootCAs[0]',
+        line: lineOf(repo, 'dist/dev/cel.yaml', 'rootCAs:') + 1,
+      },
     ]);
     expect(errorsOf('cel')[0]!.message).toMatch(/RootCA cannot have both Secret and ConfigMap defined/);
   });
@@ -181,7 +210,16 @@ describe('verifyDocuments on any manifests', () => {
 
   it('installs the CRD it is handed and checks its resources against it, with the line of the field', () => {
     expect(found.problems.filter((p) => p.kind === 'Gadget')).toMatchObject([
-      { file: 'input.yaml', line: line('size: big'), kind: 'Gadget', namespace: 'gadgets', name: 'big', path: 'spec.size', rule: 'server-rejected', severity: 'error' },
+      {
+        file: 'input.yaml',
+        line: line('size: big'),
+        kind: 'Gadget',
+        namespace: 'gadgets',
+        name: 'big',
+        path: 'spec.size',
+        rule: 'server-rejected',
+        severity: 'error',
+      },
     ]);
     expect(found.objects).toBe(5);
   });

@@ -3,6 +3,5 @@ import type { GethrelayConfig } from '../config.ts';
 
 /** prod: the full fleet of ten relays, both images pinned by digest. */
 export const prod: EnvironmentDefinition<GethrelayConfig> = {
-  config: {
-  },
+  config: {},
 };

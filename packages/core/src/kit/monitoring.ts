@@ -30,7 +30,9 @@ export interface ServiceMonitorOptions {
 export function serviceMonitor(metadata: ObjectMetadata, options: ServiceMonitorOptions): ServiceMonitor {
   const { selector, port, path = '/metrics', interval = '30s', scrapeTimeout, release = 'kube-prometheus-stack', namespaceSelector = true } = options;
   if (namespaceSelector && !metadata.namespace) {
-    throw new Error(`ServiceMonitor ${metadata.name}: namespaceSelector names the monitor's namespace, and it has none; give the metadata a namespace or pass namespaceSelector: false.`);
+    throw new Error(
+      `ServiceMonitor ${metadata.name}: namespaceSelector names the monitor's namespace, and it has none; give the metadata a namespace or pass namespaceSelector: false.`,
+    );
   }
   return new ServiceMonitor({
     metadata: { ...metadata, labels: { ...metadata.labels, ...(release === false ? {} : { release }) } },

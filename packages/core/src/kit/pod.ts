@@ -7,7 +7,8 @@ import { restrictedPodSecurityContext, type PodIdentity } from './security.ts';
  * A pod spec built from hardened containers. The host's namespaces stay closed (the fields may
  * only say `false`) and the security context is the kit's.
  */
-export interface HardenedPodSpec extends Omit<IPodSpec, 'containers' | 'initContainers' | 'volumes' | 'securityContext' | 'hostNetwork' | 'hostPID' | 'hostIPC'> {
+export interface HardenedPodSpec
+  extends Omit<IPodSpec, 'containers' | 'initContainers' | 'volumes' | 'securityContext' | 'hostNetwork' | 'hostPID' | 'hostIPC'> {
   readonly containers: readonly HardenedContainer[];
   /** @default [] */
   readonly initContainers?: readonly HardenedContainer[];

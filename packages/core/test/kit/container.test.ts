@@ -5,7 +5,12 @@ import { hardenedContainer, mergeVolumes } from '../../src/index.ts';
 describe('hardenedContainer', () => {
   it('is restricted and read-only with nothing but a name and an image', () => {
     const { container, volumes } = hardenedContainer({ name: 'web', image: 'example.com/web:1' });
-    expect(container.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(container).not.toHaveProperty('volumeMounts');
     expect(volumes).toStrictEqual([]);
   });
@@ -28,7 +33,12 @@ describe('hardenedContainer', () => {
   it('mounts a claim, or a StatefulSet claim template without a pod volume', () => {
     const { container, volumes } = hardenedContainer(
       { name: 'db', image: 'postgres:17' },
-      { writable: [{ path: '/var/lib/postgresql/data', name: 'data', claimTemplate: true }, { path: '/backups', claim: 'db-backups' }] },
+      {
+        writable: [
+          { path: '/var/lib/postgresql/data', name: 'data', claimTemplate: true },
+          { path: '/backups', claim: 'db-backups' },
+        ],
+      },
     );
     expect(container.volumeMounts).toStrictEqual([
       { name: 'data', mountPath: '/var/lib/postgresql/data' },
@@ -87,7 +97,18 @@ describe('hardenedContainer', () => {
 describe('mergeVolumes', () => {
   it('keeps each volume once, in order of first appearance', () => {
     const tmp = { name: 'tmp', emptyDir: {} };
-    expect(mergeVolumes([[tmp], [{ name: 'tmp', emptyDir: {} }, { name: 'run', emptyDir: {} }]], 'pod').map((v) => v.name)).toStrictEqual(['tmp', 'run']);
+    expect(
+      mergeVolumes(
+        [
+          [tmp],
+          [
+            { name: 'tmp', emptyDir: {} },
+            { name: 'run', emptyDir: {} },
+          ],
+        ],
+        'pod',
+      ).map((v) => v.name),
+    ).toStrictEqual(['tmp', 'run']);
   });
 
   it('refuses two different volumes of one name', () => {

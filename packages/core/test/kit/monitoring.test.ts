@@ -16,7 +16,14 @@ describe('serviceMonitor', () => {
   });
 
   it('takes path, interval, timeout and release from the options', () => {
-    const monitor = serviceMonitor(meta.of('shop'), { selector: meta.selector, port: 'metrics', path: '/m', interval: '1m', scrapeTimeout: '10s', release: 'prom' });
+    const monitor = serviceMonitor(meta.of('shop'), {
+      selector: meta.selector,
+      port: 'metrics',
+      path: '/m',
+      interval: '1m',
+      scrapeTimeout: '10s',
+      release: 'prom',
+    });
     expect(monitor.spec.endpoints).toStrictEqual([{ port: 'metrics', path: '/m', interval: '1m', scrapeTimeout: '10s' }]);
     expect(monitor.metadata?.labels?.release).toBe('prom');
   });

@@ -17,7 +17,12 @@ describe('defaultDenyPolicy', () => {
 describe('kubeDnsEgress', () => {
   it('opens port 53 over UDP and TCP to the kube-dns pods of kube-system only', () => {
     expect(kubeDnsEgress()).toStrictEqual({
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+          podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+        },
+      ],
       ports: [
         { protocol: 'UDP', port: 53 },
         { protocol: 'TCP', port: 53 },

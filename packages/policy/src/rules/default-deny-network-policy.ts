@@ -18,7 +18,13 @@ export const defaultDenyNetworkPolicy: Rule = {
       if (denies.some((d) => sameNamespace(namespaceOf(d), namespace))) continue;
       // Reported on the namespace's first workload: a finding needs an object, and a namespace may not be in the set.
       const where = namespace ? `Namespace "${namespace}"` : 'The set';
-      out.push(finding(id, pod.object, `${where} runs pods but has no default-deny NetworkPolicy: add one with podSelector: {}, policyTypes: [Ingress, Egress] and no rules.`));
+      out.push(
+        finding(
+          id,
+          pod.object,
+          `${where} runs pods but has no default-deny NetworkPolicy: add one with podSelector: {}, policyTypes: [Ingress, Egress] and no rules.`,
+        ),
+      );
     }
     return out;
   },

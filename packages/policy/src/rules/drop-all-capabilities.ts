@@ -40,14 +40,32 @@ export const dropAllCapabilities: Rule = {
         const who = sentenceStart(containerLabel(c));
         // Exactly "ALL": the admission plugin compares the string, whatever the runtime would accept.
         if (restricted && !list(caps.drop).includes('ALL')) {
-          out.push(podSecurityFinding(id, pod, 'restricted', `${who} keeps the runtime's default capabilities: set securityContext.capabilities.drop: [ALL].`, `${c.path}.securityContext.capabilities.drop`));
+          out.push(
+            podSecurityFinding(
+              id,
+              pod,
+              'restricted',
+              `${who} keeps the runtime's default capabilities: set securityContext.capabilities.drop: [ALL].`,
+              `${c.path}.securityContext.capabilities.drop`,
+            ),
+          );
         }
         list(caps.add).forEach((cap, i) => {
           const path = `${c.path}.securityContext.capabilities.add[${i}]`;
           if (typeof cap !== 'string' || !RUNTIME_DEFAULT.has(cap)) {
-            out.push(podSecurityFinding(id, pod, 'baseline', `${who} adds capability ${String(cap)}, beyond the runtime's default set: remove it (only NET_BIND_SERVICE may be added back).`, path));
+            out.push(
+              podSecurityFinding(
+                id,
+                pod,
+                'baseline',
+                `${who} adds capability ${String(cap)}, beyond the runtime's default set: remove it (only NET_BIND_SERVICE may be added back).`,
+                path,
+              ),
+            );
           } else if (restricted && cap !== RESTRICTED_ADD) {
-            out.push(podSecurityFinding(id, pod, 'restricted', `${who} adds capability ${cap}: remove it (only NET_BIND_SERVICE may be added back).`, path));
+            out.push(
+              podSecurityFinding(id, pod, 'restricted', `${who} adds capability ${cap}: remove it (only NET_BIND_SERVICE may be added back).`, path),
+            );
           }
         });
       }

@@ -27,7 +27,14 @@ export const ingressBackendExists: Rule = {
         if (!name) continue;
         const service = findObject(objects, 'Service', name, namespaceOf(ingress));
         if (!service) {
-          out.push(finding(id, ingress, `The backend names Service "${name}", which is not in the set: add the Service or fix the name.`, `${path}.service.name`));
+          out.push(
+            finding(
+              id,
+              ingress,
+              `The backend names Service "${name}", which is not in the set: add the Service or fix the name.`,
+              `${path}.service.name`,
+            ),
+          );
           continue;
         }
         // An ExternalName Service forwards any port and need not list them.
@@ -36,9 +43,23 @@ export const ingressBackendExists: Rule = {
         const number = at(backend, 'service', 'port', 'number');
         const portName = at(backend, 'service', 'port', 'name');
         if (number !== undefined && !ports.some((p) => p.port === number)) {
-          out.push(finding(id, ingress, `Service "${name}" has no port ${String(number)} (it has ${describePorts(ports)}): use one of its ports.`, `${path}.service.port.number`));
+          out.push(
+            finding(
+              id,
+              ingress,
+              `Service "${name}" has no port ${String(number)} (it has ${describePorts(ports)}): use one of its ports.`,
+              `${path}.service.port.number`,
+            ),
+          );
         } else if (portName !== undefined && !ports.some((p) => p.name === portName)) {
-          out.push(finding(id, ingress, `Service "${name}" has no port named "${String(portName)}" (it has ${describePorts(ports)}): use one of its port names.`, `${path}.service.port.name`));
+          out.push(
+            finding(
+              id,
+              ingress,
+              `Service "${name}" has no port named "${String(portName)}" (it has ${describePorts(ports)}): use one of its port names.`,
+              `${path}.service.port.name`,
+            ),
+          );
         }
       }
     }

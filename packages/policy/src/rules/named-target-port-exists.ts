@@ -23,7 +23,12 @@ export const namedTargetPortExists: Rule = {
         const label = str(at(port, 'name')) ?? String(at(port, 'port') ?? i);
         const known = names.size ? [...names].sort().join(', ') : 'none';
         out.push(
-          finding(id, service, `Service port "${label}" targets the container port name "${target}", which no selected pod declares (they declare: ${known}): name a container port "${target}" or change targetPort.`, `spec.ports[${i}].targetPort`),
+          finding(
+            id,
+            service,
+            `Service port "${label}" targets the container port name "${target}", which no selected pod declares (they declare: ${known}): name a container port "${target}" or change targetPort.`,
+            `spec.ports[${i}].targetPort`,
+          ),
         );
       });
     }

@@ -8,14 +8,17 @@ const id = 'network-policy-selects-workload';
 
 export const networkPolicySelectsWorkload: Rule = {
   id,
-  description: "Every workload's pod labels are selected by a NetworkPolicy in its namespace other than the default deny, which states the traffic it needs.",
+  description:
+    "Every workload's pod labels are selected by a NetworkPolicy in its namespace other than the default deny, which states the traffic it needs.",
   defaultSeverity: 'error',
   check(objects) {
     const policies = networkPolicies(objects).filter((p) => !isDefaultDeny(p));
     const out: RuleFinding[] = [];
     for (const pod of podsOf(objects)) {
       // A missing podSelector is invalid in the API; reading it as {} keeps the rule from piling on.
-      const selected = policies.some((p) => sameNamespace(namespaceOf(p), pod.namespace) && labelSelectorMatches(at(p.manifest, 'spec', 'podSelector') ?? {}, pod.labels));
+      const selected = policies.some(
+        (p) => sameNamespace(namespaceOf(p), pod.namespace) && labelSelectorMatches(at(p.manifest, 'spec', 'podSelector') ?? {}, pod.labels),
+      );
       if (selected) continue;
       out.push(
         finding(

@@ -26,7 +26,8 @@ function authenticatesToVault(object: PolicyObject, specPath: string): boolean {
 
 export const noAutomountToken: Rule = {
   id,
-  description: 'automountServiceAccountToken: false on the pod or its ServiceAccount, unless a RoleBinding or ClusterRoleBinding in the set grants that ServiceAccount something (or the Vault agent injector logs in with it).',
+  description:
+    'automountServiceAccountToken: false on the pod or its ServiceAccount, unless a RoleBinding or ClusterRoleBinding in the set grants that ServiceAccount something (or the Vault agent injector logs in with it).',
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];

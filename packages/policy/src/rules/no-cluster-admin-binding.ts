@@ -14,7 +14,12 @@ export const noClusterAdminBinding: Rule = {
       if (at(ref, 'kind') !== 'ClusterRole' || at(ref, 'name') !== 'cluster-admin') continue;
       const subjects = list(binding.manifest.subjects).map((s) => `${str(at(s, 'kind')) ?? '?'} "${str(at(s, 'name')) ?? '?'}"`);
       out.push(
-        finding(id, binding, `The binding gives cluster-admin to ${subjects.join(', ') || 'its subjects'}: bind a Role that grants only what the workload needs.`, 'roleRef.name'),
+        finding(
+          id,
+          binding,
+          `The binding gives cluster-admin to ${subjects.join(', ') || 'its subjects'}: bind a Role that grants only what the workload needs.`,
+          'roleRef.name',
+        ),
       );
     }
     return out;

@@ -30,7 +30,11 @@ export const noCustomSelinuxOptions: Rule = {
     for (const pod of podSpecsOf(objects)) {
       const places: [string, string, Rec | undefined][] = [
         ['The pod', `${pod.specPath}.securityContext.seLinuxOptions`, rec(rec(pod.spec.securityContext)?.seLinuxOptions)],
-        ...pod.containers.map((c): [string, string, Rec | undefined] => [sentenceStart(containerLabel(c)), `${c.path}.securityContext.seLinuxOptions`, rec(securityContext(c.container).seLinuxOptions)]),
+        ...pod.containers.map((c): [string, string, Rec | undefined] => [
+          sentenceStart(containerLabel(c)),
+          `${c.path}.securityContext.seLinuxOptions`,
+          rec(securityContext(c.container).seLinuxOptions),
+        ]),
       ];
       for (const [who, path, options] of places) {
         if (!options) continue;

@@ -22,7 +22,14 @@ export const noDuplicateEnv: Rule = {
             return;
           }
           // Typically a patch appending instead of replacing; the last entry wins without a word.
-          out.push(finding(id, pod.object, `${sentenceStart(containerLabel(c))} sets ${name} twice (env[${first}] and env[${i}]) and only the last one takes effect: keep one.`, `${c.path}.env[${i}].name`));
+          out.push(
+            finding(
+              id,
+              pod.object,
+              `${sentenceStart(containerLabel(c))} sets ${name} twice (env[${first}] and env[${i}]) and only the last one takes effect: keep one.`,
+              `${c.path}.env[${i}].name`,
+            ),
+          );
         });
       }
     }

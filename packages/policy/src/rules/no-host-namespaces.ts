@@ -20,7 +20,15 @@ export const noHostNamespaces: Rule = {
     for (const pod of podSpecsOf(objects)) {
       for (const [field, what] of FIELDS) {
         if (pod.spec[field] !== true) continue;
-        out.push(podSecurityFinding(id, pod, 'baseline', `The pod sets ${field}: true and shares ${what}: remove ${field} (expose ports through a Service instead).`, `${pod.specPath}.${field}`));
+        out.push(
+          podSecurityFinding(
+            id,
+            pod,
+            'baseline',
+            `The pod sets ${field}: true and shares ${what}: remove ${field} (expose ports through a Service instead).`,
+            `${pod.specPath}.${field}`,
+          ),
+        );
       }
     }
     return out;

@@ -17,7 +17,15 @@ export const noHostPath: Rule = {
         const volume = rec(v);
         if (!volume?.hostPath) return;
         const where = str(at(volume, 'hostPath', 'path')) ?? '?';
-        out.push(podSecurityFinding(id, pod, 'baseline', `Volume "${str(volume.name) ?? i}" mounts ${where} from the node: use an emptyDir, a ConfigMap or a PersistentVolumeClaim instead.`, `${pod.specPath}.volumes[${i}].hostPath`));
+        out.push(
+          podSecurityFinding(
+            id,
+            pod,
+            'baseline',
+            `Volume "${str(volume.name) ?? i}" mounts ${where} from the node: use an emptyDir, a ConfigMap or a PersistentVolumeClaim instead.`,
+            `${pod.specPath}.volumes[${i}].hostPath`,
+          ),
+        );
       });
     }
     return out;

@@ -21,7 +21,8 @@ export const noHostPorts: Rule = {
           const port = rec(p);
           if (!port) return;
           const explicit = port.hostPort !== undefined && port.hostPort !== null && port.hostPort !== 0;
-          const defaulted = !explicit && hostNetworkPod && c.group !== 'ephemeralContainers' && typeof port.containerPort === 'number' && port.containerPort !== 0;
+          const defaulted =
+            !explicit && hostNetworkPod && c.group !== 'ephemeralContainers' && typeof port.containerPort === 'number' && port.containerPort !== 0;
           if (!explicit && !defaulted) return;
           const who = sentenceStart(containerLabel(c));
           const message = explicit

@@ -14,11 +14,27 @@ export const noHostProcess: Rule = {
     const out: RuleFinding[] = [];
     for (const pod of podSpecsOf(objects)) {
       if (at(pod.spec, 'securityContext', 'windowsOptions', 'hostProcess') === true) {
-        out.push(podSecurityFinding(id, pod, 'baseline', 'The pod runs as a Windows HostProcess, with full access to the node: remove securityContext.windowsOptions.hostProcess.', `${pod.specPath}.securityContext.windowsOptions.hostProcess`));
+        out.push(
+          podSecurityFinding(
+            id,
+            pod,
+            'baseline',
+            'The pod runs as a Windows HostProcess, with full access to the node: remove securityContext.windowsOptions.hostProcess.',
+            `${pod.specPath}.securityContext.windowsOptions.hostProcess`,
+          ),
+        );
       }
       for (const c of pod.containers) {
         if (at(securityContext(c.container), 'windowsOptions', 'hostProcess') !== true) continue;
-        out.push(podSecurityFinding(id, pod, 'baseline', `${sentenceStart(containerLabel(c))} runs as a Windows HostProcess, with full access to the node: remove securityContext.windowsOptions.hostProcess.`, `${c.path}.securityContext.windowsOptions.hostProcess`));
+        out.push(
+          podSecurityFinding(
+            id,
+            pod,
+            'baseline',
+            `${sentenceStart(containerLabel(c))} runs as a Windows HostProcess, with full access to the node: remove securityContext.windowsOptions.hostProcess.`,
+            `${c.path}.securityContext.windowsOptions.hostProcess`,
+          ),
+        );
       }
     }
     return out;

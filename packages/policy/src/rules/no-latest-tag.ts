@@ -20,7 +20,14 @@ export const noLatestTag: Rule = {
         if (ref.digest) continue;
         const who = sentenceStart(containerLabel(c));
         if (ref.tag === undefined) {
-          out.push(finding(id, pod.object, `${who} uses image "${image}" without a tag, which means :latest: pin a version tag or a digest.`, `${c.path}.image`));
+          out.push(
+            finding(
+              id,
+              pod.object,
+              `${who} uses image "${image}" without a tag, which means :latest: pin a version tag or a digest.`,
+              `${c.path}.image`,
+            ),
+          );
         } else if (ref.tag === 'latest') {
           out.push(finding(id, pod.object, `${who} uses the moving tag :latest ("${image}"): pin a version tag or a digest.`, `${c.path}.image`));
         }

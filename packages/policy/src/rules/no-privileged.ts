@@ -14,7 +14,15 @@ export const noPrivileged: Rule = {
     for (const pod of podSpecsOf(objects)) {
       for (const c of pod.containers) {
         if (securityContext(c.container).privileged !== true) continue;
-        out.push(podSecurityFinding(id, pod, 'baseline', `${sentenceStart(containerLabel(c))} runs privileged, with full access to the node: remove securityContext.privileged or set it to false.`, `${c.path}.securityContext.privileged`));
+        out.push(
+          podSecurityFinding(
+            id,
+            pod,
+            'baseline',
+            `${sentenceStart(containerLabel(c))} runs privileged, with full access to the node: remove securityContext.privileged or set it to false.`,
+            `${c.path}.securityContext.privileged`,
+          ),
+        );
       }
     }
     return out;

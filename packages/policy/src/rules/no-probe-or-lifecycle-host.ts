@@ -5,7 +5,13 @@ import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-probe-or-lifecycle-host';
 
-const HANDLERS: readonly (readonly string[])[] = [['livenessProbe'], ['readinessProbe'], ['startupProbe'], ['lifecycle', 'postStart'], ['lifecycle', 'preStop']];
+const HANDLERS: readonly (readonly string[])[] = [
+  ['livenessProbe'],
+  ['readinessProbe'],
+  ['startupProbe'],
+  ['lifecycle', 'postStart'],
+  ['lifecycle', 'preStop'],
+];
 const ACTIONS = ['httpGet', 'tcpSocket'] as const;
 
 export const noProbeOrLifecycleHost: Rule = {
@@ -23,7 +29,13 @@ export const noProbeOrLifecycleHost: Rule = {
             if (host === undefined || host === null || host === '') continue;
             const where = handler.join('.');
             out.push(
-              podSecurityFinding(id, pod, 'baseline', `${sentenceStart(containerLabel(c))} sends its ${where} ${action} to host ${String(host)}, from the node: remove host so that it goes to the pod's own IP.`, `${c.path}.${where}.${action}.host`),
+              podSecurityFinding(
+                id,
+                pod,
+                'baseline',
+                `${sentenceStart(containerLabel(c))} sends its ${where} ${action} to host ${String(host)}, from the node: remove host so that it goes to the pod's own IP.`,
+                `${c.path}.${where}.${action}.host`,
+              ),
             );
           }
         }

@@ -13,10 +13,19 @@ export const noRbacWildcards: Rule = {
     for (const r of rbacRules(objects)) {
       // A wildcard also grants whatever verbs and resources later Kubernetes versions add.
       if (r.verbs.includes('*')) {
-        out.push(finding(id, r.role, `Rule ${r.index} grants every verb ("*") on ${r.resources.join(', ') || 'its resources'}: list only the verbs it needs, such as get, list, watch.`, `rules[${r.index}].verbs`));
+        out.push(
+          finding(
+            id,
+            r.role,
+            `Rule ${r.index} grants every verb ("*") on ${r.resources.join(', ') || 'its resources'}: list only the verbs it needs, such as get, list, watch.`,
+            `rules[${r.index}].verbs`,
+          ),
+        );
       }
       if (r.resources.includes('*')) {
-        out.push(finding(id, r.role, `Rule ${r.index} applies to every resource ("*"): list only the resources it needs.`, `rules[${r.index}].resources`));
+        out.push(
+          finding(id, r.role, `Rule ${r.index} applies to every resource ("*"): list only the resources it needs.`, `rules[${r.index}].resources`),
+        );
       }
     }
     return out;

@@ -16,11 +16,27 @@ export const noRootUser: Rule = {
       if (inUserNamespace(pod)) continue;
       // runAsNonRoot is only checked by the kubelet at start; a UID 0 in the manifest is wrong on its face.
       if (rec(pod.spec.securityContext)?.runAsUser === 0) {
-        out.push(podSecurityFinding(id, pod, 'restricted', 'The pod sets runAsUser: 0 (root): use a non-zero UID such as 1000.', `${pod.specPath}.securityContext.runAsUser`));
+        out.push(
+          podSecurityFinding(
+            id,
+            pod,
+            'restricted',
+            'The pod sets runAsUser: 0 (root): use a non-zero UID such as 1000.',
+            `${pod.specPath}.securityContext.runAsUser`,
+          ),
+        );
       }
       for (const c of pod.containers) {
         if (securityContext(c.container).runAsUser !== 0) continue;
-        out.push(podSecurityFinding(id, pod, 'restricted', `${sentenceStart(containerLabel(c))} sets runAsUser: 0 (root): use a non-zero UID such as 1000.`, `${c.path}.securityContext.runAsUser`));
+        out.push(
+          podSecurityFinding(
+            id,
+            pod,
+            'restricted',
+            `${sentenceStart(containerLabel(c))} sets runAsUser: 0 (root): use a non-zero UID such as 1000.`,
+            `${c.path}.securityContext.runAsUser`,
+          ),
+        );
       }
     }
     return out;

@@ -18,14 +18,21 @@ export const noSecretValues: Rule = {
       if (m.kind === 'Secret' && m.apiVersion === 'v1') {
         for (const field of ['data', 'stringData'] as const) {
           if (Object.keys(rec(m[field]) ?? {}).length === 0) continue;
-          out.push(finding(id, o, 'a Secret with values must not be committed; reference it (secretKeyRef) or produce it with an ExternalSecret', field));
+          out.push(
+            finding(id, o, 'a Secret with values must not be committed; reference it (secretKeyRef) or produce it with an ExternalSecret', field),
+          );
         }
       }
       if (m.kind === 'Kustomization' && m.apiVersion.startsWith('kustomize.config.k8s.io/')) {
         list(at(m, 'secretGenerator')).forEach((g, i) => {
           if (list(at(g, 'literals')).length === 0) return;
           out.push(
-            finding(id, o, `secretGenerator ${str(at(g, 'name')) ?? ''} holds literal values; feed it from an untracked env file or use an ExternalSecret`, `secretGenerator[${i}].literals`),
+            finding(
+              id,
+              o,
+              `secretGenerator ${str(at(g, 'name')) ?? ''} holds literal values; feed it from an untracked env file or use an ExternalSecret`,
+              `secretGenerator[${i}].literals`,
+            ),
           );
         });
       }

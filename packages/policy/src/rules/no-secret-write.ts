@@ -19,7 +19,12 @@ export const noSecretWrite: Rule = {
       const writes = r.verbs.filter((v) => WRITE_VERBS.has(v));
       if (!coreGroup || !secrets || writes.length === 0) continue;
       out.push(
-        finding(id, r.role, `Rule ${r.index} lets its subjects ${writes.join(', ')} Secrets: grant at most get, list and watch on secrets, and let an ExternalSecret write them.`, `rules[${r.index}].verbs`),
+        finding(
+          id,
+          r.role,
+          `Rule ${r.index} lets its subjects ${writes.join(', ')} Secrets: grant at most get, list and watch on secrets, and let an ExternalSecret write them.`,
+          `rules[${r.index}].verbs`,
+        ),
       );
     }
     return out;

@@ -21,19 +21,39 @@ export const noUnconfinedApparmor: Rule = {
     for (const pod of podSpecsOf(objects)) {
       const profile = rec(rec(pod.spec.securityContext)?.appArmorProfile);
       if (profile && !ALLOWED_TYPES.has(String(profile.type ?? ''))) {
-        out.push(podSecurityFinding(id, pod, 'baseline', `The pod sets appArmorProfile.type ${String(profile.type ?? '""')}: use RuntimeDefault (or a Localhost profile), or leave it unset.`, `${pod.specPath}.securityContext.appArmorProfile.type`));
+        out.push(
+          podSecurityFinding(
+            id,
+            pod,
+            'baseline',
+            `The pod sets appArmorProfile.type ${String(profile.type ?? '""')}: use RuntimeDefault (or a Localhost profile), or leave it unset.`,
+            `${pod.specPath}.securityContext.appArmorProfile.type`,
+          ),
+        );
       }
       for (const c of pod.containers) {
         const own = rec(securityContext(c.container).appArmorProfile);
         if (!own || ALLOWED_TYPES.has(String(own.type ?? ''))) continue;
         out.push(
-          podSecurityFinding(id, pod, 'baseline', `${sentenceStart(containerLabel(c))} sets appArmorProfile.type ${String(own.type ?? '""')}: use RuntimeDefault (or a Localhost profile), or leave it unset.`, `${c.path}.securityContext.appArmorProfile.type`),
+          podSecurityFinding(
+            id,
+            pod,
+            'baseline',
+            `${sentenceStart(containerLabel(c))} sets appArmorProfile.type ${String(own.type ?? '""')}: use RuntimeDefault (or a Localhost profile), or leave it unset.`,
+            `${c.path}.securityContext.appArmorProfile.type`,
+          ),
         );
       }
       for (const [key, value] of Object.entries(pod.annotations)) {
         if (!key.startsWith(ANNOTATION_PREFIX) || allowedAnnotation(value)) continue;
         out.push(
-          podSecurityFinding(id, pod, 'baseline', `Annotation ${key} asks for AppArmor profile ${value}: use runtime/default or localhost/<profile>, or better the securityContext.appArmorProfile field.`, `${pod.metadataPath}.annotations.${key}`),
+          podSecurityFinding(
+            id,
+            pod,
+            'baseline',
+            `Annotation ${key} asks for AppArmor profile ${value}: use runtime/default or localhost/<profile>, or better the securityContext.appArmorProfile field.`,
+            `${pod.metadataPath}.annotations.${key}`,
+          ),
         );
       }
     }

@@ -33,7 +33,13 @@ export const noUnsafeSysctls: Rule = {
         const name = rec(s)?.name;
         if (typeof name === 'string' && SAFE.has(name)) return;
         out.push(
-          podSecurityFinding(id, pod, 'baseline', `The pod sets sysctl ${String(name)}, which is not isolated from the node or other pods: remove it, or set it on the node.`, `${pod.specPath}.securityContext.sysctls[${i}].name`),
+          podSecurityFinding(
+            id,
+            pod,
+            'baseline',
+            `The pod sets sysctl ${String(name)}, which is not isolated from the node or other pods: remove it, or set it on the node.`,
+            `${pod.specPath}.securityContext.sysctls[${i}].name`,
+          ),
         );
       });
     }

@@ -19,10 +19,24 @@ export const requireProbes: Rule = {
         // A startup probe only holds the other two off until the first success; it ends there.
         const startup = c.container.startupProbe ? ' (its startupProbe stops after the first success and does not replace it)' : '';
         if (!c.container.readinessProbe) {
-          out.push(finding(id, pod.object, `${who} serves ports but has no readinessProbe${startup}: add one so that traffic reaches it only when it is ready.`, `${c.path}.readinessProbe`));
+          out.push(
+            finding(
+              id,
+              pod.object,
+              `${who} serves ports but has no readinessProbe${startup}: add one so that traffic reaches it only when it is ready.`,
+              `${c.path}.readinessProbe`,
+            ),
+          );
         }
         if (!c.container.livenessProbe) {
-          out.push(finding(id, pod.object, `${who} serves ports but has no livenessProbe${startup}: add one so that a hung process is restarted.`, `${c.path}.livenessProbe`));
+          out.push(
+            finding(
+              id,
+              pod.object,
+              `${who} serves ports but has no livenessProbe${startup}: add one so that a hung process is restarted.`,
+              `${c.path}.livenessProbe`,
+            ),
+          );
         }
       }
     }

@@ -13,7 +13,14 @@ export const requireReadOnlyRootFilesystem: Rule = {
     for (const pod of podsOf(objects)) {
       for (const c of pod.containers) {
         if (securityContext(c.container).readOnlyRootFilesystem === true) continue;
-        out.push(finding(id, pod.object, `${sentenceStart(containerLabel(c))} has a writable root filesystem: set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where it must write (such as /tmp).`, `${c.path}.securityContext.readOnlyRootFilesystem`));
+        out.push(
+          finding(
+            id,
+            pod.object,
+            `${sentenceStart(containerLabel(c))} has a writable root filesystem: set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where it must write (such as /tmp).`,
+            `${c.path}.securityContext.readOnlyRootFilesystem`,
+          ),
+        );
       }
     }
     return out;

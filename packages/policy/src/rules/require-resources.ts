@@ -25,18 +25,27 @@ export const requireResources: Rule = {
           RESOURCES.filter((r) => (side === 'requests' ? requests : limits)[r] == null).map((r) => `${side}.${r}`),
         );
         if (missing.length === 4) {
-          out.push(finding(id, pod.object, `${who} has no resource requests or limits: set requests and limits for cpu and memory.`, `${c.path}.resources`));
+          out.push(
+            finding(id, pod.object, `${who} has no resource requests or limits: set requests and limits for cpu and memory.`, `${c.path}.resources`),
+          );
           continue;
         }
         for (const field of missing) {
-          out.push(finding(id, pod.object, `${who} has no ${field}: set requests and limits for both cpu and memory.`, `${c.path}.resources.${field}`));
+          out.push(
+            finding(id, pod.object, `${who} has no ${field}: set requests and limits for both cpu and memory.`, `${c.path}.resources.${field}`),
+          );
         }
         for (const r of RESOURCES) {
           const request = parseQuantity(requests[r]);
           const limit = parseQuantity(limits[r]);
           if (request === undefined || limit === undefined || request <= limit) continue;
           out.push(
-            finding(id, pod.object, `${who} requests more ${r} (${String(requests[r])}) than its limit (${String(limits[r])}): raise the limit or lower the request.`, `${c.path}.resources.requests.${r}`),
+            finding(
+              id,
+              pod.object,
+              `${who} requests more ${r} (${String(requests[r])}) than its limit (${String(limits[r])}): raise the limit or lower the request.`,
+              `${c.path}.resources.requests.${r}`,
+            ),
           );
         }
       }

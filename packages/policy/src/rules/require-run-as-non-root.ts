@@ -14,11 +14,31 @@ export const requireRunAsNonRoot: Rule = {
     for (const pod of podSpecsOf(objects)) {
       if (inUserNamespace(pod)) continue;
       const sc = `${pod.specPath}.securityContext`;
-      for (const bad of podOrEveryContainer(pod, (s) => s.runAsNonRoot ?? undefined, (v) => v === true)) {
+      for (const bad of podOrEveryContainer(
+        pod,
+        (s) => s.runAsNonRoot ?? undefined,
+        (v) => v === true,
+      )) {
         if (bad.where === 'nowhere') {
-          out.push(podSecurityFinding(id, pod, 'restricted', 'Nothing stops these containers from running as root: set securityContext.runAsNonRoot: true on the pod (or on every container).', `${sc}.runAsNonRoot`));
+          out.push(
+            podSecurityFinding(
+              id,
+              pod,
+              'restricted',
+              'Nothing stops these containers from running as root: set securityContext.runAsNonRoot: true on the pod (or on every container).',
+              `${sc}.runAsNonRoot`,
+            ),
+          );
         } else if (bad.where === 'pod') {
-          out.push(podSecurityFinding(id, pod, 'restricted', `The pod sets runAsNonRoot: ${String(bad.value)}: set it to true so that no container may run as root.`, `${sc}.runAsNonRoot`));
+          out.push(
+            podSecurityFinding(
+              id,
+              pod,
+              'restricted',
+              `The pod sets runAsNonRoot: ${String(bad.value)}: set it to true so that no container may run as root.`,
+              `${sc}.runAsNonRoot`,
+            ),
+          );
         } else {
           const who = sentenceStart(containerLabel(bad.container));
           const message =

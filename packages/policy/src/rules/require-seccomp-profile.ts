@@ -20,7 +20,15 @@ export const requireSeccompProfile: Rule = {
       const podProfile = rec(rec(pod.spec.securityContext)?.seccompProfile);
       const podType = podProfile ? String(podProfile.type ?? '') : undefined;
       if (podType !== undefined && !ALLOWED.has(podType)) {
-        out.push(podSecurityFinding(id, pod, 'baseline', `The pod sets seccompProfile.type ${podType || '""'}: use RuntimeDefault (or a Localhost profile).`, podPath));
+        out.push(
+          podSecurityFinding(
+            id,
+            pod,
+            'baseline',
+            `The pod sets seccompProfile.type ${podType || '""'}: use RuntimeDefault (or a Localhost profile).`,
+            podPath,
+          ),
+        );
       }
       const unset = [];
       for (const c of pod.containers) {
@@ -31,18 +39,40 @@ export const requireSeccompProfile: Rule = {
         }
         const type = String(at(own, 'type') ?? '');
         if (ALLOWED.has(type)) continue;
-        out.push(podSecurityFinding(id, pod, 'baseline', `${sentenceStart(containerLabel(c))} sets seccompProfile.type ${type || '""'}: use RuntimeDefault (or a Localhost profile).`, `${c.path}.securityContext.seccompProfile.type`));
+        out.push(
+          podSecurityFinding(
+            id,
+            pod,
+            'baseline',
+            `${sentenceStart(containerLabel(c))} sets seccompProfile.type ${type || '""'}: use RuntimeDefault (or a Localhost profile).`,
+            `${c.path}.securityContext.seccompProfile.type`,
+          ),
+        );
       }
       // A container without its own profile takes the pod's; restricted wants one in force everywhere.
       // A bad pod profile is reported above, and fixing it covers these containers.
       if (podType !== undefined || unset.length === 0 || isWindows(pod)) continue;
       if (unset.length === pod.containers.length) {
-        out.push(podSecurityFinding(id, pod, 'restricted', 'The pod runs without a seccomp profile: set securityContext.seccompProfile.type: RuntimeDefault on the pod.', podPath));
+        out.push(
+          podSecurityFinding(
+            id,
+            pod,
+            'restricted',
+            'The pod runs without a seccomp profile: set securityContext.seccompProfile.type: RuntimeDefault on the pod.',
+            podPath,
+          ),
+        );
         continue;
       }
       for (const c of unset) {
         out.push(
-          podSecurityFinding(id, pod, 'restricted', `${sentenceStart(containerLabel(c))} runs without a seccomp profile: set securityContext.seccompProfile.type: RuntimeDefault on it or on the pod.`, `${c.path}.securityContext.seccompProfile.type`),
+          podSecurityFinding(
+            id,
+            pod,
+            'restricted',
+            `${sentenceStart(containerLabel(c))} runs without a seccomp profile: set securityContext.seccompProfile.type: RuntimeDefault on it or on the pod.`,
+            `${c.path}.securityContext.seccompProfile.type`,
+          ),
         );
       }
     }

@@ -81,7 +81,8 @@ const HASH_SUFFIX = /-[a-z0-9]{10}$/;
 function hashHint(objects: readonly PolicyObject[], name: string, namespace: string): string {
   const stem = name.replace(HASH_SUFFIX, '');
   const near = ofKind(objects, 'ConfigMap').find(
-    (o) => sameNamespace(namespaceOf(o), namespace) && o.manifest.metadata.name !== name && o.manifest.metadata.name.replace(HASH_SUFFIX, '') === stem,
+    (o) =>
+      sameNamespace(namespaceOf(o), namespace) && o.manifest.metadata.name !== name && o.manifest.metadata.name.replace(HASH_SUFFIX, '') === stem,
   );
   if (!near) return '';
   const other = near.manifest.metadata.name;
@@ -109,7 +110,14 @@ export const resolveReferences: Rule = {
         const target = findObject(objects, ref.kind, ref.name, pod.namespace);
         if (target) {
           if (ref.key !== undefined && !ref.optional && !keysOf(target, ref.kind).has(ref.key)) {
-            out.push(finding(id, pod.object, `${ref.kind} "${ref.name}" has no key "${ref.key}" that ${ref.by} reads: add the key or fix the reference.`, ref.path.replace(/\.name$/, '.key')));
+            out.push(
+              finding(
+                id,
+                pod.object,
+                `${ref.kind} "${ref.name}" has no key "${ref.key}" that ${ref.by} reads: add the key or fix the reference.`,
+                ref.path.replace(/\.name$/, '.key'),
+              ),
+            );
           }
           continue;
         }

@@ -28,7 +28,13 @@ export const restrictVolumeTypes: Rule = {
         const source = Object.keys(volume).find((k) => k !== 'name' && present(volume[k]));
         if (source === undefined) return;
         out.push(
-          podSecurityFinding(id, pod, 'restricted', `Volume "${str(volume.name) ?? i}" is a ${source} volume, which the restricted profile does not allow: use a PersistentVolumeClaim (or a CSI volume) instead.`, `${pod.specPath}.volumes[${i}].${source}`),
+          podSecurityFinding(
+            id,
+            pod,
+            'restricted',
+            `Volume "${str(volume.name) ?? i}" is a ${source} volume, which the restricted profile does not allow: use a PersistentVolumeClaim (or a CSI volume) instead.`,
+            `${pod.specPath}.volumes[${i}].${source}`,
+          ),
         );
       });
     }

@@ -12,7 +12,14 @@ export const scaleTargetExists: Rule = {
     const out: RuleFinding[] = [];
     for (const t of scaleTargets(objects)) {
       if (findObject(objects, t.kind, t.name, t.namespace)) continue;
-      out.push(finding(id, t.autoscaler, `scaleTargetRef names ${t.kind} "${t.name}", which is not in the set: fix the name and kind or add the workload.`, 'spec.scaleTargetRef.name'));
+      out.push(
+        finding(
+          id,
+          t.autoscaler,
+          `scaleTargetRef names ${t.kind} "${t.name}", which is not in the set: fix the name and kind or add the workload.`,
+          'spec.scaleTargetRef.name',
+        ),
+      );
     }
     return out;
   },

@@ -24,18 +24,37 @@ export const serviceMonitorSelectsService: Rule = {
     for (const monitor of ofKind(objects, 'ServiceMonitor')) {
       const selector = at(monitor.manifest, 'spec', 'selector');
       // ServiceMonitors match the Service's own labels, not its pod selector: a common mix-up.
-      const matched = services.filter((s) => watches(monitor, namespaceOf(s)) && labelSelectorMatches(selector, stringMap(s.manifest.metadata.labels)));
+      const matched = services.filter(
+        (s) => watches(monitor, namespaceOf(s)) && labelSelectorMatches(selector, stringMap(s.manifest.metadata.labels)),
+      );
       if (matched.length === 0) {
         const wanted = formatLabels(stringMap(at(selector, 'matchLabels')));
-        out.push(finding(id, monitor, `The ServiceMonitor selects no Service: none in the namespaces it watches has the labels ${wanted}, so fix spec.selector or the Service's metadata.labels.`, 'spec.selector'));
+        out.push(
+          finding(
+            id,
+            monitor,
+            `The ServiceMonitor selects no Service: none in the namespaces it watches has the labels ${wanted}, so fix spec.selector or the Service's metadata.labels.`,
+            'spec.selector',
+          ),
+        );
         continue;
       }
       list(at(monitor.manifest, 'spec', 'endpoints')).forEach((e, i) => {
         const port = str(at(e, 'port'));
         if (!port || matched.some((s) => servicePorts(s).some((p) => p.name === port))) return;
         const first = matched[0];
-        const theirs = matched.length === 1 && first ? `Service "${first.manifest.metadata.name}" (ports ${describePorts(servicePorts(first))})` : 'the selected Services';
-        out.push(finding(id, monitor, `Endpoint port "${port}" is not a port name of ${theirs}: name the Service port "${port}" or use one of its names.`, `spec.endpoints[${i}].port`));
+        const theirs =
+          matched.length === 1 && first
+            ? `Service "${first.manifest.metadata.name}" (ports ${describePorts(servicePorts(first))})`
+            : 'the selected Services';
+        out.push(
+          finding(
+            id,
+            monitor,
+            `Endpoint port "${port}" is not a port name of ${theirs}: name the Service port "${port}" or use one of its names.`,
+            `spec.endpoints[${i}].port`,
+          ),
+        );
       });
     }
     return out;

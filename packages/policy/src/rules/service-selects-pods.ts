@@ -16,7 +16,14 @@ export const serviceSelectsPods: Rule = {
     for (const service of ofKind(objects, 'Service')) {
       const selector = serviceSelector(service);
       if (!selector || selectedPods(service, templates, namespaceOf(service)).length > 0) continue;
-      out.push(finding(id, service, `The Service selects no pods: no pod template in the set has the labels ${formatLabels(selector)}, so fix spec.selector or the workload's template labels.`, 'spec.selector'));
+      out.push(
+        finding(
+          id,
+          service,
+          `The Service selects no pods: no pod template in the set has the labels ${formatLabels(selector)}, so fix spec.selector or the workload's template labels.`,
+          'spec.selector',
+        ),
+      );
     }
     return out;
   },

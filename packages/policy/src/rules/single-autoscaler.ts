@@ -20,7 +20,12 @@ export const singleAutoscaler: Rule = {
       for (const t of others) {
         // A ScaledObject drives its own HPA, so either pairing leaves two controllers writing replicas.
         out.push(
-          finding(id, t.autoscaler, `${autoscalerLabel(t)} and ${autoscalerLabel(first)} both scale ${t.kind} "${t.name}" and would fight over its replicas: keep one of them for this env.`, 'spec.scaleTargetRef'),
+          finding(
+            id,
+            t.autoscaler,
+            `${autoscalerLabel(t)} and ${autoscalerLabel(first)} both scale ${t.kind} "${t.name}" and would fight over its replicas: keep one of them for this env.`,
+            'spec.scaleTargetRef',
+          ),
         );
       }
     }

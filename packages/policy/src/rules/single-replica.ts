@@ -19,16 +19,38 @@ export const singleReplica: Rule = {
         // The API default is 1, but an explicit value is what a patch or a reviewer can see.
         out.push(finding(id, w, 'The workload does not set replicas: set replicas: 1 so that each instance runs exactly once.', 'spec.replicas'));
       } else if (replicas !== 1) {
-        out.push(finding(id, w, `The workload runs ${String(replicas)} replicas of one identity: set replicas: 1 and add another workload for another instance.`, 'spec.replicas'));
+        out.push(
+          finding(
+            id,
+            w,
+            `The workload runs ${String(replicas)} replicas of one identity: set replicas: 1 and add another workload for another instance.`,
+            'spec.replicas',
+          ),
+        );
       }
       const strategy = at(w.manifest, 'spec', 'strategy', 'type') ?? 'RollingUpdate';
       if (w.manifest.kind === 'Deployment' && strategy !== 'Recreate') {
-        out.push(finding(id, w, `The Deployment updates with ${String(strategy)}, which briefly runs a second pod with the same identity: set strategy.type: Recreate.`, 'spec.strategy.type'));
+        out.push(
+          finding(
+            id,
+            w,
+            `The Deployment updates with ${String(strategy)}, which briefly runs a second pod with the same identity: set strategy.type: Recreate.`,
+            'spec.strategy.type',
+          ),
+        );
       }
     }
     for (const t of scaleTargets(objects)) {
-      if (!workloads.some((w) => w.manifest.kind === t.kind && w.manifest.metadata.name === t.name && sameNamespace(namespaceOf(w), t.namespace))) continue;
-      out.push(finding(id, t.autoscaler, `${autoscalerLabel(t)} scales ${t.kind} "${t.name}", which must stay at one replica: remove the autoscaler.`, 'spec.scaleTargetRef'));
+      if (!workloads.some((w) => w.manifest.kind === t.kind && w.manifest.metadata.name === t.name && sameNamespace(namespaceOf(w), t.namespace)))
+        continue;
+      out.push(
+        finding(
+          id,
+          t.autoscaler,
+          `${autoscalerLabel(t)} scales ${t.kind} "${t.name}", which must stay at one replica: remove the autoscaler.`,
+          'spec.scaleTargetRef',
+        ),
+      );
     }
     return out;
   },

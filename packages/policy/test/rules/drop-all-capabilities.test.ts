@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { dropAllCapabilities } from '../../src/rules/drop-all-capabilities.ts';
 import { SECURE_CONTAINER_CONTEXT, check, container, deployment, summary } from '../support.ts';
 
-const withCaps = (capabilities: object) => deployment('web', { pod: { containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, capabilities } })] } });
+const withCaps = (capabilities: object) =>
+  deployment('web', { pod: { containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, capabilities } })] } });
 
 describe('drop-all-capabilities', () => {
   it('stays quiet when ALL is dropped, with NET_BIND_SERVICE added back', () => {
@@ -14,7 +15,7 @@ describe('drop-all-capabilities', () => {
       {
         name: 'web',
         path: 'spec.template.spec.containers[0].securityContext.capabilities.drop',
-        message: "Container \"web\" keeps the runtime's default capabilities: set securityContext.capabilities.drop: [ALL].",
+        message: 'Container "web" keeps the runtime\'s default capabilities: set securityContext.capabilities.drop: [ALL].',
       },
     ]);
   });

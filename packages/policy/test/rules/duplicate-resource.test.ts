@@ -15,9 +15,11 @@ describe('duplicate-resource', () => {
     expect(check(duplicateResource, objects)).toStrictEqual([]);
   });
 
-  it('reports the second of two objects with one identity, naming the first one\'s line; versions do not matter', () => {
+  it("reports the second of two objects with one identity, naming the first one's line; versions do not matter", () => {
     const found = check(duplicateResource, [manifest('apps/v1', 'Deployment', 'web'), manifest('apps/v1beta1', 'Deployment', 'web')]);
-    expect(summary(found)).toStrictEqual([{ name: 'web', message: 'same group, kind, namespace and name as the object at line 1; one would replace the other when applied' }]);
+    expect(summary(found)).toStrictEqual([
+      { name: 'web', message: 'same group, kind, namespace and name as the object at line 1; one would replace the other when applied' },
+    ]);
     expect(found[0]?.object.line).toBe(2);
   });
 

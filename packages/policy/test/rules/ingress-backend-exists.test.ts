@@ -4,7 +4,10 @@ import { check, manifest, service, summary } from '../support.ts';
 
 const ingress = (port: Record<string, unknown>, name = 'web') =>
   manifest('networking.k8s.io/v1', 'Ingress', 'web', {
-    spec: { ingressClassName: 'traefik', rules: [{ host: 'web.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name, port } } }] } }] },
+    spec: {
+      ingressClassName: 'traefik',
+      rules: [{ host: 'web.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name, port } } }] } }],
+    },
   });
 
 describe('ingress-backend-exists', () => {
@@ -14,7 +17,11 @@ describe('ingress-backend-exists', () => {
 
   it('reports a backend Service that is not in the set', () => {
     expect(summary(check(ingressBackendExists, [service(), ingress({ name: 'http' }, 'web-svc')]))).toStrictEqual([
-      { name: 'web', path: 'spec.rules[0].http.paths[0].backend.service.name', message: 'The backend names Service "web-svc", which is not in the set: add the Service or fix the name.' },
+      {
+        name: 'web',
+        path: 'spec.rules[0].http.paths[0].backend.service.name',
+        message: 'The backend names Service "web-svc", which is not in the set: add the Service or fix the name.',
+      },
     ]);
   });
 
@@ -22,12 +29,17 @@ describe('ingress-backend-exists', () => {
     const found = check(ingressBackendExists, [service(), ingress({ number: 8080 }), ingress({ name: 'https' })]);
     expect(found.map((f) => [f.path, f.message])).toStrictEqual([
       ['spec.rules[0].http.paths[0].backend.service.port.number', 'Service "web" has no port 8080 (it has 80/http): use one of its ports.'],
-      ['spec.rules[0].http.paths[0].backend.service.port.name', 'Service "web" has no port named "https" (it has 80/http): use one of its port names.'],
+      [
+        'spec.rules[0].http.paths[0].backend.service.port.name',
+        'Service "web" has no port named "https" (it has 80/http): use one of its port names.',
+      ],
     ]);
   });
 
   it('checks the default backend', () => {
-    const i = manifest('networking.k8s.io/v1', 'Ingress', 'web', { spec: { defaultBackend: { service: { name: 'missing', port: { number: 80 } } } } });
+    const i = manifest('networking.k8s.io/v1', 'Ingress', 'web', {
+      spec: { defaultBackend: { service: { name: 'missing', port: { number: 80 } } } },
+    });
     expect(check(ingressBackendExists, [i])[0]?.path).toBe('spec.defaultBackend.service.name');
   });
 });

@@ -15,7 +15,8 @@ describe('named-target-port-exists', () => {
       {
         name: 'web',
         path: 'spec.ports[0].targetPort',
-        message: 'Service port "http" targets the container port name "web", which no selected pod declares (they declare: http): name a container port "web" or change targetPort.',
+        message:
+          'Service port "http" targets the container port name "web", which no selected pod declares (they declare: http): name a container port "web" or change targetPort.',
       },
     ]);
   });

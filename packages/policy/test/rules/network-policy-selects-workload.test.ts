@@ -5,7 +5,11 @@ import { allowPolicy, check, defaultDeny, deployment, manifest, pod, summary } f
 describe('network-policy-selects-workload', () => {
   it('stays quiet when an allow policy selects the pods, by labels or expressions', () => {
     const byExpression = manifest('networking.k8s.io/v1', 'NetworkPolicy', 'api', {
-      spec: { podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['api'] }] }, policyTypes: ['Egress'], egress: [{}] },
+      spec: {
+        podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['api'] }] },
+        policyTypes: ['Egress'],
+        egress: [{}],
+      },
     });
     const api = deployment('api', { labels: { 'app.kubernetes.io/name': 'api' } });
     expect(check(networkPolicySelectsWorkload, [deployment(), api, defaultDeny(), allowPolicy(), byExpression])).toStrictEqual([]);
@@ -16,7 +20,8 @@ describe('network-policy-selects-workload', () => {
       {
         name: 'web',
         path: 'spec.template.metadata.labels',
-        message: 'No NetworkPolicy besides the default deny selects these pods (labels app.kubernetes.io/name=web): add one whose podSelector matches them and allows the traffic they need.',
+        message:
+          'No NetworkPolicy besides the default deny selects these pods (labels app.kubernetes.io/name=web): add one whose podSelector matches them and allows the traffic they need.',
       },
     ]);
   });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { noAutomountToken } from '../../src/rules/no-automount-token.ts';
 import { NS, check, deployment, manifest, summary } from '../support.ts';
 
-const account = (automount?: boolean) => manifest('v1', 'ServiceAccount', 'web', automount === undefined ? {} : { automountServiceAccountToken: automount });
+const account = (automount?: boolean) =>
+  manifest('v1', 'ServiceAccount', 'web', automount === undefined ? {} : { automountServiceAccountToken: automount });
 const binding = manifest('rbac.authorization.k8s.io/v1', 'RoleBinding', 'web', {
   roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'web-read' },
   subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: NS }],
@@ -16,7 +17,9 @@ describe('no-automount-token', () => {
   });
 
   it('stays quiet when a RoleBinding grants the ServiceAccount something', () => {
-    expect(check(noAutomountToken, [mounting({ serviceAccountName: 'web', automountServiceAccountToken: true }), account(), binding])).toStrictEqual([]);
+    expect(check(noAutomountToken, [mounting({ serviceAccountName: 'web', automountServiceAccountToken: true }), account(), binding])).toStrictEqual(
+      [],
+    );
   });
 
   it('stays quiet when the Vault agent injector logs in with the token', () => {

@@ -3,16 +3,31 @@ import { noClusterAdminBinding } from '../../src/rules/no-cluster-admin-binding.
 import { check, manifest, summary } from '../support.ts';
 
 const binding = (kind: string, roleRef: Record<string, string>) =>
-  manifest('rbac.authorization.k8s.io/v1', kind, 'web', { roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...roleRef }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: 'shop' }] });
+  manifest('rbac.authorization.k8s.io/v1', kind, 'web', {
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...roleRef },
+    subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: 'shop' }],
+  });
 
 describe('no-cluster-admin-binding', () => {
   it('stays quiet for bindings to narrow roles', () => {
-    expect(check(noClusterAdminBinding, [binding('RoleBinding', { kind: 'Role', name: 'web-read' }), binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'view' })])).toStrictEqual([]);
+    expect(
+      check(noClusterAdminBinding, [
+        binding('RoleBinding', { kind: 'Role', name: 'web-read' }),
+        binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'view' }),
+      ]),
+    ).toStrictEqual([]);
   });
 
   it('reports cluster-admin granted through a ClusterRoleBinding or a RoleBinding', () => {
-    const found = check(noClusterAdminBinding, [binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'cluster-admin' }), binding('RoleBinding', { kind: 'ClusterRole', name: 'cluster-admin' })]);
-    expect(summary(found)[0]).toStrictEqual({ name: 'web', path: 'roleRef.name', message: 'The binding gives cluster-admin to ServiceAccount "web": bind a Role that grants only what the workload needs.' });
+    const found = check(noClusterAdminBinding, [
+      binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'cluster-admin' }),
+      binding('RoleBinding', { kind: 'ClusterRole', name: 'cluster-admin' }),
+    ]);
+    expect(summary(found)[0]).toStrictEqual({
+      name: 'web',
+      path: 'roleRef.name',
+      message: 'The binding gives cluster-admin to ServiceAccount "web": bind a Role that grants only what the workload needs.',
+    });
     expect(found).toHaveLength(2);
   });
 });

@@ -6,7 +6,9 @@ const podOptions = (seLinuxOptions: object) => deployment('web', { pod: { securi
 
 describe('no-custom-selinux-options', () => {
   it('allows the container types and a level', () => {
-    const allowed = ['container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t', ''].map((type) => podOptions({ type, level: 's0:c1,c2' }));
+    const allowed = ['container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t', ''].map((type) =>
+      podOptions({ type, level: 's0:c1,c2' }),
+    );
     expect(check(noCustomSelinuxOptions, [deployment(), podOptions({ level: 's0:c5' }), ...allowed])).toStrictEqual([]);
   });
 
@@ -18,7 +20,9 @@ describe('no-custom-selinux-options', () => {
   });
 
   it('reports a user and a role on a container', () => {
-    const d = deployment('web', { pod: { containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, seLinuxOptions: { user: 'system_u', role: 'system_r' } } })] } });
+    const d = deployment('web', {
+      pod: { containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, seLinuxOptions: { user: 'system_u', role: 'system_r' } } })] },
+    });
     expect(check(noCustomSelinuxOptions, [d]).map((f) => f.path)).toStrictEqual([
       'spec.template.spec.containers[0].securityContext.seLinuxOptions.user',
       'spec.template.spec.containers[0].securityContext.seLinuxOptions.role',

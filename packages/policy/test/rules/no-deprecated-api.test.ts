@@ -26,7 +26,8 @@ describe('no-deprecated-api', () => {
       {
         name: 'web',
         path: 'apiVersion',
-        message: 'autoscaling/v2beta2 HorizontalPodAutoscaler was removed in Kubernetes 1.26 (this env runs 1.34): use autoscaling/v2 HorizontalPodAutoscaler.',
+        message:
+          'autoscaling/v2beta2 HorizontalPodAutoscaler was removed in Kubernetes 1.26 (this env runs 1.34): use autoscaling/v2 HorizontalPodAutoscaler.',
       },
     ]);
   });
@@ -40,7 +41,13 @@ describe('no-deprecated-api', () => {
     expect(summary(check(noDeprecatedApi, [policy], { kubernetesVersion: '1.36' }))[0]?.message).toBe(
       'admissionregistration.k8s.io/v1alpha1 MutatingAdmissionPolicy is a prerelease API superseded in Kubernetes 1.34: use admissionregistration.k8s.io/v1 MutatingAdmissionPolicy.',
     );
-    const address = manifest('networking.k8s.io/v1beta1', 'IPAddress', '10.96.0.20', { spec: { parentRef: { resource: 'services', name: 'web', namespace: 'shop' } } }, undefined);
+    const address = manifest(
+      'networking.k8s.io/v1beta1',
+      'IPAddress',
+      '10.96.0.20',
+      { spec: { parentRef: { resource: 'services', name: 'web', namespace: 'shop' } } },
+      undefined,
+    );
     expect(summary(check(noDeprecatedApi, [address], { kubernetesVersion: '1.34' }))[0]?.message).toBe(
       'networking.k8s.io/v1beta1 IPAddress is a prerelease API superseded in Kubernetes 1.33; Kubernetes 1.37 removes it: use networking.k8s.io/v1 IPAddress.',
     );

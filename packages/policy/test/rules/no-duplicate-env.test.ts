@@ -4,13 +4,20 @@ import { check, container, deployment, summary } from '../support.ts';
 
 describe('no-duplicate-env', () => {
   it('stays quiet when every name appears once per container', () => {
-    const env = [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'PORT', value: '8080' }];
+    const env = [
+      { name: 'LOG_LEVEL', value: 'info' },
+      { name: 'PORT', value: '8080' },
+    ];
     const d = deployment('web', { pod: { containers: [container({ env }), container({ name: 'sidecar', ports: [], env })] } });
     expect(check(noDuplicateEnv, [d])).toStrictEqual([]);
   });
 
   it('reports the second occurrence of a name', () => {
-    const env = [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'PORT', value: '8080' }, { name: 'LOG_LEVEL', value: 'debug' }];
+    const env = [
+      { name: 'LOG_LEVEL', value: 'info' },
+      { name: 'PORT', value: '8080' },
+      { name: 'LOG_LEVEL', value: 'debug' },
+    ];
     const d = deployment('web', { pod: { containers: [container({ env })] } });
     expect(summary(check(noDuplicateEnv, [d]))).toStrictEqual([
       {

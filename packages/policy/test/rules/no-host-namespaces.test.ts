@@ -11,6 +11,8 @@ describe('no-host-namespaces', () => {
     const d = deployment('web', { pod: { hostNetwork: true, hostPID: true, hostIPC: true } });
     const found = check(noHostNamespaces, [d]);
     expect(found.map((f) => f.path)).toStrictEqual(['spec.template.spec.hostNetwork', 'spec.template.spec.hostPID', 'spec.template.spec.hostIPC']);
-    expect(found[0]?.message).toBe("The pod sets hostNetwork: true and shares the node's network: remove hostNetwork (expose ports through a Service instead).");
+    expect(found[0]?.message).toBe(
+      "The pod sets hostNetwork: true and shares the node's network: remove hostNetwork (expose ports through a Service instead).",
+    );
   });
 });

@@ -4,12 +4,26 @@ import { check, deployment, summary } from '../support.ts';
 
 describe('no-host-path', () => {
   it('stays quiet with emptyDir and ConfigMap volumes', () => {
-    const d = deployment('web', { pod: { volumes: [{ name: 'tmp', emptyDir: {} }, { name: 'config', configMap: { name: 'web' } }] } });
+    const d = deployment('web', {
+      pod: {
+        volumes: [
+          { name: 'tmp', emptyDir: {} },
+          { name: 'config', configMap: { name: 'web' } },
+        ],
+      },
+    });
     expect(check(noHostPath, [d])).toStrictEqual([]);
   });
 
   it('reports a hostPath volume with the node path it exposes', () => {
-    const d = deployment('web', { pod: { volumes: [{ name: 'tmp', emptyDir: {} }, { name: 'docker', hostPath: { path: '/var/run/docker.sock' } }] } });
+    const d = deployment('web', {
+      pod: {
+        volumes: [
+          { name: 'tmp', emptyDir: {} },
+          { name: 'docker', hostPath: { path: '/var/run/docker.sock' } },
+        ],
+      },
+    });
     expect(summary(check(noHostPath, [d]))).toStrictEqual([
       {
         name: 'web',

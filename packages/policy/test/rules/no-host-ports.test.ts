@@ -12,7 +12,9 @@ describe('no-host-ports', () => {
     const d = deployment('web', { pod: { initContainers: [container({ name: 'warm', ports: [{ containerPort: 9000, hostPort: 9000 }] })] } });
     const found = check(noHostPorts, [d]);
     expect(found.map((f) => [f.path, f.podSecurity])).toStrictEqual([['spec.template.spec.initContainers[0].ports[0].hostPort', 'baseline']]);
-    expect(found[0]?.message).toBe('Init container "warm" binds port 9000 on the node (hostPort): remove hostPort and reach the pod through a Service.');
+    expect(found[0]?.message).toBe(
+      'Init container "warm" binds port 9000 on the node (hostPort): remove hostPort and reach the pod through a Service.',
+    );
   });
 
   it('counts the containerPort of a Pod on hostNetwork as a hostPort, as the API server defaults it, but not that of a template', () => {

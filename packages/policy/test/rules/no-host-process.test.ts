@@ -10,13 +10,20 @@ describe('no-host-process', () => {
 
   it('reports hostProcess on the pod and on each container, as baseline', () => {
     const p = pod('agent', {
-      pod: { os: { name: 'windows' }, hostNetwork: true, securityContext: { windowsOptions: { hostProcess: true } }, containers: [container({ securityContext: { windowsOptions: { hostProcess: true } } })] },
+      pod: {
+        os: { name: 'windows' },
+        hostNetwork: true,
+        securityContext: { windowsOptions: { hostProcess: true } },
+        containers: [container({ securityContext: { windowsOptions: { hostProcess: true } } })],
+      },
     });
     const found = check(noHostProcess, [p]);
     expect(found.map((f) => [f.path, f.podSecurity])).toStrictEqual([
       ['spec.securityContext.windowsOptions.hostProcess', 'baseline'],
       ['spec.containers[0].securityContext.windowsOptions.hostProcess', 'baseline'],
     ]);
-    expect(found[1]?.message).toBe('Container "web" runs as a Windows HostProcess, with full access to the node: remove securityContext.windowsOptions.hostProcess.');
+    expect(found[1]?.message).toBe(
+      'Container "web" runs as a Windows HostProcess, with full access to the node: remove securityContext.windowsOptions.hostProcess.',
+    );
   });
 });

@@ -13,7 +13,11 @@ describe('no-latest-tag', () => {
 
   it('reports :latest', () => {
     expect(summary(check(noLatestTag, [withImage('nginx:latest')]))).toStrictEqual([
-      { name: 'web', path: 'spec.template.spec.containers[0].image', message: 'Container "web" uses the moving tag :latest ("nginx:latest"): pin a version tag or a digest.' },
+      {
+        name: 'web',
+        path: 'spec.template.spec.containers[0].image',
+        message: 'Container "web" uses the moving tag :latest ("nginx:latest"): pin a version tag or a digest.',
+      },
     ]);
   });
 

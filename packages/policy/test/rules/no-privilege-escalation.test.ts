@@ -21,7 +21,9 @@ describe('no-privilege-escalation', () => {
   });
 
   it('reports ephemeral containers too', () => {
-    const p = pod('web', { pod: { ephemeralContainers: [{ name: 'debug', image: 'busybox:1.36', securityContext: { allowPrivilegeEscalation: true } }] } });
+    const p = pod('web', {
+      pod: { ephemeralContainers: [{ name: 'debug', image: 'busybox:1.36', securityContext: { allowPrivilegeEscalation: true } }] },
+    });
     const [f] = check(noPrivilegeEscalation, [p]);
     expect(f?.path).toBe('spec.ephemeralContainers[0].securityContext.allowPrivilegeEscalation');
     expect(f?.message).toContain('Ephemeral container "debug" sets allowPrivilegeEscalation: true');

@@ -24,6 +24,8 @@ describe('no-probe-or-lifecycle-host', () => {
       ['spec.template.spec.containers[0].startupProbe.tcpSocket.host', 'baseline'],
       ['spec.template.spec.containers[0].lifecycle.postStart.httpGet.host', 'baseline'],
     ]);
-    expect(found[1]?.message).toBe('Container "web" sends its lifecycle.postStart httpGet to host 169.254.169.254, from the node: remove host so that it goes to the pod\'s own IP.');
+    expect(found[1]?.message).toBe(
+      'Container "web" sends its lifecycle.postStart httpGet to host 169.254.169.254, from the node: remove host so that it goes to the pod\'s own IP.',
+    );
   });
 });

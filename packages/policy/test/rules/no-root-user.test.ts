@@ -8,7 +8,12 @@ describe('no-root-user', () => {
   });
 
   it('reports runAsUser: 0 on the pod and on a container, as restricted', () => {
-    const d = deployment('web', { pod: { securityContext: { runAsNonRoot: true, runAsUser: 0 }, containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, runAsUser: 0 } })] } });
+    const d = deployment('web', {
+      pod: {
+        securityContext: { runAsNonRoot: true, runAsUser: 0 },
+        containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, runAsUser: 0 } })],
+      },
+    });
     const found = check(noRootUser, [d]);
     expect(found.map((f) => [f.path, f.podSecurity])).toStrictEqual([
       ['spec.template.spec.securityContext.runAsUser', 'restricted'],

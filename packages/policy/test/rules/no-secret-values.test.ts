@@ -13,8 +13,16 @@ describe('no-secret-values', () => {
   it('reports data and stringData of a v1 Secret, each at its field', () => {
     const s = manifest('v1', 'Secret', 'db', { data: { password: 'aHVudGVyMg==' }, stringData: { user: 'app' } });
     expect(summary(check(noSecretValues, [s]))).toStrictEqual([
-      { name: 'db', path: 'data', message: 'a Secret with values must not be committed; reference it (secretKeyRef) or produce it with an ExternalSecret' },
-      { name: 'db', path: 'stringData', message: 'a Secret with values must not be committed; reference it (secretKeyRef) or produce it with an ExternalSecret' },
+      {
+        name: 'db',
+        path: 'data',
+        message: 'a Secret with values must not be committed; reference it (secretKeyRef) or produce it with an ExternalSecret',
+      },
+      {
+        name: 'db',
+        path: 'stringData',
+        message: 'a Secret with values must not be committed; reference it (secretKeyRef) or produce it with an ExternalSecret',
+      },
     ]);
   });
 
@@ -26,7 +34,11 @@ describe('no-secret-values', () => {
       ],
     });
     expect(summary(check(noSecretValues, [k]))).toStrictEqual([
-      { name: '', path: 'secretGenerator[1].literals', message: 'secretGenerator token holds literal values; feed it from an untracked env file or use an ExternalSecret' },
+      {
+        name: '',
+        path: 'secretGenerator[1].literals',
+        message: 'secretGenerator token holds literal values; feed it from an untracked env file or use an ExternalSecret',
+      },
     ]);
   });
 });

@@ -13,15 +13,26 @@ const annotated = (annotations: Record<string, string>): Manifest => {
 describe('no-unconfined-apparmor', () => {
   it('allows RuntimeDefault and Localhost profiles, and the matching annotations', () => {
     const fields = deployment('web', {
-      pod: { securityContext: { runAsNonRoot: true, appArmorProfile: { type: 'RuntimeDefault' } }, containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, appArmorProfile: { type: 'Localhost', localhostProfile: 'web' } } })] },
+      pod: {
+        securityContext: { runAsNonRoot: true, appArmorProfile: { type: 'RuntimeDefault' } },
+        containers: [
+          container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, appArmorProfile: { type: 'Localhost', localhostProfile: 'web' } } }),
+        ],
+      },
     });
-    const annotations = annotated({ 'container.apparmor.security.beta.kubernetes.io/web': 'localhost/web', 'container.apparmor.security.beta.kubernetes.io/log': 'runtime/default' });
+    const annotations = annotated({
+      'container.apparmor.security.beta.kubernetes.io/web': 'localhost/web',
+      'container.apparmor.security.beta.kubernetes.io/log': 'runtime/default',
+    });
     expect(check(noUnconfinedApparmor, [deployment(), fields, annotations])).toStrictEqual([]);
   });
 
   it('reports Unconfined on the pod or a container, as baseline', () => {
     const d = deployment('web', {
-      pod: { securityContext: { runAsNonRoot: true, appArmorProfile: { type: 'Unconfined' } }, containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, appArmorProfile: { type: 'Unconfined' } } })] },
+      pod: {
+        securityContext: { runAsNonRoot: true, appArmorProfile: { type: 'Unconfined' } },
+        containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, appArmorProfile: { type: 'Unconfined' } } })],
+      },
     });
     expect(check(noUnconfinedApparmor, [d]).map((f) => [f.path, f.podSecurity])).toStrictEqual([
       ['spec.template.spec.securityContext.appArmorProfile.type', 'baseline'],

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { noUnmaskedProcMount } from '../../src/rules/no-unmasked-proc-mount.ts';
 import { SECURE_CONTAINER_CONTEXT, check, container, deployment } from '../support.ts';
 
-const procMount = (value: string, pod: object = {}) => deployment('web', { pod: { ...pod, containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, procMount: value } })] } });
+const procMount = (value: string, pod: object = {}) =>
+  deployment('web', { pod: { ...pod, containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, procMount: value } })] } });
 
 describe('no-unmasked-proc-mount', () => {
   it('allows Default or nothing', () => {

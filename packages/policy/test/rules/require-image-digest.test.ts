@@ -15,7 +15,8 @@ describe('require-image-digest', () => {
       {
         name: 'web',
         path: 'spec.template.spec.containers[0].image',
-        message: 'Container "web" uses image "ghcr.io/acme/web:1.4.2", which is not pinned by digest: give the env an image digest so it renders as repo@sha256:<digest>.',
+        message:
+          'Container "web" uses image "ghcr.io/acme/web:1.4.2", which is not pinned by digest: give the env an image digest so it renders as repo@sha256:<digest>.',
       },
     ]);
   });
@@ -48,7 +49,10 @@ describe('require-image-digest', () => {
   });
 
   it('accepts real digests, however many zeros they start with', () => {
-    const real = ['sha256:00000000000000000000c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c1', 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'];
+    const real = [
+      'sha256:00000000000000000000c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c1',
+      'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    ];
     for (const digest of real) {
       const d = deployment('web', { pod: { containers: [container({ image: `ghcr.io/acme/web@${digest}` })] } });
       expect(check(rule, [d]), digest).toStrictEqual([]);

@@ -5,7 +5,10 @@ import { check, container, deployment, summary } from '../support.ts';
 describe('require-probes', () => {
   it('stays quiet with both probes, and for containers and init containers without ports', () => {
     const d = deployment('web', {
-      pod: { containers: [container(), container({ name: 'worker', ports: [], readinessProbe: undefined, livenessProbe: undefined })], initContainers: [container({ name: 'migrate', readinessProbe: undefined, livenessProbe: undefined })] },
+      pod: {
+        containers: [container(), container({ name: 'worker', ports: [], readinessProbe: undefined, livenessProbe: undefined })],
+        initContainers: [container({ name: 'migrate', readinessProbe: undefined, livenessProbe: undefined })],
+      },
     });
     expect(check(requireProbes, [d])).toStrictEqual([]);
   });
@@ -22,9 +25,16 @@ describe('require-probes', () => {
   });
 
   it('does not accept a startupProbe in place of the others', () => {
-    const d = deployment('web', { pod: { containers: [container({ readinessProbe: undefined, livenessProbe: undefined, startupProbe: { httpGet: { path: '/live', port: 'http' } } })] } });
+    const d = deployment('web', {
+      pod: {
+        containers: [container({ readinessProbe: undefined, livenessProbe: undefined, startupProbe: { httpGet: { path: '/live', port: 'http' } } })],
+      },
+    });
     const found = check(requireProbes, [d]);
-    expect(found.map((f) => f.path)).toStrictEqual(['spec.template.spec.containers[0].readinessProbe', 'spec.template.spec.containers[0].livenessProbe']);
+    expect(found.map((f) => f.path)).toStrictEqual([
+      'spec.template.spec.containers[0].readinessProbe',
+      'spec.template.spec.containers[0].livenessProbe',
+    ]);
     expect(found[1]?.message).toContain('its startupProbe stops after the first success and does not replace it');
   });
 

@@ -20,7 +20,9 @@ describe('require-resources', () => {
   });
 
   it('reports each missing value of an init container', () => {
-    const d = deployment('web', { pod: { initContainers: [container({ name: 'migrate', ports: [], resources: { requests: { cpu: '100m', memory: '64Mi' } } })] } });
+    const d = deployment('web', {
+      pod: { initContainers: [container({ name: 'migrate', ports: [], resources: { requests: { cpu: '100m', memory: '64Mi' } } })] },
+    });
     expect(check(requireResources, [d]).map((f) => f.path)).toStrictEqual([
       'spec.template.spec.initContainers[0].resources.limits.cpu',
       'spec.template.spec.initContainers[0].resources.limits.memory',
@@ -28,7 +30,9 @@ describe('require-resources', () => {
   });
 
   it('reports a request above its limit', () => {
-    const d = deployment('web', { pod: { containers: [container({ resources: { requests: { cpu: '2', memory: '2Gi' }, limits: { cpu: '2000m', memory: '1Gi' } } })] } });
+    const d = deployment('web', {
+      pod: { containers: [container({ resources: { requests: { cpu: '2', memory: '2Gi' }, limits: { cpu: '2000m', memory: '1Gi' } } })] },
+    });
     expect(summary(check(requireResources, [d]))).toStrictEqual([
       {
         name: 'web',

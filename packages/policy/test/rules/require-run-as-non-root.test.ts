@@ -24,7 +24,11 @@ describe('require-run-as-non-root', () => {
 
   it('names the init container that is left out when only some containers set it', () => {
     const d = deployment('web', {
-      pod: { securityContext: {}, containers: [container()], initContainers: [container({ name: 'migrate', ports: [], securityContext: withoutNonRoot })] },
+      pod: {
+        securityContext: {},
+        containers: [container()],
+        initContainers: [container({ name: 'migrate', ports: [], securityContext: withoutNonRoot })],
+      },
     });
     const [f] = check(requireRunAsNonRoot, [d]);
     expect(f?.path).toBe('spec.template.spec.initContainers[0].securityContext.runAsNonRoot');
@@ -33,16 +37,22 @@ describe('require-run-as-non-root', () => {
 
   it('reports a container that overrides the pod with runAsNonRoot: false', () => {
     const d = deployment('web', { pod: { containers: [container({ securityContext: { ...SECURE_CONTAINER_CONTEXT, runAsNonRoot: false } })] } });
-    expect(summary(check(requireRunAsNonRoot, [d])).map((f) => f.path)).toStrictEqual(['spec.template.spec.containers[0].securityContext.runAsNonRoot']);
+    expect(summary(check(requireRunAsNonRoot, [d])).map((f) => f.path)).toStrictEqual([
+      'spec.template.spec.containers[0].securityContext.runAsNonRoot',
+    ]);
   });
 
   it('reports runAsNonRoot: false on the pod even when every container sets true, as the admission plugin does', () => {
     const d = deployment('web', { pod: { securityContext: { runAsNonRoot: false }, containers: [container()] } });
-    expect(check(requireRunAsNonRoot, [d]).map((f) => [f.path, f.podSecurity])).toStrictEqual([['spec.template.spec.securityContext.runAsNonRoot', 'restricted']]);
+    expect(check(requireRunAsNonRoot, [d]).map((f) => [f.path, f.podSecurity])).toStrictEqual([
+      ['spec.template.spec.securityContext.runAsNonRoot', 'restricted'],
+    ]);
   });
 
   it('allows any value in a user namespace (hostUsers: false)', () => {
-    const d = deployment('web', { pod: { hostUsers: false, securityContext: {}, containers: [container({ securityContext: { ...withoutNonRoot, runAsNonRoot: false } })] } });
+    const d = deployment('web', {
+      pod: { hostUsers: false, securityContext: {}, containers: [container({ securityContext: { ...withoutNonRoot, runAsNonRoot: false } })] },
+    });
     expect(check(requireRunAsNonRoot, [d])).toStrictEqual([]);
   });
 
@@ -52,7 +62,12 @@ describe('require-run-as-non-root', () => {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
       metadata: { name: 'nightly', namespace: 'shop' },
-      spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { spec: { ...(d.spec as { template: { spec: object } }).template.spec, securityContext: { runAsNonRoot: false } } } } } },
+      spec: {
+        schedule: '0 3 * * *',
+        jobTemplate: {
+          spec: { template: { spec: { ...(d.spec as { template: { spec: object } }).template.spec, securityContext: { runAsNonRoot: false } } } },
+        },
+      },
     };
     expect(check(requireRunAsNonRoot, [cron])[0]?.path).toBe('spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot');
   });

@@ -5,7 +5,9 @@ import { check, container, deployment, manifest, summary } from '../support.ts';
 const configMap = (name: string, data: Record<string, string> = { LOG_LEVEL: 'info' }) => manifest('v1', 'ConfigMap', name, { data });
 const secret = (name: string) => manifest('v1', 'Secret', name, { stringData: { token: 'x' } });
 const externalSecret = (name: string, target?: string) =>
-  manifest('external-secrets.io/v1beta1', 'ExternalSecret', name, { spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault' }, ...(target && { target: { name: target } }) } });
+  manifest('external-secrets.io/v1beta1', 'ExternalSecret', name, {
+    spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault' }, ...(target && { target: { name: target } }) },
+  });
 const using = (c: Record<string, unknown>, pod: Record<string, unknown> = {}) => deployment('web', { pod: { containers: [container(c)], ...pod } });
 
 describe('resolve-references', () => {
@@ -13,11 +15,21 @@ describe('resolve-references', () => {
     const d = using(
       {
         envFrom: [{ configMapRef: { name: 'web-config-5t7c2kg9hh' } }, { secretRef: { name: 'web-creds' } }],
-        env: [{ name: 'LOG', valueFrom: { configMapKeyRef: { name: 'web-config-5t7c2kg9hh', key: 'LOG_LEVEL' } } }, { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } }],
+        env: [
+          { name: 'LOG', valueFrom: { configMapKeyRef: { name: 'web-config-5t7c2kg9hh', key: 'LOG_LEVEL' } } },
+          { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } },
+        ],
       },
       { serviceAccountName: 'web', volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'web-data' } }] },
     );
-    const set = [d, configMap('web-config-5t7c2kg9hh'), externalSecret('web-creds'), secret('api'), manifest('v1', 'ServiceAccount', 'web'), manifest('v1', 'PersistentVolumeClaim', 'web-data')];
+    const set = [
+      d,
+      configMap('web-config-5t7c2kg9hh'),
+      externalSecret('web-creds'),
+      secret('api'),
+      manifest('v1', 'ServiceAccount', 'web'),
+      manifest('v1', 'PersistentVolumeClaim', 'web-data'),
+    ];
     expect(check(resolveReferences, set)).toStrictEqual([]);
   });
 
@@ -41,7 +53,12 @@ describe('resolve-references', () => {
   });
 
   it('warns, once per workload, about a Secret that must exist in the cluster', () => {
-    const d = using({ env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 'tokens', key: 'a' } } }, { name: 'B', valueFrom: { secretKeyRef: { name: 'tokens', key: 'b' } } }] });
+    const d = using({
+      env: [
+        { name: 'A', valueFrom: { secretKeyRef: { name: 'tokens', key: 'a' } } },
+        { name: 'B', valueFrom: { secretKeyRef: { name: 'tokens', key: 'b' } } },
+      ],
+    });
     const found = check(resolveReferences, [d]);
     expect(found).toHaveLength(1);
     expect(found[0]?.severity).toBe('warning');
@@ -55,7 +72,12 @@ describe('resolve-references', () => {
 
   it('reports missing claims, ServiceAccounts and ConfigMap keys, and skips optional refs', () => {
     const d = using(
-      { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'MISSING' } } }, { name: 'Y', valueFrom: { configMapKeyRef: { name: 'opt', key: 'k', optional: true } } }] },
+      {
+        env: [
+          { name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'MISSING' } } },
+          { name: 'Y', valueFrom: { configMapKeyRef: { name: 'opt', key: 'k', optional: true } } },
+        ],
+      },
       { serviceAccountName: 'runner', volumes: [{ name: 'cache', persistentVolumeClaim: { claimName: 'cache' } }] },
     );
     expect(check(resolveReferences, [d, configMap('cfg')]).map((f) => f.path)).toStrictEqual([

@@ -23,12 +23,18 @@ describe('restrict-volume-types', () => {
 
   it('reports nfs and iscsi as restricted, and leaves hostPath to no-host-path', () => {
     const found = check(restrictVolumeTypes, [
-      volumes({ name: 'share', nfs: { server: 'nfs', path: '/x' } }, { name: 'lun', iscsi: { targetPortal: '10.0.0.1', iqn: 'iqn.2001-04.com.example:storage', lun: 0 } }, { name: 'node', hostPath: { path: '/var' } }),
+      volumes(
+        { name: 'share', nfs: { server: 'nfs', path: '/x' } },
+        { name: 'lun', iscsi: { targetPortal: '10.0.0.1', iqn: 'iqn.2001-04.com.example:storage', lun: 0 } },
+        { name: 'node', hostPath: { path: '/var' } },
+      ),
     ]);
     expect(found.map((f) => [f.path, f.podSecurity])).toStrictEqual([
       ['spec.template.spec.volumes[0].nfs', 'restricted'],
       ['spec.template.spec.volumes[1].iscsi', 'restricted'],
     ]);
-    expect(found[0]?.message).toBe('Volume "share" is a nfs volume, which the restricted profile does not allow: use a PersistentVolumeClaim (or a CSI volume) instead.');
+    expect(found[0]?.message).toBe(
+      'Volume "share" is a nfs volume, which the restricted profile does not allow: use a PersistentVolumeClaim (or a CSI volume) instead.',
+    );
   });
 });

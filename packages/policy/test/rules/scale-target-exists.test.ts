@@ -3,7 +3,9 @@ import { scaleTargetExists } from '../../src/rules/scale-target-exists.ts';
 import { check, deployment, manifest, summary } from '../support.ts';
 
 const hpa = (name: string, kind = 'Deployment') =>
-  manifest('autoscaling/v2', 'HorizontalPodAutoscaler', 'web', { spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind, name }, minReplicas: 2, maxReplicas: 10 } });
+  manifest('autoscaling/v2', 'HorizontalPodAutoscaler', 'web', {
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind, name }, minReplicas: 2, maxReplicas: 10 },
+  });
 const scaledObject = (name: string) => manifest('keda.sh/v1alpha1', 'ScaledObject', 'web', { spec: { scaleTargetRef: { name }, triggers: [] } });
 
 describe('scale-target-exists', () => {
@@ -13,12 +15,19 @@ describe('scale-target-exists', () => {
 
   it('reports an HPA whose target is not in the set', () => {
     expect(summary(check(scaleTargetExists, [deployment(), hpa('api')]))).toStrictEqual([
-      { name: 'web', path: 'spec.scaleTargetRef.name', message: 'scaleTargetRef names Deployment "api", which is not in the set: fix the name and kind or add the workload.' },
+      {
+        name: 'web',
+        path: 'spec.scaleTargetRef.name',
+        message: 'scaleTargetRef names Deployment "api", which is not in the set: fix the name and kind or add the workload.',
+      },
     ]);
   });
 
   it('reports a target of the wrong kind and a ScaledObject with a wrong name', () => {
     const found = check(scaleTargetExists, [deployment(), hpa('web', 'StatefulSet'), scaledObject('wbe')]);
-    expect(found.map((f) => f.message.split(',')[0])).toStrictEqual(['scaleTargetRef names StatefulSet "web"', 'scaleTargetRef names Deployment "wbe"']);
+    expect(found.map((f) => f.message.split(',')[0])).toStrictEqual([
+      'scaleTargetRef names StatefulSet "web"',
+      'scaleTargetRef names Deployment "wbe"',
+    ]);
   });
 });

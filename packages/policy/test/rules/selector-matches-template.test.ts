@@ -6,7 +6,13 @@ const withSelector = (selector: unknown) => deployment('web', { labels: { app: '
 
 describe('selector-matches-template', () => {
   it('stays quiet when matchLabels is a subset of the template labels and expressions hold', () => {
-    const ok = withSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['front', 'edge'] }, { key: 'canary', operator: 'DoesNotExist' }] });
+    const ok = withSelector({
+      matchLabels: { app: 'web' },
+      matchExpressions: [
+        { key: 'tier', operator: 'In', values: ['front', 'edge'] },
+        { key: 'canary', operator: 'DoesNotExist' },
+      ],
+    });
     expect(check(selectorMatchesTemplate, [deployment(), ok])).toStrictEqual([]);
   });
 
@@ -15,13 +21,17 @@ describe('selector-matches-template', () => {
       {
         name: 'web',
         path: 'spec.selector.matchLabels',
-        message: 'The selector requires app=api but the pod template has app=web: make spec.selector.matchLabels a subset of spec.template.metadata.labels.',
+        message:
+          'The selector requires app=api but the pod template has app=web: make spec.selector.matchLabels a subset of spec.template.metadata.labels.',
       },
     ]);
   });
 
   it('reports a matchExpression that does not hold, and a missing selector', () => {
-    const found = check(selectorMatchesTemplate, [withSelector({ matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['front'] }] }), withSelector(undefined)]);
+    const found = check(selectorMatchesTemplate, [
+      withSelector({ matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['front'] }] }),
+      withSelector(undefined),
+    ]);
     expect(found.map((f) => f.path)).toStrictEqual(['spec.selector.matchExpressions[0]', 'spec.selector']);
     expect(found[0]?.message).toContain('The selector expression tier NotIn ["front"] does not hold');
   });

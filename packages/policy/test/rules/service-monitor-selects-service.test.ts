@@ -10,7 +10,12 @@ const monitor = (selector: unknown, port = 'http', namespaceSelector?: unknown) 
 describe('service-monitor-selects-service', () => {
   it('stays quiet when the selector matches a Service that has the endpoint port', () => {
     expect(check(serviceMonitorSelectsService, [service(), monitor({ matchLabels: LABELS })])).toStrictEqual([]);
-    expect(check(serviceMonitorSelectsService, [service(), monitor({ matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['web'] }] })])).toStrictEqual([]);
+    expect(
+      check(serviceMonitorSelectsService, [
+        service(),
+        monitor({ matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['web'] }] }),
+      ]),
+    ).toStrictEqual([]);
   });
 
   it('reports a selector that matches no Service labels', () => {
@@ -18,7 +23,8 @@ describe('service-monitor-selects-service', () => {
       {
         name: 'web',
         path: 'spec.selector',
-        message: "The ServiceMonitor selects no Service: none in the namespaces it watches has the labels app=web, so fix spec.selector or the Service's metadata.labels.",
+        message:
+          "The ServiceMonitor selects no Service: none in the namespaces it watches has the labels app=web, so fix spec.selector or the Service's metadata.labels.",
       },
     ]);
   });
@@ -26,11 +32,15 @@ describe('service-monitor-selects-service', () => {
   it('reports an endpoint port name the Service does not have', () => {
     const [f] = check(serviceMonitorSelectsService, [service(), monitor({ matchLabels: LABELS }, 'metrics')]);
     expect(f?.path).toBe('spec.endpoints[0].port');
-    expect(f?.message).toBe('Endpoint port "metrics" is not a port name of Service "web" (ports 80/http): name the Service port "metrics" or use one of its names.');
+    expect(f?.message).toBe(
+      'Endpoint port "metrics" is not a port name of Service "web" (ports 80/http): name the Service port "metrics" or use one of its names.',
+    );
   });
 
   it('looks only in the namespaces the namespaceSelector names', () => {
-    expect(check(serviceMonitorSelectsService, [service(), monitor({ matchLabels: LABELS }, 'http', { matchNames: ['monitoring'] })])).toHaveLength(1);
+    expect(check(serviceMonitorSelectsService, [service(), monitor({ matchLabels: LABELS }, 'http', { matchNames: ['monitoring'] })])).toHaveLength(
+      1,
+    );
     expect(check(serviceMonitorSelectsService, [service(), monitor({ matchLabels: LABELS }, 'http', { any: true })])).toStrictEqual([]);
   });
 });

@@ -18,7 +18,8 @@ describe('service-selects-pods', () => {
       {
         name: 'web',
         path: 'spec.selector',
-        message: "The Service selects no pods: no pod template in the set has the labels app.kubernetes.io/name=api, so fix spec.selector or the workload's template labels.",
+        message:
+          "The Service selects no pods: no pod template in the set has the labels app.kubernetes.io/name=api, so fix spec.selector or the workload's template labels.",
       },
     ]);
   });

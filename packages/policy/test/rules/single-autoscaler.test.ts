@@ -3,8 +3,11 @@ import { singleAutoscaler } from '../../src/rules/single-autoscaler.ts';
 import { check, deployment, manifest, summary } from '../support.ts';
 
 const hpa = (name: string, target = 'web') =>
-  manifest('autoscaling/v2', 'HorizontalPodAutoscaler', name, { spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target }, maxReplicas: 10 } });
-const scaledObject = (name: string, target = 'web') => manifest('keda.sh/v1alpha1', 'ScaledObject', name, { spec: { scaleTargetRef: { name: target } } });
+  manifest('autoscaling/v2', 'HorizontalPodAutoscaler', name, {
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target }, maxReplicas: 10 },
+  });
+const scaledObject = (name: string, target = 'web') =>
+  manifest('keda.sh/v1alpha1', 'ScaledObject', name, { spec: { scaleTargetRef: { name: target } } });
 
 describe('single-autoscaler', () => {
   it('stays quiet with one autoscaler per workload', () => {
@@ -16,12 +19,15 @@ describe('single-autoscaler', () => {
       {
         name: 'web-keda',
         path: 'spec.scaleTargetRef',
-        message: 'ScaledObject "web-keda" and HorizontalPodAutoscaler "web" both scale Deployment "web" and would fight over its replicas: keep one of them for this env.',
+        message:
+          'ScaledObject "web-keda" and HorizontalPodAutoscaler "web" both scale Deployment "web" and would fight over its replicas: keep one of them for this env.',
       },
     ]);
   });
 
   it('reports two HPAs on the same Deployment', () => {
-    expect(check(singleAutoscaler, [deployment(), hpa('web'), hpa('web-memory')]).map((f) => f.object.manifest.metadata.name)).toStrictEqual(['web-memory']);
+    expect(check(singleAutoscaler, [deployment(), hpa('web'), hpa('web-memory')]).map((f) => f.object.manifest.metadata.name)).toStrictEqual([
+      'web-memory',
+    ]);
   });
 });

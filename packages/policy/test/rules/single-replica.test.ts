@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { singleReplica } from '../../src/rules/single-replica.ts';
 import { check, deployment, manifest, summary } from '../support.ts';
 
-const instance = (spec: Record<string, unknown> = {}) => deployment('gethrelay-default-1', { spec: { replicas: 1, strategy: { type: 'Recreate' }, ...spec } });
+const instance = (spec: Record<string, unknown> = {}) =>
+  deployment('gethrelay-default-1', { spec: { replicas: 1, strategy: { type: 'Recreate' }, ...spec } });
 
 describe('single-replica', () => {
   it('does nothing unless the app declares single-replica instances', () => {
@@ -24,7 +25,9 @@ describe('single-replica', () => {
   });
 
   it('reports a rolling update, an unset replica count and an autoscaler', () => {
-    const hpa = manifest('autoscaling/v2', 'HorizontalPodAutoscaler', 'relay', { spec: { scaleTargetRef: { kind: 'Deployment', name: 'gethrelay-default-1' }, maxReplicas: 3 } });
+    const hpa = manifest('autoscaling/v2', 'HorizontalPodAutoscaler', 'relay', {
+      spec: { scaleTargetRef: { kind: 'Deployment', name: 'gethrelay-default-1' }, maxReplicas: 3 },
+    });
     const found = check(singleReplica, [instance({ replicas: undefined, strategy: { type: 'RollingUpdate' } }), hpa], { singleReplica: true });
     expect(found.map((f) => f.path)).toStrictEqual(['spec.replicas', 'spec.strategy.type', 'spec.scaleTargetRef']);
   });

@@ -11,7 +11,7 @@ export const app = defineApp({
   name: '__APP_NAME__',
   defaults,
   optional: { image: IMAGE_SOURCE_KEYS },
-  images: { '__APP_NAME__': 'image' },
+  images: { __APP_NAME__: 'image' },
   pins,
   envs: { dev, staging, prod },
   render,

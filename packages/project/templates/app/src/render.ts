@@ -1,4 +1,13 @@
-import { allowTraffic, appMetadata, defaultDenyPolicy, hardenedContainer, hardenedPodSpec, imageRef, kubeDnsEgress, type KubeObject } from '@strata/core';
+import {
+  allowTraffic,
+  appMetadata,
+  defaultDenyPolicy,
+  hardenedContainer,
+  hardenedPodSpec,
+  imageRef,
+  kubeDnsEgress,
+  type KubeObject,
+} from '@strata/core';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Service } from 'kubernetes-models/v1/Service';
 import type { Config } from './config.ts';

@@ -10,7 +10,11 @@ describe.each(['dev', 'staging', 'prod'] as const)('__APP_NAME__ in %s', (env) =
     const pod = podSpec(find(await buildApp('__APP_NAME__', env), 'Deployment', '__APP_NAME__'));
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.containers[0]?.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(pod.containers[0]?.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(pod.volumes).toStrictEqual([{ name: 'tmp', emptyDir: {} }]);
   });
   it('is valid under the strict offline schemas', async () => {
