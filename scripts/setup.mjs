@@ -3,7 +3,7 @@
 // workspace dependencies from the committed lockfile, the pinned kustomize and kubeconform
 // binaries and the kustomize builder in .tools/bin. A second run on a set-up tree only checks
 // versions and hashes.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';

@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repo, strata } from './workspace.ts';
+import { repo } from './workspace.ts';
 
 describe('missing tools', () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-tools-'));

@@ -180,6 +180,16 @@ export function parseSecretStore(spec: string | undefined): SecretStore {
   return { name, kind };
 }
 
+type ModelModule = Record<string, new (value: unknown) => KubeObject>;
+
+/** A model module (`kubernetes-models/apps/v1`, ...), resolved from this package as tsx and the bundle both run it. */
+async function importModel(spec: string): Promise<ModelModule> {
+  const { importModelModule } = (await import(new URL('./models.mjs', import.meta.url).href)) as {
+    importModelModule: (spec: string) => Promise<ModelModule>;
+  };
+  return importModelModule(spec);
+}
+
 /**
  * Each source object checked by its model as the app's render will check it, so that an object the
  * API server would refuse (a Deployment without a selector, say) is named as the source's problem.
@@ -189,7 +199,7 @@ async function checkSources(model: Model, paths: Record<Environment, string>, ro
   for (const env of ENVIRONMENTS) {
     for (const m of model.expected[env]) {
       const module = modelModule(m.apiVersion, m.kind);
-      const Model = module ? ((await import(module.spec)) as Record<string, new (value: unknown) => KubeObject>)[m.kind] : undefined;
+      const Model = module ? (await importModel(module.spec))[m.kind] : undefined;
       try {
         // Without a model, the names and the kind are still checked by the API server's rules.
         toManifest(Model ? new Model(structuredClone(m)) : (structuredClone(m) as KubeObject), relative(root, paths[env]) || '.');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { formatPins, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
 import { checkEnv, Layout, loadApps, projectSeverity, UsageError } from '@strata/project';
 import { applyTree, diffTree, writeFileAtomic, type FileDiff } from '@strata/emit';
-import { rules, severityFor, type PolicyContext } from '@strata/policy';
+import { rules, severityFor } from '@strata/policy';
 import { planTree } from './generate.ts';
 
 /** An image reference as `strata set image` takes it; missing parts are kept from the current pin. */

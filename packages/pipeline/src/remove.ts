@@ -1,5 +1,5 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, lstatSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, filesIn, loadApps, UsageError, Layout } from '@strata/project';
 import { commitTransaction, isGenerated, lockTree, planApp, planEnvironments, recoverLocked, removeEmptyDirs, schemaMergeKeys } from '@strata/emit';

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ENVIRONMENTS, envKeyProblems, type App, type EnvKeyProblem, type Environment } from '@strata/core';
 import { appFileOf, envFileOf, errorLocation, keyPosition, originOf, setOrigin } from '@strata/core/sources';
