@@ -24,7 +24,8 @@ export function temporaryName(file: string): string {
 
 const TEMPORARY = /^\..+\.strata-tmp-(\d+)-\d+$/;
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this pid is alive (EPERM: alive, owned by someone else). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,5 +1,6 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { isRunning } from './atomic.ts';
 import { commitTransaction, recoverLocked, type CommitHooks } from './journal.ts';
 import { lockTree } from './lock.ts';
 import { isGenerated } from './header.ts';
@@ -141,15 +142,6 @@ export function applyTree(root: string, files: ReadonlyMap<string, string>, opti
     return withoutWrites(changes);
   } finally {
     lock.release();
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
