@@ -263,7 +263,9 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       : undefined;
 
   // Remember each changed app whose overlays all built and whose sources are known.
-  const ofApp = (app: string) => new Set(built.results.filter((r) => r.app === app).map((r) => r.output));
+  const resultsOf = groupBy(built.results, (r) => r.app);
+  const ownFiles = groupBy([...before.keys()], (f) => f.split('/')[1] ?? '');
+  const ofApp = (app: string) => new Set((resultsOf.get(app) ?? []).map((r) => r.output));
   const next: Record<string, AppEntry> = Object.fromEntries(reused);
   // Files several apps share (a workspace package they all import) are read once.
   const known = new Map<string, Stamp | undefined>();
@@ -280,8 +282,9 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       root,
       tool,
       name,
-      plans.find((p) => p.app === name),
-      built,
+      planOf.get(name),
+      resultsOf.get(name) ?? [],
+      ownFiles.get(name) ?? [],
       found,
       complete,
       sync.get(name),
@@ -332,7 +335,8 @@ function entryFor(
   tool: string,
   name: string,
   plan: AppPlan | undefined,
-  built: BuildOutcome,
+  results: readonly Built[],
+  own: readonly string[],
   found: { problems: Problem[]; resources: number },
   findings: Record<Environment, OverlayFindings> | undefined,
   sync: Record<Environment, AppSyncPlan> | undefined,
@@ -340,13 +344,11 @@ function entryFor(
   stamps: (file: string) => Stamp | undefined,
 ): AppEntry | undefined {
   const sources = appSources(root, name);
-  const results = built.results.filter((r) => r.app === name);
   if (!plan || !sources?.length || !sync || !findings || results.length !== ENVIRONMENTS.length || results.some((r) => !r.ok)) return undefined;
   // Its compiled sources, the workspace packages it imports, and every file of its own folder
   // (package.json, tsconfig.json, a file that would change how an import resolves), each as it was
   // before this run read it; a file that changed since is not remembered at all.
   const inputs: Record<string, Stamp> = {};
-  const own = [...before.keys()].filter((f) => f.startsWith(`apps/${name}/`));
   // Strata's own packages count for every app at once, in the tool's fingerprint.
   const linked = sources.map((s) => relative(root, s)).filter((f) => !f.startsWith(`packages${sep}`));
   for (const f of new Set([...linked, ...own])) {
@@ -371,6 +373,18 @@ function entryFor(
 }
 
 type Built = BuildOutcome['results'][number];
+
+/** The items by key, in their order: one pass instead of a filter per key. */
+function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
 
 /** Sends one env's overlay of a planned app to the builder with the files it reads: its own and its base's. */
 function buildInMemory(session: BuilderSession, plan: AppPlan, env: Environment, onBuild?: (r: BuildResult) => void): Promise<Built> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { type Dirent, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Metafile, Plugin } from 'esbuild';
@@ -94,12 +94,47 @@ export async function beforeTypeScriptImport(): Promise<void> {
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 const SKIP = Symbol('resolving');
 
-/** Imports of packages that resolve to a prebuilt copy (see usePrebuilt) go to the copy. */
-const prebuiltPackages: Plugin = {
+/**
+ * The packages linked into these node_modules folders from outside any node_modules folder: the
+ * workspace's own packages, the only ones that can be a prebuilt copy or TypeScript source.
+ */
+function workspacePackages(folders: readonly string[]): string[] {
+  const names = new Set<string>();
+  const visit = (dir: string, scope: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!scope && e.name.startsWith('@') && e.isDirectory()) visit(join(dir, e.name), `${e.name}/`);
+      else if (e.isSymbolicLink() && !names.has(scope + e.name)) {
+        try {
+          if (!realpathSync(join(dir, e.name)).split(sep).includes('node_modules')) names.add(scope + e.name);
+        } catch {
+          // a dangling link resolves to nothing
+        }
+      }
+    }
+  };
+  for (const f of folders) visit(f, '');
+  return [...names].sort();
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Imports of the workspace's own packages: to the prebuilt copy when there is one (see
+ * usePrebuilt), compiled into the bundle when they are TypeScript. Only these imports go through
+ * the plugin: a round trip to it for every import of every app costs seconds at 500 apps.
+ */
+const prebuiltPackages = (names: readonly string[]): Plugin => ({
   name: 'strata-prebuilt',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (prebuilt.size === 0 || args.pluginData === SKIP) return undefined;
+    if (prebuilt.size === 0 || names.length === 0) return;
+    build.onResolve({ filter: new RegExp(`^(${names.map(escapeRegExp).join('|')})(/|$)`) }, async (args) => {
+      if (args.pluginData === SKIP) return undefined;
       const r = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: SKIP });
       // A package folder given as external still resolves to its file; a builtin has no path.
       if (r.errors.length > 0 || !isAbsolute(r.path)) return undefined;
@@ -114,14 +149,14 @@ const prebuiltPackages: Plugin = {
       return TYPESCRIPT.test(real) ? { path: real } : undefined;
     });
   },
-};
+});
 
 export async function importTogether(files: readonly string[], packages: readonly string[]): Promise<Loaded[] | undefined> {
   const { build } = await import('esbuild');
   const dir = mkdtempSync(join(tmpdir(), 'strata-apps-'));
   try {
     const built = build({
-      plugins: [prebuiltPackages],
+      plugins: [prebuiltPackages(prebuilt.size > 0 ? workspacePackages(packages) : [])],
       stdin: { contents: files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)};`).join('\n'), loader: 'ts', resolveDir: dir },
       bundle: true,
       format: 'esm',

@@ -82,3 +82,42 @@ describe('loading apps', () => {
     await expect(loadApps(root)).rejects.toThrow(/^apps\/typo\/src\/app\.ts:7:14: cannot compile: Expected identifier but found "="$/);
   });
 });
+
+describe('loading apps in a process that runs prebuilt copies of workspace packages', () => {
+  it('sends the copied package to its copy, compiles other TypeScript workspace packages in, and leaves registry packages outside', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'strata-prebuilt-'));
+    roots.push(root);
+    const file = (path: string, text: string) => {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    };
+    // Two workspace packages in TypeScript, one of which this process runs as a compiled copy.
+    file('packages/kit/package.json', JSON.stringify({ name: '@acme/kit', type: 'module', exports: { '.': './src/index.ts' } }));
+    file('packages/kit/src/index.ts', "export const from: string = 'kit source';\n");
+    file('packages/lib/package.json', JSON.stringify({ name: '@acme/lib', type: 'module', exports: { '.': './src/index.ts' } }));
+    file('packages/lib/src/index.ts', "export const from: string = 'lib source';\n");
+    file('copies/kit.mjs', "export const from = 'kit copy';\n");
+    // A registry package: plain JavaScript inside node_modules.
+    file('node_modules/.store/left-pad/package.json', JSON.stringify({ name: 'left-pad', type: 'module', exports: './index.js' }));
+    file('node_modules/.store/left-pad/index.js', "export const from = 'registry';\n");
+    mkdirSync(join(root, 'node_modules', '@acme'), { recursive: true });
+    symlinkSync(join(root, 'packages', 'kit'), join(root, 'node_modules', '@acme', 'kit'));
+    symlinkSync(join(root, 'packages', 'lib'), join(root, 'node_modules', '@acme', 'lib'));
+    symlinkSync(join(root, 'node_modules', '.store', 'left-pad'), join(root, 'node_modules', 'left-pad'));
+    file(
+      'apps/one/src/app.ts',
+      "import { from as kit } from '@acme/kit';\nimport { from as lib } from '@acme/lib';\nimport { from as pad } from 'left-pad';\nexport const seen = [kit, lib, pad];\n",
+    );
+    // Its own module instance: the prebuilt state is this process's.
+    const load = (await import(
+      `${pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'load.ts')).href}?prebuilt`
+    )) as typeof import('../src/load.ts');
+    load.usePrebuilt(new Map([[join(root, 'packages', 'kit', 'src', 'index.ts'), join(root, 'copies', 'kit.mjs')]]));
+    const [mod] = (await load.importTogether([join(root, 'apps', 'one', 'src', 'app.ts')], [join(root, 'node_modules')]))!;
+    expect(mod!.exports.seen).toStrictEqual(['kit copy', 'lib source', 'registry']);
+    // The copy counts as the source it stands for; the compiled package is one of the app's inputs.
+    const real = realpathSync(root);
+    expect(mod!.linked).toContain(join(real, 'packages', 'kit', 'src', 'index.ts'));
+    expect(mod!.inputs).toContain(join(real, 'packages', 'lib', 'src', 'index.ts'));
+  });
+});
