@@ -188,13 +188,23 @@ export function toManifest(object: KubeObject, where: string): Manifest {
   }
   const secret = secretProblem(object);
   if (secret) throw new ObjectError(label, secret.path, secret.reason, undefined, where);
-  try {
-    object.validate?.();
-  } catch (err) {
-    const json = JSON.parse(JSON.stringify(object)) as unknown;
-    const p = modelProblem(err, json);
-    throw new ObjectError(label, p.path, p.reason, p.value, where);
+  const text = JSON.stringify(object);
+  // An app renders its defaults and every env: most objects come out the same each time, and a
+  // model's validation depends on nothing but its class and the object's JSON.
+  const seen = validated.get(object.constructor) ?? validated.set(object.constructor, new Set()).get(object.constructor)!;
+  if (!seen.has(text)) {
+    try {
+      object.validate?.();
+    } catch (err) {
+      const json = JSON.parse(text) as unknown;
+      const p = modelProblem(err, json);
+      throw new ObjectError(label, p.path, p.reason, p.value, where);
+    }
+    if (seen.size >= 50_000) seen.clear(); // a long-lived process renders many versions of its apps
+    seen.add(text);
   }
-  const json = JSON.parse(JSON.stringify(object)) as unknown;
-  return clean(json) as Manifest;
+  return clean(JSON.parse(text)) as Manifest;
 }
+
+/** The JSON of objects that their model class validated, in this process. */
+const validated = new WeakMap<object, Set<string>>();

@@ -1,4 +1,4 @@
-import { isDeepStrictEqual } from 'node:util';
+import { dequal as isDeepStrictEqual } from 'dequal/lite';
 import { createTwoFilesPatch } from 'diff';
 import { describe, GENERATED_ANNOTATION, isPlainObject, type Manifest } from '@strata/core';
 import { dumpYaml, sortKeys } from './yaml.ts';

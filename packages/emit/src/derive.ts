@@ -1,4 +1,6 @@
-import { isDeepStrictEqual } from 'node:util';
+// Plain JSON values only: a few times faster than node:util's isDeepStrictEqual, which also
+// handles classes, symbols and prototypes that manifests never hold.
+import { dequal as isDeepStrictEqual } from 'dequal/lite';
 import { CLUSTER_SCOPED_KINDS, GENERATED_ANNOTATION, isPlainObject, type Manifest } from '@strata/core';
 
 /**
@@ -41,7 +43,14 @@ const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'Replicatio
 // kyaml's guess at an associative list's key when it has no schema for the object.
 const INFERRED_KEYS = ['mountPath', 'devicePath', 'ip', 'type', 'topologyKey', 'name', 'containerPort'];
 
-const clone = <T>(v: T): T => structuredClone(v);
+/** A deep copy of a JSON value (what a manifest is): several times faster than structuredClone. */
+function clone<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(clone) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = clone(v);
+  return out as T;
+}
 const isNamespaced = (m: Manifest) => !CLUSTER_SCOPED_KINDS.has(m.kind);
 export const isGeneratedConfigMap = (m: Manifest) =>
   m.kind === 'ConfigMap' && m.apiVersion === 'v1' && m.metadata.annotations?.[GENERATED_ANNOTATION] !== undefined;

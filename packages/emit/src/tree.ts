@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
+import { dequal as isDeepStrictEqual } from 'dequal/lite';
 import { CUSTOM_CLUSTER_SCOPED_KINDS, ENVIRONMENTS, nameProblem, type App, type Environment, type Manifest } from '@strata/core';
 import { Layout } from '@strata/project';
 import { binaryPatchFor, deriveOverlay, generatorFor, isGeneratedConfigMap, type MergeKeyLookup, type Overlay } from './derive.ts';
