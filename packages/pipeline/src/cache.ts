@@ -130,11 +130,11 @@ function toolBinaries(root: string): Record<string, string | undefined> {
 }
 
 /**
- * The content hash of each binary. Hashing some 60 MB on every run would cost a tenth of a second,
- * so a binary's hash is kept with its stamp in `.strata/cache/tools.json` and read again only when
- * its size or times changed, or always in CI.
+ * The content hashes of files read on every run (the tool's binaries, some 60 MB; Strata's own
+ * sources and schemas, a few thousand files), kept with their stamps in `.strata/cache/tools.json`
+ * and read again only when a file's size or times changed, or always in CI.
  */
-function binaryHashes(root: string): string[] {
+function hashesOf(root: string, files: readonly string[]): Map<string, string | undefined> {
   let known: Record<string, Stamp> = {};
   try {
     known = JSON.parse(readFileSync(toolsFile(root), 'utf8')) as Record<string, Stamp>;
@@ -142,18 +142,12 @@ function binaryHashes(root: string): string[] {
     // none yet
   }
   const next: Record<string, Stamp> = {};
-  const out: string[] = [];
-  for (const [name, path] of Object.entries(toolBinaries(root))) {
-    let real: string | undefined;
-    try {
-      real = path && realpathSync(path);
-    } catch {
-      real = undefined;
-    }
-    const before = real ? known[real] : undefined;
-    const stamp = real ? ((before && verify(real, before)) ?? stampOf(real)) : undefined;
-    if (real && stamp) next[real] = stamp;
-    out.push(`${name}=${stamp?.hash ?? '-'}`);
+  const out = new Map<string, string | undefined>();
+  for (const file of files) {
+    const before = known[file];
+    const stamp = (before && verify(file, before)) ?? stampOf(file);
+    if (stamp) next[file] = stamp;
+    out.set(file, stamp?.hash);
   }
   if (JSON.stringify(next) !== JSON.stringify(known)) {
     try {
@@ -163,6 +157,11 @@ function binaryHashes(root: string): string[] {
     }
   }
   return out;
+}
+
+/** Each binary as `name=hash`, by its real path. */
+function binaryHashes(binaries: Record<string, string | undefined>, hashes: ReadonlyMap<string, string | undefined>): string[] {
+  return Object.entries(binaries).map(([name, real]) => `${name}=${(real && hashes.get(real)) ?? '-'}`);
 }
 
 /**
@@ -182,10 +181,21 @@ export function toolFingerprint(root: string): string {
     ...walk(join(root, Layout.crdSchemas), []),
     ...['pnpm-lock.yaml', 'tsconfig.base.json', 'strata.config.json', 'scripts/setup.mjs'].map((f) => join(root, f)),
   ];
-  for (const f of files.sort()) h.update(`${relative(root, f)}\0${hashFile(f) ?? '-'}\0`);
+  const binaries = Object.fromEntries(
+    Object.entries(toolBinaries(root)).map(([name, path]) => {
+      try {
+        return [name, path && realpathSync(path)];
+      } catch {
+        return [name, undefined];
+      }
+    }),
+  );
+  files.sort();
+  const hashes = hashesOf(root, [...files, ...Object.values(binaries).filter((b) => b !== undefined)]);
+  for (const f of files) h.update(`${relative(root, f)}\0${hashes.get(f) ?? '-'}\0`);
   // Whether the server field checks run, and which build of them: its path holds its source's hash.
   h.update(`server-validation\0${resolveHelper() ?? 'not built'}\0`);
-  for (const b of binaryHashes(root)) h.update(`${b}\0`);
+  for (const b of binaryHashes(binaries, hashes)) h.update(`${b}\0`);
   for (const k of Object.keys(process.env)
     .filter((k) => k.startsWith('STRATA_') || k.startsWith('KUSTOMIZE_'))
     .sort()) {

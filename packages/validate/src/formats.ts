@@ -1,8 +1,17 @@
-import junit from 'junit-report-builder';
-import { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } from 'node-sarif-builder';
+import { createRequire } from 'node:module';
+import type junitBuilder from 'junit-report-builder';
+import type * as sarifBuilder from 'node-sarif-builder';
 import type { Problem } from '@strata/core';
 import { formatProblem, type Summary } from './report.ts';
 import type { ResourceRef } from './types.ts';
+
+// The report libraries load when a report is made (about 80 ms): every strata command imports
+// this module for the names of the formats.
+const require = createRequire(import.meta.url);
+let junitLib: typeof junitBuilder | undefined;
+let sarifLib: typeof sarifBuilder | undefined;
+const junit = () => (junitLib ??= require('junit-report-builder') as typeof junitBuilder);
+const sarif = () => (sarifLib ??= require('node-sarif-builder') as typeof sarifBuilder);
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -16,7 +25,7 @@ const objectName = (p: { apiVersion?: string; kind?: string; namespace?: string;
  * problems about no object (an empty input) get a case of their own. Without them, one case per problem.
  */
 export function toJunit(problems: readonly Problem[], summary: Summary, suiteName: string, objects?: readonly ResourceRef[]): string {
-  const builder = junit.newBuilder().name(suiteName);
+  const builder = junit().newBuilder().name(suiteName);
   const suites = new Map<string, ReturnType<typeof builder.testSuite>>();
   const suite = (file: string) => suites.get(file) ?? suites.set(file, builder.testSuite().name(file)).get(file)!;
   const open = problems.filter((p) => !p.excepted);
@@ -61,6 +70,7 @@ export function toJunit(problems: readonly Problem[], summary: Summary, suiteNam
  * reason: they show as dismissed, not as open alerts.
  */
 export function toSarif(problems: readonly Problem[], version: string, help: (rule: string) => { short: string; help: string }): string {
+  const { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } = sarif();
   const run = new SarifRunBuilder().initSimple({ toolDriverName: 'strata', toolDriverVersion: version });
   for (const rule of [...new Set(problems.map((p) => p.rule))].sort()) {
     const h = help(rule);
