@@ -103,14 +103,20 @@ export async function verify(root: string, options: VerifyOptions = {}): Promise
   const envs = selectEnvs(options.env);
   const files = distFiles(root, envs, options.app);
   const phases = new Phases(options.onPhase);
-  // Read once the server is starting: at 500 apps reading takes about as long as the start.
-  const read = () =>
-    phases.timedSync('read', () =>
-      envs.map((env) => ({
-        name: env,
-        docs: files.filter((f) => f.env === env).flatMap((f) => readBuilt(readFileSync(join(root, f.file), 'utf8'), f.file)),
-      })),
-    );
+  // Read while the server starts (at 500 apps each takes seconds), giving it turns in between.
+  const read = (turn: () => Promise<void>) =>
+    phases.timed('read', async () => {
+      const groups: Group[] = [];
+      for (const env of envs) {
+        const docs: VerifyDocument[] = [];
+        for (const f of files.filter((x) => x.env === env)) {
+          docs.push(...readBuilt(readFileSync(join(root, f.file), 'utf8'), f.file));
+          await turn();
+        }
+        groups.push({ name: env, docs });
+      }
+      return groups;
+    });
   const ref = options.against;
   const withRoot = { root, ...options };
   if (!ref) return run(read, withRoot, phases);
@@ -136,7 +142,7 @@ export async function verify(root: string, options: VerifyOptions = {}): Promise
 export async function verifyDocuments(docs: readonly VerifyDocument[], options: VerifyDocumentsOptions = {}): Promise<VerifyResult> {
   const baseline = options.against;
   const against = baseline ? { ref: baseline.name, build: () => Promise.resolve([{ name: '', docs: baseline.docs }]) } : undefined;
-  return run(() => [{ name: '', docs }], options, new Phases(options.onPhase), against);
+  return run(() => Promise.resolve([{ name: '', docs }]), options, new Phases(options.onPhase), against);
 }
 
 /** The workspace whose crds/ folder verify installs, or a folder without one outside a workspace. */
@@ -162,16 +168,28 @@ class Phases {
     this.record(name, performance.now() - t0);
     return value;
   }
-  timedSync<T>(name: string, work: () => T): T {
-    const t0 = performance.now();
-    const value = work();
-    this.record(name, performance.now() - t0);
-    return value;
-  }
+}
+
+/** How long synchronous work runs before it lets the event loop take a turn. */
+const TURN_MS = 10;
+
+/**
+ * A turn of the event loop when the work since the last one took TURN_MS or more. Reading megabytes
+ * of YAML in one go would hold the server's start back: each of its steps (the binaries' check,
+ * spawning kube-apiserver, polling /readyz) waits for a turn, so the start would begin only once the
+ * read is over, instead of running beside it on the other core.
+ */
+function turns(): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < TURN_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    last = performance.now();
+  };
 }
 
 async function run(
-  read: () => readonly Group[],
+  read: (turn: () => Promise<void>) => Promise<readonly Group[]>,
   options: ServerOptions,
   phases: Phases,
   against?: { ref: string; build: () => Promise<Group[]> },
@@ -191,8 +209,11 @@ async function run(
           (doc): Target => ({ doc, group: g.name, manifest: doc.manifest, namespace: doc.manifest.metadata?.namespace || defaultNamespace }),
         ),
       );
-    const groups = read();
+    const turn = turns();
+    const groups = await read(turn);
     const targets = toTargets(groups);
+    // Also while the server starts: the shipped CRDs are megabytes of YAML.
+    const crds = new Map([...(await loadCrds(crdManifestsDir, turn)), ...(await loadCrds(join(projectRoot(options.root), Layout.crds), turn))]);
     // The ref builds while the server starts: both take seconds, and neither needs the other.
     const refTargets = against ? toTargets(await phases.timed('build', against.build)) : [];
     let server: Server;
@@ -210,10 +231,7 @@ async function run(
     const serverVersion = /^v1\.\d+\./.test(asked) ? asked : KUBERNETES_VERSION;
     const all = [...targets, ...refTargets];
 
-    const resources = await Resources.discover(
-      client,
-      new Map([...loadCrds(crdManifestsDir), ...loadCrds(join(projectRoot(options.root), Layout.crds))]),
-    );
+    const resources = await Resources.discover(client, crds);
     await phases.timed('crds', () => installCrds(client, targets, refTargets, resources, problems));
     await phases.timed('namespaces', async () => {
       await eachLimit(all, concurrency, async (t) => {
@@ -225,8 +243,8 @@ async function run(
     const rejected = new Set<Target>();
     await phases.timed('apply', () =>
       eachLimit(sameRequests(targets.filter((t) => !t.installed)), concurrency, async (same) => {
-        const found = await judge(client, same[0]!, { dryRun: true });
-        for (const t of same) {
+        const found = await judge(client, same.targets[0]!, { dryRun: true }, same.body);
+        for (const t of same.targets) {
           if (found.some((f) => f.severity === 'error')) rejected.add(t);
           problems.push(...found.map((f) => located(t, f)));
         }
@@ -499,8 +517,8 @@ async function apply(client: Client, t: Target, options: { dryRun: boolean }): P
   return (await judge(client, t, options)).map((f) => located(t, f));
 }
 
-/** Server-side apply of one object; the server's refusals and warnings. */
-async function judge(client: Client, t: Target, options: { dryRun: boolean }): Promise<Finding[]> {
+/** Server-side apply of one object (`body`: its manifest as JSON, when the caller has it already); the server's refusals and warnings. */
+async function judge(client: Client, t: Target, options: { dryRun: boolean }, body?: string): Promise<Finding[]> {
   const quantities = locators.get(client) ?? new QuantityLocator(client);
   locators.set(client, quantities);
   if (!t.manifest.metadata?.name)
@@ -509,7 +527,7 @@ async function judge(client: Client, t: Target, options: { dryRun: boolean }): P
   if (!res?.ok) return [{ message: res?.message ?? 'unresolved kind', rule: res?.rule ?? 'unknown-kind', severity: 'error' }];
   const query = `?fieldManager=${FIELD_MANAGER}&force=true&fieldValidation=Strict${options.dryRun ? '&dryRun=All' : ''}`;
   // An accepted object comes back whole; nothing here reads it, so it is not parsed.
-  const r = await client.request('PATCH', `${objectPath(t)}${query}`, t.manifest, 'application/apply-patch+yaml', { bodyOnSuccess: false });
+  const r = await client.request('PATCH', `${objectPath(t)}${query}`, body ?? t.manifest, 'application/apply-patch+yaml', { bodyOnSuccess: false });
   const out: Finding[] = r.warnings.map((message) => ({ message, rule: 'server-warning', severity: 'warning' }));
   if (r.status < 300) return out;
   let found = statusProblems(r.body, r.status);
@@ -534,15 +552,17 @@ async function judge(client: Client, t: Target, options: { dryRun: boolean }): P
  * many identical objects (a Service or a ConfigMap that no env changes): a third of them at 500
  * synthetic apps.
  */
-function sameRequests(targets: readonly Target[]): Target[][] {
-  const groups = new Map<string, Target[]>();
+function sameRequests(targets: readonly Target[]): { readonly body: string; readonly targets: Target[] }[] {
+  const groups = new Map<string, { body: string; targets: Target[] }>();
   for (const t of targets) {
     const res = t.resolution;
     const where = res?.ok ? `${res.prefix}|${res.namespaced ? t.namespace : ''}` : 'unresolved';
-    const key = `${where}|${JSON.stringify(t.manifest)}`;
+    // The request's body, serialised once: it is the key, and then what is sent.
+    const body = JSON.stringify(t.manifest);
+    const key = `${where}|${body}`;
     const same = groups.get(key);
-    if (same) same.push(t);
-    else groups.set(key, [t]);
+    if (same) same.targets.push(t);
+    else groups.set(key, { body, targets: [t] });
   }
   return [...groups.values()];
 }
