@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ENVIRONMENTS, isDnsLabel, type Environment, type Problem } from '@strata/core';
-import { checkEnv, distOf, findRoot, ToolError, ToolMissingError, UsageError } from '@strata/project';
+import { ENVIRONMENTS, isDnsLabel, type Environment } from '@strata/core';
+import { checkEnv, distOf, findRoot, ToolError, ToolMissingError, UsageError, type Problem } from '@strata/project';
 import type { BuildResult } from '@strata/kustomize';
 import type { DiffResult } from '@strata/pipeline';
 // The report builders only: the rest of validate loads when a command needs it.

@@ -7,4 +7,3 @@ export * from './merge.ts';
 export * from './names.ts';
 export * from './objects.ts';
 export * from './pins.ts';
-export * from './problems.ts';

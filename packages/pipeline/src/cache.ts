@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
-import type { Environment, Problem } from '@strata/core';
+import type { Environment } from '@strata/core';
 import { removeStaleTemporaries, writeFileAtomic } from '@strata/emit';
-import { Layout } from '@strata/project';
+import { Layout, type Problem } from '@strata/project';
 import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { ENVIRONMENTS, type Environment, type Problem } from '@strata/core';
-import { appDirs, appSources, Layout, loadApps } from '@strata/project';
+import { ENVIRONMENTS, type Environment } from '@strata/core';
+import { appDirs, appSources, Layout, loadApps, type Problem } from '@strata/project';
 import {
   applyTree,
   lockTree,

@@ -1,6 +1,6 @@
 import type { Finding } from './types.ts';
 
-/** A finding in the shape of the CLI's Problem (`formatProblem` in @strata/validate), ready for its one-line format. */
+/** A finding in the shape of `Problem` (in @strata/project), ready for its one-line format (`formatProblem` in @strata/validate). */
 export interface PolicyProblem {
   readonly file: string;
   readonly line?: number;

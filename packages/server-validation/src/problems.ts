@@ -1,4 +1,4 @@
-import type { Problem } from '@strata/core';
+import type { Problem } from '@strata/project';
 import { checkObjects, INSTALL_COMMAND, pathSegments, resolveHelper } from './helper.ts';
 
 /** The rule name of every problem found here. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LineCounter, parseDocument } from 'yaml';
-import type { Problem } from '@strata/core';
+import type { Problem } from '@strata/project';
 import { ensureHelper, NOT_BUILT_NOTE, serverFieldProblems, withoutSchemaDuplicates, type LocatedObject } from '../src/index.ts';
 import { workspaceRoot } from './corpus.ts';
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type junitBuilder from 'junit-report-builder';
 import type * as sarifBuilder from 'node-sarif-builder';
-import type { Problem } from '@strata/core';
+import type { Problem } from '@strata/project';
 import { formatProblem, type Summary } from './report.ts';
 import type { ResourceRef } from './types.ts';
 

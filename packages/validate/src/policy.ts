@@ -1,5 +1,5 @@
-import type { Environment, Problem } from '@strata/core';
-import { appDirs, distOf, loadApps, projectSeverity } from '@strata/project';
+import type { Environment } from '@strata/core';
+import { appDirs, distOf, loadApps, projectSeverity, type Problem } from '@strata/project';
 import { rules, runPolicy, toProblem, type PolicyContext, type Rule } from '@strata/policy';
 import type { SourceDoc } from './types.ts';
 

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { isPlainObject, type Manifest, type Problem } from '@strata/core';
+import { isPlainObject, type Manifest } from '@strata/core';
+import type { Problem } from '@strata/project';
 import { decodeAll, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
 import { readSources, type ReadOptions, type Source } from './sources.ts';
 import type { FileInput, FileRead, ParsedInputs, SourceDoc } from './types.ts';

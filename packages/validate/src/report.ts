@@ -1,4 +1,4 @@
-import type { Problem } from '@strata/core';
+import type { Problem } from '@strata/project';
 
 /**
  * Control characters, bidirectional overrides and line separators shown as escapes: a name or

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Problem } from '@strata/core';
+import type { Problem } from '@strata/project';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
 import type { ParsedInputs, SourceDoc } from './types.ts';
 

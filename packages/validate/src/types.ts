@@ -1,4 +1,5 @@
-import type { Manifest, Problem } from '@strata/core';
+import type { Manifest } from '@strata/core';
+import type { Problem } from '@strata/project';
 import type { ReadLimits } from './sources.ts';
 
 /** One object as kubectl decodes it (a list's items each on their own), with where it came from. */

@@ -1,5 +1,4 @@
-import type { Problem } from '@strata/core';
-import { checkEnv } from '@strata/project';
+import { checkEnv, type Problem } from '@strata/project';
 import { serverFieldProblems, withoutSchemaDuplicates } from '@strata/server-validation';
 import { requireKubernetesSets } from './kubernetes.ts';
 import { policyProblems } from './policy.ts';

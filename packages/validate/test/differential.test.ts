@@ -3,8 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Problem } from '@strata/core';
-import { findRoot } from '@strata/project';
+import { findRoot, type Problem } from '@strata/project';
 import { decoderPath, parseInputs, runDecoder, validate, type ParsedInputs } from '../src/index.ts';
 
 // The objects Strata judges must be the objects kubectl applies and kustomize builds from the same

@@ -21,4 +21,4 @@ export {
   type StartOptions,
 } from './server.ts';
 export { sweepStale } from './scratch.ts';
-export type { Problem } from '@strata/core';
+export type { Problem } from '@strata/project';

@@ -1,4 +1,10 @@
-/** One finding, located in a file and, when known, in an object and a field. */
+/**
+ * One finding of a check (schema, structure, policy, the server), located in a file and, when known,
+ * in an object and a field. Here, not in core (the authoring API every app imports), because
+ * validate, server-validation, verify, pipeline and the CLI all report or print findings and all
+ * sit above this package; policy cannot hold it, since verify would then depend on policy, whose
+ * tests depend on verify.
+ */
 export interface Problem {
   readonly file: string;
   readonly line?: number;
