@@ -103,6 +103,11 @@ export class Resources {
     return new Resources(client, groups, crds);
   }
 
+  /** Whether the server serves this apiVersion's group before any CRD is installed. */
+  isBuiltin(apiVersion: string): boolean {
+    return this.builtinGroups.has(splitApiVersion(apiVersion).group);
+  }
+
   /** The installed CRD that serves this kind, if packages/schemas has one. */
   crdFor(apiVersion: string, kind: string): Crd | undefined {
     const { group } = splitApiVersion(apiVersion);

@@ -232,12 +232,24 @@ async function run(
     const all = [...targets, ...refTargets];
 
     const resources = await Resources.discover(client, crds);
-    await phases.timed('crds', () => installCrds(client, targets, refTargets, resources, problems));
-    await phases.timed('namespaces', async () => {
-      await eachLimit(all, concurrency, async (t) => {
+    const resolve = (ts: readonly Target[]) =>
+      eachLimit(ts, concurrency, async (t) => {
         t.resolution = await resources.resolve(t.manifest.apiVersion, t.manifest.kind);
       });
-      await createNamespaces(client, all);
+    // The namespaces of built-in kinds are created while the CRDs install: neither waits for the
+    // other, and a built-in kind resolves the same whatever CRDs there are. Custom kinds resolve once
+    // their CRDs are in (a CRD of the input may be refused), so theirs come after. The same
+    // namespaces are created as when everything waited for the CRDs.
+    const created = new Set<string>();
+    const builtin = all.filter((t) => resources.isBuiltin(t.manifest.apiVersion));
+    const early = resolve(builtin).then(() => createNamespaces(client, builtin, created));
+    early.catch(() => undefined);
+    await phases.timed('crds', () => installCrds(client, targets, refTargets, resources, problems));
+    await phases.timed('namespaces', async () => {
+      await early;
+      const custom = all.filter((t) => !resources.isBuiltin(t.manifest.apiVersion));
+      await resolve(custom);
+      await createNamespaces(client, custom, created);
     });
 
     const rejected = new Set<Target>();
@@ -464,9 +476,13 @@ async function installCrds(
   }
 }
 
-/** Creates, for real, every namespace a namespaced object is placed in; a namespace object in the input is then applied over it. */
-async function createNamespaces(client: Client, targets: readonly Target[]): Promise<void> {
-  const names = new Set(targets.filter((t) => t.resolution?.ok && t.resolution.namespaced).map((t) => t.namespace));
+/**
+ * Creates, for real, every namespace a namespaced object is placed in, except those in `created`,
+ * to which it adds its own; a namespace object in the input is then applied over it.
+ */
+async function createNamespaces(client: Client, targets: readonly Target[], created: Set<string>): Promise<void> {
+  const names = new Set(targets.filter((t) => t.resolution?.ok && t.resolution.namespaced && !created.has(t.namespace)).map((t) => t.namespace));
+  for (const name of names) created.add(name);
   await Promise.all(
     [...names].map(async (name) => {
       const r = await client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });

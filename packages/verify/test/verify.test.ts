@@ -224,6 +224,12 @@ describe('verifyDocuments on any manifests', () => {
     expect(found.objects).toBe(5);
   });
 
+  it('creates the namespace that only custom resources use, once their CRD is in', async () => {
+    // gadgets holds nothing but a Gadget: its namespace is created after the built-in kinds' ones.
+    expect(found.problems.filter((p) => p.namespace === 'gadgets').map((p) => p.path)).toStrictEqual(['spec.size']);
+    expect((await server.client.request('GET', '/api/v1/namespaces/gadgets')).status).toBe(200);
+  });
+
   it('places objects without a namespace in the default test namespace and names no namespace for them', async () => {
     expect(found.problems.filter((p) => p.kind === 'Service')).toMatchObject([
       { file: 'input.yaml', line: line('type: Balancer'), kind: 'Service', name: 'web', path: 'spec.type', rule: 'server-rejected' },
