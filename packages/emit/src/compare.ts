@@ -15,16 +15,17 @@ function renameStrings(value: unknown, names: ReadonlyMap<string, string>): unkn
 
 /**
  * Brings built output and rendered objects to one form: generated ConfigMaps lose the hash suffix
- * Kustomize gives them (and every reference to it), and the generator marker is dropped.
+ * Kustomize gives them (and every reference to it), and the generator marker is dropped. Keys are
+ * put in the canonical order unless `sorted` is false (for a comparison, which ignores their order).
  */
-export function normalize(manifests: readonly Manifest[], generatedNames: ReadonlySet<string>): Manifest[] {
+export function normalize(manifests: readonly Manifest[], generatedNames: ReadonlySet<string>, sorted = true): Manifest[] {
   const renames = new Map<string, string>();
   for (const m of manifests) {
     const match = m.kind === 'ConfigMap' ? HASH_SUFFIX.exec(m.metadata.name) : null;
     if (match && generatedNames.has(match[1]!)) renames.set(m.metadata.name, match[1]!);
   }
   return manifests.map((m) => {
-    const out = renameStrings(m, renames) as Manifest;
+    const out = renames.size > 0 ? (renameStrings(m, renames) as Manifest) : { ...m };
     if (out.metadata.annotations?.[GENERATED_ANNOTATION] !== undefined) {
       const annotations = { ...out.metadata.annotations };
       delete annotations[GENERATED_ANNOTATION];
@@ -32,7 +33,7 @@ export function normalize(manifests: readonly Manifest[], generatedNames: Readon
       if (Object.keys(annotations).length > 0) out.metadata.annotations = annotations;
       else delete out.metadata.annotations;
     }
-    return sortKeys(out);
+    return sorted ? sortKeys(out) : out;
   });
 }
 
@@ -60,9 +61,17 @@ export function compareManifests(
     const name = describe((e ?? a)!);
     out.push({
       id: name,
-      diff: createTwoFilesPatch(`${label.expected}: ${name}`, `${label.actual}: ${name}`, e ? dumpYaml(e) : '', a ? dumpYaml(a) : '', '', '', {
-        context: 3,
-      }),
+      diff: createTwoFilesPatch(
+        `${label.expected}: ${name}`,
+        `${label.actual}: ${name}`,
+        e ? dumpYaml(sortKeys(e)) : '',
+        a ? dumpYaml(sortKeys(a)) : '',
+        '',
+        '',
+        {
+          context: 3,
+        },
+      ),
     });
   }
   return out;

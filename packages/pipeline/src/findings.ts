@@ -53,8 +53,9 @@ export function overlayFindings(
   kustomization: string | undefined,
 ): OverlayFindings {
   const generated = new Set(desired.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
-  const actual = normalize(built, generated);
-  const roundTrip = compareManifests(normalize(desired, generated), actual, { expected: 'rendered', actual: 'kustomize build' }).map((m) => ({
+  // Unsorted: the comparison ignores key order, and a diff sorts what it shows.
+  const actual = normalize(built, generated, false);
+  const roundTrip = compareManifests(normalize(desired, generated, false), actual, { expected: 'rendered', actual: 'kustomize build' }).map((m) => ({
     id: m.id,
     diff: m.diff,
   }));

@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { groupOf, type Manifest } from '@strata/core';
 
 interface Selector {
@@ -22,7 +22,8 @@ const matches = (m: Manifest, t: Selector) =>
  * text of the overlay's kustomization.yaml.
  */
 export function unmatchedPatchTargets(overlay: string, kustomization: string, built: readonly Manifest[]): string[] {
-  const k = parse(kustomization) as {
+  // js-yaml: several times faster than the yaml library on a file this run just generated.
+  const k = load(kustomization, { schema: CORE_SCHEMA }) as {
     patches?: { target?: Selector & { labelSelector?: string; annotationSelector?: string }; path?: string }[];
   } | null;
   const out: string[] = [];
