@@ -147,6 +147,9 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const plans: AppPlan[] = [];
   const pending: Promise<Built>[] = [];
   const fromDisk: string[] = [];
+  // Apps whose folders held nothing but planned files before the tree was written: applyTree adds
+  // only planned files, so they still do, and need not be listed again for the cache.
+  const onlyPlanned = new Set<string>();
   const sync = new Map<string, Record<Environment, AppSyncPlan>>();
   let generated: TreeChanges;
   const files = new Map<string, string>();
@@ -161,6 +164,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       // Built from memory only when the app's folders hold nothing the plan does not: kustomize
       // on disk would see any other file (a second kustomization, say).
       const foreign = filesUnder(root, plan.dirs).some((f) => !plan.files.has(f));
+      if (!foreign) onlyPlanned.add(plan.app);
       if (session && !foreign) for (const env of ENVIRONMENTS) pending.push(buildInMemory(session, plan, env, options.onBuild));
       else fromDisk.push(plan.app);
       // Lets the builder's answers in: a full pipe would stop it.
@@ -286,6 +290,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       resultsOf.get(name) ?? [],
       ownFiles.get(name) ?? [],
       found,
+      onlyPlanned.has(name),
       complete,
       sync.get(name),
       before,
@@ -338,6 +343,7 @@ function entryFor(
   results: readonly Built[],
   own: readonly string[],
   found: { problems: Problem[]; resources: number },
+  onlyPlanned: boolean,
   findings: Record<Environment, OverlayFindings> | undefined,
   sync: Record<Environment, AppSyncPlan> | undefined,
   before: ReadonlyMap<string, Stamp>,
@@ -366,7 +372,7 @@ function entryFor(
     outputs[path] = stamp;
   }
   // Files already in its folders that the plan does not hold (foreign ones) keep it from being reused.
-  if (!filesUnder(root, plan.dirs).every((f) => f in outputs)) return undefined;
+  if (!onlyPlanned && !filesUnder(root, plan.dirs).every((f) => f in outputs)) return undefined;
   // As it will be read back, so that the seal is over the same bytes.
   const entry = JSON.parse(JSON.stringify({ inputs, outputs, dirs: plan.dirs, sync, ...found, findings })) as Omit<AppEntry, 'seal'>;
   return { ...entry, seal: sealOf(tool, entry) };

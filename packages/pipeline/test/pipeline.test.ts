@@ -111,6 +111,27 @@ describe('strata pipeline', () => {
     expect(outputs(ws.root)).toStrictEqual(outputs(full.root));
   });
 
+  it('never reuses an app whose folder holds a file it did not generate, whenever that file came', async () => {
+    const foreign = join(ws.root, 'base/gethrelay/notes.yaml');
+    writeFileSync(foreign, 'kind: Note\n');
+    try {
+      // Only the other app: gethrelay is built from disk, as kustomize would see it, run after run.
+      expect((await pipeline(ws.root)).reused).toBe(1);
+      expect((await pipeline(ws.root)).reused).toBe(1);
+    } finally {
+      rmSync(foreign);
+    }
+    expect((await pipeline(ws.root)).reused).toBe(1); // rendered again once the file is gone
+    expect((await pipeline(ws.root)).reused).toBe(2);
+    writeFileSync(foreign, 'kind: Note\n'); // added after a pipeline
+    try {
+      expect((await pipeline(ws.root)).reused).toBe(1);
+    } finally {
+      rmSync(foreign);
+    }
+    expect((await pipeline(ws.root)).reused).toBe(1);
+  });
+
   it('applies a cache restored in another checkout: contents decide, not file times', async () => {
     // Both workspaces hold the same sources and outputs, written at different times.
     rmSync(join(full.root, '.strata'), { recursive: true, force: true });
