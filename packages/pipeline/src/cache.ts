@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import type { Environment } from '@strata/core';
 import { removeStaleTemporaries, writeFileAtomic } from '@strata/emit';
@@ -237,6 +237,7 @@ export function sharedUnchanged(
   tool: string,
   shared: SharedEntry | undefined,
   apps: readonly string[],
+  listing?: FolderListing,
 ): Record<string, Stamp> | undefined {
   if (!shared || typeof shared !== 'object' || JSON.stringify(shared.apps) !== JSON.stringify(apps)) return undefined;
   if (sharedSealOf(tool, shared.apps, shared.files) !== shared.seal) return undefined;
@@ -247,7 +248,7 @@ export function sharedUnchanged(
     out[file] = now;
   }
   // Nothing else under gitops/ either: a file there that no plan holds is stale.
-  return filesUnder(root, [Layout.gitops]).every((f) => f in out) ? out : undefined;
+  return filesUnder(root, [Layout.gitops], listing).every((f) => f in out) ? out : undefined;
 }
 
 /** The cache of an earlier run by the same tool, or an empty one. */
@@ -267,9 +268,40 @@ export function writeCache(root: string, cache: PipelineCache): void {
   removeStaleTemporaries(join(root, Layout.cache));
 }
 
-/** Every file under the given folders (relative to the root). */
-export function filesUnder(root: string, dirs: readonly string[]): string[] {
+/** Every file under the given folders (relative to the root); from `listing` when given. */
+export function filesUnder(root: string, dirs: readonly string[], listing?: FolderListing): string[] {
+  if (listing) return dirs.flatMap((d) => listing.files(d));
   return dirs.flatMap((d) => walk(join(root, d), [])).map((f) => relative(root, f));
+}
+
+/**
+ * The files under folders of the root, each folder read once however often it is asked for: check
+ * lists every app's folders, then the generated tree around them.
+ */
+export class FolderListing {
+  private readonly known = new Map<string, readonly string[]>();
+  constructor(private readonly root: string) {}
+
+  /** Every file under `dir` (relative to the root, as are the files), node_modules folders left out. */
+  files(dir: string): readonly string[] {
+    const cached = this.known.get(dir);
+    if (cached) return cached;
+    const out: string[] = [];
+    let entries: Dirent[] = [];
+    try {
+      entries = readdirSync(join(this.root, dir), { withFileTypes: true });
+    } catch {
+      // not there: no files
+    }
+    for (const e of entries) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules') out.push(...this.files(path));
+      } else if (e.isFile()) out.push(path);
+    }
+    this.known.set(dir, out);
+    return out;
+  }
 }
 
 /**
@@ -319,7 +351,7 @@ export function verify(path: string, stamp: Stamp): Stamp | undefined {
  * The entry again, with fresh times, when its seal holds, every recorded file is as it was and
  * nothing else lies in the app's folders; undefined when anything changed.
  */
-export function unchanged(root: string, tool: string, entry: AppEntry): AppEntry | undefined {
+export function unchanged(root: string, tool: string, entry: AppEntry, listing?: FolderListing): AppEntry | undefined {
   if (!entry || typeof entry !== 'object' || sealOf(tool, entry) !== entry.seal) return undefined;
   const check = (files: Record<string, Stamp>) => {
     const out: Record<string, Stamp> = {};
@@ -332,6 +364,6 @@ export function unchanged(root: string, tool: string, entry: AppEntry): AppEntry
   };
   const inputs = check(entry.inputs);
   const outputs = inputs && check(entry.outputs);
-  if (!inputs || !outputs || !filesUnder(root, entry.dirs).every((f) => f in outputs)) return undefined;
+  if (!inputs || !outputs || !filesUnder(root, entry.dirs, listing).every((f) => f in outputs)) return undefined;
   return { ...entry, inputs, outputs };
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
@@ -7,7 +7,7 @@ import { appDirs, checkEnv, inEnvScope, Layout, loadApps, UsageError } from '@st
 import { isGenerated, planApp, planChanges, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
-import { readCache, sharedUnchanged, toolFingerprint, unchanged, type AppEntry, type PipelineCache } from './cache.ts';
+import { FolderListing, readCache, sharedUnchanged, toolFingerprint, unchanged, type AppEntry, type PipelineCache } from './cache.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import type { Selection } from './generate.ts';
 import { explainImageEdits, type ImageEdit } from './image-drift.ts';
@@ -63,26 +63,6 @@ const read = (path: string) => {
   }
 };
 
-/** Every `.yaml` file under the folders, relative to the root. */
-function yamlFiles(root: string, dirs: readonly string[]): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    let entries;
-    try {
-      entries = readdirSync(join(root, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const path = `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(path);
-      else if (e.isFile() && e.name.endsWith('.yaml')) out.push(path);
-    }
-  };
-  for (const d of dirs) walk(d);
-  return out;
-}
-
 /**
  * `strata check`: the committed tree is what the code generates (drift), every overlay builds back
  * with the real kustomize to what the code renders (round trip), and every env root builds (proven
@@ -104,8 +84,9 @@ export async function check(workspace: string, selection: Selection = {}, option
   const tool = toolFingerprint(root);
   const cache: Pick<PipelineCache, 'apps' | 'shared'> = options.cache === false ? { apps: {} } : readCache(root, tool);
   const reused = new Map<string, AppEntry>();
+  const listing = new FolderListing(root);
   for (const name of names) {
-    const entry = cache.apps[name] && unchanged(root, tool, cache.apps[name]);
+    const entry = cache.apps[name] && unchanged(root, tool, cache.apps[name], listing);
     if (entry) reused.set(name, entry);
   }
   const fresh = selected.filter((n) => !reused.has(n));
@@ -123,7 +104,7 @@ export async function check(workspace: string, selection: Selection = {}, option
   }
   // The env roots and gitops/ as the last pipeline wrote them for exactly these apps, unchanged
   // since: no need to plan them again.
-  const shared = names.every((n) => reused.has(n)) ? sharedUnchanged(root, tool, cache.shared, names) : undefined;
+  const shared = names.every((n) => reused.has(n)) ? sharedUnchanged(root, tool, cache.shared, names, listing) : undefined;
   if (!shared) for (const [path, content] of planEnvironments(names)) if (inScope(path)) files.set(path, content);
   const known = new Set(files.keys());
   for (const path of Object.keys(shared ?? {})) if (inScope(path) && (everything || !path.startsWith('gitops/'))) known.add(path);
@@ -156,7 +137,9 @@ export async function check(workspace: string, selection: Selection = {}, option
   // Generated files that nothing produces: in the fresh apps' folders, or, for everything, anywhere
   // under the generated folders (an env root's neighbours, the folders of a deleted app or env).
   const stale = everything
-    ? yamlFiles(root, [Layout.base, Layout.overlays, Layout.gitops]).filter((f) => !known.has(f) && isGenerated(read(join(root, f)) ?? ''))
+    ? [Layout.base, Layout.overlays, Layout.gitops]
+        .flatMap((d) => listing.files(d))
+        .filter((f) => f.endsWith('.yaml') && !known.has(f) && isGenerated(read(join(root, f)) ?? ''))
     : changes.removed;
   for (const file of stale.sort()) drift.push({ file, kind: 'stale', diff: `${file}: generated file that no app produces any more` });
 
