@@ -11,3 +11,9 @@ export function colorize(diff: string): string {
     })
     .join('\n');
 }
+
+/** Unified diffs on stdout, one after the other, coloured on a terminal unless $NO_COLOR is set. */
+export function printDiffs(diffs: readonly { readonly diff: string }[], out: (line: string) => void): void {
+  const tty = process.stdout.isTTY && !process.env.NO_COLOR;
+  for (const d of diffs) out((tty ? colorize(d.diff) : d.diff).trimEnd());
+}

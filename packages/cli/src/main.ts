@@ -1,10 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ENVIRONMENTS, isDnsLabel, type Environment } from '@strata/core';
-import { checkEnv, distOf, findRoot, ToolError, ToolMissingError, UsageError, type Problem } from '@strata/project';
-import type { BuildResult } from '@strata/kustomize';
-import type { DiffResult } from '@strata/pipeline';
+import { ENVIRONMENTS, isDnsLabel } from '@strata/core';
+import { checkEnv, findRoot, findRootOrCwd, ToolError, ToolMissingError, UsageError } from '@strata/project';
 // The report builders only: the rest of validate loads when a command needs it.
-import { OUTPUT_FORMATS, toJunit, toSarif, type OutputFormat } from '@strata/validate/formats';
+import { formatReport, OUTPUT_FORMATS, reportError, type OutputFormat } from '@strata/validate/formats';
 import { formatSummary, problemLines, summarize } from '@strata/validate/report';
 
 const VERSION = '0.1.0';
@@ -32,15 +30,6 @@ function exitCodeFor(e: unknown): number {
   // A failed system call (a file that cannot be written, a full disk): the machine, not the input.
   if (e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string') return EXIT.usage;
   return EXIT.invalid;
-}
-
-/** Build results that kustomize never judged make the run a tool error, after they are printed. */
-function failOnToolFailures(results: readonly Pick<BuildResult, 'toolFailed'>[], overlays = results.length): void {
-  const failed = results.filter((b) => b.toolFailed);
-  if (failed.length > 0)
-    throw new ToolError(
-      `kustomize failed on ${failed.length} of ${overlays} overlays without judging them (see above); run again, or rerun \`npm run build\` to rebuild the tools`,
-    );
 }
 
 interface Common {
@@ -79,16 +68,9 @@ const program = new Command('strata')
   // A run killed while it wrote the tree left a journal: finish or undo that change before any
   // command reads or writes the tree, so it never sees a mix of old and new files.
   .hook('preAction', async () => {
-    let root: string;
-    try {
-      root = findRoot();
-    } catch {
-      return; // validate works outside a workspace, on any files
-    }
-    const { recover } = await import('@strata/emit/journal');
-    const r = recover(root);
-    if (r.rolledForward > 0) err(`strata: completed the change to the tree that an interrupted run had committed (${r.files} files)`);
-    if (r.rolledBack > 0) err(`strata: undid the change to the tree that an interrupted run had started (${r.files} files)`);
+    const r = (await import('@strata/emit/journal')).recoverWorkspace();
+    if (r && r.rolledForward > 0) err(`strata: completed the change to the tree that an interrupted run had committed (${r.files} files)`);
+    if (r && r.rolledBack > 0) err(`strata: undid the change to the tree that an interrupted run had started (${r.files} files)`);
   });
 
 program
@@ -111,22 +93,16 @@ program
 
 /** `generate --dry-run`: the same plan as generate, printed as one unified diff per file. */
 async function generateDryRun(o: Common): Promise<void> {
-  const { planTree } = await import('@strata/pipeline');
-  const { diffTree } = await import('@strata/emit');
-  const { colorize } = await import('./colorize.ts');
-  const root = findRoot();
-  const tree = await planTree(root, selection(o));
-  const r = diffTree(root, tree.files, tree.dirs);
-  const tty = process.stdout.isTTY && !process.env.NO_COLOR;
-  for (const d of r.diffs) out((tty ? colorize(d.diff) : d.diff).trimEnd());
+  const { previewGenerate } = await import('@strata/pipeline');
+  const r = await previewGenerate(findRoot(), selection(o));
+  (await import('./colorize.ts')).printDiffs(r.diffs, out);
   for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
   const count = (s: string) => r.diffs.filter((d) => d.status === s).length;
-  const scope = `${tree.plans.length} apps x ${checkEnv(o.env) ? 1 : ENVIRONMENTS.length} envs`;
   const what =
     r.diffs.length === 0
       ? `no changes, ${r.unchanged} files up to date`
       : `would add ${count('added')}, change ${count('changed')} and remove ${count('removed')} files; ${r.unchanged} unchanged; nothing written`;
-  out(`generate --dry-run: ${scope}: ${what} (${seconds()})`);
+  out(`generate --dry-run: ${r.apps} apps x ${r.envs} envs: ${what} (${seconds()})`);
 }
 
 program
@@ -136,7 +112,7 @@ program
   .addOption(envOption())
   .action(async (o: Common) => {
     const root = findRoot();
-    const { build, selectOverlays } = await import('@strata/pipeline');
+    const { build, failOnToolFailures, selectOverlays } = await import('@strata/pipeline');
     const step = progress('build', selectOverlays(root, selection(o)).length);
     const r = await build(root, selection(o), step && ((b) => step(b.overlay, b.ok, b.millis)));
     for (const b of r.results) {
@@ -169,7 +145,6 @@ program
       const { validate, ruleHelp } = await import('@strata/validate');
       let r;
       try {
-        if (o.kubernetesVersion) await checkKubernetesVersion(o.kubernetesVersion);
         r = await validate(root, inputs, {
           ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
           policy: o.policy,
@@ -178,52 +153,22 @@ program
         });
       } catch (e) {
         // A report format promises one valid document on stdout, also when the run cannot finish.
-        if (o.output !== 'text') {
-          const problem = {
-            file: inputs.join(', '),
-            message: (e as Error).message,
-            rule: e instanceof UsageError ? 'usage' : 'error',
-            severity: 'error' as const,
-          };
-          const summary = summarize([problem], 0);
-          out(
-            o.output === 'json'
-              ? JSON.stringify({ problems: [problem], summary }, null, 2)
-              : o.output === 'junit'
-                ? toJunit([problem], summary, 'strata validate', [])
-                : toSarif([problem], VERSION, ruleHelp),
-          );
-        }
+        if (o.output !== 'text') out(reportError(o.output, inputs, e, VERSION, ruleHelp));
         throw e;
       }
       // On stderr: which checks ran is for the person, and a report on stdout stays one document.
       for (const note of r.notes ?? []) err(note);
       const summary = summarize(r.problems, r.resources);
-      if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary }, null, 2));
-      else if (o.output === 'junit') out(toJunit(r.problems, summary, 'strata validate', r.objects));
-      else if (o.output === 'sarif') out(toSarif(r.problems, VERSION, ruleHelp));
+      const report = { problems: r.problems, summary, suite: 'strata validate', ...(r.objects ? { objects: r.objects } : {}) };
+      if (o.output !== 'text') out(formatReport(o.output, report, VERSION, ruleHelp));
       else {
         for (const line of problemLines(r.problems, o.listExcepted)) out(line);
-        const built = r.files.map((f) => distOf(f)).filter((m) => m !== undefined);
-        const scope =
-          built.length === r.files.length && built.length > 0
-            ? `${new Set(built.map((m) => m.app)).size} apps x ${new Set(built.map((m) => m.env)).size} envs: `
-            : '';
+        const scope = r.built ? `${r.built.apps} apps x ${r.built.envs} envs: ` : '';
         out(`validate: ${scope}${formatSummary(summary)} (${seconds()})`);
       }
       if (summary.errors > 0) process.exitCode = EXIT.invalid;
     },
   );
-
-/** A version that is malformed or has no committed schemas is a usage error, found before any work. */
-async function checkKubernetesVersion(version: string): Promise<void> {
-  const { schemaLocations } = await import('@strata/schemas');
-  try {
-    schemaLocations(version);
-  } catch (e) {
-    throw new UsageError(`--kubernetes-version ${version}: ${(e as Error).message}`);
-  }
-}
 
 program
   .command('pipeline')
@@ -233,7 +178,7 @@ program
   .option('--no-frozen', 'bring the committed tree up to date, even in CI')
   .action(async (o: { cache: boolean; frozen?: boolean }) => {
     const root = findRoot();
-    const { byContent, pipeline, selectOverlays } = await import('@strata/pipeline');
+    const { byContent, failOnToolFailures, pipeline, selectOverlays } = await import('@strata/pipeline');
     const step = progress('build', o.cache ? 0 : selectOverlays(root).length);
     const frozen = o.frozen ?? byContent();
     const r = await pipeline(root, { cache: o.cache, frozen, ...(step ? { onBuild: (b) => step(b.overlay, b.ok, b.millis) } : {}) });
@@ -246,10 +191,7 @@ program
     out(`generate: ${g.written.length} written, ${g.removed.length} removed, ${g.unchanged} unchanged${reused} (${r.phases.generate.toFixed(2)}s)`);
     for (const b of r.built.results) if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
     out(`build: ${r.built.results.length - r.built.failed} of ${r.built.results.length} overlays built (${r.phases.build.toFixed(2)}s)`);
-    for (const line of problemLines(r.problems)) out(line);
-    for (const u of r.unmatchedPatches) out(u);
-    for (const m of r.roundTrip) out(`${m.overlay}: ${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`);
-    for (const c of r.envRootCollisions) out(c);
+    for (const line of [...problemLines(r.problems), ...comparisonLines(r)]) out(line);
     for (const note of r.notes) err(note);
     const summary = summarize(r.problems, r.resources);
     out(`pipeline: ${r.apps} apps x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
@@ -258,6 +200,16 @@ program
     if (r.built.failed > 0 || summary.errors > 0 || compared > 0) process.exitCode = EXIT.invalid;
   });
 
+/** The comparisons of check, which the pipeline runs too: one finding a line, a round-trip mismatch with its diff. */
+function comparisonLines(r: {
+  unmatchedPatches: readonly string[];
+  roundTrip: readonly { overlay: string; id: string; diff: string }[];
+  envRootCollisions: readonly string[];
+}): string[] {
+  const mismatches = r.roundTrip.map((m) => `${m.overlay}: ${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`);
+  return [...r.unmatchedPatches, ...mismatches, ...r.envRootCollisions];
+}
+
 program
   .command('check')
   .description('fail when the committed tree differs from the code (drift) or does not build back to it (round trip)')
@@ -265,13 +217,11 @@ program
   .addOption(envOption())
   .option('--no-cache', 'compare every app afresh, reusing nothing of what the last pipeline compared')
   .action(async (o: Common & { cache: boolean }) => {
-    const { check } = await import('@strata/pipeline');
+    const { check, failOnToolFailures } = await import('@strata/pipeline');
     const r = await check(findRoot(), selection(o), { cache: o.cache });
     for (const d of r.drift) out(d.kind === 'stale' ? d.diff : d.diff.trimEnd());
     for (const f of r.buildFailures) err(`${f.overlay}: kustomize build failed: ${f.error}`);
-    for (const u of r.unmatchedPatches) out(u);
-    for (const m of r.roundTrip) out(`${m.overlay}: ${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`);
-    for (const c of r.envRootCollisions) out(c);
+    for (const line of comparisonLines(r)) out(line);
     const bad = r.drift.length + r.roundTrip.length + r.buildFailures.length + r.unmatchedPatches.length + r.envRootCollisions.length;
     const reused = r.reused > 0 ? ` (${r.reused} as the last pipeline compared them)` : '';
     const proven = r.envRoots - r.envRootsBuilt;
@@ -300,22 +250,12 @@ program
   .option('--against <ref>', 'compare a git ref with the working tree, each side rendered from its sources and built')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
   .action(async (o: Common & { from?: string; to?: string; against?: string; output: string }) => {
-    const { diffAgainst, diffEnvironments } = await import('@strata/pipeline');
-    const { colorize } = await import('./colorize.ts');
-    const root = findRoot();
-    let r: DiffResult & { notes?: readonly string[] };
-    if (o.against) {
-      if (o.from || o.to) throw new UsageError('use either --against <ref> or --from <env> --to <env>, not both');
-      r = await diffAgainst(root, o.against, selection(o));
-    } else {
-      if (!o.from || !o.to) throw new UsageError('say what to compare: --from <env> --to <env>, or --against <git ref>');
-      r = await diffEnvironments(root, o.from, o.to, o.app);
-    }
+    const { diff } = await import('@strata/pipeline');
+    const r = await diff(findRoot(), { ...selection(o), from: o.from, to: o.to, against: o.against });
     for (const note of r.notes ?? []) err(`note: ${note}`);
     if (o.output === 'json') out(JSON.stringify(r, null, 2));
     else {
-      const tty = process.stdout.isTTY && !process.env.NO_COLOR;
-      for (const d of r.diffs) out((tty ? colorize(d.diff) : d.diff).trimEnd());
+      (await import('./colorize.ts')).printDiffs(r.diffs, out);
       const counts = ['added', 'removed', 'changed'].map((s) => `${r.diffs.filter((d) => d.status === s).length} ${s}`).join(', ');
       out(`diff ${r.from} -> ${r.to}: ${r.diffs.length === 0 ? 'no differences' : counts} in ${r.resources} resources (${seconds()})`);
     }
@@ -327,9 +267,7 @@ async function printRelease(
   verb: string,
   r: { changes: readonly { app: string; env: string; container: string; from: string; to: string }[]; diffs: readonly { diff: string }[] },
 ): Promise<void> {
-  const { colorize } = await import('./colorize.ts');
-  const tty = process.stdout.isTTY && !process.env.NO_COLOR;
-  for (const d of r.diffs) out((tty ? colorize(d.diff) : d.diff).trimEnd());
+  (await import('./colorize.ts')).printDiffs(r.diffs, out);
   for (const c of r.changes) out(`${c.app} ${c.env} ${c.container}: ${c.from} -> ${c.to}`);
   out(
     `${verb}: ${r.changes.length === 0 ? 'nothing changed' : `${r.changes.length} image${r.changes.length === 1 ? '' : 's'} changed, ${r.diffs.length} generated files rewritten`} (${seconds()})`,
@@ -527,7 +465,7 @@ program
   .option('--namespace <name>', 'the namespace for namespaced objects that name none (default: strata-verify)')
   .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
   .action(async (paths: string[], o: Common & { against?: string; namespace?: string; output: OutputFormat }) => {
-    const { verify, verifyDocuments } = await import('@strata/verify');
+    const { verifyApps, verifyFiles } = await import('@strata/pipeline');
     if (o.namespace !== undefined && !isDnsLabel(o.namespace)) {
       throw new UsageError(
         `--namespace ${JSON.stringify(o.namespace)}: not a namespace name; use a DNS label (lower-case letters, digits and "-", at most 63 characters)`,
@@ -537,71 +475,24 @@ program
       onPhase: (name: string, ms: number) => err(`verify: ${name} ${(ms / 1000).toFixed(2)}s`),
       // The one-time build of the servers (minutes): its progress lines as they come.
       onProgress: (line: string) => err(line),
-      ...(o.namespace ? { defaultNamespace: o.namespace } : {}),
+      defaultNamespace: o.namespace,
+      against: o.against,
     };
-    let r: { problems: Problem[]; objects: number; phases: Record<string, number>; serverVersion: string };
-    let notes: string[] = [];
-    if (paths.length > 0) {
-      if (o.env || o.app) throw new UsageError("--env and --app select the apps' built output; leave them out when naming files");
-      const { parseInputs } = await import('@strata/validate');
-      const base = findRootOrCwd();
-      const parsed = await parseInputs(base, paths);
-      let against: Awaited<ReturnType<typeof parseInputs>> | undefined;
-      if (o.against) {
-        const { statSync } = await import('node:fs');
-        const { resolve } = await import('node:path');
-        if (!statSync(resolve(o.against), { throwIfNoEntry: false })?.isDirectory()) {
-          throw new UsageError(
-            `--against ${o.against}: with named files, name a folder of the manifests deployed now (a git ref works for the apps' built output only)`,
-          );
-        }
-        against = await parseInputs(base, [o.against]);
-      }
-      const checked = await verifyDocuments(parsed.docs, {
-        ...common,
-        ...(against && o.against ? { against: { name: o.against, docs: against.docs } } : {}),
-      });
-      r = {
-        ...checked,
-        problems: [
-          ...parsed.problems,
-          ...(against?.problems ?? []).map((p) => ({ ...p, severity: 'warning' as const, message: `in --against: ${p.message}` })),
-          ...checked.problems,
-        ],
-      };
-    } else {
-      const root = findRoot();
-      r = await verify(root, {
-        ...(o.env ? { env: o.env } : {}),
-        ...(o.app ? { app: o.app } : {}),
-        ...(o.against ? { against: o.against } : {}),
-        ...common,
-      });
-      const { kubernetesSettings, serverVersionNotes } = await import('@strata/validate');
-      notes = serverVersionNotes(kubernetesSettings(root), r.serverVersion, o.env ? [o.env as Environment] : undefined);
-    }
+    if (paths.length > 0 && (o.env || o.app)) throw new UsageError("--env and --app select the apps' built output; leave them out when naming files");
+    const r =
+      paths.length > 0 ? await verifyFiles(findRootOrCwd(), paths, common) : await verifyApps(findRoot(), { ...common, env: o.env, app: o.app });
     // On stderr, as the phases: a report on stdout stays one document.
     err(`verify: server is Kubernetes ${r.serverVersion}`);
-    for (const note of notes) err(`verify: ${note}`);
+    for (const note of r.notes) err(`verify: ${note}`);
     const summary = summarize(r.problems, r.objects);
-    if (o.output === 'json') out(JSON.stringify({ problems: r.problems, summary, phases: r.phases }, null, 2));
-    else if (o.output === 'junit') out(toJunit(r.problems, summary, 'strata verify'));
-    else if (o.output === 'sarif') out(toSarif(r.problems, VERSION, (await import('@strata/validate')).ruleHelp));
+    const report = { problems: r.problems, summary, suite: 'strata verify', phases: r.phases };
+    if (o.output !== 'text') out(formatReport(o.output, report, VERSION, (await import('@strata/validate')).ruleHelp));
     else {
       for (const line of problemLines(r.problems)) out(line);
       out(`verify: ${formatSummary(summary)} (${seconds()})`);
     }
     if (summary.errors > 0) process.exitCode = EXIT.invalid;
   });
-
-/** validate also works outside a workspace, on any files. */
-function findRootOrCwd(): string {
-  try {
-    return findRoot();
-  } catch {
-    return process.cwd();
-  }
-}
 
 export async function main(argv: readonly string[]): Promise<void> {
   try {

@@ -15,6 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, posix, sep } from 'node:path';
+import { findRoot } from '@strata/project';
 import { isStaleLockDraft, lockTree, TreeBusyError, WRITE_STATE_DIR, type LockOptions } from './lock.ts';
 
 /*
@@ -317,6 +318,20 @@ export function recover(root: string, options: LockOptions = {}): Recovery {
   } finally {
     lock.release();
   }
+}
+
+/**
+ * `recover` for the workspace at or above `from`, what every command does before it reads or writes
+ * the tree; nothing to do outside a workspace (validate and verify also read any files there).
+ */
+export function recoverWorkspace(from: string = process.cwd()): Recovery | undefined {
+  let root: string;
+  try {
+    root = findRoot(from);
+  } catch {
+    return undefined;
+  }
+  return recover(root);
 }
 
 /** `recover` for a caller that holds the lock. */

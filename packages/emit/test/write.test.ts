@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyTree, HEADER, recover } from '../src/index.ts';
+import { applyTree, HEADER, recover, recoverWorkspace, WRITE_STATE_DIR } from '../src/index.ts';
 
 const gen = (body: string) => `${HEADER}\n${body}\n`;
 
@@ -125,6 +125,18 @@ describe('applyTree', () => {
   it('recovery with nothing to recover does nothing', () => {
     const before = snapshot(root);
     expect(recover(root)).toStrictEqual({ rolledForward: 0, rolledBack: 0, discarded: 0, files: 0 });
+    expect(snapshot(root)).toStrictEqual(before);
+  });
+
+  it('recovers the workspace around a folder, and nothing outside any workspace', () => {
+    expect(recoverWorkspace(join(root, 'base/app'))).toBeUndefined();
+    writeFileSync(join(root, 'pnpm-workspace.yaml'), 'packages: []\n');
+    // A change interrupted before anything in the tree moved: its staging is only dropped.
+    const txn = join(root, WRITE_STATE_DIR, 'txn-1');
+    mkdirSync(txn, { recursive: true });
+    const before = snapshot(root);
+    expect(recoverWorkspace(join(root, 'base/app'))).toStrictEqual({ rolledForward: 0, rolledBack: 0, discarded: 1, files: 0 });
+    expect(existsSync(txn)).toBe(false);
     expect(snapshot(root)).toStrictEqual(before);
   });
 });

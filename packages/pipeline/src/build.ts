@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
-import { appDirs, checkEnv, Layout, UsageError } from '@strata/project';
+import { appDirs, checkEnv, Layout, ToolError, UsageError } from '@strata/project';
 import { lockTree, writeFileAtomic, writeFileAtomicAsync } from '@strata/emit';
 import { buildOverlays, type BuildResult } from '@strata/kustomize';
 import type { Selection } from './generate.ts';
@@ -32,6 +32,19 @@ export interface BuildOutcome {
   readonly failed: number;
   /** dist/ files of apps or envs that no longer exist, removed (only when everything was built). */
   readonly pruned?: string[];
+}
+
+/**
+ * Build results that kustomize never judged (it crashed, was killed, or answered with something
+ * unreadable) make the run a tool error, not an invalid input: thrown once the results are shown.
+ * `overlays` counts everything the run built, the env roots of `check` included.
+ */
+export function failOnToolFailures(results: readonly Pick<BuildResult, 'toolFailed'>[], overlays = results.length): void {
+  const failed = results.filter((b) => b.toolFailed);
+  if (failed.length > 0)
+    throw new ToolError(
+      `kustomize failed on ${failed.length} of ${overlays} overlays without judging them (see above); run again, or rerun \`npm run build\` to rebuild the tools`,
+    );
 }
 
 /**

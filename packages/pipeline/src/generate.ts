@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { appDirs, checkEnv, inEnvScope, Layout, loadApps } from '@strata/project';
 import { loadSettings, planGitops } from '@strata/gitops';
-import { applyTree, planApp, planEnvironments, schemaMergeKeys, type AppPlan, type ApplyOptions, type TreeChanges } from '@strata/emit';
+import {
+  applyTree,
+  diffTree,
+  planApp,
+  planEnvironments,
+  schemaMergeKeys,
+  type AppPlan,
+  type ApplyOptions,
+  type TreeChanges,
+  type TreeDiff,
+} from '@strata/emit';
 
 export interface Selection {
   readonly apps?: readonly string[];
@@ -72,4 +82,15 @@ export async function generate(
   const tree = await planTree(root, selection);
   const changes = applyTree(root, tree.files, { dirs: tree.dirs, ...options });
   return { ...changes, apps: tree.plans.length, envs: selection.env ? 1 : ENVIRONMENTS.length, files: tree.files.size };
+}
+
+export interface GeneratePreview extends TreeDiff {
+  readonly apps: number;
+  readonly envs: number;
+}
+
+/** `strata generate --dry-run`: the plan of generate as one unified diff per file it would change; nothing is written. */
+export async function previewGenerate(root: string, selection: Selection = {}): Promise<GeneratePreview> {
+  const tree = await planTree(root, selection);
+  return { ...diffTree(root, tree.files, tree.dirs), apps: tree.plans.length, envs: selection.env ? 1 : ENVIRONMENTS.length };
 }

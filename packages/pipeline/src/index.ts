@@ -11,3 +11,4 @@ export * from './ls.ts';
 export * from './remove.ts';
 export * from './image-drift.ts';
 export * from './new-app.ts';
+export * from './verify.ts';

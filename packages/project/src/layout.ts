@@ -81,6 +81,18 @@ export function findRoot(from: string = process.cwd()): string {
   }
 }
 
+/**
+ * The workspace root, or else the current folder: for the commands that also read any files outside
+ * a workspace (validate, verify of named files).
+ */
+export function findRootOrCwd(from: string = process.cwd()): string {
+  try {
+    return findRoot(from);
+  } catch {
+    return resolve(from);
+  }
+}
+
 /** Whether a path belongs to a run limited to `env`: anything outside overlays/, and that env's overlays. */
 export function inEnvScope(path: string, env: Environment | undefined): boolean {
   return !env || !path.startsWith(`${Layout.overlays}/`) || path.startsWith(`${Layout.envRoot(env)}/`);

@@ -7,6 +7,7 @@ import {
   checkNewAppName,
   distOf,
   findRoot,
+  findRootOrCwd,
   inEnvScope,
   Layout,
   overlayOf,
@@ -52,6 +53,14 @@ describe('Layout', () => {
     const root = workspace({ 'apps/web/src/app.ts': '' });
     expect(findRoot(join(root, 'apps', 'web', 'src'))).toBe(root);
     expect(() => findRoot('/')).toThrow(UsageError);
+  });
+
+  it('falls back to the folder itself outside any workspace, for commands that read any files', () => {
+    const root = workspace({ 'apps/web/src/app.ts': '' });
+    expect(findRootOrCwd(join(root, 'apps', 'web'))).toBe(root);
+    const outside = mkdtempSync(join(tmpdir(), 'strata-no-workspace-'));
+    roots.push(outside);
+    expect(findRootOrCwd(join(outside, '.'))).toBe(outside);
   });
 });
 

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import type junitBuilder from 'junit-report-builder';
 import type * as sarifBuilder from 'node-sarif-builder';
-import type { Problem } from '@strata/project';
-import { formatProblem, type Summary } from './report.ts';
+import { UsageError, type Problem } from '@strata/project';
+import { formatProblem, summarize, type Summary } from './report.ts';
 import type { ResourceRef } from './types.ts';
 
 // The report libraries load when a report is made (about 80 ms): every strata command imports
@@ -15,6 +15,8 @@ const sarif = () => (sarifLib ??= require('node-sarif-builder') as typeof sarifB
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** What a rule demands and how to fix a finding of it (`ruleHelp` of @strata/validate). */
+type RuleHelpOf = (rule: string) => { short: string; help: string };
 
 const objectName = (p: { apiVersion?: string; kind?: string; namespace?: string; name?: string; file: string }) =>
   p.kind ? `${p.apiVersion ?? '?'}/${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name ?? '?'}` : p.file;
@@ -69,7 +71,7 @@ export function toJunit(problems: readonly Problem[], summary: Summary, suiteNam
  * UIs group, explain and link findings. Excepted findings carry a suppression with the written
  * reason: they show as dismissed, not as open alerts.
  */
-export function toSarif(problems: readonly Problem[], version: string, help: (rule: string) => { short: string; help: string }): string {
+export function toSarif(problems: readonly Problem[], version: string, help: RuleHelpOf): string {
   const { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } = sarif();
   const run = new SarifRunBuilder().initSimple({ toolDriverName: 'strata', toolDriverVersion: version });
   for (const rule of [...new Set(problems.map((p) => p.rule))].sort()) {
@@ -93,4 +95,45 @@ export function toSarif(problems: readonly Problem[], version: string, help: (ru
   const log = new SarifBuilder();
   log.addRun(run);
   return log.buildSarifJsonString({ indent: true });
+}
+
+/** What a report in one of the document formats holds about a run. */
+export interface Report {
+  readonly problems: readonly Problem[];
+  readonly summary: Summary;
+  /** The JUnit report's name: the command, such as `strata validate`. */
+  readonly suite: string;
+  /** Every object judged, for one JUnit test case per resource. @default one case per problem */
+  readonly objects?: readonly ResourceRef[];
+  /** Milliseconds per phase, in the JSON report. @default none */
+  readonly phases?: Readonly<Record<string, number>>;
+}
+
+/** A run's report as one document: JSON, JUnit XML or SARIF (`version` is strata's, `help` explains each rule). */
+export function formatReport(format: Exclude<OutputFormat, 'text'>, report: Report, version: string, help: RuleHelpOf): string {
+  const { problems, summary, phases } = report;
+  if (format === 'json') return JSON.stringify({ problems, summary, ...(phases ? { phases } : {}) }, null, 2);
+  if (format === 'junit') return toJunit(problems, summary, report.suite, report.objects);
+  return toSarif(problems, version, help);
+}
+
+/**
+ * The report of a validate run that could not finish (unreadable settings, a tool that failed): a
+ * report format promises one valid document on stdout, so the error is its one problem, about the
+ * inputs, with the rule `usage` for a usage error and `error` for any other.
+ */
+export function reportError(
+  format: Exclude<OutputFormat, 'text'>,
+  inputs: readonly string[],
+  error: unknown,
+  version: string,
+  help: RuleHelpOf,
+): string {
+  const problem: Problem = {
+    file: inputs.join(', '),
+    message: (error as Error).message,
+    rule: error instanceof UsageError ? 'usage' : 'error',
+    severity: 'error',
+  };
+  return formatReport(format, { problems: [problem], summary: summarize([problem], 0), suite: 'strata validate', objects: [] }, version, help);
 }

@@ -8,4 +8,4 @@ export { checkParsed, kubernetesVersionOf, validate } from './validate.ts';
 export { kubernetesSettings, requireKubernetesSets, serverVersionNotes, type KubernetesSettings } from './kubernetes.ts';
 export { ruleHelp, type RuleHelp } from './rules.ts';
 export { escapeText, formatProblem, formatSummary, problemLines, summarize, type Summary } from './report.ts';
-export { OUTPUT_FORMATS, toJunit, toSarif, type OutputFormat } from './formats.ts';
+export { formatReport, OUTPUT_FORMATS, reportError, toJunit, toSarif, type OutputFormat, type Report } from './formats.ts';

@@ -54,6 +54,8 @@ export interface ValidateResult {
   readonly objects?: readonly ResourceRef[];
   /** One line each about checks that did not run and how to make them run (the server field checks before their helper is built). */
   readonly notes?: readonly string[];
+  /** When every file read is built output (`dist/<env>/<app>.yaml`): how many apps and envs it covers. */
+  readonly built?: { readonly apps: number; readonly envs: number };
 }
 
 /** One object of a run, as reports name it. */

@@ -1,4 +1,5 @@
-import { checkEnv, type Problem } from '@strata/project';
+import { checkEnv, distOf, UsageError, type Problem } from '@strata/project';
+import { schemaLocations } from '@strata/schemas';
 import { serverFieldProblems, withoutSchemaDuplicates } from '@strata/server-validation';
 import { requireKubernetesSets } from './kubernetes.ts';
 import { policyProblems } from './policy.ts';
@@ -17,8 +18,14 @@ export async function validate(
   inputs: readonly string[],
   options: ValidateOptions & { allowEmpty?: boolean } = {},
 ): Promise<ValidateResult> {
+  if (options.kubernetesVersion) checkKubernetesVersion(options.kubernetesVersion);
   const parsed = await parseInputs(root, inputs, options);
-  const result = await checkParsed(root, parsed, options);
+  const checked = await checkParsed(root, parsed, options);
+  const built = checked.files.map((f) => distOf(f)).filter((m) => m !== undefined);
+  const result =
+    built.length === checked.files.length && built.length > 0
+      ? { ...checked, built: { apps: new Set(built.map((m) => m.app)).size, envs: new Set(built.map((m) => m.env)).size } }
+      : checked;
   if (result.resources > 0 || options.allowEmpty) return result;
   const where = inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ');
   const files = parsed.files.size === 0 ? ' (no .yaml, .yml or .json file)' : '';
@@ -29,6 +36,15 @@ export async function validate(
     severity: 'error',
   };
   return { ...result, problems: [problem, ...result.problems] };
+}
+
+/** A version that is malformed or has no schema set is a usage error, found before any work. */
+function checkKubernetesVersion(version: string): void {
+  try {
+    schemaLocations(version);
+  } catch (e) {
+    throw new UsageError(`--kubernetes-version ${version}: ${(e as Error).message}`);
+  }
 }
 
 /** The checks of `validate` over documents already read (by `parseInputs` or `readText`); decodes what is not decoded yet. */

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRoot } from '@strata/project';
+import { findRoot, UsageError } from '@strata/project';
 import { ensureKubernetesSet, KUBERNETES_VALIDATE_VERSION, schemaCacheRoot } from '@strata/schemas';
 import { kubernetesSettings, serverVersionNotes, validate } from '../src/index.ts';
 
@@ -85,6 +85,26 @@ describe('each env is validated against the Kubernetes version its clusters run'
     expect((await validate(root, ['dist'], { serverChecks: false })).problems).toStrictEqual([]);
     const forced = await validate(root, ['dist'], { serverChecks: false, kubernetesVersion: '1.34' });
     expect(forced.problems.map((p) => p.file)).toStrictEqual(['dist/dev/admission.yaml', 'dist/prod/admission.yaml', 'dist/staging/admission.yaml']);
+  });
+
+  it('counts the apps and envs that built output covers, and nothing when other files are read too', async () => {
+    const root = workspace({});
+    dirs.push(root);
+    writeFileSync(join(root, 'dist', 'dev', 'other.yaml'), POLICY.replace('team-label', 'other'));
+    expect((await validate(root, ['dist'], { serverChecks: false })).built).toStrictEqual({ apps: 2, envs: 3 });
+    expect((await validate(root, ['dist/prod'], { serverChecks: false })).built).toStrictEqual({ apps: 1, envs: 1 });
+    writeFileSync(join(root, 'admission.yaml'), POLICY);
+    expect((await validate(root, ['dist', 'admission.yaml'], { serverChecks: false })).built).toBeUndefined();
+  });
+
+  it('refuses a --kubernetes-version that is malformed or has no schemas, before reading anything', async () => {
+    await expect(validate(repo, ['no-such-file.yaml'], { kubernetesVersion: 'banana' })).rejects.toThrow(
+      new UsageError('--kubernetes-version banana: Invalid Kubernetes version "banana": use a version such as 1.36 or 1.36.0.'),
+    );
+    await expect(validate(repo, ['no-such-file.yaml'], { kubernetesVersion: 'banana' })).rejects.toBeInstanceOf(UsageError);
+    await expect(validate(repo, ['no-such-file.yaml'], { kubernetesVersion: '1.99' })).rejects.toThrow(
+      /^--kubernetes-version 1\.99: Kubernetes 1\.99 is not supported/,
+    );
   });
 
   it('files outside dist/ take the version of the env named for them', async () => {

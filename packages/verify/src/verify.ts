@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENVIRONMENTS, isPlainObject, type Manifest } from '@strata/core';
-import { findRoot, Layout, ToolError, UsageError, type Problem } from '@strata/project';
+import { findRootOrCwd, Layout, ToolError, UsageError, type Problem } from '@strata/project';
 import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 import { crdManifestsDir } from '@strata/schemas';
 import type { Client, Status } from './client.ts';
@@ -145,16 +145,6 @@ export async function verifyDocuments(docs: readonly VerifyDocument[], options: 
   return run(() => Promise.resolve([{ name: '', docs }]), options, new Phases(options.onPhase), against);
 }
 
-/** The workspace whose crds/ folder verify installs, or a folder without one outside a workspace. */
-function projectRoot(root: string | undefined): string {
-  if (root !== undefined) return root;
-  try {
-    return findRoot();
-  } catch {
-    return process.cwd();
-  }
-}
-
 class Phases {
   readonly totals: Record<string, number> = {};
   constructor(private readonly listener?: (name: string, ms: number) => void) {}
@@ -213,7 +203,7 @@ async function run(
     const groups = await read(turn);
     const targets = toTargets(groups);
     // Also while the server starts: the shipped CRDs are megabytes of YAML.
-    const crds = new Map([...(await loadCrds(crdManifestsDir, turn)), ...(await loadCrds(join(projectRoot(options.root), Layout.crds), turn))]);
+    const crds = new Map([...(await loadCrds(crdManifestsDir, turn)), ...(await loadCrds(join(options.root ?? findRootOrCwd(), Layout.crds), turn))]);
     // The ref builds while the server starts: both take seconds, and neither needs the other.
     const refTargets = against ? toTargets(await phases.timed('build', against.build)) : [];
     let server: Server;

@@ -1,0 +1,59 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Environment } from '@strata/core';
+import { UsageError } from '@strata/project';
+import type { ServerOptions, VerifyOptions, VerifyResult } from '@strata/verify';
+
+// verify and validate are imported when called: the other commands of this package need neither
+// the API server's client nor the reader.
+
+export interface VerifyFilesOptions extends ServerOptions {
+  /**
+   * A folder of the manifests deployed now (any YAML in it): applied for real first, then the files
+   * are checked as an update of it.
+   */
+  readonly against?: string;
+}
+
+/** A verify run, with one line for each env whose clusters run another minor version than the server. */
+export interface VerifyReport extends VerifyResult {
+  readonly notes: readonly string[];
+}
+
+/**
+ * `strata verify PATH... | -`: reads any files, folders or stdin as `strata validate` reads them and
+ * verifies the objects on a throw-away API server. What cannot be read is reported beside the
+ * server's findings; what cannot be read in `against` is a warning, since only its objects that were
+ * read are applied first.
+ */
+export async function verifyFiles(base: string, paths: readonly string[], options: VerifyFilesOptions = {}): Promise<VerifyReport> {
+  const { parseInputs } = await import('@strata/validate');
+  const { verifyDocuments } = await import('@strata/verify');
+  const parsed = await parseInputs(base, paths);
+  const { against: folder, ...server } = options;
+  let against: Awaited<ReturnType<typeof parseInputs>> | undefined;
+  if (folder) {
+    if (!statSync(resolve(base, folder), { throwIfNoEntry: false })?.isDirectory()) {
+      throw new UsageError(
+        `--against ${folder}: with named files, name a folder of the manifests deployed now (a git ref works for the apps' built output only)`,
+      );
+    }
+    against = await parseInputs(base, [folder]);
+  }
+  const checked = await verifyDocuments(parsed.docs, { ...server, ...(against && folder ? { against: { name: folder, docs: against.docs } } : {}) });
+  const unread = (against?.problems ?? []).map((p) => ({ ...p, severity: 'warning' as const, message: `in --against: ${p.message}` }));
+  return { ...checked, problems: [...parsed.problems, ...unread, ...checked.problems], notes: [] };
+}
+
+/**
+ * `strata verify`: the apps' built output (`verify` of @strata/verify), and what a server of its
+ * version cannot say for the selected envs, whose clusters run the versions strata.config.json names.
+ */
+export async function verifyApps(root: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const { verify } = await import('@strata/verify');
+  const { kubernetesSettings, serverVersionNotes } = await import('@strata/validate');
+  const r = await verify(root, options);
+  // verify() has refused an unknown env.
+  const envs = options.env ? [options.env as Environment] : undefined;
+  return { ...r, notes: serverVersionNotes(kubernetesSettings(root), r.serverVersion, envs) };
+}

@@ -1,0 +1,64 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ToolError, UsageError } from '@strata/project';
+import { diff, failOnToolFailures, previewGenerate } from '../src/index.ts';
+import { strata, tempWorkspace, treeOf } from '../../cli/test/workspace.ts';
+
+const APP = 'tokenplace-relay';
+
+describe('failOnToolFailures', () => {
+  it('passes builds that kustomize judged, failed ones included', () => {
+    expect(() => failOnToolFailures([{}, {}, {}])).not.toThrow();
+  });
+
+  it('makes builds kustomize never judged a tool error, counted against every overlay of the run', () => {
+    const results = [{ toolFailed: true as const }, {}, { toolFailed: true as const }];
+    expect(() => failOnToolFailures(results)).toThrow(ToolError);
+    expect(() => failOnToolFailures(results)).toThrow(/^kustomize failed on 2 of 3 overlays without judging them \(see above\); run again/);
+    expect(() => failOnToolFailures(results, 7)).toThrow(/^kustomize failed on 2 of 7 overlays /);
+  });
+});
+
+describe('diff', () => {
+  it('refuses a ref together with envs, and envs without both sides, before reading anything', async () => {
+    const nowhere = '/nonexistent';
+    await expect(diff(nowhere, { against: 'HEAD', from: 'dev' })).rejects.toThrow(
+      new UsageError('use either --against <ref> or --from <env> --to <env>, not both'),
+    );
+    await expect(diff(nowhere, { from: 'dev' })).rejects.toThrow(
+      new UsageError('say what to compare: --from <env> --to <env>, or --against <git ref>'),
+    );
+    await expect(diff(nowhere, {})).rejects.toThrow(UsageError);
+  });
+});
+
+describe('previewGenerate and diff on a workspace', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  beforeAll(() => {
+    ws = tempWorkspace([APP]);
+    // The copy lacks the env roots and gitops/ of a one-app workspace. In a child process: an app
+    // loaded in this one stays loaded, so the edit below must come before the first load here.
+    expect(strata(ws.root, ['generate']).status).toBe(0);
+  });
+  afterAll(() => ws.dispose());
+
+  it('previews what generate would change as one diff per file, counting apps and envs, and writes nothing', async () => {
+    const pins = join(ws.root, 'apps', APP, 'images.json');
+    writeFileSync(pins, readFileSync(pins, 'utf8').replace('sha256:4f6d1c0e', 'sha256:00000000'));
+    const before = treeOf(ws.root);
+    const r = await previewGenerate(ws.root);
+    expect(r).toMatchObject({ apps: 1, envs: 3, written: [`overlays/prod/${APP}/kustomization.yaml`], removed: [] });
+    expect(r.diffs.map((d) => [d.file, d.status])).toStrictEqual([[`overlays/prod/${APP}/kustomization.yaml`, 'changed']]);
+    expect(r.diffs[0]!.diff).toMatch(/^\+ {4}digest: sha256:00000000/m);
+    expect(await previewGenerate(ws.root, { env: 'dev' })).toMatchObject({ diffs: [], apps: 1, envs: 1 });
+    expect(treeOf(ws.root)).toStrictEqual(before);
+  }, 120_000);
+
+  it('diffs two envs of the working tree', async () => {
+    const r = await diff(ws.root, { from: 'staging', to: 'prod', apps: [APP] });
+    expect(r).toMatchObject({ from: 'staging', to: 'prod' });
+    expect(r.diffs.some((d) => d.status === 'changed' && d.resource === `apps/v1/Deployment ${APP}`)).toBe(true);
+    expect((await diff(ws.root, { from: 'dev', to: 'dev' })).diffs).toStrictEqual([]);
+  }, 120_000);
+});

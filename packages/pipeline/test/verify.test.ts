@@ -1,0 +1,85 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '@strata/project';
+import { ensureServers, startServer, type Server } from '@strata/verify';
+import { verifyApps, verifyFiles } from '../src/index.ts';
+
+// On a fresh clone this builds the server binaries first (minutes, once per machine).
+const BUILD_TIMEOUT = 15 * 60_000;
+const checkout = fileURLToPath(new URL('../../..', import.meta.url));
+
+const service = (name: string, spec: string[]) =>
+  ['apiVersion: v1', 'kind: Service', 'metadata:', `  name: ${name}`, 'spec:', ...spec.map((l) => `  ${l}`), ''].join('\n');
+
+let server: Server;
+let dir: string;
+const write = (file: string, text: string) => {
+  mkdirSync(join(dir, file, '..'), { recursive: true });
+  writeFileSync(join(dir, file), text);
+};
+
+beforeAll(async () => {
+  server = await startServer(await ensureServers(checkout));
+  dir = mkdtempSync(join(tmpdir(), 'strata-pipeline-verify-'));
+}, BUILD_TIMEOUT);
+
+afterAll(async () => {
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('verifyFiles', () => {
+  it("reports what cannot be read beside the server's findings, each at its file and line", async () => {
+    write('in/bad.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n');
+    write('in/web.yaml', service('web', ['type: Balancer', 'ports:', '  - port: 80']));
+    const r = await verifyFiles(dir, ['in'], { server });
+    expect(r.problems.map((p) => [p.file, p.line, p.rule, p.severity])).toStrictEqual([
+      ['in/bad.yaml', 5, 'duplicate-key', 'error'],
+      ['in/web.yaml', 6, 'server-rejected', 'error'],
+    ]);
+    expect(r.problems[1]!.message).toMatch(/Unsupported value: "Balancer"/);
+    expect(r.objects).toBe(2);
+    expect(r.notes).toStrictEqual([]);
+  });
+
+  it('checks the files as an update of a folder of what is deployed now; what it cannot read there is a warning', async () => {
+    write('now/web.yaml', service('api', ['clusterIP: 10.96.0.50', 'ports:', '  - port: 80']));
+    write('now/broken.yaml', 'kind: [\n');
+    write('next.yaml', service('api', ['clusterIP: 10.96.0.51', 'ports:', '  - port: 80']));
+    const r = await verifyFiles(dir, ['next.yaml'], { server, against: 'now', defaultNamespace: 'upgrade' });
+    const [unread, ...rest] = r.problems;
+    expect(unread).toMatchObject({ file: 'now/broken.yaml', severity: 'warning', rule: 'yaml-syntax' });
+    expect(unread!.message).toMatch(/^in --against: /);
+    expect(rest).toMatchObject([{ file: 'next.yaml', name: 'api', rule: 'immutable-field', severity: 'error' }]);
+    expect(rest[0]!.message).toMatch(/changed since now/);
+  });
+
+  it('refuses an --against that is not a folder, before the server starts', async () => {
+    write('alone.yaml', service('alone', ['ports:', '  - port: 80']));
+    await expect(verifyFiles(dir, ['alone.yaml'], { against: 'HEAD~1' })).rejects.toThrow(
+      new UsageError(
+        "--against HEAD~1: with named files, name a folder of the manifests deployed now (a git ref works for the apps' built output only)",
+      ),
+    );
+  });
+});
+
+describe('verifyApps', () => {
+  it("verifies the apps' built output and says which envs run another minor version than the server", async () => {
+    const root = join(dir, 'repo');
+    write('repo/strata.config.json', JSON.stringify({ kubernetes: { envs: { dev: '1.35' } } }));
+    write('repo/overlays/dev/web/kustomization.yaml', 'resources: []\n');
+    write('repo/dist/dev/web.yaml', service('web', ['ports:', '  - port: 80']));
+    const r = await verifyApps(root, { server, defaultNamespace: 'apps' });
+    expect(r.problems).toStrictEqual([]);
+    expect(r.objects).toBe(1);
+    expect(r.serverVersion).toMatch(/^v1\.36\./);
+    expect(r.notes).toStrictEqual([
+      'dev runs Kubernetes 1.35, this server 1.36: what 1.35 does not serve is reported by validate and the pipeline, not here',
+    ]);
+    expect((await verifyApps(root, { server, env: 'prod' })).notes).toStrictEqual([]);
+  });
+});
