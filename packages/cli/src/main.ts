@@ -14,6 +14,8 @@ const started = performance.now();
 const seconds = () => `${((performance.now() - started) / 1000).toFixed(2)}s`;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
+/** What the libraries hand back as a warning (they print nothing): one line on stderr. */
+const onWarning = (message: string) => err(`warning: ${message}`);
 
 /**
  * The exit codes, decided here for every command: 0 when all is well, 1 when the input is invalid
@@ -82,7 +84,7 @@ program
   .action(async (o: Common & { dryRun?: boolean }) => {
     if (o.dryRun) return generateDryRun(o);
     const { generate } = await import('@strata/pipeline');
-    const r = await generate(findRoot(), selection(o));
+    const r = await generate(findRoot(), selection(o), { onWarning });
     for (const f of r.written) out(`wrote ${f}`);
     for (const f of r.removed) out(`removed ${f} (stale)`);
     for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
@@ -94,7 +96,7 @@ program
 /** `generate --dry-run`: the same plan as generate, printed as one unified diff per file. */
 async function generateDryRun(o: Common): Promise<void> {
   const { previewGenerate } = await import('@strata/pipeline');
-  const r = await previewGenerate(findRoot(), selection(o));
+  const r = await previewGenerate(findRoot(), selection(o), { onWarning });
   (await import('./colorize.ts')).printDiffs(r.diffs, out);
   for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
   const count = (s: string) => r.diffs.filter((d) => d.status === s).length;
@@ -150,6 +152,7 @@ program
           policy: o.policy,
           ...(o.env ? { env: o.env } : {}),
           allowEmpty: Boolean(o.allowEmpty),
+          onWarning,
         });
       } catch (e) {
         // A report format promises one valid document on stdout, also when the run cannot finish.
@@ -181,7 +184,7 @@ program
     const { byContent, failOnToolFailures, pipeline, selectOverlays } = await import('@strata/pipeline');
     const step = progress('build', o.cache ? 0 : selectOverlays(root).length);
     const frozen = o.frozen ?? byContent();
-    const r = await pipeline(root, { cache: o.cache, frozen, ...(step ? { onBuild: (b) => step(b.overlay, b.ok, b.millis) } : {}) });
+    const r = await pipeline(root, { cache: o.cache, frozen, onWarning, ...(step ? { onBuild: (b) => step(b.overlay, b.ok, b.millis) } : {}) });
     const g = r.generated;
     for (const f of g.written) out(`wrote ${f}`);
     for (const f of g.removed) out(`removed ${f} (stale)`);
@@ -218,7 +221,7 @@ program
   .option('--no-cache', 'compare every app afresh, reusing nothing of what the last pipeline compared')
   .action(async (o: Common & { cache: boolean }) => {
     const { check, failOnToolFailures } = await import('@strata/pipeline');
-    const r = await check(findRoot(), selection(o), { cache: o.cache });
+    const r = await check(findRoot(), selection(o), { cache: o.cache, onWarning });
     for (const d of r.drift) out(d.kind === 'stale' ? d.diff : d.diff.trimEnd());
     for (const f of r.buildFailures) err(`${f.overlay}: kustomize build failed: ${f.error}`);
     for (const line of comparisonLines(r)) out(line);
@@ -251,7 +254,7 @@ program
   .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
   .action(async (o: Common & { from?: string; to?: string; against?: string; output: string }) => {
     const { diff } = await import('@strata/pipeline');
-    const r = await diff(findRoot(), { ...selection(o), from: o.from, to: o.to, against: o.against });
+    const r = await diff(findRoot(), { ...selection(o), from: o.from, to: o.to, against: o.against, onWarning });
     for (const note of r.notes ?? []) err(`note: ${note}`);
     if (o.output === 'json') out(JSON.stringify(r, null, 2));
     else {
@@ -284,7 +287,7 @@ set
   .option('-c, --container <name>', "the container (default: the app's only or main one)")
   .action(async (ref: string, o: { app: string; env: string; container?: string }) => {
     const { setImage } = await import('@strata/pipeline');
-    const r = await setImage(findRoot(), { app: o.app, env: o.env, ref, ...(o.container ? { container: o.container } : {}) });
+    const r = await setImage(findRoot(), { app: o.app, env: o.env, ref, ...(o.container ? { container: o.container } : {}), onWarning });
     await printRelease('set image', r);
   });
 
@@ -296,7 +299,7 @@ program
   .addOption(appOption())
   .action(async (o: { from: string; to: string; app?: string[] }) => {
     const { promote } = await import('@strata/pipeline');
-    const r = await promote(findRoot(), { from: o.from, to: o.to, ...(o.app ? { apps: o.app } : {}) });
+    const r = await promote(findRoot(), { from: o.from, to: o.to, ...(o.app ? { apps: o.app } : {}), onWarning });
     await printRelease(`promote ${o.from} -> ${o.to}`, r);
   });
 
@@ -321,7 +324,7 @@ program
   .argument('<name>', 'the app (folder name under apps/)')
   .action(async (name: string) => {
     const { removeApp } = await import('@strata/pipeline');
-    const r = await removeApp(findRoot(), name);
+    const r = await removeApp(findRoot(), name, { onWarning });
     for (const f of r.removed) out(`removed ${f}`);
     for (const f of r.written) out(`wrote ${f}`);
     for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
@@ -381,7 +384,7 @@ program
   .option('--no-install', 'skip pnpm install and generate (run them yourself afterwards)')
   .action(async (name: string, o: { install: boolean }) => {
     const { newApp } = await import('@strata/pipeline');
-    const r = await newApp(findRoot(), name, { install: o.install });
+    const r = await newApp(findRoot(), name, { install: o.install, onWarning });
     for (const f of r.files) out(`created ${f}`);
     if (r.generated) out(`generated ${r.generated.written.length} files for ${name}`);
     out(

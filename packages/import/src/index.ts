@@ -48,7 +48,7 @@ export interface ImportOptions {
 export interface ImportResult {
   /** Files written, relative to the root. */
   readonly files: string[];
-  /** One line each: where each Secret's values went, features kept only as their result. */
+  /** One line each: where each Secret's values went, features kept only as their result, apps that loaded only one by one. */
   readonly warnings: string[];
   /** Objects proven per env. */
   readonly objects: Record<Environment, number>;
@@ -88,7 +88,10 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   appFiles.set(`apps/${name}/tsconfig.json`, json({ extends: '../../tsconfig.base.json', include: ['src', 'test'] }));
   appFiles.set(`apps/${name}/README.md`, readme(name, paths, root, model));
 
-  const { files: tree, built } = await prove(root, name, appFiles, model);
+  // Said with the other warnings at the end: the library prints nothing.
+  const loading: string[] = [];
+  const onWarning = (w: string) => loading.push(w);
+  const { files: tree, built } = await prove(root, name, appFiles, model, onWarning);
   // The original's policy findings become the app's exceptions: the app deploys as it did, and the
   // pipeline stays green while each one says what is left to harden.
   const policy = importedFindings(root, name, built, model.generatedConfigMaps);
@@ -130,11 +133,11 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
         `apps/${name} is written, but pnpm install failed (${(r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`}); run \`npx pnpm install\` and then \`npx strata generate\``,
       );
     const { generate } = await import('@strata/pipeline');
-    await generate(root);
+    await generate(root, {}, { onWarning });
     installed = true;
   }
   const objects = Object.fromEntries(ENVIRONMENTS.map((e) => [e, model.expected[e].length])) as Record<Environment, number>;
-  return { files: [...appFiles.keys()].sort(), warnings, policy: policy.notes, objects, installed };
+  return { files: [...appFiles.keys()].sort(), warnings: [...warnings, ...loading], policy: policy.notes, objects, installed };
 }
 
 /**
@@ -261,6 +264,7 @@ async function prove(
   name: string,
   appFiles: ReadonlyMap<string, string>,
   model: Model,
+  onWarning: (message: string) => void,
 ): Promise<{ files: Map<string, string>; built: Record<Environment, string> }> {
   const stage = mkdtempSync(join(tmpdir(), 'strata-import-'));
   try {
@@ -272,7 +276,7 @@ async function prove(
     symlinkSync(MODULES, join(stage, 'apps', name, 'node_modules'));
     let plan;
     try {
-      const [app] = await loadApps(stage, [name], { fresh: true });
+      const [app] = await loadApps(stage, [name], { fresh: true, onWarning });
       plan = planApp(app!, schemaMergeKeys);
     } catch (e) {
       throw new ImportError([

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
-import { appDirs, checkEnv, inEnvScope, Layout, loadApps, UsageError } from '@strata/project';
+import { appDirs, checkEnv, inEnvScope, Layout, loadApps, UsageError, type WarningOptions } from '@strata/project';
 import { isGenerated, planApp, planChanges, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
@@ -39,7 +39,7 @@ export interface CheckResult {
   readonly files: number;
 }
 
-export interface CheckOptions {
+export interface CheckOptions extends WarningOptions {
   /** Reuse what the last pipeline proved of apps that have not changed since. @default true */
   readonly cache?: boolean;
 }
@@ -90,7 +90,7 @@ export async function check(workspace: string, selection: Selection = {}, option
     if (entry) reused.set(name, entry);
   }
   const fresh = selected.filter((n) => !reused.has(n));
-  const apps = fresh.length > 0 ? await loadApps(root, fresh, { fresh: true }) : [];
+  const apps = fresh.length > 0 ? await loadApps(root, fresh, { fresh: true, onWarning: options.onWarning }) : [];
   const plans: AppPlan[] = apps.map((app) => planApp(app, schemaMergeKeys));
 
   // Drift: the fresh apps' files, the env roots and (for everything) gitops/ against the plan; the

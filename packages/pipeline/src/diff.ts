@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { describe as describeObject, ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
-import { appDirs, checkEnv, Layout, loadApps, ToolError, UsageError } from '@strata/project';
+import { appDirs, checkEnv, Layout, loadApps, ToolError, UsageError, type WarningOptions } from '@strata/project';
 import { dumpYaml, isGeneratedConfigMap, normalize, planApp, planChanges, planEnvironments, schemaMergeKeys, sortKeys } from '@strata/emit';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 
@@ -48,10 +48,16 @@ export function diffManifests(app: string, from: readonly Manifest[], to: readon
 }
 
 /** Renders two environments of the selected apps in this process and diffs them resource by resource. */
-export async function diffEnvironments(root: string, fromEnv: string, toEnv: string, apps?: readonly string[]): Promise<DiffResult> {
+export async function diffEnvironments(
+  root: string,
+  fromEnv: string,
+  toEnv: string,
+  apps?: readonly string[],
+  options: WarningOptions = {},
+): Promise<DiffResult> {
   const from = checkEnv(fromEnv)!;
   const to = checkEnv(toEnv)!;
-  const loaded = await loadApps(root, apps);
+  const loaded = await loadApps(root, apps, options);
   const diffs: ResourceDiff[] = [];
   let resources = 0;
   for (const app of loaded) {
@@ -82,10 +88,10 @@ async function builtTree(root: string, overlays: readonly string[], options: Bui
 }
 
 /** base/ and overlays/ as the apps of `root` generate them now (gitops/ is not built, so left out). */
-async function plannedTree(root: string): Promise<Map<string, string>> {
+async function plannedTree(root: string, options: WarningOptions): Promise<Map<string, string>> {
   const names = appDirs(root);
   const files = new Map<string, string>();
-  for (const app of await loadApps(root, names, { fresh: true }))
+  for (const app of await loadApps(root, names, { fresh: true, onWarning: options.onWarning }))
     for (const [path, content] of planApp(app, schemaMergeKeys).files) files.set(path, content);
   for (const [path, content] of planEnvironments(names)) files.set(path, content);
   return files;
@@ -149,14 +155,14 @@ export interface DiffOptions {
  * `strata diff`: two envs of the working tree (`from` and `to`, both), or a git ref against the
  * working tree (`against`); anything else is a usage error saying what to compare.
  */
-export async function diff(root: string, options: DiffOptions): Promise<DiffResult & { readonly notes?: readonly string[] }> {
-  const { against, from, to, apps, env } = options;
+export async function diff(root: string, options: DiffOptions & WarningOptions): Promise<DiffResult & { readonly notes?: readonly string[] }> {
+  const { against, from, to, apps, env, onWarning } = options;
   if (against) {
     if (from || to) throw new UsageError('use either --against <ref> or --from <env> --to <env>, not both');
-    return diffAgainst(root, against, { ...(apps ? { apps } : {}), ...(env ? { env } : {}) });
+    return diffAgainst(root, against, { ...(apps ? { apps } : {}), ...(env ? { env } : {}), onWarning });
   }
   if (!from || !to) throw new UsageError('say what to compare: --from <env> --to <env>, or --against <git ref>');
-  return diffEnvironments(root, from, to, apps);
+  return diffEnvironments(root, from, to, apps, { onWarning });
 }
 
 /**
@@ -166,7 +172,11 @@ export async function diff(root: string, options: DiffOptions): Promise<DiffResu
  * said so in the notes, and what the sources generate is what is compared. A ref whose apps this
  * strata cannot load is compared by its committed overlays, and the notes say that too.
  */
-export async function diffAgainst(root: string, ref: string, options: { env?: string; apps?: readonly string[] } = {}): Promise<AgainstResult> {
+export async function diffAgainst(
+  root: string,
+  ref: string,
+  options: { env?: string; apps?: readonly string[] } & WarningOptions = {},
+): Promise<AgainstResult> {
   const env = checkEnv(options.env);
   const scratch = mkdtempSync(join(tmpdir(), 'strata-diff-'));
   const notes: string[] = [];
@@ -183,7 +193,7 @@ export async function diffAgainst(root: string, ref: string, options: { env?: st
     // The ref: what its sources generate, built in a folder of its own.
     let before = refDir;
     try {
-      const planned = await plannedTree(refDir);
+      const planned = await plannedTree(refDir, options);
       const stale = staleFiles(refDir, planned);
       if (stale > 0)
         notes.push(`${ref}: its committed overlays are behind its sources (${stale} generated files differ); compared what its sources generate`);
@@ -194,7 +204,7 @@ export async function diffAgainst(root: string, ref: string, options: { env?: st
       notes.push(`${ref}: its apps do not render with this strata (${(err as Error).message.split('\n')[0]}); compared its committed overlays`);
     }
     // The working tree: its overlays, or what its sources generate when those are newer.
-    const planned = await plannedTree(root);
+    const planned = await plannedTree(root, options);
     const stale = staleFiles(root, planned);
     let after = root;
     if (stale > 0) {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
-import { appDirs, checkEnv, inEnvScope, Layout, loadApps } from '@strata/project';
+import { appDirs, checkEnv, inEnvScope, Layout, loadApps, type WarningOptions } from '@strata/project';
 import { loadSettings, planGitops } from '@strata/gitops';
 import {
   applyTree,
@@ -27,9 +27,9 @@ export interface TreePlan {
 }
 
 /** Renders the selected apps in this process and plans every file they own. */
-export async function planTree(root: string, selection: Selection = {}): Promise<TreePlan> {
+export async function planTree(root: string, selection: Selection = {}, options: WarningOptions = {}): Promise<TreePlan> {
   const env = checkEnv(selection.env);
-  const apps = await loadApps(root, selection.apps);
+  const apps = await loadApps(root, selection.apps, options);
   const plans = apps.map((app) => planApp(app, schemaMergeKeys));
   const files = new Map<string, string>();
   const dirs: string[] = [];
@@ -77,10 +77,11 @@ export interface GenerateResult extends TreeChanges {
 export async function generate(
   root: string,
   selection: Selection = {},
-  options: Pick<ApplyOptions, 'beforeCommitStep' | 'dryRun'> = {},
+  options: Pick<ApplyOptions, 'beforeCommitStep' | 'dryRun'> & WarningOptions = {},
 ): Promise<GenerateResult> {
-  const tree = await planTree(root, selection);
-  const changes = applyTree(root, tree.files, { dirs: tree.dirs, ...options });
+  const { onWarning, ...apply } = options;
+  const tree = await planTree(root, selection, { onWarning });
+  const changes = applyTree(root, tree.files, { dirs: tree.dirs, ...apply });
   return { ...changes, apps: tree.plans.length, envs: selection.env ? 1 : ENVIRONMENTS.length, files: tree.files.size };
 }
 
@@ -90,7 +91,7 @@ export interface GeneratePreview extends TreeDiff {
 }
 
 /** `strata generate --dry-run`: the plan of generate as one unified diff per file it would change; nothing is written. */
-export async function previewGenerate(root: string, selection: Selection = {}): Promise<GeneratePreview> {
-  const tree = await planTree(root, selection);
+export async function previewGenerate(root: string, selection: Selection = {}, options: WarningOptions = {}): Promise<GeneratePreview> {
+  const tree = await planTree(root, selection, options);
   return { ...diffTree(root, tree.files, tree.dirs), apps: tree.plans.length, envs: selection.env ? 1 : ENVIRONMENTS.length };
 }

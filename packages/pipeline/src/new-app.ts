@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@strata/emit';
-import { appTemplate, checkNewAppName, Layout, ToolError, withAppRegistered } from '@strata/project';
+import { appTemplate, checkNewAppName, Layout, ToolError, withAppRegistered, type WarningOptions } from '@strata/project';
 import { generate, type GenerateResult } from './generate.ts';
 
 export interface NewAppResult {
@@ -17,7 +17,7 @@ export interface NewAppResult {
  * package.json, installs (unless told not to) and generates its tree, so build and test pass at once.
  * A failed write leaves no part of the app behind.
  */
-export async function newApp(root: string, name: string, options: { install?: boolean } = {}): Promise<NewAppResult> {
+export async function newApp(root: string, name: string, options: { install?: boolean } & WarningOptions = {}): Promise<NewAppResult> {
   checkNewAppName(root, name);
   const dir = join(root, Layout.app(name));
   const files = appTemplate(name);
@@ -33,12 +33,17 @@ export async function newApp(root: string, name: string, options: { install?: bo
   const written = [...files.keys()];
   if (options.install === false) return { dir, files: written };
   const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
-  const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], { cwd: root, stdio: 'inherit' });
+  // Its output is kept, not passed through: a library prints nothing, and the error says what pnpm said.
+  const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
   if (r.status !== 0)
     throw new ToolError(
-      `pnpm install failed after creating ${Layout.app(name)}; run \`npx pnpm install\` and then \`npx strata generate --app ${name}\``,
+      `pnpm install failed after creating ${Layout.app(name)} (${(r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`}); run \`npx pnpm install\` and then \`npx strata generate --app ${name}\``,
     );
   // A full generate: the env aggregates and the Argo CD files list every app.
-  const generated = await generate(root);
+  const generated = await generate(root, {}, { onWarning: options.onWarning });
   return { dir, files: written, generated };
 }

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
-import { appDirs, appSources, Layout, loadApps, type Problem } from '@strata/project';
+import { appDirs, appSources, Layout, loadApps, type Problem, type WarningOptions } from '@strata/project';
 import {
   applyTree,
   lockTree,
@@ -36,7 +36,7 @@ import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.
 import { orphanDirs } from './generate.ts';
 import type { ParsedInputs } from '@strata/validate';
 
-export interface PipelineOptions {
+export interface PipelineOptions extends WarningOptions {
   /** Reuse what an earlier run did for apps that have not changed (the cache is written either way). @default true */
   readonly cache?: boolean;
   readonly onBuild?: (r: BuildResult) => void;
@@ -141,7 +141,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // overlays go to the builder as soon as the app is planned, from memory, so kustomize works while
   // the next apps are rendered; its results are read as they come.
   // Loaded afresh: an app changed since this process last loaded it must not come from memory.
-  const apps = changed.length > 0 ? await loadApps(root, changed, { fresh: true }) : [];
+  const apps = changed.length > 0 ? await loadApps(root, changed, { fresh: true, onWarning: options.onWarning }) : [];
   // A kustomize named by $STRATA_KUSTOMIZE is the one to build with, as for `strata build`.
   const session = apps.length > 0 && !process.env.STRATA_KUSTOMIZE ? startBuilder(root) : undefined;
   const plans: AppPlan[] = [];
@@ -250,7 +250,9 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const pruned = pruneDist(root, new Set(names.flatMap((n) => ENVIRONMENTS.map((e) => Layout.distOf(e, n)))));
   const tBuild = lap();
   const checked =
-    parsed.files.size > 0 ? await checkParsed(root, parsed) : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
+    parsed.files.size > 0
+      ? await checkParsed(root, parsed, { onWarning: options.onWarning })
+      : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();
 
   // The env roots and gitops/ as written for exactly these apps.

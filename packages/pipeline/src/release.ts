@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatPins, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
-import { checkEnv, Layout, loadApps, projectSeverity, UsageError } from '@strata/project';
+import { checkEnv, Layout, loadApps, projectSeverity, UsageError, type WarningOptions } from '@strata/project';
 import { applyTree, diffTree, writeFileAtomic, type FileDiff } from '@strata/emit';
 import { rules, severityFor } from '@strata/policy';
 import { planTree } from './generate.ts';
@@ -129,7 +129,7 @@ interface Edit {
  * Writes the pins, regenerates the apps they belong to and returns the diff; on any failure the
  * images.json files are put back as they were, so nothing is left half-done.
  */
-async function applyEdits(root: string, edits: readonly Edit[], apps: readonly App[]): Promise<ReleaseResult> {
+async function applyEdits(root: string, edits: readonly Edit[], apps: readonly App[], options: WarningOptions): Promise<ReleaseResult> {
   const changes: PinChange[] = [];
   const next = new Map<string, ImagePins>();
   for (const e of edits) {
@@ -154,9 +154,9 @@ async function applyEdits(root: string, edits: readonly Edit[], apps: readonly A
     await loadApps(
       root,
       apps.map((a) => a.name),
-      { fresh: true },
+      { fresh: true, onWarning: options.onWarning },
     );
-    const tree = await planTree(root, { apps: apps.map((a) => a.name) });
+    const tree = await planTree(root, { apps: apps.map((a) => a.name) }, options);
     const { diffs } = diffTree(root, tree.files, tree.dirs);
     applyTree(root, tree.files, { dirs: tree.dirs });
     return { changes, diffs };
@@ -167,11 +167,14 @@ async function applyEdits(root: string, edits: readonly Edit[], apps: readonly A
 }
 
 /** `strata set image`: pins one container of one app in one env to `ref`, then regenerates. */
-export async function setImage(root: string, options: { app: string; env: string; container?: string; ref: string }): Promise<ReleaseResult> {
+export async function setImage(
+  root: string,
+  options: { app: string; env: string; container?: string; ref: string } & WarningOptions,
+): Promise<ReleaseResult> {
   const env = checkEnv(options.env);
   if (!env) throw new UsageError('set image needs --env');
   const ref = parseImageRef(options.ref);
-  const [app] = await loadApps(root, [options.app], { fresh: true });
+  const [app] = await loadApps(root, [options.app], { fresh: true, onWarning: options.onWarning });
   const container = defaultContainer(app!, options.container);
   const current = currentPin(app!, env, container);
   const pin: ImagePin = {
@@ -179,21 +182,24 @@ export async function setImage(root: string, options: { app: string; env: string
     ...(ref.tag !== undefined ? { tag: ref.tag } : {}),
     ...(ref.digest !== undefined ? { digest: ref.digest } : {}),
   };
-  return applyEdits(root, [{ app: app!, env, container, pin }], [app!]);
+  return applyEdits(root, [{ app: app!, env, container, pin }], [app!], options);
 }
 
 /** `strata promote`: copies each image pin of the apps (all by default) from one env to the next. */
-export async function promote(root: string, options: { from: string; to: string; apps?: readonly string[] }): Promise<ReleaseResult> {
+export async function promote(
+  root: string,
+  options: { from: string; to: string; apps?: readonly string[] } & WarningOptions,
+): Promise<ReleaseResult> {
   const from = checkEnv(options.from);
   const to = checkEnv(options.to);
   if (!from || !to) throw new UsageError('promote needs --from and --to');
   if (from === to) throw new UsageError(`promote --from ${from} --to ${to}: the envs must differ`);
-  const apps = await loadApps(root, options.apps, { fresh: true });
+  const apps = await loadApps(root, options.apps, { fresh: true, onWarning: options.onWarning });
   const edits: Edit[] = [];
   for (const app of apps) {
     // Only what images.json pins in the source env moves: an image left to the app's defaults is
     // the same in both envs already.
     for (const [container, pin] of Object.entries(readPins(root, app)[from] ?? {})) edits.push({ app, env: to, container, pin });
   }
-  return applyEdits(root, edits, apps);
+  return applyEdits(root, edits, apps, options);
 }

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
-import { appDirs, filesIn, loadApps, UsageError, Layout } from '@strata/project';
+import { appDirs, filesIn, loadApps, UsageError, Layout, type WarningOptions } from '@strata/project';
 import { commitTransaction, isGenerated, lockTree, planApp, planEnvironments, recoverLocked, removeEmptyDirs, schemaMergeKeys } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { cacheFile } from './cache.ts';
@@ -80,14 +80,14 @@ const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : 
  * the install made (the app's node_modules, the root's link to it) goes afterwards: it is not
  * committed, and `pnpm install` would make or remove it again anyway.
  */
-export async function removeApp(root: string, name: string): Promise<RemoveResult> {
+export async function removeApp(root: string, name: string, options: WarningOptions = {}): Promise<RemoveResult> {
   const known = appDirs(root);
   if (!known.includes(name)) throw new UsageError(`unknown app "${name}"; known apps: ${known.join(', ') || '(none)'}`);
   const remaining = known.filter((a) => a !== name);
 
   // What the others make of the shared files: the env roots and gitops/ list every app.
   // (loadApps reads an empty list as every app.)
-  const plans = remaining.length === 0 ? [] : (await loadApps(root, remaining)).map((app) => planApp(app, schemaMergeKeys));
+  const plans = remaining.length === 0 ? [] : (await loadApps(root, remaining, options)).map((app) => planApp(app, schemaMergeKeys));
   const byName = new Map(plans.map((p) => [p.app, p]));
   const shared = new Map([
     ...planEnvironments(remaining),

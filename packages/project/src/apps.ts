@@ -34,13 +34,21 @@ export function appSources(root: string, name: string): readonly string[] | unde
   return sources.get(join(root, Layout.appModule(name)));
 }
 
+/** How a library hands its caller a warning to show: libraries never print, the CLI does. */
+export interface WarningOptions {
+  /** Called once per warning, with one line that says what happened. @default ignored */
+  readonly onWarning?: (message: string) => void;
+}
+
 /**
  * Imports every application's `src/app.ts` and returns its exported `app`, sorted by name. A module
  * that fails to load, or that exports no app, is an error that names its file. `fresh` loads the
  * apps' current sources even when this process loaded them before (an app that can only be loaded
  * on its own, because it uses `import.meta`, is then an error: Node would give its old modules).
+ * Apps that load one by one, but not together, load slower and without their sources known: that
+ * goes to `onWarning`.
  */
-export async function loadApps(root: string, only?: readonly string[], options: { fresh?: boolean } = {}): Promise<App[]> {
+export async function loadApps(root: string, only?: readonly string[], options: { fresh?: boolean } & WarningOptions = {}): Promise<App[]> {
   const dirs = appDirs(root);
   const known = new Set(dirs);
   for (const name of only ?? []) {
@@ -94,7 +102,7 @@ export async function loadApps(root: string, only?: readonly string[], options: 
   const misspelt = wanted.flatMap((dir) => envKeyLines(root, loaded.get(fileOf(dir))!));
   if (misspelt.length > 0) throw new Error(misspelt.join('\n'));
   // Every app loaded, but not together: say why, since it is slower and its sources are unknown.
-  if (together && together !== 'an app uses import.meta') process.emitWarning(`apps loaded one by one, as loading them together failed: ${together}`);
+  if (together && together !== 'an app uses import.meta') options.onWarning?.(`apps loaded one by one, as loading them together failed: ${together}`);
   return wanted.map((dir) => loaded.get(fileOf(dir))!);
 }
 

@@ -77,6 +77,37 @@ describe('loading apps', () => {
     await expect(loadApps(root)).rejects.toThrow(/^apps\/bad\/src\/app\.ts:4:7: cannot load: no settings for bad$/);
   });
 
+  it('hands the caller a warning when the apps load one by one but not together, and prints nothing itself', async () => {
+    // Throws on its first evaluation only (the bundle of all apps), so that it loads on its own.
+    const once = `const seen = globalThis as { strataLoadOnce?: number };
+seen.strataLoadOnce = (seen.strataLoadOnce ?? 0) + 1;
+if (seen.strataLoadOnce === 1) throw new Error('only the first load fails');`;
+    const root = ws({ good: appSource('good'), once: appSource('once', once) });
+    const warnings: string[] = [];
+    const emitted: string[] = [];
+    const written: string[] = [];
+    const onProcessWarning = (w: Error) => emitted.push(w.message);
+    process.on('warning', onProcessWarning);
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      written.push(String(chunk));
+      return write.call(process.stderr, chunk, ...rest);
+    }) as typeof process.stderr.write;
+    try {
+      const apps = await loadApps(root, undefined, { onWarning: (w) => warnings.push(w) });
+      expect(apps.map((a) => a.name)).toStrictEqual(['good', 'once']);
+      // A process warning would be printed on the next turn of the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.stderr.write = write;
+      process.off('warning', onProcessWarning);
+      delete (globalThis as { strataLoadOnce?: number }).strataLoadOnce;
+    }
+    expect(warnings).toStrictEqual(['apps loaded one by one, as loading them together failed: only the first load fails']);
+    expect(emitted).toStrictEqual([]);
+    expect(written).toStrictEqual([]);
+  });
+
   it("gives the compiler's message at the file, line and column that do not compile", async () => {
     const root = ws({ good: appSource('good'), typo: `${appSource('typo')}\nexport const = 1;\n` });
     await expect(loadApps(root)).rejects.toThrow(/^apps\/typo\/src\/app\.ts:7:14: cannot compile: Expected identifier but found "="$/);

@@ -1,5 +1,5 @@
 import type { Environment } from '@strata/core';
-import { appDirs, distOf, loadApps, projectSeverity, type Problem } from '@strata/project';
+import { appDirs, distOf, loadApps, projectSeverity, type Problem, type WarningOptions } from '@strata/project';
 import { rules, runPolicy, toProblem, type PolicyContext, type Rule } from '@strata/policy';
 import type { SourceDoc } from './types.ts';
 
@@ -25,7 +25,7 @@ export async function policyProblems(
   root: string,
   docs: readonly SourceDoc[],
   env?: Environment,
-  options: { all?: boolean; kubernetesVersion?: (file: string) => string } = {},
+  options: { all?: boolean; kubernetesVersion?: (file: string) => string } & WarningOptions = {},
 ): Promise<Problem[]> {
   const all = options.all ?? true;
   const sets = new Map<string, SourceDoc[]>();
@@ -41,6 +41,7 @@ export async function policyProblems(
     ? await appsOfBuilds(
         root,
         [...sets.keys()].map((k) => distOf(k)?.app).filter((a): a is string => a !== undefined),
+        options,
       )
     : new Map<string, App>();
   const problems: Problem[] = [];
@@ -88,12 +89,12 @@ type App = Awaited<ReturnType<typeof loadApps>>[number];
  * The apps whose built output is being checked, for their policy settings, loaded together. Output
  * of an app that is gone, or that no longer loads, gets the project settings only.
  */
-async function appsOfBuilds(root: string, names: readonly string[]): Promise<Map<string, App>> {
+async function appsOfBuilds(root: string, names: readonly string[], options: WarningOptions): Promise<Map<string, App>> {
   const known = new Set(appDirs(root));
   const wanted = [...new Set(names)].filter((n) => known.has(n));
   if (wanted.length === 0) return new Map();
   try {
-    return new Map((await loadApps(root, wanted)).map((a) => [a.name, a]));
+    return new Map((await loadApps(root, wanted, options)).map((a) => [a.name, a]));
   } catch {
     const apps = new Map<string, App>();
     for (const name of wanted) {

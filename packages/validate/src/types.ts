@@ -1,5 +1,5 @@
 import type { Manifest } from '@strata/core';
-import type { Problem } from '@strata/project';
+import type { Problem, WarningOptions } from '@strata/project';
 import type { ReadLimits } from './sources.ts';
 
 /** One object as kubectl decodes it (a list's items each on their own), with where it came from. */
@@ -69,7 +69,7 @@ export interface ResourceRef {
   readonly name?: string;
 }
 
-export interface ValidateOptions extends ReadLimits {
+export interface ValidateOptions extends ReadLimits, WarningOptions {
   readonly kubernetesVersion?: string;
   /** Stands in for standard input (tests). */
   readonly stdin?: () => string | Buffer;

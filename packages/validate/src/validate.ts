@@ -69,7 +69,11 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   server.catch(() => undefined);
   const own = [
     ...parsed.problems,
-    ...(await policyProblems(root, parsed.docs, checkEnv(options.env), { all: options.policy !== false, kubernetesVersion: versionOf })),
+    ...(await policyProblems(root, parsed.docs, checkEnv(options.env), {
+      all: options.policy !== false,
+      kubernetesVersion: versionOf,
+      onWarning: options.onWarning,
+    })),
   ];
   const schemaFound = await schema;
   const serverFound = await server;
