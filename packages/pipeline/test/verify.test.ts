@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '@strata/project';
 import { ensureServers, startServer, type Server } from '@strata/verify';
@@ -9,7 +8,6 @@ import { verifyApps, verifyFiles } from '../src/index.ts';
 
 // On a fresh clone this builds the server binaries first (minutes, once per machine).
 const BUILD_TIMEOUT = 15 * 60_000;
-const checkout = fileURLToPath(new URL('../../..', import.meta.url));
 
 const service = (name: string, spec: string[]) =>
   ['apiVersion: v1', 'kind: Service', 'metadata:', `  name: ${name}`, 'spec:', ...spec.map((l) => `  ${l}`), ''].join('\n');
@@ -22,7 +20,7 @@ const write = (file: string, text: string) => {
 };
 
 beforeAll(async () => {
-  server = await startServer(await ensureServers(checkout));
+  server = await startServer(await ensureServers());
   dir = mkdtempSync(join(tmpdir(), 'strata-pipeline-verify-'));
 }, BUILD_TIMEOUT);
 

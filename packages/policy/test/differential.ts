@@ -12,9 +12,6 @@ import { ensureServers, startServer, type Server } from '@strata/verify';
 import { parse } from 'yaml';
 import { parseObjects } from '../src/index.ts';
 
-/** The Strata checkout, where the script that builds the server binaries lives. */
-const workspaceRoot = fileURLToPath(new URL('../../..', import.meta.url));
-
 /** How long the first test of a fresh machine may wait for the server binaries to be built. */
 export const SERVER_BUILD_TIMEOUT = 20 * 60_000;
 
@@ -54,7 +51,7 @@ const FIELD_MANAGER = 'strata-differential';
  * the schema set that the custom resources among `manifests` need (each one takes seconds).
  */
 export async function startDifferentialServer(manifests: readonly Manifest[]): Promise<DifferentialServer> {
-  const server = await startServer(await ensureServers(workspaceRoot, () => undefined));
+  const server = await startServer(await ensureServers(() => undefined));
   const client = server.client;
   try {
     await installCrds(server, manifests);

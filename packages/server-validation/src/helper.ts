@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureCachedBuild, INSTALL_SERVERS_SCRIPT, onLines, serverCacheDir, ToolMissingError } from '@strata/project';
+import { ensureCachedBuild, helperBinary, onLines, ToolMissingError } from '@strata/project';
 
 /** The Kubernetes release whose API server code the helper links (helper/go.mod). */
 export const KUBERNETES_VERSION = 'v1.36.3';
@@ -12,11 +11,10 @@ export const KUBERNETES_VERSION = 'v1.36.3';
 /** The Go main of the helper, next to this package's sources. */
 export const HELPER_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'helper');
 
-const BINARY = 'strata-server-validation';
 const TARGET = 'server-validation' as const;
 
 /** The command that builds the helper, as users are told to run it. */
-export const INSTALL_COMMAND = `node ${INSTALL_SERVERS_SCRIPT} ${TARGET}`;
+export const INSTALL_COMMAND = `node scripts/install-servers.mjs ${TARGET}`;
 
 const INSTALL_HINT =
   `run \`${INSTALL_COMMAND}\` (builds it from k8s.io/kubernetes ${KUBERNETES_VERSION} with Go into ~/.cache/strata/servers, shared by every checkout; ` +
@@ -50,13 +48,12 @@ export interface Verdict {
 }
 
 /**
- * The cached helper's path for the current source. Named by the hash of main.go, go.mod and go.sum,
- * as scripts/install-servers.mjs names it, so a checkout at another version never runs a stale one.
+ * The cached helper's path for the current source. Named by the hash of main.go, go.mod and go.sum
+ * (by the per-machine cache of @strata/project, which builds it), so a checkout at another version
+ * never runs a stale one.
  */
 export function helperPath(): string {
-  const h = createHash('sha256');
-  for (const f of ['main.go', 'go.mod', 'go.sum']) h.update(f).update(readFileSync(join(HELPER_DIR, f)));
-  return join(serverCacheDir(), `${TARGET}-${h.digest('hex').slice(0, 16)}`, BINARY);
+  return helperBinary();
 }
 
 /** The helper to run: $STRATA_SERVER_VALIDATION, else the cached build; undefined when not built. */
@@ -74,10 +71,10 @@ export function resolveHelper(): string | undefined {
  * The helper, built first when it is missing (once per machine, by the shared cached build, which
  * waits for a build already under way). The build's progress lines go to `onProgress` as they come.
  */
-export async function ensureHelper(root: string, onProgress?: (line: string) => void): Promise<string> {
+export async function ensureHelper(onProgress?: (line: string) => void): Promise<string> {
   const found = resolveHelper();
   if (found) return found;
-  const [path] = await ensureCachedBuild(root, TARGET, 'the server validation helper', INSTALL_HINT, onProgress);
+  const [path] = await ensureCachedBuild(TARGET, 'the server validation helper', INSTALL_HINT, onProgress);
   return path!;
 }
 

@@ -3,9 +3,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-/** The Strata checkout: where the install script is. */
-export const workspaceRoot = fileURLToPath(new URL('../../..', import.meta.url));
-
 const corpusDir = fileURLToPath(new URL('./corpus', import.meta.url));
 
 /** One hand-written document and what a real API server does with it. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, startServer, type Server } from '@strata/verify';
 import { checkObjects, ensureHelper, type Verdict } from '../src/index.ts';
-import { loadCorpus, workspaceRoot, type Case } from './corpus.ts';
+import { loadCorpus, type Case } from './corpus.ts';
 
 // On a fresh machine the first test to ask builds the servers and the helper (minutes, once).
 const BUILD_TIMEOUT = 30 * 60_000;
@@ -57,7 +57,7 @@ async function onServer(c: Case, resources: Map<string, { name: string; namespac
 }
 
 beforeAll(async () => {
-  const [binaries, helper] = await Promise.all([ensureServers(workspaceRoot, () => undefined), ensureHelper(workspaceRoot)]);
+  const [binaries, helper] = await Promise.all([ensureServers(() => undefined), ensureHelper()]);
   server = await startServer(binaries);
   const verdicts = await checkObjects(
     helper,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkObjects, ensureHelper, pathSegments, startHelper, type Verdict } from '../src/index.ts';
-import { loadCorpus, workspaceRoot } from './corpus.ts';
+import { loadCorpus } from './corpus.ts';
 
 // On a fresh machine the first test to ask builds the helper (minutes, once per machine).
 const BUILD_TIMEOUT = 20 * 60_000;
@@ -10,7 +10,7 @@ let helper: string;
 const verdicts = new Map<string, Verdict>();
 
 beforeAll(async () => {
-  helper = await ensureHelper(workspaceRoot);
+  helper = await ensureHelper();
   const all = await checkObjects(
     helper,
     corpus.map((c) => c.object),

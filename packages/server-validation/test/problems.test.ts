@@ -5,12 +5,11 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Problem } from '@strata/project';
 import { ensureHelper, NOT_BUILT_NOTE, serverFieldProblems, withoutSchemaDuplicates, type LocatedObject } from '../src/index.ts';
-import { workspaceRoot } from './corpus.ts';
 
 const BUILD_TIMEOUT = 20 * 60_000;
 let helper: string;
 beforeAll(async () => {
-  helper = await ensureHelper(workspaceRoot);
+  helper = await ensureHelper();
 }, BUILD_TIMEOUT);
 
 /** One YAML document as the validator reads it, with the line of every field. */

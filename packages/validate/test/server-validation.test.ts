@@ -11,7 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'strata-server-fields-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // The first test to ask on a fresh machine builds the helper (minutes, once per machine).
-beforeAll(() => ensureHelper(repo), 20 * 60_000);
+beforeAll(() => ensureHelper(), 20 * 60_000);
 
 const DEPLOYMENT = [
   'apiVersion: apps/v1', //                 1

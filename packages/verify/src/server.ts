@@ -29,13 +29,13 @@ const INSTALL_HINT =
  * see `ensureCachedBuild`). The build's progress lines (what it builds, how long that takes, the time
  * so far every few seconds) go to `onProgress`; nothing is printed here.
  */
-export async function ensureServers(root: string, onProgress?: (line: string) => void): Promise<ServerBinaries> {
+export async function ensureServers(onProgress?: (line: string) => void): Promise<ServerBinaries> {
   const { STRATA_ETCD: etcd, STRATA_KUBE_APISERVER: kubeApiserver } = process.env;
   if (etcd && kubeApiserver) {
     for (const bin of [etcd, kubeApiserver]) if (!existsSync(bin)) throw new ToolMissingError(`${bin} does not exist`, INSTALL_HINT);
     return { etcd, kubeApiserver };
   }
-  const [etcdPath, apiPath] = await ensureCachedBuild(root, 'servers', 'etcd and kube-apiserver', INSTALL_HINT, onProgress);
+  const [etcdPath, apiPath] = await ensureCachedBuild('servers', 'etcd and kube-apiserver', INSTALL_HINT, onProgress);
   if (!etcdPath || !apiPath) throw new ToolMissingError('could not build etcd and kube-apiserver', INSTALL_HINT);
   return { etcd: etcdPath, kubeApiserver: apiPath };
 }

@@ -188,7 +188,7 @@ async function run(
   let serverStarting: Promise<Server> | undefined;
   try {
     if (!options.server) {
-      serverStarting = ensureServers(TOOL_ROOT, options.onProgress).then((binaries) => startServer(binaries));
+      serverStarting = ensureServers(options.onProgress).then((binaries) => startServer(binaries));
       // Awaited below; until then a failing build must not turn its rejection into a crash.
       serverStarting.catch(() => undefined);
     }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, ETCD_SOCKET, freePort, startServer, sweepStale, verify, type Server } from '../src/index.ts';
-import { deployment, isRunning, makeRepo, workspaceRoot } from './helpers.ts';
+import { deployment, isRunning, makeRepo } from './helpers.ts';
 
 // On a fresh clone the first test to ask builds the server binaries (minutes, once).
 const BUILD_TIMEOUT = 15 * 60_000;
@@ -106,7 +106,7 @@ describe('server lifetime', () => {
       expect(await gone(info.pids)).toStrictEqual([]);
       // Nothing could clean up after a SIGKILL: the folder waits for the next run.
       expect(existsSync(info.dir)).toBe(true);
-      const next = await startServer(await ensureServers(workspaceRoot));
+      const next = await startServer(await ensureServers());
       try {
         expect(existsSync(info.dir)).toBe(false);
       } finally {
@@ -137,7 +137,7 @@ describe('a running server', () => {
     taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     takenPort = (taken.address() as { port: number }).port;
-    server = await startServer(await ensureServers(workspaceRoot), { choosePort: () => (chosen++ === 0 ? Promise.resolve(takenPort) : freePort()) });
+    server = await startServer(await ensureServers(), { choosePort: () => (chosen++ === 0 ? Promise.resolve(takenPort) : freePort()) });
   }, BUILD_TIMEOUT);
 
   afterAll(async () => {

@@ -2,11 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-
-/** The Strata checkout: where .tools/bin and the install script are. */
-export const workspaceRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** A folder laid out like a Strata repository after a build, holding only the given apps. */
 export function makeRepo(overlays: Record<string, readonly object[]>): string {

@@ -2,7 +2,7 @@ import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, startServer, verify, type Server } from '../src/index.ts';
-import { deployment, git, lineOf, makeRepo, workspaceRoot, writeOverlays } from './helpers.ts';
+import { deployment, git, lineOf, makeRepo, writeOverlays } from './helpers.ts';
 
 // On a fresh clone the first test to ask builds the server binaries (minutes, once).
 const BUILD_TIMEOUT = 15 * 60_000;
@@ -12,7 +12,7 @@ let server: Server;
 let repo: string;
 
 beforeAll(async () => {
-  server = await startServer(await ensureServers(workspaceRoot));
+  server = await startServer(await ensureServers());
   repo = makeRepo({ 'dev/web': [deployment('web', 'upgrade')] });
   git(repo, 'init', '--quiet', '--initial-branch=main');
   const commit = (message: string) => {

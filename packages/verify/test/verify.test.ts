@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureServers, readBuilt, startServer, verify, verifyDocuments, type Problem, type Server, type VerifyResult } from '../src/index.ts';
-import { deployment, lineOf, makeRepo, workspaceRoot } from './helpers.ts';
+import { deployment, lineOf, makeRepo } from './helpers.ts';
 
 // On a fresh clone the first test to ask builds the server binaries (minutes, once).
 const BUILD_TIMEOUT = 15 * 60_000;
@@ -35,7 +35,7 @@ const of = (app: string): Problem[] => result.problems.filter((p) => p.file === 
 const errorsOf = (app: string) => of(app).filter((p) => p.severity === 'error');
 
 beforeAll(async () => {
-  server = await startServer(await ensureServers(workspaceRoot));
+  server = await startServer(await ensureServers());
   repo = makeRepo({
     'dev/valid': [
       deployment('web', 'valid', { container: { resources: { requests: { cpu: '100m', memory: '64Mi' } } } }),
