@@ -3,7 +3,7 @@ import { type Dirent, existsSync, readdirSync, readFileSync, realpathSync, statS
 import { delimiter, join, relative } from 'node:path';
 import type { Environment } from '@strata/core';
 import { removeStaleTemporaries, writeFileAtomic } from '@strata/emit';
-import { Layout, type Problem } from '@strata/project';
+import { filesIn, Layout, type Problem } from '@strata/project';
 import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
@@ -89,16 +89,8 @@ export function hashFile(path: string): string | undefined {
   }
 }
 
-function walk(dir: string, out: string[]): string[] {
-  if (!existsSync(dir)) return out;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== 'node_modules') walk(p, out);
-    } else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
+/** Every file under `dir` (absolute paths), none when it is missing; node_modules folders left out. */
+const walk = (dir: string): string[] => (existsSync(dir) ? filesIn(dir, { skip: ['node_modules'] }) : []);
 
 /** A command named without a folder, found on PATH as the operating system would. */
 function onPath(command: string): string | undefined {
@@ -175,10 +167,10 @@ export function toolFingerprint(root: string): string {
   const h = createHash('sha1').update(FORMAT).update(process.version);
   const packages = join(root, 'packages');
   const files = [
-    ...(existsSync(packages) ? readdirSync(packages).flatMap((p) => [...walk(join(packages, p, 'src'), []), join(packages, p, 'package.json')]) : []),
-    ...walk(join(packages, 'schemas', 'kubernetes'), []),
-    ...walk(join(packages, 'schemas', 'crds-json'), []),
-    ...walk(join(root, Layout.crdSchemas), []),
+    ...(existsSync(packages) ? readdirSync(packages).flatMap((p) => [...walk(join(packages, p, 'src')), join(packages, p, 'package.json')]) : []),
+    ...walk(join(packages, 'schemas', 'kubernetes')),
+    ...walk(join(packages, 'schemas', 'crds-json')),
+    ...walk(join(root, Layout.crdSchemas)),
     ...['pnpm-lock.yaml', 'tsconfig.base.json', 'strata.config.json', 'scripts/setup.mjs'].map((f) => join(root, f)),
   ];
   const binaries = Object.fromEntries(
@@ -269,9 +261,8 @@ export function writeCache(root: string, cache: PipelineCache): void {
 }
 
 /** Every file under the given folders (relative to the root); from `listing` when given. */
-export function filesUnder(root: string, dirs: readonly string[], listing?: FolderListing): string[] {
-  if (listing) return dirs.flatMap((d) => listing.files(d));
-  return dirs.flatMap((d) => walk(join(root, d), [])).map((f) => relative(root, f));
+export function filesUnder(root: string, dirs: readonly string[], listing = new FolderListing(root)): string[] {
+  return dirs.flatMap((d) => listing.files(d));
 }
 
 /**
