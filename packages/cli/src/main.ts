@@ -152,6 +152,8 @@ program
           policy: o.policy,
           ...(o.env ? { env: o.env } : {}),
           allowEmpty: Boolean(o.allowEmpty),
+          // Named files are named from where the command runs, as every shell tool names them.
+          ...(paths.length > 0 ? { cwd: process.cwd() } : {}),
           onWarning,
         });
       } catch (e) {
@@ -483,7 +485,9 @@ program
     };
     if (paths.length > 0 && (o.env || o.app)) throw new UsageError("--env and --app select the apps' built output; leave them out when naming files");
     const r =
-      paths.length > 0 ? await verifyFiles(findRootOrCwd(), paths, common) : await verifyApps(findRoot(), { ...common, env: o.env, app: o.app });
+      paths.length > 0
+        ? await verifyFiles(findRootOrCwd(), paths, { ...common, cwd: process.cwd() })
+        : await verifyApps(findRoot(), { ...common, env: o.env, app: o.app });
     // On stderr, as the phases: a report on stdout stays one document.
     err(`verify: server is Kubernetes ${r.serverVersion}`);
     for (const note of r.notes) err(`verify: ${note}`);

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, Layout } from '@strata/project';
@@ -65,6 +65,36 @@ describe('strata validate reads every input once', () => {
     ]);
     expect(r.stdout).toContain('v1/ConfigMap shop/x\\x1b[2Jy:');
     expect(r.stdout).not.toContain('\u001b');
+  });
+});
+
+describe('strata validate names files from the folder it runs in', () => {
+  // As every shell tool does: a path typed in a subfolder means that subfolder's file, not one under the workspace root.
+  const sub = join(repo, 'packages', 'cli');
+  const run = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, 'validate', '--no-policy', ...args], {
+      cwd: sub,
+      encoding: 'utf8',
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('reads a relative path from the working folder and names a workspace file from the root', () => {
+    const r = run('../../base/gethrelay/service.gethrelay.yaml');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/No problems in 1 resource\b/);
+    const bad = run(join('..', '..', 'base', 'gethrelay'), relative(sub, join(dir, 'bad.yaml')));
+    expect(bad.status).toBe(1);
+    // Outside the workspace a file keeps its full path; inside, the path from the root.
+    expect(bad.stdout).toContain(`${join(dir, 'bad.yaml')}:6: v1/Service web: spec.portz: unknown field`);
+    expect(bad.stdout).not.toMatch(/^\.\.\//m);
+  });
+
+  it('a relative path that is not there is named as typed, exit 2', () => {
+    const r = run('base/gethrelay');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('strata: base/gethrelay: no such file or folder');
   });
 });
 

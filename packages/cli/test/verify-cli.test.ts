@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,20 @@ describe('strata verify PATH... | -', () => {
       expect(r.stdout).toMatch(/^verify: Found 1 problem in 1 of 2 resources/m);
       expect(r.stderr).toMatch(/^verify: server is Kubernetes v1\.36\.\d+$/m);
       expect(r.status).toBe(1);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'names files from the folder it runs in',
+    () => {
+      const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'verify', '../../base/gethrelay/service.gethrelay.yaml'], {
+        cwd: join(repo, 'packages', 'cli'),
+        encoding: 'utf8',
+        env: { ...process.env, FORCE_COLOR: '0' },
+      });
+      expect(r.stdout).toMatch(/^verify: No problems in 1 resource\b/m);
+      expect(r.status).toBe(0);
     },
     BUILD_TIMEOUT,
   );

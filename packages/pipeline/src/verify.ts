@@ -13,6 +13,8 @@ export interface VerifyFilesOptions extends ServerOptions {
    * are checked as an update of it.
    */
   readonly against?: string;
+  /** The folder that relative paths (the files and `against`) are named from. @default base */
+  readonly cwd?: string;
 }
 
 /** A verify run, with one line for each env whose clusters run another minor version than the server. */
@@ -29,16 +31,16 @@ export interface VerifyReport extends VerifyResult {
 export async function verifyFiles(base: string, paths: readonly string[], options: VerifyFilesOptions = {}): Promise<VerifyReport> {
   const { parseInputs } = await import('@strata/validate');
   const { verifyDocuments } = await import('@strata/verify');
-  const parsed = await parseInputs(base, paths);
-  const { against: folder, ...server } = options;
+  const { against: folder, cwd = base, ...server } = options;
+  const parsed = await parseInputs(base, paths, { cwd });
   let against: Awaited<ReturnType<typeof parseInputs>> | undefined;
   if (folder) {
-    if (!statSync(resolve(base, folder), { throwIfNoEntry: false })?.isDirectory()) {
+    if (!statSync(resolve(cwd, folder), { throwIfNoEntry: false })?.isDirectory()) {
       throw new UsageError(
         `--against ${folder}: with named files, name a folder of the manifests deployed now (a git ref works for the apps' built output only)`,
       );
     }
-    against = await parseInputs(base, [folder]);
+    against = await parseInputs(base, [folder], { cwd });
   }
   const checked = await verifyDocuments(parsed.docs, { ...server, ...(against && folder ? { against: { name: folder, docs: against.docs } } : {}) });
   const unread = (against?.problems ?? []).map((p) => ({ ...p, severity: 'warning' as const, message: `in --against: ${p.message}` }));

@@ -117,6 +117,11 @@ function readAll(fd: number, name: string, cap: number): Buffer {
 export interface ReadOptions extends ReadLimits {
   /** Stands in for standard input (tests). */
   readonly stdin?: () => string | Buffer;
+  /**
+   * The folder that relative inputs are named from: the shell's working folder when a person names
+   * files (`strata validate ../x.yaml` from a subfolder). @default root
+   */
+  readonly cwd?: string;
 }
 
 /**
@@ -133,7 +138,7 @@ export async function readSources(root: string, inputs: readonly string[], optio
       named.push({ input, path: 0 });
       continue;
     }
-    const abs = resolve(root, input);
+    const abs = resolve(options.cwd ?? root, input);
     let st;
     try {
       st = statSync(abs);

@@ -73,6 +73,8 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
   readonly kubernetesVersion?: string;
   /** Stands in for standard input (tests). */
   readonly stdin?: () => string | Buffer;
+  /** The folder that relative inputs are named from. @default root */
+  readonly cwd?: string;
   /** Run the policy rules too. @default true */
   readonly policy?: boolean;
   /** The env of inputs that are not `dist/<env>/<app>.yaml` (for env-specific rules and severities). */
