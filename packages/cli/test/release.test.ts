@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace } from './workspace.ts';
+import { strata, tempWorkspace, treeOf } from './workspace.ts';
 
 // set image and promote, run as a user would, in a throw-away copy of the workspace; what they
 // write is checked in the real `kustomize build` of the overlay.
@@ -64,6 +64,26 @@ describe('strata set image and promote', () => {
     // the committed tree is what the pins generate
     const again = strata(ws.root, ['generate', '--dry-run', '--app', 'tensafe']);
     expect(again.stdout).not.toMatch(/^\+\+\+ b\/(base|overlays\/\w+)\/tensafe\//m);
+  });
+
+  it('refuses an app that does not read its images.json, and changes nothing', () => {
+    const other = tempWorkspace(['tensafe']);
+    try {
+      const source = join(other.root, 'apps/tensafe/src/app.ts');
+      const text = readFileSync(source, 'utf8');
+      expect(text).toMatch(/^ {2}pins,$/m);
+      writeFileSync(source, text.replace(/^ {2}pins,\n/m, ''));
+      const before = { tree: treeOf(other.root), pins: readFileSync(join(other.root, 'apps/tensafe/images.json'), 'utf8') };
+      const r = strata(other.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', ':4.3.0']);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toBe(
+        "strata: app tensafe does not read apps/tensafe/images.json, so a pin there would change nothing: add `import pins from '../images.json'` and `pins` to apps/tensafe/src/app.ts",
+      );
+      expect(treeOf(other.root)).toStrictEqual(before.tree);
+      expect(readFileSync(join(other.root, 'apps/tensafe/images.json'), 'utf8')).toBe(before.pins);
+    } finally {
+      other.dispose();
+    }
   });
 
   it('refuses to promote a tag into prod', () => {

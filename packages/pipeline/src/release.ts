@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatPins, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
 import { checkEnv, Layout, loadApps, projectSeverity, UsageError, type WarningOptions } from '@strata/project';
@@ -133,6 +133,12 @@ async function applyEdits(root: string, edits: readonly Edit[], apps: readonly A
   const changes: PinChange[] = [];
   const next = new Map<string, ImagePins>();
   for (const e of edits) {
+    // A pin the app never reads would be written, reported as a change, and change nothing.
+    if (e.app.pins === undefined) {
+      throw new UsageError(
+        `app ${e.app.name} does not read ${Layout.pins(e.app.name)}, so a pin there would change nothing: add \`import pins from '../images.json'\` and \`pins\` to apps/${e.app.name}/src/app.ts`,
+      );
+    }
     const before = currentPin(e.app, e.env, e.container);
     if (digestRequired(root, e.app, e.env) && !e.pin.digest) {
       throw new ImagePolicyError(
@@ -161,7 +167,10 @@ async function applyEdits(root: string, edits: readonly Edit[], apps: readonly A
     applyTree(root, tree.files, { dirs: tree.dirs });
     return { changes, diffs };
   } catch (err) {
-    for (const [file, text] of originals) if (text !== undefined) writeFileAtomic(file, text);
+    for (const [file, text] of originals) {
+      if (text !== undefined) writeFileAtomic(file, text);
+      else rmSync(file, { force: true });
+    }
     throw err;
   }
 }
