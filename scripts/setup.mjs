@@ -152,10 +152,11 @@ const GO_PROGRAMS = [
   },
 ];
 
+/** What the binary is built from: the Go version and the program's sources (its tests are not in it). */
 function programHash(src) {
   const h = createHash('sha256').update(has('go', ['version']) ?? '');
   for (const f of readdirSync(src)
-    .filter((n) => /\.go$|^go\.(mod|sum)$/.test(n))
+    .filter((n) => /\.go$|^go\.(mod|sum)$/.test(n) && !n.endsWith('_test.go'))
     .sort()) {
     h.update(f).update(readFileSync(join(src, f)));
   }

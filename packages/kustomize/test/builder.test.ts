@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -118,4 +119,19 @@ describe.skipIf(!resolveBuilder(repo))('the kustomize builder', () => {
       expect(r!.error).toMatch(/overlays\/dev\/nope/);
     });
   });
+});
+
+const hasGo = spawnSync('go', ['version']).status === 0;
+
+// The builder writes YAML its own way where it can prove the bytes equal kustomize's; its Go tests
+// compare the two writers on awkward resources, on random nodes and on every overlay here.
+describe.skipIf(!hasGo)("the builder's Go tests", () => {
+  it('pass: its YAML writer agrees byte for byte with kustomize', () => {
+    const r = spawnSync('go', ['test', '.'], {
+      cwd: join(repo, 'packages', 'kustomize', 'builder'),
+      env: { ...process.env, CGO_ENABLED: '0' },
+      encoding: 'utf8',
+    });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+  }, 600_000);
 });
