@@ -102,6 +102,7 @@ function scalar(v: unknown): string | undefined {
   if (v === false) return 'false';
   if (typeof v === 'number') return Number.isSafeInteger(v) && !Object.is(v, -0) ? String(v) : undefined;
   if (typeof v !== 'string') return undefined;
+  if (isPlainWord(v)) return v;
   let s = scalars.get(v);
   if (s === undefined && !scalars.has(v)) {
     // Alone, a string is a whole document: one that starts like a document marker or directive is
@@ -112,6 +113,23 @@ function scalar(v: unknown): string | undefined {
     scalars.set(v, s);
   }
   return s;
+}
+
+/**
+ * Words the library writes as they are, decided without it: most scalars of a manifest are names,
+ * paths and image references, many unique per app, which the memo above does not help. A letter or
+ * `/` first, then letters, digits and `-._/@:`, with no `:` last: nothing YAML quotes (no indicator
+ * first, no `: `, ` #` or `:` at the end, no document marker), and nothing YAML 1.1 reads as another
+ * type, since its numbers, timestamps and `.inf` start with a digit, a sign or a dot, except
+ * exponents (`e3`), and its booleans and nulls are the listed words. Anything else goes to the
+ * library; a test compares both on every short word of that alphabet and many longer ones.
+ */
+const PLAIN_WORD = /^[A-Za-z/][A-Za-z0-9._/@:-]*$/;
+const NOT_ONLY_EXPONENT = /[A-DF-Za-df-z]/;
+const READ_AS_OTHER_TYPES = new Set(['y', 'n', 'yes', 'no', 'true', 'false', 'on', 'off', 'null']);
+
+function isPlainWord(v: string): boolean {
+  return PLAIN_WORD.test(v) && !v.endsWith(':') && NOT_ONLY_EXPONENT.test(v) && !READ_AS_OTHER_TYPES.has(v.toLowerCase());
 }
 
 export const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false, indentSeq: true, version: '1.1' } as const;

@@ -66,6 +66,21 @@ describe('dumpYaml writes what the yaml library writes, faster where it can', ()
     for (const doc of docs) expect(dumpYaml(doc), JSON.stringify(doc).slice(0, 200)).toBe(stringify(doc, YAML_OPTIONS));
   });
 
+  it('byte for byte on words it writes without the library: letters, digits and -._/@: in every short combination and at random', () => {
+    const alphabet = ['a', 'e', 'E', 'n', 'O', 'x', 'y', 'Z', '0', '1', '9', '-', '.', '_', '/', ':', '@'];
+    const words = new Set<string>(['on', 'Off', 'YES', 'nO', 'Null', 'e3', 'E10', 'e-1', 'e1.5', 'x1', 'a.b.c', 'a/', 'inf', 'nan', 'Infinity']);
+    words.add('registry.example.com/team/app@sha256:0a1b2c3d4e5f').add('/healthz').add('a:').add('a::b').add('/:').add('e:1').add('/e');
+    for (const a of alphabet) for (const b of alphabet) for (const c of ['', ...alphabet]) words.add(`${a}${b}${c}`);
+    let seed = 17;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 1000; i++) words.add(Array.from({ length: 1 + (next() % 12) }, () => alphabet[next() % alphabet.length]).join(''));
+    // As a key, a value and a list item; the other places are covered above.
+    for (const w of words) {
+      const doc = { [w]: w, list: [w] };
+      expect(dumpYaml(doc), w).toBe(stringify(doc, YAML_OPTIONS));
+    }
+  });
+
   it('leaves to the library what it cannot write the same way', () => {
     expect(fastYaml({ script: 'line one\nline two\n' })).toBeUndefined();
     expect(fastYaml({ lists: [['a']] })).toBeUndefined();
