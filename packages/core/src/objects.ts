@@ -203,7 +203,10 @@ export function toManifest(object: KubeObject, where: string): Manifest {
     if (seen.size >= 50_000) seen.clear(); // a long-lived process renders many versions of its apps
     seen.add(text);
   }
-  return clean(JSON.parse(text)) as Manifest;
+  // JSON holds no undefined values: copying it through clean changes nothing but a `__proto__` key
+  // (the copy's assignment drops it), which is rare enough to look for first.
+  const manifest = JSON.parse(text) as Manifest;
+  return text.includes('"__proto__"') ? (clean(manifest) as Manifest) : manifest;
 }
 
 /** The JSON of objects that their model class validated, in this process. */
