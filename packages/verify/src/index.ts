@@ -13,6 +13,7 @@ export {
   ensureServers,
   startServer,
   freePort,
+  LATE_CHECKS,
   ETCD_SOCKET,
   KUBERNETES_VERSION,
   ETCD_VERSION,

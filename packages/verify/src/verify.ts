@@ -188,7 +188,7 @@ async function run(
   let serverStarting: Promise<Server> | undefined;
   try {
     if (!options.server) {
-      serverStarting = ensureServers(options.onProgress).then((binaries) => startServer(binaries));
+      serverStarting = ensureServers(options.onProgress).then((binaries) => startServer(binaries, { beforeLateChecks: true }));
       // Awaited below; until then a failing build must not turn its rejection into a crash.
       serverStarting.catch(() => undefined);
     }
@@ -245,6 +245,7 @@ async function run(
     const rejected = new Set<Target>();
     await phases.timed('apply', () =>
       eachLimit(sameRequests(targets.filter((t) => !t.installed)), concurrency, async (same) => {
+        if (meetsLateHooks(same.targets[0]!.manifest)) await server.whenReady();
         const found = await judge(client, same.targets[0]!, { dryRun: true }, same.body);
         for (const t of same.targets) {
           if (found.some((f) => f.severity === 'error')) rejected.add(t);
@@ -254,6 +255,8 @@ async function run(
     );
 
     if (against) {
+      // What is deployed now is applied for real, of any kind: on a server past every check.
+      await server.whenReady();
       const ref = against.ref;
       const rejectedIds = new Set([...rejected].map(identity));
       for (const round of upgradeRounds(
@@ -298,6 +301,17 @@ async function run(
   } finally {
     if (serverStarting) await (await serverStarting.catch(() => undefined))?.stop();
   }
+}
+
+/**
+ * Whether an object's answer can depend on what the server's last post-start hooks create (`LATE_CHECKS`
+ * in server.ts: the system PriorityClasses and the flow-control configuration): Pods (their
+ * priorityClassName is resolved at admission), scheduling.k8s.io (PriorityClasses, PodGroups) and
+ * flow-control objects. Those are applied once the server passes every check, the rest sooner.
+ */
+function meetsLateHooks(m: Manifest): boolean {
+  const { group } = splitApiVersion(m.apiVersion);
+  return (group === '' && m.kind === 'Pod') || group === 'scheduling.k8s.io' || group === 'flowcontrol.apiserver.k8s.io';
 }
 
 function isDirectory(path: string): boolean {
