@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Problem } from '@strata/project';
-import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
+import { validateWithKubeconform, type KubeconformResult } from '@strata/kubeconform-wrapper';
 import type { ParsedInputs, SourceDoc } from './types.ts';
 
 /** JSON pointer or kubeconform path (`/spec/replicas`) to a dotted field path (`spec.replicas`). */
@@ -22,6 +22,11 @@ const PATHS_PER_RUN = 4000;
  * maps its verdicts back to lines. kubeconform reads the objects as they were decoded, as JSON, one
  * temporary file per input file: it judges exactly what policy judges and kubectl sends, never a
  * second reading of the input (a pipe cannot be read twice, and its own YAML reader may differ).
+ *
+ * An object equal as JSON to one written before is not written again (an app's envs repeat most of
+ * its objects): its verdict is the earlier one's, taken for its own file, line and id. Only objects
+ * whose verdict kubeconform names unambiguously take part: a name (not a generateName) that is
+ * unique in its file for its apiVersion and kind.
  */
 export async function schemaProblems(root: string, parsed: ParsedInputs, only: readonly SourceDoc[], kubernetesVersion?: string): Promise<Problem[]> {
   if (only.length === 0) return [];
@@ -29,12 +34,42 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
   const dir = mkdtempSync(join(tmpdir(), 'strata-validate-'));
   try {
     const byPath = new Map<string, string>();
+    // The temporary path of each file, written or not: verdicts are ordered by it.
+    const pathOf = new Map<string, string>();
+    const keyOf = (file: string, apiVersion: unknown, kind: unknown, name: unknown) =>
+      `${file}\0${String(apiVersion)}\0${String(kind)}\0${String(name)}`;
+    const docKey = (d: SourceDoc) => keyOf(d.file, d.manifest.apiVersion, d.manifest.kind, d.manifest.metadata.name);
+    const firstOf = new Map<string, SourceDoc>();
+    const copiesOf = new Map<SourceDoc, SourceDoc[]>();
+    const written: SourceDoc[] = [];
+    let copies = 0;
     let temp = 0;
     for (const [file, input] of parsed.files) {
       const docs = input.docs.filter((d) => wanted.has(d));
       if (docs.length === 0) continue;
       const path = join(dir, `${temp++}.yaml`);
-      writeFileSync(path, docs.map((d) => `---\n${JSON.stringify(d.manifest)}\n`).join(''));
+      pathOf.set(file, path);
+      const keys = new Map<string, number>();
+      for (const d of docs) keys.set(docKey(d), (keys.get(docKey(d)) ?? 0) + 1);
+      let text = '';
+      for (const d of docs) {
+        const json = JSON.stringify(d.manifest);
+        const { name, generateName } = d.manifest.metadata;
+        if (typeof name === 'string' && generateName === undefined && keys.get(docKey(d)) === 1) {
+          const first = firstOf.get(json);
+          if (first) {
+            copiesOf.get(first)!.push(d);
+            copies++;
+            continue;
+          }
+          firstOf.set(json, d);
+          copiesOf.set(d, []);
+        }
+        written.push(d);
+        text += `---\n${json}\n`;
+      }
+      if (text === '') continue;
+      writeFileSync(path, text);
       byPath.set(path, file);
     }
     const paths = [...byPath.keys()];
@@ -49,17 +84,23 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
     }
     // The documents of each file by type and name, to find a verdict's document without a scan.
     const index = new Map<string, SourceDoc[]>();
-    const keyOf = (file: string, apiVersion: unknown, kind: unknown, name: unknown) =>
-      `${file}\0${String(apiVersion)}\0${String(kind)}\0${String(name)}`;
-    for (const d of only) {
-      const key = keyOf(d.file, d.manifest.apiVersion, d.manifest.kind, d.manifest.metadata.name);
+    for (const d of written) {
+      const key = docKey(d);
       index.set(key, [...(index.get(key) ?? []), d]);
     }
-    const problems: Problem[] = [];
+    // Each verdict for its own document and for every copy of it, in the order of one verdict per document.
+    const verdicts: { r: KubeconformResult; file: string; doc: SourceDoc | undefined }[] = [];
     for (const r of results) {
       if (r.status === 'valid' || r.status === 'empty') continue;
       const file = byPath.get(r.filename) ?? byPath.get(resolve(r.filename)) ?? r.filename;
       const doc = index.get(keyOf(file, r.version, r.kind, r.name))?.shift();
+      verdicts.push({ r, file, doc });
+      for (const copy of (doc && copiesOf.get(doc)) ?? [])
+        verdicts.push({ r: { ...r, filename: pathOf.get(copy.file)! }, file: copy.file, doc: copy });
+    }
+    if (copies > 0) verdicts.sort((a, b) => compareResults(a.r, b.r));
+    const problems: Problem[] = [];
+    for (const { r, file, doc } of verdicts) {
       const object = {
         file,
         ...(doc ? { line: doc.line, namespace: doc.manifest.metadata.namespace, resource: doc.id } : {}),
@@ -87,6 +128,14 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The order validateWithKubeconform gives its verdicts. */
+function compareResults(a: KubeconformResult, b: KubeconformResult): number {
+  for (const key of ['filename', 'version', 'kind', 'name', 'status', 'message'] as const) {
+    if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
+  }
+  return 0;
 }
 
 /**

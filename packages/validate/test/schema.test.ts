@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findRoot } from '@strata/project';
+import { validate } from '../src/index.ts';
+
+const repo = findRoot(import.meta.dirname);
+const dir = mkdtempSync(join(tmpdir(), 'strata-schema-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const write = (name: string, text: string) => {
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+};
+
+const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n';
+const problemsOf = async (files: readonly string[]) =>
+  (await validate(repo, files, { policy: false, serverChecks: false })).problems.map((p) => [p.file, p.line, p.rule, p.path, p.message, p.resource]);
+
+describe('schema checks of objects repeated across files', () => {
+  it('reports an object repeated in several files in each, at its own lines and with its own hints, as when each file is checked alone', async () => {
+    // The same objects as JSON, written differently: the ConfigMap's true is an unquoted yes in one
+    // file only, so only that file gets the YAML 1.1 hint.
+    const a = write('a.yaml', `${SERVICE}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\ndata:\n  enabled: yes\n`);
+    const b = write(
+      'b.yaml',
+      `# the same objects, two lines lower\n\n${SERVICE}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\ndata:\n  enabled: true\n`,
+    );
+    // Named by generateName: kubeconform names the verdict differently, so it is checked in each file.
+    const generated = 'apiVersion: v1\nkind: Service\nmetadata:\n  generateName: web-\nspec:\n  portz: []\n';
+    const c = write('c.yaml', `${generated}---\n${SERVICE}`);
+    const d = write('d.yaml', generated);
+    const together = await problemsOf([a, b, c, d]);
+    const alone = [...(await problemsOf([a])), ...(await problemsOf([b])), ...(await problemsOf([c])), ...(await problemsOf([d]))];
+    expect(together).toStrictEqual(alone);
+    expect(together.filter((p) => p[2] === 'schema').map((p) => [p[0], p[1], p[3]])).toStrictEqual([
+      [a, 6, 'spec.portz'],
+      [a, 13, 'data.enabled'],
+      [b, 8, 'spec.portz'],
+      [b, 15, 'data.enabled'],
+      // kubeconform names it `web-{{ generateName }}`, so its verdict is not matched to a line.
+      [c, undefined, 'spec.portz'],
+      [c, 13, 'spec.portz'],
+      [d, undefined, 'spec.portz'],
+    ]);
+    expect(together.find((p) => p[0] === a && p[3] === 'data.enabled' && p[2] === 'schema')?.[4]).toContain('quote it: "yes"');
+    expect(together.find((p) => p[0] === b && p[3] === 'data.enabled')?.[4]).not.toContain('quote it');
+  });
+});
