@@ -47,7 +47,9 @@ import (
 )
 
 type object struct {
-	Object map[string]interface{} `json:"object"`
+	// Object is the decoded map, or for a document that is one object (nearly all of them) the JSON
+	// it was decoded from: the same value, and written out without walking the map again.
+	Object interface{} `json:"object"`
 	// Item is the index of the object in the list it came from, or -1.
 	Item int `json:"item"`
 	// Offset is the byte offset of a JSON object within its chunk, or -1 when unknown.
@@ -206,6 +208,9 @@ func decodeChunk(b []byte) ([]object, error) {
 func read(data []byte) result {
 	parts, offsets, splitErr := chunks(data)
 	res := result{Chunks: []chunk{}, Aligned: true}
+	// A stream that starts with `{` is compared below with its chunks' objects as maps.
+	start := bytes.TrimLeft(data, " \t\r\n")
+	jsonStream := len(start) > 0 && start[0] == '{'
 	var flat []object
 	for i, p := range parts {
 		c := chunk{Offset: offsets[i], Length: len(p)}
@@ -215,7 +220,7 @@ func read(data []byte) result {
 		if len(trimmed) > 0 && trimmed[0] == '{' {
 			objs, err = decodeChunk(p)
 		} else {
-			objs, err = decodeYAMLChunk(p, &c)
+			objs, err = decodeYAMLChunk(p, &c, jsonStream)
 		}
 		c.Objects = objs
 		if c.Objects == nil {
@@ -233,7 +238,7 @@ func read(data []byte) result {
 	}
 	// A stream that starts with `{` is read by kubectl as JSON across `---` lines: only then can
 	// the whole stream differ from its chunks.
-	if start := bytes.TrimLeft(data, " \t\r\n"); len(start) > 0 && start[0] == '{' && !anyError(res.Chunks) {
+	if jsonStream && !anyError(res.Chunks) {
 		stream, streamErr := decodeStream(data)
 		if streamErr != nil {
 			res.Aligned = false
@@ -250,7 +255,12 @@ func read(data []byte) result {
 
 // decodeYAMLChunk is what kubectl does with one YAML document (sigs.k8s.io/yaml to JSON, then the
 // unstructured scheme), plus the checks for readings that other consumers make differently.
-func decodeYAMLChunk(p []byte, c *chunk) ([]object, error) {
+//
+// With keepMaps false, an object that is not a list item is given as the JSON it was decoded from:
+// unstructured decoding keeps every value of a non-list object as it is (numbers as int64 or float64,
+// which encode back to the same number), so a reader of the answer gets the same value either way.
+// Only -0, which the decoding makes 0, is left to the map.
+func decodeYAMLChunk(p []byte, c *chunk, keepMaps bool) ([]object, error) {
 	// The strict reading first: it differs from kubectl's only by refusing a repeated key, so when
 	// it succeeds its JSON is kubectl's, and the lenient reading is needed only when it fails.
 	j, strictErr := sigsyaml.YAMLToJSONStrict(p)
@@ -266,6 +276,9 @@ func decodeYAMLChunk(p []byte, c *chunk) ([]object, error) {
 	}
 	if len(objs) == 0 {
 		return objs, nil
+	}
+	if !keepMaps && len(objs) == 1 && objs[0].Item == -1 && !negativeZero(j) {
+		objs[0].Object = json.RawMessage(bytes.TrimSpace(j))
 	}
 	if strictErr != nil {
 		c.Duplicate = strictErr.Error()
@@ -369,6 +382,16 @@ func mayDiffer(p []byte) bool {
 					return true
 				}
 			}
+		}
+	}
+	return false
+}
+
+// negativeZero says whether JSON may hold the number -0, which unstructured decoding reads as 0.
+func negativeZero(j []byte) bool {
+	for i := 0; i+2 < len(j); i++ {
+		if (j[i] == ':' || j[i] == '[' || j[i] == ',') && j[i+1] == '-' && j[i+2] == '0' {
+			return true
 		}
 	}
 	return false

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"math/rand"
+	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 
 	sigsyaml "sigs.k8s.io/yaml"
@@ -50,5 +53,35 @@ func TestBase60IsTextToBoth(t *testing.T) {
 	}
 	if d := compare12(doc, j); d != nil {
 		t.Errorf("YAML 1.1 and 1.2 readings differ at %v: %v and %v", d.Path, d.Kubectl, d.Yaml12)
+	}
+}
+
+// A document that is one object is answered with the JSON it was decoded from: a reader of the
+// answer (JSON.parse, which reads every number as a double) must get the value the decoded map gives.
+func TestRawObjectIsTheDecodedValue(t *testing.T) {
+	docs := []string{
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: \"<&>\", b: \"\\u2028\"}\n",
+		"apiVersion: v1\nkind: X\nmetadata: {name: x}\nn: 18446744073709551615\nm: 9007199254740993\nf: 0.1\ng: 1e21\nh: 3.0\ni: -1.5\n",
+		"apiVersion: v1\nkind: X\nmetadata: {name: x}\nz: -0.0\n",
+	}
+	for _, d := range docs {
+		var raw, maps chunk
+		a, err := decodeYAMLChunk([]byte(d), &raw, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := decodeYAMLChunk([]byte(d), &maps, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var x, y interface{}
+		ja, _ := json.Marshal(a[0].Object)
+		jb, _ := json.Marshal(b[0].Object)
+		if json.Unmarshal(ja, &x) != nil || json.Unmarshal(jb, &y) != nil || !reflect.DeepEqual(x, y) {
+			t.Errorf("%q: %s, want %s", d, ja, jb)
+		}
+		if _, isRaw := a[0].Object.(json.RawMessage); isRaw == strings.Contains(d, "-0.0") {
+			t.Errorf("%q: given as JSON %v", d, isRaw)
+		}
 	}
 }
