@@ -254,12 +254,15 @@ function deriveLabels(pre: Pre[], overlay: Overlay) {
 
 function deriveImages(pre: Pre[], overlay: Overlay) {
   const key = (m: Manifest) => `${m.apiVersion}|${m.kind}|${m.metadata.name}`;
+  // Each object's containers, found once: finding them walks the whole object, and each list is read
+  // twice below (the images change, the containers do not).
+  const found = pre.map((p) => ({ p, base: p.base ? containers(p.base, key(p.base)) : [], pre: containers(p.pre, key(p.base ?? p.pre)) }));
   const baseSlots = new Map<string, string>();
-  for (const p of pre) if (p.base) for (const c of containers(p.base, key(p.base))) baseSlots.set(c.slot, c.container.image as string);
+  for (const f of found) for (const c of f.base) baseSlots.set(c.slot, c.container.image as string);
   // For each base repository: the images it must become, and every container that now uses it.
   const targets = new Map<string, Set<string>>();
-  for (const p of pre) {
-    for (const c of containers(p.pre, key(p.base ?? p.pre))) {
+  for (const f of found) {
+    for (const c of f.pre) {
       const from = baseSlots.get(c.slot);
       const image = c.container.image as string;
       const repo = parseImage(from ?? image).repo;
@@ -277,16 +280,15 @@ function deriveImages(pre: Pre[], overlay: Overlay) {
     entries.set(repo, target);
   }
   // Kustomize cannot swap a digest for a tag exactly: such images are patched instead.
-  for (const p of pre) {
-    if (!p.base) continue;
-    for (const c of containers(p.base, key(p.base))) {
+  for (const f of found) {
+    for (const c of f.base) {
       const img = parseImage(c.container.image as string);
       if (img.digest) entries.delete(img.repo);
     }
   }
-  for (const p of pre) {
-    if (!p.base) continue;
-    for (const c of containers(p.pre, key(p.base))) {
+  for (const f of found) {
+    if (!f.p.base) continue;
+    for (const c of f.pre) {
       const from = baseSlots.get(c.slot);
       if (from && entries.has(parseImage(from).repo)) c.container.image = from;
     }
