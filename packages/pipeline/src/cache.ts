@@ -323,9 +323,11 @@ export function stampOf(path: string, content?: string | Buffer): Stamp | undefi
 /**
  * The file's stamp again if it still holds what was stamped: like git's index, a file with the
  * same size and times is not read (outside CI); otherwise its content decides, and the stamp gets
- * the file's current times. Undefined when it changed or is gone.
+ * the file's current times. Undefined when it changed or is gone. `sameRun`: the stamp was taken
+ * by this process, so its times are trusted in CI too (there they mislead only across checkouts
+ * and restored caches; a racy stamp is still compared by content).
  */
-export function verify(path: string, stamp: Stamp): Stamp | undefined {
+export function verify(path: string, stamp: Stamp, sameRun = false): Stamp | undefined {
   let s;
   try {
     s = statSync(path);
@@ -333,7 +335,7 @@ export function verify(path: string, stamp: Stamp): Stamp | undefined {
     return undefined;
   }
   if (s.size !== stamp.size) return undefined;
-  if (!byContent() && stamp.mtime !== -1 && s.mtimeMs === stamp.mtime && s.ctimeMs === stamp.ctime) return stamp;
+  if ((sameRun || !byContent()) && stamp.mtime !== -1 && s.mtimeMs === stamp.mtime && s.ctimeMs === stamp.ctime) return stamp;
   const hash = hashFile(path);
   return hash === stamp.hash ? stampFrom(s, hash) : undefined;
 }

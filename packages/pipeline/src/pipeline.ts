@@ -26,6 +26,7 @@ import {
   stampOf,
   toolFingerprint,
   unchanged,
+  verify,
   writeCache,
   type AppEntry,
   type SharedEntry,
@@ -273,9 +274,14 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const ownFiles = groupBy([...before.keys()], (f) => f.split('/')[1] ?? '');
   const ofApp = (app: string) => new Set((resultsOf.get(app) ?? []).map((r) => r.output));
   const next: Record<string, AppEntry> = Object.fromEntries(reused);
-  // Files several apps share (a workspace package they all import) are read once.
+  // Files several apps share (a workspace package they all import) are read once, and a file
+  // stamped before the apps were read is read again only if its size or times changed since.
   const known = new Map<string, Stamp | undefined>();
-  const stamp = (file: string) => (known.has(file) ? known.get(file) : known.set(file, stampOf(join(root, file))).get(file));
+  const restamp = (file: string) => {
+    const then = before.get(file);
+    return (then && verify(join(root, file), then, true)) ?? stampOf(join(root, file));
+  };
+  const stamp = (file: string) => (known.has(file) ? known.get(file) : known.set(file, restamp(file)).get(file));
   for (const name of changed) {
     const mine = ofApp(name);
     const found = {
