@@ -59,14 +59,8 @@ export interface ValidateResult {
 }
 
 /** One object of a run, as reports name it. */
-export interface ResourceRef {
+export interface ResourceRef extends Pick<Problem, 'file' | 'line' | 'apiVersion' | 'kind' | 'namespace' | 'name'> {
   readonly id: string;
-  readonly file: string;
-  readonly line?: number;
-  readonly apiVersion?: string;
-  readonly kind?: string;
-  readonly namespace?: string;
-  readonly name?: string;
 }
 
 export interface ValidateOptions extends ReadLimits, WarningOptions {

@@ -5,10 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, ETCD_SOCKET, freePort, startServer, sweepStale, verify, type Server } from '../src/index.ts';
-import { deployment, isRunning, makeRepo } from './helpers.ts';
-
-// On a fresh clone the first test to ask builds the server binaries (minutes, once).
-const BUILD_TIMEOUT = 15 * 60_000;
+import { BUILD_TIMEOUT, deployment, isRunning, makeRepo } from './helpers.ts';
 
 /** Runs a fixture script in a child process and resolves with the JSON line it prints. */
 function runFixture(name: string): Promise<{ child: ReturnType<typeof spawn>; info: { pids: number[]; dir: string } }> {

@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, readBuilt, startServer, type Server } from '../src/index.ts';
 import { applyQuery } from '../src/verify.ts';
-import { deployment } from './helpers.ts';
-
-// On a fresh clone the first test to ask builds the server binaries (minutes, once).
-const BUILD_TIMEOUT = 15 * 60_000;
+import { BUILD_TIMEOUT, deployment } from './helpers.ts';
 
 /**
  * verify sends `fieldValidation=Ignore`: for an apply, Strict (and Warn, the default) only adds a

@@ -80,3 +80,6 @@ export function isRunning(pid: number): boolean {
     return false;
   }
 }
+
+/** On a fresh clone the first test to ask builds the server binaries (minutes, once). */
+export const BUILD_TIMEOUT = 15 * 60_000;

@@ -1,8 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureServers, LATE_CHECKS, readBuilt, startServer, verifyDocuments, type Server } from '../src/index.ts';
-
-// On a fresh clone the first test to ask builds the server binaries (minutes, once).
-const BUILD_TIMEOUT = 15 * 60_000;
+import { BUILD_TIMEOUT } from './helpers.ts';
 
 let server: Server | undefined;
 

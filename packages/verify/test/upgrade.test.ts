@@ -2,10 +2,7 @@ import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, startServer, verify, type Server } from '../src/index.ts';
-import { deployment, git, lineOf, makeRepo, writeOverlays } from './helpers.ts';
-
-// On a fresh clone the first test to ask builds the server binaries (minutes, once).
-const BUILD_TIMEOUT = 15 * 60_000;
+import { BUILD_TIMEOUT, deployment, git, lineOf, makeRepo, writeOverlays } from './helpers.ts';
 
 // A repository with three commits: the first release, an image bump, then a changed selector.
 let server: Server;

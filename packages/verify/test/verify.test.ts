@@ -3,10 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureServers, readBuilt, startServer, verify, verifyDocuments, type Problem, type Server, type VerifyResult } from '../src/index.ts';
-import { deployment, lineOf, makeRepo } from './helpers.ts';
-
-// On a fresh clone the first test to ask builds the server binaries (minutes, once).
-const BUILD_TIMEOUT = 15 * 60_000;
+import { BUILD_TIMEOUT, deployment, lineOf, makeRepo } from './helpers.ts';
 
 const GADGET_CRD = {
   apiVersion: 'apiextensions.k8s.io/v1',
