@@ -4,6 +4,8 @@ import { checkEnv, findRoot, findRootOrCwd, ToolError, ToolMissingError, UsageEr
 // The report builders only: the rest of validate loads when a command needs it.
 import { formatReport, OUTPUT_FORMATS, reportError, type OutputFormat } from '@strata/validate/formats';
 import { formatSummary, problemLines, summarize } from '@strata/validate/report';
+// Types only: erased, so the packages still load when a command needs them.
+import type { Drift, ImageEdit, PipelineResult, VerifyReport } from '@strata/pipeline';
 
 const VERSION = '0.1.0';
 
@@ -187,23 +189,35 @@ program
     const step = progress('build', o.cache ? 0 : selectOverlays(root).length);
     const frozen = o.frozen ?? byContent();
     const r = await pipeline(root, { cache: o.cache, frozen, onWarning, ...(step ? { onBuild: (b) => step(b.overlay, b.ok, b.millis) } : {}) });
-    const g = r.generated;
-    for (const f of g.written) out(`wrote ${f}`);
-    for (const f of g.removed) out(`removed ${f} (stale)`);
-    for (const f of r.pruned) out(`removed ${f} (no such app or env)`);
-    for (const f of g.foreign) err(`warning: ${f} has no generated header; left alone`);
-    const reused = r.reused > 0 ? `; ${r.reused} of ${r.apps} apps unchanged since the last run, reused` : '';
-    out(`generate: ${g.written.length} written, ${g.removed.length} removed, ${g.unchanged} unchanged${reused} (${r.phases.generate.toFixed(2)}s)`);
-    for (const b of r.built.results) if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
-    out(`build: ${r.built.results.length - r.built.failed} of ${r.built.results.length} overlays built (${r.phases.build.toFixed(2)}s)`);
-    for (const line of [...problemLines(r.problems), ...comparisonLines(r)]) out(line);
-    for (const note of r.notes) err(note);
-    const summary = summarize(r.problems, r.resources);
-    out(`pipeline: ${r.apps} apps x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
+    const found = printPipeline(r);
     failOnToolFailures(r.built.results);
-    const compared = r.unmatchedPatches.length + r.roundTrip.length + r.envRootCollisions.length;
-    if (r.built.failed > 0 || summary.errors > 0 || compared > 0) process.exitCode = EXIT.invalid;
+    if (found.errors > 0) process.exitCode = EXIT.invalid;
   });
+
+/** What a pipeline did, as `strata pipeline` prints it; the errors it found, by kind. */
+function printPipeline(r: PipelineResult): { errors: number; notBuilt: number; problems: number; compared: number; resources: number } {
+  const g = r.generated;
+  for (const f of g.written) out(`wrote ${f}`);
+  for (const f of g.removed) out(`removed ${f} (stale)`);
+  for (const f of r.pruned) out(`removed ${f} (no such app or env)`);
+  for (const f of g.foreign) err(`warning: ${f} has no generated header; left alone`);
+  const reused = r.reused > 0 ? `; ${r.reused} of ${r.apps} apps unchanged since the last run, reused` : '';
+  out(`generate: ${g.written.length} written, ${g.removed.length} removed, ${g.unchanged} unchanged${reused} (${r.phases.generate.toFixed(2)}s)`);
+  for (const b of r.built.results) if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
+  out(`build: ${r.built.results.length - r.built.failed} of ${r.built.results.length} overlays built (${r.phases.build.toFixed(2)}s)`);
+  for (const line of [...problemLines(r.problems), ...comparisonLines(r)]) out(line);
+  for (const note of r.notes) err(note);
+  const summary = summarize(r.problems, r.resources);
+  out(`pipeline: ${r.apps} apps x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
+  const compared = r.unmatchedPatches.length + r.roundTrip.length + r.envRootCollisions.length;
+  return {
+    errors: r.built.failed + summary.errors + compared,
+    notBuilt: r.built.failed,
+    problems: summary.errors,
+    compared,
+    resources: r.resources,
+  };
+}
 
 /** The comparisons of check, which the pipeline runs too: one finding a line, a round-trip mismatch with its diff. */
 function comparisonLines(r: {
@@ -224,7 +238,7 @@ program
   .action(async (o: Common & { cache: boolean }) => {
     const { check, failOnToolFailures } = await import('@strata/pipeline');
     const r = await check(findRoot(), selection(o), { cache: o.cache, onWarning });
-    for (const d of r.drift) out(d.kind === 'stale' ? d.diff : d.diff.trimEnd());
+    printDrift(r.drift);
     for (const f of r.buildFailures) err(`${f.overlay}: kustomize build failed: ${f.error}`);
     for (const line of comparisonLines(r)) out(line);
     const bad = r.drift.length + r.roundTrip.length + r.buildFailures.length + r.unmatchedPatches.length + r.envRootCollisions.length;
@@ -234,16 +248,26 @@ program
       `check: ${r.files} files, ${r.overlays} app overlays${reused} and ${r.envRoots} env roots (${proven} proven from their apps, ${r.envRootsBuilt} built): ` +
         `${r.drift.length} drifted, ${r.roundTrip.length} round-trip mismatches, ${r.buildFailures.length} build failures (${seconds()})`,
     );
-    for (const e of r.imageEdits)
-      out(
-        `${e.file}: images: ${e.image} was edited in the generated overlay (to ${e.ref}); generate would undo it. Carry it into apps/${e.app}/images.json with:\n  ${e.command}`,
-      );
-    if (r.imageEdits.length > 0)
-      err("an overlay's images: was edited in place: run the `strata set image` command above (it regenerates the tree), then commit");
-    else if (r.drift.length > 0) err('the committed tree is out of date: run `npx strata generate` and commit the result');
+    printDriftHints(r.drift, r.imageEdits);
     failOnToolFailures(r.buildFailures, r.overlays + r.envRoots);
     if (bad > 0) process.exitCode = EXIT.invalid;
   });
+
+/** Each drifted file as `strata check` prints it: its diff, or one line for a stale file. */
+function printDrift(drift: readonly Drift[]): void {
+  for (const d of drift) out(d.kind === 'stale' ? d.diff : d.diff.trimEnd());
+}
+
+/** After a check's summary: the command that carries each in-place `images:` edit into the pins, and what to do about the drift. */
+function printDriftHints(drift: readonly Drift[], imageEdits: readonly ImageEdit[]): void {
+  for (const e of imageEdits)
+    out(
+      `${e.file}: images: ${e.image} was edited in the generated overlay (to ${e.ref}); generate would undo it. Carry it into apps/${e.app}/images.json with:\n  ${e.command}`,
+    );
+  if (imageEdits.length > 0)
+    err("an overlay's images: was edited in place: run the `strata set image` command above (it regenerates the tree), then commit");
+  else if (drift.length > 0) err('the committed tree is out of date: run `npx strata generate` and commit the result');
+}
 
 program
   .command('diff')
@@ -477,7 +501,7 @@ program
       );
     }
     const common = {
-      onPhase: (name: string, ms: number) => err(`verify: ${name} ${(ms / 1000).toFixed(2)}s`),
+      onPhase: onVerifyPhase,
       // The one-time build of the servers (minutes): its progress lines as they come.
       onProgress: (line: string) => err(line),
       defaultNamespace: o.namespace,
@@ -489,8 +513,7 @@ program
         ? await verifyFiles(findRootOrCwd(), paths, { ...common, cwd: process.cwd() })
         : await verifyApps(findRoot(), { ...common, env: o.env, app: o.app });
     // On stderr, as the phases: a report on stdout stays one document.
-    err(`verify: server is Kubernetes ${r.serverVersion}`);
-    for (const note of r.notes) err(`verify: ${note}`);
+    printServer(r);
     const summary = summarize(r.problems, r.objects);
     const report = { problems: r.problems, summary, suite: 'strata verify', phases: r.phases };
     if (o.output !== 'text') out(formatReport(o.output, report, VERSION, (await import('@strata/validate')).ruleHelp));
@@ -500,6 +523,72 @@ program
     }
     if (summary.errors > 0) process.exitCode = EXIT.invalid;
   });
+
+/** verify's phases as they end, on stderr. */
+const onVerifyPhase = (name: string, ms: number) => err(`verify: ${name} ${(ms / 1000).toFixed(2)}s`);
+
+/** The server a verify run used, and what a server of its version cannot say for the envs, on stderr. */
+function printServer(r: VerifyReport): void {
+  err(`verify: server is Kubernetes ${r.serverVersion}`);
+  for (const note of r.notes) err(`verify: ${note}`);
+}
+
+program
+  .command('ci')
+  .description(
+    'the CI gate in one process: the pipeline, frozen (drift fails it, changing nothing), with everything check compares, ' +
+      'then what it built dry-run applied from memory to a throw-away kube-apiserver started while the pipeline runs',
+  )
+  .option('--no-cache', 'render, build and validate every app, reusing nothing of an earlier pipeline')
+  .action(async (o: { cache: boolean }) => {
+    const root = findRoot();
+    const { DriftError, failOnToolFailures, gate, selectOverlays } = await import('@strata/pipeline');
+    const step = progress('build', o.cache ? 0 : selectOverlays(root).length);
+    let pipelined: ReturnType<typeof printPipeline> | undefined;
+    let r;
+    try {
+      r = await gate(root, {
+        cache: o.cache,
+        onWarning,
+        ...(step ? { onBuild: (b) => step(b.overlay, b.ok, b.millis) } : {}),
+        // As soon as it is in: the dry run takes seconds more.
+        onPipeline: (p) => void (pipelined = printPipeline(p)),
+        onPhase: onVerifyPhase,
+        onProgress: (line) => err(line),
+      });
+    } catch (e) {
+      if (!(e instanceof DriftError)) throw e;
+      // As check reports drift; nothing was written, built or applied.
+      printDrift(e.drift);
+      const files = e.changes.written.length + e.changes.removed.length;
+      out(
+        `ci: failed: ${files} generated file${files === 1 ? ' is' : 's are'} not what the code generates; nothing was written, built or applied (${seconds()})`,
+      );
+      printDriftHints(e.drift, e.imageEdits);
+      process.exitCode = EXIT.invalid;
+      return;
+    }
+    const p = pipelined!;
+    printServer(r.verified);
+    for (const line of problemLines(r.verified.problems)) out(line);
+    const verified = summarize(r.verified.problems, r.verified.objects);
+    out(`verify: ${formatSummary(verified)} (${seconds()})`);
+    const found = [
+      counted(p.notBuilt, 'overlay that did not build', 'overlays that did not build'),
+      counted(p.problems, 'validation error', 'validation errors'),
+      counted(p.compared, 'round-trip, patch or env-root finding', 'round-trip, patch or env-root findings'),
+      counted(verified.errors, 'error from the API server', 'errors from the API server'),
+    ].filter((x) => x !== undefined);
+    out(
+      found.length === 0
+        ? `ci: passed: ${r.pipeline.apps} apps x ${ENVIRONMENTS.length} envs, ${p.resources} resources generated, built, validated and ${r.verified.objects} dry-run applied (${seconds()})`
+        : `ci: failed: ${found.join(', ')} (${seconds()})`,
+    );
+    failOnToolFailures(r.pipeline.built.results);
+    if (found.length > 0) process.exitCode = EXIT.invalid;
+  });
+
+const counted = (n: number, one: string, many: string) => (n === 0 ? undefined : `${n} ${n === 1 ? one : many}`);
 
 export async function main(argv: readonly string[]): Promise<void> {
   try {

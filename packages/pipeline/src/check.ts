@@ -2,7 +2,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
+import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
 import { appDirs, checkEnv, inEnvScope, Layout, loadApps, UsageError, type WarningOptions } from '@strata/project';
 import { isGenerated, planApp, planChanges, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
@@ -64,6 +64,36 @@ const read = (path: string) => {
 };
 
 /**
+ * The drift of a planned tree, file by file: the diff of each file it would write against the
+ * committed one, then each stale file (a generated file that nothing produces) in one line; and,
+ * for an overlay of `apps` whose `images:` was edited in place, the `strata set image` command that
+ * carries the edit into the app's pins.
+ */
+export function describeDrift(
+  root: string,
+  written: readonly string[],
+  stale: readonly string[],
+  files: ReadonlyMap<string, string>,
+  apps: readonly App[],
+): { drift: Drift[]; imageEdits: ImageEdit[] } {
+  const drift: Drift[] = [];
+  const imageEdits: ImageEdit[] = [];
+  const appOf = new Map(apps.map((a) => [a.name, a]));
+  for (const file of written) {
+    const before = read(join(root, file));
+    const app = appOf.get(file.split('/')[2] ?? '');
+    if (app && file.startsWith('overlays/')) imageEdits.push(...explainImageEdits(app, file, before, files.get(file)));
+    drift.push({
+      file,
+      kind: before === undefined ? 'missing' : 'changed',
+      diff: createTwoFilesPatch(`${file} (committed)`, `${file} (generated)`, before ?? '', files.get(file)!, '', '', { context: 3 }),
+    });
+  }
+  for (const file of [...stale].sort()) drift.push({ file, kind: 'stale', diff: `${file}: generated file that no app produces any more` });
+  return { drift, imageEdits };
+}
+
+/**
  * `strata check`: the committed tree is what the code generates (drift), every overlay builds back
  * with the real kustomize to what the code renders (round trip), and every env root builds (proven
  * from its apps' builds, see proveEnvRoot). An app that the last pipeline rendered, built and
@@ -121,19 +151,6 @@ export async function check(workspace: string, selection: Selection = {}, option
     }
   }
   const changes = planChanges(root, files, everything ? [] : dirs);
-  const drift: Drift[] = [];
-  const imageEdits: ImageEdit[] = [];
-  const appOf = new Map(apps.map((a) => [a.name, a]));
-  for (const file of changes.written) {
-    const before = read(join(root, file));
-    const app = appOf.get(file.split('/')[2] ?? '');
-    if (app && file.startsWith('overlays/')) imageEdits.push(...explainImageEdits(app, file, before, files.get(file)));
-    drift.push({
-      file,
-      kind: before === undefined ? 'missing' : 'changed',
-      diff: createTwoFilesPatch(`${file} (committed)`, `${file} (generated)`, before ?? '', files.get(file)!, '', '', { context: 3 }),
-    });
-  }
   // Generated files that nothing produces: in the fresh apps' folders, or, for everything, anywhere
   // under the generated folders (an env root's neighbours, the folders of a deleted app or env).
   const stale = everything
@@ -141,7 +158,7 @@ export async function check(workspace: string, selection: Selection = {}, option
         .flatMap((d) => listing.files(d))
         .filter((f) => f.endsWith('.yaml') && !known.has(f) && isGenerated(read(join(root, f)) ?? ''))
     : changes.removed;
-  for (const file of stale.sort()) drift.push({ file, kind: 'stale', diff: `${file}: generated file that no app produces any more` });
+  const { drift, imageEdits } = describeDrift(root, changes.written, stale, files, apps);
 
   // Round trip: the committed overlays of the fresh apps built and compared; the reused apps' findings.
   const findings = new Map<string, OverlayFindings>();

@@ -12,3 +12,4 @@ export * from './remove.ts';
 export * from './image-drift.ts';
 export * from './new-app.ts';
 export * from './verify.ts';
+export * from './gate.ts';

@@ -32,10 +32,11 @@ import {
   type SharedEntry,
   type Stamp,
 } from './cache.ts';
-import { parseBuilt } from './check.ts';
+import { describeDrift, parseBuilt, type Drift } from './check.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
-import type { ParsedInputs } from '@strata/validate';
+import type { ParsedInputs, SourceDoc } from '@strata/validate';
+import type { ImageEdit } from './image-drift.ts';
 
 export interface PipelineOptions extends WarningOptions {
   /** Reuse what an earlier run did for apps that have not changed (the cache is written either way). @default true */
@@ -52,10 +53,19 @@ export interface PipelineOptions extends WarningOptions {
 /** The committed tree differs from what the code generates, and the run was not to change it. */
 export class DriftError extends Error {
   override readonly name = 'DriftError';
-  constructor(readonly changes: TreeChanges) {
+  /** Each drifted file as `strata check` reports it: its diff, or one line for a stale file. */
+  readonly drift: readonly Drift[];
+  /** Drifted overlays whose `images:` was edited in place, each with the command that carries the edit into the pins. */
+  readonly imageEdits: readonly ImageEdit[];
+  constructor(
+    readonly changes: TreeChanges,
+    described: { readonly drift: readonly Drift[]; readonly imageEdits: readonly ImageEdit[] } = { drift: [], imageEdits: [] },
+  ) {
     const files = [...changes.written, ...changes.removed];
     const listed = files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
     super(`the committed tree is out of date (${listed}): run \`npx strata generate\` and commit the result`);
+    this.drift = described.drift;
+    this.imageEdits = described.imageEdits;
   }
 }
 
@@ -77,6 +87,17 @@ export interface PipelineResult {
   readonly roundTrip: (Mismatch & { overlay: string })[];
   readonly unmatchedPatches: string[];
   readonly envRootCollisions: string[];
+  /**
+   * The dist/ file of every app and env, in env then app order, but for overlays that did not build:
+   * what ships. Those built by this run are in `documents`; a reused app's are on disk as the last
+   * run wrote them (and this run checked).
+   */
+  readonly distFiles: readonly { readonly env: Environment; readonly app: string; readonly file: string }[];
+  /**
+   * The objects of each dist/ file this run built, as validation read them (each with its file and
+   * line): what was written, for a caller to use without reading dist/ again.
+   */
+  readonly documents: ReadonlyMap<string, readonly SourceDoc[]>;
   /** Seconds per phase. */
   readonly phases: { readonly generate: number; readonly build: number; readonly validate: number };
   /** Lines about checks that did not run, and how to make them run. */
@@ -180,7 +201,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     const dirs = [...plans.flatMap((p) => p.dirs), ...orphanDirs(root, new Set(names), undefined), ...(sharedBefore ? [] : [Layout.gitops])];
     if (options.frozen) {
       const drift = applyTree(root, files, { dirs, dryRun: true });
-      if (drift.written.length + drift.removed.length > 0) throw new DriftError(drift);
+      if (drift.written.length + drift.removed.length > 0)
+        throw new DriftError(drift, describeDrift(root, drift.written, drift.removed, files, apps));
     }
     generated = applyTree(root, files, { dirs });
   } catch (err) {
@@ -324,6 +346,11 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     // An app that did not build is reported as such; its env root is left to check.
     if (apps.every((a) => a.findings)) envRootCollisions.push(...proveEnvRoot(e, apps as { app: string; findings: OverlayFindings }[]).collisions);
   }
+  const failed = new Set(built.results.filter((r) => !r.ok).map((r) => r.output));
+  const distFiles = ENVIRONMENTS.flatMap((env) => names.map((app) => ({ env, app, file: Layout.distOf(env, app) }))).filter(
+    (f) => !failed.has(f.file),
+  );
+  const documents = new Map([...parsed.files].map(([file, read]) => [file, read.docs]));
   // Said even when every app was reused: their findings were made without the same checks.
   const notes = ('notes' in checked ? checked.notes : undefined) ?? (resolveHelper() ? [] : [NOT_BUILT_NOTE]);
   return {
@@ -337,6 +364,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     roundTrip,
     unmatchedPatches,
     envRootCollisions,
+    distFiles,
+    documents,
     phases: { generate: tGenerate, build: tBuild, validate: tValidate },
     notes,
   };

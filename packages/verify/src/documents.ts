@@ -1,5 +1,5 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { isPlainObject, type Manifest } from '@strata/core';
 
 /** One object to verify, and where it was read from. */
@@ -25,31 +25,7 @@ export function readBuilt(text: string, file: string): VerifyDocument[] {
   } catch (err) {
     throw new Error(`${file}: not valid YAML (${(err as Error).message.split('\n')[0]}); build it again with \`npm run build\``);
   }
-  let located: ((i: number, path: readonly (string | number)[]) => number) | undefined;
-  const locate = (i: number, path: readonly (string | number)[]) => {
-    if (!located) {
-      const lines = new LineCounter();
-      const docs = parseAllDocuments(text, { lineCounter: lines }).filter((d) => d.contents !== null);
-      located = (n, p) => {
-        const doc = docs[n];
-        if (!doc) return 1;
-        // The line of the key (`selector:`), not of its value, which for a block starts a line later.
-        for (let k = p.length; k > 0; k--) {
-          const parent = k === 1 ? doc.contents : doc.getIn(p.slice(0, k - 1), true);
-          const at = p[k - 1];
-          const node = isMap(parent)
-            ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === at)?.key
-            : isSeq(parent) && typeof at === 'number'
-              ? parent.items[at]
-              : undefined;
-          const range = (node as { range?: [number, number, number] } | undefined)?.range;
-          if (range) return lines.linePos(range[0]).line;
-        }
-        return lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
-      };
-    }
-    return located(i, path);
-  };
+  const lines = fieldLines(text);
   return values
     .filter((v) => v !== null && v !== undefined)
     .map((v, i) => {
@@ -60,11 +36,60 @@ export function readBuilt(text: string, file: string): VerifyDocument[] {
         file,
         manifest: { ...v, metadata: isPlainObject(v.metadata) ? v.metadata : {} } as Manifest,
         get line() {
-          return locate(i, []);
+          return lines.at(lines.docs()[i], []);
         },
-        lineOf: (path: readonly (string | number)[]) => locate(i, path),
+        lineOf: (path: readonly (string | number)[]) => lines.at(lines.docs()[i], path),
       };
     });
+}
+
+/**
+ * Objects already read from built output `text` (by the pipeline's validation, say: `line` is where
+ * each starts), as `readBuilt` would hand them over: their fields' lines are found in `text` the
+ * same way, and only when a problem asks for one.
+ */
+export function builtDocuments(
+  text: string,
+  file: string,
+  objects: readonly { readonly line: number; readonly manifest: Manifest }[],
+): VerifyDocument[] {
+  const lines = fieldLines(text);
+  let byLine: Map<number, Document.Parsed> | undefined;
+  const docAt = (line: number) => (byLine ??= new Map(lines.docs().map((d) => [lines.at(d, []), d]))).get(line);
+  return objects.map(({ line, manifest }) => ({
+    file,
+    line,
+    manifest,
+    lineOf: (path: readonly (string | number)[]) => {
+      const doc = docAt(line);
+      return doc ? lines.at(doc, path) : line;
+    },
+  }));
+}
+
+/** The documents of a YAML stream, parsed with positions on first use, and the line of a field in one. */
+function fieldLines(text: string): { docs(): Document.Parsed[]; at(doc: Document.Parsed | undefined, path: readonly (string | number)[]): number } {
+  const counter = new LineCounter();
+  let docs: Document.Parsed[] | undefined;
+  return {
+    docs: () => (docs ??= parseAllDocuments(text, { lineCounter: counter }).filter((d) => d.contents !== null)),
+    at(doc, path) {
+      if (!doc) return 1;
+      // The line of the key (`selector:`), not of its value, which for a block starts a line later.
+      for (let k = path.length; k > 0; k--) {
+        const parent = k === 1 ? doc.contents : doc.getIn(path.slice(0, k - 1), true);
+        const at = path[k - 1];
+        const node = isMap(parent)
+          ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === at)?.key
+          : isSeq(parent) && typeof at === 'number'
+            ? parent.items[at]
+            : undefined;
+        const range = (node as { range?: [number, number, number] } | undefined)?.range;
+        if (range) return counter.linePos(range[0]).line;
+      }
+      return counter.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
+    },
+  };
 }
 
 /**

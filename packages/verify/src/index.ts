@@ -1,14 +1,18 @@
 export {
   verify,
   verifyDocuments,
+  verifyGroups,
+  startVerifyServer,
   statusProblems,
   DEFAULT_NAMESPACE,
   type ServerOptions,
   type VerifyOptions,
   type VerifyDocumentsOptions,
+  type VerifyGroupsOptions,
+  type Group,
   type VerifyResult,
 } from './verify.ts';
-export { readBuilt, pathSegments, type VerifyDocument } from './documents.ts';
+export { builtDocuments, readBuilt, pathSegments, type VerifyDocument } from './documents.ts';
 export {
   ensureServers,
   startServer,

@@ -68,9 +68,17 @@ export interface VerifyResult {
 }
 
 /** Objects applied together: one environment of the apps, or everything handed in. */
-interface Group {
+export interface Group {
   readonly name: string;
   readonly docs: readonly VerifyDocument[];
+}
+
+export interface VerifyGroupsOptions extends ServerOptions {
+  /**
+   * The server, being started by the caller (`startVerifyServer`), who also stops it: awaited once
+   * the groups are read, and its start reported as the `start` phase, as when a run starts its own.
+   */
+  readonly starting?: Promise<Server>;
 }
 
 interface Target {
@@ -134,6 +142,30 @@ export async function verify(root: string, options: VerifyOptions = {}): Promise
 }
 
 /**
+ * Objects the caller has in hand, in groups (one per env, say: what a pipeline just built, each with
+ * its dist/ file and line), verified as `verify` verifies dist/: nothing is read from disk but what
+ * `read` reads, timed as the `read` phase. `read` may await `turn()` now and then, so that a server
+ * starting meanwhile gets its turns.
+ */
+export async function verifyGroups(
+  read: (turn: () => Promise<void>) => Promise<readonly Group[]>,
+  options: VerifyGroupsOptions = {},
+): Promise<VerifyResult> {
+  const phases = new Phases(options.onPhase);
+  return run((turn) => phases.timed('read', () => read(turn)), options, phases);
+}
+
+/**
+ * The throw-away etcd and kube-apiserver a run uses, started as a run starts its own: the binaries
+ * built first when missing (minutes, once per machine, their progress lines to `onProgress`), and
+ * the server handed over before its last post-start hooks (a run waits for them where it matters).
+ * The caller stops it.
+ */
+export function startVerifyServer(onProgress?: (line: string) => void): Promise<Server> {
+  return ensureServers(onProgress).then((binaries) => startServer(binaries, { beforeLateChecks: true }));
+}
+
+/**
  * Any manifests (files, folders or stdin, read by the caller), server-side: starts a throw-away etcd
  * and kube-apiserver, installs the CRDs the input carries and those Strata ships for the kinds it
  * uses, creates the namespaces and server-side applies every object with dry run and strict field
@@ -180,18 +212,20 @@ function turns(): () => Promise<void> {
 
 async function run(
   read: (turn: () => Promise<void>) => Promise<readonly Group[]>,
-  options: ServerOptions,
+  options: VerifyGroupsOptions,
   phases: Phases,
   against?: { ref: string; build: () => Promise<Group[]> },
 ): Promise<VerifyResult> {
   const defaultNamespace = options.defaultNamespace ?? DEFAULT_NAMESPACE;
-  let serverStarting: Promise<Server> | undefined;
+  // The run's own server, stopped at its end; one the caller starts is the caller's to stop.
+  let own: Promise<Server> | undefined;
   try {
-    if (!options.server) {
-      serverStarting = ensureServers(options.onProgress).then((binaries) => startServer(binaries, { beforeLateChecks: true }));
+    if (!options.server && !options.starting) {
+      own = startVerifyServer(options.onProgress);
       // Awaited below; until then a failing build must not turn its rejection into a crash.
-      serverStarting.catch(() => undefined);
+      own.catch(() => undefined);
     }
+    const serverStarting = own ?? options.starting;
     const problems: Problem[] = [];
     const toTargets = (gs: readonly Group[]) =>
       gs.flatMap((g) =>
@@ -210,7 +244,7 @@ async function run(
     if (serverStarting) {
       server = await serverStarting;
       phases.record('start', server.startMillis);
-      options.onServer?.(server);
+      if (own) options.onServer?.(server);
     } else server = options.server!;
     const client = server.client;
     const concurrency = options.concurrency ?? 16;
@@ -299,7 +333,7 @@ async function run(
     }
     return { problems: sortProblems(problems), objects: targets.length, phases: phases.totals, serverVersion };
   } finally {
-    if (serverStarting) await (await serverStarting.catch(() => undefined))?.stop();
+    if (own) await (await own.catch(() => undefined))?.stop();
   }
 }
 

@@ -1,0 +1,75 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BuildResult } from '@strata/kustomize';
+import type { WarningOptions } from '@strata/project';
+import type { Group, Server, VerifyDocument } from '@strata/verify';
+import { pipeline, type PipelineResult } from './pipeline.ts';
+import type { VerifyReport } from './verify.ts';
+
+export interface GateOptions extends WarningOptions {
+  /** Reuse what an earlier pipeline did for apps that have not changed. @default true */
+  readonly cache?: boolean;
+  readonly onBuild?: (r: BuildResult) => void;
+  /** Called with the pipeline's result as soon as it is in, before the dry run begins (to show it meanwhile). */
+  readonly onPipeline?: (r: PipelineResult) => void;
+  /** Called as each phase of the dry run ends, with its duration in milliseconds. */
+  readonly onPhase?: (name: string, ms: number) => void;
+  /** Progress lines of the one-time server build (minutes, once per machine), for the caller to show. */
+  readonly onProgress?: (line: string) => void;
+  /** Called once the API server is up, e.g. to record its process ids. */
+  readonly onServer?: (server: Server) => void;
+}
+
+export interface GateResult {
+  readonly pipeline: PipelineResult;
+  /** The server-side dry run of what the pipeline built, as `strata verify` reports it. */
+  readonly verified: VerifyReport;
+}
+
+/**
+ * `strata ci`: the CI gate in one process. The throw-away API server starts first, so that its start
+ * overlaps the pipeline; the pipeline runs frozen (a committed tree that is not what the code
+ * generates throws `DriftError`, naming each file, and nothing is written), with all it checks (the
+ * build, validation, the round trip, patches that match nothing, env roots); then what it built is
+ * dry-run applied on that server from memory, each object at its dist/ file and line, for every env at
+ * once. An overlay that did not build is not applied; the rest is, whatever the pipeline found, so the
+ * report is complete. The server is stopped however the run ends.
+ *
+ * What `check` would add after a frozen pipeline is nothing: drift failed the run already, and the
+ * comparisons are the pipeline's own. What `verify` would add is reading and parsing dist/ again, and
+ * a server started only then.
+ */
+export async function gate(workspace: string, options: GateOptions = {}): Promise<GateResult> {
+  const root = realpathSync(workspace);
+  const { builtDocuments, readBuilt, startVerifyServer, verifyGroups } = await import('@strata/verify');
+  const starting = startVerifyServer(options.onProgress);
+  // Awaited once the pipeline is done; a failed start must not crash the run meanwhile.
+  starting.then(options.onServer, () => undefined);
+  try {
+    const run = await pipeline(root, { cache: options.cache, onBuild: options.onBuild, onWarning: options.onWarning, frozen: true });
+    options.onPipeline?.(run);
+    // From memory what this run built: the objects as validation decoded them, their fields' lines
+    // (wanted only for a refusal) found in the built text as verify finds them in dist/. From dist/
+    // what a reused app built before: it is as that run left it, or the app would not be reused.
+    const texts = new Map(run.built.results.map((r) => [r.output, r.yaml]));
+    const read = async (turn: () => Promise<void>): Promise<Group[]> => {
+      const groups = new Map<string, VerifyDocument[]>();
+      for (const { env, file } of run.distFiles) {
+        const docs = groups.get(env) ?? groups.set(env, []).get(env)!;
+        const fresh = run.documents.get(file);
+        const text = texts.get(file);
+        if (fresh && text !== undefined) docs.push(...builtDocuments(text, file, fresh));
+        else {
+          docs.push(...readBuilt(readFileSync(join(root, file), 'utf8'), file));
+          await turn();
+        }
+      }
+      return [...groups].map(([name, docs]) => ({ name, docs }));
+    };
+    const verified = await verifyGroups(read, { starting, root, onPhase: options.onPhase });
+    const { kubernetesSettings, serverVersionNotes } = await import('@strata/validate');
+    return { pipeline: run, verified: { ...verified, notes: serverVersionNotes(kubernetesSettings(root), verified.serverVersion) } };
+  } finally {
+    await (await starting.catch(() => undefined))?.stop();
+  }
+}

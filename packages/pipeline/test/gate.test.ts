@@ -1,0 +1,121 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_TIMEOUT, isRunning, lineOf } from '../../verify/test/helpers.ts';
+import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { DriftError, gate } from '../src/index.ts';
+
+const APP = 'tokenplace-relay';
+const errors = (problems: readonly { severity: string }[]) => problems.filter((p) => p.severity === 'error');
+
+/** Every file under the folders a run may write, by path. */
+function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const top of ['base', 'overlays', 'gitops', 'dist']) {
+    for (const e of readdirSync(join(root, top), { withFileTypes: true, recursive: true })) {
+      if (e.isFile()) out[join(e.parentPath, e.name).slice(root.length + 1)] = readFileSync(join(e.parentPath, e.name), 'utf8');
+    }
+  }
+  return out;
+}
+
+describe('strata ci: the pipeline, then a dry run of what it built on one API server', () => {
+  const ws = tempWorkspace([APP]);
+  // The env roots and gitops/ of a workspace with this one app: CI's pipeline changes nothing.
+  beforeAll(() => expect(strata(ws.root, ['generate']).status).toBe(0), 120_000);
+  afterAll(() => ws.dispose());
+
+  it(
+    'verifies every object the pipeline built, from memory, and stops the server',
+    async () => {
+      let pids: readonly number[] = [];
+      const r = await gate(ws.root, { onServer: (s) => (pids = s.pids) });
+      expect(r.pipeline.built.results.map((b) => b.ok)).toStrictEqual([true, true, true]);
+      expect(errors(r.pipeline.problems)).toStrictEqual([]);
+      expect(errors(r.verified.problems)).toStrictEqual([]);
+      expect(r.verified.objects).toBe(r.pipeline.resources);
+      expect(r.verified.objects).toBeGreaterThan(20);
+      expect(Object.keys(r.verified.phases)).toStrictEqual(['read', 'start', 'crds', 'namespaces', 'apply']);
+      expect(pids).toHaveLength(2);
+      expect(pids.filter(isRunning)).toStrictEqual([]);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'prints what pipeline and verify print and one summary line; an app reused from the cache is verified from dist/',
+    () => {
+      const r = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+      expect(r.stderr).toMatch(/^verify: start \d+\.\d\ds$/m);
+      expect(r.stdout).toMatch(/^generate: .*; 1 of 1 apps unchanged since the last run, reused/m);
+      const resources = /^pipeline: 1 apps x 3 envs: No problems in (\d+) resources/m.exec(r.stdout)?.[1];
+      expect(resources).toBeDefined();
+      expect(r.stdout).toMatch(new RegExp(`^verify: No problems in ${resources} resources`, 'm'));
+      expect(r.stdout).toMatch(
+        new RegExp(`^ci: passed: 1 apps x 3 envs, ${resources} resources generated, built, validated and ${resources} dry-run applied`, 'm'),
+      );
+      expect(r.status).toBe(0);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'reports an object only the API server refuses at its dist/ file and line, as verify does, and fails',
+    () => {
+      // A cluster IP outside the server's service range: the schemas, the policy and the offline
+      // field checks accept any address.
+      const render = join(ws.root, 'apps', APP, 'src', 'render.ts');
+      const source = readFileSync(render, 'utf8');
+      const edited = source.replace("spec: { type: 'ClusterIP', selector", "spec: { type: 'ClusterIP', clusterIP: '10.0.0.10', selector");
+      expect(edited).not.toBe(source);
+      writeFileSync(render, edited);
+      expect(strata(ws.root, ['generate']).status).toBe(0);
+      const r = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+      expect(r.stdout).toMatch(/^pipeline: 1 apps x 3 envs: No problems in/m);
+      const refused = r.stdout.split('\n').filter((l) => l.endsWith('[server-rejected]'));
+      const file = 'dist/dev/tokenplace-relay.yaml';
+      // The server names spec.clusterIPs, which the object lacks: the line of its spec.
+      const line = lineOf(ws.root, file, 'clusterIP: 10.0.0.10') - 1;
+      expect(refused.find((l) => l.startsWith(`${file}:`))).toMatch(
+        new RegExp(`^${file}:${line}: v1/Service tokenplace/tokenplace-relay: spec\\.clusterIPs: .*not in the valid range`),
+      );
+      expect(refused).toHaveLength(3);
+      expect(r.stdout).toMatch(/^verify: Found 3 problems in 3 of \d+ resources/m);
+      expect(r.stdout).toMatch(/^ci: failed: 3 errors from the API server \(/m);
+      expect(r.status).toBe(1);
+      // The same lines as `strata verify` gives for the dist/ the run wrote.
+      const verify = strata(ws.root, ['verify'], undefined, { CI: 'true' });
+      expect(verify.stdout.split('\n').filter((l) => l.endsWith('[server-rejected]'))).toStrictEqual(refused);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'refuses a tree that is not what the code generates as check does, writing nothing, and stops the server',
+    async () => {
+      const overlay = join(ws.root, 'overlays', 'prod', APP, 'kustomization.yaml');
+      const digest = `sha256:${'a'.repeat(64)}`;
+      writeFileSync(overlay, readFileSync(overlay, 'utf8').replace(/digest: sha256:[0-9a-f]{64}/, `digest: ${digest}`));
+      const before = snapshot(ws.root);
+      let pids: readonly number[] = [];
+      const thrown = await gate(ws.root, { onServer: (s) => (pids = s.pids) }).catch((e: unknown) => e);
+      expect(thrown).toBeInstanceOf(DriftError);
+      const drift = thrown as DriftError;
+      expect(drift.drift.map((d) => [d.file, d.kind])).toStrictEqual([[`overlays/prod/${APP}/kustomization.yaml`, 'changed']]);
+      expect(drift.imageEdits.map((e) => e.command)).toStrictEqual([
+        `npx strata set image --app ${APP} --env prod ghcr.io/tokenplace/${APP}@${digest}`,
+      ]);
+      expect(pids).toHaveLength(2);
+      expect(pids.filter(isRunning)).toStrictEqual([]);
+
+      const r = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+      expect(r.stdout).toContain(`--- overlays/prod/${APP}/kustomization.yaml (committed)`);
+      expect(r.stdout).toMatch(/^ci: failed: 1 generated file is not what the code generates; nothing was written, built or applied/m);
+      expect(r.stdout).toContain(`npx strata set image --app ${APP} --env prod ghcr.io/tokenplace/${APP}@${digest}`);
+      expect(r.stderr).toMatch(/an overlay's images: was edited in place: run the `strata set image` command above/);
+      expect(r.status).toBe(1);
+      expect(snapshot(ws.root)).toStrictEqual(before);
+    },
+    BUILD_TIMEOUT,
+  );
+});
