@@ -39,16 +39,18 @@ export const defaultsFileOf = (origin: Origin) => ownFile(origin, 'config.ts');
 export const appFileOf = (origin: Origin) => `${origin.dir}/src/app.ts`;
 
 interface Bundle {
-  readonly payload: string;
+  /** Its source map's text, made when first asked for (undefined when it cannot be made). */
+  readonly payload: () => string | undefined;
   /** Where the bundle was written: the map's sources are relative to it. */
   readonly dir: string;
-  map?: SourceMap;
+  /** Null once the map could not be made. */
+  map?: SourceMap | null;
 }
 
-/** Source maps of the bundles loaded by this process, by the bundle's path; parsed when an error needs one. */
+/** Source maps of the bundles loaded by this process, by the bundle's path; made when an error needs one. */
 const bundles = new Map<string, Bundle>();
 
-export function registerBundle(file: string, payload: string, dir: string): void {
+export function registerBundle(file: string, payload: () => string | undefined, dir: string): void {
   bundles.set(file, { payload, dir });
 }
 
@@ -70,7 +72,11 @@ function frameLocation(text: string): SourceLocation | undefined {
   const column = Number(m[3]);
   const bundle = bundles.get(file);
   if (!bundle) return { file, line, column };
-  bundle.map ??= new SourceMap(JSON.parse(bundle.payload) as SourceMapPayload);
+  if (bundle.map === undefined) {
+    const payload = bundle.payload();
+    bundle.map = payload === undefined ? null : new SourceMap(JSON.parse(payload) as SourceMapPayload);
+  }
+  if (bundle.map === null) return undefined;
   const entry = bundle.map.findEntry(line - 1, column - 1);
   if (!('originalSource' in entry)) return undefined;
   const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : entry.originalSource;

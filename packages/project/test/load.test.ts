@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as core from '@strata/core';
+import { errorLocation } from '@strata/core/sources';
 import { loadApps } from '../src/index.ts';
 import { importTogether } from '../src/load.ts';
 
@@ -137,7 +138,7 @@ describe('loading apps in a process that runs prebuilt copies of workspace packa
     symlinkSync(join(root, 'node_modules', '.store', 'left-pad'), join(root, 'node_modules', 'left-pad'));
     file(
       'apps/one/src/app.ts',
-      "import { from as kit } from '@acme/kit';\nimport { from as lib } from '@acme/lib';\nimport { from as pad } from 'left-pad';\nexport const seen = [kit, lib, pad];\n",
+      "import { from as kit } from '@acme/kit';\nimport { from as lib } from '@acme/lib';\nimport { from as pad } from 'left-pad';\nexport const seen = [kit, lib, pad];\nexport function fail(): never {\n  throw new Error(kit);\n}\n",
     );
     // Its own module instance: the prebuilt state is this process's.
     const load = (await import(
@@ -150,5 +151,13 @@ describe('loading apps in a process that runs prebuilt copies of workspace packa
     const real = realpathSync(root);
     expect(mod!.linked).toContain(join(real, 'packages', 'kit', 'src', 'index.ts'));
     expect(mod!.inputs).toContain(join(real, 'packages', 'lib', 'src', 'index.ts'));
+    // Built again with its map, the package imports resolve as they did: the same bundle, so its line.
+    let thrown: unknown;
+    try {
+      (mod!.exports.fail as () => never)();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(errorLocation(thrown, join(real, 'apps'))).toStrictEqual({ file: join(real, 'apps', 'one', 'src', 'app.ts'), line: 6, column: 9 });
   });
 });

@@ -75,14 +75,28 @@ function workspace(prod: string): string {
   return root;
 }
 
-const prodMessage = async (prod: string) => {
-  const [app] = await loadApps(workspace(prod));
+/** Another app in the workspace, with lines of its own, so that the apps' bundle holds more than one. */
+function addApp(root: string, name: string): void {
+  const lines = Array.from({ length: 20 }, (_, i) => `export const value${i}: number = ${i};`).join('\n');
+  mkdirSync(join(root, 'apps', name, 'src'), { recursive: true });
+  writeFileSync(
+    join(root, 'apps', name, 'src', 'app.ts'),
+    `import { defineApp } from '@strata/core';\n${lines}\nexport const app = defineApp({ name: '${name}', defaults: { n: 1 }, envs: { dev: {}, staging: {}, prod: {} }, render: () => [] });\n`,
+  );
+}
+
+const messageOf = (fn: () => unknown) => {
   try {
-    app!.manifests('prod');
+    fn();
   } catch (err) {
     return (err as Error).message;
   }
   return 'no error';
+};
+
+const prodMessage = async (prod: string) => {
+  const [app] = await loadApps(workspace(prod));
+  return messageOf(() => app!.manifests('prod'));
 };
 
 describe('errors point at the source', () => {
@@ -96,6 +110,26 @@ describe('errors point at the source', () => {
     expect(await prodMessage('export const prod = { config: { fail: true } };\n')).toBe(
       'apps/loc/src/render.ts:5:21: app loc env prod: no upstream configured',
     );
+  });
+
+  it("an exception thrown in render of an app loaded with others: its own file and line, from the bundle's map built when the error needs it", async () => {
+    const root = workspace('export const prod = { config: { fail: true } };\n');
+    addApp(root, 'alpha');
+    addApp(root, 'omega');
+    const apps = await loadApps(root);
+    expect(apps.map((a) => a.name)).toStrictEqual(['alpha', 'loc', 'omega']);
+    // The bundle is built again with its map, and used only when it is the bundle that was loaded:
+    // a located message proves that esbuild wrote the same bundle with and without the map.
+    expect(messageOf(() => apps[1]!.manifests('prod'))).toBe('apps/loc/src/render.ts:5:21: app loc env prod: no upstream configured');
+    expect(messageOf(() => apps[1]!.manifests('prod'))).toBe('apps/loc/src/render.ts:5:21: app loc env prod: no upstream configured');
+  });
+
+  it('an exception thrown in render after its sources changed since they were loaded: no line rather than a wrong one', async () => {
+    const root = workspace('export const prod = { config: { fail: true } };\n');
+    addApp(root, 'alpha');
+    const [, app] = await loadApps(root);
+    writeFileSync(join(root, 'apps/loc/src/render.ts'), `(globalThis as { strataMoved?: boolean }).strataMoved = true;\n${FILES['src/render.ts']}`);
+    expect(messageOf(() => app!.manifests('prod'))).toBe('app loc env prod: no upstream configured');
   });
 
   it('a value the model refuses: the env file and config field that set it, then the object and its dotted field path, once', async () => {
