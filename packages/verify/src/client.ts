@@ -24,6 +24,18 @@ export interface Status {
 }
 
 /**
+ * Requests in flight at most, the connections of a client's pool: what verify sends at once unless
+ * told otherwise. Many more than the two cores could serve one at a time, because the API server and
+ * etcd do less work per request the more they are sent together (etcd answers the consistent reads
+ * that every apply makes in batches, and neither waits and wakes as often). At 500 synthetic apps
+ * (8,000 distinct dry-run applies), four rounds of whole runs on one server: from 16 to 96 the API
+ * server's CPU 13.1 s -> 11.9 s, etcd's 1.66 s -> 0.90 s, Node's 4.05 s -> 3.84 s; 128 and 160 saved
+ * nothing more. It stays well under the API server's limit of 200 mutating requests in flight
+ * (--max-mutating-requests-inflight), past which it would answer 429 instead of a verdict.
+ */
+export const MAX_IN_FLIGHT = 96;
+
+/**
  * The few calls verify needs, over plain HTTPS with keep-alive. A full Kubernetes client would bring
  * a large dependency for what is a handful of GETs and apply PATCHes.
  */
@@ -36,7 +48,7 @@ export class Client {
     readonly url: string,
     private readonly token: string,
     ca: string,
-    maxSockets = 16,
+    maxSockets = MAX_IN_FLIGHT,
   ) {
     // One TLS context for every connection: given `ca`, the agent makes a context per connection,
     // parsing the certificate again each time, about half of what a new connection costs Node.

@@ -6,7 +6,7 @@ import { ENVIRONMENTS, isPlainObject, type Manifest } from '@strata/core';
 import { findRootOrCwd, Layout, ToolError, UsageError, type Problem } from '@strata/project';
 import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 import { crdManifestsDir } from '@strata/schemas';
-import type { Client, Status } from './client.ts';
+import { MAX_IN_FLIGHT, type Client, type Status } from './client.ts';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
 import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
@@ -25,7 +25,7 @@ export interface ServerOptions {
   readonly server?: Server;
   /** Called once the run's own server is up, e.g. to record its process ids. */
   readonly onServer?: (server: Server) => void;
-  /** Concurrent requests to the API server. @default 16 */
+  /** Concurrent requests to the API server (the pool of the server's client bounds them too). @default MAX_IN_FLIGHT (96) */
   readonly concurrency?: number;
   /** The namespace for namespaced objects that name none. @default `strata-verify` */
   readonly defaultNamespace?: string;
@@ -247,7 +247,7 @@ async function run(
       if (own) options.onServer?.(server);
     } else server = options.server!;
     const client = server.client;
-    const concurrency = options.concurrency ?? 16;
+    const concurrency = options.concurrency ?? MAX_IN_FLIGHT;
     // Asked, as $STRATA_KUBE_APISERVER may name a build of another version; a build from source
     // without version stamps says v0.0.0-master, and then it is the version its module was pinned to.
     const version = await client.request('GET', '/version');
