@@ -44,12 +44,21 @@ export function crdOf(manifest: Record<string, unknown>, file: string): Crd | un
  * with js-yaml's core schema, as dist/ is (documents.ts): the shipped CRDs are 6 MB of YAML, which the
  * `yaml` package took 4 s of CPU to parse and js-yaml 0.7 s, to the same values. `turn` is awaited
  * after each file, so that a caller can let other work (the server's start) go on in between.
+ *
+ * With `groups`, only the files of those API groups are read, for a folder whose files are named
+ * `<group>_<plural>.yaml` (`Layout.crdManifest`; test/resources.test.ts checks that every shipped
+ * CRD's group is its file's): an input uses a few of the shipped groups, and reading them all cost
+ * Node about 0.2 s of CPU at every run.
  */
-export async function loadCrds(dir: string, turn: () => Promise<void> = async () => undefined): Promise<Map<string, Crd>> {
+export async function loadCrds(
+  dir: string,
+  turn: () => Promise<void> = async () => undefined,
+  groups?: ReadonlySet<string>,
+): Promise<Map<string, Crd>> {
   const out = new Map<string, Crd>();
   if (!existsSync(dir)) return out;
   for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
+    .filter((f) => f.endsWith('.yaml') && (!groups || groups.has(groupOfFile(f))))
     .sort()) {
     const value = load(readFileSync(join(dir, file), 'utf8'), { schema: CORE_SCHEMA });
     const crd = isPlainObject(value) ? crdOf(value, join(dir, file)) : undefined;
@@ -58,6 +67,9 @@ export async function loadCrds(dir: string, turn: () => Promise<void> = async ()
   }
   return out;
 }
+
+/** `monitoring.coreos.com_servicemonitors.yaml` -> `monitoring.coreos.com`. */
+export const groupOfFile = (file: string): string => file.slice(0, Math.max(0, file.indexOf('_')));
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.lastIndexOf('/');

@@ -236,8 +236,14 @@ async function run(
     const turn = turns();
     const groups = await read(turn);
     const targets = toTargets(groups);
-    // Also while the server starts: the shipped CRDs are megabytes of YAML.
-    const crds = new Map([...(await loadCrds(crdManifestsDir, turn)), ...(await loadCrds(join(options.root ?? findRootOrCwd(), Layout.crds), turn))]);
+    // Also while the server starts: the shipped CRDs are megabytes of YAML, so only those of the groups
+    // the objects use are read (all of them with a ref, whose objects are read later). A project's own
+    // crds/ is read whole: its files may be named otherwise.
+    const used = against ? undefined : new Set(targets.map((t) => splitApiVersion(t.manifest.apiVersion).group));
+    const crds = new Map([
+      ...(await loadCrds(crdManifestsDir, turn, used)),
+      ...(await loadCrds(join(options.root ?? findRootOrCwd(), Layout.crds), turn)),
+    ]);
     // The ref builds while the server starts: both take seconds, and neither needs the other.
     const refTargets = against ? toTargets(await phases.timed('build', against.build)) : [];
     let server: Server;
