@@ -40,6 +40,8 @@ export interface AppEntry {
   readonly resources: number;
   /** What `strata check` compares, per env: the round trip, patch targets, what the env root's proof needs. */
   readonly findings: Record<Environment, OverlayFindings>;
+  /** Set when its output was validated without the API server's offline field checks (see PipelineOptions.serverChecks). */
+  readonly serverUnchecked?: true;
   /**
    * A hash over the tool, every input and output hash and every verdict above: a verdict is reused
    * only together with the bytes it judged, and an entry edited by hand is not reused at all.
@@ -203,8 +205,8 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
     Object.keys(files)
       .sort()
       .map((f) => [f, files[f]!.hash]);
-  const { inputs, outputs, dirs, sync, problems, resources, findings } = entry;
-  h.update(JSON.stringify([hashes(inputs), hashes(outputs), dirs, sync, problems, resources, findings]));
+  const { inputs, outputs, dirs, sync, problems, resources, findings, serverUnchecked } = entry;
+  h.update(JSON.stringify([hashes(inputs), hashes(outputs), dirs, sync, problems, resources, findings, serverUnchecked === true]));
   return h.digest('hex');
 }
 

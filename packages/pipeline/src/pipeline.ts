@@ -48,6 +48,13 @@ export interface PipelineOptions extends WarningOptions {
    * ships is the one that was checked. @default false
    */
   readonly frozen?: boolean;
+  /**
+   * Run the API server's field checks offline (the server-validation helper). Off only when every
+   * object is about to be dry-run applied to a real API server of the same release, which makes the
+   * same checks (`strata ci`). Apps judged without them are remembered so: a later run that wants
+   * them does not reuse those apps. @default true
+   */
+  readonly serverChecks?: boolean;
 }
 
 /** The committed tree differs from what the code generates, and the run was not to change it. */
@@ -139,11 +146,13 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   requireKubernetesSets(root);
   const tool = toolFingerprint(root);
   const cache = options.cache === false ? { tool, apps: {} as Record<string, AppEntry> } : readCache(root, tool);
+  const serverChecks = options.serverChecks !== false;
   const names = appDirs(root);
   const reused = new Map<string, AppEntry>();
   for (const name of names) {
     const entry = cache.apps[name] && unchanged(root, tool, cache.apps[name]);
-    if (entry) reused.set(name, entry);
+    // Verdicts reached without the server's field checks are not enough for a run that makes them.
+    if (entry && !(entry.serverUnchecked && serverChecks)) reused.set(name, entry);
   }
   const changed = names.filter((n) => !reused.has(n));
   // What the changed apps' files hold before they are read: an edit made while this run reads
@@ -274,7 +283,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const tBuild = lap();
   const checked =
     parsed.files.size > 0
-      ? await checkParsed(root, parsed, { onWarning: options.onWarning })
+      ? await checkParsed(root, parsed, { onWarning: options.onWarning, serverChecks })
       : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();
 
@@ -325,6 +334,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       sync.get(name),
       before,
       stamp,
+      serverChecks,
     );
     if (entry) next[name] = entry;
   }
@@ -352,7 +362,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   );
   const documents = new Map([...parsed.files].map(([file, read]) => [file, read.docs]));
   // Said even when every app was reused: their findings were made without the same checks.
-  const notes = ('notes' in checked ? checked.notes : undefined) ?? (resolveHelper() ? [] : [NOT_BUILT_NOTE]);
+  const notes = ('notes' in checked ? checked.notes : undefined) ?? (!serverChecks || resolveHelper() ? [] : [NOT_BUILT_NOTE]);
   return {
     apps: names.length,
     reused: reused.size,
@@ -385,6 +395,7 @@ function entryFor(
   sync: Record<Environment, AppSyncPlan> | undefined,
   before: ReadonlyMap<string, Stamp>,
   stamps: (file: string) => Stamp | undefined,
+  serverChecks: boolean,
 ): AppEntry | undefined {
   const sources = appSources(root, name);
   if (!plan || !sources?.length || !sync || !findings || results.length !== ENVIRONMENTS.length || results.some((r) => !r.ok)) return undefined;
@@ -411,7 +422,9 @@ function entryFor(
   // Files already in its folders that the plan does not hold (foreign ones) keep it from being reused.
   if (!onlyPlanned && !filesUnder(root, plan.dirs).every((f) => f in outputs)) return undefined;
   // As it will be read back, so that the seal is over the same bytes.
-  const entry = JSON.parse(JSON.stringify({ inputs, outputs, dirs: plan.dirs, sync, ...found, findings })) as Omit<AppEntry, 'seal'>;
+  const entry = JSON.parse(
+    JSON.stringify({ inputs, outputs, dirs: plan.dirs, sync, ...found, findings, ...(serverChecks ? {} : { serverUnchecked: true }) }),
+  ) as Omit<AppEntry, 'seal'>;
   return { ...entry, seal: sealOf(tool, entry) };
 }
 

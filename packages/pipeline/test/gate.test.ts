@@ -119,3 +119,43 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
     BUILD_TIMEOUT,
   );
 });
+
+describe("strata ci leaves the offline copy of the server's field checks to the server itself", () => {
+  const ws = tempWorkspace([APP]);
+  beforeAll(() => expect(strata(ws.root, ['generate']).status).toBe(0), 120_000);
+  afterAll(() => ws.dispose());
+
+  it(
+    'reports a field the server refuses once, from the dry run; a later pipeline does not reuse what ci judged without those checks',
+    () => {
+      // A pod template whose labels the Deployment's selector does not match: no schema says so,
+      // the API server's validation does (and so does its offline copy in the pipeline).
+      const render = join(ws.root, 'apps', APP, 'src', 'render.ts');
+      const source = readFileSync(render, 'utf8');
+      const edited = source.replace(
+        'metadata: { labels: m.labels },',
+        "metadata: { labels: { ...m.labels, 'app.kubernetes.io/name': 'elsewhere' } },",
+      );
+      expect(edited).not.toBe(source);
+      writeFileSync(render, edited);
+      expect(strata(ws.root, ['generate']).status).toBe(0);
+
+      const ci = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+      const lines = ci.stdout.split('\n');
+      const file = 'dist/dev/tokenplace-relay.yaml';
+      expect(
+        lines.filter((l) => l.startsWith(`${file}:`) && l.endsWith('[server-rejected]') && /selector.*does not match template/.test(l)),
+      ).toHaveLength(1);
+      expect(lines.filter((l) => l.endsWith('[server-validation]'))).toStrictEqual([]);
+      expect(ci.status).toBe(1);
+
+      // The pipeline makes the offline checks, so it judges the app again rather than take ci's verdicts.
+      const run = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
+      expect(run.stdout).not.toMatch(/apps unchanged since the last run, reused/);
+      expect(run.stdout.split('\n').filter((l) => l.startsWith(`${file}:`) && l.endsWith('[server-validation]'))).not.toStrictEqual([]);
+      // Its verdicts, made with those checks, are good for ci.
+      expect(strata(ws.root, ['ci'], undefined, { CI: 'true' }).stdout).toMatch(/1 of 1 apps unchanged since the last run, reused/);
+    },
+    BUILD_TIMEOUT,
+  );
+});
