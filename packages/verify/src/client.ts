@@ -61,10 +61,10 @@ export class Client {
 
   /**
    * One call. With `bodyOnSuccess: false` the body of a 2xx answer is dropped unread, and the server is
-   * asked to answer with the object's metadata only (`as=PartialObjectMetadata`): an apply answers with
-   * the whole object, and at thousands of objects encoding (server) and decrypting (here) what nobody
-   * reads costs seconds. A failure is a Status whatever was asked for, in JSON (the plain type listed
-   * second is what errors are negotiated against). `body` is sent as it is when it is a string
+   * asked to answer with the object's metadata only (`as=PartialObjectMetadata`), in protobuf: an apply
+   * answers with the whole object, and at thousands of objects encoding (server) and decrypting (here)
+   * what nobody reads costs seconds. A failure is a Status whatever was asked for, in JSON (the plain
+   * type listed last is what errors are negotiated against: a Status is never sent `as=` anything). `body` is sent as it is when it is a string
    * (JSON already serialised by the caller), else as JSON.
    */
   request(
@@ -125,8 +125,16 @@ export class Client {
   }
 }
 
-/** Accept header for an answer whose body is not read: metadata only when the call succeeds, JSON otherwise. */
-const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json';
+/**
+ * Accept header for an answer whose body is not read: metadata only when the call succeeds, JSON
+ * otherwise. Protobuf first, as the metadata client of client-go asks (custom resources answer it too):
+ * an accepted Deployment's answer is 459 bytes instead of 1,326 in JSON, which the server encodes and
+ * both ends encrypt for nothing. Replaying the 8,000 distinct applies of the 500 apps, six rounds at
+ * 96 at once, the API server's CPU 11.88 s -> 11.68 s. JSON metadata stays listed for a server that
+ * cannot encode protobuf.
+ */
+const METADATA_ONLY =
+  'application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json';
 
 /** `299 - "v1 Endpoints is deprecated..."` -> the quoted text. */
 function parseWarning(header: string): string {
