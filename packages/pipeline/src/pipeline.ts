@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { ENVIRONMENTS, type Environment } from '@strata/core';
+import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
 import { appDirs, appSources, Layout, loadApps, type Problem, type WarningOptions } from '@strata/project';
 import {
   applyTree,
@@ -141,7 +141,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     return s;
   };
   // Loaded when a pipeline runs, so that the other commands of this package do not load kubeconform's wrapper.
-  const { checkParsed, readText, requireKubernetesSets } = await import('@strata/validate');
+  const { checkParsed, decodeParsed, readText, requireKubernetesSets } = await import('@strata/validate');
   // A Kubernetes version without schemas is found before anything is generated or built.
   requireKubernetesSets(root);
   const tool = toolFingerprint(root);
@@ -228,6 +228,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // What check compares, per overlay, from what was just built and read.
   const planOf = new Map(plans.map((p) => [p.app, p]));
   const compared = new Map<string, OverlayFindings>();
+  // Built overlays of planned apps, compared once their output is decoded.
+  const toCompare = new Map<string, Built>();
   const writes: Promise<void>[] = [];
   let writeError: Error | undefined;
   const take = (r: Built, write = true) => {
@@ -238,12 +240,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     parsed.docs.push(...read.docs);
     parsed.problems.push(...read.problems);
     parsed.files.set(r.output, read.file);
-    const plan = planOf.get(r.app);
-    if (plan) {
-      const desired = plan.desired[r.env as Environment];
-      // Parsed as check parses a build, so that both compare the same objects.
-      compared.set(r.overlay, overlayFindings(r.overlay, desired, parseBuilt(r.yaml, r.overlay), plan.files.get(`${r.overlay}/kustomization.yaml`)));
-    }
+    if (planOf.has(r.app)) toCompare.set(r.overlay, r);
   };
   let built: BuildOutcome;
   if (session) {
@@ -281,10 +278,23 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // dist/ holds the current apps and envs and nothing else: what a deleted app built is not shipped or validated.
   const pruned = pruneDist(root, new Set(names.flatMap((n) => ENVIRONMENTS.map((e) => Layout.distOf(e, n)))));
   const tBuild = lap();
-  const checked =
-    parsed.files.size > 0
-      ? await checkParsed(root, parsed, { onWarning: options.onWarning, serverChecks })
-      : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
+  // The round trip compares what validation decoded, while the checks wait for kubeconform and the
+  // server's helper.
+  const checkAndCompare = async () => {
+    await decodeParsed(parsed, root);
+    const checking = checkParsed(root, parsed, { onWarning: options.onWarning, serverChecks });
+    checking.catch(() => undefined); // awaited below
+    await new Promise(setImmediate);
+    for (const [overlay, r] of toCompare) {
+      const plan = planOf.get(r.app)!;
+      // The objects validation decoded when both YAML versions read the build alike (then they are
+      // the objects check's parse of it gives), else parsed as check parses a build.
+      const built = (parsed.files.get(r.output)?.documents as Manifest[] | undefined) ?? parseBuilt(r.yaml, r.overlay);
+      compared.set(overlay, overlayFindings(overlay, plan.desired[r.env as Environment], built, plan.files.get(`${overlay}/kustomization.yaml`)));
+    }
+    return checking;
+  };
+  const checked = parsed.files.size > 0 ? await checkAndCompare() : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();
 
   // The env roots and gitops/ as written for exactly these apps.

@@ -76,7 +76,11 @@ const MISSING = (value: Record<string, unknown>) =>
 const KUSTOMIZATION_FILE = /^(kustomization\.ya?ml|Kustomization)$/;
 
 /** Turns one file's decoded chunks into documents and problems, with lines. */
-function build(source: Source, decoded: Decoded, counters: Map<string, number>): FileRead & { resources: number } {
+function build(
+  source: Source,
+  decoded: Decoded,
+  counters: Map<string, number>,
+): FileRead & { resources: number; documents?: readonly Record<string, unknown>[] } {
   const { file, input, bytes } = source;
   const lineOf = lineIndex(bytes);
   const docs: SourceDoc[] = [];
@@ -280,7 +284,11 @@ function build(source: Source, decoded: Decoded, counters: Map<string, number>):
       }
     }
   }
-  return { docs, problems, resources };
+  // One YAML document per object, and nothing reported: every difference between the readings of
+  // YAML 1.1 and 1.2 is a problem (yaml-version), as are errors, repeated keys and odd line breaks.
+  const plain = problems.length === 0 && decoded.aligned && !decoded.stream && !decoded.error;
+  const documents = plain && chunks.every(({ objects }) => objects.every((o) => o.item === -1 && o.offset === -1));
+  return { docs, problems, resources, ...(documents ? { documents: chunks.flatMap(({ objects }) => objects.map((o) => o.object)) } : {}) };
 }
 
 /** The line (within a chunk, from 1) of its first line that is not blank, a comment or a directive. */
@@ -398,6 +406,7 @@ export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise
     f.problems = r.problems;
     f.resources = r.resources;
     f.decoded = true;
+    if (r.documents) f.documents = r.documents;
     for (const d of r.docs) parsed.docs.push(d);
     for (const p of r.problems) parsed.problems.push(p);
   });

@@ -27,6 +27,13 @@ export interface FileInput {
   /** Objects in it, those that could not be read included. */
   resources: number;
   decoded: boolean;
+  /**
+   * Once decoded, when the file holds nothing the reader reports and each of its documents is one
+   * object (no list, no JSON): those objects, in order, as kubectl decodes them. The decoder then
+   * also found that a YAML 1.2 reader (kustomize) reads every value the same, so they are the
+   * document's values to either version.
+   */
+  documents?: readonly Record<string, unknown>[];
 }
 
 export interface ParsedInputs {

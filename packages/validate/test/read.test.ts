@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeParsed, parseInputs, readText, validate } from '../src/index.ts';
 import { findRoot } from '@strata/project';
@@ -67,6 +68,49 @@ describe('reading YAML for validate', () => {
     ]);
     expect(lines(fromFile.docs)).toStrictEqual(lines(parsed.docs));
     expect(fromFile.docs.map((d) => d.manifest)).toStrictEqual(parsed.docs.map((d) => d.manifest));
+  });
+
+  it("gives a file's documents as objects only when each is one object that YAML 1.1 and 1.2 read alike", async () => {
+    const documentsOf = async (text: string) => {
+      const parsed = { docs: [], problems: [], files: new Map() } as Parameters<typeof decodeParsed>[0];
+      parsed.files.set('built.yaml', readText(text, 'built.yaml', 'built.yaml').file);
+      await decodeParsed(parsed, repo);
+      return parsed.files.get('built.yaml')!.documents;
+    };
+    const alike = await documentsOf(STREAM);
+    // What a YAML 1.2 reader (kustomize, the round trip's parse) reads, and what validation judges.
+    const yaml12 = loadAll(STREAM, undefined, { schema: CORE_SCHEMA }).filter((v) => v !== null);
+    expect(alike).toStrictEqual(yaml12);
+    const fromFile = await parseInputs(dir, [write('alike.yaml', STREAM)]);
+    expect(alike).toStrictEqual(fromFile.docs.map((d) => d.manifest));
+    // kubectl reads true where YAML 1.2 reads "on", and text where it reads a date; a list, JSON, a
+    // repeated key, a nameless object or a broken document is not one plain object each.
+    const configMap = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n${data}`;
+    for (const text of [
+      configMap('data:\n  mode: on\n'),
+      configMap('data:\n  since: 2024-01-01\n'),
+      `apiVersion: v1\nkind: List\nitems:\n- ${configMap('').split('\n').join('\n  ')}`,
+      '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}\n',
+      configMap('data:\n  a: "1"\n  a: "2"\n'),
+      'apiVersion: v1\nkind: ConfigMap\ndata: {}\n',
+      `${STREAM}---\nnot: [valid\n`,
+    ]) {
+      expect(await documentsOf(text), text).toBeUndefined();
+    }
+    // Read alike: quoted, or a number to both.
+    expect(
+      await documentsOf(configMap('data:\n  mode: "on"\n  since: "2024-01-01"\nbinaryData: {}\nimmutable: false\nweight: 0o17\n')),
+    ).toStrictEqual([
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'c' },
+        data: { mode: 'on', since: '2024-01-01' },
+        binaryData: {},
+        immutable: false,
+        weight: 15,
+      },
+    ]);
   });
 
   it('reports a duplicate key naming the key and the object, and judges the object kubectl keeps (the last value)', async () => {
