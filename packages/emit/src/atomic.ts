@@ -79,12 +79,37 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, options
   }
 }
 
+/**
+ * Folders that writeFileAtomicAsync made or found in this process: each is made once rather than
+ * once per file written into it (a recursive mkdir per file cost 0.16 s for dist/ at 500 apps). One
+ * removed since is made again when a write into it finds it missing.
+ */
+const folders = new Map<string, Promise<void>>();
+
+function makeFolder(dir: string, again = false): Promise<void> {
+  let made = folders.get(dir);
+  if (!made || again) {
+    made = mkdir(dir, { recursive: true }).then(() => undefined);
+    folders.set(dir, made);
+    const mine = made;
+    mine.catch(() => {
+      if (folders.get(dir) === mine) folders.delete(dir);
+    });
+  }
+  return made;
+}
+
 /** writeFileAtomic off the main thread, for callers with other work to do meanwhile. */
 export async function writeFileAtomicAsync(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  const dir = dirname(file);
+  await makeFolder(dir);
   const tmp = temporaryName(file);
   try {
-    const handle = await open(tmp, 'w');
+    const handle = await open(tmp, 'w').catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await makeFolder(dir, true);
+      return open(tmp, 'w');
+    });
     try {
       await handle.writeFile(data);
       if (options.fsync) await handle.sync();

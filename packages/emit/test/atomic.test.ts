@@ -24,6 +24,15 @@ describe.each([
     expect(readdirSync(join(dir, 'dist/prod'))).toStrictEqual(['app.yaml']);
   });
 
+  it('makes the folder again when it was removed after an earlier write into it', async () => {
+    const file = join(dir, 'dist/prod/app.yaml');
+    await write(file, 'one\n');
+    rmSync(join(dir, 'dist'), { recursive: true });
+    await Promise.all([write(file, 'two\n'), write(join(dir, 'dist/prod/other.yaml'), 'three\n')]);
+    expect(readFileSync(file, 'utf8')).toBe('two\n');
+    expect(readdirSync(join(dir, 'dist/prod')).sort()).toStrictEqual(['app.yaml', 'other.yaml']);
+  });
+
   it('leaves what was there and no temporary file when the rename fails', async () => {
     // A folder where the file should be: the rename fails after the temporary file is written.
     const file = join(dir, 'taken');
