@@ -39,18 +39,16 @@ export const defaultsFileOf = (origin: Origin) => ownFile(origin, 'config.ts');
 export const appFileOf = (origin: Origin) => `${origin.dir}/src/app.ts`;
 
 interface Bundle {
-  /** Its source map's text, made when first asked for (undefined when it cannot be made). */
-  readonly payload: () => string | undefined;
+  readonly payload: string;
   /** Where the bundle was written: the map's sources are relative to it. */
   readonly dir: string;
-  /** Null once the map could not be made. */
-  map?: SourceMap | null;
+  map?: SourceMap;
 }
 
-/** Source maps of the bundles loaded by this process, by the bundle's path; made when an error needs one. */
+/** Source maps of the bundles loaded by this process, by the bundle's path; parsed when an error needs one. */
 const bundles = new Map<string, Bundle>();
 
-export function registerBundle(file: string, payload: () => string | undefined, dir: string): void {
+export function registerBundle(file: string, payload: string, dir: string): void {
   bundles.set(file, { payload, dir });
 }
 
@@ -72,11 +70,7 @@ function frameLocation(text: string): SourceLocation | undefined {
   const column = Number(m[3]);
   const bundle = bundles.get(file);
   if (!bundle) return { file, line, column };
-  if (bundle.map === undefined) {
-    const payload = bundle.payload();
-    bundle.map = payload === undefined ? null : new SourceMap(JSON.parse(payload) as SourceMapPayload);
-  }
-  if (bundle.map === null) return undefined;
+  bundle.map ??= new SourceMap(JSON.parse(bundle.payload) as SourceMapPayload);
   const entry = bundle.map.findEntry(line - 1, column - 1);
   if (!('originalSource' in entry)) return undefined;
   const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : entry.originalSource;

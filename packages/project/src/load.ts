@@ -1,10 +1,7 @@
 import { type Dirent, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { BuildOptions, Metafile, Plugin } from 'esbuild';
+import type { Metafile, Plugin } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 import { registerBundle } from '@strata/core/sources';
 
@@ -132,130 +129,57 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * usePrebuilt), compiled into the bundle when they are TypeScript. Only these imports go through
  * the plugin: a round trip to it for every import of every app costs seconds at 500 apps.
  */
-const prebuiltPackages = (filter: string | undefined, answers: Map<string, Resolved>): Plugin => ({
+const prebuiltPackages = (names: readonly string[]): Plugin => ({
   name: 'strata-prebuilt',
   setup(build) {
-    if (filter === undefined) return;
-    build.onResolve({ filter: new RegExp(filter) }, async (args) => {
+    if (prebuilt.size === 0 || names.length === 0) return;
+    build.onResolve({ filter: new RegExp(`^(${names.map(escapeRegExp).join('|')})(/|$)`) }, async (args) => {
       if (args.pluginData === SKIP) return undefined;
       const r = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: SKIP });
-      const answer = resolvedOf(r);
-      answers.set(resolveKey(args), answer);
-      return answer;
+      // A package folder given as external still resolves to its file; a builtin has no path.
+      if (r.errors.length > 0 || !isAbsolute(r.path)) return undefined;
+      let real = r.path;
+      try {
+        real = realpathSync(r.path);
+      } catch {
+        // esbuild found it; keep its path
+      }
+      const copy = prebuilt.get(real);
+      if (copy) return { path: copy, external: true };
+      return TYPESCRIPT.test(real) ? { path: real } : undefined;
     });
   },
 });
-
-/** Where an import of a workspace package goes: its prebuilt copy, its TypeScript compiled in, or esbuild's own choice (null). */
-type Resolved = { readonly path: string; readonly external?: true } | null;
-
-function resolvedOf(r: { readonly errors: readonly unknown[]; readonly path: string }): Resolved {
-  // A package folder given as external still resolves to its file; a builtin has no path.
-  if (r.errors.length > 0 || !isAbsolute(r.path)) return null;
-  let real = r.path;
-  try {
-    real = realpathSync(r.path);
-  } catch {
-    // esbuild found it; keep its path
-  }
-  const copy = prebuilt.get(real);
-  if (copy) return { path: copy, external: true };
-  return TYPESCRIPT.test(real) ? { path: real } : null;
-}
-
-const resolveKey = (args: { path: string; kind: string; resolveDir: string; importer: string }) =>
-  JSON.stringify([args.path, args.kind, args.resolveDir, args.importer]);
-
-/**
- * How the apps' bundle was built, so that it can be built again with its source map: the same
- * options, and the plugin's answers replayed rather than found again (this process's prebuilt
- * copies and the files' real paths may have changed since).
- */
-interface Recipe {
-  readonly options: BuildOptions;
-  readonly filter: string | undefined;
-  readonly answers: readonly (readonly [string, Resolved])[];
-}
-
-/**
- * Builds the bundle again with its source map, in a child process since an error is located
- * synchronously (in render, say): the same esbuild over the same options, sources and answers
- * writes the same bundle (esbuild's output is deterministic), and the bundle must hash the same as
- * the one that was loaded, or there is no map (a source edited since, say) rather than a wrong one.
- */
-const REBUILD = `
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-const recipe = JSON.parse(readFileSync(0, 'utf8'));
-const { build } = await import(pathToFileURL(recipe.esbuild).href);
-const answers = new Map(recipe.answers);
-const replay = {
-  name: 'strata-prebuilt',
-  setup(b) {
-    if (recipe.filter === undefined) return;
-    b.onResolve({ filter: new RegExp(recipe.filter) }, (a) => answers.get(JSON.stringify([a.path, a.kind, a.resolveDir, a.importer])) ?? undefined);
-  },
-};
-const result = await build({ ...recipe.options, plugins: [replay], sourcemap: 'external' });
-const bundle = result.outputFiles.find((f) => !f.path.endsWith('.map'));
-const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
-process.stdout.write(JSON.stringify({ sha256: createHash('sha256').update(bundle.contents).digest('hex'), map: map.text }));
-`;
-
-/** The bundle built again with its source map; its own source map text when it is the same bundle (`contents`), else undefined. */
-function rebuildWithMap(recipe: Recipe, contents: Uint8Array): string | undefined {
-  const child = spawnSync(process.execPath, ['--input-type=module', '--eval', REBUILD], {
-    input: JSON.stringify({ ...recipe, esbuild: createRequire(import.meta.url).resolve('esbuild') }),
-    encoding: 'utf8',
-    maxBuffer: 2 ** 31 - 1,
-  });
-  if (child.status !== 0) return undefined;
-  try {
-    const { sha256, map } = JSON.parse(child.stdout) as { sha256: string; map: string };
-    return sha256 === createHash('sha256').update(contents).digest('hex') ? map : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export async function importTogether(files: readonly string[], packages: readonly string[]): Promise<Loaded[] | undefined> {
   const { build } = await import('esbuild');
   const dir = mkdtempSync(join(tmpdir(), 'strata-apps-'));
   try {
-    const names = prebuilt.size > 0 ? workspacePackages(packages) : [];
-    const filter = names.length > 0 ? `^(${names.map(escapeRegExp).join('|')})(/|$)` : undefined;
-    const answers = new Map<string, Resolved>();
-    const options = {
-      // Its imports are absolute paths; the working folder is still there when the bundle is built
-      // again with its map, the output folder (made for this build only) is not.
-      stdin: { contents: files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)};`).join('\n'), loader: 'ts', resolveDir: process.cwd() },
+    const built = build({
+      plugins: [prebuiltPackages(prebuilt.size > 0 ? workspacePackages(packages) : [])],
+      stdin: { contents: files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)};`).join('\n'), loader: 'ts', resolveDir: dir },
       bundle: true,
       format: 'esm',
       platform: 'node',
       target: 'node20',
       outdir: dir,
-      // The bundle's comments name files relative to it: pinned, so that building it again later
-      // (from a process that may have changed folder) writes the same bundle.
-      absWorkingDir: process.cwd(),
       write: false,
       metafile: true,
+      // Kept beside the bundle, so that an exception thrown in render can name its own file and line.
+      sourcemap: 'external',
       logLevel: 'silent',
       // Matched against resolved paths too: imports of these are written as paths to their files.
       external: packages.map((p) => join(p, '*')),
-    } satisfies BuildOptions;
-    // Without its source map (twice the bundle's size, a tenth of esbuild's CPU): an exception
-    // thrown in an app's render builds it then (rebuildWithMap), to name the app's own file and line.
-    const result = await build({ ...options, plugins: [prebuiltPackages(filter, answers)] }).catch((err: unknown) => {
+    });
+    const result = await built.catch((err: unknown) => {
       throw compileError(err) ?? err;
     });
     const own = Object.keys(result.metafile.inputs).filter((f) => f !== '<stdin>');
     if (own.some((f) => readFileSync(f, 'utf8').includes('import.meta'))) return undefined;
     const bundle = join(dir, 'apps.mjs');
-    const contents = result.outputFiles[0]!.contents;
-    writeFileSync(bundle, contents);
-    const recipe: Recipe = { options, filter, answers: [...answers] };
-    registerBundle(bundle, () => rebuildWithMap(recipe, contents), dir);
+    const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
+    writeFileSync(bundle, result.outputFiles.find((f) => !f.path.endsWith('.map'))!.contents);
+    if (map) registerBundle(bundle, map.text, dir);
     const mod = (await import(pathToFileURL(bundle).href)) as Record<string, Record<string, unknown>>;
     const sources = sourcesOf(result.metafile, files, dir);
     return files.map((_, i) => ({ exports: mod[`m${i}`]!, ...sources[i]! }));

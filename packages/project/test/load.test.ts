@@ -151,7 +151,7 @@ describe('loading apps in a process that runs prebuilt copies of workspace packa
     const real = realpathSync(root);
     expect(mod!.linked).toContain(join(real, 'packages', 'kit', 'src', 'index.ts'));
     expect(mod!.inputs).toContain(join(real, 'packages', 'lib', 'src', 'index.ts'));
-    // Built again with its map, the package imports resolve as they did: the same bundle, so its line.
+    // The bundle's map names the app's own file and line, through the prebuilt package imports.
     let thrown: unknown;
     try {
       (mod!.exports.fail as () => never)();
