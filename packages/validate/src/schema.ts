@@ -19,44 +19,39 @@ const PATHS_PER_RUN = 4000;
 
 /**
  * Runs kubeconform over the given documents (one process per 4,000 files, so nearly always one) and
- * maps its verdicts back to lines. kubeconform reads the objects as they were decoded, as JSON: it
- * judges exactly what policy judges and kubectl sends, never a second reading of the input (a pipe
- * cannot be read twice, and its own YAML reader may differ).
+ * maps its verdicts back to lines. kubeconform reads the objects as they were decoded, as JSON, one
+ * temporary file per input file: it judges exactly what policy judges and kubectl sends, never a
+ * second reading of the input (a pipe cannot be read twice, and its own YAML reader may differ).
  *
  * An object equal as JSON to one written before is not written again (an app's envs repeat most of
  * its objects): its verdict is the earlier one's, taken for its own file, line and id. Only objects
  * whose verdict kubeconform names unambiguously take part: a name (not a generateName) that is
  * unique in its file for its apiVersion and kind.
- *
- * Input files share a temporary file (a few in all instead of one per input file: writing and
- * removing 1,500 files cost 0.3 s at 500 apps) when no apiVersion, kind and name of theirs meet in
- * it, so that a verdict, which names those but not the document, still names exactly one input
- * file's documents. A file with an object kubeconform may name otherwise (no name) has a temporary
- * file of its own, and should a verdict in a shared one name no document, its files are judged
- * again one by one. Verdicts come in the order that one temporary file per input file gave.
  */
 export async function schemaProblems(root: string, parsed: ParsedInputs, only: readonly SourceDoc[], kubernetesVersion?: string): Promise<Problem[]> {
   if (only.length === 0) return [];
   const wanted = new Set(only);
   const dir = mkdtempSync(join(tmpdir(), 'strata-validate-'));
   try {
-    // The temporary path each input file had when it was written alone: verdicts are ordered by it.
+    const byPath = new Map<string, string>();
+    // The temporary path of each file, written or not: verdicts are ordered by it.
     const pathOf = new Map<string, string>();
     const keyOf = (file: string, apiVersion: unknown, kind: unknown, name: unknown) =>
       `${file}\0${String(apiVersion)}\0${String(kind)}\0${String(name)}`;
     const docKey = (d: SourceDoc) => keyOf(d.file, d.manifest.apiVersion, d.manifest.kind, d.manifest.metadata.name);
     const firstOf = new Map<string, SourceDoc>();
     const copiesOf = new Map<SourceDoc, SourceDoc[]>();
-    const texts: { file: string; text: string; written: SourceDoc[]; alone: boolean }[] = [];
+    const written: SourceDoc[] = [];
+    let copies = 0;
     let temp = 0;
     for (const [file, input] of parsed.files) {
       const docs = input.docs.filter((d) => wanted.has(d));
       if (docs.length === 0) continue;
-      pathOf.set(file, join(dir, `${temp++}.yaml`));
+      const path = join(dir, `${temp++}.yaml`);
+      pathOf.set(file, path);
       const keys = new Map<string, number>();
       for (const d of docs) keys.set(docKey(d), (keys.get(docKey(d)) ?? 0) + 1);
       let text = '';
-      const written: SourceDoc[] = [];
       for (const d of docs) {
         const json = JSON.stringify(d.manifest);
         const { name, generateName } = d.manifest.metadata;
@@ -64,6 +59,7 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
           const first = firstOf.get(json);
           if (first) {
             copiesOf.get(first)!.push(d);
+            copies++;
             continue;
           }
           firstOf.set(json, d);
@@ -73,80 +69,36 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
         text += `---\n${json}\n`;
       }
       if (text === '') continue;
-      const alone = written.some((d) => typeof d.manifest.metadata.name !== 'string' || d.manifest.metadata.name === '');
-      texts.push({ file, text, written, alone });
+      writeFileSync(path, text);
+      byPath.set(path, file);
     }
-    // A file goes into the first shared temporary file after the last one holding any of its
-    // objects' apiVersion, kind and name: an app's envs, whose objects share names, go to a few.
-    type Text = (typeof texts)[number];
-    const shared: Text[][] = [];
-    const alone: Text[][] = [];
-    const lastWith = new Map<string, number>();
-    for (const t of texts) {
-      if (t.alone) {
-        alone.push([t]);
-        continue;
-      }
-      const keys = t.written.map((d) => keyOf('', d.manifest.apiVersion, d.manifest.kind, d.manifest.metadata.name));
-      let g = 0;
-      for (const k of keys) g = Math.max(g, (lastWith.get(k) ?? -1) + 1);
-      if (g === shared.length) shared.push([]);
-      shared[g]!.push(t);
-      for (const k of keys) lastWith.set(k, g);
+    const paths = [...byPath.keys()];
+    const results = [];
+    for (let i = 0; i < paths.length; i += PATHS_PER_RUN) {
+      // One verdict per object: far too many for the arguments of one push.
+      for (const r of await validateWithKubeconform(
+        { paths: paths.slice(i, i + PATHS_PER_RUN) },
+        { root, ...(kubernetesVersion ? { kubernetesVersion } : {}) },
+      ))
+        results.push(r);
+    }
+    // The documents of each file by type and name, to find a verdict's document without a scan.
+    const index = new Map<string, SourceDoc[]>();
+    for (const d of written) {
+      const key = docKey(d);
+      index.set(key, [...(index.get(key) ?? []), d]);
     }
     // Each verdict for its own document and for every copy of it, in the order of one verdict per document.
     const verdicts: { r: KubeconformResult; file: string; doc: SourceDoc | undefined }[] = [];
-    const judge = async (batch: Text[][]): Promise<void> => {
-      const byPath = new Map<string, Text[]>();
-      for (const files of batch) {
-        const path = join(dir, `shared-${temp++}.yaml`);
-        writeFileSync(path, files.length === 1 ? files[0]!.text : files.map((f) => f.text).join(''));
-        byPath.set(path, files);
-      }
-      const paths = [...byPath.keys()];
-      const results: KubeconformResult[] = [];
-      for (let i = 0; i < paths.length; i += PATHS_PER_RUN) {
-        // One verdict per object: far too many for the arguments of one push.
-        for (const r of await validateWithKubeconform(
-          { paths: paths.slice(i, i + PATHS_PER_RUN) },
-          { root, ...(kubernetesVersion ? { kubernetesVersion } : {}) },
-        ))
-          results.push(r);
-      }
-      // The documents of each temporary file by type and name, to find a verdict's document without a scan.
-      const index = new Map<string, SourceDoc[]>();
-      for (const [path, files] of byPath)
-        for (const f of files)
-          for (const d of f.written) {
-            const key = keyOf(path, d.manifest.apiVersion, d.manifest.kind, d.manifest.metadata.name);
-            index.set(key, [...(index.get(key) ?? []), d]);
-          }
-      const found: (typeof verdicts)[number][] = [];
-      // Shared temporary files with a verdict that names no document: judged again one file each.
-      const unnamed = new Set<string>();
-      const foundIn: string[] = [];
-      for (const r of results) {
-        if (r.status === 'valid' || r.status === 'empty') continue;
-        const path = byPath.has(r.filename) ? r.filename : resolve(r.filename);
-        const files = byPath.get(path);
-        const doc = index.get(keyOf(path, r.version, r.kind, r.name))?.shift();
-        const file = doc?.file ?? (files === undefined ? r.filename : files.length === 1 ? files[0]!.file : undefined);
-        if (file === undefined) {
-          unnamed.add(path);
-          continue;
-        }
-        for (const [d, f] of [[doc, file] as const, ...((doc && copiesOf.get(doc)) ?? []).map((c) => [c, c.file] as const)]) {
-          found.push({ r: { ...r, filename: pathOf.get(f) ?? r.filename }, file: f, doc: d });
-          foundIn.push(path);
-        }
-      }
-      found.forEach((v, i) => {
-        if (!unnamed.has(foundIn[i]!)) verdicts.push(v);
-      });
-      if (unnamed.size > 0) await judge([...unnamed].flatMap((path) => byPath.get(path)!.map((f) => [f])));
-    };
-    await judge([...shared, ...alone]);
-    verdicts.sort((a, b) => compareResults(a.r, b.r));
+    for (const r of results) {
+      if (r.status === 'valid' || r.status === 'empty') continue;
+      const file = byPath.get(r.filename) ?? byPath.get(resolve(r.filename)) ?? r.filename;
+      const doc = index.get(keyOf(file, r.version, r.kind, r.name))?.shift();
+      verdicts.push({ r, file, doc });
+      for (const copy of (doc && copiesOf.get(doc)) ?? [])
+        verdicts.push({ r: { ...r, filename: pathOf.get(copy.file)! }, file: copy.file, doc: copy });
+    }
+    if (copies > 0) verdicts.sort((a, b) => compareResults(a.r, b.r));
     const problems: Problem[] = [];
     for (const { r, file, doc } of verdicts) {
       const object = {

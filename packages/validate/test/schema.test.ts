@@ -46,27 +46,4 @@ describe('schema checks of objects repeated across files', () => {
     expect(together.find((p) => p[0] === a && p[3] === 'data.enabled' && p[2] === 'schema')?.[4]).toContain('quote it: "yes"');
     expect(together.find((p) => p[0] === b && p[3] === 'data.enabled')?.[4]).not.toContain('quote it');
   });
-
-  it('judges files that share temporary files, objects of one name in different files and twice in one file, as when each file is checked alone', async () => {
-    // An app's envs: objects of the same names that differ, so each is written; other apps' names
-    // share a temporary file with them; one file holds two Services of one name.
-    const service = (name: string, spec: string) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
-    const dev = write('dev.yaml', `${service('web', '  portz: []\n')}---\n${service('api', '  ports: [{port: 80}]\n')}`);
-    const prod = write('prod.yaml', `${service('web', '  portz: [1]\n')}---\n${service('api', '  ports: [{port: "eighty"}]\n')}`);
-    const other = write('other.yaml', `${service('db', '  clusterIP: 7\n')}---\n${service('cache', '  typo: true\n')}`);
-    const twice = write('twice.yaml', `${service('web', '  sessionAffinity: 1\n')}---\n${service('web', '  selectorz: {}\n')}`);
-    const files = [dev, other, prod, twice];
-    const together = await problemsOf(files);
-    const alone = (await Promise.all(files.map((f) => problemsOf([f])))).flat();
-    expect(together).toStrictEqual(alone);
-    expect(together.filter((p) => p[2] === 'schema').map((p) => [p[0], p[1], p[3]])).toStrictEqual([
-      [dev, 6, 'spec.portz'],
-      [other, 6, 'spec.clusterIP'],
-      [other, 13, 'spec.typo'],
-      [prod, 6, 'spec.portz'],
-      [prod, 13, 'spec.ports[0].port'],
-      [twice, 6, 'spec.sessionAffinity'],
-      [twice, 13, 'spec.selectorz'],
-    ]);
-  });
 });
