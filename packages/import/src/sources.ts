@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { type Document, parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS, isPlainObject, type Environment, type Manifest } from '@strata/core';
 import { filesIn, UsageError } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
@@ -188,13 +188,39 @@ function yamlFiles(path: string): string[] {
 }
 
 /** Plain YAML: every document of a file or of every .yaml/.yml file under a folder; `List`s unpacked. */
+/** The line (from 1) of an offset in text. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/**
+ * A document's value. The parser refuses an alias bomb (aliases expanding into an enormous value)
+ * and a document nested past the stack only here, in words that do not say which file: say it.
+ */
+function toJS(doc: Document.Parsed, where: string): unknown {
+  try {
+    return doc.toJS();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/excessive alias count/i.test(message))
+      throw new ImportError([
+        `${where}: not valid YAML: its aliases expand into an enormous document (an alias bomb); kubectl refuses it: write the repeated values out instead of aliasing them`,
+      ]);
+    if (e instanceof RangeError) throw new ImportError([`${where}: not valid YAML: nested too deeply to read; kubectl refuses it too`]);
+    throw e;
+  }
+}
+
 function readYaml(path: string, root: string): Manifest[] {
   const out: Manifest[] = [];
   for (const file of yamlFiles(path)) {
     const where = relative(root, file) || file;
-    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+    const text = readFileSync(file, 'utf8');
+    for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length > 0) throw new ImportError([`${where}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`]);
-      const value = doc.toJS() as unknown;
+      const value = toJS(doc, `${where}:${lineAt(text, doc.contents?.range[0] ?? doc.range[0])}`);
       if (value === null || value === undefined) continue;
       const items = isPlainObject(value) && value.kind === 'List' && Array.isArray(value.items) ? value.items : [value];
       for (const item of items) {

@@ -266,6 +266,14 @@ describe('strata import refuses sources that are not valid objects', () => {
       'selector',
       /invalid\/selector: apps\/v1\/Deployment worker: spec: must have required property selector: not a valid Deployment, which an API server would refuse too; fix it in the source, then import$/,
     ],
+    [
+      'aliasbomb-yaml',
+      /invalid\/aliasbomb-yaml\/configmap\.yaml:8: not valid YAML: its aliases expand into an enormous document \(an alias bomb\); kubectl refuses it/,
+    ],
+    [
+      'aliasbomb',
+      /invalid\/aliasbomb: kustomize build failed: \S*invalid\/aliasbomb\/configmap\.yaml:8: not valid YAML: its aliases expand into an enormous document \(an alias bomb\)/,
+    ],
   ])('%s: one line naming the object, however many envs share the source, and nothing written', async (dir, line) => {
     const before = filesUnder(ws.root, '.');
     const err = await importApp(ws.root, {

@@ -81,9 +81,10 @@ func options() *krusty.Options {
 	return o
 }
 
-// build runs the kustomization at path in fs, reported as dir. A panic inside kustomize becomes that directory's error instead
+// build runs the kustomization at path in fs, reported as dir; name turns a path read into the one
+// its errors show. A panic inside kustomize becomes that directory's error instead
 // of ending the process, and with it every other build in flight.
-func build(fs filesys.FileSystem, dir, path string) (r result) {
+func build(fs filesys.FileSystem, dir, path string, name func(string) string) (r result) {
 	started := time.Now()
 	r.Overlay = dir
 	defer func() {
@@ -92,7 +93,13 @@ func build(fs filesys.FileSystem, dir, path string) (r result) {
 		}
 		r.Millis = float64(time.Since(started).Microseconds()) / 1000
 	}()
-	m, err := krusty.MakeKustomizer(options()).Run(fs, path)
+	guarded := &guardedFS{FileSystem: fs, name: name}
+	m, err := krusty.MakeKustomizer(options()).Run(guarded, path)
+	if refused := guarded.firstRefusal(); refused != nil {
+		// Said alone: kustomize's wrapping would bury it in its retries of the path as a folder.
+		r.Error = refused.Error()
+		return r
+	}
 	if err != nil {
 		r.Error = err.Error()
 		return r
@@ -201,7 +208,7 @@ func main() {
 // overlay's files.
 func buildLine(disk filesys.FileSystem, line string) result {
 	if !strings.HasPrefix(line, "{") {
-		return build(disk, line, line)
+		return build(disk, line, line, relativeToWorkingDir)
 	}
 	var req request
 	if err := json.Unmarshal([]byte(line), &req); err != nil {
@@ -215,7 +222,18 @@ func buildLine(disk filesys.FileSystem, line string) result {
 			return result{Overlay: req.Overlay, Error: fmt.Sprintf("%s: %v", name, err)}
 		}
 	}
-	return build(mem, req.Overlay, filepath.Join("/", req.Overlay))
+	return build(mem, req.Overlay, filepath.Join("/", req.Overlay), func(p string) string { return strings.TrimPrefix(p, "/") })
+}
+
+// relativeToWorkingDir names a file read from disk as the caller knows it: relative to the working
+// directory, which is the root its overlay paths are relative to.
+func relativeToWorkingDir(p string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return p
 }
 
 func exitWriteError(err error) {

@@ -121,6 +121,114 @@ describe.skipIf(!resolveBuilder(repo))('the kustomize builder', () => {
   });
 });
 
+/** A ConfigMap of nine lines whose aliases expand into 9^9 strings (a "billion laughs"). */
+function aliasBomb(name: string, indent = ''): string {
+  const levels = 'abcdefghi'.split('');
+  const rows = levels.map(
+    (l, i) =>
+      `  ${l}: &${l} [${Array(9)
+        .fill(i === 0 ? '"lol"' : `*${levels[i - 1]}`)
+        .join(', ')}]`,
+  );
+  return [`apiVersion: v1`, `kind: ConfigMap`, `metadata:`, `  name: ${name}`, `data:`, ...rows].map((r) => indent + r).join('\n') + '\n';
+}
+
+// kustomize copies every alias's target in place with no limit: without the builder's own check one
+// such file made it allocate until the process died, with every other build in flight.
+describe.skipIf(!resolveBuilder(repo))('the kustomize builder on an alias bomb', () => {
+  const root = mkdtempSync(join(tmpdir(), 'strata-builder-bomb-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const write = (file: string, text: string) => {
+    mkdirSync(join(root, file, '..'), { recursive: true });
+    writeFileSync(join(root, file), text);
+  };
+  // A few legitimate anchors, aliases and a merge key, which kubectl decodes.
+  const anchors = [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: anchored',
+    '  labels: &labels {app: web, tier: front}',
+    '  annotations: {note: "a & b * c"}',
+    'data:',
+    '  one: &v shared',
+    '  two: *v',
+    '---',
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: merged',
+    '  labels:',
+    '    <<: {app: web}',
+    '    extra: x',
+    '',
+  ].join('\n');
+  beforeAll(() => {
+    symlinkSync(join(repo, '.tools'), join(root, '.tools'));
+    write('base/bomb/kustomization.yaml', 'resources:\n  - good.yaml\n  - lol.yaml\n');
+    write('base/bomb/good.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: good\n');
+    write('base/bomb/lol.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n---\n${aliasBomb('lol')}`);
+    write('overlays/dev/bomb/kustomization.yaml', 'resources:\n  - ../../../base/bomb\n');
+    write('overlays/dev/patched/kustomization.yaml', 'resources:\n  - cm.yaml\npatches:\n  - path: patch.yaml\n');
+    write('overlays/dev/patched/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\n');
+    write('overlays/dev/patched/patch.yaml', aliasBomb('lol'));
+    write('overlays/dev/inline/kustomization.yaml', `resources:\n  - cm.yaml\npatches:\n  - patch: |-\n${aliasBomb('lol', '      ')}`);
+    write('overlays/dev/inline/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\n');
+    write('overlays/dev/anchors/kustomization.yaml', 'resources:\n  - cm.yaml\n');
+    write('overlays/dev/anchors/cm.yaml', anchors);
+  });
+
+  it('refuses a resource, a patch file and an inline patch in one line naming the file and line, and builds the rest', async () => {
+    const dirs = ['overlays/dev/bomb', 'overlays/dev/patched', 'overlays/dev/inline', 'overlays/dev/anchors'];
+    const results = await buildOverlays(root, dirs, { engine: 'builder' });
+    expect(results.map((r) => [r.overlay, r.ok])).toStrictEqual([
+      ['overlays/dev/bomb', false],
+      ['overlays/dev/patched', false],
+      ['overlays/dev/inline', false],
+      ['overlays/dev/anchors', true],
+    ]);
+    const why = 'not valid YAML: its aliases expand into an enormous document (an alias bomb); kubectl refuses it';
+    expect(results[0]!.error).toMatch(new RegExp(`^base/bomb/lol\\.yaml:6: ${why.replace(/[()]/g, '\\$&')}`));
+    expect(results[1]!.error).toMatch(/^overlays\/dev\/patched\/patch\.yaml:1: not valid YAML: .*alias bomb/);
+    expect(results[2]!.error).toMatch(/^overlays\/dev\/inline\/kustomization\.yaml:5: not valid YAML: .*alias bomb/);
+    for (const r of results.slice(0, 3)) expect(r.error).not.toMatch(/\n/);
+  });
+
+  it('builds a document with legitimate anchors, aliases and merge keys byte for byte like `kustomize build`', async () => {
+    const [b, k] = await Promise.all([
+      buildOverlays(root, ['overlays/dev/anchors'], { engine: 'builder' }),
+      buildOverlays(root, ['overlays/dev/anchors'], { engine: 'kustomize' }),
+    ]);
+    expect(b[0]!.error).toBeUndefined();
+    expect(b[0]!.yaml).toBe(k[0]!.yaml);
+    expect(b[0]!.yaml).toContain('two: shared');
+  });
+
+  it('refuses it in files given in memory too, and keeps building after it', async () => {
+    const session = startBuilder(root)!;
+    const [bomb, good] = await Promise.all([
+      session.build(
+        'overlays/dev/mem',
+        new Map([
+          ['overlays/dev/mem/kustomization.yaml', 'resources:\n  - lol.yaml\n'],
+          ['overlays/dev/mem/lol.yaml', aliasBomb('lol')],
+        ]),
+      ),
+      session.build(
+        'overlays/dev/anchors',
+        new Map([
+          ['overlays/dev/anchors/kustomization.yaml', 'resources:\n  - cm.yaml\n'],
+          ['overlays/dev/anchors/cm.yaml', anchors],
+        ]),
+      ),
+    ]);
+    await session.close();
+    expect(bomb).toMatchObject({ overlay: 'overlays/dev/mem', ok: false });
+    expect(bomb.error).toMatch(/^overlays\/dev\/mem\/lol\.yaml:1: not valid YAML: .*alias bomb/);
+    expect(good).toMatchObject({ overlay: 'overlays/dev/anchors', ok: true });
+  });
+});
+
 const hasGo = spawnSync('go', ['version']).status === 0;
 
 // The builder writes YAML its own way where it can prove the bytes equal kustomize's; its Go tests
