@@ -160,4 +160,42 @@ describe('loading apps in a process that runs prebuilt copies of workspace packa
     }
     expect(errorLocation(thrown, join(real, 'apps'))).toStrictEqual({ file: join(real, 'apps', 'one', 'src', 'app.ts'), line: 6, column: 9 });
   });
+
+  it('resolves a workspace package once per folder that resolves alike, and apart where an app has its own node_modules', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'strata-prebuilt-'));
+    roots.push(root);
+    const file = (path: string, text: string) => {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    };
+    const pkg = (dir: string, from: string) => {
+      file(`${dir}/package.json`, JSON.stringify({ name: '@acme/kit', type: 'module', exports: { '.': './src/index.ts' } }));
+      file(`${dir}/src/index.ts`, `export const from: string = '${from}';\n`);
+    };
+    pkg('packages/kit', 'kit source');
+    pkg('vendor/kit', 'vendored kit');
+    file('copies/kit.mjs', "export const from = 'kit copy';\n");
+    mkdirSync(join(root, 'node_modules', '@acme'), { recursive: true });
+    symlinkSync(join(root, 'packages', 'kit'), join(root, 'node_modules', '@acme', 'kit'));
+    // App two pins its own copy of the package, found first from any of its folders.
+    mkdirSync(join(root, 'apps', 'two', 'node_modules', '@acme'), { recursive: true });
+    symlinkSync(join(root, 'vendor', 'kit'), join(root, 'apps', 'two', 'node_modules', '@acme', 'kit'));
+    for (const app of ['one', 'two', 'three']) {
+      file(`apps/${app}/src/env/dev.ts`, "import { from } from '@acme/kit';\nexport const dev = from;\n");
+      file(`apps/${app}/src/app.ts`, "import { from } from '@acme/kit';\nimport { dev } from './env/dev.ts';\nexport const seen = [from, dev];\n");
+    }
+    const load = (await import(
+      `${pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'load.ts')).href}?folders`
+    )) as typeof import('../src/load.ts');
+    load.usePrebuilt(new Map([[join(root, 'packages', 'kit', 'src', 'index.ts'), join(root, 'copies', 'kit.mjs')]]));
+    const mods = (await load.importTogether(
+      ['one', 'two', 'three'].map((a) => join(root, 'apps', a, 'src', 'app.ts')),
+      [join(root, 'node_modules'), join(root, 'apps', 'two', 'node_modules')],
+    ))!;
+    expect(mods.map((m) => m.exports.seen)).toStrictEqual([
+      ['kit copy', 'kit copy'],
+      ['vendored kit', 'vendored kit'],
+      ['kit copy', 'kit copy'],
+    ]);
+  });
 });
