@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ENVIRONMENTS, envKeyProblems, type App, type EnvKeyProblem, type Environment } from '@strata/core';
@@ -18,10 +18,40 @@ export function appDirs(root: string): string[] {
     .sort();
 }
 
-/** Apps already loaded in this process, by file: like Node's module cache, the first load wins. */
+/**
+ * Apps already loaded in this process, by file. One loaded together with others is loaded again
+ * once a file it was made of changed (see `stamps`); one imported on its own stays as first loaded,
+ * as Node's module cache keeps it.
+ */
 const loaded = new Map<string, App>();
 /** The files each app loaded together was compiled from, or imports from the workspace. */
 const sources = new Map<string, readonly string[]>();
+/**
+ * What each of those files was when the app was loaded: a long-lived process (tests, a watch, the
+ * gate) plans again after an edit to images.json or an env file, and must see it.
+ */
+const stamps = new Map<string, ReadonlyMap<string, string>>();
+
+/** A file's size, inode and times: any write changes its ctime. Missing is a stamp too. */
+function stampOf(file: string): string {
+  const st = statSync(file, { throwIfNoEntry: false, bigint: true });
+  return st ? `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : 'missing';
+}
+
+/** Whether a file the app was loaded from changed since; `seen` shares the stat calls of one load between apps. */
+function changedSince(file: string, seen: Map<string, string>): boolean {
+  const then = stamps.get(file);
+  if (!then) return false;
+  for (const [source, stamp] of then) {
+    let now = seen.get(source);
+    if (now === undefined) {
+      now = stampOf(source);
+      seen.set(source, now);
+    }
+    if (now !== stamp) return true;
+  }
+  return false;
+}
 /** Files imported one by one: Node keeps them, so they cannot be loaded afresh in this process. */
 const imported = new Set<string>();
 
@@ -58,21 +88,29 @@ export async function loadApps(root: string, only?: readonly string[], options: 
   }
   const wanted = only && only.length > 0 ? dirs.filter((d) => only.includes(d)) : dirs;
   const fileOf = (dir: string) => join(root, Layout.appModule(dir));
-  const missing = options.fresh ? wanted : wanted.filter((dir) => !loaded.has(fileOf(dir)));
+  const seen = new Map<string, string>();
+  const missing = options.fresh ? wanted : wanted.filter((dir) => !loaded.has(fileOf(dir)) || changedSince(fileOf(dir), seen));
   for (const dir of missing) {
     loaded.delete(fileOf(dir));
     sources.delete(fileOf(dir));
+    stamps.delete(fileOf(dir));
   }
   let together: string | undefined;
   if (missing.length > 0) {
     // All at once, and one by one only when that fails: then each module's own error names its file.
+    // Stamped once loaded: only an edit in the moment between esbuild's read and the stamp goes
+    // unseen (the pipeline's cache, which decides what it reuses, hashes the files' content).
+    const taken = new Map<string, string>();
+    const stamp = (f: string) => taken.get(f) ?? taken.set(f, stampOf(f)).get(f)!;
     try {
       const modules = await importTogether(missing.map(fileOf), packageFolders(root, missing));
       const packages = new Map<string, string[]>();
       missing.forEach((dir, i) => {
         if (!modules) return;
         loaded.set(fileOf(dir), appOf(dir, modules[i]!.exports));
-        sources.set(fileOf(dir), [...new Set([...modules[i]!.inputs, ...modules[i]!.linked.flatMap((f) => packageFiles(f, packages))])].sort());
+        const files = [...new Set([...modules[i]!.inputs, ...modules[i]!.linked.flatMap((f) => packageFiles(f, packages))])].sort();
+        sources.set(fileOf(dir), files);
+        stamps.set(fileOf(dir), new Map(files.map((f) => [f, stamp(f)])));
       });
       if (!modules) together = 'an app uses import.meta';
     } catch (err) {

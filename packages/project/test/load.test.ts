@@ -109,6 +109,19 @@ if (seen.strataLoadOnce === 1) throw new Error('only the first load fails');`;
     expect(written).toStrictEqual([]);
   });
 
+  it('keeps an app loaded once until a file it was made of changes, then loads it again', async () => {
+    const root = ws({ one: appSource('one', "import settings from '../settings.json';\nexport const n = settings.n;"), two: appSource('two') });
+    writeFileSync(join(root, 'apps', 'one', 'settings.json'), '{ "n": 1 }\n');
+    const [one, two] = await loadApps(root);
+    const again = await loadApps(root);
+    expect(again[0]).toBe(one);
+    expect(again[1]).toBe(two);
+    writeFileSync(join(root, 'apps', 'one', 'settings.json'), '{ "n": 2 }\n');
+    const edited = await loadApps(root);
+    expect(edited[0]).not.toBe(one);
+    expect(edited[1]).toBe(two);
+  });
+
   it("gives the compiler's message at the file, line and column that do not compile", async () => {
     const root = ws({ good: appSource('good'), typo: `${appSource('typo')}\nexport const = 1;\n` });
     await expect(loadApps(root)).rejects.toThrow(/^apps\/typo\/src\/app\.ts:7:14: cannot compile: Expected identifier but found "="$/);
