@@ -85,3 +85,32 @@ func TestRawObjectIsTheDecodedValue(t *testing.T) {
 		}
 	}
 }
+
+// A chunk seen again, at another offset of another frame, is answered from what the first reading
+// found, every finding included: the answers are those of two readings.
+func TestRepeatedChunkIsAnsweredAsFirstRead(t *testing.T) {
+	docs := []string{
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dup}\ndata: {a: x, a: y}\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: yes12}\ndata: {on: yes}\n",
+		"apiVersion: v1\nkind: List\nitems:\n- metadata: {name: inferred}\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: [not, a, map]\n",
+	}
+	for _, d := range docs {
+		first := read([]byte(d))
+		again := read([]byte("apiVersion: v1\nkind: Namespace\nmetadata: {name: before}\n---\n" + d))
+		if len(again.Chunks) != 2 {
+			t.Fatalf("%q: %d chunks, want 2", d, len(again.Chunks))
+		}
+		a, _ := json.Marshal(first.Chunks[0])
+		second := again.Chunks[1]
+		second.Offset = 0
+		b, _ := json.Marshal(second)
+		if string(a) != string(b) {
+			t.Errorf("%q read again: %s, want %s", d, b, a)
+		}
+		if !strings.Contains(string(a), `"duplicate"`) && !strings.Contains(string(a), `"yaml12"`) &&
+			!strings.Contains(string(a), `"inferred"`) && !strings.Contains(string(a), `"error"`) {
+			t.Errorf("%q: no finding to carry over: %s", d, a)
+		}
+	}
+}
