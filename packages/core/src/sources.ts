@@ -15,7 +15,30 @@ interface Origin {
   readonly dir: string;
 }
 
-const origins = new WeakMap<object, Origin>();
+interface Bundle {
+  readonly payload: string;
+  /** Where the bundle was written: the map's sources are relative to it. */
+  readonly dir: string;
+  map?: SourceMap;
+}
+
+/**
+ * What every copy of this module in the process shares: one copy records where an app was loaded
+ * from and the bundle it was loaded as (the program's), another reads them when the app throws (the
+ * one the app imports). They differ when the apps' @strata/core is not the program's own, such as a
+ * workspace with its own copy of packages/core that the loader compiles into the apps' bundle.
+ */
+interface Registry {
+  /** Where each app was loaded from. */
+  readonly origins: WeakMap<object, Origin>;
+  /** Source maps of the bundles loaded by this process, by the bundle's path; parsed when an error needs one. */
+  readonly bundles: Map<string, Bundle>;
+}
+
+const REGISTRY: unique symbol = Symbol.for('@strata/core/sources');
+const shared = globalThis as typeof globalThis & { [REGISTRY]?: Registry };
+const registry: Registry = (shared[REGISTRY] ??= { origins: new WeakMap(), bundles: new Map() });
+const { origins, bundles } = registry;
 
 /** Records that `app` was loaded from `<root>/<dir>`, so its errors can name its files. */
 export function setOrigin(app: object, root: string, dir: string): void {
@@ -37,16 +60,6 @@ export const envFileOf = (origin: Origin, env: string) => ownFile(origin, `env/$
 /** The file that holds the defaults (`src/config.ts` by the layout). */
 export const defaultsFileOf = (origin: Origin) => ownFile(origin, 'config.ts');
 export const appFileOf = (origin: Origin) => `${origin.dir}/src/app.ts`;
-
-interface Bundle {
-  readonly payload: string;
-  /** Where the bundle was written: the map's sources are relative to it. */
-  readonly dir: string;
-  map?: SourceMap;
-}
-
-/** Source maps of the bundles loaded by this process, by the bundle's path; parsed when an error needs one. */
-const bundles = new Map<string, Bundle>();
 
 export function registerBundle(file: string, payload: string, dir: string): void {
   bundles.set(file, { payload, dir });

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadApps } from '../src/index.ts';
+import { appSources, loadApps } from '../src/index.ts';
 
 // The apps of these workspaces import the real @strata/core, as the project's apps do.
 const coreDir = realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '@strata', 'core'));
@@ -59,14 +59,24 @@ afterEach(() => {
   for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
 });
 
-/** A workspace holding the app, with its prod env file replaced by `prod`. */
-function workspace(prod: string): string {
+/**
+ * A workspace holding the app, with its prod env file replaced by `prod`. With `ownCore`, the apps
+ * import the workspace's own copy of @strata/core's sources (as in a workspace made by `npm run bench`),
+ * which the loader compiles into the apps' bundle: a second copy of core in this process.
+ */
+function workspace(prod: string, options: { ownCore?: boolean } = {}): string {
   const root = mkdtempSync(join(tmpdir(), 'strata-loc-'));
   roots.push(root);
-  writeFileSync(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - apps/*\n');
+  writeFileSync(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - apps/*\n  - packages/*\n');
   const modules = join(root, 'apps', 'node_modules');
   mkdirSync(join(modules, '@strata'), { recursive: true });
-  symlinkSync(coreDir, join(modules, '@strata', 'core'));
+  let core = coreDir;
+  if (options.ownCore) {
+    core = join(root, 'packages', 'core');
+    for (const f of ['package.json', 'src']) cpSync(join(coreDir, f), join(core, f), { recursive: true });
+    symlinkSync(join(coreDir, 'node_modules'), join(core, 'node_modules'));
+  }
+  symlinkSync(core, join(modules, '@strata', 'core'));
   symlinkSync(realpathSync(join(coreDir, 'node_modules', 'kubernetes-models')), join(modules, 'kubernetes-models'));
   for (const [file, text] of Object.entries({ ...FILES, 'src/env/prod.ts': prod })) {
     mkdirSync(dirname(join(root, 'apps', 'loc', file)), { recursive: true });
@@ -121,6 +131,21 @@ describe('errors point at the source', () => {
     // Asked twice: the map is parsed once and kept.
     expect(messageOf(() => apps[1]!.manifests('prod'))).toBe('apps/loc/src/render.ts:5:21: app loc env prod: no upstream configured');
     expect(messageOf(() => apps[1]!.manifests('prod'))).toBe('apps/loc/src/render.ts:5:21: app loc env prod: no upstream configured');
+  });
+
+  it('an exception thrown in render of an app compiled with its own copy of @strata/core: still its own file and line', async () => {
+    const root = workspace('export const prod = { config: { fail: true } };\n', { ownCore: true });
+    addApp(root, 'alpha');
+    const apps = await loadApps(root);
+    // The copy was compiled into the bundle: its defineApp is not this process's.
+    expect(appSources(root, 'loc')).toContain(join(realpathSync(root), 'packages', 'core', 'src', 'sources.ts'));
+    expect(messageOf(() => apps[1]!.manifests('prod'))).toBe('apps/loc/src/render.ts:5:21: app loc env prod: no upstream configured');
+  });
+
+  it('a value the model refuses in an app compiled with its own copy of @strata/core: the env file and config field', async () => {
+    const root = workspace("export const prod = {\n  config: {\n    resources: { cpu: 'lots' },\n  },\n};\n", { ownCore: true });
+    const [app] = await loadApps(root);
+    expect(messageOf(() => app!.manifests('prod'))).toMatch(/^apps\/loc\/src\/env\/prod\.ts:3:18: resources\.cpu: apps\/v1\/Deployment loc: /);
   });
 
   it('a value the model refuses: the env file and config field that set it, then the object and its dotted field path, once', async () => {
