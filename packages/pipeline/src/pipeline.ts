@@ -284,8 +284,10 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     await decodeParsed(parsed, root);
     const checking = checkParsed(root, parsed, { onWarning: options.onWarning, serverChecks });
     checking.catch(() => undefined); // awaited below
-    await new Promise(setImmediate);
+    let done = 0;
     for (const [overlay, r] of toCompare) {
+      // kubeconform and the server's helper are fed and read through this thread's event loop.
+      if (done++ % 25 === 0) await new Promise(setImmediate);
       const plan = planOf.get(r.app)!;
       // The objects validation decoded when both YAML versions read the build alike (then they are
       // the objects check's parse of it gives), else parsed as check parses a build.
