@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -96,10 +97,17 @@ describe('strata ls', () => {
     const lines = t.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^APP\s+ENV\s+IMAGES\s+REPLICAS\s+HOSTS\s+COMPONENTS$/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^tensafe\s+prod\s+docker\.io\/tensafe\/tensafe@sha256:\w+ .*tensafe=\d+-\d+ /);
+    expect(lines[1]).toMatch(/^tensafe\s+prod\s+docker\.io\/tensafe\/tensafe@sha256:[0-9a-f]{12}… .*tensafe=\d+-\d+ /);
     expect(lines[2]).toMatch(
-      /^tokenplace-relay\s+prod\s+ghcr\.io\/tokenplace\/tokenplace-relay@sha256:\w+\s+2\s+relay\.token\.place www\.relay\.token\.place\s+-$/,
+      /^tokenplace-relay\s+prod\s+ghcr\.io\/tokenplace\/tokenplace-relay@sha256:[0-9a-f]{12}…\s+2\s+relay\.token\.place www\.relay\.token\.place\s+-$/,
     );
+    // Wide prints the digest that the committed overlay pins, whole.
+    const wide = strata(repo, ['ls', '-o', 'wide', '--env', 'prod', '--app', 'tokenplace-relay']);
+    const pinned = /digest: (sha256:[0-9a-f]{64})/.exec(
+      readFileSync(join(repo, 'overlays', 'prod', 'tokenplace-relay', 'kustomization.yaml'), 'utf8'),
+    )?.[1];
+    expect(pinned).toBeDefined();
+    expect(wide.stdout).toContain(`ghcr.io/tokenplace/tokenplace-relay@${pinned}  `);
   });
 
   it('refuses an unknown env or app with exit 2', () => {

@@ -152,15 +152,29 @@ export function scaleText(s: ScaleRow): string {
   return s.replicas === undefined ? '1' : String(s.replicas);
 }
 
-/** `strata ls` as a table, one line per app and env; workloads are named only where they differ. */
-export function formatRows(rows: readonly AppEnvRow[]): string[] {
+/** Hex digits of a digest that `strata ls` shows by default, as `docker images` shows an image ID. */
+const SHORT_DIGEST = 12;
+
+/** An image reference with its digest cut to its first hex digits and `…`: `repo@sha256:4f6d1c0e2b7a…`. */
+export function shortImage(image: string): string {
+  return image.replace(/(@[a-z0-9]+(?:[+._-][a-z0-9]+)*:)([0-9a-f]{32,})$/, (whole, algorithm: string, hex: string) =>
+    hex.length > SHORT_DIGEST ? `${algorithm}${hex.slice(0, SHORT_DIGEST)}…` : whole,
+  );
+}
+
+/**
+ * `strata ls` as a table, one line per app and env; workloads are named only where they differ.
+ * Digests are cut short unless `wide` (a row of pinned images would not fit a terminal otherwise).
+ */
+export function formatRows(rows: readonly AppEnvRow[], options: { wide?: boolean } = {}): string[] {
+  const image = options.wide ? (i: string) => i : shortImage;
   const cells = rows.map((r) => {
     const texts = r.scale.map(scaleText);
     const same = new Set(texts).size <= 1;
     return [
       r.app,
       r.env,
-      [...new Set(r.images.map((i) => i.image))].join(' ') || '-',
+      [...new Set(r.images.map((i) => image(i.image)))].join(' ') || '-',
       same
         ? `${texts[0] ?? '-'}${texts.length > 1 ? ` (each of ${texts.length})` : ''}`
         : r.scale.map((s, i) => `${s.workload.split('/')[1]}=${texts[i]}`).join(' '),
