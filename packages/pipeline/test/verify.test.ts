@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '@strata/project';
+import { findRoot, UsageError } from '@strata/project';
 import { ensureServers, startServer, type Server } from '@strata/verify';
+import { validate } from '@strata/validate';
 import { verifyApps, verifyFiles } from '../src/index.ts';
 
 // On a fresh clone this builds the server binaries first (minutes, once per machine).
@@ -41,6 +42,52 @@ describe('verifyFiles', () => {
     expect(r.problems[1]!.message).toMatch(/Unsupported value: "Balancer"/);
     expect(r.objects).toBe(2);
     expect(r.notes).toStrictEqual([]);
+  });
+
+  it('names every unknown field of an object, in the order of the file, the same in every run and at the lines validate names', async () => {
+    // The server stops at the first unknown field of a mapping in Go's map order: alone, it named
+    // one or some of these, differently from request to request.
+    write(
+      'unknown/web.yaml',
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: web, namespace: fields}',
+        'spec:',
+        '  zebra: 1',
+        '  selector: {matchLabels: {app: web}}',
+        '  apple: 2',
+        '  template:',
+        '    metadata: {labels: {app: web}, mango: x}',
+        '    spec:',
+        '      containers:',
+        '        - name: web',
+        '          image: registry.example/web:1',
+        '          kiwi: true',
+        '          banana: false',
+        '          cherry: 3',
+        '',
+      ].join('\n'),
+    );
+    const runs: string[][] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await verifyFiles(dir, ['unknown/web.yaml'], { server });
+      runs.push(r.problems.map((p) => `${p.line} ${p.path}: ${p.message} [${p.rule}]`));
+    }
+    const unknown = 'field not declared in schema [server-rejected]';
+    expect(runs[0]).toStrictEqual([
+      `5 spec.zebra: ${unknown}`,
+      `7 spec.apple: ${unknown}`,
+      `9 spec.template.metadata.mango: ${unknown}`,
+      `14 spec.template.spec.containers[name="web"].kiwi: ${unknown}`,
+      `15 spec.template.spec.containers[name="web"].banana: ${unknown}`,
+      `16 spec.template.spec.containers[name="web"].cherry: ${unknown}`,
+    ]);
+    for (const run of runs.slice(1)) expect(run).toStrictEqual(runs[0]);
+    // The offline checks name the same fields at the same lines (a list item by index, not by key).
+    const offline = await validate(findRoot(import.meta.dirname), [join(dir, 'unknown/web.yaml')], { policy: false });
+    const fields = (ps: readonly { line?: number; path?: string }[]) => ps.map((p) => `${p.line} ${p.path?.replace(/\[[^\]]*\]/g, '[]')}`);
+    expect(fields(offline.problems)).toStrictEqual(fields((await verifyFiles(dir, ['unknown/web.yaml'], { server })).problems));
   });
 
   it('checks the files as an update of a folder of what is deployed now; what it cannot read there is a warning', async () => {

@@ -109,25 +109,63 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
         name: r.name,
       };
       if (r.errors.length === 0) problems.push({ ...object, message: r.message, rule: 'schema', severity: 'error' });
-      for (const e of r.errors) {
+      // kubeconform lists a resource's errors, and the names in one "additional properties" error, in
+      // Go's map order, which differs from run to run: both are put in one order here.
+      const errors = [...r.errors].sort((a, b) =>
+        a.path < b.path ? -1 : a.path > b.path ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0,
+      );
+      for (const e of errors) {
         const segments = e.path
           .split('/')
           .filter(Boolean)
           .map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg.replace(/~1/g, '/').replace(/~0/g, '~')));
-        // Point an unknown field at its own line and path, not at its parent's.
-        const unknown = /^additional propert(?:y|ies) '([^',]+)' not allowed$/.exec(e.message)?.[1];
-        if (unknown) segments.push(unknown);
-        const path = fieldPath(e.path) + (unknown ? `${e.path === '' || e.path === '/' ? '' : '.'}${unknown}` : '');
-        const message = unknown
-          ? 'unknown field (not in the schema); check its spelling and indentation'
-          : e.message + yaml11Hint(e.message, doc, segments);
-        problems.push({ ...object, ...(doc ? { line: doc.lineOf(segments) } : {}), path, message, rule: 'schema', severity: 'error' });
+        // Point each unknown field at its own line and path, not at its parent's.
+        const unknown = unknownFields(e.message, doc?.manifest, segments);
+        if (unknown.length > 0) {
+          const parent = fieldPath(e.path);
+          for (const name of unknown)
+            problems.push({
+              ...object,
+              ...(doc ? { line: doc.lineOf([...segments, name]) } : {}),
+              path: parent ? `${parent}.${name}` : name,
+              message: 'unknown field (not in the schema); check its spelling and indentation',
+              rule: 'schema',
+              severity: 'error',
+            });
+          continue;
+        }
+        const message = e.message + yaml11Hint(e.message, doc, segments);
+        problems.push({
+          ...object,
+          ...(doc ? { line: doc.lineOf(segments) } : {}),
+          path: fieldPath(e.path),
+          message,
+          rule: 'schema',
+          severity: 'error',
+        });
       }
     }
     return problems;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The fields an "additional properties 'a', 'b' not allowed" error names, in the order the object
+ * holds them (the message's order is Go's map order). A name is taken from the object's own keys
+ * where it has them, since a key may hold a quote or a comma; otherwise from the message, sorted.
+ */
+function unknownFields(message: string, manifest: unknown, at: readonly (string | number)[]): string[] {
+  const listed = /^additional propert(?:y|ies) ('.*') not allowed$/s.exec(message)?.[1];
+  if (listed === undefined) return [];
+  let node: unknown = manifest;
+  for (const seg of at) node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[seg] : undefined;
+  if (node !== null && typeof node === 'object' && !Array.isArray(node)) {
+    const named = Object.keys(node).filter((k) => listed.includes(`'${k}'`));
+    if (named.length > 0) return named;
+  }
+  return listed.slice(1, -1).split("', '").sort();
 }
 
 /** The order validateWithKubeconform gives its verdicts. */

@@ -123,6 +123,49 @@ describe('hostile input', () => {
   });
 });
 
+describe('several unknown fields in one object', () => {
+  // kubeconform names them in one message, in Go's map order: a run named 'zebra', 'apple' and the
+  // next 'apple', 'zebra'.
+  const deployment = [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: {name: web, namespace: shop}',
+    'spec:',
+    '  replicas: 1',
+    '  zebra: 1',
+    '  selector: {matchLabels: {app: web}}',
+    '  apple: 2',
+    '  template:',
+    '    metadata: {labels: {app: web}}',
+    '    spec:',
+    '      containers:',
+    '        - name: web',
+    '          image: registry.example/web:1',
+    '          kiwi: true',
+    '          banana: false',
+    '          cherry: 3',
+    '',
+  ].join('\n');
+
+  it('are each named at their own line and path, in the order of the file, the same in every run', async () => {
+    const file = write('unknown-fields.yaml', deployment);
+    const runs: string[][] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await validate(repo, [file], { policy: false, serverChecks: false });
+      runs.push(r.problems.map((p) => `${p.line}: ${p.path}: ${p.message} [${p.rule}]`));
+    }
+    const unknown = 'unknown field (not in the schema); check its spelling and indentation [schema]';
+    expect(runs[0]).toStrictEqual([
+      `6: spec.zebra: ${unknown}`,
+      `8: spec.apple: ${unknown}`,
+      `15: spec.template.spec.containers[0].kiwi: ${unknown}`,
+      `16: spec.template.spec.containers[0].banana: ${unknown}`,
+      `17: spec.template.spec.containers[0].cherry: ${unknown}`,
+    ]);
+    for (const run of runs.slice(1)) expect(run).toStrictEqual(runs[0]);
+  });
+});
+
 describe('counts', () => {
   it('two problems in one object count one resource: "2 problems in 1 of 1"', async () => {
     const r = await validate(repo, [write('two.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  name: web2\nspec:\n  portz: []\n')], {

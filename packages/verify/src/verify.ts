@@ -605,17 +605,88 @@ async function judge(client: Client, t: Target, options: { dryRun: boolean }, bo
   const out: Finding[] = r.warnings.map((message) => ({ message, rule: 'server-warning', severity: 'warning' }));
   if (r.status < 300) return out;
   let found = statusProblems(r.body, r.status);
-  if (found.length === 1 && !found[0]!.path && /quantit/i.test(found[0]!.message)) {
-    const reason = found[0]!.message.slice(found[0]!.message.lastIndexOf(': ') + 2);
+  if (found.some(isUnknownField)) found = await everyUnknownField(client, t, found);
+  // Unknown fields, when any, come first; a quantity refusal names no field of its own.
+  const fields = found.filter(isUnknownField);
+  const rest = found.slice(fields.length);
+  if (rest.length === 1 && !rest[0]!.path && /quantit/i.test(rest[0]!.message)) {
+    const reason = rest[0]!.message.slice(rest[0]!.message.lastIndexOf(': ') + 2);
     const bad = await quantities.find(t.manifest);
     if (bad.length > 0)
-      found = bad.map((b) => ({
-        path: b.path,
-        message: `${JSON.stringify(b.value)} is not a quantity (like 100m, 0.5, 64Mi or 1e3); the server says: ${reason}`,
-      }));
+      found = [
+        ...fields,
+        ...bad.map((b) => ({
+          path: b.path,
+          message: `${JSON.stringify(b.value)} is not a quantity (like 100m, 0.5, 64Mi or 1e3); the server says: ${reason}`,
+        })),
+      ];
   }
   out.push(...found.map((p) => ({ ...p, rule: 'server-rejected', severity: 'error' as const })));
   return out;
+}
+
+/** The server's words for a field its schema does not have. */
+const NOT_DECLARED = 'field not declared in schema';
+
+const isUnknownField = (f: { path?: string; message: string }) => f.path !== undefined && f.message === NOT_DECLARED;
+
+/** Unknown fields the server is asked about again for one object, at most: each answer names at least one more. */
+const MAX_UNKNOWN_ROUNDS = 50;
+
+/**
+ * Every unknown field of an object, in the order the object holds them, then the server's other
+ * refusals of it. Server-side apply stops walking a mapping at its first unknown field, and which
+ * is first follows Go's map order: with several, the server names one or some of them, differently
+ * from request to request. So the fields it names are taken out of a copy, which is dry-run applied
+ * again (whatever the run, nothing is stored) until the server names no more; the refusals behind
+ * them are then the answer to the object without them, as the offline checks report them too.
+ */
+async function everyUnknownField(client: Client, t: Target, first: { path?: string; message: string }[]) {
+  const unknown = new Map<string, (string | number)[]>();
+  const copy = structuredClone(t.manifest) as unknown;
+  let found = first;
+  for (let round = 0; round < MAX_UNKNOWN_ROUNDS; round++) {
+    const named = found.filter((f) => isUnknownField(f) && !unknown.has(f.path!));
+    if (named.length === 0) break;
+    let removed = false;
+    for (const f of named) {
+      const segments = pathSegments(copy, f.path!);
+      unknown.set(f.path!, pathSegments(t.manifest, f.path!));
+      removed = removeAt(copy, segments, f.path!) || removed;
+    }
+    // A path that cannot be followed in the object: ask no more, report what is known.
+    if (!removed) break;
+    const again = await client.request('PATCH', `${objectPath(t)}${applyQuery(true)}`, copy, 'application/apply-patch+yaml', {
+      bodyOnSuccess: false,
+    });
+    found = again.status < 300 ? [] : statusProblems(again.body, again.status);
+  }
+  const fields = [...unknown].sort(([, a], [, b]) => compareByPlace(t.manifest, a, b)).map(([path]) => ({ path, message: NOT_DECLARED }));
+  return [...fields, ...found.filter((f) => !isUnknownField(f))];
+}
+
+/** Deletes the field that segments lead to when they lead all the way to it (path, the server's, ends with its key). */
+function removeAt(root: unknown, segments: readonly (string | number)[], path: string): boolean {
+  const key = segments[segments.length - 1];
+  if (typeof key !== 'string' || !path.endsWith(key)) return false;
+  let node = root;
+  for (const seg of segments.slice(0, -1)) node = (node as Record<string | number, unknown>)[seg];
+  if (!isPlainObject(node) || !(key in node)) return false;
+  delete node[key];
+  return true;
+}
+
+/** Compares two field paths by where the fields stand in the object, the order a reader meets them. */
+function compareByPlace(root: unknown, a: readonly (string | number)[], b: readonly (string | number)[]): number {
+  let node = root;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] !== b[i]) {
+      const order = (s: string | number) => (typeof s === 'number' ? s : isPlainObject(node) ? Object.keys(node).indexOf(s) : 0);
+      return order(a[i]!) - order(b[i]!);
+    }
+    node = (node as Record<string | number, unknown>)[a[i]!];
+  }
+  return a.length - b.length;
 }
 
 /**
