@@ -1,6 +1,7 @@
 import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { generatedFile } from '@strata/emit';
 import { Layout } from '@strata/project';
+import { crdDependencies } from './order.ts';
 import type { AppSyncPlan } from './sync.ts';
 import type { GitopsSettings } from './settings.ts';
 
@@ -22,35 +23,6 @@ export function fluxGitRef(revision: string): Record<string, string> {
   if (revision.startsWith('refs/')) return { name: revision };
   if (/^v?\d+\.\d+\.\d+([-+].*)?$/.test(revision)) return { tag: revision };
   return { branch: revision };
-}
-
-/**
- * Which apps of one env each app must wait for: those whose built overlay defines a CRD (as
- * `group/Kind`) that the app uses. Flux applies a Kustomization only once its dependencies are
- * ready, so a custom resource never reaches the API server before its definition. A cycle would
- * leave every app in it waiting forever: it is an error naming the apps.
- */
-export function crdDependencies(env: Environment, plans: readonly AppSyncPlan[]): Map<string, string[]> {
-  const deps = new Map<string, string[]>();
-  for (const user of plans) {
-    const providers = plans.filter((p) => p.app !== user.app && p.crds.some((k) => user.kinds.includes(k))).map((p) => p.app);
-    deps.set(user.app, [...new Set(providers)].sort());
-  }
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (app: string, path: string[]) => {
-    if (state.get(app) === 'done') return;
-    if (state.get(app) === 'visiting') {
-      const cycle = [...path.slice(path.indexOf(app)), app];
-      throw new Error(
-        `${Layout.overlay(env, cycle[0]!)}: the apps ${cycle.join(' -> ')} need each other's CRDs, so none of them could be applied first; move the CRDs into an app of their own`,
-      );
-    }
-    state.set(app, 'visiting');
-    for (const d of deps.get(app) ?? []) visit(d, [...path, app]);
-    state.set(app, 'done');
-  };
-  for (const app of [...deps.keys()].sort()) visit(app, []);
-  return deps;
 }
 
 function gitRepository(settings: GitopsSettings): Record<string, unknown> {

@@ -1,4 +1,5 @@
 export * from './flux.ts';
+export * from './order.ts';
 export * from './plan.ts';
 export * from './settings.ts';
 export * from './sync.ts';

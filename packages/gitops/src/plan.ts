@@ -5,6 +5,7 @@ import { Layout, ToolError } from '@strata/project';
 import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
 import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type BuildResult } from '@strata/kustomize';
 import { planFlux } from './flux.ts';
+import { syncSteps } from './order.ts';
 import type { AppSyncPlan } from './sync.ts';
 import { wantsArgoCD, wantsFlux, type GitopsSettings } from './settings.ts';
 
@@ -54,6 +55,15 @@ function buildError(r: BuildResult): Error {
 
 const isClusterScoped = (m: Manifest) => CLUSTER_SCOPED_KINDS.has(m.kind);
 
+/** Argo CD applies the objects of a sync in waves, lowest first, each once the waves before it are healthy. */
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+
+/** An object's Argo CD sync wave: its annotation read as Argo CD reads it (an integer), 0 without one or when it is not one. */
+export function syncWave(m: Manifest): number {
+  const value = m.metadata.annotations?.[SYNC_WAVE_ANNOTATION];
+  return typeof value === 'string' && /^[+-]?\d+$/.test(value) ? Number.parseInt(value, 10) : 0;
+}
+
 function mostCommon(values: readonly string[]): string | undefined {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -90,11 +100,20 @@ export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPl
   if (autoscaled.length > 0) syncOptions.push('RespectIgnoreDifferences=true');
   const gk = (m: Manifest) => `${groupOf(m.apiVersion)}/${m.kind}`;
   const clusterKinds = [...new Set(manifests.filter(isClusterScoped).map(gk))].sort();
-  const crds = manifests.flatMap((m) => {
+  const definitions = manifests.flatMap((m) => {
     const spec = m.spec as { group?: unknown; names?: { kind?: unknown } } | undefined;
     return m.kind === 'CustomResourceDefinition' && typeof spec?.group === 'string' && typeof spec.names?.kind === 'string'
-      ? [`${spec.group}/${spec.names.kind}`]
+      ? [{ crd: m, kind: `${spec.group}/${spec.names.kind}` }]
       : [];
+  });
+  const crds = definitions.map((d) => d.kind);
+  // Argo CD applies a CRD and its custom resources of one wave together, the resources right after
+  // the CRD whether or not it is established yet: a CRD its own app uses goes a wave earlier.
+  const crdWaves = definitions.flatMap(({ crd, kind }) => {
+    const users = manifests.filter((m) => gk(m) === kind);
+    if (users.length === 0) return [];
+    const wave = Math.min(...users.map(syncWave)) - 1;
+    return syncWave(crd) <= wave ? [] : [{ name: crd.metadata.name, wave }];
   });
   return {
     app,
@@ -105,6 +124,7 @@ export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPl
     clusterKinds,
     kinds: [...new Set(manifests.map(gk))].sort(),
     crds: [...new Set(crds)].sort(),
+    crdWaves: crdWaves.sort((a, b) => a.name.localeCompare(b.name)),
   };
 }
 
@@ -134,11 +154,30 @@ function appProject(env: Environment, settings: GitopsSettings, plans: readonly 
   };
 }
 
-/** The per-app part of the Application, applied by the ApplicationSet's templatePatch. */
-function appPatch(plan: AppSyncPlan): Record<string, unknown> {
+/** The label that puts each generated Application in its RollingSync step (see `syncSteps`). */
+export const SYNC_STEP_LABEL = 'strata.dev/sync-step';
+
+/**
+ * Argo CD builds the overlay with these patches added to its kustomization (the Application's
+ * `source.kustomize.patches`): each CRD that the app's own custom resources use gets a sync wave
+ * before theirs. The overlays stay plain Kustomize, as `kubectl apply -k` and Flux (which applies
+ * CRDs first by itself) read them.
+ */
+function crdWavePatches(plan: AppSyncPlan): Record<string, unknown>[] {
+  return plan.crdWaves.map((c) => ({
+    target: { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', name: c.name },
+    patch: `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${c.name}\n  annotations:\n    ${SYNC_WAVE_ANNOTATION}: "${c.wave}"\n`,
+  }));
+}
+
+/** The per-app part of the Application, applied by the ApplicationSet's templatePatch; `step` only when the env has steps. */
+function appPatch(plan: AppSyncPlan, step: number | undefined): Record<string, unknown> {
+  const patches = crdWavePatches(plan);
   return {
+    ...(step ? { metadata: { labels: { [SYNC_STEP_LABEL]: String(step) } } } : {}),
     spec: {
       destination: { namespace: plan.namespace },
+      ...(patches.length > 0 ? { source: { kustomize: { patches } } } : {}),
       ...(plan.autoscaled.length > 0
         ? {
             ignoreDifferences: plan.autoscaled.map((a) => ({
@@ -161,20 +200,34 @@ function appPatch(plan: AppSyncPlan): Record<string, unknown> {
  * last generate) still gets an Application, with the defaults of the template; `{}` keeps the patch
  * valid for it.
  */
-function templatePatch(plans: readonly AppSyncPlan[]): string {
+function templatePatch(plans: readonly AppSyncPlan[], steps: ReadonlyMap<string, number> | undefined): string {
   const lines: string[] = [];
   plans.forEach((plan, i) => {
     lines.push(`{{- ${i === 0 ? 'if' : 'else if'} eq .path.basename ${JSON.stringify(plan.app)} }}`);
-    lines.push(dumpYaml(sortKeys(appPatch(plan))).trimEnd());
+    lines.push(dumpYaml(sortKeys(appPatch(plan, steps?.get(plan.app)))).trimEnd());
   });
   if (plans.length === 0) return '{}\n';
   lines.push('{{- else }}', '{}', '{{- end }}');
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * RollingSync steps, in order, for an env where some app uses another app's CRDs: Argo CD's
+ * ApplicationSet controller syncs the Applications of one step, waits until they are healthy (their
+ * CRDs established), then goes on to the next. Undefined when no app waits for another.
+ */
+function rollingSteps(steps: ReadonlyMap<string, number>): Record<string, unknown>[] | undefined {
+  const last = Math.max(0, ...steps.values());
+  if (last === 0) return undefined;
+  return Array.from({ length: last + 1 }, (_, i) => ({ matchExpressions: [{ key: SYNC_STEP_LABEL, operator: 'In', values: [String(i)] }] }));
+}
+
 function applicationSet(env: Environment, settings: GitopsSettings, plans: readonly AppSyncPlan[]): Record<string, unknown> {
   // Promotion gate: prod changes are merged, then synced by a person; dev and staging follow git.
-  const automated = env === 'prod' ? {} : { automated: { prune: true, selfHeal: true } };
+  const manual = env === 'prod';
+  const automated = manual ? {} : { automated: { prune: true, selfHeal: true } };
+  const steps = syncSteps(env, plans);
+  const rolling = rollingSteps(steps);
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'ApplicationSet',
@@ -183,11 +236,18 @@ function applicationSet(env: Environment, settings: GitopsSettings, plans: reado
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
       generators: [{ git: { repoURL: settings.repoURL, revision: settings.targetRevision, directories: [{ path: overlayGlob(env) }] } }],
+      // A person syncing by hand goes step by step (the label says which); elsewhere the controller does.
+      ...(rolling && !manual ? { strategy: { type: 'RollingSync', rollingSync: { steps: rolling } } } : {}),
       template: {
         metadata: {
           // Names carry the env so that one Argo CD can hold every environment.
           name: `{{.path.basename}}-${env}`,
-          labels: { 'app.kubernetes.io/part-of': '{{.path.basename}}', 'strata.dev/env': env },
+          labels: {
+            'app.kubernetes.io/part-of': '{{.path.basename}}',
+            'strata.dev/env': env,
+            // An app the templatePatch does not know yet goes first, as one that waits for nobody.
+            ...(rolling ? { [SYNC_STEP_LABEL]: '0' } : {}),
+          },
         },
         spec: {
           project: projectName(env),
@@ -196,7 +256,7 @@ function applicationSet(env: Environment, settings: GitopsSettings, plans: reado
           syncPolicy: { ...automated, retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } } },
         },
       },
-      templatePatch: templatePatch(plans),
+      templatePatch: templatePatch(plans, rolling ? steps : undefined),
     },
   };
 }

@@ -14,4 +14,9 @@ export interface AppSyncPlan {
   readonly kinds: readonly string[];
   /** The kinds its CustomResourceDefinitions define, as `group/Kind`: apps that use them come after it. */
   readonly crds: readonly string[];
+  /**
+   * The app's CRDs that its own custom resources use, each with the Argo CD sync wave that puts it
+   * before the earliest of them (a CRD that is early enough already is left out).
+   */
+  readonly crdWaves: readonly { readonly name: string; readonly wave: number }[];
 }
