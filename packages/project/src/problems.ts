@@ -23,3 +23,16 @@ export interface Problem {
   /** Which object of the run it is about (e.g. `dist/dev/web.yaml#3`), so that counts count objects, not lines. */
   readonly resource?: string;
 }
+
+/**
+ * The name a finding shows for an object: metadata.name, or for an object that only has
+ * metadata.generateName the pattern of the names the server will give it (`migrate-*`), so that its
+ * findings read like any other object's; undefined when it has neither.
+ */
+export function objectName(metadata: unknown): string | undefined {
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const { name, generateName } = metadata as { name?: unknown; generateName?: unknown };
+  if (typeof name === 'string' && name !== '') return name;
+  if (typeof generateName === 'string' && generateName !== '') return `${generateName}*`;
+  return undefined;
+}

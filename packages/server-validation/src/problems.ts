@@ -1,4 +1,4 @@
-import type { Problem } from '@strata/project';
+import { objectName, type Problem } from '@strata/project';
 import { checkObjects, INSTALL_COMMAND, pathSegments, resolveHelper } from './helper.ts';
 
 /** The rule name of every problem found here. */
@@ -57,13 +57,14 @@ export async function serverFieldProblems(
     if (!v.checked) return;
     checked++;
     const o = objects[i]!;
-    const { name, namespace } = o.manifest.metadata;
+    const { namespace } = o.manifest.metadata;
+    const name = objectName(o.manifest.metadata);
     const object = {
       file: o.file,
       apiVersion: o.manifest.apiVersion,
       kind: o.manifest.kind,
       ...(typeof namespace === 'string' && namespace ? { namespace } : {}),
-      ...(typeof name === 'string' ? { name } : {}),
+      ...(name !== undefined ? { name } : {}),
     };
     for (const e of v.errors) {
       if (STRICT_TYPES.has(e.type)) continue;

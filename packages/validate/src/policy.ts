@@ -1,5 +1,5 @@
 import type { Environment } from '@strata/core';
-import { appDirs, distOf, loadApps, projectSeverity, type Problem, type WarningOptions } from '@strata/project';
+import { appDirs, distOf, loadApps, objectName, projectSeverity, type Problem, type WarningOptions } from '@strata/project';
 import { rules, runPolicy, toProblem, type PolicyContext, type Rule } from '@strata/policy';
 import type { SourceDoc } from './types.ts';
 
@@ -76,7 +76,7 @@ export async function policyProblems(
       const doc = byObject.get(finding.object.manifest);
       problems.push({
         ...p,
-        name: p.name ?? '',
+        name: p.name ?? objectName(finding.object.manifest.metadata) ?? '',
         message: finding.message,
         ...(finding.exception ? { excepted: finding.exception } : {}),
         ...(doc && p.path ? { line: doc.lineOf(segments(p.path)) } : {}),

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Problem } from '@strata/project';
+import { objectName, type Problem } from '@strata/project';
 import { validateWithKubeconform, type KubeconformResult } from '@strata/kubeconform-wrapper';
 import type { ParsedInputs, SourceDoc } from './types.ts';
 
@@ -38,10 +38,17 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
     const pathOf = new Map<string, string>();
     const keyOf = (file: string, apiVersion: unknown, kind: unknown, name: unknown) =>
       `${file}\0${String(apiVersion)}\0${String(kind)}\0${String(name)}`;
-    const docKey = (d: SourceDoc) => keyOf(d.file, d.manifest.apiVersion, d.manifest.kind, d.manifest.metadata.name);
+    // kubeconform names an object that has only a generateName "<generateName>{{ generateName }}".
+    const docKey = (d: SourceDoc) => {
+      const { name, generateName } = d.manifest.metadata;
+      const named = name === undefined && typeof generateName === 'string' ? `${generateName}{{ generateName }}` : name;
+      return keyOf(d.file, d.manifest.apiVersion, d.manifest.kind, named);
+    };
     const firstOf = new Map<string, SourceDoc>();
     const copiesOf = new Map<SourceDoc, SourceDoc[]>();
     const written: SourceDoc[] = [];
+    // Documents written to a temporary file of their own, by its path.
+    const own = new Map<string, SourceDoc>();
     let copies = 0;
     let temp = 0;
     for (const [file, input] of parsed.files) {
@@ -64,6 +71,15 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
           }
           firstOf.set(json, d);
           copiesOf.set(d, []);
+        }
+        if (keys.get(docKey(d))! > 1) {
+          // kubeconform would name it like another object of this file (two Jobs with one
+          // generateName, say): a file of its own tells its verdict apart.
+          const alone = join(dir, `${temp++}.yaml`);
+          writeFileSync(alone, `${json}\n`);
+          byPath.set(alone, file);
+          own.set(alone, d);
+          continue;
         }
         written.push(d);
         text += `---\n${json}\n`;
@@ -91,9 +107,9 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
     // Each verdict for its own document and for every copy of it, in the order of one verdict per document.
     const verdicts: { r: KubeconformResult; file: string; doc: SourceDoc | undefined }[] = [];
     for (const r of results) {
-      if (r.status === 'valid' || r.status === 'empty') continue;
       const file = byPath.get(r.filename) ?? byPath.get(resolve(r.filename)) ?? r.filename;
-      const doc = index.get(keyOf(file, r.version, r.kind, r.name))?.shift();
+      if (r.status === 'valid' || r.status === 'empty') continue;
+      const doc = own.get(r.filename) ?? own.get(resolve(r.filename)) ?? index.get(keyOf(file, r.version, r.kind, r.name))?.shift();
       verdicts.push({ r, file, doc });
       for (const copy of (doc && copiesOf.get(doc)) ?? [])
         verdicts.push({ r: { ...r, filename: pathOf.get(copy.file)! }, file: copy.file, doc: copy });
@@ -106,7 +122,7 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
         ...(doc ? { line: doc.line, namespace: doc.manifest.metadata.namespace, resource: doc.id } : {}),
         apiVersion: r.version,
         kind: r.kind,
-        name: r.name,
+        name: (doc && objectName(doc.manifest.metadata)) ?? r.name,
       };
       if (r.errors.length === 0) problems.push({ ...object, message: r.message, rule: 'schema', severity: 'error' });
       // kubeconform lists a resource's errors, and the names in one "additional properties" error, in

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findRoot, UsageError } from '@strata/project';
-import { parseInputs, validate } from '../src/index.ts';
+import { formatProblem, parseInputs, validate } from '../src/index.ts';
 
 // Input written to mislead or to exhaust: each case is a problem with a file and a line (or, for a
 // size cap, a usage error), never a crash, and the other inputs are still judged.
@@ -163,6 +163,39 @@ describe('several unknown fields in one object', () => {
       `17: spec.template.spec.containers[0].cherry: ${unknown}`,
     ]);
     for (const run of runs.slice(1)) expect(run).toStrictEqual(runs[0]);
+  });
+});
+
+describe('objects named by metadata.generateName', () => {
+  // Two Jobs with the same generateName, the first valid: kubeconform names both
+  // "migrate-{{ generateName }}", and the problems of the second must not land on the first.
+  const job = (spec: string[]) =>
+    ['apiVersion: batch/v1', 'kind: Job', 'metadata:', '  generateName: migrate-', '  namespace: shop', 'spec:', ...spec].join('\n');
+  const text = [
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first, namespace: shop}\n',
+    `${job(['  template:', '    spec:', '      restartPolicy: Never', '      containers: [{name: m, image: "registry.example/m:1"}]'])}\n`,
+    `${job(['  backoffLimit: three', '  template:', '    spec:', '      restartPolicy: Never', '      containers:', '        - name: m', '          image: registry.example/m:1', '          bogus: 1'])}\n`,
+  ].join('---\n');
+
+  it('have their problems at their file, line and object, named <generateName>*', async () => {
+    const file = write('generate-name.yaml', text);
+    const r = await validate(repo, [file], { policy: false });
+    expect(r.problems.map((p) => [p.line, p.resource, p.namespace, p.name, p.path, p.rule])).toStrictEqual([
+      [22, `${file}#2`, 'shop', 'migrate-*', 'spec.backoffLimit', 'schema'],
+      [29, `${file}#2`, 'shop', 'migrate-*', 'spec.template.spec.containers[0].bogus', 'schema'],
+    ]);
+    expect(formatProblem(r.problems[0]!)).toBe(
+      `${file}:22: batch/v1/Job shop/migrate-*: spec.backoffLimit: got string, want null or integer [schema]`,
+    );
+    expect(r.resources).toBe(3);
+  });
+
+  it('are named <generateName>* by the policy rules too', async () => {
+    const file = write('generate-name-policy.yaml', text);
+    const r = await validate(repo, [file], { serverChecks: false });
+    const policy = r.problems.filter((p) => p.kind === 'Job' && p.rule !== 'schema');
+    expect(policy.length).toBeGreaterThan(0);
+    for (const p of policy) expect([p.namespace, p.name]).toStrictEqual(['shop', 'migrate-*']);
   });
 });
 

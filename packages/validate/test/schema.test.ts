@@ -38,10 +38,10 @@ describe('schema checks of objects repeated across files', () => {
       [a, 13, 'data.enabled'],
       [b, 8, 'spec.portz'],
       [b, 15, 'data.enabled'],
-      // kubeconform names it `web-{{ generateName }}`, so its verdict is not matched to a line.
-      [c, undefined, 'spec.portz'],
+      // kubeconform names it `web-{{ generateName }}`: matched to its object and line all the same.
+      [c, 6, 'spec.portz'],
       [c, 13, 'spec.portz'],
-      [d, undefined, 'spec.portz'],
+      [d, 6, 'spec.portz'],
     ]);
     expect(together.find((p) => p[0] === a && p[3] === 'data.enabled' && p[2] === 'schema')?.[4]).toContain('quote it: "yes"');
     expect(together.find((p) => p[0] === b && p[3] === 'data.enabled')?.[4]).not.toContain('quote it');

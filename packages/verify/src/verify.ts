@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENVIRONMENTS, isPlainObject, type Manifest } from '@strata/core';
-import { findRootOrCwd, Layout, ToolError, UsageError, type Problem } from '@strata/project';
+import { findRootOrCwd, Layout, objectName, ToolError, UsageError, type Problem } from '@strata/project';
 import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 import { crdManifestsDir } from '@strata/schemas';
 import { MAX_IN_FLIGHT, type Client, type Status } from './client.ts';
@@ -554,7 +554,7 @@ function locate(t: Target, found: { path?: string; message: string }): Omit<Prob
     apiVersion: m.apiVersion,
     kind: m.kind,
     ...(namespace && !(t.resolution?.ok && !t.resolution.namespaced) ? { namespace } : {}),
-    ...(m.metadata?.name ? { name: m.metadata.name } : {}),
+    ...(objectName(m.metadata) ? { name: objectName(m.metadata)! } : {}),
     ...(found.path ? { path: found.path } : {}),
     message: found.message,
   };

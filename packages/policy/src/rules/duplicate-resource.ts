@@ -14,7 +14,10 @@ export const duplicateResource: Rule = {
     const out: RuleFinding[] = [];
     for (const o of objects) {
       const m = o.manifest;
-      const key = JSON.stringify([o.file, groupOf(m.apiVersion), m.kind, namespaceOf(o), m.metadata.name ?? '']);
+      // An object named by generateName gets a name of its own from the server; one with neither
+      // name is refused for that already.
+      if (typeof m.metadata.name !== 'string' || m.metadata.name === '') continue;
+      const key = JSON.stringify([o.file, groupOf(m.apiVersion), m.kind, namespaceOf(o), m.metadata.name]);
       const first = seen.get(key);
       if (!first) {
         seen.set(key, o);

@@ -23,6 +23,16 @@ describe('duplicate-resource', () => {
     expect(found[0]?.object.line).toBe(2);
   });
 
+  it('stays quiet about objects named by generateName: the server gives each a name of its own', () => {
+    const job = () =>
+      ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { generateName: 'migrate-', namespace: 'shop' } }) as unknown as PolicyObject['manifest'];
+    const objects: PolicyObject[] = [
+      { manifest: job(), file: 'jobs.yaml', line: 1 },
+      { manifest: job(), file: 'jobs.yaml', line: 7 },
+    ];
+    expect(duplicateResource.check(objects, {})).toStrictEqual([]);
+  });
+
   it('does not compare objects of different files', () => {
     const m = manifest('v1', 'ConfigMap', 'a');
     const objects: PolicyObject[] = [
