@@ -417,8 +417,9 @@ program
     const r = await newApp(findRoot(), name, { install: o.install, onWarning });
     for (const f of r.files) out(`created ${f}`);
     if (r.generated) out(`generated ${r.generated.written.length} files for ${name}`);
+    for (const f of r.redrawn) out(`wrote ${f}`);
     out(
-      `new-app: apps/${name} is ready${r.generated ? '' : `; next: npx pnpm install && npx strata generate --app ${name}`}. Pin your release's image in prod with \`npx strata set image --app ${name} --env prod <repo>:<tag>@sha256:<digest>\` (images.json's all-zero placeholder fails prod's policy); edit src/config.ts and src/env/*.ts, then \`npx strata generate\` (${seconds()})`,
+      `new-app: apps/${name} is ready${r.generated ? '' : `; next: npx pnpm install && npx strata generate --app ${name}${r.stale.length > 0 ? ' && npm run topology' : ''}`}. Pin your release's image in prod with \`npx strata set image --app ${name} --env prod <repo>:<tag>@sha256:<digest>\` (images.json's all-zero placeholder fails prod's policy); edit src/config.ts and src/env/*.ts, then \`npx strata generate\` (${seconds()})`,
     );
   });
 

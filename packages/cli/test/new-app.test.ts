@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +13,12 @@ describe('strata new-app', () => {
 
   // Eight CLI runs and a nested vitest: minutes when the machine is busy with other test files.
   it('creates an app that generates, round-trips, validates and passes its own tests', { timeout: 360_000 }, () => {
+    // A workspace that keeps topology pictures: they are drawn again once the app is generated.
+    mkdirSync(join(ws.root, 'docs'));
+    writeFileSync(join(ws.root, 'docs/topology-prod.mmd'), 'flowchart LR\n');
     const r = strata(ws.root, ['new-app', 'billing', '--no-install']);
     expect(r.status).toBe(0);
+    expect(r.stdout).toContain('next: npx pnpm install && npx strata generate --app billing && npm run topology.');
     expect(r.stdout).toContain('created apps/billing/src/app.ts');
     expect(r.stdout).toContain('created apps/billing/images.json');
     expect(r.stdout).toContain('npx strata set image --app billing --env prod <repo>:<tag>@sha256:<digest>');

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, strata, tempWorkspace } from './workspace.ts';
@@ -18,6 +18,13 @@ describe('strata remove-app', () => {
     expect(strata(ws.root, ['generate']).status).toBe(0);
     const first = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
     expect(first.stdout + first.stderr).toMatch(/No problems/);
+    // The committed topology pictures of these two apps, as `npm run topology` draws them.
+    mkdirSync(join(ws.root, 'docs'));
+    for (const env of ['dev', 'staging', 'prod']) {
+      expect(strata(ws.root, ['graph', '--env', env, '--out', `docs/topology-${env}.svg`]).status).toBe(0);
+      expect(strata(ws.root, ['graph', '--env', env, '--output', 'mermaid', '--out', `docs/topology-${env}.mmd`]).status).toBe(0);
+    }
+    expect(readFileSync(join(ws.root, 'docs/topology-prod.mmd'), 'utf8')).toContain(`${GONE} · namespace`);
     git('init', '-q', '-b', 'main');
     git('add', '-A');
     git('commit', '-qm', 'start');
@@ -29,6 +36,22 @@ describe('strata remove-app', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`strata: unknown app "nope"; known apps: ${GONE}, ${KEPT}\n`);
     expect(git('status', '--porcelain')).toBe('');
+  });
+
+  it('changes nothing when a topology picture cannot be drawn without the app', () => {
+    const overlay = join(ws.root, 'overlays/staging', KEPT, 'kustomization.yaml');
+    const committed = readFileSync(overlay, 'utf8');
+    writeFileSync(overlay, `${committed}resources:\n  - missing.yaml\n`);
+    try {
+      const r = strata(ws.root, ['remove-app', GONE]);
+      expect(r.stderr).toMatch(
+        new RegExp(`^strata: overlays/staging/${KEPT}: kustomize build failed, so docs/topology-staging\\.svg cannot be drawn: `),
+      );
+      expect(r.status).toBe(1);
+      expect(git('status', '--porcelain')).toBe(` M overlays/staging/${KEPT}/kustomization.yaml\n`);
+    } finally {
+      writeFileSync(overlay, committed);
+    }
   });
 
   it('leaves no trace of the app, and a tree that the pipeline and check pass', () => {
@@ -43,6 +66,13 @@ describe('strata remove-app', () => {
     expect(r.stdout).toMatch(/^wrote pnpm-lock\.yaml$/m);
     expect(r.stdout).toMatch(/^wrote overlays\/prod\/kustomization\.yaml$/m);
     expect(r.stdout).toMatch(/^wrote gitops\/prod\/applicationset\.strata-prod\.yaml$/m);
+    // The pictures are drawn again without it, as `strata graph` draws the tree that is left.
+    for (const env of ['dev', 'staging', 'prod']) {
+      expect(r.stdout).toMatch(new RegExp(`^wrote docs/topology-${env}\\.svg$`, 'm'));
+      const mermaid = strata(ws.root, ['graph', '--env', env, '--output', 'mermaid']);
+      expect(readFileSync(join(ws.root, `docs/topology-${env}.mmd`), 'utf8')).toBe(mermaid.stdout);
+      expect(mermaid.stdout).toContain(`${KEPT} · namespace`);
+    }
 
     for (const dir of ['apps', 'base', 'overlays/dev', 'overlays/staging', 'overlays/prod', 'dist/prod']) {
       expect(existsSync(join(ws.root, dir, GONE)), dir).toBe(false);

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Environment, Manifest } from '@strata/core';
+import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
 import { Layout, UsageError } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { toSvg } from './dot.ts';
@@ -34,8 +34,17 @@ export function envApps(root: string, env: Environment): string[] {
  * and draws what it deploys. Each object is grouped under the app whose overlay produced it; groups
  * of at least `collapse` look-alike objects are drawn as one node (see collapseSimilar).
  */
-export async function renderEnvGraph(root: string, env: Environment, app?: string, options: { collapse?: number | false } = {}): Promise<EnvGraph> {
-  const all = envApps(root, env);
+export async function renderEnvGraph(
+  root: string,
+  env: Environment,
+  app?: string,
+  options: {
+    collapse?: number | false;
+    /** Leave these apps out, as if they had no overlay (one being removed). */
+    without?: readonly string[];
+  } = {},
+): Promise<EnvGraph> {
+  const all = envApps(root, env).filter((a) => !options.without?.includes(a));
   if (app !== undefined && !all.includes(app))
     throw new UsageError(`${Layout.overlay(env, app)}: no such overlay; apps of ${env}: ${all.join(', ') || '(none)'}`);
   const apps = app !== undefined ? [app] : all;
@@ -62,4 +71,38 @@ export async function renderEnvGraph(root: string, env: Environment, app?: strin
   const drawn = apps.filter((a) => !skipped.some((s) => s.app === a));
   const title = `${env}${app ? ` · ${app}` : ''}: ${drawn.length} app${drawn.length === 1 ? '' : 's'}, ${manifests.length} objects`;
   return { env, apps: drawn, skipped, topology: graph, mermaid: toMermaid(graph), svg: await toSvg(graph, { title }) };
+}
+
+/** The topology pictures of an env that the workspace keeps (`docs/topology-<env>.svg` and `.mmd`). */
+function keptPictures(root: string, env: Environment): { format: 'svg' | 'mermaid'; path: string }[] {
+  return (['svg', 'mermaid'] as const)
+    .map((format) => ({ format, path: Layout.topology(env, format) }))
+    .filter((f) => existsSync(join(root, f.path)));
+}
+
+/** Every topology picture the workspace keeps, for every env. */
+export const topologyPictures = (root: string): string[] => ENVIRONMENTS.flatMap((env) => keptPictures(root, env).map((f) => f.path));
+
+/**
+ * The committed topology pictures (`docs/topology-<env>.svg` and `.mmd`) drawn again from the
+ * overlays now on disk, for those that exist: a workspace that keeps none gets none. Files whose
+ * content would not change are left out. `without` leaves apps out, as if already removed, so a
+ * removal can write the pictures in the same transaction as the rest. An overlay that does not
+ * build is an error: a picture that silently lacks an app would be wrong.
+ */
+export async function redrawTopology(root: string, options: { without?: readonly string[] } = {}): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const env of ENVIRONMENTS) {
+    const kept = keptPictures(root, env);
+    if (kept.length === 0) continue;
+    const g = await renderEnvGraph(root, env, undefined, options.without ? { without: options.without } : {});
+    const failed = g.skipped[0];
+    if (failed) throw new Error(`${Layout.overlay(env, failed.app)}: kustomize build failed, so ${kept[0]!.path} cannot be drawn: ${failed.error}`);
+    for (const f of kept) {
+      // As `strata graph --out` writes it, which `npm run topology` runs.
+      const content = f.format === 'svg' ? g.svg : g.mermaid;
+      if (readFileSync(join(root, f.path), 'utf8') !== content) out.set(f.path, content);
+    }
+  }
+  return out;
 }

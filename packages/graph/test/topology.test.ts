@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { Manifest } from '@strata/core';
-import { collapseSimilar, renderEnvGraph, toDot, toMermaid, topology, toSvg, type GraphEdge, type Topology } from '../src/index.ts';
+import { collapseSimilar, redrawTopology, renderEnvGraph, toDot, toMermaid, topology, toSvg, type GraphEdge, type Topology } from '../src/index.ts';
 
 const ns = 'shop';
 const meta = (name: string, labels?: Record<string, string>): Manifest['metadata'] => ({ name, namespace: ns, ...(labels ? { labels } : {}) });
@@ -359,6 +359,50 @@ describe('renderEnvGraph', () => {
       expect(out.topology.edges).toContainEqual({ from: 'Deployment/shop-dev/web', to: cm!.id, kind: 'mounts' });
       expect(svgText(out.svg)).toContain('namespace shop-dev');
       expect(out.mermaid).toContain('shop · namespace shop-dev');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('redrawTopology', () => {
+  it('draws again only the committed pictures that exist, as graph --out writes them, and leaves out an app being removed', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'strata-graph-docs-'));
+    const put = (rel: string, value: unknown) => {
+      mkdirSync(dirname(join(root, rel)), { recursive: true });
+      writeFileSync(join(root, rel), typeof value === 'string' ? value : stringify(value));
+    };
+    const settings = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-settings` }, data: { a: 'b' } });
+    try {
+      for (const app of ['shop', 'till']) {
+        put(`base/${app}/objects.yaml`, settings(app));
+        put(`base/${app}/kustomization.yaml`, { resources: ['objects.yaml'] });
+        for (const env of ['dev', 'prod'])
+          put(`overlays/${env}/${app}/kustomization.yaml`, { resources: [`../../../base/${app}`], namespace: `${app}-${env}` });
+      }
+      // dev keeps its Mermaid text only, prod both pictures, staging none.
+      put('docs/topology-dev.mmd', 'old\n');
+      put('docs/topology-prod.mmd', 'old\n');
+      put('docs/topology-prod.svg', 'old\n');
+      const all = await redrawTopology(root);
+      expect([...all.keys()].sort()).toStrictEqual(['docs/topology-dev.mmd', 'docs/topology-prod.mmd', 'docs/topology-prod.svg']);
+      const prod = await renderEnvGraph(root, 'prod');
+      expect(all.get('docs/topology-prod.svg')).toBe(prod.svg);
+      expect(all.get('docs/topology-prod.mmd')).toBe(prod.mermaid);
+      expect(all.get('docs/topology-dev.mmd')).toContain('till · namespace till-dev');
+
+      const without = await redrawTopology(root, { without: ['till'] });
+      expect(without.get('docs/topology-dev.mmd')).toContain('shop · namespace shop-dev');
+      expect(without.get('docs/topology-dev.mmd')).not.toContain('till');
+      expect(svgText(without.get('docs/topology-prod.svg')!)).not.toContain('till');
+
+      // Pictures already up to date are left out; an overlay that does not build is an error.
+      for (const [path, content] of all) writeFileSync(join(root, path), content);
+      expect((await redrawTopology(root)).size).toBe(0);
+      put('overlays/dev/till/kustomization.yaml', { resources: ['missing.yaml'] });
+      await expect(redrawTopology(root)).rejects.toThrow(
+        /^overlays\/dev\/till: kustomize build failed, so docs\/topology-dev\.mmd cannot be drawn: /,
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

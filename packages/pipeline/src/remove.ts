@@ -4,6 +4,7 @@ import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, filesIn, loadApps, UsageError, Layout, type WarningOptions } from '@strata/project';
 import { commitTransaction, isGenerated, lockTree, planApp, planEnvironments, recoverLocked, removeEmptyDirs, schemaMergeKeys } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
+import { redrawTopology } from '@strata/graph';
 import { cacheFile } from './cache.ts';
 
 export interface RemoveResult {
@@ -75,8 +76,8 @@ const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : 
 /**
  * `strata remove-app NAME`: removes an app and every trace of it in one transaction: its folder,
  * its registration in the root package.json and pnpm-lock.yaml, base/<name>, overlays/<env>/<name>,
- * its line in each env root, its entries in gitops/, its built dist/ files and its pipeline cache
- * entry. The tree writer's journal makes it all or nothing, also when the process is killed. What
+ * its line in each env root, its entries in gitops/, its node in the committed topology pictures
+ * (docs/), its built dist/ files and its pipeline cache entry. The tree writer's journal makes it all or nothing, also when the process is killed. What
  * the install made (the app's node_modules, the root's link to it) goes afterwards: it is not
  * committed, and `pnpm install` would make or remove it again anyway.
  */
@@ -96,6 +97,8 @@ export async function removeApp(root: string, name: string, options: WarningOpti
 
   const writes = new Map<string, string>();
   for (const [path, content] of shared) if (read(join(root, path)) !== content) writes.set(path, content);
+  // The committed topology pictures, drawn from the other apps' overlays (which the removal leaves as they are).
+  for (const [path, content] of await redrawTopology(root, { without: [name] })) writes.set(path, content);
   const pkg = read(join(root, 'package.json'));
   const registered = pkg === undefined ? undefined : withoutRegistration(pkg, name);
   if (registered !== undefined) writes.set('package.json', registered);

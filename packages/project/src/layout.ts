@@ -43,6 +43,11 @@ export const Layout = {
   crdSchemas: 'crds/schemas',
   /** Their typed models, generated into the `@strata/crd-models` package that apps import. */
   crdModels: 'packages/crd-models/gen',
+  /**
+   * The committed pictures of each env's topology (`strata graph`): SVG and Mermaid text. Redrawn
+   * where they exist by the commands that add or remove an app; `npm run topology` draws them all.
+   */
+  topology: (env: string, format: 'svg' | 'mermaid') => `docs/topology-${env}.${format === 'svg' ? 'svg' : 'mmd'}`,
   /** Built output: one file per overlay. */
   dist: 'dist',
   distOf: (env: string, app: string) => `dist/${env}/${app}.yaml`,
