@@ -4,7 +4,7 @@ import { commitTransaction, lockTree, recoverLocked, removeEmptyDirs } from '@st
 import { filesIn, Layout, UsageError } from '@strata/project';
 import { crdManifestsDir } from '@strata/schemas';
 import { committedObjectMetaDefinitions, crdSchemas, readCrds, schemaText, type CrdDocument } from '@strata/schemas/crd';
-import { generateModels } from './models.ts';
+import { generateModelsByGroup, groupModels } from './models.ts';
 import { describeSource, parseCrdSource, readSource, type FetchOptions, type SourcedCrd } from './source.ts';
 
 /** One CRD the project added. */
@@ -82,9 +82,10 @@ function shippedGroups(): Set<string> {
 
 /**
  * Everything generated from the kept CRDs: their manifests, the strict schema of each served
- * version, and the models of all of them together (one model tree, so the index names every group).
+ * version, and the models of all of them (one model tree, so the index names every group). A group
+ * whose CRDs are those already in crds/ keeps the models it has.
  */
-function plan(crds: ReadonlyMap<string, Kept>, models: boolean): Map<string, string> {
+function plan(root: string, crds: ReadonlyMap<string, Kept>, models: boolean): Map<string, string> {
   const files = new Map<string, string>();
   const objectMeta = committedObjectMetaDefinitions();
   const byFile = new Map<string, Kept[]>();
@@ -94,8 +95,23 @@ function plan(crds: ReadonlyMap<string, Kept>, models: boolean): Map<string, str
     for (const d of docs) for (const s of crdSchemas(d.doc.crd, objectMeta, file)) files.set(`${Layout.crdSchemas}/${s.file}`, schemaText(s.schema));
   }
   if (models && crds.size > 0) {
-    const yaml = [...crds.values()].map((k) => `---\n${k.doc.text.replace(/^---\n/, '')}`).join('');
-    for (const [f, text] of generateModels(yaml)) files.set(`${Layout.crdModels}/${f}`, text);
+    const before = [...keptCrds(root).values()];
+    const read = (f: string) => {
+      const abs = join(root, Layout.crdModels, f);
+      return existsSync(abs) ? readFileSync(abs, 'utf8') : undefined;
+    };
+    // The models follow from the CRD objects alone (not their comments or layout).
+    const objects = (kept: Iterable<Kept>, group: string) =>
+      [...kept].filter((k) => k.doc.crd.spec.group === group).map((k) => JSON.stringify(k.doc.crd));
+    const earlier = (group: string) => {
+      const was = objects(before, group);
+      const now = objects(crds.values(), group);
+      if (was.length !== now.length || was.some((t, i) => t !== now[i])) return undefined;
+      const folder = filesUnder(root, `${Layout.crdModels}/${group}`).map((f) => f.slice(Layout.crdModels.length + 1));
+      return groupModels(group, folder, read);
+    };
+    const inputs = [...crds.values()].map((k) => ({ group: k.doc.crd.spec.group, text: k.doc.text }));
+    for (const [f, text] of generateModelsByGroup(inputs, earlier)) files.set(`${Layout.crdModels}/${f}`, text);
   }
   return files;
 }
@@ -113,7 +129,7 @@ function apply(root: string, crds: ReadonlyMap<string, Kept>, label: string, mod
   const lock = lockTree(root, { label });
   try {
     recoverLocked(root);
-    const files = plan(crds, models);
+    const files = plan(root, crds, models);
     const before = [
       ...filesUnder(root, Layout.crdSchemas),
       ...(models ? filesUnder(root, Layout.crdModels) : []),

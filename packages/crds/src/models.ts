@@ -87,3 +87,69 @@ export function generateModels(crdYaml: string): Map<string, string> {
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+/** One CRD for the models: its manifest and its API group. */
+export interface ModelInput {
+  readonly group: string;
+  readonly text: string;
+}
+
+/** The index files of the whole model tree: one line per group. */
+const TOP_INDEX = ['index.js', 'index.d.ts'];
+
+/**
+ * What generateModels makes of all of `crds` at once, made one API group at a time: a group for
+ * which `earlier` has the files (generated before from exactly the same CRDs) keeps them, and only
+ * the others are generated. Adding a CRD to a project then compiles the models of its own group,
+ * not of every group the project has (tens of seconds for a few large ones). Nothing of a group's
+ * models depends on another group's: each kind's class and validator stand alone, and the tree's
+ * index has one line per group, in the order the groups first appear. `earlier` answers with the
+ * group's files by path in the model tree, its lines of the two index files included.
+ */
+export function generateModelsByGroup(
+  crds: readonly ModelInput[],
+  earlier: (group: string, texts: readonly string[]) => ReadonlyMap<string, string> | undefined = () => undefined,
+): Map<string, string> {
+  const files = new Map<string, string>();
+  const top = new Map(TOP_INDEX.map((f) => [f, MODEL_HEADER]));
+  for (const group of new Set(crds.map((c) => c.group))) {
+    const texts = crds.filter((c) => c.group === group).map((c) => c.text);
+    const own = earlier(group, texts) ?? generateModels(texts.map((t) => `---\n${t.replace(/^---\n/, '')}`).join(''));
+    for (const [f, text] of own) {
+      if (top.has(f)) top.set(f, top.get(f)! + text.slice(MODEL_HEADER.length));
+      else files.set(f, text);
+    }
+  }
+  for (const [f, text] of top) files.set(f, text);
+  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * A group's files in a model tree that `read` gives (path in the tree to its text, or undefined):
+ * its folder, the validators its files import, and its lines of the index files; undefined when
+ * any of them is missing or not generated.
+ */
+export function groupModels(group: string, folder: readonly string[], read: (path: string) => string | undefined): Map<string, string> | undefined {
+  const files = new Map<string, string>();
+  const take = (path: string) => {
+    if (files.has(path)) return true;
+    const text = read(path);
+    if (text === undefined || !text.startsWith(MODEL_HEADER)) return false;
+    files.set(path, text);
+    // A kind imports its validator as ../../_schemas/<Name>.js; a validator imports another as ./<Name>.js.
+    for (const m of text.matchAll(/from "((?:\.\.\/)+_schemas\/|\.\/)([A-Za-z0-9_$]+)(?:\.js)?"/g)) {
+      const name = m[1] === './' && !path.startsWith('_schemas/') ? undefined : m[2]!;
+      if (name && !(take(`_schemas/${name}.js`) && take(`_schemas/${name}.d.ts`))) return false;
+    }
+    return true;
+  };
+  if (folder.length === 0 || !folder.every(take)) return undefined;
+  for (const f of TOP_INDEX) {
+    const line = read(f)
+      ?.split('\n')
+      .find((l) => l.includes(`"./${group}/index.js"`));
+    if (line === undefined) return undefined;
+    files.set(f, `${MODEL_HEADER}${line}\n`);
+  }
+  return files;
+}

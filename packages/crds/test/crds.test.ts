@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -10,25 +9,10 @@ import { zipSync } from 'fflate';
 import { filesIn, findRoot, Layout, UsageError } from '@strata/project';
 import { validate } from '@strata/validate';
 import { addCrds, listCrds, MODEL_HEADER, removeCrds } from '../src/index.ts';
+import { workspace } from './workspace.ts';
 
 const repo = findRoot();
 const fixture = join(dirname(dirname(fileURLToPath(import.meta.url))), '__fixtures__', 'widgets.yaml');
-
-/**
- * A throw-away workspace: kubeconform and the decoder from the real one's .tools, and the model
- * package linked so that an app resolves `@strata/crd-models` as it would in the workspace.
- */
-function workspace(): { root: string; dispose(): void } {
-  const root = mkdtempSync(join(tmpdir(), 'strata-crds-'));
-  writeFileSync(join(root, Layout.workspaceFile), 'packages:\n  - packages/*\n');
-  symlinkSync(join(repo, '.tools'), join(root, '.tools'));
-  mkdirSync(join(root, 'packages', 'crd-models'), { recursive: true });
-  writeFileSync(join(root, 'packages', 'crd-models', 'package.json'), readFileSync(join(repo, 'packages', 'crd-models', 'package.json')));
-  symlinkSync(join(repo, 'packages', 'crd-models', 'node_modules'), join(root, 'packages', 'crd-models', 'node_modules'));
-  mkdirSync(join(root, 'node_modules', '@strata'), { recursive: true });
-  symlinkSync(join(root, 'packages', 'crd-models'), join(root, 'node_modules', '@strata', 'crd-models'));
-  return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
-}
 
 /** Every file of the tree (links not followed, Strata's own state left out), with its content. */
 function snapshot(root: string): Record<string, string> {
