@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { strata, tempWorkspace, treeOf } from './workspace.ts';
@@ -82,6 +83,64 @@ describe('strata set image and promote', () => {
       expect(treeOf(other.root)).toStrictEqual(before.tree);
       expect(readFileSync(join(other.root, 'apps/tensafe/images.json'), 'utf8')).toBe(before.pins);
     } finally {
+      other.dispose();
+    }
+  });
+
+  it('puts images.json back byte for byte, with its mode, when the regenerate fails, and leaves the tree as it was', () => {
+    const other = tempWorkspace(['tensafe']);
+    try {
+      // An app whose render fails for one release only: the pin is written before the regenerate finds out.
+      const render = join(other.root, 'apps/tensafe/src/render.ts');
+      const text = readFileSync(render, 'utf8');
+      expect(text).toMatch(/^export function render\(c: TensafeConfig\): KubeObject\[\] \{$/m);
+      writeFileSync(
+        render,
+        text.replace(
+          /^export function render\(c: TensafeConfig\): KubeObject\[\] \{$/m,
+          "$&\n  if (c.image.tag === '6.6.6') throw new Error('release 6.6.6 cannot be rendered');",
+        ),
+      );
+      // Written by hand, not as strata writes it: a rewrite would show.
+      const file = join(other.root, 'apps/tensafe/images.json');
+      const hand = Buffer.from(
+        readFileSync(file, 'utf8')
+          .replace(/\n$/, '')
+          .replace(/^ {2}"dev"/m, '\t"dev"')
+          .replace(/\n/g, '\r\n'),
+      );
+      writeFileSync(file, hand);
+      chmodSync(file, 0o640);
+      const before = treeOf(other.root);
+      const r = strata(other.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', ':6.6.6']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('release 6.6.6 cannot be rendered');
+      expect(readFileSync(file).equals(hand)).toBe(true);
+      expect((statSync(file).mode & 0o777).toString(8)).toBe('640');
+      expect(treeOf(other.root)).toStrictEqual(before);
+    } finally {
+      other.dispose();
+    }
+  });
+
+  it('puts back the images.json written before another could not be written', (ctx) => {
+    const other = tempWorkspace(['gethrelay', 'tensafe']);
+    // An immutable folder refuses the second app's new pins for real (root on ext4, say); elsewhere
+    // there is no way to make that write fail.
+    const locked = join(other.root, 'apps/tensafe');
+    const lock = (flag: string) => spawnSync('chattr', [flag, locked]).status === 0;
+    try {
+      const first = join(other.root, 'apps/gethrelay/images.json');
+      const before = { pins: readFileSync(first), tree: treeOf(other.root) };
+      if (!lock('+i')) ctx.skip();
+      const r = strata(other.root, ['promote', '--from', 'dev', '--to', 'staging']);
+      lock('-i');
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/apps\/tensafe\/\.images\.json/);
+      expect(readFileSync(first).equals(before.pins)).toBe(true);
+      expect(treeOf(other.root)).toStrictEqual(before.tree);
+    } finally {
+      lock('-i');
       other.dispose();
     }
   });

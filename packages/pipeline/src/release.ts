@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatPins, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
 import { checkEnv, Layout, loadApps, projectSeverity, UsageError, type WarningOptions } from '@strata/project';
@@ -150,13 +150,24 @@ async function applyEdits(root: string, edits: readonly Edit[], apps: readonly A
     if (pinRef(before) !== pinRef(e.pin))
       changes.push({ app: e.app.name, env: e.env, container: e.container, from: pinRef(before), to: pinRef(e.pin) });
   }
-  const originals = new Map<string, string | undefined>();
-  for (const [name, pins] of next) {
+  // Every pins file as it is, bytes and mode, before the first is written: a write that fails, like
+  // a regenerate that fails, puts back every one written, the ones before it included.
+  const originals = new Map<string, { readonly bytes: Buffer; readonly mode: number } | undefined>();
+  for (const name of next.keys()) {
     const file = pinsFile(root, name);
-    originals.set(file, existsSync(file) ? readFileSync(file, 'utf8') : undefined);
-    writeFileAtomic(file, formatPins(pins));
+    originals.set(file, existsSync(file) ? { bytes: readFileSync(file), mode: statSync(file).mode & 0o7777 } : undefined);
   }
+  const written = new Set<string>();
   try {
+    for (const [name, pins] of next) {
+      const file = pinsFile(root, name);
+      // Atomic: a write that fails leaves the file as it was.
+      writeFileAtomic(file, formatPins(pins));
+      written.add(file);
+      // The atomic write makes a new file: it keeps the old one's mode.
+      const was = originals.get(file);
+      if (was) chmodSync(file, was.mode);
+    }
     await loadApps(
       root,
       apps.map((a) => a.name),
@@ -167,12 +178,33 @@ async function applyEdits(root: string, edits: readonly Edit[], apps: readonly A
     applyTree(root, tree.files, { dirs: tree.dirs });
     return { changes, diffs };
   } catch (err) {
-    for (const [file, text] of originals) {
-      if (text !== undefined) writeFileAtomic(file, text);
-      else rmSync(file, { force: true });
-    }
-    throw err;
+    const stuck = restorePins(new Map([...originals].filter(([file]) => written.has(file))));
+    if (stuck.length === 0) throw err;
+    // Rare (a disk that refuses writes now): what could not be undone is said with why the release stopped.
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; and could not put back ${stuck.join('; ')}: restore them from git`, {
+      cause: err,
+    });
   }
+}
+
+/**
+ * Puts every pins file back as it was (or removes one that was not there), each whatever became of
+ * the others; returns the ones it could not, each with why.
+ */
+function restorePins(originals: ReadonlyMap<string, { readonly bytes: Buffer; readonly mode: number } | undefined>): string[] {
+  const failed: string[] = [];
+  for (const [file, was] of originals) {
+    try {
+      if (was === undefined) rmSync(file, { force: true });
+      else {
+        writeFileAtomic(file, was.bytes);
+        chmodSync(file, was.mode);
+      }
+    } catch (e) {
+      failed.push(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return failed;
 }
 
 /** `strata set image`: pins one container of one app in one env to `ref`, then regenerates. */
