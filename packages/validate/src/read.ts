@@ -132,6 +132,20 @@ function build(
     if (chunk.error !== undefined) {
       const rid = id();
       resources++;
+      // Nesting that kubectl's reader refuses is too deep for the in-process parser as well (its stack
+      // overflows, after seconds): kubectl's own words, without parsing it again.
+      const deep = /yaml: line (\d+): exceeded max depth of (\d+)/.exec(chunk.error);
+      if (deep) {
+        problems.push({
+          file,
+          line: abs(Number(deep[1])),
+          message: `not valid YAML: nested more than ${deep[2]} levels deep; kubectl refuses it`,
+          rule: 'yaml-syntax',
+          severity: 'error',
+          resource: rid,
+        });
+        continue;
+      }
       const syntax = (loc().doc?.errors ?? []).filter((e) => e.code !== 'DUPLICATE_KEY');
       if (syntax.length > 0) {
         for (const e of syntax)

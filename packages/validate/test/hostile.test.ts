@@ -43,6 +43,17 @@ describe('hostile input', () => {
     expect(r.problems[0]!.message).toContain('alias bomb');
   });
 
+  it('a document nested deeper than kubectl reads is a problem at its line, and the document before it is judged', async () => {
+    const depth = 20_000;
+    const r = await parseInputs(dir, [
+      write('deep.yaml', `${GOOD}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: ${'['.repeat(depth)}${']'.repeat(depth)}\n`),
+    ]);
+    expect(r.docs.map((d) => d.manifest.metadata.name)).toStrictEqual(['good']);
+    expect(r.problems.map((p) => [p.line, p.rule, p.message])).toStrictEqual([
+      [8, 'yaml-syntax', 'not valid YAML: nested more than 10000 levels deep; kubectl refuses it'],
+    ]);
+  });
+
   it('150,000 documents are read, counted and judged', async () => {
     const text = Array.from({ length: 150_000 }, (_, i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}, namespace: shop}\n`).join(
       '',
