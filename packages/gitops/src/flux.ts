@@ -3,7 +3,7 @@ import { generatedFile } from '@strata/emit';
 import { Layout } from '@strata/project';
 import { crdDependencies } from './order.ts';
 import type { AppSyncPlan } from './sync.ts';
-import type { GitopsSettings } from './settings.ts';
+import { syncsByHand, type GitopsSettings } from './settings.ts';
 
 export const DEFAULT_FLUX_NAMESPACE = 'flux-system';
 /** The one GitRepository every env's Kustomizations read from. */
@@ -56,6 +56,9 @@ function kustomization(env: Environment, settings: GitopsSettings, plan: AppSync
       sourceRef: { kind: 'GitRepository', name: FLUX_SOURCE },
       path: `./${Layout.overlay(env, plan.app)}`,
       prune: true,
+      // The promotion gate, as Argo CD's manual sync: nothing is applied until a person resumes it
+      // (`flux resume kustomization`); applying this folder again suspends it again.
+      ...(syncsByHand(settings, env) ? { suspend: true } : {}),
       // Ready only when every object it applied is healthy: what dependsOn waits for.
       wait: true,
       // No targetNamespace: the overlay already puts every object in its namespace, and

@@ -7,7 +7,7 @@ import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type Bui
 import { planFlux } from './flux.ts';
 import { syncSteps } from './order.ts';
 import type { AppSyncPlan } from './sync.ts';
-import { wantsArgoCD, wantsFlux, type GitopsSettings } from './settings.ts';
+import { syncsByHand, wantsArgoCD, wantsFlux, type GitopsSettings } from './settings.ts';
 
 /** Folder of the generated Argo CD and Flux files, relative to the repository root. */
 export const GITOPS_DIR = Layout.gitops;
@@ -223,8 +223,9 @@ function rollingSteps(steps: ReadonlyMap<string, number>): Record<string, unknow
 }
 
 function applicationSet(env: Environment, settings: GitopsSettings, plans: readonly AppSyncPlan[]): Record<string, unknown> {
-  // Promotion gate: prod changes are merged, then synced by a person; dev and staging follow git.
-  const manual = env === 'prod';
+  // Promotion gate (prod unless the settings say otherwise): changes are merged, then synced by a
+  // person; the other envs follow git.
+  const manual = syncsByHand(settings, env);
   const automated = manual ? {} : { automated: { prune: true, selfHeal: true } };
   const steps = syncSteps(env, plans);
   const rolling = rollingSteps(steps);

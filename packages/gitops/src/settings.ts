@@ -1,4 +1,4 @@
-import { isDnsLabel, isPlainObject } from '@strata/core';
+import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Environment } from '@strata/core';
 import { Layout, readConfig, UsageError } from '@strata/project';
 
 /** Which GitOps controllers `gitops/` is written for. */
@@ -19,7 +19,18 @@ export interface GitopsSettings {
   readonly server?: string;
   /** Namespace the Flux controllers run in, where the GitRepository and Kustomizations live. @default "flux-system" */
   readonly fluxNamespace?: string;
+  /**
+   * The envs whose changes a person syncs after the merge, the promotion gate: Argo CD gets no
+   * automated sync there, Flux suspended Kustomizations to resume. @default ["prod"]
+   */
+  readonly manualSync?: readonly Environment[];
 }
+
+/** The envs synced by hand when the settings name none. */
+export const DEFAULT_MANUAL_SYNC: readonly Environment[] = ['prod'];
+
+/** Whether a person syncs `env` (its changes wait after the merge), for Argo CD and Flux alike. */
+export const syncsByHand = (settings: GitopsSettings, env: Environment) => (settings.manualSync ?? DEFAULT_MANUAL_SYNC).includes(env);
 
 /** Whether the settings ask for Argo CD files. */
 export const wantsArgoCD = (settings: GitopsSettings) => (settings.consumer ?? 'argocd') !== 'flux';
@@ -28,7 +39,7 @@ export const wantsFlux = (settings: GitopsSettings) => settings.consumer === 'fl
 
 export const CONFIG_FILE = Layout.configFile;
 
-const KNOWN = ['consumer', 'repoURL', 'targetRevision', 'argocdNamespace', 'server', 'fluxNamespace'];
+const KNOWN = ['consumer', 'repoURL', 'targetRevision', 'argocdNamespace', 'server', 'fluxNamespace', 'manualSync'];
 
 /**
  * Reads the `gitops` settings from `<root>/strata.config.json`. Every problem is an error that names
@@ -77,6 +88,16 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
   const argocdNamespace = namespace('argocdNamespace');
   const fluxNamespace = namespace('fluxNamespace');
   const server = text('server', false);
+  const manualSync = value.manualSync;
+  const envs = ENVIRONMENTS.map((e) => `"${e}"`).join(', ');
+  if (manualSync !== undefined) {
+    if (!Array.isArray(manualSync))
+      throw new UsageError(`${where}.manualSync: must be a list of environments, e.g. ["prod"] (or [] to sync every env automatically)`);
+    for (const env of manualSync) {
+      if (!(ENVIRONMENTS as readonly unknown[]).includes(env))
+        throw new UsageError(`${where}.manualSync: ${JSON.stringify(env)} is not an environment; use some of ${envs}`);
+    }
+  }
   const targetRevision = text('targetRevision', true)!;
   if (consumer === 'flux' || consumer === 'both') {
     // Flux applies to the cluster it runs in and checks out a named branch, tag or commit: a
@@ -95,5 +116,7 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     ...(argocdNamespace !== undefined ? { argocdNamespace } : {}),
     ...(server !== undefined ? { server } : {}),
     ...(fluxNamespace !== undefined ? { fluxNamespace } : {}),
+    // In promotion order, each once, so that the same envs always plan the same files.
+    ...(manualSync !== undefined ? { manualSync: ENVIRONMENTS.filter((e) => (manualSync as unknown[]).includes(e)) } : {}),
   };
 }

@@ -91,6 +91,7 @@ interface FluxKustomization {
   spec: {
     path: string;
     prune: boolean;
+    suspend?: boolean;
     wait: boolean;
     interval: string;
     sourceRef: { kind: string; name: string };
@@ -193,6 +194,15 @@ describe('Flux files', () => {
     }
   });
 
+  it('hold prod until a person resumes it, as Argo CD syncs prod by hand, and let dev and staging follow git', () => {
+    for (const env of ENVIRONMENTS) {
+      for (const k of kustomizations(files, env).values()) {
+        if (env === 'prod') expect(k.spec.suspend, k.metadata.name).toBe(true);
+        else expect(k.spec, k.metadata.name).not.toHaveProperty('suspend');
+      }
+    }
+  });
+
   it('make an app wait for the app whose CRDs it uses, in the same env, and nothing else waits', () => {
     for (const env of ENVIRONMENTS) {
       const ks = kustomizations(files, env);
@@ -285,7 +295,37 @@ describe('the consumer setting', () => {
     expect(planGitops(fixture, { ...base, consumer: 'both' }, APPS, { built })).toStrictEqual(new Map([...argo, ...fluxOnly]));
   });
 
+  it('manualSync names the envs a person syncs, for Argo CD and Flux alike', () => {
+    const gates = (manualSync: Environment[] | undefined) => {
+      const planned = planGitops(fixture, { ...base, consumer: 'both', ...(manualSync ? { manualSync } : {}) }, APPS, { built });
+      return Object.fromEntries(
+        ENVIRONMENTS.map((env) => {
+          const set = parse(planned.get(`gitops/${env}/applicationset.strata-${env}.yaml`)!) as { spec: { template: { spec: { syncPolicy: Obj } } } };
+          const suspended = [...kustomizations(planned, env).values()].map((k) => k.spec.suspend === true);
+          expect(new Set(suspended).size, env).toBe(1);
+          return [
+            env,
+            { argocd: 'automated' in set.spec.template.spec.syncPolicy ? 'automatic' : 'by hand', flux: suspended[0] ? 'by hand' : 'automatic' },
+          ];
+        }),
+      );
+    };
+    const auto = { argocd: 'automatic', flux: 'automatic' };
+    const byHand = { argocd: 'by hand', flux: 'by hand' };
+    expect(gates(undefined)).toStrictEqual({ dev: auto, staging: auto, prod: byHand });
+    expect(gates([])).toStrictEqual({ dev: auto, staging: auto, prod: auto });
+    expect(gates(['staging', 'prod'])).toStrictEqual({ dev: auto, staging: byHand, prod: byHand });
+    withConfig({ ...base, manualSync: ['prod', 'staging', 'prod'] }, (root) =>
+      expect(loadSettings(root).manualSync).toStrictEqual(['staging', 'prod']),
+    );
+  });
+
   it.each([
+    [{ ...base, manualSync: 'prod' }, 'strata.config.json: gitops.manualSync: must be a list of environments, e.g. ["prod"]'],
+    [
+      { ...base, manualSync: ['prod', 'qa'] },
+      'strata.config.json: gitops.manualSync: "qa" is not an environment; use some of "dev", "staging", "prod"',
+    ],
     [{ ...base, consumer: 'fluxcd' }, 'strata.config.json: gitops.consumer: "fluxcd" is not a GitOps consumer; use one of "argocd", "flux", "both"'],
     [{ ...base, consumer: ['flux'] }, 'strata.config.json: gitops.consumer: ["flux"] is not a GitOps consumer'],
     [{ ...base, fluxNamespace: 'Flux' }, 'strata.config.json: gitops.fluxNamespace: "Flux" is not a namespace name'],
@@ -340,6 +380,8 @@ describe('strata with gitops.consumer both', () => {
         expect(ks).toStrictEqual([`kustomization.tokenplace-relay-${env}.yaml`]);
         const k = parse(readFileSync(join(ws.root, Layout.fluxEnv(env), ks[0]!), 'utf8')) as FluxKustomization;
         expect(existsSync(join(ws.root, k.spec.path, 'kustomization.yaml'))).toBe(true);
+        // The dry run below takes prod's gate too.
+        expect(k.spec.suspend === true).toBe(env === 'prod');
       }
       // What `flux bootstrap --path gitops/flux/dev` commits beside the generated files stays.
       const bootstrap = join(ws.root, 'gitops/flux/dev/flux-system/gotk-sync.yaml');
