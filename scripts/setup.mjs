@@ -124,7 +124,7 @@ async function ensureGoTools() {
     const fallbacks = missing.filter((t) => !toolOnPath(t));
     if (fallbacks.length === 0) return;
     fail(
-      `${fallbacks.map((t) => `${t.name} ${t.version}`).join(' and ')} not found. Install Go 1.22 or newer (https://go.dev/dl) and rerun, ` +
+      `${fallbacks.map((t) => `${t.name} ${t.version}`).join(' and ')} not found. Install Go 1.26 or newer (https://go.dev/dl) and rerun, ` +
         `or put ${fallbacks.map((t) => t.name).join(' and ')} at the pinned version on PATH`,
     );
   }

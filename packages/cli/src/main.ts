@@ -79,7 +79,7 @@ const program = new Command('strata')
 
 program
   .command('generate')
-  .description('render every app and write base/<app>/ and overlays/<env>/<app>/ (atomic, byte-stable)')
+  .description('render every app and write base/<app>/, overlays/<env>/<app>/ and gitops/ (atomic, byte-stable)')
   .addOption(appOption())
   .addOption(envOption())
   .option('--dry-run', 'print the diff of what would change, without writing')
@@ -132,7 +132,7 @@ program
 program
   .command('validate')
   .description('validate built output (default dist/) or any YAML files, folders and - (stdin), read as kubectl reads them')
-  .argument('[paths...]', 'files, folders, pipes or - for stdin', [])
+  .argument('[paths...]', 'files, folders, pipes or - for stdin')
   .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
   .option('--kubernetes-version <version>', "validate against this Kubernetes version (default: each env's version in strata.config.json)")
   .option('--no-policy', 'schema and structural checks only, no policy rules')
@@ -349,7 +349,7 @@ program
 program
   .command('remove-app')
   .description(
-    'remove an app and every trace of it (its folder, registration, base, overlays, env roots, gitops entries, dist files, cache) in one atomic step',
+    'remove an app and every trace of it (its folder, registration, base, overlays, env roots, gitops entries, topology pictures, dist files, cache) in one atomic step',
   )
   .argument('<name>', 'the app (folder name under apps/)')
   .action(async (name: string) => {
@@ -488,7 +488,7 @@ program
     "server-side dry run (strict) on a throw-away kube-apiserver: the apps' built output in dist/ (run `npm run build` first), " +
       'or any YAML files, folders and - (stdin); --against checks it as an upgrade of a git ref or of earlier built manifests',
   )
-  .argument('[paths...]', 'files, folders or - for stdin (default: dist/<env>/<app>.yaml of every overlay)', [])
+  .argument('[paths...]', 'files, folders or - for stdin (default: dist/<env>/<app>.yaml of every overlay)')
   .addOption(appOption())
   .addOption(envOption())
   .option(

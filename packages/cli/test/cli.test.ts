@@ -99,11 +99,15 @@ describe('strata CLI on a copy of the workspace', () => {
     expect(r.stderr).toMatch(/unknown option '--ap'/);
   });
 
-  it('every command has --help', () => {
-    for (const cmd of ['generate', 'build', 'validate', 'check']) {
-      const r = strata(ws.root, [cmd, '--help']);
+  it('every command and subcommand has --help, with no empty or repeated default', () => {
+    const commands = ['generate', 'build', 'validate', 'pipeline', 'check', 'diff', 'set', 'set image', 'promote', 'ls', 'remove-app', 'crd'];
+    commands.push('crd add', 'crd remove', 'crd ls', 'new-app', 'import', 'graph', 'verify', 'ci');
+    for (const cmd of commands) {
+      const r = strata(ws.root, [...cmd.split(' '), '--help']);
       expect(r.status).toBe(0);
       expect(r.stdout).toContain(`Usage: strata ${cmd}`);
+      // Commander prints a variadic argument's [] default as "(default: [])", after any default the text names.
+      expect(r.stdout.replace(/\s+/g, ' ')).not.toMatch(/\(default: \[\]\)|\(default: [^)]*\) \(default:/);
     }
   });
 

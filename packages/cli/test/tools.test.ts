@@ -22,7 +22,7 @@ describe('missing tools', () => {
       env: { PATH: bin, HOME: dir },
     });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/setup: error: kustomize v5\.8\.1 and kubeconform v0\.7\.0 not found\. Install Go 1\.22 or newer/);
+    expect(r.stderr).toMatch(/setup: error: kustomize v5\.8\.1 and kubeconform v0\.7\.0 not found\. Install Go 1\.26 or newer/);
   });
 
   it('a kustomize that cannot be found is a tool error (exit 2) with the install hint', () => {
