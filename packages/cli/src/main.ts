@@ -373,7 +373,7 @@ crd
   .option('--no-models', 'skip the typed models (schemas and CRDs only)')
   .action(async (source: string, folder: string | undefined, o: { models: boolean }) => {
     const { addCrds } = await import('@strata/crds');
-    const r = await addCrds(findRoot(), source, folder, { models: o.models });
+    const r = await addCrds(findRoot(), source, folder, { models: o.models, cwd: process.cwd() });
     for (const c of r.crds) out(`added ${c.name} (${c.kind} ${c.versions.join(', ')})`);
     out(
       `crd add: ${r.crds.length} CRDs from ${r.crds[0]?.source}: ${r.written.length} files written, ${r.removed.length} removed; commit the result (${seconds()})`,
@@ -445,6 +445,8 @@ program
       ...(o.env ? { envs: o.env } : {}),
       secretStore: o.secretStore,
       install: o.install,
+      // Paths are typed from the folder the command runs in, as every shell tool takes them.
+      cwd: process.cwd(),
     });
     for (const w of r.warnings) err(`warning: ${w}`);
     for (const p of r.policy) err(`policy: ${p}`);
@@ -516,7 +518,7 @@ program
     const r =
       paths.length > 0
         ? await verifyFiles(findRootOrCwd(), paths, { ...common, cwd: process.cwd() })
-        : await verifyApps(findRoot(), { ...common, env: o.env, app: o.app });
+        : await verifyApps(findRoot(), { ...common, env: o.env, app: o.app, cwd: process.cwd() });
     // On stderr, as the phases: a report on stdout stays one document.
     printServer(r);
     const summary = summarize(r.problems, r.objects);

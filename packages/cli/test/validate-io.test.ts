@@ -80,15 +80,15 @@ describe('strata validate names files from the folder it runs in', () => {
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
 
-  it('reads a relative path from the working folder and names a workspace file from the root', () => {
+  it('reads a relative path from the working folder and names it as typed, an absolute one in full', () => {
     const r = run('../../base/gethrelay/service.gethrelay.yaml');
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/No problems in 1 resource\b/);
-    const bad = run(join('..', '..', 'base', 'gethrelay'), relative(sub, join(dir, 'bad.yaml')));
+    const typed = relative(sub, join(dir, 'bad.yaml'));
+    const bad = run(join('..', '..', 'base', 'gethrelay'), typed);
     expect(bad.status).toBe(1);
-    // Outside the workspace a file keeps its full path; inside, the path from the root.
-    expect(bad.stdout).toContain(`${join(dir, 'bad.yaml')}:6: v1/Service web: spec.portz: unknown field`);
-    expect(bad.stdout).not.toMatch(/^\.\.\//m);
+    expect(bad.stdout).toContain(`${typed}:6: v1/Service web: spec.portz: unknown field`);
+    expect(run(join(dir, 'bad.yaml')).stdout).toContain(`${join(dir, 'bad.yaml')}:6: v1/Service web: spec.portz: unknown field`);
   });
 
   it('a relative path that is not there is named as typed, exit 2', () => {

@@ -119,6 +119,8 @@ function plan(root: string, crds: ReadonlyMap<string, Kept>, models: boolean): M
 export interface CrdOptions extends FetchOptions {
   /** Generate the typed models. @default true */
   readonly models?: boolean;
+  /** The folder a relative source file or folder is named from: the shell's working folder when a person types it. @default root */
+  readonly cwd?: string;
 }
 
 /**
@@ -157,7 +159,7 @@ function apply(root: string, crds: ReadonlyMap<string, Kept>, label: string, mod
  * packages/crd-models. Adding a CRD again replaces it. A group Strata already ships is refused.
  */
 export async function addCrds(root: string, arg: string, dir?: string, options: CrdOptions = {}): Promise<CrdChange> {
-  const source = parseCrdSource(arg, dir);
+  const source = parseCrdSource(arg, dir, options.cwd ?? root);
   const read: SourcedCrd[] = await readSource(root, source, options);
   const shipped = shippedGroups();
   const clash = read.find((d) => shipped.has(d.crd.spec.group));

@@ -25,11 +25,12 @@ export interface FetchOptions {
 const MODULE = /^([a-z0-9][a-zA-Z0-9._~/-]*\.[a-z]+(?:\/[a-zA-Z0-9._~-]+)*)@(v\d+\.\d+\.\d+[a-zA-Z0-9.+-]*)$/;
 
 /**
- * `examples/widgets.yaml` (a file or a folder of YAML files) or `sigs.k8s.io/gateway-api@v1.6.3`
- * with an optional folder inside the module. A file that exists wins over a module spelling.
+ * `examples/widgets.yaml` (a file or a folder of YAML files, relative to `from`) or
+ * `sigs.k8s.io/gateway-api@v1.6.3` with an optional folder inside the module. A file that exists
+ * wins over a module spelling.
  */
-export function parseCrdSource(arg: string, dir?: string): CrdSource {
-  const path = resolve(arg);
+export function parseCrdSource(arg: string, dir: string | undefined, from: string): CrdSource {
+  const path = resolve(from, arg);
   if (existsSync(path)) {
     if (dir !== undefined) throw new UsageError(`crd add ${arg} ${dir}: a folder inside applies only to a Go module; name the file or folder alone`);
     return { kind: 'file', path };

@@ -43,6 +43,11 @@ export interface ImportOptions {
   readonly secretStore?: string;
   /** Run `pnpm install` and a full `strata generate` after writing. @default true */
   readonly install?: boolean;
+  /**
+   * The folder that relative source paths are named from, and named from in messages: the shell's
+   * working folder when a person types them. @default root
+   */
+  readonly cwd?: string;
 }
 
 export interface ImportResult {
@@ -76,12 +81,13 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
     throw new UsageError('give either PATH or --env ENV=PATH for each env, not both');
   if (options.path === undefined && (!options.envs || options.envs.length === 0))
     throw new UsageError('nothing to import: give PATH (with base/ and overlays/<env>/) or --env dev=PATH --env staging=PATH --env prod=PATH');
-  const paths = options.path !== undefined ? layoutSources(root, options.path, name) : parseEnvOptions(root, options.envs!);
+  const from = options.cwd ?? root;
+  const paths = options.path !== undefined ? layoutSources(from, options.path, name) : parseEnvOptions(from, options.envs!);
 
   const store = parseSecretStore(options.secretStore);
-  const sources = await readSources(root, paths);
+  const sources = await readSources(root, paths, from);
   const model = buildModel(name, sources.objects, sources.generated, store);
-  await checkSources(model, paths, root);
+  await checkSources(model, paths, from);
   const app = generateApp(name, model);
   const appFiles = new Map<string, string>([...app.files].map(([rel, content]) => [`apps/${name}/${rel}`, content]));
   appFiles.set(`apps/${name}/package.json`, packageJson(name, app.packages));
@@ -197,7 +203,7 @@ async function importModel(spec: string): Promise<ModelModule> {
  * Each source object checked by its model as the app's render will check it, so that an object the
  * API server would refuse (a Deployment without a selector, say) is named as the source's problem.
  */
-async function checkSources(model: Model, paths: Record<Environment, string>, root: string): Promise<void> {
+async function checkSources(model: Model, paths: Record<Environment, string>, from: string): Promise<void> {
   const problems = new Set<string>();
   for (const env of ENVIRONMENTS) {
     for (const m of model.expected[env]) {
@@ -205,7 +211,7 @@ async function checkSources(model: Model, paths: Record<Environment, string>, ro
       const Model = module ? (await importModel(module.spec))[m.kind] : undefined;
       try {
         // Without a model, the names and the kind are still checked by the API server's rules.
-        toManifest(Model ? new Model(structuredClone(m)) : (structuredClone(m) as KubeObject), relative(root, paths[env]) || '.');
+        toManifest(Model ? new Model(structuredClone(m)) : (structuredClone(m) as KubeObject), relative(from, paths[env]) || '.');
       } catch (e) {
         if (!(e instanceof ObjectError)) throw e;
         problems.add(`${e.message}: not a valid ${m.kind}, which an API server would refuse too; fix it in the source, then import`);

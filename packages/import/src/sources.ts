@@ -30,10 +30,10 @@ export const kustomizationIn = (dir: string): string | undefined => KUSTOMIZATIO
 
 /**
  * The env paths of `strata import PATH`: `PATH/overlays/<env>` when that is a kustomization, else
- * `PATH/overlays/<env>/<name>` (the layout Strata itself writes).
+ * `PATH/overlays/<env>/<name>` (the layout Strata itself writes). A relative PATH is named from `from`.
  */
-export function layoutSources(root: string, path: string, name: string): Record<Environment, string> {
-  const abs = resolve(root, path);
+export function layoutSources(from: string, path: string, name: string): Record<Environment, string> {
+  const abs = resolve(from, path);
   if (!existsSync(join(abs, 'overlays'))) {
     throw new UsageError(`${path}: has no overlays/ folder; pass each env's folder with --env dev=PATH --env staging=PATH --env prod=PATH`);
   }
@@ -48,8 +48,8 @@ export function layoutSources(root: string, path: string, name: string): Record<
   return out;
 }
 
-/** Parses `--env dev=PATH` values; every env must be given once. */
-export function parseEnvOptions(root: string, specs: readonly string[]): Record<Environment, string> {
+/** Parses `--env dev=PATH` values, a relative PATH named from `from`; every env must be given once. */
+export function parseEnvOptions(from: string, specs: readonly string[]): Record<Environment, string> {
   const out: Partial<Record<Environment, string>> = {};
   for (const spec of specs) {
     const eq = spec.indexOf('=');
@@ -58,7 +58,7 @@ export function parseEnvOptions(root: string, specs: readonly string[]): Record<
     if (!(ENVIRONMENTS as readonly string[]).includes(env))
       throw new UsageError(`--env ${spec}: unknown env "${env}"; known envs: ${ENVIRONMENTS.join(', ')}`);
     if (out[env as Environment]) throw new UsageError(`--env ${env} is given twice; give each env once`);
-    out[env as Environment] = resolve(root, spec.slice(eq + 1));
+    out[env as Environment] = resolve(from, spec.slice(eq + 1));
   }
   const missing = ENVIRONMENTS.filter((e) => !out[e]);
   if (missing.length > 0) throw new UsageError(`missing --env ${missing.map((e) => `${e}=PATH`).join(' --env ')}; every env needs its source`);
@@ -246,18 +246,19 @@ function readYaml(path: string, root: string): Manifest[] {
 /**
  * Reads every env's source: a Kustomize folder is built by the project's kustomize package (the same
  * folder built once for the envs that share it), plain YAML is parsed. Unsupported Kustomize
- * features are refused all at once, before anything is built.
+ * features are refused all at once, before anything is built. Messages name files from `from`
+ * (the folder the person typed the paths in).
  */
-export async function readSources(root: string, paths: Record<Environment, string>): Promise<SourceSet> {
+export async function readSources(root: string, paths: Record<Environment, string>, from: string = root): Promise<SourceSet> {
   const sources = {} as Record<Environment, EnvSource>;
   for (const env of ENVIRONMENTS) {
     const path = paths[env];
-    if (!existsSync(path)) throw new UsageError(`--env ${env}=${relative(root, path) || path}: no such file or folder`);
+    if (!existsSync(path)) throw new UsageError(`--env ${env}=${relative(from, path) || path}: no such file or folder`);
     const kustomize = statSync(path).isDirectory() && kustomizationIn(path) !== undefined;
     sources[env] = { env, path, kind: kustomize ? 'kustomize' : 'yaml' };
   }
   const walk: Walk = { refusals: [], warnings: [], generated: new Set(), seen: new Set() };
-  for (const env of ENVIRONMENTS) if (sources[env].kind === 'kustomize') walkKustomization(sources[env].path, root, walk);
+  for (const env of ENVIRONMENTS) if (sources[env].kind === 'kustomize') walkKustomization(sources[env].path, from, walk);
   if (walk.refusals.length > 0) throw new ImportError(walk.refusals);
 
   const dirs = [...new Set(ENVIRONMENTS.filter((e) => sources[e].kind === 'kustomize').map((e) => sources[e].path))];
@@ -266,15 +267,15 @@ export async function readSources(root: string, paths: Record<Environment, strin
     const results = await buildOverlays(root, dirs, { concurrency: 1 });
     const failed = results.filter((r) => !r.ok);
     if (failed.length > 0) {
-      throw new ImportError(failed.map((r) => `${relative(root, dirs[results.indexOf(r)]!) || r.overlay}: kustomize build failed: ${r.error}`));
+      throw new ImportError(failed.map((r) => `${relative(from, dirs[results.indexOf(r)]!) || r.overlay}: kustomize build failed: ${r.error}`));
     }
     results.forEach((r, i) => built.set(dirs[i]!, parseBuild(r.yaml, r.overlay)));
   }
   const objects = {} as Record<Environment, Manifest[]>;
   for (const env of ENVIRONMENTS) {
     const s = sources[env];
-    objects[env] = structuredClone(s.kind === 'kustomize' ? built.get(s.path)! : readYaml(s.path, root));
-    if (objects[env].length === 0) throw new ImportError([`${relative(root, s.path) || s.path}: holds no Kubernetes objects for ${env}`]);
+    objects[env] = structuredClone(s.kind === 'kustomize' ? built.get(s.path)! : readYaml(s.path, from));
+    if (objects[env].length === 0) throw new ImportError([`${relative(from, s.path) || s.path}: holds no Kubernetes objects for ${env}`]);
     // Kustomize builds any document with a kind and a name; an app holds Kubernetes objects only.
     const incomplete = objects[env].filter(
       (m) => typeof m.apiVersion !== 'string' || typeof m.kind !== 'string' || !isPlainObject(m.metadata) || typeof m.metadata.name !== 'string',
@@ -283,7 +284,7 @@ export async function readSources(root: string, paths: Record<Environment, strin
       throw new ImportError(
         incomplete.map((m) => {
           const missing = ['apiVersion', 'kind'].filter((f) => typeof (m as Record<string, unknown>)[f] !== 'string');
-          return `${relative(root, s.path) || s.path}: ${String(m.kind ?? 'a document')} ${String(m.metadata?.name ?? '')}: has no ${missing.join(' or ') || 'metadata.name'}; it is not a Kubernetes object: complete it in the source or remove it, then import`;
+          return `${relative(from, s.path) || s.path}: ${String(m.kind ?? 'a document')} ${String(m.metadata?.name ?? '')}: has no ${missing.join(' or ') || 'metadata.name'}; it is not a Kubernetes object: complete it in the source or remove it, then import`;
         }),
       );
     }

@@ -29,7 +29,7 @@ export interface VerifyReport extends VerifyResult {
  * read are applied first.
  */
 export async function verifyFiles(base: string, paths: readonly string[], options: VerifyFilesOptions = {}): Promise<VerifyReport> {
-  const { parseInputs } = await import('@strata/validate');
+  const { namesAsTyped, parseInputs, renamedAsTyped } = await import('@strata/validate');
   const { verifyDocuments } = await import('@strata/verify');
   const { against: folder, cwd = base, ...server } = options;
   const parsed = await parseInputs(base, paths, { cwd });
@@ -44,7 +44,10 @@ export async function verifyFiles(base: string, paths: readonly string[], option
   }
   const checked = await verifyDocuments(parsed.docs, { ...server, ...(against && folder ? { against: { name: folder, docs: against.docs } } : {}) });
   const unread = (against?.problems ?? []).map((p) => ({ ...p, severity: 'warning' as const, message: `in --against: ${p.message}` }));
-  return { ...checked, problems: [...parsed.problems, ...unread, ...checked.problems], notes: [] };
+  // Named as typed, from the folder the person is in, once the checks are done.
+  const names = namesAsTyped(parsed, ...(against ? [against] : []));
+  const problems = [...parsed.problems, ...unread, ...checked.problems].map((p) => renamedAsTyped(p, names));
+  return { ...checked, problems, notes: [] };
 }
 
 /**

@@ -77,7 +77,7 @@ const KUSTOMIZATION_FILE = /^(kustomization\.ya?ml|Kustomization)$/;
 
 /** Turns one file's decoded chunks into documents and problems, with lines. */
 function build(
-  source: Source,
+  source: Omit<Source, 'shown'>,
   decoded: Decoded,
   counters: Map<string, number>,
 ): FileRead & { resources: number; documents?: readonly Record<string, unknown>[] } {
@@ -433,13 +433,39 @@ export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise
  */
 export async function parseInputs(root: string, inputs: readonly string[], options: ReadOptions = {}): Promise<ParsedInputs> {
   const parsed: ParsedInputs = { docs: [], problems: [], files: new Map() };
-  for (const s of await readSources(root, inputs, options)) parsed.files.set(s.file, newFile(s.input, s.bytes));
+  for (const s of await readSources(root, inputs, options)) parsed.files.set(s.file, newFile(s.input, s.bytes, s.shown));
   await decodeParsed(parsed, root);
   return parsed;
 }
 
-function newFile(input: string, bytes: Buffer): FileInput {
-  return { input, bytes, docs: [], problems: [], resources: 0, decoded: false };
+function newFile(input: string, bytes: Buffer, shown?: string): FileInput {
+  return { input, ...(shown !== undefined ? { shown } : {}), bytes, docs: [], problems: [], resources: 0, decoded: false };
+}
+
+/**
+ * The files of `parsed` that the person named otherwise than their key (a relative path typed in a
+ * subfolder: `ReadOptions.cwd`), key to name. The checks know files by their key (built output by
+ * `dist/<env>/<app>.yaml`); a report names them as they were typed.
+ */
+export function namesAsTyped(...all: readonly ParsedInputs[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const parsed of all) for (const [file, f] of parsed.files) if (f.shown !== undefined && f.shown !== file) names.set(file, f.shown);
+  return names;
+}
+
+/** A file key, or an object id (`<file>#<n>`), as `names` (from `namesAsTyped`) names it. */
+export function nameAsTyped(key: string, names: ReadonlyMap<string, string>): string {
+  const direct = names.get(key);
+  if (direct !== undefined) return direct;
+  const hash = key.lastIndexOf('#');
+  const file = hash < 0 ? undefined : names.get(key.slice(0, hash));
+  return file === undefined ? key : `${file}${key.slice(hash)}`;
+}
+
+/** A problem (or any record naming a file and an object) with its file and object named as typed. */
+export function renamedAsTyped<T extends { readonly file: string; readonly resource?: string }>(p: T, names: ReadonlyMap<string, string>): T {
+  if (names.size === 0) return p;
+  return { ...p, file: nameAsTyped(p.file, names), ...(p.resource !== undefined ? { resource: nameAsTyped(p.resource, names) } : {}) };
 }
 
 /**

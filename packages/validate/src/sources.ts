@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '@strata/project';
 
 /**
@@ -18,7 +18,10 @@ export const DEFAULT_LIMITS = { maxFileBytes: 64 * 1024 * 1024, maxTotalBytes: 2
 
 /** One input as read: its name as reported, the argument it came from, and its bytes, read once. */
 export interface Source {
+  /** Relative to the root when it lies inside it, else absolute: how the checks know built output (`dist/<env>/<app>.yaml`). */
   readonly file: string;
+  /** How the person named it: relative to `cwd` when the input was a relative path, else as `file`. */
+  readonly shown: string;
   readonly input: string;
   readonly bytes: Buffer;
 }
@@ -119,7 +122,8 @@ export interface ReadOptions extends ReadLimits {
   readonly stdin?: () => string | Buffer;
   /**
    * The folder that relative inputs are named from: the shell's working folder when a person names
-   * files (`strata validate ../x.yaml` from a subfolder). @default root
+   * files (`strata validate ../x.yaml` from a subfolder), which also names them in what is reported
+   * (`Source.shown`). @default root
    */
   readonly cwd?: string;
 }
@@ -158,21 +162,23 @@ export async function readSources(root: string, inputs: readonly string[], optio
   for (const { input, path } of named) {
     const rel = path === 0 ? '' : relative(root, path);
     const file = path === 0 ? '<stdin>' : rel && !rel.startsWith('..') ? rel : path;
+    // As typed, from the folder the person is in, as kubectl and kustomize name files.
+    const shown = path !== 0 && options.cwd !== undefined && !isAbsolute(input) ? relative(options.cwd, path) || path : file;
     let bytes: Buffer;
     if (path === 0 && options.stdin) bytes = Buffer.from(options.stdin());
     else {
       try {
-        bytes = await readCapped(path, file, maxFile);
+        bytes = await readCapped(path, shown, maxFile);
       } catch (err) {
         if (err instanceof UsageError) throw err;
-        throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
+        throw new UsageError(`${shown}: cannot read: ${(err as Error).message}`);
       }
     }
     if (bytes.length > maxFile)
-      throw new UsageError(`${file}: more than the ${mib(maxFile)} an input may hold; split it, or check that this is the file you meant`);
+      throw new UsageError(`${shown}: more than the ${mib(maxFile)} an input may hold; split it, or check that this is the file you meant`);
     total += bytes.length;
-    if (total > maxTotal) throw new UsageError(`${file}: the inputs hold more than the ${mib(maxTotal)} one run may read; validate them in parts`);
-    sources.push({ file, input, bytes });
+    if (total > maxTotal) throw new UsageError(`${shown}: the inputs hold more than the ${mib(maxTotal)} one run may read; validate them in parts`);
+    sources.push({ file, shown, input, bytes });
   }
   return sources;
 }

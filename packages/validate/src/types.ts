@@ -21,6 +21,8 @@ export interface SourceDoc {
 /** One input file: its bytes, read once, and once decoded what they hold. */
 export interface FileInput {
   readonly input: string;
+  /** How the person named it, when that differs from its key in `ParsedInputs.files` (see `Source.shown`). */
+  readonly shown?: string;
   readonly bytes: Buffer;
   docs: readonly SourceDoc[];
   problems: readonly Problem[];

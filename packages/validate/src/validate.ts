@@ -3,7 +3,7 @@ import { schemaLocations } from '@strata/schemas';
 import { serverFieldProblems, withoutSchemaDuplicates } from '@strata/server-validation';
 import { requireKubernetesSets } from './kubernetes.ts';
 import { policyProblems } from './policy.ts';
-import { decodeParsed, parseInputs } from './read.ts';
+import { decodeParsed, nameAsTyped, namesAsTyped, parseInputs, renamedAsTyped } from './read.ts';
 import { schemaProblems } from './schema.ts';
 import type { ParsedInputs, ResourceRef, SourceDoc, ValidateOptions, ValidateResult } from './types.ts';
 
@@ -22,10 +22,11 @@ export async function validate(
   const parsed = await parseInputs(root, inputs, options);
   const checked = await checkParsed(root, parsed, options);
   const built = checked.files.map((f) => distOf(f)).filter((m) => m !== undefined);
-  const result =
+  const known =
     built.length === checked.files.length && built.length > 0
       ? { ...checked, built: { apps: new Set(built.map((m) => m.app)).size, envs: new Set(built.map((m) => m.env)).size } }
       : checked;
+  const result = asTyped(known, namesAsTyped(parsed));
   if (result.resources > 0 || options.allowEmpty) return result;
   const where = inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ');
   const files = parsed.files.size === 0 ? ' (no .yaml, .yml or .json file)' : '';
@@ -36,6 +37,19 @@ export async function validate(
     severity: 'error',
   };
   return { ...result, problems: [problem, ...result.problems] };
+}
+
+/** A result whose files are named as the person typed them (`namesAsTyped`), once every check that knows files by their key has run. */
+function asTyped(r: ValidateResult, names: ReadonlyMap<string, string>): ValidateResult {
+  if (names.size === 0) return r;
+  const name = (key: string) => nameAsTyped(key, names);
+  return {
+    ...r,
+    problems: r.problems.map((p) => renamedAsTyped(p, names)),
+    files: r.files.map(name),
+    counts: Object.fromEntries(Object.entries(r.counts).map(([file, n]) => [name(file), n])),
+    ...(r.objects ? { objects: r.objects.map((o) => ({ ...o, file: name(o.file), id: name(o.id) })) } : {}),
+  };
 }
 
 /** A version that is malformed or has no schema set is a usage error, found before any work. */

@@ -55,6 +55,8 @@ export interface VerifyOptions extends ServerOptions {
    * ref, whose committed overlays are built.
    */
   readonly against?: string;
+  /** The folder a relative `against` folder is named from: the shell's working folder when a person types it. @default root */
+  readonly cwd?: string;
 }
 
 export interface VerifyResult {
@@ -128,7 +130,7 @@ export async function verify(root: string, options: VerifyOptions = {}): Promise
   const ref = options.against;
   const withRoot = { root, ...options };
   if (!ref) return run(read, withRoot, phases);
-  const folder = resolve(root, ref);
+  const folder = resolve(options.cwd ?? root, ref);
   if (isDirectory(folder)) {
     const readFolder = () => Promise.resolve(readAgainstFolder(folder, ref, envs, options.app));
     return run(read, withRoot, phases, { ref, build: readFolder });
