@@ -194,6 +194,13 @@ program
     if (found.errors > 0) process.exitCode = EXIT.invalid;
   });
 
+/** The errors a pipeline found, by kind. */
+function pipelineCounts(r: PipelineResult): { errors: number; notBuilt: number; problems: number; compared: number; resources: number } {
+  const summary = summarize(r.problems, r.resources);
+  const compared = r.unmatchedPatches.length + r.roundTrip.length + r.envRootCollisions.length;
+  return { errors: r.built.failed + summary.errors + compared, notBuilt: r.built.failed, problems: summary.errors, compared, resources: r.resources };
+}
+
 /** What a pipeline did, as `strata pipeline` prints it; the errors it found, by kind. */
 function printPipeline(r: PipelineResult): { errors: number; notBuilt: number; problems: number; compared: number; resources: number } {
   const g = r.generated;
@@ -209,14 +216,7 @@ function printPipeline(r: PipelineResult): { errors: number; notBuilt: number; p
   for (const note of r.notes) err(note);
   const summary = summarize(r.problems, r.resources);
   out(`pipeline: ${r.apps} apps x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
-  const compared = r.unmatchedPatches.length + r.roundTrip.length + r.envRootCollisions.length;
-  return {
-    errors: r.built.failed + summary.errors + compared,
-    notBuilt: r.built.failed,
-    problems: summary.errors,
-    compared,
-    resources: r.resources,
-  };
+  return pipelineCounts(r);
 }
 
 /** The comparisons of check, which the pipeline runs too: one finding a line, a round-trip mismatch with its diff. */
@@ -547,10 +547,25 @@ program
       'then what it built dry-run applied from memory to a throw-away kube-apiserver started while the pipeline runs',
   )
   .option('--no-cache', 'render, build and validate every app, reusing nothing of an earlier pipeline')
-  .action(async (o: { cache: boolean }) => {
+  .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
+  .action(async (o: { cache: boolean; output: OutputFormat }) => {
     const root = findRoot();
-    const { DriftError, failOnToolFailures, gate, selectOverlays } = await import('@strata/pipeline');
-    const step = progress('build', o.cache ? 0 : selectOverlays(root).length);
+    const { DriftError, driftProblems, failOnToolFailures, gate, gateProblems, selectOverlays } = await import('@strata/pipeline');
+    const text = o.output === 'text';
+    const step = text ? progress('build', o.cache ? 0 : selectOverlays(root).length) : undefined;
+    // A report on stdout stays one document: its lines are for text output only.
+    const report = async (problems: Parameters<typeof summarize>[0], resources: number, phases?: Record<string, number>) => {
+      if (o.output === 'text') return;
+      const { ruleHelp } = await import('@strata/validate');
+      out(
+        formatReport(
+          o.output,
+          { problems, summary: summarize(problems, resources), suite: 'strata ci', ...(phases ? { phases } : {}) },
+          VERSION,
+          ruleHelp,
+        ),
+      );
+    };
     let pipelined: ReturnType<typeof printPipeline> | undefined;
     let r;
     try {
@@ -559,12 +574,21 @@ program
         onWarning,
         ...(step ? { onBuild: (b) => step(b.overlay, b.ok, b.millis) } : {}),
         // As soon as it is in: the dry run takes seconds more.
-        onPipeline: (p) => void (pipelined = printPipeline(p)),
+        onPipeline: (p) => {
+          // A report's notes go to stderr, as validate's do.
+          if (!text) for (const note of p.notes) err(note);
+          pipelined = text ? printPipeline(p) : pipelineCounts(p);
+        },
         onPhase: onVerifyPhase,
         onProgress: (line) => err(line),
       });
     } catch (e) {
-      if (!(e instanceof DriftError)) throw e;
+      if (!(e instanceof DriftError)) {
+        if (o.output !== 'text') out(reportError(o.output, ['.'], e, VERSION, (await import('@strata/validate')).ruleHelp, 'strata ci'));
+        throw e;
+      }
+      process.exitCode = EXIT.invalid;
+      if (!text) return report(driftProblems(e), 0);
       // As check reports drift; nothing was written, built or applied.
       printDrift(e.drift);
       const files = e.changes.written.length + e.changes.removed.length;
@@ -572,25 +596,39 @@ program
         `ci: failed: ${files} generated file${files === 1 ? ' is' : 's are'} not what the code generates; nothing was written, built or applied (${seconds()})`,
       );
       printDriftHints(e.drift, e.imageEdits);
-      process.exitCode = EXIT.invalid;
       return;
     }
     const p = pipelined!;
-    printServer(r.verified);
-    for (const line of problemLines(r.verified.problems)) out(line);
-    const verified = summarize(r.verified.problems, r.verified.objects);
-    out(`verify: ${formatSummary(verified)} (${seconds()})`);
+    if (r.verified) printServer(r.verified);
+    else err(`verify: ${r.notVerified}`);
+    const verified = r.verified ? summarize(r.verified.problems, r.verified.objects) : undefined;
+    if (text && r.verified && verified) {
+      for (const line of problemLines(r.verified.problems)) out(line);
+      out(`verify: ${formatSummary(verified)} (${seconds()})`);
+    }
     const found = [
       counted(p.notBuilt, 'overlay that did not build', 'overlays that did not build'),
       counted(p.problems, 'validation error', 'validation errors'),
       counted(p.compared, 'round-trip, patch or env-root finding', 'round-trip, patch or env-root findings'),
-      counted(verified.errors, 'error from the API server', 'errors from the API server'),
+      counted(verified?.errors ?? 0, 'error from the API server', 'errors from the API server'),
     ].filter((x) => x !== undefined);
-    out(
-      found.length === 0
-        ? `ci: passed: ${r.pipeline.apps} apps x ${ENVIRONMENTS.length} envs, ${p.resources} resources generated, built, validated and ${r.verified.objects} dry-run applied (${seconds()})`
-        : `ci: failed: ${found.join(', ')} (${seconds()})`,
-    );
+    const applied = r.verified ? ` and ${r.verified.objects} dry-run applied` : '';
+    if (text)
+      out(
+        found.length === 0
+          ? `ci: passed: ${r.pipeline.apps} apps x ${ENVIRONMENTS.length} envs, ${p.resources} resources generated, built, validated${applied} (${seconds()})`
+          : `ci: failed: ${found.join(', ')} (${seconds()})`,
+      );
+    else {
+      const { phases } = r.pipeline;
+      const ms = (s: number) => Math.round(s * 1000);
+      await report(gateProblems(r), p.resources, {
+        generate: ms(phases.generate),
+        build: ms(phases.build),
+        validate: ms(phases.validate),
+        ...(r.verified?.phases ?? {}),
+      });
+    }
     failOnToolFailures(r.pipeline.built.results);
     if (found.length > 0) process.exitCode = EXIT.invalid;
   });

@@ -1,9 +1,9 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildResult } from '@strata/kustomize';
-import type { WarningOptions } from '@strata/project';
+import type { Problem, WarningOptions } from '@strata/project';
 import type { Group, Server, VerifyDocument } from '@strata/verify';
-import { pipeline, type PipelineResult } from './pipeline.ts';
+import { pipeline, type DriftError, type PipelineResult } from './pipeline.ts';
 import type { VerifyReport } from './verify.ts';
 
 export interface GateOptions extends WarningOptions {
@@ -22,8 +22,69 @@ export interface GateOptions extends WarningOptions {
 
 export interface GateResult {
   readonly pipeline: PipelineResult;
-  /** The server-side dry run of what the pipeline built, as `strata verify` reports it. */
-  readonly verified: VerifyReport;
+  /**
+   * The server-side dry run of what the pipeline built, as `strata verify` reports it. Undefined
+   * when the pipeline failed on a machine whose API server binaries were not built yet: the run
+   * does not wait minutes for their build to report a failure it has already found (`notVerified` says so).
+   */
+  readonly verified?: VerifyReport;
+  /** Why there was no dry run, in one line that says how to have one. */
+  readonly notVerified?: string;
+}
+
+/** Whether a pipeline found an error: an overlay that did not build, a validation error, or a finding of check's comparisons. */
+export function pipelineFailed(r: PipelineResult): boolean {
+  return (
+    r.built.failed > 0 ||
+    r.problems.some((p) => p.severity === 'error' && !p.excepted) ||
+    r.roundTrip.length + r.unmatchedPatches.length + r.envRootCollisions.length > 0
+  );
+}
+
+/** `<file>: <message>` (the comparisons' lines) as a problem of `rule`. */
+function lineProblem(line: string, rule: string): Problem {
+  const at = line.indexOf(': ');
+  return { file: at < 0 ? '' : line.slice(0, at), message: at < 0 ? line : line.slice(at + 2), rule, severity: 'error' };
+}
+
+/**
+ * Everything a gate run found, as problems (the shape `strata validate` and `strata verify` report,
+ * for `--output json`, JUnit and SARIF): the pipeline's validation, each overlay that did not build
+ * (at the overlay, rule `kustomize-build`), the comparisons of check (`round-trip`, `unmatched-patch`,
+ * `env-root`), then the API server's refusals.
+ */
+export function gateProblems(r: GateResult): Problem[] {
+  const p = r.pipeline;
+  return [
+    ...p.built.results
+      .filter((b) => !b.ok)
+      .map((b): Problem => ({ file: b.overlay, message: `kustomize build failed: ${b.error ?? ''}`, rule: 'kustomize-build', severity: 'error' })),
+    ...p.problems,
+    ...p.roundTrip.map(
+      (m): Problem => ({
+        file: m.overlay,
+        message: `${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`,
+        rule: 'round-trip',
+        severity: 'error',
+      }),
+    ),
+    ...p.unmatchedPatches.map((l) => lineProblem(l, 'unmatched-patch')),
+    ...p.envRootCollisions.map((l) => lineProblem(l, 'env-root')),
+    ...(r.verified?.problems ?? []),
+  ];
+}
+
+/** A committed tree that is not what the code generates, as problems: one per file, rule `drift`, with the command that mends it. */
+export function driftProblems(e: DriftError): Problem[] {
+  return e.drift.map((d) => {
+    const edit = e.imageEdits.find((i) => i.file === d.file);
+    const message = edit
+      ? `images: ${edit.image} was edited in the generated overlay (to ${edit.ref}); carry it into the pins with: ${edit.command}`
+      : d.kind === 'stale'
+        ? 'no app generates this file; run `npx strata generate` (it removes it) and commit the result'
+        : `${d.kind === 'missing' ? 'missing' : 'not what the code generates'}; run \`npx strata generate\` and commit the result`;
+    return { file: d.file, message, rule: 'drift', severity: 'error' };
+  });
 }
 
 /**
@@ -41,10 +102,17 @@ export interface GateResult {
  */
 export async function gate(workspace: string, options: GateOptions = {}): Promise<GateResult> {
   const root = realpathSync(workspace);
-  const { builtDocuments, readBuilt, startVerifyServer, verifyGroups } = await import('@strata/verify');
-  const starting = startVerifyServer(options.onProgress);
-  // Awaited once the pipeline is done; a failed start must not crash the run meanwhile.
-  starting.then(options.onServer, () => undefined);
+  const { builtDocuments, readBuilt, serversReady, startVerifyServer, verifyGroups } = await import('@strata/verify');
+  const start = () => {
+    const server = startVerifyServer(options.onProgress);
+    // Awaited once the pipeline is done; a failed start must not crash the run meanwhile.
+    server.then(options.onServer, () => undefined);
+    return server;
+  };
+  // Built binaries: the server starts while the pipeline runs. Not built yet (minutes, once per
+  // machine): they are built once the pipeline passed, so that a failing pipeline (drift included)
+  // is reported at once instead of after the build.
+  let starting = serversReady() ? start() : undefined;
   try {
     // The offline copy of the server's field checks is left out: every object the pipeline built is
     // dry-run applied below to a real server of the same release, which makes those checks itself.
@@ -56,6 +124,16 @@ export async function gate(workspace: string, options: GateOptions = {}): Promis
       serverChecks: false,
     });
     options.onPipeline?.(run);
+    if (!starting) {
+      if (pipelineFailed(run)) {
+        return {
+          pipeline: run,
+          notVerified:
+            'not dry-run applied: the pipeline failed, and the API server is not built on this machine yet (`node scripts/install-servers.mjs` builds it, once, in minutes)',
+        };
+      }
+      starting = start();
+    }
     // From memory what this run built: the objects as validation decoded them, their fields' lines
     // (wanted only for a refusal) found in the built text as verify finds them in dist/. From dist/
     // what a reused app built before: it is as that run left it, or the app would not be reused.
@@ -78,6 +156,6 @@ export async function gate(workspace: string, options: GateOptions = {}): Promis
     const { kubernetesSettings, serverVersionNotes } = await import('@strata/validate');
     return { pipeline: run, verified: { ...verified, notes: serverVersionNotes(kubernetesSettings(root), verified.serverVersion) } };
   } finally {
-    await (await starting.catch(() => undefined))?.stop();
+    await (await starting?.catch(() => undefined))?.stop();
   }
 }

@@ -32,10 +32,10 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
       const r = await gate(ws.root, { onServer: (s) => (pids = s.pids) });
       expect(r.pipeline.built.results.map((b) => b.ok)).toStrictEqual([true, true, true]);
       expect(errors(r.pipeline.problems)).toStrictEqual([]);
-      expect(errors(r.verified.problems)).toStrictEqual([]);
-      expect(r.verified.objects).toBe(r.pipeline.resources);
-      expect(r.verified.objects).toBeGreaterThan(20);
-      expect(Object.keys(r.verified.phases)).toStrictEqual(['read', 'start', 'crds', 'namespaces', 'apply']);
+      expect(errors(r.verified!.problems)).toStrictEqual([]);
+      expect(r.verified!.objects).toBe(r.pipeline.resources);
+      expect(r.verified!.objects).toBeGreaterThan(20);
+      expect(Object.keys(r.verified!.phases)).toStrictEqual(['read', 'start', 'crds', 'namespaces', 'apply']);
       expect(pids).toHaveLength(2);
       expect(pids.filter(isRunning)).toStrictEqual([]);
     },

@@ -1,10 +1,15 @@
-import { ensureGoBuilds, GoBuildError, helperBinary, serverCacheDir } from './go-builds.mjs';
+import { checkGoBuilds, ensureGoBuilds, GoBuildError, helperBinary, serverCacheDir } from './go-builds.mjs';
 import { ToolMissingError } from './errors.ts';
 
 export { helperBinary, serverCacheDir };
 
 /** What is built once per machine: the API server pair, or the server validation helper. */
 export type CachedBuildTarget = 'servers' | 'server-validation';
+
+/** Whether the cached build of `target` is there and up to date: `ensureCachedBuild` would then build nothing. */
+export function cachedBuildReady(target: CachedBuildTarget): boolean {
+  return checkGoBuilds([target]).ready;
+}
 
 /**
  * The cached build of `target`, built first when missing, in this process (go-builds.mjs: the one

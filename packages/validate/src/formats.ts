@@ -118,7 +118,7 @@ export function formatReport(format: Exclude<OutputFormat, 'text'>, report: Repo
 }
 
 /**
- * The report of a validate run that could not finish (unreadable settings, a tool that failed): a
+ * The report of a run that could not finish (validate's by default) (unreadable settings, a tool that failed): a
  * report format promises one valid document on stdout, so the error is its one problem, about the
  * inputs, with the rule `usage` for a usage error and `error` for any other.
  */
@@ -128,6 +128,7 @@ export function reportError(
   error: unknown,
   version: string,
   help: RuleHelpOf,
+  suite = 'strata validate',
 ): string {
   const problem: Problem = {
     file: inputs.join(', '),
@@ -135,5 +136,5 @@ export function reportError(
     rule: error instanceof UsageError ? 'usage' : 'error',
     severity: 'error',
   };
-  return formatReport(format, { problems: [problem], summary: summarize([problem], 0), suite: 'strata validate', objects: [] }, version, help);
+  return formatReport(format, { problems: [problem], summary: summarize([problem], 0), suite, objects: [] }, version, help);
 }

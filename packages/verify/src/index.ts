@@ -15,6 +15,7 @@ export {
 export { builtDocuments, readBuilt, pathSegments, type VerifyDocument } from './documents.ts';
 export {
   ensureServers,
+  serversReady,
   startServer,
   freePort,
   LATE_CHECKS,

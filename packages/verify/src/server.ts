@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ensureCachedBuild, ToolError, ToolMissingError } from '@strata/project';
+import { cachedBuildReady, ensureCachedBuild, ToolError, ToolMissingError } from '@strata/project';
 import { Client } from './client.ts';
 import { makeScratchDir, recordServers, sweepStale } from './scratch.ts';
 
@@ -38,6 +38,15 @@ export async function ensureServers(onProgress?: (line: string) => void): Promis
   const [etcdPath, apiPath] = await ensureCachedBuild('servers', 'etcd and kube-apiserver', INSTALL_HINT, onProgress);
   if (!etcdPath || !apiPath) throw new ToolMissingError('could not build etcd and kube-apiserver', INSTALL_HINT);
   return { etcd: etcdPath, kubeApiserver: apiPath };
+}
+
+/**
+ * Whether `ensureServers` would hand over etcd and kube-apiserver without building them first
+ * (minutes, once per machine): both named in the environment, or built in the cache and up to date.
+ */
+export function serversReady(): boolean {
+  const { STRATA_ETCD: etcd, STRATA_KUBE_APISERVER: kubeApiserver } = process.env;
+  return etcd && kubeApiserver ? true : cachedBuildReady('servers');
 }
 
 /** A running throw-away etcd and kube-apiserver, reachable through `client`. */
