@@ -15,6 +15,8 @@ const VERSION = '0.1.0';
 const started = performance.now();
 const seconds = () => `${((performance.now() - started) / 1000).toFixed(2)}s`;
 const out = (line: string) => process.stdout.write(`${line}\n`);
+/** `1 CRD`, `2 CRDs`: a count with its noun, as the summary lines print them. */
+const nounCount = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const err = (line: string) => process.stderr.write(`${line}\n`);
 /** What the libraries hand back as a warning (they print nothing): one line on stderr. */
 const onWarning = (message: string) => err(`warning: ${message}`);
@@ -246,7 +248,7 @@ program
     const proven = r.envRoots - r.envRootsBuilt;
     out(
       `check: ${r.files} files, ${r.overlays} app overlays${reused} and ${r.envRoots} env roots (${proven} proven from their apps, ${r.envRootsBuilt} built): ` +
-        `${r.drift.length} drifted, ${r.roundTrip.length} round-trip mismatches, ${r.buildFailures.length} build failures (${seconds()})`,
+        `${r.drift.length} drifted, ${nounCount(r.roundTrip.length, 'round-trip mismatch', 'round-trip mismatches')}, ${nounCount(r.buildFailures.length, 'build failure')} (${seconds()})`,
     );
     printDriftHints(r.drift, r.imageEdits);
     failOnToolFailures(r.buildFailures, r.overlays + r.envRoots);
@@ -299,7 +301,7 @@ async function printRelease(
   (await import('./colorize.ts')).printDiffs(r.diffs, out);
   for (const c of r.changes) out(`${c.app} ${c.env} ${c.container}: ${c.from} -> ${c.to}`);
   out(
-    `${verb}: ${r.changes.length === 0 ? 'nothing changed' : `${r.changes.length} image${r.changes.length === 1 ? '' : 's'} changed, ${r.diffs.length} generated files rewritten`} (${seconds()})`,
+    `${verb}: ${r.changes.length === 0 ? 'nothing changed' : `${r.changes.length} image${r.changes.length === 1 ? '' : 's'} changed, ${nounCount(r.diffs.length, 'generated file')} rewritten`} (${seconds()})`,
   );
 }
 
@@ -376,7 +378,7 @@ crd
     const r = await addCrds(findRoot(), source, folder, { models: o.models, cwd: process.cwd() });
     for (const c of r.crds) out(`added ${c.name} (${c.kind} ${c.versions.join(', ')})`);
     out(
-      `crd add: ${r.crds.length} CRDs from ${r.crds[0]?.source}: ${r.written.length} files written, ${r.removed.length} removed; commit the result (${seconds()})`,
+      `crd add: ${nounCount(r.crds.length, 'CRD')} from ${r.crds[0]?.source}: ${nounCount(r.written.length, 'file')} written, ${r.removed.length} removed; commit the result (${seconds()})`,
     );
   });
 
@@ -391,7 +393,7 @@ crd
     const r = removeCrds(findRoot(), target);
     for (const c of r.crds) out(`removed ${c.name}`);
     out(
-      `crd remove: ${r.crds.length} CRDs removed: ${r.removed.length} files removed, ${r.written.length} rewritten; commit the result (${seconds()})`,
+      `crd remove: ${nounCount(r.crds.length, 'CRD')} removed: ${nounCount(r.removed.length, 'file')} removed, ${r.written.length} rewritten; commit the result (${seconds()})`,
     );
   });
 
@@ -404,6 +406,8 @@ crd
     const { listCrds } = await import('@strata/crds');
     const rows = listCrds(findRoot());
     if (o.output === 'json') out(JSON.stringify(rows, null, 2));
+    // As kubectl's "No resources found": on stderr, so that a script reading the rows reads none.
+    else if (rows.length === 0) err('no CRDs added; add one with `strata crd add <file | module@version folder>`');
     else for (const c of rows) out(`${c.name}\t${c.kind}\t${c.versions.join(',')}\t${c.source}`);
   });
 

@@ -43,6 +43,13 @@ describe('strata crd through the real CLI', () => {
     expect(r.stderr).toContain('Strata ships these CRDs');
   });
 
+  it.skipIf(existsSync(join(repo, 'crds')))('ls with no CRD added prints no rows and says so on stderr', () => {
+    const r = strata(repo, ['crd', 'ls']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('no CRDs added; add one with `strata crd add <file | module@version folder>`\n');
+  });
+
   it('ls -o json prints what was added as JSON', () => {
     const r = strata(repo, ['crd', 'ls', '-o', 'json']);
     expect(r.status).toBe(0);

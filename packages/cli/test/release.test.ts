@@ -51,7 +51,9 @@ describe('strata set image and promote', () => {
   });
 
   it('promotes staging to prod: what staging pins moves, and nothing else', () => {
-    expect(strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'staging', `docker.io/tensafe/tensafe:4.2.0@${D2}`]).status).toBe(0);
+    const set = strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'staging', `docker.io/tensafe/tensafe:4.2.0@${D2}`]);
+    expect(set.status).toBe(0);
+    expect(set.stdout).toMatch(/^set image: 1 image changed, 1 generated file rewritten \(/m);
     const r = strata(ws.root, ['promote', '--from', 'staging', '--to', 'prod']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
