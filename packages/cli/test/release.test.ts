@@ -138,7 +138,7 @@ describe('strata set image and promote', () => {
       const r = strata(other.root, ['promote', '--from', 'dev', '--to', 'staging']);
       lock('-i');
       expect(r.status).not.toBe(0);
-      expect(r.stderr).toMatch(/apps\/tensafe\/\.images\.json/);
+      expect(r.stderr).toMatch(/apps\/tensafe\/images\.json/);
       expect(readFileSync(first).equals(before.pins)).toBe(true);
       expect(treeOf(other.root)).toStrictEqual(before.tree);
     } finally {

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { removeStaleTemporaries } from '@strata/emit';
 import { filesIn, ToolError } from '@strata/project';
 
 /** The header of every generated model file. */
@@ -30,6 +31,8 @@ const withExtensions = (code: string) => code.replace(/(from\s+|import\s*\(\s*)"
 export function generateModels(crdYaml: string): Map<string, string> {
   // Inside this package so that the generated code resolves @kubernetes-models/* while compiling.
   const work = join(here, `.models.strata-tmp-${process.pid}-${++scratch}`);
+  // Those of runs killed while they compiled: nothing else would ever remove them.
+  removeStaleTemporaries(here);
   rmSync(work, { recursive: true, force: true });
   try {
     const src = join(work, 'src');

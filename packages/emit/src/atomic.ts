@@ -35,7 +35,7 @@ export function isRunning(pid: number): boolean {
 }
 
 /**
- * Removes the temporary files that writers killed between writing and renaming left in `dir` (not
+ * Removes the temporary files (and folders) that writers killed between writing and renaming left in `dir` (not
  * in its subfolders), sparing those of live processes; returns their names. Git ignores them, but
  * nothing else would ever remove them.
  */
@@ -50,7 +50,8 @@ export function removeStaleTemporaries(dir: string): string[] {
     const m = TEMPORARY.exec(name);
     return m !== null && Number(m[1]) !== process.pid && !isRunning(Number(m[1]));
   });
-  for (const name of stale) rmSync(join(dir, name), { force: true });
+  // A folder too: a writer's scratch folder is named alike.
+  for (const name of stale) rmSync(join(dir, name), { recursive: true, force: true });
   return stale;
 }
 

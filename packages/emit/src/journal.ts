@@ -1,4 +1,5 @@
 import {
+  chmodSync,
   closeSync,
   copyFileSync,
   existsSync,
@@ -11,6 +12,7 @@ import {
   renameSync,
   rmdirSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -79,11 +81,12 @@ export interface CommitHooks {
 let transactions = 0;
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
+/** Removes `file` if it is there; a path through a file (ENOTDIR) is not there either. */
 function unlinkQuietly(file: string): void {
   try {
     unlinkSync(file);
   } catch (e) {
-    if (errno(e) !== 'ENOENT') throw e;
+    if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw e;
   }
 }
 
@@ -133,6 +136,89 @@ function inside(root: string, rel: string): string {
 /** The transaction's file for operation `n`. */
 const staged = (txn: string, n: number, kind: 'new' | 'old') => `${txn}${sep}${n}.${kind}`;
 
+/** Makes the folder of a new transaction under the root's write state. */
+function newTransactionFolder(root: string): string {
+  const txn = join(root, WRITE_STATE_DIR, `txn-${process.pid}-${Date.now().toString(36)}-${++transactions}`);
+  mkdirSync(txn, { recursive: true });
+  return txn;
+}
+
+/**
+ * Stages `writes` and `removed` as operations appended to `ops` (and the folders they create to
+ * `dirs`): each new content as `<n>.new`, each file it replaces or removes linked as `<n>.old`.
+ * Nothing in the tree changes. `keepMode` gives a new content the mode of the file it replaces.
+ */
+function stage(
+  root: string,
+  txn: string,
+  writes: readonly (readonly [path: string, content: string | Uint8Array, exists?: boolean])[],
+  removed: readonly string[],
+  ops: Operation[],
+  dirs: string[],
+  hooks: CommitHooks,
+  keepMode = false,
+): void {
+  const known = new Map<string, boolean>(); // folder -> exists (or will, being in `dirs`)
+  for (const d of dirs) known.set(d, true);
+  const folderExists = (d: string) => {
+    let e = known.get(d);
+    if (e === undefined) known.set(d, (e = existsSync(join(root, d))));
+    return e;
+  };
+  for (const [rel, content, exists] of writes) {
+    const n = ops.length;
+    hooks.atStep?.('stage', n);
+    const target = inside(root, rel);
+    const fresh = staged(txn, n, 'new');
+    if (hooks.durable) {
+      const fd = openSync(fresh, 'w');
+      try {
+        writeFileSync(fd, content);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } else writeFileSync(fresh, content);
+    let backup = exists ?? existsSync(target);
+    if (backup) {
+      try {
+        keep(target, staged(txn, n, 'old'));
+        if (keepMode) chmodSync(fresh, statSync(target).mode & 0o7777);
+      } catch (e) {
+        if (errno(e) !== 'ENOENT') throw e;
+        backup = false;
+      }
+    }
+    if (!backup) {
+      for (let d = posix.dirname(rel); d !== '.' && !folderExists(d); d = posix.dirname(d)) {
+        dirs.push(d);
+        known.set(d, true);
+      }
+    }
+    ops.push({ path: rel, write: true, backup });
+  }
+  for (const rel of removed) {
+    const n = ops.length;
+    hooks.atStep?.('stage', n);
+    keep(inside(root, rel), staged(txn, n, 'old'));
+    ops.push({ path: rel, write: false, backup: true });
+  }
+}
+
+/** Writes the journal whole: a draft renamed into place, so it is never read half-written. */
+function writeJournal(txn: string, journal: Journal, durable: boolean | undefined): void {
+  const draft = join(txn, `${JOURNAL}.draft`);
+  const fd = openSync(draft, 'w');
+  try {
+    writeFileSync(fd, JSON.stringify(journal));
+    if (durable) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(draft, join(txn, JOURNAL));
+  if (durable) fsyncPath(txn);
+}
+
 /**
  * Writes `writes` and removes `removed` under `root` as one transaction. The caller holds the
  * tree's lock. If a step fails, every step taken is undone before the error is rethrown. A write
@@ -145,69 +231,17 @@ export function commitTransaction(
   hooks: CommitHooks = {},
 ): void {
   if (writes.length === 0 && removed.length === 0) return;
-  const txn = join(root, WRITE_STATE_DIR, `txn-${process.pid}-${Date.now().toString(36)}-${++transactions}`);
-  mkdirSync(txn, { recursive: true });
+  const txn = newTransactionFolder(root);
   const ops: Operation[] = [];
   const dirs: string[] = [];
   let journal: Journal;
   // Stage: nothing in the tree changes, so a failure only has to drop the folder.
   try {
-    const known = new Map<string, boolean>(); // folder -> exists (or will, being in `dirs`)
-    const folderExists = (d: string) => {
-      let e = known.get(d);
-      if (e === undefined) known.set(d, (e = existsSync(join(root, d))));
-      return e;
-    };
-    for (const [rel, content, exists] of writes) {
-      const n = ops.length;
-      hooks.atStep?.('stage', n);
-      const target = inside(root, rel);
-      const fresh = staged(txn, n, 'new');
-      if (hooks.durable) {
-        const fd = openSync(fresh, 'w');
-        try {
-          writeFileSync(fd, content);
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-      } else writeFileSync(fresh, content);
-      let backup = exists ?? existsSync(target);
-      if (backup) {
-        try {
-          keep(target, staged(txn, n, 'old'));
-        } catch (e) {
-          if (errno(e) !== 'ENOENT') throw e;
-          backup = false;
-        }
-      }
-      if (!backup) {
-        for (let d = posix.dirname(rel); d !== '.' && !folderExists(d); d = posix.dirname(d)) {
-          dirs.push(d);
-          known.set(d, true);
-        }
-      }
-      ops.push({ path: rel, write: true, backup });
-    }
-    for (const rel of removed) {
-      const n = ops.length;
-      hooks.atStep?.('stage', n);
-      keep(inside(root, rel), staged(txn, n, 'old'));
-      ops.push({ path: rel, write: false, backup: true });
-    }
+    stage(root, txn, writes, removed, ops, dirs, hooks);
     journal = { version: 1, ops, dirs };
     hooks.atStep?.('stage', ops.length);
     // The commit point: the journal appears whole, by rename, before anything in the tree moves.
-    const draft = join(txn, `${JOURNAL}.draft`);
-    const fd = openSync(draft, 'w');
-    try {
-      writeFileSync(fd, JSON.stringify(journal));
-      if (hooks.durable) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(draft, join(txn, JOURNAL));
-    if (hooks.durable) fsyncPath(txn);
+    writeJournal(txn, journal, hooks.durable);
   } catch (err) {
     rmSync(txn, { recursive: true, force: true });
     throw err;
@@ -229,13 +263,99 @@ export function commitTransaction(
   finish(txn, journal, hooks.atStep);
 }
 
+/**
+ * A change made in steps that must stand or fall together, where a later step reads what an
+ * earlier one wrote: `strata set image` writes images.json, then renders the apps from it and
+ * writes the tree they make. Each `apply` changes the tree at once, but the whole is provisional
+ * until `commit`: `abort`, a failure in `apply`, or a process killed before the commit point puts
+ * back every file as it was (content and mode).
+ */
+export interface Transaction {
+  /** Writes and removes these files now, as part of the transaction; a file written again is written over. */
+  apply(writes: readonly (readonly [path: string, content: string | Uint8Array, exists?: boolean])[], removed?: readonly string[]): void;
+  /** Makes every change applied final. */
+  commit(): void;
+  /** Puts every file the transaction changed back as it was. */
+  abort(): void;
+}
+
+/** The open transactions of this process, by folder: recovery leaves them alone. */
+const open = new Set<string>();
+
+/**
+ * Opens a Transaction on the tree under `root`; the caller holds the tree's lock from before this
+ * call until after `commit` or `abort`. Written files keep the mode of the file they replace.
+ */
+export function openTransaction(root: string, hooks: Pick<CommitHooks, 'atStep' | 'durable'> = {}): Transaction {
+  const ops: Operation[] = [];
+  const dirs: string[] = [];
+  let txn: string | undefined;
+  let closed = false;
+  const close = () => {
+    closed = true;
+    if (txn) open.delete(txn);
+  };
+  const abort = () => {
+    if (closed) return;
+    close();
+    if (!txn) return;
+    undo(root, txn, { version: 1, ops, dirs }, hooks.atStep);
+    finish(txn, undefined, hooks.atStep);
+  };
+  return {
+    apply(writes, removed = []) {
+      if (closed) throw new Error('the transaction is already committed or aborted');
+      if (writes.length === 0 && removed.length === 0) return;
+      if (!txn) {
+        txn = newTransactionFolder(root);
+        open.add(txn);
+        // Present before the first journal: until the commit, a recovery undoes.
+        writeFileSync(join(txn, ABORT), '');
+      }
+      const first = ops.length;
+      try {
+        stage(root, txn, writes, removed, ops, dirs, hooks, true);
+        hooks.atStep?.('stage', ops.length);
+        writeJournal(txn, { version: 1, ops, dirs }, hooks.durable);
+        redo(root, txn, { version: 1, ops, dirs }, (n) => hooks.atStep?.('commit', n), first);
+      } catch (err) {
+        abort();
+        throw err;
+      }
+    },
+    commit() {
+      if (closed) throw new Error('the transaction is already committed or aborted');
+      close();
+      if (!txn) return;
+      const journal: Journal = { version: 1, ops, dirs };
+      if (hooks.durable) for (const d of new Set(ops.map((op) => dirname(inside(root, op.path))))) if (existsSync(d)) fsyncPath(d);
+      // The commit point: without the mark, a recovery completes the journal (every step is done).
+      unlinkSync(join(txn, ABORT));
+      if (hooks.durable) fsyncPath(txn);
+      finish(txn, journal, hooks.atStep);
+    },
+    abort,
+  };
+}
+
 /** Every operation, forwards; those already done are skipped. */
-function redo(root: string, txn: string, journal: Journal, beforeStep?: (step: number) => void): void {
+function redo(root: string, txn: string, journal: Journal, beforeStep?: (step: number) => void, from = 0): void {
   for (const d of journal.dirs) mkdirSync(inside(root, d), { recursive: true });
+  // A file an open transaction removed and then wrote again: redoing the removal would remove the new file.
+  const superseded = new Set<number>();
+  if (journal.ops.some((op) => !op.write)) {
+    const rewritten = new Set<string>();
+    for (let n = journal.ops.length - 1; n >= 0; n--) {
+      const op = journal.ops[n]!;
+      if (op.write) rewritten.add(op.path);
+      else if (rewritten.has(op.path)) superseded.add(n);
+    }
+  }
   journal.ops.forEach((op, n) => {
+    if (n < from) return;
     beforeStep?.(n);
     const target = inside(root, op.path);
-    if (!op.write) return unlinkQuietly(target);
+    if (!op.write) return superseded.has(n) ? undefined : unlinkQuietly(target);
     try {
       renameSync(staged(txn, n, 'new'), target);
     } catch (e) {
@@ -348,8 +468,8 @@ export function recoverLocked(root: string): Recovery {
       unlinkQuietly(path);
       continue;
     }
-    if (!name.startsWith('txn-')) continue;
-    // With the lock held, every transaction here belongs to a process that stopped.
+    if (!name.startsWith('txn-') || open.has(path)) continue;
+    // With the lock held, every other transaction here belongs to a process that stopped.
     let text: string;
     try {
       text = readFileSync(join(path, JOURNAL), 'utf8');

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRunning } from './atomic.ts';
-import { commitTransaction, recoverLocked, type CommitHooks } from './journal.ts';
+import { commitTransaction, recoverLocked, type CommitHooks, type Transaction } from './journal.ts';
 import { lockTree } from './lock.ts';
 import { isGenerated } from './header.ts';
 
@@ -19,6 +19,11 @@ export interface ApplyOptions extends CommitHooks {
   readonly dirs: readonly string[];
   /** Compute the changes without touching the disk. */
   readonly dryRun?: boolean;
+  /**
+   * Apply the changes as part of this open transaction instead of one of their own, so that they
+   * stand or fall with the caller's other changes; the caller holds the lock and commits.
+   */
+  readonly transaction?: Transaction;
   /**
    * How long to wait while another process writes the same tree before refusing with
    * TreeBusyError, in milliseconds; 0 refuses at once.
@@ -137,7 +142,8 @@ export function applyTree(root: string, files: ReadonlyMap<string, string>, opti
     recoverLocked(root);
     const temporaries: string[] = [];
     const changes = plan(root, files, options.dirs, temporaries);
-    commitTransaction(root, changes.writes, changes.removed, options);
+    if (options.transaction) options.transaction.apply(changes.writes, changes.removed);
+    else commitTransaction(root, changes.writes, changes.removed, options);
     for (const rel of temporaries) if (!isRunning(Number(rel.slice(rel.lastIndexOf('-') + 1)))) rmSync(join(root, rel), { force: true });
     return withoutWrites(changes);
   } finally {

@@ -77,7 +77,7 @@ export interface GenerateResult extends TreeChanges {
 export async function generate(
   root: string,
   selection: Selection = {},
-  options: Pick<ApplyOptions, 'beforeCommitStep' | 'dryRun'> & WarningOptions = {},
+  options: Pick<ApplyOptions, 'beforeCommitStep' | 'dryRun' | 'transaction'> & WarningOptions = {},
 ): Promise<GenerateResult> {
   const { onWarning, ...apply } = options;
   const tree = await planTree(root, selection, { onWarning });

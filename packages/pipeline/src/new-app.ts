@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commitTransaction, lockTree, recoverLocked, writeFileAtomic } from '@strata/emit';
+import { lockTree, openTransaction, recoverLocked } from '@strata/emit';
 import { redrawTopology, topologyPictures } from '@strata/graph';
 import { appTemplate, checkNewAppName, Layout, ToolError, withAppRegistered, type WarningOptions } from '@strata/project';
 import { generate, type GenerateResult } from './generate.ts';
@@ -20,8 +20,10 @@ export interface NewAppResult {
 /**
  * `strata new-app <name>`: writes apps/<name> from the secure template, registers it in the root
  * package.json, installs (unless told not to) and generates its tree, so build and test pass at once,
- * then redraws the committed topology pictures (docs/) with it.
- * A failed write leaves no part of the app behind.
+ * then redraws the committed topology pictures (docs/) with it. All of it is one transaction under
+ * the tree's lock: a failure or a killed run leaves no part of the app behind (pnpm-lock.yaml
+ * included; what the install linked in node_modules stays, as any install's would). When only the
+ * install fails, the app is kept, with the commands that finish it.
  */
 export async function newApp(root: string, name: string, options: { install?: boolean } & WarningOptions = {}): Promise<NewAppResult> {
   checkNewAppName(root, name);
@@ -29,38 +31,45 @@ export async function newApp(root: string, name: string, options: { install?: bo
   const files = appTemplate(name);
   const pkgPath = join(root, 'package.json');
   const registered = withAppRegistered(readFileSync(pkgPath, 'utf8'), name);
-  try {
-    for (const [rel, content] of files) writeFileAtomic(join(root, rel), content);
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  writeFileAtomic(pkgPath, registered);
   const written = [...files.keys()];
-  if (options.install === false) return { dir, files: written, redrawn: [], stale: topologyPictures(root) };
-  const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
-  // Its output is kept, not passed through: a library prints nothing, and the error says what pnpm said.
-  const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    encoding: 'utf8',
-  });
-  if (r.status !== 0)
-    throw new ToolError(
-      `pnpm install failed after creating ${Layout.app(name)} (${(r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`}); run \`npx pnpm install\` and then \`npx strata generate --app ${name}\``,
-    );
-  // A full generate: the env aggregates and the Argo CD files list every app.
-  const generated = await generate(root, {}, { onWarning: options.onWarning });
-  // The committed topology pictures, from the overlays just written: all of them or none.
-  const pictures = await redrawTopology(root);
-  if (pictures.size > 0) {
-    const held = lockTree(root);
+  const lock = lockTree(root, { label: 'strata new-app' });
+  try {
+    recoverLocked(root);
+    const created = openTransaction(root);
     try {
-      recoverLocked(root);
-      commitTransaction(root, [...pictures], []);
-    } finally {
-      held.release();
+      created.apply([...files, ['package.json', registered]]);
+      if (options.install === false) {
+        created.commit();
+        return { dir, files: written, redrawn: [], stale: topologyPictures(root) };
+      }
+      // pnpm rewrites the lockfile itself: the transaction keeps the one before, to put it back.
+      const lockfile = join(root, 'pnpm-lock.yaml');
+      if (existsSync(lockfile)) created.apply([['pnpm-lock.yaml', readFileSync(lockfile)]]);
+      const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
+      // Its output is kept, not passed through: a library prints nothing, and the error says what pnpm said.
+      const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], {
+        cwd: root,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+      });
+      if (r.status !== 0) {
+        created.commit();
+        throw new ToolError(
+          `pnpm install failed after creating ${Layout.app(name)} (${(r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`}); run \`npx pnpm install\` and then \`npx strata generate --app ${name}\``,
+        );
+      }
+      // A full generate: the env aggregates and the Argo CD files list every app.
+      const generated = await generate(root, {}, { onWarning: options.onWarning, transaction: created });
+      // The committed topology pictures, from the overlays just written: all of them or none.
+      const pictures = await redrawTopology(root);
+      created.apply([...pictures]);
+      created.commit();
+      return { dir, files: written, generated, redrawn: [...pictures.keys()], stale: [] };
+    } catch (err) {
+      created.abort();
+      throw err;
     }
+  } finally {
+    lock.release();
   }
-  return { dir, files: written, generated, redrawn: [...pictures.keys()], stale: [] };
 }

@@ -1,8 +1,8 @@
-import { chmodSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatPins, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
 import { checkEnv, Layout, loadApps, projectSeverity, UsageError, type WarningOptions } from '@strata/project';
-import { applyTree, diffTree, writeFileAtomic, type FileDiff } from '@strata/emit';
+import { applyTree, diffTree, lockTree, openTransaction, recoverLocked, type FileDiff } from '@strata/emit';
 import { rules, severityFor } from '@strata/policy';
 import { planTree } from './generate.ts';
 
@@ -126,10 +126,16 @@ interface Edit {
 }
 
 /**
- * Writes the pins, regenerates the apps they belong to and returns the diff; on any failure the
- * images.json files are put back as they were, so nothing is left half-done.
+ * Writes the pins, regenerates the apps they belong to and returns the diff, all or nothing: on any
+ * failure, and after a killed run, the images.json files and the tree are as they were.
  */
-async function applyEdits(root: string, edits: readonly Edit[], apps: readonly App[], options: WarningOptions): Promise<ReleaseResult> {
+async function applyEdits(
+  root: string,
+  label: string,
+  edits: readonly Edit[],
+  apps: readonly App[],
+  options: WarningOptions,
+): Promise<ReleaseResult> {
   const changes: PinChange[] = [];
   const next = new Map<string, ImagePins>();
   for (const e of edits) {
@@ -150,61 +156,32 @@ async function applyEdits(root: string, edits: readonly Edit[], apps: readonly A
     if (pinRef(before) !== pinRef(e.pin))
       changes.push({ app: e.app.name, env: e.env, container: e.container, from: pinRef(before), to: pinRef(e.pin) });
   }
-  // Every pins file as it is, bytes and mode, before the first is written: a write that fails, like
-  // a regenerate that fails, puts back every one written, the ones before it included.
-  const originals = new Map<string, { readonly bytes: Buffer; readonly mode: number } | undefined>();
-  for (const name of next.keys()) {
-    const file = pinsFile(root, name);
-    originals.set(file, existsSync(file) ? { bytes: readFileSync(file), mode: statSync(file).mode & 0o7777 } : undefined);
-  }
-  const written = new Set<string>();
+  // One transaction for the pins and the tree they make: the pins are written first (the apps are
+  // rendered from them), and a failure or a killed process before the commit puts every file back
+  // as it was, bytes and mode. Under the tree's lock, so no other writer sees the pins half-released.
+  const lock = lockTree(root, { label });
   try {
-    for (const [name, pins] of next) {
-      const file = pinsFile(root, name);
-      // Atomic: a write that fails leaves the file as it was.
-      writeFileAtomic(file, formatPins(pins));
-      written.add(file);
-      // The atomic write makes a new file: it keeps the old one's mode.
-      const was = originals.get(file);
-      if (was) chmodSync(file, was.mode);
-    }
-    await loadApps(
-      root,
-      apps.map((a) => a.name),
-      { fresh: true, onWarning: options.onWarning },
-    );
-    const tree = await planTree(root, { apps: apps.map((a) => a.name) }, options);
-    const { diffs } = diffTree(root, tree.files, tree.dirs);
-    applyTree(root, tree.files, { dirs: tree.dirs });
-    return { changes, diffs };
-  } catch (err) {
-    const stuck = restorePins(new Map([...originals].filter(([file]) => written.has(file))));
-    if (stuck.length === 0) throw err;
-    // Rare (a disk that refuses writes now): what could not be undone is said with why the release stopped.
-    throw new Error(`${err instanceof Error ? err.message : String(err)}; and could not put back ${stuck.join('; ')}: restore them from git`, {
-      cause: err,
-    });
-  }
-}
-
-/**
- * Puts every pins file back as it was (or removes one that was not there), each whatever became of
- * the others; returns the ones it could not, each with why.
- */
-function restorePins(originals: ReadonlyMap<string, { readonly bytes: Buffer; readonly mode: number } | undefined>): string[] {
-  const failed: string[] = [];
-  for (const [file, was] of originals) {
+    recoverLocked(root);
+    const release = openTransaction(root);
     try {
-      if (was === undefined) rmSync(file, { force: true });
-      else {
-        writeFileAtomic(file, was.bytes);
-        chmodSync(file, was.mode);
-      }
-    } catch (e) {
-      failed.push(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+      release.apply([...next].map(([name, pins]) => [Layout.pins(name), formatPins(pins)] as const));
+      await loadApps(
+        root,
+        apps.map((a) => a.name),
+        { fresh: true, onWarning: options.onWarning },
+      );
+      const tree = await planTree(root, { apps: apps.map((a) => a.name) }, options);
+      const { diffs } = diffTree(root, tree.files, tree.dirs);
+      applyTree(root, tree.files, { dirs: tree.dirs, transaction: release });
+      release.commit();
+      return { changes, diffs };
+    } catch (err) {
+      release.abort();
+      throw err;
     }
+  } finally {
+    lock.release();
   }
-  return failed;
 }
 
 /** `strata set image`: pins one container of one app in one env to `ref`, then regenerates. */
@@ -223,7 +200,7 @@ export async function setImage(
     ...(ref.tag !== undefined ? { tag: ref.tag } : {}),
     ...(ref.digest !== undefined ? { digest: ref.digest } : {}),
   };
-  return applyEdits(root, [{ app: app!, env, container, pin }], [app!], options);
+  return applyEdits(root, 'strata set image', [{ app: app!, env, container, pin }], [app!], options);
 }
 
 /** `strata promote`: copies each image pin of the apps (all by default) from one env to the next. */
@@ -242,5 +219,5 @@ export async function promote(
     // the same in both envs already.
     for (const [container, pin] of Object.entries(readPins(root, app)[from] ?? {})) edits.push({ app, env: to, container, pin });
   }
-  return applyEdits(root, edits, apps, options);
+  return applyEdits(root, 'strata promote', edits, apps, options);
 }

@@ -1,0 +1,120 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockTree, openTransaction, recover, WRITE_STATE_DIR, type WritePhase } from '../src/index.ts';
+import { bundleChild } from './fixtures/harness.ts';
+import { AFTER, BEFORE, FIRST, SECOND } from './fixtures/transaction-steps.ts';
+
+function fresh(): string {
+  const root = mkdtempSync(join(tmpdir(), 'strata-txn-'));
+  for (const [rel, { content, mode }] of BEFORE) {
+    mkdirSync(join(root, dirname(rel)), { recursive: true });
+    writeFileSync(join(root, rel), content);
+    chmodSync(join(root, rel), mode);
+  }
+  return root;
+}
+
+/** Every file under root (but the writer's state) with its mode, and every folder. */
+function tree(root: string): { files: Map<string, { content: string; mode: number }>; dirs: string[] } {
+  const files = new Map<string, { content: string; mode: number }>();
+  const dirs: string[] = [];
+  for (const e of readdirSync(root, { withFileTypes: true, recursive: true })) {
+    const rel = join(e.parentPath, e.name).slice(root.length + 1);
+    if (rel.startsWith('.strata')) continue;
+    if (e.isDirectory()) dirs.push(rel);
+    else files.set(rel, { content: readFileSync(join(root, rel), 'utf8'), mode: statSync(join(root, rel)).mode & 0o7777 });
+  }
+  return { files, dirs: dirs.sort() };
+}
+
+const dirsOf = (files: ReadonlyMap<string, unknown>) =>
+  [
+    ...new Set(
+      [...files.keys()].flatMap((f) =>
+        f
+          .split('/')
+          .slice(0, -1)
+          .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+      ),
+    ),
+  ].sort();
+
+describe('an open transaction (several steps, one change)', () => {
+  it('commits every step together, each file keeping the mode of the one it replaces', () => {
+    const root = fresh();
+    const lock = lockTree(root);
+    const txn = openTransaction(root);
+    txn.apply(FIRST.writes, FIRST.removed);
+    // A later step reads what an earlier one wrote.
+    expect(readFileSync(join(root, 'apps/a/images.json'), 'utf8')).toBe(FIRST.writes[0][1]);
+    txn.apply(SECOND.writes, SECOND.removed);
+    txn.commit();
+    lock.release();
+    expect(tree(root)).toStrictEqual({ files: new Map(AFTER), dirs: dirsOf(AFTER) });
+    expect(existsSync(join(root, WRITE_STATE_DIR))).toBe(false);
+    rmSync(root, { recursive: true });
+  });
+
+  it('abort puts every file back as it was, bytes and mode, and removes the folders it made', () => {
+    const root = fresh();
+    const lock = lockTree(root);
+    const txn = openTransaction(root);
+    txn.apply(FIRST.writes, FIRST.removed);
+    txn.apply(SECOND.writes, SECOND.removed);
+    txn.abort();
+    lock.release();
+    expect(tree(root)).toStrictEqual({ files: new Map(BEFORE), dirs: dirsOf(BEFORE) });
+    expect(existsSync(join(root, WRITE_STATE_DIR))).toBe(false);
+    rmSync(root, { recursive: true });
+  });
+
+  it('a step that fails undoes the steps before it too', () => {
+    const root = fresh();
+    const lock = lockTree(root);
+    const txn = openTransaction(root);
+    txn.apply(FIRST.writes, FIRST.removed);
+    // A file where the step needs a folder.
+    expect(() => txn.apply([['base/a/kept.yaml/x.yaml', '# x\n']])).toThrow(/ENOTDIR/);
+    lock.release();
+    expect(tree(root)).toStrictEqual({ files: new Map(BEFORE), dirs: dirsOf(BEFORE) });
+    rmSync(root, { recursive: true });
+  });
+});
+
+describe('an open transaction killed at any point', () => {
+  let script: string;
+  beforeAll(async () => {
+    script = await bundleChild('transaction-child.ts');
+  });
+  afterAll(() => rmSync(dirname(script), { recursive: true, force: true }));
+
+  it('is undone by recovery when killed before the commit, and completed after it', () => {
+    // Every point: staging and placing each operation of both steps, then after the commit point.
+    const first = FIRST.writes.length + FIRST.removed.length;
+    const all = first + SECOND.writes.length + SECOND.removed.length;
+    const points: { phase: WritePhase; step: number }[] = [
+      ...Array.from({ length: all + 1 }, (_, step) => ({ phase: 'stage' as const, step })),
+      ...Array.from({ length: all }, (_, step) => ({ phase: 'commit' as const, step })),
+      { phase: 'finish', step: 0 },
+    ];
+    const outcomes: string[] = [];
+    for (const killAt of points) {
+      const root = fresh();
+      const r = spawnSync(process.execPath, [script, root, JSON.stringify(killAt)], { encoding: 'utf8' });
+      const where = JSON.stringify(killAt);
+      if (r.signal !== 'SIGKILL') expect(r.status, `${where}: ${r.stderr}`).toBe(0);
+      expect(recover(root).busy, where).toBeUndefined();
+      const now = tree(root);
+      const expected = killAt.phase === 'finish' ? AFTER : BEFORE;
+      expect(now, where).toStrictEqual({ files: new Map(expected), dirs: dirsOf(expected) });
+      expect(existsSync(join(root, WRITE_STATE_DIR)), where).toBe(false);
+      outcomes.push(`${killAt.phase} ${killAt.step}: ${r.signal ?? r.status}`);
+      rmSync(root, { recursive: true });
+    }
+    // Each point was reached: the process died there every time.
+    expect(outcomes.filter((o) => !o.endsWith('SIGKILL'))).toStrictEqual([]);
+  });
+});
