@@ -93,7 +93,7 @@ program
     for (const f of r.removed) out(`removed ${f} (stale)`);
     for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
     out(
-      `generate: ${r.apps} apps x ${r.envs} envs: ${r.written.length} written, ${r.removed.length} removed, ${r.unchanged} unchanged (${seconds()})`,
+      `generate: ${nounCount(r.apps, 'app')} x ${nounCount(r.envs, 'env')}: ${r.written.length} written, ${r.removed.length} removed, ${r.unchanged} unchanged (${seconds()})`,
     );
   });
 
@@ -108,7 +108,7 @@ async function generateDryRun(o: Common): Promise<void> {
     r.diffs.length === 0
       ? `no changes, ${r.unchanged} files up to date`
       : `would add ${count('added')}, change ${count('changed')} and remove ${count('removed')} files; ${r.unchanged} unchanged; nothing written`;
-  out(`generate --dry-run: ${r.apps} apps x ${r.envs} envs: ${what} (${seconds()})`);
+  out(`generate --dry-run: ${nounCount(r.apps, 'app')} x ${nounCount(r.envs, 'env')}: ${what} (${seconds()})`);
 }
 
 program
@@ -172,7 +172,7 @@ program
       if (o.output !== 'text') out(formatReport(o.output, report, VERSION, ruleHelp));
       else {
         for (const line of problemLines(r.problems, o.listExcepted)) out(line);
-        const scope = r.built ? `${r.built.apps} apps x ${r.built.envs} envs: ` : '';
+        const scope = r.built ? `${nounCount(r.built.apps, 'app')} x ${nounCount(r.built.envs, 'env')}: ` : '';
         out(`validate: ${scope}${formatSummary(summary)} (${seconds()})`);
       }
       if (summary.errors > 0) process.exitCode = EXIT.invalid;
@@ -217,7 +217,7 @@ function printPipeline(r: PipelineResult): { errors: number; notBuilt: number; p
   for (const line of [...problemLines(r.problems), ...comparisonLines(r)]) out(line);
   for (const note of r.notes) err(note);
   const summary = summarize(r.problems, r.resources);
-  out(`pipeline: ${r.apps} apps x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
+  out(`pipeline: ${nounCount(r.apps, 'app')} x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
   return pipelineCounts(r);
 }
 
@@ -620,7 +620,7 @@ program
     if (text)
       out(
         found.length === 0
-          ? `ci: passed: ${r.pipeline.apps} apps x ${ENVIRONMENTS.length} envs, ${p.resources} resources generated, built, validated${applied} (${seconds()})`
+          ? `ci: passed: ${nounCount(r.pipeline.apps, 'app')} x ${ENVIRONMENTS.length} envs, ${p.resources} resources generated, built, validated${applied} (${seconds()})`
           : `ci: failed: ${found.join(', ')} (${seconds()})`,
       );
     else {

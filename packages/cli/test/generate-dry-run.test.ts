@@ -17,7 +17,7 @@ describe('strata generate --dry-run', () => {
 
   it('says "no changes" on a tree in sync with the code', () => {
     const r = strata(ws.root, ['generate', '--dry-run']);
-    expect(r.stdout).toMatch(/^generate --dry-run: 1 apps x 3 envs: no changes, \d+ files up to date \(/m);
+    expect(r.stdout).toMatch(/^generate --dry-run: 1 app x 3 envs: no changes, \d+ files up to date \(/m);
     expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(1);
     expect(r.status).toBe(0);
   });
@@ -38,7 +38,7 @@ describe('strata generate --dry-run', () => {
     expect(out).toMatch(/^\+ {2,}count: 5$/m);
     expect(out).toContain(`--- a/overlays/prod/${APP}/servicemonitor.tokenplace-relay.yaml\n+++ /dev/null\n@@ -1,`);
     expect(out).toContain(`--- /dev/null\n+++ b/${lost}\n@@ -0,0 +1,`);
-    expect(out).toMatch(/^generate --dry-run: 1 apps x 3 envs: would add 1, change \d+ and remove 1 files; \d+ unchanged; nothing written \(/m);
+    expect(out).toMatch(/^generate --dry-run: 1 app x 3 envs: would add 1, change \d+ and remove 1 files; \d+ unchanged; nothing written \(/m);
     expect(out).not.toMatch(/\x1b\[/);
 
     // Applied as a patch, the diff brings the tree exactly where generate would: nothing left to write.

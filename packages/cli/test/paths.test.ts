@@ -52,7 +52,7 @@ describe('paths are named from the folder strata runs in', () => {
 
   it("validate knows built output named from a subfolder: its env's version and the app's policy", () => {
     const r = run(['validate', `../../dist/prod/${APP}.yaml`]);
-    expect(r.stdout).toMatch(/^validate: 1 apps x 1 envs: No problems in \d+ resources/m);
+    expect(r.stdout).toMatch(/^validate: 1 app x 1 env: No problems in \d+ resources/m);
     expect(r.status).toBe(0);
   });
 

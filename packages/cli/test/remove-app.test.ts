@@ -87,7 +87,7 @@ describe('strata remove-app', () => {
     expect(readFileSync(join(ws.root, 'pnpm-lock.yaml'), 'utf8')).toContain(`  apps/${KEPT}:`);
 
     const pipeline = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
-    expect(pipeline.stdout).toMatch(/pipeline: 1 apps x 3 envs: No problems/);
+    expect(pipeline.stdout).toMatch(/pipeline: 1 app x 3 envs: No problems/);
     expect(pipeline.status).toBe(0);
     const check = strata(ws.root, ['check', '--no-cache']);
     expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures/);

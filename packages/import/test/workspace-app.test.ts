@@ -26,7 +26,7 @@ describe('an imported app is an app of the workspace like any other', () => {
     const strata = join(repo, 'packages/cli/bin/strata.mjs');
     const generate = run(ws.root, process.execPath, [strata, 'generate']);
     // Only the Argo CD files are new: the app's own tree is what generate makes of it.
-    expect(generate.out).toMatch(/generate: 1 apps x 3 envs: \d+ written, 0 removed, \d+ unchanged/);
+    expect(generate.out).toMatch(/generate: 1 app x 3 envs: \d+ written, 0 removed, \d+ unchanged/);
     expect(generate.out.split('\n').filter((l) => l.startsWith('wrote ') && !l.startsWith('wrote gitops/'))).toStrictEqual([]);
     expect(run(ws.root, process.execPath, [strata, 'check']).out).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures/);
     const tests = run(ws.root, join(repo, 'node_modules/.bin/vitest'), ['run', 'apps/shop']);
@@ -85,7 +85,7 @@ describe('an imported app with a name suffix per env installs and passes the pip
       const strata = join(repo, 'packages/cli/bin/strata.mjs');
       expect(run(ws.root, process.execPath, [strata, 'generate']).status).toBe(0);
       const pipeline = run(ws.root, process.execPath, [strata, 'pipeline']);
-      expect(pipeline.out).toMatch(/pipeline: 1 apps x 3 envs: No problems in 9 resources, \d+ excepted with a reason/);
+      expect(pipeline.out).toMatch(/pipeline: 1 app x 3 envs: No problems in 9 resources, \d+ excepted with a reason/);
       expect(pipeline.status).toBe(0);
     },
   );

@@ -48,11 +48,11 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
       const r = strata(ws.root, ['ci'], undefined, { CI: 'true' });
       expect(r.stderr).toMatch(/^verify: start \d+\.\d\ds$/m);
       expect(r.stdout).toMatch(/^generate: .*; 1 of 1 apps unchanged since the last run, reused/m);
-      const resources = /^pipeline: 1 apps x 3 envs: No problems in (\d+) resources/m.exec(r.stdout)?.[1];
+      const resources = /^pipeline: 1 app x 3 envs: No problems in (\d+) resources/m.exec(r.stdout)?.[1];
       expect(resources).toBeDefined();
       expect(r.stdout).toMatch(new RegExp(`^verify: No problems in ${resources} resources`, 'm'));
       expect(r.stdout).toMatch(
-        new RegExp(`^ci: passed: 1 apps x 3 envs, ${resources} resources generated, built, validated and ${resources} dry-run applied`, 'm'),
+        new RegExp(`^ci: passed: 1 app x 3 envs, ${resources} resources generated, built, validated and ${resources} dry-run applied`, 'm'),
       );
       expect(r.status).toBe(0);
     },
@@ -71,7 +71,7 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
       writeFileSync(render, edited);
       expect(strata(ws.root, ['generate']).status).toBe(0);
       const r = strata(ws.root, ['ci'], undefined, { CI: 'true' });
-      expect(r.stdout).toMatch(/^pipeline: 1 apps x 3 envs: No problems in/m);
+      expect(r.stdout).toMatch(/^pipeline: 1 app x 3 envs: No problems in/m);
       const refused = r.stdout.split('\n').filter((l) => l.endsWith('[server-rejected]'));
       const file = 'dist/dev/tokenplace-relay.yaml';
       // The server names spec.clusterIPs, which the object lacks: the line of its spec.
