@@ -484,7 +484,7 @@ program
       }
     } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     err(
-      `graph ${o.env}: ${g.apps.length} apps, ${g.topology.nodes.length} nodes, ${g.topology.edges.length} edges${o.out ? ` -> ${o.out}` : ''} (${seconds()})`,
+      `graph ${o.env}: ${nounCount(g.apps.length, 'app')}, ${nounCount(g.topology.nodes.length, 'node')}, ${nounCount(g.topology.edges.length, 'edge')}${o.out ? ` -> ${o.out}` : ''} (${seconds()})`,
     );
   });
 

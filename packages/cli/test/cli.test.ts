@@ -317,7 +317,7 @@ describe('strata graph and progress', () => {
     expect(m.stdout).toContain('Deployment<br/>tokenplace-relay');
     const s = strata(repo, ['graph', '--env', 'prod', '--app', APP]);
     expect(s.stdout).toMatch(/<svg[\s\S]*tokenplace&#45;relay[\s\S]*<\/svg>/);
-    expect(s.stderr).toMatch(/graph prod: 1 apps, \d+ nodes, \d+ edges/);
+    expect(s.stderr).toMatch(/graph prod: 1 app, \d+ nodes, \d+ edges/);
   });
   it('prints a plain progress line per overlay in CI', () => {
     const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'build', '--app', APP], {
