@@ -1,0 +1,309 @@
+import { spawn } from 'node:child_process';
+import {
+  chmodSync,
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repo, strata, tempWorkspace } from './workspace.ts';
+
+// Every command that writes, run as a user runs it (the real CLI in a child process of its own group)
+// and killed with SIGKILL at a moment drawn over its measured run time: after the next command, the
+// workspace is exactly what it was before or exactly what an uninterrupted run leaves, and nothing
+// temporary is left. STRATA_KILL_SEED replays a failure (its seed is in the message);
+// STRATA_KILL_TRIALS runs more kills per command.
+const SEED = Number(process.env.STRATA_KILL_SEED ?? 20261204);
+const TRIALS = Number(process.env.STRATA_KILL_TRIALS ?? 8);
+const APPS = ['tokenplace-relay', 'tensafe'];
+
+/** mulberry32: a small seeded generator, so that a failing kill moment can be drawn again. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** What the workspace holds, path -> content and mode (or a folder, or a link). */
+type Snapshot = Map<string, { kind: 'file'; mode: number; content: Buffer } | { kind: 'dir'; mode: number } | { kind: 'link'; target: string }>;
+
+/**
+ * Left out of the comparison: what an install makes (node_modules: remove-app unlinks the app's,
+ * after its change is made, as install state that pnpm makes again), the pinned tools, the caches
+ * that are rebuilt when missing or stale (.strata/cache, and dist/, which every pipeline and build
+ * writes again), and the shipped packages, which no command writes (only packages/crd-models,
+ * which crd add writes, is compared). The apps' links are kept for `restore`.
+ */
+function skipped(rel: string, install: boolean): boolean {
+  const parts = rel.split('/');
+  const top = parts[0];
+  if (top === '.tools' || top === 'dist') return true;
+  if (rel === '.strata/cache' || rel.startsWith('.strata/cache/')) return true;
+  if (top === 'packages' && rel !== 'packages' && !rel.startsWith('packages/crd-models')) return true;
+  if (top === 'node_modules') return !install || !(rel === 'node_modules' || rel.startsWith('node_modules/@strata-apps'));
+  return !install && parts.includes('node_modules');
+}
+
+function snapshot(root: string, install = false): Snapshot {
+  const out: Snapshot = new Map();
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (skipped(path, install)) continue;
+      const abs = join(root, path);
+      if (e.isSymbolicLink()) out.set(path, { kind: 'link', target: readlinkSync(abs) });
+      else if (e.isDirectory()) {
+        out.set(path, { kind: 'dir', mode: lstatSync(abs).mode & 0o7777 });
+        walk(path);
+      } else out.set(path, { kind: 'file', mode: lstatSync(abs).mode & 0o7777, content: readFileSync(abs) });
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** Puts the workspace back to `snap`: what it lacks is made, what differs is rewritten, what it did not hold goes. */
+function restore(root: string, snap: Snapshot): void {
+  const now = snapshot(root, true);
+  for (const [path, was] of [...now].reverse()) {
+    const want = snap.get(path);
+    if (want && want.kind === was.kind) continue;
+    rmSync(join(root, path), { recursive: true, force: true });
+    now.delete(path);
+  }
+  for (const [path, want] of snap) {
+    const abs = join(root, path);
+    const have = now.get(path);
+    if (want.kind === 'dir') {
+      if (!have) mkdirSync(abs);
+      chmodSync(abs, want.mode);
+    } else if (want.kind === 'link') {
+      if (!have || (have.kind === 'link' && have.target !== want.target)) {
+        rmSync(abs, { force: true });
+        symlinkSync(want.target, abs);
+      }
+    } else if (!have || have.kind !== 'file' || !have.content.equals(want.content) || have.mode !== want.mode) {
+      writeFileSync(abs, want.content);
+      chmodSync(abs, want.mode);
+    }
+  }
+}
+
+/** The differences between two snapshots, one line each (the first few). */
+function differences(a: Snapshot, b: Snapshot): string[] {
+  const out: string[] = [];
+  for (const [path, x] of a) {
+    const y = b.get(path);
+    if (!y) out.push(`${path}: only before`);
+    else if (x.kind !== y.kind) out.push(`${path}: ${x.kind} / ${y.kind}`);
+    else if (x.kind === 'file' && y.kind === 'file' && !x.content.equals(y.content)) out.push(`${path}: content differs`);
+    else if ('mode' in x && 'mode' in y && x.mode !== y.mode) out.push(`${path}: mode ${x.mode.toString(8)} / ${y.mode.toString(8)}`);
+    else if (x.kind === 'link' && y.kind === 'link' && x.target !== y.target) out.push(`${path}: link differs`);
+  }
+  for (const path of b.keys()) if (!a.has(path)) out.push(`${path}: only after`);
+  return out;
+}
+
+/** Temporary files and writer state anywhere in the workspace (dist/ and the caches included), but node_modules. */
+function temporaries(root: string): string[] {
+  const found: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (e.name === 'node_modules' || path === '.tools' || path === 'packages/schemas') continue;
+      if (e.name.includes('strata-tmp') || path === '.strata/write') found.push(path);
+      else if (e.isDirectory() && !e.isSymbolicLink()) walk(path);
+    }
+  };
+  walk('');
+  return found;
+}
+
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  millis: number;
+}
+
+/** Runs the CLI in a process group of its own; `killAfter` SIGKILLs the whole group (the builder and other children too). */
+function run(root: string, args: readonly string[], env: NodeJS.ProcessEnv, killAfter?: number): Promise<Ended> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(root, 'packages/cli/bin/strata.mjs'), ...args], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0', ...env },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer =
+    killAfter === undefined
+      ? undefined
+      : setTimeout(() => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            // already ended
+          }
+        }, killAfter);
+  return new Promise((resolve) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      // Children that outlived the CLI (none should) go with it.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone
+      }
+      resolve({ code, signal, stderr, millis: performance.now() - started });
+    }),
+  );
+}
+
+interface Case {
+  readonly name: string;
+  readonly args: readonly string[];
+  /** Brings the base workspace to where the command has something to do. */
+  readonly prepare?: (root: string) => void;
+  readonly trials?: number;
+  /** Temporaries of killed runs that this command's next run removes, not any command's: checked after a last run. */
+  readonly sweptByNextRun?: string;
+}
+
+const fixtureCrd = join(repo, 'packages/crds/__fixtures__/widgets.yaml');
+const importEnvs = ['dev', 'staging', 'prod'].flatMap((e) => ['--env', `${e}=${join(repo, 'packages/import/test/__fixtures__/plain', e)}`]);
+const must = (root: string, args: readonly string[]) => {
+  const r = strata(root, args, undefined, { CI: '' });
+  if (r.status !== 0) throw new Error(`strata ${args.join(' ')}: ${r.stderr}`);
+};
+
+const CASES: readonly Case[] = [
+  {
+    name: 'generate',
+    args: ['generate'],
+    // A tree missing an app's base and one env's overlays and env root: generate writes them all.
+    prepare: (root) => {
+      rmSync(join(root, 'base', APPS[0]!), { recursive: true });
+      rmSync(join(root, 'overlays', 'dev'), { recursive: true });
+    },
+  },
+  // More kills for these two: what they write is written in the last fifth of their run, after the apps are loaded.
+  { name: 'set image', args: ['set', 'image', '--app', APPS[0]!, '--env', 'dev', 'ghcr.io/tokenplace/tokenplace-relay:sha-0000001'], trials: 12 },
+  { name: 'promote', args: ['promote', '--from', 'dev', '--to', 'staging'], trials: 12 },
+  { name: 'remove-app', args: ['remove-app', APPS[1]!] },
+  { name: 'new-app', args: ['new-app', 'billing', '--no-install'] },
+  { name: 'import', args: ['import', '--name', 'ledger', '--no-install', ...importEnvs] },
+  { name: 'crd add --no-models', args: ['crd', 'add', fixtureCrd, '--no-models'] },
+  // A killed run's scratch folder for the models (inside packages/crds, where they compile) is removed by the next crd add.
+  { name: 'crd add', args: ['crd', 'add', fixtureCrd], trials: 4, sweptByNextRun: 'packages/crds/.models.strata-tmp-' },
+  { name: 'crd remove', args: ['crd', 'remove', 'toys.example.com'], prepare: (root) => must(root, ['crd', 'add', fixtureCrd]) },
+  {
+    name: 'pipeline',
+    args: ['pipeline', '--no-frozen'],
+    // A stale tree (the pipeline writes it) and a cold cache (it builds and validates every overlay).
+    prepare: (root) => {
+      rmSync(join(root, 'overlays', 'prod', APPS[0]!), { recursive: true });
+      rmSync(join(root, '.strata', 'cache'), { recursive: true, force: true });
+    },
+  },
+];
+
+describe('every writing command killed at a random moment', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  let base: Snapshot;
+  let scratchTmp: string;
+  let env: NodeJS.ProcessEnv;
+  const figures: string[] = [];
+  beforeAll(() => {
+    ws = tempWorkspace(APPS);
+    // remove-app unlinks node_modules/@strata-apps/<app>: a folder of the copy's own, not the repository's.
+    const modules = join(ws.root, 'node_modules');
+    rmSync(modules);
+    mkdirSync(modules);
+    for (const e of readdirSync(join(repo, 'node_modules'))) {
+      if (e === '@strata-apps') cpSync(join(repo, 'node_modules', e), join(modules, e), { recursive: true, verbatimSymlinks: true });
+      else symlinkSync(join(repo, 'node_modules', e), join(modules, e));
+    }
+    // The copy has no env roots or gitops/ yet; and a full pipeline's dist/ and cache, which
+    // remove-app updates too.
+    must(ws.root, ['generate']);
+    must(ws.root, ['pipeline']);
+    base = snapshot(ws.root, true);
+    // The commands' own temporary folders, to see what a killed one leaves there.
+    scratchTmp = mkdtempSync(join(tmpdir(), 'strata-killed-tmp-'));
+    env = { TMPDIR: scratchTmp, CI: '' };
+  }, 300_000);
+  afterAll(() => {
+    ws.dispose();
+    rmSync(scratchTmp, { recursive: true, force: true });
+    console.info(`kill loop (seed ${SEED}):\n${figures.join('\n')}`);
+  });
+
+  for (const [index, c] of CASES.entries()) {
+    it(`strata ${c.name}: the next command finds the workspace exactly as before or exactly as after, with nothing temporary left`, async () => {
+      restore(ws.root, base);
+      c.prepare?.(ws.root);
+      const before = snapshot(ws.root);
+      const installed = snapshot(ws.root, true);
+      const whole = await run(ws.root, c.args, env);
+      expect(whole.code, whole.stderr).toBe(0);
+      const after = snapshot(ws.root);
+      expect(differences(before, after).length, `strata ${c.name} changed nothing`).toBeGreaterThan(0);
+      expect(temporaries(ws.root)).toStrictEqual([]);
+
+      const random = seeded(SEED + index);
+      const outcome = { old: 0, new: 0, finished: 0 };
+      const trials = c.trials ?? TRIALS;
+      for (let trial = 0; trial < trials; trial++) {
+        restore(ws.root, installed);
+        const delay = random() * whole.millis;
+        const where = `strata ${c.name}, seed ${SEED + index} (STRATA_KILL_SEED=${SEED}), trial ${trial}, killed after ${delay.toFixed(0)} of ${whole.millis.toFixed(0)} ms`;
+        const killed = await run(ws.root, c.args, env, delay);
+        if (killed.signal !== 'SIGKILL') {
+          expect(killed.code, `${where}: ${killed.stderr}`).toBe(0);
+          outcome.finished++;
+        }
+        // The cheapest command that reads the tree: like every command, it first completes or undoes a killed writer's change.
+        const next = await run(ws.root, ['crd', 'ls'], env);
+        expect(next.code, `${where}: the next command: ${next.stderr}`).toBe(0);
+        const now = snapshot(ws.root);
+        const toOld = differences(before, now);
+        const toNew = differences(after, now);
+        expect(
+          toOld.length === 0 || toNew.length === 0,
+          `${where}: neither as before nor as after:\n  against before: ${toOld.slice(0, 8).join('\n    ')}\n  against after: ${toNew.slice(0, 8).join('\n    ')}`,
+        ).toBe(true);
+        expect(
+          temporaries(ws.root).filter((t) => !c.sweptByNextRun || !t.startsWith(c.sweptByNextRun)),
+          where,
+        ).toStrictEqual([]);
+        outcome[toNew.length === 0 ? 'new' : 'old']++;
+      }
+      if (c.sweptByNextRun) {
+        restore(ws.root, installed);
+        const last = await run(ws.root, c.args, env);
+        expect(last.code, last.stderr).toBe(0);
+        expect(differences(after, snapshot(ws.root))).toStrictEqual([]);
+        expect(temporaries(ws.root)).toStrictEqual([]);
+      }
+      figures.push(
+        `  ${c.name}: ${trials} kills over ${whole.millis.toFixed(0)} ms: ${outcome.old} as before, ${outcome.new} as after (${outcome.finished} had ended before the kill); ${readdirSync(scratchTmp).length} temporary folders left in TMPDIR so far`,
+      );
+    }, 600_000);
+  }
+});
