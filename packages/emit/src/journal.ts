@@ -52,6 +52,12 @@ interface Journal {
   readonly ops: Operation[];
   /** Folders the transaction creates (in no particular order); an undo removes them again when empty. */
   readonly dirs: string[];
+  /**
+   * Install state that goes with the change once every operation is done (an app's node_modules
+   * when the app is removed): removed whole, then its parents while empty. Never undone: it is
+   * made again by `pnpm install`.
+   */
+  readonly prune?: string[];
 }
 
 /** The stages of a transaction, for `atStep`. */
@@ -222,13 +228,15 @@ function writeJournal(txn: string, journal: Journal, durable: boolean | undefine
 /**
  * Writes `writes` and removes `removed` under `root` as one transaction. The caller holds the
  * tree's lock. If a step fails, every step taken is undone before the error is rethrown. A write
- * may say whether its target exists (the planner has just read it), which spares a probe.
+ * may say whether its target exists (the planner has just read it), which spares a probe. `prune`
+ * names install state to remove once the change is made, as part of it: a run killed after the
+ * commit point has it removed by the recovery that completes the change.
  */
 export function commitTransaction(
   root: string,
   writes: readonly (readonly [path: string, content: string, exists?: boolean])[],
   removed: readonly string[],
-  hooks: CommitHooks = {},
+  hooks: CommitHooks & { readonly prune?: readonly string[] } = {},
 ): void {
   if (writes.length === 0 && removed.length === 0) return;
   const txn = newTransactionFolder(root);
@@ -238,7 +246,7 @@ export function commitTransaction(
   // Stage: nothing in the tree changes, so a failure only has to drop the folder.
   try {
     stage(root, txn, writes, removed, ops, dirs, hooks);
-    journal = { version: 1, ops, dirs };
+    journal = hooks.prune?.length ? { version: 1, ops, dirs, prune: [...hooks.prune] } : { version: 1, ops, dirs };
     hooks.atStep?.('stage', ops.length);
     // The commit point: the journal appears whole, by rename, before anything in the tree moves.
     writeJournal(txn, journal, hooks.durable);
@@ -369,6 +377,11 @@ function redo(root: string, txn: string, journal: Journal, beforeStep?: (step: n
     }
   });
   for (const op of journal.ops) if (!op.write) removeEmptyDirs(dirname(inside(root, op.path)), root);
+  for (const p of journal.prune ?? []) {
+    const abs = inside(root, p);
+    rmSync(abs, { recursive: true, force: true });
+    removeEmptyDirs(dirname(abs), root);
+  }
 }
 
 /** Every operation, backwards: the old files go back, the new ones go. */

@@ -118,3 +118,50 @@ describe('an open transaction killed at any point', () => {
     expect(outcomes.filter((o) => !o.endsWith('SIGKILL'))).toStrictEqual([]);
   });
 });
+
+describe('install state pruned with a change', () => {
+  let script: string;
+  beforeAll(async () => {
+    script = await bundleChild('prune-child.ts');
+  });
+  afterAll(() => rmSync(dirname(script), { recursive: true, force: true }));
+
+  it('goes when the change is completed, also by the recovery after a kill, and stays when it is undone', () => {
+    const before = new Map([
+      ['apps.txt', 'gone, kept\n'],
+      ['apps/gone/package.json', '{}\n'],
+      ['apps/gone/src/app.ts', 'export {};\n'],
+      ['apps/gone/node_modules/dep/index.js', 'module.exports = 1;\n'],
+      ['apps/kept/package.json', '{}\n'],
+    ]);
+    const points: { phase: WritePhase; step: number }[] = [
+      ...Array.from({ length: 4 }, (_, step) => ({ phase: 'stage' as const, step })),
+      ...Array.from({ length: 3 }, (_, step) => ({ phase: 'commit' as const, step })),
+      { phase: 'finish', step: 0 },
+    ];
+    const outcomes: string[] = [];
+    for (const killAt of [...points, undefined]) {
+      const root = mkdtempSync(join(tmpdir(), 'strata-prune-'));
+      for (const [rel, content] of before) {
+        mkdirSync(join(root, dirname(rel)), { recursive: true });
+        writeFileSync(join(root, rel), content);
+      }
+      const r = spawnSync(process.execPath, [script, root, ...(killAt ? [JSON.stringify(killAt)] : [])], { encoding: 'utf8' });
+      const where = JSON.stringify(killAt ?? 'not killed');
+      if (r.signal !== 'SIGKILL') expect(r.status, `${where}: ${r.stderr}`).toBe(0);
+      expect(recover(root).busy, where).toBeUndefined();
+      const now = tree(root);
+      if (killAt?.phase === 'stage') {
+        expect(now.files, where).toStrictEqual(new Map([...before].map(([f, content]) => [f, { content, mode: now.files.get(f)?.mode ?? -1 }])));
+      } else {
+        // The app's folder is gone whole, its node_modules with it; the other app stays.
+        expect([...now.files.keys()].sort(), where).toStrictEqual(['apps.txt', 'apps/kept/package.json']);
+        expect(now.dirs, where).toStrictEqual(['apps', 'apps/kept']);
+      }
+      expect(existsSync(join(root, WRITE_STATE_DIR)), where).toBe(false);
+      outcomes.push(`${where}: ${r.signal ?? r.status}`);
+      rmSync(root, { recursive: true });
+    }
+    expect(outcomes.filter((o) => !o.endsWith('SIGKILL'))).toStrictEqual(['"not killed": 0']);
+  });
+});

@@ -1,8 +1,8 @@
-import { existsSync, lstatSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, filesIn, loadApps, UsageError, Layout, type WarningOptions } from '@strata/project';
-import { commitTransaction, isGenerated, lockTree, planApp, planEnvironments, recoverLocked, removeEmptyDirs, schemaMergeKeys } from '@strata/emit';
+import { commitTransaction, isGenerated, lockTree, planApp, planEnvironments, recoverLocked, schemaMergeKeys } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { redrawTopology } from '@strata/graph';
 import { cacheFile } from './cache.ts';
@@ -137,14 +137,14 @@ export async function removeApp(root: string, name: string, options: WarningOpti
   const held = lockTree(root);
   try {
     recoverLocked(root);
-    commitTransaction(root, [...writes], [...removed]);
+    // The app's node_modules, install state that is never committed, goes with the change (and
+    // its folder with it when nothing else is left), also when a recovery completes the change.
+    commitTransaction(root, [...writes], [...removed], { prune: [`apps/${name}/node_modules`] });
   } finally {
     held.release();
   }
 
-  // Install state, never committed: the app's node_modules, then its folder when nothing else is left.
-  rmSync(join(root, 'apps', name, 'node_modules'), { recursive: true, force: true });
-  removeEmptyDirs(join(root, 'apps', name), root);
+  // The root's link to the app, install state outside the app's folder.
   const link = join(root, 'node_modules', '@strata-apps', name);
   try {
     if (lstatSync(link).isSymbolicLink()) unlinkSync(link);
