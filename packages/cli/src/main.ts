@@ -469,20 +469,12 @@ program
   .addOption(new Option('-o, --output <format>', 'output format').choices(['svg', 'mermaid']).default('svg'))
   .option('--out <file>', 'write to this file instead of standard output')
   .action(async (o: { env: string; app?: string; output: 'svg' | 'mermaid'; out?: string }) => {
-    const { renderEnvGraph } = await import('@strata/graph');
+    const { renderEnvGraph, writePicture } = await import('@strata/graph');
     const g = await renderEnvGraph(findRoot(), checkEnv(o.env)!, o.app);
     for (const s of g.skipped) err(`warning: ${s.app} left out: ${s.error}`);
     const text = o.output === 'svg' ? g.svg : g.mermaid;
-    if (o.out) {
-      const { writeFileSync } = await import('node:fs');
-      try {
-        writeFileSync(o.out, text);
-      } catch (e) {
-        throw new UsageError(
-          `--out ${o.out}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); name a file in a folder that exists and is writable`,
-        );
-      }
-    } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    if (o.out) writePicture(o.out, text);
+    else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     err(
       `graph ${o.env}: ${nounCount(g.apps.length, 'app')}, ${nounCount(g.topology.nodes.length, 'node')}, ${nounCount(g.topology.edges.length, 'edge')}${o.out ? ` -> ${o.out}` : ''} (${seconds()})`,
     );

@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +96,44 @@ describe('exit codes through the real CLI', () => {
       );
       expect(r.status).toBe(2);
     }
+  });
+
+  it('graph --out replaces the picture whole, and a write that fails leaves the old one and no temporary file beside it', () => {
+    const folder = join(dir, 'pictures');
+    mkdirSync(folder);
+    const out = join(folder, 'topology.svg');
+    const old = '<svg>the picture of an earlier run</svg>\n';
+    const picture = strata(ws.root, ['graph', '-e', 'dev']).stdout;
+    // What a run killed between writing and renaming left: swept by the next write into the folder.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    writeFileSync(join(folder, `.topology.svg.strata-tmp-${dead}-1`), '<svg');
+    writeFileSync(out, old);
+    expect(strata(ws.root, ['graph', '-e', 'dev', '--out', out]).status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(picture);
+    expect(readdirSync(folder)).toStrictEqual(['topology.svg']);
+
+    // A file-size limit below the picture's size: the write fails part way, as on a full disk.
+    writeFileSync(out, old);
+    const bin = join(ws.root, 'packages/cli/bin/strata.mjs');
+    const limited = spawnSync('sh', ['-c', 'ulimit -f 8 && exec "$0" "$@"', process.execPath, bin, 'graph', '-e', 'dev', '--out', out], {
+      cwd: ws.root,
+      encoding: 'utf8',
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    expect(picture.length).toBeGreaterThan(8 * 1024);
+    expect(limited.stderr).toBe(`strata: --out ${out}: cannot write it (EFBIG); name a file in a folder that exists and is writable\n`);
+    expect(limited.status).toBe(2);
+    expect(readFileSync(out, 'utf8')).toBe(old);
+    expect(readdirSync(folder)).toStrictEqual(['topology.svg']);
+
+    // A folder where the file should be: left as it was.
+    const taken = join(folder, 'taken.svg');
+    mkdirSync(join(taken, 'inside'), { recursive: true });
+    const r = strata(ws.root, ['graph', '-e', 'dev', '--out', taken]);
+    expect(r.stderr).toBe(`strata: --out ${taken}: cannot write it (EISDIR); name a file in a folder that exists and is writable\n`);
+    expect(r.status).toBe(2);
+    expect(readdirSync(taken)).toStrictEqual(['inside']);
+    expect(readdirSync(folder).sort()).toStrictEqual(['taken.svg', 'topology.svg']);
   });
 
   it('kubeconform killed or answering garbage is a tool error, not an invalid input', () => {

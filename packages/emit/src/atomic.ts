@@ -9,6 +9,12 @@ export interface AtomicWriteOptions {
    * @default false
    */
   readonly fsync?: boolean;
+  /**
+   * Make the parent folder when it is missing. A path a person typed (`graph --out`) is better
+   * refused: a folder that does not exist there is more likely a typo than a wish.
+   * @default true
+   */
+  readonly makeFolder?: boolean;
 }
 
 let temporaries = 0;
@@ -57,11 +63,11 @@ export function removeStaleTemporaries(dir: string): string[] {
 
 /**
  * Writes `file` so that a reader sees the old content or the new, never part of it: the content
- * goes to a temporary file beside it, which is then renamed over it. Creates the parent folder.
- * On failure the temporary file is removed and the old content stays.
+ * goes to a temporary file beside it, which is then renamed over it. Creates the parent folder
+ * unless told not to. On failure the temporary file is removed and the old content stays.
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
-  mkdirSync(dirname(file), { recursive: true });
+  if (options.makeFolder !== false) mkdirSync(dirname(file), { recursive: true });
   const tmp = temporaryName(file);
   try {
     if (options.fsync) {
@@ -103,11 +109,12 @@ function makeFolder(dir: string, again = false): Promise<void> {
 /** writeFileAtomic off the main thread, for callers with other work to do meanwhile. */
 export async function writeFileAtomicAsync(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(file);
-  await makeFolder(dir);
+  const make = options.makeFolder !== false;
+  if (make) await makeFolder(dir);
   const tmp = temporaryName(file);
   try {
     const handle = await open(tmp, 'w').catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
+      if (err.code !== 'ENOENT' || !make) throw err;
       await makeFolder(dir, true);
       return open(tmp, 'w');
     });

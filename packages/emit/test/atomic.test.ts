@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { removeStaleTemporaries, temporaryName, writeFileAtomic, writeFileAtomicAsync } from '../src/index.ts';
+import { type AtomicWriteOptions, removeStaleTemporaries, temporaryName, writeFileAtomic, writeFileAtomicAsync } from '../src/index.ts';
 
 describe.each([
-  ['writeFileAtomic', async (file: string, data: string) => writeFileAtomic(file, data)],
-  ['writeFileAtomicAsync', (file: string, data: string) => writeFileAtomicAsync(file, data, { fsync: true })],
+  ['writeFileAtomic', async (file: string, data: string, options: AtomicWriteOptions = {}) => writeFileAtomic(file, data, options)],
+  [
+    'writeFileAtomicAsync',
+    (file: string, data: string, options: AtomicWriteOptions = {}) => writeFileAtomicAsync(file, data, { fsync: true, ...options }),
+  ],
 ])('%s', (_name, write) => {
   let dir: string;
   beforeEach(() => {
@@ -31,6 +34,11 @@ describe.each([
     await Promise.all([write(file, 'two\n'), write(join(dir, 'dist/prod/other.yaml'), 'three\n')]);
     expect(readFileSync(file, 'utf8')).toBe('two\n');
     expect(readdirSync(join(dir, 'dist/prod')).sort()).toStrictEqual(['app.yaml', 'other.yaml']);
+  });
+
+  it('makes no folder when told not to: a missing one is an error, and nothing is left', async () => {
+    await expect(write(join(dir, 'typo/app.yaml'), 'one\n', { makeFolder: false })).rejects.toThrow(/ENOENT/);
+    expect(readdirSync(dir)).toStrictEqual([]);
   });
 
   it('leaves what was there and no temporary file when the rename fails', async () => {

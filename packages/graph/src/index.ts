@@ -4,3 +4,4 @@ export * from './env.ts';
 export * from './mermaid.ts';
 export * from './style.ts';
 export * from './topology.ts';
+export * from './write.ts';
