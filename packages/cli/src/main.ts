@@ -455,6 +455,7 @@ program
     for (const w of r.warnings) err(`warning: ${w}`);
     for (const p of r.policy) err(`policy: ${p}`);
     for (const f of r.files) out(`created ${f}`);
+    for (const f of r.redrawn) out(`wrote ${f}`);
     const counts = ENVIRONMENTS.map((e) => `${e} ${r.objects[e]}`).join(', ');
     out(
       `import: apps/${o.name} builds to its sources in every env (objects: ${counts})${r.installed ? '' : `; next: npx pnpm install && npx strata generate`} (${seconds()})`,

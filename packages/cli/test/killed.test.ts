@@ -207,7 +207,15 @@ const CASES: readonly Case[] = [
   { name: 'promote', args: ['promote', '--from', 'dev', '--to', 'staging'], trials: 10 },
   { name: 'remove-app', args: ['remove-app', APPS[1]!] },
   { name: 'new-app', args: ['new-app', 'billing', '--no-install'] },
-  { name: 'import', args: ['import', '--name', 'ledger', '--no-install', ...importEnvs] },
+  {
+    name: 'import',
+    args: ['import', '--name', 'ledger', '--no-install', ...importEnvs],
+    // Committed topology pictures, which the import draws again with the app in the same change.
+    prepare: (root) => {
+      mkdirSync(join(root, 'docs'));
+      for (const env of ['dev', 'staging', 'prod']) must(root, ['graph', '--env', env, '--output', 'mermaid', '--out', `docs/topology-${env}.mmd`]);
+    },
+  },
   { name: 'crd add --no-models', args: ['crd', 'add', fixtureCrd, '--no-models'] },
   // A killed run's scratch folder for the models (inside packages/crds, where they compile) is removed by the next crd add.
   { name: 'crd add', args: ['crd', 'add', fixtureCrd], trials: 4, sweptByNextRun: 'packages/crds/.models.strata-tmp-' },

@@ -16,7 +16,9 @@ import {
   type Manifest,
 } from '@strata/core';
 import { appDirs, loadApps, ToolError, UsageError } from '@strata/project';
-import { commitTransaction, lockTree, normalize, planApp, planEnvironments, recoverLocked, schemaMergeKeys, sortKeys } from '@strata/emit';
+import { lockTree, normalize, openTransaction, planApp, planEnvironments, recoverLocked, schemaMergeKeys, sortKeys } from '@strata/emit';
+import { loadSettings, planGitops } from '@strata/gitops';
+import { redrawTopology } from '@strata/graph';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize } from '@strata/kustomize';
 import { builtinSchemasDir, crdSchemasDir } from '@strata/schemas';
 import { kubernetesVersionOf } from '@strata/validate';
@@ -61,6 +63,8 @@ export interface ImportResult {
   readonly policy: string[];
   /** Whether install and generate ran. */
   readonly installed: boolean;
+  /** The committed topology pictures (docs/) redrawn with the app. */
+  readonly redrawn: string[];
 }
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
@@ -70,6 +74,9 @@ const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
  * and proves it before writing anything: the generated app's overlays, built with the real
  * kustomize, equal each env's source (hash suffixes aside, Secrets as their ExternalSecrets). A
  * difference, an unsupported feature or an existing app is an error and nothing is written.
+ * The app, its registration, its tree, the env roots, gitops/ and the committed topology pictures
+ * (docs/) drawn with it are one transaction under the tree's lock, with the install and the full
+ * generate when they run: a failure or a killed run leaves everything as it was.
  */
 export async function importApp(root: string, options: ImportOptions): Promise<ImportResult> {
   const { name } = options;
@@ -97,7 +104,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   // Said with the other warnings at the end: the library prints nothing.
   const loading: string[] = [];
   const onWarning = (w: string) => loading.push(w);
-  const { files: tree, built } = await prove(root, name, appFiles, model, onWarning);
+  const { files: tree, built, desired } = await prove(root, name, appFiles, model, onWarning);
   // The original's policy findings become the app's exceptions: the app deploys as it did, and the
   // pipeline stays green while each one says what is left to harden.
   const policy = importedFindings(root, name, built, model.generatedConfigMaps);
@@ -112,38 +119,62 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
     ...unvalidated(root, model),
   ];
 
-  // One transaction: the app, its registration and its generated tree, or nothing.
+  // One transaction: the app, its registration, its generated tree and the topology pictures drawn
+  // with it, then the install and the full generate, or nothing (a failed install aside, below).
   const writes = new Map<string, string>(appFiles);
   for (const [path, content] of tree) writes.set(path, content);
-  for (const [path, content] of planEnvironments([...new Set([...appDirs(root), name])])) writes.set(path, content);
+  const others = appDirs(root).filter((a) => a !== name);
+  for (const [path, content] of planEnvironments([...others, name])) writes.set(path, content);
+  // gitops/ lists every app, planned as generate plans it: from each app's render, the imported
+  // one's from its proof. (loadApps reads an empty list as every app.)
+  const plans = others.length === 0 ? [] : (await loadApps(root, others, { onWarning })).map((app) => planApp(app, schemaMergeKeys));
+  const renders = new Map([...plans.map((p) => [p.app, p.desired] as const), [name, desired] as const]);
+  for (const [path, content] of planGitops(root, loadSettings(root), [...renders.keys()], { built: (e, app) => renders.get(app)![e] }))
+    writes.set(path, content);
   writes.set('package.json', register(root, name));
-  const lock = lockTree(root);
+  let installed = false;
+  let redrawn: string[] = [];
+  const lock = lockTree(root, { label: 'strata import' });
   try {
     recoverLocked(root);
-    const changed = [...writes].filter(([path, content]) => !existsSync(join(root, path)) || readFileSync(join(root, path), 'utf8') !== content);
-    commitTransaction(root, changed, []);
+    const created = openTransaction(root);
+    try {
+      created.apply([...writes].filter(([path, content]) => !existsSync(join(root, path)) || readFileSync(join(root, path), 'utf8') !== content));
+      // The committed topology pictures, from the overlays just written (the proof showed they are
+      // what generate makes of the app): all of them or none.
+      const pictures = await redrawTopology(root);
+      created.apply([...pictures]);
+      redrawn = [...pictures.keys()].sort();
+      if (options.install !== false) {
+        // pnpm rewrites the lockfile itself: the transaction keeps the one before, to put it back.
+        const lockfile = join(root, 'pnpm-lock.yaml');
+        if (existsSync(lockfile)) created.apply([['pnpm-lock.yaml', readFileSync(lockfile)]]);
+        const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
+        const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], {
+          cwd: root,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          encoding: 'utf8',
+        });
+        if (r.status !== 0) {
+          created.commit();
+          throw new ToolError(
+            `apps/${name} is written, but pnpm install failed (${(r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`}); run \`npx pnpm install\` and then \`npx strata generate\``,
+          );
+        }
+        const { generate } = await import('@strata/pipeline');
+        await generate(root, {}, { onWarning, transaction: created });
+        installed = true;
+      }
+      created.commit();
+    } catch (err) {
+      created.abort();
+      throw err;
+    }
   } finally {
     lock.release();
   }
-
-  let installed = false;
-  if (options.install !== false) {
-    const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
-    const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      encoding: 'utf8',
-    });
-    if (r.status !== 0)
-      throw new ToolError(
-        `apps/${name} is written, but pnpm install failed (${(r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`}); run \`npx pnpm install\` and then \`npx strata generate\``,
-      );
-    const { generate } = await import('@strata/pipeline');
-    await generate(root, {}, { onWarning });
-    installed = true;
-  }
   const objects = Object.fromEntries(ENVIRONMENTS.map((e) => [e, model.expected[e].length])) as Record<Environment, number>;
-  return { files: [...appFiles.keys()].sort(), warnings: [...warnings, ...loading], policy: policy.notes, objects, installed };
+  return { files: [...appFiles.keys()].sort(), warnings: [...warnings, ...loading], policy: policy.notes, objects, installed, redrawn };
 }
 
 /**
@@ -263,7 +294,7 @@ ${rows}
 /**
  * Stages the app in a throw-away workspace, loads and renders it as `strata generate` would, builds
  * every env's overlay with the real kustomize and compares each with its source. Resolves to the
- * generated tree and each env's build of it; rejects with every object and field that differs.
+ * generated tree, each env's build of it and its render; rejects with every object and field that differs.
  */
 async function prove(
   root: string,
@@ -271,7 +302,7 @@ async function prove(
   appFiles: ReadonlyMap<string, string>,
   model: Model,
   onWarning: (message: string) => void,
-): Promise<{ files: Map<string, string>; built: Record<Environment, string> }> {
+): Promise<{ files: Map<string, string>; built: Record<Environment, string>; desired: Record<Environment, Manifest[]> }> {
   const stage = mkdtempSync(join(tmpdir(), 'strata-import-'));
   try {
     for (const [path, content] of appFiles) {
@@ -311,7 +342,7 @@ async function prove(
       problems.push(...differences(env, want, got));
     });
     if (problems.length > 0) throw new ImportError(['the imported app does not build to its sources; nothing was written:', ...problems]);
-    return { files: plan.files, built };
+    return { files: plan.files, built, desired: plan.desired };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importApp } from '../src/index.ts';
@@ -25,9 +25,8 @@ describe('an imported app is an app of the workspace like any other', () => {
   it('generates to the tree the import wrote, passes check and its own tests, and type-checks', { timeout: 300_000 }, () => {
     const strata = join(repo, 'packages/cli/bin/strata.mjs');
     const generate = run(ws.root, process.execPath, [strata, 'generate']);
-    // Only the Argo CD files are new: the app's own tree is what generate makes of it.
-    expect(generate.out).toMatch(/generate: 1 app x 3 envs: \d+ written, 0 removed, \d+ unchanged/);
-    expect(generate.out.split('\n').filter((l) => l.startsWith('wrote ') && !l.startsWith('wrote gitops/'))).toStrictEqual([]);
+    // The import wrote the app's tree, the env roots and gitops/ as generate makes them.
+    expect(generate.out).toMatch(/generate: 1 app x 3 envs: 0 written, 0 removed, \d+ unchanged/);
     expect(run(ws.root, process.execPath, [strata, 'check']).out).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures/);
     const tests = run(ws.root, join(repo, 'node_modules/.bin/vitest'), ['run', 'apps/shop']);
     expect(tests.out).toMatch(/9 passed, 0 failed/);
@@ -89,4 +88,58 @@ describe('an imported app with a name suffix per env installs and passes the pip
       expect(pipeline.status).toBe(0);
     },
   );
+});
+
+describe('an import redraws the committed topology pictures in the same change as the app', () => {
+  let ws: ReturnType<typeof emptyWorkspace>;
+  const strata = (args: readonly string[]) => run(ws.root, process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), ...args]);
+  const draw = (args: readonly string[]) => {
+    const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'graph', ...args], { cwd: ws.root, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout;
+  };
+  const envs = ['dev', 'staging', 'prod'].flatMap((e) => ['--env', `${e}=${join(fixtures, 'plain', e)}`]);
+  beforeAll(() => {
+    ws = emptyWorkspace();
+    // A workspace that keeps every env's pictures, as `npm run topology` draws them: no app yet.
+    mkdirSync(join(ws.root, 'docs'));
+    for (const env of ['dev', 'staging', 'prod']) {
+      expect(strata(['graph', '--env', env, '--out', `docs/topology-${env}.svg`]).status).toBe(0);
+      expect(strata(['graph', '--env', env, '--output', 'mermaid', '--out', `docs/topology-${env}.mmd`]).status).toBe(0);
+    }
+  }, 120_000);
+  afterAll(() => ws.dispose());
+
+  it('writes nothing when a picture cannot be drawn with the app', { timeout: 120_000 }, () => {
+    // Another app's overlay that does not build: the dev pictures cannot be drawn.
+    const broken = join(ws.root, 'overlays/dev/other/kustomization.yaml');
+    mkdirSync(dirname(broken), { recursive: true });
+    writeFileSync(broken, 'resources:\n  - missing.yaml\n');
+    const before = filesUnder(ws.root, '.');
+    try {
+      const r = strata(['import', '--name', 'ledger', '--no-install', ...envs]);
+      expect(r.out).toMatch(/^strata: overlays\/dev\/other: kustomize build failed, so docs\/topology-dev\.svg cannot be drawn: /m);
+      expect(r.status).toBe(1);
+      expect(filesUnder(ws.root, '.')).toStrictEqual(before);
+    } finally {
+      rmSync(join(ws.root, 'overlays/dev/other'), { recursive: true });
+    }
+  });
+
+  it('draws every picture with the app as `strata graph` draws the tree it wrote, and check passes', { timeout: 300_000 }, () => {
+    const r = strata(['import', '--name', 'ledger', '--no-install', ...envs]);
+    expect(r.status).toBe(0);
+    for (const env of ['dev', 'staging', 'prod']) {
+      for (const picture of [`docs/topology-${env}.svg`, `docs/topology-${env}.mmd`]) expect(r.out).toMatch(new RegExp(`^wrote ${picture}$`, 'm'));
+      const mermaid = draw(['--env', env, '--output', 'mermaid']);
+      expect(mermaid).toContain(`ledger · namespace ledger-${env}`);
+      expect(readFileSync(join(ws.root, `docs/topology-${env}.mmd`), 'utf8')).toBe(mermaid);
+      expect(readFileSync(join(ws.root, `docs/topology-${env}.svg`), 'utf8')).toBe(draw(['--env', env]));
+    }
+    // What `pnpm install` links: a seed app's dependencies hold every package the import uses.
+    symlinkSync(join(repo, 'apps/tensafe/node_modules'), join(ws.root, 'apps/ledger/node_modules'));
+    const check = strata(['check']);
+    expect(check.out).toMatch(/^check: .*: 0 drifted, 0 round-trip mismatches, 0 build failures/m);
+    expect(check.status, check.out).toBe(0);
+  });
 });
