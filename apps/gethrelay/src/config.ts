@@ -38,7 +38,7 @@ export interface GethrelayConfig {
   readonly resources: Resources;
   /** The Tor sidecar that gives each relay its SOCKS5 proxy on 127.0.0.1:9050. */
   readonly tor: {
-    /** Tor has its own release line, so a tag is always named; a digest, when given, wins. */
+    /** Tor has its own release line, so a tag is always named; a digest, when given, pins it (`repo:tag@digest`). */
     readonly image: ImageSource & { readonly tag: string };
     readonly resources: Resources;
   };

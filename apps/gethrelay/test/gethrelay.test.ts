@@ -41,7 +41,7 @@ const RELAY_IMAGE: Record<Environment, string> = {
 const TOR_IMAGE: Record<Environment, string> = {
   dev: 'alpine/tor:0.4.8.16',
   staging: 'alpine/tor:0.4.8.16',
-  prod: 'alpine/tor@sha256:a91c5e3f7b2d8e4a6c0f9b1d3e5a7c9f2b4d6e8a0c1f3b5d7e9a2c4f6b8d0e1a',
+  prod: 'alpine/tor:0.4.8.16@sha256:a91c5e3f7b2d8e4a6c0f9b1d3e5a7c9f2b4d6e8a0c1f3b5d7e9a2c4f6b8d0e1a',
 };
 const modeOf = (name: string) => name.replace(/^gethrelay-/, '').replace(/-\d+$/, '');
 const MODE_FLAGS: Record<string, string[]> = { default: [], 'prefer-tor': ['--prefer-tor'], 'only-onion': ['--only-onion'] };

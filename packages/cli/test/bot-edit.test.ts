@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, strata, tempWorkspace } from './workspace.ts';
 
@@ -14,6 +15,11 @@ describe("strata check after a bot edited an overlay's images:", () => {
   const edit = (overlay: string, ...args: string[]) =>
     execFileSync(kustomize, ['edit', 'set', 'image', ...args], { cwd: join(ws.root, overlay), encoding: 'utf8' });
   const build = (overlay: string) => execFileSync(kustomize, ['build', overlay], { cwd: ws.root, encoding: 'utf8' });
+  /** The overlay's `images:`, each entry without a newName that repeats its name (the same entry to kustomize). */
+  const images = (overlay: string) =>
+    (parse(readFileSync(join(ws.root, overlay, 'kustomization.yaml'), 'utf8')) as { images: Record<string, string>[] }).images.map(
+      ({ newName, ...entry }) => (newName === undefined || newName === entry.name ? entry : { ...entry, newName }),
+    );
   beforeAll(() => {
     ws = tempWorkspace(['tokenplace-relay', 'tensafe']);
     expect(strata(ws.root, ['generate']).status).toBe(0);
@@ -22,7 +28,10 @@ describe("strata check after a bot edited an overlay's images:", () => {
 
   it('prints the exact set image command, which then makes the edit part of the source', () => {
     edit('overlays/prod/tokenplace-relay', `ghcr.io/tokenplace/tokenplace-relay=ghcr.io/tokenplace/tokenplace-relay:1.5.0@${D}`);
-    expect(build('overlays/prod/tokenplace-relay')).toContain(`image: ghcr.io/tokenplace/tokenplace-relay:1.5.0@${D}`);
+    const edited = { images: images('overlays/prod/tokenplace-relay'), build: build('overlays/prod/tokenplace-relay') };
+    // kustomize keeps the tag beside the digest: newTag and digest, built as repo:tag@digest.
+    expect(edited.images).toStrictEqual([{ name: 'ghcr.io/tokenplace/tokenplace-relay', newTag: '1.5.0', digest: D }]);
+    expect(edited.build).toContain(`image: ghcr.io/tokenplace/tokenplace-relay:1.5.0@${D}`);
     const r = strata(ws.root, ['check', '--app', 'tokenplace-relay']);
     expect(r.status).toBe(1);
     const command = `npx strata set image --app tokenplace-relay --env prod ghcr.io/tokenplace/tokenplace-relay:1.5.0@${D}`;
@@ -36,9 +45,11 @@ describe("strata check after a bot edited an overlay's images:", () => {
     expect(set.stderr).toBe('');
     expect(set.status).toBe(0);
     expect(strata(ws.root, ['check', '--app', 'tokenplace-relay']).status).toBe(0);
-    // The same digest runs; the pin keeps the tag beside it for release bots.
-    expect(build('overlays/prod/tokenplace-relay')).toContain(`image: ghcr.io/tokenplace/tokenplace-relay@${D}`);
+    // The pin holds the tag and the digest, and the overlay generated from it is what kustomize's
+    // own edit wrote, so it builds to the same objects: the image is repo:tag@digest.
     expect(readFileSync(join(ws.root, 'apps/tokenplace-relay/images.json'), 'utf8')).toContain(`"tag": "1.5.0", "digest": "${D}"`);
+    expect(images('overlays/prod/tokenplace-relay')).toStrictEqual(edited.images);
+    expect(build('overlays/prod/tokenplace-relay')).toBe(edited.build);
   });
 
   it('names the container of an app that pins several, also in an overlay split for cluster-scoped objects', () => {

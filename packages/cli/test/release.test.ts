@@ -57,13 +57,13 @@ describe('strata set image and promote', () => {
     const r = strata(ws.root, ['promote', '--from', 'staging', '--to', 'prod']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`tensafe prod tensafe: docker.io/tensafe/tensafe@${D1} -> docker.io/tensafe/tensafe@${D2}`);
+    expect(r.stdout).toContain(`tensafe prod tensafe: docker.io/tensafe/tensafe@${D1} -> docker.io/tensafe/tensafe:4.2.0@${D2}`);
     expect(r.stdout).toContain('promote staging -> prod: 1 image changed');
     const prod = built('prod');
-    expect(prod).toContain(`image: docker.io/tensafe/tensafe@${D2}`);
+    expect(prod).toContain(`image: docker.io/tensafe/tensafe:4.2.0@${D2}`);
     expect(pins()).toContain(`"tensafe": { "repository": "docker.io/tensafe/tensafe", "tag": "4.2.0", "digest": "${D2}" }`);
     // postgres and redis keep their own prod digests
-    expect(prod).toContain('image: docker.io/library/redis@sha256:5e8b1d4f');
+    expect(prod).toContain('image: docker.io/library/redis:7.4.1@sha256:5e8b1d4f');
     // the committed tree is what the pins generate
     const again = strata(ws.root, ['generate', '--dry-run', '--app', 'tensafe']);
     expect(again.stdout).not.toMatch(/^\+\+\+ b\/(base|overlays\/\w+)\/tensafe\//m);

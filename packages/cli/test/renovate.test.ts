@@ -100,8 +100,8 @@ describe("the README's Renovate configuration", () => {
     const build = (env: string) =>
       execFileSync(join(repo, '.tools/bin/kustomize'), ['build', `overlays/${env}/tensafe`], { cwd: ws.root, encoding: 'utf8' });
     const prod = build('prod');
-    expect(prod).toContain(`image: docker.io/library/redis@${NEW_DIGEST}`);
-    expect(prod).not.toContain('image: docker.io/library/redis@sha256:5e8b');
+    expect(prod).toContain(`image: docker.io/library/redis:7.4.2@${NEW_DIGEST}`);
+    expect(prod).not.toContain('sha256:5e8b');
     expect(build('dev')).toContain('image: docker.io/tensafe/tensafe:4.1.0\n');
     const check = strata(ws.root, ['check', '--app', 'tensafe']);
     expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches/);

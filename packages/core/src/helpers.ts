@@ -1,4 +1,8 @@
-/** Where an image comes from; `digest` wins over `tag`, and `tag` over the app version. */
+/**
+ * Where an image comes from. A `digest` pins what runs; a `tag` beside it stays in the reference
+ * (`repo:tag@digest`, as Kustomize's `images:` writes `newTag` with `digest`), and the app version
+ * is the tag only when neither is given.
+ */
 export interface ImageSource {
   readonly repository: string;
   /** @default the app version */
@@ -7,13 +11,13 @@ export interface ImageSource {
   readonly digest?: string;
 }
 
-/** `repo@digest` when a digest is given, else `repo:tag`, else `repo:<version>`. */
+/** `repo:tag@digest` or `repo@digest` when a digest is given, else `repo:tag`, else `repo:<version>`. */
 export function imageRef(image: ImageSource, version: string): string {
   if (image.digest) {
     if (!/^sha256:[a-f0-9]{64}$/.test(image.digest)) {
       throw new Error(`image ${image.repository}: digest "${image.digest}" must look like sha256:<64 hex characters>`);
     }
-    return `${image.repository}@${image.digest}`;
+    return `${image.repository}${image.tag ? `:${image.tag}` : ''}@${image.digest}`;
   }
   return `${image.repository}:${image.tag ?? version}`;
 }

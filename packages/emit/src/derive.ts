@@ -275,7 +275,9 @@ function deriveImages(pre: Pre[], overlay: Overlay) {
     const changed = [...set].filter((s) => !s.startsWith('same:') && !s.startsWith('new:'));
     if (changed.length !== 1 || [...set].some((s) => s.startsWith('same:'))) continue;
     const target = parseImage(changed[0]!);
-    if (!target.tag === !target.digest) continue; // exactly one of tag or digest keeps the entry exact
+    // Kustomize sets the tag, the digest or both exactly as given (`newTag`, `digest`); an entry with
+    // neither would keep the base's tag.
+    if (!target.tag && !target.digest) continue;
     if ([...set].some((s) => s.startsWith('new:') && s !== `new:${changed[0]}`)) continue;
     entries.set(repo, target);
   }

@@ -76,6 +76,12 @@ describe('deriveOverlay', () => {
     const o = deriveOverlay([deployment()], [deployment({ image: `ghcr.io/acme/web@${digest}` })], schemaMergeKeys);
     expect(o.images).toStrictEqual([{ name: 'ghcr.io/acme/web', digest }]);
   });
+  it('turns a tag with a digest into an images entry with both, as kustomize edit set image writes it', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const o = deriveOverlay([deployment()], [deployment({ image: `ghcr.io/acme/web:1.1@${digest}` })], schemaMergeKeys);
+    expect(o.images).toStrictEqual([{ name: 'ghcr.io/acme/web', newTag: '1.1', digest }]);
+    expect(o.patches).toStrictEqual([]);
+  });
   it('turns a replica count into a replicas entry', () => {
     const o = deriveOverlay([deployment()], [deployment({ replicas: 4 })], schemaMergeKeys);
     expect(o.replicas).toStrictEqual([{ name: 'web', count: 4 }]);

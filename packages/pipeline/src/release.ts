@@ -35,9 +35,9 @@ export function parseImageRef(ref: string): ImageRefInput {
   return { ...(repository ? { repository } : {}), ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
 
-/** What the container runs, as rendered: `repo@digest` when pinned by digest (a tag beside it is only a label), else `repo:tag`. */
+/** What the container runs, as rendered: `repo:tag@digest`, `repo@digest` or `repo:tag`. */
 export function pinRef(pin: ImagePin): string {
-  return pin.digest ? `${pin.repository}@${pin.digest}` : `${pin.repository}:${pin.tag ?? ''}`;
+  return `${pin.repository}${pin.tag !== undefined ? `:${pin.tag}` : ''}${pin.digest ? `@${pin.digest}` : ''}`;
 }
 
 /** Thrown when the requested image breaks the env's policy (exit 1): the input is wrong, not the call. */
