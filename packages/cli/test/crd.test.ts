@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { goProxy, REAL_MODULE, scratchGo, tamperedZip } from '../../schemas/test/go-proxy.ts';
 import { repo, strata } from './workspace.ts';
 
 // Refusals only: they write nothing, so they run against the repository itself. What crd add
@@ -30,6 +32,45 @@ describe('strata crd through the real CLI', () => {
     expect(r.stderr).toContain('must be named gadgets.toys.example.com (<plural>.<group>)');
     expect(existsSync(join(repo, 'crds', 'toys.example.com_gadgets.yaml'))).toBe(false);
   });
+
+  it('a Go module whose zip does not match the checksum database is refused in one line naming it, exit 2, and nothing is written', async () => {
+    const { module, version } = REAL_MODULE;
+    const file = 'scripts/fixtures/prometheus-operator-0prometheusCustomResourceDefinition.yaml';
+    const proxy = await goProxy({ [`/${module}/@v/${version}.zip`]: tamperedZip(file, '# one more line\n') });
+    const go = scratchGo();
+    try {
+      // The real command, as a user runs it with GOPROXY set, and with the check turned off as far as the environment can.
+      const env = {
+        ...process.env,
+        FORCE_COLOR: '0',
+        GOPROXY: proxy.url,
+        GOMODCACHE: go.modCache,
+        GOPATH: go.gopath,
+        GONOSUMDB: module,
+        GOSUMDB: 'off',
+      };
+      // Not spawnSync: the proxy answers from this process.
+      const r = await new Promise<{ status: number | null; stderr: string }>((done) => {
+        const child = spawn(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'crd', 'add', `${module}@${version}`, 'scripts/fixtures'], {
+          cwd: repo,
+          env,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (status) => done({ status, stderr }));
+      });
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(
+        /^strata: crd add github\.com\/yannh\/kubeconform@v0\.7\.0 scripts\/fixtures: github\.com\/yannh\/kubeconform@v0\.7\.0 does not match the checksum database: .*; refused\n$/,
+      );
+      expect(r.status).toBe(2);
+      expect(existsSync(join(repo, 'crds', 'monitoring.coreos.com_prometheuses.yaml'))).toBe(false);
+    } finally {
+      await proxy.close();
+      go.dispose();
+    }
+  }, 60_000);
 
   it('removing a group that was never added names the added ones, exit 2', () => {
     const r = strata(repo, ['crd', 'remove', 'nothing.example.com']);

@@ -16,10 +16,8 @@ export interface SourcedCrd extends CrdDocument {
 export interface FetchOptions {
   /** The Go module proxy. @default the first proxy of $GOPROXY, else the public one */
   readonly proxy?: string;
-  /** Go's module cache, whose verified zips are used when present. @default $GOMODCACHE, else ~/go/pkg/mod */
+  /** Go's module cache, which `go mod download` reuses and fills. @default $GOMODCACHE, else ~/go/pkg/mod */
   readonly modCache?: string;
-  /** For tests that must produce a network fault. */
-  readonly fetch?: typeof fetch;
 }
 
 const MODULE = /^([a-z0-9][a-zA-Z0-9._~/-]*\.[a-z]+(?:\/[a-zA-Z0-9._~-]+)*)@(v\d+\.\d+\.\d+[a-zA-Z0-9.+-]*)$/;
@@ -70,7 +68,6 @@ export async function readSource(root: string, source: CrdSource, options: Fetch
     try {
       files = await moduleYamlFiles(source.module, source.version, source.dir, {
         ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
-        ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
         modCache: options.modCache ?? process.env.GOMODCACHE ?? join(process.env.GOPATH ?? join(process.env.HOME ?? '/', 'go'), 'pkg', 'mod'),
       });
     } catch (err) {

@@ -20,9 +20,14 @@ export declare function readCrds(text: string, where: string): CrdDocument[];
 export declare function crdSchemas(crd: CrdDocument["crd"], objectMetaDefs: Record<string, unknown>, where: string): { file: string; schema: Schema }[];
 export declare function schemaText(schema: Schema): string;
 export declare function goProxy(env?: NodeJS.ProcessEnv): string;
-export declare function moduleYamlFiles(
-  module: string,
-  version: string,
-  dir: string,
-  options?: { proxy?: string; fetch?: typeof fetch; modCache?: string },
-): Promise<Map<string, string>>;
+export interface ModuleOptions {
+  /** The Go module proxy. @default goProxy() */
+  readonly proxy?: string;
+  /** Go's module cache, which `go` reuses and fills. @default go's own */
+  readonly modCache?: string;
+  /** The go command. @default go */
+  readonly go?: string;
+}
+export declare function verifiedGoEnv(proxy: string, modCache: string | undefined, env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+export declare function verifiedModuleZip(module: string, version: string, options?: ModuleOptions): Promise<Uint8Array>;
+export declare function moduleYamlFiles(module: string, version: string, dir: string, options?: ModuleOptions): Promise<Map<string, string>>;

@@ -4,7 +4,9 @@
 // schema does not declare; kubeconform only rejects them when the schema says
 // `additionalProperties: false`, so that is added wherever the CRD does not keep unknown fields.
 // Plain JavaScript so that the generator script runs it uncompiled.
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { unzipSync } from "fflate";
@@ -145,39 +147,123 @@ export function goProxy(env = process.env) {
   return (first ?? "https://proxy.golang.org").replace(/\/+$/, "");
 }
 
-/** The module proxy's case encoding: an upper-case letter becomes `!` and the letter in lower case. */
-const escapePath = (s) => s.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
+/**
+ * The environment `go mod download` runs in to fetch a module for `strata crd add`: the one proxy
+ * named, and every module checked against the checksum database whatever the user's settings say.
+ * GOENV=off leaves out the settings file (`go env -w`), and the variables that exempt modules from
+ * the check or weaken it go (GONOSUMDB, GONOSUMCHECK, GOPRIVATE, GONOPROXY, GOINSECURE, GOFLAGS with
+ * its -insecure); GOSUMDB=off is replaced by the public database. A GOSUMDB that names another
+ * database (a mirror, or one with its own key) is kept.
+ * @param {string} proxy @param {string | undefined} modCache @param {NodeJS.ProcessEnv} [env]
+ */
+export function verifiedGoEnv(proxy, modCache, env = process.env) {
+  /** @type {NodeJS.ProcessEnv} */
+  const out = { ...env };
+  for (const key of ["GONOSUMDB", "GONOSUMCHECK", "GOPRIVATE", "GONOPROXY", "GOINSECURE", "GOFLAGS"]) delete out[key];
+  const sumdb = (env.GOSUMDB ?? "").trim();
+  return {
+    ...out,
+    GOENV: "off",
+    GOPROXY: proxy,
+    GOSUMDB: sumdb === "" || sumdb === "off" ? "sum.golang.org" : sumdb,
+    // Writable extracted folders, so a module cache in a scratch folder can be removed.
+    GOFLAGS: "-modcacherw",
+    GO111MODULE: "on",
+    GOWORK: "off",
+    // Never download a Go toolchain to fetch a module.
+    GOTOOLCHAIN: "local",
+    ...(modCache ? { GOMODCACHE: modCache } : {}),
+  };
+}
+
+/**
+ * Runs `go mod download -json module@version` in an empty folder (no go.mod or go.work applies)
+ * and resolves to its parsed report, with what it said on stderr.
+ * @param {string} go @param {string[]} args @param {NodeJS.ProcessEnv} env
+ * @returns {Promise<{ report: Record<string, string>, stderr: string, status: number | null }>}
+ */
+function goModDownload(go, args, env) {
+  const cwd = mkdtempSync(join(tmpdir(), "strata-go-"));
+  return new Promise((done, fail) => {
+    const child = spawn(go, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", (err) => {
+      rmSync(cwd, { recursive: true, force: true });
+      fail(err);
+    });
+    child.on("close", (status) => {
+      rmSync(cwd, { recursive: true, force: true });
+      let report = {};
+      try {
+        report = JSON.parse(stdout);
+      } catch {
+        // killed, or a fatal error that go prints to stderr only
+      }
+      done({ report, stderr, status });
+    });
+  });
+}
+
+/**
+ * The zip of one Go module version, downloaded by the real `go mod download` through the proxy
+ * (or taken from Go's module cache) and verified by it against the checksum database, as every
+ * `go` command verifies a module: the proxy's `/sumdb/` when it serves one, else the database
+ * itself. Throws one sentence that names the module and version when it cannot be had or does not
+ * match what the database records.
+ * @param {string} module @param {string} version
+ * @param {{ proxy?: string, modCache?: string, go?: string }} [options]
+ */
+export async function verifiedModuleZip(module, version, options = {}) {
+  const proxy = options.proxy ?? goProxy();
+  const at = `${module}@${version}`;
+  let run;
+  try {
+    run = await goModDownload(options.go ?? "go", ["mod", "download", "-json", at], verifiedGoEnv(proxy, options.modCache));
+  } catch (err) {
+    if (err.code === "ENOENT") {
+      throw new Error(`reading ${at} needs Go, which downloads it and checks it against the checksum database: install Go 1.26 or newer, or add the CRDs' YAML file instead`);
+    }
+    throw err;
+  }
+  const { report, stderr } = run;
+  // The zip is reported only once its hash matched the database (a module whose go.mod asks for a
+  // newer Go than this one is still reported, with that as its error: its YAML is all that is read).
+  if (report.Zip && typeof report.Sum === "string" && report.Sum.startsWith("h1:")) return new Uint8Array(readFileSync(report.Zip));
+  const said = (report.Error ?? stderr).trim();
+  const mismatch = /checksum mismatch\s+downloaded: (h1:\S+)\s+(\S+): (h1:\S+)/.exec(said);
+  if (mismatch) {
+    throw new Error(
+      `${at} does not match the checksum database: the proxy served content hashing to ${mismatch[1]}, ${mismatch[2].replace(/:$/, "")} records ${mismatch[3]}; refused`,
+    );
+  }
+  const first = said.split("\n")[0].replace(/^go: /, "");
+  if (/\/sumdb\/|verifying (module|go\.mod)|sum\.golang\.org|checksum database/.test(said)) {
+    if (/\b(404|410)\b/.test(said) || /not found/.test(said)) {
+      throw new Error(`${at} cannot be verified: the checksum database has no record of it (${first}); only published module versions can be added`);
+    }
+    throw new Error(`${at} cannot be verified against the checksum database (${first}); check access to ${proxy} or set GOPROXY`);
+  }
+  if (/\b(404|410)\b|unknown revision|invalid version/.test(said)) {
+    throw new Error(`the Go module proxy has no ${at}; list the versions it has with: go list -m -versions ${module}`);
+  }
+  if (/dial tcp|no such host|connection refused|timeout|TLS handshake/.test(said)) {
+    throw new Error(`cannot reach the Go module proxy for ${at} (${first}); check access to ${proxy} or set GOPROXY`);
+  }
+  throw new Error(`go mod download ${at} failed: ${first || `exit ${run.status}`}`);
+}
 
 /**
  * The YAML files under `dir` in one Go module version, as `Map<path inside dir, text>`, read from
- * the module's zip as the Go module proxy serves it (the module cache's copy when Go already
- * fetched it). Needs no Go. Throws one sentence for a module or version the proxy does not have.
+ * the module's zip once `go` has checked it against the checksum database (verifiedModuleZip).
+ * Throws one sentence for a module or version the proxy does not have or that does not match.
  * @param {string} module @param {string} version @param {string} dir
- * @param {{ proxy?: string, fetch?: typeof fetch, modCache?: string }} [options]
+ * @param {{ proxy?: string, modCache?: string, go?: string }} [options]
  */
 export async function moduleYamlFiles(module, version, dir, options = {}) {
-  const rel = `${escapePath(module)}/@v/${escapePath(version)}.zip`;
-  let zip;
-  const cached = options.modCache ? join(options.modCache, "cache", "download", rel) : undefined;
-  try {
-    if (cached) zip = new Uint8Array(readFileSync(cached));
-  } catch {
-    // not fetched by Go on this machine
-  }
-  if (!zip) {
-    const url = `${options.proxy ?? goProxy()}/${rel}`;
-    let res;
-    try {
-      res = await (options.fetch ?? fetch)(url);
-    } catch (err) {
-      throw new Error(`cannot reach the Go module proxy for ${module}@${version} (${err.cause?.message ?? err.message}); check access to ${options.proxy ?? goProxy()} or set GOPROXY`);
-    }
-    if (res.status === 404 || res.status === 410) {
-      throw new Error(`the Go module proxy has no ${module}@${version}; list the versions it has with: go list -m -versions ${module}`);
-    }
-    if (!res.ok) throw new Error(`the Go module proxy answered ${res.status} for ${module}@${version}`);
-    zip = new Uint8Array(await res.arrayBuffer());
-  }
+  const zip = await verifiedModuleZip(module, version, options);
   const prefix = `${module}@${version}/${dir.replace(/^\/+|\/+$/g, "")}${dir.replace(/^\/+|\/+$/g, "") === "" ? "" : "/"}`;
   /** @type {Map<string, string>} */
   const files = new Map();
