@@ -125,12 +125,23 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   for (const [path, content] of tree) writes.set(path, content);
   const others = appDirs(root).filter((a) => a !== name);
   for (const [path, content] of planEnvironments([...others, name])) writes.set(path, content);
-  // gitops/ lists every app, planned as generate plans it: from each app's render, the imported
-  // one's from its proof. (loadApps reads an empty list as every app.)
-  const plans = others.length === 0 ? [] : (await loadApps(root, others, { onWarning })).map((app) => planApp(app, schemaMergeKeys));
-  const renders = new Map([...plans.map((p) => [p.app, p.desired] as const), [name, desired] as const]);
-  for (const [path, content] of planGitops(root, loadSettings(root), [...renders.keys()], { built: (e, app) => renders.get(app)![e] }))
-    writes.set(path, content);
+  // gitops/ lists every app. With the install, the full generate after it writes gitops/ in this
+  // transaction; without it, gitops/ is planned here as generate plans it: from each app's render,
+  // the imported one's from its proof. An app that cannot be loaded yet (imported without the
+  // install too, say) leaves gitops/ to that generate, as the closing advice says.
+  if (options.install === false) {
+    try {
+      // (loadApps reads an empty list as every app.)
+      const plans = others.length === 0 ? [] : (await loadApps(root, others, { onWarning })).map((app) => planApp(app, schemaMergeKeys));
+      const renders = new Map([...plans.map((p) => [p.app, p.desired] as const), [name, desired] as const]);
+      for (const [path, content] of planGitops(root, loadSettings(root), [...renders.keys()], { built: (e, app) => renders.get(app)![e] }))
+        writes.set(path, content);
+    } catch (err) {
+      loading.push(
+        `gitops/ is left as it was, since the other apps cannot be loaded yet (${(err as Error).message.split('\n')[0]}): \`npx pnpm install\` and \`npx strata generate\` write it`,
+      );
+    }
+  }
   writes.set('package.json', register(root, name));
   let installed = false;
   let redrawn: string[] = [];
