@@ -1,17 +1,5 @@
 import { spawn } from 'node:child_process';
-import {
-  chmodSync,
-  cpSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -239,14 +227,6 @@ describe('every writing command killed at a random moment', () => {
   const figures: string[] = [];
   beforeAll(() => {
     ws = tempWorkspace(APPS);
-    // remove-app unlinks node_modules/@strata-apps/<app>: a folder of the copy's own, not the repository's.
-    const modules = join(ws.root, 'node_modules');
-    rmSync(modules);
-    mkdirSync(modules);
-    for (const e of readdirSync(join(repo, 'node_modules'))) {
-      if (e === '@strata-apps') cpSync(join(repo, 'node_modules', e), join(modules, e), { recursive: true, verbatimSymlinks: true });
-      else symlinkSync(join(repo, 'node_modules', e), join(modules, e));
-    }
     // The copy has no env roots or gitops/ yet; and a full pipeline's dist/ and cache, which
     // remove-app updates too.
     must(ws.root, ['generate']);

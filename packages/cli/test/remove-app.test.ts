@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, strata, tempWorkspace } from './workspace.ts';
@@ -79,6 +79,10 @@ describe('strata remove-app', () => {
     }
     expect(existsSync(join(ws.root, 'dist/prod', `${GONE}.yaml`))).toBe(false);
     expect(readFileSync(join(ws.root, '.strata/cache/pipeline.json'), 'utf8')).not.toContain(`"${GONE}"`);
+    // The copy's link to the app goes; the repository's own, which the tests run from, stays.
+    expect(existsSync(join(ws.root, 'node_modules/@strata-apps', KEPT))).toBe(true);
+    expect(() => lstatSync(join(ws.root, 'node_modules/@strata-apps', GONE))).toThrow(/ENOENT/);
+    expect(lstatSync(join(repo, 'node_modules/@strata-apps', GONE)).isSymbolicLink()).toBe(true);
     // Nothing of the project names it any more: not the registration, the lockfile, the env roots or
     // the Argo CD files (the tool's own packages, with their fixtures, are not the project's).
     git('add', '-A');

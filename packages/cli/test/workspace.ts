@@ -7,14 +7,19 @@ import { findRoot } from '@strata/project';
 export const repo = findRoot();
 
 /**
- * A throw-away copy of the workspace holding the given apps and their generated tree; node_modules
- * and .tools are linked, not copied.
+ * A throw-away copy of the workspace holding the given apps and their generated tree; .tools and
+ * what node_modules holds are linked, not copied. node_modules itself is a folder of the copy's own,
+ * and so is its @strata-apps, linking the copy's apps: a command that unlinks an app there
+ * (remove-app) must not reach through to the repository's own node_modules.
  */
 export function tempWorkspace(apps: readonly string[]): { root: string; dispose(): void } {
   const root = mkdtempSync(join(tmpdir(), 'strata-ws-'));
   for (const f of ['package.json', 'pnpm-workspace.yaml', 'tsconfig.base.json', 'vitest.config.ts', 'strata.config.json', 'scripts'])
     cpSync(join(repo, f), join(root, f), { recursive: true });
-  symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+  const modules = join(root, 'node_modules');
+  mkdirSync(join(modules, '@strata-apps'), { recursive: true });
+  for (const e of readdirSync(join(repo, 'node_modules'))) if (e !== '@strata-apps') symlinkSync(join(repo, 'node_modules', e), join(modules, e));
+  for (const app of apps) symlinkSync(join('..', '..', 'apps', app), join(modules, '@strata-apps', app));
   symlinkSync(join(repo, '.tools'), join(root, '.tools'));
   cpSync(join(repo, 'packages'), join(root, 'packages'), { recursive: true, verbatimSymlinks: true });
   mkdirSync(join(root, 'apps'));
