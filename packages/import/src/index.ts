@@ -15,7 +15,7 @@ import {
   type KubeObject,
   type Manifest,
 } from '@strata/core';
-import { appDirs, loadApps, ToolError, UsageError } from '@strata/project';
+import { appDirs, Layout, loadApps, ToolError, UsageError } from '@strata/project';
 import { lockTree, normalize, openTransaction, planApp, planEnvironments, recoverLocked, schemaMergeKeys, sortKeys } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { redrawTopology } from '@strata/graph';
@@ -125,23 +125,9 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   for (const [path, content] of tree) writes.set(path, content);
   const others = appDirs(root).filter((a) => a !== name);
   for (const [path, content] of planEnvironments([...others, name])) writes.set(path, content);
-  // gitops/ lists every app. With the install, the full generate after it writes gitops/ in this
-  // transaction; without it, gitops/ is planned here as generate plans it: from each app's render,
-  // the imported one's from its proof. An app that cannot be loaded yet (imported without the
-  // install too, say) leaves gitops/ to that generate, as the closing advice says.
-  if (options.install === false) {
-    try {
-      // (loadApps reads an empty list as every app.)
-      const plans = others.length === 0 ? [] : (await loadApps(root, others, { onWarning })).map((app) => planApp(app, schemaMergeKeys));
-      const renders = new Map([...plans.map((p) => [p.app, p.desired] as const), [name, desired] as const]);
-      for (const [path, content] of planGitops(root, loadSettings(root), [...renders.keys()], { built: (e, app) => renders.get(app)![e] }))
-        writes.set(path, content);
-    } catch (err) {
-      loading.push(
-        `gitops/ is left as it was, since the other apps cannot be loaded yet (${(err as Error).message.split('\n')[0]}): \`npx pnpm install\` and \`npx strata generate\` write it`,
-      );
-    }
-  }
+  const gitops = await gitopsWith(root, others, name, desired);
+  if (gitops instanceof Map) for (const [path, content] of gitops) writes.set(path, content);
+  else loading.push(`gitops/ is left without apps/${name}: ${gitops.failed}; run \`npx strata generate\` once it builds`);
   writes.set('package.json', register(root, name));
   let installed = false;
   let redrawn: string[] = [];
@@ -186,6 +172,35 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   }
   const objects = Object.fromEntries(ENVIRONMENTS.map((e) => [e, model.expected[e].length])) as Record<Environment, number>;
   return { files: [...appFiles.keys()].sort(), warnings: [...warnings, ...loading], policy: policy.notes, objects, installed, redrawn };
+}
+
+/**
+ * gitops/ with the imported app: each other app planned from the build of its committed overlays
+ * (an app not installed yet counts too), as `strata gitops` plans it, and the imported one from its
+ * render, as generate plans it. When another app's overlay does not build, nothing is planned and
+ * the build's message is returned: gitops/ is then left as it is, for generate.
+ */
+async function gitopsWith(
+  root: string,
+  others: readonly string[],
+  name: string,
+  desired: Record<Environment, Manifest[]>,
+): Promise<Map<string, string> | { failed: string }> {
+  const targets = others.flatMap((app) => ENVIRONMENTS.map((env) => ({ env, app })));
+  const results =
+    targets.length === 0
+      ? []
+      : await buildOverlays(
+          root,
+          targets.map((t) => Layout.overlay(t.env, t.app)),
+        );
+  const tool = results.find((r) => r.toolFailed);
+  if (tool) throw new ToolError(`${tool.overlay}: kustomize build failed: ${tool.error ?? 'failed'}`);
+  const failed = results.find((r) => !r.ok);
+  if (failed) return { failed: `${failed.overlay} does not build (${(failed.error ?? 'kustomize build failed').split('\n')[0]})` };
+  const built = new Map<string, Manifest[]>(ENVIRONMENTS.map((e) => [`${e}/${name}`, desired[e]]));
+  results.forEach((r, i) => built.set(`${targets[i]!.env}/${targets[i]!.app}`, parseBuild(r.yaml, r.overlay)));
+  return planGitops(root, loadSettings(root), [...others, name], { built: (env, app) => built.get(`${env}/${app}`)! });
 }
 
 /**

@@ -136,8 +136,19 @@ describe('an import redraws the committed topology pictures in the same change a
       expect(readFileSync(join(ws.root, `docs/topology-${env}.mmd`), 'utf8')).toBe(mermaid);
       expect(readFileSync(join(ws.root, `docs/topology-${env}.svg`), 'utf8')).toBe(draw(['--env', env]));
     }
+    // A second import before the first app is installed: gitops/ is planned from ledger's committed overlays.
+    const quotes = strata([
+      'import',
+      '--name',
+      'quotes',
+      '--no-install',
+      ...['dev', 'staging', 'prod'].flatMap((e) => ['--env', `${e}=${join(fixtures, 'suffix/overlays', e)}`]),
+    ]);
+    expect(quotes.out).not.toContain('gitops/ is left without');
+    expect(quotes.status).toBe(0);
+    expect(readFileSync(join(ws.root, 'docs/topology-prod.mmd'), 'utf8')).toMatch(/ledger · namespace ledger-prod[\s\S]*quotes/);
     // What `pnpm install` links: a seed app's dependencies hold every package the import uses.
-    symlinkSync(join(repo, 'apps/tensafe/node_modules'), join(ws.root, 'apps/ledger/node_modules'));
+    for (const app of ['ledger', 'quotes']) symlinkSync(join(repo, 'apps/tensafe/node_modules'), join(ws.root, `apps/${app}/node_modules`));
     const check = strata(['check']);
     expect(check.out).toMatch(/^check: .*: 0 drifted, 0 round-trip mismatches, 0 build failures/m);
     expect(check.status, check.out).toBe(0);
