@@ -210,7 +210,7 @@ function printPipeline(r: PipelineResult): { errors: number; notBuilt: number; p
   for (const f of g.removed) out(`removed ${f} (stale)`);
   for (const f of r.pruned) out(`removed ${f} (no such app or env)`);
   for (const f of g.foreign) err(`warning: ${f} has no generated header; left alone`);
-  const reused = r.reused > 0 ? `; ${r.reused} of ${r.apps} apps unchanged since the last run, reused` : '';
+  const reused = r.reused > 0 ? `; ${r.reused} of ${r.apps} ${r.apps === 1 ? 'app' : 'apps'} unchanged since the last run, reused` : '';
   out(`generate: ${g.written.length} written, ${g.removed.length} removed, ${g.unchanged} unchanged${reused} (${r.phases.generate.toFixed(2)}s)`);
   for (const b of r.built.results) if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
   out(`build: ${r.built.results.length - r.built.failed} of ${r.built.results.length} overlays built (${r.phases.build.toFixed(2)}s)`);

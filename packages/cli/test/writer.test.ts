@@ -168,7 +168,7 @@ describe('two pipelines on one tree', () => {
     }
     // And what they left is what the next run trusts: nothing to redo.
     const warm = strata(ws.root, ['pipeline']);
-    expect(warm.stdout).toContain('1 of 1 apps unchanged since the last run, reused');
+    expect(warm.stdout).toContain('1 of 1 app unchanged since the last run, reused');
     expect(warm.status).toBe(0);
     console.info(
       `concurrent pipelines: ${trials} trials of two \`strata pipeline --no-cache\` started together; ${outcomes.refused} refused (the tree busy for longer than the wait), ${outcomes.ranOneAfterTheOther} ran one after the other; dist/ and the cache were exactly one run's every time`,

@@ -47,7 +47,7 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
     () => {
       const r = strata(ws.root, ['ci'], undefined, { CI: 'true' });
       expect(r.stderr).toMatch(/^verify: start \d+\.\d\ds$/m);
-      expect(r.stdout).toMatch(/^generate: .*; 1 of 1 apps unchanged since the last run, reused/m);
+      expect(r.stdout).toMatch(/^generate: .*; 1 of 1 app unchanged since the last run, reused/m);
       const resources = /^pipeline: 1 app x 3 envs: No problems in (\d+) resources/m.exec(r.stdout)?.[1];
       expect(resources).toBeDefined();
       expect(r.stdout).toMatch(new RegExp(`^verify: No problems in ${resources} resources`, 'm'));
@@ -151,10 +151,10 @@ describe("strata ci leaves the offline copy of the server's field checks to the 
 
       // The pipeline makes the offline checks, so it judges the app again rather than take ci's verdicts.
       const run = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
-      expect(run.stdout).not.toMatch(/apps unchanged since the last run, reused/);
+      expect(run.stdout).not.toMatch(/apps? unchanged since the last run, reused/);
       expect(run.stdout.split('\n').filter((l) => l.startsWith(`${file}:`) && l.endsWith('[server-validation]'))).not.toStrictEqual([]);
       // Its verdicts, made with those checks, are good for ci.
-      expect(strata(ws.root, ['ci'], undefined, { CI: 'true' }).stdout).toMatch(/1 of 1 apps unchanged since the last run, reused/);
+      expect(strata(ws.root, ['ci'], undefined, { CI: 'true' }).stdout).toMatch(/1 of 1 app unchanged since the last run, reused/);
     },
     BUILD_TIMEOUT,
   );

@@ -223,7 +223,7 @@ describe('strata pipeline when things go wrong', () => {
       // Each run in its own process, as a user runs it: Node keeps a package it imported once.
       expect(strata(ws.root, ['pipeline', '--no-frozen']).status).toBe(0);
       expect(devTag()).toBe('sha-aaaaaaa');
-      expect(strata(ws.root, ['pipeline', '--no-frozen']).stdout).toMatch(/1 of 1 apps unchanged since the last run, reused/);
+      expect(strata(ws.root, ['pipeline', '--no-frozen']).stdout).toMatch(/1 of 1 app unchanged since the last run, reused/);
       writeFileSync(join(shared, 'index.ts'), "export const DEV_TAG = 'sha-bbbbbbb';\n");
       const r = strata(ws.root, ['pipeline', '--no-frozen']);
       expect(r.status).toBe(0);
