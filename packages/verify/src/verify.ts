@@ -309,7 +309,8 @@ async function run(
         const applied: Target[] = [];
         await phases.timed('baseline', () =>
           eachLimit(
-            refTargets.filter((t) => round.includes(t.group) && !t.installed),
+            // A hook named by its generateName is made anew by every sync: nothing of the ref's stays to upgrade.
+            refTargets.filter((t) => round.includes(t.group) && !t.installed && t.manifest.metadata?.name),
             concurrency,
             async (t) => {
               const found = await apply(client, t, { dryRun: false });
@@ -593,11 +594,27 @@ export function applyQuery(dryRun: boolean): string {
 }
 
 /** Server-side apply of one object (`body`: its manifest as JSON, when the caller has it already); the server's refusals and warnings. */
-async function judge(client: Client, t: Target, options: { dryRun: boolean }, body?: string): Promise<Finding[]> {
+async function judge(client: Client, target: Target, options: { dryRun: boolean }, body?: string): Promise<Finding[]> {
   const quantities = locators.get(client) ?? new QuantityLocator(client);
   locators.set(client, quantities);
-  if (!t.manifest.metadata?.name)
-    return [{ path: 'metadata.name', message: 'an object needs metadata.name to be applied', rule: 'server-rejected', severity: 'error' }];
+  const name = appliedName(target.manifest);
+  if (name === undefined)
+    return [
+      {
+        path: 'metadata.name',
+        message: target.manifest.metadata?.generateName
+          ? 'an object needs metadata.name to be applied: kubectl apply refuses generateName alone, and Argo CD takes it only on a hook (argocd.argoproj.io/hook or helm.sh/hook), which it names itself'
+          : 'an object needs metadata.name to be applied',
+        rule: 'server-rejected',
+        severity: 'error',
+      },
+    ];
+  // A hook named by its generateName is sent under a name of that form, as Argo CD sends it.
+  const t =
+    name === target.manifest.metadata.name
+      ? target
+      : { ...target, manifest: { ...target.manifest, metadata: { ...target.manifest.metadata, name } } };
+  if (t !== target) body = undefined;
   const res = t.resolution;
   if (!res?.ok) return [{ message: res?.message ?? 'unresolved kind', rule: res?.rule ?? 'unknown-kind', severity: 'error' }];
   // An accepted object comes back whole; nothing here reads it, so it is not parsed.
@@ -625,6 +642,23 @@ async function judge(client: Client, t: Target, options: { dryRun: boolean }, bo
   }
   out.push(...found.map((p) => ({ ...p, rule: 'server-rejected', severity: 'error' as const })));
   return out;
+}
+
+/** What the server makes of a generateName: at most this much of it, and five characters after. */
+const GENERATED_PREFIX = 58;
+
+/**
+ * The name an object is applied under: its own, or for an Argo CD hook (Helm's hooks are Argo CD's
+ * too) that has only a generateName, a name of the form the server gives it. Argo CD creates such a
+ * hook anew on every sync under a name of its own making; what the server checks does not depend on
+ * which. Undefined for any other object without a name: kubectl apply and Argo CD both refuse it.
+ */
+export function appliedName(m: Manifest): string | undefined {
+  const meta = m.metadata;
+  if (meta?.name) return meta.name;
+  const hook = meta?.annotations?.['argocd.argoproj.io/hook'] ?? meta?.annotations?.['helm.sh/hook'];
+  if (typeof meta?.generateName !== 'string' || meta.generateName === '' || typeof hook !== 'string' || hook === '') return undefined;
+  return `${meta.generateName.slice(0, GENERATED_PREFIX)}00000`;
 }
 
 /** The server's words for a field its schema does not have. */

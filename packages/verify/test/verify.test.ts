@@ -24,6 +24,14 @@ const GADGET_CRD = {
   },
 };
 
+/** A Job with only a generateName, as an Argo CD PreSync hook unless `hook` is false. */
+const hookJob = (namespace: string, spec: object, hook = true) => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { generateName: 'migrate-', namespace, ...(hook ? { annotations: { 'argocd.argoproj.io/hook': 'PreSync' } } : {}) },
+  spec: { ...spec, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: 'busybox:1.36', command: ['true'] }] } } },
+});
+
 // One server and one verify run for the whole file: each case is its own overlay of one repository.
 let server: Server;
 let repo: string;
@@ -75,6 +83,11 @@ beforeAll(async () => {
         spec: { parentRefs: [{ name: 'web' }], rules: [{ backendRefs: [{ name: 'shop', port: 8080 }] }] },
       },
     ],
+    // Jobs named by their generateName: an Argo CD hook (created anew by every sync), one with a
+    // field the schema does not have, and one that is no hook, which kubectl apply and Argo CD refuse.
+    'dev/hook': [hookJob('hook', { backoffLimit: 2 })],
+    'dev/hook-typo': [hookJob('hook-typo', { backoffLimitt: 2 })],
+    'dev/unnamed': [hookJob('unnamed', { backoffLimit: 2 }, false)],
     // A CRD of the project's own, in its crds/ folder (what strata crd add keeps).
     'dev/own-crd': [
       { apiVersion: 'toys.example.com/v1', kind: 'Gadget', metadata: { name: 'g', namespace: 'own-crd' }, spec: { size: 1 } },
@@ -94,7 +107,7 @@ afterAll(async () => {
 describe('verify against a real API server', () => {
   it('accepts valid objects and counts every object it sent', () => {
     expect(of('valid')).toStrictEqual([]);
-    expect(result.objects).toBe(11);
+    expect(result.objects).toBe(14);
     expect(Object.keys(result.phases)).toStrictEqual(['read', 'crds', 'namespaces', 'apply']);
   });
 
@@ -144,6 +157,28 @@ describe('verify against a real API server', () => {
       },
     ]);
     expect(errorsOf('cel')[0]!.message).toMatch(/RootCA cannot have both Secret and ConfigMap defined/);
+  });
+
+  it('judges an Argo CD hook named by its generateName as Argo CD sends it, and refuses generateName alone on any other object', () => {
+    expect(of('hook')).toStrictEqual([]);
+    expect(errorsOf('hook-typo')).toStrictEqual([
+      {
+        file: 'dist/dev/hook-typo.yaml',
+        line: lineOf(repo, 'dist/dev/hook-typo.yaml', 'backoffLimitt'),
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        namespace: 'hook-typo',
+        name: 'migrate-*',
+        path: 'spec.backoffLimitt',
+        message: 'field not declared in schema',
+        rule: 'server-rejected',
+        severity: 'error',
+      },
+    ]);
+    expect(errorsOf('unnamed')).toMatchObject([{ kind: 'Job', name: 'migrate-*', path: 'metadata.name', rule: 'server-rejected' }]);
+    expect(errorsOf('unnamed')[0]!.message).toMatch(
+      /^an object needs metadata\.name to be applied: kubectl apply refuses generateName alone, and Argo CD takes it only on a hook/,
+    );
   });
 
   it('names the CRD that is not installed', () => {
