@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isRunning } from '@strata/project';
 
 export interface AtomicWriteOptions {
   /**
@@ -29,16 +30,6 @@ export function temporaryName(file: string): string {
 }
 
 const TEMPORARY = /^\..+\.strata-tmp-(\d+)-\d+$/;
-
-/** Whether a process with this pid is alive (EPERM: alive, owned by someone else). */
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the temporary files (and folders) that writers killed between writing and renaming left in `dir` (not

@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRunning } from './atomic.ts';
+import { isRunning } from '@strata/project';
 import { commitTransaction, recoverLocked, type CommitHooks, type Transaction } from './journal.ts';
 import { lockTree } from './lock.ts';
 import { isGenerated } from './header.ts';

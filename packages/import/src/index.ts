@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -15,7 +14,7 @@ import {
   type KubeObject,
   type Manifest,
 } from '@strata/core';
-import { appDirs, Layout, loadApps, ToolError, UsageError } from '@strata/project';
+import { appDirs, Layout, loadApps, makeScratchDir, ToolError, UsageError } from '@strata/project';
 import { lockTree, normalize, openTransaction, planApp, planEnvironments, recoverLocked, schemaMergeKeys, sortKeys } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { redrawTopology } from '@strata/graph';
@@ -329,7 +328,7 @@ async function prove(
   model: Model,
   onWarning: (message: string) => void,
 ): Promise<{ files: Map<string, string>; built: Record<Environment, string>; desired: Record<Environment, Manifest[]> }> {
-  const stage = mkdtempSync(join(tmpdir(), 'strata-import-'));
+  const stage = makeScratchDir('import');
   try {
     for (const [path, content] of appFiles) {
       mkdirSync(dirname(join(stage, path)), { recursive: true });

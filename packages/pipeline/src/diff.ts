@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { describe as describeObject, ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
-import { appDirs, checkEnv, Layout, loadApps, ToolError, UsageError, type WarningOptions } from '@strata/project';
+import { appDirs, checkEnv, Layout, loadApps, makeScratchDir, ToolError, UsageError, type WarningOptions } from '@strata/project';
 import { dumpYaml, isGeneratedConfigMap, normalize, planApp, planChanges, planEnvironments, schemaMergeKeys, sortKeys } from '@strata/emit';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 
@@ -178,7 +177,7 @@ export async function diffAgainst(
   options: { env?: string; apps?: readonly string[] } & WarningOptions = {},
 ): Promise<AgainstResult> {
   const env = checkEnv(options.env);
-  const scratch = mkdtempSync(join(tmpdir(), 'strata-diff-'));
+  const scratch = makeScratchDir('diff');
   const notes: string[] = [];
   try {
     try {

@@ -6,5 +6,6 @@ export * from './layout.ts';
 export * from './lines.ts';
 export * from './problems.ts';
 export * from './scaffold.ts';
+export * from './scratch.ts';
 export * from './cached-build.ts';
 export { usePrebuilt } from './load.ts';

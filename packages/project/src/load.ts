@@ -1,9 +1,9 @@
-import { type Dirent, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { type Dirent, existsSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Metafile, OnResolveArgs, OnResolveResult, Plugin } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 import { registerBundle } from '@strata/core/sources';
+import { makeScratchDir } from './scratch.ts';
 
 /** Apps that do not compile: esbuild's messages, each located in its file (an absolute path). */
 export class CompileError extends Error {
@@ -185,7 +185,7 @@ const prebuiltPackages = (names: readonly string[]): Plugin => ({
 
 export async function importTogether(files: readonly string[], packages: readonly string[]): Promise<Loaded[] | undefined> {
   const { build } = await import('esbuild');
-  const dir = mkdtempSync(join(tmpdir(), 'strata-apps-'));
+  const dir = makeScratchDir('apps');
   try {
     const built = build({
       plugins: [prebuiltPackages(prebuilt.size > 0 ? workspacePackages(packages) : [])],

@@ -183,7 +183,9 @@ export function verifiedGoEnv(proxy, modCache, env = process.env) {
  * @returns {Promise<{ report: Record<string, string>, stderr: string, status: number | null }>}
  */
 function goModDownload(go, args, env) {
-  const cwd = mkdtempSync(join(tmpdir(), "strata-go-"));
+  // Named as @strata/project's makeScratchDir names its folders (this file stays plain JavaScript),
+  // so that a later run removes it when this one is killed before it could.
+  const cwd = mkdtempSync(join(tmpdir(), `strata-go-${process.pid}-`));
   return new Promise((done, fail) => {
     const child = spawn(go, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

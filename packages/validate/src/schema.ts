@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { objectName, type Problem } from '@strata/project';
+import { makeScratchDir, objectName, type Problem } from '@strata/project';
 import { validateWithKubeconform, type KubeconformResult } from '@strata/kubeconform-wrapper';
 import type { ParsedInputs, SourceDoc } from './types.ts';
 
@@ -31,7 +30,7 @@ const PATHS_PER_RUN = 4000;
 export async function schemaProblems(root: string, parsed: ParsedInputs, only: readonly SourceDoc[], kubernetesVersion?: string): Promise<Problem[]> {
   if (only.length === 0) return [];
   const wanted = new Set(only);
-  const dir = mkdtempSync(join(tmpdir(), 'strata-validate-'));
+  const dir = makeScratchDir('validate');
   try {
     const byPath = new Map<string, string>();
     // The temporary path of each file, written or not: verdicts are ordered by it.
