@@ -11,6 +11,8 @@ package main
 // same rule kubectl applies: a document that has aliases is decoded once with go-yaml's yaml.v3
 // decoder (the same ratio and limits as the yaml.v2 one sigs.k8s.io/yaml uses), and only a refusal
 // for excessive aliasing is acted on; every other error is left for kustomize to report in its words.
+// ../src/aliases.ts makes the same refusal for the kustomize engine, by the same count: change both
+// together.
 
 import (
 	"bytes"

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { isMap, parseAllDocuments } from 'yaml';
 import type { Manifest } from '@strata/core';
 import { onLines, ToolError, ToolMissingError } from '@strata/project';
+import { aliasBombRefusal } from './aliases.ts';
 
 export const KUSTOMIZE_VERSION = 'v5.8.1';
 
@@ -123,8 +124,16 @@ export function kustomizeResult(
   return { overlay, ok: false, yaml: '', error: message, millis };
 }
 
-function buildOne(cmd: KustomizeCommand, root: string, dir: string): Promise<BuildResult> {
+/** The builder's refusal of an alias bomb, as the result of a build kustomize was never started for. */
+function refused(root: string, dir: string, refusal: string, started: number): BuildResult {
+  return { overlay: overlayName(root, dir), ok: false, yaml: '', error: refusal, millis: performance.now() - started };
+}
+
+function buildOne(cmd: KustomizeCommand, root: string, dir: string, checked: Map<string, string | undefined>): Promise<BuildResult> {
   const started = performance.now();
+  // kustomize expands every alias with no limit: an alias bomb is refused before it starts.
+  const refusal = aliasBombRefusal(root, dir, checked);
+  if (refusal) return Promise.resolve(refused(root, dir, refusal, started));
   return new Promise((resolve) => {
     const child = spawn(cmd.command, [...cmd.args, dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -166,6 +175,8 @@ function buildOne(cmd: KustomizeCommand, root: string, dir: string): Promise<Bui
 export function buildOverlaySync(root: string, dir: string, options: { readonly command?: KustomizeCommand } = {}): BuildResult {
   const cmd = options.command ?? resolveKustomize(root);
   const started = performance.now();
+  const refusal = aliasBombRefusal(root, dir);
+  if (refusal) return refused(root, dir, refusal, started);
   const run = spawnSync(cmd.command, [...cmd.args, dir], { cwd: root, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
   const overlay = overlayName(root, dir);
   if (run.error)
@@ -338,11 +349,13 @@ export async function buildOverlays(root: string, overlays: readonly string[], o
   }
   const cmd = options.command ?? resolveKustomize(root);
   const results: BuildResult[] = new Array(overlays.length);
+  // What the alias check found in each file: the bases the overlays share are read once.
+  const checked = new Map<string, string | undefined>();
   let next = 0;
   const worker = async () => {
     while (next < overlays.length) {
       const i = next++;
-      results[i] = await buildOne(cmd, root, overlays[i]!);
+      results[i] = await buildOne(cmd, root, overlays[i]!, checked);
       options.onResult?.(results[i]!);
     }
   };
