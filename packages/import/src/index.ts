@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -142,22 +141,14 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
       created.apply([...pictures]);
       redrawn = [...pictures.keys()].sort();
       if (options.install !== false) {
-        // pnpm rewrites the lockfile itself: the transaction keeps the one before, to put it back.
-        const lockfile = join(root, 'pnpm-lock.yaml');
-        if (existsSync(lockfile)) created.apply([['pnpm-lock.yaml', readFileSync(lockfile)]]);
-        const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
-        const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], {
-          cwd: root,
-          stdio: ['ignore', 'ignore', 'pipe'],
-          encoding: 'utf8',
-        });
-        if (r.status !== 0) {
+        const { generate, installInTransaction } = await import('@strata/pipeline');
+        const failed = installInTransaction(root, created);
+        if (failed !== undefined) {
           created.commit();
           throw new ToolError(
-            `apps/${name} is written, but pnpm install failed (${(r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`}); run \`npx pnpm install\` and then \`npx strata generate\``,
+            `apps/${name} is written, but pnpm install failed (${failed}); run \`npx pnpm install\` and then \`npx strata generate\``,
           );
         }
-        const { generate } = await import('@strata/pipeline');
         await generate(root, {}, { onWarning, transaction: created });
         installed = true;
       }

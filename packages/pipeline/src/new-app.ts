@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lockTree, openTransaction, recoverLocked } from '@strata/emit';
+import { lockTree, openTransaction, recoverLocked, type Transaction } from '@strata/emit';
 import { redrawTopology, topologyPictures } from '@strata/graph';
 import { appTemplate, checkNewAppName, Layout, ToolError, withAppRegistered, type WarningOptions } from '@strata/project';
 import { generate, type GenerateResult } from './generate.ts';
@@ -42,20 +42,11 @@ export async function newApp(root: string, name: string, options: { install?: bo
         created.commit();
         return { dir, files: written, redrawn: [], stale: topologyPictures(root) };
       }
-      // pnpm rewrites the lockfile itself: the transaction keeps the one before, to put it back.
-      const lockfile = join(root, 'pnpm-lock.yaml');
-      if (existsSync(lockfile)) created.apply([['pnpm-lock.yaml', readFileSync(lockfile)]]);
-      const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
-      // Its output is kept, not passed through: a library prints nothing, and the error says what pnpm said.
-      const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], {
-        cwd: root,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        encoding: 'utf8',
-      });
-      if (r.status !== 0) {
+      const failed = installInTransaction(root, created);
+      if (failed !== undefined) {
         created.commit();
         throw new ToolError(
-          `pnpm install failed after creating ${Layout.app(name)} (${(r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`}); run \`npx pnpm install\` and then \`npx strata generate --app ${name}\``,
+          `pnpm install failed after creating ${Layout.app(name)} (${failed}); run \`npx pnpm install\` and then \`npx strata generate --app ${name}\``,
         );
       }
       // A full generate: the env aggregates and the Argo CD files list every app.
@@ -72,4 +63,21 @@ export async function newApp(root: string, name: string, options: { install?: bo
   } finally {
     lock.release();
   }
+}
+
+/**
+ * `pnpm install` as a step of an open transaction: pnpm rewrites the lockfile itself, so the
+ * transaction keeps the one before first, to put it back on an abort. pnpm's output is kept, not
+ * passed through (a library prints nothing): its first line of complaint is returned when it fails.
+ */
+export function installInTransaction(root: string, txn: Transaction): string | undefined {
+  const lockfile = join(root, 'pnpm-lock.yaml');
+  if (existsSync(lockfile)) txn.apply([['pnpm-lock.yaml', readFileSync(lockfile)]]);
+  const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
+  const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  return r.status === 0 ? undefined : (r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`;
 }
