@@ -2,12 +2,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipSync } from 'fflate';
 import { filesIn, findRoot, Layout, UsageError } from '@strata/project';
 import { validate } from '@strata/validate';
 import { addCrds, listCrds, MODEL_HEADER, removeCrds } from '../src/index.ts';
-import { goProxy, type GoProxy, REAL_MODULE, realZip, rejection, scratchGo, tamperedZip } from '../../schemas/test/go-proxy.ts';
+import { REAL_MODULE, rejection, tamperedZip, withGoProxies } from '../../schemas/test/go-proxy.ts';
 import { workspace } from './workspace.ts';
 
 const repo = findRoot();
@@ -193,35 +193,16 @@ describe('crd add from a Go module', () => {
   const { module, version } = REAL_MODULE;
   const CRD_FILE = 'prometheus-operator-0prometheusCustomResourceDefinition.yaml';
   let ws: { root: string; dispose(): void };
-  let go: ReturnType<typeof scratchGo>;
-  const proxies: GoProxy[] = [];
-  const serve = async (files: Record<string, Uint8Array | string> = {}) => {
-    const p = await goProxy(files);
-    proxies.push(p);
-    return p;
-  };
+  const { serve, go } = withGoProxies();
   beforeAll(() => {
-    // Throws at once, saying why, when the machine's Go cache lacks the module.
-    realZip();
     ws = workspace();
   });
-  beforeEach(() => {
-    go = scratchGo();
-    vi.stubEnv('GOPATH', go.gopath);
-  });
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    go.dispose();
-  });
-  afterAll(async () => {
-    for (const p of proxies) await p.close();
-    ws.dispose();
-  });
+  afterAll(() => ws.dispose());
 
   it('reads the CRDs of a folder of a real module once go has checked it against sum.golang.org', { timeout: 60_000 }, async () => {
     const proxy = await serve();
     // The module's one CRD is Prometheus's, whose group Strata ships: read from the zip, then refused for that.
-    await expect(addCrds(ws.root, `${module}@${version}`, 'scripts/fixtures', { proxy: proxy.url, modCache: go.modCache })).rejects.toThrow(
+    await expect(addCrds(ws.root, `${module}@${version}`, 'scripts/fixtures', { proxy: proxy.url, modCache: go().modCache })).rejects.toThrow(
       new UsageError(
         `crd add: prometheuses.monitoring.coreos.com (${module}@${version}/scripts/fixtures/${CRD_FILE}) is in group monitoring.coreos.com, whose CRDs Strata ships already (packages/schemas/crds); nothing to add`,
       ),
@@ -232,7 +213,7 @@ describe('crd add from a Go module', () => {
   it('refuses a module whose zip the proxy altered, in one line naming the module and version, and writes nothing', { timeout: 60_000 }, async () => {
     const proxy = await serve({ [`/${module}/@v/${version}.zip`]: tamperedZip(`scripts/fixtures/${CRD_FILE}`, '# one more line\n') });
     const before = snapshot(ws.root);
-    const err = await rejection(addCrds(ws.root, `${module}@${version}`, 'scripts/fixtures', { proxy: proxy.url, modCache: go.modCache }));
+    const err = await rejection(addCrds(ws.root, `${module}@${version}`, 'scripts/fixtures', { proxy: proxy.url, modCache: go().modCache }));
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toMatch(
       /^crd add github\.com\/yannh\/kubeconform@v0\.7\.0 scripts\/fixtures: github\.com\/yannh\/kubeconform@v0\.7\.0 does not match the checksum database: the proxy served content hashing to h1:\S+, sum\.golang\.org records h1:\S+; refused$/,
@@ -252,7 +233,7 @@ describe('crd add from a Go module', () => {
       }),
     });
     const before = snapshot(ws.root);
-    const err = await rejection(addCrds(ws.root, `${toys}@v1.2.3`, 'config/crd', { proxy: proxy.url, modCache: go.modCache }));
+    const err = await rejection(addCrds(ws.root, `${toys}@v1.2.3`, 'config/crd', { proxy: proxy.url, modCache: go().modCache }));
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toMatch(
       /^crd add example\.org\/toys@v1\.2\.3 config\/crd: example\.org\/toys@v1\.2\.3 cannot be verified: the checksum database has no record of it \(.*\); only published module versions can be added$/,
@@ -262,7 +243,7 @@ describe('crd add from a Go module', () => {
 
   it('says which versions exist when the proxy has not the one asked for, in one line', { timeout: 60_000 }, async () => {
     const proxy = await serve();
-    const err = await rejection(addCrds(ws.root, `${module}@v9.9.9`, 'scripts/fixtures', { proxy: proxy.url, modCache: go.modCache }));
+    const err = await rejection(addCrds(ws.root, `${module}@v9.9.9`, 'scripts/fixtures', { proxy: proxy.url, modCache: go().modCache }));
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toBe(
       `crd add ${module}@v9.9.9 scripts/fixtures: the Go module proxy has no ${module}@v9.9.9; list the versions it has with: go list -m -versions ${module}`,
@@ -272,7 +253,7 @@ describe('crd add from a Go module', () => {
   it('names the folder when the module holds no CRD there', { timeout: 60_000 }, async () => {
     const proxy = await serve();
     await expect(
-      addCrds(ws.root, `${module}@${version}`, 'fixtures/folder', { proxy: proxy.url, modCache: go.modCache, models: false }),
+      addCrds(ws.root, `${module}@${version}`, 'fixtures/folder', { proxy: proxy.url, modCache: go().modCache, models: false }),
     ).rejects.toThrow('no CustomResourceDefinition');
   });
 });

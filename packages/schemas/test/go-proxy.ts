@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 
 /**
  * A real, small module that this machine's Go module cache holds, verified: `npm run setup` builds
@@ -84,6 +85,38 @@ export async function goProxy(serve: Record<string, Uint8Array | string> = {}): 
 export function scratchGo(): { modCache: string; gopath: string; dispose(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'strata-go-test-'));
   return { modCache: join(dir, 'mod'), gopath: join(dir, 'gopath'), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The hooks of a describe block whose tests fetch modules: the machine's cache must hold the real
+ * module (said at once when it does not), every test gets a scratch module cache and GOPATH, and the
+ * proxies a test serves are closed after the block. `go()` is the current test's scratch.
+ */
+export function withGoProxies(): { serve(files?: Record<string, Uint8Array | string>): Promise<GoProxy>; go(): ReturnType<typeof scratchGo> } {
+  let go: ReturnType<typeof scratchGo> | undefined;
+  const proxies: GoProxy[] = [];
+  beforeAll(() => {
+    realZip();
+  });
+  beforeEach(() => {
+    go = scratchGo();
+    vi.stubEnv('GOPATH', go.gopath);
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    go?.dispose();
+  });
+  afterAll(async () => {
+    for (const p of proxies) await p.close();
+  });
+  return {
+    async serve(files = {}) {
+      const p = await goProxy(files);
+      proxies.push(p);
+      return p;
+    },
+    go: () => go!,
+  };
 }
 
 /** The error a promise rejects with; a promise that resolves fails the test. */

@@ -1,7 +1,7 @@
 import { unzipSync } from 'fflate';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { moduleYamlFiles, verifiedGoEnv } from '../src/crd.mjs';
-import { goProxy, type GoProxy, REAL_MODULE, realZip, rejection, scratchGo, tamperedZip } from './go-proxy.ts';
+import { REAL_MODULE, realZip, rejection, tamperedZip, withGoProxies } from './go-proxy.ts';
 
 const { module, version } = REAL_MODULE;
 const CRD_FILE = 'prometheus-operator-0prometheusCustomResourceDefinition.yaml';
@@ -35,32 +35,11 @@ describe('verifiedGoEnv', () => {
 });
 
 describe("a Go module's YAML, checked against the checksum database by go", () => {
-  let go: ReturnType<typeof scratchGo>;
-  const proxies: GoProxy[] = [];
-  const serve = async (files: Record<string, Uint8Array | string> = {}) => {
-    const p = await goProxy(files);
-    proxies.push(p);
-    return p;
-  };
-  beforeAll(() => {
-    // Throws at once, saying why, when the machine's Go cache lacks the module.
-    realZip();
-  });
-  beforeEach(() => {
-    go = scratchGo();
-    vi.stubEnv('GOPATH', go.gopath);
-  });
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    go.dispose();
-  });
-  afterAll(async () => {
-    for (const p of proxies) await p.close();
-  });
+  const { serve, go } = withGoProxies();
 
   it('reads a real module from the proxy once its zip matches what sum.golang.org records', { timeout: 60_000 }, async () => {
     const proxy = await serve();
-    const files = await moduleYamlFiles(module, version, 'scripts/fixtures', { proxy: proxy.url, modCache: go.modCache });
+    const files = await moduleYamlFiles(module, version, 'scripts/fixtures', { proxy: proxy.url, modCache: go().modCache });
     expect([...files.keys()]).toStrictEqual([CRD_FILE]);
     const inZip = unzipSync(realZip())[`${module}@${version}/scripts/fixtures/${CRD_FILE}`]!;
     expect(files.get(CRD_FILE)).toBe(new TextDecoder().decode(inZip));
@@ -82,7 +61,7 @@ describe("a Go module's YAML, checked against the checksum database by go", () =
         GOFLAGS: '-insecure',
       }))
         vi.stubEnv(name, value);
-      const err = await rejection(moduleYamlFiles(module, version, 'scripts/fixtures', { proxy: proxy.url, modCache: go.modCache }));
+      const err = await rejection(moduleYamlFiles(module, version, 'scripts/fixtures', { proxy: proxy.url, modCache: go().modCache }));
       expect(err).toBeInstanceOf(Error);
       expect(err.message).toMatch(
         /^github\.com\/yannh\/kubeconform@v0\.7\.0 does not match the checksum database: the proxy served content hashing to h1:\S+, sum\.golang\.org records h1:ZFfniR8VChrWQxaxTUGnNrxw8RIDkjVBrjdhXSamwjw=; refused$/,
@@ -96,7 +75,7 @@ describe("a Go module's YAML, checked against the checksum database by go", () =
       '/example.org/toys/@v/v1.2.3.info': '{"Version":"v1.2.3","Time":"2026-01-01T00:00:00Z"}',
       '/example.org/toys/@v/v1.2.3.mod': 'module example.org/toys\n\ngo 1.22\n',
     });
-    const err = await rejection(moduleYamlFiles('example.org/toys', 'v1.2.3', '', { proxy: proxy.url, modCache: go.modCache }));
+    const err = await rejection(moduleYamlFiles('example.org/toys', 'v1.2.3', '', { proxy: proxy.url, modCache: go().modCache }));
     expect(err.message).toMatch(
       new RegExp(
         `^${toys.replaceAll('.', '\\.')} cannot be verified: the checksum database has no record of it \\(.*\\); only published module versions can be added$`,
@@ -107,7 +86,7 @@ describe("a Go module's YAML, checked against the checksum database by go", () =
 
   it('says which versions exist when the proxy has not the one asked for', { timeout: 60_000 }, async () => {
     const proxy = await serve();
-    await expect(moduleYamlFiles(module, 'v9.9.9', '', { proxy: proxy.url, modCache: go.modCache })).rejects.toThrow(
+    await expect(moduleYamlFiles(module, 'v9.9.9', '', { proxy: proxy.url, modCache: go().modCache })).rejects.toThrow(
       new Error(`the Go module proxy has no ${module}@v9.9.9; list the versions it has with: go list -m -versions ${module}`),
     );
   });
