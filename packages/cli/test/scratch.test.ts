@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { strata, tempWorkspace } from './workspace.ts';
 
@@ -59,5 +59,34 @@ describe('a killed strata leaves no scratch folder in TMPDIR', () => {
     const next = strata(ws.root, args, undefined, env);
     expect(next.status, next.stderr).toBe(0);
     expect(left()).toStrictEqual([]);
+  });
+});
+
+// A writer killed between writing a file and renaming it over the old one leaves the temporary
+// file beside it: in the pipeline's cache and in dist/, which are written outside the tree's
+// transactions. Any next command removes those of processes that are gone, not only the next writer.
+describe('temporary files a killed writer left in the cache and dist/', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  beforeAll(() => {
+    ws = tempWorkspace([APP]);
+  });
+  afterAll(() => ws.dispose());
+
+  it('are removed by the next command, whichever it is; a live writer keeps its own', async () => {
+    // A pid that is gone: a process that has ended.
+    const gone = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['-e', '']);
+      child.on('close', () => resolve(child.pid!));
+    });
+    const stale = [`.strata/cache/.pipeline.json.strata-tmp-${gone}-3`, `dist/dev/.${APP}.yaml.strata-tmp-${gone}-7`];
+    const live = `dist/prod/.${APP}.yaml.strata-tmp-${process.pid}-1`;
+    for (const file of [...stale, live]) {
+      mkdirSync(join(ws.root, dirname(file)), { recursive: true });
+      writeFileSync(join(ws.root, file), 'half');
+    }
+    const r = strata(ws.root, ['crd', 'ls']);
+    expect(r.status, r.stderr).toBe(0);
+    for (const file of stale) expect(existsSync(join(ws.root, file)), file).toBe(false);
+    expect(existsSync(join(ws.root, live))).toBe(true);
   });
 });

@@ -17,7 +17,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, posix, sep } from 'node:path';
-import { findRoot } from '@strata/project';
+import { findRoot, Layout } from '@strata/project';
+import { removeStaleTemporaries } from './atomic.ts';
 import { isStaleLockDraft, lockTree, TreeBusyError, WRITE_STATE_DIR, type LockOptions } from './lock.ts';
 
 /*
@@ -464,7 +465,26 @@ export function recoverWorkspace(from: string = process.cwd()): Recovery | undef
   } catch {
     return undefined;
   }
-  return recover(root);
+  const recovery = recover(root);
+  removeStaleWriterFiles(root);
+  return recovery;
+}
+
+/**
+ * Removes what writers killed between writing and renaming left where Strata writes outside the
+ * tree's transactions: the pipeline's cache and each env's folder of dist/. Their next writer
+ * would remove them too, but any command may come first, and a person should not find them there
+ * meanwhile. A live writer's files are spared. A few folder listings.
+ */
+export function removeStaleWriterFiles(root: string): void {
+  removeStaleTemporaries(join(root, Layout.cache));
+  let envs: string[];
+  try {
+    envs = readdirSync(join(root, Layout.dist));
+  } catch {
+    return;
+  }
+  for (const env of envs) removeStaleTemporaries(join(root, Layout.dist, env));
 }
 
 /** `recover` for a caller that holds the lock. */
