@@ -21,8 +21,8 @@ describe('strata diff', () => {
     const r = strata(ws.root, ['diff', '--from', 'staging', '--to', 'prod', '--app', APP]);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(`--- staging/${APP}: apps/v1/Deployment tokenplace/${APP}`);
-    expect(r.stdout).toMatch(/^-  replicas: 1$/m);
-    expect(r.stdout).toMatch(/^\+  replicas: 2$/m);
+    expect(r.stdout).toMatch(/^- {2}replicas: 1$/m);
+    expect(r.stdout).toMatch(/^\+ {2}replicas: 2$/m);
     expect(r.stdout).toMatch(/diff staging -> prod: 1 added, 0 removed, 4 changed in \d+ resources/);
     // Pipes get no colour codes.
     expect(r.stdout).not.toContain('\x1b[');
@@ -52,8 +52,8 @@ describe('strata diff', () => {
       expect(strata(ws.root, ['generate']).status).toBe(0);
       const r = strata(ws.root, ['diff', '--against', 'main', '--env', 'prod']);
       expect(r.status).toBe(1);
-      expect(r.stdout).toMatch(/^-  replicas: 2$/m);
-      expect(r.stdout).toMatch(/^\+  replicas: 4$/m);
+      expect(r.stdout).toMatch(/^- {2}replicas: 2$/m);
+      expect(r.stdout).toMatch(/^\+ {2}replicas: 4$/m);
       expect(r.stdout).toMatch(/diff main -> working tree: 0 added, 0 removed, 1 changed/);
     } finally {
       writeFileSync(envFile, original);
@@ -72,8 +72,8 @@ describe('strata diff', () => {
       expect(r.stderr).toMatch(
         /^note: the working tree's sources are newer than its overlays \(\d+ generated files differ\): compared what they generate; run `npx strata generate` to write it$/m,
       );
-      expect(r.stdout).toMatch(/^-  replicas: 2$/m);
-      expect(r.stdout).toMatch(/^\+  replicas: 6$/m);
+      expect(r.stdout).toMatch(/^- {2}replicas: 2$/m);
+      expect(r.stdout).toMatch(/^\+ {2}replicas: 6$/m);
       // Nothing was written: the committed overlay still says 2.
       expect(readFileSync(join(ws.root, 'overlays/prod', APP, 'kustomization.yaml'), 'utf8')).toContain('count: 2');
     } finally {
@@ -89,8 +89,8 @@ describe('strata diff', () => {
     try {
       const r = strata(ws.root, ['diff', '--against', 'HEAD~1', '--env', 'prod']);
       expect(r.stderr).toMatch(/^note: the working tree's sources are newer than its overlays/m);
-      expect(r.stdout).toMatch(/^-  replicas: 2$/m);
-      expect(r.stdout).toMatch(/^\+  replicas: 7$/m);
+      expect(r.stdout).toMatch(/^- {2}replicas: 2$/m);
+      expect(r.stdout).toMatch(/^\+ {2}replicas: 7$/m);
       const same = strata(ws.root, ['diff', '--against', 'HEAD', '--env', 'prod']);
       expect(same.stderr).toMatch(/^note: HEAD: its committed overlays are behind its sources/m);
       expect(same.stdout).toMatch(/no differences/);

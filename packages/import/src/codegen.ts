@@ -365,11 +365,13 @@ export const ${env}: EnvironmentDefinition<Config> = ${body};
   const helpers = [
     ...(model.usesName
       ? [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the generated app's own template literal, written as text
           `  // Kustomize's namePrefix and nameSuffix of each env, and every reference to a renamed object.\n  const name = (base: string) => \`${prefixLeaf ? '${c.namePrefix}' : ''}\${base}${suffixLeaf ? '${c.nameSuffix}' : ''}\`;`,
         ]
       : []),
     ...(images.length > 0
       ? [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the generated app's own template literal, written as text
           "  const ref = (i: { readonly repository: string; readonly tag?: string | null; readonly digest?: string | null }) => `${i.repository}${i.tag ? `:${i.tag}` : ''}${i.digest ? `@${i.digest}` : ''}`;",
         ]
       : []),
