@@ -294,9 +294,32 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       const built = (parsed.files.get(r.output)?.documents as Manifest[] | undefined) ?? parseBuilt(r.yaml, r.overlay);
       compared.set(overlay, overlayFindings(overlay, plan.desired[r.env as Environment], built, plan.files.get(`${overlay}/kustomization.yaml`)));
     }
-    return checking;
+    return { checking };
   };
-  const checked = parsed.files.size > 0 ? await checkAndCompare() : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
+  const started = parsed.files.size > 0 ? await checkAndCompare() : undefined;
+
+  // What the cache remembers of each changed app but its findings: the stamps of the files it read
+  // and wrote, taken while the checks run.
+  const resultsOf = groupBy(built.results, (r) => r.app);
+  const ownFiles = groupBy([...before.keys()], (f) => f.split('/')[1] ?? '');
+  // Files several apps share (a workspace package they all import) are read once, and a file
+  // stamped before the apps were read is read again only if its size or times changed since.
+  const known = new Map<string, Stamp | undefined>();
+  const restamp = (file: string) => {
+    const then = before.get(file);
+    return (then && verify(join(root, file), then, true)) ?? stampOf(join(root, file));
+  };
+  const stamp = (file: string) => (known.has(file) ? known.get(file) : known.set(file, restamp(file)).get(file));
+  const stamped = new Map<string, StampedApp | undefined>();
+  for (const name of changed) {
+    // kubeconform and the server's helper are fed and read through this thread's event loop.
+    if (stamped.size % 25 === 0) await new Promise(setImmediate);
+    stamped.set(
+      name,
+      stampApp(root, name, planOf.get(name), resultsOf.get(name) ?? [], ownFiles.get(name) ?? [], onlyPlanned.has(name), before, stamp),
+    );
+  }
+  const checked = started ? await started.checking : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();
 
   // The env roots and gitops/ as written for exactly these apps.
@@ -313,18 +336,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       : undefined;
 
   // Remember each changed app whose overlays all built and whose sources are known.
-  const resultsOf = groupBy(built.results, (r) => r.app);
-  const ownFiles = groupBy([...before.keys()], (f) => f.split('/')[1] ?? '');
   const ofApp = (app: string) => new Set((resultsOf.get(app) ?? []).map((r) => r.output));
   const next: Record<string, AppEntry> = Object.fromEntries(reused);
-  // Files several apps share (a workspace package they all import) are read once, and a file
-  // stamped before the apps were read is read again only if its size or times changed since.
-  const known = new Map<string, Stamp | undefined>();
-  const restamp = (file: string) => {
-    const then = before.get(file);
-    return (then && verify(join(root, file), then, true)) ?? stampOf(join(root, file));
-  };
-  const stamp = (file: string) => (known.has(file) ? known.get(file) : known.set(file, restamp(file)).get(file));
   for (const name of changed) {
     const mine = ofApp(name);
     const found = {
@@ -333,21 +346,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     };
     const findings = Object.fromEntries(ENVIRONMENTS.map((e) => [e, compared.get(Layout.overlay(e, name))]));
     const complete = ENVIRONMENTS.every((e) => findings[e]) ? (findings as Record<Environment, OverlayFindings>) : undefined;
-    const entry = entryFor(
-      root,
-      tool,
-      name,
-      planOf.get(name),
-      resultsOf.get(name) ?? [],
-      ownFiles.get(name) ?? [],
-      found,
-      onlyPlanned.has(name),
-      complete,
-      sync.get(name),
-      before,
-      stamp,
-      serverChecks,
-    );
+    const entry = entryFor(tool, stamped.get(name), planOf.get(name), found, complete, sync.get(name), serverChecks);
     if (entry) next[name] = entry;
   }
   writeCache(root, { tool, apps: next, ...(shared ? { shared } : {}) });
@@ -393,24 +392,29 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   };
 }
 
-/** The cache entry of an app this run rendered, built and validated; undefined if it cannot be reused. */
-function entryFor(
+/** The stamps of the files an app read and wrote in this run, when it can be remembered at all. */
+interface StampedApp {
+  readonly inputs: Record<string, Stamp>;
+  readonly outputs: Record<string, Stamp>;
+}
+
+/**
+ * The stamps of what an app this run rendered and built read (as each file was before this run read
+ * it) and wrote; undefined when it cannot be reused: an overlay failed, its sources are unknown, a
+ * file it read changed since, or its folders hold a file the plan does not.
+ */
+function stampApp(
   root: string,
-  tool: string,
   name: string,
   plan: AppPlan | undefined,
   results: readonly Built[],
   own: readonly string[],
-  found: { problems: Problem[]; resources: number },
   onlyPlanned: boolean,
-  findings: Record<Environment, OverlayFindings> | undefined,
-  sync: Record<Environment, AppSyncPlan> | undefined,
   before: ReadonlyMap<string, Stamp>,
   stamps: (file: string) => Stamp | undefined,
-  serverChecks: boolean,
-): AppEntry | undefined {
+): StampedApp | undefined {
   const sources = appSources(root, name);
-  if (!plan || !sources?.length || !sync || !findings || results.length !== ENVIRONMENTS.length || results.some((r) => !r.ok)) return undefined;
+  if (!plan || !sources?.length || results.length !== ENVIRONMENTS.length || results.some((r) => !r.ok)) return undefined;
   // Its compiled sources, the workspace packages it imports, and every file of its own folder
   // (package.json, tsconfig.json, a file that would change how an import resolves), each as it was
   // before this run read it; a file that changed since is not remembered at all.
@@ -433,6 +437,21 @@ function entryFor(
   }
   // Files already in its folders that the plan does not hold (foreign ones) keep it from being reused.
   if (!onlyPlanned && !filesUnder(root, plan.dirs).every((f) => f in outputs)) return undefined;
+  return { inputs, outputs };
+}
+
+/** The cache entry of an app this run rendered, built and validated; undefined if it cannot be reused. */
+function entryFor(
+  tool: string,
+  stamped: StampedApp | undefined,
+  plan: AppPlan | undefined,
+  found: { problems: Problem[]; resources: number },
+  findings: Record<Environment, OverlayFindings> | undefined,
+  sync: Record<Environment, AppSyncPlan> | undefined,
+  serverChecks: boolean,
+): AppEntry | undefined {
+  if (!stamped || !plan || !sync || !findings) return undefined;
+  const { inputs, outputs } = stamped;
   // As it will be read back, so that the seal is over the same bytes.
   const entry = JSON.parse(
     JSON.stringify({ inputs, outputs, dirs: plan.dirs, sync, ...found, findings, ...(serverChecks ? {} : { serverUnchecked: true }) }),

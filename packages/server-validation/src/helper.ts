@@ -188,12 +188,16 @@ export function startHelper(binary: string, options: { concurrency?: number } = 
  * equal as JSON are checked once and share the verdict (an app's envs repeat most of its objects):
  * the check depends on nothing but the object.
  */
-export async function checkObjects(binary: string, objects: readonly unknown[], options: { concurrency?: number } = {}): Promise<Verdict[]> {
+export async function checkObjects(
+  binary: string,
+  objects: readonly unknown[],
+  options: { concurrency?: number; json?: (o: unknown, i: number) => string } = {},
+): Promise<Verdict[]> {
   const session = startHelper(binary, options);
   const asked = new Map<string, Promise<Verdict>>();
   const verdicts = Promise.all(
-    objects.map((o) => {
-      const json = JSON.stringify(o) as string | undefined;
+    objects.map((o, i) => {
+      const json = options.json ? options.json(o, i) : (JSON.stringify(o) as string | undefined);
       if (json === undefined) return session.check(o);
       let verdict = asked.get(json);
       if (!verdict) asked.set(json, (verdict = session.checkJson(json)));

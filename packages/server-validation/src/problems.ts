@@ -41,15 +41,24 @@ const STRICT_TYPES = new Set(['UnknownField', 'DuplicateField']);
  */
 export async function serverFieldProblems(
   objects: readonly LocatedObject[],
-  options: { helper?: string; concurrency?: number } = {},
+  options: {
+    helper?: string;
+    concurrency?: number;
+    /** The object's manifest as JSON, when the caller has made it already. */
+    json?: (o: LocatedObject) => string;
+  } = {},
 ): Promise<ServerFieldChecks> {
   const helper = options.helper ?? resolveHelper();
   if (!helper) return { problems: [], checked: 0, note: NOT_BUILT_NOTE };
   if (objects.length === 0) return { problems: [], checked: 0 };
+  const { json } = options;
   const verdicts = await checkObjects(
     helper,
     objects.map((o) => o.manifest),
-    options.concurrency ? { concurrency: options.concurrency } : {},
+    {
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(json ? { json: (_: unknown, i: number) => json(objects[i]!) } : {}),
+    },
   );
   const problems: Problem[] = [];
   let checked = 0;

@@ -18,76 +18,56 @@ const PATHS_PER_RUN = 4000;
 
 /**
  * Runs kubeconform over the given documents (one process per 4,000 files, so nearly always one) and
- * maps its verdicts back to lines. kubeconform reads the objects as they were decoded, as JSON, one
- * temporary file per input file: it judges exactly what policy judges and kubectl sends, never a
- * second reading of the input (a pipe cannot be read twice, and its own YAML reader may differ).
+ * maps its verdicts back to lines. kubeconform reads the objects as they were decoded, as JSON, from
+ * temporary files: it judges exactly what policy judges and kubectl sends, never a second reading of
+ * the input (a pipe cannot be read twice, and its own YAML reader may differ).
  *
- * An object equal as JSON to one written before is not written again (an app's envs repeat most of
- * its objects): its verdict is the earlier one's, taken for its own file, line and id. Only objects
- * whose verdict kubeconform names unambiguously take part: a name (not a generateName) that is
- * unique in its file for its apiVersion and kind.
+ * Within a file kubeconform tells objects apart only by apiVersion, kind and name (see `signature`),
+ * so the documents go into as few files as keep those unique: the second object of a signature goes
+ * to the second file, and so on. A few files instead of one per input saves their creation, which at
+ * 1,500 built overlays took longer than kubeconform's start. An object equal as JSON to one written
+ * before is not written again (an app's envs repeat most of its objects): its verdict is the earlier
+ * one's, taken for its own file, line and id.
  */
-export async function schemaProblems(root: string, parsed: ParsedInputs, only: readonly SourceDoc[], kubernetesVersion?: string): Promise<Problem[]> {
+export async function schemaProblems(
+  root: string,
+  parsed: ParsedInputs,
+  only: readonly SourceDoc[],
+  kubernetesVersion?: string,
+  jsonOf: (d: SourceDoc) => string = (d) => JSON.stringify(d.manifest),
+): Promise<Problem[]> {
   if (only.length === 0) return [];
   const wanted = new Set(only);
   const dir = makeScratchDir('validate');
   try {
-    const byPath = new Map<string, string>();
-    // The temporary path of each file, written or not: verdicts are ordered by it.
-    const pathOf = new Map<string, string>();
-    const keyOf = (file: string, apiVersion: unknown, kind: unknown, name: unknown) =>
-      `${file}\0${String(apiVersion)}\0${String(kind)}\0${String(name)}`;
-    // kubeconform names an object that has only a generateName "<generateName>{{ generateName }}".
-    const docKey = (d: SourceDoc) => {
-      const { name, generateName } = d.manifest.metadata;
-      const named = name === undefined && typeof generateName === 'string' ? `${generateName}{{ generateName }}` : name;
-      return keyOf(d.file, d.manifest.apiVersion, d.manifest.kind, named);
-    };
+    // The documents in file order, each with its place in it, for the order of the verdicts.
+    const order = new Map<SourceDoc, number>();
+    for (const input of parsed.files.values()) for (const d of input.docs) if (wanted.has(d)) order.set(d, order.size);
     const firstOf = new Map<string, SourceDoc>();
     const copiesOf = new Map<SourceDoc, SourceDoc[]>();
-    const written: SourceDoc[] = [];
-    // Documents written to a temporary file of their own, by its path.
-    const own = new Map<string, SourceDoc>();
-    let copies = 0;
-    let temp = 0;
-    for (const [file, input] of parsed.files) {
-      const docs = input.docs.filter((d) => wanted.has(d));
-      if (docs.length === 0) continue;
-      const path = join(dir, `${temp++}.yaml`);
-      pathOf.set(file, path);
-      const keys = new Map<string, number>();
-      for (const d of docs) keys.set(docKey(d), (keys.get(docKey(d)) ?? 0) + 1);
-      let text = '';
-      for (const d of docs) {
-        const json = JSON.stringify(d.manifest);
-        const { name, generateName } = d.manifest.metadata;
-        if (typeof name === 'string' && generateName === undefined && keys.get(docKey(d)) === 1) {
-          const first = firstOf.get(json);
-          if (first) {
-            copiesOf.get(first)!.push(d);
-            copies++;
-            continue;
-          }
-          firstOf.set(json, d);
-          copiesOf.set(d, []);
-        }
-        if (keys.get(docKey(d))! > 1) {
-          // kubeconform would name it like another object of this file (two Jobs with one
-          // generateName, say): a file of its own tells its verdict apart.
-          const alone = join(dir, `${temp++}.yaml`);
-          writeFileSync(alone, `${json}\n`);
-          byPath.set(alone, file);
-          own.set(alone, d);
-          continue;
-        }
-        written.push(d);
-        text += `---\n${json}\n`;
+    const texts: string[][] = [];
+    // How many documents of each signature are written: the next one goes to the file after.
+    const seen = new Map<string, number>();
+    // Each written document by its file's number and signature: the key of kubeconform's verdict.
+    const index = new Map<string, SourceDoc>();
+    for (const d of order.keys()) {
+      const json = jsonOf(d);
+      const first = firstOf.get(json);
+      if (first) {
+        copiesOf.get(first)!.push(d);
+        continue;
       }
-      if (text === '') continue;
-      writeFileSync(path, text);
-      byPath.set(path, file);
+      firstOf.set(json, d);
+      copiesOf.set(d, []);
+      const sig = signature(d.manifest);
+      const n = seen.get(sig) ?? 0;
+      seen.set(sig, n + 1);
+      (texts[n] ??= []).push(`---\n${json}\n`);
+      index.set(`${n}\0${sig}`, d);
     }
-    const paths = [...byPath.keys()];
+    const paths = texts.map((_, n) => join(dir, `${n}.yaml`));
+    texts.forEach((t, n) => writeFileSync(paths[n]!, t.join('')));
+    const numberOf = new Map(paths.flatMap((p, n) => [[p, n] as const, [resolve(p), n] as const]));
     const results = [];
     for (let i = 0; i < paths.length; i += PATHS_PER_RUN) {
       // One verdict per object: far too many for the arguments of one push.
@@ -97,31 +77,27 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
       ))
         results.push(r);
     }
-    // The documents of each file by type and name, to find a verdict's document without a scan.
-    const index = new Map<string, SourceDoc[]>();
-    for (const d of written) {
-      const key = docKey(d);
-      index.set(key, [...(index.get(key) ?? []), d]);
-    }
-    // Each verdict for its own document and for every copy of it, in the order of one verdict per document.
-    const verdicts: { r: KubeconformResult; file: string; doc: SourceDoc | undefined }[] = [];
+    // Each verdict for its own document and for every copy of it.
+    const verdicts: { r: KubeconformResult; doc: SourceDoc }[] = [];
     for (const r of results) {
-      const file = byPath.get(r.filename) ?? byPath.get(resolve(r.filename)) ?? r.filename;
       if (r.status === 'valid' || r.status === 'empty') continue;
-      const doc = own.get(r.filename) ?? own.get(resolve(r.filename)) ?? index.get(keyOf(file, r.version, r.kind, r.name))?.shift();
-      verdicts.push({ r, file, doc });
-      for (const copy of (doc && copiesOf.get(doc)) ?? [])
-        verdicts.push({ r: { ...r, filename: pathOf.get(copy.file)! }, file: copy.file, doc: copy });
+      const doc = index.get(`${numberOf.get(r.filename)}\0${r.version}\0${r.kind}\0${r.name}`);
+      if (!doc) throw new Error(`kubeconform named an object that was not given to it: ${r.kind} ${r.name} in ${r.filename}`);
+      verdicts.push({ r, doc });
+      for (const copy of copiesOf.get(doc)!) verdicts.push({ r, doc: copy });
     }
-    if (copies > 0) verdicts.sort((a, b) => compareResults(a.r, b.r));
+    // In the documents' order, whichever file they were written to.
+    verdicts.sort((a, b) => order.get(a.doc)! - order.get(b.doc)!);
     const problems: Problem[] = [];
-    for (const { r, file, doc } of verdicts) {
+    for (const { r, doc } of verdicts) {
       const object = {
-        file,
-        ...(doc ? { line: doc.line, namespace: doc.manifest.metadata.namespace, resource: doc.id } : {}),
+        file: doc.file,
+        line: doc.line,
+        namespace: doc.manifest.metadata.namespace,
+        resource: doc.id,
         apiVersion: r.version,
         kind: r.kind,
-        name: (doc && objectName(doc.manifest.metadata)) ?? r.name,
+        name: objectName(doc.manifest.metadata) ?? r.name,
       };
       if (r.errors.length === 0) problems.push({ ...object, message: r.message, rule: 'schema', severity: 'error' });
       // kubeconform lists a resource's errors, and the names in one "additional properties" error, in
@@ -135,13 +111,13 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
           .filter(Boolean)
           .map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg.replace(/~1/g, '/').replace(/~0/g, '~')));
         // Point each unknown field at its own line and path, not at its parent's.
-        const unknown = unknownFields(e.message, doc?.manifest, segments);
+        const unknown = unknownFields(e.message, doc.manifest, segments);
         if (unknown.length > 0) {
           const parent = fieldPath(e.path);
           for (const name of unknown)
             problems.push({
               ...object,
-              ...(doc ? { line: doc.lineOf([...segments, name]) } : {}),
+              line: doc.lineOf([...segments, name]),
               path: parent ? `${parent}.${name}` : name,
               message: 'unknown field (not in the schema); check its spelling and indentation',
               rule: 'schema',
@@ -152,7 +128,7 @@ export async function schemaProblems(root: string, parsed: ParsedInputs, only: r
         const message = e.message + yaml11Hint(e.message, doc, segments);
         problems.push({
           ...object,
-          ...(doc ? { line: doc.lineOf(segments) } : {}),
+          line: doc.lineOf(segments),
           path: fieldPath(e.path),
           message,
           rule: 'schema',
@@ -183,12 +159,16 @@ function unknownFields(message: string, manifest: unknown, at: readonly (string 
   return listed.slice(1, -1).split("', '").sort();
 }
 
-/** The order validateWithKubeconform gives its verdicts. */
-function compareResults(a: KubeconformResult, b: KubeconformResult): number {
-  for (const key of ['filename', 'version', 'kind', 'name', 'status', 'message'] as const) {
-    if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
-  }
-  return 0;
+/**
+ * How kubeconform names an object in its verdicts: apiVersion, kind, and the name, or the
+ * generateName followed by `{{ generateName }}` whenever there is one (a name beside it is not
+ * used), as its `SignatureFromMap` does.
+ */
+function signature(manifest: SourceDoc['manifest']): string {
+  const metadata: unknown = manifest.metadata;
+  const { name, generateName } = (metadata !== null && typeof metadata === 'object' ? metadata : {}) as Record<string, unknown>;
+  const named = typeof generateName === 'string' ? `${generateName}{{ generateName }}` : typeof name === 'string' ? name : '';
+  return `${String(manifest.apiVersion)}\0${String(manifest.kind)}\0${named}`;
 }
 
 /**

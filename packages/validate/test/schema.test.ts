@@ -47,3 +47,28 @@ describe('schema checks of objects repeated across files', () => {
     expect(together.find((p) => p[0] === b && p[3] === 'data.enabled')?.[4]).not.toContain('quote it');
   });
 });
+
+describe('schema checks of objects that kubeconform names alike', () => {
+  it('reports each at its own file, line and object, as when each file is checked alone', async () => {
+    // kubeconform names an object by apiVersion, kind and name only, and by its generateName
+    // whenever it has one, a name beside it or not.
+    const both = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  generateName: api-\nspec:\n  portz: []\n';
+    // The same name twice in one file, and again in other files, each time with another mistake.
+    const twice =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: "1"\nbinaryDatta: {}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndatta: {}\n';
+    const e = write('e.yaml', `${both}---\n${twice}`);
+    const f = write('f.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\nimmutable: "no"\n');
+    const g = write('g.yaml', twice);
+    const together = await problemsOf([e, f, g]);
+    const alone = [...(await problemsOf([e])), ...(await problemsOf([f])), ...(await problemsOf([g]))];
+    expect(together).toStrictEqual(alone);
+    expect(together.filter((p) => p[2] === 'schema').map((p) => [p[0], p[1], p[3], p[5]])).toStrictEqual([
+      [e, 7, 'spec.portz', `${e}#0`],
+      [e, 15, 'binaryDatta', `${e}#1`],
+      [e, 21, 'datta', `${e}#2`],
+      [f, 5, 'immutable', `${f}#0`],
+      [g, 7, 'binaryDatta', `${g}#0`],
+      [g, 13, 'datta', `${g}#1`],
+    ]);
+  });
+});
