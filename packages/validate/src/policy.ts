@@ -1,7 +1,7 @@
 import type { Environment } from '@strata/core';
 import { appDirs, distOf, loadApps, objectName, projectSeverity, type Problem, type WarningOptions } from '@strata/project';
 import { rules, runPolicy, toProblem, type PolicyContext, type Rule } from '@strata/policy';
-import type { SourceDoc } from './types.ts';
+import type { App, SourceDoc } from './types.ts';
 
 type SeverityMap = NonNullable<PolicyContext['severity']>;
 
@@ -25,7 +25,7 @@ export async function policyProblems(
   root: string,
   docs: readonly SourceDoc[],
   env?: Environment,
-  options: { all?: boolean; kubernetesVersion?: (file: string) => string } & WarningOptions = {},
+  options: { all?: boolean; kubernetesVersion?: (file: string) => string; apps?: ReadonlyMap<string, App> } & WarningOptions = {},
 ): Promise<Problem[]> {
   const all = options.all ?? true;
   const sets = new Map<string, SourceDoc[]>();
@@ -42,6 +42,7 @@ export async function policyProblems(
         root,
         [...sets.keys()].map((k) => distOf(k)?.app).filter((a): a is string => a !== undefined),
         options,
+        options.apps,
       )
     : new Map<string, App>();
   const problems: Problem[] = [];
@@ -87,20 +88,24 @@ export async function policyProblems(
   return problems;
 }
 
-type App = Awaited<ReturnType<typeof loadApps>>[number];
-
 /**
  * The apps whose built output is being checked, for their policy settings, loaded together. Output
  * of an app that is gone, or that no longer loads, gets the project settings only.
  */
-async function appsOfBuilds(root: string, names: readonly string[], options: WarningOptions): Promise<Map<string, App>> {
+async function appsOfBuilds(
+  root: string,
+  names: readonly string[],
+  options: WarningOptions,
+  given: ReadonlyMap<string, App> = new Map(),
+): Promise<Map<string, App>> {
   const known = new Set(appDirs(root));
-  const wanted = [...new Set(names)].filter((n) => known.has(n));
-  if (wanted.length === 0) return new Map();
+  const wanted = [...new Set(names)].filter((n) => known.has(n) && !given.has(n));
+  const ready = [...new Set(names)].filter((n) => given.has(n)).map((n) => [n, given.get(n)!] as const);
+  if (wanted.length === 0) return new Map(ready);
   try {
-    return new Map((await loadApps(root, wanted, options)).map((a) => [a.name, a]));
+    return new Map([...ready, ...(await loadApps(root, wanted, options)).map((a) => [a.name, a] as const)]);
   } catch {
-    const apps = new Map<string, App>();
+    const apps = new Map<string, App>(ready);
     for (const name of wanted) {
       try {
         const [app] = await loadApps(root, [name]);

@@ -1,5 +1,5 @@
 import type { Manifest } from '@strata/core';
-import type { Problem, WarningOptions } from '@strata/project';
+import type { loadApps, Problem, WarningOptions } from '@strata/project';
 import type { ReadLimits } from './sources.ts';
 
 /** One object as kubectl decodes it (a list's items each on their own), with where it came from. */
@@ -84,4 +84,9 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
   readonly env?: string;
   /** Run the API server's field validation (packages/server-validation) when its helper is built. @default true */
   readonly serverChecks?: boolean;
+  /** Apps the caller has loaded already, by name: their policy settings are taken from these instead of loading them again. */
+  readonly apps?: ReadonlyMap<string, App>;
 }
+
+/** An app as loaded from its module. */
+export type App = Awaited<ReturnType<typeof loadApps>>[number];

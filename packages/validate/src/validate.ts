@@ -91,6 +91,7 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
     ...parsed.problems,
     ...(await policyProblems(root, parsed.docs, checkEnv(options.env), {
       all: options.policy !== false,
+      ...(options.apps ? { apps: options.apps } : {}),
       kubernetesVersion: versionOf,
       onWarning: options.onWarning,
     })),
