@@ -97,4 +97,56 @@ describe('strata verify PATH... | -', () => {
     expect(ref.stderr).toMatch(/--against HEAD~1: with named files, name a folder of the manifests deployed now/);
     expect(ref.status).toBe(2);
   });
+
+  it(
+    'takes the node ports Services may ask for from strata.config.json, kubernetes.serviceNodePortRange, and refuses a range not written <from>-<to> in one line',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-verify-ports-'));
+      try {
+        writeFileSync(
+          join(dir, 'web.yaml'),
+          [
+            'apiVersion: v1',
+            'kind: Service',
+            'metadata:',
+            '  name: web',
+            'spec:',
+            '  type: NodePort',
+            '  ports:',
+            '    - port: 80',
+            '      nodePort: 8080',
+            '',
+          ].join('\n'),
+        );
+        const inDir = (args: readonly string[]) => {
+          const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), ...args], {
+            cwd: dir,
+            encoding: 'utf8',
+            env: { ...process.env, FORCE_COLOR: '0' },
+          });
+          return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+        };
+        const byDefault = inDir(['verify', 'web.yaml']);
+        expect(byDefault.stdout).toMatch(
+          /^web\.yaml:9: v1\/Service web: spec\.ports\[0\]\.nodePort: Invalid value: 8080: provided port is not in the valid range\. The range of valid ports is 30000-32767 .*\[server-rejected\]$/m,
+        );
+        expect(byDefault.status).toBe(1);
+        writeFileSync(join(dir, 'strata.config.json'), JSON.stringify({ kubernetes: { serviceNodePortRange: '8000-9000' } }));
+        const configured = inDir(['verify', 'web.yaml']);
+        expect(configured.stdout).toMatch(/^verify: No problems in 1 resource\b/m);
+        expect(configured.status).toBe(0);
+        for (const bad of ['8000', '9000-8000', 8000]) {
+          writeFileSync(join(dir, 'strata.config.json'), JSON.stringify({ kubernetes: { serviceNodePortRange: bad } }));
+          const r = inDir(['verify', 'web.yaml']);
+          expect(r.stderr).toBe(
+            `strata: strata.config.json: kubernetes.serviceNodePortRange: must be a range of ports written "<from>-<to>", such as "30000-32767" (1 to 65535, <from> not above <to>); got ${JSON.stringify(bad)}\n`,
+          );
+          expect(r.status).toBe(2);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    BUILD_TIMEOUT,
+  );
 });

@@ -103,8 +103,11 @@ export function driftProblems(e: DriftError): Problem[] {
 export async function gate(workspace: string, options: GateOptions = {}): Promise<GateResult> {
   const root = realpathSync(workspace);
   const { builtDocuments, readBuilt, serversReady, startVerifyServer, verifyGroups } = await import('@strata/verify');
+  const { kubernetesSettings, serverVersionNotes } = await import('@strata/validate');
+  // Read first: the server starts with the clusters' node port range.
+  const settings = kubernetesSettings(root);
   const start = () => {
-    const server = startVerifyServer(options.onProgress);
+    const server = startVerifyServer(options.onProgress, settings.serviceNodePortRange);
     // Awaited once the pipeline is done; a failed start must not crash the run meanwhile.
     server.then(options.onServer, () => undefined);
     return server;
@@ -153,8 +156,7 @@ export async function gate(workspace: string, options: GateOptions = {}): Promis
       return [...groups].map(([name, docs]) => ({ name, docs }));
     };
     const verified = await verifyGroups(read, { starting, root, onPhase: options.onPhase });
-    const { kubernetesSettings, serverVersionNotes } = await import('@strata/validate');
-    return { pipeline: run, verified: { ...verified, notes: serverVersionNotes(kubernetesSettings(root), verified.serverVersion) } };
+    return { pipeline: run, verified: { ...verified, notes: serverVersionNotes(settings, verified.serverVersion) } };
   } finally {
     await (await starting?.catch(() => undefined))?.stop();
   }

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Environment } from '@strata/core';
 import { UsageError } from '@strata/project';
+import type { KubernetesSettings } from '@strata/validate';
 import type { ServerOptions, VerifyOptions, VerifyResult } from '@strata/verify';
 
 // verify and validate are imported when called: the other commands of this package need neither
@@ -29,9 +30,10 @@ export interface VerifyReport extends VerifyResult {
  * read are applied first.
  */
 export async function verifyFiles(base: string, paths: readonly string[], options: VerifyFilesOptions = {}): Promise<VerifyReport> {
-  const { namesAsTyped, parseInputs, renamedAsTyped } = await import('@strata/validate');
+  const { kubernetesSettings, namesAsTyped, parseInputs, renamedAsTyped } = await import('@strata/validate');
   const { verifyDocuments } = await import('@strata/verify');
-  const { against: folder, cwd = base, ...server } = options;
+  const { against: folder, cwd = base, ...rest } = options;
+  const server = withNodePorts(rest, kubernetesSettings(base));
   const parsed = await parseInputs(base, paths, { cwd });
   let against: Awaited<ReturnType<typeof parseInputs>> | undefined;
   if (folder) {
@@ -57,8 +59,15 @@ export async function verifyFiles(base: string, paths: readonly string[], option
 export async function verifyApps(root: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const { verify } = await import('@strata/verify');
   const { kubernetesSettings, serverVersionNotes } = await import('@strata/validate');
-  const r = await verify(root, options);
+  const settings = kubernetesSettings(root);
+  const r = await verify(root, withNodePorts(options, settings));
   // verify() has refused an unknown env.
   const envs = options.env ? [options.env as Environment] : undefined;
-  return { ...r, notes: serverVersionNotes(kubernetesSettings(root), r.serverVersion, envs) };
+  return { ...r, notes: serverVersionNotes(settings, r.serverVersion, envs) };
+}
+
+/** The options, with the node port range of the clusters (strata.config.json) unless they name one. */
+function withNodePorts<T extends ServerOptions>(options: T, settings: KubernetesSettings): T {
+  const range = options.serviceNodePortRange ?? settings.serviceNodePortRange;
+  return range ? { ...options, serviceNodePortRange: range } : options;
 }

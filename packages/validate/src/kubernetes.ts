@@ -8,6 +8,11 @@ export interface KubernetesSettings {
   readonly version: string;
   /** Each env's version, the default filled in. */
   readonly envs: Readonly<Record<Environment, string>>;
+  /**
+   * The node ports the clusters give Services (their kube-apiserver's --service-node-port-range),
+   * both ends included: `"serviceNodePortRange": "8000-9000"`. @default unset: the API server's own, 30000-32767
+   */
+  readonly serviceNodePortRange?: { readonly from: number; readonly to: number };
 }
 
 const CONFIG_FILE = Layout.configFile;
@@ -24,10 +29,24 @@ function versionAt(value: unknown, where: string): string {
   return value.trim().replace(/^v/, '');
 }
 
+/** A range of ports written `<from>-<to>`, as kube-apiserver's --service-node-port-range takes it; `where` names the field. */
+function portRangeAt(value: unknown, where: string): { from: number; to: number } {
+  const m = typeof value === 'string' ? /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(value) : null;
+  const [from, to] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  if (!m || from < 1 || to > 65535 || from > to)
+    throw new UsageError(
+      `${where}: must be a range of ports written "<from>-<to>", such as "30000-32767" (1 to 65535, <from> not above <to>); got ${JSON.stringify(value)}`,
+    );
+  return { from, to };
+}
+
+const SETTINGS = ['version', 'envs', 'serviceNodePortRange'];
+
 /**
- * Reads `{"kubernetes": {"version": "1.36", "envs": {"prod": "1.35"}}}` from strata.config.json.
- * Without the file or the section every env runs the target version. A version the pinned schemas
- * do not cover, or a key that is not a setting, is a usage error naming the field.
+ * Reads `{"kubernetes": {"version": "1.36", "envs": {"prod": "1.35"}, "serviceNodePortRange": "30000-32767"}}`
+ * from strata.config.json. Without the file or the section every env runs the target version, with
+ * the API server's own node port range. A version the pinned schemas do not cover, a range not
+ * written `<from>-<to>`, or a key that is not a setting, is a usage error naming the field.
  */
 export function kubernetesSettings(root: string): KubernetesSettings {
   const section = readConfig(root)?.kubernetes;
@@ -35,7 +54,7 @@ export function kubernetesSettings(root: string): KubernetesSettings {
   const where = `${CONFIG_FILE}: kubernetes`;
   if (!isPlainObject(section)) throw new UsageError(`${where}: must be an object such as {"version": "1.36", "envs": {"prod": "1.35"}}`);
   for (const key of Object.keys(section)) {
-    if (key !== 'version' && key !== 'envs') throw new UsageError(`${where}.${key}: unknown setting; known settings: version, envs`);
+    if (!SETTINGS.includes(key)) throw new UsageError(`${where}.${key}: unknown setting; known settings: ${SETTINGS.join(', ')}`);
   }
   const version = section.version === undefined ? DEFAULT : versionAt(section.version, `${where}.version`);
   const envs = section.envs ?? {};
@@ -45,7 +64,9 @@ export function kubernetesSettings(root: string): KubernetesSettings {
       throw new UsageError(`${where}.envs.${key}: unknown env; known envs: ${ENVIRONMENTS.join(', ')}`);
   }
   const of = (env: Environment) => (envs[env] === undefined ? version : versionAt(envs[env], `${where}.envs.${env}`));
-  return { version, envs: { dev: of('dev'), staging: of('staging'), prod: of('prod') } };
+  const envVersions = { dev: of('dev'), staging: of('staging'), prod: of('prod') };
+  if (section.serviceNodePortRange === undefined) return { version, envs: envVersions };
+  return { version, envs: envVersions, serviceNodePortRange: portRangeAt(section.serviceNodePortRange, `${where}.serviceNodePortRange`) };
 }
 
 /**

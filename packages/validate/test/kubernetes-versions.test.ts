@@ -144,8 +144,20 @@ describe('kubernetesSettings', () => {
       'strata.config.json: kubernetes.envs.qa: unknown env; known envs: dev, staging, prod',
     );
     expect(() => settings({ kubernetes: { versoin: '1.35' } })).toThrow(
-      'strata.config.json: kubernetes.versoin: unknown setting; known settings: version, envs',
+      'strata.config.json: kubernetes.versoin: unknown setting; known settings: version, envs, serviceNodePortRange',
     );
+  });
+
+  it('reads the node ports the clusters give Services, written <from>-<to>, and names the field of any other form in one line', () => {
+    expect(settings({ kubernetes: { serviceNodePortRange: '8000-9000' } }).serviceNodePortRange).toStrictEqual({ from: 8000, to: 9000 });
+    expect(settings({ kubernetes: { version: '1.36' } }).serviceNodePortRange).toBeUndefined();
+    for (const bad of ['8000', '9000-8000', '0-100', '30000-65536', '30000+2767', 'ports', 30000, null]) {
+      expect(() => settings({ kubernetes: { serviceNodePortRange: bad } })).toThrow(
+        new UsageError(
+          `strata.config.json: kubernetes.serviceNodePortRange: must be a range of ports written "<from>-<to>", such as "30000-32767" (1 to 65535, <from> not above <to>); got ${JSON.stringify(bad)}`,
+        ),
+      );
+    }
   });
 });
 

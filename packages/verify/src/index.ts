@@ -22,6 +22,8 @@ export {
   ETCD_SOCKET,
   KUBERNETES_VERSION,
   ETCD_VERSION,
+  DEFAULT_NODE_PORT_RANGE,
+  type PortRange,
   type Server,
   type ServerBinaries,
   type StartOptions,

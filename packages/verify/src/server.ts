@@ -49,10 +49,21 @@ export function serversReady(): boolean {
   return etcd && kubeApiserver ? true : cachedBuildReady('servers');
 }
 
+/** Ports from `from` to `to`, both included. */
+export interface PortRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** kube-apiserver's own default --service-node-port-range. */
+export const DEFAULT_NODE_PORT_RANGE: PortRange = { from: 30000, to: 32767 };
+
 /** A running throw-away etcd and kube-apiserver, reachable through `client`. */
 export interface Server {
   readonly url: string;
   readonly client: Client;
+  /** The node ports it gives Services (its --service-node-port-range). */
+  readonly serviceNodePortRange: PortRange;
   /** Process ids of etcd and kube-apiserver, so callers and tests can check that they are gone. */
   readonly pids: readonly number[];
   /** The temporary folder holding etcd's data and socket, the keys and the logs; removed by `stop`. */
@@ -98,6 +109,11 @@ export interface StartOptions {
    * @default false: resolves once every check passes
    */
   readonly beforeLateChecks?: boolean;
+  /**
+   * The node ports the server gives Services, as the clusters checked for do (`kubernetes.serviceNodePortRange`
+   * in strata.config.json). @default 30000-32767, kube-apiserver's own
+   */
+  readonly serviceNodePortRange?: PortRange;
 }
 
 /** etcd's client socket, in the run's folder. */
@@ -224,13 +240,14 @@ export async function startServer(binaries: ServerBinaries, options: StartOption
     const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
     const choosePort = options.choosePort ?? freePort;
     const timeoutMs = options.timeoutMs ?? 60_000;
+    const nodePorts = options.serviceNodePortRange ?? DEFAULT_NODE_PORT_RANGE;
     const deadline = Date.now() + timeoutMs;
 
     for (let attempt = 1; ; attempt++) {
       const securePort = await choosePort();
       const apiLog = join(dir, attempt === 1 ? 'kube-apiserver.log' : `kube-apiserver.${attempt}.log`);
       // Started together with etcd: kube-apiserver retries etcd until it answers, and that saves a round trip.
-      const api = spawnLogged(binaries.kubeApiserver, apiArgs(dir, securePort), apiLog, {
+      const api = spawnLogged(binaries.kubeApiserver, apiArgs(dir, securePort, nodePorts), apiLog, {
         GOGC: process.env.GOGC || API_GC.GOGC,
         GOMEMLIMIT: process.env.GOMEMLIMIT || API_GC.GOMEMLIMIT,
       });
@@ -258,6 +275,7 @@ export async function startServer(binaries: ServerBinaries, options: StartOption
             return {
               url,
               client,
+              serviceNodePortRange: nodePorts,
               pids: entry.children.filter(alive).map((c) => c.pid!),
               dir,
               startMillis: performance.now() - started,
@@ -311,7 +329,7 @@ function etcdArgs(dir: string): string[] {
   ];
 }
 
-function apiArgs(dir: string, securePort: number): string[] {
+function apiArgs(dir: string, securePort: number, nodePorts: PortRange): string[] {
   return [
     `--etcd-servers=unix://${join(dir, ETCD_SOCKET)}`,
     '--bind-address=127.0.0.1',
@@ -325,6 +343,7 @@ function apiArgs(dir: string, securePort: number): string[] {
     `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     '--service-cluster-ip-range=10.96.0.0/16',
+    `--service-node-port-range=${nodePorts.from}-${nodePorts.to}`,
     // As on clusters set up by kubeadm and the managed offerings: privileged pods are allowed.
     '--allow-privileged=true',
     // Both need controllers that do not run here: ServiceAccount wants the `default` account that

@@ -11,7 +11,7 @@ import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
 import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
 import { makeScratchDir } from './scratch.ts';
-import { ensureServers, KUBERNETES_VERSION, startServer, type Server } from './server.ts';
+import { ensureServers, KUBERNETES_VERSION, startServer, type PortRange, type Server } from './server.ts';
 
 /** Where namespaced objects that name no namespace are applied. */
 export const DEFAULT_NAMESPACE = 'strata-verify';
@@ -27,6 +27,11 @@ export interface ServerOptions {
   readonly onServer?: (server: Server) => void;
   /** Concurrent requests to the API server (the pool of the server's client bounds them too). @default MAX_IN_FLIGHT (96) */
   readonly concurrency?: number;
+  /**
+   * The node ports the clusters give Services (`kubernetes.serviceNodePortRange` in strata.config.json),
+   * for the server the run starts. @default 30000-32767, kube-apiserver's own
+   */
+  readonly serviceNodePortRange?: PortRange;
   /** The namespace for namespaced objects that name none. @default `strata-verify` */
   readonly defaultNamespace?: string;
   /**
@@ -163,8 +168,10 @@ export async function verifyGroups(
  * the server handed over before its last post-start hooks (a run waits for them where it matters).
  * The caller stops it.
  */
-export function startVerifyServer(onProgress?: (line: string) => void): Promise<Server> {
-  return ensureServers(onProgress).then((binaries) => startServer(binaries, { beforeLateChecks: true }));
+export function startVerifyServer(onProgress?: (line: string) => void, serviceNodePortRange?: PortRange): Promise<Server> {
+  return ensureServers(onProgress).then((binaries) =>
+    startServer(binaries, { beforeLateChecks: true, ...(serviceNodePortRange ? { serviceNodePortRange } : {}) }),
+  );
 }
 
 /**
@@ -223,7 +230,7 @@ async function run(
   let own: Promise<Server> | undefined;
   try {
     if (!options.server && !options.starting) {
-      own = startVerifyServer(options.onProgress);
+      own = startVerifyServer(options.onProgress, options.serviceNodePortRange);
       // Awaited below; until then a failing build must not turn its rejection into a crash.
       own.catch(() => undefined);
     }
@@ -255,6 +262,7 @@ async function run(
       if (own) options.onServer?.(server);
     } else server = options.server!;
     const client = server.client;
+    const nodePorts = server.serviceNodePortRange;
     const concurrency = options.concurrency ?? MAX_IN_FLIGHT;
     // Asked, as $STRATA_KUBE_APISERVER may name a build of another version; a build from source
     // without version stamps says v0.0.0-master, and then it is the version its module was pinned to.
@@ -288,7 +296,7 @@ async function run(
     await phases.timed('apply', () =>
       eachLimit(sameRequests(targets.filter((t) => !t.installed)), concurrency, async (same) => {
         if (meetsLateHooks(same.targets[0]!.manifest)) await server.whenReady();
-        const found = await judge(client, same.targets[0]!, { dryRun: true }, same.body);
+        const found = await judge(client, same.targets[0]!, { dryRun: true, nodePorts }, same.body);
         for (const t of same.targets) {
           if (found.some((f) => f.severity === 'error')) rejected.add(t);
           problems.push(...found.map((f) => located(t, f)));
@@ -330,7 +338,7 @@ async function run(
             targets.filter((t) => round.includes(t.group) && !rejected.has(t) && !t.installed),
             concurrency,
             async (t) => {
-              const found = await apply(client, t, { dryRun: true });
+              const found = await apply(client, t, { dryRun: true, nodePorts });
               problems.push(...found.filter((p) => p.severity === 'error').map((p) => asUpgradeProblem(p, ref)));
             },
           ),
@@ -575,8 +583,11 @@ interface Finding {
 
 const located = (t: Target, f: Finding): Problem => ({ ...locate(t, f), rule: f.rule, severity: f.severity });
 
+/** How an object is applied: for real, or as a dry run on a server that gives Services `nodePorts`. */
+type ApplyOptions = { readonly dryRun: false } | { readonly dryRun: true; readonly nodePorts: PortRange };
+
 /** Server-side apply of one object; the server's refusals and warnings as problems. */
-async function apply(client: Client, t: Target, options: { dryRun: boolean }): Promise<Problem[]> {
+async function apply(client: Client, t: Target, options: ApplyOptions): Promise<Problem[]> {
   return (await judge(client, t, options)).map((f) => located(t, f));
 }
 
@@ -594,7 +605,7 @@ export function applyQuery(dryRun: boolean): string {
 }
 
 /** Server-side apply of one object (`body`: its manifest as JSON, when the caller has it already); the server's refusals and warnings. */
-async function judge(client: Client, target: Target, options: { dryRun: boolean }, body?: string): Promise<Finding[]> {
+async function judge(client: Client, target: Target, options: ApplyOptions, body?: string): Promise<Finding[]> {
   const quantities = locators.get(client) ?? new QuantityLocator(client);
   locators.set(client, quantities);
   const name = appliedName(target.manifest);
@@ -622,7 +633,7 @@ async function judge(client: Client, target: Target, options: { dryRun: boolean 
     bodyOnSuccess: false,
   });
   const out: Finding[] = r.warnings.map((message) => ({ message, rule: 'server-warning', severity: 'warning' }));
-  if (r.status < 300) return out;
+  if (r.status < 300) return options.dryRun ? [...out, ...nodePortsOutside(t.manifest, options.nodePorts)] : out;
   let found = statusProblems(r.body, r.status);
   if (found.some(isUnknownField)) found = await everyUnknownField(client, t, found);
   // Unknown fields, when any, come first; a quantity refusal names no field of its own.
@@ -642,6 +653,27 @@ async function judge(client: Client, target: Target, options: { dryRun: boolean 
   }
   out.push(...found.map((p) => ({ ...p, rule: 'server-rejected', severity: 'error' as const })));
   return out;
+}
+
+/**
+ * The node ports a Service asks for outside the server's range, refused in the server's words: it
+ * refuses them when it creates the Service for real, but a dry run allocates no node port, and its
+ * dry-run allocator only checks that no other Service holds the port, so any number passes.
+ */
+function nodePortsOutside(m: Manifest, range: PortRange): Finding[] {
+  if (m.apiVersion !== 'v1' || m.kind !== 'Service' || !isPlainObject(m.spec)) return [];
+  const outside = (port: unknown): port is number => typeof port === 'number' && port !== 0 && (port < range.from || port > range.to);
+  const refusal = (path: string, port: number): Finding => ({
+    path,
+    message: `Invalid value: ${port}: provided port is not in the valid range. The range of valid ports is ${range.from}-${range.to} (the server refuses it when it creates the Service; a dry run lets it through)`,
+    rule: 'server-rejected',
+    severity: 'error',
+  });
+  const ports = Array.isArray(m.spec.ports) ? m.spec.ports : [];
+  const found = ports.flatMap((p, i) => (isPlainObject(p) && outside(p.nodePort) ? [refusal(`spec.ports[${i}].nodePort`, p.nodePort)] : []));
+  const health = m.spec.healthCheckNodePort;
+  if (outside(health)) found.push(refusal('spec.healthCheckNodePort', health));
+  return found;
 }
 
 /** What the server makes of a generateName: at most this much of it, and five characters after. */
