@@ -11,8 +11,9 @@
 //     fields are errors, as with fieldValidation=Strict) and the scheme's defaulting, then convert
 //     it to the internal type: the codec the API server decodes request bodies with;
 //  2. the registry's create hooks: the Service allocation of cluster IPs and node ports is
-//     reproduced for a cluster with the default node port range, since it runs before validation
-//     and validation expects its result;
+//     reproduced for a cluster with the given node port range (kube-apiserver's default unless
+//     -service-node-port-range says otherwise), since it runs before validation and validation
+//     expects its result;
 //  3. rest.BeforeCreate with the resource's own registry strategy: PrepareForCreate (which drops
 //     fields of disabled features), the strategy's Validate (the pkg/apis/<group>/validation
 //     functions plus declarative validation where the server runs it), and the common metadata
@@ -20,7 +21,7 @@
 //
 // Usage:
 //
-//	strata-server-validation [-j N]
+//	strata-server-validation [-j N] [-service-node-port-range FROM-TO]
 //
 // It reads one request per line from stdin, {"id":<any JSON>,"object":{...}}, and writes one JSON
 // line per request to stdout, in completion order:
@@ -205,8 +206,8 @@ var (
 	// the server does not serve (a beta left off, say) is refused there, so it is not checked here.
 	served  = controlplane.DefaultAPIResourceConfigSource()
 	decoder runtime.Decoder
-	// The API server's default --service-node-port-range.
-	nodePorts = utilnet.PortRange{Base: 30000, Size: 2768}
+	// The cluster's --service-node-port-range, set from -service-node-port-range before any check.
+	nodePorts utilnet.PortRange
 )
 
 func init() {
@@ -478,8 +479,8 @@ func keyOf(p *field.Path, key string) *field.Path {
 	return p.Key(key)
 }
 
-// allocateService does what the Service registry does on create before validation, for a cluster
-// with the default node port range: cluster IPs get their IP family fields and an address, node
+// allocateService does what the Service registry does on create before validation, in the node
+// port range -service-node-port-range names: cluster IPs get their IP family fields and an address, node
 // ports are allocated, and a requested node port outside the range is refused as the server
 // refuses it on a real create (its dry run does not check the range). Which IP families and addresses a cluster offers is its own configuration, so a
 // requested family or address is taken as it is.
@@ -585,11 +586,15 @@ func familyOf(ip string) api.IPFamily {
 
 func main() {
 	workers := flag.Int("j", 2, "objects checked at the same time")
+	// kube-apiserver's own default.
+	portRange := flag.String("service-node-port-range", "30000-32767", "the node ports the cluster gives Services, as kube-apiserver's --service-node-port-range")
 	flag.Parse()
-	if flag.NArg() > 0 || *workers < 1 {
-		fmt.Fprintln(os.Stderr, "usage: strata-server-validation [-j N] < requests")
+	ports, err := utilnet.ParsePortRange(*portRange)
+	if flag.NArg() > 0 || *workers < 1 || err != nil {
+		fmt.Fprintln(os.Stderr, "usage: strata-server-validation [-j N] [-service-node-port-range FROM-TO] < requests")
 		os.Exit(2)
 	}
+	nodePorts = *ports
 	// The server's code logs through klog; only the answers belong on stdout.
 	klog.SetOutput(io.Discard)
 	klog.LogToStderr(false)

@@ -96,16 +96,27 @@ export interface HelperSession {
   close(): Promise<void>;
 }
 
+/** How the helper checks: how many objects at a time, and the node ports the cluster gives Services. */
+export interface HelperOptions {
+  /** @default one per core */
+  readonly concurrency?: number;
+  /** Both ends included, as kube-apiserver's --service-node-port-range. @default 30000-32767, its own */
+  readonly serviceNodePortRange?: { readonly from: number; readonly to: number };
+}
+
 /**
  * Starts the helper once; it answers any number of objects, `concurrency` at a time (default: one
  * per core). Its start costs about 0.15 s (the server's scheme is built at init), each object about
  * 0.3 ms of CPU, mostly the server's own decoding and label and name checks.
  */
-export function startHelper(binary: string, options: { concurrency?: number } = {}): HelperSession {
+export function startHelper(binary: string, options: HelperOptions = {}): HelperSession {
   // The server's decoding allocates a lot and keeps nothing past an answer: collecting when the heap
   // has grown elevenfold (or reaches 300 MiB) instead of doubled costs the collector far less.
   const env = process.env.GOGC || process.env.GOMEMLIMIT ? process.env : { ...process.env, GOGC: '1000', GOMEMLIMIT: '300MiB' };
-  const child = spawn(binary, ['-j', String(Math.max(1, options.concurrency ?? availableParallelism()))], { stdio: ['pipe', 'pipe', 'pipe'], env });
+  const range = options.serviceNodePortRange;
+  const args = ['-j', String(Math.max(1, options.concurrency ?? availableParallelism()))];
+  if (range) args.push('-service-node-port-range', `${range.from}-${range.to}`);
+  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
   const pending = new Map<number, { resolve: (v: Verdict) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let stderr = '';
@@ -191,7 +202,7 @@ export function startHelper(binary: string, options: { concurrency?: number } = 
 export async function checkObjects(
   binary: string,
   objects: readonly unknown[],
-  options: { concurrency?: number; json?: (o: unknown, i: number) => string } = {},
+  options: HelperOptions & { json?: (o: unknown, i: number) => string } = {},
 ): Promise<Verdict[]> {
   const session = startHelper(binary, options);
   const asked = new Map<string, Promise<Verdict>>();

@@ -1,5 +1,5 @@
 import { objectName, type Problem } from '@strata/project';
-import { checkObjects, INSTALL_COMMAND, pathSegments, resolveHelper } from './helper.ts';
+import { checkObjects, INSTALL_COMMAND, pathSegments, resolveHelper, type HelperOptions } from './helper.ts';
 
 /** The rule name of every problem found here. */
 export const RULE = 'server-validation';
@@ -41,9 +41,8 @@ const STRICT_TYPES = new Set(['UnknownField', 'DuplicateField']);
  */
 export async function serverFieldProblems(
   objects: readonly LocatedObject[],
-  options: {
+  options: HelperOptions & {
     helper?: string;
-    concurrency?: number;
     /** The object's manifest as JSON, when the caller has made it already. */
     json?: (o: LocatedObject) => string;
   } = {},
@@ -57,6 +56,7 @@ export async function serverFieldProblems(
     objects.map((o) => o.manifest),
     {
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.serviceNodePortRange ? { serviceNodePortRange: options.serviceNodePortRange } : {}),
       ...(json ? { json: (_: unknown, i: number) => json(objects[i]!) } : {}),
     },
   );

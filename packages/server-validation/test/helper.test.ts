@@ -78,6 +78,21 @@ describe('the server validation helper', () => {
     expect(unserved).toMatchObject({ checked: false, reason: 'batch/v1beta1 CronJob is not served by kube-apiserver by default' });
   });
 
+  it("allocates node ports from the cluster's range, kube-apiserver's default unless told, and refuses a port outside it naming the range", async () => {
+    const service = (nodePort: number) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: { type: 'NodePort', ports: [{ port: 80, nodePort }] },
+    });
+    const messages = (vs: readonly Verdict[]) => vs.map((v) => v.errors.map((e) => `${e.path}: ${e.message}`));
+    const outside = (port: number, range: string) =>
+      `spec.ports[0].nodePort: Invalid value: ${port}: provided port is not in the valid range. The range of valid ports is ${range}`;
+    expect(messages(await checkObjects(helper, [service(8080), service(30080)]))).toStrictEqual([[outside(8080, '30000-32767')], []]);
+    const ranged = await checkObjects(helper, [service(8080), service(30080)], { serviceNodePortRange: { from: 8000, to: 9000 } });
+    expect(messages(ranged)).toStrictEqual([[], [outside(30080, '8000-9000')]]);
+  });
+
   it('answers many objects from one process, each with its own verdict', async () => {
     const session = startHelper(helper, { concurrency: 2 });
     const good = corpus.find((c) => c.name === 'deployment')!.object;

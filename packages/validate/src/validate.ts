@@ -1,7 +1,7 @@
 import { checkEnv, distOf, UsageError, type Problem } from '@strata/project';
 import { schemaLocations } from '@strata/schemas';
 import { serverFieldProblems, withoutSchemaDuplicates } from '@strata/server-validation';
-import { requireKubernetesSets } from './kubernetes.ts';
+import { kubernetesSettings, requireKubernetesSets } from './kubernetes.ts';
 import { policyProblems } from './policy.ts';
 import { decodeParsed, nameAsTyped, namesAsTyped, parseInputs, renamedAsTyped } from './read.ts';
 import { schemaProblems } from './schema.ts';
@@ -85,7 +85,7 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   const server =
     options.serverChecks === false
       ? Promise.resolve({ problems: [], checked: 0 })
-      : serverFieldProblems(resources, { json: (o) => jsonOf(o as SourceDoc) });
+      : serverFieldProblems(resources, { json: (o) => jsonOf(o as SourceDoc), ...nodePortsOf(root) });
   server.catch(() => undefined);
   const own = [
     ...parsed.problems,
@@ -136,6 +136,12 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
     objects,
     notes: 'note' in serverFound && serverFound.note ? [serverFound.note] : [],
   };
+}
+
+/** The node ports the clusters give Services (strata.config.json), for the server's checks; nothing when unset. */
+function nodePortsOf(root: string): { serviceNodePortRange?: { from: number; to: number } } {
+  const range = kubernetesSettings(root).serviceNodePortRange;
+  return range ? { serviceNodePortRange: range } : {};
 }
 
 const DIST_ENV = /^dist\/([^/]+)\/[^/]+\.yaml$/;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,38 @@ describe('validate with the server field checks', () => {
     const r = await validate(repo, [join(dir, 'web.yaml')], { policy: false });
     expect(r.problems.map((p) => [p.rule, p.line, p.path, p.message])).toStrictEqual([
       ['server-validation', 14, 'spec.template.metadata.labels', 'Invalid value: {"app":"api"}: `selector` does not match template `labels`'],
+    ]);
+  });
+
+  it("gives Services the node ports of the clusters' range, strata.config.json's kubernetes.serviceNodePortRange", async () => {
+    const service = (name: string, nodePort: number) =>
+      [
+        'apiVersion: v1',
+        'kind: Service',
+        'metadata:',
+        `  name: ${name}`,
+        'spec:',
+        '  type: NodePort',
+        '  ports:',
+        '    - port: 80',
+        `      nodePort: ${nodePort}`,
+        '',
+      ].join('\n');
+    writeFileSync(join(dir, 'low.yaml'), service('low', 8080));
+    writeFileSync(join(dir, 'high.yaml'), service('high', 30080));
+    const files = [join(dir, 'low.yaml'), join(dir, 'high.yaml')];
+    const found = (r: { problems: readonly { file: string; line?: number; path?: string; message: string }[] }) =>
+      r.problems.map((p) => [p.file.slice(p.file.lastIndexOf('/') + 1), p.line, p.path, p.message]);
+    const outside = (port: number, range: string) =>
+      `Invalid value: ${port}: provided port is not in the valid range. The range of valid ports is ${range}`;
+    expect(found(await validate(repo, files, { policy: false }))).toStrictEqual([
+      ['low.yaml', 9, 'spec.ports[0].nodePort', outside(8080, '30000-32767')],
+    ]);
+    const ws = mkdtempSync(join(dir, 'ws-'));
+    symlinkSync(join(repo, '.tools'), join(ws, '.tools'));
+    writeFileSync(join(ws, 'strata.config.json'), JSON.stringify({ kubernetes: { serviceNodePortRange: '8000-9000' } }));
+    expect(found(await validate(ws, files, { policy: false }))).toStrictEqual([
+      ['high.yaml', 9, 'spec.ports[0].nodePort', outside(30080, '8000-9000')],
     ]);
   });
 
