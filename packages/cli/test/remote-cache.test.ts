@@ -1,10 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { cleanEnv, pinnedPnpm, type Run, run, snapshot, workingTreeFiles } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo } from './workspace.ts';
 
@@ -14,58 +15,6 @@ import { repo } from './workspace.ts';
 
 const TEAM = 'strata';
 const EMITTED = ['base', 'overlays', 'gitops', 'dist'];
-
-interface Run {
-  status: number | null;
-  output: string;
-}
-
-/** Runs a command without blocking the event loop; the output is kept for failure messages. */
-function run(cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeout: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env, timeout, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d));
-    child.stderr.on('data', (d: Buffer) => (output += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, output }));
-  });
-}
-
-/** The inherited environment without anything that would steer turbo, pnpm or the server. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TURBO_') && !k.startsWith('npm_') && !k.startsWith('VITEST')));
-}
-
-/** What a commit of the working tree would hold: tracked files as they are now, and new ones not ignored. */
-function workingTreeFiles(): string[] {
-  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: repo,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  return [...new Set(out.split('\0').filter(Boolean))];
-}
-
-/**
- * Reads each file once and writes it into every copy, so that all copies hold the same snapshot
- * even while the working tree is being edited.
- */
-function snapshot(files: readonly string[], copies: readonly string[]): void {
-  for (const file of files) {
-    const src = join(repo, file);
-    const stat = lstatSync(src, { throwIfNoEntry: false });
-    if (!stat) continue; // deleted in the working tree but still in the index
-    const data = stat.isSymbolicLink() ? readlinkSync(src) : stat.isFile() ? readFileSync(src) : undefined;
-    if (data === undefined) continue;
-    for (const copy of copies) {
-      const dest = join(copy, file);
-      mkdirSync(dirname(dest), { recursive: true });
-      if (typeof data === 'string') symlinkSync(data, dest);
-      else writeFileSync(dest, data, { mode: stat.mode & 0o777 });
-    }
-  }
-}
 
 interface CacheServer {
   url: string;
@@ -237,13 +186,18 @@ describe('turbo remote cache shared between two runners', () => {
     copies = [join(work, 'runner-1'), join(work, 'runner-2')];
     storage = join(work, 'cache');
     mkdirSync(storage);
-    snapshot(workingTreeFiles(), copies);
+    snapshot(repo, workingTreeFiles(repo), copies);
     for (const copy of copies) {
       // The pinned kustomize, kubeconform and pnpm are the same on every runner; the dependencies are
       // installed per copy from the lockfile, as a runner would.
       symlinkSync(join(repo, '.tools'), join(copy, '.tools'));
-      const pnpm = join(copy, '.tools/pnpm/node_modules/pnpm/bin/pnpm.cjs');
-      const r = await run(process.execPath, [pnpm, 'install', '--frozen-lockfile', '--offline', '--reporter=append-only'], copy, cleanEnv(), 120_000);
+      const r = await run(
+        process.execPath,
+        [pinnedPnpm(copy), 'install', '--frozen-lockfile', '--offline', '--reporter=append-only'],
+        copy,
+        cleanEnv(),
+        120_000,
+      );
       expect(r.status, r.output).toBe(0);
     }
     server = await startCacheServer(storage, token);

@@ -1,0 +1,252 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { parse } from 'yaml';
+
+// Throw-away copies of the workspace for tests that do what a user does: the real CLI, the
+// project's pinned pnpm, its own node_modules. Nothing here needs the network.
+
+export interface Run {
+  status: number | null;
+  output: string;
+}
+
+/** Runs a command without blocking the event loop; stdout and stderr are kept together for failure messages. */
+export function run(cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeout: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, timeout, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, output }));
+  });
+}
+
+/** The inherited environment without anything that would steer turbo, pnpm or a test runner. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TURBO_') && !k.startsWith('npm_') && !k.startsWith('VITEST')));
+}
+
+/** What a commit of the working tree at `repo` would hold: tracked files as they are now, and new ones not ignored. */
+export function workingTreeFiles(repo: string): string[] {
+  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: repo,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  return [...new Set(out.split('\0').filter(Boolean))];
+}
+
+/**
+ * Reads each file of `repo` once and writes it into every copy, so that all copies hold the same
+ * snapshot even while the working tree is being edited.
+ */
+export function snapshot(repo: string, files: readonly string[], copies: readonly string[]): void {
+  for (const file of files) {
+    const src = join(repo, file);
+    const stat = lstatSync(src, { throwIfNoEntry: false });
+    if (!stat) continue; // deleted in the working tree but still in the index
+    const data = stat.isSymbolicLink() ? readlinkSync(src) : stat.isFile() ? readFileSync(src) : undefined;
+    if (data === undefined) continue;
+    for (const copy of copies) {
+      const dest = join(copy, file);
+      mkdirSync(dirname(dest), { recursive: true });
+      if (typeof data === 'string') symlinkSync(data, dest);
+      else writeFileSync(dest, data, { mode: stat.mode & 0o777 });
+    }
+  }
+}
+
+/** The project's pinned pnpm (`npm run setup` puts it in .tools/pnpm). */
+export function pinnedPnpm(root: string): string {
+  return join(root, '.tools/pnpm/node_modules/pnpm/bin/pnpm.cjs');
+}
+
+/**
+ * A fresh clone of the working tree at `repo` in `copy`, installed as a CI runner installs it:
+ * the pinned tools linked from the repository, the dependencies installed into the copy's own
+ * node_modules from the lockfile, offline, from the machine's pnpm store.
+ */
+export async function installedCopy(repo: string, copy: string): Promise<void> {
+  snapshot(repo, workingTreeFiles(repo), [copy]);
+  symlinkSync(join(repo, '.tools'), join(copy, '.tools'));
+  const r = await run(
+    process.execPath,
+    [pinnedPnpm(copy), 'install', '--frozen-lockfile', '--offline', '--reporter=append-only'],
+    copy,
+    cleanEnv(),
+    120_000,
+  );
+  if (r.status !== 0) throw new Error(`pnpm install --frozen-lockfile --offline failed in ${copy}:\n${r.output}`);
+}
+
+/**
+ * The environment under which the workspace's `pnpm install` runs offline, as a user's does when
+ * pnpm's cache already knows every package: the pinned pnpm first on PATH, `offline` on, and
+ * pnpm's metadata cache in `cacheDir` (see {@link offlineMetadata}; an empty one makes every
+ * resolution fail, as offline on a machine that never resolved these packages).
+ */
+export function offlinePnpmEnv(root: string, cacheDir: string): NodeJS.ProcessEnv {
+  return {
+    ...cleanEnv(),
+    PATH: [join(root, '.tools/pnpm/node_modules/.bin'), process.env.PATH].join(delimiter),
+    npm_config_offline: 'true',
+    npm_config_cache_dir: cacheDir,
+    FORCE_COLOR: '0',
+  };
+}
+
+interface LockedPackage {
+  resolution?: { integrity?: string };
+  engines?: Record<string, string>;
+  os?: string[];
+  cpu?: string[];
+  libc?: string[];
+  hasBin?: boolean;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, unknown>;
+}
+
+interface LockedSnapshot {
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+/**
+ * A package's dependencies as the lockfile resolved them (its first snapshot), each at its locked
+ * version: the peers it was resolved with are left out, as they are not its own.
+ */
+function lockedDependencies(snapshots: Record<string, LockedSnapshot>, key: string, locked: LockedPackage): Record<string, Record<string, string>> {
+  const snapshot = Object.entries(snapshots).find(([k]) => k === key || k.startsWith(`${key}(`))?.[1];
+  const out: Record<string, Record<string, string>> = {};
+  for (const field of ['dependencies', 'optionalDependencies'] as const) {
+    const deps = Object.entries(snapshot?.[field] ?? {})
+      .filter(([name]) => !(name in (locked.peerDependencies ?? {})))
+      .map(([name, version]) => [name, version.replace(/\(.*$/s, '')]);
+    if (deps.length > 0) out[field] = Object.fromEntries(deps);
+  }
+  return out;
+}
+
+/** The fields of a package's manifest that the registry's abbreviated metadata carries. */
+const METADATA_FIELDS = [
+  'name',
+  'version',
+  'dependencies',
+  'optionalDependencies',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'bundleDependencies',
+  'bin',
+  'directories',
+  'engines',
+  'os',
+  'cpu',
+  'libc',
+] as const;
+
+/**
+ * Writes into `cacheDir` the registry metadata pnpm reads offline, for every package of the
+ * lockfile at `root`, each with only its locked versions: pnpm offline resolves a new package's
+ * dependencies (an app that joins the workspace) from that cache, which a frozen install never
+ * fills. The manifests come from the packages installed in the root's node_modules, the
+ * integrity from the lockfile; a package not installed there (another platform's binary) gets
+ * what the lockfile says of it.
+ */
+export function offlineMetadata(root: string, cacheDir: string, registry = 'https://registry.npmjs.org/'): void {
+  const lock = parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')) as {
+    packages?: Record<string, LockedPackage>;
+    snapshots?: Record<string, LockedSnapshot>;
+  };
+  const manifests = installedManifests(join(root, 'node_modules/.pnpm'));
+  const byName = new Map<string, Map<string, Record<string, unknown>>>();
+  for (const [key, locked] of Object.entries(lock.packages ?? {})) {
+    const integrity = locked.resolution?.integrity;
+    if (integrity === undefined) continue; // not from the registry
+    const at = key.lastIndexOf('@');
+    const [name, version] = [key.slice(0, at), key.slice(at + 1)];
+    const manifest = manifests.get(key);
+    const fields: Record<string, unknown> = manifest
+      ? Object.fromEntries(METADATA_FIELDS.filter((f) => manifest[f] !== undefined).map((f) => [f, manifest[f]]))
+      : {
+          name,
+          version,
+          ...Object.fromEntries(
+            (['engines', 'os', 'cpu', 'libc', 'peerDependencies', 'peerDependenciesMeta'] as const)
+              .filter((f) => locked[f] !== undefined)
+              .map((f) => [f, locked[f]]),
+          ),
+          ...lockedDependencies(lock.snapshots ?? {}, key, locked),
+        };
+    const scripts = (manifest?.scripts ?? {}) as Record<string, unknown>;
+    if (['preinstall', 'install', 'postinstall'].some((s) => s in scripts)) fields.hasInstallScript = true;
+    const versions = byName.get(name) ?? new Map<string, Record<string, unknown>>();
+    byName.set(name, versions);
+    versions.set(version, {
+      ...fields,
+      dist: { integrity, tarball: `${registry}${name}/-/${name.slice(name.lastIndexOf('/') + 1)}-${version}.tgz` },
+    });
+  }
+  const host = new URL(registry).host;
+  for (const [name, versions] of byName) {
+    const latest = [...versions.keys()].sort(compareVersions).at(-1)!;
+    const doc = { name, 'dist-tags': { latest }, versions: Object.fromEntries(versions), modified: new Date(0).toISOString(), cachedAt: Date.now() };
+    const file = join(cacheDir, 'metadata-v1.3', host, `${name}.json`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(doc));
+    // Optional dependencies are resolved from the full metadata: the same document serves.
+    const full = join(cacheDir, 'metadata-full-v1.3', host, `${name}.json`);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, JSON.stringify(doc));
+  }
+}
+
+/** Each package installed in a virtual store (node_modules/.pnpm), by `name@version`: its own folder, not the links to its dependencies. */
+function installedManifests(store: string): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const entry of readdirSync(store, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name === 'node_modules') continue;
+    const modules = join(store, entry.name, 'node_modules');
+    for (const child of readdirSync(modules, { withFileTypes: true })) {
+      const dirs = child.name.startsWith('@') ? readdirSync(join(modules, child.name), { withFileTypes: true }) : [child];
+      for (const d of dirs) {
+        if (!d.isDirectory()) continue; // a link to a dependency
+        const manifest = JSON.parse(readFileSync(join(d.parentPath, d.name, 'package.json'), 'utf8')) as Record<string, unknown>;
+        out.set(`${manifest.name}@${manifest.version}`, manifest);
+      }
+    }
+  }
+  return out;
+}
+
+/** Semantic versions in order; a pre-release sorts before its release. */
+function compareVersions(a: string, b: string): number {
+  const [coreA = '', preA] = a.split(/-(.*)/s);
+  const [coreB = '', preB] = b.split(/-(.*)/s);
+  const core = coreA.localeCompare(coreB, 'en', { numeric: true });
+  if (core !== 0) return core;
+  if (preA === undefined || preB === undefined) return preA === undefined ? (preB === undefined ? 0 : 1) : -1;
+  return preA.localeCompare(preB, 'en', { numeric: true });
+}
+
+/** What the workspace ignores (.gitignore): installed, built and cached, never its content. */
+const IGNORED = new Set(['node_modules', '.tools', '.turbo', '.strata', 'dist', '.git']);
+
+/** Every file of the workspace at `root`, by relative path: its content, as a commit of it would hold. */
+export function workspaceFiles(root: string, dir = ''): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory() && !IGNORED.has(e.name)) for (const [p, data] of workspaceFiles(root, rel)) out.set(p, data);
+    else if (e.isFile()) out.set(rel, readFileSync(join(root, rel)));
+    else if (e.isSymbolicLink() && !IGNORED.has(e.name)) out.set(rel, Buffer.from(`-> ${readlinkSync(join(root, rel))}`));
+  }
+  return out;
+}
+
+/** The paths added, removed or changed between two {@link workspaceFiles}, sorted. */
+export function changedFiles(before: ReadonlyMap<string, Buffer>, after: ReadonlyMap<string, Buffer>): string[] {
+  const paths = new Set([...before.keys(), ...after.keys()]);
+  return [...paths].filter((p) => !before.get(p)?.equals(after.get(p) ?? Buffer.alloc(0)) || !after.has(p)).sort();
+}
