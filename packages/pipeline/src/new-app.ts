@@ -74,7 +74,8 @@ export function installInTransaction(root: string, txn: Transaction): string | u
   const lockfile = join(root, 'pnpm-lock.yaml');
   if (existsSync(lockfile)) txn.apply([['pnpm-lock.yaml', readFileSync(lockfile)]]);
   const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
-  const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--reporter=silent'], {
+  // The lockfile is to take the new app: never frozen, which pnpm is by default where CI is set.
+  const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--no-frozen-lockfile', '--reporter=silent'], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
