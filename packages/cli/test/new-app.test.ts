@@ -1,6 +1,8 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { changedFiles, installedCopy, offlinePnpmEnv, workspaceFiles } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, strata, tempWorkspace } from './workspace.ts';
 
@@ -72,5 +74,37 @@ describe('strata new-app', () => {
     const exists = strata(ws.root, ['new-app', 'tokenplace-relay']);
     expect(exists.status).toBe(2);
     expect(exists.stderr).toMatch(/apps\/tokenplace-relay already exists/);
+  });
+});
+
+// What a user runs: no --no-install. A copy of the workspace installed from its lockfile, and the
+// project's pinned pnpm offline, from the machine's store.
+describe('strata new-app with the real pnpm install', () => {
+  let work: string;
+  let root: string;
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'strata-new-app-install-'));
+    root = join(work, 'workspace');
+    await installedCopy(repo, root);
+  }, 180_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  // As a CI job runs it, where pnpm keeps the lockfile frozen unless told otherwise.
+  const offline = (cache: string) => ({ ...offlinePnpmEnv(root, cache), CI: 'true' }) as Record<string, string>;
+
+  it('leaves the workspace as it was when the install fails, and says in one line why and what to run', { timeout: 60_000 }, () => {
+    // Offline, and pnpm's cache knows none of the app's dependencies: pnpm cannot resolve them.
+    const emptyCache = join(work, 'empty-pnpm-cache');
+    mkdirSync(emptyCache);
+    const before = workspaceFiles(root);
+    const r = strata(root, ['new-app', 'billing'], undefined, offline(emptyCache));
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /^strata: pnpm install failed, so apps\/billing is not created and nothing changed: ERR_PNPM_NO_OFFLINE_META Failed to resolve \S+ in package mirror .*; once `npx pnpm install` passes, run `npx strata new-app billing` again/,
+    );
+    expect(existsSync(join(root, 'apps/billing'))).toBe(false);
+    const after = workspaceFiles(root);
+    expect(after.get('pnpm-lock.yaml')!.equals(before.get('pnpm-lock.yaml')!)).toBe(true);
+    expect(changedFiles(before, after)).toEqual([]);
   });
 });

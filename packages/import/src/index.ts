@@ -118,7 +118,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   ];
 
   // One transaction: the app, its registration, its generated tree and the topology pictures drawn
-  // with it, then the install and the full generate, or nothing (a failed install aside, below).
+  // with it, then the install and the full generate, or nothing (a failed install included).
   const writes = new Map<string, string>(appFiles);
   for (const [path, content] of tree) writes.set(path, content);
   const others = appDirs(root).filter((a) => a !== name);
@@ -144,9 +144,10 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
         const { generate, installInTransaction } = await import('@strata/pipeline');
         const failed = installInTransaction(root, created);
         if (failed !== undefined) {
-          created.commit();
+          // The links pnpm made in the app's folder go with the app (aborted below).
+          rmSync(join(root, 'apps', name, 'node_modules'), { recursive: true, force: true });
           throw new ToolError(
-            `apps/${name} is written, but pnpm install failed (${failed}); run \`npx pnpm install\` and then \`npx strata generate\``,
+            `pnpm install failed, so apps/${name} is not imported and nothing changed: ${failed}; once \`npx pnpm install\` passes, run the same \`npx strata import\` again (or add --no-install to import without installing)`,
           );
         }
         await generate(root, {}, { onWarning, transaction: created });

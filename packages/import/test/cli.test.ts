@@ -1,14 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { changedFiles, installedCopy, offlinePnpmEnv, workspaceFiles } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyWorkspace, fixtures, repo } from './workspace.ts';
 
-const strata = (cwd: string, args: readonly string[]) => {
-  const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), ...args], {
+/** The `strata` command of the workspace at `root` (the repository's unless told), run in `cwd`. */
+const strata = (cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, root = repo) => {
+  const r = spawnSync(process.execPath, [join(root, 'packages/cli/bin/strata.mjs'), ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...env, FORCE_COLOR: '0' },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
@@ -46,5 +49,40 @@ describe('strata import (the command)', () => {
     expect(missing.stderr).toMatch(/missing --env staging=PATH --env prod=PATH; every env needs its source/);
     expect(missing.status).toBe(2);
     expect(existsSync(join(ws.root, 'apps/gateway'))).toBe(false);
+  });
+});
+
+// What a user runs: no --no-install. A copy of the workspace installed from its lockfile, and the
+// project's pinned pnpm offline, from the machine's store.
+describe('strata import with the real pnpm install', () => {
+  let work: string;
+  let root: string;
+  // A Deployment and its Service, in base/ and one overlay per env.
+  const source = join(fixtures, 'deployment-service');
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'strata-import-install-'));
+    root = join(work, 'workspace');
+    await installedCopy(repo, root);
+  }, 180_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  // As a CI job runs it, where pnpm keeps the lockfile frozen unless told otherwise.
+  const offline = (cache: string) => ({ ...offlinePnpmEnv(root, cache), CI: 'true' });
+  const run = (args: readonly string[], env?: NodeJS.ProcessEnv) => strata(root, args, env, root);
+
+  it('leaves the workspace as it was when the install fails, and says in one line why and what to run', { timeout: 60_000 }, () => {
+    // Offline, and pnpm's cache knows none of the app's dependencies: pnpm cannot resolve them.
+    const emptyCache = join(work, 'empty-pnpm-cache');
+    mkdirSync(emptyCache);
+    const before = workspaceFiles(root);
+    const r = run(['import', source, '--name', 'ledger'], offline(emptyCache));
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /^strata: pnpm install failed, so apps\/ledger is not imported and nothing changed: ERR_PNPM_NO_OFFLINE_META Failed to resolve \S+ in package mirror .*; once `npx pnpm install` passes, run the same `npx strata import` again/,
+    );
+    expect(existsSync(join(root, 'apps/ledger'))).toBe(false);
+    const after = workspaceFiles(root);
+    expect(after.get('pnpm-lock.yaml')!.equals(before.get('pnpm-lock.yaml')!)).toBe(true);
+    expect(changedFiles(before, after)).toEqual([]);
   });
 });

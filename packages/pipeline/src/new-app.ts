@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockTree, openTransaction, recoverLocked, type Transaction } from '@strata/emit';
 import { redrawTopology, topologyPictures } from '@strata/graph';
@@ -22,8 +22,9 @@ export interface NewAppResult {
  * package.json, installs (unless told not to) and generates its tree, so build and test pass at once,
  * then redraws the committed topology pictures (docs/) with it. All of it is one transaction under
  * the tree's lock: a failure or a killed run leaves no part of the app behind (pnpm-lock.yaml
- * included; what the install linked in node_modules stays, as any install's would). When only the
- * install fails, the app is kept, with the commands that finish it.
+ * included; what the install linked in the root's node_modules stays, as any install's would). A
+ * failed install is such a failure: an app registered but not installed would fail every frozen
+ * install (the lockfile does not list it) and every command that loads the apps.
  */
 export async function newApp(root: string, name: string, options: { install?: boolean } & WarningOptions = {}): Promise<NewAppResult> {
   checkNewAppName(root, name);
@@ -44,9 +45,10 @@ export async function newApp(root: string, name: string, options: { install?: bo
       }
       const failed = installInTransaction(root, created);
       if (failed !== undefined) {
-        created.commit();
+        // The links pnpm made in the app's folder go with the app (aborted below).
+        rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
         throw new ToolError(
-          `pnpm install failed after creating ${Layout.app(name)} (${failed}); run \`npx pnpm install\` and then \`npx strata generate --app ${name}\``,
+          `pnpm install failed, so ${Layout.app(name)} is not created and nothing changed: ${failed}; once \`npx pnpm install\` passes, run \`npx strata new-app ${name}\` again (or add --no-install to create the app without installing it)`,
         );
       }
       // A full generate: the env aggregates and the Argo CD files list every app.
@@ -68,17 +70,33 @@ export async function newApp(root: string, name: string, options: { install?: bo
 /**
  * `pnpm install` as a step of an open transaction: pnpm rewrites the lockfile itself, so the
  * transaction keeps the one before first, to put it back on an abort. pnpm's output is kept, not
- * passed through (a library prints nothing): its first line of complaint is returned when it fails.
+ * passed through (a library prints nothing): when it fails, its error is returned in one line.
  */
 export function installInTransaction(root: string, txn: Transaction): string | undefined {
   const lockfile = join(root, 'pnpm-lock.yaml');
   if (existsSync(lockfile)) txn.apply([['pnpm-lock.yaml', readFileSync(lockfile)]]);
   const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
-  // The lockfile is to take the new app: never frozen, which pnpm is by default where CI is set.
-  const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--no-frozen-lockfile', '--reporter=silent'], {
+  // pnpm prints its errors among its other output, on stdout, and not at all when silent. The
+  // lockfile is to take the new app: never frozen, which pnpm is by default where CI is set.
+  const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--no-frozen-lockfile', '--reporter=append-only', '--no-color'], {
     cwd: root,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
+    maxBuffer: 64 << 20,
   });
-  return r.status === 0 ? undefined : (r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`;
+  if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'pnpm is not installed; `npm run setup` installs it' : r.error.message;
+  if (r.status === 0) return undefined;
+  return pnpmError(`${r.stdout ?? ''}\n${r.stderr ?? ''}`) ?? `pnpm install exited with ${r.status ?? r.signal}`;
+}
+
+/** pnpm's error (`CODE message`, as `ERR_PNPM_NO_OFFLINE_META Failed to resolve ...`) in one line, or else the last line it printed. */
+function pnpmError(output: string): string | undefined {
+  // The code stands between spaces (thin ones without colours) at the start of its line.
+  const coded = /^[^\S\n]*((?:ERR_PNPM_|E)[A-Z0-9_]+)[^\S\n]+(\S.*)$/m.exec(output);
+  if (coded) return `${coded[1]} ${coded[2]!.trim()}`;
+  return output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .at(-1);
 }
