@@ -19,6 +19,7 @@ export const LONGEST_FIRST: readonly string[] = [
   'packages/cli/test/safety.test.ts',
   'packages/gitops/test/flux.test.ts',
   'packages/cli/test/new-app.test.ts',
+  'packages/import/test/cli.test.ts',
   'packages/pipeline/test/pipeline.test.ts',
   'packages/cli/test/release.test.ts',
   'packages/emit/test/lock.test.ts',

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { changedFiles, installedCopy, offlinePnpmEnv, workspaceFiles } from '@strata/testing/workspace-copy';
+import { changedFiles, installedCopy, offlineMetadata, offlinePnpmEnv, workspaceFiles } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { emptyWorkspace, fixtures, repo } from './workspace.ts';
 
 /** The `strata` command of the workspace at `root` (the repository's unless told), run in `cwd`. */
@@ -52,6 +53,10 @@ describe('strata import (the command)', () => {
   });
 });
 
+interface Lockfile {
+  importers: Record<string, Record<string, Record<string, { specifier: string; version: string }> | undefined>>;
+}
+
 // What a user runs: no --no-install. A copy of the workspace installed from its lockfile, and the
 // project's pinned pnpm offline, from the machine's store.
 describe('strata import with the real pnpm install', () => {
@@ -84,5 +89,56 @@ describe('strata import with the real pnpm install', () => {
     const after = workspaceFiles(root);
     expect(after.get('pnpm-lock.yaml')!.equals(before.get('pnpm-lock.yaml')!)).toBe(true);
     expect(changedFiles(before, after)).toEqual([]);
+  });
+
+  it('links, locks and generates the imported app, and the pipeline builds it', { timeout: 120_000 }, () => {
+    const cache = join(work, 'pnpm-cache');
+    offlineMetadata(root, cache);
+    const lockBefore = parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')) as Lockfile;
+    const r = run(['import', source, '--name', 'ledger'], offline(cache));
+    expect(r.status, r.stderr).toBe(0);
+
+    // What pnpm links: each dependency the app declares, the workspace's own packages as links to
+    // their folders; and the app itself in the root's node_modules, as the root depends on it.
+    const pkg = JSON.parse(readFileSync(join(root, 'apps/ledger/package.json'), 'utf8')) as Record<string, Record<string, string>>;
+    const declared = { ...pkg.dependencies, ...pkg.devDependencies };
+    expect(Object.keys(declared)).toContain('@strata/core');
+    for (const dep of Object.keys(declared)) expect(existsSync(join(root, 'apps/ledger/node_modules', dep, 'package.json')), dep).toBe(true);
+    expect(realpathSync(join(root, 'apps/ledger/node_modules/@strata/core'))).toBe(realpathSync(join(root, 'packages/core')));
+    expect(realpathSync(join(root, 'node_modules/@strata-apps/ledger'))).toBe(realpathSync(join(root, 'apps/ledger')));
+
+    // The lockfile lists the app with each dependency it declares, and the root's link to it; every
+    // other importer is as it was.
+    const lock = parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')) as Lockfile;
+    const importer = lock.importers['apps/ledger']!;
+    expect(
+      Object.fromEntries(Object.entries({ ...importer.dependencies, ...importer.devDependencies }).map(([d, v]) => [d, v.specifier])),
+    ).toStrictEqual(declared);
+    expect(lock.importers['.']!.devDependencies!['@strata-apps/ledger']).toStrictEqual({ specifier: 'workspace:*', version: 'link:apps/ledger' });
+    const { 'apps/ledger': _added, '.': rootNow, ...others } = lock.importers;
+    const { '.': rootBefore, ...othersBefore } = lockBefore.importers;
+    expect(others).toStrictEqual(othersBefore);
+    const { '@strata-apps/ledger': _link, ...rootDevNow } = rootNow!.devDependencies!;
+    expect(rootDevNow).toStrictEqual(rootBefore!.devDependencies);
+
+    // Generated: its base, an overlay per env, in each env's root.
+    for (const dir of ['base/ledger', 'overlays/dev/ledger', 'overlays/staging/ledger', 'overlays/prod/ledger'])
+      expect(existsSync(join(root, dir, 'kustomization.yaml')), dir).toBe(true);
+    for (const env of ['dev', 'staging', 'prod'])
+      expect(readFileSync(join(root, `overlays/${env}/kustomization.yaml`), 'utf8')).toMatch(/^ {2}- ledger$/m);
+    const check = run(['check']);
+    expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures/);
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+
+    // The pipeline builds every env of it, the Deployment and the Service, with the original's
+    // findings excepted as imported.
+    const pipeline = run(['pipeline']);
+    for (const env of ['dev', 'staging', 'prod']) {
+      const built = readFileSync(join(root, `dist/${env}/ledger.yaml`), 'utf8');
+      expect(built).toMatch(/^kind: Deployment$/m);
+      expect(built).toMatch(/^kind: Service$/m);
+    }
+    expect(pipeline.stdout).toMatch(/^pipeline: \d+ apps x 3 envs: No problems in \d+ resources/m);
+    expect(pipeline.status, pipeline.stdout + pipeline.stderr).toBe(0);
   });
 });
