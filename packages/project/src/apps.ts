@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -6,7 +7,7 @@ import { appFileOf, envFileOf, errorLocation, keyPosition, originOf, setOrigin }
 import { UsageError } from './errors.ts';
 import { filesIn } from './files.ts';
 import { Layout } from './layout.ts';
-import { beforeTypeScriptImport, CompileError, importTogether } from './load.ts';
+import { beforeTypeScriptImport, CompileError, importApart, importTogether, type Loaded } from './load.ts';
 
 /** Application folders under apps/ that have src/app.ts, sorted by name. */
 export function appDirs(root: string): string[] {
@@ -19,12 +20,13 @@ export function appDirs(root: string): string[] {
 }
 
 /**
- * Apps already loaded in this process, by file. One loaded together with others is loaded again
- * once a file it was made of changed (see `stamps`); one imported on its own stays as first loaded,
- * as Node's module cache keeps it.
+ * Apps already loaded in this process, by file. One compiled by the loader is loaded again once a
+ * file it was made of changed (see `stamps`); one imported on its own (an app that uses
+ * `import.meta` for more than its url, dirname and filename) stays as first loaded, as Node's module
+ * cache keeps it.
  */
 const loaded = new Map<string, App>();
-/** The files each app loaded together was compiled from, or imports from the workspace. */
+/** The files each compiled app was made of, or imports from the workspace, or may read (see appSources). */
 const sources = new Map<string, readonly string[]>();
 /**
  * What each of those files was when the app was loaded: a long-lived process (tests, a watch, the
@@ -32,33 +34,77 @@ const sources = new Map<string, readonly string[]>();
  */
 const stamps = new Map<string, ReadonlyMap<string, string>>();
 
+/**
+ * A file written this close before the loader started, or since, may hold other bytes than the
+ * compiler read with the same size and times (file system clocks tick in steps): its content
+ * decides, as git's index does for a racy entry.
+ */
+const RACY_MS = 100;
+/** The stamp of a file that is known to differ from what its app was loaded from: matches no file. */
+const CHANGED = 'changed';
+
 /** A file's size, inode and times: any write changes its ctime. Missing is a stamp too. */
 function stampOf(file: string): string {
   const st = statSync(file, { throwIfNoEntry: false, bigint: true });
   return st ? `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : 'missing';
 }
 
-/** Whether a file the app was loaded from changed since; `seen` shares the stat calls of one load between apps. */
+const contentStamp = (file: string) => {
+  try {
+    return `content:${createHash('sha1').update(readFileSync(file)).digest('hex')}`;
+  } catch {
+    return 'missing';
+  }
+};
+
+/**
+ * The stamp of a file an app was just loaded from, the loader having started at `since` (ms): its
+ * size, inode and times, or, when it was written since or just before, its content as long as that
+ * is what the compiler read (`read`, asked only then), and else CHANGED, so that the next load takes
+ * it afresh.
+ */
+function loadedStamp(file: string, since: number, read: () => string | undefined): string {
+  const st = statSync(file, { throwIfNoEntry: false, bigint: true });
+  if (!st) return 'missing';
+  const written = Number((st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs) / 1_000_000n);
+  if (written < since - RACY_MS) return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  let now: string | undefined;
+  try {
+    now = readFileSync(file, 'utf8');
+  } catch {
+    // gone since: changed
+  }
+  return now !== undefined && now === read() ? `content:${createHash('sha1').update(now).digest('hex')}` : CHANGED;
+}
+
+/** A file's stamp now, of the kind of `then`; `seen` shares the stat calls and reads of one load between apps. */
+function stampNow(file: string, then: string, seen?: Map<string, string>): string {
+  const byContent = then.startsWith('content:');
+  const key = byContent ? `content:${file}` : file;
+  let now = seen?.get(key);
+  if (now === undefined) {
+    now = byContent ? contentStamp(file) : stampOf(file);
+    seen?.set(key, now);
+  }
+  return now;
+}
+
+/** Whether a file the app was loaded from changed since. */
 function changedSince(file: string, seen: Map<string, string>): boolean {
   const then = stamps.get(file);
   if (!then) return false;
-  for (const [source, stamp] of then) {
-    let now = seen.get(source);
-    if (now === undefined) {
-      now = stampOf(source);
-      seen.set(source, now);
-    }
-    if (now !== stamp) return true;
-  }
+  for (const [source, stamp] of then) if (stampNow(source, stamp, seen) !== stamp) return true;
   return false;
 }
+
 /** Files imported one by one: Node keeps them, so they cannot be loaded afresh in this process. */
 const imported = new Set<string>();
 
 /**
  * The files (real, absolute paths) that `apps/<name>/src/app.ts` was made of when this process
- * loaded it: its own modules, and every file of the workspace packages it imports (not those under
- * node_modules). Undefined when it was not loaded, or was loaded on its own.
+ * loaded it: its own modules, every file of the workspace packages it imports (not those under
+ * node_modules) and, when its modules use `import.meta` (to read a file beside them, say), every
+ * file of its folder. Undefined when it was not loaded, or was loaded on its own.
  */
 export function appSources(root: string, name: string): readonly string[] | undefined {
   return sources.get(join(root, Layout.appModule(name)));
@@ -72,11 +118,11 @@ export interface WarningOptions {
 
 /**
  * Imports every application's `src/app.ts` and returns its exported `app`, sorted by name. A module
- * that fails to load, or that exports no app, is an error that names its file. `fresh` loads the
- * apps' current sources even when this process loaded them before (an app that can only be loaded
- * on its own, because it uses `import.meta`, is then an error: Node would give its old modules).
- * Apps that load one by one, but not together, load slower and without their sources known: that
- * goes to `onWarning`.
+ * that fails to load, or that exports no app, is an error that names its file. An app loaded before
+ * in this process is loaded again once a file it was made of changed; `fresh` loads the apps'
+ * current sources in any case (an app that can only be imported on its own, because it uses
+ * `import.meta` for more than its url, dirname and filename, is then an error: Node would give its
+ * old modules). Apps that load one by one, but not together, load slower: that goes to `onWarning`.
  */
 export async function loadApps(root: string, only?: readonly string[], options: { fresh?: boolean } & WarningOptions = {}): Promise<App[]> {
   const dirs = appDirs(root);
@@ -97,26 +143,49 @@ export async function loadApps(root: string, only?: readonly string[], options: 
   }
   let together: string | undefined;
   if (missing.length > 0) {
-    // All at once, and one by one only when that fails: then each module's own error names its file.
-    // Stamped once loaded: only an edit in the moment between esbuild's read and the stamp goes
-    // unseen (the pipeline's cache, which decides what it reuses, hashes the files' content).
+    // All at once, and apart only when that fails: then each module's own error names its file.
+    // Stamped once loaded, each file as the compiler read it (see loadedStamp).
+    const since = Date.now();
+    const folders = packageFolders(root, missing);
     const taken = new Map<string, string>();
-    const stamp = (f: string) => taken.get(f) ?? taken.set(f, stampOf(f)).get(f)!;
+    const packages = new Map<string, string[]>();
+    const keep = (dir: string, module: Loaded) => {
+      loaded.set(fileOf(dir), appOf(dir, module.exports));
+      const files = [
+        ...new Set([
+          ...module.inputs,
+          ...module.linked.flatMap((f) => packageFiles(f, packages)),
+          ...(module.locates ? filesIn(realpathSync(join(root, Layout.app(dir))), { skip: ['node_modules'] }) : []),
+        ]),
+      ].sort();
+      sources.set(fileOf(dir), files);
+      const stamp = (f: string) =>
+        taken.get(f) ??
+        taken
+          .set(
+            f,
+            loadedStamp(f, since, () => module.compiled(f)),
+          )
+          .get(f)!;
+      stamps.set(fileOf(dir), new Map(files.map((f) => [f, stamp(f)])));
+    };
     try {
-      const modules = await importTogether(missing.map(fileOf), packageFolders(root, missing));
-      const packages = new Map<string, string[]>();
-      missing.forEach((dir, i) => {
-        if (!modules) return;
-        loaded.set(fileOf(dir), appOf(dir, modules[i]!.exports));
-        const files = [...new Set([...modules[i]!.inputs, ...modules[i]!.linked.flatMap((f) => packageFiles(f, packages))])].sort();
-        sources.set(fileOf(dir), files);
-        stamps.set(fileOf(dir), new Map(files.map((f) => [f, stamp(f)])));
-      });
-      if (!modules) together = 'an app uses import.meta';
+      const modules = await importTogether(missing.map(fileOf), folders);
+      if (modules) missing.forEach((dir, i) => keep(dir, modules[i]!));
+      else together = 'an app uses import.meta for more than its url, dirname and filename';
     } catch (err) {
       // esbuild says where every file fails to compile: loading them one by one would say no more.
       if (err instanceof CompileError) throw compileProblems(root, err);
       together = (err as Error).message.split('\n')[0];
+      // Each in a module of its own: those that load are kept as loaded together would be. One that
+      // fails there too is imported from its own file below, where Node says why, or loads it when
+      // the bundle alone could not (a package that requires another while it runs, say).
+      const left = missing.filter((dir) => !loaded.has(fileOf(dir)));
+      const modules = await importApart(left.map(fileOf), folders).catch(() => undefined);
+      left.forEach((dir, i) => {
+        const m = modules?.[i];
+        if (m && !('error' in m)) keep(dir, m);
+      });
     }
   }
   for (const dir of wanted) {
@@ -139,8 +208,9 @@ export async function loadApps(root: string, only?: readonly string[], options: 
   // A misspelt env key would merge into nothing and the env would silently keep the default.
   const misspelt = wanted.flatMap((dir) => envKeyLines(root, loaded.get(fileOf(dir))!));
   if (misspelt.length > 0) throw new Error(misspelt.join('\n'));
-  // Every app loaded, but not together: say why, since it is slower and its sources are unknown.
-  if (together && together !== 'an app uses import.meta') options.onWarning?.(`apps loaded one by one, as loading them together failed: ${together}`);
+  // Every app loaded, but not together: say why, since it is slower.
+  if (together && !together.startsWith('an app uses import.meta'))
+    options.onWarning?.(`apps loaded one by one, as loading them together failed: ${together}`);
   return wanted.map((dir) => loaded.get(fileOf(dir))!);
 }
 

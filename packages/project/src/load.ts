@@ -1,6 +1,6 @@
 import { type Dirent, existsSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Metafile, OnResolveArgs, OnResolveResult, Plugin } from 'esbuild';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Metafile, OnResolveArgs, OnResolveResult, OutputFile, Plugin } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 import { registerBundle } from '@strata/core/sources';
 import { makeScratchDir } from './scratch.ts';
@@ -30,11 +30,25 @@ function compileError(err: unknown): CompileError | undefined {
   );
 }
 
+/** One module as the loader compiled and imported it. */
+export interface Loaded {
+  readonly exports: Record<string, unknown>;
+  /** Compiled into the bundle. */
+  readonly inputs: readonly string[];
+  /** Imported from the workspace as packages, by the file the import resolved to. */
+  readonly linked: readonly string[];
+  /** Whether a file it was compiled from uses `import.meta`: it may read files beside it. */
+  readonly locates: boolean;
+  /** What the compiler read of one of its inputs (by real path): the bytes its exports were made of. */
+  compiled(file: string): string | undefined;
+}
+
 /**
  * Loads many modules at once: their own TypeScript files are compiled together into one module by
  * esbuild (one call, well under a second for thousands of files), which is then imported once.
  * Loading them one by one through the TypeScript loader costs a round trip per file: seconds for a
- * few hundred apps.
+ * few hundred apps. Each call compiles the files as they are now, so a module loaded again sees
+ * every edit since (Node's module cache would keep the first).
  *
  * Whatever resolves into one of the `packages` folders (node_modules folders, say) stays out of the
  * bundle and is imported from its own file, so the modules share one copy of kubernetes-models,
@@ -43,16 +57,30 @@ function compileError(err: unknown): CompileError | undefined {
  * Resolves to each file's exports, the files it was compiled from (itself and every file of its own
  * it imports) and the files outside any node_modules folder that it imports as packages (workspace
  * packages such as @strata/core), all as real paths, in the order given; or to undefined for a set
- * that cannot be loaded this way (a file that uses `import.meta`, which would then describe the
- * bundle): the caller loads those one by one. Rejects when the files do not compile or a module
- * throws while loading; the caller then loads them one by one to say which.
+ * that cannot be loaded this way (a file that uses `import.meta` for more than its url, dirname and
+ * filename, which would then describe the bundle): the caller loads those one by one. Rejects when
+ * the files do not compile or a module throws while loading; `importApart` then says which.
  */
-export interface Loaded {
-  readonly exports: Record<string, unknown>;
-  /** Compiled into the bundle. */
-  readonly inputs: readonly string[];
-  /** Imported from the workspace as packages, by the file the import resolved to. */
-  readonly linked: readonly string[];
+export async function importTogether(files: readonly string[], packages: readonly string[]): Promise<Loaded[] | undefined> {
+  const loaded = await importBundle(files, packages, false);
+  return loaded?.map((l) => {
+    if ('error' in l) throw l.error;
+    return l;
+  });
+}
+
+/** A module of `importApart` that threw while it loaded. */
+export interface Failed {
+  readonly error: unknown;
+}
+
+/**
+ * As `importTogether`, but each file is a module of its own (what they share is in chunks they
+ * import), so that one that throws while it loads fails alone: resolves to each file's `Loaded` or
+ * what it threw.
+ */
+export function importApart(files: readonly string[], packages: readonly string[]): Promise<(Loaded | Failed)[] | undefined> {
+  return importBundle(files, packages, true);
 }
 
 /** Compiled copies of workspace packages that this process runs, by the real path of the source they stand for. */
@@ -183,38 +211,116 @@ const prebuiltPackages = (names: readonly string[]): Plugin => ({
   },
 });
 
-export async function importTogether(files: readonly string[], packages: readonly string[]): Promise<Loaded[] | undefined> {
+/** The fields of `import.meta` that a bundled file gets as its own; any other would describe the bundle. */
+const META_FIELDS = ['url', 'dirname', 'filename'] as const;
+const metaName = (field: string) => `__strata_import_meta_${field}`;
+// Spelt in parts: the strata command's own bundle (cli/bin/prebuilt.mjs) rewrites that text in its sources.
+const META_DEFINE = Object.fromEntries(META_FIELDS.map((f) => [['import', 'meta', f].join('.'), metaName(f)]));
+const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.jsx': 'jsx' };
+
+/** The declarations a file that uses `import.meta` starts with in the bundle: on its first line, so no line moves. */
+function metaPrefix(file: string): string {
+  const values: Record<(typeof META_FIELDS)[number], string> = { url: pathToFileURL(file).href, dirname: dirname(file), filename: file };
+  return `const ${META_FIELDS.map((f) => `${metaName(f)} = ${JSON.stringify(values[f])}`).join(', ')};`;
+}
+
+/** Gives each of these files its own url, dirname and filename in `import.meta` (see META_DEFINE). */
+const ownImportMeta = (files: ReadonlySet<string>): Plugin => ({
+  name: 'strata-import-meta',
+  setup(build) {
+    if (files.size === 0) return;
+    build.onLoad({ filter: new RegExp(`^(${[...files].map(escapeRegExp).join('|')})$`) }, (args) => ({
+      contents: metaPrefix(args.path) + readFileSync(args.path, 'utf8'),
+      loader: LOADERS[extname(args.path)] ?? 'js',
+    }));
+  },
+});
+
+/** A compiled module (not its map, which holds the sources) that still uses `import.meta`. */
+const holdsMeta = (f: OutputFile) =>
+  !f.path.endsWith('.map') && Buffer.from(f.contents.buffer, f.contents.byteOffset, f.contents.byteLength).includes('import.meta');
+
+async function importBundle(files: readonly string[], packages: readonly string[], apart: boolean): Promise<(Loaded | Failed)[] | undefined> {
   const { build } = await import('esbuild');
   const dir = makeScratchDir('apps');
   try {
-    const built = build({
-      plugins: [prebuiltPackages(prebuilt.size > 0 ? workspacePackages(packages) : [])],
-      stdin: { contents: files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)};`).join('\n'), loader: 'ts', resolveDir: dir },
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      outdir: dir,
-      write: false,
-      metafile: true,
-      // Kept beside the bundle, so that an exception thrown in render can name its own file and line.
-      sourcemap: 'external',
-      logLevel: 'silent',
-      // Matched against resolved paths too: imports of these are written as paths to their files.
-      external: packages.map((p) => join(p, '*')),
-    });
-    const result = await built.catch((err: unknown) => {
-      throw compileError(err) ?? err;
-    });
-    const own = Object.keys(result.metafile.inputs).filter((f) => f !== '<stdin>');
-    if (own.some((f) => readFileSync(f, 'utf8').includes('import.meta'))) return undefined;
-    const bundle = join(dir, 'apps.mjs');
-    const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
-    writeFileSync(bundle, result.outputFiles.find((f) => !f.path.endsWith('.map'))!.contents);
-    if (map) registerBundle(bundle, map.text, dir);
-    const mod = (await import(pathToFileURL(bundle).href)) as Record<string, Record<string, unknown>>;
+    const compile = (meta: ReadonlySet<string>) =>
+      build({
+        plugins: [prebuiltPackages(prebuilt.size > 0 ? workspacePackages(packages) : []), ownImportMeta(meta)],
+        ...(apart
+          ? { entryPoints: files.map((f, i) => ({ in: f, out: `m${i}` })), splitting: true }
+          : { stdin: { contents: files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)};`).join('\n'), loader: 'ts', resolveDir: dir } }),
+        ...(meta.size > 0 ? { define: META_DEFINE } : {}),
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        outdir: dir,
+        // ES modules wherever the scratch folder is, whatever package.json lies above it.
+        outExtension: { '.js': '.mjs' },
+        write: false,
+        metafile: true,
+        // Kept beside the bundle, so that an exception thrown in render can name its own file and line.
+        sourcemap: 'external',
+        logLevel: 'silent',
+        // Matched against resolved paths too: imports of these are written as paths to their files.
+        external: packages.map((p) => join(p, '*')),
+      }).catch((err: unknown) => {
+        throw compileError(err) ?? err;
+      });
+    let result = await compile(new Set());
+    let meta = new Set<string>();
+    // Rare: compiled again with each such file's own values. The bundle is searched, not every file read.
+    if (result.outputFiles.some(holdsMeta)) {
+      const own = Object.keys(result.metafile.inputs).filter((f) => f !== '<stdin>');
+      meta = new Set(own.map((f) => resolve(f)).filter((f) => readFileSync(f, 'utf8').includes('import.meta')));
+      result = await compile(meta);
+      if (result.outputFiles.some(holdsMeta)) return undefined;
+    }
+    const maps = result.outputFiles.filter((f) => f.path.endsWith('.map'));
+    for (const f of result.outputFiles) {
+      if (f.path.endsWith('.map')) continue;
+      writeFileSync(f.path, f.contents);
+      const map = maps.find((m) => m.path === `${f.path}.map`);
+      if (map) registerBundle(f.path, map.text, dir);
+    }
+    // What the compiler read, from the maps' sources: asked for only when a file was written while it loaded.
+    let read: Map<string, string> | undefined;
+    const compiled = (file: string) => {
+      if (!read) {
+        read = new Map();
+        for (const m of maps) {
+          const { sources, sourcesContent } = JSON.parse(m.text) as { sources: string[]; sourcesContent?: (string | null)[] };
+          sources.forEach((s, i) => {
+            const text = sourcesContent?.[i];
+            if (typeof text !== 'string') return;
+            const path = resolve(dir, s);
+            read!.set(path, meta.has(path) ? text.slice(metaPrefix(path).length) : text);
+          });
+        }
+      }
+      return read.get(file);
+    };
     const sources = sourcesOf(result.metafile, files, dir);
-    return files.map((_, i) => ({ exports: mod[`m${i}`]!, ...sources[i]! }));
+    const loaded = (exports: Record<string, unknown>, i: number): Loaded => ({
+      exports,
+      ...sources[i]!,
+      locates: sources[i]!.inputs.some((f) => meta.has(f)),
+      compiled,
+    });
+    if (!apart) {
+      const mod = (await import(pathToFileURL(join(dir, 'stdin.mjs')).href)) as Record<string, Record<string, unknown>>;
+      return files.map((_, i) => loaded(mod[`m${i}`]!, i));
+    }
+    const out: (Loaded | Failed)[] = [];
+    for (const [i] of files.entries()) {
+      try {
+        out.push(loaded((await import(pathToFileURL(join(dir, `m${i}.mjs`)).href)) as Record<string, unknown>, i));
+      } catch (error) {
+        out.push({ error });
+      }
+    }
+    return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -31,6 +31,12 @@ ${extra}
 export const app = defineApp({ name: '${name}', defaults: { n: 1 }, envs: {}, render: () => [] });
 `;
 
+/** An app whose defaults are the given expression, after the given lines. */
+const appReading = (name: string, lines: string, defaults: string) => `import { defineApp } from '@strata/core';
+${lines}
+export const app = defineApp({ name: '${name}', defaults: ${defaults}, envs: {}, render: () => [] });
+`;
+
 const roots: string[] = [];
 afterEach(() => {
   for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
@@ -63,8 +69,9 @@ describe('loading apps', () => {
     expect(apps.map((a) => a.name)).toStrictEqual(['one', 'three', 'two']);
   });
 
-  it("leaves a set that uses import.meta to the one-by-one loader, where it names the app's own file", async () => {
-    const root = ws({ plain: appSource('plain'), located: appSource('located', 'export const here = import.meta.url;') });
+  it("leaves a set that uses import.meta for more than its url, dirname and filename to the one-by-one loader, where it names the app's own file", async () => {
+    // Taken whole, import.meta would be the bundle's.
+    const root = ws({ plain: appSource('plain'), located: appSource('located', 'export const { url: here } = import.meta;') });
     const files = ['plain', 'located'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
     expect(await importTogether(files, [join(root, 'apps', 'node_modules')])).toBeUndefined();
     const apps = await loadApps(root);
@@ -120,6 +127,73 @@ if (seen.strataLoadOnce === 1) throw new Error('only the first load fails');`;
     const edited = await loadApps(root);
     expect(edited[0]).not.toBe(one);
     expect(edited[1]).toBe(two);
+  });
+
+  it('loads an app again when a file it was made of changed while it was being loaded', async () => {
+    const root = ws({ one: '', two: appSource('two') });
+    const settings = join(root, 'apps', 'one', 'settings.json');
+    // The app's own load is the other writer: it edits settings.json after the compiler read it.
+    const editOnce = `import { writeFileSync } from 'node:fs';
+import settings from '../settings.json';
+const seen = globalThis as { strataEditOnce?: boolean };
+if (!seen.strataEditOnce) {
+  seen.strataEditOnce = true;
+  writeFileSync(${JSON.stringify(settings)}, '{ "n": 2 }\\n');
+}`;
+    writeFileSync(join(root, 'apps', 'one', 'src', 'app.ts'), appReading('one', editOnce, '{ n: settings.n }'));
+    writeFileSync(settings, '{ "n": 1 }\n');
+    try {
+      const [one, two] = await loadApps(root);
+      expect(one!.defaults).toStrictEqual({ n: 1 });
+      const [again, twoAgain] = await loadApps(root);
+      expect(again!.defaults).toStrictEqual({ n: 2 });
+      expect(twoAgain).toBe(two);
+      const [settled] = await loadApps(root);
+      expect(settled).toBe(again);
+    } finally {
+      delete (globalThis as { strataEditOnce?: boolean }).strataEditOnce;
+    }
+  });
+
+  it('loads an app that uses import.meta with the others, at its own URL, and again once a file it reads changes', async () => {
+    const reads = `import settings from '../settings.json';
+import { readFileSync } from 'node:fs';
+const note = readFileSync(new URL('../note.txt', import.meta.url), 'utf8');`;
+    const root = ws({ located: appReading('located', reads, '{ n: settings.n, note, here: import.meta.url }'), plain: appSource('plain') });
+    writeFileSync(join(root, 'apps', 'located', 'settings.json'), '{ "n": 1 }\n');
+    writeFileSync(join(root, 'apps', 'located', 'note.txt'), 'one');
+    const file = realpathSync(join(root, 'apps', 'located', 'src', 'app.ts'));
+    const warnings: string[] = [];
+    const [located, plain] = await loadApps(root, undefined, { onWarning: (w) => warnings.push(w) });
+    expect(located!.defaults).toStrictEqual({ n: 1, note: 'one', here: pathToFileURL(file).href });
+    expect(warnings).toStrictEqual([]);
+    writeFileSync(join(root, 'apps', 'located', 'settings.json'), '{ "n": 2 }\n');
+    const [again, plainAgain] = await loadApps(root);
+    expect(again!.defaults).toMatchObject({ n: 2, note: 'one' });
+    expect(plainAgain).toBe(plain);
+    writeFileSync(join(root, 'apps', 'located', 'note.txt'), 'two');
+    expect((await loadApps(root))[0]!.defaults).toMatchObject({ n: 2, note: 'two' });
+    // Loaded afresh as often as asked: Node's module cache does not hold it.
+    expect((await loadApps(root, ['located'], { fresh: true }))[0]!.defaults).toMatchObject({ n: 2, note: 'two' });
+  });
+
+  it('loads again, once a file it reads changed, an app that loaded on its own because another failed', async () => {
+    // z fails to load while its flag file exists; a loads on its own meanwhile.
+    const root = ws({
+      a: appReading('a', "import settings from '../settings.json';", '{ n: settings.n }'),
+      z: appReading(
+        'z',
+        "import { existsSync } from 'node:fs';\nif (existsSync(new URL('../broken', import.meta.url))) throw new Error('z is broken');",
+        '{}',
+      ),
+    });
+    writeFileSync(join(root, 'apps', 'a', 'settings.json'), '{ "n": 1 }\n');
+    writeFileSync(join(root, 'apps', 'z', 'broken'), '');
+    await expect(loadApps(root)).rejects.toThrow(/^apps\/z\/src\/app\.ts:3:\d+: cannot load: z is broken$/);
+    rmSync(join(root, 'apps', 'z', 'broken'));
+    writeFileSync(join(root, 'apps', 'a', 'settings.json'), '{ "n": 2 }\n');
+    const [a] = await loadApps(root);
+    expect(a!.defaults).toStrictEqual({ n: 2 });
   });
 
   it("gives the compiler's message at the file, line and column that do not compile", async () => {
