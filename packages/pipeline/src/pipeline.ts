@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
-import { appDirs, appSources, Layout, loadApps, type Problem, type WarningOptions } from '@strata/project';
+import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
+import { appDirs, appSources, Layout, loadApps, sourceAsLoaded, type Problem, type WarningOptions } from '@strata/project';
 import {
   applyTree,
   lockTree,
@@ -227,6 +227,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const parsed: ParsedInputs = { docs: [], problems: [], files: new Map() };
   // What check compares, per overlay, from what was just built and read.
   const planOf = new Map(plans.map((p) => [p.app, p]));
+  const loadedOf = new Map(apps.map((a) => [a.name, a]));
   const compared = new Map<string, OverlayFindings>();
   // Built overlays of planned apps, compared once their output is decoded.
   const toCompare = new Map<string, Built>();
@@ -316,7 +317,17 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     if (stamped.size % 25 === 0) await new Promise(setImmediate);
     stamped.set(
       name,
-      stampApp(root, name, planOf.get(name), resultsOf.get(name) ?? [], ownFiles.get(name) ?? [], onlyPlanned.has(name), before, stamp),
+      stampApp(
+        root,
+        name,
+        planOf.get(name),
+        loadedOf.get(name),
+        resultsOf.get(name) ?? [],
+        ownFiles.get(name) ?? [],
+        onlyPlanned.has(name),
+        before,
+        stamp,
+      ),
     );
   }
   const checked = started ? await started.checking : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
@@ -407,6 +418,7 @@ function stampApp(
   root: string,
   name: string,
   plan: AppPlan | undefined,
+  app: App | undefined,
   results: readonly Built[],
   own: readonly string[],
   onlyPlanned: boolean,
@@ -417,13 +429,14 @@ function stampApp(
   if (!plan || !sources?.length || results.length !== ENVIRONMENTS.length || results.some((r) => !r.ok)) return undefined;
   // Its compiled sources, the workspace packages it imports, and every file of its own folder
   // (package.json, tsconfig.json, a file that would change how an import resolves), each as it was
-  // before this run read it; a file that changed since is not remembered at all.
+  // before this run read it; a file that changed since is not remembered at all. One outside its
+  // folder (pins kept elsewhere, say) was not stamped before: the loader knows what it read of it.
   const inputs: Record<string, Stamp> = {};
   // Strata's own packages count for every app at once, in the tool's fingerprint.
   const linked = sources.map((s) => relative(root, s)).filter((f) => !f.startsWith(`packages${sep}`));
   for (const f of new Set([...linked, ...own])) {
     const now = stamps(f);
-    const then = before.get(f) ?? now;
+    const then = before.get(f) ?? (app && sourceAsLoaded(app, join(root, f)) ? now : undefined);
     if (!now || !then || now.hash !== then.hash) return undefined;
     inputs[f] = then;
   }

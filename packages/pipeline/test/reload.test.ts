@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate, pipeline, planTree } from '../src/index.ts';
 import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
@@ -96,5 +96,34 @@ describe('an app that reads its images.json itself while it loads', () => {
     const again = await pipeline(ws.root);
     expect(again.generated.written).toStrictEqual(['overlays/dev/tokenplace-relay/kustomization.yaml']);
     expect(overlay()).toContain('newTag: sha-0000043');
+  });
+});
+
+describe('an app whose images.json changes while the pipeline loads it', () => {
+  const ws = tempWorkspace(['tokenplace-relay']);
+  afterAll(() => ws.dispose());
+  // Its pins lie outside its folder, and the app's own load is the other writer: it retags them
+  // once the compiler has read them, as a release bot could at that moment.
+  const pins = join(ws.root, 'pins/tokenplace-relay.json');
+  mkdirSync(dirname(pins));
+  renameSync(join(ws.root, 'apps/tokenplace-relay/images.json'), pins);
+  const app = join(ws.root, 'apps/tokenplace-relay/src/app.ts');
+  writeFileSync(
+    app,
+    `${readFileSync(app, 'utf8').replace("import pins from '../images.json';", "import pins from '../../../pins/tokenplace-relay.json';")}
+const retagged = readFileSync(${JSON.stringify(pins)}, 'utf8').replace('"tag": "sha-3f9c2e1"', '"tag": "sha-0000042"');
+writeFileSync(${JSON.stringify(pins)}, retagged);
+`.replace('import { defineApp', "import { readFileSync, writeFileSync } from 'node:fs';\nimport { defineApp"),
+  );
+
+  it('is rendered again by the next pipeline, with the pins it did not see', () => {
+    const overlay = () => readFileSync(join(ws.root, 'overlays/dev/tokenplace-relay/kustomization.yaml'), 'utf8');
+    expect(strata(ws.root, ['pipeline', '--no-frozen']).status).toBe(0);
+    expect(overlay()).toContain('newTag: sha-3f9c2e1');
+    expect(readFileSync(pins, 'utf8')).toContain('"tag": "sha-0000042"');
+    const r = strata(ws.root, ['pipeline', '--no-frozen']);
+    expect(r.status).toBe(0);
+    expect(overlay()).toContain('newTag: sha-0000042');
+    expect(readFileSync(join(ws.root, 'dist/dev/tokenplace-relay.yaml'), 'utf8')).toContain('ghcr.io/tokenplace/tokenplace-relay:sha-0000042');
   });
 });

@@ -97,6 +97,19 @@ function changedSince(file: string, seen: Map<string, string>): boolean {
   return false;
 }
 
+/** The stamps of each compiled app object, as loaded: a later load of the same app replaces `stamps`, not these. */
+const stampsOf = new WeakMap<App, ReadonlyMap<string, string>>();
+
+/**
+ * Whether `file`, one of the files this app object was made of (see appSources), still holds what
+ * it was loaded from: false once it changed, even while it was being loaded, and for an app loaded
+ * on its own, whose files are unknown.
+ */
+export function sourceAsLoaded(app: App, file: string): boolean {
+  const then = stampsOf.get(app)?.get(file);
+  return then !== undefined && stampNow(file, then) === then;
+}
+
 /** Files imported one by one: Node keeps them, so they cannot be loaded afresh in this process. */
 const imported = new Set<string>();
 
@@ -150,7 +163,8 @@ export async function loadApps(root: string, only?: readonly string[], options: 
     const taken = new Map<string, string>();
     const packages = new Map<string, string[]>();
     const keep = (dir: string, module: Loaded) => {
-      loaded.set(fileOf(dir), appOf(dir, module.exports));
+      const app = appOf(dir, module.exports);
+      loaded.set(fileOf(dir), app);
       const files = [
         ...new Set([
           ...module.inputs,
@@ -167,7 +181,9 @@ export async function loadApps(root: string, only?: readonly string[], options: 
             loadedStamp(f, since, () => module.compiled(f)),
           )
           .get(f)!;
-      stamps.set(fileOf(dir), new Map(files.map((f) => [f, stamp(f)])));
+      const stamped = new Map(files.map((f) => [f, stamp(f)]));
+      stamps.set(fileOf(dir), stamped);
+      stampsOf.set(app, stamped);
     };
     try {
       const modules = await importTogether(missing.map(fileOf), folders);
