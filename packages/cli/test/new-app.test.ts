@@ -1,10 +1,17 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { changedFiles, installedCopy, offlineMetadata, offlinePnpmEnv, workspaceFiles } from '@strata/testing/workspace-copy';
+import {
+  changedFiles,
+  expectAppInstalled,
+  installedCopy,
+  offlineMetadata,
+  offlinePnpmEnv,
+  readLockfile,
+  workspaceFiles,
+} from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { repo, strata, tempWorkspace } from './workspace.ts';
 
 describe('strata new-app', () => {
@@ -78,10 +85,6 @@ describe('strata new-app', () => {
   });
 });
 
-interface Lockfile {
-  importers: Record<string, Record<string, Record<string, { specifier: string; version: string }> | undefined>>;
-}
-
 // What a user runs: no --no-install. A copy of the workspace installed from its lockfile, and the
 // project's pinned pnpm offline, from the machine's store.
 describe('strata new-app with the real pnpm install', () => {
@@ -116,33 +119,13 @@ describe('strata new-app with the real pnpm install', () => {
   it('links, locks and generates the app, and the pipeline builds it', { timeout: 120_000 }, () => {
     const cache = join(work, 'pnpm-cache');
     offlineMetadata(root, cache);
-    const lockBefore = parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')) as Lockfile;
+    const lockBefore = readLockfile(root);
     const r = strata(root, ['new-app', 'billing'], undefined, offline(cache));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^new-app: apps\/billing is ready\./m);
 
-    // What pnpm links: each dependency the app declares, the workspace's own packages as links to
-    // their folders; and the app itself in the root's node_modules, as the root depends on it.
-    const pkg = JSON.parse(readFileSync(join(root, 'apps/billing/package.json'), 'utf8')) as Record<string, Record<string, string>>;
-    const declared = { ...pkg.dependencies, ...pkg.devDependencies };
-    expect(Object.keys(declared).length).toBeGreaterThan(0);
-    for (const dep of Object.keys(declared)) expect(existsSync(join(root, 'apps/billing/node_modules', dep, 'package.json')), dep).toBe(true);
-    expect(realpathSync(join(root, 'apps/billing/node_modules/@strata/core'))).toBe(realpathSync(join(root, 'packages/core')));
-    expect(realpathSync(join(root, 'node_modules/@strata-apps/billing'))).toBe(realpathSync(join(root, 'apps/billing')));
-
-    // The lockfile lists the app with each dependency it declares, and the root's link to it; every
-    // other importer is as it was.
-    const lock = parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')) as Lockfile;
-    const importer = lock.importers['apps/billing']!;
-    expect(
-      Object.fromEntries(Object.entries({ ...importer.dependencies, ...importer.devDependencies }).map(([d, v]) => [d, v.specifier])),
-    ).toStrictEqual(declared);
-    expect(lock.importers['.']!.devDependencies!['@strata-apps/billing']).toStrictEqual({ specifier: 'workspace:*', version: 'link:apps/billing' });
-    const { 'apps/billing': _added, '.': rootNow, ...others } = lock.importers;
-    const { '.': rootBefore, ...othersBefore } = lockBefore.importers;
-    expect(others).toStrictEqual(othersBefore);
-    const { '@strata-apps/billing': _link, ...rootDevNow } = rootNow!.devDependencies!;
-    expect(rootDevNow).toStrictEqual(rootBefore!.devDependencies);
+    // What pnpm links and locks for the app, every other importer as it was.
+    expectAppInstalled(root, 'billing', lockBefore);
 
     // Generated with the install: its base, an overlay per env, in each env's root.
     for (const dir of ['base/billing', 'overlays/dev/billing', 'overlays/staging/billing', 'overlays/prod/billing'])

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { cleanEnv, pinnedPnpm, type Run, run, snapshot, workingTreeFiles } from '@strata/testing/workspace-copy';
+import { cleanEnv, installedCopy, type Run, run } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo } from './workspace.ts';
 
@@ -186,20 +186,9 @@ describe('turbo remote cache shared between two runners', () => {
     copies = [join(work, 'runner-1'), join(work, 'runner-2')];
     storage = join(work, 'cache');
     mkdirSync(storage);
-    snapshot(repo, workingTreeFiles(repo), copies);
-    for (const copy of copies) {
-      // The pinned kustomize, kubeconform and pnpm are the same on every runner; the dependencies are
-      // installed per copy from the lockfile, as a runner would.
-      symlinkSync(join(repo, '.tools'), join(copy, '.tools'));
-      const r = await run(
-        process.execPath,
-        [pinnedPnpm(copy), 'install', '--frozen-lockfile', '--offline', '--reporter=append-only'],
-        copy,
-        cleanEnv(),
-        120_000,
-      );
-      expect(r.status, r.output).toBe(0);
-    }
+    // The pinned kustomize, kubeconform and pnpm are the same on every runner; the dependencies are
+    // installed per copy from the lockfile, as a runner would.
+    for (const copy of copies) await installedCopy(repo, copy);
     server = await startCacheServer(storage, token);
   }, 300_000);
 

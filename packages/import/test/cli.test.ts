@@ -1,10 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { changedFiles, installedCopy, offlineMetadata, offlinePnpmEnv, workspaceFiles } from '@strata/testing/workspace-copy';
+import {
+  changedFiles,
+  expectAppInstalled,
+  installedCopy,
+  offlineMetadata,
+  offlinePnpmEnv,
+  readLockfile,
+  workspaceFiles,
+} from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { emptyWorkspace, fixtures, repo } from './workspace.ts';
 
 /** The `strata` command of the workspace at `root` (the repository's unless told), run in `cwd`. */
@@ -53,10 +60,6 @@ describe('strata import (the command)', () => {
   });
 });
 
-interface Lockfile {
-  importers: Record<string, Record<string, Record<string, { specifier: string; version: string }> | undefined>>;
-}
-
 // What a user runs: no --no-install. A copy of the workspace installed from its lockfile, and the
 // project's pinned pnpm offline, from the machine's store.
 describe('strata import with the real pnpm install', () => {
@@ -94,32 +97,12 @@ describe('strata import with the real pnpm install', () => {
   it('links, locks and generates the imported app, and the pipeline builds it', { timeout: 120_000 }, () => {
     const cache = join(work, 'pnpm-cache');
     offlineMetadata(root, cache);
-    const lockBefore = parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')) as Lockfile;
+    const lockBefore = readLockfile(root);
     const r = run(['import', source, '--name', 'ledger'], offline(cache));
     expect(r.status, r.stderr).toBe(0);
 
-    // What pnpm links: each dependency the app declares, the workspace's own packages as links to
-    // their folders; and the app itself in the root's node_modules, as the root depends on it.
-    const pkg = JSON.parse(readFileSync(join(root, 'apps/ledger/package.json'), 'utf8')) as Record<string, Record<string, string>>;
-    const declared = { ...pkg.dependencies, ...pkg.devDependencies };
-    expect(Object.keys(declared)).toContain('@strata/core');
-    for (const dep of Object.keys(declared)) expect(existsSync(join(root, 'apps/ledger/node_modules', dep, 'package.json')), dep).toBe(true);
-    expect(realpathSync(join(root, 'apps/ledger/node_modules/@strata/core'))).toBe(realpathSync(join(root, 'packages/core')));
-    expect(realpathSync(join(root, 'node_modules/@strata-apps/ledger'))).toBe(realpathSync(join(root, 'apps/ledger')));
-
-    // The lockfile lists the app with each dependency it declares, and the root's link to it; every
-    // other importer is as it was.
-    const lock = parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')) as Lockfile;
-    const importer = lock.importers['apps/ledger']!;
-    expect(
-      Object.fromEntries(Object.entries({ ...importer.dependencies, ...importer.devDependencies }).map(([d, v]) => [d, v.specifier])),
-    ).toStrictEqual(declared);
-    expect(lock.importers['.']!.devDependencies!['@strata-apps/ledger']).toStrictEqual({ specifier: 'workspace:*', version: 'link:apps/ledger' });
-    const { 'apps/ledger': _added, '.': rootNow, ...others } = lock.importers;
-    const { '.': rootBefore, ...othersBefore } = lockBefore.importers;
-    expect(others).toStrictEqual(othersBefore);
-    const { '@strata-apps/ledger': _link, ...rootDevNow } = rootNow!.devDependencies!;
-    expect(rootDevNow).toStrictEqual(rootBefore!.devDependencies);
+    // What pnpm links and locks for the app, every other importer as it was.
+    expectAppInstalled(root, 'ledger', lockBefore);
 
     // Generated: its base, an overlay per env, in each env's root.
     for (const dir of ['base/ledger', 'overlays/dev/ledger', 'overlays/staging/ledger', 'overlays/prod/ledger'])

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
+import { expect } from 'vitest';
 import { parse } from 'yaml';
 
 // Throw-away copies of the workspace for tests that do what a user does: the real CLI, the
@@ -249,4 +250,41 @@ export function workspaceFiles(root: string, dir = ''): Map<string, Buffer> {
 export function changedFiles(before: ReadonlyMap<string, Buffer>, after: ReadonlyMap<string, Buffer>): string[] {
   const paths = new Set([...before.keys(), ...after.keys()]);
   return [...paths].filter((p) => !before.get(p)?.equals(after.get(p) ?? Buffer.alloc(0)) || !after.has(p)).sort();
+}
+
+/** What a test reads of pnpm-lock.yaml: each importer's dependencies, with their specifiers and versions. */
+export interface Lockfile {
+  importers: Record<string, Record<string, Record<string, { specifier: string; version: string }> | undefined>>;
+}
+
+/** The workspace's pnpm-lock.yaml, parsed. */
+export function readLockfile(root: string): Lockfile {
+  return parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')) as Lockfile;
+}
+
+/**
+ * Asserts what `pnpm install` does for a new app `apps/<app>`: each dependency it declares linked
+ * in its node_modules (@strata/core as a link to packages/core), the app linked in the root's
+ * node_modules, and the lockfile listing the app with exactly those dependencies and the root's
+ * link to it, every other importer as in `before`.
+ */
+export function expectAppInstalled(root: string, app: string, before: Lockfile): void {
+  const pkg = JSON.parse(readFileSync(join(root, `apps/${app}/package.json`), 'utf8')) as Record<string, Record<string, string>>;
+  const declared = { ...pkg.dependencies, ...pkg.devDependencies };
+  expect(Object.keys(declared)).toContain('@strata/core');
+  for (const dep of Object.keys(declared)) expect(existsSync(join(root, `apps/${app}/node_modules`, dep, 'package.json')), dep).toBe(true);
+  expect(realpathSync(join(root, `apps/${app}/node_modules/@strata/core`))).toBe(realpathSync(join(root, 'packages/core')));
+  expect(realpathSync(join(root, `node_modules/@strata-apps/${app}`))).toBe(realpathSync(join(root, `apps/${app}`)));
+
+  const lock = readLockfile(root);
+  const importer = lock.importers[`apps/${app}`]!;
+  expect(
+    Object.fromEntries(Object.entries({ ...importer.dependencies, ...importer.devDependencies }).map(([d, v]) => [d, v.specifier])),
+  ).toStrictEqual(declared);
+  expect(lock.importers['.']!.devDependencies![`@strata-apps/${app}`]).toStrictEqual({ specifier: 'workspace:*', version: `link:apps/${app}` });
+  const { [`apps/${app}`]: _added, '.': rootNow, ...others } = lock.importers;
+  const { '.': rootBefore, ...othersBefore } = before.importers;
+  expect(others).toStrictEqual(othersBefore);
+  const { [`@strata-apps/${app}`]: _link, ...rootDevNow } = rootNow!.devDependencies!;
+  expect(rootDevNow).toStrictEqual(rootBefore!.devDependencies);
 }
