@@ -150,3 +150,57 @@ describe('strata verify PATH... | -', () => {
     BUILD_TIMEOUT,
   );
 });
+
+describe('strata verify', () => {
+  it(
+    'refuses a node port that an earlier Service of the same env holds, at its line and naming that Service, and lets another env have it',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-verify-taken-'));
+      try {
+        writeFileSync(join(dir, 'pnpm-workspace.yaml'), 'packages: []\n');
+        const service = (name: string, env: string) =>
+          [
+            'apiVersion: v1',
+            'kind: Service',
+            'metadata:',
+            `  name: ${name}`,
+            `  namespace: shop-${env}`,
+            'spec:',
+            '  type: NodePort',
+            '  ports:',
+            '    - port: 80',
+            '      nodePort: 30080',
+            '',
+          ].join('\n');
+        for (const [env, app] of [
+          ['dev', 'api'],
+          ['dev', 'web'],
+          ['staging', 'web'],
+        ] as const) {
+          mkdirSync(join(dir, 'overlays', env, app), { recursive: true });
+          writeFileSync(join(dir, 'overlays', env, app, 'kustomization.yaml'), 'resources:\n  - service.yaml\n');
+          writeFileSync(join(dir, 'overlays', env, app, 'service.yaml'), service(app, env));
+          mkdirSync(join(dir, 'dist', env), { recursive: true });
+          writeFileSync(join(dir, 'dist', env, `${app}.yaml`), service(app, env));
+        }
+        const inDir = (args: readonly string[]) =>
+          spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), ...args], {
+            cwd: dir,
+            encoding: 'utf8',
+            env: { ...process.env, FORCE_COLOR: '0' },
+          });
+        const all = inDir(['verify']);
+        expect(all.stdout.split('\n').filter((l) => l.endsWith(']'))).toStrictEqual([
+          'dist/dev/web.yaml:10: v1/Service shop-dev/web: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated (to Service shop-dev/api, dist/dev/api.yaml:10, applied first: the cluster creates that one and refuses this one; a dry run lets both through) [server-rejected]',
+        ]);
+        expect(all.status).toBe(1);
+        const staging = inDir(['verify', '--env', 'staging']);
+        expect(staging.stdout).toMatch(/^verify: No problems in 1 resource\b/m);
+        expect(staging.status).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    BUILD_TIMEOUT,
+  );
+});

@@ -10,6 +10,7 @@ import { MAX_IN_FLIGHT, type Client, type Status } from './client.ts';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
 import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
+import { nodePortClashes, nodePortsAsked, type NodePortClash } from './node-ports.ts';
 import { makeScratchDir } from './scratch.ts';
 import { ensureServers, KUBERNETES_VERSION, startServer, type PortRange, type Server } from './server.ts';
 
@@ -303,6 +304,19 @@ async function run(
         }
       }),
     );
+    // A dry run takes no node port, so Services of one env that ask for the same one all pass it;
+    // the env's cluster creates the first and refuses the others. Each env is a cluster of its own.
+    for (const g of groups) {
+      const accepted = targets.filter((t) => t.group === g.name && !t.installed && !rejected.has(t));
+      for (const clash of nodePortClashes(
+        accepted,
+        (t) => t.manifest,
+        (a, b) => identity(a) === identity(b),
+      )) {
+        rejected.add(clash.item);
+        problems.push(located(clash.item, portTaken(clash)));
+      }
+    }
 
     if (against) {
       // What is deployed now is applied for real, of any kind: on a server past every check.
@@ -315,24 +329,31 @@ async function run(
         refTargets,
       )) {
         const applied: Target[] = [];
-        await phases.timed('baseline', () =>
-          eachLimit(
-            // A hook named by its generateName is made anew by every sync: nothing of the ref's stays to upgrade.
-            refTargets.filter((t) => round.includes(t.group) && !t.installed && t.manifest.metadata?.name),
-            concurrency,
-            async (t) => {
-              const found = await apply(client, t, { dryRun: false });
-              if (found.some((p) => p.severity === 'error')) {
-                // The ref's own object was refused, so this one's upgrade goes unchecked: say so, unless the
-                // built object is refused as well and already reported.
-                if (rejectedIds.has(identity(t))) return;
-                for (const p of found)
-                  if (p.severity === 'error')
-                    problems.push({ ...p, severity: 'warning', rule: 'baseline-rejected', message: `at ${ref}: ${p.message}` });
-              } else applied.push(t);
-            },
-          ),
-        );
+        const deploy = async (t: Target) => {
+          const found = await apply(client, t, { dryRun: false });
+          if (found.some((p) => p.severity === 'error')) {
+            // The ref's own object was refused, so this one's upgrade goes unchecked: say so, unless the
+            // built object is refused as well and already reported.
+            if (rejectedIds.has(identity(t))) return;
+            for (const p of found)
+              if (p.severity === 'error') problems.push({ ...p, severity: 'warning', rule: 'baseline-rejected', message: `at ${ref}: ${p.message}` });
+          } else applied.push(t);
+        };
+        // A hook named by its generateName is made anew by every sync: nothing of the ref's stays to upgrade.
+        const deployed = refTargets.filter((t) => round.includes(t.group) && !t.installed && t.manifest.metadata?.name);
+        // As in the cluster, a node port goes to the first Service in apply order that asks for it: Services
+        // asking for one another asks for too are created one by one, in that order. All that ask for node
+        // ports come before the rest, whose node ports the server chooses and might choose among those.
+        const { contested, uncontested, rest } = byNodePorts(deployed);
+        await phases.timed('baseline', async () => {
+          await Promise.all([
+            (async () => {
+              for (const t of contested) await deploy(t);
+            })(),
+            eachLimit(uncontested, concurrency, deploy),
+          ]);
+          await eachLimit(rest, concurrency, deploy);
+        });
         await phases.timed('upgrade', () =>
           eachLimit(
             targets.filter((t) => round.includes(t.group) && !rejected.has(t) && !t.installed),
@@ -676,6 +697,42 @@ function nodePortsOutside(m: Manifest, range: PortRange): Finding[] {
   return found;
 }
 
+/**
+ * Objects in apply order: Services asking for a node port another of them asks for too, Services
+ * asking for node ports no other asks for, and the rest.
+ */
+function byNodePorts(targets: readonly Target[]): { contested: Target[]; uncontested: Target[]; rest: Target[] } {
+  const asked = new Map(targets.map((t) => [t, new Set(nodePortsAsked(t.manifest).map((a) => a.port))]));
+  const askers = new Map<number, number>();
+  for (const ports of asked.values()) for (const port of ports) askers.set(port, (askers.get(port) ?? 0) + 1);
+  const out = { contested: [] as Target[], uncontested: [] as Target[], rest: [] as Target[] };
+  for (const [t, ports] of asked) {
+    if (ports.size === 0) out.rest.push(t);
+    else if ([...ports].some((port) => askers.get(port)! > 1)) out.contested.push(t);
+    else out.uncontested.push(t);
+  }
+  return out;
+}
+
+/**
+ * A node port that an earlier Service of the env holds, refused in the server's words when it creates
+ * the Service (a field error for a port; for the health check's, the cause of an internal error), naming the holder.
+ */
+function portTaken({ asked, holder, held }: NodePortClash<Target>): Finding {
+  const where = locate(holder, { path: held.path, message: '' });
+  const ns = holder.manifest.metadata?.namespace;
+  const words =
+    asked.path === 'spec.healthCheckNodePort'
+      ? `failed to allocate requested HealthCheck NodePort ${asked.port}: provided port is already allocated`
+      : `Invalid value: ${asked.port}: provided port is already allocated`;
+  return {
+    path: asked.path,
+    message: `${words} (to Service ${ns ? `${ns}/` : ''}${objectName(holder.manifest.metadata) ?? ''}, ${where.file}${where.line ? `:${where.line}` : ''}, applied first: the cluster creates that one and refuses this one; a dry run lets both through)`,
+    rule: 'server-rejected',
+    severity: 'error',
+  };
+}
+
 /** What the server makes of a generateName: at most this much of it, and five characters after. */
 const GENERATED_PREFIX = 58;
 
@@ -846,16 +903,19 @@ const identity = (t: Target) => {
 };
 
 /**
- * Groups envs so that no two in a group share an object identity: each group is checked against its
- * own ref objects. Apps that use distinct namespaces per env need a single round.
+ * Groups envs so that no two in a group share an object identity or a node port (each env is a cluster
+ * of its own): each group is checked against its own ref objects. Apps that use distinct namespaces
+ * and node ports per env need a single round.
  */
 function upgradeRounds(envs: readonly string[], targets: readonly Target[], refTargets: readonly Target[]): string[][] {
   const owner = new Map<string, string>();
   for (const t of [...targets, ...refTargets]) {
-    const id = identity(t).slice(t.group.length);
-    const prev = owner.get(id);
-    if (prev !== undefined && prev !== t.group) return envs.map((e) => [e]);
-    owner.set(id, t.group);
+    const ids = [identity(t).slice(t.group.length), ...nodePortsAsked(t.manifest).map((a) => `nodePort|${a.port}`)];
+    for (const id of ids) {
+      const prev = owner.get(id);
+      if (prev !== undefined && prev !== t.group) return envs.map((e) => [e]);
+      owner.set(id, t.group);
+    }
   }
   return [[...envs]];
 }

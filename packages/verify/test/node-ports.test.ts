@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { readBuilt, verifyDocuments } from '../src/index.ts';
-import { BUILD_TIMEOUT } from './helpers.ts';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ensureServers, readBuilt, startServer, statusProblems, verify, verifyDocuments, type Server } from '../src/index.ts';
+import { nodePortsAsked } from '../src/node-ports.ts';
+import { BUILD_TIMEOUT, lineOf, makeRepo } from './helpers.ts';
 
 /** A NodePort Service asking for `nodePort`. */
 function service(name: string, nodePort: number): string {
@@ -50,7 +54,7 @@ describe('the node ports Services may ask for', () => {
     async () => {
       // Applied for real, so the server's own allocator judges them: 8080 is deployed, 30080 refused.
       const deployed = readBuilt(`${service('web', 8080)}---\n${service('old', 30080)}`, 'now/web.yaml');
-      const r = await verifyDocuments(readBuilt(`${service('web', 8080)}---\n${service('api', 8080)}`, 'web.yaml'), {
+      const r = await verifyDocuments(readBuilt(service('api', 8080), 'web.yaml'), {
         serviceNodePortRange: { from: 8000, to: 9000 },
         against: { name: 'now', docs: deployed },
       });
@@ -67,4 +71,195 @@ describe('the node ports Services may ask for', () => {
     },
     BUILD_TIMEOUT,
   );
+});
+
+interface Port {
+  readonly port: number;
+  readonly nodePort: number;
+  readonly protocol?: 'TCP' | 'UDP';
+}
+
+/** A Service of `type` (NodePort unless told), as an object for makeRepo or YAML for readBuilt. */
+function serviceObject(name: string, namespace: string, ports: readonly Port[], spec: Record<string, unknown> = {}): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: {
+      type: 'NodePort',
+      selector: { app: name },
+      ports: ports.map((p, i) => ({ name: `p${i}`, port: p.port, protocol: p.protocol ?? 'TCP', nodePort: p.nodePort })),
+      ...spec,
+    },
+  };
+}
+
+const yamlOf = (...objects: object[]) => objects.map((o) => stringify(o)).join('---\n');
+
+const TAKEN = 'provided port is already allocated';
+const AFTER = 'applied first: the cluster creates that one and refuses this one; a dry run lets both through)';
+
+let server: Server;
+beforeAll(async () => {
+  server = await startServer(await ensureServers());
+}, BUILD_TIMEOUT);
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('node ports two Services of one cluster ask for', () => {
+  // dev/api comes before dev/web in apply order (apps by name); staging is a cluster of its own.
+  const apps = {
+    'dev/api': [serviceObject('api', 'shop-dev', [{ port: 80, nodePort: 30080 }])],
+    'dev/web': [
+      serviceObject('web', 'shop-dev', [
+        { port: 8443, nodePort: 30443 },
+        { port: 80, nodePort: 30080 },
+      ]),
+    ],
+    'staging/web': [serviceObject('web', 'shop-staging', [{ port: 80, nodePort: 30080 }])],
+  };
+
+  it(
+    'refuses the second Service of an env asking for a node port the first holds, at its line and naming the first, and lets the same port through in another env',
+    async () => {
+      const repo = makeRepo(apps);
+      try {
+        const r = await verify(repo, { server });
+        const line = lineOf(repo, 'dist/dev/web.yaml', 'nodePort: 30080');
+        const held = lineOf(repo, 'dist/dev/api.yaml', 'nodePort: 30080');
+        expect(r.problems).toStrictEqual([
+          {
+            file: 'dist/dev/web.yaml',
+            line,
+            apiVersion: 'v1',
+            kind: 'Service',
+            namespace: 'shop-dev',
+            name: 'web',
+            path: 'spec.ports[1].nodePort',
+            message: `Invalid value: 30080: ${TAKEN} (to Service shop-dev/api, dist/dev/api.yaml:${held}, ${AFTER}`,
+            rule: 'server-rejected',
+            severity: 'error',
+          },
+        ]);
+        expect(line).toBeGreaterThan(0);
+        expect((await verify(repo, { server, env: 'staging' })).problems).toStrictEqual([]);
+        expect((await verify(repo, { server, app: ['web'] })).problems).toStrictEqual([]);
+      } finally {
+        rmSync(repo, { recursive: true, force: true });
+      }
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'with --against, checks each env as its own cluster and reports a port taken within the env once',
+    async () => {
+      const repo = makeRepo(apps);
+      try {
+        // Deployed now: api in dev and web in staging, each holding 30080 in its own cluster.
+        for (const [where, objects] of Object.entries(apps).filter(([w]) => w !== 'dev/web')) {
+          mkdirSync(join(repo, 'previous', where.split('/')[0]!), { recursive: true });
+          writeFileSync(join(repo, 'previous', `${where}.yaml`), yamlOf(...objects));
+        }
+        const r = await verify(repo, { server, against: 'previous' });
+        expect(r.problems.map((p) => [p.file, p.name, p.path, p.rule, p.message.slice(0, p.message.indexOf(' ('))])).toStrictEqual([
+          ['dist/dev/web.yaml', 'web', 'spec.ports[1].nodePort', 'server-rejected', `Invalid value: 30080: ${TAKEN}`],
+        ]);
+      } finally {
+        rmSync(repo, { recursive: true, force: true });
+      }
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    "judges ports as the server's allocator does when it creates Services for real: one node port for TCP and UDP of a port in one Service, a node port of one protocol taken for the other, a health check node port taken by a node port",
+    async () => {
+      const dns = serviceObject('dns', 'ports', [
+        { port: 53, protocol: 'TCP', nodePort: 30053 },
+        { port: 53, protocol: 'UDP', nodePort: 30053 },
+      ]);
+      const tcp = serviceObject('tcp', 'ports', [{ port: 80, protocol: 'TCP', nodePort: 30060 }]);
+      const udp = serviceObject('udp', 'ports', [{ port: 80, protocol: 'UDP', nodePort: 30060 }]);
+      const lb = serviceObject('lb', 'ports', [{ port: 80, nodePort: 30061 }], {
+        type: 'LoadBalancer',
+        externalTrafficPolicy: 'Local',
+        healthCheckNodePort: 30060,
+      });
+      // The real create, on a server of its own: it keeps what it allocates.
+      const real = await startServer(await ensureServers());
+      const created: Record<string, { status: number; refusal: { path?: string; message: string }[] }> = {};
+      try {
+        expect(
+          (await real.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ports' } })).status,
+        ).toBe(201);
+        for (const [name, o] of Object.entries({ dns, tcp, udp, lb })) {
+          const r = await real.client.request('POST', '/api/v1/namespaces/ports/services', o);
+          created[name] = { status: r.status, refusal: r.status < 300 ? [] : statusProblems(r.body, r.status) };
+        }
+      } finally {
+        await real.stop();
+      }
+      expect(Object.values(created).map((c) => c.status)).toStrictEqual([201, 201, 422, 500]);
+      expect(created.udp!.refusal).toStrictEqual([{ path: 'spec.ports[0].nodePort', message: `Invalid value: 30060: ${TAKEN}` }]);
+      expect(created.lb!.refusal).toStrictEqual([{ message: `failed to allocate requested HealthCheck NodePort 30060: ${TAKEN}` }]);
+
+      // The same Services, dry-run applied in the same order: refused as the real create refused them.
+      const text = yamlOf(dns, tcp, udp, lb);
+      const r = await verifyDocuments(readBuilt(text, 'ports.yaml'), { server });
+      const lineAt = (name: string, field: string) => {
+        const lines = text.split('\n');
+        const start = lines.findIndex((l) => l === `  name: ${name}`);
+        return lines.findIndex((l, i) => i > start && l.includes(field)) + 1;
+      };
+      const holder = `(to Service ports/tcp, ports.yaml:${lineAt('tcp', 'nodePort: 30060')}, ${AFTER}`;
+      expect(r.problems.map((p) => [p.name, p.line, p.path, p.message])).toStrictEqual([
+        ['udp', lineAt('udp', 'nodePort: 30060'), 'spec.ports[0].nodePort', `${created.udp!.refusal[0]!.message} ${holder}`],
+        ['lb', lineAt('lb', 'healthCheckNodePort: 30060'), 'spec.healthCheckNodePort', `${created.lb!.refusal[0]!.message} ${holder}`],
+      ]);
+    },
+    BUILD_TIMEOUT,
+  );
+});
+
+describe('the node ports a Service takes when it is created', () => {
+  const asked = (o: object) => nodePortsAsked(readBuilt(stringify(o), 's.yaml')[0]!.manifest);
+
+  it('takes one node port for the entries of one port, named at the first of them, and none for a ClusterIP Service', () => {
+    const dns = serviceObject('dns', 'ports', [
+      { port: 53, protocol: 'TCP', nodePort: 30053 },
+      { port: 53, protocol: 'UDP', nodePort: 30053 },
+      { port: 80, nodePort: 30080 },
+    ]);
+    expect(asked(dns)).toStrictEqual([
+      { port: 30053, path: 'spec.ports[0].nodePort' },
+      { port: 30080, path: 'spec.ports[2].nodePort' },
+    ]);
+    expect(asked(serviceObject('web', 'ports', [{ port: 80, nodePort: 30080 }], { type: 'ClusterIP' }))).toStrictEqual([]);
+  });
+
+  it('takes a health check node port only for a LoadBalancer of local traffic, and the ports asked for when it allocates none', () => {
+    const lb = (spec: Record<string, unknown>) =>
+      serviceObject(
+        'lb',
+        'ports',
+        [
+          { port: 80, nodePort: 0 },
+          { port: 80, protocol: 'UDP', nodePort: 30080 },
+        ],
+        {
+          type: 'LoadBalancer',
+          healthCheckNodePort: 30090,
+          ...spec,
+        },
+      );
+    expect(asked(lb({ externalTrafficPolicy: 'Local' }))).toStrictEqual([
+      { port: 30080, path: 'spec.ports[0].nodePort' },
+      { port: 30090, path: 'spec.healthCheckNodePort' },
+    ]);
+    expect(asked(lb({ externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: false }))).toStrictEqual([
+      { port: 30080, path: 'spec.ports[1].nodePort' },
+    ]);
+  });
 });
