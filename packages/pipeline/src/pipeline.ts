@@ -283,7 +283,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // server's helper.
   const checkAndCompare = async () => {
     await decodeParsed(parsed, root);
-    const checking = checkParsed(root, parsed, { onWarning: options.onWarning, serverChecks, apps: new Map(apps.map((a) => [a.name, a])) });
+    const checking = checkParsed(root, parsed, { onWarning: options.onWarning, serverChecks, apps: loadedOf });
     checking.catch(() => undefined); // awaited below
     let done = 0;
     for (const [overlay, r] of toCompare) {
