@@ -46,6 +46,8 @@ export async function schemaProblems(
     const firstOf = new Map<string, SourceDoc>();
     const copiesOf = new Map<SourceDoc, SourceDoc[]>();
     const texts: string[][] = [];
+    // The documents written to each file, in order.
+    const written: SourceDoc[][] = [];
     // How many documents of each signature are written: the next one goes to the file after.
     const seen = new Map<string, number>();
     // Each written document by its file's number and signature: the key of kubeconform's verdict.
@@ -62,29 +64,59 @@ export async function schemaProblems(
       const sig = signature(d.manifest);
       const n = seen.get(sig) ?? 0;
       seen.set(sig, n + 1);
-      (texts[n] ??= []).push(`---\n${json}\n`);
+      (texts[n] ??= []).push(`---\n${yamlSafe(json)}\n`);
+      (written[n] ??= []).push(d);
       index.set(`${n}\0${sig}`, d);
     }
     const paths = texts.map((_, n) => join(dir, `${n}.yaml`));
     texts.forEach((t, n) => writeFileSync(paths[n]!, t.join('')));
     const numberOf = new Map(paths.flatMap((p, n) => [[p, n] as const, [resolve(p), n] as const]));
-    const results = [];
-    for (let i = 0; i < paths.length; i += PATHS_PER_RUN) {
-      // One verdict per object: far too many for the arguments of one push.
-      for (const r of await validateWithKubeconform(
-        { paths: paths.slice(i, i + PATHS_PER_RUN) },
-        { root, ...(kubernetesVersion ? { kubernetesVersion } : {}) },
-      ))
-        results.push(r);
-    }
+    const run = async (files: readonly string[]) => {
+      const out: KubeconformResult[] = [];
+      for (let i = 0; i < files.length; i += PATHS_PER_RUN) {
+        // One verdict per object: far too many for the arguments of one push.
+        for (const r of await validateWithKubeconform(
+          { paths: files.slice(i, i + PATHS_PER_RUN) },
+          { root, ...(kubernetesVersion ? { kubernetesVersion } : {}) },
+        ))
+          out.push(r);
+      }
+      return out;
+    };
     // Each verdict for its own document and for every copy of it.
     const verdicts: { r: KubeconformResult; doc: SourceDoc }[] = [];
-    for (const r of results) {
-      if (r.status === 'valid' || r.status === 'empty') continue;
-      const doc = index.get(`${numberOf.get(r.filename)}\0${r.version}\0${r.kind}\0${r.name}`);
-      if (!doc) throw new Error(`kubeconform named an object that was not given to it: ${r.kind} ${r.name} in ${r.filename}`);
+    const take = (r: KubeconformResult, doc: SourceDoc) => {
       verdicts.push({ r, doc });
       for (const copy of copiesOf.get(doc)!) verdicts.push({ r, doc: copy });
+    };
+    const results = await run(paths);
+    // A verdict that names no object it was given (one kubeconform could not read as an object)
+    // cannot be told apart within its file: that file's documents are judged again, each alone.
+    const unnamed = new Set<number>();
+    for (const r of results) {
+      if (r.status === 'valid' || r.status === 'empty') continue;
+      const n = numberOf.get(r.filename);
+      if (n !== undefined && !index.has(`${n}\0${r.version}\0${r.kind}\0${r.name}`)) unnamed.add(n);
+    }
+    for (const r of results) {
+      if (r.status === 'valid' || r.status === 'empty') continue;
+      const n = numberOf.get(r.filename);
+      if (n === undefined || unnamed.has(n)) continue;
+      take(r, index.get(`${n}\0${r.version}\0${r.kind}\0${r.name}`)!);
+    }
+    const alone = new Map<string, SourceDoc>();
+    for (const n of unnamed) {
+      written[n]!.forEach((d, i) => {
+        const path = join(dir, `${n}-${i}.yaml`);
+        writeFileSync(path, `${yamlSafe(jsonOf(d))}\n`);
+        alone.set(path, d);
+      });
+    }
+    if (alone.size > 0) {
+      for (const r of await run([...alone.keys()])) {
+        const doc = alone.get(r.filename) ?? alone.get(resolve(r.filename));
+        if (doc && r.status !== 'valid' && r.status !== 'empty') take(r, doc);
+      }
     }
     // In the documents' order, whichever file they were written to.
     verdicts.sort((a, b) => order.get(a.doc)! - order.get(b.doc)!);
@@ -157,6 +189,16 @@ function unknownFields(message: string, manifest: unknown, at: readonly (string 
     if (named.length > 0) return named;
   }
   return listed.slice(1, -1).split("', '").sort();
+}
+
+/**
+ * JSON text as kubeconform's YAML reader reads it back: the characters that YAML refuses in a
+ * document (DEL, the C1 controls, U+FFFE and U+FFFF) or takes for line breaks (U+0085, U+2028,
+ * U+2029), and a byte order mark, written as JSON escapes. JSON.stringify leaves them as they are;
+ * they occur only inside strings, where the escape means the same character.
+ */
+function yamlSafe(json: string): string {
+  return json.replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

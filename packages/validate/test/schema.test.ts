@@ -72,3 +72,17 @@ describe('schema checks of objects that kubeconform names alike', () => {
     ]);
   });
 });
+
+describe('schema checks of strings holding characters that YAML refuses or reads as line breaks', () => {
+  it('judge the object kubectl sends: no problem but its own, at its line', async () => {
+    // DEL, a C1 control, NEL, the line and paragraph separators and a byte order mark: kubectl and
+    // the API server take them in a ConfigMap's value; written into YAML as they are, kubeconform's
+    // reader would refuse the document or fold the value.
+    const odd = write(
+      'odd.yaml',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\ndata:\n  k: "a\\x7fb\\x80c\\u0085d\\u2028e\\u2029f\\ufeffg"\ndatta: {}\n',
+    );
+    const problems = await problemsOf([odd]);
+    expect(problems).toStrictEqual([[odd, 7, 'schema', 'datta', 'unknown field (not in the schema); check its spelling and indentation', `${odd}#0`]]);
+  });
+});
