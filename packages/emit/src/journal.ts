@@ -59,6 +59,12 @@ interface Journal {
    * made again by `pnpm install`.
    */
   readonly prune?: string[];
+  /**
+   * Install state made in folders the transaction creates (a new app's node_modules): removed whole
+   * when the change is undone, so that those folders go too. Never redone: the change's own install
+   * made it.
+   */
+  readonly discard?: string[];
 }
 
 /** The stages of a transaction, for `atStep`. */
@@ -286,6 +292,12 @@ export interface Transaction {
   commit(): void;
   /** Puts every file the transaction changed back as it was. */
   abort(): void;
+  /**
+   * Names install state that a step will make inside folders this transaction creates (pnpm's
+   * node_modules in a new app's folder): if the change is undone, by `abort` or by the recovery
+   * after a killed run, it is removed whole, so that no part of those folders stays behind.
+   */
+  discardOnUndo(paths: readonly string[]): void;
 }
 
 /** The open transactions of this process, by folder: recovery leaves them alone. */
@@ -298,6 +310,8 @@ const open = new Set<string>();
 export function openTransaction(root: string, hooks: Pick<CommitHooks, 'atStep' | 'durable'> = {}): Transaction {
   const ops: Operation[] = [];
   const dirs: string[] = [];
+  const discard: string[] = [];
+  const journal = (): Journal => (discard.length > 0 ? { version: 1, ops, dirs, discard } : { version: 1, ops, dirs });
   let txn: string | undefined;
   let closed = false;
   const close = () => {
@@ -308,25 +322,29 @@ export function openTransaction(root: string, hooks: Pick<CommitHooks, 'atStep' 
     if (closed) return;
     close();
     if (!txn) return;
-    undo(root, txn, { version: 1, ops, dirs }, hooks.atStep);
+    undo(root, txn, journal(), hooks.atStep);
     finish(txn, undefined, hooks.atStep);
+  };
+  const begin = (): string => {
+    if (!txn) {
+      txn = newTransactionFolder(root);
+      open.add(txn);
+      // Present before the first journal: until the commit, a recovery undoes.
+      writeFileSync(join(txn, ABORT), '');
+    }
+    return txn;
   };
   return {
     apply(writes, removed = []) {
       if (closed) throw new Error('the transaction is already committed or aborted');
       if (writes.length === 0 && removed.length === 0) return;
-      if (!txn) {
-        txn = newTransactionFolder(root);
-        open.add(txn);
-        // Present before the first journal: until the commit, a recovery undoes.
-        writeFileSync(join(txn, ABORT), '');
-      }
+      const txn = begin();
       const first = ops.length;
       try {
         stage(root, txn, writes, removed, ops, dirs, hooks, true);
         hooks.atStep?.('stage', ops.length);
-        writeJournal(txn, { version: 1, ops, dirs }, hooks.durable);
-        redo(root, txn, { version: 1, ops, dirs }, (n) => hooks.atStep?.('commit', n), first);
+        writeJournal(txn, journal(), hooks.durable);
+        redo(root, txn, journal(), (n) => hooks.atStep?.('commit', n), first);
       } catch (err) {
         abort();
         throw err;
@@ -336,14 +354,21 @@ export function openTransaction(root: string, hooks: Pick<CommitHooks, 'atStep' 
       if (closed) throw new Error('the transaction is already committed or aborted');
       close();
       if (!txn) return;
-      const journal: Journal = { version: 1, ops, dirs };
+      const done: Journal = { version: 1, ops, dirs };
       if (hooks.durable) for (const d of new Set(ops.map((op) => dirname(inside(root, op.path))))) if (existsSync(d)) fsyncPath(d);
       // The commit point: without the mark, a recovery completes the journal (every step is done).
       unlinkSync(join(txn, ABORT));
       if (hooks.durable) fsyncPath(txn);
-      finish(txn, journal, hooks.atStep);
+      finish(txn, done, hooks.atStep);
     },
     abort,
+    discardOnUndo(paths) {
+      if (closed) throw new Error('the transaction is already committed or aborted');
+      for (const p of paths) inside(root, p); // refuses a path that leaves the tree
+      discard.push(...paths);
+      // In the journal before the step that makes it: a recovery after a kill must know it.
+      writeJournal(begin(), journal(), hooks.durable);
+    },
   };
 }
 
@@ -402,6 +427,7 @@ function undo(root: string, txn: string, journal: Journal, atStep?: CommitHooks[
     // behind and goes with the folder.
     renameSync(backup, target);
   }
+  for (const p of journal.discard ?? []) rmSync(inside(root, p), { recursive: true, force: true });
   // In any order: a folder still holding a child is removed with that child, as its parent.
   for (const d of journal.dirs) removeEmptyDirs(inside(root, d), root);
 }

@@ -165,3 +165,35 @@ describe('install state pruned with a change', () => {
     expect(outcomes.filter((o) => !o.endsWith('SIGKILL'))).toStrictEqual(['"not killed": 0']);
   });
 });
+
+describe('install state discarded when a change is undone', () => {
+  let script: string;
+  beforeAll(async () => {
+    script = await bundleChild('discard-child.ts');
+  });
+  afterAll(() => rmSync(dirname(script), { recursive: true, force: true }));
+
+  it.each(['abort', 'kill'])('goes with the folders the change created, on %s, and nothing else does', (how) => {
+    const before = new Map([
+      ['apps.txt', 'kept\n'],
+      ['apps/kept/package.json', '{}\n'],
+      ['apps/kept/node_modules/dep/index.js', 'module.exports = 1;\n'],
+    ]);
+    const root = mkdtempSync(join(tmpdir(), 'strata-discard-'));
+    for (const [rel, content] of before) {
+      mkdirSync(join(root, dirname(rel)), { recursive: true });
+      writeFileSync(join(root, rel), content);
+    }
+    const r = spawnSync(process.execPath, [script, root, how], { encoding: 'utf8' });
+    if (how === 'kill') expect(r.signal).toBe('SIGKILL');
+    else expect(r.status, r.stderr).toBe(0);
+    // Killed: the files and node_modules are still there until the next writer recovers.
+    if (how === 'kill') expect(existsSync(join(root, 'apps/fresh/node_modules/dep/index.js'))).toBe(true);
+    expect(recover(root).busy).toBeUndefined();
+    const now = tree(root);
+    expect([...now.files.keys()].sort()).toStrictEqual([...before.keys()].sort());
+    expect(now.dirs).toStrictEqual(['apps', 'apps/kept', 'apps/kept/node_modules', 'apps/kept/node_modules/dep']);
+    expect(existsSync(join(root, WRITE_STATE_DIR))).toBe(false);
+    rmSync(root, { recursive: true });
+  });
+});

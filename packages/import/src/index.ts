@@ -142,10 +142,8 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
       redrawn = [...pictures.keys()].sort();
       if (options.install !== false) {
         const { generate, installInTransaction } = await import('@strata/pipeline');
-        const failed = installInTransaction(root, created);
+        const failed = installInTransaction(root, created, name);
         if (failed !== undefined) {
-          // The links pnpm made in the app's folder go with the app (aborted below).
-          rmSync(join(root, 'apps', name, 'node_modules'), { recursive: true, force: true });
           throw new ToolError(
             `pnpm install failed, so apps/${name} is not imported and nothing changed: ${failed}; once \`npx pnpm install\` passes, run the same \`npx strata import\` again (or add --no-install to import without installing)`,
           );

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockTree, openTransaction, recoverLocked, type Transaction } from '@strata/emit';
 import { redrawTopology, topologyPictures } from '@strata/graph';
@@ -43,10 +43,8 @@ export async function newApp(root: string, name: string, options: { install?: bo
         created.commit();
         return { dir, files: written, redrawn: [], stale: topologyPictures(root) };
       }
-      const failed = installInTransaction(root, created);
+      const failed = installInTransaction(root, created, name);
       if (failed !== undefined) {
-        // The links pnpm made in the app's folder go with the app (aborted below).
-        rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
         throw new ToolError(
           `pnpm install failed, so ${Layout.app(name)} is not created and nothing changed: ${failed}; once \`npx pnpm install\` passes, run \`npx strata new-app ${name}\` again (or add --no-install to create the app without installing it)`,
         );
@@ -68,13 +66,16 @@ export async function newApp(root: string, name: string, options: { install?: bo
 }
 
 /**
- * `pnpm install` as a step of an open transaction: pnpm rewrites the lockfile itself, so the
- * transaction keeps the one before first, to put it back on an abort. pnpm's output is kept, not
- * passed through (a library prints nothing): when it fails, its error is returned in one line.
+ * `pnpm install` as a step of an open transaction that creates the app `app`: pnpm rewrites the
+ * lockfile itself, so the transaction keeps the one before first, to put it back on an abort; and
+ * what pnpm links in the app's folder goes with the app when the change is undone (an abort, or the
+ * recovery after a killed run), so the folder goes too. pnpm's output is kept, not passed through
+ * (a library prints nothing): when it fails, its error is returned in one line.
  */
-export function installInTransaction(root: string, txn: Transaction): string | undefined {
+export function installInTransaction(root: string, txn: Transaction, app: string): string | undefined {
   const lockfile = join(root, 'pnpm-lock.yaml');
   if (existsSync(lockfile)) txn.apply([['pnpm-lock.yaml', readFileSync(lockfile)]]);
+  txn.discardOnUndo([`${Layout.app(app)}/node_modules`]);
   const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
   // pnpm prints its errors among its other output, on stdout, and not at all when silent. The
   // lockfile is to take the new app: never frozen, which pnpm is by default where CI is set.
