@@ -83,6 +83,8 @@ describe('schema checks of strings holding characters that YAML refuses or reads
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\ndata:\n  k: "a\\x7fb\\x80c\\u0085d\\u2028e\\u2029f\\ufeffg"\ndatta: {}\n',
     );
     const problems = await problemsOf([odd]);
-    expect(problems).toStrictEqual([[odd, 7, 'schema', 'datta', 'unknown field (not in the schema); check its spelling and indentation', `${odd}#0`]]);
+    expect(problems).toStrictEqual([
+      [odd, 7, 'schema', 'datta', 'unknown field (not in the schema); check its spelling and indentation', `${odd}#0`],
+    ]);
   });
 });
