@@ -288,3 +288,18 @@ export function expectAppInstalled(root: string, app: string, before: Lockfile):
   const { [`@strata-apps/${app}`]: _link, ...rootDevNow } = rootNow!.devDependencies!;
   expect(rootDevNow).toStrictEqual(rootBefore!.devDependencies);
 }
+
+/** Asserts that `apps/<app>` is generated: its base and an overlay per env, each listed in its env's root. */
+export function expectAppGenerated(root: string, app: string): void {
+  for (const dir of [`base/${app}`, `overlays/dev/${app}`, `overlays/staging/${app}`, `overlays/prod/${app}`])
+    expect(existsSync(join(root, dir, 'kustomization.yaml')), dir).toBe(true);
+  for (const env of ['dev', 'staging', 'prod'])
+    expect(readFileSync(join(root, `overlays/${env}/kustomization.yaml`), 'utf8').split('\n'), env).toContain(`  - ${app}`);
+}
+
+/** Asserts that a command that failed changed no file of the workspace (`before` from workspaceFiles). */
+export function expectNothingChanged(root: string, before: ReadonlyMap<string, Buffer>): void {
+  const after = workspaceFiles(root);
+  expect(after.get('pnpm-lock.yaml')?.equals(before.get('pnpm-lock.yaml')!)).toBe(true);
+  expect(changedFiles(before, after)).toEqual([]);
+}
