@@ -1,6 +1,6 @@
 import { type Dirent, existsSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Metafile, OnResolveArgs, OnResolveResult, OutputFile, Plugin } from 'esbuild';
+import type { Message, Metafile, OnResolveArgs, OnResolveResult, Plugin } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 import { registerBundle } from '@strata/core/sources';
 import { makeScratchDir } from './scratch.ts';
@@ -236,9 +236,12 @@ const ownImportMeta = (files: ReadonlySet<string>): Plugin => ({
   },
 });
 
-/** A compiled module (not its map, which holds the sources) that still uses `import.meta`. */
-const holdsMeta = (f: OutputFile) =>
-  !f.path.endsWith('.map') && Buffer.from(f.contents.buffer, f.contents.byteOffset, f.contents.byteLength).includes('import.meta');
+/**
+ * The files that still use `import.meta` in code (not in a string or a comment), as esbuild finds
+ * them: compiled as for a target without `import.meta`, it warns at each use it would leave empty.
+ */
+const usingMeta = (r: { warnings: readonly Message[] }) =>
+  new Set(r.warnings.filter((w) => w.id === 'empty-import-meta' && w.location).map((w) => resolve(w.location!.file)));
 
 async function importBundle(files: readonly string[], packages: readonly string[], apart: boolean): Promise<(Loaded | Failed)[] | undefined> {
   const { build } = await import('esbuild');
@@ -251,6 +254,8 @@ async function importBundle(files: readonly string[], packages: readonly string[
           ? { entryPoints: files.map((f, i) => ({ in: f, out: `m${i}` })), splitting: true }
           : { stdin: { contents: files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)};`).join('\n'), loader: 'ts', resolveDir: dir } }),
         ...(meta.size > 0 ? { define: META_DEFINE } : {}),
+        // Any other use is left empty and warned about (see usingMeta): such a build is not used.
+        supported: { 'import-meta': false },
         bundle: true,
         format: 'esm',
         platform: 'node',
@@ -269,13 +274,11 @@ async function importBundle(files: readonly string[], packages: readonly string[
         throw compileError(err) ?? err;
       });
     let result = await compile(new Set());
-    let meta = new Set<string>();
-    // Rare: compiled again with each such file's own values. The bundle is searched, not every file read.
-    if (result.outputFiles.some(holdsMeta)) {
-      const own = Object.keys(result.metafile.inputs).filter((f) => f !== '<stdin>');
-      meta = new Set(own.map((f) => resolve(f)).filter((f) => readFileSync(f, 'utf8').includes('import.meta')));
+    const meta = usingMeta(result);
+    // Rare: compiled again with each such file's own url, dirname and filename.
+    if (meta.size > 0) {
       result = await compile(meta);
-      if (result.outputFiles.some(holdsMeta)) return undefined;
+      if (usingMeta(result).size > 0) return undefined;
     }
     const maps = result.outputFiles.filter((f) => f.path.endsWith('.map'));
     for (const f of result.outputFiles) {

@@ -80,6 +80,17 @@ describe('loading apps', () => {
     expect(mod.here).toBe(pathToFileURL(files[1]!).href);
   });
 
+  it('loads with the others an app that only names import.meta in a string or a comment', async () => {
+    // A script shipped in a ConfigMap, say: text, not a use of the bundle's import.meta.
+    const script = 'export const script = "console.log(import.meta.url)"; // import.meta.dirname';
+    const root = ws({ plain: appSource('plain'), scripted: appSource('scripted', script) });
+    const files = ['plain', 'scripted'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
+    const mods = await importTogether(files, [join(root, 'apps', 'node_modules')]);
+    expect(mods?.map((m) => (m.exports.app as core.App).name)).toStrictEqual(['plain', 'scripted']);
+    expect(mods?.[1]!.exports.script).toBe('console.log(import.meta.url)');
+    expect(mods?.[1]!.inputs).toStrictEqual([files[1]]);
+  });
+
   it('names the line that throws while an app loads, even when it was loaded with others', async () => {
     const root = ws({ good: appSource('good'), bad: appSource('bad', "throw new Error('no settings for bad');") });
     await expect(loadApps(root)).rejects.toThrow(/^apps\/bad\/src\/app\.ts:4:7: cannot load: no settings for bad$/);
