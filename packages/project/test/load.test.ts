@@ -87,8 +87,8 @@ describe('loading apps', () => {
     const files = ['plain', 'scripted'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
     const mods = await importTogether(files, [join(root, 'apps', 'node_modules')]);
     expect(mods?.map((m) => (m.exports.app as core.App).name)).toStrictEqual(['plain', 'scripted']);
-    expect(mods?.[1]!.exports.script).toBe('console.log(import.meta.url)');
-    expect(mods?.[1]!.inputs).toStrictEqual([files[1]]);
+    expect(mods?.[1]?.exports.script).toBe('console.log(import.meta.url)');
+    expect(mods?.[1]?.inputs).toStrictEqual([files[1]]);
   });
 
   it('names the line that throws while an app loads, even when it was loaded with others', async () => {
