@@ -354,19 +354,32 @@ async function run(
           ]);
           await eachLimit(rest, concurrency, deploy);
         });
-        await phases.timed('upgrade', () =>
-          eachLimit(
-            targets.filter((t) => round.includes(t.group) && !rejected.has(t) && !t.installed),
+        const upgrades = targets.filter((t) => round.includes(t.group) && !rejected.has(t) && !t.installed);
+        // A node port that a deployed Service holds and another asks for now is free once the holder's
+        // update, earlier in apply order, lets it go: a dry run takes and frees nothing, so such
+        // Services are applied for real, one by one in apply order, as the cluster takes them.
+        const moved = movedNodePorts(applied, upgrades);
+        const upgraded: Target[] = [];
+        await phases.timed('upgrade', async () => {
+          for (const t of moved) {
+            const found = await apply(client, t, { dryRun: false });
+            if (found.some((p) => p.severity === 'error'))
+              problems.push(...found.filter((p) => p.severity === 'error').map((p) => asUpgradeProblem(p, ref)));
+            else upgraded.push(t);
+          }
+          await eachLimit(
+            upgrades.filter((t) => !moved.includes(t)),
             concurrency,
             async (t) => {
               const found = await apply(client, t, { dryRun: true, nodePorts });
               problems.push(...found.filter((p) => p.severity === 'error').map((p) => asUpgradeProblem(p, ref)));
             },
-          ),
-        );
+          );
+        });
         // Environments share namespaces and cluster-scoped names, so the next round starts from its own
         // ref objects; and a server passed in is left as it was found.
-        await eachLimit(applied, concurrency, (t) => remove(client, t));
+        const kept = new Set(upgraded.map(identity));
+        await eachLimit([...applied.filter((t) => !kept.has(identity(t))), ...upgraded], concurrency, (t) => remove(client, t));
       }
     }
     return { problems: sortProblems(problems), objects: targets.length, phases: phases.totals, serverVersion };
@@ -712,6 +725,20 @@ function byNodePorts(targets: readonly Target[]): { contested: Target[]; unconte
     else out.uncontested.push(t);
   }
   return out;
+}
+
+/**
+ * The Services of an upgrade that take part in moving a node port from one Service to another, in
+ * apply order: when a Service asks for a node port that another deployed Service holds, every
+ * Service of the upgrade that asks for a node port or holds one now; else none.
+ */
+function movedNodePorts(deployed: readonly Target[], upgrades: readonly Target[]): Target[] {
+  const holders = new Map<number, string>();
+  for (const t of deployed) for (const a of nodePortsAsked(t.manifest)) holders.set(a.port, identity(t));
+  const moves = upgrades.some((t) => nodePortsAsked(t.manifest).some((a) => holders.has(a.port) && holders.get(a.port) !== identity(t)));
+  if (!moves) return [];
+  const holding = new Set(holders.values());
+  return upgrades.filter((t) => nodePortsAsked(t.manifest).length > 0 || holding.has(identity(t)));
 }
 
 /**

@@ -223,6 +223,45 @@ describe('node ports two Services of one cluster ask for', () => {
   );
 });
 
+describe('node ports that move from one Service to another in an upgrade', () => {
+  it(
+    'with --against, lets a Service take the node port that a Service updated before it lets go, and refuses it while the holder keeps it',
+    async () => {
+      // Deployed now: api holds 30080. Built: api moves to 30081, and web (after api in apply order) takes 30080.
+      const repo = makeRepo({
+        'dev/api': [serviceObject('api', 'shop-dev', [{ port: 80, nodePort: 30081 }])],
+        'dev/web': [serviceObject('web', 'shop-dev', [{ port: 80, nodePort: 30080 }])],
+      });
+      const deploy = (port: number) => {
+        mkdirSync(join(repo, 'previous', 'dev'), { recursive: true });
+        writeFileSync(join(repo, 'previous', 'dev', 'api.yaml'), yamlOf(serviceObject('api', 'shop-dev', [{ port: 80, nodePort: port }])));
+      };
+      try {
+        deploy(30080);
+        // kubectl apply updates api first, which frees 30080, then creates web with it.
+        expect((await verify(repo, { server, against: 'previous' })).problems).toStrictEqual([]);
+        // Deployed: api on 30080, and a Service the build does not have holds 30081: api's update is
+        // refused, so api keeps 30080, and web cannot have it.
+        writeFileSync(
+          join(repo, 'previous', 'dev', 'api.yaml'),
+          yamlOf(
+            serviceObject('api', 'shop-dev', [{ port: 80, nodePort: 30080 }]),
+            serviceObject('old', 'shop-dev', [{ port: 80, nodePort: 30081 }]),
+          ),
+        );
+        const r = await verify(repo, { server, against: 'previous' });
+        expect(r.problems.map((p) => [p.file, p.name, p.path, p.rule, p.message.slice(0, p.message.indexOf(' ('))])).toStrictEqual([
+          ['dist/dev/api.yaml', 'api', 'spec.ports[0].nodePort', 'update-rejected', `Invalid value: 30081: ${TAKEN}`],
+          ['dist/dev/web.yaml', 'web', 'spec.ports[0].nodePort', 'update-rejected', `Invalid value: 30080: ${TAKEN}`],
+        ]);
+      } finally {
+        rmSync(repo, { recursive: true, force: true });
+      }
+    },
+    BUILD_TIMEOUT,
+  );
+});
+
 describe('the node ports a Service takes when it is created', () => {
   const asked = (o: object) => nodePortsAsked(readBuilt(stringify(o), 's.yaml')[0]!.manifest);
 
