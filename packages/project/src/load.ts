@@ -151,19 +151,30 @@ function workspacePackages(folders: readonly string[]): string[] {
 }
 
 /**
- * The folder a bare import is resolved from, as far as the answer goes: the nearest folder, from
- * `dir` up, that holds a node_modules folder, a package.json (its `imports`, its name for a
- * self-reference) or a tsconfig.json/jsconfig.json (`paths`). A folder with none of them adds
- * nothing to the search, so every folder below such a one resolves a bare name alike.
+ * The folder a bare import of one of `names` is resolved from, as far as the answer goes: the
+ * nearest folder, from `dir` up, that holds a node_modules folder, a tsconfig.json or jsconfig.json
+ * (`paths`, `baseUrl`), or a package.json named as one of them (a package importing itself by name
+ * resolves through its own `exports`). Any other package.json adds nothing to the search for these
+ * names (its `imports` answer only `#` specifiers), so every app folder under one node_modules
+ * resolves them alike: esbuild is asked once, not once per app.
  */
-function resolutionFolders(): (dir: string) => string {
+function resolutionFolders(names: ReadonlySet<string>): (dir: string) => string {
   const known = new Map<string, string>();
-  const MARKERS = ['node_modules', 'package.json', 'tsconfig.json', 'jsconfig.json'];
+  const namesItself = (file: string) => {
+    try {
+      const { name } = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown };
+      return typeof name === 'string' && names.has(name);
+    } catch {
+      return existsSync(file); // unreadable: esbuild may read it otherwise, so it is a folder of its own
+    }
+  };
+  const marks = (dir: string) =>
+    ['node_modules', 'tsconfig.json', 'jsconfig.json'].some((m) => existsSync(join(dir, m))) || namesItself(join(dir, 'package.json'));
   const of = (dir: string): string => {
     const cached = known.get(dir);
     if (cached !== undefined) return cached;
     const parent = dirname(dir);
-    const found = parent === dir || MARKERS.some((m) => existsSync(join(dir, m))) ? dir : of(parent);
+    const found = parent === dir || marks(dir) ? dir : of(parent);
     known.set(dir, found);
     return found;
   };
@@ -184,7 +195,7 @@ const prebuiltPackages = (names: readonly string[]): Plugin => ({
     // Asking esbuild to resolve costs about half a millisecond of its time: once per folder that
     // resolves alike, not once per import (3,000 imports of @strata/core at 500 apps).
     const answers = new Map<string, Promise<OnResolveResult | undefined>>();
-    const lookup = resolutionFolders();
+    const lookup = resolutionFolders(new Set(names));
     const answer = async (args: OnResolveArgs): Promise<OnResolveResult | undefined> => {
       const r = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: SKIP });
       // A package folder given as external still resolves to its file; a builtin has no path.

@@ -296,4 +296,41 @@ describe('loading apps in a process that runs prebuilt copies of workspace packa
       ['kit copy', 'kit copy'],
     ]);
   });
+
+  it('keeps apart the folders where a package.json names the package itself or a tsconfig.json maps it, and no other package.json', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'strata-prebuilt-'));
+    roots.push(root);
+    const file = (path: string, text: string) => {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    };
+    file('packages/kit/package.json', JSON.stringify({ name: '@acme/kit', type: 'module', exports: { '.': './src/index.ts' } }));
+    file('packages/kit/src/index.ts', "export const from: string = 'kit source';\n");
+    file('copies/kit.mjs', "export const from = 'kit copy';\n");
+    mkdirSync(join(root, 'node_modules', '@acme'), { recursive: true });
+    symlinkSync(join(root, 'packages', 'kit'), join(root, 'node_modules', '@acme', 'kit'));
+    const app = (name: string, manifest: object) => {
+      file(`apps/${name}/package.json`, JSON.stringify(manifest));
+      file(`apps/${name}/src/app.ts`, "import { from } from '@acme/kit';\nexport const seen = from;\n");
+    };
+    // Plain apps: their package.json files change nothing about where @acme/kit comes from.
+    app('one', { name: '@apps/one', type: 'module', imports: { '#kit': './src/app.ts' } });
+    // A package that is itself named @acme/kit imports its own exports.
+    app('self', { name: '@acme/kit', type: 'module', exports: { '.': './src/own.ts' } });
+    file('apps/self/src/own.ts', "export const from: string = 'its own';\n");
+    // A tsconfig.json that maps the name elsewhere.
+    app('mapped', { name: '@apps/mapped', type: 'module' });
+    file('apps/mapped/tsconfig.json', JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@acme/kit': ['./src/local.ts'] } } }));
+    file('apps/mapped/src/local.ts', "export const from: string = 'mapped';\n");
+    app('two', { name: '@apps/two', type: 'module' });
+    const load = (await import(
+      `${pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'load.ts')).href}?markers`
+    )) as typeof import('../src/load.ts');
+    load.usePrebuilt(new Map([[join(root, 'packages', 'kit', 'src', 'index.ts'), join(root, 'copies', 'kit.mjs')]]));
+    const mods = (await load.importTogether(
+      ['one', 'self', 'mapped', 'two'].map((a) => join(root, 'apps', a, 'src', 'app.ts')),
+      [join(root, 'node_modules')],
+    ))!;
+    expect(mods.map((m) => m.exports.seen)).toStrictEqual(['kit copy', 'its own', 'mapped', 'kit copy']);
+  });
 });
