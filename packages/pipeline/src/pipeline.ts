@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
 import { appDirs, appSources, Layout, loadApps, sourceAsLoaded, type Problem, type WarningOptions } from '@strata/project';
@@ -18,6 +18,7 @@ import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } fr
 import { NOT_BUILT_NOTE, resolveHelper } from '@strata/server-validation';
 import { build, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
 import {
+  cacheFile,
   filesUnder,
   readCache,
   sealOf,
@@ -144,8 +145,11 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const { checkParsed, decodeParsed, readText, requireKubernetesSets } = await import('@strata/validate');
   // A Kubernetes version without schemas is found before anything is generated or built.
   requireKubernetesSets(root);
-  const tool = toolFingerprint(root);
-  const cache = options.cache === false ? { tool, apps: {} as Record<string, AppEntry> } : readCache(root, tool);
+  // The tool's fingerprint hashes some 60 MB (binaries, schemas): with no cache to match it against
+  // (a fresh clone, --no-cache), it is taken while esbuild compiles the apps, not before.
+  const noCache = options.cache === false || !existsSync(cacheFile(root));
+  let tool = noCache ? '' : toolFingerprint(root);
+  const cache = noCache ? { tool, apps: {} as Record<string, AppEntry> } : readCache(root, tool);
   const serverChecks = options.serverChecks !== false;
   const names = appDirs(root);
   const reused = new Map<string, AppEntry>();
@@ -172,7 +176,12 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // overlays go to the builder as soon as the app is planned, from memory, so kustomize works while
   // the next apps are rendered; its results are read as they come.
   // Loaded afresh: an app changed since this process last loaded it must not come from memory.
-  const apps = changed.length > 0 ? await loadApps(root, changed, { fresh: true, onWarning: options.onWarning }) : [];
+  const loading = changed.length > 0 ? loadApps(root, changed, { fresh: true, onWarning: options.onWarning }) : Promise.resolve([]);
+  if (noCache) {
+    loading.catch(() => undefined); // awaited below
+    tool = toolFingerprint(root);
+  }
+  const apps = await loading;
   // A kustomize named by $STRATA_KUSTOMIZE is the one to build with, as for `strata build`.
   const session = apps.length > 0 && !process.env.STRATA_KUSTOMIZE ? startBuilder(root) : undefined;
   const plans: AppPlan[] = [];
