@@ -137,7 +137,19 @@ export interface WarningOptions {
  * `import.meta` for more than its url, dirname and filename, is then an error: Node would give its
  * old modules). Apps that load one by one, but not together, load slower: that goes to `onWarning`.
  */
-export async function loadApps(root: string, only?: readonly string[], options: { fresh?: boolean } & WarningOptions = {}): Promise<App[]> {
+export async function loadApps(
+  root: string,
+  only?: readonly string[],
+  options: {
+    fresh?: boolean;
+    /**
+     * Called once the apps' sources are compiled, before they are imported and checked (or when
+     * there is nothing to compile): a caller that loads apps in turns can start compiling the next
+     * ones then, while this call imports its own. Not called when they do not compile.
+     */
+    onCompiled?: () => void;
+  } & WarningOptions = {},
+): Promise<App[]> {
   const dirs = appDirs(root);
   const known = new Set(dirs);
   for (const name of only ?? []) {
@@ -155,6 +167,11 @@ export async function loadApps(root: string, only?: readonly string[], options: 
     stamps.delete(fileOf(dir));
   }
   let together: string | undefined;
+  let told = false;
+  const compiled = () => {
+    if (!told) options.onCompiled?.();
+    told = true;
+  };
   if (missing.length > 0) {
     // All at once, and apart only when that fails: then each module's own error names its file.
     // Stamped once loaded, each file as the compiler read it (see loadedStamp).
@@ -186,9 +203,12 @@ export async function loadApps(root: string, only?: readonly string[], options: 
       stampsOf.set(app, stamped);
     };
     try {
-      const modules = await importTogether(missing.map(fileOf), folders);
-      if (modules) missing.forEach((dir, i) => keep(dir, modules[i]!));
-      else together = 'an app uses import.meta for more than its url, dirname and filename';
+      const modules = await importTogether(missing.map(fileOf), folders, compiled);
+      missing.forEach((dir, i) => {
+        const m = modules[i];
+        if (m) keep(dir, m);
+        else together = 'an app uses import.meta for more than its url, dirname and filename';
+      });
     } catch (err) {
       // esbuild says where every file fails to compile: loading them one by one would say no more.
       if (err instanceof CompileError) throw compileProblems(root, err);
@@ -204,6 +224,7 @@ export async function loadApps(root: string, only?: readonly string[], options: 
       });
     }
   }
+  compiled(); // nothing to compile, or compiled apart
   for (const dir of wanted) {
     const file = fileOf(dir);
     if (loaded.has(file)) continue;

@@ -56,15 +56,21 @@ export interface Loaded {
  *
  * Resolves to each file's exports, the files it was compiled from (itself and every file of its own
  * it imports) and the files outside any node_modules folder that it imports as packages (workspace
- * packages such as @strata/core), all as real paths, in the order given; or to undefined for a set
- * that cannot be loaded this way (a file that uses `import.meta` for more than its url, dirname and
- * filename, which would then describe the bundle): the caller loads those one by one. Rejects when
- * the files do not compile or a module throws while loading; `importApart` then says which.
+ * packages such as @strata/core), all as real paths, in the order given; or to undefined for a file
+ * that cannot be loaded this way (it reaches a module that uses `import.meta` for more than its url,
+ * dirname and filename, which would then describe the bundle): the caller loads those one by one,
+ * and the others are bundled without them. Rejects when the files do not compile or a module throws
+ * while loading; `importApart` then says which. `onCompiled` is called once they compiled, before
+ * the bundle is imported.
  */
-export async function importTogether(files: readonly string[], packages: readonly string[]): Promise<Loaded[] | undefined> {
-  const loaded = await importBundle(files, packages, false);
-  return loaded?.map((l) => {
-    if ('error' in l) throw l.error;
+export async function importTogether(
+  files: readonly string[],
+  packages: readonly string[],
+  onCompiled?: () => void,
+): Promise<(Loaded | undefined)[]> {
+  const loaded = await importBundle(files, packages, false, onCompiled);
+  return loaded.map((l) => {
+    if (l && 'error' in l) throw l.error;
     return l;
   });
 }
@@ -79,7 +85,7 @@ export interface Failed {
  * import), so that one that throws while it loads fails alone: resolves to each file's `Loaded` or
  * what it threw.
  */
-export function importApart(files: readonly string[], packages: readonly string[]): Promise<(Loaded | Failed)[] | undefined> {
+export function importApart(files: readonly string[], packages: readonly string[]): Promise<(Loaded | Failed | undefined)[]> {
   return importBundle(files, packages, true);
 }
 
@@ -254,7 +260,12 @@ const ownImportMeta = (files: ReadonlySet<string>): Plugin => ({
 const usingMeta = (r: { warnings: readonly Message[] }) =>
   new Set(r.warnings.filter((w) => w.id === 'empty-import-meta' && w.location).map((w) => resolve(w.location!.file)));
 
-async function importBundle(files: readonly string[], packages: readonly string[], apart: boolean): Promise<(Loaded | Failed)[] | undefined> {
+async function importBundle(
+  files: readonly string[],
+  packages: readonly string[],
+  apart: boolean,
+  onCompiled?: () => void,
+): Promise<(Loaded | Failed | undefined)[]> {
   const { build } = await import('esbuild');
   const dir = makeScratchDir('apps');
   try {
@@ -289,8 +300,26 @@ async function importBundle(files: readonly string[], packages: readonly string[
     // Rare: compiled again with each such file's own url, dirname and filename.
     if (meta.size > 0) {
       result = await compile(meta);
-      if (usingMeta(result).size > 0) return undefined;
+      const still = usingMeta(result);
+      if (still.size > 0) {
+        // Only the files that reach such a use are left to the caller: the others are compiled
+        // again without them, and still load together.
+        const reach = sourcesOf(result.metafile, files, dir);
+        const kept = reach.flatMap((r, i) => (r.inputs.some((input) => still.has(input)) ? [] : [i]));
+        const loaded =
+          kept.length > 0
+            ? await importBundle(
+                kept.map((i) => files[i]!),
+                packages,
+                apart,
+                onCompiled,
+              )
+            : [];
+        const byIndex = new Map(kept.map((i, n) => [i, loaded[n]]));
+        return files.map((_, i) => byIndex.get(i));
+      }
     }
+    onCompiled?.();
     const maps = result.outputFiles.filter((f) => f.path.endsWith('.map'));
     for (const f of result.outputFiles) {
       if (f.path.endsWith('.map')) continue;

@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as core from '@strata/core';
 import { errorLocation } from '@strata/core/sources';
-import { loadApps } from '../src/index.ts';
+import { appSources, loadApps } from '../src/index.ts';
 import { importTogether } from '../src/load.ts';
 
 // The apps of these workspaces import the real @strata/core, as the project's apps do.
@@ -57,7 +57,7 @@ describe('loading apps', () => {
     writeFileSync(join(root, 'apps', 'one', 'src', 'settings.ts'), 'export const replicas: number = 3;\n');
     const files = ['one', 'two', 'three'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
     const mods = (await importTogether(files, [join(root, 'apps', 'node_modules')]))!;
-    expect(mods.map((m) => (m.exports.app as core.App).name)).toStrictEqual(['one', 'two', 'three']);
+    expect(mods.map((m) => (m!.exports.app as core.App).name)).toStrictEqual(['one', 'two', 'three']);
     expect(mods[0]!.exports.n).toBe(3);
     // The same module instance, not a copy compiled into the bundle.
     expect(mods[0]!.exports.coreModule).toBe(mods[2]!.exports.coreModule);
@@ -69,15 +69,25 @@ describe('loading apps', () => {
     expect(apps.map((a) => a.name)).toStrictEqual(['one', 'three', 'two']);
   });
 
-  it("leaves a set that uses import.meta for more than its url, dirname and filename to the one-by-one loader, where it names the app's own file", async () => {
-    // Taken whole, import.meta would be the bundle's.
-    const root = ws({ plain: appSource('plain'), located: appSource('located', 'export const { url: here } = import.meta;') });
-    const files = ['plain', 'located'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
-    expect(await importTogether(files, [join(root, 'apps', 'node_modules')])).toBeUndefined();
+  it("leaves an app that uses import.meta for more than its url, dirname and filename to the one-by-one loader, where it names the app's own file, and the others together", async () => {
+    // Taken whole, import.meta would be the bundle's: in a module that located imports, too.
+    const root = ws({
+      plain: appSource('plain'),
+      located: appSource('located', "export { here } from './where.ts';"),
+      other: appSource('other'),
+    });
+    writeFileSync(join(root, 'apps', 'located', 'src', 'where.ts'), 'export const { url: here } = import.meta;\n');
+    const files = ['plain', 'located', 'other'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
+    const together = await importTogether(files, [join(root, 'apps', 'node_modules')]);
+    expect(together.map((m) => (m?.exports.app as core.App | undefined)?.name)).toStrictEqual(['plain', undefined, 'other']);
     const apps = await loadApps(root);
-    expect(apps.map((a) => a.name)).toStrictEqual(['located', 'plain']);
+    expect(apps.map((a) => a.name)).toStrictEqual(['located', 'other', 'plain']);
+    // Loaded together, the others' files are known; located's, loaded on its own, are not.
+    expect(appSources(root, 'plain')).toContain(realpathSync(files[0]!));
+    expect(appSources(root, 'other')).toContain(realpathSync(files[2]!));
+    expect(appSources(root, 'located')).toBeUndefined();
     const mod = (await import(pathToFileURL(files[1]!).href)) as { here: string };
-    expect(mod.here).toBe(pathToFileURL(files[1]!).href);
+    expect(mod.here).toBe(pathToFileURL(join(root, 'apps', 'located', 'src', 'where.ts')).href);
   });
 
   it('loads with the others an app that only names import.meta in a string or a comment', async () => {
@@ -86,7 +96,7 @@ describe('loading apps', () => {
     const root = ws({ plain: appSource('plain'), scripted: appSource('scripted', script) });
     const files = ['plain', 'scripted'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
     const mods = await importTogether(files, [join(root, 'apps', 'node_modules')]);
-    expect(mods?.map((m) => (m.exports.app as core.App).name)).toStrictEqual(['plain', 'scripted']);
+    expect(mods?.map((m) => (m!.exports.app as core.App).name)).toStrictEqual(['plain', 'scripted']);
     expect(mods?.[1]?.exports.script).toBe('console.log(import.meta.url)');
     expect(mods?.[1]?.inputs).toStrictEqual([files[1]]);
   });
@@ -207,6 +217,21 @@ const note = readFileSync(new URL('../note.txt', import.meta.url), 'utf8');`;
     expect(a!.defaults).toStrictEqual({ n: 2 });
   });
 
+  it('says once when the apps are compiled, before any is imported, and not when one does not compile', async () => {
+    let calls = 0;
+    const onCompiled = () => calls++;
+    const good = ws({ one: appSource('one'), two: appSource('two') });
+    expect((await loadApps(good, undefined, { fresh: true, onCompiled })).map((a) => a.name)).toStrictEqual(['one', 'two']);
+    expect(calls).toBe(1);
+    // Compiled, then one throws as it is imported: told already.
+    const throwing = ws({ bad: appSource('bad', "throw new Error('no settings for bad');") });
+    await expect(loadApps(throwing, undefined, { fresh: true, onCompiled })).rejects.toThrow(/no settings for bad/);
+    expect(calls).toBe(2);
+    const broken = ws({ typo: `${appSource('typo')}\nexport const = 1;\n` });
+    await expect(loadApps(broken, undefined, { fresh: true, onCompiled })).rejects.toThrow(/cannot compile/);
+    expect(calls).toBe(2);
+  });
+
   it("gives the compiler's message at the file, line and column that do not compile", async () => {
     const root = ws({ good: appSource('good'), typo: `${appSource('typo')}\nexport const = 1;\n` });
     await expect(loadApps(root)).rejects.toThrow(/^apps\/typo\/src\/app\.ts:7:14: cannot compile: Expected identifier but found "="$/);
@@ -290,7 +315,7 @@ describe('loading apps in a process that runs prebuilt copies of workspace packa
       ['one', 'two', 'three'].map((a) => join(root, 'apps', a, 'src', 'app.ts')),
       [join(root, 'node_modules'), join(root, 'apps', 'two', 'node_modules')],
     ))!;
-    expect(mods.map((m) => m.exports.seen)).toStrictEqual([
+    expect(mods.map((m) => m!.exports.seen)).toStrictEqual([
       ['kit copy', 'kit copy'],
       ['vendored kit', 'vendored kit'],
       ['kit copy', 'kit copy'],
@@ -331,6 +356,6 @@ describe('loading apps in a process that runs prebuilt copies of workspace packa
       ['one', 'self', 'mapped', 'two'].map((a) => join(root, 'apps', a, 'src', 'app.ts')),
       [join(root, 'node_modules')],
     ))!;
-    expect(mods.map((m) => m.exports.seen)).toStrictEqual(['kit copy', 'its own', 'mapped', 'kit copy']);
+    expect(mods.map((m) => m!.exports.seen)).toStrictEqual(['kit copy', 'its own', 'mapped', 'kit copy']);
   });
 });
