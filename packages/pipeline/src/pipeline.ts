@@ -56,6 +56,11 @@ export interface PipelineOptions extends WarningOptions {
    * them does not reuse those apps. @default true
    */
   readonly serverChecks?: boolean;
+  /**
+   * How many of the changed apps load in a first turn, rendered and built while the others
+   * compile; all of them is one turn. @default a sixteenth of them from 64 changed apps on, else all
+   */
+  readonly firstTurn?: number;
 }
 
 /** The committed tree differs from what the code generates, and the run was not to change it. */
@@ -176,14 +181,25 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // overlays go to the builder as soon as the app is planned, from memory, so kustomize works while
   // the next apps are rendered; its results are read as they come.
   // Loaded afresh: an app changed since this process last loaded it must not come from memory.
-  const loading = changed.length > 0 ? loadApps(root, changed, { fresh: true, onWarning: options.onWarning }) : Promise.resolve([]);
-  if (noCache) {
-    loading.catch(() => undefined); // awaited below
-    tool = toolFingerprint(root);
-  }
-  const apps = await loading;
+  // Loaded in two turns when there are many: the first few apps are compiled alone, and while the
+  // rest compile they are imported, rendered and sent to the builder, which then starts about a
+  // second earlier at 500 apps (esbuild's compile and Node's first import of kubernetes-models
+  // each cost a fixed part that no longer waits for the other).
+  const load = (group: readonly string[], onCompiled?: () => void) =>
+    loadApps(root, group, { fresh: true, onWarning: options.onWarning, ...(onCompiled ? { onCompiled } : {}) });
+  // Below 64 apps a second compile would cost more than it saves.
+  const first = Math.max(1, options.firstTurn ?? (changed.length >= 64 ? Math.ceil(changed.length / 16) : changed.length));
+  let turn!: () => void;
+  const nextTurn = new Promise<void>((resolve) => (turn = resolve));
+  const loadings = [load(changed.slice(0, first), turn)];
+  // The second turn starts once the first compiled, or failed: its errors are reported too.
+  loadings[0]!.catch(turn);
+  if (first < changed.length) loadings.push(nextTurn.then(() => load(changed.slice(first))));
+  for (const l of loadings) l.catch(() => undefined); // awaited below
+  if (noCache) tool = toolFingerprint(root);
   // A kustomize named by $STRATA_KUSTOMIZE is the one to build with, as for `strata build`.
-  const session = apps.length > 0 && !process.env.STRATA_KUSTOMIZE ? startBuilder(root) : undefined;
+  const session = changed.length > 0 && !process.env.STRATA_KUSTOMIZE ? startBuilder(root) : undefined;
+  const apps: App[] = [];
   const plans: AppPlan[] = [];
   const pending: Promise<Built>[] = [];
   const fromDisk: string[] = [];
@@ -197,18 +213,30 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // still right if nobody touched them: planning gitops/ for 500 apps takes a second.
   const sharedBefore = changed.length === 0 ? sharedUnchanged(root, tool, cache.shared, names) : undefined;
   try {
-    for (const app of apps) {
-      const plan = planApp(app, schemaMergeKeys);
-      plans.push(plan);
-      sync.set(plan.app, Object.fromEntries(ENVIRONMENTS.map((e) => [e, syncPlan(plan.app, plan.desired[e])])) as Record<Environment, AppSyncPlan>);
-      // Built from memory only when the app's folders hold nothing the plan does not: kustomize
-      // on disk would see any other file (a second kustomization, say).
-      const foreign = filesUnder(root, plan.dirs).some((f) => !plan.files.has(f));
-      if (!foreign) onlyPlanned.add(plan.app);
-      if (session && !foreign) for (const env of ENVIRONMENTS) pending.push(buildInMemory(session, plan, env, options.onBuild));
-      else fromDisk.push(plan.app);
-      // Lets the builder's answers in: a full pipe would stop it.
-      await new Promise(setImmediate);
+    for (const loading of loadings) {
+      let group: App[];
+      try {
+        group = await loading;
+      } catch (err) {
+        // Every app that does not compile, or every misspelt env key, as when all load at once:
+        // those of both turns.
+        const failed = (await Promise.allSettled(loadings)).flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+        throw failed.length > 1 ? new Error(failed.map((e) => e.message).join('\n')) : err;
+      }
+      apps.push(...group);
+      for (const app of group) {
+        const plan = planApp(app, schemaMergeKeys);
+        plans.push(plan);
+        sync.set(plan.app, Object.fromEntries(ENVIRONMENTS.map((e) => [e, syncPlan(plan.app, plan.desired[e])])) as Record<Environment, AppSyncPlan>);
+        // Built from memory only when the app's folders hold nothing the plan does not: kustomize
+        // on disk would see any other file (a second kustomization, say).
+        const foreign = filesUnder(root, plan.dirs).some((f) => !plan.files.has(f));
+        if (!foreign) onlyPlanned.add(plan.app);
+        if (session && !foreign) for (const env of ENVIRONMENTS) pending.push(buildInMemory(session, plan, env, options.onBuild));
+        else fromDisk.push(plan.app);
+        // Lets the builder's answers in: a full pipe would stop it.
+        await new Promise(setImmediate);
+      }
     }
     for (const [name, entry] of reused) sync.set(name, entry.sync);
     for (const p of plans) for (const [path, content] of p.files) files.set(path, content);

@@ -290,3 +290,42 @@ describe('strata pipeline when things go wrong', () => {
     }
   });
 });
+
+describe('strata pipeline, loading the apps in two turns', () => {
+  const ws = tempWorkspace(APPS);
+  afterAll(() => ws.dispose());
+  const appFile = (app: string) => join(ws.root, 'apps', app, 'src', 'app.ts');
+
+  it('renders, builds and finds what one turn does when the first app loads before the others compile', async () => {
+    const once = await pipeline(ws.root, { cache: false });
+    const tree = outputs(ws.root);
+    const turns = await pipeline(ws.root, { cache: false, firstTurn: 1 });
+    expect(outputs(ws.root)).toStrictEqual(tree);
+    expect(summary(turns)).toStrictEqual(summary(once));
+    expect(turns.problems).toStrictEqual(once.problems);
+    expect(turns.resources).toBe(once.resources);
+    expect(turns.generated.written).toStrictEqual([]);
+  });
+
+  it('names every app that does not compile, whichever turn it is in, and writes nothing', async () => {
+    const tree = outputs(ws.root);
+    const sources = APPS.map((app) => readFileSync(appFile(app), 'utf8'));
+    try {
+      // The second turn's app alone: the first turn has been rendered and sent to the builder by then.
+      writeFileSync(appFile('tokenplace-relay'), `${sources[1]}\nexport const = 1;\n`);
+      await expect(pipeline(ws.root, { cache: false, firstTurn: 1 })).rejects.toThrow(/apps\/tokenplace-relay\/src\/app\.ts:\d+:\d+: cannot compile/);
+      expect(outputs(ws.root)).toStrictEqual(tree);
+      // One in each turn: both are named, as when all load at once.
+      writeFileSync(appFile('gethrelay'), `${sources[0]}\nexport const = 2;\n`);
+      const error = await pipeline(ws.root, { cache: false, firstTurn: 1 }).then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+      expect(error).toMatch(/apps\/gethrelay\/src\/app\.ts:\d+:\d+: cannot compile/);
+      expect(error).toMatch(/apps\/tokenplace-relay\/src\/app\.ts:\d+:\d+: cannot compile/);
+      expect(outputs(ws.root)).toStrictEqual(tree);
+    } finally {
+      APPS.forEach((app, i) => writeFileSync(appFile(app), sources[i]!));
+    }
+  });
+});
