@@ -64,8 +64,12 @@ const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const key = (k: string) => (IDENT.test(k) ? k : quote(k));
 const access = (path: readonly string[]) => path.map((p) => (IDENT.test(p) ? `.${p}` : `[${quote(p)}]`)).join('');
 
+/**
+ * A string literal that evaluates to `s`: long text with line breaks as a template literal, whose
+ * lines stay readable. A template turns CR and CRLF into LF, so a CR is written as an escape.
+ */
 export function quote(s: string): string {
-  if (s.includes('\n') && s.length > 40) return `\`${s.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${')}\``;
+  if (s.includes('\n') && s.length > 40) return `\`${s.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${').replace(/\r/g, '\\r')}\``;
   return `'${s
     .replace(/\\/g, '\\\\')
     .replace(/'/g, "\\'")

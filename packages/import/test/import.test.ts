@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
@@ -340,5 +341,22 @@ describe('strata import of the layout Strata writes (base/<app>, overlays/<env>/
     );
     // The URL the replacement copied is one setting, set per env.
     expect(filesUnder(ws.root, 'apps/api')['apps/api/src/env/dev.ts']).toContain("url: 'https://dev.api.example.com'");
+  });
+});
+
+describe('strata import of text written on Windows', () => {
+  it('keeps the carriage returns of a generated file, so the overlays build to the same ConfigMap', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-crlf-'));
+    try {
+      const ini = '[server]\r\nport = 8080\r\nhost = 0.0.0.0\r\nname = windows-authored\r\n';
+      writeFileSync(join(dir, 'app.ini'), ini);
+      writeFileSync(join(dir, 'kustomization.yaml'), 'namespace: shop\nconfigMapGenerator:\n  - name: cfg\n    files: [app.ini]\n');
+      const envs = ENVIRONMENTS.map((e) => `${e}=${dir}`);
+      await importApp(ws.root, { name: 'crlfgen', envs, install: false });
+      const out = await built('crlfgen');
+      for (const env of ENVIRONMENTS) expect(out[env].map((m) => m.data)).toStrictEqual([{ 'app.ini': ini }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
