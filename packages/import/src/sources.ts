@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { type Document, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS, isPlainObject, type Environment, type Manifest } from '@strata/core';
 import { filesIn, UsageError } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
+import { parseInputs } from '@strata/validate';
 import { ImportError } from './errors.ts';
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -187,60 +188,33 @@ function yamlFiles(path: string): string[] {
   return filesIn(path).filter((file) => /\.ya?ml$/.test(file));
 }
 
-/** Plain YAML: every document of a file or of every .yaml/.yml file under a folder; `List`s unpacked. */
-/** The line (from 1) of an offset in text. */
-function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
-}
+/** What kubectl's reading reports that it still applies: the objects are imported as kubectl reads them. */
+const APPLIED_AS_READ = new Set(['yaml-version', 'duplicate-key']);
 
 /**
- * A document's value. The parser refuses an alias bomb (aliases expanding into an enormous value)
- * and a document nested past the stack only here, in words that do not say which file: say it.
+ * Plain YAML: every document of a file or of every .yaml/.yml file under a folder, read as
+ * `kubectl apply -f` reads it (YAML 1.1, merge keys, lists of any kind unpacked): the objects a
+ * person applying these files gets. What kubectl refuses is refused in its words, at its line; what
+ * it reads otherwise than a YAML 1.2 tool would (`010` is 8, `yes` is true), or a key given twice,
+ * is imported as kubectl reads it, and said.
  */
-function toJS(doc: Document.Parsed, where: string): unknown {
-  try {
-    return doc.toJS();
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    if (/excessive alias count/i.test(message))
-      throw new ImportError([
-        `${where}: not valid YAML: its aliases expand into an enormous document (an alias bomb); kubectl refuses it: write the repeated values out instead of aliasing them`,
-      ]);
-    if (e instanceof RangeError) throw new ImportError([`${where}: not valid YAML: nested too deeply to read; kubectl refuses it too`]);
-    throw e;
+async function readYaml(path: string, root: string, warnings: string[]): Promise<Manifest[]> {
+  const files = yamlFiles(path);
+  if (files.length === 0) return [];
+  const parsed = await parseInputs(root, files);
+  const named = (file: string) => relative(root, resolve(root, file)) || file;
+  const refused = parsed.problems.filter((p) => p.severity === 'error' && !APPLIED_AS_READ.has(p.rule));
+  if (refused.length > 0) throw new ImportError(refused.map((p) => `${named(p.file)}:${p.line ?? 1}: ${p.message}`));
+  for (const p of parsed.problems) {
+    const line = `${named(p.file)}:${p.line ?? 1}: ${p.message}; imported as kubectl reads it`;
+    // Said once when several envs share the file.
+    if (APPLIED_AS_READ.has(p.rule) && !warnings.includes(line)) warnings.push(line);
   }
-}
-
-function readYaml(path: string, root: string): Manifest[] {
-  const out: Manifest[] = [];
-  for (const file of yamlFiles(path)) {
-    const where = relative(root, file) || file;
-    const text = readFileSync(file, 'utf8');
-    for (const doc of parseAllDocuments(text)) {
-      if (doc.errors.length > 0) throw new ImportError([`${where}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`]);
-      const value = toJS(doc, `${where}:${lineAt(text, doc.contents?.range[0] ?? doc.range[0])}`);
-      if (value === null || value === undefined) continue;
-      const items = isPlainObject(value) && value.kind === 'List' && Array.isArray(value.items) ? value.items : [value];
-      for (const item of items) {
-        if (
-          !isPlainObject(item) ||
-          typeof item.apiVersion !== 'string' ||
-          typeof item.kind !== 'string' ||
-          !isPlainObject(item.metadata) ||
-          typeof item.metadata.name !== 'string'
-        ) {
-          throw new ImportError([`${where}: a document without apiVersion, kind and metadata.name; remove it or complete it, then import`]);
-        }
-        if (item.kind === 'Kustomization' || item.kind === 'Component') {
-          throw new ImportError([`${where}: a kustomization inside a folder of plain YAML; pass the folder that holds it instead`]);
-        }
-        out.push(item as Manifest);
-      }
-    }
-  }
-  return out;
+  return parsed.docs.map((d) => {
+    if (d.manifest.kind === 'Kustomization' || d.manifest.kind === 'Component')
+      throw new ImportError([`${named(d.file)}:${d.line}: a kustomization inside a folder of plain YAML; pass the folder that holds it instead`]);
+    return d.manifest;
+  });
 }
 
 /**
@@ -274,7 +248,7 @@ export async function readSources(root: string, paths: Record<Environment, strin
   const objects = {} as Record<Environment, Manifest[]>;
   for (const env of ENVIRONMENTS) {
     const s = sources[env];
-    objects[env] = structuredClone(s.kind === 'kustomize' ? built.get(s.path)! : readYaml(s.path, from));
+    objects[env] = structuredClone(s.kind === 'kustomize' ? built.get(s.path)! : await readYaml(s.path, from, walk.warnings));
     if (objects[env].length === 0) throw new ImportError([`${relative(from, s.path) || s.path}: holds no Kubernetes objects for ${env}`]);
     // Kustomize builds any document with a kind and a name; an app holds Kubernetes objects only.
     const incomplete = objects[env].filter(

@@ -360,3 +360,65 @@ describe('strata import of text written on Windows', () => {
     }
   });
 });
+
+describe('strata import of plain YAML reads it as kubectl apply -f does', () => {
+  it(
+    'takes YAML 1.1 numbers and booleans, merge keys and lists of any kind as kubectl does, and says where kustomize reads it otherwise',
+    { timeout: 120_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-yaml11-'));
+      try {
+        writeFileSync(
+          join(dir, 'objects.yaml'),
+          [
+            'apiVersion: apps/v1',
+            'kind: Deployment',
+            'metadata: {name: web, namespace: shop}',
+            'spec:',
+            '  replicas: 010',
+            '  selector: {matchLabels: {app: web}}',
+            '  template:',
+            '    metadata: {labels: {app: web}}',
+            '    spec: {containers: [{name: web, image: "nginx:1.27"}]}',
+            '---',
+            'apiVersion: v1',
+            'kind: Service',
+            'metadata:',
+            '  name: web',
+            '  namespace: shop',
+            '  labels: {<<: {team: shop}, tier: "1"}',
+            'spec:',
+            '  publishNotReadyAddresses: yes',
+            '  selector: {app: web}',
+            '  ports: [{port: 80}]',
+            '---',
+            'apiVersion: v1',
+            'kind: ConfigMapList',
+            'items:',
+            '  - apiVersion: v1',
+            '    kind: ConfigMap',
+            '    metadata: {name: settings, namespace: shop}',
+            '    data: {mode: fast}',
+            '',
+          ].join('\n'),
+        );
+        const envs = ENVIRONMENTS.map((e) => `${e}=${dir}`);
+        const r = await importApp(ws.root, { name: 'yaml11', envs, install: false });
+        const out = await built('yaml11');
+        const of = (kind: string) => out.prod.find((m) => m.kind === kind) as Manifest & { spec?: Record<string, unknown>; data?: unknown };
+        expect(of('Deployment').spec!.replicas).toBe(8);
+        expect(of('Service').metadata.labels).toStrictEqual({ team: 'shop', tier: '1' });
+        expect(of('Service').spec!.publishNotReadyAddresses).toBe(true);
+        expect(of('ConfigMap').data).toStrictEqual({ mode: 'fast' });
+        // Read otherwise by kustomize (YAML 1.2): said once, at its line, though three envs read the file.
+        expect(
+          r.warnings.filter((w) =>
+            /objects\.yaml:18: kubectl \(YAML 1\.1\) reads true here but kustomize \(YAML 1\.2\) "yes".*; imported as kubectl reads it$/.test(w),
+          ),
+        ).toHaveLength(1);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});
