@@ -15,10 +15,24 @@ export interface AppPlan {
   readonly desired: Record<Environment, Manifest[]>;
 }
 
-export const fileName = (m: Manifest, suffix = '') => `${m.kind.toLowerCase()}.${m.metadata.name}${suffix}.yaml`;
+/**
+ * A name as it can be part of a file name on every system a repository is checked out on: the
+ * characters Windows refuses in file names (and control characters, and % itself) as %XX of their
+ * UTF-8 bytes. Kubernetes allows them in some names (an RBAC role named system:aggregate-to-view);
+ * a name holding / is left as it is, for the plan to refuse (no Kubernetes name holds one).
+ */
+const portable = (name: string) =>
+  name.replace(/[<>:"\\|?*%\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+
+export const fileName = (m: Manifest, suffix = '') => `${m.kind.toLowerCase()}.${portable(m.metadata.name)}${suffix}.yaml`;
 
 function addFile(files: Map<string, string>, path: string, content: string) {
   if (files.has(path)) throw new Error(`${path}: two objects map to the same file; give them distinct kinds or names`);
+  // macOS and Windows check files out case-insensitively: one would overwrite the other.
+  const lower = path.toLowerCase();
+  const other = [...files.keys()].find((f) => f.toLowerCase() === lower);
+  if (other !== undefined)
+    throw new Error(`${path}: two objects map to files whose names differ only in case (${other}), which collide on macOS and Windows; rename one`);
   files.set(path, content);
 }
 

@@ -1,4 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { defineApp, type App, type Manifest } from '@strata/core';
 import { planApp, schemaMergeKeys } from '../src/index.ts';
 
@@ -32,5 +36,47 @@ describe("planned paths stay inside the app's own folders", () => {
 
   it('plans a well-named app as before', () => {
     expect([...planApp(valid, schemaMergeKeys).files.keys()]).toContain('base/evil/configmap.ok.yaml');
+  });
+});
+
+describe('planned file names check out on every system', () => {
+  it('writes the characters Windows refuses in a name as %XX, and keeps every other name as it is', () => {
+    const names = ['system:aggregate-to-view', 'line\nbreak *?<>|\\ :"x', 'plain-name.v2', 'Mixed_Case'];
+    const app = forged(names.map((name) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name } })));
+    const files = [...planApp(app, schemaMergeKeys).files.keys()].filter((f) => f.startsWith('base/evil/clusterrole.'));
+    expect(files.sort()).toStrictEqual([
+      'base/evil/clusterrole.Mixed_Case.yaml',
+      'base/evil/clusterrole.line%0Abreak %2A%3F%3C%3E%7C%5C %3A%22x.yaml',
+      'base/evil/clusterrole.plain-name.v2.yaml',
+      'base/evil/clusterrole.system%3Aaggregate-to-view.yaml',
+    ]);
+  });
+
+  it('builds such files with the real kustomize to the objects with their own names', async () => {
+    const names = ['system:aggregate-to-view', 'line\nbreak *?<>|\\ :"x', '100%'];
+    const app = forged(names.map((name) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name } })));
+    const root = mkdtempSync(join(tmpdir(), 'strata-names-'));
+    try {
+      for (const [path, content] of planApp(app, schemaMergeKeys).files) {
+        mkdirSync(dirname(join(root, path)), { recursive: true });
+        writeFileSync(join(root, path), content);
+      }
+      const [result] = await buildOverlays(root, ['overlays/prod/evil']);
+      expect(result!.error).toBeUndefined();
+      expect(
+        parseBuild(result!.yaml, result!.overlay)
+          .map((m) => m.metadata.name)
+          .sort(),
+      ).toStrictEqual([...names].sort());
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses two objects whose files differ only in case, which one checkout on macOS or Windows would merge', () => {
+    const app = forged(['Viewer', 'viewer'].map((name) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name } })));
+    expect(() => planApp(app, schemaMergeKeys)).toThrow(
+      /^base\/evil\/clusterrole\.viewer\.yaml: two objects map to files whose names differ only in case \(base\/evil\/clusterrole\.Viewer\.yaml\), which collide on macOS and Windows; rename one$/,
+    );
   });
 });
