@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ENVIRONMENTS, isDnsLabel } from '@strata/core';
 import { checkEnv, findRoot, findRootOrCwd, ToolError, ToolMissingError, UsageError } from '@strata/project';
@@ -62,6 +64,27 @@ function progress(label: string, total: number): ((step: string, ok: boolean, ms
   };
 }
 
+/** Commander's parse error (`error: unknown option '--ap'` and a line `(Did you mean --app?)`) as one line. */
+function usageLine(message: string): string {
+  const text = message
+    .trim()
+    .replace(/^error: /, '')
+    .replace(/\s*\n\(Did you mean (.+)\?\)$/, ' (did you mean $1?)')
+    .replace(/\s*\n\s*/g, '; ')
+    .replace(/\.$/, '');
+  return `strata: ${text}; run with --help for usage`;
+}
+
+/** The report format a command line asks for (`-o json`, `--output=sarif`), if any. */
+function outputFormatIn(argv: readonly string[]): Exclude<OutputFormat, 'text'> | undefined {
+  for (const [i, a] of argv.entries()) {
+    const value = a === '-o' || a === '--output' ? argv[i + 1] : /^(?:--output=|-o)(.+)$/.exec(a)?.[1];
+    if (value !== undefined)
+      return (OUTPUT_FORMATS as readonly string[]).includes(value) && value !== 'text' ? (value as Exclude<OutputFormat, 'text'>) : undefined;
+  }
+  return undefined;
+}
+
 const appOption = () => new Option('-a, --app <name...>', 'only these apps (folder names under apps/)');
 const envOption = () => new Option('-e, --env <env>', `only this environment (${ENVIRONMENTS.join(', ')})`);
 const selection = (o: Common) => ({ ...(o.app ? { apps: o.app } : {}), ...(o.env ? { env: o.env } : {}) });
@@ -69,7 +92,8 @@ const selection = (o: Common) => ({ ...(o.app ? { apps: o.app } : {}), ...(o.env
 const program = new Command('strata')
   .description('Typed Kubernetes applications emitted as plain, committed Kustomize overlays.')
   .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)')
+  // A usage mistake is one line, like every other error: what is wrong, the likely fix, where help is.
+  .configureOutput({ outputError: (message, write) => write(`${usageLine(message)}\n`) })
   .exitOverride()
   // A run killed while it wrote the tree left a journal: finish or undo that change before any
   // command reads or writes the tree, so it never sees a mix of old and new files.
@@ -151,6 +175,8 @@ program
       const { validate, ruleHelp } = await import('@strata/validate');
       let r;
       try {
+        if (paths.length === 0 && !existsSync(join(root, 'dist')))
+          throw new UsageError('no dist/ to validate: build it first (npm run build, or npx strata build), or name the files to validate');
         r = await validate(root, inputs, {
           ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
           policy: o.policy,
@@ -636,7 +662,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
-    // --help and --version end here with code 0; commander printed its own parse errors.
+    // --help and --version end here with code 0; commander printed its own parse errors, and a
+    // report format still gets its one document, the mistake its one problem.
+    const format = e instanceof CommanderError && e.exitCode !== 0 ? outputFormatIn(argv) : undefined;
+    if (format) {
+      const mistake = new UsageError(usageLine((e as CommanderError).message).replace(/^strata: /, ''));
+      out(reportError(format, ['.'], mistake, VERSION, (await import('@strata/validate')).ruleHelp));
+    }
     if (!(e instanceof CommanderError)) {
       // Several problems (misspelt keys in a few env files, say) come as one line each.
       for (const line of (e instanceof Error ? e.message : String(e)).split('\n')) err(`strata: ${line}`);

@@ -46,15 +46,38 @@ describe('exit codes through the real CLI', () => {
   });
 
   it.each([
-    [['generate', '--ap', APP], /unknown option '--ap'\n\(Did you mean --app\?\)/],
+    [['generate', '--ap', APP], /^strata: unknown option '--ap' \(did you mean --app\?\); run with --help for usage\n$/],
     [['validate', '--kubernets-version', '1.36'], /unknown option '--kubernets-version'/],
     [['genrate'], /unknown command 'genrate'/],
     [['generate', 'extra'], /too many arguments for 'generate'/],
     [['validate', '--output', 'xml'], /argument 'xml' is invalid/],
     [['build', '--env'], /option '-e, --env <env>' argument missing/],
-  ])('a usage mistake exits 2 before doing anything: strata %j', (args, message) => {
+  ])('a usage mistake exits 2 before doing anything, in one line: strata %j', (args, message) => {
     const r = strata(repo, args);
     expect(r.stderr).toMatch(message);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^strata: .*; run with --help for usage\n$/);
+    expect(r.status).toBe(2);
+  });
+
+  it.each(['json', 'sarif', 'junit'])('a usage mistake under -o %s still prints one report document, the mistake its one problem', (format) => {
+    const r = strata(repo, ['validate', '-o', format, '--no-polcy', manifest]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("strata: unknown option '--no-polcy' (did you mean --no-policy?); run with --help for usage\n");
+    expect(r.stdout).toContain('unknown option');
+    if (format === 'json') {
+      const report = JSON.parse(r.stdout) as { problems: { rule: string; message: string }[] };
+      expect(report.problems).toStrictEqual([
+        expect.objectContaining({ rule: 'usage', message: expect.stringMatching(/^unknown option '--no-polcy'/) }),
+      ]);
+    } else if (format === 'sarif') expect(JSON.parse(r.stdout).runs).toHaveLength(1);
+    else expect(r.stdout).toMatch(/^<\?xml[\s\S]*<\/testsuites>\s*$/);
+  });
+
+  it('validate with nothing built says to build first, in one line, exit 2', () => {
+    rmSync(join(ws.root, 'dist'), { recursive: true, force: true });
+    const r = strata(ws.root, ['validate']);
+    expect(r.stderr).toBe('strata: no dist/ to validate: build it first (npm run build, or npx strata build), or name the files to validate\n');
     expect(r.status).toBe(2);
   });
 
