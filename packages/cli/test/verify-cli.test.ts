@@ -99,7 +99,7 @@ describe('strata verify PATH... | -', () => {
   });
 
   it(
-    'takes the node ports Services may ask for from strata.config.json, kubernetes.serviceNodePortRange, and refuses a range not written <from>-<to> in one line',
+    'takes the node ports Services may ask for from strata.config.json, kubernetes.serviceNodePortRange, and refuses in one line a range that the flag of kube-apiserver does not take',
     () => {
       const dir = mkdtempSync(join(tmpdir(), 'strata-verify-ports-'));
       try {
@@ -135,11 +135,14 @@ describe('strata verify PATH... | -', () => {
         const configured = inDir(['verify', 'web.yaml']);
         expect(configured.stdout).toMatch(/^verify: No problems in 1 resource\b/m);
         expect(configured.status).toBe(0);
-        for (const bad of ['8000', '9000-8000', 8000]) {
+        // The flag's other forms, as the server reads them: 8000 plus 1000 more holds 8080.
+        writeFileSync(join(dir, 'strata.config.json'), JSON.stringify({ kubernetes: { serviceNodePortRange: '8000+1000' } }));
+        expect(inDir(['verify', 'web.yaml']).status).toBe(0);
+        for (const bad of ['9000-8000', '8000 - 9000', 8000]) {
           writeFileSync(join(dir, 'strata.config.json'), JSON.stringify({ kubernetes: { serviceNodePortRange: bad } }));
           const r = inDir(['verify', 'web.yaml']);
           expect(r.stderr).toBe(
-            `strata: strata.config.json: kubernetes.serviceNodePortRange: must be a range of ports written "<from>-<to>", such as "30000-32767" (1 to 65535, <from> not above <to>); got ${JSON.stringify(bad)}\n`,
+            `strata: strata.config.json: kubernetes.serviceNodePortRange: must be a range of ports as kube-apiserver's --service-node-port-range takes it, "<from>-<to>", "<from>+<count>" or one port, such as "30000-32767" (1 to 65535, <from> not above <to>); got ${JSON.stringify(bad)}\n`,
           );
           expect(r.status).toBe(2);
         }

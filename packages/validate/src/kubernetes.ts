@@ -30,12 +30,23 @@ function versionAt(value: unknown, where: string): string {
 }
 
 /** A range of ports written `<from>-<to>`, as kube-apiserver's --service-node-port-range takes it; `where` names the field. */
+/**
+ * A node port range as kube-apiserver's --service-node-port-range reads it (k8s.io/apimachinery's
+ * PortRange): "<from>-<to>", "<from>+<more>" or one port, both ends included, trimmed but with no
+ * space inside. From 1: a range that holds port 0 is refused here, though the flag takes it.
+ */
 function portRangeAt(value: unknown, where: string): { from: number; to: number } {
-  const m = typeof value === 'string' ? /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(value) : null;
-  const [from, to] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
-  if (!m || from < 1 || to > 65535 || from > to)
+  const int = (s: string) => (/^[+-]?\d+$/.test(s) ? Number(s) : Number.NaN);
+  const text = typeof value === 'string' ? value.trim() : '';
+  const hyphen = text.indexOf('-');
+  const plus = text.indexOf('+');
+  let [from, to] = [Number.NaN, Number.NaN];
+  if (hyphen < 0 && plus < 0) [from, to] = [int(text), int(text)];
+  else if (plus < 0) [from, to] = [int(text.slice(0, hyphen)), int(text.slice(hyphen + 1))];
+  else if (hyphen < 0) [from, to] = [int(text.slice(0, plus)), int(text.slice(0, plus)) + int(text.slice(plus + 1))];
+  if (typeof value !== 'string' || !Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to > 65535 || from > to)
     throw new UsageError(
-      `${where}: must be a range of ports written "<from>-<to>", such as "30000-32767" (1 to 65535, <from> not above <to>); got ${JSON.stringify(value)}`,
+      `${where}: must be a range of ports as kube-apiserver's --service-node-port-range takes it, "<from>-<to>", "<from>+<count>" or one port, such as "30000-32767" (1 to 65535, <from> not above <to>); got ${JSON.stringify(value)}`,
     );
   return { from, to };
 }

@@ -148,13 +148,16 @@ describe('kubernetesSettings', () => {
     );
   });
 
-  it('reads the node ports the clusters give Services, written <from>-<to>, and names the field of any other form in one line', () => {
-    expect(settings({ kubernetes: { serviceNodePortRange: '8000-9000' } }).serviceNodePortRange).toStrictEqual({ from: 8000, to: 9000 });
+  it("reads the node ports the clusters give Services in every form kube-apiserver's flag takes, and names the field of any other in one line", () => {
+    const range = (v: unknown) => settings({ kubernetes: { serviceNodePortRange: v } }).serviceNodePortRange;
+    expect(range('8000-9000')).toStrictEqual({ from: 8000, to: 9000 });
+    expect(range('30000+2767')).toStrictEqual({ from: 30000, to: 32767 });
+    expect(range(' 8080 ')).toStrictEqual({ from: 8080, to: 8080 });
     expect(settings({ kubernetes: { version: '1.36' } }).serviceNodePortRange).toBeUndefined();
-    for (const bad of ['8000', '9000-8000', '0-100', '30000-65536', '30000+2767', 'ports', 30000, null]) {
-      expect(() => settings({ kubernetes: { serviceNodePortRange: bad } })).toThrow(
+    for (const bad of ['9000-8000', '0-100', '30000-65536', '65000+1000', '30000 - 32767', '30000-31000+5', 'ports', '', 30000, null]) {
+      expect(() => range(bad)).toThrow(
         new UsageError(
-          `strata.config.json: kubernetes.serviceNodePortRange: must be a range of ports written "<from>-<to>", such as "30000-32767" (1 to 65535, <from> not above <to>); got ${JSON.stringify(bad)}`,
+          `strata.config.json: kubernetes.serviceNodePortRange: must be a range of ports as kube-apiserver's --service-node-port-range takes it, "<from>-<to>", "<from>+<count>" or one port, such as "30000-32767" (1 to 65535, <from> not above <to>); got ${JSON.stringify(bad)}`,
         ),
       );
     }
