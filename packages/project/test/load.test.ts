@@ -239,13 +239,19 @@ const note = readFileSync(new URL('../note.txt', import.meta.url), 'utf8');`;
 });
 
 describe('loading apps in a process that runs prebuilt copies of workspace packages', () => {
-  it('sends the copied package to its copy, compiles other TypeScript workspace packages in, and leaves registry packages outside', async () => {
+  /** A throw-away folder laid out by hand, and a writer of files in it. */
+  const handMade = () => {
     const root = mkdtempSync(join(tmpdir(), 'strata-prebuilt-'));
     roots.push(root);
     const file = (path: string, text: string) => {
       mkdirSync(dirname(join(root, path)), { recursive: true });
       writeFileSync(join(root, path), text);
     };
+    return { root, file };
+  };
+
+  it('sends the copied package to its copy, compiles other TypeScript workspace packages in, and leaves registry packages outside', async () => {
+    const { root, file } = handMade();
     // Two workspace packages in TypeScript, one of which this process runs as a compiled copy.
     file('packages/kit/package.json', JSON.stringify({ name: '@acme/kit', type: 'module', exports: { '.': './src/index.ts' } }));
     file('packages/kit/src/index.ts', "export const from: string = 'kit source';\n");
@@ -285,12 +291,7 @@ describe('loading apps in a process that runs prebuilt copies of workspace packa
   });
 
   it('resolves a workspace package once per folder that resolves alike, and apart where an app has its own node_modules', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'strata-prebuilt-'));
-    roots.push(root);
-    const file = (path: string, text: string) => {
-      mkdirSync(dirname(join(root, path)), { recursive: true });
-      writeFileSync(join(root, path), text);
-    };
+    const { root, file } = handMade();
     const pkg = (dir: string, from: string) => {
       file(`${dir}/package.json`, JSON.stringify({ name: '@acme/kit', type: 'module', exports: { '.': './src/index.ts' } }));
       file(`${dir}/src/index.ts`, `export const from: string = '${from}';\n`);
@@ -323,12 +324,7 @@ describe('loading apps in a process that runs prebuilt copies of workspace packa
   });
 
   it('keeps apart the folders where a package.json names the package itself or a tsconfig.json maps it, and no other package.json', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'strata-prebuilt-'));
-    roots.push(root);
-    const file = (path: string, text: string) => {
-      mkdirSync(dirname(join(root, path)), { recursive: true });
-      writeFileSync(join(root, path), text);
-    };
+    const { root, file } = handMade();
     file('packages/kit/package.json', JSON.stringify({ name: '@acme/kit', type: 'module', exports: { '.': './src/index.ts' } }));
     file('packages/kit/src/index.ts', "export const from: string = 'kit source';\n");
     file('copies/kit.mjs', "export const from = 'kit copy';\n");
