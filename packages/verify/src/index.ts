@@ -11,7 +11,9 @@ export {
   type VerifyGroupsOptions,
   type Group,
   type VerifyResult,
+  type NotApplied,
 } from './verify.ts';
+export { argoCdSkips, isArgoCdHook, ARGOCD_HOOK, HELM_HOOK, type ArgoCdSkip } from './argocd.ts';
 export { builtDocuments, readBuilt, pathSegments, type VerifyDocument } from './documents.ts';
 export {
   ensureServers,

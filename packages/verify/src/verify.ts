@@ -6,6 +6,7 @@ import { ENVIRONMENTS, isPlainObject, type Manifest } from '@strata/core';
 import { findRootOrCwd, Layout, objectName, ToolError, UsageError, type Problem } from '@strata/project';
 import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 import { crdManifestsDir } from '@strata/schemas';
+import { argoCdSkips, isArgoCdHook, type ArgoCdSkip } from './argocd.ts';
 import { MAX_IN_FLIGHT, type Client, type Status } from './client.ts';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
@@ -65,10 +66,27 @@ export interface VerifyOptions extends ServerOptions {
   readonly cwd?: string;
 }
 
+/** An object not sent to the server, as Argo CD never applies it, and where it was read. */
+export interface NotApplied {
+  readonly file: string;
+  readonly line?: number;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  /** `skip`: annotated `argocd.argoproj.io/hook: Skip`; `no-sync-hook`: a hook that names no phase Argo CD runs it in. */
+  readonly why: ArgoCdSkip;
+}
+
 export interface VerifyResult {
   readonly problems: Problem[];
   /** Objects that were sent to the server (the ref's not counted). */
   readonly objects: number;
+  /**
+   * Objects that were not, as Argo CD never applies them (the ref's not counted): they are neither
+   * judged nor given their names or node ports, in the env or as what is deployed.
+   */
+  readonly notApplied: readonly NotApplied[];
   /** Milliseconds per phase: read, start, crds, namespaces, apply (and build, baseline, upgrade with `against`). */
   readonly phases: Record<string, number>;
   /** The Kubernetes version the API server that judged the objects reports (`v1.36.3`). */
@@ -245,7 +263,22 @@ async function run(
       );
     const turn = turns();
     const groups = await read(turn);
-    const targets = toTargets(groups);
+    // What Argo CD never applies never reaches the cluster: it is left out before anything else,
+    // the ref's as well (it was never deployed), and said, not dropped.
+    const [targets, skipped] = argoCdApplies(toTargets(groups));
+    const notApplied = skipped.map(({ t, why }): NotApplied => {
+      const meta = t.manifest.metadata;
+      const name = objectName(meta);
+      return {
+        file: t.doc.file,
+        ...(t.doc.line ? { line: t.doc.line } : {}),
+        apiVersion: t.manifest.apiVersion,
+        kind: t.manifest.kind,
+        ...(meta?.namespace ? { namespace: meta.namespace } : {}),
+        ...(name ? { name } : {}),
+        why,
+      };
+    });
     // Also while the server starts: the shipped CRDs are megabytes of YAML, so only those of the groups
     // the objects use are read (all of them with a ref, whose objects are read later). A project's own
     // crds/ is read whole: its files may be named otherwise.
@@ -255,7 +288,7 @@ async function run(
       ...(await loadCrds(join(options.root ?? findRootOrCwd(), Layout.crds), turn)),
     ]);
     // The ref builds while the server starts: both take seconds, and neither needs the other.
-    const refTargets = against ? toTargets(await phases.timed('build', against.build)) : [];
+    const refTargets = against ? argoCdApplies(toTargets(await phases.timed('build', against.build)))[0] : [];
     let server: Server;
     if (serverStarting) {
       server = await serverStarting;
@@ -382,10 +415,22 @@ async function run(
         await eachLimit([...applied.filter((t) => !kept.has(identity(t))), ...upgraded], concurrency, (t) => remove(client, t));
       }
     }
-    return { problems: sortProblems(problems), objects: targets.length, phases: phases.totals, serverVersion };
+    return { problems: sortProblems(problems), objects: targets.length, notApplied, phases: phases.totals, serverVersion };
   } finally {
     if (own) await (await own.catch(() => undefined))?.stop();
   }
+}
+
+/** Targets Argo CD applies, and those it never applies, with why. */
+function argoCdApplies(targets: readonly Target[]): [Target[], { t: Target; why: ArgoCdSkip }[]] {
+  const kept: Target[] = [];
+  const skipped: { t: Target; why: ArgoCdSkip }[] = [];
+  for (const t of targets) {
+    const why = argoCdSkips(t.manifest);
+    if (why) skipped.push({ t, why });
+    else kept.push(t);
+  }
+  return [kept, skipped];
 }
 
 /**
@@ -765,15 +810,15 @@ const GENERATED_PREFIX = 58;
 
 /**
  * The name an object is applied under: its own, or for an Argo CD hook (Helm's hooks are Argo CD's
- * too) that has only a generateName, a name of the form the server gives it. Argo CD creates such a
- * hook anew on every sync under a name of its own making; what the server checks does not depend on
- * which. Undefined for any other object without a name: kubectl apply and Argo CD both refuse it.
+ * too, as Argo CD reads them: see argocd.ts) that has only a generateName, a name of the form the
+ * server gives it. Argo CD creates such a hook anew on every sync under a name of its own making;
+ * what the server checks does not depend on which. Undefined for any other object without a name:
+ * kubectl apply and Argo CD both refuse it.
  */
 export function appliedName(m: Manifest): string | undefined {
   const meta = m.metadata;
   if (meta?.name) return meta.name;
-  const hook = meta?.annotations?.['argocd.argoproj.io/hook'] ?? meta?.annotations?.['helm.sh/hook'];
-  if (typeof meta?.generateName !== 'string' || meta.generateName === '' || typeof hook !== 'string' || hook === '') return undefined;
+  if (typeof meta?.generateName !== 'string' || meta.generateName === '' || !isArgoCdHook(m)) return undefined;
   return `${meta.generateName.slice(0, GENERATED_PREFIX)}00000`;
 }
 

@@ -1,0 +1,70 @@
+/**
+ * Which objects Argo CD applies, read from their hook annotations as its sync engine reads them
+ * (gitops-engine's hook package, and the controller's delete hooks):
+ *
+ * - `argocd.argoproj.io/hook` is a comma-separated list; each item is trimmed, repeats count once,
+ *   and an item counts only when it is one of the names below, spelled exactly (`skip` is no name).
+ * - `Skip` skips the object only when it is the only name the list holds: `Skip, Bogus` is skipped,
+ *   `PreSync,Skip` is a PreSync hook and is applied.
+ * - `helm.sh/hook` counts only when the Argo CD annotation names nothing: pre-install and pre-upgrade
+ *   are PreSync, post-install and post-upgrade PostSync. `crd-install` alone makes no hook.
+ * - Any other object that carries either annotation is a hook, and a hook that names no phase of a
+ *   sync is never applied by one: a typo (`Presync`), `skip`, Helm's tests. PreDelete and PostDelete
+ *   hooks (Helm's pre-delete and post-delete) are applied when the Application is deleted, so they
+ *   reach the cluster too.
+ */
+
+import { isPlainObject, type Manifest } from '@strata/core';
+
+export const ARGOCD_HOOK = 'argocd.argoproj.io/hook';
+export const HELM_HOOK = 'helm.sh/hook';
+
+const ARGOCD_TYPES = new Set(['PreSync', 'Sync', 'PostSync', 'SyncFail', 'Skip']);
+const HELM_TYPES = new Set(['pre-install', 'pre-upgrade', 'post-install', 'post-upgrade']);
+const DELETE_HOOKS: Readonly<Record<string, readonly string[]>> = {
+  [ARGOCD_HOOK]: ['PreDelete', 'PostDelete'],
+  [HELM_HOOK]: ['pre-delete', 'post-delete'],
+};
+
+/** Why Argo CD never applies an object: `skip`, annotated Skip; `no-sync-hook`, a hook of no phase it runs. */
+export type ArgoCdSkip = 'skip' | 'no-sync-hook';
+
+/** An annotation's value, when the object has it as a string (the only kind the server keeps). */
+function annotation(m: Manifest, key: string): string | undefined {
+  const annotations = m.metadata?.annotations;
+  if (!isPlainObject(annotations)) return undefined;
+  const value = annotations[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The distinct, trimmed, non-empty items of a comma-separated annotation. */
+function items(value: string | undefined): string[] {
+  return [...new Set((value ?? '').split(',').map((s) => s.trim()))].filter((s) => s !== '');
+}
+
+/** The hook names Argo CD reads from an object: its own annotation's, or else Helm's (as Argo CD names them). */
+function hookTypes(m: Manifest): string[] {
+  const own = items(annotation(m, ARGOCD_HOOK)).filter((t) => ARGOCD_TYPES.has(t));
+  if (own.length > 0) return own;
+  return [...new Set(items(annotation(m, HELM_HOOK)).flatMap((t) => (HELM_TYPES.has(t) ? [t.startsWith('pre-') ? 'PreSync' : 'PostSync'] : [])))];
+}
+
+const skipped = (m: Manifest) => {
+  const types = hookTypes(m);
+  return types.length === 1 && types[0] === 'Skip';
+};
+
+/** Whether Argo CD takes an object for a hook (it applies a hook in its phases, naming one that has only a generateName). */
+export function isArgoCdHook(m: Manifest): boolean {
+  if (annotation(m, ARGOCD_HOOK) !== undefined) return !skipped(m);
+  const helm = annotation(m, HELM_HOOK);
+  return helm !== undefined && helm !== 'crd-install';
+}
+
+/** Why Argo CD never applies an object, or undefined when it applies it (in a sync, or a delete hook when the Application is deleted). */
+export function argoCdSkips(m: Manifest): ArgoCdSkip | undefined {
+  if (skipped(m)) return 'skip';
+  if (!isArgoCdHook(m) || hookTypes(m).length > 0) return undefined;
+  const deletes = Object.entries(DELETE_HOOKS).some(([key, names]) => items(annotation(m, key)).some((t) => names.includes(t)));
+  return deletes ? undefined : 'no-sync-hook';
+}

@@ -1,0 +1,188 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { Manifest } from '@strata/core';
+import { argoCdSkips, ensureServers, readBuilt, startServer, verify, verifyDocuments, type Server, type VerifyResult } from '../src/index.ts';
+import { BUILD_TIMEOUT, deployment, lineOf, makeRepo } from './helpers.ts';
+
+const HOOK = 'argocd.argoproj.io/hook';
+
+/** An object with these annotations (none: as it is). */
+function annotated<T extends object>(o: T, annotations?: Record<string, string>): T {
+  if (!annotations) return o;
+  const m = o as { metadata: Record<string, unknown> };
+  return { ...o, metadata: { ...m.metadata, annotations } };
+}
+
+/** A Deployment the server refuses (a container field its schema does not have). */
+const broken = (namespace: string, annotations?: Record<string, string>) =>
+  annotated(deployment('web', namespace, { container: { imagePullPolicyy: 'Always' } }), annotations);
+
+/** A NodePort Service asking for `nodePort`. */
+const nodePortService = (name: string, namespace: string, nodePort: number, annotations?: Record<string, string>) =>
+  annotated(
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace },
+      spec: { type: 'NodePort', selector: { app: name }, ports: [{ name: 'http', port: 80, nodePort }] },
+    },
+    annotations,
+  );
+
+const m = (annotations: Record<string, string>): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', annotations } });
+
+describe('which objects Argo CD never applies, read from their hook annotations as Argo CD reads them', () => {
+  it('Skip, alone in the list once trimmed, repeated, or beside a name Argo CD does not know', () => {
+    for (const value of ['Skip', ' Skip ', 'Skip,Skip', 'Skip, Bogus']) expect(argoCdSkips(m({ [HOOK]: value })), value).toBe('skip');
+  });
+
+  it('but not Skip beside a phase: the object is a hook of that phase, applied in it', () => {
+    for (const value of ['PreSync,Skip', 'Skip, PostSync', 'SyncFail,Skip']) expect(argoCdSkips(m({ [HOOK]: value })), value).toBeUndefined();
+  });
+
+  it('a hook that names no phase Argo CD knows, spelled as it spells them, is never applied either', () => {
+    for (const value of ['skip', 'SKIP', 'Presync', '', ' , ']) expect(argoCdSkips(m({ [HOOK]: value })), value).toBe('no-sync-hook');
+    // Helm's hooks count when Argo CD's annotation names nothing; Helm's tests have no Argo CD phase.
+    expect(argoCdSkips(m({ 'helm.sh/hook': 'test' }))).toBe('no-sync-hook');
+    expect(argoCdSkips(m({ 'helm.sh/hook': 'pre-rollback' }))).toBe('no-sync-hook');
+    expect(argoCdSkips(m({ [HOOK]: 'skip', 'helm.sh/hook': 'pre-install' }))).toBeUndefined();
+    expect(argoCdSkips(m({ [HOOK]: 'Skip', 'helm.sh/hook': 'pre-install' }))).toBe('skip');
+  });
+
+  it('objects it applies: no hook, a hook of a phase, Helm CRDs, and delete hooks (applied when the Application is deleted)', () => {
+    expect(argoCdSkips(m({}))).toBeUndefined();
+    expect(argoCdSkips(m({ 'argocd.argoproj.io/sync-options': 'Skip' }))).toBeUndefined();
+    for (const value of ['PreSync', 'Sync', 'PostSync', 'SyncFail', 'PreDelete', 'PostDelete', 'PostDelete,Bogus'])
+      expect(argoCdSkips(m({ [HOOK]: value })), value).toBeUndefined();
+    for (const value of ['pre-install', 'post-upgrade', 'crd-install', 'pre-delete', 'test,post-delete'])
+      expect(argoCdSkips(m({ 'helm.sh/hook': value })), value).toBeUndefined();
+  });
+});
+
+// One server for the file; one verify run over a repository whose every case is its own overlay.
+let server: Server;
+let repo: string;
+let result: VerifyResult;
+const errorsOf = (env: string, app: string) => result.problems.filter((p) => p.file === `dist/${env}/${app}.yaml` && p.severity === 'error');
+
+beforeAll(async () => {
+  server = await startServer(await ensureServers());
+  repo = makeRepo({
+    'dev/broken': [broken('broken')],
+    'dev/skipped': [broken('skipped', { [HOOK]: 'Skip' })],
+    'dev/skipped-list': [broken('skipped-list', { [HOOK]: 'Skip, Bogus' })],
+    'dev/presync-skip': [broken('presync-skip', { [HOOK]: 'PreSync,Skip' })],
+    'dev/lower-case': [broken('lower-case', { [HOOK]: 'skip' })],
+    'dev/helm-test': [broken('helm-test', { 'helm.sh/hook': 'test-success' })],
+    // A Service Argo CD skips takes no node port: the one of the next app (by name) gets it. In
+    // staging, where neither is skipped, the second is refused, as the env's cluster refuses it.
+    'dev/ports-a': [nodePortService('a', 'ports', 30080, { [HOOK]: 'Skip' }), nodePortService('out', 'ports', 8080, { [HOOK]: 'Skip' })],
+    'dev/ports-b': [nodePortService('b', 'ports', 30080)],
+    'staging/ports-a': [nodePortService('a', 'ports', 30080)],
+    'staging/ports-b': [nodePortService('b', 'ports', 30080)],
+  });
+  result = await verify(repo, { server });
+}, BUILD_TIMEOUT);
+
+afterAll(async () => {
+  await server?.stop();
+  if (repo) rmSync(repo, { recursive: true, force: true });
+});
+
+describe('verify applies nothing Argo CD never applies, and says what it left out', () => {
+  it('refuses an invalid object, and lets the same object annotated Skip through unapplied', () => {
+    expect(errorsOf('dev', 'broken')).toMatchObject([
+      { name: 'web', path: 'spec.template.spec.containers[name="app"].imagePullPolicyy', rule: 'server-rejected' },
+    ]);
+    expect(errorsOf('dev', 'skipped')).toStrictEqual([]);
+    expect(errorsOf('dev', 'skipped-list')).toStrictEqual([]);
+  });
+
+  it('applies an object whose list names a phase beside Skip, as Argo CD applies it in that phase', () => {
+    expect(errorsOf('dev', 'presync-skip')).toMatchObject([
+      { name: 'web', path: 'spec.template.spec.containers[name="app"].imagePullPolicyy', rule: 'server-rejected' },
+    ]);
+  });
+
+  it('leaves out hooks of no phase Argo CD runs: a lower-case skip, a Helm test', () => {
+    expect(errorsOf('dev', 'lower-case')).toStrictEqual([]);
+    expect(errorsOf('dev', 'helm-test')).toStrictEqual([]);
+  });
+
+  it('gives a skipped Service no node port, and refuses none it asks for', () => {
+    expect(errorsOf('dev', 'ports-a')).toStrictEqual([]);
+    expect(errorsOf('dev', 'ports-b')).toStrictEqual([]);
+    expect(errorsOf('staging', 'ports-a')).toStrictEqual([]);
+    expect(errorsOf('staging', 'ports-b')).toMatchObject([
+      {
+        name: 'b',
+        path: 'spec.ports[0].nodePort',
+        rule: 'server-rejected',
+        message: expect.stringMatching(/^Invalid value: 30080: provided port is already allocated/),
+      },
+    ]);
+  });
+
+  it('counts only the objects it sent, and lists each one it left out with where it is and why', () => {
+    expect(result.objects).toBe(5);
+    const deploymentIn = (ns: string, why: string) => ({
+      file: `dist/dev/${ns}.yaml`,
+      line: 1,
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: ns,
+      name: 'web',
+      why,
+    });
+    // In apply order: the env's apps by name, each file's objects in order.
+    expect(result.notApplied).toStrictEqual([
+      deploymentIn('helm-test', 'no-sync-hook'),
+      deploymentIn('lower-case', 'no-sync-hook'),
+      { file: 'dist/dev/ports-a.yaml', line: 1, apiVersion: 'v1', kind: 'Service', namespace: 'ports', name: 'a', why: 'skip' },
+      {
+        file: 'dist/dev/ports-a.yaml',
+        line: lineOf(repo, 'dist/dev/ports-a.yaml', '---') + 1,
+        apiVersion: 'v1',
+        kind: 'Service',
+        namespace: 'ports',
+        name: 'out',
+        why: 'skip',
+      },
+      deploymentIn('skipped', 'skip'),
+      deploymentIn('skipped-list', 'skip'),
+    ]);
+  });
+});
+
+describe('verify --against applies nothing Argo CD skipped as what is deployed', () => {
+  it(
+    "leaves the ref's skipped objects out: their node ports are free and their names unheld; a built object Argo CD skips is no upgrade",
+    async () => {
+      const deployed = readBuilt(
+        [
+          nodePortService('old', 'ports', 30081, { [HOOK]: 'Skip' }),
+          nodePortService('held', 'ports', 30082),
+          deployment('web', 'ports', { selector: { app: 'web' } }),
+        ]
+          .map((o) => stringify(o))
+          .join('---\n'),
+        'now.yaml',
+      );
+      const built = [
+        nodePortService('new', 'ports', 30081),
+        nodePortService('other', 'ports', 30082),
+        // A changed selector, refused on update, but Argo CD leaves the deployed one as it is.
+        annotated(deployment('web', 'ports', { selector: { app: 'web', tier: 'front' } }), { [HOOK]: 'Skip' }),
+      ];
+      const r = await verifyDocuments(readBuilt(built.map((o) => stringify(o)).join('---\n'), 'next.yaml'), {
+        server,
+        against: { name: 'now', docs: deployed },
+      });
+      expect(r.problems.map((p) => [p.name, p.path, p.rule])).toStrictEqual([['other', 'spec.ports[0].nodePort', 'update-rejected']]);
+      expect(r.objects).toBe(2);
+      expect(r.notApplied.map((n) => [n.file, n.name, n.why])).toStrictEqual([['next.yaml', 'web', 'skip']]);
+    },
+    BUILD_TIMEOUT,
+  );
+});
