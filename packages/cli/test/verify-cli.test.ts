@@ -38,6 +38,37 @@ describe('strata verify PATH... | -', () => {
   );
 
   it(
+    'applies no object Argo CD skips, and says on stderr how many it left out and where',
+    () => {
+      const service = (hook: string) =>
+        [
+          'apiVersion: v1',
+          'kind: Service',
+          'metadata:',
+          '  name: web',
+          ...(hook ? ['  annotations:', `    argocd.argoproj.io/hook: ${JSON.stringify(hook)}`] : []),
+          'spec:',
+          '  type: Balancer',
+          '  ports:',
+          '    - port: 80',
+          '',
+        ].join('\n');
+      const skipped = strata(repo, ['verify', '-'], `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n---\n${service('Skip')}`);
+      expect(skipped.stdout).toMatch(/^verify: No problems in 1 resource\b/m);
+      expect(skipped.stderr).toMatch(
+        /^verify: 1 object not applied, as Argo CD skips them \(argocd\.argoproj\.io\/hook: Skip\): <stdin>:6 v1\/Service web$/m,
+      );
+      expect(skipped.status).toBe(0);
+      // Beside a phase, Skip skips nothing: Argo CD applies the object as a hook of that phase.
+      const hook = strata(repo, ['verify', '-'], service('PreSync,Skip'));
+      expect(hook.stdout).toMatch(/^<stdin>:\d+: v1\/Service web: spec\.type: Unsupported value: "Balancer".* \[server-rejected\]$/m);
+      expect(hook.stderr).not.toMatch(/not applied/);
+      expect(hook.status).toBe(1);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
     'names files from the folder it runs in',
     () => {
       const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'verify', '../../base/gethrelay/service.gethrelay.yaml'], {

@@ -4,7 +4,7 @@ import type { BuildResult } from '@strata/kustomize';
 import type { Problem, WarningOptions } from '@strata/project';
 import type { Group, Server, VerifyDocument } from '@strata/verify';
 import { pipeline, type DriftError, type PipelineResult } from './pipeline.ts';
-import type { VerifyReport } from './verify.ts';
+import { notAppliedNotes, type VerifyReport } from './verify.ts';
 
 export interface GateOptions extends WarningOptions {
   /** Reuse what an earlier pipeline did for apps that have not changed. @default true */
@@ -156,7 +156,8 @@ export async function gate(workspace: string, options: GateOptions = {}): Promis
       return [...groups].map(([name, docs]) => ({ name, docs }));
     };
     const verified = await verifyGroups(read, { starting, root, onPhase: options.onPhase });
-    return { pipeline: run, verified: { ...verified, notes: serverVersionNotes(settings, verified.serverVersion) } };
+    const notes = [...serverVersionNotes(settings, verified.serverVersion), ...notAppliedNotes(verified.notApplied)];
+    return { pipeline: run, verified: { ...verified, notes } };
   } finally {
     await (await starting?.catch(() => undefined))?.stop();
   }

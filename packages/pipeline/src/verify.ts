@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Environment } from '@strata/core';
 import { UsageError } from '@strata/project';
 import type { KubernetesSettings } from '@strata/validate';
-import type { ServerOptions, VerifyOptions, VerifyResult } from '@strata/verify';
+import type { NotApplied, ServerOptions, VerifyOptions, VerifyResult } from '@strata/verify';
 
 // verify and validate are imported when called: the other commands of this package need neither
 // the API server's client nor the reader.
@@ -49,7 +49,8 @@ export async function verifyFiles(base: string, paths: readonly string[], option
   // Named as typed, from the folder the person is in, once the checks are done.
   const names = namesAsTyped(parsed, ...(against ? [against] : []));
   const problems = [...parsed.problems, ...unread, ...checked.problems].map((p) => renamedAsTyped(p, names));
-  return { ...checked, problems, notes: [] };
+  const notApplied = checked.notApplied.map((n) => renamedAsTyped(n, names));
+  return { ...checked, problems, notApplied, notes: notAppliedNotes(notApplied) };
 }
 
 /**
@@ -63,7 +64,34 @@ export async function verifyApps(root: string, options: VerifyOptions = {}): Pro
   const r = await verify(root, withNodePorts(options, settings));
   // verify() has refused an unknown env.
   const envs = options.env ? [options.env as Environment] : undefined;
-  return { ...r, notes: serverVersionNotes(settings, r.serverVersion, envs) };
+  return { ...r, notes: [...serverVersionNotes(settings, r.serverVersion, envs), ...notAppliedNotes(r.notApplied)] };
+}
+
+/** Objects named in a note, at most. */
+const NAMED = 3;
+
+/** Why Argo CD never applies what verify left out, as a note says it. */
+const NOT_APPLIED: Record<NotApplied['why'], string> = {
+  skip: 'as Argo CD skips them (argocd.argoproj.io/hook: Skip)',
+  'no-sync-hook':
+    'as Argo CD never applies a hook of no phase it runs (argocd.argoproj.io/hook names none of PreSync, Sync, PostSync, SyncFail, ' +
+    "PreDelete or PostDelete, spelled so, nor helm.sh/hook Helm's pre- or post-install, -upgrade or -delete)",
+};
+
+/**
+ * One line for each reason verify left objects out (Argo CD never applies them): how many, and
+ * where the first are, so that nothing is left out unsaid.
+ */
+export function notAppliedNotes(notApplied: readonly NotApplied[]): string[] {
+  return (Object.keys(NOT_APPLIED) as NotApplied['why'][]).flatMap((why) => {
+    const these = notApplied.filter((n) => n.why === why);
+    if (these.length === 0) return [];
+    const named = these
+      .slice(0, NAMED)
+      .map((n) => `${n.file}${n.line ? `:${n.line}` : ''} ${n.apiVersion}/${n.kind} ${n.namespace ? `${n.namespace}/` : ''}${n.name ?? ''}`);
+    const more = these.length > NAMED ? ` and ${these.length - NAMED} more` : '';
+    return [`${these.length === 1 ? '1 object' : `${these.length} objects`} not applied, ${NOT_APPLIED[why]}: ${named.join(', ')}${more}`];
+  });
 }
 
 /** The options, with the node port range of the clusters (strata.config.json) unless they name one. */

@@ -91,6 +91,42 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
   );
 
   it(
+    'applies no object Argo CD skips, as verify does, and says how many it left out and where; the pipeline still validates them',
+    () => {
+      // The Service the server refuses (the test before), now annotated Skip: Argo CD never applies it.
+      const render = join(ws.root, 'apps', APP, 'src', 'render.ts');
+      const source = readFileSync(render, 'utf8');
+      const edited = source.replace(
+        "metadata: m.of(NAME),\n    spec: { type: 'ClusterIP', clusterIP",
+        "metadata: m.of(NAME, { annotations: { 'argocd.argoproj.io/hook': 'Skip' } }),\n    spec: { type: 'ClusterIP', clusterIP",
+      );
+      expect(edited).not.toBe(source);
+      writeFileSync(render, edited);
+      expect(strata(ws.root, ['generate']).status).toBe(0);
+      const r = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+      const resources = Number(/^pipeline: 1 app x 3 envs: No problems in (\d+) resources/m.exec(r.stdout)?.[1]);
+      expect(resources).toBeGreaterThan(20);
+      expect(r.stdout).toMatch(new RegExp(`^verify: No problems in ${resources - 3} resources`, 'm'));
+      expect(r.stdout).toMatch(
+        new RegExp(`^ci: passed: .* ${resources} resources generated, built, validated and ${resources - 3} dry-run applied`, 'm'),
+      );
+      const where = (env: string) => {
+        const file = `dist/${env}/${APP}.yaml`;
+        const text = readFileSync(join(ws.root, file), 'utf8').split('\n');
+        const at = text.findIndex((l, i) => l === 'kind: Service' && text.slice(i, i + 12).some((n) => n.includes('argocd.argoproj.io/hook: Skip')));
+        // The object's line is that of its first key.
+        const start = text.slice(0, at + 1).findLastIndex((l) => l === '---') + 2;
+        return `${file}:${start} v1/Service tokenplace/tokenplace-relay`;
+      };
+      const note = `verify: 3 objects not applied, as Argo CD skips them (argocd.argoproj.io/hook: Skip): ${['dev', 'staging', 'prod'].map(where).join(', ')}`;
+      expect(r.stderr.split('\n')).toContain(note);
+      expect(r.status).toBe(0);
+      expect(strata(ws.root, ['verify'], undefined, { CI: 'true' }).stderr.split('\n')).toContain(note);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
     'refuses a tree that is not what the code generates as check does, writing nothing, and stops the server',
     async () => {
       const overlay = join(ws.root, 'overlays', 'prod', APP, 'kustomization.yaml');
