@@ -57,6 +57,15 @@ describe('strata validate reads every input once', () => {
     expect(report.problems.map((p) => p.rule)).toStrictEqual(['usage']);
   });
 
+  it('- given twice is a one-line usage error, exit 2, as kubectl refuses it', () => {
+    for (const command of ['validate --no-policy', 'verify']) {
+      const r = bash(`cat "$DIR/bad.yaml" | "$NODE" "$STRATA" ${command} - "$DIR/bad.yaml" -`);
+      expect(r.status, `${command}: ${r.stdout}${r.stderr}`).toBe(2);
+      expect(r.stderr.trim()).toBe('strata: -: standard input cannot be used for more than one argument; give - once');
+      expect(r.stdout).toBe('');
+    }
+  });
+
   it('escapes control characters and escape sequences in text output', () => {
     const r = strata(process.cwd(), [
       'validate',

@@ -135,6 +135,8 @@ export interface ReadOptions extends ReadLimits {
 export async function readSources(root: string, inputs: readonly string[], options: ReadOptions = {}): Promise<Source[]> {
   const maxFile = options.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes;
   const maxTotal = options.maxTotalBytes ?? DEFAULT_LIMITS.maxTotalBytes;
+  // Standard input can be read once: kubectl refuses `-f - -f -` the same way.
+  if (inputs.filter((i) => i === '-').length > 1) throw new UsageError('-: standard input cannot be used for more than one argument; give - once');
   const named: { input: string; path: string | 0 }[] = [];
   const seen = new Set<string>();
   for (const input of inputs) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeParsed, parseInputs, readText, validate } from '../src/index.ts';
-import { findRoot } from '@strata/project';
+import { findRoot, UsageError } from '@strata/project';
 
 const repo = findRoot(import.meta.dirname);
 
@@ -184,5 +184,18 @@ describe('reading YAML for validate', () => {
     expect(r.problems[0]!.message).toBe(
       'kubectl (YAML 1.1) reads true here but kustomize (YAML 1.2) "yes": write it so both agree (quote text; true or false for booleans)',
     );
+  });
+
+  it('refuses - given twice before reading anything: standard input can be read once', async () => {
+    let reads = 0;
+    const stdin = () => {
+      reads++;
+      return 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: once}\n';
+    };
+    const refused = parseInputs(dir, ['-', write('other.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n'), '-'], { stdin });
+    await expect(refused).rejects.toThrow(UsageError);
+    await expect(refused).rejects.toThrow('-: standard input cannot be used for more than one argument; give - once');
+    expect(reads).toBe(0);
+    expect((await parseInputs(dir, ['-'], { stdin })).docs).toHaveLength(1);
   });
 });
