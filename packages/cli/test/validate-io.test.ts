@@ -26,6 +26,21 @@ const bash = (script: string) => {
 };
 const BAD = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n  ports: [{port: 80}]\n';
 write('bad.yaml', BAD);
+const POD = [
+  'apiVersion: v1',
+  'kind: Pod',
+  'metadata:',
+  '  name: second',
+  '  namespace: default',
+  'spec:',
+  '  containers:',
+  '    - name: app',
+  '      image: registry.example/app:1.0',
+  '      resources:',
+  '        requests:',
+  '          cpu: 100mm',
+  '',
+].join('\n');
 
 describe('strata validate reads every input once', () => {
   it('process substitution: the pipe is read once and its objects are judged', () => {
@@ -64,6 +79,22 @@ describe('strata validate reads every input once', () => {
       expect(r.stderr.trim()).toBe('strata: -: standard input cannot be used for more than one argument; give - once');
       expect(r.stdout).toBe('');
     }
+  });
+
+  it("a UTF-16 file is read as kubectl reads it: every document judged, at the file's own lines", () => {
+    // A byte order mark, then UTF-16LE; the Pod, the second document, has a quantity kubectl's server refuses (line 17).
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first, namespace: default}\ndata: {a: b}\n---\n${POD}`;
+    writeFileSync(join(dir, 'utf16.yaml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const r = bash('"$NODE" "$STRATA" validate --no-policy "$DIR/utf16.yaml"');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(
+      /utf16\.yaml:17: v1\/Pod default\/second: spec\.containers\[0\]\.resources\.requests\[cpu\]: unable to parse quantity's suffix/,
+    );
+    // kustomize splits its bytes on --- lines, which UTF-16 does not hold: it would build the ConfigMap alone.
+    expect(r.stdout).toMatch(
+      /utf16\.yaml:6: v1\/Pod default\/second: kubectl reads this UTF-16 file .* finds 2 objects; kustomize .* finds only 1: save it as UTF-8 without a byte order mark \[yaml-encoding\]/,
+    );
+    expect(r.stdout).toMatch(/Found 2 problems in 1 of 2 resources\b/);
   });
 
   it('escapes control characters and escape sequences in text output', () => {

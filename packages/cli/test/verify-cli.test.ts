@@ -82,6 +82,35 @@ describe('strata verify PATH... | -', () => {
     BUILD_TIMEOUT,
   );
 
+  it(
+    'applies every document of a UTF-16 file, as kubectl does: the server refuses the second at its line',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-verify-utf16-'));
+      try {
+        const text = [
+          'apiVersion: v1',
+          'kind: ConfigMap',
+          'metadata: {name: first}',
+          '---',
+          'apiVersion: v1',
+          'kind: Service',
+          'metadata: {name: second}',
+          'spec:',
+          '  type: Balancer',
+          '  ports: [{port: 80}]',
+          '',
+        ].join('\n');
+        writeFileSync(join(dir, 'utf16.yaml'), Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]));
+        const r = strata(repo, ['verify', join(dir, 'utf16.yaml')]);
+        expect(r.stdout).toMatch(/utf16\.yaml:9: v1\/Service second: spec\.type: Unsupported value: "Balancer".* \[server-rejected\]$/m);
+        expect(r.status).toBe(1);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    BUILD_TIMEOUT,
+  );
+
   it('refuses app selection together with files, before starting anything', () => {
     const r = strata(repo, ['verify', '--env', 'dev', 'dist']);
     expect(r.stderr).toMatch(/--env and --app select the apps' built output; leave them out when naming files/);

@@ -19,6 +19,12 @@
 // "aligned" says whether the chunks' objects are that same sequence: they differ only for streams
 // kubectl reads as JSON across `---` lines, and then "stream" is the truth. With -reference only the
 // stream is decoded and printed (the differential tests compare Strata with it).
+//
+// Before any of that, kubectl passes every file and stdin through a byte-order-mark-aware UTF-8
+// decoder (kubectlText): UTF-16 with a BOM becomes UTF-8, a UTF-8 BOM goes, and bytes that are not
+// UTF-8 become U+FFFD. Offsets are in those bytes; when they differ from the frame's, "text" holds
+// them (they have the same lines: the decoder maps each character on its own, and line breaks stay),
+// and "kustomize" says whether kustomize, which reads the frame's own bytes, finds the same objects.
 package main
 
 import (
@@ -31,6 +37,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"regexp"
 	goruntime "runtime"
 	"runtime/debug"
 	"sort"
@@ -38,8 +45,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	yaml3 "go.yaml.in/yaml/v3"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -85,6 +95,33 @@ type result struct {
 	Aligned bool     `json:"aligned"`
 	Stream  []object `json:"stream,omitempty"`
 	Error   string   `json:"error,omitempty"`
+	// Text is what kubectl decodes (kubectlText), when it is not the frame's bytes: the chunks'
+	// offsets are in it.
+	Text *string `json:"text,omitempty"`
+	// Kustomize is set when Text is, and kustomize reads other objects from the frame's bytes.
+	Kustomize *kustomizeReading `json:"kustomize,omitempty"`
+}
+
+// kustomizeReading is how kustomize's reading of a file's own bytes differs from kubectl's.
+type kustomizeReading struct {
+	// Objects is how many objects kustomize reads, or -1 when it refuses the file.
+	Objects int `json:"objects"`
+	// Kubectl is how many kubectl reads.
+	Kubectl int `json:"kubectl"`
+	// Index is the first object (in kubectl's order) that kustomize reads otherwise, or does not read.
+	Index int    `json:"index"`
+	Error string `json:"error,omitempty"`
+}
+
+// kubectlText is what kubectl's FileVisitor hands its stream decoder, for files and stdin alike
+// (k8s.io/cli-runtime pkg/resource/visitor.go: transform.NewReader(f,
+// unicode.BOMOverride(unicode.UTF8.NewDecoder()))). Valid UTF-8 without a BOM goes through that
+// transform unchanged, so it is given back as it is without running it: nearly every file.
+func kubectlText(data []byte) ([]byte, error) {
+	if !bytes.HasPrefix(data, []byte{0xef, 0xbb, 0xbf}) && utf8.Valid(data) {
+		return data, nil
+	}
+	return io.ReadAll(transform.NewReader(bytes.NewReader(data), unicode.BOMOverride(unicode.UTF8.NewDecoder())))
 }
 
 // metadataOnly is how kubectl's metadata-validating decoder checks that metadata is ObjectMeta.
@@ -206,7 +243,22 @@ func decodeChunk(b []byte) ([]object, error) {
 	return objs, err
 }
 
-func read(data []byte) result {
+func read(raw []byte) result {
+	data, err := kubectlText(raw)
+	if err != nil {
+		return result{Chunks: []chunk{}, Error: err.Error()}
+	}
+	res := readText(data)
+	if !bytes.Equal(data, raw) {
+		text := string(data)
+		res.Text = &text
+		res.Kustomize = compareKustomize(raw, res)
+	}
+	return res
+}
+
+// readText splits and decodes the text kubectl decodes.
+func readText(data []byte) result {
 	parts, offsets, splitErr := chunks(data)
 	res := result{Chunks: []chunk{}, Aligned: true}
 	// A stream that starts with `{` is compared below with its chunks' objects as maps.
@@ -533,7 +585,12 @@ func main() {
 func answer(data []byte, reference bool) []byte {
 	var v interface{}
 	if reference {
-		objs, err := decodeStream(data)
+		// kubectl's FileVisitor: the transform, then its stream visitor.
+		text, err := kubectlText(data)
+		var objs []object
+		if err == nil {
+			objs, err = decodeStream(text)
+		}
 		r := map[string]interface{}{"objects": objs}
 		if objs == nil {
 			r["objects"] = []object{}
@@ -725,4 +782,99 @@ func inferred(j []byte) []int {
 		}
 	}
 	return out
+}
+
+// kustomizeSeparator is kyaml's document separator (sigs.k8s.io/kustomize/kyaml kio/byteio_reader.go).
+var kustomizeSeparator = regexp.MustCompile(`\n---.*\n`)
+
+// kustomizeObjects reads a file's own bytes the way kustomize's reader (kyaml's ByteReader) does:
+// `\r\n` made `\n`, split on `---` lines as bytes, the first YAML 1.2 document of each part, a lone
+// List unwrapped. Only files that kubectl decodes to other bytes (kubectlText) are read this way.
+func kustomizeObjects(raw []byte) ([]interface{}, error) {
+	s := strings.ReplaceAll(string(raw), "\r\n", "\n")
+	if s == "" {
+		return nil, nil
+	}
+	var parts []string
+	prev := 0
+	for _, loc := range kustomizeSeparator.FindAllStringIndex(s, -1) {
+		if rest := strings.TrimSpace(s[loc[0]+4 : loc[1]]); rest != "" && rest[0] != '#' {
+			return nil, fmt.Errorf("invalid document separator: %s", strings.TrimSpace(s[loc[0]:loc[1]]))
+		}
+		parts = append(parts, s[prev:loc[0]])
+		prev = loc[1]
+	}
+	parts = append(parts, s[prev:])
+	var out []interface{}
+	for i, p := range parts {
+		if i != len(parts)-1 {
+			p += "\n"
+		}
+		var node yaml3.Node
+		if err := yaml3.NewDecoder(strings.NewReader(p)).Decode(&node); err != nil {
+			if errors.Is(err, io.EOF) {
+				continue
+			}
+			return nil, err
+		}
+		v, err := value12(&node)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			continue
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		var o interface{}
+		if err := json.Unmarshal(b, &o); err != nil {
+			return nil, err
+		}
+		if m, ok := o.(map[string]interface{}); ok && len(parts) == 1 && (m["kind"] == "List" || m["kind"] == "ResourceList") {
+			if items, ok := m["items"].([]interface{}); ok {
+				out = append(out, items...)
+				continue
+			}
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// compareKustomize says where kustomize, reading a file's own bytes, finds other objects than
+// kubectl does in res (read from the bytes kubectlText gave), or nil when it finds the same.
+func compareKustomize(raw []byte, res result) *kustomizeReading {
+	var kubectl []interface{}
+	objs := res.Stream
+	if objs == nil {
+		for _, c := range res.Chunks {
+			objs = append(objs, c.Objects...)
+		}
+	}
+	for _, o := range objs {
+		b, err := json.Marshal(o.Object)
+		var v interface{}
+		if err == nil {
+			err = json.Unmarshal(b, &v)
+		}
+		if err != nil {
+			return &kustomizeReading{Objects: -1, Kubectl: len(objs), Error: err.Error()}
+		}
+		kubectl = append(kubectl, v)
+	}
+	got, err := kustomizeObjects(raw)
+	if err != nil {
+		return &kustomizeReading{Objects: -1, Kubectl: len(kubectl), Error: err.Error()}
+	}
+	for i := range kubectl {
+		if i >= len(got) || diff(nil, kubectl[i], got[i]) != nil {
+			return &kustomizeReading{Objects: len(got), Kubectl: len(kubectl), Index: i}
+		}
+	}
+	if len(got) != len(kubectl) {
+		return &kustomizeReading{Objects: len(got), Kubectl: len(kubectl), Index: len(kubectl)}
+	}
+	return nil
 }

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"math/rand"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
@@ -112,5 +116,53 @@ func TestRepeatedChunkIsAnsweredAsFirstRead(t *testing.T) {
 			!strings.Contains(string(a), `"inferred"`) && !strings.Contains(string(a), `"error"`) {
 			t.Errorf("%q: no finding to carry over: %s", d, a)
 		}
+	}
+}
+
+// kubectlText skips kubectl's transform for valid UTF-8 without a byte order mark: it must give
+// what the transform gives for every input, byte order marks and broken sequences included.
+func TestKubectlTextIsKubectlsTransform(t *testing.T) {
+	pieces := [][]byte{
+		{0xef, 0xbb, 0xbf}, {0xff, 0xfe}, {0xfe, 0xff}, {0xff}, {0xc3}, {0xc3, 0xbc}, {0xe2, 0x80}, {0xe2, 0x80, 0xa8},
+		{0xed, 0xa0, 0x80}, {0xf0, 0x9f, 0x98, 0x80}, {0}, []byte("a"), []byte(":"), []byte("\n"), []byte("---\n"), []byte("\u00fc"),
+	}
+	r := rand.New(rand.NewSource(2))
+	for n := 0; n < 100000; n++ {
+		var b []byte
+		for k := r.Intn(8); k >= 0; k-- {
+			b = append(b, pieces[r.Intn(len(pieces))]...)
+		}
+		want, err := io.ReadAll(transform.NewReader(bytes.NewReader(b), unicode.BOMOverride(unicode.UTF8.NewDecoder())))
+		if err != nil {
+			t.Fatalf("%q: %v", b, err)
+		}
+		got, err := kubectlText(b)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%q: kubectlText gives %q (%v), the transform %q", b, got, err, want)
+		}
+	}
+}
+
+// A frame kubectl decodes to other bytes is answered with those bytes, which the offsets index,
+// and with the objects of every document: a UTF-16 file's second document is not lost.
+func TestUTF16FrameIsReadAsKubectlDecodesIt(t *testing.T) {
+	text := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\n"
+	le := []byte{0xff, 0xfe}
+	for _, u := range text {
+		le = append(le, byte(u), byte(u>>8))
+	}
+	res := read(le)
+	if res.Text == nil || *res.Text != text {
+		t.Fatalf("text %v, want %q", res.Text, text)
+	}
+	if len(res.Chunks) != 2 || !strings.HasPrefix(text[res.Chunks[1].Offset:], "apiVersion: v1\nkind: Pod") {
+		t.Fatalf("chunks %+v", res.Chunks)
+	}
+	// kustomize splits the bytes on `---` lines, which UTF-16 does not hold as bytes: it reads one object.
+	if k := res.Kustomize; k == nil || k.Objects != 1 || k.Kubectl != 2 || k.Index != 1 {
+		t.Errorf("kustomize %+v, want 1 of 2 objects read", k)
+	}
+	if plain := read([]byte(text)); plain.Text != nil || plain.Kustomize != nil {
+		t.Errorf("UTF-8 answered with text %v, kustomize %+v", plain.Text, plain.Kustomize)
 	}
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { isUtf8 } from 'node:buffer';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
@@ -34,6 +35,38 @@ export interface Decoded {
   /** The whole file's objects, when they differ from the chunks'. */
   readonly stream?: readonly DecodedObject[];
   readonly error?: string;
+  /**
+   * The text kubectl decodes, when it is not the file's bytes (`kubectlText`: UTF-16 or a byte
+   * order mark, or bytes that are not UTF-8). The offsets are in it; its lines are the file's.
+   */
+  readonly text?: string;
+  /** Set with `text` when kustomize, reading the file's own bytes, finds other objects than kubectl. */
+  readonly kustomize?: {
+    /** Objects kustomize reads, or -1 when it refuses the file. */
+    readonly objects: number;
+    readonly kubectl: number;
+    /** The first object, in kubectl's order, that kustomize reads otherwise or not at all. */
+    readonly index: number;
+    readonly error?: string;
+  };
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * What kubectl decodes from a file's bytes: every file and stdin goes through a byte-order-mark
+ * aware UTF-8 decoder first (k8s.io/cli-runtime's FileVisitor, `unicode.BOMOverride(unicode.UTF8.NewDecoder())`
+ * from golang.org/x/text): a UTF-16 BOM makes it UTF-16, a UTF-8 BOM is dropped, and what is not
+ * UTF-8 becomes U+FFFD, one for each maximal ill-formed part as in TextDecoder. The decoder does
+ * this with the same Go module; this is the fallback's copy. Lines stay where they were.
+ */
+export function kubectlText(bytes: Buffer): Buffer {
+  const [a, b] = [bytes[0], bytes[1]];
+  const utf16 = a === 0xfe && b === 0xff ? 'utf-16be' : a === 0xff && b === 0xfe ? 'utf-16le' : undefined;
+  if (utf16) return Buffer.from(new TextDecoder(utf16, { ignoreBOM: true }).decode(bytes.subarray(2)), 'utf8');
+  const body = bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes;
+  if (body === bytes && isUtf8(bytes)) return bytes;
+  return Buffer.from(new TextDecoder('utf-8', { ignoreBOM: true }).decode(body), 'utf8');
 }
 
 /** The decoder built by the setup script from packages/validate/decoder, if it is there. */
@@ -84,10 +117,17 @@ export async function decodeAll(texts: readonly Buffer[], root?: string): Promis
 }
 
 /**
- * The fallback without Go: kubectl's document split, YAML 1.1 (booleans, merge keys), lists
- * flattened. It misses what only kubectl's YAML library does (U+2028 and U+0085 as line breaks).
+ * The fallback without Go: kubectl's text decoding and document split, YAML 1.1 (booleans, merge
+ * keys), lists flattened. It misses what only kubectl's YAML library does (U+2028 and U+0085 as line
+ * breaks), and how kustomize reads a file that kubectl decodes to other bytes.
  */
-export function decodeInProcess(bytes: Buffer): Decoded {
+export function decodeInProcess(raw: Buffer): Decoded {
+  const bytes = kubectlText(raw);
+  const decoded = decodeText(bytes);
+  return bytes === raw ? decoded : { ...decoded, text: bytes.toString('utf8') };
+}
+
+function decodeText(bytes: Buffer): Decoded {
   const chunks: DecodedChunk[] = [];
   let start = 0;
   let pos = 0;

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { basename } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { isPlainObject, type Manifest } from '@strata/core';
@@ -75,13 +76,28 @@ const MISSING = (value: Record<string, unknown>) =>
 
 const KUSTOMIZATION_FILE = /^(kustomization\.ya?ml|Kustomization)$/;
 
+/** The type and name of an object, as a problem names it. */
+function objectOf(o: Record<string, unknown> | undefined): Pick<Problem, 'apiVersion' | 'kind' | 'namespace' | 'name'> {
+  if (!o) return {};
+  const meta = isPlainObject(o.metadata) ? o.metadata : {};
+  return {
+    ...(typeof o.apiVersion === 'string' ? { apiVersion: o.apiVersion } : {}),
+    ...(typeof o.kind === 'string' ? { kind: o.kind } : {}),
+    ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}),
+    ...(typeof meta.name === 'string' ? { name: meta.name } : {}),
+  };
+}
+
 /** Turns one file's decoded chunks into documents and problems, with lines. */
 function build(
   source: Omit<Source, 'shown'>,
   decoded: Decoded,
   counters: Map<string, number>,
 ): FileRead & { resources: number; documents?: readonly Record<string, unknown>[] } {
-  const { file, input, bytes } = source;
+  const { file, input } = source;
+  // Offsets are in the text kubectl decodes (UTF-16 made UTF-8, a byte order mark dropped), which
+  // has the file's lines: lines found in it are the file's.
+  const bytes = decoded.text !== undefined ? Buffer.from(decoded.text, 'utf8') : source.bytes;
   const lineOf = lineIndex(bytes);
   const docs: SourceDoc[] = [];
   const problems: Problem[] = [];
@@ -104,6 +120,8 @@ function build(
     });
     resources++;
   }
+  // Every object kubectl reads, in order, with its id.
+  const read: { id: string; object: Record<string, unknown> }[] = [];
   const chunks: { chunk: DecodedChunk; objects: readonly DecodedObject[] }[] = decoded.stream
     ? [{ chunk: { offset: 0, length: bytes.length, objects: decoded.stream }, objects: decoded.stream }]
     : decoded.chunks.map((chunk) => ({ chunk, objects: chunk.objects }));
@@ -119,16 +137,6 @@ function build(
     };
     const contentLine = abs(firstContentLine(bytes, chunk.offset, chunk.offset + chunk.length));
     const first = objects[0]?.object;
-    const objectOf = (o: Record<string, unknown> | undefined) => {
-      if (!o) return {};
-      const meta = isPlainObject(o.metadata) ? o.metadata : {};
-      return {
-        ...(typeof o.apiVersion === 'string' ? { apiVersion: o.apiVersion } : {}),
-        ...(typeof o.kind === 'string' ? { kind: o.kind } : {}),
-        ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}),
-        ...(typeof meta.name === 'string' ? { name: meta.name } : {}),
-      };
-    };
     if (chunk.error !== undefined) {
       const rid = id();
       resources++;
@@ -167,6 +175,7 @@ function build(
       continue;
     }
     const ids = objects.map(() => id());
+    for (const [n, o] of objects.entries()) read.push({ id: ids[n]!, object: o.object });
     const odd = oddBreak(bytes, chunk.offset, chunk.offset + chunk.length);
     if (odd) {
       const owner = ids[0] ?? (chunk.error === undefined ? id() : undefined);
@@ -298,11 +307,58 @@ function build(
       }
     }
   }
+  if (decoded.kustomize) {
+    const owner = read[decoded.kustomize.index] ?? read[0];
+    if (!owner) resources++;
+    problems.push({ ...kustomizeProblem(file, source.bytes, bytes, decoded, lineOf), ...objectOf(owner?.object), resource: owner?.id ?? id() });
+  }
   // One YAML document per object, and nothing reported: every difference between the readings of
   // YAML 1.1 and 1.2 is a problem (yaml-version), as are errors, repeated keys and odd line breaks.
   const plain = problems.length === 0 && decoded.aligned && !decoded.stream && !decoded.error;
   const documents = plain && chunks.every(({ objects }) => objects.every((o) => o.item === -1 && o.offset === -1));
   return { docs, problems, resources, ...(documents ? { documents: chunks.flatMap(({ objects }) => objects.map((o) => o.object)) } : {}) };
+}
+
+/**
+ * A file that kubectl reads through its text decoding (`Decoded.text`) while kustomize reads its
+ * bytes as they are, and finds other objects: the file's objects are judged as kubectl reads them,
+ * and this says that a kustomization would build others from it.
+ */
+function kustomizeProblem(
+  file: string,
+  raw: Buffer,
+  text: Buffer,
+  decoded: Decoded,
+  lineOf: (offset: number) => number,
+): Pick<Problem, 'file' | 'line' | 'message' | 'rule' | 'severity'> {
+  const k = decoded.kustomize!;
+  // Where kubectl's object that kustomize reads otherwise starts; for a refused file, the first character kubectl replaced.
+  const starts = decoded.stream ? [] : decoded.chunks.flatMap((c) => c.objects.map(() => c.offset));
+  const at = k.error !== undefined ? Math.max(0, text.indexOf(Buffer.from([0xef, 0xbf, 0xbd]))) : (starts[k.index] ?? 0);
+  const found = `finds ${k.kubectl} object${k.kubectl === 1 ? '' : 's'}`;
+  const utf16 = raw[0] === 0xff && raw[1] === 0xfe ? 'little-endian' : raw[0] === 0xfe && raw[1] === 0xff ? 'big-endian' : undefined;
+  const bom = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
+  const how = utf16
+    ? `kubectl reads this UTF-16 file (${utf16}, with a byte order mark) as text and ${found}`
+    : bom && isUtf8(raw)
+      ? `kubectl drops the byte order mark at the start of this file and ${found}`
+      : `kubectl reads the bytes of this file that are not UTF-8 as U+FFFD and ${found}`;
+  const what =
+    k.error !== undefined
+      ? `refuses the file (${k.error})`
+      : k.index >= k.kubectl
+        ? `finds ${k.objects}`
+        : k.index >= k.objects
+          ? `finds only ${k.objects}`
+          : `reads object ${k.index + 1} otherwise`;
+  const fix = utf16 || bom ? 'save it as UTF-8 without a byte order mark' : 'write those bytes as UTF-8';
+  return {
+    file,
+    line: lineOf(at),
+    message: `${how}; kustomize reads its bytes as they are and ${what}: ${fix}`,
+    rule: 'yaml-encoding',
+    severity: 'error',
+  };
 }
 
 /** The line (within a chunk, from 1) of its first line that is not blank, a comment or a directive. */

@@ -26,6 +26,11 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
     short: 'Every value reads the same in YAML 1.1 (kubectl) and YAML 1.2 (kustomize).',
     help: 'Quote text that looks like a boolean, number or date (yes, on, 0644, 2024-01-01), and write booleans as true or false.',
   },
+  'yaml-encoding': {
+    short:
+      'Every file is UTF-8 that kubectl and kustomize read alike: kubectl decodes UTF-16, byte order marks and stray bytes first, kustomize reads the bytes as they are.',
+    help: 'Save the file as UTF-8 without a byte order mark (iconv -f UTF-16 -t UTF-8, say), and replace bytes that are not UTF-8.',
+  },
   'json-stream': {
     short: 'One JSON object per document.',
     help: 'kustomize reads only the first of several JSON objects in one document: split them with --- lines or use a List.',

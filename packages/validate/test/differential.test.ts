@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRoot, type Problem } from '@strata/project';
-import { decoderPath, parseInputs, runDecoder, validate, type ParsedInputs } from '../src/index.ts';
+import { decodeInProcess } from '../src/decode.ts';
+import { decoderPath, parseInputs, runDecoder, validate, type Decoded, type ParsedInputs } from '../src/index.ts';
 
 // The objects Strata judges must be the objects kubectl applies and kustomize builds from the same
 // bytes. kubectl's side is its own decoder (k8s.io/apimachinery's stream decoder and unstructured
@@ -110,6 +111,90 @@ describe('differential: Strata judges what kubectl and kustomize read', () => {
       // kubectl or kustomize refuses it, they read different objects, or Strata skips one: Strata says so.
       const why = k.error ? `kubectl: ${k.error}` : z.error ? `kustomize: ${z.error}` : 'kubectl and kustomize read different objects';
       expect(refused.length, `${why}; Strata reports no error`).toBeGreaterThan(0);
+    }
+  });
+});
+
+// kubectl reads every file and stdin through golang.org/x/text's BOMOverride(UTF8 decoder) before
+// splitting documents (k8s.io/cli-runtime pkg/resource/visitor.go). The decoder does that with the
+// same module; here the same decoding is done apart from it, by the WHATWG decoders of the runtime:
+// a byte order mark picks UTF-8, UTF-16LE or UTF-16BE and goes, and each maximal ill-formed part
+// becomes U+FFFD. kubectl's reading of the file must be its reading of that text as UTF-8.
+function decodedText(b: Buffer): Buffer {
+  const utf16 = b[0] === 0xff && b[1] === 0xfe ? 'utf-16le' : b[0] === 0xfe && b[1] === 0xff ? 'utf-16be' : undefined;
+  const bom = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+  const body = utf16 ? b.subarray(2) : bom ? b.subarray(3) : b;
+  return Buffer.from(new TextDecoder(utf16 ?? 'utf-8', { ignoreBOM: true }).decode(body), 'utf8');
+}
+
+/** The corpus files whose bytes kubectl decodes to other bytes: UTF-16, byte order marks, bytes that are not UTF-8. */
+const ENCODED = files.filter((f) => !decodedText(readFileSync(join(corpus, f))).equals(readFileSync(join(corpus, f))));
+
+const objectsOf = (d: Decoded) => (d.stream ?? d.chunks.flatMap((c) => c.objects)).map((o) => key(o.object));
+
+describe("differential: the decoder reads each document as kubectl's own reading does", () => {
+  let readings: Decoded[];
+  let ofText: Reference[];
+  beforeAll(async () => {
+    const bin = decoderPath(repo)!;
+    const bytes = files.map((f) => readFileSync(join(corpus, f)));
+    readings = (await runDecoder(bin, bytes)) as Decoded[];
+    ofText = (await runDecoder(bin, bytes.map(decodedText), ['-reference'])) as Reference[];
+  }, 60_000);
+
+  it('has files in every encoding kubectl decodes', () =>
+    expect(ENCODED).toEqual(
+      expect.arrayContaining([
+        'utf16le-bom.yaml',
+        'utf16be-bom.yaml',
+        'utf16le-bom-second-invalid.yaml',
+        'utf16le-lone-surrogate.yaml',
+        'utf8-bom.yaml',
+        'utf8-bom-two-documents.yaml',
+        'utf8-double-bom.yaml',
+        'invalid-utf8-byte.yaml',
+      ]),
+    ));
+
+  it.each(files)('%s: kubectl reads the file as it reads its decoded text', (file) => {
+    const i = files.indexOf(file);
+    const k = kubectl.get(file)!;
+    expect(k.objects.map((o) => key(o.object))).toStrictEqual(ofText[i]!.objects.map((o) => key(o.object)));
+    expect(k.error).toBe(ofText[i]!.error);
+  });
+
+  it.each(files)('%s: the decoder reads the objects of the reference, document by document', (file) => {
+    const k = kubectl.get(file)!;
+    const ours = objectsOf(readings[files.indexOf(file)]!);
+    const theirs = k.objects.map((o) => key(o.object));
+    // The reference stops at the first error, the decoder goes on with the next document.
+    if (k.error) expect(ours.slice(0, theirs.length)).toStrictEqual(theirs);
+    else expect(ours).toStrictEqual(theirs);
+  });
+
+  it.each(ENCODED)('%s: the in-process fallback decodes it as the reference does', (file) => {
+    const k = kubectl.get(file)!;
+    expect(objectsOf(decodeInProcess(readFileSync(join(corpus, file))))).toStrictEqual(k.objects.map((o) => key(o.object)));
+  });
+
+  it.each(ENCODED)('%s: kustomize is said to read other objects exactly when the real kustomize does', (file) => {
+    const reported = relative(repo, join(corpus, file));
+    const said = problems.some((p) => p.file === reported && p.rule === 'yaml-encoding');
+    const k = kubectl.get(file)!;
+    const z = kustomize.get(file)!;
+    const differ =
+      !!z.error || [...k.objects.map((o) => key(o.object))].sort().join('\n') !== [...z.objects.map((o) => key(o.object))].sort().join('\n');
+    expect(said, z.error ?? JSON.stringify(z.objects.map((o) => o.object.kind))).toBe(differ);
+  });
+
+  it.each(ENCODED)('%s: the lines named are those of the file', (file) => {
+    const reported = relative(repo, join(corpus, file));
+    const text = decodedText(readFileSync(join(corpus, file)))
+      .toString('utf8')
+      .split('\n');
+    for (const d of parsed.docs.filter((x) => x.file === reported)) {
+      const name = (d.manifest.metadata as { name?: string }).name!;
+      expect(text[d.lineOf(['metadata', 'name']) - 1], `${file}: ${name}`).toContain(`name: ${name}`);
     }
   });
 });
