@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { basename } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { isPlainObject, type Manifest } from '@strata/core';
+import { isArgoCdHook } from '@strata/core/argocd';
 import type { Problem } from '@strata/project';
 import { decodeAll, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
 import { readSources, type ReadOptions, type Source } from './sources.ts';
@@ -265,14 +266,17 @@ function build(
       }
       const manifest = { ...value, metadata: isPlainObject(value.metadata) ? value.metadata : {} } as Manifest;
       const named = (k: string) => typeof manifest.metadata[k] === 'string' && manifest.metadata[k] !== '';
-      if (!named('name') && !named('generateName') && manifest.kind !== 'Kustomization') {
+      // A generateName names an object only for Argo CD, and only on a hook, which it names itself.
+      if (!named('name') && !(named('generateName') && isArgoCdHook(manifest)) && manifest.kind !== 'Kustomization') {
         problems.push({
           file,
           line: fieldLine([...prefix, 'metadata']) ?? line,
           ...objectOf(value),
           name: '',
           path: 'metadata.name',
-          message: 'missing metadata.name; kubectl apply and kustomize refuse an object without a name',
+          message: named('generateName')
+            ? 'missing metadata.name; kubectl apply refuses generateName alone, and Argo CD takes it only on a hook (argocd.argoproj.io/hook or helm.sh/hook), which it names itself'
+            : 'missing metadata.name; kubectl apply and kustomize refuse an object without a name',
           rule: 'missing-name',
           severity: 'error',
           resource: rid,

@@ -178,10 +178,19 @@ describe('several unknown fields in one object', () => {
 });
 
 describe('objects named by metadata.generateName', () => {
-  // Two Jobs with the same generateName, the first valid: kubeconform names both
+  // Two Argo CD hooks with the same generateName, the first valid: kubeconform names both
   // "migrate-{{ generateName }}", and the problems of the second must not land on the first.
   const job = (spec: string[]) =>
-    ['apiVersion: batch/v1', 'kind: Job', 'metadata:', '  generateName: migrate-', '  namespace: shop', 'spec:', ...spec].join('\n');
+    [
+      'apiVersion: batch/v1',
+      'kind: Job',
+      'metadata:',
+      '  generateName: migrate-',
+      '  namespace: shop',
+      '  annotations: {argocd.argoproj.io/hook: PreSync}',
+      'spec:',
+      ...spec,
+    ].join('\n');
   const text = [
     'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first, namespace: shop}\n',
     `${job(['  template:', '    spec:', '      restartPolicy: Never', '      containers: [{name: m, image: "registry.example/m:1"}]'])}\n`,
@@ -192,13 +201,35 @@ describe('objects named by metadata.generateName', () => {
     const file = write('generate-name.yaml', text);
     const r = await validate(repo, [file], { policy: false });
     expect(r.problems.map((p) => [p.line, p.resource, p.namespace, p.name, p.path, p.rule])).toStrictEqual([
-      [22, `${file}#2`, 'shop', 'migrate-*', 'spec.backoffLimit', 'schema'],
-      [29, `${file}#2`, 'shop', 'migrate-*', 'spec.template.spec.containers[0].bogus', 'schema'],
+      [24, `${file}#2`, 'shop', 'migrate-*', 'spec.backoffLimit', 'schema'],
+      [31, `${file}#2`, 'shop', 'migrate-*', 'spec.template.spec.containers[0].bogus', 'schema'],
     ]);
     expect(formatProblem(r.problems[0]!)).toBe(
-      `${file}:22: batch/v1/Job shop/migrate-*: spec.backoffLimit: got string, want null or integer [schema]`,
+      `${file}:24: batch/v1/Job shop/migrate-*: spec.backoffLimit: got string, want null or integer [schema]`,
     );
     expect(r.resources).toBe(3);
+  });
+
+  it('are refused unless Argo CD names them, as a hook, in the words verify uses', async () => {
+    const named = (annotations: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: settings-\n  namespace: shop\n${annotations}data: {a: b}\n`;
+    const docs = [
+      named(''),
+      named('  annotations: {argocd.argoproj.io/hook: Skip}\n'),
+      named('  annotations: {argocd.argoproj.io/hook: PostSync}\n'),
+      named('  annotations: {helm.sh/hook: pre-install}\n'),
+      named('  annotations: {helm.sh/hook: crd-install}\n'),
+    ];
+    const file = write('generate-name-only.yaml', docs.join('---\n'));
+    const r = await validate(repo, [file], { policy: false });
+    const refused = r.problems.filter((p) => p.rule === 'missing-name');
+    // The plain one, the one Argo CD skips (kubectl apply -k still sends it) and Helm's crd-install, which is no hook.
+    expect(refused.map((p) => p.resource)).toStrictEqual([`${file}#0`, `${file}#1`, `${file}#4`]);
+    expect(refused[0]!.message).toBe(
+      'missing metadata.name; kubectl apply refuses generateName alone, and Argo CD takes it only on a hook (argocd.argoproj.io/hook or helm.sh/hook), which it names itself',
+    );
+    // At the first line of its metadata, where a name would go.
+    expect(refused[0]!.line).toBe(4);
   });
 
   it('are named <generateName>* by the policy rules too', async () => {

@@ -6,7 +6,7 @@ import { ENVIRONMENTS, isPlainObject, type Manifest } from '@strata/core';
 import { findRootOrCwd, Layout, objectName, ToolError, UsageError, type Problem } from '@strata/project';
 import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 import { crdManifestsDir } from '@strata/schemas';
-import { argoCdSkips, isArgoCdHook, type ArgoCdSkip } from './argocd.ts';
+import { argoCdSkips, isArgoCdHook, type ArgoCdSkip } from '@strata/core/argocd';
 import { MAX_IN_FLIGHT, type Client, type Status } from './client.ts';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';

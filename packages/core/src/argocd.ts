@@ -14,7 +14,8 @@
  *   reach the cluster too.
  */
 
-import { isPlainObject, type Manifest } from '@strata/core';
+import { isPlainObject } from './merge.ts';
+import type { Manifest } from './objects.ts';
 
 export const ARGOCD_HOOK = 'argocd.argoproj.io/hook';
 export const HELM_HOOK = 'helm.sh/hook';
