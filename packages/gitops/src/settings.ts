@@ -1,5 +1,5 @@
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Environment } from '@strata/core';
-import { Layout, readConfig, UsageError } from '@strata/project';
+import { CONFIG_SECTIONS, Layout, readConfig, UsageError } from '@strata/project';
 
 /** Which GitOps controllers `gitops/` is written for. */
 export const CONSUMERS = ['argocd', 'flux', 'both'] as const;
@@ -39,7 +39,7 @@ export const wantsFlux = (settings: GitopsSettings) => settings.consumer === 'fl
 
 export const CONFIG_FILE = Layout.configFile;
 
-const KNOWN = ['consumer', 'repoURL', 'targetRevision', 'argocdNamespace', 'server', 'fluxNamespace', 'manualSync'];
+const KNOWN: readonly string[] = CONFIG_SECTIONS.gitops;
 
 /**
  * Reads the `gitops` settings from `<root>/strata.config.json`. Every problem is an error that names

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isPlainObject, type PolicySettings } from '@strata/core';
+import { ENVIRONMENTS, isPlainObject, nearest, type PolicySettings } from '@strata/core';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { UsageError } from './errors.ts';
 import { Layout } from './layout.ts';
 
@@ -8,8 +9,9 @@ import { Layout } from './layout.ts';
 export type SeveritySettings = NonNullable<PolicySettings['severity']>;
 
 /**
- * `strata.config.json` as read: each section is checked by the package that owns it (the gitops
- * package checks `gitops`), so unknown sections are kept as they are.
+ * `strata.config.json` as read: each section's values are checked by the package that owns it (the
+ * gitops package checks `gitops`), its keys here, where the file's lines are known. A top-level key
+ * that is no section and looks like none (`$schema` for an editor, say) is kept as it is.
  */
 export interface ProjectConfig {
   readonly policy?: { readonly severity?: SeveritySettings };
@@ -18,11 +20,131 @@ export interface ProjectConfig {
   readonly [section: string]: unknown;
 }
 
+/** The sections of strata.config.json and the keys each one takes; the owners of the sections read these lists too. */
+export const CONFIG_SECTIONS = {
+  policy: ['severity'],
+  gitops: ['consumer', 'repoURL', 'targetRevision', 'argocdNamespace', 'server', 'fluxNamespace', 'manualSync'],
+  kubernetes: ['version', 'envs', 'serviceNodePortRange'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** The levels a rule can be set to in an env. */
+export const SEVERITY_LEVELS = ['error', 'warning', 'off'] as const;
+
+/** A key path of strata.config.json, as written in messages: `policy.severity.require-probes`. */
+const dotted = (path: readonly string[]) => path.join('.');
+
+/** A parsed strata.config.json with the line and column of each key, by key path. */
+interface Located {
+  readonly value: unknown;
+  readonly positions: ReadonlyMap<string, { line: number; column: number }>;
+}
+
+const located = new Map<string, { text: string; parsed: Located }>();
+
+/** Parses the file as JSON, then as YAML (a superset) for the places of its keys and its duplicate keys, which JSON.parse drops silently. */
+function parseConfig(text: string): Located {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${Layout.configFile}: not valid JSON: ${(err as Error).message}`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
+  const positions = new Map<string, { line: number; column: number }>();
+  const at = (node: Node | null | undefined) => {
+    const offset = node?.range?.[0];
+    if (offset === undefined) return undefined;
+    const p = lines.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const walk = (node: unknown, path: readonly string[]) => {
+    if (!isMap(node)) {
+      if (isSeq(node)) node.items.forEach((n, i) => walk(n, [...path, String(i)]));
+      return;
+    }
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const here = [...path, key];
+      const pos = at(pair.key as Node);
+      const first = positions.get(dotted(here));
+      if (first && pos) {
+        throw new UsageError(
+          `${Layout.configFile}:${pos.line}:${pos.column}: ${dotted(here)}: written twice (first at line ${first.line}); JSON keeps only the last, so merge the two into one`,
+        );
+      }
+      if (pos) positions.set(dotted(here), pos);
+      walk(pair.value, here);
+    }
+  };
+  walk(doc.contents, []);
+  return { value, positions };
+}
+
+/** `strata.config.json:<line>:<column>` for a key path, or the file alone when the key is not written. */
+function where(config: Located, path: readonly string[]): string {
+  const pos = config.positions.get(dotted(path));
+  return pos ? `${Layout.configFile}:${pos.line}:${pos.column}` : Layout.configFile;
+}
+
+/** `; did you mean <key>?` when a known key is close to `key`, else the known keys. */
+function hint(key: string, known: readonly string[], what: string): string {
+  const near = nearest(key, known);
+  return near ? `; did you mean ${near}?` : `; known ${what}: ${known.join(', ')}`;
+}
+
 /**
- * Reads `<root>/strata.config.json`, the one reader of it; undefined when there is none. Not JSON,
- * or not an object, is a one-line error naming the file.
+ * The keys of the known sections, and top-level keys close to a section's name: a misspelt key would
+ * otherwise be ignored and its setting silently lost (prod checked against the default Kubernetes
+ * version, a severity never applied).
  */
-export function readConfig(root: string): ProjectConfig | undefined {
+function checkKeys(config: Located): void {
+  const value = config.value as Record<string, unknown>;
+  const sections = Object.keys(CONFIG_SECTIONS);
+  for (const key of Object.keys(value)) {
+    if (Object.hasOwn(CONFIG_SECTIONS, key)) continue;
+    const near = nearest(key, sections);
+    if (near) throw new UsageError(`${where(config, [key])}: ${key}: unknown section; did you mean ${near}?`);
+  }
+  for (const [section, keys] of Object.entries(CONFIG_SECTIONS)) {
+    const body = value[section];
+    if (body === undefined) continue;
+    if (!isPlainObject(body)) throw new UsageError(`${where(config, [section])}: ${section}: must be an object of settings (${keys.join(', ')})`);
+    for (const key of Object.keys(body)) {
+      if (!(keys as readonly string[]).includes(key))
+        throw new UsageError(`${where(config, [section, key])}: ${section}.${key}: unknown setting${hint(key, keys, 'settings')}`);
+    }
+  }
+  const envs = (value.kubernetes as Record<string, unknown> | undefined)?.envs;
+  if (isPlainObject(envs)) {
+    for (const env of Object.keys(envs)) {
+      if (!(ENVIRONMENTS as readonly string[]).includes(env))
+        throw new UsageError(`${where(config, ['kubernetes', 'envs', env])}: kubernetes.envs.${env}: unknown env${hint(env, ENVIRONMENTS, 'envs')}`);
+    }
+  }
+  const severity = (value.policy as Record<string, unknown> | undefined)?.severity;
+  if (severity === undefined) return;
+  const example = '{"require-probes": {"dev": "warning"}}';
+  if (!isPlainObject(severity))
+    throw new UsageError(`${where(config, ['policy', 'severity'])}: policy.severity: must map rule ids to envs and levels, such as ${example}`);
+  for (const [rule, perEnv] of Object.entries(severity)) {
+    const path = ['policy', 'severity', rule];
+    if (!isPlainObject(perEnv))
+      throw new UsageError(
+        `${where(config, path)}: ${dotted(path)}: must map envs to levels, such as {"dev": "warning"}; got ${JSON.stringify(perEnv)}`,
+      );
+    for (const [env, level] of Object.entries(perEnv)) {
+      if (!(ENVIRONMENTS as readonly string[]).includes(env))
+        throw new UsageError(`${where(config, [...path, env])}: ${dotted([...path, env])}: unknown env${hint(env, ENVIRONMENTS, 'envs')}`);
+      if (!(SEVERITY_LEVELS as readonly unknown[]).includes(level))
+        throw new UsageError(
+          `${where(config, [...path, env])}: ${dotted([...path, env])}: ${JSON.stringify(level)} is not a level; use ${SEVERITY_LEVELS.map((l) => `"${l}"`).join(', ')}`,
+        );
+    }
+  }
+}
+
+function readLocated(root: string): Located | undefined {
   let text: string;
   try {
     text = readFileSync(join(root, Layout.configFile), 'utf8');
@@ -30,14 +152,31 @@ export function readConfig(root: string): ProjectConfig | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${Layout.configFile}: not valid JSON: ${(err as Error).message}`);
-  }
-  if (!isPlainObject(parsed)) throw new UsageError(`${Layout.configFile}: must be a JSON object with sections such as "policy" and "gitops"`);
-  return parsed as ProjectConfig;
+  const cached = located.get(root);
+  if (cached?.text === text) return cached.parsed;
+  const parsed = parseConfig(text);
+  if (!isPlainObject(parsed.value)) throw new UsageError(`${Layout.configFile}: must be a JSON object with sections such as "policy" and "gitops"`);
+  checkKeys(parsed);
+  located.set(root, { text, parsed });
+  return parsed;
+}
+
+/**
+ * Reads `<root>/strata.config.json`, the one reader of it; undefined when there is none. Not JSON,
+ * not an object, a key written twice, a misspelt section or a key a section does not take is a
+ * one-line `UsageError` naming the file, the key's line and the key it was likely meant to be.
+ */
+export function readConfig(root: string): ProjectConfig | undefined {
+  return readLocated(root)?.value as ProjectConfig | undefined;
+}
+
+/**
+ * Where a key path of strata.config.json is written, as `strata.config.json:<line>:<column>` (the
+ * file alone when it is not), for the messages of the packages that check a section's values.
+ */
+export function configLocation(root: string, path: readonly string[]): string {
+  const config = readLocated(root);
+  return config ? where(config, path) : Layout.configFile;
 }
 
 /** The project-wide policy severities (`policy.severity`), empty when none are set. */

@@ -76,6 +76,76 @@ describe('strata.config.json', () => {
     expect(() => readConfig(workspace({ 'strata.config.json': '{"policy": ' }))).toThrow(/^strata\.config\.json: not valid JSON: /);
     expect(() => readConfig(workspace({ 'strata.config.json': '[]' }))).toThrow(/^strata\.config\.json: must be a JSON object/);
   });
+
+  // What each key is meant to be, at its line: a misspelt key would be ignored and its setting lost.
+  const refusal = (text: string) => {
+    try {
+      readConfig(workspace({ 'strata.config.json': text }));
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      return (err as Error).message;
+    }
+    return 'accepted';
+  };
+
+  it('refuses a misspelt section at its line, naming the section it was meant to be', () => {
+    expect(refusal('{\n  "kubernets": {\n    "envs": {"prod": "1.35"}\n  }\n}')).toBe(
+      'strata.config.json:2:3: kubernets: unknown section; did you mean kubernetes?',
+    );
+    expect(refusal('{\n  "gitops": {},\n  "polcy": {"severity": {}}\n}')).toBe(
+      'strata.config.json:3:3: polcy: unknown section; did you mean policy?',
+    );
+  });
+
+  it('keeps a top-level key that is like no section, for other tools to read', () => {
+    expect(readConfig(workspace({ 'strata.config.json': '{"$schema": "./strata.schema.json", "policy": {}}' }))).toStrictEqual({
+      $schema: './strata.schema.json',
+      policy: {},
+    });
+  });
+
+  it('refuses a key a section does not take, at its line, naming the nearest setting or listing them', () => {
+    expect(refusal('{\n  "policy": {\n    "severty": {"require-probes": {"dev": "warning"}}\n  }\n}')).toBe(
+      'strata.config.json:3:5: policy.severty: unknown setting; did you mean severity?',
+    );
+    expect(refusal('{"kubernetes": {"versoin": "1.35"}}')).toBe(
+      'strata.config.json:1:17: kubernetes.versoin: unknown setting; did you mean version?',
+    );
+    expect(refusal('{"gitops": {"branch": "main"}}')).toBe(
+      'strata.config.json:1:13: gitops.branch: unknown setting; known settings: consumer, repoURL, targetRevision, argocdNamespace, server, fluxNamespace, manualSync',
+    );
+    expect(refusal('{"kubernetes": {"envs": {"prd": "1.35"}}}')).toBe(
+      'strata.config.json:1:26: kubernetes.envs.prd: unknown env; did you mean prod?',
+    );
+    expect(refusal('{"policy": []}')).toBe('strata.config.json:1:2: policy: must be an object of settings (severity)');
+  });
+
+  it('refuses a key written twice, at the second, naming the first: JSON would keep only the last', () => {
+    expect(refusal('{\n  "kubernetes": {"version": "1.36", "envs": {"prod": "1.35"}},\n  "kubernetes": {"version": "1.36"}\n}')).toBe(
+      'strata.config.json:3:3: kubernetes: written twice (first at line 2); JSON keeps only the last, so merge the two into one',
+    );
+    expect(refusal('{"policy": {"severity": {"require-probes": {"dev": "warning", "dev": "off"}}}}')).toMatch(
+      /^strata\.config\.json:1:\d+: policy\.severity\.require-probes\.dev: written twice \(first at line 1\)/,
+    );
+  });
+
+  it('refuses policy severities of the wrong shape at their line, saying what to write', () => {
+    expect(refusal('{"policy": {"severity": {"require-probes": "off"}}}')).toBe(
+      'strata.config.json:1:26: policy.severity.require-probes: must map envs to levels, such as {"dev": "warning"}; got "off"',
+    );
+    expect(refusal('{"policy": {"severity": {"require-probes": null}}}')).toBe(
+      'strata.config.json:1:26: policy.severity.require-probes: must map envs to levels, such as {"dev": "warning"}; got null',
+    );
+    expect(refusal('{"policy": {"severity": "off"}}')).toBe(
+      'strata.config.json:1:13: policy.severity: must map rule ids to envs and levels, such as {"require-probes": {"dev": "warning"}}',
+    );
+    expect(refusal('{"policy": {"severity": {"require-probes": {"dve": "off"}}}}')).toBe(
+      'strata.config.json:1:45: policy.severity.require-probes.dve: unknown env; did you mean dev?',
+    );
+    expect(refusal('{"policy": {"severity": {"require-probes": {"dev": "of"}}}}')).toBe(
+      'strata.config.json:1:45: policy.severity.require-probes.dev: "of" is not a level; use "error", "warning", "off"',
+    );
+  });
 });
 
 describe('the new-app template', () => {

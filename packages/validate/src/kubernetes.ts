@@ -1,5 +1,5 @@
 import { ENVIRONMENTS, isPlainObject, type Environment } from '@strata/core';
-import { Layout, readConfig, UsageError } from '@strata/project';
+import { CONFIG_SECTIONS, Layout, readConfig, UsageError } from '@strata/project';
 import { DEFAULT_KUBERNETES_VERSION, kubernetesSetVersion, schemaLocations } from '@strata/schemas';
 
 /** The Kubernetes version each env's clusters run: the `kubernetes` section of strata.config.json. */
@@ -51,7 +51,7 @@ function portRangeAt(value: unknown, where: string): { from: number; to: number 
   return { from, to };
 }
 
-const SETTINGS = ['version', 'envs', 'serviceNodePortRange'];
+const SETTINGS: readonly string[] = CONFIG_SECTIONS.kubernetes;
 
 /**
  * Reads `{"kubernetes": {"version": "1.36", "envs": {"prod": "1.35"}, "serviceNodePortRange": "30000-32767"}}`

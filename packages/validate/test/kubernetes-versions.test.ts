@@ -141,10 +141,10 @@ describe('kubernetesSettings', () => {
       'strata.config.json: kubernetes.version: Invalid Kubernetes version "banana"',
     );
     expect(() => settings({ kubernetes: { envs: { qa: '1.35' } } })).toThrow(
-      'strata.config.json: kubernetes.envs.qa: unknown env; known envs: dev, staging, prod',
+      'strata.config.json:1:24: kubernetes.envs.qa: unknown env; known envs: dev, staging, prod',
     );
     expect(() => settings({ kubernetes: { versoin: '1.35' } })).toThrow(
-      'strata.config.json: kubernetes.versoin: unknown setting; known settings: version, envs, serviceNodePortRange',
+      'strata.config.json:1:16: kubernetes.versoin: unknown setting; did you mean version?',
     );
   });
 
