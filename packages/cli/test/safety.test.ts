@@ -223,10 +223,51 @@ describe('env files are exact', () => {
         expect(r.stderr.trim()).toBe(
           `strata: apps/rtmlib-ml-backend/src/env/prod.ts:${line}:5: replicaz: not a key of app rtmlib-ml-backend's config; did you mean replicas?`,
         );
-        expect(r.status).toBe(1);
+        expect(r.status).toBe(2);
       }
       expect(treeOf(ws.root)).toStrictEqual(before);
       expect(existsSync(join(ws.root, 'dist'))).toBe(false);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
+  it("a misspelt key of the app's definition fails generate, pipeline and check at its line: an exception's `kinds` would waive the rule for every object", () => {
+    const file = join(ws.root, 'apps/rtmlib-ml-backend/src/app.ts');
+    const original = readFileSync(file, 'utf8');
+    expect(original).toMatch(/^ {8}kind: 'Deployment',$/m);
+    writeFileSync(file, original.replace(/^ {8}kind: 'Deployment',$/m, "        kinds: ['Deployment'],"));
+    const line = original.split('\n').findIndex((l) => l === "        kind: 'Deployment',") + 1;
+    try {
+      const before = treeOf(ws.root);
+      for (const command of ['generate', 'pipeline', 'check']) {
+        const r = strata(ws.root, [command]);
+        expect(r.stderr).toBe(
+          `strata: apps/rtmlib-ml-backend/src/app.ts:${line}:9: policy.exceptions[0].kinds: not a key of policy.exceptions[0]; did you mean kind?\n`,
+        );
+        expect(r.status).toBe(2);
+      }
+      expect(treeOf(ws.root)).toStrictEqual(before);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
+  it('an env key set to null over a default fails generate at its line: the prod overlay would carry replicas: null', () => {
+    const file = join(ws.root, 'apps/rtmlib-ml-backend/src/env/prod.ts');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, original.replace(/^ {4}replicas: 3,$/m, '    replicas: null,'));
+    const line = original.split('\n').findIndex((l) => l === '    replicas: 3,') + 1;
+    try {
+      const before = treeOf(ws.root);
+      const r = strata(ws.root, ['generate']);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^strata: apps/rtmlib-ml-backend/src/env/prod\\.ts:${line}:5: replicas: null would replace the default \\d+ and be written out as null; remove the key to keep the default, or give a value\n$`,
+        ),
+      );
+      expect(r.status).toBe(2);
+      expect(treeOf(ws.root)).toStrictEqual(before);
     } finally {
       writeFileSync(file, original);
     }

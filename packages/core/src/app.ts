@@ -34,7 +34,16 @@ export interface EnvironmentDefinition<C, K extends string = string> {
 /** Policy settings of one application, read by `strata validate`. */
 export interface PolicySettings {
   /** Rules this app is exempt from; each reason is printed next to the finding it excuses. */
-  readonly exceptions?: readonly { readonly rule: string; readonly reason: string; readonly kind?: string; readonly name?: string }[];
+  readonly exceptions?: readonly {
+    readonly rule: string;
+    readonly reason: string;
+    /** Only objects of this kind. @default every kind */
+    readonly kind?: string;
+    /** Only objects with this name. @default every name */
+    readonly name?: string;
+    /** Only objects in this namespace. @default every namespace */
+    readonly namespace?: string;
+  }[];
   /** Every Deployment and StatefulSet must keep exactly one replica (unique node identity, say). */
   readonly singleReplica?: boolean;
   /** Per-rule severity per env for this app, e.g. `{ 'require-probes': { dev: 'warning' } }`. */
@@ -212,33 +221,153 @@ function configField(
 }
 
 export interface EnvKeyProblem {
-  /** The env, or undefined for a key of `envs` itself. */
+  /** The env, or undefined for a key of `envs` itself or of the definition. */
   readonly env?: Environment;
-  /** Where the key sits: `envs`, the env definition, or its config (the usual case). */
-  readonly in: 'envs' | 'env' | 'config';
+  /**
+   * Where the key sits: the definition itself (`policy`, `components`, ...: the path starts at the
+   * definition), `envs`, the env definition, or its config (the usual case).
+   */
+  readonly in: 'app' | 'envs' | 'env' | 'config';
   readonly path: readonly string[];
   readonly suggestion?: string;
+  /** What is wrong with a key that is known: its value. Undefined for a key that is not known there. */
+  readonly problem?: string;
+  /** The keys known where the key sits, when there are few enough to list. */
+  readonly known?: readonly string[];
 }
 
 const ENV_FIELDS = ['config', 'components'];
 
 /**
- * Keys an app's envs set that its config does not have. The known keys are those of `defaults`,
- * of every component's overrides and of the app's `optional` declaration: a misspelt key would
- * otherwise merge into nothing, and the env would silently keep the default.
+ * The keys of a definition (`defineApp({...})`) and of its parts. The app object defineApp returns
+ * holds the definition with its methods, so those are known too.
+ */
+const APP_FIELDS = ['name', 'defaults', 'components', 'envs', 'policy', 'optional', 'images', 'pins', 'render'];
+const APP_METHODS = ['configFor', 'configWith', 'manifests'];
+const POLICY_FIELDS = ['exceptions', 'singleReplica', 'severity'];
+const EXCEPTION_FIELDS = ['rule', 'reason', 'kind', 'name', 'namespace'];
+const COMPONENT_FIELDS = ['description', 'overrides'];
+const LEVELS = ['error', 'warning', 'off'];
+
+/** Keys of `value` that are not among `fields`, each with the one it was likely meant to be. */
+function unknownFields(value: unknown, fields: readonly string[], path: readonly string[], also: readonly string[] = []): EnvKeyProblem[] {
+  if (!isPlainObject(value)) return [];
+  return Object.keys(value)
+    .filter((key) => !fields.includes(key) && !also.includes(key))
+    .map((key) => {
+      const suggestion = nearest(key, fields);
+      return { in: 'app' as const, path: [...path, key], known: fields, ...(suggestion ? { suggestion } : {}) };
+    });
+}
+
+/**
+ * The definition's own keys and those of its policy, exceptions and components: a misspelt one
+ * (`singleReplca`, an exception's `nmae`, `pin`) would be dropped, turning a guard off, widening a
+ * waiver to every object or losing the image pins, without a word.
+ */
+function definitionProblems(app: object): EnvKeyProblem[] {
+  const a = app as Record<string, unknown>;
+  const problems = unknownFields(a, APP_FIELDS, [], APP_METHODS);
+  const at = (path: readonly string[], problem: string): EnvKeyProblem => ({ in: 'app', path, problem });
+  const policy = a.policy;
+  if (policy !== undefined && !isPlainObject(policy)) problems.push(at(['policy'], 'must be an object (exceptions, singleReplica, severity)'));
+  if (isPlainObject(policy)) {
+    problems.push(...unknownFields(policy, POLICY_FIELDS, ['policy']));
+    const exceptions = policy.exceptions;
+    if (exceptions !== undefined && !Array.isArray(exceptions))
+      problems.push(at(['policy', 'exceptions'], 'must be a list of exceptions such as [{ rule, kind, reason }]'));
+    if (Array.isArray(exceptions))
+      exceptions.forEach((e, i) => {
+        const path = ['policy', 'exceptions', String(i)];
+        if (!isPlainObject(e)) problems.push(at(path, 'must be an object such as { rule, kind, reason }'));
+        else problems.push(...unknownFields(e, EXCEPTION_FIELDS, path));
+      });
+    if (policy.singleReplica !== undefined && typeof policy.singleReplica !== 'boolean')
+      problems.push(at(['policy', 'singleReplica'], `must be true or false; got ${JSON.stringify(policy.singleReplica)}`));
+    const severity = policy.severity;
+    if (severity !== undefined && !isPlainObject(severity))
+      problems.push(at(['policy', 'severity'], "must map rule ids to envs and levels, such as { 'require-probes': { dev: 'warning' } }"));
+    if (isPlainObject(severity))
+      for (const [rule, perEnv] of Object.entries(severity)) {
+        const path = ['policy', 'severity', rule];
+        if (!isPlainObject(perEnv)) {
+          problems.push(at(path, `must map envs to levels, such as { dev: 'warning' }; got ${JSON.stringify(perEnv) ?? String(perEnv)}`));
+          continue;
+        }
+        problems.push(...unknownFields(perEnv, ENVIRONMENTS, path));
+        for (const [env, level] of Object.entries(perEnv))
+          if ((ENVIRONMENTS as readonly string[]).includes(env) && !LEVELS.includes(level as string))
+            problems.push(
+              at([...path, env], `${JSON.stringify(level) ?? String(level)} is not a level; use ${LEVELS.map((l) => `'${l}'`).join(', ')}`),
+            );
+      }
+  }
+  const components = a.components;
+  if (isPlainObject(components))
+    for (const [name, c] of Object.entries(components)) {
+      const path = ['components', name];
+      if (!isPlainObject(c)) {
+        problems.push(at(path, 'must be an object such as { description, overrides }'));
+        continue;
+      }
+      const unknown = unknownFields(c, COMPONENT_FIELDS, path);
+      problems.push(...unknown);
+      // A misspelt description is said once, as the key it was meant to be.
+      if (unknown.length === 0 && (typeof c.description !== 'string' || c.description.trim() === ''))
+        problems.push(at(path, 'has no description: give it one sentence that says what including it does (its kustomization shows it)'));
+    }
+  return problems;
+}
+
+/**
+ * Nulls of `override` that replace a value of `base`: the merge writes an override's null into the
+ * output as it is (a prod overlay with `replicas: null`, the replica count gone), and `Overrides`
+ * allows null only where the config type does. A key whose type allows it (`string | null`) is
+ * declared `true` in `optional`, and may then be null.
+ */
+function nullsOver(base: unknown, override: unknown, optional: unknown, path: readonly string[] = []): { path: string[]; base: unknown }[] {
+  if (!isPlainObject(override) || !isPlainObject(base) || optional === true) return [];
+  const out: { path: string[]; base: unknown }[] = [];
+  for (const [key, v] of Object.entries(override)) {
+    const was = Object.hasOwn(base, key) ? base[key] : undefined;
+    const declared = isPlainObject(optional) && Object.hasOwn(optional, key) ? optional[key] : undefined;
+    if (v === null && was !== undefined && was !== null && declared !== true) out.push({ path: [...path, key], base: was });
+    else out.push(...nullsOver(was, v, declared, [...path, key]));
+  }
+  return out;
+}
+
+/** A config value for a message: short JSON, cut after 40 characters. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/**
+ * Keys an app's envs set that its config does not have, and keys of the definition that it does not
+ * take. The known config keys are those of `defaults`, of every component's overrides and of the
+ * app's `optional` declaration: a misspelt key would otherwise merge into nothing, and the env would
+ * silently keep the default. An env or component that sets a default to null is a problem too.
  */
 export function envKeyProblems<C, K extends string>(app: App<C, K>): EnvKeyProblem[] {
-  const problems: EnvKeyProblem[] = [];
+  const problems: EnvKeyProblem[] = definitionProblems(app);
   for (const env of Object.keys(app.envs ?? {})) {
     if (!(ENVIRONMENTS as readonly string[]).includes(env)) {
       const suggestion = nearest(env, ENVIRONMENTS);
       problems.push({ in: 'envs', path: [env], ...(suggestion ? { suggestion } : {}) });
     }
   }
-  const overrides = Object.values<ComponentDefinition<unknown>>((app.components ?? {}) as Record<string, ComponentDefinition<unknown>>).map(
-    (c) => c.overrides,
+  const components = Object.entries<ComponentDefinition<unknown>>((app.components ?? {}) as Record<string, ComponentDefinition<unknown>>).filter(
+    ([, c]) => isPlainObject(c),
   );
-  const known = knownKeys(app.defaults, overrides, app.optional);
+  const known = knownKeys(
+    app.defaults,
+    components.map(([, c]) => c.overrides),
+    app.optional,
+  );
+  for (const [name, c] of components)
+    for (const n of nullsOver(app.defaults, c.overrides, app.optional))
+      problems.push({ in: 'app', path: ['components', name, 'overrides', ...n.path], problem: nullProblem(n.base) });
   for (const env of ENVIRONMENTS) {
     const definition = app.envs?.[env] as unknown;
     if (!isPlainObject(definition)) continue;
@@ -248,6 +377,17 @@ export function envKeyProblems<C, K extends string>(app: App<C, K>): EnvKeyProbl
       problems.push({ env, in: 'env', path: [key], ...(suggestion ? { suggestion } : {}) });
     }
     for (const u of unknownKeys(known, definition.config)) problems.push({ env, in: 'config', ...u });
+    let base: unknown = app.defaults;
+    try {
+      base = app.configWith((definition.components ?? []) as K[]);
+    } catch {
+      // an unknown component is reported when the env is rendered
+    }
+    for (const n of nullsOver(base, definition.config, app.optional))
+      problems.push({ env, in: 'config', path: n.path, problem: nullProblem(n.base) });
   }
   return problems;
 }
+
+const nullProblem = (base: unknown) =>
+  `null would replace the default ${shown(base)} and be written out as null; remove the key to keep the default, or give a value`;

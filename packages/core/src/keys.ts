@@ -19,11 +19,17 @@ export const IMAGE_SOURCE_KEYS = { repository: true, tag: true, digest: true } a
 /** Known keys: a nested map; `true` means anything below is accepted. */
 type Known = { [key: string]: Known } | true;
 
+/**
+ * The known tree's entry for `key`: its own entries only, so that a key named like a property every
+ * object inherits (`constructor`, `toString`) is unknown unless the config has it.
+ */
+const own = (known: { [key: string]: Known }, key: string): Known | undefined => (Object.hasOwn(known, key) ? known[key] : undefined);
+
 /** Adds the keys of a value (defaults, an override, a declaration) to the known tree. */
 function learn(known: { [key: string]: Known }, value: unknown): void {
   if (!isPlainObject(value)) return;
   for (const [key, v] of Object.entries(value)) {
-    const here = known[key];
+    const here = own(known, key);
     if (here === true) continue;
     if (isPlainObject(v)) {
       const next = here ?? {};
@@ -56,7 +62,7 @@ export function unknownKeys(known: { [key: string]: Known }, override: unknown, 
   if (!isPlainObject(override)) return [];
   const out: UnknownKey[] = [];
   for (const [key, v] of Object.entries(override)) {
-    const here = known[key];
+    const here = own(known, key);
     if (here === undefined) {
       const suggestion = nearest(key, Object.keys(known));
       out.push({ path: [...path, key], ...(suggestion ? { suggestion } : {}) });

@@ -30,7 +30,7 @@ export function parsePins(value: unknown, where: string, paths: ImagePaths): Ima
     if (!isPlainObject(containers)) throw new Error(`${where}: ${env} must map container names to pins`);
     for (const [container, pin] of Object.entries(containers)) {
       const at = `${where}: ${env}.${container}`;
-      if (!(container in paths)) {
+      if (!Object.hasOwn(paths, container)) {
         throw new Error(`${at}: the app has no pinnable container "${container}"; known: ${Object.keys(paths).join(', ') || 'none'}`);
       }
       if (!isPlainObject(pin) || typeof pin['repository'] !== 'string' || pin['repository'] === '') {

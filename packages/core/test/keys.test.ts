@@ -72,3 +72,122 @@ describe('env keys the config does not have', () => {
     expect(nearest('colour', ['replicas', 'resources'])).toBeUndefined();
   });
 });
+
+describe('env keys named like the properties every object has', () => {
+  it('are not keys of the config unless the config has them', () => {
+    expect(envKeyProblems(appWith({ config: { constructor: 3, toString: 'x' } })).map((p) => p.path)).toStrictEqual([['constructor'], ['toString']]);
+    expect(envKeyProblems(appWith({ config: { resources: { hasOwnProperty: '1' } } })).map((p) => p.path)).toStrictEqual([
+      ['resources', 'hasOwnProperty'],
+    ]);
+  });
+});
+
+describe('a null in an env that replaces a default', () => {
+  it('is a problem at its key, saying to remove it or give a value: the merge would write the null out', () => {
+    expect(envKeyProblems(appWith({ config: { replicas: null } }))).toStrictEqual([
+      {
+        env: 'prod',
+        in: 'config',
+        path: ['replicas'],
+        problem: 'null would replace the default 1 and be written out as null; remove the key to keep the default, or give a value',
+      },
+    ]);
+    expect(envKeyProblems(appWith({ config: { resources: { memory: null } } })).map((p) => [p.path, p.problem?.split(' and ')[0]])).toStrictEqual([
+      [['resources', 'memory'], 'null would replace the default "1Gi"'],
+    ]);
+  });
+
+  it('is a problem over a value a component of the env sets, and in a component over the defaults', () => {
+    expect(envKeyProblems(appWith({ components: ['big'], config: { gpus: null } })).map((p) => p.path)).toStrictEqual([['gpus']]);
+    const app = defineApp<Config, 'big'>({
+      name: 'demo',
+      defaults,
+      components: { big: { description: 'more', overrides: { replicas: null as unknown as number } } },
+      envs: { dev: {}, staging: {}, prod: {} },
+      render: () => [],
+    });
+    expect(envKeyProblems(app).map((p) => [p.in, p.path])).toStrictEqual([['app', ['components', 'big', 'overrides', 'replicas']]]);
+  });
+
+  it('is allowed where there is no default to replace, or where the app declares the key `true` in optional (a type that allows null)', () => {
+    expect(envKeyProblems(appWith({ config: { gpus: null } }, { gpus: true }))).toStrictEqual([]);
+    expect(envKeyProblems(appWith({ config: { replicas: null } }, { replicas: true }))).toStrictEqual([]);
+    expect(envKeyProblems(appWith({ config: { replicas: 2 } }))).toStrictEqual([]);
+  });
+});
+
+describe('keys of the definition', () => {
+  /** A definition as it arrives at run time: esbuild drops the types, so nothing checked its keys. */
+  const define = (extra: Record<string, unknown>) =>
+    defineApp({ name: 'demo', defaults, envs: { dev: {}, staging: {}, prod: {} }, render: () => [], ...extra } as Parameters<
+      typeof defineApp<Config>
+    >[0]);
+  const found = (extra: Record<string, unknown>) =>
+    envKeyProblems(define(extra)).map(({ path, suggestion, problem }) => ({ path, suggestion, problem }));
+
+  it('finds a misspelt key of defineApp, of its policy and of an exception, with the key it was meant to be', () => {
+    expect(found({ pin: {} })).toStrictEqual([{ path: ['pin'], suggestion: 'pins', problem: undefined }]);
+    expect(found({ policy: { singleReplca: true } })).toStrictEqual([
+      { path: ['policy', 'singleReplca'], suggestion: 'singleReplica', problem: undefined },
+    ]);
+    expect(
+      found({
+        policy: {
+          exceptions: [
+            { rule: 'require-probes', kind: 'Deployment', reason: 'r' },
+            { rule: 'require-probes', nmae: 'web', reason: 'r' },
+          ],
+        },
+      }),
+    ).toStrictEqual([{ path: ['policy', 'exceptions', '1', 'nmae'], suggestion: 'name', problem: undefined }]);
+    expect(found({ policy: { exceptions: [{ rule: 'require-probes', kinds: ['Deployment'], reason: 'r' }] } })).toStrictEqual([
+      { path: ['policy', 'exceptions', '0', 'kinds'], suggestion: 'kind', problem: undefined },
+    ]);
+  });
+
+  it('accepts every key the types allow', () => {
+    expect(
+      found({
+        images: {},
+        pins: {},
+        optional: {},
+        components: { big: { description: 'more', overrides: {} } },
+        policy: {
+          singleReplica: true,
+          severity: { 'require-probes': { dev: 'warning', prod: 'off' } },
+          exceptions: [{ rule: 'require-probes', reason: 'r', kind: 'Deployment', name: 'web', namespace: 'demo' }],
+        },
+      }),
+    ).toStrictEqual([]);
+  });
+
+  it('finds a misspelt key of a component, and a component without its description', () => {
+    expect(found({ components: { big: { descripton: 'more', overrides: {} } } })).toStrictEqual([
+      { path: ['components', 'big', 'descripton'], suggestion: 'description', problem: undefined },
+    ]);
+    expect(found({ components: { big: { overrides: {} } } })).toStrictEqual([
+      {
+        path: ['components', 'big'],
+        suggestion: undefined,
+        problem: 'has no description: give it one sentence that says what including it does (its kustomization shows it)',
+      },
+    ]);
+  });
+
+  it('finds severities that are not maps of envs to levels, and values of the wrong kind', () => {
+    expect(found({ policy: { severity: { 'require-probes': 'off' } } })[0]!.problem).toBe(
+      'must map envs to levels, such as { dev: \'warning\' }; got "off"',
+    );
+    expect(found({ policy: { severity: { 'require-probes': null } } })[0]!.problem).toBe(
+      "must map envs to levels, such as { dev: 'warning' }; got null",
+    );
+    expect(found({ policy: { severity: { 'require-probes': { dve: 'off' } } } })).toStrictEqual([
+      { path: ['policy', 'severity', 'require-probes', 'dve'], suggestion: 'dev', problem: undefined },
+    ]);
+    expect(found({ policy: { severity: { 'require-probes': { dev: 'of' } } } })[0]!.problem).toBe(
+      `"of" is not a level; use 'error', 'warning', 'off'`,
+    );
+    expect(found({ policy: { singleReplica: 'yes' } })[0]!.problem).toBe('must be true or false; got "yes"');
+    expect(found({ policy: { exceptions: { rule: 'require-probes' } } })[0]!.path).toStrictEqual(['policy', 'exceptions']);
+  });
+});

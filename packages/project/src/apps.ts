@@ -242,9 +242,10 @@ export async function loadApps(
     loaded.set(file, appOf(dir, mod));
   }
   for (const dir of wanted) setOrigin(loaded.get(fileOf(dir))!, root, Layout.app(dir));
-  // A misspelt env key would merge into nothing and the env would silently keep the default.
+  // A misspelt env key would merge into nothing and the env would silently keep the default; a
+  // misspelt key of the definition would turn a guard off or drop the image pins.
   const misspelt = wanted.flatMap((dir) => envKeyLines(root, loaded.get(fileOf(dir))!));
-  if (misspelt.length > 0) throw new Error(misspelt.join('\n'));
+  if (misspelt.length > 0) throw new UsageError(misspelt.join('\n'));
   // Every app loaded, but not together: say why, since it is slower.
   if (together && !together.startsWith('an app uses import.meta'))
     options.onWarning?.(`apps loaded one by one, as loading them together failed: ${together}`);
@@ -313,28 +314,60 @@ function loadProblem(root: string, dir: string, err: unknown): Error {
   return new Error(`${where}: cannot load: ${message.split('\n')[0]}`, { cause: err });
 }
 
-/** One line per env key that the app's config does not have, at its place in the env file. */
+/** The text of a workspace file, or '' when it cannot be read (its messages then name the file alone). */
+function readText(root: string, file: string): string {
+  try {
+    return readFileSync(join(root, file), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Where a key of an app's definition is written (`['policy', 'exceptions', '0', 'rule']`, with its
+ * value when it has one): its `src/app.ts` with the key's line and column, or the file alone when the key is written elsewhere
+ * (a policy held in a variable of another file, say). Indexes of lists are skipped when looking.
+ */
+export function appKeyLocation(root: string, app: string, path: readonly string[], value?: unknown): string {
+  return keyLocation(Layout.appModule(app), readText(root, Layout.appModule(app)), path, value);
+}
+
+/** Where a key is written; its scalar value, when given, tells apart the same key in the items of a list. */
+function keyLocation(file: string, text: string, path: readonly string[], value?: unknown): string {
+  const keys = path.filter((k) => !/^\d+$/.test(k));
+  // The whole path first; then the key alone, for a part of the definition written apart from defineApp's call.
+  const pos = keyPosition(text, keys, value) ?? (keys.length > 1 ? keyPosition(text, keys.slice(-1), value) : undefined);
+  return pos ? `${file}:${pos.line}:${pos.column}` : file;
+}
+
+/** `policy.exceptions[0].nmae` */
+const dottedKey = (path: readonly string[]) => path.map((k, i) => (/^\d+$/.test(k) ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+
+/**
+ * One line per key that the app's config does not have, at its place in the env file, and per key
+ * of the definition that it does not take (or whose value it cannot take), at its place in app.ts.
+ */
 function envKeyLines(root: string, app: App): string[] {
   const origin = originOf(app)!;
   const texts = new Map<string, string>();
   const text = (file: string) => {
-    if (!texts.has(file)) {
-      try {
-        texts.set(file, readFileSync(join(root, file), 'utf8'));
-      } catch {
-        texts.set(file, '');
-      }
-    }
+    if (!texts.has(file)) texts.set(file, readText(root, file));
     return texts.get(file)!;
   };
   return envKeyProblems(app).map((p: EnvKeyProblem) => {
     const file = p.env && p.in !== 'envs' ? envFileOf(origin, p.env) : appFileOf(origin);
     // Envs written inside app.ts are found under their own key.
     const keys = file === appFileOf(origin) && p.env ? [p.env, ...(p.in === 'config' ? ['config'] : []), ...p.path] : p.path;
-    const pos = keyPosition(text(file), keys);
-    const at = pos ? `${file}:${pos.line}:${pos.column}` : file;
+    const at = keyLocation(file, text(file), keys);
     const key = p.path.join('.');
     const hint = p.suggestion ? `did you mean ${[...p.path.slice(0, -1), p.suggestion].join('.')}?` : undefined;
+    if (p.in === 'app') {
+      const field = dottedKey(p.path);
+      if (p.problem) return `${at}: ${field}: ${p.problem}`;
+      const part = p.path.length === 1 ? 'defineApp' : dottedKey(p.path.slice(0, -1));
+      return `${at}: ${field}: not a key of ${part}${hint ? `; did you mean ${p.suggestion}?` : `; known keys: ${(p.known ?? []).join(', ')}`}`;
+    }
+    if (p.problem) return `${at}: ${key}: ${p.problem}`;
     if (p.in === 'envs') return `${at}: envs.${key}: not an environment (${ENVIRONMENTS.join(', ')})${hint ? `; ${hint}` : ''}`;
     if (p.in === 'env') return `${at}: ${p.env}.${key}: not a field of an env definition (config, components)${hint ? `; ${hint}` : ''}`;
     return `${at}: ${key}: not a key of app ${app.name}'s config${
