@@ -109,6 +109,45 @@ describe('exit codes through the real CLI', () => {
     }
   });
 
+  it('a misspelt key of strata.config.json, a key written twice or a severity of the wrong shape is one line at its line, exit 2, before anything is judged', () => {
+    const config = join(ws.root, 'strata.config.json');
+    const saved = readFileSync(config, 'utf8');
+    const cases: [string, string][] = [
+      // Ignored, prod would be checked against 1.36, and an API 1.35 does not serve would pass.
+      ['{\n  "kubernets": {"envs": {"prod": "1.35"}}\n}', 'strata.config.json:2:3: kubernets: unknown section; did you mean kubernetes?'],
+      ['{\n  "policy": {\n    "severty": {}\n  }\n}', 'strata.config.json:3:5: policy.severty: unknown setting; did you mean severity?'],
+      [
+        '{\n  "kubernetes": {"envs": {"prod": "1.35"}},\n  "kubernetes": {}\n}',
+        'strata.config.json:3:3: kubernetes: written twice (first at line 2); JSON keeps only the last, so merge the two into one',
+      ],
+      [
+        '{"policy": {"severity": {"require-probes": "off"}}}',
+        'strata.config.json:1:26: policy.severity.require-probes: must map envs to levels, such as {"dev": "warning"}; got "off"',
+      ],
+      [
+        '{"policy": {"severity": {"require-probes": null}}}',
+        'strata.config.json:1:26: policy.severity.require-probes: must map envs to levels, such as {"dev": "warning"}; got null',
+      ],
+      [
+        // Written before the settings pipeline reads first, so that the rule ids are what is judged.
+        `{"policy": {"severity": {"require-probe": {"dev": "off"}}}, "gitops": ${JSON.stringify(JSON.parse(saved).gitops)}}`,
+        'strata.config.json:1:26: policy.severity.require-probe: Severity override for "require-probe" names no known rule: did you mean "require-probes"?',
+      ],
+    ];
+    try {
+      for (const [text, message] of cases) {
+        writeFileSync(config, text);
+        for (const args of [['validate', manifest], ['pipeline']]) {
+          const r = strata(ws.root, args);
+          expect(r.stderr).toBe(`strata: ${message}\n`);
+          expect(r.status).toBe(2);
+        }
+      }
+    } finally {
+      writeFileSync(config, saved);
+    }
+  });
+
   it('graph --out to a place that cannot be written is a usage error naming the path', () => {
     const file = join(dir, 'not-a-folder');
     writeFileSync(file, '');

@@ -1,30 +1,78 @@
+import { isPlainObject, nearest } from '@strata/core';
 import { rules as allRules } from './registry.ts';
 import type { Env, Finding, PolicyContext, PolicyException, PolicyObject, Rule, Severity } from './types.ts';
 
 const ENVS: readonly string[] = ['dev', 'staging', 'prod'];
 const LEVELS: readonly string[] = ['error', 'warning', 'off'];
 
-/** Configuration mistakes fail loudly: a misspelt rule id would otherwise silently waive nothing. */
-function checkContext(ctx: PolicyContext, ruleSet: readonly Rule[]): void {
-  const ids = new Set(ruleSet.map((r) => r.id));
-  for (const e of ctx.exceptions ?? []) {
+/** A mistake in policy settings: where it is (`['severity', 'require-probes', 'dev']`, `['exceptions', '0', 'rule']`) and what to do. */
+export interface SettingsProblem {
+  readonly path: readonly string[];
+  readonly message: string;
+}
+
+const shown = (v: unknown) => JSON.stringify(v) ?? String(v);
+
+/**
+ * Mistakes in the exceptions and severities of a context, the shape checked before anything is read
+ * from it: a misspelt rule id would otherwise silently waive nothing, and a severity that is not a
+ * map of envs would be read as one.
+ */
+export function settingsProblems(ctx: Pick<PolicyContext, 'exceptions' | 'severity'>, ruleSet: readonly Rule[] = allRules): SettingsProblem[] {
+  const ids = ruleSet.map((r) => r.id);
+  const known = (rule: unknown) => {
+    const near = typeof rule === 'string' ? nearest(rule, ids) : undefined;
+    return near ? `did you mean "${near}"?` : "use one of the rule ids listed in @strata/policy's README.";
+  };
+  const problems: SettingsProblem[] = [];
+  const exceptions: unknown = ctx.exceptions;
+  if (exceptions !== undefined && !Array.isArray(exceptions))
+    problems.push({ path: ['exceptions'], message: `Policy exceptions must be a list such as [{ rule, kind, reason }]; got ${shown(exceptions)}` });
+  for (const [i, e] of (Array.isArray(exceptions) ? (exceptions as unknown[]) : []).entries()) {
+    const path = ['exceptions', String(i)];
+    if (!isPlainObject(e)) {
+      problems.push({ path, message: `Policy exception ${i + 1} must be an object such as { rule, kind, reason }; got ${shown(e)}` });
+      continue;
+    }
     const target = [e.kind, e.namespace, e.name].filter(Boolean).join(' ');
-    const label = `for rule "${e.rule}"${target ? ` on ${target}` : ''}`;
-    if (typeof e.reason !== 'string' || e.reason.trim() === '') {
-      throw new Error(`Policy exception ${label} has no reason: a reason is required, so say why the rule does not apply.`);
-    }
-    if (!ids.has(e.rule))
-      throw new Error(`Policy exception ${label} names no known rule: use one of the rule ids listed in @strata/policy's README.`);
+    const label = `for rule "${String(e.rule)}"${target ? ` on ${target}` : ''}`;
+    if (typeof e.reason !== 'string' || e.reason.trim() === '')
+      problems.push({
+        path: [...path, 'reason'],
+        message: `Policy exception ${label} has no reason: a reason is required, so say why the rule does not apply.`,
+      });
+    else if (typeof e.rule !== 'string' || !ids.includes(e.rule))
+      problems.push({ path: [...path, 'rule'], message: `Policy exception ${label} names no known rule: ${known(e.rule)}` });
   }
-  for (const [rule, perEnv] of Object.entries(ctx.severity ?? {})) {
-    if (!ids.has(rule))
-      throw new Error(`Severity override for "${rule}" names no known rule: use one of the rule ids listed in @strata/policy's README.`);
-    for (const [env, level] of Object.entries(perEnv)) {
-      if (!ENVS.includes(env) || !LEVELS.includes(String(level))) {
-        throw new Error(`Severity override for "${rule}" sets ${env}: ${String(level)}: use dev, staging or prod with error, warning or off.`);
+  const severity: unknown = ctx.severity;
+  if (severity !== undefined && !isPlainObject(severity)) {
+    problems.push({
+      path: ['severity'],
+      message: `Severity overrides must map rule ids to envs and levels, such as {"require-probes": {"dev": "warning"}}; got ${shown(severity)}`,
+    });
+    return problems;
+  }
+  for (const [rule, perEnv] of Object.entries(severity ?? {})) {
+    const path = ['severity', rule];
+    if (!ids.includes(rule)) problems.push({ path, message: `Severity override for "${rule}" names no known rule: ${known(rule)}` });
+    else if (!isPlainObject(perEnv))
+      problems.push({ path, message: `Severity override for "${rule}" must map envs to levels, such as {"dev": "warning"}; got ${shown(perEnv)}` });
+    else
+      for (const [env, level] of Object.entries(perEnv)) {
+        if (!ENVS.includes(env) || !LEVELS.includes(level as string))
+          problems.push({
+            path: [...path, env],
+            message: `Severity override for "${rule}" sets ${env}: ${shown(level)}: use dev, staging or prod with error, warning or off.`,
+          });
       }
-    }
   }
+  return problems;
+}
+
+/** Configuration mistakes fail loudly, the first one in one line (the callers that know the file name it). */
+function checkContext(ctx: PolicyContext, ruleSet: readonly Rule[]): void {
+  const [first] = settingsProblems(ctx, ruleSet);
+  if (first) throw new Error(first.message);
 }
 
 /** The severity a rule reports with in the context's env, or 'off' when it does not run there. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockingFindings, rules, runPolicy, severityFor, type Rule } from '../src/index.ts';
+import { blockingFindings, rules, runPolicy, settingsProblems, severityFor, type PolicyContext, type Rule } from '../src/index.ts';
 import { allowPolicy, container, defaultDeny, deployment, objects, service } from './support.ts';
 
 const clean = () => objects(deployment(), service(), defaultDeny(), allowPolicy());
@@ -67,6 +67,35 @@ describe('runPolicy', () => {
     expect(() => runPolicy(clean(), { severity: { 'ban-latest': { dev: 'off' } } })).toThrow(
       'Severity override for "ban-latest" names no known rule',
     );
+  });
+
+  it('checks the shape of severities and exceptions before reading them, naming the key of each mistake', () => {
+    // At run time nothing typed these: a string was read as a map of envs, null crashed Object.entries.
+    const untyped = (v: unknown) => v as PolicyContext['severity'];
+    expect(() => runPolicy(clean(), { severity: untyped({ 'require-probes': 'off' }) })).toThrow(
+      new Error('Severity override for "require-probes" must map envs to levels, such as {"dev": "warning"}; got "off"'),
+    );
+    expect(() => runPolicy(clean(), { severity: untyped({ 'require-probes': null }) })).toThrow(
+      new Error('Severity override for "require-probes" must map envs to levels, such as {"dev": "warning"}; got null'),
+    );
+    expect(settingsProblems({ severity: untyped('off') }).map((p) => p.path)).toStrictEqual([['severity']]);
+    expect(
+      settingsProblems({
+        severity: untyped({ 'ban-latest': { dev: 'off' }, 'require-probes': { prod: 'of' } }),
+        exceptions: [null, { rule: 'require-probe', reason: 'r' }] as unknown as PolicyContext['exceptions'],
+      }),
+    ).toStrictEqual([
+      { path: ['exceptions', '0'], message: 'Policy exception 1 must be an object such as { rule, kind, reason }; got null' },
+      { path: ['exceptions', '1', 'rule'], message: 'Policy exception for rule "require-probe" names no known rule: did you mean "require-probes"?' },
+      {
+        path: ['severity', 'ban-latest'],
+        message: `Severity override for "ban-latest" names no known rule: use one of the rule ids listed in @strata/policy's README.`,
+      },
+      {
+        path: ['severity', 'require-probes', 'prod'],
+        message: 'Severity override for "require-probes" sets prod: "of": use dev, staging or prod with error, warning or off.',
+      },
+    ]);
   });
 
   it('orders findings by object, then by rule', () => {

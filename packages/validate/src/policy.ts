@@ -1,6 +1,17 @@
 import type { Environment } from '@strata/core';
-import { appDirs, distOf, loadApps, objectName, projectSeverity, type Problem, type WarningOptions } from '@strata/project';
-import { rules, runPolicy, toProblem, type PolicyContext, type Rule } from '@strata/policy';
+import {
+  appDirs,
+  appKeyLocation,
+  configLocation,
+  distOf,
+  loadApps,
+  objectName,
+  projectSeverity,
+  UsageError,
+  type Problem,
+  type WarningOptions,
+} from '@strata/project';
+import { rules, runPolicy, settingsProblems, toProblem, type PolicyContext, type Rule } from '@strata/policy';
 import type { App, SourceDoc } from './types.ts';
 
 type SeverityMap = NonNullable<PolicyContext['severity']>;
@@ -45,6 +56,7 @@ export async function policyProblems(
         options.apps,
       )
     : new Map<string, App>();
+  checkSettings(root, project, apps);
   const problems: Problem[] = [];
   let done = 0;
   for (const [file, set] of sets) {
@@ -88,6 +100,27 @@ export async function policyProblems(
   return problems;
 }
 
+/** `severity.require-probes.dev` -> `policy.severity.require-probes.dev`; `exceptions.0.rule` -> `policy.exceptions[0].rule` */
+const policyKey = (path: readonly string[]) => ['policy', ...path].map((k, i) => (/^\d+$/.test(k) ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+
+/**
+ * The project's severities and each app's policy, checked before any rule runs: a mistake is a usage
+ * error in one line at the file and line that holds it (strata.config.json, or the app's src/app.ts).
+ */
+function checkSettings(root: string, project: SeverityMap, apps: ReadonlyMap<string, App>): void {
+  const [inConfig] = settingsProblems({ severity: project });
+  if (inConfig) throw new UsageError(`${configLocation(root, ['policy', ...inConfig.path])}: ${policyKey(inConfig.path)}: ${inConfig.message}`);
+  for (const [name, app] of apps) {
+    const [inApp] = settingsProblems(app.policy ?? {});
+    if (!inApp) continue;
+    const value = inApp.path.reduce<unknown>(
+      (v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+      app.policy,
+    );
+    throw new UsageError(`${appKeyLocation(root, name, ['policy', ...inApp.path], value)}: ${policyKey(inApp.path)}: ${inApp.message}`);
+  }
+}
+
 /**
  * The apps whose built output is being checked, for their policy settings, loaded together. Output
  * of an app that is gone, or that no longer loads, gets the project settings only.
@@ -104,7 +137,10 @@ async function appsOfBuilds(
   if (wanted.length === 0) return new Map(ready);
   try {
     return new Map([...ready, ...(await loadApps(root, wanted, options)).map((a) => [a.name, a] as const)]);
-  } catch {
+  } catch (err) {
+    // A definition with a misspelt key loads no better alone, and checking its output without its
+    // settings would silently drop its guards: the author fixes it first.
+    if (err instanceof UsageError) throw err;
     const apps = new Map<string, App>(ready);
     for (const name of wanted) {
       try {

@@ -1,0 +1,78 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defineApp, type App, type PolicySettings } from '@strata/core';
+import { findRoot, UsageError } from '@strata/project';
+import { validate } from '../src/index.ts';
+
+const repo = findRoot();
+const roots: string[] = [];
+afterEach(() => {
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+});
+
+/** The app's src/app.ts as written, for the lines of its keys; the app object itself is given to validate. */
+const APP_FILE = `import { defineApp } from '@strata/core';
+
+export const app = defineApp({
+  name: 'web',
+  policy: {
+    severity: { 'require-probe': { prod: 'off' } },
+    exceptions: [{ rule: 'require-probes', reason: 'no health endpoint' }, { rule: 'resolve-reference', reason: 'made in the cluster' }],
+  },
+});
+`;
+
+/** A workspace with web's built prod output and its app.ts, and the given strata.config.json. */
+function workspace(config?: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'strata-policy-settings-'));
+  roots.push(root);
+  symlinkSync(join(repo, '.tools'), join(root, '.tools'));
+  if (config !== undefined) writeFileSync(join(root, 'strata.config.json'), config);
+  mkdirSync(join(root, 'apps', 'web', 'src'), { recursive: true });
+  writeFileSync(join(root, 'apps', 'web', 'src', 'app.ts'), APP_FILE);
+  mkdirSync(join(root, 'dist', 'prod'), { recursive: true });
+  writeFileSync(
+    join(root, 'dist', 'prod', 'web.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: web\ndata:\n  a: b\n',
+  );
+  return root;
+}
+
+const web = (policy: PolicySettings): ReadonlyMap<string, App> =>
+  new Map([['web', defineApp({ name: 'web', defaults: {}, envs: { dev: {}, staging: {}, prod: {} }, policy, render: () => [] }) as App]]);
+
+async function refusal(root: string, apps: ReadonlyMap<string, App>): Promise<string> {
+  try {
+    await validate(root, ['dist'], { serverChecks: false, apps });
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    return (err as Error).message;
+  }
+  return 'valid';
+}
+
+describe('policy settings that name no rule, before any rule runs: a usage error at the file and line that holds them', () => {
+  it("an app's severity or exception for a misspelt rule, at its line in the app's src/app.ts", async () => {
+    const root = workspace();
+    expect(await refusal(root, web({ severity: { 'require-probe': { prod: 'off' } } }))).toBe(
+      'apps/web/src/app.ts:6:17: policy.severity.require-probe: Severity override for "require-probe" names no known rule: did you mean "require-probes"?',
+    );
+    const exceptions = [
+      { rule: 'require-probes', reason: 'no health endpoint' },
+      { rule: 'resolve-reference', reason: 'made in the cluster' },
+    ];
+    expect(await refusal(root, web({ exceptions }))).toBe(
+      'apps/web/src/app.ts:7:78: policy.exceptions[1].rule: Policy exception for rule "resolve-reference" names no known rule: did you mean "resolve-references"?',
+    );
+    expect(await refusal(root, web({ exceptions: [exceptions[0]!] }))).toBe('valid');
+  });
+
+  it('a project severity for a misspelt rule, at its line in strata.config.json', async () => {
+    const root = workspace('{\n  "policy": {\n    "severity": {\n      "ban-latest": {"dev": "off"}\n    }\n  }\n}\n');
+    expect(await refusal(root, web({}))).toBe(
+      `strata.config.json:4:7: policy.severity.ban-latest: Severity override for "ban-latest" names no known rule: use one of the rule ids listed in @strata/policy's README.`,
+    );
+  });
+});
