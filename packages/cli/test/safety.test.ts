@@ -223,7 +223,7 @@ describe('env files are exact', () => {
         expect(r.stderr.trim()).toBe(
           `strata: apps/rtmlib-ml-backend/src/env/prod.ts:${line}:5: replicaz: not a key of app rtmlib-ml-backend's config; did you mean replicas?`,
         );
-        expect(r.status).toBe(2);
+        expect(r.status).toBe(1);
       }
       expect(treeOf(ws.root)).toStrictEqual(before);
       expect(existsSync(join(ws.root, 'dist'))).toBe(false);
@@ -245,7 +245,7 @@ describe('env files are exact', () => {
         expect(r.stderr).toBe(
           `strata: apps/rtmlib-ml-backend/src/app.ts:${line}:9: policy.exceptions[0].kinds: not a key of policy.exceptions[0]; did you mean kind?\n`,
         );
-        expect(r.status).toBe(2);
+        expect(r.status).toBe(1);
       }
       expect(treeOf(ws.root)).toStrictEqual(before);
     } finally {
@@ -266,7 +266,7 @@ describe('env files are exact', () => {
           `^strata: apps/rtmlib-ml-backend/src/env/prod\\.ts:${line}:5: replicas: null would replace the default \\d+ and be written out as null; remove the key to keep the default, or give a value\n$`,
         ),
       );
-      expect(r.status).toBe(2);
+      expect(r.status).toBe(1);
       expect(treeOf(ws.root)).toStrictEqual(before);
     } finally {
       writeFileSync(file, original);

@@ -245,7 +245,8 @@ export async function loadApps(
   // A misspelt env key would merge into nothing and the env would silently keep the default; a
   // misspelt key of the definition would turn a guard off or drop the image pins.
   const misspelt = wanted.flatMap((dir) => envKeyLines(root, loaded.get(fileOf(dir))!));
-  if (misspelt.length > 0) throw new UsageError(misspelt.join('\n'));
+  // The app's own input is wrong, as when it does not render: exit 1, like any invalid input.
+  if (misspelt.length > 0) throw new Error(misspelt.join('\n'));
   // Every app loaded, but not together: say why, since it is slower.
   if (together && !together.startsWith('an app uses import.meta'))
     options.onWarning?.(`apps loaded one by one, as loading them together failed: ${together}`);
