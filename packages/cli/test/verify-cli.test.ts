@@ -111,6 +111,57 @@ describe('strata verify PATH... | -', () => {
     BUILD_TIMEOUT,
   );
 
+  it(
+    'refuses an object whose namespace is no namespace name at its metadata.namespace, in the words validate uses, and judges the others',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-verify-ns-'));
+      try {
+        writeFileSync(join(dir, 'cr.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n  namespace: shop\n');
+        writeFileSync(
+          join(dir, 'ns-mismatch.yaml'),
+          [
+            'apiVersion: v1',
+            'kind: ConfigMap',
+            'metadata:',
+            '  name: two',
+            '  namespace: Default',
+            '---',
+            'apiVersion: v1',
+            'kind: Service',
+            'metadata:',
+            '  name: web',
+            '  namespace: shop',
+            'spec:',
+            '  type: Balancer',
+            '  ports:',
+            '    - port: 80',
+            '',
+          ].join('\n'),
+        );
+        const files = [join(dir, 'cr.yaml'), join(dir, 'ns-mismatch.yaml')];
+        const r = strata(repo, ['verify', ...files]);
+        const lines = r.stdout.split('\n').filter((l) => l.endsWith(']'));
+        expect(lines).toStrictEqual([
+          `${files[1]}:5: v1/ConfigMap Default/two: metadata.namespace: Invalid value: "Default": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?') [server-rejected]`,
+          expect.stringMatching(/ns-mismatch\.yaml:13: v1\/Service shop\/web: spec\.type: Unsupported value: "Balancer".* \[server-rejected\]$/),
+        ]);
+        expect(r.stdout).toMatch(/^verify: Found 2 problems in 2 of 3 resources/m);
+        expect(r.stderr).not.toMatch(/^strata:/m);
+        expect(r.status).toBe(1);
+        // validate says the same offline, through the server's own validation code, when that is built.
+        const offline = strata(repo, ['validate', ...files]);
+        if (!/server field checks: not built yet/.test(offline.stderr)) {
+          expect(offline.stdout.split('\n').filter((l) => l.includes('metadata.namespace'))).toStrictEqual([
+            lines[0]!.replace('[server-rejected]', '[server-validation]'),
+          ]);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    BUILD_TIMEOUT,
+  );
+
   it('refuses app selection together with files, before starting anything', () => {
     const r = strata(repo, ['verify', '--env', 'dev', 'dist']);
     expect(r.stderr).toMatch(/--env and --app select the apps' built output; leave them out when naming files/);

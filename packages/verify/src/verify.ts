@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENVIRONMENTS, isPlainObject, type Manifest } from '@strata/core';
+import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Manifest } from '@strata/core';
 import { findRootOrCwd, Layout, objectName, ToolError, UsageError, type Problem } from '@strata/project';
 import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 import { crdManifestsDir } from '@strata/schemas';
@@ -245,6 +245,11 @@ async function run(
   against?: { ref: string; build: () => Promise<Group[]> },
 ): Promise<VerifyResult> {
   const defaultNamespace = options.defaultNamespace ?? DEFAULT_NAMESPACE;
+  // Objects that name no namespace are placed there: one the server cannot create is the caller's mistake.
+  if (!isDnsLabel(defaultNamespace))
+    throw new UsageError(
+      `default namespace ${JSON.stringify(defaultNamespace)}: not a namespace name; use a DNS label (lower-case letters, digits and "-", at most 63 characters)`,
+    );
   // The run's own server, stopped at its end; one the caller starts is the caller's to stop.
   let own: Promise<Server> | undefined;
   try {
@@ -315,20 +320,31 @@ async function run(
     // their CRDs are in (a CRD of the input may be refused), so theirs come after. The same
     // namespaces are created as when everything waited for the CRDs.
     const created = new Set<string>();
+    const refusedNamespaces = new Map<string, string[]>();
     const builtin = all.filter((t) => resources.isBuiltin(t.manifest.apiVersion));
-    const early = resolve(builtin).then(() => createNamespaces(client, builtin, created));
+    const early = resolve(builtin).then(() => createNamespaces(client, builtin, created, refusedNamespaces));
     early.catch(() => undefined);
     await phases.timed('crds', () => installCrds(client, targets, refTargets, resources, problems));
     await phases.timed('namespaces', async () => {
       await early;
       const custom = all.filter((t) => !resources.isBuiltin(t.manifest.apiVersion));
       await resolve(custom);
-      await createNamespaces(client, custom, created);
+      await createNamespaces(client, custom, created, refusedNamespaces);
     });
 
     const rejected = new Set<Target>();
+    // An object in a namespace the server refuses to create is refused at its metadata.namespace, in
+    // the words of that refusal (a cluster cannot hold such a namespace, so it never takes the object),
+    // and is not sent: the server would only say that the namespace is not found.
+    const inRefusedNamespace = (t: Target) => t.resolution?.ok && t.resolution.namespaced && refusedNamespaces.has(t.namespace);
+    for (const t of targets) {
+      if (t.installed || !inRefusedNamespace(t)) continue;
+      rejected.add(t);
+      for (const message of refusedNamespaces.get(t.namespace)!)
+        problems.push(located(t, { path: 'metadata.namespace', message, rule: 'server-rejected', severity: 'error' }));
+    }
     await phases.timed('apply', () =>
-      eachLimit(sameRequests(targets.filter((t) => !t.installed)), concurrency, async (same) => {
+      eachLimit(sameRequests(targets.filter((t) => !t.installed && !rejected.has(t))), concurrency, async (same) => {
         if (meetsLateHooks(same.targets[0]!.manifest)) await server.whenReady();
         const found = await judge(client, same.targets[0]!, { dryRun: true, nodePorts }, same.body);
         for (const t of same.targets) {
@@ -363,7 +379,11 @@ async function run(
       )) {
         const applied: Target[] = [];
         const deploy = async (t: Target) => {
-          const found = await apply(client, t, { dryRun: false });
+          const found = inRefusedNamespace(t)
+            ? refusedNamespaces
+                .get(t.namespace)!
+                .map((message) => located(t, { path: 'metadata.namespace', message, rule: 'server-rejected', severity: 'error' }))
+            : await apply(client, t, { dryRun: false });
           if (found.some((p) => p.severity === 'error')) {
             // The ref's own object was refused, so this one's upgrade goes unchecked: say so, unless the
             // built object is refused as well and already reported.
@@ -612,16 +632,26 @@ async function installCrds(
 
 /**
  * Creates, for real, every namespace a namespaced object is placed in, except those in `created`,
- * to which it adds its own; a namespace object in the input is then applied over it.
+ * to which it adds its own; a namespace object in the input is then applied over it. A name the
+ * server finds invalid (`Default`, say) goes into `refused` with the server's words about it, for
+ * the objects placed there to be refused with; any other failure is the run's.
  */
-async function createNamespaces(client: Client, targets: readonly Target[], created: Set<string>): Promise<void> {
+async function createNamespaces(client: Client, targets: readonly Target[], created: Set<string>, refused: Map<string, string[]>): Promise<void> {
   const names = new Set(targets.filter((t) => t.resolution?.ok && t.resolution.namespaced && !created.has(t.namespace)).map((t) => t.namespace));
   for (const name of names) created.add(name);
   await Promise.all(
     [...names].map(async (name) => {
       const r = await client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-      if (r.status >= 300 && r.status !== 409)
-        throw new ToolError(`cannot create namespace ${name}: ${(r.body as Status)?.message ?? `HTTP ${r.status}`}`);
+      if (r.status < 300 || r.status === 409) return;
+      const status = r.body as Status | undefined;
+      if (r.status === 422 && status?.reason === 'Invalid') {
+        // The causes at the Namespace's metadata.name are what the server says of that name as a namespace
+        // (the kubernetes.io/metadata.name label it adds repeats a length refusal, and is left out).
+        const words = (status.details?.causes ?? []).filter((c) => c.field === 'metadata.name' && c.message).map((c) => c.message!);
+        refused.set(name, words.length > 0 ? words : [status.message ?? `HTTP ${r.status}`]);
+        return;
+      }
+      throw new ToolError(`cannot create namespace ${name}: ${status?.message ?? `HTTP ${r.status}`}`);
     }),
   );
 }

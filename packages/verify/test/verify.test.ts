@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureServers, readBuilt, startServer, verify, verifyDocuments, type Problem, type Server, type VerifyResult } from '../src/index.ts';
+import { UsageError } from '@strata/project';
 import { BUILD_TIMEOUT, deployment, lineOf, makeRepo } from './helpers.ts';
 
 const GADGET_CRD = {
@@ -287,6 +288,84 @@ describe('verifyDocuments on any manifests', () => {
       ['a.yaml', 1 + lineOf2(stringify(bad), 'imagePullPolicyy'), 'spec.template.spec.containers[name="app"].imagePullPolicyy', 'server-rejected'],
       ['b.yaml', 1 + lineOf2(stringify(bad), 'imagePullPolicyy'), 'spec.template.spec.containers[name="app"].imagePullPolicyy', 'server-rejected'],
     ]);
+  });
+});
+
+describe('verify of objects in a namespace no cluster can hold', () => {
+  const RFC1123 =
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+  const long = 'n'.repeat(64);
+  // Two files as a person would hand them over: the second places objects in namespaces the server
+  // refuses to create, beside objects it judges as usual.
+  const first = stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one', namespace: 'shop' }, data: { a: 'b' } });
+  const second = [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'two', namespace: 'Default' }, data: { a: 'b' } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { type: 'Balancer', ports: [{ port: 80 }] } },
+    deployment('api', 'Default', { container: { imagePullPolicyy: 'Always' } }),
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'three', namespace: long } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'four', namespace: 'shop' }, data: { a: 'b' } },
+  ]
+    .map((o) => stringify(o))
+    .join('---\n');
+  const lines = second.split('\n');
+  /** The 1-based line of the nth line of the second file that contains `needle`. */
+  const nth = (needle: string, n = 1) => {
+    let seen = 0;
+    return lines.findIndex((l) => l.includes(needle) && ++seen === n) + 1;
+  };
+
+  it("refuses each at its metadata.namespace in the server's words for that namespace, and judges every other object", async () => {
+    const r = await verifyDocuments([...readBuilt(first, 'cr.yaml'), ...readBuilt(second, 'ns-mismatch.yaml')], { server });
+    expect(r.problems.map((p) => [p.file, p.line, p.kind, p.namespace, p.name, p.path, p.message, p.rule])).toStrictEqual([
+      [
+        'ns-mismatch.yaml',
+        nth('namespace: Default'),
+        'ConfigMap',
+        'Default',
+        'two',
+        'metadata.namespace',
+        `Invalid value: "Default": ${RFC1123}`,
+        'server-rejected',
+      ],
+      [
+        'ns-mismatch.yaml',
+        nth('type: Balancer'),
+        'Service',
+        'shop',
+        'web',
+        'spec.type',
+        expect.stringMatching(/^Unsupported value: "Balancer"/),
+        'server-rejected',
+      ],
+      [
+        'ns-mismatch.yaml',
+        nth('namespace: Default', 2),
+        'Deployment',
+        'Default',
+        'api',
+        'metadata.namespace',
+        `Invalid value: "Default": ${RFC1123}`,
+        'server-rejected',
+      ],
+      [
+        'ns-mismatch.yaml',
+        nth(long),
+        'Secret',
+        long,
+        'three',
+        'metadata.namespace',
+        `Invalid value: "${long}": must be no more than 63 characters`,
+        'server-rejected',
+      ],
+    ]);
+    expect(r.objects).toBe(6);
+    expect((await server.client.request('GET', '/api/v1/namespaces/shop')).status).toBe(200);
+  });
+
+  it('refuses a default namespace that is no namespace name as a usage mistake, before anything is sent', async () => {
+    const docs = readBuilt(first, 'cr.yaml');
+    await expect(verifyDocuments(docs, { server, defaultNamespace: 'Default' })).rejects.toThrow(UsageError);
+    await expect(verifyDocuments(docs, { server, defaultNamespace: 'Default' })).rejects.toThrow(/default namespace "Default": not a namespace name/);
   });
 });
 
