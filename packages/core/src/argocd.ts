@@ -20,7 +20,8 @@ import type { Manifest } from './objects.ts';
 export const ARGOCD_HOOK = 'argocd.argoproj.io/hook';
 export const HELM_HOOK = 'helm.sh/hook';
 
-const ARGOCD_TYPES = new Set(['PreSync', 'Sync', 'PostSync', 'SyncFail', 'Skip']);
+const SYNC_PHASES = ['PreSync', 'Sync', 'PostSync', 'SyncFail'];
+const ARGOCD_TYPES = new Set([...SYNC_PHASES, 'Skip']);
 const HELM_TYPES = new Set(['pre-install', 'pre-upgrade', 'post-install', 'post-upgrade']);
 const DELETE_HOOKS: Readonly<Record<string, readonly string[]>> = {
   [ARGOCD_HOOK]: ['PreDelete', 'PostDelete'],
@@ -60,6 +61,16 @@ export function isArgoCdHook(m: Manifest): boolean {
   if (annotation(m, ARGOCD_HOOK) !== undefined) return !skipped(m);
   const helm = annotation(m, HELM_HOOK);
   return helm !== undefined && helm !== 'crd-install';
+}
+
+/**
+ * The phases of a sync Argo CD runs a hook in (PreSync, Sync, PostSync, SyncFail), once per phase;
+ * none for a delete hook, which the controller creates when the Application is deleted, or for an
+ * object that is no hook.
+ */
+export function argoCdSyncPhases(m: Manifest): string[] {
+  if (!isArgoCdHook(m)) return [];
+  return hookTypes(m).filter((t) => SYNC_PHASES.includes(t));
 }
 
 /** Why Argo CD never applies an object, or undefined when it applies it (in a sync, or a delete hook when the Application is deleted). */

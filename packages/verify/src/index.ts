@@ -13,7 +13,7 @@ export {
   type VerifyResult,
   type NotApplied,
 } from './verify.ts';
-export { argoCdSkips, isArgoCdHook, ARGOCD_HOOK, HELM_HOOK, type ArgoCdSkip } from '@strata/core/argocd';
+export { argoCdSkips, argoCdSyncPhases, isArgoCdHook, ARGOCD_HOOK, HELM_HOOK, type ArgoCdSkip } from '@strata/core/argocd';
 export { builtDocuments, readBuilt, pathSegments, type VerifyDocument } from './documents.ts';
 export {
   ensureServers,

@@ -2,7 +2,17 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { Manifest } from '@strata/core';
-import { argoCdSkips, ensureServers, readBuilt, startServer, verify, verifyDocuments, type Server, type VerifyResult } from '../src/index.ts';
+import {
+  argoCdSkips,
+  argoCdSyncPhases,
+  ensureServers,
+  readBuilt,
+  startServer,
+  verify,
+  verifyDocuments,
+  type Server,
+  type VerifyResult,
+} from '../src/index.ts';
 import { BUILD_TIMEOUT, deployment, lineOf, makeRepo } from './helpers.ts';
 
 const HOOK = 'argocd.argoproj.io/hook';
@@ -48,6 +58,14 @@ describe('which objects Argo CD never applies, read from their hook annotations 
     expect(argoCdSkips(m({ 'helm.sh/hook': 'pre-rollback' }))).toBe('no-sync-hook');
     expect(argoCdSkips(m({ [HOOK]: 'skip', 'helm.sh/hook': 'pre-install' }))).toBeUndefined();
     expect(argoCdSkips(m({ [HOOK]: 'Skip', 'helm.sh/hook': 'pre-install' }))).toBe('skip');
+  });
+
+  it('the sync phases a hook runs in, each once: its own names, else those of Helm as Argo CD maps them; none for a delete hook or no hook', () => {
+    expect(argoCdSyncPhases(m({ [HOOK]: 'PreSync, PostSync,PreSync,Skip' }))).toStrictEqual(['PreSync', 'PostSync']);
+    expect(argoCdSyncPhases(m({ 'helm.sh/hook': 'pre-install,pre-upgrade,post-install' }))).toStrictEqual(['PreSync', 'PostSync']);
+    expect(argoCdSyncPhases(m({ [HOOK]: 'SyncFail', 'helm.sh/hook': 'pre-install' }))).toStrictEqual(['SyncFail']);
+    const none: Record<string, string>[] = [{ [HOOK]: 'PostDelete' }, { 'helm.sh/hook': 'pre-delete' }, { [HOOK]: 'Skip' }, {}];
+    for (const annotations of none) expect(argoCdSyncPhases(m(annotations)), JSON.stringify(annotations)).toStrictEqual([]);
   });
 
   it('objects it applies: no hook, a hook of a phase, Helm CRDs, and delete hooks (applied when the Application is deleted)', () => {
@@ -185,4 +203,77 @@ describe('verify --against applies nothing Argo CD skipped as what is deployed',
     },
     BUILD_TIMEOUT,
   );
+});
+
+describe('a hook that has only a generateName is judged under the name Argo CD gives it', () => {
+  const job = (generateName: string, annotations: Record<string, string>) => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { generateName, namespace: 'hook-names', annotations },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: 'busybox:1.36', command: ['true'] }] } } },
+  });
+  const configMap = (generateName: string, annotations: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { generateName, namespace: 'hook-names', annotations },
+    data: { a: 'b' },
+  });
+  const prefix = (length: number) => `${'m'.repeat(length - 1)}-`;
+  // Argo CD names a PreSync hook generateName + 7 characters of revision + "-presync-" + 10 digits of
+  // Unix time: 26 characters more (PostSync: 27). A Job's name is at most 63 characters (its Pods
+  // carry it in a label), a ConfigMap's 253. The server would cut a generateName to 58 characters.
+  const cases = {
+    presyncUnder: job(prefix(37), { [HOOK]: 'PreSync' }),
+    presyncOver: job(prefix(38), { [HOOK]: 'PreSync' }),
+    postsyncUnder: job(prefix(36), { [HOOK]: 'PostSync' }),
+    postsyncOver: job(prefix(37), { [HOOK]: 'PostSync' }),
+    // Run in both phases, under two names: PostSync's, the longer, decides.
+    bothOver: job(prefix(37), { [HOOK]: 'PreSync,PostSync' }),
+    helmOver: job(prefix(38), { 'helm.sh/hook': 'pre-install' }),
+    configMapUnder: configMap(prefix(227), { [HOOK]: 'PreSync' }),
+    configMapOver: configMap(prefix(228), { [HOOK]: 'PreSync' }),
+    // Argo CD's controller creates a delete hook as it is, and the server names it.
+    deleteHook: job(prefix(60), { [HOOK]: 'PostDelete' }),
+  };
+  const text = Object.values(cases)
+    .map((o) => stringify(o))
+    .join('---\n');
+  const lines = text.split('\n');
+  /** The line of the first line of a case's document that holds `needle`. */
+  const lineIn = (c: keyof typeof cases, needle: string) => {
+    let doc = 0;
+    const at = Object.keys(cases).indexOf(c);
+    return lines.findIndex((l) => (l === '---' ? (doc++, false) : doc === at && l.includes(needle))) + 1;
+  };
+  const naming = (phase: string) =>
+    `(Argo CD names this ${phase} hook itself: its generateName, then the synced revision's first 7 characters, "-${phase.toLowerCase()}-" ` +
+    `and the sync's start in Unix seconds: ${19 + phase.length} characters more; shorten metadata.generateName or give the hook a metadata.name)`;
+  const sent = (generateName: string, phase: string) => new RegExp(`"${generateName}0000000-${phase.toLowerCase()}-\\d{10}"`);
+  let found: VerifyResult;
+
+  beforeAll(async () => {
+    found = await verifyDocuments(readBuilt(text, 'hooks.yaml'), { server });
+  });
+
+  it('accepts a generateName whose Argo CD name is just within the limit, and refuses one just over it, saying how Argo CD makes the name', () => {
+    const refused = found.problems.filter((p) => p.severity === 'error');
+    expect(refused.map((p) => [p.line, p.name, p.path])).toStrictEqual([
+      [lineIn('presyncOver', 'template:'), `${prefix(38)}*`, 'spec.template.labels'],
+      [lineIn('postsyncOver', 'template:'), `${prefix(37)}*`, 'spec.template.labels'],
+      [lineIn('bothOver', 'template:'), `${prefix(37)}*`, 'spec.template.labels'],
+      [lineIn('helmOver', 'template:'), `${prefix(38)}*`, 'spec.template.labels'],
+      [lineIn('configMapOver', 'metadata:'), `${prefix(228)}*`, 'metadata.name'],
+    ]);
+    const messages = refused.map((p) => p.message);
+    expect(messages[0]).toMatch(sent(prefix(38), 'PreSync'));
+    expect(messages[0]).toMatch(/^Invalid value: "[^"]+": must be no more than 63 bytes \(/);
+    expect(messages[0]!.endsWith(naming('PreSync'))).toBe(true);
+    expect(messages[1]).toMatch(sent(prefix(37), 'PostSync'));
+    expect(messages[1]!.endsWith(naming('PostSync'))).toBe(true);
+    expect(messages[2]).toMatch(sent(prefix(37), 'PostSync'));
+    expect(messages[3]).toMatch(sent(prefix(38), 'PreSync'));
+    expect(messages[4]).toMatch(sent(prefix(228), 'PreSync'));
+    expect(messages[4]).toMatch(/^Invalid value: "[^"]+": must be no more than 253 characters \(/);
+    expect(found.objects).toBe(Object.keys(cases).length);
+  });
 });
