@@ -33,6 +33,35 @@ describe('strata crd through the real CLI', () => {
     expect(existsSync(join(repo, 'crds', 'toys.example.com_gadgets.yaml'))).toBe(false);
   });
 
+  it('a version name the API server refuses is invalid input, exit 1, in one line naming the file, the field and the fix, and nothing is written', () => {
+    const file = join(dir, 'versions.yaml');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: apiextensions.k8s.io/v1',
+        'kind: CustomResourceDefinition',
+        'metadata:',
+        '  name: gadgets.toys.example.com',
+        'spec:',
+        '  group: toys.example.com',
+        '  scope: Namespaced',
+        '  names: {kind: Gadget, plural: gadgets}',
+        '  versions:',
+        '    - {name: V1_beta, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}',
+        '',
+      ].join('\n'),
+    );
+    const r = strata(repo, ['crd', 'add', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toStrictEqual([
+      `strata: ${file}: CustomResourceDefinition gadgets.toys.example.com: spec.versions[0].name: "V1_beta" must be a DNS-1035 label ` +
+        '(lower-case letters, digits and "-", starting with a letter and ending with a letter or digit, at most 63 characters), as the API server requires; ' +
+        'rename the version (it is the version of the API path and of the schema file), such as "v1-beta"',
+    ]);
+    expect(existsSync(join(repo, 'crds', 'toys.example.com_gadgets.yaml'))).toBe(false);
+    expect(existsSync(join(repo, 'crds', 'schemas', 'toys.example.com'))).toBe(false);
+  });
+
   it('a Go module whose zip does not match the checksum database is refused in one line naming it, exit 2, and nothing is written', async () => {
     const { module, version } = REAL_MODULE;
     const file = 'scripts/fixtures/prometheus-operator-0prometheusCustomResourceDefinition.yaml';

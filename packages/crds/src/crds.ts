@@ -5,6 +5,7 @@ import { filesIn, Layout, UsageError } from '@strata/project';
 import { crdManifestsDir } from '@strata/schemas';
 import { committedObjectMetaDefinitions, crdSchemas, readCrds, schemaText, type CrdDocument } from '@strata/schemas/crd';
 import { generateModelsByGroup, groupModels } from './models.ts';
+import { crdNameProblem } from './names.ts';
 import { describeSource, parseCrdSource, readSource, type FetchOptions, type SourcedCrd } from './source.ts';
 
 /** One CRD the project added. */
@@ -167,6 +168,11 @@ export async function addCrds(root: string, arg: string, dir?: string, options: 
     throw new UsageError(
       `crd add: ${clash.crd.metadata.name} (${clash.from}) is in group ${clash.crd.spec.group}, whose CRDs Strata ships already (packages/schemas/crds); nothing to add`,
     );
+  }
+  // Names are the paths of the files written: a name the server refuses is refused before any is made.
+  for (const doc of read) {
+    const problem = crdNameProblem(doc.crd, doc.from);
+    if (problem) throw new Error(problem);
   }
   const where = describeSource(source, root);
   const crds = keptCrds(root);

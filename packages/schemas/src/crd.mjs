@@ -100,7 +100,9 @@ export function readCrds(text, where) {
       throw new Error(`${where}: CustomResourceDefinition ${name ?? "(unnamed)"} lacks spec.group, spec.names.kind, spec.names.plural or spec.versions`);
     }
     if (name !== `${spec.names.plural}.${spec.group}`) {
-      throw new Error(`${where}: CustomResourceDefinition ${name ?? "(unnamed)"} must be named ${spec.names.plural}.${spec.group} (<plural>.<group>)`);
+      throw new Error(
+        `${where}: CustomResourceDefinition ${name ?? "(unnamed)"}: metadata.name: must be named ${spec.names.plural}.${spec.group} (<plural>.<group>), as the API server requires; rename it, or fix spec.names.plural or spec.group`,
+      );
     }
     crds.push({ crd, text: String(doc) });
   }

@@ -30,7 +30,7 @@ describe('CRD schemas', () => {
     const text =
       'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things\nspec:\n  group: example.com\n  names: {kind: Thing, plural: things}\n  versions: []\n';
     expect(() => readCrds(text, 'things.yaml')).toThrow(
-      'things.yaml: CustomResourceDefinition things must be named things.example.com (<plural>.<group>)',
+      'things.yaml: CustomResourceDefinition things: metadata.name: must be named things.example.com (<plural>.<group>), as the API server requires; rename it, or fix spec.names.plural or spec.group',
     );
     expect(readCrds('apiVersion: v1\nkind: ConfigMap\n', 'cm.yaml')).toStrictEqual([]);
   });

@@ -1,0 +1,151 @@
+/**
+ * The name rules the API server applies to a CustomResourceDefinition's names (apiextensions'
+ * validation of a CRD on create, after its defaults: a missing singular is the kind in lower case, a
+ * missing listKind the kind + "List"). crd add builds file paths and schema names from these names,
+ * so a CRD the server would refuse is refused before anything is written, in one line that names
+ * the file, the field and how to fix it.
+ */
+
+import { isDns1035Label, isDnsSubdomain } from '@strata/core';
+
+/** The names of a CRD as crd add reads them (anything the YAML holds). */
+export interface CrdNames {
+  readonly metadata?: { readonly name?: unknown };
+  readonly spec?: {
+    readonly group?: unknown;
+    readonly names?: { readonly plural?: unknown; readonly singular?: unknown; readonly kind?: unknown; readonly listKind?: unknown };
+    readonly versions?: readonly { readonly name?: unknown }[];
+  };
+}
+
+const LABEL_1035 =
+  'a DNS-1035 label (lower-case letters, digits and "-", starting with a letter and ending with a letter or digit, at most 63 characters)';
+const KIND =
+  'letters, digits and "-", starting with a letter and ending with a letter or digit, at most 63 characters (a DNS-1035 label once in lower case)';
+const SUBDOMAIN =
+  'a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", each part starting and ending with a letter or digit, at most 253 characters)';
+
+/** One broken rule: the field, what is wrong with its value, and how to fix it. */
+interface Broken {
+  readonly path: string;
+  readonly problem: string;
+  readonly fix: string;
+}
+
+/** A DNS-1035 label made of `value`: lower case, other characters as "-", a letter first; undefined when nothing is left. */
+function asLabel(value: string): string | undefined {
+  const s = value
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return isDns1035Label(s) ? s : undefined;
+}
+
+/** A kind made of `value`: its letters and digits, a letter first, as long as a label allows. */
+function asKind(value: string, room = 63): string | undefined {
+  const s = value
+    .replace(/[^A-Za-z0-9]+/g, '')
+    .replace(/^[^A-Za-z]+/, '')
+    .slice(0, room);
+  return isDns1035Label(s.toLowerCase()) ? s : undefined;
+}
+
+const such = (s: string | undefined) => (s ? `, such as ${JSON.stringify(s)}` : '');
+
+function label(path: string, value: unknown, what: string): Broken | undefined {
+  if (typeof value === 'string' && isDns1035Label(value)) return undefined;
+  const text = typeof value === 'string' ? value : '';
+  return { path, problem: `${JSON.stringify(value ?? '')} must be ${LABEL_1035}`, fix: `rename the ${what}${such(asLabel(text))}` };
+}
+
+/** The first name rule the CRD breaks, or undefined when the server takes its names. */
+function firstBroken(crd: CrdNames): Broken | undefined {
+  const spec = crd.spec ?? {};
+  const names = spec.names ?? {};
+  const { group } = spec;
+  if (typeof group !== 'string' || !isDnsSubdomain(group)) {
+    const text = typeof group === 'string' ? group.toLowerCase().replace(/[^a-z0-9.-]+/g, '-') : '';
+    return {
+      path: 'spec.group',
+      problem: `${JSON.stringify(group ?? '')} must be ${SUBDOMAIN}`,
+      fix: `use a domain the project owns, in lower case${such(isDnsSubdomain(text) && text.includes('.') ? text : undefined)}`,
+    };
+  }
+  if (!group.includes('.')) {
+    return {
+      path: 'spec.group',
+      problem: `${JSON.stringify(group)} must be a domain with at least one dot`,
+      fix: `use a domain the project owns${such(`${group}.example.com`)}`,
+    };
+  }
+  const plural = label('spec.names.plural', names.plural, 'plural (the resource of the API path)');
+  if (plural) return plural;
+  const name = crd.metadata?.name;
+  const wanted = `${names.plural as string}.${group}`;
+  if (name !== wanted) {
+    return {
+      path: 'metadata.name',
+      problem: `must be named ${wanted} (<plural>.<group>)`,
+      fix: 'rename it, or fix spec.names.plural or spec.group',
+    };
+  }
+  if (!isDnsSubdomain(wanted)) {
+    return {
+      path: 'metadata.name',
+      problem: `${JSON.stringify(wanted)} (spec.names.plural + "." + spec.group) must be ${SUBDOMAIN}`,
+      fix: 'shorten spec.names.plural or spec.group',
+    };
+  }
+  const { kind } = names;
+  if (typeof kind !== 'string' || !isDns1035Label(kind.toLowerCase())) {
+    return {
+      path: 'spec.names.kind',
+      problem: `${JSON.stringify(kind ?? '')} must be ${KIND}`,
+      fix: `rename the kind${such(asKind(typeof kind === 'string' ? kind : ''))}`,
+    };
+  }
+  // The server's defaults, checked as it checks them.
+  const singular = names.singular === undefined || names.singular === '' ? kind.toLowerCase() : names.singular;
+  const brokenSingular = label('spec.names.singular', singular, 'singular');
+  if (brokenSingular) return brokenSingular;
+  const given = names.listKind !== undefined && names.listKind !== '';
+  const listKind = given ? names.listKind : `${kind}List`;
+  if (typeof listKind !== 'string' || !isDns1035Label(listKind.toLowerCase())) {
+    return given
+      ? {
+          path: 'spec.names.listKind',
+          problem: `${JSON.stringify(listKind ?? '')} must be ${KIND}`,
+          fix: `rename the list kind${such(asKind(typeof listKind === 'string' ? listKind : ''))}`,
+        }
+      : {
+          path: 'spec.names.kind',
+          problem: `${JSON.stringify(kind)} makes the list kind ${JSON.stringify(listKind)}, which must be ${KIND}`,
+          fix: `shorten the kind to at most 59 characters${such(asKind(kind, 59))}, or set spec.names.listKind`,
+        };
+  }
+  if (listKind === kind)
+    return {
+      path: 'spec.names.listKind',
+      problem: `${JSON.stringify(listKind)} must differ from the kind`,
+      fix: `name it ${JSON.stringify(`${kind}List`)}`,
+    };
+  for (const [i, version] of (spec.versions ?? []).entries()) {
+    const broken = label(`spec.versions[${i}].name`, version?.name, 'version (it is the version of the API path and of the schema file)');
+    if (broken) return broken;
+  }
+  return undefined;
+}
+
+/**
+ * Why the API server refuses the names of a CRD read from `where`, in one line naming the file,
+ * the CRD and the field, and saying how to fix it; undefined when it takes them.
+ */
+export function crdNameProblem(crd: CrdNames, where: string): string | undefined {
+  const broken = firstBroken(crd);
+  if (!broken) return undefined;
+  const name = crd.metadata?.name;
+  return `${where}: CustomResourceDefinition ${typeof name === 'string' && name ? name : '(unnamed)'}: ${broken.path}: ${broken.problem}, as the API server requires; ${broken.fix}`;
+}

@@ -1,0 +1,215 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ensureServers, startServer, type Server } from '@strata/verify';
+import { addCrds } from '../src/index.ts';
+import { workspace } from './workspace.ts';
+
+// On a fresh machine the first test to ask builds the server binaries (minutes, once).
+const BUILD_TIMEOUT = 30 * 60_000;
+
+interface Crd {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  spec: {
+    group: string;
+    scope: string;
+    names: { kind: string; plural: string; singular?: string; listKind?: string };
+    versions: { name: string; served: boolean; storage: boolean; schema: object }[];
+  };
+}
+
+const schema = (field: string) => ({
+  openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { [field]: { type: 'integer' } } } } },
+});
+
+/** A CRD the server takes; each case changes one name of it. */
+function base(): Crd {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.toys.example.com' },
+    spec: {
+      group: 'toys.example.com',
+      scope: 'Namespaced',
+      names: { kind: 'Widget', listKind: 'WidgetList', plural: 'widgets', singular: 'widget' },
+      versions: [
+        { name: 'v1', served: true, storage: true, schema: schema('size') },
+        { name: 'v1beta1', served: true, storage: false, schema: schema('width') },
+      ],
+    },
+  };
+}
+
+/** Sets plural and group, and the name the server asks for, <plural>.<group>. */
+const named = (c: Crd, plural: string, group = c.spec.group) => {
+  c.spec.names.plural = plural;
+  c.spec.group = group;
+  c.metadata.name = `${plural}.${group}`;
+};
+
+const long = (n: number, start = 'x') => `${start}${'a'.repeat(n - 1)}`;
+
+interface Case {
+  readonly name: string;
+  readonly change: (c: Crd) => void;
+  /** The field refused, as crd add names it and as the server's causes name it (the server's when it differs); none when both take it. */
+  readonly refused?: string | { readonly crdAdd: string; readonly server: string };
+}
+
+const cases: Case[] = [
+  { name: 'valid', change: () => {} },
+  {
+    name: 'valid-defaults',
+    change: (c) => {
+      delete c.spec.names.singular;
+      delete c.spec.names.listKind;
+    },
+  },
+  {
+    name: 'valid-lower-case-kind',
+    change: (c) => {
+      c.spec.names.kind = 'widget';
+      delete c.spec.names.listKind;
+    },
+  },
+  { name: 'valid-kind-with-hyphen-and-digit', change: (c) => Object.assign(c.spec.names, { kind: 'Wid-get2', listKind: 'Wid-get2List' }) },
+  { name: 'valid-63-character-plural', change: (c) => named(c, long(63, 'w')) },
+  {
+    name: 'valid-59-character-kind-with-default-list-kind',
+    change: (c) => {
+      c.spec.names.kind = long(59, 'W');
+      delete c.spec.names.listKind;
+    },
+  },
+  { name: 'valid-group-of-many-parts', change: (c) => named(c, 'widgets', 'toys-2.eu.example.com') },
+  {
+    name: 'valid-version-names',
+    change: (c) => {
+      c.spec.versions[0]!.name = 'stable';
+      c.spec.versions[1]!.name = long(63, 'v');
+    },
+  },
+  { name: 'version-mixed-case-underscore', change: (c) => (c.spec.versions[1]!.name = 'V1_beta'), refused: 'spec.versions[1].name' },
+  { name: 'version-path', change: (c) => (c.spec.versions[1]!.name = '../v1'), refused: 'spec.versions[1].name' },
+  { name: 'version-digit-first', change: (c) => (c.spec.versions[0]!.name = '1v'), refused: 'spec.versions[0].name' },
+  { name: 'version-64-characters', change: (c) => (c.spec.versions[1]!.name = long(64, 'v')), refused: 'spec.versions[1].name' },
+  { name: 'kind-path', change: (c) => (c.spec.names.kind = 'Wid/../get'), refused: 'spec.names.kind' },
+  { name: 'kind-underscore', change: (c) => (c.spec.names.kind = 'Wid_get'), refused: 'spec.names.kind' },
+  { name: 'kind-digit-first', change: (c) => (c.spec.names.kind = '2Widget'), refused: 'spec.names.kind' },
+  {
+    name: 'kind-60-characters-default-list-kind',
+    change: (c) => {
+      c.spec.names.kind = long(60, 'W');
+      delete c.spec.names.listKind;
+    },
+    refused: { crdAdd: 'spec.names.kind', server: 'spec.names.listKind' },
+  },
+  { name: 'list-kind-dot', change: (c) => (c.spec.names.listKind = 'Widget.List'), refused: 'spec.names.listKind' },
+  { name: 'list-kind-same-as-kind', change: (c) => (c.spec.names.listKind = 'Widget'), refused: 'spec.names.listKind' },
+  { name: 'plural-upper-case', change: (c) => named(c, 'Widgets'), refused: 'spec.names.plural' },
+  { name: 'plural-dot', change: (c) => named(c, 'wid.gets'), refused: 'spec.names.plural' },
+  { name: 'singular-upper-case', change: (c) => (c.spec.names.singular = 'Widget'), refused: 'spec.names.singular' },
+  { name: 'singular-path', change: (c) => (c.spec.names.singular = '../widget'), refused: 'spec.names.singular' },
+  { name: 'group-without-dot', change: (c) => named(c, 'widgets', 'toys'), refused: 'spec.group' },
+  { name: 'group-upper-case', change: (c) => named(c, 'widgets', 'Toys.example.com'), refused: 'spec.group' },
+  { name: 'group-empty-part', change: (c) => named(c, 'widgets', 'toys..example.com'), refused: 'spec.group' },
+  { name: 'group-hyphen-first', change: (c) => named(c, 'widgets', '-toys.example.com'), refused: 'spec.group' },
+  { name: 'name-not-plural-dot-group', change: (c) => (c.metadata.name = 'gadgets.toys.example.com'), refused: 'metadata.name' },
+  {
+    name: 'name-over-253-characters',
+    change: (c) => named(c, long(63, 'w'), `${long(60)}.${long(60)}.${long(60)}.example.com`),
+    refused: 'metadata.name',
+  },
+];
+
+interface Verdict {
+  readonly accepted: boolean;
+  /** The field the refusal names. */
+  readonly fields: readonly string[];
+  readonly message: string;
+}
+
+let server: Server;
+let ws: { root: string; dispose(): void };
+const crdAdd = new Map<string, Verdict>();
+const onServer = new Map<string, Verdict>();
+
+beforeAll(async () => {
+  server = await startServer(await ensureServers());
+  ws = workspace();
+  for (const c of cases) {
+    const crd = base();
+    c.change(crd);
+    const file = join(ws.root, `${c.name}.yaml`);
+    writeFileSync(file, stringify(crd));
+    try {
+      await addCrds(ws.root, file, undefined, { models: false });
+      crdAdd.set(c.name, { accepted: true, fields: [], message: '' });
+    } catch (err) {
+      const message = (err as Error).message;
+      const field = /^[^:]+: CustomResourceDefinition [^:]+: ([^:]+): /.exec(message)?.[1];
+      crdAdd.set(c.name, { accepted: false, fields: field ? [field] : [], message });
+    }
+    // Created for real, as `strata verify` installs a project's CRDs: the server's whole check of a CRD.
+    const r = await server.client.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions?dryRun=All', crd);
+    const status = r.body as { message?: string; details?: { causes?: { field?: string }[] } };
+    onServer.set(c.name, {
+      accepted: r.status < 300,
+      fields: (status.details?.causes ?? []).flatMap((cause) => (cause.field ? [cause.field] : [])),
+      message: status.message ?? '',
+    });
+  }
+}, BUILD_TIMEOUT);
+
+afterAll(async () => {
+  await server?.stop();
+  ws?.dispose();
+});
+
+describe('crd add takes the CRD names the API server takes, and refuses those it refuses', () => {
+  it('agrees with the server on every document of the corpus', () => {
+    const verdicts = cases.map((c) => [c.name, crdAdd.get(c.name)!.accepted, onServer.get(c.name)!.accepted]);
+    const agree = verdicts.filter(([, a, b]) => a === b).length;
+    console.log(`crd names: crd add and the API server agree on ${agree} of ${cases.length} CRDs`);
+    expect(verdicts.filter(([, a, b]) => a !== b).map(([name]) => [name, crdAdd.get(name as string), onServer.get(name as string)])).toStrictEqual(
+      [],
+    );
+  });
+
+  it('accepts each valid case, and refuses each invalid one at the field the server names', () => {
+    for (const c of cases) {
+      const ours = crdAdd.get(c.name)!;
+      const theirs = onServer.get(c.name)!;
+      if (!c.refused) {
+        expect(ours, c.name).toMatchObject({ accepted: true });
+        expect(theirs, c.name).toMatchObject({ accepted: true });
+        continue;
+      }
+      const field = typeof c.refused === 'string' ? { crdAdd: c.refused, server: c.refused } : c.refused;
+      expect(ours.fields, `${c.name}: ${ours.message}`).toStrictEqual([field.crdAdd]);
+      expect(theirs.fields, `${c.name}: ${theirs.message}`).toContain(field.server);
+    }
+  });
+
+  it('says in one line the file, the CRD, the field and how to fix it', () => {
+    const message = (name: string) => crdAdd.get(name)!.message;
+    expect(message('version-mixed-case-underscore')).toBe(
+      `version-mixed-case-underscore.yaml: CustomResourceDefinition widgets.toys.example.com: spec.versions[1].name: "V1_beta" must be a DNS-1035 label ` +
+        '(lower-case letters, digits and "-", starting with a letter and ending with a letter or digit, at most 63 characters), as the API server requires; ' +
+        'rename the version (it is the version of the API path and of the schema file), such as "v1-beta"',
+    );
+    expect(message('kind-path')).toMatch(
+      /kind-path\.yaml: CustomResourceDefinition widgets\.toys\.example\.com: spec\.names\.kind: "Wid\/\.\.\/get" must be .*; rename the kind, such as "Widget"$/,
+    );
+    expect(message('group-without-dot')).toMatch(
+      /: spec\.group: "toys" must be a domain with at least one dot, as the API server requires; use a domain the project owns, such as "toys\.example\.com"$/,
+    );
+    expect(message('kind-60-characters-default-list-kind')).toMatch(
+      /: spec\.names\.kind: "W\w{59}" makes the list kind "W\w{59}List", which must be .*; shorten the kind to at most 59 characters, such as "W\w{58}", or set spec\.names\.listKind$/,
+    );
+    for (const c of cases) expect(crdAdd.get(c.name)!.message, c.name).not.toContain('\n');
+  });
+});
