@@ -233,6 +233,7 @@ const META_FIELDS = ['url', 'dirname', 'filename'] as const;
 const metaName = (field: string) => `__strata_import_meta_${field}`;
 // Spelt in parts: the strata command's own bundle (cli/bin/prebuilt.mjs) rewrites that text in its sources.
 const META_DEFINE = Object.fromEntries(META_FIELDS.map((f) => [['import', 'meta', f].join('.'), metaName(f)]));
+const BANNER = "import { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(import.meta.url);";
 const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.jsx': 'jsx' };
 
 /** The declarations a file that uses `import.meta` starts with in the bundle: on its first line, so no line moves. */
@@ -292,6 +293,9 @@ async function importBundle(
         logLevel: 'silent',
         // Matched against resolved paths too: imports of these are written as paths to their files.
         external: packages.map((p) => join(p, '*')),
+        // A CommonJS package compiled in (one a workspace package imports from outside these
+        // folders) may require Node's builtins: give the bundle a require of its own.
+        banner: { js: BANNER },
       }).catch((err: unknown) => {
         throw compileError(err) ?? err;
       });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -88,6 +89,25 @@ describe('loading apps', () => {
     expect(appSources(root, 'located')).toBeUndefined();
     const mod = (await import(pathToFileURL(files[1]!).href)) as { here: string };
     expect(mod.here).toBe(pathToFileURL(join(root, 'apps', 'located', 'src', 'where.ts')).href);
+  });
+
+  it("loads an app whose own CommonJS file requires Node's builtins, compiled into the bundle with it", async () => {
+    const root = ws({ legacy: appSource('legacy', "import sep from './legacy.cjs';\nexport const separator = sep;"), plain: appSource('plain') });
+    writeFileSync(
+      join(root, 'apps', 'legacy', 'src', 'legacy.cjs'),
+      "module.exports = require('node:path').sep + require('punycode').toASCII('x');\n",
+    );
+    const files = ['legacy', 'plain'].map((n) => join(root, 'apps', n, 'src', 'app.ts'));
+    // In a plain Node process, as the strata command runs: this test's runner gives modules a require.
+    const script = `const { importTogether } = await import(${JSON.stringify(pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'load.ts')).href)});
+const mods = await importTogether(${JSON.stringify(files)}, ${JSON.stringify([join(root, 'apps', 'node_modules')])});
+process.stdout.write(String(mods[0].exports.separator));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: join(dirname(fileURLToPath(import.meta.url)), '..'),
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('/x');
   });
 
   it('loads with the others an app that only names import.meta in a string or a comment', async () => {
