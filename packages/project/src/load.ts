@@ -233,7 +233,8 @@ const META_FIELDS = ['url', 'dirname', 'filename'] as const;
 const metaName = (field: string) => `__strata_import_meta_${field}`;
 // Spelt in parts: the strata command's own bundle (cli/bin/prebuilt.mjs) rewrites that text in its sources.
 const META_DEFINE = Object.fromEntries(META_FIELDS.map((f) => [['import', 'meta', f].join('.'), metaName(f)]));
-const BANNER = "import { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(import.meta.url);";
+// Spelt in parts, as META_DEFINE is.
+const BANNER = `import { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(${['import', 'meta', 'url'].join('.')});`;
 const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.jsx': 'jsx' };
 
 /** The declarations a file that uses `import.meta` starts with in the bundle: on its first line, so no line moves. */
