@@ -173,10 +173,14 @@ export async function prebuilt() {
     let dir = join(distDir, key);
     if (!existsSync(join(dir, 'strata.mjs'))) dir = await buildBundle(key);
     return Object.fromEntries(Object.keys(ENTRIES).map((name) => [name, join(dir, `${name}.mjs`)]));
-  } catch {
+  } catch (err) {
+    prebuiltFailure = (err instanceof Error ? err.message : String(err)).split('\n').filter(Boolean).slice(0, 2).join(': ');
     return undefined;
   }
 }
+
+/** Why the last prebuilt() could not give a bundle, in one line; undefined when it could. */
+export let prebuiltFailure;
 
 /** The workspace source files the bundle's entries stand for, for packages/project's app loader. */
 export function prebuiltSources(entries) {

@@ -41,6 +41,22 @@ describe('the strata command runs the CLI compiled ahead of time', () => {
     expect(existsSync(join(prebuilt.distDir, prebuilt.bundleKey(), 'strata.mjs'))).toBe(true);
   });
 
+  it('says so, in one line with the reason, when it runs the sources because the bundle cannot be built', () => {
+    // Valid TypeScript that tsx runs, but that the bundle cannot keep as it is.
+    const file = join(ws.root, 'packages/pipeline/src/targets.ts');
+    const source = readFileSync(file, 'utf8');
+    writeFileSync(file, `${source}\nexport const where = typeof import.meta.resolve;\n`);
+    try {
+      const r = strata(ws.root, ['ls']);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(
+        /^warning: running the CLI from its TypeScript sources, which is slower: its prebuilt bundle could not be built \(.*targets\.ts: uses import\.meta in a way the CLI bundle cannot keep.*\)\n$/,
+      );
+    } finally {
+      writeFileSync(file, source);
+    }
+  });
+
   it('falls back to the TypeScript sources when they do not compile, whose error names the file', () => {
     const file = join(ws.root, 'packages/pipeline/src/targets.ts');
     const source = readFileSync(file, 'utf8');
