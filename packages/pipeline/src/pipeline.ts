@@ -191,9 +191,10 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const first = Math.max(1, options.firstTurn ?? (changed.length >= 64 ? Math.ceil(changed.length / 16) : changed.length));
   let turn!: () => void;
   const nextTurn = new Promise<void>((resolve) => (turn = resolve));
-  const loadings = [load(changed.slice(0, first), turn)];
+  // No changed app, no turn: loadApps given no names loads them all.
+  const loadings = changed.length > 0 ? [load(changed.slice(0, first), turn)] : [];
   // The second turn starts once the first compiled, or failed: its errors are reported too.
-  loadings[0]!.catch(turn);
+  loadings[0]?.catch(turn);
   if (first < changed.length) loadings.push(nextTurn.then(() => load(changed.slice(first))));
   for (const l of loadings) l.catch(() => undefined); // awaited below
   if (noCache) tool = toolFingerprint(root);

@@ -60,6 +60,8 @@ describe('strata pipeline', () => {
     const tree = outputs(ws.root);
     const again = await pipeline(ws.root);
     expect(summary(again)).toStrictEqual({ apps: 2, reused: 2, built: [], failed: 0 });
+    // Nothing of a reused app is loaded, rendered or compared with the tree.
+    expect(again.generated.unchanged).toBe(0);
     expect(again.problems).toStrictEqual(first.problems);
     expect(again.resources).toBe(first.resources);
     expect(outputs(ws.root)).toStrictEqual(tree);
