@@ -5,13 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Manifest } from '@strata/core';
 import { findRootOrCwd, Layout, objectName, ToolError, UsageError, type Problem } from '@strata/project';
 import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
+import { nodePortClashes, nodePortsAsked, nodePortTakenMessage, type NodePortClash } from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
 import { argoCdSkips, argoCdSyncPhases, isArgoCdHook, type ArgoCdSkip } from '@strata/core/argocd';
 import { MAX_IN_FLIGHT, type Client, type Status } from './client.ts';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
 import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
-import { nodePortClashes, nodePortsAsked, type NodePortClash } from './node-ports.ts';
 import { makeScratchDir } from './scratch.ts';
 import { ensureServers, KUBERNETES_VERSION, startServer, type PortRange, type Server } from './server.ts';
 
@@ -359,7 +359,7 @@ async function run(
       const accepted = targets.filter((t) => t.group === g.name && !t.installed && !rejected.has(t));
       for (const clash of nodePortClashes(
         accepted,
-        (t) => t.manifest,
+        (t) => nodePortsAsked(t.manifest),
         (a, b) => identity(a) === identity(b),
       )) {
         rejected.add(clash.item);
@@ -826,13 +826,15 @@ function movedNodePorts(deployed: readonly Target[], upgrades: readonly Target[]
 function portTaken({ asked, holder, held }: NodePortClash<Target>): Finding {
   const where = locate(holder, { path: held.path, message: '' });
   const ns = holder.manifest.metadata?.namespace;
-  const words =
-    asked.path === 'spec.healthCheckNodePort'
-      ? `failed to allocate requested HealthCheck NodePort ${asked.port}: provided port is already allocated`
-      : `Invalid value: ${asked.port}: provided port is already allocated`;
+  const name = objectName(holder.manifest.metadata);
   return {
     path: asked.path,
-    message: `${words} (to Service ${ns ? `${ns}/` : ''}${objectName(holder.manifest.metadata) ?? ''}, ${where.file}${where.line ? `:${where.line}` : ''}, applied first: the cluster creates that one and refuses this one; a dry run lets both through)`,
+    message: nodePortTakenMessage(asked, {
+      ...(ns ? { namespace: ns } : {}),
+      ...(name ? { name } : {}),
+      file: where.file,
+      ...(where.line ? { line: where.line } : {}),
+    }),
     rule: 'server-rejected',
     severity: 'error',
   };

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureServers, readBuilt, startServer, statusProblems, verify, verifyDocuments, type Server } from '../src/index.ts';
-import { nodePortsAsked } from '../src/node-ports.ts';
 import { BUILD_TIMEOUT, lineOf, makeRepo } from './helpers.ts';
 
 /** A NodePort Service asking for `nodePort`. */
@@ -260,45 +259,4 @@ describe('node ports that move from one Service to another in an upgrade', () =>
     },
     BUILD_TIMEOUT,
   );
-});
-
-describe('the node ports a Service takes when it is created', () => {
-  const asked = (o: object) => nodePortsAsked(readBuilt(stringify(o), 's.yaml')[0]!.manifest);
-
-  it('takes one node port for the entries of one port, named at the first of them, and none for a ClusterIP Service', () => {
-    const dns = serviceObject('dns', 'ports', [
-      { port: 53, protocol: 'TCP', nodePort: 30053 },
-      { port: 53, protocol: 'UDP', nodePort: 30053 },
-      { port: 80, nodePort: 30080 },
-    ]);
-    expect(asked(dns)).toStrictEqual([
-      { port: 30053, path: 'spec.ports[0].nodePort' },
-      { port: 30080, path: 'spec.ports[2].nodePort' },
-    ]);
-    expect(asked(serviceObject('web', 'ports', [{ port: 80, nodePort: 30080 }], { type: 'ClusterIP' }))).toStrictEqual([]);
-  });
-
-  it('takes a health check node port only for a LoadBalancer of local traffic, and the ports asked for when it allocates none', () => {
-    const lb = (spec: Record<string, unknown>) =>
-      serviceObject(
-        'lb',
-        'ports',
-        [
-          { port: 80, nodePort: 0 },
-          { port: 80, protocol: 'UDP', nodePort: 30080 },
-        ],
-        {
-          type: 'LoadBalancer',
-          healthCheckNodePort: 30090,
-          ...spec,
-        },
-      );
-    expect(asked(lb({ externalTrafficPolicy: 'Local' }))).toStrictEqual([
-      { port: 30080, path: 'spec.ports[0].nodePort' },
-      { port: 30090, path: 'spec.healthCheckNodePort' },
-    ]);
-    expect(asked(lb({ externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: false }))).toStrictEqual([
-      { port: 30080, path: 'spec.ports[1].nodePort' },
-    ]);
-  });
 });

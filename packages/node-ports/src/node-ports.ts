@@ -55,14 +55,19 @@ export interface NodePortClash<T> {
 /**
  * The node ports taken already when `items` (the Services of one cluster) are created one after
  * another in their order: the first to ask keeps a port. A Service refused for one of its ports is
- * not created, so it holds none of them; every port of it that is taken is reported. `same` tells
- * when a later item is the same object again (applied as an update of it, so it takes no port from it).
+ * not created, so it holds none of them; every port of it that is taken is reported. `askedOf` says
+ * which node ports an item asks for (`nodePortsAsked` of its manifest); `same` tells when a later
+ * item is the same object again (applied as an update of it, so it takes no port from it).
  */
-export function nodePortClashes<T>(items: readonly T[], manifestOf: (item: T) => Manifest, same: (a: T, b: T) => boolean): NodePortClash<T>[] {
+export function nodePortClashes<T>(
+  items: readonly T[],
+  askedOf: (item: T) => readonly NodePortAsked[],
+  same: (a: T, b: T) => boolean,
+): NodePortClash<T>[] {
   const holders = new Map<number, { holder: T; held: NodePortAsked }>();
   const clashes: NodePortClash<T>[] = [];
   for (const item of items) {
-    const asked = nodePortsAsked(manifestOf(item));
+    const asked = askedOf(item);
     const taken = asked.flatMap((a) => {
       const h = holders.get(a.port);
       return h && !same(h.holder, item) ? [{ item, asked: a, ...h }] : [];
@@ -71,4 +76,27 @@ export function nodePortClashes<T>(items: readonly T[], manifestOf: (item: T) =>
     if (taken.length === 0) for (const a of asked) if (!holders.has(a.port)) holders.set(a.port, { holder: item, held: a });
   }
   return clashes;
+}
+
+/** The Service that keeps a node port, as a refusal names it: its namespace and name, and the file and line of its field. */
+export interface NodePortHolder {
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly file: string;
+  readonly line?: number;
+}
+
+/**
+ * The refusal of a node port that an earlier Service of the cluster holds, in the words the server
+ * gives when it creates the later Service (a field error for a port; for the health check's, the
+ * cause of an internal error), naming the Service that keeps it.
+ */
+export function nodePortTakenMessage(asked: NodePortAsked, holder: NodePortHolder): string {
+  const words =
+    asked.path === 'spec.healthCheckNodePort'
+      ? `failed to allocate requested HealthCheck NodePort ${asked.port}: provided port is already allocated`
+      : `Invalid value: ${asked.port}: provided port is already allocated`;
+  const who = `${holder.namespace ? `${holder.namespace}/` : ''}${holder.name ?? ''}`;
+  const where = `${holder.file}${holder.line ? `:${holder.line}` : ''}`;
+  return `${words} (to Service ${who}, ${where}, applied first: the cluster creates that one and refuses this one; a dry run lets both through)`;
 }
