@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -267,7 +267,7 @@ describe('strata verify PATH... | -', () => {
 
 describe('strata verify', () => {
   it(
-    'refuses a node port that an earlier Service of the same env holds, at its line and naming that Service, and lets another env have it',
+    'refuses a node port that an earlier Service of the same env holds, at its line and naming that Service, and lets another env have it; validate does the same offline',
     () => {
       const dir = mkdtempSync(join(tmpdir(), 'strata-verify-taken-'));
       try {
@@ -311,6 +311,17 @@ describe('strata verify', () => {
         const staging = inDir(['verify', '--env', 'staging']);
         expect(staging.stdout).toMatch(/^verify: No problems in 1 resource\b/m);
         expect(staging.status).toBe(0);
+        // Offline, validate refuses the same Service at the same line in the same words, and staging passes.
+        symlinkSync(join(repo, '.tools'), join(dir, '.tools'));
+        const offline = inDir(['validate', '--no-policy']);
+        expect(offline.stdout.split('\n').filter((l) => l.endsWith(']'))).toStrictEqual(
+          all.stdout
+            .split('\n')
+            .filter((l) => l.endsWith(']'))
+            .map((l) => l.replace(/\[server-rejected\]$/, '[server-validation]')),
+        );
+        expect(offline.status).toBe(1);
+        expect(inDir(['validate', '--no-policy', 'dist/staging']).status).toBe(0);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

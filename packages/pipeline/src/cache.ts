@@ -8,6 +8,7 @@ import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
 import { resolveBuilder, resolveKustomize } from '@strata/kustomize';
+import type { NodePortClaim } from '@strata/validate';
 import type { OverlayFindings } from './findings.ts';
 
 /**
@@ -38,6 +39,11 @@ export interface AppEntry {
   /** What validating its built output found, and how many resources it counted. */
   readonly problems: readonly Problem[];
   readonly resources: number;
+  /**
+   * The node ports its Services ask for, with their files and lines: whether another app of the env
+   * holds one first is judged in every run, over the apps rendered anew and those reused.
+   */
+  readonly nodePorts: readonly NodePortClaim[];
   /** What `strata check` compares, per env: the round trip, patch targets, what the env root's proof needs. */
   readonly findings: Record<Environment, OverlayFindings>;
   /** Set when its output was validated without the API server's offline field checks (see PipelineOptions.serverChecks). */
@@ -66,7 +72,7 @@ export interface PipelineCache {
   readonly shared?: SharedEntry;
 }
 
-const FORMAT = 'strata-pipeline-cache/3';
+const FORMAT = 'strata-pipeline-cache/4';
 /** Beside the tree it describes; git ignores it. */
 export const cacheFile = (root: string) => join(root, Layout.cache, 'pipeline.json');
 const toolsFile = (root: string) => join(root, Layout.cache, 'tools.json');
@@ -205,8 +211,8 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
     Object.keys(files)
       .sort()
       .map((f) => [f, files[f]!.hash]);
-  const { inputs, outputs, dirs, sync, problems, resources, findings, serverUnchecked } = entry;
-  h.update(JSON.stringify([hashes(inputs), hashes(outputs), dirs, sync, problems, resources, findings, serverUnchecked === true]));
+  const { inputs, outputs, dirs, sync, problems, resources, nodePorts, findings, serverUnchecked } = entry;
+  h.update(JSON.stringify([hashes(inputs), hashes(outputs), dirs, sync, problems, resources, nodePorts, findings, serverUnchecked === true]));
   return h.digest('hex');
 }
 

@@ -36,7 +36,7 @@ import {
 import { describeDrift, parseBuilt, type Drift } from './check.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
-import type { ParsedInputs, SourceDoc } from '@strata/validate';
+import type { NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
 import type { ImageEdit } from './image-drift.ts';
 
 export interface PipelineOptions extends WarningOptions {
@@ -147,7 +147,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     return s;
   };
   // Loaded when a pipeline runs, so that the other commands of this package do not load kubeconform's wrapper.
-  const { checkParsed, decodeParsed, readText, requireKubernetesSets } = await import('@strata/validate');
+  const { checkParsed, decodeParsed, nodePortProblems, readText, requireKubernetesSets } = await import('@strata/validate');
   // A Kubernetes version without schemas is found before anything is generated or built.
   requireKubernetesSets(root);
   // The tool's fingerprint hashes some 60 MB (binaries, schemas): with no cache to match it against
@@ -321,7 +321,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // server's helper.
   const checkAndCompare = async () => {
     await decodeParsed(parsed, root);
-    const checking = checkParsed(root, parsed, { onWarning: options.onWarning, serverChecks, apps: loadedOf });
+    // Node ports taken by an earlier Service of the env are judged below, over every app of it, the reused ones too.
+    const checking = checkParsed(root, parsed, { onWarning: options.onWarning, serverChecks, apps: loadedOf, nodePortClashes: false });
     checking.catch(() => undefined); // awaited below
     let done = 0;
     for (const [overlay, r] of toCompare) {
@@ -384,6 +385,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       ? { apps: names, files: sharedFiles, seal: sharedSealOf(tool, names, sharedFiles) }
       : undefined;
 
+  // The node ports the Services of the changed apps ask for; the reused apps' are in their entries.
+  const claims = 'nodePortClaims' in checked ? (checked.nodePortClaims ?? []) : [];
   // Remember each changed app whose overlays all built and whose sources are known.
   const ofApp = (app: string) => new Set((resultsOf.get(app) ?? []).map((r) => r.output));
   const next: Record<string, AppEntry> = Object.fromEntries(reused);
@@ -392,6 +395,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     const found = {
       problems: checked.problems.filter((p) => mine.has(p.file)),
       resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0),
+      nodePorts: claims.filter((c) => mine.has(c.file)),
     };
     const findings = Object.fromEntries(ENVIRONMENTS.map((e) => [e, compared.get(Layout.overlay(e, name))]));
     const complete = ENVIRONMENTS.every((e) => findings[e]) ? (findings as Record<Environment, OverlayFindings>) : undefined;
@@ -400,7 +404,10 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   }
   writeCache(root, { tool, apps: next, ...(shared ? { shared } : {}) });
 
-  const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems)];
+  // A node port is the first Service's in apply order, across the apps of its env, reused or not:
+  // judged anew in every run, never remembered as one app's verdict.
+  const taken = serverChecks ? nodePortProblems([...claims, ...[...reused.values()].flatMap((e) => e.nodePorts)]) : [];
+  const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems), ...taken];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
   const resources = checked.resources + [...reused.values()].reduce((n, e) => n + e.resources, 0);
   for (const [name, entry] of reused) for (const e of ENVIRONMENTS) compared.set(Layout.overlay(e, name), entry.findings[e]);
@@ -496,7 +503,7 @@ function entryFor(
   tool: string,
   stamped: StampedApp | undefined,
   plan: AppPlan | undefined,
-  found: { problems: Problem[]; resources: number },
+  found: { problems: Problem[]; resources: number; nodePorts: readonly NodePortClaim[] },
   findings: Record<Environment, OverlayFindings> | undefined,
   sync: Record<Environment, AppSyncPlan> | undefined,
   serverChecks: boolean,

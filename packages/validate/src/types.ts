@@ -1,5 +1,6 @@
 import type { Manifest } from '@strata/core';
 import type { loadApps, Problem, WarningOptions } from '@strata/project';
+import type { NodePortAsked } from '@strata/node-ports';
 import type { ReadLimits } from './sources.ts';
 
 /** One object as kubectl decodes it (a list's items each on their own), with where it came from. */
@@ -65,6 +66,11 @@ export interface ValidateResult {
   readonly notes?: readonly string[];
   /** When every file read is built output (`dist/<env>/<app>.yaml`): how many apps and envs it covers. */
   readonly built?: { readonly apps: number; readonly envs: number };
+  /**
+   * With the server's checks: the Services that ask for node ports by number and that the server
+   * would create, in the order read, for a caller that judges them beside others (`nodePortProblems`).
+   */
+  readonly nodePortClaims?: readonly NodePortClaim[];
 }
 
 /** One object of a run, as reports name it. */
@@ -82,11 +88,37 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
   readonly policy?: boolean;
   /** The env of inputs that are not `dist/<env>/<app>.yaml` (for env-specific rules and severities). */
   readonly env?: string;
-  /** Run the API server's field validation (packages/server-validation) when its helper is built. @default true */
+  /**
+   * Run the API server's field validation (packages/server-validation) when its helper is built, and
+   * refuse node ports that an earlier Service of the same cluster holds. @default true
+   */
   readonly serverChecks?: boolean;
+  /**
+   * Refuse node ports that an earlier Service of the same cluster holds (with the server's checks).
+   * Off for a caller that judges the Services' claims (`ValidateResult.nodePortClaims`) together with
+   * those of objects it did not hand in (the pipeline, beside the apps it reuses). @default true
+   */
+  readonly nodePortClashes?: boolean;
   /** Apps the caller has loaded already, by name: their policy settings are taken from these instead of loading them again. */
   readonly apps?: ReadonlyMap<string, App>;
 }
 
 /** An app as loaded from its module. */
 export type App = Awaited<ReturnType<typeof loadApps>>[number];
+
+/**
+ * A Service that asks for node ports by number and that its cluster would create: where it is, and
+ * each port with the line of its field. Plain data, so that the pipeline can keep an app's claims
+ * in its cache and judge them again beside apps it renders anew.
+ */
+export interface NodePortClaim {
+  readonly file: string;
+  readonly line: number;
+  /** Which object of the run it is (`<file>#<n>`), carried into its problems for counting. */
+  readonly resource?: string;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly ports: readonly (NodePortAsked & { readonly line: number })[];
+}

@@ -2,6 +2,7 @@ import { checkEnv, distOf, UsageError, type Problem } from '@strata/project';
 import { schemaLocations } from '@strata/schemas';
 import { serverFieldProblems, withoutSchemaDuplicates } from '@strata/server-validation';
 import { kubernetesSettings, requireKubernetesSets } from './kubernetes.ts';
+import { nodePortClaims, nodePortProblems } from './node-ports.ts';
 import { policyProblems } from './policy.ts';
 import { decodeParsed, nameAsTyped, namesAsTyped, parseInputs, renamedAsTyped } from './read.ts';
 import { schemaProblems } from './schema.ts';
@@ -98,8 +99,12 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   ];
   const schemaFound = await schema;
   const serverFound = await server;
+  // A node port that an earlier Service of the cluster holds is refused when the later one is
+  // created, which no check of one object sees: judged over every Service the server would create.
+  const claims = options.serverChecks === false ? [] : nodePortClaims(resources, [...schemaFound, ...serverFound.problems]);
+  const taken = options.nodePortClashes === false ? [] : nodePortProblems(claims);
   // What the reader or the schema already reported at a field is not said again by the server check.
-  const problems = [...own, ...schemaFound, ...withoutSchemaDuplicates(serverFound.problems, [...parsed.problems, ...schemaFound])];
+  const problems = [...own, ...schemaFound, ...withoutSchemaDuplicates(serverFound.problems, [...parsed.problems, ...schemaFound]), ...taken];
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
   const counts: Record<string, number> = {};
   let count = 0;
@@ -135,6 +140,7 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
     counts,
     objects,
     notes: 'note' in serverFound && serverFound.note ? [serverFound.note] : [],
+    ...(options.serverChecks === false ? {} : { nodePortClaims: claims }),
   };
 }
 

@@ -1,0 +1,101 @@
+import { groupOf } from '@strata/core';
+import { nodePortClashes, nodePortsAsked, nodePortTakenMessage } from '@strata/node-ports';
+import { distOf, objectName, type Problem } from '@strata/project';
+import { RULE } from '@strata/server-validation';
+import type { NodePortClaim, SourceDoc } from './types.ts';
+
+/**
+ * The checks whose errors mean that the API server refuses the object itself (its strict schema and
+ * its own create validation): a Service they refuse is never created, so it holds no node port and
+ * is not refused one either (verify leaves out what its dry run refused the same way).
+ */
+const REFUSING = new Set(['schema', RULE]);
+
+/**
+ * The node ports each Service of `docs` asks for (`nodePortsAsked`), but for Services that
+ * `problems` (the schema's and the server field checks') say the server refuses.
+ */
+export function nodePortClaims(docs: readonly SourceDoc[], problems: readonly Problem[]): NodePortClaim[] {
+  const refused = new Set(problems.filter((p) => p.severity === 'error' && REFUSING.has(p.rule) && p.resource).map((p) => p.resource));
+  const claims: NodePortClaim[] = [];
+  for (const d of docs) {
+    const asked = nodePortsAsked(d.manifest);
+    if (asked.length === 0 || refused.has(d.id)) continue;
+    const m = d.manifest;
+    const namespace = m.metadata.namespace;
+    const name = objectName(m.metadata);
+    claims.push({
+      file: d.file,
+      line: d.line,
+      resource: d.id,
+      apiVersion: m.apiVersion,
+      kind: m.kind,
+      ...(typeof namespace === 'string' && namespace ? { namespace } : {}),
+      ...(name !== undefined ? { name } : {}),
+      ports: asked.map((a) => ({ ...a, line: d.lineOf(segments(a.path)) })),
+    });
+  }
+  return claims;
+}
+
+/**
+ * The cluster a file's objects are applied to: built output (`dist/<env>/<app>.yaml`) goes to its
+ * env's, each env being a cluster of its own; anything else to one cluster together.
+ */
+const clusterOf = (file: string) => distOf(file)?.env ?? '';
+
+/**
+ * Node ports that an earlier Service of the same cluster holds, refused as the cluster refuses them
+ * when it creates the later Service, at its field's line and naming the Service that keeps the port
+ * (rule `server-validation`, the words of `strata verify`). The Services are taken in apply order: an
+ * env's apps by name, each file's objects in the order given; other files in the order given.
+ */
+export function nodePortProblems(claims: readonly NodePortClaim[]): Problem[] {
+  const clusters = new Map<string, NodePortClaim[]>();
+  for (const c of claims) {
+    const key = clusterOf(c.file);
+    const group = clusters.get(key);
+    if (group) group.push(c);
+    else clusters.set(key, [c]);
+  }
+  const app = (c: NodePortClaim) => distOf(c.file)?.app ?? '';
+  const problems: Problem[] = [];
+  for (const group of clusters.values()) {
+    // Stable: a file's objects keep their order, and so do files that are not built output.
+    const ordered = [...group].sort((a, b) => (app(a) < app(b) ? -1 : app(a) > app(b) ? 1 : 0));
+    for (const { item, asked, holder, held } of nodePortClashes(ordered, (c) => c.ports, sameObject)) {
+      const line = item.ports.find((p) => p.path === asked.path)?.line ?? item.line;
+      const heldLine = holder.ports.find((p) => p.path === held.path)?.line ?? holder.line;
+      problems.push({
+        file: item.file,
+        line,
+        apiVersion: item.apiVersion,
+        kind: item.kind,
+        ...(item.namespace ? { namespace: item.namespace } : {}),
+        ...(item.name !== undefined ? { name: item.name } : {}),
+        path: asked.path,
+        message: nodePortTakenMessage(asked, {
+          ...(holder.namespace ? { namespace: holder.namespace } : {}),
+          ...(holder.name !== undefined ? { name: holder.name } : {}),
+          file: holder.file,
+          line: heldLine,
+        }),
+        rule: RULE,
+        severity: 'error',
+        ...(item.resource ? { resource: item.resource } : {}),
+      });
+    }
+  }
+  return problems;
+}
+
+/** The same object again (applied as an update of it): same group, kind, namespace and name. */
+const sameObject = (a: NodePortClaim, b: NodePortClaim) =>
+  groupOf(a.apiVersion) === groupOf(b.apiVersion) && a.kind === b.kind && (a.namespace ?? '') === (b.namespace ?? '') && a.name === b.name;
+
+/** `spec.ports[1].nodePort` -> ['spec', 'ports', 1, 'nodePort'] */
+const segments = (path: string): (string | number)[] =>
+  path
+    .split(/\.|\[(\d+)\]/)
+    .filter((s) => s !== undefined && s !== '')
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));

@@ -1,0 +1,165 @@
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { Problem } from '@strata/project';
+import { ensureHelper } from '@strata/server-validation';
+import { ensureServers, readBuilt, startServer, verify, verifyDocuments, type Server } from '@strata/verify';
+import { BUILD_TIMEOUT, makeRepo } from '../../verify/test/helpers.ts';
+import { validate } from '../src/index.ts';
+
+/**
+ * Node ports two Services of one cluster ask for: the offline verdicts of `validate` (the pipeline's
+ * too) against those of `verify`, whose API server is real. The corpus below, one workspace of built
+ * output, holds the cases the allocator tells apart; every refusal at a node port field must be the
+ * same at the same line in the same words, and nothing else may differ.
+ */
+
+interface Port {
+  readonly port: number;
+  readonly nodePort?: number;
+  readonly protocol?: 'TCP' | 'UDP';
+}
+
+function service(name: string, namespace: string, ports: readonly Port[], spec: Record<string, unknown> = {}): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: {
+      type: 'NodePort',
+      selector: { app: name },
+      ports: ports.map((p, i) => ({ name: `p${i}`, port: p.port, protocol: p.protocol ?? 'TCP', ...(p.nodePort ? { nodePort: p.nodePort } : {}) })),
+      ...spec,
+    },
+  };
+}
+
+const local = (healthCheckNodePort: number) => ({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort });
+
+/** `<env>/<app>` -> the objects of its built output; apps are applied by name within an env, each env a cluster of its own. */
+const CORPUS: Record<string, readonly object[]> = {
+  // Two apps of one env on one port: web, after api, is refused its second port.
+  'dev/api': [service('api', 'shop', [{ port: 80, nodePort: 30080 }])],
+  'dev/web': [
+    service('web', 'shop', [
+      { port: 8443, nodePort: 30443 },
+      { port: 80, nodePort: 30080 },
+    ]),
+  ],
+  // TCP and UDP of one port share one node port; UDP of another Service on it is refused.
+  'dev/dns': [
+    service('dns', 'ports', [
+      { port: 53, protocol: 'TCP', nodePort: 30053 },
+      { port: 53, protocol: 'UDP', nodePort: 30053 },
+    ]),
+  ],
+  'dev/udp': [service('udp', 'ports', [{ port: 80, protocol: 'UDP', nodePort: 30053 }])],
+  // A health check node port holds a number a later node port asks for; lb is refused, so holds
+  // neither of its ports, and np takes the health check port lb asked for.
+  'dev/health': [service('health', 'ports', [{ port: 80 }], local(30061))],
+  'dev/lb': [service('lb', 'ports', [{ port: 80, nodePort: 30061 }], local(30060))],
+  'dev/np': [service('np', 'ports', [{ port: 80, nodePort: 30060 }])],
+  // A health check node port another Service holds as a node port.
+  'dev/np2': [service('np2', 'ports', [{ port: 80, nodePort: 30062 }])],
+  'dev/np3': [service('np3', 'ports', [{ port: 80, nodePort: 30063 }], local(30062))],
+  // Refused for the range, so it holds nothing: taker gets 30070.
+  'dev/range': [
+    service('range', 'ports', [
+      { port: 80, nodePort: 8080 },
+      { port: 81, nodePort: 30070 },
+    ]),
+  ],
+  'dev/taker': [service('taker', 'ports', [{ port: 81, nodePort: 30070 }])],
+  // Two Services in one file: the first keeps the port.
+  'dev/pair': [service('first', 'pair', [{ port: 80, nodePort: 30071 }]), service('second', 'pair', [{ port: 80, nodePort: 30071 }])],
+  // Apps by name: a before a-b, whatever their files' names.
+  'dev/a-b': [service('ab', 'order', [{ port: 80, nodePort: 30072 }])],
+  'dev/a': [service('a', 'order', [{ port: 80, nodePort: 30072 }])],
+  // A LoadBalancer that allocates no node ports still takes the one it names.
+  'dev/noalloc': [
+    service(
+      'noalloc',
+      'ports',
+      [
+        { port: 80, nodePort: 30073 },
+        { port: 81, protocol: 'UDP' },
+      ],
+      { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false },
+    ),
+  ],
+  'dev/other': [service('other', 'ports', [{ port: 80, nodePort: 30073 }])],
+  // Other envs are other clusters: dev's ports again, and one clash of prod's own.
+  'staging/api': [service('api', 'shop', [{ port: 80, nodePort: 30080 }])],
+  'staging/web': [service('web', 'shop', [{ port: 8443, nodePort: 30443 }])],
+  'prod/web': [service('web', 'shop', [{ port: 80, nodePort: 30080 }])],
+  'prod/zeta': [service('zeta', 'shop', [{ port: 80, nodePort: 30080 }])],
+};
+
+/** The refusals at node port fields that a cluster makes when it creates the Services, as comparable rows; the rest of a run's problems apart. */
+function verdicts(problems: readonly Problem[]) {
+  const atPort = (p: Problem) => p.severity === 'error' && /(^|\.)(ports\[\d+\]\.nodePort|healthCheckNodePort)$/.test(p.path ?? '');
+  // verify says why its dry run let a range refusal through; the server's words come first.
+  const words = (m: string) =>
+    m.includes('already allocated') ? m : m.replace(/ \(the server refuses it when it creates the Service; a dry run lets it through\)$/, '');
+  return {
+    refused: problems.filter(atPort).map((p) => [p.file, p.line, p.namespace, p.name, p.path, words(p.message)]),
+    rest: problems.filter((p) => !atPort(p)).map((p) => [p.file, p.line, p.name, p.path, p.message]),
+  };
+}
+
+let server: Server;
+let repo: string;
+beforeAll(async () => {
+  repo = makeRepo(CORPUS);
+  symlinkSync(join(import.meta.dirname, '../../../.tools'), join(repo, '.tools'));
+  const [binaries] = await Promise.all([ensureServers(), ensureHelper()]);
+  server = await startServer(binaries);
+}, BUILD_TIMEOUT);
+afterAll(async () => {
+  await server?.stop();
+  if (repo) rmSync(repo, { recursive: true, force: true });
+});
+
+describe('node ports offline and on the real API server', () => {
+  it(
+    "refuses the same Services at the same fields' lines in the same words as verify, over every env's built output",
+    async () => {
+      const offline = await validate(repo, ['dist'], { policy: false });
+      const real = await verify(repo, { server });
+      expect(verdicts(offline.problems)).toStrictEqual(verdicts(real.problems));
+      expect(offline.problems.filter((p) => p.message.includes('already allocated')).every((p) => p.rule === 'server-validation')).toBe(true);
+      // The corpus is judged, not merely agreed upon: who is refused, and for what.
+      expect(
+        verdicts(offline.problems).refused.map(([file, , , name, path, message]) => [file, name, path, String(message).split(':')[0]]),
+      ).toStrictEqual([
+        ['dist/dev/a-b.yaml', 'ab', 'spec.ports[0].nodePort', 'Invalid value'],
+        ['dist/dev/lb.yaml', 'lb', 'spec.ports[0].nodePort', 'Invalid value'],
+        ['dist/dev/np3.yaml', 'np3', 'spec.healthCheckNodePort', 'failed to allocate requested HealthCheck NodePort 30062'],
+        ['dist/dev/other.yaml', 'other', 'spec.ports[0].nodePort', 'Invalid value'],
+        ['dist/dev/pair.yaml', 'second', 'spec.ports[0].nodePort', 'Invalid value'],
+        ['dist/dev/range.yaml', 'range', 'spec.ports[0].nodePort', 'Invalid value'],
+        ['dist/dev/udp.yaml', 'udp', 'spec.ports[0].nodePort', 'Invalid value'],
+        ['dist/dev/web.yaml', 'web', 'spec.ports[1].nodePort', 'Invalid value'],
+        ['dist/prod/zeta.yaml', 'zeta', 'spec.ports[0].nodePort', 'Invalid value'],
+      ]);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'agrees on named files too, taken together as one cluster in their order',
+    async () => {
+      const dev = Object.entries(CORPUS)
+        .filter(([where]) => where.startsWith('dev/'))
+        .flatMap(([, objects]) => objects);
+      const text = dev.map((o) => stringify(o)).join('---\n');
+      writeFileSync(join(repo, 'named.yaml'), text);
+      const offline = await validate(repo, ['named.yaml'], { policy: false });
+      const real = await verifyDocuments(readBuilt(text, 'named.yaml'), { server, root: repo });
+      expect(verdicts(offline.problems)).toStrictEqual(verdicts(real.problems));
+      expect(verdicts(offline.problems).refused.length).toBeGreaterThan(5);
+    },
+    BUILD_TIMEOUT,
+  );
+});

@@ -1,0 +1,193 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { findRoot, type Problem } from '@strata/project';
+import { ensureHelper } from '@strata/server-validation';
+import { nodePortProblems, validate, type NodePortClaim } from '../src/index.ts';
+
+const repo = findRoot(import.meta.dirname);
+const dir = mkdtempSync(join(tmpdir(), 'strata-node-ports-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// The first test to ask on a fresh machine builds the helper (minutes, once per machine).
+beforeAll(() => ensureHelper(), 20 * 60_000);
+
+interface Port {
+  readonly port: number;
+  readonly nodePort: number;
+  readonly protocol?: 'TCP' | 'UDP';
+}
+
+/** A Service of `type` (NodePort unless told). */
+function service(name: string, namespace: string, ports: readonly Port[], spec: Record<string, unknown> = {}): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: {
+      type: 'NodePort',
+      selector: { app: name },
+      ports: ports.map((p, i) => ({ name: `p${i}`, port: p.port, protocol: p.protocol ?? 'TCP', nodePort: p.nodePort })),
+      ...spec,
+    },
+  };
+}
+
+/** A workspace holding only built output, `dist/<env>/<app>.yaml` for each key `<env>/<app>`, and strata.config.json's `kubernetes`. */
+function workspace(built: Record<string, readonly object[]>, kubernetes?: object): string {
+  const root = mkdtempSync(join(dir, 'ws-'));
+  symlinkSync(join(repo, '.tools'), join(root, '.tools'));
+  if (kubernetes) writeFileSync(join(root, 'strata.config.json'), JSON.stringify({ kubernetes }));
+  for (const [where, objects] of Object.entries(built)) {
+    const file = join(root, 'dist', `${where}.yaml`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
+  }
+  return root;
+}
+
+/** The 1-based line of the first line of `file` under `root` after `after` that contains `text`. */
+function lineOf(root: string, file: string, text: string, after = ''): number {
+  const lines = readFileSync(join(root, file), 'utf8').split('\n');
+  const start = after ? lines.findIndex((l) => l.includes(after)) : 0;
+  return lines.findIndex((l, i) => i >= start && l.includes(text)) + 1;
+}
+
+const TAKEN = 'provided port is already allocated';
+const AFTER = 'applied first: the cluster creates that one and refuses this one; a dry run lets both through)';
+/** A message without what it adds in parentheses. */
+const words = (m: string) => (m.includes(' (') ? m.slice(0, m.indexOf(' (')) : m);
+const taken = (r: { problems: readonly Problem[] }) => r.problems.filter((p) => p.message.includes(TAKEN));
+
+describe('node ports two Services of one env ask for, offline', () => {
+  it("refuses the later Service in apply order at its field's line, naming the first with its line, and lets another env have the same port", async () => {
+    // dev/api comes before dev/web (apps by name); staging is a cluster of its own.
+    const root = workspace({
+      'dev/api': [service('api', 'shop-dev', [{ port: 80, nodePort: 30080 }])],
+      'dev/web': [
+        service('web', 'shop-dev', [
+          { port: 8443, nodePort: 30443 },
+          { port: 80, nodePort: 30080 },
+        ]),
+      ],
+      'staging/web': [service('web', 'shop-staging', [{ port: 80, nodePort: 30080 }])],
+    });
+    const r = await validate(root, ['dist'], { policy: false });
+    expect(r.problems).toStrictEqual([
+      {
+        file: 'dist/dev/web.yaml',
+        line: lineOf(root, 'dist/dev/web.yaml', 'nodePort: 30080'),
+        apiVersion: 'v1',
+        kind: 'Service',
+        namespace: 'shop-dev',
+        name: 'web',
+        path: 'spec.ports[1].nodePort',
+        message: `Invalid value: 30080: ${TAKEN} (to Service shop-dev/api, dist/dev/api.yaml:${lineOf(root, 'dist/dev/api.yaml', 'nodePort: 30080')}, ${AFTER}`,
+        rule: 'server-validation',
+        severity: 'error',
+        resource: 'dist/dev/web.yaml#0',
+      },
+    ]);
+    // Each env on its own, or one app alone, has nothing to clash with.
+    expect((await validate(root, ['dist/staging'], { policy: false })).problems).toStrictEqual([]);
+    expect((await validate(root, ['dist/dev/web.yaml', 'dist/staging'], { policy: false })).problems).toStrictEqual([]);
+  });
+
+  it('takes the apps by name, not by file name, and each file in the order of its objects', async () => {
+    // "a-b.yaml" sorts before "a.yaml", but the app a comes before a-b; in one file the first object keeps the port.
+    const root = workspace({
+      'dev/a-b': [service('ab', 'ns', [{ port: 80, nodePort: 30100 }])],
+      'dev/a': [
+        service('first', 'ns', [{ port: 80, nodePort: 30101 }]),
+        service('a', 'ns', [{ port: 80, nodePort: 30100 }]),
+        service('second', 'ns', [{ port: 80, nodePort: 30101 }]),
+      ],
+    });
+    const r = await validate(root, ['dist'], { policy: false });
+    expect(taken(r).map((p) => [p.file, p.name, p.message.slice(p.message.indexOf('(to '), p.message.indexOf(', applied'))])).toStrictEqual([
+      ['dist/dev/a-b.yaml', 'ab', `(to Service ns/a, dist/dev/a.yaml:${lineOf(root, 'dist/dev/a.yaml', 'nodePort: 30100')}`],
+      ['dist/dev/a.yaml', 'second', `(to Service ns/first, dist/dev/a.yaml:${lineOf(root, 'dist/dev/a.yaml', 'nodePort: 30101')}`],
+    ]);
+  });
+
+  it('refuses a health check node port another Service holds, and a node port of UDP that another holds for TCP, but not TCP and UDP of one port', async () => {
+    const root = workspace({
+      'dev/dns': [
+        service('dns', 'ns', [
+          { port: 53, protocol: 'TCP', nodePort: 30053 },
+          { port: 53, protocol: 'UDP', nodePort: 30053 },
+        ]),
+      ],
+      'dev/lb': [
+        service('lb', 'ns', [{ port: 80, nodePort: 30054 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 30053 }),
+      ],
+      'dev/udp': [service('udp', 'ns', [{ port: 80, protocol: 'UDP', nodePort: 30053 }])],
+    });
+    const r = await validate(root, ['dist'], { policy: false });
+    expect(r.problems.map((p) => [p.name, p.path, words(p.message)])).toStrictEqual([
+      ['lb', 'spec.healthCheckNodePort', `failed to allocate requested HealthCheck NodePort 30053: ${TAKEN}`],
+      ['udp', 'spec.ports[0].nodePort', `Invalid value: 30053: ${TAKEN}`],
+    ]);
+  });
+
+  it("gives no port to a Service the server refuses, by the clusters' node port range (kubernetes.serviceNodePortRange)", async () => {
+    const built = {
+      'dev/a': [service('a', 'ns', [{ port: 80, nodePort: 8080 }])],
+      'dev/b': [service('b', 'ns', [{ port: 80, nodePort: 8080 }])],
+      'dev/c': [
+        service('c', 'ns', [
+          { port: 80, nodePort: 8090 },
+          { port: 81, nodePort: 30085 },
+        ]),
+      ],
+      'dev/d': [service('d', 'ns', [{ port: 81, nodePort: 30085 }])],
+    };
+    const outside = (port: number, range: string) =>
+      `Invalid value: ${port}: provided port is not in the valid range. The range of valid ports is ${range}`;
+    // By default a, b and c are refused for the range, so none of them holds a port: d takes 30085.
+    const byDefault = await validate(workspace(built), ['dist'], { policy: false });
+    expect(byDefault.problems.map((p) => [p.name, p.path, words(p.message)])).toStrictEqual([
+      ['a', 'spec.ports[0].nodePort', outside(8080, '30000-32767')],
+      ['b', 'spec.ports[0].nodePort', outside(8080, '30000-32767')],
+      ['c', 'spec.ports[0].nodePort', outside(8090, '30000-32767')],
+    ]);
+    // With 8000-9000, a is created and keeps 8080; c and d are refused 30085 for the range.
+    const ranged = await validate(workspace(built, { serviceNodePortRange: '8000-9000' }), ['dist'], { policy: false });
+    expect(ranged.problems.map((p) => [p.name, p.path, words(p.message)])).toStrictEqual([
+      ['b', 'spec.ports[0].nodePort', `Invalid value: 8080: ${TAKEN}`],
+      ['c', 'spec.ports[1].nodePort', outside(30085, '8000-9000')],
+      ['d', 'spec.ports[0].nodePort', outside(30085, '8000-9000')],
+    ]);
+  });
+
+  it('takes files that are not built output as one cluster, in the order given', async () => {
+    const root = workspace({});
+    writeFileSync(join(root, 'one.yaml'), stringify(service('one', 'ns', [{ port: 80, nodePort: 30090 }])));
+    writeFileSync(join(root, 'two.yaml'), stringify(service('two', 'ns', [{ port: 80, nodePort: 30090 }])));
+    const r = await validate(root, ['two.yaml', 'one.yaml'], { policy: false });
+    expect(taken(r).map((p) => [p.file, p.name, p.line])).toStrictEqual([['one.yaml', 'one', lineOf(root, 'one.yaml', 'nodePort')]]);
+  });
+
+  it('leaves the ports to the real server when its checks are off, and to the caller when asked to', async () => {
+    const root = workspace({
+      'dev/api': [service('api', 'ns', [{ port: 80, nodePort: 30080 }])],
+      'dev/web': [service('web', 'ns', [{ port: 80, nodePort: 30080 }])],
+    });
+    const off = await validate(root, ['dist'], { policy: false, serverChecks: false });
+    expect(off.problems).toStrictEqual([]);
+    expect(off.nodePortClaims).toBeUndefined();
+    const claimsOnly = await validate(root, ['dist'], { policy: false, nodePortClashes: false });
+    expect(claimsOnly.problems).toStrictEqual([]);
+    const claims = claimsOnly.nodePortClaims ?? [];
+    expect(claims.map((c) => [c.file, c.name, c.ports])).toStrictEqual([
+      ['dist/dev/api.yaml', 'api', [{ port: 30080, path: 'spec.ports[0].nodePort', line: lineOf(root, 'dist/dev/api.yaml', 'nodePort') }]],
+      ['dist/dev/web.yaml', 'web', [{ port: 30080, path: 'spec.ports[0].nodePort', line: lineOf(root, 'dist/dev/web.yaml', 'nodePort') }]],
+    ]);
+    // Judged by the caller, in any order it hands them: web is refused, as validate refuses it.
+    const judged = nodePortProblems(JSON.parse(JSON.stringify([...claims].reverse())) as NodePortClaim[]);
+    expect(judged).toStrictEqual(taken(await validate(root, ['dist'], { policy: false })));
+    expect(judged.map((p) => p.name)).toStrictEqual(['web']);
+  });
+});
