@@ -162,6 +162,14 @@ describe('node ports two Services of one env ask for, offline', () => {
     ]);
   });
 
+  it('lets a Service Argo CD never applies hold its port, as kubectl apply -k applies it (verify leaves it out)', async () => {
+    const skipped = service('hook', 'ns', [{ port: 80, nodePort: 30095 }]) as { metadata: Record<string, unknown> };
+    skipped.metadata.annotations = { 'argocd.argoproj.io/hook': 'Skip' };
+    const root = workspace({ 'dev/a': [skipped], 'dev/b': [service('b', 'ns', [{ port: 80, nodePort: 30095 }])] });
+    const r = await validate(root, ['dist'], { policy: false });
+    expect(taken(r).map((p) => [p.file, p.name, words(p.message)])).toStrictEqual([['dist/dev/b.yaml', 'b', `Invalid value: 30095: ${TAKEN}`]]);
+  });
+
   it('takes files that are not built output as one cluster, in the order given', async () => {
     const root = workspace({});
     writeFileSync(join(root, 'one.yaml'), stringify(service('one', 'ns', [{ port: 80, nodePort: 30090 }])));
