@@ -9,3 +9,4 @@ export * from './scaffold.ts';
 export * from './scratch.ts';
 export * from './cached-build.ts';
 export { usePrebuilt } from './load.ts';
+export * from './exact-json.ts';

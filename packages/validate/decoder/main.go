@@ -65,6 +65,10 @@ type object struct {
 	Item int `json:"item"`
 	// Offset is the byte offset of a JSON object within its chunk, or -1 when unknown.
 	Offset int `json:"offset"`
+	// JSON is the object as kubectl sends it to the API server (encoding/json of the decoded map),
+	// given when it holds a run of 16 digits or more: an integer of that size may be past 2^53, and a
+	// reader that takes every number as a double (JSON.parse) would send a rounded one.
+	JSON string `json:"json,omitempty"`
 }
 
 type chunk struct {
@@ -130,8 +134,55 @@ type metadataOnly struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 }
 
-// decodeObject decodes one document's JSON as kubectl's builder does, lists flattened.
+// decodeObject decodes one document's JSON as kubectl's builder does, lists flattened. Objects
+// that may hold a number past 2^53 carry the JSON kubectl sends for them (exactText).
 func decodeObject(raw []byte) ([]object, error) {
+	objs, err := decodeObjects(raw)
+	if err == nil && longDigits(raw) {
+		for i := range objs {
+			if err := exactText(&objs[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return objs, err
+}
+
+// exactText sets o.JSON to the object as kubectl sends it, when that text holds a long run of digits.
+// Integers that fit in int64 keep every digit; others were decoded as float64 and are written as
+// encoding/json writes a float64, which is the shortest text that reads back as the same double:
+// what JavaScript writes for it as well, so only the int64 digits are at stake.
+func exactText(o *object) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(o.Object); err != nil {
+		return err
+	}
+	if text := bytes.TrimSpace(buf.Bytes()); longDigits(text) {
+		o.JSON = string(text)
+	}
+	return nil
+}
+
+// longDigits says whether b holds 16 digits in a row: every integer past 2^53 (9007199254740992)
+// has that many, and a document without such a run (nearly all) is read the same as doubles.
+func longDigits(b []byte) bool {
+	run := 0
+	for _, c := range b {
+		if c >= '0' && c <= '9' {
+			if run++; run >= 16 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
+// decodeObjects is decodeObject without the exact text.
+func decodeObjects(raw []byte) ([]object, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil, nil
@@ -370,7 +421,9 @@ func decodeYAMLChunk(p []byte, c *chunk, keepMaps bool) ([]object, error) {
 	if len(objs) == 0 {
 		return objs, nil
 	}
-	if !keepMaps && len(objs) == 1 && objs[0].Item == -1 && !negativeZero(j) {
+	// An object with its exact text keeps its map: the JSON sigs.k8s.io/yaml writes has integers
+	// past int64 as written, where kubectl reads (and sends) them as float64.
+	if !keepMaps && len(objs) == 1 && objs[0].Item == -1 && objs[0].JSON == "" && !negativeZero(j) {
 		objs[0].Object = json.RawMessage(bytes.TrimSpace(j))
 	}
 	if strictErr != nil {

@@ -84,7 +84,8 @@ func TestRawObjectIsTheDecodedValue(t *testing.T) {
 		if json.Unmarshal(ja, &x) != nil || json.Unmarshal(jb, &y) != nil || !reflect.DeepEqual(x, y) {
 			t.Errorf("%q: %s, want %s", d, ja, jb)
 		}
-		if _, isRaw := a[0].Object.(json.RawMessage); isRaw == strings.Contains(d, "-0.0") {
+		// -0 and numbers that may be past 2^53 are left to the map, which holds kubectl's value.
+		if _, isRaw := a[0].Object.(json.RawMessage); isRaw == (strings.Contains(d, "-0.0") || longDigits([]byte(d))) {
 			t.Errorf("%q: given as JSON %v", d, isRaw)
 		}
 	}
@@ -164,5 +165,38 @@ func TestUTF16FrameIsReadAsKubectlDecodesIt(t *testing.T) {
 	}
 	if plain := read([]byte(text)); plain.Text != nil || plain.Kustomize != nil {
 		t.Errorf("UTF-8 answered with text %v, kustomize %+v", plain.Text, plain.Kustomize)
+	}
+}
+
+// An object holding an integer past 2^53 is answered with the text kubectl sends for it as well:
+// int64 values to the last digit, larger ones as the float64 kubectl decodes them to. A list's
+// items and JSON documents too; an object without a long number has no such text.
+func TestExactTextKeepsEveryDigitKubectlSends(t *testing.T) {
+	const meta = "apiVersion: v1\nkind: X\nmetadata: {name: x}\n"
+	cases := []struct{ doc, want string }{
+		{meta + "a: 9007199254740993\n", `{"a":9007199254740993,"apiVersion":"v1","kind":"X","metadata":{"name":"x"}}`},
+		{meta + "a: 9223372036854775807\nb: -9223372036854775808\n", `{"a":9223372036854775807,"apiVersion":"v1","b":-9223372036854775808,"kind":"X","metadata":{"name":"x"}}`},
+		{meta + "a: 9223372036854775809\n", `{"a":9223372036854776000,"apiVersion":"v1","kind":"X","metadata":{"name":"x"}}`},
+		{meta + "a: 18446744073709551615\n", `{"a":18446744073709552000,"apiVersion":"v1","kind":"X","metadata":{"name":"x"}}`},
+		{meta + "a: 9007199254740992\nb: 1.5\n", `{"a":9007199254740992,"apiVersion":"v1","b":1.5,"kind":"X","metadata":{"name":"x"}}`},
+		{meta + "a: 900719925474099\nb: 1e300\n", ``},
+		{"apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: X, metadata: {name: x}, a: 9007199254740993}\n- {apiVersion: v1, kind: X, metadata: {name: z}, a: 1}\n",
+			`{"a":9007199254740993,"apiVersion":"v1","kind":"X","metadata":{"name":"x"}}`},
+		{`{"apiVersion": "v1", "kind": "X", "metadata": {"name": "x"}, "a": 9007199254740993}`, `{"a":9007199254740993,"apiVersion":"v1","kind":"X","metadata":{"name":"x"}}`},
+	}
+	for _, c := range cases {
+		r := read([]byte(c.doc))
+		if len(r.Chunks) != 1 || r.Chunks[0].Error != "" || len(r.Chunks[0].Objects) == 0 {
+			t.Fatalf("%q: %+v", c.doc, r)
+		}
+		first := r.Chunks[0].Objects[0]
+		if first.JSON != c.want {
+			t.Errorf("%q: exact text %s, want %s", c.doc, first.JSON, c.want)
+		}
+		for _, o := range r.Chunks[0].Objects[1:] {
+			if o.JSON != "" {
+				t.Errorf("%q: item %d has an exact text: %s", c.doc, o.Item, o.JSON)
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import { isPlainObject } from '@strata/core';
+import { holdsExactNumber, kubectlInteger, mayHoldLongInteger, stringifyExact } from '@strata/project';
 
 /** One object kubectl decodes from a chunk: a list's items each with their index. */
 export interface DecodedObject {
@@ -12,6 +13,11 @@ export interface DecodedObject {
   readonly item: number;
   /** Byte offset of a JSON object within its chunk, or -1. */
   readonly offset: number;
+  /**
+   * The object as kubectl sends it, when its text holds 16 digits in a row: an integer there may be
+   * past 2^53, which `object` (read by JSON.parse) has rounded and this keeps to the last digit.
+   */
+  readonly json?: string;
 }
 
 /** One document as kubectl's YAML reader splits a stream (`---` lines), at a byte offset of the file. */
@@ -150,6 +156,14 @@ function decodeText(bytes: Buffer): Decoded {
   return { chunks, aligned: true };
 }
 
+/** A YAML document's value with its integers as kubectl keeps them (`kubectlInteger`). */
+function exactReading(text: string): unknown {
+  return parseDocument(text, { version: '1.1', merge: true, uniqueKeys: false, intAsBigInt: true }).toJS({
+    maxAliasCount: 1000,
+    reviver: (_, v) => (typeof v === 'bigint' ? kubectlInteger(v.toString()) : v),
+  }) as unknown;
+}
+
 function decodeChunk(bytes: Buffer, start: number, end: number): DecodedChunk {
   const text = bytes.subarray(start, end).toString('utf8');
   const base = { offset: start, length: end - start };
@@ -160,14 +174,20 @@ function decodeChunk(bytes: Buffer, start: number, end: number): DecodedChunk {
     if (value === null || value === undefined) return { ...base, objects: [] };
     if (!isMap(doc.contents) || !isPlainObject(value))
       return { ...base, objects: [], error: 'json: cannot unmarshal array into Go value of type unstructured.detector' };
-    if (!('items' in value)) return { ...base, objects: [{ object: value, item: -1, offset: -1 }] };
+    // Integers a double cannot hold are read again to the last digit, as kubectl keeps them.
+    const exact = mayHoldLongInteger(text) ? exactReading(text) : undefined;
+    const json = (o: unknown) => (holdsExactNumber(o) ? { json: stringifyExact(o) } : {});
+    if (!('items' in value)) return { ...base, objects: [{ object: value, item: -1, offset: -1, ...json(exact) }] };
     const items = Array.isArray(value.items) ? value.items : [];
+    const exactItems = isPlainObject(exact) && Array.isArray(exact.items) ? exact.items : [];
     const kind = typeof value.kind === 'string' ? value.kind.replace(/List$/, '') : '';
+    const typed = (o: Record<string, unknown>) =>
+      o.kind === undefined && o.apiVersion === undefined ? { ...o, kind, apiVersion: value.apiVersion } : o;
     return {
       ...base,
       objects: items.map((item, i) => {
-        const o = isPlainObject(item) ? item : {};
-        return { object: o.kind === undefined && o.apiVersion === undefined ? { ...o, kind, apiVersion: value.apiVersion } : o, item: i, offset: -1 };
+        const e: unknown = exactItems[i];
+        return { object: typed(isPlainObject(item) ? item : {}), item: i, offset: -1, ...json(isPlainObject(e) ? typed(e) : undefined) };
       }),
     };
   } catch (err) {

@@ -287,6 +287,7 @@ function build(
         file,
         line,
         manifest,
+        ...(o.json !== undefined ? { json: o.json } : {}),
         input,
         id: rid,
         lineOf: (path) => (inYaml ? (fieldLine([...prefix, ...path]) ?? line) : line),

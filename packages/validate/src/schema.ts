@@ -34,7 +34,7 @@ export async function schemaProblems(
   parsed: ParsedInputs,
   only: readonly SourceDoc[],
   kubernetesVersion?: string,
-  jsonOf: (d: SourceDoc) => string = (d) => JSON.stringify(d.manifest),
+  jsonOf: (d: SourceDoc) => string = (d) => d.json ?? JSON.stringify(d.manifest),
 ): Promise<Problem[]> {
   if (only.length === 0) return [];
   const wanted = new Set(only);

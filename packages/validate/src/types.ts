@@ -17,6 +17,12 @@ export interface SourceDoc {
   lineOf(path: readonly (string | number)[]): number;
   /** A scalar's text as written (`yes` where kubectl reads true), when it can be found. */
   sourceOf?(path: readonly (string | number)[]): string | undefined;
+  /**
+   * The object as kubectl sends it, when JSON.stringify of `manifest` may not be: it may hold an
+   * integer past 2^53 that `manifest` has rounded to a double. The checks run in other processes
+   * (kubeconform, the server's field checks, verify) are given this text.
+   */
+  readonly json?: string;
 }
 
 /** One input file: its bytes, read once, and once decoded what they hold. */

@@ -77,9 +77,10 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
     if (group) group.push(d);
     else byVersion.set(v, [d]);
   }
-  // kubeconform and the server's helper read the same JSON text of each object, made once.
+  // kubeconform and the server's helper read the same JSON text of each object, made once: the
+  // decoder's own when JSON.stringify could round a number of it.
   const texts = new Map<SourceDoc, string>();
-  const jsonOf = (d: SourceDoc) => texts.get(d) ?? texts.set(d, JSON.stringify(d.manifest)).get(d)!;
+  const jsonOf = (d: SourceDoc) => d.json ?? texts.get(d) ?? texts.set(d, JSON.stringify(d.manifest)).get(d)!;
   const schema = Promise.all([...byVersion].map(([v, docs]) => schemaProblems(root, parsed, docs, v, jsonOf))).then((found) => found.flat());
   schema.catch(() => undefined); // awaited below; a failure of the checks in between must not leave it unhandled
   // So does the API server's own field validation, in its long-lived helper (when it is built).

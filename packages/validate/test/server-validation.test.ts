@@ -100,6 +100,30 @@ describe('validate with the server field checks', () => {
     ]);
   });
 
+  it('judges an int64 past 2^53 by the value kubectl sends, not by a rounded double', async () => {
+    const pod = (name: string, seconds: string) =>
+      [
+        'apiVersion: v1',
+        'kind: Pod',
+        'metadata:',
+        `  name: ${name}`,
+        'spec:',
+        `  terminationGracePeriodSeconds: ${seconds}`,
+        '  containers:',
+        '    - name: app',
+        '      image: nginx:1.27',
+        '',
+      ].join('\n');
+    // The largest and smallest int64 fit the field; JSON.parse makes them +-2^63, which do not.
+    writeFileSync(join(dir, 'max.yaml'), pod('max', '9223372036854775807'));
+    writeFileSync(join(dir, 'min.yaml'), pod('min', '-9223372036854775808'));
+    writeFileSync(join(dir, 'over.yaml'), pod('over', '9223372036854775808'));
+    const r = await validate(repo, [join(dir, 'max.yaml'), join(dir, 'min.yaml'), join(dir, 'over.yaml')], { policy: false });
+    expect(r.problems.map((p) => [p.file.slice(p.file.lastIndexOf('/') + 1), p.rule, p.line, p.path, p.message])).toStrictEqual([
+      ['over.yaml', 'server-validation', 6, 'spec.terminationGracePeriodSeconds', 'cannot decode a number 9223372036854776000 as int64'],
+    ]);
+  });
+
   it('says in one note that the checks did not run when the helper is not built', async () => {
     // The quantity is valid to the decoder, so without the server check nothing is found.
     writeFileSync(join(dir, 'web.yaml'), `${DEPLOYMENT.replace('"2"', '2')}\n`);

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { holdsExactNumber, kubectlInteger, mayHoldLongInteger, parseExact, stringifyExact } from '../src/index.ts';
+
+describe('numbers as kubectl sends them', () => {
+  it('keeps an integer that fits in int64 to the last digit, and makes a larger one the double kubectl makes it', () => {
+    const sent = (text: string) => stringifyExact({ n: kubectlInteger(text) });
+    expect(sent('9007199254740993')).toBe('{"n":9007199254740993}');
+    expect(sent('9223372036854775807')).toBe('{"n":9223372036854775807}');
+    expect(sent('-9223372036854775808')).toBe('{"n":-9223372036854775808}');
+    expect(sent('+0009007199254740993')).toBe('{"n":9007199254740993}');
+    // Past int64 kubectl holds a float64, which encoding/json writes as JavaScript does.
+    expect(sent('9223372036854775808')).toBe('{"n":9223372036854776000}');
+    expect(sent('-9223372036854775809')).toBe('{"n":-9223372036854776000}');
+    expect(sent('18446744073709551615')).toBe('{"n":18446744073709552000}');
+    expect(sent('42')).toBe('{"n":42}');
+    expect(kubectlInteger('42')).toBe(42);
+  });
+
+  it('reads JSON back with every int64 digit, and other numbers as numbers', () => {
+    const text = '{"a":9223372036854775807,"b":[-9223372036854775808,1.5,1e+21],"c":"9223372036854775807","d":9007199254740992}';
+    const value = parseExact(text);
+    expect(stringifyExact(value)).toBe(text);
+    expect(holdsExactNumber(value)).toBe(true);
+    expect(holdsExactNumber(parseExact('{"a":9007199254740991,"b":"12345678901234567890"}'))).toBe(false);
+    expect(JSON.stringify(JSON.parse(text))).not.toBe(text);
+  });
+
+  it('takes the slow reading only for text with 16 digits in a row', () => {
+    expect(mayHoldLongInteger('replicas: 900719925474099')).toBe(false);
+    expect(mayHoldLongInteger('replicas: 9007199254740993')).toBe(true);
+    expect(mayHoldLongInteger('x: 1234567890.123456')).toBe(false);
+  });
+});
