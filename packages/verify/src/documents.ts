@@ -1,6 +1,7 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { isPlainObject, type Manifest } from '@strata/core';
+import { holdsExactNumber, kubectlInteger, mayHoldLongInteger, stringifyExact } from '@strata/project';
 
 /** One object to verify, and where it was read from. */
 export interface VerifyDocument {
@@ -11,6 +12,11 @@ export interface VerifyDocument {
   readonly manifest: Manifest;
   /** The line of a field (`['spec', 'replicas']`), or of its nearest existing parent. */
   lineOf?(path: readonly (string | number)[]): number;
+  /**
+   * The object as kubectl sends it, when JSON.stringify of `manifest` would not: it holds an integer
+   * past 2^53 that fits in int64, which `manifest` has rounded to a double. Sent instead of it.
+   */
+  readonly json?: string;
 }
 
 /**
@@ -26,14 +32,17 @@ export function readBuilt(text: string, file: string): VerifyDocument[] {
     throw new Error(`${file}: not valid YAML (${(err as Error).message.split('\n')[0]}); build it again with \`npm run build\``);
   }
   const lines = fieldLines(text);
+  const exact = mayHoldLongInteger(text) ? exactTexts(text, values) : [];
   return values
     .filter((v) => v !== null && v !== undefined)
     .map((v, i) => {
       if (!isPlainObject(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string') {
         throw new Error(`${file}: document ${i + 1} is not a Kubernetes object; build it again with \`npm run build\``);
       }
+      const json = exact[i];
       return {
         file,
+        ...(json !== undefined ? { json } : {}),
         manifest: { ...v, metadata: isPlainObject(v.metadata) ? v.metadata : {} } as Manifest,
         get line() {
           return lines.at(lines.docs()[i], []);
@@ -44,6 +53,31 @@ export function readBuilt(text: string, file: string): VerifyDocument[] {
 }
 
 /**
+ * The exact JSON (`VerifyDocument.json`) of each object of `values` (js-yaml's reading of `text`,
+ * nulls left out as `readBuilt` leaves them) that holds an integer a double cannot hold: `text` read
+ * again with integers as kubectl keeps them. An object this second reading sees otherwise, in any
+ * other way than those digits, gets none.
+ */
+function exactTexts(text: string, values: readonly unknown[]): (string | undefined)[] {
+  let exact: unknown[];
+  try {
+    exact = parseAllDocuments(text, { intAsBigInt: true })
+      .map((d) => d.toJS({ reviver: (_, v) => (typeof v === 'bigint' ? kubectlInteger(v.toString()) : v) }) as unknown)
+      .filter((v) => v !== null && v !== undefined);
+  } catch {
+    return [];
+  }
+  const objects = values.filter((v) => v !== null && v !== undefined);
+  if (exact.length !== objects.length) return [];
+  return objects.map((v, i) => {
+    const e = exact[i];
+    if (!holdsExactNumber(e)) return undefined;
+    const json = stringifyExact(e);
+    return JSON.stringify(JSON.parse(json)) === JSON.stringify(v) ? json : undefined;
+  });
+}
+
+/**
  * Objects already read from built output `text` (by the pipeline's validation, say: `line` is where
  * each starts), as `readBuilt` would hand them over: their fields' lines are found in `text` the
  * same way, and only when a problem asks for one.
@@ -51,15 +85,16 @@ export function readBuilt(text: string, file: string): VerifyDocument[] {
 export function builtDocuments(
   text: string,
   file: string,
-  objects: readonly { readonly line: number; readonly manifest: Manifest }[],
+  objects: readonly { readonly line: number; readonly manifest: Manifest; readonly json?: string }[],
 ): VerifyDocument[] {
   const lines = fieldLines(text);
   let byLine: Map<number, Document.Parsed> | undefined;
   const docAt = (line: number) => (byLine ??= new Map(lines.docs().map((d) => [lines.at(d, []), d]))).get(line);
-  return objects.map(({ line, manifest }) => ({
+  return objects.map(({ line, manifest, json }) => ({
     file,
     line,
     manifest,
+    ...(json !== undefined ? { json } : {}),
     lineOf: (path: readonly (string | number)[]) => {
       const doc = docAt(line);
       return doc ? lines.at(doc, path) : line;

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Manifest } from '@strata/core';
-import { findRootOrCwd, Layout, objectName, ToolError, UsageError, type Problem } from '@strata/project';
+import { findRootOrCwd, Layout, objectName, parseExact, stringifyExact, ToolError, UsageError, type Problem } from '@strata/project';
 import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 import { nodePortClashes, nodePortsAsked, nodePortTakenMessage, type NodePortClash } from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
@@ -704,9 +704,10 @@ async function apply(client: Client, t: Target, options: ApplyOptions): Promise<
  * The query of every apply. `fieldValidation=Ignore`, not Strict: for an apply, unknown fields, wrong
  * types and every other refusal come from the typed apply whatever is asked; Strict (and Warn, the
  * server's default) only adds a second, strict decoding of the body, which finds nothing but keys
- * that appear twice in one object. A body here is JSON.stringify of a parsed object, which cannot
- * hold a key twice, and the readers refuse a file that does (`not valid YAML (duplicated mapping
- * key ...)` for dist/, `duplicate-key` for named files). The second decoding cost about 8% of the
+ * that appear twice in one object. A body here is the JSON of a parsed object (JSON.stringify, or
+ * `VerifyDocument.json` for one with long numbers), which cannot hold a key twice, and the readers
+ * refuse a file that does (`not valid YAML (duplicated mapping key ...)` for dist/, `duplicate-key`
+ * for named files). The second decoding cost about 8% of the
  * API server's CPU; test/field-validation.test.ts shows the answers are the same.
  */
 export function applyQuery(dryRun: boolean): string {
@@ -734,7 +735,8 @@ async function judge(client: Client, target: Target, options: ApplyOptions, body
     name === target.manifest.metadata.name
       ? target
       : { ...target, manifest: { ...target.manifest, metadata: { ...target.manifest.metadata, name } } };
-  if (t !== target) body = undefined;
+  body ??= target.doc.json;
+  if (t !== target) body = target.doc.json === undefined ? undefined : stringifyExact(exactNamed(target.doc.json, name));
   const res = t.resolution;
   if (!res?.ok) return [{ message: res?.message ?? 'unresolved kind', rule: res?.rule ?? 'unknown-kind', severity: 'error' }];
   // An accepted object comes back whole; nothing here reads it, so it is not parsed.
@@ -907,7 +909,9 @@ const MAX_UNKNOWN_ROUNDS = 50;
  */
 async function everyUnknownField(client: Client, t: Target, first: { path?: string; message: string }[]) {
   const unknown = new Map<string, (string | number)[]>();
-  const copy = structuredClone(t.manifest) as unknown;
+  // An object whose numbers JSON.stringify would round is edited in its exact reading.
+  const exact = t.doc.json !== undefined;
+  const copy = exact ? exactNamed(t.doc.json!, t.manifest.metadata.name) : (structuredClone(t.manifest) as unknown);
   let found = first;
   for (let round = 0; round < MAX_UNKNOWN_ROUNDS; round++) {
     const named = found.filter((f) => isUnknownField(f) && !unknown.has(f.path!));
@@ -920,13 +924,21 @@ async function everyUnknownField(client: Client, t: Target, first: { path?: stri
     }
     // A path that cannot be followed in the object: ask no more, report what is known.
     if (!removed) break;
-    const again = await client.request('PATCH', `${objectPath(t)}${applyQuery(true)}`, copy, 'application/apply-patch+yaml', {
+    const body = exact ? stringifyExact(copy) : copy;
+    const again = await client.request('PATCH', `${objectPath(t)}${applyQuery(true)}`, body, 'application/apply-patch+yaml', {
       bodyOnSuccess: false,
     });
     found = again.status < 300 ? [] : statusProblems(again.body, again.status);
   }
   const fields = [...unknown].sort(([, a], [, b]) => compareByPlace(t.manifest, a, b)).map(([path]) => ({ path, message: NOT_DECLARED }));
   return [...fields, ...found.filter((f) => !isUnknownField(f))];
+}
+
+/** An object's exact reading (`VerifyDocument.json`, `parseExact`) under the name it is applied by. */
+function exactNamed(json: string, name: unknown): unknown {
+  const o = parseExact(json) as { metadata: Record<string, unknown> };
+  if (o.metadata.name !== name) o.metadata = { ...o.metadata, name };
+  return o;
 }
 
 /** Deletes the field that segments lead to when they lead all the way to it (path, the server's, ends with its key). */
@@ -966,8 +978,9 @@ function sameRequests(targets: readonly Target[]): { readonly body: string; read
   for (const t of targets) {
     const res = t.resolution;
     const where = res?.ok ? `${res.prefix}|${res.namespaced ? t.namespace : ''}` : 'unresolved';
-    // The request's body, serialised once: it is the key, and then what is sent.
-    const body = JSON.stringify(t.manifest);
+    // The request's body, serialised once: it is the key, and then what is sent. An object whose
+    // numbers JSON.stringify would round is sent as kubectl sends it.
+    const body = t.doc.json ?? JSON.stringify(t.manifest);
     const key = `${where}|${body}`;
     const same = groups.get(key);
     if (same) same.targets.push(t);

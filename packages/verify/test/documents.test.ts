@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pathSegments, readBuilt } from '../src/index.ts';
+import { builtDocuments, pathSegments, readBuilt } from '../src/index.ts';
 
 const deployment = {
   apiVersion: 'apps/v1',
@@ -78,5 +78,54 @@ describe('readBuilt', () => {
 
   it('names the file when the text is not valid YAML', () => {
     expect(() => readBuilt('a: [', 'dist/dev/x.yaml')).toThrow(/^dist\/dev\/x\.yaml: not valid YAML/);
+  });
+
+  it('gives an object with an int64 past 2^53 the JSON kubectl sends for it, every digit kept', () => {
+    const built = [
+      'apiVersion: batch/v1',
+      'kind: Job',
+      'metadata:',
+      '  name: long',
+      'spec:',
+      '  activeDeadlineSeconds: 9223372036854775807',
+      '  backoffLimit: 6',
+      '---',
+      '---',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: plain',
+      '  deletionGracePeriodSeconds: 900719925474099',
+      'data:',
+      '  id: "12345678901234567890"',
+      '---',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: past-int64',
+      '  deletionGracePeriodSeconds: -9223372036854775809',
+      '',
+    ].join('\n');
+    const docs = readBuilt(built, 'dist/dev/x.yaml');
+    expect(docs.map((d) => [d.manifest.metadata.name, d.json])).toStrictEqual([
+      [
+        'long',
+        '{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"long"},"spec":{"activeDeadlineSeconds":9223372036854775807,"backoffLimit":6}}',
+      ],
+      ['plain', undefined],
+      // Past int64 kubectl holds a float64, which JavaScript writes as Go does.
+      ['past-int64', undefined],
+    ]);
+    expect(JSON.stringify(docs[2]!.manifest)).toContain('"deletionGracePeriodSeconds":-9223372036854776000');
+  });
+
+  it('hands the JSON of an object read before on to verify', () => {
+    const manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } };
+    const json = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"deletionGracePeriodSeconds":9223372036854775807,"name":"x"}}';
+    const [withJson, without] = builtDocuments('', 'dist/dev/x.yaml', [
+      { line: 1, manifest, json },
+      { line: 3, manifest },
+    ]);
+    expect([withJson!.json, without!.json]).toStrictEqual([json, undefined]);
   });
 });
