@@ -7,15 +7,20 @@ import { LosslessNumber, parse, stringify } from 'lossless-json';
  * unstructured JSON), and sends them as encoding/json writes those: an int64 to the last digit, a
  * float64 as the shortest text that reads back as the same double, which is what JavaScript writes
  * for it too. So the only numbers a double loses are integers past 2^53 that fit in int64; they
- * have 16 digits or more, and text without such a run of digits (nearly every manifest) is the
- * same to JSON.parse and to kubectl, with nothing of this module needed.
+ * have 16 digits or more, and text without such a number (nearly every manifest) is the same to
+ * JSON.parse and to kubectl, with nothing of this module needed.
  */
 
-const LONG_DIGITS = /\d{16}/;
+/**
+ * A number token of 16 digits or more (not a run inside a word, such as a digest's hex), or a YAML
+ * hexadecimal integer of 14 digits or more: every integer past 2^53 (9007199254740992, 0x20000000000000)
+ * is one of them.
+ */
+const LONG_INTEGER = /(?<![\w.])\d{16,}(?!\w)|0x[\da-f]{14}/i;
 
-/** Whether `text` holds a run of 16 digits: only then may it hold an integer that a double rounds. */
+/** Whether `text` may hold an integer that a double rounds: a run of 16 digits standing as a number. */
 export function mayHoldLongInteger(text: string): boolean {
-  return LONG_DIGITS.test(text);
+  return LONG_INTEGER.test(text);
 }
 
 const INT64_MIN = -(2n ** 63n);

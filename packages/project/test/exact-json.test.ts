@@ -25,9 +25,16 @@ describe('numbers as kubectl sends them', () => {
     expect(JSON.stringify(JSON.parse(text))).not.toBe(text);
   });
 
-  it('takes the slow reading only for text with 16 digits in a row', () => {
+  it('takes the slow reading only for text with a number of 16 digits or more', () => {
     expect(mayHoldLongInteger('replicas: 900719925474099')).toBe(false);
     expect(mayHoldLongInteger('replicas: 9007199254740993')).toBe(true);
-    expect(mayHoldLongInteger('x: 1234567890.123456')).toBe(false);
+    expect(mayHoldLongInteger('{"a":-9223372036854775808}')).toBe(true);
+    expect(mayHoldLongInteger('a: [1, 9007199254740993]')).toBe(true);
+    expect(mayHoldLongInteger('a: 0x7FFFFFFFFFFFFFFF')).toBe(true);
+    expect(mayHoldLongInteger('x: 1234567890.1234567890123')).toBe(false);
+    // Digits inside a word are no number: digests, generated names.
+    expect(mayHoldLongInteger('image: app@sha256:b85f8b5633085558b85f8b563308555812345678901234567a')).toBe(false);
+    expect(mayHoldLongInteger('name: job1234567890123456789')).toBe(false);
+    expect(mayHoldLongInteger('name: 1234567890123456789abc')).toBe(false);
   });
 });

@@ -66,8 +66,8 @@ type object struct {
 	// Offset is the byte offset of a JSON object within its chunk, or -1 when unknown.
 	Offset int `json:"offset"`
 	// JSON is the object as kubectl sends it to the API server (encoding/json of the decoded map),
-	// given when it holds a run of 16 digits or more: an integer of that size may be past 2^53, and a
-	// reader that takes every number as a double (JSON.parse) would send a rounded one.
+	// given when it holds a number of 16 digits or more: an integer of that size may be past 2^53,
+	// and a reader that takes every number as a double (JSON.parse) would send a rounded one.
 	JSON string `json:"json,omitempty"`
 }
 
@@ -148,7 +148,7 @@ func decodeObject(raw []byte) ([]object, error) {
 	return objs, err
 }
 
-// exactText sets o.JSON to the object as kubectl sends it, when that text holds a long run of digits.
+// exactText sets o.JSON to the object as kubectl sends it, when that text holds a long number.
 // Integers that fit in int64 keep every digit; others were decoded as float64 and are written as
 // encoding/json writes a float64, which is the shortest text that reads back as the same double:
 // what JavaScript writes for it as well, so only the int64 digits are at stake.
@@ -165,18 +165,26 @@ func exactText(o *object) error {
 	return nil
 }
 
-// longDigits says whether b holds 16 digits in a row: every integer past 2^53 (9007199254740992)
-// has that many, and a document without such a run (nearly all) is read the same as doubles.
+// longDigits says whether b holds a number of 16 digits or more: every integer past 2^53
+// (9007199254740992) is one. A run of digits inside a word (a digest's hex, `app0123...`) or after a
+// decimal point is not a number that a double could round, and a document without such a number
+// (nearly all) is read the same as doubles.
 func longDigits(b []byte) bool {
-	run := 0
-	for _, c := range b {
-		if c >= '0' && c <= '9' {
-			if run++; run >= 16 {
-				return true
-			}
-		} else {
-			run = 0
+	word := func(c byte) bool {
+		return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] < '0' || b[i] > '9' || i > 0 && (word(b[i-1]) || b[i-1] == '.') {
+			continue
 		}
+		j := i
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		if j-i >= 16 && (j == len(b) || !word(b[j])) {
+			return true
+		}
+		i = j
 	}
 	return false
 }

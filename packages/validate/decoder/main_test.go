@@ -180,6 +180,8 @@ func TestExactTextKeepsEveryDigitKubectlSends(t *testing.T) {
 		{meta + "a: 18446744073709551615\n", `{"a":18446744073709552000,"apiVersion":"v1","kind":"X","metadata":{"name":"x"}}`},
 		{meta + "a: 9007199254740992\nb: 1.5\n", `{"a":9007199254740992,"apiVersion":"v1","b":1.5,"kind":"X","metadata":{"name":"x"}}`},
 		{meta + "a: 900719925474099\nb: 1e300\n", ``},
+		{meta + "a: 0x7FFFFFFFFFFFFFFF\n", `{"a":9223372036854775807,"apiVersion":"v1","kind":"X","metadata":{"name":"x"}}`},
+		{meta + "image: app@sha256:b85f8b5633085558b85f8b563308555812345678901234567a\nb: 1.1234567890123456789\nc: x1234567890123456789\n", ``},
 		{"apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: X, metadata: {name: x}, a: 9007199254740993}\n- {apiVersion: v1, kind: X, metadata: {name: z}, a: 1}\n",
 			`{"a":9007199254740993,"apiVersion":"v1","kind":"X","metadata":{"name":"x"}}`},
 		{`{"apiVersion": "v1", "kind": "X", "metadata": {"name": "x"}, "a": 9007199254740993}`, `{"a":9007199254740993,"apiVersion":"v1","kind":"X","metadata":{"name":"x"}}`},

@@ -14,8 +14,9 @@ export interface DecodedObject {
   /** Byte offset of a JSON object within its chunk, or -1. */
   readonly offset: number;
   /**
-   * The object as kubectl sends it, when its text holds 16 digits in a row: an integer there may be
-   * past 2^53, which `object` (read by JSON.parse) has rounded and this keeps to the last digit.
+   * The object as kubectl sends it, when its text holds a number of 16 digits or more: an integer
+   * there may be past 2^53, which `object` (read by JSON.parse) has rounded and this keeps to the
+   * last digit.
    */
   readonly json?: string;
 }
