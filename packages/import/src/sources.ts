@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS, isPlainObject, type Environment, type Manifest } from '@strata/core';
-import { filesIn, UsageError } from '@strata/project';
+import { exactIntegers, filesIn, kubectlInteger, mayHoldLongInteger, parseExact, UsageError } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { parseInputs } from '@strata/validate';
 import { ImportError } from './errors.ts';
@@ -210,6 +210,10 @@ async function readYaml(path: string, root: string, warnings: string[]): Promise
     // Said once when several envs share the file.
     if (APPLIED_AS_READ.has(p.rule) && !warnings.includes(line)) warnings.push(line);
   }
+  const long = parsed.docs.flatMap((d) =>
+    d.json === undefined ? [] : exactIntegers(parseExact(d.json)).map((e) => `${named(d.file)}:${d.lineOf(e.path)}: ${longInteger(d.manifest, e)}`),
+  );
+  if (long.length > 0) throw new ImportError(long);
   return parsed.docs.map((d) => {
     if (d.manifest.kind === 'Kustomization' || d.manifest.kind === 'Component')
       throw new ImportError([`${named(d.file)}:${d.line}: a kustomization inside a folder of plain YAML; pass the folder that holds it instead`]);
@@ -244,6 +248,8 @@ export async function readSources(root: string, paths: Record<Environment, strin
       throw new ImportError(failed.map((r) => `${relative(from, dirs[results.indexOf(r)]!) || r.overlay}: kustomize build failed: ${r.error}`));
     }
     results.forEach((r, i) => built.set(dirs[i]!, parseBuild(r.yaml, r.overlay)));
+    const long = results.flatMap((r, i) => longIntegersIn(r.yaml).map((line) => `${relative(from, dirs[i]!) || r.overlay}: ${line}`));
+    if (long.length > 0) throw new ImportError(long);
   }
   const objects = {} as Record<Environment, Manifest[]>;
   for (const env of ENVIRONMENTS) {
@@ -264,4 +270,29 @@ export async function readSources(root: string, paths: Record<Environment, strin
     }
   }
   return { sources, objects, generated: walk.generated, warnings: walk.warnings };
+}
+
+/**
+ * An integer past 2^53 that fits in int64, which kubectl sends to the last digit: an app's typed
+ * config holds numbers as JavaScript numbers, which round it, so the app would ship another value
+ * (past int64, where kubectl rounds it to a float64 too, the number is imported as it is).
+ */
+function longInteger(
+  m: { readonly apiVersion?: unknown; readonly kind?: unknown; readonly metadata?: { readonly name?: unknown } },
+  e: { path: readonly (string | number)[]; text: string },
+): string {
+  const path = e.path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
+  return (
+    `${String(m.apiVersion)}/${String(m.kind)} ${String(m.metadata?.name ?? '')}: ${path}: ${e.text} is past 2^53, which an app's typed config holds ` +
+    `as a JavaScript number, ${JSON.stringify(Number(e.text))}, and would ship so; give it a value of at most 9007199254740991 in the source, then import`
+  );
+}
+
+/** `longInteger` for each such integer of kustomize's output. */
+function longIntegersIn(yaml: string): string[] {
+  if (!mayHoldLongInteger(yaml)) return [];
+  return parseAllDocuments(yaml, { intAsBigInt: true }).flatMap((doc) => {
+    const value = doc.toJS({ reviver: (_, v) => (typeof v === 'bigint' ? kubectlInteger(v.toString()) : v) }) as unknown;
+    return isPlainObject(value) ? exactIntegers(value).map((e) => longInteger(value, e)) : [];
+  });
 }

@@ -275,6 +275,14 @@ describe('strata import refuses sources that are not valid objects', () => {
       'aliasbomb',
       /invalid\/aliasbomb: kustomize build failed: \S*invalid\/aliasbomb\/configmap\.yaml:8: not valid YAML: its aliases expand into an enormous document \(an alias bomb\)/,
     ],
+    [
+      'long-integer',
+      /invalid\/long-integer: batch\/v1\/Job reindex: spec\.activeDeadlineSeconds: 9223372036854775807 is past 2\^53, which an app's typed config holds as a JavaScript number, 9223372036854776000, and would ship so; give it a value of at most 9007199254740991 in the source, then import$/,
+    ],
+    [
+      'long-integer-yaml',
+      /invalid\/long-integer-yaml\/job\.yaml:6: batch\/v1\/Job reindex: spec\.activeDeadlineSeconds: 9223372036854775807 is past 2\^53, which an app's typed config holds as a JavaScript number, 9223372036854776000, and would ship so; give it a value of at most 9007199254740991 in the source, then import$/,
+    ],
   ])('%s: one line naming the object, however many envs share the source, and nothing written', async (dir, line) => {
     const before = filesUnder(ws.root, '.');
     const err = await importApp(ws.root, {

@@ -58,3 +58,11 @@ export function holdsExactNumber(value: unknown): boolean {
   if (value !== null && typeof value === 'object') return Object.values(value).some(holdsExactNumber);
   return false;
 }
+
+/** Where a value (from `parseExact` or `kubectlInteger`) holds an integer that a double cannot hold, and its digits. */
+export function exactIntegers(value: unknown, path: readonly (string | number)[] = []): { path: (string | number)[]; text: string }[] {
+  if (value instanceof LosslessNumber) return [{ path: [...path], text: value.value }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => exactIntegers(v, [...path, i]));
+  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => exactIntegers(v, [...path, k]));
+  return [];
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdsExactNumber, kubectlInteger, mayHoldLongInteger, parseExact, stringifyExact } from '../src/index.ts';
+import { exactIntegers, holdsExactNumber, kubectlInteger, mayHoldLongInteger, parseExact, stringifyExact } from '../src/index.ts';
 
 describe('numbers as kubectl sends them', () => {
   it('keeps an integer that fits in int64 to the last digit, and makes a larger one the double kubectl makes it', () => {
@@ -23,6 +23,12 @@ describe('numbers as kubectl sends them', () => {
     expect(holdsExactNumber(value)).toBe(true);
     expect(holdsExactNumber(parseExact('{"a":9007199254740991,"b":"12345678901234567890"}'))).toBe(false);
     expect(JSON.stringify(JSON.parse(text))).not.toBe(text);
+  });
+
+  it('says where a value holds an integer a double cannot hold', () => {
+    expect(exactIntegers(parseExact('{"a":[1,{"b":9223372036854775807}],"c":9223372036854775808,"d":"9007199254740993"}'))).toStrictEqual([
+      { path: ['a', 1, 'b'], text: '9223372036854775807' },
+    ]);
   });
 
   it('takes the slow reading only for text with a number of 16 digits or more', () => {
