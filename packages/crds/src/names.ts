@@ -1,21 +1,60 @@
 /**
- * The name rules the API server applies to a CustomResourceDefinition's names (apiextensions'
- * validation of a CRD on create, after its defaults: a missing singular is the kind in lower case, a
- * missing listKind the kind + "List"). crd add builds file paths and schema names from these names,
- * so a CRD the server would refuse is refused before anything is written, in one line that names
- * the file, the field and how to fix it.
+ * The rules the API server applies to a CustomResourceDefinition's names and structure
+ * (apiextensions' validation of a CRD on create, after its defaults: a missing singular is the kind
+ * in lower case, a missing listKind the kind + "List"): names, scope, storage version, unique
+ * version names and the approval a protected group needs. crd add builds file paths and schema
+ * names from these names, and verify installs the CRD, so a CRD the server would refuse is refused
+ * before anything is written, in one line that names the file, the field and how to fix it.
  */
 
 import { isDns1035Label, isDnsSubdomain } from '@strata/core';
 
 /** The names of a CRD as crd add reads them (anything the YAML holds). */
 export interface CrdNames {
-  readonly metadata?: { readonly name?: unknown };
+  readonly metadata?: { readonly name?: unknown; readonly annotations?: unknown };
   readonly spec?: {
     readonly group?: unknown;
-    readonly names?: { readonly plural?: unknown; readonly singular?: unknown; readonly kind?: unknown; readonly listKind?: unknown };
-    readonly versions?: readonly { readonly name?: unknown }[];
+    readonly scope?: unknown;
+    readonly names?: {
+      readonly plural?: unknown;
+      readonly singular?: unknown;
+      readonly kind?: unknown;
+      readonly listKind?: unknown;
+      readonly shortNames?: unknown;
+      readonly categories?: unknown;
+    };
+    readonly versions?: readonly { readonly name?: unknown; readonly storage?: unknown }[];
   };
+}
+
+/** The annotation a CRD in a protected group (`k8s.io`, `kubernetes.io` and their subdomains) must carry. */
+const APPROVAL = 'api-approved.kubernetes.io';
+const APPROVAL_PR = 'see https://github.com/kubernetes/enhancements/pull/1111';
+const SCOPES = ['Cluster', 'Namespaced'] as const;
+
+const isProtectedGroup = (group: string) =>
+  group === 'k8s.io' || group.endsWith('.k8s.io') || group === 'kubernetes.io' || group.endsWith('.kubernetes.io');
+
+/**
+ * What the server makes of the approval annotation: a URL with a scheme and a host, or a reason
+ * starting with "unapproved", is taken (Go's url.ParseRequestURI with both parts set).
+ */
+function approvalProblem(value: unknown): string | undefined {
+  const text = typeof value === 'string' ? value : '';
+  if (text === '') return `protected groups must have approval annotation "${APPROVAL}", ${APPROVAL_PR}`;
+  if (text.startsWith('unapproved')) return undefined;
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\s]+[^\s]*$/.test(text)) return undefined;
+  return `${JSON.stringify(text)}: protected groups must have approval annotation "${APPROVAL}" with either a URL or a reason starting with "unapproved", ${APPROVAL_PR}`;
+}
+
+/** The names listed under `field` (shortNames, categories) that are not DNS-1035 labels. */
+function labels(path: string, list: unknown, what: string): Broken | undefined {
+  if (!Array.isArray(list)) return undefined;
+  for (const [i, value] of list.entries()) {
+    const broken = label(`${path}[${i}]`, value, what);
+    if (broken) return broken;
+  }
+  return undefined;
 }
 
 const LABEL_1035 =
@@ -132,9 +171,52 @@ function firstBroken(crd: CrdNames): Broken | undefined {
       problem: `${JSON.stringify(listKind)} must differ from the kind`,
       fix: `name it ${JSON.stringify(`${kind}List`)}`,
     };
-  for (const [i, version] of (spec.versions ?? []).entries()) {
+  const other = labels('spec.names.shortNames', names.shortNames, 'short name') ?? labels('spec.names.categories', names.categories, 'category');
+  if (other) return other;
+  const versions = spec.versions ?? [];
+  for (const [i, version] of versions.entries()) {
     const broken = label(`spec.versions[${i}].name`, version?.name, 'version (it is the version of the API path and of the schema file)');
     if (broken) return broken;
+  }
+  const twice = versions.find((v, i) => versions.findIndex((w) => w?.name === v?.name) < i);
+  if (twice) {
+    return {
+      path: 'spec.versions',
+      problem: `must contain unique version names (${JSON.stringify(twice.name)} is listed twice)`,
+      fix: 'merge the two into one entry, or rename one',
+    };
+  }
+  const stored = versions.filter((v) => v?.storage === true).map((v) => JSON.stringify(v.name));
+  if (stored.length !== 1) {
+    return {
+      path: 'spec.versions',
+      problem: `must have exactly one version marked as storage version (${stored.length === 0 ? 'none is' : `${stored.join(' and ')} are`})`,
+      fix:
+        stored.length === 0
+          ? 'set storage: true on the version the cluster stores objects as'
+          : 'keep storage: true on the version the cluster stores objects as, and set storage: false on the others',
+    };
+  }
+  const { scope } = spec;
+  if (!SCOPES.some((s) => s === scope)) {
+    const close = typeof scope === 'string' ? SCOPES.find((s) => s.toLowerCase() === scope.toLowerCase()) : undefined;
+    return {
+      path: 'spec.scope',
+      problem: `${scope === undefined || scope === '' ? 'is required' : `${JSON.stringify(scope)} is not supported`}: supported values: "Cluster", "Namespaced"`,
+      fix: close ? `write it ${JSON.stringify(close)}` : 'set "Namespaced" for objects that live in a namespace, or "Cluster"',
+    };
+  }
+  if (isProtectedGroup(group)) {
+    const annotations = crd.metadata?.annotations;
+    const value = annotations !== null && typeof annotations === 'object' ? (annotations as Record<string, unknown>)[APPROVAL] : undefined;
+    const problem = approvalProblem(value);
+    if (problem) {
+      return {
+        path: `metadata.annotations[${APPROVAL}]`,
+        problem,
+        fix: `use a group the project owns instead of one under k8s.io or kubernetes.io, or set the annotation to the URL of the approved API review`,
+      };
+    }
   }
   return undefined;
 }

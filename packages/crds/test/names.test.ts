@@ -12,11 +12,11 @@ const BUILD_TIMEOUT = 30 * 60_000;
 interface Crd {
   apiVersion: string;
   kind: string;
-  metadata: { name: string };
+  metadata: { name: string; annotations?: Record<string, string> };
   spec: {
     group: string;
-    scope: string;
-    names: { kind: string; plural: string; singular?: string; listKind?: string };
+    scope?: string;
+    names: { kind: string; plural: string; singular?: string; listKind?: string; shortNames?: string[]; categories?: string[] };
     versions: { name: string; served: boolean; storage: boolean; schema: object }[];
   };
 }
@@ -49,6 +49,8 @@ const named = (c: Crd, plural: string, group = c.spec.group) => {
   c.spec.group = group;
   c.metadata.name = `${plural}.${group}`;
 };
+
+const APPROVAL = 'api-approved.kubernetes.io';
 
 const long = (n: number, start = 'x') => `${start}${'a'.repeat(n - 1)}`;
 
@@ -123,6 +125,41 @@ const cases: Case[] = [
     change: (c) => named(c, long(63, 'w'), `${long(60)}.${long(60)}.${long(60)}.example.com`),
     refused: 'metadata.name',
   },
+  { name: 'valid-cluster-scope', change: (c) => (c.spec.scope = 'Cluster') },
+  { name: 'valid-storage-version-not-served', change: (c) => (c.spec.versions[0]!.served = false) },
+  { name: 'valid-short-names-and-categories', change: (c) => Object.assign(c.spec.names, { shortNames: ['wd', 'w2'], categories: ['all', 'toys'] }) },
+  { name: 'short-name-upper-case', change: (c) => (c.spec.names.shortNames = ['wd', 'WD']), refused: 'spec.names.shortNames[1]' },
+  { name: 'category-space', change: (c) => (c.spec.names.categories = ['all things']), refused: 'spec.names.categories[0]' },
+  { name: 'no-storage-version', change: (c) => (c.spec.versions[0]!.storage = false), refused: 'spec.versions' },
+  { name: 'two-storage-versions', change: (c) => (c.spec.versions[1]!.storage = true), refused: 'spec.versions' },
+  { name: 'version-name-twice', change: (c) => (c.spec.versions[1]!.name = 'v1'), refused: 'spec.versions' },
+  { name: 'scope-lower-case', change: (c) => (c.spec.scope = 'namespaced'), refused: 'spec.scope' },
+  { name: 'scope-missing', change: (c) => delete c.spec.scope, refused: 'spec.scope' },
+  { name: 'protected-group-k8s-io', change: (c) => named(c, 'widgets', 'foo.k8s.io'), refused: `metadata.annotations[${APPROVAL}]` },
+  { name: 'protected-group-kubernetes-io', change: (c) => named(c, 'widgets', 'kubernetes.io'), refused: `metadata.annotations[${APPROVAL}]` },
+  {
+    name: 'protected-group-approval-not-a-url',
+    change: (c) => {
+      named(c, 'widgets', 'toys.x-k8s.k8s.io');
+      c.metadata.annotations = { [APPROVAL]: 'approved' };
+    },
+    refused: `metadata.annotations[${APPROVAL}]`,
+  },
+  {
+    name: 'valid-protected-group-approved',
+    change: (c) => {
+      named(c, 'widgets', 'toys.k8s.io');
+      c.metadata.annotations = { [APPROVAL]: 'https://github.com/kubernetes/enhancements/pull/1111' };
+    },
+  },
+  {
+    name: 'valid-protected-group-unapproved',
+    change: (c) => {
+      named(c, 'widgets', 'toys.kubernetes.io');
+      c.metadata.annotations = { [APPROVAL]: 'unapproved, experimental only' };
+    },
+  },
+  { name: 'valid-group-ending-like-k8s-io', change: (c) => named(c, 'widgets', 'toysk8s.io') },
 ];
 
 interface Verdict {
@@ -210,6 +247,31 @@ describe('crd add takes the CRD names the API server takes, and refuses those it
     expect(message('kind-60-characters-default-list-kind')).toMatch(
       /: spec\.names\.kind: "W\w{59}" makes the list kind "W\w{59}List", which must be .*; shorten the kind to at most 59 characters, such as "W\w{58}", or set spec\.names\.listKind$/,
     );
+    expect(message('no-storage-version')).toMatch(
+      /: spec\.versions: must have exactly one version marked as storage version \(none is\), as the API server requires; set storage: true on /,
+    );
+    expect(message('two-storage-versions')).toContain(
+      'spec.versions: must have exactly one version marked as storage version ("v1" and "v1beta1" are)',
+    );
+    expect(message('scope-lower-case')).toMatch(
+      /: spec\.scope: "namespaced" is not supported: supported values: "Cluster", "Namespaced", .*; write it "Namespaced"$/,
+    );
+    expect(message('protected-group-k8s-io')).toBe(
+      'protected-group-k8s-io.yaml: CustomResourceDefinition widgets.foo.k8s.io: metadata.annotations[api-approved.kubernetes.io]: ' +
+        'protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111, ' +
+        'as the API server requires; use a group the project owns instead of one under k8s.io or kubernetes.io, or set the annotation to the URL of the approved API review',
+    );
+    // The server's own words for each rule.
+    for (const [name, words] of [
+      ['no-storage-version', 'must have exactly one version marked as storage version'],
+      ['version-name-twice', 'must contain unique version names'],
+      ['protected-group-k8s-io', 'protected groups must have approval annotation "api-approved.kubernetes.io"'],
+      ['protected-group-approval-not-a-url', 'with either a URL or a reason starting with "unapproved"'],
+      ['scope-lower-case', 'supported values: "Cluster", "Namespaced"'],
+    ] as const) {
+      expect(onServer.get(name)!.message, name).toContain(words);
+      expect(message(name), name).toContain(words);
+    }
     for (const c of cases) expect(crdAdd.get(c.name)!.message, c.name).not.toContain('\n');
   });
 });
