@@ -117,6 +117,39 @@ function plan(root: string, crds: ReadonlyMap<string, Kept>, models: boolean): M
   return files;
 }
 
+/**
+ * Two CRDs whose schemas would be one file, in one line naming both; undefined when every served
+ * version has a schema file of its own. kubeconform looks a schema up by the kind in lower case, so
+ * kinds of one group that differ only in case (which the API server serves side by side) cannot
+ * both have one; the same kind twice is a KindConflict the server never serves.
+ * @param from where each CRD being added was read; the others are named by their file in crds/
+ */
+function schemaClash(crds: ReadonlyMap<string, Kept>, from: ReadonlyMap<string, string>): string | undefined {
+  const owner = new Map<string, Kept>();
+  const where = (k: Kept) => from.get(k.doc.crd.metadata.name) ?? k.file;
+  for (const k of crds.values()) {
+    const { group, names, versions } = k.doc.crd.spec;
+    for (const v of versions) {
+      if (!v.served) continue;
+      const file = `${Layout.crdSchemas}/${group}/${names.kind.toLowerCase()}_${v.name}.json`;
+      const first = owner.get(file);
+      if (!first) {
+        owner.set(file, k);
+        continue;
+      }
+      const [a, b] = from.has(k.doc.crd.metadata.name) ? [first, k] : [k, first];
+      const kindA = a.doc.crd.spec.names.kind;
+      const kindB = b.doc.crd.spec.names.kind;
+      const why =
+        kindA === kindB
+          ? `is the kind of ${a.doc.crd.metadata.name} (${where(a)}) too: the API server serves only one CRD per kind in a group, and both schemas of ${v.name} would be ${file}`
+          : `differs from the kind ${JSON.stringify(kindA)} of ${a.doc.crd.metadata.name} (${where(a)}) only in case: kubeconform looks a schema up by its kind in lower case, so both schemas of ${v.name} would be ${file}`;
+      return `${where(b)}: CustomResourceDefinition ${b.doc.crd.metadata.name}: spec.names.kind: ${JSON.stringify(kindB)} ${why}; rename one of the kinds, or give one of them a group of its own`;
+    }
+  }
+  return undefined;
+}
+
 export interface CrdOptions extends FetchOptions {
   /** Generate the typed models. @default true */
   readonly models?: boolean;
@@ -163,10 +196,10 @@ export async function addCrds(root: string, arg: string, dir?: string, options: 
   const source = parseCrdSource(arg, dir, options.cwd ?? root);
   const read: SourcedCrd[] = await readSource(root, source, options);
   const shipped = shippedGroups();
-  const clash = read.find((d) => shipped.has(d.crd.spec.group));
-  if (clash) {
+  const shippedClash = read.find((d) => shipped.has(d.crd.spec.group));
+  if (shippedClash) {
     throw new UsageError(
-      `crd add: ${clash.crd.metadata.name} (${clash.from}) is in group ${clash.crd.spec.group}, whose CRDs Strata ships already (packages/schemas/crds); nothing to add`,
+      `crd add: ${shippedClash.crd.metadata.name} (${shippedClash.from}) is in group ${shippedClash.crd.spec.group}, whose CRDs Strata ships already (packages/schemas/crds); nothing to add`,
     );
   }
   // Names are the paths of the files written: a name the server refuses is refused before any is made.
@@ -182,6 +215,8 @@ export async function addCrds(root: string, arg: string, dir?: string, options: 
     crdSchemas(doc.crd, committedObjectMetaDefinitions(), doc.from);
     crds.set(doc.crd.metadata.name, { file: Layout.crdManifest(group, names.plural), doc, source: where });
   }
+  const clash = schemaClash(crds, new Map(read.map((d) => [d.crd.metadata.name, d.from])));
+  if (clash) throw new Error(clash);
   const change = apply(root, crds, 'strata crd add', options.models ?? true);
   return { crds: read.map((d) => describe(d, where)), ...change };
 }

@@ -257,3 +257,81 @@ describe('crd add from a Go module', () => {
     ).rejects.toThrow('no CustomResourceDefinition');
   });
 });
+
+describe('crd add: kinds of one group that differ only in case', () => {
+  let ws: { root: string; dispose(): void };
+  beforeAll(() => {
+    ws = workspace();
+  });
+  afterAll(() => ws.dispose());
+
+  const crd = (plural: string, kind: string, versions: string[], field: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: ${plural}.toys.example.com
+spec:
+  group: toys.example.com
+  names: {kind: ${kind}, plural: ${plural}}
+  scope: Namespaced
+  versions:
+${versions
+  .map(
+    (v, i) => `  - name: ${v}
+    served: true
+    storage: ${i === 0}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, properties: {${field}: {type: integer}}}
+`,
+  )
+  .join('')}`;
+  const write = (name: string, ...docs: string[]) => {
+    writeFileSync(join(ws.root, name), docs.join('---\n'));
+    return join(ws.root, name);
+  };
+
+  it('refuses two kinds whose schemas would be one file, in one line naming both, and writes nothing', async () => {
+    const before = snapshot(ws.root);
+    const file = write('case.yaml', crd('widgets', 'Widget', ['v1'], 'size'), crd('bigwidgets', 'WIDGET', ['v1'], 'colour'));
+    await expect(addCrds(ws.root, file, undefined, { models: false })).rejects.toThrow(
+      'case.yaml: CustomResourceDefinition bigwidgets.toys.example.com: spec.names.kind: "WIDGET" differs from the kind "Widget" of widgets.toys.example.com (case.yaml) ' +
+        'only in case: kubeconform looks a schema up by its kind in lower case, so both schemas of v1 would be crds/schemas/toys.example.com/widget_v1.json; ' +
+        'rename one of the kinds, or give one of them a group of its own',
+    );
+    rmSync(file);
+    expect(snapshot(ws.root)).toStrictEqual(before);
+  });
+
+  it('refuses one that clashes with a CRD added earlier, naming the kept file', async () => {
+    await addCrds(ws.root, write('widgets.yaml', crd('widgets', 'Widget', ['v1'], 'size')), undefined, { models: false });
+    const before = snapshot(ws.root);
+    const file = write('big.yaml', crd('bigwidgets', 'WIDGET', ['v2', 'v1'], 'colour'));
+    await expect(addCrds(ws.root, file, undefined, { models: false })).rejects.toThrow(
+      'big.yaml: CustomResourceDefinition bigwidgets.toys.example.com: spec.names.kind: "WIDGET" differs from the kind "Widget" of widgets.toys.example.com ' +
+        '(crds/toys.example.com_widgets.yaml) only in case',
+    );
+    const same = write('same.yaml', crd('gadgets', 'Widget', ['v1'], 'colour'));
+    await expect(addCrds(ws.root, same, undefined, { models: false })).rejects.toThrow(
+      'same.yaml: CustomResourceDefinition gadgets.toys.example.com: spec.names.kind: "Widget" is the kind of widgets.toys.example.com ' +
+        '(crds/toys.example.com_widgets.yaml) too: the API server serves only one CRD per kind in a group',
+    );
+    for (const f of ['big.yaml', 'same.yaml']) rmSync(join(ws.root, f));
+    expect(snapshot(ws.root)).toStrictEqual(before);
+  });
+
+  it('takes them when no served version is shared, and validates each against its own schema', async () => {
+    await addCrds(ws.root, write('big.yaml', crd('bigwidgets', 'WIDGET', ['v2'], 'colour')), undefined, { models: false });
+    expect(existsSync(join(ws.root, Layout.crdSchemas, 'toys.example.com', 'widget_v1.json'))).toBe(true);
+    expect(existsSync(join(ws.root, Layout.crdSchemas, 'toys.example.com', 'widget_v2.json'))).toBe(true);
+    const cr = (apiVersion: string, kind: string, spec: string) =>
+      `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: w\n  namespace: toys\nspec:\n  ${spec}\n`;
+    expect(
+      await schemaProblems(ws.root, [cr('toys.example.com/v1', 'Widget', 'size: 3'), cr('toys.example.com/v2', 'WIDGET', 'colour: 4')].join('---\n')),
+    ).toStrictEqual([]);
+    expect(await schemaProblems(ws.root, cr('toys.example.com/v1', 'Widget', 'colour: 4'))).not.toStrictEqual([]);
+    rmSync(join(ws.root, 'big.yaml'));
+    rmSync(join(ws.root, 'widgets.yaml'));
+  });
+});

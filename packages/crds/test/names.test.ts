@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureServers, startServer, type Server } from '@strata/verify';
-import { addCrds } from '../src/index.ts';
+import { addCrds, removeCrds } from '../src/index.ts';
 import { workspace } from './workspace.ts';
 
 // On a fresh machine the first test to ask builds the server binaries (minutes, once).
@@ -185,6 +185,8 @@ beforeAll(async () => {
     try {
       await addCrds(ws.root, file, undefined, { models: false });
       crdAdd.set(c.name, { accepted: true, fields: [], message: '' });
+      // Each case is judged alone, as the server judges it: a kept Widget would clash with the next.
+      removeCrds(ws.root, crd.metadata.name, { models: false });
     } catch (err) {
       const message = (err as Error).message;
       const field = /^[^:]+: CustomResourceDefinition [^:]+: ([^:]+): /.exec(message)?.[1];
