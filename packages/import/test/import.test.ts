@@ -430,3 +430,54 @@ describe('strata import of plain YAML reads it as kubectl apply -f does', () => 
     },
   );
 });
+
+describe('strata import of plain YAML saved as UTF-16', () => {
+  it(
+    'imports the objects kubectl apply -f reads from a UTF-16 file with a byte order mark, and says kustomize would read it otherwise',
+    { timeout: 120_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-utf16-'));
+      try {
+        const text = [
+          'apiVersion: v1',
+          'kind: ConfigMap',
+          'metadata:',
+          '  name: greeting',
+          '  namespace: shop',
+          'data:',
+          '  hello: "grüße, 世界"',
+          '---',
+          'apiVersion: apps/v1',
+          'kind: Deployment',
+          'metadata: {name: greeter, namespace: shop}',
+          'spec:',
+          '  replicas: 3',
+          '  selector: {matchLabels: {app: greeter}}',
+          '  template:',
+          '    metadata: {labels: {app: greeter}}',
+          '    spec: {containers: [{name: greeter, image: "nginx:1.27"}]}',
+          '',
+        ].join('\r\n');
+        // Windows' "Unicode" as Notepad saves it: UTF-16 little-endian with a byte order mark, CRLF.
+        writeFileSync(join(dir, 'dev.yaml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+        writeFileSync(join(dir, 'rest.yaml'), text.replace('replicas: 3', 'replicas: 5').replaceAll('\r\n', '\n'));
+        const envs = ENVIRONMENTS.map((e) => `${e}=${join(dir, e === 'dev' ? 'dev.yaml' : 'rest.yaml')}`);
+        const r = await importApp(ws.root, { name: 'utf16', envs, install: false });
+        const out = await built('utf16');
+        const of = (env: Environment, kind: string) =>
+          out[env].find((m) => m.kind === kind) as Manifest & { spec?: { replicas?: number }; data?: unknown };
+        expect(of('dev', 'ConfigMap').data).toStrictEqual({ hello: 'grüße, 世界' });
+        expect(of('dev', 'Deployment').spec!.replicas).toBe(3);
+        expect(of('prod', 'Deployment').spec!.replicas).toBe(5);
+        expect(out.dev.map(key)).toStrictEqual(['ConfigMap shop/greeting', 'Deployment shop/greeter']);
+        expect(
+          r.warnings.filter((w) =>
+            /dev\.yaml:\d+: kubectl reads this UTF-16 file \(little-endian, with a byte order mark\).*; imported as kubectl reads it$/.test(w),
+          ),
+        ).toHaveLength(1);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});
