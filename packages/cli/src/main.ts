@@ -658,7 +658,48 @@ program
 
 const counted = (n: number, one: string, many: string) => (n === 0 ? undefined : `${n} ${n === 1 ? one : many}`);
 
+/** The flags each command was given in this run, by option: what strictOptions judges repeats by. */
+let given = new Map<Command, Map<string, { flags: string[]; values: string[] }>>();
+
+/**
+ * The usage rules commander leaves to its caller, on every option of every command: a value is
+ * never empty (`--env ''` is no env, not every env), an option that takes one value is given once
+ * (commander would keep the last silently; one that takes a list, such as generate's --app or
+ * import's --env, adds up, as kubectl's list flags do), and --foo and --no-foo are not both given.
+ * Each breach is one usage line, exit 2, before the command runs.
+ */
+function strictOptions(cmd: Command): void {
+  const path = () => {
+    const names: string[] = [];
+    for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+    return names.join(' ');
+  };
+  for (const opt of cmd.options) {
+    const flag = opt.long ?? opt.short ?? opt.flags;
+    cmd.on(`option:${opt.name()}`, (value?: string) => {
+      const byName = given.get(cmd) ?? new Map<string, { flags: string[]; values: string[] }>();
+      given.set(cmd, byName);
+      const name = opt.attributeName();
+      const seen = byName.get(name) ?? { flags: [], values: [] };
+      byName.set(name, seen);
+      if (value === '') cmd.error(`${path()}: ${flag}: empty value; give one, or leave the option out`);
+      // A flag that takes no value: --foo, or --no-foo (which commander does not count as boolean).
+      if (!opt.required && !opt.optional) {
+        const other = seen.flags.find((f) => f !== flag);
+        if (other) cmd.error(`${path()}: ${other} and ${flag} contradict each other; give one of them`);
+      } else if (!opt.variadic && seen.values.length > 0) {
+        cmd.error(`${path()}: ${flag} given twice (${seen.values[0]}, then ${value}); it takes one value, so give it once`);
+      }
+      seen.flags.push(flag);
+      if (value !== undefined) seen.values.push(value);
+    });
+  }
+  for (const sub of cmd.commands) strictOptions(sub);
+}
+strictOptions(program);
+
 export async function main(argv: readonly string[]): Promise<void> {
+  given = new Map();
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo, strata, tempWorkspace } from './workspace.ts';
+import { repo, strata, tempWorkspace, treeOf } from './workspace.ts';
 
 const APP = 'tokenplace-relay';
 
@@ -58,6 +58,38 @@ describe('exit codes through the real CLI', () => {
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^strata: .*; run with --help for usage\n$/);
     expect(r.status).toBe(2);
+  });
+
+  it.each([
+    [
+      ['set', 'image', '--app', 'other', '--app', APP, '--env', 'dev', ':v9'],
+      'set image: --app given twice (other, then tokenplace-relay); it takes one value, so give it once',
+    ],
+    [['check', '--env', 'prod', '--env', 'dev'], 'check: --env given twice (prod, then dev); it takes one value, so give it once'],
+    [
+      ['validate', '-o', 'text', '--output', 'json', 'cm.yaml'],
+      'validate: --output given twice (text, then json); it takes one value, so give it once',
+    ],
+    [['pipeline', '--frozen', '--no-frozen'], 'pipeline: --frozen and --no-frozen contradict each other; give one of them'],
+    [['generate', '--env', ''], 'generate: --env: empty value; give one, or leave the option out'],
+    [['ls', '--env='], 'ls: --env: empty value; give one, or leave the option out'],
+    [['verify', '--app', APP, '--env', ''], 'verify: --env: empty value; give one, or leave the option out'],
+    [['validate', '--kubernetes-version', '', 'cm.yaml'], 'validate: --kubernetes-version: empty value; give one, or leave the option out'],
+    [['graph', '--env', 'dev', '--out', ''], 'graph: --out: empty value; give one, or leave the option out'],
+  ])('a flag given twice, empty or against its negation is a usage mistake, and nothing runs: strata %j', (args, message) => {
+    const before = treeOf(ws.root);
+    const r = strata(ws.root, args);
+    expect(r.stderr).toBe(`strata: ${message}; run with --help for usage\n`);
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(2);
+    expect(treeOf(ws.root)).toStrictEqual(before);
+  });
+
+  it('a flag that takes a list adds up when repeated, as kubectl list flags do', () => {
+    const r = strata(repo, ['ls', '--app', 'tensafe', '--app', APP, '--env', 'dev', '-o', 'json']);
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as { app: string }[]).map((row) => row.app)).toStrictEqual(['tensafe', APP]);
+    expect(r.status).toBe(0);
   });
 
   it.each(['json', 'sarif', 'junit'])('a usage mistake under -o %s still prints one report document, the mistake its one problem', (format) => {
