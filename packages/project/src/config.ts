@@ -103,6 +103,9 @@ function checkKeys(config: Located): void {
   const sections = Object.keys(CONFIG_SECTIONS);
   for (const key of Object.keys(value)) {
     if (Object.hasOwn(CONFIG_SECTIONS, key)) continue;
+    // Kept for no tool: a JavaScript reader that copies it sets the object's prototype instead.
+    // Refused as every key a section does not take is.
+    if (key === '__proto__') throw new UsageError(`${where(config, [key])}: ${key}: unknown section${hint(key, sections, 'sections')}`);
     const near = nearest(key, sections);
     if (near) throw new UsageError(`${where(config, [key])}: ${key}: unknown section; did you mean ${near}?`);
   }

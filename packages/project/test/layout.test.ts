@@ -120,6 +120,21 @@ describe('strata.config.json', () => {
     expect(refusal('{"policy": []}')).toBe('strata.config.json:1:2: policy: must be an object of settings (severity)');
   });
 
+  it('refuses a __proto__ key at the top as in every section, at its line', () => {
+    expect(refusal('{\n  "__proto__": {"polluted": true},\n  "policy": {}\n}')).toBe(
+      'strata.config.json:2:3: __proto__: unknown section; known sections: policy, gitops, kubernetes',
+    );
+    expect(refusal('{"kubernetes": {"__proto__": {}}}')).toBe(
+      'strata.config.json:1:17: kubernetes.__proto__: unknown setting; known settings: version, envs, serviceNodePortRange',
+    );
+    expect(refusal('{"kubernetes": {"envs": {"__proto__": "1.35"}}}')).toMatch(
+      /^strata\.config\.json:1:26: kubernetes\.envs\.__proto__: unknown env; known envs: /,
+    );
+    expect(refusal('{"policy": {"severity": {"require-probes": {"__proto__": "off"}}}}')).toMatch(
+      /^strata\.config\.json:1:\d+: policy\.severity\.require-probes\.__proto__: unknown env; known envs: /,
+    );
+  });
+
   it('refuses a key written twice, at the second, naming the first: JSON would keep only the last', () => {
     expect(refusal('{\n  "kubernetes": {"version": "1.36", "envs": {"prod": "1.35"}},\n  "kubernetes": {"version": "1.36"}\n}')).toBe(
       'strata.config.json:3:3: kubernetes: written twice (first at line 2); JSON keeps only the last, so merge the two into one',
