@@ -193,14 +193,15 @@ function yamlFiles(path: string): string[] {
  * them. These rules say kustomize would read the file otherwise; an imported plain YAML file is
  * never handed to kustomize (the app's overlays are written anew), so they are warnings here.
  */
-const APPLIED_AS_READ = new Set(['yaml-version', 'duplicate-key', 'yaml-encoding']);
+const APPLIED_AS_READ = new Set(['yaml-version', 'duplicate-key', 'yaml-encoding', 'yaml-line-break']);
 
 /**
  * Plain YAML: every document of a file or of every .yaml/.yml file under a folder, read as
  * `kubectl apply -f` reads it (YAML 1.1, merge keys, lists of any kind unpacked): the objects a
  * person applying these files gets. What kubectl refuses is refused in its words, at its line; what
- * it reads otherwise than a YAML 1.2 tool would (`010` is 8, `yes` is true), a key given twice, or
- * a file it decodes first (UTF-16 with a byte order mark), is imported as kubectl reads it, and said.
+ * it reads otherwise than a YAML 1.2 tool would (`010` is 8, `yes` is true, U+2028 ends a line), a key
+ * given twice, or a file it decodes first (UTF-16 with a byte order mark), is imported as kubectl
+ * reads it, and said.
  */
 async function readYaml(path: string, root: string, warnings: string[]): Promise<Manifest[]> {
   const files = yamlFiles(path);

@@ -481,3 +481,32 @@ describe('strata import of plain YAML saved as UTF-16', () => {
     },
   );
 });
+
+describe('strata import of plain YAML with a line break only YAML 1.1 knows', () => {
+  it(
+    'imports the objects kubectl apply -f reads where U+2028 breaks the line, and says kustomize would read it otherwise',
+    { timeout: 120_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-u2028-'));
+      try {
+        const text = (mode: string) =>
+          ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: settings, namespace: shop}', 'data:', `  mode: ${mode}\u2028  level: "3"`, ''].join(
+            '\n',
+          );
+        writeFileSync(join(dir, 'dev.yaml'), text('fast'));
+        writeFileSync(join(dir, 'rest.yaml'), text('slow'));
+        const envs = ENVIRONMENTS.map((e) => `${e}=${join(dir, e === 'dev' ? 'dev.yaml' : 'rest.yaml')}`);
+        const r = await importApp(ws.root, { name: 'lsep', envs, install: false });
+        const out = await built('lsep');
+        const data = (env: Environment) => (out[env].find((m) => m.kind === 'ConfigMap') as Manifest & { data?: unknown }).data;
+        expect(data('dev')).toStrictEqual({ mode: 'fast', level: '3' });
+        expect(data('prod')).toStrictEqual({ mode: 'slow', level: '3' });
+        expect(
+          r.warnings.filter((w) => /dev\.yaml:\d+: U\+2028 \(line separator\) is a line break to kubectl.*; imported as kubectl reads it$/.test(w)),
+        ).toHaveLength(1);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});
