@@ -24,6 +24,8 @@ export interface CrdNames {
       readonly categories?: unknown;
     };
     readonly versions?: readonly { readonly name?: unknown; readonly storage?: unknown }[];
+    readonly preserveUnknownFields?: unknown;
+    readonly conversion?: unknown;
   };
 }
 
@@ -45,6 +47,59 @@ function approvalProblem(value: unknown): string | undefined {
   if (text.startsWith('unapproved')) return undefined;
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\s]+[^\s]*$/.test(text)) return undefined;
   return `${JSON.stringify(text)}: protected groups must have approval annotation "${APPROVAL}" with either a URL or a reason starting with "unapproved", ${APPROVAL_PR}`;
+}
+
+/** Versions of ConversionReview the server can send a conversion webhook. */
+const REVIEW_VERSIONS = ['v1', 'v1beta1'];
+
+const objectOf = (value: unknown): Record<string, unknown> | undefined =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+
+/** The first rule `spec.conversion` breaks: a strategy of None or Webhook, and a webhook only, and always, with Webhook. */
+function conversionBroken(value: unknown): Broken | undefined {
+  const conversion = objectOf(value);
+  if (value === undefined || value === null) return undefined;
+  const strategy = conversion?.strategy;
+  if (strategy !== 'None' && strategy !== 'Webhook') {
+    return {
+      path: 'spec.conversion.strategy',
+      problem: `${strategy === undefined || strategy === '' ? 'is required' : `${JSON.stringify(strategy)} is not supported`}: supported values: "None", "Webhook"`,
+      fix: 'use "None" when every version has the same fields, or "Webhook" with the webhook that converts them',
+    };
+  }
+  const webhook = objectOf(conversion?.webhook);
+  if (strategy === 'None') {
+    if (webhook?.clientConfig !== undefined || webhook?.conversionReviewVersions !== undefined)
+      return {
+        path: 'spec.conversion.webhook',
+        problem: 'should not be set when strategy is not set to Webhook',
+        fix: 'remove it, or set strategy: Webhook',
+      };
+    return undefined;
+  }
+  const client = objectOf(webhook?.clientConfig);
+  if (!client)
+    return {
+      path: 'spec.conversion.webhook.clientConfig',
+      problem: 'required when strategy is set to Webhook',
+      fix: 'name the service (or url) of the conversion webhook',
+    };
+  if ((client.url === undefined) === (client.service === undefined))
+    return { path: 'spec.conversion.webhook.clientConfig', problem: 'exactly one of url or service is required', fix: 'keep one of them' };
+  const reviews = webhook?.conversionReviewVersions;
+  if (!Array.isArray(reviews) || reviews.length === 0)
+    return {
+      path: 'spec.conversion.webhook.conversionReviewVersions',
+      problem: 'is required',
+      fix: `list the ConversionReview versions the webhook understands, such as ["v1"]`,
+    };
+  if (!reviews.some((v) => REVIEW_VERSIONS.includes(v as string)))
+    return {
+      path: 'spec.conversion.webhook.conversionReviewVersions',
+      problem: `must include at least one of ${REVIEW_VERSIONS.join(', ')}`,
+      fix: 'add "v1" if the webhook understands it',
+    };
+  return undefined;
 }
 
 /** The names listed under `field` (shortNames, categories) that are not DNS-1035 labels. */
@@ -206,6 +261,15 @@ function firstBroken(crd: CrdNames): Broken | undefined {
       fix: close ? `write it ${JSON.stringify(close)}` : 'set "Namespaced" for objects that live in a namespace, or "Cluster"',
     };
   }
+  if (spec.preserveUnknownFields === true) {
+    return {
+      path: 'spec.preserveUnknownFields',
+      problem: 'cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead',
+      fix: 'remove it, and mark the objects whose unknown fields are kept in the schema',
+    };
+  }
+  const conversion = conversionBroken(spec.conversion);
+  if (conversion) return conversion;
   if (isProtectedGroup(group)) {
     const annotations = crd.metadata?.annotations;
     const value = annotations !== null && typeof annotations === 'object' ? (annotations as Record<string, unknown>)[APPROVAL] : undefined;

@@ -18,6 +18,8 @@ interface Crd {
     scope?: string;
     names: { kind: string; plural: string; singular?: string; listKind?: string; shortNames?: string[]; categories?: string[] };
     versions: { name: string; served: boolean; storage: boolean; schema: object }[];
+    preserveUnknownFields?: boolean;
+    conversion?: object;
   };
 }
 
@@ -51,6 +53,7 @@ const named = (c: Crd, plural: string, group = c.spec.group) => {
 };
 
 const APPROVAL = 'api-approved.kubernetes.io';
+const WEBHOOK = { name: 'convert', namespace: 'toys', path: '/convert' };
 
 const long = (n: number, start = 'x') => `${start}${'a'.repeat(n - 1)}`;
 
@@ -160,6 +163,39 @@ const cases: Case[] = [
     },
   },
   { name: 'valid-group-ending-like-k8s-io', change: (c) => named(c, 'widgets', 'toysk8s.io') },
+  { name: 'preserve-unknown-fields', change: (c) => (c.spec.preserveUnknownFields = true), refused: 'spec.preserveUnknownFields' },
+  { name: 'valid-preserve-unknown-fields-false', change: (c) => (c.spec.preserveUnknownFields = false) },
+  { name: 'valid-conversion-none', change: (c) => (c.spec.conversion = { strategy: 'None' }) },
+  {
+    name: 'valid-conversion-webhook',
+    change: (c) => (c.spec.conversion = { strategy: 'Webhook', webhook: { clientConfig: { service: WEBHOOK }, conversionReviewVersions: ['v1'] } }),
+  },
+  { name: 'conversion-without-strategy', change: (c) => (c.spec.conversion = {}), refused: 'spec.conversion.strategy' },
+  { name: 'conversion-strategy-lower-case', change: (c) => (c.spec.conversion = { strategy: 'webhook' }), refused: 'spec.conversion.strategy' },
+  {
+    name: 'conversion-webhook-without-client',
+    change: (c) => (c.spec.conversion = { strategy: 'Webhook' }),
+    refused: { crdAdd: 'spec.conversion.webhook.clientConfig', server: 'spec.conversion.webhookClientConfig' },
+  },
+  {
+    name: 'conversion-webhook-url-and-service',
+    change: (c) =>
+      (c.spec.conversion = {
+        strategy: 'Webhook',
+        webhook: { clientConfig: { service: WEBHOOK, url: 'https://convert.example.com/' }, conversionReviewVersions: ['v1'] },
+      }),
+    refused: { crdAdd: 'spec.conversion.webhook.clientConfig', server: 'spec.conversion.webhookClientConfig' },
+  },
+  {
+    name: 'conversion-review-version-unknown',
+    change: (c) => (c.spec.conversion = { strategy: 'Webhook', webhook: { clientConfig: { service: WEBHOOK }, conversionReviewVersions: ['v2'] } }),
+    refused: { crdAdd: 'spec.conversion.webhook.conversionReviewVersions', server: 'spec.conversion.conversionReviewVersions' },
+  },
+  {
+    name: 'conversion-none-with-webhook',
+    change: (c) => (c.spec.conversion = { strategy: 'None', webhook: { clientConfig: { service: WEBHOOK }, conversionReviewVersions: ['v1'] } }),
+    refused: { crdAdd: 'spec.conversion.webhook', server: 'spec.conversion.webhookClientConfig' },
+  },
 ];
 
 interface Verdict {
@@ -270,6 +306,12 @@ describe('crd add takes the CRD names the API server takes, and refuses those it
       ['protected-group-k8s-io', 'protected groups must have approval annotation "api-approved.kubernetes.io"'],
       ['protected-group-approval-not-a-url', 'with either a URL or a reason starting with "unapproved"'],
       ['scope-lower-case', 'supported values: "Cluster", "Namespaced"'],
+      ['preserve-unknown-fields', 'cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead'],
+      ['conversion-strategy-lower-case', 'supported values: "None", "Webhook"'],
+      ['conversion-webhook-without-client', 'required when strategy is set to Webhook'],
+      ['conversion-webhook-url-and-service', 'exactly one of url or service is required'],
+      ['conversion-review-version-unknown', 'must include at least one of v1, v1beta1'],
+      ['conversion-none-with-webhook', 'should not be set when strategy is not set to Webhook'],
     ] as const) {
       expect(onServer.get(name)!.message, name).toContain(words);
       expect(message(name), name).toContain(words);
