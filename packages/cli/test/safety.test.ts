@@ -1,4 +1,16 @@
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +158,77 @@ describe('a generated folder linked out of the repository', () => {
       rmSync(outside, { recursive: true, force: true });
     }
   }, 300_000);
+});
+
+describe('dist/ linked out of the repository', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  beforeAll(() => {
+    ws = tempWorkspace(['tensafe']);
+    expect(strata(ws.root, ['generate']).status).toBe(0);
+    // A first run fills dist/ and the pipeline's cache: a later run reuses the app and only prunes dist/.
+    expect(strata(ws.root, ['pipeline']).status).toBe(0);
+  }, 120_000);
+  afterAll(() => ws.dispose());
+
+  /** Every entry under a folder, links not followed, with a file's content or a link's target. */
+  const entries = (dir: string): Record<string, string> =>
+    Object.fromEntries(
+      readdirSync(dir, { withFileTypes: true, recursive: true }).map((e) => {
+        const p = join(e.parentPath, e.name);
+        return [p.slice(dir.length + 1), e.isSymbolicLink() ? `-> ${readlinkSync(p)}` : e.isFile() ? readFileSync(p, 'utf8') : '/'];
+      }),
+    );
+
+  it.each([
+    'dist',
+    'dist/prod',
+  ])('%s is refused in one line by build and pipeline, cached or not, and nothing is written or removed on either side', (folder) => {
+    const outside = mkdtempSync(join(tmpdir(), 'strata-linked-dist-'));
+    try {
+      // What a writer following the link would overwrite, and what pruning through it would remove.
+      cpSync(join(ws.root, folder), outside, { recursive: true });
+      writeFileSync(join(outside, folder === 'dist' ? 'notes.txt' : 'gone.yaml'), 'kept\n');
+      rmSync(join(ws.root, folder), { recursive: true });
+      symlinkSync(outside, join(ws.root, folder));
+      const there = entries(outside);
+      const dist = entries(join(ws.root, 'dist'));
+      for (const args of [['build'], ['build', '--app', 'tensafe', '--env', 'prod'], ['pipeline', '--no-cache'], ['pipeline']]) {
+        const r = strata(ws.root, args);
+        // The last line: in CI, the build's progress lines come first.
+        expect(r.stderr.trimEnd().split('\n').at(-1), args.join(' ')).toMatch(
+          new RegExp(
+            `^strata: (cannot write dist/: )?${folder}: is a symbolic link \\(to ${outside}\\); built output goes only to plain folders in the workspace, so nothing was written or removed through it: remove the link, then run again$`,
+          ),
+        );
+        expect(r.status, args.join(' ')).toBe(1);
+        expect(entries(outside), args.join(' ')).toStrictEqual(there);
+        expect(entries(join(ws.root, 'dist')), args.join(' ')).toStrictEqual(dist);
+      }
+    } finally {
+      rmSync(join(ws.root, folder), { force: true });
+      rmSync(outside, { recursive: true, force: true });
+      expect(strata(ws.root, ['build']).status).toBe(0);
+    }
+  }, 300_000);
+
+  it('a dist/ file that is a link is replaced by the built file, and what it pointed at is left as it was', () => {
+    const outside = join(mkdtempSync(join(tmpdir(), 'strata-linked-file-')), 'tensafe.yaml');
+    try {
+      writeFileSync(outside, 'kept\n');
+      const file = join(ws.root, 'dist', 'prod', 'tensafe.yaml');
+      const built = readFileSync(file, 'utf8');
+      for (const args of [['build'], ['pipeline', '--no-cache']]) {
+        rmSync(file);
+        symlinkSync(outside, file);
+        expect(strata(ws.root, args).status, args.join(' ')).toBe(0);
+        expect(lstatSync(file).isSymbolicLink()).toBe(false);
+        expect(readFileSync(file, 'utf8')).toBe(built);
+        expect(readFileSync(outside, 'utf8')).toBe('kept\n');
+      }
+    } finally {
+      rmSync(join(outside, '..'), { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('Secret values never touch disk', () => {

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isRunning } from '@strata/project';
@@ -19,6 +19,28 @@ export interface AtomicWriteOptions {
 }
 
 let temporaries = 0;
+
+/**
+ * The first folder on the way from `root` down to the file `rel` (relative to it, `/`-separated;
+ * the file itself is not looked at) that is a symbolic link, with where it points; undefined when
+ * there is none. A writer that makes folders and renames into them would follow such a link out of
+ * the workspace. The walk stops at the first folder that does not exist: nothing below it can be a link.
+ */
+export function linkedFolder(root: string, rel: string): { readonly folder: string; readonly target: string } | undefined {
+  const parts = rel.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const folder = parts.slice(0, i).join('/');
+    let stat;
+    try {
+      stat = lstatSync(join(root, folder));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    if (stat.isSymbolicLink()) return { folder, target: readlinkSync(join(root, folder)) };
+  }
+  return undefined;
+}
 
 /**
  * The temporary name for `file`: beside it (a rename stays on one file system), hidden, and matched

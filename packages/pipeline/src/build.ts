@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, checkEnv, Layout, ToolError, UsageError } from '@strata/project';
-import { lockTree, writeFileAtomic, writeFileAtomicAsync } from '@strata/emit';
+import { linkedFolder, lockTree, writeFileAtomic, writeFileAtomicAsync } from '@strata/emit';
 import { buildOverlays, type BuildResult } from '@strata/kustomize';
 import type { Selection } from './generate.ts';
 
@@ -63,6 +63,12 @@ export async function build(root: string, selection: Selection = {}, onResult?: 
 
 async function buildLocked(root: string, selection: Selection, onResult?: (r: BuildResult) => void): Promise<BuildOutcome> {
   const overlays = selectOverlays(root, selection);
+  const outputs = overlays.map((o) => Layout.distOf(o.env, o.app));
+  // A build of everything leaves dist/ holding exactly the current apps and envs.
+  const everything = !selection.env && !(selection.apps && selection.apps.length > 0);
+  // Refused before anything is built, so that nothing is written or removed.
+  for (const output of outputs) refuseLinkedDist(root, output);
+  if (everything) prunePlan(root, new Set(outputs));
   const built = await buildOverlays(
     root,
     overlays.map((o) => o.dir),
@@ -70,23 +76,40 @@ async function buildLocked(root: string, selection: Selection, onResult?: (r: Bu
   );
   const results = built.map((r, i) => {
     const { env, app } = overlays[i]!;
-    const output = Layout.distOf(env, app);
+    const output = outputs[i]!;
     if (r.ok) writeDist(root, output, r.yaml);
     return { ...r, env, app, output };
   });
-  // A build of everything leaves dist/ holding exactly the current apps and envs.
-  const everything = !selection.env && !(selection.apps && selection.apps.length > 0);
-  const pruned = everything ? pruneDist(root, new Set(overlays.map((o) => Layout.distOf(o.env, o.app)))) : [];
+  const pruned = everything ? pruneDist(root, new Set(outputs)) : [];
   return { results, failed: results.filter((r) => !r.ok).length, pruned };
 }
 
 /**
- * Removes every file under dist/ that is not in `keep` (paths relative to the root), and the
- * folders left empty: the built output of an app or env that no longer exists must not be shipped
- * or validated as if it were current. Returns what it removed.
+ * dist/, or a folder in it, that is a symbolic link would have the writer put built output outside
+ * the workspace (or into another env's folder) and the pruning remove what it finds there, and then
+ * the link itself as stale: refused in one line. A dist/ file that is a link is replaced by the
+ * rename, never written through, so it needs no refusal.
  */
-export function pruneDist(root: string, keep: ReadonlySet<string>): string[] {
-  const removed: string[] = [];
+function linkError(folder: string, target: string): Error {
+  return new Error(
+    `${folder}: is a symbolic link (to ${target}); built output goes only to plain folders in the workspace, so nothing was written or removed through it: remove the link, then run again`,
+  );
+}
+
+function refuseLinkedDist(root: string, output: string): void {
+  const link = linkedFolder(root, output);
+  if (link) throw linkError(link.folder, link.target);
+}
+
+/**
+ * What pruneDist would remove: files, then the folders left empty (deepest first). Throws before
+ * anything is removed when dist/ or a folder in it is a symbolic link.
+ */
+function prunePlan(root: string, keep: ReadonlySet<string>): { files: string[]; folders: string[] } {
+  const files: string[] = [];
+  const folders: string[] = [];
+  // dist/ itself first: the sweep would follow it.
+  refuseLinkedDist(root, `${Layout.dist}/`);
   const sweep = (dir: string): boolean => {
     let entries;
     try {
@@ -98,20 +121,46 @@ export function pruneDist(root: string, keep: ReadonlySet<string>): string[] {
     for (const e of entries) {
       const path = join(dir, e.name);
       const rel = relative(root, path);
-      if (e.isDirectory() && sweep(path)) rmdirSync(path);
-      else if (!e.isDirectory() && !keep.has(rel)) {
-        rmSync(path, { force: true });
-        removed.push(rel);
-      } else empty = false;
+      if (e.isSymbolicLink() && isFolder(path)) throw linkError(rel, readlinkSync(path));
+      if (e.isDirectory()) {
+        if (sweep(path)) folders.push(path);
+        else empty = false;
+      } else if (!keep.has(rel)) files.push(rel);
+      else empty = false;
     }
     return empty;
   };
   sweep(join(root, Layout.dist));
-  return removed.sort();
+  return { files, folders };
 }
 
-/** Writes one built overlay to dist/ with the one atomic writer, so a reader never sees half of it. */
+const isFolder = (path: string) => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // a broken link: removed as a file would be
+  }
+};
+
+/**
+ * Removes every file under dist/ that is not in `keep` (paths relative to the root), and the
+ * folders left empty: the built output of an app or env that no longer exists must not be shipped
+ * or validated as if it were current. Returns what it removed. Refuses, removing nothing, when
+ * dist/ or a folder in it is a symbolic link.
+ */
+export function pruneDist(root: string, keep: ReadonlySet<string>): string[] {
+  const { files, folders } = prunePlan(root, keep);
+  for (const rel of files) rmSync(join(root, rel), { force: true });
+  for (const folder of folders) rmdirSync(folder);
+  return files.sort();
+}
+
+/**
+ * Writes one built overlay to dist/ with the one atomic writer, so a reader never sees half of it;
+ * refused when dist/ or its env folder is a symbolic link.
+ */
 export function writeDist(root: string, output: string, yaml: string): void {
+  refuseLinkedDist(root, output);
   writeFileAtomic(join(root, output), yaml);
 }
 
@@ -119,6 +168,7 @@ export function writeDist(root: string, output: string, yaml: string): void {
  * Like writeDist, off the main thread: creating many files is slow on some file systems, and the
  * caller has other work to do meanwhile.
  */
-export function writeDistAsync(root: string, output: string, yaml: string): Promise<void> {
+export async function writeDistAsync(root: string, output: string, yaml: string): Promise<void> {
+  refuseLinkedDist(root, output);
   return writeFileAtomicAsync(join(root, output), yaml);
 }

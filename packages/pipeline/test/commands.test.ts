@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ToolError, UsageError } from '@strata/project';
-import { diff, failOnToolFailures, previewGenerate } from '../src/index.ts';
+import { diff, failOnToolFailures, previewGenerate, pruneDist } from '../src/index.ts';
 import { strata, tempWorkspace, treeOf } from '../../cli/test/workspace.ts';
 
 const APP = 'tokenplace-relay';
@@ -17,6 +18,50 @@ describe('failOnToolFailures', () => {
     expect(() => failOnToolFailures(results)).toThrow(ToolError);
     expect(() => failOnToolFailures(results)).toThrow(/^kustomize failed on 2 of 3 overlays without judging them \(see above\); run again/);
     expect(() => failOnToolFailures(results, 7)).toThrow(/^kustomize failed on 2 of 7 overlays /);
+  });
+});
+
+describe('pruneDist', () => {
+  it('removes stale files and their empty folders, keeping the current ones', () => {
+    const root = mkdtempSync(join(tmpdir(), 'strata-prune-'));
+    try {
+      for (const f of ['dist/dev/a.yaml', 'dist/dev/gone.yaml', 'dist/old/a.yaml']) {
+        mkdirSync(join(root, f, '..'), { recursive: true });
+        writeFileSync(join(root, f), 'x\n');
+      }
+      expect(pruneDist(root, new Set(['dist/dev/a.yaml']))).toStrictEqual(['dist/dev/gone.yaml', 'dist/old/a.yaml']);
+      expect([existsSync(join(root, 'dist/dev/a.yaml')), existsSync(join(root, 'dist/old'))]).toStrictEqual([true, false]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a folder linked out of dist/ before removing anything, on either side of the link', () => {
+    const root = mkdtempSync(join(tmpdir(), 'strata-prune-'));
+    try {
+      mkdirSync(join(root, 'dist', 'dev'), { recursive: true });
+      mkdirSync(join(root, 'outside'));
+      writeFileSync(join(root, 'dist', 'dev', 'gone.yaml'), 'x\n');
+      writeFileSync(join(root, 'outside', 'other.yaml'), 'x\n');
+      for (const link of ['dist/prod', 'dist/dev/nested']) {
+        symlinkSync(join(root, 'outside'), join(root, link));
+        expect(() => pruneDist(root, new Set())).toThrow(
+          new RegExp(`^${link}: is a symbolic link \\(to ${root}/outside\\); .*nothing was written or removed`),
+        );
+        expect([
+          existsSync(join(root, link)),
+          existsSync(join(root, 'dist/dev/gone.yaml')),
+          existsSync(join(root, 'outside/other.yaml')),
+        ]).toStrictEqual([true, true, true]);
+        rmSync(join(root, link));
+      }
+      rmSync(join(root, 'dist'), { recursive: true });
+      symlinkSync(join(root, 'outside'), join(root, 'dist'));
+      expect(() => pruneDist(root, new Set())).toThrow(/^dist: is a symbolic link/);
+      expect(existsSync(join(root, 'outside/other.yaml'))).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
