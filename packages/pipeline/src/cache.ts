@@ -9,6 +9,8 @@ import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
 import { resolveBuilder, resolveKustomize } from '@strata/kustomize';
 import type { NodePortClaim } from '@strata/validate';
+// The decoder's path only: the rest of validate loads when a pipeline runs.
+import { decoderPath } from '@strata/validate/decode';
 import type { OverlayFindings } from './findings.ts';
 
 /**
@@ -110,10 +112,11 @@ function onPath(command: string): string | undefined {
 }
 
 /**
- * The binaries that build and validate: kustomize (or kubectl), the long-lived builder and
- * kubeconform, as the run would find them. One that cannot be found counts as missing.
+ * The binaries that build and validate: kustomize (or kubectl), the long-lived builder, kubeconform,
+ * the decoder that reads built output as kubectl does, and the API server's field checks (its helper),
+ * as the run would find them. One that cannot be found counts as missing.
  */
-function toolBinaries(root: string): Record<string, string | undefined> {
+function toolBinaries(root: string, helper: string | undefined): Record<string, string | undefined> {
   const attempt = (find: () => string | undefined) => {
     try {
       const found = find();
@@ -126,7 +129,25 @@ function toolBinaries(root: string): Record<string, string | undefined> {
     kustomize: attempt(() => resolveKustomize(root).command),
     builder: attempt(() => resolveBuilder(root)),
     kubeconform: attempt(() => resolveKubeconform({ root })),
+    decoder: attempt(() => decoderPath(root)),
+    'server-validation': helper,
   };
+}
+
+/** The Go programs of the repository that the setup builds (their tests aside): what their binaries are built from. */
+const GO_PROGRAMS = ['kustomize/builder', 'validate/decoder', 'server-validation/helper'];
+const GO_SOURCE = /\.go$|^go\.(mod|sum)$/;
+
+function goSources(packages: string): string[] {
+  return GO_PROGRAMS.flatMap((dir) => {
+    try {
+      return readdirSync(join(packages, dir))
+        .filter((n) => GO_SOURCE.test(n) && !n.endsWith('_test.go'))
+        .map((n) => join(packages, dir, n));
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**
@@ -165,10 +186,10 @@ function binaryHashes(binaries: Record<string, string | undefined>, hashes: Read
 }
 
 /**
- * Everything besides an app's own files that decides what the pipeline produces: Strata's sources,
- * the schemas, the lockfile (every library version), the project settings, the setup script (it
- * pins kustomize and kubeconform), the kustomize, builder and kubeconform binaries themselves, and
- * the environment variables that change how the tools run. Contents only, never times, so a cache
+ * Everything besides an app's own files that decides what the pipeline produces: Strata's sources
+ * (the Go programs' too), the schemas, the lockfile (every library version), the project settings,
+ * the setup script (it pins kustomize and kubeconform), the binaries of toolBinaries themselves,
+ * and the environment variables that change how the tools run. Contents only, never times, so a cache
  * restored on another machine (a CI cache, say) still applies.
  */
 export function toolFingerprint(root: string): string {
@@ -176,13 +197,16 @@ export function toolFingerprint(root: string): string {
   const packages = join(root, 'packages');
   const files = [
     ...(existsSync(packages) ? readdirSync(packages).flatMap((p) => [...walk(join(packages, p, 'src')), join(packages, p, 'package.json')]) : []),
+    ...goSources(packages),
     ...walk(join(packages, 'schemas', 'kubernetes')),
     ...walk(join(packages, 'schemas', 'crds-json')),
     ...walk(join(root, Layout.crdSchemas)),
     ...['pnpm-lock.yaml', 'tsconfig.base.json', 'strata.config.json', 'scripts/setup.mjs'].map((f) => join(root, f)),
   ];
+  // Whether the server field checks run, and which build of them: its path holds its source's hash.
+  const helper = resolveHelper();
   const binaries = Object.fromEntries(
-    Object.entries(toolBinaries(root)).map(([name, path]) => {
+    Object.entries(toolBinaries(root, helper)).map(([name, path]) => {
       try {
         return [name, path && realpathSync(path)];
       } catch {
@@ -193,8 +217,7 @@ export function toolFingerprint(root: string): string {
   files.sort();
   const hashes = hashesOf(root, [...files, ...Object.values(binaries).filter((b) => b !== undefined)]);
   for (const f of files) h.update(`${relative(root, f)}\0${hashes.get(f) ?? '-'}\0`);
-  // Whether the server field checks run, and which build of them: its path holds its source's hash.
-  h.update(`server-validation\0${resolveHelper() ?? 'not built'}\0`);
+  h.update(`server-validation\0${helper ?? 'not built'}\0`);
   for (const b of binaryHashes(binaries, hashes)) h.update(`${b}\0`);
   for (const k of Object.keys(process.env)
     .filter((k) => k.startsWith('STRATA_') || k.startsWith('KUSTOMIZE_'))

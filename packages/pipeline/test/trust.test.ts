@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ensureHelper } from '@strata/server-validation';
 import { cacheFile, stampOf, verify, type PipelineCache } from '../src/cache.ts';
 import { pipeline } from '../src/pipeline.ts';
 import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
@@ -98,6 +99,66 @@ describe('the pipeline cache', () => {
       expect((await pipeline(ws.root)).reused).toBe(0);
     } finally {
       delete process.env.STRATA_KUBECONFORM;
+    }
+  });
+
+  /** A program at a fixed path, first running `real`, then replaced by one that fails as a broken build would. */
+  const standIn = (name: string, real: string) => {
+    const bin = join(scratch, name);
+    writeFileSync(bin, `#!/bin/sh\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    return { bin, breakIt: () => writeFileSync(bin, '#!/bin/sh\necho broken >&2\nexit 3\n', { mode: 0o755 }) };
+  };
+
+  it('redoes every app when the decoder changes: a broken one fails the run as it would without the cache', async () => {
+    const decoder = standIn('strata-decode', join(repo, '.tools/bin/strata-decode'));
+    process.env.STRATA_DECODE = decoder.bin;
+    try {
+      await pipeline(ws.root);
+      expect((await pipeline(ws.root)).reused).toBe(1);
+      decoder.breakIt();
+      await expect(pipeline(ws.root)).rejects.toThrow(/strata-decode failed \(exit 3\): broken/);
+      await expect(pipeline(ws.root, { cache: false })).rejects.toThrow(/strata-decode failed \(exit 3\): broken/);
+    } finally {
+      delete process.env.STRATA_DECODE;
+    }
+  });
+
+  it(
+    'redoes every app when the server field checks change: a broken helper fails the run as it would without the cache',
+    async () => {
+      const helper = standIn('strata-server-validation', await ensureHelper());
+      process.env.STRATA_SERVER_VALIDATION = helper.bin;
+      try {
+        await pipeline(ws.root);
+        expect((await pipeline(ws.root)).reused).toBe(1);
+        helper.breakIt();
+        const error = await pipeline(ws.root, { cache: false }).then(
+          () => undefined,
+          (e: Error) => e.message,
+        );
+        expect(error).toBeDefined();
+        await expect(pipeline(ws.root)).rejects.toThrow(error);
+      } finally {
+        delete process.env.STRATA_SERVER_VALIDATION;
+      }
+    },
+    20 * 60_000,
+  );
+
+  it.each([
+    'validate/decoder/main.go',
+    'kustomize/builder/go.mod',
+    'server-validation/helper/main.go',
+  ])('redoes every app when the source of a Go program changes (packages/%s)', async (file) => {
+    await pipeline(ws.root);
+    expect((await pipeline(ws.root)).reused).toBe(1);
+    const path = join(ws.root, 'packages', file);
+    const original = readFileSync(path);
+    try {
+      appendFileSync(path, '\n// changed\n');
+      expect((await pipeline(ws.root)).reused).toBe(0);
+    } finally {
+      writeFileSync(path, original);
     }
   });
 
