@@ -29,36 +29,38 @@ export interface Source {
 const YAML_FILE = /\.(ya?ml|json)$/;
 const mib = (n: number) => `${Math.round(n / 1024 / 1024)} MiB`;
 
+/** Folders a walk never enters: installed packages, not manifests (and pnpm's links make them huge). */
+const SKIPPED_FOLDERS = new Set(['node_modules']);
+
 /**
- * The files of a folder, recursively and sorted, symlinks followed. A link back to a folder on the
- * current path is a loop: it is reported, not followed forever. A file reached twice (through two
- * links) is read once.
+ * The YAML and JSON files of a folder, recursively and sorted, as `kubectl apply -R -f` finds them:
+ * a symlinked file is read, a symlinked folder is not entered (Go's filepath.Walk does not follow
+ * links), so the walk stays in the folder named and never loops. node_modules folders are skipped.
+ * A file reached twice (itself and through a link) is read once.
  */
-function walk(dir: string, input: string, ancestors: readonly string[], seen: Set<string>, out: string[]): void {
-  const real = realpathSync(dir);
-  if (ancestors.includes(real)) throw new UsageError(`${input}: ${dir} links back to ${real}, a folder that contains it; remove the symlink loop`);
+function walk(dir: string, seen: Set<string>, out: string[]): void {
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const path = join(dir, e.name);
-    let isDir = e.isDirectory();
+    if (e.isDirectory()) {
+      if (!SKIPPED_FOLDERS.has(e.name)) walk(path, seen, out);
+      continue;
+    }
+    if (!YAML_FILE.test(e.name)) continue;
     let isFile = e.isFile();
     if (e.isSymbolicLink()) {
-      let target;
       try {
-        target = statSync(path);
+        isFile = statSync(path).isFile();
       } catch {
+        // kubectl fails to open it too.
         throw new UsageError(`${path}: broken symlink (its target does not exist); remove it or fix its target`);
       }
-      isDir = target.isDirectory();
-      isFile = target.isFile();
     }
-    if (isDir) walk(path, input, [...ancestors, real], seen, out);
-    else if (isFile && YAML_FILE.test(e.name)) {
-      const key = realpathSync(path);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(path);
-    }
+    if (!isFile) continue;
+    const key = realpathSync(path);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(path);
   }
 }
 
@@ -129,8 +131,8 @@ export interface ReadOptions extends ReadLimits {
 }
 
 /**
- * Reads every input once: files, folders (recursively, `.yaml`, `.yml` and `.json` files), and `-`
- * for stdin. A path that is a pipe or FIFO (`<(cat x.yaml)`, `mkfifo`) is read like stdin, once.
+ * Reads every input once: files, folders (recursively, `.yaml`, `.yml` and `.json` files, see walk),
+ * and `-` for stdin. A path that is a pipe or FIFO (`<(cat x.yaml)`, `mkfifo`) is read like stdin, once.
  */
 export async function readSources(root: string, inputs: readonly string[], options: ReadOptions = {}): Promise<Source[]> {
   const maxFile = options.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes;
@@ -144,6 +146,8 @@ export async function readSources(root: string, inputs: readonly string[], optio
       named.push({ input, path: 0 });
       continue;
     }
+    // Not the current folder, as resolve('') would make it: kubectl says an empty path does not exist.
+    if (input === '') throw new UsageError('an empty path names no file or folder; give a path (. for the current folder), or - for standard input');
     const abs = resolve(options.cwd ?? root, input);
     let st;
     try {
@@ -153,7 +157,7 @@ export async function readSources(root: string, inputs: readonly string[], optio
     }
     if (st.isDirectory()) {
       const files: string[] = [];
-      walk(abs, input, [], seen, files);
+      walk(abs, seen, files);
       for (const path of files) named.push({ input, path });
     } else {
       named.push({ input, path: abs });

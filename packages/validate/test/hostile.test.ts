@@ -105,18 +105,46 @@ describe('hostile input', () => {
     expect(rulesOf(r)).not.toContain('schema');
   });
 
-  it('a symlinked file and a symlinked folder are followed; a link back to a parent folder is a loop, said once', async () => {
+  it('in a folder, a symlinked file is read and a symlinked folder is not entered, as kubectl apply -R -f walks it: no link loops', async () => {
     const root = join(dir, 'links');
     mkdirSync(join(root, 'real', 'inner'), { recursive: true });
     writeFileSync(join(root, 'real', 'a.yaml'), GOOD);
     writeFileSync(join(root, 'real', 'inner', 'b.yaml'), GOOD.replace('good', 'b'));
-    mkdirSync(join(root, 'input'));
+    mkdirSync(join(root, 'input', 'sub'), { recursive: true });
+    writeFileSync(join(root, 'input', 'sub', 'c.yaml'), GOOD.replace('good', 'c'));
     symlinkSync(join(root, 'real', 'a.yaml'), join(root, 'input', 'a.yaml'));
     symlinkSync(join(root, 'real', 'inner'), join(root, 'input', 'inner'));
-    const r = await parseInputs(root, ['input']);
-    expect(r.docs.map((d) => d.manifest.metadata.name)).toStrictEqual(['good', 'b']);
     symlinkSync(join(root, 'input'), join(root, 'input', 'again'));
-    await expect(parseInputs(root, ['input'])).rejects.toThrow(/links back to .* a folder that contains it; remove the symlink loop/);
+    // Not a manifest by its name, so kubectl would not open it either.
+    symlinkSync(join(root, 'nowhere'), join(root, 'input', 'dangling'));
+    const r = await parseInputs(root, ['input']);
+    expect(r.docs.map((d) => [d.file, d.manifest.metadata.name])).toStrictEqual([
+      ['input/a.yaml', 'good'],
+      ['input/sub/c.yaml', 'c'],
+    ]);
+    // A folder named is read, link or not.
+    expect((await parseInputs(root, ['input/inner'])).docs.map((d) => d.manifest.metadata.name)).toStrictEqual(['b']);
+    symlinkSync(join(root, 'nowhere.yaml'), join(root, 'input', 'broken.yaml'));
+    await expect(parseInputs(root, ['input'])).rejects.toThrow(/input\/broken\.yaml: broken symlink/);
+  });
+
+  it('a folder walk skips node_modules, where pnpm links every package into every other', async () => {
+    const root = join(dir, 'modules');
+    mkdirSync(join(root, 'app', 'node_modules', 'pkg'), { recursive: true });
+    mkdirSync(join(root, 'app', 'deploy', 'node_modules'), { recursive: true });
+    writeFileSync(join(root, 'app', 'deploy', 'cm.yaml'), GOOD);
+    writeFileSync(join(root, 'app', 'node_modules', 'pkg', 'package.json'), '{"name": "pkg"}');
+    writeFileSync(join(root, 'app', 'deploy', 'node_modules', 'broken.yaml'), ': not yaml [');
+    symlinkSync(join(root, 'gone'), join(root, 'app', 'node_modules', 'pkg', 'dangling.yaml'));
+    const r = await parseInputs(root, ['app']);
+    expect(r.docs.map((d) => d.file)).toStrictEqual(['app/deploy/cm.yaml']);
+    expect(r.problems).toStrictEqual([]);
+  });
+
+  it('an empty path is a usage error, not the current folder', async () => {
+    await expect(parseInputs(dir, [''])).rejects.toThrow(
+      new UsageError('an empty path names no file or folder; give a path (. for the current folder), or - for standard input'),
+    );
   });
 
   it('an input larger than the cap is a usage error that names it and the cap', async () => {
