@@ -80,10 +80,11 @@ const HASH_SUFFIX = /-[a-z0-9]{10}$/;
 /** When a ConfigMap is missing only because of its hash suffix, the reason to give. */
 function hashHint(objects: readonly PolicyObject[], name: string, namespace: string): string {
   const stem = name.replace(HASH_SUFFIX, '');
-  const near = ofKind(objects, 'ConfigMap').find(
-    (o) =>
-      sameNamespace(namespaceOf(o), namespace) && o.manifest.metadata.name !== name && o.manifest.metadata.name.replace(HASH_SUFFIX, '') === stem,
-  );
+  const near = ofKind(objects, 'ConfigMap').find((o) => {
+    // A ConfigMap named by metadata.generateName (or by nothing) has no name to compare.
+    const other: unknown = o.manifest.metadata.name;
+    return sameNamespace(namespaceOf(o), namespace) && typeof other === 'string' && other !== name && other.replace(HASH_SUFFIX, '') === stem;
+  });
   if (!near) return '';
   const other = near.manifest.metadata.name;
   return HASH_SUFFIX.test(other)

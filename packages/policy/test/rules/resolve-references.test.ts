@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Manifest } from '@strata/core';
 import { resolveReferences } from '../../src/rules/resolve-references.ts';
 import { check, container, deployment, manifest, summary } from '../support.ts';
 
@@ -50,6 +51,17 @@ describe('resolve-references', () => {
   it('explains a reference that misses the generated hash suffix', () => {
     const [f] = check(resolveReferences, [using({ envFrom: [{ configMapRef: { name: 'web-config' } }] }), configMap('web-config-5t7c2kg9hh')]);
     expect(f?.message).toContain('the set has the generated "web-config-5t7c2kg9hh"');
+  });
+
+  it('gives no hint from a ConfigMap without a name (metadata.generateName), and does not fail on it', () => {
+    const unnamed = manifest('v1', 'ConfigMap', 'x', { data: { A: 'b' } });
+    const { name: _, ...metadata } = unnamed.metadata;
+    // What a file may hold, though the type promises a name.
+    const generated = { ...unnamed, metadata: { ...metadata, generateName: 'web-config-' } } as unknown as Manifest;
+    const set = [using({ envFrom: [{ configMapRef: { name: 'web-config' } }] }), generated];
+    expect(summary(check(resolveReferences, set)).map((f) => f.message)).toStrictEqual([
+      'ConfigMap "web-config" used by container "web" is not in the set: add it (or its configMapGenerator) or fix the name.',
+    ]);
   });
 
   it('warns, once per workload, about a Secret that must exist in the cluster', () => {
