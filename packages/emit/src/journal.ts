@@ -32,8 +32,8 @@ import { isStaleLockDraft, lockTree, TreeBusyError, WRITE_STATE_DIR, type LockOp
  * A process killed at any moment leaves a folder that `recover` finishes: without journal.json
  * nothing in the tree has moved yet (or everything has and only the clean-up was left), so the
  * folder is dropped; with it, every operation is redone (all new), or undone when `abort` is there
- * (all old). Redoing and undoing are both idempotent, so a recovery that is itself killed is simply
- * run again.
+ * (all old) or when a step cannot be redone. Redoing and undoing are both idempotent, so a recovery
+ * that is itself killed is simply run again; an undo never stops at a file that was never made.
  */
 
 const JOURNAL = 'journal.json';
@@ -94,12 +94,16 @@ export interface CommitHooks {
 let transactions = 0;
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
-/** Removes `file` if it is there; a path through a file (ENOTDIR) is not there either. */
+/**
+ * Removes `file` if it is there. A path through a file (ENOTDIR) is not there either, nor is one
+ * whose name is longer than the file system allows (ENAMETOOLONG): such a file cannot have been
+ * made, so an undo that removes it has nothing to do and must not stop there.
+ */
 function unlinkQuietly(file: string): void {
   try {
     unlinkSync(file);
   } catch (e) {
-    if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw e;
+    if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR' && errno(e) !== 'ENAMETOOLONG') throw e;
   }
 }
 
@@ -447,7 +451,7 @@ function finish(txn: string, redone?: Journal, atStep?: CommitHooks['atStep']): 
 export interface Recovery {
   /** Interrupted changes completed: every file of each is now new. */
   readonly rolledForward: number;
-  /** Interrupted changes undone: every file of each is old again. */
+  /** Interrupted changes undone (or that could not be completed): every file of each is old again. */
   readonly rolledBack: number;
   /** Changes interrupted before anything in the tree moved (or after all of it had): only dropped. */
   readonly discarded: number;
@@ -539,9 +543,18 @@ export function recoverLocked(root: string): Recovery {
       continue;
     }
     const journal = JSON.parse(text) as Journal;
-    const back = existsSync(join(path, ABORT));
+    let back = existsSync(join(path, ABORT));
+    if (!back) {
+      try {
+        redo(root, path, journal);
+      } catch {
+        // A step that cannot be taken (a file name longer than the file system allows, say) would
+        // fail every command from now on: the change is undone instead, as a failing run does.
+        writeFileSync(join(path, ABORT), '');
+        back = true;
+      }
+    }
     if (back) undo(root, path, journal);
-    else redo(root, path, journal);
     finish(path, back ? undefined : journal);
     if (back) rolledBack++;
     else rolledForward++;

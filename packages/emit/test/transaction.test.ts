@@ -3,8 +3,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lockTree, openTransaction, recover, WRITE_STATE_DIR, type WritePhase } from '../src/index.ts';
+import { commitTransaction, lockTree, openTransaction, recover, WRITE_STATE_DIR, type WritePhase } from '../src/index.ts';
 import { bundleChild } from './fixtures/harness.ts';
+import { LONG_NAME_BEFORE, LONG_NAME_CHANGE } from './fixtures/long-name.ts';
 import { AFTER, BEFORE, FIRST, SECOND } from './fixtures/transaction-steps.ts';
 
 function fresh(): string {
@@ -195,5 +196,61 @@ describe('install state discarded when a change is undone', () => {
     expect(now.dirs).toStrictEqual(['apps', 'apps/kept', 'apps/kept/node_modules', 'apps/kept/node_modules/dep']);
     expect(existsSync(join(root, WRITE_STATE_DIR))).toBe(false);
     rmSync(root, { recursive: true });
+  });
+});
+
+describe('a change naming a file longer than the file system allows', () => {
+  let script: string;
+  beforeAll(async () => {
+    script = await bundleChild('long-name-child.ts');
+  });
+  afterAll(() => rmSync(dirname(script), { recursive: true, force: true }));
+
+  const before = () => {
+    const root = mkdtempSync(join(tmpdir(), 'strata-long-'));
+    for (const [rel, content] of LONG_NAME_BEFORE) {
+      mkdirSync(join(root, dirname(rel)), { recursive: true });
+      writeFileSync(join(root, rel), content);
+    }
+    return root;
+  };
+  const unchanged = (root: string, where = '') => {
+    const now = tree(root);
+    expect(new Map([...now.files].map(([f, { content }]) => [f, content])), where).toStrictEqual(LONG_NAME_BEFORE);
+    expect(now.dirs, where).toStrictEqual(['base', 'base/a']);
+    expect(existsSync(join(root, WRITE_STATE_DIR)), where).toBe(false);
+  };
+
+  it('fails, and is undone whole: the file it could not make counts as never made', () => {
+    const root = before();
+    const lock = lockTree(root);
+    expect(() => commitTransaction(root, LONG_NAME_CHANGE.writes, LONG_NAME_CHANGE.removed)).toThrow(/ENAMETOOLONG/);
+    lock.release();
+    unchanged(root);
+    rmSync(root, { recursive: true });
+  });
+
+  it('is undone by the recovery after a kill at any point, also after the commit point, when it cannot be completed', () => {
+    const ops = LONG_NAME_CHANGE.writes.length + LONG_NAME_CHANGE.removed.length;
+    const points: { phase: WritePhase; step: number }[] = [
+      ...Array.from({ length: ops + 1 }, (_, step) => ({ phase: 'stage' as const, step })),
+      // The write of the long name is step 2: the redo never passes it.
+      ...Array.from({ length: 3 }, (_, step) => ({ phase: 'commit' as const, step })),
+      ...Array.from({ length: ops }, (_, step) => ({ phase: 'undo' as const, step })),
+      { phase: 'finish', step: 0 },
+    ];
+    const outcomes: string[] = [];
+    for (const killAt of points) {
+      const root = before();
+      const r = spawnSync(process.execPath, [script, root, JSON.stringify(killAt)], { encoding: 'utf8' });
+      const where = JSON.stringify(killAt);
+      outcomes.push(`${killAt.phase} ${killAt.step}: ${r.signal ?? r.stderr}`);
+      const recovery = recover(root);
+      expect(recovery.busy, where).toBeUndefined();
+      if (killAt.phase === 'commit' || killAt.phase === 'undo') expect(recovery.rolledBack, where).toBe(1);
+      unchanged(root, where);
+      rmSync(root, { recursive: true });
+    }
+    expect(outcomes.filter((o) => !o.endsWith('SIGKILL'))).toStrictEqual([]);
   });
 });
