@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { dequal as isDeepStrictEqual } from 'dequal/lite';
 import { CUSTOM_CLUSTER_SCOPED_KINDS, ENVIRONMENTS, nameProblem, type App, type Environment, type Manifest } from '@strata/core';
@@ -24,7 +26,45 @@ export interface AppPlan {
 const portable = (name: string) =>
   name.replace(/[<>:"\\|?*%\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 
-export const fileName = (m: Manifest, suffix = '') => `${m.kind.toLowerCase()}.${portable(m.metadata.name)}${suffix}.yaml`;
+/** What most file systems allow in one file name: 255 bytes (ext4, XFS, Btrfs), 255 UTF-16 units (APFS, NTFS). */
+const MAX_FILE_NAME = 255;
+
+/**
+ * A file name's length as the strictest of those systems counts it: UTF-8 bytes, of the name as
+ * written and as macOS may decompose it (NFD), which is never fewer than its UTF-16 units.
+ */
+const nameLength = (name: string) =>
+  /^[\x00-\x7f]*$/.test(name) ? name.length : Math.max(Buffer.byteLength(name), Buffer.byteLength(name.normalize('NFD')));
+
+/**
+ * The file of an object (`suffix` '.patch' for its patch): `<kind>.<name>.yaml`, the kind in lower
+ * case and the name portable. A name too long for one file name (Kubernetes allows 253 characters,
+ * and RBAC names have no limit; the kind and `.patch.yaml` come on top) is cut short at a whole
+ * character and ends in `%~` and 16 hex digits of the SHA-256 of the whole name:
+ * `<kind>.<start of name>%~<hash>.yaml`, 255 bytes at most. Stable, and distinct from every other
+ * file name: two names cut short differ in their hash, and a name not cut short never holds `%~`
+ * (its own % is written %25).
+ */
+export function fileName(m: Manifest, suffix = ''): string {
+  const kind = m.kind.toLowerCase();
+  const name = portable(m.metadata.name);
+  const whole = `${kind}.${name}${suffix}.yaml`;
+  if (nameLength(whole) <= MAX_FILE_NAME) return whole;
+  const tail = `%~${createHash('sha256').update(m.metadata.name).digest('hex').slice(0, 16)}${suffix}.yaml`;
+  let start = `${kind}.`;
+  if (nameLength(start + tail) > MAX_FILE_NAME) {
+    throw new Error(
+      `${m.kind} ${m.metadata.name}: the kind is too long to be part of a file name (${MAX_FILE_NAME} bytes at most); shorten the kind`,
+    );
+  }
+  // Whole characters (and whole %XX), as many as fit.
+  for (const c of m.metadata.name) {
+    const next = start + portable(c);
+    if (nameLength(next + tail) > MAX_FILE_NAME) break;
+    start = next;
+  }
+  return start + tail;
+}
 
 function addFile(files: Map<string, string>, path: string, content: string) {
   if (files.has(path)) throw new Error(`${path}: two objects map to the same file; give them distinct kinds or names`);

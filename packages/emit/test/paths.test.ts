@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -78,5 +80,66 @@ describe('planned file names check out on every system', () => {
     expect(() => planApp(app, schemaMergeKeys)).toThrow(
       /^base\/evil\/clusterrole\.viewer\.yaml: two objects map to files whose names differ only in case \(base\/evil\/clusterrole\.Viewer\.yaml\), which collide on macOS and Windows; rename one$/,
     );
+  });
+});
+
+describe('file names of long object names stay within 255 bytes', () => {
+  // Legal names: a DNS subdomain of 253 characters, and RBAC names, which have no length limit.
+  const subdomain = (last: string) => `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${last}`;
+  const long = subdomain('d'.repeat(61));
+  const sibling = subdomain('d'.repeat(60) + 'e');
+  const rbac = `system:${'é'.repeat(200)}`;
+  const configMap = (name: string, data: Record<string, string>): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+  const clusterRole = (name: string): Manifest => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name } });
+  /** The objects, and in prod each ConfigMap changed: a patch file named after it. */
+  const app: App<{ n: number }> = {
+    ...valid,
+    manifests: (env) => [
+      configMap(long, { v: env === 'prod' ? 'prod' : 'any' }),
+      configMap(sibling, { v: env === 'prod' ? 'prod' : 'any' }),
+      configMap('short', { v: 'any' }),
+      clusterRole(rbac),
+    ],
+  };
+  const bytes = (path: string) => Buffer.byteLength(path.slice(path.lastIndexOf('/') + 1).normalize('NFD'));
+
+  it('cuts a name short and ends it in %~ and a hash of the whole name, the same in every plan, one file per object', () => {
+    const files = [...planApp(app, schemaMergeKeys).files.keys()];
+    expect(Math.max(...files.map(bytes))).toBeLessThanOrEqual(255);
+    const hash = (name: string) => createHash('sha256').update(name).digest('hex').slice(0, 16);
+    const resource = `configmap.${long.slice(0, 255 - 'configmap.'.length - '%~'.length - 16 - '.yaml'.length)}%~${hash(long)}.yaml`;
+    const patch = `configmap.${long.slice(0, 255 - 'configmap.'.length - '%~'.length - 16 - '.patch.yaml'.length)}%~${hash(long)}.patch.yaml`;
+    expect(files).toContain(`base/evil/${resource}`);
+    expect(files).toContain(`overlays/prod/evil/${patch}`);
+    expect(bytes(resource)).toBe(255);
+    expect(bytes(patch)).toBe(255);
+    // The sibling shares the first 252 characters and still has files of its own.
+    expect(files.filter((f) => f.includes(hash(sibling)))).toHaveLength(2);
+    expect(files).toContain('base/evil/configmap.short.yaml');
+    // Whole characters, the name's : as %3A: the name as far as it goes, never half a character.
+    const role = files.find((f) => f.startsWith('base/evil/clusterrole.'))!;
+    expect(role).toMatch(/^base\/evil\/clusterrole\.system%3Aé+%~[0-9a-f]{16}\.yaml$/);
+    expect([...planApp(app, schemaMergeKeys).files.keys()]).toStrictEqual(files);
+  });
+
+  it('builds with the real kustomize to the objects with their whole names, the patch applied', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'strata-names-'));
+    try {
+      for (const [path, content] of planApp(app, schemaMergeKeys).files) {
+        mkdirSync(dirname(join(root, path)), { recursive: true });
+        writeFileSync(join(root, path), content);
+      }
+      const [result] = await buildOverlays(root, ['overlays/prod/evil']);
+      expect(result!.error).toBeUndefined();
+      const built = parseBuild(result!.yaml, result!.overlay);
+      expect(built.map((m) => m.metadata.name).sort()).toStrictEqual([long, sibling, 'short', rbac].sort());
+      expect(built.filter((m) => m.kind === 'ConfigMap').map((m) => (m as Manifest & { data: { v: string } }).data.v)).toStrictEqual([
+        'prod',
+        'prod',
+        'any',
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -510,3 +510,30 @@ describe('strata import of plain YAML with a line break only YAML 1.1 knows', ()
     },
   );
 });
+
+describe('strata import of objects with the longest names Kubernetes allows', () => {
+  it('writes files whose names the file system takes, and the overlays build to the objects', { timeout: 120_000 }, async () => {
+    const name = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+    const dirs: string[] = [];
+    try {
+      const envs = ENVIRONMENTS.map((e) => {
+        const dir = mkdtempSync(join(tmpdir(), 'strata-long-'));
+        dirs.push(dir);
+        // What differs in prod becomes a patch, the longest file name of all.
+        writeFileSync(
+          join(dir, 'objects.yaml'),
+          `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  mode: ${e === 'prod' ? 'safe' : 'fast'}\n`,
+        );
+        return `${e}=${dir}`;
+      });
+      await importApp(ws.root, { name: 'longname', envs, install: false });
+      const out = await built('longname');
+      for (const env of ENVIRONMENTS) {
+        expect(out[env].map((m) => [m.metadata.name, m.data])).toStrictEqual([[name, { mode: env === 'prod' ? 'safe' : 'fast' }]]);
+      }
+      expect(Object.keys(filesUnder(ws.root, 'overlays/prod/longname')).some((f) => f.endsWith('.patch.yaml'))).toBe(true);
+    } finally {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
