@@ -37,6 +37,14 @@ const nameLength = (name: string) =>
   /^[\x00-\x7f]*$/.test(name) ? name.length : Math.max(Buffer.byteLength(name), Buffer.byteLength(name.normalize('NFD')));
 
 /**
+ * Thrown when objects cannot become files that every checkout keeps apart (two objects would share
+ * one file on macOS or Windows): a problem of the objects' names, never of the tree.
+ */
+export class FileNameError extends Error {
+  override readonly name: string = 'FileNameError';
+}
+
+/**
  * The file of an object (`suffix` '.patch' for its patch): `<kind>.<name>.yaml`, the kind in lower
  * case and the name portable. A name too long for one file name (Kubernetes allows 253 characters,
  * and RBAC names have no limit; the kind and `.patch.yaml` come on top) is cut short at a whole
@@ -53,7 +61,7 @@ export function fileName(m: Manifest, suffix = ''): string {
   const tail = `%~${createHash('sha256').update(m.metadata.name).digest('hex').slice(0, 16)}${suffix}.yaml`;
   let start = `${kind}.`;
   if (nameLength(start + tail) > MAX_FILE_NAME) {
-    throw new Error(
+    throw new FileNameError(
       `${m.kind} ${m.metadata.name}: the kind is too long to be part of a file name (${MAX_FILE_NAME} bytes at most); shorten the kind`,
     );
   }
@@ -66,13 +74,30 @@ export function fileName(m: Manifest, suffix = ''): string {
   return start + tail;
 }
 
+/** Each plan's paths by the name a checkout on macOS gives them: case and Unicode normalization folded. */
+const checkedOut = new WeakMap<Map<string, string>, Map<string, string>>();
+
 function addFile(files: Map<string, string>, path: string, content: string) {
-  if (files.has(path)) throw new Error(`${path}: two objects map to the same file; give them distinct kinds or names`);
-  // macOS and Windows check files out case-insensitively: one would overwrite the other.
-  const lower = path.toLowerCase();
-  const other = [...files.keys()].find((f) => f.toLowerCase() === lower);
-  if (other !== undefined)
-    throw new Error(`${path}: two objects map to files whose names differ only in case (${other}), which collide on macOS and Windows; rename one`);
+  if (files.has(path)) throw new FileNameError(`${path}: two objects map to the same file; give them distinct kinds or names`);
+  // macOS and Windows check files out case-insensitively, and macOS takes the composed and
+  // decomposed forms of a character (NFC and NFD, é as one code point or as e and an accent) for
+  // the same: one file would overwrite the other.
+  let seen = checkedOut.get(files);
+  if (seen === undefined) checkedOut.set(files, (seen = new Map()));
+  const key = path.normalize('NFC').toLowerCase();
+  const other = seen.get(key);
+  if (other !== undefined) {
+    const caseOnly = other.toLowerCase() === path.toLowerCase();
+    const how = caseOnly
+      ? 'only in case'
+      : other.normalize('NFC') === path.normalize('NFC')
+        ? 'only in Unicode normalization (composed and decomposed forms of the same characters)'
+        : 'only in case and Unicode normalization';
+    throw new FileNameError(
+      `${path}: two objects map to files whose names differ ${how} (${other}), which collide on ${caseOnly ? 'macOS and Windows' : 'macOS'}; rename one`,
+    );
+  }
+  seen.set(key, path);
   files.set(path, content);
 }
 

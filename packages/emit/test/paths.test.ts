@@ -81,6 +81,23 @@ describe('planned file names check out on every system', () => {
       /^base\/evil\/clusterrole\.viewer\.yaml: two objects map to files whose names differ only in case \(base\/evil\/clusterrole\.Viewer\.yaml\), which collide on macOS and Windows; rename one$/,
     );
   });
+
+  it('refuses two objects whose names are the composed and decomposed forms of the same characters, which macOS takes for one file', () => {
+    const [nfc, nfd] = ['caf\u00e9', 'cafe\u0301'];
+    const app = forged([nfc, nfd].map((name) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name } })));
+    expect(() => planApp(app, schemaMergeKeys)).toThrow(
+      `base/evil/clusterrole.${nfd}.yaml: two objects map to files whose names differ only in Unicode normalization (composed and decomposed forms of the same characters) (base/evil/clusterrole.${nfc}.yaml), which collide on macOS; rename one`,
+    );
+    const mixed = forged(['Caf\u00e9', nfd].map((name) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name } })));
+    expect(() => planApp(mixed, schemaMergeKeys)).toThrow(/differ only in case and Unicode normalization .*, which collide on macOS; rename one$/);
+    // Each alone is planned as it is written.
+    expect([
+      ...planApp(
+        forged([{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: nfd } }]),
+        schemaMergeKeys,
+      ).files.keys(),
+    ]).toContain(`base/evil/clusterrole.${nfd}.yaml`);
+  });
 });
 
 describe('file names of long object names stay within 255 bytes', () => {

@@ -14,7 +14,17 @@ import {
   type Manifest,
 } from '@strata/core';
 import { appDirs, Layout, loadApps, makeScratchDir, ToolError, UsageError } from '@strata/project';
-import { lockTree, normalize, openTransaction, planApp, planEnvironments, recoverLocked, schemaMergeKeys, sortKeys } from '@strata/emit';
+import {
+  FileNameError,
+  lockTree,
+  normalize,
+  openTransaction,
+  planApp,
+  planEnvironments,
+  recoverLocked,
+  schemaMergeKeys,
+  sortKeys,
+} from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { redrawTopology } from '@strata/graph';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize } from '@strata/kustomize';
@@ -331,9 +341,11 @@ async function prove(
       const [app] = await loadApps(stage, [name], { fresh: true, onWarning });
       plan = planApp(app!, schemaMergeKeys);
     } catch (e) {
-      throw new ImportError([
-        `the imported app does not render: ${(e as Error).message.split('\n')[0]!.replaceAll(stage, '')}; this is a defect of strata import, please report it with the sources`,
-      ]);
+      const message = (e as Error).message.split('\n')[0]!.replaceAll(stage, '');
+      // Names that one checkout would merge into one file are the sources' own (they hold both).
+      if (e instanceof FileNameError)
+        throw new ImportError([`the sources' objects cannot be files of one checkout: ${message}; nothing was written`]);
+      throw new ImportError([`the imported app does not render: ${message}; this is a defect of strata import, please report it with the sources`]);
     }
     for (const [path, content] of plan.files) {
       mkdirSync(dirname(join(stage, path)), { recursive: true });

@@ -537,3 +537,30 @@ describe('strata import of objects with the longest names Kubernetes allows', ()
     }
   });
 });
+
+describe('strata import refuses names that one checkout would merge into one file', () => {
+  it.each([
+    [
+      'composed and decomposed',
+      ['caf\u00e9', 'cafe\u0301'],
+      /differ only in Unicode normalization .*, which collide on macOS; rename one; nothing was written$/,
+    ],
+    ['case', ['Viewer', 'viewer'], /differ only in case .*, which collide on macOS and Windows; rename one; nothing was written$/],
+  ])('%s: one line naming the files, and nothing written', async (_, names, line) => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-merged-'));
+    try {
+      const role = (name: string) =>
+        `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: "${name}"\nrules:\n  - {apiGroups: [""], resources: [pods], verbs: [get]}\n`;
+      writeFileSync(join(dir, 'roles.yaml'), names.map(role).join('---\n'));
+      const before = filesUnder(ws.root, '.');
+      const err = await importApp(ws.root, { name: 'roles', envs: ENVIRONMENTS.map((e) => `${e}=${dir}`), install: false }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ImportError);
+      expect((err as ImportError).lines).toHaveLength(1);
+      expect((err as ImportError).lines[0]).toMatch(/^the sources' objects cannot be files of one checkout: base\/roles\/clusterrole\./);
+      expect((err as ImportError).lines[0]).toMatch(line);
+      expect(filesUnder(ws.root, '.')).toStrictEqual(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
