@@ -17,6 +17,23 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /**
+ * The field `key` of an object when it is its own, else undefined: `__proto__` (a valid key of a
+ * ConfigMap's data, say) otherwise reads the object's prototype.
+ */
+export function ownField(object: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
+}
+
+/**
+ * Sets the field `key` of an object as its own: an assignment to `__proto__` would set the object's
+ * prototype instead, and the field would vanish from it (and from everything written from it).
+ */
+export function setOwnField(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}
+
+/**
  * Deep-merges `override` onto `base`: plain objects merge key by key, arrays and scalars replace,
  * and an explicit `undefined` leaves the base value alone. Neither input is modified.
  */
@@ -26,7 +43,7 @@ export function mergeConfig<T>(base: T, override: Overrides<T> | undefined): T {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
     if (value === undefined) continue;
-    out[key] = mergeConfig(out[key], value as Overrides<unknown>);
+    setOwnField(out, key, mergeConfig(ownField(out, key), value as Overrides<unknown>));
   }
   return out as T;
 }

@@ -1,4 +1,4 @@
-import { isPlainObject } from './merge.ts';
+import { isPlainObject, ownField } from './merge.ts';
 import { objectNameProblems } from './names.ts';
 
 /** What `render` may return: a kubernetes-models object, or any object with apiVersion/kind/metadata. */
@@ -60,20 +60,6 @@ export function describe(m: { apiVersion?: unknown; kind?: unknown; metadata?: {
   return `${String(m.apiVersion ?? '?')}/${String(m.kind ?? '?')} ${ns}${String(m.metadata?.name ?? '?')}`;
 }
 
-/** Drops undefined values and empty-object-only wrappers that models leave behind. */
-function clean(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(clean);
-  if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (v === undefined) continue;
-      out[k] = clean(v);
-    }
-    return out;
-  }
-  return value;
-}
-
 /**
  * A rendered object that cannot be emitted: a name that is no valid name, a Secret that holds
  * values, or a field its model refuses. Says which object and field; never the value of a Secret.
@@ -132,7 +118,7 @@ export function dottedPath(value: unknown, pointer: string): { path: string; val
       node = node[Number(key)];
     } else {
       path += pathSegment(key);
-      node = isPlainObject(node) ? node[key] : undefined;
+      node = isPlainObject(node) ? ownField(node, key) : undefined;
     }
   }
   return { path: path.replace(/^\./, ''), value: node };
@@ -203,10 +189,9 @@ export function toManifest(object: KubeObject, where: string): Manifest {
     if (seen.size >= 50_000) seen.clear(); // a long-lived process renders many versions of its apps
     seen.add(text);
   }
-  // JSON holds no undefined values: copying it through clean changes nothing but a `__proto__` key
-  // (the copy's assignment drops it), which is rare enough to look for first.
-  const manifest = JSON.parse(text) as Manifest;
-  return text.includes('"__proto__"') ? (clean(manifest) as Manifest) : manifest;
+  // JSON holds no undefined values, so its parse is already clean; a `__proto__` key (a valid key of
+  // a ConfigMap's data) is an own field of the parsed object, and stays one.
+  return JSON.parse(text) as Manifest;
 }
 
 /** The JSON of objects that their model class validated, in this process. */

@@ -20,6 +20,23 @@ describe('mergeConfig', () => {
   it('replaces scalars and ignores explicit undefined', () => {
     expect(mergeConfig(defaults, { replicas: 3, image: { tag: undefined } })).toStrictEqual({ ...defaults, replicas: 3 });
   });
+  it('keeps a key __proto__ (a ConfigMap key) as a field, and never sets a prototype from it', () => {
+    const base: Record<string, Record<string, unknown>> = { data: { a: '1' } };
+    const out = mergeConfig(base, { data: { ['__proto__']: 'x' } });
+    expect(Object.entries(out.data!)).toStrictEqual([
+      ['a', '1'],
+      ['__proto__', 'x'],
+    ]);
+    const nested = mergeConfig(base, { data: { ['__proto__']: { polluted: true } } });
+    expect(Object.keys(nested.data!)).toStrictEqual(['a', '__proto__']);
+    expect(Object.getPrototypeOf(nested.data)).toBe(Object.prototype);
+    expect('polluted' in nested.data!).toBe(false);
+    // Set over a base that has it.
+    expect(Object.entries(mergeConfig(out, { data: { ['__proto__']: 'y' } }).data!)).toStrictEqual([
+      ['a', '1'],
+      ['__proto__', 'y'],
+    ]);
+  });
   it('does not modify its inputs', () => {
     const before = structuredClone(defaults);
     mergeConfig(defaults, { limits: { cpu: '9' }, hosts: [] });

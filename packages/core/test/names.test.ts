@@ -41,6 +41,14 @@ describe('rendered objects', () => {
     );
   });
 
+  it('keeps a key __proto__ (a valid ConfigMap key) as a field of the manifest, with no prototype set from it', () => {
+    const data = { ['__proto__']: 'polluted', constructor: 'c', normal: 'n' };
+    const m = toManifest({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data } as never, 'app ok');
+    expect(Object.entries(m.data as object)).toStrictEqual(Object.entries(data));
+    expect(Object.getPrototypeOf(m.data)).toBe(Object.prototype);
+    expect(JSON.stringify(m)).toContain('"data":{"__proto__":"polluted","constructor":"c","normal":"n"}');
+  });
+
   it('refuses a Secret that holds a value, naming the key and never the value', () => {
     for (const field of ['data', 'stringData']) {
       const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, [field]: { password: 'aHVudGVyMg==' } };

@@ -1,7 +1,7 @@
 // Plain JSON values only: a few times faster than node:util's isDeepStrictEqual, which also
 // handles classes, symbols and prototypes that manifests never hold.
 import { dequal as isDeepStrictEqual } from 'dequal/lite';
-import { CLUSTER_SCOPED_KINDS, GENERATED_ANNOTATION, isPlainObject, type Manifest } from '@strata/core';
+import { CLUSTER_SCOPED_KINDS, GENERATED_ANNOTATION, isPlainObject, ownField, setOwnField, type Manifest } from '@strata/core';
 
 /**
  * The keys that identify an item of a list field for strategic merge: the merge key plus any other
@@ -48,7 +48,7 @@ function clone<T>(value: T): T {
   if (Array.isArray(value)) return value.map(clone) as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = clone(v);
+  for (const [k, v] of Object.entries(value)) setOwnField(out, k, clone(v));
   return out as T;
 }
 const isNamespaced = (m: Manifest) => !CLUSTER_SCOPED_KINDS.has(m.kind);
@@ -338,15 +338,15 @@ function deriveGenerators(base: Manifest[], desired: Manifest[], overlay: Overla
     const bb = binaryOf(b);
     const db = binaryOf(d);
     const binaryChanges = (from: Record<string, string>) => {
-      const keys = [...Object.keys(db).filter((k) => from[k] !== db[k]), ...Object.keys(from).filter((k) => !(k in db))];
-      return keys.length > 0 ? { binaryData: Object.fromEntries(keys.sort().map((k) => [k, db[k] ?? null])) } : {};
+      const keys = [...Object.keys(db).filter((k) => ownField(from, k) !== db[k]), ...Object.keys(from).filter((k) => !Object.hasOwn(db, k))];
+      return keys.length > 0 ? { binaryData: Object.fromEntries(keys.sort().map((k) => [k, ownField(db, k) ?? null])) } : {};
     };
     const metadata: Record<string, unknown> = {};
     for (const field of ['labels', 'annotations'] as const) {
       const from = (b.metadata[field] ?? {}) as Record<string, string>;
       const to = (d.metadata[field] ?? {}) as Record<string, string>;
-      const keys = [...Object.keys(to).filter((k) => from[k] !== to[k]), ...Object.keys(from).filter((k) => !(k in to))].sort();
-      if (keys.length > 0) metadata[field] = Object.fromEntries(keys.map((k) => [k, to[k] ?? null]));
+      const keys = [...Object.keys(to).filter((k) => ownField(from, k) !== to[k]), ...Object.keys(from).filter((k) => !Object.hasOwn(to, k))].sort();
+      if (keys.length > 0) metadata[field] = Object.fromEntries(keys.map((k) => [k, ownField(to, k) ?? null]));
     }
     const extra = (from: Record<string, string>): Record<string, unknown> => ({
       ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
@@ -359,14 +359,15 @@ function deriveGenerators(base: Manifest[], desired: Manifest[], overlay: Overla
       patchWith(extra(bb));
       continue;
     }
-    const removed = Object.keys(bd).filter((k) => !(k in dd));
+    // Own keys only: a key `__proto__` is data like any other.
+    const removed = Object.keys(bd).filter((k) => !Object.hasOwn(dd, k));
     const changed = Object.keys(dd)
-      .filter((k) => bd[k] !== dd[k])
+      .filter((k) => ownField(bd, k) !== dd[k])
       .sort();
     // Kustomize runs an overlay's generators before its components' and its patches after them: what
     // a component created or set can only be changed by a patch.
     const seen = beforeByName ? beforeByName.get(d.metadata.name) : bd;
-    if (!seen || [...changed, ...removed].some((k) => seen[k] !== bd[k])) {
+    if (!seen || [...changed, ...removed].some((k) => ownField(seen, k) !== ownField(bd, k))) {
       patchWith({ data: Object.fromEntries([...changed.map((k) => [k, dd[k]]), ...removed.map((k) => [k, null])]), ...extra(bb) });
       continue;
     }
@@ -392,18 +393,19 @@ interface DiffContext {
 /** Strategic-merge patch of the fields that differ; `null` removes a field. */
 function diffMap(b: Record<string, unknown>, d: Record<string, unknown>, ctx: DiffContext, path: string[]): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
+  // Own fields only, read and set: a key `__proto__` (a ConfigMap's, say) is a field like any other.
   for (const [k, dv] of Object.entries(d)) {
-    if (!(k in b)) {
-      out[k] = dv;
+    if (!Object.hasOwn(b, k)) {
+      setOwnField(out, k, dv);
       continue;
     }
     const bv = b[k];
     if (isDeepStrictEqual(bv, dv)) continue;
-    if (isPlainObject(bv) && isPlainObject(dv)) out[k] = diffMap(bv, dv, ctx, [...path, k]);
-    else if (Array.isArray(bv) && Array.isArray(dv)) out[k] = diffList(bv, dv, ctx, [...path, k]);
-    else out[k] = dv;
+    if (isPlainObject(bv) && isPlainObject(dv)) setOwnField(out, k, diffMap(bv, dv, ctx, [...path, k]));
+    else if (Array.isArray(bv) && Array.isArray(dv)) setOwnField(out, k, diffList(bv, dv, ctx, [...path, k]));
+    else setOwnField(out, k, dv);
   }
-  for (const k of Object.keys(b)) if (!(k in d)) out[k] = null;
+  for (const k of Object.keys(b)) if (!Object.hasOwn(d, k)) setOwnField(out, k, null);
   return Object.keys(out).length > 0 ? out : undefined;
 }
 

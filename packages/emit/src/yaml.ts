@@ -1,4 +1,4 @@
-import { isPlainObject } from '@strata/core';
+import { isPlainObject, setOwnField } from '@strata/core';
 import { stringify } from 'yaml';
 import { HEADER } from './header.ts';
 
@@ -17,7 +17,7 @@ export function sortKeys<T>(value: T): T {
   if (Array.isArray(value)) return value.map(sortKeys) as T;
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort(compareKeys)) out[key] = sortKeys(value[key]);
+    for (const key of Object.keys(value).sort(compareKeys)) setOwnField(out, key, sortKeys(value[key]));
     return out as T;
   }
   return value;

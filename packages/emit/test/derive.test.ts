@@ -273,3 +273,53 @@ describe('generated ConfigMaps with components (real kustomize)', () => {
     expect(mismatches.map((m) => m.diff)).toStrictEqual([]);
   });
 });
+
+// `__proto__` is a valid ConfigMap key (and any key of a custom resource's free-form field); in
+// JavaScript an assignment to it sets a prototype instead, and the key is lost without a word.
+describe('a key __proto__ is data like any other (real kustomize)', () => {
+  const root = findRoot();
+  const work = mkdtempSync(join(tmpdir(), 'strata-proto-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const data = (value: string | undefined): Record<string, string> => {
+    const out: Record<string, string> = { normal: 'plain' };
+    if (value !== undefined) Object.defineProperty(out, '__proto__', { value, enumerable: true, writable: true, configurable: true });
+    return out;
+  };
+  // Per env: the same in the base, changed by a patch, added by one, removed by one, and in a generator.
+  const values = { base: 'a', dev: 'b', staging: undefined, prod: 'a' } as const;
+  const render = (v: string | undefined) => [
+    configMap(data(v)),
+    { ...configMap(data(v), true), metadata: { name: 'generated', namespace: 'shop', annotations: { [GENERATED_ANNOTATION]: 'configmap' } } },
+    { ...configMap(data(v === undefined ? 'added' : undefined)), metadata: { name: 'other', namespace: 'shop' } },
+  ];
+
+  it('is written to base/ and to the overlays, and each env builds to its own', async () => {
+    const app = defineApp<{ v: string | undefined }>({
+      name: 'proto',
+      defaults: { v: values.base },
+      optional: { v: true },
+      envs: { dev: { config: { v: values.dev } }, staging: { config: { v: null as never } }, prod: {} },
+      render: (c) => render(c.v ?? undefined) as never,
+    });
+    const files = planApp(app, schemaMergeKeys).files;
+    expect(files.get('base/proto/configmap.web-config.yaml')).toContain('\ndata:\n  __proto__: a\n  normal: plain\n');
+    for (const [rel, content] of files) {
+      mkdirSync(dirname(join(work, rel)), { recursive: true });
+      writeFileSync(join(work, rel), content);
+    }
+    const envs = ['dev', 'staging', 'prod'] as const;
+    const built = await buildOverlays(
+      root,
+      envs.map((e) => join(work, `overlays/${e}/proto`)),
+    );
+    envs.forEach((env, i) => {
+      expect(built[i]!.error).toBeUndefined();
+      const objects = parseBuild(built[i]!.yaml, env);
+      const entries = (name: string) => Object.entries(objects.find((m) => m.metadata.name.startsWith(name))!.data as object).sort();
+      const v = values[env];
+      expect([env, entries('web-config')]).toStrictEqual([env, Object.entries(data(v)).sort()]);
+      expect([env, entries('generated')]).toStrictEqual([env, Object.entries(data(v)).sort()]);
+      expect([env, entries('other')]).toStrictEqual([env, Object.entries(data(v === undefined ? 'added' : undefined)).sort()]);
+    });
+  });
+});

@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { ENVIRONMENTS, formatPins, groupOf, isPlainObject, type Environment, type ImagePins } from '@strata/core';
+import { ENVIRONMENTS, formatPins, groupOf, isPlainObject, ownField, setOwnField, type Environment, type ImagePins } from '@strata/core';
 import { parseImage } from '@strata/emit';
 import { Leaf, Ref, type Model, type ModelObject } from './model.ts';
 import { KitCall, useKit } from './kit.ts';
@@ -61,8 +61,10 @@ const ENUMS = new Set([
 ]);
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-const key = (k: string) => (IDENT.test(k) ? k : quote(k));
-const access = (path: readonly string[]) => path.map((p) => (IDENT.test(p) ? `.${p}` : `[${quote(p)}]`)).join('');
+// `__proto__: v` (quoted too) in an object literal sets the object's prototype, and the key is
+// lost; `['__proto__']: v` makes it a field, as it is in the source.
+const key = (k: string) => (k === '__proto__' ? `[${quote(k)}]` : IDENT.test(k) ? k : quote(k));
+const access = (path: readonly string[]) => path.map((p) => (IDENT.test(p) && p !== '__proto__' ? `.${p}` : `[${quote(p)}]`)).join('');
 
 /**
  * A string literal that evaluates to `s`: long text with line breaks as a template literal, whose
@@ -147,7 +149,7 @@ function typeOf(values: readonly unknown[], field: string): string {
   if (objects.length > 0) {
     const keys = [...new Set(objects.flatMap((o) => Object.keys(o)))];
     const fields = keys.map((k) => {
-      const has = objects.filter((o) => k in o);
+      const has = objects.filter((o) => Object.hasOwn(o, k));
       return `readonly ${key(k)}${has.length < objects.length ? '?' : ''}: ${typeOf(
         has.map((o) => o[k]),
         k,
@@ -158,14 +160,22 @@ function typeOf(values: readonly unknown[], field: string): string {
   return parts.length > 0 ? parts.join(' | ') : 'unknown';
 }
 
+/** Whether a template holds a key `__proto__` anywhere, config values included. */
+function holdsProtoKey(value: unknown): boolean {
+  if (value instanceof Leaf) return Object.values(value.values).some(holdsProtoKey);
+  if (Array.isArray(value)) return value.some(holdsProtoKey);
+  if (!isPlainObject(value)) return false;
+  return Object.hasOwn(value, '__proto__') || Object.values(value).some(holdsProtoKey);
+}
+
 /** What differs from `base` in `value`: objects field by field, anything else whole; undefined when nothing does. */
 function difference(base: unknown, value: unknown): unknown {
   if (isDeepStrictEqual(base, value)) return undefined;
   if (isPlainObject(base) && isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      const d = difference(base[k], v);
-      if (d !== undefined) out[k] = d;
+      const d = difference(ownField(base, k), v);
+      if (d !== undefined) setOwnField(out, k, d);
     }
     return Object.keys(out).length > 0 ? out : undefined;
   }
@@ -305,7 +315,9 @@ export const ${env}: EnvironmentDefinition<Config> = ${body};
   const packages = new Set<string>();
   const className = (o: ModelObject) => {
     const m = modelModule(o.apiVersion, o.kind);
-    if (!m) return undefined;
+    // A model copies its fields by assignment, which drops a key `__proto__`: such an object is
+    // written as a plain object, which keeps it.
+    if (!m || holdsProtoKey(o.template)) return undefined;
     const taken = [...classes.entries()].find(([, spec]) => spec === m.spec);
     if (taken) return taken[0];
     let local = o.kind;

@@ -8,6 +8,7 @@ import {
   isDnsSubdomain,
   isPlainObject,
   ObjectError,
+  ownField,
   toManifest,
   type Environment,
   type KubeObject,
@@ -377,8 +378,11 @@ async function prove(
 
 const idOf = (m: Manifest) => `${m.apiVersion}/${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`;
 
-/** Every object missing, added or changed, with the fields that differ. */
-function differences(env: Environment, want: readonly Manifest[], got: readonly Manifest[]): string[] {
+/**
+ * The import's round-trip comparison: every object missing, added or changed between what an env
+ * must build to and what it built to, with the fields that differ (as data; key order aside).
+ */
+export function differences(env: Environment, want: readonly Manifest[], got: readonly Manifest[]): string[] {
   const w = new Map(want.map((m) => [idOf(m), sortKeys(m)]));
   const g = new Map(got.map((m) => [idOf(m), sortKeys(m)]));
   const out: string[] = [];
@@ -394,7 +398,7 @@ function differences(env: Environment, want: readonly Manifest[], got: readonly 
 function fieldDiffs(a: unknown, b: unknown, path: string): string[] {
   if (isDeepStrictEqual(a, b)) return [];
   if (isPlainObject(a) && isPlainObject(b))
-    return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => fieldDiffs(a[k], b[k], path ? `${path}.${k}` : k));
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => fieldDiffs(ownField(a, k), ownField(b, k), path ? `${path}.${k}` : k));
   if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) return a.flatMap((v, i) => fieldDiffs(v, b[i], `${path}[${i}]`));
   const show = (v: unknown) => (v === undefined ? 'absent' : JSON.stringify(v).slice(0, 60));
   return [`${path || '(object)'}: source ${show(a)}, imported ${show(b)}`];

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { CLUSTER_SCOPED_KINDS, ENVIRONMENTS, groupOf, isPlainObject, type Environment, type Manifest } from '@strata/core';
+import { CLUSTER_SCOPED_KINDS, ENVIRONMENTS, groupOf, isPlainObject, setOwnField, type Environment, type Manifest } from '@strata/core';
 import { ImportError } from './errors.ts';
 
 /**
@@ -348,12 +348,15 @@ function merge(values: Map<Environment, unknown>, names: string[], group: string
     const keys = [...new Set(list.flatMap((v) => Object.keys(v as object)))];
     const out: Record<string, Template> = {};
     for (const k of keys) {
-      const sub = new Map(envs.map((env) => [env, k in (values.get(env) as object) ? (values.get(env) as Record<string, unknown>)[k] : ABSENT]));
+      // Own fields only: a key `__proto__` (a ConfigMap's, say) is a field like any other.
+      const sub = new Map(
+        envs.map((env) => [env, Object.hasOwn(values.get(env) as object, k) ? (values.get(env) as Record<string, unknown>)[k] : ABSENT]),
+      );
       if ([...sub.values()].includes(ABSENT)) {
-        out[k] = mergeAbsent(sub, [...names, k], group, leaves, ctx);
+        setOwnField(out, k, mergeAbsent(sub, [...names, k], group, leaves, ctx));
         continue;
       }
-      out[k] = merge(sub, [...names, k], group, leaves, ctx);
+      setOwnField(out, k, merge(sub, [...names, k], group, leaves, ctx));
     }
     return out;
   }
@@ -388,7 +391,8 @@ function mergeAbsent(
 
 // Path segments that say nothing about the field: a leaf is named after the first segment that does.
 // A host in a TLS block's `hosts` and in a rule's `host` is one setting.
-const ALIASES: Record<string, string> = { hosts: 'host' };
+// A Map: a field named `constructor` or `__proto__` (ConfigMap keys) must not find Object's own.
+const ALIASES = new Map([['hosts', 'host']]);
 const GENERIC = new Set(['name', 'key', 'path', 'port', 'kind']);
 const NOISE = new Set(['spec', 'template', 'metadata', 'data', 'value', 'stringData', 'http', 'paths', 'rules', 'backend', 'service']);
 
@@ -435,7 +439,7 @@ function nameLeaves(leaves: Leaf[], objects: ModelObject[]): void {
     if (GENERIC.has(n) && l.names[i + 1] !== undefined) return `${l.names[i + 1]}-${n}`;
     // Requests and limits name the same resources: `requestsCpu`, `limitsMemory`.
     if (['requests', 'limits'].includes(l.names[i + 1] ?? '')) return `${l.names[i + 1]}-${n}`;
-    return ALIASES[n] ?? n;
+    return ALIASES.get(n) ?? n;
   };
   const rest = leaves.filter((l) => l.kind === 'value');
   const bySig = new Map<string, Leaf[]>();
@@ -456,7 +460,7 @@ function nameLeaves(leaves: Leaf[], objects: ModelObject[]): void {
     const group = same[0]!.group!;
     // Within an object, the field name alone unless another field of it has that name too.
     const l = same[0]!;
-    const meaningful = l.names.filter((n) => !NOISE.has(n)).map((n) => ALIASES[n] ?? n);
+    const meaningful = l.names.filter((n) => !NOISE.has(n)).map((n) => ALIASES.get(n) ?? n);
     const words = meaningful.length > 0 ? meaningful : l.names;
     let name = camel(label(l));
     const used = taken.get(group) ?? new Set<string>();

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
 import { normalize } from '@strata/emit';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
-import { importApp, ImportError } from '../src/index.ts';
+import { differences, importApp, ImportError } from '../src/index.ts';
 import { emptyWorkspace, filesUnder, fixtures } from './workspace.ts';
 
 let ws: ReturnType<typeof emptyWorkspace>;
@@ -562,5 +562,71 @@ describe('strata import refuses names that one checkout would merge into one fil
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('strata import of a ConfigMap key __proto__', () => {
+  // Valid for the API server; in JavaScript, `{ __proto__: v }` sets a prototype and the key is gone.
+  const source = (env: string, extra = '') =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  __proto__: "${env === 'prod' ? 'guarded' : 'open'}"\n  constructor: "c"\n  toString: "t"\n${extra}`;
+
+  it('keeps it in the app, the tree and every env, and proves it', { timeout: 120_000 }, async () => {
+    const dirs: string[] = [];
+    try {
+      const envs = ENVIRONMENTS.map((e) => {
+        const dir = mkdtempSync(join(tmpdir(), 'strata-proto-'));
+        dirs.push(dir);
+        writeFileSync(join(dir, 'settings.yaml'), source(e));
+        // An object with the key in prod only: its patch adds it.
+        writeFileSync(
+          join(dir, 'more.yaml'),
+          `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: more\n  namespace: shop\ndata:\n  a: b\n${e === 'prod' ? '  __proto__: late\n' : ''}`,
+        );
+        return `${e}=${dir}`;
+      });
+      await importApp(ws.root, { name: 'protokey', envs, install: false });
+      const app = filesUnder(ws.root, 'apps/protokey');
+      expect(app['apps/protokey/src/render.ts']).toContain("['__proto__']: ");
+      // Every key written as a computed one, which makes a field (a plain or quoted key sets the prototype).
+      const code = Object.entries(app)
+        .filter(([f]) => f.endsWith('.ts'))
+        .map(([, text]) => text)
+        .join('\n');
+      expect(code.split('__proto__').length).toBe(code.split("['__proto__']").length);
+      expect(filesUnder(ws.root, 'base/protokey')['base/protokey/configmap.settings.yaml']).toMatch(/\ndata:\n {2}__proto__: \w+\n/);
+      const out = await built('protokey');
+      for (const env of ENVIRONMENTS) {
+        const data = (name: string) => Object.entries(out[env].find((m) => m.metadata.name === name)!.data as object).sort();
+        expect([env, data('settings')]).toStrictEqual([
+          env,
+          [
+            ['__proto__', env === 'prod' ? 'guarded' : 'open'],
+            ['constructor', 'c'],
+            ['toString', 't'],
+          ],
+        ]);
+        expect([env, data('more')]).toStrictEqual([
+          env,
+          env === 'prod'
+            ? [
+                ['__proto__', 'late'],
+                ['a', 'b'],
+              ]
+            : [['a', 'b']],
+        ]);
+      }
+    } finally {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds a build that lost it: the round trip compares the key as data', () => {
+    const parse = (text: string) => parseBuild(text, 'dev');
+    const want = parse(source('dev'));
+    const lost = parse(source('dev').replace(/ {2}__proto__: .*\n/, ''));
+    const changed = parse(source('prod'));
+    expect(differences('dev', want, lost)).toStrictEqual(['dev: v1/ConfigMap shop/settings: data.__proto__: source "open", imported absent']);
+    expect(differences('dev', want, changed)).toStrictEqual(['dev: v1/ConfigMap shop/settings: data.__proto__: source "open", imported "guarded"']);
+    expect(differences('dev', want, parse(source('dev')))).toStrictEqual([]);
   });
 });
