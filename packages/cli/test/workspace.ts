@@ -44,8 +44,12 @@ export function strata(cwd: string, args: readonly string[], input?: string, env
     encoding: 'utf8',
     ...(input !== undefined ? { input } : {}),
     env: { ...process.env, FORCE_COLOR: '0', ...env },
+    // A command that never ends (a child process left waiting) fails its test instead of stopping the suite.
+    timeout: 300_000,
+    killSignal: 'SIGKILL',
   });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  const timedOut = r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `\n(strata ${args.join(' ')} did not end within 300 s)` : '';
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: `${r.stderr}${timedOut}` };
 }
 
 /** Every file under the generated folders, by relative path. */

@@ -1,4 +1,16 @@
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isRunning } from '@strata/project';
@@ -119,8 +131,13 @@ function makeFolder(dir: string, again = false): Promise<void> {
   return made;
 }
 
-/** writeFileAtomic off the main thread, for callers with other work to do meanwhile. */
-export async function writeFileAtomicAsync(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+/**
+ * writeFileAtomic off the main thread, for callers with other work to do meanwhile. Resolves with
+ * the status of the file this write made, taken from its own descriptor once it is in place: an
+ * edit of the path after that (a new file renamed over it, or a write into it) shows as another
+ * inode, size or time.
+ */
+export async function writeFileAtomicAsync(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<Stats> {
   const dir = dirname(file);
   const make = options.makeFolder !== false;
   if (make) await makeFolder(dir);
@@ -134,10 +151,11 @@ export async function writeFileAtomicAsync(file: string, data: string | Uint8Arr
     try {
       await handle.writeFile(data);
       if (options.fsync) await handle.sync();
+      await rename(tmp, file);
+      return await handle.stat();
     } finally {
       await handle.close();
     }
-    await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { existsSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
@@ -166,9 +167,9 @@ export function writeDist(root: string, output: string, yaml: string): void {
 
 /**
  * Like writeDist, off the main thread: creating many files is slow on some file systems, and the
- * caller has other work to do meanwhile.
+ * caller has other work to do meanwhile. Resolves with the status of the file as written.
  */
-export async function writeDistAsync(root: string, output: string, yaml: string): Promise<void> {
+export async function writeDistAsync(root: string, output: string, yaml: string): Promise<Stats> {
   refuseLinkedDist(root, output);
   return writeFileAtomicAsync(join(root, output), yaml);
 }

@@ -338,13 +338,24 @@ function stampFrom(s: { size: number; mtimeMs: number; ctimeMs: number }, hash: 
   return { hash, size: s.size, mtime: racy ? -1 : s.mtimeMs, ctime: racy ? -1 : s.ctimeMs };
 }
 
+/** A file's status as a write of this process left it (`writeFileAtomicAsync`). */
+export interface WrittenAs {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
 /**
  * The stamp of a file whose content is known (just written, say), or read from disk; undefined
- * when it cannot be read.
+ * when it cannot be read, or when `written` says how this run's write left it and the file has
+ * changed since (then it no longer holds `content`, which is what was checked).
  */
-export function stampOf(path: string, content?: string | Buffer): Stamp | undefined {
+export function stampOf(path: string, content?: string | Buffer, written?: WrittenAs): Stamp | undefined {
   try {
     const s = statSync(path);
+    if (written && (s.ino !== written.ino || s.size !== written.size || s.mtimeMs !== written.mtimeMs || s.ctimeMs !== written.ctimeMs))
+      return undefined;
     return stampFrom(s, hashOf(content ?? readFileSync(path)));
   } catch {
     return undefined;

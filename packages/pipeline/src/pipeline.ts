@@ -32,6 +32,7 @@ import {
   type AppEntry,
   type SharedEntry,
   type Stamp,
+  type WrittenAs,
 } from './cache.ts';
 import { describeDrift, parseBuilt, type Drift } from './check.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
@@ -270,11 +271,19 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // Built overlays of planned apps, compared once their output is decoded.
   const toCompare = new Map<string, Built>();
   const writes: Promise<void>[] = [];
+  // How each dist/ file was left by this run's write: an edit made after it is never remembered as what was checked.
+  const writtenAs = new Map<string, WrittenAs>();
   let writeError: Error | undefined;
   const take = (r: Built, write = true) => {
     if (!r.ok) return;
     // A failed write is reported once the builds are in, not as an unhandled rejection.
-    if (write) writes.push(writeDistAsync(root, r.output, r.yaml).catch((e: Error) => void (writeError ??= e)));
+    if (write)
+      writes.push(
+        writeDistAsync(root, r.output, r.yaml).then(
+          (as) => void writtenAs.set(r.output, as),
+          (e: Error) => void (writeError ??= e),
+        ),
+      );
     const read = readText(r.yaml, r.output, r.output, join(root, r.output), { trusted: true });
     parsed.docs.push(...read.docs);
     parsed.problems.push(...read.problems);
@@ -366,6 +375,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
         onlyPlanned.has(name),
         before,
         stamp,
+        writtenAs,
       ),
     );
   }
@@ -469,6 +479,7 @@ function stampApp(
   onlyPlanned: boolean,
   before: ReadonlyMap<string, Stamp>,
   stamps: (file: string) => Stamp | undefined,
+  writtenAs: ReadonlyMap<string, WrittenAs>,
 ): StampedApp | undefined {
   const sources = appSources(root, name);
   if (!plan || !sources?.length || results.length !== ENVIRONMENTS.length || results.some((r) => !r.ok)) return undefined;
@@ -489,7 +500,7 @@ function stampApp(
   const outputs: Record<string, Stamp> = {};
   const written = [...plan.files, ...results.map((r) => [r.output, r.yaml] as const)];
   for (const [path, content] of written) {
-    const stamp = stampOf(join(root, path), content);
+    const stamp = stampOf(join(root, path), content, writtenAs.get(path));
     if (!stamp) return undefined;
     outputs[path] = stamp;
   }

@@ -1,5 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  copyFileSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { writeFileAtomicAsync } from '@strata/emit';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -183,5 +196,21 @@ describe('the pipeline cache', () => {
       if (ci === undefined) delete process.env.CI;
       else process.env.CI = ci;
     }
+  });
+
+  it('does not stamp a written file as what was written once it has been edited since the write', async () => {
+    const file = join(scratch, 'built.yaml');
+    const content = 'kind: ConfigMap\nreplicas: 1\n';
+    const written = await writeFileAtomicAsync(file, content);
+    await new Promise((r) => setTimeout(r, 150)); // past RACY_MS: the times are what decides
+    expect(stampOf(file, content, written)?.hash).toBe(stampOf(file)?.hash);
+    // Edited in place with the same size (sed), then with a new file renamed over it (sed -i).
+    writeFileSync(file, content.replace('1', '7'));
+    expect(stampOf(file, content, written)).toBeUndefined();
+    const again = await writeFileAtomicAsync(file, content);
+    const other = join(scratch, 'other.yaml');
+    writeFileSync(other, content.replace('1', '7'));
+    renameSync(other, file);
+    expect(stampOf(file, content, again)).toBeUndefined();
   });
 });
