@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, strata, tempWorkspace } from './workspace.ts';
@@ -51,6 +52,27 @@ describe('strata remove-app', () => {
       expect(git('status', '--porcelain')).toBe(` M overlays/staging/${KEPT}/kustomization.yaml\n`);
     } finally {
       writeFileSync(overlay, committed);
+    }
+  });
+
+  it('changes nothing when dist/prod is a link out of the workspace, and removes nothing through it', () => {
+    const prod = join(ws.root, 'dist', 'prod');
+    const outside = mkdtempSync(join(tmpdir(), 'strata-linked-dist-'));
+    try {
+      cpSync(prod, outside, { recursive: true });
+      rmSync(prod, { recursive: true });
+      symlinkSync(outside, prod);
+      const r = strata(ws.root, ['remove-app', GONE]);
+      expect(r.stderr).toBe(
+        `strata: dist/prod: is a symbolic link (to ${outside}); built output goes only to plain folders in the workspace, so nothing was written or removed through it: remove the link, then run again\n`,
+      );
+      expect(r.status).toBe(1);
+      expect(existsSync(join(outside, `${GONE}.yaml`))).toBe(true);
+      expect(git('status', '--porcelain')).toBe('');
+    } finally {
+      rmSync(prod, { force: true });
+      cpSync(outside, prod, { recursive: true });
+      rmSync(outside, { recursive: true, force: true });
     }
   });
 

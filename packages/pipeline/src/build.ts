@@ -97,7 +97,8 @@ function linkError(folder: string, target: string): Error {
   );
 }
 
-function refuseLinkedDist(root: string, output: string): void {
+/** Throws, in one line, when dist/ or a folder of it on the way to `output` (`dist/<env>/<app>.yaml`) is a symbolic link. */
+export function refuseLinkedDist(root: string, output: string): void {
   const link = linkedFolder(root, output);
   if (link) throw linkError(link.folder, link.target);
 }

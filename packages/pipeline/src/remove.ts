@@ -5,6 +5,7 @@ import { appDirs, filesIn, loadApps, UsageError, Layout, type WarningOptions } f
 import { commitTransaction, isGenerated, lockTree, planApp, planEnvironments, recoverLocked, schemaMergeKeys } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { redrawTopology } from '@strata/graph';
+import { refuseLinkedDist } from './build.ts';
 import { cacheFile } from './cache.ts';
 
 export interface RemoveResult {
@@ -132,7 +133,13 @@ export async function removeApp(root: string, name: string, options: WarningOpti
   // gitops/ files that the plan without the app no longer has.
   for (const file of filesUnder(root, 'gitops'))
     if (!shared.has(file) && file.endsWith('.yaml') && isGenerated(read(join(root, file)) ?? '')) removed.add(file);
-  for (const e of ENVIRONMENTS) if (existsSync(join(root, 'dist', e, `${name}.yaml`))) removed.add(Layout.distOf(e, name));
+  for (const e of ENVIRONMENTS) {
+    const built = Layout.distOf(e, name);
+    if (!existsSync(join(root, built))) continue;
+    // Through a linked dist/ folder it would be a file outside the workspace: refused before anything changes.
+    refuseLinkedDist(root, built);
+    removed.add(built);
+  }
 
   const held = lockTree(root);
   try {
