@@ -1,4 +1,4 @@
-import { at, namespaceOf, str } from './read.ts';
+import { at, displayName, namespaceOf, str } from './read.ts';
 import type { PolicyObject } from './types.ts';
 
 export interface ScaleTarget {
@@ -23,5 +23,5 @@ export function scaleTargets(objects: readonly PolicyObject[]): ScaleTarget[] {
 }
 
 export function autoscalerLabel(t: ScaleTarget): string {
-  return `${t.autoscaler.manifest.kind} "${t.autoscaler.manifest.metadata.name}"`;
+  return `${t.autoscaler.manifest.kind} "${displayName(t.autoscaler)}"`;
 }

@@ -1,3 +1,4 @@
+import { shownName } from './read.ts';
 import type { Finding } from './types.ts';
 
 /** A finding in the shape of `Problem` (in @strata/project), ready for its one-line format (`formatProblem` in @strata/validate). */
@@ -26,7 +27,7 @@ export function toProblem(f: Finding): PolicyProblem {
     apiVersion: m.apiVersion,
     kind: m.kind,
     ...(m.metadata.namespace !== undefined && { namespace: m.metadata.namespace }),
-    name: m.metadata.name,
+    name: shownName(f.object) ?? '',
     ...(f.path !== undefined && { path: f.path }),
     message: f.exception === undefined ? f.message : `${f.message} (excepted: ${f.exception})`,
     rule: f.rule,

@@ -40,8 +40,27 @@ export function kindOf(o: PolicyObject): string {
   return o.manifest.kind;
 }
 
-export function nameOf(o: PolicyObject): string {
-  return o.manifest.metadata.name;
+/**
+ * metadata.name, when the object has one. An object named only by metadata.generateName (or by
+ * nothing) reaches the rules too, after validate has reported the missing name: it has no name yet.
+ */
+export function nameOf(o: PolicyObject): string | undefined {
+  const name: unknown = o.manifest.metadata.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+/**
+ * How a finding names an object: its name, or for one that only has a generateName the pattern of
+ * the names the server will give it (`migrate-*`), as validate names it in its problems.
+ */
+export function shownName(o: PolicyObject): string | undefined {
+  const generateName: unknown = o.manifest.metadata.generateName;
+  return nameOf(o) ?? (typeof generateName === 'string' && generateName !== '' ? `${generateName}*` : undefined);
+}
+
+/** The name a message gives an object, even one with neither a name nor a generateName. */
+export function displayName(o: PolicyObject): string {
+  return shownName(o) ?? '(no name)';
 }
 
 /** '' when the object has no namespace yet (a Kustomize input before the namespace transformer). */
@@ -60,7 +79,7 @@ export function ofKind(objects: readonly PolicyObject[], ...kinds: readonly stri
 
 /** The object of `kind` named `name` in `namespace`, if the set has one. */
 export function findObject(objects: readonly PolicyObject[], kind: string, name: string, namespace: string): PolicyObject | undefined {
-  return objects.find((o) => o.manifest.kind === kind && o.manifest.metadata.name === name && sameNamespace(namespaceOf(o), namespace));
+  return objects.find((o) => o.manifest.kind === kind && nameOf(o) === name && sameNamespace(namespaceOf(o), namespace));
 }
 
 export function finding(rule: string, object: PolicyObject, message: string, path?: string): RuleFinding {

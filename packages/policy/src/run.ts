@@ -1,4 +1,5 @@
 import { isPlainObject, nearest } from '@strata/core';
+import { nameOf } from './read.ts';
 import { rules as allRules } from './registry.ts';
 import type { Env, Finding, PolicyContext, PolicyException, PolicyObject, Rule, Severity } from './types.ts';
 
@@ -90,7 +91,7 @@ function matchingException(rule: string, object: PolicyObject, exceptions: reado
     (e) =>
       e.rule === rule &&
       (e.kind === undefined || e.kind === m.kind) &&
-      (e.name === undefined || e.name === m.metadata.name) &&
+      (e.name === undefined || e.name === nameOf(object)) &&
       (e.namespace === undefined || e.namespace === m.metadata.namespace),
   );
 }

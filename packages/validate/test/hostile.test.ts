@@ -267,6 +267,23 @@ describe('objects named by metadata.generateName', () => {
     expect(policy.length).toBeGreaterThan(0);
     for (const p of policy) expect([p.namespace, p.name]).toStrictEqual(['shop', 'migrate-*']);
   });
+
+  it('beside a pod whose reference resolves to nothing leave every finding reported', async () => {
+    // The reference rule looks among the ConfigMaps for one that differs only by a hash suffix.
+    const file = write(
+      'generate-name-reference.yaml',
+      [
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: settings-, namespace: shop}\ndata: {a: b}\n',
+        POD('web', '  containers:\n    - name: web\n      image: registry.example/web:1\n      envFrom: [{configMapRef: {name: absent}}]\n'),
+      ].join('---\n'),
+    );
+    const r = await validate(repo, [file], { serverChecks: false });
+    const problem = (rule: string) => r.problems.filter((p) => p.rule === rule).map((p) => [p.name, p.message]);
+    expect(problem('missing-name')).toStrictEqual([['', expect.stringMatching(/^missing metadata.name; kubectl apply refuses generateName alone/)]]);
+    expect(problem('resolve-references')).toStrictEqual([
+      ['web', 'ConfigMap "absent" used by container "web" is not in the set: add it (or its configMapGenerator) or fix the name.'],
+    ]);
+  });
 });
 
 describe('counts', () => {

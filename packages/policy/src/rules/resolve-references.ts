@@ -1,5 +1,5 @@
 import { containerLabel, podsOf, type PodView } from '../pods.ts';
-import { at, finding, findObject, list, namespaceOf, ofKind, rec, sameNamespace, str } from '../read.ts';
+import { at, finding, findObject, list, nameOf, namespaceOf, ofKind, rec, sameNamespace, str } from '../read.ts';
 import type { PolicyObject, Rule, RuleFinding } from '../types.ts';
 
 const id = 'resolve-references';
@@ -63,9 +63,12 @@ function producedSecrets(objects: readonly PolicyObject[], namespace: string): S
   for (const o of objects) {
     if (!sameNamespace(namespaceOf(o), namespace)) continue;
     const m = o.manifest;
-    const own = m.metadata.name;
-    if (m.kind === 'ExternalSecret' || m.kind === 'PushSecret') names.add(str(at(m, 'spec', 'target', 'name')) ?? own);
-    if (m.kind === 'SealedSecret') names.add(str(at(m, 'spec', 'template', 'metadata', 'name')) ?? own);
+    const own = nameOf(o);
+    const add = (name: string | undefined): void => {
+      if (name !== undefined) names.add(name);
+    };
+    if (m.kind === 'ExternalSecret' || m.kind === 'PushSecret') add(str(at(m, 'spec', 'target', 'name')) ?? own);
+    if (m.kind === 'SealedSecret') add(str(at(m, 'spec', 'template', 'metadata', 'name')) ?? own);
     if (m.kind === 'Certificate') {
       const secretName = str(at(m, 'spec', 'secretName'));
       if (secretName) names.add(secretName);
@@ -80,13 +83,12 @@ const HASH_SUFFIX = /-[a-z0-9]{10}$/;
 /** When a ConfigMap is missing only because of its hash suffix, the reason to give. */
 function hashHint(objects: readonly PolicyObject[], name: string, namespace: string): string {
   const stem = name.replace(HASH_SUFFIX, '');
-  const near = ofKind(objects, 'ConfigMap').find((o) => {
-    // A ConfigMap named by metadata.generateName (or by nothing) has no name to compare.
-    const other: unknown = o.manifest.metadata.name;
-    return sameNamespace(namespaceOf(o), namespace) && typeof other === 'string' && other !== name && other.replace(HASH_SUFFIX, '') === stem;
-  });
-  if (!near) return '';
-  const other = near.manifest.metadata.name;
+  // A ConfigMap named only by generateName has no name to compare until the server gives it one.
+  const other = ofKind(objects, 'ConfigMap')
+    .filter((o) => sameNamespace(namespaceOf(o), namespace))
+    .map(nameOf)
+    .find((n) => n !== undefined && n !== name && n.replace(HASH_SUFFIX, '') === stem);
+  if (other === undefined) return '';
   return HASH_SUFFIX.test(other)
     ? `; the set has the generated "${other}", so reference the generator's plain name "${stem}" in the same kustomization and let Kustomize add the suffix`
     : `; the set has "${other}", so drop the hand-written hash suffix and let Kustomize add it`;

@@ -1,4 +1,4 @@
-import { at, finding, list, namespaceOf, ofKind, sameNamespace, str, stringMap } from '../read.ts';
+import { at, displayName, finding, list, namespaceOf, ofKind, sameNamespace, str, stringMap } from '../read.ts';
 import { formatLabels, labelSelectorMatches } from '../selectors.ts';
 import { describePorts, servicePorts } from '../services.ts';
 import type { PolicyObject, Rule, RuleFinding } from '../types.ts';
@@ -44,9 +44,7 @@ export const serviceMonitorSelectsService: Rule = {
         if (!port || matched.some((s) => servicePorts(s).some((p) => p.name === port))) return;
         const first = matched[0];
         const theirs =
-          matched.length === 1 && first
-            ? `Service "${first.manifest.metadata.name}" (ports ${describePorts(servicePorts(first))})`
-            : 'the selected Services';
+          matched.length === 1 && first ? `Service "${displayName(first)}" (ports ${describePorts(servicePorts(first))})` : 'the selected Services';
         out.push(
           finding(
             id,

@@ -1,5 +1,5 @@
 import { autoscalerLabel, scaleTargets } from '../autoscalers.ts';
-import { at, finding, namespaceOf, ofKind, sameNamespace } from '../read.ts';
+import { at, finding, nameOf, namespaceOf, ofKind, sameNamespace } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'single-replica';
@@ -41,8 +41,7 @@ export const singleReplica: Rule = {
       }
     }
     for (const t of scaleTargets(objects)) {
-      if (!workloads.some((w) => w.manifest.kind === t.kind && w.manifest.metadata.name === t.name && sameNamespace(namespaceOf(w), t.namespace)))
-        continue;
+      if (!workloads.some((w) => w.manifest.kind === t.kind && nameOf(w) === t.name && sameNamespace(namespaceOf(w), t.namespace))) continue;
       out.push(
         finding(
           id,
