@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ENVIRONMENTS, isDnsLabel } from '@strata/core';
-import { checkEnv, findRoot, findRootOrCwd, ToolError, ToolMissingError, UsageError } from '@strata/project';
+import { checkEnv, findRoot, findRootOrCwd, UsageError } from '@strata/project';
 // The report builders only: the rest of validate loads when a command needs it.
 import { formatReport, OUTPUT_FORMATS, reportError, type OutputFormat } from '@strata/validate/formats';
 import { formatSummary, problemLines, summarize } from '@strata/validate/report';
 // Types only: erased, so the packages still load when a command needs them.
 import type { Drift, ImageEdit, PipelineResult, VerifyReport } from '@strata/pipeline';
+import { errorLines, EXIT, exitCodeFor } from './exit.ts';
 
 const VERSION = '0.1.0';
 
@@ -22,23 +23,6 @@ const nounCount = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 
 const err = (line: string) => process.stderr.write(`${line}\n`);
 /** What the libraries hand back as a warning (they print nothing): one line on stderr. */
 const onWarning = (message: string) => err(`warning: ${message}`);
-
-/**
- * The exit codes, decided here for every command: 0 when all is well, 1 when the input is invalid
- * (an overlay that does not build, a failing check, an app that does not render), 2 when strata was
- * called wrongly or a tool it runs failed, so the input was never judged.
- */
-const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
-
-function exitCodeFor(e: unknown): number {
-  if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  // By class: the libraries' own errors extend these (KubeconformFailedError is a ToolError,
-  // TreeBusyError a UsageError), so the packages loaded on demand need not be loaded here.
-  if (e instanceof UsageError || e instanceof ToolMissingError || e instanceof ToolError) return EXIT.usage;
-  // A failed system call (a file that cannot be written, a full disk): the machine, not the input.
-  if (e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string') return EXIT.usage;
-  return EXIT.invalid;
-}
 
 interface Common {
   app?: string[];
@@ -711,8 +695,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       out(reportError(format, ['.'], mistake, VERSION, (await import('@strata/validate')).ruleHelp));
     }
     if (!(e instanceof CommanderError)) {
-      // Several problems (misspelt keys in a few env files, say) come as one line each.
-      for (const line of (e instanceof Error ? e.message : String(e)).split('\n')) err(`strata: ${line}`);
+      for (const line of errorLines(e)) err(`strata: ${line}`);
       if (process.env.STRATA_DEBUG) err((e as Error).stack ?? '');
     }
     process.exitCode = exitCodeFor(e);

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorLines, EXIT, exitCodeFor } from '../src/exit.ts';
 import { repo, strata, tempWorkspace, treeOf } from './workspace.ts';
 
 const APP = 'tokenplace-relay';
@@ -301,5 +302,33 @@ describe('exit codes through the real CLI', () => {
     const r = strata(ws.root, ['pipeline', '--no-cache'], undefined, { STRATA_BUILDER: killed });
     expect(r.stderr).toMatch(/^strata: kustomize failed on 3 of 3 overlays without judging them/m);
     expect(r.status).toBe(2);
+  });
+});
+
+// A bug in strata cannot be produced on demand through the CLI once it is fixed, so the errors the
+// language raises for one are handed to the classification itself.
+describe('an error of strata itself', () => {
+  it.each([
+    ['a field of undefined read', () => (undefined as unknown as { replace: () => void }).replace()],
+    ['a name that does not exist', () => new Function('return notDefinedAnywhere')()],
+    ['an array length out of range', () => new Array(-1)],
+  ])('(%s) exits 2, not 1, and says it is a bug', (_what, fault) => {
+    let thrown: unknown;
+    try {
+      fault();
+    } catch (e) {
+      thrown = e;
+    }
+    expect(exitCodeFor(thrown)).toBe(EXIT.usage);
+    const lines = errorLines(thrown);
+    expect(lines[0]).toMatch(/^internal error: /);
+    expect(lines[1]).toMatch(/bug in strata/);
+  });
+
+  it('leaves an invalid input at exit 1 and its lines as they are', () => {
+    const e = new Error('apps/web/src/env/dev.ts:3: replicas: misspelt\napps/api/src/env/prod.ts:4: image: misspelt');
+    expect(exitCodeFor(e)).toBe(EXIT.invalid);
+    expect(errorLines(e)).toStrictEqual(e.message.split('\n'));
+    expect(exitCodeFor(new SyntaxError('Unexpected token } in JSON at position 3'))).toBe(EXIT.invalid);
   });
 });
