@@ -57,7 +57,10 @@ export interface NodePortClash<T> {
  * another in their order: the first to ask keeps a port. A Service refused for one of its ports is
  * not created, so it holds none of them; every port of it that is taken is reported. `askedOf` says
  * which node ports an item asks for (`nodePortsAsked` of its manifest); `same` tells when a later
- * item is the same object again (applied as an update of it, so it takes no port from it).
+ * item is the same object again (applied as an update of it, so it takes no port from it). A Service
+ * that asks one number twice itself (a health check node port equal to one of its node ports) is
+ * refused by the server's verdict on it alone (the server field checks, a dry run), not here: give
+ * only the Services those accept.
  */
 export function nodePortClashes<T>(
   items: readonly T[],

@@ -541,40 +541,100 @@ func allocateService(svc *api.Service) error {
 	op := portallocator.StartOperation(alloc, false)
 	defer op.Finish()
 	if svc.Spec.Type == api.ServiceTypeNodePort || svc.Spec.Type == api.ServiceTypeLoadBalancer {
-		byPort := map[int32]int32{}
-		for i := range svc.Spec.Ports {
-			p := &svc.Spec.Ports[i]
-			should := svc.Spec.Type == api.ServiceTypeNodePort || svc.Spec.AllocateLoadBalancerNodePorts == nil || *svc.Spec.AllocateLoadBalancerNodePorts
-			if p.NodePort == 0 && !should {
-				continue
-			}
-			if got := byPort[p.Port]; got != 0 && (p.NodePort == 0 || p.NodePort == got) {
-				p.NodePort = got
-				continue
-			}
-			if p.NodePort != 0 {
-				if err := op.Allocate(int(p.NodePort)); err != nil {
-					el := field.ErrorList{field.Invalid(field.NewPath("spec", "ports").Index(i).Child("nodePort"), p.NodePort, err.Error())}
-					return apierrors.NewInvalid(api.Kind("Service"), svc.Name, el)
-				}
-			} else {
-				n, err := op.AllocateNext()
-				if err != nil {
-					return err
-				}
-				p.NodePort = int32(n)
-			}
-			byPort[p.Port] = p.NodePort
-		}
-	}
-	if apiservice.NeedsHealthCheck(svc) && svc.Spec.HealthCheckNodePort == 0 {
-		n, err := op.AllocateNext()
-		if err != nil {
+		if err := initNodePorts(svc, op); err != nil {
 			return err
 		}
-		svc.Spec.HealthCheckNodePort = int32(n)
+	}
+	if apiservice.NeedsHealthCheck(svc) {
+		if err := allocHealthCheckNodePort(svc, op); err != nil {
+			// The server's refusal, with the field it is about: the server's own names none.
+			refusal := apierrors.NewInternalError(err)
+			refusal.ErrStatus.Details.Causes[0].Field = "spec.healthCheckNodePort"
+			return refusal
+		}
 	}
 	return nil
+}
+
+// initNodePorts is the registry's own (pkg/registry/core/service/storage/alloc.go): a port entry
+// takes the node port that the first entry of the same port number asks for, else the next free
+// one; an entry asking for another number than its port's takes that number too.
+func initNodePorts(svc *api.Service, op *portallocator.PortAllocationOperation) error {
+	svcPortToNodePort := map[int]int{}
+	for i := range svc.Spec.Ports {
+		p := &svc.Spec.Ports[i]
+		if p.NodePort == 0 && !shouldAllocateNodePorts(svc) {
+			// A LoadBalancer told not to allocate node ports still takes the ones asked for.
+			continue
+		}
+		allocated := svcPortToNodePort[int(p.Port)]
+		if allocated == 0 {
+			if np := findRequestedNodePort(int(p.Port), svc.Spec.Ports); np != 0 {
+				if err := op.Allocate(np); err != nil {
+					el := field.ErrorList{field.Invalid(field.NewPath("spec", "ports").Index(i).Child("nodePort"), np, err.Error())}
+					return apierrors.NewInvalid(api.Kind("Service"), svc.Name, el)
+				}
+				p.NodePort = int32(np)
+				svcPortToNodePort[int(p.Port)] = np
+			} else {
+				np, err := op.AllocateNext()
+				if err != nil {
+					return apierrors.NewInternalError(fmt.Errorf("failed to allocate a nodePort: %w", err))
+				}
+				p.NodePort = int32(np)
+				svcPortToNodePort[int(p.Port)] = np
+			}
+		} else if int(p.NodePort) != allocated {
+			if p.NodePort == 0 {
+				p.NodePort = int32(allocated)
+			} else if err := op.Allocate(int(p.NodePort)); err != nil {
+				el := field.ErrorList{field.Invalid(field.NewPath("spec", "ports").Index(i).Child("nodePort"), p.NodePort, err.Error())}
+				return apierrors.NewInvalid(api.Kind("Service"), svc.Name, el)
+			}
+		}
+	}
+	return nil
+}
+
+// allocHealthCheckNodePort is the registry's own: a requested health check node port is taken from
+// the same pool as the Service's node ports, so one of its own node ports, or a number outside the
+// range, is refused (the server sends that as an internal error, in these words).
+func allocHealthCheckNodePort(svc *api.Service, op *portallocator.PortAllocationOperation) error {
+	if port := svc.Spec.HealthCheckNodePort; port != 0 {
+		if err := op.Allocate(int(port)); err != nil {
+			return fmt.Errorf("failed to allocate requested HealthCheck NodePort %v: %v", port, err)
+		}
+		return nil
+	}
+	port, err := op.AllocateNext()
+	if err != nil {
+		return fmt.Errorf("failed to allocate a HealthCheck NodePort %v: %v", port, err)
+	}
+	svc.Spec.HealthCheckNodePort = int32(port)
+	return nil
+}
+
+// findRequestedNodePort is the registry's own: the node port that an entry of the same port number
+// asks for, else 0.
+func findRequestedNodePort(port int, ports []api.ServicePort) int {
+	for _, p := range ports {
+		if port == int(p.Port) && p.NodePort != 0 {
+			return int(p.NodePort)
+		}
+	}
+	return 0
+}
+
+// shouldAllocateNodePorts is the registry's own; the defaulting has set
+// allocateLoadBalancerNodePorts on every LoadBalancer by then.
+func shouldAllocateNodePorts(svc *api.Service) bool {
+	switch svc.Spec.Type {
+	case api.ServiceTypeNodePort:
+		return true
+	case api.ServiceTypeLoadBalancer:
+		return svc.Spec.AllocateLoadBalancerNodePorts == nil || *svc.Spec.AllocateLoadBalancerNodePorts
+	}
+	return false
 }
 
 func familyOf(ip string) api.IPFamily {

@@ -125,4 +125,14 @@ describe('offline field validation against a real kube-apiserver', () => {
     expect(r.status).toBe(422);
     expect((r.body as { message: string }).message).toContain('provided port is not in the valid range');
   });
+
+  it('refuses on a real create the health check node port that the dry run lets through, in the words the helper gives', async () => {
+    const c = corpus.find((x) => x.name === 'service-health-check-node-port-out-of-range')!;
+    const r = await server.client.request('POST', `/api/v1/namespaces/${NAMESPACE}/services?fieldValidation=Strict`, c.object);
+    expect(r.status).toBe(500);
+    const said =
+      'failed to allocate requested HealthCheck NodePort 40000: provided port is not in the valid range. The range of valid ports is 30000-32767';
+    expect((r.body as { message: string }).message).toContain(said);
+    expect(helperVerdicts.get(c.name)!.errors).toStrictEqual([expect.objectContaining({ path: 'spec.healthCheckNodePort', message: said })]);
+  });
 });

@@ -89,6 +89,22 @@ const CORPUS: Record<string, readonly object[]> = {
     ),
   ],
   'dev/other': [service('other', 'ports', [{ port: 80, nodePort: 30073 }])],
+  // A health check node port comes from the same pool as the Service's own node ports: one of its
+  // own is refused, so the Service holds neither, and selftaker takes the number.
+  'dev/self': [service('self', 'health', [{ port: 80, nodePort: 30090 }], local(30090))],
+  'dev/selftaker': [service('selftaker', 'health', [{ port: 80, nodePort: 30090 }])],
+  // The same when the LoadBalancer allocates no node ports but names one.
+  'dev/noallocself': [service('noallocself', 'health', [{ port: 80, nodePort: 30093 }], { ...local(30093), allocateLoadBalancerNodePorts: false })],
+  // Two health check node ports on one number: the second is refused.
+  'dev/hc1': [service('hc1', 'health', [{ port: 80 }], local(30091))],
+  'dev/hc2': [service('hc2', 'health', [{ port: 80 }], local(30091))],
+  // A health check node port outside the range, refused when the Service is created (a dry run lets it through).
+  'dev/hcrange': [service('hcrange', 'health', [{ port: 80 }], local(40000))],
+  // Refused for a node port outside the range before its health check node port is looked at: it holds neither.
+  'dev/hcafter': [service('hcafter', 'health', [{ port: 80, nodePort: 40001 }], local(30092))],
+  'dev/hctaker': [service('hctaker', 'health', [{ port: 80, nodePort: 30092 }])],
+  // Both outside the range: the create stops at the node port.
+  'dev/hcboth': [service('hcboth', 'health', [{ port: 80, nodePort: 40002 }], local(40003))],
   // Other envs are other clusters: dev's ports again, and one clash of prod's own.
   'staging/api': [service('api', 'shop', [{ port: 80, nodePort: 30080 }])],
   'staging/web': [service('web', 'shop', [{ port: 8443, nodePort: 30443 }])],
@@ -134,11 +150,17 @@ describe('node ports offline and on the real API server', () => {
         verdicts(offline.problems).refused.map(([file, , , name, path, message]) => [file, name, path, String(message).split(':')[0]]),
       ).toStrictEqual([
         ['dist/dev/a-b.yaml', 'ab', 'spec.ports[0].nodePort', 'Invalid value'],
+        ['dist/dev/hc2.yaml', 'hc2', 'spec.healthCheckNodePort', 'failed to allocate requested HealthCheck NodePort 30091'],
+        ['dist/dev/hcafter.yaml', 'hcafter', 'spec.ports[0].nodePort', 'Invalid value'],
+        ['dist/dev/hcboth.yaml', 'hcboth', 'spec.ports[0].nodePort', 'Invalid value'],
+        ['dist/dev/hcrange.yaml', 'hcrange', 'spec.healthCheckNodePort', 'failed to allocate requested HealthCheck NodePort 40000'],
         ['dist/dev/lb.yaml', 'lb', 'spec.ports[0].nodePort', 'Invalid value'],
+        ['dist/dev/noallocself.yaml', 'noallocself', 'spec.healthCheckNodePort', 'failed to allocate requested HealthCheck NodePort 30093'],
         ['dist/dev/np3.yaml', 'np3', 'spec.healthCheckNodePort', 'failed to allocate requested HealthCheck NodePort 30062'],
         ['dist/dev/other.yaml', 'other', 'spec.ports[0].nodePort', 'Invalid value'],
         ['dist/dev/pair.yaml', 'second', 'spec.ports[0].nodePort', 'Invalid value'],
         ['dist/dev/range.yaml', 'range', 'spec.ports[0].nodePort', 'Invalid value'],
+        ['dist/dev/self.yaml', 'self', 'spec.healthCheckNodePort', 'failed to allocate requested HealthCheck NodePort 30090'],
         ['dist/dev/udp.yaml', 'udp', 'spec.ports[0].nodePort', 'Invalid value'],
         ['dist/dev/web.yaml', 'web', 'spec.ports[1].nodePort', 'Invalid value'],
         ['dist/prod/zeta.yaml', 'zeta', 'spec.ports[0].nodePort', 'Invalid value'],

@@ -772,22 +772,32 @@ async function judge(client: Client, target: Target, options: ApplyOptions, body
 /**
  * The node ports a Service asks for outside the server's range, refused in the server's words: it
  * refuses them when it creates the Service for real, but a dry run allocates no node port, and its
- * dry-run allocator only checks that no other Service holds the port, so any number passes.
+ * dry-run allocator only checks that no other Service holds the port, so any number passes. Only
+ * the first, as the create refuses the Service at the first port it cannot take.
  */
 function nodePortsOutside(m: Manifest, range: PortRange): Finding[] {
   if (m.apiVersion !== 'v1' || m.kind !== 'Service' || !isPlainObject(m.spec)) return [];
   const outside = (port: unknown): port is number => typeof port === 'number' && port !== 0 && (port < range.from || port > range.to);
-  const refusal = (path: string, port: number): Finding => ({
-    path,
-    message: `Invalid value: ${port}: provided port is not in the valid range. The range of valid ports is ${range.from}-${range.to} (the server refuses it when it creates the Service; a dry run lets it through)`,
-    rule: 'server-rejected',
-    severity: 'error',
-  });
+  const refusal = (path: string, port: number): Finding => {
+    const words = `provided port is not in the valid range. The range of valid ports is ${range.from}-${range.to}`;
+    // In the words of the real create: a node port's is a field error, the health check's the cause of an internal error.
+    const said =
+      path === 'spec.healthCheckNodePort'
+        ? `failed to allocate requested HealthCheck NodePort ${port}: ${words}`
+        : `Invalid value: ${port}: ${words}`;
+    return {
+      path,
+      message: `${said} (the server refuses it when it creates the Service; a dry run lets it through)`,
+      rule: 'server-rejected',
+      severity: 'error',
+    };
+  };
   const ports = Array.isArray(m.spec.ports) ? m.spec.ports : [];
   const found = ports.flatMap((p, i) => (isPlainObject(p) && outside(p.nodePort) ? [refusal(`spec.ports[${i}].nodePort`, p.nodePort)] : []));
   const health = m.spec.healthCheckNodePort;
   if (outside(health)) found.push(refusal('spec.healthCheckNodePort', health));
-  return found;
+  // The create stops at the first port it cannot take: the node ports in order, then the health check's.
+  return found.slice(0, 1);
 }
 
 /**
@@ -1008,7 +1018,7 @@ export function statusProblems(body: unknown, httpStatus: number): { path?: stri
   const causes = status.details?.causes ?? [];
   if (causes.length > 0) {
     return causes.map((c) => {
-      const path = c.field ? cleanPath(c.field) : undefined;
+      const path = c.field ? cleanPath(c.field) : HEALTH_CHECK_REFUSAL.test(c.message ?? '') ? 'spec.healthCheckNodePort' : undefined;
       return { ...(path ? { path } : {}), message: c.message || c.reason || message };
     });
   }
@@ -1028,6 +1038,9 @@ export function statusProblems(body: unknown, httpStatus: number): { path?: stri
   }
   return [{ message }];
 }
+
+/** The registry refuses a Service's health check node port (taken, or out of range) as an internal error that names no field. */
+const HEALTH_CHECK_REFUSAL = /^failed to allocate (?:requested |a )?HealthCheck NodePort /;
 
 function cleanPath(path: string): string {
   return path.replace(/^\./, '');

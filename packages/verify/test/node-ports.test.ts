@@ -202,7 +202,10 @@ describe('node ports two Services of one cluster ask for', () => {
       }
       expect(Object.values(created).map((c) => c.status)).toStrictEqual([201, 201, 422, 500]);
       expect(created.udp!.refusal).toStrictEqual([{ path: 'spec.ports[0].nodePort', message: `Invalid value: 30060: ${TAKEN}` }]);
-      expect(created.lb!.refusal).toStrictEqual([{ message: `failed to allocate requested HealthCheck NodePort 30060: ${TAKEN}` }]);
+      // The server's refusal names no field; it is read as the health check node port's.
+      expect(created.lb!.refusal).toStrictEqual([
+        { path: 'spec.healthCheckNodePort', message: `failed to allocate requested HealthCheck NodePort 30060: ${TAKEN}` },
+      ]);
 
       // The same Services, dry-run applied in the same order: refused as the real create refused them.
       const text = yamlOf(dns, tcp, udp, lb);
