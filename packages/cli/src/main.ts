@@ -388,7 +388,7 @@ crd
     const r = await addCrds(findRoot(), source, folder, { models: o.models, cwd: process.cwd() });
     for (const c of r.crds) out(`added ${c.name} (${c.kind} ${c.versions.join(', ')})`);
     out(
-      `crd add: ${nounCount(r.crds.length, 'CRD')} from ${r.crds[0]?.source}: ${nounCount(r.written.length, 'file')} written, ${r.removed.length} removed; commit the result (${seconds()})`,
+      `crd add: ${nounCount(r.crds.length, 'CRD')} from ${r.from}: ${nounCount(r.written.length, 'file')} written, ${r.removed.length} removed; commit the result (${seconds()})`,
     );
   });
 

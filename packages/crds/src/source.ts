@@ -1,11 +1,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { filesIn, UsageError } from '@strata/project';
 import { moduleYamlFiles, readCrds, type CrdDocument } from '@strata/schemas/crd';
 
 /** Where `strata crd add` reads CustomResourceDefinitions from. */
 export type CrdSource =
-  | { readonly kind: 'file'; readonly path: string }
+  | {
+      readonly kind: 'file';
+      readonly path: string;
+      /** The file or folder as the person named it: from the folder they typed it in, unless typed absolute. */
+      readonly shown: string;
+    }
   | { readonly kind: 'module'; readonly module: string; readonly version: string; readonly dir: string };
 
 /** One CRD as read, with where it came from (for the header of the kept manifest and for errors). */
@@ -25,13 +30,15 @@ const MODULE = /^([a-z0-9][a-zA-Z0-9._~/-]*\.[a-z]+(?:\/[a-zA-Z0-9._~-]+)*)@(v\d
 /**
  * `examples/widgets.yaml` (a file or a folder of YAML files, relative to `from`) or
  * `sigs.k8s.io/gateway-api@v1.6.3` with an optional folder inside the module. A file that exists
- * wins over a module spelling.
+ * wins over a module spelling. `root` names a file typed as an absolute path, as validate names it.
  */
-export function parseCrdSource(arg: string, dir: string | undefined, from: string): CrdSource {
+export function parseCrdSource(arg: string, dir: string | undefined, from: string, root: string = from): CrdSource {
   const path = resolve(from, arg);
   if (existsSync(path)) {
     if (dir !== undefined) throw new UsageError(`crd add ${arg} ${dir}: a folder inside applies only to a Go module; name the file or folder alone`);
-    return { kind: 'file', path };
+    // As validate names its files: from the folder typed in, or from the root when typed absolute.
+    const shown = isAbsolute(arg) ? fromRoot(path, root) : relative(from, path) || '.';
+    return { kind: 'file', path, shown };
   }
   const m = MODULE.exec(arg);
   if (m) return { kind: 'module', module: m[1]!, version: m[2]!, dir: (dir ?? '').replace(/^\/+|\/+$/g, '') };
@@ -43,12 +50,24 @@ export function parseCrdSource(arg: string, dir: string | undefined, from: strin
   );
 }
 
-/** How the source is named in headers and messages. */
+/** How the source is named in the headers of the files written: the same from any folder. */
 export function describeSource(source: CrdSource, root: string): string {
-  if (source.kind === 'module') return `${source.module}@${source.version}${source.dir ? ` ${source.dir}` : ''}`;
-  const rel = relative(root, source.path);
-  return rel.startsWith('..') ? source.path : rel;
+  if (source.kind === 'module') return moduleName(source);
+  return fromRoot(source.path, root);
 }
+
+/** A path from the root when it is inside it, else absolute. */
+function fromRoot(path: string, root: string): string {
+  const rel = relative(root, path);
+  return rel.startsWith('..') ? path : rel;
+}
+
+/** How the source is named in what a person reads: a file or folder as they typed it. */
+export function shownSource(source: CrdSource): string {
+  return source.kind === 'module' ? moduleName(source) : source.shown;
+}
+
+const moduleName = (source: Extract<CrdSource, { kind: 'module' }>) => `${source.module}@${source.version}${source.dir ? ` ${source.dir}` : ''}`;
 
 function yamlFilesIn(dir: string): string[] {
   return filesIn(dir).filter((file) => /\.ya?ml$/.test(file));
@@ -58,11 +77,12 @@ function yamlFilesIn(dir: string): string[] {
  * Every CustomResourceDefinition of the source. A CRD named twice (a standard and an experimental
  * copy in one module, say) is an error that asks for a narrower folder.
  */
-export async function readSource(root: string, source: CrdSource, options: FetchOptions = {}): Promise<SourcedCrd[]> {
+export async function readSource(source: CrdSource, options: FetchOptions = {}): Promise<SourcedCrd[]> {
   const texts = new Map<string, string>();
   if (source.kind === 'file') {
     const files = statSync(source.path).isDirectory() ? yamlFilesIn(source.path) : [source.path];
-    for (const f of files) texts.set(relative(root, f).startsWith('..') ? f : relative(root, f), readFileSync(f, 'utf8'));
+    // Each file named as the person named the source: a folder's files under the folder as typed.
+    for (const f of files) texts.set(f === source.path ? source.shown : join(source.shown, relative(source.path, f)), readFileSync(f, 'utf8'));
   } else {
     let files: Map<string, string>;
     try {
@@ -71,7 +91,7 @@ export async function readSource(root: string, source: CrdSource, options: Fetch
         modCache: options.modCache ?? process.env.GOMODCACHE ?? join(process.env.GOPATH ?? join(process.env.HOME ?? '/', 'go'), 'pkg', 'mod'),
       });
     } catch (err) {
-      throw new UsageError(`crd add ${describeSource(source, root)}: ${(err as Error).message}`);
+      throw new UsageError(`crd add ${shownSource(source)}: ${(err as Error).message}`);
     }
     const prefix = `${source.module}@${source.version}/${source.dir ? `${source.dir}/` : ''}`;
     for (const [f, text] of files) texts.set(`${prefix}${f}`, text);
@@ -89,7 +109,7 @@ export async function readSource(root: string, source: CrdSource, options: Fetch
     }
   }
   if (found.length === 0) {
-    const what = source.kind === 'module' ? `${texts.size} YAML files under ${describeSource(source, root)}` : describeSource(source, root);
+    const what = source.kind === 'module' ? `${texts.size} YAML files under ${shownSource(source)}` : shownSource(source);
     throw new UsageError(
       `crd add: no CustomResourceDefinition (apiextensions.k8s.io/v1) in ${what}; name the file or module folder that holds the CRDs`,
     );

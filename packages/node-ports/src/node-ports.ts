@@ -92,14 +92,21 @@ export interface NodePortHolder {
 /**
  * The refusal of a node port that an earlier Service of the cluster holds, in the words the server
  * gives when it creates the later Service (a field error for a port; for the health check's, the
- * cause of an internal error), naming the Service that keeps it.
+ * cause of an internal error), naming the Service that keeps it. A holder in `askerFile`, the file
+ * of the refused Service, is named by its line alone: the problem names that file already, as the
+ * person typed it, which a file name in the message could not follow.
  */
-export function nodePortTakenMessage(asked: NodePortAsked, holder: NodePortHolder): string {
+export function nodePortTakenMessage(asked: NodePortAsked, holder: NodePortHolder, askerFile?: string): string {
   const words =
     asked.path === 'spec.healthCheckNodePort'
       ? `failed to allocate requested HealthCheck NodePort ${asked.port}: provided port is already allocated`
       : `Invalid value: ${asked.port}: provided port is already allocated`;
   const who = `${holder.namespace ? `${holder.namespace}/` : ''}${holder.name ?? ''}`;
-  const where = `${holder.file}${holder.line ? `:${holder.line}` : ''}`;
+  const where =
+    holder.file === askerFile
+      ? holder.line
+        ? `line ${holder.line} of this file`
+        : 'this file'
+      : `${holder.file}${holder.line ? `:${holder.line}` : ''}`;
   return `${words} (to Service ${who}, ${where}, applied first: the cluster creates that one and refuses this one; a dry run lets both through)`;
 }

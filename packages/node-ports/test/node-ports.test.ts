@@ -154,4 +154,14 @@ describe('the refusal of a port that is taken', () => {
       'failed to allocate requested HealthCheck NodePort 30080: provided port is already allocated (to Service api, api.yaml, applied first: the cluster creates that one and refuses this one; a dry run lets both through)',
     );
   });
+
+  it('names a holder in the file of the refused Service by its line alone, which stays true however that file is named', () => {
+    const holder = { namespace: 'shop', name: 'api', file: '/srv/manifests/services.yaml', line: 14 };
+    expect(nodePortTakenMessage({ port: 30080, path: 'spec.ports[0].nodePort' }, holder, '/srv/manifests/services.yaml')).toBe(
+      'Invalid value: 30080: provided port is already allocated (to Service shop/api, line 14 of this file, applied first: the cluster creates that one and refuses this one; a dry run lets both through)',
+    );
+    expect(nodePortTakenMessage({ port: 30080, path: 'spec.ports[0].nodePort' }, holder, '/srv/manifests/other.yaml')).toMatch(
+      /\(to Service shop\/api, \/srv\/manifests\/services\.yaml:14, applied first/,
+    );
+  });
 });

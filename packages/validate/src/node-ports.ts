@@ -74,12 +74,16 @@ export function nodePortProblems(claims: readonly NodePortClaim[]): Problem[] {
         ...(item.namespace ? { namespace: item.namespace } : {}),
         ...(item.name !== undefined ? { name: item.name } : {}),
         path: asked.path,
-        message: nodePortTakenMessage(asked, {
-          ...(holder.namespace ? { namespace: holder.namespace } : {}),
-          ...(holder.name !== undefined ? { name: holder.name } : {}),
-          file: holder.file,
-          line: heldLine,
-        }),
+        message: nodePortTakenMessage(
+          asked,
+          {
+            ...(holder.namespace ? { namespace: holder.namespace } : {}),
+            ...(holder.name !== undefined ? { name: holder.name } : {}),
+            file: holder.file,
+            line: heldLine,
+          },
+          item.file,
+        ),
         rule: RULE,
         severity: 'error',
         ...(item.resource ? { resource: item.resource } : {}),

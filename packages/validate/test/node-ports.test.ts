@@ -108,7 +108,8 @@ describe('node ports two Services of one env ask for, offline', () => {
     const r = await validate(root, ['dist'], { policy: false });
     expect(taken(r).map((p) => [p.file, p.name, p.message.slice(p.message.indexOf('(to '), p.message.indexOf(', applied'))])).toStrictEqual([
       ['dist/dev/a-b.yaml', 'ab', `(to Service ns/a, dist/dev/a.yaml:${lineOf(root, 'dist/dev/a.yaml', 'nodePort: 30100')}`],
-      ['dist/dev/a.yaml', 'second', `(to Service ns/first, dist/dev/a.yaml:${lineOf(root, 'dist/dev/a.yaml', 'nodePort: 30101')}`],
+      // In the same file: by its line alone.
+      ['dist/dev/a.yaml', 'second', `(to Service ns/first, line ${lineOf(root, 'dist/dev/a.yaml', 'nodePort: 30101')} of this file`],
     ]);
   });
 

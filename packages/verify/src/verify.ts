@@ -835,18 +835,22 @@ function movedNodePorts(deployed: readonly Target[], upgrades: readonly Target[]
  * A node port that an earlier Service of the env holds, refused in the server's words when it creates
  * the Service (a field error for a port; for the health check's, the cause of an internal error), naming the holder.
  */
-function portTaken({ asked, holder, held }: NodePortClash<Target>): Finding {
+function portTaken({ item, asked, holder, held }: NodePortClash<Target>): Finding {
   const where = locate(holder, { path: held.path, message: '' });
   const ns = holder.manifest.metadata?.namespace;
   const name = objectName(holder.manifest.metadata);
   return {
     path: asked.path,
-    message: nodePortTakenMessage(asked, {
-      ...(ns ? { namespace: ns } : {}),
-      ...(name ? { name } : {}),
-      file: where.file,
-      ...(where.line ? { line: where.line } : {}),
-    }),
+    message: nodePortTakenMessage(
+      asked,
+      {
+        ...(ns ? { namespace: ns } : {}),
+        ...(name ? { name } : {}),
+        file: where.file,
+        ...(where.line ? { line: where.line } : {}),
+      },
+      item.doc.file,
+    ),
     rule: 'server-rejected',
     severity: 'error',
   };

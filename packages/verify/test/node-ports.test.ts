@@ -215,7 +215,7 @@ describe('node ports two Services of one cluster ask for', () => {
         const start = lines.findIndex((l) => l === `  name: ${name}`);
         return lines.findIndex((l, i) => i > start && l.includes(field)) + 1;
       };
-      const holder = `(to Service ports/tcp, ports.yaml:${lineAt('tcp', 'nodePort: 30060')}, ${AFTER}`;
+      const holder = `(to Service ports/tcp, line ${lineAt('tcp', 'nodePort: 30060')} of this file, ${AFTER}`;
       expect(r.problems.map((p) => [p.name, p.line, p.path, p.message])).toStrictEqual([
         ['udp', lineAt('udp', 'nodePort: 30060'), 'spec.ports[0].nodePort', `${created.udp!.refusal[0]!.message} ${holder}`],
         ['lb', lineAt('lb', 'healthCheckNodePort: 30060'), 'spec.healthCheckNodePort', `${created.lb!.refusal[0]!.message} ${holder}`],
