@@ -175,6 +175,10 @@ export function toManifest(object: KubeObject, where: string): Manifest {
   const secret = secretProblem(object);
   if (secret) throw new ObjectError(label, secret.path, secret.reason, undefined, where);
   const text = JSON.stringify(object);
+  if (BREAKS_IN_KUSTOMIZE.test(text)) {
+    const odd = oddText(JSON.parse(text) as unknown, '');
+    if (odd) throw new ObjectError(label, odd.path || '(the object)', odd.reason, undefined, where);
+  }
   // An app renders its defaults and every env: most objects come out the same each time, and a
   // model's validation depends on nothing but its class and the object's JSON.
   const seen = validated.get(object.constructor) ?? validated.set(object.constructor, new Set()).get(object.constructor)!;
@@ -192,6 +196,42 @@ export function toManifest(object: KubeObject, where: string): Manifest {
   // JSON holds no undefined values, so its parse is already clean; a `__proto__` key (a valid key of
   // a ConfigMap's data) is an own field of the parsed object, and stays one.
   return JSON.parse(text) as Manifest;
+}
+
+/**
+ * Characters that `kustomize build` writes as line breaks (its YAML writer takes U+0085, U+2028 and
+ * U+2029 for ones), so that the built value differs from the rendered one however the base writes
+ * it, and kubectl reads that output otherwise again. JSON.stringify leaves them as they are.
+ */
+const BREAKS_IN_KUSTOMIZE = /[\u0085\u2028\u2029]/;
+const BREAK_NAMES: Record<string, string> = {
+  '\u0085': 'U+0085 (next line)',
+  '\u2028': 'U+2028 (line separator)',
+  '\u2029': 'U+2029 (paragraph separator)',
+};
+
+/** The first key or text value holding one of those characters, with the path to it. */
+function oddText(value: unknown, path: string): { path: string; reason: string } | undefined {
+  const reason = (s: string, what: string) => {
+    const c = BREAKS_IN_KUSTOMIZE.exec(s)![0];
+    return `${what} holds ${BREAK_NAMES[c]}, which kustomize build turns into a line break, changing the value: remove it, or write it as a newline (\\n); bytes that must stay as they are go base64-encoded in a ConfigMap's binaryData`;
+  };
+  if (typeof value === 'string') return BREAKS_IN_KUSTOMIZE.test(value) ? { path, reason: reason(value, 'the text') } : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const found = oddText(v, `${path}${pathSegment(i)}`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!isPlainObject(value)) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const at = path ? `${path}${pathSegment(k)}` : pathSegment(k).replace(/^\./, '');
+    if (BREAKS_IN_KUSTOMIZE.test(k)) return { path: at, reason: reason(k, 'the key') };
+    const found = oddText(v, at);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The JSON of objects that their model class validated, in this process. */

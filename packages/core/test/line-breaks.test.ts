@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ObjectError, toManifest } from '../src/index.ts';
+
+const repo = join(import.meta.dirname, '..', '..', '..');
+const kustomize = join(repo, '.tools', 'bin', 'kustomize');
+const BREAKS = ['\u0085', '\u2028', '\u2029'];
+const configMap = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data }) as never;
+
+describe('text that kustomize build cannot carry', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-breaks-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is changed by the real kustomize build however the base escapes it', () => {
+    for (const c of BREAKS) {
+      const escaped = `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n- cm.yaml\n');
+      writeFileSync(join(dir, 'cm.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  k: "a${escaped}b"\n`);
+      const built = execFileSync(kustomize, ['build', dir], { encoding: 'utf8' });
+      const line = built.split('\n').find((l) => l.trimStart().startsWith('k:'));
+      // Whatever kustomize wrote, it is not the value written in the base, escaped as YAML and JSON write it.
+      expect(line).toBeDefined();
+      expect(line!.trim()).not.toBe(`k: "a${escaped}b"`);
+      expect(line!.trim()).not.toBe(`k: a${c}b`);
+    }
+  });
+
+  it('is refused when an object is rendered, at its field, naming the character', () => {
+    for (const c of BREAKS) {
+      expect(() => toManifest(configMap({ plain: 'x', k: `a${c}b` }), 'app odd env dev')).toThrow(ObjectError);
+      expect(() => toManifest(configMap({ plain: 'x', k: `a${c}b` }), 'app odd env dev')).toThrow(/data\.k.*U\+[0-9A-F]{4} .*kustomize build/);
+    }
+    const inKey = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { ['a\u2028b']: 'v' } } as never;
+    expect(() => toManifest(inKey, 'app odd')).toThrow(/the key holds U\+2028/);
+    const inList = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: 'c', image: 'nginx:1.27', args: ['--ok', 'x\u2029y'] }] },
+    } as never;
+    expect(() => toManifest(inList, 'app odd')).toThrow(/spec\.containers\[0\]\.args\[1\]: .*U\+2029/);
+    // A newline, a tab or any other text is carried as it is.
+    expect(toManifest(configMap({ k: 'a\nb\tc é 😀 \u00a0' }), 'app ok').data).toStrictEqual({ k: 'a\nb\tc é 😀 \u00a0' });
+  });
+});
