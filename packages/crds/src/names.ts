@@ -86,6 +86,8 @@ function conversionBroken(value: unknown): Broken | undefined {
     };
   if ((client.url === undefined) === (client.service === undefined))
     return { path: 'spec.conversion.webhook.clientConfig', problem: 'exactly one of url or service is required', fix: 'keep one of them' };
+  const clientBroken = client.url !== undefined ? webhookUrlBroken(client.url) : webhookServiceBroken(objectOf(client.service) ?? {});
+  if (clientBroken) return clientBroken;
   const reviews = webhook?.conversionReviewVersions;
   if (!Array.isArray(reviews) || reviews.length === 0)
     return {
@@ -99,6 +101,63 @@ function conversionBroken(value: unknown): Broken | undefined {
       problem: `must include at least one of ${REVIEW_VERSIONS.join(', ')}`,
       fix: 'add "v1" if the webhook understands it',
     };
+  return undefined;
+}
+
+const CLIENT = 'spec.conversion.webhook.clientConfig';
+const URL_FORM = '; desired format: https://host[/path]';
+
+/**
+ * What the server refuses in a webhook's URL (k8s.io/apiserver's ValidateWebhookURL, over Go's
+ * url.Parse): a scheme other than https, no host, user information, a query or a fragment.
+ */
+function webhookUrlBroken(value: unknown): Broken | undefined {
+  const url = typeof value === 'string' ? value : '';
+  const fix = 'give the webhook\'s https URL with a host and a path only, such as "https://convert.example.com/widgets"';
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase() ?? '';
+  const rest = scheme ? url.slice(scheme.length + 1) : url;
+  const hash = rest.indexOf('#');
+  const beforeFragment = hash < 0 ? rest : rest.slice(0, hash);
+  const question = beforeFragment.indexOf('?');
+  const hierarchy = question < 0 ? beforeFragment : beforeFragment.slice(0, question);
+  const authority = hierarchy.startsWith('//') ? hierarchy.slice(2).split('/')[0]! : '';
+  const at = authority.lastIndexOf('@');
+  const host = at < 0 ? authority : authority.slice(at + 1);
+  const path = `${CLIENT}.url`;
+  if (scheme !== 'https') return { path, problem: `"${scheme}": 'https' is the only allowed URL scheme${URL_FORM}`, fix };
+  if (host === '') return { path, problem: `host must be specified${URL_FORM}`, fix };
+  if (at >= 0) return { path, problem: 'user information is not permitted in the URL', fix };
+  if (hash >= 0 && hash < rest.length - 1) return { path, problem: 'fragments are not permitted in the URL', fix };
+  if (question >= 0 && question < beforeFragment.length - 1) return { path, problem: 'query parameters are not permitted in the URL', fix };
+  return undefined;
+}
+
+/** What the server refuses in a webhook's service (ValidateWebhookService): no name or namespace, a port out of range, a path not of DNS-1123 segments. */
+function webhookServiceBroken(service: Record<string, unknown>): Broken | undefined {
+  const at = `${CLIENT}.service`;
+  if (typeof service.name !== 'string' || service.name === '')
+    return { path: `${at}.name`, problem: 'service name is required', fix: 'name the Service of the webhook' };
+  if (typeof service.namespace !== 'string' || service.namespace === '')
+    return { path: `${at}.namespace`, problem: 'service namespace is required', fix: "give the namespace of the webhook's Service" };
+  const port = service.port ?? 443;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+    return {
+      path: `${at}.port`,
+      problem: `${String(port)}: port is not valid: must be between 1 and 65535, inclusive`,
+      fix: 'give the Service port the webhook listens on',
+    };
+  const path = typeof service.path === 'string' ? service.path : '';
+  if (path === '' || path === '/') return undefined;
+  const fix = 'write the path as "/" then segments of lower-case letters, digits, "-" and ".", such as "/convert"';
+  const broken = (problem: string) => ({ path: `${at}.path`, problem: `${JSON.stringify(path)}: ${problem}`, fix });
+  if (path === '//') return broken('segment[0] may not be empty');
+  if (!path.startsWith('/')) return broken("must start with a '/'");
+  const steps = path.slice(1).replace(/\/$/, '').split('/');
+  for (const [i, step] of steps.entries()) {
+    if (step === '') return broken(`segment[${i}] may not be empty`);
+    if (!isDnsSubdomain(step))
+      return broken(`segment[${i}]: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`);
+  }
   return undefined;
 }
 

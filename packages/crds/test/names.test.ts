@@ -191,6 +191,37 @@ const cases: Case[] = [
     change: (c) => (c.spec.conversion = { strategy: 'Webhook', webhook: { clientConfig: { service: WEBHOOK }, conversionReviewVersions: ['v2'] } }),
     refused: { crdAdd: 'spec.conversion.webhook.conversionReviewVersions', server: 'spec.conversion.conversionReviewVersions' },
   },
+  ...(
+    [
+      ['conversion-url-http', { url: 'http://convert.example.com/widgets' }, 'url'],
+      ['conversion-url-query', { url: 'https://convert.example.com/widgets?a=b' }, 'url'],
+      ['conversion-url-fragment', { url: 'https://convert.example.com/widgets#top' }, 'url'],
+      ['conversion-url-user', { url: 'https://me@convert.example.com/widgets' }, 'url'],
+      ['conversion-url-no-host', { url: 'https:///widgets' }, 'url'],
+      ['conversion-url-no-scheme', { url: 'convert.example.com/widgets' }, 'url'],
+      ['conversion-service-path-no-slash', { service: { ...WEBHOOK, path: 'convert' } }, 'service.path'],
+      ['conversion-service-path-empty-segment', { service: { ...WEBHOOK, path: '/a//b' } }, 'service.path'],
+      ['conversion-service-path-upper-case', { service: { ...WEBHOOK, path: '/Convert' } }, 'service.path'],
+      ['conversion-service-port-70000', { service: { ...WEBHOOK, port: 70000 } }, 'service.port'],
+      ['conversion-service-port-0', { service: { ...WEBHOOK, port: 0 } }, 'service.port'],
+
+      ['valid-conversion-url', { url: 'HTTPS://convert.example.com:8443/widgets/v1' }, undefined],
+      ['valid-conversion-service-trailing-slash', { service: { ...WEBHOOK, path: '/convert/v1/', port: 8443 } }, undefined],
+    ] as const
+  ).map(([name, clientConfig, field]) => ({
+    name,
+    change: (c: Crd) => (c.spec.conversion = { strategy: 'Webhook', webhook: { clientConfig, conversionReviewVersions: ['v1'] } }),
+    ...(field
+      ? { refused: { crdAdd: `spec.conversion.webhook.clientConfig.${field}`, server: `spec.conversion.webhookClientConfig.${field}` } }
+      : {}),
+  })),
+  {
+    // The server names the service's name for a missing namespace ("Required value", no more).
+    name: 'conversion-service-no-namespace',
+    change: (c) =>
+      (c.spec.conversion = { strategy: 'Webhook', webhook: { clientConfig: { service: { name: 'convert' } }, conversionReviewVersions: ['v1'] } }),
+    refused: { crdAdd: 'spec.conversion.webhook.clientConfig.service.namespace', server: 'spec.conversion.webhookClientConfig.service.name' },
+  },
   {
     name: 'conversion-none-with-webhook',
     change: (c) => (c.spec.conversion = { strategy: 'None', webhook: { clientConfig: { service: WEBHOOK }, conversionReviewVersions: ['v1'] } }),
@@ -312,6 +343,14 @@ describe('crd add takes the CRD names the API server takes, and refuses those it
       ['conversion-webhook-url-and-service', 'exactly one of url or service is required'],
       ['conversion-review-version-unknown', 'must include at least one of v1, v1beta1'],
       ['conversion-none-with-webhook', 'should not be set when strategy is not set to Webhook'],
+      ['conversion-url-http', "'https' is the only allowed URL scheme"],
+      ['conversion-url-query', 'query parameters are not permitted in the URL'],
+      ['conversion-url-fragment', 'fragments are not permitted in the URL'],
+      ['conversion-url-user', 'user information is not permitted in the URL'],
+      ['conversion-url-no-host', 'host must be specified'],
+      ['conversion-service-path-no-slash', "must start with a '/'"],
+      ['conversion-service-path-empty-segment', 'segment[1] may not be empty'],
+      ['conversion-service-port-70000', 'port is not valid: must be between 1 and 65535, inclusive'],
     ] as const) {
       expect(onServer.get(name)!.message, name).toContain(words);
       expect(message(name), name).toContain(words);
