@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORE_SCHEMA, load } from 'js-yaml';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isPlainObject } from '@strata/core';
 import { ToolError } from '@strata/project';
 import type { Client } from './client.ts';
@@ -60,9 +60,18 @@ export async function loadCrds(
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') && (!groups || groups.has(groupOfFile(f))))
     .sort()) {
-    const value = load(readFileSync(join(dir, file), 'utf8'), { schema: CORE_SCHEMA });
-    const crd = isPlainObject(value) ? crdOf(value, join(dir, file)) : undefined;
-    if (crd) out.set(`${crd.group}/${crd.kind}`, crd);
+    const path = join(dir, file);
+    let values: unknown[];
+    try {
+      values = loadAll(readFileSync(path, 'utf8'), undefined, { schema: CORE_SCHEMA });
+    } catch (e) {
+      throw new Error(`${path}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+    }
+    // Every document, so that an empty one (a file `strata crd add` once wrote with its header twice) is passed over.
+    for (const value of values) {
+      const crd = isPlainObject(value) ? crdOf(value, path) : undefined;
+      if (crd) out.set(`${crd.group}/${crd.kind}`, crd);
+    }
     await turn();
   }
   return out;

@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { crdManifestsDir } from '@strata/schemas';
@@ -22,5 +23,21 @@ describe('loadCrds', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect([...some.entries()]).toStrictEqual(expected);
     expect((await loadCrds(crdManifestsDir, undefined, new Set())).size).toBe(0);
+  });
+
+  it('says in one line which file of crds/ is not YAML', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-crds-'));
+    try {
+      const file = join(dir, 'example.com_widgets.yaml');
+      writeFileSync(file, 'apiVersion: [\n');
+      const message = await loadCrds(dir).then(
+        () => '',
+        (e: unknown) => (e as Error).message,
+      );
+      expect(message.startsWith(`${file}: `), message).toBe(true);
+      expect(message).not.toContain('\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
