@@ -18,6 +18,14 @@ const valid = defineApp<{ n: number }>({
 /** An app shaped by hand, past defineApp's and the models' checks: the plan must still hold the line. */
 const forged = (objects: Manifest[]): App<{ n: number }> => ({ ...valid, manifests: () => structuredClone(objects) });
 
+/** The app's planned files written under `root`, as generate would write them. */
+function writePlan(root: string, app: App<{ n: number }>): void {
+  for (const [path, content] of planApp(app, schemaMergeKeys).files) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+}
+
 describe("planned paths stay inside the app's own folders", () => {
   it("refuses an object whose name resolves into another app's folder", () => {
     const app = forged([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x/../../tensafe/deployment.tensafe' } }]);
@@ -59,10 +67,7 @@ describe('planned file names check out on every system', () => {
     const app = forged(names.map((name) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name } })));
     const root = mkdtempSync(join(tmpdir(), 'strata-names-'));
     try {
-      for (const [path, content] of planApp(app, schemaMergeKeys).files) {
-        mkdirSync(dirname(join(root, path)), { recursive: true });
-        writeFileSync(join(root, path), content);
-      }
+      writePlan(root, app);
       const [result] = await buildOverlays(root, ['overlays/prod/evil']);
       expect(result!.error).toBeUndefined();
       expect(
@@ -142,10 +147,7 @@ describe('file names of long object names stay within 255 bytes', () => {
   it('builds with the real kustomize to the objects with their whole names, the patch applied', async () => {
     const root = mkdtempSync(join(tmpdir(), 'strata-names-'));
     try {
-      for (const [path, content] of planApp(app, schemaMergeKeys).files) {
-        mkdirSync(dirname(join(root, path)), { recursive: true });
-        writeFileSync(join(root, path), content);
-      }
+      writePlan(root, app);
       const [result] = await buildOverlays(root, ['overlays/prod/evil']);
       expect(result!.error).toBeUndefined();
       const built = parseBuild(result!.yaml, result!.overlay);
