@@ -33,6 +33,8 @@ const since = (t: number) => (performance.now() - t) / 1000;
 interface FloorReport {
   /** Seconds of the tools' work, without the Node start. */
   readonly work: number;
+  /** CPU seconds (user and system) of that work: this process's and the tools' it waited for. */
+  readonly cpu: number;
   readonly resources: number;
   readonly failed: number;
 }
@@ -40,6 +42,7 @@ interface FloorReport {
 async function runFloor(step: 'floor-a' | 'floor-b', root: string): Promise<FloorReport> {
   const { buildOverlays } = await import('../packages/kustomize/src/index.ts');
   const { validateWithKubeconform } = await import('../packages/kubeconform-wrapper/src/index.ts');
+  const cpu0 = cpuSeconds();
   const t0 = performance.now();
   const overlays = ENVS.flatMap((env) =>
     readdirSync(join(root, 'overlays', env), { withFileTypes: true })
@@ -56,8 +59,29 @@ async function runFloor(step: 'floor-a' | 'floor-b', root: string): Promise<Floo
   }
   const verdicts = await validateWithKubeconform({ paths: [out] }, { root });
   const failed = results.filter((r) => !r.ok).length + verdicts.filter((v) => v.status !== 'valid').length;
-  return { work: since(t0), resources: verdicts.length, failed };
+  return { work: since(t0), cpu: cpuSeconds() - cpu0, resources: verdicts.length, failed };
 }
+
+/**
+ * CPU seconds, user and system, of this process and of the child processes it has waited for
+ * (fields 14 to 17 of /proc/self/stat); NaN where there is no /proc.
+ */
+function cpuSeconds(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const ticks = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .slice(11, 15)
+      .reduce((sum, f) => sum + Number(f), 0);
+    return ticks / clockTicks();
+  } catch {
+    return NaN;
+  }
+}
+
+let ticksPerSecond: number | undefined;
+const clockTicks = () => (ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100);
 
 // ---------------------------------------------------------------------------------------------
 // Parent side: workspaces, commands, medians, the report.
@@ -66,6 +90,8 @@ interface Measure {
   /** Wall time of the whole command, or the tools' own work for a floor. */
   readonly seconds: number;
   readonly rssMiB: number | undefined;
+  /** CPU seconds, user and system, of the command and every process it waited for. */
+  readonly cpu: number;
   readonly stdout: string;
 }
 
@@ -79,7 +105,7 @@ const PATH = [join(repo, '.tools', 'pnpm', 'node_modules', '.bin'), join(repo, '
 function run(root: string, command: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Measure> {
   const rssFile = join(root, '.bench', `rss-${process.pid}`);
   mkdirSync(dirname(rssFile), { recursive: true });
-  const [cmd, ...args] = TIME ? [TIME, '-f', '%M', '-o', rssFile, ...command] : command;
+  const [cmd, ...args] = TIME ? [TIME, '-f', '%M %U %S', '-o', rssFile, ...command] : command;
   const started = performance.now();
   return new Promise((resolve, reject) => {
     // CI only where a row asks for it: it makes the pipeline frozen and every file compared by content.
@@ -98,8 +124,8 @@ function run(root: string, command: readonly string[], env: NodeJS.ProcessEnv = 
       const seconds = since(started);
       if (code !== 0)
         return reject(new Error(`${command.join(' ')} in ${root} failed (exit ${code}):\n${(stderr.trim() || stdout.trim()).slice(-3000)}`));
-      const kib = TIME && existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : NaN;
-      resolve({ seconds, rssMiB: Number.isFinite(kib) ? kib / 1024 : undefined, stdout });
+      const [kib, user, system] = (TIME && existsSync(rssFile) ? readFileSync(rssFile, 'utf8').trim().split('\n').pop()!.split(' ') : []).map(Number);
+      resolve({ seconds, rssMiB: Number.isFinite(kib) ? kib! / 1024 : undefined, cpu: (user ?? NaN) + (system ?? NaN), stdout });
     });
   });
 }
@@ -110,7 +136,7 @@ async function floor(root: string, step: 'floor-a' | 'floor-b'): Promise<Measure
   const m = await run(root, [tsx, fileURLToPath(import.meta.url), '--step', step, root]);
   const report = JSON.parse(m.stdout.trim().split('\n').pop()!) as FloorReport;
   if (report.failed > 0) throw new Error(`${step}: ${report.failed} overlays or resources failed`);
-  return { ...m, seconds: report.work, report };
+  return { ...m, seconds: report.work, cpu: report.cpu, report };
 }
 
 const git = (root: string, ...args: string[]) => {
@@ -339,8 +365,8 @@ const range = (xs: readonly number[]) => `${Math.min(...xs).toFixed(2)}–${Math
 
 function table(results: readonly SizeResult[]): string[] {
   const lines = [
-    '| apps | overlays | resources | run | runs | median s | min–max s | resources/s | peak RSS MiB | ÷ floor B | floor A ÷ this |',
-    '| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| apps | overlays | resources | run | runs | median s | min–max s | CPU s | resources/s | peak RSS MiB | ÷ floor B | floor A ÷ this |',
+    '| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of results) {
     const floorB = median(r.rows['floor B'].map((m) => m.seconds));
@@ -350,12 +376,37 @@ function table(results: readonly SizeResult[]): string[] {
       if (secs.length === 0) continue;
       const s = median(secs);
       const rss = r.rows[row].map((m) => m.rssMiB ?? NaN).filter(Number.isFinite);
+      const cpu = r.rows[row].map((m) => m.cpu).filter(Number.isFinite);
       const full = row.startsWith('cold') || row.startsWith('floor');
       lines.push(
-        `| ${r.n} | ${r.overlays} | ${r.resources} | ${row} | ${secs.length} | ${s.toFixed(2)} | ${range(secs)} | ${full ? Math.round(r.resources / s) : '–'} | ` +
+        `| ${r.n} | ${r.overlays} | ${r.resources} | ${row} | ${secs.length} | ${s.toFixed(2)} | ${range(secs)} | ${cpu.length ? median(cpu).toFixed(1) : '?'} | ${full ? Math.round(r.resources / s) : '–'} | ` +
           `${rss.length ? Math.max(...rss).toFixed(0) : '?'} | ${row === 'floor B' ? '–' : `${(s / floorB).toFixed(2)}x`} | ${row === 'floor A' ? '–' : `${(floorA / s).toFixed(1)}x`} |`,
       );
     }
+  }
+  return lines;
+}
+
+/** The targets of the CI gate at scale (set for 500 apps), judged from this run's medians at its largest size. */
+function targetTable(results: readonly SizeResult[]): string[] {
+  const lines = ['| target (2 cores) | apps | measured | status |', '| --- | ---: | --- | --- |'];
+  for (const r of results.filter((x) => x.n === Math.max(...results.map((y) => y.n)))) {
+    const at = (row: Row) => (r.rows[row].length ? median(r.rows[row].map((m) => m.seconds)) : undefined);
+    const judge = (name: string, measured: string, ok: boolean | undefined) =>
+      lines.push(`| ${name} | ${r.n} | ${measured} | ${ok === undefined ? 'not measured' : ok ? 'met' : '**missed**'} |`);
+    const cold = at('cold, strata pipeline')!;
+    const floorB = at('floor B')!;
+    judge(
+      'cold pipeline at most 1.5x floor B',
+      `${cold.toFixed(2)} s, ${(cold / floorB).toFixed(2)}x floor B (${floorB.toFixed(2)} s)`,
+      cold <= 1.5 * floorB,
+    );
+    const gate = at('gate (CI): strata ci');
+    judge('whole gate at most 30 s (`strata ci`)', gate === undefined ? '–' : `${gate.toFixed(2)} s`, gate === undefined ? undefined : gate <= 30);
+    const after = at('check after the pipeline')!;
+    judge('`check` after a pipeline under 1 s', `${after.toFixed(2)} s`, after < 1);
+    const alone = at('check alone, no cache')!;
+    judge('`check` alone no slower than a cold pipeline', `${alone.toFixed(2)} s against ${cold.toFixed(2)} s`, alone <= cold);
   }
   return lines;
 }
@@ -433,6 +484,10 @@ async function main(argv: readonly string[]): Promise<void> {
   const smallest = results.find((r) => r.n === peersAt);
   const out = [
     ...table(results),
+    '',
+    'The targets of the CI gate at scale, set for 500 apps, judged from the medians above at the largest size:',
+    '',
+    ...targetTable(results),
     '',
     'Cold `strata pipeline` by phase (medians; generate includes loading the apps, build is what was left of the builds once every app was rendered):',
     '',
