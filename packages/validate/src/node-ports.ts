@@ -49,8 +49,10 @@ const clusterOf = (file: string) => distOf(file)?.env ?? '';
  * when it creates the later Service, at its field's line and naming the Service that keeps the port
  * (rule `server-validation`, the words of `strata verify`). The Services are taken in apply order: an
  * env's apps by name, each file's objects in the order given; other files in the order given.
+ * `shown` names a file in the message as the person typed it (the claims know files by their key),
+ * as the report names the file of the refused Service.
  */
-export function nodePortProblems(claims: readonly NodePortClaim[]): Problem[] {
+export function nodePortProblems(claims: readonly NodePortClaim[], shown: (file: string) => string = (file) => file): Problem[] {
   const clusters = new Map<string, NodePortClaim[]>();
   for (const c of claims) {
     const key = clusterOf(c.file);
@@ -79,10 +81,10 @@ export function nodePortProblems(claims: readonly NodePortClaim[]): Problem[] {
           {
             ...(holder.namespace ? { namespace: holder.namespace } : {}),
             ...(holder.name !== undefined ? { name: holder.name } : {}),
-            file: holder.file,
+            file: shown(holder.file),
             line: heldLine,
           },
-          item.file,
+          shown(item.file),
         ),
         rule: RULE,
         severity: 'error',

@@ -103,7 +103,8 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   // A node port that an earlier Service of the cluster holds is refused when the later one is
   // created, which no check of one object sees: judged over every Service the server would create.
   const claims = options.serverChecks === false ? [] : nodePortClaims(resources, [...schemaFound, ...serverFound.problems]);
-  const taken = options.nodePortClashes === false ? [] : nodePortProblems(claims);
+  const names = namesAsTyped(parsed);
+  const taken = options.nodePortClashes === false ? [] : nodePortProblems(claims, (file) => nameAsTyped(file, names));
   // What the reader or the schema already reported at a field is not said again by the server check.
   const problems = [...own, ...schemaFound, ...withoutSchemaDuplicates(serverFound.problems, [...parsed.problems, ...schemaFound]), ...taken];
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));

@@ -179,6 +179,28 @@ describe('node ports two Services of one env ask for, offline', () => {
     expect(taken(r).map((p) => [p.file, p.name, p.line])).toStrictEqual([['one.yaml', 'one', lineOf(root, 'one.yaml', 'nodePort')]]);
   });
 
+  it('names the file of the Service that keeps the port as the person typed it from a subfolder, as it names the refused one', async () => {
+    const root = workspace({
+      'dev/api': [service('api', 'ns', [{ port: 80, nodePort: 30096 }])],
+      'dev/web': [service('web', 'ns', [{ port: 80, nodePort: 30096 }])],
+    });
+    mkdirSync(join(root, 'one'));
+    mkdirSync(join(root, 'two'));
+    writeFileSync(join(root, 'two', 'held.yaml'), stringify(service('held', 'ns', [{ port: 80, nodePort: 30097 }])));
+    writeFileSync(join(root, 'one', 'asks.yaml'), stringify(service('asks', 'ns', [{ port: 80, nodePort: 30097 }])));
+    const holder = (p: Problem) => [p.file, p.name, p.message.slice(p.message.indexOf('(to '), p.message.indexOf(', applied'))];
+    // Named files, one of them beside the folder the person is in: both as typed.
+    const named = await validate(root, ['../two/held.yaml', 'asks.yaml'], { policy: false, cwd: join(root, 'one') });
+    expect(taken(named).map(holder)).toStrictEqual([
+      ['asks.yaml', 'asks', `(to Service ns/held, ../two/held.yaml:${lineOf(root, 'two/held.yaml', 'nodePort')}`],
+    ]);
+    // Built output validated from inside its env's folder.
+    const built = await validate(root, ['.'], { policy: false, cwd: join(root, 'dist', 'dev') });
+    expect(taken(built).map(holder)).toStrictEqual([
+      ['web.yaml', 'web', `(to Service ns/api, api.yaml:${lineOf(root, 'dist/dev/api.yaml', 'nodePort')}`],
+    ]);
+  });
+
   it('leaves the ports to the real server when its checks are off, and to the caller when asked to', async () => {
     const root = workspace({
       'dev/api': [service('api', 'ns', [{ port: 80, nodePort: 30080 }])],
