@@ -91,11 +91,11 @@ function objectOf(o: Record<string, unknown> | undefined): Pick<Problem, 'apiVer
 
 /** Turns one file's decoded chunks into documents and problems, with lines. */
 function build(
-  source: Omit<Source, 'shown'>,
+  source: Omit<Source, 'shown'> & { readonly shown?: string },
   decoded: Decoded,
   counters: Map<string, number>,
 ): FileRead & { resources: number; documents?: readonly Record<string, unknown>[] } {
-  const { file, input } = source;
+  const { file, input, shown } = source;
   // Offsets are in the text kubectl decodes (UTF-16 made UTF-8, a byte order mark dropped), which
   // has the file's lines: lines found in it are the file's.
   const bytes = decoded.text !== undefined ? Buffer.from(decoded.text, 'utf8') : source.bytes;
@@ -290,6 +290,7 @@ function build(
         ...(o.json !== undefined ? { json: o.json } : {}),
         input,
         id: rid,
+        ...(shown !== undefined && shown !== file ? { shown } : {}),
         lineOf: (path) => (inYaml ? (fieldLine([...prefix, ...path]) ?? line) : line),
         sourceOf: (path) => (inYaml ? nodeSource(loc(), [...prefix, ...path]) : undefined),
       });
@@ -476,7 +477,7 @@ export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise
   );
   const counters = new Map<string, number>();
   pending.forEach(([file, f], i) => {
-    const r = build({ file, input: f.input, bytes: f.bytes }, decoded[i]!, counters);
+    const r = build({ file, input: f.input, bytes: f.bytes, ...(f.shown !== undefined ? { shown: f.shown } : {}) }, decoded[i]!, counters);
     f.docs = r.docs;
     f.problems = r.problems;
     f.resources = r.resources;

@@ -13,6 +13,8 @@ export interface SourceDoc {
   readonly input: string;
   /** Which object of the run it is, for counting: `<file>#<n>`. */
   readonly id: string;
+  /** How the person named its file, when that differs from `file`: the name a message gives the file when it mentions it. */
+  readonly shown?: string;
   /** The line of a field (`['spec', 'replicas']`), or of its nearest existing parent. */
   lineOf(path: readonly (string | number)[]): number;
   /** A scalar's text as written (`yes` where kubectl reads true), when it can be found. */

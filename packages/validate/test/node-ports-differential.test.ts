@@ -1,12 +1,12 @@
-import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { Problem } from '@strata/project';
 import { ensureHelper } from '@strata/server-validation';
 import { ensureServers, readBuilt, startServer, verify, verifyDocuments, type Server } from '@strata/verify';
-import { BUILD_TIMEOUT, makeRepo } from '../../verify/test/helpers.ts';
-import { validate } from '../src/index.ts';
+import { BUILD_TIMEOUT, lineOf, makeRepo } from '../../verify/test/helpers.ts';
+import { namesAsTyped, parseInputs, renamedAsTyped, validate } from '../src/index.ts';
 
 /**
  * Node ports two Services of one cluster ask for: the offline verdicts of `validate` (the pipeline's
@@ -181,6 +181,27 @@ describe('node ports offline and on the real API server', () => {
       const real = await verifyDocuments(readBuilt(text, 'named.yaml'), { server, root: repo });
       expect(verdicts(offline.problems)).toStrictEqual(verdicts(real.problems));
       expect(verdicts(offline.problems).refused.length).toBeGreaterThan(5);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'names the file of the Service that keeps the port as typed from a subfolder, in the same words as verify',
+    async () => {
+      mkdirSync(join(repo, 'here'), { recursive: true });
+      mkdirSync(join(repo, 'there'), { recursive: true });
+      writeFileSync(join(repo, 'there', 'held.yaml'), stringify(service('held', 'typed', [{ port: 80, nodePort: 30099 }])));
+      writeFileSync(join(repo, 'here', 'asks.yaml'), stringify(service('asks', 'typed', [{ port: 80, nodePort: 30099 }])));
+      const inputs = ['../there/held.yaml', 'asks.yaml'];
+      const cwd = join(repo, 'here');
+      const offline = await validate(repo, inputs, { policy: false, cwd });
+      // What `strata verify` of named files does: read as validate reads them, verified, then named as typed.
+      const parsed = await parseInputs(repo, inputs, { cwd });
+      const real = (await verifyDocuments(parsed.docs, { server, root: repo })).problems.map((p) => renamedAsTyped(p, namesAsTyped(parsed)));
+      expect(verdicts(offline.problems)).toStrictEqual(verdicts(real));
+      expect(verdicts(real).refused.map(([file, , , , , message]) => [file, String(message).match(/\(to Service [^,]+, [^,]+,/)?.[0]])).toStrictEqual(
+        [['asks.yaml', `(to Service typed/held, ../there/held.yaml:${lineOf(repo, 'there/held.yaml', 'nodePort')},`]],
+      );
     },
     BUILD_TIMEOUT,
   );

@@ -9,6 +9,11 @@ export interface VerifyDocument {
   readonly file: string;
   /** The line the object starts on. */
   readonly line?: number;
+  /**
+   * How the person named the file, when that differs from `file` (a path typed in a subfolder): the
+   * name a message gives the file when it mentions it, as the caller names `file` in its report.
+   */
+  readonly shown?: string;
   readonly manifest: Manifest;
   /** The line of a field (`['spec', 'replicas']`), or of its nearest existing parent. */
   lineOf?(path: readonly (string | number)[]): number;

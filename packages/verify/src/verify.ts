@@ -846,10 +846,10 @@ function portTaken({ item, asked, holder, held }: NodePortClash<Target>): Findin
       {
         ...(ns ? { namespace: ns } : {}),
         ...(name ? { name } : {}),
-        file: where.file,
+        file: holder.doc.shown ?? where.file,
         ...(where.line ? { line: where.line } : {}),
       },
-      item.doc.file,
+      item.doc.shown ?? item.doc.file,
     ),
     rule: 'server-rejected',
     severity: 'error',
