@@ -1,4 +1,5 @@
 import { groupOf } from '@strata/core';
+import { argoCdSkips } from '@strata/core/argocd';
 import { nodePortClashes, nodePortsAsked, nodePortTakenMessage } from '@strata/node-ports';
 import { distOf, objectName, type Problem } from '@strata/project';
 import { RULE } from '@strata/server-validation';
@@ -13,14 +14,16 @@ const REFUSING = new Set(['schema', RULE]);
 
 /**
  * The node ports each Service of `docs` asks for (`nodePortsAsked`), but for Services that
- * `problems` (the schema's and the server field checks') say the server refuses.
+ * `problems` (the schema's and the server field checks') say the server refuses, and for those Argo
+ * CD never applies (`argocd.argoproj.io/hook: Skip`, or a hook of no phase it runs): the cluster
+ * never creates them, so they hold no port and are refused none, as verify leaves them out.
  */
 export function nodePortClaims(docs: readonly SourceDoc[], problems: readonly Problem[]): NodePortClaim[] {
   const refused = new Set(problems.filter((p) => p.severity === 'error' && REFUSING.has(p.rule) && p.resource).map((p) => p.resource));
   const claims: NodePortClaim[] = [];
   for (const d of docs) {
     const asked = nodePortsAsked(d.manifest);
-    if (asked.length === 0 || refused.has(d.id)) continue;
+    if (asked.length === 0 || refused.has(d.id) || argoCdSkips(d.manifest)) continue;
     const m = d.manifest;
     const namespace = m.metadata.namespace;
     const name = objectName(m.metadata);

@@ -21,11 +21,17 @@ interface Port {
   readonly protocol?: 'TCP' | 'UDP';
 }
 
-function service(name: string, namespace: string, ports: readonly Port[], spec: Record<string, unknown> = {}): object {
+function service(
+  name: string,
+  namespace: string,
+  ports: readonly Port[],
+  spec: Record<string, unknown> = {},
+  annotations?: Record<string, string>,
+): object {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name, namespace },
+    metadata: { name, namespace, ...(annotations ? { annotations } : {}) },
     spec: {
       type: 'NodePort',
       selector: { app: name },
@@ -105,6 +111,12 @@ const CORPUS: Record<string, readonly object[]> = {
   'dev/hctaker': [service('hctaker', 'health', [{ port: 80, nodePort: 30092 }])],
   // Both outside the range: the create stops at the node port.
   'dev/hcboth': [service('hcboth', 'health', [{ port: 80, nodePort: 40002 }], local(40003))],
+  // A Service Argo CD never applies holds no port and is refused none: skiptaker takes skipped's
+  // port, and nohook (a hook of no phase Argo CD runs) asks for the one skipheld keeps.
+  'dev/skipped': [service('skipped', 'argo', [{ port: 80, nodePort: 30074 }], {}, { 'argocd.argoproj.io/hook': 'Skip' })],
+  'dev/skiptaker': [service('skiptaker', 'argo', [{ port: 80, nodePort: 30074 }])],
+  'dev/skipheld': [service('skipheld', 'argo', [{ port: 80, nodePort: 30075 }])],
+  'dev/skipnohook': [service('skipnohook', 'argo', [{ port: 80, nodePort: 30075 }], {}, { 'helm.sh/hook': 'test' })],
   // Other envs are other clusters: dev's ports again, and one clash of prod's own.
   'staging/api': [service('api', 'shop', [{ port: 80, nodePort: 30080 }])],
   'staging/web': [service('web', 'shop', [{ port: 8443, nodePort: 30443 }])],

@@ -163,12 +163,38 @@ describe('node ports two Services of one env ask for, offline', () => {
     ]);
   });
 
-  it('lets a Service Argo CD never applies hold its port, as kubectl apply -k applies it (verify leaves it out)', async () => {
-    const skipped = service('hook', 'ns', [{ port: 80, nodePort: 30095 }]) as { metadata: Record<string, unknown> };
-    skipped.metadata.annotations = { 'argocd.argoproj.io/hook': 'Skip' };
-    const root = workspace({ 'dev/a': [skipped], 'dev/b': [service('b', 'ns', [{ port: 80, nodePort: 30095 }])] });
+  it('gives a Service Argo CD never applies no node port and refuses it none, as verify leaves it out and the cluster never holds it', async () => {
+    const annotated = (o: object, hook: string) => {
+      (o as { metadata: Record<string, unknown> }).metadata.annotations = { 'argocd.argoproj.io/hook': hook };
+      return o;
+    };
+    const root = workspace({
+      // Skipped first: b takes the port.
+      'dev/a': [annotated(service('a', 'ns', [{ port: 80, nodePort: 30095 }]), 'Skip')],
+      'dev/b': [service('b', 'ns', [{ port: 80, nodePort: 30095 }])],
+      // A hook of no phase Argo CD runs (a misspelt PreSync) after c, which keeps its port: nothing is refused.
+      'dev/c': [service('c', 'ns', [{ port: 80, nodePort: 30094 }])],
+      'dev/d': [annotated(service('d', 'ns', [{ port: 80, nodePort: 30094 }]), 'Presync')],
+      // A PreSync hook is applied: it keeps its port, and f is refused.
+      'dev/e': [annotated(service('e', 'ns', [{ port: 80, nodePort: 30093 }]), 'PreSync,Skip')],
+      'dev/f': [service('f', 'ns', [{ port: 80, nodePort: 30093 }])],
+      // Unannotated in staging, the second is refused.
+      'staging/a': [service('a', 'ns', [{ port: 80, nodePort: 30095 }])],
+      'staging/b': [service('b', 'ns', [{ port: 80, nodePort: 30095 }])],
+    });
     const r = await validate(root, ['dist'], { policy: false });
-    expect(taken(r).map((p) => [p.file, p.name, words(p.message)])).toStrictEqual([['dist/dev/b.yaml', 'b', `Invalid value: 30095: ${TAKEN}`]]);
+    expect(taken(r).map((p) => [p.file, p.name, words(p.message)])).toStrictEqual([
+      ['dist/dev/f.yaml', 'f', `Invalid value: 30093: ${TAKEN}`],
+      ['dist/staging/b.yaml', 'b', `Invalid value: 30095: ${TAKEN}`],
+    ]);
+    expect(r.nodePortClaims?.map((c) => c.file)).toStrictEqual([
+      'dist/dev/b.yaml',
+      'dist/dev/c.yaml',
+      'dist/dev/e.yaml',
+      'dist/dev/f.yaml',
+      'dist/staging/a.yaml',
+      'dist/staging/b.yaml',
+    ]);
   });
 
   it('takes files that are not built output as one cluster, in the order given', async () => {
