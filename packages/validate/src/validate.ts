@@ -106,7 +106,7 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   const names = namesAsTyped(parsed);
   const taken = options.nodePortClashes === false ? [] : nodePortProblems(claims, (file) => nameAsTyped(file, names));
   // What the reader or the schema already reported at a field is not said again by the server check.
-  const problems = [...own, ...schemaFound, ...withoutSchemaDuplicates(serverFound.problems, [...parsed.problems, ...schemaFound]), ...taken];
+  const problems = [...own, ...schemaFound, ...withoutSchemaDuplicates(once(serverFound.problems), [...parsed.problems, ...schemaFound]), ...taken];
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
   const counts: Record<string, number> = {};
   let count = 0;
@@ -144,6 +144,20 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
     notes: 'note' in serverFound && serverFound.note ? [serverFound.note] : [],
     ...(options.serverChecks === false ? {} : { nodePortClaims: claims }),
   };
+}
+
+/**
+ * Each problem once: the server field checks can find one refusal twice at one field (a Job's name,
+ * too long for either of the two labels its Pods carry it in), which verify reports once.
+ */
+function once(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = JSON.stringify([p.file, p.line, p.resource, p.path, p.message, p.rule]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The node ports the clusters give Services (strata.config.json), for the server's checks; nothing when unset. */

@@ -60,6 +60,16 @@ describe('validate with the server field checks', () => {
     expect(r.problems.map((p) => [p.rule, p.line, p.path])).toStrictEqual([['schema', 7, 'spec.replicas']]);
   });
 
+  it('says a refusal once when the server finds it twice, as a real server answers once: a Job name too long for both of its labels', async () => {
+    const job = (name: string) =>
+      `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: ${name}\n  namespace: shop\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: c\n          image: busybox:1.36\n`;
+    writeFileSync(join(dir, 'job.yaml'), job('j'.repeat(64)));
+    const r = await validate(repo, [join(dir, 'job.yaml')], { policy: false });
+    expect(r.problems.map((p) => [p.rule, p.path, p.message])).toStrictEqual([
+      ['server-validation', 'spec.template.labels', `Invalid value: "${'j'.repeat(64)}": must be no more than 63 bytes`],
+    ]);
+  });
+
   it('runs the validation behind a value that decodes', async () => {
     writeFileSync(join(dir, 'web.yaml'), `${DEPLOYMENT.replace('"2"', '2').replace('100mm', '100m')}\n`);
     const r = await validate(repo, [join(dir, 'web.yaml')], { policy: false });
