@@ -2,6 +2,7 @@ import { checkEnv, distOf, UsageError, type Problem } from '@strata/project';
 import { schemaLocations } from '@strata/schemas';
 import { serverFieldProblems, withoutSchemaDuplicates } from '@strata/server-validation';
 import { kubernetesSettings, requireKubernetesSets } from './kubernetes.ts';
+import { argoCdNames, jsonNamed, withArgoCdNames } from './hook-names.ts';
 import { nodePortClaims, nodePortProblems } from './node-ports.ts';
 import { policyProblems } from './policy.ts';
 import { decodeParsed, nameAsTyped, namesAsTyped, parseInputs, renamedAsTyped } from './read.ts';
@@ -83,11 +84,20 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   const jsonOf = (d: SourceDoc) => d.json ?? texts.get(d) ?? texts.set(d, JSON.stringify(d.manifest)).get(d)!;
   const schema = Promise.all([...byVersion].map(([v, docs]) => schemaProblems(root, parsed, docs, v, jsonOf))).then((found) => found.flat());
   schema.catch(() => undefined); // awaited below; a failure of the checks in between must not leave it unhandled
-  // So does the API server's own field validation, in its long-lived helper (when it is built).
+  // So does the API server's own field validation, in its long-lived helper (when it is built). A
+  // hook that has only a generateName is judged under the name Argo CD gives it, as verify sends it.
+  const hooks = argoCdNames(resources);
+  const serverJson = (d: SourceDoc) => {
+    const hook = hooks.get(d.id);
+    return hook ? jsonNamed(jsonOf(d), hook.name) : jsonOf(d);
+  };
   const server =
     options.serverChecks === false
       ? Promise.resolve({ problems: [], checked: 0 })
-      : serverFieldProblems(resources, { json: (o) => jsonOf(o as SourceDoc), ...nodePortsOf(root) });
+      : serverFieldProblems(resources, { json: (o) => serverJson(o as SourceDoc), ...nodePortsOf(root) }).then((r) => ({
+          ...r,
+          problems: withArgoCdNames(r.problems, hooks),
+        }));
   server.catch(() => undefined);
   const own = [
     ...parsed.problems,
