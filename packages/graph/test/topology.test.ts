@@ -408,3 +408,12 @@ describe('redrawTopology', () => {
     }
   });
 });
+
+describe("the repository's own topology pictures", () => {
+  it('are what `npm run topology` draws from the committed overlays', async () => {
+    const root = join(import.meta.dirname, '..', '..', '..');
+    const stale = await redrawTopology(root);
+    // A hand edit, or overlays changed without drawing again, shows here by name.
+    expect([...stale.keys()], 'stale pictures: run `npm run topology` and commit docs/').toStrictEqual([]);
+  });
+});
