@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,12 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, ETCD_SOCKET, freePort, startServer, sweepStale, verify, type Server } from '../src/index.ts';
 import { BUILD_TIMEOUT, deployment, isRunning, makeRepo } from './helpers.ts';
 
-/** Runs a fixture script in a child process and resolves with the JSON line it prints. */
-function runFixture(name: string): Promise<{ child: ReturnType<typeof spawn>; info: { pids: number[]; dir: string } }> {
+/**
+ * Runs a fixture script in a child process and resolves with the JSON line it prints. `tmp`: its
+ * temporary folder, so that a test can tell what only the next run removes from what any run
+ * started meanwhile (another test file's) would sweep.
+ */
+function runFixture(name: string, tmp?: string): Promise<{ child: ReturnType<typeof spawn>; info: { pids: number[]; dir: string } }> {
   const script = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     stdio: ['ignore', 'pipe', 'inherit'],
+    ...(tmp ? { env: { ...process.env, TMPDIR: tmp } } : {}),
   });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -28,6 +34,18 @@ function killed(child: ReturnType<typeof spawn>, signal: NodeJS.Signals): Promis
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, s) => resolve(s)));
   child.kill(signal);
   return exited;
+}
+
+/** Runs `fn` with the OS temporary folder set to `dir`, where the server keeps its folders. */
+async function inTmp<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+  }
 }
 
 /** Polls until none of the pids runs; the processes end on their own, so this waits for no clock. */
@@ -94,32 +112,43 @@ describe('server lifetime', () => {
   it(
     'ends the servers when the process is killed with SIGKILL, and the next run removes the folder',
     async () => {
-      const { child, info } = await runFixture('hold-server.ts');
-      expect(info.pids.filter(isRunning)).toHaveLength(2);
-      // A live run's folder is never swept.
-      sweepStale();
-      expect(existsSync(info.dir)).toBe(true);
-      expect(await killed(child, 'SIGKILL')).toBe('SIGKILL');
-      expect(await gone(info.pids)).toStrictEqual([]);
-      // Nothing could clean up after a SIGKILL: the folder waits for the next run.
-      expect(existsSync(info.dir)).toBe(true);
-      const next = await startServer(await ensureServers());
+      const tmp = mkdtempSync(join(tmpdir(), 'strata-cleanup-'));
       try {
-        expect(existsSync(info.dir)).toBe(false);
+        const { child, info } = await runFixture('hold-server.ts', tmp);
+        expect(info.pids.filter(isRunning)).toHaveLength(2);
+        // A live run's folder is never swept.
+        sweepStale(tmp);
+        expect(existsSync(info.dir)).toBe(true);
+        expect(await killed(child, 'SIGKILL')).toBe('SIGKILL');
+        expect(await gone(info.pids)).toStrictEqual([]);
+        // Nothing could clean up after a SIGKILL: the folder waits for the next run.
+        expect(existsSync(info.dir)).toBe(true);
+        const binaries = await ensureServers();
+        const next = await inTmp(tmp, () => startServer(binaries));
+        try {
+          expect(existsSync(info.dir)).toBe(false);
+        } finally {
+          await next.stop();
+        }
       } finally {
-        await next.stop();
+        rmSync(tmp, { recursive: true, force: true });
       }
     },
     BUILD_TIMEOUT,
   );
 
   it('ends what a killed run left running, when its servers outlived it, and removes its folder', async () => {
-    const { child, info } = await runFixture('leave-folder.ts');
-    expect(await killed(child, 'SIGKILL')).toBe('SIGKILL');
-    expect(info.pids.filter(isRunning)).toHaveLength(1);
-    expect(sweepStale()).toContain(info.dir);
-    expect(await gone(info.pids)).toStrictEqual([]);
-    expect(existsSync(info.dir)).toBe(false);
+    const tmp = mkdtempSync(join(tmpdir(), 'strata-cleanup-'));
+    try {
+      const { child, info } = await runFixture('leave-folder.ts', tmp);
+      expect(await killed(child, 'SIGKILL')).toBe('SIGKILL');
+      expect(info.pids.filter(isRunning)).toHaveLength(1);
+      expect(sweepStale(tmp)).toContain(info.dir);
+      expect(await gone(info.pids)).toStrictEqual([]);
+      expect(existsSync(info.dir)).toBe(false);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 
