@@ -22,6 +22,8 @@ import { noHostPath } from './rules/no-host-path.ts';
 import { noLatestTag } from './rules/no-latest-tag.ts';
 import { noPrivilegeEscalation } from './rules/no-privilege-escalation.ts';
 import { noPrivileged } from './rules/no-privileged.ts';
+import { noPublicBinding } from './rules/no-public-binding.ts';
+import { noRbacEscalation } from './rules/no-rbac-escalation.ts';
 import { noRbacWildcards } from './rules/no-rbac-wildcards.ts';
 import { noSecretValues } from './rules/no-secret-values.ts';
 import { noSecretWrite } from './rules/no-secret-write.ts';
@@ -90,5 +92,7 @@ export const rules: readonly Rule[] = [
   noSecretValues,
   duplicateResource,
   noClusterAdminBinding,
+  noRbacEscalation,
+  noPublicBinding,
   noDeprecatedApi,
 ];
