@@ -72,7 +72,9 @@ function programsOf(targets) {
 
 function sourceHash(program) {
   const h = createHash('sha256');
-  for (const f of ['main.go', 'go.mod', 'go.sum']) h.update(f).update(readFileSync(join(program.dir, f)));
+  // main.go first, then the program's other Go files by name: a program of main.go alone keeps the hash it had.
+  const others = readdirSync(program.dir).filter((f) => f.endsWith('.go') && f !== 'main.go' && !f.endsWith('_test.go')).sort();
+  for (const f of ['main.go', ...others, 'go.mod', 'go.sum']) h.update(f).update(readFileSync(join(program.dir, f)));
   return h.digest('hex');
 }
 

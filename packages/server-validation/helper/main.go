@@ -184,6 +184,10 @@ var kinds = []kind{
 type request struct {
 	ID     json.RawMessage `json:"id"`
 	Object json.RawMessage `json:"object"`
+	// A CustomResourceDefinition to check and register for the objects read after it (crd.go).
+	CRD json.RawMessage `json:"crd"`
+	// The CRDs registered when the request was read.
+	crds map[schema.GroupKind]*crdInfo
 }
 
 type fieldError struct {
@@ -228,7 +232,7 @@ type warnings struct{ list []string }
 
 func (w *warnings) AddWarning(_, text string) { w.list = append(w.list, text) }
 
-func check(raw json.RawMessage) (a answer) {
+func check(raw json.RawMessage, crds map[schema.GroupKind]*crdInfo) (a answer) {
 	a.Errors = []fieldError{}
 	a.Warnings = []string{}
 	// A panic inside the server's code fails this object, not every object in flight.
@@ -254,6 +258,9 @@ func check(raw json.RawMessage) (a answer) {
 	k, known := byGroupKind[schema.GroupKind{Group: gv.Group, Kind: head.Kind}]
 	gvk := gv.WithKind(head.Kind)
 	if !known {
+		if crd := crds[gvk.GroupKind()]; crd != nil {
+			return checkCustomResource(raw, gv, head.Kind, crd)
+		}
 		a.Reason = fmt.Sprintf("%s %s is not a built-in kind checked here", head.APIVersion, head.Kind)
 		return a
 	}
@@ -684,7 +691,7 @@ func main() {
 		go func() {
 			defer wg.Done()
 			for r := range jobs {
-				a := check(r.Object)
+				a := check(r.Object, r.crds)
 				a.ID = r.ID
 				write(a)
 			}
@@ -696,7 +703,13 @@ func main() {
 			var r request
 			if e := json.Unmarshal([]byte(trimmed), &r); e != nil || len(r.ID) == 0 {
 				write(answer{ID: json.RawMessage("null"), Reason: fmt.Sprintf("unreadable request line: %v", e), Errors: []fieldError{}, Warnings: []string{}})
+			} else if len(r.CRD) > 0 {
+				// Registered before the next line is read, so that every object after it sees it.
+				a := registerCRD(r.CRD)
+				a.ID = r.ID
+				write(a)
 			} else {
+				r.crds = *crdRegistry.Load()
 				jobs <- r
 			}
 		}

@@ -92,6 +92,13 @@ export interface HelperSession {
   check(object: unknown): Promise<Verdict>;
   /** The same for an object already serialised as JSON (one JSON value, no line breaks outside strings). */
   checkJson(json: string): Promise<Verdict>;
+  /**
+   * Checks a CustomResourceDefinition as the server does on create and, when the server would store
+   * it, checks the custom resources of its kind sent after it against it: the schema of their
+   * version, unknown fields, defaults, the CEL rules. The verdict is the CRD's own (`errors` empty
+   * when it was registered).
+   */
+  registerCrd(crd: unknown): Promise<Verdict>;
   /** Sends no more objects; resolves when every answer is in and the process has ended. */
   close(): Promise<void>;
 }
@@ -168,12 +175,12 @@ export function startHelper(binary: string, options: HelperOptions = {}): Helper
     queuedLength = 0;
   };
   // `json` undefined: what JSON.stringify gives for a value JSON has not (the request then has no object).
-  const checkJson = (json: string | undefined) => {
+  const send = (json: string | undefined, field: 'object' | 'crd') => {
     if (failure) return Promise.reject(failure);
     const id = nextId++;
     return new Promise<Verdict>((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      const line = json === undefined ? `{"id":${id}}\n` : `{"id":${id},"object":${json}}\n`;
+      const line = json === undefined ? `{"id":${id}}\n` : `{"id":${id},"${field}":${json}}\n`;
       queued.push(line);
       queuedLength += line.length;
       if (queuedLength >= 1 << 20) flush();
@@ -183,9 +190,11 @@ export function startHelper(binary: string, options: HelperOptions = {}): Helper
       }
     });
   };
+  const checkJson = (json: string | undefined) => send(json, 'object');
   return {
     check: (object) => checkJson(JSON.stringify(object) as string | undefined),
     checkJson,
+    registerCrd: (crd) => send(JSON.stringify(crd) as string | undefined, 'crd'),
     close() {
       flush();
       child.stdin.end();
@@ -202,9 +211,24 @@ export function startHelper(binary: string, options: HelperOptions = {}): Helper
 export async function checkObjects(
   binary: string,
   objects: readonly unknown[],
-  options: HelperOptions & { json?: (o: unknown, i: number) => string } = {},
+  options: HelperOptions & { json?: (o: unknown, i: number) => string; crds?: readonly unknown[] } = {},
 ): Promise<Verdict[]> {
+  return (await checkWithCrds(binary, options.crds ?? [], objects, options)).objects;
+}
+
+/**
+ * `checkObjects` after registering the given CustomResourceDefinitions (`HelperSession.registerCrd`),
+ * in their order (a later CRD of the same group and kind replaces an earlier one): the custom
+ * resources of their kinds are checked against them. Gives the CRDs' verdicts too.
+ */
+export async function checkWithCrds(
+  binary: string,
+  crds: readonly unknown[],
+  objects: readonly unknown[],
+  options: HelperOptions & { json?: (o: unknown, i: number) => string } = {},
+): Promise<{ crds: Verdict[]; objects: Verdict[] }> {
   const session = startHelper(binary, options);
+  const registered = Promise.all(crds.map((crd) => session.registerCrd(crd)));
   const asked = new Map<string, Promise<Verdict>>();
   const verdicts = Promise.all(
     objects.map((o, i) => {
@@ -215,10 +239,11 @@ export async function checkObjects(
       return verdict;
     }),
   );
-  // Both settle: a failure rejects the verdicts, and close always resolves once the process ends.
-  const [result] = await Promise.allSettled([verdicts, session.close()]);
+  // All settle: a failure rejects the verdicts, and close always resolves once the process ends.
+  const [result, own] = await Promise.allSettled([verdicts, registered, session.close()]);
   if (result.status === 'rejected') throw result.reason;
-  return result.value;
+  if (own.status === 'rejected') throw own.reason;
+  return { crds: own.value, objects: result.value };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { objectName, type Problem } from '@strata/project';
-import { checkObjects, INSTALL_COMMAND, pathSegments, resolveHelper, type HelperOptions } from './helper.ts';
+import { checkWithCrds, INSTALL_COMMAND, pathSegments, resolveHelper, type HelperOptions, type Verdict } from './helper.ts';
 
 /** The rule name of every problem found here. */
 export const RULE = 'server-validation';
@@ -21,8 +21,10 @@ export interface LocatedObject {
 
 export interface ServerFieldChecks {
   readonly problems: Problem[];
-  /** Objects the helper checked (built-in kinds); the others are left to the schema and policy. */
+  /** Objects the helper checked (built-in kinds, custom resources of a CRD it was given); the others are left to the schema and policy. */
   readonly checked: number;
+  /** The custom resources among them: checked against their CRD's schema by the server's own code. */
+  readonly customResources?: readonly LocatedObject[];
   /** One line for the reader when the checks could not run, saying how to make them run. */
   readonly note?: string;
 }
@@ -45,14 +47,22 @@ export async function serverFieldProblems(
     helper?: string;
     /** The object's manifest as JSON, when the caller has made it already. */
     json?: (o: LocatedObject) => string;
+    /**
+     * CustomResourceDefinitions to check the custom resources of their kinds against, in order (a
+     * later one of the same group and kind wins): those the project keeps, then those of the input.
+     * Those that are located (of the input) have what the server refuses in them reported too.
+     */
+    crds?: readonly (LocatedObject | { readonly manifest: unknown })[];
   } = {},
 ): Promise<ServerFieldChecks> {
   const helper = options.helper ?? resolveHelper();
   if (!helper) return { problems: [], checked: 0, note: NOT_BUILT_NOTE };
   if (objects.length === 0) return { problems: [], checked: 0 };
   const { json } = options;
-  const verdicts = await checkObjects(
+  const crds = options.crds ?? [];
+  const verdicts = await checkWithCrds(
     helper,
+    crds.map((c) => c.manifest),
     objects.map((o) => o.manifest),
     {
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
@@ -61,34 +71,55 @@ export async function serverFieldProblems(
     },
   );
   const problems: Problem[] = [];
+  // The kinds the helper knows a CRD for: their unknown fields are reported here, since no schema
+  // check may have seen them (a CRD of the input has no schema for kubeconform).
+  const custom = new Set<string>();
+  verdicts.crds.forEach((v, i) => {
+    const crd = crds[i]!;
+    if (v.errors.length === 0) {
+      const { group, names } = ((crd.manifest as { spec?: { group?: unknown; names?: { kind?: unknown } } }).spec ?? {}) as {
+        group?: unknown;
+        names?: { kind?: unknown };
+      };
+      custom.add(`${String(group)}/${String(names?.kind)}`);
+    }
+    if ('lineOf' in crd) problems.push(...problemsOf(crd, v, false));
+  });
+  const customResources: LocatedObject[] = [];
   let checked = 0;
-  verdicts.forEach((v, i) => {
+  verdicts.objects.forEach((v, i) => {
     if (!v.checked) return;
     checked++;
     const o = objects[i]!;
-    const { namespace } = o.manifest.metadata;
-    const name = objectName(o.manifest.metadata);
-    const object = {
-      file: o.file,
-      apiVersion: o.manifest.apiVersion,
-      kind: o.manifest.kind,
-      ...(typeof namespace === 'string' && namespace ? { namespace } : {}),
-      ...(name !== undefined ? { name } : {}),
-    };
-    for (const e of v.errors) {
-      if (STRICT_TYPES.has(e.type)) continue;
-      problems.push({
-        ...object,
-        ...(o.id ? { resource: o.id } : {}),
-        line: e.path ? o.lineOf(pathSegments(e.path)) : o.line,
-        ...(e.path ? { path: e.path } : {}),
-        message: e.message,
-        rule: RULE,
-        severity: 'error',
-      });
-    }
+    const isCustom = custom.has(`${o.manifest.apiVersion.slice(0, Math.max(0, o.manifest.apiVersion.lastIndexOf('/')))}/${o.manifest.kind}`);
+    if (isCustom) customResources.push(o);
+    problems.push(...problemsOf(o, v, isCustom));
   });
-  return { problems, checked };
+  return { problems, checked, customResources };
+}
+
+/** The problems of one verdict; unknown and duplicate fields only when `strict` (no strict schema reports them). */
+function problemsOf(o: LocatedObject, v: Verdict, strict: boolean): Problem[] {
+  const { namespace } = o.manifest.metadata;
+  const name = objectName(o.manifest.metadata);
+  const object = {
+    file: o.file,
+    apiVersion: o.manifest.apiVersion,
+    kind: o.manifest.kind,
+    ...(typeof namespace === 'string' && namespace ? { namespace } : {}),
+    ...(name !== undefined ? { name } : {}),
+  };
+  return v.errors
+    .filter((e) => strict || !STRICT_TYPES.has(e.type))
+    .map((e) => ({
+      ...object,
+      ...(o.id ? { resource: o.id } : {}),
+      line: e.path ? o.lineOf(pathSegments(e.path)) : o.line,
+      ...(e.path ? { path: e.path } : {}),
+      message: e.message,
+      rule: RULE,
+      severity: 'error' as const,
+    }));
 }
 
 /**

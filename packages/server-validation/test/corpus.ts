@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
@@ -15,15 +15,19 @@ export interface Case {
   readonly object: Record<string, unknown> & { apiVersion: string; kind: string; metadata?: Record<string, unknown> };
 }
 
-/** Every case of test/corpus: one document per file, its first line `# accept: ...` or `# refuse: ...`. */
-export function loadCorpus(): Case[] {
-  return readdirSync(corpusDir)
+/**
+ * Every case of test/corpus (or of another folder of this layout, such as test/crd-corpus/cases):
+ * one document per file, its first line `# accept: ...` or `# refuse: ...`.
+ */
+export function loadCorpus(dir: string = corpusDir): Case[] {
+  const where = relative(fileURLToPath(new URL('.', import.meta.url)), dir);
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
     .map((file) => {
-      const text = readFileSync(join(corpusDir, file), 'utf8');
+      const text = readFileSync(join(dir, file), 'utf8');
       const head = /^# (accept|refuse): (.+)$/m.exec(text.split('\n')[0] ?? '');
-      if (!head) throw new Error(`test/corpus/${file}: the first line must be "# accept: <what>" or "# refuse: <what is wrong>"`);
+      if (!head) throw new Error(`test/${where}/${file}: the first line must be "# accept: <what>" or "# refuse: <what is wrong>"`);
       return { name: file.replace(/\.yaml$/, ''), expected: head[1] as Case['expected'], why: head[2]!, object: parse(text) as Case['object'] };
     });
 }

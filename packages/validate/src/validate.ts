@@ -1,6 +1,6 @@
 import { checkEnv, distOf, UsageError, type Problem } from '@strata/project';
 import { schemaLocations } from '@strata/schemas';
-import { serverFieldProblems, withoutSchemaDuplicates } from '@strata/server-validation';
+import { serverFieldProblems, withoutSchemaDuplicates, type ServerFieldChecks } from '@strata/server-validation';
 import { kubernetesSettings, requireKubernetesSets } from './kubernetes.ts';
 import { argoCdNames, jsonNamed, withArgoCdNames } from './hook-names.ts';
 import { nodePortClaims, nodePortProblems } from './node-ports.ts';
@@ -91,10 +91,13 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
     const hook = hooks.get(d.id);
     return hook ? jsonNamed(jsonOf(d), hook.name) : jsonOf(d);
   };
-  const server =
+  // Custom resources are checked against the CRDs that come with them, as the server checks them
+  // once those are installed.
+  const crds = resources.filter(isCrd);
+  const server: Promise<ServerFieldChecks> =
     options.serverChecks === false
       ? Promise.resolve({ problems: [], checked: 0 })
-      : serverFieldProblems(resources, { json: (o) => serverJson(o as SourceDoc), ...nodePortsOf(root) }).then((r) => ({
+      : serverFieldProblems(resources, { json: (o) => serverJson(o as SourceDoc), ...nodePortsOf(root), crds }).then((r) => ({
           ...r,
           problems: withArgoCdNames(r.problems, hooks),
         }));
@@ -108,8 +111,13 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
       onWarning: options.onWarning,
     })),
   ];
-  const schemaFound = await schema;
   const serverFound = await server;
+  // A custom resource the server's own code checked against its CRD needs no schema file: that
+  // kubeconform has none for it (its CRD is in the input, not kept with `strata crd add`) is no problem.
+  const judged = new Set((serverFound.customResources ?? []).map((o) => o.id));
+  const schemaFound = (await schema).filter(
+    (p) => !(p.rule === 'schema' && p.path === undefined && judged.has(p.resource) && p.message.startsWith('no schema for ')),
+  );
   // A node port that an earlier Service of the cluster holds is refused when the later one is
   // created, which no check of one object sees: judged over every Service the server would create.
   const claims = options.serverChecks === false ? [] : nodePortClaims(resources, [...schemaFound, ...serverFound.problems]);
@@ -169,6 +177,8 @@ function once(problems: readonly Problem[]): Problem[] {
     return true;
   });
 }
+
+const isCrd = (d: SourceDoc) => d.manifest.apiVersion === 'apiextensions.k8s.io/v1' && d.manifest.kind === 'CustomResourceDefinition';
 
 /** The node ports the clusters give Services (strata.config.json), for the server's checks; nothing when unset. */
 function nodePortsOf(root: string): { serviceNodePortRange?: { from: number; to: number } } {

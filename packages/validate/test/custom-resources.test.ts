@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRoot } from '@strata/project';
+import { ensureHelper } from '@strata/server-validation';
+import { validate } from '../src/index.ts';
+
+const repo = findRoot(import.meta.dirname);
+const dir = mkdtempSync(join(tmpdir(), 'strata-custom-resources-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// The first test to ask on a fresh machine builds the helper (minutes, once per machine).
+beforeAll(() => ensureHelper(), 20 * 60_000);
+
+const CRD = [
+  'apiVersion: apiextensions.k8s.io/v1',
+  'kind: CustomResourceDefinition',
+  'metadata:',
+  '  name: lamps.lights.example.com',
+  'spec:',
+  '  group: lights.example.com',
+  '  scope: Namespaced',
+  '  names: {plural: lamps, singular: lamp, kind: Lamp, listKind: LampList}',
+  '  versions:',
+  '    - name: v1',
+  '      served: true',
+  '      storage: true',
+  '      schema:',
+  '        openAPIV3Schema:',
+  '          type: object',
+  '          properties:',
+  '            spec:',
+  '              type: object',
+  '              required: [watts]',
+  '              x-kubernetes-validations:',
+  '                - rule: "self.watts <= self.maxWatts"',
+  '                  message: watts must not be above maxWatts',
+  '              properties:',
+  '                watts: {type: integer, minimum: 1}',
+  '                maxWatts: {type: integer, default: 60}',
+  '                shade:',
+  '                  type: object',
+  '                  properties:',
+  '                    colour: {type: string, enum: [white, amber]}',
+].join('\n');
+
+const lamp = (name: string, spec: string[]) =>
+  ['---', 'apiVersion: lights.example.com/v1', 'kind: Lamp', 'metadata:', `  name: ${name}`, 'spec:', ...spec].join('\n');
+
+describe('validate with the CRDs that come with the custom resources', () => {
+  it("reports what the CRD's schema and rules refuse, at the field's line, and no missing schema", async () => {
+    const text = [
+      CRD,
+      lamp('good', ['  watts: 40']), // lines 30-36
+      lamp('deep', ['  watts: 40', '  shade:', '    colour: amber', '    size: 3']), // 37-46
+      lamp('bright', ['  watts: 100']), // 47-53
+      lamp('typo', ['  wats: 40']), // 54-60
+    ].join('\n');
+    writeFileSync(join(dir, 'lamps.yaml'), `${text}\n`);
+    const r = await validate(repo, [join(dir, 'lamps.yaml')], { policy: false });
+    expect(r.notes).toStrictEqual([]);
+    expect(r.problems.map((p) => [p.rule, p.name, p.line, p.path ?? '', p.message])).toStrictEqual([
+      ['server-validation', 'deep', 46, 'spec.shade.size', 'unknown field (strict field validation)'],
+      ['server-validation', 'bright', 53, 'spec', 'Invalid value: watts must not be above maxWatts'],
+      [
+        'server-validation',
+        'typo',
+        55,
+        '',
+        'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+      ],
+      ['server-validation', 'typo', 60, 'spec.wats', 'unknown field (strict field validation)'],
+      ['server-validation', 'typo', 60, 'spec.watts', 'Required value'],
+    ]);
+  });
+
+  it('reports a CRD the server would refuse, and leaves its custom resources to the schema check', async () => {
+    const broken = CRD.replace('                watts: {type: integer, minimum: 1}', '                watts: {minimum: 1}');
+    writeFileSync(join(dir, 'broken.yaml'), `${broken}\n${lamp('good', ['  watts: 40'])}\n`);
+    const r = await validate(repo, [join(dir, 'broken.yaml')], { policy: false });
+    expect(r.problems.map((p) => [p.rule, p.kind, p.path ?? ''])).toStrictEqual([
+      ['server-validation', 'CustomResourceDefinition', 'spec.validation.openAPIV3Schema.properties[spec].properties[watts].type'],
+      ['schema', 'Lamp', ''],
+    ]);
+  });
+});
