@@ -200,7 +200,9 @@ export function toolFingerprint(root: string): string {
     ...goSources(packages),
     ...walk(join(packages, 'schemas', 'kubernetes')),
     ...walk(join(packages, 'schemas', 'crds-json')),
-    ...walk(join(root, Layout.crdSchemas)),
+    // The CRDs themselves: the server field checks judge custom resources against them.
+    ...walk(join(packages, 'schemas', 'crds')),
+    ...walk(join(root, Layout.crds)),
     ...['pnpm-lock.yaml', 'tsconfig.base.json', 'strata.config.json', 'scripts/setup.mjs'].map((f) => join(root, f)),
   ];
   // Whether the server field checks run, and which build of them: its path holds its source's hash.

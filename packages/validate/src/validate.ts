@@ -1,6 +1,7 @@
 import { checkEnv, distOf, UsageError, type Problem } from '@strata/project';
 import { schemaLocations } from '@strata/schemas';
 import { serverFieldProblems, withoutSchemaDuplicates, type ServerFieldChecks } from '@strata/server-validation';
+import { keptCrds } from './crds.ts';
 import { kubernetesSettings, requireKubernetesSets } from './kubernetes.ts';
 import { argoCdNames, jsonNamed, withArgoCdNames } from './hook-names.ts';
 import { nodePortClaims, nodePortProblems } from './node-ports.ts';
@@ -91,9 +92,18 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
     const hook = hooks.get(d.id);
     return hook ? jsonNamed(jsonOf(d), hook.name) : jsonOf(d);
   };
-  // Custom resources are checked against the CRDs that come with them, as the server checks them
-  // once those are installed.
-  const crds = resources.filter(isCrd);
+  // Custom resources are checked against their CRDs as the server checks them once those are
+  // installed: the repository's (shipped, then the project's crds/), then those of the input, which win.
+  const crds =
+    options.serverChecks === false
+      ? []
+      : [
+          ...keptCrds(
+            root,
+            resources.filter((d) => !isCrd(d)).map((d) => d.manifest),
+          ),
+          ...resources.filter(isCrd),
+        ];
   const server: Promise<ServerFieldChecks> =
     options.serverChecks === false
       ? Promise.resolve({ problems: [], checked: 0 })
@@ -113,7 +123,8 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   ];
   const serverFound = await server;
   // A custom resource the server's own code checked against its CRD needs no schema file: that
-  // kubeconform has none for it (its CRD is in the input, not kept with `strata crd add`) is no problem.
+  // kubeconform has none for it (its CRD is in the input, not kept with `strata crd add`, or the CRD
+  // does not serve its version, which the server check reports in its own words) is no problem.
   const judged = new Set((serverFound.customResources ?? []).map((o) => o.id));
   const schemaFound = (await schema).filter(
     (p) => !(p.rule === 'schema' && p.path === undefined && judged.has(p.resource) && p.message.startsWith('no schema for ')),

@@ -84,4 +84,26 @@ describe('validate with the CRDs that come with the custom resources', () => {
       ['schema', 'Lamp', ''],
     ]);
   });
+
+  it('checks custom resources against the CRDs the repository keeps, CEL rules included, which no schema file says', async () => {
+    const route = (backendRef: string) =>
+      [
+        'apiVersion: gateway.networking.k8s.io/v1',
+        'kind: HTTPRoute',
+        'metadata:',
+        '  name: web',
+        'spec:',
+        '  parentRefs:',
+        '    - name: gateway',
+        '  rules:',
+        '    - backendRefs:',
+        `        - ${backendRef}`,
+      ].join('\n');
+    writeFileSync(join(dir, 'route.yaml'), `${route('name: web')}\n`);
+    writeFileSync(join(dir, 'route-with-port.yaml'), `${route('{name: web, port: 80}')}\n`);
+    const r = await validate(repo, [join(dir, 'route.yaml'), join(dir, 'route-with-port.yaml')], { policy: false });
+    expect(r.problems.map((p) => [p.rule, p.file.endsWith('route.yaml'), p.line, p.path, p.message])).toStrictEqual([
+      ['server-validation', true, 10, 'spec.rules[0].backendRefs[0]', 'Invalid value: Must have port for Service reference'],
+    ]);
+  });
 });
