@@ -22,11 +22,15 @@ const crds = readdirSync(join(dir, 'crds'))
       },
   );
 const corpus = loadCorpus(join(dir, 'cases'));
+// CRDs alone, valid and not: whether the helper registers each is whether the server stores it.
+const definitions = loadCorpus(join(dir, 'definitions'));
 const NAMESPACE = 'crd-checks';
 let server: Server;
 let crdVerdicts: Verdict[];
 const helperVerdicts = new Map<string, Verdict>();
 const serverVerdicts = new Map<string, { accepted: boolean; status: number; message: string }>();
+let definitionVerdicts: Verdict[];
+const definitionsOnServer = new Map<string, { accepted: boolean; message: string }>();
 
 /**
  * The server's judgement of a custom resource on create, with dry run and strict field validation.
@@ -74,6 +78,23 @@ beforeAll(async () => {
   }
   for (const crd of crds) await established(crd.metadata.name);
   for (const c of corpus) serverVerdicts.set(c.name, await onServer(c));
+
+  definitionVerdicts = (
+    await checkWithCrds(
+      helper,
+      definitions.map((d) => d.object),
+      [],
+    )
+  ).crds;
+  for (const d of definitions) {
+    const r = await server.client.request(
+      'POST',
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions?fieldValidation=Strict&dryRun=All',
+      d.object,
+    );
+    if (r.status >= 500 || r.status === 0) throw new Error(`${d.name}: the server failed (${r.status}): ${JSON.stringify(r.body)}`);
+    definitionsOnServer.set(d.name, { accepted: r.status < 300, message: (r.body as { message?: string } | undefined)?.message ?? '' });
+  }
 }, BUILD_TIMEOUT);
 
 afterAll(async () => {
@@ -125,5 +146,25 @@ describe('offline validation of custom resources against a real kube-apiserver',
       ['widget-cel-min-above-max', 'minReplicas must not be above maxReplicas'],
     ] as const)
       expect(serverVerdicts.get(name)!.message).toContain(field);
+  });
+
+  it('registers a CRD exactly when the server stores it, and says why not in its words', () => {
+    const rows = definitions.map((d, i) => ({
+      case: d.name,
+      helper: verdictOf(definitionVerdicts[i]!.errors.length === 0),
+      server: verdictOf(definitionsOnServer.get(d.name)!.accepted),
+      expected: d.expected,
+      errors: definitionVerdicts[i]!.errors.map((e) => `${e.path}: ${e.message}`),
+      serverMessage: definitionsOnServer.get(d.name)!.message,
+    }));
+    const agree = rows.filter((r) => r.helper === r.server).length;
+    console.log(`server-validation: CRDs: agreement with kube-apiserver on ${rows.length} definitions: ${agree}/${rows.length}`);
+    expect(rows.filter((r) => r.helper !== r.server || r.server !== r.expected)).toStrictEqual([]);
+    // Each refusal names the field the server names.
+    for (const r of rows.filter((x) => x.helper === 'refuse'))
+      expect(
+        r.errors.filter((e) => r.serverMessage.includes(e.split(': ')[0]!)),
+        r.case,
+      ).not.toStrictEqual([]);
   });
 });
