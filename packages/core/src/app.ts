@@ -4,7 +4,7 @@ import { knownKeys, nearest, unknownKeys, type KeyTree } from './keys.ts';
 import { isPlainObject, mergeConfig, type Overrides } from './merge.ts';
 import { nameProblem } from './names.ts';
 import { ObjectError, toManifest, type KubeObject, type Manifest } from './objects.ts';
-import { appFileOf, defaultsFileOf, envFileOf, errorLocation, keyPosition, originOf } from './sources.ts';
+import { appFileOf, defaultsFileOf, envFileOf, errorLocation, keyPosition, originOf, renderFileOf } from './sources.ts';
 import { applyPins, parsePins, type ImagePaths } from './pins.ts';
 import { ENVIRONMENTS, type Environment } from './environments.ts';
 
@@ -149,10 +149,36 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
 function thrownIn(app: object, where: string, err: unknown): Error {
   if (err instanceof RenderError) return err;
   const origin = originOf(app);
+  if (!(err instanceof Error)) {
+    // A thrown object or string carries no stack: the render file is the one place to point at.
+    const file = origin ? `${renderFileOf(origin)}: ` : '';
+    return new RenderError(`${file}${where}: render threw a non-Error value: ${thrownValue(err)}; throw an Error (new Error('...')) so its line is shown`, {
+      cause: err,
+    });
+  }
   const message = err instanceof Error ? err.message.split('\n').join('; ') : String(err);
   const at = origin && errorLocation(err, join(origin.root, origin.dir));
   const prefix = at ? `${relative(origin.root, at.file)}:${at.line}:${at.column}: ` : '';
   return new RenderError(`${prefix}${where}: ${message}`, { cause: err });
+}
+
+/** A thrown value that is not an Error, readable on one line: JSON when it has one, cut after 120 characters. */
+function thrownValue(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // a cycle or a bigint: the plain string form below
+  }
+  if (text === undefined) {
+    try {
+      text = String(value);
+    } catch {
+      text = Object.prototype.toString.call(value);
+    }
+  }
+  text = text.split('\n').join(' ');
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 /**

@@ -60,6 +60,8 @@ export const envFileOf = (origin: Origin, env: string) => ownFile(origin, `env/$
 /** The file that holds the defaults (`src/config.ts` by the layout). */
 export const defaultsFileOf = (origin: Origin) => ownFile(origin, 'config.ts');
 export const appFileOf = (origin: Origin) => `${origin.dir}/src/app.ts`;
+/** The file that holds the render function (`src/render.ts` by the layout). */
+export const renderFileOf = (origin: Origin) => ownFile(origin, 'render.ts');
 
 export function registerBundle(file: string, payload: string, dir: string): void {
   bundles.set(file, { payload, dir });

@@ -122,6 +122,16 @@ describe('errors point at the source', () => {
     );
   });
 
+  it('a value that is not an Error thrown in render: the value as JSON, at the render file', async () => {
+    const root = workspace('export const prod = { config: { fail: true } };\n');
+    const render = join(root, 'apps/loc/src/render.ts');
+    writeFileSync(render, FILES['src/render.ts']!.replace("throw new Error('no upstream configured')", 'throw { code: 42 }'));
+    const [app] = await loadApps(root);
+    expect(messageOf(() => app!.manifests('prod'))).toBe(
+      'apps/loc/src/render.ts: app loc env prod: render threw a non-Error value: {"code":42}; throw an Error (new Error(\'...\')) so its line is shown',
+    );
+  });
+
   it("an exception thrown in render of an app loaded with others: its own file and line, from the bundle's map", async () => {
     const root = workspace('export const prod = { config: { fail: true } };\n');
     addApp(root, 'alpha');
