@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { knownKeys, nearest, unknownKeys, type KeyTree } from './keys.ts';
-import { isPlainObject, mergeConfig, type Overrides } from './merge.ts';
+import { isPlainObject, mergeConfig, ownField, type Overrides } from './merge.ts';
 import { nameProblem } from './names.ts';
 import { ObjectError, toManifest, type KubeObject, type Manifest } from './objects.ts';
 import { appFileOf, defaultsFileOf, envFileOf, errorLocation, keyPosition, originOf, renderFileOf } from './sources.ts';
@@ -152,9 +152,12 @@ function thrownIn(app: object, where: string, err: unknown): Error {
   if (!(err instanceof Error)) {
     // A thrown object or string carries no stack: the render file is the one place to point at.
     const file = origin ? `${renderFileOf(origin)}: ` : '';
-    return new RenderError(`${file}${where}: render threw a non-Error value: ${thrownValue(err)}; throw an Error (new Error('...')) so its line is shown`, {
-      cause: err,
-    });
+    return new RenderError(
+      `${file}${where}: render threw a non-Error value: ${thrownValue(err)}; throw an Error (new Error('...')) so its line is shown`,
+      {
+        cause: err,
+      },
+    );
   }
   const message = err instanceof Error ? err.message.split('\n').join('; ') : String(err);
   const at = origin && errorLocation(err, join(origin.root, origin.dir));
@@ -411,6 +414,36 @@ export function envKeyProblems<C, K extends string>(app: App<C, K>): EnvKeyProbl
     }
     for (const n of nullsOver(base, definition.config, app.optional))
       problems.push({ env, in: 'config', path: n.path, problem: nullProblem(n.base) });
+    problems.push(...pinnedImageProblems(app as unknown as App, env, definition.config));
+  }
+  return problems;
+}
+
+/**
+ * Images an env file sets where images.json pins that env's container: the pin wins, so the env's
+ * image would be dropped without a word.
+ */
+function pinnedImageProblems(app: App, env: Environment, config: unknown): EnvKeyProblem[] {
+  const pinned = isPlainObject(app.pins) ? app.pins[env] : undefined;
+  if (!isPlainObject(pinned)) return [];
+  const paths = app.images ?? {};
+  const names = Object.keys(paths);
+  const file = `${originOf(app)?.dir ?? `apps/${app.name}`}/images.json`;
+  const problems: EnvKeyProblem[] = [];
+  for (const container of Object.keys(pinned)) {
+    const path = paths[container]?.split('.');
+    if (!path) continue;
+    let value: unknown = config;
+    for (const key of path) value = isPlainObject(value) ? ownField(value, key) : undefined;
+    if (value === undefined) continue;
+    // `strata set image` picks the app's only container, or the one named like the app, by itself.
+    const which = names.length === 1 || container === app.name ? '' : ` --container ${container}`;
+    problems.push({
+      env,
+      in: 'config',
+      path,
+      problem: `the image of env ${env} is pinned in ${file}, which wins over the env file: change it with \`strata set image --app ${app.name} --env ${env}${which} <repo>:<tag>\`, or remove the pin from ${file} and keep this`,
+    });
   }
   return problems;
 }

@@ -191,3 +191,36 @@ describe('keys of the definition', () => {
     expect(found({ policy: { exceptions: { rule: 'require-probes' } } })[0]!.path).toStrictEqual(['policy', 'exceptions']);
   });
 });
+
+describe('an image an env file sets where images.json pins it', () => {
+  const pinned = (dev: object, pins: object, images: Record<string, string> = { web: 'image' }) =>
+    defineApp<Config>({
+      name: 'demo',
+      defaults,
+      optional: { image: IMAGE_SOURCE_KEYS },
+      images,
+      pins,
+      envs: { dev: dev as EnvironmentDefinition<Config, never>, staging: {}, prod: {} },
+      render: () => [],
+    });
+
+  it('is refused: the pin would win and the env file would be ignored without a word', () => {
+    const app = pinned({ config: { image: { repository: 'ghcr.io/x/y', tag: '1.0' } } }, { dev: { web: { repository: 'r', tag: '2' } } });
+    expect(envKeyProblems(app)).toStrictEqual([
+      {
+        env: 'dev',
+        in: 'config',
+        path: ['image'],
+        problem:
+          'the image of env dev is pinned in apps/demo/images.json, which wins over the env file: change it with `strata set image --app demo --env dev <repo>:<tag>`, or remove the pin from apps/demo/images.json and keep this',
+      },
+    ]);
+    const two = pinned({ config: { image: { tag: '1.0' } } }, { dev: { web: { repository: 'r', tag: '2' } } }, { web: 'image', sidecar: 'sidecar' });
+    expect(envKeyProblems(two)[0]!.problem).toContain('`strata set image --app demo --env dev --container web <repo>:<tag>`');
+  });
+
+  it('is allowed in an env images.json does not pin, and a pinned env without an image is fine', () => {
+    expect(envKeyProblems(pinned({ config: { image: { tag: '1.0' } } }, { prod: { web: { repository: 'r', tag: '2' } } }))).toStrictEqual([]);
+    expect(envKeyProblems(pinned({ config: { replicas: 2 } }, { dev: { web: { repository: 'r', tag: '2' } } }))).toStrictEqual([]);
+  });
+});
