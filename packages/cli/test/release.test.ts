@@ -44,6 +44,15 @@ describe('strata set image and promote', () => {
     expect(pins()).toBe(before);
   });
 
+  it('refuses a repository the image reference grammar does not take (an empty path component), in one line, and changes nothing', () => {
+    const before = pins();
+    const r = strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', 'ghcr.io//y:1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('image "ghcr.io//y:1": the repository "ghcr.io//y" has an empty path component (//)');
+    expect(pins()).toBe(before);
+  });
+
   it('refuses a container the app does not pin, with the ones it does', () => {
     const r = strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', '--container', 'sidecar', ':1.0']);
     expect(r.status).toBe(2);

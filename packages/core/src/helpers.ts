@@ -1,3 +1,5 @@
+import { imageRepositoryProblem } from './image-names.ts';
+
 /**
  * Where an image comes from. A `digest` pins what runs; a `tag` beside it stays in the reference
  * (`repo:tag@digest`, as Kustomize's `images:` writes `newTag` with `digest`), and the app version
@@ -13,6 +15,8 @@ export interface ImageSource {
 
 /** `repo:tag@digest` or `repo@digest` when a digest is given, else `repo:tag`, else `repo:<version>`. */
 export function imageRef(image: ImageSource, version: string): string {
+  const invalid = imageRepositoryProblem(image.repository);
+  if (invalid) throw new Error(`image repository ${JSON.stringify(image.repository)} ${invalid}`);
   if (image.digest) {
     if (!/^sha256:[a-f0-9]{64}$/.test(image.digest)) {
       throw new Error(`image ${image.repository}: digest "${image.digest}" must look like sha256:<64 hex characters>`);

@@ -1,6 +1,7 @@
 export * from './app.ts';
 export * from './environments.ts';
 export * from './helpers.ts';
+export * from './image-names.ts';
 export * from './keys.ts';
 export * from './kit/index.ts';
 export * from './merge.ts';

@@ -1,5 +1,6 @@
 import { ENVIRONMENTS, type Environment } from './environments.ts';
 import type { ImageSource } from './helpers.ts';
+import { imageRepositoryProblem } from './image-names.ts';
 import { isPlainObject } from './merge.ts';
 
 /**
@@ -36,6 +37,8 @@ export function parsePins(value: unknown, where: string, paths: ImagePaths): Ima
       if (!isPlainObject(pin) || typeof pin['repository'] !== 'string' || pin['repository'] === '') {
         throw new Error(`${at}: needs a "repository" string`);
       }
+      const invalid = imageRepositoryProblem(pin['repository']);
+      if (invalid) throw new Error(`${at}: repository ${JSON.stringify(pin['repository'])} ${invalid}`);
       for (const key of Object.keys(pin)) {
         if (!['repository', 'tag', 'digest'].includes(key)) throw new Error(`${at}: unknown key "${key}"; use repository, tag, digest`);
       }

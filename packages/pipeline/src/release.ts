@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatPins, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
+import { formatPins, imageRepositoryProblem, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
 import { checkEnv, Layout, loadApps, projectSeverity, UsageError, type WarningOptions } from '@strata/project';
 import { applyTree, diffTree, lockTree, openTransaction, recoverLocked, type FileDiff } from '@strata/emit';
 import { rules, severityFor } from '@strata/policy';
@@ -29,8 +29,8 @@ export function parseImageRef(ref: string): ImageRefInput {
   if (digest !== undefined && !DIGEST.test(digest))
     throw new UsageError(`image "${ref}": digest "${digest}" must look like sha256:<64 hex characters>; ${usage}`);
   if (tag !== undefined && !/^[\w][\w.-]{0,127}$/.test(tag)) throw new UsageError(`image "${ref}": "${tag}" is not a valid tag; ${usage}`);
-  if (repository !== '' && !/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/.test(repository))
-    throw new UsageError(`image "${ref}": "${repository}" is not a valid repository; ${usage}`);
+  const invalid = repository === '' ? undefined : imageRepositoryProblem(repository);
+  if (invalid) throw new UsageError(`image "${ref}": the repository "${repository}" ${invalid}; ${usage}`);
   if (tag === undefined && digest === undefined) throw new UsageError(`image "${ref}" names neither a tag nor a digest; ${usage}`);
   return { ...(repository ? { repository } : {}), ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
