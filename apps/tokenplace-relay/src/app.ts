@@ -1,4 +1,4 @@
-import { defineApp, IMAGE_SOURCE_KEYS } from '@strata/core';
+import { defineApp, IMAGE_SOURCE_KEYS, variants } from '@strata/core';
 import { defaults } from './config.ts';
 import { dev } from './env/dev.ts';
 import { prod } from './env/prod.ts';
@@ -13,7 +13,14 @@ export const app = defineApp({
   pins,
   name: 'tokenplace-relay',
   defaults,
-  optional: { image: IMAGE_SOURCE_KEYS, gpu: { upstreamUrl: true, indirection: { addresses: true } } },
+  optional: {
+    image: IMAGE_SOURCE_KEYS,
+    gpu: { upstreamUrl: true, indirection: variants('mode', { externalName: { host: true, cidr: true }, headless: { addresses: true } }) },
+    networkPolicy: {
+      extraIngress: [{ cidr: true, port: true, protocol: true }],
+      extraEgress: [{ cidr: true, port: true, protocol: true }],
+    },
+  },
   envs: { dev, staging, prod },
   render,
 });

@@ -405,13 +405,14 @@ export function envKeyProblems<C, K extends string>(app: App<C, K>): EnvKeyProbl
       const suggestion = nearest(key, ENV_FIELDS);
       problems.push({ env, in: 'env', path: [key], ...(suggestion ? { suggestion } : {}) });
     }
-    for (const u of unknownKeys(known, definition.config)) problems.push({ env, in: 'config', ...u });
+
     let base: unknown = app.defaults;
     try {
       base = app.configWith((definition.components ?? []) as K[]);
     } catch {
       // an unknown component is reported when the env is rendered
     }
+    for (const u of unknownKeys(known, definition.config, base)) problems.push({ env, in: 'config', ...u });
     for (const n of nullsOver(base, definition.config, app.optional))
       problems.push({ env, in: 'config', path: n.path, problem: nullProblem(n.base) });
     problems.push(...pinnedImageProblems(app as unknown as App, env, definition.config));

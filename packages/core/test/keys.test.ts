@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineApp, envKeyProblems, IMAGE_SOURCE_KEYS, nearest, type EnvironmentDefinition, type ImageSource } from '../src/index.ts';
+import { defineApp, envKeyProblems, IMAGE_SOURCE_KEYS, nearest, variants, type EnvironmentDefinition, type ImageSource } from '../src/index.ts';
 
 type Indirection = { readonly mode: 'name'; readonly host: string } | { readonly mode: 'ips'; readonly addresses: readonly string[] };
 
@@ -56,8 +56,44 @@ describe('env keys the config does not have', () => {
     ).toStrictEqual([]);
   });
 
-  it('does not look inside values an override replaces whole (arrays, scalars)', () => {
-    expect(envKeyProblems(appWith({ config: { hosts: [{ name: 'b', extra: 1 }] } }))).toStrictEqual([]);
+  it('looks inside each item of a list, knowing an item by the items of the defaults or by `[{ ... }]` in optional', () => {
+    expect(envKeyProblems(appWith({ config: { hosts: [{ name: 'b' }, { nmae: 'c' }] } }))).toStrictEqual([
+      { env: 'prod', in: 'config', path: ['hosts', '1', 'nmae'], suggestion: 'name' },
+    ]);
+    // An empty list in the defaults says nothing of its items: anything goes until the app declares them.
+    const empty = (rules: object, optional = {}) =>
+      envKeyProblems(
+        defineApp<Config & { readonly rules: readonly { readonly port: number; readonly protocol?: 'TCP' | 'UDP' }[] }>({
+          name: 'demo',
+          defaults: { ...defaults, rules: [] },
+          optional,
+          envs: { dev: {}, staging: {}, prod: { config: { rules } } as never },
+          render: () => [],
+        }),
+      );
+    expect(empty([{ port: 53, protocl: 'UDP' }])).toStrictEqual([]);
+    expect(empty([{ port: 53, protocl: 'UDP' }], { rules: [{ port: true, protocol: true }] })).toStrictEqual([
+      { env: 'prod', in: 'config', path: ['rules', '0', 'protocl'], suggestion: 'protocol' },
+    ]);
+    expect(empty([{ port: 53, protocol: 'UDP' }], { rules: [{ port: true, protocol: true }] })).toStrictEqual([]);
+  });
+
+  it('knows the variants of a union declared with variants(): the tag must name one, and only its keys are taken', () => {
+    const optional = { upstream: variants('mode', { name: { host: true }, ips: { addresses: true } }) };
+    const problems = (upstream: object) =>
+      envKeyProblems(appWith({ config: { upstream } }, optional)).map(({ path, problem }) => ({ path, problem }));
+    expect(problems({ mode: 'ips', addresses: ['10.0.0.1'] })).toStrictEqual([]);
+    expect(problems({ host: 'other' })).toStrictEqual([]);
+    expect(problems({ mode: 'Ips', addresses: ['10.0.0.1'] })).toStrictEqual([
+      { path: ['upstream', 'mode'], problem: `"Ips" is not a variant of upstream; use 'name', 'ips'; did you mean 'ips'?` },
+    ]);
+    expect(problems({ mode: 'ips', addresses: ['10.0.0.1'], host: 'h' })).toStrictEqual([
+      { path: ['upstream', 'host'], problem: "not a key of the 'ips' variant of upstream (mode: 'ips'); its keys: mode, addresses" },
+    ]);
+    // Without a tag of its own the override is of the variant the defaults chose.
+    expect(problems({ addresses: ['10.0.0.1'] })).toStrictEqual([
+      { path: ['upstream', 'addresses'], problem: "not a key of the 'name' variant of upstream (mode: 'name'); its keys: mode, host" },
+    ]);
   });
 
   it('finds misspelt fields of an env definition and unknown envs', () => {

@@ -360,8 +360,8 @@ function envKeyLines(root: string, app: App): string[] {
     // Envs written inside app.ts are found under their own key.
     const keys = file === appFileOf(origin) && p.env ? [p.env, ...(p.in === 'config' ? ['config'] : []), ...p.path] : p.path;
     const at = keyLocation(file, text(file), keys);
-    const key = p.path.join('.');
-    const hint = p.suggestion ? `did you mean ${[...p.path.slice(0, -1), p.suggestion].join('.')}?` : undefined;
+    const key = dottedKey(p.path);
+    const hint = p.suggestion ? `did you mean ${dottedKey([...p.path.slice(0, -1), p.suggestion])}?` : undefined;
     if (p.in === 'app') {
       const field = dottedKey(p.path);
       if (p.problem) return `${at}: ${field}: ${p.problem}`;
