@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { defineApp, type EnvironmentDefinition, type Overrides } from '../src/index.ts';
+import { defineApp, variants, type EnvironmentDefinition, type KeyTree, type Overrides } from '../src/index.ts';
 
 interface Config {
   replicas: number;
@@ -82,5 +82,34 @@ describe('optional config keys', () => {
       envs,
       render,
     });
+  });
+});
+
+describe('typed optional declarations', () => {
+  type Upstream = { readonly mode: 'name'; readonly host: string } | { readonly mode: 'ips'; readonly addresses: readonly string[] };
+  interface Shaped {
+    readonly upstream: Upstream;
+    readonly rules: readonly { readonly port: number; readonly protocol?: 'TCP' | 'UDP' }[];
+  }
+  const shaped: Shaped = { upstream: { mode: 'name', host: 'h' }, rules: [] };
+  const app = (optional: KeyTree<Shaped>) =>
+    defineApp<Shaped>({ name: 'x', defaults: shaped, optional, envs: { dev: {}, staging: {}, prod: {} }, render: () => [] });
+
+  it('accepts the keys of a list item and the variants of a union', () => {
+    app({ rules: [{ port: true, protocol: true }], upstream: variants('mode', { name: { host: true }, ips: { addresses: true } }) });
+  });
+
+  it('rejects a misspelt key of a list item', () => {
+    // @ts-expect-error `protocl` is not a key of a rule
+    app({ rules: [{ protocl: true }] });
+  });
+
+  it('rejects variants that leave out a variant, or a key of one, or are told apart by a key that is not a tag', () => {
+    // @ts-expect-error the `ips` variant is not declared
+    app({ upstream: variants('mode', { name: { host: true }, Ips: { addresses: true } }) });
+    // @ts-expect-error the `name` variant's `host` is not declared
+    app({ upstream: variants('mode', { name: {}, ips: { addresses: true } }) });
+    // @ts-expect-error `host` is not a key every variant shares
+    app({ upstream: variants('host', { h: {} }) });
   });
 });

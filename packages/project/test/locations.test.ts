@@ -132,6 +132,14 @@ describe('errors point at the source', () => {
     );
   });
 
+  it('a misspelt key in an item of a list: the env file, line and indexed key, with the key it was meant to be', async () => {
+    const root = workspace('export const prod = {\n  config: {\n    rules: [{ port: 1 }, { prot: 2 }],\n  },\n};\n');
+    writeFileSync(join(root, 'apps/loc/src/config.ts'), FILES['src/config.ts']!.replace('fail: false }', 'fail: false, rules: [{ port: 1 }] }'));
+    await expect(loadApps(root)).rejects.toThrow(
+      "apps/loc/src/env/prod.ts:3:28: rules[1].prot: not a key of app loc's config; did you mean rules[1].port?",
+    );
+  });
+
   it("an exception thrown in render of an app loaded with others: its own file and line, from the bundle's map", async () => {
     const root = workspace('export const prod = { config: { fail: true } };\n');
     addApp(root, 'alpha');
