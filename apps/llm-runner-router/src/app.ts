@@ -13,7 +13,11 @@ export const app = defineApp({
   pins,
   name: 'llm-runner-router',
   defaults,
-  optional: { image: IMAGE_SOURCE_KEYS, canary: { image: IMAGE_SOURCE_KEYS } },
+  optional: {
+    image: IMAGE_SOURCE_KEYS,
+    canary: { image: IMAGE_SOURCE_KEYS },
+    networkPolicy: { extraEgress: [{ cidr: true, port: true, protocol: true }] },
+  },
   envs: { dev, staging, prod },
   policy: {
     exceptions: [

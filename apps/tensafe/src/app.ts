@@ -1,4 +1,4 @@
-import { defineApp, IMAGE_SOURCE_KEYS } from '@strata/core';
+import { defineApp, IMAGE_SOURCE_KEYS, variants } from '@strata/core';
 import { defaults } from './config.ts';
 import { dev } from './env/dev.ts';
 import { prod } from './env/prod.ts';
@@ -13,7 +13,12 @@ export const app = defineApp({
   pins,
   name: 'tensafe',
   defaults,
-  optional: { image: IMAGE_SOURCE_KEYS, postgres: { image: IMAGE_SOURCE_KEYS }, redis: { image: IMAGE_SOURCE_KEYS } },
+  optional: {
+    image: IMAGE_SOURCE_KEYS,
+    postgres: { image: IMAGE_SOURCE_KEYS },
+    redis: { image: IMAGE_SOURCE_KEYS },
+    autoscaling: variants('mode', { off: {}, hpa: { minReplicas: true, maxReplicas: true }, keda: { minReplicas: true, maxReplicas: true } }),
+  },
   envs: { dev, staging, prod },
   render,
 });
