@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { findRoot } from '@strata/project';
+import { EXIT } from '../exit.ts';
+import { appOption, type Common, envOption, err, nounCount, onWarning, out, seconds, selection } from '../common.ts';
+import { comparisonLines, printDrift, printDriftHints } from '../reports.ts';
+
+/** Adds `strata check` to the program. */
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('fail when the committed tree differs from the code (drift) or does not build back to it (round trip)')
+    .addOption(appOption())
+    .addOption(envOption())
+    .option('--no-cache', 'compare every app afresh, reusing nothing of what the last pipeline compared')
+    .action(async (o: Common & { cache: boolean }) => {
+      const { check, failOnToolFailures } = await import('@strata/pipeline');
+      const r = await check(findRoot(), selection(o), { cache: o.cache, onWarning });
+      printDrift(r.drift);
+      for (const f of r.buildFailures) err(`${f.overlay}: kustomize build failed: ${f.error}`);
+      for (const line of comparisonLines(r)) out(line);
+      const bad = r.drift.length + r.roundTrip.length + r.buildFailures.length + r.unmatchedPatches.length + r.envRootCollisions.length;
+      const reused = r.reused > 0 ? ` (${r.reused} as the last pipeline compared them)` : '';
+      const proven = r.envRoots - r.envRootsBuilt;
+      out(
+        `check: ${r.files} files, ${r.overlays} app overlays${reused} and ${r.envRoots} env roots (${proven} proven from their apps, ${r.envRootsBuilt} built): ` +
+          `${r.drift.length} drifted, ${nounCount(r.roundTrip.length, 'round-trip mismatch', 'round-trip mismatches')}, ${nounCount(r.buildFailures.length, 'build failure')} (${seconds()})`,
+      );
+      printDriftHints(r.drift, r.imageEdits);
+      failOnToolFailures(r.buildFailures, r.overlays + r.envRoots);
+      if (bad > 0) process.exitCode = EXIT.invalid;
+    });
+}

@@ -1,0 +1,26 @@
+import { type Command, Option } from 'commander';
+import { ENVIRONMENTS } from '@strata/core';
+import { checkEnv, findRoot } from '@strata/project';
+import { err, nounCount, seconds } from '../common.ts';
+
+/** Adds `strata graph` to the program. */
+export function registerGraph(program: Command): void {
+  program
+    .command('graph')
+    .description('draw what talks to what in one env (Ingress -> Service -> workload, config, autoscalers, network policy) as SVG or Mermaid')
+    .requiredOption('-e, --env <env>', `the environment (${ENVIRONMENTS.join(', ')})`)
+    .option('-a, --app <name>', 'only this app')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['svg', 'mermaid']).default('svg'))
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action(async (o: { env: string; app?: string; output: 'svg' | 'mermaid'; out?: string }) => {
+      const { renderEnvGraph, writePicture } = await import('@strata/graph');
+      const g = await renderEnvGraph(findRoot(), checkEnv(o.env)!, o.app);
+      for (const s of g.skipped) err(`warning: ${s.app} left out: ${s.error}`);
+      const text = o.output === 'svg' ? g.svg : g.mermaid;
+      if (o.out) writePicture(o.out, text);
+      else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      err(
+        `graph ${o.env}: ${nounCount(g.apps.length, 'app')}, ${nounCount(g.topology.nodes.length, 'node')}, ${nounCount(g.topology.edges.length, 'edge')}${o.out ? ` -> ${o.out}` : ''} (${seconds()})`,
+      );
+    });
+}

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { findRootOrCwd, UsageError } from '@strata/project';
+import { formatReport, OUTPUT_FORMATS, type OutputFormat, reportError } from '@strata/validate/formats';
+import { formatSummary, problemLines, summarize } from '@strata/validate/report';
+import { EXIT } from '../exit.ts';
+import { envOption, err, nounCount, onWarning, out, seconds, VERSION } from '../common.ts';
+
+/** Adds `strata validate` to the program. */
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('validate built output (default dist/) or any YAML files, folders and - (stdin), read as kubectl reads them')
+    .argument('[paths...]', 'files, folders, pipes or - for stdin')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
+    .option('--kubernetes-version <version>', "validate against this Kubernetes version (default: each env's version in strata.config.json)")
+    .option('--no-policy', 'schema and structural checks only, no policy rules')
+    .option('--allow-empty', 'pass when the inputs hold no Kubernetes object (otherwise that fails: a job pointed at the wrong folder must not pass)')
+    .option('--list-excepted', 'list each finding an app policy exception waives (text output counts them in one line)')
+    .addOption(envOption().argParser((v) => v))
+    .action(
+      async (
+        paths: string[],
+        o: { output: OutputFormat; kubernetesVersion?: string; policy: boolean; env?: string; allowEmpty?: boolean; listExcepted?: boolean },
+      ) => {
+        const root = findRootOrCwd();
+        const inputs = paths.length > 0 ? paths : ['dist'];
+        const { validate, ruleHelp } = await import('@strata/validate');
+        let r;
+        try {
+          if (paths.length === 0 && !existsSync(join(root, 'dist')))
+            throw new UsageError('no dist/ to validate: build it first (npm run build, or npx strata build), or name the files to validate');
+          r = await validate(root, inputs, {
+            ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
+            policy: o.policy,
+            ...(o.env ? { env: o.env } : {}),
+            allowEmpty: Boolean(o.allowEmpty),
+            // Named files are named from where the command runs, as every shell tool names them.
+            ...(paths.length > 0 ? { cwd: process.cwd() } : {}),
+            onWarning,
+          });
+        } catch (e) {
+          // A report format promises one valid document on stdout, also when the run cannot finish.
+          if (o.output !== 'text') out(reportError(o.output, inputs, e, VERSION, ruleHelp));
+          throw e;
+        }
+        // On stderr: which checks ran is for the person, and a report on stdout stays one document.
+        for (const note of r.notes ?? []) err(note);
+        const summary = summarize(r.problems, r.resources);
+        const report = { problems: r.problems, summary, suite: 'strata validate', ...(r.objects ? { objects: r.objects } : {}) };
+        if (o.output !== 'text') out(formatReport(o.output, report, VERSION, ruleHelp));
+        else {
+          for (const line of problemLines(r.problems, o.listExcepted)) out(line);
+          const scope = r.built ? `${nounCount(r.built.apps, 'app')} x ${nounCount(r.built.envs, 'env')}: ` : '';
+          out(`validate: ${scope}${formatSummary(summary)} (${seconds()})`);
+        }
+        if (summary.errors > 0) process.exitCode = EXIT.invalid;
+      },
+    );
+}

@@ -1,0 +1,59 @@
+import { type Command, Option } from 'commander';
+import { isDnsLabel } from '@strata/core';
+import { findRoot, findRootOrCwd, UsageError } from '@strata/project';
+import { formatReport, OUTPUT_FORMATS, type OutputFormat } from '@strata/validate/formats';
+import { formatSummary, problemLines, summarize } from '@strata/validate/report';
+import { EXIT } from '../exit.ts';
+import { appOption, type Common, envOption, err, out, seconds, VERSION } from '../common.ts';
+import { onVerifyPhase, printServer } from '../reports.ts';
+
+/** Adds `strata verify` to the program. */
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description(
+      "server-side dry run (strict) on a throw-away kube-apiserver: the apps' built output in dist/ (run `npm run build` first), " +
+        'or any YAML files, folders and - (stdin); --against checks it as an upgrade of a git ref or of earlier built manifests',
+    )
+    .argument('[paths...]', 'files, folders or - for stdin (default: dist/<env>/<app>.yaml of every overlay)')
+    .addOption(appOption())
+    .addOption(envOption())
+    .option(
+      '--against <ref|path>',
+      'apply this for real first, then check the built output as an update of it: a folder of built manifests (laid out as dist/: ' +
+        '<env>/<app>.yaml; with named files, any YAML in it), or a git ref whose overlays are built',
+    )
+    .option('--namespace <name>', 'the namespace for namespaced objects that name none (default: strata-verify)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
+    .action(async (paths: string[], o: Common & { against?: string; namespace?: string; output: OutputFormat }) => {
+      const { verifyApps, verifyFiles } = await import('@strata/pipeline');
+      if (o.namespace !== undefined && !isDnsLabel(o.namespace)) {
+        throw new UsageError(
+          `--namespace ${JSON.stringify(o.namespace)}: not a namespace name; use a DNS label (lower-case letters, digits and "-", at most 63 characters)`,
+        );
+      }
+      const common = {
+        onPhase: onVerifyPhase,
+        // The one-time build of the servers (minutes): its progress lines as they come.
+        onProgress: (line: string) => err(line),
+        defaultNamespace: o.namespace,
+        against: o.against,
+      };
+      if (paths.length > 0 && (o.env || o.app))
+        throw new UsageError("--env and --app select the apps' built output; leave them out when naming files");
+      const r =
+        paths.length > 0
+          ? await verifyFiles(findRootOrCwd(), paths, { ...common, cwd: process.cwd() })
+          : await verifyApps(findRoot(), { ...common, env: o.env, app: o.app, cwd: process.cwd() });
+      // On stderr, as the phases: a report on stdout stays one document.
+      printServer(r);
+      const summary = summarize(r.problems, r.objects);
+      const report = { problems: r.problems, summary, suite: 'strata verify', phases: r.phases };
+      if (o.output !== 'text') out(formatReport(o.output, report, VERSION, (await import('@strata/validate')).ruleHelp));
+      else {
+        for (const line of problemLines(r.problems)) out(line);
+        out(`verify: ${formatSummary(summary)} (${seconds()})`);
+      }
+      if (summary.errors > 0) process.exitCode = EXIT.invalid;
+    });
+}

@@ -1,0 +1,78 @@
+/** How the results that more than one command prints are printed. */
+import { ENVIRONMENTS } from '@strata/core';
+import { formatSummary, problemLines, summarize } from '@strata/validate/report';
+// Types only: erased, so the packages still load when a command needs them.
+import type { Drift, ImageEdit, PipelineResult, VerifyReport } from '@strata/pipeline';
+import { err, nounCount, out, seconds } from './common.ts';
+
+/** The errors a pipeline found, by kind. */
+export function pipelineCounts(r: PipelineResult): { errors: number; notBuilt: number; problems: number; compared: number; resources: number } {
+  const summary = summarize(r.problems, r.resources);
+  const compared = r.unmatchedPatches.length + r.roundTrip.length + r.envRootCollisions.length;
+  return { errors: r.built.failed + summary.errors + compared, notBuilt: r.built.failed, problems: summary.errors, compared, resources: r.resources };
+}
+
+/** What a pipeline did, as `strata pipeline` prints it; the errors it found, by kind. */
+export function printPipeline(r: PipelineResult): { errors: number; notBuilt: number; problems: number; compared: number; resources: number } {
+  const g = r.generated;
+  for (const f of g.written) out(`wrote ${f}`);
+  for (const f of g.removed) out(`removed ${f} (stale)`);
+  for (const f of r.pruned) out(`removed ${f} (no such app or env)`);
+  for (const f of g.foreign) err(`warning: ${f} has no generated header; left alone`);
+  const reused = r.reused > 0 ? `; ${r.reused} of ${r.apps} ${r.apps === 1 ? 'app' : 'apps'} unchanged since the last run, reused` : '';
+  out(`generate: ${g.written.length} written, ${g.removed.length} removed, ${g.unchanged} unchanged${reused} (${r.phases.generate.toFixed(2)}s)`);
+  for (const b of r.built.results) if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
+  out(`build: ${r.built.results.length - r.built.failed} of ${r.built.results.length} overlays built (${r.phases.build.toFixed(2)}s)`);
+  for (const line of [...problemLines(r.problems), ...comparisonLines(r)]) out(line);
+  for (const note of r.notes) err(note);
+  const summary = summarize(r.problems, r.resources);
+  out(`pipeline: ${nounCount(r.apps, 'app')} x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
+  return pipelineCounts(r);
+}
+
+/** The comparisons of check, which the pipeline runs too: one finding a line, a round-trip mismatch with its diff. */
+export function comparisonLines(r: {
+  unmatchedPatches: readonly string[];
+  roundTrip: readonly { overlay: string; id: string; diff: string }[];
+  envRootCollisions: readonly string[];
+}): string[] {
+  const mismatches = r.roundTrip.map((m) => `${m.overlay}: ${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`);
+  return [...r.unmatchedPatches, ...mismatches, ...r.envRootCollisions];
+}
+
+/** Each drifted file as `strata check` prints it: its diff, or one line for a stale file. */
+export function printDrift(drift: readonly Drift[]): void {
+  for (const d of drift) out(d.kind === 'stale' ? d.diff : d.diff.trimEnd());
+}
+
+/** After a check's summary: the command that carries each in-place `images:` edit into the pins, and what to do about the drift. */
+export function printDriftHints(drift: readonly Drift[], imageEdits: readonly ImageEdit[]): void {
+  for (const e of imageEdits)
+    out(
+      `${e.file}: images: ${e.image} was edited in the generated overlay (to ${e.ref}); generate would undo it. Carry it into apps/${e.app}/images.json with:\n  ${e.command}`,
+    );
+  if (imageEdits.length > 0)
+    err("an overlay's images: was edited in place: run the `strata set image` command above (it regenerates the tree), then commit");
+  else if (drift.length > 0) err('the committed tree is out of date: run `npx strata generate` and commit the result');
+}
+
+/** Prints a release's changes and the generated files it rewrote. */
+export async function printRelease(
+  verb: string,
+  r: { changes: readonly { app: string; env: string; container: string; from: string; to: string }[]; diffs: readonly { diff: string }[] },
+): Promise<void> {
+  (await import('./colorize.ts')).printDiffs(r.diffs, out);
+  for (const c of r.changes) out(`${c.app} ${c.env} ${c.container}: ${c.from} -> ${c.to}`);
+  out(
+    `${verb}: ${r.changes.length === 0 ? 'nothing changed' : `${r.changes.length} image${r.changes.length === 1 ? '' : 's'} changed, ${nounCount(r.diffs.length, 'generated file')} rewritten`} (${seconds()})`,
+  );
+}
+
+/** verify's phases as they end, on stderr. */
+export const onVerifyPhase = (name: string, ms: number) => err(`verify: ${name} ${(ms / 1000).toFixed(2)}s`);
+
+/** The server a verify run used, and what a server of its version cannot say for the envs, on stderr. */
+export function printServer(r: VerifyReport): void {
+  err(`verify: server is Kubernetes ${r.serverVersion}`);
+  for (const note of r.notes) err(`verify: ${note}`);
+}
