@@ -3,8 +3,10 @@ import {
   closeSync,
   copyFileSync,
   existsSync,
+  fstatSync,
   fsyncSync,
   linkSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -15,6 +17,7 @@ import {
   statSync,
   unlinkSync,
   writeFileSync,
+  type Stats,
 } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, posix, sep } from 'node:path';
 import { findRoot, Layout } from '@strata/project';
@@ -89,6 +92,14 @@ export interface CommitHooks {
    * @default false
    */
   readonly durable?: boolean;
+  /**
+   * Told of each file the change wrote, once the whole change is made, with the file's status as
+   * the write left it: inode, size and modification time from the descriptor that wrote the
+   * content, and the change time its rename into place gave it. An edit made since (a write into
+   * it, or another file renamed over it) shows as another inode, size or time. A file found changed
+   * already right after its rename is not told of: what it holds is no longer known to be the write.
+   */
+  readonly onWritten?: (path: string, status: Stats) => void;
 }
 
 let transactions = 0;
@@ -174,6 +185,7 @@ function stage(
   dirs: string[],
   hooks: CommitHooks,
   keepMode = false,
+  written?: Map<number, Stats>,
 ): void {
   const known = new Map<string, boolean>(); // folder -> exists (or will, being in `dirs`)
   for (const d of dirs) known.set(d, true);
@@ -187,11 +199,12 @@ function stage(
     hooks.atStep?.('stage', n);
     const target = inside(root, rel);
     const fresh = staged(txn, n, 'new');
-    if (hooks.durable) {
+    if (hooks.durable || written) {
       const fd = openSync(fresh, 'w');
       try {
         writeFileSync(fd, content);
-        fsyncSync(fd);
+        if (hooks.durable) fsyncSync(fd);
+        written?.set(n, fstatSync(fd));
       } finally {
         closeSync(fd);
       }
@@ -253,10 +266,12 @@ export function commitTransaction(
   const txn = newTransactionFolder(root);
   const ops: Operation[] = [];
   const dirs: string[] = [];
+  // Each written file's status from its own descriptor, then as its rename left it.
+  const written = hooks.onWritten ? new Map<number, Stats>() : undefined;
   let journal: Journal;
   // Stage: nothing in the tree changes, so a failure only has to drop the folder.
   try {
-    stage(root, txn, writes, removed, ops, dirs, hooks);
+    stage(root, txn, writes, removed, ops, dirs, hooks, false, written);
     journal = hooks.prune?.length ? { version: 1, ops, dirs, prune: [...hooks.prune] } : { version: 1, ops, dirs };
     hooks.atStep?.('stage', ops.length);
     // The commit point: the journal appears whole, by rename, before anything in the tree moves.
@@ -266,10 +281,17 @@ export function commitTransaction(
     throw err;
   }
   try {
-    redo(root, txn, journal, (n) => {
-      hooks.atStep?.('commit', n);
-      hooks.beforeCommitStep?.(n);
-    });
+    redo(
+      root,
+      txn,
+      journal,
+      (n) => {
+        hooks.atStep?.('commit', n);
+        hooks.beforeCommitStep?.(n);
+      },
+      0,
+      written && ((n, target) => placed(written, n, target)),
+    );
     // The renames themselves, for the power-loss case; a killed process needs none of this.
     if (hooks.durable) for (const d of new Set(journal.ops.map((op) => dirname(inside(root, op.path))))) if (existsSync(d)) fsyncPath(d);
   } catch (err) {
@@ -280,6 +302,25 @@ export function commitTransaction(
     throw err;
   }
   finish(txn, journal, hooks.atStep);
+  if (written) for (const [n, status] of written) hooks.onWritten!(journal.ops[n]!.path, status);
+}
+
+/**
+ * Once operation n's file is renamed into place: its status with the change time the rename gave
+ * it (the only time a rename changes), when the inode, size and modification time are still those
+ * its descriptor had after the write; otherwise it is forgotten, as changed by another hand.
+ */
+function placed(written: Map<number, Stats>, n: number, target: string): void {
+  const wrote = written.get(n);
+  if (!wrote) return;
+  let now: Stats | undefined;
+  try {
+    now = lstatSync(target);
+  } catch {
+    // gone already
+  }
+  if (now && now.ino === wrote.ino && now.dev === wrote.dev && now.size === wrote.size && now.mtimeMs === wrote.mtimeMs) written.set(n, now);
+  else written.delete(n);
 }
 
 /**
@@ -376,8 +417,15 @@ export function openTransaction(root: string, hooks: Pick<CommitHooks, 'atStep' 
   };
 }
 
-/** Every operation, forwards; those already done are skipped. */
-function redo(root: string, txn: string, journal: Journal, beforeStep?: (step: number) => void, from = 0): void {
+/** Every operation, forwards; those already done are skipped. `afterWrite` follows each file renamed into place. */
+function redo(
+  root: string,
+  txn: string,
+  journal: Journal,
+  beforeStep?: (step: number) => void,
+  from = 0,
+  afterWrite?: (step: number, target: string) => void,
+): void {
   for (const d of journal.dirs) mkdirSync(inside(root, d), { recursive: true });
   // A file an open transaction removed and then wrote again: redoing the removal would remove the new file.
   const superseded = new Set<number>();
@@ -405,6 +453,7 @@ function redo(root: string, txn: string, journal: Journal, beforeStep?: (step: n
       }
       // else: renamed into place before the process stopped
     }
+    afterWrite?.(n, target);
   });
   for (const op of journal.ops) if (!op.write) removeEmptyDirs(dirname(inside(root, op.path)), root);
   for (const p of journal.prune ?? []) {

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { isRunning } from '@strata/project';
 import { commitTransaction, recoverLocked, type CommitHooks, type Transaction } from './journal.ts';
@@ -30,6 +30,13 @@ export interface ApplyOptions extends CommitHooks {
    * @default DEFAULT_LOCK_WAIT_MS
    */
   readonly lockWaitMs?: number;
+  /**
+   * Told of each planned file that already held its planned content, once the change is made, with
+   * its status taken before it was read: an edit made since shows as another inode, size or time.
+   * With `onWritten` (told of the files written), the status of every planned file as this call
+   * found or left it. Not with `transaction` or `dryRun`.
+   */
+  readonly onUnchanged?: (path: string, status: Stats) => void;
 }
 
 // Left next to their targets by writers before the journal, when they were killed: `<file>.strata-tmp-<pid>`.
@@ -86,6 +93,15 @@ function refuseLinks(root: string, files: Iterable<string>, dirs: readonly strin
 // costs as much as the read.
 const read = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined);
 
+/**
+ * `read`, with the file's status taken before the read (see ApplyOptions.onUnchanged): whatever
+ * changes the file after that, even while it is read, shows as another inode, size or time.
+ */
+function readWithStatus(p: string): { readonly text: string; readonly status: Stats } | undefined {
+  const status = statSync(p, { throwIfNoEntry: false });
+  return status && { text: readFileSync(p, 'utf8'), status };
+}
+
 /** Which files must be written or removed for the tree under `root` to equal `files`. */
 export function planChanges(root: string, files: ReadonlyMap<string, string>, dirs: readonly string[]): TreeChanges & { writes: [string, string][] } {
   const { writes, ...rest } = plan(root, files, dirs);
@@ -97,13 +113,19 @@ function plan(
   files: ReadonlyMap<string, string>,
   dirs: readonly string[],
   temporaries?: string[],
+  statuses?: Map<string, Stats>,
 ): TreeChanges & { writes: [string, string, boolean][] } {
   refuseLinks(root, files.keys(), dirs);
   const writes: [string, string, boolean][] = [];
   let unchanged = 0;
   const refused: string[] = [];
   for (const [rel, content] of files) {
-    const existing = read(join(root, rel));
+    let existing: string | undefined;
+    if (statuses) {
+      const found = readWithStatus(join(root, rel));
+      existing = found?.text;
+      if (found && existing === content) statuses.set(rel, found.status);
+    } else existing = read(join(root, rel));
     if (existing === content) unchanged++;
     else {
       writes.push([rel, content, existing !== undefined]);
@@ -141,10 +163,12 @@ export function applyTree(root: string, files: ReadonlyMap<string, string>, opti
     // A change a killed writer left half done is settled before this one looks at the tree.
     recoverLocked(root);
     const temporaries: string[] = [];
-    const changes = plan(root, files, options.dirs, temporaries);
+    const found = options.onUnchanged && !options.transaction ? new Map<string, Stats>() : undefined;
+    const changes = plan(root, files, options.dirs, temporaries, found);
     if (options.transaction) options.transaction.apply(changes.writes, changes.removed);
     else commitTransaction(root, changes.writes, changes.removed, options);
     for (const rel of temporaries) if (!isRunning(Number(rel.slice(rel.lastIndexOf('-') + 1)))) rmSync(join(root, rel), { force: true });
+    if (found) for (const [rel, status] of found) options.onUnchanged!(rel, status);
     return withoutWrites(changes);
   } finally {
     lock.release();

@@ -1,4 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -65,6 +77,38 @@ describe('applyTree', () => {
       'base/app/new.yaml': gen('new: 1'),
       'base/app/notes.yaml': 'hand: written\n',
     });
+  });
+
+  it("tells each planned file's status as its write left it or its read found it, not as a later edit left it", () => {
+    const files = new Map([
+      ['base/app/keep.yaml', gen('keep: 1')],
+      ['base/app/a.yaml', gen('a: 1')],
+      ['base/app/b.yaml', gen('b: 1')],
+    ]);
+    const told = new Map<string, Stats>();
+    const tell = (path: string, status: Stats) => void told.set(path, status);
+    const at = (rel: string) => join(root, rel);
+    applyTree(root, files, {
+      dirs: ['base/app'],
+      onWritten: tell,
+      onUnchanged: tell,
+      // Once a.yaml is in place and before b.yaml is: a.yaml and keep.yaml edited in place, with
+      // the same size, a clock tick or more after their statuses were taken.
+      atStep: (phase, step) => {
+        if (phase !== 'commit' || step !== 1) return;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+        writeFileSync(at('base/app/a.yaml'), gen('a: 7'));
+        writeFileSync(at('base/app/keep.yaml'), gen('keep: 7'));
+      },
+    });
+    expect([...told.keys()].sort()).toStrictEqual(['base/app/a.yaml', 'base/app/b.yaml', 'base/app/keep.yaml']);
+    const status = (s: Stats) => ({ ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs });
+    expect(status(told.get('base/app/b.yaml')!)).toStrictEqual(status(statSync(at('base/app/b.yaml'))));
+    for (const rel of ['base/app/a.yaml', 'base/app/keep.yaml']) {
+      const now = statSync(at(rel));
+      expect([told.get(rel)!.ino, told.get(rel)!.size], rel).toStrictEqual([now.ino, now.size]);
+      expect(told.get(rel)!.ctimeMs, rel).toBeLessThan(now.ctimeMs);
+    }
   });
 
   it('writes nothing the second time', () => {

@@ -340,7 +340,11 @@ function stampFrom(s: { size: number; mtimeMs: number; ctimeMs: number }, hash: 
   return { hash, size: s.size, mtime: racy ? -1 : s.mtimeMs, ctime: racy ? -1 : s.ctimeMs };
 }
 
-/** A file's status as a write of this process left it (`writeFileAtomicAsync`). */
+/**
+ * A file's status as a write of this process left it (`writeFileAtomicAsync`, applyTree's
+ * `onWritten`), or as a read of this process found it holding what it meant to write (applyTree's
+ * `onUnchanged`).
+ */
 export interface WrittenAs {
   readonly ino: number;
   readonly size: number;

@@ -1,4 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
 import { appDirs, appSources, Layout, loadApps, sourceAsLoaded, type Problem, type WarningOptions } from '@strata/project';
@@ -211,6 +211,10 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const sync = new Map<string, Record<Environment, AppSyncPlan>>();
   let generated: TreeChanges;
   const files = new Map<string, string>();
+  // Each planned file as this run's write (or its read, for one that already held its content) left
+  // it: an edit made after that is never remembered as what the run generated.
+  const planned = new Map<string, WrittenAs>();
+  const keep = (path: string, status: Stats) => void planned.set(path, status);
   // With no app changed, the env roots and gitops/ that the last run wrote for these apps are
   // still right if nobody touched them: planning gitops/ for 500 apps takes a second.
   const sharedBefore = changed.length === 0 ? sharedUnchanged(root, tool, cache.shared, names) : undefined;
@@ -252,7 +256,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       if (drift.written.length + drift.removed.length > 0)
         throw new DriftError(drift, describeDrift(root, drift.written, drift.removed, files, apps));
     }
-    generated = applyTree(root, files, { dirs });
+    generated = applyTree(root, files, { dirs, onWritten: keep, onUnchanged: keep });
   } catch (err) {
     await session?.close();
     throw err;
@@ -375,6 +379,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
         onlyPlanned.has(name),
         before,
         stamp,
+        planned,
         writtenAs,
       ),
     );
@@ -382,16 +387,20 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const checked = started ? await started.checking : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();
 
-  // The env roots and gitops/ as written for exactly these apps.
+  // The env roots and gitops/ as written for exactly these apps; not remembered at all when one of
+  // them is no longer as this run wrote it (a later run would not look at a file left out).
   const sharedFiles: Record<string, Stamp> = {};
+  let sharedKnown = true;
   for (const [path, content] of files) {
     if (!path.startsWith(`${Layout.gitops}/`) && !ENVIRONMENTS.some((e) => path === Layout.envKustomization(e))) continue;
-    const stamp = stampOf(join(root, path), content);
+    const as = planned.get(path);
+    const stamp = as && stampOf(join(root, path), content, as);
     if (stamp) sharedFiles[path] = stamp;
+    else sharedKnown = false;
   }
   const shared: SharedEntry | undefined = sharedBefore
     ? { apps: names, files: sharedBefore, seal: sharedSealOf(tool, names, sharedBefore) }
-    : Object.keys(sharedFiles).length > 0
+    : sharedKnown && Object.keys(sharedFiles).length > 0
       ? { apps: names, files: sharedFiles, seal: sharedSealOf(tool, names, sharedFiles) }
       : undefined;
 
@@ -479,6 +488,7 @@ function stampApp(
   onlyPlanned: boolean,
   before: ReadonlyMap<string, Stamp>,
   stamps: (file: string) => Stamp | undefined,
+  planned: ReadonlyMap<string, WrittenAs>,
   writtenAs: ReadonlyMap<string, WrittenAs>,
 ): StampedApp | undefined {
   const sources = appSources(root, name);
@@ -496,13 +506,19 @@ function stampApp(
     if (!now || !then || now.hash !== then.hash) return undefined;
     inputs[f] = then;
   }
-  // Hashes of what this run meant to write, with the files' current sizes and times.
+  // Hashes of what this run meant to write, with the files' sizes and times as its write left them
+  // (a generated file's as applyTree wrote or read it, which it always does).
   const outputs: Record<string, Stamp> = {};
-  const written = [...plan.files, ...results.map((r) => [r.output, r.yaml] as const)];
-  for (const [path, content] of written) {
-    const stamp = stampOf(join(root, path), content, writtenAs.get(path));
+  for (const [path, content] of plan.files) {
+    const as = planned.get(path);
+    const stamp = as && stampOf(join(root, path), content, as);
     if (!stamp) return undefined;
     outputs[path] = stamp;
+  }
+  for (const r of results) {
+    const stamp = stampOf(join(root, r.output), r.yaml, writtenAs.get(r.output));
+    if (!stamp) return undefined;
+    outputs[r.output] = stamp;
   }
   // Files already in its folders that the plan does not hold (foreign ones) keep it from being reused.
   if (!onlyPlanned && !filesUnder(root, plan.dirs).every((f) => f in outputs)) return undefined;

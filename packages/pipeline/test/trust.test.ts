@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureHelper } from '@strata/server-validation';
 import { cacheFile, stampOf, verify, type PipelineCache } from '../src/cache.ts';
+import { check } from '../src/check.ts';
 import { pipeline } from '../src/pipeline.ts';
 import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
@@ -212,5 +213,55 @@ describe('the pipeline cache', () => {
     writeFileSync(other, content.replace('1', '7'));
     renameSync(other, file);
     expect(stampOf(file, content, again)).toBeUndefined();
+  });
+
+  // From disk, one kustomize per overlay ($STRATA_KUSTOMIZE): the builds, and so the first onBuild,
+  // come after the tree is written and before the run stamps what it wrote. Times decide outside
+  // CI only (in CI every file is compared by its content), so CI is off for these runs.
+  it.each([
+    ['wrote', `overlays/dev/${APP}/kustomization.yaml`],
+    ['found already generated', `base/${APP}/kustomization.yaml`],
+  ])('does not remember a generated file it %s as its own once it was edited during the run (%s)', async (_, rel) => {
+    const file = join(ws.root, rel);
+    const pins = join(ws.root, `apps/${APP}/images.json`);
+    const original = readFileSync(pins, 'utf8');
+    const ci = process.env.CI;
+    process.env.CI = '';
+    process.env.STRATA_KUSTOMIZE = join(ws.root, '.tools/bin/kustomize');
+    try {
+      await pipeline(ws.root);
+      // A new dev tag: the dev overlay is written anew, the base is left as it was.
+      writeFileSync(pins, original.replace(/"tag": "sha-[0-9a-z]{7}"/, '"tag": "sha-1111111"'));
+      const generated = readFileSync(file, 'utf8');
+      let edited = false;
+      const during = await pipeline(ws.root, {
+        onBuild: () => {
+          if (edited) return;
+          edited = true;
+          expect(readFileSync(file, 'utf8')).toContain(rel.startsWith('overlays/') ? 'sha-1111111' : 'Regenerate with');
+          // The same size, and the modification time put back: only the inode's change time tells.
+          sameSizeEdit(file, 'Regenerate with', 'REGENERATE WITH');
+          // Past RACY_MS before the run stamps it: the file's times are what decides.
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+        },
+      });
+      expect(edited).toBe(true);
+      expect(during.generated.written).toStrictEqual([`overlays/dev/${APP}/kustomization.yaml`]);
+      expect(readFileSync(file, 'utf8')).toContain('REGENERATE WITH');
+      // The edit is drift to check, and the next run puts the generated file back.
+      const checked = await check(ws.root);
+      expect(checked.reused).toBe(0);
+      expect(checked.drift.map((d) => [d.file, d.kind])).toStrictEqual([[rel, 'changed']]);
+      const next = await pipeline(ws.root);
+      expect(next.reused).toBe(0);
+      expect(next.generated.written).toStrictEqual([rel]);
+      expect(readFileSync(file, 'utf8')).not.toContain('REGENERATE WITH');
+      if (rel.startsWith('base/')) expect(readFileSync(file, 'utf8')).toBe(generated);
+    } finally {
+      writeFileSync(pins, original);
+      delete process.env.STRATA_KUSTOMIZE;
+      if (ci === undefined) delete process.env.CI;
+      else process.env.CI = ci;
+    }
   });
 });
