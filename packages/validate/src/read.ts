@@ -394,8 +394,55 @@ function oddBreak(bytes: Buffer, start: number, end: number): { offset: number; 
   return { offset: start + first.at, name: first.name };
 }
 
+/** What a JSON value of Go's kind `got` (bool, number, string, array, object) is in the position-tracking parse. */
+function holds(node: unknown, got: string): boolean {
+  if (isMap(node)) return got === 'object';
+  if (isSeq(node)) return got === 'array';
+  if (!isScalar(node)) return false;
+  const v = node.value;
+  return got === 'bool'
+    ? typeof v === 'boolean'
+    : got === 'number'
+      ? typeof v === 'number' || typeof v === 'bigint'
+      : got === 'string' && typeof v === 'string';
+}
+
+/** The first key of the mapping at `path` whose value is of Go's kind `got`, if the mapping has one. */
+function refusedKey(at: Located, path: Path, got: string): string | undefined {
+  let node: unknown;
+  try {
+    node = at.doc?.getIn(path, true);
+  } catch {
+    return undefined;
+  }
+  if (!isMap(node)) return undefined;
+  for (const pair of node.items) {
+    if (!isScalar(pair.key) || !holds(pair.value, got)) continue;
+    // As written: YAML 1.1 reads a key such as n as a boolean, which Go then writes as false.
+    const range = pair.key.range;
+    return range && typeof pair.key.source === 'string' ? pair.key.source : range ? at.text.slice(range[0], range[1]) : String(pair.key.value);
+  }
+  return undefined;
+}
+
+/** The object a document that kubectl cannot decode was meant to be (the list item `path` names), as far as the parse tells. */
+function meantObject(at: Located, path: Path): Record<string, unknown> | undefined {
+  try {
+    const node = at.doc?.getIn(path, true);
+    const value: unknown = isMap(node) ? node.toJS(at.doc!, { maxAliasCount: 100 }) : undefined;
+    return isPlainObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A decoder error as a problem that names the line and says how to fix it. */
-function explain(error: string, at: Located, abs: (line: number) => number, line: number): Pick<Problem, 'line' | 'path' | 'message' | 'rule'> {
+function explain(
+  error: string,
+  at: Located,
+  abs: (line: number) => number,
+  line: number,
+): Pick<Problem, 'line' | 'path' | 'message' | 'rule' | 'apiVersion' | 'kind' | 'namespace' | 'name'> {
   const anchor = /unknown anchor '([^']*)' referenced/.exec(error);
   if (anchor)
     return {
@@ -435,6 +482,12 @@ function explain(error: string, at: Located, abs: (line: number) => number, line
   if (field) {
     const [, , got, where, want] = field;
     const path = [...prefix, ...(where ? where.split('.') : [])];
+    // Go names the field of a map (metadata.labels), not the key whose value it refused: that key is
+    // the first one there holding what Go got.
+    if (where && !want?.startsWith('map[') && got) {
+      const key = refusedKey(at, path, got);
+      if (key !== undefined) path.push(key);
+    }
     const shown = path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
     const fieldLine = nodeLine(at, path);
     const typeWord = want?.startsWith('map[') ? 'mapping' : want === 'string' ? 'string' : (want ?? 'value');
@@ -452,10 +505,13 @@ function explain(error: string, at: Located, abs: (line: number) => number, line
         message: `${article(got ?? 'value')} where kubectl expects an object; each list item must be one Kubernetes object`,
         rule: 'not-an-object',
       };
+    const written = got === 'bool' ? nodeSource(at, path) : undefined;
+    const hint = written && !/^(true|false)$/i.test(written) ? ` (kubectl reads an unquoted ${written} as a boolean; quote it: "${written}")` : '';
     return {
       line: fieldLine ? abs(fieldLine) : line,
+      ...objectOf(meantObject(at, prefix)),
       path: shown,
-      message: `${article(got ?? 'value')} where kubectl expects ${article(typeWord)}; kubectl refuses this object (quote the value or fix the indentation)`,
+      message: `${article(got ?? 'value')} where kubectl expects ${article(typeWord)}${hint}; kubectl refuses this object (quote the value or fix the indentation)`,
       rule: 'schema',
     };
   }

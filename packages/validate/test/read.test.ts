@@ -186,6 +186,26 @@ describe('reading YAML for validate', () => {
     );
   });
 
+  it('names the object, the key and the YAML 1.1 reading when kubectl cannot decode a value in metadata', async () => {
+    const file = write(
+      'labels.yaml',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: default\n  labels: {tier: y, app: web}\n',
+    );
+    const item = write(
+      'item.yaml',
+      'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: s\n    annotations:\n      a: "x"\n      b: 5\n',
+    );
+    const r = await validate(repo, [file, item], { policy: false, serverChecks: false });
+    expect(r.problems.map((p) => [p.file.endsWith('labels.yaml'), p.line, p.apiVersion, p.kind, p.namespace, p.name, p.path, p.rule])).toStrictEqual([
+      [false, 10, 'v1', 'Secret', undefined, 's', 'items[0].metadata.annotations.b', 'schema'],
+      [true, 6, 'v1', 'ConfigMap', 'default', 'cm', 'metadata.labels.tier', 'schema'],
+    ]);
+    expect(r.problems[1]!.message).toBe(
+      'a bool where kubectl expects a string (kubectl reads an unquoted y as a boolean; quote it: "y"); kubectl refuses this object (quote the value or fix the indentation)',
+    );
+    expect(r.problems[0]!.message).not.toContain('boolean');
+  });
+
   it('refuses - given twice before reading anything: standard input can be read once', async () => {
     let reads = 0;
     const stdin = () => {
