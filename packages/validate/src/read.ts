@@ -4,6 +4,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import { isPlainObject, type Manifest } from '@strata/core';
 import { isArgoCdHook } from '@strata/core/argocd';
 import type { Problem } from '@strata/project';
+import { parseGroupVersion } from './group-version.ts';
 import { decodeAll, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
 import { readSources, type ReadOptions, type Source } from './sources.ts';
 import type { FileInput, FileRead, ParsedInputs, SourceDoc } from './types.ts';
@@ -264,6 +265,21 @@ function build(
         });
         continue;
       }
+      // Only a list's item gets here with one (a document's own is a decoding error, above).
+      const gv = parseGroupVersion(value.apiVersion as string);
+      if ('error' in gv) {
+        problems.push({
+          file,
+          line: fieldLine([...prefix, 'apiVersion']) ?? line,
+          ...objectOf(value),
+          path: 'apiVersion',
+          message: `${gv.error}; kubectl refuses it: an apiVersion is a version (v1) or a group and a version (apps/v1)`,
+          rule: 'missing-type',
+          severity: 'error',
+          resource: rid,
+        });
+        continue;
+      }
       const manifest = { ...value, metadata: isPlainObject(value.metadata) ? value.metadata : {} } as Manifest;
       const named = (k: string) => typeof manifest.metadata[k] === 'string' && manifest.metadata[k] !== '';
       // A generateName names an object only for Argo CD, and only on a hook, which it names itself.
@@ -465,6 +481,18 @@ function explain(
       };
     }
     return { line, message: 'document is not a mapping; each YAML document must be one Kubernetes object', rule: 'not-an-object' };
+  }
+  const meant = /Object 'Kind' is missing/.test(error) ? meantObject(at, []) : undefined;
+  const gv = typeof meant?.apiVersion === 'string' ? parseGroupVersion(meant.apiVersion) : undefined;
+  if (gv && 'error' in gv) {
+    const where = nodeLine(at, ['apiVersion']);
+    return {
+      line: where ? abs(where) : line,
+      ...objectOf(meant),
+      path: 'apiVersion',
+      message: `${gv.error}; kubectl refuses it: an apiVersion is a version (v1) or a group and a version (apps/v1)`,
+      rule: 'missing-type',
+    };
   }
   if (/Object 'Kind' is missing/.test(error))
     return {

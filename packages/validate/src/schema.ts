@@ -2,6 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeScratchDir, objectName, type Problem } from '@strata/project';
 import { validateWithKubeconform, type KubeconformResult } from '@strata/kubeconform-wrapper';
+import { canonicalApiVersion } from './group-version.ts';
 import type { ParsedInputs, SourceDoc } from './types.ts';
 
 /** JSON pointer or kubeconform path (`/spec/replicas`) to a dotted field path (`spec.replicas`). */
@@ -210,7 +211,7 @@ function signature(manifest: SourceDoc['manifest']): string {
   const metadata: unknown = manifest.metadata;
   const { name, generateName } = (metadata !== null && typeof metadata === 'object' ? metadata : {}) as Record<string, unknown>;
   const named = typeof generateName === 'string' ? `${generateName}{{ generateName }}` : typeof name === 'string' ? name : '';
-  return `${String(manifest.apiVersion)}\0${String(manifest.kind)}\0${named}`;
+  return `${canonicalApiVersion(String(manifest.apiVersion))}\0${String(manifest.kind)}\0${named}`;
 }
 
 /**

@@ -6,6 +6,7 @@ import { kubernetesSettings, requireKubernetesSets } from './kubernetes.ts';
 import { argoCdNames, jsonNamed, withArgoCdNames } from './hook-names.ts';
 import { nodePortClaims, nodePortProblems } from './node-ports.ts';
 import { policyProblems } from './policy.ts';
+import { canonicalApiVersion } from './group-version.ts';
 import { decodeParsed, nameAsTyped, namesAsTyped, parseInputs, renamedAsTyped } from './read.ts';
 import { schemaProblems } from './schema.ts';
 import type { ParsedInputs, ResourceRef, SourceDoc, ValidateOptions, ValidateResult } from './types.ts';
@@ -82,7 +83,8 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   // kubeconform and the server's helper read the same JSON text of each object, made once: the
   // decoder's own when JSON.stringify could round a number of it.
   const texts = new Map<SourceDoc, string>();
-  const jsonOf = (d: SourceDoc) => d.json ?? texts.get(d) ?? texts.set(d, JSON.stringify(d.manifest)).get(d)!;
+  // An apiVersion is judged as the server parses it (`/v1` is v1), the object otherwise as it is sent.
+  const jsonOf = (d: SourceDoc) => texts.get(d) ?? texts.set(d, judgedJson(d)).get(d)!;
   const schema = Promise.all([...byVersion].map(([v, docs]) => schemaProblems(root, parsed, docs, v, jsonOf))).then((found) => found.flat());
   schema.catch(() => undefined); // awaited below; a failure of the checks in between must not leave it unhandled
   // So does the API server's own field validation, in its long-lived helper (when it is built). A
@@ -211,4 +213,14 @@ export function kubernetesVersionOf(root: string, options: { kubernetesVersion?:
   const settings = requireKubernetesSets(root);
   const envs = settings.envs as Readonly<Record<string, string>>;
   return (file) => envs[DIST_ENV.exec(file)?.[1] ?? options.env ?? ''] ?? settings.version;
+}
+
+/** The JSON text of an object as the checks judge it: the decoder's own when it has one, with the apiVersion as the server parses it. */
+function judgedJson(d: SourceDoc): string {
+  const written = d.manifest.apiVersion;
+  const canonical = canonicalApiVersion(written);
+  if (canonical === written) return d.json ?? JSON.stringify(d.manifest);
+  // The decoder's JSON has its keys sorted: apiVersion is the first.
+  if (d.json !== undefined) return d.json.replace(`{"apiVersion":${JSON.stringify(written)}`, `{"apiVersion":${JSON.stringify(canonical)}`);
+  return JSON.stringify({ ...d.manifest, apiVersion: canonical });
 }

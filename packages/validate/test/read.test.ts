@@ -206,6 +206,35 @@ describe('reading YAML for validate', () => {
     expect(r.problems[0]!.message).not.toContain('boolean');
   });
 
+  it('parses apiVersion as the API server does: /v1 is v1, and more than one slash is refused in its words', async () => {
+    const slash = write('slash.yaml', 'apiVersion: /v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n');
+    const extra = write('extra.yaml', 'kind: Deployment\napiVersion: apps/v1/extra\nmetadata:\n  name: web\n  namespace: shop\n');
+    const item = write('item.yaml', 'apiVersion: v1\nkind: List\nitems:\n- kind: ConfigMap\n  apiVersion: a/b/c\n  metadata: {name: abc}\n');
+    const r = await validate(repo, [slash, extra, item], { policy: false });
+    expect(r.problems.map((p) => [p.file.split('/').pop(), p.line, p.apiVersion, p.kind, p.name, p.path, p.rule, p.message])).toStrictEqual([
+      [
+        'extra.yaml',
+        2,
+        'apps/v1/extra',
+        'Deployment',
+        'web',
+        'apiVersion',
+        'missing-type',
+        'unexpected GroupVersion string: apps/v1/extra; kubectl refuses it: an apiVersion is a version (v1) or a group and a version (apps/v1)',
+      ],
+      [
+        'item.yaml',
+        5,
+        'a/b/c',
+        'ConfigMap',
+        'abc',
+        'apiVersion',
+        'missing-type',
+        'unexpected GroupVersion string: a/b/c; kubectl refuses it: an apiVersion is a version (v1) or a group and a version (apps/v1)',
+      ],
+    ]);
+  });
+
   it('refuses - given twice before reading anything: standard input can be read once', async () => {
     let reads = 0;
     const stdin = () => {
