@@ -307,6 +307,37 @@ export function apiStatus(apiVersion: string, kind: string, version: string = DE
 
 const statuses = new Map<string, ApiStatus | undefined>();
 
+const servedKinds = new Map<number, ReadonlyMap<string, ReadonlySet<string>>>();
+
+/**
+ * Kinds with a schema that a server serves only as subresources (serviceaccounts/token, the scale of workloads,
+ * pods/eviction): discovery lists them under their parent resource, as no kind of its own.
+ */
+const SUBRESOURCE_KINDS = new Set(['TokenRequest', 'Scale', 'Eviction']);
+
+/**
+ * The built-in resource kinds one Kubernetes version (`1.36.0`) serves, by apiVersion (`apps/v1`):
+ * what its API server's discovery lists, subresources left out, prerelease APIs (which a cluster
+ * serves only when enabled) included.
+ */
+export function builtinKinds(version: string = DEFAULT_KUBERNETES_VERSION): ReadonlyMap<string, ReadonlySet<string>> {
+  const minor = minorOf(normalizeKubernetesVersion(version));
+  let kinds = servedKinds.get(minor);
+  if (!kinds) {
+    const byGroupVersion = new Map<string, Set<string>>();
+    for (const [key, entry] of Object.entries(lifecycleEntries())) {
+      const [apiVersion, kind] = key.split(' ') as [string, string];
+      if (!servedBy(entry, minor) || SUBRESOURCE_KINDS.has(kind)) continue;
+      const set = byGroupVersion.get(apiVersion) ?? new Set<string>();
+      set.add(kind);
+      byGroupVersion.set(apiVersion, set);
+    }
+    kinds = byGroupVersion;
+    servedKinds.set(minor, kinds);
+  }
+  return kinds;
+}
+
 function computeApiStatus(apiVersion: string, kind: string, version: string): ApiStatus | undefined {
   const entries = lifecycleEntries();
   const entry = entries[`${apiVersion} ${kind}`];

@@ -4,7 +4,8 @@
 // split on `---` lines, each converted to JSON by sigs.k8s.io/yaml, which speaks YAML 1.1: `yes` is
 // a boolean, `<<` merges, U+0085 and U+2028 break lines), decodes each document with the
 // unstructured JSON scheme (any object with `items` is a list; items without a kind take the list's
-// kind less "List"), checks that metadata decodes into ObjectMeta, and flattens lists. This program
+// kind less "List"), checks that metadata decodes into ObjectMeta, and flattens lists (a list's own
+// fields are given with its chunk, so that its kind and metadata can be judged as kubectl does). This program
 // does exactly that with the same modules, so that Strata judges the objects kubectl would apply,
 // and says where each one starts so that problems can name a line.
 //
@@ -85,6 +86,9 @@ type chunk struct {
 	// Inferred lists the list items without apiVersion and kind, which kubectl takes from the list's
 	// kind and kustomize refuses.
 	Inferred []int `json:"inferred,omitempty"`
+	// List is, for a document that kubectl decodes as a list, the list's own fields (all but items):
+	// kubectl maps the list's apiVersion and kind, and validates its metadata, before it flattens it.
+	List map[string]interface{} `json:"list,omitempty"`
 }
 
 type difference struct {
@@ -340,6 +344,8 @@ func readText(data []byte) result {
 		}
 		if err != nil {
 			c.Error = err.Error()
+		} else if bytes.Contains(p, []byte("items")) {
+			c.List = listHead(p)
 		}
 		flat = append(flat, objs...)
 		res.Chunks = append(res.Chunks, c)
@@ -938,4 +944,22 @@ func compareKustomize(raw []byte, res result) *kustomizeReading {
 		return &kustomizeReading{Objects: len(got), Kubectl: len(kubectl), Index: len(kubectl)}
 	}
 	return nil
+}
+
+// listHead is the list's own fields (all but items) when the document, one YAML or JSON value, is
+// one that kubectl's unstructured scheme decodes as a list (it has items), or nil.
+func listHead(p []byte) map[string]interface{} {
+	j, err := sigsyaml.YAMLToJSON(p)
+	if err != nil {
+		return nil
+	}
+	var head map[string]interface{}
+	if json.Unmarshal(j, &head) != nil || head == nil {
+		return nil
+	}
+	if _, ok := head["items"]; !ok {
+		return nil
+	}
+	delete(head, "items")
+	return head
 }

@@ -33,6 +33,8 @@ export interface DecodedChunk {
   readonly yaml12?: { readonly path: readonly (string | number)[]; readonly kubectl?: unknown; readonly yaml12?: unknown; readonly error?: string };
   /** Indexes of list items without apiVersion and kind (kubectl infers them, kustomize refuses them). */
   readonly inferred?: readonly number[];
+  /** For a document kubectl decodes as a list (it has items): the list's own fields, all but items. */
+  readonly list?: Record<string, unknown>;
 }
 
 export interface Decoded {
@@ -182,10 +184,12 @@ function decodeChunk(bytes: Buffer, start: number, end: number): DecodedChunk {
     const items = Array.isArray(value.items) ? value.items : [];
     const exactItems = isPlainObject(exact) && Array.isArray(exact.items) ? exact.items : [];
     const kind = typeof value.kind === 'string' ? value.kind.replace(/List$/, '') : '';
+    const { items: _items, ...list } = value;
     const typed = (o: Record<string, unknown>) =>
       o.kind === undefined && o.apiVersion === undefined ? { ...o, kind, apiVersion: value.apiVersion } : o;
     return {
       ...base,
+      list,
       objects: items.map((item, i) => {
         const e: unknown = exactItems[i];
         return { object: typed(isPlainObject(item) ? item : {}), item: i, offset: -1, ...json(isPlainObject(e) ? typed(e) : undefined) };

@@ -5,6 +5,7 @@ import { isPlainObject, type Manifest } from '@strata/core';
 import { isArgoCdHook } from '@strata/core/argocd';
 import type { Problem } from '@strata/project';
 import { parseGroupVersion } from './group-version.ts';
+import { judgeList, ServedKinds } from './lists.ts';
 import { decodeAll, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
 import { readSources, type ReadOptions, type Source } from './sources.ts';
 import type { FileInput, FileRead, ParsedInputs, SourceDoc } from './types.ts';
@@ -95,6 +96,7 @@ function build(
   source: Omit<Source, 'shown'> & { readonly shown?: string },
   decoded: Decoded,
   counters: Map<string, number>,
+  served: ServedKinds,
 ): FileRead & { resources: number; documents?: readonly Record<string, unknown>[] } {
   const { file, input, shown } = source;
   // Offsets are in the text kubectl decodes (UTF-16 made UTF-8, a byte order mark dropped), which
@@ -171,6 +173,23 @@ function build(
       }
       problems.push({ file, ...explain(chunk.error, loc(), abs, contentLine), severity: 'error', resource: rid });
       continue;
+    }
+    // kubectl maps and validates a list itself before it applies its items: a list it refuses is
+    // one problem, at the list, whatever its items are.
+    if (chunk.list && !decoded.stream) {
+      for (const f of judgeList(chunk.list, served)) {
+        problems.push({
+          file,
+          line: fieldLine(f.field) ?? contentLine,
+          name: '', // a list has no name of its own (metadata.name is not a list's field)
+          ...objectOf(chunk.list),
+          path: f.path,
+          message: f.message,
+          rule: f.rule,
+          severity: 'error',
+          resource: objects.length > 0 ? `${file}#${counters.get(file) ?? 0}` : (resources++, id()),
+        });
+      }
     }
     if (objects.length === 0) {
       // Empty, comment-only or `null`; a list with no items holds no object either.
@@ -251,6 +270,22 @@ function build(
       const prefix: Path = o.item >= 0 ? ['items', o.item] : [];
       const line = o.offset >= 0 ? lineOf(chunk.offset + o.offset) : o.item >= 0 ? (fieldLine(prefix) ?? contentLine) : contentLine;
       const value = o.object;
+      // kubectl flattens a list's items one level: an item that is a list itself (it has items) stops it.
+      if (o.item >= 0 && Array.isArray(value.items)) {
+        problems.push({
+          file,
+          line,
+          ...objectOf(value),
+          ...(typeof (isPlainObject(value.metadata) ? value.metadata : {}).name === 'string' ? {} : { name: '' }),
+          path: 'items',
+          message:
+            'a list inside a list: kubectl refuses it (*unstructured.Unstructured is not a list: no Items field in this object): put its items in the outer list',
+          rule: 'not-an-object',
+          severity: 'error',
+          resource: rid,
+        });
+        continue;
+      }
       const missing = MISSING(value);
       if (missing.length > 0) {
         problems.push({
@@ -560,8 +595,9 @@ export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise
     root,
   );
   const counters = new Map<string, number>();
+  const served = new ServedKinds(root);
   pending.forEach(([file, f], i) => {
-    const r = build({ file, input: f.input, bytes: f.bytes, ...(f.shown !== undefined ? { shown: f.shown } : {}) }, decoded[i]!, counters);
+    const r = build({ file, input: f.input, bytes: f.bytes, ...(f.shown !== undefined ? { shown: f.shown } : {}) }, decoded[i]!, counters, served);
     f.docs = r.docs;
     f.problems = r.problems;
     f.resources = r.resources;

@@ -1,0 +1,184 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isPlainObject } from '@strata/core';
+import { Layout } from '@strata/project';
+import { builtinKinds, crdSchemasDir, DEFAULT_KUBERNETES_VERSION } from '@strata/schemas';
+import { canonicalApiVersion, parseGroupVersion } from './group-version.ts';
+import { kubernetesSettings } from './kubernetes.ts';
+
+/** Why kubectl refuses a list itself (not one of its items), and the field to point at. */
+export interface ListFinding {
+  readonly field: readonly string[];
+  readonly path: string;
+  readonly message: string;
+  readonly rule: 'unknown-kind' | 'missing-type' | 'schema';
+}
+
+/** The fields of metav1.ListMeta, the metadata of every typed list. */
+const LIST_META: Readonly<Record<string, 'string' | 'integer'>> = {
+  resourceVersion: 'string',
+  continue: 'string',
+  remainingItemCount: 'integer',
+  selfLink: 'string',
+};
+const LIST_META_TYPE = 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';
+
+/**
+ * The kinds each apiVersion serves, as kubectl's REST mapper learns them from discovery: the
+ * built-in ones of one Kubernetes version, and those of the CRDs Strata has schemas for (shipped, and
+ * the project's own), which verify installs.
+ */
+export class ServedKinds {
+  private readonly crds = new Map<string, ReadonlySet<string> | undefined>();
+
+  private version: string | undefined;
+
+  /** `version` is the target Kubernetes version, by default the one strata.config.json names. */
+  constructor(
+    private readonly root: string | undefined,
+    version?: string,
+  ) {
+    this.version = version;
+  }
+
+  /** The kinds served at a parsed apiVersion (`v1`, `apps/v1`), or undefined when none is. */
+  of(apiVersion: string): ReadonlySet<string> | undefined {
+    this.version ??= this.targetVersion();
+    const builtin = builtinKinds(this.version).get(apiVersion);
+    if (builtin) return builtin;
+    if (!this.crds.has(apiVersion)) this.crds.set(apiVersion, this.crdKinds(apiVersion));
+    return this.crds.get(apiVersion);
+  }
+
+  private targetVersion(): string {
+    if (!this.root) return DEFAULT_KUBERNETES_VERSION;
+    try {
+      return kubernetesSettings(this.root).version;
+    } catch {
+      return DEFAULT_KUBERNETES_VERSION; // a malformed setting is reported by the checks that need it
+    }
+  }
+
+  /** Kinds of the CRD schemas (`<group>/<kind>_<version>.json`, the kind's own spelling in the schema) at that apiVersion. */
+  private crdKinds(apiVersion: string): ReadonlySet<string> | undefined {
+    const gv = parseGroupVersion(apiVersion);
+    if ('error' in gv || gv.group === '') return undefined;
+    const kinds = new Set<string>();
+    const dirs = [crdSchemasDir, ...(this.root ? [join(this.root, Layout.crdSchemas)] : [])];
+    for (const dir of dirs.map((d) => join(d, gv.group))) {
+      if (!existsSync(dir)) continue;
+      for (const file of readdirSync(dir)) {
+        if (!file.endsWith(`_${gv.version}.json`)) continue;
+        try {
+          const schema = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { properties?: { kind?: { enum?: unknown[] } } };
+          for (const k of schema.properties?.kind?.enum ?? []) if (typeof k === 'string') kinds.add(k);
+        } catch {
+          // a schema that cannot be read serves nothing here; validation reports it on its own
+        }
+      }
+    }
+    return kinds.size > 0 ? kinds : undefined;
+  }
+}
+
+/**
+ * What kubectl (k8s.io/cli-runtime's builder, kubectl 1.36) says of a document it decodes as a list
+ * (it has `items`), before it flattens it into its items: nothing, or why it refuses the whole list.
+ *
+ * - Client-side validation reads the apiVersion first (`schema.ParseGroupVersion`).
+ * - The list's own kind needs a REST mapping. The mapper built from discovery maps, at every
+ *   apiVersion the server serves, `List`, each resource kind (also in lower case) and each resource
+ *   kind followed by `List`; nothing else.
+ * - `v1` `List` has only its items validated. Another `<Kind>List` has no PATCH operation, so the
+ *   server cannot validate it: kubectl validates it against its published schema, whose metadata is
+ *   ListMeta and whose other fields are apiVersion, kind and items.
+ */
+export function judgeList(head: Record<string, unknown>, served: ServedKinds): ListFinding[] {
+  const { apiVersion, kind } = head;
+  if (typeof kind !== 'string' || kind === '') return []; // not decoded as a list: the reader says why
+  if (typeof apiVersion !== 'string' || apiVersion === '')
+    return [
+      {
+        field: ['kind'],
+        path: 'apiVersion',
+        message: 'apiVersion not set; kubectl refuses the list and applies none of its items',
+        rule: 'missing-type',
+      },
+    ];
+  const gv = parseGroupVersion(apiVersion);
+  if ('error' in gv)
+    return [
+      {
+        field: ['apiVersion'],
+        path: 'apiVersion',
+        message: `${gv.error}; kubectl refuses the list and applies none of its items: an apiVersion is a version (v1) or a group and a version (apps/v1)`,
+        rule: 'missing-type',
+      },
+    ];
+  const version = canonicalApiVersion(apiVersion);
+  const kinds = served.of(version);
+  const element = kind.endsWith('List') ? kind.slice(0, -'List'.length) : undefined;
+  const resource = kinds !== undefined && [...kinds].some((k) => k === kind || k.toLowerCase() === kind);
+  const typed = kinds !== undefined && element !== undefined && kinds.has(element);
+  if (kinds === undefined || (kind !== 'List' && !resource && !typed)) {
+    // kubectl adds this to every such refusal; it helps where nothing serves that apiVersion.
+    const crd = kinds === undefined ? '; ensure CRDs are installed first' : '';
+    return [
+      {
+        field: ['kind'],
+        path: 'kind',
+        message: `no matches for kind ${JSON.stringify(kind)} in version ${JSON.stringify(version)}${crd}: kubectl refuses the list and applies none of its items (a list is kind List, or <Kind>List of a kind that apiVersion serves)`,
+        rule: 'unknown-kind',
+      },
+    ];
+  }
+  // `List` (of any apiVersion) and a resource kind that has items are not validated as lists.
+  if (!typed || resource) return [];
+  const findings: ListFinding[] = [];
+  for (const key of Object.keys(head)) {
+    if (key === 'apiVersion' || key === 'kind' || key === 'metadata') continue;
+    findings.push({
+      field: [key],
+      path: key,
+      message: `ValidationError(${kind}): unknown field ${JSON.stringify(key)} in ${kind}; kubectl refuses the list`,
+      rule: 'schema',
+    });
+  }
+  const metadata = head.metadata;
+  if (metadata !== undefined && metadata !== null && !isPlainObject(metadata)) {
+    findings.push({
+      field: ['metadata'],
+      path: 'metadata',
+      message: `ValidationError(${kind}.metadata): invalid type for ${LIST_META_TYPE}: got "${jsonType(metadata)}", expected "map"; kubectl refuses the list`,
+      rule: 'schema',
+    });
+  } else if (isPlainObject(metadata)) {
+    for (const [key, value] of Object.entries(metadata)) {
+      const want = LIST_META[key];
+      if (!want) {
+        findings.push({
+          field: ['metadata', key],
+          path: `metadata.${key}`,
+          message: `ValidationError(${kind}.metadata): unknown field ${JSON.stringify(key)} in ${LIST_META_TYPE}; a list's metadata holds only resourceVersion, continue, remainingItemCount and selfLink: kubectl refuses the list`,
+          rule: 'schema',
+        });
+      } else if (value !== null && jsonType(value) !== want) {
+        findings.push({
+          field: ['metadata', key],
+          path: `metadata.${key}`,
+          message: `ValidationError(${kind}.metadata.${key}): invalid type for ${LIST_META_TYPE}.${key}: got "${jsonType(value)}", expected "${want}"; kubectl refuses the list`,
+          rule: 'schema',
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+/** A JSON value's type as kube-openapi's validation names it. */
+function jsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (isPlainObject(v)) return 'map';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
