@@ -1,3 +1,5 @@
+import { imageRepositoryProblem } from '@strata/core';
+
 export interface ImageRef {
   readonly name: string;
   readonly tag?: string;
@@ -37,4 +39,40 @@ export function isPlaceholderDigest(digest: string): boolean {
     if (repeats) return true;
   }
   return false;
+}
+
+// The tag and digest grammar of the distribution reference package, which the kubelet parses every
+// image with (ParseNormalizedNamed) before it pulls; @strata/core checks the repository by the
+// same grammar. A reference it refuses fails as InvalidImageName.
+const TAG = /^\w[\w.-]{0,127}$/;
+const DIGEST_FORMAT = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
+/** The algorithms the digest library knows, with the length of their lowercase hex. */
+const DIGEST_HEX: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
+
+/** Why the kubelet cannot parse an image reference, as the end of a sentence ("its tag ...: fix"), or undefined when it can. */
+export function imageReferenceProblem(image: string): string | undefined {
+  const atSign = image.indexOf('@');
+  const rest = atSign >= 0 ? image.slice(0, atSign) : image;
+  if (atSign >= 0) {
+    const digest = image.slice(atSign + 1);
+    const colon = digest.indexOf(':');
+    const algorithm = digest.slice(0, colon);
+    const hex = digest.slice(colon + 1);
+    const size = DIGEST_HEX[algorithm];
+    if (colon < 0 || (!DIGEST_FORMAT.test(digest) && !(size !== undefined && /^[0-9a-fA-F]*$/.test(hex))))
+      return `its digest "${digest}" is not an algorithm and hex digits, such as sha256:<64 hex digits>: use the digest the registry reports`;
+    if (size === undefined) return `its digest "${digest}" uses an algorithm the kubelet does not know: use the sha256 digest the registry reports`;
+    if (!new RegExp(`^[a-f0-9]{${size}}$`).test(hex))
+      return `its digest "${digest}" is not ${size} lowercase hex digits after "${algorithm}:": use the full digest the registry reports`;
+  }
+  const colon = rest.lastIndexOf(':');
+  const tagged = colon > rest.lastIndexOf('/');
+  const name = tagged ? rest.slice(0, colon) : rest;
+  if (tagged) {
+    const tag = rest.slice(colon + 1);
+    if (!TAG.test(tag))
+      return `its tag "${tag}" may hold only letters, digits, "_", "." and "-", must not start with "." or "-", and is at most 128 characters long: fix the tag`;
+  }
+  const repository = imageRepositoryProblem(name);
+  return repository === undefined ? undefined : `its repository "${name}" ${repository}: fix the repository name`;
 }

@@ -40,6 +40,7 @@ import { serviceMonitorSelectsService } from './rules/service-monitor-selects-se
 import { serviceSelectsPods } from './rules/service-selects-pods.ts';
 import { singleAutoscaler } from './rules/single-autoscaler.ts';
 import { singleReplica } from './rules/single-replica.ts';
+import { validImageReference } from './rules/valid-image-reference.ts';
 import type { Rule } from './types.ts';
 
 /**
@@ -72,6 +73,7 @@ export const rules: readonly Rule[] = [
   requireReadOnlyRootFilesystem,
   requireResources,
   requireProbes,
+  validImageReference,
   noLatestTag,
   requireImageDigest,
   noDuplicateEnv,
