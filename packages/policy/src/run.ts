@@ -85,15 +85,56 @@ export function severityFor(rule: Rule, ctx: PolicyContext = {}): Severity | 'of
   return env === 'prod' && rule.prodSeverity ? rule.prodSeverity : rule.defaultSeverity;
 }
 
+const FIELDS = ['kind', 'name', 'namespace'] as const;
+type Field = (typeof FIELDS)[number];
+
+const fieldOf = (object: PolicyObject, field: Field): string | undefined =>
+  field === 'kind' ? object.manifest.kind : field === 'name' ? nameOf(object) : object.manifest.metadata.namespace;
+
+/** Whether the exception's kind, name and namespace (those it sets) are the object's. */
+function covers(e: PolicyException, object: PolicyObject, fields: readonly Field[] = FIELDS): boolean {
+  return fields.every((f) => e[f] === undefined || e[f] === fieldOf(object, f));
+}
+
 function matchingException(rule: string, object: PolicyObject, exceptions: readonly PolicyException[]): PolicyException | undefined {
-  const m = object.manifest;
-  return exceptions.find(
-    (e) =>
-      e.rule === rule &&
-      (e.kind === undefined || e.kind === m.kind) &&
-      (e.name === undefined || e.name === nameOf(object)) &&
-      (e.namespace === undefined || e.namespace === m.metadata.namespace),
-  );
+  return exceptions.find((e) => e.rule === rule && covers(e, object));
+}
+
+/**
+ * The exceptions that match none of the given objects (every env's objects of one app): a
+ * misspelt kind, name or namespace waives nothing, and the findings it was written for come back
+ * without a word. Each names the field that rules out the last objects, with the closest value
+ * the objects have.
+ */
+export function unusedExceptions(exceptions: readonly PolicyException[] | undefined, objects: readonly PolicyObject[]): SettingsProblem[] {
+  const problems: SettingsProblem[] = [];
+  for (const [i, e] of (exceptions ?? []).entries()) {
+    if (objects.some((o) => covers(e, o))) continue;
+    const target = [e.kind, e.namespace, e.name].filter(Boolean).join(' ');
+    const label = `Policy exception for rule "${e.rule}"${target ? ` on ${target}` : ''} waives nothing: no object of the app, in any env,`;
+    // The first field that leaves no object, among the objects the fields before it allow.
+    const field = FIELDS.find((f, n) => e[f] !== undefined && !objects.some((o) => covers(e, o, FIELDS.slice(0, n + 1)))) ?? 'kind';
+    const before = FIELDS.slice(0, FIELDS.indexOf(field));
+    const values = [...new Set(objects.filter((o) => covers(e, o, before)).map((o) => fieldOf(o, field)))].filter((v): v is string => !!v);
+    const value = e[field];
+    const near = value === undefined ? undefined : nearest(value, values);
+    const of = e.kind ?? 'object';
+    const what =
+      value === undefined
+        ? ' exists'
+        : field === 'kind'
+          ? ` is a ${value}`
+          : field === 'name'
+            ? ` is a ${of} named "${value}"`
+            : ` is a ${of}${e.name ? ` named "${e.name}"` : ''} in namespace "${value}"`;
+    const fix = near
+      ? `; did you mean ${field} "${near}"?`
+      : values.length > 0 && values.length <= 8
+        ? `: use one of ${values.map((v) => `"${v}"`).join(', ')}, or remove the exception.`
+        : ': fix it, or remove the exception.';
+    problems.push({ path: ['exceptions', String(i), ...(value === undefined ? [] : [field])], message: `${label}${what}${fix}` });
+  }
+  return problems;
 }
 
 /**

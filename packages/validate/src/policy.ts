@@ -1,4 +1,4 @@
-import type { Environment } from '@strata/core';
+import { ENVIRONMENTS, type Environment } from '@strata/core';
 import {
   appDirs,
   appKeyLocation,
@@ -11,7 +11,7 @@ import {
   type Problem,
   type WarningOptions,
 } from '@strata/project';
-import { rules, runPolicy, settingsProblems, toProblem, type PolicyContext, type Rule } from '@strata/policy';
+import { rules, runPolicy, settingsProblems, toProblem, unusedExceptions, type PolicyContext, type PolicyObject, type Rule } from '@strata/policy';
 import type { App, SourceDoc } from './types.ts';
 
 type SeverityMap = NonNullable<PolicyContext['severity']>;
@@ -58,6 +58,8 @@ export async function policyProblems(
     : new Map<string, App>();
   checkSettings(root, project, apps);
   const problems: Problem[] = [];
+  // Every env's objects of each app with exceptions, to tell which exceptions match nothing.
+  const ofApp = new Map<string, { envs: Set<string>; objects: PolicyObject[] }>();
   let done = 0;
   for (const [file, set] of sets) {
     // The checks beside this one (the server's field checks) are fed and read through this
@@ -84,6 +86,12 @@ export async function policyProblems(
         return d.line;
       },
     }));
+    if (built && app?.policy?.exceptions?.length) {
+      const seen = ofApp.get(built.app) ?? { envs: new Set<string>(), objects: [] };
+      seen.envs.add(built.env);
+      seen.objects.push(...objects);
+      ofApp.set(built.app, seen);
+    }
     for (const finding of runPolicy(objects, ctx, all ? rules : ALWAYS)) {
       const { message: _withReason, ...p } = toProblem(finding);
       const doc = byObject.get(finding.object.manifest);
@@ -97,6 +105,7 @@ export async function policyProblems(
       });
     }
   }
+  checkExceptionsUsed(root, apps, ofApp);
   return problems;
 }
 
@@ -118,6 +127,29 @@ function checkSettings(root: string, project: SeverityMap, apps: ReadonlyMap<str
       app.policy,
     );
     throw new UsageError(`${appKeyLocation(root, name, ['policy', ...inApp.path], value)}: ${policyKey(inApp.path)}: ${inApp.message}`);
+  }
+}
+
+/**
+ * An app's exception that matches none of its objects in any env waives nothing, so the findings
+ * it was written for fail or warn as if it were not there: a usage error at its line, as a
+ * misspelt rule is. Decided only when every env of the app is checked: an object may be in one
+ * env alone.
+ */
+function checkExceptionsUsed(
+  root: string,
+  apps: ReadonlyMap<string, App>,
+  ofApp: ReadonlyMap<string, { envs: ReadonlySet<string>; objects: readonly PolicyObject[] }>,
+): void {
+  for (const [name, { envs, objects }] of ofApp) {
+    if (!ENVIRONMENTS.every((e) => envs.has(e))) continue;
+    const [unused] = unusedExceptions(apps.get(name)?.policy?.exceptions, objects);
+    if (!unused) continue;
+    const value = unused.path.reduce<unknown>(
+      (v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+      apps.get(name)?.policy,
+    );
+    throw new UsageError(`${appKeyLocation(root, name, ['policy', ...unused.path], value)}: ${policyKey(unused.path)}: ${unused.message}`);
   }
 }
 

@@ -76,3 +76,33 @@ describe('policy settings that name no rule, before any rule runs: a usage error
     );
   });
 });
+
+describe('a policy exception that matches no object of the app in any env', () => {
+  const built = (root: string, env: string) => {
+    mkdirSync(join(root, 'dist', env), { recursive: true });
+    writeFileSync(
+      join(root, 'dist', env, 'web.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: web\ndata:\n  a: b\n',
+    );
+  };
+  const typo = [{ rule: 'resolve-references', kind: 'ConfigMpa', reason: 'made in the cluster' }];
+
+  it("is a usage error at its line in the app's src/app.ts, with the kind meant", async () => {
+    const root = workspace();
+    writeFileSync(
+      join(root, 'apps', 'web', 'src', 'app.ts'),
+      "export const app = defineApp({\n  name: 'web',\n  policy: {\n    exceptions: [{ rule: 'resolve-references', kind: 'ConfigMpa', reason: 'made in the cluster' }],\n  },\n});\n",
+    );
+    for (const env of ['dev', 'staging']) built(root, env);
+    expect(await refusal(root, web({ exceptions: typo }))).toBe(
+      'apps/web/src/app.ts:4:48: policy.exceptions[0].kind: Policy exception for rule "resolve-references" on ConfigMpa waives nothing: no object of the app, in any env, is a ConfigMpa; did you mean kind "ConfigMap"?',
+    );
+    expect(await refusal(root, web({ exceptions: [{ ...typo[0]!, kind: 'ConfigMap' }] }))).toBe('valid');
+  });
+
+  it('is not decided when some env of the app is not checked: its object may be there', async () => {
+    const root = workspace();
+    built(root, 'dev');
+    expect(await refusal(root, web({ exceptions: typo }))).toBe('valid');
+  });
+});
