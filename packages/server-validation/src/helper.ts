@@ -228,17 +228,26 @@ export async function checkWithCrds(
   options: HelperOptions & { json?: (o: unknown, i: number) => string } = {},
 ): Promise<{ crds: Verdict[]; objects: Verdict[] }> {
   const session = startHelper(binary, options);
-  const registered = Promise.all(crds.map((crd) => session.registerCrd(crd)));
   const asked = new Map<string, Promise<Verdict>>();
-  const verdicts = Promise.all(
-    objects.map((o, i) => {
-      const json = options.json ? options.json(o, i) : (JSON.stringify(o) as string | undefined);
-      if (json === undefined) return session.check(o);
-      let verdict = asked.get(json);
-      if (!verdict) asked.set(json, (verdict = session.checkJson(json)));
-      return verdict;
-    }),
-  );
+  let registered: Promise<Verdict[]> | undefined;
+  let verdicts: Promise<Verdict[]>;
+  try {
+    registered = Promise.all(crds.map((crd) => session.registerCrd(crd)));
+    verdicts = Promise.all(
+      objects.map((o, i) => {
+        const json = options.json ? options.json(o, i) : (JSON.stringify(o) as string | undefined);
+        if (json === undefined) return session.check(o);
+        let verdict = asked.get(json);
+        if (!verdict) asked.set(json, (verdict = session.checkJson(json)));
+        return verdict;
+      }),
+    );
+  } catch (e) {
+    // A running helper keeps the event loop, and so the process, alive: it ends before the error goes on.
+    registered?.catch(() => undefined);
+    await session.close();
+    throw e;
+  }
   // All settle: a failure rejects the verdicts, and close always resolves once the process ends.
   const [result, own] = await Promise.allSettled([verdicts, registered, session.close()]);
   if (result.status === 'rejected') throw result.reason;

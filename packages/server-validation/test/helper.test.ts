@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkObjects, ensureHelper, pathSegments, startHelper, type Verdict } from '../src/index.ts';
 import { loadCorpus } from './corpus.ts';
@@ -106,6 +107,22 @@ describe('the server validation helper', () => {
     await expect(checkObjects('/nonexistent/strata-server-validation', [{ apiVersion: 'v1', kind: 'ConfigMap' }])).rejects.toThrow(
       /the server validation helper stopped: cannot run \/nonexistent\/strata-server-validation/,
     );
+  });
+
+  it('ends the helper before passing on an error of the JSON it was to check, so the process can exit', async () => {
+    // A node port range no other test uses tells this helper apart from any other running.
+    const range = { from: 30123, to: 30124 };
+    const running = () =>
+      execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes('30123-30124'));
+    const json = () => {
+      throw new RangeError('Maximum call stack size exceeded');
+    };
+    await expect(checkObjects(helper, [{ apiVersion: 'v1', kind: 'ConfigMap' }], { serviceNodePortRange: range, json })).rejects.toThrow(
+      'Maximum call stack size exceeded',
+    );
+    expect(running()).toStrictEqual([]);
   });
 });
 
