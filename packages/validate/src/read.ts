@@ -7,6 +7,7 @@ import type { Problem } from '@strata/project';
 import { parseGroupVersion } from './group-version.ts';
 import { judgeList, ServedKinds } from './lists.ts';
 import { decodeAll, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
+import { MAX_DEPTH, tooDeep } from './depth.ts';
 import { readSources, type ReadOptions, type Source } from './sources.ts';
 import type { FileInput, FileRead, ParsedInputs, SourceDoc } from './types.ts';
 
@@ -146,11 +147,13 @@ function build(
       resources++;
       // Nesting that kubectl's reader refuses is too deep for the in-process parser as well (its stack
       // overflows, after seconds): kubectl's own words, without parsing it again.
-      const deep = /yaml: line (\d+): exceeded max depth of (\d+)/.exec(chunk.error);
+      // Past the YAML reader's limit, JSON's (encoding/json, also 10000) can refuse it still, without a line.
+      const deep =
+        /yaml: line (\d+): exceeded max depth of (\d+)/.exec(chunk.error) ?? (/ exceeded max depth$/.test(chunk.error) ? ['', '', '10000'] : null);
       if (deep) {
         problems.push({
           file,
-          line: abs(Number(deep[1])),
+          line: deep[1] ? abs(Number(deep[1])) : contentLine,
           message: `not valid YAML: nested more than ${deep[2]} levels deep; kubectl refuses it`,
           rule: 'yaml-syntax',
           severity: 'error',
@@ -310,6 +313,21 @@ function build(
           path: 'apiVersion',
           message: `${gv.error}; kubectl refuses it: an apiVersion is a version (v1) or a group and a version (apps/v1)`,
           rule: 'missing-type',
+          severity: 'error',
+          resource: rid,
+        });
+        continue;
+      }
+      const deep = tooDeep(value);
+      if (deep) {
+        const at = deep.path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
+        problems.push({
+          file,
+          line: fieldLine([...prefix, ...deep.path.slice(0, 1)]) ?? line,
+          ...objectOf(value),
+          path: at,
+          message: `nested ${deep.depth} levels deep; strata checks objects up to ${MAX_DEPTH} levels (the API server reads up to 10000): flatten this field`,
+          rule: 'too-deep',
           severity: 'error',
           resource: rid,
         });

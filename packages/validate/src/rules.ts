@@ -18,6 +18,10 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
     short: 'No key appears twice in one mapping.',
     help: 'kubectl keeps only the last value of a repeated key; remove the other one.',
   },
+  'too-deep': {
+    short: 'No object nests more than 1000 maps and lists deep.',
+    help: 'The checks stop at 1000 levels (the API server reads up to 10000, kubectl as many); no real object needs that many: flatten the field.',
+  },
   'yaml-line-break': {
     short: 'No U+0085, U+2028 or U+2029 character: YAML 1.1 readers (kubectl) and YAML 1.2 readers (kustomize) split lines differently there.',
     help: 'Replace the character with a newline, or remove it.',

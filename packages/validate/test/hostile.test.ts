@@ -54,6 +54,42 @@ describe('hostile input', () => {
     ]);
   });
 
+  it('an object nested deeper than the checks walk is a problem at its field, and every other object is judged by every check', async () => {
+    const lists = (name: string, depth: number) =>
+      `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: shop}\nx: ${'['.repeat(depth)}${']'.repeat(depth)}\n`;
+    const maps = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: maps, namespace: shop}\nx: ${'{a: '.repeat(9_998)}1${'}'.repeat(9_998)}\n`;
+    // 999 lists in a field of the object are 1000 levels: still walked, and the schema refuses the field.
+    const r = await validate(repo, [write('nested.yaml', `${GOOD}${lists('edge', 999)}${lists('lists', 1_000)}${maps}`)]);
+    expect(r.resources).toBe(4);
+    expect(r.problems.map((p) => [p.line, p.name, p.rule, p.path, p.message])).toStrictEqual([
+      [8, 'edge', 'schema', 'x', 'unknown field (not in the schema); check its spelling and indentation'],
+      [
+        13,
+        'lists',
+        'too-deep',
+        'x[0][0]',
+        'nested 1001 levels deep; strata checks objects up to 1000 levels (the API server reads up to 10000): flatten this field',
+      ],
+      [
+        18,
+        'maps',
+        'too-deep',
+        'x.a.a',
+        'nested 9999 levels deep; strata checks objects up to 1000 levels (the API server reads up to 10000): flatten this field',
+      ],
+    ]);
+  });
+
+  it('a document one level past what encoding/json reads is a problem kubectl would give too', async () => {
+    const r = await parseInputs(dir, [
+      write('json-deep.yaml', `${GOOD}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\nx: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`),
+    ]);
+    expect(r.docs.map((d) => d.manifest.metadata.name)).toStrictEqual(['good']);
+    expect(r.problems.map((p) => [p.line, p.rule, p.message])).toStrictEqual([
+      [5, 'yaml-syntax', 'not valid YAML: nested more than 10000 levels deep; kubectl refuses it'],
+    ]);
+  });
+
   it('150,000 documents are read, counted and judged', async () => {
     const text = Array.from({ length: 150_000 }, (_, i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}, namespace: shop}\n`).join(
       '',
