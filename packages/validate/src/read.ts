@@ -59,6 +59,21 @@ function nodeLine(at: Located, path: Path): number | undefined {
   return undefined;
 }
 
+/** The line of the key of a field in a mapping, when the field is there. */
+function keyLine(at: Located, path: Path, abs: (line: number) => number): number | undefined {
+  if (!at.doc || path.length === 0) return undefined;
+  let parent: unknown;
+  try {
+    parent = path.length === 1 ? at.doc.contents : at.doc.getIn(path.slice(0, -1), true);
+  } catch {
+    return undefined;
+  }
+  const last = path[path.length - 1];
+  const key = isMap(parent) ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key : undefined;
+  const range = (key as { range?: [number, number, number] } | undefined)?.range;
+  return range ? abs(at.lines.linePos(range[0]).line) : undefined;
+}
+
 /** The text of a scalar as written, e.g. `yes` where the decoder saw true. */
 function nodeSource(at: Located, path: Path): string | undefined {
   try {
@@ -361,6 +376,7 @@ function build(
         id: rid,
         ...(shown !== undefined && shown !== file ? { shown } : {}),
         lineOf: (path) => (inYaml ? (fieldLine([...prefix, ...path]) ?? line) : line),
+        keyLineOf: (path) => (inYaml ? (keyLine(loc(), [...prefix, ...path], abs) ?? fieldLine([...prefix, ...path]) ?? line) : line),
         sourceOf: (path) => (inYaml ? nodeSource(loc(), [...prefix, ...path]) : undefined),
       });
       if (

@@ -22,6 +22,10 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
     short: 'No object nests more than 1000 maps and lists deep.',
     help: 'The checks stop at 1000 levels (the API server reads up to 10000, kubectl as many); no real object needs that many: flatten the field.',
   },
+  'duplicate-list-key': {
+    short: 'No list the API keys by fields (env by name, ports by port and protocol, volumeMounts by mountPath) holds two items with the same key.',
+    help: 'Server-side apply refuses such a list (a create keeps the last item silently): keep one item of each key.',
+  },
   'yaml-line-break': {
     short: 'No U+0085, U+2028 or U+2029 character: YAML 1.1 readers (kubectl) and YAML 1.2 readers (kustomize) split lines differently there.',
     help: 'Replace the character with a newline, or remove it.',

@@ -17,6 +17,8 @@ export interface SourceDoc {
   readonly shown?: string;
   /** The line of a field (`['spec', 'replicas']`), or of its nearest existing parent. */
   lineOf(path: readonly (string | number)[]): number;
+  /** The line of a field's key (`env:`), where a block value starts a line later, as the server's messages are placed; else as `lineOf`. */
+  keyLineOf?(path: readonly (string | number)[]): number;
   /** A scalar's text as written (`yes` where kubectl reads true), when it can be found. */
   sourceOf?(path: readonly (string | number)[]): string | undefined;
   /**

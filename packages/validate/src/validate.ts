@@ -4,6 +4,7 @@ import { serverFieldProblems, withoutSchemaDuplicates, type ServerFieldChecks } 
 import { keptCrds } from './crds.ts';
 import { kubernetesSettings, requireKubernetesSets } from './kubernetes.ts';
 import { argoCdNames, jsonNamed, withArgoCdNames } from './hook-names.ts';
+import { duplicateListKeys } from './list-maps.ts';
 import { nodePortClaims, nodePortProblems } from './node-ports.ts';
 import { policyProblems } from './policy.ts';
 import { canonicalApiVersion } from './group-version.ts';
@@ -123,6 +124,7 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
       onWarning: options.onWarning,
     })),
   ];
+  own.push(...listKeyProblems(resources, versionOf));
   const serverFound = await server;
   // A custom resource the server's own code checked against its CRD needs no schema file: that
   // kubeconform has none for it (its CRD is in the input, not kept with `strata crd add`, or the CRD
@@ -192,6 +194,27 @@ function once(problems: readonly Problem[]): Problem[] {
 }
 
 const isCrd = (d: SourceDoc) => d.manifest.apiVersion === 'apiextensions.k8s.io/v1' && d.manifest.kind === 'CustomResourceDefinition';
+
+/** Keyed lists with two items of one key, refused by server-side apply in its words (`duplicate entries for key [name="A"]`), at the list. */
+function listKeyProblems(docs: readonly SourceDoc[], versionOf: (file: string) => string): Problem[] {
+  return docs.flatMap((d) =>
+    duplicateListKeys(d.manifest, versionOf(d.file)).map(
+      (dup): Problem => ({
+        file: d.file,
+        line: d.keyLineOf?.(dup.path) ?? d.lineOf(dup.path),
+        resource: d.id,
+        apiVersion: d.manifest.apiVersion,
+        kind: d.manifest.kind,
+        ...(typeof d.manifest.metadata.namespace === 'string' ? { namespace: d.manifest.metadata.namespace } : {}),
+        ...(typeof d.manifest.metadata.name === 'string' ? { name: d.manifest.metadata.name } : {}),
+        path: dup.path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), ''),
+        message: `duplicate entries for key ${dup.key}: server-side apply (kubectl apply --server-side, Argo CD's ServerSideApply) refuses the list; keep one`,
+        rule: 'duplicate-list-key',
+        severity: 'error',
+      }),
+    ),
+  );
+}
 
 /** The node ports the clusters give Services (strata.config.json), for the server's checks; nothing when unset. */
 function nodePortsOf(root: string): { serviceNodePortRange?: { from: number; to: number } } {
