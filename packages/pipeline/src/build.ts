@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { existsSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, checkEnv, Layout, ToolError, UsageError } from '@strata/project';
@@ -68,20 +68,27 @@ async function buildLocked(root: string, selection: Selection, onResult?: (r: Bu
   // A build of everything leaves dist/ holding exactly the current apps and envs.
   const everything = !selection.env && !(selection.apps && selection.apps.length > 0);
   // Refused before anything is built, so that nothing is written or removed.
-  for (const output of outputs) refuseLinkedDist(root, output);
+  const first = distLinkCheck(root);
+  for (const output of outputs) first(output);
   if (everything) prunePlan(root, new Set(outputs));
   const built = await buildOverlays(
     root,
     overlays.map((o) => o.dir),
     { ...(onResult ? { onResult } : {}) },
   );
+  // Looked at again as the files are written: the builds took a while.
+  const refuse = distLinkCheck(root);
   const results = built.map((r, i) => {
     const { env, app } = overlays[i]!;
     const output = outputs[i]!;
-    if (r.ok) writeDist(root, output, r.yaml);
+    if (r.ok) writeDist(root, output, r.yaml, refuse);
     return { ...r, env, app, output };
   });
+  // A folder linked while the files were written is refused now (see distLinkCheck): by the pruning
+  // of everything, else by a last look.
   const pruned = everything ? pruneDist(root, new Set(outputs)) : [];
+  const last = distLinkCheck(root);
+  if (!everything) for (const output of outputs) last(output);
   return { results, failed: results.filter((r) => !r.ok).length, pruned };
 }
 
@@ -101,6 +108,42 @@ function linkError(folder: string, target: string): Error {
 export function refuseLinkedDist(root: string, output: string): void {
   const link = linkedFolder(root, output);
   if (link) throw linkError(link.folder, link.target);
+}
+
+/** refuseLinkedDist as one run makes it: see distLinkCheck. */
+export type DistLinkCheck = (output: string) => void;
+
+/**
+ * refuseLinkedDist for one run, which looks at dist/ and each dist/<env> once rather than once per
+ * file written (3,000 lstat calls at 500 apps). Made afresh by each run and never kept for the
+ * process: a folder linked since an earlier run of the same process (`strata ci`, tests) is
+ * refused by the next.
+ *
+ * A folder swapped for a link later in the run, after it was looked at, is not refused by the
+ * write into it: Node opens a path with every folder on it followed (it has no openat, nor
+ * RESOLVE_NO_SYMLINKS), so only a look at each folder before each write could see the swap, which
+ * is what this spares. The run still fails once its files are written: pruneDist, with which a
+ * pipeline and a build of everything end, looks at dist/ and every folder in it again, and a build
+ * of some apps or one env looks at its folders again; the pipeline then remembers nothing.
+ */
+export function distLinkCheck(root: string): DistLinkCheck {
+  // Folders found plain, or missing (the writer then makes them, as plain folders).
+  const plain = new Set<string>();
+  return (output) => {
+    const parts = output.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const folder = parts.slice(0, i).join('/');
+      if (plain.has(folder)) continue;
+      let stat;
+      try {
+        stat = lstatSync(join(root, folder));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      if (stat?.isSymbolicLink()) throw linkError(folder, readlinkSync(join(root, folder)));
+      plain.add(folder);
+    }
+  };
 }
 
 /**
@@ -159,10 +202,11 @@ export function pruneDist(root: string, keep: ReadonlySet<string>): string[] {
 
 /**
  * Writes one built overlay to dist/ with the one atomic writer, so a reader never sees half of it;
- * refused when dist/ or its env folder is a symbolic link.
+ * refused when dist/ or its env folder is a symbolic link (looked at by `refuse`: the run's own
+ * distLinkCheck, or else afresh).
  */
-export function writeDist(root: string, output: string, yaml: string): void {
-  refuseLinkedDist(root, output);
+export function writeDist(root: string, output: string, yaml: string, refuse: DistLinkCheck = distLinkCheck(root)): void {
+  refuse(output);
   writeFileAtomic(join(root, output), yaml);
 }
 
@@ -170,7 +214,7 @@ export function writeDist(root: string, output: string, yaml: string): void {
  * Like writeDist, off the main thread: creating many files is slow on some file systems, and the
  * caller has other work to do meanwhile. Resolves with the status of the file as written.
  */
-export async function writeDistAsync(root: string, output: string, yaml: string): Promise<Stats> {
-  refuseLinkedDist(root, output);
+export async function writeDistAsync(root: string, output: string, yaml: string, refuse: DistLinkCheck = distLinkCheck(root)): Promise<Stats> {
+  refuse(output);
   return writeFileAtomicAsync(join(root, output), yaml);
 }

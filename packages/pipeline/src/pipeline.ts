@@ -16,7 +16,7 @@ import {
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
 import { NOT_BUILT_NOTE, resolveHelper } from '@strata/server-validation';
-import { build, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
+import { build, distLinkCheck, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
 import {
   cacheFile,
   filesUnder,
@@ -277,13 +277,15 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const writes: Promise<void>[] = [];
   // How each dist/ file was left by this run's write: an edit made after it is never remembered as what was checked.
   const writtenAs = new Map<string, WrittenAs>();
+  // dist/ and its env folders, each looked at for a symbolic link once in this run.
+  const refuseLinked = distLinkCheck(root);
   let writeError: Error | undefined;
   const take = (r: Built, write = true) => {
     if (!r.ok) return;
     // A failed write is reported once the builds are in, not as an unhandled rejection.
     if (write)
       writes.push(
-        writeDistAsync(root, r.output, r.yaml).then(
+        writeDistAsync(root, r.output, r.yaml, refuseLinked).then(
           (as) => void writtenAs.set(r.output, as),
           (e: Error) => void (writeError ??= e),
         ),

@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheFile } from '../src/cache.ts';
@@ -279,6 +280,28 @@ describe('strata pipeline when things go wrong', () => {
     } finally {
       rmSync(join(ws.root, 'dist'));
     }
+  });
+
+  it('looks for a linked dist/ folder in every run of one process, and writes nothing through one linked since the last', async () => {
+    // This process has written dist/prod already, and every run here writes it again.
+    await pipeline(ws.root, { cache: false });
+    const prod = join(ws.root, 'dist/prod');
+    const outside = mkdtempSync(join(tmpdir(), 'strata-linked-dist-'));
+    try {
+      cpSync(prod, outside, { recursive: true });
+      writeFileSync(join(outside, 'tokenplace-relay.yaml'), 'kept\n');
+      rmSync(prod, { recursive: true });
+      symlinkSync(outside, prod);
+      await expect(pipeline(ws.root, { cache: false })).rejects.toThrow(
+        `cannot write dist/: dist/prod: is a symbolic link (to ${outside}); built output goes only to plain folders in the workspace, so nothing was written or removed through it: remove the link, then run again`,
+      );
+      expect(readdirSync(outside)).toStrictEqual(['tokenplace-relay.yaml']);
+      expect(readFileSync(join(outside, 'tokenplace-relay.yaml'), 'utf8')).toBe('kept\n');
+    } finally {
+      rmSync(prod, { force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
+    expect((await pipeline(ws.root, { cache: false })).built.failed).toBe(0);
   });
 
   it('fails with the settings error, and stops, when strata.config.json is wrong', async () => {
