@@ -18,15 +18,19 @@ const groupKindOf = (apiVersion: string, kind: string) => `${apiVersion.slice(0,
 // Parsed files by path, kept while their size and time stay: the shipped CRDs are megabytes of YAML.
 const parsed = new Map<string, { stamp: string; crds: KeptCrd[] }>();
 
-function crdsOfFile(path: string): KeptCrd[] {
+function crdsOfFile(path: string, kinds: ReadonlySet<string>): KeptCrd[] {
   const st = statSync(path);
   const stamp = `${st.size}:${st.mtimeMs}`;
   const known = parsed.get(path);
   if (known?.stamp === stamp) return known.crds;
+  const text = readFileSync(path, 'utf8');
+  // A file that does not even name a wanted kind holds none of its CRDs: parsing a big CRD's YAML
+  // costs far more than reading it. Not remembered, since other kinds may be wanted next.
+  if (![...kinds].some((k) => text.includes(k))) return [];
   const crds: KeptCrd[] = [];
   let values: unknown[] = [];
   try {
-    values = loadAll(readFileSync(path, 'utf8'), undefined, { schema: CORE_SCHEMA });
+    values = loadAll(text, undefined, { schema: CORE_SCHEMA });
   } catch {
     // Not YAML: `strata verify` names the file; here it only has no CRD to give.
   }
@@ -59,5 +63,6 @@ export function keptCrds(root: string, objects: readonly { readonly apiVersion: 
   const groups = new Set([...wanted].map((gk) => gk.slice(0, gk.lastIndexOf('/'))).filter(Boolean));
   if (groups.size === 0) return [];
   const files = [...yamlFiles(crdManifestsDir, (f) => groups.has(f.slice(0, Math.max(0, f.indexOf('_'))))), ...yamlFiles(join(root, Layout.crds))];
-  return files.flatMap(crdsOfFile).filter((c) => wanted.has(`${c.group}/${c.kind}`));
+  const kinds = new Set(objects.map((o) => o.kind));
+  return files.flatMap((f) => crdsOfFile(f, kinds)).filter((c) => wanted.has(`${c.group}/${c.kind}`));
 }

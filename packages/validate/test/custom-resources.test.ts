@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,5 +105,22 @@ describe('validate with the CRDs that come with the custom resources', () => {
     expect(r.problems.map((p) => [p.rule, p.file.endsWith('route.yaml'), p.line, p.path, p.message])).toStrictEqual([
       ['server-validation', true, 10, 'spec.rules[0].backendRefs[0]', 'Invalid value: Must have port for Service reference'],
     ]);
+  });
+
+  it("checks custom resources against the project's own CRDs in crds/, as strata verify installs them", async () => {
+    const project = mkdtempSync(join(tmpdir(), 'strata-own-crds-'));
+    try {
+      // The project's tools are the repository's.
+      symlinkSync(join(repo, '.tools'), join(project, '.tools'));
+      mkdirSync(join(project, 'crds'));
+      writeFileSync(join(project, 'crds', 'lights.example.com_lamps.yaml'), `${CRD}\n`);
+      writeFileSync(join(project, 'lamps.yaml'), `${lamp('bright', ['  watts: 100'])}\n${lamp('good', ['  watts: 40'])}\n`);
+      const r = await validate(project, [join(project, 'lamps.yaml')], { policy: false });
+      expect(r.problems.map((p) => [p.rule, p.name, p.path, p.message])).toStrictEqual([
+        ['server-validation', 'bright', 'spec', 'Invalid value: watts must not be above maxWatts'],
+      ]);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });
