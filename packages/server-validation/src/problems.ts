@@ -98,6 +98,10 @@ export async function serverFieldProblems(
   return { problems, checked, customResources };
 }
 
+// What the server adds, for the object as a whole, when a schema error kept it from running a
+// custom resource's CEL rules: it comes only with those errors, which are reported themselves.
+const CEL_NOT_RUN = 'some validation rules were not checked because the object was invalid';
+
 /** The problems of one verdict; unknown and duplicate fields only when `strict` (no strict schema reports them). */
 function problemsOf(o: LocatedObject, v: Verdict, strict: boolean): Problem[] {
   const { namespace } = o.manifest.metadata;
@@ -110,7 +114,7 @@ function problemsOf(o: LocatedObject, v: Verdict, strict: boolean): Problem[] {
     ...(name !== undefined ? { name } : {}),
   };
   return v.errors
-    .filter((e) => strict || !STRICT_TYPES.has(e.type))
+    .filter((e) => (strict || !STRICT_TYPES.has(e.type)) && !(e.path === '' && e.message.includes(CEL_NOT_RUN)))
     .map((e) => ({
       ...object,
       ...(o.id ? { resource: o.id } : {}),
@@ -131,5 +135,11 @@ export function withoutSchemaDuplicates(server: readonly Problem[], schema: read
   const key = (p: Problem) =>
     [p.file, p.apiVersion ?? '', p.kind ?? '', p.namespace ?? '', p.name ?? '', pathSegments(p.path ?? '').join('\0')].join('\u0001');
   const reported = new Set(schema.map(key));
+  // The schema names a required field that is missing at its parent ("missing property 'secretName'"
+  // at spec), the server at the field itself (spec.secretName: Required value).
+  for (const p of schema) {
+    const names = /^missing propert(?:y|ies) ('.*')$/s.exec(p.message)?.[1];
+    for (const name of names?.slice(1, -1).split("', '") ?? []) reported.add(key({ ...p, path: p.path ? `${p.path}.${name}` : name }));
+  }
   return server.filter((p) => !reported.has(key(p)));
 }

@@ -111,4 +111,22 @@ describe('withoutSchemaDuplicates', () => {
     const server = [at('server-validation', 'spec.template.spec.containers[0].resources.requests[cpu]'), at('server-validation', 'spec.replicas')];
     expect(withoutSchemaDuplicates(server, [at('schema', 'spec.template.spec.containers[0].resources.requests.cpu')])).toStrictEqual([server[1]]);
   });
+
+  it('drops the server finding on a missing required field that the schema reported at its parent', () => {
+    const problem = (rule: string, path: string, message: string): Problem => ({
+      file: 'a.yaml',
+      kind: 'Certificate',
+      name: 'web',
+      path,
+      message,
+      rule,
+      severity: 'error',
+    });
+    const server = [
+      problem('server-validation', 'spec.secretName', 'Required value'),
+      problem('server-validation', 'spec.issuerRef', 'Required value'),
+      problem('server-validation', 'spec.dnsNames', 'Required value'),
+    ];
+    expect(withoutSchemaDuplicates(server, [problem('schema', 'spec', "missing properties 'secretName', 'issuerRef'")])).toStrictEqual([server[2]]);
+  });
 });
