@@ -51,7 +51,9 @@ export function generateModels(crdYaml: string): Map<string, string> {
           .split('\n')
           .find((l) => /error/i.test(l)) ??
         `exit ${run.status}`;
-      throw new ToolError(`@kubernetes-models/crd-generate failed: ${why}`);
+      // A CRD the server stores (an unknown format is only a warning there) may still stop the
+      // generator: the CRDs and their schemas are worth keeping without models.
+      throw new ToolError(`@kubernetes-models/crd-generate failed: ${why}; add the CRDs without typed models: strata crd add --no-models`);
     }
     const generated = filesUnder(src);
     for (const f of generated) {

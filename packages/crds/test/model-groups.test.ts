@@ -86,3 +86,17 @@ describe('crd add', () => {
     }
   }, 240_000);
 });
+
+describe('models of a CRD the model generator refuses', () => {
+  it('say in one line that the CRDs can be added without typed models', () => {
+    // kube-apiserver stores this CRD (with a warning); the generator's validator compiler refuses the format.
+    const odd = widgets.replace(
+      '                size:\n                  type: integer\n',
+      '                size:\n                  type: string\n                  format: int-or-string\n',
+    );
+    expect(odd).not.toBe(widgets);
+    expect(() => generateModels(odd)).toThrow(
+      /^@kubernetes-models\/crd-generate failed: .*int-or-string.*; add the CRDs without typed models: strata crd add --no-models$/,
+    );
+  });
+});
