@@ -138,6 +138,38 @@ export function unusedExceptions(exceptions: readonly PolicyException[] | undefi
 }
 
 /**
+ * The exceptions that match objects of the app but waive none of its findings, in any env (`findings`
+ * are every env's, as `runPolicy` returns them): the rule does not fire on what they match, or an
+ * earlier exception already waives the same findings. Such an exception is stale: it would silently
+ * waive a finding the app did not mean to allow once the objects change. Exceptions that match no
+ * object at all are `unusedExceptions`' to report.
+ */
+export function staleExceptions(
+  exceptions: readonly PolicyException[] | undefined,
+  objects: readonly PolicyObject[],
+  findings: readonly Pick<Finding, 'rule' | 'object'>[],
+): SettingsProblem[] {
+  const all = exceptions ?? [];
+  // Each finding is waived by the first exception that matches it, as runPolicy waives it.
+  const used = new Set(findings.map((f) => all.findIndex((e) => e.rule === f.rule && covers(e, f.object))));
+  const problems: SettingsProblem[] = [];
+  for (const [i, e] of all.entries()) {
+    if (used.has(i) || !objects.some((o) => covers(e, o))) continue;
+    const target = [e.kind, e.namespace, e.name].filter(Boolean).join(' ');
+    const label = `Policy exception for rule "${e.rule}"${target ? ` on ${target}` : ''} waives nothing:`;
+    // Findings it matches are waived by the exception before it that matches them first.
+    const mine = findings.find((f) => f.rule === e.rule && covers(e, f.object));
+    const earlier = mine ? all.findIndex((x) => x.rule === mine.rule && covers(x, mine.object)) : -1;
+    const why =
+      earlier >= 0
+        ? ` exception ${earlier + 1} before it waives the same findings; remove one of them.`
+        : ` the rule reports nothing on the objects it matches, in any env; remove the exception (it would waive a finding nobody has judged yet).`;
+    problems.push({ path: ['exceptions', String(i), 'rule'], message: `${label}${why}` });
+  }
+  return problems;
+}
+
+/**
  * Runs every rule over one set of objects (one env of one app, or one input set) and returns the
  * findings ordered by object, then by rule. Findings waived by an exception are kept, carrying its
  * reason. Throws on an exception without a reason or a context that names an unknown rule.

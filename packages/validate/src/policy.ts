@@ -11,7 +11,18 @@ import {
   type Problem,
   type WarningOptions,
 } from '@strata/project';
-import { rules, runPolicy, settingsProblems, toProblem, unusedExceptions, type PolicyContext, type PolicyObject, type Rule } from '@strata/policy';
+import {
+  rules,
+  runPolicy,
+  settingsProblems,
+  staleExceptions,
+  toProblem,
+  unusedExceptions,
+  type Finding,
+  type PolicyContext,
+  type PolicyObject,
+  type Rule,
+} from '@strata/policy';
 import type { App, SourceDoc } from './types.ts';
 
 type SeverityMap = NonNullable<PolicyContext['severity']>;
@@ -58,8 +69,8 @@ export async function policyProblems(
     : new Map<string, App>();
   checkSettings(root, project, apps);
   const problems: Problem[] = [];
-  // Every env's objects of each app with exceptions, to tell which exceptions match nothing.
-  const ofApp = new Map<string, { envs: Set<string>; objects: PolicyObject[] }>();
+  // Every env's objects and findings of each app with exceptions, to tell which exceptions waive nothing.
+  const ofApp = new Map<string, { envs: Set<string>; objects: PolicyObject[]; findings: Finding[] }>();
   let done = 0;
   for (const [file, set] of sets) {
     // The checks beside this one (the server's field checks) are fed and read through this
@@ -86,13 +97,15 @@ export async function policyProblems(
         return d.line;
       },
     }));
+    const findings = runPolicy(objects, ctx, all ? rules : ALWAYS);
     if (built && app?.policy?.exceptions?.length) {
-      const seen = ofApp.get(built.app) ?? { envs: new Set<string>(), objects: [] };
+      const seen = ofApp.get(built.app) ?? { envs: new Set<string>(), objects: [], findings: [] };
       seen.envs.add(built.env);
       seen.objects.push(...objects);
+      seen.findings.push(...findings);
       ofApp.set(built.app, seen);
     }
-    for (const finding of runPolicy(objects, ctx, all ? rules : ALWAYS)) {
+    for (const finding of findings) {
       const { message: _withReason, ...p } = toProblem(finding);
       const doc = byObject.get(finding.object.manifest);
       problems.push({
@@ -131,19 +144,21 @@ function checkSettings(root: string, project: SeverityMap, apps: ReadonlyMap<str
 }
 
 /**
- * An app's exception that matches none of its objects in any env waives nothing, so the findings
- * it was written for fail or warn as if it were not there: a usage error at its line, as a
- * misspelt rule is. Decided only when every env of the app is checked: an object may be in one
- * env alone.
+ * An app's exception that waives nothing is a usage error at its line, as a misspelt rule is: one
+ * that matches none of its objects in any env, so that the findings it was written for fail or warn
+ * as if it were not there, and one that matches objects on which its rule reports nothing (stale: it
+ * would silently waive the next finding there). Decided only when every env of the app is checked:
+ * an object or a finding may be in one env alone.
  */
 function checkExceptionsUsed(
   root: string,
   apps: ReadonlyMap<string, App>,
-  ofApp: ReadonlyMap<string, { envs: ReadonlySet<string>; objects: readonly PolicyObject[] }>,
+  ofApp: ReadonlyMap<string, { envs: ReadonlySet<string>; objects: readonly PolicyObject[]; findings: readonly Finding[] }>,
 ): void {
-  for (const [name, { envs, objects }] of ofApp) {
+  for (const [name, { envs, objects, findings }] of ofApp) {
     if (!ENVIRONMENTS.every((e) => envs.has(e))) continue;
-    const [unused] = unusedExceptions(apps.get(name)?.policy?.exceptions, objects);
+    const exceptions = apps.get(name)?.policy?.exceptions;
+    const [unused] = [...unusedExceptions(exceptions, objects), ...staleExceptions(exceptions, objects, findings)];
     if (!unused) continue;
     const value = unused.path.reduce<unknown>(
       (v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -97,7 +97,30 @@ describe('a policy exception that matches no object of the app in any env', () =
     expect(await refusal(root, web({ exceptions: typo }))).toBe(
       'apps/web/src/app.ts:4:48: policy.exceptions[0].kind: Policy exception for rule "resolve-references" on ConfigMpa waives nothing: no object of the app, in any env, is a ConfigMpa; did you mean kind "ConfigMap"?',
     );
-    expect(await refusal(root, web({ exceptions: [{ ...typo[0]!, kind: 'ConfigMap' }] }))).toBe('valid');
+    // Spelt right, it matches the ConfigMap, on which resolve-references reports nothing: stale, at its rule.
+    expect(await refusal(root, web({ exceptions: [{ ...typo[0]!, kind: 'ConfigMap' }] }))).toMatch(
+      /^apps\/web\/src\/app\.ts:4:\d+: policy\.exceptions\[0\]\.rule: .* waives nothing: the rule reports nothing on the objects it matches/,
+    );
+  });
+
+  it('matching objects on which its rule reports nothing is stale: a usage error at its rule, also when another exception is used', async () => {
+    const root = workspace();
+    writeFileSync(
+      join(root, 'apps', 'web', 'src', 'app.ts'),
+      "export const app = defineApp({\n  name: 'web',\n  policy: {\n    exceptions: [\n      { rule: 'service-selects-pods', kind: 'Service', reason: 'the pods come from a chart' },\n      { rule: 'resolve-references', kind: 'ConfigMap', reason: 'made in the cluster' },\n    ],\n  },\n});\n",
+    );
+    // A Service that selects no pod (service-selects-pods reports it) beside the ConfigMap, which no rule reports.
+    const service =
+      '---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: web\nspec:\n  selector:\n    app: web\n  ports:\n    - port: 80\n';
+    for (const env of ['dev', 'staging', 'prod']) {
+      built(root, env);
+      appendFileSync(join(root, 'dist', env, 'web.yaml'), service);
+    }
+    const used = { rule: 'service-selects-pods', kind: 'Service', reason: 'the pods come from a chart' };
+    expect(await refusal(root, web({ exceptions: [used, { ...typo[0]!, kind: 'ConfigMap' }] }))).toBe(
+      'apps/web/src/app.ts:6:9: policy.exceptions[1].rule: Policy exception for rule "resolve-references" on ConfigMap waives nothing: the rule reports nothing on the objects it matches, in any env; remove the exception (it would waive a finding nobody has judged yet).',
+    );
+    expect(await refusal(root, web({ exceptions: [used] }))).toBe('valid');
   });
 
   it('is not decided when some env of the app is not checked: its object may be there', async () => {
