@@ -1,11 +1,11 @@
-import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { Problem } from '@strata/project';
 import { ensureHelper } from '@strata/server-validation';
-import { ensureServers, startServer, verify, verifyDocuments, type Server } from '@strata/verify';
-import { BUILD_TIMEOUT, makeRepo } from '../../verify/test/helpers.ts';
+import { verify, verifyDocuments } from '@strata/verify';
+import { BUILD_TIMEOUT, repoWithServer } from '../../verify/test/helpers.ts';
 import { parseInputs, validate } from '../src/index.ts';
 
 /**
@@ -72,23 +72,13 @@ const TEXT = Object.values(CASES)
 const errors = (problems: readonly Problem[]) =>
   problems.filter((p) => p.severity === 'error').map((p) => [p.file, p.line, p.namespace, p.name, p.path, p.message]);
 
-let server: Server;
-let repo: string;
-beforeAll(async () => {
-  repo = makeRepo({ 'dev/hooks': Object.values(CASES) });
-  symlinkSync(join(import.meta.dirname, '../../../.tools'), join(repo, '.tools'));
-  const [binaries] = await Promise.all([ensureServers(), ensureHelper()]);
-  server = await startServer(binaries);
-}, BUILD_TIMEOUT);
-afterAll(async () => {
-  await server?.stop();
-  if (repo) rmSync(repo, { recursive: true, force: true });
-});
+const live = repoWithServer({ 'dev/hooks': Object.values(CASES) }, ensureHelper);
 
 describe('a hook named by its generateName, offline and on the real API server', () => {
   it(
     'refuses the same hooks at the same lines in the same words as verify, under the name Argo CD gives them',
     async () => {
+      const { repo, server } = live;
       writeFileSync(join(repo, 'hooks.yaml'), TEXT);
       const offline = await validate(repo, ['hooks.yaml'], { policy: false });
       // As `strata verify` of named files reads them.
@@ -119,6 +109,7 @@ describe('a hook named by its generateName, offline and on the real API server',
   it(
     "agrees on an env's built output too, as the pipeline validates it",
     async () => {
+      const { repo, server } = live;
       const offline = await validate(repo, ['dist'], { policy: false });
       const real = await verify(repo, { server });
       // Lines apart: for a field the object lacks, verify's reader of dist/ names its parent's key and

@@ -1,10 +1,8 @@
-import { rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Problem } from '@strata/project';
 import { ensureHelper } from '@strata/server-validation';
-import { ensureServers, startServer, verify, type Server } from '@strata/verify';
-import { BUILD_TIMEOUT, makeRepo } from '../../verify/test/helpers.ts';
+import { verify } from '@strata/verify';
+import { BUILD_TIMEOUT, repoWithServer } from '../../verify/test/helpers.ts';
 import { validate } from '../src/index.ts';
 
 /**
@@ -225,23 +223,13 @@ function verdicts(problems: readonly Problem[]) {
   };
 }
 
-let server: Server;
-let repo: string;
-beforeAll(async () => {
-  repo = makeRepo(CORPUS);
-  symlinkSync(join(import.meta.dirname, '../../../.tools'), join(repo, '.tools'));
-  const [binaries] = await Promise.all([ensureServers(), ensureHelper()]);
-  server = await startServer(binaries);
-}, BUILD_TIMEOUT);
-afterAll(async () => {
-  await server?.stop();
-  if (repo) rmSync(repo, { recursive: true, force: true });
-});
+const live = repoWithServer(CORPUS, ensureHelper);
 
 describe('keyed lists offline and on the real API server', () => {
   it(
     'refuses the same objects, and a repeated key at the same list with the same key, as server-side apply',
     async () => {
+      const { repo, server } = live;
       const offline = await validate(repo, ['dist'], { policy: false });
       const real = await verify(repo, { server });
       expect(verdicts(offline.problems)).toStrictEqual(verdicts(real.problems));

@@ -1,12 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseExact, stringifyExact, type Problem } from '@strata/project';
 import { ensureHelper } from '@strata/server-validation';
-import { ensureServers, startServer, verify, verifyDocuments, type Server } from '@strata/verify';
-import { BUILD_TIMEOUT } from '../../verify/test/helpers.ts';
+import { verify, verifyDocuments } from '@strata/verify';
+import { BUILD_TIMEOUT, repoWithServer } from '../../verify/test/helpers.ts';
 import { parseInputs, validate } from '../src/index.ts';
 
 /**
@@ -106,23 +104,11 @@ const CASES: Case[] = Object.entries(DOCUMENTS).flatMap(([kind, doc], k) =>
   }),
 );
 
-let server: Server;
-let repo: string;
+// A built workspace of one env: each document is an app's built output, and its overlay's resource.
+const live = repoWithServer(Object.fromEntries(CASES.map((c) => [c.file.slice('dist/'.length, -'.yaml'.length), [c.text]])), ensureHelper);
 
 beforeAll(async () => {
-  repo = mkdtempSync(join(tmpdir(), 'strata-long-numbers-'));
-  symlinkSync(join(import.meta.dirname, '../../../.tools'), join(repo, '.tools'));
-  // A built workspace of one env: each document is an app's built output, and its overlay's resource.
-  for (const c of CASES) {
-    const app = c.file.slice('dist/dev/'.length, -'.yaml'.length);
-    mkdirSync(join(repo, 'overlays', 'dev', app), { recursive: true });
-    writeFileSync(join(repo, 'overlays', 'dev', app, 'object.yaml'), c.text);
-    writeFileSync(join(repo, 'overlays', 'dev', app, 'kustomization.yaml'), 'resources:\n  - object.yaml\n');
-    mkdirSync(join(repo, 'dist', 'dev'), { recursive: true });
-    writeFileSync(join(repo, c.file), c.text);
-  }
-  const [binaries] = await Promise.all([ensureServers(), ensureHelper()]);
-  server = await startServer(binaries);
+  const { repo, server } = live;
   await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
 
   // What kubectl sends: its own decoding, numbers as encoding/json writes them (every int64 digit
@@ -156,11 +142,6 @@ beforeAll(async () => {
     }),
   );
 }, BUILD_TIMEOUT);
-
-afterAll(async () => {
-  await server?.stop();
-  if (repo) rmSync(repo, { recursive: true, force: true });
-});
 
 /** Each case's verdict from a run's problems: refused when any error names its file. */
 function verdicts(problems: readonly Problem[]): Map<string, Verdict> {
@@ -206,6 +187,7 @@ describe('integers past 2^53 offline and on the real API server', () => {
   it(
     'validate gives the verdict of the server on create for every document',
     async () => {
+      const { repo } = live;
       const offline = await validate(repo, ['dist'], { policy: false });
       expect(offline.notes).toStrictEqual([]);
       expect(compare(verdicts(offline.problems), (c) => c.create, CASES, 'validate (create)')).toStrictEqual([]);
@@ -216,6 +198,7 @@ describe('integers past 2^53 offline and on the real API server', () => {
   it(
     'verify of named files gives the verdict of the server on server-side apply for every document',
     async () => {
+      const { repo, server } = live;
       const parsed = await parseInputs(repo, ['dist']);
       const real = await verifyDocuments(parsed.docs, { server, root: repo });
       const problems = [...parsed.problems, ...real.problems];
@@ -227,6 +210,7 @@ describe('integers past 2^53 offline and on the real API server', () => {
   it(
     "verify of the apps' built output gives the verdict of the server on server-side apply for every document kubectl reads",
     async () => {
+      const { repo, server } = live;
       // dist/ is what kustomize wrote, which validate has judged as kubectl reads it; verify reads it as it is.
       const read = CASES.filter((c) => 'json' in c.sent);
       const real = await verify(repo, { server });

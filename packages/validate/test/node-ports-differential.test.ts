@@ -1,11 +1,11 @@
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { Problem } from '@strata/project';
 import { ensureHelper } from '@strata/server-validation';
-import { ensureServers, readBuilt, startServer, verify, verifyDocuments, type Server } from '@strata/verify';
-import { BUILD_TIMEOUT, lineOf, makeRepo } from '../../verify/test/helpers.ts';
+import { readBuilt, verify, verifyDocuments } from '@strata/verify';
+import { BUILD_TIMEOUT, lineOf, nodePortService, repoWithServer } from '../../verify/test/helpers.ts';
 import { namesAsTyped, parseInputs, renamedAsTyped, validate } from '../src/index.ts';
 
 /**
@@ -15,76 +15,50 @@ import { namesAsTyped, parseInputs, renamedAsTyped, validate } from '../src/inde
  * same at the same line in the same words, and nothing else may differ.
  */
 
-interface Port {
-  readonly port: number;
-  readonly nodePort?: number;
-  readonly protocol?: 'TCP' | 'UDP';
-}
-
-function service(
-  name: string,
-  namespace: string,
-  ports: readonly Port[],
-  spec: Record<string, unknown> = {},
-  annotations?: Record<string, string>,
-): object {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace, ...(annotations ? { annotations } : {}) },
-    spec: {
-      type: 'NodePort',
-      selector: { app: name },
-      ports: ports.map((p, i) => ({ name: `p${i}`, port: p.port, protocol: p.protocol ?? 'TCP', ...(p.nodePort ? { nodePort: p.nodePort } : {}) })),
-      ...spec,
-    },
-  };
-}
-
 const local = (healthCheckNodePort: number) => ({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort });
 
 /** `<env>/<app>` -> the objects of its built output; apps are applied by name within an env, each env a cluster of its own. */
 const CORPUS: Record<string, readonly object[]> = {
   // Two apps of one env on one port: web, after api, is refused its second port.
-  'dev/api': [service('api', 'shop', [{ port: 80, nodePort: 30080 }])],
+  'dev/api': [nodePortService('api', 'shop', [{ port: 80, nodePort: 30080 }])],
   'dev/web': [
-    service('web', 'shop', [
+    nodePortService('web', 'shop', [
       { port: 8443, nodePort: 30443 },
       { port: 80, nodePort: 30080 },
     ]),
   ],
   // TCP and UDP of one port share one node port; UDP of another Service on it is refused.
   'dev/dns': [
-    service('dns', 'ports', [
+    nodePortService('dns', 'ports', [
       { port: 53, protocol: 'TCP', nodePort: 30053 },
       { port: 53, protocol: 'UDP', nodePort: 30053 },
     ]),
   ],
-  'dev/udp': [service('udp', 'ports', [{ port: 80, protocol: 'UDP', nodePort: 30053 }])],
+  'dev/udp': [nodePortService('udp', 'ports', [{ port: 80, protocol: 'UDP', nodePort: 30053 }])],
   // A health check node port holds a number a later node port asks for; lb is refused, so holds
   // neither of its ports, and np takes the health check port lb asked for.
-  'dev/health': [service('health', 'ports', [{ port: 80 }], local(30061))],
-  'dev/lb': [service('lb', 'ports', [{ port: 80, nodePort: 30061 }], local(30060))],
-  'dev/np': [service('np', 'ports', [{ port: 80, nodePort: 30060 }])],
+  'dev/health': [nodePortService('health', 'ports', [{ port: 80 }], local(30061))],
+  'dev/lb': [nodePortService('lb', 'ports', [{ port: 80, nodePort: 30061 }], local(30060))],
+  'dev/np': [nodePortService('np', 'ports', [{ port: 80, nodePort: 30060 }])],
   // A health check node port another Service holds as a node port.
-  'dev/np2': [service('np2', 'ports', [{ port: 80, nodePort: 30062 }])],
-  'dev/np3': [service('np3', 'ports', [{ port: 80, nodePort: 30063 }], local(30062))],
+  'dev/np2': [nodePortService('np2', 'ports', [{ port: 80, nodePort: 30062 }])],
+  'dev/np3': [nodePortService('np3', 'ports', [{ port: 80, nodePort: 30063 }], local(30062))],
   // Refused for the range, so it holds nothing: taker gets 30070.
   'dev/range': [
-    service('range', 'ports', [
+    nodePortService('range', 'ports', [
       { port: 80, nodePort: 8080 },
       { port: 81, nodePort: 30070 },
     ]),
   ],
-  'dev/taker': [service('taker', 'ports', [{ port: 81, nodePort: 30070 }])],
+  'dev/taker': [nodePortService('taker', 'ports', [{ port: 81, nodePort: 30070 }])],
   // Two Services in one file: the first keeps the port.
-  'dev/pair': [service('first', 'pair', [{ port: 80, nodePort: 30071 }]), service('second', 'pair', [{ port: 80, nodePort: 30071 }])],
+  'dev/pair': [nodePortService('first', 'pair', [{ port: 80, nodePort: 30071 }]), nodePortService('second', 'pair', [{ port: 80, nodePort: 30071 }])],
   // Apps by name: a before a-b, whatever their files' names.
-  'dev/a-b': [service('ab', 'order', [{ port: 80, nodePort: 30072 }])],
-  'dev/a': [service('a', 'order', [{ port: 80, nodePort: 30072 }])],
+  'dev/a-b': [nodePortService('ab', 'order', [{ port: 80, nodePort: 30072 }])],
+  'dev/a': [nodePortService('a', 'order', [{ port: 80, nodePort: 30072 }])],
   // A LoadBalancer that allocates no node ports still takes the one it names.
   'dev/noalloc': [
-    service(
+    nodePortService(
       'noalloc',
       'ports',
       [
@@ -94,34 +68,36 @@ const CORPUS: Record<string, readonly object[]> = {
       { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false },
     ),
   ],
-  'dev/other': [service('other', 'ports', [{ port: 80, nodePort: 30073 }])],
+  'dev/other': [nodePortService('other', 'ports', [{ port: 80, nodePort: 30073 }])],
   // A health check node port comes from the same pool as the Service's own node ports: one of its
   // own is refused, so the Service holds neither, and selftaker takes the number.
-  'dev/self': [service('self', 'health', [{ port: 80, nodePort: 30090 }], local(30090))],
-  'dev/selftaker': [service('selftaker', 'health', [{ port: 80, nodePort: 30090 }])],
+  'dev/self': [nodePortService('self', 'health', [{ port: 80, nodePort: 30090 }], local(30090))],
+  'dev/selftaker': [nodePortService('selftaker', 'health', [{ port: 80, nodePort: 30090 }])],
   // The same when the LoadBalancer allocates no node ports but names one.
-  'dev/noallocself': [service('noallocself', 'health', [{ port: 80, nodePort: 30093 }], { ...local(30093), allocateLoadBalancerNodePorts: false })],
+  'dev/noallocself': [
+    nodePortService('noallocself', 'health', [{ port: 80, nodePort: 30093 }], { ...local(30093), allocateLoadBalancerNodePorts: false }),
+  ],
   // Two health check node ports on one number: the second is refused.
-  'dev/hc1': [service('hc1', 'health', [{ port: 80 }], local(30091))],
-  'dev/hc2': [service('hc2', 'health', [{ port: 80 }], local(30091))],
+  'dev/hc1': [nodePortService('hc1', 'health', [{ port: 80 }], local(30091))],
+  'dev/hc2': [nodePortService('hc2', 'health', [{ port: 80 }], local(30091))],
   // A health check node port outside the range, refused when the Service is created (a dry run lets it through).
-  'dev/hcrange': [service('hcrange', 'health', [{ port: 80 }], local(40000))],
+  'dev/hcrange': [nodePortService('hcrange', 'health', [{ port: 80 }], local(40000))],
   // Refused for a node port outside the range before its health check node port is looked at: it holds neither.
-  'dev/hcafter': [service('hcafter', 'health', [{ port: 80, nodePort: 40001 }], local(30092))],
-  'dev/hctaker': [service('hctaker', 'health', [{ port: 80, nodePort: 30092 }])],
+  'dev/hcafter': [nodePortService('hcafter', 'health', [{ port: 80, nodePort: 40001 }], local(30092))],
+  'dev/hctaker': [nodePortService('hctaker', 'health', [{ port: 80, nodePort: 30092 }])],
   // Both outside the range: the create stops at the node port.
-  'dev/hcboth': [service('hcboth', 'health', [{ port: 80, nodePort: 40002 }], local(40003))],
+  'dev/hcboth': [nodePortService('hcboth', 'health', [{ port: 80, nodePort: 40002 }], local(40003))],
   // A Service Argo CD never applies holds no port and is refused none: skiptaker takes skipped's
   // port, and nohook (a hook of no phase Argo CD runs) asks for the one skipheld keeps.
-  'dev/skipped': [service('skipped', 'argo', [{ port: 80, nodePort: 30074 }], {}, { 'argocd.argoproj.io/hook': 'Skip' })],
-  'dev/skiptaker': [service('skiptaker', 'argo', [{ port: 80, nodePort: 30074 }])],
-  'dev/skipheld': [service('skipheld', 'argo', [{ port: 80, nodePort: 30075 }])],
-  'dev/skipnohook': [service('skipnohook', 'argo', [{ port: 80, nodePort: 30075 }], {}, { 'helm.sh/hook': 'test' })],
+  'dev/skipped': [nodePortService('skipped', 'argo', [{ port: 80, nodePort: 30074 }], {}, { 'argocd.argoproj.io/hook': 'Skip' })],
+  'dev/skiptaker': [nodePortService('skiptaker', 'argo', [{ port: 80, nodePort: 30074 }])],
+  'dev/skipheld': [nodePortService('skipheld', 'argo', [{ port: 80, nodePort: 30075 }])],
+  'dev/skipnohook': [nodePortService('skipnohook', 'argo', [{ port: 80, nodePort: 30075 }], {}, { 'helm.sh/hook': 'test' })],
   // Other envs are other clusters: dev's ports again, and one clash of prod's own.
-  'staging/api': [service('api', 'shop', [{ port: 80, nodePort: 30080 }])],
-  'staging/web': [service('web', 'shop', [{ port: 8443, nodePort: 30443 }])],
-  'prod/web': [service('web', 'shop', [{ port: 80, nodePort: 30080 }])],
-  'prod/zeta': [service('zeta', 'shop', [{ port: 80, nodePort: 30080 }])],
+  'staging/api': [nodePortService('api', 'shop', [{ port: 80, nodePort: 30080 }])],
+  'staging/web': [nodePortService('web', 'shop', [{ port: 8443, nodePort: 30443 }])],
+  'prod/web': [nodePortService('web', 'shop', [{ port: 80, nodePort: 30080 }])],
+  'prod/zeta': [nodePortService('zeta', 'shop', [{ port: 80, nodePort: 30080 }])],
 };
 
 /** The refusals at node port fields that a cluster makes when it creates the Services, as comparable rows; the rest of a run's problems apart. */
@@ -136,23 +112,13 @@ function verdicts(problems: readonly Problem[]) {
   };
 }
 
-let server: Server;
-let repo: string;
-beforeAll(async () => {
-  repo = makeRepo(CORPUS);
-  symlinkSync(join(import.meta.dirname, '../../../.tools'), join(repo, '.tools'));
-  const [binaries] = await Promise.all([ensureServers(), ensureHelper()]);
-  server = await startServer(binaries);
-}, BUILD_TIMEOUT);
-afterAll(async () => {
-  await server?.stop();
-  if (repo) rmSync(repo, { recursive: true, force: true });
-});
+const live = repoWithServer(CORPUS, ensureHelper);
 
 describe('node ports offline and on the real API server', () => {
   it(
     "refuses the same Services at the same fields' lines in the same words as verify, over every env's built output",
     async () => {
+      const { repo, server } = live;
       const offline = await validate(repo, ['dist'], { policy: false });
       const real = await verify(repo, { server });
       expect(verdicts(offline.problems)).toStrictEqual(verdicts(real.problems));
@@ -184,6 +150,7 @@ describe('node ports offline and on the real API server', () => {
   it(
     'agrees on named files too, taken together as one cluster in their order',
     async () => {
+      const { repo, server } = live;
       const dev = Object.entries(CORPUS)
         .filter(([where]) => where.startsWith('dev/'))
         .flatMap(([, objects]) => objects);
@@ -200,10 +167,11 @@ describe('node ports offline and on the real API server', () => {
   it(
     'names the file of the Service that keeps the port as typed from a subfolder, in the same words as verify',
     async () => {
+      const { repo, server } = live;
       mkdirSync(join(repo, 'here'), { recursive: true });
       mkdirSync(join(repo, 'there'), { recursive: true });
-      writeFileSync(join(repo, 'there', 'held.yaml'), stringify(service('held', 'typed', [{ port: 80, nodePort: 30099 }])));
-      writeFileSync(join(repo, 'here', 'asks.yaml'), stringify(service('asks', 'typed', [{ port: 80, nodePort: 30099 }])));
+      writeFileSync(join(repo, 'there', 'held.yaml'), stringify(nodePortService('held', 'typed', [{ port: 80, nodePort: 30099 }])));
+      writeFileSync(join(repo, 'here', 'asks.yaml'), stringify(nodePortService('asks', 'typed', [{ port: 80, nodePort: 30099 }])));
       const inputs = ['../there/held.yaml', 'asks.yaml'];
       const cwd = join(repo, 'here');
       const offline = await validate(repo, inputs, { policy: false, cwd });

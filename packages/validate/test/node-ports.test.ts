@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { findRoot, type Problem } from '@strata/project';
 import { ensureHelper } from '@strata/server-validation';
+import { nodePortService } from '../../verify/test/helpers.ts';
 import { nodePortProblems, validate, type NodePortClaim } from '../src/index.ts';
 
 const repo = findRoot(import.meta.dirname);
@@ -13,27 +14,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // The first test to ask on a fresh machine builds the helper (minutes, once per machine).
 beforeAll(() => ensureHelper(), 20 * 60_000);
-
-interface Port {
-  readonly port: number;
-  readonly nodePort: number;
-  readonly protocol?: 'TCP' | 'UDP';
-}
-
-/** A Service of `type` (NodePort unless told). */
-function service(name: string, namespace: string, ports: readonly Port[], spec: Record<string, unknown> = {}): object {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace },
-    spec: {
-      type: 'NodePort',
-      selector: { app: name },
-      ports: ports.map((p, i) => ({ name: `p${i}`, port: p.port, protocol: p.protocol ?? 'TCP', nodePort: p.nodePort })),
-      ...spec,
-    },
-  };
-}
 
 /** A workspace holding only built output, `dist/<env>/<app>.yaml` for each key `<env>/<app>`, and strata.config.json's `kubernetes`. */
 function workspace(built: Record<string, readonly object[]>, kubernetes?: object): string {
@@ -65,14 +45,14 @@ describe('node ports two Services of one env ask for, offline', () => {
   it("refuses the later Service in apply order at its field's line, naming the first with its line, and lets another env have the same port", async () => {
     // dev/api comes before dev/web (apps by name); staging is a cluster of its own.
     const root = workspace({
-      'dev/api': [service('api', 'shop-dev', [{ port: 80, nodePort: 30080 }])],
+      'dev/api': [nodePortService('api', 'shop-dev', [{ port: 80, nodePort: 30080 }])],
       'dev/web': [
-        service('web', 'shop-dev', [
+        nodePortService('web', 'shop-dev', [
           { port: 8443, nodePort: 30443 },
           { port: 80, nodePort: 30080 },
         ]),
       ],
-      'staging/web': [service('web', 'shop-staging', [{ port: 80, nodePort: 30080 }])],
+      'staging/web': [nodePortService('web', 'shop-staging', [{ port: 80, nodePort: 30080 }])],
     });
     const r = await validate(root, ['dist'], { policy: false });
     expect(r.problems).toStrictEqual([
@@ -98,11 +78,11 @@ describe('node ports two Services of one env ask for, offline', () => {
   it('takes the apps by name, not by file name, and each file in the order of its objects', async () => {
     // "a-b.yaml" sorts before "a.yaml", but the app a comes before a-b; in one file the first object keeps the port.
     const root = workspace({
-      'dev/a-b': [service('ab', 'ns', [{ port: 80, nodePort: 30100 }])],
+      'dev/a-b': [nodePortService('ab', 'ns', [{ port: 80, nodePort: 30100 }])],
       'dev/a': [
-        service('first', 'ns', [{ port: 80, nodePort: 30101 }]),
-        service('a', 'ns', [{ port: 80, nodePort: 30100 }]),
-        service('second', 'ns', [{ port: 80, nodePort: 30101 }]),
+        nodePortService('first', 'ns', [{ port: 80, nodePort: 30101 }]),
+        nodePortService('a', 'ns', [{ port: 80, nodePort: 30100 }]),
+        nodePortService('second', 'ns', [{ port: 80, nodePort: 30101 }]),
       ],
     });
     const r = await validate(root, ['dist'], { policy: false });
@@ -116,15 +96,19 @@ describe('node ports two Services of one env ask for, offline', () => {
   it('refuses a health check node port another Service holds, and a node port of UDP that another holds for TCP, but not TCP and UDP of one port', async () => {
     const root = workspace({
       'dev/dns': [
-        service('dns', 'ns', [
+        nodePortService('dns', 'ns', [
           { port: 53, protocol: 'TCP', nodePort: 30053 },
           { port: 53, protocol: 'UDP', nodePort: 30053 },
         ]),
       ],
       'dev/lb': [
-        service('lb', 'ns', [{ port: 80, nodePort: 30054 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 30053 }),
+        nodePortService('lb', 'ns', [{ port: 80, nodePort: 30054 }], {
+          type: 'LoadBalancer',
+          externalTrafficPolicy: 'Local',
+          healthCheckNodePort: 30053,
+        }),
       ],
-      'dev/udp': [service('udp', 'ns', [{ port: 80, protocol: 'UDP', nodePort: 30053 }])],
+      'dev/udp': [nodePortService('udp', 'ns', [{ port: 80, protocol: 'UDP', nodePort: 30053 }])],
     });
     const r = await validate(root, ['dist'], { policy: false });
     expect(r.problems.map((p) => [p.name, p.path, words(p.message)])).toStrictEqual([
@@ -135,15 +119,15 @@ describe('node ports two Services of one env ask for, offline', () => {
 
   it("gives no port to a Service the server refuses, by the clusters' node port range (kubernetes.serviceNodePortRange)", async () => {
     const built = {
-      'dev/a': [service('a', 'ns', [{ port: 80, nodePort: 8080 }])],
-      'dev/b': [service('b', 'ns', [{ port: 80, nodePort: 8080 }])],
+      'dev/a': [nodePortService('a', 'ns', [{ port: 80, nodePort: 8080 }])],
+      'dev/b': [nodePortService('b', 'ns', [{ port: 80, nodePort: 8080 }])],
       'dev/c': [
-        service('c', 'ns', [
+        nodePortService('c', 'ns', [
           { port: 80, nodePort: 8090 },
           { port: 81, nodePort: 30085 },
         ]),
       ],
-      'dev/d': [service('d', 'ns', [{ port: 81, nodePort: 30085 }])],
+      'dev/d': [nodePortService('d', 'ns', [{ port: 81, nodePort: 30085 }])],
     };
     const outside = (port: number, range: string) =>
       `Invalid value: ${port}: provided port is not in the valid range. The range of valid ports is ${range}`;
@@ -170,17 +154,17 @@ describe('node ports two Services of one env ask for, offline', () => {
     };
     const root = workspace({
       // Skipped first: b takes the port.
-      'dev/a': [annotated(service('a', 'ns', [{ port: 80, nodePort: 30095 }]), 'Skip')],
-      'dev/b': [service('b', 'ns', [{ port: 80, nodePort: 30095 }])],
+      'dev/a': [annotated(nodePortService('a', 'ns', [{ port: 80, nodePort: 30095 }]), 'Skip')],
+      'dev/b': [nodePortService('b', 'ns', [{ port: 80, nodePort: 30095 }])],
       // A hook of no phase Argo CD runs (a misspelt PreSync) after c, which keeps its port: nothing is refused.
-      'dev/c': [service('c', 'ns', [{ port: 80, nodePort: 30094 }])],
-      'dev/d': [annotated(service('d', 'ns', [{ port: 80, nodePort: 30094 }]), 'Presync')],
+      'dev/c': [nodePortService('c', 'ns', [{ port: 80, nodePort: 30094 }])],
+      'dev/d': [annotated(nodePortService('d', 'ns', [{ port: 80, nodePort: 30094 }]), 'Presync')],
       // A PreSync hook is applied: it keeps its port, and f is refused.
-      'dev/e': [annotated(service('e', 'ns', [{ port: 80, nodePort: 30093 }]), 'PreSync,Skip')],
-      'dev/f': [service('f', 'ns', [{ port: 80, nodePort: 30093 }])],
+      'dev/e': [annotated(nodePortService('e', 'ns', [{ port: 80, nodePort: 30093 }]), 'PreSync,Skip')],
+      'dev/f': [nodePortService('f', 'ns', [{ port: 80, nodePort: 30093 }])],
       // Unannotated in staging, the second is refused.
-      'staging/a': [service('a', 'ns', [{ port: 80, nodePort: 30095 }])],
-      'staging/b': [service('b', 'ns', [{ port: 80, nodePort: 30095 }])],
+      'staging/a': [nodePortService('a', 'ns', [{ port: 80, nodePort: 30095 }])],
+      'staging/b': [nodePortService('b', 'ns', [{ port: 80, nodePort: 30095 }])],
     });
     const r = await validate(root, ['dist'], { policy: false });
     expect(taken(r).map((p) => [p.file, p.name, words(p.message)])).toStrictEqual([
@@ -199,21 +183,21 @@ describe('node ports two Services of one env ask for, offline', () => {
 
   it('takes files that are not built output as one cluster, in the order given', async () => {
     const root = workspace({});
-    writeFileSync(join(root, 'one.yaml'), stringify(service('one', 'ns', [{ port: 80, nodePort: 30090 }])));
-    writeFileSync(join(root, 'two.yaml'), stringify(service('two', 'ns', [{ port: 80, nodePort: 30090 }])));
+    writeFileSync(join(root, 'one.yaml'), stringify(nodePortService('one', 'ns', [{ port: 80, nodePort: 30090 }])));
+    writeFileSync(join(root, 'two.yaml'), stringify(nodePortService('two', 'ns', [{ port: 80, nodePort: 30090 }])));
     const r = await validate(root, ['two.yaml', 'one.yaml'], { policy: false });
     expect(taken(r).map((p) => [p.file, p.name, p.line])).toStrictEqual([['one.yaml', 'one', lineOf(root, 'one.yaml', 'nodePort')]]);
   });
 
   it('names the file of the Service that keeps the port as the person typed it from a subfolder, as it names the refused one', async () => {
     const root = workspace({
-      'dev/api': [service('api', 'ns', [{ port: 80, nodePort: 30096 }])],
-      'dev/web': [service('web', 'ns', [{ port: 80, nodePort: 30096 }])],
+      'dev/api': [nodePortService('api', 'ns', [{ port: 80, nodePort: 30096 }])],
+      'dev/web': [nodePortService('web', 'ns', [{ port: 80, nodePort: 30096 }])],
     });
     mkdirSync(join(root, 'one'));
     mkdirSync(join(root, 'two'));
-    writeFileSync(join(root, 'two', 'held.yaml'), stringify(service('held', 'ns', [{ port: 80, nodePort: 30097 }])));
-    writeFileSync(join(root, 'one', 'asks.yaml'), stringify(service('asks', 'ns', [{ port: 80, nodePort: 30097 }])));
+    writeFileSync(join(root, 'two', 'held.yaml'), stringify(nodePortService('held', 'ns', [{ port: 80, nodePort: 30097 }])));
+    writeFileSync(join(root, 'one', 'asks.yaml'), stringify(nodePortService('asks', 'ns', [{ port: 80, nodePort: 30097 }])));
     const holder = (p: Problem) => [p.file, p.name, p.message.slice(p.message.indexOf('(to '), p.message.indexOf(', applied'))];
     // Named files, one of them beside the folder the person is in: both as typed.
     const named = await validate(root, ['../two/held.yaml', 'asks.yaml'], { policy: false, cwd: join(root, 'one') });
@@ -229,8 +213,8 @@ describe('node ports two Services of one env ask for, offline', () => {
 
   it('leaves the ports to the real server when its checks are off, and to the caller when asked to', async () => {
     const root = workspace({
-      'dev/api': [service('api', 'ns', [{ port: 80, nodePort: 30080 }])],
-      'dev/web': [service('web', 'ns', [{ port: 80, nodePort: 30080 }])],
+      'dev/api': [nodePortService('api', 'ns', [{ port: 80, nodePort: 30080 }])],
+      'dev/web': [nodePortService('web', 'ns', [{ port: 80, nodePort: 30080 }])],
     });
     const off = await validate(root, ['dist'], { policy: false, serverChecks: false });
     expect(off.problems).toStrictEqual([]);

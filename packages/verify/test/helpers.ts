@@ -1,11 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
+import { ensureServers, startServer, type Server } from '../src/index.ts';
+
+/** An object, or a document's YAML text written as it is (digits a parse would round, say). */
+export type Document = object | string;
 
 /** A folder laid out like a Strata repository after a build, holding only the given apps. */
-export function makeRepo(overlays: Record<string, readonly object[]>): string {
+export function makeRepo(overlays: Record<string, readonly Document[]>): string {
   const root = mkdtempSync(join(tmpdir(), 'strata-verify-test-'));
   writeOverlays(root, overlays);
   return root;
@@ -15,19 +20,56 @@ export function makeRepo(overlays: Record<string, readonly object[]>): string {
  * Writes `overlays/<env>/<app>/` with one resource file per object, and what a build makes of it,
  * `dist/<env>/<app>.yaml`: key is `<env>/<app>`.
  */
-export function writeOverlays(root: string, overlays: Record<string, readonly object[]>): void {
+export function writeOverlays(root: string, overlays: Record<string, readonly Document[]>): void {
   for (const [where, objects] of Object.entries(overlays)) {
     const dir = join(root, 'overlays', where);
     mkdirSync(dir, { recursive: true });
     const files = objects.map((_, i) => `object-${i}.yaml`);
-    objects.forEach((o, i) => writeFileSync(join(dir, files[i]!), stringify(o)));
+    const texts = objects.map((o) => (typeof o === 'string' ? o : stringify(o)));
+    texts.forEach((text, i) => writeFileSync(join(dir, files[i]!), text));
     writeFileSync(
       join(dir, 'kustomization.yaml'),
       stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: files }),
     );
     mkdirSync(dirname(join(root, 'dist', where)), { recursive: true });
-    writeFileSync(join(root, 'dist', `${where}.yaml`), objects.map((o) => stringify(o)).join('---\n'));
+    writeFileSync(join(root, 'dist', `${where}.yaml`), texts.join('---\n'));
   }
+}
+
+/** A built repository and a real API server, both there from before a file's first test to after its last. */
+export interface RepoWithServer {
+  readonly repo: string;
+  readonly server: Server;
+}
+
+/**
+ * Makes, before the tests of the calling file, a repository of the given apps (see
+ * {@link makeRepo}) with the project's pinned tools linked in, and starts a real API server;
+ * removes both after them. `ready` runs beside the servers' build (another tool the tests
+ * need, say). Read the fields inside hooks and tests, once they are set.
+ */
+export function repoWithServer(overlays: Record<string, readonly Document[]>, ready?: () => Promise<unknown>): RepoWithServer {
+  const live: { repo?: string; server?: Server } = {};
+  beforeAll(async () => {
+    live.repo = makeRepo(overlays);
+    symlinkSync(join(import.meta.dirname, '../../../.tools'), join(live.repo, '.tools'));
+    const [binaries] = await Promise.all([ensureServers(), ready?.()]);
+    live.server = await startServer(binaries);
+  }, BUILD_TIMEOUT);
+  afterAll(async () => {
+    await live.server?.stop();
+    if (live.repo) rmSync(live.repo, { recursive: true, force: true });
+  });
+  return {
+    get repo() {
+      if (live.repo === undefined) throw new Error('repoWithServer: the repository is made before the first test; read it there');
+      return live.repo;
+    },
+    get server() {
+      if (live.server === undefined) throw new Error('repoWithServer: the server starts before the first test; read it there');
+      return live.server;
+    },
+  };
 }
 
 /** The 1-based line of the first line of `file` under `root` that contains `text`. */
@@ -62,6 +104,34 @@ export function deployment(
         metadata: { labels },
         spec: { containers: [{ name: 'app', image: options.image ?? 'nginx:1.27', ...options.container }] },
       },
+    },
+  };
+}
+
+/** A port of {@link nodePortService}: the node port the server chooses where none is asked for. */
+export interface Port {
+  readonly port: number;
+  readonly nodePort?: number;
+  readonly protocol?: 'TCP' | 'UDP';
+}
+
+/** A Service of type NodePort (unless `spec` says otherwise) with the ports named `p0`, `p1`, ... */
+export function nodePortService(
+  name: string,
+  namespace: string,
+  ports: readonly Port[],
+  spec: Record<string, unknown> = {},
+  annotations?: Record<string, string>,
+): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, ...(annotations ? { annotations } : {}) },
+    spec: {
+      type: 'NodePort',
+      selector: { app: name },
+      ports: ports.map((p, i) => ({ name: `p${i}`, port: p.port, protocol: p.protocol ?? 'TCP', ...(p.nodePort ? { nodePort: p.nodePort } : {}) })),
+      ...spec,
     },
   };
 }

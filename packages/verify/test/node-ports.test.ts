@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureServers, readBuilt, startServer, statusProblems, verify, verifyDocuments, type Server } from '../src/index.ts';
-import { BUILD_TIMEOUT, lineOf, makeRepo } from './helpers.ts';
+import { BUILD_TIMEOUT, lineOf, makeRepo, nodePortService } from './helpers.ts';
 
 /** A NodePort Service asking for `nodePort`. */
 function service(name: string, nodePort: number): string {
@@ -72,27 +72,6 @@ describe('the node ports Services may ask for', () => {
   );
 });
 
-interface Port {
-  readonly port: number;
-  readonly nodePort: number;
-  readonly protocol?: 'TCP' | 'UDP';
-}
-
-/** A Service of `type` (NodePort unless told), as an object for makeRepo or YAML for readBuilt. */
-function serviceObject(name: string, namespace: string, ports: readonly Port[], spec: Record<string, unknown> = {}): object {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace },
-    spec: {
-      type: 'NodePort',
-      selector: { app: name },
-      ports: ports.map((p, i) => ({ name: `p${i}`, port: p.port, protocol: p.protocol ?? 'TCP', nodePort: p.nodePort })),
-      ...spec,
-    },
-  };
-}
-
 const yamlOf = (...objects: object[]) => objects.map((o) => stringify(o)).join('---\n');
 
 const TAKEN = 'provided port is already allocated';
@@ -109,14 +88,14 @@ afterAll(async () => {
 describe('node ports two Services of one cluster ask for', () => {
   // dev/api comes before dev/web in apply order (apps by name); staging is a cluster of its own.
   const apps = {
-    'dev/api': [serviceObject('api', 'shop-dev', [{ port: 80, nodePort: 30080 }])],
+    'dev/api': [nodePortService('api', 'shop-dev', [{ port: 80, nodePort: 30080 }])],
     'dev/web': [
-      serviceObject('web', 'shop-dev', [
+      nodePortService('web', 'shop-dev', [
         { port: 8443, nodePort: 30443 },
         { port: 80, nodePort: 30080 },
       ]),
     ],
-    'staging/web': [serviceObject('web', 'shop-staging', [{ port: 80, nodePort: 30080 }])],
+    'staging/web': [nodePortService('web', 'shop-staging', [{ port: 80, nodePort: 30080 }])],
   };
 
   it(
@@ -175,13 +154,13 @@ describe('node ports two Services of one cluster ask for', () => {
   it(
     "judges ports as the server's allocator does when it creates Services for real: one node port for TCP and UDP of a port in one Service, a node port of one protocol taken for the other, a health check node port taken by a node port",
     async () => {
-      const dns = serviceObject('dns', 'ports', [
+      const dns = nodePortService('dns', 'ports', [
         { port: 53, protocol: 'TCP', nodePort: 30053 },
         { port: 53, protocol: 'UDP', nodePort: 30053 },
       ]);
-      const tcp = serviceObject('tcp', 'ports', [{ port: 80, protocol: 'TCP', nodePort: 30060 }]);
-      const udp = serviceObject('udp', 'ports', [{ port: 80, protocol: 'UDP', nodePort: 30060 }]);
-      const lb = serviceObject('lb', 'ports', [{ port: 80, nodePort: 30061 }], {
+      const tcp = nodePortService('tcp', 'ports', [{ port: 80, protocol: 'TCP', nodePort: 30060 }]);
+      const udp = nodePortService('udp', 'ports', [{ port: 80, protocol: 'UDP', nodePort: 30060 }]);
+      const lb = nodePortService('lb', 'ports', [{ port: 80, nodePort: 30061 }], {
         type: 'LoadBalancer',
         externalTrafficPolicy: 'Local',
         healthCheckNodePort: 30060,
@@ -231,12 +210,12 @@ describe('node ports that move from one Service to another in an upgrade', () =>
     async () => {
       // Deployed now: api holds 30080. Built: api moves to 30081, and web (after api in apply order) takes 30080.
       const repo = makeRepo({
-        'dev/api': [serviceObject('api', 'shop-dev', [{ port: 80, nodePort: 30081 }])],
-        'dev/web': [serviceObject('web', 'shop-dev', [{ port: 80, nodePort: 30080 }])],
+        'dev/api': [nodePortService('api', 'shop-dev', [{ port: 80, nodePort: 30081 }])],
+        'dev/web': [nodePortService('web', 'shop-dev', [{ port: 80, nodePort: 30080 }])],
       });
       const deploy = (port: number) => {
         mkdirSync(join(repo, 'previous', 'dev'), { recursive: true });
-        writeFileSync(join(repo, 'previous', 'dev', 'api.yaml'), yamlOf(serviceObject('api', 'shop-dev', [{ port: 80, nodePort: port }])));
+        writeFileSync(join(repo, 'previous', 'dev', 'api.yaml'), yamlOf(nodePortService('api', 'shop-dev', [{ port: 80, nodePort: port }])));
       };
       try {
         deploy(30080);
@@ -247,8 +226,8 @@ describe('node ports that move from one Service to another in an upgrade', () =>
         writeFileSync(
           join(repo, 'previous', 'dev', 'api.yaml'),
           yamlOf(
-            serviceObject('api', 'shop-dev', [{ port: 80, nodePort: 30080 }]),
-            serviceObject('old', 'shop-dev', [{ port: 80, nodePort: 30081 }]),
+            nodePortService('api', 'shop-dev', [{ port: 80, nodePort: 30080 }]),
+            nodePortService('old', 'shop-dev', [{ port: 80, nodePort: 30081 }]),
           ),
         );
         const r = await verify(repo, { server, against: 'previous' });
