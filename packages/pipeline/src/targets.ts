@@ -22,6 +22,9 @@ const matches = (m: Manifest, t: Selector) =>
  * text of the overlay's kustomization.yaml.
  */
 export function unmatchedPatchTargets(overlay: string, kustomization: string, built: readonly Manifest[]): string[] {
+  // Most overlays patch by file alone: without the word, and without an escape that could spell it
+  // in a quoted key, the text has no target to read it for.
+  if (!kustomization.includes('target') && !kustomization.includes('\\')) return [];
   // js-yaml: several times faster than the yaml library on a file this run just generated.
   const k = load(kustomization, { schema: CORE_SCHEMA }) as {
     patches?: { target?: Selector & { labelSelector?: string; annotationSelector?: string }; path?: string }[];
