@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { parseAllDocuments } from 'yaml';
+import { isPlainObject } from '@strata/core';
 import { removeStaleTemporaries } from '@strata/emit';
 import { filesIn, ToolError } from '@strata/project';
 
@@ -20,6 +22,56 @@ function filesUnder(dir: string): string[] {
 
 /** Relative imports as Node's ESM resolver needs them: with the `.js` the compiled file has. */
 const withExtensions = (code: string) => code.replace(/(from\s+|import\s*\(\s*)"(\.{1,2}\/[^"]+?)(?<!\.js)"/g, '$1"$2.js"');
+
+/** What the API server takes for a field marked `x-kubernetes-int-or-string: true`, its schema or no. */
+const INT_OR_STRING = [{ type: 'integer' }, { type: 'string' }];
+
+/**
+ * Gives every int-or-string field of a schema (and those below it) the `anyOf` of an integer and
+ * a string and no type or format of its own, and drops `format: int-or-string` elsewhere; says
+ * whether it changed anything.
+ */
+function intOrString(schema: unknown): boolean {
+  if (!isPlainObject(schema)) return false;
+  let changed = false;
+  if (schema['x-kubernetes-int-or-string'] === true) {
+    if (!Array.isArray(schema.anyOf)) schema.anyOf = INT_OR_STRING;
+    changed = schema.anyOf === INT_OR_STRING || 'type' in schema || 'format' in schema;
+    delete schema.type;
+    delete schema.format;
+  } else if (schema.format === 'int-or-string') {
+    delete schema.format;
+    changed = true;
+  }
+  const below = [schema.items, schema.additionalProperties, schema.not];
+  for (const key of ['properties', 'patternProperties', 'definitions']) if (isPlainObject(schema[key])) below.push(...Object.values(schema[key]));
+  for (const key of ['items', 'anyOf', 'allOf', 'oneOf']) if (Array.isArray(schema[key])) below.push(...schema[key]);
+  for (const s of below) changed = intOrString(s) || changed;
+  return changed;
+}
+
+/**
+ * The CRDs with their int-or-string fields written as the model generator reads them. The API
+ * server takes an integer or a string for a field marked `x-kubernetes-int-or-string: true`
+ * whether or not its schema spells out `anyOf: [{type: integer}, {type: string}]`, and ignores a
+ * format it does not know (`format: int-or-string`, with a warning); the generator types a field
+ * without the anyOf as `any`, and refuses a CRD with that format. Text with no such field is
+ * returned as it is.
+ */
+function intOrStringForModels(crdYaml: string): string {
+  const docs = parseAllDocuments(crdYaml);
+  if (!Array.isArray(docs)) return crdYaml;
+  let changed = false;
+  const out = docs.map((doc) => {
+    const crd: unknown = doc.toJS();
+    if (!isPlainObject(crd) || !isPlainObject(crd.spec)) return crd;
+    const versions = Array.isArray(crd.spec.versions) ? crd.spec.versions : [];
+    const schemas = [crd.spec.validation, ...versions.map((v: unknown) => (isPlainObject(v) ? v.schema : undefined))];
+    for (const s of schemas) if (isPlainObject(s)) changed = intOrString(s.openAPIV3Schema) || changed;
+    return crd;
+  });
+  return changed ? out.map((crd) => `---\n${JSON.stringify(crd)}\n`).join('') : crdYaml;
+}
 
 /**
  * The typed models of `crdYaml` (CustomResourceDefinitions, several documents), made by
@@ -38,7 +90,7 @@ export function generateModels(crdYaml: string): Map<string, string> {
     const src = join(work, 'src');
     const out = join(work, 'out');
     mkdirSync(src, { recursive: true });
-    writeFileSync(join(work, 'crds.yaml'), crdYaml);
+    writeFileSync(join(work, 'crds.yaml'), intOrStringForModels(crdYaml));
     // crd-generate prints each file it writes, and its ESM build does not load on Node 20: its CLI
     // runs in a child process, which keeps both away from the caller.
     const bin = join(dirname(dirname(require.resolve('@kubernetes-models/crd-generate'))), 'bin', 'crd-generate.js');

@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipSync } from 'fflate';
 import { filesIn, findRoot, Layout, UsageError } from '@strata/project';
 import { validate } from '@strata/validate';
 import { addCrds, listCrds, MODEL_HEADER, removeCrds } from '../src/index.ts';
 import { REAL_MODULE, rejection, tamperedZip, withGoProxies } from '../../schemas/test/go-proxy.ts';
-import { workspace } from './workspace.ts';
+import { compile, workspace } from './workspace.ts';
 
 const repo = findRoot();
 const fixture = join(dirname(dirname(fileURLToPath(import.meta.url))), '__fixtures__', 'widgets.yaml');
@@ -42,21 +41,6 @@ async function schemaProblems(root: string, yaml: string): Promise<string[]> {
     return r.problems.filter((p) => p.rule === 'schema').map((p) => `${p.path ?? ''}: ${p.message}`);
   } finally {
     rmSync(file);
-  }
-}
-
-/** Compiles one app module with the workspace's compiler settings; returns the diagnostics. */
-function compile(root: string, source: string): string[] {
-  const dir = join(root, 'apps', 'toys', 'src');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'app.ts'), source);
-  const base = ts.readConfigFile(join(repo, 'tsconfig.base.json'), ts.sys.readFile).config as { compilerOptions: object };
-  const { options } = ts.convertCompilerOptionsFromJson({ ...base.compilerOptions, types: [] }, root);
-  try {
-    const program = ts.createProgram([join(dir, 'app.ts')], options);
-    return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '));
-  } finally {
-    rmSync(join(root, 'apps'), { recursive: true, force: true });
   }
 }
 
