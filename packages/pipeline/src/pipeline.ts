@@ -37,7 +37,7 @@ import {
 import { describeDrift, parseBuilt, type Drift } from './check.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
-import type { FileInput, NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
+import type { NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
 import type { ImageEdit } from './image-drift.ts';
 
 export interface PipelineOptions extends WarningOptions {
@@ -131,19 +131,16 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   // cache are this run's too, and two runs that interleave them leave a dist/ and a cache that
   // belong to neither. A second pipeline (or generate, or build) waits, then refuses naming this one.
   const lock = lockTree(root, { label: 'strata pipeline' });
-  // What the run started that must end with it, whatever way it ends.
-  const atEnd: (() => Promise<unknown>)[] = [];
   try {
     // A change a killed writer left half done is settled before this run looks at the tree.
     recoverLocked(root);
-    return await runPipeline(root, options, atEnd);
+    return await runPipeline(root, options);
   } finally {
-    for (const end of atEnd) await end().catch(() => undefined);
     lock.release();
   }
 }
 
-async function runPipeline(root: string, options: PipelineOptions, atEnd: (() => Promise<unknown>)[]): Promise<PipelineResult> {
+async function runPipeline(root: string, options: PipelineOptions): Promise<PipelineResult> {
   let t = performance.now();
   const lap = () => {
     const s = (performance.now() - t) / 1000;
@@ -151,7 +148,7 @@ async function runPipeline(root: string, options: PipelineOptions, atEnd: (() =>
     return s;
   };
   // Loaded when a pipeline runs, so that the other commands of this package do not load kubeconform's wrapper.
-  const { checkParsed, decodeEarly, decodeParsed, nodePortProblems, readText, requireKubernetesSets } = await import('@strata/validate');
+  const { checkParsed, decodeParsed, nodePortProblems, readText, requireKubernetesSets } = await import('@strata/validate');
   // A Kubernetes version without schemas is found before anything is generated or built.
   requireKubernetesSets(root);
   // The tool's fingerprint hashes some 60 MB (binaries, schemas): with no cache to match it against
@@ -204,12 +201,6 @@ async function runPipeline(root: string, options: PipelineOptions, atEnd: (() =>
   if (noCache) tool = toolFingerprint(root);
   // A kustomize named by $STRATA_KUSTOMIZE is the one to build with, as for `strata build`.
   const session = changed.length > 0 && !process.env.STRATA_KUSTOMIZE ? startBuilder(root) : undefined;
-  // What the builder makes is decoded as kubectl reads it while the next overlays are built, not
-  // after the last: the decoder's answers are ready when validation starts.
-  const decoding = session ? decodeEarly(root) : undefined;
-  // Its process would keep this one alive: ended on every path, once the run is over.
-  if (decoding) atEnd.push(() => decoding.close());
-  const decodingFiles = new Map<string, FileInput>();
   const apps: App[] = [];
   const plans: AppPlan[] = [];
   const pending: Promise<Built>[] = [];
@@ -247,14 +238,7 @@ async function runPipeline(root: string, options: PipelineOptions, atEnd: (() =>
         // on disk would see any other file (a second kustomization, say).
         const foreign = filesUnder(root, plan.dirs).some((f) => !plan.files.has(f));
         if (!foreign) onlyPlanned.add(plan.app);
-        if (session && !foreign)
-          for (const env of ENVIRONMENTS)
-            pending.push(
-              buildInMemory(session, plan, env, options.onBuild).then((r) => {
-                if (r.ok && decoding) decodingFiles.set(r.output, decoding.file(r.output, r.yaml));
-                return r;
-              }),
-            );
+        if (session && !foreign) for (const env of ENVIRONMENTS) pending.push(buildInMemory(session, plan, env, options.onBuild));
         else fromDisk.push(plan.app);
         // Lets the builder's answers in: a full pipe would stop it.
         await new Promise(setImmediate);
@@ -306,18 +290,16 @@ async function runPipeline(root: string, options: PipelineOptions, atEnd: (() =>
           (e: Error) => void (writeError ??= e),
         ),
       );
-    // Decoding since it was built; what was built again (or from disk) is decoded with the rest below.
-    const early = decodingFiles.get(r.output);
-    decodingFiles.delete(r.output);
-    parsed.files.set(r.output, early ?? readText(r.yaml, r.output, r.output).file);
+    const read = readText(r.yaml, r.output, r.output, join(root, r.output), { trusted: true });
+    parsed.docs.push(...read.docs);
+    parsed.problems.push(...read.problems);
+    parsed.files.set(r.output, read.file);
     if (planOf.has(r.app)) toCompare.set(r.overlay, r);
   };
   let built: BuildOutcome;
   if (session) {
     const inMemory = await Promise.all(pending.map((p) => p.then((r) => (take(r), r))));
     await closing;
-    // Every overlay built from memory is with the decoder: it answers the last ones now.
-    decoding?.close().catch(() => undefined); // its failure rejects the answers, awaited below
     const onDisk = fromDisk.length > 0 ? (await build(root, { apps: fromDisk }, options.onBuild)).results : [];
     for (const r of onDisk) take(r, false); // build() wrote them
     const results = [...inMemory, ...onDisk];

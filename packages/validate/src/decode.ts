@@ -88,98 +88,33 @@ export function decoderPath(root?: string): string | undefined {
   return candidates.find((c): c is string => typeof c === 'string' && c !== '' && existsSync(c));
 }
 
-/** A decoder that takes texts while it runs: each answer comes as soon as it is decoded, in the order given. */
-export interface DecoderStream {
-  /** Sends one text (one frame); resolves to its answer. */
-  decode(text: Buffer): Promise<unknown>;
-  /** No more texts: resolves once the process ended, rejects when it failed (so do the answers still owed). */
-  close(): Promise<void>;
-}
-
-/**
- * Starts the decoder: texts go to it one by one while the caller makes the next (built output as
- * each overlay is built), and its answers are read as they come (it writes them in batches).
- */
-export function startDecoder(bin: string, args: readonly string[] = []): DecoderStream {
-  const child = spawn(bin, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const owed: { resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
-  let failure: Error | undefined;
-  let closed = false;
-  const fail = (e: Error) => {
-    failure ??= e;
-    for (const o of owed.splice(0)) o.reject(failure);
-  };
-  // A line of an answer may come in several chunks; lines are split at their newline byte.
-  let partial: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => {
-    let start = 0;
-    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
-      const line = partial.length > 0 ? Buffer.concat([...partial, chunk.subarray(start, nl)]) : chunk.subarray(start, nl);
-      partial = [];
-      start = nl + 1;
-      if (line.length === 0) continue;
-      const next = owed.shift();
-      if (!next) return fail(new Error('strata-decode answered more texts than it was given'));
-      try {
-        next.resolve(JSON.parse(line.toString('utf8')));
-      } catch (e) {
-        next.reject(e as Error);
-      }
-    }
-    if (start < chunk.length) partial.push(chunk.subarray(start));
-  });
-  const err: Buffer[] = [];
-  child.stderr.on('data', (b: Buffer) => err.push(b));
-  child.stdin.on('error', () => undefined); // reported through the exit status
-  const ended = new Promise<void>((resolve, reject) => {
-    child.on('error', (e) => {
-      fail(e);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      if (code !== 0) fail(new Error(`strata-decode failed (exit ${code}): ${Buffer.concat(err).toString('utf8').trim()}`));
-      else if (owed.length > 0) fail(new Error(`strata-decode ended owing ${owed.length} answers`));
-      if (failure) reject(failure);
-      else resolve();
-    });
-  });
-  ended.catch(() => undefined); // the caller hears of it from close or from the answers
-  return {
-    decode(text) {
-      if (failure) return Promise.reject(failure);
-      if (closed) return Promise.reject(new Error('strata-decode was given a text after its last'));
-      return new Promise((resolve, reject) => {
-        owed.push({ resolve, reject });
-        child.stdin.write(`${text.length}\n`);
-        child.stdin.write(text);
-      });
-    },
-    close() {
-      closed = true;
-      child.stdin.end();
-      return ended;
-    },
-  };
-}
-
 /** Runs the decoder once over all texts (one frame each) and returns its answer per text, in order. */
-export async function runDecoder(bin: string, texts: readonly Buffer[], args: readonly string[] = []): Promise<unknown[]> {
-  const decoder = startDecoder(bin, args);
-  const answers = texts.map((t) => decoder.decode(t));
-  for (const a of answers) a.catch(() => undefined); // the process's own failure is the one to report
-  await decoder.close();
-  return Promise.all(answers);
-}
-
-/**
- * Decodes texts given one at a time, as kubectl does: through the decoder, started now, or without
- * one built as `decodeAll` does. `close` once the last text is given.
- */
-export function startDecoding(root?: string): { decode(text: Buffer): Promise<Decoded>; close(): Promise<void> } {
-  const bin = decoderPath(root);
-  if (!bin) return { decode: async (text) => decodeInProcess(text), close: async () => undefined };
-  const decoder = startDecoder(bin);
-  return { decode: (text) => decoder.decode(text) as Promise<Decoded>, close: () => decoder.close() };
+export function runDecoder(bin: string, texts: readonly Buffer[], args: readonly string[] = []): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.stdin.on('error', () => undefined); // reported through the exit status
+    child.on('close', (code) => {
+      if (code !== 0) {
+        reject(new Error(`strata-decode failed (exit ${code}): ${Buffer.concat(err).toString('utf8').trim()}`));
+        return;
+      }
+      const lines = Buffer.concat(out)
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== '');
+      resolve(lines.map((l) => JSON.parse(l) as unknown));
+    });
+    for (const t of texts) {
+      child.stdin.write(`${t.length}\n`);
+      child.stdin.write(t);
+    }
+    child.stdin.end();
+  });
 }
 
 /** Decodes texts as kubectl does; with no decoder built, as closely as the YAML 1.1 mode of `yaml` can. */

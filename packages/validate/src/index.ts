@@ -1,17 +1,7 @@
 export type { FileInput, FileRead, NodePortClaim, ParsedInputs, ResourceRef, SourceDoc, ValidateOptions, ValidateResult } from './types.ts';
-export { decodeEarly, decodeParsed, nameAsTyped, namesAsTyped, parseInputs, readText, renamedAsTyped, type EarlyDecoding } from './read.ts';
+export { decodeParsed, nameAsTyped, namesAsTyped, parseInputs, readText, renamedAsTyped } from './read.ts';
 export { DEFAULT_LIMITS, readSources, type ReadLimits, type ReadOptions, type Source } from './sources.ts';
-export {
-  decodeAll,
-  decoderPath,
-  runDecoder,
-  startDecoder,
-  startDecoding,
-  type DecoderStream,
-  type Decoded,
-  type DecodedChunk,
-  type DecodedObject,
-} from './decode.ts';
+export { decodeAll, decoderPath, runDecoder, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
 export { fieldPath, schemaProblems } from './schema.ts';
 export { policyProblems } from './policy.ts';
 export { nodePortClaims, nodePortProblems } from './node-ports.ts';

@@ -6,7 +6,7 @@ import { isArgoCdHook } from '@strata/core/argocd';
 import type { Problem } from '@strata/project';
 import { parseGroupVersion } from './group-version.ts';
 import { judgeList, ServedKinds } from './lists.ts';
-import { decodeAll, startDecoding, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
+import { decodeAll, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
 import { MAX_DEPTH, tooDeep } from './depth.ts';
 import { readSources, type ReadOptions, type Source } from './sources.ts';
 import type { FileInput, FileRead, ParsedInputs, SourceDoc } from './types.ts';
@@ -621,26 +621,17 @@ function explain(
   };
 }
 
-/**
- * Decodes the files of `parsed` not decoded yet, as kubectl does (see `decodeAll`), and adds their
- * documents and problems to it, in its files' order. Files made by `decodeEarly` were on their way
- * since: their answers are waited for.
- */
+/** Decodes the files of `parsed` not decoded yet (one decoder run for all of them) and fills in their documents and problems. */
 export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise<void> {
   const pending = [...parsed.files.entries()].filter(([, f]) => !f.decoded);
-  const fresh = pending.filter(([, f]) => !early.has(f));
   const decoded = await decodeAll(
-    fresh.map(([, f]) => f.bytes),
+    pending.map(([, f]) => f.bytes),
     root,
   );
-  const answers = new Map(fresh.map(([, f], i) => [f, decoded[i]!]));
   const counters = new Map<string, number>();
   const served = new ServedKinds(root);
-  for (const [file, f] of pending) {
-    const started = early.get(f);
-    const r = started
-      ? await started
-      : build({ file, input: f.input, bytes: f.bytes, ...(f.shown !== undefined ? { shown: f.shown } : {}) }, answers.get(f)!, counters, served);
+  pending.forEach(([file, f], i) => {
+    const r = build({ file, input: f.input, bytes: f.bytes, ...(f.shown !== undefined ? { shown: f.shown } : {}) }, decoded[i]!, counters, served);
     f.docs = r.docs;
     f.problems = r.problems;
     f.resources = r.resources;
@@ -648,40 +639,7 @@ export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise
     if (r.documents) f.documents = r.documents;
     for (const d of r.docs) parsed.docs.push(d);
     for (const p of r.problems) parsed.problems.push(p);
-  }
-}
-
-/** Files whose decoding `decodeEarly` started: what the reader made of each, once its answer is in. */
-const early = new WeakMap<FileInput, Promise<ReturnType<typeof build>>>();
-
-/** Files decoded while more of them are being made; see `decodeEarly`. */
-export interface EarlyDecoding {
-  /** The entry of `ParsedInputs.files` for a text under the key `file`; its decoding starts now. */
-  file(file: string, text: string | Buffer): FileInput;
-  /** No more files: resolves once the decoder answered every one, rejects when it failed. */
-  close(): Promise<void>;
-}
-
-/**
- * Built output as each overlay's arrives: its text goes to one decoder at once, which decodes it
- * while the next are built, and is read as soon as its answer is in. The entries are put in
- * `ParsedInputs.files` by the caller, in its own order; `decodeParsed` then adds their documents as
- * it does those of any other file. `close` after the last one, or the answers do not all come.
- */
-export function decodeEarly(root?: string): EarlyDecoding {
-  const decoder = startDecoding(root);
-  const served = new ServedKinds(root);
-  return {
-    file(file, text) {
-      const f = newFile(file, Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
-      // Numbered within the file alone: each file comes once.
-      const read = decoder.decode(f.bytes).then((d) => build({ file, input: file, bytes: f.bytes }, d, new Map(), served));
-      read.catch(() => undefined); // awaited by decodeParsed
-      early.set(f, read);
-      return f;
-    },
-    close: () => decoder.close(),
-  };
+  });
 }
 
 /**
