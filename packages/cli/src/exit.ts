@@ -1,5 +1,7 @@
 import { CommanderError } from 'commander';
 import { ToolError, ToolMissingError, UsageError } from '@strata/project';
+// A type only: erased, so the pipeline package still loads only when a command needs it.
+import type { Verdict } from '@strata/pipeline';
 
 /**
  * The exit codes, decided here for every command: 0 when all is well, 1 when the input is invalid
@@ -16,6 +18,15 @@ export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
  */
 export function isInternalError(e: unknown): boolean {
   return e instanceof TypeError || e instanceof ReferenceError || e instanceof RangeError;
+}
+
+/**
+ * Ends a command as a library's verdict says, once its results are shown: a run a tool failed to
+ * judge raises the error that says so (exit 2), an invalid input exits 1.
+ */
+export function settle(v: Verdict): void {
+  if (v.unjudged) throw v.unjudged;
+  if (v.outcome === 'failed') process.exitCode = EXIT.invalid;
 }
 
 export function exitCodeFor(e: unknown): number {

@@ -5,15 +5,8 @@ import { formatSummary, problemLines, summarize } from '@strata/validate/report'
 import type { Drift, ImageEdit, PipelineResult, VerifyReport } from '@strata/pipeline';
 import { err, nounCount, out, seconds } from './common.ts';
 
-/** The errors a pipeline found, by kind. */
-export function pipelineCounts(r: PipelineResult): { errors: number; notBuilt: number; problems: number; compared: number; resources: number } {
-  const summary = summarize(r.problems, r.resources);
-  const compared = r.unmatchedPatches.length + r.roundTrip.length + r.envRootCollisions.length;
-  return { errors: r.built.failed + summary.errors + compared, notBuilt: r.built.failed, problems: summary.errors, compared, resources: r.resources };
-}
-
-/** What a pipeline did, as `strata pipeline` prints it; the errors it found, by kind. */
-export function printPipeline(r: PipelineResult): { errors: number; notBuilt: number; problems: number; compared: number; resources: number } {
+/** What a pipeline did, as `strata pipeline` prints it. */
+export function printPipeline(r: PipelineResult): void {
   const g = r.generated;
   for (const f of g.written) out(`wrote ${f}`);
   for (const f of g.removed) out(`removed ${f} (stale)`);
@@ -27,7 +20,6 @@ export function printPipeline(r: PipelineResult): { errors: number; notBuilt: nu
   for (const note of r.notes) err(note);
   const summary = summarize(r.problems, r.resources);
   out(`pipeline: ${nounCount(r.apps, 'app')} x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
-  return pipelineCounts(r);
 }
 
 /** The comparisons of check, which the pipeline runs too: one finding a line, a round-trip mismatch with its diff. */

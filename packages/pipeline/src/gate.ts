@@ -4,6 +4,7 @@ import type { BuildResult } from '@strata/kustomize';
 import type { Problem, WarningOptions } from '@strata/project';
 import type { Group, Server, VerifyDocument } from '@strata/verify';
 import { pipeline, type DriftError, type PipelineResult } from './pipeline.ts';
+import { pipelineVerdict } from './verdict.ts';
 import { notAppliedNotes, type VerifyReport } from './verify.ts';
 
 export interface GateOptions extends WarningOptions {
@@ -33,12 +34,8 @@ export interface GateResult {
 }
 
 /** Whether a pipeline found an error: an overlay that did not build, a validation error, or a finding of check's comparisons. */
-export function pipelineFailed(r: PipelineResult): boolean {
-  return (
-    r.built.failed > 0 ||
-    r.problems.some((p) => p.severity === 'error' && !p.excepted) ||
-    r.roundTrip.length + r.unmatchedPatches.length + r.envRootCollisions.length > 0
-  );
+export function pipelineFailed(r: Parameters<typeof pipelineVerdict>[0]): boolean {
+  return pipelineVerdict(r).outcome !== 'passed';
 }
 
 /** `<file>: <message>` (the comparisons' lines) as a problem of `rule`. */

@@ -13,3 +13,4 @@ export * from './image-drift.ts';
 export * from './new-app.ts';
 export * from './verify.ts';
 export * from './gate.ts';
+export * from './verdict.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { findRoot } from '@strata/project';
-import { EXIT } from '../exit.ts';
+import { settle } from '../exit.ts';
 import { appOption, type Common, envOption, err, out, progress, seconds, selection } from '../common.ts';
 
 /** Adds `strata build` to the program. */
@@ -12,7 +12,7 @@ export function registerBuild(program: Command): void {
     .addOption(envOption())
     .action(async (o: Common) => {
       const root = findRoot();
-      const { build, failOnToolFailures, selectOverlays } = await import('@strata/pipeline');
+      const { build, buildVerdict, selectOverlays } = await import('@strata/pipeline');
       const step = progress('build', selectOverlays(root, selection(o)).length);
       const r = await build(root, selection(o), step && ((b) => step(b.overlay, b.ok, b.millis)));
       for (const b of r.results) {
@@ -21,7 +21,6 @@ export function registerBuild(program: Command): void {
       for (const f of r.pruned ?? []) out(`removed ${f} (no such app or env)`);
       const docs = r.results.reduce((n, b) => n + (b.yaml.match(/^kind: /gm)?.length ?? 0), 0);
       out(`build: ${r.results.length - r.failed} of ${r.results.length} overlays built, ${docs} resources (${seconds()})`);
-      failOnToolFailures(r.results);
-      if (r.failed > 0) process.exitCode = EXIT.invalid;
+      settle(buildVerdict(r));
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { findRoot } from '@strata/project';
-import { EXIT } from '../exit.ts';
+import { settle } from '../exit.ts';
 import { appOption, type Common, envOption, err, nounCount, onWarning, out, seconds, selection } from '../common.ts';
 import { comparisonLines, printDrift, printDriftHints } from '../reports.ts';
 
@@ -13,12 +13,11 @@ export function registerCheck(program: Command): void {
     .addOption(envOption())
     .option('--no-cache', 'compare every app afresh, reusing nothing of what the last pipeline compared')
     .action(async (o: Common & { cache: boolean }) => {
-      const { check, failOnToolFailures } = await import('@strata/pipeline');
+      const { check, checkVerdict } = await import('@strata/pipeline');
       const r = await check(findRoot(), selection(o), { cache: o.cache, onWarning });
       printDrift(r.drift);
       for (const f of r.buildFailures) err(`${f.overlay}: kustomize build failed: ${f.error}`);
       for (const line of comparisonLines(r)) out(line);
-      const bad = r.drift.length + r.roundTrip.length + r.buildFailures.length + r.unmatchedPatches.length + r.envRootCollisions.length;
       const reused = r.reused > 0 ? ` (${r.reused} as the last pipeline compared them)` : '';
       const proven = r.envRoots - r.envRootsBuilt;
       out(
@@ -26,7 +25,6 @@ export function registerCheck(program: Command): void {
           `${r.drift.length} drifted, ${nounCount(r.roundTrip.length, 'round-trip mismatch', 'round-trip mismatches')}, ${nounCount(r.buildFailures.length, 'build failure')} (${seconds()})`,
       );
       printDriftHints(r.drift, r.imageEdits);
-      failOnToolFailures(r.buildFailures, r.overlays + r.envRoots);
-      if (bad > 0) process.exitCode = EXIT.invalid;
+      settle(checkVerdict(r));
     });
 }

@@ -3,9 +3,9 @@ import { ENVIRONMENTS } from '@strata/core';
 import { findRoot } from '@strata/project';
 import { formatReport, OUTPUT_FORMATS, type OutputFormat, reportError } from '@strata/validate/formats';
 import { formatSummary, problemLines, summarize } from '@strata/validate/report';
-import { EXIT } from '../exit.ts';
+import { EXIT, settle } from '../exit.ts';
 import { err, nounCount, onWarning, out, progress, seconds, VERSION } from '../common.ts';
-import { onVerifyPhase, pipelineCounts, printDrift, printDriftHints, printPipeline, printServer } from '../reports.ts';
+import { onVerifyPhase, printDrift, printDriftHints, printPipeline, printServer } from '../reports.ts';
 
 /** Adds `strata ci` to the program. */
 export function registerCi(program: Command): void {
@@ -19,7 +19,7 @@ export function registerCi(program: Command): void {
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .action(async (o: { cache: boolean; output: OutputFormat }) => {
       const root = findRoot();
-      const { DriftError, driftProblems, failOnToolFailures, gate, gateProblems, selectOverlays } = await import('@strata/pipeline');
+      const { DriftError, driftProblems, gate, gateProblems, gateVerdict, selectOverlays } = await import('@strata/pipeline');
       const text = o.output === 'text';
       const step = text ? progress('build', o.cache ? 0 : selectOverlays(root).length) : undefined;
       // A report on stdout stays one document: its lines are for text output only.
@@ -35,7 +35,6 @@ export function registerCi(program: Command): void {
           ),
         );
       };
-      let pipelined: ReturnType<typeof printPipeline> | undefined;
       let r;
       try {
         r = await gate(root, {
@@ -46,7 +45,7 @@ export function registerCi(program: Command): void {
           onPipeline: (p) => {
             // A report's notes go to stderr, as validate's do.
             if (!text) for (const note of p.notes) err(note);
-            pipelined = text ? printPipeline(p) : pipelineCounts(p);
+            else printPipeline(p);
           },
           onPhase: onVerifyPhase,
           onProgress: (line) => err(line),
@@ -67,7 +66,7 @@ export function registerCi(program: Command): void {
         printDriftHints(e.drift, e.imageEdits);
         return;
       }
-      const p = pipelined!;
+      const v = gateVerdict(r);
       if (r.verified) printServer(r.verified);
       else err(`verify: ${r.notVerified}`);
       const verified = r.verified ? summarize(r.verified.problems, r.verified.objects) : undefined;
@@ -76,30 +75,29 @@ export function registerCi(program: Command): void {
         out(`verify: ${formatSummary(verified)} (${seconds()})`);
       }
       const found = [
-        counted(p.notBuilt, 'overlay that did not build', 'overlays that did not build'),
-        counted(p.problems, 'validation error', 'validation errors'),
-        counted(p.compared, 'round-trip, patch or env-root finding', 'round-trip, patch or env-root findings'),
-        counted(verified?.errors ?? 0, 'error from the API server', 'errors from the API server'),
+        counted(v.notBuilt, 'overlay that did not build', 'overlays that did not build'),
+        counted(v.problems, 'validation error', 'validation errors'),
+        counted(v.compared, 'round-trip, patch or env-root finding', 'round-trip, patch or env-root findings'),
+        counted(v.serverErrors, 'error from the API server', 'errors from the API server'),
       ].filter((x) => x !== undefined);
       const applied = r.verified ? ` and ${r.verified.objects} dry-run applied` : '';
       if (text)
         out(
-          found.length === 0
-            ? `ci: passed: ${nounCount(r.pipeline.apps, 'app')} x ${ENVIRONMENTS.length} envs, ${p.resources} resources generated, built, validated${applied} (${seconds()})`
+          v.outcome === 'passed'
+            ? `ci: passed: ${nounCount(r.pipeline.apps, 'app')} x ${ENVIRONMENTS.length} envs, ${v.resources} resources generated, built, validated${applied} (${seconds()})`
             : `ci: failed: ${found.join(', ')} (${seconds()})`,
         );
       else {
         const { phases } = r.pipeline;
         const ms = (s: number) => Math.round(s * 1000);
-        await report(gateProblems(r), p.resources, {
+        await report(gateProblems(r), v.resources, {
           generate: ms(phases.generate),
           build: ms(phases.build),
           validate: ms(phases.validate),
           ...(r.verified?.phases ?? {}),
         });
       }
-      failOnToolFailures(r.pipeline.built.results);
-      if (found.length > 0) process.exitCode = EXIT.invalid;
+      settle(v);
     });
 }
 

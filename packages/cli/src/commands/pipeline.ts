@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { findRoot } from '@strata/project';
-import { EXIT } from '../exit.ts';
+import { settle } from '../exit.ts';
 import { onWarning, progress } from '../common.ts';
 import { printPipeline } from '../reports.ts';
 
@@ -14,12 +14,11 @@ export function registerPipeline(program: Command): void {
     .option('--no-frozen', 'bring the committed tree up to date, even in CI')
     .action(async (o: { cache: boolean; frozen?: boolean }) => {
       const root = findRoot();
-      const { byContent, failOnToolFailures, pipeline, selectOverlays } = await import('@strata/pipeline');
+      const { byContent, pipeline, pipelineVerdict, selectOverlays } = await import('@strata/pipeline');
       const step = progress('build', o.cache ? 0 : selectOverlays(root).length);
       const frozen = o.frozen ?? byContent();
       const r = await pipeline(root, { cache: o.cache, frozen, onWarning, ...(step ? { onBuild: (b) => step(b.overlay, b.ok, b.millis) } : {}) });
-      const found = printPipeline(r);
-      failOnToolFailures(r.built.results);
-      if (found.errors > 0) process.exitCode = EXIT.invalid;
+      printPipeline(r);
+      settle(pipelineVerdict(r));
     });
 }

@@ -1,0 +1,96 @@
+import { ToolError } from '@strata/project';
+import { summarize } from '@strata/validate/report';
+import { failOnToolFailures, type BuildOutcome } from './build.ts';
+import type { CheckResult } from './check.ts';
+import type { PipelineResult } from './pipeline.ts';
+import type { VerifyReport } from './verify.ts';
+
+/**
+ * How a run ends: `passed` when it found nothing, `failed` when the input is invalid, `unjudged` when
+ * a tool failed on part of the input without judging it (whatever else was found: the input was not
+ * all looked at, so no verdict on it holds).
+ */
+export type Outcome = 'passed' | 'failed' | 'unjudged';
+
+export interface Verdict {
+  readonly outcome: Outcome;
+  /** When `unjudged`: the error that says what was not judged, for the caller to raise once the results are shown. */
+  readonly unjudged?: ToolError;
+}
+
+/** The errors a pipeline found, by kind. */
+export interface PipelineVerdict extends Verdict {
+  /** Overlays that did not build. */
+  readonly notBuilt: number;
+  /** Validation errors (excepted problems and warnings not counted). */
+  readonly problems: number;
+  /** Findings of check's comparisons: round-trip mismatches, patches that match nothing, env-root collisions. */
+  readonly compared: number;
+  /** All of the above. */
+  readonly errors: number;
+  readonly resources: number;
+}
+
+/** A gate run's errors: the pipeline's, and the API server's refusals. */
+export interface GateVerdict extends PipelineVerdict {
+  /** Errors from the API server's dry run (0 when there was none). */
+  readonly serverErrors: number;
+}
+
+/** A check's findings: drift, round-trip mismatches, build failures, patches that match nothing, env-root collisions. */
+export interface CheckVerdict extends Verdict {
+  readonly findings: number;
+}
+
+/** A build's verdict: an overlay that did not build fails it. */
+export interface BuildVerdict extends Verdict {
+  readonly notBuilt: number;
+}
+
+/** The error of failOnToolFailures, which holds its one wording, as a value. */
+function toolFailure(results: Parameters<typeof failOnToolFailures>[0], overlays?: number): ToolError | undefined {
+  try {
+    failOnToolFailures(results, overlays);
+    return undefined;
+  } catch (e) {
+    if (e instanceof ToolError) return e;
+    throw e;
+  }
+}
+
+function decide(errors: number, unjudged: ToolError | undefined): Verdict {
+  if (unjudged) return { outcome: 'unjudged', unjudged };
+  return { outcome: errors > 0 ? 'failed' : 'passed' };
+}
+
+type PipelineFindings = Pick<PipelineResult, 'built' | 'problems' | 'resources' | 'roundTrip' | 'unmatchedPatches' | 'envRootCollisions'>;
+
+/** What `strata pipeline` found, and whether it passed. */
+export function pipelineVerdict(r: PipelineFindings): PipelineVerdict {
+  const notBuilt = r.built.failed;
+  const problems = summarize(r.problems, r.resources).errors;
+  const compared = r.unmatchedPatches.length + r.roundTrip.length + r.envRootCollisions.length;
+  const errors = notBuilt + problems + compared;
+  return { ...decide(errors, toolFailure(r.built.results)), notBuilt, problems, compared, errors, resources: r.resources };
+}
+
+/** What `strata ci` found: the pipeline's errors and the API server's, and whether it passed. */
+export function gateVerdict(r: { readonly pipeline: PipelineFindings; readonly verified?: Pick<VerifyReport, 'problems' | 'objects'> }): GateVerdict {
+  const p = pipelineVerdict(r.pipeline);
+  const serverErrors = r.verified ? summarize(r.verified.problems, r.verified.objects).errors : 0;
+  const errors = p.errors + serverErrors;
+  return { ...p, ...decide(errors, p.unjudged), serverErrors, errors };
+}
+
+/** What `strata check` found, and whether it passed. */
+export function checkVerdict(
+  r: Pick<CheckResult, 'drift' | 'roundTrip' | 'buildFailures' | 'unmatchedPatches' | 'envRootCollisions' | 'overlays' | 'envRoots'>,
+): CheckVerdict {
+  const findings = r.drift.length + r.roundTrip.length + r.buildFailures.length + r.unmatchedPatches.length + r.envRootCollisions.length;
+  return { ...decide(findings, toolFailure(r.buildFailures, r.overlays + r.envRoots)), findings };
+}
+
+/** What `strata build` found, and whether it passed. */
+export function buildVerdict(r: Pick<BuildOutcome, 'results' | 'failed'>): BuildVerdict {
+  return { ...decide(r.failed, toolFailure(r.results)), notBuilt: r.failed };
+}
