@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { appDirs, checkEnv, inEnvScope, Layout, loadApps, type WarningOptions } from '@strata/project';
 import { loadSettings, planGitops } from '@strata/gitops';
+import { checkPolicySettings } from '@strata/validate/settings';
 import {
   applyTree,
   diffTree,
@@ -30,6 +31,8 @@ export interface TreePlan {
 export async function planTree(root: string, selection: Selection = {}, options: WarningOptions = {}): Promise<TreePlan> {
   const env = checkEnv(selection.env);
   const apps = await loadApps(root, selection.apps, options);
+  // A misspelt rule in the policy settings is refused before anything is written, as validate would refuse it.
+  checkPolicySettings(root, apps);
   const plans = apps.map((app) => planApp(app, schemaMergeKeys));
   const files = new Map<string, string>();
   const dirs: string[] = [];

@@ -16,6 +16,7 @@ import {
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
 import { NOT_BUILT_NOTE, resolveHelper } from '@strata/server-validation';
+import { checkPolicySettings } from '@strata/validate/settings';
 import { build, distLinkCheck, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
 import {
   cacheFile,
@@ -244,6 +245,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
         await new Promise(setImmediate);
       }
     }
+    // A misspelt rule in the policy settings is refused before the tree is written, not after the build.
+    checkPolicySettings(root, apps);
     for (const [name, entry] of reused) sync.set(name, entry.sync);
     for (const p of plans) for (const [path, content] of p.files) files.set(path, content);
     if (!sharedBefore) {

@@ -2,7 +2,6 @@ import { ENVIRONMENTS, type Environment } from '@strata/core';
 import {
   appDirs,
   appKeyLocation,
-  configLocation,
   distOf,
   loadApps,
   objectName,
@@ -14,7 +13,6 @@ import {
 import {
   rules,
   runPolicy,
-  settingsProblems,
   staleExceptions,
   toProblem,
   unusedExceptions,
@@ -23,6 +21,7 @@ import {
   type PolicyObject,
   type Rule,
 } from '@strata/policy';
+import { checkSettings, policyKey } from './settings.ts';
 import type { App, SourceDoc } from './types.ts';
 
 type SeverityMap = NonNullable<PolicyContext['severity']>;
@@ -120,27 +119,6 @@ export async function policyProblems(
   }
   checkExceptionsUsed(root, apps, ofApp);
   return problems;
-}
-
-/** `severity.require-probes.dev` -> `policy.severity.require-probes.dev`; `exceptions.0.rule` -> `policy.exceptions[0].rule` */
-const policyKey = (path: readonly string[]) => ['policy', ...path].map((k, i) => (/^\d+$/.test(k) ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
-
-/**
- * The project's severities and each app's policy, checked before any rule runs: a mistake is a usage
- * error in one line at the file and line that holds it (strata.config.json, or the app's src/app.ts).
- */
-function checkSettings(root: string, project: SeverityMap, apps: ReadonlyMap<string, App>): void {
-  const [inConfig] = settingsProblems({ severity: project });
-  if (inConfig) throw new UsageError(`${configLocation(root, ['policy', ...inConfig.path])}: ${policyKey(inConfig.path)}: ${inConfig.message}`);
-  for (const [name, app] of apps) {
-    const [inApp] = settingsProblems(app.policy ?? {});
-    if (!inApp) continue;
-    const value = inApp.path.reduce<unknown>(
-      (v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
-      app.policy,
-    );
-    throw new UsageError(`${appKeyLocation(root, name, ['policy', ...inApp.path], value)}: ${policyKey(inApp.path)}: ${inApp.message}`);
-  }
 }
 
 /**

@@ -1,0 +1,36 @@
+import { appKeyLocation, configLocation, projectSeverity, UsageError } from '@strata/project';
+import { settingsProblems, type PolicyContext } from '@strata/policy';
+import type { App } from './types.ts';
+
+type SeverityMap = NonNullable<PolicyContext['severity']>;
+
+/** `severity.require-probes.dev` -> `policy.severity.require-probes.dev`; `exceptions.0.rule` -> `policy.exceptions[0].rule` */
+export const policyKey = (path: readonly string[]) =>
+  ['policy', ...path].map((k, i) => (/^\d+$/.test(k) ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+
+/**
+ * The project's severities and each app's policy, checked before any rule runs: a mistake is a usage
+ * error in one line at the file and line that holds it (strata.config.json, or the app's src/app.ts).
+ */
+export function checkSettings(root: string, project: SeverityMap, apps: ReadonlyMap<string, App>): void {
+  const [inConfig] = settingsProblems({ severity: project });
+  if (inConfig) throw new UsageError(`${configLocation(root, ['policy', ...inConfig.path])}: ${policyKey(inConfig.path)}: ${inConfig.message}`);
+  for (const [name, app] of apps) {
+    const [inApp] = settingsProblems(app.policy ?? {});
+    if (!inApp) continue;
+    const value = inApp.path.reduce<unknown>(
+      (v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+      app.policy,
+    );
+    throw new UsageError(`${appKeyLocation(root, name, ['policy', ...inApp.path], value)}: ${policyKey(inApp.path)}: ${inApp.message}`);
+  }
+}
+
+/**
+ * The policy settings of strata.config.json and of these apps, checked as validate checks them, for
+ * a command that writes the tree from them: a misspelt rule is refused before anything is written,
+ * not first by the next validate.
+ */
+export function checkPolicySettings(root: string, apps: readonly Pick<App, 'name' | 'policy'>[]): void {
+  checkSettings(root, projectSeverity(root), new Map(apps.map((a) => [a.name, a as App])));
+}
