@@ -335,8 +335,9 @@ export class FolderListing {
  */
 const RACY_MS = 100;
 
-function stampFrom(s: { size: number; mtimeMs: number; ctimeMs: number }, hash: string): Stamp {
-  const racy = Date.now() - Math.max(s.mtimeMs, s.ctimeMs) < RACY_MS;
+const isRacy = (s: { mtimeMs: number; ctimeMs: number }) => Date.now() - Math.max(s.mtimeMs, s.ctimeMs) < RACY_MS;
+
+function stampFrom(s: { size: number; mtimeMs: number; ctimeMs: number }, hash: string, racy = isRacy(s)): Stamp {
   return { hash, size: s.size, mtime: racy ? -1 : s.mtimeMs, ctime: racy ? -1 : s.ctimeMs };
 }
 
@@ -362,7 +363,13 @@ export function stampOf(path: string, content?: string | Buffer, written?: Writt
     const s = statSync(path);
     if (written && (s.ino !== written.ino || s.size !== written.size || s.mtimeMs !== written.mtimeMs || s.ctimeMs !== written.ctimeMs))
       return undefined;
-    return stampFrom(s, hashOf(content ?? readFileSync(path)));
+    const hash = hashOf(content ?? readFileSync(path));
+    // An edit in the same tick of the file system's clock as the write leaves the size and times
+    // the write left: a stamp of the written content, trusted by its times, would stand for the
+    // edited file. A racy stamp is compared by content next time; otherwise the file decides now.
+    const racy = isRacy(s);
+    if (content !== undefined && !racy && hashFile(path) !== hash) return undefined;
+    return stampFrom(s, hash, racy);
   } catch {
     return undefined;
   }

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureHelper } from '@strata/server-validation';
-import { cacheFile, stampOf, verify, type PipelineCache } from '../src/cache.ts';
+import { cacheFile, hashOf, stampOf, verify, type PipelineCache } from '../src/cache.ts';
 import { check } from '../src/check.ts';
 import { pipeline } from '../src/pipeline.ts';
 import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
@@ -185,7 +185,7 @@ describe('the pipeline cache', () => {
     expect(stamp.mtime).not.toBe(-1);
     // A stamp that records other content with the file's own size and times, as a cache restored
     // from elsewhere might.
-    const other = { ...stamp, hash: stampOf(file, 'two')!.hash };
+    const other = { ...stamp, hash: hashOf('two') };
     const ci = process.env.CI;
     try {
       process.env.CI = '';
@@ -213,6 +213,23 @@ describe('the pipeline cache', () => {
     writeFileSync(other, content.replace('1', '7'));
     renameSync(other, file);
     expect(stampOf(file, content, again)).toBeUndefined();
+  });
+
+  it('does not stamp a written file as what was written when an edit in the same clock tick left its size and times', async () => {
+    const file = join(scratch, 'same-tick.yaml');
+    const content = 'kind: ConfigMap\nreplicas: 1\n';
+    await writeFileAtomicAsync(file, content);
+    writeFileSync(file, content.replace('1', '7'));
+    // What the write's own look at the file finds where the clock ticks coarser than the two writes
+    // (a second on some file systems; this machine's stamps them apart): the edited file's status.
+    const s = statSync(file);
+    const sameTick = { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs };
+    // At once the stamp is racy, compared by content next time; past RACY_MS the file is read now.
+    for (const wait of [0, 150]) {
+      await new Promise((r) => setTimeout(r, wait));
+      const stamp = stampOf(file, content, sameTick);
+      expect(stamp && verify(file, stamp, true), `${wait} ms after the edit`).toBeUndefined();
+    }
   });
 
   // From disk, one kustomize per overlay ($STRATA_KUSTOMIZE): the builds, and so the first onBuild,
