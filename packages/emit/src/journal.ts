@@ -299,7 +299,7 @@ export function commitTransaction(
     writeFileSync(join(txn, ABORT), '');
     undo(root, txn, journal, hooks.atStep);
     finish(txn, undefined, hooks.atStep);
-    throw err;
+    throw undoneChange(err, root);
   }
   finish(txn, journal, hooks.atStep);
   if (written) for (const [n, status] of written) hooks.onWritten!(journal.ops[n]!.path, status);
@@ -392,7 +392,7 @@ export function openTransaction(root: string, hooks: Pick<CommitHooks, 'atStep' 
         redo(root, txn, journal(), (n) => hooks.atStep?.('commit', n), first);
       } catch (err) {
         abort();
-        throw err;
+        throw undoneChange(err, root);
       }
     },
     commit() {
@@ -478,11 +478,50 @@ function undo(root: string, txn: string, journal: Journal, atStep?: CommitHooks[
     mkdirSync(dirname(target), { recursive: true });
     // Renaming a link onto another link of the same file does nothing: the backup then stays
     // behind and goes with the folder.
-    renameSync(backup, target);
+    try {
+      renameSync(backup, target);
+    } catch (e) {
+      // A file that cannot be replaced (immutable, or in a folder this user cannot write) was not
+      // replaced by the change either: when it still holds what the backup holds, it is back.
+      if (!holdsSame(target, backup)) throw e;
+    }
   }
   for (const p of journal.discard ?? []) rmSync(inside(root, p), { recursive: true, force: true });
   // In any order: a folder still holding a child is removed with that child, as its parent.
   for (const d of journal.dirs) removeEmptyDirs(inside(root, d), root);
+}
+
+/** Whether `file` holds what `backup` holds: the same file, or the same bytes and mode. */
+function holdsSame(file: string, backup: string): boolean {
+  try {
+    const [a, b] = [lstatSync(file), lstatSync(backup)];
+    if (a.dev === b.dev && a.ino === b.ino) return true;
+    return a.isFile() && b.isFile() && a.size === b.size && a.mode === b.mode && readFileSync(file).equals(readFileSync(backup));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A change to the tree that failed and was undone, said as a person can act on it: which file of
+ * the tree refused (not the transaction's own files) and that nothing changed. The same error, so
+ * that its system call still marks it as the machine's fault, not the input's.
+ */
+function undoneChange(err: unknown, root: string): unknown {
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  const code = errno(err);
+  const at = e.dest ?? e.path;
+  if (!code || code === 'ENOENT' || typeof at !== 'string' || !at.startsWith(root + sep)) return err;
+  const what = e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*$/, '');
+  const fix =
+    code === 'EPERM' || code === 'EACCES' || code === 'EROFS'
+      ? 'make it writable (its mode, its owner, an immutable attribute or a read-only mount) and run again'
+      : 'run again';
+  e.message = `cannot change ${at
+    .slice(root.length + 1)
+    .split(sep)
+    .join('/')} (${code}: ${what}); nothing in the tree was changed: ${fix}`;
+  return e;
 }
 
 /**

@@ -254,3 +254,48 @@ describe('a change naming a file longer than the file system allows', () => {
     expect(outcomes.filter((o) => !o.endsWith('SIGKILL'))).toStrictEqual([]);
   });
 });
+
+describe('a change to a file that refuses to be replaced', () => {
+  // An immutable file (root on ext4, say) refuses the rename of its new content for real, and the
+  // rename of its old content back too; elsewhere there is no way to make only that step fail.
+  const immutable = (file: string, on: boolean) => spawnSync('chattr', [on ? '+i' : '-i', file]).status === 0;
+
+  it('is undone whole, says which file and how to fix it, and leaves nothing for the next command', (ctx) => {
+    const root = fresh();
+    const refusing = join(root, 'apps/a/images.json');
+    const before = tree(root);
+    if (!immutable(refusing, true)) {
+      rmSync(root, { recursive: true });
+      ctx.skip();
+    }
+    try {
+      const lock = lockTree(root);
+      // The refusing file is the second of three: the first is written, then put back.
+      const writes = [
+        ['base/a/kept.yaml', '# changed\n'],
+        ['apps/a/images.json', '{}\n'],
+        ['base/b/new.yaml', '# new\n'],
+      ] as const;
+      let error: Error | undefined;
+      try {
+        commitTransaction(root, writes, ['base/a/old.yaml']);
+      } catch (e) {
+        error = e as Error;
+      }
+      lock.release();
+      expect(error?.message).toBe(
+        'cannot change apps/a/images.json (EPERM: operation not permitted); nothing in the tree was changed: make it writable (its mode, its owner, an immutable attribute or a read-only mount) and run again',
+      );
+      // Still the machine's fault, not the input's: the system call stays on the error.
+      expect((error as NodeJS.ErrnoException).code).toBe('EPERM');
+      expect(tree(root)).toStrictEqual(before);
+      expect(
+        existsSync(join(root, WRITE_STATE_DIR)) ? readdirSync(join(root, WRITE_STATE_DIR)).filter((n) => n.startsWith('txn-')) : [],
+      ).toStrictEqual([]);
+      expect(recover(root)).toMatchObject({ rolledForward: 0, rolledBack: 0, discarded: 0 });
+    } finally {
+      immutable(refusing, false);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
