@@ -5,6 +5,7 @@ export {
   startVerifyServer,
   statusProblems,
   DEFAULT_NAMESPACE,
+  checkDefaultNamespace,
   type ServerOptions,
   type VerifyOptions,
   type VerifyDocumentsOptions,

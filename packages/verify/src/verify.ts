@@ -19,6 +19,18 @@ import { ensureServers, KUBERNETES_VERSION, startServer, type PortRange, type Se
 /** Where namespaced objects that name no namespace are applied. */
 export const DEFAULT_NAMESPACE = 'strata-verify';
 
+/**
+ * Refuses, as a usage mistake, a name for the namespace that objects naming none are placed in when
+ * it cannot be a namespace (a DNS label): the server could not create it. `what` says where the name
+ * came from (an option, say) and starts the message.
+ */
+export function checkDefaultNamespace(name: string, what = 'default namespace'): void {
+  if (!isDnsLabel(name))
+    throw new UsageError(
+      `${what} ${JSON.stringify(name)}: not a namespace name; use a DNS label (lower-case letters, digits and "-", at most 63 characters)`,
+    );
+}
+
 export interface ServerOptions {
   /** Called as each phase ends, with its duration in milliseconds. */
   readonly onPhase?: (name: string, ms: number) => void;
@@ -246,11 +258,7 @@ async function run(
   against?: { ref: string; build: () => Promise<Group[]> },
 ): Promise<VerifyResult> {
   const defaultNamespace = options.defaultNamespace ?? DEFAULT_NAMESPACE;
-  // Objects that name no namespace are placed there: one the server cannot create is the caller's mistake.
-  if (!isDnsLabel(defaultNamespace))
-    throw new UsageError(
-      `default namespace ${JSON.stringify(defaultNamespace)}: not a namespace name; use a DNS label (lower-case letters, digits and "-", at most 63 characters)`,
-    );
+  checkDefaultNamespace(defaultNamespace);
   // The run's own server, stopped at its end; one the caller starts is the caller's to stop.
   let own: Promise<Server> | undefined;
   try {

@@ -1,5 +1,4 @@
 import { type Command, Option } from 'commander';
-import { isDnsLabel } from '@strata/core';
 import { findRoot, findRootOrCwd, UsageError } from '@strata/project';
 import { formatReport, OUTPUT_FORMATS, type OutputFormat } from '@strata/validate/formats';
 import { formatSummary, problemLines, summarize } from '@strata/validate/report';
@@ -27,11 +26,7 @@ export function registerVerify(program: Command): void {
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .action(async (paths: string[], o: Common & { against?: string; namespace?: string; output: OutputFormat }) => {
       const { verifyApps, verifyFiles } = await import('@strata/pipeline');
-      if (o.namespace !== undefined && !isDnsLabel(o.namespace)) {
-        throw new UsageError(
-          `--namespace ${JSON.stringify(o.namespace)}: not a namespace name; use a DNS label (lower-case letters, digits and "-", at most 63 characters)`,
-        );
-      }
+      if (o.namespace !== undefined) (await import('@strata/verify')).checkDefaultNamespace(o.namespace, '--namespace');
       const common = {
         onPhase: onVerifyPhase,
         // The one-time build of the servers (minutes): its progress lines as they come.
