@@ -115,6 +115,21 @@ describe('strata new-app with the real pnpm install', () => {
     expectNothingChanged(root, before);
   });
 
+  it('refuses an app whose objects another app already has in an env, changing nothing', { timeout: 120_000 }, () => {
+    // The template puts an app in a namespace of its name with a default-deny policy: the
+    // namespace of tokenplace-relay, which ships its own default-deny there.
+    const cache = join(work, 'pnpm-cache-clash');
+    offlineMetadata(root, cache);
+    const before = workspaceFiles(root);
+    const r = strata(root, ['new-app', 'tokenplace'], undefined, offline(cache));
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /^strata: overlays\/dev\/kustomization\.yaml: networking\.k8s\.io\/v1\/NetworkPolicy tokenplace default-deny is in both tokenplace and tokenplace-relay; kustomize cannot build the env as one: rename or remove one of them$/m,
+    );
+    expect(existsSync(join(root, 'apps/tokenplace'))).toBe(false);
+    expectNothingChanged(root, before);
+  });
+
   it('links, locks and generates the app, and the pipeline builds it', { timeout: 120_000 }, () => {
     const cache = join(work, 'pnpm-cache');
     offlineMetadata(root, cache);

@@ -60,16 +60,40 @@ export function overlayFindings(
     diff: m.diff,
   }));
   const unmatched = kustomization === undefined ? [] : unmatchedPatchTargets(overlay, kustomization, built);
-  const ids: string[] = [];
+  const ids = actual.map(rootId);
   const renamed: string[] = [];
   const namespaces = new Set<string>();
   actual.forEach((m, i) => {
     const ns = m.metadata.namespace || 'default';
     namespaces.add(!m.metadata.namespace && CLUSTER_REFERRERS.has(m.kind) ? '*' : ns);
-    ids.push(`${m.apiVersion}/${m.kind} ${ns} ${m.metadata.name}`);
     if (built[i]!.metadata.name !== m.metadata.name) renamed.push(`${m.kind} ${ns} ${m.metadata.name}`);
   });
   return { roundTrip, unmatched, ids, renamed, namespaces: [...namespaces].sort() };
+}
+
+/** An object's id as kustomize registers it in the env root, of an object normalized as `normalize` does (see `OverlayFindings.ids`). */
+const rootId = (m: Manifest) => `${m.apiVersion}/${m.kind} ${m.metadata.namespace || 'default'} ${m.metadata.name}`;
+
+/** The ids kustomize registers for an app's rendered objects of one env when it aggregates the env root. */
+export function renderedIds(desired: readonly Manifest[]): string[] {
+  const generated = new Set(desired.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
+  return normalize(desired, generated, false).map(rootId);
+}
+
+/** Ids that two apps of one env share, one line each: kustomize refuses to aggregate the env root. */
+export function idCollisions(env: Environment, apps: readonly { readonly app: string; readonly ids: readonly string[] }[]): string[] {
+  const root = Layout.envKustomization(env);
+  const owner = new Map<string, string>();
+  const collisions: string[] = [];
+  for (const { app, ids } of apps) {
+    for (const id of new Set(ids)) {
+      const first = owner.get(id);
+      if (first === undefined) owner.set(id, app);
+      else if (first !== app)
+        collisions.push(`${root}: ${id} is in both ${first} and ${app}; kustomize cannot build the env as one: rename or remove one of them`);
+    }
+  }
+  return collisions;
 }
 
 export interface EnvRootProof {
@@ -89,17 +113,10 @@ export interface EnvRootProof {
  * sound is in the package README.
  */
 export function proveEnvRoot(env: Environment, apps: readonly { readonly app: string; readonly findings: OverlayFindings }[]): EnvRootProof {
-  const root = Layout.envKustomization(env);
-  const owner = new Map<string, string>();
-  const collisions: string[] = [];
-  for (const { app, findings } of apps) {
-    for (const id of new Set(findings.ids)) {
-      const first = owner.get(id);
-      if (first === undefined) owner.set(id, app);
-      else if (first !== app)
-        collisions.push(`${root}: ${id} is in both ${first} and ${app}; kustomize cannot build the env as one: rename or remove one of them`);
-    }
-  }
+  const collisions = idCollisions(
+    env,
+    apps.map(({ app, findings }) => ({ app, ids: findings.ids })),
+  );
   const users = new Map<string, Set<string>>();
   for (const { app, findings } of apps) for (const ns of findings.namespaces) users.set(ns, (users.get(ns) ?? new Set()).add(app));
   const reaches = (app: string, ns: string) => [...(users.get(ns) ?? []), ...(users.get('*') ?? [])].some((other) => other !== app);

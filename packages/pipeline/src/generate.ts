@@ -4,6 +4,7 @@ import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { appDirs, checkEnv, inEnvScope, Layout, loadApps, type WarningOptions } from '@strata/project';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { checkPolicySettings } from '@strata/validate/settings';
+import { idCollisions, renderedIds } from './findings.ts';
 import {
   applyTree,
   diffTree,
@@ -42,6 +43,17 @@ export async function planTree(root: string, selection: Selection = {}, options:
     dirs.push(...plan.dirs.filter(inScope));
   }
   for (const [path, content] of planEnvironments(appDirs(root))) if (inScope(path)) files.set(path, content);
+  if (!selection.apps || selection.apps.length === 0) {
+    // Apps whose objects share an id in an env make a root kustomize refuses to build: refused
+    // here, before anything is written, as check and the pipeline refuse the tree they would make.
+    const collisions = (env ? [env] : ENVIRONMENTS).flatMap((e) =>
+      idCollisions(
+        e,
+        plans.map((p) => ({ app: p.app, ids: renderedIds(p.desired[e]) })),
+      ),
+    );
+    if (collisions.length > 0) throw new Error(collisions.join('\n'));
+  }
   if ((!selection.apps || selection.apps.length === 0) && !env) {
     // Everything under the generated folders is the plan's or stale, wherever it lies (an env root,
     // a folder of an app or env that no longer exists, a file beside them).

@@ -102,7 +102,15 @@ describe('env roots proven from their apps', () => {
       writeFileSync(app, readFileSync(app, 'utf8').replace("name: 'tokenplace-relay'", "name: 'relay-twin'"));
       const pkg = join(ws.root, 'apps/relay-twin/package.json');
       writeFileSync(pkg, readFileSync(pkg, 'utf8').replace('@strata-apps/tokenplace-relay', '@strata-apps/relay-twin'));
-      expect(strata(ws.root, ['generate']).status).toBe(0);
+      // A full generate refuses the tree, before writing it, as check below refuses it once written.
+      const refused = strata(ws.root, ['generate']);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(
+        /^strata: overlays\/dev\/kustomization\.yaml: apps\/v1\/Deployment \S+ tokenplace-relay is in both relay-twin and tokenplace-relay; /,
+      );
+      expect(existsSync(join(ws.root, 'base/relay-twin'))).toBe(false);
+      // Generated app by app, it is written: only check and the pipeline see the two together.
+      expect(strata(ws.root, ['generate', '--app', 'relay-twin']).status).toBe(0);
       const [whole] = await buildOverlays(ws.root, ['overlays/prod'], { engine: 'kustomize' });
       expect(whole!.ok).toBe(false);
       expect(whole!.error).toMatch(/already registered id/);
