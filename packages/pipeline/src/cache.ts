@@ -337,6 +337,9 @@ const RACY_MS = 100;
 
 const isRacy = (s: { mtimeMs: number; ctimeMs: number }) => Date.now() - Math.max(s.mtimeMs, s.ctimeMs) < RACY_MS;
 
+/** Whether a file was changed (written, renamed, its mode set) since a clock tick before this process started. */
+const changedSinceStart = (s: { mtimeMs: number; ctimeMs: number }) => Math.max(s.mtimeMs, s.ctimeMs) >= performance.timeOrigin - RACY_MS;
+
 function stampFrom(s: { size: number; mtimeMs: number; ctimeMs: number }, hash: string, racy = isRacy(s)): Stamp {
   return { hash, size: s.size, mtime: racy ? -1 : s.mtimeMs, ctime: racy ? -1 : s.ctimeMs };
 }
@@ -366,9 +369,11 @@ export function stampOf(path: string, content?: string | Buffer, written?: Writt
     const hash = hashOf(content ?? readFileSync(path));
     // An edit in the same tick of the file system's clock as the write leaves the size and times
     // the write left: a stamp of the written content, trusted by its times, would stand for the
-    // edited file. A racy stamp is compared by content next time; otherwise the file decides now.
+    // edited file. A racy stamp is compared by content next time; otherwise the file decides now,
+    // if it changed while this process ran at all (a file it found already holding the content, and
+    // that nobody touched since long before, is what it read).
     const racy = isRacy(s);
-    if (content !== undefined && !racy && hashFile(path) !== hash) return undefined;
+    if (content !== undefined && !racy && changedSinceStart(s) && hashFile(path) !== hash) return undefined;
     return stampFrom(s, hash, racy);
   } catch {
     return undefined;
