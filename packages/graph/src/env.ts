@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { writeFileAtomic } from '@strata/emit/atomic';
 import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
 import { Layout, UsageError } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
@@ -7,6 +8,7 @@ import { toSvg } from './dot.ts';
 import { toMermaid } from './mermaid.ts';
 import { collapseSimilar } from './collapse.ts';
 import { topology, type Topology } from './topology.ts';
+import { topologyInputsHash, topologyInputsOnDisk, withTopologyStamps } from './inputs.ts';
 
 export interface EnvGraph {
   readonly env: Environment;
@@ -92,17 +94,41 @@ export const topologyPictures = (root: string): string[] => ENVIRONMENTS.flatMap
  */
 export async function redrawTopology(root: string, options: { without?: readonly string[] } = {}): Promise<Map<string, string>> {
   const out = new Map<string, string>();
+  const drawn = new Map<string, { inputs: string; picture: string }>();
   for (const env of ENVIRONMENTS) {
     const kept = keptPictures(root, env);
     if (kept.length === 0) continue;
     const g = await renderEnvGraph(root, env, undefined, options.without ? { without: options.without } : {});
     const failed = g.skipped[0];
     if (failed) throw new Error(`${Layout.overlay(env, failed.app)}: kustomize build failed, so ${kept[0]!.path} cannot be drawn: ${failed.error}`);
+    const inputs = topologyInputsHash(root, topologyInputsOnDisk(root, env, options.without));
     for (const f of kept) {
       // As `strata graph --out` writes it, which `npm run topology` runs.
       const content = f.format === 'svg' ? g.svg : g.mermaid;
+      drawn.set(f.path, { inputs, picture: content });
       if (readFileSync(join(root, f.path), 'utf8') !== content) out.set(f.path, content);
     }
   }
+  // What each picture was drawn from, in the same change as the pictures.
+  if (drawn.size > 0) {
+    const stamps = withTopologyStamps(root, drawn);
+    if (!existsSync(join(root, Layout.topologyInputs)) || readFileSync(join(root, Layout.topologyInputs), 'utf8') !== stamps)
+      out.set(Layout.topologyInputs, stamps);
+  }
   return out;
+}
+
+/**
+ * After `strata graph --out FILE` of a whole env: when FILE is one of the workspace's kept pictures
+ * of it, the line of `docs/topology.inputs` that says what it was drawn from (the tree as it is on
+ * disk), so that check knows it current. Returns whether it wrote.
+ */
+export function recordDrawnPicture(root: string, env: Environment, file: string, picture: string): boolean {
+  const path = relative(realpathSync(root), realpathSync(resolve(file)))
+    .split(sep)
+    .join('/');
+  if (path !== Layout.topology(env, 'svg') && path !== Layout.topology(env, 'mermaid')) return false;
+  const inputs = topologyInputsHash(root, topologyInputsOnDisk(root, env));
+  writeFileAtomic(join(root, Layout.topologyInputs), withTopologyStamps(root, new Map([[path, { inputs, picture }]])));
+  return true;
 }

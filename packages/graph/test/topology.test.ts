@@ -385,7 +385,20 @@ describe('redrawTopology', () => {
       put('docs/topology-prod.mmd', 'old\n');
       put('docs/topology-prod.svg', 'old\n');
       const all = await redrawTopology(root);
-      expect([...all.keys()].sort()).toStrictEqual(['docs/topology-dev.mmd', 'docs/topology-prod.mmd', 'docs/topology-prod.svg']);
+      // With them, what each was drawn from: the env's tree files hashed, and the picture.
+      expect([...all.keys()].sort()).toStrictEqual([
+        'docs/topology-dev.mmd',
+        'docs/topology-prod.mmd',
+        'docs/topology-prod.svg',
+        'docs/topology.inputs',
+      ]);
+      const stamps = all
+        .get('docs/topology.inputs')!
+        .split('\n')
+        .filter((l) => l.startsWith('docs/'));
+      expect(stamps.map((l) => l.split(' ')[0])).toStrictEqual(['docs/topology-dev.mmd', 'docs/topology-prod.mmd', 'docs/topology-prod.svg']);
+      expect(stamps[1]!.split(' ')[1]).toBe(stamps[2]!.split(' ')[1]);
+      expect(stamps[0]!.split(' ')[1]).not.toBe(stamps[1]!.split(' ')[1]);
       const prod = await renderEnvGraph(root, 'prod');
       expect(all.get('docs/topology-prod.svg')).toBe(prod.svg);
       expect(all.get('docs/topology-prod.mmd')).toBe(prod.mermaid);
@@ -395,6 +408,8 @@ describe('redrawTopology', () => {
       expect(without.get('docs/topology-dev.mmd')).toContain('shop · namespace shop-dev');
       expect(without.get('docs/topology-dev.mmd')).not.toContain('till');
       expect(svgText(without.get('docs/topology-prod.svg')!)).not.toContain('till');
+      // Drawn as if till's files were gone already: its removal leaves the inputs recorded.
+      expect(without.get('docs/topology.inputs')).not.toBe(all.get('docs/topology.inputs'));
 
       // Pictures already up to date are left out; an overlay that does not build is an error.
       for (const [path, content] of all) writeFileSync(join(root, path), content);

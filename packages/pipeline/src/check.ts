@@ -6,6 +6,7 @@ import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata
 import { appDirs, checkEnv, inEnvScope, Layout, loadApps, UsageError, type WarningOptions } from '@strata/project';
 import { isGenerated, planApp, planChanges, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
+import { isTopologyInput, staleTopology } from '@strata/graph/inputs';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { FolderListing, readCache, sharedUnchanged, toolFingerprint, unchanged, type AppEntry, type PipelineCache } from './cache.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
@@ -94,6 +95,26 @@ export function describeDrift(
 }
 
 /**
+ * The committed topology pictures (docs/) that are not what the generated tree draws, without
+ * drawing them: each env's inputs (the tree files under base/ and its overlays, as planned, or as
+ * committed where they are what the code generates) hashed and compared with the hash the picture
+ * was drawn from (`staleTopology`). Files that nothing generates any more are no input.
+ */
+function topologyDrift(root: string, listing: FolderListing, planned: ReadonlyMap<string, string>, gone: ReadonlySet<string>): Drift[] {
+  const drift: Drift[] = [];
+  for (const env of ENVIRONMENTS) {
+    const inputs = new Map<string, string>();
+    for (const path of [...listing.files(Layout.base), ...listing.files(Layout.envRoot(env)), ...planned.keys()]) {
+      if (gone.has(path) || inputs.has(path) || !isTopologyInput(env, path)) continue;
+      const content = planned.get(path) ?? read(join(root, path));
+      if (content !== undefined) inputs.set(path, content);
+    }
+    for (const s of staleTopology(root, env, inputs)) drift.push({ file: s.file, kind: 'changed', diff: s.message });
+  }
+  return drift;
+}
+
+/**
  * `strata check`: the committed tree is what the code generates (drift), every overlay builds back
  * with the real kustomize to what the code renders (round trip), and every env root builds (proven
  * from its apps' builds, see proveEnvRoot). An app that the last pipeline rendered, built and
@@ -159,6 +180,8 @@ export async function check(workspace: string, selection: Selection = {}, option
         .filter((f) => f.endsWith('.yaml') && !known.has(f) && isGenerated(read(join(root, f)) ?? ''))
     : changes.removed;
   const { drift, imageEdits } = describeDrift(root, changes.written, stale, files, apps);
+  // The committed topology pictures, by what they were drawn from: the tree as the code generates it.
+  if (everything) drift.push(...topologyDrift(root, listing, files, new Set([...stale, ...changes.removed])));
 
   // Round trip: the committed overlays of the fresh apps built and compared; the reused apps' findings.
   const findings = new Map<string, OverlayFindings>();

@@ -48,6 +48,8 @@ export const Layout = {
    * where they exist by the commands that add or remove an app; `npm run topology` draws them all.
    */
   topology: (env: string, format: 'svg' | 'mermaid') => `docs/topology-${env}.${format === 'svg' ? 'svg' : 'mmd'}`,
+  /** What each of those pictures was drawn from (a hash of its inputs), so that check tells a stale picture without drawing it. */
+  topologyInputs: 'docs/topology.inputs',
   /** Built output: one file per overlay. */
   dist: 'dist',
   distOf: (env: string, app: string) => `dist/${env}/${app}.yaml`,

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Environment } from '@strata/core';
+import { HEADER } from '@strata/emit';
+import { Layout } from '@strata/project';
+
+/**
+ * What a committed topology picture is drawn from, kept in `docs/topology.inputs` so that `strata
+ * check` can tell a stale picture from a current one without drawing it (drawing the pictures of
+ * every env takes seconds; hashing their inputs, milliseconds): the files of the tree the env's
+ * overlays build from, and the code that draws. One line per picture: its path, the hash of its
+ * inputs and the hash of the picture itself, so that a picture redrawn or edited without its line
+ * is told too.
+ */
+
+/** The tree files a picture of `env` is drawn from: every file under base/ and overlays/<env>/<app>/ (the env root lists the apps, which the overlay folders already say). */
+export const isTopologyInput = (env: Environment, path: string): boolean =>
+  path.startsWith(`${Layout.base}/`) || (path.startsWith(`${Layout.envRoot(env)}/`) && path !== Layout.envKustomization(env));
+
+/** Those files as they are on disk, but for the apps in `without`. */
+export function topologyInputsOnDisk(root: string, env: Environment, without: readonly string[] = []): Map<string, string> {
+  const out = new Map<string, string>();
+  const skip = (path: string) => without.some((a) => path.startsWith(`${Layout.base}/${a}/`) || path.startsWith(`${Layout.overlay(env, a)}/`));
+  const walk = (dir: string) => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(join(root, dir), { withFileTypes: true });
+    } catch {
+      return; // not there: no files
+    }
+    for (const e of entries) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules') walk(path);
+      } else if (e.isFile() && isTopologyInput(env, path) && !skip(path)) out.set(path, readFileSync(join(root, path), 'utf8'));
+    }
+  };
+  walk(Layout.base);
+  walk(Layout.envRoot(env));
+  return out;
+}
+
+/** The code that draws, as the workspace holds it: the graph package's sources and the Graphviz build it renders SVG with. */
+function drawingFingerprint(root: string): string {
+  const hash = createHash('sha256');
+  const src = join(root, 'packages', 'graph', 'src');
+  const walk = (dir: string, rel: string) => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (e.isDirectory()) walk(join(dir, e.name), `${rel}${e.name}/`);
+      else if (e.isFile()) hash.update(`${rel}${e.name}\0${readFileSync(join(dir, e.name), 'utf8')}\0`);
+    }
+  };
+  walk(src, '');
+  try {
+    hash.update(
+      `viz\0${(JSON.parse(readFileSync(join(root, 'packages', 'graph', 'node_modules', '@viz-js', 'viz', 'package.json'), 'utf8')) as { version?: string }).version}`,
+    );
+  } catch {
+    // no installed copy to name: the sources decide
+  }
+  return hash.digest('hex');
+}
+
+/** The hash of a picture's inputs: the drawing code and `files` (path -> content, the env's inputs). */
+export function topologyInputsHash(root: string, files: ReadonlyMap<string, string>): string {
+  const hash = createHash('sha256').update(drawingFingerprint(root));
+  for (const path of [...files.keys()].sort()) hash.update(`\0${path}\0${files.get(path)}`);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+const pictureHash = (picture: string) => `sha256:${createHash('sha256').update(picture).digest('hex')}`;
+
+export interface TopologyStamp {
+  readonly inputs: string;
+  readonly picture: string;
+}
+
+/** The lines of `docs/topology.inputs`, by picture. */
+export function readTopologyStamps(root: string): Map<string, TopologyStamp> {
+  const out = new Map<string, TopologyStamp>();
+  let text: string;
+  try {
+    text = readFileSync(join(root, Layout.topologyInputs), 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    const [path, inputs, picture] = line.split(' ');
+    if (path && !path.startsWith('#') && inputs && picture) out.set(path, { inputs, picture });
+  }
+  return out;
+}
+
+/** `docs/topology.inputs` with the line of each picture given (path -> its inputs' hash and content) set, the others kept. */
+export function withTopologyStamps(root: string, drawn: ReadonlyMap<string, { readonly inputs: string; readonly picture: string }>): string {
+  const stamps = readTopologyStamps(root);
+  for (const [path, d] of drawn) stamps.set(path, { inputs: d.inputs, picture: pictureHash(d.picture) });
+  const lines = [...stamps].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, s]) => `${path} ${s.inputs} ${s.picture}`);
+  return `${HEADER}\n# What each topology picture was drawn from, for strata check; npm run topology draws them and writes it.\n${lines.join('\n')}\n`;
+}
+
+/**
+ * The committed pictures of `env` that are not what its inputs (`files`, the tree as generated)
+ * draw, each with one line saying so: its inputs changed since it was drawn, or the picture itself
+ * differs from the one drawn. Pictures the workspace does not keep are not looked at.
+ */
+export function staleTopology(root: string, env: Environment, files: ReadonlyMap<string, string>): { file: string; message: string }[] {
+  const kept = (['svg', 'mermaid'] as const).map((f) => Layout.topology(env, f)).filter((p) => existsSync(join(root, p)));
+  if (kept.length === 0) return [];
+  const stamps = readTopologyStamps(root);
+  const inputs = topologyInputsHash(root, files);
+  const redraw = 'run `npm run topology` (after `npx strata generate`) and commit the pictures and';
+  const out: { file: string; message: string }[] = [];
+  for (const file of kept) {
+    const stamp = stamps.get(file);
+    const why = !stamp
+      ? `has no line in ${Layout.topologyInputs}, so what it was drawn from is unknown`
+      : stamp.inputs !== inputs
+        ? `was drawn from other overlays or drawing code than the generated ones`
+        : stamp.picture !== pictureHash(readFileSync(join(root, file), 'utf8'))
+          ? `is not the picture drawn from its inputs (edited, or drawn without ${Layout.topologyInputs})`
+          : undefined;
+    if (why) out.push({ file, message: `${file}: ${why}; ${redraw} ${Layout.topologyInputs}` });
+  }
+  return out;
+}
