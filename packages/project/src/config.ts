@@ -186,3 +186,15 @@ export function configLocation(root: string, path: readonly string[]): string {
 export function projectSeverity(root: string): SeveritySettings {
   return readConfig(root)?.policy?.severity ?? {};
 }
+
+/**
+ * Which GitOps controllers apply the tree (`gitops.consumer`): Argo CD unless it says "flux" or
+ * "both", as @strata/gitops reads it (which also refuses a value that is neither). The checks that
+ * model what Argo CD alone does to an object (a Skip hook it never applies, a hook it names from its
+ * generateName) hold only where Flux does not apply the same object as it is.
+ */
+export function gitopsConsumers(root: string): { readonly argocd: boolean; readonly flux: boolean; readonly setting: string } {
+  const gitops = readConfig(root)?.gitops;
+  const consumer = isPlainObject(gitops) && typeof gitops.consumer === 'string' ? gitops.consumer : 'argocd';
+  return { argocd: consumer !== 'flux', flux: consumer === 'flux' || consumer === 'both', setting: consumer };
+}

@@ -14,16 +14,18 @@ const REFUSING = new Set(['schema', RULE]);
 
 /**
  * The node ports each Service of `docs` asks for (`nodePortsAsked`), but for Services that
- * `problems` (the schema's and the server field checks') say the server refuses, and for those Argo
- * CD never applies (`argocd.argoproj.io/hook: Skip`, or a hook of no phase it runs): the cluster
- * never creates them, so they hold no port and are refused none, as verify leaves them out.
+ * `problems` (the schema's and the server field checks') say the server refuses, and, where Argo CD
+ * alone applies the tree (`argoCdOnly`, see gitopsConsumers), for those it never applies
+ * (`argocd.argoproj.io/hook: Skip`, or a hook of no phase it runs): the cluster never creates them,
+ * so they hold no port and are refused none, as verify leaves them out. Flux reads no hook
+ * annotation: where it applies the tree, it creates them as any other object.
  */
-export function nodePortClaims(docs: readonly SourceDoc[], problems: readonly Problem[]): NodePortClaim[] {
+export function nodePortClaims(docs: readonly SourceDoc[], problems: readonly Problem[], argoCdOnly = true): NodePortClaim[] {
   const refused = new Set(problems.filter((p) => p.severity === 'error' && REFUSING.has(p.rule) && p.resource).map((p) => p.resource));
   const claims: NodePortClaim[] = [];
   for (const d of docs) {
     const asked = nodePortsAsked(d.manifest);
-    if (asked.length === 0 || refused.has(d.id) || argoCdSkips(d.manifest)) continue;
+    if (asked.length === 0 || refused.has(d.id) || (argoCdOnly && argoCdSkips(d.manifest))) continue;
     const m = d.manifest;
     const namespace = m.metadata.namespace;
     const name = objectName(m.metadata);

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { isPlainObject, type Manifest } from '@strata/core';
 import { isArgoCdHook } from '@strata/core/argocd';
-import type { Problem } from '@strata/project';
+import { gitopsConsumers, type Problem } from '@strata/project';
 import { parseGroupVersion } from './group-version.ts';
 import { judgeList, ServedKinds } from './lists.ts';
 import { decodeAll, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
@@ -113,6 +113,7 @@ function build(
   decoded: Decoded,
   counters: Map<string, number>,
   served: ServedKinds,
+  consumers: GitopsConsumers,
 ): FileRead & { resources: number; documents?: readonly Record<string, unknown>[] } {
   const { file, input, shown } = source;
   // Offsets are in the text kubectl decodes (UTF-16 made UTF-8, a byte order mark dropped), which
@@ -350,17 +351,21 @@ function build(
       }
       const manifest = { ...value, metadata: isPlainObject(value.metadata) ? value.metadata : {} } as Manifest;
       const named = (k: string) => typeof manifest.metadata[k] === 'string' && manifest.metadata[k] !== '';
-      // A generateName names an object only for Argo CD, and only on a hook, which it names itself.
-      if (!named('name') && !(named('generateName') && isArgoCdHook(manifest)) && manifest.kind !== 'Kustomization') {
+      // A generateName names an object only for Argo CD, and only on a hook, which it names itself;
+      // Flux, where it applies the tree too, reads no hook and applies every object by its name.
+      const hook = named('generateName') && isArgoCdHook(manifest);
+      if (!named('name') && !(hook && !consumers.flux) && manifest.kind !== 'Kustomization') {
         problems.push({
           file,
           line: fieldLine([...prefix, 'metadata']) ?? line,
           ...objectOf(value),
           name: '',
           path: 'metadata.name',
-          message: named('generateName')
-            ? 'missing metadata.name; kubectl apply refuses generateName alone, and Argo CD takes it only on a hook (argocd.argoproj.io/hook or helm.sh/hook), which it names itself'
-            : 'missing metadata.name; kubectl apply and kustomize refuse an object without a name',
+          message: hook
+            ? `missing metadata.name; Flux applies this tree (gitops.consumer "${consumers.setting}" in strata.config.json) and reads no Argo CD or Helm hook: it applies every object by its name, and refuses generateName alone as kubectl apply does`
+            : named('generateName')
+              ? 'missing metadata.name; kubectl apply refuses generateName alone, and Argo CD takes it only on a hook (argocd.argoproj.io/hook or helm.sh/hook), which it names itself'
+              : 'missing metadata.name; kubectl apply and kustomize refuse an object without a name',
           rule: 'missing-name',
           severity: 'error',
           resource: rid,
@@ -621,6 +626,10 @@ function explain(
   };
 }
 
+type GitopsConsumers = ReturnType<typeof gitopsConsumers>;
+/** Outside a workspace: Argo CD, the default consumer. */
+const ARGO_CD_ONLY: GitopsConsumers = { argocd: true, flux: false, setting: 'argocd' };
+
 /** Decodes the files of `parsed` not decoded yet (one decoder run for all of them) and fills in their documents and problems. */
 export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise<void> {
   const pending = [...parsed.files.entries()].filter(([, f]) => !f.decoded);
@@ -630,8 +639,15 @@ export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise
   );
   const counters = new Map<string, number>();
   const served = new ServedKinds(root);
+  const consumers = root === undefined ? ARGO_CD_ONLY : gitopsConsumers(root);
   pending.forEach(([file, f], i) => {
-    const r = build({ file, input: f.input, bytes: f.bytes, ...(f.shown !== undefined ? { shown: f.shown } : {}) }, decoded[i]!, counters, served);
+    const r = build(
+      { file, input: f.input, bytes: f.bytes, ...(f.shown !== undefined ? { shown: f.shown } : {}) },
+      decoded[i]!,
+      counters,
+      served,
+      consumers,
+    );
     f.docs = r.docs;
     f.problems = r.problems;
     f.resources = r.resources;

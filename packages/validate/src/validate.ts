@@ -1,4 +1,4 @@
-import { checkEnv, distOf, UsageError, type Problem } from '@strata/project';
+import { checkEnv, distOf, gitopsConsumers, UsageError, type Problem } from '@strata/project';
 import { schemaLocations } from '@strata/schemas';
 import { serverFieldProblems, withoutSchemaDuplicates, type ServerFieldChecks } from '@strata/server-validation';
 import { keptCrds } from './crds.ts';
@@ -89,8 +89,10 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   const schema = Promise.all([...byVersion].map(([v, docs]) => schemaProblems(root, parsed, docs, v, jsonOf))).then((found) => found.flat());
   schema.catch(() => undefined); // awaited below; a failure of the checks in between must not leave it unhandled
   // So does the API server's own field validation, in its long-lived helper (when it is built). A
-  // hook that has only a generateName is judged under the name Argo CD gives it, as verify sends it.
-  const hooks = argoCdNames(resources);
+  // hook that has only a generateName is judged under the name Argo CD gives it, as verify sends it,
+  // where Argo CD alone applies the tree (Flux applies no object without a name: the reader says so).
+  const consumers = gitopsConsumers(root);
+  const hooks: ReturnType<typeof argoCdNames> = consumers.flux ? new Map() : argoCdNames(resources);
   const serverJson = (d: SourceDoc) => {
     const hook = hooks.get(d.id);
     return hook ? jsonNamed(jsonOf(d), hook.name) : jsonOf(d);
@@ -135,7 +137,7 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   );
   // A node port that an earlier Service of the cluster holds is refused when the later one is
   // created, which no check of one object sees: judged over every Service the server would create.
-  const claims = options.serverChecks === false ? [] : nodePortClaims(resources, [...schemaFound, ...serverFound.problems]);
+  const claims = options.serverChecks === false ? [] : nodePortClaims(resources, [...schemaFound, ...serverFound.problems], !consumers.flux);
   const names = namesAsTyped(parsed);
   const taken = options.nodePortClashes === false ? [] : nodePortProblems(claims, (file) => nameAsTyped(file, names));
   // What the reader or the schema already reported at a field is not said again by the server check.

@@ -296,6 +296,35 @@ describe('objects named by metadata.generateName', () => {
     expect(refused[0]!.line).toBe(4);
   });
 
+  it('are all refused where Flux applies the tree too, the hooks saying that Flux reads no hook', async () => {
+    const named = (annotations: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: settings-\n  namespace: shop\n${annotations}data: {a: b}\n`;
+    const file = write(
+      'generate-name-flux.yaml',
+      [named(''), named('  annotations: {argocd.argoproj.io/hook: PostSync}\n'), named('  annotations: {helm.sh/hook: pre-install}\n')].join('---\n'),
+    );
+    const refusedWith = async (consumer: string) => {
+      const root = mkdtempSync(join(dir, 'consumer-'));
+      symlinkSync(join(repo, '.tools'), join(root, '.tools'));
+      const gitops = { consumer, repoURL: 'https://git.example.test/team/fixture.git', targetRevision: 'main' };
+      writeFileSync(join(root, 'strata.config.json'), JSON.stringify({ gitops }));
+      const r = await validate(root, [file], { policy: false });
+      return r.problems.filter((p) => p.rule === 'missing-name').map((p) => [p.resource, p.message]);
+    };
+    const plain =
+      'missing metadata.name; kubectl apply refuses generateName alone, and Argo CD takes it only on a hook (argocd.argoproj.io/hook or helm.sh/hook), which it names itself';
+    const flux = (consumer: string) =>
+      `missing metadata.name; Flux applies this tree (gitops.consumer "${consumer}" in strata.config.json) and reads no Argo CD or Helm hook: it applies every object by its name, and refuses generateName alone as kubectl apply does`;
+    expect(await refusedWith('argocd')).toStrictEqual([[`${file}#0`, plain]]);
+    for (const consumer of ['flux', 'both']) {
+      expect(await refusedWith(consumer)).toStrictEqual([
+        [`${file}#0`, plain],
+        [`${file}#1`, flux(consumer)],
+        [`${file}#2`, flux(consumer)],
+      ]);
+    }
+  });
+
   it('are named <generateName>* by the policy rules too', async () => {
     const file = write('generate-name-policy.yaml', text);
     const r = await validate(repo, [file], { serverChecks: false });

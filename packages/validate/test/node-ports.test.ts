@@ -181,6 +181,30 @@ describe('node ports two Services of one env ask for, offline', () => {
     ]);
   });
 
+  it('gives a Service annotated for Argo CD its node port where Flux applies the tree too: Flux reads no hook', async () => {
+    const annotated = (o: object, hook: string) => {
+      (o as { metadata: Record<string, unknown> }).metadata.annotations = { 'argocd.argoproj.io/hook': hook };
+      return o;
+    };
+    const built = {
+      'dev/a': [annotated(nodePortService('a', 'ns', [{ port: 80, nodePort: 30095 }]), 'Skip')],
+      'dev/b': [nodePortService('b', 'ns', [{ port: 80, nodePort: 30095 }])],
+    };
+    const withConsumer = (consumer: string) => {
+      const root = workspace(built);
+      const gitops = { consumer, repoURL: 'https://git.example.test/team/fixture.git', targetRevision: 'main' };
+      writeFileSync(join(root, 'strata.config.json'), JSON.stringify({ gitops }));
+      return root;
+    };
+    const argo = await validate(withConsumer('argocd'), ['dist'], { policy: false });
+    expect(taken(argo)).toStrictEqual([]);
+    for (const consumer of ['flux', 'both']) {
+      const r = await validate(withConsumer(consumer), ['dist'], { policy: false });
+      expect(taken(r).map((p) => [p.file, p.name, words(p.message)])).toStrictEqual([['dist/dev/b.yaml', 'b', `Invalid value: 30095: ${TAKEN}`]]);
+      expect(r.nodePortClaims?.map((c) => c.file)).toStrictEqual(['dist/dev/a.yaml', 'dist/dev/b.yaml']);
+    }
+  });
+
   it('takes files that are not built output as one cluster, in the order given', async () => {
     const root = workspace({});
     writeFileSync(join(root, 'one.yaml'), stringify(nodePortService('one', 'ns', [{ port: 80, nodePort: 30090 }])));
