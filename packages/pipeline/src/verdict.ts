@@ -94,3 +94,14 @@ export function checkVerdict(
 export function buildVerdict(r: Pick<BuildOutcome, 'results' | 'failed'>): BuildVerdict {
   return { ...decide(r.failed, toolFailure(r.results)), notBuilt: r.failed };
 }
+
+/** A verify run's errors: the API server's refusals and what could not be read. */
+export interface VerifyVerdict extends Verdict {
+  readonly errors: number;
+}
+
+/** What `strata verify` found, and whether it passed. */
+export function verifyVerdict(r: Pick<VerifyReport, 'problems' | 'objects'>): VerifyVerdict {
+  const errors = summarize(r.problems, r.objects).errors;
+  return { ...decide(errors, undefined), errors };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ToolError, type Problem } from '@strata/project';
-import { buildVerdict, checkVerdict, gateVerdict, pipelineFailed, pipelineVerdict } from '../src/index.ts';
+import { buildVerdict, checkVerdict, gateVerdict, pipelineFailed, pipelineVerdict, verifyVerdict } from '../src/index.ts';
 
 type Built = Parameters<typeof pipelineVerdict>[0]['built']['results'][number];
 
@@ -150,5 +150,19 @@ describe('buildVerdict', () => {
     const v = buildVerdict({ results: [built('overlays/dev/web', false, true), built('overlays/dev/api')], failed: 1 });
     expect(v.outcome).toBe('unjudged');
     expect(v.unjudged?.message).toMatch(/^kustomize failed on 1 of 2 overlays /);
+  });
+});
+
+describe('verifyVerdict', () => {
+  it("fails on the server's errors alone: warnings and excepted refusals pass", () => {
+    expect(verifyVerdict({ problems: [], objects: 3 })).toStrictEqual({ outcome: 'passed', errors: 0 });
+    expect(verifyVerdict({ problems: [problem('warning'), problem('error', 'a reason')], objects: 3 })).toStrictEqual({
+      outcome: 'passed',
+      errors: 0,
+    });
+    expect(verifyVerdict({ problems: [problem('error'), problem('error'), problem('warning')], objects: 3 })).toStrictEqual({
+      outcome: 'failed',
+      errors: 2,
+    });
   });
 });

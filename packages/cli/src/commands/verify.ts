@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { findRoot, findRootOrCwd, UsageError } from '@strata/project';
 import { formatReport, OUTPUT_FORMATS, type OutputFormat } from '@strata/validate/formats';
 import { formatSummary, problemLines, summarize } from '@strata/validate/report';
-import { EXIT } from '../exit.ts';
+import { settle } from '../exit.ts';
 import { appOption, type Common, envOption, err, out, seconds, VERSION } from '../common.ts';
 import { onVerifyPhase, printServer } from '../reports.ts';
 
@@ -25,7 +25,7 @@ export function registerVerify(program: Command): void {
     .option('--namespace <name>', 'the namespace for namespaced objects that name none (default: strata-verify)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .action(async (paths: string[], o: Common & { against?: string; namespace?: string; output: OutputFormat }) => {
-      const { verifyApps, verifyFiles } = await import('@strata/pipeline');
+      const { verifyApps, verifyFiles, verifyVerdict } = await import('@strata/pipeline');
       if (o.namespace !== undefined) (await import('@strata/verify')).checkDefaultNamespace(o.namespace, '--namespace');
       const common = {
         onPhase: onVerifyPhase,
@@ -49,6 +49,6 @@ export function registerVerify(program: Command): void {
         for (const line of problemLines(r.problems)) out(line);
         out(`verify: ${formatSummary(summary)} (${seconds()})`);
       }
-      if (summary.errors > 0) process.exitCode = EXIT.invalid;
+      settle(verifyVerdict(r));
     });
 }
