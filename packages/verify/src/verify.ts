@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Manifest } from '@strata/core';
-import { findRootOrCwd, Layout, objectName, parseExact, stringifyExact, ToolError, UsageError, type Problem } from '@strata/project';
+import { findRootOrCwd, gitopsConsumers, Layout, objectName, parseExact, stringifyExact, ToolError, UsageError, type Problem } from '@strata/project';
 import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 import { nodePortClashes, nodePortsAsked, nodePortTakenMessage, type NodePortClash } from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
@@ -278,8 +278,11 @@ async function run(
     const turn = turns();
     const groups = await read(turn);
     // What Argo CD never applies never reaches the cluster: it is left out before anything else,
-    // the ref's as well (it was never deployed), and said, not dropped.
-    const [targets, skipped] = argoCdApplies(toTargets(groups));
+    // the ref's as well (it was never deployed), and said, not dropped. Only where Argo CD alone
+    // applies the tree (gitops.consumer): Flux reads no Argo CD annotation and applies everything.
+    const argoCdAlone = !gitopsConsumers(options.root ?? findRootOrCwd()).flux;
+    const applies = (ts: readonly Target[]): [Target[], { t: Target; why: ArgoCdSkip }[]] => (argoCdAlone ? argoCdApplies(ts) : [[...ts], []]);
+    const [targets, skipped] = applies(toTargets(groups));
     const notApplied = skipped.map(({ t, why }): NotApplied => {
       const meta = t.manifest.metadata;
       const name = objectName(meta);
@@ -302,7 +305,7 @@ async function run(
       ...(await loadCrds(join(options.root ?? findRootOrCwd(), Layout.crds), turn)),
     ]);
     // The ref builds while the server starts: both take seconds, and neither needs the other.
-    const refTargets = against ? argoCdApplies(toTargets(await phases.timed('build', against.build)))[0] : [];
+    const refTargets = against ? applies(toTargets(await phases.timed('build', against.build)))[0] : [];
     let server: Server;
     if (serverStarting) {
       server = await serverStarting;

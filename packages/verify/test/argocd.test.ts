@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { Manifest } from '@strata/core';
@@ -276,4 +277,33 @@ describe('a hook that has only a generateName is judged under the name Argo CD g
     expect(messages[4]).toMatch(/^Invalid value: "[^"]+": must be no more than 253 characters \(/);
     expect(found.objects).toBe(Object.keys(cases).length);
   });
+});
+
+describe('verify where Flux applies the tree too', () => {
+  it('applies what Argo CD would skip, since Flux reads no Argo CD annotation', async () => {
+    const flux = makeRepo({
+      'dev/skipped': [broken('skipped', { [HOOK]: 'Skip' })],
+      'dev/helm-test': [broken('helm-test', { 'helm.sh/hook': 'test-success' })],
+    });
+    try {
+      for (const consumer of ['flux', 'both']) {
+        writeFileSync(join(flux, 'strata.config.json'), `${JSON.stringify({ gitops: { consumer } })}\n`);
+        const r = await verify(flux, { server });
+        expect(r.notApplied, consumer).toStrictEqual([]);
+        expect(r.objects, consumer).toBe(2);
+        expect(
+          r.problems.filter((p) => p.severity === 'error').map((p) => [p.file, p.path]),
+          consumer,
+        ).toStrictEqual([
+          ['dist/dev/helm-test.yaml', 'spec.template.spec.containers[name="app"].imagePullPolicyy'],
+          ['dist/dev/skipped.yaml', 'spec.template.spec.containers[name="app"].imagePullPolicyy'],
+        ]);
+      }
+      // Argo CD alone, said or by default: left out as above.
+      writeFileSync(join(flux, 'strata.config.json'), `${JSON.stringify({ gitops: { consumer: 'argocd' } })}\n`);
+      expect((await verify(flux, { server })).notApplied).toHaveLength(2);
+    } finally {
+      rmSync(flux, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
