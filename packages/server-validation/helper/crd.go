@@ -24,7 +24,6 @@ package main
 // An apiVersion whose version the CRD does not serve is refused: the server answers 404.
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,28 +31,24 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/apiserver/pkg/authentication/user"
-	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
-	"k8s.io/apiserver/pkg/warning"
 	kjson "sigs.k8s.io/json"
 
 	"k8s.io/apiextensions-apiserver/pkg/apihelpers"
 	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/install"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
 	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
 	structuralpruning "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
+	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"k8s.io/apiextensions-apiserver/pkg/registry/customresource"
 	"k8s.io/apiextensions-apiserver/pkg/registry/customresourcedefinition"
 )
@@ -64,6 +59,9 @@ type crdVersion struct {
 	structural *structuralschema.Structural
 	strategy   rest.RESTCreateStrategy
 }
+
+// The kind of a CustomResourceDefinition, which is checked when it is registered.
+var crdGroupKind = apiextensionsv1.Kind("CustomResourceDefinition")
 
 // crdInfo is one registered CRD.
 type crdInfo struct {
@@ -125,6 +123,7 @@ func registerCRD(raw json.RawMessage) (a answer) {
 		}
 	}()
 	gvk := apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition")
+	a.Errors = append(a.Errors, applyRefusals(raw)...)
 	obj, _, err := crdDecoder.Decode(raw, &gvk, nil)
 	if err != nil {
 		if strict, ok := runtime.AsStrictDecodingError(err); ok && obj != nil {
@@ -141,20 +140,7 @@ func registerCRD(raw json.RawMessage) (a answer) {
 		a.Errors = append(a.Errors, fieldError{Type: "FieldValueInvalid", Message: fmt.Sprintf("not a CustomResourceDefinition: %T", obj)})
 		return a
 	}
-	ctx := genericapirequest.WithNamespace(context.Background(), "")
-	ctx = genericapirequest.WithUser(ctx, &user.DefaultInfo{Name: "strata", Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated}})
-	ctx = genericapirequest.WithRequestInfo(ctx, &genericapirequest.RequestInfo{
-		IsResourceRequest: true, Verb: "create", APIPrefix: "apis", APIGroup: apiextensionsv1.GroupName, APIVersion: "v1",
-		Resource: "customresourcedefinitions", Name: crd.Name,
-	})
-	rec := &warnings{}
-	ctx = warning.WithWarningRecorder(ctx, rec)
-	rest.FillObjectMetaSystemFields(crd)
-	strategy := customresourcedefinition.NewStrategy(crdScheme)
-	if err := rest.BeforeCreate(strategy, ctx, crd); err != nil {
-		a.Errors = append(a.Errors, statusErrors(err)...)
-	}
-	a.Warnings = append(a.Warnings, rec.list...)
+	create(&a, crd, apiextensionsv1.SchemeGroupVersion, "customresourcedefinitions", customresourcedefinition.NewStrategy(crdScheme), nil)
 	if len(a.Errors) > 0 {
 		return a
 	}
@@ -276,6 +262,7 @@ func checkCustomResource(raw json.RawMessage, gv schema.GroupVersion, kind strin
 		a.Errors = append(a.Errors, fieldError{Type: "FieldValueInvalid", Message: fmt.Sprintf("not a JSON object: %v", err)})
 		return a
 	}
+	a.Errors = append(a.Errors, applyRefusals(raw)...)
 	for _, e := range strictErrs {
 		a.Errors = append(a.Errors, strictError(e))
 	}
@@ -298,35 +285,7 @@ func checkCustomResource(raw json.RawMessage, gv schema.GroupVersion, kind strin
 		structuraldefaulting.Default(u.Object, v.structural)
 	}
 
-	accessor, err := meta.Accessor(u)
-	if err != nil {
-		a.Errors = append(a.Errors, fieldError{Field: "metadata", Type: "FieldValueInvalid", Message: err.Error()})
-		return a
-	}
-	ns := ""
-	if crd.namespaceScoped {
-		ns = accessor.GetNamespace()
-		if ns == "" {
-			ns = "default"
-		}
-	}
-	rec := &warnings{}
-	ctx := context.Background()
-	ctx = genericapirequest.WithNamespace(ctx, ns)
-	ctx = genericapirequest.WithUser(ctx, &user.DefaultInfo{Name: "strata", Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated}})
-	ctx = genericapirequest.WithRequestInfo(ctx, &genericapirequest.RequestInfo{
-		IsResourceRequest: true, Verb: "create", APIPrefix: "apis", APIGroup: gv.Group, APIVersion: gv.Version,
-		Namespace: ns, Resource: crd.plural, Name: accessor.GetName(),
-	})
-	ctx = warning.WithWarningRecorder(ctx, rec)
-	rest.FillObjectMetaSystemFields(accessor)
-	if accessor.GetName() == "" && accessor.GetGenerateName() != "" {
-		accessor.SetName(v.strategy.GenerateName(accessor.GetGenerateName()))
-	}
-	if err := rest.BeforeCreate(v.strategy, ctx, u); err != nil {
-		a.Errors = append(a.Errors, statusErrors(err)...)
-	}
-	a.Warnings = append(a.Warnings, rec.list...)
+	create(&a, u, gv, crd.plural, v.strategy, nil)
 	return a
 }
 

@@ -29,8 +29,9 @@
 //	{"id":1,"checked":true,"errors":[{"field":"spec.replicas","type":"FieldValueInvalid","message":"Invalid value: -1: must be greater than or equal to 0"}],"warnings":[]}
 //	{"id":2,"checked":false,"reason":"monitoring.coreos.com/v1 ServiceMonitor is not a built-in kind"}
 //
-// `checked` is false for kinds this program does not know (custom resources, kinds the server does
-// not serve by default, kinds whose create needs a live cluster): the caller validates those some
+// `checked` is false for kinds this program does not know (custom resources without their CRD,
+// versions the server does not serve by default) and for the kinds the server serves whose create
+// needs a live cluster (those also carry "needsCluster":true): the caller validates those some
 // other way. Field paths are the server's, in dotted form (`spec.template.spec.containers[0].name`).
 //
 // Exit status: 0 at the end of input, 2 on a usage or output error.
@@ -51,41 +52,55 @@ import (
 	"strings"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/authentication/user"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/warning"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/klog/v2"
+	aggregatorscheme "k8s.io/kube-aggregator/pkg/apiserver/scheme"
+	apiserviceregistry "k8s.io/kube-aggregator/pkg/registry/apiservice"
 	kjson "sigs.k8s.io/json"
 
 	"k8s.io/kubernetes/pkg/api/legacyscheme"
 	apiservice "k8s.io/kubernetes/pkg/api/service"
 	api "k8s.io/kubernetes/pkg/apis/core"
 	corevalidation "k8s.io/kubernetes/pkg/apis/core/validation"
+	resourceapi "k8s.io/kubernetes/pkg/apis/resource"
 	"k8s.io/kubernetes/pkg/controlplane"
 
 	_ "k8s.io/kubernetes/pkg/apis/admissionregistration/install"
 	_ "k8s.io/kubernetes/pkg/apis/apps/install"
 	_ "k8s.io/kubernetes/pkg/apis/autoscaling/install"
 	_ "k8s.io/kubernetes/pkg/apis/batch/install"
+	_ "k8s.io/kubernetes/pkg/apis/certificates/install"
 	_ "k8s.io/kubernetes/pkg/apis/coordination/install"
 	_ "k8s.io/kubernetes/pkg/apis/core/install"
 	_ "k8s.io/kubernetes/pkg/apis/discovery/install"
+	_ "k8s.io/kubernetes/pkg/apis/events/install"
 	_ "k8s.io/kubernetes/pkg/apis/flowcontrol/install"
 	_ "k8s.io/kubernetes/pkg/apis/networking/install"
 	_ "k8s.io/kubernetes/pkg/apis/node/install"
 	_ "k8s.io/kubernetes/pkg/apis/policy/install"
 	_ "k8s.io/kubernetes/pkg/apis/rbac/install"
+	_ "k8s.io/kubernetes/pkg/apis/resource/install"
 	_ "k8s.io/kubernetes/pkg/apis/scheduling/install"
 	_ "k8s.io/kubernetes/pkg/apis/storage/install"
 
+	"k8s.io/kubernetes/pkg/registry/admissionregistration/mutatingadmissionpolicy"
+	"k8s.io/kubernetes/pkg/registry/admissionregistration/mutatingadmissionpolicybinding"
 	mutatingwebhook "k8s.io/kubernetes/pkg/registry/admissionregistration/mutatingwebhookconfiguration"
+	"k8s.io/kubernetes/pkg/registry/admissionregistration/validatingadmissionpolicy"
+	"k8s.io/kubernetes/pkg/registry/admissionregistration/validatingadmissionpolicybinding"
 	validatingwebhook "k8s.io/kubernetes/pkg/registry/admissionregistration/validatingwebhookconfiguration"
 	"k8s.io/kubernetes/pkg/registry/apps/controllerrevision"
 	"k8s.io/kubernetes/pkg/registry/apps/daemonset"
@@ -95,11 +110,14 @@ import (
 	"k8s.io/kubernetes/pkg/registry/autoscaling/horizontalpodautoscaler"
 	"k8s.io/kubernetes/pkg/registry/batch/cronjob"
 	"k8s.io/kubernetes/pkg/registry/batch/job"
+	"k8s.io/kubernetes/pkg/registry/certificates/certificates"
 	"k8s.io/kubernetes/pkg/registry/coordination/lease"
 	"k8s.io/kubernetes/pkg/registry/core/configmap"
 	"k8s.io/kubernetes/pkg/registry/core/endpoint"
+	"k8s.io/kubernetes/pkg/registry/core/event"
 	"k8s.io/kubernetes/pkg/registry/core/limitrange"
 	"k8s.io/kubernetes/pkg/registry/core/namespace"
+	"k8s.io/kubernetes/pkg/registry/core/node"
 	"k8s.io/kubernetes/pkg/registry/core/persistentvolume"
 	"k8s.io/kubernetes/pkg/registry/core/persistentvolumeclaim"
 	"k8s.io/kubernetes/pkg/registry/core/pod"
@@ -115,16 +133,25 @@ import (
 	"k8s.io/kubernetes/pkg/registry/flowcontrol/prioritylevelconfiguration"
 	"k8s.io/kubernetes/pkg/registry/networking/ingress"
 	"k8s.io/kubernetes/pkg/registry/networking/ingressclass"
+	"k8s.io/kubernetes/pkg/registry/networking/ipaddress"
 	"k8s.io/kubernetes/pkg/registry/networking/networkpolicy"
+	"k8s.io/kubernetes/pkg/registry/networking/servicecidr"
 	"k8s.io/kubernetes/pkg/registry/node/runtimeclass"
 	"k8s.io/kubernetes/pkg/registry/policy/poddisruptionbudget"
 	"k8s.io/kubernetes/pkg/registry/rbac/clusterrole"
 	"k8s.io/kubernetes/pkg/registry/rbac/clusterrolebinding"
 	"k8s.io/kubernetes/pkg/registry/rbac/role"
 	"k8s.io/kubernetes/pkg/registry/rbac/rolebinding"
+	"k8s.io/kubernetes/pkg/registry/resource/deviceclass"
+	"k8s.io/kubernetes/pkg/registry/resource/resourceclaim"
+	"k8s.io/kubernetes/pkg/registry/resource/resourceclaimtemplate"
+	"k8s.io/kubernetes/pkg/registry/resource/resourceslice"
 	"k8s.io/kubernetes/pkg/registry/scheduling/priorityclass"
 	"k8s.io/kubernetes/pkg/registry/storage/csidriver"
+	"k8s.io/kubernetes/pkg/registry/storage/csinode"
+	"k8s.io/kubernetes/pkg/registry/storage/csistoragecapacity"
 	"k8s.io/kubernetes/pkg/registry/storage/storageclass"
+	"k8s.io/kubernetes/pkg/registry/storage/volumeattachment"
 	"k8s.io/kubernetes/pkg/registry/storage/volumeattributesclass"
 )
 
@@ -132,53 +159,124 @@ import (
 type kind struct {
 	group, kind, resource string
 	strategy              rest.RESTCreateStrategy
+	// The scheme its objects decode with; nil for the control plane's own (legacyscheme).
+	api *apiScheme
 }
 
-// kinds are the resources people write in manifests whose create needs nothing but the object.
-// Left out on purpose: kinds whose create strategy needs a live cluster (admission policies and
-// their bindings resolve resources and check authorization, CSRs need the requesting user) and
-// kinds nobody applies from a manifest (Events, Nodes, Leases are kept: some charts ship them).
+// apiScheme is the codec of a group that kube-apiserver serves from another scheme than its own:
+// apiregistration.k8s.io, served by the aggregator inside kube-apiserver.
+type apiScheme struct {
+	scheme  *runtime.Scheme
+	decoder runtime.Decoder
+	// The versions served by default.
+	served map[string]bool
+}
+
+// The aggregator installs storage for apiregistration.k8s.io/v1 only (its v1beta1 is in the scheme
+// and in its resource config, but nothing serves it: discovery lists v1 alone).
+var aggregator = &apiScheme{scheme: aggregatorscheme.Scheme, decoder: strictDecoder(aggregatorscheme.Codecs), served: map[string]bool{"v1": true}}
+
+// The strategies whose constructor asks for a live cluster's parts: the authorizer (nil skips the
+// paramKind and paramRef authorization, as it is skipped for system:masters, the user of every
+// check here), the policy getter of the bindings (used only by that authorization), and the
+// namespace client of DRA's admin access check (see adminNamespaces).
+var (
+	validatingPolicyStrategy        = validatingadmissionpolicy.NewStrategy(nil, nil)
+	validatingPolicyBindingStrategy = validatingadmissionpolicybinding.NewStrategy(nil, nil, nil)
+	mutatingPolicyStrategy          = mutatingadmissionpolicy.NewStrategy(nil, nil)
+	mutatingPolicyBindingStrategy   = mutatingadmissionpolicybinding.NewStrategy(nil, nil, nil)
+	resourceClaimStrategy           = resourceclaim.NewStrategy(adminNamespaces{}, nil)
+	resourceClaimTemplateStrategy   = resourceclaimtemplate.NewStrategy(adminNamespaces{})
+)
+
+// adminNamespaces answers DRA's admin access check (a device request with adminAccess: true is
+// allowed only in a namespace labelled resource.kubernetes.io/admin-access: "true"): which labels a
+// namespace has is the cluster's state, like whether the namespace exists, so every namespace is
+// taken to allow it. The server's other checks of such a request still run.
+type adminNamespaces struct {
+	corev1client.NamespaceInterface
+}
+
+func (adminNamespaces) Get(_ context.Context, name string, _ metav1.GetOptions) (*corev1.Namespace, error) {
+	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{resourceapi.DRAAdminNamespaceLabelKey: "true"}}}, nil
+}
+
+// kinds are the resources kube-apiserver v1.36.3 serves by default that can be created, each with
+// the strategy its registry creates it with (the list its discovery gives, but for needsCluster).
 var kinds = []kind{
-	{"", "Pod", "pods", pod.Strategy},
-	{"", "Service", "services", service.Strategy},
-	{"", "ConfigMap", "configmaps", configmap.Strategy},
-	{"", "Secret", "secrets", secret.Strategy},
-	{"", "ServiceAccount", "serviceaccounts", serviceaccount.Strategy},
-	{"", "Namespace", "namespaces", namespace.Strategy},
-	{"", "PersistentVolumeClaim", "persistentvolumeclaims", persistentvolumeclaim.Strategy},
-	{"", "PersistentVolume", "persistentvolumes", persistentvolume.Strategy},
-	{"", "ReplicationController", "replicationcontrollers", replicationcontroller.Strategy},
-	{"", "PodTemplate", "podtemplates", podtemplate.Strategy},
-	{"", "Endpoints", "endpoints", endpoint.Strategy},
-	{"", "LimitRange", "limitranges", limitrange.Strategy},
-	{"", "ResourceQuota", "resourcequotas", resourcequota.Strategy},
-	{"apps", "Deployment", "deployments", deployment.Strategy},
-	{"apps", "StatefulSet", "statefulsets", statefulset.Strategy},
-	{"apps", "DaemonSet", "daemonsets", daemonset.Strategy},
-	{"apps", "ReplicaSet", "replicasets", replicaset.Strategy},
-	{"apps", "ControllerRevision", "controllerrevisions", controllerrevision.Strategy},
-	{"batch", "Job", "jobs", job.Strategy},
-	{"batch", "CronJob", "cronjobs", cronjob.Strategy},
-	{"networking.k8s.io", "Ingress", "ingresses", ingress.Strategy},
-	{"networking.k8s.io", "IngressClass", "ingressclasses", ingressclass.Strategy},
-	{"networking.k8s.io", "NetworkPolicy", "networkpolicies", networkpolicy.Strategy},
-	{"policy", "PodDisruptionBudget", "poddisruptionbudgets", poddisruptionbudget.Strategy},
-	{"rbac.authorization.k8s.io", "Role", "roles", role.Strategy},
-	{"rbac.authorization.k8s.io", "ClusterRole", "clusterroles", clusterrole.Strategy},
-	{"rbac.authorization.k8s.io", "RoleBinding", "rolebindings", rolebinding.Strategy},
-	{"rbac.authorization.k8s.io", "ClusterRoleBinding", "clusterrolebindings", clusterrolebinding.Strategy},
-	{"autoscaling", "HorizontalPodAutoscaler", "horizontalpodautoscalers", horizontalpodautoscaler.Strategy},
-	{"scheduling.k8s.io", "PriorityClass", "priorityclasses", priorityclass.Strategy},
-	{"storage.k8s.io", "StorageClass", "storageclasses", storageclass.Strategy},
-	{"storage.k8s.io", "CSIDriver", "csidrivers", csidriver.Strategy},
-	{"storage.k8s.io", "VolumeAttributesClass", "volumeattributesclasses", volumeattributesclass.Strategy},
-	{"admissionregistration.k8s.io", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", validatingwebhook.Strategy},
-	{"admissionregistration.k8s.io", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", mutatingwebhook.Strategy},
-	{"discovery.k8s.io", "EndpointSlice", "endpointslices", endpointslice.Strategy},
-	{"coordination.k8s.io", "Lease", "leases", lease.Strategy},
-	{"node.k8s.io", "RuntimeClass", "runtimeclasses", runtimeclass.Strategy},
-	{"flowcontrol.apiserver.k8s.io", "FlowSchema", "flowschemas", flowschema.Strategy},
-	{"flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration", "prioritylevelconfigurations", prioritylevelconfiguration.Strategy},
+	{"", "Pod", "pods", pod.Strategy, nil},
+	{"", "Service", "services", service.Strategy, nil},
+	{"", "ConfigMap", "configmaps", configmap.Strategy, nil},
+	{"", "Secret", "secrets", secret.Strategy, nil},
+	{"", "ServiceAccount", "serviceaccounts", serviceaccount.Strategy, nil},
+	{"", "Namespace", "namespaces", namespace.Strategy, nil},
+	{"", "PersistentVolumeClaim", "persistentvolumeclaims", persistentvolumeclaim.Strategy, nil},
+	{"", "PersistentVolume", "persistentvolumes", persistentvolume.Strategy, nil},
+	{"", "ReplicationController", "replicationcontrollers", replicationcontroller.Strategy, nil},
+	{"", "PodTemplate", "podtemplates", podtemplate.Strategy, nil},
+	{"", "Endpoints", "endpoints", endpoint.Strategy, nil},
+	{"", "LimitRange", "limitranges", limitrange.Strategy, nil},
+	{"", "ResourceQuota", "resourcequotas", resourcequota.Strategy, nil},
+	{"", "Event", "events", event.Strategy, nil},
+	{"", "Node", "nodes", node.Strategy, nil},
+	// The same storage as the core Event: events.k8s.io is another view of it.
+	{"events.k8s.io", "Event", "events", event.Strategy, nil},
+	{"apps", "Deployment", "deployments", deployment.Strategy, nil},
+	{"apps", "StatefulSet", "statefulsets", statefulset.Strategy, nil},
+	{"apps", "DaemonSet", "daemonsets", daemonset.Strategy, nil},
+	{"apps", "ReplicaSet", "replicasets", replicaset.Strategy, nil},
+	{"apps", "ControllerRevision", "controllerrevisions", controllerrevision.Strategy, nil},
+	{"batch", "Job", "jobs", job.Strategy, nil},
+	{"batch", "CronJob", "cronjobs", cronjob.Strategy, nil},
+	{"networking.k8s.io", "Ingress", "ingresses", ingress.Strategy, nil},
+	{"networking.k8s.io", "IngressClass", "ingressclasses", ingressclass.Strategy, nil},
+	{"networking.k8s.io", "NetworkPolicy", "networkpolicies", networkpolicy.Strategy, nil},
+	{"networking.k8s.io", "ServiceCIDR", "servicecidrs", servicecidr.Strategy, nil},
+	{"networking.k8s.io", "IPAddress", "ipaddresses", ipaddress.Strategy, nil},
+	{"policy", "PodDisruptionBudget", "poddisruptionbudgets", poddisruptionbudget.Strategy, nil},
+	{"rbac.authorization.k8s.io", "Role", "roles", role.Strategy, nil},
+	{"rbac.authorization.k8s.io", "ClusterRole", "clusterroles", clusterrole.Strategy, nil},
+	{"rbac.authorization.k8s.io", "RoleBinding", "rolebindings", rolebinding.Strategy, nil},
+	{"rbac.authorization.k8s.io", "ClusterRoleBinding", "clusterrolebindings", clusterrolebinding.Strategy, nil},
+	{"autoscaling", "HorizontalPodAutoscaler", "horizontalpodautoscalers", horizontalpodautoscaler.Strategy, nil},
+	{"scheduling.k8s.io", "PriorityClass", "priorityclasses", priorityclass.Strategy, nil},
+	{"storage.k8s.io", "StorageClass", "storageclasses", storageclass.Strategy, nil},
+	{"storage.k8s.io", "CSIDriver", "csidrivers", csidriver.Strategy, nil},
+	{"storage.k8s.io", "VolumeAttributesClass", "volumeattributesclasses", volumeattributesclass.Strategy, nil},
+	{"storage.k8s.io", "CSINode", "csinodes", csinode.Strategy, nil},
+	{"storage.k8s.io", "CSIStorageCapacity", "csistoragecapacities", csistoragecapacity.Strategy, nil},
+	{"storage.k8s.io", "VolumeAttachment", "volumeattachments", volumeattachment.Strategy, nil},
+	{"admissionregistration.k8s.io", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", validatingwebhook.Strategy, nil},
+	{"admissionregistration.k8s.io", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", mutatingwebhook.Strategy, nil},
+	{"admissionregistration.k8s.io", "ValidatingAdmissionPolicy", "validatingadmissionpolicies", validatingPolicyStrategy, nil},
+	{"admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding", "validatingadmissionpolicybindings", validatingPolicyBindingStrategy, nil},
+	{"admissionregistration.k8s.io", "MutatingAdmissionPolicy", "mutatingadmissionpolicies", mutatingPolicyStrategy, nil},
+	{"admissionregistration.k8s.io", "MutatingAdmissionPolicyBinding", "mutatingadmissionpolicybindings", mutatingPolicyBindingStrategy, nil},
+	{"discovery.k8s.io", "EndpointSlice", "endpointslices", endpointslice.Strategy, nil},
+	{"coordination.k8s.io", "Lease", "leases", lease.Strategy, nil},
+	{"node.k8s.io", "RuntimeClass", "runtimeclasses", runtimeclass.Strategy, nil},
+	{"flowcontrol.apiserver.k8s.io", "FlowSchema", "flowschemas", flowschema.Strategy, nil},
+	{"flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration", "prioritylevelconfigurations", prioritylevelconfiguration.Strategy, nil},
+	{"certificates.k8s.io", "CertificateSigningRequest", "certificatesigningrequests", certificates.Strategy, nil},
+	{"resource.k8s.io", "DeviceClass", "deviceclasses", deviceclass.Strategy, nil},
+	{"resource.k8s.io", "ResourceClaim", "resourceclaims", resourceClaimStrategy, nil},
+	{"resource.k8s.io", "ResourceClaimTemplate", "resourceclaimtemplates", resourceClaimTemplateStrategy, nil},
+	{"resource.k8s.io", "ResourceSlice", "resourceslices", resourceslice.Strategy, nil},
+	{"apiregistration.k8s.io", "APIService", "apiservices", apiserviceregistry.NewStrategy(aggregatorscheme.Scheme), aggregator},
+}
+
+// needsCluster are the kinds kube-apiserver serves by default whose create cannot run here, each
+// with the reason. They come back checked: false with needsCluster set, so that callers can say
+// which kinds were left to a real server.
+var needsCluster = map[schema.GroupKind]string{
+	{Group: "", Kind: "Binding"}:                                      "a Binding is created against its Pod, which only a cluster has",
+	{Group: "", Kind: "ComponentStatus"}:                              "the server computes ComponentStatus objects; it creates none",
+	{Group: "authentication.k8s.io", Kind: "TokenReview"}:             "a review is answered by the cluster's authenticator, not stored",
+	{Group: "authentication.k8s.io", Kind: "SelfSubjectReview"}:       "a review is answered by the cluster's authenticator, not stored",
+	{Group: "authorization.k8s.io", Kind: "SubjectAccessReview"}:      "a review is answered by the cluster's authorizer, not stored",
+	{Group: "authorization.k8s.io", Kind: "LocalSubjectAccessReview"}: "a review is answered by the cluster's authorizer, not stored",
+	{Group: "authorization.k8s.io", Kind: "SelfSubjectAccessReview"}:  "a review is answered by the cluster's authorizer, not stored",
+	{Group: "authorization.k8s.io", Kind: "SelfSubjectRulesReview"}:   "a review is answered by the cluster's authorizer, not stored",
 }
 
 type request struct {
@@ -197,11 +295,13 @@ type fieldError struct {
 }
 
 type answer struct {
-	ID       json.RawMessage `json:"id"`
-	Checked  bool            `json:"checked"`
-	Reason   string          `json:"reason,omitempty"`
-	Errors   []fieldError    `json:"errors"`
-	Warnings []string        `json:"warnings"`
+	ID      json.RawMessage `json:"id"`
+	Checked bool            `json:"checked"`
+	Reason  string          `json:"reason,omitempty"`
+	// With checked false: a kind kube-apiserver serves by default whose create needs a cluster.
+	NeedsCluster bool         `json:"needsCluster,omitempty"`
+	Errors       []fieldError `json:"errors"`
+	Warnings     []string     `json:"warnings"`
 }
 
 var (
@@ -218,13 +318,17 @@ func init() {
 	for _, k := range kinds {
 		byGroupKind[schema.GroupKind{Group: k.group, Kind: k.kind}] = k
 	}
-	info, ok := runtime.SerializerInfoForMediaType(legacyscheme.Codecs.SupportedMediaTypes(), runtime.ContentTypeJSON)
+	decoder = strictDecoder(legacyscheme.Codecs)
+}
+
+// strictDecoder decodes as the API server decodes a request body: strict JSON into the versioned
+// type, the scheme's defaulting, then conversion to the internal type that validation works on.
+func strictDecoder(codecs serializer.CodecFactory) runtime.Decoder {
+	info, ok := runtime.SerializerInfoForMediaType(codecs.SupportedMediaTypes(), runtime.ContentTypeJSON)
 	if !ok || info.StrictSerializer == nil {
 		panic("no strict JSON serializer in the scheme")
 	}
-	// As the API server decodes a request body: strict JSON into the versioned type, the scheme's
-	// defaulting, then conversion to the internal type that validation works on.
-	decoder = legacyscheme.Codecs.DecoderToVersion(info.StrictSerializer, runtime.InternalGroupVersioner)
+	return codecs.DecoderToVersion(info.StrictSerializer, runtime.InternalGroupVersioner)
 }
 
 // warnings collects what the strategy's WarningsOnCreate would send back as Warning headers.
@@ -255,22 +359,37 @@ func check(raw json.RawMessage, crds map[schema.GroupKind]*crdInfo) (a answer) {
 		a.Reason = fmt.Sprintf("apiVersion %q: %v", head.APIVersion, err)
 		return a
 	}
-	k, known := byGroupKind[schema.GroupKind{Group: gv.Group, Kind: head.Kind}]
+	gk := schema.GroupKind{Group: gv.Group, Kind: head.Kind}
+	k, known := byGroupKind[gk]
 	gvk := gv.WithKind(head.Kind)
 	if !known {
-		if crd := crds[gvk.GroupKind()]; crd != nil {
+		if crd := crds[gk]; crd != nil {
 			return checkCustomResource(raw, gv, head.Kind, crd)
+		}
+		if why, ok := needsCluster[gk]; ok {
+			a.Reason = fmt.Sprintf("%s %s is not checked offline: %s", head.APIVersion, head.Kind, why)
+			a.NeedsCluster = true
+			return a
+		}
+		if gk == crdGroupKind {
+			a.Reason = "a CustomResourceDefinition is checked when it is registered (a crd request), not as an object"
+			return a
 		}
 		a.Reason = fmt.Sprintf("%s %s is not a built-in kind checked here", head.APIVersion, head.Kind)
 		return a
 	}
-	if !legacyscheme.Scheme.Recognizes(gvk) || !served.ResourceEnabled(gv.WithResource(k.resource)) {
+	scheme, dec, isServed := legacyscheme.Scheme, decoder, served.ResourceEnabled(gv.WithResource(k.resource))
+	if k.api != nil {
+		scheme, dec, isServed = k.api.scheme, k.api.decoder, k.api.served[gv.Version]
+	}
+	if !scheme.Recognizes(gvk) || !isServed {
 		a.Reason = fmt.Sprintf("%s %s is not served by kube-apiserver by default", head.APIVersion, head.Kind)
 		return a
 	}
 	a.Checked = true
+	a.Errors = append(a.Errors, applyRefusals(raw)...)
 
-	obj, _, err := decoder.Decode(raw, &gvk, nil)
+	obj, _, err := dec.Decode(raw, &gvk, nil)
 	if err != nil {
 		if strict, ok := runtime.AsStrictDecodingError(err); ok && obj != nil {
 			// The server stops at these; going on finds the errors that remain once they are fixed.
@@ -278,18 +397,30 @@ func check(raw json.RawMessage, crds map[schema.GroupKind]*crdInfo) (a answer) {
 				a.Errors = append(a.Errors, strictError(e))
 			}
 		} else {
-			a.Errors = append(a.Errors, decodeError(gvk, raw, err))
+			a.Errors = append(a.Errors, decodeError(scheme, gvk, raw, err))
 			return a
 		}
 	}
+	var allocate func() error
+	if svc, ok := obj.(*api.Service); ok {
+		allocate = func() error { return allocateService(svc) }
+	}
+	create(&a, obj, gv, k.resource, k.strategy, allocate)
+	return a
+}
 
+// create does what the server's create handler and generic store do with a decoded object up to
+// storing it: the request context, the system fields, a generated name, the registry's own hook
+// (allocate, may be nil: the Service registry's allocation), then rest.BeforeCreate with the
+// resource's strategy. Its errors and the strategy's warnings go into a.
+func create(a *answer, obj runtime.Object, gv schema.GroupVersion, resource string, strategy rest.RESTCreateStrategy, allocate func() error) {
 	accessor, err := meta.Accessor(obj)
 	if err != nil {
 		a.Errors = append(a.Errors, fieldError{Field: "metadata", Type: "FieldValueInvalid", Message: err.Error()})
-		return a
+		return
 	}
 	ns := ""
-	if k.strategy.NamespaceScoped() {
+	if strategy.NamespaceScoped() {
 		// As `kubectl apply` without -n: the object's namespace, else the default one.
 		ns = accessor.GetNamespace()
 		if ns == "" {
@@ -302,26 +433,53 @@ func check(raw json.RawMessage, crds map[schema.GroupKind]*crdInfo) (a answer) {
 	ctx = genericapirequest.WithUser(ctx, &user.DefaultInfo{Name: "strata", Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated}})
 	ctx = genericapirequest.WithRequestInfo(ctx, &genericapirequest.RequestInfo{
 		IsResourceRequest: true, Verb: "create", APIPrefix: apiPrefix(gv), APIGroup: gv.Group, APIVersion: gv.Version,
-		Namespace: ns, Resource: k.resource, Name: accessor.GetName(),
+		Namespace: ns, Resource: resource, Name: accessor.GetName(),
 	})
 	ctx = warning.WithWarningRecorder(ctx, rec)
 
 	// What the generic store does before BeforeCreate: system fields, a generated name.
 	rest.FillObjectMetaSystemFields(accessor)
 	if accessor.GetName() == "" && accessor.GetGenerateName() != "" {
-		accessor.SetName(k.strategy.GenerateName(accessor.GetGenerateName()))
+		accessor.SetName(strategy.GenerateName(accessor.GetGenerateName()))
 	}
-	if svc, ok := obj.(*api.Service); ok {
-		if err := allocateService(svc); err != nil {
+	if allocate != nil {
+		if err := allocate(); err != nil {
 			a.Errors = append(a.Errors, statusErrors(err)...)
-			return a
+			return
 		}
 	}
-	if err := rest.BeforeCreate(k.strategy, ctx, obj); err != nil {
+	if err := rest.BeforeCreate(strategy, ctx, obj); err != nil {
 		a.Errors = append(a.Errors, statusErrors(err)...)
 	}
 	a.Warnings = append(a.Warnings, rec.list...)
-	return a
+}
+
+// applyRefusals are the refusals of a server-side apply that creates the object (how `strata
+// verify`, `kubectl apply --server-side` and Argo CD's server-side sync send it), made before the
+// registry sees it: managed fields in the applied configuration (the field manager: "must be
+// nil", 400) and a uid, which an apply that creates can only contradict (the patch handler: 409).
+// The other fields the server sets are accepted and overwritten: resourceVersion, generation,
+// creationTimestamp, deletionTimestamp, deletionGracePeriodSeconds, selfLink. The server names no
+// field in either refusal; the field it is about is given here.
+func applyRefusals(raw json.RawMessage) []fieldError {
+	var doc struct {
+		Metadata struct {
+			UID           json.RawMessage `json:"uid"`
+			ManagedFields json.RawMessage `json:"managedFields"`
+		} `json:"metadata"`
+	}
+	if json.Unmarshal(raw, &doc) != nil {
+		return nil
+	}
+	// Any list, an empty one too; null is the same as leaving the field out.
+	if m := strings.TrimSpace(string(doc.Metadata.ManagedFields)); strings.HasPrefix(m, "[") {
+		return []fieldError{{Field: "metadata.managedFields", Type: "BadRequest", Message: "metadata.managedFields must be nil"}}
+	}
+	var uid string
+	if json.Unmarshal(doc.Metadata.UID, &uid) == nil && uid != "" {
+		return []fieldError{{Field: "metadata.uid", Type: "Conflict", Message: fmt.Sprintf("uid mismatch: the provided object specified uid %s, and no existing object was found", uid)}}
+	}
+	return nil
 }
 
 func apiPrefix(gv schema.GroupVersion) string {
@@ -365,9 +523,9 @@ func strictError(err error) fieldError {
 // decodeError names the field a failed decode stopped at. The decoder's own error often has no
 // path: a Quantity's UnmarshalJSON says only that `100mm` is not a quantity. So the document is
 // decoded again one field at a time, following the Go type, down to the smallest part that fails.
-func decodeError(gvk schema.GroupVersionKind, raw []byte, err error) fieldError {
+func decodeError(scheme *runtime.Scheme, gvk schema.GroupVersionKind, raw []byte, err error) fieldError {
 	msg := err.Error()
-	if obj, newErr := legacyscheme.Scheme.New(gvk); newErr == nil {
+	if obj, newErr := scheme.New(gvk); newErr == nil {
 		if path, inner := locate(reflect.TypeOf(obj).Elem(), raw, nil); path != nil {
 			return fieldError{Field: path.String(), Type: "FieldValueInvalid", Message: cleanDecodeMessage(inner.Error())}
 		}

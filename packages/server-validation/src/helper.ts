@@ -41,6 +41,12 @@ export interface Verdict {
    */
   readonly checked: boolean;
   readonly reason?: string;
+  /**
+   * With `checked` false: the kind is one kube-apiserver serves by default, but its create needs a
+   * cluster (a Binding needs its Pod, a review the cluster's authenticator or authorizer), so only
+   * `strata verify` can check it.
+   */
+  readonly needsCluster?: boolean;
   /** Empty when the server would accept the object. */
   readonly errors: readonly FieldError[];
   /** What the server would send back as warnings on create (deprecated fields and the like). */
@@ -82,6 +88,7 @@ interface HelperAnswer {
   readonly id: number;
   readonly checked: boolean;
   readonly reason?: string;
+  readonly needsCluster?: boolean;
   readonly errors: readonly { field: string; type: string; message: string }[];
   readonly warnings: readonly string[];
 }
@@ -143,6 +150,7 @@ export function startHelper(binary: string, options: HelperOptions = {}): Helper
     waiting.resolve({
       checked: a.checked,
       ...(a.reason ? { reason: a.reason } : {}),
+      ...(a.needsCluster ? { needsCluster: true } : {}),
       errors: a.errors.map((e) => ({ path: e.field, type: e.type, message: e.message })),
       warnings: a.warnings,
     });

@@ -25,7 +25,10 @@ export interface ServerFieldChecks {
   readonly checked: number;
   /** The custom resources among them: checked against their CRD's schema by the server's own code. */
   readonly customResources?: readonly LocatedObject[];
-  /** One line for the reader when the checks could not run, saying how to make them run. */
+  /**
+   * One line for the reader: that the checks could not run and how to make them run, or which kinds
+   * of the input they could not check offline (their create needs a cluster).
+   */
   readonly note?: string;
 }
 
@@ -86,8 +89,10 @@ export async function serverFieldProblems(
     if ('lineOf' in crd) problems.push(...problemsOf(crd, v, false));
   });
   const customResources: LocatedObject[] = [];
+  const needCluster = new Set<string>();
   let checked = 0;
   verdicts.objects.forEach((v, i) => {
+    if (v.needsCluster) needCluster.add(`${objects[i]!.manifest.apiVersion} ${objects[i]!.manifest.kind}`);
     if (!v.checked) return;
     checked++;
     const o = objects[i]!;
@@ -95,7 +100,12 @@ export async function serverFieldProblems(
     if (isCustom) customResources.push(o);
     problems.push(...problemsOf(o, v, isCustom));
   });
-  return { problems, checked, customResources };
+  return { problems, checked, customResources, ...(needCluster.size > 0 ? { note: notCheckedNote([...needCluster]) } : {}) };
+}
+
+/** Says, once for a run, which kinds of the input the server's checks could not run on offline. */
+export function notCheckedNote(kinds: readonly string[]): string {
+  return `server field checks: not checked offline, their create needs a cluster (\`strata verify\` checks them): ${[...kinds].sort().join(', ')}`;
 }
 
 // What the server adds, for the object as a whole, when a schema error kept it from running a

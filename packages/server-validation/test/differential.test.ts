@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, startServer, type Server } from '@strata/verify';
 import { checkObjects, ensureHelper, type Verdict } from '../src/index.ts';
-import { loadCorpus, type Case } from './corpus.ts';
+import { loadCorpus } from './corpus.ts';
+import { createNamespaces, NAMESPACE, onServer, servedResources, type ServerVerdict } from './on-server.ts';
 
 // On a fresh machine the first test to ask builds the servers and the helper (minutes, once).
 const BUILD_TIMEOUT = 30 * 60_000;
@@ -20,41 +21,9 @@ interface Intended {
 const intended = JSON.parse(readFileSync(new URL('./intended-strictness.json', import.meta.url), 'utf8')) as Intended[];
 
 const corpus = loadCorpus();
-const NAMESPACE = 'field-checks';
 let server: Server;
 const helperVerdicts = new Map<string, Verdict>();
-const serverVerdicts = new Map<string, { accepted: boolean; status: number; message: string }>();
-
-interface Discovery {
-  resources: { name: string; kind: string; namespaced: boolean }[];
-}
-
-/** The server's judgement: server-side apply with dry run and strict field validation, as `strata verify` sends it. */
-async function onServer(c: Case, resources: Map<string, { name: string; namespaced: boolean }>) {
-  const { apiVersion, kind } = c.object;
-  const meta = c.object.metadata ?? {};
-  const resource = resources.get(`${apiVersion}/${kind}`);
-  if (!resource) throw new Error(`${c.name}: the server does not serve ${apiVersion} ${kind}`);
-  const base = `${apiVersion.includes('/') ? '/apis' : '/api'}/${apiVersion}`;
-  const namespace = typeof meta.namespace === 'string' ? meta.namespace : NAMESPACE;
-  const collection = `${base}${resource.namespaced ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${resource.name}`;
-  const query = 'fieldManager=strata-field-checks&fieldValidation=Strict&dryRun=All';
-  // Apply needs a name in the path; an object without one can only be created, so it is POSTed.
-  const r =
-    typeof meta.name === 'string'
-      ? await server.client.request(
-          'PATCH',
-          `${collection}/${encodeURIComponent(meta.name)}?${query}&force=true`,
-          c.object,
-          'application/apply-patch+yaml',
-        )
-      : await server.client.request('POST', `${collection}?${query}`, c.object);
-  // A 500 is a refusal too: server-side apply answers a value that does not convert (`cpu: 100mm`)
-  // with one, and nothing is stored. Anything else is the test's own failure.
-  if (r.status > 500 || r.status === 0) throw new Error(`${c.name}: the server failed (${r.status}): ${JSON.stringify(r.body)}`);
-  const message = (r.body as { message?: string } | undefined)?.message ?? '';
-  return { accepted: r.status < 300, status: r.status, message };
-}
+const serverVerdicts = new Map<string, ServerVerdict>();
 
 beforeAll(async () => {
   const [binaries, helper] = await Promise.all([ensureServers(() => undefined), ensureHelper()]);
@@ -65,17 +34,9 @@ beforeAll(async () => {
   );
   corpus.forEach((c, i) => helperVerdicts.set(c.name, verdicts[i]!));
 
-  // Every namespace the corpus names exists, so that only the object itself can be refused.
-  const namespaces = new Set([NAMESPACE, ...corpus.map((c) => c.object.metadata?.namespace).filter((n): n is string => typeof n === 'string')]);
-  for (const name of namespaces)
-    await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-
-  const resources = new Map<string, { name: string; namespaced: boolean }>();
-  for (const apiVersion of new Set(corpus.map((c) => c.object.apiVersion))) {
-    const r = await server.client.request('GET', `${apiVersion.includes('/') ? '/apis' : '/api'}/${apiVersion}`);
-    for (const res of (r.body as Discovery).resources) if (!res.name.includes('/')) resources.set(`${apiVersion}/${res.kind}`, res);
-  }
-  for (const c of corpus) serverVerdicts.set(c.name, await onServer(c, resources));
+  await createNamespaces(server, corpus);
+  const resources = await servedResources(server, corpus);
+  for (const c of corpus) serverVerdicts.set(c.name, await onServer(server, c, resources));
 }, BUILD_TIMEOUT);
 
 afterAll(async () => {

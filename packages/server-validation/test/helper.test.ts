@@ -79,6 +79,45 @@ describe('the server validation helper', () => {
     expect(unserved).toMatchObject({ checked: false, reason: 'batch/v1beta1 CronJob is not served by kube-apiserver by default' });
   });
 
+  it('leaves the kinds whose create needs a cluster unchecked, marked so that callers can say which they were', async () => {
+    const [binding, review, crd] = await checkObjects(helper, [
+      { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web' }, target: { kind: 'Node', name: 'node-1' } },
+      { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'jane', resourceAttributes: { verb: 'get' } } },
+      { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' } },
+    ]);
+    expect(binding).toStrictEqual({
+      checked: false,
+      reason: 'v1 Binding is not checked offline: a Binding is created against its Pod, which only a cluster has',
+      needsCluster: true,
+      errors: [],
+      warnings: [],
+    });
+    expect(review).toMatchObject({ checked: false, needsCluster: true });
+    // A CRD is checked as a crd request; it is not a kind left to the cluster.
+    expect(crd).toMatchObject({ checked: false });
+    expect(crd!.needsCluster).toBeUndefined();
+  });
+
+  it('refuses what a server-side apply that creates the object refuses in metadata, and takes the fields the server overwrites', async () => {
+    const configMap = (metadata: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', ...metadata } });
+    const [uid, managed, emptyManaged, overwritten] = await checkObjects(helper, [
+      configMap({ uid: 'd1b0c5c4-0000-4000-8000-000000000001' }),
+      configMap({ managedFields: [{ manager: 'kubectl', operation: 'Apply' }] }),
+      configMap({ managedFields: [] }),
+      configMap({ resourceVersion: '1', generation: 2, creationTimestamp: '2020-01-01T00:00:00Z', selfLink: '/x' }),
+    ]);
+    expect(uid!.errors).toStrictEqual([
+      {
+        path: 'metadata.uid',
+        type: 'Conflict',
+        message: 'uid mismatch: the provided object specified uid d1b0c5c4-0000-4000-8000-000000000001, and no existing object was found',
+      },
+    ]);
+    expect(managed!.errors).toStrictEqual([{ path: 'metadata.managedFields', type: 'BadRequest', message: 'metadata.managedFields must be nil' }]);
+    expect(emptyManaged!.errors.map((e) => e.path)).toStrictEqual(['metadata.managedFields']);
+    expect(overwritten!.errors).toStrictEqual([]);
+  });
+
   it("allocates node ports from the cluster's range, kube-apiserver's default unless told, and refuses a port outside it naming the range", async () => {
     const service = (nodePort: number) => ({
       apiVersion: 'v1',

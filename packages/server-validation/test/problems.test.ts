@@ -81,6 +81,22 @@ describe('serverFieldProblems', () => {
     ]);
   });
 
+  it('says once which kinds of the input it could not check offline, and finds the uid a server-side apply refuses', async () => {
+    const binding = (name: string) =>
+      located(`${name}.yaml`, `apiVersion: v1\nkind: Binding\nmetadata:\n  name: ${name}\ntarget:\n  kind: Node\n  name: node-1\n`);
+    const review = located('review.yaml', 'apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec:\n  token: abc\n');
+    const cidr = located(
+      'cidr.yaml',
+      'apiVersion: networking.k8s.io/v1\nkind: ServiceCIDR\nmetadata:\n  name: r\n  uid: 0f1e-9a\nspec:\n  cidrs: ["10.0.0.0/33"]\n',
+    );
+    const result = await serverFieldProblems([binding('a'), review, binding('b'), cidr], { helper });
+    expect(result.checked).toBe(1);
+    expect(result.note).toBe(
+      'server field checks: not checked offline, their create needs a cluster (`strata verify` checks them): authentication.k8s.io/v1 TokenReview, v1 Binding',
+    );
+    expect(result.problems.map((p) => `${p.file}:${p.line} ${p.path}`)).toStrictEqual(['cidr.yaml:5 metadata.uid', 'cidr.yaml:7 spec.cidrs[0]']);
+  });
+
   it('checks nothing and says how to build the helper when it is not built', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'strata-no-helper-'));
     process.env.STRATA_SERVER_CACHE = empty;
