@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, startServer, type Server } from '@strata/verify';
 import { checkObjects, ensureHelper, type Verdict } from '../src/index.ts';
 import { loadCorpus } from './corpus.ts';
-import { createNamespaces, onServer, servedResources, type ServerVerdict } from './on-server.ts';
+import { creatableKinds, createNamespaces, onServer, servedResources, type ServerVerdict } from './on-server.ts';
 
 // On a fresh machine the first test to ask builds the servers and the helper (minutes, once).
 const BUILD_TIMEOUT = 30 * 60_000;
@@ -15,11 +15,13 @@ const BUILD_TIMEOUT = 30 * 60_000;
  */
 const corpus = loadCorpus(fileURLToPath(new URL('./kinds-corpus', import.meta.url)));
 let server: Server;
+let helper: string;
 const helperVerdicts = new Map<string, Verdict>();
 const serverVerdicts = new Map<string, ServerVerdict>();
 
 beforeAll(async () => {
-  const [binaries, helper] = await Promise.all([ensureServers(() => undefined), ensureHelper()]);
+  const [binaries, built] = await Promise.all([ensureServers(() => undefined), ensureHelper()]);
+  helper = built;
   server = await startServer(binaries);
   const verdicts = await checkObjects(
     helper,
@@ -39,6 +41,20 @@ const verdictOf = (accepted: boolean) => (accepted ? 'accept' : 'refuse');
 const sorted = (paths: readonly string[]) => [...new Set(paths)].sort();
 
 describe('offline checks of every kind kube-apiserver serves, against the server, document by document', () => {
+  it("checks offline every kind the server's discovery lists as creatable, or says that its create needs a cluster", async () => {
+    const kinds = await creatableKinds(server);
+    expect(kinds.length).toBeGreaterThan(50);
+    const verdicts = await checkObjects(
+      helper,
+      kinds.map((k) => ({ ...k, metadata: { name: 'probe' } })),
+    );
+    const unknown = kinds
+      .map((k, i) => ({ ...k, verdict: verdicts[i]! }))
+      .filter((k) => !k.verdict.checked && !k.verdict.needsCluster && k.kind !== 'CustomResourceDefinition')
+      .map((k) => `${k.apiVersion} ${k.kind}: ${k.verdict.reason}`);
+    expect(unknown).toStrictEqual([]);
+  });
+
   it('checks every document of the corpus offline', () => {
     expect(corpus.filter((c) => !helperVerdicts.get(c.name)!.checked).map((c) => [c.name, helperVerdicts.get(c.name)!.reason])).toStrictEqual([]);
   });

@@ -61,3 +61,18 @@ export async function onServer(server: Server, c: Case, resources: Map<string, {
   const fields = (body?.details?.causes ?? []).map((cause) => cause.field).filter((f): f is string => typeof f === 'string' && f !== '');
   return { accepted: r.status < 300, status: r.status, message: body?.message ?? '', fields };
 }
+
+/** Every kind the server lets clients create, as `{ apiVersion, kind }`, from its discovery. */
+export async function creatableKinds(server: Server): Promise<{ apiVersion: string; kind: string }[]> {
+  const versions = ['v1'];
+  const groups = await server.client.request('GET', '/apis');
+  for (const g of (groups.body as { groups: { versions: { groupVersion: string }[] }[] }).groups)
+    versions.push(...g.versions.map((v) => v.groupVersion));
+  const out: { apiVersion: string; kind: string }[] = [];
+  for (const apiVersion of versions) {
+    const r = await server.client.request('GET', `${apiVersion.includes('/') ? '/apis' : '/api'}/${apiVersion}`);
+    for (const res of (r.body as { resources: { name: string; kind: string; verbs: string[] }[] }).resources)
+      if (!res.name.includes('/') && res.verbs.includes('create')) out.push({ apiVersion, kind: res.kind });
+  }
+  return out;
+}
