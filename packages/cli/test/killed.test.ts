@@ -282,6 +282,8 @@ describe('every writing command killed at a random moment', () => {
           temporaries(ws.root).filter((t) => !c.sweptByNextRun || !t.startsWith(c.sweptByNextRun)),
           where,
         ).toStrictEqual([]);
+        // The killed run's scratch folders in TMPDIR (the apps' bundle, say) are gone too: the next command removes them.
+        expect(readdirSync(scratchTmp), `${where}: left in TMPDIR`).toStrictEqual([]);
         outcome[toNew.length === 0 ? 'new' : 'old']++;
       }
       if (c.sweptByNextRun) {

@@ -60,6 +60,21 @@ describe('a killed strata leaves no scratch folder in TMPDIR', () => {
     expect(next.status, next.stderr).toBe(0);
     expect(left()).toStrictEqual([]);
   });
+
+  it("strata generate killed while its scratch folder exists: the next command removes it, even one that makes none, and keeps a live run's", async () => {
+    const env = { TMPDIR: scratch, CI: '' };
+    expect(await killWhenMade(ws.root, ['generate'], env, scratch, 'strata-apps-')).toBe('SIGKILL');
+    expect(left()).toHaveLength(1);
+    const live = `strata-apps-${process.pid}-abc123`;
+    mkdirSync(join(scratch, live));
+    try {
+      const next = strata(ws.root, ['crd', 'ls'], undefined, env);
+      expect(next.status, next.stderr).toBe(0);
+      expect(left()).toStrictEqual([live]);
+    } finally {
+      rmSync(join(scratch, live), { recursive: true });
+    }
+  });
 });
 
 // A writer killed between writing a file and renaming it over the old one leaves the temporary

@@ -20,7 +20,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, posix, sep } from 'node:path';
-import { findRoot, Layout } from '@strata/project';
+import { findRoot, Layout, sweepScratchOnce } from '@strata/project';
 import { removeStaleTemporaries } from './atomic.ts';
 import { isStaleLockDraft, lockTree, TreeBusyError, WRITE_STATE_DIR, type LockOptions } from './lock.ts';
 
@@ -575,8 +575,10 @@ export function recover(root: string, options: LockOptions = {}): Recovery {
 /**
  * `recover` for the workspace at or above `from`, what every command does before it reads or writes
  * the tree; nothing to do outside a workspace (validate and verify also read any files there).
+ * The scratch folders killed runs left in TMPDIR go first, whichever command comes next.
  */
 export function recoverWorkspace(from: string = process.cwd()): Recovery | undefined {
+  sweepScratchOnce();
   let root: string;
   try {
     root = findRoot(from);

@@ -30,16 +30,24 @@ export function isRunning(pid: number): boolean {
 let swept = false;
 
 /**
+ * {@link sweepScratch} of TMPDIR, once a process: at the start of every command (a killed run's
+ * folder would otherwise stay until a command that makes one of its own), and before the first
+ * scratch folder a process makes.
+ */
+export function sweepScratchOnce(): void {
+  if (swept) return;
+  swept = true;
+  sweepScratch();
+}
+
+/**
  * Makes a scratch folder in TMPDIR (mode 0700) whose name holds this process's pid. A run killed
  * with SIGKILL never removes its own, so the first one a process makes removes those of processes
  * that are gone: without that they pile up, one per killed run, each holding the apps' bundle.
  * The caller removes its folder when done.
  */
 export function makeScratchDir(kind: ScratchKind): string {
-  if (!swept) {
-    swept = true;
-    sweepScratch();
-  }
+  sweepScratchOnce();
   return mkdtempSync(join(tmpdir(), `strata-${kind}-${process.pid}-`));
 }
 
