@@ -11,6 +11,7 @@ import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
 import { Layout, UsageError } from '@strata/project';
 import { crdDependencies, fluxGitRef, GITOPS_DIR, loadSettings, planGitops, syncPlan, type AppSyncPlan, type GitopsSettings } from '../src/index.ts';
 import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { sizeCrd } from '../../verify/test/helpers.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const flux: GitopsSettings = { consumer: 'flux', repoURL: 'https://git.example.test/team/fixture.git', targetRevision: 'release-7' };
@@ -30,24 +31,7 @@ function writeFixture(dir: string) {
     writeFileSync(join(dir, rel), content);
   };
   const kz = (fields: Obj) => stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...fields });
-  const crd = {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'gadgets.toys.example.test' },
-    spec: {
-      group: 'toys.example.test',
-      names: { kind: 'Gadget', plural: 'gadgets', singular: 'gadget', listKind: 'GadgetList' },
-      scope: 'Namespaced',
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
-        },
-      ],
-    },
-  };
+  const crd = sizeCrd('toys.example.test', 'Gadget');
   put('base/gadgets/objects.yaml', yamlFile([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gadgets' } }, crd]));
   put('base/gadgets/kustomization.yaml', kz({ resources: ['objects.yaml'] }));
   const labels = { app: 'shop' };

@@ -11,31 +11,13 @@ import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
 import { Layout } from '@strata/project';
 import { GITOPS_DIR, planGitops, SYNC_STEP_LABEL, SYNC_WAVE_ANNOTATION, syncPlan, syncWave, type GitopsSettings } from '../src/index.ts';
 import { strata } from '../../cli/test/workspace.ts';
+import { sizeCrd } from '../../verify/test/helpers.ts';
 import { appSetOf, generatedPaths, type Obj, renderApplication } from './argocd.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const settings: GitopsSettings = { repoURL: 'https://git.example.test/team/fixture.git', targetRevision: 'release-7' };
 const APPS = ['gadgets', 'notes', 'shop'];
 const yamlFile = (objects: Obj[]) => objects.map((o) => stringify(o)).join('---\n');
-
-const gadgetCrd = (group: string, kind: string) => ({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${kind.toLowerCase()}s.${group}` },
-  spec: {
-    group,
-    names: { kind, plural: `${kind.toLowerCase()}s`, singular: kind.toLowerCase(), listKind: `${kind}List` },
-    scope: 'Namespaced',
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
-      },
-    ],
-  },
-});
 
 /**
  * Three apps: `gadgets` ships the CRD of `Gadget` and a Gadget of its own, `shop` creates a Gadget
@@ -51,7 +33,7 @@ function writeFixture(dir: string) {
     'base/gadgets/objects.yaml',
     yamlFile([
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gadgets' } },
-      gadgetCrd('toys.example.test', 'Gadget'),
+      sizeCrd('toys.example.test', 'Gadget'),
       { apiVersion: 'toys.example.test/v1', kind: 'Gadget', metadata: { name: 'standard', namespace: 'gadgets' }, spec: { size: 1 } },
     ]),
   );
@@ -157,7 +139,7 @@ describe('Argo CD, within an app', () => {
   });
 
   it('puts the CRD before the earliest of its resources, and leaves a CRD that is early enough alone', () => {
-    const crd = gadgetCrd('toys.example.test', 'Gadget') as Manifest;
+    const crd = sizeCrd('toys.example.test', 'Gadget') as Manifest;
     const gadget = (name: string, wave?: string): Manifest => ({
       apiVersion: 'toys.example.test/v1',
       kind: 'Gadget',
@@ -226,8 +208,8 @@ describe('Argo CD, across apps', () => {
 
   it.each(['argocd', 'flux', 'both'] as const)('refuses apps that need each other’s CRDs in one line (%s)', (consumer) => {
     const objects: Record<string, Manifest[]> = {
-      alpha: [gadgetCrd('a.example.test', 'Anvil') as Manifest, { apiVersion: 'b.example.test/v1', kind: 'Bolt', metadata: { name: 'x' } }],
-      beta: [gadgetCrd('b.example.test', 'Bolt') as Manifest, { apiVersion: 'a.example.test/v1', kind: 'Anvil', metadata: { name: 'y' } }],
+      alpha: [sizeCrd('a.example.test', 'Anvil') as Manifest, { apiVersion: 'b.example.test/v1', kind: 'Bolt', metadata: { name: 'x' } }],
+      beta: [sizeCrd('b.example.test', 'Bolt') as Manifest, { apiVersion: 'a.example.test/v1', kind: 'Anvil', metadata: { name: 'y' } }],
     };
     let message = '';
     try {

@@ -108,6 +108,29 @@ export function deployment(
   };
 }
 
+/** The CRD of `kind` in `group`: namespaced, one served version v1 whose spec has one integer field, `size`. */
+export function sizeCrd(group: string, kind: string) {
+  const plural = `${kind.toLowerCase()}s`;
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
+        },
+      ],
+    },
+  };
+}
+
 /** A port of {@link nodePortService}: the node port the server chooses where none is asked for. */
 export interface Port {
   readonly port: number;

@@ -4,26 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureServers, readBuilt, startServer, verify, verifyDocuments, type Problem, type Server, type VerifyResult } from '../src/index.ts';
 import { UsageError } from '@strata/project';
-import { BUILD_TIMEOUT, deployment, lineOf, makeRepo } from './helpers.ts';
+import { BUILD_TIMEOUT, deployment, lineOf, makeRepo, sizeCrd } from './helpers.ts';
 
-const GADGET_CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'gadgets.toys.example.com' },
-  spec: {
-    group: 'toys.example.com',
-    scope: 'Namespaced',
-    names: { kind: 'Gadget', listKind: 'GadgetList', plural: 'gadgets', singular: 'gadget' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
-      },
-    ],
-  },
-};
+const GADGET_CRD = sizeCrd('toys.example.com', 'Gadget');
 
 /** A Job with only a generateName, as an Argo CD PreSync hook unless `hook` is false. */
 const hookJob = (namespace: string, spec: object, hook = true) => ({
@@ -210,24 +193,7 @@ describe('verifyDocuments on any manifests', () => {
   const text = [
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { mode: 'fast' } },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { type: 'Balancer', ports: [{ port: 80 }] } },
-    {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'gadgets.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Namespaced',
-        names: { kind: 'Gadget', plural: 'gadgets', singular: 'gadget', listKind: 'GadgetList' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
-          },
-        ],
-      },
-    },
+    sizeCrd('example.com', 'Gadget'),
     { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'small' }, spec: { size: 1 } },
     { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'big', namespace: 'gadgets' }, spec: { size: 'big' } },
   ]
