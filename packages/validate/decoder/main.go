@@ -48,6 +48,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	yaml2 "go.yaml.in/yaml/v2"
 	yaml3 "go.yaml.in/yaml/v3"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
@@ -441,7 +442,7 @@ func decodeYAMLChunk(p []byte, c *chunk, keepMaps bool) ([]object, error) {
 		objs[0].Object = json.RawMessage(bytes.TrimSpace(j))
 	}
 	if strictErr != nil {
-		c.Duplicate = strictErr.Error()
+		c.Duplicate = duplicates(p, strictErr)
 	}
 	if mayDiffer(p) {
 		c.Yaml12 = compare12(p, j)
@@ -962,4 +963,82 @@ func listHead(p []byte) map[string]interface{} {
 	}
 	delete(head, "items")
 	return head
+}
+
+// duplicates is what is left of the strict reading's error (sigs.k8s.io/yaml's YAMLToJSONStrict:
+// `line N: key K already set in map`) once merge keys are read as YAML does: a key written in a
+// mapping overrides the one a `<<` brings in, and of the mappings in `<<: [*a, *b]` the first wins.
+// The strict reading counts both as a key set twice; kubectl reads them without a word (it converts
+// leniently), as does the API server, which is sent JSON. A key written twice in one mapping, the
+// only loss kubectl keeps silent, is still reported, with the strict reading's line and words.
+// Without `<<` in the chunk the strict error is taken as it is; a chunk that YAML 1.2 cannot parse
+// keeps it too.
+func duplicates(p []byte, strictErr error) string {
+	if !bytes.Contains(p, []byte("<<")) {
+		return strictErr.Error()
+	}
+	var doc yaml3.Node
+	if err := yaml3.Unmarshal(p, &doc); err != nil {
+		return strictErr.Error()
+	}
+	var lines []string
+	seen := map[*yaml3.Node]bool{}
+	var walk func(n *yaml3.Node)
+	walk = func(n *yaml3.Node) {
+		if n == nil || seen[n] {
+			return
+		}
+		seen[n] = true
+		if n.Kind == yaml3.MappingNode {
+			written := map[string]bool{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if isMergeKey(k) {
+					continue
+				}
+				if id, ok := key11(k); ok {
+					if written[id] {
+						lines = append(lines, fmt.Sprintf("line %d: key %s already set in map", v.Line, id))
+					}
+					written[id] = true
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&doc)
+	if len(lines) == 0 {
+		return ""
+	}
+	return "yaml: unmarshal errors:\n  " + strings.Join(lines, "\n  ")
+}
+
+// isMergeKey says whether a key is `<<` as YAML 1.1 reads it (plain, or tagged !!merge).
+func isMergeKey(k *yaml3.Node) bool {
+	return k.Kind == yaml3.ScalarNode && k.Value == "<<" && (k.Tag == "!!merge" || k.Style&(yaml3.DoubleQuotedStyle|yaml3.SingleQuotedStyle|yaml3.LiteralStyle|yaml3.FoldedStyle) == 0)
+}
+
+// key11 is a scalar key as the strict reading names it (Go syntax of its YAML 1.1 value: `"tier"`,
+// `true` for y or yes), so that keys equal to kubectl are equal here and are named in its words.
+func key11(k *yaml3.Node) (string, bool) {
+	if k.Kind == yaml3.AliasNode {
+		k = k.Alias
+	}
+	if k == nil || k.Kind != yaml3.ScalarNode {
+		return "", false
+	}
+	if k.Style&(yaml3.DoubleQuotedStyle|yaml3.SingleQuotedStyle|yaml3.LiteralStyle|yaml3.FoldedStyle) != 0 {
+		return fmt.Sprintf("%#v", k.Value), true
+	}
+	text := k.Value
+	if k.Style&yaml3.TaggedStyle != 0 {
+		text = k.Tag + " " + text
+	}
+	var v interface{}
+	if err := yaml2.Unmarshal([]byte(text), &v); err != nil {
+		return fmt.Sprintf("%#v", k.Value), true
+	}
+	return fmt.Sprintf("%#v", v), true
 }

@@ -202,3 +202,48 @@ func TestExactTextKeepsEveryDigitKubectlSends(t *testing.T) {
 		}
 	}
 }
+
+// A key written in a mapping overrides the one `<<` brings in, and the first of `<<: [*a, *b]`
+// wins: neither is a key set twice. A key written twice in one mapping is, merge or none, with
+// the line and words of the strict reading.
+func TestMergeOverridesAreNotDuplicates(t *testing.T) {
+	cases := []struct{ doc, want string }{
+		{"a: &l {app: web, tier: fe}\nb:\n  <<: *l\n  tier: pod\n", ""},
+		{"a: &l {app: web, tier: fe}\nb:\n  c:\n    d:\n      <<: *l\n      tier: pod\n      app: x\n", ""},
+		{"a: &l {app: web}\nm: &m {app: api, z: 1}\nb:\n  <<: [*l, *m]\n  z: 2\n", ""},
+		{"a: &l {app: web}\nb:\n  <<: *l\n  app: x\n  app: y\n", "yaml: unmarshal errors:\n  line 5: key \"app\" already set in map"},
+		{"a: &l {app: web, app: api}\nb:\n  <<: *l\n", "yaml: unmarshal errors:\n  line 1: key \"app\" already set in map"},
+		{"a: &l {x: 1}\nb:\n  <<: *l\n  yes: 1\n  true: 2\n", "yaml: unmarshal errors:\n  line 5: key true already set in map"},
+		{"a: &l {x: 1}\nb:\n  <<: *l\n  \"<<\": 1\n  '<<': 2\n", "yaml: unmarshal errors:\n  line 5: key \"<<\" already set in map"},
+		{"a: 1\na: 2\n", "yaml: unmarshal errors:\n  line 2: key \"a\" already set in map"},
+	}
+	for _, c := range cases {
+		_, strictErr := sigsyaml.YAMLToJSONStrict([]byte(c.doc))
+		if strictErr == nil {
+			t.Fatalf("%q: the strict reading finds nothing: the case tests nothing", c.doc)
+		}
+		if got := duplicates([]byte(c.doc), strictErr); got != c.want {
+			t.Errorf("%q: got %q, want %q", c.doc, got, c.want)
+		}
+	}
+}
+
+// Where no merge is at stake, the mappings' own reading gives the strict reading's error word for
+// word (a `<<` in a comment makes it read them).
+func TestDuplicatesWithoutMergeAreTheStrictReading(t *testing.T) {
+	docs := []string{
+		"# <<\nb:\n  c:\n    x: 1\n  c:\n    x: 2\n",
+		"# <<\nb:\n  c: [1]\n  c:\n  - 2\n  d: {e: 1, e: 2}\n",
+		"# <<\n1: a\n1: b\nyes: c\non: d\n\"x\": e\nx: f\n",
+		"# <<\nitems:\n- a: 1\n  a: 2\n- b: 1\n  b: &x {c: 1}\n",
+	}
+	for _, d := range docs {
+		_, strictErr := sigsyaml.YAMLToJSONStrict([]byte(d))
+		if strictErr == nil {
+			t.Fatalf("%q: the strict reading finds nothing: the case tests nothing", d)
+		}
+		if got := duplicates([]byte(d), strictErr); got != strictErr.Error() {
+			t.Errorf("%q: got %q, the strict reading %q", d, got, strictErr.Error())
+		}
+	}
+}

@@ -230,18 +230,22 @@ function build(
         ...(owner ? { resource: owner } : {}),
       });
     }
+    const idOfItem = (item: number) => ids[objects.findIndex((o) => o.item === item)] ?? ids[0];
     for (const m of (chunk.duplicate ?? '').matchAll(/line (\d+): key "((?:[^"\\]|\\.)*)" already set in map/g)) {
+      const line = abs(Number(m[1]));
+      // In a list, the item the line is in: the last that starts at or before it.
+      const at = chunk.list ? objects.filter((o) => o.item >= 0 && (fieldLine(['items', o.item]) ?? Infinity) <= line).at(-1) : undefined;
+      const owner = at ? idOfItem(at.item) : ids[0];
       problems.push({
         file,
-        line: abs(Number(m[1])),
-        ...objectOf(first),
+        line,
+        ...objectOf(at?.object ?? first),
         message: `key ${q(m[2]!)} appears twice in one mapping; kubectl silently keeps only the last value: remove the other`,
         rule: 'duplicate-key',
         severity: 'error',
-        ...(ids[0] ? { resource: ids[0] } : {}),
+        ...(owner ? { resource: owner } : {}),
       });
     }
-    const idOfItem = (item: number) => ids[objects.findIndex((o) => o.item === item)] ?? ids[0];
     if (chunk.yaml12) {
       const d = chunk.yaml12;
       const path = d.path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');

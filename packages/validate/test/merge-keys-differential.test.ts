@@ -1,0 +1,278 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRoot } from '@strata/project';
+import { ensureServers, startServer, verifyDocuments, type Server } from '@strata/verify';
+import { BUILD_TIMEOUT } from '../../verify/test/helpers.ts';
+import { decoderPath, parseInputs, runDecoder, validate } from '../src/index.ts';
+
+/**
+ * YAML merge keys (`<<`) as kubectl, kustomize and the API server take them. kubectl converts each
+ * document to JSON leniently (k8s.io/apimachinery's YAML-or-JSON decoder, sigs.k8s.io/yaml) before
+ * any validation, and sends JSON, so `--validate=strict` never sees a YAML key twice: a key written
+ * beside a `<<` overrides the merged one, and a key written twice in one mapping silently keeps its
+ * last value. kustomize (YAML 1.2) takes the override and refuses the key written twice (`mapping
+ * key "a" already defined`). Strata must accept every override that both read alike and report
+ * each key written twice, at its line, naming the object it is in.
+ *
+ * kubectl's side is its own decoder (the decoder's -reference mode), kustomize's the pinned
+ * kustomize building a folder with the file as its one resource, and the objects kubectl sends go
+ * to the real API server (server-side dry run, strict field validation).
+ */
+const repo = findRoot(import.meta.dirname);
+const kustomizeBin = join(repo, '.tools', 'bin', 'kustomize');
+
+interface Case {
+  readonly text: string;
+  /** A key written twice: the line of the second and the name of the object it is in. */
+  readonly duplicate?: readonly [number, string];
+  /** A value kubectl reads, by path from the index of its object: the override that must win. */
+  readonly value?: readonly [readonly (string | number)[], unknown];
+}
+
+const deployment = (labels: string, extra = '') =>
+  `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default, labels: &l {app: web, tier: frontend}}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels:
+${labels}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+${extra}`;
+
+const CASES: Record<string, Case> = {
+  'override-labels': {
+    text: deployment('        <<: *l\n        tier: pod'),
+    value: [[0, 'spec', 'template', 'metadata', 'labels', 'tier'], 'pod'],
+  },
+  'override-deep': {
+    text: deployment(
+      '        <<: *l',
+      '        resources:\n          limits: &lim {cpu: 100m, memory: 64Mi}\n          requests:\n            <<: *lim\n            cpu: 50m\n',
+    ),
+    value: [[0, 'spec', 'template', 'spec', 'containers', 0, 'resources', 'requests', 'cpu'], '50m'],
+  },
+  'override-whole-container': {
+    text: `apiVersion: v1
+kind: Pod
+metadata: {name: twins, namespace: default}
+spec:
+  containers:
+  - &c {name: a, image: "nginx:1.27", ports: [{containerPort: 80}]}
+  - <<: *c
+    name: b
+    ports: [{containerPort: 81}]
+`,
+    value: [[0, 'spec', 'containers', 1, 'name'], 'b'],
+  },
+  'merge-list-first-wins': {
+    text: `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: merged
+  namespace: default
+  labels: &a {one: a1, both: from-a}
+  annotations: &b {two: b2, both: from-b}
+data:
+  <<: [*a, *b]
+`,
+    value: [[0, 'data', 'both'], 'from-a'],
+  },
+  'merge-list-override': {
+    text: `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: merged2
+  namespace: default
+  labels: &a {one: a1, both: from-a}
+  annotations: &b {two: b2, both: from-b}
+data:
+  <<: [*a, *b]
+  both: own
+  two: own2
+`,
+    value: [[0, 'data', 'both'], 'own'],
+  },
+  'duplicate-beside-merge': {
+    text: deployment('        <<: *l\n        tier: pod\n        tier: canary'),
+    duplicate: [11, 'web'],
+  },
+  'duplicate-in-anchor': {
+    text: `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: anchored
+  namespace: default
+  labels: &l {app: web, app: api}
+data:
+  <<: *l
+`,
+    duplicate: [6, 'anchored'],
+  },
+  'duplicate-without-merge': {
+    text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain, namespace: default}\ndata:\n  a: "1"\n  a: "2"\n',
+    duplicate: [6, 'plain'],
+  },
+  'list-item-merge': {
+    text: `apiVersion: v1
+kind: List
+items:
+- &cm
+  apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: one, namespace: default}
+  data: {a: "1", b: "2"}
+- <<: *cm
+  metadata: {name: two, namespace: default}
+  data: {a: "3"}
+`,
+    value: [[1, 'data'], { a: '3' }],
+  },
+  'list-item-duplicate': {
+    text: `apiVersion: v1
+kind: List
+items:
+- &cm
+  apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: one, namespace: default}
+  data: {a: "1"}
+- <<: *cm
+  metadata: {name: two, namespace: default}
+  data:
+    a: "2"
+    a: "3"
+`,
+    duplicate: [13, 'two'],
+  },
+  'anchor-in-another-document': {
+    text: `apiVersion: v1
+kind: ConfigMap
+metadata: {name: first, namespace: default, labels: &l {app: web}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: second
+  namespace: default
+  labels:
+    <<: *l
+`,
+  },
+  // YAML 1.1 as kubectl reads it lets a merge written after a key override that key; YAML 1.2 as
+  // kustomize reads it keeps the key: the two read other objects.
+  'override-before-merge': {
+    text: deployment('        tier: pod\n        <<: *l'),
+  },
+};
+
+interface Reading {
+  readonly objects: readonly Record<string, unknown>[];
+  readonly error?: string;
+}
+const key = (o: Record<string, unknown>) => JSON.stringify(sortKeys({ ...o, metadata: o.metadata ?? {} }));
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, x]) => [k, sortKeys(x)]),
+    );
+  return v;
+}
+const at = (o: unknown, path: readonly (string | number)[]) => path.reduce<unknown>((v, s) => (v as Record<string | number, unknown>)?.[s], o);
+
+let server: Server;
+let dir: string;
+const kubectl = new Map<string, Reading>();
+const kustomize = new Map<string, Reading>();
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'strata-merge-keys-'));
+  const names = Object.keys(CASES);
+  const bin = decoderPath(repo);
+  if (!bin) throw new Error('strata-decode is not built: run npm run setup');
+  const read = async (texts: Buffer[]) =>
+    ((await runDecoder(bin, texts, ['-reference'])) as { objects: { object: Record<string, unknown> }[]; error?: string }[]).map((r) => ({
+      objects: r.objects.map((o) => o.object),
+      ...(r.error ? { error: r.error } : {}),
+    }));
+  (await read(names.map((n) => Buffer.from(CASES[n]!.text)))).forEach((r, i) => kubectl.set(names[i]!, r));
+  const built: Buffer[] = [];
+  const builtNames: string[] = [];
+  for (const name of names) {
+    const folder = mkdtempSync(join(dir, `${name}-`));
+    writeFileSync(join(folder, 'object.yaml'), CASES[name]!.text);
+    writeFileSync(join(folder, 'kustomization.yaml'), 'resources:\n  - object.yaml\n');
+    const r = spawnSync(kustomizeBin, ['build', folder], { encoding: 'buffer' });
+    if (r.status === 0) {
+      built.push(r.stdout);
+      builtNames.push(name);
+    } else kustomize.set(name, { objects: [], error: r.stderr.toString('utf8').trim() || `exit ${r.status}` });
+  }
+  (await read(built)).forEach((r, i) => kustomize.set(builtNames[i]!, r));
+  for (const name of names) writeFileSync(join(dir, `${name}.yaml`), CASES[name]!.text);
+  server = await startServer(await ensureServers());
+}, BUILD_TIMEOUT);
+afterAll(async () => {
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('merge keys, as kubectl, kustomize and the API server take them', () => {
+  it.each(Object.keys(CASES))(
+    '%s: a key written twice is reported at its object, an override is not, and what the tools refuse is refused',
+    async (name) => {
+      const c = CASES[name]!;
+      const k = kubectl.get(name)!;
+      const z = kustomize.get(name)!;
+      const file = join(dir, `${name}.yaml`);
+      const r = await validate(repo, [file], { policy: false });
+      const errors = r.problems.filter((p) => p.severity === 'error');
+      const duplicates = errors.filter((p) => p.rule === 'duplicate-key');
+      // kustomize refuses a key written twice in one mapping, and only that: the real tools' word
+      // for what a duplicate is.
+      const kustomizeSaysDuplicate = /mapping key .* already defined/.test(z.error ?? '');
+      expect(kustomizeSaysDuplicate, z.error ?? 'kustomize builds it').toBe(c.duplicate !== undefined);
+      if (c.duplicate) {
+        expect(k.error, 'kubectl reads it, keeping the last value').toBeUndefined();
+        expect(
+          duplicates.map((p) => [p.line, p.name]),
+          JSON.stringify(errors),
+        ).toStrictEqual([[...c.duplicate]]);
+        return;
+      }
+      expect(duplicates, JSON.stringify(duplicates)).toStrictEqual([]);
+      const agree = !k.error && !z.error && [...k.objects.map(key)].sort().join('\n') === [...z.objects.map(key)].sort().join('\n');
+      if (!agree) {
+        const why = k.error ? `kubectl: ${k.error}` : z.error ? `kustomize: ${z.error}` : 'kubectl and kustomize read different objects';
+        expect(errors.length, `${why}; Strata reports no error`).toBeGreaterThan(0);
+        return;
+      }
+      expect(errors, JSON.stringify(errors)).toStrictEqual([]);
+      if (c.value) expect(at(k.objects, c.value[0])).toStrictEqual(c.value[1]);
+      const parsed = await parseInputs(repo, [file]);
+      expect(parsed.docs.map((d) => key(d.manifest as Record<string, unknown>))).toStrictEqual(k.objects.map(key));
+      const real = await verifyDocuments(parsed.docs, { server, root: repo });
+      expect(real.problems.filter((p) => p.severity === 'error')).toStrictEqual([]);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it('has overrides both tools take, keys written twice, and inputs they refuse or read apart', () => {
+    const refused = Object.keys(CASES).filter((n) => kubectl.get(n)!.error || kustomize.get(n)!.error);
+    expect(Object.values(CASES).filter((c) => c.duplicate).length).toBeGreaterThanOrEqual(4);
+    expect(Object.values(CASES).filter((c) => c.value).length).toBeGreaterThanOrEqual(6);
+    expect(refused).toContain('anchor-in-another-document');
+    expect(kubectl.get('override-before-merge')!.error).toBeUndefined();
+    expect(kustomize.get('override-before-merge')!.error).toBeUndefined();
+  });
+});
