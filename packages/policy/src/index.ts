@@ -3,3 +3,4 @@ export { podSecurityRules, rules } from './registry.ts';
 export { blockingFindings, runPolicy, settingsProblems, severityFor, staleExceptions, unusedExceptions, type SettingsProblem } from './run.ts';
 export { parseObjects } from './parse.ts';
 export { toProblem, type PolicyProblem } from './problem.ts';
+export { ANNOTATIONS_SIZE_LIMIT, clientSideApplyAnnotationsSize, LAST_APPLIED_ANNOTATION, lastAppliedConfiguration } from './client-side-apply.ts';

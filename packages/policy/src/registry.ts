@@ -9,6 +9,7 @@ import { noUnsafeSysctls } from './rules/no-unsafe-sysctls.ts';
 import { restrictVolumeTypes } from './rules/restrict-volume-types.ts';
 import { defaultDenyNetworkPolicy } from './rules/default-deny-network-policy.ts';
 import { duplicateResource } from './rules/duplicate-resource.ts';
+import { fitClientSideApply } from './rules/fit-client-side-apply.ts';
 import { dropAllCapabilities } from './rules/drop-all-capabilities.ts';
 import { ingressBackendExists } from './rules/ingress-backend-exists.ts';
 import { namedTargetPortExists } from './rules/named-target-port-exists.ts';
@@ -93,6 +94,7 @@ export const rules: readonly Rule[] = [
   noSecretWrite,
   noSecretValues,
   duplicateResource,
+  fitClientSideApply,
   noClusterAdminBinding,
   noRbacEscalation,
   noPublicBinding,

@@ -34,8 +34,12 @@ function segments(path: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-/** The rules that run even with `--no-policy`: a Secret's values or a replaced object are never a matter of taste. */
-const ALWAYS: readonly Rule[] = rules.filter((r) => r.id === 'no-secret-values' || r.id === 'duplicate-resource');
+/**
+ * The rules that run even with `--no-policy`: a Secret's values, a replaced object or one that
+ * `kubectl apply` cannot apply are never a matter of taste.
+ */
+const ALWAYS_IDS: ReadonlySet<string> = new Set(['no-secret-values', 'duplicate-resource', 'fit-client-side-apply']);
+const ALWAYS: readonly Rule[] = rules.filter((r) => ALWAYS_IDS.has(r.id));
 
 /**
  * Runs the policy rules over each set of documents: one built overlay (`dist/<env>/<app>.yaml`, with

@@ -1,0 +1,60 @@
+import { CLUSTER_SCOPED_KINDS, type Manifest } from '@strata/core';
+
+/** The annotation in which client-side apply (`kubectl apply`, Argo CD by default) keeps what it applied. */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** The API server's limit on all annotations of an object together, keys and values, in bytes (apimachinery's `TotalAnnotationSizeLimitB`). */
+export const ANNOTATIONS_SIZE_LIMIT = 256 * 1024;
+
+/**
+ * The namespace kubectl gives a namespaced object that names none: the context's, which the
+ * manifests do not know; `default` is the usual one.
+ */
+const CONTEXT_NAMESPACE = 'default';
+
+/** Go's map key order: by UTF-8 bytes, which only differs from UTF-16 order past U+FFFF. */
+const byGoOrder = (a: [string, unknown], b: [string, unknown]) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0]));
+
+/**
+ * A value as Go's `encoding/json` writes a decoded object: compact, map keys sorted, and `<`, `>`,
+ * `&`, U+2028 and U+2029 escaped as `\u003c` and so on (JSON.stringify writes them as they are).
+ * Integer-like keys still come first, as in every JavaScript object; the length is Go's all the same,
+ * and with `sortKeys: false` (for a size, faster) the keys keep their order.
+ */
+export function goJson(value: unknown, options: { sortKeys?: boolean } = {}): string {
+  const text =
+    options.sortKeys === false
+      ? JSON.stringify(value)
+      : JSON.stringify(value, (_key, v: unknown) =>
+          v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(byGoOrder)) : v,
+        );
+  return text.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * The `last-applied-configuration` text kubectl's client-side apply stores for an object
+ * (k8s.io/kubectl/pkg/util/apply.go `GetModifiedConfiguration`): the object without that
+ * annotation but with an annotations map (empty when it has none), namespaced objects with the
+ * namespace kubectl gives them, encoded by `json.Encoder`, which ends the text with a newline.
+ */
+export function lastAppliedConfiguration(manifest: Manifest, options: { sortKeys?: boolean } = {}): string {
+  const annotations = { ...(manifest.metadata.annotations ?? {}) };
+  delete annotations[LAST_APPLIED_ANNOTATION];
+  const metadata: Record<string, unknown> = { ...manifest.metadata, annotations };
+  if (metadata.namespace === undefined && !CLUSTER_SCOPED_KINDS.has(manifest.kind)) metadata.namespace = CONTEXT_NAMESPACE;
+  return `${goJson({ ...manifest, metadata }, options)}\n`;
+}
+
+/**
+ * The size the API server adds up for an object's annotations once client-side apply has set
+ * `last-applied-configuration` (apimachinery's `ValidateAnnotationsSize`: the UTF-8 bytes of every
+ * key and value), refused when it is more than `ANNOTATIONS_SIZE_LIMIT`.
+ */
+export function clientSideApplyAnnotationsSize(manifest: Manifest): number {
+  let size = Buffer.byteLength(LAST_APPLIED_ANNOTATION) + Buffer.byteLength(lastAppliedConfiguration(manifest, { sortKeys: false }));
+  for (const [key, value] of Object.entries(manifest.metadata.annotations ?? {})) {
+    if (key === LAST_APPLIED_ANNOTATION) continue;
+    size += Buffer.byteLength(key) + Buffer.byteLength(typeof value === 'string' ? value : String(value));
+  }
+  return size;
+}
