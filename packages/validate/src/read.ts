@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { basename } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLMap } from 'yaml';
 import { isPlainObject, type Manifest } from '@strata/core';
 import { isArgoCdHook } from '@strata/core/argocd';
 import { gitopsConsumers, type Problem } from '@strata/project';
@@ -59,19 +59,44 @@ function nodeLine(at: Located, path: Path): number | undefined {
   return undefined;
 }
 
-/** The line of the key of a field in a mapping, when the field is there. */
+/**
+ * The line where a field is typed: its key's (`selector:`, not the first line of its block value),
+ * an item's own for a list index; for a field that is not there (a missing required one), that of
+ * its nearest existing parent, typed the same way. This is where `strata verify` places the API
+ * server's findings too.
+ */
 function keyLine(at: Located, path: Path, abs: (line: number) => number): number | undefined {
-  if (!at.doc || path.length === 0) return undefined;
-  let parent: unknown;
-  try {
-    parent = path.length === 1 ? at.doc.contents : at.doc.getIn(path.slice(0, -1), true);
-  } catch {
-    return undefined;
+  if (!at.doc) return undefined;
+  for (let k = path.length; k > 0; k--) {
+    let parent: unknown;
+    try {
+      parent = k === 1 ? at.doc.contents : at.doc.getIn(path.slice(0, k - 1), true);
+    } catch {
+      continue;
+    }
+    const last = path[k - 1];
+    const node = isMap(parent) ? mapKey(at.doc, parent, last) : isSeq(parent) && typeof last === 'number' ? parent.items[last] : undefined;
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range) return abs(at.lines.linePos(range[0]).line);
   }
-  const last = path[path.length - 1];
-  const key = isMap(parent) ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key : undefined;
-  const range = (key as { range?: [number, number, number] } | undefined)?.range;
-  return range ? abs(at.lines.linePos(range[0]).line) : undefined;
+  return undefined;
+}
+
+/** The key node of a field of a mapping, also where a merge key (`<<: {privileged: true}`, `<<: *base`) brings it in. */
+function mapKey(doc: Document, map: YAMLMap, key: unknown, depth = 0): unknown {
+  const own = map.items.find((pair) => isScalar(pair.key) && pair.key.value === key)?.key;
+  if (own || depth > 8) return own;
+  for (const pair of map.items) {
+    // With merge keys on, the parser makes the key a symbol; its source is `<<`.
+    if (!isScalar(pair.key) || (pair.key.value !== '<<' && pair.key.source !== '<<')) continue;
+    const value = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
+    for (const source of isSeq(value) ? value.items : [value]) {
+      const from = isAlias(source) ? source.resolve(doc) : source;
+      const found = isMap(from) ? mapKey(doc, from, key, depth + 1) : undefined;
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 /** The text of a scalar as written, e.g. `yes` where the decoder saw true. */
@@ -361,7 +386,7 @@ function build(
       if (!named('name') && !(hook && !consumers.flux) && manifest.kind !== 'Kustomization') {
         problems.push({
           file,
-          line: fieldLine([...prefix, 'metadata']) ?? line,
+          line: keyLine(loc(), [...prefix, 'metadata'], abs) ?? line,
           ...objectOf(value),
           name: '',
           path: 'metadata.name',
@@ -384,8 +409,7 @@ function build(
         input,
         id: rid,
         ...(shown !== undefined && shown !== file ? { shown } : {}),
-        lineOf: (path) => (inYaml ? (fieldLine([...prefix, ...path]) ?? line) : line),
-        keyLineOf: (path) => (inYaml ? (keyLine(loc(), [...prefix, ...path], abs) ?? fieldLine([...prefix, ...path]) ?? line) : line),
+        lineOf: (path) => (inYaml ? (keyLine(loc(), [...prefix, ...path], abs) ?? line) : line),
         sourceOf: (path) => (inYaml ? nodeSource(loc(), [...prefix, ...path]) : undefined),
       });
       if (

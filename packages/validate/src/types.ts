@@ -15,10 +15,12 @@ export interface SourceDoc {
   readonly id: string;
   /** How the person named its file, when that differs from `file`: the name a message gives the file when it mentions it. */
   readonly shown?: string;
-  /** The line of a field (`['spec', 'replicas']`), or of its nearest existing parent. */
+  /**
+   * The line where a field (`['spec', 'replicas']`) is typed, or its nearest existing parent: the
+   * key's line (`env:`), where a block value starts a line later, as `strata verify` places the
+   * server's findings.
+   */
   lineOf(path: readonly (string | number)[]): number;
-  /** The line of a field's key (`env:`), where a block value starts a line later, as the server's messages are placed; else as `lineOf`. */
-  keyLineOf?(path: readonly (string | number)[]): number;
   /** A scalar's text as written (`yes` where kubectl reads true), when it can be found. */
   sourceOf?(path: readonly (string | number)[]): string | undefined;
   /**

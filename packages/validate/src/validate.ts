@@ -203,7 +203,7 @@ function listKeyProblems(docs: readonly SourceDoc[], versionOf: (file: string) =
     duplicateListKeys(d.manifest, versionOf(d.file)).map(
       (dup): Problem => ({
         file: d.file,
-        line: d.keyLineOf?.(dup.path) ?? d.lineOf(dup.path),
+        line: d.lineOf(dup.path),
         resource: d.id,
         apiVersion: d.manifest.apiVersion,
         kind: d.manifest.kind,

@@ -74,7 +74,7 @@ describe('validate with the server field checks', () => {
     writeFileSync(join(dir, 'web.yaml'), `${DEPLOYMENT.replace('"2"', '2').replace('100mm', '100m')}\n`);
     const r = await validate(repo, [join(dir, 'web.yaml')], { policy: false });
     expect(r.problems.map((p) => [p.rule, p.line, p.path, p.message])).toStrictEqual([
-      ['server-validation', 14, 'spec.template.metadata.labels', 'Invalid value: {"app":"api"}: `selector` does not match template `labels`'],
+      ['server-validation', 13, 'spec.template.metadata.labels', 'Invalid value: {"app":"api"}: `selector` does not match template `labels`'],
     ]);
   });
 
