@@ -139,17 +139,24 @@ function problemsOf(o: LocatedObject, v: Verdict, strict: boolean): Problem[] {
 /**
  * Server findings on a field an earlier check already reported (the schema: a string where a number
  * belongs, a value outside an enum it knows; the reader: an object without a name) say the same
- * thing twice; the earlier one is kept.
+ * thing twice; the earlier one is kept. So do those inside a field the schema found of the wrong
+ * type (`spec.dnsNames: got object, want array`): a custom resource's check then reports the keys
+ * of that object as unknown fields, one defect said again in other words.
  */
 export function withoutSchemaDuplicates(server: readonly Problem[], schema: readonly Problem[]): Problem[] {
-  const key = (p: Problem) =>
-    [p.file, p.apiVersion ?? '', p.kind ?? '', p.namespace ?? '', p.name ?? '', pathSegments(p.path ?? '').join('\0')].join('\u0001');
+  const object = (p: Problem) => [p.file, p.apiVersion ?? '', p.kind ?? '', p.namespace ?? '', p.name ?? ''].join('\u0001');
+  const key = (p: Problem) => `${object(p)}\u0001${pathSegments(p.path ?? '').join('\0')}`;
   const reported = new Set(schema.map(key));
+  const mistyped = schema.filter((p) => p.path && /^got \w+, want /.test(p.message)).map(key);
+  const inside = (p: Problem) => {
+    const k = key(p);
+    return mistyped.some((m) => k.startsWith(`${m}\0`));
+  };
   // The schema names a required field that is missing at its parent ("missing property 'secretName'"
   // at spec), the server at the field itself (spec.secretName: Required value).
   for (const p of schema) {
     const names = /^missing propert(?:y|ies) ('.*')$/s.exec(p.message)?.[1];
     for (const name of names?.slice(1, -1).split("', '") ?? []) reported.add(key({ ...p, path: p.path ? `${p.path}.${name}` : name }));
   }
-  return server.filter((p) => !reported.has(key(p)));
+  return server.filter((p) => !reported.has(key(p)) && !inside(p));
 }

@@ -145,4 +145,22 @@ describe('withoutSchemaDuplicates', () => {
     ];
     expect(withoutSchemaDuplicates(server, [problem('schema', 'spec', "missing properties 'secretName', 'issuerRef'")])).toStrictEqual([server[2]]);
   });
+
+  it('drops the server findings inside a field the schema found of the wrong type, and keeps those beside it', () => {
+    const problem = (rule: string, path: string, message: string): Problem => ({
+      file: 'a.yaml',
+      kind: 'Certificate',
+      name: 'web',
+      path,
+      message,
+      rule,
+      severity: 'error',
+    });
+    const server = [
+      problem('server-validation', 'spec.dnsNames.a', 'unknown field (strict field validation)'),
+      problem('server-validation', 'spec.dnsNamesExtra', 'unknown field (strict field validation)'),
+      problem('server-validation', 'spec.duration', 'Invalid value'),
+    ];
+    expect(withoutSchemaDuplicates(server, [problem('schema', 'spec.dnsNames', 'got object, want array')])).toStrictEqual([server[1], server[2]]);
+  });
 });
