@@ -117,16 +117,13 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
           problems: withArgoCdNames(r.problems, hooks),
         }));
   server.catch(() => undefined);
-  const own = [
-    ...parsed.problems,
-    ...(await policyProblems(root, parsed.docs, checkEnv(options.env), {
-      all: options.policy !== false,
-      ...(options.apps ? { apps: options.apps } : {}),
-      kubernetesVersion: versionOf,
-      onWarning: options.onWarning,
-    })),
-  ];
-  own.push(...listKeyProblems(resources, versionOf));
+  const policy = await policyProblems(root, parsed.docs, checkEnv(options.env), {
+    all: options.policy !== false,
+    ...(options.apps ? { apps: options.apps } : {}),
+    kubernetesVersion: versionOf,
+    onWarning: options.onWarning,
+  });
+  const own = [...parsed.problems, ...envTwiceOnce(listKeyProblems(resources, versionOf), policy)];
   const serverFound = await server;
   // A custom resource the server's own code checked against its CRD needs no schema file: that
   // kubeconform has none for it (its CRD is in the input, not kept with `strata crd add`, or the CRD
@@ -197,24 +194,76 @@ function once(problems: readonly Problem[]): Problem[] {
 
 const isCrd = (d: SourceDoc) => d.manifest.apiVersion === 'apiextensions.k8s.io/v1' && d.manifest.kind === 'CustomResourceDefinition';
 
+/** A keyed list's repeated key as a problem, with what tells it apart from the policy's finding on it. */
+interface ListKeyProblem {
+  readonly problem: Problem;
+  /** The names of the list's items, by index, for an env list (its key is the name); else undefined. */
+  readonly names?: readonly unknown[];
+  readonly key: string;
+}
+
+/**
+ * One env variable set twice in one container is one defect that two checks see: the policy rule
+ * no-duplicate-env, which names the container and both entries, and the keyed-list check, which says
+ * that server-side apply refuses the list. The policy's error is the one reported. Where the policy
+ * does not report it as an error (policy off, the rule off for that env, an exception, a warning),
+ * the keyed list's error stands, and a policy warning of the same entry is not said again.
+ */
+function envTwiceOnce(listKeys: readonly ListKeyProblem[], policy: readonly Problem[]): Problem[] {
+  const env = policy.filter((p) => p.rule === 'no-duplicate-env' && p.resource !== undefined && p.path !== undefined);
+  // The policy findings on the items of a list with that key.
+  const of = (k: ListKeyProblem) =>
+    k.names === undefined
+      ? []
+      : env.filter((p) => {
+          if (p.resource !== k.problem.resource || !p.path!.startsWith(`${k.problem.path}[`)) return false;
+          const index = /^\[(\d+)\]\.name$/.exec(p.path!.slice(k.problem.path!.length))?.[1];
+          return index !== undefined && `[name=${JSON.stringify(k.names![Number(index)])}]` === k.key;
+        });
+  const kept: Problem[] = [];
+  const said = new Set<Problem>();
+  for (const k of listKeys) {
+    const found = of(k);
+    if (found.some((p) => p.severity === 'error')) continue;
+    kept.push(k.problem);
+    for (const p of found) said.add(p);
+  }
+  return [...policy.filter((p) => !said.has(p)), ...kept];
+}
+
 /** Keyed lists with two items of one key, refused by server-side apply in its words (`duplicate entries for key [name="A"]`), at the list. */
-function listKeyProblems(docs: readonly SourceDoc[], versionOf: (file: string) => string): Problem[] {
+function listKeyProblems(docs: readonly SourceDoc[], versionOf: (file: string) => string): ListKeyProblem[] {
   return docs.flatMap((d) =>
-    duplicateListKeys(d.manifest, versionOf(d.file)).map(
-      (dup): Problem => ({
-        file: d.file,
-        line: d.lineOf(dup.path),
-        resource: d.id,
-        apiVersion: d.manifest.apiVersion,
-        kind: d.manifest.kind,
-        ...(typeof d.manifest.metadata.namespace === 'string' ? { namespace: d.manifest.metadata.namespace } : {}),
-        ...(typeof d.manifest.metadata.name === 'string' ? { name: d.manifest.metadata.name } : {}),
-        path: dup.path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), ''),
-        message: `duplicate entries for key ${dup.key}: server-side apply (kubectl apply --server-side, Argo CD's ServerSideApply) refuses the list; keep one`,
-        rule: 'duplicate-list-key',
-        severity: 'error',
-      }),
-    ),
+    duplicateListKeys(d.manifest, versionOf(d.file)).map((dup): ListKeyProblem => {
+      const list = dup.path.reduce<unknown>(
+        (v, s) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[s] : undefined),
+        d.manifest,
+      );
+      const isEnv = dup.path[dup.path.length - 1] === 'env' && Array.isArray(list);
+      return {
+        key: dup.key,
+        ...(isEnv
+          ? {
+              names: (list as unknown[]).map((item) =>
+                item !== null && typeof item === 'object' ? (item as Record<string, unknown>).name : undefined,
+              ),
+            }
+          : {}),
+        problem: {
+          file: d.file,
+          line: d.lineOf(dup.path),
+          resource: d.id,
+          apiVersion: d.manifest.apiVersion,
+          kind: d.manifest.kind,
+          ...(typeof d.manifest.metadata.namespace === 'string' ? { namespace: d.manifest.metadata.namespace } : {}),
+          ...(typeof d.manifest.metadata.name === 'string' ? { name: d.manifest.metadata.name } : {}),
+          path: dup.path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), ''),
+          message: `duplicate entries for key ${dup.key}: server-side apply (kubectl apply --server-side, Argo CD's ServerSideApply) refuses the list; keep one`,
+          rule: 'duplicate-list-key',
+          severity: 'error',
+        },
+      };
+    }),
   );
 }
 

@@ -26,7 +26,7 @@ export const noDuplicateEnv: Rule = {
             finding(
               id,
               pod.object,
-              `${sentenceStart(containerLabel(c))} sets ${name} twice (env[${first}] and env[${i}]) and only the last one takes effect: keep one.`,
+              `${sentenceStart(containerLabel(c))} sets ${name} twice (env[${first}] and env[${i}]) and only the last one takes effect (server-side apply refuses the list): keep one.`,
               `${c.path}.env[${i}].name`,
             ),
           );

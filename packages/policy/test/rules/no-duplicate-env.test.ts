@@ -23,7 +23,8 @@ describe('no-duplicate-env', () => {
       {
         name: 'web',
         path: 'spec.template.spec.containers[0].env[2].name',
-        message: 'Container "web" sets LOG_LEVEL twice (env[0] and env[2]) and only the last one takes effect: keep one.',
+        message:
+          'Container "web" sets LOG_LEVEL twice (env[0] and env[2]) and only the last one takes effect (server-side apply refuses the list): keep one.',
       },
     ]);
   });
