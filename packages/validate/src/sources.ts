@@ -1,7 +1,7 @@
-import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
-import { UsageError } from '@strata/project';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { Layout, UsageError } from '@strata/project';
 
 /**
  * How much one run reads. A Kubernetes object is at most about 1.5 MB (etcd's limit), so a larger
@@ -33,20 +33,40 @@ const mib = (n: number) => `${Math.round(n / 1024 / 1024)} MiB`;
 const SKIPPED_FOLDERS = new Set(['node_modules']);
 
 /**
+ * What a walk skips at the root of a Strata workspace: the tooling's own folders and files, whose
+ * YAML and JSON are no manifests (the strict schemas of packages/schemas and crds/schemas, test
+ * fixtures, package.json, tsconfig.json). The generated trees, the built output and the CRDs in
+ * crds/ are walked. Named on their own (`strata validate packages/x/fixtures`), they are read.
+ */
+const PROJECT_FOLDERS = new Set([Layout.apps, 'packages', 'scripts', 'docs', Layout.crdSchemas]);
+const PROJECT_FILES = new Set([Layout.workspaceFile, Layout.configFile, 'package.json', 'pnpm-lock.yaml', 'turbo.json', 'biome.json', 'biome.jsonc']);
+const isProjectFile = (name: string) => PROJECT_FILES.has(name) || /^tsconfig(\..+)?\.json$/.test(name);
+
+/** Whether a walk leaves out a folder or file below the folder named: see `walk`. */
+function skipped(root: string | undefined, path: string, name: string, folder: boolean): boolean {
+  if (folder && (SKIPPED_FOLDERS.has(name) || name.startsWith('.'))) return true;
+  if (root === undefined) return false;
+  const rel = relative(root, path).split(sep).join('/');
+  return folder ? PROJECT_FOLDERS.has(rel) : rel === name && isProjectFile(name);
+}
+
+/**
  * The YAML and JSON files of a folder, recursively and sorted, as `kubectl apply -R -f` finds them:
  * a symlinked file is read, a symlinked folder is not entered (Go's filepath.Walk does not follow
- * links), so the walk stays in the folder named and never loops. node_modules folders are skipped.
- * A file reached twice (itself and through a link) is read once.
+ * links), so the walk stays in the folder named and never loops. It skips what holds no manifests:
+ * node_modules and hidden folders (.git, .github's workflows) at any depth, and in a Strata
+ * workspace (`project`, its root) the tooling's own folders and files (PROJECT_FOLDERS,
+ * PROJECT_FILES). A file reached twice (itself and through a link) is read once.
  */
-function walk(dir: string, seen: Set<string>, out: string[]): void {
+function walk(dir: string, seen: Set<string>, out: string[], project?: string): void {
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const path = join(dir, e.name);
     if (e.isDirectory()) {
-      if (!SKIPPED_FOLDERS.has(e.name)) walk(path, seen, out);
+      if (!skipped(project, path, e.name, true)) walk(path, seen, out, project);
       continue;
     }
-    if (!YAML_FILE.test(e.name)) continue;
+    if (!YAML_FILE.test(e.name) || skipped(project, path, e.name, false)) continue;
     let isFile = e.isFile();
     if (e.isSymbolicLink()) {
       try {
@@ -157,7 +177,7 @@ export async function readSources(root: string, inputs: readonly string[], optio
     }
     if (st.isDirectory()) {
       const files: string[] = [];
-      walk(abs, seen, files);
+      walk(abs, seen, files, existsSync(join(root, Layout.workspaceFile)) ? resolve(root) : undefined);
       for (const path of files) named.push({ input, path });
     } else {
       named.push({ input, path: abs });

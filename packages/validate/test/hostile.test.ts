@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findRoot, UsageError } from '@strata/project';
 import { formatProblem, parseInputs, validate } from '../src/index.ts';
@@ -175,6 +175,46 @@ describe('hostile input', () => {
     const r = await parseInputs(root, ['app']);
     expect(r.docs.map((d) => d.file)).toStrictEqual(['app/deploy/cm.yaml']);
     expect(r.problems).toStrictEqual([]);
+  });
+
+  it("a folder walk skips hidden folders and, in a Strata workspace, the tooling's own folders and files; named, they are read", async () => {
+    const root = join(dir, 'workspace');
+    const files: Record<string, string> = {
+      'pnpm-workspace.yaml': 'packages: [apps/*, packages/*]\n',
+      'package.json': '{"name": "ws", "private": true}',
+      'tsconfig.base.json': '{"compilerOptions": {}}',
+      'strata.config.json': '{}',
+      'packages/schemas/kubernetes/configmap-v1.json': '{"type": "object", "properties": {}}',
+      'packages/validate/__fixtures__/bad.yaml': ': not yaml [',
+      'apps/web/test/fixture.yaml': 'kind: NotAnObject\n',
+      'scripts/ci.yaml': 'steps: []\n',
+      'docs/example.yaml': 'example: true\n',
+      'crds/schemas/example.com/thing_v1.json': '{"type": "object"}',
+      '.github/workflows/ci.yml': 'on: push\njobs: {}\n',
+      '.strata/cache/x.json': '{}',
+      // What holds manifests is walked: the trees, the built output, the CRDs, and a folder named packages below the root.
+      'base/web/configmap.web.yaml': GOOD,
+      'dist/dev/web.yaml': GOOD,
+      'crds/example.com_things.yaml': GOOD,
+      'base/packages/cm.yaml': GOOD,
+    };
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, file)), { recursive: true });
+      writeFileSync(join(root, file), text);
+    }
+    const r = await parseInputs(root, ['.']);
+    expect([...r.files.keys()]).toStrictEqual([
+      'base/packages/cm.yaml',
+      'base/web/configmap.web.yaml',
+      'crds/example.com_things.yaml',
+      'dist/dev/web.yaml',
+    ]);
+    expect(r.problems).toStrictEqual([]);
+    // Named on its own, a folder of the tooling is read as asked.
+    expect([...(await parseInputs(root, ['packages/validate'])).files.keys()]).toStrictEqual(['packages/validate/__fixtures__/bad.yaml']);
+    // Outside a workspace only hidden folders and node_modules are left out.
+    rmSync(join(root, 'pnpm-workspace.yaml'));
+    expect([...(await parseInputs(root, ['.'])).files.keys()]).toContain('packages/schemas/kubernetes/configmap-v1.json');
   });
 
   it('an empty path is a usage error, not the current folder', async () => {
