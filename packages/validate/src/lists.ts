@@ -2,13 +2,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPlainObject } from '@strata/core';
 import { Layout } from '@strata/project';
-import { builtinKinds, crdSchemasDir, DEFAULT_KUBERNETES_VERSION } from '@strata/schemas';
+import { builtinKinds, crdSchemasDir, DEFAULT_KUBERNETES_VERSION, loadBuiltinSchema, type JsonSchema } from '@strata/schemas';
 import { canonicalApiVersion, parseGroupVersion } from './group-version.ts';
 import { kubernetesSettings } from './kubernetes.ts';
 
 /** Why kubectl refuses a list itself (not one of its items), and the field to point at. */
 export interface ListFinding {
-  readonly field: readonly string[];
+  readonly field: readonly (string | number)[];
   readonly path: string;
   readonly message: string;
   readonly rule: 'unknown-kind' | 'missing-type' | 'schema';
@@ -39,6 +39,12 @@ export class ServedKinds {
     version?: string,
   ) {
     this.version = version;
+  }
+
+  /** The Kubernetes version whose built-in kinds are served. */
+  get kubernetesVersion(): string {
+    this.version ??= this.targetVersion();
+    return this.version;
   }
 
   /** The kinds served at a parsed apiVersion (`v1`, `apps/v1`), or undefined when none is. */
@@ -91,9 +97,14 @@ export class ServedKinds {
  *   kind followed by `List`; nothing else.
  * - `v1` `List` has only its items validated. Another `<Kind>List` has no PATCH operation, so the
  *   server cannot validate it: kubectl validates it against its published schema, whose metadata is
- *   ListMeta and whose other fields are apiVersion, kind and items.
+ *   ListMeta and whose other fields are apiVersion, kind and items, each item validated as the
+ *   element kind, whatever its own kind (`judgeItems`): a ConfigMap in a DeploymentList is refused.
  */
-export function judgeList(head: Record<string, unknown>, served: ServedKinds): ListFinding[] {
+export function judgeList(
+  head: Record<string, unknown>,
+  served: ServedKinds,
+  items: readonly { readonly index: number; readonly object: Record<string, unknown> }[] = [],
+): ListFinding[] {
   const { apiVersion, kind } = head;
   if (typeof kind !== 'string' || kind === '') return []; // not decoded as a list: the reader says why
   if (typeof apiVersion !== 'string' || apiVersion === '')
@@ -134,7 +145,7 @@ export function judgeList(head: Record<string, unknown>, served: ServedKinds): L
   }
   // `List` (of any apiVersion) and a resource kind that has items are not validated as lists.
   if (!typed || resource) return [];
-  const findings: ListFinding[] = [];
+  const findings: ListFinding[] = [...judgeItems(version, kind, element, items, served.kubernetesVersion)];
   for (const key of Object.keys(head)) {
     if (key === 'apiVersion' || key === 'kind' || key === 'metadata') continue;
     findings.push({
@@ -181,4 +192,107 @@ function jsonType(v: unknown): string {
   if (isPlainObject(v)) return 'map';
   if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
   return typeof v;
+}
+
+type Defs = Readonly<Record<string, JsonSchema>>;
+
+/**
+ * kubectl validates a typed list (`DeploymentList`) against its published schema, items included:
+ * each item as the list's element kind (`io.k8s.api.apps.v1.Deployment`), whatever its own kind.
+ * An item of another kind whose fields that kind does not have (a ConfigMap's `data` in a
+ * DeploymentList) refuses the whole list; one whose fields fit (a ConfigMap in a SecretList) is
+ * applied as what it is. Items of the element kind itself are judged by the schema and server checks
+ * as every object is, so only the others are looked at here. Built-in lists only: a custom
+ * resource's list has no schema file of its own.
+ */
+function judgeItems(
+  apiVersion: string,
+  kind: string,
+  element: string,
+  items: readonly { readonly index: number; readonly object: Record<string, unknown> }[],
+  kubernetesVersion: string,
+): ListFinding[] {
+  const others = items.filter(
+    ({ object }) => object.kind !== element || typeof object.apiVersion !== 'string' || canonicalApiVersion(object.apiVersion) !== apiVersion,
+  );
+  if (others.length === 0) return [];
+  const schema = loadBuiltinSchema(apiVersion, kind, kubernetesVersion);
+  const ref = ((schema?.properties as Record<string, JsonSchema> | undefined)?.items?.items as JsonSchema | undefined)?.$ref;
+  if (!schema || typeof ref !== 'string') return [];
+  const defs = (schema.$defs ?? {}) as Defs;
+  const findings: ListFinding[] = [];
+  for (const { index, object } of others) {
+    const errors: ItemError[] = [];
+    checkValue(object, { $ref: ref }, defs, '', [], errors);
+    const what = typeof object.kind === 'string' && object.kind !== '' ? `this item is ${article(object.kind)}` : 'this item has no kind';
+    const shown = (start: string, at: readonly (string | number)[]) =>
+      at.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : `${acc}.${s}`), start);
+    for (const e of errors) {
+      findings.push({
+        field: ['items', index, ...e.at],
+        path: shown(`items[${index}]`, e.at),
+        message: `ValidationError(${shown(`${kind}.items[${index}]`, e.owner)}): ${e.message}; kubectl validates every item of ${article(kind)} as ${article(element)} and refuses the list (${what}): put it in a list of kind List, or in a document of its own`,
+        rule: 'schema',
+      });
+    }
+  }
+  return findings;
+}
+
+/** A finding of `checkValue`: the field it points at, and the value kubectl's message names (the object, for an unknown field). */
+interface ItemError {
+  readonly at: readonly (string | number)[];
+  readonly owner: readonly (string | number)[];
+  readonly message: string;
+}
+
+const article = (word: string) => (/^[AEIOU]/i.test(word) ? `an ${word}` : `a ${word}`);
+
+/** One value against a schema node, as kube-openapi's proto validation (kubectl's) judges it: unknown fields, missing required fields, types. */
+function checkValue(value: unknown, node: JsonSchema, defs: Defs, name: string, at: (string | number)[], out: ItemError[]): void {
+  if (value === null || value === undefined) return;
+  let schema = node;
+  let typeName = name;
+  for (let hops = 0; hops < 32 && typeof schema.$ref === 'string'; hops++) {
+    typeName = schema.$ref.replace(/^#\/\$defs\//, '');
+    const target = defs[typeName];
+    if (!target) return;
+    schema = target;
+  }
+  const types = (Array.isArray(schema.type) ? schema.type : typeof schema.type === 'string' ? [schema.type] : []) as string[];
+  const properties = schema.properties as Record<string, JsonSchema> | undefined;
+  const got = jsonType(value);
+  if (properties) {
+    if (got !== 'map') {
+      out.push({ at, owner: at, message: `invalid type for ${typeName}: got "${got}", expected "map"` });
+      return;
+    }
+    const map = value as Record<string, unknown>;
+    for (const field of (schema.required ?? []) as string[])
+      if (map[field] === undefined || map[field] === null) out.push({ at, owner: at, message: `missing required field "${field}" in ${typeName}` });
+    for (const [key, v] of Object.entries(map)) {
+      const sub = properties[key];
+      if (!sub) out.push({ at: [...at, key], owner: at, message: `unknown field "${key}" in ${typeName}` });
+      else checkValue(v, sub, defs, `${typeName}.${key}`, [...at, key], out);
+    }
+    return;
+  }
+  if (types.includes('array')) {
+    if (got !== 'array') out.push({ at, owner: at, message: `invalid type for ${typeName}: got "${got}", expected "array"` });
+    else if (schema.items && typeof schema.items === 'object')
+      (value as unknown[]).forEach((v, i) => checkValue(v, schema.items as JsonSchema, defs, typeName, [...at, i], out));
+    return;
+  }
+  if (types.includes('object')) {
+    if (got !== 'map') out.push({ at, owner: at, message: `invalid type for ${typeName}: got "${got}", expected "map"` });
+    else if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+      for (const [key, v] of Object.entries(value as Record<string, unknown>))
+        checkValue(v, schema.additionalProperties as JsonSchema, defs, typeName, [...at, key], out);
+    return;
+  }
+  const primitive = types.filter((t) => t !== 'null');
+  if (primitive.length !== 1) return; // int-or-string and the like: more than one type fits
+  const want = primitive[0]!;
+  const fits = want === got || (want === 'number' && got === 'integer');
+  if (!fits) out.push({ at, owner: at, message: `invalid type for ${typeName}: got "${got}", expected "${want}"` });
 }

@@ -219,12 +219,13 @@ function build(
       continue;
     }
     // kubectl maps and validates a list itself before it applies its items: a list it refuses is
-    // one problem, at the list, whatever its items are.
+    // one problem, at the list (or at the item of a typed list that does not fit its element kind).
     if (chunk.list && !decoded.stream) {
-      for (const f of judgeList(chunk.list, served)) {
+      const items = objects.filter((o) => o.item >= 0).map((o) => ({ index: o.item, object: o.object }));
+      for (const f of judgeList(chunk.list, served, items)) {
         problems.push({
           file,
-          line: fieldLine(f.field) ?? contentLine,
+          line: keyLine(loc(), f.field, abs) ?? contentLine,
           name: '', // a list has no name of its own (metadata.name is not a list's field)
           ...objectOf(chunk.list),
           path: f.path,

@@ -148,6 +148,30 @@ const CASES: Record<string, Case> = {
     kubectl: { applied: ['r1'] },
   },
   bindinglist: { text: list('apiVersion: v1\nkind: BindingList', cm('bindinglist')), kubectl: { applied: ['bindinglist'] } },
+  // A typed list's items are validated as its element kind, whatever kind they are: one that does
+  // not fit refuses the list; one that fits is applied as what it is. BindingList has no schema.
+  'deploymentlist-configmap': {
+    text: list('apiVersion: apps/v1\nkind: DeploymentList', cm('depcm')),
+    kubectl: { refused: 'ValidationError(DeploymentList.items[0]): unknown field "data" in io.k8s.api.apps.v1.Deployment' },
+    at: [9, 'items[0].data'],
+  },
+  'podlist-service': {
+    text: list(
+      'apiVersion: v1\nkind: PodList',
+      '- apiVersion: v1\n  kind: Service\n  metadata: {name: podsvc, namespace: default}\n  spec: {type: ClusterIP}',
+    ),
+    kubectl: { refused: 'ValidationError(PodList.items[0].spec): missing required field "containers" in io.k8s.api.core.v1.PodSpec' },
+    at: [7, 'items[0].spec'],
+  },
+  'secretlist-configmap-immutable': {
+    text: list('apiVersion: v1\nkind: SecretList', `${cm('immcm')}\n  immutable: "yes"`),
+    kubectl: {
+      refused:
+        'ValidationError(SecretList.items[0].immutable): invalid type for io.k8s.api.core.v1.Secret.immutable: got "string", expected "boolean"',
+    },
+    at: [11, 'items[0].immutable'],
+  },
+  'secretlist-configmap': { text: list('apiVersion: v1\nkind: SecretList', cm('secretcm')), kubectl: { applied: ['secretcm'] } },
   'crd-group-list': { text: list('apiVersion: cert-manager.io/v1\nkind: List', cm('certlist')), kubectl: { applied: ['certlist'] } },
   'missing-group-list': {
     text: list('apiVersion: foo.example.com/v1\nkind: List', cm('foogrouplist')),
