@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureServers, startServer, type Server } from '@strata/verify';
-import { checkObjects, ensureHelper, type Verdict } from '../src/index.ts';
+import type { Server } from '@strata/verify';
+import type { Verdict } from '../src/index.ts';
 import { loadCorpus } from './corpus.ts';
-import { createNamespaces, NAMESPACE, onServer, servedResources, type ServerVerdict } from './on-server.ts';
+import { judgeCorpus, NAMESPACE, type ServerVerdict } from './on-server.ts';
 
 // On a fresh machine the first test to ask builds the servers and the helper (minutes, once).
 const BUILD_TIMEOUT = 30 * 60_000;
@@ -22,21 +22,11 @@ const intended = JSON.parse(readFileSync(new URL('./intended-strictness.json', i
 
 const corpus = loadCorpus();
 let server: Server;
-const helperVerdicts = new Map<string, Verdict>();
-const serverVerdicts = new Map<string, ServerVerdict>();
+let helperVerdicts: Map<string, Verdict>;
+let serverVerdicts: Map<string, ServerVerdict>;
 
 beforeAll(async () => {
-  const [binaries, helper] = await Promise.all([ensureServers(() => undefined), ensureHelper()]);
-  server = await startServer(binaries);
-  const verdicts = await checkObjects(
-    helper,
-    corpus.map((c) => c.object),
-  );
-  corpus.forEach((c, i) => helperVerdicts.set(c.name, verdicts[i]!));
-
-  await createNamespaces(server, corpus);
-  const resources = await servedResources(server, corpus);
-  for (const c of corpus) serverVerdicts.set(c.name, await onServer(server, c, resources));
+  ({ server, helperVerdicts, serverVerdicts } = await judgeCorpus(corpus));
 }, BUILD_TIMEOUT);
 
 afterAll(async () => {

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureServers, startServer, type Server } from '@strata/verify';
-import { checkObjects, ensureHelper, type Verdict } from '../src/index.ts';
+import type { Server } from '@strata/verify';
+import { checkObjects, type Verdict } from '../src/index.ts';
 import { loadCorpus } from './corpus.ts';
-import { creatableKinds, createNamespaces, onServer, servedResources, type ServerVerdict } from './on-server.ts';
+import { creatableKinds, judgeCorpus, type ServerVerdict } from './on-server.ts';
 
 // On a fresh machine the first test to ask builds the servers and the helper (minutes, once).
 const BUILD_TIMEOUT = 30 * 60_000;
@@ -16,21 +16,11 @@ const BUILD_TIMEOUT = 30 * 60_000;
 const corpus = loadCorpus(fileURLToPath(new URL('./kinds-corpus', import.meta.url)));
 let server: Server;
 let helper: string;
-const helperVerdicts = new Map<string, Verdict>();
-const serverVerdicts = new Map<string, ServerVerdict>();
+let helperVerdicts: Map<string, Verdict>;
+let serverVerdicts: Map<string, ServerVerdict>;
 
 beforeAll(async () => {
-  const [binaries, built] = await Promise.all([ensureServers(() => undefined), ensureHelper()]);
-  helper = built;
-  server = await startServer(binaries);
-  const verdicts = await checkObjects(
-    helper,
-    corpus.map((c) => c.object),
-  );
-  corpus.forEach((c, i) => helperVerdicts.set(c.name, verdicts[i]!));
-  await createNamespaces(server, corpus);
-  const resources = await servedResources(server, corpus);
-  for (const c of corpus) serverVerdicts.set(c.name, await onServer(server, c, resources));
+  ({ server, helper, helperVerdicts, serverVerdicts } = await judgeCorpus(corpus));
 }, BUILD_TIMEOUT);
 
 afterAll(async () => {

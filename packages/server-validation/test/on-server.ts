@@ -1,4 +1,5 @@
-import type { Server } from '@strata/verify';
+import { ensureServers, startServer, type Server } from '@strata/verify';
+import { checkObjects, ensureHelper, type Verdict } from '../src/index.ts';
 import type { Case } from './corpus.ts';
 
 /** The namespace of the corpus documents that name none. */
@@ -75,4 +76,28 @@ export async function creatableKinds(server: Server): Promise<{ apiVersion: stri
       if (!res.name.includes('/') && res.verbs.includes('create')) out.push({ apiVersion, kind: res.kind });
   }
   return out;
+}
+
+/**
+ * A real kube-apiserver and the offline helper, each with its verdict on every document of the
+ * corpus, by case name: what the differential tests compare. The caller stops the server.
+ */
+export async function judgeCorpus(corpus: readonly Case[]): Promise<{
+  server: Server;
+  helper: string;
+  helperVerdicts: Map<string, Verdict>;
+  serverVerdicts: Map<string, ServerVerdict>;
+}> {
+  const [binaries, helper] = await Promise.all([ensureServers(() => undefined), ensureHelper()]);
+  const server = await startServer(binaries);
+  const verdicts = await checkObjects(
+    helper,
+    corpus.map((c) => c.object),
+  );
+  const helperVerdicts = new Map(corpus.map((c, i) => [c.name, verdicts[i]!]));
+  await createNamespaces(server, corpus);
+  const resources = await servedResources(server, corpus);
+  const serverVerdicts = new Map<string, ServerVerdict>();
+  for (const c of corpus) serverVerdicts.set(c.name, await onServer(server, c, resources));
+  return { server, helper, helperVerdicts, serverVerdicts };
 }
