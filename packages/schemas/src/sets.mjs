@@ -4,7 +4,7 @@
 // JavaScript so that the setup script can run it before anything is compiled.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,13 @@ export const KUBERNETES_VALIDATE_SHA256 = "85136d018a27b50ec7fc049d902bfa5193f59
 /** The minor versions the wheel carries strict schemas for. */
 export const FIRST_MINOR = 25;
 export const LAST_MINOR = 37;
+
+/**
+ * The revision of what writeBuiltinSet makes of the wheel. A set in the cache records it in
+ * REVISION_FILE; one of another revision is made again.
+ */
+export const SET_REVISION = 2;
+const REVISION_FILE = ".strata-set-revision";
 
 const WHEEL = `kubernetes_validate-${KUBERNETES_VALIDATE_VERSION}-py3-none-any.whl`;
 
@@ -54,13 +61,41 @@ function fileName({ group, version, kind }) {
   return `${kind.toLowerCase()}${groupPart}-${version.toLowerCase()}.json`;
 }
 
+const INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
+const INT_OR_STRING_REF = new RegExp(`#/\\$defs/${INT_OR_STRING.replaceAll(".", "\\.")}$`);
+
+/**
+ * The definitions with null where the API server takes it for an int-or-string. The wheel's
+ * IntOrString is `oneOf` a nullable string and a nullable integer, so null matches both and is
+ * refused, while the server decodes null as an absent value and defaults it (a Service port's
+ * `targetPort`, a rolling update's `maxSurge`). Here only the string branch takes null; where the field is
+ * required (a probe's `port`) it stays refused, as the server refuses port 0, by a `type` beside the
+ * `$ref`. Changing this changes every set: bump SET_REVISION.
+ * @param {Record<string, any>} defs
+ */
+export function withServerNulls(defs) {
+  if (!(INT_OR_STRING in defs)) return defs;
+  /** @type {Record<string, any>} */
+  const out = { ...defs, [INT_OR_STRING]: { ...defs[INT_OR_STRING], oneOf: [{ type: ["string", "null"] }, { type: "integer" }] } };
+  for (const [name, def] of Object.entries(defs)) {
+    if (!Array.isArray(def.required) || def.properties === null || typeof def.properties !== "object") continue;
+    const required = def.required.filter((p) => INT_OR_STRING_REF.test(def.properties[p]?.$ref ?? ""));
+    if (required.length === 0) continue;
+    const properties = { ...def.properties };
+    for (const p of required) properties[p] = { ...properties[p], type: ["integer", "string"] };
+    out[name] = { ...def, properties };
+  }
+  return out;
+}
+
 /**
  * Writes the standalone strict schema of every kind in one version's `_definitions.json` into
  * `outDir` in kubeconform's layout, every definition a kind needs inlined under `$defs`, so no
  * schema points outside its own file. Returns how many files it wrote.
  * @param {Record<string, any>} defs @param {string} outDir
  */
-export function writeBuiltinSet(defs, outDir) {
+export function writeBuiltinSet(source, outDir) {
+  const defs = withServerNulls(source);
   /** @type {Map<string, string>} */
   const written = new Map();
   for (const name of Object.keys(defs).sort(compareStrings)) {
@@ -127,7 +162,9 @@ export function ensureKubernetesSet(version, options = {}) {
   const cacheRoot = options.cacheRoot ?? schemaCacheRoot();
   const setVersion = kubernetesSetVersion(version);
   const dir = kubernetesSetDir(setVersion, cacheRoot);
-  if (existsSync(dir)) return { dir, made: false };
+  const marker = join(dir, REVISION_FILE);
+  const current = () => dir.startsWith(committedRoot) || (existsSync(marker) && readFileSync(marker, "utf8").trim() === String(SET_REVISION));
+  if (existsSync(dir) && current()) return { dir, made: false };
   const wheel = ensureWheel(cacheRoot);
   const member = `kubernetes_validate/kubernetes-json-schema/v${setVersion}-local-strict/_definitions.json`;
   const defs = JSON.parse(readWheelMember(wheel, member).toString("utf8")).$defs;
@@ -135,11 +172,17 @@ export function ensureKubernetesSet(version, options = {}) {
   rmSync(staging, { recursive: true, force: true });
   try {
     writeBuiltinSet(defs, staging);
+    writeFileSync(join(staging, REVISION_FILE), `${SET_REVISION}\n`);
+    // A set made by an older generator is moved aside first, then removed.
+    const stale = `${dir}.stale-${process.pid}`;
+    if (existsSync(dir) && !current()) renameSync(dir, stale);
     try {
       renameSync(staging, dir);
     } catch (err) {
       // Another setup finished the same set first: theirs is as good as this one.
       if (!existsSync(dir)) throw err;
+    } finally {
+      rmSync(stale, { recursive: true, force: true });
     }
   } finally {
     rmSync(staging, { recursive: true, force: true });

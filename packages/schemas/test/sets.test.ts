@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   schemaCacheRoot,
   schemaLocations,
 } from '../src/index.ts';
+import { SET_REVISION } from '../src/sets.mjs';
 
 const WHEEL = `kubernetes_validate-${KUBERNETES_VALIDATE_VERSION}-py3-none-any.whl`;
 
@@ -48,6 +49,19 @@ describe('schema sets of other versions, in the per-machine cache', () => {
     expect(JSON.stringify(deployment)).not.toContain('_definitions.json');
     expect(existsSync(join(first.dir, 'mutatingadmissionpolicy-admissionregistration-v1.json'))).toBe(false);
     expect(existsSync(join(builtinSchemasDir('1.36'), 'mutatingadmissionpolicy-admissionregistration-v1.json'))).toBe(true);
+  });
+
+  it('remakes a set an older generator made, whose int-or-string refused null', () => {
+    const dir = join(cache, 'kubernetes-validate-1.37.0', 'v1.34.0-standalone-strict');
+    const intOrString = () => JSON.parse(readFileSync(join(dir, 'service-v1.json'), 'utf8')).$defs['io.k8s.apimachinery.pkg.util.intstr.IntOrString'];
+    expect(intOrString()).toStrictEqual({ oneOf: [{ type: ['string', 'null'] }, { type: 'integer' }] });
+    // As a set of the first revision was: no revision file, and null matching both branches.
+    rmSync(join(dir, '.strata-set-revision'));
+    writeFileSync(join(dir, 'service-v1.json'), '{"$defs": {"io.k8s.apimachinery.pkg.util.intstr.IntOrString": {}}}\n');
+    expect(ensureKubernetesSet('1.34', { cacheRoot: cache })).toStrictEqual({ dir, made: true });
+    expect(intOrString()).toStrictEqual({ oneOf: [{ type: ['string', 'null'] }, { type: 'integer' }] });
+    expect(readFileSync(join(dir, '.strata-set-revision'), 'utf8')).toBe(`${SET_REVISION}\n`);
+    expect(ensureKubernetesSet('1.34', { cacheRoot: cache })).toStrictEqual({ dir, made: false });
   });
 
   it('points kubeconform at the cache for a version that is not committed', () => {
