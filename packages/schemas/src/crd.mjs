@@ -23,6 +23,54 @@ function isIntOrStringPair(list) {
   return types[0] === "integer" && types[1] === "string";
 }
 
+/** Whether the server defaults a schema's field: a default of null is none. */
+const hasDefault = (/** @type {unknown} */ s) => isObject(s) && s.default !== undefined && s.default !== null;
+
+/**
+ * A schema node that also takes null: what the API server's decoder makes of a null it drops or
+ * defaults (a null of a field that is not `nullable`), so that null matches no value check beside
+ * the type. Junctors move into an `anyOf` beside null: their branches hold value checks that null
+ * would fail (an `enum`, a `not`) or pass more than once (a `oneOf` of `required` lists).
+ * @param {Record<string, unknown>} schema
+ */
+function orNull(schema) {
+  const out = { ...schema };
+  if (typeof out.type === "string") out.type = [out.type, "null"];
+  if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+  if (isIntOrStringPair(out.oneOf)) out.oneOf = [{ type: "integer" }, { type: ["string", "null"] }];
+  else if ([...JUNCTORS].some((j) => j in out)) {
+    const branch = Object.fromEntries([...JUNCTORS].filter((j) => j in out).map((j) => [j, out[j]]));
+    for (const j of JUNCTORS) delete out[j];
+    out.anyOf = [{ type: "null" }, branch];
+  }
+  return out;
+}
+
+/**
+ * Where the API server's decoder takes null for a field that is not `nullable`
+ * (k8s.io/apiextensions-apiserver's structural defaulting): a property or map value without a
+ * default is dropped, so null passes unless the property is required; one with a default gets the
+ * default, as it does when absent, so it is not required here. A list item is neither dropped nor
+ * defaulted unless it has a default, so null stays refused.
+ * @param {Record<string, unknown>} out
+ */
+function serverNulls(out) {
+  const dropped = (/** @type {unknown} */ s, /** @type {boolean} */ required) => isObject(s) && s.nullable !== true && (hasDefault(s) || !required);
+  if (isObject(out.properties) && Array.isArray(out.required)) {
+    // A required property with a default is given it when absent, before the required check.
+    const properties = out.properties;
+    const required = out.required.filter((k) => !hasDefault(properties[k]));
+    if (required.length === 0) delete out.required;
+    else out.required = required;
+  }
+  if (isObject(out.properties)) {
+    const required = new Set(Array.isArray(out.required) ? out.required : []);
+    out.properties = Object.fromEntries(Object.entries(out.properties).map(([k, v]) => [k, dropped(v, required.has(k)) ? orNull(v) : v]));
+  }
+  if (dropped(out.additionalProperties, false)) out.additionalProperties = orNull(out.additionalProperties);
+  if (isObject(out.items) && out.items.nullable !== true && hasDefault(out.items)) out.items = orNull(out.items);
+}
+
 /** A strict copy of one structural schema node. */
 function strict(schema) {
   /** @type {Record<string, unknown>} */
@@ -58,6 +106,7 @@ function strict(schema) {
   if (isObject(out.properties) && out["x-kubernetes-preserve-unknown-fields"] !== true && !("additionalProperties" in out)) {
     out.additionalProperties = false;
   }
+  serverNulls(out);
   return out;
 }
 
