@@ -101,13 +101,18 @@ export function withTopologyStamps(root: string, drawn: ReadonlyMap<string, { re
   return `${HEADER}\n# What each topology picture was drawn from, for strata check; npm run topology draws them and writes it.\n${lines.join('\n')}\n`;
 }
 
+/** The topology pictures of `env` the workspace keeps committed (none: nothing to keep in step). */
+export function keptTopology(root: string, env: Environment): string[] {
+  return (['svg', 'mermaid'] as const).map((f) => Layout.topology(env, f)).filter((p) => existsSync(join(root, p)));
+}
+
 /**
  * The committed pictures of `env` that are not what its inputs (`files`, the tree as generated)
  * draw, each with one line saying so: its inputs changed since it was drawn, or the picture itself
  * differs from the one drawn. Pictures the workspace does not keep are not looked at.
  */
 export function staleTopology(root: string, env: Environment, files: ReadonlyMap<string, string>): { file: string; message: string }[] {
-  const kept = (['svg', 'mermaid'] as const).map((f) => Layout.topology(env, f)).filter((p) => existsSync(join(root, p)));
+  const kept = keptTopology(root, env);
   if (kept.length === 0) return [];
   const stamps = readTopologyStamps(root);
   const inputs = topologyInputsHash(root, files);

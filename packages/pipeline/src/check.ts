@@ -6,7 +6,7 @@ import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata
 import { appDirs, checkEnv, inEnvScope, Layout, loadApps, UsageError, type WarningOptions } from '@strata/project';
 import { isGenerated, planApp, planChanges, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
-import { isTopologyInput, staleTopology } from '@strata/graph/inputs';
+import { isTopologyInput, keptTopology, staleTopology } from '@strata/graph/inputs';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { FolderListing, readCache, sharedUnchanged, toolFingerprint, unchanged, type AppEntry, type PipelineCache } from './cache.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
@@ -103,6 +103,8 @@ export function describeDrift(
 function topologyDrift(root: string, listing: FolderListing, planned: ReadonlyMap<string, string>, gone: ReadonlySet<string>): Drift[] {
   const drift: Drift[] = [];
   for (const env of ENVIRONMENTS) {
+    // A workspace that keeps no picture of the env has nothing to hash: the tree is not read for it.
+    if (keptTopology(root, env).length === 0) continue;
     const inputs = new Map<string, string>();
     for (const path of [...listing.files(Layout.base), ...listing.files(Layout.envRoot(env)), ...planned.keys()]) {
       if (gone.has(path) || inputs.has(path) || !isTopologyInput(env, path)) continue;
