@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { isUtf8 } from 'node:buffer';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, parseDocument } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { isPlainObject } from '@strata/core';
 import { holdsExactNumber, kubectlInteger, mayHoldLongInteger, stringifyExact } from '@strata/project';
 
@@ -180,7 +180,10 @@ function decodeChunk(bytes: Buffer, start: number, end: number): DecodedChunk {
     // Integers a double cannot hold are read again to the last digit, as kubectl keeps them.
     const exact = mayHoldLongInteger(text) ? exactReading(text) : undefined;
     const json = (o: unknown) => (holdsExactNumber(o) ? { json: stringifyExact(o) } : {});
-    if (!('items' in value)) return { ...base, objects: [{ object: value, item: -1, offset: -1, ...json(exact) }] };
+    // Like kubectl's strict reading, which only an object gets to.
+    const repeated = duplicateKeys(doc, text);
+    const head = repeated ? { ...base, duplicate: repeated } : base;
+    if (!('items' in value)) return { ...head, objects: [{ object: value, item: -1, offset: -1, ...json(exact) }] };
     const items = Array.isArray(value.items) ? value.items : [];
     const exactItems = isPlainObject(exact) && Array.isArray(exact.items) ? exact.items : [];
     const kind = typeof value.kind === 'string' ? value.kind.replace(/List$/, '') : '';
@@ -188,7 +191,7 @@ function decodeChunk(bytes: Buffer, start: number, end: number): DecodedChunk {
     const typed = (o: Record<string, unknown>) =>
       o.kind === undefined && o.apiVersion === undefined ? { ...o, kind, apiVersion: value.apiVersion } : o;
     return {
-      ...base,
+      ...(items.length > 0 ? head : base),
       list,
       objects: items.map((item, i) => {
         const e: unknown = exactItems[i];
@@ -198,4 +201,49 @@ function decodeChunk(bytes: Buffer, start: number, end: number): DecodedChunk {
   } catch (err) {
     return { ...base, objects: [], error: (err as Error).message };
   }
+}
+
+/**
+ * A key as kubectl's strict reading names it (Go's %#v of its YAML 1.1 value: `"tier"`, `true` for
+ * yes, `16` for 0x10), so that keys one to kubectl are one here.
+ */
+export function goKey(value: unknown, source: string | undefined): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (value === null) return '<nil>';
+  // A timestamp stays text when read into interface{}, as kubectl reads it.
+  return JSON.stringify(source ?? String(value));
+}
+
+/**
+ * What kubectl's strict reading (sigs.k8s.io/yaml over go-yaml) says of the keys set twice in one
+ * mapping of a document, in its words (`line N: key K already set in map`, at the later value's
+ * line); keys beside a merge key (`<<`) override the merged ones without a word, as they do for
+ * kubectl. The Go decoder reports the same; this is its copy for the fallback.
+ */
+function duplicateKeys(doc: Document, text: string): string | undefined {
+  const lines: string[] = [];
+  const lineAt = (offset: number) => {
+    let n = 1;
+    for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) n++;
+    return n;
+  };
+  const walk = (node: unknown, depth: number): void => {
+    if (depth > 1000 || isAlias(node)) return;
+    if (isSeq(node)) for (const item of node.items) walk(item, depth + 1);
+    if (!isMap(node)) return;
+    const seen = new Set<string>();
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      walk(pair.value, depth + 1);
+      const key = pair.key as Node | null;
+      if (!isScalar(key) || typeof key.value === 'symbol' || key.source === '<<') continue;
+      const id = goKey(key.value, typeof key.source === 'string' ? key.source : undefined);
+      const at = (pair.value as Node | null)?.range?.[0] ?? key.range?.[0] ?? 0;
+      if (seen.has(id)) lines.push(`line ${lineAt(at)}: key ${id} already set in map`);
+      seen.add(id);
+    }
+  };
+  walk(doc.contents, 0);
+  return lines.length > 0 ? `yaml: unmarshal errors:\n  ${lines.join('\n  ')}` : undefined;
 }

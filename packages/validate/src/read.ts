@@ -1,12 +1,12 @@
 import { isUtf8 } from 'node:buffer';
 import { basename } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Scalar, type YAMLMap } from 'yaml';
 import { isPlainObject, type Manifest } from '@strata/core';
 import { isArgoCdHook } from '@strata/core/argocd';
 import { gitopsConsumers, type Problem } from '@strata/project';
 import { parseGroupVersion } from './group-version.ts';
 import { judgeList, ServedKinds } from './lists.ts';
-import { decodeAll, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
+import { decodeAll, goKey, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
 import { MAX_DEPTH, tooDeep } from './depth.ts';
 import { readSources, type ReadOptions, type Source } from './sources.ts';
 import type { FileInput, FileRead, ParsedInputs, SourceDoc } from './types.ts';
@@ -97,6 +97,50 @@ function mapKey(doc: Document, map: YAMLMap, key: unknown, depth = 0): unknown {
     }
   }
   return undefined;
+}
+
+/**
+ * How the keys that kubectl's strict reading names `id` (Go syntax of the YAML 1.1 value) at a
+ * later value's `line` (within the chunk) are written in that mapping: the first such key, then the
+ * one at the line.
+ */
+function spellings(at: Located, line: number, id: string): { readonly first: string; readonly line: number; readonly later: string } | undefined {
+  let found: { first: string; line: number; later: string } | undefined;
+  const written = (key: Scalar) => (key.range ? at.text.slice(key.range[0], key.range[1]) : String(key.value));
+  if (!at.doc) return undefined;
+  visit(at.doc, {
+    Map(_, map) {
+      if (found) return visit.BREAK;
+      let first: Scalar | undefined;
+      for (const pair of map.items) {
+        const key = pair.key;
+        if (!isScalar(key) || typeof key.value === 'symbol' || key.source === '<<') continue;
+        if (goKey(key.value, typeof key.source === 'string' ? key.source : undefined) !== id) continue;
+        const start = (pair.value as { range?: [number, number, number] } | null)?.range?.[0] ?? key.range?.[0];
+        if (first && start !== undefined && at.lines.linePos(start).line === line) {
+          found = { first: written(first), line: at.lines.linePos(first.range![0]).line, later: written(key) };
+          return visit.BREAK;
+        }
+        first ??= key;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** The words for a key set twice in one mapping (`id` as kubectl's strict reading names it). */
+function duplicateMessage(id: string, keys: ReturnType<typeof spellings>, abs: (line: number) => number): string {
+  const value = /^"/.test(id) ? undefined : id === 'true' || id === 'false' ? `the boolean ${id}` : id === '<nil>' ? 'null' : `the number ${id}`;
+  if (value && keys)
+    return `key ${keys.later} is ${value} to kubectl (YAML 1.1), as is key ${keys.first} at line ${abs(keys.line)} of the same mapping: one key to kubectl, which silently keeps only the last value; remove one, or quote both if they are text`;
+  let shown = id;
+  try {
+    if (!value) shown = q(JSON.parse(id) as string); // Go's quoting, as JSON writes it
+  } catch {
+    // an escape JSON has not (\\x01): Go's own words
+  }
+  return `key ${shown} appears twice in one mapping; kubectl silently keeps only the last value: remove the other`;
 }
 
 /** The text of a scalar as written, e.g. `yes` where the decoder saw true. */
@@ -257,7 +301,7 @@ function build(
       });
     }
     const idOfItem = (item: number) => ids[objects.findIndex((o) => o.item === item)] ?? ids[0];
-    for (const m of (chunk.duplicate ?? '').matchAll(/line (\d+): key "((?:[^"\\]|\\.)*)" already set in map/g)) {
+    for (const m of (chunk.duplicate ?? '').matchAll(/line (\d+): key ("(?:[^"\\]|\\.)*"|.+?) already set in map/g)) {
       const line = abs(Number(m[1]));
       // In a list, the item the line is in: the last that starts at or before it.
       const at = chunk.list ? objects.filter((o) => o.item >= 0 && (fieldLine(['items', o.item]) ?? Infinity) <= line).at(-1) : undefined;
@@ -266,7 +310,7 @@ function build(
         file,
         line,
         ...objectOf(at?.object ?? first),
-        message: `key ${q(m[2]!)} appears twice in one mapping; kubectl silently keeps only the last value: remove the other`,
+        message: duplicateMessage(m[2]!, spellings(loc(), Number(m[1]), m[2]!), abs),
         rule: 'duplicate-key',
         severity: 'error',
         ...(owner ? { resource: owner } : {}),

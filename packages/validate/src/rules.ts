@@ -15,8 +15,8 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
     help: 'Fix the YAML at the line given; anchors and aliases work within one document only.',
   },
   'duplicate-key': {
-    short: 'No key appears twice in one mapping.',
-    help: 'kubectl keeps only the last value of a repeated key; remove the other one.',
+    short: 'No key appears twice in one mapping, also as YAML 1.1 reads keys (yes, on and true are one key, as are 0x10 and 16).',
+    help: 'kubectl keeps only the last value of a repeated key; remove the other one, or quote keys that are text.',
   },
   'too-deep': {
     short: 'No object nests more than 1000 maps and lists deep.',
