@@ -10,6 +10,11 @@ export interface PolicyObject {
   readonly manifest: Manifest;
   readonly file: string;
   readonly line?: number;
+  /**
+   * The object's JSON text, when the caller has already made it (for kubeconform, say): a rule that
+   * needs only a bound on the object's size reads its length instead of serializing it again.
+   */
+  readonly json?: string;
 }
 
 /**

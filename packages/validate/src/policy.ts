@@ -50,7 +50,13 @@ export async function policyProblems(
   root: string,
   docs: readonly SourceDoc[],
   env?: Environment,
-  options: { all?: boolean; kubernetesVersion?: (file: string) => string; apps?: ReadonlyMap<string, App> } & WarningOptions = {},
+  options: {
+    all?: boolean;
+    kubernetesVersion?: (file: string) => string;
+    apps?: ReadonlyMap<string, App>;
+    /** Each object's JSON text as the other checks were given it, for the rules that need only its size. */
+    jsonOf?: (d: SourceDoc) => string;
+  } & WarningOptions = {},
 ): Promise<Problem[]> {
   const all = options.all ?? true;
   const sets = new Map<string, SourceDoc[]>();
@@ -93,11 +99,15 @@ export async function policyProblems(
     };
     const byObject = new Map(set.map((d) => [d.manifest, d]));
     // A line is worked out only for an object with a finding.
+    const jsonOf = options.jsonOf;
     const objects = set.map((d) => ({
       manifest: d.manifest,
       file: d.file,
       get line() {
         return d.line;
+      },
+      get json() {
+        return jsonOf?.(d);
       },
     }));
     const findings = runPolicy(objects, ctx, all ? rules : ALWAYS);

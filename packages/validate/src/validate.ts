@@ -122,6 +122,7 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
     ...(options.apps ? { apps: options.apps } : {}),
     kubernetesVersion: versionOf,
     onWarning: options.onWarning,
+    jsonOf,
   });
   const own = [...parsed.problems, ...envTwiceOnce(listKeyProblems(resources, versionOf), policy)];
   const serverFound = await server;

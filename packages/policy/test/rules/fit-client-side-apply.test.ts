@@ -51,3 +51,30 @@ describe('fit-client-side-apply', () => {
     expect(clientSideApplyAnnotationsSize(configMap({ a: '<' })) - ascii).toBe(5);
   });
 });
+
+describe('fit-client-side-apply given the JSON text it was judged by', () => {
+  const judged = (m: Manifest, json = JSON.stringify(m)) => fitClientSideApply.check([{ manifest: m, file: 'cm.yaml', json }], {}).length;
+
+  it('judges every size alike with or without it, for the characters that grow most (9 bytes each in an annotation)', () => {
+    // Around where the text alone is proof enough, and around the limit itself.
+    const limitChars = Math.floor(ANNOTATIONS_SIZE_LIMIT / 9);
+    const sizes = [100, 20_000, 28_000, 28_500, 28_700, 29_000, 30_000, limitChars - 40, limitChars - 20, limitChars, limitChars + 20];
+    let over = 0;
+    for (const ch of ['\u2028', '<', 'é', 'x'])
+      for (const n of sizes) {
+        const m = configMap({ a: 'b' }, { 'example.com/notes': ch.repeat(n) });
+        const exact = check(fitClientSideApply, [m]).length;
+        expect(judged(m), `${n} of ${JSON.stringify(ch)}`).toBe(exact);
+        over += exact;
+      }
+    // The cases cross the limit: some are over it.
+    expect(over).toBeGreaterThan(0);
+  });
+
+  it('still measures an object over the limit when given its text', () => {
+    const m = configMapOfSize(ANNOTATIONS_SIZE_LIMIT + 1);
+    expect(judged(m)).toBe(1);
+    // A text shorter than the object (the decoder's, say) never hides it: only a small text is proof.
+    expect(judged(m, JSON.stringify(m).slice(0, 40_000))).toBe(1);
+  });
+});
