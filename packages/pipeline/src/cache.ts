@@ -48,6 +48,8 @@ export interface AppEntry {
   readonly nodePorts: readonly NodePortClaim[];
   /** What `strata check` compares, per env: the round trip, patch targets, what the env root's proof needs. */
   readonly findings: Record<Environment, OverlayFindings>;
+  /** The kinds of its output (`<apiVersion> <kind>`) the server's offline checks left to a cluster, said in every run's note. */
+  readonly needsCluster?: readonly string[];
   /** Set when its output was validated without the API server's offline field checks (see PipelineOptions.serverChecks). */
   readonly serverUnchecked?: true;
   /**
@@ -74,7 +76,7 @@ export interface PipelineCache {
   readonly shared?: SharedEntry;
 }
 
-const FORMAT = 'strata-pipeline-cache/4';
+const FORMAT = 'strata-pipeline-cache/5';
 /** Beside the tree it describes; git ignores it. */
 export const cacheFile = (root: string) => join(root, Layout.cache, 'pipeline.json');
 const toolsFile = (root: string) => join(root, Layout.cache, 'tools.json');
@@ -236,8 +238,21 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
     Object.keys(files)
       .sort()
       .map((f) => [f, files[f]!.hash]);
-  const { inputs, outputs, dirs, sync, problems, resources, nodePorts, findings, serverUnchecked } = entry;
-  h.update(JSON.stringify([hashes(inputs), hashes(outputs), dirs, sync, problems, resources, nodePorts, findings, serverUnchecked === true]));
+  const { inputs, outputs, dirs, sync, problems, resources, nodePorts, findings, needsCluster, serverUnchecked } = entry;
+  h.update(
+    JSON.stringify([
+      hashes(inputs),
+      hashes(outputs),
+      dirs,
+      sync,
+      problems,
+      resources,
+      nodePorts,
+      findings,
+      needsCluster ?? [],
+      serverUnchecked === true,
+    ]),
+  );
   return h.digest('hex');
 }
 

@@ -15,7 +15,7 @@ import {
 } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
-import { NOT_BUILT_NOTE, resolveHelper } from '@strata/server-validation';
+import { NOT_BUILT_NOTE, notCheckedKinds, notCheckedNote, resolveHelper } from '@strata/server-validation';
 import { checkPolicySettings } from '@strata/validate/settings';
 import { build, distLinkCheck, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
 import {
@@ -414,12 +414,23 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // Remember each changed app whose overlays all built and whose sources are known.
   const ofApp = (app: string) => new Set((resultsOf.get(app) ?? []).map((r) => r.output));
   const next: Record<string, AppEntry> = Object.fromEntries(reused);
+  // The kinds the server's checks left to a cluster, named in this run's note; each app remembers its own.
+  const checkedNotes = 'notes' in checked ? checked.notes : undefined;
+  const leftToCluster = new Set((checkedNotes ?? []).flatMap(notCheckedKinds));
+  const needsClusterOf = (mine: ReadonlySet<string>) =>
+    leftToCluster.size === 0
+      ? []
+      : [...new Set(parsed.docs.filter((d) => mine.has(d.file)).map((d) => `${d.manifest.apiVersion} ${d.manifest.kind}`))].filter((k) =>
+          leftToCluster.has(k),
+        );
   for (const name of changed) {
     const mine = ofApp(name);
+    const needsCluster = needsClusterOf(mine);
     const found = {
       problems: checked.problems.filter((p) => mine.has(p.file)),
       resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0),
       nodePorts: claims.filter((c) => mine.has(c.file)),
+      ...(needsCluster.length > 0 ? { needsCluster } : {}),
     };
     const findings = Object.fromEntries(ENVIRONMENTS.map((e) => [e, compared.get(Layout.overlay(e, name))]));
     const complete = ENVIRONMENTS.every((e) => findings[e]) ? (findings as Record<Environment, OverlayFindings>) : undefined;
@@ -453,7 +464,10 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   );
   const documents = new Map([...parsed.files].map(([file, read]) => [file, read.docs]));
   // Said even when every app was reused: their findings were made without the same checks.
-  const notes = ('notes' in checked ? checked.notes : undefined) ?? (!serverChecks || resolveHelper() ? [] : [NOT_BUILT_NOTE]);
+  const runNotes = checkedNotes ?? (!serverChecks || resolveHelper() ? [] : [NOT_BUILT_NOTE]);
+  // The kinds left to a cluster are named as a run that judged every app would name them.
+  const needsCluster = serverChecks ? [...leftToCluster, ...[...reused.values()].flatMap((e) => e.needsCluster ?? [])] : [];
+  const notes = [...runNotes.filter((n) => notCheckedKinds(n).length === 0), ...(needsCluster.length > 0 ? [notCheckedNote(needsCluster)] : [])];
   return {
     apps: names.length,
     reused: reused.size,
@@ -535,7 +549,7 @@ function entryFor(
   tool: string,
   stamped: StampedApp | undefined,
   plan: AppPlan | undefined,
-  found: { problems: Problem[]; resources: number; nodePorts: readonly NodePortClaim[] },
+  found: { problems: Problem[]; resources: number; nodePorts: readonly NodePortClaim[]; needsCluster?: readonly string[] },
   findings: Record<Environment, OverlayFindings> | undefined,
   sync: Record<Environment, AppSyncPlan> | undefined,
   serverChecks: boolean,

@@ -103,9 +103,19 @@ export async function serverFieldProblems(
   return { problems, checked, customResources, ...(needCluster.size > 0 ? { note: notCheckedNote([...needCluster]) } : {}) };
 }
 
+const NOT_CHECKED = 'server field checks: not checked offline, their create needs a cluster (`strata verify` checks them): ';
+
 /** Says, once for a run, which kinds of the input the server's checks could not run on offline. */
 export function notCheckedNote(kinds: readonly string[]): string {
-  return `server field checks: not checked offline, their create needs a cluster (\`strata verify\` checks them): ${[...kinds].sort().join(', ')}`;
+  return `${NOT_CHECKED}${[...new Set(kinds)].sort().join(', ')}`;
+}
+
+/**
+ * The kinds (`<apiVersion> <kind>`) a note of `notCheckedNote` names; none for any other note. A run
+ * that reuses what an earlier one judged says those kinds again, in the one note of the run.
+ */
+export function notCheckedKinds(note: string): string[] {
+  return note.startsWith(NOT_CHECKED) ? note.slice(NOT_CHECKED.length).split(', ') : [];
 }
 
 // What the server adds, for the object as a whole, when a schema error kept it from running a
