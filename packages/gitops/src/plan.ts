@@ -4,6 +4,7 @@ import { CLUSTER_SCOPED_KINDS, ENVIRONMENTS, groupOf, type Environment, type Man
 import { Layout, ToolError } from '@strata/project';
 import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
 import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type BuildResult } from '@strata/kustomize';
+import { ANNOTATIONS_SIZE_LIMIT, clientSideApplyAnnotationsSize } from '@strata/policy';
 import { planFlux } from './flux.ts';
 import { syncSteps } from './order.ts';
 import type { AppSyncPlan } from './sync.ts';
@@ -13,11 +14,6 @@ import { syncsByHand, wantsArgoCD, wantsFlux, type GitopsSettings } from './sett
 export const GITOPS_DIR = Layout.gitops;
 export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
 export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
-/**
- * Client-side apply keeps the whole object in the `last-applied-configuration` annotation, and
- * annotations are limited to 256 KiB in total: larger objects only sync with server-side apply.
- */
-export const SERVER_SIDE_APPLY_BYTES = 256 * 1024;
 
 export interface PlanGitopsOptions {
   /**
@@ -71,13 +67,26 @@ function mostCommon(values: readonly string[]): string | undefined {
   return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
 }
 
+/**
+ * Whether client-side apply can annotate the object, as the policy rule fit-client-side-apply
+ * measures it. Kubectl's copy is at most six bytes per character of the object's JSON text and every
+ * other annotation at most three: an object of a few kilobytes surely fits and is not measured exactly.
+ */
+function fitsClientSideApply(m: Manifest): boolean {
+  if (9 * JSON.stringify(m).length + 4096 <= ANNOTATIONS_SIZE_LIMIT) return true;
+  return clientSideApplyAnnotationsSize(m) <= ANNOTATIONS_SIZE_LIMIT;
+}
+
 /** Reads what Argo CD needs to know about one app in one env from its built objects. */
 export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPlan {
   const namespaced = manifests.filter((m) => !isClusterScoped(m));
   const namespace = mostCommon(namespaced.flatMap((m) => (m.metadata.namespace ? [m.metadata.namespace] : []))) ?? app;
   const namespaces = new Set([namespace, ...namespaced.flatMap((m) => (m.metadata.namespace ? [m.metadata.namespace] : []))]);
   const ownsNamespace = manifests.some((m) => m.kind === 'Namespace' && m.metadata.name === namespace);
-  const large = manifests.some((m) => m.kind === 'CustomResourceDefinition' || Buffer.byteLength(JSON.stringify(m)) > SERVER_SIDE_APPLY_BYTES);
+  // Client-side apply keeps a copy of the whole object in an annotation, and the server refuses
+  // annotations over 256 KiB in total: such an object syncs only server-side. Measured as the policy
+  // rule measures it, so that the rule and this decision never disagree.
+  const large = manifests.some((m) => m.kind === 'CustomResourceDefinition' || !fitsClientSideApply(m));
 
   const autoscaled: AppSyncPlan['autoscaled'][number][] = [];
   for (const m of manifests) {

@@ -9,7 +9,8 @@ import { ENVIRONMENTS } from '@strata/core';
 import { UsageError } from '@strata/project';
 import { applyTree, HEADER } from '@strata/emit';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
-import { GITOPS_DIR, loadSettings, planGitops, SERVER_SIDE_APPLY_BYTES, writeGitops, type GitopsSettings } from '../src/index.ts';
+import { ANNOTATIONS_SIZE_LIMIT } from '@strata/policy';
+import { GITOPS_DIR, loadSettings, planGitops, writeGitops, type GitopsSettings } from '../src/index.ts';
 import { tempWorkspace } from '../../cli/test/workspace.ts';
 import { appSetOf, generatedPaths, overlaysThatExist, readObjects, renderApplication, type AppSet, type Obj } from './argocd.ts';
 
@@ -53,7 +54,7 @@ function writeFixture(dir: string) {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: 'big', namespace: 'platform' },
-        data: { blob: 'x'.repeat(SERVER_SIDE_APPLY_BYTES + 1) },
+        data: { blob: 'x'.repeat(ANNOTATIONS_SIZE_LIMIT + 1) },
       },
     ]),
   );

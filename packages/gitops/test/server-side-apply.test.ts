@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { Manifest } from '@strata/core';
+import { ANNOTATIONS_SIZE_LIMIT, clientSideApplyAnnotationsSize, rules } from '@strata/policy';
+import { syncPlan } from '../src/index.ts';
+
+// An app's Application syncs server-side exactly when one of its objects would not fit client-side
+// apply, which is what the policy rule fit-client-side-apply refuses: one rule, never two answers.
+
+const rule = rules.find((r) => r.id === 'fit-client-side-apply')!;
+const refusedByPolicy = (m: Manifest) => rule.check([{ manifest: m, file: 'dist/dev/big.yaml' }], {}).length > 0;
+const serverSide = (m: Manifest) => syncPlan('big', [m]).syncOptions.includes('ServerSideApply=true');
+
+/** A ConfigMap with `data` bytes of data and an `annotation` bytes long annotation. */
+const configMap = (data: number, annotation: number): Manifest => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'big', namespace: 'big', ...(annotation > 0 ? { annotations: { 'example.test/note': 'n'.repeat(annotation) } } : {}) },
+  data: { blob: 'x'.repeat(data) },
+});
+
+/** The same ConfigMap with its data sized so that client-side apply makes its annotations exactly `size` bytes. */
+function sized(size: number, annotation: number): Manifest {
+  const fixed = clientSideApplyAnnotationsSize(configMap(0, annotation));
+  const m = configMap(size - fixed, annotation);
+  expect(clientSideApplyAnnotationsSize(m)).toBe(size);
+  return m;
+}
+
+describe('ServerSideApply=true in the Argo CD Application', () => {
+  it('is set exactly for the objects the policy finds too large for client-side apply, on the limit and one byte past it', () => {
+    const cases = [
+      { m: sized(ANNOTATIONS_SIZE_LIMIT, 0), over: false },
+      { m: sized(ANNOTATIONS_SIZE_LIMIT + 1, 0), over: true },
+      { m: sized(ANNOTATIONS_SIZE_LIMIT, 100_000), over: false },
+      { m: sized(ANNOTATIONS_SIZE_LIMIT + 1, 100_000), over: true },
+    ];
+    for (const { m, over } of cases) {
+      expect(refusedByPolicy(m)).toBe(over);
+      expect(serverSide(m)).toBe(over);
+    }
+  });
+
+  it('counts the annotations kubectl keeps beside its copy of the object: a 180 KB object with a 100 KB annotation syncs server-side', () => {
+    const m = configMap(80_000, 100_000);
+    // As JSON the object is well under the limit; its annotation is counted twice, in itself and in the copy.
+    expect(Buffer.byteLength(JSON.stringify(m))).toBeLessThan(ANNOTATIONS_SIZE_LIMIT);
+    expect(refusedByPolicy(m)).toBe(true);
+    expect(serverSide(m)).toBe(true);
+  });
+
+  it('agrees with the policy on data that kubectl writes longer (escaped) or that takes several bytes a character', () => {
+    for (const char of ['<', '\u2028', 'é', '😀'])
+      for (const length of [20_000, 28_000, 29_000, 43_000, 44_000, 87_000, 88_000]) {
+        const m: Manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { blob: char.repeat(length / char.length) } };
+        expect(serverSide(m)).toBe(refusedByPolicy(m));
+      }
+  });
+
+  it('keeps client-side apply for small objects, and syncs a CRD server-side whatever its size', () => {
+    expect(serverSide(configMap(10, 10))).toBe(false);
+    const crd: Manifest = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.toys.example.test' },
+    };
+    expect(serverSide(crd)).toBe(true);
+  });
+});
