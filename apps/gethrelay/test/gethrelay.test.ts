@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Environment, Manifest } from '@strata/core';
-import { all, buildApp, container, countKinds, find, findGenerated, kubeconformManifests, podSpec } from '@strata/testing';
+import { all, buildApp, container, expectAllValid, expectInventory, find, findGenerated, kubeconformManifests, podSpec } from '@strata/testing';
 
 const APP = 'gethrelay';
 const ENVS: Environment[] = ['dev', 'staging', 'prod'];
@@ -233,17 +233,10 @@ describe.each(ENVS)('gethrelay in %s (kustomize build output)', (env) => {
 
   it('is valid for Kubernetes 1.36 under strict offline schemas', async () => {
     const results = await kubeconformManifests(built[env]);
-    expect(results.length).toBe(built[env].length);
-    expect(results.filter((r) => r.status !== 'valid')).toStrictEqual([]);
+    expectAllValid(results, built[env]);
   });
 
   it('holds exactly the objects of its kinds, each labelled as part of gethrelay and managed by strata', () => {
-    expect(countKinds(built[env])).toStrictEqual(INVENTORY[env]);
-    for (const m of built[env]) {
-      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({
-        'app.kubernetes.io/part-of': APP,
-        'app.kubernetes.io/managed-by': 'strata',
-      });
-    }
+    expectInventory(built[env], APP, INVENTORY[env]);
   });
 });

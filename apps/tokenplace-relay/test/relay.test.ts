@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Environment, Manifest } from '@strata/core';
-import { buildApp, container, countKinds, envOf, find, kubeconformManifests, podSpec } from '@strata/testing';
+import { buildApp, container, envOf, expectAllValid, expectInventory, find, kubeconformManifests, podSpec } from '@strata/testing';
 
 const APP = 'tokenplace-relay';
 const ENVS: Environment[] = ['dev', 'staging', 'prod'];
@@ -138,17 +138,10 @@ describe.each(ENVS)('tokenplace-relay in %s (kustomize build output)', (env) => 
 
   it('is valid for Kubernetes 1.36 under strict offline schemas', async () => {
     const results = await kubeconformManifests(built[env]);
-    expect(results.length).toBe(built[env].length);
-    expect(results.filter((r) => r.status !== 'valid')).toStrictEqual([]);
+    expectAllValid(results, built[env]);
   });
 
   it('holds exactly the objects of its kinds, each labelled as part of tokenplace-relay and managed by strata', () => {
-    expect(countKinds(built[env])).toStrictEqual(INVENTORY[env]);
-    for (const m of built[env]) {
-      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({
-        'app.kubernetes.io/part-of': APP,
-        'app.kubernetes.io/managed-by': 'strata',
-      });
-    }
+    expectInventory(built[env], APP, INVENTORY[env]);
   });
 });

@@ -23,6 +23,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { expect } from 'vitest';
 import { isPlainObject, type App, type Environment, type Manifest } from '@strata/core';
 import { findRoot, Layout } from '@strata/project';
 import { dumpYaml } from '@strata/emit';
@@ -157,4 +158,24 @@ export function countKinds(manifests: readonly Manifest[]): Record<string, numbe
   const counts: Record<string, number> = {};
   for (const kind of manifests.map((m) => m.kind).sort()) counts[kind] = (counts[kind] ?? 0) + 1;
   return counts;
+}
+
+/** Asserts that kubeconform gave one verdict per object of the build, each of them `valid`. */
+export function expectAllValid(results: readonly KubeconformResult[], manifests: readonly Manifest[]): void {
+  expect(results.length).toBe(manifests.length);
+  expect(results.filter((r) => r.status !== 'valid')).toStrictEqual([]);
+}
+
+/**
+ * Asserts a build's inventory, how many objects of each kind (see {@link countKinds}), and that
+ * every object is labelled as part of `app` and managed by strata.
+ */
+export function expectInventory(manifests: readonly Manifest[], app: string, inventory: Record<string, number>): void {
+  expect(countKinds(manifests)).toStrictEqual(inventory);
+  for (const m of manifests) {
+    expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({
+      'app.kubernetes.io/part-of': app,
+      'app.kubernetes.io/managed-by': 'strata',
+    });
+  }
 }

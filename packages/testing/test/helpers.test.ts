@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Manifest } from '@strata/core';
-import { all, container, countKinds, envOf, find, findGenerated, podSpec } from '../src/index.ts';
+import type { KubeconformResult } from '@strata/kubeconform-wrapper';
+import { all, container, countKinds, envOf, expectAllValid, expectInventory, find, findGenerated, podSpec } from '../src/index.ts';
 
 const deployment: Manifest = {
   apiVersion: 'apps/v1',
@@ -87,5 +88,46 @@ describe('countKinds', () => {
       ['ConfigMap', 2],
       ['Deployment', 1],
     ]);
+  });
+});
+
+describe('expectAllValid', () => {
+  const verdict = (m: Manifest, status: KubeconformResult['status']): KubeconformResult => ({
+    filename: 'stdin',
+    kind: m.kind,
+    name: m.metadata.name,
+    version: m.apiVersion,
+    status,
+    message: '',
+    errors: [],
+  });
+
+  it('passes one valid verdict per object', () => {
+    expectAllValid(
+      objects.map((m) => verdict(m, 'valid')),
+      objects,
+    );
+  });
+
+  it('fails a verdict that is not valid, and an object without a verdict', () => {
+    expect(() => expectAllValid([verdict(deployment, 'valid'), verdict(cronJob, 'invalid'), verdict(config, 'valid')], objects)).toThrow();
+    expect(() => expectAllValid([verdict(deployment, 'valid'), verdict(cronJob, 'valid')], objects)).toThrow();
+  });
+});
+
+describe('expectInventory', () => {
+  const labelled = (m: Manifest, labels: Record<string, string>): Manifest => ({ ...m, metadata: { ...m.metadata, labels } });
+  const ours = { 'app.kubernetes.io/part-of': 'web', 'app.kubernetes.io/managed-by': 'strata' };
+
+  it('passes the exact count of each kind when every object carries the labels of the app', () => {
+    expectInventory([labelled(deployment, ours), labelled(config, { ...ours, tier: 'x' })], 'web', { ConfigMap: 1, Deployment: 1 });
+  });
+
+  it('fails a count that differs, a kind too many, and an object without the labels', () => {
+    const both = [labelled(deployment, ours), labelled(config, ours)];
+    expect(() => expectInventory(both, 'web', { ConfigMap: 2, Deployment: 1 })).toThrow();
+    expect(() => expectInventory(both, 'web', { Deployment: 1 })).toThrow();
+    expect(() => expectInventory([labelled(deployment, ours), config], 'web', { ConfigMap: 1, Deployment: 1 })).toThrow();
+    expect(() => expectInventory(both, 'api', { ConfigMap: 1, Deployment: 1 })).toThrow('Deployment/web');
   });
 });
