@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { basename } from 'node:path';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Scalar, type YAMLMap } from 'yaml';
 import { isPlainObject, type Manifest } from '@strata/core';
 import { isArgoCdHook } from '@strata/core/argocd';
@@ -163,6 +163,7 @@ const MISSING = (value: Record<string, unknown>) =>
     .map((k) => (value[k] === undefined || value[k] === '' ? `missing ${k}` : `${k} is ${article(typeof value[k])}, not text`));
 
 const KUSTOMIZATION_FILE = /^(kustomization\.ya?ml|Kustomization)$/;
+const KUSTOMIZE_API = 'kustomize.config.k8s.io/v1beta1';
 
 /** The type and name of an object, as a problem names it. */
 function objectOf(o: Record<string, unknown> | undefined): Pick<Problem, 'apiVersion' | 'kind' | 'namespace' | 'name'> {
@@ -257,6 +258,26 @@ function build(
             severity: 'error',
             resource: rid,
           });
+        continue;
+      }
+      // kustomize takes a kustomization file without apiVersion and kind as a Kustomization.
+      const meant = KUSTOMIZATION_FILE.test(basename(file)) && /Object 'Kind' is missing/.test(chunk.error) ? meantObject(loc(), []) : undefined;
+      if (meant && meant.apiVersion === undefined && meant.kind === undefined) {
+        docs.push({
+          file,
+          line: contentLine,
+          manifest: {
+            ...meant,
+            apiVersion: KUSTOMIZE_API,
+            kind: 'Kustomization',
+            metadata: isPlainObject(meant.metadata) ? meant.metadata : {},
+          } as Manifest,
+          input,
+          id: rid,
+          ...(shown !== undefined && shown !== file ? { shown } : {}),
+          lineOf: (path) => keyLine(loc(), path, abs) ?? contentLine,
+          sourceOf: (path) => nodeSource(loc(), path),
+        });
         continue;
       }
       problems.push({ file, ...explain(chunk.error, loc(), abs, contentLine), severity: 'error', resource: rid });
@@ -737,10 +758,75 @@ export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise
  * problems; lists become their items.
  */
 export async function parseInputs(root: string, inputs: readonly string[], options: ReadOptions = {}): Promise<ParsedInputs> {
-  const parsed: ParsedInputs = { docs: [], problems: [], files: new Map() };
-  for (const s of await readSources(root, inputs, options)) parsed.files.set(s.file, newFile(s.input, s.bytes, s.shown));
+  const parsed: ParsedInputs = { docs: [], problems: [], files: new Map(), notes: [] };
+  const walked = new Set<string>();
+  for (const s of await readSources(root, inputs, options)) {
+    parsed.files.set(s.file, newFile(s.input, s.bytes, s.shown));
+    if (s.walked) walked.add(s.file);
+  }
   await decodeParsed(parsed, root);
+  if (walked.size > 0) readAsPatches(parsed, root, walked);
   return parsed;
+}
+
+/** What is still checked in a file read as a patch: its YAML, as kustomize reads it too. */
+const YAML_RULES = new Set(['yaml-syntax', 'duplicate-key', 'yaml-version', 'yaml-line-break', 'yaml-encoding']);
+
+/** The files a kustomization (or component) names as patches, by path from its folder. */
+function patchPaths(k: Record<string, unknown>): string[] {
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const pathOf = (p: unknown) => (isPlainObject(p) && typeof p.path === 'string' ? [p.path] : []);
+  return [
+    ...list(k.patches).flatMap(pathOf),
+    ...list(k.patchesJson6902).flatMap(pathOf),
+    // An entry with a line break is a patch written inline, not a file.
+    ...list(k.patchesStrategicMerge).filter((p): p is string => typeof p === 'string' && !p.includes('\n')),
+  ];
+}
+
+/**
+ * A folder walk over a kustomize tree meets the patches of its kustomizations: parts of objects that
+ * kustomize merges into a resource, which judged as objects give false problems (no selector, no
+ * image). A walked file that a kustomization of the walk names as a patch keeps the problems of its
+ * YAML and holds no object; one note says so.
+ */
+function readAsPatches(parsed: ParsedInputs, root: string, walked: ReadonlySet<string>): void {
+  const abs = (key: string) => (isAbsolute(key) ? key : resolve(root, key));
+  const byPath = new Map([...walked].map((key) => [abs(key), key]));
+  const patches = new Map<string, string>(); // patch file -> its kustomization file
+  for (const d of parsed.docs) {
+    const { apiVersion, kind } = d.manifest;
+    if (!apiVersion.startsWith('kustomize.config.k8s.io/') || (kind !== 'Kustomization' && kind !== 'Component')) continue;
+    if (!KUSTOMIZATION_FILE.test(basename(d.file)) || !walked.has(d.file)) continue;
+    for (const path of patchPaths(d.manifest)) {
+      const key = byPath.get(resolve(dirname(abs(d.file)), path));
+      if (key !== undefined && key !== d.file && !patches.has(key)) patches.set(key, d.file);
+    }
+  }
+  if (patches.size === 0) return;
+  const keep = (p: Problem) => !patches.has(p.file) || YAML_RULES.has(p.rule);
+  const asPatch = (p: Problem): Problem => {
+    if (!patches.has(p.file) || p.resource === undefined) return p;
+    const { resource: _resource, ...rest } = p;
+    return rest;
+  };
+  for (const [key] of patches) {
+    const f = parsed.files.get(key)!;
+    f.docs = [];
+    f.problems = f.problems.filter(keep).map(asPatch);
+    f.resources = 0;
+    delete f.documents;
+  }
+  const docs = parsed.docs.filter((d) => !patches.has(d.file));
+  parsed.docs.splice(0, parsed.docs.length, ...docs);
+  const problems = parsed.problems.filter(keep).map(asPatch);
+  parsed.problems.splice(0, parsed.problems.length, ...problems);
+  const shown = (key: string) => parsed.files.get(key)?.shown ?? key;
+  const [first, of] = [...patches].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))[0]!;
+  const more = patches.size > 1 ? `, and ${patches.size - 1} more` : '';
+  parsed.notes?.push(
+    `${patches.size} file${patches.size === 1 ? '' : 's'} read as the patches a kustomization names, not as objects (${shown(first)} of ${shown(of)}${more}): their YAML is checked; validate what kustomize builds from them (kustomize build <folder> | strata validate -)`,
+  );
 }
 
 function newFile(input: string, bytes: Buffer, shown?: string): FileInput {

@@ -24,6 +24,8 @@ export interface Source {
   readonly shown: string;
   readonly input: string;
   readonly bytes: Buffer;
+  /** Found by walking a folder named as input, not named itself. */
+  readonly walked?: true;
 }
 
 const YAML_FILE = /\.(ya?ml|json)$/;
@@ -159,7 +161,7 @@ export async function readSources(root: string, inputs: readonly string[], optio
   const maxTotal = options.maxTotalBytes ?? DEFAULT_LIMITS.maxTotalBytes;
   // Standard input can be read once: kubectl refuses `-f - -f -` the same way.
   if (inputs.filter((i) => i === '-').length > 1) throw new UsageError('-: standard input cannot be used for more than one argument; give - once');
-  const named: { input: string; path: string | 0 }[] = [];
+  const named: { input: string; path: string | 0; walked?: true }[] = [];
   const seen = new Set<string>();
   for (const input of inputs) {
     if (input === '-') {
@@ -178,14 +180,14 @@ export async function readSources(root: string, inputs: readonly string[], optio
     if (st.isDirectory()) {
       const files: string[] = [];
       walk(abs, seen, files, existsSync(join(root, Layout.workspaceFile)) ? resolve(root) : undefined);
-      for (const path of files) named.push({ input, path });
+      for (const path of files) named.push({ input, path, walked: true });
     } else {
       named.push({ input, path: abs });
     }
   }
   const sources: Source[] = [];
   let total = 0;
-  for (const { input, path } of named) {
+  for (const { input, path, walked } of named) {
     const rel = path === 0 ? '' : relative(root, path);
     const file = path === 0 ? '<stdin>' : rel && !rel.startsWith('..') ? rel : path;
     // As typed, from the folder the person is in, as kubectl and kustomize name files.
@@ -204,7 +206,7 @@ export async function readSources(root: string, inputs: readonly string[], optio
       throw new UsageError(`${shown}: more than the ${mib(maxFile)} an input may hold; split it, or check that this is the file you meant`);
     total += bytes.length;
     if (total > maxTotal) throw new UsageError(`${shown}: the inputs hold more than the ${mib(maxTotal)} one run may read; validate them in parts`);
-    sources.push({ file, shown, input, bytes });
+    sources.push({ file, shown, input, bytes, ...(walked ? { walked } : {}) });
   }
   return sources;
 }

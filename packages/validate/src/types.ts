@@ -56,6 +56,8 @@ export interface ParsedInputs {
   readonly problems: Problem[];
   /** Per input file (as reported), what it holds. */
   readonly files: Map<string, FileInput>;
+  /** What the reading did that a person should know (files read as patches), one line each. */
+  readonly notes?: string[];
 }
 
 /** The documents and problems of one file. */

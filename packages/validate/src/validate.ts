@@ -174,7 +174,7 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
     files: [...parsed.files.keys()],
     counts,
     objects,
-    notes: 'note' in serverFound && serverFound.note ? [serverFound.note] : [],
+    notes: [...(parsed.notes ?? []), ...('note' in serverFound && serverFound.note ? [serverFound.note] : [])],
     ...(options.serverChecks === false ? {} : { nodePortClaims: claims }),
   };
 }

@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRoot } from '@strata/project';
+import { validate } from '../src/index.ts';
+
+/**
+ * A folder walk over a kustomize tree meets the files its kustomizations name as patches
+ * (`patches`, `patchesStrategicMerge`, `patchesJson6902`): parts of objects that kustomize merges
+ * into a resource, not objects. The real kustomize builds the overlay from them; validate of the
+ * folder must not judge them as objects (a patch has no selector, no image), must still read their
+ * YAML, and must say that it read them as patches. Named on its own, a file is an object again.
+ */
+const repo = findRoot(import.meta.dirname);
+const kustomizeBin = join(repo, '.tools', 'bin', 'kustomize');
+
+const TREE: Record<string, string> = {
+  // A kustomization needs no apiVersion and kind: kustomize assumes them.
+  'base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
+  'base/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+`,
+  'overlays/prod/kustomization.yaml': `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../base
+patches:
+  - path: patches/replicas.yaml
+  - path: ops.yaml
+    target: {kind: Deployment, name: web}
+patchesStrategicMerge:
+  - limits.yaml
+  - |-
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec: {minReadySeconds: 5}
+patchesJson6902:
+  - path: ops6902.yaml
+    target: {group: apps, version: v1, kind: Deployment, name: web}
+`,
+  'overlays/prod/patches/replicas.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n',
+  'overlays/prod/ops.yaml': '- op: add\n  path: /spec/revisionHistoryLimit\n  value: 2\n',
+  'overlays/prod/ops6902.yaml': '- op: add\n  path: /spec/progressDeadlineSeconds\n  value: 60\n',
+  'overlays/prod/limits.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          resources:
+            limits: {memory: 128Mi}
+`,
+  // An object of the overlay that no kustomization names as a patch: judged as any object.
+  'overlays/prod/stray.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stray\nspec: {}\n',
+};
+const PATCHES = ['overlays/prod/limits.yaml', 'overlays/prod/ops.yaml', 'overlays/prod/ops6902.yaml', 'overlays/prod/patches/replicas.yaml'];
+
+let dir: string;
+let built: { status: number | null; stdout: string; stderr: string };
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'strata-patches-walk-'));
+  for (const [path, text] of Object.entries(TREE)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  built = spawnSync(kustomizeBin, ['build', join(dir, 'overlays/prod')], { encoding: 'utf8' });
+});
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a folder walk over a kustomize tree', () => {
+  it('meets patches that the real kustomize applies: the overlay builds, with every patch in it', () => {
+    expect(built.status, built.stderr).toBe(0);
+    for (const field of ['replicas: 3', 'revisionHistoryLimit: 2', 'progressDeadlineSeconds: 60', 'memory: 128Mi', 'minReadySeconds: 5'])
+      expect(built.stdout).toContain(field);
+  });
+
+  it('reads the files a kustomization names as patches as patches, not objects, and says so', async () => {
+    const r = await validate(repo, ['.'], { cwd: dir, policy: false });
+    const errors = r.problems.filter((p) => p.severity === 'error');
+    // Only the stray object's own defect: a ConfigMap has no spec.
+    expect(errors.map((p) => [p.file, p.rule])).toStrictEqual([['overlays/prod/stray.yaml', 'schema']]);
+    expect(r.notes).toStrictEqual([
+      `${PATCHES.length} files read as the patches a kustomization names, not as objects (${PATCHES[0]} of overlays/prod/kustomization.yaml, and ${PATCHES.length - 1} more): their YAML is checked; validate what kustomize builds from them (kustomize build <folder> | strata validate -)`,
+    ]);
+    // The patches are no objects; the kustomizations are read as Kustomizations (no schema of their own).
+    expect(r.objects?.map((o) => [o.file, o.kind]).sort()).toStrictEqual([
+      ['base/deployment.yaml', 'Deployment'],
+      ['base/kustomization.yaml', 'Kustomization'],
+      ['overlays/prod/kustomization.yaml', 'Kustomization'],
+      ['overlays/prod/stray.yaml', 'ConfigMap'],
+    ]);
+  });
+
+  it("still reads a patch's YAML: a key written twice in it is reported at its line", async () => {
+    const twice = mkdtempSync(join(tmpdir(), 'strata-patches-walk-'));
+    try {
+      writeFileSync(join(twice, 'kustomization.yaml'), 'resources: []\npatches:\n  - path: p.yaml\n');
+      writeFileSync(join(twice, 'p.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  name: d\n');
+      const r = await validate(repo, ['.'], { cwd: twice, policy: false, allowEmpty: true });
+      expect(r.problems.map((p) => [p.file, p.line, p.rule])).toStrictEqual([['p.yaml', 5, 'duplicate-key']]);
+    } finally {
+      rmSync(twice, { recursive: true, force: true });
+    }
+  });
+
+  it('judges a patch file named on its own as the object it would be', async () => {
+    const r = await validate(repo, ['overlays/prod/patches/replicas.yaml'], { cwd: dir, policy: false, serverChecks: false });
+    expect(r.problems.map((p) => [p.line, p.rule, p.message])).toStrictEqual([[5, 'schema', "missing properties 'selector', 'template'"]]);
+    expect(r.notes ?? []).toStrictEqual([]);
+  });
+});
