@@ -87,14 +87,19 @@ describe('strata.config.json', () => {
     }
     return 'accepted';
   };
+  /** Each config text is refused with exactly its message (a string), or one that matches it (a pattern). */
+  const refuses = (cases: readonly (readonly [text: string, message: string | RegExp])[]) => {
+    for (const [text, message] of cases) {
+      if (typeof message === 'string') expect(refusal(text), text).toBe(message);
+      else expect(refusal(text), text).toMatch(message);
+    }
+  };
 
   it('refuses a misspelt section at its line, naming the section it was meant to be', () => {
-    expect(refusal('{\n  "kubernets": {\n    "envs": {"prod": "1.35"}\n  }\n}')).toBe(
-      'strata.config.json:2:3: kubernets: unknown section; did you mean kubernetes?',
-    );
-    expect(refusal('{\n  "gitops": {},\n  "polcy": {"severity": {}}\n}')).toBe(
-      'strata.config.json:3:3: polcy: unknown section; did you mean policy?',
-    );
+    refuses([
+      ['{\n  "kubernets": {\n    "envs": {"prod": "1.35"}\n  }\n}', 'strata.config.json:2:3: kubernets: unknown section; did you mean kubernetes?'],
+      ['{\n  "gitops": {},\n  "polcy": {"severity": {}}\n}', 'strata.config.json:3:3: polcy: unknown section; did you mean policy?'],
+    ]);
   });
 
   it('keeps a top-level key that is like no section, for other tools to read', () => {
@@ -105,61 +110,75 @@ describe('strata.config.json', () => {
   });
 
   it('refuses a key a section does not take, at its line, naming the nearest setting or listing them', () => {
-    expect(refusal('{\n  "policy": {\n    "severty": {"require-probes": {"dev": "warning"}}\n  }\n}')).toBe(
-      'strata.config.json:3:5: policy.severty: unknown setting; did you mean severity?',
-    );
-    expect(refusal('{"kubernetes": {"versoin": "1.35"}}')).toBe(
-      'strata.config.json:1:17: kubernetes.versoin: unknown setting; did you mean version?',
-    );
-    expect(refusal('{"gitops": {"branch": "main"}}')).toBe(
-      'strata.config.json:1:13: gitops.branch: unknown setting; known settings: consumer, repoURL, targetRevision, argocdNamespace, server, fluxNamespace, manualSync',
-    );
-    expect(refusal('{"kubernetes": {"envs": {"prd": "1.35"}}}')).toBe(
-      'strata.config.json:1:26: kubernetes.envs.prd: unknown env; did you mean prod?',
-    );
-    expect(refusal('{"policy": []}')).toBe('strata.config.json:1:2: policy: must be an object of settings (severity)');
+    refuses([
+      [
+        '{\n  "policy": {\n    "severty": {"require-probes": {"dev": "warning"}}\n  }\n}',
+        'strata.config.json:3:5: policy.severty: unknown setting; did you mean severity?',
+      ],
+      ['{"kubernetes": {"versoin": "1.35"}}', 'strata.config.json:1:17: kubernetes.versoin: unknown setting; did you mean version?'],
+      [
+        '{"gitops": {"branch": "main"}}',
+        'strata.config.json:1:13: gitops.branch: unknown setting; known settings: consumer, repoURL, targetRevision, argocdNamespace, server, fluxNamespace, manualSync',
+      ],
+      ['{"kubernetes": {"envs": {"prd": "1.35"}}}', 'strata.config.json:1:26: kubernetes.envs.prd: unknown env; did you mean prod?'],
+      ['{"policy": []}', 'strata.config.json:1:2: policy: must be an object of settings (severity)'],
+    ]);
   });
 
   it('refuses a __proto__ key at the top as in every section, at its line', () => {
-    expect(refusal('{\n  "__proto__": {"polluted": true},\n  "policy": {}\n}')).toBe(
-      'strata.config.json:2:3: __proto__: unknown section; known sections: policy, gitops, kubernetes',
-    );
-    expect(refusal('{"kubernetes": {"__proto__": {}}}')).toBe(
-      'strata.config.json:1:17: kubernetes.__proto__: unknown setting; known settings: version, envs, serviceNodePortRange',
-    );
-    expect(refusal('{"kubernetes": {"envs": {"__proto__": "1.35"}}}')).toMatch(
-      /^strata\.config\.json:1:26: kubernetes\.envs\.__proto__: unknown env; known envs: /,
-    );
-    expect(refusal('{"policy": {"severity": {"require-probes": {"__proto__": "off"}}}}')).toMatch(
-      /^strata\.config\.json:1:\d+: policy\.severity\.require-probes\.__proto__: unknown env; known envs: /,
-    );
+    refuses([
+      [
+        '{\n  "__proto__": {"polluted": true},\n  "policy": {}\n}',
+        'strata.config.json:2:3: __proto__: unknown section; known sections: policy, gitops, kubernetes',
+      ],
+      [
+        '{"kubernetes": {"__proto__": {}}}',
+        'strata.config.json:1:17: kubernetes.__proto__: unknown setting; known settings: version, envs, serviceNodePortRange',
+      ],
+      ['{"kubernetes": {"envs": {"__proto__": "1.35"}}}', /^strata\.config\.json:1:26: kubernetes\.envs\.__proto__: unknown env; known envs: /],
+      [
+        '{"policy": {"severity": {"require-probes": {"__proto__": "off"}}}}',
+        /^strata\.config\.json:1:\d+: policy\.severity\.require-probes\.__proto__: unknown env; known envs: /,
+      ],
+    ]);
   });
 
   it('refuses a key written twice, at the second, naming the first: JSON would keep only the last', () => {
-    expect(refusal('{\n  "kubernetes": {"version": "1.36", "envs": {"prod": "1.35"}},\n  "kubernetes": {"version": "1.36"}\n}')).toBe(
-      'strata.config.json:3:3: kubernetes: written twice (first at line 2); JSON keeps only the last, so merge the two into one',
-    );
-    expect(refusal('{"policy": {"severity": {"require-probes": {"dev": "warning", "dev": "off"}}}}')).toMatch(
-      /^strata\.config\.json:1:\d+: policy\.severity\.require-probes\.dev: written twice \(first at line 1\)/,
-    );
+    refuses([
+      [
+        '{\n  "kubernetes": {"version": "1.36", "envs": {"prod": "1.35"}},\n  "kubernetes": {"version": "1.36"}\n}',
+        'strata.config.json:3:3: kubernetes: written twice (first at line 2); JSON keeps only the last, so merge the two into one',
+      ],
+      [
+        '{"policy": {"severity": {"require-probes": {"dev": "warning", "dev": "off"}}}}',
+        /^strata\.config\.json:1:\d+: policy\.severity\.require-probes\.dev: written twice \(first at line 1\)/,
+      ],
+    ]);
   });
 
   it('refuses policy severities of the wrong shape at their line, saying what to write', () => {
-    expect(refusal('{"policy": {"severity": {"require-probes": "off"}}}')).toBe(
-      'strata.config.json:1:26: policy.severity.require-probes: must map envs to levels, such as {"dev": "warning"}; got "off"',
-    );
-    expect(refusal('{"policy": {"severity": {"require-probes": null}}}')).toBe(
-      'strata.config.json:1:26: policy.severity.require-probes: must map envs to levels, such as {"dev": "warning"}; got null',
-    );
-    expect(refusal('{"policy": {"severity": "off"}}')).toBe(
-      'strata.config.json:1:13: policy.severity: must map rule ids to envs and levels, such as {"require-probes": {"dev": "warning"}}',
-    );
-    expect(refusal('{"policy": {"severity": {"require-probes": {"dve": "off"}}}}')).toBe(
-      'strata.config.json:1:45: policy.severity.require-probes.dve: unknown env; did you mean dev?',
-    );
-    expect(refusal('{"policy": {"severity": {"require-probes": {"dev": "of"}}}}')).toBe(
-      'strata.config.json:1:45: policy.severity.require-probes.dev: "of" is not a level; use "error", "warning", "off"',
-    );
+    refuses([
+      [
+        '{"policy": {"severity": {"require-probes": "off"}}}',
+        'strata.config.json:1:26: policy.severity.require-probes: must map envs to levels, such as {"dev": "warning"}; got "off"',
+      ],
+      [
+        '{"policy": {"severity": {"require-probes": null}}}',
+        'strata.config.json:1:26: policy.severity.require-probes: must map envs to levels, such as {"dev": "warning"}; got null',
+      ],
+      [
+        '{"policy": {"severity": "off"}}',
+        'strata.config.json:1:13: policy.severity: must map rule ids to envs and levels, such as {"require-probes": {"dev": "warning"}}',
+      ],
+      [
+        '{"policy": {"severity": {"require-probes": {"dve": "off"}}}}',
+        'strata.config.json:1:45: policy.severity.require-probes.dve: unknown env; did you mean dev?',
+      ],
+      [
+        '{"policy": {"severity": {"require-probes": {"dev": "of"}}}}',
+        'strata.config.json:1:45: policy.severity.require-probes.dev: "of" is not a level; use "error", "warning", "off"',
+      ],
+    ]);
   });
 });
 
