@@ -12,12 +12,12 @@ import { Layout, UsageError } from '@strata/project';
 import { crdDependencies, fluxGitRef, GITOPS_DIR, loadSettings, planGitops, syncPlan, type AppSyncPlan, type GitopsSettings } from '../src/index.ts';
 import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
 import { sizeCrd } from '../../verify/test/helpers.ts';
+import { autoscaler, deployment, writeRepo } from './repo.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const flux: GitopsSettings = { consumer: 'flux', repoURL: 'https://git.example.test/team/fixture.git', targetRevision: 'release-7' };
 
 type Obj = Record<string, unknown>;
-const yamlFile = (objects: Obj[]) => objects.map((o) => stringify(o)).join('---\n');
 const APPS = ['gadgets', 'shop', 'notes'];
 
 /**
@@ -26,46 +26,21 @@ const APPS = ['gadgets', 'shop', 'notes'];
  * ConfigMap in a namespace of its own.
  */
 function writeFixture(dir: string) {
-  const put = (rel: string, content: string) => {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), content);
-  };
-  const kz = (fields: Obj) => stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...fields });
-  const crd = sizeCrd('toys.example.test', 'Gadget');
-  put('base/gadgets/objects.yaml', yamlFile([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gadgets' } }, crd]));
-  put('base/gadgets/kustomization.yaml', kz({ resources: ['objects.yaml'] }));
-  const labels = { app: 'shop' };
-  put(
-    'base/shop/objects.yaml',
-    yamlFile([
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'shop' },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [{ name: 'shop', image: 'nginx:1.27' }] } },
-        },
-      },
-      {
-        apiVersion: 'autoscaling/v2',
-        kind: 'HorizontalPodAutoscaler',
-        metadata: { name: 'shop' },
-        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop' }, minReplicas: 2, maxReplicas: 5 },
-      },
-      { apiVersion: 'toys.example.test/v1', kind: 'Gadget', metadata: { name: 'counter' }, spec: { size: 3 } },
-    ]),
-  );
-  put('base/shop/kustomization.yaml', kz({ resources: ['objects.yaml'] }));
-  put('base/notes/objects.yaml', yamlFile([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'notes' }, data: { motd: 'hello' } }]));
-  put('base/notes/kustomization.yaml', kz({ resources: ['objects.yaml'] }));
-  for (const env of ENVIRONMENTS) {
-    put(`overlays/${env}/gadgets/kustomization.yaml`, kz({ resources: ['../../../base/gadgets'] }));
-    put(`overlays/${env}/shop/kustomization.yaml`, kz({ resources: ['../../../base/shop'], namespace: `shop-${env}` }));
-    put(`overlays/${env}/notes/kustomization.yaml`, kz({ resources: ['../../../base/notes'], namespace: 'notes' }));
-    put(`overlays/${env}/kustomization.yaml`, kz({ resources: APPS }));
-  }
+  writeRepo(dir, {
+    gadgets: { objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gadgets' } }, sizeCrd('toys.example.test', 'Gadget')] },
+    shop: {
+      objects: [
+        deployment('shop', { replicas: 2 }),
+        autoscaler('shop', 2, 5),
+        { apiVersion: 'toys.example.test/v1', kind: 'Gadget', metadata: { name: 'counter' }, spec: { size: 3 } },
+      ],
+      namespace: (env) => `shop-${env}`,
+    },
+    notes: {
+      objects: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'notes' }, data: { motd: 'hello' } }],
+      namespace: () => 'notes',
+    },
+  });
 }
 
 const objectsOf = (content: string) => parseAllDocuments(content).map((d) => d.toJS() as Obj);

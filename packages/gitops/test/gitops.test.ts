@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,57 +13,35 @@ import { ANNOTATIONS_SIZE_LIMIT } from '@strata/policy';
 import { GITOPS_DIR, loadSettings, planGitops, writeGitops, type GitopsSettings } from '../src/index.ts';
 import { tempWorkspace } from '../../cli/test/workspace.ts';
 import { appSetOf, generatedPaths, overlaysThatExist, readObjects, renderApplication, type AppSet, type Obj } from './argocd.ts';
+import { autoscaler, deployment, writeRepo, yamlFile } from './repo.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const settings: GitopsSettings = { repoURL: 'https://git.example.test/team/fixture.git', targetRevision: 'release-7' };
 
-const yamlFile = (objects: Obj[]) => objects.map((o) => stringify(o)).join('---\n');
-
 /** A tiny repository: `web` (no Namespace object, an HPA) and `platform` (owns its Namespace, one large ConfigMap). */
 function writeFixture(dir: string) {
-  const put = (rel: string, content: string) => {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), content);
-  };
-  const kz = (fields: Obj) => stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...fields });
   const labels = { app: 'web' };
-  put(
-    'base/web/objects.yaml',
-    yamlFile([
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'web' },
-        spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
-      },
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: labels, ports: [{ port: 80 }] } },
-      {
-        apiVersion: 'autoscaling/v2',
-        kind: 'HorizontalPodAutoscaler',
-        metadata: { name: 'web' },
-        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 4 },
-      },
-    ]),
-  );
-  put('base/web/kustomization.yaml', kz({ resources: ['objects.yaml'] }));
-  put(
-    'base/platform/objects.yaml',
-    yamlFile([
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'platform' } },
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'big', namespace: 'platform' },
-        data: { blob: 'x'.repeat(ANNOTATIONS_SIZE_LIMIT + 1) },
-      },
-    ]),
-  );
-  put('base/platform/kustomization.yaml', kz({ resources: ['objects.yaml'] }));
-  for (const env of ENVIRONMENTS) {
-    put(`overlays/${env}/web/kustomization.yaml`, kz({ resources: ['../../../base/web'], namespace: `web-${env}` }));
-    put(`overlays/${env}/platform/kustomization.yaml`, kz({ resources: ['../../../base/platform'] }));
-    put(`overlays/${env}/kustomization.yaml`, kz({ resources: ['platform', 'web'] }));
-  }
+  writeRepo(dir, {
+    platform: {
+      objects: [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'platform' } },
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'big', namespace: 'platform' },
+          data: { blob: 'x'.repeat(ANNOTATIONS_SIZE_LIMIT + 1) },
+        },
+      ],
+    },
+    web: {
+      objects: [
+        deployment('web'),
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: labels, ports: [{ port: 80 }] } },
+        autoscaler('web', 2, 4),
+      ],
+      namespace: (env) => `web-${env}`,
+    },
+  });
 }
 
 let fixture: string;

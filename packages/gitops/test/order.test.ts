@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,56 +13,34 @@ import { GITOPS_DIR, planGitops, SYNC_STEP_LABEL, SYNC_WAVE_ANNOTATION, syncPlan
 import { strata } from '../../cli/test/workspace.ts';
 import { sizeCrd } from '../../verify/test/helpers.ts';
 import { appSetOf, generatedPaths, type Obj, renderApplication } from './argocd.ts';
+import { deployment, writeRepo, yamlFile } from './repo.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const settings: GitopsSettings = { repoURL: 'https://git.example.test/team/fixture.git', targetRevision: 'release-7' };
 const APPS = ['gadgets', 'notes', 'shop'];
-const yamlFile = (objects: Obj[]) => objects.map((o) => stringify(o)).join('---\n');
 
 /**
  * Three apps: `gadgets` ships the CRD of `Gadget` and a Gadget of its own, `shop` creates a Gadget
  * (so it needs the CRD of `gadgets`), `notes` needs nobody.
  */
 function writeFixture(dir: string) {
-  const put = (rel: string, content: string) => {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), content);
-  };
-  const kz = (fields: Obj) => stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...fields });
-  put(
-    'base/gadgets/objects.yaml',
-    yamlFile([
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gadgets' } },
-      sizeCrd('toys.example.test', 'Gadget'),
-      { apiVersion: 'toys.example.test/v1', kind: 'Gadget', metadata: { name: 'standard', namespace: 'gadgets' }, spec: { size: 1 } },
-    ]),
-  );
-  put('base/gadgets/kustomization.yaml', kz({ resources: ['objects.yaml'] }));
-  const labels = { app: 'shop' };
-  put(
-    'base/shop/objects.yaml',
-    yamlFile([
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'shop' },
-        spec: {
-          selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [{ name: 'shop', image: 'nginx:1.27' }] } },
-        },
-      },
-      { apiVersion: 'toys.example.test/v1', kind: 'Gadget', metadata: { name: 'counter' }, spec: { size: 3 } },
-    ]),
-  );
-  put('base/shop/kustomization.yaml', kz({ resources: ['objects.yaml'] }));
-  put('base/notes/objects.yaml', yamlFile([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'notes' }, data: { motd: 'hello' } }]));
-  put('base/notes/kustomization.yaml', kz({ resources: ['objects.yaml'] }));
-  for (const env of ENVIRONMENTS) {
-    put(`overlays/${env}/gadgets/kustomization.yaml`, kz({ resources: ['../../../base/gadgets'] }));
-    put(`overlays/${env}/shop/kustomization.yaml`, kz({ resources: ['../../../base/shop'], namespace: `shop-${env}` }));
-    put(`overlays/${env}/notes/kustomization.yaml`, kz({ resources: ['../../../base/notes'], namespace: 'notes' }));
-    put(`overlays/${env}/kustomization.yaml`, kz({ resources: APPS }));
-  }
+  writeRepo(dir, {
+    gadgets: {
+      objects: [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gadgets' } },
+        sizeCrd('toys.example.test', 'Gadget'),
+        { apiVersion: 'toys.example.test/v1', kind: 'Gadget', metadata: { name: 'standard', namespace: 'gadgets' }, spec: { size: 1 } },
+      ],
+    },
+    notes: {
+      objects: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'notes' }, data: { motd: 'hello' } }],
+      namespace: () => 'notes',
+    },
+    shop: {
+      objects: [deployment('shop'), { apiVersion: 'toys.example.test/v1', kind: 'Gadget', metadata: { name: 'counter' }, spec: { size: 3 } }],
+      namespace: (env) => `shop-${env}`,
+    },
+  });
 }
 
 const build = (root: string, dir: string): Manifest[] => {
