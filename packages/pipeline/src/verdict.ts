@@ -1,3 +1,5 @@
+import { ENVIRONMENTS } from '@strata/core';
+import type { TreeChanges } from '@strata/emit';
 import { ToolError } from '@strata/project';
 import { summarize } from '@strata/validate/report';
 import { failOnToolFailures, type BuildOutcome } from './build.ts';
@@ -104,4 +106,44 @@ export interface VerifyVerdict extends Verdict {
 export function verifyVerdict(r: Pick<VerifyReport, 'problems' | 'objects'>): VerifyVerdict {
   const errors = summarize(r.problems, r.objects).errors;
   return { ...decide(errors, undefined), errors };
+}
+
+/** `1 app`, `2 apps`: a count with its noun. */
+const nounCount = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The line a `strata ci` run ends with, but for the time it took: what it did when it passed, else
+ * each kind of error it found, counted (an unjudged run ends as a failed one, its tool error after).
+ */
+export function gateSummary(
+  r: { readonly pipeline: Pick<PipelineResult, 'apps'>; readonly verified?: Pick<VerifyReport, 'objects'> },
+  v: GateVerdict,
+): string {
+  if (v.outcome === 'passed') {
+    const applied = r.verified ? ` and ${r.verified.objects} dry-run applied` : '';
+    return `ci: passed: ${nounCount(r.pipeline.apps, 'app')} x ${ENVIRONMENTS.length} envs, ${v.resources} resources generated, built, validated${applied}`;
+  }
+  const found = [
+    [v.notBuilt, 'overlay that did not build', 'overlays that did not build'],
+    [v.problems, 'validation error'],
+    [v.compared, 'round-trip, patch or env-root finding'],
+    [v.serverErrors, 'error from the API server', 'errors from the API server'],
+  ] as const;
+  return `ci: failed: ${found.flatMap(([n, one, many]) => (n === 0 ? [] : [nounCount(n, one, many)])).join(', ')}`;
+}
+
+/** The line a `strata ci` run ends with, but for the time it took, when the committed tree is not what the code generates. */
+export function gateDriftSummary(e: { readonly changes: Pick<TreeChanges, 'written' | 'removed'> }): string {
+  const files = e.changes.written.length + e.changes.removed.length;
+  return `ci: failed: ${files} generated file${files === 1 ? ' is' : 's are'} not what the code generates; nothing was written, built or applied`;
+}
+
+/** How long each phase of a `strata ci` run took, in milliseconds, in the order they ran: the pipeline's, then the dry run's. */
+export function gatePhases(r: {
+  readonly pipeline: Pick<PipelineResult, 'phases'>;
+  readonly verified?: Pick<VerifyReport, 'phases'>;
+}): Record<string, number> {
+  const { phases } = r.pipeline;
+  const ms = (s: number) => Math.round(s * 1000);
+  return { generate: ms(phases.generate), build: ms(phases.build), validate: ms(phases.validate), ...(r.verified?.phases ?? {}) };
 }

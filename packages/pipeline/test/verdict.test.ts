@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ToolError, type Problem } from '@strata/project';
-import { buildVerdict, checkVerdict, gateVerdict, pipelineFailed, pipelineVerdict, verifyVerdict } from '../src/index.ts';
+import {
+  buildVerdict,
+  checkVerdict,
+  gateDriftSummary,
+  gatePhases,
+  gateSummary,
+  gateVerdict,
+  pipelineFailed,
+  pipelineVerdict,
+  verifyVerdict,
+} from '../src/index.ts';
 
 type Built = Parameters<typeof pipelineVerdict>[0]['built']['results'][number];
 
@@ -107,6 +117,68 @@ describe('gateVerdict', () => {
     const v = gateVerdict({ pipeline: run({ built: { results, failed: 1 } }), verified: verified([]) });
     expect(v.outcome).toBe('unjudged');
     expect(v.unjudged).toBeInstanceOf(ToolError);
+  });
+});
+
+describe('the last line of strata ci', () => {
+  const verified = (problems: Problem[]) => ({ problems, objects: 11 });
+
+  it('says what a passing run did, with or without a dry run', () => {
+    const passed = { pipeline: { ...run(), apps: 2 }, verified: verified([]) };
+    expect(gateSummary(passed, gateVerdict(passed))).toBe(
+      'ci: passed: 2 apps x 3 envs, 12 resources generated, built, validated and 11 dry-run applied',
+    );
+    const alone = { pipeline: { ...run(), apps: 1 } };
+    expect(gateSummary(alone, gateVerdict(alone))).toBe('ci: passed: 1 app x 3 envs, 12 resources generated, built, validated');
+  });
+
+  it('counts each kind of error a failing run found, in the singular or the plural, and leaves out the kinds it did not find', () => {
+    const results = [built('overlays/dev/web', false), built('overlays/dev/api', false)];
+    const many = {
+      pipeline: {
+        ...run({
+          built: { results, failed: 2 },
+          problems: [problem('error'), problem('error')],
+          roundTrip: [{ overlay: 'overlays/dev/api', id: 'x', diff: '' }],
+          unmatchedPatches: ['a: b'],
+        }),
+        apps: 2,
+      },
+      verified: verified([problem('error'), problem('error')]),
+    };
+    expect(gateSummary(many, gateVerdict(many))).toBe(
+      'ci: failed: 2 overlays that did not build, 2 validation errors, 2 round-trip, patch or env-root findings, 2 errors from the API server',
+    );
+    const one = {
+      pipeline: {
+        ...run({ built: { results: results.slice(0, 1), failed: 1 }, problems: [problem('error')], envRootCollisions: ['c: d'] }),
+        apps: 1,
+      },
+      verified: verified([problem('error')]),
+    };
+    expect(gateSummary(one, gateVerdict(one))).toBe(
+      'ci: failed: 1 overlay that did not build, 1 validation error, 1 round-trip, patch or env-root finding, 1 error from the API server',
+    );
+    const server = { pipeline: { ...run(), apps: 1 }, verified: verified([problem('error')]) };
+    expect(gateSummary(server, gateVerdict(server))).toBe('ci: failed: 1 error from the API server');
+  });
+
+  it('says how many generated files drifted when the committed tree is not what the code generates', () => {
+    const changes = (written: string[], removed: string[]) => ({ changes: { written, removed } });
+    expect(gateDriftSummary(changes(['base/web/kustomization.yaml'], []))).toBe(
+      'ci: failed: 1 generated file is not what the code generates; nothing was written, built or applied',
+    );
+    expect(gateDriftSummary(changes(['base/web/kustomization.yaml'], ['base/web/service.web.yaml']))).toBe(
+      'ci: failed: 2 generated files are not what the code generates; nothing was written, built or applied',
+    );
+  });
+
+  it("gives each phase's time in milliseconds, the pipeline's then the dry run's", () => {
+    const pipeline = { phases: { generate: 0.1234, build: 1.0006, validate: 2 } };
+    expect(gatePhases({ pipeline })).toStrictEqual({ generate: 123, build: 1001, validate: 2000 });
+    const phases = gatePhases({ pipeline, verified: { phases: { read: 5, apply: 40 } } });
+    expect(phases).toStrictEqual({ generate: 123, build: 1001, validate: 2000, read: 5, apply: 40 });
+    expect(Object.keys(phases)).toStrictEqual(['generate', 'build', 'validate', 'read', 'apply']);
   });
 });
 

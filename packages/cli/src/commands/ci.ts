@@ -1,10 +1,9 @@
 import { type Command, Option } from 'commander';
-import { ENVIRONMENTS } from '@strata/core';
 import { findRoot } from '@strata/project';
 import { formatReport, OUTPUT_FORMATS, type OutputFormat, reportError } from '@strata/validate/formats';
 import { formatSummary, problemLines, summarize } from '@strata/validate/report';
 import { EXIT, settle } from '../exit.ts';
-import { err, nounCount, onWarning, out, progress, seconds, VERSION } from '../common.ts';
+import { err, onWarning, out, progress, seconds, VERSION } from '../common.ts';
 import { onVerifyPhase, printDrift, printDriftHints, printPipeline, printServer } from '../reports.ts';
 
 /** Adds `strata ci` to the program. */
@@ -19,7 +18,9 @@ export function registerCi(program: Command): void {
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .action(async (o: { cache: boolean; output: OutputFormat }) => {
       const root = findRoot();
-      const { DriftError, driftProblems, gate, gateProblems, gateVerdict, selectOverlays } = await import('@strata/pipeline');
+      const { DriftError, driftProblems, gate, gateDriftSummary, gatePhases, gateProblems, gateSummary, gateVerdict, selectOverlays } = await import(
+        '@strata/pipeline'
+      );
       const text = o.output === 'text';
       const step = text ? progress('build', o.cache ? 0 : selectOverlays(root).length) : undefined;
       // A report on stdout stays one document: its lines are for text output only.
@@ -59,10 +60,7 @@ export function registerCi(program: Command): void {
         if (!text) return report(driftProblems(e), 0);
         // As check reports drift; nothing was written, built or applied.
         printDrift(e.drift);
-        const files = e.changes.written.length + e.changes.removed.length;
-        out(
-          `ci: failed: ${files} generated file${files === 1 ? ' is' : 's are'} not what the code generates; nothing was written, built or applied (${seconds()})`,
-        );
+        out(`${gateDriftSummary(e)} (${seconds()})`);
         printDriftHints(e.drift, e.imageEdits);
         return;
       }
@@ -74,31 +72,8 @@ export function registerCi(program: Command): void {
         for (const line of problemLines(r.verified.problems)) out(line);
         out(`verify: ${formatSummary(verified)} (${seconds()})`);
       }
-      const found = [
-        counted(v.notBuilt, 'overlay that did not build', 'overlays that did not build'),
-        counted(v.problems, 'validation error', 'validation errors'),
-        counted(v.compared, 'round-trip, patch or env-root finding', 'round-trip, patch or env-root findings'),
-        counted(v.serverErrors, 'error from the API server', 'errors from the API server'),
-      ].filter((x) => x !== undefined);
-      const applied = r.verified ? ` and ${r.verified.objects} dry-run applied` : '';
-      if (text)
-        out(
-          v.outcome === 'passed'
-            ? `ci: passed: ${nounCount(r.pipeline.apps, 'app')} x ${ENVIRONMENTS.length} envs, ${v.resources} resources generated, built, validated${applied} (${seconds()})`
-            : `ci: failed: ${found.join(', ')} (${seconds()})`,
-        );
-      else {
-        const { phases } = r.pipeline;
-        const ms = (s: number) => Math.round(s * 1000);
-        await report(gateProblems(r), v.resources, {
-          generate: ms(phases.generate),
-          build: ms(phases.build),
-          validate: ms(phases.validate),
-          ...(r.verified?.phases ?? {}),
-        });
-      }
+      if (text) out(`${gateSummary(r, v)} (${seconds()})`);
+      else await report(gateProblems(r), v.resources, gatePhases(r));
       settle(v);
     });
 }
-
-const counted = (n: number, one: string, many: string) => (n === 0 ? undefined : `${n} ${n === 1 ? one : many}`);
