@@ -116,54 +116,66 @@ describe('serverFieldProblems', () => {
 });
 
 describe('withoutSchemaDuplicates', () => {
-  it('drops a server finding on a field the schema check reported, however each writes the path', () => {
-    const at = (rule: string, path: string): Problem => ({
+  /** A finding of `rule` at `path` of one object of `a.yaml`; its message is the rule's name unless given. */
+  const of =
+    (kind: string, apiVersion?: string) =>
+    (rule: string, [path, message = rule]: readonly [string, string?]): Problem => ({
       file: 'a.yaml',
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      name: 'web',
-      path,
-      message: rule,
-      rule,
-      severity: 'error',
-    });
-    const server = [at('server-validation', 'spec.template.spec.containers[0].resources.requests[cpu]'), at('server-validation', 'spec.replicas')];
-    expect(withoutSchemaDuplicates(server, [at('schema', 'spec.template.spec.containers[0].resources.requests.cpu')])).toStrictEqual([server[1]]);
-  });
-
-  it('drops the server finding on a missing required field that the schema reported at its parent', () => {
-    const problem = (rule: string, path: string, message: string): Problem => ({
-      file: 'a.yaml',
-      kind: 'Certificate',
+      ...(apiVersion ? { apiVersion } : {}),
+      kind,
       name: 'web',
       path,
       message,
       rule,
       severity: 'error',
     });
-    const server = [
-      problem('server-validation', 'spec.secretName', 'Required value'),
-      problem('server-validation', 'spec.issuerRef', 'Required value'),
-      problem('server-validation', 'spec.dnsNames', 'Required value'),
-    ];
-    expect(withoutSchemaDuplicates(server, [problem('schema', 'spec', "missing properties 'secretName', 'issuerRef'")])).toStrictEqual([server[2]]);
-  });
+  const deployment = of('Deployment', 'apps/v1');
+  const certificate = of('Certificate');
+  const unknown = 'unknown field (strict field validation)';
 
-  it('drops the server findings inside a field the schema found of the wrong type, and keeps those beside it', () => {
-    const problem = (rule: string, path: string, message: string): Problem => ({
-      file: 'a.yaml',
-      kind: 'Certificate',
-      name: 'web',
-      path,
-      message,
-      rule,
-      severity: 'error',
-    });
-    const server = [
-      problem('server-validation', 'spec.dnsNames.a', 'unknown field (strict field validation)'),
-      problem('server-validation', 'spec.dnsNamesExtra', 'unknown field (strict field validation)'),
-      problem('server-validation', 'spec.duration', 'Invalid value'),
-    ];
-    expect(withoutSchemaDuplicates(server, [problem('schema', 'spec.dnsNames', 'got object, want array')])).toStrictEqual([server[1], server[2]]);
+  it.each([
+    {
+      behaviour: 'drops a server finding on a field the schema check reported, however each writes the path',
+      object: deployment,
+      server: [['spec.template.spec.containers[0].resources.requests[cpu]'], ['spec.replicas']],
+      schema: [['spec.template.spec.containers[0].resources.requests.cpu']],
+      kept: [1],
+    },
+    {
+      behaviour: 'drops the server finding on a missing required field that the schema reported at its parent',
+      object: certificate,
+      server: [
+        ['spec.secretName', 'Required value'],
+        ['spec.issuerRef', 'Required value'],
+        ['spec.dnsNames', 'Required value'],
+      ],
+      schema: [['spec', "missing properties 'secretName', 'issuerRef'"]],
+      kept: [2],
+    },
+    {
+      behaviour: 'drops the server findings inside a field the schema found of the wrong type, and keeps those beside it',
+      object: certificate,
+      server: [
+        ['spec.dnsNames.a', unknown],
+        ['spec.dnsNamesExtra', unknown],
+        ['spec.duration', 'Invalid value'],
+      ],
+      schema: [['spec.dnsNames', 'got object, want array']],
+      kept: [1, 2],
+    },
+  ] satisfies {
+    behaviour: string;
+    object: typeof deployment;
+    server: [string, string?][];
+    schema: [string, string?][];
+    kept: number[];
+  }[])('$behaviour', ({ object, server, schema, kept }) => {
+    const found = server.map((p) => object('server-validation', p));
+    expect(
+      withoutSchemaDuplicates(
+        found,
+        schema.map((p) => object('schema', p)),
+      ),
+    ).toStrictEqual(kept.map((i) => found[i]));
   });
 });
