@@ -139,7 +139,9 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   const names = namesAsTyped(parsed);
   const taken = options.nodePortClashes === false ? [] : nodePortProblems(claims, (file) => nameAsTyped(file, names));
   // What the reader or the schema already reported at a field is not said again by the server check.
-  const problems = [...own, ...schemaFound, ...withoutSchemaDuplicates(once(serverFound.problems), [...parsed.problems, ...schemaFound]), ...taken];
+  const serverKept = withoutSchemaDuplicates(once(serverFound.problems), [...parsed.problems, ...schemaFound]);
+  const items = listItemsOnce(own, schemaFound);
+  const problems = [...items.own, ...items.schema, ...serverKept, ...taken];
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
   const counts: Record<string, number> = {};
   let count = 0;
@@ -191,6 +193,35 @@ function once(problems: readonly Problem[]): Problem[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * An item of another kind in a typed list is judged as the list's element kind (the reader, as kubectl
+ * does) and as what it is (kubeconform). A field both refuse is one defect: the list's finding says it,
+ * with the item's own reason added, and the item's is dropped.
+ */
+function listItemsOnce(own: readonly Problem[], schema: readonly Problem[]): { own: Problem[]; schema: Problem[] } {
+  const itemField = (p: Problem) => (p.rule === 'schema' && p.path ? /^items\[\d+\]\.(.+)$/.exec(p.path)?.[1] : undefined);
+  const lists = own.filter((p) => itemField(p) !== undefined);
+  if (lists.length === 0) return { own: [...own], schema: [...schema] };
+  const also = new Map<Problem, Problem>();
+  const kept = schema.filter((p) => {
+    const list =
+      p.rule === 'schema' && p.path
+        ? lists.find((l) => l.file === p.file && l.line === p.line && itemField(l) === p.path && !also.has(l))
+        : undefined;
+    if (list) also.set(list, p);
+    return !list;
+  });
+  return {
+    own: own.map((p) => {
+      const item = also.get(p);
+      if (!item) return p;
+      const what = item.kind ? `as the ${item.kind} it is` : 'as what it is';
+      return { ...p, message: `${p.message}; ${what}, it is refused too: ${item.message}` };
+    }),
+    schema: kept,
+  };
 }
 
 const isCrd = (d: SourceDoc) => d.manifest.apiVersion === 'apiextensions.k8s.io/v1' && d.manifest.kind === 'CustomResourceDefinition';
