@@ -32,7 +32,7 @@ export const fitClientSideApply: Rule = {
         finding(
           id,
           o,
-          `client-side apply (kubectl apply, and Argo CD without ServerSideApply=true) would make the annotations ${size} bytes with the ${LAST_APPLIED_ANNOTATION} it adds (a copy of the whole object), more than the API server's limit of ${ANNOTATIONS_SIZE_LIMIT}, and the server refuses the object: shrink it, move its data out (to several objects, an image or a volume), or apply it server-side (kubectl apply --server-side; Strata's Argo CD Application syncs an app server-side when one of its objects is over 256 KiB as JSON)`,
+          `client-side apply (kubectl apply, and Argo CD without ServerSideApply=true) would make the annotations ${size} bytes with the ${LAST_APPLIED_ANNOTATION} it adds (a copy of the whole object), more than the API server's limit of ${ANNOTATIONS_SIZE_LIMIT}, and the server refuses the object: shrink it, move its data out (to several objects, an image or a volume), or apply it server-side (kubectl apply --server-side; Strata's Argo CD Application syncs an app server-side when one of its objects would not fit client-side apply)`,
           'metadata.annotations',
         ),
       );
