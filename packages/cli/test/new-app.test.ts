@@ -3,14 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ciOfflinePnpmEnv,
+  expectAppAdded,
   expectAppGenerated,
-  expectAppInstalled,
-  expectNothingChanged,
+  expectAppNotAdded,
   installedCopy,
   offlineMetadata,
-  offlinePnpmEnv,
-  readLockfile,
-  workspaceFiles,
 } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, strata, tempWorkspace } from './workspace.ts';
@@ -100,22 +98,17 @@ describe('strata new-app with the real pnpm install', () => {
     await installedCopy(repo, root);
   }, 180_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
-  // As a CI job runs it, where pnpm keeps the lockfile frozen unless told otherwise.
-  const offline = (cache: string) => ({ ...offlinePnpmEnv(root, cache), CI: 'true' }) as Record<string, string>;
 
   it('leaves the workspace as it was when the install fails, and says in one line why and what to run', { timeout: 60_000 }, () => {
     // Offline, and pnpm's cache knows none of the app's dependencies: pnpm cannot resolve them.
     const emptyCache = join(work, 'empty-pnpm-cache');
     mkdirSync(emptyCache);
-    const before = workspaceFiles(root);
-    const r = strata(root, ['new-app', 'billing'], undefined, offline(emptyCache));
-    expect(r.status, r.stderr).toBe(2);
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(
-      /^strata: pnpm install failed, so apps\/billing is not created and nothing changed: ERR_PNPM_NO_OFFLINE_META Failed to resolve \S+ in package mirror .*; once `npx pnpm install` passes, run `npx strata new-app billing` again/,
-    );
-    expect(existsSync(join(root, 'apps/billing'))).toBe(false);
-    expectNothingChanged(root, before);
+    expectAppNotAdded(root, 'billing', () => strata(root, ['new-app', 'billing'], undefined, ciOfflinePnpmEnv(root, emptyCache)), {
+      status: 2,
+      oneLine: true,
+      stderr:
+        /^strata: pnpm install failed, so apps\/billing is not created and nothing changed: ERR_PNPM_NO_OFFLINE_META Failed to resolve \S+ in package mirror .*; once `npx pnpm install` passes, run `npx strata new-app billing` again/,
+    });
   });
 
   it('refuses an app whose objects another app already has in an env, changing nothing', { timeout: 120_000 }, () => {
@@ -123,26 +116,17 @@ describe('strata new-app with the real pnpm install', () => {
     // namespace of tokenplace-relay, which ships its own default-deny there.
     const cache = join(work, 'pnpm-cache-clash');
     offlineMetadata(root, cache);
-    const before = workspaceFiles(root);
-    const r = strata(root, ['new-app', 'tokenplace'], undefined, offline(cache));
-    expect(r.status, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(
-      /^strata: overlays\/dev\/kustomization\.yaml: networking\.k8s\.io\/v1\/NetworkPolicy tokenplace default-deny is in both tokenplace and tokenplace-relay; kustomize cannot build the env as one: rename or remove one of them$/m,
-    );
-    expect(existsSync(join(root, 'apps/tokenplace'))).toBe(false);
-    expectNothingChanged(root, before);
+    expectAppNotAdded(root, 'tokenplace', () => strata(root, ['new-app', 'tokenplace'], undefined, ciOfflinePnpmEnv(root, cache)), {
+      status: 1,
+      stderr:
+        /^strata: overlays\/dev\/kustomization\.yaml: networking\.k8s\.io\/v1\/NetworkPolicy tokenplace default-deny is in both tokenplace and tokenplace-relay; kustomize cannot build the env as one: rename or remove one of them$/m,
+    });
   });
 
   it('links, locks and generates the app, and the pipeline builds it', { timeout: 120_000 }, () => {
-    const cache = join(work, 'pnpm-cache');
-    offlineMetadata(root, cache);
-    const lockBefore = readLockfile(root);
-    const r = strata(root, ['new-app', 'billing'], undefined, offline(cache));
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^new-app: apps\/billing is ready\./m);
-
     // What pnpm links and locks for the app, every other importer as it was.
-    expectAppInstalled(root, 'billing', lockBefore);
+    const r = expectAppAdded(root, 'billing', join(work, 'pnpm-cache'), (env) => strata(root, ['new-app', 'billing'], undefined, env));
+    expect(r.stdout).toMatch(/^new-app: apps\/billing is ready\./m);
 
     // Generated with the install: its base, an overlay per env, in each env's root.
     expectAppGenerated(root, 'billing');

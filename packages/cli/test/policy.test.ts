@@ -98,21 +98,21 @@ describe('the policy corpus through strata validate', () => {
     const r = strata(repo, ['validate', '--output', 'json', '--env', env, ...files.map((f) => f.file)]);
     return JSON.parse(r.stdout).problems as { file: string; rule: string; message: string; severity: string }[];
   };
+  /** What validate finds in the files, each validated for the env its `# env:` line names (prod, or dev). */
+  const problemsOf = (files: { file: string; text: string }[]) => {
+    const envOf = (t: string) => /^# env: (\w+)/m.exec(t)?.[1] ?? 'prod';
+    return ['prod', 'dev'].flatMap((env) =>
+      run(
+        files.filter((f) => envOf(f.text) === env),
+        env,
+      ),
+    );
+  };
 
   it('reports the expected rule and message for each of at least 40 broken inputs', () => {
     const invalid = load('invalid');
     expect(invalid.length).toBeGreaterThanOrEqual(40);
-    const envOf = (t: string) => /^# env: (\w+)/m.exec(t)?.[1] ?? 'prod';
-    const problems = [
-      ...run(
-        invalid.filter((f) => envOf(f.text) === 'prod'),
-        'prod',
-      ),
-      ...run(
-        invalid.filter((f) => envOf(f.text) === 'dev'),
-        'dev',
-      ),
-    ];
+    const problems = problemsOf(invalid);
     for (const f of invalid) {
       for (const [, rule, message] of f.text.matchAll(/^# expect: ([\w-]+): (.+)$/gm)) {
         const hit = problems.find((p) => f.file.endsWith(p.file) && p.rule === rule && p.message.includes(message!.trim()));
@@ -124,19 +124,9 @@ describe('the policy corpus through strata validate', () => {
   it('finds nothing in at least 20 valid inputs (no false positives)', () => {
     const valid = load('valid');
     expect(valid.length).toBeGreaterThanOrEqual(20);
-    const envOf = (t: string) => /^# env: (\w+)/m.exec(t)?.[1] ?? 'prod';
     // Some valid inputs are Kustomize fragments (a template whose pod spec a patch adds) that the
     // API server would refuse as they stand; field validation has its own corpus and differential test.
-    const problems = [
-      ...run(
-        valid.filter((f) => envOf(f.text) === 'prod'),
-        'prod',
-      ),
-      ...run(
-        valid.filter((f) => envOf(f.text) === 'dev'),
-        'dev',
-      ),
-    ].filter((p) => p.rule !== 'server-validation');
+    const problems = problemsOf(valid).filter((p) => p.rule !== 'server-validation');
     expect(problems.map((p) => `${p.file}: ${p.rule}: ${p.message}`)).toStrictEqual([]);
   });
 });

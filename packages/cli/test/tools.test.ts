@@ -5,14 +5,25 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repo } from './workspace.ts';
 
-describe('missing tools', () => {
+/** A folder of the suite's own, removed after it. */
+function suiteDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'strata-tools-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Copies into `dir` all that setup reads of a checkout: its script and the root package.json. */
+function copySetup(dir: string): void {
+  mkdirSync(join(dir, 'scripts'));
+  cpSync(join(repo, 'scripts/setup.mjs'), join(dir, 'scripts/setup.mjs'));
+  cpSync(join(repo, 'package.json'), join(dir, 'package.json'));
+}
+
+describe('missing tools', () => {
+  const dir = suiteDir();
 
   it('setup without Go and without kubeconform on PATH stops with exit 2 and says what to install', () => {
-    mkdirSync(join(dir, 'scripts'));
-    cpSync(join(repo, 'scripts/setup.mjs'), join(dir, 'scripts/setup.mjs'));
-    cpSync(join(repo, 'package.json'), join(dir, 'package.json'));
+    copySetup(dir);
     // A PATH with node but neither go nor kubeconform: the machine of a user who has not installed them.
     const bin = join(dir, 'bin');
     mkdirSync(bin);
@@ -51,13 +62,10 @@ describe('missing tools', () => {
 });
 
 describe('pinned tools', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-tools-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = suiteDir();
 
   it('setup rebuilds a kubeconform built without its version, so -v prints v0.7.0', () => {
-    mkdirSync(join(dir, 'scripts'));
-    cpSync(join(repo, 'scripts/setup.mjs'), join(dir, 'scripts/setup.mjs'));
-    cpSync(join(repo, 'package.json'), join(dir, 'package.json'));
+    copySetup(dir);
     const bin = join(dir, '.tools/bin');
     mkdirSync(bin, { recursive: true });
     cpSync(join(repo, '.tools/bin/kustomize'), join(bin, 'kustomize'));

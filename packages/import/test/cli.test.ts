@@ -2,16 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  expectAppGenerated,
-  expectAppInstalled,
-  expectNothingChanged,
-  installedCopy,
-  offlineMetadata,
-  offlinePnpmEnv,
-  readLockfile,
-  workspaceFiles,
-} from '@strata/testing/workspace-copy';
+import { ciOfflinePnpmEnv, expectAppAdded, expectAppGenerated, expectAppNotAdded, installedCopy } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyWorkspace, fixtures, repo } from './workspace.ts';
 
@@ -74,34 +65,23 @@ describe('strata import with the real pnpm install', () => {
     await installedCopy(repo, root);
   }, 180_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
-  // As a CI job runs it, where pnpm keeps the lockfile frozen unless told otherwise.
-  const offline = (cache: string) => ({ ...offlinePnpmEnv(root, cache), CI: 'true' });
   const run = (args: readonly string[], env?: NodeJS.ProcessEnv) => strata(root, args, env, root);
 
   it('leaves the workspace as it was when the install fails, and says in one line why and what to run', { timeout: 60_000 }, () => {
     // Offline, and pnpm's cache knows none of the app's dependencies: pnpm cannot resolve them.
     const emptyCache = join(work, 'empty-pnpm-cache');
     mkdirSync(emptyCache);
-    const before = workspaceFiles(root);
-    const r = run(['import', source, '--name', 'ledger'], offline(emptyCache));
-    expect(r.status, r.stderr).toBe(2);
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(
-      /^strata: pnpm install failed, so apps\/ledger is not imported and nothing changed: ERR_PNPM_NO_OFFLINE_META Failed to resolve \S+ in package mirror .*; once `npx pnpm install` passes, run the same `npx strata import` again/,
-    );
-    expect(existsSync(join(root, 'apps/ledger'))).toBe(false);
-    expectNothingChanged(root, before);
+    expectAppNotAdded(root, 'ledger', () => run(['import', source, '--name', 'ledger'], ciOfflinePnpmEnv(root, emptyCache)), {
+      status: 2,
+      oneLine: true,
+      stderr:
+        /^strata: pnpm install failed, so apps\/ledger is not imported and nothing changed: ERR_PNPM_NO_OFFLINE_META Failed to resolve \S+ in package mirror .*; once `npx pnpm install` passes, run the same `npx strata import` again/,
+    });
   });
 
   it('links, locks and generates the imported app, and the pipeline builds it', { timeout: 120_000 }, () => {
-    const cache = join(work, 'pnpm-cache');
-    offlineMetadata(root, cache);
-    const lockBefore = readLockfile(root);
-    const r = run(['import', source, '--name', 'ledger'], offline(cache));
-    expect(r.status, r.stderr).toBe(0);
-
     // What pnpm links and locks for the app, every other importer as it was.
-    expectAppInstalled(root, 'ledger', lockBefore);
+    expectAppAdded(root, 'ledger', join(work, 'pnpm-cache'), (env) => run(['import', source, '--name', 'ledger'], env));
 
     // Generated: its base, an overlay per env, in each env's root.
     expectAppGenerated(root, 'ledger');

@@ -303,3 +303,50 @@ export function expectNothingChanged(root: string, before: ReadonlyMap<string, B
   expect(after.get('pnpm-lock.yaml')?.equals(before.get('pnpm-lock.yaml')!)).toBe(true);
   expect(changedFiles(before, after)).toEqual([]);
 }
+
+/** What a test reads of a command it ran: its exit status and what it printed on stderr. */
+export interface Outcome {
+  status: number | null;
+  stderr: string;
+}
+
+/**
+ * The environment of a CI job that runs pnpm offline with its metadata cache in `cacheDir` (see
+ * {@link offlinePnpmEnv}): there pnpm keeps the lockfile frozen unless told otherwise.
+ */
+export function ciOfflinePnpmEnv(root: string, cacheDir: string): Record<string, string> {
+  return { ...offlinePnpmEnv(root, cacheDir), CI: 'true' } as Record<string, string>;
+}
+
+/**
+ * Asserts that a command meant to add `apps/<app>` failed with `status` and a stderr that matches
+ * `stderr` (in one line, with `oneLine`), leaving no `apps/<app>` and no file of the workspace changed.
+ */
+export function expectAppNotAdded(
+  root: string,
+  app: string,
+  command: () => Outcome,
+  want: { status: number; stderr: RegExp; oneLine?: boolean },
+): void {
+  const before = workspaceFiles(root);
+  const r = command();
+  expect(r.status, r.stderr).toBe(want.status);
+  if (want.oneLine) expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(want.stderr);
+  expect(existsSync(join(root, `apps/${app}`))).toBe(false);
+  expectNothingChanged(root, before);
+}
+
+/**
+ * Runs a command that adds `apps/<app>` with pnpm offline, its metadata cache in `cacheDir` filled
+ * from the lockfile ({@link offlineMetadata}), and asserts that it exits 0 having installed the app
+ * ({@link expectAppInstalled}). The command's outcome is returned for what else it should say.
+ */
+export function expectAppAdded<R extends Outcome>(root: string, app: string, cacheDir: string, command: (env: Record<string, string>) => R): R {
+  offlineMetadata(root, cacheDir);
+  const lockBefore = readLockfile(root);
+  const r = command(ciOfflinePnpmEnv(root, cacheDir));
+  expect(r.status, r.stderr).toBe(0);
+  expectAppInstalled(root, app, lockBefore);
+  return r;
+}
