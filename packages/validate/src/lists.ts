@@ -65,6 +65,26 @@ export class ServedKinds {
     }
   }
 
+  /**
+   * The schema of a custom resource kind at an apiVersion (`<group>/<kind>_<version>.json`), the
+   * first found where kubeconform looks: the shipped CRDs, then the project's.
+   */
+  crdSchema(apiVersion: string, kind: string): JsonSchema | undefined {
+    const gv = parseGroupVersion(apiVersion);
+    if ('error' in gv || gv.group === '') return undefined;
+    const dirs = [crdSchemasDir, ...(this.root ? [join(this.root, Layout.crdSchemas)] : [])];
+    for (const dir of dirs) {
+      const file = join(dir, gv.group, `${kind.toLowerCase()}_${gv.version}.json`);
+      if (!existsSync(file)) continue;
+      try {
+        return JSON.parse(readFileSync(file, 'utf8')) as JsonSchema;
+      } catch {
+        return undefined; // validation reports a schema it cannot read on its own
+      }
+    }
+    return undefined;
+  }
+
   /** Kinds of the CRD schemas (`<group>/<kind>_<version>.json`, the kind's own spelling in the schema) at that apiVersion. */
   private crdKinds(apiVersion: string): ReadonlySet<string> | undefined {
     const gv = parseGroupVersion(apiVersion);
@@ -145,7 +165,7 @@ export function judgeList(
   }
   // `List` (of any apiVersion) and a resource kind that has items are not validated as lists.
   if (!typed || resource) return [];
-  const findings: ListFinding[] = [...judgeItems(version, kind, element, items, served.kubernetesVersion)];
+  const findings: ListFinding[] = [...judgeItems(version, kind, element, items, served)];
   for (const key of Object.keys(head)) {
     if (key === 'apiVersion' || key === 'kind' || key === 'metadata') continue;
     findings.push({
@@ -202,28 +222,28 @@ type Defs = Readonly<Record<string, JsonSchema>>;
  * An item of another kind whose fields that kind does not have (a ConfigMap's `data` in a
  * DeploymentList) refuses the whole list; one whose fields fit (a ConfigMap in a SecretList) is
  * applied as what it is. Items of the element kind itself are judged by the schema and server checks
- * as every object is, so only the others are looked at here. Built-in lists only: a custom
- * resource's list has no schema file of its own.
+ * as every object is, so only the others are looked at here. A custom resource's list
+ * (`CertificateList`) is published by its CRD the same way, its items as the kind's schema
+ * (`io.cert-manager.v1.Certificate`, the group reversed): that schema is the one Strata has.
  */
 function judgeItems(
   apiVersion: string,
   kind: string,
   element: string,
   items: readonly { readonly index: number; readonly object: Record<string, unknown> }[],
-  kubernetesVersion: string,
+  served: ServedKinds,
 ): ListFinding[] {
   const others = items.filter(
     ({ object }) => object.kind !== element || typeof object.apiVersion !== 'string' || canonicalApiVersion(object.apiVersion) !== apiVersion,
   );
   if (others.length === 0) return [];
-  const schema = loadBuiltinSchema(apiVersion, kind, kubernetesVersion);
-  const ref = ((schema?.properties as Record<string, JsonSchema> | undefined)?.items?.items as JsonSchema | undefined)?.$ref;
-  if (!schema || typeof ref !== 'string') return [];
-  const defs = (schema.$defs ?? {}) as Defs;
+  const target = itemSchema(apiVersion, kind, element, served);
+  if (!target) return [];
+  const { node, defs, name } = target;
   const findings: ListFinding[] = [];
   for (const { index, object } of others) {
     const errors: ItemError[] = [];
-    checkValue(object, { $ref: ref }, defs, '', [], errors);
+    checkValue(object, node, defs, name, [], errors);
     const what = typeof object.kind === 'string' && object.kind !== '' ? `this item is ${article(object.kind)}` : 'this item has no kind';
     const shown = (start: string, at: readonly (string | number)[]) =>
       at.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : `${acc}.${s}`), start);
@@ -237,6 +257,24 @@ function judgeItems(
     }
   }
   return findings;
+}
+
+/** The schema node kubectl validates a typed list's items against, its definitions, and the name its messages give it. */
+function itemSchema(
+  apiVersion: string,
+  kind: string,
+  element: string,
+  served: ServedKinds,
+): { node: JsonSchema; defs: Defs; name: string } | undefined {
+  const builtin = loadBuiltinSchema(apiVersion, kind, served.kubernetesVersion);
+  if (builtin) {
+    const ref = ((builtin.properties as Record<string, JsonSchema> | undefined)?.items?.items as JsonSchema | undefined)?.$ref;
+    return typeof ref === 'string' ? { node: { $ref: ref }, defs: (builtin.$defs ?? {}) as Defs, name: '' } : undefined;
+  }
+  const crd = served.crdSchema(apiVersion, element);
+  const gv = parseGroupVersion(apiVersion);
+  if (!crd || 'error' in gv) return undefined;
+  return { node: crd, defs: (crd.$defs ?? {}) as Defs, name: `${gv.group.split('.').reverse().join('.')}.${gv.version}.${element}` };
 }
 
 /** A finding of `checkValue`: the field it points at, and the value kubectl's message names (the object, for an unknown field). */
@@ -268,12 +306,15 @@ function checkValue(value: unknown, node: JsonSchema, defs: Defs, name: string, 
       return;
     }
     const map = value as Record<string, unknown>;
+    // A custom resource's field that keeps unknown fields has no unknown field.
+    const open = schema['x-kubernetes-preserve-unknown-fields'] === true;
     for (const field of (schema.required ?? []) as string[])
       if (map[field] === undefined || map[field] === null) out.push({ at, owner: at, message: `missing required field "${field}" in ${typeName}` });
     for (const [key, v] of Object.entries(map)) {
       const sub = properties[key];
-      if (!sub) out.push({ at: [...at, key], owner: at, message: `unknown field "${key}" in ${typeName}` });
-      else checkValue(v, sub, defs, `${typeName}.${key}`, [...at, key], out);
+      if (!sub) {
+        if (!open) out.push({ at: [...at, key], owner: at, message: `unknown field "${key}" in ${typeName}` });
+      } else checkValue(v, sub, defs, `${typeName}.${key}`, [...at, key], out);
     }
     return;
   }

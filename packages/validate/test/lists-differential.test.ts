@@ -172,6 +172,21 @@ const CASES: Record<string, Case> = {
     at: [11, 'items[0].immutable'],
   },
   'secretlist-configmap': { text: list('apiVersion: v1\nkind: SecretList', cm('secretcm')), kubectl: { applied: ['secretcm'] } },
+  // A custom resource's list is published by its CRD with its items as the kind's schema; kubectl
+  // (1.32.4, against this project's kube-apiserver with the Certificate CRD installed) validates
+  // them as it does a built-in list's, in the same words.
+  'certificatelist-configmap': {
+    text: list('apiVersion: cert-manager.io/v1\nkind: CertificateList', cm('certcm')),
+    kubectl: { refused: 'ValidationError(CertificateList.items[0]): unknown field "data" in io.cert-manager.v1.Certificate' },
+    at: [9, 'items[0].data'],
+  },
+  'certificatelist-configmap-fits': {
+    text: list(
+      'apiVersion: cert-manager.io/v1\nkind: CertificateList',
+      '- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: certfit, namespace: default}',
+    ),
+    kubectl: { applied: ['certfit'] },
+  },
   'crd-group-list': { text: list('apiVersion: cert-manager.io/v1\nkind: List', cm('certlist')), kubectl: { applied: ['certlist'] } },
   'missing-group-list': {
     text: list('apiVersion: foo.example.com/v1\nkind: List', cm('foogrouplist')),
