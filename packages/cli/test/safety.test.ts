@@ -255,6 +255,14 @@ describe('Secret values never touch disk', () => {
       'a generated Secret',
       `{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'leaky', annotations: { 'strata.dev/generator': '' } }, data: { password: btoa(${parts}.join('-')) } }`,
     ],
+    [
+      'a Secret inside a kind: List',
+      `{ apiVersion: 'v1', kind: 'List', metadata: { name: 'bundle', namespace: 'leaky' }, items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'leaky' }, data: { password: btoa(${parts}.join('-')) } }] } as never`,
+    ],
+    [
+      'a Secret inside a SecretList',
+      `{ apiVersion: 'v1', kind: 'SecretList', metadata: { name: 'bundle', namespace: 'leaky' }, items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'leaky' }, stringData: { password: ${parts}.join('-') } }] } as never`,
+    ],
   ])('%s is refused before anything is written, and the value is never printed', (_, secret) => {
     addApp(
       ws.root,
@@ -266,7 +274,7 @@ describe('Secret values never touch disk', () => {
       for (const command of ['generate', 'pipeline', 'check']) {
         const r = strata(ws.root, [command]);
         expect(r.stderr).toMatch(
-          /^strata: apps\/leaky\/src\/app\.ts: v1\/Secret leaky\/creds: (stringData|data)\.password: a Secret must not hold values in the committed tree/,
+          /^strata: apps\/leaky\/src\/app\.ts: (v1\/Secret leaky\/creds: (stringData|data)\.password: |v1\/(Secret)?List leaky\/bundle: items\[0\]\.(stringData|data)\.password: the item v1\/Secret leaky\/creds holds a value; )a Secret must not hold values in the committed tree[^\n]*\n$/,
         );
         expect(r.status).toBe(1);
         expect(`${r.stdout}${r.stderr}`).not.toContain(value);

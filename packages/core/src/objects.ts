@@ -82,21 +82,35 @@ export class ObjectError extends Error {
 
 /**
  * Secret values never reach the tree: a Secret with `data` or `stringData` values (which is also
- * what a secretGenerator literal would be made from) is refused before anything is written. The
- * message names the key, never the value.
+ * what a secretGenerator literal would be made from) is refused before anything is written, also
+ * when it is an item of a list (`kind: List`, `SecretList`, any `*List` with items), which kustomize
+ * and kubectl unpack into its items. The message names the key, never the value.
  */
 function secretProblem(object: KubeObject): { path: string; reason: string } | undefined {
-  if (object.kind !== 'Secret' || groupOf(object.apiVersion) !== '') return undefined;
-  for (const field of ['data', 'stringData'] as const) {
-    const values = (object as unknown as Record<string, unknown>)[field];
-    if (!isPlainObject(values)) continue;
-    const key = Object.keys(values).find((k) => values[k] !== undefined && values[k] !== null && values[k] !== '');
-    if (key !== undefined) {
-      return {
-        path: `${field}${pathSegment(key)}`,
-        reason: 'a Secret must not hold values in the committed tree; create it in the cluster (an ExternalSecret, say) and refer to it by name',
-      };
+  const reason = 'a Secret must not hold values in the committed tree; create it in the cluster (an ExternalSecret, say) and refer to it by name';
+  const found = secretValueIn(object, '');
+  if (!found) return undefined;
+  if (found.item === object) return { path: found.path, reason };
+  return { path: found.path, reason: `the item ${describe(found.item)} holds a value; ${reason}` };
+}
+
+/** The first Secret value in an object or, through lists' items, in any item nested in it. */
+function secretValueIn(object: KubeObject, at: string): { path: string; item: KubeObject } | undefined {
+  const fields = object as unknown as Record<string, unknown>;
+  if (object.kind === 'Secret' && typeof object.apiVersion === 'string' && groupOf(object.apiVersion) === '') {
+    for (const field of ['data', 'stringData'] as const) {
+      const values = fields[field];
+      if (!isPlainObject(values)) continue;
+      const key = Object.keys(values).find((k) => values[k] !== undefined && values[k] !== null && values[k] !== '');
+      if (key !== undefined) return { path: `${at}${at ? '.' : ''}${field}${pathSegment(key)}`, item: object };
     }
+  }
+  const items = typeof object.kind === 'string' && object.kind.endsWith('List') ? fields.items : undefined;
+  if (!Array.isArray(items)) return undefined;
+  for (const [i, item] of items.entries()) {
+    if (typeof item !== 'object' || item === null) continue;
+    const found = secretValueIn(item as KubeObject, `${at}${at ? '.' : ''}items${pathSegment(i)}`);
+    if (found) return found;
   }
   return undefined;
 }

@@ -68,6 +68,37 @@ describe('rendered objects', () => {
     expect(toManifest({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } } as never, 'app ok').kind).toBe('ConfigMap');
   });
 
+  it.each([
+    ['a kind: List', 'v1', 'List'],
+    ['a SecretList', 'v1', 'SecretList'],
+    ['a list of another group', 'example.io/v1', 'WidgetList'],
+  ])('refuses a Secret with values inside %s, naming the list, the item and the key', (_, apiVersion, kind) => {
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'leak', namespace: 'ns' }, data: { password: 'aHVudGVyMg==' } };
+    const list = {
+      apiVersion,
+      kind,
+      metadata: { name: 'smuggle', namespace: 'ns' },
+      items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }, secret],
+    };
+    let message = '';
+    try {
+      toManifest(list, 'app leaky');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe(
+      `app leaky: ${apiVersion}/${kind} ns/smuggle: items[1].data.password: the item v1/Secret ns/leak holds a value; a Secret must not hold values in the committed tree; create it in the cluster (an ExternalSecret, say) and refer to it by name`,
+    );
+    // Lists inside lists are unpacked too.
+    const outer = { apiVersion: 'v1', kind: 'List', metadata: { name: 'outer' }, items: [list] };
+    expect(() => toManifest(outer, 'app leaky')).toThrow(
+      /^app leaky: v1\/List outer: items\[0\]\.items\[1\]\.data\.password: the item v1\/Secret ns\/leak holds a value;/,
+    );
+    // A list of Secrets without values passes.
+    const empty = { ...list, items: [{ ...secret, data: { password: '' } }] };
+    expect(toManifest(empty, 'app ok').kind).toBe(kind);
+  });
+
   it('refuses a component name that would become a path outside the app', () => {
     expect(() =>
       defineApp<{ n: number }, '../../tensafe'>({
