@@ -38,6 +38,23 @@ describe('strata verify PATH... | -', () => {
   );
 
   it(
+    'fails on empty stdin as validate does, with the same exit code, unless --allow-empty says nothing is expected',
+    () => {
+      const verified = strata(repo, ['verify', '-'], '\n');
+      expect(verified.stdout.split('\n').filter((l) => l.endsWith(']'))).toStrictEqual([
+        '<stdin>: no Kubernetes objects in <stdin>; point verify at the files that hold them, or pass --allow-empty where nothing is expected [no-objects]',
+      ]);
+      expect(verified.stdout).toMatch(/^verify: Found 1 problem and no resources/m);
+      expect(verified.status).toBe(1);
+      expect(strata(repo, ['validate', '--no-policy', '-'], '\n').status).toBe(verified.status);
+      const allowed = strata(repo, ['verify', '--allow-empty', '-'], '\n');
+      expect(allowed.stdout).toMatch(/^verify: No problems in 0 resources/m);
+      expect(allowed.status).toBe(0);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
     'applies no object Argo CD skips, and says on stderr how many it left out and where',
     () => {
       const service = (hook: string) =>

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Environment } from '@strata/core';
-import { UsageError } from '@strata/project';
-import type { KubernetesSettings } from '@strata/validate';
+import { UsageError, type Problem } from '@strata/project';
+import type { KubernetesSettings, ParsedInputs } from '@strata/validate';
 import type { NotApplied, ServerOptions, VerifyOptions, VerifyResult } from '@strata/verify';
 
 // verify and validate are imported when called: the other commands of this package need neither
@@ -16,6 +16,11 @@ export interface VerifyFilesOptions extends ServerOptions {
   readonly against?: string;
   /** The folder that relative paths (the files and `against`) are named from. @default base */
   readonly cwd?: string;
+  /**
+   * Pass when the files hold no Kubernetes object (otherwise that is a `no-objects` problem, as for
+   * `strata validate`: a job pointed at the wrong folder must not pass). @default false
+   */
+  readonly allowEmpty?: boolean;
 }
 
 /** A verify run, with one line for each env whose clusters run another minor version than the server. */
@@ -32,7 +37,7 @@ export interface VerifyReport extends VerifyResult {
 export async function verifyFiles(base: string, paths: readonly string[], options: VerifyFilesOptions = {}): Promise<VerifyReport> {
   const { kubernetesSettings, namesAsTyped, parseInputs, renamedAsTyped } = await import('@strata/validate');
   const { verifyDocuments } = await import('@strata/verify');
-  const { against: folder, cwd = base, ...rest } = options;
+  const { against: folder, cwd = base, allowEmpty = false, ...rest } = options;
   const server = withNodePorts(rest, kubernetesSettings(base));
   const parsed = await parseInputs(base, paths, { cwd });
   let against: Awaited<ReturnType<typeof parseInputs>> | undefined;
@@ -48,9 +53,28 @@ export async function verifyFiles(base: string, paths: readonly string[], option
   const unread = (against?.problems ?? []).map((p) => ({ ...p, severity: 'warning' as const, message: `in --against: ${p.message}` }));
   // Named as typed, from the folder the person is in, once the checks are done.
   const names = namesAsTyped(parsed, ...(against ? [against] : []));
-  const problems = [...parsed.problems, ...unread, ...checked.problems].map((p) => renamedAsTyped(p, names));
+  const empty = allowEmpty ? [] : noObjects(paths, parsed);
+  const problems = [...empty, ...parsed.problems, ...unread, ...checked.problems].map((p) => renamedAsTyped(p, names));
   const notApplied = checked.notApplied.map((n) => renamedAsTyped(n, names));
   return { ...checked, problems, notApplied, notes: notAppliedNotes(notApplied) };
+}
+
+/**
+ * The problem of inputs that hold no Kubernetes object at all (an empty file, a folder without
+ * YAML, empty stdin), in the words `strata validate` gives it: none when they hold one, refused or not.
+ */
+function noObjects(inputs: readonly string[], parsed: ParsedInputs): Problem[] {
+  if ([...parsed.files.values()].some((f) => f.resources > 0)) return [];
+  const where = inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ');
+  const files = parsed.files.size === 0 ? ' (no .yaml, .yml or .json file)' : '';
+  return [
+    {
+      file: where,
+      message: `no Kubernetes objects in ${where}${files}; point verify at the files that hold them, or pass --allow-empty where nothing is expected`,
+      rule: 'no-objects',
+      severity: 'error',
+    },
+  ];
 }
 
 /**

@@ -90,6 +90,27 @@ describe('verifyFiles', () => {
     expect(fields(offline.problems)).toStrictEqual(fields((await verifyFiles(dir, ['unknown/web.yaml'], { server })).problems));
   });
 
+  it('fails on inputs that hold no Kubernetes object, as validate does, unless allowEmpty says nothing is expected', async () => {
+    mkdirSync(join(dir, 'nothing'), { recursive: true });
+    write('nothing/README.md', 'no manifests here\n');
+    write('comments.yaml', '# nothing here yet\n---\n# still nothing\n');
+    const folder = await verifyFiles(dir, ['nothing'], { server });
+    expect(folder.problems).toStrictEqual([
+      {
+        file: 'nothing',
+        message:
+          'no Kubernetes objects in nothing (no .yaml, .yml or .json file); point verify at the files that hold them, or pass --allow-empty where nothing is expected',
+        rule: 'no-objects',
+        severity: 'error',
+      },
+    ]);
+    const comments = await verifyFiles(dir, ['comments.yaml'], { server });
+    expect(comments.problems.map((p) => [p.file, p.rule, p.message.split(';')[0]])).toStrictEqual([
+      ['comments.yaml', 'no-objects', 'no Kubernetes objects in comments.yaml'],
+    ]);
+    expect((await verifyFiles(dir, ['nothing', 'comments.yaml'], { server, allowEmpty: true })).problems).toStrictEqual([]);
+  });
+
   it('checks the files as an update of a folder of what is deployed now; what it cannot read there is a warning', async () => {
     write('now/web.yaml', service('api', ['clusterIP: 10.96.0.50', 'ports:', '  - port: 80']));
     write('now/broken.yaml', 'kind: [\n');

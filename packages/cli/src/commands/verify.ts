@@ -22,9 +22,10 @@ export function registerVerify(program: Command): void {
       'apply this for real first, then check the built output as an update of it: a folder of built manifests (laid out as dist/: ' +
         '<env>/<app>.yaml; with named files, any YAML in it), or a git ref whose overlays are built',
     )
+    .option('--allow-empty', 'with named files, pass when they hold no Kubernetes object (otherwise that fails, as for validate)')
     .option('--namespace <name>', 'the namespace for namespaced objects that name none (default: strata-verify)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
-    .action(async (paths: string[], o: Common & { against?: string; namespace?: string; output: OutputFormat }) => {
+    .action(async (paths: string[], o: Common & { against?: string; namespace?: string; allowEmpty?: boolean; output: OutputFormat }) => {
       const { verifyApps, verifyFiles, verifyVerdict } = await import('@strata/pipeline');
       if (o.namespace !== undefined) (await import('@strata/verify')).checkDefaultNamespace(o.namespace, '--namespace');
       const common = {
@@ -38,7 +39,7 @@ export function registerVerify(program: Command): void {
         throw new UsageError("--env and --app select the apps' built output; leave them out when naming files");
       const r =
         paths.length > 0
-          ? await verifyFiles(findRootOrCwd(), paths, { ...common, cwd: process.cwd() })
+          ? await verifyFiles(findRootOrCwd(), paths, { ...common, cwd: process.cwd(), allowEmpty: Boolean(o.allowEmpty) })
           : await verifyApps(findRoot(), { ...common, env: o.env, app: o.app, cwd: process.cwd() });
       // On stderr, as the phases: a report on stdout stays one document.
       printServer(r);
