@@ -1,11 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRoot, type Problem } from '@strata/project';
 import { decodeInProcess } from '../src/decode.ts';
 import { decoderPath, parseInputs, runDecoder, validate, type Decoded, type ParsedInputs } from '../src/index.ts';
+import { kubectlReadings, kustomizeReadings, objectKey, type Reading } from './readings.ts';
 
 // The objects Strata judges must be the objects kubectl applies and kustomize builds from the same
 // bytes. kubectl's side is its own decoder (k8s.io/apimachinery's stream decoder and unstructured
@@ -19,32 +19,16 @@ const kustomizeBin = join(repo, '.tools', 'bin', 'kustomize');
 const scratch = mkdtempSync(join(tmpdir(), 'strata-differential-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-interface Reference {
-  readonly objects: { object: Record<string, unknown> }[];
-  readonly error?: string;
-}
 type Obj = Record<string, unknown>;
-
-const normal = (o: Obj): Obj => ({ ...o, metadata: o.metadata ?? {} });
-const key = (o: Obj) => JSON.stringify(sortKeys(normal(o)));
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v !== null && typeof v === 'object')
-    return Object.fromEntries(
-      Object.entries(v)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, x]) => [k, sortKeys(x)]),
-    );
-  return v;
-}
+const key = objectKey;
 
 /** Problems that say an object could not be read as one: the only reasons to judge fewer objects than kubectl applies. */
 const READ_RULES = new Set(['yaml-syntax', 'yaml-line-break', 'not-an-object', 'missing-type', 'duplicate-key']);
 
 let parsed: ParsedInputs;
 let problems: Problem[];
-const kubectl = new Map<string, Reference>();
-const kustomize = new Map<string, Reference>();
+const kubectl = new Map<string, Reading>();
+const kustomize = new Map<string, Reading>();
 
 beforeAll(async () => {
   const bin = decoderPath(repo);
@@ -52,32 +36,18 @@ beforeAll(async () => {
   const paths = files.map((f) => join(corpus, f));
   parsed = await parseInputs(repo, paths);
   problems = (await validate(repo, paths, { policy: false })).problems;
-  const direct = (await runDecoder(
+  const direct = await kubectlReadings(
     bin,
     files.map((f) => readFileSync(join(corpus, f))),
-    ['-reference'],
-  )) as Reference[];
+  );
   files.forEach((f, i) => kubectl.set(f, direct[i]!));
-  const built: { file: string; out?: Buffer; error?: string }[] = [];
-  for (const f of files) {
-    const dir = mkdtempSync(join(scratch, 'k-'));
-    writeFileSync(join(dir, f), readFileSync(join(corpus, f)));
-    writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n  - ${f}\n`);
-    // kustomize expands an alias bomb without limit: 1 GB of memory is its answer to it.
-    const r = spawnSync('bash', ['-c', 'ulimit -v 1048576; exec "$0" build "$1"', kustomizeBin, dir], {
-      encoding: 'buffer',
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    built.push(r.status === 0 ? { file: f, out: r.stdout } : { file: f, error: r.stderr.toString('utf8').trim() || `exit ${r.status ?? r.signal}` });
-  }
-  const ok = built.filter((b) => b.out);
-  const decoded = (await runDecoder(
+  const built = await kustomizeReadings(
+    kustomizeBin,
     bin,
-    ok.map((b) => b.out!),
-    ['-reference'],
-  )) as Reference[];
-  ok.forEach((b, i) => kustomize.set(b.file, decoded[i]!));
-  for (const b of built) if (b.error) kustomize.set(b.file, { objects: [], error: b.error });
+    files.map((f) => ({ name: f, text: readFileSync(join(corpus, f)) })),
+    scratch,
+  );
+  files.forEach((f, i) => kustomize.set(f, built[i]!));
 }, 300_000);
 
 describe('differential: Strata judges what kubectl and kustomize read', () => {
@@ -134,12 +104,12 @@ const objectsOf = (d: Decoded) => (d.stream ?? d.chunks.flatMap((c) => c.objects
 
 describe("differential: the decoder reads each document as kubectl's own reading does", () => {
   let readings: Decoded[];
-  let ofText: Reference[];
+  let ofText: Reading[];
   beforeAll(async () => {
     const bin = decoderPath(repo)!;
     const bytes = files.map((f) => readFileSync(join(corpus, f)));
     readings = (await runDecoder(bin, bytes)) as Decoded[];
-    ofText = (await runDecoder(bin, bytes.map(decodedText), ['-reference'])) as Reference[];
+    ofText = await kubectlReadings(bin, bytes.map(decodedText));
   }, 60_000);
 
   it('has files in every encoding kubectl decodes', () =>

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRoot } from '@strata/project';
 import { ensureServers, startServer, verifyDocuments, type Server } from '@strata/verify';
 import { BUILD_TIMEOUT } from '../../verify/test/helpers.ts';
-import { decoderPath, parseInputs, runDecoder, validate } from '../src/index.ts';
+import { decoderPath, parseInputs, validate } from '../src/index.ts';
+import { kubectlReadings, kustomizeReadings, objectKey, type Reading } from './readings.ts';
 
 /**
  * YAML merge keys (`<<`) as kubectl, kustomize and the API server take them. kubectl converts each
@@ -48,6 +48,34 @@ ${labels}
         image: nginx:1.27
 ${extra}`;
 
+/** A ConfigMap whose data merges its labels and its annotations (`<<: [*a, *b]`), then has `own` written beside. */
+const mergedConfigMap = (name: string, own = '') =>
+  `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${name}
+  namespace: default
+  labels: &a {one: a1, both: from-a}
+  annotations: &b {two: b2, both: from-b}
+data:
+  <<: [*a, *b]
+${own}`;
+
+/** A List of two ConfigMaps, the second merging the first (`<<: *cm`) and writing its own name and data. */
+const mergedList = (data: string, ownData: string) =>
+  `apiVersion: v1
+kind: List
+items:
+- &cm
+  apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: one, namespace: default}
+  data: ${data}
+- <<: *cm
+  metadata: {name: two, namespace: default}
+  data:${ownData}
+`;
+
 const CASES: Record<string, Case> = {
   'override-labels': {
     text: deployment('        <<: *l\n        tier: pod'),
@@ -74,31 +102,11 @@ spec:
     value: [[0, 'spec', 'containers', 1, 'name'], 'b'],
   },
   'merge-list-first-wins': {
-    text: `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: merged
-  namespace: default
-  labels: &a {one: a1, both: from-a}
-  annotations: &b {two: b2, both: from-b}
-data:
-  <<: [*a, *b]
-`,
+    text: mergedConfigMap('merged'),
     value: [[0, 'data', 'both'], 'from-a'],
   },
   'merge-list-override': {
-    text: `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: merged2
-  namespace: default
-  labels: &a {one: a1, both: from-a}
-  annotations: &b {two: b2, both: from-b}
-data:
-  <<: [*a, *b]
-  both: own
-  two: own2
-`,
+    text: mergedConfigMap('merged2', '  both: own\n  two: own2\n'),
     value: [[0, 'data', 'both'], 'own'],
   },
   'duplicate-beside-merge': {
@@ -122,35 +130,11 @@ data:
     duplicate: [6, 'plain'],
   },
   'list-item-merge': {
-    text: `apiVersion: v1
-kind: List
-items:
-- &cm
-  apiVersion: v1
-  kind: ConfigMap
-  metadata: {name: one, namespace: default}
-  data: {a: "1", b: "2"}
-- <<: *cm
-  metadata: {name: two, namespace: default}
-  data: {a: "3"}
-`,
+    text: mergedList('{a: "1", b: "2"}', ' {a: "3"}'),
     value: [[1, 'data'], { a: '3' }],
   },
   'list-item-duplicate': {
-    text: `apiVersion: v1
-kind: List
-items:
-- &cm
-  apiVersion: v1
-  kind: ConfigMap
-  metadata: {name: one, namespace: default}
-  data: {a: "1"}
-- <<: *cm
-  metadata: {name: two, namespace: default}
-  data:
-    a: "2"
-    a: "3"
-`,
+    text: mergedList('{a: "1"}', '\n    a: "2"\n    a: "3"'),
     duplicate: [13, 'two'],
   },
   'anchor-in-another-document': {
@@ -174,51 +158,38 @@ metadata:
   },
 };
 
-interface Reading {
-  readonly objects: readonly Record<string, unknown>[];
-  readonly error?: string;
-}
-const key = (o: Record<string, unknown>) => JSON.stringify(sortKeys({ ...o, metadata: o.metadata ?? {} }));
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v !== null && typeof v === 'object')
-    return Object.fromEntries(
-      Object.entries(v)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, x]) => [k, sortKeys(x)]),
-    );
-  return v;
-}
+const key = objectKey;
 const at = (o: unknown, path: readonly (string | number)[]) => path.reduce<unknown>((v, s) => (v as Record<string | number, unknown>)?.[s], o);
 
 let server: Server;
 let dir: string;
-const kubectl = new Map<string, Reading>();
-const kustomize = new Map<string, Reading>();
+/** A tool's objects, or its error. */
+interface Outcome {
+  readonly objects: readonly Record<string, unknown>[];
+  readonly error?: string;
+}
+const kubectl = new Map<string, Outcome>();
+const kustomize = new Map<string, Outcome>();
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strata-merge-keys-'));
   const names = Object.keys(CASES);
   const bin = decoderPath(repo);
   if (!bin) throw new Error('strata-decode is not built: run npm run setup');
-  const read = async (texts: Buffer[]) =>
-    ((await runDecoder(bin, texts, ['-reference'])) as { objects: { object: Record<string, unknown> }[]; error?: string }[]).map((r) => ({
-      objects: r.objects.map((o) => o.object),
-      ...(r.error ? { error: r.error } : {}),
-    }));
-  (await read(names.map((n) => Buffer.from(CASES[n]!.text)))).forEach((r, i) => kubectl.set(names[i]!, r));
-  const built: Buffer[] = [];
-  const builtNames: string[] = [];
-  for (const name of names) {
-    const folder = mkdtempSync(join(dir, `${name}-`));
-    writeFileSync(join(folder, 'object.yaml'), CASES[name]!.text);
-    writeFileSync(join(folder, 'kustomization.yaml'), 'resources:\n  - object.yaml\n');
-    const r = spawnSync(kustomizeBin, ['build', folder], { encoding: 'buffer' });
-    if (r.status === 0) {
-      built.push(r.stdout);
-      builtNames.push(name);
-    } else kustomize.set(name, { objects: [], error: r.stderr.toString('utf8').trim() || `exit ${r.status}` });
-  }
-  (await read(built)).forEach((r, i) => kustomize.set(builtNames[i]!, r));
+  const objectsOf = (r: Reading): Outcome => ({ objects: r.objects.map((o) => o.object), ...(r.error ? { error: r.error } : {}) });
+  (
+    await kubectlReadings(
+      bin,
+      names.map((n) => Buffer.from(CASES[n]!.text)),
+    )
+  ).forEach((r, i) => kubectl.set(names[i]!, objectsOf(r)));
+  (
+    await kustomizeReadings(
+      kustomizeBin,
+      bin,
+      names.map((n) => ({ name: 'object.yaml', text: Buffer.from(CASES[n]!.text) })),
+      dir,
+    )
+  ).forEach((r, i) => kustomize.set(names[i]!, objectsOf(r)));
   for (const name of names) writeFileSync(join(dir, `${name}.yaml`), CASES[name]!.text);
   server = await startServer(await ensureServers());
 }, BUILD_TIMEOUT);

@@ -1,13 +1,14 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { findRoot, Layout } from '@strata/project';
 import { committedObjectMetaDefinitions, crdSchemas, readCrds, schemaText } from '@strata/schemas/crd';
 import { ensureHelper } from '@strata/server-validation';
 import { ensureServers, startServer, type Server } from '@strata/verify';
 import { validate } from '../src/index.ts';
+import { errorsByCase, establishCrds, expectCorpusRight, expectServerAgrees, serverVerdicts, verdictCorpus, type ServerVerdict } from './verdicts.ts';
 
 // On a fresh machine the first test to ask builds the servers and the helper (minutes, once).
 const BUILD_TIMEOUT = 30 * 60_000;
@@ -18,21 +19,7 @@ const BUILD_TIMEOUT = 30 * 60_000;
 // add` adds them). validate's verdict on each is compared with a real kube-apiserver's dry-run create.
 const repo = findRoot(import.meta.dirname);
 const fixtures = join(import.meta.dirname, '..', '__fixtures__', 'nulls');
-const names = readdirSync(fixtures)
-  .filter((f) => f.endsWith('.yaml') && f !== 'crds.yaml')
-  .sort()
-  .map((f) => basename(f, '.yaml'));
-interface Case {
-  readonly name: string;
-  readonly expected: 'accept' | 'refuse';
-  readonly object: { apiVersion: string; kind: string };
-}
-const corpus: Case[] = names.map((name) => {
-  const text = readFileSync(join(fixtures, `${name}.yaml`), 'utf8');
-  const head = /^# (accept|refuse): /.exec(text);
-  if (!head) throw new Error(`${name}.yaml: the first line must be "# accept: <what>" or "# refuse: <what is wrong>"`);
-  return { name, expected: head[1] as Case['expected'], object: parse(text) as Case['object'] };
-});
+const corpus = verdictCorpus(fixtures, ['crds.yaml']);
 const crdText = readFileSync(join(fixtures, 'crds.yaml'), 'utf8');
 const crds = parseAllDocuments(crdText).map((d) => d.toJS() as { metadata: { name: string } });
 
@@ -50,8 +37,8 @@ const RESOURCES: Record<string, string> = {
 let server: Server;
 const root = mkdtempSync(join(tmpdir(), 'strata-nulls-'));
 /** The errors validate reports for each case, as `<rule> <path>: <message>`. */
-const found = new Map<string, string[]>();
-const serverVerdicts = new Map<string, { accepted: boolean; message: string }>();
+let found = new Map<string, string[]>();
+let verdicts = new Map<string, ServerVerdict>();
 
 beforeAll(async () => {
   const [binaries] = await Promise.all([ensureServers(() => undefined), ensureHelper()]);
@@ -76,29 +63,18 @@ beforeAll(async () => {
     { policy: false },
   );
   expect(result.notes).toStrictEqual([]);
-  for (const c of corpus) found.set(c.name, []);
-  for (const p of result.problems) if (p.severity === 'error') found.get(basename(p.file, '.yaml'))?.push(`${p.rule} ${p.path ?? ''}: ${p.message}`);
+  found = errorsByCase(
+    result.problems,
+    corpus.map((c) => c.name),
+  );
 
   await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
-  for (const crd of crds) {
-    const r = await server.client.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
-    if (r.status >= 300) throw new Error(`the server refused the CRD ${crd.metadata.name}: ${JSON.stringify(r.body)}`);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const got = await server.client.request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
-      const conditions = (got.body as { status?: { conditions?: { type: string; status: string }[] } })?.status?.conditions ?? [];
-      if (conditions.some((x) => x.type === 'Established' && x.status === 'True')) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} not Established after 30 s`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  for (const c of corpus) {
+  await establishCrds(server, crds);
+  verdicts = await serverVerdicts(server, corpus, (c) => {
     const path = RESOURCES[`${c.object.apiVersion}/${c.object.kind}`];
     if (!path) throw new Error(`${c.name}: no resource path for ${c.object.apiVersion} ${c.object.kind}`);
-    const r = await server.client.request('POST', `${path}?fieldValidation=Strict&dryRun=All`, c.object);
-    if (r.status >= 500 || r.status === 0) throw new Error(`${c.name}: the server failed (${r.status}): ${JSON.stringify(r.body)}`);
-    serverVerdicts.set(c.name, { accepted: r.status < 300, message: (r.body as { message?: string } | undefined)?.message ?? '' });
-  }
+    return path;
+  });
 }, BUILD_TIMEOUT);
 
 afterAll(async () => {
@@ -106,35 +82,18 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const verdictOf = (accepted: boolean) => (accepted ? 'accept' : 'refuse');
-
 describe('validate of fields left empty (null) against a real kube-apiserver', () => {
   it('has a corpus of built-in objects and custom resources', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(30);
     expect(corpus.filter((c) => c.object.apiVersion.startsWith('nulls.example.com/')).length).toBeGreaterThanOrEqual(10);
   });
 
-  it("gives the server's verdict on every document of the corpus", () => {
-    const rows = corpus.map((c) => ({
-      case: c.name,
-      validate: verdictOf(found.get(c.name)!.length === 0),
-      server: verdictOf(serverVerdicts.get(c.name)!.accepted),
-      problems: found.get(c.name),
-      serverMessage: serverVerdicts.get(c.name)!.message,
-    }));
-    const agree = rows.filter((r) => r.validate === r.server).length;
-    console.log(
-      `validate: fields left empty: agreement with kube-apiserver on ${rows.length} documents: ${agree}/${rows.length} (${((100 * agree) / rows.length).toFixed(1)} %)`,
-    );
-    expect(rows.filter((r) => r.validate !== r.server)).toStrictEqual([]);
-  });
+  it("gives the server's verdict on every document of the corpus", () => expectServerAgrees('fields left empty', corpus, found, verdicts));
 
-  it('agrees with what the corpus says the server does', () => {
-    expect(corpus.filter((c) => verdictOf(serverVerdicts.get(c.name)!.accepted) !== c.expected).map((c) => c.name)).toStrictEqual([]);
-  });
+  it('agrees with what the corpus says the server does', () => expectCorpusRight(corpus, verdicts));
 
   it('has the schema check (kubeconform) take every null the server takes', () => {
-    const accepted = corpus.filter((c) => serverVerdicts.get(c.name)!.accepted);
+    const accepted = corpus.filter((c) => verdicts.get(c.name)!.accepted);
     const schemaProblems = accepted.map((c) => ({ case: c.name, problems: found.get(c.name)!.filter((p) => p.startsWith('schema ')) }));
     expect(schemaProblems.filter((r) => r.problems.length > 0)).toStrictEqual([]);
   });
