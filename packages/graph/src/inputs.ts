@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Environment } from '@strata/core';
-import { HEADER } from '@strata/emit';
+import { HEADER, isGenerated } from '@strata/emit';
 import { Layout } from '@strata/project';
 
 /**
@@ -14,11 +14,16 @@ import { Layout } from '@strata/project';
  * is told too.
  */
 
-/** The tree files a picture of `env` is drawn from: every file under base/ and overlays/<env>/<app>/ (the env root lists the apps, which the overlay folders already say). */
+/**
+ * Where the tree files a picture of `env` is drawn from lie: under base/ and overlays/<env>/<app>/
+ * (the env root lists the apps, which the overlay folders already say). Of the files there, only
+ * the generated ones are inputs: a file without the header (a note kept beside an overlay) is
+ * nothing kustomize builds, and is left alone.
+ */
 export const isTopologyInput = (env: Environment, path: string): boolean =>
   path.startsWith(`${Layout.base}/`) || (path.startsWith(`${Layout.envRoot(env)}/`) && path !== Layout.envKustomization(env));
 
-/** Those files as they are on disk, but for the apps in `without`. */
+/** The generated files there as they are on disk, but for the apps in `without`. */
 export function topologyInputsOnDisk(root: string, env: Environment, without: readonly string[] = []): Map<string, string> {
   const out = new Map<string, string>();
   const skip = (path: string) => without.some((a) => path.startsWith(`${Layout.base}/${a}/`) || path.startsWith(`${Layout.overlay(env, a)}/`));
@@ -33,7 +38,10 @@ export function topologyInputsOnDisk(root: string, env: Environment, without: re
       const path = `${dir}/${e.name}`;
       if (e.isDirectory()) {
         if (e.name !== 'node_modules') walk(path);
-      } else if (e.isFile() && isTopologyInput(env, path) && !skip(path)) out.set(path, readFileSync(join(root, path), 'utf8'));
+      } else if (e.isFile() && isTopologyInput(env, path) && !skip(path)) {
+        const content = readFileSync(join(root, path), 'utf8');
+        if (isGenerated(content)) out.set(path, content);
+      }
     }
   };
   walk(Layout.base);

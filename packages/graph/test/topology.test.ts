@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { Manifest } from '@strata/core';
+import { HEADER } from '@strata/emit';
 import { collapseSimilar, redrawTopology, renderEnvGraph, toDot, toMermaid, topology, toSvg, type GraphEdge, type Topology } from '../src/index.ts';
 
 const ns = 'shop';
@@ -368,9 +369,10 @@ describe('renderEnvGraph', () => {
 describe('redrawTopology', () => {
   it('draws again only the committed pictures that exist, as graph --out writes them, and leaves out an app being removed', async () => {
     const root = mkdtempSync(join(tmpdir(), 'strata-graph-docs-'));
+    // The tree files as generate writes them, with the header: only those are what a picture is drawn from.
     const put = (rel: string, value: unknown) => {
       mkdirSync(dirname(join(root, rel)), { recursive: true });
-      writeFileSync(join(root, rel), typeof value === 'string' ? value : stringify(value));
+      writeFileSync(join(root, rel), typeof value === 'string' ? value : `${HEADER}\n${stringify(value)}`);
     };
     const settings = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-settings` }, data: { a: 'b' } });
     try {
@@ -413,6 +415,10 @@ describe('redrawTopology', () => {
 
       // Pictures already up to date are left out; an overlay that does not build is an error.
       for (const [path, content] of all) writeFileSync(join(root, path), content);
+      expect((await redrawTopology(root)).size).toBe(0);
+      // So are they beside a file without the header, which nothing builds.
+      put('overlays/prod/shop/NOTES.md', 'kept by hand\n');
+      put('base/till/README.md', 'kept by hand\n');
       expect((await redrawTopology(root)).size).toBe(0);
       put('overlays/dev/till/kustomization.yaml', { resources: ['missing.yaml'] });
       await expect(redrawTopology(root)).rejects.toThrow(

@@ -96,18 +96,19 @@ export function describeDrift(
 
 /**
  * The committed topology pictures (docs/) that are not what the generated tree draws, without
- * drawing them: each env's inputs (the tree files under base/ and its overlays, as planned, or as
- * committed where they are what the code generates) hashed and compared with the hash the picture
- * was drawn from (`staleTopology`). Files that nothing generates any more are no input.
+ * drawing them: each env's inputs (the files the generator lists under base/ and its overlays, as
+ * planned, or as committed where they are what the code generates) hashed and compared with the
+ * hash the picture was drawn from (`staleTopology`). Other files there (a note beside an overlay,
+ * a generated file that nothing produces any more) are no input.
  */
-function topologyDrift(root: string, listing: FolderListing, planned: ReadonlyMap<string, string>, gone: ReadonlySet<string>): Drift[] {
+function topologyDrift(root: string, generated: ReadonlySet<string>, planned: ReadonlyMap<string, string>): Drift[] {
   const drift: Drift[] = [];
   for (const env of ENVIRONMENTS) {
     // A workspace that keeps no picture of the env has nothing to hash: the tree is not read for it.
     if (keptTopology(root, env).length === 0) continue;
     const inputs = new Map<string, string>();
-    for (const path of [...listing.files(Layout.base), ...listing.files(Layout.envRoot(env)), ...planned.keys()]) {
-      if (gone.has(path) || inputs.has(path) || !isTopologyInput(env, path)) continue;
+    for (const path of generated) {
+      if (!isTopologyInput(env, path)) continue;
       const content = planned.get(path) ?? read(join(root, path));
       if (content !== undefined) inputs.set(path, content);
     }
@@ -183,7 +184,7 @@ export async function check(workspace: string, selection: Selection = {}, option
     : changes.removed;
   const { drift, imageEdits } = describeDrift(root, changes.written, stale, files, apps);
   // The committed topology pictures, by what they were drawn from: the tree as the code generates it.
-  if (everything) drift.push(...topologyDrift(root, listing, files, new Set([...stale, ...changes.removed])));
+  if (everything) drift.push(...topologyDrift(root, known, files));
 
   // Round trip: the committed overlays of the fresh apps built and compared; the reused apps' findings.
   const findings = new Map<string, OverlayFindings>();

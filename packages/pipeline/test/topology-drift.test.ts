@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redrawTopology } from '@strata/graph';
@@ -62,5 +62,18 @@ describe('check and the committed topology pictures', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(mmd, 'utf8')).toBe(drawn);
     expect((await check(ws.root)).drift).toStrictEqual([]);
+  });
+
+  it('leaves out files without the generated header: a note beside the overlays changes no picture', async () => {
+    const notes = ['base/tokenplace-relay/NOTES.md', 'overlays/prod/tokenplace-relay/NOTES.md', 'overlays/prod/README.md'];
+    for (const f of notes) writeFileSync(join(ws.root, f), 'notes kept by hand\n');
+    try {
+      expect((await check(ws.root)).drift).toStrictEqual([]);
+      expect((await check(ws.root, {}, { cache: false })).drift).toStrictEqual([]);
+      // Drawn again with the notes there, the pictures and what they were drawn from stay as they are.
+      expect([...(await redrawTopology(ws.root)).keys()]).toStrictEqual([]);
+    } finally {
+      for (const f of notes) rmSync(join(ws.root, f));
+    }
   });
 });
