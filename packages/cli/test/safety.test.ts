@@ -323,6 +323,33 @@ describe('env files are exact', () => {
     }
   });
 
+  it.each([
+    'gpux',
+    'constructor',
+    'toString',
+    '__proto__',
+    'hasOwnProperty',
+  ])('an unknown component %s fails generate, pipeline and check at its line in the env file, listing the components there are', (name) => {
+    const file = join(ws.root, 'apps/rtmlib-ml-backend/src/env/prod.ts');
+    const original = readFileSync(file, 'utf8');
+    expect(original).toMatch(/^ {2}components: \['gpu'\],$/m);
+    writeFileSync(file, original.replace(/^ {2}components: \['gpu'\],$/m, `  components: ['gpu', '${name}' as 'gpu'],`));
+    const line = original.split('\n').findIndex((l) => l === "  components: ['gpu'],") + 1;
+    try {
+      const before = treeOf(ws.root);
+      for (const command of ['generate', 'pipeline', 'check']) {
+        const r = strata(ws.root, [command]);
+        expect(r.stderr, command).toBe(
+          `strata: apps/rtmlib-ml-backend/src/env/prod.ts:${line}:3: components[1]: unknown component "${name}"; known components: gpu\n`,
+        );
+        expect(r.status, command).toBe(1);
+      }
+      expect(treeOf(ws.root)).toStrictEqual(before);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
   it("a misspelt key of the app's definition fails generate, pipeline and check at its line: an exception's `kinds` would waive the rule for every object", () => {
     const file = join(ws.root, 'apps/rtmlib-ml-backend/src/app.ts');
     const original = readFileSync(file, 'utf8');

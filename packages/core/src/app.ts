@@ -106,9 +106,9 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
   const configWith = (names: readonly K[]): C => {
     let config = definition.defaults;
     for (const name of names) {
-      const component = components[name];
-      if (!component) throw new Error(`app ${definition.name}: unknown component "${name}"`);
-      config = mergeConfig(config, component.overrides);
+      const unknown = unknownComponent(definition.components, name);
+      if (unknown) throw new Error(`app ${definition.name}: ${unknown}`);
+      config = mergeConfig(config, components[name]!.overrides);
     }
     return config;
   };
@@ -125,9 +125,13 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
     configFor,
     manifests(env, names) {
       const used = env ? (definition.envs[env].components ?? []) : (names ?? []);
-      const config = env ? configFor(env) : configWith(used);
       const what = env ? `env ${env}` : used.length > 0 ? `component ${used.join(', ')}` : 'defaults';
       const where = `app ${definition.name} ${what}`;
+      for (const name of used) {
+        const unknown = unknownComponent(definition.components, name);
+        if (unknown) throw new RenderError(`${where}: ${unknown}`);
+      }
+      const config = env ? configFor(env) : configWith(used);
       let objects: readonly KubeObject[];
       try {
         objects = definition.render(config, { app: definition.name });
@@ -145,6 +149,17 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
     },
   };
   return app;
+}
+
+/**
+ * Why a name is no component of the app, or undefined when it is one. Only the app's own keys are
+ * components: `constructor` or `toString` would otherwise be found on every object.
+ */
+function unknownComponent(components: object | undefined, name: unknown): string | undefined {
+  if (typeof name === 'string' && components && Object.hasOwn(components, name)) return undefined;
+  const known = Object.keys(components ?? {});
+  const shown = typeof name === 'string' ? JSON.stringify(name) : String(name);
+  return `unknown component ${shown}; ${known.length > 0 ? `known components: ${known.join(', ')}` : 'the app has no components'}`;
 }
 
 /** An exception thrown by render, with the place in the app's own files it was thrown from. */
@@ -408,6 +423,12 @@ export function envKeyProblems<C, K extends string>(app: App<C, K>): EnvKeyProbl
       problems.push({ env, in: 'env', path: [key], ...(suggestion ? { suggestion } : {}) });
     }
 
+    const names = definition.components;
+    if (Array.isArray(names))
+      names.forEach((name, i) => {
+        const problem = unknownComponent(app.components, name);
+        if (problem) problems.push({ env, in: 'env', path: ['components', String(i)], problem });
+      });
     let base: unknown = app.defaults;
     try {
       base = app.configWith((definition.components ?? []) as K[]);

@@ -118,6 +118,35 @@ describe('env keys named like the properties every object has', () => {
   });
 });
 
+describe('components an env names', () => {
+  it.each([
+    'gpux',
+    'constructor',
+    'toString',
+    'valueOf',
+    '__proto__',
+    'hasOwnProperty',
+  ])('a name that is no component of the app (%s, even one every object has) is a problem at its place in the env', (name) => {
+    const app = appWith({ components: ['big', name] });
+    expect(envKeyProblems(app)).toStrictEqual([
+      { env: 'prod', in: 'env', path: ['components', '1'], problem: `unknown component "${name}"; known components: big` },
+    ]);
+    expect(() => app.configWith([name as 'big'])).toThrow(`app demo: unknown component "${name}"; known components: big`);
+    expect(() => app.manifests('prod')).toThrow(`app demo env prod: unknown component "${name}"; known components: big`);
+  });
+
+  it('says so when the app has no components at all, and takes the ones it has', () => {
+    const bare = defineApp<Config>({
+      name: 'bare',
+      defaults,
+      envs: { dev: {}, staging: {}, prod: untyped({ components: ['big'] }) as EnvironmentDefinition<Config, never> },
+      render: () => [],
+    });
+    expect(envKeyProblems(bare).map((p) => p.problem)).toStrictEqual(['unknown component "big"; the app has no components']);
+    expect(envKeyProblems(appWith({ components: ['big'] }))).toStrictEqual([]);
+  });
+});
+
 describe('a null in an env that replaces a default', () => {
   it('is a problem at its key, saying to remove it or give a value: the merge would write the null out', () => {
     expect(envKeyProblems(appWith({ config: { replicas: null } }))).toStrictEqual([
