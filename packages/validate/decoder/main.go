@@ -96,7 +96,10 @@ type difference struct {
 	Path    []interface{} `json:"path"`
 	Kubectl interface{}   `json:"kubectl"`
 	Yaml12  interface{}   `json:"yaml12"`
-	Error   string        `json:"error,omitempty"`
+	// Absent names the reading that has no such field at all ("kubectl" or "yaml12"), where the
+	// other has one: null in Kubectl or Yaml12 is then no value, not a null.
+	Absent string `json:"absent,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 type result struct {
@@ -811,7 +814,16 @@ func diff(path []interface{}, a, b interface{}) *difference {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			if d := diff(append(append([]interface{}{}, path...), k), x[k], y[k]); d != nil {
+			at := append(append([]interface{}{}, path...), k)
+			xv, inX := x[k]
+			yv, inY := y[k]
+			if !inX {
+				return &difference{Path: at, Yaml12: yv, Absent: "kubectl"}
+			}
+			if !inY {
+				return &difference{Path: at, Kubectl: xv, Absent: "yaml12"}
+			}
+			if d := diff(at, xv, yv); d != nil {
 				return d
 			}
 		}

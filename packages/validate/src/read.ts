@@ -350,7 +350,7 @@ function build(
         ...(path ? { path: item >= 0 ? path.replace(/^items\[\d+\]\.?/, '') || path : path } : {}),
         message: d.error
           ? `kustomize (YAML 1.2) cannot read this document, kubectl (YAML 1.1) can: ${d.error}`
-          : `kubectl (YAML 1.1) reads ${show(d.kubectl)} here but kustomize (YAML 1.2) ${show(d.yaml12)}: write it so both agree (quote text; true or false for booleans)`,
+          : `kubectl (YAML 1.1) reads ${show(d.absent === 'kubectl' ? undefined : d.kubectl)} here but kustomize (YAML 1.2) ${show(d.absent === 'yaml12' ? undefined : d.yaml12)}: write it so both agree (quote text; true or false for booleans)`,
         rule: 'yaml-version',
         severity: 'error',
         ...(idOfItem(item) ? { resource: idOfItem(item)! } : {}),

@@ -87,6 +87,19 @@ describe('keys that YAML 1.1 makes one key, as kubectl reads them', () => {
     });
   });
 
+  it('says kubectl reads nothing, not null, where only kustomize (YAML 1.2) has a key', async () => {
+    // kubectl keeps the one key true; kustomize reads yes as text and keeps both.
+    expect(kubectl.get('yes-then-true')!.data).toStrictEqual({ true: 'v1' });
+    const r = await validate(repo, [join(dir, 'yes-then-true.yaml')], { policy: false, serverChecks: false });
+    expect(r.problems.filter((p) => p.rule === 'yaml-version').map((p) => [p.line, p.path, p.message])).toStrictEqual([
+      [
+        6,
+        'data.yes',
+        'kubectl (YAML 1.1) reads nothing here but kustomize (YAML 1.2) "v0": write it so both agree (quote text; true or false for booleans)',
+      ],
+    ]);
+  });
+
   it.each(names)('%s: the in-process reading (no Go) finds the keys the decoder finds, in its words', (name) => {
     const go = decoded.get(name)!.chunks.map((ch) => ch.duplicate);
     const own = decodeInProcess(Buffer.from(text(CASES[name]!))).chunks.map((ch) => ch.duplicate);
