@@ -8,6 +8,7 @@ import { isGenerated, planApp, planChanges, planEnvironments, schemaMergeKeys, t
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { isTopologyInput, keptTopology, staleTopology } from '@strata/graph/inputs';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
+import { checkPolicySettings } from '@strata/validate/settings';
 import { FolderListing, readCache, sharedUnchanged, toolFingerprint, unchanged, type AppEntry, type PipelineCache } from './cache.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import type { Selection } from './generate.ts';
@@ -145,6 +146,10 @@ export async function check(workspace: string, selection: Selection = {}, option
   }
   const fresh = selected.filter((n) => !reused.has(n));
   const apps = fresh.length > 0 ? await loadApps(root, fresh, { fresh: true, onWarning: options.onWarning }) : [];
+  // A misspelt rule in the policy settings is refused as generate refuses it: the tree it would
+  // compare with is one generate never writes. A reused app's settings were checked by the run
+  // that compared it.
+  checkPolicySettings(root, apps);
   const plans: AppPlan[] = apps.map((app) => planApp(app, schemaMergeKeys));
 
   // Drift: the fresh apps' files, the env roots and (for everything) gitops/ against the plan; the

@@ -8,8 +8,9 @@ const APP = 'tokenplace-relay';
 const EXCEPTING = 'llm-runner-router';
 
 // A misspelt rule in the policy settings: validate refuses it, and so must every command that writes
-// the tree from those settings, before it writes anything.
-describe('policy settings checked by the commands that write the tree', () => {
+// the tree from those settings, before it writes anything, and check, which says whether the tree
+// is what they write.
+describe('policy settings checked by the commands that write or check the tree', () => {
   const ws = tempWorkspace([APP, EXCEPTING]);
   afterAll(() => ws.dispose());
   const config = join(ws.root, 'strata.config.json');
@@ -21,6 +22,7 @@ describe('policy settings checked by the commands that write the tree', () => {
     'generate',
     'generate --dry-run',
     'pipeline',
+    'check',
   ])('strata %s refuses a misspelt rule of strata.config.json at its line, writing nothing', (command) => {
     const settings = JSON.parse(original) as { policy?: { severity?: Record<string, unknown> } };
     settings.policy = { ...settings.policy, severity: { ...settings.policy?.severity, 'require-probez': { dev: 'warning' } } };
@@ -40,13 +42,13 @@ describe('policy settings checked by the commands that write the tree', () => {
     }
   });
 
-  it("strata generate refuses an app's exception for a rule that does not exist, at the app's line", () => {
+  it.each(['generate', 'check'])("strata %s refuses an app's exception for a rule that does not exist, at the app's line", (command) => {
     const edited = appSource.replace(/rule: '([a-z-]+)'/, "rule: '$1x'");
     expect(edited).not.toBe(appSource);
     writeFileSync(app, edited);
     const before = treeOf(ws.root);
     try {
-      const r = strata(ws.root, ['generate']);
+      const r = strata(ws.root, [command]);
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(
         new RegExp(`^strata: apps/${EXCEPTING}/src/app\\.ts:\\d+:\\d+: policy\\.exceptions\\[0\\]\\.rule: Policy exception .* names no known rule`),
