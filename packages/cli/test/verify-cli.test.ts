@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
 import { repo, strata } from './workspace.ts';
 
@@ -102,8 +102,7 @@ describe('strata verify PATH... | -', () => {
   it(
     'applies every document of a UTF-16 file, as kubectl does: the server refuses the second at its line',
     () => {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-verify-utf16-'));
-      try {
+      inTempDir('strata-verify-utf16-', (dir) => {
         const text = [
           'apiVersion: v1',
           'kind: ConfigMap',
@@ -121,9 +120,7 @@ describe('strata verify PATH... | -', () => {
         const r = strata(repo, ['verify', join(dir, 'utf16.yaml')]);
         expect(r.stdout).toMatch(/utf16\.yaml:9: v1\/Service second: spec\.type: Unsupported value: "Balancer".* \[server-rejected\]$/m);
         expect(r.status).toBe(1);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
     },
     BUILD_TIMEOUT,
   );
@@ -131,8 +128,7 @@ describe('strata verify PATH... | -', () => {
   it(
     'refuses an object whose namespace is no namespace name at its metadata.namespace, in the words validate uses, and judges the others',
     () => {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-verify-ns-'));
-      try {
+      inTempDir('strata-verify-ns-', (dir) => {
         writeFileSync(join(dir, 'cr.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n  namespace: shop\n');
         writeFileSync(
           join(dir, 'ns-mismatch.yaml'),
@@ -172,9 +168,7 @@ describe('strata verify PATH... | -', () => {
             lines[0]!.replace('[server-rejected]', '[server-validation]'),
           ]);
         }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
     },
     BUILD_TIMEOUT,
   );
@@ -188,8 +182,7 @@ describe('strata verify PATH... | -', () => {
   it(
     'checks named files as an update of a folder of what is deployed now',
     () => {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-verify-cli-'));
-      try {
+      inTempDir('strata-verify-cli-', (dir) => {
         const svc = (clusterIP: string) =>
           [
             'apiVersion: v1',
@@ -210,9 +203,7 @@ describe('strata verify PATH... | -', () => {
           /next\.yaml:\d+: v1\/Service web: spec\.clusterIPs\[0\]: .*may not change once set \(changed since .*now, .*\[immutable-field\]$/m,
         );
         expect(r.status).toBe(1);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
     },
     BUILD_TIMEOUT,
   );
@@ -229,8 +220,7 @@ describe('strata verify PATH... | -', () => {
   it(
     'takes the node ports Services may ask for from strata.config.json, kubernetes.serviceNodePortRange, and refuses in one line a range that the flag of kube-apiserver does not take',
     () => {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-verify-ports-'));
-      try {
+      inTempDir('strata-verify-ports-', (dir) => {
         writeFileSync(
           join(dir, 'web.yaml'),
           [
@@ -274,9 +264,7 @@ describe('strata verify PATH... | -', () => {
           );
           expect(r.status).toBe(2);
         }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
     },
     BUILD_TIMEOUT,
   );
@@ -286,8 +274,7 @@ describe('strata verify', () => {
   it(
     'refuses a node port that an earlier Service of the same env holds, at its line and naming that Service, and lets another env have it; validate does the same offline',
     () => {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-verify-taken-'));
-      try {
+      inTempDir('strata-verify-taken-', (dir) => {
         writeFileSync(join(dir, 'pnpm-workspace.yaml'), 'packages: []\n');
         const service = (name: string, env: string) =>
           [
@@ -339,9 +326,7 @@ describe('strata verify', () => {
         );
         expect(offline.status).toBe(1);
         expect(inDir(['validate', '--no-policy', 'dist/staging']).status).toBe(0);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
     },
     BUILD_TIMEOUT,
   );

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inTempDir } from '@strata/testing/temp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
 import { normalize } from '@strata/emit';
@@ -354,8 +355,7 @@ describe('strata import of the layout Strata writes (base/<app>, overlays/<env>/
 
 describe('strata import of text written on Windows', () => {
   it('keeps the carriage returns of a generated file, so the overlays build to the same ConfigMap', { timeout: 120_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'strata-crlf-'));
-    try {
+    await inTempDir('strata-crlf-', async (dir) => {
       const ini = '[server]\r\nport = 8080\r\nhost = 0.0.0.0\r\nname = windows-authored\r\n';
       writeFileSync(join(dir, 'app.ini'), ini);
       writeFileSync(join(dir, 'kustomization.yaml'), 'namespace: shop\nconfigMapGenerator:\n  - name: cfg\n    files: [app.ini]\n');
@@ -363,9 +363,7 @@ describe('strata import of text written on Windows', () => {
       await importApp(ws.root, { name: 'crlfgen', envs, install: false });
       const out = await built('crlfgen');
       for (const env of ENVIRONMENTS) expect(out[env].map((m) => m.data)).toStrictEqual([{ 'app.ini': ini }]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
@@ -374,8 +372,7 @@ describe('strata import of plain YAML reads it as kubectl apply -f does', () => 
     'takes YAML 1.1 numbers and booleans, merge keys and lists of any kind as kubectl does, and says where kustomize reads it otherwise',
     { timeout: 120_000 },
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-yaml11-'));
-      try {
+      await inTempDir('strata-yaml11-', async (dir) => {
         writeFileSync(
           join(dir, 'objects.yaml'),
           [
@@ -424,9 +421,7 @@ describe('strata import of plain YAML reads it as kubectl apply -f does', () => 
             /objects\.yaml:18: kubectl \(YAML 1\.1\) reads true here but kustomize \(YAML 1\.2\) "yes".*; imported as kubectl reads it$/.test(w),
           ),
         ).toHaveLength(1);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
     },
   );
 });
@@ -436,8 +431,7 @@ describe('strata import of plain YAML saved as UTF-16', () => {
     'imports the objects kubectl apply -f reads from a UTF-16 file with a byte order mark, and says kustomize would read it otherwise',
     { timeout: 120_000 },
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-utf16-'));
-      try {
+      await inTempDir('strata-utf16-', async (dir) => {
         const text = [
           'apiVersion: v1',
           'kind: ConfigMap',
@@ -475,9 +469,7 @@ describe('strata import of plain YAML saved as UTF-16', () => {
             /dev\.yaml:\d+: kubectl reads this UTF-16 file \(little-endian, with a byte order mark\).*; imported as kubectl reads it$/.test(w),
           ),
         ).toHaveLength(1);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
     },
   );
 });
@@ -487,8 +479,7 @@ describe('strata import of plain YAML with a line break only YAML 1.1 knows', ()
     'imports the objects kubectl apply -f reads where U+2028 breaks the line, and says kustomize would read it otherwise',
     { timeout: 120_000 },
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-u2028-'));
-      try {
+      await inTempDir('strata-u2028-', async (dir) => {
         const text = (mode: string) =>
           ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: settings, namespace: shop}', 'data:', `  mode: ${mode}\u2028  level: "3"`, ''].join(
             '\n',
@@ -504,9 +495,7 @@ describe('strata import of plain YAML with a line break only YAML 1.1 knows', ()
         expect(
           r.warnings.filter((w) => /dev\.yaml:\d+: U\+2028 \(line separator\) is a line break to kubectl.*; imported as kubectl reads it$/.test(w)),
         ).toHaveLength(1);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
     },
   );
 });
@@ -547,8 +536,7 @@ describe('strata import refuses names that one checkout would merge into one fil
     ],
     ['case', ['Viewer', 'viewer'], /differ only in case .*, which collide on macOS and Windows; rename one; nothing was written$/],
   ])('%s: one line naming the files, and nothing written', async (_, names, line) => {
-    const dir = mkdtempSync(join(tmpdir(), 'strata-merged-'));
-    try {
+    await inTempDir('strata-merged-', async (dir) => {
       const role = (name: string) =>
         `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: "${name}"\nrules:\n  - {apiGroups: [""], resources: [pods], verbs: [get]}\n`;
       writeFileSync(join(dir, 'roles.yaml'), names.map(role).join('---\n'));
@@ -559,9 +547,7 @@ describe('strata import refuses names that one checkout would merge into one fil
       expect((err as ImportError).lines[0]).toMatch(/^the sources' objects cannot be files of one checkout: base\/roles\/clusterrole\./);
       expect((err as ImportError).lines[0]).toMatch(line);
       expect(filesUnder(ws.root, '.')).toStrictEqual(before);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
