@@ -2,17 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo, strata, tempWorkspace, treeOf } from './workspace.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repo, strata, suiteWorkspace, tempWorkspace, treeOf } from './workspace.ts';
 
 const APP = 'tokenplace-relay';
 
 describe('strata CLI on a copy of the workspace', () => {
-  let ws: ReturnType<typeof tempWorkspace>;
-  beforeAll(() => {
-    ws = tempWorkspace([APP]);
-  });
-  afterAll(() => ws.dispose());
+  const ws = suiteWorkspace([APP]);
 
   it('generate twice writes nothing the second time', () => {
     const first = strata(ws.root, ['generate']);

@@ -1,19 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace, treeOf } from './workspace.ts';
+import { describe, expect, it } from 'vitest';
+import { strata, suiteWorkspace, treeOf } from './workspace.ts';
 
 const APP = 'tokenplace-relay';
 
 describe('strata generate --dry-run', () => {
-  let ws: ReturnType<typeof tempWorkspace>;
-  beforeAll(() => {
-    ws = tempWorkspace([APP]);
-    // The copy lacks the env roots and gitops/ of a one-app workspace: generate them first.
-    expect(strata(ws.root, ['generate']).status).toBe(0);
-  });
-  afterAll(() => ws.dispose());
+  // The copy lacks the env roots and gitops/ of a one-app workspace: generate them first.
+  const ws = suiteWorkspace([APP], { generate: true });
 
   it('says "no changes" on a tree in sync with the code', () => {
     const r = strata(ws.root, ['generate', '--dry-run']);

@@ -11,14 +11,10 @@ import {
   offlineMetadata,
 } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo, strata, tempWorkspace } from './workspace.ts';
+import { repo, strata, suiteWorkspace } from './workspace.ts';
 
 describe('strata new-app', () => {
-  let ws: ReturnType<typeof tempWorkspace>;
-  beforeAll(() => {
-    ws = tempWorkspace(['tokenplace-relay']);
-  });
-  afterAll(() => ws.dispose());
+  const ws = suiteWorkspace(['tokenplace-relay']);
 
   // Eight CLI runs and a nested vitest: minutes when the machine is busy with other test files.
   it('creates an app that generates, round-trips, validates and passes its own tests', { timeout: 360_000 }, () => {

@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { sizeCrd } from '../../verify/test/helpers.ts';
 import { tempWorkspace, type Run } from './workspace.ts';
 
 // A person in a subfolder (apps/<app>/, say) names files from there, as kubectl and kustomize take
@@ -134,29 +136,7 @@ describe('paths are named from the folder strata runs in', () => {
   });
 
   it('crd add reads a file named from a subfolder, and names a missing one as typed', () => {
-    writeFileSync(
-      join(here, 'gadgets.yaml'),
-      [
-        'apiVersion: apiextensions.k8s.io/v1',
-        'kind: CustomResourceDefinition',
-        'metadata:',
-        '  name: gadgets.toys.example.com',
-        'spec:',
-        '  group: toys.example.com',
-        '  scope: Namespaced',
-        '  names: {kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList}',
-        '  versions:',
-        '    - name: v1',
-        '      served: true',
-        '      storage: true',
-        '      schema:',
-        '        openAPIV3Schema:',
-        '          type: object',
-        '          properties:',
-        '            spec: {type: object, properties: {size: {type: integer}}}',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(join(here, 'gadgets.yaml'), stringify(sizeCrd('toys.example.com', 'Gadget')));
     const r = run(['crd', 'add', 'gadgets.yaml', '--no-models']);
     expect(r.stdout).toMatch(/^added gadgets\.toys\.example\.com \(Gadget v1\)$/m);
     expect(r.stdout).toMatch(/^crd add: 1 CRD from gadgets\.yaml: /m);

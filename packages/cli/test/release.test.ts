@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace, treeOf } from './workspace.ts';
+import { describe, expect, it } from 'vitest';
+import { strata, suiteWorkspace, tempWorkspace, treeOf } from './workspace.ts';
 
 // set image and promote, run as a user would, in a throw-away copy of the workspace; what they
 // write is checked in the real `kustomize build` of the overlay.
@@ -10,11 +10,7 @@ const D1 = `sha256:${'1a2b3c4d'.repeat(8)}`;
 const D2 = `sha256:${'9f8e7d6c'.repeat(8)}`;
 
 describe('strata set image and promote', () => {
-  let ws: ReturnType<typeof tempWorkspace>;
-  beforeAll(() => {
-    ws = tempWorkspace(['tensafe']);
-  });
-  afterAll(() => ws.dispose());
+  const ws = suiteWorkspace(['tensafe']);
   const pins = () => readFileSync(join(ws.root, 'apps/tensafe/images.json'), 'utf8');
   const built = (env: string) => {
     const r = strata(ws.root, ['build', '--app', 'tensafe', '--env', env]);

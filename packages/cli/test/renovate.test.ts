@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo, strata, tempWorkspace } from './workspace.ts';
+import { describe, expect, it } from 'vitest';
+import { repo, strata, suiteWorkspace } from './workspace.ts';
 
 interface RegexManager {
   customType: string;
@@ -56,11 +56,7 @@ const NEW_DIGEST = `sha256:${'c0ffee00'.repeat(8)}`;
 describe("the README's Renovate configuration", () => {
   const config = documentedConfig();
   const manager = config.customManagers.find((m) => m.customType === 'regex')!;
-  let ws: ReturnType<typeof tempWorkspace>;
-  beforeAll(() => {
-    ws = tempWorkspace(['tensafe']);
-  });
-  afterAll(() => ws.dispose());
+  const ws = suiteWorkspace(['tensafe']);
 
   it('finds the pin files and leaves the generated folders to strata', () => {
     expect(manager.datasourceTemplate).toBe('docker');

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo, strata, tempWorkspace, treeOf } from './workspace.ts';
+import { repo, strata, suiteWorkspace, tempWorkspace, treeOf } from './workspace.ts';
 
 /** Adds `apps/<name>` with the given app.ts, importing @strata/core as the other apps do. */
 function addApp(root: string, name: string, source: string) {
@@ -110,13 +110,8 @@ describe('hostile names never become paths', () => {
 });
 
 describe('a generated folder linked out of the repository', () => {
-  let ws: ReturnType<typeof tempWorkspace>;
-  beforeAll(() => {
-    ws = tempWorkspace(['tensafe']);
-    // The copy's env roots and gitops/ list just its app, so only the link stands in the way.
-    expect(strata(ws.root, ['generate']).status).toBe(0);
-  }, 120_000);
-  afterAll(() => ws.dispose());
+  // The copy's env roots and gitops/ list just its app, so only the link stands in the way.
+  const ws = suiteWorkspace(['tensafe'], { generate: true, timeout: 120_000 });
 
   /** Every file in a folder outside the tree, with its content. */
   const contents = (dir: string) =>
@@ -295,11 +290,7 @@ describe('Secret values never touch disk', () => {
 });
 
 describe('env files are exact', () => {
-  let ws: ReturnType<typeof tempWorkspace>;
-  beforeAll(() => {
-    ws = tempWorkspace(['rtmlib-ml-backend']);
-  });
-  afterAll(() => ws.dispose());
+  const ws = suiteWorkspace(['rtmlib-ml-backend']);
 
   it('a misspelt key fails generate, pipeline and check, naming the env file, the key and the key it was meant to be', () => {
     const file = join(ws.root, 'apps/rtmlib-ml-backend/src/env/prod.ts');

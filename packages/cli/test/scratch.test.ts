@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace } from './workspace.ts';
+import { strata, suiteWorkspace, tempWorkspace } from './workspace.ts';
 
 const APP = 'tokenplace-relay';
 
@@ -81,11 +81,7 @@ describe('a killed strata leaves no scratch folder in TMPDIR', () => {
 // file beside it: in the pipeline's cache and in dist/, which are written outside the tree's
 // transactions. Any next command removes those of processes that are gone, not only the next writer.
 describe('temporary files a killed writer left in the cache and dist/', () => {
-  let ws: ReturnType<typeof tempWorkspace>;
-  beforeAll(() => {
-    ws = tempWorkspace([APP]);
-  });
-  afterAll(() => ws.dispose());
+  const ws = suiteWorkspace([APP]);
 
   it('are removed by the next command, whichever it is; a live writer keeps its own', async () => {
     // A pid that is gone: a process that has ended.

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { findRoot } from '@strata/project';
 
 export const repo = findRoot();
@@ -29,6 +30,38 @@ export function tempWorkspace(apps: readonly string[]): { root: string; dispose(
     for (const env of ['dev', 'staging', 'prod']) cpSync(join(repo, 'overlays', env, app), join(root, 'overlays', env, app), { recursive: true });
   }
   return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * A {@link tempWorkspace} for the tests of the describe block that calls this: made before them,
+ * removed after them. With `generate`, its env roots and gitops/ are generated first: the copy
+ * holds those of the whole repository, not of a workspace of just these apps.
+ */
+export function suiteWorkspace(apps: readonly string[], options: { generate?: boolean; timeout?: number } = {}): { readonly root: string } {
+  let ws: ReturnType<typeof tempWorkspace> | undefined;
+  beforeAll(() => {
+    ws = tempWorkspace(apps);
+    if (options.generate) expect(strata(ws.root, ['generate']).status).toBe(0);
+  }, options.timeout);
+  afterAll(() => ws?.dispose());
+  return {
+    get root() {
+      if (!ws) throw new Error('the workspace of a suite is made before its tests, not while they are collected');
+      return ws.root;
+    },
+  };
+}
+
+/**
+ * Rewrites a file with `edit`, failing the test when the edit changes nothing (the text it looks
+ * for has moved); returns the text the file had, for a test that puts it back.
+ */
+export function editFile(file: string, edit: (text: string) => string): string {
+  const before = readFileSync(file, 'utf8');
+  const after = edit(before);
+  expect(after, `${file}: the edit changed nothing`).not.toBe(before);
+  writeFileSync(file, after);
+  return before;
 }
 
 export interface Run {

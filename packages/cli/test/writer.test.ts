@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace, treeOf } from './workspace.ts';
+import { strata, suiteWorkspace, tempWorkspace, treeOf } from './workspace.ts';
 import { filesIn } from '@strata/project';
 
 const APP = 'tokenplace-relay';
@@ -13,11 +13,7 @@ function node(root: string, script: string) {
 }
 
 describe('strata and a writer that was killed or is still running', () => {
-  let ws: ReturnType<typeof tempWorkspace>;
-  beforeAll(() => {
-    ws = tempWorkspace([APP]);
-  });
-  afterAll(() => ws.dispose());
+  const ws = suiteWorkspace([APP]);
 
   it('a generate killed half-way through writing is completed by the next command', async () => {
     // The copy has no env roots and no gitops/ yet: the first generate writes several files.

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ToolError, UsageError } from '@strata/project';
 import { diff, failOnToolFailures, previewGenerate, pruneDist } from '../src/index.ts';
-import { strata, tempWorkspace, treeOf } from '../../cli/test/workspace.ts';
+import { suiteWorkspace, treeOf } from '../../cli/test/workspace.ts';
 
 const APP = 'tokenplace-relay';
 
@@ -79,14 +79,9 @@ describe('diff', () => {
 });
 
 describe('previewGenerate and diff on a workspace', () => {
-  let ws: ReturnType<typeof tempWorkspace>;
-  beforeAll(() => {
-    ws = tempWorkspace([APP]);
-    // The copy lacks the env roots and gitops/ of a one-app workspace. In a child process: an app
-    // loaded in this one stays loaded, so the edit below must come before the first load here.
-    expect(strata(ws.root, ['generate']).status).toBe(0);
-  });
-  afterAll(() => ws.dispose());
+  // The copy lacks the env roots and gitops/ of a one-app workspace. In a child process: an app
+  // loaded in this one stays loaded, so the edit below must come before the first load here.
+  const ws = suiteWorkspace([APP], { generate: true });
 
   it('previews what generate would change as one diff per file, counting apps and envs, and writes nothing', async () => {
     const pins = join(ws.root, 'apps', APP, 'images.json');

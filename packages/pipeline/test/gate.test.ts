@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BUILD_TIMEOUT, isRunning, lineOf } from '../../verify/test/helpers.ts';
-import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { editFile, strata, suiteWorkspace } from '../../cli/test/workspace.ts';
 import { DriftError, gate } from '../src/index.ts';
 
 const APP = 'tokenplace-relay';
@@ -20,10 +20,8 @@ function snapshot(root: string): Record<string, string> {
 }
 
 describe('strata ci: the pipeline, then a dry run of what it built on one API server', () => {
-  const ws = tempWorkspace([APP]);
   // The env roots and gitops/ of a workspace with this one app: CI's pipeline changes nothing.
-  beforeAll(() => expect(strata(ws.root, ['generate']).status).toBe(0), 120_000);
-  afterAll(() => ws.dispose());
+  const ws = suiteWorkspace([APP], { generate: true, timeout: 120_000 });
 
   it(
     'verifies every object the pipeline built, from memory, and stops the server',
@@ -64,11 +62,9 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
     () => {
       // A cluster IP outside the server's service range: the schemas, the policy and the offline
       // field checks accept any address.
-      const render = join(ws.root, 'apps', APP, 'src', 'render.ts');
-      const source = readFileSync(render, 'utf8');
-      const edited = source.replace("spec: { type: 'ClusterIP', selector", "spec: { type: 'ClusterIP', clusterIP: '10.0.0.10', selector");
-      expect(edited).not.toBe(source);
-      writeFileSync(render, edited);
+      editFile(join(ws.root, 'apps', APP, 'src', 'render.ts'), (source) =>
+        source.replace("spec: { type: 'ClusterIP', selector", "spec: { type: 'ClusterIP', clusterIP: '10.0.0.10', selector"),
+      );
       expect(strata(ws.root, ['generate']).status).toBe(0);
       const r = strata(ws.root, ['ci'], undefined, { CI: 'true' });
       expect(r.stdout).toMatch(/^pipeline: 1 app x 3 envs: No problems in/m);
@@ -94,14 +90,12 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
     'applies no object Argo CD skips, as verify does, and says how many it left out and where; the pipeline still validates them',
     () => {
       // The Service the server refuses (the test before), now annotated Skip: Argo CD never applies it.
-      const render = join(ws.root, 'apps', APP, 'src', 'render.ts');
-      const source = readFileSync(render, 'utf8');
-      const edited = source.replace(
-        "metadata: m.of(NAME),\n    spec: { type: 'ClusterIP', clusterIP",
-        "metadata: m.of(NAME, { annotations: { 'argocd.argoproj.io/hook': 'Skip' } }),\n    spec: { type: 'ClusterIP', clusterIP",
+      editFile(join(ws.root, 'apps', APP, 'src', 'render.ts'), (source) =>
+        source.replace(
+          "metadata: m.of(NAME),\n    spec: { type: 'ClusterIP', clusterIP",
+          "metadata: m.of(NAME, { annotations: { 'argocd.argoproj.io/hook': 'Skip' } }),\n    spec: { type: 'ClusterIP', clusterIP",
+        ),
       );
-      expect(edited).not.toBe(source);
-      writeFileSync(render, edited);
       expect(strata(ws.root, ['generate']).status).toBe(0);
       const r = strata(ws.root, ['ci'], undefined, { CI: 'true' });
       const resources = Number(/^pipeline: 1 app x 3 envs: No problems in (\d+) resources/m.exec(r.stdout)?.[1]);
@@ -157,23 +151,16 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
 });
 
 describe("strata ci leaves the offline copy of the server's field checks to the server itself", () => {
-  const ws = tempWorkspace([APP]);
-  beforeAll(() => expect(strata(ws.root, ['generate']).status).toBe(0), 120_000);
-  afterAll(() => ws.dispose());
+  const ws = suiteWorkspace([APP], { generate: true, timeout: 120_000 });
 
   it(
     'reports a field the server refuses once, from the dry run; a later pipeline does not reuse what ci judged without those checks',
     () => {
       // A pod template whose labels the Deployment's selector does not match: no schema says so,
       // the API server's validation does (and so does its offline copy in the pipeline).
-      const render = join(ws.root, 'apps', APP, 'src', 'render.ts');
-      const source = readFileSync(render, 'utf8');
-      const edited = source.replace(
-        'metadata: { labels: m.labels },',
-        "metadata: { labels: { ...m.labels, 'app.kubernetes.io/name': 'elsewhere' } },",
+      editFile(join(ws.root, 'apps', APP, 'src', 'render.ts'), (source) =>
+        source.replace('metadata: { labels: m.labels },', "metadata: { labels: { ...m.labels, 'app.kubernetes.io/name': 'elsewhere' } },"),
       );
-      expect(edited).not.toBe(source);
-      writeFileSync(render, edited);
       expect(strata(ws.root, ['generate']).status).toBe(0);
 
       const ci = strata(ws.root, ['ci'], undefined, { CI: 'true' });

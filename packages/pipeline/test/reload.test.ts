@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate, pipeline, planTree } from '../src/index.ts';
-import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { editFile, strata, tempWorkspace } from '../../cli/test/workspace.ts';
 
 // A long-lived process (a test run, a watch, the gate) loads the apps once and plans many times:
 // an edit to an app's sources between two plans must reach the second one.
@@ -29,10 +29,7 @@ describe('planning twice in one process', () => {
     const again = await planTree(ws.root);
     expect(again.files).toStrictEqual(before.files);
     const env = join(ws.root, 'apps/tokenplace-relay/src/env/prod.ts');
-    const text = readFileSync(env, 'utf8');
-    const edited = text.replace(/replicas: (\d+)/, (_, n: string) => `replicas: ${Number(n) + 5}`);
-    expect(edited).not.toBe(text);
-    writeFileSync(env, edited);
+    editFile(env, (text) => text.replace(/replicas: (\d+)/, (_, n: string) => `replicas: ${Number(n) + 5}`));
     const after = await planTree(ws.root);
     expect(after.files).not.toStrictEqual(before.files);
   });

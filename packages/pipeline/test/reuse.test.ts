@@ -5,7 +5,7 @@ import { ENVIRONMENTS, type Manifest } from '@strata/core';
 import { appDirs } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { check, pipeline, proveEnvRoot, type CheckResult, type OverlayFindings } from '../src/index.ts';
-import { repo, strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { editFile, repo, strata, tempWorkspace } from '../../cli/test/workspace.ts';
 
 // `strata check` after `strata pipeline` compares nothing the pipeline already compared, and the
 // env roots are proven from their apps' builds instead of being built; both say what a check from
@@ -38,10 +38,7 @@ describe('check after a pipeline', () => {
 
   it('compares afresh an app changed since the pipeline, and reports its drift', async () => {
     const dev = join(ws.root, 'apps/tokenplace-relay/images.json');
-    const original = readFileSync(dev, 'utf8');
-    const changed = original.replace('"tag": "sha-3f9c2e1"', '"tag": "sha-0000004"');
-    expect(changed).not.toBe(original);
-    writeFileSync(dev, changed);
+    const original = editFile(dev, (text) => text.replace('"tag": "sha-3f9c2e1"', '"tag": "sha-0000004"'));
     try {
       const r = await check(ws.root);
       expect(r.reused).toBe(6);

@@ -20,7 +20,7 @@ import { ensureHelper } from '@strata/server-validation';
 import { cacheFile, hashOf, stampOf, verify, type PipelineCache } from '../src/cache.ts';
 import { check } from '../src/check.ts';
 import { pipeline } from '../src/pipeline.ts';
-import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { editFile, repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 // The cache can make a run slower, never greener: whatever happened to it or to the files it
 // describes, a run ends as a run without it would.
@@ -51,14 +51,13 @@ describe('the pipeline cache', () => {
   const devTag = () => /tokenplace-relay:(sha-[0-9a-z]+)/.exec(readFileSync(join(ws.root, `dist/dev/${APP}.yaml`), 'utf8'))?.[1];
 
   it('does not reuse a verdict whose problem list was emptied by hand', async () => {
-    const original = readFileSync(render, 'utf8');
     // The kit sets the container's security context; a privileged one is forced in on top of it.
-    const privileged = original.replace(
-      'containers: [relay]',
-      'containers: [{ ...relay, container: { ...relay.container, securityContext: { ...relay.container.securityContext, privileged: true } } }]',
+    const original = editFile(render, (source) =>
+      source.replace(
+        'containers: [relay]',
+        'containers: [{ ...relay, container: { ...relay.container, securityContext: { ...relay.container.securityContext, privileged: true } } }]',
+      ),
     );
-    expect(privileged).not.toBe(original);
-    writeFileSync(render, privileged);
     try {
       const failing = await pipeline(ws.root);
       const errors = failing.problems.filter((p) => p.rule === 'no-privileged' && !p.excepted);
