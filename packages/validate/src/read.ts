@@ -765,67 +765,108 @@ export async function parseInputs(root: string, inputs: readonly string[], optio
     if (s.walked) walked.add(s.file);
   }
   await decodeParsed(parsed, root);
-  if (walked.size > 0) readAsPatches(parsed, root, walked);
+  if (walked.size > 0) readAsKustomizeInputs(parsed, root, walked);
   return parsed;
 }
 
-/** What is still checked in a file read as a patch: its YAML, as kustomize reads it too. */
-const YAML_RULES = new Set(['yaml-syntax', 'duplicate-key', 'yaml-version', 'yaml-line-break', 'yaml-encoding']);
+/** What a kustomization makes of a file it names, other than a resource: the words for it, and whether kustomize reads it as YAML. */
+interface KustomizeInput {
+  readonly what: string;
+  readonly yaml: boolean;
+}
 
-/** The files a kustomization (or component) names as patches, by path from its folder. */
-function patchPaths(k: Record<string, unknown>): string[] {
-  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-  const pathOf = (p: unknown) => (isPlainObject(p) && typeof p.path === 'string' ? [p.path] : []);
+/** The files a kustomization (or component) reads other than as resources, by path from its folder. */
+function kustomizeInputs(k: Record<string, unknown>): [string, KustomizeInput][] {
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+  const texts = (v: unknown) => list(v).filter((p): p is string => typeof p === 'string' && !p.includes('\n'));
+  const paths = (v: unknown, field = 'path') => list(v).flatMap((p) => (isPlainObject(p) && typeof p[field] === 'string' ? [p[field]] : []));
+  const yaml =
+    (what: string) =>
+    (path: string): [string, KustomizeInput] => [path, { what, yaml: true }];
+  const data =
+    (what: string) =>
+    (path: string): [string, KustomizeInput] => [path, { what, yaml: false }];
+  const generated = (field: string) =>
+    list(k[field]).flatMap((g) =>
+      isPlainObject(g)
+        ? [
+            // `key=path` names the key the file's bytes go under.
+            ...texts(g.files).map((f) => f.slice(f.indexOf('=') + 1)),
+            ...texts(g.envs),
+            ...texts(g.env),
+          ].map(data(`a ${field} file`))
+        : [],
+    );
   return [
-    ...list(k.patches).flatMap(pathOf),
-    ...list(k.patchesJson6902).flatMap(pathOf),
-    // An entry with a line break is a patch written inline, not a file.
-    ...list(k.patchesStrategicMerge).filter((p): p is string => typeof p === 'string' && !p.includes('\n')),
+    // An entry with a line break is written inline, not a file.
+    ...[...paths(k.patches), ...paths(k.patchesJson6902), ...texts(k.patchesStrategicMerge)].map(yaml('a patch')),
+    ...generated('configMapGenerator'),
+    ...generated('secretGenerator'),
+    ...paths(k.replacements).map(yaml('a replacement')),
+    ...texts(k.transformers).map(yaml('a transformer')),
+    ...texts(k.generators).map(yaml('a generator')),
+    ...texts(k.validators).map(yaml('a validator')),
+    ...texts(k.configurations).map(yaml('a transformer configuration')),
+    ...texts(k.crds).map(yaml('a CRD schema')),
+    ...paths(k.openapi).map(yaml('an OpenAPI schema')),
+    ...list(k.helmCharts).flatMap((h) =>
+      isPlainObject(h) ? [...texts(h.valuesFile), ...texts(h.additionalValuesFiles)].map(data('a Helm values file')) : [],
+    ),
   ];
 }
 
+/** A key written twice in one mapping, as text to YAML 1.2 too: kustomize keeps one value (a patch's first, a replacement's last). */
+const TWICE = /^key "(?:[^"\\]|\\.)*" appears twice in one mapping; /;
+
 /**
- * A folder walk over a kustomize tree meets the patches of its kustomizations: parts of objects that
- * kustomize merges into a resource, which judged as objects give false problems (no selector, no
- * image). A walked file that a kustomization of the walk names as a patch keeps the problems of its
- * YAML and holds no object; one note says so.
+ * A folder walk over a kustomize tree meets the files its kustomizations read other than as
+ * resources: patches, which kustomize merges into a resource, generator inputs, which become a
+ * ConfigMap's or Secret's data, and its own configuration (replacements, transformers). Judged as
+ * objects they gave false problems (no selector, no kind). A walked file that a walked kustomization
+ * names so holds no object; of what the reader says of a file kustomize reads as YAML, only what
+ * matters to kustomize too is kept (broken YAML, a key written twice, of which it keeps one value),
+ * and nothing of a file it reads as data. One note says so.
  */
-function readAsPatches(parsed: ParsedInputs, root: string, walked: ReadonlySet<string>): void {
+function readAsKustomizeInputs(parsed: ParsedInputs, root: string, walked: ReadonlySet<string>): void {
   const abs = (key: string) => (isAbsolute(key) ? key : resolve(root, key));
   const byPath = new Map([...walked].map((key) => [abs(key), key]));
-  const patches = new Map<string, string>(); // patch file -> its kustomization file
+  const inputs = new Map<string, KustomizeInput & { readonly of: string }>();
   for (const d of parsed.docs) {
     const { apiVersion, kind } = d.manifest;
     if (!apiVersion.startsWith('kustomize.config.k8s.io/') || (kind !== 'Kustomization' && kind !== 'Component')) continue;
     if (!KUSTOMIZATION_FILE.test(basename(d.file)) || !walked.has(d.file)) continue;
-    for (const path of patchPaths(d.manifest)) {
+    for (const [path, input] of kustomizeInputs(d.manifest)) {
       const key = byPath.get(resolve(dirname(abs(d.file)), path));
-      if (key !== undefined && key !== d.file && !patches.has(key)) patches.set(key, d.file);
+      if (key !== undefined && key !== d.file && !inputs.has(key)) inputs.set(key, { ...input, of: d.file });
     }
   }
-  if (patches.size === 0) return;
-  const keep = (p: Problem) => !patches.has(p.file) || YAML_RULES.has(p.rule);
-  const asPatch = (p: Problem): Problem => {
-    if (!patches.has(p.file) || p.resource === undefined) return p;
+  if (inputs.size === 0) return;
+  const kept = (p: Problem): Problem | undefined => {
+    const input = inputs.get(p.file);
+    if (!input) return p;
+    if (!input.yaml || (p.rule !== 'yaml-syntax' && !(p.rule === 'duplicate-key' && TWICE.test(p.message)))) return undefined;
     const { resource: _resource, ...rest } = p;
-    return rest;
+    return p.rule === 'duplicate-key'
+      ? { ...rest, message: `${p.message.replace(/; kubectl silently keeps .*$/, '')}; kustomize silently keeps only one of them: remove the other` }
+      : rest;
   };
-  for (const [key] of patches) {
+  const keep = (problems: readonly Problem[]) => problems.flatMap((p) => kept(p) ?? []);
+  for (const [key] of inputs) {
     const f = parsed.files.get(key)!;
     f.docs = [];
-    f.problems = f.problems.filter(keep).map(asPatch);
+    f.problems = keep(f.problems);
     f.resources = 0;
     delete f.documents;
   }
-  const docs = parsed.docs.filter((d) => !patches.has(d.file));
+  const docs = parsed.docs.filter((d) => !inputs.has(d.file));
   parsed.docs.splice(0, parsed.docs.length, ...docs);
-  const problems = parsed.problems.filter(keep).map(asPatch);
+  const problems = keep(parsed.problems);
   parsed.problems.splice(0, parsed.problems.length, ...problems);
   const shown = (key: string) => parsed.files.get(key)?.shown ?? key;
-  const [first, of] = [...patches].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))[0]!;
-  const more = patches.size > 1 ? `, and ${patches.size - 1} more` : '';
+  const [first, input] = [...inputs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))[0]!;
+  const more = inputs.size > 1 ? `, and ${inputs.size - 1} more` : '';
   parsed.notes?.push(
-    `${patches.size} file${patches.size === 1 ? '' : 's'} read as the patches a kustomization names, not as objects (${shown(first)} of ${shown(of)}${more}): their YAML is checked; validate what kustomize builds from them (kustomize build <folder> | strata validate -)`,
+    `${inputs.size} file${inputs.size === 1 ? '' : 's'} read as the kustomization that names ${inputs.size === 1 ? 'it' : 'them'} reads ${inputs.size === 1 ? 'it' : 'them'}, not as objects (${shown(first)}: ${input.what} of ${shown(input.of)}${more}): validate what kustomize builds (kustomize build <folder> | strata validate -)`,
   );
 }
 

@@ -52,6 +52,22 @@ patchesStrategicMerge:
 patchesJson6902:
   - path: ops6902.yaml
     target: {group: apps, version: v1, kind: Deployment, name: web}
+configMapGenerator:
+  - name: settings
+    files:
+      - config/app.yaml
+      - flags=config/flags.json
+replacements:
+  - path: replacements.yaml
+`,
+  // Data of a generated ConfigMap: kustomize reads its bytes, not its YAML.
+  'overlays/prod/config/app.yaml': 'logLevel: debug\nenabled: yes\n',
+  'overlays/prod/config/flags.json': '{"beta": true}\n',
+  'overlays/prod/replacements.yaml': `- source: {kind: Deployment, name: web, fieldPath: metadata.name}
+  targets:
+    - select: {kind: Deployment, name: web}
+      fieldPaths: [metadata.annotations.owner]
+      options: {create: true}
 `,
   'overlays/prod/patches/replicas.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n',
   'overlays/prod/ops.yaml': '- op: add\n  path: /spec/revisionHistoryLimit\n  value: 2\n',
@@ -71,7 +87,15 @@ spec:
   // An object of the overlay that no kustomization names as a patch: judged as any object.
   'overlays/prod/stray.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stray\nspec: {}\n',
 };
-const PATCHES = ['overlays/prod/limits.yaml', 'overlays/prod/ops.yaml', 'overlays/prod/ops6902.yaml', 'overlays/prod/patches/replicas.yaml'];
+const INPUTS = [
+  'overlays/prod/config/app.yaml',
+  'overlays/prod/config/flags.json',
+  'overlays/prod/limits.yaml',
+  'overlays/prod/ops.yaml',
+  'overlays/prod/ops6902.yaml',
+  'overlays/prod/patches/replicas.yaml',
+  'overlays/prod/replacements.yaml',
+];
 
 let dir: string;
 let built: { status: number | null; stdout: string; stderr: string };
@@ -88,21 +112,30 @@ afterAll(() => {
 });
 
 describe('a folder walk over a kustomize tree', () => {
-  it('meets patches that the real kustomize applies: the overlay builds, with every patch in it', () => {
+  it('meets patches, generator files and replacements that the real kustomize takes: the overlay builds with all of them', () => {
     expect(built.status, built.stderr).toBe(0);
-    for (const field of ['replicas: 3', 'revisionHistoryLimit: 2', 'progressDeadlineSeconds: 60', 'memory: 128Mi', 'minReadySeconds: 5'])
+    for (const field of [
+      'replicas: 3',
+      'revisionHistoryLimit: 2',
+      'progressDeadlineSeconds: 60',
+      'memory: 128Mi',
+      'minReadySeconds: 5',
+      'enabled: yes',
+      'flags: |',
+      'owner: web',
+    ])
       expect(built.stdout).toContain(field);
   });
 
-  it('reads the files a kustomization names as patches as patches, not objects, and says so', async () => {
+  it('reads the files a kustomization names as patches, generator files or replacements as it does, not as objects, and says so', async () => {
     const r = await validate(repo, ['.'], { cwd: dir, policy: false });
     const errors = r.problems.filter((p) => p.severity === 'error');
     // Only the stray object's own defect: a ConfigMap has no spec.
     expect(errors.map((p) => [p.file, p.rule])).toStrictEqual([['overlays/prod/stray.yaml', 'schema']]);
     expect(r.notes).toStrictEqual([
-      `${PATCHES.length} files read as the patches a kustomization names, not as objects (${PATCHES[0]} of overlays/prod/kustomization.yaml, and ${PATCHES.length - 1} more): their YAML is checked; validate what kustomize builds from them (kustomize build <folder> | strata validate -)`,
+      `${INPUTS.length} files read as the kustomization that names them reads them, not as objects (${INPUTS[0]}: a configMapGenerator file of overlays/prod/kustomization.yaml, and ${INPUTS.length - 1} more): validate what kustomize builds (kustomize build <folder> | strata validate -)`,
     ]);
-    // The patches are no objects; the kustomizations are read as Kustomizations (no schema of their own).
+    // The patches and the generator's files are no objects; the kustomizations are read as Kustomizations (no schema of their own).
     expect(r.objects?.map((o) => [o.file, o.kind]).sort()).toStrictEqual([
       ['base/deployment.yaml', 'Deployment'],
       ['base/kustomization.yaml', 'Kustomization'],
@@ -111,13 +144,24 @@ describe('a folder walk over a kustomize tree', () => {
     ]);
   });
 
-  it("still reads a patch's YAML: a key written twice in it is reported at its line", async () => {
+  it("still reads a patch's YAML as kustomize does: a key written twice is reported, keys that only YAML 1.1 makes one are not", async () => {
     const twice = mkdtempSync(join(tmpdir(), 'strata-patches-walk-'));
     try {
-      writeFileSync(join(twice, 'kustomization.yaml'), 'resources: []\npatches:\n  - path: p.yaml\n');
-      writeFileSync(join(twice, 'p.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  name: d\n');
-      const r = await validate(repo, ['.'], { cwd: twice, policy: false, allowEmpty: true });
-      expect(r.problems.map((p) => [p.file, p.line, p.rule])).toStrictEqual([['p.yaml', 5, 'duplicate-key']]);
+      writeFileSync(join(twice, 'kustomization.yaml'), 'resources:\n  - cm.yaml\npatches:\n  - path: p.yaml\n  - path: q.yaml\n');
+      writeFileSync(join(twice, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: "0"\n');
+      writeFileSync(join(twice, 'p.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: "1"\n  a: "2"\n');
+      writeFileSync(join(twice, 'q.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  on: "3"\n  y: "4"\n');
+      // kustomize applies one value of the key written twice (the first), and both keys of the other patch:
+      // on and y are one key (true) to YAML 1.1 only.
+      const kustomize = spawnSync(kustomizeBin, ['build', twice], { encoding: 'utf8' });
+      expect(kustomize.status, kustomize.stderr).toBe(0);
+      expect(kustomize.stdout).toContain('a: "1"');
+      expect(kustomize.stdout).toContain('"on": "3"');
+      expect(kustomize.stdout).toContain('"y": "4"');
+      const r = await validate(repo, ['.'], { cwd: twice, policy: false });
+      expect(r.problems.map((p) => [p.file, p.line, p.rule, p.message])).toStrictEqual([
+        ['p.yaml', 7, 'duplicate-key', 'key "a" appears twice in one mapping; kustomize silently keeps only one of them: remove the other'],
+      ]);
     } finally {
       rmSync(twice, { recursive: true, force: true });
     }
