@@ -292,26 +292,48 @@ describe('Secret values never touch disk', () => {
 describe('env files are exact', () => {
   const ws = suiteWorkspace(['rtmlib-ml-backend']);
 
-  it('a misspelt key fails generate, pipeline and check, naming the env file, the key and the key it was meant to be', () => {
-    const file = join(ws.root, 'apps/rtmlib-ml-backend/src/env/prod.ts');
-    const original = readFileSync(file, 'utf8');
-    expect(original).toMatch(/^ {4}replicas: 3,$/m);
-    writeFileSync(file, original.replace(/^ {4}replicas: 3,$/m, '    replicaz: 3,'));
-    const line = original.split('\n').findIndex((l) => l === '    replicas: 3,') + 1;
+  /**
+   * Rewrites the line `was` of a file of the app to `now`, and asserts that each command refuses it
+   * with exit 1, writing nothing, and a stderr that is `want(line)` (or matches it, a pattern), where
+   * `line` is the line's number; the file is put back after.
+   */
+  function expectRefusedAtLine(
+    file: string,
+    was: string,
+    now: string,
+    want: (line: number) => string | RegExp,
+    commands = ['generate', 'pipeline', 'check'],
+  ) {
+    const path = join(ws.root, 'apps/rtmlib-ml-backend', file);
+    const original = readFileSync(path, 'utf8');
+    const lines = original.split('\n');
+    const line = lines.indexOf(was) + 1;
+    expect(line, `${file} has no line ${was}`).toBeGreaterThan(0);
+    writeFileSync(path, lines.map((l, i) => (i === line - 1 ? now : l)).join('\n'));
     try {
       const before = treeOf(ws.root);
-      for (const command of ['generate', 'pipeline', 'check']) {
+      for (const command of commands) {
         const r = strata(ws.root, [command]);
-        expect(r.stderr.trim()).toBe(
-          `strata: apps/rtmlib-ml-backend/src/env/prod.ts:${line}:5: replicaz: not a key of app rtmlib-ml-backend's config; did you mean replicas?`,
-        );
-        expect(r.status).toBe(1);
+        const message = want(line);
+        if (typeof message === 'string') expect(r.stderr, command).toBe(message);
+        else expect(r.stderr, command).toMatch(message);
+        expect(r.status, command).toBe(1);
       }
       expect(treeOf(ws.root)).toStrictEqual(before);
-      expect(existsSync(join(ws.root, 'dist'))).toBe(false);
     } finally {
-      writeFileSync(file, original);
+      writeFileSync(path, original);
     }
+  }
+
+  it('a misspelt key fails generate, pipeline and check, naming the env file, the key and the key it was meant to be', () => {
+    expectRefusedAtLine(
+      'src/env/prod.ts',
+      '    replicas: 3,',
+      '    replicaz: 3,',
+      (line) =>
+        `strata: apps/rtmlib-ml-backend/src/env/prod.ts:${line}:5: replicaz: not a key of app rtmlib-ml-backend's config; did you mean replicas?\n`,
+    );
+    expect(existsSync(join(ws.root, 'dist'))).toBe(false);
   });
 
   it.each([
@@ -321,64 +343,34 @@ describe('env files are exact', () => {
     '__proto__',
     'hasOwnProperty',
   ])('an unknown component %s fails generate, pipeline and check at its line in the env file, listing the components there are', (name) => {
-    const file = join(ws.root, 'apps/rtmlib-ml-backend/src/env/prod.ts');
-    const original = readFileSync(file, 'utf8');
-    expect(original).toMatch(/^ {2}components: \['gpu'\],$/m);
-    writeFileSync(file, original.replace(/^ {2}components: \['gpu'\],$/m, `  components: ['gpu', '${name}' as 'gpu'],`));
-    const line = original.split('\n').findIndex((l) => l === "  components: ['gpu'],") + 1;
-    try {
-      const before = treeOf(ws.root);
-      for (const command of ['generate', 'pipeline', 'check']) {
-        const r = strata(ws.root, [command]);
-        expect(r.stderr, command).toBe(
-          `strata: apps/rtmlib-ml-backend/src/env/prod.ts:${line}:3: components[1]: unknown component "${name}"; known components: gpu\n`,
-        );
-        expect(r.status, command).toBe(1);
-      }
-      expect(treeOf(ws.root)).toStrictEqual(before);
-    } finally {
-      writeFileSync(file, original);
-    }
+    expectRefusedAtLine(
+      'src/env/prod.ts',
+      "  components: ['gpu'],",
+      `  components: ['gpu', '${name}' as 'gpu'],`,
+      (line) => `strata: apps/rtmlib-ml-backend/src/env/prod.ts:${line}:3: components[1]: unknown component "${name}"; known components: gpu\n`,
+    );
   });
 
   it("a misspelt key of the app's definition fails generate, pipeline and check at its line: an exception's `kinds` would waive the rule for every object", () => {
-    const file = join(ws.root, 'apps/rtmlib-ml-backend/src/app.ts');
-    const original = readFileSync(file, 'utf8');
-    expect(original).toMatch(/^ {8}kind: 'Deployment',$/m);
-    writeFileSync(file, original.replace(/^ {8}kind: 'Deployment',$/m, "        kinds: ['Deployment'],"));
-    const line = original.split('\n').findIndex((l) => l === "        kind: 'Deployment',") + 1;
-    try {
-      const before = treeOf(ws.root);
-      for (const command of ['generate', 'pipeline', 'check']) {
-        const r = strata(ws.root, [command]);
-        expect(r.stderr).toBe(
-          `strata: apps/rtmlib-ml-backend/src/app.ts:${line}:9: policy.exceptions[0].kinds: not a key of policy.exceptions[0]; did you mean kind?\n`,
-        );
-        expect(r.status).toBe(1);
-      }
-      expect(treeOf(ws.root)).toStrictEqual(before);
-    } finally {
-      writeFileSync(file, original);
-    }
+    expectRefusedAtLine(
+      'src/app.ts',
+      "        kind: 'Deployment',",
+      "        kinds: ['Deployment'],",
+      (line) =>
+        `strata: apps/rtmlib-ml-backend/src/app.ts:${line}:9: policy.exceptions[0].kinds: not a key of policy.exceptions[0]; did you mean kind?\n`,
+    );
   });
 
   it('an env key set to null over a default fails generate at its line: the prod overlay would carry replicas: null', () => {
-    const file = join(ws.root, 'apps/rtmlib-ml-backend/src/env/prod.ts');
-    const original = readFileSync(file, 'utf8');
-    writeFileSync(file, original.replace(/^ {4}replicas: 3,$/m, '    replicas: null,'));
-    const line = original.split('\n').findIndex((l) => l === '    replicas: 3,') + 1;
-    try {
-      const before = treeOf(ws.root);
-      const r = strata(ws.root, ['generate']);
-      expect(r.stderr).toMatch(
+    expectRefusedAtLine(
+      'src/env/prod.ts',
+      '    replicas: 3,',
+      '    replicas: null,',
+      (line) =>
         new RegExp(
           `^strata: apps/rtmlib-ml-backend/src/env/prod\\.ts:${line}:5: replicas: null would replace the default \\d+ and be written out as null; remove the key to keep the default, or give a value\n$`,
         ),
-      );
-      expect(r.status).toBe(1);
-      expect(treeOf(ws.root)).toStrictEqual(before);
-    } finally {
-      writeFileSync(file, original);
-    }
+      ['generate'],
+    );
   });
 });
