@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { suiteTempDir } from '@strata/testing/temp';
+import { describe, expect, it } from 'vitest';
 import { repo, strata, suiteWorkspace, tempWorkspace, treeOf } from './workspace.ts';
 
 const APP = 'tokenplace-relay';
@@ -128,12 +128,7 @@ describe('strata CLI on a copy of the workspace', () => {
 });
 
 describe('strata validate exit codes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-validate-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const write = (name: string, text: string) => {
-    writeFileSync(join(dir, name), text);
-    return join(dir, name);
-  };
+  const { dir, write } = suiteTempDir('strata-validate-');
   const valid = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n  namespace: x\ndata:\n  a: "1"\n';
 
   it('exits 0 on valid input, also from outside the repository', () => {
@@ -169,8 +164,7 @@ describe('strata validate exit codes', () => {
 });
 
 describe('strata validate report formats', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-formats-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const { dir } = suiteTempDir('strata-formats-');
   const file = join(dir, 'bad.yaml');
   writeFileSync(file, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n  ports: [{port: 80}]\n');
 
@@ -260,8 +254,7 @@ describe('a target-selector patch that matches nothing', () => {
 });
 
 describe('strata validate on awkward input', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-awkward-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const { dir } = suiteTempDir('strata-awkward-');
   const run = (name: string, text: string) => {
     writeFileSync(join(dir, name), text);
     return strata(process.cwd(), ['validate', '--no-policy', join(dir, name)]);

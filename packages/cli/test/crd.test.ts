@@ -1,16 +1,15 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { suiteTempDir } from '@strata/testing/temp';
+import { describe, expect, it } from 'vitest';
 import { goProxy, REAL_MODULE, scratchGo, tamperedZip } from '../../schemas/test/go-proxy.ts';
 import { repo, strata } from './workspace.ts';
 
 // Refusals only: they write nothing, so they run against the repository itself. What crd add
 // writes is proven in packages/crds.
 describe('strata crd through the real CLI', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-crd-cli-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const { dir } = suiteTempDir('strata-crd-cli-');
 
   it('a file that does not exist is a usage error, exit 2, in one line', () => {
     const r = strata(repo, ['crd', 'add', join(dir, 'missing.yaml')]);

@@ -1,18 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { suiteTempDir } from '@strata/testing/temp';
+import { describe, expect, it } from 'vitest';
 import { repo, strata } from './workspace.ts';
 
 const fixtures = join(repo, 'packages/policy/__fixtures__');
 
 describe('strata validate runs the policy', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-policy-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const write = (name: string, text: string) => {
-    writeFileSync(join(dir, name), text);
-    return join(dir, name);
-  };
+  const { dir, write } = suiteTempDir('strata-policy-');
   const deployment = (probes: boolean) => `apiVersion: apps/v1
 kind: Deployment
 metadata:

@@ -1,16 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { suiteTempDir } from '@strata/testing/temp';
+import { describe, expect, it } from 'vitest';
 import { repo } from './workspace.ts';
-
-/** A folder of the suite's own, removed after it. */
-function suiteDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-tools-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** Copies into `dir` all that setup reads of a checkout: its script and the root package.json. */
 function copySetup(dir: string): void {
@@ -20,7 +13,7 @@ function copySetup(dir: string): void {
 }
 
 describe('missing tools', () => {
-  const dir = suiteDir();
+  const { dir } = suiteTempDir('strata-tools-');
 
   it('setup without Go and without kubeconform on PATH stops with exit 2 and says what to install', () => {
     copySetup(dir);
@@ -62,7 +55,7 @@ describe('missing tools', () => {
 });
 
 describe('pinned tools', () => {
-  const dir = suiteDir();
+  const { dir } = suiteTempDir('strata-tools-');
 
   it('setup rebuilds a kubeconform built without its version, so -v prints v0.7.0', () => {
     copySetup(dir);

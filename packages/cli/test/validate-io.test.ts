@@ -1,19 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { suiteTempDir } from '@strata/testing/temp';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, Layout } from '@strata/project';
 import { repo, strata } from './workspace.ts';
 
 // How `strata validate` reads and reports, end to end: pipes, FIFOs, endless input, and the CI formats.
-const dir = mkdtempSync(join(tmpdir(), 'strata-validate-io-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const write = (name: string, text: string) => {
-  writeFileSync(join(dir, name), text);
-  return join(dir, name);
-};
+const { dir, write } = suiteTempDir('strata-validate-io-');
 const bin = join(repo, 'packages/cli/bin/strata.mjs');
 const bash = (script: string) => {
   // Run from inside the workspace (its pinned kubeconform), with the files named by absolute path.

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 
 /**
  * Runs `fn` with a fresh folder of the system's temporary folder, its name starting with `prefix`,
@@ -19,4 +20,27 @@ export function inTempDir<T>(prefix: string, fn: (dir: string) => T): T {
   if (result instanceof Promise) return result.finally(remove) as T;
   remove();
   return result;
+}
+
+/** A folder of a describe block's own, and a writer of files into it. */
+export interface SuiteDir {
+  readonly dir: string;
+  /** Writes `text` to the file `name` of the folder and returns the file's path. */
+  write(name: string, text: string): string;
+}
+
+/**
+ * A fresh temporary folder, its name starting with `prefix`, for the tests of the describe block
+ * (or, called at the top, the file) that calls this: made now, removed after those tests.
+ */
+export function suiteTempDir(prefix: string): SuiteDir {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return {
+    dir,
+    write(name, text) {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    },
+  };
 }

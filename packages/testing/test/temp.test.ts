@@ -1,7 +1,7 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inTempDir } from '../src/temp.ts';
+import { inTempDir, suiteTempDir } from '../src/temp.ts';
 
 describe('inTempDir', () => {
   it('gives a fresh folder with the prefix and removes it after, returning what the function returns', () => {
@@ -44,5 +44,25 @@ describe('inTempDir', () => {
       }),
     ).rejects.toThrow('late');
     expect(existsSync(seen)).toBe(false);
+  });
+});
+
+describe('suiteTempDir', () => {
+  const made: string[] = [];
+  describe('a block with a folder of its own', () => {
+    const { dir, write } = suiteTempDir('strata-suite-test-');
+    made.push(dir);
+
+    it('is there for its tests, and writes files into it, returning their paths', () => {
+      expect(dir).toMatch(/strata-suite-test-[^/]+$/);
+      const file = write('a.yaml', 'a: 1\n');
+      expect(file).toBe(join(dir, 'a.yaml'));
+      expect(readFileSync(file, 'utf8')).toBe('a: 1\n');
+    });
+  });
+
+  it('is removed once the tests of its block have run', () => {
+    expect(made).toHaveLength(1);
+    expect(existsSync(made[0]!)).toBe(false);
   });
 });
