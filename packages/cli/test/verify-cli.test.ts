@@ -55,6 +55,51 @@ describe('strata verify PATH... | -', () => {
   );
 
   it(
+    'counts the objects it refuses before sending as validate counts them: in the summary line, the JSON summary and the JUnit cases',
+    () => {
+      inTempDir('strata-verify-count-', (dir) => {
+        const file = join(dir, 'three.yaml');
+        writeFileSync(
+          file,
+          [
+            'kind: ConfigMap',
+            'metadata: {name: typeless}',
+            '---',
+            'apiVersion: v1',
+            'kind: ConfigMap',
+            'metadata: {name: ok}',
+            '---',
+            'apiVersion: v1',
+            'kind: ConfigMap',
+            'metadata: {name: Bad}',
+            '',
+          ].join('\n'),
+        );
+        const text = strata(repo, ['verify', file]);
+        expect(text.stdout).toMatch(/^verify: Found 2 problems in 2 of 3 resources/m);
+        expect(strata(repo, ['validate', '--no-policy', file]).stdout).toMatch(/^validate: Found \d+ problems in 2 of 3 resources/m);
+        const resources = (command: string) =>
+          (
+            JSON.parse(strata(repo, [command, ...(command === 'validate' ? ['--no-policy'] : []), '-o', 'json', file]).stdout) as {
+              summary: { resources: number };
+            }
+          ).summary.resources;
+        expect(resources('verify')).toBe(3);
+        expect(resources('validate')).toBe(3);
+        const cases = (command: string) =>
+          [
+            ...strata(repo, [command, ...(command === 'validate' ? ['--no-policy'] : []), '-o', 'junit', file]).stdout.matchAll(
+              /<testcase [^>]*name="([^"]*)"/g,
+            ),
+          ].map((m) => m[1]);
+        expect(cases('verify')).toStrictEqual(['v1/ConfigMap ok (line 4)', 'v1/ConfigMap Bad (line 8)', '?/ConfigMap typeless (line 1)']);
+        expect(cases('verify')).toStrictEqual(cases('validate'));
+      });
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
     'applies no object Argo CD skips, and says on stderr how many it left out and where',
     () => {
       const service = (hook: string) =>

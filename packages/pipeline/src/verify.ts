@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Environment } from '@strata/core';
 import { UsageError, type Problem } from '@strata/project';
-import type { KubernetesSettings, ParsedInputs } from '@strata/validate';
+import type { KubernetesSettings, ParsedInputs, ResourceRef } from '@strata/validate';
 import type { NotApplied, ServerOptions, VerifyOptions, VerifyResult } from '@strata/verify';
 
 // verify and validate are imported when called: the other commands of this package need neither
@@ -26,6 +26,13 @@ export interface VerifyFilesOptions extends ServerOptions {
 /** A verify run, with one line for each env whose clusters run another minor version than the server. */
 export interface VerifyReport extends VerifyResult {
   readonly notes: readonly string[];
+  /**
+   * The objects judged, as `strata validate` counts them: those sent to the server and those refused
+   * before sending (what the reader could not read as an object). @default objects
+   */
+  readonly resources?: number;
+  /** Every object judged, as `strata validate` lists them (`ValidateResult.objects`), for one JUnit test case per resource. */
+  readonly judged?: readonly ResourceRef[];
 }
 
 /**
@@ -35,7 +42,7 @@ export interface VerifyReport extends VerifyResult {
  * read are applied first.
  */
 export async function verifyFiles(base: string, paths: readonly string[], options: VerifyFilesOptions = {}): Promise<VerifyReport> {
-  const { kubernetesSettings, namesAsTyped, parseInputs, renamedAsTyped } = await import('@strata/validate');
+  const { kubernetesSettings, nameAsTyped, namesAsTyped, parseInputs, renamedAsTyped } = await import('@strata/validate');
   const { verifyDocuments } = await import('@strata/verify');
   const { against: folder, cwd = base, allowEmpty = false, ...rest } = options;
   const server = withNodePorts(rest, kubernetesSettings(base));
@@ -56,7 +63,9 @@ export async function verifyFiles(base: string, paths: readonly string[], option
   const empty = allowEmpty ? [] : noObjects(paths, parsed);
   const problems = [...empty, ...parsed.problems, ...unread, ...checked.problems].map((p) => renamedAsTyped(p, names));
   const notApplied = checked.notApplied.map((n) => renamedAsTyped(n, names));
-  return { ...checked, problems, notApplied, notes: notAppliedNotes(notApplied) };
+  const judged = judgedObjects(parsed, checked.notApplied).map((o) => ({ ...renamedAsTyped(o, names), id: nameAsTyped(o.id, names) }));
+  const resources = [...parsed.files.values()].reduce((n, f) => n + f.resources, 0) - checked.notApplied.length;
+  return { ...checked, problems, notApplied, notes: notAppliedNotes(notApplied), resources, judged };
 }
 
 /**
@@ -75,6 +84,40 @@ function noObjects(inputs: readonly string[], parsed: ParsedInputs): Problem[] {
       severity: 'error',
     },
   ];
+}
+
+/**
+ * The objects of the inputs verify judged, listed as validate lists them: those read, then those the
+ * reader refused (each problem's object once); those Argo CD never applies are not judged.
+ */
+function judgedObjects(parsed: ParsedInputs, notApplied: readonly NotApplied[]): ResourceRef[] {
+  const skipped = new Set(notApplied.map((n) => n.resource));
+  const objects = parsed.docs
+    .filter((d) => !skipped.has(d.id))
+    .map(
+      (d): ResourceRef => ({
+        id: d.id,
+        file: d.file,
+        line: d.line,
+        apiVersion: d.manifest.apiVersion,
+        kind: d.manifest.kind,
+        ...(typeof d.manifest.metadata.namespace === 'string' ? { namespace: d.manifest.metadata.namespace } : {}),
+        ...(typeof d.manifest.metadata.name === 'string' ? { name: d.manifest.metadata.name } : {}),
+      }),
+    );
+  const known = new Set(parsed.docs.map((d) => d.id));
+  for (const p of parsed.problems) {
+    if (!p.resource || known.has(p.resource)) continue;
+    known.add(p.resource);
+    objects.push({
+      id: p.resource,
+      file: p.file,
+      ...(p.line ? { line: p.line } : {}),
+      ...(p.kind ? { kind: p.kind } : {}),
+      ...(p.name ? { name: p.name } : {}),
+    });
+  }
+  return objects;
 }
 
 /**

@@ -111,6 +111,37 @@ describe('verifyFiles', () => {
     expect((await verifyFiles(dir, ['nothing', 'comments.yaml'], { server, allowEmpty: true })).problems).toStrictEqual([]);
   });
 
+  it('counts the objects refused before sending, as validate counts them, and names each object its problems are about', async () => {
+    write(
+      'three.yaml',
+      [
+        'kind: ConfigMap',
+        'metadata: {name: typeless}',
+        '---',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata: {name: ok}',
+        '---',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata: {name: Bad}',
+        '',
+      ].join('\n'),
+    );
+    const r = await verifyFiles(dir, ['three.yaml'], { server });
+    expect(r.problems.map((p) => [p.line, p.rule, p.resource])).toStrictEqual([
+      [1, 'missing-type', 'three.yaml#0'],
+      [10, 'server-rejected', 'three.yaml#2'],
+    ]);
+    expect(r.objects).toBe(2);
+    // validate, in the workspace whose tools it runs, counts and lists the same objects.
+    const [repo, file] = [findRoot(import.meta.dirname), join(dir, 'three.yaml')];
+    const offline = await validate(repo, [file], { policy: false });
+    const named = await verifyFiles(repo, [file], { server });
+    expect([r.resources, named.resources]).toStrictEqual([3, offline.resources]);
+    expect(named.judged).toStrictEqual(offline.objects);
+  });
+
   it('checks the files as an update of a folder of what is deployed now; what it cannot read there is a warning', async () => {
     write('now/web.yaml', service('api', ['clusterIP: 10.96.0.50', 'ports:', '  - port: 80']));
     write('now/broken.yaml', 'kind: [\n');

@@ -14,6 +14,12 @@ export interface VerifyDocument {
    * name a message gives the file when it mentions it, as the caller names `file` in its report.
    */
   readonly shown?: string;
+  /**
+   * Which object of the run it is, as the reader that read it numbers objects (`<file>#<n>`, the
+   * `resource` of its problems): carried into the server's findings about it, so that a report
+   * counts each object once and files them under it.
+   */
+  readonly id?: string;
   readonly manifest: Manifest;
   /** The line of a field (`['spec', 'replicas']`), or of its nearest existing parent. */
   lineOf?(path: readonly (string | number)[]): number;

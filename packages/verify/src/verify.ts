@@ -87,6 +87,8 @@ export interface NotApplied {
   readonly kind: string;
   readonly namespace?: string;
   readonly name?: string;
+  /** Which object of the run it is (`VerifyDocument.id`), when the reader numbered it. */
+  readonly resource?: string;
   /** `skip`: annotated `argocd.argoproj.io/hook: Skip`; `no-sync-hook`: a hook that names no phase Argo CD runs it in. */
   readonly why: ArgoCdSkip;
 }
@@ -293,6 +295,7 @@ async function run(
         kind: t.manifest.kind,
         ...(meta?.namespace ? { namespace: meta.namespace } : {}),
         ...(name ? { name } : {}),
+        ...(t.doc.id !== undefined ? { resource: t.doc.id } : {}),
         why,
       };
     });
@@ -683,6 +686,7 @@ function locate(t: Target, found: { path?: string; message: string }): Omit<Prob
   return {
     file: t.doc.file,
     ...(line ? { line } : {}),
+    ...(t.doc.id !== undefined ? { resource: t.doc.id } : {}),
     apiVersion: m.apiVersion,
     kind: m.kind,
     ...(namespace && !(t.resolution?.ok && !t.resolution.namespaced) ? { namespace } : {}),

@@ -43,8 +43,8 @@ export function registerVerify(program: Command): void {
           : await verifyApps(findRoot(), { ...common, env: o.env, app: o.app, cwd: process.cwd() });
       // On stderr, as the phases: a report on stdout stays one document.
       printServer(r);
-      const summary = summarize(r.problems, r.objects);
-      const report = { problems: r.problems, summary, suite: 'strata verify', phases: r.phases };
+      const summary = summarize(r.problems, r.resources ?? r.objects);
+      const report = { problems: r.problems, summary, suite: 'strata verify', phases: r.phases, ...(r.judged ? { objects: r.judged } : {}) };
       if (o.output !== 'text') out(formatReport(o.output, report, VERSION, (await import('@strata/validate')).ruleHelp));
       else {
         for (const line of problemLines(r.problems)) out(line);
