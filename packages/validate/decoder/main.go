@@ -87,6 +87,9 @@ type chunk struct {
 	// Inferred lists the list items without apiVersion and kind, which kubectl takes from the list's
 	// kind and kustomize refuses.
 	Inferred []int `json:"inferred,omitempty"`
+	// Collisions are keys that YAML 1.1 reads apart from an earlier key of their mapping but that
+	// kubectl's conversion to JSON makes the same key (see collisions).
+	Collisions []collision `json:"collisions,omitempty"`
 	// List is, for a document that kubectl decodes as a list, the list's own fields (all but items):
 	// kubectl maps the list's apiVersion and kind, and validates its metadata, before it flattens it.
 	List map[string]interface{} `json:"list,omitempty"`
@@ -383,6 +386,7 @@ type decodedChunk struct {
 	duplicate string
 	yaml12    *difference
 	inferred  []int
+	collide   []collision
 }
 
 // decodedChunks holds the findings of every chunk decoded so far, by its bytes, one map per
@@ -407,11 +411,11 @@ func decodeYAMLChunkOnce(p []byte, c *chunk, keepMaps bool) ([]object, error) {
 	}
 	if v, ok := memo.Load(key); ok {
 		d := v.(decodedChunk)
-		c.Duplicate, c.Yaml12, c.Inferred = d.duplicate, d.yaml12, d.inferred
+		c.Duplicate, c.Yaml12, c.Inferred, c.Collisions = d.duplicate, d.yaml12, d.inferred, d.collide
 		return d.objs, d.err
 	}
 	objs, err := decodeYAMLChunk(p, c, keepMaps)
-	memo.Store(key, decodedChunk{objs: objs, err: err, duplicate: c.Duplicate, yaml12: c.Yaml12, inferred: c.Inferred})
+	memo.Store(key, decodedChunk{objs: objs, err: err, duplicate: c.Duplicate, yaml12: c.Yaml12, inferred: c.Inferred, collide: c.Collisions})
 	return objs, err
 }
 
@@ -446,6 +450,9 @@ func decodeYAMLChunk(p []byte, c *chunk, keepMaps bool) ([]object, error) {
 	}
 	if strictErr != nil {
 		c.Duplicate = duplicates(p, strictErr)
+	}
+	if nonTextKey(p) {
+		c.Collisions = collisions(p)
 	}
 	if mayDiffer(p) {
 		c.Yaml12 = compare12(p, j)
@@ -1053,4 +1060,166 @@ func key11(k *yaml3.Node) (string, bool) {
 		return fmt.Sprintf("%#v", k.Value), true
 	}
 	return fmt.Sprintf("%#v", v), true
+}
+
+// collision is a key that Go holds apart from an earlier key of its mapping (text and a boolean,
+// an integer and a float: `"true"` and `true`, `1` and `1.0`) but that sigs.k8s.io/yaml makes the
+// same key of the JSON kubectl sends: kubectl keeps one of the two values, the one Go's map order
+// puts last. The strict reading says nothing of it; the keys are given as written.
+type collision struct {
+	Line      int    `json:"line"`
+	Key       string `json:"key"`
+	FirstLine int    `json:"firstLine"`
+	First     string `json:"first"`
+	JSON      string `json:"json"`
+}
+
+// nonTextKey says whether a chunk may have a plain key that YAML 1.1 reads as no text (a boolean
+// or a number), at the start of a line (after `- ` items) or after `{` or `,`: only such a chunk
+// can have keys that collide (collisions). Nearly every chunk has none, and is read no further.
+func nonTextKey(p []byte) bool {
+	n := len(p)
+	for i := 0; i < n; i++ {
+		if i > 0 && p[i-1] != '\n' && p[i-1] != '{' && p[i-1] != ',' {
+			continue
+		}
+		j := i
+		for j < n && (p[j] == ' ' || p[j] == '\t' || (p[j] == '-' && j+1 < n && p[j+1] == ' ')) {
+			j++
+		}
+		start := j
+		for j < n && strings.IndexByte(":\n#{}[],\"'", p[j]) < 0 {
+			j++
+		}
+		if j >= n || p[j] != ':' || (j+1 < n && p[j+1] != ' ' && p[j+1] != '\t' && p[j+1] != '\n' && p[j+1] != '\r') {
+			continue
+		}
+		token := bytes.TrimRight(p[start:j], " \t")
+		if len(token) == 0 {
+			continue
+		}
+		if boolWords[string(token)] {
+			return true
+		}
+		if strings.IndexByte("0123456789+-.", token[0]) < 0 {
+			continue
+		}
+		var v interface{}
+		if yaml2.Unmarshal(token, &v) == nil {
+			if _, text := v.(string); !text {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// boolWords are the words YAML 1.1 reads as booleans (go-yaml v2's resolve table).
+var boolWords = map[string]bool{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "on": true, "On": true, "ON": true,
+	"true": true, "True": true, "TRUE": true, "n": true, "N": true, "no": true, "No": true, "NO": true,
+	"off": true, "Off": true, "OFF": true, "false": true, "False": true, "FALSE": true,
+}
+
+// collisions finds the keys of each mapping that collide in JSON (collision), after the first.
+func collisions(p []byte) []collision {
+	var doc yaml3.Node
+	if err := yaml3.Unmarshal(p, &doc); err != nil {
+		return nil
+	}
+	var out []collision
+	seen := map[*yaml3.Node]bool{}
+	var walk func(n *yaml3.Node)
+	walk = func(n *yaml3.Node) {
+		if n == nil || seen[n] || n.Kind == yaml3.AliasNode {
+			return
+		}
+		seen[n] = true
+		if n.Kind == yaml3.MappingNode {
+			type held struct {
+				identity string
+				key      *yaml3.Node
+			}
+			byJSON := map[string]held{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				if isMergeKey(k) || k.Kind != yaml3.ScalarNode {
+					continue
+				}
+				v, ok := value11(k)
+				if !ok {
+					continue
+				}
+				name, ok := jsonKeyOf(v)
+				if !ok {
+					continue
+				}
+				identity := fmt.Sprintf("%T %#v", v, v)
+				if prev, found := byJSON[name]; !found {
+					byJSON[name] = held{identity, k}
+				} else if prev.identity != identity {
+					out = append(out, collision{Line: k.Line, Key: written(k), FirstLine: prev.key.Line, First: written(prev.key), JSON: name})
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&doc)
+	return out
+}
+
+// value11 is a scalar key's value as kubectl's YAML 1.1 reading (go-yaml v2) makes it.
+func value11(k *yaml3.Node) (interface{}, bool) {
+	if k.Style&(yaml3.DoubleQuotedStyle|yaml3.SingleQuotedStyle|yaml3.LiteralStyle|yaml3.FoldedStyle) != 0 {
+		return k.Value, true
+	}
+	text := k.Value
+	if k.Style&yaml3.TaggedStyle != 0 {
+		text = k.Tag + " " + text
+	}
+	var v interface{}
+	if err := yaml2.Unmarshal([]byte(text), &v); err != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// jsonKeyOf is the key sigs.k8s.io/yaml makes of a YAML key (convertToJSONableObject), or false
+// for one it refuses.
+func jsonKeyOf(v interface{}) (string, bool) {
+	switch k := v.(type) {
+	case string:
+		return k, true
+	case int:
+		return strconv.Itoa(k), true
+	case int64:
+		return strconv.FormatInt(k, 10), true
+	case float64:
+		s := strconv.FormatFloat(k, 'g', -1, 32)
+		switch s {
+		case "+Inf":
+			s = ".inf"
+		case "-Inf":
+			s = "-.inf"
+		case "NaN":
+			s = ".nan"
+		}
+		return s, true
+	case bool:
+		return strconv.FormatBool(k), true
+	}
+	return "", false
+}
+
+// written is a scalar key as it is written, near enough for a message: quoted as it was.
+func written(k *yaml3.Node) string {
+	switch {
+	case k.Style&yaml3.DoubleQuotedStyle != 0:
+		return strconv.Quote(k.Value)
+	case k.Style&yaml3.SingleQuotedStyle != 0:
+		return "'" + strings.ReplaceAll(k.Value, "'", "''") + "'"
+	}
+	return k.Value
 }

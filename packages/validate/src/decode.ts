@@ -40,6 +40,18 @@ export interface DecodedChunk {
   };
   /** Indexes of list items without apiVersion and kind (kubectl infers them, kustomize refuses them). */
   readonly inferred?: readonly number[];
+  /**
+   * Keys that YAML 1.1 reads apart from an earlier key of their mapping (`"true"` and `true`, `1`
+   * and `1.0`) but that are one key in the JSON kubectl sends, which keeps one value in Go's map
+   * order: as written, with their lines and that JSON key.
+   */
+  readonly collisions?: readonly {
+    readonly line: number;
+    readonly key: string;
+    readonly firstLine: number;
+    readonly first: string;
+    readonly json: string;
+  }[];
   /** For a document kubectl decodes as a list (it has items): the list's own fields, all but items. */
   readonly list?: Record<string, unknown>;
 }
@@ -189,7 +201,8 @@ function decodeChunk(bytes: Buffer, start: number, end: number): DecodedChunk {
     const json = (o: unknown) => (holdsExactNumber(o) ? { json: stringifyExact(o) } : {});
     // Like kubectl's strict reading, which only an object gets to.
     const repeated = duplicateKeys(doc, text);
-    const head = repeated ? { ...base, duplicate: repeated } : base;
+    const collide = collisions(doc, text);
+    const head = { ...base, ...(repeated ? { duplicate: repeated } : {}), ...(collide.length > 0 ? { collisions: collide } : {}) };
     if (!('items' in value)) return { ...head, objects: [{ object: value, item: -1, offset: -1, ...json(exact) }] };
     const items = Array.isArray(value.items) ? value.items : [];
     const exactItems = isPlainObject(exact) && Array.isArray(exact.items) ? exact.items : [];
@@ -222,6 +235,26 @@ export function goKey(value: unknown, source: string | undefined): string {
   return JSON.stringify(source ?? String(value));
 }
 
+/** Whether a number written so is a float to YAML 1.1 (it has a point, or is .inf or .nan): Go keeps it apart from the integer. */
+const isFloat = (source: string | undefined) => source !== undefined && /[.]/.test(source);
+
+/** A key as Go holds it after the YAML 1.1 reading: its Go text with its type, so that 1 and 1.0 are two keys, as they are to Go. */
+export function goIdentity(value: unknown, source: string | undefined): string {
+  const text = goKey(value, source);
+  return typeof value === 'number' && isFloat(source) ? `float64 ${text}` : `${typeof value} ${text}`;
+}
+
+/**
+ * A key as the JSON kubectl sends names it (sigs.k8s.io/yaml converts every key to text: true,
+ * 16, 1 for 1.0), or undefined for one it refuses (null).
+ */
+export function jsonKey(value: unknown, source: string | undefined): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (value === null) return undefined;
+  return source ?? String(value);
+}
+
 /**
  * What kubectl's strict reading (sigs.k8s.io/yaml over go-yaml) says of the keys set twice in one
  * mapping of a document, in its words (`line N: key K already set in map`, at the later value's
@@ -230,11 +263,7 @@ export function goKey(value: unknown, source: string | undefined): string {
  */
 function duplicateKeys(doc: Document, text: string): string | undefined {
   const lines: string[] = [];
-  const lineAt = (offset: number) => {
-    let n = 1;
-    for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) n++;
-    return n;
-  };
+  const lineAt = (offset: number) => lineOfOffset(text, offset);
   const walk = (node: unknown, depth: number): void => {
     if (depth > 1000 || isAlias(node)) return;
     if (isSeq(node)) for (const item of node.items) walk(item, depth + 1);
@@ -245,12 +274,55 @@ function duplicateKeys(doc: Document, text: string): string | undefined {
       walk(pair.value, depth + 1);
       const key = pair.key as Node | null;
       if (!isScalar(key) || typeof key.value === 'symbol' || key.source === '<<') continue;
-      const id = goKey(key.value, typeof key.source === 'string' ? key.source : undefined);
+      const source = typeof key.source === 'string' ? key.source : undefined;
+      const id = goIdentity(key.value, source);
       const at = (pair.value as Node | null)?.range?.[0] ?? key.range?.[0] ?? 0;
-      if (seen.has(id)) lines.push(`line ${lineAt(at)}: key ${id} already set in map`);
+      if (seen.has(id)) lines.push(`line ${lineAt(at)}: key ${goKey(key.value, source)} already set in map`);
       seen.add(id);
     }
   };
   walk(doc.contents, 0);
   return lines.length > 0 ? `yaml: unmarshal errors:\n  ${lines.join('\n  ')}` : undefined;
+}
+
+/** The line (from 1) of an offset of a text. */
+function lineOfOffset(text: string, offset: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** The decoder's `collisions` of a document, for the fallback: keys Go holds apart that are one in kubectl's JSON. */
+function collisions(doc: Document, text: string): NonNullable<DecodedChunk['collisions']> {
+  const found: { line: number; key: string; firstLine: number; first: string; json: string }[] = [];
+  const written = (key: Node) => (key.range ? text.slice(key.range[0], key.range[1]) : '');
+  const walk = (node: unknown, depth: number): void => {
+    if (depth > 1000 || isAlias(node)) return;
+    if (isSeq(node)) for (const item of node.items) walk(item, depth + 1);
+    if (!isMap(node)) return;
+    const byJson = new Map<string, { identity: string; key: Node }>();
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const key = pair.key as Node | null;
+      if (isScalar(key) && typeof key.value !== 'symbol' && key.source !== '<<' && key.range) {
+        const source = typeof key.source === 'string' ? key.source : undefined;
+        const json = jsonKey(key.value, source);
+        const identity = goIdentity(key.value, source);
+        const prev = json === undefined ? undefined : byJson.get(json);
+        if (json !== undefined && !prev) byJson.set(json, { identity, key });
+        else if (json !== undefined && prev && prev.identity !== identity)
+          found.push({
+            line: lineOfOffset(text, key.range[0]),
+            key: written(key),
+            firstLine: lineOfOffset(text, prev.key.range![0]),
+            first: written(prev.key),
+            json,
+          });
+      }
+    }
+    // As the decoder walks: a mapping's own keys, then what is in it.
+    for (const pair of node.items) if (isPair(pair)) walk(pair.value, depth + 1);
+  };
+  walk(doc.contents, 0);
+  return found;
 }

@@ -337,6 +337,20 @@ function build(
         ...(owner ? { resource: owner } : {}),
       });
     }
+    for (const c of chunk.collisions ?? []) {
+      const line = abs(c.line);
+      const at = chunk.list ? objects.filter((o) => o.item >= 0 && (fieldLine(['items', o.item]) ?? Infinity) <= line).at(-1) : undefined;
+      const owner = at ? idOfItem(at.item) : ids[0];
+      problems.push({
+        file,
+        line,
+        ...objectOf(at?.object ?? first),
+        message: `key ${c.key} and key ${c.first} at line ${abs(c.firstLine)} are the one key ${q(c.json)} in the JSON kubectl sends: it keeps only one of the two values, and which one is left to Go's map order; remove one, or quote both`,
+        rule: 'duplicate-key',
+        severity: 'error',
+        ...(owner ? { resource: owner } : {}),
+      });
+    }
     if (chunk.yaml12) {
       const d = chunk.yaml12;
       const path = d.path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
