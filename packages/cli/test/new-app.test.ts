@@ -1,16 +1,15 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ciOfflinePnpmEnv,
   expectAppAdded,
   expectAppGenerated,
   expectAppNotAdded,
-  installedCopy,
   offlineMetadata,
+  suiteInstalledCopy,
 } from '@strata/testing/workspace-copy';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { repo, strata, suiteWorkspace } from './workspace.ts';
 
 describe('strata new-app', () => {
@@ -86,14 +85,7 @@ describe('strata new-app', () => {
 // What a user runs: no --no-install. A copy of the workspace installed from its lockfile, and the
 // project's pinned pnpm offline, from the machine's store.
 describe('strata new-app with the real pnpm install', () => {
-  let work: string;
-  let root: string;
-  beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'strata-new-app-install-'));
-    root = join(work, 'workspace');
-    await installedCopy(repo, root);
-  }, 180_000);
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const { work, root } = suiteInstalledCopy(repo, 'strata-new-app-install-');
 
   it('leaves the workspace as it was when the install fails, and says in one line why and what to run', { timeout: 60_000 }, () => {
     // Offline, and pnpm's cache knows none of the app's dependencies: pnpm cannot resolve them.

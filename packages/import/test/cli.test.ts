@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ciOfflinePnpmEnv, expectAppAdded, expectAppGenerated, expectAppNotAdded, installedCopy } from '@strata/testing/workspace-copy';
+import { ciOfflinePnpmEnv, expectAppAdded, expectAppGenerated, expectAppNotAdded, suiteInstalledCopy } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyWorkspace, fixtures, repo } from './workspace.ts';
 
@@ -55,16 +54,9 @@ describe('strata import (the command)', () => {
 // What a user runs: no --no-install. A copy of the workspace installed from its lockfile, and the
 // project's pinned pnpm offline, from the machine's store.
 describe('strata import with the real pnpm install', () => {
-  let work: string;
-  let root: string;
+  const { work, root } = suiteInstalledCopy(repo, 'strata-import-install-');
   // A Deployment and its Service, in base/ and one overlay per env.
   const source = join(fixtures, 'deployment-service');
-  beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'strata-import-install-'));
-    root = join(work, 'workspace');
-    await installedCopy(repo, root);
-  }, 180_000);
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
   const run = (args: readonly string[], env?: NodeJS.ProcessEnv) => strata(root, args, env, root);
 
   it('leaves the workspace as it was when the install fails, and says in one line why and what to run', { timeout: 60_000 }, () => {

@@ -1,8 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 import { parse } from 'yaml';
+import { suiteTempDir } from './temp.ts';
 
 // Throw-away copies of the workspace for tests that do what a user does: the real CLI, the
 // project's pinned pnpm, its own node_modules. Nothing here needs the network.
@@ -80,6 +81,18 @@ export async function installedCopy(repo: string, copy: string): Promise<void> {
     120_000,
   );
   if (r.status !== 0) throw new Error(`pnpm install --frozen-lockfile --offline failed in ${copy}:\n${r.output}`);
+}
+
+/**
+ * An {@link installedCopy} of the working tree at `repo`, for the tests of the describe block that
+ * calls this: `root` is the copy, installed before the tests; `work`, a fresh folder around it that
+ * the tests may use too (pnpm caches, say). Both are removed after the tests.
+ */
+export function suiteInstalledCopy(repo: string, prefix: string): { work: string; root: string } {
+  const { dir: work } = suiteTempDir(prefix);
+  const root = join(work, 'workspace');
+  beforeAll(() => installedCopy(repo, root), 180_000);
+  return { work, root };
 }
 
 /**
