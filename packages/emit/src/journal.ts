@@ -14,7 +14,6 @@ import {
   renameSync,
   rmdirSync,
   rmSync,
-  statSync,
   unlinkSync,
   writeFileSync,
   type Stats,
@@ -213,7 +212,11 @@ function stage(
     if (backup) {
       try {
         keep(target, staged(txn, n, 'old'));
-        if (keepMode) chmodSync(fresh, statSync(target).mode & 0o7777);
+        // A link's own mode says nothing: the file that replaces it gets the default one.
+        if (keepMode) {
+          const status = lstatSync(target);
+          if (!status.isSymbolicLink()) chmodSync(fresh, status.mode & 0o7777);
+        }
       } catch (e) {
         if (errno(e) !== 'ENOENT') throw e;
         backup = false;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { planChanges, type TreeChanges } from './write.ts';
@@ -25,9 +25,10 @@ export interface TreeDiff extends TreeChanges {
  */
 export function diffTree(root: string, files: ReadonlyMap<string, string>, dirs: readonly string[]): TreeDiff {
   const { writes, ...changes } = planChanges(root, files, dirs);
+  // A symbolic link in a planned file's place is replaced, never read through: the file is added.
   const onDisk = (rel: string) => {
     const path = join(root, rel);
-    return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    return lstatSync(path, { throwIfNoEntry: false })?.isFile() ? readFileSync(path, 'utf8') : undefined;
   };
   const patch = (rel: string, before: string | undefined, after: string | undefined) =>
     createTwoFilesPatch(

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { isRunning } from '@strata/project';
 import { commitTransaction, recoverLocked, type CommitHooks, type Transaction } from './journal.ts';
@@ -89,17 +89,26 @@ function refuseLinks(root: string, files: Iterable<string>, dirs: readonly strin
   for (const dir of dirs) check(dir, true);
 }
 
-// existsSync first: a missing file is the common case of a first generate, and a thrown ENOENT
-// costs as much as the read.
-const read = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined);
+// A planned file that is a symbolic link is replaced with the file, whatever the link leads to: its
+// target is never read as the file's content (the link itself is what is wrong), never written
+// through, and never refused for lacking the header (replacing the link leaves the target as it is).
+const LINK = Symbol('symbolic link');
+
+// lstat first: a missing file is the common case of a first generate, and a thrown ENOENT costs as
+// much as the read.
+function read(p: string): string | typeof LINK | undefined {
+  const status = lstatSync(p, { throwIfNoEntry: false });
+  if (!status) return undefined;
+  return status.isSymbolicLink() ? LINK : readFileSync(p, 'utf8');
+}
 
 /**
  * `read`, with the file's status taken before the read (see ApplyOptions.onUnchanged): whatever
  * changes the file after that, even while it is read, shows as another inode, size or time.
  */
-function readWithStatus(p: string): { readonly text: string; readonly status: Stats } | undefined {
-  const status = statSync(p, { throwIfNoEntry: false });
-  return status && { text: readFileSync(p, 'utf8'), status };
+function readWithStatus(p: string): { readonly text: string | typeof LINK; readonly status: Stats } | undefined {
+  const status = lstatSync(p, { throwIfNoEntry: false });
+  return status && { text: status.isSymbolicLink() ? LINK : readFileSync(p, 'utf8'), status };
 }
 
 /** Which files must be written or removed for the tree under `root` to equal `files`. */
@@ -120,7 +129,7 @@ function plan(
   let unchanged = 0;
   const refused: string[] = [];
   for (const [rel, content] of files) {
-    let existing: string | undefined;
+    let existing: string | typeof LINK | undefined;
     if (statuses) {
       const found = readWithStatus(join(root, rel));
       existing = found?.text;
@@ -129,7 +138,7 @@ function plan(
     if (existing === content) unchanged++;
     else {
       writes.push([rel, content, existing !== undefined]);
-      if (existing !== undefined && !isGenerated(existing)) refused.push(rel);
+      if (typeof existing === 'string' && !isGenerated(existing)) refused.push(rel);
     }
   }
   const removed: string[] = [];
@@ -139,7 +148,8 @@ function plan(
     for (const rel of listFiles(root, dir, temporaries)) {
       if (seen.has(rel) || files.has(rel)) continue;
       seen.add(rel);
-      if (isGenerated(read(join(root, rel)) ?? '')) removed.push(rel);
+      const text = read(join(root, rel));
+      if (typeof text === 'string' && isGenerated(text)) removed.push(rel);
       else foreign.push(rel);
     }
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -46,6 +46,23 @@ describe('diffTree', () => {
     expect(r.unchanged).toBe(1);
     expect(r.foreign).toStrictEqual(['base/web/notes.yaml']);
     expect(readFileSync(join(root, 'base/web/service.web.yaml'), 'utf8')).toContain('port: 80\n');
+  });
+
+  it('shows a generated file that is a symbolic link, even to its content, as the file added, and leaves the link', () => {
+    const content = `${HEADER}\nkind: Service\nport: 80\n`;
+    writeFileSync(join(root, 'service.yaml'), content);
+    rmSync(join(root, 'base/web/service.web.yaml'));
+    symlinkSync(join(root, 'service.yaml'), join(root, 'base/web/service.web.yaml'));
+    const r = diffTree(root, new Map([['base/web/service.web.yaml', content]]), []);
+    expect(r.written).toStrictEqual(['base/web/service.web.yaml']);
+    expect(r.diffs).toStrictEqual([
+      {
+        file: 'base/web/service.web.yaml',
+        status: 'added',
+        diff: `--- /dev/null\n+++ b/base/web/service.web.yaml\n@@ -0,0 +1,3 @@\n+${HEADER}\n+kind: Service\n+port: 80\n`,
+      },
+    ]);
+    expect(lstatSync(join(root, 'base/web/service.web.yaml')).isSymbolicLink()).toBe(true);
   });
 
   it('has nothing to show for a tree that is up to date', () => {

@@ -1,5 +1,6 @@
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -57,6 +58,31 @@ describe('applyTree', () => {
       }
       expect(snapshot(outside)).toStrictEqual(there);
       expect(existsSync(join(root, '.strata/write'))).toBe(false);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['a file outside the workspace holding its content', 'outside', gen('keep: 1')],
+    ['a file of the workspace without the header', 'base/app/notes.yaml', 'hand: written\n'],
+    ['nothing', 'missing', undefined],
+  ])('replaces a generated file that is a symbolic link to %s with the file, never writing through the link', (_what, to, held) => {
+    const outside = mkdtempSync(join(tmpdir(), 'strata-outside-'));
+    try {
+      const target = to === 'outside' ? join(outside, 'keep.yaml') : to === 'missing' ? join(outside, 'gone.yaml') : join(root, to);
+      if (to === 'outside') writeFileSync(target, held!);
+      rmSync(join(root, 'base/app/keep.yaml'));
+      symlinkSync(target, join(root, 'base/app/keep.yaml'));
+      const files = new Map([['base/app/keep.yaml', gen('keep: 1')]]);
+      expect(applyTree(root, files, { dirs: [], dryRun: true }).written).toStrictEqual(['base/app/keep.yaml']);
+      const r = applyTree(root, files, { dirs: [] });
+      expect(r.written).toStrictEqual(['base/app/keep.yaml']);
+      expect(lstatSync(join(root, 'base/app/keep.yaml')).isFile()).toBe(true);
+      expect(readFileSync(join(root, 'base/app/keep.yaml'), 'utf8')).toBe(gen('keep: 1'));
+      if (held === undefined) expect(existsSync(target)).toBe(false);
+      else expect(readFileSync(target, 'utf8')).toBe(held);
+      expect(applyTree(root, files, { dirs: [] }).written).toStrictEqual([]);
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Dirent, existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { type Dirent, existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import type { Environment } from '@strata/core';
 import { removeStaleTemporaries, writeFileAtomic } from '@strata/emit';
@@ -283,7 +283,7 @@ export function sharedUnchanged(
   if (sharedSealOf(tool, shared.apps, shared.files) !== shared.seal) return undefined;
   const out: Record<string, Stamp> = {};
   for (const [file, stamp] of Object.entries(shared.files)) {
-    const now = verify(join(root, file), stamp);
+    const now = verify(join(root, file), stamp, false, false);
     if (!now) return undefined;
     out[file] = now;
   }
@@ -400,16 +400,17 @@ export function stampOf(path: string, content?: string | Buffer, written?: Writt
  * same size and times is not read (outside CI); otherwise its content decides, and the stamp gets
  * the file's current times. Undefined when it changed or is gone. `sameRun`: the stamp was taken
  * by this process, so its times are trusted in CI too (there they mislead only across checkouts
- * and restored caches; a racy stamp is still compared by content).
+ * and restored caches; a racy stamp is still compared by content). `links: false` for a generated
+ * file: a symbolic link in its place, even to the same content, is not the file that was stamped.
  */
-export function verify(path: string, stamp: Stamp, sameRun = false): Stamp | undefined {
+export function verify(path: string, stamp: Stamp, sameRun = false, links = true): Stamp | undefined {
   let s;
   try {
-    s = statSync(path);
+    s = links ? statSync(path) : lstatSync(path);
   } catch {
     return undefined;
   }
-  if (s.size !== stamp.size) return undefined;
+  if ((!links && !s.isFile()) || s.size !== stamp.size) return undefined;
   if ((sameRun || !byContent()) && stamp.mtime !== -1 && s.mtimeMs === stamp.mtime && s.ctimeMs === stamp.ctime) return stamp;
   const hash = hashFile(path);
   return hash === stamp.hash ? stampFrom(s, hash) : undefined;
@@ -421,17 +422,17 @@ export function verify(path: string, stamp: Stamp, sameRun = false): Stamp | und
  */
 export function unchanged(root: string, tool: string, entry: AppEntry, listing?: FolderListing): AppEntry | undefined {
   if (!entry || typeof entry !== 'object' || sealOf(tool, entry) !== entry.seal) return undefined;
-  const check = (files: Record<string, Stamp>) => {
+  const check = (files: Record<string, Stamp>, links: boolean) => {
     const out: Record<string, Stamp> = {};
     for (const [file, stamp] of Object.entries(files)) {
-      const now = verify(join(root, file), stamp);
+      const now = verify(join(root, file), stamp, false, links);
       if (!now) return undefined;
       out[file] = now;
     }
     return out;
   };
-  const inputs = check(entry.inputs);
-  const outputs = inputs && check(entry.outputs);
+  const inputs = check(entry.inputs, true);
+  const outputs = inputs && check(entry.outputs, false);
   if (!inputs || !outputs || !filesUnder(root, entry.dirs, listing).every((f) => f in outputs)) return undefined;
   return { ...entry, inputs, outputs };
 }

@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
@@ -67,7 +67,7 @@ const read = (path: string) => {
 
 /**
  * The drift of a planned tree, file by file: the diff of each file it would write against the
- * committed one, then each stale file (a generated file that nothing produces) in one line; and,
+ * committed one (or, for a symbolic link in the file's place, one line saying so), then each stale file (a generated file that nothing produces) in one line; and,
  * for an overlay of `apps` whose `images:` was edited in place, the `strata set image` command that
  * carries the edit into the app's pins.
  */
@@ -82,6 +82,16 @@ export function describeDrift(
   const imageEdits: ImageEdit[] = [];
   const appOf = new Map(apps.map((a) => [a.name, a]));
   for (const file of written) {
+    // A link in the file's place holds nothing of its own: whatever it leads to, it is what is wrong.
+    if (lstatSync(join(root, file), { throwIfNoEntry: false })?.isSymbolicLink()) {
+      const target = readlinkSync(join(root, file));
+      drift.push({
+        file,
+        kind: 'changed',
+        diff: `${file}: is a symbolic link; generate replaces it with the file (the link's target, ${target}, is left as it is)`,
+      });
+      continue;
+    }
     const before = read(join(root, file));
     const app = appOf.get(file.split('/')[2] ?? '');
     if (app && file.startsWith('overlays/')) imageEdits.push(...explainImageEdits(app, file, before, files.get(file)));

@@ -1,0 +1,57 @@
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { check, generate, pipeline } from '../src/index.ts';
+import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
+
+const APP = 'tokenplace-relay';
+
+// A generated file replaced by a symbolic link (to a copy elsewhere, or to another file of the
+// workspace) is drift, even holding the generated content: Argo CD refuses a repository whose links
+// lead out of it, and generate would otherwise write through the link. check names the file,
+// generate puts the file back in the link's place and leaves the link's target as it was.
+describe('a generated file replaced by a symbolic link', () => {
+  const ws = tempWorkspace([APP]);
+  const outside = mkdtempSync(join(tmpdir(), 'strata-link-target-'));
+  afterAll(() => {
+    ws.dispose();
+    rmSync(outside, { recursive: true, force: true });
+  });
+  const deployment = () => `base/${APP}/${readdirSync(join(ws.root, 'base', APP)).find((f) => f.startsWith('deployment.'))!}`;
+  const overlay = `overlays/dev/${APP}/kustomization.yaml`;
+
+  it.each([
+    ['a copy outside the workspace', deployment, () => join(outside, 'deployment.yaml')],
+    ['a copy in the workspace', () => overlay, () => join(ws.root, 'notes', 'kustomization.yaml')],
+  ])('to %s is drift that check names and generate replaces with the file', async (_where, fileOf, targetOf) => {
+    await pipeline(ws.root); // what check reuses: the link must not pass as the file the pipeline compared
+    const file = fileOf();
+    const target = targetOf();
+    const content = readFileSync(join(ws.root, file), 'utf8');
+    mkdirSync(join(target, '..'), { recursive: true });
+    cpSync(join(ws.root, file), target);
+    rmSync(join(ws.root, file));
+    symlinkSync(target, join(ws.root, file));
+
+    const said = `${file}: is a symbolic link; generate replaces it with the file`;
+    for (const cache of [true, false]) {
+      const r = await check(ws.root, {}, { cache });
+      expect(
+        r.drift.map((d) => [d.file, d.kind, d.diff.split(' (')[0]]),
+        `cache: ${cache}`,
+      ).toStrictEqual([[file, 'changed', said]]);
+    }
+    const cli = strata(ws.root, ['check']);
+    expect(cli.status).toBe(1);
+    expect(cli.stdout + cli.stderr).toContain(said);
+
+    const g = await generate(ws.root);
+    expect(g.written).toStrictEqual([file]);
+    expect(lstatSync(join(ws.root, file)).isFile()).toBe(true);
+    expect(readFileSync(join(ws.root, file), 'utf8')).toBe(content);
+    expect(readFileSync(target, 'utf8')).toBe(content);
+    expect(lstatSync(target).isFile()).toBe(true);
+    expect((await check(ws.root)).drift).toStrictEqual([]);
+  });
+});
