@@ -37,8 +37,16 @@ export function printDrift(drift: readonly Drift[]): void {
   for (const d of drift) out(d.kind === 'stale' ? d.diff : d.diff.trimEnd());
 }
 
-/** After a check's summary: the command that carries each in-place `images:` edit into the pins, and what to do about the drift. */
-export function printDriftHints(drift: readonly Drift[], imageEdits: readonly ImageEdit[]): void {
+/**
+ * After a check's summary: the command that carries each in-place `images:` edit into the pins, and
+ * what to do about the drift; when generate would refuse the tree (`refused`, objects two apps of an
+ * env share), what to fix first instead.
+ */
+export function printDriftHints(drift: readonly Drift[], imageEdits: readonly ImageEdit[], refused: readonly string[] = []): void {
+  if (refused.length > 0) {
+    err('generate refuses this tree: two apps of an env render the same object; rename or remove it in one of them, then regenerate and commit');
+    return;
+  }
   for (const e of imageEdits)
     out(
       `${e.file}: images: ${e.image} was edited in the generated overlay (to ${e.ref}); generate would undo it. Carry it into apps/${e.app}/images.json with:\n  ${e.command}`,

@@ -96,6 +96,35 @@ export function idCollisions(env: Environment, apps: readonly { readonly app: st
   return collisions;
 }
 
+/**
+ * Objects that two apps of an env share: kustomize cannot build the env root they make, so generate
+ * and the pipeline refuse the tree before writing any of it. The message is the collisions, one line each.
+ */
+export class EnvRootCollisionError extends Error {
+  override readonly name = 'EnvRootCollisionError';
+  constructor(
+    /** One line each, as `idCollisions` gives them. */
+    readonly collisions: readonly string[],
+  ) {
+    super(collisions.join('\n'));
+  }
+}
+
+/** Throws an EnvRootCollisionError when two of the apps share an id in one of the envs; `ids` gives an app's ids in an env. */
+export function refuseCollisions<A extends string>(
+  envs: readonly Environment[],
+  apps: readonly A[],
+  ids: (app: A, env: Environment) => readonly string[],
+): void {
+  const collisions = envs.flatMap((e) =>
+    idCollisions(
+      e,
+      apps.map((app) => ({ app, ids: ids(app, e) })),
+    ),
+  );
+  if (collisions.length > 0) throw new EnvRootCollisionError(collisions);
+}
+
 export interface EnvRootProof {
   /** Ids that two apps share: kustomize refuses to aggregate the env. One line each. */
   readonly collisions: string[];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { BuildResult } from '@strata/kustomize';
 import type { Problem, WarningOptions } from '@strata/project';
 import type { Group, Server, VerifyDocument } from '@strata/verify';
+import type { EnvRootCollisionError } from './findings.ts';
 import { pipeline, type DriftError, type PipelineResult } from './pipeline.ts';
 import { pipelineVerdict } from './verdict.ts';
 import { notAppliedNotes, type VerifyReport } from './verify.ts';
@@ -69,6 +70,11 @@ export function gateProblems(r: GateResult): Problem[] {
     ...p.envRootCollisions.map((l) => lineProblem(l, 'env-root')),
     ...(r.verified?.problems ?? []),
   ];
+}
+
+/** Objects two apps of an env share, which refused the run before anything was written, as problems at the env root: rule `env-root`. */
+export function collisionProblems(e: EnvRootCollisionError): Problem[] {
+  return e.collisions.map((l) => lineProblem(l, 'env-root'));
 }
 
 /** A committed tree that is not what the code generates, as problems: one per file, rule `drift`, with the command that mends it. */

@@ -4,7 +4,7 @@ import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { appDirs, checkEnv, inEnvScope, Layout, loadApps, type WarningOptions } from '@strata/project';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { checkPolicySettings } from '@strata/validate/settings';
-import { idCollisions, renderedIds } from './findings.ts';
+import { EnvRootCollisionError, refuseCollisions, renderedIds } from './findings.ts';
 import {
   applyTree,
   diffTree,
@@ -46,13 +46,8 @@ export async function planTree(root: string, selection: Selection = {}, options:
   if (!selection.apps || selection.apps.length === 0) {
     // Apps whose objects share an id in an env make a root kustomize refuses to build: refused
     // here, before anything is written, as check and the pipeline refuse the tree they would make.
-    const collisions = (env ? [env] : ENVIRONMENTS).flatMap((e) =>
-      idCollisions(
-        e,
-        plans.map((p) => ({ app: p.app, ids: renderedIds(p.desired[e]) })),
-      ),
-    );
-    if (collisions.length > 0) throw new Error(collisions.join('\n'));
+    const byName = new Map(plans.map((p) => [p.app, p]));
+    refuseCollisions(env ? [env] : ENVIRONMENTS, [...byName.keys()], (app, e) => renderedIds(byName.get(app)!.desired[e]));
   }
   if ((!selection.apps || selection.apps.length === 0) && !env) {
     // Everything under the generated folders is the plan's or stale, wherever it lies (an env root,
@@ -65,6 +60,25 @@ export async function planTree(root: string, selection: Selection = {}, options:
     dirs.push(Layout.gitops);
   }
   return { plans, files, dirs };
+}
+
+/**
+ * Why `strata generate` would refuse the selected apps' tree: the objects two apps of an env share,
+ * one line each (empty when it would write the tree). For a caller that found the tree out of date
+ * and must not advise running generate when it would refuse.
+ */
+export async function generateRefusal(root: string, selection: Selection = {}): Promise<readonly string[]> {
+  if (selection.apps && selection.apps.length > 0) return [];
+  const env = checkEnv(selection.env);
+  // Loaded already by the caller in this process, as a rule: taken from memory.
+  const apps = new Map((await loadApps(root)).map((a) => [a.name, a]));
+  try {
+    refuseCollisions(env ? [env] : ENVIRONMENTS, [...apps.keys()], (app, e) => renderedIds(apps.get(app)!.manifests(e)));
+    return [];
+  } catch (err) {
+    if (err instanceof EnvRootCollisionError) return err.collisions;
+    throw err;
+  }
 }
 
 /** Generated folders of apps (or, for every env, of envs) that no longer exist: their generated files are stale. */

@@ -36,7 +36,7 @@ import {
   type WrittenAs,
 } from './cache.ts';
 import { describeDrift, parseBuilt, type Drift } from './check.ts';
-import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
+import { overlayFindings, proveEnvRoot, refuseCollisions, renderedIds, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
 import type { NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
 import type { ImageEdit } from './image-drift.ts';
@@ -248,6 +248,14 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     // A misspelt rule in the policy settings is refused before the tree is written, not after the build.
     checkPolicySettings(root, apps);
     for (const [name, entry] of reused) sync.set(name, entry.sync);
+    // Apps whose objects share an id in an env make a root kustomize refuses to build: refused
+    // before anything is written (the tree, dist/, the cache), with generate's message. A reused
+    // app's ids are those its build had, which the round trip proved equal to its render's.
+    const planOfApp = new Map(plans.map((p) => [p.app, p]));
+    refuseCollisions(ENVIRONMENTS, names, (app, e) => {
+      const plan = planOfApp.get(app);
+      return plan ? renderedIds(plan.desired[e]) : (reused.get(app)?.findings[e]?.ids ?? []);
+    });
     for (const p of plans) for (const [path, content] of p.files) files.set(path, content);
     if (!sharedBefore) {
       for (const [path, content] of planEnvironments(names)) files.set(path, content);

@@ -13,18 +13,21 @@ export function registerCheck(program: Command): void {
     .addOption(envOption())
     .option('--no-cache', 'compare every app afresh, reusing nothing of what the last pipeline compared')
     .action(async (o: Common & { cache: boolean }) => {
-      const { check, checkVerdict } = await import('@strata/pipeline');
-      const r = await check(findRoot(), selection(o), { cache: o.cache, onWarning });
+      const { check, checkVerdict, generateRefusal } = await import('@strata/pipeline');
+      const root = findRoot();
+      const r = await check(root, selection(o), { cache: o.cache, onWarning });
+      // Drift is mended by generate, unless generate refuses the tree: then that is what to fix.
+      const refused = r.drift.length > 0 ? (await generateRefusal(root, selection(o))).filter((l) => !r.envRootCollisions.includes(l)) : [];
       printDrift(r.drift);
       for (const f of r.buildFailures) err(`${f.overlay}: kustomize build failed: ${f.error}`);
-      for (const line of comparisonLines(r)) out(line);
+      for (const line of [...comparisonLines(r), ...refused]) out(line);
       const reused = r.reused > 0 ? ` (${r.reused} as the last pipeline compared them)` : '';
       const proven = r.envRoots - r.envRootsBuilt;
       out(
         `check: ${r.files} files, ${r.overlays} app overlays${reused} and ${r.envRoots} env roots (${proven} proven from their apps, ${r.envRootsBuilt} built): ` +
           `${r.drift.length} drifted, ${nounCount(r.roundTrip.length, 'round-trip mismatch', 'round-trip mismatches')}, ${nounCount(r.buildFailures.length, 'build failure')} (${seconds()})`,
       );
-      printDriftHints(r.drift, r.imageEdits);
+      printDriftHints(r.drift, r.imageEdits, refused);
       settle(checkVerdict(r));
     });
 }

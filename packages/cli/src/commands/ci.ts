@@ -18,9 +18,19 @@ export function registerCi(program: Command): void {
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .action(async (o: { cache: boolean; output: OutputFormat }) => {
       const root = findRoot();
-      const { DriftError, driftProblems, gate, gateDriftSummary, gatePhases, gateProblems, gateSummary, gateVerdict, selectOverlays } = await import(
-        '@strata/pipeline'
-      );
+      const {
+        collisionProblems,
+        DriftError,
+        driftProblems,
+        EnvRootCollisionError,
+        gate,
+        gateDriftSummary,
+        gatePhases,
+        gateProblems,
+        gateSummary,
+        gateVerdict,
+        selectOverlays,
+      } = await import('@strata/pipeline');
       const text = o.output === 'text';
       const step = text ? progress('build', o.cache ? 0 : selectOverlays(root).length) : undefined;
       // A report on stdout stays one document: its lines are for text output only.
@@ -52,6 +62,11 @@ export function registerCi(program: Command): void {
           onProgress: (line) => err(line),
         });
       } catch (e) {
+        // Refused before anything was written, with generate's message; a report names each collision.
+        if (e instanceof EnvRootCollisionError && !text) {
+          process.exitCode = EXIT.invalid;
+          return report(collisionProblems(e), 0);
+        }
         if (!(e instanceof DriftError)) {
           if (o.output !== 'text') out(reportError(o.output, ['.'], e, VERSION, (await import('@strata/validate')).ruleHelp, 'strata ci'));
           throw e;
