@@ -31,7 +31,7 @@ export async function validate(
     built.length === checked.files.length && built.length > 0
       ? { ...checked, built: { apps: new Set(built.map((m) => m.app)).size, envs: new Set(built.map((m) => m.env)).size } }
       : checked;
-  const result = asTyped(known, namesAsTyped(parsed));
+  const result = withEmptied(asTyped(known, namesAsTyped(parsed)), await emptiedOf(root, checked, namesAsTyped(parsed)));
   if (result.resources > 0 || options.allowEmpty) return result;
   const where = inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ');
   const files = parsed.files.size === 0 ? ' (no .yaml, .yml or .json file)' : '';
@@ -43,6 +43,25 @@ export async function validate(
   };
   return { ...result, problems: [problem, ...result.problems] };
 }
+
+/**
+ * The built files (`dist/<env>/<app>.yaml`) read that hold no object although their overlay builds
+ * into some (emptied since the build), as problems: their app's objects would go unjudged.
+ */
+async function emptiedOf(root: string, r: ValidateResult, names: ReadonlyMap<string, string>): Promise<Problem[]> {
+  const empty = r.files.filter((f) => r.counts[f] === 0 && distOf(f) !== undefined);
+  if (empty.length === 0) return [];
+  const { emptiedBuiltFiles } = await import('@strata/verify/emptied');
+  return (await emptiedBuiltFiles(root, empty)).map((e) => ({
+    file: nameAsTyped(e.file, names),
+    message: e.message,
+    rule: 'no-objects',
+    severity: 'error',
+  }));
+}
+
+const withEmptied = (r: ValidateResult, emptied: readonly Problem[]): ValidateResult =>
+  emptied.length === 0 ? r : { ...r, problems: [...emptied, ...r.problems] };
 
 /** A result whose files are named as the person typed them (`namesAsTyped`), once every check that knows files by their key has run. */
 function asTyped(r: ValidateResult, names: ReadonlyMap<string, string>): ValidateResult {

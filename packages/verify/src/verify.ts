@@ -11,6 +11,7 @@ import { argoCdSkips, type ArgoCdSkip } from '@strata/core/argocd';
 import { MAX_IN_FLIGHT, type Client, type Status } from './client.ts';
 import { appliedName, withArgoCdNaming } from './hook-names.ts';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
+import { emptiedBuiltFiles } from './emptied.ts';
 import { QuantityLocator } from './quantities.ts';
 import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
 import { makeScratchDir } from './scratch.ts';
@@ -156,14 +157,20 @@ export async function verify(root: string, options: VerifyOptions = {}): Promise
   const read = (turn: () => Promise<void>) =>
     phases.timed('read', async () => {
       const groups: Group[] = [];
+      const empty: string[] = [];
       for (const env of envs) {
         const docs: VerifyDocument[] = [];
         for (const f of files.filter((x) => x.env === env)) {
-          docs.push(...readBuilt(readFileSync(join(root, f.file), 'utf8'), f.file));
+          const read = readBuilt(readFileSync(join(root, f.file), 'utf8'), f.file);
+          if (read.length === 0) empty.push(f.file);
+          docs.push(...read);
           await turn();
         }
         groups.push({ name: env, docs });
       }
+      // A built file emptied since its build would pass unjudged, as broken output that readBuilt refuses would not.
+      const emptied = empty.length > 0 ? await emptiedBuiltFiles(root, empty) : [];
+      if (emptied.length > 0) throw new Error(emptied.map((e) => `${e.file}: ${e.message}`).join('\n'));
       return groups;
     });
   const ref = options.against;

@@ -186,6 +186,44 @@ describe('verify of the built output', () => {
     await expect(verify(bare, { server })).rejects.toThrow(/^dist\/dev\/web\.yaml not found: verify checks the built output; run `npm run build`/);
     rmSync(bare, { recursive: true, force: true });
   });
+
+  it('refuses a built file that holds no object while its overlay builds into some, and says how to build it again', async () => {
+    const emptied = makeRepo({ 'dev/web': [deployment('web', 'emptied')], 'dev/api': [deployment('api', 'emptied')] });
+    writeFileSync(join(emptied, 'dist/dev/web.yaml'), '');
+    try {
+      await expect(verify(emptied, { server })).rejects.toThrow(
+        new Error(
+          'dist/dev/web.yaml: holds no Kubernetes objects, but overlays/dev/web builds into 1; build it again with `npx strata build` (or `npx strata pipeline`)',
+        ),
+      );
+    } finally {
+      rmSync(emptied, { recursive: true, force: true });
+    }
+  });
+
+  it('takes an empty built file whose overlay builds into nothing: an app may render no object in an env', async () => {
+    const none = makeRepo({ 'dev/web': [deployment('web', 'none')], 'dev/api': [deployment('api', 'none')] });
+    // What generate writes for an env in which the app renders nothing: a patch deleting each object of its base.
+    writeFileSync(
+      join(none, 'overlays/dev/web/kustomization.yaml'),
+      stringify({
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        resources: ['object-0.yaml'],
+        patches: [
+          { patch: stringify({ $patch: 'delete', apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'none' } }) },
+        ],
+      }),
+    );
+    writeFileSync(join(none, 'dist/dev/web.yaml'), '');
+    try {
+      const r = await verify(none, { server });
+      expect(r.problems).toStrictEqual([]);
+      expect(r.objects).toBe(1);
+    } finally {
+      rmSync(none, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('verifyDocuments on any manifests', () => {
