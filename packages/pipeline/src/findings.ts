@@ -1,4 +1,4 @@
-import type { Environment, Manifest } from '@strata/core';
+import { CLUSTER_SCOPED_KINDS, type Environment, type Manifest } from '@strata/core';
 import { compareManifests, isGeneratedConfigMap, normalize } from '@strata/emit';
 import { Layout } from '@strata/project';
 import { unmatchedPatchTargets } from './targets.ts';
@@ -15,7 +15,7 @@ export interface OverlayFindings {
   /**
    * The id kustomize registers for each object when it aggregates the env root, which it does before
    * it adds hash suffixes: `apiVersion/Kind namespace name`, with the suffix removed and no namespace
-   * read as `default`, as kustomize compares them.
+   * read as `default`, as kustomize compares them (`apiVersion/Kind name` for a cluster-scoped kind).
    */
   readonly ids: string[];
   /** Objects kustomize renamed (a generated ConfigMap's hash suffix), as `Kind namespace name` before. */
@@ -71,8 +71,14 @@ export function overlayFindings(
   return { roundTrip, unmatched, ids, renamed, namespaces: [...namespaces].sort() };
 }
 
-/** An object's id as kustomize registers it in the env root, of an object normalized as `normalize` does (see `OverlayFindings.ids`). */
-const rootId = (m: Manifest) => `${m.apiVersion}/${m.kind} ${m.metadata.namespace || 'default'} ${m.metadata.name}`;
+/**
+ * An object's id as kustomize registers it in the env root, of an object normalized as `normalize`
+ * does (see `OverlayFindings.ids`). A cluster-scoped object has no namespace, and is named without one.
+ */
+const rootId = (m: Manifest) => {
+  const ns = !m.metadata.namespace && CLUSTER_SCOPED_KINDS.has(m.kind) ? '' : `${m.metadata.namespace || 'default'} `;
+  return `${m.apiVersion}/${m.kind} ${ns}${m.metadata.name}`;
+};
 
 /** The ids kustomize registers for an app's rendered objects of one env when it aggregates the env root. */
 export function renderedIds(desired: readonly Manifest[]): string[] {

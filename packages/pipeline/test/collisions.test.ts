@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
-import { pipeline } from '../src/index.ts';
+import { idCollisions, pipeline, renderedIds } from '../src/index.ts';
 
 /** Every file a run may write (the tree, gitops/, dist/ and the cache), with its content and time. */
 function written(root: string): Record<string, string> {
@@ -17,6 +17,31 @@ function written(root: string): Record<string, string> {
   }
   return out;
 }
+
+describe('collision lines', () => {
+  it('name a cluster-scoped object without a namespace, and a namespaced one with its namespace or default', () => {
+    const objects = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'reader' } },
+      { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.io' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' } },
+    ];
+    const ids = renderedIds(objects);
+    expect(
+      idCollisions('dev', [
+        { app: 'a', ids },
+        { app: 'b', ids },
+      ]).map((l) => l.split(' is in both')[0]),
+    ).toStrictEqual([
+      'overlays/dev/kustomization.yaml: v1/Namespace shop',
+      'overlays/dev/kustomization.yaml: rbac.authorization.k8s.io/v1/ClusterRole reader',
+      'overlays/dev/kustomization.yaml: apiextensions.k8s.io/v1/CustomResourceDefinition widgets.example.io',
+      'overlays/dev/kustomization.yaml: v1/ConfigMap shop settings',
+      'overlays/dev/kustomization.yaml: v1/ConfigMap default plain',
+    ]);
+  });
+});
 
 // Two apps whose dev env renders the same Namespace: kustomize cannot aggregate overlays/dev, and
 // generate refuses the tree before writing it. The pipeline and ci refuse it the same way.
@@ -35,7 +60,8 @@ describe('an object two apps of an env share', () => {
     const generate = strata(ws.root, ['generate']);
     expect(generate.status).toBe(1);
     refusal = generate.stderr;
-    expect(refusal).toMatch(/^strata: overlays\/dev\/kustomization\.yaml: v1\/Namespace .*llm-systems is in both gethrelay and llm-runner-router; /);
+    // A Namespace is cluster-scoped: named without a namespace.
+    expect(refusal).toMatch(/^strata: overlays\/dev\/kustomization\.yaml: v1\/Namespace llm-systems is in both gethrelay and llm-runner-router; /);
   }, 300_000);
   afterAll(() => ws.dispose());
 
@@ -67,7 +93,7 @@ describe('an object two apps of an env share', () => {
     expect(report.problems.map((p) => `${p.file}: ${p.message}`).join('\n')).toBe(refusal.replace(/^strata: /gm, '').trimEnd());
     expect(new Set(report.problems.map((p) => p.rule))).toStrictEqual(new Set(['env-root']));
     expect(report.problems[0]!.file).toBe('overlays/dev/kustomization.yaml');
-    expect(report.problems[0]!.message).toMatch(/^v1\/Namespace .*llm-systems is in both gethrelay and llm-runner-router; /);
+    expect(report.problems[0]!.message).toMatch(/^v1\/Namespace llm-systems is in both gethrelay and llm-runner-router; /);
     expect(r.status).toBe(1);
     expect(written(ws.root)).toStrictEqual(before);
   }, 300_000);
