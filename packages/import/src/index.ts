@@ -35,7 +35,7 @@ import { generateApp, modelModule, MODULES } from './codegen.ts';
 import { ImportError } from './errors.ts';
 import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
 import { importedFindings } from './policy.ts';
-import { layoutSources, parseEnvOptions, readSources } from './sources.ts';
+import { layoutSources, parseEnvOptions, pathNamer, readSources } from './sources.ts';
 
 export { ImportError } from './errors.ts';
 export { modelModule } from './codegen.ts';
@@ -99,11 +99,13 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
     throw new UsageError('nothing to import: give PATH (with base/ and overlays/<env>/) or --env dev=PATH --env staging=PATH --env prod=PATH');
   const from = options.cwd ?? root;
   const paths = options.path !== undefined ? layoutSources(from, options.path, name) : parseEnvOptions(from, options.envs!);
+  // Named in messages as typed: an absolute path stays absolute.
+  const named = pathNamer(from, options.path !== undefined ? [options.path] : options.envs!.map((spec) => spec.slice(spec.indexOf('=') + 1)));
 
   const store = parseSecretStore(options.secretStore);
-  const sources = await readSources(root, paths, from);
+  const sources = await readSources(root, paths, named);
   const model = buildModel(name, sources.objects, sources.generated, store);
-  await checkSources(model, paths, from);
+  await checkSources(model, paths, named);
   const app = generateApp(name, model);
   const appFiles = new Map<string, string>([...app.files].map(([rel, content]) => [`apps/${name}/${rel}`, content]));
   appFiles.set(`apps/${name}/package.json`, packageJson(name, app.packages));
@@ -260,7 +262,7 @@ async function importModel(spec: string): Promise<ModelModule> {
  * Each source object checked by its model as the app's render will check it, so that an object the
  * API server would refuse (a Deployment without a selector, say) is named as the source's problem.
  */
-async function checkSources(model: Model, paths: Record<Environment, string>, from: string): Promise<void> {
+async function checkSources(model: Model, paths: Record<Environment, string>, named: (path: string) => string): Promise<void> {
   const problems = new Set<string>();
   for (const env of ENVIRONMENTS) {
     for (const m of model.expected[env]) {
@@ -268,7 +270,7 @@ async function checkSources(model: Model, paths: Record<Environment, string>, fr
       const Model = module ? (await importModel(module.spec))[m.kind] : undefined;
       try {
         // Without a model, the names and the kind are still checked by the API server's rules.
-        toManifest(Model ? new Model(structuredClone(m)) : (structuredClone(m) as KubeObject), relative(from, paths[env]) || '.');
+        toManifest(Model ? new Model(structuredClone(m)) : (structuredClone(m) as KubeObject), named(paths[env]));
       } catch (e) {
         if (!(e instanceof ObjectError)) throw e;
         problems.add(`${e.message}: not a valid ${m.kind}, which an API server would refuse too; fix it in the source, then import`);

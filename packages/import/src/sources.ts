@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS, isPlainObject, type Environment, type Manifest } from '@strata/core';
 import { exactIntegers, filesIn, kubectlInteger, mayHoldLongInteger, parseExact, UsageError } from '@strata/project';
@@ -66,6 +66,17 @@ export function parseEnvOptions(from: string, specs: readonly string[]): Record<
   return out as Record<Environment, string>;
 }
 
+/**
+ * How messages name a path of the sources: as the person typed the source it lies in. Under a source
+ * typed as an absolute path it is absolute; otherwise it is named from `from`, the folder the
+ * relative paths were typed in (kubectl and kustomize name files so).
+ */
+export function pathNamer(from: string, typed: readonly string[] = []): (path: string) => string {
+  const absolute = typed.filter((t) => isAbsolute(t)).map((t) => resolve(t));
+  const under = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : `${dir}${sep}`);
+  return (path) => (absolute.some((dir) => under(path, dir)) ? path : relative(from, path) || '.');
+}
+
 interface Walk {
   readonly refusals: string[];
   readonly warnings: string[];
@@ -80,11 +91,11 @@ const REMOTE = /^(https?:\/\/|git@|ssh:\/\/|git::|github\.com\/|gitlab\.com\/|bi
  * output alone: features it must refuse, features kept only as their result, and the names of
  * generated objects (whose hash suffix is Kustomize's, not part of the name).
  */
-function walkKustomization(dir: string, root: string, w: Walk): void {
+function walkKustomization(dir: string, named: (path: string) => string, w: Walk): void {
   const file = kustomizationIn(dir);
   if (!file || w.seen.has(file)) return;
   w.seen.add(file);
-  const where = relative(root, file) || file;
+  const where = named(file);
   let k: Record<string, unknown>;
   try {
     const doc = parseAllDocuments(readFileSync(file, 'utf8'))[0];
@@ -140,7 +151,7 @@ function walkKustomization(dir: string, root: string, w: Walk): void {
         continue;
       }
       const target = resolve(dir, entry);
-      if (existsSync(target) && statSync(target).isDirectory()) walkKustomization(target, root, w);
+      if (existsSync(target) && statSync(target).isDirectory()) walkKustomization(target, named, w);
     }
   }
 }
@@ -203,11 +214,11 @@ const APPLIED_AS_READ = new Set(['yaml-version', 'duplicate-key', 'yaml-encoding
  * given twice, or a file it decodes first (UTF-16 with a byte order mark), is imported as kubectl
  * reads it, and said.
  */
-async function readYaml(path: string, root: string, warnings: string[]): Promise<Manifest[]> {
+async function readYaml(path: string, root: string, shown: (path: string) => string, warnings: string[]): Promise<Manifest[]> {
   const files = yamlFiles(path);
   if (files.length === 0) return [];
   const parsed = await parseInputs(root, files);
-  const named = (file: string) => relative(root, resolve(root, file)) || file;
+  const named = (file: string) => shown(resolve(root, file));
   const refused = parsed.problems.filter((p) => p.severity === 'error' && !APPLIED_AS_READ.has(p.rule));
   if (refused.length > 0) throw new ImportError(refused.map((p) => `${named(p.file)}:${p.line ?? 1}: ${p.message}`));
   for (const p of parsed.problems) {
@@ -229,19 +240,23 @@ async function readYaml(path: string, root: string, warnings: string[]): Promise
 /**
  * Reads every env's source: a Kustomize folder is built by the project's kustomize package (the same
  * folder built once for the envs that share it), plain YAML is parsed. Unsupported Kustomize
- * features are refused all at once, before anything is built. Messages name files from `from`
- * (the folder the person typed the paths in).
+ * features are refused all at once, before anything is built. Messages name files as `named`
+ * names them (`pathNamer`: as the person typed the paths).
  */
-export async function readSources(root: string, paths: Record<Environment, string>, from: string = root): Promise<SourceSet> {
+export async function readSources(
+  root: string,
+  paths: Record<Environment, string>,
+  named: (path: string) => string = pathNamer(root),
+): Promise<SourceSet> {
   const sources = {} as Record<Environment, EnvSource>;
   for (const env of ENVIRONMENTS) {
     const path = paths[env];
-    if (!existsSync(path)) throw new UsageError(`--env ${env}=${relative(from, path) || path}: no such file or folder`);
+    if (!existsSync(path)) throw new UsageError(`--env ${env}=${named(path)}: no such file or folder`);
     const kustomize = statSync(path).isDirectory() && kustomizationIn(path) !== undefined;
     sources[env] = { env, path, kind: kustomize ? 'kustomize' : 'yaml' };
   }
   const walk: Walk = { refusals: [], warnings: [], generated: new Set(), seen: new Set() };
-  for (const env of ENVIRONMENTS) if (sources[env].kind === 'kustomize') walkKustomization(sources[env].path, from, walk);
+  for (const env of ENVIRONMENTS) if (sources[env].kind === 'kustomize') walkKustomization(sources[env].path, named, walk);
   if (walk.refusals.length > 0) throw new ImportError(walk.refusals);
 
   const dirs = [...new Set(ENVIRONMENTS.filter((e) => sources[e].kind === 'kustomize').map((e) => sources[e].path))];
@@ -250,17 +265,17 @@ export async function readSources(root: string, paths: Record<Environment, strin
     const results = await buildOverlays(root, dirs, { concurrency: 1 });
     const failed = results.filter((r) => !r.ok);
     if (failed.length > 0) {
-      throw new ImportError(failed.map((r) => `${relative(from, dirs[results.indexOf(r)]!) || r.overlay}: kustomize build failed: ${r.error}`));
+      throw new ImportError(failed.map((r) => `${named(dirs[results.indexOf(r)]!)}: kustomize build failed: ${r.error}`));
     }
     results.forEach((r, i) => built.set(dirs[i]!, parseBuild(r.yaml, r.overlay)));
-    const long = results.flatMap((r, i) => longIntegersIn(r.yaml).map((line) => `${relative(from, dirs[i]!) || r.overlay}: ${line}`));
+    const long = results.flatMap((r, i) => longIntegersIn(r.yaml).map((line) => `${named(dirs[i]!)}: ${line}`));
     if (long.length > 0) throw new ImportError(long);
   }
   const objects = {} as Record<Environment, Manifest[]>;
   for (const env of ENVIRONMENTS) {
     const s = sources[env];
-    objects[env] = structuredClone(s.kind === 'kustomize' ? built.get(s.path)! : await readYaml(s.path, from, walk.warnings));
-    if (objects[env].length === 0) throw new ImportError([`${relative(from, s.path) || s.path}: holds no Kubernetes objects for ${env}`]);
+    objects[env] = structuredClone(s.kind === 'kustomize' ? built.get(s.path)! : await readYaml(s.path, root, named, walk.warnings));
+    if (objects[env].length === 0) throw new ImportError([`${named(s.path)}: holds no Kubernetes objects for ${env}`]);
     // Kustomize builds any document with a kind and a name; an app holds Kubernetes objects only.
     const incomplete = objects[env].filter(
       (m) => typeof m.apiVersion !== 'string' || typeof m.kind !== 'string' || !isPlainObject(m.metadata) || typeof m.metadata.name !== 'string',
@@ -269,7 +284,7 @@ export async function readSources(root: string, paths: Record<Environment, strin
       throw new ImportError(
         incomplete.map((m) => {
           const missing = ['apiVersion', 'kind'].filter((f) => typeof (m as Record<string, unknown>)[f] !== 'string');
-          return `${relative(from, s.path) || s.path}: ${String(m.kind ?? 'a document')} ${String(m.metadata?.name ?? '')}: has no ${missing.join(' or ') || 'metadata.name'}; it is not a Kubernetes object: complete it in the source or remove it, then import`;
+          return `${named(s.path)}: ${String(m.kind ?? 'a document')} ${String(m.metadata?.name ?? '')}: has no ${missing.join(' or ') || 'metadata.name'}; it is not a Kubernetes object: complete it in the source or remove it, then import`;
         }),
       );
     }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inTempDir } from '@strata/testing/temp';
@@ -295,6 +295,51 @@ describe('strata import refuses sources that are not valid objects', () => {
     expect((err as ImportError).lines).toHaveLength(1);
     expect((err as ImportError).lines[0]).toMatch(line);
     expect(filesUnder(ws.root, '.')).toStrictEqual(before);
+  });
+});
+
+describe('strata import names sources as they were typed', () => {
+  const deployment = [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: {name: shop, namespace: shop}',
+    'spec:',
+    '  selector: {matchLabels: {app: shop}}',
+    '  template:',
+    '    metadata: {labels: {app: shop}}',
+    '    spec:',
+    '      containers:',
+    '        - name: shop',
+    '          image: registry.example/shop:1.0.0',
+    '          env:',
+    '            - name: ON',
+    '              value: "1"',
+    '',
+  ].join('\n');
+  const refusal = async (cwd: string, path: string): Promise<readonly string[]> => {
+    const err = await importApp(ws.root, { name: 'shop', envs: ENVIRONMENTS.map((e) => `${e}=${path}`), cwd, install: false }).catch(
+      (e: unknown) => e,
+    );
+    if (!(err instanceof Error)) throw new Error(`import of ${path} did not fail`);
+    return err instanceof ImportError ? err.lines : [err.message];
+  };
+
+  it('absolute when typed so, else from the folder the command runs in', async () => {
+    await inTempDir('strata-import-typed-', async (dir) => {
+      mkdirSync(join(dir, 'src', 'plain'), { recursive: true });
+      mkdirSync(join(dir, 'work'));
+      const cwd = join(dir, 'work');
+      writeFileSync(join(dir, 'src', 'app.yaml'), deployment);
+      writeFileSync(join(dir, 'src', 'plain', 'bad.yaml'), 'apiVersion: v1\nmetadata: {name: settings}\n');
+      const invalid =
+        ': apps/v1/Deployment shop/shop: spec.template.spec.containers[0].env[0].name: must be string: not a valid Deployment, which an API server would refuse too; fix it in the source, then import';
+      expect(await refusal(cwd, join(dir, 'src', 'app.yaml'))).toStrictEqual([`${join(dir, 'src', 'app.yaml')}${invalid}`]);
+      expect(await refusal(cwd, '../src/app.yaml')).toStrictEqual([`../src/app.yaml${invalid}`]);
+      const [unread] = await refusal(cwd, join(dir, 'src', 'plain'));
+      expect(unread!.startsWith(`${join(dir, 'src', 'plain', 'bad.yaml')}:1: `)).toBe(true);
+      expect((await refusal(cwd, '../src/plain'))[0]!.startsWith('../src/plain/bad.yaml:1: ')).toBe(true);
+      expect(await refusal(cwd, join(dir, 'src', 'gone.yaml'))).toStrictEqual([`--env dev=${join(dir, 'src', 'gone.yaml')}: no such file or folder`]);
+    });
   });
 });
 
