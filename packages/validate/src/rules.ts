@@ -55,7 +55,9 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
   },
   'no-objects': {
     short: 'The inputs hold at least one Kubernetes object.',
-    help: 'Point validate at the files or folders that hold the manifests, or pass --allow-empty where none is expected.',
+    help:
+      'Point validate or verify at the files or folders that hold the manifests, or pass --allow-empty where none is expected; ' +
+      'a built file (dist/<env>/<app>.yaml) emptied since its build is built again with npx strata build.',
   },
   schema: {
     short: 'Every object matches the strict schema of its kind for the target Kubernetes version.',
