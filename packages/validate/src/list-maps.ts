@@ -1,10 +1,13 @@
 import { loadBuiltinSchema, type JsonSchema } from '@strata/schemas';
 
-/** A list the schema keys by fields (`x-kubernetes-list-type: map`) holding two items with the same key. */
+/**
+ * A list the schema keys by fields (`x-kubernetes-list-type: map`) holding two items with the same
+ * key, or a list of distinct values (`x-kubernetes-list-type: set`) holding one value twice.
+ */
 export interface DuplicateListKey {
   /** The list, as segments (`['spec', 'template', 'spec', 'containers', 0, 'env']`). */
   readonly path: readonly (string | number)[];
-  /** The key as the API server writes it: `[name="A"]`, `[containerPort=80,protocol="TCP"]`. */
+  /** The key as the API server writes it: `[name="A"]`, `[containerPort=80,protocol="TCP"]`, a set's value `[="a.io/x"]`. */
   readonly key: string;
 }
 
@@ -27,9 +30,9 @@ const resolved = new WeakMap<JsonSchema, JsonSchema>();
 const holds = new WeakMap<JsonSchema, boolean>();
 
 /**
- * The keyed lists of an object with two items of one key, as server-side apply refuses them
- * (`duplicate entries for key [name="A"]`), each key once: a create accepts most of these (the last
- * env entry wins), an apply does not. Built-in kinds only, by their OpenAPI schema of
+ * The keyed lists of an object with two items of one key, and its sets with one value twice, as
+ * server-side apply refuses them (`duplicate entries for key [name="A"]`, `[="a.io/x"]`), each key
+ * once: a create accepts most of these (the last env entry wins), an apply does not. Built-in kinds only, by their OpenAPI schema of
  * `kubernetesVersion` (the default when empty); custom resources are not looked at.
  */
 export function duplicateListKeys(object: Record<string, unknown>, kubernetesVersion = ''): DuplicateListKey[] {
@@ -50,12 +53,13 @@ export function duplicateListKeys(object: Record<string, unknown>, kubernetesVer
 function walk(value: unknown, node: JsonSchema, trail: Trail | undefined, defs: Defs, out: DuplicateListKey[]): void {
   const schema = deref(node, defs);
   if (Array.isArray(value)) {
+    const type = listType(node, schema);
     const keys = node['x-kubernetes-list-map-keys'] ?? schema['x-kubernetes-list-map-keys'];
-    if (value.length > 1 && isKeyed(node, schema) && Array.isArray(keys)) {
+    if (value.length > 1 && (type === 'set' || (type === 'map' && Array.isArray(keys)))) {
       const seen: string[] = [];
       const reported: string[] = [];
       for (const item of value) {
-        const key = keyOf(item, keys as readonly string[]);
+        const key = type === 'set' ? valueKeyOf(item) : keyOf(item, keys as readonly string[]);
         if (key === undefined) continue;
         if (seen.includes(key) && !reported.includes(key)) {
           reported.push(key);
@@ -79,8 +83,13 @@ function walk(value: unknown, node: JsonSchema, trail: Trail | undefined, defs: 
   }
 }
 
+function listType(node: JsonSchema, schema: JsonSchema): unknown {
+  return node['x-kubernetes-list-type'] ?? schema['x-kubernetes-list-type'];
+}
+
 function isKeyed(node: JsonSchema, schema: JsonSchema): boolean {
-  return (node['x-kubernetes-list-type'] ?? schema['x-kubernetes-list-type']) === 'map';
+  const type = listType(node, schema);
+  return type === 'map' || type === 'set';
 }
 
 function deref(node: JsonSchema, defs: Defs): JsonSchema {
@@ -116,6 +125,11 @@ function segments(trail: Trail | undefined): (string | number)[] {
   const out: (string | number)[] = [];
   for (let t = trail; t; t = t.up) out.push(t.at);
   return out.reverse();
+}
+
+/** A set's item as the server writes it as a key, `[="a.io/x"]`, `[=3]`; undefined for anything but a string, number or boolean. */
+function valueKeyOf(item: unknown): string | undefined {
+  return typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean' ? `[=${JSON.stringify(item)}]` : undefined;
 }
 
 /** An item's key as the server writes it, `[containerPort=80,protocol="TCP"]`; undefined when a key field is missing. */

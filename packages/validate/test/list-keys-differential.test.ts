@@ -6,7 +6,8 @@ import { BUILD_TIMEOUT, repoWithServer } from '../../verify/test/helpers.ts';
 import { validate } from '../src/index.ts';
 
 /**
- * Lists the API keys by fields (`x-kubernetes-list-type: map`) with two items of one key: the
+ * Lists the API keys by fields (`x-kubernetes-list-type: map`) with two items of one key, and lists
+ * of distinct values (`x-kubernetes-list-type: set`) holding one value twice: the
  * offline verdicts of `validate` against those of `verify`, whose API server is real and applies
  * server-side. One object per app; each must be refused, or not, alike, and a refusal for a repeated
  * key must be at the same list's line with the same key.
@@ -203,6 +204,24 @@ const CORPUS: Record<string, readonly object[]> = {
       { name: 'b', port: 80, protocol: 'TCP' },
     ]),
   ],
+  // A set's item is its own key.
+  'dev/finalizers-twice': [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'finalizers-twice', namespace: 'keys', finalizers: ['a.io/x', 'a.io/y', 'a.io/x'] } },
+  ],
+  'dev/finalizers-apart': [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'finalizers-apart', namespace: 'keys', finalizers: ['a.io/x', 'a.io/y'] } },
+  ],
+  'dev/exit-codes-twice': [
+    {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'exit-codes-twice', namespace: 'keys' },
+      spec: {
+        podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [3, 4, 3] } }] },
+        template: { spec: { restartPolicy: 'Never', containers: [web()] } },
+      },
+    },
+  ],
   'dev/service-protocols': [
     service('service-protocols', [
       { name: 'a', port: 53 },
@@ -245,6 +264,8 @@ describe('keyed lists offline and on the real API server', () => {
         ['env-twice', '[name="A"]'],
         ['env-two-keys', '[name="A"]'],
         ['env-two-keys', '[name="B"]'],
+        ['exit-codes-twice', '[=3]'],
+        ['finalizers-twice', '[="a.io/x"]'],
         ['host-aliases', '[ip="10.0.0.1"]'],
         ['mounts-twice', '[mountPath="/data"]'],
         ['pod-env', '[name="A"]'],
