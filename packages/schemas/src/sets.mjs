@@ -20,7 +20,7 @@ export const LAST_MINOR = 37;
  * The revision of what writeBuiltinSet makes of the wheel. A set in the cache records it in
  * REVISION_FILE; one of another revision is made again.
  */
-export const SET_REVISION = 2;
+export const SET_REVISION = 3;
 const REVISION_FILE = ".strata-set-revision";
 
 const WHEEL = `kubernetes_validate-${KUBERNETES_VALIDATE_VERSION}-py3-none-any.whl`;
@@ -61,28 +61,41 @@ function fileName({ group, version, kind }) {
   return `${kind.toLowerCase()}${groupPart}-${version.toLowerCase()}.json`;
 }
 
-const INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
-const INT_OR_STRING_REF = new RegExp(`#/\\$defs/${INT_OR_STRING.replaceAll(".", "\\.")}$`);
+/**
+ * The definitions the wheel writes as a `oneOf` of a nullable string and another nullable type, with
+ * that other type. Null matches both branches and is refused, while the server decodes it as an
+ * absent value: it defaults an int-or-string (a Service port's `targetPort`, a rolling update's
+ * `maxSurge`) and takes a quantity as zero (a container's `resources.limits.cpu`).
+ */
+const NULL_TWICE = {
+  "io.k8s.apimachinery.pkg.util.intstr.IntOrString": "integer",
+  "io.k8s.apimachinery.pkg.api.resource.Quantity": "number",
+};
 
 /**
- * The definitions with null where the API server takes it for an int-or-string. The wheel's
- * IntOrString is `oneOf` a nullable string and a nullable integer, so null matches both and is
- * refused, while the server decodes null as an absent value and defaults it (a Service port's
- * `targetPort`, a rolling update's `maxSurge`). Here only the string branch takes null; where the field is
+ * The definitions with null where the API server takes it for an int-or-string or a quantity: only
+ * the string branch of their `oneOf` takes null, so null matches exactly one. Where the field is
  * required (a probe's `port`) it stays refused, as the server refuses port 0, by a `type` beside the
  * `$ref`. Changing this changes every set: bump SET_REVISION.
  * @param {Record<string, any>} defs
  */
 export function withServerNulls(defs) {
-  if (!(INT_OR_STRING in defs)) return defs;
   /** @type {Record<string, any>} */
-  const out = { ...defs, [INT_OR_STRING]: { ...defs[INT_OR_STRING], oneOf: [{ type: ["string", "null"] }, { type: "integer" }] } };
+  const out = { ...defs };
+  /** @type {Map<string, string>} the `$ref` of each such definition, and its other type */
+  const refs = new Map();
+  for (const [name, other] of Object.entries(NULL_TWICE)) {
+    if (!(name in defs)) continue;
+    out[name] = { ...defs[name], oneOf: [{ type: ["string", "null"] }, { type: other }] };
+    refs.set(`#/$defs/${name}`, other);
+  }
+  if (refs.size === 0) return defs;
   for (const [name, def] of Object.entries(defs)) {
     if (!Array.isArray(def.required) || def.properties === null || typeof def.properties !== "object") continue;
-    const required = def.required.filter((p) => INT_OR_STRING_REF.test(def.properties[p]?.$ref ?? ""));
+    const required = def.required.filter((p) => refs.has(def.properties[p]?.$ref ?? ""));
     if (required.length === 0) continue;
     const properties = { ...def.properties };
-    for (const p of required) properties[p] = { ...properties[p], type: ["integer", "string"] };
+    for (const p of required) properties[p] = { ...properties[p], type: [refs.get(properties[p].$ref), "string"] };
     out[name] = { ...def, properties };
   }
   return out;

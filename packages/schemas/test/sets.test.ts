@@ -51,15 +51,26 @@ describe('schema sets of other versions, in the per-machine cache', () => {
     expect(existsSync(join(builtinSchemasDir('1.36'), 'mutatingadmissionpolicy-admissionregistration-v1.json'))).toBe(true);
   });
 
-  it('remakes a set an older generator made, whose int-or-string refused null', () => {
+  it('remakes a set an older generator made, whose int-or-string or quantity refused null', () => {
     const dir = join(cache, 'kubernetes-validate-1.37.0', 'v1.34.0-standalone-strict');
-    const intOrString = () => JSON.parse(readFileSync(join(dir, 'service-v1.json'), 'utf8')).$defs['io.k8s.apimachinery.pkg.util.intstr.IntOrString'];
-    expect(intOrString()).toStrictEqual({ oneOf: [{ type: ['string', 'null'] }, { type: 'integer' }] });
-    // As a set of the first revision was: no revision file, and null matching both branches.
-    rmSync(join(dir, '.strata-set-revision'));
-    writeFileSync(join(dir, 'service-v1.json'), '{"$defs": {"io.k8s.apimachinery.pkg.util.intstr.IntOrString": {}}}\n');
+    const defs = () => JSON.parse(readFileSync(join(dir, 'deployment-apps-v1.json'), 'utf8')).$defs;
+    const nullOnce = () => ({
+      intOrString: defs()['io.k8s.apimachinery.pkg.util.intstr.IntOrString'],
+      quantity: defs()['io.k8s.apimachinery.pkg.api.resource.Quantity'],
+    });
+    const made = {
+      intOrString: { oneOf: [{ type: ['string', 'null'] }, { type: 'integer' }] },
+      quantity: { oneOf: [{ type: ['string', 'null'] }, { type: 'number' }] },
+    };
+    expect(nullOnce()).toStrictEqual(made);
+    // As a set of an older revision was: another revision, and null matching both branches.
+    writeFileSync(join(dir, '.strata-set-revision'), `${SET_REVISION - 1}\n`);
+    writeFileSync(
+      join(dir, 'deployment-apps-v1.json'),
+      '{"$defs": {"io.k8s.apimachinery.pkg.api.resource.Quantity": {"oneOf": [{"type": ["string", "null"]}, {"type": ["number", "null"]}]}}}\n',
+    );
     expect(ensureKubernetesSet('1.34', { cacheRoot: cache })).toStrictEqual({ dir, made: true });
-    expect(intOrString()).toStrictEqual({ oneOf: [{ type: ['string', 'null'] }, { type: 'integer' }] });
+    expect(nullOnce()).toStrictEqual(made);
     expect(readFileSync(join(dir, '.strata-set-revision'), 'utf8')).toBe(`${SET_REVISION}\n`);
     expect(ensureKubernetesSet('1.34', { cacheRoot: cache })).toStrictEqual({ dir, made: false });
   });
