@@ -78,8 +78,8 @@ describe('crd add from a file', () => {
     const schema = JSON.parse(readFileSync(join(ws.root, 'crds/schemas/toys.example.com/widget_v1.json'), 'utf8'));
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.spec.additionalProperties).toBe(false);
-    // An optional int-or-string: the server drops a null, so the string branch takes it.
-    expect(schema.properties.spec.properties.port.oneOf).toStrictEqual([{ type: 'integer' }, { type: ['string', 'null'] }]);
+    // An int-or-string without a default: server-side apply refuses a null, so neither branch takes it.
+    expect(schema.properties.spec.properties.port.oneOf).toStrictEqual([{ type: 'integer' }, { type: 'string' }]);
     expect(schema.properties.spec.properties.extra.additionalProperties).toBeUndefined();
     expect(existsSync(join(ws.root, 'crds/schemas/toys.example.com/widget_v1beta1.json'))).toBe(true);
   });

@@ -27,10 +27,10 @@ function isIntOrStringPair(list) {
 const hasDefault = (/** @type {unknown} */ s) => isObject(s) && s.default !== undefined && s.default !== null;
 
 /**
- * A schema node that also takes null: what the API server's decoder makes of a null it drops or
- * defaults (a null of a field that is not `nullable`), so that null matches no value check beside
- * the type. Junctors move into an `anyOf` beside null: their branches hold value checks that null
- * would fail (an `enum`, a `not`) or pass more than once (a `oneOf` of `required` lists).
+ * A schema node that also takes null: what the API server makes of a null it defaults (a null of a
+ * field that is not `nullable` but has a default), so that null matches no value check beside the
+ * type. Junctors move into an `anyOf` beside null: their branches hold value checks that null would
+ * fail (an `enum`, a `not`) or pass more than once (a `oneOf` of `required` lists).
  * @param {Record<string, unknown>} schema
  */
 function orNull(schema) {
@@ -47,15 +47,17 @@ function orNull(schema) {
 }
 
 /**
- * Where the API server's decoder takes null for a field that is not `nullable`
- * (k8s.io/apiextensions-apiserver's structural defaulting): a property or map value without a
- * default is dropped, so null passes unless the property is required; one with a default gets the
- * default, as it does when absent, so it is not required here. A list item is neither dropped nor
- * defaulted unless it has a default, so null stays refused.
+ * Where the API server takes null for a field that is not `nullable`, as server-side apply judges
+ * it (the reference of `strata verify`, and how Argo CD syncs an app that ships CRDs): a property, a
+ * map value or a list item with a default is given the default (k8s.io/apiextensions-apiserver's
+ * structural defaulting, which also runs on an apply), so null passes; a required property with a
+ * default is given it when absent too, so it is not required here. Any other null is refused, as an
+ * apply refuses it (`spec.mode in body must be of type string: "null"`): a create drops those
+ * nulls before it validates, an apply keeps them.
  * @param {Record<string, unknown>} out
  */
 function serverNulls(out) {
-  const dropped = (/** @type {unknown} */ s, /** @type {boolean} */ required) => isObject(s) && s.nullable !== true && (hasDefault(s) || !required);
+  const defaulted = (/** @type {unknown} */ s) => isObject(s) && s.nullable !== true && hasDefault(s);
   if (isObject(out.properties) && Array.isArray(out.required)) {
     // A required property with a default is given it when absent, before the required check.
     const properties = out.properties;
@@ -63,12 +65,9 @@ function serverNulls(out) {
     if (required.length === 0) delete out.required;
     else out.required = required;
   }
-  if (isObject(out.properties)) {
-    const required = new Set(Array.isArray(out.required) ? out.required : []);
-    out.properties = Object.fromEntries(Object.entries(out.properties).map(([k, v]) => [k, dropped(v, required.has(k)) ? orNull(v) : v]));
-  }
-  if (dropped(out.additionalProperties, false)) out.additionalProperties = orNull(out.additionalProperties);
-  if (isObject(out.items) && out.items.nullable !== true && hasDefault(out.items)) out.items = orNull(out.items);
+  if (isObject(out.properties)) out.properties = Object.fromEntries(Object.entries(out.properties).map(([k, v]) => [k, defaulted(v) ? orNull(v) : v]));
+  if (defaulted(out.additionalProperties)) out.additionalProperties = orNull(out.additionalProperties);
+  if (defaulted(out.items)) out.items = orNull(out.items);
 }
 
 /** A strict copy of one structural schema node. */

@@ -35,7 +35,7 @@ describe('CRD schemas', () => {
     expect(readCrds('apiVersion: v1\nkind: ConfigMap\n', 'cm.yaml')).toStrictEqual([]);
   });
 
-  it('takes null where the server drops or defaults it, and refuses it where the server then refuses the object', () => {
+  it('takes null only where the server gives the field its default, and refuses it elsewhere as server-side apply does', () => {
     const text = [
       'apiVersion: apiextensions.k8s.io/v1',
       'kind: CustomResourceDefinition',
@@ -60,34 +60,41 @@ describe('CRD schemas', () => {
       '                size: {type: integer}',
       '                lid: {type: string, default: round}',
       '                port: {x-kubernetes-int-or-string: true}',
+      '                spoutPort: {x-kubernetes-int-or-string: true, default: 80}',
       '                colour: {type: string, enum: [red]}',
+      '                glaze: {type: string, enum: [red], default: red}',
       '                note: {type: string, nullable: true}',
-      '                shape: {type: object, properties: {sides: {type: integer}}, not: {required: [sides]}}',
+      '                free: {type: object, x-kubernetes-preserve-unknown-fields: true}',
+      '                shape: {type: object, properties: {sides: {type: integer}}, not: {required: [sides]}, default: {}}',
       '                tags: {type: array, items: {type: string}}',
       '                marks: {type: array, items: {type: string, default: x}}',
-      '                limits: {type: object, additionalProperties: {type: integer}}',
+      '                limits: {type: object, additionalProperties: {x-kubernetes-int-or-string: true}}',
+      '                counts: {type: object, additionalProperties: {type: integer, default: 1}}',
     ].join('\n');
     const { crd } = readCrds(text, 'pots.yaml')[0]!;
     // biome-ignore lint/suspicious/noExplicitAny: a schema is read field by field here
     const spec = (crdSchemas(crd, committedObjectMetaDefinitions(), 'pots.yaml')[0]!.schema as any).properties.spec;
-    // An optional spec is dropped when null; one required with a default is defaulted, so not required.
-    expect(spec.type).toStrictEqual(['object', 'null']);
+    // An apply refuses a null spec; one required with a default is defaulted, so not required.
+    expect(spec.type).toBe('object');
     expect(spec.required).toStrictEqual(['size']);
-    // A null would match both branches of the oneOf: null is a branch of its own beside it.
-    expect(spec.anyOf).toStrictEqual([{ type: 'null' }, { oneOf: [{ required: ['size'] }, { required: ['port'] }] }]);
-    expect(spec.oneOf).toBeUndefined();
+    expect(spec.oneOf).toStrictEqual([{ required: ['size'] }, { required: ['port'] }]);
     const p = spec.properties;
+    // Without a default, null is refused whatever the type.
     expect(p.size).toStrictEqual({ type: 'integer' });
-    expect(p.lid).toStrictEqual({ type: ['string', 'null'], default: 'round' });
-    expect(p.port.oneOf).toStrictEqual([{ type: 'integer' }, { type: ['string', 'null'] }]);
-    expect(p.colour).toStrictEqual({ type: ['string', 'null'], enum: ['red', null] });
+    expect(p.port.oneOf).toStrictEqual([{ type: 'integer' }, { type: 'string' }]);
+    expect(p.colour).toStrictEqual({ type: 'string', enum: ['red'] });
+    expect(p.free).toStrictEqual({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
+    expect(p.tags).toStrictEqual({ type: 'array', items: { type: 'string' } });
+    expect(p.limits.additionalProperties).toStrictEqual({ oneOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true });
     expect(p.note).toStrictEqual({ type: ['string', 'null'], nullable: true });
+    // With one, null is given the default: it matches one branch and no value check.
+    expect(p.lid).toStrictEqual({ type: ['string', 'null'], default: 'round' });
+    expect(p.spoutPort.oneOf).toStrictEqual([{ type: 'integer' }, { type: ['string', 'null'] }]);
+    expect(p.glaze).toStrictEqual({ type: ['string', 'null'], enum: ['red', null], default: 'red' });
     expect(p.shape.anyOf).toStrictEqual([{ type: 'null' }, { not: { required: ['sides'] } }]);
     expect(p.shape.not).toBeUndefined();
-    // List items are neither dropped nor defaulted, unless they have a default.
-    expect(p.tags.items).toStrictEqual({ type: 'string' });
     expect(p.marks.items).toStrictEqual({ type: ['string', 'null'], default: 'x' });
-    expect(p.limits.additionalProperties).toStrictEqual({ type: ['integer', 'null'] });
+    expect(p.counts.additionalProperties).toStrictEqual({ type: ['integer', 'null'], default: 1 });
   });
 
   it("puts a project's own CRD schema folders after the shipped ones", () => {

@@ -8,15 +8,25 @@ import { committedObjectMetaDefinitions, crdSchemas, readCrds, schemaText } from
 import { ensureHelper } from '@strata/server-validation';
 import { ensureServers, startServer, type Server } from '@strata/verify';
 import { validate } from '../src/index.ts';
-import { errorsByCase, establishCrds, expectCorpusRight, expectServerAgrees, serverVerdicts, verdictCorpus, type ServerVerdict } from './verdicts.ts';
+import {
+  appliedVerdicts,
+  errorsByCase,
+  establishCrds,
+  expectCorpusRight,
+  expectServerAgrees,
+  verdictCorpus,
+  type ServerVerdict,
+} from './verdicts.ts';
 
 // On a fresh machine the first test to ask builds the servers and the helper (minutes, once).
 const BUILD_TIMEOUT = 30 * 60_000;
 
 // Fields left empty (YAML null), one object per file, the first line saying what the server does
-// with it: int-or-string fields, items of lists, required fields, metadata, and fields of custom
-// resources with and without `nullable` (the CRDs in crds.yaml, added to a project as `strata crd
-// add` adds them). validate's verdict on each is compared with a real kube-apiserver's dry-run create.
+// with it: int-or-string and quantity fields, items of lists, required fields, metadata, and fields
+// of custom resources with and without `nullable` or a default (the CRDs in crds.yaml, added to a
+// project as `strata crd add` adds them). validate's verdict on each is compared with a real
+// kube-apiserver's dry-run server-side apply, the request `strata verify` sends: for a custom
+// resource it differs from a create, which drops a null of a field that is not nullable first.
 const repo = findRoot(import.meta.dirname);
 const fixtures = join(import.meta.dirname, '..', '__fixtures__', 'nulls');
 const corpus = verdictCorpus(fixtures, ['crds.yaml']);
@@ -70,7 +80,7 @@ beforeAll(async () => {
 
   await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
   await establishCrds(server, crds);
-  verdicts = await serverVerdicts(server, corpus, (c) => {
+  verdicts = await appliedVerdicts(server, corpus, (c) => {
     const path = RESOURCES[`${c.object.apiVersion}/${c.object.kind}`];
     if (!path) throw new Error(`${c.name}: no resource path for ${c.object.apiVersion} ${c.object.kind}`);
     return path;
@@ -99,15 +109,26 @@ describe('validate of fields left empty (null) against a real kube-apiserver', (
   });
 
   it('has the schema check refuse a null where the server refuses it for its type alone', () => {
-    // Nulls the server refuses whatever else the object says: a required int-or-string, a required
-    // field of a custom resource, an item of a list that is not nullable.
+    // Nulls the server refuses whatever else the object says: a required int-or-string, a field of a
+    // custom resource that is neither nullable nor defaulted, an item of a list that is not nullable.
     const schemaRefuses = [
       'deployment-probe-port-null',
       'deployment-tcp-probe-port-null',
-      'kettle-required-null',
-      'kettle-list-item-null',
-      'kettle-object-item-null',
+      'kettle-enum-null',
+      'kettle-free-null',
+      'kettle-item-optional-null',
       'kettle-item-required-null',
+      'kettle-list-item-null',
+      'kettle-map-value-null',
+      'kettle-nested-null',
+      'kettle-object-item-null',
+      'kettle-object-null',
+      'kettle-optional-fields-null',
+      'kettle-port-null',
+      'kettle-required-null',
+      'kettle-spec-empty',
+      'kettle-tags-null',
+      'teapot-cups-null',
       'teapot-spec-null',
     ];
     expect(schemaRefuses.filter((name) => !found.get(name)!.some((p) => p.startsWith('schema ')))).toStrictEqual([]);

@@ -8,7 +8,7 @@ import type { Server } from '@strata/verify';
 /**
  * What the differential tests of validate against a real kube-apiserver share: a corpus of one
  * object a file whose first line says what the server does with it, the server's verdict on each
- * (a strict dry-run create), and the comparison of validate's verdict with the server's.
+ * (a strict dry-run create, or the dry-run server-side apply `strata verify` sends), and the comparison of validate's verdict with the server's.
  */
 
 export type Expected = 'accept' | 'refuse';
@@ -70,6 +70,31 @@ export async function serverVerdicts<O>(
   for (const c of corpus) {
     const r = await server.client.request('POST', `${pathOf(c)}?fieldValidation=Strict&dryRun=All`, c.object);
     if (r.status >= 500 || r.status === 0) throw new Error(`${c.name}: the server failed (${r.status}): ${JSON.stringify(r.body)}`);
+    verdicts.set(c.name, { accepted: r.status < 300, message: (r.body as { message?: string } | undefined)?.message ?? '' });
+  }
+  return verdicts;
+}
+
+/**
+ * The server's verdict on each case, applied at `pathOf(case)/<name>` in a dry-run server-side apply
+ * with the query `strata verify` sends. A case without a name is refused unsent, as verify refuses it.
+ */
+export async function appliedVerdicts<O>(
+  server: Server,
+  corpus: readonly VerdictCase<O>[],
+  pathOf: (c: VerdictCase<O>) => string,
+): Promise<Map<string, ServerVerdict>> {
+  const verdicts = new Map<string, ServerVerdict>();
+  for (const c of corpus) {
+    const name = (c.object as { metadata?: { name?: unknown } }).metadata?.name;
+    if (typeof name !== 'string') {
+      verdicts.set(c.name, { accepted: false, message: 'no metadata.name to apply' });
+      continue;
+    }
+    const query = '?fieldManager=strata-test&force=true&fieldValidation=Ignore&dryRun=All';
+    const r = await server.client.request('PATCH', `${pathOf(c)}/${encodeURIComponent(name)}${query}`, c.object, 'application/apply-patch+yaml');
+    // An apply answers some refusals with 500 (a null item of a keyed list); verify reports them as refusals too.
+    if (r.status === 0 || r.status === 503) throw new Error(`${c.name}: the server failed (${r.status}): ${JSON.stringify(r.body)}`);
     verdicts.set(c.name, { accepted: r.status < 300, message: (r.body as { message?: string } | undefined)?.message ?? '' });
   }
   return verdicts;
