@@ -1,12 +1,11 @@
 /** How the results that more than one command prints are printed. */
-import { ENVIRONMENTS } from '@strata/core';
-import { formatSummary, problemLines, summarize } from '@strata/validate/report';
+import { problemLines } from '@strata/validate/report';
 // Types only: erased, so the packages still load when a command needs them.
 import type { Drift, ImageEdit, PipelineResult, VerifyReport } from '@strata/pipeline';
 import { err, nounCount, out, seconds } from './common.ts';
 
-/** What a pipeline did, as `strata pipeline` prints it. */
-export function printPipeline(r: PipelineResult): void {
+/** What a pipeline did, as `strata pipeline` prints it, ending with `summary` (the pipeline's `pipelineSummary`). */
+export function printPipeline(r: PipelineResult, summary: string): void {
   const g = r.generated;
   for (const f of g.written) out(`wrote ${f}`);
   for (const f of g.removed) out(`removed ${f} (stale)`);
@@ -18,8 +17,7 @@ export function printPipeline(r: PipelineResult): void {
   out(`build: ${r.built.results.length - r.built.failed} of ${r.built.results.length} overlays built (${r.phases.build.toFixed(2)}s)`);
   for (const line of [...problemLines(r.problems), ...comparisonLines(r)]) out(line);
   for (const note of r.notes) err(note);
-  const summary = summarize(r.problems, r.resources);
-  out(`pipeline: ${nounCount(r.apps, 'app')} x ${ENVIRONMENTS.length} envs: ${formatSummary(summary)} (${seconds()})`);
+  out(`${summary} (${seconds()})`);
 }
 
 /** The comparisons of check, which the pipeline runs too: one finding a line, a round-trip mismatch with its diff. */

@@ -1,7 +1,7 @@
 import { ENVIRONMENTS } from '@strata/core';
 import type { TreeChanges } from '@strata/emit';
 import { ToolError } from '@strata/project';
-import { summarize } from '@strata/validate/report';
+import { formatSummary, summarize } from '@strata/validate/report';
 import { failOnToolFailures, type BuildOutcome } from './build.ts';
 import type { CheckResult } from './check.ts';
 import type { PipelineResult } from './pipeline.ts';
@@ -130,6 +130,34 @@ export function gateSummary(
     [v.serverErrors, 'error from the API server', 'errors from the API server'],
   ] as const;
   return `ci: failed: ${found.flatMap(([n, one, many]) => (n === 0 ? [] : [nounCount(n, one, many)])).join(', ')}`;
+}
+
+/**
+ * The line a `strata pipeline` run ends with, but for the time it took: validation's summary when
+ * nothing else was found; else every finding counted, overlays that did not build, round-trip
+ * mismatches, patches that match nothing and env-root collisions first, so that a failed run never
+ * ends saying it found no problems.
+ */
+export function pipelineSummary(r: PipelineFindings & Pick<PipelineResult, 'apps'>): string {
+  const head = `pipeline: ${nounCount(r.apps, 'app')} x ${ENVIRONMENTS.length} envs: `;
+  const s = summarize(r.problems, r.resources);
+  const found = (
+    [
+      [r.built.failed, 'overlay that did not build', 'overlays that did not build'],
+      [r.roundTrip.length, 'round-trip mismatch', 'round-trip mismatches'],
+      [r.unmatchedPatches.length, 'patch that matches nothing', 'patches that match nothing'],
+      [r.envRootCollisions.length, 'env-root collision'],
+    ] as const
+  ).filter(([n]) => n > 0);
+  if (found.length === 0) return `${head}${formatSummary(s)}`;
+  const total = found.reduce((n, [count]) => n + count, s.problems);
+  const resources = nounCount(r.resources, 'resource');
+  const excepted = s.excepted > 0 ? `, ${s.excepted} excepted with a reason` : '';
+  const validation =
+    s.problems === 0
+      ? `no validation problems in ${resources}`
+      : `${nounCount(s.problems, 'validation problem')}${s.warnings > 0 ? ` (${nounCount(s.errors, 'error')}, ${nounCount(s.warnings, 'warning')})` : ''} in ${s.resourcesWithProblems} of ${resources}`;
+  return `${head}Found ${nounCount(total, 'problem')}: ${found.map(([n, one, many]) => nounCount(n, one, many)).join(', ')}, and ${validation}${excepted}`;
 }
 
 /** The line a `strata ci` run ends with, but for the time it took, when the committed tree is not what the code generates. */

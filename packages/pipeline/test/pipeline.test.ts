@@ -272,6 +272,21 @@ describe('strata pipeline when things go wrong', () => {
     expect((await pipeline(ws.root)).built.failed).toBe(0);
   });
 
+  it('as a command: ends a run an overlay failed with the failure counted, never with "No problems"', () => {
+    const extra = join(ws.root, 'overlays/dev/tokenplace-relay/Kustomization');
+    writeFileSync(extra, readFileSync(join(ws.root, 'overlays/dev/tokenplace-relay/kustomization.yaml')));
+    try {
+      const r = strata(ws.root, ['pipeline', '--no-frozen']);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stdout).not.toMatch(/No problems/);
+      expect(r.stdout).toMatch(
+        /^pipeline: \d+ apps? x 3 envs: Found 1 problem: 1 overlay that did not build, and no validation problems in \d+ resources \(\d/m,
+      );
+    } finally {
+      rmSync(extra);
+    }
+  });
+
   it('says it cannot write dist/ instead of crashing', async () => {
     rmSync(join(ws.root, 'dist'), { recursive: true, force: true });
     writeFileSync(join(ws.root, 'dist'), 'not a folder');

@@ -8,6 +8,7 @@ import {
   gateSummary,
   gateVerdict,
   pipelineFailed,
+  pipelineSummary,
   pipelineVerdict,
   verifyVerdict,
 } from '../src/index.ts';
@@ -117,6 +118,56 @@ describe('gateVerdict', () => {
     const v = gateVerdict({ pipeline: run({ built: { results, failed: 1 } }), verified: verified([]) });
     expect(v.outcome).toBe('unjudged');
     expect(v.unjudged).toBeInstanceOf(ToolError);
+  });
+});
+
+describe('the last line of strata pipeline', () => {
+  it("is validation's summary when the run passed or only validation failed", () => {
+    expect(pipelineSummary({ ...run(), apps: 2 })).toBe('pipeline: 2 apps x 3 envs: No problems in 12 resources');
+    expect(pipelineSummary({ ...run({ problems: [problem('warning'), problem('error', 'a reason')] }), apps: 1 })).toBe(
+      'pipeline: 1 app x 3 envs: Found 1 problem (0 errors, 1 warning) in 0 of 12 resources, 1 excepted with a reason',
+    );
+    expect(pipelineSummary({ ...run({ problems: [problem('error')] }), apps: 2 })).toBe(
+      'pipeline: 2 apps x 3 envs: Found 1 problem in 0 of 12 resources',
+    );
+  });
+
+  it('never says "No problems" when the run failed: it counts overlays that did not build, round-trip mismatches, patches that match nothing and collisions', () => {
+    const failed = [built('overlays/dev/web', false), built('overlays/dev/api')];
+    const one = {
+      ...run({
+        built: { results: failed, failed: 1 },
+        roundTrip: [{ overlay: 'overlays/dev/api', id: 'x', diff: '' }],
+        unmatchedPatches: ['a: b'],
+        envRootCollisions: ['c: d'],
+      }),
+      apps: 2,
+    };
+    expect(pipelineVerdict(one).outcome).toBe('failed');
+    expect(pipelineSummary(one)).toBe(
+      'pipeline: 2 apps x 3 envs: Found 4 problems: 1 overlay that did not build, 1 round-trip mismatch, 1 patch that matches nothing, 1 env-root collision, and no validation problems in 12 resources',
+    );
+    const many = {
+      ...run({
+        built: { results: [built('overlays/dev/web', false), built('overlays/dev/api', false)], failed: 2 },
+        problems: [problem('error'), problem('error'), problem('warning')],
+        roundTrip: [
+          { overlay: 'overlays/dev/api', id: 'x', diff: '' },
+          { overlay: 'overlays/dev/api', id: 'y', diff: '' },
+        ],
+      }),
+      apps: 2,
+    };
+    expect(pipelineSummary(many)).toBe(
+      'pipeline: 2 apps x 3 envs: Found 7 problems: 2 overlays that did not build, 2 round-trip mismatches, and 3 validation problems (2 errors, 1 warning) in 0 of 12 resources',
+    );
+    for (const kind of [
+      { built: { results: failed, failed: 1 } },
+      { roundTrip: [{ overlay: 'o', id: 'x', diff: '' }] },
+      { unmatchedPatches: ['a: b'] },
+      { envRootCollisions: ['c: d'] },
+    ])
+      expect(pipelineSummary({ ...run(kind), apps: 1 })).not.toMatch(/No problems/);
   });
 });
 

@@ -29,6 +29,7 @@ export function registerCi(program: Command): void {
         gateProblems,
         gateSummary,
         gateVerdict,
+        pipelineSummary,
         selectOverlays,
       } = await import('@strata/pipeline');
       const text = o.output === 'text';
@@ -56,7 +57,7 @@ export function registerCi(program: Command): void {
           onPipeline: (p) => {
             // A report's notes go to stderr, as validate's do.
             if (!text) for (const note of p.notes) err(note);
-            else printPipeline(p);
+            else printPipeline(p, pipelineSummary(p));
           },
           onPhase: onVerifyPhase,
           onProgress: (line) => err(line),

@@ -14,11 +14,11 @@ export function registerPipeline(program: Command): void {
     .option('--no-frozen', 'bring the committed tree up to date, even in CI')
     .action(async (o: { cache: boolean; frozen?: boolean }) => {
       const root = findRoot();
-      const { byContent, pipeline, pipelineVerdict, selectOverlays } = await import('@strata/pipeline');
+      const { byContent, pipeline, pipelineSummary, pipelineVerdict, selectOverlays } = await import('@strata/pipeline');
       const step = progress('build', o.cache ? 0 : selectOverlays(root).length);
       const frozen = o.frozen ?? byContent();
       const r = await pipeline(root, { cache: o.cache, frozen, onWarning, ...(step ? { onBuild: (b) => step(b.overlay, b.ok, b.millis) } : {}) });
-      printPipeline(r);
+      printPipeline(r, pipelineSummary(r));
       settle(pipelineVerdict(r));
     });
 }
