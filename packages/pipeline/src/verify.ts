@@ -42,21 +42,23 @@ export interface VerifyReport extends VerifyResult {
  * read are applied first.
  */
 export async function verifyFiles(base: string, paths: readonly string[], options: VerifyFilesOptions = {}): Promise<VerifyReport> {
-  const { kubernetesSettings, nameAsTyped, namesAsTyped, parseInputs, renamedAsTyped } = await import('@strata/validate');
+  const { isKustomization, kubernetesSettings, nameAsTyped, namesAsTyped, parseInputs, renamedAsTyped } = await import('@strata/validate');
   const { verifyDocuments } = await import('@strata/verify');
   const { against: folder, cwd = base, allowEmpty = false, ...rest } = options;
   const server = withNodePorts(rest, kubernetesSettings(base));
-  const parsed = await parseInputs(base, paths, { cwd });
-  let against: Awaited<ReturnType<typeof parseInputs>> | undefined;
-  if (folder) {
-    if (!statSync(resolve(cwd, folder), { throwIfNoEntry: false })?.isDirectory()) {
-      throw new UsageError(
-        `--against ${folder}: with named files, name a folder of the manifests deployed now (a git ref works for the apps' built output only)`,
-      );
-    }
-    against = await parseInputs(base, [folder], { cwd });
+  // The flag is judged before the files are read: its mistake is the one to fix first.
+  if (folder && !statSync(resolve(cwd, folder), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(
+      `--against ${folder}: with named files, name a folder of the manifests deployed now (a git ref works for the apps' built output only)`,
+    );
   }
-  const checked = await verifyDocuments(parsed.docs, { ...server, ...(against && folder ? { against: { name: folder, docs: against.docs } } : {}) });
+  const parsed = await parseInputs(base, paths, { cwd });
+  const against = folder ? await parseInputs(base, [folder], { cwd }) : undefined;
+  // A kustomization file of a walked tree is kustomize's input, never an object a cluster takes: validate judges it, verify applies the rest.
+  const checked = await verifyDocuments(
+    parsed.docs.filter((d) => !isKustomization(d)),
+    { ...server, ...(against && folder ? { against: { name: folder, docs: against.docs } } : {}) },
+  );
   const unread = (against?.problems ?? []).map((p) => ({ ...p, severity: 'warning' as const, message: `in --against: ${p.message}` }));
   // Named as typed, from the folder the person is in, once the checks are done.
   const names = namesAsTyped(parsed, ...(against ? [against] : []));
@@ -65,7 +67,8 @@ export async function verifyFiles(base: string, paths: readonly string[], option
   const notApplied = checked.notApplied.map((n) => renamedAsTyped(n, names));
   const judged = judgedObjects(parsed, checked.notApplied).map((o) => ({ ...renamedAsTyped(o, names), id: nameAsTyped(o.id, names) }));
   const resources = [...parsed.files.values()].reduce((n, f) => n + f.resources, 0) - checked.notApplied.length;
-  return { ...checked, problems, notApplied, notes: notAppliedNotes(notApplied), resources, judged };
+  // What the reader says of the input (files a kustomization reads as patches, not objects) and what was not applied.
+  return { ...checked, problems, notApplied, notes: [...(parsed.notes ?? []), ...notAppliedNotes(notApplied)], resources, judged };
 }
 
 /**

@@ -142,6 +142,21 @@ describe('verifyFiles', () => {
     expect(named.judged).toStrictEqual(offline.objects);
   });
 
+  it('applies neither the kustomization files of a walked kustomize tree nor the patches they name, and says so as validate does', async () => {
+    write('tree/base/kustomization.yaml', 'resources:\n  - web.yaml\n');
+    write('tree/base/web.yaml', service('web', ['ports:', '  - port: 80']));
+    write('tree/prod/kustomization.yaml', 'resources:\n  - ../base\npatches:\n  - path: port.yaml\n');
+    // A patch has no apiVersion of its own to be applied by: applied as an object, the server would refuse it.
+    write('tree/prod/port.yaml', 'kind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 8080\n');
+    const r = await verifyFiles(dir, ['tree'], { server });
+    expect(r.problems).toStrictEqual([]);
+    expect(r.objects).toBe(1);
+    // The kustomization files are not applied either: the server would refuse them as objects.
+    expect(r.notes).toStrictEqual([
+      '1 file read as the kustomization that names it reads it, not as objects (tree/prod/port.yaml: a patch of tree/prod/kustomization.yaml): check what kustomize builds (kustomize build <folder> | strata validate -, or strata verify -)',
+    ]);
+  });
+
   it('checks the files as an update of a folder of what is deployed now; what it cannot read there is a warning', async () => {
     write('now/web.yaml', service('api', ['clusterIP: 10.96.0.50', 'ports:', '  - port: 80']));
     write('now/broken.yaml', 'kind: [\n');

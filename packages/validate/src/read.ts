@@ -880,7 +880,7 @@ function readAsKustomizeInputs(parsed: ParsedInputs, root: string, walked: Reado
   const [first, input] = [...inputs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))[0]!;
   const more = inputs.size > 1 ? `, and ${inputs.size - 1} more` : '';
   parsed.notes?.push(
-    `${inputs.size} file${inputs.size === 1 ? '' : 's'} read as the kustomization that names ${inputs.size === 1 ? 'it' : 'them'} reads ${inputs.size === 1 ? 'it' : 'them'}, not as objects (${shown(first)}: ${input.what} of ${shown(input.of)}${more}): validate what kustomize builds (kustomize build <folder> | strata validate -)`,
+    `${inputs.size} file${inputs.size === 1 ? '' : 's'} read as the kustomization that names ${inputs.size === 1 ? 'it' : 'them'} reads ${inputs.size === 1 ? 'it' : 'them'}, not as objects (${shown(first)}: ${input.what} of ${shown(input.of)}${more}): check what kustomize builds (kustomize build <folder> | strata validate -, or strata verify -)`,
   );
 }
 

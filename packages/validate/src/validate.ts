@@ -88,7 +88,6 @@ function checkKubernetesVersion(version: string): void {
 /** The checks of `validate` over documents already read (by `parseInputs` or `readText`); decodes what is not decoded yet. */
 export async function checkParsed(root: string, parsed: ParsedInputs, options: ValidateOptions = {}): Promise<ValidateResult> {
   await decodeParsed(parsed, root);
-  const isKustomization = (d: SourceDoc) => d.manifest.apiVersion.startsWith('kustomize.config.k8s.io/');
   const resources = parsed.docs.filter((d) => !isKustomization(d));
   // kubeconform runs in its own process while the checks below run in this one: one run per
   // Kubernetes version, each env's built output against the version its clusters run.
@@ -348,4 +347,9 @@ function judgedJson(d: SourceDoc): string {
   // The decoder's JSON has its keys sorted: apiVersion is the first.
   if (d.json !== undefined) return d.json.replace(`{"apiVersion":${JSON.stringify(written)}`, `{"apiVersion":${JSON.stringify(canonical)}`);
   return JSON.stringify({ ...d.manifest, apiVersion: canonical });
+}
+
+/** A kustomization file read in a folder walk: kustomize's input, judged by its own checks, never an object to apply. */
+export function isKustomization(d: SourceDoc): boolean {
+  return d.manifest.apiVersion.startsWith('kustomize.config.k8s.io/');
 }

@@ -133,7 +133,7 @@ describe('a folder walk over a kustomize tree', () => {
     // Only the stray object's own defect: a ConfigMap has no spec.
     expect(errors.map((p) => [p.file, p.rule])).toStrictEqual([['overlays/prod/stray.yaml', 'schema']]);
     expect(r.notes).toStrictEqual([
-      `${INPUTS.length} files read as the kustomization that names them reads them, not as objects (${INPUTS[0]}: a configMapGenerator file of overlays/prod/kustomization.yaml, and ${INPUTS.length - 1} more): validate what kustomize builds (kustomize build <folder> | strata validate -)`,
+      `${INPUTS.length} files read as the kustomization that names them reads them, not as objects (${INPUTS[0]}: a configMapGenerator file of overlays/prod/kustomization.yaml, and ${INPUTS.length - 1} more): check what kustomize builds (kustomize build <folder> | strata validate -, or strata verify -)`,
     ]);
     // The patches and the generator's files are no objects; the kustomizations are read as Kustomizations (no schema of their own).
     expect(r.objects?.map((o) => [o.file, o.kind]).sort()).toStrictEqual([
