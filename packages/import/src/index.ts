@@ -205,6 +205,15 @@ async function gitopsWith(
   return planGitops(root, loadSettings(root), [...others, name], { built: (env, app) => built.get(`${env}/${app}`)! });
 }
 
+/** Whether the objects hold the CustomResourceDefinition of `kind` in `group`. */
+function shipsCrd(objects: readonly Manifest[], group: string, kind: string): boolean {
+  return objects.some((o) => {
+    if (o.kind !== 'CustomResourceDefinition') return false;
+    const spec = o.spec as { group?: unknown; names?: { kind?: unknown } } | undefined;
+    return spec?.group === group && spec.names?.kind === kind;
+  });
+}
+
 /**
  * Kinds Strata has no schema for: the import keeps them, and says so, because validation (kubeconform
  * is run strictly, never ignoring a missing schema) fails on them until their CRD is added.
@@ -229,7 +238,11 @@ function unvalidated(root: string, model: Model): string[] {
         key,
         builtin
           ? `${env}: ${m.kind} ${m.apiVersion}: Kubernetes ${version} does not serve it, so strata pipeline and validate fail on it (no schema); move it to an apiVersion that release serves`
-          : `${m.kind} ${m.apiVersion}: Strata has no schema for it, so strata pipeline and validate fail on it (no schema) until its CRD is added: put the CRD in packages/schemas (see its README), regenerate the schemas, or fix the apiVersion`,
+          : `${m.kind} ${m.apiVersion}: Strata has no schema for it, so strata pipeline and validate fail on it (no schema) until its CRD is added: ${
+              shipsCrd(model.expected[env], group, m.kind)
+                ? 'its CustomResourceDefinition is among the imported objects: run `npx strata crd add <the file that holds it>`'
+                : 'run `npx strata crd add <a file or Go module@version with its CustomResourceDefinition>`'
+            }, or fix the apiVersion`,
       );
     }
   }

@@ -252,8 +252,18 @@ describe('strata import of a kind Strata has no schema for', () => {
     expect((await built('shapes')).prod.map((m) => m.kind).sort()).toStrictEqual(['Ingress', 'Widget']);
     expect(r.warnings).toStrictEqual([
       'dev: Ingress networking.k8s.io/v1beta1: Kubernetes 1.36 does not serve it, so strata pipeline and validate fail on it (no schema); move it to an apiVersion that release serves',
-      'Widget widgets.example.org/v1: Strata has no schema for it, so strata pipeline and validate fail on it (no schema) until its CRD is added: put the CRD in packages/schemas (see its README), regenerate the schemas, or fix the apiVersion',
+      'Widget widgets.example.org/v1: Strata has no schema for it, so strata pipeline and validate fail on it (no schema) until its CRD is added: run `npx strata crd add <a file or Go module@version with its CustomResourceDefinition>`, or fix the apiVersion',
       'prod: Ingress networking.k8s.io/v1beta1: Kubernetes 1.35 does not serve it, so strata pipeline and validate fail on it (no schema); move it to an apiVersion that release serves',
+    ]);
+  });
+});
+
+describe('strata import of a custom resource together with its CRD', () => {
+  it('says to add the CRD it imported with strata crd add', { timeout: 120_000 }, async () => {
+    const r = await importApp(ws.root, { name: 'gadgets', envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'crd-and-cr')}`), install: false });
+    expect((await built('gadgets')).dev.map((m) => m.kind).sort()).toStrictEqual(['CustomResourceDefinition', 'Gadget']);
+    expect(r.warnings).toStrictEqual([
+      'Gadget tools.example.org/v1: Strata has no schema for it, so strata pipeline and validate fail on it (no schema) until its CRD is added: its CustomResourceDefinition is among the imported objects: run `npx strata crd add <the file that holds it>`, or fix the apiVersion',
     ]);
   });
 });

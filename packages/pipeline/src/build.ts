@@ -19,6 +19,12 @@ export function selectOverlays(root: string, selection: Selection = {}): { env: 
   for (const e of env ? [env] : ENVIRONMENTS) {
     for (const app of apps) {
       const dir = Layout.overlay(e, app);
+      // A generated folder replaced by a link is bad input, as generate and check say, not a missing overlay.
+      const link = linkedFolder(root, `${dir}/kustomization.yaml`);
+      if (link)
+        throw new Error(
+          `${link.folder}: is a symbolic link (to ${link.target}); generated folders must be plain folders in the workspace: remove the link, then run \`npx strata generate --app ${app}\``,
+        );
       if (!existsSync(join(root, dir, 'kustomization.yaml'))) {
         throw new UsageError(`${dir} does not exist; run \`npx strata generate --app ${app}\` first`);
       }

@@ -55,3 +55,27 @@ describe('a generated file replaced by a symbolic link', () => {
     expect((await check(ws.root)).drift).toStrictEqual([]);
   });
 });
+
+// An overlay folder replaced by a link (one that leads nowhere, say) is bad input that build and ls
+// name as generate does, not an overlay that was never generated: generate refuses the link.
+describe('an overlay folder replaced by a symbolic link', () => {
+  const ws = tempWorkspace([APP]);
+  afterAll(() => ws.dispose());
+
+  it('is named by build and ls as a link to remove, exit 1, as generate names it', () => {
+    const folder = `overlays/dev/${APP}`;
+    rmSync(join(ws.root, folder), { recursive: true });
+    symlinkSync('/nonexistent', join(ws.root, folder));
+    for (const command of [
+      ['build', '--env', 'dev'],
+      ['ls', '--env', 'dev'],
+      ['generate', '--app', APP],
+    ]) {
+      const r = strata(ws.root, command);
+      expect(r.stderr, command.join(' ')).toMatch(
+        new RegExp(`^strata: ${folder}: is a symbolic link \\(to /nonexistent\\); generated folders must be plain folders in the workspace`, 'm'),
+      );
+      expect(r.status, command.join(' ')).toBe(1);
+    }
+  });
+});
