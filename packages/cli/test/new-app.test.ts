@@ -131,4 +131,15 @@ describe('strata new-app with the real pnpm install', () => {
     expect(pipeline.stdout).toMatch(/Found 1 problem in /);
     expect(pipeline.status).toBe(1);
   });
+
+  it('creates apps whose names have hyphens: they compile and generate', { timeout: 180_000 }, () => {
+    for (const app of ['my-app', 'my-web-api-v2']) {
+      const r = expectAppAdded(root, app, join(work, `pnpm-cache-${app}`), (env) => strata(root, ['new-app', app], undefined, env));
+      expect(r.stdout).toMatch(new RegExp(`^new-app: apps/${app} is ready\\.`, 'm'));
+      expectAppGenerated(root, app);
+      expect(readFileSync(join(root, `overlays/dev/${app}/kustomization.yaml`), 'utf8')).toContain(app);
+    }
+    const build = strata(root, ['build', '--app', 'my-web-api-v2']);
+    expect(build.status, build.stdout + build.stderr).toBe(0);
+  });
 });
