@@ -80,6 +80,18 @@ describe('strata new-app', () => {
     expect(exists.status).toBe(2);
     expect(exists.stderr).toMatch(/apps\/tokenplace-relay already exists/);
   });
+
+  it("refuses a name that is one of Kubernetes' own namespaces, or starts with its reserved kube- prefix", () => {
+    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'kube-tools']) {
+      const r = strata(ws.root, ['new-app', name]);
+      expect(r.status, name).toBe(2);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr.trimEnd()).toMatch(
+        new RegExp(`^strata: app name "${name}" would put its objects in the namespace "${name}", .*Kubernetes.*; pick another name$`),
+      );
+      expect(existsSync(join(ws.root, `apps/${name}`))).toBe(false);
+    }
+  });
 });
 
 // What a user runs: no --no-install. A copy of the workspace installed from its lockfile, and the

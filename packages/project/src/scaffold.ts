@@ -13,11 +13,20 @@ const RENAMED: Readonly<Record<string, (name: string) => string>> = { 'test/app.
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
+/** Namespaces of Kubernetes' own: the one that takes objects without a namespace, and those of the system (any kube- name is reserved). */
+const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
 /** Refuses a name that cannot be an app, or an app that exists (exit 2). */
 export function checkNewAppName(root: string, name: string): void {
   // Also the Service's name, which must start with a letter; the limit leaves room for suffixes.
   if (!isDns1035Label(name) || name.length > 50) {
     throw new UsageError(`app name "${name}" must be a lower-case DNS label starting with a letter (a-z, 0-9, "-"; at most 50 characters)`);
+  }
+  // The template puts the app's objects in a namespace of its name (src/config.ts), default-deny policy included.
+  if (SYSTEM_NAMESPACES.has(name) || name.startsWith('kube-')) {
+    throw new UsageError(
+      `app name "${name}" would put its objects in the namespace "${name}", which Kubernetes keeps for itself (default, and every kube- name); pick another name`,
+    );
   }
   if (existsSync(join(root, Layout.app(name)))) throw new UsageError(`${Layout.app(name)} already exists; pick another name or remove it first`);
 }
