@@ -120,3 +120,65 @@ describe('strata remove-app', () => {
     expect(check.status).toBe(0);
   });
 });
+
+describe('strata remove-app with another app not installed yet', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: ws.root, encoding: 'utf8' });
+  beforeAll(() => {
+    ws = tempWorkspace([GONE, KEPT]);
+    for (const f of ['pnpm-lock.yaml', '.gitignore']) cpSync(join(repo, f), join(ws.root, f));
+    expect(strata(ws.root, ['generate']).status).toBe(0);
+    // The kept app as a fresh clone holds it before `pnpm install`: its sources and overlays, no dependencies.
+    rmSync(join(ws.root, 'apps', KEPT, 'node_modules'), { recursive: true });
+    expect(strata(ws.root, ['generate', '--app', KEPT]).status).toBe(1);
+    // And one added without installing, never generated.
+    expect(strata(ws.root, ['new-app', 'billing', '--no-install']).status).toBe(0);
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'start');
+  });
+  afterAll(() => ws.dispose());
+
+  it("changes nothing when another app's committed overlay does not build", () => {
+    const overlay = join(ws.root, 'overlays/dev', KEPT, 'kustomization.yaml');
+    const committed = readFileSync(overlay, 'utf8');
+    writeFileSync(overlay, `${committed}resources:\n  - missing.yaml\n`);
+    try {
+      const r = strata(ws.root, ['remove-app', GONE]);
+      expect(r.stderr).toMatch(
+        new RegExp(`^strata: overlays/dev/${KEPT}: kustomize build failed, so gitops/ cannot be planned without ${GONE}: .*; nothing was changed\n$`),
+      );
+      expect(r.status).toBe(1);
+      expect(git('status', '--porcelain')).toBe(` M overlays/dev/${KEPT}/kustomization.yaml\n`);
+    } finally {
+      writeFileSync(overlay, committed);
+    }
+  });
+
+  it('removes the app without compiling the others: gitops/ is planned from their committed overlays', () => {
+    const before = readFileSync(join(ws.root, 'gitops/prod/applicationset.strata-prod.yaml'), 'utf8');
+    const r = strata(ws.root, ['remove-app', GONE]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^wrote gitops\/prod\/applicationset\.strata-prod\.yaml$/m);
+    for (const dir of ['apps', 'base', 'overlays/prod']) expect(existsSync(join(ws.root, dir, GONE)), dir).toBe(false);
+    const after = readFileSync(join(ws.root, 'gitops/prod/applicationset.strata-prod.yaml'), 'utf8');
+    expect(before).toContain(GONE);
+    expect(after).not.toContain(GONE);
+    expect(after).toContain(KEPT);
+    expect(readFileSync(join(ws.root, 'overlays/prod/kustomization.yaml'), 'utf8')).toMatch(new RegExp(`- billing\\n[^]*- ${KEPT}\\n`));
+    git('add', '-A');
+    const grep = spawnSync('git', ['grep', '-l', GONE, '--', '.', ':!packages'], { cwd: ws.root, encoding: 'utf8' });
+    expect(grep.stdout).toBe('');
+    // The app never installed nor generated goes too; once installed, the kept app's generated
+    // files are what generate makes of it.
+    const billing = strata(ws.root, ['remove-app', 'billing']);
+    expect(billing.stderr).toBe('');
+    expect(billing.status).toBe(0);
+    cpSync(join(repo, 'apps', KEPT, 'node_modules'), join(ws.root, 'apps', KEPT, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+    const check = strata(ws.root, ['check', '--no-cache']);
+    expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures/);
+    expect(check.status).toBe(0);
+  });
+});

@@ -1,10 +1,11 @@
 import { existsSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ENVIRONMENTS } from '@strata/core';
-import { appDirs, filesIn, loadApps, UsageError, Layout, type WarningOptions } from '@strata/project';
-import { commitTransaction, isGenerated, lockTree, planApp, planEnvironments, recoverLocked, schemaMergeKeys } from '@strata/emit';
+import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
+import { appDirs, filesIn, ToolError, UsageError, Layout, type WarningOptions } from '@strata/project';
+import { commitTransaction, isGenerated, lockTree, planEnvironments, recoverLocked } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { redrawTopology } from '@strata/graph';
+import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { refuseLinkedDist } from './build.ts';
 import { cacheFile } from './cache.ts';
 
@@ -82,24 +83,42 @@ const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : 
  * the install made (the app's node_modules, the root's link to it) goes afterwards: it is not
  * committed, and `pnpm install` would make or remove it again anyway.
  */
-export async function removeApp(root: string, name: string, options: WarningOptions = {}): Promise<RemoveResult> {
+export async function removeApp(root: string, name: string, _options: WarningOptions = {}): Promise<RemoveResult> {
   const known = appDirs(root);
   if (!known.includes(name)) throw new UsageError(`unknown app "${name}"; known apps: ${known.join(', ') || '(none)'}`);
   const remaining = known.filter((a) => a !== name);
 
-  // What the others make of the shared files: the env roots and gitops/ list every app.
-  // (loadApps reads an empty list as every app.)
-  const plans = remaining.length === 0 ? [] : (await loadApps(root, remaining, options)).map((app) => planApp(app, schemaMergeKeys));
-  const byName = new Map(plans.map((p) => [p.app, p]));
-  const shared = new Map([
-    ...planEnvironments(remaining),
-    ...planGitops(root, loadSettings(root), remaining, { built: (e, app) => byName.get(app)!.desired[e] }),
-  ]);
+  // What the others make of the shared files: the env roots list every app, gitops/ is planned
+  // from the build of each other app's committed overlays, as `strata gitops` and import plan it,
+  // so no app is compiled (one added with --no-install and not installed yet counts too). An app
+  // never generated has no overlays and no entry in gitops/ yet: it stays out of the plan.
+  const generated = remaining.filter((app) => ENVIRONMENTS.some((e) => existsSync(join(root, Layout.overlayKustomization(e, app)))));
+  const targets = generated.flatMap((app) => ENVIRONMENTS.map((env) => ({ env, app })));
+  const results = await buildOverlays(
+    root,
+    targets.map((t) => Layout.overlay(t.env, t.app)),
+  );
+  const tool = results.find((r) => r.toolFailed);
+  if (tool) throw new ToolError(`${tool.overlay}: kustomize build failed: ${tool.error ?? 'failed'}`);
+  const built = new Map<string, Manifest[]>();
+  results.forEach((r, i) => {
+    if (r.ok) built.set(`${targets[i]!.env}/${targets[i]!.app}`, parseBuild(r.yaml, r.overlay));
+  });
 
   const writes = new Map<string, string>();
-  for (const [path, content] of shared) if (read(join(root, path)) !== content) writes.set(path, content);
   // The committed topology pictures, drawn from the other apps' overlays (which the removal leaves as they are).
   for (const [path, content] of await redrawTopology(root, { without: [name] })) writes.set(path, content);
+  const failed = results.find((r) => !r.ok);
+  if (failed) {
+    throw new Error(
+      `${failed.overlay}: kustomize build failed, so gitops/ cannot be planned without ${name}: ${(failed.error ?? 'failed').split('\n')[0]}; nothing was changed`,
+    );
+  }
+  const shared = new Map([
+    ...planEnvironments(remaining),
+    ...planGitops(root, loadSettings(root), generated, { built: (e: Environment, app) => built.get(`${e}/${app}`)! }),
+  ]);
+  for (const [path, content] of shared) if (read(join(root, path)) !== content) writes.set(path, content);
   const pkg = read(join(root, 'package.json'));
   const registered = pkg === undefined ? undefined : withoutRegistration(pkg, name);
   if (registered !== undefined) writes.set('package.json', registered);
