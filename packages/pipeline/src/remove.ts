@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
-import { appDirs, filesIn, ToolError, UsageError, Layout, type WarningOptions } from '@strata/project';
+import { appDirs, filesIn, ToolError, UsageError, Layout } from '@strata/project';
 import { commitTransaction, isGenerated, lockTree, planEnvironments, recoverLocked } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { redrawTopology } from '@strata/graph';
@@ -83,7 +83,7 @@ const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : 
  * the install made (the app's node_modules, the root's link to it) goes afterwards: it is not
  * committed, and `pnpm install` would make or remove it again anyway.
  */
-export async function removeApp(root: string, name: string, _options: WarningOptions = {}): Promise<RemoveResult> {
+export async function removeApp(root: string, name: string): Promise<RemoveResult> {
   const known = appDirs(root);
   if (!known.includes(name)) throw new UsageError(`unknown app "${name}"; known apps: ${known.join(', ') || '(none)'}`);
   const remaining = known.filter((a) => a !== name);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { findRoot } from '@strata/project';
-import { err, onWarning, out, seconds } from '../common.ts';
+import { err, out, seconds } from '../common.ts';
 
 /** Adds `strata remove-app` to the program. */
 export function registerRemoveApp(program: Command): void {
@@ -12,7 +12,7 @@ export function registerRemoveApp(program: Command): void {
     .argument('<name>', 'the app (folder name under apps/)')
     .action(async (name: string) => {
       const { removeApp } = await import('@strata/pipeline');
-      const r = await removeApp(findRoot(), name, { onWarning });
+      const r = await removeApp(findRoot(), name);
       for (const f of r.removed) out(`removed ${f}`);
       for (const f of r.written) out(`wrote ${f}`);
       for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
