@@ -42,7 +42,9 @@ export interface VerifyReport extends VerifyResult {
  * read are applied first.
  */
 export async function verifyFiles(base: string, paths: readonly string[], options: VerifyFilesOptions = {}): Promise<VerifyReport> {
-  const { isKustomization, kubernetesSettings, nameAsTyped, namesAsTyped, parseInputs, renamedAsTyped } = await import('@strata/validate');
+  const { isKustomization, judgedObjects, kubernetesSettings, nameAsTyped, namesAsTyped, parseInputs, renamedAsTyped } = await import(
+    '@strata/validate'
+  );
   const { verifyDocuments } = await import('@strata/verify');
   const { against: folder, cwd = base, allowEmpty = false, ...rest } = options;
   const server = withNodePorts(rest, kubernetesSettings(base));
@@ -65,7 +67,10 @@ export async function verifyFiles(base: string, paths: readonly string[], option
   const empty = allowEmpty ? [] : noObjects(paths, parsed);
   const problems = [...empty, ...parsed.problems, ...unread, ...checked.problems].map((p) => renamedAsTyped(p, names));
   const notApplied = checked.notApplied.map((n) => renamedAsTyped(n, names));
-  const judged = judgedObjects(parsed, checked.notApplied).map((o) => ({ ...renamedAsTyped(o, names), id: nameAsTyped(o.id, names) }));
+  const judged = judgedObjects(parsed, new Set(checked.notApplied.map((n) => n.resource))).map((o) => ({
+    ...renamedAsTyped(o, names),
+    id: nameAsTyped(o.id, names),
+  }));
   const resources = [...parsed.files.values()].reduce((n, f) => n + f.resources, 0) - checked.notApplied.length;
   // What the reader says of the input (files a kustomization reads as patches, not objects) and what was not applied.
   return { ...checked, problems, notApplied, notes: [...(parsed.notes ?? []), ...notAppliedNotes(notApplied)], resources, judged };
@@ -87,40 +92,6 @@ function noObjects(inputs: readonly string[], parsed: ParsedInputs): Problem[] {
       severity: 'error',
     },
   ];
-}
-
-/**
- * The objects of the inputs verify judged, listed as validate lists them: those read, then those the
- * reader refused (each problem's object once); those Argo CD never applies are not judged.
- */
-function judgedObjects(parsed: ParsedInputs, notApplied: readonly NotApplied[]): ResourceRef[] {
-  const skipped = new Set(notApplied.map((n) => n.resource));
-  const objects = parsed.docs
-    .filter((d) => !skipped.has(d.id))
-    .map(
-      (d): ResourceRef => ({
-        id: d.id,
-        file: d.file,
-        line: d.line,
-        apiVersion: d.manifest.apiVersion,
-        kind: d.manifest.kind,
-        ...(typeof d.manifest.metadata.namespace === 'string' ? { namespace: d.manifest.metadata.namespace } : {}),
-        ...(typeof d.manifest.metadata.name === 'string' ? { name: d.manifest.metadata.name } : {}),
-      }),
-    );
-  const known = new Set(parsed.docs.map((d) => d.id));
-  for (const p of parsed.problems) {
-    if (!p.resource || known.has(p.resource)) continue;
-    known.add(p.resource);
-    objects.push({
-      id: p.resource,
-      file: p.file,
-      ...(p.line ? { line: p.line } : {}),
-      ...(p.kind ? { kind: p.kind } : {}),
-      ...(p.name ? { name: p.name } : {}),
-    });
-  }
-  return objects;
 }
 
 /**

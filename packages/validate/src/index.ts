@@ -5,7 +5,7 @@ export { decodeAll, decoderPath, runDecoder, type Decoded, type DecodedChunk, ty
 export { fieldPath, schemaProblems } from './schema.ts';
 export { policyProblems } from './policy.ts';
 export { nodePortClaims, nodePortProblems } from './node-ports.ts';
-export { checkParsed, isKustomization, kubernetesVersionOf, validate } from './validate.ts';
+export { checkParsed, isKustomization, judgedObjects, kubernetesVersionOf, validate } from './validate.ts';
 export { kubernetesSettings, requireKubernetesSets, serverVersionNotes, type KubernetesSettings } from './kubernetes.ts';
 export { ruleHelp, type RuleHelp } from './rules.ts';
 export { escapeText, formatProblem, formatSummary, problemLines, summarize, type Summary } from './report.ts';

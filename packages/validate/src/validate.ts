@@ -167,27 +167,7 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
     counts[file] = f.resources;
     count += f.resources;
   }
-  const objects: ResourceRef[] = parsed.docs.map((d) => ({
-    id: d.id,
-    file: d.file,
-    line: d.line,
-    apiVersion: d.manifest.apiVersion,
-    kind: d.manifest.kind,
-    ...(typeof d.manifest.metadata.namespace === 'string' ? { namespace: d.manifest.metadata.namespace } : {}),
-    ...(typeof d.manifest.metadata.name === 'string' ? { name: d.manifest.metadata.name } : {}),
-  }));
-  const known = new Set(objects.map((o) => o.id));
-  for (const p of parsed.problems) {
-    if (!p.resource || known.has(p.resource)) continue;
-    known.add(p.resource);
-    objects.push({
-      id: p.resource,
-      file: p.file,
-      ...(p.line ? { line: p.line } : {}),
-      ...(p.kind ? { kind: p.kind } : {}),
-      ...(p.name ? { name: p.name } : {}),
-    });
-  }
+  const objects = judgedObjects(parsed);
   return {
     problems,
     resources: count,
@@ -352,4 +332,38 @@ function judgedJson(d: SourceDoc): string {
 /** A kustomization file read in a folder walk: kustomize's input, judged by its own checks, never an object to apply. */
 export function isKustomization(d: SourceDoc): boolean {
   return d.manifest.apiVersion.startsWith('kustomize.config.k8s.io/');
+}
+
+/**
+ * The objects of the inputs a run judged, one entry each for a report (a JUnit test case per
+ * resource): those read, then those the reader refused (each problem's object once). `skipped`
+ * names the ids of objects read but never judged (those Argo CD never applies, for verify).
+ */
+export function judgedObjects(parsed: ParsedInputs, skipped: ReadonlySet<string | undefined> = new Set()): ResourceRef[] {
+  const objects = parsed.docs
+    .filter((d) => !skipped.has(d.id))
+    .map(
+      (d): ResourceRef => ({
+        id: d.id,
+        file: d.file,
+        line: d.line,
+        apiVersion: d.manifest.apiVersion,
+        kind: d.manifest.kind,
+        ...(typeof d.manifest.metadata.namespace === 'string' ? { namespace: d.manifest.metadata.namespace } : {}),
+        ...(typeof d.manifest.metadata.name === 'string' ? { name: d.manifest.metadata.name } : {}),
+      }),
+    );
+  const known = new Set(parsed.docs.map((d) => d.id));
+  for (const p of parsed.problems) {
+    if (!p.resource || known.has(p.resource)) continue;
+    known.add(p.resource);
+    objects.push({
+      id: p.resource,
+      file: p.file,
+      ...(p.line ? { line: p.line } : {}),
+      ...(p.kind ? { kind: p.kind } : {}),
+      ...(p.name ? { name: p.name } : {}),
+    });
+  }
+  return objects;
 }
