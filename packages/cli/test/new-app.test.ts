@@ -111,16 +111,30 @@ describe('strata new-app with the real pnpm install', () => {
     });
   });
 
-  it('refuses an app whose objects another app already has in an env, changing nothing', { timeout: 120_000 }, () => {
-    // The template puts an app in a namespace of its name with a default-deny policy: the
-    // namespace of tokenplace-relay, which ships its own default-deny there.
+  it('refuses, before writing anything, a name whose namespace another app already uses, naming that app', { timeout: 60_000 }, () => {
+    // The template puts an app in a namespace of its name, with a default-deny policy there: the
+    // namespace of tokenplace-relay (tokenplace), of rtmlib-ml-backend (rtmlib), of llm-runner-router (llm-systems).
     const cache = join(work, 'pnpm-cache-clash');
     offlineMetadata(root, cache);
-    expectAppNotAdded(root, 'tokenplace', () => strata(root, ['new-app', 'tokenplace'], undefined, ciOfflinePnpmEnv(root, cache)), {
-      status: 1,
-      stderr:
-        /^strata: overlays\/dev\/kustomization\.yaml: networking\.k8s\.io\/v1\/NetworkPolicy tokenplace default-deny is in both tokenplace and tokenplace-relay; kustomize cannot build the env as one: rename or remove one of them$/m,
-    });
+    for (const [name, owner] of [
+      ['tokenplace', 'tokenplace-relay'],
+      ['rtmlib', 'rtmlib-ml-backend'],
+      ['llm-systems', 'llm-runner-router'],
+    ] as const) {
+      for (const args of [
+        ['new-app', name],
+        ['new-app', name, '--no-install'],
+      ]) {
+        expectAppNotAdded(root, name, () => strata(root, args, undefined, ciOfflinePnpmEnv(root, cache)), {
+          status: 2,
+          oneLine: true,
+          stderr: new RegExp(
+            `^strata: app name "${name}" would put its objects in the namespace "${name}", which the app ${owner} already uses \\(base/${owner}/\\S+\\.yaml\\); pick another name$`,
+            'm',
+          ),
+        });
+      }
+    }
   });
 
   it('links, locks and generates the app, and the pipeline builds it', { timeout: 120_000 }, () => {

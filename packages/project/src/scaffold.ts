@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDns1035Label } from '@strata/core';
+import { parseAllDocuments } from 'yaml';
 import { UsageError } from './errors.ts';
 import { Layout } from './layout.ts';
 
@@ -16,7 +17,7 @@ const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 /** Namespaces of Kubernetes' own: the one that takes objects without a namespace, and those of the system (any kube- name is reserved). */
 const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
-/** Refuses a name that cannot be an app, or an app that exists (exit 2). */
+/** Refuses a name that cannot be an app, an app that exists, or a namespace that is not free for it (exit 2). */
 export function checkNewAppName(root: string, name: string): void {
   // Also the Service's name, which must start with a letter; the limit leaves room for suffixes.
   if (!isDns1035Label(name) || name.length > 50) {
@@ -29,6 +30,65 @@ export function checkNewAppName(root: string, name: string): void {
     );
   }
   if (existsSync(join(root, Layout.app(name)))) throw new UsageError(`${Layout.app(name)} already exists; pick another name or remove it first`);
+  const owner = namespaceOwner(root, name, name);
+  if (owner) {
+    throw new UsageError(
+      `app name "${name}" would put its objects in the namespace "${name}", which the app ${owner.app} already uses (${owner.file}); pick another name`,
+    );
+  }
+}
+
+/**
+ * The first app other than `self` whose committed tree (base/<app>, overlays/<env>/<app>) puts an
+ * object in `namespace`, with the file that says so: read from the generated YAML, no app loaded.
+ */
+function namespaceOwner(root: string, namespace: string, self: string): { app: string; file: string } | undefined {
+  const trees: { app: string; dir: string }[] = [];
+  const folders = (dir: string) =>
+    existsSync(join(root, dir))
+      ? readdirSync(join(root, dir), { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => e.name)
+          .sort()
+      : [];
+  for (const app of folders(Layout.base)) trees.push({ app, dir: Layout.baseOf(app) });
+  for (const env of folders(Layout.overlays)) for (const app of folders(Layout.envRoot(env))) trees.push({ app, dir: Layout.overlay(env, app) });
+  for (const { app, dir } of trees) {
+    if (app === self) continue;
+    const files = readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+      .map((f) => f.split(sep).join('/'))
+      // The tree's own files first, then its components'.
+      .sort((a, b) => Number(a.includes('/')) - Number(b.includes('/')) || a.localeCompare(b));
+    for (const f of files) {
+      const text = readFileSync(join(root, dir, f), 'utf8');
+      // Most files do not name it at all: only those that do are parsed.
+      if (!text.includes(namespace)) continue;
+      if (namespacesOf(text).has(namespace)) return { app, file: `${dir}/${f}` };
+    }
+  }
+  return undefined;
+}
+
+/** The namespaces a generated YAML file puts objects in: its objects' own, a Namespace's name, a Kustomization's namespace and its generators'. */
+function namespacesOf(text: string): Set<string> {
+  const found = new Set<string>();
+  const add = (v: unknown) => typeof v === 'string' && found.add(v);
+  for (const doc of parseAllDocuments(text)) {
+    const o = doc.toJS() as Record<string, unknown> | null;
+    if (!o || typeof o !== 'object') continue;
+    const metadata = o.metadata as Record<string, unknown> | undefined;
+    add(metadata?.namespace);
+    if (o.kind === 'Namespace') add(metadata?.name);
+    if (o.kind === 'Kustomization') {
+      add(o.namespace);
+      for (const key of ['configMapGenerator', 'secretGenerator']) {
+        const list = o[key];
+        if (Array.isArray(list)) for (const g of list) add((g as Record<string, unknown> | null)?.namespace);
+      }
+    }
+  }
+  return found;
 }
 
 /**
