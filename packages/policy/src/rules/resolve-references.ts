@@ -77,6 +77,30 @@ function producedSecrets(objects: readonly PolicyObject[], namespace: string): S
   return names;
 }
 
+/**
+ * `Kind/name` of the ConfigMaps and Secrets that the kustomizations (and components) of the set
+ * generate: a folder walk holds the kustomization, not what it makes. kustomize adds its name
+ * prefix, suffix and hash to a generated name and rewrites the references to the generator's name
+ * in the objects it builds, so the name as written is the one a reference uses.
+ */
+function generatedNames(objects: readonly PolicyObject[]): Set<string> {
+  const names = new Set<string>();
+  for (const o of objects) {
+    const m = o.manifest;
+    if (!m.apiVersion.startsWith('kustomize.config.k8s.io/') || (m.kind !== 'Kustomization' && m.kind !== 'Component')) continue;
+    for (const [field, kind] of [
+      ['configMapGenerator', 'ConfigMap'],
+      ['secretGenerator', 'Secret'],
+    ] as const) {
+      for (const g of list(m[field])) {
+        const name = str(at(g, 'name'));
+        if (name) names.add(`${kind}/${name}`);
+      }
+    }
+  }
+  return names;
+}
+
 /** Kustomize's generator suffix: a dash and ten characters of the content hash. */
 const HASH_SUFFIX = /-[a-z0-9]{10}$/;
 
@@ -102,10 +126,11 @@ function keysOf(object: PolicyObject, kind: RefKind): Set<string> {
 export const resolveReferences: Rule = {
   id,
   description:
-    'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set; Secrets exist or are produced by an ExternalSecret in it (else a warning).',
+    'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set (or a kustomization in it generates them); Secrets exist or are produced by an ExternalSecret in it (else a warning).',
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
+    const generated = generatedNames(objects);
     for (const pod of podsOf(objects)) {
       // One missing object is one finding per workload, at its first reference, however often it is used.
       const reported = new Set<string>();
@@ -124,7 +149,8 @@ export const resolveReferences: Rule = {
           }
           continue;
         }
-        if (ref.optional || reported.has(`${ref.kind}/${ref.name}`)) continue;
+        // A generated object's keys come from literals and files the set does not hold: its name is enough.
+        if (ref.optional || generated.has(`${ref.kind}/${ref.name}`) || reported.has(`${ref.kind}/${ref.name}`)) continue;
         reported.add(`${ref.kind}/${ref.name}`);
         if (ref.kind === 'Secret') {
           if (producedSecrets(objects, pod.namespace).has(ref.name)) continue;

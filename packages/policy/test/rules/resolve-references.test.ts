@@ -48,6 +48,23 @@ describe('resolve-references', () => {
     ]);
   });
 
+  it('counts what a kustomization of the set generates as present, keys unknown, and still reports what nothing provides', () => {
+    const kustomization = {
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      metadata: {},
+      configMapGenerator: [{ name: 'web-config', literals: ['LOG_LEVEL=info'] }],
+      secretGenerator: [{ name: 'web-env', envs: ['web.env'] }],
+    } as unknown as Manifest;
+    const d = using({
+      envFrom: [{ configMapRef: { name: 'web-config' } }, { secretRef: { name: 'web-env' } }, { configMapRef: { name: 'other' } }],
+      env: [{ name: 'LOG', valueFrom: { configMapKeyRef: { name: 'web-config', key: 'ANY' } } }],
+    });
+    expect(summary(check(resolveReferences, [d, kustomization])).map((f) => f.message)).toStrictEqual([
+      'ConfigMap "other" used by container "web" is not in the set: add it (or its configMapGenerator) or fix the name.',
+    ]);
+  });
+
   it('explains a reference that misses the generated hash suffix', () => {
     const [f] = check(resolveReferences, [using({ envFrom: [{ configMapRef: { name: 'web-config' } }] }), configMap('web-config-5t7c2kg9hh')]);
     expect(f?.message).toContain('the set has the generated "web-config-5t7c2kg9hh"');
