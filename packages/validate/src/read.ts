@@ -322,35 +322,27 @@ function build(
       });
     }
     const idOfItem = (item: number) => ids[objects.findIndex((o) => o.item === item)] ?? ids[0];
-    for (const m of (chunk.duplicate ?? '').matchAll(/line (\d+): key ("(?:[^"\\]|\\.)*"|.+?) already set in map/g)) {
-      const line = abs(Number(m[1]));
-      // In a list, the item the line is in: the last that starts at or before it.
+    // A key kubectl takes twice, at its line of the file: in a list, of the item the line is in (the last that starts at or before it).
+    const duplicateKey = (line: number, message: string) => {
       const at = chunk.list ? objects.filter((o) => o.item >= 0 && (fieldLine(['items', o.item]) ?? Infinity) <= line).at(-1) : undefined;
       const owner = at ? idOfItem(at.item) : ids[0];
       problems.push({
         file,
         line,
         ...objectOf(at?.object ?? first),
-        message: duplicateMessage(m[2]!, spellings(loc(), Number(m[1]), m[2]!), abs),
+        message,
         rule: 'duplicate-key',
         severity: 'error',
         ...(owner ? { resource: owner } : {}),
       });
-    }
-    for (const c of chunk.collisions ?? []) {
-      const line = abs(c.line);
-      const at = chunk.list ? objects.filter((o) => o.item >= 0 && (fieldLine(['items', o.item]) ?? Infinity) <= line).at(-1) : undefined;
-      const owner = at ? idOfItem(at.item) : ids[0];
-      problems.push({
-        file,
-        line,
-        ...objectOf(at?.object ?? first),
-        message: `key ${c.key} and key ${c.first} at line ${abs(c.firstLine)} are the one key ${q(c.json)} in the JSON kubectl sends: it keeps only one of the two values, and which one is left to Go's map order; remove one, or quote both`,
-        rule: 'duplicate-key',
-        severity: 'error',
-        ...(owner ? { resource: owner } : {}),
-      });
-    }
+    };
+    for (const m of (chunk.duplicate ?? '').matchAll(/line (\d+): key ("(?:[^"\\]|\\.)*"|.+?) already set in map/g))
+      duplicateKey(abs(Number(m[1])), duplicateMessage(m[2]!, spellings(loc(), Number(m[1]), m[2]!), abs));
+    for (const c of chunk.collisions ?? [])
+      duplicateKey(
+        abs(c.line),
+        `key ${c.key} and key ${c.first} at line ${abs(c.firstLine)} are the one key ${q(c.json)} in the JSON kubectl sends: it keeps only one of the two values, and which one is left to Go's map order; remove one, or quote both`,
+      );
     if (chunk.yaml12) {
       const d = chunk.yaml12;
       const path = d.path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
