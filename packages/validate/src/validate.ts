@@ -25,13 +25,14 @@ export async function validate(
 ): Promise<ValidateResult> {
   if (options.kubernetesVersion) checkKubernetesVersion(options.kubernetesVersion);
   const parsed = await parseInputs(root, inputs, options);
-  const checked = await checkParsed(root, parsed, options);
+  const names = namesAsTyped(parsed);
+  const checked = await checkParsed(root, parsed, options, names);
   const built = checked.files.map((f) => distOf(f)).filter((m) => m !== undefined);
   const known =
     built.length === checked.files.length && built.length > 0
       ? { ...checked, built: { apps: new Set(built.map((m) => m.app)).size, envs: new Set(built.map((m) => m.env)).size } }
       : checked;
-  const result = withEmptied(asTyped(known, namesAsTyped(parsed)), await emptiedOf(root, checked, namesAsTyped(parsed)));
+  const result = withEmptied(asTyped(known, names), await emptiedOf(root, checked, names));
   if (result.resources > 0 || options.allowEmpty) return result;
   const where = inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ');
   const files = parsed.files.size === 0 ? ' (no .yaml, .yml or .json file)' : '';
@@ -85,8 +86,16 @@ function checkKubernetesVersion(version: string): void {
   }
 }
 
-/** The checks of `validate` over documents already read (by `parseInputs` or `readText`); decodes what is not decoded yet. */
-export async function checkParsed(root: string, parsed: ParsedInputs, options: ValidateOptions = {}): Promise<ValidateResult> {
+/**
+ * The checks of `validate` over documents already read (by `parseInputs` or `readText`); decodes what
+ * is not decoded yet. `names` is `namesAsTyped(parsed)`, for a caller that has it already.
+ */
+export async function checkParsed(
+  root: string,
+  parsed: ParsedInputs,
+  options: ValidateOptions = {},
+  names: ReadonlyMap<string, string> = namesAsTyped(parsed),
+): Promise<ValidateResult> {
   await decodeParsed(parsed, root);
   const resources = parsed.docs.filter((d) => !isKustomization(d));
   // kubeconform runs in its own process while the checks below run in this one: one run per
@@ -154,7 +163,6 @@ export async function checkParsed(root: string, parsed: ParsedInputs, options: V
   // A node port that an earlier Service of the cluster holds is refused when the later one is
   // created, which no check of one object sees: judged over every Service the server would create.
   const claims = options.serverChecks === false ? [] : nodePortClaims(resources, [...schemaFound, ...serverFound.problems], !consumers.flux);
-  const names = namesAsTyped(parsed);
   const taken = options.nodePortClashes === false ? [] : nodePortProblems(claims, (file) => nameAsTyped(file, names));
   // What the reader or the schema already reported at a field is not said again by the server check.
   const serverKept = withoutSchemaDuplicates(once(serverFound.problems), [...parsed.problems, ...schemaFound]);
