@@ -11,6 +11,7 @@ export interface GoBuildsReady {
   /** `ready server-validation <helper>` and `ready <etcd> <kube-apiserver>`, for those asked for. */
   readonly lines: readonly string[];
 }
+export declare function strataCheckout(): string;
 export declare function serverCacheDir(): string;
 export declare function helperBinary(): string;
 export declare function checkGoBuilds(targets: readonly GoBuildTarget[]): { readonly ready: boolean; readonly lines: readonly string[] };

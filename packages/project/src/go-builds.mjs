@@ -16,6 +16,11 @@ import { fileURLToPath } from 'node:url';
 // This file's own checkout: its programs' sources are the ones this code was written for.
 const packagesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** The Strata checkout this code belongs to: its .tools/bin holds the tools the setup script builds (kustomize, the builder). */
+export function strataCheckout() {
+  return dirname(packagesDir);
+}
+
 /**
  * The per-user cache: $STRATA_SERVER_CACHE, else $XDG_CACHE_HOME/strata/servers, else
  * ~/.cache/strata/servers. Read at each call, so a change of the environment takes effect.

@@ -8,5 +8,6 @@ export * from './problems.ts';
 export * from './scaffold.ts';
 export * from './scratch.ts';
 export * from './cached-build.ts';
+export { strataCheckout } from './go-builds.mjs';
 export { usePrebuilt } from './load.ts';
 export * from './exact-json.ts';

@@ -52,7 +52,7 @@ export async function validate(
 async function emptiedOf(root: string, r: ValidateResult, names: ReadonlyMap<string, string>): Promise<Problem[]> {
   const empty = r.files.filter((f) => r.counts[f] === 0 && distOf(f) !== undefined);
   if (empty.length === 0) return [];
-  const { emptiedBuiltFiles } = await import('@strata/verify/emptied');
+  const { emptiedBuiltFiles } = await import('@strata/kustomize/emptied');
   return (await emptiedBuiltFiles(root, empty)).map((e) => ({
     file: nameAsTyped(e.file, names),
     message: e.message,

@@ -1,11 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { distOf, Layout } from '@strata/project';
-import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
-
-/** The Strata checkout this package belongs to, whose .tools/bin holds the pinned kustomize and builder. */
-const TOOL_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+import { distOf, Layout, strataCheckout } from '@strata/project';
+import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize, type BuildOptions } from './index.ts';
 
 /** What to say of a built file that holds no object: where it came from, and how to build it again. */
 export interface EmptiedFile {
@@ -32,8 +28,10 @@ export async function emptiedBuiltFiles(root: string, files: readonly string[]):
   const present = built.filter((b) => existsSync(join(root, b.overlay, 'kustomization.yaml')));
   if (present.length === 0)
     return built.map(({ file, overlay }) => ({ file, message: `holds no Kubernetes objects and there is no ${overlay} to build it from; ${AGAIN}` }));
-  const builder = process.env.STRATA_KUSTOMIZE ? undefined : resolveBuilder(TOOL_ROOT);
-  const how: BuildOptions = builder ? { engine: 'builder', builder } : { engine: 'kustomize', command: resolveKustomize(TOOL_ROOT) };
+  // This checkout's pinned kustomize and builder, whichever tree holds the files.
+  const tools = strataCheckout();
+  const builder = process.env.STRATA_KUSTOMIZE ? undefined : resolveBuilder(tools);
+  const how: BuildOptions = builder ? { engine: 'builder', builder } : { engine: 'kustomize', command: resolveKustomize(tools) };
   const results = await buildOverlays(
     root,
     present.map((b) => b.overlay),
