@@ -15,7 +15,7 @@ import {
 } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
-import { NOT_BUILT_NOTE, notCheckedKinds, notCheckedNote, resolveHelper } from '@strata/server-validation';
+import { NOT_BUILT_NOTE, notCheckedNote, resolveHelper } from '@strata/server-validation';
 import { checkPolicySettings } from '@strata/validate/settings';
 import { build, distLinkCheck, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
 import {
@@ -424,7 +424,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const next: Record<string, AppEntry> = Object.fromEntries(reused);
   // The kinds the server's checks left to a cluster, named in this run's note; each app remembers its own.
   const checkedNotes = 'notes' in checked ? checked.notes : undefined;
-  const leftToCluster = new Set((checkedNotes ?? []).flatMap(notCheckedKinds));
+  const checkedLeft = 'notChecked' in checked ? (checked.notChecked ?? []) : [];
+  const leftToCluster = new Set(checkedLeft);
   const needsClusterOf = (mine: ReadonlySet<string>) =>
     leftToCluster.size === 0
       ? []
@@ -475,7 +476,9 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const runNotes = checkedNotes ?? (!serverChecks || resolveHelper() ? [] : [NOT_BUILT_NOTE]);
   // The kinds left to a cluster are named as a run that judged every app would name them.
   const needsCluster = serverChecks ? [...leftToCluster, ...[...reused.values()].flatMap((e) => e.needsCluster ?? [])] : [];
-  const notes = [...runNotes.filter((n) => notCheckedKinds(n).length === 0), ...(needsCluster.length > 0 ? [notCheckedNote(needsCluster)] : [])];
+  // This run's note on them is said again below with the reused apps' kinds.
+  const leftNote = checkedLeft.length > 0 ? notCheckedNote(checkedLeft) : undefined;
+  const notes = [...runNotes.filter((n) => n !== leftNote), ...(needsCluster.length > 0 ? [notCheckedNote(needsCluster)] : [])];
   return {
     apps: names.length,
     reused: reused.size,

@@ -30,6 +30,8 @@ export interface ServerFieldChecks {
    * of the input they could not check offline (their create needs a cluster).
    */
   readonly note?: string;
+  /** The kinds (`<apiVersion> <kind>`) of the input the checks could not run on offline, sorted, each once: those the note names. */
+  readonly notChecked?: readonly string[];
 }
 
 /** Says that the checks did not run and how to make them run. */
@@ -100,7 +102,8 @@ export async function serverFieldProblems(
     if (isCustom) customResources.push(o);
     problems.push(...problemsOf(o, v, isCustom));
   });
-  return { problems, checked, customResources, ...(needCluster.size > 0 ? { note: notCheckedNote([...needCluster]) } : {}) };
+  const notChecked = [...needCluster].sort();
+  return { problems, checked, customResources, ...(notChecked.length > 0 ? { note: notCheckedNote(notChecked), notChecked } : {}) };
 }
 
 const NOT_CHECKED = 'server field checks: not checked offline, their create needs a cluster (`strata verify` checks them): ';
@@ -108,14 +111,6 @@ const NOT_CHECKED = 'server field checks: not checked offline, their create need
 /** Says, once for a run, which kinds of the input the server's checks could not run on offline. */
 export function notCheckedNote(kinds: readonly string[]): string {
   return `${NOT_CHECKED}${[...new Set(kinds)].sort().join(', ')}`;
-}
-
-/**
- * The kinds (`<apiVersion> <kind>`) a note of `notCheckedNote` names; none for any other note. A run
- * that reuses what an earlier one judged says those kinds again, in the one note of the run.
- */
-export function notCheckedKinds(note: string): string[] {
-  return note.startsWith(NOT_CHECKED) ? note.slice(NOT_CHECKED.length).split(', ') : [];
 }
 
 // What the server adds, for the object as a whole, when a schema error kept it from running a

@@ -78,6 +78,8 @@ export interface ValidateResult {
   readonly objects?: readonly ResourceRef[];
   /** One line each about checks that did not run and how to make them run (the server field checks before their helper is built). */
   readonly notes?: readonly string[];
+  /** The kinds (`<apiVersion> <kind>`) the server field checks left to a cluster, sorted: those one of the notes names. */
+  readonly notChecked?: readonly string[];
   /** When every file read is built output (`dist/<env>/<app>.yaml`): how many apps and envs it covers. */
   readonly built?: { readonly apps: number; readonly envs: number };
   /**

@@ -183,6 +183,7 @@ export async function checkParsed(
     counts,
     objects,
     notes: [...(parsed.notes ?? []), ...('note' in serverFound && serverFound.note ? [serverFound.note] : [])],
+    ...(serverFound.notChecked ? { notChecked: serverFound.notChecked } : {}),
     ...(options.serverChecks === false ? {} : { nodePortClaims: claims }),
   };
 }

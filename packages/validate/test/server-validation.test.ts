@@ -70,6 +70,18 @@ describe('validate with the server field checks', () => {
     ]);
   });
 
+  it('names the kinds whose create needs a cluster in its note, and as a list beside it', async () => {
+    writeFileSync(
+      join(dir, 'binding.yaml'),
+      'apiVersion: v1\nkind: Binding\nmetadata:\n  name: b\n  namespace: shop\ntarget:\n  kind: Node\n  name: node-1\n',
+    );
+    const r = await validate(repo, [join(dir, 'binding.yaml')], { policy: false });
+    expect(r.notes).toStrictEqual([
+      'server field checks: not checked offline, their create needs a cluster (`strata verify` checks them): v1 Binding',
+    ]);
+    expect(r.notChecked).toStrictEqual(['v1 Binding']);
+  });
+
   it('runs the validation behind a value that decodes', async () => {
     writeFileSync(join(dir, 'web.yaml'), `${DEPLOYMENT.replace('"2"', '2').replace('100mm', '100m')}\n`);
     const r = await validate(repo, [join(dir, 'web.yaml')], { policy: false });
