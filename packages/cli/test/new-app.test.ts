@@ -1,6 +1,7 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { appTemplate } from '@strata/project';
 import {
   ciOfflinePnpmEnv,
   expectAppAdded,
@@ -90,6 +91,33 @@ describe('strata new-app', () => {
         new RegExp(`^strata: app name "${name}" would put its objects in the namespace "${name}", .*Kubernetes.*; pick another name$`),
       );
       expect(existsSync(join(ws.root, `apps/${name}`))).toBe(false);
+    }
+  });
+
+  it('refuses a name whose namespace an app not generated yet uses, naming that app, in one line', () => {
+    // An app created with --no-install and never generated: only its config says where its objects go.
+    const other = join(ws.root, 'apps/shop-web');
+    for (const [path, content] of appTemplate('shop-web')) {
+      mkdirSync(dirname(join(ws.root, path)), { recursive: true });
+      writeFileSync(join(ws.root, path), path.endsWith('src/config.ts') ? content.replace("namespace: 'shop-web'", "namespace: 'shop'") : content);
+    }
+    expect(readFileSync(join(other, 'src/config.ts'), 'utf8')).toContain("namespace: 'shop',");
+    // What `pnpm install` would link: the same dependencies as an existing app.
+    cpSync(join(repo, 'apps/tokenplace-relay/node_modules'), join(other, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+    try {
+      for (const args of [
+        ['new-app', 'shop', '--no-install'],
+        ['new-app', 'shop'],
+      ]) {
+        const r = strata(ws.root, args);
+        expect(r.status, args.join(' ')).toBe(2);
+        expect(r.stderr.trimEnd()).toBe(
+          'strata: app name "shop" would put its objects in the namespace "shop", which the app shop-web already uses (apps/shop-web, not generated yet); pick another name',
+        );
+        expect(existsSync(join(ws.root, 'apps/shop'))).toBe(false);
+      }
+    } finally {
+      rmSync(other, { recursive: true, force: true });
     }
   });
 });

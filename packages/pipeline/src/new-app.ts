@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockTree, openTransaction, recoverLocked, type Transaction } from '@strata/emit';
 import { redrawTopology, topologyPictures } from '@strata/graph';
-import { appTemplate, checkNewAppName, Layout, ToolError, withAppRegistered, type WarningOptions } from '@strata/project';
+import { appTemplate, checkNewAppName, checkNewAppNamespace, Layout, ToolError, withAppRegistered, type WarningOptions } from '@strata/project';
 import { generate, type GenerateResult } from './generate.ts';
 
 export interface NewAppResult {
@@ -28,6 +28,7 @@ export interface NewAppResult {
  */
 export async function newApp(root: string, name: string, options: { install?: boolean } & WarningOptions = {}): Promise<NewAppResult> {
   checkNewAppName(root, name);
+  await checkNewAppNamespace(root, name, options);
   const dir = join(root, Layout.app(name));
   const files = appTemplate(name);
   const pkgPath = join(root, 'package.json');

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isDns1035Label } from '@strata/core';
+import { ENVIRONMENTS, isDns1035Label, type Manifest } from '@strata/core';
 import { parseAllDocuments } from 'yaml';
+import { appDirs, loadApps, type WarningOptions } from './apps.ts';
 import { UsageError } from './errors.ts';
 import { Layout } from './layout.ts';
 
@@ -35,6 +36,35 @@ export function checkNewAppName(root: string, name: string): void {
     throw new UsageError(
       `app name "${name}" would put its objects in the namespace "${name}", which the app ${owner.app} already uses (${owner.file}); pick another name`,
     );
+  }
+}
+
+/**
+ * Refuses a name whose namespace an app of apps/ that has no generated tree yet (base/<app>,
+ * overlays/<env>/<app>) puts objects in, as `checkNewAppName` refuses one that a generated tree uses:
+ * such an app is loaded and rendered for its base and every env. An app that does not load or
+ * render cannot say where its objects go: that goes to `onWarning`, and the name is not refused.
+ */
+export async function checkNewAppNamespace(root: string, name: string, options: WarningOptions = {}): Promise<void> {
+  const generated = (app: string) =>
+    existsSync(join(root, Layout.baseOf(app))) || ENVIRONMENTS.some((env) => existsSync(join(root, Layout.overlay(env, app))));
+  for (const app of appDirs(root).filter((a) => a !== name && !generated(a))) {
+    let manifests: Manifest[];
+    try {
+      const [loaded] = await loadApps(root, [app]);
+      manifests = [undefined, ...ENVIRONMENTS].flatMap((env) => loaded!.manifests(env));
+    } catch (e) {
+      options.onWarning?.(
+        `${Layout.app(app)} is not generated yet and could not be rendered, so the namespaces it uses are not known: ${String((e as Error).message ?? e).split('\n')[0]}`,
+      );
+      continue;
+    }
+    const used = manifests.some((m) => m.metadata.namespace === name || (m.kind === 'Namespace' && m.metadata.name === name));
+    if (used) {
+      throw new UsageError(
+        `app name "${name}" would put its objects in the namespace "${name}", which the app ${app} already uses (${Layout.app(app)}, not generated yet); pick another name`,
+      );
+    }
   }
 }
 
