@@ -44,6 +44,12 @@ export interface PolicyContext {
   readonly severity?: Readonly<Record<string, Partial<Record<Env, Severity | 'off'>>>>;
   /** The app runs single-replica instances (gethrelay: a node key is an identity): enables single-replica. @default false */
   readonly singleReplica?: boolean;
+  /**
+   * Reads a file that the kustomization read from `from` (its object's `file`) names by `path` (a
+   * generator's env file); undefined when it cannot be read. Without it, what such files hold is
+   * unknown. @default none
+   */
+  readonly readFile?: (from: string, path: string) => string | undefined;
 }
 
 export interface Finding {

@@ -1,3 +1,5 @@
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
 import {
   appDirs,
@@ -25,6 +27,25 @@ import { checkSettings, policyKey } from './settings.ts';
 import type { App, SourceDoc } from './types.ts';
 
 type SeverityMap = NonNullable<PolicyContext['severity']>;
+
+/**
+ * The text of a file that the kustomization read from `from` names by `path`, as kustomize loads it:
+ * only from the kustomization's own folder or below; undefined otherwise, or when it cannot be read
+ * (a kustomization read from stdin names files relative to nothing).
+ */
+function kustomizationInput(root: string, from: string, path: string): string | undefined {
+  const file = resolve(root, from);
+  if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
+  const folder = dirname(file);
+  const input = resolve(folder, path);
+  const inside = relative(folder, input);
+  if (isAbsolute(path) || inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) return undefined;
+  try {
+    return readFileSync(input, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 /** `spec.containers[0].image` -> ['spec', 'containers', 0, 'image'] */
 function segments(path: string): (string | number)[] {
@@ -96,6 +117,7 @@ export async function policyProblems(
       severity,
       ...(app?.policy?.exceptions ? { exceptions: app.policy.exceptions } : {}),
       ...(app?.policy?.singleReplica ? { singleReplica: true } : {}),
+      readFile: (from, path) => kustomizationInput(root, from, path),
     };
     const byObject = new Map(set.map((d) => [d.manifest, d]));
     // A line is worked out only for an object with a finding.

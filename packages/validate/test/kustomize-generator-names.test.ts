@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { findRoot } from '@strata/project';
 import { validate } from '../src/index.ts';
 
@@ -106,6 +107,88 @@ describe('a folder walk over a kustomization with generators', () => {
       'ConfigMap "plain"',
       'ConfigMap "settings"',
       'Secret "creds"',
+    ]);
+  });
+});
+
+/** A generator whose keys its literals, files and env file show, and references to its keys: one names none of them. */
+const KEYED: Record<string, string> = {
+  'kustomization.yaml': `namespace: shop
+resources:
+  - deployment.yaml
+configMapGenerator:
+  - name: settings
+    literals: [LOG_LEVEL=debug]
+    files: [app.json]
+secretGenerator:
+  - name: creds
+    envs: [creds.env]
+`,
+  'app.json': '{}\n',
+  'creds.env': '# the token the API takes\nTOKEN=t0k3n\n',
+  'deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          env:
+            - name: LOG_LEVEL
+              valueFrom: {configMapKeyRef: {name: settings, key: LOG_LEVEL}}
+            - name: APP
+              valueFrom: {configMapKeyRef: {name: settings, key: app.json}}
+            - name: TOKEN
+              valueFrom: {secretKeyRef: {name: creds, key: TOKEN}}
+            - name: PASSWORD
+              valueFrom: {secretKeyRef: {name: creds, key: PASSWORD}}
+            - name: EXTRA
+              valueFrom: {secretKeyRef: {name: creds, key: EXTRA, optional: true}}
+`,
+};
+
+describe('a folder walk over a kustomization whose generators show their keys', () => {
+  let keyed: string;
+  beforeAll(() => {
+    keyed = mkdtempSync(join(tmpdir(), 'strata-generator-keys-'));
+    for (const [path, text] of Object.entries(KEYED)) writeFileSync(join(keyed, path), text);
+  });
+  afterAll(() => {
+    if (keyed) rmSync(keyed, { recursive: true, force: true });
+  });
+
+  it('is built by the real kustomize into objects with exactly those keys', () => {
+    const r = spawnSync(kustomizeBin, ['build', keyed], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const data = (kind: string) =>
+      Object.keys(
+        (
+          parseAllDocuments(r.stdout)
+            .map((d) => d.toJS() as { kind: string; data: Record<string, string> })
+            .find((o) => o.kind === kind) ?? { data: {} }
+        ).data,
+      ).sort();
+    expect(data('ConfigMap')).toStrictEqual(['LOG_LEVEL', 'app.json']);
+    expect(data('Secret')).toStrictEqual(['TOKEN']);
+  });
+
+  it('reports the key none of them makes, at the reference, and nothing else', async () => {
+    const r = await validate(repo, ['.'], { cwd: keyed, serverChecks: false });
+    const refs = r.problems.filter((p) => p.rule === 'resolve-references');
+    expect(refs.map((p) => [p.file, p.path, p.severity, p.message])).toStrictEqual([
+      [
+        'deployment.yaml',
+        'spec.template.spec.containers[0].env[3].valueFrom.secretKeyRef.key',
+        'error',
+        'Secret "creds" has no key "PASSWORD" that container "web" reads: add the key to the secretGenerator that makes it or fix the reference.',
+      ],
     ]);
   });
 });

@@ -1,6 +1,7 @@
+import { posix } from 'node:path';
 import { containerLabel, podsOf, type PodView } from '../pods.ts';
 import { at, finding, findObject, list, nameOf, namespaceOf, ofKind, rec, sameNamespace, str } from '../read.ts';
-import type { PolicyObject, Rule, RuleFinding } from '../types.ts';
+import type { PolicyContext, PolicyObject, Rule, RuleFinding } from '../types.ts';
 
 const id = 'resolve-references';
 
@@ -77,14 +78,74 @@ function producedSecrets(objects: readonly PolicyObject[], namespace: string): S
   return names;
 }
 
+/** A ConfigMap or Secret that a kustomization (or component) of the set generates. */
+interface Generated {
+  readonly kind: 'ConfigMap' | 'Secret';
+  /** The generator's name: kustomize adds its prefix, suffix and hash and rewrites the references to this name. */
+  readonly name: string;
+  /** Where it lands: the kustomization's namespace, else the generator's own; '' where its kustomization's objects land. */
+  readonly namespace: string;
+  /** Its keys, when the generator shows them all (literals, files, env files that could be read); else undefined. */
+  readonly keys?: ReadonlySet<string>;
+  /** The kustomization's field that generates it, for a message. */
+  readonly field: 'configMapGenerator' | 'secretGenerator';
+}
+
+/** The key of a `KEY=value` literal or of a `key=path` file source; undefined when it has none. */
+function keyBefore(source: string): string | undefined {
+  const at = source.indexOf('=');
+  return at > 0 ? source.slice(0, at) : undefined;
+}
+
 /**
- * `Kind/name` of the ConfigMaps and Secrets that the kustomizations (and components) of the set
- * generate: a folder walk holds the kustomization, not what it makes. kustomize adds its name
- * prefix, suffix and hash to a generated name and rewrites the references to the generator's name
- * in the objects it builds, so the name as written is the one a reference uses.
+ * The keys of an env file as kustomize reads it: one `KEY=value`, or a bare `KEY` (its value from
+ * the environment), per line; blank lines and `#` comments skipped, leading blanks trimmed.
  */
-function generatedNames(objects: readonly PolicyObject[]): Set<string> {
-  const names = new Set<string>();
+function envFileKeys(text: string): string[] {
+  return text
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .map((line) => line.trimStart())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => keyBefore(line) ?? line.trimEnd());
+}
+
+/**
+ * The keys of one generator: those of its literals, its files (`key=path`, or the file's name) and
+ * its env files; undefined when one of them cannot be known (an env file that cannot be read), or
+ * when it merges into or replaces a generator of another kustomization (`behavior`).
+ */
+function generatorKeys(g: unknown, file: string, read: PolicyContext['readFile']): Set<string> | undefined {
+  const behavior = str(at(g, 'behavior'));
+  if (behavior !== undefined && behavior !== 'create') return undefined;
+  const keys = new Set<string>();
+  for (const literal of list(at(g, 'literals'))) {
+    const key = typeof literal === 'string' ? keyBefore(literal) : undefined;
+    if (key === undefined) return undefined;
+    keys.add(key);
+  }
+  for (const source of list(at(g, 'files'))) {
+    if (typeof source !== 'string') return undefined;
+    keys.add(keyBefore(source) ?? posix.basename(source));
+  }
+  const envs = [...list(at(g, 'envs')), ...(at(g, 'env') !== undefined ? [at(g, 'env')] : [])];
+  for (const env of envs) {
+    const text = typeof env === 'string' && read ? read(file, env) : undefined;
+    if (text === undefined) return undefined;
+    for (const key of envFileKeys(text)) keys.add(key);
+  }
+  return keys;
+}
+
+/**
+ * The ConfigMaps and Secrets that the kustomizations (and components) of the set generate: a folder
+ * walk holds the kustomization, not what it makes. kustomize adds its name prefix, suffix and hash to
+ * a generated name and rewrites the references to the generator's name in the objects it builds, so
+ * the name as written is the one a reference uses. Two generators of one name in one namespace (a
+ * base's and an overlay's) leave its keys unknown.
+ */
+function generatedObjects(objects: readonly PolicyObject[], read: PolicyContext['readFile']): Generated[] {
+  const found: Generated[] = [];
   for (const o of objects) {
     const m = o.manifest;
     if (!m.apiVersion.startsWith('kustomize.config.k8s.io/') || (m.kind !== 'Kustomization' && m.kind !== 'Component')) continue;
@@ -94,11 +155,19 @@ function generatedNames(objects: readonly PolicyObject[]): Set<string> {
     ] as const) {
       for (const g of list(m[field])) {
         const name = str(at(g, 'name'));
-        if (name) names.add(`${kind}/${name}`);
+        if (!name) continue;
+        // The kustomization's namespace wins over the generator's own, as kustomize builds it.
+        const namespace = str(m.namespace) ?? str(at(g, 'namespace')) ?? '';
+        const keys = generatorKeys(g, o.file, read);
+        found.push({ kind, name, namespace, field, ...(keys ? { keys } : {}) });
       }
     }
   }
-  return names;
+  return found.map((g) => {
+    if (!g.keys || !found.some((h) => h !== g && h.kind === g.kind && h.name === g.name && h.namespace === g.namespace)) return g;
+    const { keys: _unknown, ...rest } = g;
+    return rest;
+  });
 }
 
 /** Kustomize's generator suffix: a dash and ten characters of the content hash. */
@@ -128,9 +197,9 @@ export const resolveReferences: Rule = {
   description:
     'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set (or a kustomization in it generates them); Secrets exist or are produced by an ExternalSecret in it (else a warning).',
   defaultSeverity: 'error',
-  check(objects) {
+  check(objects, ctx) {
     const out: RuleFinding[] = [];
-    const generated = generatedNames(objects);
+    const generated = generatedObjects(objects, ctx.readFile);
     for (const pod of podsOf(objects)) {
       // One missing object is one finding per workload, at its first reference, however often it is used.
       const reported = new Set<string>();
@@ -149,8 +218,24 @@ export const resolveReferences: Rule = {
           }
           continue;
         }
-        // A generated object's keys come from literals and files the set does not hold: its name is enough.
-        if (ref.optional || generated.has(`${ref.kind}/${ref.name}`) || reported.has(`${ref.kind}/${ref.name}`)) continue;
+        if (ref.optional) continue;
+        const made = generated.filter((g) => g.kind === ref.kind && g.name === ref.name && sameNamespace(g.namespace, pod.namespace));
+        if (made.length > 0) {
+          // Its keys are checked where the generators show them all.
+          const keys = made.every((g) => g.keys) ? new Set(made.flatMap((g) => [...g.keys!])) : undefined;
+          if (ref.key !== undefined && keys && !keys.has(ref.key)) {
+            out.push(
+              finding(
+                id,
+                pod.object,
+                `${ref.kind} "${ref.name}" has no key "${ref.key}" that ${ref.by} reads: add the key to the ${made[0]!.field} that makes it or fix the reference.`,
+                ref.path.replace(/\.name$/, '.key'),
+              ),
+            );
+          }
+          continue;
+        }
+        if (reported.has(`${ref.kind}/${ref.name}`)) continue;
         reported.add(`${ref.kind}/${ref.name}`);
         if (ref.kind === 'Secret') {
           if (producedSecrets(objects, pod.namespace).has(ref.name)) continue;

@@ -48,7 +48,7 @@ describe('resolve-references', () => {
     ]);
   });
 
-  it('counts what a kustomization of the set generates as present, keys unknown, and still reports what nothing provides', () => {
+  it('counts what a kustomization of the set generates as present, and still reports what nothing provides', () => {
     const kustomization = {
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
@@ -58,11 +58,79 @@ describe('resolve-references', () => {
     } as unknown as Manifest;
     const d = using({
       envFrom: [{ configMapRef: { name: 'web-config' } }, { secretRef: { name: 'web-env' } }, { configMapRef: { name: 'other' } }],
-      env: [{ name: 'LOG', valueFrom: { configMapKeyRef: { name: 'web-config', key: 'ANY' } } }],
+      env: [{ name: 'LOG', valueFrom: { configMapKeyRef: { name: 'web-config', key: 'LOG_LEVEL' } } }],
     });
     expect(summary(check(resolveReferences, [d, kustomization])).map((f) => f.message)).toStrictEqual([
       'ConfigMap "other" used by container "web" is not in the set: add it (or its configMapGenerator) or fix the name.',
     ]);
+  });
+
+  /** A kustomization of the set, with the given namespace and generators. */
+  const kustomization = (fields: Record<string, unknown>) =>
+    ({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', metadata: {}, ...fields }) as unknown as Manifest;
+  const reading = (configMap: string) => [{ configMapRef: { name: configMap } }];
+
+  it("counts a generated name only in the namespace its object lands in: the kustomization's, else the generator's own", () => {
+    const messages = (k: Manifest) => check(resolveReferences, [using({ envFrom: reading('web-config') }), k]).map((f) => f.message);
+    const missing = 'ConfigMap "web-config" used by container "web" is not in the set: add it (or its configMapGenerator) or fix the name.';
+    // The pod is in the namespace shop.
+    expect(messages(kustomization({ namespace: 'other', configMapGenerator: [{ name: 'web-config', literals: ['A=1'] }] }))).toStrictEqual([missing]);
+    expect(messages(kustomization({ configMapGenerator: [{ name: 'web-config', namespace: 'other', literals: ['A=1'] }] }))).toStrictEqual([missing]);
+    // The kustomization's namespace wins over the generator's, as kustomize builds it.
+    expect(
+      messages(kustomization({ namespace: 'other', configMapGenerator: [{ name: 'web-config', namespace: 'shop', literals: ['A=1'] }] })),
+    ).toStrictEqual([missing]);
+    expect(messages(kustomization({ namespace: 'shop', configMapGenerator: [{ name: 'web-config', literals: ['A=1'] }] }))).toStrictEqual([]);
+    expect(messages(kustomization({ configMapGenerator: [{ name: 'web-config', namespace: 'shop', literals: ['A=1'] }] }))).toStrictEqual([]);
+    // Without a namespace, it lands where its kustomization's objects do: any.
+    expect(messages(kustomization({ configMapGenerator: [{ name: 'web-config', literals: ['A=1'] }] }))).toStrictEqual([]);
+  });
+
+  it('reports a key that a generator whose keys it shows does not make, from its literals, files and env files', () => {
+    const k = kustomization({
+      configMapGenerator: [{ name: 'web-config', literals: ['LOG_LEVEL=info', 'URL=http://x?a=b'], files: ['app.json', 'extra=conf/extra.txt'] }],
+      secretGenerator: [{ name: 'web-env', envs: ['web.env'] }],
+    });
+    const key = (name: string, kind: 'configMapKeyRef' | 'secretKeyRef', ref: string, k: string, optional?: boolean) => ({
+      name,
+      valueFrom: { [kind]: { name: ref, key: k, ...(optional !== undefined && { optional }) } },
+    });
+    const d = using({
+      env: [
+        key('A', 'configMapKeyRef', 'web-config', 'LOG_LEVEL'),
+        key('B', 'configMapKeyRef', 'web-config', 'URL'),
+        key('C', 'configMapKeyRef', 'web-config', 'app.json'),
+        key('D', 'configMapKeyRef', 'web-config', 'extra'),
+        key('E', 'configMapKeyRef', 'web-config', 'LOGLEVEL'),
+        key('F', 'configMapKeyRef', 'web-config', 'gone', true),
+        key('G', 'secretKeyRef', 'web-env', 'TOKEN'),
+        key('H', 'secretKeyRef', 'web-env', 'FROM_ENVIRONMENT'),
+        key('I', 'secretKeyRef', 'web-env', 'PASSWORD'),
+      ],
+    });
+    const files = new Map([['set.yaml web.env', '\uFEFF  TOKEN=abc\n# PASSWORD=commented out\n\nFROM_ENVIRONMENT\r\n']]);
+    const readFile = (from: string, path: string) => files.get(`${from} ${path}`);
+    expect(summary(check(resolveReferences, [d, k], { readFile }))).toStrictEqual([
+      {
+        name: 'web',
+        path: 'spec.template.spec.containers[0].env[4].valueFrom.configMapKeyRef.key',
+        message:
+          'ConfigMap "web-config" has no key "LOGLEVEL" that container "web" reads: add the key to the configMapGenerator that makes it or fix the reference.',
+      },
+      {
+        name: 'web',
+        path: 'spec.template.spec.containers[0].env[8].valueFrom.secretKeyRef.key',
+        message:
+          'Secret "web-env" has no key "PASSWORD" that container "web" reads: add the key to the secretGenerator that makes it or fix the reference.',
+      },
+    ]);
+    // An env file that cannot be read, or a generator that merges into another kustomization's, leaves the keys unknown.
+    expect(check(resolveReferences, [d, k])).toHaveLength(1);
+    const merged = kustomization({ configMapGenerator: [{ name: 'web-config', behavior: 'merge', literals: ['LOG_LEVEL=debug'] }] });
+    expect(check(resolveReferences, [using({ env: [key('E', 'configMapKeyRef', 'web-config', 'LOGLEVEL')] }), merged])).toStrictEqual([]);
+    // Two generators of the name in one namespace (a base's and an overlay's): which keys the build has is unknown.
+    const twice = kustomization({ configMapGenerator: [{ name: 'web-config', literals: ['X=1'] }] });
+    expect(check(resolveReferences, [using({ env: [key('E', 'configMapKeyRef', 'web-config', 'LOGLEVEL')] }), twice, twice])).toStrictEqual([]);
   });
 
   it('explains a reference that misses the generated hash suffix', () => {
