@@ -3,7 +3,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
-import { repo, strata } from './workspace.ts';
+import { repo, strata, tempWorkspace } from './workspace.ts';
 
 // On a fresh clone this builds the server binaries first (minutes, once per machine).
 const BUILD_TIMEOUT = 15 * 60_000;
@@ -50,6 +50,28 @@ describe('strata verify PATH... | -', () => {
       const allowed = strata(repo, ['verify', '--allow-empty', '-'], '\n');
       expect(allowed.stdout).toMatch(/^verify: No problems in 0 resources/m);
       expect(allowed.status).toBe(0);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'refuses to verify nothing: with no path, in a repository without apps, it says in one line how to give it input, unless --allow-empty',
+    () => {
+      const ws = tempWorkspace([]);
+      try {
+        const dir = ws.root;
+        const r = strata(dir, ['verify']);
+        expect(r.stderr).toBe(
+          'strata: nothing to verify: no app has an overlay in overlays/dev, overlays/staging, overlays/prod; name the files, folders or - (stdin) to verify, or pass --allow-empty where nothing is expected\n',
+        );
+        expect(r.stdout).toBe('');
+        expect(r.status).toBe(2);
+        const allowed = strata(dir, ['verify', '--allow-empty']);
+        expect(allowed.stdout).toMatch(/^verify: No problems in 0 resources/m);
+        expect(allowed.status).toBe(0);
+      } finally {
+        ws.dispose();
+      }
     },
     BUILD_TIMEOUT,
   );

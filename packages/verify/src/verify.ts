@@ -78,6 +78,11 @@ export interface VerifyOptions extends ServerOptions {
   readonly against?: string;
   /** The folder a relative `against` folder is named from: the shell's working folder when a person types it. @default root */
   readonly cwd?: string;
+  /**
+   * Pass when no app has an overlay in the selected envs (otherwise there is nothing to verify, a
+   * usage error: a job run in the wrong folder must not pass). @default false
+   */
+  readonly allowEmpty?: boolean;
 }
 
 /** An object not sent to the server, as Argo CD never applies it, and where it was read. */
@@ -152,6 +157,11 @@ const TOOL_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export async function verify(root: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const envs = selectEnvs(options.env);
   const files = distFiles(root, envs, options.app);
+  if (files.length === 0 && !options.allowEmpty) {
+    throw new UsageError(
+      `nothing to verify: no app has an overlay in ${envs.map((e) => Layout.envRoot(e)).join(', ')}; name the files, folders or - (stdin) to verify, or pass --allow-empty where nothing is expected`,
+    );
+  }
   const phases = new Phases(options.onPhase);
   // Read while the server starts (at 500 apps each takes seconds), giving it turns in between.
   const read = (turn: () => Promise<void>) =>

@@ -187,6 +187,23 @@ describe('verify of the built output', () => {
     rmSync(bare, { recursive: true, force: true });
   });
 
+  it('refuses to verify nothing, a repository without any app, saying how to give it input, unless allowEmpty', async () => {
+    const none = makeRepo({});
+    try {
+      await expect(verify(none, { server })).rejects.toThrow(
+        new UsageError(
+          'nothing to verify: no app has an overlay in overlays/dev, overlays/staging, overlays/prod; name the files, folders or - (stdin) to verify, or pass --allow-empty where nothing is expected',
+        ),
+      );
+      await expect(verify(none, { server, env: 'dev' })).rejects.toThrow(/^nothing to verify: no app has an overlay in overlays\/dev; /);
+      const allowed = await verify(none, { server, allowEmpty: true });
+      expect(allowed.problems).toStrictEqual([]);
+      expect(allowed.objects).toBe(0);
+    } finally {
+      rmSync(none, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a built file that holds no object while its overlay builds into some, and says how to build it again', async () => {
     const emptied = makeRepo({ 'dev/web': [deployment('web', 'emptied')], 'dev/api': [deployment('api', 'emptied')] });
     writeFileSync(join(emptied, 'dist/dev/web.yaml'), '');

@@ -22,7 +22,10 @@ export function registerVerify(program: Command): void {
       'apply this for real first, then check the built output as an update of it: a folder of built manifests (laid out as dist/: ' +
         '<env>/<app>.yaml; with named files, any YAML in it), or a git ref whose overlays are built',
     )
-    .option('--allow-empty', 'with named files, pass when they hold no Kubernetes object (otherwise that fails, as for validate)')
+    .option(
+      '--allow-empty',
+      "pass when there is nothing to verify: named files that hold no Kubernetes object, or no app's overlay (otherwise that fails, as for validate)",
+    )
     .option('--namespace <name>', 'the namespace for namespaced objects that name none (default: strata-verify)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .action(async (paths: string[], o: Common & { against?: string; namespace?: string; allowEmpty?: boolean; output: OutputFormat }) => {
@@ -40,7 +43,7 @@ export function registerVerify(program: Command): void {
       const r =
         paths.length > 0
           ? await verifyFiles(findRootOrCwd(), paths, { ...common, cwd: process.cwd(), allowEmpty: Boolean(o.allowEmpty) })
-          : await verifyApps(findRoot(), { ...common, env: o.env, app: o.app, cwd: process.cwd() });
+          : await verifyApps(findRoot(), { ...common, env: o.env, app: o.app, cwd: process.cwd(), allowEmpty: Boolean(o.allowEmpty) });
       // On stderr, as the phases: a report on stdout stays one document.
       printServer(r);
       const summary = summarize(r.problems, r.resources ?? r.objects);
