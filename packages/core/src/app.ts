@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { knownKeys, nearest, unknownKeys, type KeyTree } from './keys.ts';
-import { isPlainObject, mergeConfig, ownField, type Overrides } from './merge.ts';
+import { copyConfig, isPlainObject, mergeConfig, ownField, type Overrides } from './merge.ts';
 import { nameProblem } from './names.ts';
 import { ObjectError, toManifest, type KubeObject, type Manifest } from './objects.ts';
 import { appFileOf, defaultsFileOf, envFileOf, errorLocation, keyPosition, originOf, renderFileOf } from './sources.ts';
@@ -103,7 +103,10 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
     const problem = nameProblem(name, 'dns-label');
     if (problem) throw new Error(`app ${definition.name}: components[${JSON.stringify(name)}]: a component name ${problem.replace(/^"[^"]*" /, '')}`);
   }
-  const configWith = (names: readonly K[]): C => {
+  // Each call gives a config of its own: a render that sorts or pushes in place (`hosts.sort()`)
+  // would otherwise change the defaults, and with them every env rendered after it.
+  const configWith = (names: readonly K[]): C => copyConfig(mergedWith(names));
+  const mergedWith = (names: readonly K[]): C => {
     let config = definition.defaults;
     for (const name of names) {
       const unknown = unknownComponent(definition.components, name);
@@ -116,7 +119,7 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
   const pins = definition.pins === undefined ? undefined : parsePins(definition.pins, `apps/${definition.name}/images.json`, paths);
   const configFor = (env: Environment): C => {
     const e = definition.envs[env];
-    return applyPins(mergeConfig(configWith(e.components ?? []), e.config), pins, paths, env);
+    return copyConfig(applyPins(mergeConfig(mergedWith(e.components ?? []), e.config), pins, paths, env));
   };
   const app: App<C, K> = {
     ...definition,

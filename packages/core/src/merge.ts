@@ -47,3 +47,16 @@ export function mergeConfig<T>(base: T, override: Overrides<T> | undefined): T {
   }
   return out as T;
 }
+
+/**
+ * A copy of a configuration that shares nothing mutable with it: plain objects and arrays are
+ * copied all the way down (`__proto__` kept as an own key); anything else (a class instance, a
+ * function) is the same value, as the config types hold plain data.
+ */
+export function copyConfig<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => copyConfig(v)) as T;
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
+  for (const [key, v] of Object.entries(value)) setOwnField(out, key, copyConfig(v));
+  return out as T;
+}
