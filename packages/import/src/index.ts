@@ -14,7 +14,7 @@ import {
   type KubeObject,
   type Manifest,
 } from '@strata/core';
-import { appDirs, Layout, loadApps, makeScratchDir, ToolError, UsageError } from '@strata/project';
+import { appDirs, Layout, loadApps, makeScratchDir, namespaceUser, ToolError, UsageError } from '@strata/project';
 import {
   FileNameError,
   lockTree,
@@ -106,15 +106,16 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   const sources = await readSources(root, paths, named);
   const model = buildModel(name, sources.objects, sources.generated, store);
   await checkSources(model, paths, named);
+  // Said with the other warnings at the end: the library prints nothing.
+  const loading: string[] = [];
+  const onWarning = (w: string) => loading.push(w);
+  await refuseOthersNamespaces(root, name, model, paths, named, onWarning);
   const app = generateApp(name, model);
   const appFiles = new Map<string, string>([...app.files].map(([rel, content]) => [`apps/${name}/${rel}`, content]));
   appFiles.set(`apps/${name}/package.json`, packageJson(name, app.packages));
   appFiles.set(`apps/${name}/tsconfig.json`, json({ extends: '../../tsconfig.base.json', include: ['src', 'test'] }));
   appFiles.set(`apps/${name}/README.md`, readme(name, paths, root, model));
 
-  // Said with the other warnings at the end: the library prints nothing.
-  const loading: string[] = [];
-  const onWarning = (w: string) => loading.push(w);
   const { files: tree, built, desired } = await prove(root, name, appFiles, model, onWarning);
   // The original's policy findings become the app's exceptions: the app deploys as it did, and the
   // pipeline stays green while each one says what is left to harden.
@@ -203,6 +204,34 @@ async function gitopsWith(
   const built = new Map<string, Manifest[]>(ENVIRONMENTS.map((e) => [`${e}/${name}`, desired[e]]));
   results.forEach((r, i) => built.set(`${targets[i]!.env}/${targets[i]!.app}`, parseBuild(r.yaml, r.overlay)));
   return planGitops(root, loadSettings(root), [...others, name], { built: (env, app) => built.get(`${env}/${app}`)! });
+}
+
+/**
+ * Refuses a Namespace among the imported objects that another app deploys into: the imported app
+ * would own it under its own sync and prune (Strata drops the never-pruned Namespace it keeps for
+ * that app), so removing the imported app later would delete the other app's namespace with it.
+ */
+async function refuseOthersNamespaces(
+  root: string,
+  name: string,
+  model: Model,
+  paths: Record<Environment, string>,
+  named: (path: string) => string,
+  onWarning: (message: string) => void,
+): Promise<void> {
+  const seen = new Set<string>();
+  for (const env of ENVIRONMENTS) {
+    for (const m of model.expected[env]) {
+      if (m.kind !== 'Namespace' || m.apiVersion !== 'v1' || seen.has(m.metadata.name)) continue;
+      seen.add(m.metadata.name);
+      const user = await namespaceUser(root, m.metadata.name, name, { onWarning });
+      if (user) {
+        throw new ImportError([
+          `${named(paths[env])}: Namespace ${m.metadata.name} is the namespace of the app ${user.app} (${user.where}); leave it out of the import (Strata creates each app's namespace) or move ${user.app} to another namespace; nothing was written`,
+        ]);
+      }
+    }
+  }
 }
 
 /** Whether the objects hold the CustomResourceDefinition of `kind` in `group`. */

@@ -46,9 +46,39 @@ export function checkNewAppName(root: string, name: string): void {
  * render cannot say where its objects go: that goes to `onWarning`, and the name is not refused.
  */
 export async function checkNewAppNamespace(root: string, name: string, options: WarningOptions = {}): Promise<void> {
+  const app = await ungeneratedUser(root, name, name, options);
+  if (app) {
+    throw new UsageError(
+      `app name "${name}" would put its objects in the namespace "${name}", which the app ${app} already uses (${Layout.app(app)}, not generated yet); pick another name`,
+    );
+  }
+}
+
+/**
+ * The first app other than `self` that puts objects in `namespace`, with where it says so: its
+ * committed tree (the file), or, for an app not generated yet, its render (`apps/<app>`).
+ */
+export async function namespaceUser(
+  root: string,
+  namespace: string,
+  self: string,
+  options: WarningOptions = {},
+): Promise<{ app: string; where: string } | undefined> {
+  const owner = namespaceOwner(root, namespace, self);
+  if (owner) return { app: owner.app, where: owner.file };
+  const app = await ungeneratedUser(root, namespace, self, options);
+  return app === undefined ? undefined : { app, where: `${Layout.app(app)}, not generated yet` };
+}
+
+/**
+ * The first app of apps/ other than `self` with no generated tree yet whose render puts objects in
+ * `namespace`. An app that does not load or render cannot say where its objects go: that goes to
+ * `onWarning`, and it is not counted.
+ */
+async function ungeneratedUser(root: string, namespace: string, self: string, options: WarningOptions): Promise<string | undefined> {
   const generated = (app: string) =>
     existsSync(join(root, Layout.baseOf(app))) || ENVIRONMENTS.some((env) => existsSync(join(root, Layout.overlay(env, app))));
-  for (const app of appDirs(root).filter((a) => a !== name && !generated(a))) {
+  for (const app of appDirs(root).filter((a) => a !== self && !generated(a))) {
     let manifests: Manifest[];
     try {
       const [loaded] = await loadApps(root, [app]);
@@ -59,13 +89,9 @@ export async function checkNewAppNamespace(root: string, name: string, options: 
       );
       continue;
     }
-    const used = manifests.some((m) => m.metadata.namespace === name || (m.kind === 'Namespace' && m.metadata.name === name));
-    if (used) {
-      throw new UsageError(
-        `app name "${name}" would put its objects in the namespace "${name}", which the app ${app} already uses (${Layout.app(app)}, not generated yet); pick another name`,
-      );
-    }
+    if (manifests.some((m) => m.metadata.namespace === namespace || (m.kind === 'Namespace' && m.metadata.name === namespace))) return app;
   }
+  return undefined;
 }
 
 /**

@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyWorkspace, filesUnder, repo } from './workspace.ts';
+
+/** The repository's `strata` command, run in `cwd`. */
+const strata = (cwd: string, args: readonly string[]) => {
+  const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+const APP = 'tokenplace-relay';
+
+// An import into a workspace that holds another app, tokenplace-relay (namespace tokenplace), with
+// its committed tree: what the import must not take from it.
+describe('strata import beside another app', () => {
+  let ws: ReturnType<typeof emptyWorkspace>;
+  beforeAll(() => {
+    ws = emptyWorkspace();
+    cpSync(join(repo, 'apps', APP), join(ws.root, 'apps', APP), { recursive: true, verbatimSymlinks: true });
+    cpSync(join(repo, 'base', APP), join(ws.root, 'base', APP), { recursive: true });
+    for (const env of ['dev', 'staging', 'prod']) cpSync(join(repo, 'overlays', env, APP), join(ws.root, 'overlays', env, APP), { recursive: true });
+  });
+  afterAll(() => ws.dispose());
+
+  /** A folder holding `yaml` as its one file, the same for every env. */
+  const source = (dir: string, yaml: string) => {
+    mkdirSync(join(ws.root, 'sources', dir), { recursive: true });
+    writeFileSync(join(ws.root, 'sources', dir, 'objects.yaml'), yaml);
+    return ['dev', 'staging', 'prod'].flatMap((e) => ['--env', `${e}=sources/${dir}`]);
+  };
+  const untouched = () => {
+    expect(existsSync(join(ws.root, 'apps/nsowner'))).toBe(false);
+    expect(existsSync(join(ws.root, 'base/nsowner'))).toBe(false);
+    expect(Object.keys(filesUnder(ws.root, 'overlays')).every((f) => f.startsWith(`overlays/${f.split('/')[1]}/${APP}/`))).toBe(true);
+    expect(existsSync(join(ws.root, 'gitops'))).toBe(false);
+  };
+
+  it('refuses a Namespace another app deploys into, naming that app, in one line, and writes nothing', { timeout: 120_000 }, () => {
+    const envs = source(
+      'nsowner',
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tokenplace\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: owner-cfg\n  namespace: tokenplace\ndata:\n  A: "1"\n',
+    );
+    for (const install of [['--no-install'], []]) {
+      const r = strata(ws.root, ['import', '--name', 'nsowner', ...install, ...envs]);
+      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr.trimEnd()).toMatch(
+        /^strata: sources\/nsowner: Namespace tokenplace is the namespace of the app tokenplace-relay \(base\/tokenplace-relay\/\S+\.yaml\); leave it out of the import \(Strata creates each app's namespace\) or move tokenplace-relay to another namespace; nothing was written$/,
+      );
+      expect(r.status).toBe(1);
+      untouched();
+    }
+  });
+});
