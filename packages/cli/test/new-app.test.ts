@@ -11,7 +11,7 @@ import {
   suiteInstalledCopy,
 } from '@strata/testing/workspace-copy';
 import { describe, expect, it } from 'vitest';
-import { repo, strata, suiteWorkspace } from './workspace.ts';
+import { editFile, repo, strata, suiteWorkspace } from './workspace.ts';
 
 describe('strata new-app', () => {
   const ws = suiteWorkspace(['tokenplace-relay']);
@@ -91,6 +91,28 @@ describe('strata new-app', () => {
         new RegExp(`^strata: app name "${name}" would put its objects in the namespace "${name}", .*Kubernetes.*; pick another name$`),
       );
       expect(existsSync(join(ws.root, `apps/${name}`))).toBe(false);
+    }
+  });
+
+  it("refuses a name that is a GitOps controller's namespace, as the gitops settings name it, or a well-known platform component's", () => {
+    const refused = (name: string, where: RegExp) => {
+      const r = strata(ws.root, ['new-app', name]);
+      expect(r.status, name).toBe(2);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr.trimEnd()).toMatch(
+        new RegExp(`^strata: app name "${name}" would put its objects in the namespace "${name}", where ${where.source}; pick another name$`),
+      );
+      expect(existsSync(join(ws.root, `apps/${name}`))).toBe(false);
+    };
+    refused('argocd', /Argo CD runs \(the default of gitops\.argocdNamespace\)/);
+    refused('flux-system', /the Flux controllers run \(the default of gitops\.fluxNamespace\)/);
+    refused('cert-manager', /cert-manager runs/);
+    const config = join(ws.root, 'strata.config.json');
+    const before = editFile(config, (t) => t.replace('"targetRevision": "main"', '"targetRevision": "main", "argocdNamespace": "gitops-admin"'));
+    try {
+      refused('gitops-admin', /Argo CD runs \(gitops\.argocdNamespace\)/);
+    } finally {
+      writeFileSync(config, before);
     }
   });
 

@@ -14,7 +14,7 @@ import {
   type KubeObject,
   type Manifest,
 } from '@strata/core';
-import { appDirs, Layout, loadApps, makeScratchDir, namespaceUser, ToolError, UsageError } from '@strata/project';
+import { appDirs, Layout, loadApps, makeScratchDir, namespaceUser, platformNamespaces, ToolError, UsageError } from '@strata/project';
 import {
   FileNameError,
   lockTree,
@@ -207,7 +207,8 @@ async function gitopsWith(
 }
 
 /**
- * Refuses a Namespace among the imported objects that another app deploys into: the imported app
+ * Refuses objects in a namespace where a platform component runs (Argo CD's, Flux's, ...), and a
+ * Namespace among the imported objects that another app deploys into: the imported app
  * would own it under its own sync and prune (Strata drops the never-pruned Namespace it keeps for
  * that app), so removing the imported app later would delete the other app's namespace with it.
  */
@@ -219,9 +220,17 @@ async function refuseOthersNamespaces(
   named: (path: string) => string,
   onWarning: (message: string) => void,
 ): Promise<void> {
+  const platform = platformNamespaces(root);
   const seen = new Set<string>();
   for (const env of ENVIRONMENTS) {
     for (const m of model.expected[env]) {
+      const ns = m.kind === 'Namespace' && m.apiVersion === 'v1' ? m.metadata.name : m.metadata.namespace;
+      const runs = ns === undefined ? undefined : platform.get(ns);
+      if (runs) {
+        throw new ImportError([
+          `${named(paths[env])}: ${describe(m)} would be in the namespace "${ns}", where ${runs}; an app does not deploy into a platform component's namespace (its policies and the AppProject would reach the component): give its objects a namespace of their own; nothing was written`,
+        ]);
+      }
       if (m.kind !== 'Namespace' || m.apiVersion !== 'v1' || seen.has(m.metadata.name)) continue;
       seen.add(m.metadata.name);
       const user = await namespaceUser(root, m.metadata.name, name, { onWarning });

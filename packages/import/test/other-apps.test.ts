@@ -56,4 +56,15 @@ describe('strata import beside another app', () => {
       untouched();
     }
   });
+
+  it('refuses objects in the namespace where Argo CD runs, in one line, and writes nothing', { timeout: 120_000 }, () => {
+    const envs = source('gitops-cfg', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-extra\n  namespace: argocd\ndata:\n  A: "1"\n');
+    const r = strata(ws.root, ['import', '--name', 'nsowner', '--no-install', ...envs]);
+    expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+    expect(r.stderr.trimEnd()).toMatch(
+      /^strata: sources\/gitops-cfg: v1\/ConfigMap argocd\/argocd-extra would be in the namespace "argocd", where Argo CD runs \(the default of gitops\.argocdNamespace\); .*give its objects a namespace of their own; nothing was written$/,
+    );
+    expect(r.status).toBe(1);
+    untouched();
+  });
 });

@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENVIRONMENTS, isDns1035Label, type Manifest } from '@strata/core';
+import { ENVIRONMENTS, isDns1035Label, isPlainObject, type Manifest } from '@strata/core';
 import { parseAllDocuments } from 'yaml';
 import { appDirs, loadApps, type WarningOptions } from './apps.ts';
+import { readConfig } from './config.ts';
 import { UsageError } from './errors.ts';
 import { Layout } from './layout.ts';
 
@@ -18,6 +19,36 @@ const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 /** Namespaces of Kubernetes' own: the one that takes objects without a namespace, and those of the system (any kube- name is reserved). */
 const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
+/**
+ * Namespaces of the cluster's platform, by who runs there: the GitOps controllers' own (as the gitops
+ * settings name them, and their defaults) and those of well-known components that their charts
+ * install into by default. An app of the same name would get the template's default-deny policy
+ * there, and the AppProject would let every app of the env deploy into it.
+ */
+export function platformNamespaces(root: string): Map<string, string> {
+  const out = new Map<string, string>(PLATFORM_NAMESPACES);
+  const gitops = readConfig(root)?.gitops;
+  const setting = (key: string) => (isPlainObject(gitops) && typeof gitops[key] === 'string' ? (gitops[key] as string) : undefined);
+  const argocd = setting('argocdNamespace');
+  const flux = setting('fluxNamespace');
+  if (argocd !== undefined) out.set(argocd, 'Argo CD runs (gitops.argocdNamespace)');
+  if (flux !== undefined) out.set(flux, 'the Flux controllers run (gitops.fluxNamespace)');
+  return out;
+}
+
+/** The well-known platform namespaces, each with who runs there by default. */
+const PLATFORM_NAMESPACES: ReadonlyMap<string, string> = new Map([
+  ['argocd', 'Argo CD runs (the default of gitops.argocdNamespace)'],
+  ['flux-system', 'the Flux controllers run (the default of gitops.fluxNamespace)'],
+  ['cert-manager', 'cert-manager runs'],
+  ['external-secrets', 'the External Secrets Operator runs'],
+  ['ingress-nginx', 'the NGINX ingress controller runs'],
+  ['istio-system', 'Istio runs'],
+  ['linkerd', 'Linkerd runs'],
+  ['gatekeeper-system', 'OPA Gatekeeper runs'],
+  ['kyverno', 'Kyverno runs'],
+]);
+
 /** Refuses a name that cannot be an app, an app that exists, or a namespace that is not free for it (exit 2). */
 export function checkNewAppName(root: string, name: string): void {
   // Also the Service's name, which must start with a letter; the limit leaves room for suffixes.
@@ -30,6 +61,8 @@ export function checkNewAppName(root: string, name: string): void {
       `app name "${name}" would put its objects in the namespace "${name}", which Kubernetes keeps for itself (default, and every kube- name); pick another name`,
     );
   }
+  const platform = platformNamespaces(root).get(name);
+  if (platform) throw new UsageError(`app name "${name}" would put its objects in the namespace "${name}", where ${platform}; pick another name`);
   if (existsSync(join(root, Layout.app(name)))) throw new UsageError(`${Layout.app(name)} already exists; pick another name or remove it first`);
   const owner = namespaceOwner(root, name, name);
   if (owner) {
