@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { editFile, strata, suiteWorkspace, treeOf } from './workspace.ts';
@@ -39,5 +39,42 @@ describe('app code run by strata', () => {
       [`overlays/dev/${APP}/networkpolicy.${APP}.patch.yaml`]: 1,
       [`overlays/prod/${APP}/networkpolicy.${APP}.patch.yaml`]: 1,
     });
+  });
+  it('app code that ends the process fails the command in one line naming the render file, exit 1, whatever the command', () => {
+    inRender('if (c.namespace) process.exit(0);');
+    const tree = treeOf(ws.root);
+    for (const args of [['check'], ['pipeline'], ['ci'], ['ci', '-o', 'json'], ['diff', '--from', 'dev', '--to', 'prod'], ['generate']]) {
+      const r = strata(ws.root, args);
+      expect(r.status, `strata ${args.join(' ')}`).toBe(1);
+      const lines = r.stderr.split('\n').filter((l) => l.includes('process.exit(0)'));
+      expect(lines, `strata ${args.join(' ')}: ${r.stderr}`).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`${RENDER}:\\d+:\\d+: app ${APP} .*render called process\\.exit\\(0\\)`));
+      if (args.includes('json')) expect(() => JSON.parse(r.stdout)).not.toThrow();
+    }
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
+
+  it('set image with a render that ends the process changes nothing, pins included, and leaves no half-done change', () => {
+    inRender('if (c.namespace) process.exit(0);');
+    const pins = join(ws.root, `apps/${APP}/images.json`);
+    const before = readFileSync(pins, 'utf8');
+    const tree = treeOf(ws.root);
+    const r = strata(ws.root, ['set', 'image', '--app', APP, '--env', 'staging', ':1.6.0']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/render called process\.exit\(0\)/);
+    expect(readFileSync(pins, 'utf8')).toBe(before);
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+    const journal = join(ws.root, '.strata', 'write');
+    expect(existsSync(journal) ? readdirSync(journal).filter((f) => f.startsWith('txn-')) : []).toStrictEqual([]);
+  });
+  it('a module that ends the process as it loads fails the command in one line naming its file, exit 1', () => {
+    const file = join(ws.root, RENDER);
+    const before = editFile(file, (t) => `${t}\nif (process.env.HOME !== '') process.exit(3);\n`);
+    restore = () => writeFileSync(file, before);
+    const r = strata(ws.root, ['check']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toStrictEqual([
+      expect.stringMatching(new RegExp(`^strata: ${RENDER}:\\d+:\\d+: cannot load: the module called process\\.exit\\(3\\);`)),
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { knownKeys, nearest, unknownKeys, type KeyTree } from './keys.ts';
 import { copyConfig, isPlainObject, mergeConfig, ownField, type Overrides } from './merge.ts';
 import { nameProblem } from './names.ts';
 import { ObjectError, toManifest, type KubeObject, type Manifest } from './objects.ts';
+import { runAppCode } from './app-code.ts';
 import { appFileOf, defaultsFileOf, envFileOf, errorLocation, keyPosition, originOf, renderFileOf } from './sources.ts';
 import { applyPins, parsePins, type ImagePaths } from './pins.ts';
 import { ENVIRONMENTS, type Environment } from './environments.ts';
@@ -137,7 +138,7 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
       const config = env ? configFor(env) : configWith(used);
       let objects: readonly KubeObject[];
       try {
-        objects = definition.render(config, { app: definition.name });
+        objects = runAppCode({ app: definition.name, doing: 'render' }, () => definition.render(config, { app: definition.name }));
       } catch (err) {
         throw thrownIn(app, where, err);
       }

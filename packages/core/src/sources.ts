@@ -138,3 +138,4 @@ export function keyPosition(text: string, path: readonly string[], value?: unkno
   const before = text.slice(0, at).split('\n');
   return { line: before.length, column: before.at(-1)!.length + 1 };
 }
+export { appCodeScope, AppExitError, runAppCode, runAppCodeAsync, type AppCodeScope } from './app-code.ts';

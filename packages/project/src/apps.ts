@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ENVIRONMENTS, envKeyProblems, type App, type EnvKeyProblem, type Environment } from '@strata/core';
-import { appFileOf, envFileOf, errorLocation, keyPosition, originOf, setOrigin } from '@strata/core/sources';
+import { appFileOf, envFileOf, errorLocation, keyPosition, originOf, runAppCodeAsync, setOrigin } from '@strata/core/sources';
 import { UsageError } from './errors.ts';
 import { filesIn } from './files.ts';
 import { Layout } from './layout.ts';
@@ -235,7 +235,7 @@ export async function loadApps(
     try {
       imported.add(file);
       await beforeTypeScriptImport();
-      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      mod = (await runAppCodeAsync({ app: dir, doing: 'the module' }, () => import(pathToFileURL(file).href))) as Record<string, unknown>;
     } catch (err) {
       throw loadProblem(root, dir, err);
     }

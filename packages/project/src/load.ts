@@ -1,8 +1,8 @@
 import { type Dirent, existsSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Message, Metafile, OnResolveArgs, OnResolveResult, Plugin } from 'esbuild';
 import { pathToFileURL } from 'node:url';
-import { registerBundle } from '@strata/core/sources';
+import { registerBundle, runAppCodeAsync } from '@strata/core/sources';
 import { makeScratchDir } from './scratch.ts';
 
 /** Apps that do not compile: esbuild's messages, each located in its file (an absolute path). */
@@ -357,13 +357,18 @@ async function importBundle(
       compiled,
     });
     if (!apart) {
-      const mod = (await import(pathToFileURL(join(dir, 'stdin.mjs')).href)) as Record<string, Record<string, unknown>>;
+      const mod = (await runAppCodeAsync({ app: 'apps', doing: 'the module' }, () => import(pathToFileURL(join(dir, 'stdin.mjs')).href))) as Record<
+        string,
+        Record<string, unknown>
+      >;
       return files.map((_, i) => loaded(mod[`m${i}`]!, i));
     }
     const out: (Loaded | Failed)[] = [];
     for (const [i] of files.entries()) {
       try {
-        out.push(loaded((await import(pathToFileURL(join(dir, `m${i}.mjs`)).href)) as Record<string, unknown>, i));
+        const app = basename(dirname(dirname(files[i]!)));
+        const mod = await runAppCodeAsync({ app, doing: 'the module' }, () => import(pathToFileURL(join(dir, `m${i}.mjs`)).href));
+        out.push(loaded(mod as Record<string, unknown>, i));
       } catch (error) {
         out.push({ error });
       }

@@ -1,0 +1,95 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * Running an app's own code (its modules as they load, its render) inside the program that judges
+ * it: whatever that code does to the process is its own result, never the program's. An app that
+ * ends the process fails with an error naming it, so a gate never passes because nothing was checked.
+ */
+
+/** The app code running now, in this call and in everything it started (timers, promises). */
+export interface AppCodeScope {
+  /** The app's name. */
+  readonly app: string;
+  /** What the app's code was doing, for messages: `render`, `loading`. */
+  readonly doing: string;
+}
+
+/** Thrown where app code calls `process.exit`: the program goes on, and reports the app. */
+export class AppExitError extends Error {
+  override readonly name = 'AppExitError';
+}
+
+/** One run of app code: its scope, and the exit it called, if any. */
+interface Run {
+  readonly scope: AppCodeScope;
+  exited?: AppExitError;
+}
+
+interface State {
+  readonly runs: AsyncLocalStorage<Run>;
+  /** The process's own `exit`, once replaced. */
+  exit?: typeof process.exit;
+}
+
+// One state per process, whatever copies of core it runs (see sources.ts's registry).
+const STATE: unique symbol = Symbol.for('@strata/core/app-code');
+const shared = globalThis as typeof globalThis & { [STATE]?: State };
+const state: State = (shared[STATE] ??= { runs: new AsyncLocalStorage() });
+
+/** The app code that the running code belongs to, if any: also in a timer or promise it started. */
+export function appCodeScope(): AppCodeScope | undefined {
+  return state.runs.getStore()?.scope;
+}
+
+const exitText = (code: unknown) => `process.exit(${code === undefined ? '' : (JSON.stringify(code) ?? String(code))})`;
+
+/**
+ * Replaces `process.exit` once per process: called from app code it throws an AppExitError, called
+ * from anything else it ends the process as ever.
+ */
+function guard(): void {
+  if (state.exit) return;
+  const exit = process.exit;
+  state.exit = exit;
+  const guarded = (code?: number | string | null) => {
+    const run = state.runs.getStore();
+    if (!run) return exit.call(process, code);
+    const err = new AppExitError(
+      `${run.scope.doing} called ${exitText(code)}; an app returns its objects or throws an Error, and never ends the process`,
+    );
+    run.exited ??= err;
+    throw err;
+  };
+  process.exit = guarded as typeof process.exit;
+}
+
+/**
+ * Runs `fn`, app code, so that it cannot end the process: an exit it calls is thrown as an
+ * AppExitError, and thrown again when the app's code caught it and went on.
+ */
+export function runAppCode<T>(scope: AppCodeScope, fn: () => T): T {
+  guard();
+  const run: Run = { scope };
+  let result: T;
+  try {
+    result = state.runs.run(run, fn);
+  } catch (err) {
+    throw run.exited ?? err;
+  }
+  if (run.exited) throw run.exited;
+  return result;
+}
+
+/** As runAppCode, for app code that runs asynchronously (a module as it loads). */
+export async function runAppCodeAsync<T>(scope: AppCodeScope, fn: () => Promise<T>): Promise<T> {
+  guard();
+  const run: Run = { scope };
+  let result: T;
+  try {
+    result = await state.runs.run(run, fn);
+  } catch (err) {
+    throw run.exited ?? err;
+  }
+  if (run.exited) throw run.exited;
+  return result;
+}
