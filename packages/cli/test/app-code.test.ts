@@ -77,4 +77,22 @@ describe('app code run by strata', () => {
       expect.stringMatching(new RegExp(`^strata: ${RENDER}:\\d+:\\d+: cannot load: the module called process\\.exit\\(3\\);`)),
     ]);
   });
+  it("what app code prints goes to stderr after the app's name, so JSON, SARIF and patches on stdout stay whole", () => {
+    inRender("console.log('debug: rendering', c.namespace);");
+    // The first ci renders the app (the second may find its renders cached); diff renders it again.
+    const printed = [
+      ['ci', '-o', 'json'],
+      ['ci', '-o', 'sarif'],
+      ['diff', '--from', 'dev', '--to', 'prod', '-o', 'json'],
+    ].map((args) => {
+      const r = strata(ws.root, args);
+      expect(() => JSON.parse(r.stdout), `strata ${args.join(' ')}: ${r.stdout.slice(0, 200)}`).not.toThrow();
+      return r.stderr.includes(`${APP}: debug: rendering tokenplace\n`);
+    });
+    expect([printed[0], printed[2]]).toStrictEqual([true, true]);
+    const r = strata(ws.root, ['generate', '--dry-run']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain('debug: rendering');
+    expect(r.stderr).toContain(`${APP}: debug: rendering tokenplace\n`);
+  });
 });

@@ -3,7 +3,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 /**
  * Running an app's own code (its modules as they load, its render) inside the program that judges
  * it: whatever that code does to the process is its own result, never the program's. An app that
- * ends the process fails with an error naming it, so a gate never passes because nothing was checked.
+ * ends the process fails with an error naming it, so a gate never passes because nothing was checked;
+ * what it prints goes to stderr, each line after the app's name, so that a report on stdout (JSON,
+ * SARIF, a patch) stays whole.
  */
 
 /** The app code running now, in this call and in everything it started (timers, promises). */
@@ -29,12 +31,14 @@ interface State {
   readonly runs: AsyncLocalStorage<Run>;
   /** The process's own `exit`, once replaced. */
   exit?: typeof process.exit;
+  /** Per app, whether what it printed last ended its line: the next line starts with the app's name. */
+  readonly lineOpen: Map<string, boolean>;
 }
 
 // One state per process, whatever copies of core it runs (see sources.ts's registry).
 const STATE: unique symbol = Symbol.for('@strata/core/app-code');
 const shared = globalThis as typeof globalThis & { [STATE]?: State };
-const state: State = (shared[STATE] ??= { runs: new AsyncLocalStorage() });
+const state: State = (shared[STATE] ??= { runs: new AsyncLocalStorage(), lineOpen: new Map() });
 
 /** The app code that the running code belongs to, if any: also in a timer or promise it started. */
 export function appCodeScope(): AppCodeScope | undefined {
@@ -61,6 +65,29 @@ function guard(): void {
     throw err;
   };
   process.exit = guarded as typeof process.exit;
+  // console.log and the like write through the stream's own write: app code's output goes to stderr.
+  const stdout = process.stdout;
+  const write = stdout.write;
+  stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+    const run = state.runs.getStore();
+    if (!run) return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+    const encoding = typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : 'utf8';
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(encoding);
+    const done = rest.find((r): r is (err?: Error | null) => void => typeof r === 'function');
+    return process.stderr.write(prefixed(run.scope.app, text), done);
+  } as typeof stdout.write;
+}
+
+/** `text` with the app's name before each line it starts. */
+function prefixed(app: string, text: string): string {
+  if (text === '') return text;
+  const open = state.lineOpen.get(app) ?? false;
+  state.lineOpen.set(app, !text.endsWith('\n'));
+  const lines = text.split('\n');
+  const last = lines.pop()!;
+  const out = lines.map((line, i) => (i === 0 && open ? line : `${app}: ${line}`));
+  if (last !== '') out.push(lines.length === 0 && open ? last : `${app}: ${last}`);
+  return out.join('\n') + (text.endsWith('\n') ? '\n' : '');
 }
 
 /**
