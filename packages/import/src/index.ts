@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -31,6 +31,7 @@ import { redrawTopology } from '@strata/graph';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize } from '@strata/kustomize';
 import { builtinSchemasDir, crdSchemasDir } from '@strata/schemas';
 import { kubernetesVersionOf } from '@strata/validate';
+import { parse } from 'yaml';
 import { generateApp, modelModule, MODULES } from './codegen.ts';
 import { ImportError } from './errors.ts';
 import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
@@ -117,6 +118,10 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   appFiles.set(`apps/${name}/README.md`, readme(name, paths, root, model));
 
   const { files: tree, built, desired } = await prove(root, name, appFiles, model, onWarning);
+  const others = appDirs(root).filter((a) => a !== name);
+  // The other apps as their committed overlays build: the env roots aggregate those.
+  const builds = await buildOthers(root, others);
+  await refuseSharedObjects(root, name, desired, builds.built);
   // The original's policy findings become the app's exceptions: the app deploys as it did, and the
   // pipeline stays green while each one says what is left to harden.
   const policy = importedFindings(root, name, built, model.generatedConfigMaps);
@@ -135,11 +140,11 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   // with it, then the install and the full generate, or nothing (a failed install included).
   const writes = new Map<string, string>(appFiles);
   for (const [path, content] of tree) writes.set(path, content);
-  const others = appDirs(root).filter((a) => a !== name);
   for (const [path, content] of planEnvironments([...others, name])) writes.set(path, content);
-  const gitops = await gitopsWith(root, others, name, desired);
-  if (gitops instanceof Map) for (const [path, content] of gitops) writes.set(path, content);
-  else loading.push(`gitops/ is left without apps/${name}: ${gitops.failed}; run \`npx strata generate\` once it builds`);
+  if (builds.failed === undefined) {
+    const gitops = gitopsWith(root, others, name, desired, builds.built);
+    for (const [path, content] of gitops) writes.set(path, content);
+  } else loading.push(`gitops/ is left without apps/${name}: ${builds.failed}; run \`npx strata generate\` once it builds`);
   writes.set('package.json', register(root, name));
   let installed = false;
   let redrawn: string[] = [];
@@ -178,17 +183,11 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
 }
 
 /**
- * gitops/ with the imported app: each other app planned from the build of its committed overlays
- * (an app not installed yet counts too), as `strata gitops` plans it, and the imported one from its
- * render, as generate plans it. When another app's overlay does not build, nothing is planned and
- * the build's message is returned: gitops/ is then left as it is, for generate.
+ * The other apps' committed overlays, built, by `<env>/<app>`, as `strata gitops` builds them (an app
+ * not installed yet counts too). When one does not build, the build's message comes back as `failed`
+ * (the others are still there): gitops/ is then left as it is, for generate.
  */
-async function gitopsWith(
-  root: string,
-  others: readonly string[],
-  name: string,
-  desired: Record<Environment, Manifest[]>,
-): Promise<Map<string, string> | { failed: string }> {
+async function buildOthers(root: string, others: readonly string[]): Promise<{ built: Map<string, Manifest[]>; failed?: string }> {
   const targets = others.flatMap((app) => ENVIRONMENTS.map((env) => ({ env, app })));
   const results =
     targets.length === 0
@@ -199,11 +198,75 @@ async function gitopsWith(
         );
   const tool = results.find((r) => r.toolFailed);
   if (tool) throw new ToolError(`${tool.overlay}: kustomize build failed: ${tool.error ?? 'failed'}`);
-  const failed = results.find((r) => !r.ok);
-  if (failed) return { failed: `${failed.overlay} does not build (${(failed.error ?? 'kustomize build failed').split('\n')[0]})` };
-  const built = new Map<string, Manifest[]>(ENVIRONMENTS.map((e) => [`${e}/${name}`, desired[e]]));
-  results.forEach((r, i) => built.set(`${targets[i]!.env}/${targets[i]!.app}`, parseBuild(r.yaml, r.overlay)));
-  return planGitops(root, loadSettings(root), [...others, name], { built: (env, app) => built.get(`${env}/${app}`)! });
+  const built = new Map<string, Manifest[]>();
+  let failed: string | undefined;
+  results.forEach((r, i) => {
+    if (r.ok) built.set(`${targets[i]!.env}/${targets[i]!.app}`, parseBuild(r.yaml, r.overlay));
+    else failed ??= `${r.overlay} does not build (${(r.error ?? 'kustomize build failed').split('\n')[0]})`;
+  });
+  return failed === undefined ? { built } : { built, failed };
+}
+
+/**
+ * Refuses objects of the imported app that another app of an env holds too: kustomize would refuse
+ * to build every env root that lists both apps. Another app counts as its committed overlay builds
+ * (one that does not build is left out); one line, all the envs of each shared object in it.
+ */
+async function refuseSharedObjects(root: string, name: string, desired: Record<Environment, Manifest[]>, others: ReadonlyMap<string, Manifest[]>) {
+  const { builtIds, renderedIds } = await import('@strata/pipeline');
+  const shared = new Map<string, { app: string; envs: Environment[] }>();
+  for (const env of ENVIRONMENTS) {
+    const mine = new Set(renderedIds(desired[env]));
+    for (const [key, objects] of others) {
+      const [e, app] = key.split('/') as [Environment, string];
+      if (e !== env) continue;
+      for (const id of builtIds(objects, generatorNames(root, env, app))) {
+        if (!mine.has(id)) continue;
+        const seen = shared.get(id) ?? { app, envs: [] };
+        if (!seen.envs.includes(env)) seen.envs.push(env);
+        shared.set(id, seen);
+      }
+    }
+  }
+  if (shared.size === 0) return;
+  const [id, { app, envs }] = [...shared][0]!;
+  const more = shared.size > 1 ? ` (and ${shared.size - 1} more shared object${shared.size > 2 ? 's' : ''})` : '';
+  throw new ImportError([
+    `${envs.map((e) => Layout.envKustomization(e)).join(', ')}: ${id} is in both ${app} and the imported ${name}${more}; kustomize cannot build the env with both: leave it out of the import, or rename or remove it in ${app}; nothing was written`,
+  ]);
+}
+
+/** The names of the ConfigMaps and Secrets the committed kustomizations of an app's overlay generate (its base and components included). */
+function generatorNames(root: string, env: Environment, app: string): Set<string> {
+  const names = new Set<string>();
+  for (const dir of [Layout.overlay(env, app), Layout.baseOf(app)]) {
+    if (!existsSync(join(root, dir))) continue;
+    for (const file of readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })) {
+      if (!/(^|\/)kustomization\.ya?ml$/.test(file)) continue;
+      const k = parse(readFileSync(join(root, dir, file), 'utf8')) as Record<string, unknown> | null;
+      for (const key of ['configMapGenerator', 'secretGenerator']) {
+        const list = k?.[key];
+        if (Array.isArray(list)) for (const g of list) if (typeof g?.name === 'string') names.add(g.name);
+      }
+    }
+  }
+  return names;
+}
+
+/**
+ * gitops/ with the imported app: each other app planned from the build of its committed overlays,
+ * as `strata gitops` plans it, and the imported one from its render, as generate plans it.
+ */
+function gitopsWith(
+  root: string,
+  others: readonly string[],
+  name: string,
+  desired: Record<Environment, Manifest[]>,
+  built: ReadonlyMap<string, Manifest[]>,
+): Map<string, string> {
+  const all = new Map<string, Manifest[]>(built);
+  for (const e of ENVIRONMENTS) all.set(`${e}/${name}`, desired[e]);
+  return planGitops(root, loadSettings(root), [...others, name], { built: (env, app) => all.get(`${env}/${app}`)! });
 }
 
 /**

@@ -67,4 +67,20 @@ describe('strata import beside another app', () => {
     expect(r.status).toBe(1);
     untouched();
   });
+
+  it('refuses an object another app holds too, with or without --no-install, in one line, and writes nothing', { timeout: 120_000 }, () => {
+    const envs = source(
+      'clash',
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n  namespace: tokenplace\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n',
+    );
+    for (const install of [['--no-install'], []]) {
+      const r = strata(ws.root, ['import', '--name', 'nsowner', ...install, ...envs]);
+      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr.trimEnd()).toBe(
+        'strata: overlays/dev/kustomization.yaml, overlays/staging/kustomization.yaml, overlays/prod/kustomization.yaml: networking.k8s.io/v1/NetworkPolicy tokenplace default-deny is in both tokenplace-relay and the imported nsowner; kustomize cannot build the env with both: leave it out of the import, or rename or remove it in tokenplace-relay; nothing was written',
+      );
+      expect(r.status).toBe(1);
+      untouched();
+    }
+  });
 });

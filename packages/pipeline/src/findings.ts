@@ -86,6 +86,14 @@ export function renderedIds(desired: readonly Manifest[]): string[] {
   return normalize(desired, generated, false).map(rootId);
 }
 
+/**
+ * The ids kustomize registers for the objects of an app's built overlay when it aggregates the env
+ * root; `generated` names the ConfigMaps its kustomizations generate (built with a hash suffix).
+ */
+export function builtIds(built: readonly Manifest[], generated: ReadonlySet<string>): string[] {
+  return normalize(built, generated, false).map(rootId);
+}
+
 /** Ids that two apps of one env share, one line each: kustomize refuses to aggregate the env root. */
 export function idCollisions(env: Environment, apps: readonly { readonly app: string; readonly ids: readonly string[] }[]): string[] {
   const root = Layout.envKustomization(env);
