@@ -116,6 +116,28 @@ describe('strata new-app', () => {
     }
   });
 
+  it("refuses a name whose files git ignores (the root .gitignore's dist/), saying which rule, in one line", () => {
+    // A git work tree with the repository's ignore rules, as a checkout is.
+    cpSync(join(repo, '.gitignore'), join(ws.root, '.gitignore'));
+    expect(spawnSync('git', ['init', '-q'], { cwd: ws.root }).status).toBe(0);
+    try {
+      for (const args of [
+        ['new-app', 'dist', '--no-install'],
+        ['new-app', 'dist'],
+      ]) {
+        const r = strata(ws.root, args);
+        expect(r.status, args.join(' ')).toBe(2);
+        expect(r.stderr.trimEnd()).toBe(
+          'strata: app name "dist": git ignores apps/dist/package.json (.gitignore:5: dist/), so the app\'s files would never be committed while the env roots, package.json and gitops/ that list it are; pick another name',
+        );
+        expect(existsSync(join(ws.root, 'apps/dist'))).toBe(false);
+      }
+    } finally {
+      rmSync(join(ws.root, '.git'), { recursive: true, force: true });
+      rmSync(join(ws.root, '.gitignore'));
+    }
+  });
+
   it('refuses a name whose namespace an app not generated yet uses, naming that app, in one line', () => {
     // An app created with --no-install and never generated: only its config says where its objects go.
     const other = join(ws.root, 'apps/shop-web');

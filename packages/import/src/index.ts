@@ -14,7 +14,7 @@ import {
   type KubeObject,
   type Manifest,
 } from '@strata/core';
-import { appDirs, Layout, loadApps, makeScratchDir, namespaceUser, platformNamespaces, ToolError, UsageError } from '@strata/project';
+import { appDirs, ignoredAppFile, Layout, loadApps, makeScratchDir, namespaceUser, platformNamespaces, ToolError, UsageError } from '@strata/project';
 import {
   FileNameError,
   lockTree,
@@ -94,6 +94,8 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
     throw new UsageError(`--name ${name}: must be a lower-case DNS label starting with a letter (a-z, 0-9, "-"; at most 50 characters)`);
   }
   if (existsSync(join(root, 'apps', name))) throw new UsageError(`apps/${name} already exists; pick another --name or remove it first`);
+  const ignored = ignoredAppFile(root, name);
+  if (ignored) throw new UsageError(`--name ${name}: ${ignored}; pick another --name`);
   if (options.path !== undefined && options.envs && options.envs.length > 0)
     throw new UsageError('give either PATH or --env ENV=PATH for each env, not both');
   if (options.path === undefined && (!options.envs || options.envs.length === 0))

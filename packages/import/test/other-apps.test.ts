@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyWorkspace, filesUnder, repo } from './workspace.ts';
@@ -81,6 +81,24 @@ describe('strata import beside another app', () => {
       );
       expect(r.status).toBe(1);
       untouched();
+    }
+  });
+
+  it('refuses a --name whose files git ignores, saying which rule, in one line', { timeout: 120_000 }, () => {
+    cpSync(join(repo, '.gitignore'), join(ws.root, '.gitignore'));
+    expect(spawnSync('git', ['init', '-q'], { cwd: ws.root }).status).toBe(0);
+    try {
+      const envs = source('dist', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dist-cfg\n  namespace: dist\ndata:\n  A: "1"\n');
+      const r = strata(ws.root, ['import', '--name', 'dist', '--no-install', ...envs]);
+      expect(r.stderr.trimEnd()).toBe(
+        "strata: --name dist: git ignores apps/dist/package.json (.gitignore:5: dist/), so the app's files would never be committed while the env roots, package.json and gitops/ that list it are; pick another --name",
+      );
+      expect(r.status).toBe(2);
+      expect(existsSync(join(ws.root, 'apps/dist'))).toBe(false);
+      expect(existsSync(join(ws.root, 'gitops'))).toBe(false);
+    } finally {
+      rmSync(join(ws.root, '.git'), { recursive: true, force: true });
+      rmSync(join(ws.root, '.gitignore'));
     }
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +50,32 @@ const PLATFORM_NAMESPACES: ReadonlyMap<string, string> = new Map([
   ['kyverno', 'Kyverno runs'],
 ]);
 
+/**
+ * Why git would never commit an app named `name`, when it would not: a rule of an ignore file
+ * matches one of the files it gets (its package, its base, an overlay), while the env roots,
+ * package.json and gitops/ that name it are committed. As git itself says (`git check-ignore`);
+ * undefined too outside a git work tree or without git.
+ */
+export function ignoredAppFile(root: string, name: string): string | undefined {
+  const files = [
+    `${Layout.app(name)}/package.json`,
+    `${Layout.baseOf(name)}/kustomization.yaml`,
+    ...ENVIRONMENTS.map((e) => `${Layout.overlay(e, name)}/kustomization.yaml`),
+  ];
+  // --no-index: a file of that name that git tracks already (by a forced add) is still refused.
+  const r = spawnSync('git', ['check-ignore', '--verbose', '--no-index', '--', ...files], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (r.status !== 0 || !r.stdout) return undefined;
+  // <source>:<line>:<pattern><TAB><path>
+  const match = /^(.*?):(\d+):(.*)\t(.*)$/m.exec(r.stdout);
+  if (!match) return undefined;
+  const [, source, line, pattern, path] = match;
+  return `git ignores ${path} (${source}:${line}: ${pattern}), so the app's files would never be committed while the env roots, package.json and gitops/ that list it are`;
+}
+
 /** Refuses a name that cannot be an app, an app that exists, or a namespace that is not free for it (exit 2). */
 export function checkNewAppName(root: string, name: string): void {
   // Also the Service's name, which must start with a letter; the limit leaves room for suffixes.
@@ -64,6 +91,8 @@ export function checkNewAppName(root: string, name: string): void {
   const platform = platformNamespaces(root).get(name);
   if (platform) throw new UsageError(`app name "${name}" would put its objects in the namespace "${name}", where ${platform}; pick another name`);
   if (existsSync(join(root, Layout.app(name)))) throw new UsageError(`${Layout.app(name)} already exists; pick another name or remove it first`);
+  const ignored = ignoredAppFile(root, name);
+  if (ignored) throw new UsageError(`app name "${name}": ${ignored}; pick another name`);
   const owner = namespaceOwner(root, name, name);
   if (owner) {
     throw new UsageError(
