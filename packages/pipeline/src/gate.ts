@@ -159,7 +159,7 @@ export async function gate(workspace: string, options: GateOptions = {}): Promis
       return [...groups].map(([name, docs]) => ({ name, docs }));
     };
     const verified = await verifyGroups(read, { starting, root, onPhase: options.onPhase });
-    const notes = [...serverVersionNotes(settings, verified.serverVersion), ...notAppliedNotes(verified.notApplied)];
+    const notes = [...serverVersionNotes(settings, verified.serverVersion), ...notAppliedNotes(verified.notApplied), ...verified.notes];
     return { pipeline: run, verified: { ...verified, notes } };
   } finally {
     await (await starting?.catch(() => undefined))?.stop();

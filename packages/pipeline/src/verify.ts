@@ -73,7 +73,7 @@ export async function verifyFiles(base: string, paths: readonly string[], option
   }));
   const resources = [...parsed.files.values()].reduce((n, f) => n + f.resources, 0) - checked.notApplied.length;
   // What the reader says of the input (files a kustomization reads as patches, not objects) and what was not applied.
-  return { ...checked, problems, notApplied, notes: [...(parsed.notes ?? []), ...notAppliedNotes(notApplied)], resources, judged };
+  return { ...checked, problems, notApplied, notes: [...(parsed.notes ?? []), ...notAppliedNotes(notApplied), ...checked.notes], resources, judged };
 }
 
 /**
@@ -105,7 +105,7 @@ export async function verifyApps(root: string, options: VerifyOptions = {}): Pro
   const r = await verify(root, withNodePorts(options, settings));
   // verify() has refused an unknown env.
   const envs = options.env ? [options.env as Environment] : undefined;
-  return { ...r, notes: [...serverVersionNotes(settings, r.serverVersion, envs), ...notAppliedNotes(r.notApplied)] };
+  return { ...r, notes: [...serverVersionNotes(settings, r.serverVersion, envs), ...notAppliedNotes(r.notApplied), ...r.notes] };
 }
 
 /** Objects named in a note, at most. */

@@ -219,6 +219,7 @@ export async function startServer(binaries: ServerBinaries, options: StartOption
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    writeFileSync(join(dir, EGRESS_CONFIG), egressConfig(dir));
 
     let spawnError: Error | undefined;
     const spawnLogged = (bin: string, args: string[], log: string, env: NodeJS.ProcessEnv = {}) => {
@@ -329,8 +330,39 @@ function etcdArgs(dir: string): string[] {
   ];
 }
 
+/** The egress selector configuration, in the run's folder. */
+const EGRESS_CONFIG = 'egress.yaml';
+
+/**
+ * Where the API server's outbound connections go: to a proxy on a unix socket in the run's folder that
+ * nothing ever listens on, so every one fails before it leaves the machine. The input chooses where
+ * the server would connect (a conversion or admission webhook's URL or Service, an APIService's
+ * Service); verify reads untrusted manifests and promises no network. `controlplane` carries the
+ * webhooks named by URL, `cluster` those named by a Service; etcd is reached over its own socket.
+ */
+function egressConfig(dir: string): string {
+  const nowhere = join(dir, 'no-egress.sock');
+  const selection = (name: string) => [
+    `- name: ${name}`,
+    '  connection:',
+    '    proxyProtocol: HTTPConnect',
+    '    transport:',
+    '      uds:',
+    `        udsName: ${JSON.stringify(nowhere)}`,
+  ];
+  return [
+    'apiVersion: apiserver.k8s.io/v1beta1',
+    'kind: EgressSelectorConfiguration',
+    'egressSelections:',
+    ...selection('controlplane'),
+    ...selection('cluster'),
+    '',
+  ].join('\n');
+}
+
 function apiArgs(dir: string, securePort: number, nodePorts: PortRange): string[] {
   return [
+    `--egress-selector-config-file=${join(dir, EGRESS_CONFIG)}`,
     `--etcd-servers=unix://${join(dir, ETCD_SOCKET)}`,
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',

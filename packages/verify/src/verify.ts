@@ -15,7 +15,7 @@ import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
 import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
 import { makeScratchDir } from './scratch.ts';
-import { ensureServers, KUBERNETES_VERSION, startServer, type PortRange, type Server } from './server.ts';
+import { DEFAULT_NODE_PORT_RANGE, ensureServers, KUBERNETES_VERSION, startServer, type PortRange, type Server } from './server.ts';
 
 /** Where namespaced objects that name no namespace are applied. */
 export const DEFAULT_NAMESPACE = 'strata-verify';
@@ -112,6 +112,11 @@ export interface VerifyResult {
   readonly phases: Record<string, number>;
   /** The Kubernetes version the API server that judged the objects reports (`v1.36.3`). */
   readonly serverVersion: string;
+  /**
+   * What was checked otherwise than a cluster would take it, one line per reason: CRDs installed
+   * without their conversion webhook, deployed objects that would make the server call out.
+   */
+  readonly notes: readonly string[];
 }
 
 /** Objects applied together: one environment of the apps, or everything handed in. */
@@ -356,7 +361,8 @@ async function run(
     const builtin = all.filter((t) => resources.isBuiltin(t.manifest.apiVersion));
     const early = resolve(builtin).then(() => createNamespaces(client, builtin, created, refusedNamespaces));
     early.catch(() => undefined);
-    await phases.timed('crds', () => installCrds(client, targets, refTargets, resources, problems));
+    const unhooked: Target[] = [];
+    await phases.timed('crds', () => installCrds(client, targets, refTargets, resources, problems, unhooked));
     await phases.timed('namespaces', async () => {
       await early;
       const custom = all.filter((t) => !resources.isBuiltin(t.manifest.apiVersion));
@@ -399,8 +405,9 @@ async function run(
       }
     }
 
+    const uncreated: Target[] = [];
     if (against) {
-      // What is deployed now is applied for real, of any kind: on a server past every check.
+      // What is deployed now is applied for real, of any kind but what makes the server call out: on a server past every check.
       await server.whenReady();
       const ref = against.ref;
       const rejectedIds = new Set([...rejected].map(identity));
@@ -411,11 +418,14 @@ async function run(
       )) {
         const applied: Target[] = [];
         const deploy = async (t: Target) => {
+          // Created, it would make the server call out on later requests: it is checked, not created.
+          const quiet = callsOut(t.manifest);
+          if (quiet) uncreated.push(t);
           const found = inRefusedNamespace(t)
             ? refusedNamespaces
                 .get(t.namespace)!
                 .map((message) => located(t, { path: 'metadata.namespace', message, rule: 'server-rejected', severity: 'error' }))
-            : await apply(client, t, { dryRun: false });
+            : await apply(client, t, quiet ? { dryRun: true, nodePorts } : { dryRun: false });
           if (found.some((p) => p.severity === 'error')) {
             // The ref's own object was refused, so this one's upgrade goes unchecked: say so, unless the
             // built object is refused as well and already reported.
@@ -467,10 +477,50 @@ async function run(
         await eachLimit([...applied.filter((t) => !kept.has(identity(t))), ...upgraded], concurrency, (t) => remove(client, t));
       }
     }
-    return { problems: sortProblems(problems), objects: targets.length, notApplied, phases: phases.totals, serverVersion };
+    const notes = [...unhookedNote(unhooked), ...uncreatedNote(uncreated, against?.ref)];
+    return { problems: sortProblems(problems), objects: targets.length, notApplied, phases: phases.totals, serverVersion, notes };
   } finally {
     if (own) await (await own.catch(() => undefined))?.stop();
   }
+}
+
+/** Objects named in a note, at most. */
+const NAMED = 3;
+
+/** `file:line name` of the first targets, and how many more. */
+function named(ts: readonly Target[]): string {
+  const first = ts
+    .slice(0, NAMED)
+    .map((t) => `${t.doc.shown ?? t.doc.file}${t.doc.line ? `:${t.doc.line}` : ''} ${objectName(t.manifest.metadata) ?? ''}`);
+  return `${first.join(', ')}${ts.length > NAMED ? ` and ${ts.length - NAMED} more` : ''}`;
+}
+
+function unhookedNote(ts: readonly Target[]): string[] {
+  if (ts.length === 0) return [];
+  const these = ts.length === 1 ? '1 CRD installed without its conversion webhook' : `${ts.length} CRDs installed without their conversion webhooks`;
+  return [
+    `${these} (spec.conversion.strategy: None), so that the server calls out to nothing: ${named(ts)}; ` +
+      'objects of a version other than the stored one are checked as if the webhook were a no-op, what it would change is not',
+  ];
+}
+
+function uncreatedNote(ts: readonly Target[], ref: string | undefined): string[] {
+  if (ts.length === 0) return [];
+  const these = ts.length === 1 ? '1 object' : `${ts.length} objects`;
+  return [
+    `${these} of ${ref ?? 'what is deployed'} checked by a dry run but not created, as the server would call out to the webhooks or the API service they name: ` +
+      `${named(ts)}; what they would admit, change or serve is not checked`,
+  ];
+}
+
+/**
+ * Whether an object, once created, makes the API server connect to an address it names: admission
+ * webhook configurations, and an APIService served by a Service (which may name an outside host).
+ */
+function callsOut(m: Manifest): boolean {
+  const { group } = splitApiVersion(m.apiVersion);
+  if (group === 'admissionregistration.k8s.io') return m.kind === 'MutatingWebhookConfiguration' || m.kind === 'ValidatingWebhookConfiguration';
+  return group === 'apiregistration.k8s.io' && m.kind === 'APIService' && isPlainObject(m.spec) && m.spec.service != null;
 }
 
 /** Targets Argo CD applies, and those it never applies, with why. */
@@ -607,8 +657,31 @@ async function buildRef(tree: string, envs: readonly string[], apps: readonly st
 const isCrd = (m: Manifest) => m.kind === 'CustomResourceDefinition' && m.apiVersion === 'apiextensions.k8s.io/v1';
 
 /**
+ * A CRD manifest with `spec.conversion` set to `strategy: None`, when it names a conversion webhook;
+ * else undefined. Installed with its webhook, the server would send every object it converts to
+ * whatever URL or Service the input names.
+ */
+function conversionNone<T extends object>(manifest: T): T | undefined {
+  const spec = (manifest as { spec?: unknown }).spec;
+  if (!isPlainObject(spec) || !isPlainObject(spec.conversion)) return undefined;
+  if (spec.conversion.strategy === 'None' && spec.conversion.webhook === undefined) return undefined;
+  return { ...manifest, spec: { ...spec, conversion: { strategy: 'None' } } };
+}
+
+/** A CRD of the input as it is installed: without its conversion webhook (`conversionNone`), when it names one. */
+function withoutConversionWebhook(t: Target): Target | undefined {
+  const manifest = conversionNone(t.manifest);
+  if (!manifest) return undefined;
+  const exact = t.doc.json === undefined ? undefined : (parseExact(t.doc.json) as object);
+  const json = exact === undefined ? undefined : stringifyExact(conversionNone(exact) ?? exact);
+  return { ...t, manifest, doc: json === undefined ? t.doc : { ...t.doc, json } };
+}
+
+/**
  * Installs, for real, the CRDs the input carries (checked by the server as they are), then those
  * from packages/schemas/crds that the remaining kinds need, and waits until each is Established.
+ * A conversion webhook is never installed (`conversionNone`): its CRD is checked with it by a dry
+ * run, then installed without it, and added to `unhooked` when it is the input's.
  */
 async function installCrds(
   client: Client,
@@ -616,6 +689,7 @@ async function installCrds(
   refTargets: readonly Target[],
   resources: Resources,
   problems: Problem[],
+  unhooked: Target[],
 ): Promise<void> {
   const own = new Map<string, Target>();
   // The ref's CRDs first, so that the built output's own version of one wins.
@@ -628,7 +702,13 @@ async function installCrds(
   await Promise.all(
     [...own.values()].map(async (t) => {
       t.resolution = { ok: true, prefix: '/apis/apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false };
-      const found = await apply(client, t, { dryRun: false });
+      // A conversion webhook is judged by a dry run, which calls nothing, and the CRD installed without it.
+      const quiet = withoutConversionWebhook(t);
+      let found = quiet ? await apply(client, t, { dryRun: true, nodePorts: DEFAULT_NODE_PORT_RANGE }) : [];
+      if (!found.some((p) => p.severity === 'error')) {
+        if (quiet && targets.includes(t)) unhooked.push(t);
+        found = [...found, ...(await apply(client, quiet ?? t, { dryRun: false }))];
+      }
       if (targets.includes(t)) problems.push(...found);
       const crd = crdOf(t.manifest as unknown as Record<string, unknown>, t.doc.file);
       if (crd && !found.some((p) => p.severity === 'error')) accepted.push(crd);
@@ -644,7 +724,8 @@ async function installCrds(
   await Promise.all(
     shipped.map(async (crd) => {
       const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.name}?fieldManager=${FIELD_MANAGER}&force=true`;
-      const r = await client.request('PATCH', path, crd.manifest, 'application/apply-patch+yaml');
+      // A project's crds/ comes with the input it verifies: its conversion webhooks are left out too.
+      const r = await client.request('PATCH', path, conversionNone(crd.manifest) ?? crd.manifest, 'application/apply-patch+yaml');
       if (r.status >= 300) throw new ToolError(`${crd.file}: the API server refused the CRD: ${(r.body as Status)?.message ?? `HTTP ${r.status}`}`);
     }),
   );
