@@ -95,4 +95,39 @@ describe('app code run by strata', () => {
     expect(r.stdout).not.toContain('debug: rendering');
     expect(r.stderr).toContain(`${APP}: debug: rendering tokenplace\n`);
   });
+  it('a render that returns something else than an array of objects is one line naming the render file and what to return, exit 1', () => {
+    const cases: [string, string][] = [
+      ['if (c.namespace) return undefined as unknown as KubeObject[];', 'render returned undefined;'],
+      ['if (c.namespace) return Promise.resolve([]) as unknown as KubeObject[];', 'render returned a Promise (an async render is not supported);'],
+      ['if (c.namespace) return [null] as unknown as KubeObject[];', 'render returned null as item 0;'],
+    ];
+    const tree = treeOf(ws.root);
+    for (const [code, says] of cases) {
+      inRender(code);
+      const r = strata(ws.root, ['generate']);
+      restore?.();
+      expect(r.status, code).toBe(1);
+      expect(r.stderr.trimEnd().split('\n'), code).toStrictEqual([
+        `strata: ${RENDER}: app ${APP} defaults: ${says} render must be synchronous and return an array of Kubernetes objects`,
+      ]);
+    }
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
+
+  it('an override written with __proto__: {...} is one line at its place in the env file, as it sets a prototype and no key', () => {
+    const file = join(ws.root, `apps/${APP}/src/env/prod.ts`);
+    const before = editFile(file, (t) =>
+      t.replace('serviceMonitor: { enabled: true },', 'serviceMonitor: { enabled: true, __proto__: { enabled: false } } as never,'),
+    );
+    restore = () => writeFileSync(file, before);
+    const r = strata(ws.root, ['generate']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toStrictEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^strata: apps/${APP}/src/env/prod\\.ts:\\d+:\\d+: serviceMonitor\\.__proto__: \`__proto__:\` in an object literal sets the object's prototype and is no key`,
+        ),
+      ),
+    ]);
+  });
 });

@@ -142,6 +142,13 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
       } catch (err) {
         throw thrownIn(app, where, err);
       }
+      const wrong = resultProblem(objects);
+      if (wrong) {
+        const origin = originOf(app);
+        throw new RenderError(
+          `${origin ? `${renderFileOf(origin)}: ` : ''}${where}: render returned ${wrong}; render must be synchronous and return an array of Kubernetes objects`,
+        );
+      }
       return objects.map((o) => {
         try {
           return toManifest(o, where);
@@ -184,6 +191,21 @@ function thrownIn(app: object, where: string, err: unknown): Error {
   const at = origin && errorLocation(err, join(origin.root, origin.dir));
   const prefix = at ? `${relative(origin.root, at.file)}:${at.line}:${at.column}: ` : '';
   return new RenderError(`${prefix}${where}: ${message}`, { cause: err });
+}
+
+/**
+ * What is wrong with what a render returned, or undefined when it is an array of objects: the
+ * objects' own fields are judged by their models after.
+ */
+function resultProblem(objects: unknown): string | undefined {
+  if (typeof (objects as { then?: unknown } | null)?.then === 'function') return 'a Promise (an async render is not supported)';
+  if (!Array.isArray(objects)) {
+    if (objects !== null && typeof objects === 'object' && 'kind' in objects) return 'one object, not an array of them (return [object])';
+    return thrownValue(objects);
+  }
+  const item = objects.findIndex((o) => o === null || typeof o !== 'object' || Array.isArray(o));
+  if (item >= 0) return `${thrownValue(objects[item])} as item ${item}`;
+  return undefined;
 }
 
 /** A thrown value that is not an Error, readable on one line: JSON when it has one, cut after 120 characters. */
@@ -415,9 +437,12 @@ export function envKeyProblems<C, K extends string>(app: App<C, K>): EnvKeyProbl
     components.map(([, c]) => c.overrides),
     app.optional,
   );
-  for (const [name, c] of components)
+  for (const [name, c] of components) {
     for (const n of nullsOver(app.defaults, c.overrides, app.optional))
       problems.push({ in: 'app', path: ['components', name, 'overrides', ...n.path], problem: nullProblem(n.base) });
+    for (const path of prototypesSet(c.overrides))
+      problems.push({ in: 'app', path: ['components', name, 'overrides', ...path], problem: PROTOTYPE_PROBLEM });
+  }
   for (const env of ENVIRONMENTS) {
     const definition = app.envs?.[env] as unknown;
     if (!isPlainObject(definition)) continue;
@@ -442,6 +467,7 @@ export function envKeyProblems<C, K extends string>(app: App<C, K>): EnvKeyProbl
     for (const u of unknownKeys(known, definition.config, base)) problems.push({ env, in: 'config', ...u });
     for (const n of nullsOver(base, definition.config, app.optional))
       problems.push({ env, in: 'config', path: n.path, problem: nullProblem(n.base) });
+    for (const path of prototypesSet(definition.config)) problems.push({ env, in: 'config', path, problem: PROTOTYPE_PROBLEM });
     problems.push(...pinnedImageProblems(app as unknown as App, env, definition.config));
   }
   return problems;
@@ -475,6 +501,24 @@ function pinnedImageProblems(app: App, env: Environment, config: unknown): EnvKe
   }
   return problems;
 }
+
+/**
+ * Objects of an override written with `__proto__: {...}`: in an object literal that sets the
+ * object's prototype and is no key, so the merge takes the object for a value of its own and
+ * replaces the default whole with an object that has none of its keys. Each as the path of its
+ * `__proto__`. A class instance (its prototype has a constructor of its own) is a value as it is.
+ */
+function prototypesSet(override: unknown, path: readonly string[] = []): string[][] {
+  if (override === null || typeof override !== 'object') return [];
+  if (Array.isArray(override)) return override.flatMap((v, i) => prototypesSet(v, [...path, String(i)]));
+  const proto: unknown = Object.getPrototypeOf(override);
+  if (!isPlainObject(override))
+    return proto !== null && typeof proto === 'object' && !Object.hasOwn(proto, 'constructor') ? [[...path, '__proto__']] : [];
+  return Object.entries(override).flatMap(([k, v]) => prototypesSet(v, [...path, k]));
+}
+
+const PROTOTYPE_PROBLEM =
+  "`__proto__:` in an object literal sets the object's prototype and is no key, so the merge would replace the whole default with an object without its keys; write the keys themselves, or ['__proto__'] for a key of that name";
 
 const nullProblem = (base: unknown) =>
   `null would replace the default ${shown(base)} and be written out as null; remove the key to keep the default, or give a value`;
