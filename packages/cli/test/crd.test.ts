@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
 import { goProxy, REAL_MODULE, scratchGo, tamperedZip } from '../../schemas/test/go-proxy.ts';
-import { repo, strata } from './workspace.ts';
+import { editFile, repo, strata, suiteWorkspace } from './workspace.ts';
 
 // Refusals only: they write nothing, so they run against the repository itself. What crd add
 // writes is proven in packages/crds.
@@ -123,5 +123,35 @@ describe('strata crd through the real CLI', () => {
     const r = strata(repo, ['crd', 'ls', '-o', 'json']);
     expect(r.status).toBe(0);
     expect(Array.isArray(JSON.parse(r.stdout))).toBe(true);
+  });
+});
+
+describe('strata crd remove of a CRD an app uses', () => {
+  const ws = suiteWorkspace(['tokenplace-relay']);
+  const widgets = join(repo, 'packages/crds/__fixtures__/widgets.yaml');
+  const render = () => join(ws.root, 'apps/tokenplace-relay/src/render.ts');
+  const widget = () => join(ws.root, 'base/tokenplace-relay/widget.w.yaml');
+
+  it('is refused in one line naming the app file that imports its model or the committed file that holds one, exit 1, and nothing is removed', () => {
+    expect(strata(ws.root, ['crd', 'add', widgets, '--no-models']).status).toBe(0);
+    const kept = join(ws.root, 'crds/toys.example.com_widgets.yaml');
+    expect(existsSync(kept)).toBe(true);
+    const refused = (target: string, users: string) => {
+      const r = strata(ws.root, ['crd', 'remove', target]);
+      expect(r.stderr.trimEnd()).toBe(
+        `strata: crd remove ${target}: widgets.toys.example.com is used by ${users}; remove those objects and imports first (the apps would no longer compile, and their committed objects would have no schema or CRD), then run crd remove again`,
+      );
+      expect(r.status).toBe(1);
+      expect(existsSync(kept)).toBe(true);
+    };
+    const source = editFile(render(), (t) => `import { Widget } from '@strata/crd-models/toys.example.com/v1/Widget';\n${t}`);
+    refused('toys.example.com', 'apps/tokenplace-relay/src/render.ts (Widget)');
+    writeFileSync(render(), source);
+    writeFileSync(widget(), 'apiVersion: toys.example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: tokenplace\nspec:\n  size: 2\n');
+    refused('widgets.toys.example.com', 'base/tokenplace-relay/widget.w.yaml (Widget)');
+    rmSync(widget());
+    const r = strata(ws.root, ['crd', 'remove', 'toys.example.com']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(kept)).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { commitTransaction, lockTree, recoverLocked, removeEmptyDirs } from '@strata/emit';
-import { filesIn, Layout, UsageError } from '@strata/project';
+import { appDirs, filesIn, Layout, UsageError } from '@strata/project';
+import { parseAllDocuments } from 'yaml';
 import { crdManifestsDir } from '@strata/schemas';
 import { committedObjectMetaDefinitions, crdSchemas, readCrds, schemaText, type CrdDocument } from '@strata/schemas/crd';
 import { generateModelsByGroup, groupModels } from './models.ts';
@@ -246,8 +247,58 @@ export function removeCrds(root: string, target: string, options: CrdOptions = {
     );
   }
   for (const k of gone) crds.delete(k.doc.crd.metadata.name);
+  const used = crdUsers(root, gone, crds);
+  if (used.length > 0) {
+    const what = gone.length === 1 ? gone[0]!.doc.crd.metadata.name : target;
+    throw new Error(
+      `crd remove ${target}: ${what} is used by ${used.join(', ')}; remove those objects and imports first (the apps would no longer compile, and their committed objects would have no schema or CRD), then run crd remove again`,
+    );
+  }
   const change = apply(root, crds, 'strata crd remove', options.models ?? true);
   return { crds: gone.map((k) => describe(k.doc, k.source)), ...change };
+}
+
+/**
+ * Where the apps use the CRDs `gone`, one entry each: a source file of an app that imports one of
+ * their models (`@strata/crd-models/<group>/...`, the whole group's when no CRD of the group is
+ * `left`), and a committed file of an app's tree (base/, overlays/) that holds an object of their kinds.
+ * Read from the files as they are: no app is loaded.
+ */
+function crdUsers(root: string, gone: readonly Kept[], left: ReadonlyMap<string, Kept>): string[] {
+  const leftGroups = new Set([...left.values()].map((k) => k.doc.crd.spec.group));
+  const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const imports = gone.map((k) => {
+    const { group, names } = k.doc.crd.spec;
+    const model = `@strata/crd-models/${escape(group)}`;
+    // A group's whole index, or one of its versions', goes with the group's last CRD only.
+    const pattern = leftGroups.has(group) ? `${model}/[^'"/]+/${escape(names.kind)}['"]` : `${model}(/[^'"]*)?['"]`;
+    return { kind: names.kind, re: new RegExp(pattern) };
+  });
+  const kinds = new Map(gone.map((k) => [`${k.doc.crd.spec.group}/${k.doc.crd.spec.names.kind}`, k.doc.crd.spec.names.kind]));
+  const users: string[] = [];
+  for (const app of appDirs(root)) {
+    const src = `${Layout.app(app)}/src`;
+    for (const file of filesUnder(root, src).filter((f) => /\.[cm]?[jt]sx?$/.test(f))) {
+      const text = readFileSync(join(root, file), 'utf8');
+      const found = [...new Set(imports.filter((i) => i.re.test(text)).map((i) => i.kind))];
+      if (found.length > 0) users.push(`${file} (${found.join(', ')})`);
+    }
+  }
+  for (const dir of [Layout.base, Layout.overlays]) {
+    for (const file of filesUnder(root, dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))) {
+      const text = readFileSync(join(root, file), 'utf8');
+      if (![...kinds.values()].some((kind) => text.includes(kind))) continue;
+      const found = new Set<string>();
+      for (const doc of parseAllDocuments(text)) {
+        const o = doc.toJS() as { apiVersion?: unknown; kind?: unknown } | null;
+        if (typeof o?.apiVersion !== 'string' || typeof o.kind !== 'string') continue;
+        const kind = kinds.get(`${o.apiVersion.split('/')[0]}/${o.kind}`);
+        if (kind) found.add(kind);
+      }
+      if (found.size > 0) users.push(`${file} (${[...found].join(', ')})`);
+    }
+  }
+  return users;
 }
 
 /** `strata crd ls`: the CRDs the project added, by name. */
