@@ -17,7 +17,7 @@ import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gi
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
 import { NOT_BUILT_NOTE, notCheckedNote, resolveHelper } from '@strata/server-validation';
 import { checkPolicySettings } from '@strata/validate/settings';
-import { build, distLinkCheck, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
+import { build, distLinkCheck, pruneDist, writeDist, type BuildOutcome } from './build.ts';
 import {
   cacheFile,
   filesUnder,
@@ -285,7 +285,6 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const compared = new Map<string, OverlayFindings>();
   // Built overlays of planned apps, compared once their output is decoded.
   const toCompare = new Map<string, Built>();
-  const writes: Promise<void>[] = [];
   // How each dist/ file was left by this run's write: an edit made after it is never remembered as what was checked.
   const writtenAs = new Map<string, WrittenAs>();
   // dist/ and its env folders, each looked at for a symbolic link once in this run.
@@ -293,14 +292,15 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   let writeError: Error | undefined;
   const take = (r: Built, write = true) => {
     if (!r.ok) return;
-    // A failed write is reported once the builds are in, not as an unhandled rejection.
-    if (write)
-      writes.push(
-        writeDistAsync(root, r.output, r.yaml, refuseLinked).then(
-          (as) => void writtenAs.set(r.output, as),
-          (e: Error) => void (writeError ??= e),
-        ),
-      );
+    // Written as it arrives, while the builder still works on the others; a failed write is
+    // reported once the builds are in.
+    if (write) {
+      try {
+        writtenAs.set(r.output, writeDist(root, r.output, r.yaml, refuseLinked));
+      } catch (e) {
+        writeError ??= e as Error;
+      }
+    }
     const read = readText(r.yaml, r.output, r.output, join(root, r.output), { trusted: true });
     parsed.docs.push(...read.docs);
     parsed.problems.push(...read.problems);
@@ -334,7 +334,6 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     built = changed.length > 0 ? await build(root, { apps: changed }, options.onBuild) : { results: [], failed: 0 };
     for (const r of built.results) take(r, false); // build() wrote them
   }
-  await Promise.all(writes);
   if (writeError) {
     // The same error, so that its system call still marks it as the machine's fault, not the input's.
     writeError.message = `cannot write dist/: ${writeError.message}`;
