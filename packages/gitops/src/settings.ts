@@ -88,6 +88,9 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
   const argocdNamespace = namespace('argocdNamespace');
   const fluxNamespace = namespace('fluxNamespace');
   const server = text('server', false);
+  if (server !== undefined && !isServerUrl(server)) {
+    throw new UsageError(`${where}.server: "${server}" is not an API server URL; use https://host[:port] (default https://kubernetes.default.svc)`);
+  }
   const manualSync = value.manualSync;
   const envs = ENVIRONMENTS.map((e) => `"${e}"`).join(', ');
   if (manualSync !== undefined) {
@@ -99,6 +102,11 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     }
   }
   const targetRevision = text('targetRevision', true)!;
+  if (!isRevision(targetRevision)) {
+    throw new UsageError(
+      `${where}.targetRevision: "${targetRevision}" is not a git branch, tag or commit (git check-ref-format refuses it); use e.g. "main", "v1.4.0" or a commit SHA`,
+    );
+  }
   if (consumer === 'flux' || consumer === 'both') {
     // Flux applies to the cluster it runs in and checks out a named branch, tag or commit: a
     // setting it cannot follow would be ignored silently at sync time.
@@ -119,4 +127,28 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     // In promotion order, each once, so that the same envs always plan the same files.
     ...(manualSync !== undefined ? { manualSync: ENVIRONMENTS.filter((e) => (manualSync as unknown[]).includes(e)) } : {}),
   };
+}
+
+/** An http(s) URL of a host, as Argo CD names a cluster: no credentials, query or fragment (a path is allowed, as a proxy's). */
+function isServerUrl(value: string): boolean {
+  if (!URL.canParse(value) || /\s/.test(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '' && !url.username && !url.password && !url.search && !url.hash;
+}
+
+/**
+ * A revision Argo CD and Flux can check out: `HEAD`, or a name git takes for a branch or tag
+ * (the rules of `git check-ref-format --branch`), which a commit SHA is too.
+ */
+function isRevision(value: string): boolean {
+  if (value === 'HEAD') return true;
+  return !(
+    value.startsWith('-') ||
+    value.startsWith('/') ||
+    value.endsWith('/') ||
+    value.endsWith('.') ||
+    value === '@' ||
+    /[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\//.test(value) ||
+    value.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))
+  );
 }
