@@ -51,7 +51,13 @@ export function printDriftHints(drift: readonly Drift[], imageEdits: readonly Im
     );
   if (imageEdits.length > 0)
     err("an overlay's images: was edited in place: run the `strata set image` command above (it regenerates the tree), then commit");
-  else if (drift.length > 0) err('the committed tree is out of date: run `npx strata generate` and commit the result');
+  else if (drift.some((d) => !d.picture))
+    err(
+      drift.some((d) => d.picture)
+        ? 'the committed tree is out of date: run `npx strata generate`, then `npm run topology`, and commit the result'
+        : 'the committed tree is out of date: run `npx strata generate` and commit the result',
+    );
+  else if (drift.length > 0) err('the topology pictures are out of date: run `npm run topology` and commit docs/');
 }
 
 /** Prints a release's changes and the generated files it rewrote. */

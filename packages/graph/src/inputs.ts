@@ -71,10 +71,47 @@ function drawingFingerprint(root: string): string {
   return hash.digest('hex');
 }
 
-/** The hash of a picture's inputs: the drawing code and `files` (path -> content, the env's inputs). */
+const CONTAINER_LISTS = /^( *)(?:- )?(?:containers|initContainers|ephemeralContainers):$/;
+
+/**
+ * A generated file as the pictures see it: without the images it names, which no picture shows
+ * (a Kustomization's `images:` and each container's `image:`), so that a release, which changes
+ * only those, leaves the pictures current. Line by line: the generated YAML has one layout, no
+ * line folding, lists indented under their key.
+ */
+export function withoutImages(content: string): string {
+  const out: string[] = [];
+  let block: 'images' | undefined;
+  let containers: number | undefined; // the indent of the containers: key whose items we are in
+  for (const line of content.split('\n')) {
+    const indent = line.length - line.trimStart().length;
+    if (block === 'images') {
+      if (line === '' || indent > 0) continue;
+      block = undefined;
+    }
+    if (line === 'images:') {
+      block = 'images';
+      continue;
+    }
+    if (containers !== undefined && line.trim() !== '' && indent <= containers) containers = undefined;
+    if (containers !== undefined) {
+      const item = line.slice(containers);
+      if (item.startsWith('  - image: ') || item.startsWith('    image: ')) continue;
+    }
+    const list = CONTAINER_LISTS.exec(line);
+    if (list) containers = list[1]!.length + (line.trimStart().startsWith('- ') ? 2 : 0);
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+/**
+ * The hash of a picture's inputs: the drawing code and `files` (path -> content, the env's inputs),
+ * without their images (see withoutImages).
+ */
 export function topologyInputsHash(root: string, files: ReadonlyMap<string, string>): string {
   const hash = createHash('sha256').update(drawingFingerprint(root));
-  for (const path of [...files.keys()].sort()) hash.update(`\0${path}\0${files.get(path)}`);
+  for (const path of [...files.keys()].sort()) hash.update(`\0${path}\0${withoutImages(files.get(path)!)}`);
   return `sha256:${hash.digest('hex')}`;
 }
 

@@ -18,6 +18,8 @@ export interface Drift {
   readonly file: string;
   readonly kind: 'changed' | 'missing' | 'stale';
   readonly diff: string;
+  /** A committed topology picture (docs/), which `npm run topology` draws again; generate does not. */
+  readonly picture?: true;
 }
 
 export interface CheckResult {
@@ -123,7 +125,7 @@ function topologyDrift(root: string, generated: ReadonlySet<string>, planned: Re
       const content = planned.get(path) ?? read(join(root, path));
       if (content !== undefined) inputs.set(path, content);
     }
-    for (const s of staleTopology(root, env, inputs)) drift.push({ file: s.file, kind: 'changed', diff: s.message });
+    for (const s of staleTopology(root, env, inputs)) drift.push({ file: s.file, kind: 'changed', diff: s.message, picture: true });
   }
   return drift;
 }

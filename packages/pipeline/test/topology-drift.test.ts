@@ -12,6 +12,7 @@ describe('check and the committed topology pictures', () => {
   const ws = tempWorkspace(['tokenplace-relay']);
   afterAll(() => ws.dispose());
   const images = join(ws.root, 'apps/tokenplace-relay/images.json');
+  const prodEnv = join(ws.root, 'apps/tokenplace-relay/src/env/prod.ts');
   const pictureDrift = async () => (await check(ws.root)).drift.filter((d) => d.file.startsWith('docs/')).map((d) => d.diff.replace(/;.*/, ''));
   const redraw = async () => {
     for (const [path, content] of await redrawTopology(ws.root)) writeFileSync(join(ws.root, path), content);
@@ -33,8 +34,10 @@ describe('check and the committed topology pictures', () => {
   });
 
   it('reports the pictures of an env whose generated tree changed, before and after generate, until they are drawn again', async () => {
-    const original = readFileSync(images, 'utf8');
-    writeFileSync(images, original.replace('"digest": "sha256:4f6d', '"digest": "sha256:5f6d'));
+    writeFileSync(
+      prodEnv,
+      readFileSync(prodEnv, 'utf8').replace("addresses: ['10.40.0.11', '10.40.0.12']", "addresses: ['10.40.0.11', '10.40.0.13']"),
+    );
     const stale = [
       'docs/topology-prod.svg: was drawn from other overlays or drawing code than the generated ones',
       'docs/topology-prod.mmd: was drawn from other overlays or drawing code than the generated ones',
@@ -49,6 +52,14 @@ describe('check and the committed topology pictures', () => {
     );
     await redraw();
     expect((await check(ws.root)).drift).toStrictEqual([]);
+  });
+
+  it('passes pictures that a changed image pin leaves as they were: the pictures show no images', async () => {
+    writeFileSync(images, readFileSync(images, 'utf8').replace('"digest": "sha256:4f6d', '"digest": "sha256:5f6d'));
+    await generate(ws.root);
+    expect(readFileSync(join(ws.root, 'overlays/prod/tokenplace-relay/kustomization.yaml'), 'utf8')).toContain('sha256:5f6d');
+    expect((await check(ws.root)).drift).toStrictEqual([]);
+    expect([...(await redrawTopology(ws.root)).keys()]).toStrictEqual([]);
   });
 
   it('reports a picture edited by hand, and knows one that strata graph --out draws again', async () => {

@@ -1,0 +1,58 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { editFile, strata, suiteWorkspace } from './workspace.ts';
+
+// The committed topology pictures do not show images, so a release (set image, promote, or a bot
+// editing images.json and running generate) leaves them, and check, as they were.
+const DIGEST = `sha256:${'5e6f7a8b'.repeat(8)}`;
+
+describe('a release and the committed topology pictures', () => {
+  const ws = suiteWorkspace(['tokenplace-relay'], { generate: true });
+  const pictures = ['staging', 'prod'].flatMap((env) => [`docs/topology-${env}.svg`, `docs/topology-${env}.mmd`]);
+  const snapshot = () => Object.fromEntries([...pictures, 'docs/topology.inputs'].map((f) => [f, readFileSync(join(ws.root, f), 'utf8')]));
+  const ok = (args: string[]) => {
+    const r = strata(ws.root, args);
+    expect(r.status, `strata ${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
+    return r;
+  };
+
+  it('draws the pictures, and check passes', () => {
+    mkdirSync(join(ws.root, 'docs'));
+    for (const env of ['staging', 'prod']) {
+      ok(['graph', '--env', env, '--out', `docs/topology-${env}.svg`]);
+      ok(['graph', '--env', env, '--output', 'mermaid', '--out', `docs/topology-${env}.mmd`]);
+    }
+    ok(['check']);
+  });
+
+  it('set image and promote leave check green and the pictures as they were', () => {
+    const before = snapshot();
+    ok(['set', 'image', '--app', 'tokenplace-relay', '--env', 'staging', `:1.5.0@${DIGEST}`]);
+    ok(['check']);
+    ok(['promote', '--from', 'staging', '--to', 'prod']);
+    expect(readFileSync(join(ws.root, 'overlays/prod/tokenplace-relay/kustomization.yaml'), 'utf8')).toContain(DIGEST);
+    ok(['check']);
+    expect(snapshot()).toStrictEqual(before);
+  });
+
+  it('a pin edited in images.json and generated, as a release bot does, leaves check green', () => {
+    editFile(join(ws.root, 'apps/tokenplace-relay/images.json'), (t) => t.replace('"tag": "sha-3f9c2e1"', '"tag": "sha-4a0d3f2"'));
+    ok(['generate']);
+    ok(['check']);
+  });
+
+  it('a change the pictures show still fails check, naming the command that draws them again', () => {
+    editFile(join(ws.root, 'apps/tokenplace-relay/src/env/staging.ts'), (t) => t.replace('port: 5010 }', 'port: 5011 }'));
+    ok(['generate']);
+    const r = strata(ws.root, ['check']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('docs/topology-staging.svg: was drawn from other overlays or drawing code than the generated ones');
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('the topology pictures are out of date: run `npm run topology` and commit docs/');
+    for (const env of ['staging', 'prod']) {
+      ok(['graph', '--env', env, '--out', `docs/topology-${env}.svg`]);
+      ok(['graph', '--env', env, '--output', 'mermaid', '--out', `docs/topology-${env}.mmd`]);
+    }
+    ok(['check']);
+  });
+});
