@@ -20,6 +20,7 @@ import { noDeprecatedApi } from './rules/no-deprecated-api.ts';
 import { noDuplicateEnv } from './rules/no-duplicate-env.ts';
 import { noHostNamespaces } from './rules/no-host-namespaces.ts';
 import { noHostPath } from './rules/no-host-path.ts';
+import { noHostPersistentVolume } from './rules/no-host-persistent-volume.ts';
 import { noLatestTag } from './rules/no-latest-tag.ts';
 import { noPrivilegeEscalation } from './rules/no-privilege-escalation.ts';
 import { noPrivileged } from './rules/no-privileged.ts';
@@ -71,6 +72,7 @@ export const podSecurityRules: readonly Rule[] = [
 /** Every rule, in the order findings for one object are reported: Pod Security first, then the rest of security, then wiring. */
 export const rules: readonly Rule[] = [
   ...podSecurityRules,
+  noHostPersistentVolume,
   requireReadOnlyRootFilesystem,
   requireResources,
   requireProbes,
