@@ -1,4 +1,4 @@
-import { rbacRules, type RbacRule } from '../rbac.ts';
+import { aggregations, rbacRules, type RbacRule } from '../rbac.ts';
 import { finding } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
@@ -76,7 +76,7 @@ const resourceMatches = (granted: string, resource: string) =>
 export const noRbacEscalation: Rule = {
   id,
   description:
-    'No Role or ClusterRole grants a permission that leads to others: exec or attach into pods, ephemeral containers, nodes/proxy, ServiceAccount tokens, PersistentVolumes, escalate, bind, impersonate, admission webhooks.',
+    'No Role or ClusterRole grants a permission that leads to others: exec or attach into pods, ephemeral containers, nodes/proxy, ServiceAccount tokens, PersistentVolumes, escalate, bind, impersonate, admission webhooks, or an aggregationRule that gathers such a built-in role (edit, admin).',
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
@@ -100,6 +100,20 @@ export const noRbacEscalation: Rule = {
           ),
         );
       }
+    }
+    // cluster-admin gathered is no-rbac-wildcards' to report.
+    for (const a of aggregations(objects)) {
+      if (a.gathers.some((b) => b.name === 'cluster-admin')) continue;
+      const names = a.gathers.map((b) => `"${b.name}"`).join(', ');
+      out.push(
+        finding(
+          id,
+          a.role,
+          `Selector ${a.index} of the aggregationRule matches the built-in ClusterRole${a.gathers.length > 1 ? 's' : ''} ${names}, whose rules the cluster copies into this role, which ${a.gathers[0]!.gives}: ` +
+            "select only labels that the set's own ClusterRoles carry.",
+          `aggregationRule.clusterRoleSelectors[${a.index}]`,
+        ),
+      );
     }
     return out;
   },

@@ -30,4 +30,22 @@ describe('no-cluster-admin-binding', () => {
     });
     expect(found).toHaveLength(2);
   });
+
+  it('reports the built-in roles that hold as much in practice, and leaves view and narrow system roles alone', () => {
+    const found = check(noClusterAdminBinding, [
+      binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'admin' }),
+      binding('RoleBinding', { kind: 'ClusterRole', name: 'edit' }),
+      binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'system:aggregate-to-edit' }),
+      binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'system:controller:clusterrole-aggregation-controller' }),
+      binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'system:aggregate-to-view' }),
+      binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'system:auth-delegator' }),
+      binding('RoleBinding', { kind: 'Role', name: 'admin' }),
+    ]);
+    expect(summary(found).map((f) => f.message)).toStrictEqual([
+      'The binding gives the built-in ClusterRole "admin", which grants everything in a namespace: Secrets, pods/exec, Roles and RoleBindings, to ServiceAccount "web": bind a Role that grants only what the workload needs.',
+      'The binding gives the built-in ClusterRole "edit", which writes Secrets, execs into pods and runs pods as any ServiceAccount of a namespace, to ServiceAccount "web": bind a Role that grants only what the workload needs.',
+      'The binding gives the built-in ClusterRole "system:aggregate-to-edit", which writes Secrets, execs into pods and runs pods as any ServiceAccount of a namespace, to ServiceAccount "web": bind a Role that grants only what the workload needs.',
+      'The binding gives the built-in ClusterRole "system:controller:clusterrole-aggregation-controller", which escalates and updates every ClusterRole, and so grants any permission, to ServiceAccount "web": bind a Role that grants only what the workload needs.',
+    ]);
+  });
 });

@@ -102,4 +102,33 @@ describe('no-rbac-escalation', () => {
     );
     expect(f?.exception).toBe('on-call debugging role');
   });
+
+  const aggregated = (...clusterRoleSelectors: unknown[]) =>
+    manifest('rbac.authorization.k8s.io/v1', 'ClusterRole', 'shop-app-reader', { aggregationRule: { clusterRoleSelectors }, rules: [] }, undefined);
+
+  it('reports an aggregationRule that gathers the built-in edit or admin parts, whose rules the cluster copies in', () => {
+    const found = check(rule, [
+      aggregated({ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' } }),
+      aggregated(
+        { matchLabels: { 'shop.example.com/reader': 'true' } },
+        { matchExpressions: [{ key: 'rbac.authorization.k8s.io/aggregate-to-edit', operator: 'Exists' }] },
+      ),
+    ]);
+    expect(summary(found).map((f) => [f.path, f.message])).toStrictEqual([
+      [
+        'aggregationRule.clusterRoleSelectors[0]',
+        'Selector 0 of the aggregationRule matches the built-in ClusterRoles "edit", "system:aggregate-to-admin", whose rules the cluster copies into this role, which ' +
+          "writes Secrets, execs into pods and runs pods as any ServiceAccount of a namespace: select only labels that the set's own ClusterRoles carry.",
+      ],
+      [
+        'aggregationRule.clusterRoleSelectors[1]',
+        'Selector 1 of the aggregationRule matches the built-in ClusterRole "system:aggregate-to-edit", whose rules the cluster copies into this role, which ' +
+          "writes Secrets, execs into pods and runs pods as any ServiceAccount of a namespace: select only labels that the set's own ClusterRoles carry.",
+      ],
+    ]);
+  });
+
+  it('leaves an aggregationRule that gathers cluster-admin to no-rbac-wildcards, and one of read-only roles alone', () => {
+    expect(check(rule, [aggregated({}), aggregated({ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } })])).toStrictEqual([]);
+  });
 });
