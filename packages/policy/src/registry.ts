@@ -14,7 +14,10 @@ import { dropAllCapabilities } from './rules/drop-all-capabilities.ts';
 import { ingressBackendExists } from './rules/ingress-backend-exists.ts';
 import { namedTargetPortExists } from './rules/named-target-port-exists.ts';
 import { networkPolicySelectsWorkload } from './rules/network-policy-selects-workload.ts';
+import { noAdmissionPolicy } from './rules/no-admission-policy.ts';
+import { noAdmissionWebhook } from './rules/no-admission-webhook.ts';
 import { noAutomountToken } from './rules/no-automount-token.ts';
+import { noExternalIps } from './rules/no-external-ips.ts';
 import { noClusterAdminBinding } from './rules/no-cluster-admin-binding.ts';
 import { noDeprecatedApi } from './rules/no-deprecated-api.ts';
 import { noDuplicateEnv } from './rules/no-duplicate-env.ts';
@@ -100,5 +103,8 @@ export const rules: readonly Rule[] = [
   noClusterAdminBinding,
   noRbacEscalation,
   noPublicBinding,
+  noAdmissionWebhook,
+  noAdmissionPolicy,
+  noExternalIps,
   noDeprecatedApi,
 ];
