@@ -76,6 +76,21 @@ describe('strata remove-app', () => {
     }
   });
 
+  it('changes nothing while a hand-written file is in its generated folders, and names the file and what to do', () => {
+    const extra = join(ws.root, 'overlays/prod', GONE, 'my-extra.yaml');
+    writeFileSync(extra, 'keep: me\n');
+    try {
+      const r = strata(ws.root, ['remove-app', GONE]);
+      expect(r.stderr).toBe(
+        `strata: remove-app ${GONE}: overlays/prod/${GONE}/my-extra.yaml has no generated header (written by hand), so remove-app does not delete it and its folder would stay, an app to Argo CD (every folder under overlays/<env>/ is one); move it out of base/${GONE}/ and overlays/<env>/${GONE}/ or delete it, then run remove-app again; nothing was changed\n`,
+      );
+      expect(r.status).toBe(1);
+      expect(git('status', '--porcelain')).toBe(`?? overlays/prod/${GONE}/my-extra.yaml\n`);
+    } finally {
+      rmSync(extra);
+    }
+  });
+
   it('leaves no trace of the app, and a tree that the pipeline and check pass', () => {
     expect(existsSync(join(ws.root, 'dist/prod', `${GONE}.yaml`))).toBe(true);
     const r = strata(ws.root, ['remove-app', GONE]);
@@ -118,6 +133,21 @@ describe('strata remove-app', () => {
     const check = strata(ws.root, ['check', '--no-cache']);
     expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures/);
     expect(check.status).toBe(0);
+  });
+
+  it('check fails on a folder of the removed app that a hand-written file keeps, naming it and why', () => {
+    mkdirSync(join(ws.root, 'overlays/prod', GONE));
+    writeFileSync(join(ws.root, 'overlays/prod', GONE, 'my-extra.yaml'), 'keep: me\n');
+    try {
+      const check = strata(ws.root, ['check']);
+      expect(check.stdout).toContain(
+        `overlays/prod/${GONE}/: a folder of no app (there is no apps/${GONE}) that holds overlays/prod/${GONE}/my-extra.yaml, written by hand: generate never deletes such files, and Argo CD makes an Application of every folder under overlays/prod/; move them out or delete the folder\n`,
+      );
+      expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures, 1 folder of no app/);
+      expect(check.status).toBe(1);
+    } finally {
+      rmSync(join(ws.root, 'overlays/prod', GONE), { recursive: true });
+    }
   });
 });
 

@@ -1,9 +1,9 @@
 import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
-import { appDirs, checkEnv, inEnvScope, Layout, loadApps, UsageError, type WarningOptions } from '@strata/project';
+import { appDirs, checkEnv, filesIn, inEnvScope, Layout, loadApps, UsageError, type WarningOptions } from '@strata/project';
 import { isGenerated, planApp, planChanges, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { isTopologyInput, keptTopology, staleTopology } from '@strata/graph/inputs';
@@ -11,7 +11,7 @@ import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { checkPolicySettings } from '@strata/validate/settings';
 import { FolderListing, readCache, sharedUnchanged, toolFingerprint, unchanged, type AppEntry, type PipelineCache } from './cache.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
-import type { Selection } from './generate.ts';
+import { orphanDirs, type Selection } from './generate.ts';
 import { explainImageEdits, type ImageEdit } from './image-drift.ts';
 
 export interface Drift {
@@ -33,6 +33,11 @@ export interface CheckResult {
   readonly unmatchedPatches: string[];
   /** Objects that two apps of one env share, so that the env root cannot be built. */
   readonly envRootCollisions: string[];
+  /**
+   * Folders under base/ and overlays/ of no app (or env) that hold files written by hand, one line
+   * each: generate never deletes those, and Argo CD makes an Application of each such overlay folder.
+   */
+  readonly strayFolders: string[];
   /** App overlays compared. */
   readonly overlays: number;
   /** Of those, the ones whose comparison the last pipeline did and that nothing has changed since. */
@@ -128,6 +133,33 @@ function topologyDrift(root: string, generated: ReadonlySet<string>, planned: Re
     for (const s of staleTopology(root, env, inputs)) drift.push({ file: s.file, kind: 'changed', diff: s.message, picture: true });
   }
   return drift;
+}
+
+/**
+ * The folders under base/ and overlays/ of no app (or env) that hold a file without the generated
+ * header, one line each naming those files: generate removes a stale generated file but never a
+ * hand-written one, so the folder stays, and Argo CD's directory generator (overlays/<env>/*) makes
+ * an Application of it.
+ */
+function strays(root: string, apps: ReadonlySet<string>): string[] {
+  const lines: string[] = [];
+  for (const dir of orphanDirs(root, apps, undefined).sort()) {
+    const own = filesIn(join(root, dir), { links: true })
+      .map((f) => relative(root, f).split(sep).join('/'))
+      .filter((f) => !isGenerated(read(join(root, f)) ?? ''));
+    if (own.length === 0) continue;
+    const app = dir.split('/').at(-1)!;
+    const whose =
+      dir.split('/').length === 2 && dir.startsWith(`${Layout.overlays}/`) ? `no env (${app} is not one)` : `no app (there is no ${Layout.app(app)})`;
+    const argo =
+      dir.startsWith(`${Layout.overlays}/`) && dir.split('/').length === 3
+        ? `, and Argo CD makes an Application of every folder under ${dirname(dir)}/`
+        : '';
+    lines.push(
+      `${dir}/: a folder of ${whose} that holds ${own.join(', ')}, written by hand: generate never deletes such files${argo}; move them out or delete the folder`,
+    );
+  }
+  return lines;
 }
 
 /**
@@ -254,6 +286,8 @@ export async function check(workspace: string, selection: Selection = {}, option
     if (!r.ok) buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed', ...(r.toolFailed && { toolFailed: true }) });
   }
 
+  const strayFolders = everything ? strays(root, new Set(names)) : [];
+
   const reusedSelected = selected.filter((n) => reused.has(n)).length;
   return {
     drift,
@@ -262,6 +296,7 @@ export async function check(workspace: string, selection: Selection = {}, option
     buildFailures,
     unmatchedPatches,
     envRootCollisions,
+    strayFolders,
     overlays: selected.length * envs.length,
     reused: reusedSelected * envs.length,
     envRoots: envs.length,

@@ -15,8 +15,6 @@ export interface RemoveResult {
   readonly removed: string[];
   /** Files rewritten without the app (registration, env roots, gitops/, the lockfile, the cache). */
   readonly written: string[];
-  /** Files in the app's generated folders without the generated header: left alone. */
-  readonly foreign: string[];
 }
 
 /** Every file under `dir` (relative to the root), skipping folders named in `skip`. */
@@ -87,6 +85,17 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
   const known = appDirs(root);
   if (!known.includes(name)) throw new UsageError(`unknown app "${name}"; known apps: ${known.join(', ') || '(none)'}`);
   const remaining = known.filter((a) => a !== name);
+  // A file written by hand in the app's generated folders is never deleted, and it would keep its
+  // folder, which Argo CD's directory generator makes an Application of (overlays/<env>/*): the
+  // removal is refused before anything changes, for the person to move or delete it.
+  const generatedDirs = [Layout.baseOf(name), ...ENVIRONMENTS.map((e) => Layout.overlay(e, name))];
+  const foreign = generatedDirs.flatMap((d) => filesUnder(root, d)).filter((file) => !isGenerated(read(join(root, file)) ?? ''));
+  if (foreign.length > 0) {
+    const files = foreign.length === 1 ? `${foreign[0]} has` : `${foreign.join(', ')} have`;
+    throw new Error(
+      `remove-app ${name}: ${files} no generated header (written by hand), so remove-app does not delete it and its folder would stay, an app to Argo CD (every folder under overlays/<env>/ is one); move it out of ${Layout.baseOf(name)}/ and overlays/<env>/${name}/ or delete it, then run remove-app again; nothing was changed`,
+    );
+  }
 
   // What the others make of the shared files: the env roots list every app, gitops/ is planned
   // from the build of each other app's committed overlays, as `strata gitops` and import plan it,
@@ -142,13 +151,8 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
     }
   }
 
-  const foreign: string[] = [];
   const removed = new Set<string>(filesUnder(root, `apps/${name}`, new Set(['node_modules'])));
-  const generatedDirs = [`base/${name}`, ...ENVIRONMENTS.map((e) => Layout.overlay(e, name))];
-  for (const file of generatedDirs.flatMap((d) => filesUnder(root, d))) {
-    if (isGenerated(read(join(root, file)) ?? '')) removed.add(file);
-    else foreign.push(file);
-  }
+  for (const file of generatedDirs.flatMap((d) => filesUnder(root, d))) removed.add(file);
   // gitops/ files that the plan without the app no longer has.
   for (const file of filesUnder(root, 'gitops'))
     if (!shared.has(file) && file.endsWith('.yaml') && isGenerated(read(join(root, file)) ?? '')) removed.add(file);
@@ -177,5 +181,5 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
   } catch {
     // not linked
   }
-  return { app: name, removed: [...removed].sort(), written: [...writes.keys()].sort(), foreign };
+  return { app: name, removed: [...removed].sort(), written: [...writes.keys()].sort() };
 }

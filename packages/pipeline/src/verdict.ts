@@ -39,7 +39,7 @@ export interface GateVerdict extends PipelineVerdict {
   readonly serverErrors: number;
 }
 
-/** A check's findings: drift, round-trip mismatches, build failures, patches that match nothing, env-root collisions. */
+/** A check's findings: drift, round-trip mismatches, build failures, patches that match nothing, env-root collisions, folders of no app. */
 export interface CheckVerdict extends Verdict {
   readonly findings: number;
 }
@@ -86,9 +86,10 @@ export function gateVerdict(r: { readonly pipeline: PipelineFindings; readonly v
 
 /** What `strata check` found, and whether it passed. */
 export function checkVerdict(
-  r: Pick<CheckResult, 'drift' | 'roundTrip' | 'buildFailures' | 'unmatchedPatches' | 'envRootCollisions' | 'overlays' | 'envRoots'>,
+  r: Pick<CheckResult, 'drift' | 'roundTrip' | 'buildFailures' | 'unmatchedPatches' | 'envRootCollisions' | 'strayFolders' | 'overlays' | 'envRoots'>,
 ): CheckVerdict {
-  const findings = r.drift.length + r.roundTrip.length + r.buildFailures.length + r.unmatchedPatches.length + r.envRootCollisions.length;
+  const findings =
+    r.drift.length + r.roundTrip.length + r.buildFailures.length + r.unmatchedPatches.length + r.envRootCollisions.length + r.strayFolders.length;
   return { ...decide(findings, toolFailure(r.buildFailures, r.overlays + r.envRoots)), findings };
 }
 

@@ -240,6 +240,7 @@ describe('checkVerdict', () => {
     buildFailures: [],
     unmatchedPatches: [],
     envRootCollisions: [],
+    strayFolders: [],
     overlays: 3,
     envRoots: 3,
     ...over,
@@ -254,9 +255,10 @@ describe('checkVerdict', () => {
         buildFailures: [{ overlay: 'overlays/prod/web', error: 'boom' }],
         unmatchedPatches: ['a: b'],
         envRootCollisions: ['c: d'],
+        strayFolders: ['overlays/prod/gone/: e'],
       }),
     );
-    expect(v).toStrictEqual({ outcome: 'failed', findings: 5 });
+    expect(v).toStrictEqual({ outcome: 'failed', findings: 6 });
   });
 
   it('is unjudged when kustomize failed without judging, counted against app overlays and env roots', () => {

@@ -20,12 +20,13 @@ export function registerCheck(program: Command): void {
       const refused = r.drift.length > 0 ? (await generateRefusal(root, selection(o))).filter((l) => !r.envRootCollisions.includes(l)) : [];
       printDrift(r.drift);
       for (const f of r.buildFailures) err(`${f.overlay}: kustomize build failed: ${f.error}`);
-      for (const line of [...comparisonLines(r), ...refused]) out(line);
+      for (const line of [...comparisonLines(r), ...r.strayFolders, ...refused]) out(line);
       const reused = r.reused > 0 ? ` (${r.reused} as the last pipeline compared them)` : '';
       const proven = r.envRoots - r.envRootsBuilt;
       out(
         `check: ${r.files} files, ${r.overlays} app overlays${reused} and ${r.envRoots} env roots (${proven} proven from their apps, ${r.envRootsBuilt} built): ` +
-          `${r.drift.length} drifted, ${nounCount(r.roundTrip.length, 'round-trip mismatch', 'round-trip mismatches')}, ${nounCount(r.buildFailures.length, 'build failure')} (${seconds()})`,
+          `${r.drift.length} drifted, ${nounCount(r.roundTrip.length, 'round-trip mismatch', 'round-trip mismatches')}, ${nounCount(r.buildFailures.length, 'build failure')}` +
+          `${r.strayFolders.length > 0 ? `, ${nounCount(r.strayFolders.length, 'folder of no app', 'folders of no app')}` : ''} (${seconds()})`,
       );
       printDriftHints(r.drift, r.imageEdits, refused);
       settle(checkVerdict(r));

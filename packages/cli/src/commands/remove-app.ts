@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { findRoot } from '@strata/project';
-import { err, out, seconds } from '../common.ts';
+import { out, seconds } from '../common.ts';
 
 /** Adds `strata remove-app` to the program. */
 export function registerRemoveApp(program: Command): void {
@@ -15,7 +15,6 @@ export function registerRemoveApp(program: Command): void {
       const r = await removeApp(findRoot(), name);
       for (const f of r.removed) out(`removed ${f}`);
       for (const f of r.written) out(`wrote ${f}`);
-      for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
       out(`remove-app: ${name} removed: ${r.removed.length} files removed, ${r.written.length} rewritten; commit the result (${seconds()})`);
     });
 }
