@@ -203,7 +203,25 @@ export async function setImage(
   return applyEdits(root, 'strata set image', [{ app: app!, env, container, pin }], [app!], options);
 }
 
-/** `strata promote`: copies each image pin of the apps (all by default) from one env to the next. */
+/** Thrown when promote cannot make the target run what the source runs (exit 1): the envs, not the call, are wrong. */
+export class PromoteError extends Error {
+  override readonly name = 'PromoteError';
+}
+
+/**
+ * Whether `target` runs what `source` runs: the same reference, or the source's `repo:tag` pinned
+ * by digest in the target (what prod's require-image-digest asks of a release staging runs by tag).
+ */
+function sameRelease(source: ImagePin, target: ImagePin): boolean {
+  if (pinRef(source) === pinRef(target)) return true;
+  return source.repository === target.repository && source.digest === undefined && source.tag !== undefined && source.tag === target.tag;
+}
+
+/**
+ * `strata promote`: copies each image pin of the apps (all by default) from one env to the next;
+ * refuses (PromoteError, nothing written) when a container the source does not pin runs another
+ * image in the target.
+ */
 export async function promote(
   root: string,
   options: { from: string; to: string; apps?: readonly string[] } & WarningOptions,
@@ -214,10 +232,27 @@ export async function promote(
   if (from === to) throw new UsageError(`promote --from ${from} --to ${to}: the envs must differ`);
   const apps = await loadApps(root, options.apps, { fresh: true, onWarning: options.onWarning });
   const edits: Edit[] = [];
+  const unpinned: string[] = [];
   for (const app of apps) {
-    // Only what images.json pins in the source env moves: an image left to the app's defaults is
-    // the same in both envs already.
-    for (const [container, pin] of Object.entries(readPins(root, app)[from] ?? {})) edits.push({ app, env: to, container, pin });
+    const pins = readPins(root, app);
+    const source = pins[from] ?? {};
+    // What images.json pins in the source env moves.
+    for (const [container, pin] of Object.entries(source)) edits.push({ app, env: to, container, pin });
+    // A container the source leaves to the app's config has no pin to move: when the target runs
+    // another image, promoting cannot make it run what the source runs, and saying nothing changed
+    // would be false.
+    for (const container of Object.keys(app.images ?? {})) {
+      if (source[container]) continue;
+      const runs = currentPin(app, from, container);
+      const target = currentPin(app, to, container);
+      if (sameRelease(runs, target)) continue;
+      unpinned.push(
+        `${Layout.pins(app.name)}: ${from} pins no image for ${app.name}/${container} (it runs ${pinRef(runs)}, from its config) ` +
+          `while ${to} runs ${pinRef(target)} (${pins[to]?.[container] ? 'pinned' : 'from its config'}); ` +
+          `nothing promoted: pin ${from} first with npx strata set image --app ${app.name} --env ${from} --container ${container} <image>`,
+      );
+    }
   }
+  if (unpinned.length > 0) throw new PromoteError(unpinned.join('\n'));
   return applyEdits(root, 'strata promote', edits, apps, options);
 }
