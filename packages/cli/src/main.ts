@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '@strata/project';
+import { appCodeFailures, asyncAppFailure } from '@strata/core/sources';
 import { OUTPUT_FORMATS, type OutputFormat, reportError } from '@strata/validate/formats';
-import { errorLines, exitCodeFor } from './exit.ts';
+import { EXIT, errorLines, exitCodeFor } from './exit.ts';
 import { err, out, VERSION } from './common.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerBuild } from './commands/build.ts';
@@ -116,8 +117,52 @@ function strictOptions(cmd: Command): void {
 }
 strictOptions(program);
 
+/** The failures of app code already printed: each once, though every render of the app threw it. */
+const reported = new Set<string>();
+/** Whether the command has ended: a failure of app code after that is reported as it comes. */
+let ended = false;
+
+/**
+ * Prints what app code threw after its call had returned (from a timer or a promise it started),
+ * each once. The command fails for it, unless it had committed a change by then: that change was
+ * made from what the render returned and stands, and saying the command failed would be false.
+ */
+async function reportAppFailures(): Promise<void> {
+  if (appCodeFailures().every((f) => reported.has(f.message))) return;
+  const { committedChanges } = await import('@strata/emit/journal');
+  // Taken after the import: failures reported meanwhile are not said twice.
+  let fresh = 0;
+  for (const f of appCodeFailures()) {
+    if (reported.has(f.message)) continue;
+    reported.add(f.message);
+    err(`strata: ${f.message}`);
+    fresh++;
+  }
+  if (fresh === 0) return;
+  if (committedChanges() > 0) err('strata: the change to the tree was written before the app failed, from what its render returned; it stands');
+  else process.exitCode = Math.max(Number(process.exitCode ?? 0), EXIT.invalid);
+}
+
+/**
+ * An exception nothing caught, or a rejection nothing handled: app code's is the app's failure,
+ * reported as one line at its own file; anything else is the program's, and ends it as main's
+ * own errors do.
+ */
+async function uncaught(e: unknown): Promise<void> {
+  if (asyncAppFailure(e)) {
+    if (ended) await reportAppFailures();
+    return;
+  }
+  for (const line of errorLines(e)) err(`strata: ${line}`);
+  if (process.env.STRATA_DEBUG) err((e as Error).stack ?? '');
+  process.exit(exitCodeFor(e) || EXIT.usage);
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
   given = new Map();
+  ended = false;
+  if (process.listenerCount('uncaughtException') === 0) process.on('uncaughtException', uncaught);
+  if (process.listenerCount('unhandledRejection') === 0) process.on('unhandledRejection', uncaught);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
@@ -132,6 +177,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       for (const line of errorLines(e)) err(`strata: ${line}`);
       if (process.env.STRATA_DEBUG) err((e as Error).stack ?? '');
     }
+    if (e instanceof Error) reported.add(e.message);
     process.exitCode = exitCodeFor(e);
   }
+  // What app code started at once has run by the next turn: its failures belong to this command.
+  await new Promise((done) => setTimeout(done, 0));
+  await reportAppFailures();
+  ended = true;
 }

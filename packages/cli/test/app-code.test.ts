@@ -130,4 +130,43 @@ describe('app code run by strata', () => {
       ),
     ]);
   });
+  it("a render that throws from a timer or a promise it started fails the command in one line at the app's own line, and set image then writes nothing", () => {
+    for (const code of [
+      "if (c.namespace) setTimeout(() => { throw new Error('late'); }, 0);",
+      "if (c.namespace) Promise.reject(new Error('late'));",
+    ]) {
+      inRender(code);
+      const line = new RegExp(`^strata: ${RENDER}:32:\\d+: app ${APP}: render threw asynchronously: late$`);
+      const check = strata(ws.root, ['check']);
+      expect(check.status, code).toBe(1);
+      expect(
+        check.stderr.split('\n').filter((l) => l.includes('late')),
+        code,
+      ).toStrictEqual([expect.stringMatching(line)]);
+      expect(check.stderr, code).not.toContain('strata-apps-');
+
+      const pins = join(ws.root, `apps/${APP}/images.json`);
+      const before = readFileSync(pins, 'utf8');
+      const tree = treeOf(ws.root);
+      const set = strata(ws.root, ['set', 'image', '--app', APP, '--env', 'staging', ':1.6.0']);
+      expect(set.status, code).toBe(1);
+      expect(
+        set.stderr.split('\n').filter((l) => l.includes('late')),
+        code,
+      ).toStrictEqual([expect.stringMatching(line)]);
+      expect(readFileSync(pins, 'utf8')).toBe(before);
+      expect(treeOf(ws.root)).toStrictEqual(tree);
+      restore?.();
+      restore = undefined;
+    }
+  });
+
+  it('a render that throws from a timer after its change was written reports the error and says the change stands, exit 0', () => {
+    inRender("if (c.namespace) setTimeout(() => { throw new Error('late'); }, 1500);");
+    const r = strata(ws.root, ['set', 'image', '--app', APP, '--env', 'staging', ':1.6.0']);
+    expect(r.stderr).toMatch(new RegExp(`^strata: ${RENDER}:32:\\d+: app ${APP}: render threw asynchronously: late$`, 'm'));
+    expect(r.stderr).toMatch(/^strata: the change to the tree was written before the app failed, from what its render returned; it stands$/m);
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(ws.root, `apps/${APP}/images.json`), 'utf8')).toContain('"1.6.0"');
+  });
 });

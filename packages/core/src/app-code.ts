@@ -12,8 +12,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface AppCodeScope {
   /** The app's name. */
   readonly app: string;
-  /** What the app's code was doing, for messages: `render`, `loading`. */
+  /** What the app's code was doing, for messages: `render`, `the module`. */
   readonly doing: string;
+  /** The workspace root and the app's folder in it (`apps/<name>`), when known: its errors name its files. */
+  readonly root?: string;
+  readonly dir?: string;
 }
 
 /** Thrown where app code calls `process.exit`: the program goes on, and reports the app. */
@@ -33,12 +36,14 @@ interface State {
   exit?: typeof process.exit;
   /** Per app, whether what it printed last ended its line: the next line starts with the app's name. */
   readonly lineOpen: Map<string, boolean>;
+  /** What app code threw after its call had returned (from a timer, a promise), in order. */
+  readonly failures: Error[];
 }
 
 // One state per process, whatever copies of core it runs (see sources.ts's registry).
 const STATE: unique symbol = Symbol.for('@strata/core/app-code');
 const shared = globalThis as typeof globalThis & { [STATE]?: State };
-const state: State = (shared[STATE] ??= { runs: new AsyncLocalStorage(), lineOpen: new Map() });
+const state: State = (shared[STATE] ??= { runs: new AsyncLocalStorage(), lineOpen: new Map(), failures: [] });
 
 /** The app code that the running code belongs to, if any: also in a timer or promise it started. */
 export function appCodeScope(): AppCodeScope | undefined {
@@ -119,4 +124,25 @@ export async function runAppCodeAsync<T>(scope: AppCodeScope, fn: () => Promise<
   }
   if (run.exited) throw run.exited;
   return result;
+}
+
+/** Records that app code failed after its call had returned: no change is committed from then on. */
+export function recordAppFailure(failure: Error): void {
+  state.failures.push(failure);
+}
+
+/** What app code threw after its call had returned, in this process, in order. */
+export function appCodeFailures(): readonly Error[] {
+  return state.failures;
+}
+
+/**
+ * Once apps were rendered, before what they rendered is written: lets the timers and promises
+ * their code started at once run, and throws the first failure of app code by then, so that a
+ * render that throws asynchronously fails the command before anything is written.
+ */
+export async function settleAppCode(): Promise<void> {
+  await new Promise((done) => setTimeout(done, 0));
+  const [first] = state.failures;
+  if (first) throw first;
 }

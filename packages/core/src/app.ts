@@ -138,7 +138,10 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
       const config = env ? configFor(env) : configWith(used);
       let objects: readonly KubeObject[];
       try {
-        objects = runAppCode({ app: definition.name, doing: 'render' }, () => definition.render(config, { app: definition.name }));
+        const origin = originOf(app);
+        objects = runAppCode({ app: definition.name, doing: 'render', ...(origin ? { root: origin.root, dir: origin.dir } : {}) }, () =>
+          definition.render(config, { app: definition.name }),
+        );
       } catch (err) {
         throw thrownIn(app, where, err);
       }

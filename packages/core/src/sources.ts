@@ -2,6 +2,17 @@ import { existsSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appCodeScope, recordAppFailure } from './app-code.ts';
+
+export {
+  AppExitError,
+  appCodeFailures,
+  appCodeScope,
+  runAppCode,
+  runAppCodeAsync,
+  settleAppCode,
+  type AppCodeScope,
+} from './app-code.ts';
 
 /**
  * Where an app's errors point: the files it was loaded from, and the original lines of the bundle
@@ -138,4 +149,37 @@ export function keyPosition(text: string, path: readonly string[], value?: unkno
   const before = text.slice(0, at).split('\n');
   return { line: before.length, column: before.at(-1)!.length + 1 };
 }
-export { appCodeScope, AppExitError, runAppCode, runAppCodeAsync, type AppCodeScope } from './app-code.ts';
+
+/** An app's code that threw after its call had returned: from a timer or a promise it started. */
+export class AppCodeError extends Error {
+  override readonly name = 'AppCodeError';
+}
+
+/**
+ * For an exception nothing caught, or a rejection nothing handled: when app code threw it (the
+ * code that runs is app code's, or something app code started), the app's failure, at the place
+ * in its own files it was thrown from, recorded so that no change is committed from then on.
+ * Undefined for anything else, which is the program's own.
+ */
+export function asyncAppFailure(err: unknown): AppCodeError | undefined {
+  const scope = appCodeScope();
+  if (!scope) return undefined;
+  let message: string;
+  if (err instanceof Error) message = err.message.split('\n').join('; ');
+  else {
+    try {
+      message = `a non-Error value: ${JSON.stringify(err) ?? String(err)}`;
+    } catch {
+      message = `a non-Error value: ${String(err)}`;
+    }
+  }
+  let where = `apps/${scope.app}`;
+  if (scope.root && scope.dir) {
+    const at = errorLocation(err, join(scope.root, scope.dir));
+    const origin = { root: scope.root, dir: scope.dir };
+    where = at ? `${relative(scope.root, at.file)}:${at.line}:${at.column}` : scope.doing === 'render' ? renderFileOf(origin) : appFileOf(origin);
+  }
+  const failure = new AppCodeError(`${where}: app ${scope.app}: ${scope.doing} threw asynchronously: ${message}`, { cause: err });
+  recordAppFailure(failure);
+  return failure;
+}

@@ -19,6 +19,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, posix, sep } from 'node:path';
+import { appCodeFailures } from '@strata/core/sources';
 import { findRoot, Layout, sweepScratchOnce } from '@strata/project';
 import { removeStaleTemporaries } from './atomic.ts';
 import { isStaleLockDraft, lockTree, TreeBusyError, WRITE_STATE_DIR, type LockOptions } from './lock.ts';
@@ -266,6 +267,7 @@ export function commitTransaction(
   hooks: CommitHooks & { readonly prune?: readonly string[] } = {},
 ): void {
   if (writes.length === 0 && removed.length === 0) return;
+  refuseAfterAppFailure();
   const txn = newTransactionFolder(root);
   const ops: Operation[] = [];
   const dirs: string[] = [];
@@ -305,7 +307,25 @@ export function commitTransaction(
     throw undoneChange(err, root);
   }
   finish(txn, journal, hooks.atStep);
+  committed++;
   if (written) for (const [n, status] of written) hooks.onWritten!(journal.ops[n]!.path, status);
+}
+
+/** Changes this process committed to a tree. */
+let committed = 0;
+
+/** How many changes this process committed to a tree: a failure reported after one must say that it stands. */
+export function committedChanges(): number {
+  return committed;
+}
+
+/**
+ * App code that threw after its render had returned (from a timer it started) failed the render:
+ * nothing made from it is committed.
+ */
+function refuseAfterAppFailure(): void {
+  const [failure] = appCodeFailures();
+  if (failure) throw failure;
 }
 
 /**
@@ -400,6 +420,8 @@ export function openTransaction(root: string, hooks: Pick<CommitHooks, 'atStep' 
     },
     commit() {
       if (closed) throw new Error('the transaction is already committed or aborted');
+      // Before it closes: the caller's abort then puts every file back.
+      refuseAfterAppFailure();
       close();
       if (!txn) return;
       const done: Journal = { version: 1, ops, dirs };
@@ -407,6 +429,7 @@ export function openTransaction(root: string, hooks: Pick<CommitHooks, 'atStep' 
       // The commit point: without the mark, a recovery completes the journal (every step is done).
       unlinkSync(join(txn, ABORT));
       if (hooks.durable) fsyncPath(txn);
+      committed++;
       finish(txn, done, hooks.atStep);
     },
     abort,

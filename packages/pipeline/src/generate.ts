@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
+import { settleAppCode } from '@strata/core/sources';
 import { appDirs, checkEnv, inEnvScope, Layout, loadApps, type WarningOptions } from '@strata/project';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { checkPolicySettings } from '@strata/validate/settings';
@@ -59,6 +60,8 @@ export async function planTree(root: string, selection: Selection = {}, options:
     for (const [path, content] of gitops) files.set(path, content);
     dirs.push(Layout.gitops);
   }
+  // A render that threw from a timer or promise it started fails here, before anything is written.
+  await settleAppCode();
   return { plans, files, dirs };
 }
 

@@ -235,7 +235,10 @@ export async function loadApps(
     try {
       imported.add(file);
       await beforeTypeScriptImport();
-      mod = (await runAppCodeAsync({ app: dir, doing: 'the module' }, () => import(pathToFileURL(file).href))) as Record<string, unknown>;
+      mod = (await runAppCodeAsync({ app: dir, doing: 'the module', root, dir: Layout.app(dir) }, () => import(pathToFileURL(file).href))) as Record<
+        string,
+        unknown
+      >;
     } catch (err) {
       throw loadProblem(root, dir, err);
     }
