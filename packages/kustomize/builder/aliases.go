@@ -34,6 +34,10 @@ type guardedFS struct {
 	name    func(string) string
 	mu      sync.Mutex
 	refused error
+	// originsIn, when set, is the folder built with origins (origins.go): its kustomization is read
+	// as asking for them; asked says whether it did so itself.
+	originsIn string
+	asked     bool
 }
 
 func (g *guardedFS) ReadFile(p string) ([]byte, error) {
@@ -49,6 +53,13 @@ func (g *guardedFS) ReadFile(p string) ([]byte, error) {
 		}
 		g.mu.Unlock()
 		return nil, refusal
+	}
+	if isRootKustomization(p, g.originsIn) {
+		with, asked := withOriginAnnotations(data)
+		g.mu.Lock()
+		g.asked = asked
+		g.mu.Unlock()
+		return with, nil
 	}
 	return data, nil
 }

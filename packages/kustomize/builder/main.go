@@ -15,7 +15,8 @@
 // a line arrives. Paths are relative to the working directory. A line may instead be a JSON object,
 // {"overlay":"overlays/dev/app","files":{"base/app/kustomization.yaml":"...",...}}: the overlay is
 // then built from those files alone, held in memory (paths relative to the same root), so a caller
-// that has just rendered a tree can build it before, or without, writing it. For every directory it
+// that has just rendered a tree can build it before, or without, writing it. Without "files" it is
+// built from disk; "origins": true adds the origin of each object (origins.go). For every directory it
 // writes one JSON line to stdout, in completion order:
 //
 //	{"overlay":"overlays/dev/app","ok":true,"yaml":"...","millis":3.1}
@@ -57,6 +58,8 @@ import (
 type request struct {
 	Overlay string            `json:"overlay"`
 	Files   map[string]string `json:"files"`
+	// Origins asks for the origin of each object (origins.go).
+	Origins bool `json:"origins"`
 }
 
 type result struct {
@@ -65,6 +68,8 @@ type result struct {
 	YAML    string  `json:"yaml"`
 	Error   string  `json:"error,omitempty"`
 	Millis  float64 `json:"millis"`
+	// Origins, when asked for: one per object of YAML, in order; null where kustomize tracks none.
+	Origins []*origin `json:"origins,omitempty"`
 }
 
 // options mirrors `kustomize build DIR` in v5.8.1 without flags (commands/build.HonorKustomizeFlags):
@@ -84,7 +89,7 @@ func options() *krusty.Options {
 // build runs the kustomization at path in fs, reported as dir; name turns a path read into the one
 // its errors show. A panic inside kustomize becomes that directory's error instead
 // of ending the process, and with it every other build in flight.
-func build(fs filesys.FileSystem, dir, path string, name func(string) string) (r result) {
+func build(fs filesys.FileSystem, dir, path string, name func(string) string, origins bool) (r result) {
 	started := time.Now()
 	r.Overlay = dir
 	defer func() {
@@ -94,6 +99,11 @@ func build(fs filesys.FileSystem, dir, path string, name func(string) string) (r
 		r.Millis = float64(time.Since(started).Microseconds()) / 1000
 	}()
 	guarded := &guardedFS{FileSystem: fs, name: name}
+	if origins {
+		if abs, err := filepath.Abs(path); err == nil {
+			guarded.originsIn = filepath.Clean(abs)
+		}
+	}
 	m, err := krusty.MakeKustomizer(options()).Run(guarded, path)
 	if refused := guarded.firstRefusal(); refused != nil {
 		// Said alone: kustomize's wrapping would bury it in its retries of the path as a folder.
@@ -103,6 +113,15 @@ func build(fs filesys.FileSystem, dir, path string, name func(string) string) (r
 	if err != nil {
 		r.Error = err.Error()
 		return r
+	}
+	if guarded.originsIn != "" {
+		guarded.mu.Lock()
+		asked := guarded.asked
+		guarded.mu.Unlock()
+		if r.Origins, err = originsOf(m, asked); err != nil {
+			r.Error = err.Error()
+			return r
+		}
 	}
 	yml, err := asYAML(m)
 	if err != nil {
@@ -208,7 +227,7 @@ func main() {
 // overlay's files.
 func buildLine(disk filesys.FileSystem, line string) result {
 	if !strings.HasPrefix(line, "{") {
-		return build(disk, line, line, relativeToWorkingDir)
+		return build(disk, line, line, relativeToWorkingDir, false)
 	}
 	var req request
 	if err := json.Unmarshal([]byte(line), &req); err != nil {
@@ -216,13 +235,16 @@ func buildLine(disk filesys.FileSystem, line string) result {
 		fmt.Fprintf(os.Stderr, "strata-kustomize-builder: unreadable request: %v\n", err)
 		return result{Error: fmt.Sprintf("unreadable request: %v", err)}
 	}
+	if req.Files == nil {
+		return build(disk, req.Overlay, req.Overlay, relativeToWorkingDir, req.Origins)
+	}
 	mem := filesys.MakeFsInMemory()
 	for name, content := range req.Files {
 		if err := mem.WriteFile(filepath.Join("/", name), []byte(content)); err != nil {
 			return result{Overlay: req.Overlay, Error: fmt.Sprintf("%s: %v", name, err)}
 		}
 	}
-	return build(mem, req.Overlay, filepath.Join("/", req.Overlay), func(p string) string { return strings.TrimPrefix(p, "/") })
+	return build(mem, req.Overlay, filepath.Join("/", req.Overlay), func(p string) string { return strings.TrimPrefix(p, "/") }, req.Origins)
 }
 
 // relativeToWorkingDir names a file read from disk as the caller knows it: relative to the working

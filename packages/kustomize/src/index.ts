@@ -52,6 +52,22 @@ export interface BuildResult {
    */
   readonly toolFailed?: true;
   readonly millis: number;
+  /**
+   * Where each object of `yaml` comes from, in order, when asked for (`BuildOptions.origins`) and the
+   * builder built it: a file of the tree, relative to the folder built, a remote repository, or the
+   * kustomization whose generator made it; null where kustomize tracks none.
+   */
+  readonly origins?: readonly (BuildOrigin | null)[];
+}
+
+/** Where one built object comes from, as kustomize tracks it (its config.kubernetes.io/origin). */
+export interface BuildOrigin {
+  /** A file of the tree, relative to the folder built. */
+  readonly path?: string;
+  /** The remote repository it was fetched from. */
+  readonly repo?: string;
+  /** The kustomization, relative to the folder built, whose generator made it. */
+  readonly configuredIn?: string;
 }
 
 /** The error text of a failed build: kustomize's message on one line, without cobra's `Error: `. */
@@ -216,6 +232,7 @@ interface BuilderLine {
   /** Set here, never by the builder: it stopped before answering. */
   readonly toolFailed?: true;
   readonly millis: number;
+  readonly origins?: readonly (BuildOrigin | null)[];
 }
 
 /** A running builder: overlays are sent to it as they become ready, results come back as they finish. */
@@ -223,9 +240,10 @@ export interface BuilderSession {
   /**
    * Builds one overlay (a folder relative to the root) from disk or, when `files` is given, from
    * those files alone (paths relative to the root), held in memory: a tree can be built before it is
-   * written. Never rejects: a failure is a result.
+   * written. With `origins`, the result says where each object comes from. Never rejects: a failure
+   * is a result.
    */
-  build(overlay: string, files?: ReadonlyMap<string, string>): Promise<BuildResult>;
+  build(overlay: string, files?: ReadonlyMap<string, string>, options?: { readonly origins?: boolean }): Promise<BuildResult>;
   /** Sends no more overlays; resolves when every answer is in and the process has ended. */
   close(): Promise<void>;
 }
@@ -270,14 +288,14 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
     child.on('close', (code, signal) => end(signal !== null ? `killed by ${signal}` : `exit code ${code}`));
   });
   return {
-    build(overlay, files) {
+    build(overlay, files, options) {
       const started = performance.now();
       const name = overlayName(root, overlay);
       return new Promise<BuildResult>((resolve) => {
         const answer = (r: BuilderLine) =>
           resolve(
             r.ok
-              ? { overlay: name, ok: true, yaml: r.yaml, millis: r.millis }
+              ? { overlay: name, ok: true, yaml: r.yaml, millis: r.millis, ...(r.origins ? { origins: r.origins } : {}) }
               : {
                   overlay: name,
                   ok: false,
@@ -289,7 +307,12 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
           );
         if (failure) return answer({ overlay, ok: false, yaml: '', error: failure, toolFailed: true, millis: 0 });
         pending.set(overlay, [...(pending.get(overlay) ?? []), answer]);
-        child.stdin.write(files ? `${JSON.stringify({ overlay, files: Object.fromEntries(files) })}\n` : `${overlay}\n`);
+        const origins = options?.origins ? { origins: true } : {};
+        child.stdin.write(
+          files || options?.origins
+            ? `${JSON.stringify({ overlay, ...(files ? { files: Object.fromEntries(files) } : {}), ...origins })}\n`
+            : `${overlay}\n`,
+        );
       });
     },
     close() {
@@ -300,9 +323,14 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
 }
 
 /** Builds every overlay in one builder process. */
-async function buildWithBuilder(session: BuilderSession, overlays: readonly string[], onResult?: (r: BuildResult) => void): Promise<BuildResult[]> {
+async function buildWithBuilder(
+  session: BuilderSession,
+  overlays: readonly string[],
+  onResult?: (r: BuildResult) => void,
+  origins?: boolean,
+): Promise<BuildResult[]> {
   const results = overlays.map((o) =>
-    session.build(o).then((r) => {
+    session.build(o, undefined, origins ? { origins } : undefined).then((r) => {
       onResult?.(r);
       return r;
     }),
@@ -331,6 +359,11 @@ export interface BuildOptions {
    * temporary folder, say). @default resolveBuilder(root)
    */
   readonly builder?: string;
+  /**
+   * Ask the builder where each object comes from (`BuildResult.origins`); the kustomize engine
+   * cannot say. @default false
+   */
+  readonly origins?: boolean;
 }
 
 /**
@@ -344,7 +377,7 @@ export async function buildOverlays(root: string, overlays: readonly string[], o
   const engine = options.engine ?? (options.command || process.env.STRATA_KUSTOMIZE ? 'kustomize' : undefined);
   if (engine !== 'kustomize') {
     const session = startBuilder(root, { concurrency: n, ...(options.builder ? { builder: options.builder } : {}) });
-    if (session) return buildWithBuilder(session, overlays, options.onResult);
+    if (session) return buildWithBuilder(session, overlays, options.onResult, options.origins);
     if (engine === 'builder') throw new ToolMissingError('strata-kustomize-builder not found', BUILDER_HINT);
   }
   const cmd = options.command ?? resolveKustomize(root);

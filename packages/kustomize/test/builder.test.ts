@@ -53,6 +53,20 @@ describe.skipIf(!resolveBuilder(repo))('the kustomize builder', () => {
     expect(builder[i]!.yaml).toBe(kustomize[i]!.yaml);
   });
 
+  it('with origins, builds every overlay byte for byte the same and names the file or generator of each object', async () => {
+    const withOrigins = await buildOverlays(repo, overlays, { engine: 'builder', origins: true });
+    for (const [i, r] of withOrigins.entries()) {
+      expect(r.yaml).toBe(kustomize[i]!.yaml);
+      expect(r.origins).toHaveLength(r.yaml.split(/^---$/m).length);
+      for (const o of r.origins ?? []) {
+        // A file of the tree, relative to the overlay, that exists; or the kustomization of a generator.
+        const file = o?.path ?? o?.configuredIn;
+        expect(file, `${r.overlay}: ${JSON.stringify(o)}`).toBeDefined();
+        expect(readFileSync(join(repo, r.overlay, file!), 'utf8')).not.toBe('');
+      }
+    }
+  });
+
   it('builds every app overlay from its files in memory byte for byte like `kustomize build` on disk', async () => {
     // An app overlay reads its own folder and its app's base; the whole-env trees read every app.
     const apps = overlays.filter((o) => o.split('/').length === 3);
