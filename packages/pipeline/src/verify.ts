@@ -42,9 +42,8 @@ export interface VerifyReport extends VerifyResult {
  * read are applied first.
  */
 export async function verifyFiles(base: string, paths: readonly string[], options: VerifyFilesOptions = {}): Promise<VerifyReport> {
-  const { isKustomization, judgedObjects, kubernetesSettings, nameAsTyped, namesAsTyped, parseInputs, renamedAsTyped } = await import(
-    '@strata/validate'
-  );
+  const { isKustomization, judgedObjects, kubernetesSettings, nameAsTyped, namesAsTyped, parseInputs, placedInSources, renamedAsTyped } =
+    await import('@strata/validate');
   const { verifyDocuments } = await import('@strata/verify');
   const { against: folder, cwd = base, allowEmpty = false, ...rest } = options;
   const server = withNodePorts(rest, kubernetesSettings(base));
@@ -65,7 +64,10 @@ export async function verifyFiles(base: string, paths: readonly string[], option
   // Named as typed, from the folder the person is in, once the checks are done.
   const names = namesAsTyped(parsed, ...(against ? [against] : []));
   const empty = allowEmpty ? [] : noObjects(paths, parsed);
-  const problems = [...empty, ...parsed.problems, ...unread, ...checked.problems].map((p) => renamedAsTyped(p, names));
+  // The problems of objects built from a walked kustomization are placed at their sources in the tree.
+  const problems = [...empty, ...placedInSources(parsed.problems, parsed), ...unread, ...placedInSources(checked.problems, parsed)].map((p) =>
+    renamedAsTyped(p, names),
+  );
   const notApplied = checked.notApplied.map((n) => renamedAsTyped(n, names));
   const judged = judgedObjects(parsed, new Set(checked.notApplied.map((n) => n.resource))).map((o) => ({
     ...renamedAsTyped(o, names),

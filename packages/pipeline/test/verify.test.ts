@@ -142,19 +142,29 @@ describe('verifyFiles', () => {
     expect(named.judged).toStrictEqual(offline.objects);
   });
 
-  it('applies neither the kustomization files of a walked kustomize tree nor the patches they name, and says so as validate does', async () => {
+  it('applies what a walked kustomize tree builds, patches applied, and neither its kustomization files nor its patches, and says so as validate does', async () => {
     write('tree/base/kustomization.yaml', 'resources:\n  - web.yaml\n');
-    write('tree/base/web.yaml', service('web', ['ports:', '  - port: 80']));
+    write('tree/base/web.yaml', service('web', ['ports:', '  - name: http', '    port: 80']));
     write('tree/prod/kustomization.yaml', 'resources:\n  - ../base\npatches:\n  - path: port.yaml\n');
-    // A patch has no apiVersion of its own to be applied by: applied as an object, the server would refuse it.
-    write('tree/prod/port.yaml', 'kind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 8080\n');
+    // A patch, not an object: it adds a port to the base's Service.
+    write('tree/prod/port.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - name: metrics\n      port: 8080\n');
     const r = await verifyFiles(dir, ['tree'], { server });
     expect(r.problems).toStrictEqual([]);
     expect(r.objects).toBe(1);
     // The kustomization files are not applied either: the server would refuse them as objects.
     expect(r.notes).toStrictEqual([
-      '1 file read as the kustomization that names it reads it, not as objects (tree/prod/port.yaml: a patch of tree/prod/kustomization.yaml): check what kustomize builds (kustomize build <folder> | strata validate -, or strata verify -)',
+      '1 kustomization built with kustomize and its objects judged as built (tree/prod); the 2 files of the folder it reads are judged in that build, not on their own',
     ]);
+  });
+
+  it('applies what a patch makes of a walked resource: the server refuses the built object, at the kustomization that patched it', async () => {
+    write('bad/kustomization.yaml', 'resources:\n  - web.yaml\npatches:\n  - path: port.yaml\n');
+    write('bad/web.yaml', service('web', ['ports:', '  - port: 80']));
+    write('bad/port.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n      targetPort: 700000\n');
+    const r = await verifyFiles(dir, ['bad'], { server });
+    expect(r.problems.map((p) => [p.file, p.line, p.rule])).toStrictEqual([['bad/kustomization.yaml', 1, 'server-rejected']]);
+    expect(r.problems[0]!.message).toMatch(/700000/);
+    expect(r.objects).toBe(1);
   });
 
   it('checks the files as an update of a folder of what is deployed now; what it cannot read there is a warning', async () => {

@@ -1,10 +1,12 @@
 export type { FileInput, FileRead, NodePortClaim, ParsedInputs, ResourceRef, SourceDoc, ValidateOptions, ValidateResult } from './types.ts';
-export { decodeParsed, nameAsTyped, namesAsTyped, parseInputs, readText, renamedAsTyped } from './read.ts';
+export { decodeParsed, nameAsTyped, namesAsTyped, readText, renamedAsTyped } from './read.ts';
+export { parseInputs } from './inputs.ts';
 export { DEFAULT_LIMITS, readSources, type ReadLimits, type ReadOptions, type Source } from './sources.ts';
 export { decodeAll, decoderPath, runDecoder, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
 export { fieldPath, schemaProblems } from './schema.ts';
 export { policyProblems } from './policy.ts';
 export { nodePortClaims, nodePortProblems } from './node-ports.ts';
+export { placedInSources } from './kustomize-walk.ts';
 export { checkParsed, isKustomization, judgedObjects, kubernetesVersionOf, validate } from './validate.ts';
 export { kubernetesSettings, requireKubernetesSets, serverVersionNotes, type KubernetesSettings } from './kubernetes.ts';
 export { ruleHelp, type RuleHelp } from './rules.ts';

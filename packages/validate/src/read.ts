@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Scalar, type YAMLMap } from 'yaml';
 import { isPlainObject, type Manifest } from '@strata/core';
 import { isArgoCdHook } from '@strata/core/argocd';
@@ -8,7 +8,7 @@ import { parseGroupVersion } from './group-version.ts';
 import { judgeList, ServedKinds } from './lists.ts';
 import { decodeAll, goKey, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
 import { MAX_DEPTH, tooDeep } from './depth.ts';
-import { readSources, type ReadOptions, type Source } from './sources.ts';
+import type { Source } from './sources.ts';
 import type { FileInput, FileRead, ParsedInputs, SourceDoc } from './types.ts';
 
 type Path = readonly (string | number)[];
@@ -162,8 +162,12 @@ const MISSING = (value: Record<string, unknown>) =>
     .filter((k) => typeof value[k] !== 'string' || value[k] === '')
     .map((k) => (value[k] === undefined || value[k] === '' ? `missing ${k}` : `${k} is ${article(typeof value[k])}, not text`));
 
-const KUSTOMIZATION_FILE = /^(kustomization\.ya?ml|Kustomization)$/;
+export const KUSTOMIZATION_FILE = /^(kustomization\.ya?ml|Kustomization)$/;
 const KUSTOMIZE_API = 'kustomize.config.k8s.io/v1beta1';
+
+/** A Kustomization or a Component of kustomize: neither has nor needs a name. */
+const isKustomizeKind = (m: Manifest) =>
+  m.kind === 'Kustomization' || (m.kind === 'Component' && m.apiVersion.startsWith('kustomize.config.k8s.io/'));
 
 /** The type and name of an object, as a problem names it. */
 function objectOf(o: Record<string, unknown> | undefined): Pick<Problem, 'apiVersion' | 'kind' | 'namespace' | 'name'> {
@@ -455,7 +459,7 @@ function build(
       // A generateName names an object only for Argo CD, and only on a hook, which it names itself;
       // Flux, where it applies the tree too, reads no hook and applies every object by its name.
       const hook = named('generateName') && isArgoCdHook(manifest);
-      if (!named('name') && !(hook && !consumers.flux) && manifest.kind !== 'Kustomization') {
+      if (!named('name') && !(hook && !consumers.flux) && !isKustomizeKind(manifest)) {
         problems.push({
           file,
           line: keyLine(loc(), [...prefix, 'metadata'], abs) ?? line,
@@ -761,30 +765,31 @@ export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise
 }
 
 /**
- * Reads YAML files, folders and `-` (stdin), each once, and decodes them as kubectl does: syntax
- * errors, documents that are not objects or lack apiVersion or kind, and duplicate keys become
- * problems; lists become their items.
+ * Decodes texts that are no input files (what kustomize built from a walked kustomization) in one
+ * decoder run, as `file` with ids that go on from `first`: their documents and problems.
  */
-export async function parseInputs(root: string, inputs: readonly string[], options: ReadOptions = {}): Promise<ParsedInputs> {
-  const parsed: ParsedInputs = { docs: [], problems: [], files: new Map(), notes: [] };
-  const walked = new Set<string>();
-  for (const s of await readSources(root, inputs, options)) {
-    parsed.files.set(s.file, newFile(s.input, s.bytes, s.shown));
-    if (s.walked) walked.add(s.file);
-  }
-  await decodeParsed(parsed, root);
-  if (walked.size > 0) readAsKustomizeInputs(parsed, root, walked);
-  return parsed;
+export async function decodeTexts(
+  root: string,
+  texts: readonly { readonly file: string; readonly input: string; readonly bytes: Buffer; readonly first: number }[],
+): Promise<(FileRead & { resources: number })[]> {
+  if (texts.length === 0) return [];
+  const decoded = await decodeAll(
+    texts.map((t) => t.bytes),
+    root,
+  );
+  const served = new ServedKinds(root);
+  const consumers = gitopsConsumers(root);
+  return texts.map((t, i) => build({ file: t.file, input: t.input, bytes: t.bytes }, decoded[i]!, new Map([[t.file, t.first]]), served, consumers));
 }
 
 /** What a kustomization makes of a file it names, other than a resource: the words for it, and whether kustomize reads it as YAML. */
-interface KustomizeInput {
+export interface KustomizeInput {
   readonly what: string;
   readonly yaml: boolean;
 }
 
 /** The files a kustomization (or component) reads other than as resources, by path from its folder. */
-function kustomizeInputs(k: Record<string, unknown>): [string, KustomizeInput][] {
+export function kustomizeInputs(k: Record<string, unknown>): [string, KustomizeInput][] {
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
   const texts = (v: unknown) => list(v).filter((p): p is string => typeof p === 'string' && !p.includes('\n'));
   const paths = (v: unknown, field = 'path') => list(v).flatMap((p) => (isPlainObject(p) && typeof p[field] === 'string' ? [p[field]] : []));
@@ -824,61 +829,9 @@ function kustomizeInputs(k: Record<string, unknown>): [string, KustomizeInput][]
 }
 
 /** A key written twice in one mapping, as text to YAML 1.2 too: kustomize keeps one value (a patch's first, a replacement's last). */
-const TWICE = /^key "(?:[^"\\]|\\.)*" appears twice in one mapping; /;
+export const TWICE = /^key "(?:[^"\\]|\\.)*" appears twice in one mapping; /;
 
-/**
- * A folder walk over a kustomize tree meets the files its kustomizations read other than as
- * resources: patches, which kustomize merges into a resource, generator inputs, which become a
- * ConfigMap's or Secret's data, and its own configuration (replacements, transformers). Judged as
- * objects they gave false problems (no selector, no kind). A walked file that a walked kustomization
- * names so holds no object; of what the reader says of a file kustomize reads as YAML, only what
- * matters to kustomize too is kept (broken YAML, a key written twice, of which it keeps one value),
- * and nothing of a file it reads as data. One note says so.
- */
-function readAsKustomizeInputs(parsed: ParsedInputs, root: string, walked: ReadonlySet<string>): void {
-  const abs = (key: string) => (isAbsolute(key) ? key : resolve(root, key));
-  const byPath = new Map([...walked].map((key) => [abs(key), key]));
-  const inputs = new Map<string, KustomizeInput & { readonly of: string }>();
-  for (const d of parsed.docs) {
-    const { apiVersion, kind } = d.manifest;
-    if (!apiVersion.startsWith('kustomize.config.k8s.io/') || (kind !== 'Kustomization' && kind !== 'Component')) continue;
-    if (!KUSTOMIZATION_FILE.test(basename(d.file)) || !walked.has(d.file)) continue;
-    for (const [path, input] of kustomizeInputs(d.manifest)) {
-      const key = byPath.get(resolve(dirname(abs(d.file)), path));
-      if (key !== undefined && key !== d.file && !inputs.has(key)) inputs.set(key, { ...input, of: d.file });
-    }
-  }
-  if (inputs.size === 0) return;
-  const kept = (p: Problem): Problem | undefined => {
-    const input = inputs.get(p.file);
-    if (!input) return p;
-    if (!input.yaml || (p.rule !== 'yaml-syntax' && !(p.rule === 'duplicate-key' && TWICE.test(p.message)))) return undefined;
-    const { resource: _resource, ...rest } = p;
-    return p.rule === 'duplicate-key'
-      ? { ...rest, message: `${p.message.replace(/; kubectl silently keeps .*$/, '')}; kustomize silently keeps only one of them: remove the other` }
-      : rest;
-  };
-  const keep = (problems: readonly Problem[]) => problems.flatMap((p) => kept(p) ?? []);
-  for (const [key] of inputs) {
-    const f = parsed.files.get(key)!;
-    f.docs = [];
-    f.problems = keep(f.problems);
-    f.resources = 0;
-    delete f.documents;
-  }
-  const docs = parsed.docs.filter((d) => !inputs.has(d.file));
-  parsed.docs.splice(0, parsed.docs.length, ...docs);
-  const problems = keep(parsed.problems);
-  parsed.problems.splice(0, parsed.problems.length, ...problems);
-  const shown = (key: string) => parsed.files.get(key)?.shown ?? key;
-  const [first, input] = [...inputs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))[0]!;
-  const more = inputs.size > 1 ? `, and ${inputs.size - 1} more` : '';
-  parsed.notes?.push(
-    `${inputs.size} file${inputs.size === 1 ? '' : 's'} read as the kustomization that names ${inputs.size === 1 ? 'it' : 'them'} reads ${inputs.size === 1 ? 'it' : 'them'}, not as objects (${shown(first)}: ${input.what} of ${shown(input.of)}${more}): check what kustomize builds (kustomize build <folder> | strata validate -, or strata verify -)`,
-  );
-}
-
-function newFile(input: string, bytes: Buffer, shown?: string): FileInput {
+export function newFile(input: string, bytes: Buffer, shown?: string): FileInput {
   return { input, ...(shown !== undefined ? { shown } : {}), bytes, docs: [], problems: [], resources: 0, decoded: false };
 }
 

@@ -58,6 +58,12 @@ export interface ParsedInputs {
   readonly files: Map<string, FileInput>;
   /** What the reading did that a person should know (files read as patches), one line each. */
   readonly notes?: string[];
+  /**
+   * For the objects a folder walk built with kustomize, by id: where a problem at a field of one
+   * (`Problem.path`, none for the object) is in the tree, its source file or its kustomization
+   * (`placedInSources`).
+   */
+  placements?: Map<string, (path?: string) => { readonly file: string; readonly line: number }>;
 }
 
 /** The documents and problems of one file. */

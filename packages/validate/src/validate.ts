@@ -8,7 +8,9 @@ import { duplicateListKeys } from './list-maps.ts';
 import { nodePortClaims, nodePortProblems } from './node-ports.ts';
 import { policyProblems } from './policy.ts';
 import { canonicalApiVersion } from './group-version.ts';
-import { decodeParsed, nameAsTyped, namesAsTyped, parseInputs, renamedAsTyped } from './read.ts';
+import { placedInSources } from './kustomize-walk.ts';
+import { parseInputs } from './inputs.ts';
+import { decodeParsed, nameAsTyped, namesAsTyped, renamedAsTyped } from './read.ts';
 import { schemaProblems } from './schema.ts';
 import type { ParsedInputs, ResourceRef, SourceDoc, ValidateOptions, ValidateResult } from './types.ts';
 
@@ -26,7 +28,9 @@ export async function validate(
   if (options.kubernetesVersion) checkKubernetesVersion(options.kubernetesVersion);
   const parsed = await parseInputs(root, inputs, options);
   const names = namesAsTyped(parsed);
-  const checked = await checkParsed(root, parsed, options, names);
+  const judged = await checkParsed(root, parsed, options, names);
+  // The problems of objects built from a walked kustomization, at their sources in the tree.
+  const checked = parsed.placements ? { ...judged, problems: placedInSources(judged.problems, parsed) } : judged;
   const built = checked.files.map((f) => distOf(f)).filter((m) => m !== undefined);
   const known =
     built.length === checked.files.length && built.length > 0

@@ -3,15 +3,17 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { findRoot } from '@strata/project';
 import { validate } from '../src/index.ts';
 
 /**
  * A folder walk over a kustomize tree meets the files its kustomizations name as patches
  * (`patches`, `patchesStrategicMerge`, `patchesJson6902`): parts of objects that kustomize merges
- * into a resource, not objects. The real kustomize builds the overlay from them; validate of the
- * folder must not judge them as objects (a patch has no selector, no image), must still read their
- * YAML, and must say that it read them as patches. Named on its own, a file is an object again.
+ * into a resource, not objects. The walk builds the overlay with the real kustomize and judges what
+ * it builds, patches applied; it must not judge the patches as objects of their own (a patch has no
+ * selector, no image), must still read their YAML, and must say what it built. Named on its own, a
+ * file is an object again.
  */
 const repo = findRoot(import.meta.dirname);
 const kustomizeBin = join(repo, '.tools', 'bin', 'kustomize');
@@ -98,14 +100,20 @@ const INPUTS = [
 ];
 
 let dir: string;
-let built: { status: number | null; stdout: string; stderr: string };
+let built_: { status: number | null; stdout: string; stderr: string };
+
+/** The kind and name of each object of a build. */
+const kustomizeObjects = (yaml: string) =>
+  parseAllDocuments(yaml)
+    .map((d) => d.toJS() as { kind: string; metadata: { name: string } } | null)
+    .flatMap((o) => (o ? [[o.kind, o.metadata.name]] : []));
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'strata-patches-walk-'));
   for (const [path, text] of Object.entries(TREE)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
-  built = spawnSync(kustomizeBin, ['build', join(dir, 'overlays/prod')], { encoding: 'utf8' });
+  built_ = spawnSync(kustomizeBin, ['build', join(dir, 'overlays/prod')], { encoding: 'utf8' });
 });
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -113,7 +121,7 @@ afterAll(() => {
 
 describe('a folder walk over a kustomize tree', () => {
   it('meets patches, generator files and replacements that the real kustomize takes: the overlay builds with all of them', () => {
-    expect(built.status, built.stderr).toBe(0);
+    expect(built_.status, built_.stderr).toBe(0);
     for (const field of [
       'replicas: 3',
       'revisionHistoryLimit: 2',
@@ -124,24 +132,41 @@ describe('a folder walk over a kustomize tree', () => {
       'flags: |',
       'owner: web',
     ])
-      expect(built.stdout).toContain(field);
+      expect(built_.stdout).toContain(field);
   });
 
-  it('reads the files a kustomization names as patches, generator files or replacements as it does, not as objects, and says so', async () => {
+  it('judges the overlay as kustomize builds it, with its patches, generated ConfigMap and replacements, and not the files it reads on their own', async () => {
     const r = await validate(repo, ['.'], { cwd: dir, policy: false });
     const errors = r.problems.filter((p) => p.severity === 'error');
     // Only the stray object's own defect: a ConfigMap has no spec.
     expect(errors.map((p) => [p.file, p.rule])).toStrictEqual([['overlays/prod/stray.yaml', 'schema']]);
     expect(r.notes).toStrictEqual([
-      `${INPUTS.length} files read as the kustomization that names them reads them, not as objects (${INPUTS[0]}: a configMapGenerator file of overlays/prod/kustomization.yaml, and ${INPUTS.length - 1} more): check what kustomize builds (kustomize build <folder> | strata validate -, or strata verify -)`,
+      `1 kustomization built with kustomize and its objects judged as built (overlays/prod); the ${INPUTS.length + 1} files of the folder it reads are judged in that build, not on their own`,
     ]);
-    // The patches and the generator's files are no objects; the kustomizations are read as Kustomizations (no schema of their own).
-    expect(r.objects?.map((o) => [o.file, o.kind]).sort()).toStrictEqual([
-      ['base/deployment.yaml', 'Deployment'],
-      ['base/kustomization.yaml', 'Kustomization'],
-      ['overlays/prod/kustomization.yaml', 'Kustomization'],
-      ['overlays/prod/stray.yaml', 'ConfigMap'],
-    ]);
+    // What kustomize builds, judged: the patched Deployment and the generated ConfigMap; the
+    // patches, the generator's files and the base's own file are no objects of their own.
+    const built = kustomizeObjects(built_.stdout);
+    expect(
+      r.objects
+        ?.filter((o) => o.kind !== 'Kustomization')
+        .map((o) => [o.kind, o.name])
+        .sort(),
+    ).toStrictEqual([...built, ['ConfigMap', 'stray']].sort());
+    expect(r.resources).toBe(built.length + 1);
+  });
+
+  it('judges what a patch adds to a resource: a patch that turns it invalid makes the folder invalid', async () => {
+    const bad = mkdtempSync(join(tmpdir(), 'strata-patches-walk-'));
+    try {
+      writeFileSync(join(bad, 'kustomization.yaml'), 'resources:\n  - cm.yaml\npatches:\n  - path: p.yaml\n');
+      writeFileSync(join(bad, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: "0"\n');
+      writeFileSync(join(bad, 'p.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nspec:\n  a: 1\n');
+      expect(spawnSync(kustomizeBin, ['build', bad], { encoding: 'utf8' }).stdout).toContain('spec:');
+      const r = await validate(repo, ['.'], { cwd: bad, policy: false, serverChecks: false });
+      expect(r.problems.map((p) => [p.rule, p.kind, p.name])).toStrictEqual([['schema', 'ConfigMap', 'c']]);
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
   });
 
   it("still reads a patch's YAML as kustomize does: a key written twice is reported, keys that only YAML 1.1 makes one are not", async () => {

@@ -1,0 +1,383 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { parse } from 'yaml';
+import type { BuildOrigin } from '@strata/kustomize';
+import { isPlainObject } from '@strata/core';
+import { ToolError, type Problem } from '@strata/project';
+import { decoderPath } from './decode.ts';
+import { decodeTexts, KUSTOMIZATION_FILE, kustomizeInputs, TWICE, type KustomizeInput } from './read.ts';
+import type { ParsedInputs, SourceDoc } from './types.ts';
+
+/** A kustomization file met in a folder walk, and what of the walk it reads itself. */
+interface Met {
+  /** Its key in `ParsedInputs.files`. */
+  readonly file: string;
+  readonly doc: SourceDoc;
+  /** Its folder, absolute. */
+  readonly dir: string;
+  readonly component: boolean;
+  /** Walked files it names, by key: as a resource, or as another input (a patch, a generator's file). */
+  readonly reads: Map<string, KustomizeInput | 'resource'>;
+  /** Kustomization files of the walk whose folders it names (resources, components, bases), by key. */
+  readonly pulls: string[];
+}
+
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+const texts = (v: unknown) => list(v).filter((p): p is string => typeof p === 'string' && !p.includes('\n'));
+
+/** The entries of a kustomization that name other trees or resources: folders, files or remote URLs. */
+const treeEntries = (k: Record<string, unknown>) => [...texts(k.resources), ...texts(k.bases), ...texts(k.components)];
+
+/** An entry kustomize would fetch over the network (a git URL, `github.com/org/repo//path`): never fetched here. */
+function remote(dir: string, entry: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\/|^git@|^[\w-]+@[\w.-]+:/i.test(entry)) return true;
+  if (statSync(resolve(dir, entry), { throwIfNoEntry: false })) return false;
+  // What is not in the tree and names a host first (kustomize's repo spec) is fetched.
+  return /^[\w-]+(\.[\w-]+)+\//.test(entry) || entry.includes('?ref=') || entry.includes('//');
+}
+
+/** A remote entry of a kustomization in `dir` or of one it reaches through local folders; none when all is in the tree. */
+function remoteEntry(dir: string, seen = new Set<string>()): string | undefined {
+  if (seen.has(dir)) return undefined;
+  seen.add(dir);
+  let k: unknown;
+  for (const name of ['kustomization.yaml', 'kustomization.yml', 'Kustomization']) {
+    try {
+      k = parse(readFileSync(join(dir, name), 'utf8'), { maxAliasCount: 100 });
+      break;
+    } catch {
+      // no such file, or YAML that kustomize refuses in its own words when it builds
+    }
+  }
+  if (!isPlainObject(k)) return undefined;
+  for (const entry of treeEntries(k)) {
+    if (remote(dir, entry)) return entry;
+    const target = resolve(dir, entry);
+    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
+      const found = remoteEntry(target, seen);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+type Place = { readonly file: string; readonly line: number };
+
+/**
+ * Where the problems of a built object are in the tree: at a field the object has as its source file
+ * writes it, at that line of its source; at a field the kustomization set or changed (a patch, a
+ * namespace, a prefix), at the kustomization; a generated object at its generator.
+ */
+function placement(
+  built: SourceDoc,
+  origin: BuildOrigin | null,
+  m: Met,
+  sources: ReadonlyMap<string, { readonly key: string; readonly docs: readonly SourceDoc[] }>,
+): (path?: string) => Place {
+  const kustomization: Place = { file: m.file, line: m.doc.line };
+  const path = origin && !origin.repo ? origin.path : undefined;
+  if (path === undefined) {
+    const by = origin?.configuredIn ? sources.get(resolve(m.dir, origin.configuredIn)) : undefined;
+    const generator = by?.docs.find((d) => KUSTOMIZATION_FILE.test(basename(d.file)));
+    if (!by || !generator) return () => kustomization;
+    const field = built.manifest.kind === 'Secret' ? 'secretGenerator' : 'configMapGenerator';
+    const at = { file: by.key, line: generator.lineOf([field]) };
+    return () => at;
+  }
+  const source = sourceDoc(built, sources.get(resolve(m.dir, path))?.docs ?? []);
+  if (!source) return () => kustomization;
+  return (field) => {
+    if (field === undefined) return { file: source.file, line: source.line };
+    const segments = segmentsOf(built.manifest, field);
+    const value = valueAt(built.manifest, segments);
+    // A field the object has is the source's when the source writes it so; a field it lacks (a
+    // missing limit, say), where the source has its nearest parent the object has.
+    let n = segments.length;
+    while (n > 0 && valueAt(built.manifest, segments.slice(0, n)) === undefined) n--;
+    const fromSource =
+      value === undefined
+        ? valueAt(source.manifest, segments.slice(0, n)) !== undefined || n === 0
+        : JSON.stringify(value) === JSON.stringify(valueAt(source.manifest, segments));
+    return fromSource ? { file: source.file, line: source.lineOf(segments) } : kustomization;
+  };
+}
+
+/** The object of a file that a built object was made from: of its kind, by its name, which a prefix or suffix may have changed. */
+function sourceDoc(built: SourceDoc, docs: readonly SourceDoc[]): SourceDoc | undefined {
+  const name = (d: SourceDoc) => (typeof d.manifest.metadata.name === 'string' ? d.manifest.metadata.name : '');
+  const kind = docs.filter((d) => d.manifest.kind === built.manifest.kind);
+  const exact = kind.find((d) => name(d) === name(built));
+  if (exact) return exact;
+  const within = kind.filter((d) => name(d) !== '' && name(built).includes(name(d))).sort((a, b) => name(b).length - name(a).length);
+  return within[0] ?? (kind.length === 1 ? kind[0] : undefined);
+}
+
+/** The value at a path of segments, or undefined. */
+function valueAt(value: unknown, segments: readonly (string | number)[]): unknown {
+  let at = value;
+  for (const s of segments) {
+    if (typeof s === 'number' ? !Array.isArray(at) : !isPlainObject(at)) return undefined;
+    at = (at as Record<string | number, unknown>)[s];
+  }
+  return at;
+}
+
+/**
+ * A problem's field path (`metadata.annotations.example.com/x`, `spec.containers[0].image`) as
+ * segments of the object, whose keys may hold dots: the longest key that fits, at each step.
+ */
+function segmentsOf(value: unknown, path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  let rest = path;
+  let at = value;
+  while (rest !== '') {
+    const index = /^\[(\d+)\]\.?/.exec(rest);
+    if (index) {
+      out.push(Number(index[1]));
+      at = Array.isArray(at) ? at[Number(index[1])] : undefined;
+      rest = rest.slice(index[0].length);
+      continue;
+    }
+    const fits = (k: string) => rest.startsWith(k) && (rest.length === k.length || rest[k.length] === '.' || rest[k.length] === '[');
+    const key =
+      (isPlainObject(at)
+        ? Object.keys(at)
+            .filter(fits)
+            .sort((a, b) => b.length - a.length)[0]
+        : undefined) ?? /^[^.[]+/.exec(rest)?.[0];
+    if (key === undefined) break;
+    out.push(key);
+    at = isPlainObject(at) ? at[key] : undefined;
+    rest = rest.slice(key.length).replace(/^\./, '');
+  }
+  return out;
+}
+
+/**
+ * The problems of a run with those of objects built from a walked kustomization placed in the tree
+ * (`ParsedInputs.placements`), sorted again by file and line.
+ */
+export function placedInSources<T extends Problem>(problems: readonly T[], parsed: ParsedInputs): T[] {
+  const placements = parsed.placements;
+  if (!placements || placements.size === 0) return [...problems];
+  const placed = problems.map((p) => {
+    const place = p.resource === undefined ? undefined : placements.get(p.resource);
+    return place ? { ...p, ...place(p.path) } : p;
+  });
+  return placed.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
+}
+
+/**
+ * The project's builder beside the decoder that reads the walk: the root's tools, else those of the
+ * strata that runs (a folder outside any workspace), unless $STRATA_KUSTOMIZE or $STRATA_BUILDER
+ * names one.
+ */
+function builderOf(root: string): { builder?: string } {
+  if (process.env.STRATA_KUSTOMIZE || process.env.STRATA_BUILDER) return {};
+  const decoder = decoderPath(root);
+  const builder = decoder && join(dirname(decoder), 'strata-kustomize-builder');
+  return builder && existsSync(builder) ? { builder } : {};
+}
+
+/**
+ * A folder walk that meets kustomizations judges what kustomize builds, as `kubectl apply -k` would
+ * create it: each kustomization of the walk that no other kustomization of the walk pulls in (a
+ * root; a Component is judged only through the kustomizations that use it) is built with the
+ * project's kustomize, and its objects are judged by every check, while the files it reads are not
+ * judged again as objects of their own. A kustomization that kustomize refuses is a problem at its
+ * file, in kustomize's words, and hides nothing: the files it names are read as any file of the
+ * walk. A kustomization is no object: it counts as none.
+ */
+export async function buildWalkedKustomizations(parsed: ParsedInputs, root: string, walked: ReadonlySet<string>): Promise<void> {
+  const abs = (key: string) => (isAbsolute(key) ? key : resolve(root, key));
+  const byPath = new Map([...walked].map((key) => [abs(key), key]));
+  const met = new Map<string, Met>();
+  for (const d of parsed.docs) {
+    if (!walked.has(d.file) || !KUSTOMIZATION_FILE.test(basename(d.file)) || met.has(d.file)) continue;
+    const { apiVersion, kind } = d.manifest;
+    if (!apiVersion.startsWith('kustomize.config.k8s.io/') && kind !== 'Kustomization' && kind !== 'Component') continue;
+    const dir = dirname(abs(d.file));
+    const reads = new Map<string, KustomizeInput | 'resource'>();
+    const pulls: string[] = [];
+    for (const entry of treeEntries(d.manifest)) {
+      const target = resolve(dir, entry);
+      const file = byPath.get(target);
+      if (file !== undefined) reads.set(file, 'resource');
+      else
+        for (const name of ['kustomization.yaml', 'kustomization.yml'])
+          if (byPath.has(join(target, name))) pulls.push(byPath.get(join(target, name))!);
+    }
+    for (const [path, input] of kustomizeInputs(d.manifest)) {
+      const file = byPath.get(resolve(dir, path));
+      if (file !== undefined && !reads.has(file)) reads.set(file, input);
+    }
+    met.set(d.file, { file: d.file, doc: d, dir, component: kind === 'Component', reads, pulls });
+  }
+  if (met.size === 0) return;
+  for (const m of met.values()) {
+    const f = parsed.files.get(m.file)!;
+    f.resources = 0; // kustomize's input, never an object a cluster takes
+  }
+  // Roots: kustomizations no other one pulls in; then any left unreached (a cycle, which kustomize refuses).
+  const pulled = new Set([...met.values()].flatMap((m) => m.pulls.filter((p) => p !== m.file)));
+  const roots = [...met.values()].filter((m) => !m.component && !pulled.has(m.file));
+  const reached = new Set<string>();
+  const reach = (m: Met, into: Set<string>) => {
+    if (into.has(m.file)) return;
+    into.add(m.file);
+    for (const p of m.pulls) reach(met.get(p)!, into);
+  };
+  for (const r of roots) reach(r, reached);
+  for (const m of met.values())
+    if (!m.component && !reached.has(m.file)) {
+      roots.push(m);
+      reach(m, reached);
+    }
+
+  const shown = (key: string) => parsed.files.get(key)?.shown ?? key;
+  const folderOf = (m: Met) => relative(root, m.dir) || '.';
+  const failed = (m: Met, message: string) => {
+    const f = parsed.files.get(m.file)!;
+    const problem: Problem = {
+      file: m.file,
+      line: m.doc.line,
+      message,
+      rule: 'kustomize-build',
+      severity: 'error',
+      resource: m.doc.id,
+    };
+    f.problems = [...f.problems, problem];
+    f.resources = 1;
+    parsed.problems.push(problem);
+  };
+  const buildable = roots.filter((m) => {
+    const entry = remoteEntry(m.dir);
+    if (entry === undefined) return true;
+    failed(
+      m,
+      `kustomize would fetch ${entry} over the network to build ${dirname(shown(m.file))}: strata builds offline and judges only what is in the tree; vendor it into the tree, or validate its build (kustomize build <folder> | strata validate -)`,
+    );
+    return false;
+  });
+  const { buildOverlays } = await import('@strata/kustomize');
+  const results = await buildOverlays(root, buildable.map(folderOf), { ...builderOf(root), origins: true });
+
+  // What each root that built reads of the walk, through the kustomizations it pulls in: judged in its build, not on its own.
+  const consumed = new Map<string, KustomizeInput | 'resource'>();
+  const built: { m: Met; yaml: string; origins?: readonly (BuildOrigin | null)[] }[] = [];
+  for (const [i, m] of buildable.entries()) {
+    const r = results[i]!;
+    if (r.toolFailed) throw new ToolError(`${dirname(shown(m.file))}: ${r.error ?? 'kustomize failed'}`);
+    if (!r.ok) {
+      failed(m, `kustomize cannot build ${dirname(shown(m.file))}: ${r.error ?? 'failed'}`);
+      continue;
+    }
+    built.push({ m, yaml: r.yaml, ...(r.origins ? { origins: r.origins } : {}) });
+    const closure = new Set<string>();
+    reach(m, closure);
+    for (const k of closure) {
+      for (const [file, how] of met.get(k)!.reads) if (consumed.get(file) !== 'resource') consumed.set(file, how);
+    }
+  }
+  // Components that no root uses: never built; the files they name other than as resources are no objects.
+  const used = new Set<string>();
+  for (const r of roots) reach(r, used);
+  const unused = [...met.values()].filter((m) => !used.has(m.file));
+  const asInputs = new Map<string, KustomizeInput>();
+  for (const m of unused) for (const [file, how] of m.reads) if (how !== 'resource' && !consumed.has(file)) asInputs.set(file, how);
+  for (const k of met.keys()) {
+    consumed.delete(k);
+    asInputs.delete(k);
+  }
+
+  // Of what the reader says of a file kustomize reads as YAML, only what matters to kustomize too is
+  // kept: broken YAML, a key written twice (of which it keeps one value); nothing of a file it reads as data.
+  const kept = (p: Problem): Problem | undefined => {
+    const how = consumed.get(p.file) ?? asInputs.get(p.file);
+    if (how === undefined) return p;
+    const yaml = how === 'resource' || how.yaml;
+    if (!yaml || (p.rule !== 'yaml-syntax' && !(p.rule === 'duplicate-key' && TWICE.test(p.message)))) return undefined;
+    const { resource: _resource, ...rest } = p;
+    return p.rule === 'duplicate-key'
+      ? { ...rest, message: `${p.message.replace(/; kubectl silently keeps .*$/, '')}; kustomize silently keeps only one of them: remove the other` }
+      : rest;
+  };
+  // The objects of the files read, as read, before they leave the walk: the sources of what is built.
+  const sources = new Map([...parsed.files].map(([key, f]) => [abs(key), { key, docs: f.docs }]));
+  const gone = new Set([...consumed.keys(), ...asInputs.keys()]);
+  for (const key of gone) {
+    const f = parsed.files.get(key)!;
+    f.docs = [];
+    f.problems = f.problems.flatMap((p) => kept(p) ?? []);
+    f.resources = 0;
+    delete f.documents;
+  }
+  const docs = parsed.docs.filter((d) => !gone.has(d.file));
+  parsed.docs.splice(0, parsed.docs.length, ...docs);
+  const problems = parsed.problems.flatMap((p) => kept(p) ?? []);
+  parsed.problems.splice(0, parsed.problems.length, ...problems);
+
+  // The built objects, judged as the kustomization's: its file holds them. Each build is one set
+  // for the policy (what one `kubectl apply -k` creates together), apart from the rest of the walk.
+  const decoded = await decodeTexts(
+    root,
+    built.map(({ m, yaml }) => ({ file: m.file, input: m.file, bytes: Buffer.from(yaml, 'utf8'), first: 1 })),
+  );
+  // Files built from that the walk did not read (a base outside the folder named), read for their lines.
+  const wanted = new Set<string>();
+  for (const { m, origins } of built)
+    for (const o of origins ?? []) {
+      const path = o?.repo ? undefined : (o?.path ?? o?.configuredIn);
+      if (path !== undefined && !sources.has(resolve(m.dir, path))) wanted.add(resolve(m.dir, path));
+    }
+  const extra = [...wanted].flatMap((file) => {
+    try {
+      return [{ file, bytes: readFileSync(file) }];
+    } catch {
+      return [];
+    }
+  });
+  const keyOf = (file: string) => (relative(root, file).startsWith('..') ? file : relative(root, file));
+  const read = await decodeTexts(
+    root,
+    extra.map((e) => ({ file: keyOf(e.file), input: keyOf(e.file), bytes: e.bytes, first: 0 })),
+  );
+  for (const [i, e] of extra.entries()) sources.set(e.file, { key: keyOf(e.file), docs: read[i]!.docs });
+
+  parsed.placements ??= new Map();
+  for (const [i, { m, origins }] of built.entries()) {
+    const r = decoded[i]!;
+    const at = m.doc.line;
+    const f = parsed.files.get(m.file)!;
+    const docsBuilt = r.docs.map(
+      (d): SourceDoc => ({ ...d, line: at, lineOf: () => at, ...(f.shown !== undefined && f.shown !== m.file ? { shown: f.shown } : {}) }),
+    );
+    const problemsBuilt = r.problems.map((p) => ({ ...p, line: at }));
+    f.docs = [...f.docs, ...docsBuilt];
+    f.problems = [...f.problems, ...problemsBuilt];
+    f.resources = r.resources;
+    parsed.docs.push(...docsBuilt);
+    parsed.problems.push(...problemsBuilt);
+    // One origin per object kustomize wrote; the decoder reads each of them as one object.
+    if (!origins || origins.length !== docsBuilt.length) continue;
+    for (const [n, d] of docsBuilt.entries()) parsed.placements.set(d.id, placement(d, origins[n] ?? null, m, sources));
+  }
+
+  const notes: string[] = [];
+  if (built.length > 0) {
+    const files = consumed.size;
+    const one = built.length === 1;
+    const read =
+      files === 0
+        ? ''
+        : `; the ${files} file${files === 1 ? '' : 's'} of the folder ${one ? 'it reads' : 'they read'} ${files === 1 ? 'is' : 'are'} judged in ${one ? 'that build' : 'those builds'}, not on ${files === 1 ? 'its' : 'their'} own`;
+    notes.push(
+      `${built.length} kustomization${one ? '' : 's'} built with kustomize and ${one ? 'its' : 'their'} objects judged as built (${dirname(shown(built[0]!.m.file))}${one ? '' : `, and ${built.length - 1} more`})${read}`,
+    );
+  }
+  if (unused.length > 0)
+    notes.push(
+      `${unused.length} kustomize Component${unused.length === 1 ? '' : 's'} that no kustomization of the folder uses, judged only through the kustomizations that use ${unused.length === 1 ? 'it' : 'them'} (${shown(unused[0]!.file)}${unused.length > 1 ? `, and ${unused.length - 1} more` : ''})`,
+    );
+  parsed.notes?.push(...notes);
+}

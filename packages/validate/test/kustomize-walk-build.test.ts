@@ -1,0 +1,184 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findRoot } from '@strata/project';
+import { validate } from '../src/index.ts';
+
+/**
+ * A folder walk that meets kustomizations judges what kustomize builds from them, as `kubectl
+ * apply -k` creates it: whatever a patch adds, whatever a base outside the folder holds, a file that
+ * is both a resource and a patch. A kustomization that kustomize refuses is a problem in its words
+ * and hides nothing. Each case is checked against the real kustomize first.
+ */
+const repo = findRoot(import.meta.dirname);
+const kustomizeBin = join(repo, '.tools', 'bin', 'kustomize');
+
+const PRIVILEGED_POD = `apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: shop}
+spec:
+  hostNetwork: true
+  containers:
+  - name: c
+    image: nginx:1.25
+    securityContext: {privileged: true}
+`;
+
+const dirs: string[] = [];
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-walk-build-'));
+  dirs.push(dir);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const kustomize = (dir: string) => spawnSync(kustomizeBin, ['build', dir], { encoding: 'utf8' });
+const rules = (r: Awaited<ReturnType<typeof validate>>) => [...new Set(r.problems.filter((p) => p.severity === 'error').map((p) => p.rule))].sort();
+
+describe('a folder walk builds the kustomizations it meets', () => {
+  it('judges a file that is both a resource and a patch of one kustomization as kustomize builds it', async () => {
+    const dir = tree({ 'kustomization.yaml': 'resources:\n- pod.yaml\npatches:\n- path: pod.yaml\n', 'pod.yaml': PRIVILEGED_POD });
+    expect(kustomize(dir).stdout).toContain('privileged: true');
+    const r = await validate(repo, [dir], { serverChecks: false });
+    expect(rules(r)).toContain('no-privileged');
+    expect(rules(r)).toContain('no-host-namespaces');
+    expect(r.resources).toBe(1);
+  });
+
+  it('judges a resource of one kustomization that another names as a patch from outside its root, and reports that refusal', async () => {
+    const dir = tree({
+      'a/kustomization.yaml': 'resources:\n- pod.yaml\n',
+      'a/pod.yaml': PRIVILEGED_POD,
+      'b/kustomization.yaml': 'resources: []\npatches:\n- path: ../a/pod.yaml\n',
+    });
+    expect(kustomize(join(dir, 'a')).stdout).toContain('privileged: true');
+    expect(kustomize(join(dir, 'b')).status).toBe(1);
+    const r = await validate(repo, [dir], { serverChecks: false });
+    expect(r.problems.filter((p) => p.rule === 'no-privileged')).toHaveLength(1);
+    const refused = r.problems.filter((p) => p.rule === 'kustomize-build');
+    expect(refused.map((p) => [p.file, p.line])).toStrictEqual([[join(dir, 'b/kustomization.yaml'), 1]]);
+    expect(refused[0]!.message).toMatch(/^kustomize cannot build .*\/b: .*is not in or below/);
+  });
+
+  it('judges what a patch adds: privileged, host namespaces and hostPath, or a Secret value', async () => {
+    const dir = tree({
+      'kustomization.yaml': 'resources:\n- pod.yaml\n- secret.yaml\npatches:\n- path: patch.yaml\n- path: secret-patch.yaml\n',
+      'pod.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n',
+      'secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\ntype: Opaque\n',
+      'patch.yaml': `apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  hostPID: true
+  volumes: [{name: root, hostPath: {path: /}}]
+  containers:
+  - name: web
+    securityContext: {privileged: true}
+    volumeMounts: [{name: root, mountPath: /host}]
+`,
+      'secret-patch.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData: {password: hunter2}\n',
+    });
+    expect(kustomize(dir).stdout).toContain('hostPID: true');
+    const r = await validate(repo, [dir], { serverChecks: false });
+    expect(rules(r)).toEqual(expect.arrayContaining(['no-host-namespaces', 'no-host-path', 'no-privileged', 'no-secret-values']));
+    // What the patches added is where the kustomization that applies them is; what the resource has, at its line.
+    const at = (rule: string) => r.problems.filter((p) => p.rule === rule).map((p) => [p.file, p.line]);
+    expect(at('no-privileged')).toStrictEqual([[join(dir, 'kustomization.yaml'), 1]]);
+    expect(at('no-secret-values')).toStrictEqual([[join(dir, 'kustomization.yaml'), 1]]);
+    expect(at('require-resources')).toStrictEqual([[join(dir, 'pod.yaml'), 6]]);
+    // Neither the patches nor the kustomization are objects of their own.
+    expect(r.resources).toBe(2);
+  });
+
+  it('builds an overlay whose base lies outside the folder named, and never counts the kustomization as an object', async () => {
+    const dir = tree({
+      'base/kustomization.yaml': 'resources:\n- pod.yaml\n',
+      'base/pod.yaml': PRIVILEGED_POD,
+      'overlays/prod/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../../base\n',
+    });
+    const r = await validate(repo, [join(dir, 'overlays/prod')], { serverChecks: false });
+    expect(rules(r)).toEqual(expect.arrayContaining(['no-host-namespaces', 'no-privileged']));
+    // Each at its line of the base's file, where kustomize took the object from.
+    expect(
+      r.problems.filter((p) => p.rule === 'no-privileged' || p.rule === 'no-host-namespaces').map((p) => [p.file, p.line, p.rule]),
+    ).toStrictEqual([
+      [join(dir, 'base/pod.yaml'), 5, 'no-host-namespaces'],
+      [join(dir, 'base/pod.yaml'), 9, 'no-privileged'],
+    ]);
+    expect(r.objects?.filter((o) => o.kind !== 'Kustomization').map((o) => o.kind)).toStrictEqual(['Pod']);
+    expect(r.resources).toBe(1);
+  });
+
+  it('says a kustomization that builds nothing holds no objects', async () => {
+    const dir = tree({ 'kustomization.yaml': 'resources: []\n' });
+    const r = await validate(repo, [dir], { serverChecks: false });
+    expect(r.problems.map((p) => p.rule)).toStrictEqual(['no-objects']);
+  });
+
+  it('never fetches a remote resource: the kustomization that names one is a problem', async () => {
+    const dir = tree({ 'kustomization.yaml': 'resources:\n- https://github.com/example/repo//deploy?ref=main\n' });
+    const r = await validate(repo, [dir], { serverChecks: false });
+    expect(r.problems.map((p) => [p.rule, p.line])).toStrictEqual([['kustomize-build', 1]]);
+    expect(r.problems[0]!.message).toMatch(/^kustomize would fetch https:\/\/github\.com\/example\/repo\/\/deploy\?ref=main over the network/);
+  });
+
+  it.each([
+    [
+      'a wrong apiVersion',
+      'apiVersion: kustomize.config.k8s.io/v9\nkind: Kustomization\npatches:\n- path: pod.yaml\n',
+      /apiVersion for Kustomization should be kustomize\.config\.k8s\.io\/v1beta1/,
+    ],
+    [
+      'an unknown field',
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\npatches:\n- path: pod.yaml\n  target: {kind: Nothing}\nbogusField: 1\n',
+      /unknown field "bogusField"/,
+    ],
+    ['a misspelt field', 'resources:\n- pod.yaml\ncommonLabel: {a: b}\n', /unknown field "commonLabel"/],
+  ])('reports a kustomization with %s in kustomize’s words, and still judges the files it names', async (_, kustomization, message) => {
+    const dir = tree({ 'kustomization.yaml': kustomization, 'pod.yaml': PRIVILEGED_POD });
+    const real = kustomize(dir);
+    expect(real.status).toBe(1);
+    expect(real.stderr).toMatch(message);
+    const r = await validate(repo, [dir], { serverChecks: false });
+    const refused = r.problems.filter((p) => p.rule === 'kustomize-build');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.message).toMatch(message);
+    expect(rules(r)).toContain('no-privileged');
+  });
+
+  it('judges a Component only through the kustomization that uses it, and never asks it for a name', async () => {
+    const dir = tree({
+      'base/kustomization.yaml': 'resources:\n- pod.yaml\n',
+      'base/pod.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.25\n',
+      'components/gpu/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- path: gpu.yaml\n',
+      'components/gpu/gpu.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  hostIPC: true\n',
+      'overlays/prod/kustomization.yaml': 'resources:\n- ../../base\ncomponents:\n- ../../components/gpu\n',
+    });
+    expect(kustomize(join(dir, 'overlays/prod')).stdout).toContain('hostIPC: true');
+    const whole = await validate(repo, [dir], { serverChecks: false });
+    expect(whole.problems.filter((p) => p.rule === 'missing-name')).toStrictEqual([]);
+    expect(whole.problems.filter((p) => p.rule === 'no-host-namespaces')).toHaveLength(1);
+    expect(whole.resources).toBe(1);
+    const alone = await validate(repo, [join(dir, 'components/gpu')], { serverChecks: false });
+    expect(alone.problems.map((p) => p.rule)).toStrictEqual(['no-objects']);
+    expect(alone.notes?.some((n) => /kustomize Component that no kustomization of the folder uses/.test(n))).toBe(true);
+  });
+});
+
+describe("a folder walk over the project's own checkout", () => {
+  it('builds the generated overlays with their bases and components and finds no error in them', async () => {
+    const r = await validate(repo, ['.']);
+    expect(r.problems.filter((p) => p.severity === 'error').map((p) => `${p.file}:${p.line}: ${p.message} [${p.rule}]`)).toStrictEqual([]);
+    // The generated Component is judged through the overlays that use it, never asked for a name.
+    expect(r.problems.filter((p) => p.rule === 'missing-name')).toStrictEqual([]);
+    expect(r.resources).toBeGreaterThan(0);
+  }, 60_000);
+});
