@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { isAbsolute, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type junitBuilder from 'junit-report-builder';
 import type * as sarifBuilder from 'node-sarif-builder';
 import { UsageError, type Problem } from '@strata/project';
@@ -67,6 +69,21 @@ export function toJunit(problems: readonly Problem[], summary: Summary, suiteNam
 }
 
 /**
+ * A problem's file as SARIF names an artifact: a valid URI reference (SARIF 2.1.0 §3.10.2, RFC 3986).
+ * A relative path keeps its `/` and has every other character a URI cannot hold as it is percent-encoded
+ * (spaces, non-ASCII, control characters; a colon too, which in a first segment would read as a
+ * scheme), an absolute one becomes a `file:` URI, and standard input is `file:///dev/stdin`.
+ */
+export function artifactUri(file: string): string {
+  if (file === '<stdin>') return 'file:///dev/stdin';
+  if (isAbsolute(file)) return pathToFileURL(file).href;
+  return file
+    .split(sep === '/' ? '/' : /[\\/]/)
+    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
+}
+
+/**
  * SARIF 2.1.0 with one rule per rule id, each with its short description and help, so code-scanning
  * UIs group, explain and link findings. Excepted findings carry a suppression with the written
  * reason: they show as dismissed, not as open alerts.
@@ -86,7 +103,7 @@ export function toSarif(problems: readonly Problem[], version: string, help: Rul
       level: p.severity === 'error' ? 'error' : 'warning',
       messageText: message,
       ruleId: p.rule,
-      fileUri: p.file,
+      fileUri: artifactUri(p.file),
       ...(p.line ? { startLine: p.line } : {}),
     });
     if (p.excepted) result.result.suppressions = [{ kind: 'external', status: 'accepted', justification: p.excepted }];

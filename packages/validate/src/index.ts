@@ -11,4 +11,4 @@ export { checkParsed, isKustomization, judgedObjects, kubernetesVersionOf, valid
 export { kubernetesSettings, requireKubernetesSets, serverVersionNotes, type KubernetesSettings } from './kubernetes.ts';
 export { ruleHelp, type RuleHelp } from './rules.ts';
 export { escapeText, formatProblem, formatSummary, problemLines, summarize, type Summary } from './report.ts';
-export { formatReport, OUTPUT_FORMATS, reportError, toJunit, toSarif, type OutputFormat, type Report } from './formats.ts';
+export { artifactUri, formatReport, OUTPUT_FORMATS, reportError, toJunit, toSarif, type OutputFormat, type Report } from './formats.ts';

@@ -49,6 +49,23 @@ describe('formatReport', () => {
     expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toStrictEqual(['min-replicas']);
     expect(run.results[0]).toMatchObject({ ruleId: 'min-replicas', level: 'error' });
     expect(run.results[0].locations[0].physicalLocation.region.startLine).toBe(12);
+    expect(run.results[0].locations[0].physicalLocation.artifactLocation).toMatchObject({ uri: 'dist/dev/web.yaml' });
+  });
+
+  it('names each file by a valid URI reference: relative paths percent-encoded, absolute ones as file: URIs, stdin as /dev/stdin', () => {
+    const at = (file: string) => {
+      const sarif = JSON.parse(formatReport('sarif', { ...report, problems: [{ ...problem, file }] }, '1.2.3', ruleHelp));
+      return sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri as string;
+    };
+    expect(at('sub/e f é.yml')).toBe('sub/e%20f%20%C3%A9.yml');
+    expect(at('/tmp/w/sub/e f é.yml')).toBe('file:///tmp/w/sub/e%20f%20%C3%A9.yml');
+    expect(at('/tmp/nm/a\nb\u001b[31m.yaml')).toBe('file:///tmp/nm/a%0Ab%1B%5B31m.yaml');
+    expect(at('../x/<a>#1?.yaml')).toBe('../x/%3Ca%3E%231%3F.yaml');
+    // A first segment with a colon would read as a scheme.
+    expect(at('c:d.yaml')).toBe('c%3Ad.yaml');
+    expect(at('<stdin>')).toBe('file:///dev/stdin');
+    for (const file of ['sub/e f é.yml', '/tmp/nm/a\nb.yaml', '<stdin>', 'c:d.yaml'])
+      expect(at(file)).toMatch(/^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/);
   });
 });
 
