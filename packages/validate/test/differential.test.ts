@@ -77,10 +77,22 @@ describe('differential: Strata judges what kubectl and kustomize read', () => {
     if (consumersAgree && refused.length === 0) {
       // A clean input: exactly kubectl's objects, which are kustomize's.
       expect(judged.map(key)).toStrictEqual(kubectlObjects.map(key));
-    } else {
-      // kubectl or kustomize refuses it, they read different objects, or Strata skips one: Strata says so.
+    } else if (!consumersAgree) {
+      // kubectl or kustomize refuses it, or they read different objects: the reader says so, at a
+      // line of the file. A schema, server or policy finding about the objects proves nothing here.
       const why = k.error ? `kubectl: ${k.error}` : z.error ? `kustomize: ${z.error}` : 'kubectl and kustomize read different objects';
-      expect(refused.length, `${why}; Strata reports no error`).toBeGreaterThan(0);
+      const read = parsed.problems.filter((p) => p.file === reported && p.severity === 'error');
+      expect(
+        read.length,
+        `${why}; the reader reports nothing (the checks after it: ${refused.map((p) => p.rule).join(', ') || 'nothing'})`,
+      ).toBeGreaterThan(0);
+      for (const p of read) expect(p.line, JSON.stringify(p)).toBeGreaterThanOrEqual(1);
+      expect(refused, 'validate reports what the reader found').toEqual(
+        expect.arrayContaining(read.map((p) => expect.objectContaining({ rule: p.rule, line: p.line }))),
+      );
+    } else {
+      // Both tools read the same objects, which Strata refuses for what they hold: refused.length > 0.
+      expect(refused.length).toBeGreaterThan(0);
     }
   });
 });
