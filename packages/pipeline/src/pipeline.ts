@@ -290,6 +290,35 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // dist/ and its env folders, each looked at for a symbolic link once in this run.
   const refuseLinked = distLinkCheck(root);
   let writeError: Error | undefined;
+  // What the cache remembers of each changed app but its findings: the stamps of the files it read
+  // and wrote. Taken for an app as soon as its overlays are built and written, while the builder
+  // works on the others, else once every build is in.
+  const ownFiles = groupBy([...before.keys()], (f) => f.split('/')[1] ?? '');
+  // Files several apps share (a workspace package they all import) are read once, and a file
+  // stamped before the apps were read is read again only if its size or times changed since.
+  const known = new Map<string, Stamp | undefined>();
+  const restamp = (file: string) => {
+    const then = before.get(file);
+    return (then && verify(join(root, file), then, true)) ?? stampOf(join(root, file));
+  };
+  const stamp = (file: string) => (known.has(file) ? known.get(file) : known.set(file, restamp(file)).get(file));
+  const stamped = new Map<string, StampedApp | undefined>();
+  const stampNow = (name: string, results: readonly Built[]) =>
+    stampApp(
+      root,
+      name,
+      planOf.get(name),
+      loadedOf.get(name),
+      results,
+      ownFiles.get(name) ?? [],
+      onlyPlanned.has(name),
+      before,
+      stamp,
+      planned,
+      writtenAs,
+    );
+  // The overlays of each planned app built from memory and written so far.
+  const writtenOf = new Map<string, Built[]>();
   const take = (r: Built, write = true) => {
     if (!r.ok) return;
     // Written as it arrives, while the builder still works on the others; a failed write is
@@ -306,6 +335,14 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     parsed.problems.push(...read.problems);
     parsed.files.set(r.output, read.file);
     if (planOf.has(r.app)) toCompare.set(r.overlay, r);
+    if (write && writtenAs.has(r.output) && planOf.has(r.app)) {
+      const mine = writtenOf.get(r.app) ?? writtenOf.set(r.app, []).get(r.app)!;
+      mine.push(r);
+      if (mine.length === ENVIRONMENTS.length) {
+        mine.sort((x, y) => ENVIRONMENTS.indexOf(x.env as Environment) - ENVIRONMENTS.indexOf(y.env as Environment));
+        stamped.set(r.app, stampNow(r.app, mine));
+      }
+    }
   };
   let built: BuildOutcome;
   if (session) {
@@ -366,35 +403,12 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // What the cache remembers of each changed app but its findings: the stamps of the files it read
   // and wrote, taken while the checks run.
   const resultsOf = groupBy(built.results, (r) => r.app);
-  const ownFiles = groupBy([...before.keys()], (f) => f.split('/')[1] ?? '');
-  // Files several apps share (a workspace package they all import) are read once, and a file
-  // stamped before the apps were read is read again only if its size or times changed since.
-  const known = new Map<string, Stamp | undefined>();
-  const restamp = (file: string) => {
-    const then = before.get(file);
-    return (then && verify(join(root, file), then, true)) ?? stampOf(join(root, file));
-  };
-  const stamp = (file: string) => (known.has(file) ? known.get(file) : known.set(file, restamp(file)).get(file));
-  const stamped = new Map<string, StampedApp | undefined>();
+  let done = 0;
   for (const name of changed) {
+    if (stamped.has(name)) continue;
     // kubeconform and the server's helper are fed and read through this thread's event loop.
-    if (stamped.size % 25 === 0) await new Promise(setImmediate);
-    stamped.set(
-      name,
-      stampApp(
-        root,
-        name,
-        planOf.get(name),
-        loadedOf.get(name),
-        resultsOf.get(name) ?? [],
-        ownFiles.get(name) ?? [],
-        onlyPlanned.has(name),
-        before,
-        stamp,
-        planned,
-        writtenAs,
-      ),
-    );
+    if (done++ % 25 === 0) await new Promise(setImmediate);
+    stamped.set(name, stampNow(name, resultsOf.get(name) ?? []));
   }
   const checked = started ? await started.checking : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();
