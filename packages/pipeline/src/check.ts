@@ -3,7 +3,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
-import { appDirs, checkEnv, filesIn, inEnvScope, Layout, loadApps, UsageError, type WarningOptions } from '@strata/project';
+import { appDirs, checkEnv, checkPinFiles, filesIn, inEnvScope, Layout, loadApps, UsageError, type WarningOptions } from '@strata/project';
 import { isGenerated, planApp, planChanges, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { isTopologyInput, keptTopology, staleTopology } from '@strata/graph/inputs';
@@ -194,6 +194,7 @@ export async function check(workspace: string, selection: Selection = {}, option
   // compare with is one generate never writes. A reused app's settings were checked by the run
   // that compared it.
   checkPolicySettings(root, apps);
+  checkPinFiles(root, apps);
   const plans: AppPlan[] = apps.map((app) => planApp(app, schemaMergeKeys));
 
   // Drift: the fresh apps' files, the env roots and (for everything) gitops/ against the plan; the

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { settleAppCode } from '@strata/core/sources';
-import { appDirs, checkEnv, inEnvScope, Layout, loadApps, type WarningOptions } from '@strata/project';
+import { appDirs, checkEnv, checkPinFiles, inEnvScope, Layout, loadApps, type WarningOptions } from '@strata/project';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { checkPolicySettings } from '@strata/validate/settings';
 import { EnvRootCollisionError, refuseCollisions, renderedIds } from './findings.ts';
@@ -35,6 +35,7 @@ export async function planTree(root: string, selection: Selection = {}, options:
   const apps = await loadApps(root, selection.apps, options);
   // A misspelt rule in the policy settings is refused before anything is written, as validate would refuse it.
   checkPolicySettings(root, apps);
+  checkPinFiles(root, apps);
   const plans = apps.map((app) => planApp(app, schemaMergeKeys));
   const files = new Map<string, string>();
   const dirs: string[] = [];

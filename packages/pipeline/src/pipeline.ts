@@ -1,7 +1,7 @@
 import { existsSync, realpathSync, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
-import { appDirs, appSources, Layout, loadApps, sourceAsLoaded, type Problem, type WarningOptions } from '@strata/project';
+import { appDirs, appSources, checkPinFiles, Layout, loadApps, sourceAsLoaded, type Problem, type WarningOptions } from '@strata/project';
 import {
   applyTree,
   lockTree,
@@ -247,6 +247,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     }
     // A misspelt rule in the policy settings is refused before the tree is written, not after the build.
     checkPolicySettings(root, apps);
+    checkPinFiles(root, apps);
     for (const [name, entry] of reused) sync.set(name, entry.sync);
     // Apps whose objects share an id in an env make a root kustomize refuses to build: refused
     // before anything is written (the tree, dist/, the cache), with generate's message. A reused

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatPins, imageRepositoryProblem, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
-import { checkEnv, Layout, loadApps, projectSeverity, UsageError, type WarningOptions } from '@strata/project';
+import { checkEnv, checkPinFiles, Layout, loadApps, projectSeverity, UsageError, type WarningOptions } from '@strata/project';
 import { applyTree, diffTree, lockTree, openTransaction, recoverLocked, type FileDiff } from '@strata/emit';
 import { rules, severityFor } from '@strata/policy';
 import { planTree } from './generate.ts';
@@ -60,6 +60,8 @@ function pinsFile(root: string, app: string): string {
 function readPins(root: string, app: App): ImagePins {
   const file = pinsFile(root, app.name);
   if (!existsSync(file)) return {};
+  // Written back whole by set image and promote: a key written twice would be dropped silently.
+  checkPinFiles(root, [app]);
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));

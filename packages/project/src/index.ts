@@ -3,6 +3,7 @@ export * from './config.ts';
 export * from './errors.ts';
 export * from './files.ts';
 export * from './layout.ts';
+export * from './pin-file.ts';
 export * from './lines.ts';
 export * from './problems.ts';
 export * from './scaffold.ts';
