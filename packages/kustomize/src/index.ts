@@ -322,6 +322,9 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
   };
 }
 
+/** What a builder that predates origins answers to a request for them: it looked for the folder in an empty tree in memory. */
+const STALE_BUILDER = /^must build at directory: not a valid directory: '\/[^']*' doesn't exist$/;
+
 /** Builds every overlay in one builder process. */
 async function buildWithBuilder(
   session: BuilderSession,
@@ -330,13 +333,18 @@ async function buildWithBuilder(
   origins?: boolean,
 ): Promise<BuildResult[]> {
   const results = overlays.map((o) =>
-    session.build(o, undefined, origins ? { origins } : undefined).then((r) => {
-      onResult?.(r);
-      return r;
-    }),
+    session
+      .build(o, undefined, origins ? { origins } : undefined)
+      // A builder built before origins reads the request as a tree in memory with no files: built again without them.
+      .then((r) => (origins && !r.ok && STALE_BUILDER.test(r.error ?? '') ? session.build(o) : r))
+      .then((r) => {
+        onResult?.(r);
+        return r;
+      }),
   );
+  const done = await Promise.all(results);
   await session.close();
-  return Promise.all(results);
+  return done;
 }
 
 export type BuildEngine = 'builder' | 'kustomize';

@@ -149,6 +149,38 @@ function aliasBomb(name: string, indent = ''): string {
 
 // kustomize copies every alias's target in place with no limit: without the builder's own check one
 // such file made it allocate until the process died, with every other build in flight.
+describe.skipIf(!resolveBuilder(repo))('a builder built before origins', () => {
+  it('answers a request for them as a folder missing from an empty tree: the overlay is built again without them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-builder-old-'));
+    try {
+      // That builder's words for such a request; any other line goes to the real builder.
+      const old = join(dir, 'old-builder.mjs');
+      writeFileSync(
+        old,
+        `#!${process.execPath}
+import { spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.startsWith('{')) {
+    const { overlay } = JSON.parse(line);
+    console.log(JSON.stringify({ overlay, ok: false, yaml: '', error: \`must build at directory: not a valid directory: '/\${overlay}' doesn't exist\`, millis: 0 }));
+  } else process.stdout.write(spawnSync(${JSON.stringify(resolveBuilder(repo)!)}, [line], { encoding: 'utf8' }).stdout);
+}
+`,
+        { mode: 0o755 },
+      );
+      const [overlay] = allOverlays(repo);
+      const [r] = await buildOverlays(repo, [overlay!], { builder: old, origins: true });
+      const [plain] = await buildOverlays(repo, [overlay!], { engine: 'builder' });
+      expect(r!.error).toBeUndefined();
+      expect(r!.yaml).toBe(plain!.yaml);
+      expect(r!.origins).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.skipIf(!resolveBuilder(repo))('the kustomize builder on an alias bomb', () => {
   const root = mkdtempSync(join(tmpdir(), 'strata-builder-bomb-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
