@@ -157,12 +157,12 @@ describe('verifyFiles', () => {
     ]);
   });
 
-  it('applies what a patch makes of a walked resource: the server refuses the built object, at the kustomization that patched it', async () => {
+  it('applies what a patch makes of a walked resource: the server refuses the built object, at the line of the patch that set the field', async () => {
     write('bad/kustomization.yaml', 'resources:\n  - web.yaml\npatches:\n  - path: port.yaml\n');
     write('bad/web.yaml', service('web', ['ports:', '  - port: 80']));
     write('bad/port.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n      targetPort: 700000\n');
     const r = await verifyFiles(dir, ['bad'], { server });
-    expect(r.problems.map((p) => [p.file, p.line, p.rule])).toStrictEqual([['bad/kustomization.yaml', 1, 'server-rejected']]);
+    expect(r.problems.map((p) => [p.file, p.line, p.rule])).toStrictEqual([['bad/port.yaml', 8, 'server-rejected']]);
     expect(r.problems[0]!.message).toMatch(/700000/);
     expect(r.objects).toBe(1);
   });

@@ -65,14 +65,17 @@ type Place = { readonly file: string; readonly line: number };
 
 /**
  * Where the problems of a built object are in the tree: at a field the object has as its source file
- * writes it, at that line of its source; at a field the kustomization set or changed (a patch, a
- * namespace, a prefix), at the kustomization; a generated object at its generator.
+ * writes it, at that line of its source; at a field a strategic-merge patch file of the build sets to
+ * the value built, at that line of the patch; at a field the kustomization set or changed otherwise
+ * (an inline or JSON patch, a namespace, a prefix), at the kustomization; a generated object at its
+ * generator.
  */
 function placement(
   built: SourceDoc,
   origin: BuildOrigin | null,
   m: Met,
   sources: ReadonlyMap<string, { readonly key: string; readonly docs: readonly SourceDoc[] }>,
+  patches: readonly SourceDoc[],
 ): (path?: string) => Place {
   const kustomization: Place = { file: m.file, line: m.doc.line };
   const path = origin && !origin.repo ? origin.path : undefined;
@@ -98,7 +101,15 @@ function placement(
       value === undefined
         ? valueAt(source.manifest, segments.slice(0, n)) !== undefined || n === 0
         : JSON.stringify(value) === JSON.stringify(valueAt(source.manifest, segments));
-    return fromSource ? { file: source.file, line: source.lineOf(segments) } : kustomization;
+    if (fromSource) return { file: source.file, line: source.lineOf(segments) };
+    const patch =
+      value === undefined
+        ? undefined
+        : sourceDoc(
+            built,
+            patches.filter((d) => JSON.stringify(valueAt(d.manifest, segments)) === JSON.stringify(value)),
+          );
+    return patch ? { file: patch.file, line: patch.lineOf(segments) } : kustomization;
   };
 }
 
@@ -360,7 +371,13 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
     parsed.problems.push(...problemsBuilt);
     // One origin per object kustomize wrote; the decoder reads each of them as one object.
     if (!origins || origins.length !== docsBuilt.length) continue;
-    for (const [n, d] of docsBuilt.entries()) parsed.placements.set(d.id, placement(d, origins[n] ?? null, m, sources));
+    // The strategic-merge patches of the files the build reads, as read: what a patch sets is found there.
+    const closure = new Set<string>();
+    reach(m, closure);
+    const patches = [...closure].flatMap((k) =>
+      [...met.get(k)!.reads].flatMap(([file, how]) => (how !== 'resource' && how.what === 'a patch' ? (sources.get(abs(file))?.docs ?? []) : [])),
+    );
+    for (const [n, d] of docsBuilt.entries()) parsed.placements.set(d.id, placement(d, origins[n] ?? null, m, sources, patches));
   }
 
   const notes: string[] = [];

@@ -70,7 +70,9 @@ describe('a folder walk builds the kustomizations it meets', () => {
 
   it('judges what a patch adds: privileged, host namespaces and hostPath, or a Secret value', async () => {
     const dir = tree({
-      'kustomization.yaml': 'resources:\n- pod.yaml\n- secret.yaml\npatches:\n- path: patch.yaml\n- path: secret-patch.yaml\n',
+      'kustomization.yaml':
+        'resources:\n- pod.yaml\n- secret.yaml\npatches:\n- path: patch.yaml\n- path: secret-patch.yaml\n- path: ops.yaml\n  target: {kind: Pod, name: web}\n',
+      'ops.yaml': '- op: add\n  path: /spec/hostIPC\n  value: true\n',
       'pod.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n',
       'secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\ntype: Opaque\n',
       'patch.yaml': `apiVersion: v1
@@ -89,11 +91,16 @@ spec:
     expect(kustomize(dir).stdout).toContain('hostPID: true');
     const r = await validate(repo, [dir], { serverChecks: false });
     expect(rules(r)).toEqual(expect.arrayContaining(['no-host-namespaces', 'no-host-path', 'no-privileged', 'no-secret-values']));
-    // What the patches added is where the kustomization that applies them is; what the resource has, at its line.
-    const at = (rule: string) => r.problems.filter((p) => p.rule === rule).map((p) => [p.file, p.line]);
-    expect(at('no-privileged')).toStrictEqual([[join(dir, 'kustomization.yaml'), 1]]);
-    expect(at('no-secret-values')).toStrictEqual([[join(dir, 'kustomization.yaml'), 1]]);
-    expect(at('require-resources')).toStrictEqual([[join(dir, 'pod.yaml'), 6]]);
+    // What a patch file sets is at its line of the patch; what a JSON patch adds, at the kustomization
+    // that applies it; what the resource lacks, at its line of the resource.
+    const at = (rule: string) => r.problems.filter((p) => p.rule === rule).map((p) => [p.file, p.line, p.path]);
+    expect(at('no-privileged')).toStrictEqual([[join(dir, 'patch.yaml'), 9, 'spec.containers[0].securityContext.privileged']]);
+    expect(at('no-secret-values')).toStrictEqual([[join(dir, 'secret-patch.yaml'), 4, 'stringData']]);
+    expect(at('no-host-namespaces')).toStrictEqual([
+      [join(dir, 'kustomization.yaml'), 1, 'spec.hostIPC'],
+      [join(dir, 'patch.yaml'), 5, 'spec.hostPID'],
+    ]);
+    expect(at('require-resources')).toStrictEqual([[join(dir, 'pod.yaml'), 6, 'spec.containers[0].resources']]);
     // Neither the patches nor the kustomization are objects of their own.
     expect(r.resources).toBe(2);
   });
