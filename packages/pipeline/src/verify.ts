@@ -42,7 +42,7 @@ export interface VerifyReport extends VerifyResult {
  * read are applied first.
  */
 export async function verifyFiles(base: string, paths: readonly string[], options: VerifyFilesOptions = {}): Promise<VerifyReport> {
-  const { isKustomization, judgedObjects, kubernetesSettings, nameAsTyped, namesAsTyped, parseInputs, placedInSources, renamedAsTyped } =
+  const { isKustomization, judgedObjects, kubernetesSettings, nameAsTyped, namesAsTyped, parseInputs, placedInSources, renamedAsTyped, skippedNote } =
     await import('@strata/validate');
   const { verifyDocuments } = await import('@strata/verify');
   const { against: folder, cwd = base, allowEmpty = false, ...rest } = options;
@@ -53,7 +53,8 @@ export async function verifyFiles(base: string, paths: readonly string[], option
       `--against ${folder}: with named files, name a folder of the manifests deployed now (a git ref works for the apps' built output only)`,
     );
   }
-  const parsed = await parseInputs(base, paths, { cwd });
+  const skipped: string[] = [];
+  const parsed = await parseInputs(base, paths, { cwd, skipped });
   const against = folder ? await parseInputs(base, [folder], { cwd }) : undefined;
   // A kustomization file of a walked tree is kustomize's input, never an object a cluster takes: validate judges it, verify applies the rest.
   const checked = await verifyDocuments(
@@ -75,7 +76,14 @@ export async function verifyFiles(base: string, paths: readonly string[], option
   }));
   const resources = [...parsed.files.values()].reduce((n, f) => n + f.resources, 0) - checked.notApplied.length;
   // What the reader says of the input (files a kustomization reads as patches, not objects) and what was not applied.
-  return { ...checked, problems, notApplied, notes: [...(parsed.notes ?? []), ...notAppliedNotes(notApplied), ...checked.notes], resources, judged };
+  return {
+    ...checked,
+    problems,
+    notApplied,
+    notes: [...skippedNote(skipped, 'verify'), ...(parsed.notes ?? []), ...notAppliedNotes(notApplied), ...checked.notes],
+    resources,
+    judged,
+  };
 }
 
 /**

@@ -53,6 +53,16 @@ function skipped(root: string | undefined, path: string, name: string, folder: b
 }
 
 /**
+ * Whether `kubectl apply -R -f` would walk a folder a walk here skips: node_modules and hidden
+ * folders, which may hold manifests it applies. Not `.git`, whose files git keeps compressed and
+ * which holds no manifest.
+ */
+const kubectlWalks = (name: string) => name !== '.git' && (SKIPPED_FOLDERS.has(name) || name.startsWith('.'));
+
+/** The hidden folders and node_modules at a Strata workspace's root that its tooling makes: not worth a note. */
+const WORKSPACE_TOOLING = new Set(['.ci', '.github', '.strata', '.tools', '.turbo', 'node_modules']);
+
+/**
  * The YAML and JSON files of a folder, recursively and sorted, as `kubectl apply -R -f` finds them:
  * a symlinked file is read, a symlinked folder is not entered (Go's filepath.Walk does not follow
  * links), so the walk stays in the folder named and never loops. It skips what holds no manifests:
@@ -60,12 +70,13 @@ function skipped(root: string | undefined, path: string, name: string, folder: b
  * workspace (`project`, its root) the tooling's own folders and files (PROJECT_FOLDERS,
  * PROJECT_FILES). A file reached twice (itself and through a link) is read once.
  */
-function walk(dir: string, seen: Set<string>, out: string[], project?: string): void {
+function walk(dir: string, seen: Set<string>, out: string[], project?: string, skips?: string[]): void {
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const path = join(dir, e.name);
     if (e.isDirectory()) {
-      if (!skipped(project, path, e.name, true)) walk(path, seen, out, project);
+      if (!skipped(project, path, e.name, true)) walk(path, seen, out, project, skips);
+      else if (kubectlWalks(e.name) && !(dir === project && WORKSPACE_TOOLING.has(e.name))) skips?.push(path);
       continue;
     }
     if (!YAML_FILE.test(e.name) || skipped(project, path, e.name, false)) continue;
@@ -84,6 +95,17 @@ function walk(dir: string, seen: Set<string>, out: string[], project?: string): 
     seen.add(key);
     out.push(path);
   }
+}
+
+/** A path under root relative to it, any other as it is. */
+function inRoot(root: string, path: string): string {
+  const rel = relative(root, path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+/** A path found from `input`, as typed: from the folder the person is in, as kubectl and kustomize name files. */
+function shownPath(root: string, input: string, path: string, cwd: string | undefined): string {
+  return cwd !== undefined && !isAbsolute(input) ? relative(cwd, path) || path : inRoot(root, path);
 }
 
 /** Reads a regular file at once, after checking its size; anything else (stdin, pipe, FIFO, device) in pieces up to the cap. */
@@ -150,6 +172,21 @@ export interface ReadOptions extends ReadLimits {
    * (`Source.shown`). @default root
    */
   readonly cwd?: string;
+  /**
+   * Filled with the folders a walk skipped that `kubectl apply -R -f` would walk (node_modules and
+   * hidden folders but `.git`), named as the files are; `skippedNote` says so in one line. @default not collected
+   */
+  readonly skipped?: string[];
+}
+
+/** One note naming the folders a walk skipped (ReadOptions.skipped), or none. */
+export function skippedNote(skipped: readonly string[], verb = 'validate'): string[] {
+  if (skipped.length === 0) return [];
+  const these = skipped.length === 1 ? '1 folder' : `${skipped.length} folders`;
+  const named = skipped.slice(0, 5).join(', ') + (skipped.length > 5 ? ` and ${skipped.length - 5} more` : '');
+  return [
+    `${these} skipped, which kubectl apply -R -f would walk (hidden folders and node_modules): ${named}; name a folder to ${verb} what it holds`,
+  ];
 }
 
 /**
@@ -179,7 +216,9 @@ export async function readSources(root: string, inputs: readonly string[], optio
     }
     if (st.isDirectory()) {
       const files: string[] = [];
-      walk(abs, seen, files, existsSync(join(root, Layout.workspaceFile)) ? resolve(root) : undefined);
+      const skips: string[] = [];
+      walk(abs, seen, files, existsSync(join(root, Layout.workspaceFile)) ? resolve(root) : undefined, skips);
+      options.skipped?.push(...skips.map((path) => shownPath(root, input, path, options.cwd)));
       for (const path of files) named.push({ input, path, walked: true });
     } else {
       named.push({ input, path: abs });
@@ -188,10 +227,8 @@ export async function readSources(root: string, inputs: readonly string[], optio
   const sources: Source[] = [];
   let total = 0;
   for (const { input, path, walked } of named) {
-    const rel = path === 0 ? '' : relative(root, path);
-    const file = path === 0 ? '<stdin>' : rel && !rel.startsWith('..') ? rel : path;
-    // As typed, from the folder the person is in, as kubectl and kustomize name files.
-    const shown = path !== 0 && options.cwd !== undefined && !isAbsolute(input) ? relative(options.cwd, path) || path : file;
+    const file = path === 0 ? '<stdin>' : inRoot(root, path);
+    const shown = path === 0 ? file : shownPath(root, input, path, options.cwd);
     let bytes: Buffer;
     if (path === 0 && options.stdin) bytes = Buffer.from(options.stdin());
     else {

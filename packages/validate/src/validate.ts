@@ -12,6 +12,7 @@ import { placedInSources } from './kustomize-walk.ts';
 import { parseInputs } from './inputs.ts';
 import { decodeParsed, nameAsTyped, namesAsTyped, renamedAsTyped } from './read.ts';
 import { schemaProblems } from './schema.ts';
+import { skippedNote } from './sources.ts';
 import type { ParsedInputs, ResourceRef, SourceDoc, ValidateOptions, ValidateResult } from './types.ts';
 
 /**
@@ -26,7 +27,9 @@ export async function validate(
   options: ValidateOptions & { allowEmpty?: boolean } = {},
 ): Promise<ValidateResult> {
   if (options.kubernetesVersion) checkKubernetesVersion(options.kubernetesVersion);
-  const parsed = await parseInputs(root, inputs, options);
+  // What the walk skipped and kubectl apply -R -f would apply is said, not passed over in silence.
+  const skipped: string[] = [];
+  const parsed = await parseInputs(root, inputs, { ...options, skipped });
   const names = namesAsTyped(parsed);
   const judged = await checkParsed(root, parsed, options, names);
   // The problems of objects built from a walked kustomization, at their sources in the tree.
@@ -36,7 +39,8 @@ export async function validate(
     built.length === checked.files.length && built.length > 0
       ? { ...checked, built: { apps: new Set(built.map((m) => m.app)).size, envs: new Set(built.map((m) => m.env)).size } }
       : checked;
-  const result = withEmptied(asTyped(known, names), await emptiedOf(root, checked, names));
+  const typed = withEmptied(asTyped(known, names), await emptiedOf(root, checked, names));
+  const result = skipped.length > 0 ? { ...typed, notes: [...skippedNote(skipped), ...(typed.notes ?? [])] } : typed;
   if (result.resources > 0 || options.allowEmpty) return result;
   const where = inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ');
   const files = parsed.files.size === 0 ? ' (no .yaml, .yml or .json file)' : '';

@@ -177,6 +177,30 @@ describe('hostile input', () => {
     expect(r.problems).toStrictEqual([]);
   });
 
+  it('says in one note which hidden folders and node_modules a walk skipped, as kubectl apply -R -f would apply what they hold', async () => {
+    const root = join(dir, 'skips');
+    for (const f of [
+      'w/clean.yaml',
+      'w/.hid/a.yaml',
+      'w/node_modules/b.yaml',
+      'w/sub/.cfg/c.yaml',
+      'w/sub/.cfg/deeper/d.yaml',
+      'w/.git/config.yaml',
+    ]) {
+      mkdirSync(dirname(join(root, f)), { recursive: true });
+      writeFileSync(join(root, f), GOOD.replace('good', f.replace(/[^a-z]/g, '')));
+    }
+    mkdirSync(join(root, 'w', 'node_modules', 'empty'), { recursive: true });
+    const r = await validate(repo, ['w'], { policy: false, serverChecks: false, cwd: root });
+    expect(r.files).toStrictEqual(['w/clean.yaml']);
+    expect(r.notes).toStrictEqual([
+      '3 folders skipped, which kubectl apply -R -f would walk (hidden folders and node_modules): w/.hid, w/node_modules, w/sub/.cfg; name a folder to validate what it holds',
+    ]);
+    // Named, a hidden folder is read, and nothing is said.
+    const named = await validate(repo, ['w/.hid'], { policy: false, serverChecks: false, cwd: root });
+    expect([named.files, named.notes]).toStrictEqual([['w/.hid/a.yaml'], []]);
+  });
+
   it("a folder walk skips hidden folders and, in a Strata workspace, the tooling's own folders and files; named, they are read", async () => {
     const root = join(dir, 'workspace');
     const files: Record<string, string> = {
@@ -210,6 +234,13 @@ describe('hostile input', () => {
       'dist/dev/web.yaml',
     ]);
     expect(r.problems).toStrictEqual([]);
+    // The workspace's own hidden folders are not worth a note; another one is.
+    const skipped: string[] = [];
+    await parseInputs(root, ['.'], { skipped });
+    expect(skipped).toStrictEqual([]);
+    mkdirSync(join(root, '.hid'));
+    await parseInputs(root, ['.'], { skipped });
+    expect(skipped).toStrictEqual(['.hid']);
     // Named on its own, a folder of the tooling is read as asked.
     expect([...(await parseInputs(root, ['packages/validate'])).files.keys()]).toStrictEqual(['packages/validate/__fixtures__/bad.yaml']);
     // Outside a workspace only hidden folders and node_modules are left out.
