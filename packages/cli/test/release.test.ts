@@ -20,7 +20,7 @@ describe('strata set image and promote', () => {
   };
 
   it('pins a digest in prod, keeping the repository, and kustomize builds it', () => {
-    const r = strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'prod', `@${D1}`]);
+    const r = strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'prod', '--container', 'tensafe', `@${D1}`]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`+++ b/overlays/prod/tensafe/`);
@@ -82,7 +82,7 @@ describe('strata set image and promote', () => {
       expect(text).toMatch(/^ {2}pins,$/m);
       writeFileSync(source, text.replace(/^ {2}pins,\n/m, ''));
       const before = { tree: treeOf(other.root), pins: readFileSync(join(other.root, 'apps/tensafe/images.json'), 'utf8') };
-      const r = strata(other.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', ':4.3.0']);
+      const r = strata(other.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', '--container', 'tensafe', ':4.3.0']);
       expect(r.status).toBe(2);
       expect(r.stderr.trim()).toBe(
         "strata: app tensafe does not read apps/tensafe/images.json, so a pin there would change nothing: add `import pins from '../images.json'` and `pins` to apps/tensafe/src/app.ts",
@@ -119,7 +119,7 @@ describe('strata set image and promote', () => {
       writeFileSync(file, hand);
       chmodSync(file, 0o640);
       const before = treeOf(other.root);
-      const r = strata(other.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', ':6.6.6']);
+      const r = strata(other.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', '--container', 'tensafe', ':6.6.6']);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain('release 6.6.6 cannot be rendered');
       expect(readFileSync(file).equals(hand)).toBe(true);
@@ -153,7 +153,7 @@ describe('strata set image and promote', () => {
   });
 
   it('refuses to promote a tag into prod', () => {
-    expect(strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', ':4.3.0-rc.1']).status).toBe(0);
+    expect(strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', '--container', 'tensafe', ':4.3.0-rc.1']).status).toBe(0);
     const r = strata(ws.root, ['promote', '--from', 'dev', '--to', 'prod']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('require-image-digest');

@@ -493,8 +493,8 @@ function pinnedImageProblems(app: App, env: Environment, config: unknown): EnvKe
     let value: unknown = config;
     for (const key of path) value = isPlainObject(value) ? ownField(value, key) : undefined;
     if (value === undefined) continue;
-    // `strata set image` picks the app's only container, or the one named like the app, by itself.
-    const which = names.length === 1 || container === app.name ? '' : ` --container ${container}`;
+    // `strata set image` picks the app's only container by itself; of several, it must be named.
+    const which = names.length === 1 ? '' : ` --container ${container}`;
     problems.push({
       env,
       in: 'config',

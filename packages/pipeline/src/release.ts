@@ -89,7 +89,13 @@ export function currentPin(app: App, env: Environment, container: string): Image
   return { repository: image.repository, ...(tag !== undefined ? { tag } : {}), ...(image.digest ? { digest: image.digest } : {}) };
 }
 
-function defaultContainer(app: App, given: string | undefined): string {
+/**
+ * The container `set image` changes: the one given, or the app's only one. Of several, as `kubectl
+ * set image` asks for the container by name, it must be named, unless the reference's repository is
+ * what exactly one of them runs in the env (as `kustomize edit set image` matches by image name): a
+ * forgotten --container would otherwise put one container's image into another, silently.
+ */
+function chooseContainer(app: App, env: Environment, given: string | undefined, ref: ImageRefInput): string {
   const names = Object.keys(app.images ?? {});
   if (names.length === 0)
     throw new UsageError(
@@ -101,8 +107,12 @@ function defaultContainer(app: App, given: string | undefined): string {
     return given;
   }
   if (names.length === 1) return names[0]!;
-  if (names.includes(app.name)) return app.name;
-  throw new UsageError(`app ${app.name} pins ${names.join(', ')}: say which with --container`);
+  const runs = names.map((c) => ({ container: c, repository: currentPin(app, env, c).repository }));
+  const matching = runs.filter((r) => r.repository === ref.repository);
+  if (ref.repository !== undefined && matching.length === 1) return matching[0]!.container;
+  throw new UsageError(
+    `app ${app.name} pins several containers (${runs.map((r) => `${r.container}: ${r.repository}`).join(', ')}): say which with --container`,
+  );
 }
 
 /** One image change of one container in one env. */
@@ -195,7 +205,7 @@ export async function setImage(
   if (!env) throw new UsageError('set image needs --env');
   const ref = parseImageRef(options.ref);
   const [app] = await loadApps(root, [options.app], { fresh: true, onWarning: options.onWarning });
-  const container = defaultContainer(app!, options.container);
+  const container = chooseContainer(app!, env, options.container, ref);
   const current = currentPin(app!, env, container);
   const pin: ImagePin = {
     repository: ref.repository ?? current.repository,

@@ -13,7 +13,7 @@ export function registerSet(program: Command): void {
     .argument('<ref>', 'repo:tag, repo@sha256:<digest>, :tag or @sha256:<digest> (the last two keep the repository)')
     .requiredOption('-a, --app <name>', 'the app')
     .requiredOption('-e, --env <env>', `the environment (${ENVIRONMENTS.join(', ')})`)
-    .option('-c, --container <name>', "the container (default: the app's only or main one)")
+    .option('-c, --container <name>', "the container (default: the app's only one, or of several the one whose repository the reference names)")
     .action(async (ref: string, o: { app: string; env: string; container?: string }) => {
       const { setImage } = await import('@strata/pipeline');
       const r = await setImage(findRoot(), { app: o.app, env: o.env, ref, ...(o.container ? { container: o.container } : {}), onWarning });
