@@ -382,20 +382,29 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const tBuild = lap();
   // The round trip compares what validation decoded, while the checks wait for kubeconform and the
   // server's helper.
+  const compare = (r: Built) => {
+    const plan = planOf.get(r.app)!;
+    // The objects validation decoded when both YAML versions read the build alike (then they are
+    // the objects check's parse of it gives), else parsed as check parses a build.
+    const built = (parsed.files.get(r.output)?.documents as Manifest[] | undefined) ?? parseBuilt(r.yaml, r.overlay);
+    compared.set(r.overlay, overlayFindings(r.overlay, plan.desired[r.env as Environment], built, plan.files.get(`${r.overlay}/kustomization.yaml`)));
+  };
   const checkAndCompare = async () => {
-    await decodeParsed(parsed, root);
+    // Each overlay is compared as soon as its file is decoded, while the decoder reads the next.
+    const byOutput = new Map([...toCompare.values()].map((r) => [r.output, r]));
+    await decodeParsed(parsed, root, (file) => {
+      const r = byOutput.get(file);
+      if (r) compare(r);
+    });
     // Node ports taken by an earlier Service of the env are judged below, over every app of it, the reused ones too.
     const checking = checkParsed(root, parsed, { onWarning: options.onWarning, serverChecks, apps: loadedOf, nodePortClashes: false });
     checking.catch(() => undefined); // awaited below
     let done = 0;
-    for (const [overlay, r] of toCompare) {
+    for (const r of toCompare.values()) {
+      if (compared.has(r.overlay)) continue;
       // kubeconform and the server's helper are fed and read through this thread's event loop.
       if (done++ % 25 === 0) await new Promise(setImmediate);
-      const plan = planOf.get(r.app)!;
-      // The objects validation decoded when both YAML versions read the build alike (then they are
-      // the objects check's parse of it gives), else parsed as check parses a build.
-      const built = (parsed.files.get(r.output)?.documents as Manifest[] | undefined) ?? parseBuilt(r.yaml, r.overlay);
-      compared.set(overlay, overlayFindings(overlay, plan.desired[r.env as Environment], built, plan.files.get(`${overlay}/kustomization.yaml`)));
+      compare(r);
     }
     return { checking };
   };

@@ -734,8 +734,11 @@ type GitopsConsumers = ReturnType<typeof gitopsConsumers>;
 /** Outside a workspace: Argo CD, the default consumer. */
 const ARGO_CD_ONLY: GitopsConsumers = { argocd: true, flux: false, setting: 'argocd' };
 
-/** Decodes the files of `parsed` not decoded yet (one decoder run for all of them) and fills in their documents and problems. */
-export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise<void> {
+/**
+ * Decodes the files of `parsed` not decoded yet (one decoder run for all of them) and fills in their
+ * documents and problems; `onFile` is told of each file as soon as it is done, in order.
+ */
+export async function decodeParsed(parsed: ParsedInputs, root?: string, onFile?: (file: string, read: FileInput) => void): Promise<void> {
   const pending = [...parsed.files.entries()].filter(([, f]) => !f.decoded);
   const counters = new Map<string, number>();
   const served = new ServedKinds(root);
@@ -760,6 +763,7 @@ export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise
       if (r.documents) f.documents = r.documents;
       for (const d of r.docs) parsed.docs.push(d);
       for (const p of r.problems) parsed.problems.push(p);
+      onFile?.(file, f);
     },
   );
 }
