@@ -333,18 +333,14 @@ async function buildWithBuilder(
   origins?: boolean,
 ): Promise<BuildResult[]> {
   const results = overlays.map((o) =>
-    session
-      .build(o, undefined, origins ? { origins } : undefined)
-      // A builder built before origins reads the request as a tree in memory with no files: built again without them.
-      .then((r) => (origins && !r.ok && STALE_BUILDER.test(r.error ?? '') ? session.build(o) : r))
-      .then((r) => {
-        onResult?.(r);
-        return r;
-      }),
+    session.build(o, undefined, origins ? { origins } : undefined).then((r) => {
+      onResult?.(r);
+      return r;
+    }),
   );
-  const done = await Promise.all(results);
+  // No more requests: a builder that answers no line at all then ends, and what waits is answered.
   await session.close();
-  return done;
+  return Promise.all(results);
 }
 
 export type BuildEngine = 'builder' | 'kustomize';
@@ -385,7 +381,22 @@ export async function buildOverlays(root: string, overlays: readonly string[], o
   const engine = options.engine ?? (options.command || process.env.STRATA_KUSTOMIZE ? 'kustomize' : undefined);
   if (engine !== 'kustomize') {
     const session = startBuilder(root, { concurrency: n, ...(options.builder ? { builder: options.builder } : {}) });
-    if (session) return buildWithBuilder(session, overlays, options.onResult, options.origins);
+    if (session && !options.origins) return buildWithBuilder(session, overlays, options.onResult);
+    if (session) {
+      const results = await buildWithBuilder(session, overlays, undefined, true);
+      // A builder built before origins reads the request as a tree in memory with no files: those are built again without them.
+      const stale = results.flatMap((r, i) => (!r.ok && STALE_BUILDER.test(r.error ?? '') ? [i] : []));
+      const again = stale.length === 0 ? undefined : startBuilder(root, { concurrency: n, ...(options.builder ? { builder: options.builder } : {}) });
+      if (again) {
+        const redone = await buildWithBuilder(
+          again,
+          stale.map((i) => overlays[i]!),
+        );
+        for (const [k, i] of stale.entries()) results[i] = redone[k]!;
+      }
+      for (const r of results) options.onResult?.(r);
+      return results;
+    }
     if (engine === 'builder') throw new ToolMissingError('strata-kustomize-builder not found', BUILDER_HINT);
   }
   const cmd = options.command ?? resolveKustomize(root);
