@@ -171,7 +171,10 @@ function segmentsOf(value: unknown, path: string): (string | number)[] {
 export function placedInSources<T extends Problem>(problems: readonly T[], parsed: ParsedInputs): T[] {
   const placements = parsed.placements;
   if (!placements || placements.size === 0) return [...problems];
-  const placed = problems.map((p) => {
+  const generated = parsed.generated ?? new Set<string>();
+  // A generated Secret's values are its generator's, which no-secret-values judges at the kustomization already.
+  const kept = problems.filter((p) => !(p.rule === 'no-secret-values' && p.resource !== undefined && generated.has(p.resource)));
+  const placed = kept.map((p) => {
     const place = p.resource === undefined ? undefined : placements.get(p.resource);
     return place ? { ...p, ...place(p.path) } : p;
   });
@@ -377,7 +380,10 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
     const patches = [...closure].flatMap((k) =>
       [...met.get(k)!.reads].flatMap(([file, how]) => (how !== 'resource' && how.what === 'a patch' ? (sources.get(abs(file))?.docs ?? []) : [])),
     );
-    for (const [n, d] of docsBuilt.entries()) parsed.placements.set(d.id, placement(d, origins[n] ?? null, m, sources, patches));
+    for (const [n, d] of docsBuilt.entries()) {
+      parsed.placements.set(d.id, placement(d, origins[n] ?? null, m, sources, patches));
+      if (origins[n]?.configuredIn !== undefined && origins[n]?.path === undefined) (parsed.generated ??= new Set()).add(d.id);
+    }
   }
 
   const notes: string[] = [];

@@ -64,6 +64,11 @@ export interface ParsedInputs {
    * (`placedInSources`).
    */
   placements?: Map<string, (path?: string) => { readonly file: string; readonly line: number }>;
+  /**
+   * The ids of built objects that a kustomization's generator made: the values of a generated Secret
+   * are judged at its generator (literals, files of the tree), not again in the Secret.
+   */
+  generated?: Set<string>;
 }
 
 /** The documents and problems of one file. */

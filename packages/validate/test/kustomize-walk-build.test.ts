@@ -124,6 +124,20 @@ spec:
     expect(r.resources).toBe(1);
   });
 
+  it("judges a generated Secret's values once, at its generator: literals are refused, a file kept out of the tree is not", async () => {
+    const dir = tree({
+      'kustomization.yaml':
+        'secretGenerator:\n- name: creds\n  namespace: shop\n  literals:\n  - password=hunter2\n- name: local\n  namespace: shop\n  envs:\n  - local.env\n',
+      'local.env': 'TOKEN=from-a-file-git-ignores\n',
+    });
+    expect(kustomize(dir).stdout).toContain('kind: Secret');
+    const r = await validate(repo, [dir], { serverChecks: false });
+    expect(r.problems.map((p) => [p.file, p.line, p.rule, p.path])).toStrictEqual([
+      [join(dir, 'kustomization.yaml'), 4, 'no-secret-values', 'secretGenerator[0].literals'],
+    ]);
+    expect(r.resources).toBe(2);
+  });
+
   it('says a kustomization that builds nothing holds no objects', async () => {
     const dir = tree({ 'kustomization.yaml': 'resources: []\n' });
     const r = await validate(repo, [dir], { serverChecks: false });
