@@ -201,5 +201,5 @@ describe("a folder walk over the project's own checkout", () => {
     // The generated Component is judged through the overlays that use it, never asked for a name.
     expect(r.problems.filter((p) => p.rule === 'missing-name')).toStrictEqual([]);
     expect(r.resources).toBeGreaterThan(0);
-  }, 60_000);
+  }, 180_000);
 });
