@@ -75,6 +75,23 @@ export async function renderEnvGraph(
   return { env, apps: drawn, skipped, topology: graph, mermaid: toMermaid(graph), svg: await toSvg(graph, { title }) };
 }
 
+/**
+ * Refuses a graph that lacks an app whose overlay did not build, one line per such overlay: a
+ * picture that silently lacks a service is wrong documentation, and `graph --out` would put it in
+ * place of a committed one.
+ */
+export function refusePartial(g: EnvGraph): void {
+  if (g.skipped.length === 0) return;
+  throw new Error(
+    g.skipped
+      .map(
+        (s) =>
+          `${Layout.overlay(g.env, s.app)}: kustomize build failed, so the topology of ${g.env} cannot be drawn whole: ${s.error.replace(/\s*\n\s*/g, '; ')}; fix the overlay (npx strata generate rewrites a generated one) and draw again`,
+      )
+      .join('\n'),
+  );
+}
+
 /** The topology pictures of an env that the workspace keeps (`docs/topology-<env>.svg` and `.mmd`). */
 function keptPictures(root: string, env: Environment): { format: 'svg' | 'mermaid'; path: string }[] {
   return (['svg', 'mermaid'] as const)

@@ -13,15 +13,15 @@ export function registerGraph(program: Command): void {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['svg', 'mermaid']).default('svg'))
     .option('--out <file>', 'write to this file instead of standard output')
     .action(async (o: { env: string; app?: string; output: 'svg' | 'mermaid'; out?: string }) => {
-      const { recordDrawnPicture, renderEnvGraph, writePicture } = await import('@strata/graph');
+      const { recordDrawnPicture, refusePartial, renderEnvGraph, writePicture } = await import('@strata/graph');
       const root = findRoot();
       const g = await renderEnvGraph(root, checkEnv(o.env)!, o.app);
-      for (const s of g.skipped) err(`warning: ${s.app} left out: ${s.error}`);
+      refusePartial(g);
       const text = o.output === 'svg' ? g.svg : g.mermaid;
       if (o.out) {
         writePicture(o.out, text);
         // A kept picture of the whole env (npm run topology): check then knows what it was drawn from.
-        if (!o.app && g.skipped.length === 0) recordDrawnPicture(root, checkEnv(o.env)!, o.out, text);
+        if (!o.app) recordDrawnPicture(root, checkEnv(o.env)!, o.out, text);
       } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
       err(
         `graph ${o.env}: ${nounCount(g.apps.length, 'app')}, ${nounCount(g.topology.nodes.length, 'node')}, ${nounCount(g.topology.edges.length, 'edge')}${o.out ? ` -> ${o.out}` : ''} (${seconds()})`,
