@@ -1,6 +1,5 @@
 import {
   closeSync,
-  fstatSync,
   fsyncSync,
   lstatSync,
   mkdirSync,
@@ -90,45 +89,27 @@ export function removeStaleTemporaries(dir: string): string[] {
 /**
  * Writes `file` so that a reader sees the old content or the new, never part of it: the content
  * goes to a temporary file beside it, which is then renamed over it. Creates the parent folder
- * unless told not to. On failure the temporary file is removed and the old content stays. Returns
- * the status of the file this write made, taken from its own descriptor once it is in place: an
- * edit of the path after that (a new file renamed over it, or a write into it) shows as another
- * inode, size or time.
+ * unless told not to. On failure the temporary file is removed and the old content stays.
  */
-export function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Stats {
-  const dir = dirname(file);
-  const make = options.makeFolder !== false;
-  if (make && !madeFolders.has(dir)) {
-    mkdirSync(dir, { recursive: true });
-    madeFolders.add(dir);
-  }
+export function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+  if (options.makeFolder !== false) mkdirSync(dirname(file), { recursive: true });
   const tmp = temporaryName(file);
   try {
-    let fd: number;
-    try {
-      fd = openSync(tmp, 'w');
-    } catch (err) {
-      // A folder made earlier in this process and removed since is made again.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !make) throw err;
-      mkdirSync(dir, { recursive: true });
-      fd = openSync(tmp, 'w');
-    }
-    try {
-      writeFileSync(fd, data);
-      if (options.fsync) fsyncSync(fd);
-      renameSync(tmp, file);
-      return fstatSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    if (options.fsync) {
+      const fd = openSync(tmp, 'w');
+      try {
+        writeFileSync(fd, data);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } else writeFileSync(tmp, data);
+    renameSync(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
   }
 }
-
-/** Folders that writeFileAtomic made or found in this process: each is made once rather than once per file written into it. */
-const madeFolders = new Set<string>();
 
 /**
  * Folders that writeFileAtomicAsync made or found in this process: each is made once rather than

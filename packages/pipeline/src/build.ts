@@ -3,7 +3,7 @@ import { existsSync, lstatSync, readdirSync, readlinkSync, rmdirSync, rmSync, st
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, checkEnv, Layout, ToolError, UsageError } from '@strata/project';
-import { linkedFolder, lockTree, writeFileAtomic } from '@strata/emit';
+import { linkedFolder, lockTree, writeFileAtomic, writeFileAtomicAsync } from '@strata/emit';
 import { buildOverlays, type BuildResult } from '@strata/kustomize';
 import type { Selection } from './generate.ts';
 
@@ -209,9 +209,18 @@ export function pruneDist(root: string, keep: ReadonlySet<string>): string[] {
 /**
  * Writes one built overlay to dist/ with the one atomic writer, so a reader never sees half of it;
  * refused when dist/ or its env folder is a symbolic link (looked at by `refuse`: the run's own
- * distLinkCheck, or else afresh). Returns the status of the file as written.
+ * distLinkCheck, or else afresh).
  */
-export function writeDist(root: string, output: string, yaml: string, refuse: DistLinkCheck = distLinkCheck(root)): Stats {
+export function writeDist(root: string, output: string, yaml: string, refuse: DistLinkCheck = distLinkCheck(root)): void {
   refuse(output);
-  return writeFileAtomic(join(root, output), yaml);
+  writeFileAtomic(join(root, output), yaml);
+}
+
+/**
+ * Like writeDist, off the main thread: creating many files is slow on some file systems, and the
+ * caller has other work to do meanwhile. Resolves with the status of the file as written.
+ */
+export async function writeDistAsync(root: string, output: string, yaml: string, refuse: DistLinkCheck = distLinkCheck(root)): Promise<Stats> {
+  refuse(output);
+  return writeFileAtomicAsync(join(root, output), yaml);
 }

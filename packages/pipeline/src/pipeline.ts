@@ -17,7 +17,7 @@ import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gi
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
 import { NOT_BUILT_NOTE, notCheckedNote, resolveHelper } from '@strata/server-validation';
 import { checkPolicySettings } from '@strata/validate/settings';
-import { build, distLinkCheck, pruneDist, writeDist, type BuildOutcome } from './build.ts';
+import { build, distLinkCheck, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
 import {
   cacheFile,
   filesUnder,
@@ -286,64 +286,27 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const compared = new Map<string, OverlayFindings>();
   // Built overlays of planned apps, compared once their output is decoded.
   const toCompare = new Map<string, Built>();
+  const writes: Promise<void>[] = [];
   // How each dist/ file was left by this run's write: an edit made after it is never remembered as what was checked.
   const writtenAs = new Map<string, WrittenAs>();
   // dist/ and its env folders, each looked at for a symbolic link once in this run.
   const refuseLinked = distLinkCheck(root);
   let writeError: Error | undefined;
-  // What the cache remembers of each changed app but its findings: the stamps of the files it read
-  // and wrote. Taken for an app as soon as its overlays are built and written, while the builder
-  // works on the others, else once every build is in.
-  const ownFiles = groupBy([...before.keys()], (f) => f.split('/')[1] ?? '');
-  // Files several apps share (a workspace package they all import) are read once, and a file
-  // stamped before the apps were read is read again only if its size or times changed since.
-  const known = new Map<string, Stamp | undefined>();
-  const restamp = (file: string) => {
-    const then = before.get(file);
-    return (then && verify(join(root, file), then, true)) ?? stampOf(join(root, file));
-  };
-  const stamp = (file: string) => (known.has(file) ? known.get(file) : known.set(file, restamp(file)).get(file));
-  const stamped = new Map<string, StampedApp | undefined>();
-  const stampNow = (name: string, results: readonly Built[]) =>
-    stampApp(
-      root,
-      name,
-      planOf.get(name),
-      loadedOf.get(name),
-      results,
-      ownFiles.get(name) ?? [],
-      onlyPlanned.has(name),
-      before,
-      stamp,
-      planned,
-      writtenAs,
-    );
-  // The overlays of each planned app built from memory and written so far.
-  const writtenOf = new Map<string, Built[]>();
   const take = (r: Built, write = true) => {
     if (!r.ok) return;
-    // Written as it arrives, while the builder still works on the others; a failed write is
-    // reported once the builds are in.
-    if (write) {
-      try {
-        writtenAs.set(r.output, writeDist(root, r.output, r.yaml, refuseLinked));
-      } catch (e) {
-        writeError ??= e as Error;
-      }
-    }
+    // A failed write is reported once the builds are in, not as an unhandled rejection.
+    if (write)
+      writes.push(
+        writeDistAsync(root, r.output, r.yaml, refuseLinked).then(
+          (as) => void writtenAs.set(r.output, as),
+          (e: Error) => void (writeError ??= e),
+        ),
+      );
     const read = readText(r.yaml, r.output, r.output, join(root, r.output), { trusted: true });
     parsed.docs.push(...read.docs);
     parsed.problems.push(...read.problems);
     parsed.files.set(r.output, read.file);
     if (planOf.has(r.app)) toCompare.set(r.overlay, r);
-    if (write && writtenAs.has(r.output) && planOf.has(r.app)) {
-      const mine = writtenOf.get(r.app) ?? writtenOf.set(r.app, []).get(r.app)!;
-      mine.push(r);
-      if (mine.length === ENVIRONMENTS.length) {
-        mine.sort((x, y) => ENVIRONMENTS.indexOf(x.env as Environment) - ENVIRONMENTS.indexOf(y.env as Environment));
-        stamped.set(r.app, stampNow(r.app, mine));
-      }
-    }
   };
   let built: BuildOutcome;
   if (session) {
@@ -372,6 +335,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     built = changed.length > 0 ? await build(root, { apps: changed }, options.onBuild) : { results: [], failed: 0 };
     for (const r of built.results) take(r, false); // build() wrote them
   }
+  await Promise.all(writes);
   if (writeError) {
     // The same error, so that its system call still marks it as the machine's fault, not the input's.
     writeError.message = `cannot write dist/: ${writeError.message}`;
@@ -382,29 +346,20 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const tBuild = lap();
   // The round trip compares what validation decoded, while the checks wait for kubeconform and the
   // server's helper.
-  const compare = (r: Built) => {
-    const plan = planOf.get(r.app)!;
-    // The objects validation decoded when both YAML versions read the build alike (then they are
-    // the objects check's parse of it gives), else parsed as check parses a build.
-    const built = (parsed.files.get(r.output)?.documents as Manifest[] | undefined) ?? parseBuilt(r.yaml, r.overlay);
-    compared.set(r.overlay, overlayFindings(r.overlay, plan.desired[r.env as Environment], built, plan.files.get(`${r.overlay}/kustomization.yaml`)));
-  };
   const checkAndCompare = async () => {
-    // Each overlay is compared as soon as its file is decoded, while the decoder reads the next.
-    const byOutput = new Map([...toCompare.values()].map((r) => [r.output, r]));
-    await decodeParsed(parsed, root, (file) => {
-      const r = byOutput.get(file);
-      if (r) compare(r);
-    });
+    await decodeParsed(parsed, root);
     // Node ports taken by an earlier Service of the env are judged below, over every app of it, the reused ones too.
     const checking = checkParsed(root, parsed, { onWarning: options.onWarning, serverChecks, apps: loadedOf, nodePortClashes: false });
     checking.catch(() => undefined); // awaited below
     let done = 0;
-    for (const r of toCompare.values()) {
-      if (compared.has(r.overlay)) continue;
+    for (const [overlay, r] of toCompare) {
       // kubeconform and the server's helper are fed and read through this thread's event loop.
       if (done++ % 25 === 0) await new Promise(setImmediate);
-      compare(r);
+      const plan = planOf.get(r.app)!;
+      // The objects validation decoded when both YAML versions read the build alike (then they are
+      // the objects check's parse of it gives), else parsed as check parses a build.
+      const built = (parsed.files.get(r.output)?.documents as Manifest[] | undefined) ?? parseBuilt(r.yaml, r.overlay);
+      compared.set(overlay, overlayFindings(overlay, plan.desired[r.env as Environment], built, plan.files.get(`${overlay}/kustomization.yaml`)));
     }
     return { checking };
   };
@@ -413,12 +368,35 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // What the cache remembers of each changed app but its findings: the stamps of the files it read
   // and wrote, taken while the checks run.
   const resultsOf = groupBy(built.results, (r) => r.app);
-  let done = 0;
+  const ownFiles = groupBy([...before.keys()], (f) => f.split('/')[1] ?? '');
+  // Files several apps share (a workspace package they all import) are read once, and a file
+  // stamped before the apps were read is read again only if its size or times changed since.
+  const known = new Map<string, Stamp | undefined>();
+  const restamp = (file: string) => {
+    const then = before.get(file);
+    return (then && verify(join(root, file), then, true)) ?? stampOf(join(root, file));
+  };
+  const stamp = (file: string) => (known.has(file) ? known.get(file) : known.set(file, restamp(file)).get(file));
+  const stamped = new Map<string, StampedApp | undefined>();
   for (const name of changed) {
-    if (stamped.has(name)) continue;
     // kubeconform and the server's helper are fed and read through this thread's event loop.
-    if (done++ % 25 === 0) await new Promise(setImmediate);
-    stamped.set(name, stampNow(name, resultsOf.get(name) ?? []));
+    if (stamped.size % 25 === 0) await new Promise(setImmediate);
+    stamped.set(
+      name,
+      stampApp(
+        root,
+        name,
+        planOf.get(name),
+        loadedOf.get(name),
+        resultsOf.get(name) ?? [],
+        ownFiles.get(name) ?? [],
+        onlyPlanned.has(name),
+        before,
+        stamp,
+        planned,
+        writtenAs,
+      ),
+    );
   }
   const checked = started ? await started.checking : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();

@@ -107,48 +107,26 @@ export function decoderPath(root?: string): string | undefined {
   return candidates.find((c): c is string => typeof c === 'string' && c !== '' && existsSync(c));
 }
 
-/**
- * Runs the decoder once over all texts (one frame each) and returns its answer per text, in order;
- * `onAnswer` is given each answer as it arrives, while the decoder works on the texts after it.
- */
-export function runDecoder(
-  bin: string,
-  texts: readonly Buffer[],
-  args: readonly string[] = [],
-  onAnswer?: (answer: unknown, index: number) => void,
-): Promise<unknown[]> {
+/** Runs the decoder once over all texts (one frame each) and returns its answer per text, in order. */
+export function runDecoder(bin: string, texts: readonly Buffer[], args: readonly string[] = []): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const answers: unknown[] = [];
+    const out: Buffer[] = [];
     const err: Buffer[] = [];
-    let failed: unknown;
-    // Each answer is read as its line arrives, while the decoder works on the next frames.
-    let rest = '';
-    const take = (line: string) => {
-      if (line === '' || failed !== undefined) return;
-      try {
-        const answer = JSON.parse(line) as unknown;
-        onAnswer?.(answer, answers.length);
-        answers.push(answer);
-      } catch (e) {
-        failed = e;
-        child.kill();
-      }
-    };
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      const lines = (rest + chunk).split('\n');
-      rest = lines.pop()!;
-      for (const line of lines) take(line);
-    });
+    child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.stdin.on('error', () => undefined); // reported through the exit status
     child.on('close', (code) => {
-      take(rest);
-      if (failed !== undefined) reject(failed);
-      else if (code !== 0) reject(new Error(`strata-decode failed (exit ${code}): ${Buffer.concat(err).toString('utf8').trim()}`));
-      else resolve(answers);
+      if (code !== 0) {
+        reject(new Error(`strata-decode failed (exit ${code}): ${Buffer.concat(err).toString('utf8').trim()}`));
+        return;
+      }
+      const lines = Buffer.concat(out)
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== '');
+      resolve(lines.map((l) => JSON.parse(l) as unknown));
     });
     for (const t of texts) {
       child.stdin.write(`${t.length}\n`);
@@ -158,19 +136,12 @@ export function runDecoder(
   });
 }
 
-/**
- * Decodes texts as kubectl does; with no decoder built, as closely as the YAML 1.1 mode of `yaml` can.
- * `onDecoded` is given each text's reading in order, as soon as it is there.
- */
-export async function decodeAll(texts: readonly Buffer[], root?: string, onDecoded?: (decoded: Decoded, index: number) => void): Promise<Decoded[]> {
+/** Decodes texts as kubectl does; with no decoder built, as closely as the YAML 1.1 mode of `yaml` can. */
+export async function decodeAll(texts: readonly Buffer[], root?: string): Promise<Decoded[]> {
   if (texts.length === 0) return [];
   const bin = decoderPath(root);
-  if (bin) return (await runDecoder(bin, texts, [], onDecoded as ((answer: unknown, index: number) => void) | undefined)) as Decoded[];
-  return texts.map((t, i) => {
-    const decoded = decodeInProcess(t);
-    onDecoded?.(decoded, i);
-    return decoded;
-  });
+  if (bin) return (await runDecoder(bin, texts)) as Decoded[];
+  return texts.map(decodeInProcess);
 }
 
 /**

@@ -734,38 +734,32 @@ type GitopsConsumers = ReturnType<typeof gitopsConsumers>;
 /** Outside a workspace: Argo CD, the default consumer. */
 const ARGO_CD_ONLY: GitopsConsumers = { argocd: true, flux: false, setting: 'argocd' };
 
-/**
- * Decodes the files of `parsed` not decoded yet (one decoder run for all of them) and fills in their
- * documents and problems; `onFile` is told of each file as soon as it is done, in order.
- */
-export async function decodeParsed(parsed: ParsedInputs, root?: string, onFile?: (file: string, read: FileInput) => void): Promise<void> {
+/** Decodes the files of `parsed` not decoded yet (one decoder run for all of them) and fills in their documents and problems. */
+export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise<void> {
   const pending = [...parsed.files.entries()].filter(([, f]) => !f.decoded);
+  const decoded = await decodeAll(
+    pending.map(([, f]) => f.bytes),
+    root,
+  );
   const counters = new Map<string, number>();
   const served = new ServedKinds(root);
   const consumers = root === undefined ? ARGO_CD_ONLY : gitopsConsumers(root);
-  // Each file's objects are made as its reading arrives, while the decoder reads the next ones.
-  await decodeAll(
-    pending.map(([, f]) => f.bytes),
-    root,
-    (decoded, i) => {
-      const [file, f] = pending[i]!;
-      const r = build(
-        { file, input: f.input, bytes: f.bytes, ...(f.shown !== undefined ? { shown: f.shown } : {}) },
-        decoded,
-        counters,
-        served,
-        consumers,
-      );
-      f.docs = r.docs;
-      f.problems = r.problems;
-      f.resources = r.resources;
-      f.decoded = true;
-      if (r.documents) f.documents = r.documents;
-      for (const d of r.docs) parsed.docs.push(d);
-      for (const p of r.problems) parsed.problems.push(p);
-      onFile?.(file, f);
-    },
-  );
+  pending.forEach(([file, f], i) => {
+    const r = build(
+      { file, input: f.input, bytes: f.bytes, ...(f.shown !== undefined ? { shown: f.shown } : {}) },
+      decoded[i]!,
+      counters,
+      served,
+      consumers,
+    );
+    f.docs = r.docs;
+    f.problems = r.problems;
+    f.resources = r.resources;
+    f.decoded = true;
+    if (r.documents) f.documents = r.documents;
+    for (const d of r.docs) parsed.docs.push(d);
+    for (const p of r.problems) parsed.problems.push(p);
+  });
 }
 
 /**
