@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '@strata/project';
-import { appCodeFailures, asyncAppFailure } from '@strata/core/sources';
+import { asyncAppFailure } from '@strata/core/sources';
+import { LateAppFailures } from '@strata/pipeline/late-failures';
 import { OUTPUT_FORMATS, type OutputFormat, reportError } from '@strata/validate/formats';
 import { EXIT, errorLines, exitCodeFor } from './exit.ts';
 import { err, out, VERSION } from './common.ts';
@@ -117,30 +118,18 @@ function strictOptions(cmd: Command): void {
 }
 strictOptions(program);
 
-/** The failures of app code already printed: each once, though every render of the app threw it. */
-const reported = new Set<string>();
+/** The failures of app code after its call had returned, each printed once, though every render of the app threw it. */
+const late = new LateAppFailures();
 /** Whether the command has ended: a failure of app code after that is reported as it comes. */
 let ended = false;
 
-/**
- * Prints what app code threw after its call had returned (from a timer or a promise it started),
- * each once. The command fails for it, unless it had committed a change by then: that change was
- * made from what the render returned and stands, and saying the command failed would be false.
- */
+/** Prints what app code threw after its call had returned, and ends with the exit code the pipeline decides for it. */
 async function reportAppFailures(): Promise<void> {
-  if (appCodeFailures().every((f) => reported.has(f.message))) return;
-  const { committedChanges } = await import('@strata/emit/journal');
-  // Taken after the import: failures reported meanwhile are not said twice.
-  let fresh = 0;
-  for (const f of appCodeFailures()) {
-    if (reported.has(f.message)) continue;
-    reported.add(f.message);
-    err(`strata: ${f.message}`);
-    fresh++;
-  }
-  if (fresh === 0) return;
-  if (committedChanges() > 0) err('strata: the change to the tree was written before the app failed, from what its render returned; it stands');
-  else process.exitCode = Math.max(Number(process.exitCode ?? 0), EXIT.invalid);
+  const verdict = await late.take(Number(process.exitCode ?? 0));
+  if (!verdict) return;
+  for (const line of verdict.lines) err(`strata: ${line}`);
+  if (verdict.stands) err(`strata: ${verdict.stands}`);
+  process.exitCode = verdict.exitCode;
 }
 
 /**
@@ -177,7 +166,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       for (const line of errorLines(e)) err(`strata: ${line}`);
       if (process.env.STRATA_DEBUG) err((e as Error).stack ?? '');
     }
-    if (e instanceof Error) reported.add(e.message);
+    late.reported(e);
     process.exitCode = exitCodeFor(e);
   }
   // What app code started at once has run by the next turn: its failures belong to this command.

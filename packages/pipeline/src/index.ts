@@ -14,3 +14,4 @@ export * from './new-app.ts';
 export * from './verify.ts';
 export * from './gate.ts';
 export * from './verdict.ts';
+export * from './late-failures.ts';
