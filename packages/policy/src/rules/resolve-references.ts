@@ -195,7 +195,8 @@ function keysOf(object: PolicyObject, kind: RefKind): Set<string> {
 export const resolveReferences: Rule = {
   id,
   description:
-    'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set (or a kustomization in it generates them); Secrets exist or are produced by an ExternalSecret in it (else a warning).',
+    'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set (or a kustomization in it generates them); Secrets exist or are produced by an ExternalSecret in it (else a warning); ' +
+    'the key a pod reads of a ConfigMap or Secret (configMapKeyRef, secretKeyRef) is one it has, where the set shows its keys.',
   defaultSeverity: 'error',
   check(objects, ctx) {
     const out: RuleFinding[] = [];

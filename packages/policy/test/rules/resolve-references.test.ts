@@ -184,6 +184,26 @@ describe('resolve-references', () => {
     ]);
   });
 
+  it('reports a key that a ConfigMap or a Secret of the set lacks, as its description says', () => {
+    const d = using({
+      env: [
+        { name: 'LOG', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'LOGLEVEL' } } },
+        { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'password' } } },
+      ],
+    });
+    expect(check(resolveReferences, [d, configMap('cfg'), secret('api')]).map((f) => [f.path, f.message])).toStrictEqual([
+      [
+        'spec.template.spec.containers[0].env[0].valueFrom.configMapKeyRef.key',
+        'ConfigMap "cfg" has no key "LOGLEVEL" that container "web" reads: add the key or fix the reference.',
+      ],
+      [
+        'spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.key',
+        'Secret "api" has no key "password" that container "web" reads: add the key or fix the reference.',
+      ],
+    ]);
+    expect(resolveReferences.description).toContain('the key a pod reads of a ConfigMap or Secret (configMapKeyRef, secretKeyRef) is one it has');
+  });
+
   it('does not resolve across namespaces', () => {
     const cm = manifest('v1', 'ConfigMap', 'web-config', { data: {} }, 'other');
     expect(check(resolveReferences, [using({ envFrom: [{ configMapRef: { name: 'web-config' } }] }), cm])).toHaveLength(1);
