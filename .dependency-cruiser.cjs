@@ -21,6 +21,14 @@ module.exports = {
       to: { path: '^(packages/cli/|@strata/cli(/|$))' },
     },
     {
+      name: 'only-pipeline-and-cli-import-verify',
+      severity: 'error',
+      comment:
+        'Verify judges on a real API server and stands above the offline checks (validate, policy, server-validation, ...), which judge without one: what both need lies lower, in core or project. (Their differential tests compare with verify.)',
+      from: { path: '^packages/(?!verify/|pipeline/|cli/)[^/]+/src/' },
+      to: { path: '^(packages/verify/|@strata/verify(/|$))' },
+    },
+    {
       name: 'nothing-imports-apps',
       severity: 'error',
       comment: 'Apps are loaded by path at run time (loadApps); a static import would tie a package to one app.',

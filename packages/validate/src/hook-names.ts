@@ -1,5 +1,5 @@
 import { parseExact, stringifyExact, type Problem } from '@strata/project';
-import { appliedName, withArgoCdNaming } from '@strata/verify/hook-names';
+import { appliedName, withArgoCdNaming } from '@strata/core/hook-names';
 import type { SourceDoc } from './types.ts';
 
 /**

@@ -10,7 +10,7 @@ import { nodePortClashes, nodePortsAsked, nodePortTakenMessage, type NodePortCla
 import { crdManifestsDir } from '@strata/schemas';
 import { argoCdSkips, type ArgoCdSkip } from '@strata/core/argocd';
 import { MAX_IN_FLIGHT, type Client, type Status } from './client.ts';
-import { appliedName, withArgoCdNaming } from './hook-names.ts';
+import { appliedName, withArgoCdNaming } from '@strata/core/hook-names';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
 import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';

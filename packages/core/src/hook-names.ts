@@ -2,11 +2,12 @@
  * The name Argo CD gives a hook that has only a generateName, which the server then judges: shared by
  * verify, which applies the hook under it, and the offline checks of `strata validate` and the
  * pipeline, which hand it to the server field checks, so that both refuse the same names in the same
- * words. It depends on `@strata/core` only, so the offline checks load nothing else of verify.
+ * words. Here, below both, as what Argo CD makes of a hook (argocd.ts) is: the offline checks never
+ * depend on verify.
  */
 
-import type { Manifest } from '@strata/core';
-import { argoCdSyncPhases, isArgoCdHook } from '@strata/core/argocd';
+import { argoCdSyncPhases, isArgoCdHook } from './argocd.ts';
+import type { Manifest } from './objects.ts';
 
 /** What the server makes of a generateName: at most this much of it, and five characters after. */
 const GENERATED_PREFIX = 58;
