@@ -138,6 +138,20 @@ interface Edit {
 }
 
 /**
+ * One line for each edit that would leave a container without a digest in an env whose policy demands
+ * one (prod's require-image-digest by default), all of them: a release refused one image at a time
+ * would take as many runs as it has images to fix.
+ */
+function digestRefusals(root: string, edits: readonly Edit[]): string[] {
+  return edits
+    .filter((e) => !e.pin.digest && digestRequired(root, e.app, e.env))
+    .map(
+      (e) =>
+        `${e.env} requires images pinned by digest (require-image-digest): ${e.app.name}/${e.container} "${pinRef(e.pin)}" has none; give repo@sha256:<digest> or @sha256:<digest>`,
+    );
+}
+
+/**
  * Writes the pins, regenerates the apps they belong to and returns the diff, all or nothing: on any
  * failure, and after a killed run, the images.json files and the tree are as they were.
  */
@@ -150,6 +164,8 @@ async function applyEdits(
 ): Promise<ReleaseResult> {
   const changes: PinChange[] = [];
   const next = new Map<string, ImagePins>();
+  const refused = digestRefusals(root, edits);
+  if (refused.length > 0) throw new ImagePolicyError(refused.join('\n'));
   for (const e of edits) {
     // A pin the app never reads would be written, reported as a change, and change nothing.
     if (e.app.pins === undefined) {
@@ -158,11 +174,6 @@ async function applyEdits(
       );
     }
     const before = currentPin(e.app, e.env, e.container);
-    if (digestRequired(root, e.app, e.env) && !e.pin.digest) {
-      throw new ImagePolicyError(
-        `${e.env} requires images pinned by digest (require-image-digest): ${e.app.name}/${e.container} "${pinRef(e.pin)}" has none; give repo@sha256:<digest> or @sha256:<digest>`,
-      );
-    }
     const pins = next.get(e.app.name) ?? readPins(root, e.app);
     next.set(e.app.name, { ...pins, [e.env]: { ...(pins[e.env] ?? {}), [e.container]: e.pin } });
     if (pinRef(before) !== pinRef(e.pin))
@@ -232,7 +243,8 @@ function sameRelease(source: ImagePin, target: ImagePin): boolean {
 /**
  * `strata promote`: copies each image pin of the apps (all by default) from one env to the next;
  * refuses (PromoteError, nothing written) when a container the source does not pin runs another
- * image in the target.
+ * image in the target, or when a pin would reach the target without the digest its policy demands:
+ * every refusal, one line each.
  */
 export async function promote(
   root: string,
@@ -265,6 +277,9 @@ export async function promote(
       );
     }
   }
-  if (unpinned.length > 0) throw new PromoteError(unpinned.join('\n'));
+  // Every refusal at once, one line each: those of the containers the source does not pin, then those
+  // of the pins that would arrive without the digest the target demands.
+  const refused = [...unpinned, ...digestRefusals(root, edits)];
+  if (refused.length > 0) throw new PromoteError(refused.join('\n'));
   return applyEdits(root, 'strata promote', edits, apps, options);
 }
