@@ -17,6 +17,7 @@ import { networkPolicySelectsWorkload } from './rules/network-policy-selects-wor
 import { noAdmissionPolicy } from './rules/no-admission-policy.ts';
 import { noAdmissionWebhook } from './rules/no-admission-webhook.ts';
 import { noAutomountToken } from './rules/no-automount-token.ts';
+import { noExternalConversionWebhook } from './rules/no-external-conversion-webhook.ts';
 import { noExternalIps } from './rules/no-external-ips.ts';
 import { noClusterAdminBinding } from './rules/no-cluster-admin-binding.ts';
 import { noDeprecatedApi } from './rules/no-deprecated-api.ts';
@@ -104,6 +105,7 @@ export const rules: readonly Rule[] = [
   noRbacEscalation,
   noPublicBinding,
   noAdmissionWebhook,
+  noExternalConversionWebhook,
   noAdmissionPolicy,
   noExternalIps,
   noDeprecatedApi,
