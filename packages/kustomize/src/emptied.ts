@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { distOf, Layout, strataCheckout } from '@strata/project';
-import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize, type BuildOptions } from './index.ts';
+import { distOf, Layout } from '@strata/project';
+import { buildOverlays, checkoutBuildOptions, parseBuild } from './index.ts';
 
 /** What to say of a built file that holds no object: where it came from, and how to build it again. */
 export interface EmptiedFile {
@@ -29,13 +29,10 @@ export async function emptiedBuiltFiles(root: string, files: readonly string[]):
   if (present.length === 0)
     return built.map(({ file, overlay }) => ({ file, message: `holds no Kubernetes objects and there is no ${overlay} to build it from; ${AGAIN}` }));
   // This checkout's pinned kustomize and builder, whichever tree holds the files.
-  const tools = strataCheckout();
-  const builder = process.env.STRATA_KUSTOMIZE ? undefined : resolveBuilder(tools);
-  const how: BuildOptions = builder ? { engine: 'builder', builder } : { engine: 'kustomize', command: resolveKustomize(tools) };
   const results = await buildOverlays(
     root,
     present.map((b) => b.overlay),
-    how,
+    checkoutBuildOptions(),
   );
   const found = new Map(present.map((b, i) => [b.file, results[i]!]));
   return built.flatMap(({ file, overlay }): EmptiedFile[] => {

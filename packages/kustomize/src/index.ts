@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { isMap, parseAllDocuments } from 'yaml';
 import type { Manifest } from '@strata/core';
-import { onLines, ToolError, ToolMissingError } from '@strata/project';
+import { onLines, strataCheckout, ToolError, ToolMissingError } from '@strata/project';
 import { aliasBombRefusal } from './aliases.ts';
 
 export const KUSTOMIZE_VERSION = 'v5.8.1';
@@ -368,6 +368,17 @@ export interface BuildOptions {
    * cannot say. @default false
    */
   readonly origins?: boolean;
+}
+
+/**
+ * How to build a tree that has no .tools of its own (a git ref exported to a temporary folder, built
+ * files of any folder): with the pinned builder of the Strata checkout this code belongs to, else
+ * (absent, or $STRATA_KUSTOMIZE names a kustomize to use) with that checkout's kustomize.
+ */
+export function checkoutBuildOptions(): BuildOptions {
+  const tools = strataCheckout();
+  const builder = process.env.STRATA_KUSTOMIZE ? undefined : resolveBuilder(tools);
+  return builder ? { engine: 'builder', builder } : { engine: 'kustomize', command: resolveKustomize(tools) };
 }
 
 /**

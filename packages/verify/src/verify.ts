@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Manifest } from '@strata/core';
 import { findRootOrCwd, gitopsConsumers, Layout, objectName, parseExact, stringifyExact, ToolError, UsageError, type Problem } from '@strata/project';
-import { buildOverlays, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
+import { buildOverlays, checkoutBuildOptions } from '@strata/kustomize';
 import { emptiedBuiltFiles } from '@strata/kustomize/emptied';
 import { nodePortClashes, nodePortsAsked, nodePortTakenMessage, type NodePortClash } from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
@@ -145,12 +144,6 @@ interface Target {
 }
 
 const FIELD_MANAGER = 'strata-verify';
-
-/**
- * The Strata checkout this package belongs to: its .tools/bin holds the binaries and its schemas the
- * CRDs, whichever tree is being verified (tests verify small repositories in temporary folders).
- */
-const TOOL_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /**
  * The apps' built output, server-side: reads `dist/<env>/<app>.yaml` as `strata pipeline` (what
@@ -641,12 +634,10 @@ function exportRef(root: string, ref: string): string {
  */
 async function buildRef(tree: string, envs: readonly string[], apps: readonly string[] | undefined): Promise<Group[]> {
   const overlays = listOverlays(tree, envs, apps, false);
-  const builder = process.env.STRATA_KUSTOMIZE ? undefined : resolveBuilder(TOOL_ROOT);
-  const how: BuildOptions = builder ? { engine: 'builder', builder } : { engine: 'kustomize', command: resolveKustomize(TOOL_ROOT) };
   const built = await buildOverlays(
     tree,
     overlays.map((o) => Layout.overlay(o.env, o.app)),
-    how,
+    checkoutBuildOptions(),
   );
   return envs.map((env) => ({
     name: env,
