@@ -54,6 +54,40 @@ describe('app code run by strata', () => {
     expect(treeOf(ws.root)).toStrictEqual(tree);
   });
 
+  it('app code that aborts, signals its own process or calls reallyExit fails the command in one line at its own line, exit 1, nothing written', () => {
+    const tree = treeOf(ws.root);
+    for (const [code, called] of [
+      ["if (c.namespace) process.kill(process.pid, 'SIGKILL');", 'process\\.kill\\(process\\.pid, "SIGKILL"\\)'],
+      ["if (c.namespace) process.kill(0, 'SIGTERM');", 'process\\.kill\\(0, "SIGTERM"\\)'],
+      ['if (c.namespace) process.abort();', 'process\\.abort\\(\\)'],
+      ['if (c.namespace) (process as unknown as { reallyExit(code: number): never }).reallyExit(0);', 'process\\.reallyExit\\(0\\)'],
+    ] as const) {
+      inRender(code);
+      for (const args of [['generate'], ['ci', '-o', 'json']]) {
+        const r = strata(ws.root, args);
+        expect(r.status, `${code}: strata ${args.join(' ')}: ${r.stderr}`).toBe(1);
+        const lines = r.stderr.split('\n').filter((l) => new RegExp(called).test(l));
+        expect(lines, `${code}: strata ${args.join(' ')}: ${r.stderr}`).toStrictEqual([
+          expect.stringMatching(
+            new RegExp(
+              `^strata: ${RENDER}:32:\\d+: app ${APP} .*render called ${called}; an app returns its objects or throws an Error, and never ends the process$`,
+            ),
+          ),
+        ]);
+        if (args.includes('json')) expect(() => JSON.parse(r.stdout)).not.toThrow();
+      }
+      restore?.();
+      restore = undefined;
+      expect(treeOf(ws.root), code).toStrictEqual(tree);
+    }
+  });
+  it('a render may still ask with signal 0 whether a process runs: that ends nothing', () => {
+    inRender('if (c.namespace) process.kill(process.pid, 0);');
+    const r = strata(ws.root, ['generate']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   it('set image with a render that ends the process changes nothing, pins included, and leaves no half-done change', () => {
     inRender('if (c.namespace) process.exit(0);');
     const pins = join(ws.root, `apps/${APP}/images.json`);

@@ -3,9 +3,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 /**
  * Running an app's own code (its modules as they load, its render) inside the program that judges
  * it: whatever that code does to the process is its own result, never the program's. An app that
- * ends the process fails with an error naming it, so a gate never passes because nothing was checked;
- * what it prints goes to stderr, each line after the app's name, so that a report on stdout (JSON,
- * SARIF, a patch) stays whole.
+ * ends the process (exit, abort, a signal to itself) fails with an error naming it, so a gate never
+ * passes because nothing was checked; what it prints goes to stderr, each line after the app's
+ * name, so that a report on stdout (JSON, SARIF, a patch) stays whole.
  */
 
 /** The app code running now, in this call and in everything it started (timers, promises). */
@@ -19,7 +19,7 @@ export interface AppCodeScope {
   readonly dir?: string;
 }
 
-/** Thrown where app code calls `process.exit`: the program goes on, and reports the app. */
+/** Thrown where app code calls `process.exit` (or aborts, or signals the process): the program goes on, and reports the app. */
 export class AppExitError extends Error {
   override readonly name = 'AppExitError';
 }
@@ -50,26 +50,58 @@ export function appCodeScope(): AppCodeScope | undefined {
   return state.runs.getStore()?.scope;
 }
 
-const exitText = (code: unknown) => `process.exit(${code === undefined ? '' : (JSON.stringify(code) ?? String(code))})`;
+const shownArg = (value: unknown) => (value === undefined ? '' : (JSON.stringify(value) ?? String(value)));
+
+/** The process's own functions that app code could end it with, replaced once; each is called as ever from anything but app code. */
+const ENDERS = ['exit', 'reallyExit', 'abort', 'kill', '_kill'] as const;
+type Ender = (typeof ENDERS)[number];
+type Process = Record<Ender, (...args: unknown[]) => unknown>;
 
 /**
- * Replaces `process.exit` once per process: called from app code it throws an AppExitError, called
- * from anything else it ends the process as ever.
+ * Whether a call of one of those functions ends or stops this process. `process.kill` sends a signal
+ * to this process when given its own id, 0 (its process group), a negative id (a group, -1 every
+ * process); signal 0 only asks whether the process exists, and a signal to another process is that
+ * process's affair.
+ */
+function ends(name: Ender, args: readonly unknown[]): boolean {
+  if (name !== 'kill' && name !== '_kill') return true;
+  const [pid, signal] = args;
+  if (signal === 0) return false;
+  return pid === process.pid || pid === process.ppid || (typeof pid === 'number' && pid <= 0);
+}
+
+/** How the call reads in the app's code: `process.kill(process.pid, 'SIGTERM')`. */
+function callText(name: Ender, args: readonly unknown[]): string {
+  if (name === 'kill' || name === '_kill') {
+    const [pid, signal] = args;
+    const target = pid === process.pid ? 'process.pid' : pid === process.ppid ? 'process.ppid' : String(pid);
+    return `process.kill(${target}${signal === undefined ? '' : `, ${shownArg(signal)}`})`;
+  }
+  return `process.${name}(${shownArg(args[0])})`;
+}
+
+/**
+ * Replaces, once per process, the functions that end it (`exit`, `reallyExit`, `abort`, `kill` of
+ * itself) and the stream's write: called from app code an ender throws an AppExitError, and
+ * output goes to stderr after the app's name; called from anything else each does as ever.
  */
 function guard(): void {
   if (state.exit) return;
-  const exit = process.exit;
-  state.exit = exit;
-  const guarded = (code?: number | string | null) => {
-    const run = state.runs.getStore();
-    if (!run) return exit.call(process, code);
-    const err = new AppExitError(
-      `${run.scope.doing} called ${exitText(code)}; an app returns its objects or throws an Error, and never ends the process`,
-    );
-    run.exited ??= err;
-    throw err;
-  };
-  process.exit = guarded as typeof process.exit;
+  const proc = process as unknown as Process;
+  state.exit = process.exit;
+  for (const name of ENDERS) {
+    const own = proc[name];
+    if (typeof own !== 'function') continue;
+    proc[name] = function (this: unknown, ...args: unknown[]) {
+      const run = state.runs.getStore();
+      if (!run || !ends(name, args)) return own.apply(this, args);
+      const err = new AppExitError(
+        `${run.scope.doing} called ${callText(name, args)}; an app returns its objects or throws an Error, and never ends the process`,
+      );
+      run.exited ??= err;
+      throw err;
+    };
+  }
   // console.log and the like write through the stream's own write: app code's output goes to stderr.
   const stdout = process.stdout;
   const write = stdout.write;
