@@ -129,6 +129,36 @@ describe('app code run by strata', () => {
     expect(r.stdout).not.toContain('debug: rendering');
     expect(r.stderr).toContain(`${APP}: debug: rendering tokenplace\n`);
   });
+  it("what app code writes to file descriptor 1 goes to stderr after the app's name, so JSON and SARIF on stdout stay whole; fd 2 is its own", () => {
+    const file = join(ws.root, RENDER);
+    const before = editFile(
+      file,
+      (t) =>
+        `import { appendFileSync, write, writeFileSync, writeSync } from 'node:fs';\n${t.replace(
+          START,
+          `${START}  if (c.namespace) { writeSync(1, 'fd: one\\n'); writeSync(process.stdout.fd, Buffer.from('fd: two\\n')); writeFileSync(1, 'fd: three\\n'); appendFileSync(1, 'fd: four\\n'); write(1, 'fd: five\\n', () => {}); writeSync(2, 'fd: own stderr\\n'); }\n`,
+        )}`,
+    );
+    restore = () => writeFileSync(file, before);
+    for (const args of [
+      ['generate', '--dry-run'],
+      ['ci', '-o', 'json'],
+      ['ci', '-o', 'sarif'],
+    ]) {
+      const r = strata(ws.root, args);
+      expect(r.stdout, `strata ${args.join(' ')}`).not.toContain('fd: ');
+      if (args.includes('ci')) expect(() => JSON.parse(r.stdout), `strata ${args.join(' ')}: ${r.stdout.slice(0, 200)}`).not.toThrow();
+      else expect(r.status).toBe(0);
+      // ci may find its renders cached, and then nothing is written at all.
+      if (args[0] === 'generate')
+        expect(
+          r.stderr
+            .split('\n')
+            .filter((l) => l.includes('fd: '))
+            .slice(0, 6),
+        ).toStrictEqual([`${APP}: fd: one`, `${APP}: fd: two`, `${APP}: fd: three`, `${APP}: fd: four`, `${APP}: fd: five`, 'fd: own stderr']);
+    }
+  });
   it('a render that returns something else than an array of objects is one line naming the render file and what to return, exit 1', () => {
     const cases: [string, string][] = [
       ['if (c.namespace) return undefined as unknown as KubeObject[];', 'render returned undefined;'],

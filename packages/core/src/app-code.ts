@@ -1,11 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 
 /**
  * Running an app's own code (its modules as they load, its render) inside the program that judges
  * it: whatever that code does to the process is its own result, never the program's. An app that
  * ends the process (exit, abort, a signal to itself) fails with an error naming it, so a gate never
- * passes because nothing was checked; what it prints goes to stderr, each line after the app's
- * name, so that a report on stdout (JSON, SARIF, a patch) stays whole.
+ * passes because nothing was checked; what it prints, through the stream or to file descriptor 1,
+ * goes to stderr, each line after the app's name, so that a report on stdout (JSON, SARIF, a patch)
+ * stays whole.
  */
 
 /** The app code running now, in this call and in everything it started (timers, promises). */
@@ -82,8 +85,9 @@ function callText(name: Ender, args: readonly unknown[]): string {
 
 /**
  * Replaces, once per process, the functions that end it (`exit`, `reallyExit`, `abort`, `kill` of
- * itself) and the stream's write: called from app code an ender throws an AppExitError, and
- * output goes to stderr after the app's name; called from anything else each does as ever.
+ * itself) and what writes to file descriptor 1: called from app code an ender throws an
+ * AppExitError, and output goes to stderr after the app's name; called from anything else each does
+ * as ever.
  */
 function guard(): void {
   if (state.exit) return;
@@ -113,6 +117,50 @@ function guard(): void {
     const done = rest.find((r): r is (err?: Error | null) => void => typeof r === 'function');
     return process.stderr.write(prefixed(run.scope.app, text), done);
   } as typeof stdout.write;
+  guardDescriptorWrites();
+}
+
+/** What a write to a file descriptor puts there: `(data, offset, length)` of a buffer, `(text, position, encoding)` of a string. */
+function writtenText(data: unknown, rest: readonly unknown[]): string {
+  if (typeof data === 'string') return typeof rest[1] === 'string' ? Buffer.from(data, rest[1] as BufferEncoding).toString('utf8') : data;
+  if (!ArrayBuffer.isView(data)) return String(data);
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const options = rest[0] !== null && typeof rest[0] === 'object' ? (rest[0] as { offset?: number; length?: number }) : undefined;
+  const offset = options ? (options.offset ?? 0) : typeof rest[0] === 'number' ? rest[0] : 0;
+  const length = options ? (options.length ?? bytes.length - offset) : typeof rest[1] === 'number' ? rest[1] : bytes.length - offset;
+  return Buffer.from(bytes.subarray(offset, offset + length)).toString('utf8');
+}
+
+/**
+ * `fs.writeSync(1, ...)` (and write, writeFileSync, appendFileSync on descriptor 1) from app code
+ * writes around the stream: routed to stderr after the app's name, as console output is. Other
+ * descriptors (2, files) are written as ever. The ESM bindings of `node:fs` are synced, so an app's
+ * `import { writeSync } from 'node:fs'` sees the same functions.
+ */
+function guardDescriptorWrites(): void {
+  const files = fs as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const toStderr = (data: unknown, rest: readonly unknown[]): number => {
+    const run = state.runs.getStore()!;
+    const text = writtenText(data, rest);
+    process.stderr.write(prefixed(run.scope.app, text));
+    return Buffer.byteLength(text);
+  };
+  const routed = (name: string, answer: (fn: (...args: unknown[]) => unknown, args: unknown[], written: number) => unknown) => {
+    const own = files[name]!;
+    files[name] = function (this: unknown, fd: unknown, data: unknown, ...rest: unknown[]) {
+      if (fd !== 1 || !state.runs.getStore()) return own.call(this, fd, data, ...rest);
+      return answer(own, [fd, data, ...rest], toStderr(data, name.includes('File') ? [] : rest));
+    };
+  };
+  routed('writeSync', (_, __, written) => written);
+  routed('writeFileSync', () => undefined);
+  routed('appendFileSync', () => undefined);
+  routed('write', (_, args, written) => {
+    const done = args.findLast((a): a is (err: Error | null, written: number, data: unknown) => void => typeof a === 'function');
+    if (done) process.nextTick(done, null, written, args[1]);
+    return undefined;
+  });
+  syncBuiltinESMExports();
 }
 
 /** `text` with the app's name before each line it starts. */
