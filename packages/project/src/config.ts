@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS, isPlainObject, nearest, type PolicySettings } from '@strata/core';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { UsageError } from './errors.ts';
+import { jsonKeys, type KeyPlace } from './json-keys.ts';
 import { Layout } from './layout.ts';
 
 /** Per-rule severities per env, as `strata.config.json` and an app's policy give them. */
@@ -36,7 +36,7 @@ const dotted = (path: readonly string[]) => path.join('.');
 /** A parsed strata.config.json with the line and column of each key, by key path. */
 interface Located {
   readonly value: unknown;
-  readonly positions: ReadonlyMap<string, { line: number; column: number }>;
+  readonly positions: ReadonlyMap<string, KeyPlace>;
 }
 
 const located = new Map<string, { text: string; parsed: Located }>();
@@ -49,36 +49,14 @@ function parseConfig(text: string): Located {
   } catch (err) {
     throw new UsageError(`${Layout.configFile}: not valid JSON: ${(err as Error).message}`);
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
-  const positions = new Map<string, { line: number; column: number }>();
-  const at = (node: Node | null | undefined) => {
-    const offset = node?.range?.[0];
-    if (offset === undefined) return undefined;
-    const p = lines.linePos(offset);
-    return { line: p.line, column: p.col };
-  };
-  const walk = (node: unknown, path: readonly string[]) => {
-    if (!isMap(node)) {
-      if (isSeq(node)) node.items.forEach((n, i) => walk(n, [...path, String(i)]));
-      return;
-    }
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      const here = [...path, key];
-      const pos = at(pair.key as Node);
-      const first = positions.get(dotted(here));
-      if (first && pos) {
-        throw new UsageError(
-          `${Layout.configFile}:${pos.line}:${pos.column}: ${dotted(here)}: written twice (first at line ${first.line}); JSON keeps only the last, so merge the two into one`,
-        );
-      }
-      if (pos) positions.set(dotted(here), pos);
-      walk(pair.value, here);
-    }
-  };
-  walk(doc.contents, []);
-  return { value, positions };
+  const { places, duplicate } = jsonKeys(text);
+  if (duplicate) {
+    const { path, line, column, first } = duplicate;
+    throw new UsageError(
+      `${Layout.configFile}:${line}:${column}: ${path}: written twice (first at line ${first}); JSON keeps only the last, so merge the two into one`,
+    );
+  }
+  return { value, positions: places };
 }
 
 /** `strata.config.json:<line>:<column>` for a key path, or the file alone when the key is not written. */
