@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { isPlainObject } from '@strata/core';
-import { holdsExactNumber, kubectlInteger, mayHoldLongInteger, stringifyExact } from '@strata/project';
+import { holdsExactNumber, kubectlInteger, mayHoldLongInteger, strataCheckout, stringifyExact } from '@strata/project';
 
 /** One object kubectl decodes from a chunk: a list's items each with their index. */
 export interface DecodedObject {
@@ -97,12 +97,12 @@ export function kubectlText(bytes: Buffer): Buffer {
   return Buffer.from(new TextDecoder('utf-8', { ignoreBOM: true }).decode(body), 'utf8');
 }
 
-/** The decoder built by the setup script from packages/validate/decoder, if it is there. */
+/** The decoder built by the setup script from packages/validate/decoder, if it is there: the workspace's, else the Strata checkout's. */
 export function decoderPath(root?: string): string | undefined {
   const candidates = [
     process.env.STRATA_DECODE,
     root && join(root, '.tools', 'bin', 'strata-decode'),
-    join(import.meta.dirname, '..', '..', '..', '.tools', 'bin', 'strata-decode'),
+    join(strataCheckout(), '.tools', 'bin', 'strata-decode'),
   ];
   return candidates.find((c): c is string => typeof c === 'string' && c !== '' && existsSync(c));
 }
