@@ -125,21 +125,35 @@ describe('exit codes through the real CLI', () => {
     expect(future.status).toBe(2);
   });
 
-  it('an env on a Kubernetes version without schemas is one line naming the setting, exit 2, before anything is written', () => {
+  it('a wrong setting of the kubernetes section is one line naming the setting, exit 2, whatever the command, before anything is written', () => {
     const config = join(ws.root, 'strata.config.json');
     const saved = readFileSync(config, 'utf8');
+    const tree = treeOf(ws.root);
+    const cases: [object, string][] = [
+      [
+        { envs: { prod: '1.20' } },
+        'strata.config.json: kubernetes.envs.prod: Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37',
+      ],
+      [{ version: 136 }, 'strata.config.json: kubernetes.version: must be a version string such as "1.35"'],
+      [
+        { serviceNodePortRange: '32767-30000' },
+        `strata.config.json: kubernetes.serviceNodePortRange: must be a range of ports as kube-apiserver's --service-node-port-range takes it, "<from>-<to>", "<from>+<count>" or one port, such as "30000-32767" (1 to 65535, <from> not above <to>); got "32767-30000"`,
+      ],
+    ];
     try {
-      writeFileSync(config, JSON.stringify({ ...JSON.parse(saved), kubernetes: { envs: { prod: '1.20' } } }));
-      const expected =
-        'strata: strata.config.json: kubernetes.envs.prod: Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37\n';
-      for (const args of [['validate', manifest], ['pipeline']]) {
-        const r = strata(ws.root, args);
-        expect(r.stderr).toBe(expected);
-        expect(r.status).toBe(2);
+      for (const [kubernetes, expected] of cases) {
+        writeFileSync(config, JSON.stringify({ ...JSON.parse(saved), kubernetes }));
+        for (const args of [['validate', manifest], ['pipeline'], ['generate'], ['generate', '--dry-run'], ['check'], ['ci'], ['ci', '-o', 'json']]) {
+          const r = strata(ws.root, args);
+          expect(r.stderr, `strata ${args.join(' ')}`).toBe(`strata: ${expected}\n`);
+          expect(r.status, `strata ${args.join(' ')}`).toBe(2);
+          if (args.includes('json')) expect(JSON.parse(r.stdout).problems.map((p: { message: string }) => p.message)).toStrictEqual([expected]);
+        }
       }
     } finally {
       writeFileSync(config, saved);
     }
+    expect(treeOf(ws.root)).toStrictEqual(tree);
   });
 
   it('a misspelt key of strata.config.json, a key written twice or a severity of the wrong shape is one line at its line, exit 2, before anything is judged', () => {

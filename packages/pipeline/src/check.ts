@@ -8,7 +8,7 @@ import { isGenerated, planApp, planChanges, planEnvironments, schemaMergeKeys, t
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { isTopologyInput, keptTopology, staleTopology } from '@strata/graph/inputs';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
-import { checkPolicySettings } from '@strata/validate/settings';
+import { checkKubernetesSettings, checkPolicySettings } from '@strata/validate/settings';
 import { FolderListing, readCache, sharedUnchanged, toolFingerprint, unchanged, type AppEntry, type PipelineCache } from './cache.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import { orphanDirs, type Selection } from './generate.ts';
@@ -172,6 +172,8 @@ function strays(root: string, apps: ReadonlySet<string>): string[] {
 export async function check(workspace: string, selection: Selection = {}, options: CheckOptions = {}): Promise<CheckResult> {
   const root = realpathSync(workspace);
   const env = checkEnv(selection.env);
+  // The clusters' settings are refused before any app is loaded, as validate refuses them.
+  checkKubernetesSettings(root);
   const envs: Environment[] = env ? [env] : [...ENVIRONMENTS];
   const names = appDirs(root);
   for (const app of selection.apps ?? []) {

@@ -4,7 +4,7 @@ import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { settleAppCode } from '@strata/core/sources';
 import { appDirs, checkEnv, checkPinFiles, inEnvScope, Layout, loadApps, type WarningOptions } from '@strata/project';
 import { loadSettings, planGitops } from '@strata/gitops';
-import { checkPolicySettings } from '@strata/validate/settings';
+import { checkKubernetesSettings, checkPolicySettings } from '@strata/validate/settings';
 import { EnvRootCollisionError, refuseCollisions, renderedIds } from './findings.ts';
 import {
   applyTree,
@@ -32,6 +32,8 @@ export interface TreePlan {
 /** Renders the selected apps in this process and plans every file they own. */
 export async function planTree(root: string, selection: Selection = {}, options: WarningOptions = {}): Promise<TreePlan> {
   const env = checkEnv(selection.env);
+  // The clusters' settings are refused before any app is loaded, as validate refuses them.
+  checkKubernetesSettings(root);
   const apps = await loadApps(root, selection.apps, options);
   // A misspelt rule in the policy settings is refused before anything is written, as validate would refuse it.
   checkPolicySettings(root, apps);

@@ -1,5 +1,6 @@
 import { appKeyLocation, configLocation, projectSeverity, UsageError } from '@strata/project';
 import { settingsProblems, type PolicyContext } from '@strata/policy';
+import { kubernetesSettings } from './kubernetes.ts';
 import type { App } from './types.ts';
 
 type SeverityMap = NonNullable<PolicyContext['severity']>;
@@ -33,4 +34,14 @@ export function checkSettings(root: string, project: SeverityMap, apps: Readonly
  */
 export function checkPolicySettings(root: string, apps: readonly Pick<App, 'name' | 'policy'>[]): void {
   checkSettings(root, projectSeverity(root), new Map(apps.map((a) => [a.name, a as App])));
+}
+
+/**
+ * The `kubernetes` section of strata.config.json, checked as validate checks it, for a command that
+ * writes or compares the tree without validating it (generate, check): a version that no schema set
+ * covers or a node port range kube-apiserver would not take is refused there too, in the same line,
+ * not first by the next validate.
+ */
+export function checkKubernetesSettings(root: string): void {
+  kubernetesSettings(root);
 }
