@@ -178,6 +178,33 @@ describe('app code run by strata', () => {
     expect(treeOf(ws.root)).toStrictEqual(tree);
   });
 
+  it('a NaN or Infinity in any rendered field is one line naming the object, the field and to quote it, exit 1, where JSON would write null', () => {
+    const tree = treeOf(ws.root);
+    const file = join(ws.root, RENDER);
+    const before = editFile(file, (t) =>
+      t.replace(
+        '  return [deployment, service,',
+        "  const settings = { apiVersion: 'v1', kind: 'ConfigMap', metadata: m.of('settings'), data: { ratio: Number.POSITIVE_INFINITY } } as unknown as KubeObject;\n  return [settings, deployment, service,",
+      ),
+    );
+    restore = () => writeFileSync(file, before);
+    const r = strata(ws.root, ['generate']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toStrictEqual([
+      `strata: apps/${APP}/src/app.ts: v1/ConfigMap tokenplace/settings: data.ratio: Infinity is no number JSON or YAML can hold, and would be written as null; give a finite number, or quote it as a string ("Infinity") where the field takes text`,
+    ]);
+    restore();
+    // From an env file: the line names the env file, as for any refused field.
+    const env = join(ws.root, `apps/${APP}/src/env/prod.ts`);
+    const saved = editFile(env, (t) => t.replace('replicas: 2,', 'replicas: Number.NaN,'));
+    restore = () => writeFileSync(env, saved);
+    const nan = strata(ws.root, ['check']);
+    expect(nan.status).toBe(1);
+    expect(nan.stderr.split('\n').filter((l) => l.includes('NaN'))).toStrictEqual([
+      `strata: apps/${APP}/src/env/prod.ts: apps/v1/Deployment tokenplace/${APP}: spec.replicas: NaN is no number JSON or YAML can hold, and would be written as null; give a finite number, or quote it as a string ("NaN") where the field takes text`,
+    ]);
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
   it('an override written with __proto__: {...} is one line at its place in the env file, as it sets a prototype and no key', () => {
     const file = join(ws.root, `apps/${APP}/src/env/prod.ts`);
     const before = editFile(file, (t) =>

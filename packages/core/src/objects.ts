@@ -189,6 +189,9 @@ export function toManifest(object: KubeObject, where: string): Manifest {
   const secret = secretProblem(object);
   if (secret) throw new ObjectError(label, secret.path, secret.reason, undefined, where);
   const text = JSON.stringify(object);
+  // JSON (and so the YAML written from it) has no NaN or Infinity: JSON.stringify writes null.
+  const odd = text.includes('null') ? nonFiniteNumber(object) : undefined;
+  if (odd) throw new ObjectError(label, odd.path || '(the object)', nonFiniteReason(odd.value), odd.value, where);
   if (BREAKS_IN_KUSTOMIZE.test(text)) {
     const odd = oddText(JSON.parse(text) as unknown, '');
     if (odd) throw new ObjectError(label, odd.path || '(the object)', odd.reason, undefined, where);
@@ -211,6 +214,37 @@ export function toManifest(object: KubeObject, where: string): Manifest {
   // a ConfigMap's data) is an own field of the parsed object, and stays one.
   return JSON.parse(text) as Manifest;
 }
+
+const NON_FINITE = '\u0000strata-non-finite:';
+
+/**
+ * The first NaN, Infinity or -Infinity of an object as it is written (its models' toJSON applied),
+ * with the path to it. Found in the object's JSON with those numbers marked: the marks are text no
+ * rendered value holds.
+ */
+function nonFiniteNumber(object: KubeObject): { path: string; value: number } | undefined {
+  const marked = JSON.stringify(object, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `${NON_FINITE}${v}` : v));
+  const find = (node: unknown, path: string): { path: string; value: number } | undefined => {
+    if (typeof node === 'string') return node.startsWith(NON_FINITE) ? { path, value: Number(node.slice(NON_FINITE.length)) } : undefined;
+    if (Array.isArray(node)) {
+      for (const [i, v] of node.entries()) {
+        const found = find(v, `${path}${pathSegment(i)}`);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (!isPlainObject(node)) return undefined;
+    for (const [k, v] of Object.entries(node)) {
+      const found = find(v, path ? `${path}${pathSegment(k)}` : pathSegment(k).replace(/^\./, ''));
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return find(JSON.parse(marked) as unknown, '');
+}
+
+const nonFiniteReason = (value: number) =>
+  `${value} is no number JSON or YAML can hold, and would be written as null; give a finite number, or quote it as a string ("${value}") where the field takes text`;
 
 /**
  * Characters that `kustomize build` writes as line breaks (its YAML writer takes U+0085, U+2028 and
