@@ -25,9 +25,10 @@ export function comparisonLines(r: {
   unmatchedPatches: readonly string[];
   roundTrip: readonly { overlay: string; id: string; diff: string }[];
   envRootCollisions: readonly string[];
+  strayFolders: readonly string[];
 }): string[] {
   const mismatches = r.roundTrip.map((m) => `${m.overlay}: ${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`);
-  return [...r.unmatchedPatches, ...mismatches, ...r.envRootCollisions];
+  return [...r.unmatchedPatches, ...mismatches, ...r.envRootCollisions, ...r.strayFolders];
 }
 
 /** Each drifted file as `strata check` prints it: its diff, or one line for a stale file. */

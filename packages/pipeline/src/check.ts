@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
@@ -139,11 +139,14 @@ function topologyDrift(root: string, generated: ReadonlySet<string>, planned: Re
  * The folders under base/ and overlays/ of no app (or env) that hold a file without the generated
  * header, one line each naming those files: generate removes a stale generated file but never a
  * hand-written one, so the folder stays, and Argo CD's directory generator (overlays/<env>/*) makes
- * an Application of it.
+ * an Application of it. `orphans` are those folders (`orphanDirs`): a listing of the generated
+ * folders, nothing built; only files in them are read.
  */
-function strays(root: string, apps: ReadonlySet<string>): string[] {
+export function strayFolders(root: string, orphans: readonly string[]): string[] {
   const lines: string[] = [];
-  for (const dir of orphanDirs(root, apps, undefined).sort()) {
+  for (const dir of [...orphans].sort()) {
+    // A folder that held only generated files is gone once its files are removed.
+    if (!existsSync(join(root, dir))) continue;
     const own = filesIn(join(root, dir), { links: true })
       .map((f) => relative(root, f).split(sep).join('/'))
       .filter((f) => !isGenerated(read(join(root, f)) ?? ''));
@@ -289,7 +292,7 @@ export async function check(workspace: string, selection: Selection = {}, option
     if (!r.ok) buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed', ...(r.toolFailed && { toolFailed: true }) });
   }
 
-  const strayFolders = everything ? strays(root, new Set(names)) : [];
+  const strays = everything ? strayFolders(root, orphanDirs(root, new Set(names), undefined)) : [];
 
   const reusedSelected = selected.filter((n) => reused.has(n)).length;
   return {
@@ -299,7 +302,7 @@ export async function check(workspace: string, selection: Selection = {}, option
     buildFailures,
     unmatchedPatches,
     envRootCollisions,
-    strayFolders,
+    strayFolders: strays,
     overlays: selected.length * envs.length,
     reused: reusedSelected * envs.length,
     envRoots: envs.length,

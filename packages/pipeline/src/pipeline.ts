@@ -35,7 +35,7 @@ import {
   type Stamp,
   type WrittenAs,
 } from './cache.ts';
-import { describeDrift, parseBuilt, type Drift } from './check.ts';
+import { describeDrift, parseBuilt, strayFolders, type Drift } from './check.ts';
 import { overlayFindings, proveEnvRoot, refuseCollisions, renderedIds, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
 import type { NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
@@ -102,6 +102,12 @@ export interface PipelineResult {
   readonly roundTrip: (Mismatch & { overlay: string })[];
   readonly unmatchedPatches: string[];
   readonly envRootCollisions: string[];
+  /**
+   * Folders under base/ and overlays/ of no app (or env) that hold files written by hand, one line
+   * each, as `strata check` reports them: generate never deletes those, and Argo CD makes an
+   * Application of each such overlay folder.
+   */
+  readonly strayFolders: string[];
   /**
    * The dist/ file of every app and env, in env then app order, but for overlays that did not build:
    * what ships. Those built by this run are in `documents`; a reused app's are on disk as the last
@@ -211,6 +217,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const onlyPlanned = new Set<string>();
   const sync = new Map<string, Record<Environment, AppSyncPlan>>();
   let generated: TreeChanges;
+  // Folders of no app (or env): their generated files are stale, and any other file in them is reported.
+  let orphans: string[] = [];
   const files = new Map<string, string>();
   // Each planned file as this run's write (or its read, for one that already held its content) left
   // it: an edit made after that is never remembered as what the run generated.
@@ -262,7 +270,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       for (const [path, content] of planEnvironments(names)) files.set(path, content);
       for (const [path, content] of planGitops(root, settings, names, { plans: (e, app) => sync.get(app)?.[e] })) files.set(path, content);
     }
-    const dirs = [...plans.flatMap((p) => p.dirs), ...orphanDirs(root, new Set(names), undefined), ...(sharedBefore ? [] : [Layout.gitops])];
+    orphans = orphanDirs(root, new Set(names), undefined);
+    const dirs = [...plans.flatMap((p) => p.dirs), ...orphans, ...(sharedBefore ? [] : [Layout.gitops])];
     if (options.frozen) {
       const drift = applyTree(root, files, { dirs, dryRun: true });
       if (drift.written.length + drift.removed.length > 0)
@@ -274,6 +283,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     throw err;
   }
   const closing = session?.close(); // no more overlays; the builds in flight finish
+  // What is left in them once their stale generated files are gone: files written by hand.
+  const strays = strayFolders(root, orphans);
   const tGenerate = lap();
 
   // Build: what the builder did from memory is written to dist/ and read for validation as it
@@ -491,6 +502,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     roundTrip,
     unmatchedPatches,
     envRootCollisions,
+    strayFolders: strays,
     distFiles,
     documents,
     phases: { generate: tGenerate, build: tBuild, validate: tValidate },

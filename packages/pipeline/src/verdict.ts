@@ -28,6 +28,8 @@ export interface PipelineVerdict extends Verdict {
   readonly problems: number;
   /** Findings of check's comparisons: round-trip mismatches, patches that match nothing, env-root collisions. */
   readonly compared: number;
+  /** Folders under base/ and overlays/ of no app (or env) that hold files written by hand. */
+  readonly strayFolders: number;
   /** All of the above. */
   readonly errors: number;
   readonly resources: number;
@@ -65,15 +67,19 @@ function decide(errors: number, unjudged: ToolError | undefined): Verdict {
   return { outcome: errors > 0 ? 'failed' : 'passed' };
 }
 
-type PipelineFindings = Pick<PipelineResult, 'built' | 'problems' | 'resources' | 'roundTrip' | 'unmatchedPatches' | 'envRootCollisions'>;
+type PipelineFindings = Pick<
+  PipelineResult,
+  'built' | 'problems' | 'resources' | 'roundTrip' | 'unmatchedPatches' | 'envRootCollisions' | 'strayFolders'
+>;
 
 /** What `strata pipeline` found, and whether it passed. */
 export function pipelineVerdict(r: PipelineFindings): PipelineVerdict {
   const notBuilt = r.built.failed;
   const problems = summarize(r.problems, r.resources).errors;
   const compared = r.unmatchedPatches.length + r.roundTrip.length + r.envRootCollisions.length;
-  const errors = notBuilt + problems + compared;
-  return { ...decide(errors, toolFailure(r.built.results)), notBuilt, problems, compared, errors, resources: r.resources };
+  const strayFolders = r.strayFolders.length;
+  const errors = notBuilt + problems + compared + strayFolders;
+  return { ...decide(errors, toolFailure(r.built.results)), notBuilt, problems, compared, strayFolders, errors, resources: r.resources };
 }
 
 /** What `strata ci` found: the pipeline's errors and the API server's, and whether it passed. */
@@ -128,6 +134,7 @@ export function gateSummary(
     [v.notBuilt, 'overlay that did not build', 'overlays that did not build'],
     [v.problems, 'validation error'],
     [v.compared, 'round-trip, patch or env-root finding'],
+    [v.strayFolders, 'folder of no app', 'folders of no app'],
     [v.serverErrors, 'error from the API server', 'errors from the API server'],
   ] as const;
   return `ci: failed: ${found.flatMap(([n, one, many]) => (n === 0 ? [] : [nounCount(n, one, many)])).join(', ')}`;
@@ -148,6 +155,7 @@ export function pipelineSummary(r: PipelineFindings & Pick<PipelineResult, 'apps
       [r.roundTrip.length, 'round-trip mismatch', 'round-trip mismatches'],
       [r.unmatchedPatches.length, 'patch that matches nothing', 'patches that match nothing'],
       [r.envRootCollisions.length, 'env-root collision'],
+      [r.strayFolders.length, 'folder of no app', 'folders of no app'],
     ] as const
   ).filter(([n]) => n > 0);
   if (found.length === 0) return `${head}${formatSummary(s)}`;

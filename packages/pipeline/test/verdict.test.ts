@@ -45,6 +45,7 @@ function run(over: Partial<Parameters<typeof pipelineVerdict>[0]> = {}): Paramet
     roundTrip: [],
     unmatchedPatches: [],
     envRootCollisions: [],
+    strayFolders: [],
     ...over,
   };
 }
@@ -52,7 +53,7 @@ function run(over: Partial<Parameters<typeof pipelineVerdict>[0]> = {}): Paramet
 describe('pipelineVerdict', () => {
   it('passes a pipeline that found nothing, warnings and excepted errors included', () => {
     const v = pipelineVerdict(run({ problems: [problem('warning'), problem('error', 'a reason the app gives')] }));
-    expect(v).toStrictEqual({ outcome: 'passed', notBuilt: 0, problems: 0, compared: 0, errors: 0, resources: 12 });
+    expect(v).toStrictEqual({ outcome: 'passed', notBuilt: 0, problems: 0, compared: 0, strayFolders: 0, errors: 0, resources: 12 });
     expect(pipelineFailed(run())).toBe(false);
   });
 
@@ -65,15 +66,17 @@ describe('pipelineVerdict', () => {
         roundTrip: [{ overlay: 'overlays/dev/api', id: 'v1/ConfigMap/api', diff: '-a\n+b\n' }],
         unmatchedPatches: ['overlays/dev/web/kustomization.yaml: patch matches nothing'],
         envRootCollisions: ['overlays/dev: v1/Namespace/shop is made by two apps'],
+        strayFolders: ['overlays/prod/gone/: a folder of no app'],
       }),
     );
-    expect(v).toStrictEqual({ outcome: 'failed', notBuilt: 1, problems: 2, compared: 3, errors: 6, resources: 12 });
+    expect(v).toStrictEqual({ outcome: 'failed', notBuilt: 1, problems: 2, compared: 3, strayFolders: 1, errors: 7, resources: 12 });
     for (const one of [
       { built: { results, failed: 1 } },
       { problems: [problem('error')] },
       { roundTrip: [{ overlay: 'overlays/dev/api', id: 'x', diff: '' }] },
       { unmatchedPatches: ['a: b'] },
       { envRootCollisions: ['a: b'] },
+      { strayFolders: ['base/gone/: a folder of no app'] },
     ]) {
       expect(pipelineVerdict(run(one)).outcome).toBe('failed');
       expect(pipelineFailed(run(one))).toBe(true);
@@ -99,6 +102,7 @@ describe('gateVerdict', () => {
       notBuilt: 0,
       problems: 0,
       compared: 0,
+      strayFolders: 0,
       errors: 0,
       resources: 12,
       serverErrors: 0,
@@ -132,7 +136,7 @@ describe('the last line of strata pipeline', () => {
     );
   });
 
-  it('never says "No problems" when the run failed: it counts overlays that did not build, round-trip mismatches, patches that match nothing and collisions', () => {
+  it('never says "No problems" when the run failed: it counts overlays that did not build, round-trip mismatches, patches that match nothing, collisions and folders of no app', () => {
     const failed = [built('overlays/dev/web', false), built('overlays/dev/api')];
     const one = {
       ...run({
@@ -140,12 +144,13 @@ describe('the last line of strata pipeline', () => {
         roundTrip: [{ overlay: 'overlays/dev/api', id: 'x', diff: '' }],
         unmatchedPatches: ['a: b'],
         envRootCollisions: ['c: d'],
+        strayFolders: ['base/gone/: e'],
       }),
       apps: 2,
     };
     expect(pipelineVerdict(one).outcome).toBe('failed');
     expect(pipelineSummary(one)).toBe(
-      'pipeline: 2 apps x 3 envs: Found 4 problems: 1 overlay that did not build, 1 round-trip mismatch, 1 patch that matches nothing, 1 env-root collision, and no validation problems in 12 resources',
+      'pipeline: 2 apps x 3 envs: Found 5 problems: 1 overlay that did not build, 1 round-trip mismatch, 1 patch that matches nothing, 1 env-root collision, 1 folder of no app, and no validation problems in 12 resources',
     );
     const many = {
       ...run({
@@ -166,6 +171,7 @@ describe('the last line of strata pipeline', () => {
       { roundTrip: [{ overlay: 'o', id: 'x', diff: '' }] },
       { unmatchedPatches: ['a: b'] },
       { envRootCollisions: ['c: d'] },
+      { strayFolders: ['base/gone/: e'] },
     ])
       expect(pipelineSummary({ ...run(kind), apps: 1 })).not.toMatch(/No problems/);
   });
@@ -192,23 +198,29 @@ describe('the last line of strata ci', () => {
           problems: [problem('error'), problem('error')],
           roundTrip: [{ overlay: 'overlays/dev/api', id: 'x', diff: '' }],
           unmatchedPatches: ['a: b'],
+          strayFolders: ['base/gone/: e', 'overlays/dev/gone/: f'],
         }),
         apps: 2,
       },
       verified: verified([problem('error'), problem('error')]),
     };
     expect(gateSummary(many, gateVerdict(many))).toBe(
-      'ci: failed: 2 overlays that did not build, 2 validation errors, 2 round-trip, patch or env-root findings, 2 errors from the API server',
+      'ci: failed: 2 overlays that did not build, 2 validation errors, 2 round-trip, patch or env-root findings, 2 folders of no app, 2 errors from the API server',
     );
     const one = {
       pipeline: {
-        ...run({ built: { results: results.slice(0, 1), failed: 1 }, problems: [problem('error')], envRootCollisions: ['c: d'] }),
+        ...run({
+          built: { results: results.slice(0, 1), failed: 1 },
+          problems: [problem('error')],
+          envRootCollisions: ['c: d'],
+          strayFolders: ['base/gone/: e'],
+        }),
         apps: 1,
       },
       verified: verified([problem('error')]),
     };
     expect(gateSummary(one, gateVerdict(one))).toBe(
-      'ci: failed: 1 overlay that did not build, 1 validation error, 1 round-trip, patch or env-root finding, 1 error from the API server',
+      'ci: failed: 1 overlay that did not build, 1 validation error, 1 round-trip, patch or env-root finding, 1 folder of no app, 1 error from the API server',
     );
     const server = { pipeline: { ...run(), apps: 1 }, verified: verified([problem('error')]) };
     expect(gateSummary(server, gateVerdict(server))).toBe('ci: failed: 1 error from the API server');

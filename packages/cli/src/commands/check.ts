@@ -20,7 +20,7 @@ export function registerCheck(program: Command): void {
       const refused = r.drift.length > 0 ? (await generateRefusal(root, selection(o))).filter((l) => !r.envRootCollisions.includes(l)) : [];
       printDrift(r.drift);
       for (const f of r.buildFailures) err(`${f.overlay}: kustomize build failed: ${f.error}`);
-      for (const line of [...comparisonLines(r), ...r.strayFolders, ...refused]) out(line);
+      for (const line of [...comparisonLines(r), ...refused]) out(line);
       const reused = r.reused > 0 ? ` (${r.reused} as the last pipeline compared them)` : '';
       const proven = r.envRoots - r.envRootsBuilt;
       out(
