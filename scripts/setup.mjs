@@ -14,8 +14,9 @@ const toolsDir = join(root, '.tools');
 const binDir = join(toolsDir, 'bin');
 const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
 
+const KUSTOMIZE = { name: 'kustomize', module: 'sigs.k8s.io/kustomize/kustomize/v5', pkg: 'sigs.k8s.io/kustomize/kustomize/v5', version: 'v5.8.1' };
 const GO_TOOLS = [
-  { name: 'kustomize', module: 'sigs.k8s.io/kustomize/kustomize/v5', pkg: 'sigs.k8s.io/kustomize/kustomize/v5', version: 'v5.8.1' },
+  KUSTOMIZE,
   // kubeconform prints `var version` for -v, "development" unless the release build sets it.
   {
     name: 'kubeconform',
@@ -144,7 +145,15 @@ async function ensureGoTools() {
  * Go, validate falls back to a YAML 1.1 reading in process).
  */
 const GO_PROGRAMS = [
-  { name: 'strata-kustomize-builder', src: join(root, 'packages', 'kustomize', 'builder'), without: 'builds run one kustomize process per overlay' },
+  {
+    name: 'strata-kustomize-builder',
+    src: join(root, 'packages', 'kustomize', 'builder'),
+    without: 'builds run one kustomize process per overlay',
+    // kustomize names itself in `app.kubernetes.io/managed-by: kustomize-<version>` (buildMetadata:
+    // [managedByLabel]) from its provenance, which the CLI reads from its own module version; the
+    // builder's main module is not kustomize, so the linker gives it the pinned CLI's version.
+    ldflags: `-X sigs.k8s.io/kustomize/api/provenance.version=${KUSTOMIZE.version}`,
+  },
   {
     name: 'strata-decode',
     src: join(root, 'packages', 'validate', 'decoder'),
@@ -152,9 +161,11 @@ const GO_PROGRAMS = [
   },
 ];
 
-/** What the binary is built from: the Go version and the program's sources (its tests are not in it). */
-function programHash(src) {
-  const h = createHash('sha256').update(has('go', ['version']) ?? '');
+/** What the binary is built from: the Go version, its linker flags and the program's sources (its tests are not in it). */
+function programHash({ src, ldflags = '' }) {
+  const h = createHash('sha256')
+    .update(has('go', ['version']) ?? '')
+    .update(`ldflags=${ldflags}\n`);
   for (const f of readdirSync(src)
     .filter((n) => /\.go$|^go\.(mod|sum)$/.test(n) && !n.endsWith('_test.go'))
     .sort()) {
@@ -172,12 +183,13 @@ function ensureGoPrograms() {
     }
     const bin = join(binDir, p.name);
     const stamp = `${bin}.sha256`;
-    const want = programHash(p.src);
+    const want = programHash(p);
     if (existsSync(bin) && existsSync(stamp) && readFileSync(stamp, 'utf8') === want) continue;
     const t0 = Date.now();
     mkdirSync(binDir, { recursive: true });
     // The same flags as the go install above, so shared packages come from Go's build cache.
-    const r = spawnSync('go', ['build', '-trimpath', '-o', bin, '.'], {
+    const flags = p.ldflags ? [`-ldflags=${p.ldflags}`] : [];
+    const r = spawnSync('go', ['build', '-trimpath', ...flags, '-o', bin, '.'], {
       cwd: p.src,
       env: { ...process.env, CGO_ENABLED: '0' },
       encoding: 'utf8',

@@ -76,7 +76,10 @@ type result struct {
 // an unset --reorder is ReorderOptionUnspecified, which applies the legacy order unless the
 // kustomization has its own sortOptions (forcing ReorderOptionLegacy would do the same but log a
 // warning for such kustomizations); --load-restrictor defaults to RootOnly; plugins and Helm are off
-// and the managed-by label is added only when KUSTOMIZE_ENABLE_MANAGEDBY_LABEL=on.
+// and the managed-by label is added only when KUSTOMIZE_ENABLE_MANAGEDBY_LABEL=on. That label (also
+// asked for by `buildMetadata: [managedByLabel]`) names kustomize's provenance version, which the CLI
+// takes from its own module version; scripts/setup.mjs sets it here with -ldflags -X to the pinned
+// CLI's version, as this module is not kustomize's.
 func options() *krusty.Options {
 	o := krusty.MakeDefaultOptions()
 	o.Reorder = krusty.ReorderOptionUnspecified

@@ -133,6 +133,31 @@ describe.skipIf(!resolveBuilder(repo))('the kustomize builder', () => {
       expect(r!.error).toMatch(/overlays\/dev\/nope/);
     });
   });
+
+  describe('on a kustomization that asks for build metadata', () => {
+    const root = mkdtempSync(join(tmpdir(), 'strata-builder-'));
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+    beforeAll(() => {
+      symlinkSync(join(repo, '.tools'), join(root, '.tools'));
+      mkdirSync(join(root, 'base/app'), { recursive: true });
+      writeFileSync(join(root, 'base/app/kustomization.yaml'), 'resources:\n  - cm.yaml\n');
+      writeFileSync(join(root, 'base/app/cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n');
+      mkdirSync(join(root, 'overlays/dev/app'), { recursive: true });
+      writeFileSync(
+        join(root, 'overlays/dev/app/kustomization.yaml'),
+        'buildMetadata: [managedByLabel, originAnnotations, transformerAnnotations]\nnamePrefix: dev-\nresources:\n  - ../../../base/app\n',
+      );
+    });
+
+    it('writes the managed-by label with the version of the pinned kustomize, byte for byte like `kustomize build`', async () => {
+      const dirs = ['overlays/dev/app'];
+      const [[b], [k]] = await Promise.all([buildOverlays(root, dirs, { engine: 'builder' }), buildOverlays(root, dirs, { engine: 'kustomize' })]);
+      expect(k!.error).toBeUndefined();
+      expect(k!.yaml).toMatch(/^ {4}app\.kubernetes\.io\/managed-by: kustomize-v\d+\.\d+\.\d+\n/m);
+      expect(b!.error).toBeUndefined();
+      expect(b!.yaml).toBe(k!.yaml);
+    });
+  });
 });
 
 /** A ConfigMap of nine lines whose aliases expand into 9^9 strings (a "billion laughs"). */
