@@ -63,9 +63,12 @@ export function displayName(o: PolicyObject): string {
   return shownName(o) ?? '(no name)';
 }
 
-/** '' when the object has no namespace yet (a Kustomize input before the namespace transformer). */
-export function namespaceOf(o: PolicyObject): string {
-  return o.manifest.metadata.namespace ?? '';
+/**
+ * '' when the object has no namespace yet (a Kustomize input before the namespace transformer), or
+ * `applied`, the namespace kubectl applies an object written without one into (`PolicyContext.applyNamespace`).
+ */
+export function namespaceOf(o: PolicyObject, applied = ''): string {
+  return o.manifest.metadata.namespace || applied;
 }
 
 /** An object without a namespace will land in the one its kustomization sets, so it may be any. */
@@ -77,9 +80,9 @@ export function ofKind(objects: readonly PolicyObject[], ...kinds: readonly stri
   return objects.filter((o) => kinds.includes(o.manifest.kind));
 }
 
-/** The object of `kind` named `name` in `namespace`, if the set has one. */
-export function findObject(objects: readonly PolicyObject[], kind: string, name: string, namespace: string): PolicyObject | undefined {
-  return objects.find((o) => o.manifest.kind === kind && nameOf(o) === name && sameNamespace(namespaceOf(o), namespace));
+/** The object of `kind` named `name` in `namespace`, if the set has one; `applied` as in `namespaceOf`. */
+export function findObject(objects: readonly PolicyObject[], kind: string, name: string, namespace: string, applied = ''): PolicyObject | undefined {
+  return objects.find((o) => o.manifest.kind === kind && nameOf(o) === name && sameNamespace(namespaceOf(o, applied), namespace));
 }
 
 export function finding(rule: string, object: PolicyObject, message: string, path?: string): RuleFinding {

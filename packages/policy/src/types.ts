@@ -45,6 +45,15 @@ export interface PolicyContext {
   /** The app runs single-replica instances (gethrelay: a node key is an identity): enables single-replica. @default false */
   readonly singleReplica?: boolean;
   /**
+   * The set is applied as its files are written (`kubectl apply -f`), not built by a kustomization of
+   * it: an object without a namespace lands in this one (the default namespace, unless kubectl is told
+   * another), and what a kustomization of the set generates exists only as that kustomization builds it
+   * (its name prefix, suffix and hash, its namespace), for the objects it builds. A folder walk's files
+   * that no kustomization of the walk lists are such a set (resolve-references). @default unset: an
+   * object without a namespace is a Kustomize input and lands where its kustomization puts it, which may be any
+   */
+  readonly applyNamespace?: string;
+  /**
    * Reads a file that the kustomization read from `from` (its object's `file`) names by `path` (a
    * generator's env file); undefined when it cannot be read. Without it, what such files hold is
    * unknown. @default none

@@ -77,6 +77,8 @@ export async function policyProblems(
     apps?: ReadonlyMap<string, App>;
     /** Each object's JSON text as the other checks were given it, for the rules that need only its size. */
     jsonOf?: (d: SourceDoc) => string;
+    /** The inputs whose files are applied as written, beside the kustomizations a walk built (`ParsedInputs.appliedAsWritten`). */
+    appliedAsWritten?: ReadonlySet<string>;
   } & WarningOptions = {},
 ): Promise<Problem[]> {
   const all = options.all ?? true;
@@ -111,8 +113,11 @@ export async function policyProblems(
     const app = built ? apps.get(built.app) : undefined;
     const severity: SeverityMap = { ...project, ...(app?.policy?.severity ?? {}) };
     const version = options.kubernetesVersion?.(set[0]!.file);
+    // kubectl applies an object written without a namespace into the default one, unless told another.
+    const asWritten = !built && options.appliedAsWritten?.has(set[0]!.input);
     const ctx: PolicyContext = {
       ...(setEnv ? { env: setEnv } : {}),
+      ...(asWritten ? { applyNamespace: 'default' } : {}),
       ...(version ? { kubernetesVersion: version } : {}),
       severity,
       ...(app?.policy?.exceptions ? { exceptions: app.policy.exceptions } : {}),

@@ -65,6 +65,12 @@ export interface ParsedInputs {
    */
   placements?: Map<string, (path?: string) => { readonly file: string; readonly line: number }>;
   /**
+   * The input folders in which a walk met kustomizations: the files there that none of them lists are
+   * applied as written (`kubectl apply -f`), apart from what the kustomizations build, so the policy
+   * judges them with `PolicyContext.applyNamespace`.
+   */
+  appliedAsWritten?: Set<string>;
+  /**
    * The ids of built objects that a kustomization's generator made: the values of a generated Secret
    * are judged at its generator (literals, files of the tree), not again in the Secret.
    */

@@ -158,6 +158,7 @@ export async function checkParsed(
     kubernetesVersion: versionOf,
     onWarning: options.onWarning,
     jsonOf,
+    ...(parsed.appliedAsWritten ? { appliedAsWritten: parsed.appliedAsWritten } : {}),
   });
   const own = [...parsed.problems, ...envTwiceOnce(listKeyProblems(resources, versionOf), policy)];
   const serverFound = await server;

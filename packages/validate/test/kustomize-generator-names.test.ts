@@ -16,18 +16,21 @@ import { validate } from '../src/index.ts';
 const repo = findRoot(import.meta.dirname);
 const kustomizeBin = join(repo, '.tools', 'bin', 'kustomize');
 
-const TREE: Record<string, string> = {
-  'kustomization.yaml': `namePrefix: shop-
-resources:
-  - deployment.yaml
-configMapGenerator:
+/** Two ConfigMaps: "settings", named with a hash, and "plain", without. */
+const CONFIG_MAP_GENERATORS = `configMapGenerator:
   - name: settings
     literals: [LOG_LEVEL=debug]
   - name: plain
     literals: [MODE=fixed]
     options:
       disableNameSuffixHash: true
-secretGenerator:
+`;
+
+const TREE: Record<string, string> = {
+  'kustomization.yaml': `namePrefix: shop-
+resources:
+  - deployment.yaml
+${CONFIG_MAP_GENERATORS}secretGenerator:
   - name: creds
     literals: [TOKEN=t0k3n]
 `,
@@ -154,18 +157,24 @@ spec:
 `,
 };
 
-describe('a folder walk over a kustomization whose generators show their keys', () => {
-  let keyed: string;
+/** A folder holding `files`, made before the tests of the describe that calls it and removed after them. */
+function folder(prefix: string, files: Record<string, string>): () => string {
+  let made = '';
   beforeAll(() => {
-    keyed = mkdtempSync(join(tmpdir(), 'strata-generator-keys-'));
-    for (const [path, text] of Object.entries(KEYED)) writeFileSync(join(keyed, path), text);
+    made = mkdtempSync(join(tmpdir(), prefix));
+    for (const [path, text] of Object.entries(files)) writeFileSync(join(made, path), text);
   });
   afterAll(() => {
-    if (keyed) rmSync(keyed, { recursive: true, force: true });
+    if (made) rmSync(made, { recursive: true, force: true });
   });
+  return () => made;
+}
+
+describe('a folder walk over a kustomization whose generators show their keys', () => {
+  const keyed = folder('strata-generator-keys-', KEYED);
 
   it('is built by the real kustomize into objects with exactly those keys', () => {
-    const r = spawnSync(kustomizeBin, ['build', keyed], { encoding: 'utf8' });
+    const r = spawnSync(kustomizeBin, ['build', keyed()], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const data = (kind: string) =>
       Object.keys(
@@ -180,7 +189,7 @@ describe('a folder walk over a kustomization whose generators show their keys', 
   });
 
   it('reports the key none of them makes, at the reference, and nothing else', async () => {
-    const r = await validate(repo, ['.'], { cwd: keyed, serverChecks: false });
+    const r = await validate(repo, ['.'], { cwd: keyed(), serverChecks: false });
     const refs = r.problems.filter((p) => p.rule === 'resolve-references');
     // Judged as built: the Secret under the name kustomize gives it, the reference at its line of the file.
     expect(refs.map((p) => [p.file, p.line, p.path, p.severity])).toStrictEqual([
@@ -189,5 +198,68 @@ describe('a folder walk over a kustomization whose generators show their keys', 
     expect(refs[0]!.message).toMatch(
       /^Secret "creds-[a-z0-9]{10}" has no key "PASSWORD" that container "web" reads: add the key or fix the reference\.$/,
     );
+  });
+});
+
+/**
+ * Files beside a kustomization that it does not list: kubectl applies them as written (`kubectl apply
+ * -f`), each object into its own namespace or, written without one, the default namespace. The
+ * kustomization's namespace, name prefix and hash are kustomize's, for what it builds.
+ */
+const BESIDE: Record<string, string> = {
+  'kustomization.yaml': `namespace: shop
+resources:
+  - web.yaml
+${CONFIG_MAP_GENERATORS}`,
+  'web.yaml': deploymentReading('web', undefined, ['settings', 'plain']),
+  'worker.yaml': deploymentReading('worker', undefined, ['plain']),
+  'shop-worker.yaml': deploymentReading('shop-worker', 'shop', ['plain', 'settings']),
+};
+
+function deploymentReading(name: string, namespace: string | undefined, configMaps: readonly string[]): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}${namespace ? `\n  namespace: ${namespace}` : ''}
+spec:
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.27
+          envFrom:
+${configMaps.map((c) => `            - configMapRef: {name: ${c}}`).join('\n')}
+`;
+}
+
+describe('a folder walk over a kustomization with generators and files beside it that it does not list', () => {
+  const beside = folder('strata-generator-beside-', BESIDE);
+
+  it('is built by the real kustomize into the listed file with its references rewritten, the generated objects in its namespace, and nothing of the others', () => {
+    const r = spawnSync(kustomizeBin, ['build', beside()], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const objects = parseAllDocuments(r.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } });
+    expect(objects.map((o) => [o.kind, o.metadata.namespace, o.metadata.name.replace(/-[a-z0-9]{10}$/, '-<hash>')])).toStrictEqual([
+      ['ConfigMap', 'shop', 'plain'],
+      ['ConfigMap', 'shop', 'settings-<hash>'],
+      ['Deployment', 'shop', 'web'],
+    ]);
+  });
+
+  it("judges them as kubectl applies them: in their own namespace or the default one, never the kustomization's, with their references as written", async () => {
+    const r = await validate(repo, ['.'], { cwd: beside(), serverChecks: false });
+    const refs = r.problems.filter((p) => p.rule === 'resolve-references');
+    const apart = (built: string, into: string) =>
+      `kustomization.yaml makes "${built.replace('-<hash>', '')}" with its configMapGenerator only for what it builds (as "${built}" in namespace "shop"), ` +
+      `and this file, which it does not list, is applied as written, into namespace "${into}": list the file in its resources.`;
+    // The listed Deployment, built, finds both; the one in shop finds the ConfigMap without a hash.
+    expect(refs.map((p) => [p.file, p.namespace, p.path, p.message.replace(/^.* is not in the set: /, '')])).toStrictEqual([
+      ['shop-worker.yaml', 'shop', 'spec.template.spec.containers[0].envFrom[1].configMapRef.name', apart('settings-<hash>', 'shop')],
+      ['worker.yaml', undefined, 'spec.template.spec.containers[0].envFrom[0].configMapRef.name', apart('plain', 'default')],
+    ]);
   });
 });

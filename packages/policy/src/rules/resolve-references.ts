@@ -58,11 +58,11 @@ function collect(pod: PodView): Ref[] {
   return refs;
 }
 
-/** Names of Secrets that objects in the set will create once applied. */
-function producedSecrets(objects: readonly PolicyObject[], namespace: string): Set<string> {
+/** Names of Secrets that objects in the set will create once applied; `applied` as in `namespaceOf`. */
+function producedSecrets(objects: readonly PolicyObject[], namespace: string, applied: string): Set<string> {
   const names = new Set<string>();
   for (const o of objects) {
-    if (!sameNamespace(namespaceOf(o), namespace)) continue;
+    if (!sameNamespace(namespaceOf(o, applied), namespace)) continue;
     const m = o.manifest;
     const own = nameOf(o);
     const add = (name: string | undefined): void => {
@@ -89,6 +89,10 @@ interface Generated {
   readonly keys?: ReadonlySet<string>;
   /** The kustomization's field that generates it, for a message. */
   readonly field: 'configMapGenerator' | 'secretGenerator';
+  /** The kustomization's file. */
+  readonly file: string;
+  /** Its name as its kustomization builds it: with its name prefix and suffix, and `<hash>` where kustomize adds one. */
+  readonly built: string;
 }
 
 /** The key of a `KEY=value` literal or of a `key=path` file source; undefined when it has none. */
@@ -159,7 +163,9 @@ function generatedObjects(objects: readonly PolicyObject[], read: PolicyContext[
         // The kustomization's namespace wins over the generator's own, as kustomize builds it.
         const namespace = str(m.namespace) ?? str(at(g, 'namespace')) ?? '';
         const keys = generatorKeys(g, o.file, read);
-        found.push({ kind, name, namespace, field, ...(keys ? { keys } : {}) });
+        const hashed = (at(g, 'options', 'disableNameSuffixHash') ?? at(m, 'generatorOptions', 'disableNameSuffixHash')) !== true;
+        const built = `${str(m.namePrefix) ?? ''}${name}${str(m.nameSuffix) ?? ''}${hashed ? '-<hash>' : ''}`;
+        found.push({ kind, name, namespace, field, file: o.file, built, ...(keys ? { keys } : {}) });
       }
     }
   }
@@ -174,17 +180,35 @@ function generatedObjects(objects: readonly PolicyObject[], read: PolicyContext[
 const HASH_SUFFIX = /-[a-z0-9]{10}$/;
 
 /** When a ConfigMap is missing only because of its hash suffix, the reason to give. */
-function hashHint(objects: readonly PolicyObject[], name: string, namespace: string): string {
+function hashHint(objects: readonly PolicyObject[], name: string, namespace: string, applied: string): string {
   const stem = name.replace(HASH_SUFFIX, '');
   // A ConfigMap named only by generateName has no name to compare until the server gives it one.
   const other = ofKind(objects, 'ConfigMap')
-    .filter((o) => sameNamespace(namespaceOf(o), namespace))
+    .filter((o) => sameNamespace(namespaceOf(o, applied), namespace))
     .map(nameOf)
     .find((n) => n !== undefined && n !== name && n.replace(HASH_SUFFIX, '') === stem);
   if (other === undefined) return '';
   return HASH_SUFFIX.test(other)
     ? `; the set has the generated "${other}", so reference the generator's plain name "${stem}" in the same kustomization and let Kustomize add the suffix`
     : `; the set has "${other}", so drop the hand-written hash suffix and let Kustomize add it`;
+}
+
+/**
+ * For a set applied as written (`PolicyContext.applyNamespace`): why what a kustomization of the set
+ * generates under the name `name` resolves no reference of the set's own objects, and the fix, if it
+ * generates one; '' otherwise. kustomize names it and rewrites the references to it only in the
+ * objects it builds.
+ */
+function builtApart(generated: readonly Generated[], ref: Ref, pod: PodView, namespace: string, applied: string): string {
+  const g = generated.find((x) => x.kind === ref.kind && x.name === ref.name);
+  if (!g) return '';
+  const lands = g.namespace || applied;
+  // Named from the referring file's folder, as the person reads both files.
+  const kustomization = posix.relative(posix.dirname(pod.object.file), g.file);
+  return (
+    `${kustomization} makes "${ref.name}" with its ${g.field} only for what it builds (as "${g.built}" in namespace "${lands}"), ` +
+    `and this file, which it does not list, is applied as written, into namespace "${namespace}": list the file in its resources`
+  );
 }
 
 function keysOf(object: PolicyObject, kind: RefKind): Set<string> {
@@ -201,11 +225,17 @@ export const resolveReferences: Rule = {
   check(objects, ctx) {
     const out: RuleFinding[] = [];
     const generated = generatedObjects(objects, ctx.readFile);
+    // Applied as written, an object without a namespace lands in the one kubectl applies it into, and
+    // a generated object exists only under the name and in the namespace its kustomization's build gives it.
+    const applied = ctx.applyNamespace ?? '';
+    const reaches = (g: Generated, name: string, namespace: string) =>
+      applied === '' ? g.name === name && sameNamespace(g.namespace, namespace) : g.built === name && (g.namespace || applied) === namespace;
     for (const pod of podsOf(objects)) {
+      const namespace = pod.namespace || applied;
       // One missing object is one finding per workload, at its first reference, however often it is used.
       const reported = new Set<string>();
       for (const ref of collect(pod)) {
-        const target = findObject(objects, ref.kind, ref.name, pod.namespace);
+        const target = findObject(objects, ref.kind, ref.name, namespace, applied);
         if (target) {
           if (ref.key !== undefined && !ref.optional && !keysOf(target, ref.kind).has(ref.key)) {
             out.push(
@@ -220,7 +250,7 @@ export const resolveReferences: Rule = {
           continue;
         }
         if (ref.optional) continue;
-        const made = generated.filter((g) => g.kind === ref.kind && g.name === ref.name && sameNamespace(g.namespace, pod.namespace));
+        const made = generated.filter((g) => g.kind === ref.kind && reaches(g, ref.name, namespace));
         if (made.length > 0) {
           // Its keys are checked where the generators show them all.
           const keys = made.every((g) => g.keys) ? new Set(made.flatMap((g) => [...g.keys!])) : undefined;
@@ -239,12 +269,13 @@ export const resolveReferences: Rule = {
         if (reported.has(`${ref.kind}/${ref.name}`)) continue;
         reported.add(`${ref.kind}/${ref.name}`);
         if (ref.kind === 'Secret') {
-          if (producedSecrets(objects, pod.namespace).has(ref.name)) continue;
+          if (producedSecrets(objects, namespace, applied).has(ref.name)) continue;
+          const apart = applied === '' ? '' : builtApart(generated, ref, pod, namespace, applied);
           out.push({
             ...finding(
               id,
               pod.object,
-              `Secret "${ref.name}" used by ${ref.by} is neither in the set nor produced by an ExternalSecret in it: it must exist in the cluster before the pod starts, or add an ExternalSecret whose target is "${ref.name}".`,
+              `Secret "${ref.name}" used by ${ref.by} is neither in the set nor produced by an ExternalSecret in it: it must exist in the cluster before the pod starts, or add an ExternalSecret whose target is "${ref.name}"${apart && `; ${apart}`}.`,
               ref.path,
             ),
             // Out-of-band Secrets are legitimate; the build cannot see the cluster, so it only warns.
@@ -252,9 +283,10 @@ export const resolveReferences: Rule = {
           });
           continue;
         }
+        const apart = applied === '' ? '' : builtApart(generated, ref, pod, namespace, applied);
         const fix =
           ref.kind === 'ConfigMap'
-            ? `add it (or its configMapGenerator) or fix the name${hashHint(objects, ref.name, pod.namespace)}`
+            ? apart || `add it (or its configMapGenerator) or fix the name${hashHint(objects, ref.name, namespace, applied)}`
             : ref.kind === 'PersistentVolumeClaim'
               ? 'add the claim, or use volumeClaimTemplates in a StatefulSet'
               : 'add the ServiceAccount or fix the name';

@@ -86,6 +86,32 @@ describe('resolve-references', () => {
     expect(messages(kustomization({ configMapGenerator: [{ name: 'web-config', literals: ['A=1'] }] }))).toStrictEqual([]);
   });
 
+  it('in a set applied as written, places an object without a namespace in the one kubectl applies it into, and a generated one where its build puts it', () => {
+    const loose = (namespace?: string) =>
+      ({ ...using({ envFrom: reading('web-config') }), metadata: { name: 'web', ...(namespace && { namespace }) } }) as Manifest;
+    const k = (fields: Record<string, unknown> = {}) =>
+      kustomization({ namespace: 'shop', configMapGenerator: [{ name: 'web-config', literals: ['A=1'] }], ...fields });
+    const unhashed = { generatorOptions: { disableNameSuffixHash: true } };
+    const messages = (set: Manifest[]) => check(resolveReferences, set, { applyNamespace: 'default' }).map((f) => f.message);
+    const apart = (built: string, into: string) =>
+      `ConfigMap "web-config" used by container "web" is not in the set: set.yaml makes "web-config" with its configMapGenerator only for what it builds (as "${built}" in namespace "shop"), ` +
+      `and this file, which it does not list, is applied as written, into namespace "${into}": list the file in its resources.`;
+    // The kustomization's namespace is not the file's: written without one, the Deployment lands in default.
+    expect(messages([loose(), k(unhashed)])).toStrictEqual([apart('web-config', 'default')]);
+    // In shop, it still names what kustomize calls "web-config-<hash>" (and with a prefix, more), and rewrites only in what it builds.
+    expect(messages([loose('shop'), k()])).toStrictEqual([apart('web-config-<hash>', 'shop')]);
+    expect(messages([loose('shop'), k({ ...unhashed, namePrefix: 'shop-' })])).toStrictEqual([apart('shop-web-config', 'shop')]);
+    expect(messages([loose('shop'), k(unhashed)])).toStrictEqual([]);
+    // A generator without a namespace makes its object in default too, as does a ConfigMap written without one.
+    expect(messages([loose(), k({ ...unhashed, namespace: undefined })])).toStrictEqual([]);
+    expect(messages([loose(), configMap('web-config')])).toStrictEqual([
+      'ConfigMap "web-config" used by container "web" is not in the set: add it (or its configMapGenerator) or fix the name.',
+    ]);
+    expect(messages([loose(), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config' }, data: { A: '1' } }])).toStrictEqual([]);
+    // As a Kustomize input (no applyNamespace), the Deployment without a namespace lands where its kustomization puts it.
+    expect(check(resolveReferences, [loose(), k()])).toStrictEqual([]);
+  });
+
   it('reports a key that a generator whose keys it shows does not make, from its literals, files and env files', () => {
     const k = kustomization({
       configMapGenerator: [{ name: 'web-config', literals: ['LOG_LEVEL=info', 'URL=http://x?a=b'], files: ['app.json', 'extra=conf/extra.txt'] }],
