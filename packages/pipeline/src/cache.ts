@@ -1,5 +1,17 @@
 import { createHash } from 'node:crypto';
-import { type Dirent, existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  type Dirent,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import type { Environment } from '@strata/core';
 import { removeStaleTemporaries, writeFileAtomic } from '@strata/emit';
@@ -92,10 +104,33 @@ export function byContent(): boolean {
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }
 
+/** Larger files are hashed a piece at a time, through one buffer: see readHash. */
+const PIECE = 1 << 20;
+let piece: Buffer | undefined;
+
+/**
+ * The hash of what a file holds now; throws when it cannot be read. A file larger than a piece (a
+ * tool binary: the fingerprint hashes some 150 MB of them) is read through one reused buffer rather
+ * than into a fresh one of its size: fresh memory costs a page fault per 4 KB, which on a virtual
+ * machine costs more than the hashing.
+ */
+function readHash(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    if (fstatSync(fd).size <= PIECE) return hashOf(readFileSync(fd));
+    piece ??= Buffer.allocUnsafe(PIECE);
+    const h = createHash('sha1');
+    for (let n = readSync(fd, piece, 0, PIECE, null); n > 0; n = readSync(fd, piece, 0, PIECE, null)) h.update(piece.subarray(0, n));
+    return h.digest('hex');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A file's hash, or undefined when it cannot be read. */
 export function hashFile(path: string): string | undefined {
   try {
-    return hashOf(readFileSync(path));
+    return readHash(path);
   } catch {
     return undefined;
   }
@@ -381,7 +416,7 @@ export function stampOf(path: string, content?: string | Buffer, written?: Writt
     const s = statSync(path);
     if (written && (s.ino !== written.ino || s.size !== written.size || s.mtimeMs !== written.mtimeMs || s.ctimeMs !== written.ctimeMs))
       return undefined;
-    const hash = hashOf(content ?? readFileSync(path));
+    const hash = content !== undefined ? hashOf(content) : readHash(path);
     // An edit in the same tick of the file system's clock as the write leaves the size and times
     // the write left: a stamp of the written content, trusted by its times, would stand for the
     // edited file. A racy stamp is compared by content next time; otherwise the file decides now,
