@@ -221,6 +221,27 @@ describe('app code run by strata', () => {
       ),
     ]);
   });
+  it('a key named __proto__, constructor or prototype below the top of an env override is one line at its own line and column, as at the top', () => {
+    const file = join(ws.root, `apps/${APP}/src/env/prod.ts`);
+    const cases: [string, string, string][] = [
+      ["serviceMonitor: { enabled: true, ['__proto__']: { enabled: false } } as never,", 'serviceMonitor.__proto__', '38'],
+      ['serviceMonitor: { enabled: true, ["__proto__"]: { enabled: false } } as never,', 'serviceMonitor.__proto__', '38'],
+      ['serviceMonitor: { enabled: true, constructor: { prototype: { enabled: false } } } as never,', 'serviceMonitor.constructor', '38'],
+      ['serviceMonitor: { enabled: true, prototype: { enabled: false } } as never,', 'serviceMonitor.prototype', '38'],
+      ["serviceMonitor: { enabled: true }, ['__proto__']: { replicas: 9 } as never,", '__proto__', '40'],
+    ];
+    const tree = treeOf(ws.root);
+    for (const [written, key, column] of cases) {
+      const before = editFile(file, (t) => t.replace('serviceMonitor: { enabled: true },', written));
+      const r = strata(ws.root, ['generate']);
+      writeFileSync(file, before);
+      expect(r.status, written).toBe(1);
+      expect(r.stderr.trimEnd().split('\n'), written).toStrictEqual([
+        `strata: apps/${APP}/src/env/prod.ts:11:${column}: ${key}: not a key of app ${APP}'s config; an optional key that the defaults leave out is declared in defineApp({ optional })`,
+      ]);
+    }
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
   it("a render that throws from a timer or a promise it started fails the command in one line at the app's own line, and set image then writes nothing", () => {
     for (const code of [
       "if (c.namespace) setTimeout(() => { throw new Error('late'); }, 0);",

@@ -135,10 +135,14 @@ export function keyPosition(text: string, path: readonly string[], value?: unkno
   let from = 0;
   let at = -1;
   for (const [i, key] of path.entries()) {
+    // A key as written, `key:` or `'key':`, or computed, `['key']:` (the one way to write a key `__proto__`).
     const find = (tail: string) => {
-      const re = new RegExp(`(^|[{,\\s])(['"]?)${escape(key)}\\2\\s*:${tail}`, 'gm');
-      re.lastIndex = from;
-      return re.exec(text);
+      const matches = [`(['"]?)${escape(key)}\\2`, `\\[\\s*(['"\`])${escape(key)}\\2\\s*\\]`].map((written) => {
+        const re = new RegExp(`(^|[{,\\s])${written}\\s*:${tail}`, 'gm');
+        re.lastIndex = from;
+        return re.exec(text);
+      });
+      return matches.reduce<RegExpExecArray | null>((first, m) => (m && (!first || m.index < first.index) ? m : first), null);
     };
     const m = (i === path.length - 1 && literal ? find(literal) : null) ?? find('');
     if (!m) return undefined;
