@@ -40,6 +40,53 @@ describe('app code run by strata', () => {
       [`overlays/prod/${APP}/networkpolicy.${APP}.patch.yaml`]: 1,
     });
   });
+  it('Maps, Sets and Dates in the config are copied for each render: what one render changes in them no other render sees', () => {
+    const config = join(ws.root, `apps/${APP}/src/config.ts`);
+    const saved = editFile(config, (t) =>
+      t.replace(
+        '  serviceMonitor: { enabled: false },',
+        "  serviceMonitor: { enabled: false, seen: new Set<string>(), byName: new Map([['a', { n: 0 }]]), at: new Date(0) } as never,",
+      ),
+    );
+    inRender(
+      "const own = c.serviceMonitor as unknown as { seen: Set<string>; byName: Map<string, { n: number }>; at: Date }; if (own.seen.size !== 0 || own.byName.get('a')!.n !== 0 || own.at.getTime() !== 0) throw new Error('a render saw what another changed'); own.seen.add('x'); own.byName.get('a')!.n++; own.at.setTime(1);",
+    );
+    const r = strata(ws.root, ['generate', '--dry-run']);
+    writeFileSync(config, saved);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+  it('a function or a class instance in the config is one line at its key in the defaults or env file, exit 1, as no render could get a copy of its own', () => {
+    const tree = treeOf(ws.root);
+    const config = join(ws.root, `apps/${APP}/src/config.ts`);
+    const advice =
+      'is no config value: each render gets a copy of the config of its own, and this value would be shared by every render instead; give plain data (objects, arrays, strings, numbers, booleans, or a Map, Set or Date), and keep code in render';
+    const saved = editFile(config, (t) =>
+      t.replace('  serviceMonitor: { enabled: false },', '  serviceMonitor: { enabled: false, client: new (class Client {})() } as never,'),
+    );
+    const inDefaults = strata(ws.root, ['generate']);
+    writeFileSync(config, saved);
+    expect(inDefaults.status).toBe(1);
+    expect(inDefaults.stderr.trimEnd().split('\n')).toStrictEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^strata: apps/${APP}/src/config\\.ts:\\d+:\\d+: serviceMonitor\\.client: an instance of Client ${advice.replace(/[()]/g, '\\$&')}$`,
+        ),
+      ),
+    ]);
+    const env = join(ws.root, `apps/${APP}/src/env/prod.ts`);
+    for (const [value, what] of [
+      ['new Number(2) as unknown as number', 'an instance of Number'],
+      ['(() => 2) as unknown as number', 'a function'],
+    ]) {
+      const before = editFile(env, (t) => t.replace('replicas: 2,', `replicas: ${value},`));
+      const r = strata(ws.root, ['check']);
+      writeFileSync(env, before);
+      expect(r.status, value).toBe(1);
+      expect(r.stderr.trimEnd().split('\n'), value).toStrictEqual([`strata: apps/${APP}/src/env/prod.ts:7:5: replicas: ${what} ${advice}`]);
+    }
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
   it('app code that ends the process fails the command in one line naming the render file, exit 1, whatever the command', () => {
     inRender('if (c.namespace) process.exit(0);');
     const tree = treeOf(ws.root);

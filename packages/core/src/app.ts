@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { knownKeys, nearest, unknownKeys, type KeyTree } from './keys.ts';
-import { copyConfig, isPlainObject, mergeConfig, ownField, type Overrides } from './merge.ts';
+import { copyConfig, isPlainObject, mergeConfig, ownField, UNCOPYABLE_ADVICE, uncopyableValues, type Overrides } from './merge.ts';
 import { nameProblem } from './names.ts';
 import { ObjectError, toManifest, type KubeObject, type Manifest } from './objects.ts';
 import { runAppCode } from './app-code.ts';
@@ -300,9 +300,10 @@ export interface EnvKeyProblem {
   readonly env?: Environment;
   /**
    * Where the key sits: the definition itself (`policy`, `components`, ...: the path starts at the
-   * definition), `envs`, the env definition, or its config (the usual case).
+   * definition), its defaults (the path starts in them), `envs`, the env definition, or its config
+   * (the usual case).
    */
-  readonly in: 'app' | 'envs' | 'env' | 'config';
+  readonly in: 'app' | 'defaults' | 'envs' | 'env' | 'config';
   readonly path: readonly string[];
   readonly suggestion?: string;
   /** What is wrong with a key that is known: its value. Undefined for a key that is not known there. */
@@ -440,7 +441,10 @@ export function envKeyProblems<C, K extends string>(app: App<C, K>): EnvKeyProbl
     components.map(([, c]) => c.overrides),
     app.optional,
   );
+  for (const u of uncopyableValues(app.defaults)) problems.push({ in: 'defaults', path: u.path, problem: uncopyableProblem(u.what) });
   for (const [name, c] of components) {
+    for (const u of uncopyableValues(c.overrides))
+      problems.push({ in: 'app', path: ['components', name, 'overrides', ...u.path], problem: uncopyableProblem(u.what) });
     for (const n of nullsOver(app.defaults, c.overrides, app.optional))
       problems.push({ in: 'app', path: ['components', name, 'overrides', ...n.path], problem: nullProblem(n.base) });
     for (const path of prototypesSet(c.overrides))
@@ -471,6 +475,7 @@ export function envKeyProblems<C, K extends string>(app: App<C, K>): EnvKeyProbl
     for (const n of nullsOver(base, definition.config, app.optional))
       problems.push({ env, in: 'config', path: n.path, problem: nullProblem(n.base) });
     for (const path of prototypesSet(definition.config)) problems.push({ env, in: 'config', path, problem: PROTOTYPE_PROBLEM });
+    for (const u of uncopyableValues(definition.config)) problems.push({ env, in: 'config', path: u.path, problem: uncopyableProblem(u.what) });
     problems.push(...pinnedImageProblems(app as unknown as App, env, definition.config));
   }
   return problems;
@@ -522,6 +527,8 @@ function prototypesSet(override: unknown, path: readonly string[] = []): string[
 
 const PROTOTYPE_PROBLEM =
   "`__proto__:` in an object literal sets the object's prototype and is no key, so the merge would replace the whole default with an object without its keys; write the keys themselves, or ['__proto__'] for a key of that name";
+
+const uncopyableProblem = (what: string) => `${what} is no config value: ${UNCOPYABLE_ADVICE}`;
 
 const nullProblem = (base: unknown) =>
   `null would replace the default ${shown(base)} and be written out as null; remove the key to keep the default, or give a value`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineApp, mergeConfig } from '../src/index.ts';
+import { ConfigValueError, copyConfig, defineApp, mergeConfig, uncopyableValues } from '../src/index.ts';
 
 interface Config {
   replicas: number;
@@ -77,5 +77,34 @@ describe('defineApp', () => {
       render: (c) => [new Deployment({ metadata: { name: 'x' }, spec: { replicas: String(c.replicas) as never, selector: {}, template: {} } })],
     });
     expect(() => broken.manifests('prod')).toThrow(/app broken env prod: apps\/v1\/Deployment x: .*replicas/);
+  });
+});
+
+describe('copyConfig', () => {
+  it('copies Maps, Sets and Dates as what they are, sharing nothing with the original', () => {
+    const at = new Date(5);
+    const original = { byName: new Map([['a', { n: 1 }]]), seen: new Set(['x']), at, list: [{ k: 1 }] };
+    const copy = copyConfig(original);
+    expect(copy).toStrictEqual(original);
+    expect(copy.byName).not.toBe(original.byName);
+    expect(copy.byName.get('a')).not.toBe(original.byName.get('a'));
+    expect(copy.seen).not.toBe(original.seen);
+    expect(copy.at).not.toBe(at);
+    expect(copy.list[0]).not.toBe(original.list[0]);
+  });
+  it('refuses a function or a class instance, naming its key path, as it would be shared by every copy', () => {
+    class Client {}
+    expect(() => copyConfig({ a: { b: [new Client()] } })).toThrow(ConfigValueError);
+    expect(() => copyConfig({ a: { b: [new Client()] } })).toThrow(/^a\.b\.0: an instance of Client is no config value: each render gets a copy/);
+    expect(() => copyConfig({ hook: () => 1 })).toThrow(/^hook: a function is no config value/);
+  });
+  it('finds every value that cannot be copied, a cycle included, with its path', () => {
+    const cyclic: Record<string, unknown> = { name: 'x' };
+    cyclic.self = cyclic;
+    expect(uncopyableValues({ ok: new Map([['m', { f: () => 1 }]]), cyclic, url: new URL('https://x') })).toStrictEqual([
+      { path: ['ok', 'm', 'f'], what: 'a function' },
+      { path: ['cyclic', 'self'], what: 'a reference to a value that holds it (a cycle)' },
+      { path: ['url'], what: 'an instance of URL' },
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ENVIRONMENTS, envKeyProblems, type App, type EnvKeyProblem, type Environment } from '@strata/core';
-import { appFileOf, envFileOf, errorLocation, keyPosition, originOf, runAppCodeAsync, setOrigin } from '@strata/core/sources';
+import { appFileOf, defaultsFileOf, envFileOf, errorLocation, keyPosition, originOf, runAppCodeAsync, setOrigin } from '@strata/core/sources';
 import { UsageError } from './errors.ts';
 import { filesIn } from './files.ts';
 import { Layout } from './layout.ts';
@@ -359,9 +359,14 @@ function envKeyLines(root: string, app: App): string[] {
     return texts.get(file)!;
   };
   return envKeyProblems(app).map((p: EnvKeyProblem) => {
-    const file = p.env && p.in !== 'envs' ? envFileOf(origin, p.env) : appFileOf(origin);
-    // Envs written inside app.ts are found under their own key.
-    const keys = file === appFileOf(origin) && p.env ? [p.env, ...(p.in === 'config' ? ['config'] : []), ...p.path] : p.path;
+    const file = p.in === 'defaults' ? defaultsFileOf(origin) : p.env && p.in !== 'envs' ? envFileOf(origin, p.env) : appFileOf(origin);
+    // Envs (and defaults) written inside app.ts are found under their own key.
+    const keys =
+      file === appFileOf(origin) && p.env
+        ? [p.env, ...(p.in === 'config' ? ['config'] : []), ...p.path]
+        : file === appFileOf(origin) && p.in === 'defaults'
+          ? ['defaults', ...p.path]
+          : p.path;
     const at = keyLocation(file, text(file), keys);
     const key = dottedKey(p.path);
     const hint = p.suggestion ? `did you mean ${dottedKey([...p.path.slice(0, -1), p.suggestion])}?` : undefined;
