@@ -10,7 +10,10 @@ export function printPipeline(r: PipelineResult, summary: string): void {
   for (const f of g.written) out(`wrote ${f}`);
   for (const f of g.removed) out(`removed ${f} (stale)`);
   for (const f of r.pruned) out(`removed ${f} (no such app or env)`);
-  for (const f of g.foreign) err(`warning: ${f} has no generated header; left alone`);
+  // Those in an app's folders or in a folder of no app are reported below, as errors.
+  const reported = [...r.handWritten, ...r.strayFolders].map((l) => l.slice(0, l.indexOf(': ')));
+  for (const f of g.foreign)
+    if (!reported.some((p) => f === p || (p.endsWith('/') && f.startsWith(p)))) err(`warning: ${f} has no generated header; left alone`);
   const reused = r.reused > 0 ? `; ${r.reused} of ${r.apps} ${r.apps === 1 ? 'app' : 'apps'} unchanged since the last run, reused` : '';
   out(`generate: ${g.written.length} written, ${g.removed.length} removed, ${g.unchanged} unchanged${reused} (${r.phases.generate.toFixed(2)}s)`);
   for (const b of r.built.results) if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
@@ -26,9 +29,10 @@ export function comparisonLines(r: {
   roundTrip: readonly { overlay: string; id: string; diff: string }[];
   envRootCollisions: readonly string[];
   strayFolders: readonly string[];
+  handWritten: readonly string[];
 }): string[] {
   const mismatches = r.roundTrip.map((m) => `${m.overlay}: ${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`);
-  return [...r.unmatchedPatches, ...mismatches, ...r.envRootCollisions, ...r.strayFolders];
+  return [...r.unmatchedPatches, ...mismatches, ...r.envRootCollisions, ...r.strayFolders, ...r.handWritten];
 }
 
 /** Each drifted file as `strata check` prints it: its diff, or one line for a stale file. */

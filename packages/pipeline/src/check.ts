@@ -12,6 +12,7 @@ import { checkKubernetesSettings, checkPolicySettings } from '@strata/validate/s
 import { FolderListing, readCache, sharedUnchanged, toolFingerprint, unchanged, type AppEntry, type PipelineCache } from './cache.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import { orphanDirs, type Selection } from './generate.ts';
+import { handWrittenFiles } from './hand-written.ts';
 import { explainImageEdits, type ImageEdit } from './image-drift.ts';
 
 export interface Drift {
@@ -38,6 +39,12 @@ export interface CheckResult {
    * each: generate never deletes those, and Argo CD makes an Application of each such overlay folder.
    */
   readonly strayFolders: string[];
+  /**
+   * Files in the generated folders that nothing builds or checks, one line each: any Argo CD source
+   * file (`.argocd-source*.yaml`, which Argo CD merges into the Application), and in an app's folders
+   * any other file without the generated header.
+   */
+  readonly handWritten: string[];
   /** App overlays compared. */
   readonly overlays: number;
   /** Of those, the ones whose comparison the last pipeline did and that nothing has changed since. */
@@ -292,7 +299,14 @@ export async function check(workspace: string, selection: Selection = {}, option
     if (!r.ok) buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed', ...(r.toolFailed && { toolFailed: true }) });
   }
 
-  const strays = everything ? strayFolders(root, orphanDirs(root, new Set(names), undefined)) : [];
+  const orphans = everything ? orphanDirs(root, new Set(names), undefined) : [];
+  const strays = strayFolders(root, orphans);
+  const handWritten = handWrittenFiles(root, {
+    apps: selected,
+    envs,
+    known: (path) => known.has(path),
+    ...(everything ? { everywhere: { skip: orphans } } : {}),
+  });
 
   const reusedSelected = selected.filter((n) => reused.has(n)).length;
   return {
@@ -303,6 +317,7 @@ export async function check(workspace: string, selection: Selection = {}, option
     unmatchedPatches,
     envRootCollisions,
     strayFolders: strays,
+    handWritten,
     overlays: selected.length * envs.length,
     reused: reusedSelected * envs.length,
     envRoots: envs.length,

@@ -38,6 +38,7 @@ import {
 import { describeDrift, parseBuilt, strayFolders, type Drift } from './check.ts';
 import { overlayFindings, proveEnvRoot, refuseCollisions, renderedIds, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
+import { handWrittenFiles } from './hand-written.ts';
 import type { NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
 import type { ImageEdit } from './image-drift.ts';
 
@@ -108,6 +109,12 @@ export interface PipelineResult {
    * Application of each such overlay folder.
    */
   readonly strayFolders: string[];
+  /**
+   * Files in the generated folders that nothing builds or checks, as `strata check` reports them:
+   * any Argo CD source file (`.argocd-source*.yaml`), and in an app's folders any other file without
+   * the generated header.
+   */
+  readonly handWritten: string[];
   /**
    * The dist/ file of every app and env, in env then app order, but for overlays that did not build:
    * what ships. Those built by this run are in `documents`; a reused app's are on disk as the last
@@ -285,6 +292,14 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const closing = session?.close(); // no more overlays; the builds in flight finish
   // What is left in them once their stale generated files are gone: files written by hand.
   const strays = strayFolders(root, orphans);
+  // Every planned file was just written or found as planned; a reused app's folders hold only its outputs.
+  const reusedOutputs = new Set([...reused.values()].flatMap((e) => Object.keys(e.outputs)));
+  const handWritten = handWrittenFiles(root, {
+    apps: names,
+    envs: ENVIRONMENTS,
+    known: (path) => files.has(path) || reusedOutputs.has(path),
+    everywhere: { skip: orphans },
+  });
   const tGenerate = lap();
 
   // Build: what the builder did from memory is written to dist/ and read for validation as it
@@ -503,6 +518,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     unmatchedPatches,
     envRootCollisions,
     strayFolders: strays,
+    handWritten,
     distFiles,
     documents,
     phases: { generate: tGenerate, build: tBuild, validate: tValidate },

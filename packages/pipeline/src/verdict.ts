@@ -30,6 +30,8 @@ export interface PipelineVerdict extends Verdict {
   readonly compared: number;
   /** Folders under base/ and overlays/ of no app (or env) that hold files written by hand. */
   readonly strayFolders: number;
+  /** Files in the generated folders that nothing builds or checks (Argo CD source files, files without the header). */
+  readonly handWritten: number;
   /** All of the above. */
   readonly errors: number;
   readonly resources: number;
@@ -41,7 +43,10 @@ export interface GateVerdict extends PipelineVerdict {
   readonly serverErrors: number;
 }
 
-/** A check's findings: drift, round-trip mismatches, build failures, patches that match nothing, env-root collisions, folders of no app. */
+/**
+ * A check's findings: drift, round-trip mismatches, build failures, patches that match nothing, env-root collisions, folders of no
+ * app, files that nothing builds or checks.
+ */
 export interface CheckVerdict extends Verdict {
   readonly findings: number;
 }
@@ -69,7 +74,7 @@ function decide(errors: number, unjudged: ToolError | undefined): Verdict {
 
 type PipelineFindings = Pick<
   PipelineResult,
-  'built' | 'problems' | 'resources' | 'roundTrip' | 'unmatchedPatches' | 'envRootCollisions' | 'strayFolders'
+  'built' | 'problems' | 'resources' | 'roundTrip' | 'unmatchedPatches' | 'envRootCollisions' | 'strayFolders' | 'handWritten'
 >;
 
 /** What `strata pipeline` found, and whether it passed. */
@@ -78,8 +83,18 @@ export function pipelineVerdict(r: PipelineFindings): PipelineVerdict {
   const problems = summarize(r.problems, r.resources).errors;
   const compared = r.unmatchedPatches.length + r.roundTrip.length + r.envRootCollisions.length;
   const strayFolders = r.strayFolders.length;
-  const errors = notBuilt + problems + compared + strayFolders;
-  return { ...decide(errors, toolFailure(r.built.results)), notBuilt, problems, compared, strayFolders, errors, resources: r.resources };
+  const handWritten = r.handWritten.length;
+  const errors = notBuilt + problems + compared + strayFolders + handWritten;
+  return {
+    ...decide(errors, toolFailure(r.built.results)),
+    notBuilt,
+    problems,
+    compared,
+    strayFolders,
+    handWritten,
+    errors,
+    resources: r.resources,
+  };
 }
 
 /** What `strata ci` found: the pipeline's errors and the API server's, and whether it passed. */
@@ -92,10 +107,19 @@ export function gateVerdict(r: { readonly pipeline: PipelineFindings; readonly v
 
 /** What `strata check` found, and whether it passed. */
 export function checkVerdict(
-  r: Pick<CheckResult, 'drift' | 'roundTrip' | 'buildFailures' | 'unmatchedPatches' | 'envRootCollisions' | 'strayFolders' | 'overlays' | 'envRoots'>,
+  r: Pick<
+    CheckResult,
+    'drift' | 'roundTrip' | 'buildFailures' | 'unmatchedPatches' | 'envRootCollisions' | 'strayFolders' | 'handWritten' | 'overlays' | 'envRoots'
+  >,
 ): CheckVerdict {
   const findings =
-    r.drift.length + r.roundTrip.length + r.buildFailures.length + r.unmatchedPatches.length + r.envRootCollisions.length + r.strayFolders.length;
+    r.drift.length +
+    r.roundTrip.length +
+    r.buildFailures.length +
+    r.unmatchedPatches.length +
+    r.envRootCollisions.length +
+    r.strayFolders.length +
+    r.handWritten.length;
   return { ...decide(findings, toolFailure(r.buildFailures, r.overlays + r.envRoots)), findings };
 }
 
@@ -135,6 +159,7 @@ export function gateSummary(
     [v.problems, 'validation error'],
     [v.compared, 'round-trip, patch or env-root finding'],
     [v.strayFolders, 'folder of no app', 'folders of no app'],
+    [v.handWritten, 'file nothing builds or checks', 'files nothing builds or checks'],
     [v.serverErrors, 'error from the API server', 'errors from the API server'],
   ] as const;
   return `ci: failed: ${found.flatMap(([n, one, many]) => (n === 0 ? [] : [nounCount(n, one, many)])).join(', ')}`;
@@ -156,6 +181,7 @@ export function pipelineSummary(r: PipelineFindings & Pick<PipelineResult, 'apps
       [r.unmatchedPatches.length, 'patch that matches nothing', 'patches that match nothing'],
       [r.envRootCollisions.length, 'env-root collision'],
       [r.strayFolders.length, 'folder of no app', 'folders of no app'],
+      [r.handWritten.length, 'file nothing builds or checks', 'files nothing builds or checks'],
     ] as const
   ).filter(([n]) => n > 0);
   if (found.length === 0) return `${head}${formatSummary(s)}`;

@@ -46,6 +46,7 @@ function run(over: Partial<Parameters<typeof pipelineVerdict>[0]> = {}): Paramet
     unmatchedPatches: [],
     envRootCollisions: [],
     strayFolders: [],
+    handWritten: [],
     ...over,
   };
 }
@@ -53,7 +54,7 @@ function run(over: Partial<Parameters<typeof pipelineVerdict>[0]> = {}): Paramet
 describe('pipelineVerdict', () => {
   it('passes a pipeline that found nothing, warnings and excepted errors included', () => {
     const v = pipelineVerdict(run({ problems: [problem('warning'), problem('error', 'a reason the app gives')] }));
-    expect(v).toStrictEqual({ outcome: 'passed', notBuilt: 0, problems: 0, compared: 0, strayFolders: 0, errors: 0, resources: 12 });
+    expect(v).toStrictEqual({ outcome: 'passed', notBuilt: 0, problems: 0, compared: 0, strayFolders: 0, handWritten: 0, errors: 0, resources: 12 });
     expect(pipelineFailed(run())).toBe(false);
   });
 
@@ -67,9 +68,10 @@ describe('pipelineVerdict', () => {
         unmatchedPatches: ['overlays/dev/web/kustomization.yaml: patch matches nothing'],
         envRootCollisions: ['overlays/dev: v1/Namespace/shop is made by two apps'],
         strayFolders: ['overlays/prod/gone/: a folder of no app'],
+        handWritten: ['overlays/prod/web/.argocd-source.yaml: Argo CD merges this file'],
       }),
     );
-    expect(v).toStrictEqual({ outcome: 'failed', notBuilt: 1, problems: 2, compared: 3, strayFolders: 1, errors: 7, resources: 12 });
+    expect(v).toStrictEqual({ outcome: 'failed', notBuilt: 1, problems: 2, compared: 3, strayFolders: 1, handWritten: 1, errors: 8, resources: 12 });
     for (const one of [
       { built: { results, failed: 1 } },
       { problems: [problem('error')] },
@@ -77,6 +79,7 @@ describe('pipelineVerdict', () => {
       { unmatchedPatches: ['a: b'] },
       { envRootCollisions: ['a: b'] },
       { strayFolders: ['base/gone/: a folder of no app'] },
+      { handWritten: ['base/web/notes.md: a file without the generated header'] },
     ]) {
       expect(pipelineVerdict(run(one)).outcome).toBe('failed');
       expect(pipelineFailed(run(one))).toBe(true);
@@ -103,6 +106,7 @@ describe('gateVerdict', () => {
       problems: 0,
       compared: 0,
       strayFolders: 0,
+      handWritten: 0,
       errors: 0,
       resources: 12,
       serverErrors: 0,
@@ -145,12 +149,13 @@ describe('the last line of strata pipeline', () => {
         unmatchedPatches: ['a: b'],
         envRootCollisions: ['c: d'],
         strayFolders: ['base/gone/: e'],
+        handWritten: ['overlays/dev/web/.argocd-source.yaml: f'],
       }),
       apps: 2,
     };
     expect(pipelineVerdict(one).outcome).toBe('failed');
     expect(pipelineSummary(one)).toBe(
-      'pipeline: 2 apps x 3 envs: Found 5 problems: 1 overlay that did not build, 1 round-trip mismatch, 1 patch that matches nothing, 1 env-root collision, 1 folder of no app, and no validation problems in 12 resources',
+      'pipeline: 2 apps x 3 envs: Found 6 problems: 1 overlay that did not build, 1 round-trip mismatch, 1 patch that matches nothing, 1 env-root collision, 1 folder of no app, 1 file nothing builds or checks, and no validation problems in 12 resources',
     );
     const many = {
       ...run({
@@ -172,6 +177,7 @@ describe('the last line of strata pipeline', () => {
       { unmatchedPatches: ['a: b'] },
       { envRootCollisions: ['c: d'] },
       { strayFolders: ['base/gone/: e'] },
+      { handWritten: ['base/web/notes.md: f'] },
     ])
       expect(pipelineSummary({ ...run(kind), apps: 1 })).not.toMatch(/No problems/);
   });
@@ -199,13 +205,14 @@ describe('the last line of strata ci', () => {
           roundTrip: [{ overlay: 'overlays/dev/api', id: 'x', diff: '' }],
           unmatchedPatches: ['a: b'],
           strayFolders: ['base/gone/: e', 'overlays/dev/gone/: f'],
+          handWritten: ['base/web/a.md: g', 'base/web/b.md: h'],
         }),
         apps: 2,
       },
       verified: verified([problem('error'), problem('error')]),
     };
     expect(gateSummary(many, gateVerdict(many))).toBe(
-      'ci: failed: 2 overlays that did not build, 2 validation errors, 2 round-trip, patch or env-root findings, 2 folders of no app, 2 errors from the API server',
+      'ci: failed: 2 overlays that did not build, 2 validation errors, 2 round-trip, patch or env-root findings, 2 folders of no app, 2 files nothing builds or checks, 2 errors from the API server',
     );
     const one = {
       pipeline: {
@@ -214,13 +221,14 @@ describe('the last line of strata ci', () => {
           problems: [problem('error')],
           envRootCollisions: ['c: d'],
           strayFolders: ['base/gone/: e'],
+          handWritten: ['base/web/a.md: g'],
         }),
         apps: 1,
       },
       verified: verified([problem('error')]),
     };
     expect(gateSummary(one, gateVerdict(one))).toBe(
-      'ci: failed: 1 overlay that did not build, 1 validation error, 1 round-trip, patch or env-root finding, 1 folder of no app, 1 error from the API server',
+      'ci: failed: 1 overlay that did not build, 1 validation error, 1 round-trip, patch or env-root finding, 1 folder of no app, 1 file nothing builds or checks, 1 error from the API server',
     );
     const server = { pipeline: { ...run(), apps: 1 }, verified: verified([problem('error')]) };
     expect(gateSummary(server, gateVerdict(server))).toBe('ci: failed: 1 error from the API server');
@@ -253,6 +261,7 @@ describe('checkVerdict', () => {
     unmatchedPatches: [],
     envRootCollisions: [],
     strayFolders: [],
+    handWritten: [],
     overlays: 3,
     envRoots: 3,
     ...over,
@@ -268,9 +277,10 @@ describe('checkVerdict', () => {
         unmatchedPatches: ['a: b'],
         envRootCollisions: ['c: d'],
         strayFolders: ['overlays/prod/gone/: e'],
+        handWritten: ['overlays/prod/web/.argocd-source.yaml: f'],
       }),
     );
-    expect(v).toStrictEqual({ outcome: 'failed', findings: 6 });
+    expect(v).toStrictEqual({ outcome: 'failed', findings: 7 });
   });
 
   it('is unjudged when kustomize failed without judging, counted against app overlays and env roots', () => {

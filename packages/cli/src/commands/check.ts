@@ -26,7 +26,8 @@ export function registerCheck(program: Command): void {
       out(
         `check: ${r.files} files, ${r.overlays} app overlays${reused} and ${r.envRoots} env roots (${proven} proven from their apps, ${r.envRootsBuilt} built): ` +
           `${r.drift.length} drifted, ${nounCount(r.roundTrip.length, 'round-trip mismatch', 'round-trip mismatches')}, ${nounCount(r.buildFailures.length, 'build failure')}` +
-          `${r.strayFolders.length > 0 ? `, ${nounCount(r.strayFolders.length, 'folder of no app', 'folders of no app')}` : ''} (${seconds()})`,
+          `${r.strayFolders.length > 0 ? `, ${nounCount(r.strayFolders.length, 'folder of no app', 'folders of no app')}` : ''}` +
+          `${r.handWritten.length > 0 ? `, ${nounCount(r.handWritten.length, 'file nothing builds or checks', 'files nothing builds or checks')}` : ''} (${seconds()})`,
       );
       printDriftHints(r.drift, r.imageEdits, refused);
       settle(checkVerdict(r));
