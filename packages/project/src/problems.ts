@@ -22,6 +22,14 @@ export interface Problem {
   readonly excepted?: string;
   /** Which object of the run it is about (e.g. `dist/dev/web.yaml#3`), so that counts count objects, not lines. */
   readonly resource?: string;
+  /**
+   * For a finding at a line of a file that a folder walk's kustomizations build from, when the walk
+   * built several: the folders of the kustomizations (the overlays) whose builds have it. A base that
+   * several overlays share has its finding once, naming them all, rather than once per overlay.
+   */
+  readonly overlays?: readonly string[];
+  /** With `overlays`, when more than one object has the finding: every such object (`resource` is the first), for the counts. */
+  readonly resources?: readonly string[];
 }
 
 /**

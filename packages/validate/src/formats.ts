@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type junitBuilder from 'junit-report-builder';
 import type * as sarifBuilder from 'node-sarif-builder';
 import { UsageError, type Problem } from '@strata/project';
-import { formatProblem, summarize, type Summary } from './report.ts';
+import { formatProblem, overlaysNote, summarize, type Summary } from './report.ts';
 import type { ResourceRef } from './types.ts';
 
 // The report libraries load when a report is made (about 80 ms): every strata command imports
@@ -35,7 +35,7 @@ export function toJunit(problems: readonly Problem[], summary: Summary, suiteNam
   const open = problems.filter((p) => !p.excepted);
   if (objects) {
     const byResource = new Map<string, Problem[]>();
-    for (const p of open) if (p.resource) byResource.set(p.resource, [...(byResource.get(p.resource) ?? []), p]);
+    for (const p of open) for (const r of p.resources ?? (p.resource ? [p.resource] : [])) byResource.set(r, [...(byResource.get(r) ?? []), p]);
     for (const o of objects) {
       const c = suite(o.file)
         .testCase()
@@ -47,7 +47,7 @@ export function toJunit(problems: readonly Problem[], summary: Summary, suiteNam
       else if (found.length > 0) c.standardOutput(found.map(formatProblem).join('\n'));
     }
     const known = new Set(objects.map((o) => o.id));
-    for (const p of open.filter((x) => !x.resource || !known.has(x.resource))) {
+    for (const p of open.filter((x) => !(x.resources ?? (x.resource ? [x.resource] : [])).some((r) => known.has(r)))) {
       const c = suite(p.file)
         .testCase()
         .className(p.file)
@@ -86,7 +86,8 @@ export function artifactUri(file: string): string {
 /**
  * SARIF 2.1.0 with one rule per rule id, each with its short description and help, so code-scanning
  * UIs group, explain and link findings. Excepted findings carry a suppression with the written
- * reason: they show as dismissed, not as open alerts.
+ * reason: they show as dismissed, not as open alerts. A finding of several overlays' builds at one
+ * line of the tree is one result there, whose message and `properties.overlays` name them.
  */
 export function toSarif(problems: readonly Problem[], version: string, help: RuleHelpOf): string {
   const { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } = sarif();
@@ -98,7 +99,7 @@ export function toSarif(problems: readonly Problem[], version: string, help: Rul
     run.addRule(r);
   }
   for (const p of problems) {
-    const message = `${objectName(p)}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+    const message = `${objectName(p)}: ${p.path ? `${p.path}: ` : ''}${p.message}${overlaysNote(p)}`;
     const result = new SarifResultBuilder().initSimple({
       level: p.severity === 'error' ? 'error' : 'warning',
       messageText: message,
@@ -107,6 +108,7 @@ export function toSarif(problems: readonly Problem[], version: string, help: Rul
       ...(p.line ? { startLine: p.line } : {}),
     });
     if (p.excepted) result.result.suppressions = [{ kind: 'external', status: 'accepted', justification: p.excepted }];
+    if (p.overlays) result.result.properties = { overlays: [...p.overlays] };
     run.addResult(result);
   }
   const log = new SarifBuilder();

@@ -6,7 +6,7 @@ import { isPlainObject } from '@strata/core';
 import { ToolError, type Problem } from '@strata/project';
 import { decoderPath } from './decode.ts';
 import { decodeTexts, KUSTOMIZATION_FILE, kustomizeInputs, TWICE, type KustomizeInput } from './read.ts';
-import type { ParsedInputs, SourceDoc } from './types.ts';
+import type { ParsedInputs, Placed, SourceDoc } from './types.ts';
 
 /** A kustomization file met in a folder walk, and what of the walk it reads itself. */
 interface Met {
@@ -61,7 +61,15 @@ function remoteEntry(dir: string, seen = new Set<string>()): string | undefined 
   return undefined;
 }
 
-type Place = { readonly file: string; readonly line: number };
+/** A line of `d`, with the object as `d` writes it. */
+function placeIn(d: SourceDoc, line: number): Placed {
+  const { name, namespace } = d.manifest.metadata;
+  return {
+    file: d.file,
+    line,
+    written: { ...(typeof name === 'string' ? { name } : {}), ...(typeof namespace === 'string' ? { namespace } : {}) },
+  };
+}
 
 /**
  * Where the problems of a built object are in the tree: at a field the object has as its source file
@@ -76,8 +84,8 @@ function placement(
   m: Met,
   sources: ReadonlyMap<string, { readonly key: string; readonly docs: readonly SourceDoc[] }>,
   patches: readonly SourceDoc[],
-): (path?: string) => Place {
-  const kustomization: Place = { file: m.file, line: m.doc.line };
+): (path?: string) => Placed {
+  const kustomization: Placed = { file: m.file, line: m.doc.line };
   const path = origin && !origin.repo ? origin.path : undefined;
   if (path === undefined) {
     const by = origin?.configuredIn ? sources.get(resolve(m.dir, origin.configuredIn)) : undefined;
@@ -90,7 +98,7 @@ function placement(
   const source = sourceDoc(built, sources.get(resolve(m.dir, path))?.docs ?? []);
   if (!source) return () => kustomization;
   return (field) => {
-    if (field === undefined) return { file: source.file, line: source.line };
+    if (field === undefined) return placeIn(source, source.line);
     const segments = segmentsOf(built.manifest, field);
     const value = valueAt(built.manifest, segments);
     // A field the object has is the source's when the source writes it so; a field it lacks (a
@@ -101,7 +109,7 @@ function placement(
       value === undefined
         ? valueAt(source.manifest, segments.slice(0, n)) !== undefined || n === 0
         : JSON.stringify(value) === JSON.stringify(valueAt(source.manifest, segments));
-    if (fromSource) return { file: source.file, line: source.lineOf(segments) };
+    if (fromSource) return placeIn(source, source.lineOf(segments));
     const patch =
       value === undefined
         ? undefined
@@ -109,7 +117,7 @@ function placement(
             built,
             patches.filter((d) => JSON.stringify(valueAt(d.manifest, segments)) === JSON.stringify(value)),
           );
-    return patch ? { file: patch.file, line: patch.lineOf(segments) } : kustomization;
+    return patch ? placeIn(patch, patch.lineOf(segments)) : kustomization;
   };
 }
 
@@ -174,11 +182,76 @@ export function placedInSources<T extends Problem>(problems: readonly T[], parse
   const generated = parsed.generated ?? new Set<string>();
   // A generated Secret's values are its generator's, which no-secret-values judges at the kustomization already.
   const kept = problems.filter((p) => !(p.rule === 'no-secret-values' && p.resource !== undefined && generated.has(p.resource)));
-  const placed = kept.map((p) => {
-    const place = p.resource === undefined ? undefined : placements.get(p.resource);
-    return place ? { ...p, ...place(p.path) } : p;
+  const builtBy = parsed.builtBy ?? new Map<string, string>();
+  // Where a walk built several kustomizations, each finding of a built object names the builds that have it.
+  const several = new Set(builtBy.values()).size > 1;
+  const placed = kept.map((problem): Placing<T> => {
+    const place = problem.resource === undefined ? undefined : placements.get(problem.resource);
+    if (!place) return { problem };
+    const { written, ...at } = place(problem.path);
+    const overlay = several ? builtBy.get(problem.resource!) : undefined;
+    return { problem: { ...problem, ...at }, ...(written ? { written } : {}), ...(overlay !== undefined ? { overlay } : {}) };
   });
-  return placed.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
+  return oncePerSource(placed).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
+}
+
+/** A problem placed in the tree, with the object as the file writes it there and the build it comes from. */
+interface Placing<T extends Problem> {
+  readonly problem: T;
+  readonly written?: Placed['written'];
+  /** The folder of the kustomization whose build has it, where the walk built several. */
+  readonly overlay?: string;
+}
+
+/**
+ * One finding per line of the tree: the builds of the overlays that share a base each have the
+ * base's findings, at the same line, about the same object as the base writes it (its name there may
+ * differ by a prefix, its namespace by the overlay's). Such a finding is reported once, naming the
+ * overlays whose builds have it, under the name and namespace the builds give it where they agree,
+ * else as the file writes it.
+ */
+function oncePerSource<T extends Problem>(placed: readonly Placing<T>[]): T[] {
+  const groups = new Map<string, Placing<T>[]>();
+  const out: (T | Placing<T>[])[] = [];
+  for (const x of placed) {
+    if (x.overlay === undefined) {
+      out.push(x.problem);
+      continue;
+    }
+    const p = x.problem;
+    // The object as the file writes it, where the line is in one; else as built (two objects the kustomization changed apart).
+    const object = x.written ? ['written', x.written.name, x.written.namespace] : ['built', p.name, p.namespace];
+    const key = JSON.stringify([p.file, p.line, p.rule, p.severity, p.path, p.message, p.excepted, p.apiVersion, p.kind, ...object]);
+    const group = groups.get(key);
+    if (group) group.push(x);
+    else {
+      const made = [x];
+      groups.set(key, made);
+      out.push(made);
+    }
+  }
+  return out.map((x) => (Array.isArray(x) ? foundIn(x) : x));
+}
+
+/** One problem for a group of the same finding in several builds. */
+function foundIn<T extends Problem>(group: readonly Placing<T>[]): T {
+  const first = group[0]!;
+  const agreed = (field: 'name' | 'namespace') =>
+    new Set(group.map((x) => x.problem[field])).size === 1 ? first.problem[field] : first.written?.[field];
+  const name = agreed('name');
+  const namespace = agreed('namespace');
+  const resources = [...new Set(group.flatMap((x) => (x.problem.resource === undefined ? [] : [x.problem.resource])))];
+  const merged: T = {
+    ...first.problem,
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(name !== undefined ? { name } : {}),
+    overlays: [...new Set(group.map((x) => x.overlay!))].sort(),
+    ...(resources.length > 1 ? { resources } : {}),
+  };
+  // Where the builds disagree and the file writes none.
+  if (namespace === undefined) delete (merged as { namespace?: string }).namespace;
+  if (name === undefined) delete (merged as { name?: string }).name;
+  return merged;
 }
 
 /**
@@ -384,6 +457,7 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
     );
     for (const [n, d] of docsBuilt.entries()) {
       parsed.placements.set(d.id, placement(d, origins[n] ?? null, m, sources, patches));
+      (parsed.builtBy ??= new Map()).set(d.id, dirname(shown(m.file)));
       if (origins[n]?.configuredIn !== undefined && origins[n]?.path === undefined) (parsed.generated ??= new Set()).add(d.id);
     }
   }

@@ -854,9 +854,17 @@ export function nameAsTyped(key: string, names: ReadonlyMap<string, string>): st
 }
 
 /** A problem (or any record naming a file and an object) with its file and object named as typed. */
-export function renamedAsTyped<T extends { readonly file: string; readonly resource?: string }>(p: T, names: ReadonlyMap<string, string>): T {
+export function renamedAsTyped<T extends { readonly file: string; readonly resource?: string; readonly resources?: readonly string[] }>(
+  p: T,
+  names: ReadonlyMap<string, string>,
+): T {
   if (names.size === 0) return p;
-  return { ...p, file: nameAsTyped(p.file, names), ...(p.resource !== undefined ? { resource: nameAsTyped(p.resource, names) } : {}) };
+  return {
+    ...p,
+    file: nameAsTyped(p.file, names),
+    ...(p.resource !== undefined ? { resource: nameAsTyped(p.resource, names) } : {}),
+    ...(p.resources !== undefined ? { resources: p.resources.map((r) => nameAsTyped(r, names)) } : {}),
+  };
 }
 
 /**

@@ -11,14 +11,19 @@ export function escapeText(text: string): string {
   });
 }
 
-/** `<file>:<line>: <apiVersion>/<Kind> <namespace>/<name>: <field path>: <message> [<rule>]` */
+/** ` (in overlays/dev, overlays/prod)` for a finding that names the overlays whose builds have it (`Problem.overlays`), else ''. */
+export function overlaysNote(p: Problem): string {
+  return p.overlays && p.overlays.length > 0 ? ` (in ${p.overlays.join(', ')})` : '';
+}
+
+/** `<file>:<line>: <apiVersion>/<Kind> <namespace>/<name>: <field path>: <message> (in <overlays>) [<rule>]` */
 export function formatProblem(p: Problem): string {
   const where = p.line ? `${p.file}:${p.line}` : p.file;
   const name = p.name === '' ? '' : ` ${p.namespace ? `${p.namespace}/` : ''}${p.name ?? '?'}`;
   const object = p.kind ? ` ${p.apiVersion ?? '?'}/${p.kind}${name}:` : '';
   const path = p.path ? ` ${p.path}:` : '';
   const note = p.excepted ? ` (excepted: ${p.excepted})` : p.severity === 'warning' ? ' (warning)' : '';
-  return escapeText(`${where}:${object}${path} ${p.message}${note} [${p.rule}]`);
+  return escapeText(`${where}:${object}${path} ${p.message}${overlaysNote(p)}${note} [${p.rule}]`);
 }
 
 /**
@@ -50,14 +55,15 @@ export interface Summary {
 
 /**
  * Counts problems and the objects they are about. A problem that names its object (`resource`)
- * counts it once however many lines it points at; one about no object (an empty input) counts none.
+ * counts it once however many lines it points at, and one found in several builds (`resources`)
+ * each of them; one about no object (an empty input) counts none.
  */
 export function summarize(all: readonly Problem[], resources: number): Summary {
   const problems = all.filter((p) => !p.excepted);
   const objects = new Set(
     problems
       .filter((p) => p.resource !== undefined || p.kind !== undefined)
-      .map((p) => p.resource ?? `${p.file}|${p.line ?? ''}|${p.kind ?? ''}|${p.name ?? ''}`),
+      .flatMap((p) => p.resources ?? [p.resource ?? `${p.file}|${p.line ?? ''}|${p.kind ?? ''}|${p.name ?? ''}`]),
   );
   const errors = problems.filter((p) => p.severity === 'error').length;
   return {

@@ -63,7 +63,9 @@ export interface ParsedInputs {
    * (`Problem.path`, none for the object) is in the tree, its source file or its kustomization
    * (`placedInSources`).
    */
-  placements?: Map<string, (path?: string) => { readonly file: string; readonly line: number }>;
+  placements?: Map<string, (path?: string) => Placed>;
+  /** For the objects a folder walk built with kustomize, by id: the folder of the kustomization whose build made it, as the person named it. */
+  builtBy?: Map<string, string>;
   /**
    * The input folders in which a walk met kustomizations: the files there that none of them lists are
    * applied as written (`kubectl apply -f`), apart from what the kustomizations build, so the policy
@@ -75,6 +77,14 @@ export interface ParsedInputs {
    * are judged at its generator (literals, files of the tree), not again in the Secret.
    */
   generated?: Set<string>;
+}
+
+/** Where a problem of a built object is in the tree (`ParsedInputs.placements`). */
+export interface Placed {
+  readonly file: string;
+  readonly line: number;
+  /** The object as that file writes it there, when the line is in one (the source of the object, a patch of it). */
+  readonly written?: { readonly name?: string; readonly namespace?: string };
 }
 
 /** The documents and problems of one file. */

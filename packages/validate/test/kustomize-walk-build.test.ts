@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findRoot } from '@strata/project';
-import { validate } from '../src/index.ts';
+import { findRoot, type Problem } from '@strata/project';
+import { formatProblem, formatReport, ruleHelp, summarize, validate } from '../src/index.ts';
 
 /**
  * A folder walk that meets kustomizations judges what kustomize builds from them, as `kubectl
@@ -191,6 +191,69 @@ spec:
     const alone = await validate(repo, [join(dir, 'components/gpu')], { serverChecks: false });
     expect(alone.problems.map((p) => p.rule)).toStrictEqual(['no-objects']);
     expect(alone.notes?.some((n) => /kustomize Component that no kustomization of the folder uses/.test(n))).toBe(true);
+  });
+});
+
+describe('a folder walk over a base that several overlays share', () => {
+  const SHARED = {
+    'base/kustomization.yaml': 'resources:\n- pod.yaml\n',
+    'base/pod.yaml': PRIVILEGED_POD.replace(', namespace: shop', ''),
+    'overlays/dev/kustomization.yaml': 'namespace: dev\nnamePrefix: dev-\nresources:\n- ../../base\n',
+    'overlays/staging/kustomization.yaml': 'namespace: staging\nnamePrefix: staging-\nresources:\n- ../../base\n',
+    'overlays/prod/kustomization.yaml': 'namespace: prod\nnamePrefix: prod-\nresources:\n- ../../base\npatches:\n- path: pid.yaml\n',
+    'overlays/prod/pid.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n',
+  };
+
+  it("reports each finding of the base once, at its line, naming the overlays whose builds have it, in text, JSON and SARIF, and an overlay's own once, naming it", async () => {
+    const dir = tree(SHARED);
+    for (const env of ['dev', 'staging', 'prod'])
+      expect(kustomize(join(dir, 'overlays', env)).stdout).toContain(`name: ${env}-p\n  namespace: ${env}\n`);
+    const r = await validate(repo, ['.'], { cwd: dir, serverChecks: false });
+    const all = ['overlays/dev', 'overlays/prod', 'overlays/staging'];
+    const at = (rule: string) => r.problems.filter((p) => p.rule === rule).map((p) => [p.file, p.line, p.namespace, p.name, p.overlays]);
+    // Named as the base writes the Pod: the builds call it dev-p, staging-p and prod-p, in three namespaces.
+    expect(at('no-privileged')).toStrictEqual([['base/pod.yaml', 9, undefined, 'p', all]]);
+    expect(at('no-host-namespaces')).toStrictEqual([
+      ['base/pod.yaml', 5, undefined, 'p', all],
+      ['overlays/prod/pid.yaml', 5, 'prod', 'prod-p', ['overlays/prod']],
+    ]);
+    // A finding whose words differ per overlay stays one per overlay.
+    expect(at('default-deny-network-policy').map(([, , namespace, , overlays]) => [namespace, overlays])).toStrictEqual([
+      ['dev', ['overlays/dev']],
+      ['prod', ['overlays/prod']],
+      ['staging', ['overlays/staging']],
+    ]);
+    const privileged = r.problems.find((p) => p.rule === 'no-privileged')!;
+    expect(formatProblem(privileged)).toBe(
+      'base/pod.yaml:9: v1/Pod p: spec.containers[0].securityContext.privileged: Container "c" runs privileged, with full access to the node: ' +
+        'remove securityContext.privileged or set it to false. (in overlays/dev, overlays/prod, overlays/staging) [no-privileged]',
+    );
+    const report = { problems: r.problems, summary: summarize(r.problems, r.resources), suite: 'strata validate' };
+    const json = JSON.parse(formatReport('json', report, '1.2.3', ruleHelp));
+    expect(json.problems.filter((p: Problem) => p.rule === 'no-privileged')).toMatchObject([{ file: 'base/pod.yaml', line: 9, overlays: all }]);
+    const sarif = JSON.parse(formatReport('sarif', report, '1.2.3', ruleHelp));
+    const results = sarif.runs[0].results.filter((x: { ruleId: string }) => x.ruleId === 'no-privileged');
+    expect(
+      results.map((x: { message: { text: string }; properties: unknown }) => [
+        x.message.text.endsWith('(in overlays/dev, overlays/prod, overlays/staging)'),
+        x.properties,
+      ]),
+    ).toStrictEqual([[true, { overlays: all }]]);
+    // JUnit, a test case per object, fails each of the three built Pods.
+    const junit = formatReport('junit', { ...report, objects: r.objects!.filter((o) => o.kind === 'Pod') }, '1.2.3', ruleHelp);
+    expect(junit.match(/<failure /g)).toHaveLength(3);
+    // Still an error, about each of the three built Pods: the verdict and the exit code stay as they were.
+    expect(report.summary).toMatchObject({ resourcesWithProblems: 3, resources: 3 });
+    expect(report.summary.errors).toBe(r.problems.filter((p) => p.severity === 'error').length);
+    expect(report.summary.errors).toBeGreaterThan(0);
+  });
+
+  it('leaves a walk that builds one kustomization as it was: its findings name no overlay', async () => {
+    const dir = tree(SHARED);
+    const r = await validate(repo, ['overlays/prod'], { cwd: dir, serverChecks: false });
+    expect(r.problems.filter((p) => p.rule === 'no-privileged').map((p) => [p.file, p.line, p.namespace, p.name, p.overlays])).toStrictEqual([
+      [join(dir, 'base/pod.yaml'), 9, 'prod', 'prod-p', undefined],
+    ]);
   });
 });
 
