@@ -126,7 +126,7 @@ export function describeDrift(
  * hash the picture was drawn from (`staleTopology`). Other files there (a note beside an overlay,
  * a generated file that nothing produces any more) are no input.
  */
-function topologyDrift(root: string, generated: ReadonlySet<string>, planned: ReadonlyMap<string, string>): Drift[] {
+export function topologyDrift(root: string, generated: ReadonlySet<string>, planned: ReadonlyMap<string, string>): Drift[] {
   const drift: Drift[] = [];
   for (const env of ENVIRONMENTS) {
     // A workspace that keeps no picture of the env has nothing to hash: the tree is not read for it.

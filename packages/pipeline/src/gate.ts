@@ -79,15 +79,20 @@ export function collisionProblems(e: EnvRootCollisionError): Problem[] {
   return e.collisions.map((l) => lineProblem(l, 'env-root'));
 }
 
-/** A committed tree that is not what the code generates, as problems: one per file, rule `drift`, with the command that mends it. */
+/**
+ * A committed tree that is not what the code generates, or a topology picture that is not what that
+ * tree draws, as problems: one per file, rule `drift`, with the command that mends it.
+ */
 export function driftProblems(e: DriftError): Problem[] {
   return e.drift.map((d) => {
     const edit = e.imageEdits.find((i) => i.file === d.file);
     const message = edit
       ? `images: ${edit.image} was edited in the generated overlay (to ${edit.ref}); carry it into the pins with: ${edit.command}`
-      : d.kind === 'stale'
-        ? 'no app generates this file; run `npx strata generate` (it removes it) and commit the result'
-        : `${d.kind === 'missing' ? 'missing' : 'not what the code generates'}; run \`npx strata generate\` and commit the result`;
+      : d.picture
+        ? d.diff.slice(`${d.file}: `.length)
+        : d.kind === 'stale'
+          ? 'no app generates this file; run `npx strata generate` (it removes it) and commit the result'
+          : `${d.kind === 'missing' ? 'missing' : 'not what the code generates'}; run \`npx strata generate\` and commit the result`;
     return { file: d.file, message, rule: 'drift', severity: 'error' };
   });
 }
@@ -95,8 +100,9 @@ export function driftProblems(e: DriftError): Problem[] {
 /**
  * `strata ci`: the CI gate in one process. The throw-away API server starts first, so that its start
  * overlaps the pipeline; the pipeline runs frozen (a committed tree that is not what the code
- * generates throws `DriftError`, naming each file, and nothing is written), with all it checks (the
- * build, validation, the round trip, patches that match nothing, env roots); then what it built is
+ * generates, or a committed topology picture that it would not draw, throws `DriftError`, naming each
+ * file, and nothing is written), with all it checks (the build, validation, the round trip, patches
+ * that match nothing, env roots, folders of no app); then what it built is
  * dry-run applied on that server from memory, each object at its dist/ file and line, for every env at
  * once. An overlay that did not build is not applied; the rest is, whatever the pipeline found, so the
  * report is complete. The server is stopped however the run ends.

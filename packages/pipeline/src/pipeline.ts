@@ -35,7 +35,7 @@ import {
   type Stamp,
   type WrittenAs,
 } from './cache.ts';
-import { describeDrift, parseBuilt, strayFolders, type Drift } from './check.ts';
+import { describeDrift, parseBuilt, strayFolders, topologyDrift, type Drift } from './check.ts';
 import { overlayFindings, proveEnvRoot, refuseCollisions, renderedIds, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
 import { handWrittenFiles } from './hand-written.ts';
@@ -48,8 +48,10 @@ export interface PipelineOptions extends WarningOptions {
   readonly onBuild?: (r: BuildResult) => void;
   /**
    * Change nothing of the committed tree: when `base/`, `overlays/` or `gitops/` differ from what the
-   * code generates, fail with a DriftError before anything is built. What CI wants: the tree that
-   * ships is the one that was checked. @default false
+   * code generates, or a committed topology picture (`docs/topology-*`) from what that tree draws
+   * (compared as `strata check` compares them, by hash, nothing drawn), fail with a DriftError
+   * before anything is built. What CI wants: the tree that ships is the one that was checked.
+   * @default false
    */
   readonly frozen?: boolean;
   /**
@@ -77,9 +79,18 @@ export class DriftError extends Error {
     readonly changes: TreeChanges,
     described: { readonly drift: readonly Drift[]; readonly imageEdits: readonly ImageEdit[] } = { drift: [], imageEdits: [] },
   ) {
+    const listed = (files: readonly string[]) =>
+      files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
     const files = [...changes.written, ...changes.removed];
-    const listed = files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
-    super(`the committed tree is out of date (${listed}): run \`npx strata generate\` and commit the result`);
+    const pictures = described.drift.filter((d) => d.picture).map((d) => d.file);
+    super(
+      [
+        ...(files.length > 0 ? [`the committed tree is out of date (${listed(files)}): run \`npx strata generate\` and commit the result`] : []),
+        ...(pictures.length > 0
+          ? [`the committed topology pictures are out of date (${listed(pictures)}): run \`npm run topology\` and commit docs/`]
+          : []),
+      ].join('; '),
+    );
     this.drift = described.drift;
     this.imageEdits = described.imageEdits;
   }
@@ -281,8 +292,15 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     const dirs = [...plans.flatMap((p) => p.dirs), ...orphans, ...(sharedBefore ? [] : [Layout.gitops])];
     if (options.frozen) {
       const drift = applyTree(root, files, { dirs, dryRun: true });
-      if (drift.written.length + drift.removed.length > 0)
-        throw new DriftError(drift, describeDrift(root, drift.written, drift.removed, files, apps));
+      // The committed pictures, by the hash of what they were drawn from, as check compares them: the
+      // generated files are the planned ones and the reused apps', unchanged on disk.
+      const generated = new Set(files.keys());
+      for (const entry of reused.values()) for (const path of Object.keys(entry.outputs)) generated.add(path);
+      const pictures = topologyDrift(root, generated, files);
+      if (drift.written.length + drift.removed.length + pictures.length > 0) {
+        const described = describeDrift(root, drift.written, drift.removed, files, apps);
+        throw new DriftError(drift, { drift: [...described.drift, ...pictures], imageEdits: described.imageEdits });
+      }
     }
     generated = applyTree(root, files, { dirs, onWritten: keep, onUnchanged: keep });
   } catch (err) {

@@ -195,10 +195,21 @@ export function pipelineSummary(r: PipelineFindings & Pick<PipelineResult, 'apps
   return `${head}Found ${nounCount(total, 'problem')}: ${found.map(([n, one, many]) => nounCount(n, one, many)).join(', ')}, and ${validation}${excepted}`;
 }
 
-/** The line a `strata ci` run ends with, but for the time it took, when the committed tree is not what the code generates. */
-export function gateDriftSummary(e: { readonly changes: Pick<TreeChanges, 'written' | 'removed'> }): string {
+/**
+ * The line a `strata ci` run ends with, but for the time it took, when the committed tree is not what
+ * the code generates, or a committed topology picture is not what that tree draws.
+ */
+export function gateDriftSummary(e: {
+  readonly changes: Pick<TreeChanges, 'written' | 'removed'>;
+  readonly drift?: readonly { readonly picture?: true }[];
+}): string {
   const files = e.changes.written.length + e.changes.removed.length;
-  return `ci: failed: ${files} generated file${files === 1 ? ' is' : 's are'} not what the code generates; nothing was written, built or applied`;
+  const pictures = (e.drift ?? []).filter((d) => d.picture).length;
+  const found = [
+    ...(files > 0 ? [`${files} generated file${files === 1 ? ' is' : 's are'} not what the code generates`] : []),
+    ...(pictures > 0 ? [`${pictures} topology picture${pictures === 1 ? ' is' : 's are'} not what the generated tree draws`] : []),
+  ];
+  return `ci: failed: ${found.join(', and ')}; nothing was written, built or applied`;
 }
 
 /** How long each phase of a `strata ci` run took, in milliseconds, in the order they ran: the pipeline's, then the dry run's. */

@@ -244,6 +244,16 @@ describe('the last line of strata ci', () => {
     );
   });
 
+  it('says how many topology pictures are not what the generated tree draws, alone or with the files', () => {
+    const pictures = [{ picture: true as const }, { picture: true as const }];
+    expect(gateDriftSummary({ changes: { written: [], removed: [] }, drift: pictures })).toBe(
+      'ci: failed: 2 topology pictures are not what the generated tree draws; nothing was written, built or applied',
+    );
+    expect(gateDriftSummary({ changes: { written: ['base/web/kustomization.yaml'], removed: [] }, drift: [{}, pictures[0]!] })).toBe(
+      'ci: failed: 1 generated file is not what the code generates, and 1 topology picture is not what the generated tree draws; nothing was written, built or applied',
+    );
+  });
+
   it("gives each phase's time in milliseconds, the pipeline's then the dry run's", () => {
     const pipeline = { phases: { generate: 0.1234, build: 1.0006, validate: 2 } };
     expect(gatePhases({ pipeline })).toStrictEqual({ generate: 123, build: 1001, validate: 2000 });
