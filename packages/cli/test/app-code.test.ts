@@ -128,6 +128,18 @@ describe('app code run by strata', () => {
       expect(treeOf(ws.root), code).toStrictEqual(tree);
     }
   });
+  it("a render that sets process.exitCode fails the command in one line naming the render file, exit 1 and not the app's status", () => {
+    inRender('if (c.namespace) process.exitCode = 7;');
+    const tree = treeOf(ws.root);
+    for (const args of [['generate'], ['check']]) {
+      const r = strata(ws.root, args);
+      expect(r.status, `strata ${args.join(' ')}`).toBe(1);
+      expect(r.stderr.trimEnd().split('\n'), `strata ${args.join(' ')}`).toStrictEqual([
+        `strata: ${RENDER}: app ${APP} defaults: render set process.exitCode to 7; an app returns its objects or throws an Error, and never sets how the process ends`,
+      ]);
+    }
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
   it('a render may still ask with signal 0 whether a process runs: that ends nothing', () => {
     inRender('if (c.namespace) process.kill(process.pid, 0);');
     const r = strata(ws.root, ['generate']);

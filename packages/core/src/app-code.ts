@@ -182,12 +182,15 @@ function prefixed(app: string, text: string): string {
 export function runAppCode<T>(scope: AppCodeScope, fn: () => T): T {
   guard();
   const run: Run = { scope };
+  const code = process.exitCode;
   let result: T;
   try {
     result = state.runs.run(run, fn);
   } catch (err) {
+    keepExitCode(run, code);
     throw run.exited ?? err;
   }
+  keepExitCode(run, code);
   if (run.exited) throw run.exited;
   return result;
 }
@@ -196,14 +199,31 @@ export function runAppCode<T>(scope: AppCodeScope, fn: () => T): T {
 export async function runAppCodeAsync<T>(scope: AppCodeScope, fn: () => Promise<T>): Promise<T> {
   guard();
   const run: Run = { scope };
+  const code = process.exitCode;
   let result: T;
   try {
     result = await state.runs.run(run, fn);
   } catch (err) {
+    keepExitCode(run, code);
     throw run.exited ?? err;
   }
+  keepExitCode(run, code);
   if (run.exited) throw run.exited;
   return result;
+}
+
+/**
+ * Puts back `process.exitCode` when app code set it, and makes that the app's failure: the command
+ * would otherwise end with a status no line explains (1 for a generate that wrote everything, say).
+ * The property cannot be replaced, so the change is found once the app's call returns.
+ */
+function keepExitCode(run: Run, before: typeof process.exitCode): void {
+  const after = process.exitCode;
+  if (after === before) return;
+  process.exitCode = before;
+  run.exited ??= new AppExitError(
+    `${run.scope.doing} set process.exitCode to ${shownArg(after)}; an app returns its objects or throws an Error, and never sets how the process ends`,
+  );
 }
 
 /** Records that app code failed after its call had returned: no change is committed from then on. */

@@ -192,7 +192,12 @@ function thrownIn(app: object, where: string, err: unknown): Error {
   }
   const message = err instanceof Error ? err.message.split('\n').join('; ') : String(err);
   const at = origin && errorLocation(err, join(origin.root, origin.dir));
-  const prefix = at ? `${relative(origin.root, at.file)}:${at.line}:${at.column}: ` : '';
+  // An exit status set by the render is found after it returned, with no line of the app's to show.
+  const prefix = at
+    ? `${relative(origin.root, at.file)}:${at.line}:${at.column}: `
+    : origin && err.name === 'AppExitError'
+      ? `${renderFileOf(origin)}: `
+      : '';
   return new RenderError(`${prefix}${where}: ${message}`, { cause: err });
 }
 
