@@ -12,7 +12,7 @@ import {
   realpathSync,
   statSync,
 } from 'node:fs';
-import { delimiter, join, relative } from 'node:path';
+import { delimiter, join, relative, sep } from 'node:path';
 import type { Environment } from '@strata/core';
 import { removeStaleTemporaries, writeFileAtomic } from '@strata/emit';
 import { filesIn, Layout, type Problem } from '@strata/project';
@@ -264,6 +264,17 @@ export function toolFingerprint(root: string): string {
     h.update(`${k}=${process.env[k]}\0`);
   }
   return h.digest('hex');
+}
+
+/**
+ * Whether toolFingerprint hashes this file (relative to the root) of a workspace package: its
+ * package.json, or a file under its src/ outside node_modules. Any other file of a package that an
+ * app compiles in (a helper package without src/, say) is one of the app's inputs instead.
+ */
+export function inFingerprint(file: string): boolean {
+  const [top, pkg, second, ...rest] = file.split(sep);
+  if (top !== 'packages' || !pkg || !second) return false;
+  return (second === 'package.json' && rest.length === 0) || (second === 'src' && rest.length > 0 && !rest.includes('node_modules'));
 }
 
 /** The seal of an entry: see AppEntry.seal. */

@@ -21,6 +21,7 @@ import { build, distLinkCheck, pruneDist, writeDistAsync, type BuildOutcome } fr
 import {
   cacheFile,
   filesUnder,
+  inFingerprint,
   readCache,
   sealOf,
   sharedSealOf,
@@ -575,8 +576,9 @@ function stampApp(
   // before this run read it; a file that changed since is not remembered at all. One outside its
   // folder (pins kept elsewhere, say) was not stamped before: the loader knows what it read of it.
   const inputs: Record<string, Stamp> = {};
-  // Strata's own packages count for every app at once, in the tool's fingerprint.
-  const linked = sources.map((s) => relative(root, s)).filter((f) => !f.startsWith(`packages${sep}`));
+  // The files of Strata's own packages that the tool's fingerprint hashes count for every app at
+  // once there; any other file it was compiled from is its own input.
+  const linked = sources.map((s) => relative(root, s)).filter((f) => !inFingerprint(f));
   for (const f of new Set([...linked, ...own])) {
     const now = stamps(f);
     const then = before.get(f) ?? (app && sourceAsLoaded(app, join(root, f)) ? now : undefined);

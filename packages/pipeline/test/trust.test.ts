@@ -3,12 +3,14 @@ import {
   appendFileSync,
   closeSync,
   copyFileSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -20,7 +22,7 @@ import { ensureHelper } from '@strata/server-validation';
 import { cacheFile, hashOf, stampOf, verify, type PipelineCache } from '../src/cache.ts';
 import { check } from '../src/check.ts';
 import { pipeline } from '../src/pipeline.ts';
-import { editFile, repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { editFile, repo, strata, tempWorkspace } from '../../cli/test/workspace.ts';
 
 // The cache can make a run slower, never greener: whatever happened to it or to the files it
 // describes, a run ends as a run without it would.
@@ -173,6 +175,45 @@ describe('the pipeline cache', () => {
     } finally {
       writeFileSync(path, original);
     }
+  });
+
+  it('re-renders an app when a file it compiles in from a workspace package outside any src/ folder changes', async () => {
+    // A platform team's package of shared defaults, its module beside its package.json.
+    const pkg = join(ws.root, 'packages/platform-defaults');
+    mkdirSync(pkg);
+    writeFileSync(
+      join(pkg, 'package.json'),
+      JSON.stringify({ name: '@strata/platform-defaults', version: '0.1.0', private: true, type: 'module', exports: { '.': './index.ts' } }),
+    );
+    writeFileSync(join(pkg, 'index.ts'), "export const devHost = 'relay.dev.token.place';\n");
+    const link = join(ws.root, `apps/${APP}/node_modules/@strata/platform-defaults`);
+    symlinkSync('../../../../packages/platform-defaults', link);
+    const env = join(ws.root, `apps/${APP}/src/env/dev.ts`);
+    const original = editFile(
+      env,
+      (source) => `import { devHost } from '@strata/platform-defaults';\n${source.replace("hosts: ['relay.dev.token.place']", 'hosts: [devHost]')}`,
+    );
+    const host = () => readFileSync(join(ws.root, `dist/dev/${APP}.yaml`), 'utf8').includes('relay2.dev.token.place');
+    // Through the command, a process per run: this process would keep the package's first module.
+    const run = () => {
+      const r = strata(ws.root, ['pipeline']);
+      expect(r.status, r.stderr).toBe(0);
+      return /1 of 1 app unchanged since the last run, reused/.test(r.stdout + r.stderr);
+    };
+    try {
+      run();
+      expect(run()).toBe(true);
+      expect(host()).toBe(false);
+      writeFileSync(join(pkg, 'index.ts'), "export const devHost = 'relay2.dev.token.place';\n");
+      expect(run()).toBe(false);
+      expect(host()).toBe(true);
+    } finally {
+      writeFileSync(env, original);
+      rmSync(link);
+      rmSync(pkg, { recursive: true });
+    }
+    expect((await pipeline(ws.root)).reused).toBe(0);
+    expect(host()).toBe(false);
   });
 
   it('hashes a file larger than its read buffer as a whole, and sees a change in any piece of it', () => {
