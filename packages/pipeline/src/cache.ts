@@ -222,9 +222,13 @@ function binaryHashes(binaries: Record<string, string | undefined>, hashes: Read
   return Object.entries(binaries).map(([name, real]) => `${name}=${(real && hashes.get(real)) ?? '-'}`);
 }
 
+/** pnpm's record of what it installed, of every package (the strata command's own bundle is keyed on the first). */
+const INSTALLED = ['node_modules/.modules.yaml', 'node_modules/.pnpm/lock.yaml'];
+
 /**
  * Everything besides an app's own files that decides what the pipeline produces: Strata's sources
- * (the Go programs' too), the schemas, the lockfile (every library version), the project settings,
+ * (the Go programs' too), the schemas, the lockfile (every library version) and what the last
+ * install put into node_modules, the project settings,
  * the setup script (it pins kustomize and kubeconform), the binaries of toolBinaries themselves,
  * and the environment variables that change how the tools run. Contents only, never times, so a cache
  * restored on another machine (a CI cache, say) still applies.
@@ -241,6 +245,9 @@ export function toolFingerprint(root: string): string {
     ...walk(join(packages, 'schemas', 'crds')),
     ...walk(join(root, Layout.crds)),
     ...['pnpm-lock.yaml', 'tsconfig.base.json', 'strata.config.json', 'scripts/setup.mjs'].map((f) => join(root, f)),
+    // What node_modules holds, as the last install left it: the lockfile says only what it should
+    // hold, and a run before `pnpm install` renders with the libraries installed before.
+    ...INSTALLED.map((f) => join(root, f)),
   ];
   // Whether the server field checks run, and which build of them: its path holds its source's hash.
   const helper = resolveHelper();

@@ -3,9 +3,11 @@ import {
   appendFileSync,
   closeSync,
   copyFileSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -214,6 +216,29 @@ describe('the pipeline cache', () => {
     }
     expect((await pipeline(ws.root)).reused).toBe(0);
     expect(host()).toBe(false);
+  });
+
+  it.each([
+    'node_modules/.modules.yaml',
+    'node_modules/.pnpm/lock.yaml',
+  ])('redoes every app when an install changed what node_modules holds under the same lockfile (%s)', async (file) => {
+    // The copy's node_modules links to the repository's: its record of the install becomes a file
+    // of the copy's own, as a second install (another branch's lockfile, then back) would leave it.
+    const pnpm = join(ws.root, 'node_modules/.pnpm');
+    if (lstatSync(pnpm).isSymbolicLink()) {
+      rmSync(pnpm);
+      mkdirSync(pnpm);
+      for (const e of readdirSync(join(repo, 'node_modules/.pnpm'))) symlinkSync(join(repo, 'node_modules/.pnpm', e), join(pnpm, e));
+    }
+    const path = join(ws.root, file);
+    const record = readFileSync(path, 'utf8');
+    rmSync(path);
+    writeFileSync(path, record);
+    await pipeline(ws.root);
+    expect((await pipeline(ws.root)).reused).toBe(1);
+    appendFileSync(path, '\n');
+    expect((await pipeline(ws.root)).reused).toBe(0);
+    expect((await pipeline(ws.root)).reused).toBe(1);
   });
 
   it('hashes a file larger than its read buffer as a whole, and sees a change in any piece of it', () => {
