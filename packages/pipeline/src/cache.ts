@@ -330,10 +330,11 @@ export function sharedUnchanged(
   tool: string,
   shared: SharedEntry | undefined,
   apps: readonly string[],
-  listing?: FolderListing,
+  listing = new FolderListing(root),
 ): Record<string, Stamp> | undefined {
   if (!shared || typeof shared !== 'object' || JSON.stringify(shared.apps) !== JSON.stringify(apps)) return undefined;
   if (sharedSealOf(tool, shared.apps, shared.files) !== shared.seal) return undefined;
+  if (!Object.keys(shared.files).every((f) => listing.plainPath(f))) return undefined;
   const out: Record<string, Stamp> = {};
   for (const [file, stamp] of Object.entries(shared.files)) {
     const now = verify(join(root, file), stamp, false, false);
@@ -372,7 +373,31 @@ export function filesUnder(root: string, dirs: readonly string[], listing = new 
  */
 export class FolderListing {
   private readonly known = new Map<string, readonly string[]>();
+  private readonly plain = new Map<string, boolean>();
   constructor(private readonly root: string) {}
+
+  /**
+   * Whether every folder on the way from the root to this file (relative to the root) is a plain
+   * folder, none a symbolic link: a generated folder linked elsewhere is refused by a run that
+   * writes the tree, so a run that reuses what is in it must not read through the link either.
+   */
+  plainPath(file: string): boolean {
+    const parts = file.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      let plain = this.plain.get(dir);
+      if (plain === undefined) {
+        try {
+          plain = lstatSync(join(this.root, dir)).isDirectory();
+        } catch {
+          plain = false;
+        }
+        this.plain.set(dir, plain);
+      }
+      if (!plain) return false;
+    }
+    return true;
+  }
 
   /** Every file under `dir` (relative to the root, as are the files), node_modules folders left out. */
   files(dir: string): readonly string[] {
@@ -473,8 +498,9 @@ export function verify(path: string, stamp: Stamp, sameRun = false, links = true
  * The entry again, with fresh times, when its seal holds, every recorded file is as it was and
  * nothing else lies in the app's folders; undefined when anything changed.
  */
-export function unchanged(root: string, tool: string, entry: AppEntry, listing?: FolderListing): AppEntry | undefined {
+export function unchanged(root: string, tool: string, entry: AppEntry, listing = new FolderListing(root)): AppEntry | undefined {
   if (!entry || typeof entry !== 'object' || sealOf(tool, entry) !== entry.seal) return undefined;
+  if (!Object.keys(entry.outputs).every((f) => listing.plainPath(f))) return undefined;
   const check = (files: Record<string, Stamp>, links: boolean) => {
     const out: Record<string, Stamp> = {};
     for (const [file, stamp] of Object.entries(files)) {

@@ -20,6 +20,7 @@ import { checkPolicySettings } from '@strata/validate/settings';
 import { build, distLinkCheck, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
 import {
   cacheFile,
+  FolderListing,
   filesUnder,
   inFingerprint,
   readCache,
@@ -185,8 +186,10 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const serverChecks = options.serverChecks !== false;
   const names = appDirs(root);
   const reused = new Map<string, AppEntry>();
+  // The folders they share (base/, overlays/<env>/, dist/<env>/) are looked at once.
+  const listing = new FolderListing(root);
   for (const name of names) {
-    const entry = cache.apps[name] && unchanged(root, tool, cache.apps[name]);
+    const entry = cache.apps[name] && unchanged(root, tool, cache.apps[name], listing);
     // Verdicts reached without the server's field checks are not enough for a run that makes them.
     if (entry && !(entry.serverUnchecked && serverChecks)) reused.set(name, entry);
   }

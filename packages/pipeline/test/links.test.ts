@@ -1,4 +1,4 @@
-import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,45 @@ describe('an overlay folder replaced by a symbolic link', () => {
         new RegExp(`^strata: ${folder}: is a symbolic link \\(to /nonexistent\\); generated folders must be plain folders in the workspace`, 'm'),
       );
       expect(r.status, command.join(' ')).toBe(1);
+    }
+  });
+});
+
+// A generated folder moved out of the workspace and linked back, with every file in it as the last
+// pipeline wrote it: the run that reuses the app reaches the verdict of the run that does not.
+describe('a generated folder linked out of the workspace after a pipeline', () => {
+  const ws = tempWorkspace([APP]);
+  const outside = mkdtempSync(join(tmpdir(), 'strata-link-folder-'));
+  afterAll(() => {
+    ws.dispose();
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  // check reads no dist/: it judges a linked dist/ folder as the pipeline's last run left it, either way.
+  it.each([
+    [`base/${APP}`, true],
+    [`overlays/dev/${APP}`, true],
+    ['dist/dev', false],
+  ])('fails the pipeline (and check) from the cache as without it (%s)', async (folder, checked) => {
+    await pipeline(ws.root);
+    expect((await pipeline(ws.root)).reused).toBe(1);
+    const target = join(outside, folder.replaceAll('/', '-'));
+    renameSync(join(ws.root, folder), target);
+    symlinkSync(target, join(ws.root, folder));
+    try {
+      const refusal = new RegExp(
+        `${folder}: is a symbolic link \\(to ${target}\\); (generated folders must be plain|built output goes only to plain) folders in the workspace`,
+      );
+      for (const cache of [false, true]) {
+        await expect(pipeline(ws.root, { cache }), `pipeline, cache: ${cache}`).rejects.toThrow(refusal);
+        if (checked) await expect(check(ws.root, {}, { cache }), `check, cache: ${cache}`).rejects.toThrow(refusal);
+      }
+      const cli = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+      expect(cli.stderr).toMatch(refusal);
+      expect(cli.status).toBe(1);
+    } finally {
+      rmSync(join(ws.root, folder));
+      renameSync(target, join(ws.root, folder));
     }
   });
 });
