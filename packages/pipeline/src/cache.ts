@@ -1,18 +1,23 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import {
   closeSync,
   type Dirent,
   existsSync,
   fstatSync,
+  linkSync,
   lstatSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
   realpathSync,
+  rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
-import { delimiter, join, relative, sep } from 'node:path';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join, relative, sep } from 'node:path';
 import type { Environment } from '@strata/core';
 import { removeStaleTemporaries, writeFileAtomic } from '@strata/emit';
 import { filesIn, Layout, type Problem } from '@strata/project';
@@ -65,8 +70,9 @@ export interface AppEntry {
   /** Set when its output was validated without the API server's offline field checks (see PipelineOptions.serverChecks). */
   readonly serverUnchecked?: true;
   /**
-   * A hash over the tool, every input and output hash and every verdict above: a verdict is reused
-   * only together with the bytes it judged, and an entry edited by hand is not reused at all.
+   * A keyed hash (see sealKey) over the tool, every input and output hash and every verdict above:
+   * a verdict is reused only together with the bytes it judged, and only from a cache this user's
+   * runs wrote; an entry edited by hand, or written elsewhere, is not reused at all.
    */
   readonly seal: string;
 }
@@ -88,12 +94,62 @@ export interface PipelineCache {
   readonly shared?: SharedEntry;
 }
 
-const FORMAT = 'strata-pipeline-cache/5';
+const FORMAT = 'strata-pipeline-cache/6';
 /** Beside the tree it describes; git ignores it. */
 export const cacheFile = (root: string) => join(root, Layout.cache, 'pipeline.json');
 const toolsFile = (root: string) => join(root, Layout.cache, 'tools.json');
 
 export const hashOf = (content: string | Buffer) => createHash('sha1').update(content).digest('hex');
+
+/** Where the key of the seals is kept: beside the user's other Strata caches, outside every workspace. */
+export const sealKeyFile = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'strata', 'pipeline.key');
+
+let key: Buffer | undefined;
+
+/**
+ * The secret the seals are keyed with: made once per user, readable by that user only. Anyone can
+ * recompute a plain hash, so a forged or restored cache (a CI cache another job wrote, say) could
+ * carry any verdict under a seal that holds; with the key, only this user's runs write seals that
+ * hold, and any other cache is simply not reused. When no key can be kept, the process uses one of
+ * its own: nothing is reused, every run is a run without the cache.
+ */
+function sealKey(): Buffer {
+  if (key) return key;
+  const file = sealKeyFile();
+  const read = () => {
+    const k = readFileSync(file);
+    if (k.length < 32) throw new Error(`${file}: too short`);
+    return k;
+  };
+  try {
+    key = read();
+  } catch {
+    try {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      // Made whole beside it, then linked into place: two runs that make it at once agree on one.
+      const temp = `${file}.${process.pid}.tmp`;
+      writeFileSync(temp, randomBytes(32), { mode: 0o600, flag: 'wx' });
+      try {
+        linkSync(temp, file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      } finally {
+        rmSync(temp, { force: true });
+      }
+      key = read();
+    } catch {
+      key = randomBytes(32);
+    }
+  }
+  return key;
+}
+
+/** A keyed hash of `parts`, in order. */
+function seal(...parts: string[]): string {
+  const h = createHmac('sha256', sealKey());
+  for (const part of parts) h.update(part).update('\0');
+  return h.digest('hex');
+}
 
 /**
  * In CI a file's times prove nothing (a restored cache, a checkout that sets times): every file is
@@ -195,7 +251,10 @@ function goSources(packages: string): string[] {
 function hashesOf(root: string, files: readonly string[]): Map<string, string | undefined> {
   let known: Record<string, Stamp> = {};
   try {
-    known = JSON.parse(readFileSync(toolsFile(root), 'utf8')) as Record<string, Stamp>;
+    // Sealed as the entries are: a hash written elsewhere would stand for a binary it never read.
+    const kept = JSON.parse(readFileSync(toolsFile(root), 'utf8')) as { files?: Record<string, Stamp>; seal?: string };
+    const files = JSON.stringify(kept.files);
+    if (kept.files && typeof kept.files === 'object' && kept.seal === seal(FORMAT, 'tools', files)) known = kept.files;
   } catch {
     // none yet
   }
@@ -209,7 +268,8 @@ function hashesOf(root: string, files: readonly string[]): Map<string, string | 
   }
   if (JSON.stringify(next) !== JSON.stringify(known)) {
     try {
-      writeFileAtomic(toolsFile(root), JSON.stringify(next));
+      const files = JSON.stringify(next);
+      writeFileAtomic(toolsFile(root), JSON.stringify({ files: next, seal: seal(FORMAT, 'tools', files) }));
     } catch {
       // a cache that cannot be written only costs time
     }
@@ -230,8 +290,8 @@ const INSTALLED = ['node_modules/.modules.yaml', 'node_modules/.pnpm/lock.yaml']
  * (the Go programs' too), the schemas, the lockfile (every library version) and what the last
  * install put into node_modules, the project settings,
  * the setup script (it pins kustomize and kubeconform), the binaries of toolBinaries themselves,
- * and the environment variables that change how the tools run. Contents only, never times, so a cache
- * restored on another machine (a CI cache, say) still applies.
+ * and the environment variables that change how the tools run. Contents only, never times: what
+ * keeps a cache written elsewhere from being reused is the key of its seals (see sealKey).
  */
 export function toolFingerprint(root: string): string {
   const h = createHash('sha1').update(FORMAT).update(process.version);
@@ -286,13 +346,14 @@ export function inFingerprint(file: string): boolean {
 
 /** The seal of an entry: see AppEntry.seal. */
 export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
-  const h = createHash('sha1').update(FORMAT).update(tool);
   const hashes = (files: Record<string, Stamp>) =>
     Object.keys(files)
       .sort()
       .map((f) => [f, files[f]!.hash]);
   const { inputs, outputs, dirs, sync, problems, resources, nodePorts, findings, needsCluster, serverUnchecked } = entry;
-  h.update(
+  return seal(
+    FORMAT,
+    tool,
     JSON.stringify([
       hashes(inputs),
       hashes(outputs),
@@ -306,7 +367,6 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
       serverUnchecked === true,
     ]),
   );
-  return h.digest('hex');
 }
 
 /** The seal of the shared files: see SharedEntry. */
@@ -314,11 +374,7 @@ export function sharedSealOf(tool: string, apps: readonly string[], files: Recor
   const hashes = Object.keys(files)
     .sort()
     .map((f) => [f, files[f]!.hash]);
-  return createHash('sha1')
-    .update(FORMAT)
-    .update(tool)
-    .update(JSON.stringify([apps, hashes]))
-    .digest('hex');
+  return seal(FORMAT, tool, JSON.stringify([apps, hashes]));
 }
 
 /**

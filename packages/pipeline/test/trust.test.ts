@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   appendFileSync,
   closeSync,
@@ -17,7 +18,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { writeFileAtomicAsync } from '@strata/emit';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureHelper } from '@strata/server-validation';
@@ -76,6 +77,64 @@ describe('the pipeline cache', () => {
       writeFileSync(render, original);
     }
     expect((await pipeline(ws.root)).problems.filter((p) => p.rule === 'no-privileged' && !p.excepted)).toStrictEqual([]);
+  });
+
+  it('does not reuse a verdict whose seal was recomputed by anyone without the key', async () => {
+    const original = editFile(render, (source) =>
+      source.replace(
+        'containers: [relay]',
+        'containers: [{ ...relay, container: { ...relay.container, securityContext: { ...relay.container.securityContext, privileged: true } } }]',
+      ),
+    );
+    try {
+      const errors = (await pipeline(ws.root)).problems.filter((p) => p.rule === 'no-privileged' && !p.excepted);
+      expect(errors.length).toBeGreaterThan(0);
+      // The problems emptied and the seal made again as the code says, with a plain hash.
+      const cache = JSON.parse(readFileSync(cacheFile(ws.root), 'utf8')) as PipelineCache;
+      const entry = { ...cache.apps[APP]!, problems: [] };
+      const hashes = (files: Record<string, { hash: string }>) =>
+        Object.keys(files)
+          .sort()
+          .map((f) => [f, files[f]!.hash]);
+      const { inputs, outputs, dirs, sync, problems, resources, nodePorts, findings, needsCluster, serverUnchecked } = entry;
+      const forged = JSON.stringify([
+        hashes(inputs),
+        hashes(outputs),
+        dirs,
+        sync,
+        problems,
+        resources,
+        nodePorts,
+        findings,
+        needsCluster ?? [],
+        serverUnchecked === true,
+      ]);
+      for (const format of ['strata-pipeline-cache/5', 'strata-pipeline-cache/6']) {
+        const seal = createHash('sha1').update(format).update(cache.tool).update(forged).digest('hex');
+        writeFileSync(cacheFile(ws.root), JSON.stringify({ ...cache, apps: { [APP]: { ...entry, seal } } }));
+        const again = await pipeline(ws.root);
+        expect(again.reused).toBe(0);
+        expect(again.problems.filter((p) => p.rule === 'no-privileged' && !p.excepted)).toStrictEqual(errors);
+      }
+    } finally {
+      writeFileSync(render, original);
+    }
+  });
+
+  it("does not reuse a cache that another user's runs sealed (a cache restored from elsewhere)", () => {
+    // Two users' caches: the same schemas and servers, each user's own key.
+    const caches = { STRATA_SCHEMA_CACHE: join(homedir(), '.cache/strata/schemas'), STRATA_SERVER_CACHE: join(homedir(), '.cache/strata/servers') };
+    const run = (user: string) => {
+      const r = strata(ws.root, ['pipeline'], undefined, { ...caches, XDG_CACHE_HOME: join(scratch, user) });
+      expect(r.status, r.stderr).toBe(0);
+      return /1 of 1 app unchanged since the last run, reused/.test(r.stdout + r.stderr);
+    };
+    run('one');
+    expect(run('one')).toBe(true);
+    expect(statSync(join(scratch, 'one/strata/pipeline.key')).mode & 0o777).toBe(0o600);
+    expect(run('two')).toBe(false);
+    expect(run('two')).toBe(true);
+    expect(run('one')).toBe(false);
   });
 
   it('notices a same-size edit of a source whose modification time was put back', async () => {
