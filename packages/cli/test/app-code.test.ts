@@ -218,6 +218,42 @@ describe('app code run by strata', () => {
         ).toStrictEqual([`${APP}: fd: one`, `${APP}: fd: two`, `${APP}: fd: three`, `${APP}: fd: four`, `${APP}: fd: five`, 'fd: own stderr']);
     }
   });
+  it("what app code writes to /dev/stdout by its path goes to stderr after the app's name; opening it is one line at the app's own line, exit 1", () => {
+    const file = join(ws.root, RENDER);
+    const before = editFile(
+      file,
+      (t) =>
+        `import { appendFile, writeFileSync } from 'node:fs';\nimport { writeFile } from 'node:fs/promises';\n${t.replace(
+          START,
+          `${START}  if (c.namespace) { writeFileSync('/dev/stdout', 'path: one\\n'); appendFile(new URL('file:///dev/stdout'), 'path: two\\n', () => {}); void writeFile('/proc/self/fd/1', 'path: three\\n'); }\n`,
+        )}`,
+    );
+    restore = () => writeFileSync(file, before);
+    const r = strata(ws.root, ['generate', '--dry-run']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain('path: ');
+    expect(
+      r.stderr
+        .split('\n')
+        .filter((l) => l.includes('path: '))
+        .slice(0, 3),
+    ).toStrictEqual([`${APP}: path: one`, `${APP}: path: two`, `${APP}: path: three`]);
+    restore();
+    // Caught by the app, and still the command's failure.
+    inRender("if (c.namespace) { try { fs.openSync('/dev/stdout', 'w'); } catch {} }");
+    writeFileSync(file, `import * as fs from 'node:fs';\n${readFileSync(file, 'utf8')}`);
+    const tree = treeOf(ws.root);
+    const open = strata(ws.root, ['generate']);
+    expect(open.status).toBe(1);
+    expect(open.stderr.trimEnd().split('\n')).toStrictEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^strata: ${RENDER}:33:\\d+: app ${APP} defaults: render opened /dev/stdout, which is the command's own output \\(a report, a patch\\); print with console\\.log, which goes to stderr after the app's name$`,
+        ),
+      ),
+    ]);
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
   it('a render that returns something else than an array of objects is one line naming the render file and what to return, exit 1', () => {
     const cases: [string, string][] = [
       ['if (c.namespace) return undefined as unknown as KubeObject[];', 'render returned undefined;'],

@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Running an app's own code (its modules as they load, its render) inside the program that judges
@@ -22,7 +24,10 @@ export interface AppCodeScope {
   readonly dir?: string;
 }
 
-/** Thrown where app code calls `process.exit` (or aborts, or signals the process): the program goes on, and reports the app. */
+/**
+ * Thrown where app code calls `process.exit` (or aborts, signals the process, sets its exit status,
+ * opens its stdout): the program goes on, and reports the app.
+ */
 export class AppExitError extends Error {
   override readonly name = 'AppExitError';
 }
@@ -131,35 +136,70 @@ function writtenText(data: unknown, rest: readonly unknown[]): string {
   return Buffer.from(bytes.subarray(offset, offset + length)).toString('utf8');
 }
 
+/** Paths that are this process's stdout, whatever file or pipe it is. */
+const stdoutPaths = () => new Set(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1', `/proc/${process.pid}/fd/1`]);
+
+/** Whether a file argument of `node:fs` (a descriptor, a path, a file URL) is stdout. */
+function isStdout(target: unknown): boolean {
+  if (target === 1) return true;
+  if (target instanceof URL) return target.protocol === 'file:' && stdoutPaths().has(resolve(fileURLToPath(target)));
+  return typeof target === 'string' && stdoutPaths().has(resolve(target));
+}
+
 /**
- * `fs.writeSync(1, ...)` (and write, writeFileSync, appendFileSync on descriptor 1) from app code
- * writes around the stream: routed to stderr after the app's name, as console output is. Other
- * descriptors (2, files) are written as ever. The ESM bindings of `node:fs` are synced, so an app's
- * `import { writeSync } from 'node:fs'` sees the same functions.
+ * What app code writes to stdout through `node:fs` rather than the stream: `writeSync(1, ...)`,
+ * `write`, `writeFile` and `appendFile` (sync, callback and promise) to descriptor 1 or
+ * `/dev/stdout`, is routed to stderr after the app's name, as console output is. Opening stdout by
+ * its path is refused: what the app would write there cannot be told from the command's output.
+ * Other descriptors and files (2 included) are written as ever. The ESM bindings of `node:fs` are
+ * synced, so an app's `import { writeSync } from 'node:fs'` sees the same functions.
  */
 function guardDescriptorWrites(): void {
   const files = fs as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const promises = fs.promises as unknown as Record<string, (...args: unknown[]) => unknown>;
   const toStderr = (data: unknown, rest: readonly unknown[]): number => {
     const run = state.runs.getStore()!;
     const text = writtenText(data, rest);
     process.stderr.write(prefixed(run.scope.app, text));
     return Buffer.byteLength(text);
   };
-  const routed = (name: string, answer: (fn: (...args: unknown[]) => unknown, args: unknown[], written: number) => unknown) => {
-    const own = files[name]!;
-    files[name] = function (this: unknown, fd: unknown, data: unknown, ...rest: unknown[]) {
-      if (fd !== 1 || !state.runs.getStore()) return own.call(this, fd, data, ...rest);
-      return answer(own, [fd, data, ...rest], toStderr(data, name.includes('File') ? [] : rest));
+  const routed = (on: Record<string, (...args: unknown[]) => unknown>, name: string, answer: (args: unknown[], written: number) => unknown) => {
+    const own = on[name]!;
+    // A whole file's data is written whole: its options are not an offset and length.
+    const whole = name.includes('File');
+    on[name] = function (this: unknown, target: unknown, data: unknown, ...rest: unknown[]) {
+      if (!state.runs.getStore() || !(whole ? isStdout(target) : target === 1)) return own.call(this, target, data, ...rest);
+      return answer([target, data, ...rest], toStderr(data, whole ? [] : rest));
     };
   };
-  routed('writeSync', (_, __, written) => written);
-  routed('writeFileSync', () => undefined);
-  routed('appendFileSync', () => undefined);
-  routed('write', (_, args, written) => {
-    const done = args.findLast((a): a is (err: Error | null, written: number, data: unknown) => void => typeof a === 'function');
-    if (done) process.nextTick(done, null, written, args[1]);
+  const callback = (args: unknown[], ...results: unknown[]) => {
+    const done = args.findLast((a): a is (...r: unknown[]) => void => typeof a === 'function');
+    if (done) process.nextTick(done, null, ...results);
     return undefined;
-  });
+  };
+  routed(files, 'writeSync', (_, written) => written);
+  routed(files, 'writeFileSync', () => undefined);
+  routed(files, 'appendFileSync', () => undefined);
+  routed(files, 'write', (args, written) => callback(args, written, args[1]));
+  routed(files, 'writeFile', (args) => callback(args));
+  routed(files, 'appendFile', (args) => callback(args));
+  routed(promises, 'writeFile', () => Promise.resolve());
+  routed(promises, 'appendFile', () => Promise.resolve());
+  const refused = (on: Record<string, (...args: unknown[]) => unknown>, name: string) => {
+    const own = on[name]!;
+    on[name] = function (this: unknown, target: unknown, ...rest: unknown[]) {
+      const run = state.runs.getStore();
+      if (!run || !isStdout(target)) return own.call(this, target, ...rest);
+      const err = new AppExitError(
+        `${run.scope.doing} opened ${String(target)}, which is the command's own output (a report, a patch); print with console.log, which goes to stderr after the app's name`,
+      );
+      run.exited ??= err;
+      throw err;
+    };
+  };
+  refused(files, 'openSync');
+  refused(files, 'open');
+  refused(promises, 'open');
   syncBuiltinESMExports();
 }
 
