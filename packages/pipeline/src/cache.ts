@@ -67,8 +67,12 @@ export interface AppEntry {
   readonly findings: Record<Environment, OverlayFindings>;
   /** The kinds of its output (`<apiVersion> <kind>`) the server's offline checks left to a cluster, said in every run's note. */
   readonly needsCluster?: readonly string[];
-  /** Set when its output was validated without the API server's offline field checks (see PipelineOptions.serverChecks). */
-  readonly serverUnchecked?: true;
+  /**
+   * Which of its objects the API server's offline field checks judged, when not all of them (see
+   * PipelineOptions.serverChecks): `unapplied`, those a dry run leaves out; `none`. Reused only by a
+   * run that judges the same objects, so that a verdict never depends on which run filled the cache.
+   */
+  readonly serverChecks?: 'unapplied' | 'none';
   /**
    * A keyed hash (see sealKey) over the tool, every input and output hash and every verdict above:
    * a verdict is reused only together with the bytes it judged, and only from a cache this user's
@@ -350,7 +354,7 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
     Object.keys(files)
       .sort()
       .map((f) => [f, files[f]!.hash]);
-  const { inputs, outputs, dirs, sync, problems, resources, nodePorts, findings, needsCluster, serverUnchecked } = entry;
+  const { inputs, outputs, dirs, sync, problems, resources, nodePorts, findings, needsCluster, serverChecks } = entry;
   return seal(
     FORMAT,
     tool,
@@ -364,7 +368,7 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
       nodePorts,
       findings,
       needsCluster ?? [],
-      serverUnchecked === true,
+      serverChecks ?? 'all',
     ]),
   );
 }

@@ -128,14 +128,16 @@ export async function gate(workspace: string, options: GateOptions = {}): Promis
   // is reported at once instead of after the build.
   let starting = serversReady() ? start() : undefined;
   try {
-    // The offline copy of the server's field checks is left out: every object the pipeline built is
-    // dry-run applied below to a real server of the same release, which makes those checks itself.
+    // The offline copy of the server's field checks judges only what the dry run below leaves out
+    // (objects Argo CD never applies, which `kubectl apply -k` still applies): the rest is dry-run
+    // applied to a real server of the same release, which makes those checks itself.
     const run = await pipeline(root, {
       cache: options.cache,
       onBuild: options.onBuild,
       onWarning: options.onWarning,
+      onProgress: options.onProgress,
       frozen: true,
-      serverChecks: false,
+      serverChecks: 'unapplied',
     });
     options.onPipeline?.(run);
     if (!starting) {

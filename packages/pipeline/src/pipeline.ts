@@ -57,12 +57,15 @@ export interface PipelineOptions extends WarningOptions {
    */
   readonly frozen?: boolean;
   /**
-   * Run the API server's field checks offline (the server-validation helper). Off only when every
-   * object is about to be dry-run applied to a real API server of the same release, which makes the
-   * same checks (`strata ci`). Apps judged without them are remembered so: a later run that wants
-   * them does not reuse those apps. @default true
+   * Run the API server's field checks offline (the server-validation helper). `unapplied`: only of
+   * the objects a dry run leaves out (those Argo CD never applies), for a caller that dry-run applies
+   * the rest to a real API server of the same release, which makes the same checks (`strata ci`);
+   * the helper is built first when it is missing. Apps are remembered with the objects the checks
+   * judged, and reused only by a run that judges the same ones. @default true
    */
-  readonly serverChecks?: boolean;
+  readonly serverChecks?: boolean | 'unapplied';
+  /** Progress lines of a build of the server checks' helper (`serverChecks: 'unapplied'`). */
+  readonly onProgress?: (line: string) => void;
   /**
    * How many of the changed apps load in a first turn, rendered and built while the others
    * compile; all of them is one turn. @default a sixteenth of them from 64 changed apps on, else all
@@ -184,14 +187,17 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   let tool = noCache ? '' : toolFingerprint(root);
   const cache = noCache ? { tool, apps: {} as Record<string, AppEntry> } : readCache(root, tool);
   const serverChecks = options.serverChecks !== false;
+  // What the cache says of an app judged as this run judges: nothing for every object.
+  const judging = options.serverChecks === 'unapplied' ? 'unapplied' : serverChecks ? undefined : 'none';
   const names = appDirs(root);
   const reused = new Map<string, AppEntry>();
   // The folders they share (base/, overlays/<env>/, dist/<env>/) are looked at once.
   const listing = new FolderListing(root);
   for (const name of names) {
     const entry = cache.apps[name] && unchanged(root, tool, cache.apps[name], listing);
-    // Verdicts reached without the server's field checks are not enough for a run that makes them.
-    if (entry && !(entry.serverUnchecked && serverChecks)) reused.set(name, entry);
+    // Verdicts reached with the server's field checks of other objects are not this run's: fewer are
+    // not enough, more would count refusals that this run's caller reports itself.
+    if (entry && entry.serverChecks === judging) reused.set(name, entry);
   }
   const changed = names.filter((n) => !reused.has(n));
   // What the changed apps' files hold before they are read: an edit made while this run reads
@@ -397,7 +403,13 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const checkAndCompare = async () => {
     await decodeParsed(parsed, root);
     // Node ports taken by an earlier Service of the env are judged below, over every app of it, the reused ones too.
-    const checking = checkParsed(root, parsed, { onWarning: options.onWarning, serverChecks, apps: loadedOf, nodePortClashes: false });
+    const checking = checkParsed(root, parsed, {
+      onWarning: options.onWarning,
+      serverChecks: options.serverChecks ?? true,
+      apps: loadedOf,
+      nodePortClashes: false,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
     checking.catch(() => undefined); // awaited below
     let done = 0;
     for (const [overlay, r] of toCompare) {
@@ -492,14 +504,14 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     };
     const findings = Object.fromEntries(ENVIRONMENTS.map((e) => [e, compared.get(Layout.overlay(e, name))]));
     const complete = ENVIRONMENTS.every((e) => findings[e]) ? (findings as Record<Environment, OverlayFindings>) : undefined;
-    const entry = entryFor(tool, stamped.get(name), planOf.get(name), found, complete, sync.get(name), serverChecks);
+    const entry = entryFor(tool, stamped.get(name), planOf.get(name), found, complete, sync.get(name), judging);
     if (entry) next[name] = entry;
   }
   writeCache(root, { tool, apps: next, ...(shared ? { shared } : {}) });
 
   // A node port is the first Service's in apply order, across the apps of its env, reused or not:
   // judged anew in every run, never remembered as one app's verdict.
-  const taken = serverChecks ? nodePortProblems([...claims, ...[...reused.values()].flatMap((e) => e.nodePorts)]) : [];
+  const taken = judging === undefined ? nodePortProblems([...claims, ...[...reused.values()].flatMap((e) => e.nodePorts)]) : [];
   const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems), ...taken];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
   const resources = checked.resources + [...reused.values()].reduce((n, e) => n + e.resources, 0);
@@ -522,7 +534,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   );
   const documents = new Map([...parsed.files].map(([file, read]) => [file, read.docs]));
   // Said even when every app was reused: their findings were made without the same checks.
-  const runNotes = checkedNotes ?? (!serverChecks || resolveHelper() ? [] : [NOT_BUILT_NOTE]);
+  const runNotes = checkedNotes ?? (judging !== undefined || resolveHelper() ? [] : [NOT_BUILT_NOTE]);
   // The kinds left to a cluster are named as a run that judged every app would name them.
   const needsCluster = serverChecks ? [...leftToCluster, ...[...reused.values()].flatMap((e) => e.needsCluster ?? [])] : [];
   // This run's note on them is said again below with the reused apps' kinds.
@@ -615,13 +627,13 @@ function entryFor(
   found: { problems: Problem[]; resources: number; nodePorts: readonly NodePortClaim[]; needsCluster?: readonly string[] },
   findings: Record<Environment, OverlayFindings> | undefined,
   sync: Record<Environment, AppSyncPlan> | undefined,
-  serverChecks: boolean,
+  judging: AppEntry['serverChecks'],
 ): AppEntry | undefined {
   if (!stamped || !plan || !sync || !findings) return undefined;
   const { inputs, outputs } = stamped;
   // As it will be read back, so that the seal is over the same bytes.
   const entry = JSON.parse(
-    JSON.stringify({ inputs, outputs, dirs: plan.dirs, sync, ...found, findings, ...(serverChecks ? {} : { serverUnchecked: true }) }),
+    JSON.stringify({ inputs, outputs, dirs: plan.dirs, sync, ...found, findings, ...(judging ? { serverChecks: judging } : {}) }),
   ) as Omit<AppEntry, 'seal'>;
   return { ...entry, seal: sealOf(tool, entry) };
 }

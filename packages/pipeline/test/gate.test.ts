@@ -176,8 +176,60 @@ describe("strata ci leaves the offline copy of the server's field checks to the 
       const run = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
       expect(run.stdout).not.toMatch(/apps? unchanged since the last run, reused/);
       expect(run.stdout.split('\n').filter((l) => l.startsWith(`${file}:`) && l.endsWith('[server-validation]'))).not.toStrictEqual([]);
-      // Its verdicts, made with those checks, are good for ci.
+      // Nor does ci take the pipeline's: they count refusals that ci's own dry run reports. What ci
+      // judged, ci reuses.
+      const again = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+      expect(again.stdout).not.toMatch(/apps? unchanged since the last run, reused/);
+      expect(again.stdout.split('\n').filter((l) => l.endsWith('[server-validation]'))).toStrictEqual([]);
       expect(strata(ws.root, ['ci'], undefined, { CI: 'true' }).stdout).toMatch(/1 of 1 app unchanged since the last run, reused/);
+    },
+    BUILD_TIMEOUT,
+  );
+});
+
+describe('strata ci judges what its dry run leaves out with the offline copy of the server checks', () => {
+  const ws = suiteWorkspace([APP], { generate: true, timeout: 120_000 });
+
+  it(
+    'refuses an object Argo CD skips that the server would refuse (kubectl apply -k applies it), whatever the cache holds',
+    () => {
+      // A key no ConfigMap may have: no schema says so, the API server's validation does.
+      editFile(join(ws.root, 'apps', APP, 'src', 'render.ts'), (source) =>
+        source
+          .replace(
+            "import { Service } from 'kubernetes-models/v1/Service';",
+            "import { Service } from 'kubernetes-models/v1/Service';\nimport { ConfigMap } from 'kubernetes-models/v1/ConfigMap';",
+          )
+          .replace(
+            'return [deployment, service, ...gpu, ingress, defaultDeny, networkPolicy, ...monitors];',
+            "const skipped = new ConfigMap({ metadata: m.of('skipme', { annotations: { 'argocd.argoproj.io/hook': 'Skip' } }), data: { 'bad key!': 'x' } });\n" +
+              '  return [deployment, service, ...gpu, ingress, defaultDeny, networkPolicy, ...monitors, skipped];',
+          ),
+      );
+      expect(strata(ws.root, ['generate']).status).toBe(0);
+      const refusals = (stdout: string) => stdout.split('\n').filter((l) => l.endsWith('[server-validation]'));
+      const verdict = (stdout: string) => /^ci: .*(?= \()/m.exec(stdout)?.[0];
+
+      const cold = strata(ws.root, ['ci', '--no-cache'], undefined, { CI: 'true' });
+      const lines = refusals(cold.stdout);
+      expect(lines).toHaveLength(3);
+      for (const env of ['dev', 'staging', 'prod'])
+        expect(lines.find((l) => l.startsWith(`dist/${env}/${APP}.yaml:`))).toMatch(
+          / v1\/ConfigMap tokenplace\/skipme: data\[bad key!\]: .*Invalid value/,
+        );
+      expect(cold.stderr).toMatch(/^verify: 3 objects not applied, as Argo CD skips them/m);
+      expect(verdict(cold.stdout)).toBe('ci: failed: 3 validation errors');
+      expect(cold.status).toBe(1);
+
+      // After a pipeline, which judged every object offline, and after itself: the same lines.
+      const pipeline = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
+      expect(refusals(pipeline.stdout)).toStrictEqual(lines);
+      for (let i = 0; i < 2; i++) {
+        const warm = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+        expect(refusals(warm.stdout)).toStrictEqual(lines);
+        expect(verdict(warm.stdout)).toBe(verdict(cold.stdout));
+        expect(warm.status).toBe(1);
+      }
     },
     BUILD_TIMEOUT,
   );

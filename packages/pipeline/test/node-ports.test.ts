@@ -122,13 +122,16 @@ describe('node ports two apps of one env ask for, in the pipeline', () => {
     expect((await pipeline(ws.root)).reused).toBe(2);
   });
 
-  it('leaves the ports to the real server when the offline server checks are off (strata ci)', async () => {
+  it('leaves the ports to the real server when the offline server checks judge only what a dry run leaves out (strata ci)', async () => {
     setPorts(ws.root, 'beta', { dev: 30080, staging: 30080, prod: 30084 });
-    const r = await pipeline(ws.root, { serverChecks: false });
+    const r = await pipeline(ws.root, { serverChecks: 'unapplied' });
+    // alpha's verdicts were reached with every check: not reused by a run that makes fewer.
+    expect(r.reused).toBe(0);
     expect(taken(r.problems)).toStrictEqual([]);
-    // What it judged without them (beta) is not reused by a run that makes them; alpha, judged with them, is.
+    expect((await pipeline(ws.root, { serverChecks: 'unapplied' })).reused).toBe(2);
+    // What it judged so is not reused by a run that makes every check.
     const checked = await pipeline(ws.root);
-    expect(checked.reused).toBe(1);
+    expect(checked.reused).toBe(0);
     expect(taken(checked.problems)).toStrictEqual(refusal());
   });
 });

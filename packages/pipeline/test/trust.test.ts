@@ -96,7 +96,7 @@ describe('the pipeline cache', () => {
         Object.keys(files)
           .sort()
           .map((f) => [f, files[f]!.hash]);
-      const { inputs, outputs, dirs, sync, problems, resources, nodePorts, findings, needsCluster, serverUnchecked } = entry;
+      const { inputs, outputs, dirs, sync, problems, resources, nodePorts, findings, needsCluster, serverChecks } = entry;
       const forged = JSON.stringify([
         hashes(inputs),
         hashes(outputs),
@@ -107,7 +107,7 @@ describe('the pipeline cache', () => {
         nodePorts,
         findings,
         needsCluster ?? [],
-        serverUnchecked === true,
+        serverChecks ?? 'all',
       ]);
       for (const format of ['strata-pipeline-cache/5', 'strata-pipeline-cache/6']) {
         const seal = createHash('sha1').update(format).update(cache.tool).update(forged).digest('hex');

@@ -133,9 +133,14 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
   readonly env?: string;
   /**
    * Run the API server's field validation (packages/server-validation) when its helper is built, and
-   * refuse node ports that an earlier Service of the same cluster holds. @default true
+   * refuse node ports that an earlier Service of the same cluster holds. `unapplied`: only of the
+   * objects that a dry run of the tree leaves out, for a caller that dry-run applies the rest to a
+   * real server of the same release (those Argo CD never applies, where it alone applies the tree:
+   * `kubectl apply -k` still does); the helper is built first when it is missing. @default true
    */
-  readonly serverChecks?: boolean;
+  readonly serverChecks?: boolean | 'unapplied';
+  /** Progress lines of a build of the server checks' helper (`serverChecks: 'unapplied'`), minutes once per machine. */
+  readonly onProgress?: (line: string) => void;
   /**
    * Refuse node ports that an earlier Service of the same cluster holds (with the server's checks).
    * Off for a caller that judges the Services' claims (`ValidateResult.nodePortClaims`) together with

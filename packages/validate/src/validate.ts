@@ -1,6 +1,7 @@
 import { checkEnv, distOf, gitopsConsumers, UsageError, type Problem } from '@strata/project';
 import { schemaLocations } from '@strata/schemas';
-import { serverFieldProblems, withoutSchemaDuplicates, type ServerFieldChecks } from '@strata/server-validation';
+import { argoCdSkips } from '@strata/core/argocd';
+import { ensureHelper, serverFieldProblems, withoutSchemaDuplicates, type ServerFieldChecks } from '@strata/server-validation';
 import { keptCrds } from './crds.ts';
 import { kubernetesSettings, requireKubernetesSets } from './kubernetes.ts';
 import { argoCdNames, jsonNamed, withArgoCdNames } from './hook-names.ts';
@@ -132,25 +133,40 @@ export async function checkParsed(
     const hook = hooks.get(d.id);
     return hook ? jsonNamed(jsonOf(d), hook.name) : jsonOf(d);
   };
+  // The objects the server's checks judge: all, or those a dry run leaves out (what Argo CD never
+  // applies; Flux applies everything).
+  const unappliedOnly = options.serverChecks === 'unapplied';
+  const judgedHere = (d: SourceDoc) => !unappliedOnly || (!consumers.flux && argoCdSkips(d.manifest) !== undefined);
+  const serverResources = options.serverChecks === false ? [] : resources.filter(judgedHere);
   // Custom resources are checked against their CRDs as the server checks them once those are
-  // installed: the repository's (shipped, then the project's crds/), then those of the input, which win.
+  // installed: the repository's (shipped, then the project's crds/), then those of the input, which
+  // win. An input CRD the dry run applies is judged there: here it is only the schema of its kind.
   const crds =
-    options.serverChecks === false
+    serverResources.length === 0
       ? []
       : [
           ...keptCrds(
             root,
-            resources.filter((d) => !isCrd(d)).map((d) => d.manifest),
+            serverResources.filter((d) => !isCrd(d)).map((d) => d.manifest),
           ),
-          ...resources.filter(isCrd),
+          ...resources.filter(isCrd).map((d) => (judgedHere(d) ? d : { manifest: d.manifest })),
         ];
   const server: Promise<ServerFieldChecks> =
-    options.serverChecks === false
+    options.serverChecks === false || (unappliedOnly && serverResources.length === 0)
       ? Promise.resolve({ problems: [], checked: 0 })
-      : serverFieldProblems(resources, { json: (o) => serverJson(o as SourceDoc), ...nodePortsOf(root), crds }).then((r) => ({
-          ...r,
-          problems: withArgoCdNames(r.problems, hooks),
-        }));
+      : (unappliedOnly ? ensureHelper(options.onProgress) : Promise.resolve(undefined))
+          .then((helper) =>
+            serverFieldProblems(serverResources, {
+              json: (o) => serverJson(o as SourceDoc),
+              ...nodePortsOf(root),
+              crds,
+              ...(helper ? { helper } : {}),
+            }),
+          )
+          .then((r) => ({
+            ...r,
+            problems: withArgoCdNames(r.problems, hooks),
+          }));
   server.catch(() => undefined);
   const policy = await policyProblems(root, parsed.docs, checkEnv(options.env), {
     all: options.policy !== false,
@@ -171,7 +187,9 @@ export async function checkParsed(
   );
   // A node port that an earlier Service of the cluster holds is refused when the later one is
   // created, which no check of one object sees: judged over every Service the server would create.
-  const claims = options.serverChecks === false ? [] : nodePortClaims(resources, [...schemaFound, ...serverFound.problems], !consumers.flux);
+  // Left, as the server's checks of the objects it applies, to a caller's dry run.
+  const claims =
+    options.serverChecks === false || unappliedOnly ? [] : nodePortClaims(resources, [...schemaFound, ...serverFound.problems], !consumers.flux);
   const taken = options.nodePortClashes === false ? [] : nodePortProblems(claims, (file) => nameAsTyped(file, names));
   // What the reader or the schema already reported at a field is not said again by the server check.
   const serverKept = withoutSchemaDuplicates(once(serverFound.problems), [...parsed.problems, ...schemaFound]);
@@ -193,7 +211,7 @@ export async function checkParsed(
     objects,
     notes: [...(parsed.notes ?? []), ...('note' in serverFound && serverFound.note ? [serverFound.note] : [])],
     ...(serverFound.notChecked ? { notChecked: serverFound.notChecked } : {}),
-    ...(options.serverChecks === false ? {} : { nodePortClaims: claims }),
+    ...(options.serverChecks === false || unappliedOnly ? {} : { nodePortClaims: claims }),
   };
 }
 
