@@ -13,6 +13,22 @@ import {
 import { describe, expect, it } from 'vitest';
 import { editFile, repo, strata, suiteWorkspace } from './workspace.ts';
 
+/**
+ * `strata new-app <name>` in `root`, once with each of `flags`, refuses the name: it exits 2, says
+ * `says` in one line and writes no apps/<name>.
+ */
+function expectNameRefused(root: string, name: string, says: string | RegExp, flags: readonly (readonly string[])[] = [[]]): void {
+  for (const extra of flags) {
+    const args = ['new-app', name, ...extra];
+    const r = strata(root, args);
+    expect(r.status, args.join(' ')).toBe(2);
+    expect(r.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
+    if (typeof says === 'string') expect(r.stderr.trimEnd()).toBe(says);
+    else expect(r.stderr.trimEnd()).toMatch(says);
+    expect(existsSync(join(root, `apps/${name}`))).toBe(false);
+  }
+}
+
 describe('strata new-app', () => {
   const ws = suiteWorkspace(['tokenplace-relay']);
 
@@ -83,27 +99,21 @@ describe('strata new-app', () => {
   });
 
   it("refuses a name that is one of Kubernetes' own namespaces, or starts with its reserved kube- prefix", () => {
-    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'kube-tools']) {
-      const r = strata(ws.root, ['new-app', name]);
-      expect(r.status, name).toBe(2);
-      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-      expect(r.stderr.trimEnd()).toMatch(
+    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'kube-tools'])
+      expectNameRefused(
+        ws.root,
+        name,
         new RegExp(`^strata: app name "${name}" would put its objects in the namespace "${name}", .*Kubernetes.*; pick another name$`),
       );
-      expect(existsSync(join(ws.root, `apps/${name}`))).toBe(false);
-    }
   });
 
   it("refuses a name that is a GitOps controller's namespace, as the gitops settings name it, or a well-known platform component's", () => {
-    const refused = (name: string, where: RegExp) => {
-      const r = strata(ws.root, ['new-app', name]);
-      expect(r.status, name).toBe(2);
-      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-      expect(r.stderr.trimEnd()).toMatch(
+    const refused = (name: string, where: RegExp) =>
+      expectNameRefused(
+        ws.root,
+        name,
         new RegExp(`^strata: app name "${name}" would put its objects in the namespace "${name}", where ${where.source}; pick another name$`),
       );
-      expect(existsSync(join(ws.root, `apps/${name}`))).toBe(false);
-    };
     refused('argocd', /Argo CD runs \(the default of gitops\.argocdNamespace\)/);
     refused('flux-system', /the Flux controllers run \(the default of gitops\.fluxNamespace\)/);
     refused('cert-manager', /cert-manager runs/);
@@ -121,17 +131,12 @@ describe('strata new-app', () => {
     cpSync(join(repo, '.gitignore'), join(ws.root, '.gitignore'));
     expect(spawnSync('git', ['init', '-q'], { cwd: ws.root }).status).toBe(0);
     try {
-      for (const args of [
-        ['new-app', 'dist', '--no-install'],
-        ['new-app', 'dist'],
-      ]) {
-        const r = strata(ws.root, args);
-        expect(r.status, args.join(' ')).toBe(2);
-        expect(r.stderr.trimEnd()).toBe(
-          'strata: app name "dist": git ignores apps/dist/package.json (.gitignore:5: dist/), so the app\'s files would never be committed while the env roots, package.json and gitops/ that list it are; pick another name',
-        );
-        expect(existsSync(join(ws.root, 'apps/dist'))).toBe(false);
-      }
+      expectNameRefused(
+        ws.root,
+        'dist',
+        'strata: app name "dist": git ignores apps/dist/package.json (.gitignore:5: dist/), so the app\'s files would never be committed while the env roots, package.json and gitops/ that list it are; pick another name',
+        [['--no-install'], []],
+      );
     } finally {
       rmSync(join(ws.root, '.git'), { recursive: true, force: true });
       rmSync(join(ws.root, '.gitignore'));
@@ -149,17 +154,12 @@ describe('strata new-app', () => {
     // What `pnpm install` would link: the same dependencies as an existing app.
     cpSync(join(repo, 'apps/tokenplace-relay/node_modules'), join(other, 'node_modules'), { recursive: true, verbatimSymlinks: true });
     try {
-      for (const args of [
-        ['new-app', 'shop', '--no-install'],
-        ['new-app', 'shop'],
-      ]) {
-        const r = strata(ws.root, args);
-        expect(r.status, args.join(' ')).toBe(2);
-        expect(r.stderr.trimEnd()).toBe(
-          'strata: app name "shop" would put its objects in the namespace "shop", which the app shop-web already uses (apps/shop-web, not generated yet); pick another name',
-        );
-        expect(existsSync(join(ws.root, 'apps/shop'))).toBe(false);
-      }
+      expectNameRefused(
+        ws.root,
+        'shop',
+        'strata: app name "shop" would put its objects in the namespace "shop", which the app shop-web already uses (apps/shop-web, not generated yet); pick another name',
+        [['--no-install'], []],
+      );
     } finally {
       rmSync(other, { recursive: true, force: true });
     }

@@ -95,3 +95,25 @@ export function treeOf(root: string): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Runs `strata args` in `root` as a command that must refuse: it exits `status`, says exactly
+ * `stderr` (one entry a line) and writes nothing, neither the images.json of `apps` nor the
+ * generated tree. Returns the run, for what else a test expects of it.
+ */
+export function expectRefusal(
+  root: string,
+  args: readonly string[],
+  expected: { readonly status: number; readonly stderr: readonly unknown[]; readonly apps: readonly string[] },
+): Run {
+  const state = () => ({
+    pins: expected.apps.map((app) => readFileSync(join(root, 'apps', app, 'images.json'), 'utf8')),
+    tree: treeOf(root),
+  });
+  const before = state();
+  const r = strata(root, args);
+  expect(r.stderr.trimEnd().split('\n'), args.join(' ')).toStrictEqual(expected.stderr);
+  expect(r.status, args.join(' ')).toBe(expected.status);
+  expect(state(), `strata ${args.join(' ')} wrote`).toStrictEqual(before);
+  return r;
+}

@@ -40,32 +40,36 @@ describe('strata import beside another app', () => {
     expect(Object.keys(filesUnder(ws.root, 'overlays')).every((f) => f.startsWith(`overlays/${f.split('/')[1]}/${APP}/`))).toBe(true);
     expect(existsSync(join(ws.root, 'gitops'))).toBe(false);
   };
+  /** `strata import --name nsowner` of `envs`, once with each of `installs`, fails in the one line `says` and writes nothing. */
+  const expectRefused = (envs: readonly string[], says: string | RegExp, installs: readonly (readonly string[])[] = [['--no-install'], []]) => {
+    for (const install of installs) {
+      const r = strata(ws.root, ['import', '--name', 'nsowner', ...install, ...envs]);
+      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+      if (typeof says === 'string') expect(r.stderr.trimEnd()).toBe(says);
+      else expect(r.stderr.trimEnd()).toMatch(says);
+      expect(r.status).toBe(1);
+      untouched();
+    }
+  };
 
   it('refuses a Namespace another app deploys into, naming that app, in one line, and writes nothing', { timeout: 120_000 }, () => {
     const envs = source(
       'nsowner',
       'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tokenplace\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: owner-cfg\n  namespace: tokenplace\ndata:\n  A: "1"\n',
     );
-    for (const install of [['--no-install'], []]) {
-      const r = strata(ws.root, ['import', '--name', 'nsowner', ...install, ...envs]);
-      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
-      expect(r.stderr.trimEnd()).toMatch(
-        /^strata: sources\/nsowner: Namespace tokenplace is the namespace of the app tokenplace-relay \(base\/tokenplace-relay\/\S+\.yaml\); leave it out of the import \(Strata creates each app's namespace\) or move tokenplace-relay to another namespace; nothing was written$/,
-      );
-      expect(r.status).toBe(1);
-      untouched();
-    }
+    expectRefused(
+      envs,
+      /^strata: sources\/nsowner: Namespace tokenplace is the namespace of the app tokenplace-relay \(base\/tokenplace-relay\/\S+\.yaml\); leave it out of the import \(Strata creates each app's namespace\) or move tokenplace-relay to another namespace; nothing was written$/,
+    );
   });
 
   it('refuses objects in the namespace where Argo CD runs, in one line, and writes nothing', { timeout: 120_000 }, () => {
     const envs = source('gitops-cfg', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-extra\n  namespace: argocd\ndata:\n  A: "1"\n');
-    const r = strata(ws.root, ['import', '--name', 'nsowner', '--no-install', ...envs]);
-    expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
-    expect(r.stderr.trimEnd()).toMatch(
+    expectRefused(
+      envs,
       /^strata: sources\/gitops-cfg: v1\/ConfigMap argocd\/argocd-extra would be in the namespace "argocd", where Argo CD runs \(the default of gitops\.argocdNamespace\); .*give its objects a namespace of their own; nothing was written$/,
+      [['--no-install']],
     );
-    expect(r.status).toBe(1);
-    untouched();
   });
 
   it('refuses an object another app holds too, with or without --no-install, in one line, and writes nothing', { timeout: 120_000 }, () => {
@@ -73,15 +77,10 @@ describe('strata import beside another app', () => {
       'clash',
       'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n  namespace: tokenplace\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n',
     );
-    for (const install of [['--no-install'], []]) {
-      const r = strata(ws.root, ['import', '--name', 'nsowner', ...install, ...envs]);
-      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
-      expect(r.stderr.trimEnd()).toBe(
-        'strata: overlays/dev/kustomization.yaml, overlays/staging/kustomization.yaml, overlays/prod/kustomization.yaml: networking.k8s.io/v1/NetworkPolicy tokenplace default-deny is in both tokenplace-relay and the imported nsowner; kustomize cannot build the env with both: leave it out of the import, or rename or remove it in tokenplace-relay; nothing was written',
-      );
-      expect(r.status).toBe(1);
-      untouched();
-    }
+    expectRefused(
+      envs,
+      'strata: overlays/dev/kustomization.yaml, overlays/staging/kustomization.yaml, overlays/prod/kustomization.yaml: networking.k8s.io/v1/NetworkPolicy tokenplace default-deny is in both tokenplace-relay and the imported nsowner; kustomize cannot build the env with both: leave it out of the import, or rename or remove it in tokenplace-relay; nothing was written',
+    );
   });
 
   it('refuses a --name whose files git ignores, saying which rule, in one line', { timeout: 120_000 }, () => {

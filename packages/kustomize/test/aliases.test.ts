@@ -1,9 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { findRoot } from '@strata/project';
 import { buildOverlays, buildOverlaySync, type KustomizeCommand, resolveBuilder, resolveKustomize } from '../src/index.ts';
+import { scratchCheckout } from './scratch.ts';
 
 const repo = findRoot();
 
@@ -67,14 +65,9 @@ const refusal = (file: string, line: number) =>
 // kustomize copies every alias's target in place with no limit: the builder refuses such a file
 // before kustomize reads it, and so must the kustomize engine, before kustomize starts.
 describe('the kustomize engine on an alias bomb', () => {
-  const root = mkdtempSync(join(tmpdir(), 'strata-kustomize-bomb-'));
+  const { root, write } = scratchCheckout('strata-kustomize-bomb-');
   let kustomize: KustomizeCommand;
-  const write = (file: string, text: string) => {
-    mkdirSync(join(root, file, '..'), { recursive: true });
-    writeFileSync(join(root, file), text);
-  };
   beforeAll(() => {
-    symlinkSync(join(repo, '.tools'), join(root, '.tools'));
     // The real kustomize with its memory capped: a bomb let through fails this test, not the machine.
     kustomize = { command: 'sh', args: ['-c', `ulimit -v 2000000 && exec "${resolveKustomize(root).command}" build "$0"`] };
     write('base/jokes/kustomization.yaml', 'resources:\n  - plain.yaml\n  - laughs.yaml\n');
@@ -96,7 +89,6 @@ describe('the kustomize engine on an alias bomb', () => {
       write(`overlays/dev/edge-${times}/joke.yaml`, aliased(times));
     }
   });
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   const hostile = ['overlays/dev/base-bomb', 'overlays/dev/patch-bomb', 'overlays/dev/inline-bomb', 'overlays/dev/generated-bomb'];
   const expected = [

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { findRoot } from '@strata/project';
 import { buildOverlays, resolveBuilder, startBuilder, type BuildResult } from '../src/index.ts';
+import { scratchCheckout } from './scratch.ts';
 
 const repo = findRoot();
 
@@ -101,15 +102,10 @@ describe.skipIf(!resolveBuilder(repo))('the kustomize builder', () => {
   });
 
   describe('on a failing overlay', () => {
-    const root = mkdtempSync(join(tmpdir(), 'strata-builder-'));
-    afterAll(() => rmSync(root, { recursive: true, force: true }));
-    beforeAll(() => {
-      symlinkSync(join(repo, '.tools'), join(root, '.tools'));
-      mkdirSync(join(root, 'overlays/dev/good'), { recursive: true });
-      writeFileSync(join(root, 'overlays/dev/good/kustomization.yaml'), 'resources:\n  - cm.yaml\n');
-      writeFileSync(join(root, 'overlays/dev/good/cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: good\n');
-      mkdirSync(join(root, 'overlays/dev/broken'), { recursive: true });
-      writeFileSync(join(root, 'overlays/dev/broken/kustomization.yaml'), 'resources:\n  - missing.yaml\n');
+    const { root } = scratchCheckout('strata-builder-', {
+      'overlays/dev/good/kustomization.yaml': 'resources:\n  - cm.yaml\n',
+      'overlays/dev/good/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: good\n',
+      'overlays/dev/broken/kustomization.yaml': 'resources:\n  - missing.yaml\n',
     });
 
     it('reports the same one-line kustomize error, naming the overlay, and still builds the others', async () => {
@@ -135,18 +131,11 @@ describe.skipIf(!resolveBuilder(repo))('the kustomize builder', () => {
   });
 
   describe('on a kustomization that asks for build metadata', () => {
-    const root = mkdtempSync(join(tmpdir(), 'strata-builder-'));
-    afterAll(() => rmSync(root, { recursive: true, force: true }));
-    beforeAll(() => {
-      symlinkSync(join(repo, '.tools'), join(root, '.tools'));
-      mkdirSync(join(root, 'base/app'), { recursive: true });
-      writeFileSync(join(root, 'base/app/kustomization.yaml'), 'resources:\n  - cm.yaml\n');
-      writeFileSync(join(root, 'base/app/cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n');
-      mkdirSync(join(root, 'overlays/dev/app'), { recursive: true });
-      writeFileSync(
-        join(root, 'overlays/dev/app/kustomization.yaml'),
+    const { root } = scratchCheckout('strata-builder-', {
+      'base/app/kustomization.yaml': 'resources:\n  - cm.yaml\n',
+      'base/app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n',
+      'overlays/dev/app/kustomization.yaml':
         'buildMetadata: [managedByLabel, originAnnotations, transformerAnnotations]\nnamePrefix: dev-\nresources:\n  - ../../../base/app\n',
-      );
     });
 
     it('writes the managed-by label with the version of the pinned kustomize, byte for byte like `kustomize build`', async () => {
@@ -207,12 +196,7 @@ for await (const line of createInterface({ input: process.stdin })) {
 });
 
 describe.skipIf(!resolveBuilder(repo))('the kustomize builder on an alias bomb', () => {
-  const root = mkdtempSync(join(tmpdir(), 'strata-builder-bomb-'));
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
-  const write = (file: string, text: string) => {
-    mkdirSync(join(root, file, '..'), { recursive: true });
-    writeFileSync(join(root, file), text);
-  };
+  const { root, write } = scratchCheckout('strata-builder-bomb-');
   // A few legitimate anchors, aliases and a merge key, which kubectl decodes.
   const anchors = [
     'apiVersion: v1',
@@ -235,7 +219,6 @@ describe.skipIf(!resolveBuilder(repo))('the kustomize builder on an alias bomb',
     '',
   ].join('\n');
   beforeAll(() => {
-    symlinkSync(join(repo, '.tools'), join(root, '.tools'));
     write('base/bomb/kustomization.yaml', 'resources:\n  - good.yaml\n  - lol.yaml\n');
     write('base/bomb/good.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: good\n');
     write('base/bomb/lol.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n---\n${aliasBomb('lol')}`);

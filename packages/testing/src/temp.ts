@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll } from 'vitest';
 
 /**
@@ -43,4 +43,13 @@ export function suiteTempDir(prefix: string): SuiteDir {
       return join(dir, name);
     },
   };
+}
+
+/** Writes each of `files` (a path below `dir`, its text) into `dir`, with the folders it needs; returns `dir`. */
+export function writeTree(dir: string, files: Readonly<Record<string, string>>): string {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inTempDir, suiteTempDir } from '../src/temp.ts';
+import { inTempDir, suiteTempDir, writeTree } from '../src/temp.ts';
 
 describe('inTempDir', () => {
   it('gives a fresh folder with the prefix and removes it after, returning what the function returns', () => {
@@ -64,5 +64,15 @@ describe('suiteTempDir', () => {
   it('is removed once the tests of its block have run', () => {
     expect(made).toHaveLength(1);
     expect(existsSync(made[0]!)).toBe(false);
+  });
+});
+
+describe('writeTree', () => {
+  it('writes every file at its path below the folder, making the folders between, and returns the folder', () => {
+    inTempDir('strata-tree-test-', (dir) => {
+      expect(writeTree(dir, { 'a.yaml': 'a: 1\n', 'base/app/b.yaml': 'b: 2\n' })).toBe(dir);
+      expect(readFileSync(join(dir, 'a.yaml'), 'utf8')).toBe('a: 1\n');
+      expect(readFileSync(join(dir, 'base/app/b.yaml'), 'utf8')).toBe('b: 2\n');
+    });
   });
 });

@@ -1,11 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { suiteTempDir, writeTree } from '@strata/testing/temp';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { findRoot } from '@strata/project';
 import { validate } from '../src/index.ts';
+import { deploymentYaml, kustomizeBuild, repo } from './kustomize-trees.ts';
 
 /**
  * A kustomization's configMapGenerator and secretGenerator make objects that no file of a folder
@@ -13,9 +10,6 @@ import { validate } from '../src/index.ts';
  * to the generator's name. A reference to a generated name is no missing object; one to a name that
  * neither a generator nor an object provides still is.
  */
-const repo = findRoot(import.meta.dirname);
-const kustomizeBin = join(repo, '.tools', 'bin', 'kustomize');
-
 /** Two ConfigMaps: "settings", named with a hash, and "plain", without. */
 const CONFIG_MAP_GENERATORS = `configMapGenerator:
   - name: settings
@@ -34,44 +28,37 @@ ${CONFIG_MAP_GENERATORS}secretGenerator:
   - name: creds
     literals: [TOKEN=t0k3n]
 `,
-  'deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          envFrom:
-            - configMapRef: {name: settings}
-            - configMapRef: {name: absent}
-            - secretRef: {name: creds}
-          volumeMounts:
-            - {name: settings, mountPath: /etc/settings}
-            - {name: plain, mountPath: /etc/plain}
-      volumes:
-        - name: settings
-          configMap: {name: settings}
-        - name: plain
-          configMap: {name: plain}
+  'deployment.yaml': deploymentYaml({
+    container: `envFrom:
+  - configMapRef: {name: settings}
+  - configMapRef: {name: absent}
+  - secretRef: {name: creds}
+volumeMounts:
+  - {name: settings, mountPath: /etc/settings}
+  - {name: plain, mountPath: /etc/plain}
 `,
+    pod: `volumes:
+  - name: settings
+    configMap: {name: settings}
+  - name: plain
+    configMap: {name: plain}
+`,
+  }),
 };
 
-let dir: string;
-let built: { status: number | null; stdout: string; stderr: string };
+/** A folder holding `files`, written before the tests of the describe (or file) that calls it and removed after them. */
+function folder(prefix: string, files: Record<string, string>): string {
+  const { dir } = suiteTempDir(prefix);
+  beforeAll(() => {
+    writeTree(dir, files);
+  });
+  return dir;
+}
+
+const dir = folder('strata-generator-names-', TREE);
+let built: ReturnType<typeof kustomizeBuild>;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-generator-names-'));
-  for (const [path, text] of Object.entries(TREE)) writeFileSync(join(dir, path), text);
-  built = spawnSync(kustomizeBin, ['build', dir], { encoding: 'utf8' });
-});
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  built = kustomizeBuild(dir);
 });
 
 describe('a folder walk over a kustomization with generators', () => {
@@ -129,52 +116,27 @@ secretGenerator:
 `,
   'app.json': '{}\n',
   'creds.env': '# the token the API takes\nTOKEN=t0k3n\n',
-  'deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          env:
-            - name: LOG_LEVEL
-              valueFrom: {configMapKeyRef: {name: settings, key: LOG_LEVEL}}
-            - name: APP
-              valueFrom: {configMapKeyRef: {name: settings, key: app.json}}
-            - name: TOKEN
-              valueFrom: {secretKeyRef: {name: creds, key: TOKEN}}
-            - name: PASSWORD
-              valueFrom: {secretKeyRef: {name: creds, key: PASSWORD}}
-            - name: EXTRA
-              valueFrom: {secretKeyRef: {name: creds, key: EXTRA, optional: true}}
+  'deployment.yaml': deploymentYaml({
+    container: `env:
+  - name: LOG_LEVEL
+    valueFrom: {configMapKeyRef: {name: settings, key: LOG_LEVEL}}
+  - name: APP
+    valueFrom: {configMapKeyRef: {name: settings, key: app.json}}
+  - name: TOKEN
+    valueFrom: {secretKeyRef: {name: creds, key: TOKEN}}
+  - name: PASSWORD
+    valueFrom: {secretKeyRef: {name: creds, key: PASSWORD}}
+  - name: EXTRA
+    valueFrom: {secretKeyRef: {name: creds, key: EXTRA, optional: true}}
 `,
+  }),
 };
-
-/** A folder holding `files`, made before the tests of the describe that calls it and removed after them. */
-function folder(prefix: string, files: Record<string, string>): () => string {
-  let made = '';
-  beforeAll(() => {
-    made = mkdtempSync(join(tmpdir(), prefix));
-    for (const [path, text] of Object.entries(files)) writeFileSync(join(made, path), text);
-  });
-  afterAll(() => {
-    if (made) rmSync(made, { recursive: true, force: true });
-  });
-  return () => made;
-}
 
 describe('a folder walk over a kustomization whose generators show their keys', () => {
   const keyed = folder('strata-generator-keys-', KEYED);
 
   it('is built by the real kustomize into objects with exactly those keys', () => {
-    const r = spawnSync(kustomizeBin, ['build', keyed()], { encoding: 'utf8' });
+    const r = kustomizeBuild(keyed);
     expect(r.status, r.stderr).toBe(0);
     const data = (kind: string) =>
       Object.keys(
@@ -189,7 +151,7 @@ describe('a folder walk over a kustomization whose generators show their keys', 
   });
 
   it('reports the key none of them makes, at the reference, and nothing else', async () => {
-    const r = await validate(repo, ['.'], { cwd: keyed(), serverChecks: false });
+    const r = await validate(repo, ['.'], { cwd: keyed, serverChecks: false });
     const refs = r.problems.filter((p) => p.rule === 'resolve-references');
     // Judged as built: the Secret under the name kustomize gives it, the reference at its line of the file.
     expect(refs.map((p) => [p.file, p.line, p.path, p.severity])).toStrictEqual([
@@ -217,30 +179,19 @@ ${CONFIG_MAP_GENERATORS}`,
 };
 
 function deploymentReading(name: string, namespace: string | undefined, configMaps: readonly string[]): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}${namespace ? `\n  namespace: ${namespace}` : ''}
-spec:
-  selector:
-    matchLabels: {app: ${name}}
-  template:
-    metadata:
-      labels: {app: ${name}}
-    spec:
-      containers:
-        - name: app
-          image: nginx:1.27
-          envFrom:
-${configMaps.map((c) => `            - configMapRef: {name: ${c}}`).join('\n')}
-`;
+  return deploymentYaml({
+    name,
+    ...(namespace ? { namespace } : {}),
+    containerName: 'app',
+    container: `envFrom:\n${configMaps.map((c) => `  - configMapRef: {name: ${c}}\n`).join('')}`,
+  });
 }
 
 describe('a folder walk over a kustomization with generators and files beside it that it does not list', () => {
   const beside = folder('strata-generator-beside-', BESIDE);
 
   it('is built by the real kustomize into the listed file with its references rewritten, the generated objects in its namespace, and nothing of the others', () => {
-    const r = spawnSync(kustomizeBin, ['build', beside()], { encoding: 'utf8' });
+    const r = kustomizeBuild(beside);
     expect(r.status, r.stderr).toBe(0);
     const objects = parseAllDocuments(r.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } });
     expect(objects.map((o) => [o.kind, o.metadata.namespace, o.metadata.name.replace(/-[a-z0-9]{10}$/, '-<hash>')])).toStrictEqual([
@@ -251,7 +202,7 @@ describe('a folder walk over a kustomization with generators and files beside it
   });
 
   it("judges them as kubectl applies them: in their own namespace or the default one, never the kustomization's, with their references as written", async () => {
-    const r = await validate(repo, ['.'], { cwd: beside(), serverChecks: false });
+    const r = await validate(repo, ['.'], { cwd: beside, serverChecks: false });
     const refs = r.problems.filter((p) => p.rule === 'resolve-references');
     const apart = (built: string, into: string) =>
       `kustomization.yaml makes "${built.replace('-<hash>', '')}" with its configMapGenerator only for what it builds (as "${built}" in namespace "shop"), ` +

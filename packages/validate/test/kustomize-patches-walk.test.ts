@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { inTempDir, suiteTempDir, writeTree } from '@strata/testing/temp';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { findRoot } from '@strata/project';
 import { validate } from '../src/index.ts';
+import { deploymentYaml, kustomizeBuild, repo } from './kustomize-trees.ts';
 
 /**
  * A folder walk over a kustomize tree meets the files its kustomizations name as patches
@@ -15,27 +13,10 @@ import { validate } from '../src/index.ts';
  * selector, no image), must still read their YAML, and must say what it built. Named on its own, a
  * file is an object again.
  */
-const repo = findRoot(import.meta.dirname);
-const kustomizeBin = join(repo, '.tools', 'bin', 'kustomize');
-
 const TREE: Record<string, string> = {
   // A kustomization needs no apiVersion and kind: kustomize assumes them.
   'base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
-  'base/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-`,
+  'base/deployment.yaml': deploymentYaml(),
   'overlays/prod/kustomization.yaml': `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
@@ -89,6 +70,8 @@ spec:
   // An object of the overlay that no kustomization names as a patch: judged as any object.
   'overlays/prod/stray.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stray\nspec: {}\n',
 };
+/** The ConfigMap the patches of the small trees below change. */
+const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: "0"\n';
 const INPUTS = [
   'overlays/prod/config/app.yaml',
   'overlays/prod/config/flags.json',
@@ -99,8 +82,8 @@ const INPUTS = [
   'overlays/prod/replacements.yaml',
 ];
 
-let dir: string;
-let built_: { status: number | null; stdout: string; stderr: string };
+const { dir } = suiteTempDir('strata-patches-walk-');
+let built_: ReturnType<typeof kustomizeBuild>;
 
 /** The kind and name of each object of a build. */
 const kustomizeObjects = (yaml: string) =>
@@ -108,15 +91,7 @@ const kustomizeObjects = (yaml: string) =>
     .map((d) => d.toJS() as { kind: string; metadata: { name: string } } | null)
     .flatMap((o) => (o ? [[o.kind, o.metadata.name]] : []));
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-patches-walk-'));
-  for (const [path, text] of Object.entries(TREE)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  built_ = spawnSync(kustomizeBin, ['build', join(dir, 'overlays/prod')], { encoding: 'utf8' });
-});
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  built_ = kustomizeBuild(join(writeTree(dir, TREE), 'overlays/prod'));
 });
 
 describe('a folder walk over a kustomize tree', () => {
@@ -155,30 +130,29 @@ describe('a folder walk over a kustomize tree', () => {
     expect(r.resources).toBe(built.length + 1);
   });
 
-  it('judges what a patch adds to a resource: a patch that turns it invalid makes the folder invalid', async () => {
-    const bad = mkdtempSync(join(tmpdir(), 'strata-patches-walk-'));
-    try {
-      writeFileSync(join(bad, 'kustomization.yaml'), 'resources:\n  - cm.yaml\npatches:\n  - path: p.yaml\n');
-      writeFileSync(join(bad, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: "0"\n');
-      writeFileSync(join(bad, 'p.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nspec:\n  a: 1\n');
-      expect(spawnSync(kustomizeBin, ['build', bad], { encoding: 'utf8' }).stdout).toContain('spec:');
+  it('judges what a patch adds to a resource: a patch that turns it invalid makes the folder invalid', () =>
+    inTempDir('strata-patches-walk-', async (bad) => {
+      writeTree(bad, {
+        'kustomization.yaml': 'resources:\n  - cm.yaml\npatches:\n  - path: p.yaml\n',
+        'cm.yaml': CM,
+        'p.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nspec:\n  a: 1\n',
+      });
+      expect(kustomizeBuild(bad).stdout).toContain('spec:');
       const r = await validate(repo, ['.'], { cwd: bad, policy: false, serverChecks: false });
       expect(r.problems.map((p) => [p.rule, p.kind, p.name])).toStrictEqual([['schema', 'ConfigMap', 'c']]);
-    } finally {
-      rmSync(bad, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it("still reads a patch's YAML as kustomize does: a key written twice is reported, keys that only YAML 1.1 makes one are not", async () => {
-    const twice = mkdtempSync(join(tmpdir(), 'strata-patches-walk-'));
-    try {
-      writeFileSync(join(twice, 'kustomization.yaml'), 'resources:\n  - cm.yaml\npatches:\n  - path: p.yaml\n  - path: q.yaml\n');
-      writeFileSync(join(twice, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: "0"\n');
-      writeFileSync(join(twice, 'p.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: "1"\n  a: "2"\n');
-      writeFileSync(join(twice, 'q.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  on: "3"\n  y: "4"\n');
+  it("still reads a patch's YAML as kustomize does: a key written twice is reported, keys that only YAML 1.1 makes one are not", () =>
+    inTempDir('strata-patches-walk-', async (twice) => {
+      writeTree(twice, {
+        'kustomization.yaml': 'resources:\n  - cm.yaml\npatches:\n  - path: p.yaml\n  - path: q.yaml\n',
+        'cm.yaml': CM,
+        'p.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: "1"\n  a: "2"\n',
+        'q.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  on: "3"\n  y: "4"\n',
+      });
       // kustomize applies one value of the key written twice (the first), and both keys of the other patch:
       // on and y are one key (true) to YAML 1.1 only.
-      const kustomize = spawnSync(kustomizeBin, ['build', twice], { encoding: 'utf8' });
+      const kustomize = kustomizeBuild(twice);
       expect(kustomize.status, kustomize.stderr).toBe(0);
       expect(kustomize.stdout).toContain('a: "1"');
       expect(kustomize.stdout).toContain('"on": "3"');
@@ -187,10 +161,7 @@ describe('a folder walk over a kustomize tree', () => {
       expect(r.problems.map((p) => [p.file, p.line, p.rule, p.message])).toStrictEqual([
         ['p.yaml', 7, 'duplicate-key', 'key "a" appears twice in one mapping; kustomize silently keeps only one of them: remove the other'],
       ]);
-    } finally {
-      rmSync(twice, { recursive: true, force: true });
-    }
-  });
+    }));
 
   it('judges a patch file named on its own as the object it would be', async () => {
     const r = await validate(repo, ['overlays/prod/patches/replicas.yaml'], { cwd: dir, policy: false, serverChecks: false });

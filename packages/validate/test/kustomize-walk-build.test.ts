@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeTree } from '@strata/testing/temp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findRoot, type Problem } from '@strata/project';
+import type { Problem } from '@strata/project';
 import { formatProblem, formatReport, ruleHelp, summarize, validate } from '../src/index.ts';
+import { kustomizeBuild, repo } from './kustomize-trees.ts';
 
 /**
  * A folder walk that meets kustomizations judges what kustomize builds from them, as `kubectl
@@ -12,9 +13,6 @@ import { formatProblem, formatReport, ruleHelp, summarize, validate } from '../s
  * is both a resource and a patch. A kustomization that kustomize refuses is a problem in its words
  * and hides nothing. Each case is checked against the real kustomize first.
  */
-const repo = findRoot(import.meta.dirname);
-const kustomizeBin = join(repo, '.tools', 'bin', 'kustomize');
-
 const PRIVILEGED_POD = `apiVersion: v1
 kind: Pod
 metadata: {name: p, namespace: shop}
@@ -30,23 +28,18 @@ const dirs: string[] = [];
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'strata-walk-build-'));
   dirs.push(dir);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  return dir;
+  return writeTree(dir, files);
 }
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const kustomize = (dir: string) => spawnSync(kustomizeBin, ['build', dir], { encoding: 'utf8' });
 const rules = (r: Awaited<ReturnType<typeof validate>>) => [...new Set(r.problems.filter((p) => p.severity === 'error').map((p) => p.rule))].sort();
 
 describe('a folder walk builds the kustomizations it meets', () => {
   it('judges a file that is both a resource and a patch of one kustomization as kustomize builds it', async () => {
     const dir = tree({ 'kustomization.yaml': 'resources:\n- pod.yaml\npatches:\n- path: pod.yaml\n', 'pod.yaml': PRIVILEGED_POD });
-    expect(kustomize(dir).stdout).toContain('privileged: true');
+    expect(kustomizeBuild(dir).stdout).toContain('privileged: true');
     const r = await validate(repo, [dir], { serverChecks: false });
     expect(rules(r)).toContain('no-privileged');
     expect(rules(r)).toContain('no-host-namespaces');
@@ -59,8 +52,8 @@ describe('a folder walk builds the kustomizations it meets', () => {
       'a/pod.yaml': PRIVILEGED_POD,
       'b/kustomization.yaml': 'resources: []\npatches:\n- path: ../a/pod.yaml\n',
     });
-    expect(kustomize(join(dir, 'a')).stdout).toContain('privileged: true');
-    expect(kustomize(join(dir, 'b')).status).toBe(1);
+    expect(kustomizeBuild(join(dir, 'a')).stdout).toContain('privileged: true');
+    expect(kustomizeBuild(join(dir, 'b')).status).toBe(1);
     const r = await validate(repo, [dir], { serverChecks: false });
     expect(r.problems.filter((p) => p.rule === 'no-privileged')).toHaveLength(1);
     const refused = r.problems.filter((p) => p.rule === 'kustomize-build');
@@ -88,7 +81,7 @@ spec:
 `,
       'secret-patch.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData: {password: hunter2}\n',
     });
-    expect(kustomize(dir).stdout).toContain('hostPID: true');
+    expect(kustomizeBuild(dir).stdout).toContain('hostPID: true');
     const r = await validate(repo, [dir], { serverChecks: false });
     expect(rules(r)).toEqual(expect.arrayContaining(['no-host-namespaces', 'no-host-path', 'no-privileged', 'no-secret-values']));
     // What a patch file sets is at its line of the patch; what a JSON patch adds, at the kustomization
@@ -130,7 +123,7 @@ spec:
         'secretGenerator:\n- name: creds\n  namespace: shop\n  literals:\n  - password=hunter2\n- name: local\n  namespace: shop\n  envs:\n  - local.env\n',
       'local.env': 'TOKEN=from-a-file-git-ignores\n',
     });
-    expect(kustomize(dir).stdout).toContain('kind: Secret');
+    expect(kustomizeBuild(dir).stdout).toContain('kind: Secret');
     const r = await validate(repo, [dir], { serverChecks: false });
     expect(r.problems.map((p) => [p.file, p.line, p.rule, p.path])).toStrictEqual([
       [join(dir, 'kustomization.yaml'), 4, 'no-secret-values', 'secretGenerator[0].literals'],
@@ -165,7 +158,7 @@ spec:
     ['a misspelt field', 'resources:\n- pod.yaml\ncommonLabel: {a: b}\n', /unknown field "commonLabel"/],
   ])('reports a kustomization with %s in kustomize’s words, and still judges the files it names', async (_, kustomization, message) => {
     const dir = tree({ 'kustomization.yaml': kustomization, 'pod.yaml': PRIVILEGED_POD });
-    const real = kustomize(dir);
+    const real = kustomizeBuild(dir);
     expect(real.status).toBe(1);
     expect(real.stderr).toMatch(message);
     const r = await validate(repo, [dir], { serverChecks: false });
@@ -183,7 +176,7 @@ spec:
       'components/gpu/gpu.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  hostIPC: true\n',
       'overlays/prod/kustomization.yaml': 'resources:\n- ../../base\ncomponents:\n- ../../components/gpu\n',
     });
-    expect(kustomize(join(dir, 'overlays/prod')).stdout).toContain('hostIPC: true');
+    expect(kustomizeBuild(join(dir, 'overlays/prod')).stdout).toContain('hostIPC: true');
     const whole = await validate(repo, [dir], { serverChecks: false });
     expect(whole.problems.filter((p) => p.rule === 'missing-name')).toStrictEqual([]);
     expect(whole.problems.filter((p) => p.rule === 'no-host-namespaces')).toHaveLength(1);
@@ -207,7 +200,7 @@ describe('a folder walk over a base that several overlays share', () => {
   it("reports each finding of the base once, at its line, naming the overlays whose builds have it, in text, JSON and SARIF, and an overlay's own once, naming it", async () => {
     const dir = tree(SHARED);
     for (const env of ['dev', 'staging', 'prod'])
-      expect(kustomize(join(dir, 'overlays', env)).stdout).toContain(`name: ${env}-p\n  namespace: ${env}\n`);
+      expect(kustomizeBuild(join(dir, 'overlays', env)).stdout).toContain(`name: ${env}-p\n  namespace: ${env}\n`);
     const r = await validate(repo, ['.'], { cwd: dir, serverChecks: false });
     const all = ['overlays/dev', 'overlays/prod', 'overlays/staging'];
     const at = (rule: string) => r.problems.filter((p) => p.rule === rule).map((p) => [p.file, p.line, p.namespace, p.name, p.overlays]);

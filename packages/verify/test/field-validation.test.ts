@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, readBuilt, startServer, type Server } from '../src/index.ts';
 import { applyQuery } from '../src/verify.ts';
-import { BUILD_TIMEOUT, deployment } from './helpers.ts';
+import { BUILD_TIMEOUT, crd, deployment } from './helpers.ts';
 
 /**
  * verify sends `fieldValidation=Ignore`: for an apply, Strict (and Warn, the default) only adds a
@@ -10,50 +10,40 @@ import { BUILD_TIMEOUT, deployment } from './helpers.ts';
  * refusal come from the typed apply itself. This proves it on the real server: each object below,
  * sent as verify sends it and with Strict, gets the same answer.
  */
-const CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'probes.fields.example.com' },
-  spec: {
-    group: 'fields.example.com',
-    scope: 'Namespaced',
-    names: { kind: 'Probe', listKind: 'ProbeList', plural: 'probes', singular: 'probe' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: {
+const CRD = crd('fields.example.com', 'Probe', [
+  {
+    name: 'v1',
+    served: true,
+    storage: true,
+    schema: {
+      openAPIV3Schema: {
+        type: 'object',
+        properties: {
+          spec: {
             type: 'object',
+            'x-kubernetes-validations': [{ rule: 'self.size <= 10', message: 'size is at most 10' }],
             properties: {
-              spec: {
+              size: { type: 'integer' },
+              port: { 'x-kubernetes-int-or-string': true },
+              free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              template: {
                 type: 'object',
-                'x-kubernetes-validations': [{ rule: 'self.size <= 10', message: 'size is at most 10' }],
-                properties: {
-                  size: { type: 'integer' },
-                  port: { 'x-kubernetes-int-or-string': true },
-                  free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-                  template: {
-                    type: 'object',
-                    'x-kubernetes-embedded-resource': true,
-                    properties: { spec: { type: 'object', properties: { a: { type: 'string' } } } },
-                  },
-                  items: {
-                    type: 'array',
-                    'x-kubernetes-list-type': 'map',
-                    'x-kubernetes-list-map-keys': ['name'],
-                    items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, value: { type: 'string' } } },
-                  },
-                },
+                'x-kubernetes-embedded-resource': true,
+                properties: { spec: { type: 'object', properties: { a: { type: 'string' } } } },
+              },
+              items: {
+                type: 'array',
+                'x-kubernetes-list-type': 'map',
+                'x-kubernetes-list-map-keys': ['name'],
+                items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, value: { type: 'string' } } },
               },
             },
           },
         },
       },
-    ],
+    },
   },
-};
+]);
 
 const NS = 'field-validation';
 const probe = (spec: object, extra: object = {}) => ({

@@ -108,8 +108,11 @@ export function deployment(
   };
 }
 
-/** The CRD of `kind` in `group`: namespaced, one served version v1 whose spec has one integer field, `size`. */
-export function sizeCrd(group: string, kind: string) {
+/**
+ * The namespaced CRD of `kind` in `group`, with its names made from the kind (plural: the kind in
+ * lower case and `s`), `versions`, and the rest of its spec from `spec` (a conversion, say).
+ */
+export function crd<V extends object>(group: string, kind: string, versions: readonly V[], spec: object = {}) {
   const plural = `${kind.toLowerCase()}s`;
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -119,16 +122,22 @@ export function sizeCrd(group: string, kind: string) {
       group,
       scope: 'Namespaced',
       names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
-        },
-      ],
+      ...spec,
+      versions,
     },
   };
+}
+
+/** The CRD of `kind` in `group`: namespaced, one served version v1 whose spec has one integer field, `size`. */
+export function sizeCrd(group: string, kind: string) {
+  return crd(group, kind, [
+    {
+      name: 'v1',
+      served: true,
+      storage: true,
+      schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
+    },
+  ]);
 }
 
 /** A port of {@link nodePortService}: the node port the server chooses where none is asked for. */

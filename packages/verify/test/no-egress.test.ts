@@ -2,6 +2,7 @@ import { createServer, type Server as NetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureServers, readBuilt, startServer, verifyDocuments, type Server } from '../src/index.ts';
+import { crd as namedCrd } from './helpers.ts';
 
 const BUILD_TIMEOUT = 20 * 60_000;
 
@@ -11,23 +12,17 @@ const BUILD_TIMEOUT = 20 * 60_000;
  * served by such a Service. `at` is where every one of them points.
  */
 function callingOut(at: string, port: number) {
-  const crd = {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'widgets.calls.example.com' },
-    spec: {
-      group: 'calls.example.com',
-      scope: 'Namespaced',
-      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-      conversion: { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: `${at}/convert` } } },
-      versions: ['v1', 'v2'].map((name) => ({
-        name,
-        served: true,
-        storage: name === 'v2',
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      })),
-    },
-  };
+  const crd = namedCrd(
+    'calls.example.com',
+    'Widget',
+    ['v1', 'v2'].map((name) => ({
+      name,
+      served: true,
+      storage: name === 'v2',
+      schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+    })),
+    { conversion: { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: `${at}/convert` } } } },
+  );
   const widget = { apiVersion: 'calls.example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'shop' }, spec: { secret: 'data' } };
   const outside = {
     apiVersion: 'v1',
