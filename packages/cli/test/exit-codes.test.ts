@@ -125,24 +125,28 @@ describe('exit codes through the real CLI', () => {
     expect(future.status).toBe(2);
   });
 
-  it('a wrong setting of the kubernetes section is one line naming the setting, exit 2, whatever the command, before anything is written', () => {
+  it('a wrong setting of the kubernetes section is one line at its line and column, exit 2, whatever the command, before anything is written', () => {
     const config = join(ws.root, 'strata.config.json');
     const saved = readFileSync(config, 'utf8');
     const tree = treeOf(ws.root);
-    const cases: [object, string][] = [
+    const cases: [object, string, string][] = [
       [
         { envs: { prod: '1.20' } },
-        'strata.config.json: kubernetes.envs.prod: Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37',
+        'prod',
+        'kubernetes.envs.prod: Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37',
       ],
-      [{ version: 136 }, 'strata.config.json: kubernetes.version: must be a version string such as "1.35"'],
+      [{ version: 136 }, 'version', 'kubernetes.version: must be a version string such as "1.35"'],
       [
         { serviceNodePortRange: '32767-30000' },
-        `strata.config.json: kubernetes.serviceNodePortRange: must be a range of ports as kube-apiserver's --service-node-port-range takes it, "<from>-<to>", "<from>+<count>" or one port, such as "30000-32767" (1 to 65535, <from> not above <to>); got "32767-30000"`,
+        'serviceNodePortRange',
+        `kubernetes.serviceNodePortRange: must be a range of ports as kube-apiserver's --service-node-port-range takes it, "<from>-<to>", "<from>+<count>" or one port, such as "30000-32767" (1 to 65535, <from> not above <to>); got "32767-30000"`,
       ],
     ];
     try {
-      for (const [kubernetes, expected] of cases) {
-        writeFileSync(config, JSON.stringify({ ...JSON.parse(saved), kubernetes }));
+      for (const [kubernetes, key, message] of cases) {
+        const text = JSON.stringify({ ...JSON.parse(saved), kubernetes });
+        writeFileSync(config, text);
+        const expected = `strata.config.json:1:${text.indexOf(`"${key}"`) + 1}: ${message}`;
         for (const args of [['validate', manifest], ['pipeline'], ['generate'], ['generate', '--dry-run'], ['check'], ['ci'], ['ci', '-o', 'json']]) {
           const r = strata(ws.root, args);
           expect(r.stderr, `strata ${args.join(' ')}`).toBe(`strata: ${expected}\n`);

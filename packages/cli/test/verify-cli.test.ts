@@ -327,7 +327,7 @@ describe('strata verify PATH... | -', () => {
           writeFileSync(join(dir, 'strata.config.json'), JSON.stringify({ kubernetes: { serviceNodePortRange: bad } }));
           const r = inDir(['verify', 'web.yaml']);
           expect(r.stderr).toBe(
-            `strata: strata.config.json: kubernetes.serviceNodePortRange: must be a range of ports as kube-apiserver's --service-node-port-range takes it, "<from>-<to>", "<from>+<count>" or one port, such as "30000-32767" (1 to 65535, <from> not above <to>); got ${JSON.stringify(bad)}\n`,
+            `strata: strata.config.json:1:16: kubernetes.serviceNodePortRange: must be a range of ports as kube-apiserver's --service-node-port-range takes it, "<from>-<to>", "<from>+<count>" or one port, such as "30000-32767" (1 to 65535, <from> not above <to>); got ${JSON.stringify(bad)}\n`,
           );
           expect(r.status).toBe(2);
         }

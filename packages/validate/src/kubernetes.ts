@@ -1,5 +1,5 @@
 import { ENVIRONMENTS, isPlainObject, type Environment } from '@strata/core';
-import { CONFIG_SECTIONS, Layout, readConfig, UsageError } from '@strata/project';
+import { CONFIG_SECTIONS, configLocation, readConfig, UsageError } from '@strata/project';
 import { DEFAULT_KUBERNETES_VERSION, kubernetesSetVersion, schemaLocations } from '@strata/schemas';
 
 /** The Kubernetes version each env's clusters run: the `kubernetes` section of strata.config.json. */
@@ -15,7 +15,6 @@ export interface KubernetesSettings {
   readonly serviceNodePortRange?: { readonly from: number; readonly to: number };
 }
 
-const CONFIG_FILE = Layout.configFile;
 const DEFAULT = DEFAULT_KUBERNETES_VERSION.replace(/\.0$/, '');
 
 /** A version setting checked against the sets there are; `where` names the field. */
@@ -62,22 +61,23 @@ const SETTINGS: readonly string[] = CONFIG_SECTIONS.kubernetes;
 export function kubernetesSettings(root: string): KubernetesSettings {
   const section = readConfig(root)?.kubernetes;
   if (section === undefined) return { version: DEFAULT, envs: { dev: DEFAULT, staging: DEFAULT, prod: DEFAULT } };
-  const where = `${CONFIG_FILE}: kubernetes`;
-  if (!isPlainObject(section)) throw new UsageError(`${where}: must be an object such as {"version": "1.36", "envs": {"prod": "1.35"}}`);
+  // `strata.config.json:<line>:<column>: kubernetes.<key>`, as every other mistake in the file is named.
+  const where = (...path: string[]) => `${configLocation(root, ['kubernetes', ...path])}: ${['kubernetes', ...path].join('.')}`;
+  if (!isPlainObject(section)) throw new UsageError(`${where()}: must be an object such as {"version": "1.36", "envs": {"prod": "1.35"}}`);
   for (const key of Object.keys(section)) {
-    if (!SETTINGS.includes(key)) throw new UsageError(`${where}.${key}: unknown setting; known settings: ${SETTINGS.join(', ')}`);
+    if (!SETTINGS.includes(key)) throw new UsageError(`${where(key)}: unknown setting; known settings: ${SETTINGS.join(', ')}`);
   }
-  const version = section.version === undefined ? DEFAULT : versionAt(section.version, `${where}.version`);
+  const version = section.version === undefined ? DEFAULT : versionAt(section.version, where('version'));
   const envs = section.envs ?? {};
-  if (!isPlainObject(envs)) throw new UsageError(`${where}.envs: must map env names to versions, such as {"prod": "1.35"}`);
+  if (!isPlainObject(envs)) throw new UsageError(`${where('envs')}: must map env names to versions, such as {"prod": "1.35"}`);
   for (const key of Object.keys(envs)) {
     if (!(ENVIRONMENTS as readonly string[]).includes(key))
-      throw new UsageError(`${where}.envs.${key}: unknown env; known envs: ${ENVIRONMENTS.join(', ')}`);
+      throw new UsageError(`${where('envs', key)}: unknown env; known envs: ${ENVIRONMENTS.join(', ')}`);
   }
-  const of = (env: Environment) => (envs[env] === undefined ? version : versionAt(envs[env], `${where}.envs.${env}`));
+  const of = (env: Environment) => (envs[env] === undefined ? version : versionAt(envs[env], where('envs', env)));
   const envVersions = { dev: of('dev'), staging: of('staging'), prod: of('prod') };
   if (section.serviceNodePortRange === undefined) return { version, envs: envVersions };
-  return { version, envs: envVersions, serviceNodePortRange: portRangeAt(section.serviceNodePortRange, `${where}.serviceNodePortRange`) };
+  return { version, envs: envVersions, serviceNodePortRange: portRangeAt(section.serviceNodePortRange, where('serviceNodePortRange')) };
 }
 
 /**
@@ -86,15 +86,15 @@ export function kubernetesSettings(root: string): KubernetesSettings {
  */
 export function requireKubernetesSets(root: string): KubernetesSettings {
   const settings = kubernetesSettings(root);
-  const named: [string, string][] = [
-    ['kubernetes.version', settings.version],
-    ...ENVIRONMENTS.map((e): [string, string] => [`kubernetes.envs.${e}`, settings.envs[e]]),
+  const named: [string[], string][] = [
+    [['kubernetes', 'version'], settings.version],
+    ...ENVIRONMENTS.map((e): [string[], string] => [['kubernetes', 'envs', e], settings.envs[e]]),
   ];
-  for (const [where, version] of named) {
+  for (const [path, version] of named) {
     try {
       schemaLocations(version);
     } catch (err) {
-      throw new UsageError(`${CONFIG_FILE}: ${where}: ${(err as Error).message}`);
+      throw new UsageError(`${configLocation(root, path)}: ${path.join('.')}: ${(err as Error).message}`);
     }
   }
   return settings;

@@ -136,12 +136,12 @@ describe('kubernetesSettings', () => {
     });
   });
 
-  it('a version without schemas, a wrong env or an unknown key is one line naming the field', () => {
+  it('a version without schemas, a wrong env or an unknown key is one line naming the field at its line and column', () => {
     expect(() => settings({ kubernetes: { envs: { prod: '1.20' } } })).toThrow(
-      'strata.config.json: kubernetes.envs.prod: Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37',
+      'strata.config.json:1:24: kubernetes.envs.prod: Kubernetes 1.20 is not supported: kubernetes-validate 1.37.0 carries schemas for 1.25 to 1.37',
     );
     expect(() => settings({ kubernetes: { version: 'banana' } })).toThrow(
-      'strata.config.json: kubernetes.version: Invalid Kubernetes version "banana"',
+      'strata.config.json:1:16: kubernetes.version: Invalid Kubernetes version "banana"',
     );
     expect(() => settings({ kubernetes: { envs: { qa: '1.35' } } })).toThrow(
       'strata.config.json:1:24: kubernetes.envs.qa: unknown env; known envs: dev, staging, prod',
@@ -160,7 +160,7 @@ describe('kubernetesSettings', () => {
     for (const bad of ['9000-8000', '0-100', '30000-65536', '65000+1000', '30000 - 32767', '30000-31000+5', 'ports', '', 30000, null]) {
       expect(() => range(bad)).toThrow(
         new UsageError(
-          `strata.config.json: kubernetes.serviceNodePortRange: must be a range of ports as kube-apiserver's --service-node-port-range takes it, "<from>-<to>", "<from>+<count>" or one port, such as "30000-32767" (1 to 65535, <from> not above <to>); got ${JSON.stringify(bad)}`,
+          `strata.config.json:1:16: kubernetes.serviceNodePortRange: must be a range of ports as kube-apiserver's --service-node-port-range takes it, "<from>-<to>", "<from>+<count>" or one port, such as "30000-32767" (1 to 65535, <from> not above <to>); got ${JSON.stringify(bad)}`,
         ),
       );
     }
