@@ -275,6 +275,24 @@ describe('strata verify PATH... | -', () => {
     BUILD_TIMEOUT,
   );
 
+  it('refuses STRATA_KUBE_APISERVER without STRATA_ETCD, and the reverse, in one line naming both, before starting anything (verify and ci)', () => {
+    const input = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n';
+    for (const [set, unset] of [
+      ['STRATA_KUBE_APISERVER', 'STRATA_ETCD'],
+      ['STRATA_ETCD', 'STRATA_KUBE_APISERVER'],
+    ] as const) {
+      const env = { [set]: '/bin/true', [unset]: '' };
+      const line = `strata: ${set} is set but ${unset} is not: they name one server together; set both (etcd v3.6.8, kube-apiserver v1.36.3) or neither`;
+      const verified = strata(repo, ['verify', '-'], input, env);
+      expect(verified.stderr.trim()).toBe(line);
+      expect(verified.stdout).toBe('');
+      expect(verified.status).toBe(2);
+      const gated = strata(repo, ['ci'], undefined, env);
+      expect(gated.stderr.trim()).toBe(line);
+      expect(gated.status).toBe(2);
+    }
+  });
+
   it('refuses a namespace that is not a DNS label, and a git ref with named files, before starting anything', () => {
     const bad = strata(repo, ['verify', '--namespace', 'Shop_1', 'dist']);
     expect(bad.stderr).toMatch(/--namespace "Shop_1": not a namespace name; use a DNS label/);

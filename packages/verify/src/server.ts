@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { cachedBuildReady, ensureCachedBuild, ToolError, ToolMissingError } from '@strata/project';
+import { cachedBuildReady, ensureCachedBuild, ToolError, ToolMissingError, UsageError } from '@strata/project';
 import { Client } from './client.ts';
 import { makeScratchDir, recordServers, sweepStale } from './scratch.ts';
 
@@ -24,16 +24,16 @@ const INSTALL_HINT =
   KUBERNETES_VERSION;
 
 /**
- * Makes sure etcd and kube-apiserver exist: $STRATA_ETCD / $STRATA_KUBE_APISERVER when both are set,
+ * Makes sure etcd and kube-apiserver exist: $STRATA_ETCD / $STRATA_KUBE_APISERVER when both are set (one alone is a UsageError),
  * otherwise the ones in the per-machine cache, built once per machine when missing or stale (minutes;
  * see `ensureCachedBuild`). The build's progress lines (what it builds, how long that takes, the time
  * so far every few seconds) go to `onProgress`; nothing is printed here.
  */
 export async function ensureServers(onProgress?: (line: string) => void): Promise<ServerBinaries> {
-  const { STRATA_ETCD: etcd, STRATA_KUBE_APISERVER: kubeApiserver } = process.env;
-  if (etcd && kubeApiserver) {
-    for (const bin of [etcd, kubeApiserver]) if (!existsSync(bin)) throw new ToolMissingError(`${bin} does not exist`, INSTALL_HINT);
-    return { etcd, kubeApiserver };
+  const named = namedServers();
+  if (named) {
+    for (const bin of [named.etcd, named.kubeApiserver]) if (!existsSync(bin)) throw new ToolMissingError(`${bin} does not exist`, INSTALL_HINT);
+    return named;
   }
   const [etcdPath, apiPath] = await ensureCachedBuild('servers', 'etcd and kube-apiserver', INSTALL_HINT, onProgress);
   if (!etcdPath || !apiPath) throw new ToolMissingError('could not build etcd and kube-apiserver', INSTALL_HINT);
@@ -45,8 +45,22 @@ export async function ensureServers(onProgress?: (line: string) => void): Promis
  * (minutes, once per machine): both named in the environment, or built in the cache and up to date.
  */
 export function serversReady(): boolean {
+  return namedServers() ? true : cachedBuildReady('servers');
+}
+
+/**
+ * The binaries $STRATA_ETCD and $STRATA_KUBE_APISERVER name, or undefined when neither is set. One
+ * without the other is refused: the server would otherwise be the cached build, of another version
+ * than the one asked for, without a word.
+ */
+function namedServers(): ServerBinaries | undefined {
   const { STRATA_ETCD: etcd, STRATA_KUBE_APISERVER: kubeApiserver } = process.env;
-  return etcd && kubeApiserver ? true : cachedBuildReady('servers');
+  if (etcd && kubeApiserver) return { etcd, kubeApiserver };
+  if (!etcd && !kubeApiserver) return undefined;
+  const [set, unset] = etcd ? ['STRATA_ETCD', 'STRATA_KUBE_APISERVER'] : ['STRATA_KUBE_APISERVER', 'STRATA_ETCD'];
+  throw new UsageError(
+    `${set} is set but ${unset} is not: they name one server together; set both (etcd ${ETCD_VERSION}, kube-apiserver ${KUBERNETES_VERSION}) or neither`,
+  );
 }
 
 /** Ports from `from` to `to`, both included. */
