@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -188,7 +188,16 @@ describe('turbo remote cache shared between two runners', () => {
     mkdirSync(storage);
     // The pinned kustomize, kubeconform and pnpm are the same on every runner; the dependencies are
     // installed per copy from the lockfile, as a runner would.
-    for (const copy of copies) await installedCopy(repo, copy);
+    for (const copy of copies) {
+      await installedCopy(repo, copy);
+      // A clone, as a runner checks out: turbo takes the task's inputs from git (what it would commit).
+      for (const args of [
+        ['init', '-q'],
+        ['add', '-A'],
+        ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'clone'],
+      ])
+        expect(spawnSync('git', args, { cwd: copy }).status).toBe(0);
+    }
     server = await startCacheServer(storage, token);
   }, 300_000);
 
