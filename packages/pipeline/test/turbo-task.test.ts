@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, strata, tempWorkspace } from '../../cli/test/workspace.ts';
@@ -132,4 +133,53 @@ describe('the inputs of the turbo task', () => {
   it("leaves out the tests, which no run reads: changing an app's test is still a hit", () => {
     expect(afterEdit(ws.root, () => appendFileSync(join(ws.root, `apps/${APP}/test/relay.test.ts`), '\n'))).toBe('HIT');
   }, 120_000);
+});
+
+/** Where this machine keeps the schema sets and the server builds, as sets.mjs and go-builds.mjs find them. */
+function machineCache(kind: 'schemas' | 'servers'): string {
+  const named = kind === 'schemas' ? process.env.STRATA_SCHEMA_CACHE : process.env.STRATA_SERVER_CACHE;
+  return named || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'strata', kind);
+}
+
+describe('the environment of the turbo task', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  let home: string;
+  beforeAll(() => {
+    ws = turboWorkspace();
+    home = mkdtempSync(join(tmpdir(), 'strata-home-'));
+    const first = build(ws.root, true);
+    expect(first.status, first.output).toBe(0);
+  }, 300_000);
+  afterAll(() => {
+    ws.dispose();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('a tool named by STRATA_KUSTOMIZE or STRATA_KUBECONFORM reaches the pipeline and is in the hash: the run uses it, it is no hit', () => {
+    const refusals = {
+      STRATA_KUSTOMIZE: 'STRATA_KUSTOMIZE=/nonexistent/tool does not exist',
+      STRATA_KUBECONFORM: 'kubeconform not found at /nonexistent/tool (from STRATA_KUBECONFORM)',
+    };
+    for (const [name, refusal] of Object.entries(refusals)) {
+      const extra = { [name]: '/nonexistent/tool' };
+      expect(cacheStatus(ws.root, extra)).toBe('MISS');
+      const r = build(ws.root, true, extra);
+      expect(r.output).toContain(refusal);
+      expect(r.status).not.toBe(0);
+    }
+    expect(cacheStatus(ws.root)).toBe('HIT');
+  }, 300_000);
+
+  it('the cache locations reach the pipeline: $STRATA_SCHEMA_CACHE and $STRATA_SERVER_CACHE, or $XDG_CACHE_HOME, on a machine whose ~/.cache lacks them', () => {
+    // prod runs 1.35 (strata.config.json), whose schema set is made per machine, outside the workspace.
+    const moved: Record<string, string>[] = [
+      { STRATA_SCHEMA_CACHE: machineCache('schemas'), STRATA_SERVER_CACHE: machineCache('servers') },
+      ...(process.env.STRATA_SCHEMA_CACHE || process.env.STRATA_SERVER_CACHE ? [] : [{ XDG_CACHE_HOME: join(machineCache('schemas'), '..', '..') }]),
+    ];
+    for (const locations of moved) {
+      const r = build(ws.root, true, { HOME: home, ...locations, TURBO_FORCE: 'true' });
+      expect(r.output).not.toContain('No built-in schemas');
+      expect(r.status, r.output).toBe(0);
+    }
+  }, 300_000);
 });
