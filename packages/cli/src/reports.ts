@@ -45,17 +45,15 @@ export function printDrift(drift: readonly Drift[]): void {
  * what to do about the drift; when generate would refuse the tree (`refused`, objects two apps of an
  * env share), what to fix first instead.
  */
-export function printDriftHints(drift: readonly Drift[], imageEdits: readonly ImageEdit[], refused: readonly string[] = []): void {
+export async function printDriftHints(drift: readonly Drift[], imageEdits: readonly ImageEdit[], refused: readonly string[] = []): Promise<void> {
   if (refused.length > 0) {
     err('generate refuses this tree: two apps of an env render the same object; rename or remove it in one of them, then regenerate and commit');
     return;
   }
-  for (const e of imageEdits)
-    out(
-      `${e.file}: images: ${e.image} was edited in the generated overlay (to ${e.ref}); generate would undo it. Carry it into apps/${e.app}/images.json with:\n  ${e.command}`,
-    );
-  if (imageEdits.length > 0)
-    err("an overlay's images: was edited in place: run the `strata set image` command above (it regenerates the tree), then commit");
+  // Loaded by the commands that found the drift already.
+  const { describeImageEdit, imageEditHints } = await import('@strata/pipeline');
+  for (const e of imageEdits) out(describeImageEdit(e));
+  if (imageEdits.length > 0) for (const line of imageEditHints(imageEdits)) err(line);
   else if (drift.some((d) => !d.picture))
     err(
       drift.some((d) => d.picture)

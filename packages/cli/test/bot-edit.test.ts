@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,15 @@ import { repo, strata, tempWorkspace } from './workspace.ts';
 // `kustomize edit set image`; check must say which strata command carries the edit into the pins.
 const D = `sha256:${'ab12cd34'.repeat(8)}`;
 const kustomize = join(repo, '.tools/bin/kustomize');
+
+/** The workspace as a git repository with everything committed. */
+function commit(root: string): void {
+  cpSync(join(repo, '.gitignore'), join(root, '.gitignore'));
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-qm', 'start');
+}
 
 describe("strata check after a bot edited an overlay's images:", () => {
   let ws: ReturnType<typeof tempWorkspace>;
@@ -23,6 +32,8 @@ describe("strata check after a bot edited an overlay's images:", () => {
   beforeAll(() => {
     ws = tempWorkspace(['tokenplace-relay', 'tensafe']);
     expect(strata(ws.root, ['generate']).status).toBe(0);
+    // Committed: the pins at HEAD tell an edited overlay from a changed pin.
+    commit(ws.root);
   });
   afterAll(() => ws.dispose());
 
@@ -67,5 +78,62 @@ describe("strata check after a bot edited an overlay's images:", () => {
     expect(after.status).toBe(1);
     expect(after.stdout).not.toContain('strata set image');
     expect(after.stderr).toContain('run `npx strata generate`');
+  });
+});
+
+// A bot (or a person) bumps a pin in images.json and does not regenerate: the overlay is what the
+// pins at HEAD generated. check must say the pins changed and to generate, never offer the command
+// that would put the old image back into the pins.
+describe('strata check after a pin was bumped without regenerating', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  const file = 'overlays/dev/tensafe/namespaced/kustomization.yaml';
+  const pins = () => join(ws.root, 'apps/tensafe/images.json');
+  beforeAll(() => {
+    ws = tempWorkspace(['tensafe']);
+    expect(strata(ws.root, ['generate']).status).toBe(0);
+    commit(ws.root);
+    writeFileSync(pins(), readFileSync(pins(), 'utf8').replace('"4.1.0-rc.2"', '"4.1.0-rc.3"'));
+  });
+  afterAll(() => ws.dispose());
+
+  it('says the pins changed and to run generate, with no set image command', () => {
+    const r = strata(ws.root, ['check']);
+    expect(r.stdout).toContain(
+      `${file}: images: docker.io/tensafe/tensafe is docker.io/tensafe/tensafe:4.1.0-rc.2, as apps/tensafe/images.json pinned it at HEAD; ` +
+        'apps/tensafe/images.json now pins docker.io/tensafe/tensafe:4.1.0-rc.3: run `npx strata generate` to carry the pin into the overlay\n',
+    );
+    expect(r.stdout).not.toContain('strata set image');
+    expect(r.stdout).not.toContain('was edited in the generated overlay');
+    expect(r.stderr).toContain('apps/tensafe/images.json changed since the overlays were generated: run `npx strata generate` and commit the result');
+    expect(r.stderr).not.toContain('set image');
+    expect(r.status).toBe(1);
+    const json = strata(ws.root, ['ci', '--output', 'json'], undefined, { CI: 'true' });
+    const drift = (JSON.parse(json.stdout) as { problems: { file: string; rule: string; message: string }[] }).problems.find((p) => p.file === file);
+    expect(drift?.message).toMatch(/as apps\/tensafe\/images\.json pinned it at HEAD; .*: run `npx strata generate`/);
+    expect(json.status).toBe(1);
+  });
+
+  it('offers both fixes when the overlay was edited too, or when there is no history to tell', () => {
+    const both = (r: { stdout: string }, ref: string) =>
+      expect(r.stdout).toContain(
+        `${file}: images: docker.io/tensafe/tensafe is ${ref} in the overlay, and docker.io/tensafe/tensafe:4.1.0-rc.3 in apps/tensafe/images.json. ` +
+          "If the pin is the change you want, run `npx strata generate`; if the overlay's is, carry it into the pin with:\n" +
+          `  npx strata set image --app tensafe --env dev --container tensafe ${ref}\n`,
+      );
+    const overlay = join(ws.root, file);
+    const committed = readFileSync(overlay, 'utf8');
+    writeFileSync(overlay, committed.replace('newTag: 4.1.0-rc.2', 'newTag: 4.1.0-rc.9'));
+    const edited = strata(ws.root, ['check']);
+    both(edited, 'docker.io/tensafe/tensafe:4.1.0-rc.9');
+    expect(edited.stderr).toContain('run `npx strata generate` if the pin is the change, or the `strata set image` command above');
+    writeFileSync(overlay, committed);
+
+    rmSync(join(ws.root, '.git'), { recursive: true });
+    const unknown = strata(ws.root, ['check']);
+    both(unknown, 'docker.io/tensafe/tensafe:4.1.0-rc.2');
+    expect(unknown.status).toBe(1);
+    // The fix the pin asked for: the overlay follows it.
+    expect(strata(ws.root, ['generate']).status).toBe(0);
+    expect(strata(ws.root, ['check']).status).toBe(0);
   });
 });

@@ -13,7 +13,7 @@ import { FolderListing, readCache, sharedUnchanged, toolFingerprint, unchanged, 
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import { orphanDirs, type Selection } from './generate.ts';
 import { handWrittenFiles } from './hand-written.ts';
-import { explainImageEdits, type ImageEdit } from './image-drift.ts';
+import { explainImageEdits, pinsAtHead, type ImageEdit } from './image-drift.ts';
 
 export interface Drift {
   readonly file: string;
@@ -25,7 +25,10 @@ export interface Drift {
 
 export interface CheckResult {
   readonly drift: Drift[];
-  /** Drifted overlays whose `images:` was edited in place, each with the command that carries the edit into the pins. */
+  /**
+   * Drifted overlays whose `images:` differ from what the pins generate, each saying which side changed (judged against
+   * the pins at git HEAD) and how to fix it: the command that carries an edit into the pins, or generate for a changed pin.
+   */
   readonly imageEdits: ImageEdit[];
   readonly roundTrip: (Mismatch & { overlay: string })[];
   /** `toolFailed`: kustomize itself failed (killed, unreadable answer), not the overlay. */
@@ -95,6 +98,9 @@ export function describeDrift(
   const drift: Drift[] = [];
   const imageEdits: ImageEdit[] = [];
   const appOf = new Map(apps.map((a) => [a.name, a]));
+  // Each app's pins as committed at HEAD, asked of git once, when an overlay of it drifted.
+  const previous = new Map<string, ReturnType<typeof pinsAtHead>>();
+  const previousOf = (app: App) => (previous.has(app.name) ? previous.get(app.name) : previous.set(app.name, pinsAtHead(root, app)).get(app.name));
   for (const file of written) {
     // A link in the file's place holds nothing of its own: whatever it leads to, it is what is wrong.
     if (lstatSync(join(root, file), { throwIfNoEntry: false })?.isSymbolicLink()) {
@@ -108,7 +114,11 @@ export function describeDrift(
     }
     const before = read(join(root, file));
     const app = appOf.get(file.split('/')[2] ?? '');
-    if (app && file.startsWith('overlays/')) imageEdits.push(...explainImageEdits(app, file, before, files.get(file)));
+    if (app && file.startsWith('overlays/')) {
+      const edits = explainImageEdits(app, file, before, files.get(file), null);
+      // Which side changed is asked of git only for an overlay whose images: differ.
+      if (edits.length > 0) imageEdits.push(...explainImageEdits(app, file, before, files.get(file), previousOf(app)));
+    }
     drift.push({
       file,
       kind: before === undefined ? 'missing' : 'changed',

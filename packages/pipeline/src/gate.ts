@@ -5,6 +5,7 @@ import type { Problem, WarningOptions } from '@strata/project';
 import type { Group, Server, VerifyDocument } from '@strata/verify';
 import type { EnvRootCollisionError } from './findings.ts';
 import { pipeline, type DriftError, type PipelineResult } from './pipeline.ts';
+import { describeImageEdit } from './image-drift.ts';
 import { pipelineVerdict } from './verdict.ts';
 import { notAppliedNotes, type VerifyReport } from './verify.ts';
 
@@ -87,7 +88,9 @@ export function driftProblems(e: DriftError): Problem[] {
   return e.drift.map((d) => {
     const edit = e.imageEdits.find((i) => i.file === d.file);
     const message = edit
-      ? `images: ${edit.image} was edited in the generated overlay (to ${edit.ref}); carry it into the pins with: ${edit.command}`
+      ? describeImageEdit(edit)
+          .slice(`${d.file}: `.length)
+          .replace(/:\n {2}/, ': ')
       : d.picture
         ? d.diff.slice(`${d.file}: `.length)
         : d.kind === 'stale'

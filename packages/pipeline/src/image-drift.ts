@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { parse } from 'yaml';
-import { ENVIRONMENTS, type App, type Environment } from '@strata/core';
+import { ENVIRONMENTS, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
+import { Layout } from '@strata/project';
 import { currentPin } from './release.ts';
 
 /** An `images:` edit made in a generated overlay, and the command that makes it in the source. */
@@ -16,6 +18,14 @@ export interface ImageEdit {
   readonly ref: string;
   /** `strata set image ...`, ready to run. */
   readonly command: string;
+  /**
+   * Which side changed: `overlay`, the overlay's `images:` (the pins are as committed at HEAD); `pins`,
+   * the app's images.json (the overlay is what its pins at HEAD generated); `either`, not known (no
+   * git, or both changed), so both fixes are offered.
+   */
+  readonly cause: 'overlay' | 'pins' | 'either';
+  /** What the pins now make of the image (what generate writes), when they set it. */
+  readonly pinned?: string;
 }
 
 interface ImageEntry {
@@ -40,6 +50,33 @@ function entries(text: string | undefined): Map<string, ImageEntry> {
     if (e !== null && typeof e === 'object' && typeof (e as ImageEntry).name === 'string') out.set((e as ImageEntry).name, e as ImageEntry);
   }
   return out;
+}
+
+const refOf = (e: ImageEntry) => `${e.newName ?? e.name}${e.newTag ? `:${e.newTag}` : ''}${e.digest ? `@${e.digest}` : ''}`;
+const pinRef = (p: ImagePin) => `${p.repository}${p.tag ? `:${p.tag}` : ''}${p.digest ? `@${p.digest}` : ''}`;
+
+/**
+ * The app's pins as committed at git HEAD: `null` when HEAD has no pin file for it (or it is not
+ * one git can show), undefined when there is no git history to ask.
+ */
+export function pinsAtHead(root: string, app: App): ImagePins | null | undefined {
+  const file = Layout.pins(app.name);
+  let text: string;
+  try {
+    execFileSync('git', ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd: root, stdio: 'pipe' });
+  } catch {
+    return undefined;
+  }
+  try {
+    text = execFileSync('git', ['show', `HEAD:./${file}`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch {
+    return null;
+  }
+  try {
+    return parsePins(JSON.parse(text), `${file} at HEAD`, app.images ?? {});
+  } catch {
+    return null;
+  }
 }
 
 const same = (a: ImageEntry | undefined, b: ImageEntry | undefined) =>
@@ -67,13 +104,21 @@ function containerFor(app: App, env: Environment, image: string): string | undef
 }
 
 /**
- * Explains a generated overlay whose `images:` was changed in place (by `kustomize edit set image`,
- * a release bot's write-back, a hand edit): for each image the committed file sets differently from
- * what the app generates, the `strata set image` command that puts the same image into the app's
- * pins, so that generate keeps the edit instead of undoing it. Entries the app cannot pin, or that
- * name neither a tag nor a digest, are left to the drift diff.
+ * Explains a generated overlay whose `images:` differs from what the app's pins generate: changed in
+ * place (by `kustomize edit set image`, a release bot's write-back, a hand edit), or left as the
+ * pins made it before they changed (a bot that bumps images.json without regenerating). For each
+ * such image, the `strata set image` command that puts the overlay's image into the pins, and which
+ * side changed, judged against `previous` (the pins at git HEAD, `pinsAtHead`): a pin the overlay
+ * still holds at HEAD changed, an overlay whose pin is as at HEAD was edited; otherwise either.
+ * Entries the app cannot pin, or that name neither a tag nor a digest, are left to the drift diff.
  */
-export function explainImageEdits(app: App, file: string, committed: string | undefined, generated: string | undefined): ImageEdit[] {
+export function explainImageEdits(
+  app: App,
+  file: string,
+  committed: string | undefined,
+  generated: string | undefined,
+  previous?: ImagePins | null,
+): ImageEdit[] {
   const m = OVERLAY.exec(file);
   if (!m || m[2] !== app.name || !(ENVIRONMENTS as readonly string[]).includes(m[1]!)) return [];
   const env = m[1] as Environment;
@@ -83,10 +128,65 @@ export function explainImageEdits(app: App, file: string, committed: string | un
     if (same(entry, before.get(name)) || (!entry.newTag && !entry.digest)) continue;
     const container = containerFor(app, env, name);
     if (container === undefined) continue;
-    const ref = `${entry.newName ?? name}${entry.newTag ? `:${entry.newTag}` : ''}${entry.digest ? `@${entry.digest}` : ''}`;
+    const ref = refOf(entry);
     const many = Object.keys(app.images ?? {}).length > 1;
     const command = `npx strata set image --app ${app.name} --env ${env}${many ? ` --container ${container}` : ''} ${ref}`;
-    edits.push({ file, app: app.name, env, ...(many ? { container } : {}), image: name, ref, command });
+    // defineApp checked the pins (parsePins) before they got here.
+    const now = (app.pins as ImagePins | undefined)?.[env]?.[container];
+    const then = previous === undefined ? undefined : (previous?.[env]?.[container] ?? null);
+    const pinsChanged = then === undefined ? undefined : JSON.stringify(then) !== JSON.stringify(now ?? null);
+    const cause = pinsChanged === false ? 'overlay' : pinsChanged && then && pinRef(then) === ref ? 'pins' : 'either';
+    const wanted = before.get(name);
+    edits.push({
+      file,
+      app: app.name,
+      env,
+      ...(many ? { container } : {}),
+      image: name,
+      ref,
+      command,
+      cause,
+      ...(wanted && (wanted.newTag || wanted.digest) ? { pinned: refOf(wanted) } : {}),
+    });
   }
   return edits;
+}
+
+/**
+ * An image the overlay and the pins disagree on, as check prints it: which side changed and the one
+ * fix for it; when that is not known, both fixes, never only the one that undoes the pin.
+ */
+export function describeImageEdit(e: ImageEdit): string {
+  const pins = Layout.pins(e.app);
+  const now = e.pinned ? `${pins} now pins ${e.pinned}` : `${pins} now pins another image`;
+  switch (e.cause) {
+    case 'overlay':
+      return `${e.file}: images: ${e.image} was edited in the generated overlay (to ${e.ref}); generate would undo it. Carry it into ${pins} with:\n  ${e.command}`;
+    case 'pins':
+      return `${e.file}: images: ${e.image} is ${e.ref}, as ${pins} pinned it at HEAD; ${now}: run \`npx strata generate\` to carry the pin into the overlay`;
+    case 'either':
+      return (
+        `${e.file}: images: ${e.image} is ${e.ref} in the overlay, and ${e.pinned ?? 'another image'} in ${pins}. ` +
+        `If the pin is the change you want, run \`npx strata generate\`; if the overlay's is, carry it into the pin with:\n  ${e.command}`
+      );
+  }
+}
+
+/** What to do about the image edits `describeImageEdit` printed, one line per kind of cause. */
+export function imageEditHints(edits: readonly ImageEdit[]): string[] {
+  const causes = new Set(edits.map((e) => e.cause));
+  const apps = [...new Set(edits.filter((e) => e.cause === 'pins').map((e) => Layout.pins(e.app)))];
+  return [
+    ...(causes.has('pins')
+      ? [`${apps.join(', ')} changed since the overlays were generated: run \`npx strata generate\` and commit the result`]
+      : []),
+    ...(causes.has('overlay')
+      ? ["an overlay's images: was edited in place: run the `strata set image` command above (it regenerates the tree), then commit"]
+      : []),
+    ...(causes.has('either')
+      ? [
+          "an overlay's images: and its app's pins disagree: run `npx strata generate` if the pin is the change, or the `strata set image` command above if the overlay's edit is, then commit",
+        ]
+      : []),
+  ];
 }

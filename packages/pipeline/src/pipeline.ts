@@ -78,7 +78,7 @@ export class DriftError extends Error {
   override readonly name = 'DriftError';
   /** Each drifted file as `strata check` reports it: its diff, or one line for a stale file. */
   readonly drift: readonly Drift[];
-  /** Drifted overlays whose `images:` was edited in place, each with the command that carries the edit into the pins. */
+  /** Drifted overlays whose `images:` differ from what the pins generate, each saying which side changed (see CheckResult.imageEdits). */
   readonly imageEdits: readonly ImageEdit[];
   constructor(
     readonly changes: TreeChanges,

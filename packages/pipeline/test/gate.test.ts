@@ -142,7 +142,10 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
       expect(r.stdout).toContain(`--- overlays/prod/${APP}/kustomization.yaml (committed)`);
       expect(r.stdout).toMatch(/^ci: failed: 1 generated file is not what the code generates; nothing was written, built or applied/m);
       expect(r.stdout).toContain(`npx strata set image --app ${APP} --env prod ghcr.io/tokenplace/${APP}@${digest}`);
-      expect(r.stderr).toMatch(/an overlay's images: was edited in place: run the `strata set image` command above/);
+      // No git history to tell an edited overlay from a changed pin: both fixes.
+      expect(r.stderr).toMatch(
+        /run `npx strata generate` if the pin is the change, or the `strata set image` command above if the overlay's edit is/,
+      );
       expect(r.status).toBe(1);
       expect(snapshot(ws.root)).toStrictEqual(before);
     },

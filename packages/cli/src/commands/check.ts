@@ -29,7 +29,7 @@ export function registerCheck(program: Command): void {
           `${r.strayFolders.length > 0 ? `, ${nounCount(r.strayFolders.length, 'folder of no app', 'folders of no app')}` : ''}` +
           `${r.handWritten.length > 0 ? `, ${nounCount(r.handWritten.length, 'file nothing builds or checks', 'files nothing builds or checks')}` : ''} (${seconds()})`,
       );
-      printDriftHints(r.drift, r.imageEdits, refused);
+      await printDriftHints(r.drift, r.imageEdits, refused);
       settle(checkVerdict(r));
     });
 }

@@ -77,7 +77,7 @@ export function registerCi(program: Command): void {
         // As check reports drift; nothing was written, built or applied.
         printDrift(e.drift);
         out(`${gateDriftSummary(e)} (${seconds()})`);
-        printDriftHints(e.drift, e.imageEdits);
+        await printDriftHints(e.drift, e.imageEdits);
         return;
       }
       const v = gateVerdict(r);
