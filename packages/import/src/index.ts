@@ -14,7 +14,19 @@ import {
   type KubeObject,
   type Manifest,
 } from '@strata/core';
-import { appDirs, ignoredAppFile, Layout, loadApps, makeScratchDir, namespaceUser, platformNamespaces, ToolError, UsageError } from '@strata/project';
+import {
+  appDirs,
+  ignoredAppFile,
+  isSystemNamespace,
+  Layout,
+  loadApps,
+  makeScratchDir,
+  namespaceUser,
+  platformNamespaces,
+  SYSTEM_NAMESPACE_REASON,
+  ToolError,
+  UsageError,
+} from '@strata/project';
 import {
   FileNameError,
   lockTree,
@@ -36,7 +48,7 @@ import { generateApp, modelModule, MODULES } from './codegen.ts';
 import { ImportError } from './errors.ts';
 import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
 import { importedFindings } from './policy.ts';
-import { layoutSources, parseEnvOptions, pathNamer, readSources } from './sources.ts';
+import { layoutSources, parseEnvOptions, pathNamer, readSources, type SourceSet } from './sources.ts';
 
 export { ImportError } from './errors.ts';
 export { modelModule } from './codegen.ts';
@@ -55,6 +67,11 @@ export interface ImportOptions {
   readonly secretStore?: string;
   /** Run `pnpm install` and a full `strata generate` after writing. @default true */
   readonly install?: boolean;
+  /**
+   * Import objects in `default` or a kube- namespace, which Kubernetes keeps for itself; refused
+   * otherwise, naming each one's file and line. @default false
+   */
+  readonly allowSystemNamespace?: boolean;
   /**
    * The folder that relative source paths are named from, and named from in messages: the shell's
    * working folder when a person types them. @default root
@@ -108,6 +125,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   const store = parseSecretStore(options.secretStore);
   const sources = await readSources(root, paths, named);
   const model = buildModel(name, sources.objects, sources.generated, store);
+  if (options.allowSystemNamespace !== true) await refuseSystemNamespaces(model, sources);
   await checkSources(model, paths, named);
   // Said with the other warnings at the end: the library prints nothing.
   const loading: string[] = [];
@@ -269,6 +287,30 @@ function gitopsWith(
   const all = new Map<string, Manifest[]>(built);
   for (const e of ENVIRONMENTS) all.set(`${e}/${name}`, desired[e]);
   return planGitops(root, loadSettings(root), [...others, name], { built: (env, app) => all.get(`${env}/${app}`)! });
+}
+
+/**
+ * Refuses objects in `default` or a kube- namespace (and those Namespaces themselves), which
+ * Kubernetes keeps for itself, as new-app refuses such a name: the app's policies and its sync and
+ * prune would reach what the cluster runs there. One line each, at the object's file and line; an
+ * object several envs share is named once.
+ */
+async function refuseSystemNamespaces(model: Model, sources: SourceSet): Promise<void> {
+  const lines = new Set<string>();
+  for (const env of ENVIRONMENTS) {
+    for (const [i, m] of model.expected[env].entries()) {
+      const ns = m.kind === 'Namespace' && m.apiVersion === 'v1' ? m.metadata.name : m.metadata.namespace;
+      if (ns === undefined || !isSystemNamespace(ns)) continue;
+      const at = await sources.where(env, i);
+      // Set elsewhere than in the object's own document: by a kustomization's namespace, say.
+      const set = m.kind === 'Namespace' ? at : await sources.where(env, i, ['metadata', 'namespace']);
+      const by = set.replace(/:\d+$/, '') === at.replace(/:\d+$/, '') ? '' : ` (set at ${set})`;
+      lines.add(
+        `${at}: ${describe(m)} would be in the namespace "${ns}"${by}, ${SYSTEM_NAMESPACE_REASON}: give its objects a namespace of their own, or import with --allow-system-namespace if the app belongs there; nothing was written`,
+      );
+    }
+  }
+  if (lines.size > 0) throw new ImportError([...lines]);
 }
 
 /**

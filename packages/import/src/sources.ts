@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS, isPlainObject, type Environment, type Manifest } from '@strata/core';
 import { exactIntegers, filesIn, kubectlInteger, mayHoldLongInteger, parseExact, UsageError } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
-import { parseInputs } from '@strata/validate';
+import { parseInputs, type ParsedInputs, type SourceDoc } from '@strata/validate';
 import { ImportError } from './errors.ts';
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -25,6 +25,14 @@ export interface SourceSet {
   readonly generated: ReadonlySet<string>;
   /** Features kept only as their result (vars, replacements): one line each. */
   readonly warnings: string[];
+  /**
+   * Where an object of an env (by its index in `objects[env]`) is in the sources, for a message:
+   * `file:line` of its document, named as the person typed the paths; a built object's is the file
+   * its kustomization read it from. With `field` (`['metadata', 'namespace']`), where that field's
+   * value is set: the line of the document that writes it, or of the kustomization that set it.
+   * The env's source when it cannot be found.
+   */
+  where(env: Environment, index: number, field?: readonly string[]): Promise<string>;
 }
 
 export const kustomizationIn = (dir: string): string | undefined => KUSTOMIZATION_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
@@ -214,7 +222,7 @@ const APPLIED_AS_READ = new Set(['yaml-version', 'duplicate-key', 'yaml-encoding
  * given twice, or a file it decodes first (UTF-16 with a byte order mark), is imported as kubectl
  * reads it, and said.
  */
-async function readYaml(path: string, root: string, shown: (path: string) => string, warnings: string[]): Promise<Manifest[]> {
+async function readYaml(path: string, root: string, shown: (path: string) => string, warnings: string[]): Promise<readonly SourceDoc[]> {
   const files = yamlFiles(path);
   if (files.length === 0) return [];
   const parsed = await parseInputs(root, files);
@@ -230,11 +238,36 @@ async function readYaml(path: string, root: string, shown: (path: string) => str
     d.json === undefined ? [] : exactIntegers(parseExact(d.json)).map((e) => `${named(d.file)}:${d.lineOf(e.path)}: ${longInteger(d.manifest, e)}`),
   );
   if (long.length > 0) throw new ImportError(long);
-  return parsed.docs.map((d) => {
+  for (const d of parsed.docs) {
     if (d.manifest.kind === 'Kustomization' || d.manifest.kind === 'Component')
       throw new ImportError([`${named(d.file)}:${d.line}: a kustomization inside a folder of plain YAML; pass the folder that holds it instead`]);
-    return d.manifest;
-  });
+  }
+  return parsed.docs;
+}
+
+const sameObject = (a: Manifest, b: Manifest) =>
+  a.apiVersion === b.apiVersion && a.kind === b.kind && a.metadata?.name === b.metadata?.name && a.metadata?.namespace === b.metadata?.namespace;
+
+/**
+ * Where the objects a Kustomize folder builds to are in its files: the folder read as `strata
+ * validate` reads it (its kustomization built, each object placed at the document it came from).
+ * Only asked for a message: the import itself needs no lines.
+ */
+function kustomizePlaces(root: string, dir: string): (m: Manifest, field?: readonly string[]) => Promise<{ file: string; line: number } | undefined> {
+  let walked: Promise<ParsedInputs> | undefined;
+  return async (m, field) => {
+    walked ??= parseInputs(root, [dir]);
+    const parsed = await walked;
+    const built = parsed.docs.find((d) => parsed.placements?.has(d.id) && sameObject(d.manifest, m));
+    const place = built && parsed.placements!.get(built.id)!(field?.join('.'));
+    if (!place || !field) return place;
+    // A field the kustomization set (its namespace, say): at that field of it when it writes one.
+    const kustomization = parsed.docs.find((d) => d.file === place.file && KUSTOMIZATION_FILES.includes(basename(d.file)));
+    const key = field.at(-1)!;
+    return kustomization && kustomization.manifest[key as keyof Manifest] !== undefined
+      ? { file: place.file, line: kustomization.lineOf([key]) }
+      : place;
+  };
 }
 
 /**
@@ -272,9 +305,11 @@ export async function readSources(
     if (long.length > 0) throw new ImportError(long);
   }
   const objects = {} as Record<Environment, Manifest[]>;
+  const docs = new Map<Environment, readonly SourceDoc[]>();
   for (const env of ENVIRONMENTS) {
     const s = sources[env];
-    objects[env] = structuredClone(s.kind === 'kustomize' ? built.get(s.path)! : await readYaml(s.path, root, named, walk.warnings));
+    if (s.kind === 'yaml') docs.set(env, await readYaml(s.path, root, named, walk.warnings));
+    objects[env] = structuredClone(s.kind === 'kustomize' ? built.get(s.path)! : docs.get(env)!.map((d) => d.manifest));
     if (objects[env].length === 0) throw new ImportError([`${named(s.path)}: holds no Kubernetes objects for ${env}`]);
     // Kustomize builds any document with a kind and a name; an app holds Kubernetes objects only.
     const incomplete = objects[env].filter(
@@ -289,7 +324,16 @@ export async function readSources(
       );
     }
   }
-  return { sources, objects, generated: walk.generated, warnings: walk.warnings };
+  // A folder that several envs share is read once.
+  const places = new Map(dirs.map((dir) => [dir, kustomizePlaces(root, dir)]));
+  const where = async (env: Environment, index: number, field?: readonly string[]): Promise<string> => {
+    const s = sources[env];
+    const doc = docs.get(env)?.[index];
+    const m = objects[env][index];
+    const place = doc ? { file: doc.file, line: field ? doc.lineOf(field) : doc.line } : m && (await places.get(s.path)?.(m, field));
+    return place ? `${named(resolve(root, place.file))}:${place.line}` : named(s.path);
+  };
+  return { sources, objects, generated: walk.generated, warnings: walk.warnings, where };
 }
 
 /**

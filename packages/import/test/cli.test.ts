@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ciOfflinePnpmEnv, expectAppAdded, expectAppGenerated, expectAppNotAdded, suiteInstalledCopy } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyWorkspace, fixtures, repo } from './workspace.ts';
@@ -49,6 +49,53 @@ describe('strata import (the command)', () => {
     expect(missing.status).toBe(2);
     expect(existsSync(join(ws.root, 'apps/gateway'))).toBe(false);
   });
+
+  it(
+    'refuses objects in default or a kube- namespace, one line each at its file and line, unless --allow-system-namespace',
+    { timeout: 120_000 },
+    () => {
+      const app = join(fixtures, 'system-namespace/plain/app.yaml');
+      const reason =
+        'which Kubernetes keeps for itself (default, and every kube- name): give its objects a namespace of their own, or import with --allow-system-namespace if the app belongs there; nothing was written';
+      const plain = strata(ws.root, ['import', '--name', 'agent', '--no-install', ...envs(() => join(fixtures, 'system-namespace/plain'))]);
+      expect(plain.stderr.trimEnd().split('\n')).toStrictEqual([
+        `strata: ${app}:2: v1/ConfigMap kube-system/agent-settings would be in the namespace "kube-system", ${reason}`,
+        `strata: ${app}:10: v1/Service default/agent would be in the namespace "default", ${reason}`,
+      ]);
+      expect(plain.status).toBe(1);
+      expect(existsSync(join(ws.root, 'apps/agent'))).toBe(false);
+
+      // Set by a kustomization: each object at its own file, and the line that puts it there. A file
+      // outside every source typed is named from the folder the command runs in.
+      const source = join(fixtures, 'deployment-service');
+      const kustomized = strata(ws.root, [
+        'import',
+        '--name',
+        'ledger-public',
+        '--no-install',
+        ...envs((e) => (e === 'prod' ? join(fixtures, 'system-namespace/kustomize') : join(source, 'overlays', e))),
+      ]);
+      const set = `(set at ${join(fixtures, 'system-namespace/kustomize/kustomization.yaml')}:4)`;
+      expect(kustomized.stderr.trimEnd().split('\n').sort()).toStrictEqual([
+        `strata: ${relative(ws.root, join(source, 'base/deployment.yaml'))}:1: apps/v1/Deployment kube-public/ledger would be in the namespace "kube-public" ${set}, ${reason}`,
+        `strata: ${relative(ws.root, join(source, 'base/service.yaml'))}:1: v1/Service kube-public/ledger would be in the namespace "kube-public" ${set}, ${reason}`,
+      ]);
+      expect(kustomized.status).toBe(1);
+      expect(existsSync(join(ws.root, 'apps/ledger-public'))).toBe(false);
+
+      const allowed = strata(ws.root, [
+        'import',
+        '--name',
+        'agent',
+        '--no-install',
+        '--allow-system-namespace',
+        ...envs(() => join(fixtures, 'system-namespace/plain')),
+      ]);
+      expect(allowed.stderr).not.toMatch(/^strata: /m);
+      expect(allowed.stdout).toMatch(/import: apps\/agent builds to its sources in every env \(objects: dev 2, staging 2, prod 2\)/);
+      expect(allowed.status).toBe(0);
+    },
+  );
 });
 
 // What a user runs: no --no-install. A copy of the workspace installed from its lockfile, and the

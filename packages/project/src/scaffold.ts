@@ -20,6 +20,12 @@ const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 /** Namespaces of Kubernetes' own: the one that takes objects without a namespace, and those of the system (any kube- name is reserved). */
 const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
+/** Whether Kubernetes keeps the namespace for itself: `default`, and every kube- name. */
+export const isSystemNamespace = (name: string): boolean => SYSTEM_NAMESPACES.has(name) || name.startsWith('kube-');
+
+/** Why an app's objects do not go into a namespace that `isSystemNamespace`, in the words every command gives. */
+export const SYSTEM_NAMESPACE_REASON = 'which Kubernetes keeps for itself (default, and every kube- name)';
+
 /**
  * Namespaces of the cluster's platform, by who runs there: the GitOps controllers' own (as the gitops
  * settings name them, and their defaults) and those of well-known components that their charts
@@ -83,10 +89,8 @@ export function checkNewAppName(root: string, name: string): void {
     throw new UsageError(`app name "${name}" must be a lower-case DNS label starting with a letter (a-z, 0-9, "-"; at most 50 characters)`);
   }
   // The template puts the app's objects in a namespace of its name (src/config.ts), default-deny policy included.
-  if (SYSTEM_NAMESPACES.has(name) || name.startsWith('kube-')) {
-    throw new UsageError(
-      `app name "${name}" would put its objects in the namespace "${name}", which Kubernetes keeps for itself (default, and every kube- name); pick another name`,
-    );
+  if (isSystemNamespace(name)) {
+    throw new UsageError(`app name "${name}" would put its objects in the namespace "${name}", ${SYSTEM_NAMESPACE_REASON}; pick another name`);
   }
   const platform = platformNamespaces(root).get(name);
   if (platform) throw new UsageError(`app name "${name}" would put its objects in the namespace "${name}", where ${platform}; pick another name`);

@@ -19,24 +19,34 @@ export function registerImport(program: Command): void {
       'secret-store:ClusterSecretStore',
     )
     .option('--no-install', 'skip pnpm install and the full generate (run them yourself afterwards)')
-    .action(async (path: string | undefined, o: { name: string; env?: string[]; secretStore: string; install: boolean }) => {
-      const { importApp } = await import('@strata/import');
-      const r = await importApp(findRoot(), {
-        name: o.name,
-        ...(path !== undefined ? { path } : {}),
-        ...(o.env ? { envs: o.env } : {}),
-        secretStore: o.secretStore,
-        install: o.install,
-        // Paths are typed from the folder the command runs in, as every shell tool takes them.
-        cwd: process.cwd(),
-      });
-      for (const w of r.warnings) err(`warning: ${w}`);
-      for (const p of r.policy) err(`policy: ${p}`);
-      for (const f of r.files) out(`created ${f}`);
-      for (const f of r.redrawn) out(`wrote ${f}`);
-      const counts = ENVIRONMENTS.map((e) => `${e} ${r.objects[e]}`).join(', ');
-      out(
-        `import: apps/${o.name} builds to its sources in every env (objects: ${counts})${r.installed ? '' : `; next: npx pnpm install && npx strata generate`} (${seconds()})`,
-      );
-    });
+    .option(
+      '--allow-system-namespace',
+      'import objects in the namespace default or a kube- one, which Kubernetes keeps for itself (otherwise refused, naming each object)',
+    )
+    .action(
+      async (
+        path: string | undefined,
+        o: { name: string; env?: string[]; secretStore: string; install: boolean; allowSystemNamespace?: boolean },
+      ) => {
+        const { importApp } = await import('@strata/import');
+        const r = await importApp(findRoot(), {
+          name: o.name,
+          ...(path !== undefined ? { path } : {}),
+          ...(o.env ? { envs: o.env } : {}),
+          secretStore: o.secretStore,
+          install: o.install,
+          ...(o.allowSystemNamespace ? { allowSystemNamespace: true } : {}),
+          // Paths are typed from the folder the command runs in, as every shell tool takes them.
+          cwd: process.cwd(),
+        });
+        for (const w of r.warnings) err(`warning: ${w}`);
+        for (const p of r.policy) err(`policy: ${p}`);
+        for (const f of r.files) out(`created ${f}`);
+        for (const f of r.redrawn) out(`wrote ${f}`);
+        const counts = ENVIRONMENTS.map((e) => `${e} ${r.objects[e]}`).join(', ');
+        out(
+          `import: apps/${o.name} builds to its sources in every env (objects: ${counts})${r.installed ? '' : `; next: npx pnpm install && npx strata generate`} (${seconds()})`,
+        );
+      },
+    );
 }
