@@ -45,7 +45,7 @@ import { builtinSchemasDir, crdSchemasDir } from '@strata/schemas';
 import { kubernetesVersionOf } from '@strata/validate';
 import { parse } from 'yaml';
 import { generateApp, modelModule, MODULES } from './codegen.ts';
-import { ImportError } from './errors.ts';
+import { DuplicateObjectError, ImportError } from './errors.ts';
 import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
 import { importedFindings } from './policy.ts';
 import { layoutSources, parseEnvOptions, pathNamer, readSources, type SourceSet } from './sources.ts';
@@ -124,7 +124,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
 
   const store = parseSecretStore(options.secretStore);
   const sources = await readSources(root, paths, named);
-  const model = buildModel(name, sources.objects, sources.generated, store);
+  const model = await modelOf(name, sources, store);
   if (options.allowSystemNamespace !== true) await refuseSystemNamespaces(model, sources);
   await checkSources(model, paths, named);
   // Said with the other warnings at the end: the library prints nothing.
@@ -287,6 +287,19 @@ function gitopsWith(
   const all = new Map<string, Manifest[]>(built);
   for (const e of ENVIRONMENTS) all.set(`${e}/${name}`, desired[e]);
   return planGitops(root, loadSettings(root), [...others, name], { built: (env, app) => all.get(`${env}/${app}`)! });
+}
+
+/** The app's model of the sources; two objects of an env that it would hold as one are refused naming where both are. */
+async function modelOf(name: string, sources: SourceSet, store: SecretStore): Promise<Model> {
+  try {
+    return buildModel(name, sources.objects, sources.generated, store);
+  } catch (e) {
+    if (!(e instanceof DuplicateObjectError)) throw e;
+    const [first, second] = [await sources.where(e.env, e.first), await sources.where(e.env, e.second)];
+    throw new ImportError([
+      `${first}: ${e.object}: given again at ${second} (${e.env}); an app holds each object once: remove one of them or give it another name, then import; nothing was written`,
+    ]);
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { CLUSTER_SCOPED_KINDS, ENVIRONMENTS, groupOf, isPlainObject, setOwnField, type Environment, type Manifest } from '@strata/core';
-import { ImportError } from './errors.ts';
+import { CLUSTER_SCOPED_KINDS, describe, ENVIRONMENTS, groupOf, isPlainObject, setOwnField, type Environment, type Manifest } from '@strata/core';
+import { DuplicateObjectError, ImportError } from './errors.ts';
 
 /**
  * Turns each env's objects into one typed model: objects matched across envs, and every field that
@@ -227,7 +227,15 @@ export function buildModel(
   // Mark names and the namespace, and match objects across envs by kind and base name.
   const byId = new Map<
     string,
-    { apiVersion: string; kind: string; base: string; values: Partial<Record<Environment, Record<string, unknown>>>; generated: boolean }
+    {
+      apiVersion: string;
+      kind: string;
+      base: string;
+      values: Partial<Record<Environment, Record<string, unknown>>>;
+      /** Each env's object, by its index in the env's objects. */
+      index: Partial<Record<Environment, number>>;
+      generated: boolean;
+    }
   >();
   for (const env of ENVIRONMENTS) {
     const names = new Map<string, string>();
@@ -244,7 +252,7 @@ export function buildModel(
       if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, top && k === 'metadata' ? v : mark(v, false)]));
       return value;
     };
-    for (const m of expected[env]) {
+    for (const [i, m] of expected[env].entries()) {
       const marked = mark(m, true) as Record<string, unknown>;
       const metadata = { ...(m.metadata as Record<string, unknown>) };
       for (const [k, v] of Object.entries(metadata)) if (k !== 'name' && k !== 'namespace') metadata[k] = mark(v, false);
@@ -258,14 +266,15 @@ export function buildModel(
       }
       if (usesNamespace && !CLUSTER_SCOPED_KINDS.has(m.kind)) metadata.namespace = new Ref('namespace');
       const id = `${groupOf(m.apiVersion)}|${m.kind}|${usesNamespace ? '' : (m.metadata.namespace ?? '')}|${base}`;
-      const entry = byId.get(id) ?? { apiVersion: m.apiVersion, kind: m.kind, base, values: {}, generated: false };
-      if (entry.values[env]) throw new ImportError([`${env}: two objects are ${m.kind} ${m.metadata.name}; an app holds each object once`]);
+      const entry = byId.get(id) ?? { apiVersion: m.apiVersion, kind: m.kind, base, values: {}, index: {}, generated: false };
+      if (entry.values[env]) throw new DuplicateObjectError(env, describe(m), entry.index[env]!, i);
       if (entry.apiVersion !== m.apiVersion)
         throw new ImportError([
           `${m.kind} ${base}: apiVersion ${entry.apiVersion} in one env and ${m.apiVersion} in ${env}; use one version in every env, then import`,
         ]);
       const { apiVersion: _a, kind: _k, ...rest } = marked;
       entry.values[env] = { ...rest, metadata };
+      entry.index[env] = i;
       if (m.kind === 'ConfigMap' && generatedIn[env].has(`ConfigMap/${m.metadata.name}`)) entry.generated = true;
       byId.set(id, entry);
     }

@@ -96,6 +96,15 @@ describe('strata import (the command)', () => {
       expect(allowed.status).toBe(0);
     },
   );
+
+  it('refuses two documents of one object, naming both files and lines, in one line', { timeout: 120_000 }, () => {
+    const r = strata(ws.root, ['import', '--name', 'shop', '--no-install', ...envs(() => join(fixtures, 'duplicate'))]);
+    expect(r.stderr.trimEnd().split('\n')).toStrictEqual([
+      `strata: ${join(fixtures, 'duplicate/more.yaml')}:10: v1/ConfigMap shop/settings: given again at ${join(fixtures, 'duplicate/settings.yaml')}:1 (dev); an app holds each object once: remove one of them or give it another name, then import; nothing was written`,
+    ]);
+    expect(r.status).toBe(1);
+    expect(existsSync(join(ws.root, 'apps/shop'))).toBe(false);
+  });
 });
 
 // What a user runs: no --no-install. A copy of the workspace installed from its lockfile, and the
