@@ -4,6 +4,7 @@ import type { Environment } from '@strata/core';
 import { UsageError, type Problem } from '@strata/project';
 import type { KubernetesSettings, ParsedInputs, ResourceRef } from '@strata/validate';
 import type { NotApplied, ServerOptions, VerifyOptions, VerifyResult } from '@strata/verify';
+import { staleBuilds } from './stale-dist.ts';
 
 // verify and validate are imported when called: the other commands of this package need neither
 // the API server's client nor the reader.
@@ -115,7 +116,13 @@ export async function verifyApps(root: string, options: VerifyOptions = {}): Pro
   const r = await verify(root, withNodePorts(options, settings));
   // verify() has refused an unknown env.
   const envs = options.env ? [options.env as Environment] : undefined;
-  return { ...r, notes: [...serverVersionNotes(settings, r.serverVersion, envs), ...notAppliedNotes(r.notApplied), ...r.notes] };
+  // A warning, not a refusal: the built files are still judged, as what they are.
+  const stale = staleBuilds(root, { ...(options.env ? { env: options.env } : {}), ...(options.app ? { app: options.app } : {}) });
+  return {
+    ...r,
+    problems: [...stale, ...r.problems],
+    notes: [...serverVersionNotes(settings, r.serverVersion, envs), ...notAppliedNotes(r.notApplied), ...r.notes],
+  };
 }
 
 /** Objects named in a note, at most. */

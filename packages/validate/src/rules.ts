@@ -94,6 +94,10 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
     help: 'The comparison base itself does not apply; check the ref.',
   },
   'kustomize-build': { short: 'Every overlay builds with kustomize.', help: 'Fix the kustomization named in the message.' },
+  'stale-build': {
+    short: 'The built output verified was built from the overlay files now on disk.',
+    help: 'Build again (`npm run build`, or `npx strata build`) before verifying.',
+  },
 };
 
 /** The help for a rule id, policy rules included; an unknown id gets its own name. */

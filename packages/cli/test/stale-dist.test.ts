@@ -1,0 +1,50 @@
+import { rmSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { editFile, strata, suiteWorkspace } from './workspace.ts';
+
+// On a fresh clone this builds the server binaries first (minutes, once per machine).
+const BUILD_TIMEOUT = 15 * 60_000;
+const APP = 'tensafe';
+const dist = `dist/dev/${APP}.yaml`;
+const overlay = `overlays/dev/${APP}/namespaced/kustomization.yaml`;
+const line = `${dist}: built before ${overlay} changed: what is verified is not what overlays/dev/${APP} builds now; run \`npm run build\` (or \`npx strata build --env dev --app ${APP}\`) first (warning) [stale-build]`;
+
+// verify judges dist/ as it finds it. A dist/ file not built from the overlay now on disk (a branch
+// switched, an overlay edited since the build) is judged still, with a warning that says so.
+describe('strata verify of built output older than its overlay', () => {
+  const ws = suiteWorkspace([APP], { generate: true, timeout: 120_000 });
+  const verify = (...args: string[]) => strata(ws.root, ['verify', '--env', 'dev', '--app', APP, ...args]);
+
+  it(
+    'warns, naming the file that changed, by the pipeline stamps or else by the files times, and passes once built again',
+    () => {
+      expect(strata(ws.root, ['pipeline']).status).toBe(0);
+      const fresh = verify();
+      expect(fresh.stdout).not.toContain('[stale-build]');
+      expect(fresh.status).toBe(0);
+
+      const before = editFile(join(ws.root, overlay), (text) => text.replace('    count: 1', '    count: 2'));
+      const stale = verify();
+      expect(stale.stdout.split('\n')).toContain(line);
+      expect(stale.stdout).toMatch(/^verify: Found 1 problem \(0 errors, 1 warning\) in 0 of \d+ resources/m);
+      // A warning: what was verified passed.
+      expect(stale.status).toBe(0);
+      const json = verify('--output', 'json');
+      const report = JSON.parse(json.stdout) as { problems: { file: string; rule: string; severity: string }[] };
+      expect(report.problems).toContainEqual(expect.objectContaining({ file: dist, rule: 'stale-build', severity: 'warning' }));
+
+      // Built again by `strata build`, which keeps no stamps: the build is newer than the overlay.
+      expect(strata(ws.root, ['build', '--env', 'dev', '--app', APP]).status).toBe(0);
+      expect(verify().stdout).not.toContain('[stale-build]');
+
+      // No stamps at all: the times tell.
+      rmSync(join(ws.root, '.strata'), { recursive: true, force: true });
+      editFile(join(ws.root, overlay), () => before);
+      const later = new Date(Date.now() + 5_000);
+      utimesSync(join(ws.root, overlay), later, later);
+      expect(verify().stdout.split('\n')).toContain(line);
+    },
+    BUILD_TIMEOUT,
+  );
+});

@@ -1,0 +1,79 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { ENVIRONMENTS } from '@strata/core';
+import { filesIn, Layout, type Problem } from '@strata/project';
+import { cacheFile, verify, type PipelineCache } from './cache.ts';
+
+/** The folders an overlay builds from: its own and its app's base. */
+const foldersOf = (env: string, app: string) => [Layout.baseOf(app), Layout.overlay(env, app)];
+
+/** The files in those folders. */
+function sourcesOf(root: string, folders: readonly string[]): string[] {
+  return folders.filter((d) => existsSync(join(root, d))).flatMap((d) => filesIn(join(root, d)).map((f) => relative(root, f).split(sep).join('/')));
+}
+
+/** The pipeline's cache as it lies on disk; empty when there is none. Only a warning depends on it. */
+function cacheOnDisk(root: string): Partial<PipelineCache> {
+  try {
+    return JSON.parse(readFileSync(cacheFile(root), 'utf8')) as Partial<PipelineCache>;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The first file of an overlay (or of its base) that is not as it was when `dist` was built from it:
+ * by the pipeline's stamps when the pipeline built `dist` and it is as that run left it, else by the
+ * files' times (a file changed after `dist` was written). Undefined when `dist` is current.
+ */
+function changedSince(
+  root: string,
+  dist: string,
+  folders: readonly string[],
+  stamps: PipelineCache['apps'][string]['outputs'] | undefined,
+): string | undefined {
+  const sources = sourcesOf(root, folders);
+  if (stamps?.[dist] && verify(join(root, dist), stamps[dist])) {
+    const inFolders = (f: string) => folders.some((d) => f.startsWith(`${d}/`));
+    // A file of the build that changed or went, then a file added since.
+    return (
+      Object.keys(stamps)
+        .filter(inFolders)
+        .find((f) => !verify(join(root, f), stamps[f]!)) ?? sources.find((f) => !(f in stamps))
+    );
+  }
+  const built = statSync(join(root, dist)).mtimeMs;
+  return sources
+    .map((f) => ({ f, t: statSync(join(root, f)).mtimeMs }))
+    .filter((s) => s.t > built)
+    .sort((a, b) => b.t - a.t)[0]?.f;
+}
+
+/**
+ * The built files (`dist/<env>/<app>.yaml`) of the selected overlays that were not built from the
+ * overlay files now on disk (a branch switched, an overlay edited or regenerated since the build),
+ * as warnings: verifying them answers for a tree that is not the one about to ship.
+ */
+export function staleBuilds(root: string, selection: { readonly env?: string; readonly app?: readonly string[] }): Problem[] {
+  const cache = cacheOnDisk(root);
+  const problems: Problem[] = [];
+  for (const env of selection.env ? [selection.env] : ENVIRONMENTS) {
+    const dir = join(root, Layout.envRoot(env));
+    if (!existsSync(dir)) continue;
+    for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const app = d.name;
+      if (!d.isDirectory() || (selection.app && selection.app.length > 0 && !selection.app.includes(app))) continue;
+      const dist = Layout.distOf(env, app);
+      if (!existsSync(join(root, dist)) || !existsSync(join(root, Layout.overlayKustomization(env, app)))) continue;
+      const changed = changedSince(root, dist, foldersOf(env, app), cache.apps?.[app]?.outputs);
+      if (changed === undefined) continue;
+      problems.push({
+        file: dist,
+        rule: 'stale-build',
+        severity: 'warning',
+        message: `built before ${changed} changed: what is verified is not what ${Layout.overlay(env, app)} builds now; run \`npm run build\` (or \`npx strata build --env ${env} --app ${app}\`) first`,
+      });
+    }
+  }
+  return problems;
+}
