@@ -15,7 +15,7 @@
  */
 
 import { isPlainObject } from './merge.ts';
-import type { Manifest } from './objects.ts';
+import { CLUSTER_SCOPED_KINDS, type Manifest } from './objects.ts';
 
 export const ARGOCD_HOOK = 'argocd.argoproj.io/hook';
 export const HELM_HOOK = 'helm.sh/hook';
@@ -79,4 +79,22 @@ export function argoCdSkips(m: Manifest): ArgoCdSkip | undefined {
   if (!isArgoCdHook(m) || hookTypes(m).length > 0) return undefined;
   const deletes = Object.entries(DELETE_HOOKS).some(([key, names]) => items(annotation(m, key)).some((t) => names.includes(t)));
   return deletes ? undefined : 'no-sync-hook';
+}
+
+/**
+ * The namespace of an app's Argo CD Application (its `destination.namespace`), as the generated
+ * gitops/ sets it from the app's built objects of one env: the namespace most of its namespaced
+ * objects name (ties to the alphabetically first), else the app's name. Argo CD places the objects
+ * that name none there, and creates it (the sync option `CreateNamespace=true`) unless the app
+ * ships a Namespace of that name itself: either way it exists once the app is synced.
+ */
+export function argoCdDestination(app: string, manifests: readonly Manifest[]): string {
+  const counts = new Map<string, number>();
+  for (const m of manifests) {
+    const ns = m.metadata?.namespace;
+    if (CLUSTER_SCOPED_KINDS.has(m.kind) || typeof ns !== 'string' || ns === '') continue;
+    counts.set(ns, (counts.get(ns) ?? 0) + 1);
+  }
+  // Ties go to the alphabetically first name, so the output does not depend on object order.
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? app;
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLUSTER_SCOPED_KINDS, ENVIRONMENTS, groupOf, type Environment, type Manifest } from '@strata/core';
+import { argoCdDestination } from '@strata/core/argocd';
 import { Layout, ToolError } from '@strata/project';
 import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
 import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type BuildResult } from '@strata/kustomize';
@@ -60,13 +61,6 @@ export function syncWave(m: Manifest): number {
   return typeof value === 'string' && /^[+-]?\d+$/.test(value) ? Number.parseInt(value, 10) : 0;
 }
 
-function mostCommon(values: readonly string[]): string | undefined {
-  const counts = new Map<string, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  // Ties go to the alphabetically first name, so the output does not depend on object order.
-  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
-}
-
 /**
  * Whether client-side apply can annotate the object, as the policy rule fit-client-side-apply
  * measures it. Kubectl's copy is at most six bytes per character of the object's JSON text and every
@@ -80,7 +74,7 @@ function fitsClientSideApply(m: Manifest): boolean {
 /** Reads what Argo CD needs to know about one app in one env from its built objects. */
 export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPlan {
   const namespaced = manifests.filter((m) => !isClusterScoped(m));
-  const namespace = mostCommon(namespaced.flatMap((m) => (m.metadata.namespace ? [m.metadata.namespace] : []))) ?? app;
+  const namespace = argoCdDestination(app, manifests);
   const namespaces = new Set([namespace, ...namespaced.flatMap((m) => (m.metadata.namespace ? [m.metadata.namespace] : []))]);
   const ownsNamespace = manifests.some((m) => m.kind === 'Namespace' && m.metadata.name === namespace);
   // Client-side apply keeps a copy of the whole object in an annotation, and the server refuses

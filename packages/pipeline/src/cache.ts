@@ -25,7 +25,7 @@ import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
 import { resolveBuilder, resolveKustomize } from '@strata/kustomize';
-import type { NodePortClaim } from '@strata/validate';
+import type { NamespaceClaims, NodePortClaim } from '@strata/validate';
 // The decoder's path only: the rest of validate loads when a pipeline runs.
 import { decoderPath } from '@strata/validate/decode';
 import type { OverlayFindings } from './findings.ts';
@@ -63,6 +63,11 @@ export interface AppEntry {
    * holds one first is judged in every run, over the apps rendered anew and those reused.
    */
   readonly nodePorts: readonly NodePortClaim[];
+  /**
+   * What its built files create and need of namespaces: whether something in the env creates each
+   * namespace its objects live in is judged in every run, over the apps rendered anew and those reused.
+   */
+  readonly namespaces: readonly NamespaceClaims[];
   /** What `strata check` compares, per env: the round trip, patch targets, what the env root's proof needs. */
   readonly findings: Record<Environment, OverlayFindings>;
   /** The kinds of its output (`<apiVersion> <kind>`) the server's offline checks left to a cluster, said in every run's note. */
@@ -98,7 +103,7 @@ export interface PipelineCache {
   readonly shared?: SharedEntry;
 }
 
-const FORMAT = 'strata-pipeline-cache/6';
+const FORMAT = 'strata-pipeline-cache/7';
 /** Beside the tree it describes; git ignores it. */
 export const cacheFile = (root: string) => join(root, Layout.cache, 'pipeline.json');
 const toolsFile = (root: string) => join(root, Layout.cache, 'tools.json');
@@ -354,7 +359,7 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
     Object.keys(files)
       .sort()
       .map((f) => [f, files[f]!.hash]);
-  const { inputs, outputs, dirs, sync, problems, resources, nodePorts, findings, needsCluster, serverChecks } = entry;
+  const { inputs, outputs, dirs, sync, problems, resources, nodePorts, namespaces, findings, needsCluster, serverChecks } = entry;
   return seal(
     FORMAT,
     tool,
@@ -366,6 +371,7 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
       problems,
       resources,
       nodePorts,
+      namespaces,
       findings,
       needsCluster ?? [],
       serverChecks ?? 'all',

@@ -41,7 +41,7 @@ import { describeDrift, parseBuilt, strayFolders, topologyDrift, type Drift } fr
 import { overlayFindings, proveEnvRoot, refuseCollisions, renderedIds, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
 import { handWrittenFiles } from './hand-written.ts';
-import type { NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
+import type { NamespaceClaims, NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
 import type { ImageEdit } from './image-drift.ts';
 
 export interface PipelineOptions extends WarningOptions {
@@ -178,7 +178,9 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     return s;
   };
   // Loaded when a pipeline runs, so that the other commands of this package do not load kubeconform's wrapper.
-  const { checkParsed, decodeParsed, nodePortProblems, readText, requireKubernetesSets } = await import('@strata/validate');
+  const { checkParsed, decodeParsed, kubernetesSettings, namespaceProblems, nodePortProblems, readText, requireKubernetesSets } = await import(
+    '@strata/validate'
+  );
   // A Kubernetes version without schemas is found before anything is generated or built.
   requireKubernetesSets(root);
   // The tool's fingerprint hashes some 60 MB (binaries, schemas): with no cache to match it against
@@ -403,11 +405,13 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const checkAndCompare = async () => {
     await decodeParsed(parsed, root);
     // Node ports taken by an earlier Service of the env are judged below, over every app of it, the reused ones too.
+    // So are the namespaces an app's objects live in, which another app of the env may create.
     const checking = checkParsed(root, parsed, {
       onWarning: options.onWarning,
       serverChecks: options.serverChecks ?? true,
       apps: loadedOf,
       nodePortClashes: false,
+      namespaceChecks: false,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     checking.catch(() => undefined); // awaited below
@@ -480,6 +484,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
 
   // The node ports the Services of the changed apps ask for; the reused apps' are in their entries.
   const claims = 'nodePortClaims' in checked ? (checked.nodePortClaims ?? []) : [];
+  // What they create and need of namespaces; the reused apps' are in their entries.
+  const spaces = 'namespaceClaims' in checked ? (checked.namespaceClaims ?? []) : [];
   // Remember each changed app whose overlays all built and whose sources are known.
   const ofApp = (app: string) => new Set((resultsOf.get(app) ?? []).map((r) => r.output));
   const next: Record<string, AppEntry> = Object.fromEntries(reused);
@@ -500,6 +506,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       problems: checked.problems.filter((p) => mine.has(p.file)),
       resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0),
       nodePorts: claims.filter((c) => mine.has(c.file)),
+      namespaces: spaces.filter((c) => mine.has(c.file)),
       ...(needsCluster.length > 0 ? { needsCluster } : {}),
     };
     const findings = Object.fromEntries(ENVIRONMENTS.map((e) => [e, compared.get(Layout.overlay(e, name))]));
@@ -512,7 +519,9 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // A node port is the first Service's in apply order, across the apps of its env, reused or not:
   // judged anew in every run, never remembered as one app's verdict.
   const taken = judging === undefined ? nodePortProblems([...claims, ...[...reused.values()].flatMap((e) => e.nodePorts)]) : [];
-  const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems), ...taken];
+  // So is whether something in the env creates each namespace an app's objects live in.
+  const missing = namespaceProblems([...spaces, ...[...reused.values()].flatMap((e) => e.namespaces)], kubernetesSettings(root).namespaces);
+  const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems), ...taken, ...missing];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
   const resources = checked.resources + [...reused.values()].reduce((n, e) => n + e.resources, 0);
   for (const [name, entry] of reused) for (const e of ENVIRONMENTS) compared.set(Layout.overlay(e, name), entry.findings[e]);
@@ -624,7 +633,13 @@ function entryFor(
   tool: string,
   stamped: StampedApp | undefined,
   plan: AppPlan | undefined,
-  found: { problems: Problem[]; resources: number; nodePorts: readonly NodePortClaim[]; needsCluster?: readonly string[] },
+  found: {
+    problems: Problem[];
+    resources: number;
+    nodePorts: readonly NodePortClaim[];
+    namespaces: readonly NamespaceClaims[];
+    needsCluster?: readonly string[];
+  },
   findings: Record<Environment, OverlayFindings> | undefined,
   sync: Record<Environment, AppSyncPlan> | undefined,
   judging: AppEntry['serverChecks'],

@@ -24,7 +24,7 @@ export interface ProjectConfig {
 export const CONFIG_SECTIONS = {
   policy: ['severity'],
   gitops: ['consumer', 'repoURL', 'targetRevision', 'argocdNamespace', 'server', 'fluxNamespace', 'manualSync'],
-  kubernetes: ['version', 'envs', 'serviceNodePortRange'],
+  kubernetes: ['version', 'envs', 'serviceNodePortRange', 'namespaces'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** The levels a rule can be set to in an env. */

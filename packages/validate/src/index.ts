@@ -1,4 +1,14 @@
-export type { FileInput, FileRead, NodePortClaim, ParsedInputs, ResourceRef, SourceDoc, ValidateOptions, ValidateResult } from './types.ts';
+export type {
+  FileInput,
+  FileRead,
+  NamespaceClaims,
+  NodePortClaim,
+  ParsedInputs,
+  ResourceRef,
+  SourceDoc,
+  ValidateOptions,
+  ValidateResult,
+} from './types.ts';
 export { decodeParsed, nameAsTyped, namesAsTyped, readText, renamedAsTyped } from './read.ts';
 export { parseInputs } from './inputs.ts';
 export { DEFAULT_LIMITS, readSources, skippedNote, type ReadLimits, type ReadOptions, type Source } from './sources.ts';
@@ -6,6 +16,7 @@ export { decodeAll, decoderPath, runDecoder, type Decoded, type DecodedChunk, ty
 export { fieldPath, schemaProblems } from './schema.ts';
 export { policyProblems } from './policy.ts';
 export { nodePortClaims, nodePortProblems } from './node-ports.ts';
+export { NAMESPACE_RULE, namespaceClaims, namespaceProblems } from './namespaces.ts';
 export { placedInSources } from './kustomize-walk.ts';
 export { checkParsed, isKustomization, judgedObjects, kubernetesVersionOf, validate } from './validate.ts';
 export { kubernetesSettings, requireKubernetesSets, serverVersionNotes, type KubernetesSettings } from './kubernetes.ts';

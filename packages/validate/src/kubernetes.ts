@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, isPlainObject, type Environment } from '@strata/core';
+import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Environment } from '@strata/core';
 import { CONFIG_SECTIONS, configLocation, readConfig, UsageError } from '@strata/project';
 import { DEFAULT_KUBERNETES_VERSION, kubernetesSetVersion, schemaLocations } from '@strata/schemas';
 
@@ -13,6 +13,20 @@ export interface KubernetesSettings {
    * both ends included: `"serviceNodePortRange": "8000-9000"`. @default unset: the API server's own, 30000-32767
    */
   readonly serviceNodePortRange?: { readonly from: number; readonly to: number };
+  /**
+   * Namespaces every env's clusters have although no app creates them (the platform makes them):
+   * `"namespaces": ["monitoring"]`. An app's object may live there. @default none beyond those of every cluster
+   */
+  readonly namespaces?: readonly string[];
+}
+
+/** A list of namespace names; `where` names the field. */
+function namespacesAt(value: unknown, where: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !isDnsLabel(v)))
+    throw new UsageError(
+      `${where}: must list the namespaces the platform creates in every env's clusters, each a DNS-1123 label, such as ["monitoring"]; got ${JSON.stringify(value)}`,
+    );
+  return [...new Set(value as string[])].sort();
 }
 
 const DEFAULT = DEFAULT_KUBERNETES_VERSION.replace(/\.0$/, '');
@@ -76,8 +90,14 @@ export function kubernetesSettings(root: string): KubernetesSettings {
   }
   const of = (env: Environment) => (envs[env] === undefined ? version : versionAt(envs[env], where('envs', env)));
   const envVersions = { dev: of('dev'), staging: of('staging'), prod: of('prod') };
-  if (section.serviceNodePortRange === undefined) return { version, envs: envVersions };
-  return { version, envs: envVersions, serviceNodePortRange: portRangeAt(section.serviceNodePortRange, where('serviceNodePortRange')) };
+  return {
+    version,
+    envs: envVersions,
+    ...(section.serviceNodePortRange === undefined
+      ? {}
+      : { serviceNodePortRange: portRangeAt(section.serviceNodePortRange, where('serviceNodePortRange')) }),
+    ...(section.namespaces === undefined ? {} : { namespaces: namespacesAt(section.namespaces, where('namespaces')) }),
+  };
 }
 
 /**

@@ -68,6 +68,11 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
       "The object passes the API server's own create validation (k8s.io/kubernetes, run offline): names, labels, quantities, ports, required fields, enums, selectors.",
     help: 'Fix the field named at the line given; a real API server refuses the object as it is.',
   },
+  'namespace-exists': {
+    short:
+      "Every namespaced object of built output lives in a namespace its env creates: a Namespace object of one of the env's apps, the app's Argo CD destination (CreateNamespace=true), one listed in kubernetes.namespaces, or one every cluster has.",
+    help: 'Correct metadata.namespace, add a Namespace object of that name to the app, or list the namespace in kubernetes.namespaces of strata.config.json when the platform creates it.',
+  },
   'server-rejected': {
     short: 'A real API server accepts the object (server-side dry run, strict field validation).',
     help: 'Fix what the server names; it is what a live cluster would refuse.',

@@ -114,6 +114,8 @@ export interface ValidateResult {
    * would create, in the order read, for a caller that judges them beside others (`nodePortProblems`).
    */
   readonly nodePortClaims?: readonly NodePortClaim[];
+  /** What each built file read creates and needs of namespaces, for a caller that judges them beside others (`namespaceProblems`). */
+  readonly namespaceClaims?: readonly NamespaceClaims[];
 }
 
 /** One object of a run, as reports name it. */
@@ -147,6 +149,12 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
    * those of objects it did not hand in (the pipeline, beside the apps it reuses). @default true
    */
   readonly nodePortClashes?: boolean;
+  /**
+   * Refuse a namespaced object of built output whose namespace nothing in its env creates. Off for a
+   * caller that judges the claims (`ValidateResult.namespaceClaims`) together with those of objects
+   * it did not hand in (the pipeline, beside the apps it reuses). @default true
+   */
+  readonly namespaceChecks?: boolean;
   /** Apps the caller has loaded already, by name: their policy settings are taken from these instead of loading them again. */
   readonly apps?: ReadonlyMap<string, App>;
 }
@@ -169,4 +177,26 @@ export interface NodePortClaim {
   readonly namespace?: string;
   readonly name?: string;
   readonly ports: readonly (NodePortAsked & { readonly line: number })[];
+}
+
+/**
+ * What one built file (`dist/<env>/<app>.yaml`) creates and needs of namespaces in its env's
+ * cluster (`namespaceClaims`). Plain data, so that the pipeline can keep an app's claims in its
+ * cache and judge them again beside apps it renders anew.
+ */
+export interface NamespaceClaims {
+  readonly file: string;
+  /** The names of the Namespace objects it ships. */
+  readonly creates: readonly string[];
+  /** Its Argo CD Application's destination namespace, which Argo CD creates when no Namespace object does; unset where Flux applies the tree. */
+  readonly destination?: string;
+  /** Each namespaced object that names a namespace, at the line of its `metadata.namespace`. */
+  readonly uses: readonly {
+    readonly line: number;
+    readonly resource?: string;
+    readonly apiVersion: string;
+    readonly kind: string;
+    readonly namespace: string;
+    readonly name?: string;
+  }[];
 }

@@ -6,6 +6,7 @@ import { keptCrds } from './crds.ts';
 import { kubernetesSettings, requireKubernetesSets } from './kubernetes.ts';
 import { argoCdNames, jsonNamed, withArgoCdNames } from './hook-names.ts';
 import { duplicateListKeys } from './list-maps.ts';
+import { namespaceClaims, namespaceProblems, siblingClaims } from './namespaces.ts';
 import { nodePortClaims, nodePortProblems } from './node-ports.ts';
 import { policyProblems } from './policy.ts';
 import { canonicalApiVersion } from './group-version.ts';
@@ -191,10 +192,28 @@ export async function checkParsed(
   const claims =
     options.serverChecks === false || unappliedOnly ? [] : nodePortClaims(resources, [...schemaFound, ...serverFound.problems], !consumers.flux);
   const taken = options.nodePortClashes === false ? [] : nodePortProblems(claims, (file) => nameAsTyped(file, names));
+  // A namespaced object of built output whose namespace nothing in its env creates is refused when
+  // the env's cluster gets it, which a dry run that creates every namespace first never sees: judged
+  // over every app of the env, those given and the rest of dist/.
+  const spaces = namespaceClaims(root, resources, !consumers.flux);
+  const missing =
+    options.namespaceChecks === false
+      ? []
+      : namespaceProblems(
+          [
+            ...spaces,
+            ...siblingClaims(
+              root,
+              spaces.map((c) => c.file),
+              !consumers.flux,
+            ),
+          ],
+          kubernetesSettings(root).namespaces,
+        );
   // What the reader or the schema already reported at a field is not said again by the server check.
   const serverKept = withoutSchemaDuplicates(once(serverFound.problems), [...parsed.problems, ...schemaFound]);
   const items = listItemsOnce(own, schemaFound);
-  const problems = [...items.own, ...items.schema, ...serverKept, ...taken];
+  const problems = [...items.own, ...items.schema, ...serverKept, ...taken, ...missing];
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
   const counts: Record<string, number> = {};
   let count = 0;
@@ -212,6 +231,7 @@ export async function checkParsed(
     notes: [...(parsed.notes ?? []), ...('note' in serverFound && serverFound.note ? [serverFound.note] : [])],
     ...(serverFound.notChecked ? { notChecked: serverFound.notChecked } : {}),
     ...(options.serverChecks === false || unappliedOnly ? {} : { nodePortClaims: claims }),
+    namespaceClaims: spaces,
   };
 }
 

@@ -1,0 +1,102 @@
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appTemplate, type Problem } from '@strata/project';
+import { validate } from '@strata/validate';
+import { pipeline } from '../src/index.ts';
+import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+
+// An object in a namespace that nothing of its env creates: Argo CD's sync and kubectl apply -k stop
+// at it ("namespaces ... not found"), and a dry run that creates every namespace first never sees
+// it. The pipeline refuses it offline, also when the app that created the namespace is rendered
+// anew without it and the app that uses it is reused from the cache.
+
+/** Writes the app `name` from the new-app template, with `objects` (TypeScript expressions) added to what it renders. */
+function writeApp(root: string, name: string, objects: readonly string[]): void {
+  for (const [path, content] of appTemplate(name)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  setObjects(root, name, objects);
+  // What `pnpm install` would link: the same dependencies as an existing app.
+  cpSync(join(repo, 'apps/tokenplace-relay/node_modules'), join(root, 'apps', name, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+}
+
+/** Renders the template's objects and `objects` after them. */
+function setObjects(root: string, name: string, objects: readonly string[]): void {
+  const path = join(root, 'apps', name, 'src/render.ts');
+  const template = appTemplate(name).get(`apps/${name}/src/render.ts`);
+  expect(template).toBeDefined();
+  const imports = "import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';\nimport { Namespace } from 'kubernetes-models/v1/Namespace';\n";
+  const last = '    allowTraffic(';
+  expect(template).toContain(last);
+  writeFileSync(path, `${imports}${template!.replace(last, `${objects.map((o) => `    ${o},\n`).join('')}${last}`)}`);
+}
+
+const NOT_FOUND = /^namespaces "shared" not found: /;
+const missing = (problems: readonly Problem[]) => problems.filter((p) => p.rule === 'namespace-exists');
+
+/** The line of `namespace: shared` in a built file. */
+const lineOf = (root: string, file: string) =>
+  readFileSync(join(root, file), 'utf8')
+    .split('\n')
+    .findIndex((l) => l.trim() === 'namespace: shared') + 1;
+
+describe('objects in a namespace another app of the env creates, in the pipeline', () => {
+  const ws = tempWorkspace([]);
+  afterAll(() => ws.dispose());
+  // alpha ships the Namespace shared; beta puts a ConfigMap there.
+  const namespace = "new Namespace({ metadata: { name: 'shared' } })";
+  writeApp(ws.root, 'alpha', [namespace]);
+  writeApp(ws.root, 'beta', ["new ConfigMap({ metadata: { name: 'settings', namespace: 'shared' }, data: { a: 'b' } })"]);
+  const refusals = () =>
+    (['dev', 'prod', 'staging'] as const).map((env) => ({
+      file: `dist/${env}/beta.yaml`,
+      line: lineOf(ws.root, `dist/${env}/beta.yaml`),
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: 'shared',
+      name: 'settings',
+      path: 'metadata.namespace',
+      message: `namespaces "shared" not found: nothing in ${env} creates it (no Namespace shared among the env's apps, and it is not the destination of beta's Argo CD Application, beta), so Argo CD's sync and kubectl apply -k overlays/${env}/beta stop at this object; correct the namespace, add a Namespace shared to the app, or list it in kubernetes.namespaces of strata.config.json if the platform creates it`,
+      rule: 'namespace-exists',
+      severity: 'error',
+      resource: expect.stringMatching(new RegExp(`^dist/${env}/beta\\.yaml#\\d+$`)),
+    }));
+
+  it('passes while another app of the env ships the Namespace', async () => {
+    const r = await pipeline(ws.root);
+    expect(r.reused).toBe(0);
+    expect(r.built.failed).toBe(0);
+    expect(missing(r.problems)).toStrictEqual([]);
+    expect(lineOf(ws.root, 'dist/dev/beta.yaml')).toBeGreaterThan(0);
+  });
+
+  it('refuses the object in every env once that app no longer ships it, with the app that uses it reused from the cache', async () => {
+    setObjects(ws.root, 'alpha', []);
+    const r = await pipeline(ws.root);
+    expect(r.reused).toBe(1);
+    expect(missing(r.problems)).toStrictEqual(refusals());
+    expect(missing(r.problems)[0]!.message).toMatch(NOT_FOUND);
+    // Both reused, without the cache, and validate of the built output: the same verdict.
+    expect(missing((await pipeline(ws.root)).problems)).toStrictEqual(refusals());
+    expect(missing((await pipeline(ws.root, { cache: false })).problems)).toStrictEqual(refusals());
+    expect(missing((await validate(ws.root, ['dist'])).problems)).toStrictEqual(refusals());
+    // One app's built output alone is judged beside the rest of its env's.
+    expect(missing((await validate(ws.root, ['dist/dev/beta.yaml'])).problems)).toStrictEqual(refusals().slice(0, 1));
+  });
+
+  it('refuses it with the offline server checks off or left to a dry run (strata ci), which creates every namespace first', async () => {
+    expect(missing((await pipeline(ws.root, { serverChecks: false })).problems)).toStrictEqual(refusals());
+    expect(missing((await pipeline(ws.root, { serverChecks: 'unapplied' })).problems)).toStrictEqual(refusals());
+    // A run with every check reuses none of their verdicts, and refuses it again.
+    expect(missing((await pipeline(ws.root)).problems)).toStrictEqual(refusals());
+  });
+
+  it('passes once the app ships the Namespace again, with the other app reused', async () => {
+    setObjects(ws.root, 'alpha', [namespace]);
+    const r = await pipeline(ws.root);
+    expect(r.reused).toBe(1);
+    expect(missing(r.problems)).toStrictEqual([]);
+  });
+});

@@ -1,0 +1,203 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { CLUSTER_SCOPED_KINDS, groupOf, isPlainObject, type Manifest } from '@strata/core';
+import { argoCdDestination, argoCdSkips } from '@strata/core/argocd';
+import { distOf, Layout, objectName, type Problem } from '@strata/project';
+import { keptCrds } from './crds.ts';
+import type { NamespaceClaims, SourceDoc } from './types.ts';
+
+/** The rule of a namespaced object whose namespace nothing creates. */
+export const NAMESPACE_RULE = 'namespace-exists';
+
+/** The namespaces every cluster has from the start (kube-apiserver's system namespaces and `default`). */
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * Built-in kinds that live outside namespaces, by `group/Kind`, beyond CLUSTER_SCOPED_KINDS (those an
+ * app may render): a namespace written on one of them is dropped by kubectl and Argo CD, never looked up.
+ */
+const CLUSTER_SCOPED_BUILT_IN = new Set([
+  '/Node',
+  '/ComponentStatus',
+  'apiregistration.k8s.io/APIService',
+  'certificates.k8s.io/CertificateSigningRequest',
+  'certificates.k8s.io/ClusterTrustBundle',
+  'node.k8s.io/RuntimeClass',
+  'storage.k8s.io/CSIDriver',
+  'storage.k8s.io/CSINode',
+  'storage.k8s.io/VolumeAttachment',
+  'storage.k8s.io/VolumeAttributesClass',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  'admissionregistration.k8s.io/MutatingAdmissionPolicy',
+  'admissionregistration.k8s.io/MutatingAdmissionPolicyBinding',
+  'flowcontrol.apiserver.k8s.io/FlowSchema',
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
+  'networking.k8s.io/IPAddress',
+  'networking.k8s.io/ServiceCIDR',
+  'resource.k8s.io/DeviceClass',
+  'authentication.k8s.io/TokenReview',
+  'authentication.k8s.io/SelfSubjectReview',
+  'authorization.k8s.io/SubjectAccessReview',
+  'authorization.k8s.io/SelfSubjectAccessReview',
+  'authorization.k8s.io/SelfSubjectRulesReview',
+]);
+
+/** `group/Kind` of the CRDs among `crds` that define cluster-scoped kinds. */
+function clusterScopedCustomKinds(crds: readonly Record<string, unknown>[]): Set<string> {
+  const kinds = new Set<string>();
+  for (const crd of crds) {
+    const spec = crd.spec;
+    if (!isPlainObject(spec) || spec.scope !== 'Cluster' || typeof spec.group !== 'string' || !isPlainObject(spec.names)) continue;
+    if (typeof spec.names.kind === 'string') kinds.add(`${spec.group}/${spec.names.kind}`);
+  }
+  return kinds;
+}
+
+const isCrd = (m: Manifest) => m.apiVersion === 'apiextensions.k8s.io/v1' && m.kind === 'CustomResourceDefinition';
+
+/**
+ * What each built file (`dist/<env>/<app>.yaml`) of `docs` creates and needs of namespaces, as its
+ * env's cluster meets it: the Namespace objects it ships, the destination of its Argo CD Application
+ * where Argo CD alone applies the tree (`argoCdOnly`: it creates that namespace, `CreateNamespace=true`,
+ * when the app ships none of that name; Flux creates none), and every namespaced object that names a
+ * namespace, with the line of that field. Objects Argo CD never applies (`argoCdSkips`) neither
+ * create nor need one there. Other files are left out: for manifests applied by hand (`kubectl apply
+ * -f`, a chart), nothing says who creates their namespaces beforehand. Plain data, so that the
+ * pipeline can keep an app's claims in its cache and judge them beside apps it renders anew.
+ */
+export function namespaceClaims(root: string, docs: readonly SourceDoc[], argoCdOnly: boolean): NamespaceClaims[] {
+  const byFile = new Map<string, SourceDoc[]>();
+  for (const d of docs) {
+    if (!distOf(d.file) || (argoCdOnly && argoCdSkips(d.manifest))) continue;
+    const group = byFile.get(d.file);
+    if (group) group.push(d);
+    else byFile.set(d.file, [d]);
+  }
+  if (byFile.size === 0) return [];
+  const all = [...byFile.values()].flat().map((d) => d.manifest);
+  // Custom kinds are in groups with a dot; the CRDs the repository keeps and those of the input say their scope.
+  const custom = all.filter((m) => groupOf(m.apiVersion).includes('.'));
+  const clusterScoped = clusterScopedCustomKinds([
+    ...keptCrds(root, custom).map((c) => c.manifest),
+    ...all.filter(isCrd).map((m) => m as unknown as Record<string, unknown>),
+  ]);
+  const namespaced = (m: Manifest) => {
+    const gk = `${groupOf(m.apiVersion)}/${m.kind}`;
+    return !CLUSTER_SCOPED_KINDS.has(m.kind) && !CLUSTER_SCOPED_BUILT_IN.has(gk) && !clusterScoped.has(gk);
+  };
+  return [...byFile].map(([file, group]): NamespaceClaims => {
+    const manifests = group.map((d) => d.manifest);
+    const creates = [...new Set(createdBy(manifests))].sort();
+    const uses = group.flatMap((d) => {
+      const m = d.manifest;
+      const ns = m.metadata.namespace;
+      if (typeof ns !== 'string' || ns === '' || !namespaced(m)) return [];
+      const name = objectName(m.metadata);
+      return [
+        {
+          line: d.lineOf(['metadata', 'namespace']),
+          resource: d.id,
+          apiVersion: m.apiVersion,
+          kind: m.kind,
+          namespace: ns,
+          ...(name !== undefined ? { name } : {}),
+        },
+      ];
+    });
+    return { file, creates, ...(argoCdOnly ? { destination: argoCdDestination(distOf(file)!.app, manifests) } : {}), uses };
+  });
+}
+
+/** The names of the Namespace objects among `manifests`. */
+function createdBy(manifests: readonly Manifest[]): string[] {
+  return manifests.flatMap((m) => (m.apiVersion === 'v1' && m.kind === 'Namespace' && typeof m.metadata?.name === 'string' ? [m.metadata.name] : []));
+}
+
+/**
+ * What the other built files of the envs of `files` create (their Namespace objects, their Argo CD
+ * destinations where `argoCdOnly`), read from dist/ as they are: a run given one app's output judges
+ * its namespaces against every app of its env, as the env's cluster holds them. A file that does not
+ * read as YAML creates nothing here; validating it says why.
+ */
+export function siblingClaims(root: string, files: readonly string[], argoCdOnly: boolean): NamespaceClaims[] {
+  const given = new Set(files);
+  const envs = new Set(files.flatMap((f) => distOf(f)?.env ?? []));
+  const out: NamespaceClaims[] = [];
+  for (const env of envs) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(join(root, Layout.dist, env)).filter((f) => f.endsWith('.yaml'));
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      const file = `${Layout.dist}/${env}/${name}`;
+      const built = distOf(file);
+      if (given.has(file) || !built) continue;
+      let values: unknown[];
+      try {
+        values = loadAll(readFileSync(join(root, file), 'utf8'), undefined, { schema: CORE_SCHEMA });
+      } catch {
+        continue;
+      }
+      const manifests = values.filter(
+        (v): v is Manifest => isPlainObject(v) && isPlainObject(v.metadata) && typeof v.kind === 'string' && typeof v.apiVersion === 'string',
+      );
+      const applied = argoCdOnly ? manifests.filter((m) => !argoCdSkips(m)) : manifests;
+      const creates = [...new Set(createdBy(applied))].sort();
+      out.push({ file, creates, ...(argoCdOnly ? { destination: argoCdDestination(built.app, applied) } : {}), uses: [] });
+    }
+  }
+  return out;
+}
+
+/** The cluster a built file's objects are applied to: its env's, each env being a cluster of its own. */
+const clusterOf = (file: string) => distOf(file)?.env ?? '';
+
+/**
+ * Each namespaced object whose namespace nothing creates in its cluster (no Namespace object of an
+ * app of its env, not an Argo CD destination there, not one of `declared`, which the platform
+ * creates, nor one every cluster has), refused in the cluster's words, `namespaces "x" not found`,
+ * at its `metadata.namespace` and saying how to fix it. Argo CD's sync of the app stops at that
+ * object, and so does `kubectl apply -k` of its overlay; a server dry run that creates every
+ * namespace first (strata verify) lets it through.
+ */
+export function namespaceProblems(claims: readonly NamespaceClaims[], declared: readonly string[] = []): Problem[] {
+  const created = new Map<string, Set<string>>();
+  for (const c of claims) {
+    const key = clusterOf(c.file);
+    const set = created.get(key) ?? created.set(key, new Set([...SYSTEM_NAMESPACES, ...declared])).get(key)!;
+    for (const ns of c.creates) set.add(ns);
+    if (c.destination !== undefined) set.add(c.destination);
+  }
+  const problems: Problem[] = [];
+  for (const c of claims) {
+    const built = distOf(c.file);
+    if (!built) continue;
+    const known = created.get(clusterOf(c.file))!;
+    const argo = c.destination !== undefined;
+    for (const u of c.uses) {
+      if (known.has(u.namespace)) continue;
+      const creators = argo ? `and it is not the destination of ${built.app}'s Argo CD Application, ${c.destination}` : 'and Flux creates none';
+      problems.push({
+        file: c.file,
+        line: u.line,
+        apiVersion: u.apiVersion,
+        kind: u.kind,
+        namespace: u.namespace,
+        ...(u.name !== undefined ? { name: u.name } : {}),
+        path: 'metadata.namespace',
+        message:
+          `namespaces ${JSON.stringify(u.namespace)} not found: nothing in ${built.env} creates it (no Namespace ${u.namespace} among the env's apps, ${creators}), ` +
+          `so ${argo ? "Argo CD's sync" : "Flux's apply"} and kubectl apply -k ${Layout.overlay(built.env, built.app)} stop at this object; ` +
+          `correct the namespace, add a Namespace ${u.namespace} to the app, or list it in kubernetes.namespaces of ${Layout.configFile} if the platform creates it`,
+        rule: NAMESPACE_RULE,
+        severity: 'error',
+        ...(u.resource !== undefined ? { resource: u.resource } : {}),
+      });
+    }
+  }
+  return problems;
+}
