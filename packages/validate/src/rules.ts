@@ -98,6 +98,10 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
     short: 'The tree of the reference commit applies cleanly.',
     help: 'The comparison base itself does not apply; check the ref.',
   },
+  'baseline-not-built': {
+    short: 'The overlays of the reference commit build, so that their upgrade is checked.',
+    help: 'The upgrade of that overlay was not checked; build it at the ref to see why.',
+  },
   'kustomize-build': { short: 'Every overlay builds with kustomize.', help: 'Fix the kustomization named in the message.' },
   'stale-build': {
     short: 'The built output verified was built from the overlay files now on disk.',

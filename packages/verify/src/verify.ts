@@ -191,7 +191,9 @@ export async function verify(root: string, options: VerifyOptions = {}): Promise
   }
   const refTree = exportRef(root, ref);
   try {
-    return await run(read, withRoot, phases, { ref, build: () => buildRef(refTree, envs, options.app) });
+    const unbuilt: { overlay: string; error: string }[] = [];
+    const r = await run(read, withRoot, phases, { ref, build: () => buildRef(refTree, envs, options.app, unbuilt) });
+    return withUnbuiltRef(r, ref, unbuilt);
   } finally {
     rmSync(refTree, { recursive: true, force: true });
   }
@@ -629,20 +631,47 @@ function exportRef(root: string, ref: string): string {
 /**
  * The ref's overlays, built through the kustomize package with this checkout's builder (the
  * exported tree has no .tools of its own); `kustomize build` per overlay when the builder is absent
- * or $STRATA_KUSTOMIZE asks for kustomize. An overlay that does not build is left out: the ref is
- * only the starting point.
+ * or $STRATA_KUSTOMIZE asks for kustomize. An overlay that does not build is left out, and added to
+ * `unbuilt`: the ref is only the starting point, and the caller says whose upgrade went unchecked.
  */
-async function buildRef(tree: string, envs: readonly string[], apps: readonly string[] | undefined): Promise<Group[]> {
+async function buildRef(
+  tree: string,
+  envs: readonly string[],
+  apps: readonly string[] | undefined,
+  unbuilt: { overlay: string; error: string }[],
+): Promise<Group[]> {
   const overlays = listOverlays(tree, envs, apps, false);
   const built = await buildOverlays(
     tree,
     overlays.map((o) => Layout.overlay(o.env, o.app)),
     checkoutBuildOptions(),
   );
+  for (const r of built) if (!r.ok) unbuilt.push({ overlay: r.overlay, error: r.error ?? 'failed' });
   return envs.map((env) => ({
     name: env,
     docs: built.flatMap((r, i) => (r.ok && overlays[i]!.env === env ? readBuilt(r.yaml, r.overlay) : [])),
   }));
+}
+
+/**
+ * A run against a ref, with each ref overlay that did not build said: on stderr (a note) and as a
+ * warning at the overlay (rule `baseline-not-built`). A warning, not a failure: the built output is
+ * still verified, as created afresh, and the ref's overlay is what this change cannot mend (a
+ * kustomize upgrade that drops a field the ref still uses, say); failing would hold back the very
+ * change that makes it build.
+ */
+function withUnbuiltRef(r: VerifyResult, ref: string, unbuilt: readonly { overlay: string; error: string }[]): VerifyResult {
+  if (unbuilt.length === 0) return r;
+  const why = (error: string) => error.split('\n').find((l) => l.trim() !== '') ?? 'failed';
+  const said = (u: { overlay: string; error: string }) =>
+    `${u.overlay} did not build at ${ref} with this kustomize (${why(u.error)}): its upgrade is not checked, the built output is verified as if created afresh`;
+  const problems: Problem[] = unbuilt.map((u) => ({
+    file: u.overlay,
+    message: said(u).slice(u.overlay.length + 1),
+    rule: 'baseline-not-built',
+    severity: 'warning',
+  }));
+  return { ...r, problems: sortProblems([...problems, ...r.problems]), notes: [...r.notes, ...unbuilt.map(said)] };
 }
 
 const isCrd = (m: Manifest) => m.kind === 'CustomResourceDefinition' && m.apiVersion === 'apiextensions.k8s.io/v1';

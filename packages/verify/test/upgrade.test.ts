@@ -1,4 +1,4 @@
-import { cpSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, startServer, verify, type Server } from '../src/index.ts';
@@ -77,6 +77,28 @@ describe('verify --against', () => {
     await expect(verify(repo, { against: 'overlays/dev', server })).rejects.toThrow(
       /--against overlays\/dev: no dev\/, staging\/, prod\/ folder in it; .*<env>\/<app>\.yaml/,
     );
+  });
+
+  it('says of each overlay of the ref that does not build that its upgrade is not checked, as a warning', async () => {
+    git(repo, 'checkout', '--quiet', 'main');
+    git(repo, 'checkout', '--quiet', '-b', 'broken');
+    appendFileSync(join(repo, 'overlays/dev/web/kustomization.yaml'), 'bogus: [\n');
+    git(repo, 'commit', '--quiet', '-am', 'an overlay this kustomize cannot build');
+    git(repo, 'checkout', '--quiet', 'main');
+    try {
+      // The selector main changed is not judged as an update of the broken ref: nothing was deployed first.
+      const result = await verify(repo, { against: 'broken', server });
+      expect(result.problems.map(({ message, ...p }) => p)).toStrictEqual([
+        { file: 'overlays/dev/web', rule: 'baseline-not-built', severity: 'warning' },
+      ]);
+      const said = 'overlays/dev/web did not build at broken with this kustomize (';
+      expect(result.problems[0]!.message).toMatch(
+        /^did not build at broken with this kustomize \(.+\): its upgrade is not checked, the built output is verified as if created afresh$/,
+      );
+      expect(result.notes.filter((n) => n.startsWith(said))).toHaveLength(1);
+    } finally {
+      git(repo, 'branch', '--quiet', '-D', 'broken');
+    }
   });
 
   it('refuses a ref that is not a commit', async () => {
