@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -22,6 +23,13 @@ export interface AppCodeScope {
   /** The workspace root and the app's folder in it (`apps/<name>`), when known: its errors name its files. */
   readonly root?: string;
   readonly dir?: string;
+  /**
+   * Where the files the code reads through `node:fs` are recorded, by absolute path, each with the
+   * SHA-1 of what it held when first read, or `-` when what is at the path is no file (a folder
+   * listed, a file looked for and not found): what its result depends on besides its modules.
+   * Files under node_modules are left out: they come with the installed libraries.
+   */
+  readonly reads?: Map<string, string>;
 }
 
 /**
@@ -46,6 +54,8 @@ interface State {
   readonly lineOpen: Map<string, boolean>;
   /** What app code threw after its call had returned (from a timer, a promise), in order. */
   readonly failures: Error[];
+  /** Per app object, the files its code read: see readsOf. */
+  reads?: WeakMap<object, Map<string, string>>;
 }
 
 // One state per process, whatever copies of core it runs (see sources.ts's registry).
@@ -122,7 +132,66 @@ function guard(): void {
     const done = rest.find((r): r is (err?: Error | null) => void => typeof r === 'function');
     return process.stderr.write(prefixed(run.scope.app, text), done);
   } as typeof stdout.write;
+  guardReads();
   guardDescriptorWrites();
+}
+
+/** The functions of `node:fs` (and `node:fs/promises`) that read a file, or look at what is at a path, given the path. */
+const READERS = ['readFileSync', 'openSync', 'createReadStream', 'existsSync', 'statSync', 'lstatSync', 'accessSync', 'readdirSync', 'opendirSync'];
+const CALLBACK_READERS = ['readFile', 'open', 'stat', 'lstat', 'access', 'readdir', 'opendir'];
+
+// This module's own, before any is replaced: what a read is recorded with.
+const ownStat = fs.statSync;
+const ownRead = fs.readFileSync;
+
+/** The absolute path a reader was given; undefined for a file descriptor (its open was recorded). */
+function pathOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return resolve(arg);
+  if (arg instanceof URL) return arg.protocol === 'file:' ? fileURLToPath(arg) : undefined;
+  if (Buffer.isBuffer(arg)) return resolve(arg.toString());
+  return undefined;
+}
+
+/** Records, in the running app code's scope, what is at a path it reads (see AppCodeScope.reads). */
+function recordRead(arg: unknown): void {
+  const reads = state.runs.getStore()?.scope.reads;
+  if (!reads) return;
+  const path = pathOf(arg);
+  if (!path || reads.has(path) || path.split(sep).includes('node_modules')) return;
+  let hash = '-';
+  try {
+    if (ownStat(path).isFile()) hash = createHash('sha1').update(ownRead(path)).digest('hex');
+  } catch {
+    // not there, or not readable: no file
+  }
+  reads.set(path, hash);
+}
+
+/** Replaces the readers of `node:fs` with ones that record what app code reads, then do as ever. */
+function guardReads(): void {
+  const replace = (module: Record<string, unknown>, names: readonly string[]) => {
+    for (const name of names) {
+      const own = module[name];
+      if (typeof own !== 'function') continue;
+      module[name] = function (this: unknown, path: unknown, ...rest: unknown[]) {
+        recordRead(path);
+        return (own as (...args: unknown[]) => unknown).call(this, path, ...rest);
+      };
+    }
+  };
+  replace(fs as unknown as Record<string, unknown>, [...READERS, ...CALLBACK_READERS]);
+  replace(fs.promises as unknown as Record<string, unknown>, CALLBACK_READERS);
+}
+
+/** The files the code of this app object read (see AppCodeScope.reads), in its modules as they loaded and in every render. */
+export function readsOf(app: object): Map<string, string> {
+  state.reads ??= new WeakMap();
+  let reads = state.reads.get(app);
+  if (!reads) {
+    reads = new Map();
+    state.reads.set(app, reads);
+  }
+  return reads;
 }
 
 /** What a write to a file descriptor puts there: `(data, offset, length)` of a buffer, `(text, position, encoding)` of a string. */

@@ -4,7 +4,7 @@ import { knownKeys, nearest, unknownKeys, type KeyTree } from './keys.ts';
 import { copyConfig, isPlainObject, mergeConfig, ownField, UNCOPYABLE_ADVICE, uncopyableValues, type Overrides } from './merge.ts';
 import { nameProblem } from './names.ts';
 import { ObjectError, toManifest, type KubeObject, type Manifest } from './objects.ts';
-import { runAppCode } from './app-code.ts';
+import { readsOf, runAppCode } from './app-code.ts';
 import { appFileOf, defaultsFileOf, envFileOf, errorLocation, keyPosition, originOf, renderFileOf } from './sources.ts';
 import { applyPins, parsePins, type ImagePaths } from './pins.ts';
 import { ENVIRONMENTS, type Environment } from './environments.ts';
@@ -139,9 +139,8 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
       let objects: readonly KubeObject[];
       try {
         const origin = originOf(app);
-        objects = runAppCode({ app: definition.name, doing: 'render', ...(origin ? { root: origin.root, dir: origin.dir } : {}) }, () =>
-          definition.render(config, { app: definition.name }),
-        );
+        const scope = { app: definition.name, doing: 'render', reads: readsOf(app), ...(origin ? { root: origin.root, dir: origin.dir } : {}) };
+        objects = runAppCode(scope, () => definition.render(config, { app: definition.name }));
       } catch (err) {
         throw thrownIn(app, where, err);
       }

@@ -9,6 +9,7 @@ export {
   appCodeFailures,
   appCodeScope,
   runAppCode,
+  readsOf,
   runAppCodeAsync,
   settleAppCode,
   type AppCodeScope,

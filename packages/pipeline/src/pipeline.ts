@@ -1,6 +1,7 @@
 import { existsSync, realpathSync, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
+import { readsOf } from '@strata/core/sources';
 import { appDirs, appSources, checkPinFiles, Layout, loadApps, sourceAsLoaded, type Problem, type WarningOptions } from '@strata/project';
 import {
   applyTree,
@@ -608,6 +609,17 @@ function stampApp(
     const then = before.get(f) ?? (app && sourceAsLoaded(app, join(root, f)) ? now : undefined);
     if (!now || !then || now.hash !== then.hash) return undefined;
     inputs[f] = then;
+  }
+  // What its code read through node:fs as it loaded and rendered (a data file shared by several apps,
+  // say), as it was when first read; what it found at a path that holds no file (a folder it listed, a
+  // file it looked for) cannot be stamped, and an app that looked keeps no entry: it renders every run.
+  for (const [path, hash] of app ? readsOf(app) : []) {
+    const f = relative(root, path);
+    if (f in inputs || inFingerprint(f)) continue;
+    if (hash === '-') return undefined;
+    const now = stamps(f);
+    if (!now || now.hash !== hash) return undefined;
+    inputs[f] = now;
   }
   // Hashes of what this run meant to write, with the files' sizes and times as its write left them
   // (a generated file's as applyTree wrote or read it, which it always does).

@@ -300,6 +300,56 @@ describe('the pipeline cache', () => {
     expect((await pipeline(ws.root)).reused).toBe(1);
   });
 
+  it.each([
+    ['as its module loads', 'env/dev.ts'],
+    ['in its render', 'render.ts'],
+  ])('re-renders an app when a file outside its folder that its code reads %s changes', async (_, source) => {
+    const data = join(ws.root, 'shared/dev-host.txt');
+    mkdirSync(join(ws.root, 'shared'), { recursive: true });
+    writeFileSync(data, 'relay.dev.token.place\n');
+    const read = `readFileSync(${JSON.stringify(data)}, 'utf8').trim()`;
+    const file = join(ws.root, `apps/${APP}/src/${source}`);
+    const original = editFile(file, (text) =>
+      source === 'render.ts'
+        ? `import { readFileSync } from 'node:fs';\n${text.replace('export function render(c: RelayConfig): KubeObject[] {', `export function render(c: RelayConfig): KubeObject[] {\n  if (c.ingress.hosts[0] === 'relay.dev.token.place') c = { ...c, ingress: { ...c.ingress, hosts: [${read}] } };`)}`
+        : `import { readFileSync } from 'node:fs';\n${text.replace("hosts: ['relay.dev.token.place']", `hosts: [${read}]`)}`,
+    );
+    const host = () => readFileSync(join(ws.root, `dist/dev/${APP}.yaml`), 'utf8').includes('relay2.dev.token.place');
+    try {
+      await pipeline(ws.root);
+      expect((await pipeline(ws.root)).reused).toBe(1);
+      expect(host()).toBe(false);
+      writeFileSync(data, 'relay2.dev.token.place\n');
+      expect((await pipeline(ws.root)).reused).toBe(0);
+      expect(host()).toBe(true);
+      expect((await pipeline(ws.root)).reused).toBe(1);
+    } finally {
+      writeFileSync(file, original);
+      rmSync(join(ws.root, 'shared'), { recursive: true });
+    }
+  });
+
+  it('renders on every run an app whose code looks for a file that is not there', async () => {
+    const missing = join(ws.root, 'shared/not-yet.txt');
+    const file = join(ws.root, `apps/${APP}/src/env/dev.ts`);
+    const original = editFile(
+      file,
+      (text) =>
+        `import { existsSync, readFileSync } from 'node:fs';\n${text.replace("hosts: ['relay.dev.token.place']", `hosts: [existsSync(${JSON.stringify(missing)}) ? readFileSync(${JSON.stringify(missing)}, 'utf8').trim() : 'relay.dev.token.place']`)}`,
+    );
+    try {
+      await pipeline(ws.root);
+      expect((await pipeline(ws.root)).reused).toBe(0);
+      mkdirSync(join(ws.root, 'shared'), { recursive: true });
+      writeFileSync(missing, 'relay2.dev.token.place\n');
+      expect((await pipeline(ws.root)).reused).toBe(0);
+      expect(readFileSync(join(ws.root, `dist/dev/${APP}.yaml`), 'utf8')).toContain('relay2.dev.token.place');
+    } finally {
+      writeFileSync(file, original);
+      rmSync(join(ws.root, 'shared'), { recursive: true, force: true });
+    }
+  });
+
   it('hashes a file larger than its read buffer as a whole, and sees a change in any piece of it', () => {
     // Tool binaries are tens of megabytes: read a piece at a time, a piece left out or read twice
     // would let a changed binary keep the cache.

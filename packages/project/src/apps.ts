@@ -3,7 +3,17 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ENVIRONMENTS, envKeyProblems, type App, type EnvKeyProblem, type Environment } from '@strata/core';
-import { appFileOf, defaultsFileOf, envFileOf, errorLocation, keyPosition, originOf, runAppCodeAsync, setOrigin } from '@strata/core/sources';
+import {
+  appFileOf,
+  defaultsFileOf,
+  envFileOf,
+  errorLocation,
+  keyPosition,
+  originOf,
+  readsOf,
+  runAppCodeAsync,
+  setOrigin,
+} from '@strata/core/sources';
 import { UsageError } from './errors.ts';
 import { filesIn } from './files.ts';
 import { Layout } from './layout.ts';
@@ -182,6 +192,8 @@ export async function loadApps(
     const keep = (dir: string, module: Loaded) => {
       const app = appOf(dir, module.exports);
       loaded.set(fileOf(dir), app);
+      const reads = readsOf(app);
+      for (const [file, hash] of module.reads) reads.set(file, hash);
       const files = [
         ...new Set([
           ...module.inputs,
@@ -232,17 +244,20 @@ export async function loadApps(
       throw new Error(`${Layout.appModule(dir)}: cannot load it afresh in this process (${together}); run strata again`);
     }
     let mod: Record<string, unknown>;
+    const reads = new Map<string, string>();
     try {
       imported.add(file);
       await beforeTypeScriptImport();
-      mod = (await runAppCodeAsync({ app: dir, doing: 'the module', root, dir: Layout.app(dir) }, () => import(pathToFileURL(file).href))) as Record<
-        string,
-        unknown
-      >;
+      mod = (await runAppCodeAsync(
+        { app: dir, doing: 'the module', root, dir: Layout.app(dir), reads },
+        () => import(pathToFileURL(file).href),
+      )) as Record<string, unknown>;
     } catch (err) {
       throw loadProblem(root, dir, err);
     }
-    loaded.set(file, appOf(dir, mod));
+    const app = appOf(dir, mod);
+    loaded.set(file, app);
+    for (const [path, hash] of reads) readsOf(app).set(path, hash);
   }
   for (const dir of wanted) setOrigin(loaded.get(fileOf(dir))!, root, Layout.app(dir));
   // A misspelt env key would merge into nothing and the env would silently keep the default; a

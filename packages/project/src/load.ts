@@ -39,6 +39,11 @@ export interface Loaded {
   readonly linked: readonly string[];
   /** Whether a file it was compiled from uses `import.meta`: it may read files beside it. */
   readonly locates: boolean;
+  /**
+   * What the code of its bundle read through `node:fs` as it loaded (see AppCodeScope.reads): of
+   * modules loaded together, what any of them read, since which one read it is not known.
+   */
+  readonly reads: ReadonlyMap<string, string>;
   /** What the compiler read of one of its inputs (by real path): the bytes its exports were made of. */
   compiled(file: string): string | undefined;
 }
@@ -350,25 +355,30 @@ async function importBundle(
       return read.get(file);
     };
     const sources = sourcesOf(result.metafile, files, dir);
-    const loaded = (exports: Record<string, unknown>, i: number): Loaded => ({
+    // What the bundle's own files are read as (a loader hook reads the module it imports): not the apps' reads.
+    const ownFiles = (reads: ReadonlyMap<string, string>) => new Map([...reads].filter(([path]) => !path.startsWith(`${dir}${sep}`)));
+    const loaded = (exports: Record<string, unknown>, i: number, reads: ReadonlyMap<string, string>): Loaded => ({
       exports,
       ...sources[i]!,
       locates: sources[i]!.inputs.some((f) => meta.has(f)),
+      reads: ownFiles(reads),
       compiled,
     });
     if (!apart) {
-      const mod = (await runAppCodeAsync({ app: 'apps', doing: 'the module' }, () => import(pathToFileURL(join(dir, 'stdin.mjs')).href))) as Record<
-        string,
-        Record<string, unknown>
-      >;
-      return files.map((_, i) => loaded(mod[`m${i}`]!, i));
+      const reads = new Map<string, string>();
+      const mod = (await runAppCodeAsync(
+        { app: 'apps', doing: 'the module', reads },
+        () => import(pathToFileURL(join(dir, 'stdin.mjs')).href),
+      )) as Record<string, Record<string, unknown>>;
+      return files.map((_, i) => loaded(mod[`m${i}`]!, i, reads));
     }
     const out: (Loaded | Failed)[] = [];
     for (const [i] of files.entries()) {
       try {
         const app = basename(dirname(dirname(files[i]!)));
-        const mod = await runAppCodeAsync({ app, doing: 'the module' }, () => import(pathToFileURL(join(dir, `m${i}.mjs`)).href));
-        out.push(loaded(mod as Record<string, unknown>, i));
+        const reads = new Map<string, string>();
+        const mod = await runAppCodeAsync({ app, doing: 'the module', reads }, () => import(pathToFileURL(join(dir, `m${i}.mjs`)).href));
+        out.push(loaded(mod as Record<string, unknown>, i, reads));
       } catch (error) {
         out.push({ error });
       }
