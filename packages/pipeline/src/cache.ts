@@ -306,7 +306,8 @@ export function toolFingerprint(root: string): string {
   const h = createHash('sha1').update(FORMAT).update(process.version);
   const packages = join(root, 'packages');
   const files = [
-    ...(existsSync(packages) ? readdirSync(packages).flatMap((p) => [...walk(join(packages, p, 'src')), join(packages, p, 'package.json')]) : []),
+    // Every file of every workspace package, not only its src/: an app may import any of them.
+    ...(existsSync(packages) ? walk(packages).filter((f) => inFingerprint(relative(root, f))) : []),
     ...goSources(packages),
     ...walk(join(packages, 'schemas', 'kubernetes')),
     ...walk(join(packages, 'schemas', 'crds-json')),
@@ -329,9 +330,10 @@ export function toolFingerprint(root: string): string {
       }
     }),
   );
-  files.sort();
-  const hashes = hashesOf(root, [...files, ...Object.values(binaries).filter((b) => b !== undefined)]);
-  for (const f of files) h.update(`${relative(root, f)}\0${hashes.get(f) ?? '-'}\0`);
+  // Once each: the schemas' folders are walked on their own too, whatever they hold.
+  const once = [...new Set(files)].sort();
+  const hashes = hashesOf(root, [...once, ...Object.values(binaries).filter((b) => b !== undefined)]);
+  for (const f of once) h.update(`${relative(root, f)}\0${hashes.get(f) ?? '-'}\0`);
   h.update(`server-validation\0${helper ?? 'not built'}\0`);
   for (const b of binaryHashes(binaries, hashes)) h.update(`${b}\0`);
   for (const k of Object.keys(process.env)
@@ -342,15 +344,20 @@ export function toolFingerprint(root: string): string {
   return h.digest('hex');
 }
 
+/** What a package's own build and task runner leave in it: not its sources. */
+const BUILT = new Set(['dist', '.turbo']);
+
 /**
- * Whether toolFingerprint hashes this file (relative to the root) of a workspace package: its
- * package.json, or a file under its src/ outside node_modules. Any other file of a package that an
- * app compiles in (a helper package without src/, say) is one of the app's inputs instead.
+ * Whether toolFingerprint hashes this file (relative to the root) of a workspace package: any file
+ * of `packages/<name>/` outside node_modules and what builds leave (dist/, .turbo/), so that whatever
+ * an app imports of a workspace package (a helper package without src/, say) counts for every app at
+ * once. Any other file an app was compiled from (a prebuilt copy in packages/cli/dist) is one of its
+ * own inputs.
  */
 export function inFingerprint(file: string): boolean {
   const [top, pkg, second, ...rest] = file.split(sep);
   if (top !== 'packages' || !pkg || !second) return false;
-  return (second === 'package.json' && rest.length === 0) || (second === 'src' && rest.length > 0 && !rest.includes('node_modules'));
+  return !(rest.length > 0 && BUILT.has(second)) && !rest.includes('node_modules');
 }
 
 /** The seal of an entry: see AppEntry.seal. */
