@@ -130,7 +130,11 @@ function run(root: string, command: readonly string[], env: NodeJS.ProcessEnv = 
   });
 }
 
-const turbo = (root: string, env?: NodeJS.ProcessEnv) => run(root, ['turbo', 'run', 'pipeline', '--output-logs=new-only'], env);
+// The tasks `npm run build` runs (scripts/build.mjs): in CI the frozen one, which turbo caches; by
+// hand the one that may rewrite the tree, which turbo never caches.
+const turboCi = (root: string, env?: NodeJS.ProcessEnv) =>
+  run(root, ['turbo', 'run', 'pipeline:frozen', '--output-logs=new-only'], { CI: 'true', ...env });
+const turboByHand = (root: string) => run(root, ['turbo', 'run', 'pipeline', '--output-logs=new-only']);
 const strata = (root: string, args: readonly string[], env?: NodeJS.ProcessEnv) => run(root, [process.execPath, strataBin, ...args], env);
 async function floor(root: string, step: 'floor-a' | 'floor-b'): Promise<Measure & { report: FloorReport }> {
   const m = await run(root, [tsx, fileURLToPath(import.meta.url), '--step', step, root]);
@@ -155,7 +159,7 @@ async function workspace(n: number): Promise<{ root: string; apps: string[] }> {
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(
     join(root, 'package.json'),
-    `${JSON.stringify({ name: 'strata-bench', private: true, type: 'module', packageManager: pkg.packageManager, scripts: { pipeline: 'strata pipeline' } }, null, 2)}\n`,
+    `${JSON.stringify({ name: 'strata-bench', private: true, type: 'module', packageManager: pkg.packageManager, scripts: { pipeline: 'strata pipeline', 'pipeline:frozen': 'strata pipeline --frozen' } }, null, 2)}\n`,
   );
   writeFileSync(join(root, '.gitignore'), 'node_modules/\n.tools\n.turbo/\n.strata/\n.bench/\ndist/\n');
   for (const d of ['node_modules', '.tools']) symlinkSync(join(repo, d), join(root, d));
@@ -282,10 +286,10 @@ async function benchSize(n: number, runs: number, withGenerate: boolean, log: (s
       };
       const changed = apps[Math.floor(n / 2)]!;
       fresh();
-      note('cold, turbo', await turbo(root, coldTmp(`turbo-${run}`)));
-      note('warm, turbo', await turbo(root));
+      note('cold, turbo', await turboCi(root, coldTmp(`turbo-${run}`)));
+      note('warm, turbo', await turboCi(root));
       changeOneApp(root, changed, 2 * run);
-      note('one app changed, turbo', await turbo(root));
+      note('one app changed, turbo', await turboByHand(root));
       fresh();
       const cold = await strata(root, ['pipeline'], coldTmp(`pipeline-${run}`));
       note('cold, strata pipeline', cold);

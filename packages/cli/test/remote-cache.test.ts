@@ -111,13 +111,13 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The turbo part of the root `build` script (after setup), as CI runs it. */
+/** The root `build` script after its setup step, as CI runs it. */
 function pipelineCommand(root: string): string {
   const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.build!;
   const steps = script.split('&&').map((s) => s.trim());
-  const first = steps.findIndex((s) => /(^|\s)turbo\s+run\s/.test(s));
-  if (first < 0) throw new Error(`no \`turbo run\` in the build script: ${script}`);
-  return steps.slice(first).join(' && ');
+  const setup = steps.findIndex((s) => s.includes('scripts/setup.mjs'));
+  if (setup < 0 || setup === steps.length - 1) throw new Error(`no step after the setup in the build script: ${script}`);
+  return steps.slice(setup + 1).join(' && ');
 }
 
 interface TaskSummary {
@@ -141,6 +141,8 @@ async function pipeline(copy: string, server: CacheServer, token: string): Promi
     TURBO_API: server.url,
     TURBO_TOKEN: token,
     TURBO_TEAM: TEAM,
+    // Runners: only a CI run, which is frozen, reads and writes turbo's cache.
+    CI: 'true',
     // The same as --summarize: .turbo/runs/<id>.json with each task's hash and cache status.
     TURBO_RUN_SUMMARY: 'true',
     FORCE_COLOR: '0',

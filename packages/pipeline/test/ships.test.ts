@@ -25,17 +25,19 @@ function envFor(root: string, ci: boolean): NodeJS.ProcessEnv {
   return env;
 }
 
+/** The turbo task `npm run build` runs: the cached frozen one in CI, the uncached one by hand. */
 function turbo(root: string, args: readonly string[], ci = false) {
-  const r = spawnSync('turbo', ['run', 'pipeline', ...args], { cwd: root, encoding: 'utf8', env: envFor(root, ci), timeout: 300_000 });
+  const task = ci ? 'pipeline:frozen' : 'pipeline';
+  const r = spawnSync('turbo', ['run', task, ...args], { cwd: root, encoding: 'utf8', env: envFor(root, ci), timeout: 300_000 });
   return { status: r.status, stdout: r.stdout, output: `${r.stdout}${r.stderr}` };
 }
 
 /** Whether turbo would restore the task from its cache instead of running it. */
 function cacheStatus(root: string): string {
-  const r = turbo(root, ['--dry=json']);
+  const r = turbo(root, ['--dry=json'], true);
   expect(r.status, r.output).toBe(0);
   const plan = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { tasks: { taskId: string; cache: { status: string } }[] };
-  return plan.tasks.find((t) => t.taskId === '//#pipeline')!.cache.status;
+  return plan.tasks.find((t) => t.taskId === '//#pipeline:frozen')!.cache.status;
 }
 
 describe('npm run build after a hand edit of a committed overlay', () => {
@@ -46,7 +48,7 @@ describe('npm run build after a hand edit of a committed overlay', () => {
     copyFileSync(join(repo, 'turbo.json'), join(ws.root, 'turbo.json'));
     writeFileSync(join(ws.root, '.gitignore'), 'node_modules/\n.tools\n.turbo/\n.strata/\ndist/\n');
     // The copy's root package runs the pipeline as this repository's `npm run build` does.
-    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { packageManager: string };
+    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { packageManager: string; scripts: Record<string, string> };
     writeFileSync(
       join(ws.root, 'package.json'),
       JSON.stringify({
@@ -54,7 +56,7 @@ describe('npm run build after a hand edit of a committed overlay', () => {
         private: true,
         type: 'module',
         packageManager: pkg.packageManager,
-        scripts: { pipeline: 'strata pipeline' },
+        scripts: { pipeline: pkg.scripts.pipeline, 'pipeline:frozen': pkg.scripts['pipeline:frozen'] },
       }),
     );
     // Only the files this workspace holds are listed in the env roots and gitops/.
@@ -67,7 +69,7 @@ describe('npm run build after a hand edit of a committed overlay', () => {
   afterAll(() => ws.dispose());
 
   it('is not a cache hit: CI refuses the drifted tree, a run by hand puts the overlay back and builds from it', () => {
-    const first = turbo(ws.root, ['--output-logs=new-only']);
+    const first = turbo(ws.root, ['--output-logs=new-only'], true);
     expect(first.status, first.output).toBe(0);
     expect(cacheStatus(ws.root)).toBe('HIT');
     const generated = readFileSync(overlay(), 'utf8');

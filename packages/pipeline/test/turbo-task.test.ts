@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,7 +63,12 @@ function build(root: string, ci: boolean, extra: Record<string, string> = {}) {
 
 /** What turbo would do with the task `npm run build` runs in CI: restore it (HIT) or run it (MISS). */
 function cacheStatus(root: string, extra: Record<string, string> = {}): string {
-  const r = spawnSync('turbo', ['run', 'pipeline', '--dry=json'], { cwd: root, encoding: 'utf8', env: envFor(root, true, extra), timeout: 120_000 });
+  const r = spawnSync('turbo', ['run', 'pipeline:frozen', '--dry=json'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: envFor(root, true, extra),
+    timeout: 120_000,
+  });
   expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
   const plan = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { tasks: { taskId: string; cache: { status: string } }[] };
   const tasks = plan.tasks.filter((t) => t.taskId.startsWith('//#pipeline'));
@@ -181,5 +186,63 @@ describe('the environment of the turbo task', () => {
       expect(r.output).not.toContain('No built-in schemas');
       expect(r.status, r.output).toBe(0);
     }
+  }, 300_000);
+});
+
+describe('runs by hand and runs in CI never share a cache entry', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  const overlay = () => join(ws.root, `overlays/dev/${APP}/kustomization.yaml`);
+  const cached = () => readdirSync(join(ws.root, '.turbo/cache'), { withFileTypes: false }).length;
+  beforeAll(() => {
+    ws = turboWorkspace();
+    const first = build(ws.root, true);
+    expect(first.status, first.output).toBe(0);
+  }, 300_000);
+  afterAll(() => ws.dispose());
+
+  it('a run by hand that puts a hand-edited overlay back stores nothing: CI on the edited tree runs the pipeline and fails', () => {
+    const generated = readFileSync(overlay(), 'utf8');
+    const edited = `${generated}replicas:\n- name: ${APP}\n  count: 3\n`;
+    writeFileSync(overlay(), edited);
+    const entries = cached();
+    const local = build(ws.root, false);
+    expect(local.status, local.output).toBe(0);
+    expect(readFileSync(overlay(), 'utf8')).toBe(generated);
+    expect(cached(), 'a run by hand adds nothing to the cache').toBe(entries);
+    // The edited tree again: the commit that gets pushed, or another runner's checkout of it.
+    writeFileSync(overlay(), edited);
+    expect(cacheStatus(ws.root)).toBe('MISS');
+    const ci = build(ws.root, true);
+    expect(ci.output).toContain(`the committed tree is out of date (overlays/dev/${APP}/kustomization.yaml)`);
+    expect(ci.status).not.toBe(0);
+    git(ws.root, 'checkout', '--', 'overlays');
+  }, 300_000);
+
+  it('app code committed without the overlays it generates: the run by hand that wrote them is no hit for CI', () => {
+    const prod = join(ws.root, `apps/${APP}/src/env/prod.ts`);
+    const before = readFileSync(prod, 'utf8');
+    writeFileSync(prod, before.replace('replicas: 2,', 'replicas: 4,'));
+    expect(readFileSync(prod, 'utf8')).not.toBe(before);
+    const local = build(ws.root, false);
+    expect(local.status, local.output).toBe(0);
+    expect(git(ws.root, 'status', '--short', '--', 'overlays')).not.toBe('');
+    // Only the app's change is committed, its regenerated overlays left out.
+    git(ws.root, 'checkout', '--', 'base', 'overlays', 'gitops');
+    expect(cacheStatus(ws.root)).toBe('MISS');
+    const ci = build(ws.root, true);
+    expect(ci.output).toContain('the committed tree is out of date');
+    expect(ci.status).not.toBe(0);
+    writeFileSync(prod, before);
+  }, 300_000);
+
+  it('a run by hand on a tree in sync runs the pipeline again (Strata reuses what it can); only a CI run is restored', () => {
+    expect(cacheStatus(ws.root)).toBe('HIT');
+    const local = build(ws.root, false);
+    expect(local.status, local.output).toBe(0);
+    expect(local.output).not.toContain('FULL TURBO');
+    expect(local.output).toMatch(/No problems in \d+ resources/);
+    const ci = build(ws.root, true);
+    expect(ci.status, ci.output).toBe(0);
+    expect(ci.output).toContain('FULL TURBO');
   }, 300_000);
 });
