@@ -56,6 +56,8 @@ interface State {
   readonly failures: Error[];
   /** Per app object, the files its code read: see readsOf. */
   reads?: WeakMap<object, Map<string, string>>;
+  /** Folders of the program's own (the bundles apps are loaded as): what is read there is no read of an app. */
+  programDirs?: Set<string>;
 }
 
 // One state per process, whatever copies of core it runs (see sources.ts's registry).
@@ -158,6 +160,8 @@ function recordRead(arg: unknown): void {
   if (!reads) return;
   const path = pathOf(arg);
   if (!path || reads.has(path) || path.split(sep).includes('node_modules')) return;
+  // The bundle an app runs as is read again for each stack trace its source map serves: never hashed.
+  for (const dir of state.programDirs ?? []) if (path.startsWith(`${dir}${sep}`)) return;
   let hash = '-';
   try {
     if (ownStat(path).isFile()) hash = createHash('sha1').update(ownRead(path)).digest('hex');
@@ -181,6 +185,11 @@ function guardReads(): void {
   };
   replace(fs as unknown as Record<string, unknown>, [...READERS, ...CALLBACK_READERS]);
   replace(fs.promises as unknown as Record<string, unknown>, CALLBACK_READERS);
+}
+
+/** Says that the files under `dir` are the program's own (a bundle of apps): reading them is no read of an app. */
+export function programDir(dir: string): void {
+  (state.programDirs ??= new Set()).add(dir);
 }
 
 /** The files the code of this app object read (see AppCodeScope.reads), in its modules as they loaded and in every render. */

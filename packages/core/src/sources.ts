@@ -9,6 +9,7 @@ export {
   appCodeFailures,
   appCodeScope,
   runAppCode,
+  programDir,
   readsOf,
   runAppCodeAsync,
   settleAppCode,

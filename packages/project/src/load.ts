@@ -2,7 +2,7 @@ import { type Dirent, existsSync, readdirSync, readFileSync, realpathSync, rmSyn
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Message, Metafile, OnResolveArgs, OnResolveResult, Plugin } from 'esbuild';
 import { pathToFileURL } from 'node:url';
-import { registerBundle, runAppCodeAsync } from '@strata/core/sources';
+import { programDir, registerBundle, runAppCodeAsync } from '@strata/core/sources';
 import { makeScratchDir } from './scratch.ts';
 
 /** Apps that do not compile: esbuild's messages, each located in its file (an absolute path). */
@@ -275,6 +275,7 @@ async function importBundle(
 ): Promise<(Loaded | Failed | undefined)[]> {
   const { build } = await import('esbuild');
   const dir = makeScratchDir('apps');
+  programDir(dir);
   try {
     const compile = (meta: ReadonlySet<string>) =>
       build({
