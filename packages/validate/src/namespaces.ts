@@ -67,7 +67,12 @@ const isCrd = (m: Manifest) => m.apiVersion === 'apiextensions.k8s.io/v1' && m.k
  * -f`, a chart), nothing says who creates their namespaces beforehand. Plain data, so that the
  * pipeline can keep an app's claims in its cache and judge them beside apps it renders anew.
  */
-export function namespaceClaims(root: string, docs: readonly SourceDoc[], argoCdOnly: boolean): NamespaceClaims[] {
+export function namespaceClaims(
+  root: string,
+  docs: readonly SourceDoc[],
+  argoCdOnly: boolean,
+  textOf: (file: string) => string | undefined = () => undefined,
+): NamespaceClaims[] {
   const byFile = new Map<string, SourceDoc[]>();
   for (const d of docs) {
     if (!distOf(d.file) || (argoCdOnly && argoCdSkips(d.manifest))) continue;
@@ -89,6 +94,11 @@ export function namespaceClaims(root: string, docs: readonly SourceDoc[], argoCd
   };
   return [...byFile].map(([file, group]): NamespaceClaims => {
     const manifests = group.map((d) => d.manifest);
+    let lines: string[] | undefined;
+    const namespaceLine = (d: SourceDoc, ns: string) => {
+      lines ??= textOf(file)?.split('\n') ?? [];
+      return writtenNamespaceLine(lines, d.line, ns) ?? d.lineOf(['metadata', 'namespace']);
+    };
     const creates = [...new Set(createdBy(manifests))].sort();
     const uses = group.flatMap((d) => {
       const m = d.manifest;
@@ -97,7 +107,7 @@ export function namespaceClaims(root: string, docs: readonly SourceDoc[], argoCd
       const name = objectName(m.metadata);
       return [
         {
-          line: d.lineOf(['metadata', 'namespace']),
+          line: namespaceLine(d, ns),
           resource: d.id,
           apiVersion: m.apiVersion,
           kind: m.kind,
@@ -108,6 +118,28 @@ export function namespaceClaims(root: string, docs: readonly SourceDoc[], argoCd
     });
     return { file, creates, ...(argoCdOnly ? { destination: argoCdDestination(distOf(file)!.app, manifests) } : {}), uses };
   });
+}
+
+/**
+ * The line of `namespace: <ns>` in the `metadata:` block of the object that starts on line `start` of
+ * `lines`, as kustomize writes built output (`metadata:` at the object's own indentation, its keys
+ * two spaces in); undefined when the text is not written so, and the caller's YAML parse decides.
+ * Built output holds thousands of objects: parsing each document again for one line cost seconds.
+ */
+function writtenNamespaceLine(lines: readonly string[], start: number, ns: string): number | undefined {
+  const written = new Set([`namespace: ${ns}`, `namespace: ${JSON.stringify(ns)}`, `namespace: '${ns}'`]);
+  let metadata = false;
+  for (let i = start - 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith('---')) return undefined;
+    if (!metadata) {
+      metadata = line === 'metadata:';
+      continue;
+    }
+    if (line !== '' && !line.startsWith(' ')) return undefined; // past the metadata block
+    if (line.startsWith('  ') && !line.startsWith('   ') && written.has(line.slice(2).trimEnd())) return i + 1;
+  }
+  return undefined;
 }
 
 /** The names of the Namespace objects among `manifests`. */

@@ -195,7 +195,7 @@ export async function checkParsed(
   // A namespaced object of built output whose namespace nothing in its env creates is refused when
   // the env's cluster gets it, which a dry run that creates every namespace first never sees: judged
   // over every app of the env, those given and the rest of dist/.
-  const spaces = namespaceClaims(root, resources, !consumers.flux);
+  const spaces = namespaceClaims(root, resources, !consumers.flux, (file) => parsed.files.get(file)?.bytes.toString('utf8'));
   const missing =
     options.namespaceChecks === false
       ? []
