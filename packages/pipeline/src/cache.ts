@@ -360,6 +360,17 @@ export function inFingerprint(file: string): boolean {
   return !(rest.length > 0 && BUILT.has(second)) && !rest.includes('node_modules');
 }
 
+/**
+ * Whether a file (relative to the root) is part of the strata command's prebuilt copy of the
+ * workspace packages (packages/cli/dist/<key>/, see packages/cli/bin/prebuilt.mjs): compiled from
+ * files inFingerprint covers, in a folder named by the hash of them, the installed libraries and the
+ * compiler, all of which the fingerprint hashes too.
+ */
+export function isPrebuiltCopy(file: string): boolean {
+  const [top, pkg, second] = file.split(sep);
+  return top === 'packages' && pkg === 'cli' && second === 'dist';
+}
+
 /** The seal of an entry: see AppEntry.seal. */
 export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
   const hashes = (files: Record<string, Stamp>) =>

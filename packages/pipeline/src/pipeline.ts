@@ -24,6 +24,7 @@ import {
   FolderListing,
   filesUnder,
   inFingerprint,
+  isPrebuiltCopy,
   readCache,
   sealOf,
   sharedSealOf,
@@ -602,8 +603,11 @@ function stampApp(
   // folder (pins kept elsewhere, say) was not stamped before: the loader knows what it read of it.
   const inputs: Record<string, Stamp> = {};
   // The files of Strata's own packages that the tool's fingerprint hashes count for every app at
-  // once there; any other file it was compiled from is its own input.
-  const linked = sources.map((s) => relative(root, s)).filter((f) => !inFingerprint(f));
+  // once there; so does the strata command's prebuilt copy of them (packages/cli/dist/<key>/), which
+  // is compiled from those very files and named by their hash, so that a run from the prebuilt
+  // command and one from the sources seal an app alike. Any other file it was compiled from is its
+  // own input.
+  const linked = sources.map((s) => relative(root, s)).filter((f) => !inFingerprint(f) && !isPrebuiltCopy(f));
   for (const f of new Set([...linked, ...own])) {
     const now = stamps(f);
     const then = before.get(f) ?? (app && sourceAsLoaded(app, join(root, f)) ? now : undefined);
@@ -615,7 +619,7 @@ function stampApp(
   // file it looked for) cannot be stamped, and an app that looked keeps no entry: it renders every run.
   for (const [path, hash] of app ? readsOf(app) : []) {
     const f = relative(root, path);
-    if (f in inputs || inFingerprint(f)) continue;
+    if (f in inputs || inFingerprint(f) || isPrebuiltCopy(f)) continue;
     if (hash === '-') return undefined;
     const now = stamps(f);
     if (!now || now.hash !== hash) return undefined;

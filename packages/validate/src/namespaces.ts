@@ -92,32 +92,36 @@ export function namespaceClaims(
     const gk = `${groupOf(m.apiVersion)}/${m.kind}`;
     return !CLUSTER_SCOPED_KINDS.has(m.kind) && !CLUSTER_SCOPED_BUILT_IN.has(gk) && !clusterScoped.has(gk);
   };
-  return [...byFile].map(([file, group]): NamespaceClaims => {
-    const manifests = group.map((d) => d.manifest);
-    let lines: string[] | undefined;
-    const namespaceLine = (d: SourceDoc, ns: string) => {
-      lines ??= textOf(file)?.split('\n') ?? [];
-      return writtenNamespaceLine(lines, d.line, ns) ?? d.lineOf(['metadata', 'namespace']);
-    };
-    const creates = [...new Set(createdBy(manifests))].sort();
-    const uses = group.flatMap((d) => {
-      const m = d.manifest;
-      const ns = m.metadata.namespace;
-      if (typeof ns !== 'string' || ns === '' || !namespaced(m)) return [];
-      const name = objectName(m.metadata);
-      return [
-        {
-          line: namespaceLine(d, ns),
-          resource: d.id,
-          apiVersion: m.apiVersion,
-          kind: m.kind,
-          namespace: ns,
-          ...(name !== undefined ? { name } : {}),
-        },
-      ];
+  // By file, whatever order the builds finished in: the pipeline keeps these in each app's cache
+  // entry, whose seal must not change from one run of the same tree to the next.
+  return [...byFile]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([file, group]): NamespaceClaims => {
+      const manifests = group.map((d) => d.manifest);
+      let lines: string[] | undefined;
+      const namespaceLine = (d: SourceDoc, ns: string) => {
+        lines ??= textOf(file)?.split('\n') ?? [];
+        return writtenNamespaceLine(lines, d.line, ns) ?? d.lineOf(['metadata', 'namespace']);
+      };
+      const creates = [...new Set(createdBy(manifests))].sort();
+      const uses = group.flatMap((d) => {
+        const m = d.manifest;
+        const ns = m.metadata.namespace;
+        if (typeof ns !== 'string' || ns === '' || !namespaced(m)) return [];
+        const name = objectName(m.metadata);
+        return [
+          {
+            line: namespaceLine(d, ns),
+            resource: d.id,
+            apiVersion: m.apiVersion,
+            kind: m.kind,
+            namespace: ns,
+            ...(name !== undefined ? { name } : {}),
+          },
+        ];
+      });
+      return { file, creates, ...(argoCdOnly ? { destination: argoCdDestination(distOf(file)!.app, manifests) } : {}), uses };
     });
-    return { file, creates, ...(argoCdOnly ? { destination: argoCdDestination(distOf(file)!.app, manifests) } : {}), uses };
-  });
 }
 
 /**
