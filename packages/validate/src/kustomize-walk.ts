@@ -301,8 +301,6 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
     met.set(d.file, { file: d.file, doc: d, dir, component: kind === 'Component', reads, pulls });
   }
   if (met.size === 0) return;
-  parsed.appliedAsWritten ??= new Set();
-  for (const m of met.values()) parsed.appliedAsWritten.add(m.doc.input);
   for (const m of met.values()) {
     const f = parsed.files.get(m.file)!;
     f.resources = 0; // kustomize's input, never an object a cluster takes

@@ -67,9 +67,9 @@ export interface ParsedInputs {
   /** For the objects a folder walk built with kustomize, by id: the folder of the kustomization whose build made it, as the person named it. */
   builtBy?: Map<string, string>;
   /**
-   * The input folders in which a walk met kustomizations: the files there that none of them lists are
-   * applied as written (`kubectl apply -f`), apart from what the kustomizations build, so the policy
-   * judges them with `PolicyContext.applyNamespace`.
+   * The input folders a walk read: the files there that no kustomization of the walk lists (all of
+   * them where it met none) are applied as written (`kubectl apply -f`), apart from what the
+   * kustomizations build, so the policy judges them with `PolicyContext.applyNamespace`.
    */
   appliedAsWritten?: Set<string>;
   /**
