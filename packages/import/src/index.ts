@@ -42,13 +42,13 @@ import { loadSettings, planGitops } from '@strata/gitops';
 import { redrawTopology } from '@strata/graph';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize } from '@strata/kustomize';
 import { builtinSchemasDir, crdSchemasDir } from '@strata/schemas';
-import { kubernetesVersionOf } from '@strata/validate';
+import { kubernetesVersionOf, namespacedIn } from '@strata/validate';
 import { parse } from 'yaml';
 import { generateApp, modelModule, MODULES } from './codegen.ts';
 import { DuplicateObjectError, ImportError } from './errors.ts';
 import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
 import { importedFindings } from './policy.ts';
-import { layoutSources, parseEnvOptions, pathNamer, readSources, type SourceSet } from './sources.ts';
+import { kustomizationIn, layoutSources, parseEnvOptions, pathNamer, readSources, type SourceSet } from './sources.ts';
 
 export { ImportError } from './errors.ts';
 export { modelModule } from './codegen.ts';
@@ -127,10 +127,11 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   const model = await modelOf(name, sources, store);
   if (options.allowSystemNamespace !== true) await refuseSystemNamespaces(model, sources);
   await checkSources(model, paths, named);
+  await refuseMissingNamespaces(root, model, sources, named);
   // Said with the other warnings at the end: the library prints nothing.
   const loading: string[] = [];
   const onWarning = (w: string) => loading.push(w);
-  await refuseOthersNamespaces(root, name, model, paths, named, onWarning);
+  await refuseOthersNamespaces(root, name, model, sources, onWarning);
   const app = generateApp(name, model);
   const appFiles = new Map<string, string>([...app.files].map(([rel, content]) => [`apps/${name}/${rel}`, content]));
   appFiles.set(`apps/${name}/package.json`, packageJson(name, app.packages));
@@ -302,6 +303,52 @@ async function modelOf(name: string, sources: SourceSet, store: SecretStore): Pr
   }
 }
 
+/** The namespace an object of the imported app is in: a Namespace's own name, else its metadata.namespace. */
+const namespaceOf = (m: Manifest) => (m.kind === 'Namespace' && m.apiVersion === 'v1' ? m.metadata.name : m.metadata.namespace);
+
+/**
+ * Where an object of an env is in the sources (`file:line`), and, when its namespace is set elsewhere
+ * (by a kustomization's namespace, say), ` (set at file:line)`; else ''.
+ */
+async function placeOf(sources: SourceSet, env: Environment, index: number, m: Manifest): Promise<{ at: string; by: string }> {
+  const at = await sources.where(env, index);
+  if (m.kind === 'Namespace' && m.apiVersion === 'v1') return { at, by: '' };
+  const set = await sources.where(env, index, ['metadata', 'namespace']);
+  return { at, by: set.replace(/:\d+$/, '') === at.replace(/:\d+$/, '') ? '' : ` (set at ${set})` };
+}
+
+/**
+ * Refuses a namespaced object that names no namespace, in plain YAML or a Kustomize folder without
+ * `namespace:`: `kubectl apply` puts it in the current context's namespace, which the sources do not
+ * say, and the imported app's Argo CD Application would put it in its own destination, so the app
+ * cannot deploy it where the sources did. One line each, at the object's file and line; an object
+ * several envs share is named once, with the kustomizations that could give it one.
+ */
+async function refuseMissingNamespaces(root: string, model: Model, sources: SourceSet, named: (path: string) => string): Promise<void> {
+  const found = new Map<string, Set<string>>();
+  for (const env of ENVIRONMENTS) {
+    const namespaced = namespacedIn(root, model.expected[env]);
+    const source = sources.sources[env];
+    const kustomization = source.kind === 'kustomize' ? kustomizationIn(source.path) : undefined;
+    for (const [i, m] of model.expected[env].entries()) {
+      if (m.metadata.namespace || !namespaced(m)) continue;
+      const line = `${await sources.where(env, i)}: ${describe(m)}`;
+      const kustomizations = found.get(line) ?? found.set(line, new Set()).get(line)!;
+      if (kustomization) kustomizations.add(named(kustomization));
+    }
+  }
+  if (found.size === 0) return;
+  throw new ImportError(
+    [...found].map(([line, kustomizations]) => {
+      const or = kustomizations.size === 0 ? '' : ` or a namespace: to ${[...kustomizations].join(', ')}`;
+      return (
+        `${line} has no namespace: kubectl apply puts it in the current context's namespace (default unless the kubeconfig names another), which the sources do not say, ` +
+        `and the imported app's Argo CD Application would put it in its destination; add metadata.namespace to it${or}, then import; nothing was written`
+      );
+    }),
+  );
+}
+
 /**
  * Refuses objects in `default` or a kube- namespace (and those Namespaces themselves), which
  * Kubernetes keeps for itself, as new-app refuses such a name: the app's policies and its sync and
@@ -312,12 +359,9 @@ async function refuseSystemNamespaces(model: Model, sources: SourceSet): Promise
   const lines = new Set<string>();
   for (const env of ENVIRONMENTS) {
     for (const [i, m] of model.expected[env].entries()) {
-      const ns = m.kind === 'Namespace' && m.apiVersion === 'v1' ? m.metadata.name : m.metadata.namespace;
+      const ns = namespaceOf(m);
       if (ns === undefined || !isSystemNamespace(ns)) continue;
-      const at = await sources.where(env, i);
-      // Set elsewhere than in the object's own document: by a kustomization's namespace, say.
-      const set = m.kind === 'Namespace' ? at : await sources.where(env, i, ['metadata', 'namespace']);
-      const by = set.replace(/:\d+$/, '') === at.replace(/:\d+$/, '') ? '' : ` (set at ${set})`;
+      const { at, by } = await placeOf(sources, env, i, m);
       lines.add(
         `${at}: ${describe(m)} would be in the namespace "${ns}"${by}, ${SYSTEM_NAMESPACE_REASON}: give its objects a namespace of their own, or import with --allow-system-namespace if the app belongs there; nothing was written`,
       );
@@ -331,36 +375,40 @@ async function refuseSystemNamespaces(model: Model, sources: SourceSet): Promise
  * Namespace among the imported objects that another app deploys into: the imported app
  * would own it under its own sync and prune (Strata drops the never-pruned Namespace it keeps for
  * that app), so removing the imported app later would delete the other app's namespace with it.
+ * One line each, at the object's file and line (and the kustomization line that put it there).
  */
 async function refuseOthersNamespaces(
   root: string,
   name: string,
   model: Model,
-  paths: Record<Environment, string>,
-  named: (path: string) => string,
+  sources: SourceSet,
   onWarning: (message: string) => void,
 ): Promise<void> {
   const platform = platformNamespaces(root);
+  const lines = new Set<string>();
   const seen = new Set<string>();
   for (const env of ENVIRONMENTS) {
-    for (const m of model.expected[env]) {
-      const ns = m.kind === 'Namespace' && m.apiVersion === 'v1' ? m.metadata.name : m.metadata.namespace;
+    for (const [i, m] of model.expected[env].entries()) {
+      const ns = namespaceOf(m);
       const runs = ns === undefined ? undefined : platform.get(ns);
       if (runs) {
-        throw new ImportError([
-          `${named(paths[env])}: ${describe(m)} would be in the namespace "${ns}", where ${runs}; an app does not deploy into a platform component's namespace (its policies and the AppProject would reach the component): give its objects a namespace of their own; nothing was written`,
-        ]);
+        const { at, by } = await placeOf(sources, env, i, m);
+        lines.add(
+          `${at}: ${describe(m)} would be in the namespace "${ns}"${by}, where ${runs}; an app does not deploy into a platform component's namespace (its policies and the AppProject would reach the component): give its objects a namespace of their own; nothing was written`,
+        );
+        continue;
       }
       if (m.kind !== 'Namespace' || m.apiVersion !== 'v1' || seen.has(m.metadata.name)) continue;
       seen.add(m.metadata.name);
       const user = await namespaceUser(root, m.metadata.name, name, { onWarning });
       if (user) {
-        throw new ImportError([
-          `${named(paths[env])}: Namespace ${m.metadata.name} is the namespace of the app ${user.app} (${user.where}); leave it out of the import (Strata creates each app's namespace) or move ${user.app} to another namespace; nothing was written`,
-        ]);
+        lines.add(
+          `${await sources.where(env, i)}: Namespace ${m.metadata.name} is the namespace of the app ${user.app} (${user.where}); leave it out of the import (Strata creates each app's namespace) or move ${user.app} to another namespace; nothing was written`,
+        );
       }
     }
   }
+  if (lines.size > 0) throw new ImportError([...lines]);
 }
 
 /** Whether the objects hold the CustomResourceDefinition of `kind` in `group`. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ciOfflinePnpmEnv, expectAppAdded, expectAppGenerated, expectAppNotAdded, suiteInstalledCopy } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,45 @@ describe('strata import (the command)', () => {
       expect(allowed.stderr).not.toMatch(/^strata: /m);
       expect(allowed.stdout).toMatch(/import: apps\/agent builds to its sources in every env \(objects: dev 2, staging 2, prod 2\)/);
       expect(allowed.status).toBe(0);
+    },
+  );
+
+  it(
+    'refuses a namespaced object that names no namespace, in plain YAML or a kustomization without namespace:, one line each at its file and line',
+    { timeout: 120_000 },
+    () => {
+      // kubectl apply puts such an object in the current context's namespace, Argo CD in its Application's destination.
+      const reason =
+        "has no namespace: kubectl apply puts it in the current context's namespace (default unless the kubeconfig names another), which the sources do not say, " +
+        "and the imported app's Argo CD Application would put it in its destination; add metadata.namespace to it";
+      const plain = join(ws.root, 'loose');
+      mkdirSync(plain);
+      writeFileSync(
+        join(plain, 'app.yaml'),
+        [
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  a: b',
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stray\ndata:\n  a: b',
+          // Cluster-scoped: no namespace to name.
+          'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: shop-reader\nrules: []',
+        ].join('\n---\n'),
+      );
+      const loose = strata(ws.root, ['import', '--name', 'shop', '--no-install', ...envs(() => 'loose')]);
+      expect(loose.stderr.trimEnd().split('\n')).toStrictEqual([
+        `strata: loose/app.yaml:9: v1/ConfigMap stray ${reason}, then import; nothing was written`,
+      ]);
+      expect(loose.status).toBe(1);
+      expect(existsSync(join(ws.root, 'apps/shop'))).toBe(false);
+
+      // A base without namespace: for every env: each object once (in kustomize's order), at its file, with the kustomizations that could set one.
+      const base = join(fixtures, 'deployment-service/base');
+      const kustomized = strata(ws.root, ['import', '--name', 'ledger-base', '--no-install', ...envs(() => base)]);
+      const or = ` or a namespace: to ${join(base, 'kustomization.yaml')}, then import; nothing was written`;
+      expect(kustomized.stderr.trimEnd().split('\n')).toStrictEqual([
+        `strata: ${join(base, 'service.yaml')}:1: v1/Service ledger ${reason}${or}`,
+        `strata: ${join(base, 'deployment.yaml')}:1: apps/v1/Deployment ledger ${reason}${or}`,
+      ]);
+      expect(kustomized.status).toBe(1);
+      expect(existsSync(join(ws.root, 'apps/ledger-base'))).toBe(false);
     },
   );
 

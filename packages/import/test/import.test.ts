@@ -365,7 +365,7 @@ describe('strata import proves before it writes', () => {
       expect(err).toBeInstanceOf(ImportError);
       expect((err as ImportError).lines).toStrictEqual([
         'the imported app does not build to its sources; nothing was written:',
-        ...ENVIRONMENTS.map((e) => `${e}: v1/ConfigMap flags: immutable: source true, imported absent`),
+        ...ENVIRONMENTS.map((e) => `${e}: v1/ConfigMap flags/flags: immutable: source true, imported absent`),
       ]);
       expect(filesUnder(ws.root, '.')).toStrictEqual(before);
     },
@@ -566,7 +566,7 @@ describe('strata import of objects with the longest names Kubernetes allows', ()
         // What differs in prod becomes a patch, the longest file name of all.
         writeFileSync(
           join(dir, 'objects.yaml'),
-          `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  mode: ${e === 'prod' ? 'safe' : 'fast'}\n`,
+          `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: longname\ndata:\n  mode: ${e === 'prod' ? 'safe' : 'fast'}\n`,
         );
         return `${e}=${dir}`;
       });

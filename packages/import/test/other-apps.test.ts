@@ -52,22 +52,26 @@ describe('strata import beside another app', () => {
     }
   };
 
-  it('refuses a Namespace another app deploys into, naming that app, in one line, and writes nothing', { timeout: 120_000 }, () => {
-    const envs = source(
-      'nsowner',
-      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tokenplace\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: owner-cfg\n  namespace: tokenplace\ndata:\n  A: "1"\n',
-    );
-    expectRefused(
-      envs,
-      /^strata: sources\/nsowner: Namespace tokenplace is the namespace of the app tokenplace-relay \(base\/tokenplace-relay\/\S+\.yaml\); leave it out of the import \(Strata creates each app's namespace\) or move tokenplace-relay to another namespace; nothing was written$/,
-    );
-  });
+  it(
+    'refuses a Namespace another app deploys into, naming that app, in one line at its file and line, and writes nothing',
+    { timeout: 120_000 },
+    () => {
+      const envs = source(
+        'nsowner',
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tokenplace\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: owner-cfg\n  namespace: tokenplace\ndata:\n  A: "1"\n',
+      );
+      expectRefused(
+        envs,
+        /^strata: sources\/nsowner\/objects\.yaml:1: Namespace tokenplace is the namespace of the app tokenplace-relay \(base\/tokenplace-relay\/\S+\.yaml\); leave it out of the import \(Strata creates each app's namespace\) or move tokenplace-relay to another namespace; nothing was written$/,
+      );
+    },
+  );
 
-  it('refuses objects in the namespace where Argo CD runs, in one line, and writes nothing', { timeout: 120_000 }, () => {
+  it('refuses objects in the namespace where Argo CD runs, in one line at their file and line, and writes nothing', { timeout: 120_000 }, () => {
     const envs = source('gitops-cfg', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-extra\n  namespace: argocd\ndata:\n  A: "1"\n');
     expectRefused(
       envs,
-      /^strata: sources\/gitops-cfg: v1\/ConfigMap argocd\/argocd-extra would be in the namespace "argocd", where Argo CD runs \(the default of gitops\.argocdNamespace\); .*give its objects a namespace of their own; nothing was written$/,
+      /^strata: sources\/gitops-cfg\/objects\.yaml:1: v1\/ConfigMap argocd\/argocd-extra would be in the namespace "argocd", where Argo CD runs \(the default of gitops\.argocdNamespace\); .*give its objects a namespace of their own; nothing was written$/,
       [['--no-install']],
     );
   });

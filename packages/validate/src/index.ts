@@ -16,7 +16,7 @@ export { decodeAll, decoderPath, runDecoder, type Decoded, type DecodedChunk, ty
 export { fieldPath, schemaProblems } from './schema.ts';
 export { policyProblems } from './policy.ts';
 export { nodePortClaims, nodePortProblems } from './node-ports.ts';
-export { NAMESPACE_RULE, namespaceClaims, namespaceProblems } from './namespaces.ts';
+export { NAMESPACE_RULE, namespaceClaims, namespacedIn, namespaceProblems } from './namespaces.ts';
 export { placedInSources } from './kustomize-walk.ts';
 export { checkParsed, isKustomization, judgedObjects, kubernetesVersionOf, validate } from './validate.ts';
 export { kubernetesSettings, requireKubernetesSets, serverVersionNotes, type KubernetesSettings } from './kubernetes.ts';

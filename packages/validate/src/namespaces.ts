@@ -58,6 +58,25 @@ function clusterScopedCustomKinds(crds: readonly Record<string, unknown>[]): Set
 const isCrd = (m: Manifest) => m.apiVersion === 'apiextensions.k8s.io/v1' && m.kind === 'CustomResourceDefinition';
 
 /**
+ * Whether an object of `manifests` lives in a namespace, as the API server scopes its kind: not a
+ * built-in cluster-scoped kind, nor a custom kind whose CRD (among `manifests`, or kept by the
+ * repository) says `scope: Cluster`. A custom kind no CRD describes is taken for namespaced, as
+ * kustomize takes it.
+ */
+export function namespacedIn(root: string, manifests: readonly Manifest[]): (m: Manifest) => boolean {
+  // Custom kinds are in groups with a dot; the CRDs the repository keeps and those of the input say their scope.
+  const custom = manifests.filter((m) => groupOf(m.apiVersion).includes('.'));
+  const clusterScoped = clusterScopedCustomKinds([
+    ...keptCrds(root, custom).map((c) => c.manifest),
+    ...manifests.filter(isCrd).map((m) => m as unknown as Record<string, unknown>),
+  ]);
+  return (m) => {
+    const gk = `${groupOf(m.apiVersion)}/${m.kind}`;
+    return !CLUSTER_SCOPED_KINDS.has(m.kind) && !CLUSTER_SCOPED_BUILT_IN.has(gk) && !clusterScoped.has(gk);
+  };
+}
+
+/**
  * What each built file (`dist/<env>/<app>.yaml`) of `docs` creates and needs of namespaces, as its
  * env's cluster meets it: the Namespace objects it ships, the destination of its Argo CD Application
  * where Argo CD alone applies the tree (`argoCdOnly`: it creates that namespace, `CreateNamespace=true`,
@@ -81,17 +100,10 @@ export function namespaceClaims(
     else byFile.set(d.file, [d]);
   }
   if (byFile.size === 0) return [];
-  const all = [...byFile.values()].flat().map((d) => d.manifest);
-  // Custom kinds are in groups with a dot; the CRDs the repository keeps and those of the input say their scope.
-  const custom = all.filter((m) => groupOf(m.apiVersion).includes('.'));
-  const clusterScoped = clusterScopedCustomKinds([
-    ...keptCrds(root, custom).map((c) => c.manifest),
-    ...all.filter(isCrd).map((m) => m as unknown as Record<string, unknown>),
-  ]);
-  const namespaced = (m: Manifest) => {
-    const gk = `${groupOf(m.apiVersion)}/${m.kind}`;
-    return !CLUSTER_SCOPED_KINDS.has(m.kind) && !CLUSTER_SCOPED_BUILT_IN.has(gk) && !clusterScoped.has(gk);
-  };
+  const namespaced = namespacedIn(
+    root,
+    [...byFile.values()].flat().map((d) => d.manifest),
+  );
   // By file, whatever order the builds finished in: the pipeline keeps these in each app's cache
   // entry, whose seal must not change from one run of the same tree to the next.
   return [...byFile]
