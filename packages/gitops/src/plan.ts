@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLUSTER_SCOPED_KINDS, ENVIRONMENTS, groupOf, type Environment, type Manifest } from '@strata/core';
 import { argoCdDestination } from '@strata/core/argocd';
-import { Layout, ToolError } from '@strata/project';
+import { CLUSTER_NAMESPACES, declaredNamespaces, Layout, ToolError } from '@strata/project';
 import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
 import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type BuildResult } from '@strata/kustomize';
 import { ANNOTATIONS_SIZE_LIMIT, clientSideApplyAnnotationsSize } from '@strata/policy';
@@ -76,7 +76,8 @@ export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPl
   const namespaced = manifests.filter((m) => !isClusterScoped(m));
   const namespace = argoCdDestination(app, manifests);
   const namespaces = new Set([namespace, ...namespaced.flatMap((m) => (m.metadata.namespace ? [m.metadata.namespace] : []))]);
-  const ownsNamespace = manifests.some((m) => m.kind === 'Namespace' && m.metadata.name === namespace);
+  const creates = [...new Set(manifests.filter((m) => m.kind === 'Namespace' && m.apiVersion === 'v1').map((m) => m.metadata.name))].sort();
+  const ownsNamespace = creates.includes(namespace);
   // Client-side apply keeps a copy of the whole object in an annotation, and the server refuses
   // annotations over 256 KiB in total: such an object syncs only server-side. Measured as the policy
   // rule measures it, so that the rule and this decision never disagree.
@@ -122,6 +123,7 @@ export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPl
     app,
     namespace,
     namespaces: [...namespaces].sort(),
+    creates,
     syncOptions,
     autoscaled: autoscaled.sort((a, b) => `${a.kind}/${a.namespace}/${a.name}`.localeCompare(`${b.kind}/${b.namespace}/${b.name}`)),
     clusterKinds,
@@ -135,9 +137,25 @@ export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPl
 export const overlayGlob = (env: Environment) => `${Layout.envRoot(env)}/*`;
 export const projectName = (env: Environment) => `strata-${env}`;
 
-function appProject(env: Environment, settings: GitopsSettings, plans: readonly AppSyncPlan[]): Record<string, unknown> {
+/**
+ * The namespaces that exist in an env's cluster once its apps are synced, as the namespace-exists
+ * rule of validation counts them: those of every cluster, those the platform creates
+ * (`kubernetes.namespaces`), the Namespace objects of the env's apps and their Applications'
+ * destinations, which Argo CD creates.
+ */
+function existingNamespaces(declared: readonly string[], plans: readonly AppSyncPlan[]): Set<string> {
+  return new Set([...CLUSTER_NAMESPACES, ...declared, ...plans.flatMap((p) => [p.namespace, ...p.creates])]);
+}
+
+/**
+ * An env's AppProject: its apps may deploy into the namespaces they use that exist in the env, and
+ * nowhere else. A namespace that nothing creates (a typo in one object's namespace, say) is left
+ * out: validation refuses the object (namespace-exists), and the project never allows it.
+ */
+function appProject(env: Environment, settings: GitopsSettings, plans: readonly AppSyncPlan[], declared: readonly string[]): Record<string, unknown> {
   const server = settings.server ?? IN_CLUSTER_SERVER;
-  const namespaces = [...new Set(plans.flatMap((p) => p.namespaces))].sort();
+  const exists = existingNamespaces(declared, plans);
+  const namespaces = [...new Set(plans.flatMap((p) => p.namespaces))].filter((ns) => exists.has(ns)).sort();
   const clusterKinds = new Set(plans.flatMap((p) => p.clusterKinds));
   // Argo CD creates the namespace itself for CreateNamespace=true; the project has to allow that kind.
   if (plans.some((p) => p.syncOptions.includes('CreateNamespace=true'))) clusterKinds.add('/Namespace');
@@ -288,12 +306,13 @@ export function planGitops(root: string, settings: GitopsSettings, appNames: str
     );
   }
   if (wantsArgoCD(settings)) {
+    const declared = declaredNamespaces(root);
     for (const env of ENVIRONMENTS) {
       const plans = plansByEnv.get(env)!;
       const source = `${Layout.configFile} and ${Layout.envRoot(env)}`;
       const project = `appproject.${projectName(env)}.yaml`;
       const set = `applicationset.${projectName(env)}.yaml`;
-      files.set(`${Layout.gitopsEnv(env)}/${project}`, generatedFile(appProject(env, settings, plans), source));
+      files.set(`${Layout.gitopsEnv(env)}/${project}`, generatedFile(appProject(env, settings, plans, declared), source));
       files.set(`${Layout.gitopsEnv(env)}/${set}`, generatedFile(applicationSet(env, settings, plans), source));
       files.set(`${Layout.gitopsEnv(env)}/kustomization.yaml`, generatedFile(kustomization([project, set]), source, false));
     }

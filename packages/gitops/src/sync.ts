@@ -3,8 +3,13 @@ export interface AppSyncPlan {
   readonly app: string;
   /** The namespace most of the app's namespaced objects live in; the Application's destination. */
   readonly namespace: string;
-  /** Every namespace the app's objects live in (the AppProject must allow each). */
+  /**
+   * Every namespace the app's objects live in: the AppProject allows each that exists in the env
+   * (see `appProject`), and no other.
+   */
   readonly namespaces: readonly string[];
+  /** The Namespace objects the app ships: they exist in the env once it is synced. */
+  readonly creates: readonly string[];
   readonly syncOptions: readonly string[];
   /** Workloads whose replicas an autoscaler owns: self-heal must not reset them. */
   readonly autoscaled: readonly { readonly group: string; readonly kind: string; readonly name: string; readonly namespace: string }[];

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { ENVIRONMENTS } from '@strata/core';
+import { ENVIRONMENTS, type Manifest } from '@strata/core';
 import { UsageError } from '@strata/project';
 import { applyTree, HEADER } from '@strata/emit';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
@@ -185,6 +185,56 @@ describe('generator directories', () => {
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the AppProject of an env', () => {
+  const configMap = (name: string, namespace: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { a: 'b' } });
+  /** The destinations of each env's AppProject, planned for `built` (an env's objects of each app) in a workspace with `config`. */
+  const destinations = (built: (env: string, app: string) => Obj[], config?: Obj) => {
+    const root = mkdtempSync(join(tmpdir(), 'strata-gitops-project-'));
+    try {
+      if (config) writeFileSync(join(root, 'strata.config.json'), JSON.stringify(config));
+      const files = planGitops(root, settings, ['api', 'platform'], { built: (env, app) => built(env, app) as Manifest[] });
+      return Object.fromEntries(
+        ENVIRONMENTS.map((e) => {
+          const project = parse(files.get(`gitops/${e}/appproject.strata-${e}.yaml`)!) as { spec: { destinations: { namespace: string }[] } };
+          return [e, project.spec.destinations.map((d) => d.namespace)];
+        }),
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  };
+
+  it('allows only the namespaces that exist in the env, never one that nothing creates, such as a typo', () => {
+    const built = (env: string, app: string) =>
+      app === 'platform'
+        ? // Ships the Namespace shared in dev only.
+          [...(env === 'dev' ? [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shared' } }] : []), configMap('settings', 'platform')]
+        : [
+            // The destination, which Argo CD creates: the namespace most of the objects name.
+            configMap('a', 'shop'),
+            configMap('b', 'shop'),
+            // A typo, which nothing creates.
+            configMap('c', 'shpo'),
+            // Another app's Namespace, where it ships one.
+            configMap('d', 'shared'),
+            // One every cluster has.
+            configMap('e', 'kube-system'),
+            // One the platform creates, as strata.config.json says.
+            configMap('f', 'monitoring'),
+          ];
+    expect(destinations(built)).toStrictEqual({
+      dev: ['kube-system', 'platform', 'shared', 'shop'],
+      staging: ['kube-system', 'platform', 'shop'],
+      prod: ['kube-system', 'platform', 'shop'],
+    });
+    expect(destinations(built, { kubernetes: { namespaces: ['monitoring'] } })).toStrictEqual({
+      dev: ['kube-system', 'monitoring', 'platform', 'shared', 'shop'],
+      staging: ['kube-system', 'monitoring', 'platform', 'shop'],
+      prod: ['kube-system', 'monitoring', 'platform', 'shop'],
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { appTemplate, type Problem } from '@strata/project';
 import { validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
@@ -36,6 +37,15 @@ function setObjects(root: string, name: string, objects: readonly string[]): voi
 const NOT_FOUND = /^namespaces "shared" not found: /;
 const missing = (problems: readonly Problem[]) => problems.filter((p) => p.rule === 'namespace-exists');
 
+/** The namespaces each env's generated AppProject lets its apps deploy into. */
+const allowed = (root: string) =>
+  (['dev', 'prod', 'staging'] as const).map((env) => {
+    const project = parse(readFileSync(join(root, `gitops/${env}/appproject.strata-${env}.yaml`), 'utf8')) as {
+      spec: { destinations: { namespace: string }[] };
+    };
+    return project.spec.destinations.map((d) => d.namespace);
+  });
+
 /** The line of `namespace: shared` in a built file. */
 const lineOf = (root: string, file: string) =>
   readFileSync(join(root, file), 'utf8')
@@ -70,6 +80,7 @@ describe('objects in a namespace another app of the env creates, in the pipeline
     expect(r.built.failed).toBe(0);
     expect(missing(r.problems)).toStrictEqual([]);
     expect(lineOf(ws.root, 'dist/dev/beta.yaml')).toBeGreaterThan(0);
+    expect(allowed(ws.root)).toStrictEqual(Array(3).fill(['alpha', 'beta', 'shared']));
   });
 
   it('refuses the object in every env once that app no longer ships it, with the app that uses it reused from the cache', async () => {
@@ -78,6 +89,8 @@ describe('objects in a namespace another app of the env creates, in the pipeline
     expect(r.reused).toBe(1);
     expect(missing(r.problems)).toStrictEqual(refusals());
     expect(missing(r.problems)[0]!.message).toMatch(NOT_FOUND);
+    // Refused, and never allowed by the AppProject: nothing creates it.
+    expect(allowed(ws.root)).toStrictEqual(Array(3).fill(['alpha', 'beta']));
     // Both reused, without the cache, and validate of the built output: the same verdict.
     expect(missing((await pipeline(ws.root)).problems)).toStrictEqual(refusals());
     expect(missing((await pipeline(ws.root, { cache: false })).problems)).toStrictEqual(refusals());

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENVIRONMENTS, isPlainObject, nearest, type PolicySettings } from '@strata/core';
+import { ENVIRONMENTS, isDnsLabel, isPlainObject, nearest, type PolicySettings } from '@strata/core';
 import { UsageError } from './errors.ts';
 import { jsonKeys, type KeyPlace } from './json-keys.ts';
 import { Layout } from './layout.ts';
@@ -158,6 +158,24 @@ export function readConfig(root: string): ProjectConfig | undefined {
 export function configLocation(root: string, path: readonly string[]): string {
   const config = readLocated(root);
   return config ? where(config, path) : Layout.configFile;
+}
+
+/**
+ * The namespaces every env's clusters have although no app creates them, which the platform makes:
+ * `kubernetes.namespaces` of strata.config.json (`["monitoring"]`), sorted; none without it. Read
+ * here for every package that needs to know which namespaces exist (validate's namespace-exists
+ * rule, the generated AppProjects); a value that is no list of DNS-1123 labels is a one-line
+ * `UsageError` at its line.
+ */
+export function declaredNamespaces(root: string): string[] {
+  const section = readConfig(root)?.kubernetes;
+  const value = isPlainObject(section) ? section.namespaces : undefined;
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !isDnsLabel(v)))
+    throw new UsageError(
+      `${configLocation(root, ['kubernetes', 'namespaces'])}: kubernetes.namespaces: must list the namespaces the platform creates in every env's clusters, each a DNS-1123 label, such as ["monitoring"]; got ${JSON.stringify(value)}`,
+    );
+  return [...new Set(value as string[])].sort();
 }
 
 /** The project-wide policy severities (`policy.severity`), empty when none are set. */

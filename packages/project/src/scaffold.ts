@@ -17,11 +17,14 @@ const RENAMED: Readonly<Record<string, (name: string) => string>> = { 'test/app.
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
-/** Namespaces of Kubernetes' own: the one that takes objects without a namespace, and those of the system (any kube- name is reserved). */
-const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+/**
+ * The namespaces every cluster has from the start, Kubernetes' own: the one that takes objects
+ * without a namespace, and those kube-apiserver makes for the system (any kube- name is reserved).
+ */
+export const CLUSTER_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /** Whether Kubernetes keeps the namespace for itself: `default`, and every kube- name. */
-export const isSystemNamespace = (name: string): boolean => SYSTEM_NAMESPACES.has(name) || name.startsWith('kube-');
+export const isSystemNamespace = (name: string): boolean => CLUSTER_NAMESPACES.includes(name) || name.startsWith('kube-');
 
 /** Why an app's objects do not go into a namespace that `isSystemNamespace`, in the words every command gives. */
 export const SYSTEM_NAMESPACE_REASON = 'which Kubernetes keeps for itself (default, and every kube- name)';

@@ -1,5 +1,5 @@
-import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Environment } from '@strata/core';
-import { CONFIG_SECTIONS, configLocation, readConfig, UsageError } from '@strata/project';
+import { ENVIRONMENTS, isPlainObject, type Environment } from '@strata/core';
+import { CONFIG_SECTIONS, configLocation, declaredNamespaces, readConfig, UsageError } from '@strata/project';
 import { DEFAULT_KUBERNETES_VERSION, kubernetesSetVersion, schemaLocations } from '@strata/schemas';
 
 /** The Kubernetes version each env's clusters run: the `kubernetes` section of strata.config.json. */
@@ -18,15 +18,6 @@ export interface KubernetesSettings {
    * `"namespaces": ["monitoring"]`. An app's object may live there. @default none beyond those of every cluster
    */
   readonly namespaces?: readonly string[];
-}
-
-/** A list of namespace names; `where` names the field. */
-function namespacesAt(value: unknown, where: string): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !isDnsLabel(v)))
-    throw new UsageError(
-      `${where}: must list the namespaces the platform creates in every env's clusters, each a DNS-1123 label, such as ["monitoring"]; got ${JSON.stringify(value)}`,
-    );
-  return [...new Set(value as string[])].sort();
 }
 
 const DEFAULT = DEFAULT_KUBERNETES_VERSION.replace(/\.0$/, '');
@@ -96,7 +87,7 @@ export function kubernetesSettings(root: string): KubernetesSettings {
     ...(section.serviceNodePortRange === undefined
       ? {}
       : { serviceNodePortRange: portRangeAt(section.serviceNodePortRange, where('serviceNodePortRange')) }),
-    ...(section.namespaces === undefined ? {} : { namespaces: namespacesAt(section.namespaces, where('namespaces')) }),
+    ...(section.namespaces === undefined ? {} : { namespaces: declaredNamespaces(root) }),
   };
 }
 

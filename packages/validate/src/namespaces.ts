@@ -3,15 +3,12 @@ import { join } from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { CLUSTER_SCOPED_KINDS, groupOf, isPlainObject, type Manifest } from '@strata/core';
 import { argoCdDestination, argoCdSkips } from '@strata/core/argocd';
-import { distOf, Layout, objectName, type Problem } from '@strata/project';
+import { CLUSTER_NAMESPACES, distOf, Layout, objectName, type Problem } from '@strata/project';
 import { keptCrds } from './crds.ts';
 import type { NamespaceClaims, SourceDoc } from './types.ts';
 
 /** The rule of a namespaced object whose namespace nothing creates. */
 export const NAMESPACE_RULE = 'namespace-exists';
-
-/** The namespaces every cluster has from the start (kube-apiserver's system namespaces and `default`). */
-const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /**
  * Built-in kinds that live outside namespaces, by `group/Kind`, beyond CLUSTER_SCOPED_KINDS (those an
@@ -216,7 +213,7 @@ export function namespaceProblems(claims: readonly NamespaceClaims[], declared: 
   const created = new Map<string, Set<string>>();
   for (const c of claims) {
     const key = clusterOf(c.file);
-    const set = created.get(key) ?? created.set(key, new Set([...SYSTEM_NAMESPACES, ...declared])).get(key)!;
+    const set = created.get(key) ?? created.set(key, new Set([...CLUSTER_NAMESPACES, ...declared])).get(key)!;
     for (const ns of c.creates) set.add(ns);
     if (c.destination !== undefined) set.add(c.destination);
   }
