@@ -203,12 +203,25 @@ interface Placing<T extends Problem> {
   readonly overlay?: string;
 }
 
+/** Where a finding's words name its object's namespace as a build gave it, in `generalized`. */
+const BUILT_NAMESPACE = '\u0000namespace\u0000';
+
+/**
+ * A finding's message with its object's namespace, quoted as messages quote it (`Namespace "dev"`),
+ * put aside where the build gave the object another than the file writes (an overlay's): the same
+ * finding of a base in several builds then has one message.
+ */
+function generalized(p: Problem, written: Placed['written'] | undefined): string {
+  if (!written) return p.message;
+  return p.namespace && p.namespace !== written.namespace ? p.message.replaceAll(JSON.stringify(p.namespace), BUILT_NAMESPACE) : p.message;
+}
+
 /**
  * One finding per line of the tree: the builds of the overlays that share a base each have the
  * base's findings, at the same line, about the same object as the base writes it (its name there may
- * differ by a prefix, its namespace by the overlay's). Such a finding is reported once, naming the
- * overlays whose builds have it, under the name and namespace the builds give it where they agree,
- * else as the file writes it.
+ * differ by a prefix, its namespace by the overlay's, and so may the words that name the namespace). Such a
+ * finding is reported once, naming the overlays whose builds have it, under the name and namespace
+ * the builds give it where they agree, else as the file writes it.
  */
 function oncePerSource<T extends Problem>(placed: readonly Placing<T>[]): T[] {
   const groups = new Map<string, Placing<T>[]>();
@@ -221,7 +234,7 @@ function oncePerSource<T extends Problem>(placed: readonly Placing<T>[]): T[] {
     const p = x.problem;
     // The object as the file writes it, where the line is in one; else as built (two objects the kustomization changed apart).
     const object = x.written ? ['written', x.written.name, x.written.namespace] : ['built', p.name, p.namespace];
-    const key = JSON.stringify([p.file, p.line, p.rule, p.severity, p.path, p.message, p.excepted, p.apiVersion, p.kind, ...object]);
+    const key = JSON.stringify([p.file, p.line, p.rule, p.severity, p.path, generalized(p, x.written), p.excepted, p.apiVersion, p.kind, ...object]);
     const group = groups.get(key);
     if (group) group.push(x);
     else {
@@ -241,8 +254,16 @@ function foundIn<T extends Problem>(group: readonly Placing<T>[]): T {
   const name = agreed('name');
   const namespace = agreed('namespace');
   const resources = [...new Set(group.flatMap((x) => (x.problem.resource === undefined ? [] : [x.problem.resource])))];
+  // Words that name the namespace each build gave the object name each, in the order of the overlays: `Namespace "dev"/"prod"`.
+  const byOverlay = [...group].sort((a, b) => (a.overlay! < b.overlay! ? -1 : a.overlay! > b.overlay! ? 1 : 0));
+  const namespaces = [...new Set(byOverlay.map((x) => JSON.stringify(x.problem.namespace)))].join('/');
+  const message =
+    new Set(group.map((x) => x.problem.message)).size === 1
+      ? first.problem.message
+      : generalized(first.problem, first.written).replaceAll(BUILT_NAMESPACE, namespaces);
   const merged: T = {
     ...first.problem,
+    message,
     ...(namespace !== undefined ? { namespace } : {}),
     ...(name !== undefined ? { name } : {}),
     overlays: [...new Set(group.map((x) => x.overlay!))].sort(),

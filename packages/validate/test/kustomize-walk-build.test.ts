@@ -210,12 +210,11 @@ describe('a folder walk over a base that several overlays share', () => {
       ['base/pod.yaml', 5, undefined, 'p', all],
       ['overlays/prod/pid.yaml', 5, 'prod', 'prod-p', ['overlays/prod']],
     ]);
-    // A finding whose words differ per overlay stays one per overlay.
-    expect(at('default-deny-network-policy').map(([, , namespace, , overlays]) => [namespace, overlays])).toStrictEqual([
-      ['dev', ['overlays/dev']],
-      ['prod', ['overlays/prod']],
-      ['staging', ['overlays/staging']],
-    ]);
+    // A finding whose words name the namespace each overlay gives is one too, naming each in the order of the overlays.
+    expect(at('default-deny-network-policy')).toStrictEqual([['base/pod.yaml', 1, undefined, 'p', all]]);
+    expect(r.problems.find((p) => p.rule === 'default-deny-network-policy')!.message).toBe(
+      'Namespace "dev"/"prod"/"staging" runs pods but has no default-deny NetworkPolicy: add one with podSelector: {}, policyTypes: [Ingress, Egress] and no rules.',
+    );
     const privileged = r.problems.find((p) => p.rule === 'no-privileged')!;
     expect(formatProblem(privileged)).toBe(
       'base/pod.yaml:9: v1/Pod p: spec.containers[0].securityContext.privileged: Container "c" runs privileged, with full access to the node: ' +
