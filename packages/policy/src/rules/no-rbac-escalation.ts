@@ -1,6 +1,6 @@
 import { aggregations, rbacRules, type RbacRule } from '../rbac.ts';
-import { finding } from '../read.ts';
-import type { Rule, RuleFinding } from '../types.ts';
+import { at, finding, list, nameOf, ofKind } from '../read.ts';
+import type { PolicyObject, Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-rbac-escalation';
 
@@ -16,7 +16,32 @@ interface Escalation {
   readonly verbs?: readonly string[];
   /** What holding it gives, after "which". */
   readonly gives: string;
+  /**
+   * The objects the escalation lies in: a rule counts when its resourceNames are empty (every object) or
+   * name one of these; `[]` means only a rule without resourceNames counts. @default any rule, names or not
+   */
+  readonly names?: readonly string[];
+  /**
+   * Only a ClusterRole that a ClusterRoleBinding of the set binds counts: within one namespace the
+   * permission is what an app needs, across every namespace it is the cluster's. @default any role
+   */
+  readonly clusterWide?: boolean;
+  /** How to fix it, after the colon. @default remove it, or keep it in a role bound only to whoever needs it, with an exception */
+  readonly fix?: string;
 }
+
+const ADMISSION = 'admissionregistration.k8s.io';
+const WEBHOOKS = ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'];
+const MUTATING_POLICIES = ['mutatingadmissionpolicies', 'mutatingadmissionpolicybindings'];
+const VALIDATING_POLICIES = ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'];
+
+/**
+ * The signers whose certificates the API server accepts as a client's identity: approving a request
+ * for one lets its requester name any user and group (system:masters included) or any node.
+ * `kubernetes.io/*` is how a rule names every signer of the domain (the approval is checked against
+ * the signer's name and against `<domain>/*`).
+ */
+const CLIENT_SIGNERS = ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/*'];
 
 const ESCALATIONS: readonly Escalation[] = [
   {
@@ -58,12 +83,72 @@ const ESCALATIONS: readonly Escalation[] = [
     gives: 'acts as another user, group or ServiceAccount, with all of its permissions',
   },
   {
-    groups: ['admissionregistration.k8s.io'],
-    resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'],
+    groups: [ADMISSION],
+    resources: WEBHOOKS,
     verbs: ['create', 'update', 'patch'],
     gives: 'decides what the API server admits, and can rewrite any object written to it',
   },
+  {
+    groups: [ADMISSION],
+    resources: MUTATING_POLICIES,
+    verbs: ['create', 'update', 'patch'],
+    gives: 'rewrites any object written to the API server, in every namespace, after every other check',
+  },
+  // A new validating policy only refuses more; changing one can let through what it refused.
+  {
+    groups: [ADMISSION],
+    resources: VALIDATING_POLICIES,
+    verbs: ['update', 'patch'],
+    gives: 'changes what the API server refuses, and can let through what a policy the cluster relies on refuses',
+  },
+  {
+    groups: [ADMISSION],
+    resources: [...WEBHOOKS, ...VALIDATING_POLICIES, ...MUTATING_POLICIES],
+    verbs: ['delete', 'deletecollection'],
+    gives: 'switches off the admission checks the cluster relies on (image signatures, policy engines, what Pod Security does not cover)',
+  },
+  {
+    groups: [''],
+    resources: ['secrets'],
+    verbs: ['get', 'list', 'watch'],
+    names: [],
+    clusterWide: true,
+    gives: "reads every Secret of the cluster (ServiceAccount tokens, TLS keys, Argo CD's repository and cluster credentials)",
+    fix: 'bind it with a RoleBinding in each namespace whose Secrets it needs, or name them in resourceNames; a controller that reads them all needs a policy exception that says why',
+  },
+  // Approving also takes update on certificatesigningrequests/approval, which alone approves nothing.
+  {
+    groups: ['certificates.k8s.io'],
+    resources: ['signers'],
+    verbs: ['approve'],
+    names: CLIENT_SIGNERS,
+    gives: 'approves certificate signing requests for client certificates the API server trusts, for any user or group, system:masters included',
+    fix: "name only the set's own signers in resourceNames, or leave approval to the cluster's administrators",
+  },
+  // Labels are what Pod Security admission and NetworkPolicy namespaceSelectors read; a RoleBinding in
+  // a namespace grants it for that Namespace object.
+  {
+    groups: [''],
+    resources: ['namespaces'],
+    verbs: ['update', 'patch'],
+    gives:
+      "can remove a namespace's pod-security.kubernetes.io/enforce label, and with it Pod Security admission, or give it the labels that NetworkPolicies let in",
+  },
 ];
+
+/** Whether a rule's resourceNames reach the objects the escalation lies in. */
+const namesMatch = (r: RbacRule, e: Escalation) => {
+  const names = list(r.rule.resourceNames).map(String);
+  return e.names === undefined || names.length === 0 || names.some((n) => e.names?.includes(n));
+};
+
+/** The ClusterRoleBindings of the set that bind this ClusterRole, and so grant its rules in every namespace. */
+const clusterBindings = (objects: readonly PolicyObject[], role: PolicyObject) =>
+  role.manifest.kind !== 'ClusterRole'
+    ? []
+    : ofKind(objects, 'ClusterRoleBinding').filter(
+        (b) => at(b.manifest, 'roleRef', 'kind') === 'ClusterRole' && at(b.manifest, 'roleRef', 'name') === nameOf(role),
+      );
 
 const groupMatches = (r: RbacRule, group: string) =>
   // An empty list is read as the core group, as no-secret-write reads it.
@@ -76,7 +161,7 @@ const resourceMatches = (granted: string, resource: string) =>
 export const noRbacEscalation: Rule = {
   id,
   description:
-    'No Role or ClusterRole grants a permission that leads to others: exec or attach into pods, ephemeral containers, nodes/proxy, ServiceAccount tokens, PersistentVolumes, escalate, bind, impersonate, admission webhooks, or an aggregationRule that gathers such a built-in role (edit, admin).',
+    'No Role or ClusterRole grants a permission that leads to others: exec or attach into pods, ephemeral containers, nodes/proxy, ServiceAccount tokens, PersistentVolumes, escalate, bind, impersonate, writing or deleting admission webhooks and policies, reading Secrets in every namespace, approving client certificates, relabelling namespaces, or an aggregationRule that gathers such a built-in role (edit, admin).',
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
@@ -90,12 +175,18 @@ export const noRbacEscalation: Rule = {
           : e.verbs === undefined
             ? r.verbs
             : e.verbs.filter((v) => r.verbs.includes(v));
-        if (resources.length === 0 || verbs.length === 0) continue;
+        if (resources.length === 0 || verbs.length === 0 || !namesMatch(r, e)) continue;
+        const bindings = e.clusterWide ? clusterBindings(objects, r.role) : [];
+        if (e.clusterWide && bindings.length === 0) continue;
+        const where =
+          bindings.length > 0 ? ` in every namespace (ClusterRoleBinding ${bindings.map((b) => `"${nameOf(b) ?? '?'}"`).join(', ')})` : '';
+        const fix =
+          e.fix ?? 'remove it, or keep it in a role bound only to the people or controllers that need it and add a policy exception that says why';
         out.push(
           finding(
             id,
             r.role,
-            `Rule ${r.index} lets its subjects ${verbs.join(', ')} ${resources.join(', ')}, which ${e.gives}: remove it, or keep it in a role bound only to the people or controllers that need it and add a policy exception that says why.`,
+            `Rule ${r.index} lets its subjects ${verbs.join(', ')} ${resources.join(', ')}${where}, which ${e.gives}: ${fix}.`,
             `rules[${r.index}].${e.verbs?.some((v) => v === 'escalate' || v === 'bind' || v === 'impersonate') ? 'verbs' : 'resources'}`,
           ),
         );

@@ -95,6 +95,117 @@ describe('no-rbac-escalation', () => {
     ]);
   });
 
+  const binding = (kind: 'ClusterRoleBinding' | 'RoleBinding', name = 'ops') =>
+    manifest(
+      `${RBAC}/v1`,
+      kind,
+      name,
+      { roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'ops' }, subjects: [{ kind: 'ServiceAccount', name: 'sa', namespace: 'shop' }] },
+      kind === 'RoleBinding' ? 'shop' : undefined,
+    );
+  const readSecrets = { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] };
+
+  it('reports reading Secrets in a ClusterRole that a ClusterRoleBinding binds, naming the binding', () => {
+    expect(summary(check(rule, [role([readSecrets], 'ClusterRole'), binding('ClusterRoleBinding', 'ops-everywhere')]))).toStrictEqual([
+      {
+        name: 'ops',
+        path: 'rules[0].resources',
+        message:
+          'Rule 0 lets its subjects get, list, watch secrets in every namespace (ClusterRoleBinding "ops-everywhere"), which reads every Secret of the cluster ' +
+          "(ServiceAccount tokens, TLS keys, Argo CD's repository and cluster credentials): bind it with a RoleBinding in each namespace whose Secrets it needs, " +
+          'or name them in resourceNames; a controller that reads them all needs a policy exception that says why.',
+      },
+    ]);
+  });
+
+  it('leaves reading Secrets in one namespace alone: a Role, a ClusterRole bound by a RoleBinding or by no binding of the set, named Secrets', () => {
+    expect(check(rule, [role([readSecrets])])).toStrictEqual([]);
+    expect(check(rule, [role([readSecrets], 'ClusterRole'), binding('RoleBinding')])).toStrictEqual([]);
+    expect(check(rule, [role([readSecrets], 'ClusterRole')])).toStrictEqual([]);
+    expect(check(rule, [role([{ ...readSecrets, resourceNames: ['shop-tls'] }], 'ClusterRole'), binding('ClusterRoleBinding')])).toStrictEqual([]);
+    expect(check(rule, [role([{ ...readSecrets, resources: ['configmaps'] }], 'ClusterRole'), binding('ClusterRoleBinding')])).toStrictEqual([]);
+  });
+
+  const signers = (resourceNames?: string[]) => ({
+    apiGroups: ['certificates.k8s.io'],
+    resources: ['signers'],
+    verbs: ['approve'],
+    ...(resourceNames && { resourceNames }),
+  });
+  const csr = {
+    apiGroups: ['certificates.k8s.io'],
+    resources: ['certificatesigningrequests', 'certificatesigningrequests/approval'],
+    verbs: ['create', 'get', 'update'],
+  };
+
+  it('reports approving the signers of client certificates the API server trusts, by name, by domain or all of them', () => {
+    const found = check(rule, [
+      role(
+        [
+          csr,
+          signers(['kubernetes.io/kube-apiserver-client']),
+          signers(['kubernetes.io/*']),
+          signers(),
+          signers(['kubernetes.io/kube-apiserver-client-kubelet']),
+        ],
+        'ClusterRole',
+      ),
+    ]);
+    expect(summary(found).map((f) => [f.path, f.message.split(':')[0]])).toStrictEqual(
+      [1, 2, 3, 4].map((i) => [
+        `rules[${i}].resources`,
+        `Rule ${i} lets its subjects approve signers, which approves certificate signing requests for client certificates the API server trusts, for any user or group, system`,
+      ]),
+    );
+    expect(found[0]?.message).toContain("name only the set's own signers in resourceNames");
+  });
+
+  it("leaves approval for the set's own signer alone, and signing for a trusted one", () => {
+    expect(
+      check(rule, [
+        role([csr, signers(['example.com/shop-issuer']), { ...signers(['kubernetes.io/kube-apiserver-client']), verbs: ['sign'] }], 'ClusterRole'),
+      ]),
+    ).toStrictEqual([]);
+  });
+
+  it('reports update and patch on namespaces, which removes their Pod Security labels, even in a Role', () => {
+    const found = check(rule, [role([{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'patch', 'update'] }])]);
+    expect(found.map((f) => f.message.split(':')[0])).toStrictEqual([
+      "Rule 0 lets its subjects update, patch namespaces, which can remove a namespace's pod-security.kubernetes.io/enforce label, and with it Pod Security admission, or give it the labels that NetworkPolicies let in",
+    ]);
+    expect(check(rule, [role([{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create'] }])])).toStrictEqual([]);
+  });
+
+  it('reports deleting admission webhooks and policies, and writing admission policies, but not creating a validating policy', () => {
+    const found = check(rule, [
+      role(
+        [
+          {
+            apiGroups: ['admissionregistration.k8s.io'],
+            resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations', 'validatingadmissionpolicies'],
+            verbs: ['delete', 'patch', 'update'],
+          },
+          { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingadmissionpolicybindings'], verbs: ['deletecollection'] },
+          { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingadmissionpolicies'], verbs: ['create'] },
+          {
+            apiGroups: ['admissionregistration.k8s.io'],
+            resources: ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'],
+            verbs: ['create', 'get'],
+          },
+        ],
+        'ClusterRole',
+      ),
+    ]);
+    expect(found.map((f) => f.message.split(', which')[0])).toStrictEqual([
+      'Rule 0 lets its subjects update, patch mutatingwebhookconfigurations, validatingwebhookconfigurations',
+      'Rule 0 lets its subjects update, patch validatingadmissionpolicies',
+      'Rule 0 lets its subjects delete mutatingwebhookconfigurations, validatingwebhookconfigurations, validatingadmissionpolicies',
+      'Rule 1 lets its subjects deletecollection validatingadmissionpolicybindings',
+      'Rule 2 lets its subjects create mutatingadmissionpolicies',
+    ]);
+    expect(found[2]?.message).toContain('which switches off the admission checks the cluster relies on');
+  });
+
   it('is waived by an exception for the role', () => {
     const set = objects(role([{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }]));
     const [f] = runPolicy(set, { exceptions: [{ rule: 'no-rbac-escalation', kind: 'Role', name: 'ops', reason: 'on-call debugging role' }] }).filter(
