@@ -17,7 +17,8 @@
 //  3. rest.BeforeCreate with the resource's own registry strategy: PrepareForCreate (which drops
 //     fields of disabled features), the strategy's Validate (the pkg/apis/<group>/validation
 //     functions plus declarative validation where the server runs it), and the common metadata
-//     validation, with the server's default feature gates.
+//     validation, with the server's default feature gates, as a server started with
+//     --allow-privileged=true (as `strata verify` starts its own, and as real clusters run) validates.
 //
 // Usage:
 //
@@ -76,6 +77,7 @@ import (
 	api "k8s.io/kubernetes/pkg/apis/core"
 	corevalidation "k8s.io/kubernetes/pkg/apis/core/validation"
 	resourceapi "k8s.io/kubernetes/pkg/apis/resource"
+	"k8s.io/kubernetes/pkg/capabilities"
 	"k8s.io/kubernetes/pkg/controlplane"
 
 	_ "k8s.io/kubernetes/pkg/apis/admissionregistration/install"
@@ -820,6 +822,12 @@ func main() {
 		os.Exit(2)
 	}
 	nodePorts = *ports
+	// kube-apiserver --allow-privileged=true, as `strata verify` starts its server and as kubeadm and
+	// the managed clusters run theirs. Left at the package's default (false), validation would refuse
+	// every privileged container and Windows hostProcess pod "by cluster policy", which no real
+	// cluster says: whether an app may run so is for the policy rules no-privileged and no-host-process.
+	// The server calls this once at start, before it serves; so does this, before any check.
+	capabilities.Setup(true, 0)
 	// The server's code logs through klog; only the answers belong on stdout.
 	klog.SetOutput(io.Discard)
 	klog.LogToStderr(false)

@@ -90,6 +90,18 @@ describe('validate with the server field checks', () => {
     ]);
   });
 
+  it('leaves a privileged container to the no-privileged rule, as a server run with --allow-privileged=true (strata verify, real clusters) accepts it', async () => {
+    const pod =
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  containers:\n    - name: c\n      image: nginx:1.27\n      securityContext:\n        privileged: true\n';
+    writeFileSync(join(dir, 'priv.yaml'), pod);
+    const offline = await validate(repo, [join(dir, 'priv.yaml')], { policy: false });
+    expect(offline.notes).toStrictEqual([]);
+    expect(offline.problems).toStrictEqual([]);
+    const judged = await validate(repo, [join(dir, 'priv.yaml')]);
+    const privileged = judged.problems.filter((p) => p.path?.endsWith('securityContext.privileged'));
+    expect(privileged.map((p) => [p.rule, p.line])).toStrictEqual([['no-privileged', 11]]);
+  });
+
   it("gives Services the node ports of the clusters' range, strata.config.json's kubernetes.serviceNodePortRange", async () => {
     const service = (name: string, nodePort: number) =>
       [

@@ -390,7 +390,8 @@ function apiArgs(dir: string, securePort: number, nodePorts: PortRange): string[
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     '--service-cluster-ip-range=10.96.0.0/16',
     `--service-node-port-range=${nodePorts.from}-${nodePorts.to}`,
-    // As on clusters set up by kubeadm and the managed offerings: privileged pods are allowed.
+    // As on clusters set up by kubeadm and the managed offerings: privileged pods are allowed. The
+    // offline checks of @strata/server-validation run with the same setting (helper/main.go).
     '--allow-privileged=true',
     // Both need controllers that do not run here: ServiceAccount wants the `default` account that
     // the controller manager creates, and PVC protection adds a finalizer nothing would remove.
