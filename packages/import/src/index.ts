@@ -6,6 +6,7 @@ import {
   ENVIRONMENTS,
   isDns1035Label,
   isDnsSubdomain,
+  nameProblem,
   isPlainObject,
   ObjectError,
   ownField,
@@ -73,6 +74,12 @@ export interface ImportOptions {
    */
   readonly allowSystemNamespace?: boolean;
   /**
+   * The namespace of the namespaced objects that name none, as `kubectl apply -n NAMESPACE` puts
+   * them (the usual shape of `helm template` output and of vendors' manifests); without it such an
+   * object is refused, naming its file and line. Objects that name a namespace keep theirs.
+   */
+  readonly namespace?: string;
+  /**
    * The folder that relative source paths are named from, and named from in messages: the shell's
    * working folder when a person types them. @default root
    */
@@ -117,6 +124,8 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
     throw new UsageError('give either PATH or --env ENV=PATH for each env, not both');
   if (options.path === undefined && (!options.envs || options.envs.length === 0))
     throw new UsageError('nothing to import: give PATH (with base/ and overlays/<env>/) or --env dev=PATH --env staging=PATH --env prod=PATH');
+  const badNamespace = options.namespace === undefined ? undefined : nameProblem(options.namespace, 'dns-label');
+  if (badNamespace) throw new UsageError(`--namespace: ${badNamespace}`);
   const from = options.cwd ?? root;
   const paths = options.path !== undefined ? layoutSources(from, options.path, name) : parseEnvOptions(from, options.envs!);
   // Named in messages as typed: an absolute path stays absolute.
@@ -124,6 +133,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
 
   const store = parseSecretStore(options.secretStore);
   const sources = await readSources(root, paths, named);
+  if (options.namespace !== undefined) placeUnplaced(root, sources, options.namespace);
   const model = await modelOf(name, sources, store);
   if (options.allowSystemNamespace !== true) await refuseSystemNamespaces(model, sources);
   await checkSources(model, paths, named);
@@ -318,6 +328,18 @@ async function placeOf(sources: SourceSet, env: Environment, index: number, m: M
 }
 
 /**
+ * Puts every namespaced object of the sources that names no namespace into `namespace`, as `kubectl
+ * apply -n` would, before the app is modelled: the app then says where they live, for `kubectl apply
+ * -k` and Argo CD alike, and the round trip proves it against the sources read that way.
+ */
+function placeUnplaced(root: string, sources: SourceSet, namespace: string): void {
+  for (const env of ENVIRONMENTS) {
+    const namespaced = namespacedIn(root, sources.objects[env]);
+    for (const m of sources.objects[env]) if (!m.metadata.namespace && namespaced(m)) m.metadata.namespace = namespace;
+  }
+}
+
+/**
  * Refuses a namespaced object that names no namespace, in plain YAML or a Kustomize folder without
  * `namespace:`: `kubectl apply` puts it in the current context's namespace, which the sources do not
  * say, and the imported app's Argo CD Application would put it in its own destination, so the app
@@ -343,7 +365,7 @@ async function refuseMissingNamespaces(root: string, model: Model, sources: Sour
       const or = kustomizations.size === 0 ? '' : ` or a namespace: to ${[...kustomizations].join(', ')}`;
       return (
         `${line} has no namespace: kubectl apply puts it in the current context's namespace (default unless the kubeconfig names another), which the sources do not say, ` +
-        `and the imported app's Argo CD Application would put it in its destination; add metadata.namespace to it${or}, then import; nothing was written`
+        `and the imported app's Argo CD Application would put it in its destination; add metadata.namespace to it${or}, or import with --namespace NAMESPACE (as kubectl apply -n puts it); nothing was written`
       );
     }),
   );

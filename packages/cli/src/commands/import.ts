@@ -23,10 +23,14 @@ export function registerImport(program: Command): void {
       '--allow-system-namespace',
       'import objects in the namespace default or a kube- one, which Kubernetes keeps for itself (otherwise refused, naming each object)',
     )
+    .option(
+      '--namespace <namespace>',
+      'put the namespaced objects that name no namespace into this one, as kubectl apply -n does (otherwise refused, naming each object)',
+    )
     .action(
       async (
         path: string | undefined,
-        o: { name: string; env?: string[]; secretStore: string; install: boolean; allowSystemNamespace?: boolean },
+        o: { name: string; env?: string[]; secretStore: string; install: boolean; allowSystemNamespace?: boolean; namespace?: string },
       ) => {
         const { importApp } = await import('@strata/import');
         const r = await importApp(findRoot(), {
@@ -36,6 +40,7 @@ export function registerImport(program: Command): void {
           secretStore: o.secretStore,
           install: o.install,
           ...(o.allowSystemNamespace ? { allowSystemNamespace: true } : {}),
+          ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
           // Paths are typed from the folder the command runs in, as every shell tool takes them.
           cwd: process.cwd(),
         });
