@@ -1,13 +1,14 @@
-import { isDefaultDeny, networkPolicies } from '../network-policies.ts';
+import { isDefaultDeny, networkPolicies, openRules } from '../network-policies.ts';
 import { podsOf, type PodView } from '../pods.ts';
-import { finding, namespaceOf, sameNamespace } from '../read.ts';
+import { displayName, finding, namespaceOf, sameNamespace } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'default-deny-network-policy';
 
 export const defaultDenyNetworkPolicy: Rule = {
   id,
-  description: 'Every namespace with pods has a NetworkPolicy with an empty podSelector, both policyTypes and no rules.',
+  description:
+    'Every namespace with pods has a NetworkPolicy with an empty podSelector, both policyTypes and no rules, and no NetworkPolicy undoes it for every pod with a rule that allows every peer on every port.',
   defaultSeverity: 'error',
   check(objects) {
     const denies = networkPolicies(objects).filter(isDefaultDeny);
@@ -25,6 +26,23 @@ export const defaultDenyNetworkPolicy: Rule = {
           `${where} runs pods but has no default-deny NetworkPolicy: add one with podSelector: {}, policyTypes: [Ingress, Egress] and no rules.`,
         ),
       );
+    }
+    for (const policy of networkPolicies(objects)) {
+      const namespace = namespaceOf(policy);
+      const pods = namespace ? `every pod of namespace "${namespace}"` : 'every pod of its namespace';
+      for (const open of openRules(policy)) {
+        const direction = open.type === 'Ingress' ? 'in from' : 'out to';
+        out.push(
+          finding(
+            id,
+            policy,
+            `NetworkPolicy "${displayName(policy)}" selects ${pods} (podSelector: {}) and its ${open.type} rule ${open.path.replace(/\D+/g, '')} has no ${open.peers} and no ports, ` +
+              `so every pod there lets traffic ${direction} any peer on any port and the default deny denies nothing: ` +
+              `name the peers (${open.peers}) and ports the pods need; for a deliberate opening, add a policy exception that says why.`,
+            open.path,
+          ),
+        );
+      }
     }
     return out;
   },
