@@ -3,11 +3,9 @@ import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS, isPlainObject, type Environment, type Manifest } from '@strata/core';
 import { exactIntegers, filesIn, kubectlInteger, mayHoldLongInteger, parseExact, UsageError } from '@strata/project';
-import { buildOverlays, parseBuild } from '@strata/kustomize';
+import { buildOverlays, isKustomizationFile, kustomizationFilesIn, parseBuild } from '@strata/kustomize';
 import { parseInputs, type ParsedInputs, type SourceDoc } from '@strata/validate';
 import { ImportError } from './errors.ts';
-
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 /** Where one env's manifests come from. */
 export interface EnvSource {
@@ -35,7 +33,7 @@ export interface SourceSet {
   where(env: Environment, index: number, field?: readonly string[]): Promise<string>;
 }
 
-export const kustomizationIn = (dir: string): string | undefined => KUSTOMIZATION_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
+export const kustomizationIn = (dir: string): string | undefined => kustomizationFilesIn(dir)[0];
 
 /**
  * The env paths of `strata import PATH`: `PATH/overlays/<env>` when that is a kustomization, else
@@ -262,7 +260,7 @@ function kustomizePlaces(root: string, dir: string): (m: Manifest, field?: reado
     const place = built && parsed.placements!.get(built.id)!(field?.join('.'));
     if (!place || !field) return place;
     // A field the kustomization set (its namespace, say): at that field of it when it writes one.
-    const kustomization = parsed.docs.find((d) => d.file === place.file && KUSTOMIZATION_FILES.includes(basename(d.file)));
+    const kustomization = parsed.docs.find((d) => d.file === place.file && isKustomizationFile(basename(d.file)));
     const key = field.at(-1)!;
     return kustomization && kustomization.manifest[key as keyof Manifest] !== undefined
       ? { file: place.file, line: kustomization.lineOf([key]) }

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, visit } from 'yaml';
+import { isKustomizationFile, kustomizationFilesIn } from './files.ts';
 
 // Alias bombs: a few hundred bytes of YAML whose aliases expand into billions of nodes.
 //
@@ -171,17 +172,6 @@ function inlineBomb(doc: Document.Parsed, lineOf: (offset: number) => number): n
   return found;
 }
 
-/** The names kustomize looks for in a folder, as the builder knows them. */
-const KUSTOMIZATIONS = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-
-const isFile = (path: string) => {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-};
-
 /**
  * Everything a kustomization names that could be a file or folder beside it. kustomize reads files
  * from many fields (resources, components, patches, generators' files and envs, replacements, crds,
@@ -225,7 +215,7 @@ export function aliasBombRefusal(root: string, overlay: string, checked = new Ma
     try {
       const data = readFileSync(file);
       if (data.includes(0x26) && data.includes(0x2a)) {
-        const line = aliasBomb(data.toString('utf8'), KUSTOMIZATIONS.includes(basename(file)));
+        const line = aliasBomb(data.toString('utf8'), isKustomizationFile(basename(file)));
         if (line !== undefined)
           refusal = `${name(file)}:${line}: not valid YAML: its aliases expand into an enormous document (an alias bomb); kubectl refuses it (excessive aliasing): write the repeated values out instead of aliasing them`;
       }
@@ -247,7 +237,7 @@ export function aliasBombRefusal(root: string, overlay: string, checked = new Ma
     return refusal;
   };
   const checkTree = (dir: string): string | undefined => {
-    const kustomization = KUSTOMIZATIONS.map((k) => join(dir, k)).find(isFile);
+    const kustomization = kustomizationFilesIn(dir)[0];
     if (!kustomization) return undefined;
     const refusal = checkFile(kustomization);
     if (refusal) return refusal;

@@ -7,6 +7,8 @@ import type { Manifest } from '@strata/core';
 import { onLines, strataCheckout, ToolError, ToolMissingError } from '@strata/project';
 import { aliasBombRefusal } from './aliases.ts';
 
+export { isKustomizationFile, KUSTOMIZATION_FILES, kustomizationFilesIn } from './files.ts';
+
 export const KUSTOMIZE_VERSION = 'v5.8.1';
 
 /** How to run `kustomize build`: a kustomize binary, or kubectl's built-in copy. */

@@ -167,6 +167,18 @@ describe('verifyFiles', () => {
     expect(r.objects).toBe(1);
   });
 
+  it('applies what a kustomization file named Kustomization builds, not the files it reads as they are written', async () => {
+    write(
+      'plain/Kustomization',
+      'resources:\n  - web.yaml\npatches:\n  - target: {kind: Service, name: web}\n    patch: |\n      - op: add\n        path: /spec/ports/0/targetPort\n        value: 700000\n',
+    );
+    write('plain/web.yaml', service('web', ['ports:', '  - port: 80']));
+    const r = await verifyFiles(dir, ['plain'], { server });
+    expect(r.problems.map((p) => [p.file, p.line, p.rule])).toStrictEqual([['plain/Kustomization', 1, 'server-rejected']]);
+    expect(r.problems[0]!.message).toMatch(/700000/);
+    expect(r.objects).toBe(1);
+  });
+
   it('checks the files as an update of a folder of what is deployed now; what it cannot read there is a warning', async () => {
     write('now/web.yaml', service('api', ['clusterIP: 10.96.0.50', 'ports:', '  - port: 80']));
     write('now/broken.yaml', 'kind: [\n');

@@ -2,10 +2,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { BuildOrigin } from '@strata/kustomize';
+import { isKustomizationFile, KUSTOMIZATION_FILES, kustomizationFilesIn } from '@strata/kustomize/files';
 import { isPlainObject } from '@strata/core';
 import { ToolError, type Problem } from '@strata/project';
 import { decoderPath } from './decode.ts';
-import { decodeTexts, KUSTOMIZATION_FILE, kustomizeInputs, TWICE, type KustomizeInput } from './read.ts';
+import { decodeTexts, kustomizeInputs, TWICE, type KustomizeInput } from './read.ts';
 import type { ParsedInputs, Placed, SourceDoc } from './types.ts';
 
 /** A kustomization file met in a folder walk, and what of the walk it reads itself. */
@@ -41,7 +42,7 @@ function remoteEntry(dir: string, seen = new Set<string>()): string | undefined 
   if (seen.has(dir)) return undefined;
   seen.add(dir);
   let k: unknown;
-  for (const name of ['kustomization.yaml', 'kustomization.yml', 'Kustomization']) {
+  for (const name of KUSTOMIZATION_FILES) {
     try {
       k = parse(readFileSync(join(dir, name), 'utf8'), { maxAliasCount: 100 });
       break;
@@ -89,7 +90,7 @@ function placement(
   const path = origin && !origin.repo ? origin.path : undefined;
   if (path === undefined) {
     const by = origin?.configuredIn ? sources.get(resolve(m.dir, origin.configuredIn)) : undefined;
-    const generator = by?.docs.find((d) => KUSTOMIZATION_FILE.test(basename(d.file)));
+    const generator = by?.docs.find((d) => isKustomizationFile(basename(d.file)));
     if (!by || !generator) return () => kustomization;
     const field = built.manifest.kind === 'Secret' ? 'secretGenerator' : 'configMapGenerator';
     const at = { file: by.key, line: generator.lineOf([field]) };
@@ -301,7 +302,7 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
   const byPath = new Map([...walked].map((key) => [abs(key), key]));
   const met = new Map<string, Met>();
   for (const d of parsed.docs) {
-    if (!walked.has(d.file) || !KUSTOMIZATION_FILE.test(basename(d.file)) || met.has(d.file)) continue;
+    if (!walked.has(d.file) || !isKustomizationFile(basename(d.file)) || met.has(d.file)) continue;
     const { apiVersion, kind } = d.manifest;
     if (!apiVersion.startsWith('kustomize.config.k8s.io/') && kind !== 'Kustomization' && kind !== 'Component') continue;
     const dir = dirname(abs(d.file));
@@ -311,9 +312,7 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
       const target = resolve(dir, entry);
       const file = byPath.get(target);
       if (file !== undefined) reads.set(file, 'resource');
-      else
-        for (const name of ['kustomization.yaml', 'kustomization.yml'])
-          if (byPath.has(join(target, name))) pulls.push(byPath.get(join(target, name))!);
+      else for (const name of KUSTOMIZATION_FILES) if (byPath.has(join(target, name))) pulls.push(byPath.get(join(target, name))!);
     }
     for (const [path, input] of kustomizeInputs(d.manifest)) {
       const file = byPath.get(resolve(dir, path));
@@ -326,22 +325,6 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
     const f = parsed.files.get(m.file)!;
     f.resources = 0; // kustomize's input, never an object a cluster takes
   }
-  // Roots: kustomizations no other one pulls in; then any left unreached (a cycle, which kustomize refuses).
-  const pulled = new Set([...met.values()].flatMap((m) => m.pulls.filter((p) => p !== m.file)));
-  const roots = [...met.values()].filter((m) => !m.component && !pulled.has(m.file));
-  const reached = new Set<string>();
-  const reach = (m: Met, into: Set<string>) => {
-    if (into.has(m.file)) return;
-    into.add(m.file);
-    for (const p of m.pulls) reach(met.get(p)!, into);
-  };
-  for (const r of roots) reach(r, reached);
-  for (const m of met.values())
-    if (!m.component && !reached.has(m.file)) {
-      roots.push(m);
-      reach(m, reached);
-    }
-
   const shown = (key: string) => parsed.files.get(key)?.shown ?? key;
   const folderOf = (m: Met) => relative(root, m.dir) || '.';
   const failed = (m: Met, message: string) => {
@@ -358,6 +341,38 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
     f.resources = 1;
     parsed.problems.push(problem);
   };
+  // A folder with two kustomization files is refused by kustomize ("Found multiple kustomization
+  // files"), and so by kubectl apply -k and Argo CD: one problem for the folder, at the first of them
+  // that kustomize looks for; none of them is built.
+  const refused = new Set<string>();
+  for (const m of met.values()) {
+    if (refused.has(m.dir)) continue;
+    const files = kustomizationFilesIn(m.dir);
+    if (files.length < 2) continue;
+    refused.add(m.dir);
+    const at = files.flatMap((f) => [...met.values()].filter((o) => abs(o.file) === f))[0] ?? m;
+    const names = files.map((f) => basename(f));
+    failed(
+      at,
+      `kustomize cannot build ${dirname(shown(at.file))}: it holds ${names.slice(0, -1).join(', ')} and ${names.at(-1)}, and kustomize (so kubectl apply -k and Argo CD) refuses a folder with more than one kustomization file (Found multiple kustomization files); keep one of them and remove the others`,
+    );
+  }
+  // Roots: kustomizations no other one pulls in; then any left unreached (a cycle, which kustomize refuses).
+  const pulled = new Set([...met.values()].flatMap((m) => m.pulls.filter((p) => p !== m.file)));
+  const roots = [...met.values()].filter((m) => !m.component && !refused.has(m.dir) && !pulled.has(m.file));
+  const reached = new Set<string>();
+  const reach = (m: Met, into: Set<string>) => {
+    if (into.has(m.file)) return;
+    into.add(m.file);
+    for (const p of m.pulls) reach(met.get(p)!, into);
+  };
+  for (const r of roots) reach(r, reached);
+  for (const m of met.values())
+    if (!m.component && !refused.has(m.dir) && !reached.has(m.file)) {
+      roots.push(m);
+      reach(m, reached);
+    }
+
   const buildable = roots.filter((m) => {
     const entry = remoteEntry(m.dir);
     if (entry === undefined) return true;
@@ -390,7 +405,7 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
   // Components that no root uses: never built; the files they name other than as resources are no objects.
   const used = new Set<string>();
   for (const r of roots) reach(r, used);
-  const unused = [...met.values()].filter((m) => !used.has(m.file));
+  const unused = [...met.values()].filter((m) => !used.has(m.file) && !refused.has(m.dir));
   const asInputs = new Map<string, KustomizeInput>();
   for (const m of unused) for (const [file, how] of m.reads) if (how !== 'resource' && !consumed.has(file)) asInputs.set(file, how);
   for (const k of met.keys()) {

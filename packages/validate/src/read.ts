@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Scalar, type YAMLMap } from 'yaml';
 import { isPlainObject, type Manifest } from '@strata/core';
 import { isArgoCdHook } from '@strata/core/argocd';
+import { isKustomizationFile } from '@strata/kustomize/files';
 import { gitopsConsumers, type Problem } from '@strata/project';
 import { parseGroupVersion } from './group-version.ts';
 import { judgeList, ServedKinds } from './lists.ts';
@@ -162,7 +163,6 @@ const MISSING = (value: Record<string, unknown>) =>
     .filter((k) => typeof value[k] !== 'string' || value[k] === '')
     .map((k) => (value[k] === undefined || value[k] === '' ? `missing ${k}` : `${k} is ${article(typeof value[k])}, not text`));
 
-export const KUSTOMIZATION_FILE = /^(kustomization\.ya?ml|Kustomization)$/;
 const KUSTOMIZE_API = 'kustomize.config.k8s.io/v1beta1';
 
 /** A Kustomization or a Component of kustomize: neither has nor needs a name. */
@@ -265,7 +265,7 @@ function build(
         continue;
       }
       // kustomize takes a kustomization file without apiVersion and kind as a Kustomization.
-      const meant = KUSTOMIZATION_FILE.test(basename(file)) && /Object 'Kind' is missing/.test(chunk.error) ? meantObject(loc(), []) : undefined;
+      const meant = isKustomizationFile(basename(file)) && /Object 'Kind' is missing/.test(chunk.error) ? meantObject(loc(), []) : undefined;
       if (meant && meant.apiVersion === undefined && meant.kind === undefined) {
         docs.push({
           file,
@@ -488,11 +488,7 @@ function build(
         lineOf: (path) => (inYaml ? (keyLine(loc(), [...prefix, ...path], abs) ?? line) : line),
         sourceOf: (path) => (inYaml ? nodeSource(loc(), [...prefix, ...path]) : undefined),
       });
-      if (
-        manifest.kind === 'Kustomization' &&
-        manifest.apiVersion.startsWith('kustomize.config.k8s.io/') &&
-        !KUSTOMIZATION_FILE.test(basename(file))
-      ) {
+      if (manifest.kind === 'Kustomization' && manifest.apiVersion.startsWith('kustomize.config.k8s.io/') && !isKustomizationFile(basename(file))) {
         problems.push({
           file,
           line,

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isKustomizationFile } from '@strata/kustomize/files';
 import { Layout, UsageError } from '@strata/project';
 
 /**
@@ -63,7 +64,8 @@ const kubectlWalks = (name: string) => name !== '.git' && (SKIPPED_FOLDERS.has(n
 const WORKSPACE_TOOLING = new Set(['.ci', '.github', '.strata', '.tools', '.turbo', 'node_modules']);
 
 /**
- * The YAML and JSON files of a folder, recursively and sorted, as `kubectl apply -R -f` finds them:
+ * The YAML and JSON files of a folder, recursively and sorted, as `kubectl apply -R -f` finds them,
+ * and its kustomization files (`Kustomization` too, which has no extension), which the walk builds:
  * a symlinked file is read, a symlinked folder is not entered (Go's filepath.Walk does not follow
  * links), so the walk stays in the folder named and never loops. It skips what holds no manifests:
  * node_modules and hidden folders (.git, .github's workflows) at any depth, and in a Strata
@@ -79,7 +81,8 @@ function walk(dir: string, seen: Set<string>, out: string[], project?: string, s
       else if (kubectlWalks(e.name) && !(dir === project && WORKSPACE_TOOLING.has(e.name))) skips?.push(path);
       continue;
     }
-    if (!YAML_FILE.test(e.name) || skipped(project, path, e.name, false)) continue;
+    // A kustomization file named `Kustomization` has no extension; kustomize reads it all the same.
+    if (!(YAML_FILE.test(e.name) || isKustomizationFile(e.name)) || skipped(project, path, e.name, false)) continue;
     let isFile = e.isFile();
     if (e.isSymbolicLink()) {
       try {
