@@ -1,5 +1,5 @@
 import { isPlainObject, setOwnField } from '@strata/core';
-import { stringify } from 'yaml';
+import { stringify, type ScalarTag, type Tags } from 'yaml';
 import { HEADER } from './header.ts';
 
 // Keys that read best first wherever they appear; everything else follows alphabetically.
@@ -26,7 +26,8 @@ export function sortKeys<T>(value: T): T {
 /**
  * YAML without anchors, folding or flow style, in the order the value's keys already have. Written
  * as YAML 1.1, so strings such as `off`, `yes` or `n` are quoted: kubectl, kubeconform and many other
- * readers still parse 1.1 and would turn them into booleans.
+ * readers still parse 1.1 and would turn them into booleans; and a string that go-yaml reads as
+ * another type is quoted too (`0o17`, `0X1F`, `+_1`, `<<`: see GO_YAML_TYPES).
  */
 export function dumpYaml(value: unknown): string {
   return fastYaml(value) ?? stringify(value, YAML_OPTIONS);
@@ -119,10 +120,11 @@ function scalar(v: unknown): string | undefined {
  * Words the library writes as they are, decided without it: most scalars of a manifest are names,
  * paths and image references, many unique per app, which the memo above does not help. A letter or
  * `/` first, then letters, digits and `-._/@:`, with no `:` last: nothing YAML quotes (no indicator
- * first, no `: `, ` #` or `:` at the end, no document marker), and nothing YAML 1.1 reads as another
- * type, since its numbers, timestamps and `.inf` start with a digit, a sign or a dot, except
- * exponents (`e3`), and its booleans and nulls are the listed words. Anything else goes to the
- * library; a test compares both on every short word of that alphabet and many longer ones.
+ * first, no `: `, ` #` or `:` at the end, no document marker), and nothing YAML 1.1 or go-yaml reads
+ * as another type, since their numbers, timestamps and `.inf` start with a digit, a sign or a dot,
+ * except YAML 1.1's exponents (`e3`), and their booleans and nulls are the listed words. Anything
+ * else goes to the library; a test compares both on every short word of that alphabet and many
+ * longer ones.
  */
 const PLAIN_WORD = /^[A-Za-z/][A-Za-z0-9._/@:-]*$/;
 const NOT_ONLY_EXPONENT = /[A-DF-Za-df-z]/;
@@ -132,7 +134,56 @@ function isPlainWord(v: string): boolean {
   return PLAIN_WORD.test(v) && !v.endsWith(':') && NOT_ONLY_EXPONENT.test(v) && !READ_AS_OTHER_TYPES.has(v.toLowerCase());
 }
 
-export const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false, indentSeq: true, version: '1.1' } as const;
+/**
+ * What go-yaml (v3, which kustomize reads every file with, and v2, kubectl's reader of what kustomize
+ * builds) resolves a plain scalar to, where that is not a string and YAML 1.1 says it is one, as tags
+ * for the `compat` option: the library quotes a string that any of them matches.
+ *
+ * go-yaml takes a scalar that starts with a digit or a sign for a number when, with every `_` taken
+ * out, Go's `strconv.ParseInt(s, 0, 64)` reads it (so `0o17`, `0O17`, `0B1`, `0X1F`, `-0o1`, `0o1_7`
+ * and `+_1` too, which YAML 1.1 leaves strings) or it is a decimal float; one that starts with a dot
+ * when `strconv.ParseFloat` reads it (`.5e1_0`). A plain `<<` key merges a mapping into its own.
+ * Its booleans, nulls, infinities and timestamps are YAML 1.1's (the library's `yaml-1.1` schema quotes
+ * them already), listed here so that these tags say all of go-yaml's resolution on their own.
+ * Where go-yaml would find a number out of range and keep the string, this quotes it anyway: a quoted
+ * string is read as that string by every reader.
+ */
+const GO_YAML_TYPES: ScalarTag[] = [
+  {
+    tag: 'tag:yaml.org,2002:int',
+    // After the first character, any `_` anywhere: go-yaml drops them before parsing.
+    test: /^(?:[-+]_*)?(?:0_*[xX]_*(?:[0-9a-fA-F]_*)+|0_*[bB]_*(?:[01]_*)+|0_*[oO]_*(?:[0-7]_*)+)$/,
+  },
+  {
+    tag: 'tag:yaml.org,2002:float',
+    // Decimal integers are here too: as floats, go-yaml reads those that ParseInt finds too large.
+    test: /^(?:[-+]_*)?(?:\._*(?:[0-9]_*)+|(?:[0-9]_*)+(?:\._*(?:[0-9]_*)*)?)(?:[eE]_*(?:[-+]_*)?(?:[0-9]_*)+)?$/,
+  },
+  { tag: 'tag:yaml.org,2002:float', test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/ },
+  { tag: 'tag:yaml.org,2002:bool', test: /^(?:[yY]|[yY]es|YES|[nN]|[nN]o|NO|[tT]rue|TRUE|[fF]alse|FALSE|[oO]n|ON|[oO]ff|OFF)$/ },
+  { tag: 'tag:yaml.org,2002:null', test: /^(?:~|[nN]ull|NULL|)$/ },
+  {
+    tag: 'tag:yaml.org,2002:timestamp',
+    test: /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?$/,
+  },
+  { tag: 'tag:yaml.org,2002:merge', test: /^<<$/ },
+].map((t) => ({ ...t, default: true, resolve: (value: string) => value }));
+
+/**
+ * The library's YAML 1.1 schema takes the string `<<` for its merge key and writes it plain, which
+ * every reader then merges; without it, `<<` is a string that GO_YAML_TYPES has quoted.
+ */
+const withoutMergeKey = (tags: Tags): Tags => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:merge');
+
+export const YAML_OPTIONS = {
+  lineWidth: 0,
+  aliasDuplicateObjects: false,
+  indentSeq: true,
+  version: '1.1',
+  merge: false,
+  customTags: withoutMergeKey,
+  compat: GO_YAML_TYPES,
+} as const;
 
 /** A generated file: the header, a line naming its source and how to regenerate, then the YAML. */
 export function generatedFile(value: unknown, source: string, sorted = true): string {

@@ -13,12 +13,13 @@ function yamlFiles(dir: string): string[] {
   );
 }
 
-/** Strings that YAML 1.1 or 1.2 readers could take for something else, or that need quoting or several lines. */
+/** Strings that YAML 1.1 or 1.2 readers (go-yaml among them) could take for something else, or that need quoting or several lines. */
 const AWKWARD = [
   ...['y', 'Y', 'n', 'N', 'yes', 'No', 'ON', 'off', 'true', 'False', 'TRUE'],
   ...['~', 'null', 'Null', 'NULL', ''],
   ...['0', '0755', '0o17', '0x1f', '0b101', '1_000', '+12', '-0', '1:20', '190:20:30', '12e03', '1e3', '-1.5', '.5', '1.', '1.0'],
   ...['.inf', '-.Inf', '.NaN', '.nan', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '2002-12-14 21:59:43.10 -5', '<<', '='],
+  ...['0O17', '0B1', '0X1F', '-0o1', '0o1_7', '+_1', '0_x1F', '1e_3', '.5e1_0', '2006-1-2 15:4:5', '0x1p3', '_1'],
   ...[' lead', 'trail ', 'a: b', 'a:b', 'a :b', 'a #b', 'a#b', '#c', '- x', '-', '-c', '--v', '?', '? x', '?x', ':', ':x', 'x:'],
   ...[',x', '[x', 'x]', '{x}', '&a', '*a', '!x', '!!str', '|', '>', "'q'", '"q"', "it's", 'say "hi"', '%x', '@x', '`x'],
   ...['---', '...', '--- x', '... x', '%YAML 1.1', 'a\nb', 'a\n', '\n', 'a\n\n', '  indented\nblock', '\ttab', 'tab\tinside'],

@@ -422,6 +422,27 @@ describe('strata import of text written on Windows', () => {
   });
 });
 
+describe('strata import of strings that go-yaml reads as numbers when they are left plain', () => {
+  it('writes them quoted in the base and the overlays, so kustomize builds them back as the same strings', { timeout: 120_000 }, async () => {
+    await inTempDir('strata-go-numbers-', async (dir) => {
+      const configMap = (data: Record<string, string>) =>
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tricky\n  namespace: tricky\ndata:\n${Object.entries(data)
+          .map(([k, v]) => `  ${k}: "${v}"\n`)
+          .join('')}`;
+      const shared = { mode: '0o755', mask: '0X1F', bits: '0B1', sign: '-0o1', sep: '0o1_7', plus: '+_1', upper: '0O17' };
+      const data: Record<Environment, Record<string, string>> = { dev: shared, staging: shared, prod: { ...shared, mode: '0o17', more: '0o10' } };
+      for (const env of ENVIRONMENTS) {
+        mkdirSync(join(dir, env));
+        writeFileSync(join(dir, env, 'tricky.yaml'), configMap(data[env]));
+      }
+      await importApp(ws.root, { name: 'tricky', envs: ENVIRONMENTS.map((e) => `${e}=${join(dir, e)}`), install: false });
+      const out = await built('tricky');
+      for (const env of ENVIRONMENTS) expect(out[env].map((m) => m.data)).toStrictEqual([data[env]]);
+      expect(readFileSync(join(ws.root, 'base/tricky/configmap.tricky.yaml'), 'utf8')).toContain('mask: "0X1F"\n');
+    });
+  });
+});
+
 describe('strata import of plain YAML reads it as kubectl apply -f does', () => {
   it(
     'takes YAML 1.1 numbers and booleans, merge keys and lists of any kind as kubectl does, and says where kustomize reads it otherwise',
