@@ -25,7 +25,7 @@ import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
 import { resolveBuilder, resolveKustomize } from '@strata/kustomize';
-import type { NamespaceClaims, NodePortClaim } from '@strata/validate';
+import type { IngressClaim, NamespaceClaims, NodePortClaim } from '@strata/validate';
 // The decoder's path only: the rest of validate loads when a pipeline runs.
 import { decoderPath } from '@strata/validate/decode';
 import type { OverlayFindings } from './findings.ts';
@@ -68,6 +68,11 @@ export interface AppEntry {
    * namespace its objects live in is judged in every run, over the apps rendered anew and those reused.
    */
   readonly namespaces: readonly NamespaceClaims[];
+  /**
+   * The hosts and paths its Ingresses route: whether another app of the env routes one first is
+   * judged in every run, over the apps rendered anew and those reused.
+   */
+  readonly ingresses: readonly IngressClaim[];
   /** What `strata check` compares, per env: the round trip, patch targets, what the env root's proof needs. */
   readonly findings: Record<Environment, OverlayFindings>;
   /** The kinds of its output (`<apiVersion> <kind>`) the server's offline checks left to a cluster, said in every run's note. */
@@ -103,7 +108,7 @@ export interface PipelineCache {
   readonly shared?: SharedEntry;
 }
 
-const FORMAT = 'strata-pipeline-cache/7';
+const FORMAT = 'strata-pipeline-cache/8';
 /** Beside the tree it describes; git ignores it. */
 export const cacheFile = (root: string) => join(root, Layout.cache, 'pipeline.json');
 const toolsFile = (root: string) => join(root, Layout.cache, 'tools.json');
@@ -377,7 +382,7 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
     Object.keys(files)
       .sort()
       .map((f) => [f, files[f]!.hash]);
-  const { inputs, outputs, dirs, sync, problems, resources, nodePorts, namespaces, findings, needsCluster, serverChecks } = entry;
+  const { inputs, outputs, dirs, sync, problems, resources, nodePorts, namespaces, ingresses, findings, needsCluster, serverChecks } = entry;
   return seal(
     FORMAT,
     tool,
@@ -390,6 +395,7 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
       resources,
       nodePorts,
       namespaces,
+      ingresses,
       findings,
       needsCluster ?? [],
       serverChecks ?? 'all',

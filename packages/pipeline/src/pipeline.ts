@@ -43,7 +43,7 @@ import { describeDrift, parseBuilt, strayFolders, topologyDrift, type Drift } fr
 import { overlayFindings, proveEnvRoot, refuseCollisions, renderedIds, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
 import { handWrittenFiles } from './hand-written.ts';
-import type { NamespaceClaims, NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
+import type { IngressClaim, NamespaceClaims, NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
 import type { ImageEdit } from './image-drift.ts';
 
 export interface PipelineOptions extends WarningOptions {
@@ -180,9 +180,16 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     return s;
   };
   // Loaded when a pipeline runs, so that the other commands of this package do not load kubeconform's wrapper.
-  const { checkParsed, decodeParsed, kubernetesSettings, namespaceProblems, nodePortProblems, readText, requireKubernetesSets } = await import(
-    '@strata/validate'
-  );
+  const {
+    checkParsed,
+    decodeParsed,
+    ingressRouteProblems,
+    kubernetesSettings,
+    namespaceProblems,
+    nodePortProblems,
+    readText,
+    requireKubernetesSets,
+  } = await import('@strata/validate');
   // A Kubernetes version without schemas is found before anything is generated or built.
   requireKubernetesSets(root);
   // The tool's fingerprint hashes some 60 MB (binaries, schemas): with no cache to match it against
@@ -407,13 +414,15 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const checkAndCompare = async () => {
     await decodeParsed(parsed, root);
     // Node ports taken by an earlier Service of the env are judged below, over every app of it, the reused ones too.
-    // So are the namespaces an app's objects live in, which another app of the env may create.
+    // So are the namespaces an app's objects live in, which another app of the env may create, and
+    // the hosts and paths its Ingresses route, which another app's may route first.
     const checking = checkParsed(root, parsed, {
       onWarning: options.onWarning,
       serverChecks: options.serverChecks ?? true,
       apps: loadedOf,
       nodePortClashes: false,
       namespaceChecks: false,
+      ingressClashes: false,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     checking.catch(() => undefined); // awaited below
@@ -488,6 +497,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const claims = 'nodePortClaims' in checked ? (checked.nodePortClaims ?? []) : [];
   // What they create and need of namespaces; the reused apps' are in their entries.
   const spaces = 'namespaceClaims' in checked ? (checked.namespaceClaims ?? []) : [];
+  // The hosts and paths their Ingresses route; the reused apps' are in their entries.
+  const routes = 'ingressClaims' in checked ? (checked.ingressClaims ?? []) : [];
   // Remember each changed app whose overlays all built and whose sources are known.
   const ofApp = (app: string) => new Set((resultsOf.get(app) ?? []).map((r) => r.output));
   const next: Record<string, AppEntry> = Object.fromEntries(reused);
@@ -509,6 +520,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0),
       nodePorts: claims.filter((c) => mine.has(c.file)),
       namespaces: spaces.filter((c) => mine.has(c.file)),
+      ingresses: routes.filter((c) => mine.has(c.file)),
       ...(needsCluster.length > 0 ? { needsCluster } : {}),
     };
     const findings = Object.fromEntries(ENVIRONMENTS.map((e) => [e, compared.get(Layout.overlay(e, name))]));
@@ -523,7 +535,9 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const taken = judging === undefined ? nodePortProblems([...claims, ...[...reused.values()].flatMap((e) => e.nodePorts)]) : [];
   // So is whether something in the env creates each namespace an app's objects live in.
   const missing = namespaceProblems([...spaces, ...[...reused.values()].flatMap((e) => e.namespaces)], kubernetesSettings(root).namespaces);
-  const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems), ...taken, ...missing];
+  // And whether an earlier app of the env routes an Ingress's host and path.
+  const routed = ingressRouteProblems([...routes, ...[...reused.values()].flatMap((e) => e.ingresses)]);
+  const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems), ...taken, ...routed, ...missing];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
   const resources = checked.resources + [...reused.values()].reduce((n, e) => n + e.resources, 0);
   for (const [name, entry] of reused) for (const e of ENVIRONMENTS) compared.set(Layout.overlay(e, name), entry.findings[e]);
@@ -654,6 +668,7 @@ function entryFor(
     resources: number;
     nodePorts: readonly NodePortClaim[];
     namespaces: readonly NamespaceClaims[];
+    ingresses: readonly IngressClaim[];
     needsCluster?: readonly string[];
   },
   findings: Record<Environment, OverlayFindings> | undefined,

@@ -4,3 +4,4 @@ export { blockingFindings, runPolicy, settingsProblems, severityFor, staleExcept
 export { parseObjects } from './parse.ts';
 export { toProblem, type PolicyProblem } from './problem.ts';
 export { ANNOTATIONS_SIZE_LIMIT, clientSideApplyAnnotationsSize, LAST_APPLIED_ANNOTATION, lastAppliedConfiguration } from './client-side-apply.ts';
+export { ingressRoutes, type IngressRoute } from './ingresses.ts';

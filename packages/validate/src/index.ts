@@ -1,6 +1,7 @@
 export type {
   FileInput,
   FileRead,
+  IngressClaim,
   NamespaceClaims,
   NodePortClaim,
   ParsedInputs,
@@ -16,6 +17,7 @@ export { decodeAll, decoderPath, runDecoder, type Decoded, type DecodedChunk, ty
 export { fieldPath, schemaProblems } from './schema.ts';
 export { policyProblems } from './policy.ts';
 export { nodePortClaims, nodePortProblems } from './node-ports.ts';
+export { INGRESS_ROUTE_RULE, ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
 export { NAMESPACE_RULE, namespaceClaims, namespacedIn, namespaceProblems } from './namespaces.ts';
 export { placedInSources } from './kustomize-walk.ts';
 export { checkParsed, isKustomization, judgedObjects, kubernetesVersionOf, validate } from './validate.ts';

@@ -73,6 +73,11 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
       "Every namespaced object of built output lives in a namespace its env creates: a Namespace object of one of the env's apps, the app's Argo CD destination (CreateNamespace=true), one listed in kubernetes.namespaces, or one every cluster has.",
     help: 'Correct metadata.namespace, add a Namespace object of that name to the app, or list the namespace in kubernetes.namespaces of strata.config.json when the platform creates it.',
   },
+  'unique-ingress-route': {
+    short:
+      'No two Ingresses of one IngressClass in one cluster (an env, or the other files given together) route the same host and path: its controller serves one backend per host and path.',
+    help: 'Give one of them another host or path, or make the later one a canary of the other (nginx.ingress.kubernetes.io/canary: "true").',
+  },
   'server-rejected': {
     short: 'A real API server accepts the object (server-side dry run, strict field validation).',
     help: 'Fix what the server names; it is what a live cluster would refuse.',

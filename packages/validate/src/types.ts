@@ -1,6 +1,7 @@
 import type { Manifest } from '@strata/core';
 import type { loadApps, Problem, WarningOptions } from '@strata/project';
 import type { NodePortAsked } from '@strata/node-ports';
+import type { IngressRoute } from '@strata/policy';
 import type { ReadLimits } from './sources.ts';
 
 /** One object as kubectl decodes it (a list's items each on their own), with where it came from. */
@@ -116,6 +117,8 @@ export interface ValidateResult {
   readonly nodePortClaims?: readonly NodePortClaim[];
   /** What each built file read creates and needs of namespaces, for a caller that judges them beside others (`namespaceProblems`). */
   readonly namespaceClaims?: readonly NamespaceClaims[];
+  /** The hosts and paths the Ingresses read route, in the order read, for a caller that judges them beside others (`ingressRouteProblems`). */
+  readonly ingressClaims?: readonly IngressClaim[];
 }
 
 /** One object of a run, as reports name it. */
@@ -155,6 +158,12 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
    * it did not hand in (the pipeline, beside the apps it reuses). @default true
    */
   readonly namespaceChecks?: boolean;
+  /**
+   * Refuse a host and path of an IngressClass that an earlier Ingress of the same cluster routes
+   * already. Off for a caller that judges the claims (`ValidateResult.ingressClaims`) together with
+   * those of objects it did not hand in (the pipeline, beside the apps it reuses). @default true
+   */
+  readonly ingressClashes?: boolean;
   /** Apps the caller has loaded already, by name: their policy settings are taken from these instead of loading them again. */
   readonly apps?: ReadonlyMap<string, App>;
 }
@@ -177,6 +186,23 @@ export interface NodePortClaim {
   readonly namespace?: string;
   readonly name?: string;
   readonly ports: readonly (NodePortAsked & { readonly line: number })[];
+}
+
+/**
+ * An Ingress that its cluster would have and the hosts and paths it routes, each with the line of its
+ * path. Plain data, so that the pipeline can keep an app's claims in its cache and judge them again
+ * beside apps it renders anew.
+ */
+export interface IngressClaim {
+  readonly file: string;
+  readonly line: number;
+  /** Which object of the run it is (`<file>#<n>`), carried into its problems for counting. */
+  readonly resource?: string;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly routes: readonly (IngressRoute & { readonly line: number })[];
 }
 
 /**

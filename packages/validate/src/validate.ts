@@ -8,6 +8,7 @@ import { argoCdNames, jsonNamed, withArgoCdNames } from './hook-names.ts';
 import { duplicateListKeys } from './list-maps.ts';
 import { namespaceClaims, namespaceProblems, siblingClaims } from './namespaces.ts';
 import { nodePortClaims, nodePortProblems } from './node-ports.ts';
+import { ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
 import { policyProblems } from './policy.ts';
 import { canonicalApiVersion } from './group-version.ts';
 import { placedInSources } from './kustomize-walk.ts';
@@ -192,6 +193,10 @@ export async function checkParsed(
   const claims =
     options.serverChecks === false || unappliedOnly ? [] : nodePortClaims(resources, [...schemaFound, ...serverFound.problems], !consumers.flux);
   const taken = options.nodePortClashes === false ? [] : nodePortProblems(claims, (file) => nameAsTyped(file, names));
+  // Two Ingresses of one class that route the same host and path, in two apps of an env or two
+  // inputs, are each fine alone: judged over every Ingress of the cluster, in apply order.
+  const routes = ingressClaims(resources, [...schemaFound, ...serverFound.problems], !consumers.flux);
+  const routed = options.ingressClashes === false ? [] : ingressRouteProblems(routes, (file) => nameAsTyped(file, names));
   // A namespaced object of built output whose namespace nothing in its env creates is refused when
   // the env's cluster gets it, which a dry run that creates every namespace first never sees: judged
   // over every app of the env, those given and the rest of dist/.
@@ -213,7 +218,7 @@ export async function checkParsed(
   // What the reader or the schema already reported at a field is not said again by the server check.
   const serverKept = withoutSchemaDuplicates(once(serverFound.problems), [...parsed.problems, ...schemaFound]);
   const items = listItemsOnce(own, schemaFound);
-  const problems = [...items.own, ...items.schema, ...serverKept, ...taken, ...missing];
+  const problems = [...items.own, ...items.schema, ...serverKept, ...taken, ...routed, ...missing];
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
   const counts: Record<string, number> = {};
   let count = 0;
@@ -232,6 +237,7 @@ export async function checkParsed(
     ...(serverFound.notChecked ? { notChecked: serverFound.notChecked } : {}),
     ...(options.serverChecks === false || unappliedOnly ? {} : { nodePortClaims: claims }),
     namespaceClaims: spaces,
+    ingressClaims: routes,
   };
 }
 

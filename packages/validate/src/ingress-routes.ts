@@ -1,0 +1,112 @@
+import { groupOf } from '@strata/core';
+import { argoCdSkips } from '@strata/core/argocd';
+import { ingressRoutes } from '@strata/policy';
+import { distOf, objectName, type Problem } from '@strata/project';
+import { RULE as SERVER_RULE } from '@strata/server-validation';
+import type { IngressClaim, SourceDoc } from './types.ts';
+
+/** The rule of the problems `ingressRouteProblems` gives. */
+export const INGRESS_ROUTE_RULE = 'unique-ingress-route';
+
+/** The checks whose errors mean that the API server refuses the object itself: it routes nothing. */
+const REFUSING = new Set(['schema', SERVER_RULE]);
+
+/**
+ * The hosts and paths each Ingress of `docs` routes (`ingressRoutes` of @strata/policy), but for the
+ * Ingresses that `problems` say the server refuses and, where Argo CD alone applies the tree
+ * (`argoCdOnly`), those it never applies: the cluster never has them, as for node ports.
+ */
+export function ingressClaims(docs: readonly SourceDoc[], problems: readonly Problem[], argoCdOnly = true): IngressClaim[] {
+  const refused = new Set(problems.filter((p) => p.severity === 'error' && REFUSING.has(p.rule) && p.resource).map((p) => p.resource));
+  const claims: IngressClaim[] = [];
+  for (const d of docs) {
+    const routes = ingressRoutes(d.manifest);
+    if (routes.length === 0 || refused.has(d.id) || (argoCdOnly && argoCdSkips(d.manifest))) continue;
+    const m = d.manifest;
+    const namespace = m.metadata.namespace;
+    const name = objectName(m.metadata);
+    claims.push({
+      file: d.file,
+      line: d.line,
+      resource: d.id,
+      apiVersion: m.apiVersion,
+      kind: m.kind,
+      ...(typeof namespace === 'string' && namespace ? { namespace } : {}),
+      ...(name !== undefined ? { name } : {}),
+      routes: routes.map((r) => ({ ...r, line: d.lineOf(segments(r.field)) })),
+    });
+  }
+  return claims;
+}
+
+/**
+ * The cluster a file's objects are applied to: built output (`dist/<env>/<app>.yaml`) goes to its
+ * env's, each env being a cluster of its own; anything else to one cluster together (as node ports).
+ */
+const clusterOf = (file: string) => distOf(file)?.env ?? '';
+
+/**
+ * Hosts and paths of one IngressClass that an earlier Ingress of the same cluster routes already,
+ * across the apps of an env: each at the later Ingress's path, naming the earlier one with its file
+ * and line, once. The Ingresses are taken in apply order, as the node ports' Services: an env's apps
+ * by name, each file's objects in the order given. `shown` names a file as the person typed it.
+ */
+export function ingressRouteProblems(claims: readonly IngressClaim[], shown: (file: string) => string = (file) => file): Problem[] {
+  const clusters = new Map<string, IngressClaim[]>();
+  for (const c of claims) {
+    const key = clusterOf(c.file);
+    const group = clusters.get(key);
+    if (group) group.push(c);
+    else clusters.set(key, [c]);
+  }
+  const app = (c: IngressClaim) => distOf(c.file)?.app ?? '';
+  const problems: Problem[] = [];
+  for (const group of clusters.values()) {
+    const ordered = [...group].sort((a, b) => (app(a) < app(b) ? -1 : app(a) > app(b) ? 1 : 0));
+    const holders = new Map<string, { claim: IngressClaim; line: number }>();
+    for (const claim of ordered) {
+      for (const route of claim.routes) {
+        const key = JSON.stringify([route.ingressClass, route.host, route.path]);
+        const held = holders.get(key);
+        if (!held) {
+          holders.set(key, { claim, line: route.line });
+          continue;
+        }
+        if (sameObject(held.claim, claim)) continue;
+        const holder = held.claim;
+        const who = `${holder.namespace ? `${holder.namespace}/` : ''}${holder.name ?? ''}`;
+        const where = holder.file === claim.file ? `line ${held.line} of this file` : `${shown(holder.file)}:${held.line}`;
+        const host = route.host ? `host "${route.host}"` : 'every host (no host)';
+        const ingressClass = route.ingressClass ? `IngressClass "${route.ingressClass}"` : "the cluster's default IngressClass";
+        problems.push({
+          file: claim.file,
+          line: route.line,
+          apiVersion: claim.apiVersion,
+          kind: claim.kind,
+          ...(claim.namespace ? { namespace: claim.namespace } : {}),
+          ...(claim.name !== undefined ? { name: claim.name } : {}),
+          path: route.field,
+          message:
+            `${host} and path "${route.path}" of ${ingressClass} are routed already by Ingress ${who} (${where}, applied first): ` +
+            "the class's controller sends their traffic to one of the two only (ingress-nginx refuses this one at admission, others pick by age): " +
+            'give one of them another host or path, or make this one a canary of that one (nginx.ingress.kubernetes.io/canary: "true")',
+          rule: INGRESS_ROUTE_RULE,
+          severity: 'error',
+          ...(claim.resource ? { resource: claim.resource } : {}),
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+/** The same object again (applied as an update of it): same group, kind, namespace and name. */
+const sameObject = (a: IngressClaim, b: IngressClaim) =>
+  groupOf(a.apiVersion) === groupOf(b.apiVersion) && a.kind === b.kind && (a.namespace ?? '') === (b.namespace ?? '') && a.name === b.name;
+
+/** `spec.rules[0].http.paths[1].path` -> ['spec', 'rules', 0, 'http', 'paths', 1, 'path'] */
+const segments = (path: string): (string | number)[] =>
+  path
+    .split(/\.|\[(\d+)\]/)
+    .filter((s) => s !== undefined && s !== '')
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
