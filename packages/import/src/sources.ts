@@ -223,7 +223,8 @@ const APPLIED_AS_READ = new Set(['yaml-version', 'duplicate-key', 'yaml-encoding
 async function readYaml(path: string, root: string, shown: (path: string) => string, warnings: string[]): Promise<readonly SourceDoc[]> {
   const files = yamlFiles(path);
   if (files.length === 0) return [];
-  const parsed = await parseInputs(root, files);
+  // A kustomization file among them is refused below, never built: plain YAML is applied as written.
+  const parsed = await parseInputs(root, files, { buildNamedKustomizations: false });
   const named = (file: string) => shown(resolve(root, file));
   const refused = parsed.problems.filter((p) => p.severity === 'error' && !APPLIED_AS_READ.has(p.rule));
   if (refused.length > 0) throw new ImportError(refused.map((p) => `${named(p.file)}:${p.line ?? 1}: ${p.message}`));

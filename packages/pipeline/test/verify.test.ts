@@ -179,6 +179,16 @@ describe('verifyFiles', () => {
     expect(r.objects).toBe(1);
   });
 
+  it('applies what a kustomization file named on its own builds, as for its folder, at the line of the patch that set the field', async () => {
+    write('named/kustomization.yaml', 'resources:\n  - web.yaml\npatches:\n  - path: port.yaml\n');
+    write('named/web.yaml', service('web', ['ports:', '  - port: 80']));
+    write('named/port.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n      targetPort: 700000\n');
+    const r = await verifyFiles(dir, ['named/kustomization.yaml'], { server });
+    expect(r.problems.map((p) => [p.file, p.line, p.rule])).toStrictEqual([['named/port.yaml', 8, 'server-rejected']]);
+    expect(r.objects).toBe(1);
+    expect(r.resources).toBe(1);
+  });
+
   it('checks the files as an update of a folder of what is deployed now; what it cannot read there is a warning', async () => {
     write('now/web.yaml', service('api', ['clusterIP: 10.96.0.50', 'ports:', '  - port: 80']));
     write('now/broken.yaml', 'kind: [\n');

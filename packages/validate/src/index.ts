@@ -11,7 +11,7 @@ export type {
   ValidateResult,
 } from './types.ts';
 export { decodeParsed, nameAsTyped, namesAsTyped, readText, renamedAsTyped } from './read.ts';
-export { parseInputs } from './inputs.ts';
+export { parseInputs, type ParseOptions } from './inputs.ts';
 export { DEFAULT_LIMITS, readSources, skippedNote, type ReadLimits, type ReadOptions, type Source } from './sources.ts';
 export { decodeAll, decoderPath, runDecoder, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
 export { fieldPath, schemaProblems } from './schema.ts';

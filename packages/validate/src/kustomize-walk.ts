@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import type { BuildOrigin } from '@strata/kustomize';
 import { isKustomizationFile, KUSTOMIZATION_FILES, kustomizationFilesIn } from '@strata/kustomize/files';
@@ -7,6 +7,7 @@ import { isPlainObject } from '@strata/core';
 import { ToolError, type Problem } from '@strata/project';
 import { decoderPath } from './decode.ts';
 import { decodeTexts, kustomizeInputs, TWICE, type KustomizeInput } from './read.ts';
+import { isWalkedFile } from './sources.ts';
 import type { ParsedInputs, Placed, SourceDoc } from './types.ts';
 
 /** A kustomization file met in a folder walk, and what of the walk it reads itself. */
@@ -60,6 +61,51 @@ function remoteEntry(dir: string, seen = new Set<string>()): string | undefined 
     }
   }
   return undefined;
+}
+
+/**
+ * The files of its folder that a kustomization file named on its own reads, through the
+ * kustomizations of that folder it pulls in: their resources, patches and other inputs, and the
+ * kustomization files of the folders they name, as absolute paths. A walk of the folder reads them,
+ * so that they are judged in the build and its findings are placed at their lines: read beside the
+ * file, they are placed alike. Only what a walk of the folder would read is taken (its YAML, JSON and
+ * kustomization files, not in hidden folders or node_modules); a base outside it is read for its
+ * lines as for any walk.
+ */
+export function namedKustomizationReads(file: string): string[] {
+  const top = dirname(file);
+  const inFolder = (path: string) => {
+    const rel = relative(top, path);
+    const folders = rel.split(sep).slice(0, -1);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && folders.every((part) => !part.startsWith('.') && part !== 'node_modules');
+  };
+  const out = new Set<string>();
+  const visit = (kustomization: string) => {
+    let k: unknown;
+    try {
+      k = parse(readFileSync(kustomization, 'utf8'), { maxAliasCount: 100 });
+    } catch {
+      return; // kustomize says what is wrong with it when it builds
+    }
+    if (!isPlainObject(k)) return;
+    const dir = dirname(kustomization);
+    const named = [...treeEntries(k), ...kustomizeInputs(k).map(([path]) => path)];
+    for (const entry of named) {
+      const target = resolve(dir, entry);
+      if (!inFolder(target)) continue;
+      const st = statSync(target, { throwIfNoEntry: false });
+      if (st?.isFile() && isWalkedFile(basename(target))) out.add(target);
+      else if (st?.isDirectory())
+        for (const pulled of kustomizationFilesIn(target))
+          if (!out.has(pulled)) {
+            out.add(pulled);
+            visit(pulled);
+          }
+    }
+  };
+  visit(file);
+  out.delete(file);
+  return [...out];
 }
 
 /** A line of `d`, with the object as `d` writes it. */
@@ -295,7 +341,9 @@ function builderOf(root: string): { builder?: string } {
  * project's kustomize, and its objects are judged by every check, while the files it reads are not
  * judged again as objects of their own. A kustomization that kustomize refuses is a problem at its
  * file, in kustomize's words, and hides nothing: the files it names are read as any file of the
- * walk. A kustomization is no object: it counts as none.
+ * walk. A kustomization is no object: it counts as none. A kustomization file named on its own is
+ * in `walked` too: it is built as a walk of its folder builds it, with the files it reads read for
+ * their lines only.
  */
 export async function buildWalkedKustomizations(parsed: ParsedInputs, root: string, walked: ReadonlySet<string>): Promise<void> {
   const abs = (key: string) => (isAbsolute(key) ? key : resolve(root, key));

@@ -30,6 +30,9 @@ export interface Source {
 }
 
 const YAML_FILE = /\.(ya?ml|json)$/;
+
+/** Whether a walk reads a file of this name: YAML and JSON, and a kustomization file named `Kustomization`, which has no extension but kustomize reads all the same. */
+export const isWalkedFile = (name: string): boolean => YAML_FILE.test(name) || isKustomizationFile(name);
 const mib = (n: number) => `${Math.round(n / 1024 / 1024)} MiB`;
 
 /** Folders a walk never enters: installed packages, not manifests (and pnpm's links make them huge). */
@@ -81,8 +84,7 @@ function walk(dir: string, seen: Set<string>, out: string[], project?: string, s
       else if (kubectlWalks(e.name) && !(dir === project && WORKSPACE_TOOLING.has(e.name))) skips?.push(path);
       continue;
     }
-    // A kustomization file named `Kustomization` has no extension; kustomize reads it all the same.
-    if (!(YAML_FILE.test(e.name) || isKustomizationFile(e.name)) || skipped(project, path, e.name, false)) continue;
+    if (!isWalkedFile(e.name) || skipped(project, path, e.name, false)) continue;
     let isFile = e.isFile();
     if (e.isSymbolicLink()) {
       try {

@@ -157,3 +157,97 @@ describe('a folder walk takes every name kustomize takes for a kustomization fil
     expect(r.problems[1]!.message).toMatch(/^kustomize cannot build .*\/prod: .*Found multiple kustomization files/);
   });
 });
+
+describe('a kustomization file named on its own is built as its folder is', () => {
+  /** A folder whose patches, a strategic-merge file and an inline JSON patch, make the hardened Pod privileged on the node's network. */
+  const PATCHED = (name: string): Record<string, string> => ({
+    ...HARDENED,
+    'patch.yaml':
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: kz, namespace: x}\nspec:\n  containers:\n  - name: c\n    securityContext: {privileged: true}\n',
+    [name]: `resources: [pod.yaml, np.yaml]
+patches:
+- path: patch.yaml
+- target: {kind: Pod, name: kz}
+  patch: |
+    - op: add
+      path: /spec/hostNetwork
+      value: true
+`,
+  });
+
+  it.each(KUSTOMIZATION_FILES)('judges %s named on its own as the walk of its folder judges it, at the same lines', async (name) => {
+    const dir = tree(PATCHED(name));
+    expect(kustomizeBuild(dir).stdout).toContain('privileged: true');
+    const folder = await validate(repo, ['.'], { cwd: dir, serverChecks: false });
+    const file = await validate(repo, [name], { cwd: dir, serverChecks: false });
+    expect(found(file)).toStrictEqual([
+      [name, 1, 'no-host-namespaces', 'spec.hostNetwork'],
+      ['patch.yaml', 7, 'no-privileged', 'spec.containers[0].securityContext.privileged'],
+    ]);
+    expect(found(file)).toStrictEqual(found(folder));
+    expect(file.resources).toBe(3);
+    expect(file.resources).toBe(folder.resources);
+  });
+
+  it('judges only what the kustomization builds, not a file of the folder it does not name, and reads its pulled-in folders as the walk does', async () => {
+    const dir = tree({
+      'kustomization.yaml': 'resources: [app]\n',
+      'app/Kustomization': PATCHED('x')['x']!,
+      'app/pod.yaml': HARDENED['pod.yaml'],
+      'app/np.yaml': HARDENED['np.yaml'],
+      'app/patch.yaml': PATCHED('x')['patch.yaml']!,
+      'loose.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loose}\n',
+    });
+    expect(kustomizeBuild(dir).stdout).toContain('hostNetwork: true');
+    const r = await validate(repo, ['kustomization.yaml'], { cwd: dir, serverChecks: false });
+    // What the pulled-in kustomization's JSON patch adds is at the kustomization built, as the walk places it.
+    expect(found(r)).toStrictEqual([
+      ['app/patch.yaml', 7, 'no-privileged', 'spec.containers[0].securityContext.privileged'],
+      ['kustomization.yaml', 1, 'no-host-namespaces', 'spec.hostNetwork'],
+    ]);
+    const folder = await validate(repo, ['.'], { cwd: dir, serverChecks: false });
+    expect(found(folder).filter(([file]) => file !== 'loose.yaml')).toStrictEqual(found(r));
+    expect(r.resources).toBe(3);
+    expect(folder.resources).toBe(4);
+  });
+
+  it('places the findings of a base outside the folder as the walk of the folder places them', async () => {
+    const dir = tree({
+      'base/kustomization.yaml': 'resources: [pod.yaml, np.yaml]\npatches:\n- path: patch.yaml\n',
+      'base/pod.yaml': HARDENED['pod.yaml'],
+      'base/np.yaml': HARDENED['np.yaml'],
+      'base/patch.yaml': PATCHED('x')['patch.yaml']!,
+      'overlays/prod/Kustomization': 'resources: [../../base]\n',
+    });
+    const folder = await validate(repo, [join(dir, 'overlays/prod')], { serverChecks: false });
+    const file = await validate(repo, [join(dir, 'overlays/prod/Kustomization')], { serverChecks: false });
+    expect(found(file)).toStrictEqual([
+      [join(dir, 'overlays/prod/Kustomization'), 1, 'no-privileged', 'spec.containers[0].securityContext.privileged'],
+    ]);
+    expect(found(file)).toStrictEqual(found(folder));
+  });
+
+  it('reports a kustomization file named on its own that kustomize refuses, in its words, and judges the files it names', async () => {
+    const dir = tree({ ...HARDENED, 'kustomization.yaml': 'resources: [pod.yaml, missing.yaml]\n' });
+    expect(kustomizeBuild(dir).status).toBe(1);
+    const r = await validate(repo, [join(dir, 'kustomization.yaml')], { serverChecks: false });
+    const refused = r.problems.filter((p) => p.rule === 'kustomize-build');
+    expect(refused.map((p) => [p.file, p.line])).toStrictEqual([[join(dir, 'kustomization.yaml'), 1]]);
+    expect(refused[0]!.message).toMatch(/missing\.yaml/);
+    // It hides nothing: the file it names is judged as a walk of the folder judges it.
+    expect(r.problems.some((p) => p.file === join(dir, 'pod.yaml'))).toBe(true);
+  });
+
+  it('refuses the same kustomization on stdin as an object a cluster does not accept', async () => {
+    const text = `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n${PATCHED('x')['x']!}`;
+    const r = await validate(repo, ['-'], { stdin: () => text, serverChecks: false });
+    expect(r.problems.map((p) => [p.file, p.line, p.rule])).toStrictEqual([['<stdin>', 1, 'not-a-resource']]);
+  });
+
+  it('reads a kustomization file named on its own as the document it is when asked not to build it', async () => {
+    const dir = tree(PATCHED('Kustomization'));
+    const parsed = await parseInputs(repo, [join(dir, 'Kustomization')], { buildNamedKustomizations: false });
+    expect(parsed.docs.map((d) => d.manifest.kind)).toStrictEqual(['Kustomization']);
+    expect(parsed.files.size).toBe(1);
+  });
+});
