@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import type { Interruption } from '@strata/emit/interrupt';
 import { UsageError } from '@strata/project';
 import { asyncAppFailure } from '@strata/core/sources';
 import { LateAppFailures } from '@strata/pipeline/late-failures';
@@ -47,6 +48,29 @@ function outputFormatIn(argv: readonly string[]): Exclude<OutputFormat, 'text'> 
   return undefined;
 }
 
+/**
+ * The commands that write the tree through its journal: on SIGINT or SIGTERM they undo their
+ * unfinished change (or keep the one they finished) before they end, and say which in one line.
+ */
+const WRITERS = new Set(['generate', 'import', 'new-app', 'remove-app', 'set', 'promote', 'crd', 'pipeline']);
+
+/** The command under `strata` that `cmd` is or belongs to (`set` for `strata set image`). */
+function topCommand(cmd: Command): string {
+  let c = cmd;
+  while (c.parent?.parent) c = c.parent;
+  return c.name();
+}
+
+/** What an interrupted writer did to the tree, in one line. */
+function interruptedLine(what: Interruption): string {
+  const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
+  if (what.undone > 0)
+    return `strata: interrupted (${what.signal}): undid this run's unfinished change to the tree (${files(what.undone)}); the workspace is as it was`;
+  if (what.committed > 0)
+    return `strata: interrupted (${what.signal}) after this run had finished its change to the tree (${files(what.committed)}), which stands`;
+  return `strata: interrupted (${what.signal}) before this run changed the tree; nothing to undo`;
+}
+
 const program = new Command('strata')
   .description('Typed Kubernetes applications emitted as plain, committed Kustomize overlays.')
   .version(VERSION)
@@ -55,7 +79,8 @@ const program = new Command('strata')
   .exitOverride()
   // A run killed while it wrote the tree left a journal: finish or undo that change before any
   // command reads or writes the tree, so it never sees a mix of old and new files.
-  .hook('preAction', async () => {
+  .hook('preAction', async (_program, action) => {
+    if (WRITERS.has(topCommand(action))) (await import('@strata/emit/interrupt')).guardInterrupts((what) => err(interruptedLine(what)));
     const r = (await import('@strata/emit/journal')).recoverWorkspace();
     if (r && r.rolledForward > 0) err(`strata: completed the change to the tree that an interrupted run had committed (${r.files} files)`);
     if (r && r.rolledBack > 0) err(`strata: undid the change to the tree that an interrupted run had started (${r.files} files)`);

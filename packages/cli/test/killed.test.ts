@@ -128,8 +128,11 @@ interface Ended {
   millis: number;
 }
 
-/** Runs the CLI in a process group of its own; `killAfter` SIGKILLs the whole group (the builder and other children too). */
-function run(root: string, args: readonly string[], env: NodeJS.ProcessEnv, killAfter?: number): Promise<Ended> {
+/**
+ * Runs the CLI in a process group of its own; `killAfter` SIGKILLs the whole group (the builder and
+ * other children too), or sends `signal` to the CLI's process alone, as `kill -INT <pid>` does.
+ */
+function run(root: string, args: readonly string[], env: NodeJS.ProcessEnv, killAfter?: number, signal?: 'SIGINT' | 'SIGTERM'): Promise<Ended> {
   const started = performance.now();
   const child = spawn(process.execPath, [join(root, 'packages/cli/bin/strata.mjs'), ...args], {
     cwd: root,
@@ -144,7 +147,8 @@ function run(root: string, args: readonly string[], env: NodeJS.ProcessEnv, kill
       ? undefined
       : setTimeout(() => {
           try {
-            process.kill(-child.pid!, 'SIGKILL');
+            if (signal) process.kill(child.pid!, signal);
+            else process.kill(-child.pid!, 'SIGKILL');
           } catch {
             // already ended
           }
@@ -225,6 +229,8 @@ describe('every writing command killed at a random moment', () => {
   let scratchTmp: string;
   let env: NodeJS.ProcessEnv;
   const figures: string[] = [];
+  /** Each command's uninterrupted run time, for the SIGINT and SIGTERM kills. */
+  const measured = new Map<string, number>();
   beforeAll(() => {
     ws = tempWorkspace(APPS);
     // The copy has no env roots or gitops/ yet; and a full pipeline's dist/ and cache, which
@@ -293,8 +299,64 @@ describe('every writing command killed at a random moment', () => {
         expect(differences(after, snapshot(ws.root))).toStrictEqual([]);
         expect(temporaries(ws.root)).toStrictEqual([]);
       }
+      measured.set(c.name, whole.millis);
       figures.push(
         `  ${c.name}: ${trials} kills over ${whole.millis.toFixed(0)} ms: ${outcome.old} as before, ${outcome.new} as after (${outcome.finished} had ended before the kill); ${readdirSync(scratchTmp).length} temporary folders left in TMPDIR so far`,
+      );
+    }, 600_000);
+
+    it(`strata ${c.name}: SIGINT or SIGTERM at a random moment leaves the workspace as before or as after at once, says which in one line, and exits by the signal`, async () => {
+      restore(ws.root, base);
+      c.prepare?.(ws.root);
+      const before = snapshot(ws.root);
+      const installed = snapshot(ws.root, true);
+      const whole = await run(ws.root, c.args, env);
+      expect(whole.code, whole.stderr).toBe(0);
+      const after = snapshot(ws.root);
+      const millis = Math.max(measured.get(c.name) ?? 0, whole.millis);
+      const random = seeded(SEED + 100 + index);
+      const outcome = { old: 0, new: 0, finished: 0, unguarded: 0 };
+      const trials = Math.max(4, Math.ceil((c.trials ?? TRIALS) / 2));
+      for (let trial = 0; trial < trials; trial++) {
+        restore(ws.root, installed);
+        const signal = trial % 2 === 0 ? 'SIGINT' : 'SIGTERM';
+        const delay = (trial % 4 === 0 ? random() : 1 / 3 + (2 / 3) * random()) * millis;
+        const where = `strata ${c.name}, seed ${SEED + 100 + index} (STRATA_KILL_SEED=${SEED}), trial ${trial}, ${signal} after ${delay.toFixed(0)} of ${millis.toFixed(0)} ms`;
+        const stopped = await run(ws.root, c.args, env, delay, signal);
+        // No next command: the interrupted run itself left the workspace settled.
+        const now = snapshot(ws.root);
+        const toOld = differences(before, now);
+        const toNew = differences(after, now);
+        const lines = stopped.stderr.split('\n').filter((l) => l.startsWith('strata: interrupted'));
+        if (stopped.signal === null) {
+          expect(stopped.code, `${where}: ${stopped.stderr}`).toBe(0);
+          expect(toNew, where).toStrictEqual([]);
+          outcome.finished++;
+        } else {
+          expect(stopped.signal, `${where}: ${stopped.stderr}`).toBe(signal);
+          // Before the command has started (Node loading the CLI) the signal ends it unguarded; nothing is written by then.
+          if (lines.length === 0) {
+            expect(toOld, `${where}: ended by ${signal} without a word: ${stopped.stderr}`).toStrictEqual([]);
+            outcome.unguarded++;
+          } else {
+            expect(lines, `${where}: ${stopped.stderr}`).toHaveLength(1);
+            const [line] = lines as [string];
+            expect(line, where).toMatch(new RegExp(`^strata: interrupted \\(${signal}\\)`));
+            const stands = / which stands$/.test(line);
+            expect(
+              stands ? toNew : toOld,
+              `${where}: said ${JSON.stringify(line)}, but the workspace is not as ${stands ? 'after' : 'before'}:\n    ${(stands ? toNew : toOld).slice(0, 8).join('\n    ')}`,
+            ).toStrictEqual([]);
+          }
+        }
+        expect(
+          temporaries(ws.root).filter((t) => !c.sweptByNextRun || !t.startsWith(c.sweptByNextRun)),
+          where,
+        ).toStrictEqual([]);
+        outcome[toNew.length === 0 ? 'new' : 'old']++;
+      }
+      figures.push(
+        `  ${c.name}: ${trials} SIGINT/SIGTERM over ${millis.toFixed(0)} ms: ${outcome.old} as before, ${outcome.new} as after (${outcome.finished} had ended, ${outcome.unguarded} before the command started)`,
       );
     }, 600_000);
   }

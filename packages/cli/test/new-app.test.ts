@@ -1,14 +1,16 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { appTemplate } from '@strata/project';
 import {
+  changedFiles,
   ciOfflinePnpmEnv,
   expectAppAdded,
   expectAppGenerated,
   expectAppNotAdded,
   offlineMetadata,
   suiteInstalledCopy,
+  workspaceFiles,
 } from '@strata/testing/workspace-copy';
 import { describe, expect, it } from 'vitest';
 import { editFile, repo, strata, suiteWorkspace } from './workspace.ts';
@@ -240,4 +242,74 @@ describe('strata new-app with the real pnpm install', () => {
     const build = strata(root, ['build', '--app', 'my-web-api-v2']);
     expect(build.status, build.stdout + build.stderr).toBe(0);
   });
+
+  // The repro of a user's Ctrl-C (SIGINT to the whole process group, pnpm included), `kill -INT
+  // <pid>` and `kill -TERM <pid>` (the CLI alone), at moments drawn over the install: the
+  // interrupted run itself leaves the workspace as it was (or, once it has ended, with the app),
+  // with no part of the app, no pnpm temporary at the root and no transaction left for the next
+  // command, says so in one line and ends by the signal.
+  it(
+    'SIGINT or SIGTERM during new-app undoes the app before the run ends, says so in one line, and exits by the signal',
+    { timeout: 420_000 },
+    async () => {
+      const cache = join(work, 'pnpm-cache-interrupted');
+      offlineMetadata(root, cache);
+      const env = { ...process.env, FORCE_COLOR: '0', ...ciOfflinePnpmEnv(root, cache) };
+      const random = seeded(Number(process.env.STRATA_KILL_SEED ?? 20261206));
+      const ways = [
+        { signal: 'SIGINT', group: true },
+        { signal: 'SIGINT', group: false },
+        { signal: 'SIGTERM', group: false },
+      ] as const;
+      for (let trial = 0; trial < 6; trial++) {
+        const { signal, group } = ways[trial % ways.length]!;
+        const name = `killme${trial}`;
+        const before = workspaceFiles(root);
+        const delay = 1_500 + random() * 10_000;
+        const where = `trial ${trial}: ${signal} to the ${group ? 'group' : 'CLI'} after ${delay.toFixed(0)} ms`;
+        const child = spawn(process.execPath, [join(root, 'packages/cli/bin/strata.mjs'), 'new-app', name], {
+          cwd: root,
+          env,
+          detached: true,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => process.kill(group ? -child.pid! : child.pid!, signal), delay);
+        const [code, ended] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on('close', (c, s) => done([c, s])));
+        clearTimeout(timer);
+        const changed = changedFiles(before, workspaceFiles(root));
+        expect(existsSync(join(root, '.strata/write')), `${where}: a transaction is left for the next command`).toBe(false);
+        if (ended === null) {
+          // Ended before the signal: the app is there whole.
+          expect(code, `${where}: ${stderr}`).toBe(0);
+          expect(changed).toContain(`apps/${name}/package.json`);
+          continue;
+        }
+        expect(ended, `${where}: ${stderr}`).toBe(signal);
+        expect(changed, `${where}: ${stderr}`).toStrictEqual([]);
+        expect(existsSync(join(root, `apps/${name}`)), where).toBe(false);
+        // Before the command has started (Node loading the CLI) the signal ends it unguarded: nothing is written by then.
+        if (stderr === '') continue;
+        expect(stderr.trimEnd().split('\n'), where).toHaveLength(1);
+        expect(stderr.trimEnd(), where).toMatch(
+          new RegExp(
+            `^strata: interrupted \\(${signal}\\): undid this run's unfinished change to the tree \\(\\d+ files\\); the workspace is as it was$|^strata: interrupted \\(${signal}\\) before this run changed the tree; nothing to undo$`,
+          ),
+        );
+      }
+    },
+  );
 });
+
+/** mulberry32: a small seeded generator, so that a failing moment can be drawn again (STRATA_KILL_SEED). */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -161,3 +161,25 @@ export async function writeFileAtomicAsync(file: string, data: string | Uint8Arr
     throw err;
   }
 }
+
+/** pnpm's temporary files (`_tmp_<pid>_<hex>`, its probe of whether the root can hold hard links). */
+const PNPM_TEMPORARY = /^_tmp_(\d+)_[0-9a-f]+$/;
+
+/**
+ * Removes the temporary files pnpm leaves at the workspace root when it is stopped at the wrong
+ * moment: those of process `pid`, or without one, of every pnpm that is no longer running.
+ */
+export function removePnpmTemporaries(root: string, pid?: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = PNPM_TEMPORARY.exec(name);
+    if (!m) continue;
+    const owner = Number(m[1]);
+    if (pid === undefined ? !isRunning(owner) : owner === pid) rmSync(join(root, name), { force: true });
+  }
+}

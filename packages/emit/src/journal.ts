@@ -21,7 +21,7 @@ import {
 import { dirname, isAbsolute, join, normalize, posix, sep } from 'node:path';
 import { appCodeFailures } from '@strata/core/sources';
 import { findRoot, Layout, sweepScratchOnce } from '@strata/project';
-import { removeStaleTemporaries } from './atomic.ts';
+import { removePnpmTemporaries, removeStaleTemporaries } from './atomic.ts';
 import { isStaleLockDraft, lockTree, TreeBusyError, WRITE_STATE_DIR, type LockOptions } from './lock.ts';
 
 /*
@@ -308,15 +308,22 @@ export function commitTransaction(
   }
   finish(txn, journal, hooks.atStep);
   committed++;
+  committedOps += journal.ops.length;
   if (written) for (const [n, status] of written) hooks.onWritten!(journal.ops[n]!.path, status);
 }
 
-/** Changes this process committed to a tree. */
+/** Changes this process committed to a tree, and the files they wrote or removed. */
 let committed = 0;
+let committedOps = 0;
 
 /** How many changes this process committed to a tree: a failure reported after one must say that it stands. */
 export function committedChanges(): number {
   return committed;
+}
+
+/** How many files the changes this process committed wrote or removed (a file written twice counts twice). */
+export function committedFiles(): number {
+  return committedOps;
 }
 
 /**
@@ -368,8 +375,21 @@ export interface Transaction {
   discardOnUndo(paths: readonly string[]): void;
 }
 
-/** The open transactions of this process, by folder: recovery leaves them alone. */
-const open = new Set<string>();
+/**
+ * The open transactions of this process, by folder, each with its abort (which says how many
+ * files it put back): recovery leaves them alone, and an interrupted run undoes them.
+ */
+const open = new Map<string, () => number>();
+
+/**
+ * Undoes every transaction of this process that is open (not committed): what SIGINT or SIGTERM
+ * does before the process ends. Returns how many files were put back.
+ */
+export function abortOpenTransactions(): number {
+  let files = 0;
+  for (const abort of [...open.values()]) files += abort();
+  return files;
+}
 
 /**
  * Opens a Transaction on the tree under `root`; the caller holds the tree's lock from before this
@@ -386,17 +406,21 @@ export function openTransaction(root: string, hooks: Pick<CommitHooks, 'atStep' 
     closed = true;
     if (txn) open.delete(txn);
   };
-  const abort = () => {
-    if (closed) return;
+  const abort = (): number => {
+    if (closed || !txn) {
+      closed = true;
+      return 0;
+    }
+    const folder = txn;
     close();
-    if (!txn) return;
-    undo(root, txn, journal(), hooks.atStep);
-    finish(txn, undefined, hooks.atStep);
+    undo(root, folder, journal(), hooks.atStep);
+    finish(folder, undefined, hooks.atStep);
+    return new Set(ops.map((op) => op.path)).size;
   };
   const begin = (): string => {
     if (!txn) {
       txn = newTransactionFolder(root);
-      open.add(txn);
+      open.set(txn, abort);
       // Present before the first journal: until the commit, a recovery undoes.
       writeFileSync(join(txn, ABORT), '');
     }
@@ -430,9 +454,12 @@ export function openTransaction(root: string, hooks: Pick<CommitHooks, 'atStep' 
       unlinkSync(join(txn, ABORT));
       if (hooks.durable) fsyncPath(txn);
       committed++;
+      committedOps += new Set(ops.map((op) => op.path)).size;
       finish(txn, done, hooks.atStep);
     },
-    abort,
+    abort() {
+      abort();
+    },
     discardOnUndo(paths) {
       if (closed) throw new Error('the transaction is already committed or aborted');
       for (const p of paths) inside(root, p); // refuses a path that leaves the tree
@@ -618,11 +645,13 @@ export function recoverWorkspace(from: string = process.cwd()): Recovery | undef
 
 /**
  * Removes what writers killed between writing and renaming left where Strata writes outside the
- * tree's transactions: the pipeline's cache and each env's folder of dist/. Their next writer
+ * tree's transactions: the pipeline's cache and each env's folder of dist/, and what a pnpm install
+ * that new-app or import ran leaves at the root when it is killed with them. Their next writer
  * would remove them too, but any command may come first, and a person should not find them there
  * meanwhile. A live writer's files are spared. A few folder listings.
  */
 export function removeStaleWriterFiles(root: string): void {
+  removePnpmTemporaries(root);
   removeStaleTemporaries(join(root, Layout.cache));
   let envs: string[];
   try {

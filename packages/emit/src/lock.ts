@@ -222,6 +222,22 @@ export function lockTree(root: string, options: LockOptions = {}): TreeLock {
   }
 }
 
+/**
+ * Lets go of every lock this process holds, however many callers hold each: for a process about to
+ * end by a signal, whose callers' own releases will never run. Its folder goes when nothing else is in it.
+ */
+export function releaseHeldLocks(): void {
+  for (const [file, mine] of [...held]) {
+    held.delete(file);
+    if (readOwner(file)?.raw === mine.record) unlinkQuietly(file);
+    try {
+      rmdirSync(join(file, '..'));
+    } catch {
+      // not empty: another process's transaction or lock
+    }
+  }
+}
+
 /** Private lock drafts (`lock.<pid>.<n>`) of processes that died between writing and linking. */
 export function isStaleLockDraft(name: string): boolean {
   const m = /^lock\.(\d+)\.\d+$/.exec(name);

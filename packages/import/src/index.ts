@@ -192,7 +192,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
       redrawn = [...pictures.keys()].sort();
       if (options.install !== false) {
         const { generate, installInTransaction } = await import('@strata/pipeline');
-        const failed = installInTransaction(root, created, name);
+        const failed = await installInTransaction(root, created, name);
         if (failed !== undefined) {
           throw new ToolError(
             `pnpm install failed, so apps/${name} is not imported and nothing changed: ${failed}; once \`npx pnpm install\` passes, run the same \`npx strata import\` again (or add --no-install to import without installing)`,

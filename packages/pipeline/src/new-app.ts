@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lockTree, openTransaction, recoverLocked, type Transaction } from '@strata/emit';
+import { lockTree, openTransaction, recoverLocked, stopOnInterrupt, type Transaction } from '@strata/emit';
 import { redrawTopology, topologyPictures } from '@strata/graph';
 import { appTemplate, checkNewAppName, checkNewAppNamespace, Layout, ToolError, withAppRegistered, type WarningOptions } from '@strata/project';
 import { generate, type GenerateResult } from './generate.ts';
@@ -44,7 +44,7 @@ export async function newApp(root: string, name: string, options: { install?: bo
         created.commit();
         return { dir, files: written, redrawn: [], stale: topologyPictures(root) };
       }
-      const failed = installInTransaction(root, created, name);
+      const failed = await installInTransaction(root, created, name);
       if (failed !== undefined) {
         throw new ToolError(
           `pnpm install failed, so ${Layout.app(name)} is not created and nothing changed: ${failed}; once \`npx pnpm install\` passes, run \`npx strata new-app ${name}\` again (or add --no-install to create the app without installing it)`,
@@ -73,22 +73,29 @@ export async function newApp(root: string, name: string, options: { install?: bo
  * recovery after a killed run), so the folder goes too. pnpm's output is kept, not passed through
  * (a library prints nothing): when it fails, its error is returned in one line.
  */
-export function installInTransaction(root: string, txn: Transaction, app: string): string | undefined {
+export async function installInTransaction(root: string, txn: Transaction, app: string): Promise<string | undefined> {
   const lockfile = join(root, 'pnpm-lock.yaml');
   if (existsSync(lockfile)) txn.apply([['pnpm-lock.yaml', readFileSync(lockfile)]]);
   txn.discardOnUndo([`${Layout.app(app)}/node_modules`]);
   const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
   // pnpm prints its errors among its other output, on stdout, and not at all when silent. The
-  // lockfile is to take the new app: never frozen, which pnpm is by default where CI is set.
-  const r = spawnSync(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--no-frozen-lockfile', '--reporter=append-only', '--no-color'], {
+  // lockfile is to take the new app: never frozen, which pnpm is by default where CI is set. Not
+  // spawned synchronously: a SIGINT or SIGTERM stops it and undoes the change at once (see guardInterrupts).
+  const child = spawn(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--no-frozen-lockfile', '--reporter=append-only', '--no-color'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
   });
-  if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'pnpm is not installed; `npm run setup` installs it' : r.error.message;
+  stopOnInterrupt(child, root);
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  const r = await new Promise<{ error?: NodeJS.ErrnoException; status: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('error', (error) => resolve({ error, status: null, signal: null }));
+    child.once('close', (status, signal) => resolve({ status, signal }));
+  });
+  if (r.error) return r.error.code === 'ENOENT' ? 'pnpm is not installed; `npm run setup` installs it' : r.error.message;
   if (r.status === 0) return undefined;
-  return pnpmError(`${r.stdout ?? ''}\n${r.stderr ?? ''}`) ?? `pnpm install exited with ${r.status ?? r.signal}`;
+  return pnpmError(output) ?? `pnpm install exited with ${r.status ?? r.signal}`;
 }
 
 /** pnpm's error (`CODE message`, as `ERR_PNPM_NO_OFFLINE_META Failed to resolve ...`) in one line, or else the last line it printed. */
