@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { commitTransaction, lockTree, recoverLocked, removeEmptyDirs } from '@strata/emit';
 import { appDirs, filesIn, Layout, UsageError } from '@strata/project';
 import { parseAllDocuments } from 'yaml';
-import { crdManifestsDir } from '@strata/schemas';
+import { crdManifestsDir, shippedCrdVersions } from '@strata/schemas';
 import { committedObjectMetaDefinitions, crdSchemas, readCrds, schemaText, type CrdDocument } from '@strata/schemas/crd';
 import { generateModelsByGroup, groupModels } from './models.ts';
 import { crdNameProblem } from './names.ts';
@@ -81,12 +81,38 @@ function filesUnder(root: string, dir: string): string[] {
   );
 }
 
-/** The groups of the CRDs Strata ships itself, which a project cannot add again. */
+/** The CRDs Strata ships itself, by name (`<plural>.<group>`), each with its file in packages/schemas/crds. */
+function shippedCrds(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of readdirSync(crdManifestsDir).filter((f) => f.endsWith('.yaml'))) {
+    const cut = f.indexOf('_');
+    out.set(`${f.slice(cut + 1, -'.yaml'.length)}.${f.slice(0, cut)}`, f);
+  }
+  return out;
+}
+
+/** The groups Strata ships CRDs of. */
 function shippedGroups(): Set<string> {
-  return new Set(
-    readdirSync(crdManifestsDir)
-      .filter((f) => f.endsWith('.yaml'))
-      .map((f) => f.slice(0, f.indexOf('_'))),
+  return new Set([...shippedCrds().keys()].map((name) => name.slice(name.indexOf('.') + 1)));
+}
+
+/**
+ * Why a CRD cannot be added because Strata ships it, or undefined: one of the same name, or of the
+ * same kind in the same group. The other kinds of a group Strata ships some CRDs of (Argo Rollouts
+ * beside Argo CD's Application, Prometheus beside ServiceMonitor) are the project's to add: their
+ * schemas go to crds/schemas/, where kubeconform looks after the shipped ones.
+ */
+function shippedConflict(doc: SourcedCrd, shipped: ReadonlyMap<string, string>): string | undefined {
+  const { group, names } = doc.crd.spec;
+  const file = shipped.get(doc.crd.metadata.name);
+  if (file !== undefined)
+    return `crd add: ${doc.crd.metadata.name} (${doc.from}) is a CRD Strata ships already (packages/schemas/crds/${file}); nothing to add`;
+  const versions = shippedCrdVersions(group, names.kind);
+  if (versions.length === 0) return undefined;
+  return (
+    `crd add: ${doc.crd.metadata.name} (${doc.from}): ${group} ${names.kind} is a kind Strata ships already, at ` +
+    `${versions.map((v) => `${group}/${v}`).join(', ')} (packages/schemas/crds-json/${group}/${names.kind.toLowerCase()}_<version>.json: ` +
+    'kubeconform looks a schema up by its kind in lower case and finds the shipped one first); nothing to add'
   );
 }
 
@@ -199,17 +225,16 @@ function apply(root: string, crds: ReadonlyMap<string, Kept>, label: string, mod
  * `strata crd add <file | module@version [folder]>`: keeps each CustomResourceDefinition of the
  * source in crds/ (verify installs it), writes the strict schema of every served version to
  * crds/schemas/ (validate and the pipeline use it) and regenerates the typed models in
- * packages/crd-models. Adding a CRD again replaces it. A group Strata already ships is refused.
+ * packages/crd-models. Adding a CRD again replaces it. A CRD Strata ships, or another of a kind it
+ * ships, is refused; the other kinds of a group it ships are added like any.
  */
 export async function addCrds(root: string, arg: string, dir?: string, options: CrdOptions = {}): Promise<CrdChange> {
   const source = parseCrdSource(arg, dir, options.cwd ?? root, root);
   const read: SourcedCrd[] = await readSource(source, options);
-  const shipped = shippedGroups();
-  const shippedClash = read.find((d) => shipped.has(d.crd.spec.group));
-  if (shippedClash) {
-    throw new UsageError(
-      `crd add: ${shippedClash.crd.metadata.name} (${shippedClash.from}) is in group ${shippedClash.crd.spec.group}, whose CRDs Strata ships already (packages/schemas/crds); nothing to add`,
-    );
+  const shipped = shippedCrds();
+  for (const doc of read) {
+    const conflict = shippedConflict(doc, shipped);
+    if (conflict) throw new UsageError(conflict);
   }
   // Names are the paths of the files written: a name the server refuses is refused before any is made.
   for (const doc of read) {
@@ -239,7 +264,7 @@ export function removeCrds(root: string, target: string, options: CrdOptions = {
   const gone = [...crds.values()].filter((k) => k.doc.crd.metadata.name === target || k.doc.crd.spec.group === target);
   if (gone.length === 0) {
     const known = [...new Set([...crds.values()].map((k) => k.doc.crd.spec.group))];
-    const shipped = shippedGroups().has(target) || [...shippedGroups()].some((g) => target.endsWith(`.${g}`));
+    const shipped = shippedGroups().has(target) || shippedCrds().has(target);
     throw new UsageError(
       shipped
         ? `crd remove ${target}: Strata ships these CRDs (packages/schemas/crds); only CRDs added with strata crd add can be removed`

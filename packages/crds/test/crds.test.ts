@@ -134,6 +134,136 @@ describe('crd add from a file', () => {
   });
 });
 
+const rollouts = join(dirname(fixture), 'rollouts.yaml');
+
+const rollout = (spec: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: web
+  namespace: shop
+spec:
+${spec}
+`;
+
+const CANARY = `  replicas: 3
+  revisionHistoryLimit: 2
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+  strategy:
+    canary:
+      canaryService: web-canary
+      stableService: web-stable
+      maxSurge: 25%
+      steps:
+        - setWeight: 20
+        - pause:
+            duration: 10m
+        - setWeight: 60
+        - pause: {}`;
+
+const ROLLOUT_APP = `import { Rollout } from '@strata/crd-models/argoproj.io/v1alpha1/Rollout';
+
+export const web = new Rollout({ metadata: { name: 'web' }, spec: { replicas: 2, strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } } });
+// @ts-expect-error setWeight is a number
+export const word = new Rollout({ metadata: { name: 'w' }, spec: { strategy: { canary: { steps: [{ setWeight: 'twenty' }] } } } });
+`;
+
+describe('crd add of a kind Strata does not ship, in a group it ships CRDs of (Argo Rollouts beside Argo CD)', () => {
+  let ws: { root: string; dispose(): void };
+  beforeAll(() => {
+    ws = workspace();
+  });
+  afterAll(() => ws.dispose());
+
+  it('adds it where validate advised it, and validate then judges Rollouts by its schema', { timeout: 120_000 }, async () => {
+    expect(await schemaProblems(ws.root, rollout(CANARY))).toStrictEqual([
+      ': no schema for argoproj.io/v1alpha1 Rollout: add its CRD with strata crd add <CRD file | Go module@version folder>',
+    ]);
+    const added = await addCrds(ws.root, rollouts);
+    expect(added.crds).toStrictEqual([
+      { name: 'rollouts.argoproj.io', group: 'argoproj.io', kind: 'Rollout', versions: ['v1alpha1'], source: rollouts },
+    ]);
+    expect(added.written.filter((f) => f.startsWith('crds/')).sort()).toStrictEqual([
+      'crds/argoproj.io_rollouts.yaml',
+      'crds/schemas/argoproj.io/rollout_v1alpha1.json',
+    ]);
+    expect(await schemaProblems(ws.root, rollout(CANARY))).toStrictEqual([]);
+    const wrong = await schemaProblems(
+      ws.root,
+      rollout(CANARY.replace('setWeight: 60', 'setWeight: sixty').replace('canaryService:', 'canarySevice:')),
+    );
+    expect(wrong.map((p) => p.slice(0, p.indexOf(':')))).toStrictEqual([
+      'spec.strategy.canary.canarySevice',
+      'spec.strategy.canary.steps[2].setWeight',
+    ]);
+  });
+
+  it("judges the group's shipped kinds by the shipped schemas as before", async () => {
+    const application = `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: default
+  destination: {server: https://kubernetes.default.svc, namespace: shop}
+  source: {repoURL: https://example.com/repo.git, path: overlays/dev/web, targetRevision: main, pathz: x}
+`;
+    expect(await schemaProblems(ws.root, application)).toStrictEqual([expect.stringMatching(/^spec\.source\.pathz: /)]);
+  });
+
+  it('generates its typed model in the group, which an app compiles against', () => {
+    expect(compile(ws.root, ROLLOUT_APP)).toStrictEqual([]);
+    expect(compile(ws.root, ROLLOUT_APP.replaceAll('// @ts-expect-error', '//'))).toHaveLength(1);
+  });
+
+  it('refuses a CRD Strata ships, and another of a kind it ships, in one line each, and writes nothing', async () => {
+    const before = snapshot(ws.root);
+    const shipped = join(repo, 'packages/schemas/crds/argoproj.io_applications.yaml');
+    await expect(addCrds(ws.root, shipped, undefined, { models: false })).rejects.toThrow(
+      new UsageError(
+        `crd add: applications.argoproj.io (${shipped}) is a CRD Strata ships already (packages/schemas/crds/argoproj.io_applications.yaml); nothing to add`,
+      ),
+    );
+    const mine = join(ws.root, 'apps.yaml');
+    writeFileSync(
+      mine,
+      readFileSync(rollouts, 'utf8')
+        .replace('name: rollouts.argoproj.io', 'name: apps.argoproj.io')
+        .replace('kind: Rollout', 'kind: Application')
+        .replace('listKind: RolloutList', 'listKind: ApplicationList')
+        .replace('plural: rollouts', 'plural: apps')
+        .replace('singular: rollout', 'singular: app')
+        .replace(/ +shortNames:\n +- ro\n/, ''),
+    );
+    await expect(addCrds(ws.root, mine, undefined, { models: false })).rejects.toThrow(
+      new UsageError(
+        `crd add: apps.argoproj.io (apps.yaml): argoproj.io Application is a kind Strata ships already, at argoproj.io/v1alpha1 ` +
+          '(packages/schemas/crds-json/argoproj.io/application_<version>.json: kubeconform looks a schema up by its kind in lower case and finds the shipped one first); nothing to add',
+      ),
+    );
+    rmSync(mine);
+    expect(snapshot(ws.root)).toStrictEqual(before);
+  });
+
+  it('removes it by name, and says a shipped one cannot be removed', () => {
+    expect(() => removeCrds(ws.root, 'applications.argoproj.io')).toThrow('Strata ships these CRDs');
+    expect(removeCrds(ws.root, 'rollouts.argoproj.io').crds.map((c) => c.name)).toStrictEqual(['rollouts.argoproj.io']);
+    expect(() => removeCrds(ws.root, 'rollouts.argoproj.io')).toThrow(
+      new UsageError('crd remove rollouts.argoproj.io: no CRD added with that group or name; added groups: (none)'),
+    );
+  });
+});
+
 describe('crd add refuses bad input without writing anything', () => {
   let ws: { root: string; dispose(): void };
   beforeAll(() => {
@@ -186,13 +316,18 @@ describe('crd add from a Go module', () => {
 
   it('reads the CRDs of a folder of a real module once go has checked it against sum.golang.org', { timeout: 60_000 }, async () => {
     const proxy = await serve();
-    // The module's one CRD is Prometheus's, whose group Strata ships: read from the zip, then refused for that.
-    await expect(addCrds(ws.root, `${module}@${version}`, 'scripts/fixtures', { proxy: proxy.url, modCache: go().modCache })).rejects.toThrow(
-      new UsageError(
-        `crd add: prometheuses.monitoring.coreos.com (${module}@${version}/scripts/fixtures/${CRD_FILE}) is in group monitoring.coreos.com, whose CRDs Strata ships already (packages/schemas/crds); nothing to add`,
-      ),
-    );
+    // The module's one CRD is the Prometheus operator's Prometheus: its group is one Strata ships
+    // CRDs of (ServiceMonitor, PodMonitor, ...), its kind is not.
+    const r = await addCrds(ws.root, `${module}@${version}`, 'scripts/fixtures', { proxy: proxy.url, modCache: go().modCache, models: false });
+    expect(r.crds.map((c) => [c.name, c.kind, c.source])).toStrictEqual([
+      ['prometheuses.monitoring.coreos.com', 'Prometheus', `${module}@${version} scripts/fixtures`],
+    ]);
     expect(proxy.asked).toContain(`/sumdb/sum.golang.org/lookup/${module}@${version}`);
+    const prometheus =
+      'apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata:\n  name: main\n  namespace: monitoring\nspec:\n  replicas: 2\n';
+    expect(await schemaProblems(ws.root, prometheus)).toStrictEqual([]);
+    expect(await schemaProblems(ws.root, prometheus.replace('replicas: 2', 'replicaz: 2'))).toHaveLength(1);
+    removeCrds(ws.root, 'monitoring.coreos.com');
   });
 
   it('refuses a module whose zip the proxy altered, in one line naming the module and version, and writes nothing', { timeout: 60_000 }, async () => {

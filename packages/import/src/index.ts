@@ -42,7 +42,7 @@ import {
 import { loadSettings, planGitops } from '@strata/gitops';
 import { redrawTopology } from '@strata/graph';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize } from '@strata/kustomize';
-import { builtinSchemasDir, crdSchemasDir } from '@strata/schemas';
+import { builtinSchemasDir, crdSchemasDir, shippedCrdVersions } from '@strata/schemas';
 import { kubernetesVersionOf, namespacedIn } from '@strata/validate';
 import { parse } from 'yaml';
 import { generateApp, modelModule, MODULES } from './codegen.ts';
@@ -457,20 +457,25 @@ function unvalidated(root: string, model: Model): string[] {
       const apiVersion = m.apiVersion.slice(slash + 1);
       // Kubernetes' own groups have no dot or end in .k8s.io; their schemas are named like kubeconform's.
       const builtin = !group.includes('.') || group.endsWith('.k8s.io');
-      const file = builtin
-        ? join(builtins, `${m.kind.toLowerCase()}${group ? `-${group.split('.')[0]}` : ''}-${apiVersion}.json`)
-        : join(crdSchemasDir, group, `${m.kind.toLowerCase()}_${apiVersion}.json`);
+      const crdFile = `${m.kind.toLowerCase()}_${apiVersion}.json`;
+      // A custom resource's schema is found where kubeconform looks: the shipped ones, then the project's (`strata crd add`).
+      const files = builtin
+        ? [join(builtins, `${m.kind.toLowerCase()}${group ? `-${group.split('.')[0]}` : ''}-${apiVersion}.json`)]
+        : [join(crdSchemasDir, group, crdFile), join(root, Layout.crdSchemas, group, crdFile)];
       const key = `${m.apiVersion}/${m.kind}${builtin ? ` ${version}` : ''}`;
-      if (out.has(key) || (builtin && !existsSync(builtins)) || existsSync(file)) continue;
+      if (out.has(key) || (builtin && !existsSync(builtins)) || files.some((f) => existsSync(f))) continue;
+      const shipped = builtin ? [] : shippedCrdVersions(group, m.kind);
       out.set(
         key,
         builtin
           ? `${env}: ${m.kind} ${m.apiVersion}: Kubernetes ${version} does not serve it, so strata pipeline and validate fail on it (no schema); move it to an apiVersion that release serves`
-          : `${m.kind} ${m.apiVersion}: Strata has no schema for it, so strata pipeline and validate fail on it (no schema) until its CRD is added: ${
-              shipsCrd(model.expected[env], group, m.kind)
-                ? 'its CustomResourceDefinition is among the imported objects: run `npx strata crd add <the file that holds it>`'
-                : 'run `npx strata crd add <a file or Go module@version with its CustomResourceDefinition>`'
-            }, or fix the apiVersion`,
+          : shipped.length > 0
+            ? `${m.kind} ${m.apiVersion}: Strata ships the CRD of ${group} ${m.kind}, which serves ${shipped.map((v) => `${group}/${v}`).join(', ')}, so strata pipeline and validate fail on it (no schema); move it to that apiVersion`
+            : `${m.kind} ${m.apiVersion}: Strata has no schema for it, so strata pipeline and validate fail on it (no schema) until its CRD is added: ${
+                shipsCrd(model.expected[env], group, m.kind)
+                  ? 'its CustomResourceDefinition is among the imported objects: run `npx strata crd add <the file that holds it>`'
+                  : 'run `npx strata crd add <a file or Go module@version with its CustomResourceDefinition>`'
+              }, or fix the apiVersion`,
       );
     }
   }

@@ -256,6 +256,27 @@ describe('strata import of a kind Strata has no schema for', () => {
       'prod: Ingress networking.k8s.io/v1beta1: Kubernetes 1.35 does not serve it, so strata pipeline and validate fail on it (no schema); move it to an apiVersion that release serves',
     ]);
   });
+
+  it(
+    'finds the schema of a kind the project added with strata crd add, and names the apiVersion of a kind whose CRD Strata ships',
+    { timeout: 120_000 },
+    async () => {
+      // What `strata crd add` of the Widget CRD keeps for validate: its schema where kubeconform looks after the shipped ones.
+      mkdirSync(join(ws.root, 'crds/schemas/widgets.example.org'), { recursive: true });
+      writeFileSync(join(ws.root, 'crds/schemas/widgets.example.org/widget_v1.json'), '{"type": "object"}\n');
+      await inTempDir('strata-import-kinds-', async (dir) => {
+        writeFileSync(join(dir, 'widget.yaml'), readFileSync(join(fixtures, 'unknown-kind', 'widget.yaml')));
+        writeFileSync(
+          join(dir, 'certificate.yaml'),
+          'apiVersion: cert-manager.io/v1beta1\nkind: Certificate\nmetadata:\n  name: web\n  namespace: shapes\nspec:\n  secretName: web-tls\n  dnsNames: [shapes.example.org]\n  issuerRef: {name: letsencrypt, kind: ClusterIssuer}\n',
+        );
+        const r = await importApp(ws.root, { name: 'shapes', envs: ENVIRONMENTS.map((e) => `${e}=${dir}`), install: false });
+        expect(r.warnings).toStrictEqual([
+          'Certificate cert-manager.io/v1beta1: Strata ships the CRD of cert-manager.io Certificate, which serves cert-manager.io/v1, so strata pipeline and validate fail on it (no schema); move it to that apiVersion',
+        ]);
+      });
+    },
+  );
 });
 
 describe('strata import of a custom resource together with its CRD', () => {

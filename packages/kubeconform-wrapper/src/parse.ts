@@ -1,4 +1,4 @@
-import { apiStatus } from '@strata/schemas';
+import { apiStatus, shippedCrdVersions } from '@strata/schemas';
 
 export type KubeconformStatus = 'valid' | 'invalid' | 'error' | 'skipped' | 'empty';
 
@@ -127,6 +127,11 @@ function missingSchemaMessage(apiVersion: string, kind: string, kubernetesVersio
       return `${prefix}; Kubernetes ${status.removed} removed it${status.replacement ? `: use ${status.replacement}` : ''}`;
     return `${prefix}; check apiVersion and kind`;
   }
+  // A kind Strata ships, at a version it does not: its CRD cannot be added again (crd add refuses it).
+  const group = apiVersion.slice(0, apiVersion.indexOf('/'));
+  const shipped = shippedCrdVersions(group, kind);
+  if (shipped.length > 0)
+    return `no schema for ${apiVersion} ${kind}: Strata ships the CRD of ${group} ${kind}, which serves ${shipped.map((v) => `${group}/${v}`).join(', ')}; use that apiVersion`;
   return `no schema for ${apiVersion} ${kind}: add its CRD with strata crd add <CRD file | Go module@version folder>`;
 }
 

@@ -152,6 +152,18 @@ describe('validateWithKubeconform over the fixtures', () => {
     });
   });
 
+  it('names the apiVersion of a kind whose CRD Strata ships, rather than advise adding a CRD that crd add refuses', async () => {
+    const [r] = await validateWithKubeconform({
+      stdin: 'apiVersion: cert-manager.io/v1beta1\nkind: Certificate\nmetadata:\n  name: web\nspec: {}\n',
+    });
+    expect(r).toMatchObject({
+      kind: 'Certificate',
+      status: 'error',
+      message:
+        'no schema for cert-manager.io/v1beta1 Certificate: Strata ships the CRD of cert-manager.io Certificate, which serves cert-manager.io/v1; use that apiVersion',
+    });
+  });
+
   it('reports a built-in API the target release does not serve as an error', () => {
     expect(result('error/removed-api.yaml')).toMatchObject({
       kind: 'Ingress',

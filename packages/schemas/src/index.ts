@@ -28,6 +28,23 @@ export const crdSchemasDir: string = join(schemasDir, 'crds-json');
 
 const builtinRoot = join(schemasDir, 'kubernetes');
 
+/**
+ * The versions of a custom resource kind that Strata ships a schema of, as kubeconform finds them: by
+ * the kind in lower case (`crds-json/<group>/<kind>_<version>.json`), so `WIDGET` finds `Widget`'s.
+ * Empty when Strata ships none: a kind of a shipped group that Strata does not ship is a project's to
+ * add (`strata crd add`).
+ */
+export function shippedCrdVersions(group: string, kind: string): string[] {
+  const dir = join(crdSchemasDir, group);
+  // A group is a DNS subdomain: nothing in it walks out of the folder, but a name from a file may be anything.
+  if (group === '' || group.includes('/') || group.startsWith('.') || !existsSync(dir)) return [];
+  const prefix = `${kind.toLowerCase()}_`;
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
+    .map((f) => f.slice(prefix.length, -'.json'.length))
+    .sort();
+}
+
 /** Accepts `1.36`, `v1.36` or `1.36.0` and returns `1.36.0`. */
 export function normalizeKubernetesVersion(version: string): string {
   const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/.exec(version.trim());
