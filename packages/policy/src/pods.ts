@@ -4,7 +4,8 @@ import type { PolicyObject } from './types.ts';
 /**
  * Where each pod-bearing kind keeps its pod template (empty for Pod: the object is the pod): the
  * kinds the PodSecurity admission plugin evaluates, plus custom resources in the schema set that
- * carry a pod template. A kind is matched with its API group, so a custom `Deployment` is not read.
+ * carry a pod template. A kind is matched with its API group, so a custom `Deployment` is read only
+ * by its shape, as any custom resource (CUSTOM_TEMPLATES).
  */
 const TEMPLATES: readonly { readonly group: string; readonly kind: string; readonly path: readonly string[] }[] = [
   { group: '', kind: 'Pod', path: [] },
@@ -23,10 +24,57 @@ const TEMPLATES: readonly { readonly group: string; readonly kind: string; reado
 /** Workloads whose selector must match their template and that autoscalers and Services point at. */
 export const CONTROLLER_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 
+/**
+ * Where custom resources keep a pod template, by the shape most operators copy: a Deployment's (Argo
+ * Rollouts, OpenKruise CloneSet, Knative Service) and a CronJob's. Their CRDs rarely say more than
+ * `x-kubernetes-preserve-unknown-fields`, so the shape is what there is to go by.
+ */
+const CUSTOM_TEMPLATES: readonly (readonly string[])[] = [
+  ['spec', 'template'],
+  ['spec', 'jobTemplate', 'spec', 'template'],
+];
+
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
+
+/** A custom resource's group: a CRD's group has a dot, and Kubernetes' own dotted groups end in `.k8s.io`. */
+const isCustomGroup = (group: string) => group.includes('.') && !group.endsWith('.k8s.io');
+
+/**
+ * How a custom resource's template at `path` reads: `pod` when its spec's containers are a list of
+ * objects that each have a name and an image (a PodSpec, which the rules judge), `unclear` when the
+ * spec has containers in another shape (a container without a name, as Knative allows), and
+ * undefined when there are none (not a pod template).
+ */
+function customTemplateShape(manifest: PolicyObject['manifest'], path: readonly string[]): 'pod' | 'unclear' | undefined {
+  const containers = at(manifest, ...path, 'spec', 'containers');
+  if (containers === undefined) return undefined;
+  const items = list(containers);
+  const isContainer = (c: unknown) => typeof at(c, 'name') === 'string' && at(c, 'name') !== '' && typeof at(c, 'image') === 'string';
+  return items.length > 0 && items.every(isContainer) ? 'pod' : 'unclear';
+}
+
 function templatePath(object: PolicyObject): readonly string[] | undefined {
   const { apiVersion, kind } = object.manifest;
-  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-  return TEMPLATES.find((t) => t.kind === kind && t.group === group)?.path;
+  const group = groupOf(apiVersion);
+  const known = TEMPLATES.find((t) => t.kind === kind && t.group === group)?.path;
+  if (known || !isCustomGroup(group)) return known;
+  return CUSTOM_TEMPLATES.find((path) => customTemplateShape(object.manifest, path) === 'pod');
+}
+
+/** Whether the object's pod template is found by its shape (a custom resource CUSTOM_TEMPLATES reads), not by its kind. */
+export function podTemplateByShape(object: PolicyObject): boolean {
+  const group = groupOf(object.manifest.apiVersion);
+  return isCustomGroup(group) && !TEMPLATES.some((t) => t.kind === object.manifest.kind && t.group === group) && templatePath(object) !== undefined;
+}
+
+/**
+ * The places of a custom resource that hold containers in a shape the rules cannot read as a
+ * PodSpec (`spec.template.spec`), when no place of it reads as one: its pods go unjudged.
+ */
+export function unclearPodTemplates(object: PolicyObject): string[] {
+  const group = groupOf(object.manifest.apiVersion);
+  if (!isCustomGroup(group) || TEMPLATES.some((t) => t.kind === object.manifest.kind && t.group === group) || templatePath(object)) return [];
+  return CUSTOM_TEMPLATES.filter((path) => customTemplateShape(object.manifest, path) === 'unclear').map((path) => `${path.join('.')}.spec`);
 }
 
 export interface ContainerView {

@@ -33,6 +33,7 @@ import { noRbacEscalation } from './rules/no-rbac-escalation.ts';
 import { noRbacWildcards } from './rules/no-rbac-wildcards.ts';
 import { noSecretValues } from './rules/no-secret-values.ts';
 import { noSecretWrite } from './rules/no-secret-write.ts';
+import { noUncheckedPodTemplate } from './rules/no-unchecked-pod-template.ts';
 import { requireImageDigest } from './rules/require-image-digest.ts';
 import { requireProbes } from './rules/require-probes.ts';
 import { requireReadOnlyRootFilesystem } from './rules/require-read-only-root-filesystem.ts';
@@ -76,6 +77,7 @@ export const podSecurityRules: readonly Rule[] = [
 /** Every rule, in the order findings for one object are reported: Pod Security first, then the rest of security, then wiring. */
 export const rules: readonly Rule[] = [
   ...podSecurityRules,
+  noUncheckedPodTemplate,
   noHostPersistentVolume,
   requireReadOnlyRootFilesystem,
   requireResources,

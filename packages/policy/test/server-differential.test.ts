@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podSecurityRules, runPolicy, type PodSecurityLevel } from '../src/index.ts';
-import { podOf } from '../src/pods.ts';
+import { podOf, podTemplateByShape } from '../src/pods.ts';
 import {
   readCorpus,
   SERVER_BUILD_TIMEOUT,
@@ -139,9 +139,13 @@ const covers = (e: Intended, d: Disagreement) =>
   (e.rule === undefined || d.rules.includes(e.rule));
 
 const corpus = readCorpus('__corpus__/pod-security');
-const fixtures = [...readCorpus('__fixtures__/valid'), ...readCorpus('__fixtures__/invalid')].filter(
-  (d) => podOf({ manifest: d.manifest, file: d.id }) !== undefined,
-);
+// A custom resource whose pod template is read by its shape has no CRD the server could be given
+// (the fixtures make up their kinds), and the admission plugin evaluates built-in kinds only: the
+// server would name nothing for it, whatever it holds (see the ScaledJob entry of intended-strictness).
+const fixtures = [...readCorpus('__fixtures__/valid'), ...readCorpus('__fixtures__/invalid')].filter((d) => {
+  const object = { manifest: d.manifest, file: d.id };
+  return podOf(object) !== undefined && !podTemplateByShape(object);
+});
 
 let server: DifferentialServer;
 const verdicts = new Map<CorpusDocument, Record<PodSecurityLevel, ServerVerdict>>();

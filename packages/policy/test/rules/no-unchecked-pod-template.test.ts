@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { runPolicy } from '../../src/index.ts';
+import { noUncheckedPodTemplate as rule } from '../../src/rules/no-unchecked-pod-template.ts';
+import { check, container, deployment, IMAGE, LABELS, manifest, objects, podSpec, summary } from '../support.ts';
+
+const custom = (apiVersion: string, kind: string, spec: Record<string, unknown>) => manifest(apiVersion, kind, 'web', { spec });
+
+describe('no-unchecked-pod-template', () => {
+  it('warns of a custom resource whose containers at spec.template.spec are not each named with an image', () => {
+    const knative = custom('serving.knative.dev/v1', 'Service', { template: { spec: { containers: [{ image: IMAGE }] } } });
+    expect(summary(check(rule, [knative]))).toStrictEqual([
+      {
+        name: 'web',
+        path: 'spec.template.spec.containers',
+        message:
+          'The Service carries containers at spec.template.spec that are not each an object with a name and an image, so the policy cannot read them as a pod and its pods are not judged ' +
+          '(privileged, host namespaces, resources, probes, network policies): give every container a name and an image, or judge the pods its controller creates, and add a policy exception that says why.',
+      },
+    ]);
+    const [f] = runPolicy(objects(knative)).filter((x) => x.rule === 'no-unchecked-pod-template');
+    expect(f?.severity).toBe('warning');
+  });
+
+  it('warns of a job template too, and of containers that are not a list', () => {
+    const found = check(rule, [
+      custom('example.com/v1', 'Batch', { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'job' }] } } } } }),
+      custom('example.com/v1', 'Odd', { template: { spec: { containers: { name: 'web', image: IMAGE } } } }),
+    ]);
+    expect(found.map((f) => f.path)).toStrictEqual(['spec.jobTemplate.spec.template.spec.containers', 'spec.template.spec.containers']);
+  });
+
+  it('stays quiet for a custom pod template in the shape of a PodSpec (the pod rules judge it), for templates without containers, and for built-in kinds', () => {
+    expect(
+      check(rule, [
+        custom('argoproj.io/v1alpha1', 'Rollout', { template: { metadata: { labels: LABELS }, spec: podSpec() } }),
+        custom('argoproj.io/v1alpha1', 'ApplicationSet', { template: { spec: { project: 'default', destination: {} } } }),
+        custom('example.com/v1', 'Mixed', {
+          template: { spec: { containers: [{ image: IMAGE }] } },
+          jobTemplate: { spec: { template: { spec: podSpec() } } },
+        }),
+        deployment('web', { pod: { containers: [{ image: IMAGE }] } }),
+        manifest('apps/v1', 'Rollout', 'web', { spec: { template: { spec: { containers: [{ image: IMAGE }] } } } }),
+      ]),
+    ).toStrictEqual([]);
+  });
+});
+
+describe('pod templates of custom resources, judged by their shape', () => {
+  const rollout = (pod: Record<string, unknown>) =>
+    custom('example.com/v1alpha1', 'Rollout', { selector: { matchLabels: LABELS }, template: { metadata: { labels: LABELS }, spec: podSpec(pod) } });
+  const rulesOn = (...m: ReturnType<typeof manifest>[]) =>
+    runPolicy(objects(...m))
+      .filter((f) => f.object.manifest.kind !== 'NetworkPolicy')
+      .map((f) => [f.rule, f.path]);
+
+  it('reports a privileged, host-network pod of a custom workload as of a Deployment, and its namespace without a default deny', () => {
+    const privileged = container({
+      securityContext: { privileged: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    });
+    expect(rulesOn(rollout({ hostNetwork: true, containers: [privileged] }))).toStrictEqual([
+      ['no-host-namespaces', 'spec.template.spec.hostNetwork'],
+      ['no-privileged', 'spec.template.spec.containers[0].securityContext.privileged'],
+      ['default-deny-network-policy', undefined],
+      ['network-policy-selects-workload', 'spec.template.metadata.labels'],
+    ]);
+  });
+
+  it('reads a job template of a custom resource, and leaves containers without a name or image to the warning', () => {
+    const cron = custom('example.com/v1', 'Schedule', {
+      jobTemplate: {
+        spec: {
+          template: { metadata: { labels: LABELS }, spec: podSpec({ containers: [container({ name: 'job', ports: [], resources: undefined })] }) },
+        },
+      },
+    });
+    expect(rulesOn(cron).filter(([r]) => r === 'require-resources')).toStrictEqual([
+      ['require-resources', 'spec.jobTemplate.spec.template.spec.containers[0].resources'],
+    ]);
+    const unnamed = custom('example.com/v1', 'Rollout', { template: { spec: { hostNetwork: true, containers: [{ image: IMAGE }] } } });
+    expect(rulesOn(unnamed)).toStrictEqual([['no-unchecked-pod-template', 'spec.template.spec.containers']]);
+  });
+});
