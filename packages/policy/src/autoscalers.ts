@@ -8,8 +8,8 @@ export interface ScaleTarget {
   readonly namespace: string;
 }
 
-/** HPAs and KEDA ScaledObjects with the workload each one scales. */
-export function scaleTargets(objects: readonly PolicyObject[]): ScaleTarget[] {
+/** HPAs and KEDA ScaledObjects with the workload each one scales, in the autoscaler's namespace; `applied` as in `namespaceOf`. */
+export function scaleTargets(objects: readonly PolicyObject[], applied = ''): ScaleTarget[] {
   return objects.flatMap((o) => {
     const kind = o.manifest.kind;
     if (kind !== 'HorizontalPodAutoscaler' && kind !== 'ScaledObject') return [];
@@ -18,7 +18,7 @@ export function scaleTargets(objects: readonly PolicyObject[]): ScaleTarget[] {
     if (!name) return [];
     // KEDA defaults the target kind to an apps/v1 Deployment; the HPA API requires it.
     const targetKind = str(at(ref, 'kind')) ?? (kind === 'ScaledObject' ? 'Deployment' : '?');
-    return [{ autoscaler: o, kind: targetKind, name, namespace: namespaceOf(o) }];
+    return [{ autoscaler: o, kind: targetKind, name, namespace: namespaceOf(o, applied) }];
   });
 }
 

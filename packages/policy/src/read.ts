@@ -64,14 +64,20 @@ export function displayName(o: PolicyObject): string {
 }
 
 /**
- * '' when the object has no namespace yet (a Kustomize input before the namespace transformer), or
- * `applied`, the namespace kubectl applies an object written without one into (`PolicyContext.applyNamespace`).
+ * The namespace the object is created in: its own, or for one written without one `applied`, the
+ * namespace kubectl applies it into (`PolicyContext.applyNamespace`); '' when that is unknown (a
+ * Kustomize input before the namespace transformer, or built output that whoever applies it places).
+ * Only for namespaced kinds: a cluster-scoped object has no namespace to resolve.
  */
 export function namespaceOf(o: PolicyObject, applied = ''): string {
   return o.manifest.metadata.namespace || applied;
 }
 
-/** An object without a namespace will land in the one its kustomization sets, so it may be any. */
+/**
+ * Whether two namespaces may be one. '' is a namespace not known yet (see `namespaceOf`), which may be
+ * any; a set with `PolicyContext.applyNamespace` resolves every namespaced object's first, so there a
+ * namespace-less object is in that one only, never in every namespace of the set.
+ */
 export function sameNamespace(a: string, b: string): boolean {
   return a === '' || b === '' || a === b;
 }

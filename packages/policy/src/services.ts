@@ -10,14 +10,19 @@ export function serviceSelector(service: PolicyObject): Readonly<Record<string, 
   return Object.keys(selector).length ? selector : undefined;
 }
 
+/**
+ * The pods of `pods` that the Service, in `namespace`, selects; `applied` is the namespace of a pod
+ * written without one, as in `namespaceOf`.
+ */
 export function selectedPods<T extends Pick<TemplateLabels, 'namespace' | 'labels'>>(
   service: PolicyObject,
   pods: readonly T[],
   namespace: string,
+  applied = '',
 ): T[] {
   const selector = serviceSelector(service);
   if (!selector) return [];
-  return pods.filter((p) => sameNamespace(p.namespace, namespace) && mapSelects(selector, p.labels));
+  return pods.filter((p) => sameNamespace(p.namespace || applied, namespace) && mapSelects(selector, p.labels));
 }
 
 export interface ServicePort {

@@ -45,12 +45,16 @@ export interface PolicyContext {
   /** The app runs single-replica instances (gethrelay: a node key is an identity): enables single-replica. @default false */
   readonly singleReplica?: boolean;
   /**
-   * The set is applied as its files are written (`kubectl apply -f`), not built by a kustomization of
-   * it: an object without a namespace lands in this one (the default namespace, unless kubectl is told
-   * another), and what a kustomization of the set generates exists only as that kustomization builds it
-   * (its name prefix, suffix and hash, its namespace), for the objects it builds. A folder walk's files
-   * that no kustomization of the walk lists are such a set (resolve-references). @default unset: an
-   * object without a namespace is a Kustomize input and lands where its kustomization puts it, which may be any
+   * The set is applied as its files are written (`kubectl apply -f`), or as a kustomization's build
+   * (`kubectl apply -k`), not built again by a kustomization of it: a namespaced object without a
+   * namespace lands in this one (the default namespace, unless kubectl is told another), and every
+   * rule that matches namespaces (a NetworkPolicy and the pods it covers, a Service and its pods, a
+   * reference and what it names) judges it there, never in every namespace of the set; what a
+   * kustomization of the set generates exists only as that kustomization builds it (its name prefix,
+   * suffix and hash, its namespace), for the objects it builds (resolve-references). A file, stdin, a
+   * folder walk's files that no kustomization of the walk lists and each build of the walk are such
+   * sets. @default unset: an object without a namespace is a Kustomize input, or built output that
+   * whoever applies it places (Argo CD in its Application's destination), so it may be in any namespace
    */
   readonly applyNamespace?: string;
   /**

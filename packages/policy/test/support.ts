@@ -111,3 +111,9 @@ export function check(rule: Rule, manifests: Manifest[], ctx: PolicyContext = {}
 export function summary(findings: readonly RuleFinding[]): { name: string; path?: string; message: string }[] {
   return findings.map((f) => ({ name: f.object.manifest.metadata.name, ...(f.path !== undefined && { path: f.path }), message: f.message }));
 }
+
+/** The object as written without metadata.namespace, as `helm template` and many vendor manifests write it. */
+export function withoutNamespace(m: Manifest): Manifest {
+  const { namespace: _, ...metadata } = m.metadata;
+  return { ...m, metadata };
+}

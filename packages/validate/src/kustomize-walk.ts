@@ -517,6 +517,8 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
 
   parsed.placements ??= new Map();
   for (const [i, { m, origins }] of built.entries()) {
+    // kubectl apply -k creates what the build leaves without a namespace (no `namespace:` set one) in the default one.
+    (parsed.appliedAsWritten ??= new Set()).add(m.file);
     const r = decoded[i]!;
     const at = m.doc.line;
     const f = parsed.files.get(m.file)!;

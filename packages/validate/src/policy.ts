@@ -77,7 +77,7 @@ export async function policyProblems(
     apps?: ReadonlyMap<string, App>;
     /** Each object's JSON text as the other checks were given it, for the rules that need only its size. */
     jsonOf?: (d: SourceDoc) => string;
-    /** The inputs whose files are applied as written, beside the kustomizations a walk built (`ParsedInputs.appliedAsWritten`). */
+    /** The inputs whose files are applied as written, beside the kustomizations a walk built; not built output (`ParsedInputs.appliedAsWritten`). */
     appliedAsWritten?: ReadonlySet<string>;
   } & WarningOptions = {},
 ): Promise<Problem[]> {
@@ -114,6 +114,9 @@ export async function policyProblems(
     const severity: SeverityMap = { ...project, ...(app?.policy?.severity ?? {}) };
     const version = options.kubernetesVersion?.(set[0]!.file);
     // kubectl applies an object written without a namespace into the default one, unless told another.
+    // Built output keeps it unknown: the overlays give every namespaced object of an app theirs, and one
+    // without is placed by whoever applies the file (the context's namespace under kubectl apply, the
+    // Application's destination under Argo CD), so it is matched as in any namespace.
     const asWritten = !built && options.appliedAsWritten?.has(set[0]!.input);
     const ctx: PolicyContext = {
       ...(setEnv ? { env: setEnv } : {}),

@@ -68,9 +68,12 @@ export interface ParsedInputs {
   /** For the objects a folder walk built with kustomize, by id: the folder of the kustomization whose build made it, as the person named it. */
   builtBy?: Map<string, string>;
   /**
-   * The input folders a walk read: the files there that no kustomization of the walk lists (all of
-   * them where it met none) are applied as written (`kubectl apply -f`), apart from what the
-   * kustomizations build, so the policy judges them with `PolicyContext.applyNamespace`.
+   * The inputs read (files, `-`, folders) and the kustomizations a walk built: they are applied as
+   * written (`kubectl apply -f`), a named file and stdin whole, a walked folder's files that no
+   * kustomization of the walk lists (all of them where it met none), and each build as `kubectl apply
+   * -k` applies it, so the policy judges them with `PolicyContext.applyNamespace`: an object left
+   * without a namespace is in the default one. Built output (`dist/<env>/<app>.yaml`) is not, whatever
+   * input read it.
    */
   appliedAsWritten?: Set<string>;
   /**

@@ -10,13 +10,18 @@ export const defaultDenyNetworkPolicy: Rule = {
   description:
     'Every namespace with pods has a NetworkPolicy with an empty podSelector, both policyTypes and no rules, and no NetworkPolicy undoes it for every pod with a rule that allows every peer on every port.',
   defaultSeverity: 'error',
-  check(objects) {
+  check(objects, ctx) {
+    // Applied as written, a deny-all or a pod without a namespace is in the one kubectl applies it into.
+    const applied = ctx.applyNamespace ?? '';
     const denies = networkPolicies(objects).filter(isDefaultDeny);
     const firstPodOf = new Map<string, PodView>();
-    for (const pod of podsOf(objects)) if (!firstPodOf.has(pod.namespace)) firstPodOf.set(pod.namespace, pod);
+    for (const pod of podsOf(objects)) {
+      const namespace = pod.namespace || applied;
+      if (!firstPodOf.has(namespace)) firstPodOf.set(namespace, pod);
+    }
     const out: RuleFinding[] = [];
     for (const [namespace, pod] of firstPodOf) {
-      if (denies.some((d) => sameNamespace(namespaceOf(d), namespace))) continue;
+      if (denies.some((d) => sameNamespace(namespaceOf(d, applied), namespace))) continue;
       // Reported on the namespace's first workload: a finding needs an object, and a namespace may not be in the set.
       const where = namespace ? `Namespace "${namespace}"` : 'The set';
       out.push(
@@ -28,7 +33,7 @@ export const defaultDenyNetworkPolicy: Rule = {
       );
     }
     for (const policy of networkPolicies(objects)) {
-      const namespace = namespaceOf(policy);
+      const namespace = namespaceOf(policy, applied);
       const pods = namespace ? `every pod of namespace "${namespace}"` : 'every pod of its namespace';
       for (const open of openRules(policy)) {
         const direction = open.type === 'Ingress' ? 'in from' : 'out to';

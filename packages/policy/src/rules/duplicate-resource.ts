@@ -9,7 +9,7 @@ export const duplicateResource: Rule = {
   id,
   description: 'No two objects in one file share group, kind, namespace and name.',
   defaultSeverity: 'error',
-  check(objects) {
+  check(objects, ctx) {
     const seen = new Map<string, PolicyObject>();
     const out: RuleFinding[] = [];
     for (const o of objects) {
@@ -17,7 +17,7 @@ export const duplicateResource: Rule = {
       // An object named by generateName gets a name of its own from the server; one with neither
       // name is refused for that already.
       if (typeof m.metadata.name !== 'string' || m.metadata.name === '') continue;
-      const key = JSON.stringify([o.file, groupOf(m.apiVersion), m.kind, namespaceOf(o), m.metadata.name]);
+      const key = JSON.stringify([o.file, groupOf(m.apiVersion), m.kind, namespaceOf(o, ctx.applyNamespace), m.metadata.name]);
       const first = seen.get(key);
       if (!first) {
         seen.set(key, o);

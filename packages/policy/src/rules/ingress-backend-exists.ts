@@ -18,14 +18,15 @@ export const ingressBackendExists: Rule = {
   id,
   description: 'Every Ingress backend names a Service in the set and a port that Service has, by number or by name.',
   defaultSeverity: 'error',
-  check(objects) {
+  check(objects, ctx) {
+    const applied = ctx.applyNamespace ?? '';
     const out: RuleFinding[] = [];
     for (const ingress of ofKind(objects, 'Ingress')) {
       for (const { backend, path } of backends(ingress)) {
         const name = str(at(backend, 'service', 'name'));
         // Resource backends point at custom objects a controller serves; nothing to resolve here.
         if (!name) continue;
-        const service = findObject(objects, 'Service', name, namespaceOf(ingress));
+        const service = findObject(objects, 'Service', name, namespaceOf(ingress, applied), applied);
         if (!service) {
           out.push(
             finding(

@@ -9,11 +9,12 @@ export const namedTargetPortExists: Rule = {
   id,
   description: "A Service's string targetPort is the name of a container port of a pod it selects.",
   defaultSeverity: 'error',
-  check(objects) {
+  check(objects, ctx) {
+    const applied = ctx.applyNamespace ?? '';
     const pods = podsOf(objects);
     const out: RuleFinding[] = [];
     for (const service of ofKind(objects, 'Service')) {
-      const selected = selectedPods(service, pods, namespaceOf(service));
+      const selected = selectedPods(service, pods, namespaceOf(service, applied), applied);
       // A Service that selects nothing is service-selects-pods' finding; nothing to compare here.
       if (selected.length === 0) continue;
       const names = new Set(selected.flatMap((p) => [...containerPortNames(p)]));

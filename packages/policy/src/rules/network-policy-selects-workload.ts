@@ -11,13 +11,17 @@ export const networkPolicySelectsWorkload: Rule = {
   description:
     "Every workload's pod labels are selected by a NetworkPolicy in its namespace other than the default deny, which states the traffic it needs.",
   defaultSeverity: 'error',
-  check(objects) {
+  check(objects, ctx) {
+    // Applied as written, a policy or a pod without a namespace is in the one kubectl applies it into.
+    const applied = ctx.applyNamespace ?? '';
     const policies = networkPolicies(objects).filter((p) => !isDefaultDeny(p));
     const out: RuleFinding[] = [];
     for (const pod of podsOf(objects)) {
       // A missing podSelector is invalid in the API; reading it as {} keeps the rule from piling on.
       const selected = policies.some(
-        (p) => sameNamespace(namespaceOf(p), pod.namespace) && labelSelectorMatches(at(p.manifest, 'spec', 'podSelector') ?? {}, pod.labels),
+        (p) =>
+          sameNamespace(namespaceOf(p, applied), pod.namespace || applied) &&
+          labelSelectorMatches(at(p.manifest, 'spec', 'podSelector') ?? {}, pod.labels),
       );
       if (selected) continue;
       out.push(

@@ -4,12 +4,12 @@ import type { PolicyObject, Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-automount-token';
 
-/** Whether a (Cluster)RoleBinding in the set grants something to this ServiceAccount. */
-function isBound(objects: readonly PolicyObject[], account: string, namespace: string): boolean {
+/** Whether a (Cluster)RoleBinding in the set grants something to this ServiceAccount; `applied` as in `namespaceOf`. */
+function isBound(objects: readonly PolicyObject[], account: string, namespace: string, applied: string): boolean {
   return ofKind(objects, 'RoleBinding', 'ClusterRoleBinding').some((b) =>
     list(b.manifest.subjects).some((s) => {
       if (at(s, 'kind') !== 'ServiceAccount' || at(s, 'name') !== account) return false;
-      const subjectNamespace = str(at(s, 'namespace')) ?? (b.manifest.kind === 'RoleBinding' ? namespaceOf(b) : '');
+      const subjectNamespace = str(at(s, 'namespace')) ?? (b.manifest.kind === 'RoleBinding' ? namespaceOf(b, applied) : '');
       return sameNamespace(subjectNamespace, namespace);
     }),
   );
@@ -29,14 +29,16 @@ export const noAutomountToken: Rule = {
   description:
     'automountServiceAccountToken: false on the pod or its ServiceAccount, unless a RoleBinding or ClusterRoleBinding in the set grants that ServiceAccount something (or the Vault agent injector logs in with it).',
   defaultSeverity: 'error',
-  check(objects) {
+  check(objects, ctx) {
+    const applied = ctx.applyNamespace ?? '';
     const out: RuleFinding[] = [];
     for (const pod of podsOf(objects)) {
       const account = str(pod.spec.serviceAccountName) ?? str(pod.spec.serviceAccount) ?? 'default';
-      const serviceAccount = findObject(objects, 'ServiceAccount', account, pod.namespace);
+      const namespace = pod.namespace || applied;
+      const serviceAccount = findObject(objects, 'ServiceAccount', account, namespace, applied);
       // The pod's own setting wins over its ServiceAccount's; both unset means the token is mounted.
       const mounted = pod.spec.automountServiceAccountToken ?? serviceAccount?.manifest.automountServiceAccountToken ?? true;
-      if (mounted === false || isBound(objects, account, pod.namespace) || authenticatesToVault(pod.object, pod.specPath)) continue;
+      if (mounted === false || isBound(objects, account, namespace, applied) || authenticatesToVault(pod.object, pod.specPath)) continue;
       out.push(
         finding(
           id,

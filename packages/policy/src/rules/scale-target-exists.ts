@@ -8,10 +8,11 @@ export const scaleTargetExists: Rule = {
   id,
   description: 'The scaleTargetRef of every HorizontalPodAutoscaler and KEDA ScaledObject names a workload in the set.',
   defaultSeverity: 'error',
-  check(objects) {
+  check(objects, ctx) {
+    const applied = ctx.applyNamespace ?? '';
     const out: RuleFinding[] = [];
-    for (const t of scaleTargets(objects)) {
-      if (findObject(objects, t.kind, t.name, t.namespace)) continue;
+    for (const t of scaleTargets(objects, applied)) {
+      if (findObject(objects, t.kind, t.name, t.namespace, applied)) continue;
       out.push(
         finding(
           id,

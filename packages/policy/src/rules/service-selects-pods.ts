@@ -10,12 +10,13 @@ export const serviceSelectsPods: Rule = {
   id,
   description: 'A Service with a selector selects the pod template of some workload in the set; ExternalName and selector-less Services are skipped.',
   defaultSeverity: 'error',
-  check(objects) {
+  check(objects, ctx) {
+    const applied = ctx.applyNamespace ?? '';
     const templates = templateLabelsOf(objects);
     const out: RuleFinding[] = [];
     for (const service of ofKind(objects, 'Service')) {
       const selector = serviceSelector(service);
-      if (!selector || selectedPods(service, templates, namespaceOf(service)).length > 0) continue;
+      if (!selector || selectedPods(service, templates, namespaceOf(service, applied), applied).length > 0) continue;
       out.push(
         finding(
           id,

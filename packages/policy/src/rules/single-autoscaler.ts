@@ -8,9 +8,9 @@ export const singleAutoscaler: Rule = {
   id,
   description: 'At most one autoscaler per workload: never an HPA and a KEDA ScaledObject (or two of either) on the same target.',
   defaultSeverity: 'error',
-  check(objects) {
+  check(objects, ctx) {
     const byTarget = new Map<string, ScaleTarget[]>();
-    for (const t of scaleTargets(objects)) {
+    for (const t of scaleTargets(objects, ctx.applyNamespace)) {
       const key = `${t.namespace}\0${t.kind}\0${t.name}`;
       byTarget.set(key, [...(byTarget.get(key) ?? []), t]);
     }

@@ -11,6 +11,7 @@ export const singleReplica: Rule = {
   defaultSeverity: 'error',
   check(objects, ctx) {
     if (!ctx.singleReplica) return [];
+    const applied = ctx.applyNamespace ?? '';
     const out: RuleFinding[] = [];
     const workloads = ofKind(objects, 'Deployment', 'StatefulSet');
     for (const w of workloads) {
@@ -40,8 +41,8 @@ export const singleReplica: Rule = {
         );
       }
     }
-    for (const t of scaleTargets(objects)) {
-      if (!workloads.some((w) => w.manifest.kind === t.kind && nameOf(w) === t.name && sameNamespace(namespaceOf(w), t.namespace))) continue;
+    for (const t of scaleTargets(objects, applied)) {
+      if (!workloads.some((w) => w.manifest.kind === t.kind && nameOf(w) === t.name && sameNamespace(namespaceOf(w, applied), t.namespace))) continue;
       out.push(
         finding(
           id,

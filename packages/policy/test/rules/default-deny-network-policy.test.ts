@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { defaultDenyNetworkPolicy } from '../../src/rules/default-deny-network-policy.ts';
 import { runPolicy } from '../../src/index.ts';
-import { allowPolicy, check, defaultDeny, deployment, manifest, objects, summary } from '../support.ts';
+import { allowPolicy, check, defaultDeny, deployment, manifest, objects, summary, withoutNamespace } from '../support.ts';
+
+const asWritten = { applyNamespace: 'default' };
 
 describe('default-deny-network-policy', () => {
   it('stays quiet when each namespace with pods has a default deny', () => {
@@ -93,5 +95,32 @@ describe('default-deny-network-policy', () => {
 
   it('ignores namespaces that run no pods', () => {
     expect(check(defaultDenyNetworkPolicy, [manifest('v1', 'ConfigMap', 'web', { data: {} })])).toStrictEqual([]);
+  });
+
+  it('places a deny-all written without a namespace, applied as written, in that namespace only', () => {
+    const deny = withoutNamespace(defaultDeny());
+    const inX = deployment('web', { namespace: 'x' });
+    const inY = deployment('api', { namespace: 'y' });
+    expect(check(defaultDenyNetworkPolicy, [inX, inY, deny], asWritten).map((f) => f.message.split(' runs')[0])).toStrictEqual([
+      'Namespace "x"',
+      'Namespace "y"',
+    ]);
+    expect(
+      check(defaultDenyNetworkPolicy, [deployment('web', { namespace: 'default' }), withoutNamespace(deployment('api')), deny], asWritten),
+    ).toStrictEqual([]);
+    expect(
+      check(defaultDenyNetworkPolicy, [withoutNamespace(deployment()), defaultDeny()], asWritten).map((f) => f.message.split(' runs')[0]),
+    ).toStrictEqual(['Namespace "default"']);
+  });
+
+  it('lets a deny-all without a namespace cover any namespace where it is a Kustomize input, whose namespace is not known yet', () => {
+    expect(check(defaultDenyNetworkPolicy, [deployment('web', { namespace: 'x' }), withoutNamespace(defaultDeny())])).toStrictEqual([]);
+  });
+
+  it('names the namespace that a policy opening every pod, written without one, is applied into', () => {
+    const open = withoutNamespace(policy('debug-open', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] }));
+    const pods = (ctx = {}) => check(defaultDenyNetworkPolicy, [open], ctx).map((f) => /selects ([^(]*) \(/.exec(f.message)?.[1]);
+    expect(pods(asWritten)).toStrictEqual(['every pod of namespace "default"']);
+    expect(pods()).toStrictEqual(['every pod of its namespace']);
   });
 });

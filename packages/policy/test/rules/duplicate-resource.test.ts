@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { duplicateResource } from '../../src/rules/duplicate-resource.ts';
 import type { PolicyObject } from '../../src/index.ts';
-import { check, manifest, summary } from '../support.ts';
+import { check, manifest, summary, withoutNamespace } from '../support.ts';
 
 describe('duplicate-resource', () => {
   it('stays quiet when group, kind, namespace or name differ', () => {
@@ -40,5 +40,11 @@ describe('duplicate-resource', () => {
       { manifest: m, file: 'two.yaml', line: 1 },
     ];
     expect(duplicateResource.check(objects, {})).toStrictEqual([]);
+  });
+
+  it('takes an object written without a namespace, applied as written, for one in that namespace', () => {
+    const written = withoutNamespace(manifest('v1', 'ConfigMap', 'a'));
+    expect(check(duplicateResource, [written, manifest('v1', 'ConfigMap', 'a', {}, 'default')], { applyNamespace: 'default' })).toHaveLength(1);
+    expect(check(duplicateResource, [written, manifest('v1', 'ConfigMap', 'a', {}, 'default')])).toStrictEqual([]);
   });
 });

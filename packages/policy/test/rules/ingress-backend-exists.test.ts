@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ingressBackendExists } from '../../src/rules/ingress-backend-exists.ts';
-import { check, manifest, service, summary } from '../support.ts';
+import { check, manifest, service, summary, withoutNamespace } from '../support.ts';
 
 const ingress = (port: Record<string, unknown>, name = 'web') =>
   manifest('networking.k8s.io/v1', 'Ingress', 'web', {
@@ -41,5 +41,15 @@ describe('ingress-backend-exists', () => {
       spec: { defaultBackend: { service: { name: 'missing', port: { number: 80 } } } },
     });
     expect(check(ingressBackendExists, [i])[0]?.path).toBe('spec.defaultBackend.service.name');
+  });
+
+  it('looks for the Service of an Ingress written without a namespace, applied as written, in that namespace only', () => {
+    const asWritten = { applyNamespace: 'default' };
+    const i = withoutNamespace(ingress({ name: 'http' }));
+    expect(check(ingressBackendExists, [service(), i], asWritten).map((f) => f.path)).toStrictEqual([
+      'spec.rules[0].http.paths[0].backend.service.name',
+    ]);
+    expect(check(ingressBackendExists, [withoutNamespace(service()), i], asWritten)).toStrictEqual([]);
+    expect(check(ingressBackendExists, [service(), i])).toStrictEqual([]);
   });
 });

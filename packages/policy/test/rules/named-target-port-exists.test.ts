@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { namedTargetPortExists } from '../../src/rules/named-target-port-exists.ts';
-import { check, deployment, service, summary } from '../support.ts';
+import { check, deployment, service, summary, withoutNamespace } from '../support.ts';
 
 describe('named-target-port-exists', () => {
   it('stays quiet when the named port exists, and for numeric target ports', () => {
@@ -23,5 +23,14 @@ describe('named-target-port-exists', () => {
 
   it('leaves Services that select nothing to service-selects-pods', () => {
     expect(check(namedTargetPortExists, [service('web', { app: 'nothing' }, [{ name: 'http', port: 80, targetPort: 'missing' }])])).toStrictEqual([]);
+  });
+
+  it('matches a Service written without a namespace, applied as written, only with the pods of that namespace', () => {
+    const asWritten = { applyNamespace: 'default' };
+    const metrics = withoutNamespace(service('web', undefined, [{ name: 'metrics', port: 9090, targetPort: 'metrics' }]));
+    // The pods in x are not the Service's: their ports are not its to name (service-selects-pods says it selects none).
+    expect(check(namedTargetPortExists, [deployment('web', { namespace: 'x' }), metrics], asWritten)).toStrictEqual([]);
+    expect(check(namedTargetPortExists, [deployment('web', { namespace: 'x' }), metrics])).toHaveLength(1);
+    expect(check(namedTargetPortExists, [deployment('web', { namespace: 'default' }), metrics], asWritten)).toHaveLength(1);
   });
 });

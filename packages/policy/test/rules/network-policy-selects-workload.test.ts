@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { networkPolicySelectsWorkload } from '../../src/rules/network-policy-selects-workload.ts';
-import { allowPolicy, check, defaultDeny, deployment, manifest, pod, summary } from '../support.ts';
+import { allowPolicy, check, defaultDeny, deployment, manifest, pod, summary, withoutNamespace } from '../support.ts';
 
 describe('network-policy-selects-workload', () => {
   it('stays quiet when an allow policy selects the pods, by labels or expressions', () => {
@@ -29,5 +29,17 @@ describe('network-policy-selects-workload', () => {
   it('points at a bare pod’s own labels and ignores policies of other namespaces', () => {
     const found = check(networkPolicySelectsWorkload, [pod(), allowPolicy('web', undefined, 'other')]);
     expect(found.map((f) => f.path)).toStrictEqual(['metadata.labels']);
+  });
+
+  it('places a policy written without a namespace, applied as written, in that namespace only', () => {
+    const allow = withoutNamespace(allowPolicy());
+    const asWritten = { applyNamespace: 'default' };
+    expect(
+      check(networkPolicySelectsWorkload, [deployment('web', { namespace: 'x' }), allow], asWritten).map((f) => f.object.manifest.metadata.namespace),
+    ).toStrictEqual(['x']);
+    expect(
+      check(networkPolicySelectsWorkload, [deployment('web', { namespace: 'default' }), withoutNamespace(pod()), allow], asWritten),
+    ).toStrictEqual([]);
+    expect(check(networkPolicySelectsWorkload, [deployment('web', { namespace: 'x' }), allow])).toStrictEqual([]);
   });
 });

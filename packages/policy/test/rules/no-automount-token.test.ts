@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { noAutomountToken } from '../../src/rules/no-automount-token.ts';
-import { NS, check, deployment, manifest, summary } from '../support.ts';
+import { NS, check, deployment, manifest, summary, withoutNamespace } from '../support.ts';
 
 const account = (automount?: boolean) =>
   manifest('v1', 'ServiceAccount', 'web', automount === undefined ? {} : { automountServiceAccountToken: automount });
@@ -47,5 +47,16 @@ describe('no-automount-token', () => {
   it('does not count a binding for a ServiceAccount of another namespace', () => {
     const elsewhere = { ...binding, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: 'other' }] };
     expect(check(noAutomountToken, [mounting({ serviceAccountName: 'web' }), account(), elsewhere])).toHaveLength(1);
+  });
+
+  it('places a ServiceAccount or RoleBinding written without a namespace, applied as written, in that namespace only', () => {
+    const asWritten = { applyNamespace: 'default' };
+    const pod = mounting({ serviceAccountName: 'web' });
+    const ownSubject = { ...withoutNamespace(binding), subjects: [{ kind: 'ServiceAccount', name: 'web' }] };
+    expect(check(noAutomountToken, [pod, withoutNamespace(account(false))], asWritten)).toHaveLength(1);
+    expect(check(noAutomountToken, [pod, account(), ownSubject], asWritten)).toHaveLength(1);
+    expect(check(noAutomountToken, [withoutNamespace(pod), account(), binding], asWritten)).toHaveLength(1);
+    expect(check(noAutomountToken, [withoutNamespace(pod), account(), ownSubject], asWritten)).toStrictEqual([]);
+    expect(check(noAutomountToken, [pod, withoutNamespace(account(false))])).toStrictEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scaleTargetExists } from '../../src/rules/scale-target-exists.ts';
-import { check, deployment, manifest, summary } from '../support.ts';
+import { check, deployment, manifest, summary, withoutNamespace } from '../support.ts';
 
 const hpa = (name: string, kind = 'Deployment') =>
   manifest('autoscaling/v2', 'HorizontalPodAutoscaler', 'web', {
@@ -29,5 +29,12 @@ describe('scale-target-exists', () => {
       'scaleTargetRef names StatefulSet "web"',
       'scaleTargetRef names Deployment "wbe"',
     ]);
+  });
+
+  it('looks for the target of an HPA written without a namespace, applied as written, in that namespace only', () => {
+    const asWritten = { applyNamespace: 'default' };
+    expect(check(scaleTargetExists, [deployment(), withoutNamespace(hpa('web'))], asWritten)).toHaveLength(1);
+    expect(check(scaleTargetExists, [deployment('web', { namespace: 'default' }), withoutNamespace(hpa('web'))], asWritten)).toStrictEqual([]);
+    expect(check(scaleTargetExists, [deployment(), withoutNamespace(hpa('web'))])).toStrictEqual([]);
   });
 });

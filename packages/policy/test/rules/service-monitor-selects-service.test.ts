@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { serviceMonitorSelectsService } from '../../src/rules/service-monitor-selects-service.ts';
-import { LABELS, check, manifest, service, summary } from '../support.ts';
+import { LABELS, check, manifest, service, summary, withoutNamespace } from '../support.ts';
 
 const monitor = (selector: unknown, port = 'http', namespaceSelector?: unknown) =>
   manifest('monitoring.coreos.com/v1', 'ServiceMonitor', 'web', {
@@ -42,5 +42,13 @@ describe('service-monitor-selects-service', () => {
       1,
     );
     expect(check(serviceMonitorSelectsService, [service(), monitor({ matchLabels: LABELS }, 'http', { any: true })])).toStrictEqual([]);
+  });
+
+  it('looks for Services from a ServiceMonitor written without a namespace, applied as written, in that namespace only', () => {
+    const asWritten = { applyNamespace: 'default' };
+    const own = withoutNamespace(monitor({ matchLabels: LABELS }));
+    expect(check(serviceMonitorSelectsService, [service(), own], asWritten).map((f) => f.path)).toStrictEqual(['spec.selector']);
+    expect(check(serviceMonitorSelectsService, [withoutNamespace(service()), own], asWritten)).toStrictEqual([]);
+    expect(check(serviceMonitorSelectsService, [service(), own])).toStrictEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { serviceSelectsPods } from '../../src/rules/service-selects-pods.ts';
-import { LABELS, check, deployment, service, summary } from '../support.ts';
+import { LABELS, check, deployment, service, summary, withoutNamespace } from '../support.ts';
 
 describe('service-selects-pods', () => {
   it('stays quiet when the selector matches a pod template', () => {
@@ -32,5 +32,12 @@ describe('service-selects-pods', () => {
 
   it('does not count pods of another namespace', () => {
     expect(check(serviceSelectsPods, [deployment('web', { namespace: 'other' }), service()])).toHaveLength(1);
+  });
+
+  it('places a Service or a workload written without a namespace, applied as written, in that namespace only', () => {
+    const asWritten = { applyNamespace: 'default' };
+    expect(check(serviceSelectsPods, [deployment('web', { namespace: 'x' }), withoutNamespace(service())], asWritten)).toHaveLength(1);
+    expect(check(serviceSelectsPods, [deployment('web', { namespace: 'default' }), withoutNamespace(service())], asWritten)).toStrictEqual([]);
+    expect(check(serviceSelectsPods, [withoutNamespace(deployment()), service()], asWritten)).toHaveLength(1);
   });
 });

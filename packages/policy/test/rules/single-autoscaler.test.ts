@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { singleAutoscaler } from '../../src/rules/single-autoscaler.ts';
-import { check, deployment, manifest, summary } from '../support.ts';
+import { check, deployment, manifest, summary, withoutNamespace } from '../support.ts';
 
 const hpa = (name: string, target = 'web') =>
   manifest('autoscaling/v2', 'HorizontalPodAutoscaler', name, {
@@ -29,5 +29,22 @@ describe('single-autoscaler', () => {
     expect(check(singleAutoscaler, [deployment(), hpa('web'), hpa('web-memory')]).map((f) => f.object.manifest.metadata.name)).toStrictEqual([
       'web-memory',
     ]);
+  });
+
+  it('takes an HPA written without a namespace, applied as written, for one in that namespace', () => {
+    const inDefault = manifest(
+      'autoscaling/v2',
+      'HorizontalPodAutoscaler',
+      'web-cpu',
+      {
+        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 10 },
+      },
+      'default',
+    );
+    const asWritten = { applyNamespace: 'default' };
+    expect(check(singleAutoscaler, [withoutNamespace(hpa('web')), inDefault], asWritten).map((f) => f.object.manifest.metadata.name)).toStrictEqual([
+      'web-cpu',
+    ]);
+    expect(check(singleAutoscaler, [withoutNamespace(hpa('web')), hpa('web-cpu')], asWritten)).toStrictEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { singleReplica } from '../../src/rules/single-replica.ts';
-import { check, deployment, manifest, summary } from '../support.ts';
+import { check, deployment, manifest, summary, withoutNamespace } from '../support.ts';
 
 const instance = (spec: Record<string, unknown> = {}) =>
   deployment('gethrelay-default-1', { spec: { replicas: 1, strategy: { type: 'Recreate' }, ...spec } });
@@ -30,5 +30,15 @@ describe('single-replica', () => {
     });
     const found = check(singleReplica, [instance({ replicas: undefined, strategy: { type: 'RollingUpdate' } }), hpa], { singleReplica: true });
     expect(found.map((f) => f.path)).toStrictEqual(['spec.replicas', 'spec.strategy.type', 'spec.scaleTargetRef']);
+  });
+
+  it('does not take an HPA written without a namespace, applied as written, for one of another namespace', () => {
+    const hpa = withoutNamespace(
+      manifest('autoscaling/v2', 'HorizontalPodAutoscaler', 'gethrelay', {
+        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gethrelay-default-1' }, maxReplicas: 3 },
+      }),
+    );
+    expect(check(singleReplica, [instance(), hpa], { singleReplica: true, applyNamespace: 'default' })).toStrictEqual([]);
+    expect(check(singleReplica, [instance(), hpa], { singleReplica: true })).toHaveLength(1);
   });
 });
