@@ -9,12 +9,11 @@ import { ANNOTATIONS_SIZE_LIMIT, clientSideApplyAnnotationsSize } from '@strata/
 import { planFlux } from './flux.ts';
 import { syncSteps } from './order.ts';
 import type { AppSyncPlan } from './sync.ts';
-import { syncsByHand, wantsArgoCD, wantsFlux, type GitopsSettings } from './settings.ts';
+import { destinationServer, oneArgoCD, sharedClusters, syncsByHand, wantsArgoCD, wantsFlux, type GitopsSettings } from './settings.ts';
 
 /** Folder of the generated Argo CD and Flux files, relative to the repository root. */
 export const GITOPS_DIR = Layout.gitops;
 export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
-export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 
 export interface PlanGitopsOptions {
   /**
@@ -104,6 +103,12 @@ export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPl
   if (autoscaled.length > 0) syncOptions.push('RespectIgnoreDifferences=true');
   const gk = (m: Manifest) => `${groupOf(m.apiVersion)}/${m.kind}`;
   const clusterKinds = [...new Set(manifests.filter(isClusterScoped).map(gk))].sort();
+  // Where Argo CD puts each object: a namespaced one that names no namespace goes to the destination.
+  const objects = manifests.map((m) => {
+    const group = groupOf(m.apiVersion);
+    const ns = isClusterScoped(m) ? '' : `${m.metadata.namespace ?? namespace}/`;
+    return `${group ? `${group}/` : ''}${m.kind} ${ns}${m.metadata.name}`;
+  });
   const definitions = manifests.flatMap((m) => {
     const spec = m.spec as { group?: unknown; names?: { kind?: unknown } } | undefined;
     return m.kind === 'CustomResourceDefinition' && typeof spec?.group === 'string' && typeof spec.names?.kind === 'string'
@@ -130,7 +135,69 @@ export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPl
     kinds: [...new Set(manifests.map(gk))].sort(),
     crds: [...new Set(crds)].sort(),
     crdWaves: crdWaves.sort((a, b) => a.name.localeCompare(b.name)),
+    objects: [...new Set(objects)].sort(),
+    nodePorts: [
+      ...new Set(
+        manifests.flatMap((m) =>
+          m.kind === 'Service' && m.apiVersion === 'v1'
+            ? ((m.spec as { ports?: { nodePort?: unknown }[] } | undefined)?.ports ?? []).flatMap((p) =>
+                typeof p.nodePort === 'number' ? [p.nodePort] : [],
+              )
+            : [],
+        ),
+      ),
+    ].sort((a, b) => a - b),
   };
+}
+
+/**
+ * The objects that two envs deploying to one cluster would both deploy (same kind, namespace and
+ * name; a cluster-scoped one by kind and name): one Application's sync overwrites what the other's
+ * applied, and prune and self-heal make them fight. One line each, naming both Applications and the fix.
+ */
+export function clusterCollisions(settings: GitopsSettings, plansByEnv: ReadonlyMap<Environment, readonly AppSyncPlan[]>): string[] {
+  const lines: string[] = [];
+  for (const { server, envs } of sharedClusters(settings)) {
+    const owners = new Map<string, { env: Environment; app: string }[]>();
+    for (const env of envs) {
+      for (const plan of plansByEnv.get(env) ?? []) {
+        for (const id of plan.objects) {
+          const seen = owners.get(id) ?? [];
+          owners.set(id, seen);
+          for (const other of seen) {
+            if (other.env === env) continue;
+            const clusters = `distinct clusters (gitops.server by env in ${Layout.configFile})`;
+            // A cluster-scoped object is in no namespace: only its name, or another cluster, tells the envs' apart.
+            const fix = id.split(' ')[1]!.includes('/')
+              ? `give ${other.env} and ${env} distinct namespaces, or ${clusters}`
+              : `give it a distinct name in ${other.env} and ${env}, or give the envs ${clusters}`;
+            lines.push(
+              `${id}: deployed by both ${other.app}-${other.env} (env ${other.env}) and ${plan.app}-${env} (env ${env}) to ${server}, where each Application's sync overwrites the other's; ${fix}`,
+            );
+          }
+          if (!seen.some((o) => o.env === env)) seen.push({ env, app: plan.app });
+        }
+      }
+    }
+    // A node port is the cluster's, whatever the namespace: the second Service that asks for it is refused.
+    const ports = new Map<number, { env: Environment; app: string }[]>();
+    for (const env of envs) {
+      for (const plan of plansByEnv.get(env) ?? []) {
+        for (const port of plan.nodePorts) {
+          const seen = ports.get(port) ?? [];
+          ports.set(port, seen);
+          for (const other of seen) {
+            if (other.env === env) continue;
+            lines.push(
+              `node port ${port}: opened by both ${other.app}-${other.env} (env ${other.env}) and ${plan.app}-${env} (env ${env}) on ${server}, where the second Service is refused; give one of them another nodePort, or give the envs distinct clusters (gitops.server by env in ${Layout.configFile})`,
+            );
+          }
+          if (!seen.some((o) => o.env === env)) seen.push({ env, app: plan.app });
+        }
+      }
+    }
+  }
+  return lines.sort();
 }
 
 /** The path glob of an env's git directory generator: every folder directly under the env's overlays. */
@@ -153,7 +220,7 @@ function existingNamespaces(declared: readonly string[], plans: readonly AppSync
  * out: validation refuses the object (namespace-exists), and the project never allows it.
  */
 function appProject(env: Environment, settings: GitopsSettings, plans: readonly AppSyncPlan[], declared: readonly string[]): Record<string, unknown> {
-  const server = settings.server ?? IN_CLUSTER_SERVER;
+  const server = destinationServer(settings, env);
   const exists = existingNamespaces(declared, plans);
   const namespaces = [...new Set(plans.flatMap((p) => p.namespaces))].filter((ns) => exists.has(ns)).sort();
   const clusterKinds = new Set(plans.flatMap((p) => p.clusterKinds));
@@ -274,7 +341,7 @@ function applicationSet(env: Environment, settings: GitopsSettings, plans: reado
         spec: {
           project: projectName(env),
           source: { repoURL: settings.repoURL, targetRevision: settings.targetRevision, path: '{{.path.path}}' },
-          destination: { server: settings.server ?? IN_CLUSTER_SERVER, namespace: '{{.path.basename}}' },
+          destination: { server: destinationServer(settings, env), namespace: '{{.path.basename}}' },
           syncPolicy: { ...automated, retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } } },
         },
       },
@@ -289,9 +356,10 @@ function kustomization(resources: string[]): Record<string, unknown> {
 
 /**
  * Plans the committed `gitops/` folder for the consumers the settings name. Argo CD: per env an
- * AppProject and an ApplicationSet in `gitops/<env>/`, each env's kustomization, and
- * `gitops/kustomization.yaml` over all of them, so `kubectl apply -k gitops` (or `gitops/<env>` on a
- * cluster of its own) bootstraps Argo CD. Flux: `gitops/flux/<env>/` (see planFlux).
+ * AppProject and an ApplicationSet in `gitops/<env>/` and its kustomization (`kubectl apply -k
+ * gitops/<env>` bootstraps the env's own Argo CD), and, when `gitops.server` says where each env
+ * deploys, `gitops/kustomization.yaml` over all of them for one Argo CD of every env. Envs that
+ * deploy to one cluster and would both deploy an object are an error naming each such object. Flux: `gitops/flux/<env>/` (see planFlux).
  * Returns file contents by path relative to `root`.
  */
 export function planGitops(root: string, settings: GitopsSettings, appNames: string[], options: PlanGitopsOptions = {}): Map<string, string> {
@@ -306,6 +374,8 @@ export function planGitops(root: string, settings: GitopsSettings, appNames: str
     );
   }
   if (wantsArgoCD(settings)) {
+    const collisions = clusterCollisions(settings, plansByEnv);
+    if (collisions.length > 0) throw new Error(collisions.join('\n'));
     const declared = declaredNamespaces(root);
     for (const env of ENVIRONMENTS) {
       const plans = plansByEnv.get(env)!;
@@ -316,7 +386,10 @@ export function planGitops(root: string, settings: GitopsSettings, appNames: str
       files.set(`${Layout.gitopsEnv(env)}/${set}`, generatedFile(applicationSet(env, settings, plans), source));
       files.set(`${Layout.gitopsEnv(env)}/kustomization.yaml`, generatedFile(kustomization([project, set]), source, false));
     }
-    files.set(`${Layout.gitops}/kustomization.yaml`, generatedFile(kustomization([...ENVIRONMENTS]), Layout.configFile, false));
+    // Only for one Argo CD of every env: applied to one Argo CD, the in-cluster Applications of
+    // every env would all deploy to its cluster.
+    if (oneArgoCD(settings))
+      files.set(`${Layout.gitops}/kustomization.yaml`, generatedFile(kustomization([...ENVIRONMENTS]), Layout.configFile, false));
   }
   if (wantsFlux(settings)) for (const [path, content] of planFlux(settings, plansByEnv)) files.set(path, content);
   return files;

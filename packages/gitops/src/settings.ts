@@ -15,8 +15,15 @@ export interface GitopsSettings {
   readonly targetRevision: string;
   /** Namespace Argo CD runs in, where AppProjects and ApplicationSets must live. @default "argocd" */
   readonly argocdNamespace?: string;
-  /** API server every Application deploys to. @default "https://kubernetes.default.svc" (the cluster Argo CD runs in) */
-  readonly server?: string;
+  /**
+   * The API server each env's Applications deploy to: one for every env, or one per env
+   * (`{"dev": "https://dev.k8s.example.com", ...}`, an env left out gets the default). Set, it says
+   * that one Argo CD syncs every env (`kubectl apply -k gitops` on its cluster), and envs that name
+   * the same server share that cluster. Unset, each env's Argo CD runs in the env's own cluster
+   * (`kubectl apply -k gitops/<env>` there).
+   * @default "https://kubernetes.default.svc" (the cluster the env's own Argo CD runs in)
+   */
+  readonly server?: string | Readonly<Partial<Record<Environment, string>>>;
   /** Namespace the Flux controllers run in, where the GitRepository and Kustomizations live. @default "flux-system" */
   readonly fluxNamespace?: string;
   /**
@@ -87,10 +94,7 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
   };
   const argocdNamespace = namespace('argocdNamespace');
   const fluxNamespace = namespace('fluxNamespace');
-  const server = text('server', false);
-  if (server !== undefined && !isServerUrl(server)) {
-    throw new UsageError(`${where}.server: "${server}" is not an API server URL; use https://host[:port] (default https://kubernetes.default.svc)`);
-  }
+  const server = serverSetting(value.server, `${where}.server`);
   const manualSync = value.manualSync;
   const envs = ENVIRONMENTS.map((e) => `"${e}"`).join(', ');
   if (manualSync !== undefined) {
@@ -127,6 +131,57 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     // In promotion order, each once, so that the same envs always plan the same files.
     ...(manualSync !== undefined ? { manualSync: ENVIRONMENTS.filter((e) => (manualSync as unknown[]).includes(e)) } : {}),
   };
+}
+
+/** `server`: one URL, or an object of URLs by env. */
+function serverSetting(value: unknown, where: string): GitopsSettings['server'] {
+  if (value === undefined) return undefined;
+  const url = (v: unknown, at: string): string => {
+    if (typeof v !== 'string' || !isServerUrl(v)) {
+      throw new UsageError(`${at}: ${JSON.stringify(v)} is not an API server URL; use https://host[:port] (default https://kubernetes.default.svc)`);
+    }
+    return v;
+  };
+  if (!isPlainObject(value)) return url(value, where);
+  const byEnv: Partial<Record<Environment, string>> = {};
+  for (const [env, v] of Object.entries(value)) {
+    if (!(ENVIRONMENTS as readonly string[]).includes(env)) {
+      throw new UsageError(`${where}.${env}: not an environment; name the server of some of ${ENVIRONMENTS.map((e) => `"${e}"`).join(', ')}`);
+    }
+    byEnv[env as Environment] = url(v, `${where}.${env}`);
+  }
+  // In promotion order, so that the same settings always plan the same files.
+  return Object.fromEntries(ENVIRONMENTS.filter((e) => byEnv[e] !== undefined).map((e) => [e, byEnv[e]]));
+}
+
+/** The API server of the cluster Argo CD runs in, as an Application names it. */
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+
+/** The API server `env`'s Applications deploy to. */
+export function destinationServer(settings: GitopsSettings, env: Environment): string {
+  const server = settings.server;
+  return (typeof server === 'string' ? server : server?.[env]) ?? IN_CLUSTER_SERVER;
+}
+
+/**
+ * Whether one Argo CD syncs every env: `gitops.server` is set, so the Applications name their
+ * clusters, and `gitops/kustomization.yaml` bootstraps them all into that Argo CD. Unset, each env's
+ * Argo CD runs in the env's own cluster and deploys there.
+ */
+export const oneArgoCD = (settings: GitopsSettings) => settings.server !== undefined;
+
+/**
+ * The envs that deploy to one cluster, by its server, where more than one does: with one Argo CD
+ * for every env, those whose destination is the same server. Empty when each env has its own Argo CD.
+ */
+export function sharedClusters(settings: GitopsSettings): { readonly server: string; readonly envs: readonly Environment[] }[] {
+  if (!oneArgoCD(settings)) return [];
+  const byServer = new Map<string, Environment[]>();
+  for (const env of ENVIRONMENTS) {
+    const server = destinationServer(settings, env);
+    byServer.set(server, [...(byServer.get(server) ?? []), env]);
+  }
+  return [...byServer].filter(([, envs]) => envs.length > 1).map(([server, envs]) => ({ server, envs }));
 }
 
 /** An http(s) URL of a host, as Argo CD names a cluster: no credentials, query or fragment (a path is allowed, as a proxy's). */

@@ -24,4 +24,11 @@ export interface AppSyncPlan {
    * before the earliest of them (a CRD that is early enough already is left out).
    */
   readonly crdWaves: readonly { readonly name: string; readonly wave: number }[];
+  /**
+   * Every object as Argo CD deploys it, `group/Kind namespace/name` (`Kind name` in the core group,
+   * no namespace when cluster-scoped): two envs that deploy to one cluster must share none.
+   */
+  readonly objects: readonly string[];
+  /** The node ports its Services open: a node port is the cluster's, so two envs on one cluster must share none. */
+  readonly nodePorts: readonly number[];
 }

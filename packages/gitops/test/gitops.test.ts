@@ -10,7 +10,7 @@ import { UsageError } from '@strata/project';
 import { applyTree, HEADER } from '@strata/emit';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
 import { ANNOTATIONS_SIZE_LIMIT } from '@strata/policy';
-import { GITOPS_DIR, loadSettings, planGitops, writeGitops, type GitopsSettings } from '../src/index.ts';
+import { GITOPS_DIR, loadSettings, parseSettings, planGitops, writeGitops, type GitopsSettings } from '../src/index.ts';
 import { tempWorkspace } from '../../cli/test/workspace.ts';
 import { appSetOf, generatedPaths, overlaysThatExist, readObjects, renderApplication, type AppSet, type Obj } from './argocd.ts';
 import { autoscaler, deployment, writeRepo, yamlFile } from './repo.ts';
@@ -56,23 +56,95 @@ beforeAll(() => {
 afterAll(() => rmSync(fixture, { recursive: true, force: true }));
 
 describe('planGitops', () => {
-  it('plans one AppProject, one ApplicationSet and a kustomization per env, plus the root kustomization, all generated', () => {
+  it("plans one AppProject, one ApplicationSet and a kustomization per env, all generated, and no root kustomization: each env's own Argo CD deploys in-cluster", () => {
     expect([...files.keys()].sort()).toStrictEqual(
-      [
-        'gitops/kustomization.yaml',
-        ...ENVIRONMENTS.flatMap((e) => [
-          `gitops/${e}/applicationset.strata-${e}.yaml`,
-          `gitops/${e}/appproject.strata-${e}.yaml`,
-          `gitops/${e}/kustomization.yaml`,
-        ]),
-      ].sort(),
+      ENVIRONMENTS.flatMap((e) => [
+        `gitops/${e}/applicationset.strata-${e}.yaml`,
+        `gitops/${e}/appproject.strata-${e}.yaml`,
+        `gitops/${e}/kustomization.yaml`,
+      ]).sort(),
     );
     for (const content of files.values()) expect(content.startsWith(HEADER)).toBe(true);
-    expect(parse(files.get('gitops/kustomization.yaml')!)).toStrictEqual({
+  });
+
+  it('with a server per env, one Argo CD syncs every env: each env deploys to its own server, and gitops/kustomization.yaml bootstraps them all', () => {
+    const servers = { dev: 'https://dev.k8s.example.test', staging: 'https://staging.k8s.example.test', prod: 'https://prod.k8s.example.test' };
+    const hub = planGitops(fixture, { ...settings, server: servers }, ['web', 'platform']);
+    expect(parse(hub.get('gitops/kustomization.yaml')!)).toStrictEqual({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
       resources: ['dev', 'staging', 'prod'],
     });
+    for (const env of ENVIRONMENTS) {
+      const set = parse(hub.get(`gitops/${env}/applicationset.strata-${env}.yaml`)!) as AppSet;
+      expect(set.spec.template.spec.destination).toStrictEqual({ server: servers[env], namespace: '{{.path.basename}}' });
+      const project = parse(hub.get(`gitops/${env}/appproject.strata-${env}.yaml`)!) as { spec: { destinations: { server: string }[] } };
+      expect(new Set(project.spec.destinations.map((d) => d.server))).toStrictEqual(new Set([servers[env]]));
+    }
+  });
+
+  it('refuses envs that deploy to one cluster and would both deploy an object, one line per object and pair of envs, naming both Applications and the fix', () => {
+    // dev and staging on one cluster, prod on its own: web is in web-<env> in each env, platform in platform in all.
+    const shared = {
+      ...settings,
+      server: { dev: 'https://k8s.example.test', staging: 'https://k8s.example.test', prod: 'https://prod.k8s.example.test' },
+    };
+    const fix = 'distinct clusters (gitops.server by env in strata.config.json)';
+    expect(() => planGitops(fixture, shared, ['web', 'platform'])).toThrow(
+      [
+        `ConfigMap platform/big: deployed by both platform-dev (env dev) and platform-staging (env staging) to https://k8s.example.test, where each Application's sync overwrites the other's; give dev and staging distinct namespaces, or ${fix}`,
+        `Namespace platform: deployed by both platform-dev (env dev) and platform-staging (env staging) to https://k8s.example.test, where each Application's sync overwrites the other's; give it a distinct name in dev and staging, or give the envs ${fix}`,
+      ].join('\n'),
+    );
+    // One server for every env: prod collides too.
+    let message = '';
+    try {
+      planGitops(fixture, { ...settings, server: 'https://k8s.example.test' }, ['web', 'platform']);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.split('\n').map((l) => l.slice(0, l.indexOf(' to https')))).toStrictEqual([
+      'ConfigMap platform/big: deployed by both platform-dev (env dev) and platform-prod (env prod)',
+      'ConfigMap platform/big: deployed by both platform-dev (env dev) and platform-staging (env staging)',
+      'ConfigMap platform/big: deployed by both platform-staging (env staging) and platform-prod (env prod)',
+      'Namespace platform: deployed by both platform-dev (env dev) and platform-prod (env prod)',
+      'Namespace platform: deployed by both platform-dev (env dev) and platform-staging (env staging)',
+      'Namespace platform: deployed by both platform-staging (env staging) and platform-prod (env prod)',
+    ]);
+    // A node port is the cluster's: two envs' Services in their own namespaces still cannot both open it.
+    const ports = mkdtempSync(join(tmpdir(), 'strata-gitops-ports-'));
+    try {
+      writeRepo(ports, {
+        edge: {
+          objects: [
+            {
+              apiVersion: 'v1',
+              kind: 'Service',
+              metadata: { name: 'edge' },
+              spec: { type: 'NodePort', selector: { app: 'edge' }, ports: [{ port: 80, nodePort: 30080 }] },
+            },
+          ],
+          namespace: (env) => `edge-${env}`,
+        },
+      });
+      expect(() => planGitops(ports, shared, ['edge'])).toThrow(
+        new Error(
+          `node port 30080: opened by both edge-dev (env dev) and edge-staging (env staging) on https://k8s.example.test, where the second Service is refused; give one of them another nodePort, or give the envs ${fix}`,
+        ),
+      );
+      // Each env on a cluster of its own (the default: each env's own Argo CD, in-cluster): nothing is shared.
+      expect(planGitops(ports, settings, ['edge']).size).toBe(9);
+    } finally {
+      rmSync(ports, { recursive: true, force: true });
+    }
+    // An app in a namespace of its own per env shares nothing: web alone is fine on one cluster.
+    expect(() => parseSettings({ ...settings, server: { qa: 'https://k8s.example.test' } })).toThrow(
+      'gitops.server.qa: not an environment; name the server of some of "dev", "staging", "prod"',
+    );
+    expect(() => parseSettings({ ...settings, server: { prod: 'k8s.example.test' } })).toThrow(
+      'gitops.server.prod: "k8s.example.test" is not an API server URL',
+    );
+    expect(planGitops(fixture, { ...settings, server: 'https://k8s.example.test' }, ['web']).has('gitops/kustomization.yaml')).toBe(true);
   });
 
   it('is byte-stable', () => {
