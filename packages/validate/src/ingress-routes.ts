@@ -3,6 +3,7 @@ import { argoCdSkips } from '@strata/core/argocd';
 import { ingressRoutes } from '@strata/policy';
 import { distOf, objectName, type Problem } from '@strata/project';
 import { RULE as SERVER_RULE } from '@strata/server-validation';
+import { blockLine } from './block-lines.ts';
 import type { IngressClaim, SourceDoc } from './types.ts';
 
 /** The rule of the problems `ingressRouteProblems` gives. */
@@ -16,7 +17,18 @@ const REFUSING = new Set(['schema', SERVER_RULE]);
  * Ingresses that `problems` say the server refuses and, where Argo CD alone applies the tree
  * (`argoCdOnly`), those it never applies: the cluster never has them, as for node ports.
  */
-export function ingressClaims(docs: readonly SourceDoc[], problems: readonly Problem[], argoCdOnly = true): IngressClaim[] {
+export function ingressClaims(
+  docs: readonly SourceDoc[],
+  problems: readonly Problem[],
+  argoCdOnly = true,
+  textOf: (file: string) => string | undefined = () => undefined,
+): IngressClaim[] {
+  const linesOf = new Map<string, readonly string[]>();
+  const lineOf = (d: SourceDoc, path: (string | number)[]) => {
+    let lines = linesOf.get(d.file);
+    if (!lines) linesOf.set(d.file, (lines = textOf(d.file)?.split('\n') ?? []));
+    return blockLine(lines, d.line, path) ?? d.lineOf(path);
+  };
   const refused = new Set(problems.filter((p) => p.severity === 'error' && REFUSING.has(p.rule) && p.resource).map((p) => p.resource));
   const claims: IngressClaim[] = [];
   for (const d of docs) {
@@ -33,7 +45,7 @@ export function ingressClaims(docs: readonly SourceDoc[], problems: readonly Pro
       kind: m.kind,
       ...(typeof namespace === 'string' && namespace ? { namespace } : {}),
       ...(name !== undefined ? { name } : {}),
-      routes: routes.map((r) => ({ ...r, line: d.lineOf(segments(r.field)) })),
+      routes: routes.map((r) => ({ ...r, line: lineOf(d, segments(r.field)) })),
     });
   }
   return claims;

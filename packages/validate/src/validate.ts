@@ -195,7 +195,9 @@ export async function checkParsed(
   const taken = options.nodePortClashes === false ? [] : nodePortProblems(claims, (file) => nameAsTyped(file, names));
   // Two Ingresses of one class that route the same host and path, in two apps of an env or two
   // inputs, are each fine alone: judged over every Ingress of the cluster, in apply order.
-  const routes = ingressClaims(resources, [...schemaFound, ...serverFound.problems], !consumers.flux);
+  const routes = ingressClaims(resources, [...schemaFound, ...serverFound.problems], !consumers.flux, (file) =>
+    parsed.files.get(file)?.bytes.toString('utf8'),
+  );
   const routed = options.ingressClashes === false ? [] : ingressRouteProblems(routes, (file) => nameAsTyped(file, names));
   // A namespaced object of built output whose namespace nothing in its env creates is refused when
   // the env's cluster gets it, which a dry run that creates every namespace first never sees: judged
