@@ -1,9 +1,9 @@
-import { groupOf } from '@strata/core';
 import { argoCdSkips } from '@strata/core/argocd';
 import { ingressRoutes } from '@strata/policy';
-import { distOf, objectName, type Problem } from '@strata/project';
+import { objectName, type Problem } from '@strata/project';
 import { RULE as SERVER_RULE } from '@strata/server-validation';
 import { blockLine } from './block-lines.ts';
+import { inApplyOrder, sameObject, segments } from './claims.ts';
 import type { IngressClaim, SourceDoc } from './types.ts';
 
 /** The rule of the problems `ingressRouteProblems` gives. */
@@ -52,29 +52,14 @@ export function ingressClaims(
 }
 
 /**
- * The cluster a file's objects are applied to: built output (`dist/<env>/<app>.yaml`) goes to its
- * env's, each env being a cluster of its own; anything else to one cluster together (as node ports).
- */
-const clusterOf = (file: string) => distOf(file)?.env ?? '';
-
-/**
  * Hosts and paths of one IngressClass that an earlier Ingress of the same cluster routes already,
  * across the apps of an env: each at the later Ingress's path, naming the earlier one with its file
  * and line, once. The Ingresses are taken in apply order, as the node ports' Services: an env's apps
  * by name, each file's objects in the order given. `shown` names a file as the person typed it.
  */
 export function ingressRouteProblems(claims: readonly IngressClaim[], shown: (file: string) => string = (file) => file): Problem[] {
-  const clusters = new Map<string, IngressClaim[]>();
-  for (const c of claims) {
-    const key = clusterOf(c.file);
-    const group = clusters.get(key);
-    if (group) group.push(c);
-    else clusters.set(key, [c]);
-  }
-  const app = (c: IngressClaim) => distOf(c.file)?.app ?? '';
   const problems: Problem[] = [];
-  for (const group of clusters.values()) {
-    const ordered = [...group].sort((a, b) => (app(a) < app(b) ? -1 : app(a) > app(b) ? 1 : 0));
+  for (const ordered of inApplyOrder(claims)) {
     const holders = new Map<string, { claim: IngressClaim; line: number }>();
     for (const claim of ordered) {
       for (const route of claim.routes) {
@@ -111,14 +96,3 @@ export function ingressRouteProblems(claims: readonly IngressClaim[], shown: (fi
   }
   return problems;
 }
-
-/** The same object again (applied as an update of it): same group, kind, namespace and name. */
-const sameObject = (a: IngressClaim, b: IngressClaim) =>
-  groupOf(a.apiVersion) === groupOf(b.apiVersion) && a.kind === b.kind && (a.namespace ?? '') === (b.namespace ?? '') && a.name === b.name;
-
-/** `spec.rules[0].http.paths[1].path` -> ['spec', 'rules', 0, 'http', 'paths', 1, 'path'] */
-const segments = (path: string): (string | number)[] =>
-  path
-    .split(/\.|\[(\d+)\]/)
-    .filter((s) => s !== undefined && s !== '')
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));

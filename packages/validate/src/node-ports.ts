@@ -1,8 +1,8 @@
-import { groupOf } from '@strata/core';
 import { argoCdSkips } from '@strata/core/argocd';
 import { nodePortClashes, nodePortsAsked, nodePortTakenMessage } from '@strata/node-ports';
-import { distOf, objectName, type Problem } from '@strata/project';
+import { objectName, type Problem } from '@strata/project';
 import { RULE } from '@strata/server-validation';
+import { inApplyOrder, sameObject, segments } from './claims.ts';
 import type { NodePortClaim, SourceDoc } from './types.ts';
 
 /**
@@ -44,12 +44,6 @@ export function nodePortClaims(docs: readonly SourceDoc[], problems: readonly Pr
 }
 
 /**
- * The cluster a file's objects are applied to: built output (`dist/<env>/<app>.yaml`) goes to its
- * env's, each env being a cluster of its own; anything else to one cluster together.
- */
-const clusterOf = (file: string) => distOf(file)?.env ?? '';
-
-/**
  * Node ports that an earlier Service of the same cluster holds, refused as the cluster refuses them
  * when it creates the later Service, at its field's line and naming the Service that keeps the port
  * (rule `server-validation`, the words of `strata verify`). The Services are taken in apply order: an
@@ -58,18 +52,8 @@ const clusterOf = (file: string) => distOf(file)?.env ?? '';
  * as the report names the file of the refused Service.
  */
 export function nodePortProblems(claims: readonly NodePortClaim[], shown: (file: string) => string = (file) => file): Problem[] {
-  const clusters = new Map<string, NodePortClaim[]>();
-  for (const c of claims) {
-    const key = clusterOf(c.file);
-    const group = clusters.get(key);
-    if (group) group.push(c);
-    else clusters.set(key, [c]);
-  }
-  const app = (c: NodePortClaim) => distOf(c.file)?.app ?? '';
   const problems: Problem[] = [];
-  for (const group of clusters.values()) {
-    // Stable: a file's objects keep their order, and so do files that are not built output.
-    const ordered = [...group].sort((a, b) => (app(a) < app(b) ? -1 : app(a) > app(b) ? 1 : 0));
+  for (const ordered of inApplyOrder(claims)) {
     for (const { item, asked, holder, held } of nodePortClashes(ordered, (c) => c.ports, sameObject)) {
       const line = item.ports.find((p) => p.path === asked.path)?.line ?? item.line;
       const heldLine = holder.ports.find((p) => p.path === held.path)?.line ?? holder.line;
@@ -99,14 +83,3 @@ export function nodePortProblems(claims: readonly NodePortClaim[], shown: (file:
   }
   return problems;
 }
-
-/** The same object again (applied as an update of it): same group, kind, namespace and name. */
-const sameObject = (a: NodePortClaim, b: NodePortClaim) =>
-  groupOf(a.apiVersion) === groupOf(b.apiVersion) && a.kind === b.kind && (a.namespace ?? '') === (b.namespace ?? '') && a.name === b.name;
-
-/** `spec.ports[1].nodePort` -> ['spec', 'ports', 1, 'nodePort'] */
-const segments = (path: string): (string | number)[] =>
-  path
-    .split(/\.|\[(\d+)\]/)
-    .filter((s) => s !== undefined && s !== '')
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
