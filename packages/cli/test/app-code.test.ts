@@ -25,6 +25,20 @@ describe('app code run by strata', () => {
     restore = () => writeFileSync(file, before);
   };
 
+  /**
+   * Runs `strata <args>` and expects it to fail for the app's code: exit 1, stdout whole JSON when
+   * JSON was asked for, and of the lines of stderr that name `about`, exactly one, matching `line`.
+   */
+  const expectAppFailure = (args: readonly string[], about: string | RegExp, line: RegExp, context = '') => {
+    const r = strata(ws.root, args);
+    const what = `${context}strata ${args.join(' ')}`;
+    expect(r.status, `${what}: ${r.stderr}`).toBe(1);
+    if (args.includes('json')) expect(() => JSON.parse(r.stdout), `${what}: ${r.stdout.slice(0, 200)}`).not.toThrow();
+    const names = (l: string) => (typeof about === 'string' ? l.includes(about) : about.test(l));
+    expect(r.stderr.split('\n').filter(names), `${what}: ${r.stderr}`).toStrictEqual([expect.stringMatching(line)]);
+    return r;
+  };
+
   it('a render that changes its config in place changes only its own render: no env sees what another added', () => {
     inRender(`(c.networkPolicy.extraEgress as unknown as { cidr: string; port: number }[]).push({ cidr: '10.9.9.9/32', port: 443 });`);
     const r = strata(ws.root, ['generate', '--app', APP]);
@@ -90,14 +104,8 @@ describe('app code run by strata', () => {
   it('app code that ends the process fails the command in one line naming the render file, exit 1, whatever the command', () => {
     inRender('if (c.namespace) process.exit(0);');
     const tree = treeOf(ws.root);
-    for (const args of [['check'], ['pipeline'], ['ci'], ['ci', '-o', 'json'], ['diff', '--from', 'dev', '--to', 'prod'], ['generate']]) {
-      const r = strata(ws.root, args);
-      expect(r.status, `strata ${args.join(' ')}`).toBe(1);
-      const lines = r.stderr.split('\n').filter((l) => l.includes('process.exit(0)'));
-      expect(lines, `strata ${args.join(' ')}: ${r.stderr}`).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`${RENDER}:\\d+:\\d+: app ${APP} .*render called process\\.exit\\(0\\)`));
-      if (args.includes('json')) expect(() => JSON.parse(r.stdout)).not.toThrow();
-    }
+    for (const args of [['check'], ['pipeline'], ['ci'], ['ci', '-o', 'json'], ['diff', '--from', 'dev', '--to', 'prod'], ['generate']])
+      expectAppFailure(args, 'process.exit(0)', new RegExp(`${RENDER}:\\d+:\\d+: app ${APP} .*render called process\\.exit\\(0\\)`));
     expect(treeOf(ws.root)).toStrictEqual(tree);
   });
 
@@ -110,19 +118,15 @@ describe('app code run by strata', () => {
       ['if (c.namespace) (process as unknown as { reallyExit(code: number): never }).reallyExit(0);', 'process\\.reallyExit\\(0\\)'],
     ] as const) {
       inRender(code);
-      for (const args of [['generate'], ['ci', '-o', 'json']]) {
-        const r = strata(ws.root, args);
-        expect(r.status, `${code}: strata ${args.join(' ')}: ${r.stderr}`).toBe(1);
-        const lines = r.stderr.split('\n').filter((l) => new RegExp(called).test(l));
-        expect(lines, `${code}: strata ${args.join(' ')}: ${r.stderr}`).toStrictEqual([
-          expect.stringMatching(
-            new RegExp(
-              `^strata: ${RENDER}:32:\\d+: app ${APP} .*render called ${called}; an app returns its objects or throws an Error, and never ends the process$`,
-            ),
+      for (const args of [['generate'], ['ci', '-o', 'json']])
+        expectAppFailure(
+          args,
+          new RegExp(called),
+          new RegExp(
+            `^strata: ${RENDER}:32:\\d+: app ${APP} .*render called ${called}; an app returns its objects or throws an Error, and never ends the process$`,
           ),
-        ]);
-        if (args.includes('json')) expect(() => JSON.parse(r.stdout)).not.toThrow();
-      }
+          `${code}: `,
+        );
       restore?.();
       restore = undefined;
       expect(treeOf(ws.root), code).toStrictEqual(tree);
@@ -252,6 +256,54 @@ describe('app code run by strata', () => {
         ),
       ),
     ]);
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
+  it("a write stream app code opens on stdout (by /dev/stdout, or on descriptor 1) is one line at the app's own line, exit 1, stdout untouched", () => {
+    const file = join(ws.root, RENDER);
+    const tree = treeOf(ws.root);
+    for (const [open, opened] of [
+      ["createWriteStream('/dev/stdout')", 'a write stream on /dev/stdout'],
+      ["createWriteStream('', { fd: 1 })", 'a write stream on file descriptor 1'],
+      ["createWriteStream('/dev/null', { fd: process.stdout.fd })", 'a write stream on file descriptor 1'],
+    ]) {
+      const before = editFile(
+        file,
+        (t) =>
+          `import { createWriteStream } from 'node:fs';\n${t.replace(START, `${START}  if (c.namespace) { const out = ${open}; out.write('stream: one\\n'); out.write('stream: two\\n'); out.end('stream: three\\n'); }\n`)}`,
+      );
+      restore = () => writeFileSync(file, before);
+      for (const args of [['generate'], ['ci', '-o', 'json']]) {
+        const r = expectAppFailure(
+          args,
+          'opened',
+          new RegExp(
+            `^strata: ${RENDER}:33:\\d+: app ${APP} .*render opened ${opened}, which is the command's own output \\(a report, a patch\\); print with console\\.log, which goes to stderr after the app's name$`,
+          ),
+          `${open}: `,
+        );
+        expect(r.stdout, open).not.toContain('stream: ');
+      }
+      restore();
+      restore = undefined;
+      expect(treeOf(ws.root), open).toStrictEqual(tree);
+    }
+  });
+  it("a render that sets process.exitCode from a timer it started is one line at the app's own line, exit 1 and not the app's status, the JSON on stdout whole", () => {
+    const tree = treeOf(ws.root);
+    for (const delay of [0, 1500]) {
+      inRender(`if (c.namespace) setTimeout(() => { process.exitCode = 7; }, ${delay});`);
+      for (const args of [['check'], ['ci', '-o', 'json'], ...(delay === 0 ? [['generate']] : [])])
+        expectAppFailure(
+          args,
+          'exitCode',
+          new RegExp(
+            `^strata: ${RENDER}:32:\\d+: app ${APP}: render set process\\.exitCode to 7 in a callback it started; an app returns its objects or throws an Error, and never sets how the process ends$`,
+          ),
+          `${delay} ms: `,
+        );
+      restore?.();
+      restore = undefined;
+    }
     expect(treeOf(ws.root)).toStrictEqual(tree);
   });
   it('a render that returns something else than an array of objects is one line naming the render file and what to return, exit 1', () => {

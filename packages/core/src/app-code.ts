@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+import timers from 'node:timers';
 import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -75,7 +76,6 @@ const shownArg = (value: unknown) => (value === undefined ? '' : (JSON.stringify
 /** The process's own functions that app code could end it with, replaced once; each is called as ever from anything but app code. */
 const ENDERS = ['exit', 'reallyExit', 'abort', 'kill', '_kill'] as const;
 type Ender = (typeof ENDERS)[number];
-type Process = Record<Ender, (...args: unknown[]) => unknown>;
 
 /**
  * Whether a call of one of those functions ends or stops this process. `process.kill` sends a signal
@@ -83,7 +83,7 @@ type Process = Record<Ender, (...args: unknown[]) => unknown>;
  * process); signal 0 only asks whether the process exists, and a signal to another process is that
  * process's affair.
  */
-function ends(name: Ender, args: readonly unknown[]): boolean {
+function ends(name: string, args: readonly unknown[]): boolean {
   if (name !== 'kill' && name !== '_kill') return true;
   const [pid, signal] = args;
   if (signal === 0) return false;
@@ -91,7 +91,7 @@ function ends(name: Ender, args: readonly unknown[]): boolean {
 }
 
 /** How the call reads in the app's code: `process.kill(process.pid, 'SIGTERM')`. */
-function callText(name: Ender, args: readonly unknown[]): string {
+function callText(name: string, args: readonly unknown[]): string {
   if (name === 'kill' || name === '_kill') {
     const [pid, signal] = args;
     const target = pid === process.pid ? 'process.pid' : pid === process.ppid ? 'process.ppid' : String(pid);
@@ -100,47 +100,72 @@ function callText(name: Ender, args: readonly unknown[]): string {
   return `process.${name}(${shownArg(args[0])})`;
 }
 
+type Call = (...args: unknown[]) => unknown;
+
 /**
- * Replaces, once per process, the functions that end it (`exit`, `reallyExit`, `abort`, `kill` of
- * itself) and what writes to file descriptor 1: called from app code an ender throws an
- * AppExitError, and output goes to stderr after the app's name; called from anything else each does
- * as ever.
+ * What a replaced function does when app code calls it: given the run, the arguments, the function
+ * as it was (bound to the call's `this`) and its name.
+ */
+type InApp = (run: Run, args: unknown[], own: Call, name: string) => unknown;
+
+/**
+ * The one way app code is watched: replaces each function `names` of `on` (the process, its stdout,
+ * node:fs, the timers) with one that does `inApp` when app code calls it, and as ever when anything
+ * else does.
+ */
+function intercept(on: object, names: readonly string[], inApp: InApp): void {
+  const functions = on as Record<string, Call>;
+  for (const name of names) {
+    const own = functions[name];
+    if (typeof own !== 'function') continue;
+    const replaced = function (this: unknown, ...args: unknown[]) {
+      const run = state.runs.getStore();
+      if (!run) return own.apply(this, args);
+      return inApp(run, args, (...a) => own.apply(this, a), name);
+    };
+    // What util.promisify reads (setTimeout's promise form, fs.write's results) stays as it was.
+    for (const key of Object.getOwnPropertySymbols(own)) Object.defineProperty(replaced, key, Object.getOwnPropertyDescriptor(own, key)!);
+    functions[name] = replaced;
+  }
+}
+
+/** Fails the app's run with `message`: thrown now, and thrown again should the app's code catch it and go on. */
+function refuse(run: Run, message: string): never {
+  const err = new AppExitError(message);
+  run.exited ??= err;
+  throw err;
+}
+
+/**
+ * Replaces, once per process, what app code could end the process with or write into the
+ * command's output through, and what it reads files with: called from app code an ender throws an
+ * AppExitError, output goes to stderr after the app's name, a read is recorded, and a callback it
+ * starts may not set the exit status; called from anything else each does as ever.
  */
 function guard(): void {
   if (state.exit) return;
-  const proc = process as unknown as Process;
   state.exit = process.exit;
-  for (const name of ENDERS) {
-    const own = proc[name];
-    if (typeof own !== 'function') continue;
-    proc[name] = function (this: unknown, ...args: unknown[]) {
-      const run = state.runs.getStore();
-      if (!run || !ends(name, args)) return own.apply(this, args);
-      const err = new AppExitError(
-        `${run.scope.doing} called ${callText(name, args)}; an app returns its objects or throws an Error, and never ends the process`,
-      );
-      run.exited ??= err;
-      throw err;
-    };
-  }
+  intercept(process, ENDERS, (run, args, own, name) =>
+    ends(name, args)
+      ? refuse(run, `${run.scope.doing} called ${callText(name, args)}; an app returns its objects or throws an Error, and never ends the process`)
+      : own(...args),
+  );
   // console.log and the like write through the stream's own write: app code's output goes to stderr.
-  const stdout = process.stdout;
-  const write = stdout.write;
-  stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
-    const run = state.runs.getStore();
-    if (!run) return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  intercept(process.stdout, ['write'], (run, [chunk, ...rest]) => {
     const encoding = typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : 'utf8';
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(encoding);
     const done = rest.find((r): r is (err?: Error | null) => void => typeof r === 'function');
     return process.stderr.write(prefixed(run.scope.app, text), done);
-  } as typeof stdout.write;
-  guardReads();
-  guardDescriptorWrites();
+  });
+  guardFiles();
+  guardCallbacks();
+  // The ESM bindings of the builtins follow, so that `import { writeSync } from 'node:fs'` in an app sees the same functions.
+  syncBuiltinESMExports();
 }
 
 /** The functions of `node:fs` (and `node:fs/promises`) that read a file, or look at what is at a path, given the path. */
-const READERS = ['readFileSync', 'openSync', 'createReadStream', 'existsSync', 'statSync', 'lstatSync', 'accessSync', 'readdirSync', 'opendirSync'];
-const CALLBACK_READERS = ['readFile', 'open', 'stat', 'lstat', 'access', 'readdir', 'opendir'];
+const READERS = ['readFileSync', 'createReadStream', 'existsSync', 'statSync', 'lstatSync', 'accessSync', 'readdirSync', 'opendirSync'];
+const CALLBACK_READERS = ['readFile', 'stat', 'lstat', 'access', 'readdir', 'opendir'];
 
 // This module's own, before any is replaced: what a read is recorded with.
 const ownStat = fs.statSync;
@@ -154,9 +179,9 @@ function pathOf(arg: unknown): string | undefined {
   return undefined;
 }
 
-/** Records, in the running app code's scope, what is at a path it reads (see AppCodeScope.reads). */
-function recordRead(arg: unknown): void {
-  const reads = state.runs.getStore()?.scope.reads;
+/** Records, in the scope of the app code's run, what is at a path it reads (see AppCodeScope.reads). */
+function recordRead(run: Run, arg: unknown): void {
+  const reads = run.scope.reads;
   if (!reads) return;
   const path = pathOf(arg);
   if (!path || reads.has(path) || path.split(sep).includes('node_modules')) return;
@@ -169,22 +194,6 @@ function recordRead(arg: unknown): void {
     // not there, or not readable: no file
   }
   reads.set(path, hash);
-}
-
-/** Replaces the readers of `node:fs` with ones that record what app code reads, then do as ever. */
-function guardReads(): void {
-  const replace = (module: Record<string, unknown>, names: readonly string[]) => {
-    for (const name of names) {
-      const own = module[name];
-      if (typeof own !== 'function') continue;
-      module[name] = function (this: unknown, path: unknown, ...rest: unknown[]) {
-        recordRead(path);
-        return (own as (...args: unknown[]) => unknown).call(this, path, ...rest);
-      };
-    }
-  };
-  replace(fs as unknown as Record<string, unknown>, [...READERS, ...CALLBACK_READERS]);
-  replace(fs.promises as unknown as Record<string, unknown>, CALLBACK_READERS);
 }
 
 /** Says that the files under `dir` are the program's own (a bundle of apps): reading them is no read of an app. */
@@ -224,61 +233,112 @@ function isStdout(target: unknown): boolean {
   return typeof target === 'string' && stdoutPaths().has(resolve(target));
 }
 
+/** Refuses app code's opening of stdout (`what` it opened): what it would write there cannot be told from the command's output. */
+function refuseStdout(run: Run, what: string): never {
+  return refuse(
+    run,
+    `${run.scope.doing} opened ${what}, which is the command's own output (a report, a patch); print with console.log, which goes to stderr after the app's name`,
+  );
+}
+
 /**
- * What app code writes to stdout through `node:fs` rather than the stream: `writeSync(1, ...)`,
- * `write`, `writeFile` and `appendFile` (sync, callback and promise) to descriptor 1 or
- * `/dev/stdout`, is routed to stderr after the app's name, as console output is. Opening stdout by
- * its path is refused: what the app would write there cannot be told from the command's output.
- * Other descriptors and files (2 included) are written as ever. The ESM bindings of `node:fs` are
- * synced, so an app's `import { writeSync } from 'node:fs'` sees the same functions.
+ * What app code does with files through `node:fs` (and `node:fs/promises`):
+ * - what it reads, or looks for, is recorded (see AppCodeScope.reads);
+ * - what it writes to stdout rather than through the stream: `writeSync(1, ...)`, `write`,
+ *   `writeFile` and `appendFile` (sync, callback and promise) to descriptor 1 or `/dev/stdout`, goes
+ *   to stderr after the app's name, as console output does;
+ * - opening stdout, by its path or as a write stream on descriptor 1, is refused: what the app
+ *   would write there cannot be told from the command's output.
+ * Other descriptors and files (2 included) are read and written as ever.
  */
-function guardDescriptorWrites(): void {
-  const files = fs as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const promises = fs.promises as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const toStderr = (data: unknown, rest: readonly unknown[]): number => {
-    const run = state.runs.getStore()!;
+function guardFiles(): void {
+  const promises = fs.promises;
+  const reading: InApp = (run, args, own) => {
+    recordRead(run, args[0]);
+    return own(...args);
+  };
+  intercept(fs, [...READERS, ...CALLBACK_READERS], reading);
+  intercept(promises, CALLBACK_READERS, reading);
+  const opening: InApp = (run, args, own) => (isStdout(args[0]) ? refuseStdout(run, String(args[0])) : reading(run, args, own, 'open'));
+  intercept(fs, ['openSync', 'open'], opening);
+  intercept(promises, ['open'], opening);
+  intercept(fs, ['createWriteStream'], (run, args, own) => {
+    const [path, options] = args;
+    const fd = options !== null && typeof options === 'object' ? (options as { fd?: unknown }).fd : undefined;
+    if (fd === 1) return refuseStdout(run, 'a write stream on file descriptor 1');
+    if (fd === undefined && isStdout(path)) return refuseStdout(run, `a write stream on ${String(path)}`);
+    return own(...args);
+  });
+
+  const toStderr = (run: Run, data: unknown, rest: readonly unknown[]): number => {
     const text = writtenText(data, rest);
     process.stderr.write(prefixed(run.scope.app, text));
     return Buffer.byteLength(text);
   };
-  const routed = (on: Record<string, (...args: unknown[]) => unknown>, name: string, answer: (args: unknown[], written: number) => unknown) => {
-    const own = on[name]!;
+  const routed = (on: object, name: string, answer: (args: unknown[], written: number) => unknown) => {
     // A whole file's data is written whole: its options are not an offset and length.
     const whole = name.includes('File');
-    on[name] = function (this: unknown, target: unknown, data: unknown, ...rest: unknown[]) {
-      if (!state.runs.getStore() || !(whole ? isStdout(target) : target === 1)) return own.call(this, target, data, ...rest);
-      return answer([target, data, ...rest], toStderr(data, whole ? [] : rest));
-    };
+    intercept(on, [name], (run, args, own) => {
+      const [target, data, ...rest] = args;
+      if (!(whole ? isStdout(target) : target === 1)) return own(...args);
+      return answer(args, toStderr(run, data, whole ? [] : rest));
+    });
   };
   const callback = (args: unknown[], ...results: unknown[]) => {
     const done = args.findLast((a): a is (...r: unknown[]) => void => typeof a === 'function');
     if (done) process.nextTick(done, null, ...results);
     return undefined;
   };
-  routed(files, 'writeSync', (_, written) => written);
-  routed(files, 'writeFileSync', () => undefined);
-  routed(files, 'appendFileSync', () => undefined);
-  routed(files, 'write', (args, written) => callback(args, written, args[1]));
-  routed(files, 'writeFile', (args) => callback(args));
-  routed(files, 'appendFile', (args) => callback(args));
+  routed(fs, 'writeSync', (_, written) => written);
+  routed(fs, 'writeFileSync', () => undefined);
+  routed(fs, 'appendFileSync', () => undefined);
+  routed(fs, 'write', (args, written) => callback(args, written, args[1]));
+  routed(fs, 'writeFile', (args) => callback(args));
+  routed(fs, 'appendFile', (args) => callback(args));
   routed(promises, 'writeFile', () => Promise.resolve());
   routed(promises, 'appendFile', () => Promise.resolve());
-  const refused = (on: Record<string, (...args: unknown[]) => unknown>, name: string) => {
-    const own = on[name]!;
-    on[name] = function (this: unknown, target: unknown, ...rest: unknown[]) {
-      const run = state.runs.getStore();
-      if (!run || !isStdout(target)) return own.call(this, target, ...rest);
-      const err = new AppExitError(
-        `${run.scope.doing} opened ${String(target)}, which is the command's own output (a report, a patch); print with console.log, which goes to stderr after the app's name`,
-      );
-      run.exited ??= err;
-      throw err;
-    };
+}
+
+/** What starts a callback later: each callback app code starts is watched as the app's code (see guardCallbacks). */
+const SCHEDULERS = ['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask'];
+
+/**
+ * Callbacks app code starts (timers, ticks) run after its call has returned, where runAppCode no
+ * longer looks: each is wrapped so that setting `process.exitCode` there is put back and thrown as
+ * the app's failure (reported as any late failure of app code is), at the line that started it.
+ */
+function guardCallbacks(): void {
+  const watched: InApp = (run, args, own) => {
+    const [callback, ...rest] = args;
+    if (typeof callback !== 'function') return own(...args);
+    // Where the app started it: the line a failure is reported at, the callback's own being gone by then.
+    const started = new Error();
+    return own(
+      function (this: unknown, ...a: unknown[]) {
+        const code = process.exitCode;
+        let set: typeof code;
+        let result: unknown;
+        try {
+          result = (callback as Call).apply(this, a);
+        } finally {
+          set = process.exitCode;
+          if (set !== code) process.exitCode = code;
+        }
+        if (set !== code) {
+          const err = new AppExitError(
+            `${run.scope.doing} set process.exitCode to ${shownArg(set)} in a callback it started; an app returns its objects or throws an Error, and never sets how the process ends`,
+          );
+          err.stack = `${err.name}: ${err.message}\n${started.stack?.split('\n').slice(1).join('\n') ?? ''}`;
+          throw err;
+        }
+        return result;
+      },
+      ...rest,
+    );
   };
-  refused(files, 'openSync');
-  refused(files, 'open');
-  refused(promises, 'open');
-  syncBuiltinESMExports();
+  intercept(globalThis, SCHEDULERS, watched);
+  intercept(timers, SCHEDULERS, watched);
+  intercept(process, ['nextTick'], watched);
 }
 
 /** `text` with the app's name before each line it starts. */

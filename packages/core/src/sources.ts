@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appCodeScope, recordAppFailure } from './app-code.ts';
+import { AppExitError, appCodeScope, recordAppFailure } from './app-code.ts';
 
 export {
   AppExitError,
@@ -185,7 +185,9 @@ export function asyncAppFailure(err: unknown): AppCodeError | undefined {
     const origin = { root: scope.root, dir: scope.dir };
     where = at ? `${relative(scope.root, at.file)}:${at.line}:${at.column}` : scope.doing === 'render' ? renderFileOf(origin) : appFileOf(origin);
   }
-  const failure = new AppCodeError(`${where}: app ${scope.app}: ${scope.doing} threw asynchronously: ${message}`, { cause: err });
+  // An exit status a callback set is said as such (see app-code.ts), anything else as thrown.
+  const what = err instanceof AppExitError ? message : `${scope.doing} threw asynchronously: ${message}`;
+  const failure = new AppCodeError(`${where}: app ${scope.app}: ${what}`, { cause: err });
   recordAppFailure(failure);
   return failure;
 }
