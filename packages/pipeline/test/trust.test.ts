@@ -1,12 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   appendFileSync,
   closeSync,
   copyFileSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -18,45 +16,77 @@ import {
   writeSync,
 } from 'node:fs';
 import { writeFileAtomicAsync } from '@strata/emit';
-import { homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { suiteTempDir } from '@strata/testing/temp';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Problem } from '@strata/project';
 import { ensureHelper } from '@strata/server-validation';
-import { cacheFile, hashOf, stampOf, verify, type PipelineCache } from '../src/cache.ts';
+import { cacheFile, hashOf, sealOf, stampOf, verify, type AppEntry, type PipelineCache } from '../src/cache.ts';
 import { check } from '../src/check.ts';
 import { pipeline } from '../src/pipeline.ts';
-import { editFile, repo, strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { editFile, repo, strata, suiteWorkspace } from '../../cli/test/workspace.ts';
 
 // The cache can make a run slower, never greener: whatever happened to it or to the files it
 // describes, a run ends as a run without it would.
 
 const APP = 'tokenplace-relay';
 
-/** Rewrites a file with the same size and puts its modification time back to the nanosecond, as `touch -r` does. */
+/** Puts a file's modification time back to `ns` nanoseconds since the epoch, as `touch -r` does. */
+function setMtime(file: string, ns: bigint): void {
+  execFileSync('touch', ['-m', '-d', `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`, file]);
+}
+
+/** Rewrites a file with the same size and puts its modification time back to the nanosecond. */
 function sameSizeEdit(file: string, from: string, to: string): void {
   expect(to.length).toBe(from.length);
   const before = statSync(file, { bigint: true });
   const text = readFileSync(file, 'utf8');
   expect(text).toContain(from);
   writeFileSync(file, text.replace(from, to));
-  const ns = before.mtimeNs;
-  execFileSync('touch', ['-m', '-d', `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`, file]);
+  setMtime(file, before.mtimeNs);
   expect(statSync(file, { bigint: true }).mtimeNs).toBe(before.mtimeNs);
   expect(statSync(file).size).toBe(Number(before.size));
 }
 
-describe('the pipeline cache', () => {
-  const ws = tempWorkspace([APP]);
-  const scratch = mkdtempSync(join(tmpdir(), 'strata-trust-'));
-  afterAll(() => {
-    ws.dispose();
-    rmSync(scratch, { recursive: true, force: true });
-  });
-  const render = join(ws.root, `apps/${APP}/src/render.ts`);
-  const devTag = () => /tokenplace-relay:(sha-[0-9a-z]+)/.exec(readFileSync(join(ws.root, `dist/dev/${APP}.yaml`), 'utf8'))?.[1];
+/** The problems of the no-privileged rule that are errors (not excepted). */
+const privileged = (problems: readonly Problem[]) => problems.filter((p) => p.rule === 'no-privileged' && !p.excepted);
 
-  it('does not reuse a verdict whose problem list was emptied by hand', async () => {
-    // The kit sets the container's security context; a privileged one is forced in on top of it.
+/**
+ * The seal the real sealing code gives `entry` under a key of its own, made in `cacheHome`: what
+ * anyone with the code, and without this user's key, can seal a forged entry with. A fresh copy of
+ * the cache module, as the key is read once per process.
+ */
+async function sealWithAnotherKey(cacheHome: string, tool: string, entry: Omit<AppEntry, 'seal'>): Promise<string> {
+  vi.resetModules();
+  vi.stubEnv('XDG_CACHE_HOME', cacheHome);
+  try {
+    const fresh = (await import('../src/cache.ts')) as typeof import('../src/cache.ts');
+    return fresh.sealOf(tool, entry);
+  } finally {
+    vi.unstubAllEnvs();
+  }
+}
+
+describe('the pipeline cache', () => {
+  const ws = suiteWorkspace([APP]);
+  const { dir: scratch } = suiteTempDir('strata-trust-');
+  afterEach(() => vi.unstubAllEnvs());
+  const devTag = () => /tokenplace-relay:(sha-[0-9a-z]+)/.exec(readFileSync(join(ws.root, `dist/dev/${APP}.yaml`), 'utf8'))?.[1];
+  const readCache = () => JSON.parse(readFileSync(cacheFile(ws.root), 'utf8')) as PipelineCache;
+  const writeEntry = (cache: PipelineCache, entry: AppEntry) =>
+    writeFileSync(cacheFile(ws.root), JSON.stringify({ ...cache, apps: { [APP]: entry } }));
+
+  /** Runs `strata pipeline` through the command, with `env` added to its environment: whether it reused the app. */
+  const reusedThroughCommand = (env: Record<string, string> = {}) => {
+    const r = strata(ws.root, ['pipeline', '--no-frozen'], undefined, env);
+    expect(r.status, r.stderr).toBe(0);
+    return /1 of 1 app unchanged since the last run, reused/.test(r.stdout + r.stderr);
+  };
+
+  /** Runs `test` with the app's container forced privileged on top of the kit's security context, then puts render.ts back. */
+  const whilePrivileged = async (test: () => Promise<void>) => {
+    const render = join(ws.root, `apps/${APP}/src/render.ts`);
     const original = editFile(render, (source) =>
       source.replace(
         'containers: [relay]',
@@ -64,71 +94,51 @@ describe('the pipeline cache', () => {
       ),
     );
     try {
-      const failing = await pipeline(ws.root);
-      const errors = failing.problems.filter((p) => p.rule === 'no-privileged' && !p.excepted);
-      expect(errors.length).toBeGreaterThan(0);
-      expect(readFileSync(join(ws.root, `dist/prod/${APP}.yaml`), 'utf8')).toContain('privileged: true');
-      const cache = JSON.parse(readFileSync(cacheFile(ws.root), 'utf8')) as PipelineCache;
-      writeFileSync(cacheFile(ws.root), JSON.stringify({ ...cache, apps: { [APP]: { ...cache.apps[APP], problems: [] } } }));
-      const again = await pipeline(ws.root);
-      expect(again.reused).toBe(0);
-      expect(again.problems.filter((p) => p.rule === 'no-privileged' && !p.excepted)).toStrictEqual(errors);
+      await test();
     } finally {
       writeFileSync(render, original);
     }
-    expect((await pipeline(ws.root)).problems.filter((p) => p.rule === 'no-privileged' && !p.excepted)).toStrictEqual([]);
+  };
+
+  it('does not reuse a verdict whose problem list was emptied by hand', async () => {
+    await whilePrivileged(async () => {
+      const errors = privileged((await pipeline(ws.root)).problems);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(readFileSync(join(ws.root, `dist/prod/${APP}.yaml`), 'utf8')).toContain('privileged: true');
+      const cache = readCache();
+      writeEntry(cache, { ...cache.apps[APP]!, problems: [] });
+      const again = await pipeline(ws.root);
+      expect(again.reused).toBe(0);
+      expect(privileged(again.problems)).toStrictEqual(errors);
+    });
+    expect(privileged((await pipeline(ws.root)).problems)).toStrictEqual([]);
   });
 
   it('does not reuse a verdict whose seal was recomputed by anyone without the key', async () => {
-    const original = editFile(render, (source) =>
-      source.replace(
-        'containers: [relay]',
-        'containers: [{ ...relay, container: { ...relay.container, securityContext: { ...relay.container.securityContext, privileged: true } } }]',
-      ),
-    );
-    try {
-      const errors = (await pipeline(ws.root)).problems.filter((p) => p.rule === 'no-privileged' && !p.excepted);
+    await whilePrivileged(async () => {
+      const errors = privileged((await pipeline(ws.root)).problems);
       expect(errors.length).toBeGreaterThan(0);
-      // The problems emptied and the seal made again as the code says, with a plain hash.
-      const cache = JSON.parse(readFileSync(cacheFile(ws.root), 'utf8')) as PipelineCache;
-      const entry = { ...cache.apps[APP]!, problems: [] };
-      const hashes = (files: Record<string, { hash: string }>) =>
-        Object.keys(files)
-          .sort()
-          .map((f) => [f, files[f]!.hash]);
-      const { inputs, outputs, dirs, sync, problems, resources, nodePorts, findings, needsCluster, serverChecks } = entry;
-      const forged = JSON.stringify([
-        hashes(inputs),
-        hashes(outputs),
-        dirs,
-        sync,
-        problems,
-        resources,
-        nodePorts,
-        findings,
-        needsCluster ?? [],
-        serverChecks ?? 'all',
-      ]);
-      for (const format of ['strata-pipeline-cache/5', 'strata-pipeline-cache/6']) {
-        const seal = createHash('sha1').update(format).update(cache.tool).update(forged).digest('hex');
-        writeFileSync(cacheFile(ws.root), JSON.stringify({ ...cache, apps: { [APP]: { ...entry, seal } } }));
-        const again = await pipeline(ws.root);
-        expect(again.reused).toBe(0);
-        expect(again.problems.filter((p) => p.rule === 'no-privileged' && !p.excepted)).toStrictEqual(errors);
-      }
-    } finally {
-      writeFileSync(render, original);
-    }
+      // The problems emptied and the entry sealed again by the sealing code itself, with another key.
+      const cache = readCache();
+      const { seal: _, ...emptied } = { ...cache.apps[APP]!, problems: [] };
+      const forged = await sealWithAnotherKey(join(scratch, 'forger'), cache.tool, emptied);
+      expect(forged).not.toBe(sealOf(cache.tool, emptied));
+      writeEntry(cache, { ...emptied, seal: forged });
+      const again = await pipeline(ws.root);
+      expect(again.reused).toBe(0);
+      expect(privileged(again.problems)).toStrictEqual(errors);
+      // The same entry sealed with this user's key is reused, emptied list and all: the key alone kept the forgery out.
+      writeEntry(cache, { ...emptied, seal: sealOf(cache.tool, emptied) });
+      const sealed = await pipeline(ws.root);
+      expect(sealed.reused).toBe(1);
+      expect(privileged(sealed.problems)).toStrictEqual([]);
+    });
   });
 
   it("does not reuse a cache that another user's runs sealed (a cache restored from elsewhere)", () => {
     // Two users' caches: the same schemas and servers, each user's own key.
     const caches = { STRATA_SCHEMA_CACHE: join(homedir(), '.cache/strata/schemas'), STRATA_SERVER_CACHE: join(homedir(), '.cache/strata/servers') };
-    const run = (user: string) => {
-      const r = strata(ws.root, ['pipeline', '--no-frozen'], undefined, { ...caches, XDG_CACHE_HOME: join(scratch, user) });
-      expect(r.status, r.stderr).toBe(0);
-      return /1 of 1 app unchanged since the last run, reused/.test(r.stdout + r.stderr);
-    };
+    const run = (user: string) => reusedThroughCommand({ ...caches, XDG_CACHE_HOME: join(scratch, user) });
     run('one');
     expect(run('one')).toBe(true);
     expect(statSync(join(scratch, 'one/strata/pipeline.key')).mode & 0o777).toBe(0o600);
@@ -160,22 +170,18 @@ describe('the pipeline cache', () => {
     // A copy of kubeconform, used through $STRATA_KUBECONFORM; one letter of its help text changed in place.
     const bin = join(scratch, 'kubeconform');
     copyFileSync(join(repo, '.tools/bin/kubeconform'), bin);
-    process.env.STRATA_KUBECONFORM = bin;
-    try {
-      await pipeline(ws.root);
-      expect((await pipeline(ws.root)).reused).toBe(1);
-      const before = statSync(bin, { bigint: true });
-      const at = readFileSync(bin).indexOf('print a summary at the end');
-      expect(at).toBeGreaterThan(0);
-      const fd = openSync(bin, 'r+');
-      writeSync(fd, 'P', at);
-      closeSync(fd);
-      const ns = before.mtimeNs;
-      execFileSync('touch', ['-m', '-d', `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`, bin]);
-      expect((await pipeline(ws.root)).reused).toBe(0);
-    } finally {
-      delete process.env.STRATA_KUBECONFORM;
-    }
+    vi.stubEnv('STRATA_KUBECONFORM', bin);
+    await pipeline(ws.root);
+    expect((await pipeline(ws.root)).reused).toBe(1);
+    const before = statSync(bin, { bigint: true });
+    const at = readFileSync(bin).indexOf('print a summary at the end');
+    expect(at).toBeGreaterThan(0);
+    const fd = openSync(bin, 'r+');
+    writeSync(fd, 'P', at);
+    closeSync(fd);
+    setMtime(bin, before.mtimeNs);
+    expect(statSync(bin).size).toBe(Number(before.size));
+    expect((await pipeline(ws.root)).reused).toBe(0);
   });
 
   /** A program at a fixed path, first running `real`, then replaced by one that fails as a broken build would. */
@@ -187,36 +193,28 @@ describe('the pipeline cache', () => {
 
   it('redoes every app when the decoder changes: a broken one fails the run as it would without the cache', async () => {
     const decoder = standIn('strata-decode', join(repo, '.tools/bin/strata-decode'));
-    process.env.STRATA_DECODE = decoder.bin;
-    try {
-      await pipeline(ws.root);
-      expect((await pipeline(ws.root)).reused).toBe(1);
-      decoder.breakIt();
-      await expect(pipeline(ws.root)).rejects.toThrow(/strata-decode failed \(exit 3\): broken/);
-      await expect(pipeline(ws.root, { cache: false })).rejects.toThrow(/strata-decode failed \(exit 3\): broken/);
-    } finally {
-      delete process.env.STRATA_DECODE;
-    }
+    vi.stubEnv('STRATA_DECODE', decoder.bin);
+    await pipeline(ws.root);
+    expect((await pipeline(ws.root)).reused).toBe(1);
+    decoder.breakIt();
+    await expect(pipeline(ws.root)).rejects.toThrow(/strata-decode failed \(exit 3\): broken/);
+    await expect(pipeline(ws.root, { cache: false })).rejects.toThrow(/strata-decode failed \(exit 3\): broken/);
   });
 
   it(
     'redoes every app when the server field checks change: a broken helper fails the run as it would without the cache',
     async () => {
       const helper = standIn('strata-server-validation', await ensureHelper());
-      process.env.STRATA_SERVER_VALIDATION = helper.bin;
-      try {
-        await pipeline(ws.root);
-        expect((await pipeline(ws.root)).reused).toBe(1);
-        helper.breakIt();
-        const error = await pipeline(ws.root, { cache: false }).then(
-          () => undefined,
-          (e: Error) => e.message,
-        );
-        expect(error).toBeDefined();
-        await expect(pipeline(ws.root)).rejects.toThrow(error);
-      } finally {
-        delete process.env.STRATA_SERVER_VALIDATION;
-      }
+      vi.stubEnv('STRATA_SERVER_VALIDATION', helper.bin);
+      await pipeline(ws.root);
+      expect((await pipeline(ws.root)).reused).toBe(1);
+      helper.breakIt();
+      const error = await pipeline(ws.root, { cache: false }).then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+      expect(error).toBeDefined();
+      await expect(pipeline(ws.root)).rejects.toThrow(error);
     },
     20 * 60_000,
   );
@@ -256,11 +254,7 @@ describe('the pipeline cache', () => {
     );
     const host = () => readFileSync(join(ws.root, `dist/dev/${APP}.yaml`), 'utf8').includes('relay2.dev.token.place');
     // Through the command, a process per run: this process would keep the package's first module.
-    const run = () => {
-      const r = strata(ws.root, ['pipeline', '--no-frozen']);
-      expect(r.status, r.stderr).toBe(0);
-      return /1 of 1 app unchanged since the last run, reused/.test(r.stdout + r.stderr);
-    };
+    const run = () => reusedThroughCommand();
     try {
       run();
       expect(run()).toBe(true);
@@ -379,17 +373,11 @@ describe('the pipeline cache', () => {
     // A stamp that records other content with the file's own size and times, as a cache restored
     // from elsewhere might.
     const other = { ...stamp, hash: hashOf('two') };
-    const ci = process.env.CI;
-    try {
-      process.env.CI = '';
-      expect(verify(file, other)).toStrictEqual(other);
-      process.env.CI = 'true';
-      expect(verify(file, other)).toBeUndefined();
-      expect(verify(file, stamp)?.hash).toBe(stamp.hash);
-    } finally {
-      if (ci === undefined) delete process.env.CI;
-      else process.env.CI = ci;
-    }
+    vi.stubEnv('CI', '');
+    expect(verify(file, other)).toStrictEqual(other);
+    vi.stubEnv('CI', 'true');
+    expect(verify(file, other)).toBeUndefined();
+    expect(verify(file, stamp)?.hash).toBe(stamp.hash);
   });
 
   it('does not stamp a written file as what was written once it has been edited since the write', async () => {
@@ -435,9 +423,8 @@ describe('the pipeline cache', () => {
     const file = join(ws.root, rel);
     const pins = join(ws.root, `apps/${APP}/images.json`);
     const original = readFileSync(pins, 'utf8');
-    const ci = process.env.CI;
-    process.env.CI = '';
-    process.env.STRATA_KUSTOMIZE = join(ws.root, '.tools/bin/kustomize');
+    vi.stubEnv('CI', '');
+    vi.stubEnv('STRATA_KUSTOMIZE', join(ws.root, '.tools/bin/kustomize'));
     try {
       await pipeline(ws.root);
       // A new dev tag: the dev overlay is written anew, the base is left as it was.
@@ -469,9 +456,6 @@ describe('the pipeline cache', () => {
       if (rel.startsWith('base/')) expect(readFileSync(file, 'utf8')).toBe(generated);
     } finally {
       writeFileSync(pins, original);
-      delete process.env.STRATA_KUSTOMIZE;
-      if (ci === undefined) delete process.env.CI;
-      else process.env.CI = ci;
     }
   });
 });
