@@ -85,10 +85,10 @@ export function strata(cwd: string, args: readonly string[], input?: string, env
   return { status: r.status ?? -1, stdout: r.stdout, stderr: `${r.stderr}${timedOut}` };
 }
 
-/** Every file under the generated folders, by relative path. */
-export function treeOf(root: string): Record<string, string> {
+/** Every file under the generated folders (or the folders `tops`), by relative path. */
+export function treeOf(root: string, tops: readonly string[] = ['base', 'overlays']): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const top of ['base', 'overlays']) {
+  for (const top of tops) {
     for (const e of readdirSync(join(root, top), { withFileTypes: true, recursive: true })) {
       if (e.isFile()) out[join(e.parentPath, e.name).slice(root.length + 1)] = readFileSync(join(e.parentPath, e.name), 'utf8');
     }

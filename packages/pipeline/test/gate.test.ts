@@ -1,23 +1,23 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILD_TIMEOUT, isRunning, lineOf } from '../../verify/test/helpers.ts';
-import { editFile, strata, suiteWorkspace } from '../../cli/test/workspace.ts';
+import { editFile, strata, suiteWorkspace, treeOf } from '../../cli/test/workspace.ts';
 import { DriftError, gate } from '../src/index.ts';
 
 const APP = 'tokenplace-relay';
+/** The folders a run may write. */
+const WRITTEN = ['base', 'overlays', 'gitops', 'dist'];
 const errors = (problems: readonly { severity: string }[]) => problems.filter((p) => p.severity === 'error');
 
-/** Every file under the folders a run may write, by path. */
-function snapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const top of ['base', 'overlays', 'gitops', 'dist']) {
-    for (const e of readdirSync(join(root, top), { withFileTypes: true, recursive: true })) {
-      if (e.isFile()) out[join(e.parentPath, e.name).slice(root.length + 1)] = readFileSync(join(e.parentPath, e.name), 'utf8');
-    }
-  }
-  return out;
+/** Rewrites the app's render.ts with `edit` and generates the tree from it: a change committed whole. */
+function changeRender(root: string, edit: (source: string) => string): void {
+  editFile(join(root, 'apps', APP, 'src', 'render.ts'), edit);
+  expect(strata(root, ['generate']).status).toBe(0);
 }
+
+/** Runs `strata <args>` in `root` as a CI runner does. */
+const inCi = (root: string, args: readonly string[]) => strata(root, args, undefined, { CI: 'true' });
 
 describe('strata ci: the pipeline, then a dry run of what it built on one API server', () => {
   // The env roots and gitops/ of a workspace with this one app: CI's pipeline changes nothing.
@@ -43,7 +43,7 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
   it(
     'prints what pipeline and verify print and one summary line; an app reused from the cache is verified from dist/',
     () => {
-      const r = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+      const r = inCi(ws.root, ['ci']);
       expect(r.stderr).toMatch(/^verify: start \d+\.\d\ds$/m);
       expect(r.stdout).toMatch(/^generate: .*; 1 of 1 app unchanged since the last run, reused/m);
       const resources = /^pipeline: 1 app x 3 envs: No problems in (\d+) resources/m.exec(r.stdout)?.[1];
@@ -62,11 +62,10 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
     () => {
       // A cluster IP outside the server's service range: the schemas, the policy and the offline
       // field checks accept any address.
-      editFile(join(ws.root, 'apps', APP, 'src', 'render.ts'), (source) =>
+      changeRender(ws.root, (source) =>
         source.replace("spec: { type: 'ClusterIP', selector", "spec: { type: 'ClusterIP', clusterIP: '10.0.0.10', selector"),
       );
-      expect(strata(ws.root, ['generate']).status).toBe(0);
-      const r = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+      const r = inCi(ws.root, ['ci']);
       expect(r.stdout).toMatch(/^pipeline: 1 app x 3 envs: No problems in/m);
       const refused = r.stdout.split('\n').filter((l) => l.endsWith('[server-rejected]'));
       const file = 'dist/dev/tokenplace-relay.yaml';
@@ -80,7 +79,7 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
       expect(r.stdout).toMatch(/^ci: failed: 3 errors from the API server \(/m);
       expect(r.status).toBe(1);
       // The same lines as `strata verify` gives for the dist/ the run wrote.
-      const verify = strata(ws.root, ['verify'], undefined, { CI: 'true' });
+      const verify = inCi(ws.root, ['verify']);
       expect(verify.stdout.split('\n').filter((l) => l.endsWith('[server-rejected]'))).toStrictEqual(refused);
     },
     BUILD_TIMEOUT,
@@ -90,14 +89,13 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
     'applies no object Argo CD skips, as verify does, and says how many it left out and where; the pipeline still validates them',
     () => {
       // The Service the server refuses (the test before), now annotated Skip: Argo CD never applies it.
-      editFile(join(ws.root, 'apps', APP, 'src', 'render.ts'), (source) =>
+      changeRender(ws.root, (source) =>
         source.replace(
           "metadata: m.of(NAME),\n    spec: { type: 'ClusterIP', clusterIP",
           "metadata: m.of(NAME, { annotations: { 'argocd.argoproj.io/hook': 'Skip' } }),\n    spec: { type: 'ClusterIP', clusterIP",
         ),
       );
-      expect(strata(ws.root, ['generate']).status).toBe(0);
-      const r = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+      const r = inCi(ws.root, ['ci']);
       const resources = Number(/^pipeline: 1 app x 3 envs: No problems in (\d+) resources/m.exec(r.stdout)?.[1]);
       expect(resources).toBeGreaterThan(20);
       expect(r.stdout).toMatch(new RegExp(`^verify: No problems in ${resources - 3} resources`, 'm'));
@@ -115,7 +113,7 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
       const note = `verify: 3 objects not applied, as Argo CD skips them (argocd.argoproj.io/hook: Skip): ${['dev', 'staging', 'prod'].map(where).join(', ')}`;
       expect(r.stderr.split('\n')).toContain(note);
       expect(r.status).toBe(0);
-      expect(strata(ws.root, ['verify'], undefined, { CI: 'true' }).stderr.split('\n')).toContain(note);
+      expect(inCi(ws.root, ['verify']).stderr.split('\n')).toContain(note);
     },
     BUILD_TIMEOUT,
   );
@@ -126,7 +124,7 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
       const overlay = join(ws.root, 'overlays', 'prod', APP, 'kustomization.yaml');
       const digest = `sha256:${'a'.repeat(64)}`;
       writeFileSync(overlay, readFileSync(overlay, 'utf8').replace(/digest: sha256:[0-9a-f]{64}/, `digest: ${digest}`));
-      const before = snapshot(ws.root);
+      const before = treeOf(ws.root, WRITTEN);
       let pids: readonly number[] = [];
       const thrown = await gate(ws.root, { onServer: (s) => (pids = s.pids) }).catch((e: unknown) => e);
       expect(thrown).toBeInstanceOf(DriftError);
@@ -138,7 +136,7 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
       expect(pids).toHaveLength(2);
       expect(pids.filter(isRunning)).toStrictEqual([]);
 
-      const r = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+      const r = inCi(ws.root, ['ci']);
       expect(r.stdout).toContain(`--- overlays/prod/${APP}/kustomization.yaml (committed)`);
       expect(r.stdout).toMatch(/^ci: failed: 1 generated file is not what the code generates; nothing was written, built or applied/m);
       expect(r.stdout).toContain(`npx strata set image --app ${APP} --env prod ghcr.io/tokenplace/${APP}@${digest}`);
@@ -147,7 +145,7 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
         /run `npx strata generate` if the pin is the change, or the `strata set image` command above if the overlay's edit is/,
       );
       expect(r.status).toBe(1);
-      expect(snapshot(ws.root)).toStrictEqual(before);
+      expect(treeOf(ws.root, WRITTEN)).toStrictEqual(before);
     },
     BUILD_TIMEOUT,
   );
@@ -161,12 +159,11 @@ describe("strata ci leaves the offline copy of the server's field checks to the 
     () => {
       // A pod template whose labels the Deployment's selector does not match: no schema says so,
       // the API server's validation does (and so does its offline copy in the pipeline).
-      editFile(join(ws.root, 'apps', APP, 'src', 'render.ts'), (source) =>
+      changeRender(ws.root, (source) =>
         source.replace('metadata: { labels: m.labels },', "metadata: { labels: { ...m.labels, 'app.kubernetes.io/name': 'elsewhere' } },"),
       );
-      expect(strata(ws.root, ['generate']).status).toBe(0);
 
-      const ci = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+      const ci = inCi(ws.root, ['ci']);
       const lines = ci.stdout.split('\n');
       const file = 'dist/dev/tokenplace-relay.yaml';
       expect(
@@ -176,15 +173,15 @@ describe("strata ci leaves the offline copy of the server's field checks to the 
       expect(ci.status).toBe(1);
 
       // The pipeline makes the offline checks, so it judges the app again rather than take ci's verdicts.
-      const run = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
+      const run = inCi(ws.root, ['pipeline']);
       expect(run.stdout).not.toMatch(/apps? unchanged since the last run, reused/);
       expect(run.stdout.split('\n').filter((l) => l.startsWith(`${file}:`) && l.endsWith('[server-validation]'))).not.toStrictEqual([]);
       // Nor does ci take the pipeline's: they count refusals that ci's own dry run reports. What ci
       // judged, ci reuses.
-      const again = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+      const again = inCi(ws.root, ['ci']);
       expect(again.stdout).not.toMatch(/apps? unchanged since the last run, reused/);
       expect(again.stdout.split('\n').filter((l) => l.endsWith('[server-validation]'))).toStrictEqual([]);
-      expect(strata(ws.root, ['ci'], undefined, { CI: 'true' }).stdout).toMatch(/1 of 1 app unchanged since the last run, reused/);
+      expect(inCi(ws.root, ['ci']).stdout).toMatch(/1 of 1 app unchanged since the last run, reused/);
     },
     BUILD_TIMEOUT,
   );
@@ -197,7 +194,7 @@ describe('strata ci judges what its dry run leaves out with the offline copy of 
     'refuses an object Argo CD skips that the server would refuse (kubectl apply -k applies it), whatever the cache holds',
     () => {
       // A key no ConfigMap may have: no schema says so, the API server's validation does.
-      editFile(join(ws.root, 'apps', APP, 'src', 'render.ts'), (source) =>
+      changeRender(ws.root, (source) =>
         source
           .replace(
             "import { Service } from 'kubernetes-models/v1/Service';",
@@ -209,11 +206,10 @@ describe('strata ci judges what its dry run leaves out with the offline copy of 
               '  return [deployment, service, ...gpu, ingress, defaultDeny, networkPolicy, ...monitors, skipped];',
           ),
       );
-      expect(strata(ws.root, ['generate']).status).toBe(0);
       const refusals = (stdout: string) => stdout.split('\n').filter((l) => l.endsWith('[server-validation]'));
       const verdict = (stdout: string) => /^ci: .*(?= \()/m.exec(stdout)?.[0];
 
-      const cold = strata(ws.root, ['ci', '--no-cache'], undefined, { CI: 'true' });
+      const cold = inCi(ws.root, ['ci', '--no-cache']);
       const lines = refusals(cold.stdout);
       expect(lines).toHaveLength(3);
       for (const env of ['dev', 'staging', 'prod'])
@@ -225,10 +221,10 @@ describe('strata ci judges what its dry run leaves out with the offline copy of 
       expect(cold.status).toBe(1);
 
       // After a pipeline, which judged every object offline, and after itself: the same lines.
-      const pipeline = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
+      const pipeline = inCi(ws.root, ['pipeline']);
       expect(refusals(pipeline.stdout)).toStrictEqual(lines);
       for (let i = 0; i < 2; i++) {
-        const warm = strata(ws.root, ['ci'], undefined, { CI: 'true' });
+        const warm = inCi(ws.root, ['ci']);
         expect(refusals(warm.stdout)).toStrictEqual(lines);
         expect(verdict(warm.stdout)).toBe(verdict(cold.stdout));
         expect(warm.status).toBe(1);

@@ -1,9 +1,9 @@
-import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { suiteTempDir } from '@strata/testing/temp';
+import { describe, expect, it } from 'vitest';
 import { check, generate, pipeline } from '../src/index.ts';
-import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { strata, suiteWorkspace } from '../../cli/test/workspace.ts';
 
 const APP = 'tokenplace-relay';
 
@@ -12,12 +12,8 @@ const APP = 'tokenplace-relay';
 // lead out of it, and generate would otherwise write through the link. check names the file,
 // generate puts the file back in the link's place and leaves the link's target as it was.
 describe('a generated file replaced by a symbolic link', () => {
-  const ws = tempWorkspace([APP]);
-  const outside = mkdtempSync(join(tmpdir(), 'strata-link-target-'));
-  afterAll(() => {
-    ws.dispose();
-    rmSync(outside, { recursive: true, force: true });
-  });
+  const ws = suiteWorkspace([APP]);
+  const { dir: outside } = suiteTempDir('strata-link-target-');
   const deployment = () => `base/${APP}/${readdirSync(join(ws.root, 'base', APP)).find((f) => f.startsWith('deployment.'))!}`;
   const overlay = `overlays/dev/${APP}/kustomization.yaml`;
 
@@ -59,8 +55,7 @@ describe('a generated file replaced by a symbolic link', () => {
 // An overlay folder replaced by a link (one that leads nowhere, say) is bad input that build and ls
 // name as generate does, not an overlay that was never generated: generate refuses the link.
 describe('an overlay folder replaced by a symbolic link', () => {
-  const ws = tempWorkspace([APP]);
-  afterAll(() => ws.dispose());
+  const ws = suiteWorkspace([APP]);
 
   it('is named by build and ls as a link to remove, exit 1, as generate names it', () => {
     const folder = `overlays/dev/${APP}`;
@@ -83,12 +78,8 @@ describe('an overlay folder replaced by a symbolic link', () => {
 // A generated folder moved out of the workspace and linked back, with every file in it as the last
 // pipeline wrote it: the run that reuses the app reaches the verdict of the run that does not.
 describe('a generated folder linked out of the workspace after a pipeline', () => {
-  const ws = tempWorkspace([APP]);
-  const outside = mkdtempSync(join(tmpdir(), 'strata-link-folder-'));
-  afterAll(() => {
-    ws.dispose();
-    rmSync(outside, { recursive: true, force: true });
-  });
+  const ws = suiteWorkspace([APP]);
+  const { dir: outside } = suiteTempDir('strata-link-folder-');
 
   // check reads no dist/: it judges a linked dist/ folder as the pipeline's last run left it, either way.
   it.each([

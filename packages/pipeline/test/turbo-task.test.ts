@@ -1,80 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo, strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { suiteTempDir } from '@strata/testing/temp';
+import { describe, expect, it } from 'vitest';
+import { build, cacheStatus, git, suiteTurboWorkspace } from './turbo.ts';
 
 // The turbo task `npm run build` runs: every file that can change what it produces or decides is in
 // its hash, so turbo never restores a result for inputs it was not made from.
 
 const APP = 'tokenplace-relay';
-
-/** A copy of the workspace with one app, this repository's turbo.json and root scripts, in git as a clone is. */
-function turboWorkspace(): ReturnType<typeof tempWorkspace> {
-  const ws = tempWorkspace([APP]);
-  copyFileSync(join(repo, 'turbo.json'), join(ws.root, 'turbo.json'));
-  writeFileSync(join(ws.root, '.gitignore'), 'node_modules/\n.tools\n.turbo/\n.strata/\ndist/\n');
-  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { packageManager: string; scripts: Record<string, string> };
-  writeFileSync(
-    join(ws.root, 'package.json'),
-    JSON.stringify({ name: 'strata-copy', private: true, type: 'module', packageManager: pkg.packageManager, scripts: pkg.scripts }),
-  );
-  // Only the files this workspace holds are listed in the env roots and gitops/.
-  expect(strata(ws.root, ['generate']).status).toBe(0);
-  git(ws.root, 'init', '-q');
-  commit(ws.root);
-  return ws;
-}
-
-function git(root: string, ...args: string[]) {
-  const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root, encoding: 'utf8' });
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout;
-}
-
-function commit(root: string) {
-  git(root, 'add', '-A');
-  git(root, 'commit', '-qm', 'change', '--allow-empty');
-}
-
-/** The environment of a run by hand, or of a CI runner (where `CI` is set), plus `extra`. */
-function envFor(root: string, ci: boolean, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TURBO_') && !k.startsWith('npm_') && k !== 'CI')),
-    // What `npm run build` puts on PATH, plus pnpm itself, which turbo calls to run the task.
-    PATH: [join(root, 'node_modules/.bin'), join(repo, '.tools/pnpm/node_modules/.bin'), process.env.PATH].join(delimiter),
-    TURBO_TELEMETRY_DISABLED: '1',
-    FORCE_COLOR: '0',
-    ...extra,
-  };
-  if (ci) env.CI = 'true';
-  return env;
-}
-
-/** The turbo part of the root `build` script, as `npm run build` runs it after the setup. */
-function build(root: string, ci: boolean, extra: Record<string, string> = {}) {
-  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.build!;
-  const steps = script.split('&&').map((s) => s.trim());
-  const command = steps.filter((s) => !s.includes('scripts/setup.mjs')).join(' && ');
-  const r = spawnSync('sh', ['-c', command], { cwd: root, encoding: 'utf8', env: envFor(root, ci, extra), timeout: 300_000 });
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
-}
-
-/** What turbo would do with the task `npm run build` runs in CI: restore it (HIT) or run it (MISS). */
-function cacheStatus(root: string, extra: Record<string, string> = {}): string {
-  const r = spawnSync('turbo', ['run', 'pipeline:frozen', '--dry=json'], {
-    cwd: root,
-    encoding: 'utf8',
-    env: envFor(root, true, extra),
-    timeout: 120_000,
-  });
-  expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
-  const plan = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { tasks: { taskId: string; cache: { status: string } }[] };
-  const tasks = plan.tasks.filter((t) => t.taskId.startsWith('//#pipeline'));
-  expect(tasks).toHaveLength(1);
-  return tasks[0]!.cache.status;
-}
 
 /** Runs `edit`, checks that the task's hash changed (or not), then puts every file back as committed. */
 function afterEdit(root: string, edit: () => void): string {
@@ -87,13 +21,7 @@ function afterEdit(root: string, edit: () => void): string {
 }
 
 describe('the inputs of the turbo task', () => {
-  let ws: ReturnType<typeof tempWorkspace>;
-  beforeAll(() => {
-    ws = turboWorkspace();
-    const first = build(ws.root, true);
-    expect(first.status, first.output).toBe(0);
-  }, 300_000);
-  afterAll(() => ws.dispose());
+  const ws = suiteTurboWorkspace([APP]);
 
   it('an image pin changed in apps/<app>/images.json: CI runs the pipeline, which fails on the stale overlays', () => {
     expect(cacheStatus(ws.root)).toBe('HIT');
@@ -147,18 +75,8 @@ function machineCache(kind: 'schemas' | 'servers'): string {
 }
 
 describe('the environment of the turbo task', () => {
-  let ws: ReturnType<typeof tempWorkspace>;
-  let home: string;
-  beforeAll(() => {
-    ws = turboWorkspace();
-    home = mkdtempSync(join(tmpdir(), 'strata-home-'));
-    const first = build(ws.root, true);
-    expect(first.status, first.output).toBe(0);
-  }, 300_000);
-  afterAll(() => {
-    ws.dispose();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const ws = suiteTurboWorkspace([APP]);
+  const { dir: home } = suiteTempDir('strata-home-');
 
   it('a tool named by STRATA_KUSTOMIZE or STRATA_KUBECONFORM reaches the pipeline and is in the hash: the run uses it, it is no hit', () => {
     const refusals = {
@@ -190,15 +108,9 @@ describe('the environment of the turbo task', () => {
 });
 
 describe('runs by hand and runs in CI never share a cache entry', () => {
-  let ws: ReturnType<typeof tempWorkspace>;
+  const ws = suiteTurboWorkspace([APP]);
   const overlay = () => join(ws.root, `overlays/dev/${APP}/kustomization.yaml`);
   const cached = () => readdirSync(join(ws.root, '.turbo/cache'), { withFileTypes: false }).length;
-  beforeAll(() => {
-    ws = turboWorkspace();
-    const first = build(ws.root, true);
-    expect(first.status, first.output).toBe(0);
-  }, 300_000);
-  afterAll(() => ws.dispose());
 
   it('a run by hand that puts a hand-edited overlay back stores nothing: CI on the edited tree runs the pipeline and fails', () => {
     const generated = readFileSync(overlay(), 'utf8');

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, onTestFinished } from 'vitest';
 
 /**
  * Runs `fn` with a fresh folder of the system's temporary folder, its name starting with `prefix`,
@@ -20,6 +20,16 @@ export function inTempDir<T>(prefix: string, fn: (dir: string) => T): T {
   if (result instanceof Promise) return result.finally(remove) as T;
   remove();
   return result;
+}
+
+/**
+ * A fresh temporary folder, its name starting with `prefix`, for the test that calls this (or a
+ * helper of it): made now, removed once that test has finished, passed or failed.
+ */
+export function testTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** A folder of a describe block's own, and a writer of files into it. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inTempDir, suiteTempDir, writeTree } from '../src/temp.ts';
+import { inTempDir, suiteTempDir, testTempDir, writeTree } from '../src/temp.ts';
 
 describe('inTempDir', () => {
   it('gives a fresh folder with the prefix and removes it after, returning what the function returns', () => {
@@ -64,6 +64,26 @@ describe('suiteTempDir', () => {
   it('is removed once the tests of its block have run', () => {
     expect(made).toHaveLength(1);
     expect(existsSync(made[0]!)).toBe(false);
+  });
+});
+
+describe('testTempDir', () => {
+  const made: string[] = [];
+  it('is a fresh folder for the test that asks, one per call', () => {
+    made.push(testTempDir('strata-test-dir-'), testTempDir('strata-test-dir-'));
+    expect(made[0]).toMatch(/strata-test-dir-[^/]+$/);
+    expect(made[0]).not.toBe(made[1]);
+    for (const dir of made) expect(existsSync(dir)).toBe(true);
+  });
+
+  it.fails('(a test that fails with its folder made)', () => {
+    made.push(testTempDir('strata-test-dir-'));
+    throw new Error('failed');
+  });
+
+  it('is removed once that test has finished, passed or failed', () => {
+    expect(made).toHaveLength(3);
+    for (const dir of made) expect(existsSync(dir), dir).toBe(false);
   });
 });
 

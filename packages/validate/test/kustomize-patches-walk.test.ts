@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { inTempDir, suiteTempDir, writeTree } from '@strata/testing/temp';
+import { suiteTempDir, testTempDir, writeTree } from '@strata/testing/temp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { validate } from '../src/index.ts';
@@ -72,6 +72,15 @@ spec:
 };
 /** The ConfigMap the patches of the small trees below change. */
 const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: "0"\n';
+/** A folder of the test's own: a kustomization of CM with `patches` (file name, text), in that order. */
+const patchedTree = (patches: Record<string, string>) =>
+  writeTree(testTempDir('strata-patches-walk-'), {
+    'kustomization.yaml': `resources:\n  - cm.yaml\npatches:\n${Object.keys(patches)
+      .map((file) => `  - path: ${file}\n`)
+      .join('')}`,
+    'cm.yaml': CM,
+    ...patches,
+  });
 const INPUTS = [
   'overlays/prod/config/app.yaml',
   'overlays/prod/config/flags.json',
@@ -130,38 +139,30 @@ describe('a folder walk over a kustomize tree', () => {
     expect(r.resources).toBe(built.length + 1);
   });
 
-  it('judges what a patch adds to a resource: a patch that turns it invalid makes the folder invalid', () =>
-    inTempDir('strata-patches-walk-', async (bad) => {
-      writeTree(bad, {
-        'kustomization.yaml': 'resources:\n  - cm.yaml\npatches:\n  - path: p.yaml\n',
-        'cm.yaml': CM,
-        'p.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nspec:\n  a: 1\n',
-      });
-      expect(kustomizeBuild(bad).stdout).toContain('spec:');
-      const r = await validate(repo, ['.'], { cwd: bad, policy: false, serverChecks: false });
-      expect(r.problems.map((p) => [p.rule, p.kind, p.name])).toStrictEqual([['schema', 'ConfigMap', 'c']]);
-    }));
+  it('judges what a patch adds to a resource: a patch that turns it invalid makes the folder invalid', async () => {
+    const bad = patchedTree({ 'p.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nspec:\n  a: 1\n' });
+    expect(kustomizeBuild(bad).stdout).toContain('spec:');
+    const r = await validate(repo, ['.'], { cwd: bad, policy: false, serverChecks: false });
+    expect(r.problems.map((p) => [p.rule, p.kind, p.name])).toStrictEqual([['schema', 'ConfigMap', 'c']]);
+  });
 
-  it("still reads a patch's YAML as kustomize does: a key written twice is reported, keys that only YAML 1.1 makes one are not", () =>
-    inTempDir('strata-patches-walk-', async (twice) => {
-      writeTree(twice, {
-        'kustomization.yaml': 'resources:\n  - cm.yaml\npatches:\n  - path: p.yaml\n  - path: q.yaml\n',
-        'cm.yaml': CM,
-        'p.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: "1"\n  a: "2"\n',
-        'q.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  on: "3"\n  y: "4"\n',
-      });
-      // kustomize applies one value of the key written twice (the first), and both keys of the other patch:
-      // on and y are one key (true) to YAML 1.1 only.
-      const kustomize = kustomizeBuild(twice);
-      expect(kustomize.status, kustomize.stderr).toBe(0);
-      expect(kustomize.stdout).toContain('a: "1"');
-      expect(kustomize.stdout).toContain('"on": "3"');
-      expect(kustomize.stdout).toContain('"y": "4"');
-      const r = await validate(repo, ['.'], { cwd: twice, policy: false });
-      expect(r.problems.map((p) => [p.file, p.line, p.rule, p.message])).toStrictEqual([
-        ['p.yaml', 7, 'duplicate-key', 'key "a" appears twice in one mapping; kustomize silently keeps only one of them: remove the other'],
-      ]);
-    }));
+  it("still reads a patch's YAML as kustomize does: a key written twice is reported, keys that only YAML 1.1 makes one are not", async () => {
+    const twice = patchedTree({
+      'p.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: "1"\n  a: "2"\n',
+      'q.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  on: "3"\n  y: "4"\n',
+    });
+    // kustomize applies one value of the key written twice (the first), and both keys of the other patch:
+    // on and y are one key (true) to YAML 1.1 only.
+    const kustomize = kustomizeBuild(twice);
+    expect(kustomize.status, kustomize.stderr).toBe(0);
+    expect(kustomize.stdout).toContain('a: "1"');
+    expect(kustomize.stdout).toContain('"on": "3"');
+    expect(kustomize.stdout).toContain('"y": "4"');
+    const r = await validate(repo, ['.'], { cwd: twice, policy: false });
+    expect(r.problems.map((p) => [p.file, p.line, p.rule, p.message])).toStrictEqual([
+      ['p.yaml', 7, 'duplicate-key', 'key "a" appears twice in one mapping; kustomize silently keeps only one of them: remove the other'],
+    ]);
+  });
 
   it('judges a patch file named on its own as the object it would be', async () => {
     const r = await validate(repo, ['overlays/prod/patches/replicas.yaml'], { cwd: dir, policy: false, serverChecks: false });

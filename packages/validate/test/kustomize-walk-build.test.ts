@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeTree } from '@strata/testing/temp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { testTempDir, writeTree } from '@strata/testing/temp';
+import { describe, expect, it } from 'vitest';
 import type { Problem } from '@strata/project';
 import { formatProblem, formatReport, ruleHelp, summarize, validate } from '../src/index.ts';
 import { kustomizeBuild, repo } from './kustomize-trees.ts';
@@ -24,15 +22,17 @@ spec:
     securityContext: {privileged: true}
 `;
 
-const dirs: string[] = [];
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-walk-build-'));
-  dirs.push(dir);
-  return writeTree(dir, files);
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+/** The files of a kustomization in `folder` whose one resource is `pod`, in pod.yaml. */
+const podKustomization = (folder: string, pod = PRIVILEGED_POD) => ({
+  [`${folder}/kustomization.yaml`]: 'resources:\n- pod.yaml\n',
+  [`${folder}/pod.yaml`]: pod,
 });
+
+/** A folder of the test's own holding `files`. */
+const tree = (files: Record<string, string>) => writeTree(testTempDir('strata-walk-build-'), files);
+
+/** What a folder walk of `paths` (the folder of a tree, say) finds, without the server's field checks. */
+const walk = (paths: readonly string[], cwd?: string) => validate(repo, paths, { serverChecks: false, ...(cwd ? { cwd } : {}) });
 
 const rules = (r: Awaited<ReturnType<typeof validate>>) => [...new Set(r.problems.filter((p) => p.severity === 'error').map((p) => p.rule))].sort();
 
@@ -40,7 +40,7 @@ describe('a folder walk builds the kustomizations it meets', () => {
   it('judges a file that is both a resource and a patch of one kustomization as kustomize builds it', async () => {
     const dir = tree({ 'kustomization.yaml': 'resources:\n- pod.yaml\npatches:\n- path: pod.yaml\n', 'pod.yaml': PRIVILEGED_POD });
     expect(kustomizeBuild(dir).stdout).toContain('privileged: true');
-    const r = await validate(repo, [dir], { serverChecks: false });
+    const r = await walk([dir]);
     expect(rules(r)).toContain('no-privileged');
     expect(rules(r)).toContain('no-host-namespaces');
     expect(r.resources).toBe(1);
@@ -48,13 +48,12 @@ describe('a folder walk builds the kustomizations it meets', () => {
 
   it('judges a resource of one kustomization that another names as a patch from outside its root, and reports that refusal', async () => {
     const dir = tree({
-      'a/kustomization.yaml': 'resources:\n- pod.yaml\n',
-      'a/pod.yaml': PRIVILEGED_POD,
+      ...podKustomization('a'),
       'b/kustomization.yaml': 'resources: []\npatches:\n- path: ../a/pod.yaml\n',
     });
     expect(kustomizeBuild(join(dir, 'a')).stdout).toContain('privileged: true');
     expect(kustomizeBuild(join(dir, 'b')).status).toBe(1);
-    const r = await validate(repo, [dir], { serverChecks: false });
+    const r = await walk([dir]);
     expect(r.problems.filter((p) => p.rule === 'no-privileged')).toHaveLength(1);
     const refused = r.problems.filter((p) => p.rule === 'kustomize-build');
     expect(refused.map((p) => [p.file, p.line])).toStrictEqual([[join(dir, 'b/kustomization.yaml'), 1]]);
@@ -82,7 +81,7 @@ spec:
       'secret-patch.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData: {password: hunter2}\n',
     });
     expect(kustomizeBuild(dir).stdout).toContain('hostPID: true');
-    const r = await validate(repo, [dir], { serverChecks: false });
+    const r = await walk([dir]);
     expect(rules(r)).toEqual(expect.arrayContaining(['no-host-namespaces', 'no-host-path', 'no-privileged', 'no-secret-values']));
     // What a patch file sets is at its line of the patch; what a JSON patch adds, at the kustomization
     // that applies it; what the resource lacks, at its line of the resource.
@@ -100,11 +99,10 @@ spec:
 
   it('builds an overlay whose base lies outside the folder named, and never counts the kustomization as an object', async () => {
     const dir = tree({
-      'base/kustomization.yaml': 'resources:\n- pod.yaml\n',
-      'base/pod.yaml': PRIVILEGED_POD,
+      ...podKustomization('base'),
       'overlays/prod/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../../base\n',
     });
-    const r = await validate(repo, [join(dir, 'overlays/prod')], { serverChecks: false });
+    const r = await walk([join(dir, 'overlays/prod')]);
     expect(rules(r)).toEqual(expect.arrayContaining(['no-host-namespaces', 'no-privileged']));
     // Each at its line of the base's file, where kustomize took the object from.
     expect(
@@ -124,7 +122,7 @@ spec:
       'local.env': 'TOKEN=from-a-file-git-ignores\n',
     });
     expect(kustomizeBuild(dir).stdout).toContain('kind: Secret');
-    const r = await validate(repo, [dir], { serverChecks: false });
+    const r = await walk([dir]);
     expect(r.problems.map((p) => [p.file, p.line, p.rule, p.path])).toStrictEqual([
       [join(dir, 'kustomization.yaml'), 4, 'no-secret-values', 'secretGenerator[0].literals'],
     ]);
@@ -133,13 +131,13 @@ spec:
 
   it('says a kustomization that builds nothing holds no objects', async () => {
     const dir = tree({ 'kustomization.yaml': 'resources: []\n' });
-    const r = await validate(repo, [dir], { serverChecks: false });
+    const r = await walk([dir]);
     expect(r.problems.map((p) => p.rule)).toStrictEqual(['no-objects']);
   });
 
   it('never fetches a remote resource: the kustomization that names one is a problem', async () => {
     const dir = tree({ 'kustomization.yaml': 'resources:\n- https://github.com/example/repo//deploy?ref=main\n' });
-    const r = await validate(repo, [dir], { serverChecks: false });
+    const r = await walk([dir]);
     expect(r.problems.map((p) => [p.rule, p.line])).toStrictEqual([['kustomize-build', 1]]);
     expect(r.problems[0]!.message).toMatch(/^kustomize would fetch https:\/\/github\.com\/example\/repo\/\/deploy\?ref=main over the network/);
   });
@@ -161,7 +159,7 @@ spec:
     const real = kustomizeBuild(dir);
     expect(real.status).toBe(1);
     expect(real.stderr).toMatch(message);
-    const r = await validate(repo, [dir], { serverChecks: false });
+    const r = await walk([dir]);
     const refused = r.problems.filter((p) => p.rule === 'kustomize-build');
     expect(refused).toHaveLength(1);
     expect(refused[0]!.message).toMatch(message);
@@ -170,18 +168,20 @@ spec:
 
   it('judges a Component only through the kustomization that uses it, and never asks it for a name', async () => {
     const dir = tree({
-      'base/kustomization.yaml': 'resources:\n- pod.yaml\n',
-      'base/pod.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.25\n',
+      ...podKustomization(
+        'base',
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.25\n',
+      ),
       'components/gpu/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- path: gpu.yaml\n',
       'components/gpu/gpu.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  hostIPC: true\n',
       'overlays/prod/kustomization.yaml': 'resources:\n- ../../base\ncomponents:\n- ../../components/gpu\n',
     });
     expect(kustomizeBuild(join(dir, 'overlays/prod')).stdout).toContain('hostIPC: true');
-    const whole = await validate(repo, [dir], { serverChecks: false });
+    const whole = await walk([dir]);
     expect(whole.problems.filter((p) => p.rule === 'missing-name')).toStrictEqual([]);
     expect(whole.problems.filter((p) => p.rule === 'no-host-namespaces')).toHaveLength(1);
     expect(whole.resources).toBe(1);
-    const alone = await validate(repo, [join(dir, 'components/gpu')], { serverChecks: false });
+    const alone = await walk([join(dir, 'components/gpu')]);
     expect(alone.problems.map((p) => p.rule)).toStrictEqual(['no-objects']);
     expect(alone.notes?.some((n) => /kustomize Component that no kustomization of the folder uses/.test(n))).toBe(true);
   });
@@ -189,8 +189,7 @@ spec:
 
 describe('a folder walk over a base that several overlays share', () => {
   const SHARED = {
-    'base/kustomization.yaml': 'resources:\n- pod.yaml\n',
-    'base/pod.yaml': PRIVILEGED_POD.replace(', namespace: shop', ''),
+    ...podKustomization('base', PRIVILEGED_POD.replace(', namespace: shop', '')),
     'overlays/dev/kustomization.yaml': 'namespace: dev\nnamePrefix: dev-\nresources:\n- ../../base\n',
     'overlays/staging/kustomization.yaml': 'namespace: staging\nnamePrefix: staging-\nresources:\n- ../../base\n',
     'overlays/prod/kustomization.yaml': 'namespace: prod\nnamePrefix: prod-\nresources:\n- ../../base\npatches:\n- path: pid.yaml\n',
@@ -201,7 +200,7 @@ describe('a folder walk over a base that several overlays share', () => {
     const dir = tree(SHARED);
     for (const env of ['dev', 'staging', 'prod'])
       expect(kustomizeBuild(join(dir, 'overlays', env)).stdout).toContain(`name: ${env}-p\n  namespace: ${env}\n`);
-    const r = await validate(repo, ['.'], { cwd: dir, serverChecks: false });
+    const r = await walk(['.'], dir);
     const all = ['overlays/dev', 'overlays/prod', 'overlays/staging'];
     const at = (rule: string) => r.problems.filter((p) => p.rule === rule).map((p) => [p.file, p.line, p.namespace, p.name, p.overlays]);
     // Named as the base writes the Pod: the builds call it dev-p, staging-p and prod-p, in three namespaces.
@@ -242,7 +241,7 @@ describe('a folder walk over a base that several overlays share', () => {
 
   it('leaves a walk that builds one kustomization as it was: its findings name no overlay', async () => {
     const dir = tree(SHARED);
-    const r = await validate(repo, ['overlays/prod'], { cwd: dir, serverChecks: false });
+    const r = await walk(['overlays/prod'], dir);
     expect(r.problems.filter((p) => p.rule === 'no-privileged').map((p) => [p.file, p.line, p.namespace, p.name, p.overlays])).toStrictEqual([
       [join(dir, 'base/pod.yaml'), 9, 'prod', 'prod-p', undefined],
     ]);

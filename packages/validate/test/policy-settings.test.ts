@@ -1,16 +1,12 @@
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { testTempDir, writeTree } from '@strata/testing/temp';
+import { describe, expect, it } from 'vitest';
 import { defineApp, type App, type PolicySettings } from '@strata/core';
 import { findRoot, UsageError } from '@strata/project';
 import { validate } from '../src/index.ts';
 
 const repo = findRoot();
-const roots: string[] = [];
-afterEach(() => {
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
-});
 
 /** The app's src/app.ts as written, for the lines of its keys; the app object itself is given to validate. */
 const APP_FILE = `import { defineApp } from '@strata/core';
@@ -24,19 +20,17 @@ export const app = defineApp({
 });
 `;
 
+/** The one object of web's built output in an env. */
+const SETTINGS = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: web\ndata:\n  a: b\n';
+
 /** A workspace with web's built prod output and its app.ts, and the given strata.config.json. */
 function workspace(config?: string): string {
-  const root = mkdtempSync(join(tmpdir(), 'strata-policy-settings-'));
-  roots.push(root);
+  const root = writeTree(testTempDir('strata-policy-settings-'), {
+    ...(config !== undefined ? { 'strata.config.json': config } : {}),
+    'apps/web/src/app.ts': APP_FILE,
+    'dist/prod/web.yaml': SETTINGS,
+  });
   symlinkSync(join(repo, '.tools'), join(root, '.tools'));
-  if (config !== undefined) writeFileSync(join(root, 'strata.config.json'), config);
-  mkdirSync(join(root, 'apps', 'web', 'src'), { recursive: true });
-  writeFileSync(join(root, 'apps', 'web', 'src', 'app.ts'), APP_FILE);
-  mkdirSync(join(root, 'dist', 'prod'), { recursive: true });
-  writeFileSync(
-    join(root, 'dist', 'prod', 'web.yaml'),
-    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: web\ndata:\n  a: b\n',
-  );
   return root;
 }
 
@@ -78,13 +72,7 @@ describe('policy settings that name no rule, before any rule runs: a usage error
 });
 
 describe('a policy exception that matches no object of the app in any env', () => {
-  const built = (root: string, env: string) => {
-    mkdirSync(join(root, 'dist', env), { recursive: true });
-    writeFileSync(
-      join(root, 'dist', env, 'web.yaml'),
-      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: web\ndata:\n  a: b\n',
-    );
-  };
+  const built = (root: string, env: string) => writeTree(root, { [`dist/${env}/web.yaml`]: SETTINGS });
   const typo = [{ rule: 'resolve-references', kind: 'ConfigMpa', reason: 'made in the cluster' }];
 
   it("is a usage error at its line in the app's src/app.ts, with the kind meant", async () => {
