@@ -121,7 +121,11 @@ describe('the policy corpus through strata validate', () => {
     expect(valid.length).toBeGreaterThanOrEqual(20);
     // Some valid inputs are Kustomize fragments (a template whose pod spec a patch adds) that the
     // API server would refuse as they stand; field validation has its own corpus and differential test.
-    const problems = problemsOf(valid).filter((p) => p.rule !== 'server-validation');
+    // The inputs are separate examples, not one cluster: the env-wide check of Ingress routes across
+    // them does not apply; and a workload custom resource is there for the pod rules, its CRD not kept.
+    const problems = problemsOf(valid).filter(
+      (p) => p.rule !== 'server-validation' && p.rule !== 'unique-ingress-route' && !(p.rule === 'schema' && p.message.startsWith('no schema for ')),
+    );
     expect(problems.map((p) => `${p.file}: ${p.rule}: ${p.message}`)).toStrictEqual([]);
   });
 });

@@ -518,9 +518,11 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     const found = {
       problems: checked.problems.filter((p) => mine.has(p.file)),
       resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0),
-      nodePorts: claims.filter((c) => mine.has(c.file)),
+      // In file order, whatever order the builds finished in: the entry's seal must not change from
+      // one run of the same tree to the next.
+      nodePorts: inFileOrder(claims.filter((c) => mine.has(c.file))),
       namespaces: spaces.filter((c) => mine.has(c.file)),
-      ingresses: routes.filter((c) => mine.has(c.file)),
+      ingresses: inFileOrder(routes.filter((c) => mine.has(c.file))),
       ...(needsCluster.length > 0 ? { needsCluster } : {}),
     };
     const findings = Object.fromEntries(ENVIRONMENTS.map((e) => [e, compared.get(Layout.overlay(e, name))]));
@@ -685,6 +687,10 @@ function entryFor(
 }
 
 type Built = BuildOutcome['results'][number];
+
+/** The claims sorted by file, each file's in the order read (the sort is stable). */
+const inFileOrder = <T extends { readonly file: string }>(claims: readonly T[]): T[] =>
+  [...claims].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 
 /** The items by key, in their order: one pass instead of a filter per key. */
 function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
