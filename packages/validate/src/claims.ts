@@ -1,5 +1,8 @@
 import { groupOf } from '@strata/core';
-import { distOf } from '@strata/project';
+import { argoCdSkips } from '@strata/core/argocd';
+import { distOf, objectName, type Problem } from '@strata/project';
+import { RULE as SERVER_RULE } from '@strata/server-validation';
+import type { SourceDoc } from './types.ts';
 
 /** What the env-wide checks (node ports, Ingress routes) know of an object that claims something in its cluster. */
 export interface ClaimedBy {
@@ -8,6 +11,56 @@ export interface ClaimedBy {
   readonly kind: string;
   readonly namespace?: string;
   readonly name?: string;
+}
+
+/**
+ * The checks whose errors mean that the API server refuses the object itself (its strict schema and
+ * its own create validation): an object they refuse is never created, so it claims nothing and is
+ * refused nothing either (verify leaves out what its dry run refused the same way).
+ */
+const REFUSING = new Set(['schema', SERVER_RULE]);
+
+/** An object that claims something in its cluster, with where it is written. */
+export interface Claimant extends ClaimedBy {
+  readonly line: number;
+  /** Which object of the run it is (`<file>#<n>`), carried into its problems for counting. */
+  readonly resource: string;
+}
+
+/**
+ * Each object of `docs` that claims something (`claimed` gives it a non-empty list), with what it
+ * claims, but for the objects that `problems` (the schema's and the server field checks') say the
+ * server refuses, and, where Argo CD alone applies the tree (`argoCdOnly`, see gitopsConsumers), for
+ * those it never applies (`argocd.argoproj.io/hook: Skip`, or a hook of no phase it runs): the
+ * cluster never creates them, so they claim nothing and are refused nothing, as verify leaves them
+ * out. Flux reads no hook annotation: where it applies the tree, it creates them as any other object.
+ */
+export function claimants<T>(
+  docs: readonly SourceDoc[],
+  problems: readonly Problem[],
+  argoCdOnly: boolean,
+  claimed: (d: SourceDoc) => readonly T[],
+): { readonly doc: SourceDoc; readonly claimant: Claimant; readonly claimed: readonly T[] }[] {
+  const refused = new Set(problems.filter((p) => p.severity === 'error' && REFUSING.has(p.rule) && p.resource).map((p) => p.resource));
+  const found: { doc: SourceDoc; claimant: Claimant; claimed: readonly T[] }[] = [];
+  for (const d of docs) {
+    const asked = claimed(d);
+    if (asked.length === 0 || refused.has(d.id) || (argoCdOnly && argoCdSkips(d.manifest))) continue;
+    const m = d.manifest;
+    const namespace = m.metadata.namespace;
+    const name = objectName(m.metadata);
+    const claimant: Claimant = {
+      file: d.file,
+      line: d.line,
+      resource: d.id,
+      apiVersion: m.apiVersion,
+      kind: m.kind,
+      ...(typeof namespace === 'string' && namespace ? { namespace } : {}),
+      ...(name !== undefined ? { name } : {}),
+    };
+    found.push({ doc: d, claimant, claimed: asked });
+  }
+  return found;
 }
 
 /**

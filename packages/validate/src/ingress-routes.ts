@@ -1,21 +1,16 @@
-import { argoCdSkips } from '@strata/core/argocd';
 import { ingressRoutes } from '@strata/policy';
-import { objectName, type Problem } from '@strata/project';
-import { RULE as SERVER_RULE } from '@strata/server-validation';
+import type { Problem } from '@strata/project';
 import { blockLine } from './block-lines.ts';
-import { inApplyOrder, sameObject, segments } from './claims.ts';
+import { claimants, inApplyOrder, sameObject, segments } from './claims.ts';
 import type { IngressClaim, SourceDoc } from './types.ts';
 
 /** The rule of the problems `ingressRouteProblems` gives. */
 export const INGRESS_ROUTE_RULE = 'unique-ingress-route';
 
-/** The checks whose errors mean that the API server refuses the object itself: it routes nothing. */
-const REFUSING = new Set(['schema', SERVER_RULE]);
-
 /**
  * The hosts and paths each Ingress of `docs` routes (`ingressRoutes` of @strata/policy), but for the
- * Ingresses that `problems` say the server refuses and, where Argo CD alone applies the tree
- * (`argoCdOnly`), those it never applies: the cluster never has them, as for node ports.
+ * Ingresses the cluster never has (`claimants`), as for node ports. `textOf` gives a file's text,
+ * where each route's line is read as written (`blockLine`).
  */
 export function ingressClaims(
   docs: readonly SourceDoc[],
@@ -29,26 +24,10 @@ export function ingressClaims(
     if (!lines) linesOf.set(d.file, (lines = textOf(d.file)?.split('\n') ?? []));
     return blockLine(lines, d.line, path) ?? d.lineOf(path);
   };
-  const refused = new Set(problems.filter((p) => p.severity === 'error' && REFUSING.has(p.rule) && p.resource).map((p) => p.resource));
-  const claims: IngressClaim[] = [];
-  for (const d of docs) {
-    const routes = ingressRoutes(d.manifest);
-    if (routes.length === 0 || refused.has(d.id) || (argoCdOnly && argoCdSkips(d.manifest))) continue;
-    const m = d.manifest;
-    const namespace = m.metadata.namespace;
-    const name = objectName(m.metadata);
-    claims.push({
-      file: d.file,
-      line: d.line,
-      resource: d.id,
-      apiVersion: m.apiVersion,
-      kind: m.kind,
-      ...(typeof namespace === 'string' && namespace ? { namespace } : {}),
-      ...(name !== undefined ? { name } : {}),
-      routes: routes.map((r) => ({ ...r, line: lineOf(d, segments(r.field)) })),
-    });
-  }
-  return claims;
+  return claimants(docs, problems, argoCdOnly, (d) => ingressRoutes(d.manifest)).map(({ doc, claimant, claimed }) => ({
+    ...claimant,
+    routes: claimed.map((r) => ({ ...r, line: lineOf(doc, segments(r.field)) })),
+  }));
 }
 
 /**

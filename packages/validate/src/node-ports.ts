@@ -1,46 +1,18 @@
-import { argoCdSkips } from '@strata/core/argocd';
 import { nodePortClashes, nodePortsAsked, nodePortTakenMessage } from '@strata/node-ports';
-import { objectName, type Problem } from '@strata/project';
+import type { Problem } from '@strata/project';
 import { RULE } from '@strata/server-validation';
-import { inApplyOrder, sameObject, segments } from './claims.ts';
+import { claimants, inApplyOrder, sameObject, segments } from './claims.ts';
 import type { NodePortClaim, SourceDoc } from './types.ts';
 
 /**
- * The checks whose errors mean that the API server refuses the object itself (its strict schema and
- * its own create validation): a Service they refuse is never created, so it holds no node port and
- * is not refused one either (verify leaves out what its dry run refused the same way).
- */
-const REFUSING = new Set(['schema', RULE]);
-
-/**
- * The node ports each Service of `docs` asks for (`nodePortsAsked`), but for Services that
- * `problems` (the schema's and the server field checks') say the server refuses, and, where Argo CD
- * alone applies the tree (`argoCdOnly`, see gitopsConsumers), for those it never applies
- * (`argocd.argoproj.io/hook: Skip`, or a hook of no phase it runs): the cluster never creates them,
- * so they hold no port and are refused none, as verify leaves them out. Flux reads no hook
- * annotation: where it applies the tree, it creates them as any other object.
+ * The node ports each Service of `docs` asks for (`nodePortsAsked`), but for the Services the cluster
+ * never creates (`claimants`): they hold no port and are refused none.
  */
 export function nodePortClaims(docs: readonly SourceDoc[], problems: readonly Problem[], argoCdOnly = true): NodePortClaim[] {
-  const refused = new Set(problems.filter((p) => p.severity === 'error' && REFUSING.has(p.rule) && p.resource).map((p) => p.resource));
-  const claims: NodePortClaim[] = [];
-  for (const d of docs) {
-    const asked = nodePortsAsked(d.manifest);
-    if (asked.length === 0 || refused.has(d.id) || (argoCdOnly && argoCdSkips(d.manifest))) continue;
-    const m = d.manifest;
-    const namespace = m.metadata.namespace;
-    const name = objectName(m.metadata);
-    claims.push({
-      file: d.file,
-      line: d.line,
-      resource: d.id,
-      apiVersion: m.apiVersion,
-      kind: m.kind,
-      ...(typeof namespace === 'string' && namespace ? { namespace } : {}),
-      ...(name !== undefined ? { name } : {}),
-      ports: asked.map((a) => ({ ...a, line: d.lineOf(segments(a.path)) })),
-    });
-  }
-  return claims;
+  return claimants(docs, problems, argoCdOnly, (d) => nodePortsAsked(d.manifest)).map(({ doc, claimant, claimed }) => ({
+    ...claimant,
+    ports: claimed.map((a) => ({ ...a, line: doc.lineOf(segments(a.path)) })),
+  }));
 }
 
 /**
