@@ -193,8 +193,12 @@ export function toManifest(object: KubeObject, where: string): Manifest {
   const odd = text.includes('null') ? nonFiniteNumber(object) : undefined;
   if (odd) throw new ObjectError(label, odd.path || '(the object)', nonFiniteReason(odd.value), odd.value, where);
   if (BREAKS_IN_KUSTOMIZE.test(text)) {
-    const odd = oddText(JSON.parse(text) as unknown, '');
+    const odd = firstText(JSON.parse(text) as unknown, '', breakIn);
     if (odd) throw new ObjectError(label, odd.path || '(the object)', odd.reason, undefined, where);
+  }
+  if (text.includes('"<<"')) {
+    const merge = firstText(JSON.parse(text) as unknown, '', (s, what) => (what === 'the key' && s === '<<' ? MERGE_KEY : undefined));
+    if (merge) throw new ObjectError(label, merge.path, merge.reason, undefined, where);
   }
   // An app renders its defaults and every env: most objects come out the same each time, and a
   // model's validation depends on nothing but its class and the object's JSON.
@@ -258,16 +262,33 @@ const BREAK_NAMES: Record<string, string> = {
   '\u2029': 'U+2029 (paragraph separator)',
 };
 
-/** The first key or text value holding one of those characters, with the path to it. */
-function oddText(value: unknown, path: string): { path: string; reason: string } | undefined {
-  const reason = (s: string, what: string) => {
-    const c = BREAKS_IN_KUSTOMIZE.exec(s)![0];
-    return `${what} holds ${BREAK_NAMES[c]}, which kustomize build turns into a line break, changing the value: remove it, or write it as a newline (\\n); bytes that must stay as they are go base64-encoded in a ConfigMap's binaryData`;
-  };
-  if (typeof value === 'string') return BREAKS_IN_KUSTOMIZE.test(value) ? { path, reason: reason(value, 'the text') } : undefined;
+/** What kustomize build does to text holding one of those characters, or nothing when it holds none. */
+function breakIn(s: string, what: 'the key' | 'the text'): string | undefined {
+  const c = BREAKS_IN_KUSTOMIZE.exec(s)?.[0];
+  return c === undefined
+    ? undefined
+    : `${what} holds ${BREAK_NAMES[c]}, which kustomize build turns into a line break, changing the value: remove it, or write it as a newline (\\n); bytes that must stay as they are go base64-encoded in a ConfigMap's binaryData`;
+}
+
+/**
+ * A key `<<` is YAML's merge key to kustomize's reader: `kustomize build` drops it from the object
+ * however it is quoted or tagged, so what it holds never reaches the cluster.
+ */
+const MERGE_KEY = 'the key "<<" is YAML\'s merge key, which kustomize build drops however it is quoted, so the object would lose it: rename the key';
+
+/** The first key or text value that `reason` finds fault with, with the path to it. */
+function firstText(
+  value: unknown,
+  path: string,
+  reason: (s: string, what: 'the key' | 'the text') => string | undefined,
+): { path: string; reason: string } | undefined {
+  if (typeof value === 'string') {
+    const why = reason(value, 'the text');
+    return why === undefined ? undefined : { path, reason: why };
+  }
   if (Array.isArray(value)) {
     for (const [i, v] of value.entries()) {
-      const found = oddText(v, `${path}${pathSegment(i)}`);
+      const found = firstText(v, `${path}${pathSegment(i)}`, reason);
       if (found) return found;
     }
     return undefined;
@@ -275,8 +296,9 @@ function oddText(value: unknown, path: string): { path: string; reason: string }
   if (!isPlainObject(value)) return undefined;
   for (const [k, v] of Object.entries(value)) {
     const at = path ? `${path}${pathSegment(k)}` : pathSegment(k).replace(/^\./, '');
-    if (BREAKS_IN_KUSTOMIZE.test(k)) return { path: at, reason: reason(k, 'the key') };
-    const found = oddText(v, at);
+    const why = reason(k, 'the key');
+    if (why !== undefined) return { path: at, reason: why };
+    const found = firstText(v, at, reason);
     if (found) return found;
   }
   return undefined;

@@ -45,4 +45,29 @@ describe('text that kustomize build cannot carry', () => {
     // A newline, a tab or any other text is carried as it is.
     expect(toManifest(configMap({ k: 'a\nb\tc é 😀 \u00a0' }), 'app ok').data).toStrictEqual({ k: 'a\nb\tc é 😀 \u00a0' });
   });
+
+  it('the merge key: the real kustomize build drops a key "<<" however it is written', () => {
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n- thing.yaml\n');
+    const keys = ['"<<"', "'<<'", '!!str <<'];
+    writeFileSync(
+      join(dir, 'thing.yaml'),
+      `apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: t\nspec:\n${keys.map((k, i) => `  m${i}:\n    ${k}: dropped\n    kept: "${i}"\n`).join('')}`,
+    );
+    const built = execFileSync(kustomize, ['build', dir], { encoding: 'utf8' });
+    expect(built.match(/kept: "\d"/g)).toHaveLength(keys.length);
+    expect(built).not.toContain('dropped');
+  });
+
+  it('the merge key is refused when an object is rendered, at its path; "<<" as text, or in a longer key, is carried', () => {
+    expect(() => toManifest(configMap({ plain: 'x', '<<': 'v' }), 'app odd env dev')).toThrow(ObjectError);
+    expect(() => toManifest(configMap({ plain: 'x', '<<': 'v' }), 'app odd env dev')).toThrow(/data\["<<"\]: .*merge key.*kustomize build drops/);
+    const nested = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'a' },
+      spec: { source: { helm: { valuesObject: { list: [{ ok: 1 }, { '<<': { a: 1 } }] } } } },
+    } as never;
+    expect(() => toManifest(nested, 'app odd')).toThrow(/spec\.source\.helm\.valuesObject\.list\[1\]\["<<"\]: .*merge key/);
+    expect(toManifest(configMap({ k: '<<', '<<a': '"<<": x' }), 'app ok').data).toStrictEqual({ k: '<<', '<<a': '"<<": x' });
+  });
 });
