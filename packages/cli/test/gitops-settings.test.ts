@@ -1,6 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
+import { appSetOf, readObjects, renderApplication, type Obj } from '../../gitops/test/argocd.ts';
 import { strata, suiteWorkspace } from './workspace.ts';
 
 describe('gitops settings that Argo CD or Flux could not follow', () => {
@@ -58,6 +62,67 @@ describe('gitops settings that Argo CD or Flux could not follow', () => {
       expect(readFileSync(join(ws.root, 'gitops/kustomization.yaml'), 'utf8')).toContain('  - prod');
     } finally {
       writeFileSync(config, before);
+    }
+  });
+
+  it('gitops.cluster names the clusters as Argo CD knows them: generate writes Applications and AppProjects with destination.name and no server, valid by the Argo CD CRDs; two envs of one name that deploy the same object, or an env given a server and a name, are refused and nothing is written', async () => {
+    const config = join(ws.root, 'strata.config.json');
+    const before = readFileSync(config, 'utf8');
+    const gitops = (settings: Record<string, unknown>) =>
+      writeFileSync(
+        config,
+        JSON.stringify({ gitops: { repoURL: 'https://git.example.com/platform/strata.git', targetRevision: 'main', ...settings } }),
+      );
+    const scratch = mkdtempSync(join(tmpdir(), 'strata-cluster-names-'));
+    try {
+      const names = { dev: 'dev-eu', staging: 'staging-eu', prod: 'prod-eu' };
+      gitops({ cluster: names });
+      const ok = strata(ws.root, ['generate']);
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(readFileSync(join(ws.root, 'gitops/kustomization.yaml'), 'utf8')).toContain('  - prod');
+      const applications: Obj[] = [];
+      for (const [env, name] of Object.entries(names)) {
+        const application = renderApplication(appSetOf(ws.root, env), `overlays/${env}/tokenplace-relay`) as { spec: { destination: Obj } };
+        expect(application.spec.destination).toStrictEqual({ name, namespace: 'tokenplace' });
+        applications.push(application);
+        const [project] = readObjects(ws.root, `gitops/${env}/appproject.strata-${env}.yaml`) as { spec: { destinations: Obj[] } }[];
+        expect(project!.spec.destinations).toStrictEqual([{ name, namespace: 'tokenplace' }]);
+      }
+      writeFileSync(join(scratch, 'applications.yaml'), applications.map((a) => stringify(a)).join('---\n'));
+      const argocd = Object.keys(names).flatMap((env) =>
+        ['appproject', 'applicationset'].map((kind) => join(ws.root, `gitops/${env}/${kind}.strata-${env}.yaml`)),
+      );
+      const results = await validateWithKubeconform({ paths: [scratch, ...argocd] }, { root: ws.root });
+      expect(results.filter((r) => r.status !== 'valid')).toStrictEqual([]);
+      expect(results.map((r) => r.kind).sort()).toStrictEqual([
+        ...Array(3).fill('AppProject'),
+        ...Array(3).fill('Application'),
+        ...Array(3).fill('ApplicationSet'),
+      ]);
+      const generated = readFileSync(join(ws.root, 'gitops/prod/applicationset.strata-prod.yaml'), 'utf8');
+
+      // dev and prod on the cluster Argo CD calls shared: tokenplace-relay is in tokenplace in both.
+      gitops({ cluster: { dev: 'shared', staging: 'staging-eu', prod: 'shared' } });
+      for (const command of ['generate', 'check']) {
+        const shared = strata(ws.root, [command]);
+        expect(shared.status, shared.stderr).toBe(1);
+        expect(shared.stderr).toContain(
+          "strata: apps/Deployment tokenplace/tokenplace-relay: deployed by both tokenplace-relay-dev (env dev) and tokenplace-relay-prod (env prod) to cluster shared, where each Application's sync overwrites the other's; give dev and prod distinct namespaces, or distinct clusters (gitops.cluster by env in strata.config.json)",
+        );
+      }
+      expect(readFileSync(join(ws.root, 'gitops/prod/applicationset.strata-prod.yaml'), 'utf8')).toBe(generated);
+
+      gitops({ server: { prod: 'https://10.0.0.3:6443' }, cluster: { prod: 'prod-eu' } });
+      const both = strata(ws.root, ['generate']);
+      expect(both.stderr).toBe(
+        'strata: strata.config.json: gitops.cluster.prod: prod deploys to the cluster named "prod-eu" here and to https://10.0.0.3:6443 by gitops.server.prod; an Argo CD Application names its cluster by server URL or by name, never both: remove gitops.server.prod or gitops.cluster.prod\n',
+      );
+      expect(both.status).toBe(2);
+      expect(readFileSync(join(ws.root, 'gitops/prod/applicationset.strata-prod.yaml'), 'utf8')).toBe(generated);
+      expect(existsSync(join(ws.root, 'gitops/kustomization.yaml'))).toBe(true);
+    } finally {
+      writeFileSync(config, before);
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 });

@@ -9,7 +9,7 @@ import { ANNOTATIONS_SIZE_LIMIT, clientSideApplyAnnotationsSize } from '@strata/
 import { planFlux } from './flux.ts';
 import { syncSteps } from './order.ts';
 import type { AppSyncPlan } from './sync.ts';
-import { destinationServer, oneArgoCD, sharedClusters, syncsByHand, wantsArgoCD, wantsFlux, type GitopsSettings } from './settings.ts';
+import { destination, oneArgoCD, sharedClusters, syncsByHand, wantsArgoCD, wantsFlux, type Destination, type GitopsSettings } from './settings.ts';
 
 /** Folder of the generated Argo CD and Flux files, relative to the repository root. */
 export const GITOPS_DIR = Layout.gitops;
@@ -157,7 +157,8 @@ export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPl
  */
 export function clusterCollisions(settings: GitopsSettings, plansByEnv: ReadonlyMap<Environment, readonly AppSyncPlan[]>): string[] {
   const lines: string[] = [];
-  for (const { server, envs } of sharedClusters(settings)) {
+  for (const { cluster, setting, envs } of sharedClusters(settings)) {
+    const clusters = `distinct clusters (${setting} by env in ${Layout.configFile})`;
     const owners = new Map<string, { env: Environment; app: string }[]>();
     for (const env of envs) {
       for (const plan of plansByEnv.get(env) ?? []) {
@@ -166,13 +167,12 @@ export function clusterCollisions(settings: GitopsSettings, plansByEnv: Readonly
           owners.set(id, seen);
           for (const other of seen) {
             if (other.env === env) continue;
-            const clusters = `distinct clusters (gitops.server by env in ${Layout.configFile})`;
             // A cluster-scoped object is in no namespace: only its name, or another cluster, tells the envs' apart.
             const fix = id.split(' ')[1]!.includes('/')
               ? `give ${other.env} and ${env} distinct namespaces, or ${clusters}`
               : `give it a distinct name in ${other.env} and ${env}, or give the envs ${clusters}`;
             lines.push(
-              `${id}: deployed by both ${other.app}-${other.env} (env ${other.env}) and ${plan.app}-${env} (env ${env}) to ${server}, where each Application's sync overwrites the other's; ${fix}`,
+              `${id}: deployed by both ${other.app}-${other.env} (env ${other.env}) and ${plan.app}-${env} (env ${env}) to ${cluster}, where each Application's sync overwrites the other's; ${fix}`,
             );
           }
           if (!seen.some((o) => o.env === env)) seen.push({ env, app: plan.app });
@@ -189,7 +189,7 @@ export function clusterCollisions(settings: GitopsSettings, plansByEnv: Readonly
           for (const other of seen) {
             if (other.env === env) continue;
             lines.push(
-              `node port ${port}: opened by both ${other.app}-${other.env} (env ${other.env}) and ${plan.app}-${env} (env ${env}) on ${server}, where the second Service is refused; give one of them another nodePort, or give the envs distinct clusters (gitops.server by env in ${Layout.configFile})`,
+              `node port ${port}: opened by both ${other.app}-${other.env} (env ${other.env}) and ${plan.app}-${env} (env ${env}) on ${cluster}, where the second Service is refused; give one of them another nodePort, or give the envs ${clusters}`,
             );
           }
           if (!seen.some((o) => o.env === env)) seen.push({ env, app: plan.app });
@@ -215,12 +215,34 @@ function existingNamespaces(declared: readonly string[], plans: readonly AppSync
 }
 
 /**
+ * An AppProject destination that allows exactly the Application's cluster. Argo CD reads a project's
+ * server and name as glob patterns (a leading `!` denies), so the characters its glob library
+ * (gobwas/glob) reads as pattern syntax are escaped: a cluster named `prod*` is allowed alone, not
+ * every cluster whose name starts with prod, and an IPv6 server URL (`https://[fd00::1]:6443`) is
+ * allowed as written instead of as a character class.
+ */
+export function projectDestination(d: Destination): Destination {
+  const literal = (s: string) => s.replace(/[*?\\[\]{}]/g, '\\$&').replace(/^!/, '\\!');
+  return d.name === undefined ? { server: literal(d.server) } : { name: literal(d.name) };
+}
+
+/**
+ * The destination as the ApplicationSet's template writes it. With goTemplate every string of the
+ * template is a Go template, so a `{{` in a cluster's name or URL is written as the action that
+ * prints it, and the Application gets the name as given.
+ */
+export function templateDestination(d: Destination): Destination {
+  const literal = (s: string) => s.replaceAll('{{', '{{"{{"}}');
+  return d.name === undefined ? { server: literal(d.server) } : { name: literal(d.name) };
+}
+
+/**
  * An env's AppProject: its apps may deploy into the namespaces they use that exist in the env, and
  * nowhere else. A namespace that nothing creates (a typo in one object's namespace, say) is left
  * out: validation refuses the object (namespace-exists), and the project never allows it.
  */
 function appProject(env: Environment, settings: GitopsSettings, plans: readonly AppSyncPlan[], declared: readonly string[]): Record<string, unknown> {
-  const server = destinationServer(settings, env);
+  const cluster = projectDestination(destination(settings, env));
   const exists = existingNamespaces(declared, plans);
   const namespaces = [...new Set(plans.flatMap((p) => p.namespaces))].filter((ns) => exists.has(ns)).sort();
   const clusterKinds = new Set(plans.flatMap((p) => p.clusterKinds));
@@ -233,7 +255,7 @@ function appProject(env: Environment, settings: GitopsSettings, plans: readonly 
     spec: {
       description: `Strata applications of the ${env} environment: only this repository, only their namespaces.`,
       sourceRepos: [settings.repoURL],
-      destinations: namespaces.map((namespace) => ({ server, namespace })),
+      destinations: namespaces.map((namespace) => ({ ...cluster, namespace })),
       clusterResourceWhitelist: [...clusterKinds].sort().map((gk) => {
         const slash = gk.indexOf('/');
         return { group: gk.slice(0, slash), kind: gk.slice(slash + 1) };
@@ -341,7 +363,7 @@ function applicationSet(env: Environment, settings: GitopsSettings, plans: reado
         spec: {
           project: projectName(env),
           source: { repoURL: settings.repoURL, targetRevision: settings.targetRevision, path: '{{.path.path}}' },
-          destination: { server: destinationServer(settings, env), namespace: '{{.path.basename}}' },
+          destination: { ...templateDestination(destination(settings, env)), namespace: '{{.path.basename}}' },
           syncPolicy: { ...automated, retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } } },
         },
       },
@@ -357,8 +379,8 @@ function kustomization(resources: string[]): Record<string, unknown> {
 /**
  * Plans the committed `gitops/` folder for the consumers the settings name. Argo CD: per env an
  * AppProject and an ApplicationSet in `gitops/<env>/` and its kustomization (`kubectl apply -k
- * gitops/<env>` bootstraps the env's own Argo CD), and, when `gitops.server` says where each env
- * deploys, `gitops/kustomization.yaml` over all of them for one Argo CD of every env. Envs that
+ * gitops/<env>` bootstraps the env's own Argo CD), and, when `gitops.server` or `gitops.cluster`
+ * says where each env deploys, `gitops/kustomization.yaml` over all of them for one Argo CD of every env. Envs that
  * deploy to one cluster and would both deploy an object are an error naming each such object. Flux: `gitops/flux/<env>/` (see planFlux).
  * Returns file contents by path relative to `root`.
  */

@@ -24,6 +24,15 @@ export interface GitopsSettings {
    * @default "https://kubernetes.default.svc" (the cluster the env's own Argo CD runs in)
    */
   readonly server?: string | Readonly<Partial<Record<Environment, string>>>;
+  /**
+   * The name each env's cluster is registered under in Argo CD (`argocd cluster add --name`, the
+   * `name` of its cluster secret; `in-cluster` is Argo CD's own), for Applications that name their
+   * cluster as `destination.name` instead of by server URL: one for every env, or one per env, as
+   * `server`. An env takes a server or a name, never both; set, one Argo CD syncs every env, as with
+   * `server`.
+   * @default the env's `server`
+   */
+  readonly cluster?: string | Readonly<Partial<Record<Environment, string>>>;
   /** Namespace the Flux controllers run in, where the GitRepository and Kustomizations live. @default "flux-system" */
   readonly fluxNamespace?: string;
   /**
@@ -94,7 +103,19 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
   };
   const argocdNamespace = namespace('argocdNamespace');
   const fluxNamespace = namespace('fluxNamespace');
-  const server = serverSetting(value.server, `${where}.server`);
+  const server = byEnvSetting(value.server, where, 'server', serverUrl);
+  const cluster = byEnvSetting(value.cluster, where, 'cluster', clusterName);
+  for (const env of ENVIRONMENTS) {
+    // Argo CD refuses an Application with both (InvalidSpecError), and neither setting can be the one that wins.
+    const url = perEnv(server, env);
+    const name = perEnv(cluster, env);
+    if (url === undefined || name === undefined) continue;
+    const serverKey = typeof server === 'string' ? 'server' : `server.${env}`;
+    const clusterKey = typeof cluster === 'string' ? 'cluster' : `cluster.${env}`;
+    throw new UsageError(
+      `${where}.${clusterKey}: ${env} deploys to the cluster named "${name}" here and to ${url} by gitops.${serverKey}; an Argo CD Application names its cluster by server URL or by name, never both: remove gitops.${serverKey} or gitops.${clusterKey}`,
+    );
+  }
   const manualSync = value.manualSync;
   const envs = ENVIRONMENTS.map((e) => `"${e}"`).join(', ');
   if (manualSync !== undefined) {
@@ -114,8 +135,12 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
   if (consumer === 'flux' || consumer === 'both') {
     // Flux applies to the cluster it runs in and checks out a named branch, tag or commit: a
     // setting it cannot follow would be ignored silently at sync time.
-    if (server !== undefined) {
-      throw new UsageError(`${where}.server: Flux applies to the cluster it runs in; remove server, or set consumer to "argocd"`);
+    for (const [key, setting] of [
+      ['server', server],
+      ['cluster', cluster],
+    ] as const) {
+      if (setting !== undefined)
+        throw new UsageError(`${where}.${key}: Flux applies to the cluster it runs in; remove ${key}, or set consumer to "argocd"`);
     }
     if (targetRevision === 'HEAD') {
       throw new UsageError(`${where}.targetRevision: Flux cannot follow "HEAD"; name the branch, e.g. "main"`);
@@ -127,61 +152,110 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     targetRevision,
     ...(argocdNamespace !== undefined ? { argocdNamespace } : {}),
     ...(server !== undefined ? { server } : {}),
+    ...(cluster !== undefined ? { cluster } : {}),
     ...(fluxNamespace !== undefined ? { fluxNamespace } : {}),
     // In promotion order, each once, so that the same envs always plan the same files.
     ...(manualSync !== undefined ? { manualSync: ENVIRONMENTS.filter((e) => (manualSync as unknown[]).includes(e)) } : {}),
   };
 }
 
-/** `server`: one URL, or an object of URLs by env. */
-function serverSetting(value: unknown, where: string): GitopsSettings['server'] {
+type ByEnv = string | Readonly<Partial<Record<Environment, string>>>;
+
+/** A setting's value for `env`: the one for every env, or the env's own. */
+const perEnv = (setting: ByEnv | undefined, env: Environment) => (typeof setting === 'string' ? setting : setting?.[env]);
+
+/** `server` or `cluster` (`key`): one value for every env, or an object of them by env, each checked by `check` (which throws at `at`). */
+function byEnvSetting(value: unknown, where: string, key: string, check: (v: unknown, at: string) => string): ByEnv | undefined {
   if (value === undefined) return undefined;
-  const url = (v: unknown, at: string): string => {
-    if (typeof v !== 'string' || !isServerUrl(v)) {
-      throw new UsageError(`${at}: ${JSON.stringify(v)} is not an API server URL; use https://host[:port] (default https://kubernetes.default.svc)`);
-    }
-    return v;
-  };
-  if (!isPlainObject(value)) return url(value, where);
+  if (!isPlainObject(value)) return check(value, `${where}.${key}`);
   const byEnv: Partial<Record<Environment, string>> = {};
   for (const [env, v] of Object.entries(value)) {
     if (!(ENVIRONMENTS as readonly string[]).includes(env)) {
-      throw new UsageError(`${where}.${env}: not an environment; name the server of some of ${ENVIRONMENTS.map((e) => `"${e}"`).join(', ')}`);
+      throw new UsageError(`${where}.${key}.${env}: not an environment; name the ${key} of some of ${ENVIRONMENTS.map((e) => `"${e}"`).join(', ')}`);
     }
-    byEnv[env as Environment] = url(v, `${where}.${env}`);
+    byEnv[env as Environment] = check(v, `${where}.${key}.${env}`);
   }
   // In promotion order, so that the same settings always plan the same files.
   return Object.fromEntries(ENVIRONMENTS.filter((e) => byEnv[e] !== undefined).map((e) => [e, byEnv[e]]));
 }
 
-/** The API server of the cluster Argo CD runs in, as an Application names it. */
-export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
-
-/** The API server `env`'s Applications deploy to. */
-export function destinationServer(settings: GitopsSettings, env: Environment): string {
-  const server = settings.server;
-  return (typeof server === 'string' ? server : server?.[env]) ?? IN_CLUSTER_SERVER;
+function serverUrl(v: unknown, at: string): string {
+  if (typeof v !== 'string' || !isServerUrl(v)) {
+    throw new UsageError(`${at}: ${JSON.stringify(v)} is not an API server URL; use https://host[:port] (default https://kubernetes.default.svc)`);
+  }
+  return v;
 }
 
 /**
- * Whether one Argo CD syncs every env: `gitops.server` is set, so the Applications name their
- * clusters, and `gitops/kustomization.yaml` bootstraps them all into that Argo CD. Unset, each env's
- * Argo CD runs in the env's own cluster and deploys there.
+ * A cluster name as Argo CD takes it: any non-empty string, since Argo CD looks the Application's
+ * `destination.name` up among its clusters' names as written (an empty one means "no name", and
+ * the Application then needs a server).
  */
-export const oneArgoCD = (settings: GitopsSettings) => settings.server !== undefined;
+function clusterName(v: unknown, at: string): string {
+  if (typeof v !== 'string' || v === '') {
+    throw new UsageError(
+      `${at}: ${JSON.stringify(v)} is not a cluster name; use the name Argo CD lists for the cluster (argocd cluster list), e.g. "prod-eu" or "${IN_CLUSTER_NAME}"`,
+    );
+  }
+  return v;
+}
+
+/** The API server of the cluster Argo CD runs in, as an Application names it. */
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+/** The name Argo CD gives the cluster it runs in (IN_CLUSTER_SERVER) unless someone renames it. */
+export const IN_CLUSTER_NAME = 'in-cluster';
+
+/** Where an Application deploys: a cluster's API server URL or its name in Argo CD, exactly one, as Argo CD requires. */
+export type Destination = { readonly server: string; readonly name?: never } | { readonly name: string; readonly server?: never };
+
+/** The cluster `env`'s Applications deploy to: its name where `gitops.cluster` gives one, else its server. */
+export function destination(settings: GitopsSettings, env: Environment): Destination {
+  const name = perEnv(settings.cluster, env);
+  return name !== undefined ? { name } : { server: perEnv(settings.server, env) ?? IN_CLUSTER_SERVER };
+}
 
 /**
- * The envs that deploy to one cluster, by its server, where more than one does: with one Argo CD
- * for every env, those whose destination is the same server. Empty when each env has its own Argo CD.
+ * Whether one Argo CD syncs every env: `gitops.server` or `gitops.cluster` is set, so the
+ * Applications name their clusters, and `gitops/kustomization.yaml` bootstraps them all into that
+ * Argo CD. Unset, each env's Argo CD runs in the env's own cluster and deploys there.
  */
-export function sharedClusters(settings: GitopsSettings): { readonly server: string; readonly envs: readonly Environment[] }[] {
+export const oneArgoCD = (settings: GitopsSettings) => settings.server !== undefined || settings.cluster !== undefined;
+
+/** The envs that deploy to one cluster, how messages name that cluster, and the setting that could tell them apart. */
+export interface SharedCluster {
+  /** The server URL, or `cluster <name>`. */
+  readonly cluster: string;
+  /** `gitops.server`, `gitops.cluster`, or both where the envs name one cluster both ways. */
+  readonly setting: string;
+  readonly envs: readonly Environment[];
+}
+
+/**
+ * The envs that deploy to one cluster, where more than one does: with one Argo CD for every env,
+ * those whose destinations are the same server or the same name. A name and a server are one cluster
+ * only for Argo CD's own (`in-cluster` and IN_CLUSTER_SERVER): which server another name stands for
+ * is known to Argo CD alone. Empty when each env has its own Argo CD.
+ */
+export function sharedClusters(settings: GitopsSettings): SharedCluster[] {
   if (!oneArgoCD(settings)) return [];
-  const byServer = new Map<string, Environment[]>();
+  const byCluster = new Map<string, { envs: Environment[]; destinations: Destination[] }>();
   for (const env of ENVIRONMENTS) {
-    const server = destinationServer(settings, env);
-    byServer.set(server, [...(byServer.get(server) ?? []), env]);
+    const d = destination(settings, env);
+    const key = d.name === undefined ? `server ${d.server}` : d.name === IN_CLUSTER_NAME ? `server ${IN_CLUSTER_SERVER}` : `name ${d.name}`;
+    const group = byCluster.get(key) ?? { envs: [], destinations: [] };
+    byCluster.set(key, group);
+    group.envs.push(env);
+    group.destinations.push(d);
   }
-  return [...byServer].filter(([, envs]) => envs.length > 1).map(([server, envs]) => ({ server, envs }));
+  return [...byCluster.values()]
+    .filter((g) => g.envs.length > 1)
+    .map(({ envs, destinations }) => {
+      const names = destinations.flatMap((d) => (d.name === undefined ? [] : [d.name]));
+      const servers = destinations.flatMap((d) => (d.server === undefined ? [] : [d.server]));
+      if (names.length === 0) return { cluster: servers[0]!, setting: 'gitops.server', envs };
+      if (servers.length === 0) return { cluster: `cluster ${names[0]!}`, setting: 'gitops.cluster', envs };
+      return { cluster: `${IN_CLUSTER_SERVER} (cluster ${IN_CLUSTER_NAME})`, setting: 'gitops.server or gitops.cluster', envs };
+    });
 }
 
 /** An http(s) URL of a host, as Argo CD names a cluster: no credentials, query or fragment (a path is allowed, as a proxy's). */

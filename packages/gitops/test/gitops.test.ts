@@ -10,7 +10,16 @@ import { UsageError } from '@strata/project';
 import { applyTree, HEADER } from '@strata/emit';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
 import { ANNOTATIONS_SIZE_LIMIT } from '@strata/policy';
-import { GITOPS_DIR, loadSettings, parseSettings, planGitops, writeGitops, type GitopsSettings } from '../src/index.ts';
+import {
+  GITOPS_DIR,
+  loadSettings,
+  parseSettings,
+  planGitops,
+  projectDestination,
+  templateDestination,
+  writeGitops,
+  type GitopsSettings,
+} from '../src/index.ts';
 import { tempWorkspace } from '../../cli/test/workspace.ts';
 import { appSetOf, generatedPaths, overlaysThatExist, readObjects, renderApplication, type AppSet, type Obj } from './argocd.ts';
 import { autoscaler, deployment, writeRepo, yamlFile } from './repo.ts';
@@ -222,6 +231,152 @@ describe('planGitops', () => {
     expect(platform.spec.destination.namespace).toBe('platform');
     // Owns its Namespace; one ConfigMap is larger than client-side apply can annotate.
     expect(platform.spec.syncPolicy.syncOptions).toStrictEqual(['ServerSideApply=true']);
+  });
+});
+
+describe('clusters named as Argo CD knows them (gitops.cluster)', () => {
+  const names = { dev: 'dev-eu', staging: 'default/api-staging:6443/kube:admin', prod: 'prod eu' };
+  const applications = (planned: Map<string, string>) =>
+    ENVIRONMENTS.map((env) => {
+      const set = parse(planned.get(`gitops/${env}/applicationset.strata-${env}.yaml`)!) as AppSet;
+      return renderApplication(set, `overlays/${env}/web`) as { spec: { destination: Obj } };
+    });
+
+  it('gives each Application destination.name and no server, the AppProject the same name, and writes gitops/kustomization.yaml for the one Argo CD', async () => {
+    const hub = planGitops(fixture, { ...settings, cluster: names }, ['web', 'platform']);
+    expect(parse(hub.get('gitops/kustomization.yaml')!)).toStrictEqual({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['dev', 'staging', 'prod'],
+    });
+    const apps = applications(hub);
+    ENVIRONMENTS.forEach((env, i) => {
+      expect(apps[i]!.spec.destination).toStrictEqual({ name: names[env], namespace: `web-${env}` });
+      const project = parse(hub.get(`gitops/${env}/appproject.strata-${env}.yaml`)!) as { spec: { destinations: Obj[] } };
+      expect(project.spec.destinations).toStrictEqual([
+        { name: names[env], namespace: 'platform' },
+        { name: names[env], namespace: `web-${env}` },
+      ]);
+    });
+    // The Applications, AppProjects and ApplicationSets pass the Argo CD CRDs' strict schemas.
+    const out = mkdtempSync(join(tmpdir(), 'strata-gitops-names-'));
+    try {
+      writeFileSync(join(out, 'applications.yaml'), yamlFile(apps as unknown as Obj[]));
+      for (const [path, content] of hub) if (!path.endsWith('kustomization.yaml')) writeFileSync(join(out, path.replaceAll('/', '_')), content);
+      const results = await validateWithKubeconform({ paths: [out] }, { root: repo });
+      expect(results.filter((r) => r.status !== 'valid')).toStrictEqual([]);
+      expect(results.map((r) => r.kind).sort()).toStrictEqual(
+        [...Array(3).fill('Application'), ...Array(3).fill('AppProject'), ...Array(3).fill('ApplicationSet')].sort(),
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('names one cluster for every env, or mixes names and servers by env, each env with exactly one of the two', () => {
+    const one = parseSettings({ ...settings, cluster: 'hub' });
+    expect(applications(planGitops(fixture, one, ['web'])).map((a) => a.spec.destination)).toStrictEqual(
+      ENVIRONMENTS.map((env) => ({ name: 'hub', namespace: `web-${env}` })),
+    );
+    const mixed = parseSettings({ ...settings, server: { dev: 'https://dev.k8s.example.test' }, cluster: { prod: 'prod-eu' } });
+    expect(mixed).toMatchObject({ server: { dev: 'https://dev.k8s.example.test' }, cluster: { prod: 'prod-eu' } });
+    const planned = planGitops(fixture, mixed, ['web']);
+    expect(applications(planned).map((a) => a.spec.destination)).toStrictEqual([
+      { server: 'https://dev.k8s.example.test', namespace: 'web-dev' },
+      // Left out of both: Argo CD's own cluster.
+      { server: 'https://kubernetes.default.svc', namespace: 'web-staging' },
+      { name: 'prod-eu', namespace: 'web-prod' },
+    ]);
+    expect(planned.has('gitops/kustomization.yaml')).toBe(true);
+    // In promotion order whatever the order written, so that the same settings plan the same files.
+    expect(Object.keys(parseSettings({ ...settings, cluster: { prod: 'p', dev: 'd' } }).cluster as object)).toStrictEqual(['dev', 'prod']);
+  });
+
+  it.each([
+    [
+      { cluster: '' },
+      'gitops.cluster: "" is not a cluster name; use the name Argo CD lists for the cluster (argocd cluster list), e.g. "prod-eu" or "in-cluster"',
+    ],
+    [{ cluster: { prod: '' } }, 'gitops.cluster.prod: "" is not a cluster name;'],
+    [{ cluster: { prod: 7 } }, 'gitops.cluster.prod: 7 is not a cluster name;'],
+    [{ cluster: ['prod-eu'] }, 'gitops.cluster: ["prod-eu"] is not a cluster name;'],
+    [{ cluster: { qa: 'qa-eu' } }, 'gitops.cluster.qa: not an environment; name the cluster of some of "dev", "staging", "prod"'],
+    [
+      { server: { prod: 'https://prod.k8s.example.test' }, cluster: { prod: 'prod-eu' } },
+      'gitops.cluster.prod: prod deploys to the cluster named "prod-eu" here and to https://prod.k8s.example.test by gitops.server.prod; an Argo CD Application names its cluster by server URL or by name, never both: remove gitops.server.prod or gitops.cluster.prod',
+    ],
+    [
+      { server: 'https://k8s.example.test', cluster: { staging: 'staging-eu' } },
+      'gitops.cluster.staging: staging deploys to the cluster named "staging-eu" here and to https://k8s.example.test by gitops.server; an Argo CD Application names its cluster by server URL or by name, never both: remove gitops.server or gitops.cluster.staging',
+    ],
+    [{ consumer: 'both', cluster: 'hub' }, 'gitops.cluster: Flux applies to the cluster it runs in; remove cluster, or set consumer to "argocd"'],
+  ])('refuses %j in one line naming the key and the fix', (gitops, message) => {
+    const root = mkdtempSync(join(tmpdir(), 'strata-settings-cluster-'));
+    try {
+      writeFileSync(join(root, 'strata.config.json'), JSON.stringify({ gitops: { ...settings, ...gitops } }));
+      const thrown = (() => {
+        try {
+          loadSettings(root);
+        } catch (e) {
+          return e as Error;
+        }
+        throw new Error('loadSettings accepted it');
+      })();
+      expect(thrown).toBeInstanceOf(UsageError);
+      expect(thrown.message.startsWith(`strata.config.json: ${message}`), thrown.message).toBe(true);
+      expect(thrown.message).not.toContain('\n');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses envs that share one cluster name and would both deploy an object, naming the cluster and gitops.cluster as the fix', () => {
+    const shared = { ...settings, cluster: { dev: 'shared', staging: 'shared', prod: 'prod-eu' } };
+    const fix = 'distinct clusters (gitops.cluster by env in strata.config.json)';
+    expect(() => planGitops(fixture, shared, ['web', 'platform'])).toThrow(
+      new Error(
+        [
+          `ConfigMap platform/big: deployed by both platform-dev (env dev) and platform-staging (env staging) to cluster shared, where each Application's sync overwrites the other's; give dev and staging distinct namespaces, or ${fix}`,
+          `Namespace platform: deployed by both platform-dev (env dev) and platform-staging (env staging) to cluster shared, where each Application's sync overwrites the other's; give it a distinct name in dev and staging, or give the envs ${fix}`,
+        ].join('\n'),
+      ),
+    );
+    // Distinct names are distinct clusters.
+    expect(planGitops(fixture, { ...settings, cluster: names }, ['web', 'platform']).size).toBe(10);
+    // A name and a server are one cluster only for Argo CD's own: in-cluster is https://kubernetes.default.svc.
+    expect(() =>
+      planGitops(fixture, { ...settings, server: { staging: 'https://k8s.example.test' }, cluster: { prod: 'in-cluster' } }, ['platform']),
+    ).toThrow(
+      /^ConfigMap platform\/big: deployed by both platform-dev \(env dev\) and platform-prod \(env prod\) to https:\/\/kubernetes\.default\.svc \(cluster in-cluster\), .*distinct clusters \(gitops\.server or gitops\.cluster by env in strata\.config\.json\)$/m,
+    );
+    // Any other name may stand for any server: only Argo CD knows, so the two are not compared.
+    expect(
+      planGitops(fixture, { ...settings, server: { dev: 'https://k8s.example.test' }, cluster: { staging: 'k8s', prod: 'prod-eu' } }, ['platform'])
+        .size,
+    ).toBe(10);
+  });
+});
+
+describe('the destinations Strata writes', () => {
+  it('are literal in the AppProject, where Argo CD reads a name or server as a glob pattern (gobwas/glob), a leading ! as a denial', () => {
+    expect(projectDestination({ name: 'prod*' })).toStrictEqual({ name: 'prod\\*' });
+    expect(projectDestination({ name: '!prod' })).toStrictEqual({ name: '\\!prod' });
+    expect(projectDestination({ name: 'a{b,c}?[x]\\' })).toStrictEqual({ name: 'a\\{b,c\\}\\?\\[x\\]\\\\' });
+    expect(projectDestination({ name: 'default/api-x:6443/kube:admin' })).toStrictEqual({ name: 'default/api-x:6443/kube:admin' });
+    expect(projectDestination({ server: 'https://[fd00::1]:6443' })).toStrictEqual({ server: 'https://\\[fd00::1\\]:6443' });
+    expect(projectDestination({ server: 'https://kubernetes.default.svc' })).toStrictEqual({ server: 'https://kubernetes.default.svc' });
+  });
+
+  it('are literal in the ApplicationSet template, which Argo CD reads as a Go template', () => {
+    expect(templateDestination({ name: 'a{{b}}' })).toStrictEqual({ name: 'a{{"{{"}}b}}' });
+    expect(templateDestination({ name: 'prod-eu' })).toStrictEqual({ name: 'prod-eu' });
+    const planned = planGitops(fixture, { ...settings, cluster: { prod: 'x{{y' } }, ['web']);
+    expect((parse(planned.get('gitops/prod/applicationset.strata-prod.yaml')!) as AppSet).spec.template.spec.destination).toStrictEqual({
+      name: 'x{{"{{"}}y',
+      namespace: '{{.path.basename}}',
+    });
+    const project = parse(planned.get('gitops/prod/appproject.strata-prod.yaml')!) as { spec: { destinations: Obj[] } };
+    expect(project.spec.destinations[0]).toStrictEqual({ name: 'x\\{\\{y', namespace: 'web-prod' });
   });
 });
 

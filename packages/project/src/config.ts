@@ -23,7 +23,7 @@ export interface ProjectConfig {
 /** The sections of strata.config.json and the keys each one takes; the owners of the sections read these lists too. */
 export const CONFIG_SECTIONS = {
   policy: ['severity'],
-  gitops: ['consumer', 'repoURL', 'targetRevision', 'argocdNamespace', 'server', 'fluxNamespace', 'manualSync'],
+  gitops: ['consumer', 'repoURL', 'targetRevision', 'argocdNamespace', 'server', 'cluster', 'fluxNamespace', 'manualSync'],
   kubernetes: ['version', 'envs', 'serviceNodePortRange', 'namespaces'],
 } as const satisfies Record<string, readonly string[]>;
 
