@@ -67,14 +67,42 @@ export function podTemplateByShape(object: PolicyObject): boolean {
   return isCustomGroup(group) && !TEMPLATES.some((t) => t.kind === object.manifest.kind && t.group === group) && templatePath(object) !== undefined;
 }
 
+/** Where a custom resource's pods go unjudged, and why. */
+export interface UnclearContainers {
+  /** A place of CUSTOM_TEMPLATES whose containers are not a PodSpec's (`spec.template.spec`), or the first map elsewhere with an image to run. */
+  readonly path: string;
+  /** `template`: containers at a pod template's place in another shape; `elsewhere`: containers outside any place the rules read. */
+  readonly at: 'template' | 'elsewhere';
+  /** How many more maps with an image there are elsewhere in the object. */
+  readonly more: number;
+}
+
 /**
- * The places of a custom resource that hold containers in a shape the rules cannot read as a
- * PodSpec (`spec.template.spec`), when no place of it reads as one: its pods go unjudged.
+ * The places of a custom resource that hold containers the rules cannot read as a PodSpec, when no
+ * place of it reads as one: containers at a pod template's place in another shape, and maps with an
+ * image to run anywhere else in the object (Argo Workflows' `spec.templates[].container`, Tekton's
+ * steps, an operator's `spec.image`). Its pods go unjudged.
  */
-export function unclearPodTemplates(object: PolicyObject): string[] {
+export function unclearPodTemplates(object: PolicyObject): UnclearContainers[] {
   const group = groupOf(object.manifest.apiVersion);
   if (!isCustomGroup(group) || TEMPLATES.some((t) => t.kind === object.manifest.kind && t.group === group) || templatePath(object)) return [];
-  return CUSTOM_TEMPLATES.filter((path) => customTemplateShape(object.manifest, path) === 'unclear').map((path) => `${path.join('.')}.spec`);
+  const templates = CUSTOM_TEMPLATES.filter((path) => customTemplateShape(object.manifest, path) === 'unclear').map(
+    (path) => `${path.join('.')}.spec`,
+  );
+  const images: string[] = [];
+  const walk = (node: unknown, path: string) => {
+    if (templates.includes(path)) return; // said above, once for the template
+    if (Array.isArray(node)) node.forEach((v, i) => walk(v, `${path}[${i}]`));
+    else if (typeof node === 'object' && node !== null) {
+      if (typeof (node as Rec).image === 'string') images.push(path);
+      for (const [k, v] of Object.entries(node)) if (typeof v === 'object' && v !== null) walk(v, `${path}.${k}`);
+    }
+  };
+  for (const [k, v] of Object.entries(object.manifest)) if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k)) walk(v, k);
+  return [
+    ...templates.map((path) => ({ path, at: 'template' as const, more: 0 })),
+    ...(images.length > 0 ? [{ path: images[0]!, at: 'elsewhere' as const, more: images.length - 1 }] : []),
+  ];
 }
 
 export interface ContainerView {

@@ -29,6 +29,38 @@ describe('no-unchecked-pod-template', () => {
     expect(found.map((f) => f.path)).toStrictEqual(['spec.jobTemplate.spec.template.spec.containers', 'spec.template.spec.containers']);
   });
 
+  it('warns of containers outside any pod template it reads (Argo Workflows, Tekton), once per object, at the first and counting the rest', () => {
+    const privileged = { image: IMAGE, securityContext: { privileged: true } };
+    const workflow = custom('argoproj.io/v1alpha1', 'Workflow', {
+      entrypoint: 'main',
+      templates: [
+        { name: 'main', steps: [[{ name: 's', template: 'run' }]] },
+        { name: 'run', container: privileged },
+        { name: 'x', script: { ...privileged, source: 'id' } },
+      ],
+    });
+    const task = custom('tekton.dev/v1', 'Task', { steps: [{ name: 'build', image: IMAGE }] });
+    expect(summary(check(rule, [workflow, task]))).toStrictEqual([
+      {
+        name: 'web',
+        path: 'spec.templates[1].container',
+        message:
+          'The Workflow carries a container to run (an image) at spec.templates[1].container and 1 more place, outside any pod template the policy reads (spec.template.spec, spec.jobTemplate.spec.template.spec), ' +
+          'so its pods are not judged (privileged, host namespaces, resources, probes, network policies): judge the pods its controller creates, and add a policy exception that says why.',
+      },
+      {
+        name: 'web',
+        path: 'spec.steps[0]',
+        message:
+          'The Task carries a container to run (an image) at spec.steps[0], outside any pod template the policy reads (spec.template.spec, spec.jobTemplate.spec.template.spec), ' +
+          'so its pods are not judged (privileged, host namespaces, resources, probes, network policies): judge the pods its controller creates, and add a policy exception that says why.',
+      },
+    ]);
+    // A template in another shape is said once, at the template, not again for its containers.
+    const knative = custom('serving.knative.dev/v1', 'Service', { template: { spec: { containers: [{ image: IMAGE }] } } });
+    expect(check(rule, [knative]).map((f) => f.path)).toStrictEqual(['spec.template.spec.containers']);
+  });
+
   it('stays quiet for a custom pod template in the shape of a PodSpec (the pod rules judge it), for templates without containers, and for built-in kinds', () => {
     expect(
       check(rule, [
@@ -39,6 +71,9 @@ describe('no-unchecked-pod-template', () => {
           jobTemplate: { spec: { template: { spec: podSpec() } } },
         }),
         deployment('web', { pod: { containers: [{ image: IMAGE }] } }),
+        // An image that is not text names no container to run; what a controller reports is not asked for.
+        custom('example.com/v1', 'Chart', { values: { image: { repository: 'nginx', tag: '1.27' } } }),
+        { ...custom('example.com/v1', 'Runner', {}), status: { image: IMAGE } },
         manifest('apps/v1', 'Rollout', 'web', { spec: { template: { spec: { containers: [{ image: IMAGE }] } } } }),
       ]),
     ).toStrictEqual([]);
