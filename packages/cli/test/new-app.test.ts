@@ -1,16 +1,17 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { appTemplate } from '@strata/project';
+import { join } from 'node:path';
 import {
   changedFiles,
   ciOfflinePnpmEnv,
   expectAppAdded,
   expectAppGenerated,
   expectAppNotAdded,
+  linkAppModules,
   offlineMetadata,
   suiteInstalledCopy,
   workspaceFiles,
+  writeTemplateApp,
 } from '@strata/testing/workspace-copy';
 import { describe, expect, it } from 'vitest';
 import { editFile, repo, strata, suiteWorkspace } from './workspace.ts';
@@ -46,8 +47,7 @@ describe('strata new-app', () => {
     expect(r.stdout).toContain('created apps/billing/images.json');
     expect(r.stdout).toContain('npx strata set image --app billing --env prod <repo>:<tag>@sha256:<digest>');
     expect(JSON.parse(readFileSync(join(ws.root, 'package.json'), 'utf8')).devDependencies['@strata-apps/billing']).toBe('workspace:*');
-    // What `pnpm install` would link: the same dependencies as an existing app.
-    cpSync(join(repo, 'apps/tokenplace-relay/node_modules'), join(ws.root, 'apps/billing/node_modules'), { recursive: true, verbatimSymlinks: true });
+    linkAppModules(repo, join(ws.root, 'apps/billing'));
 
     expect(strata(ws.root, ['generate']).status).toBe(0);
     expect(existsSync(join(ws.root, 'overlays/prod/billing/kustomization.yaml'))).toBe(true);
@@ -148,13 +148,9 @@ describe('strata new-app', () => {
   it('refuses a name whose namespace an app not generated yet uses, naming that app, in one line', () => {
     // An app created with --no-install and never generated: only its config says where its objects go.
     const other = join(ws.root, 'apps/shop-web');
-    for (const [path, content] of appTemplate('shop-web')) {
-      mkdirSync(dirname(join(ws.root, path)), { recursive: true });
-      writeFileSync(join(ws.root, path), path.endsWith('src/config.ts') ? content.replace("namespace: 'shop-web'", "namespace: 'shop'") : content);
-    }
+    writeTemplateApp(repo, ws.root, 'shop-web');
+    editFile(join(other, 'src/config.ts'), (text) => text.replace("namespace: 'shop-web'", "namespace: 'shop'"));
     expect(readFileSync(join(other, 'src/config.ts'), 'utf8')).toContain("namespace: 'shop',");
-    // What `pnpm install` would link: the same dependencies as an existing app.
-    cpSync(join(repo, 'apps/tokenplace-relay/node_modules'), join(other, 'node_modules'), { recursive: true, verbatimSymlinks: true });
     try {
       expectNameRefused(
         ws.root,

@@ -1,11 +1,11 @@
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ENVIRONMENTS, type Environment } from '@strata/core';
-import { appTemplate, type Problem } from '@strata/project';
+import type { Environment } from '@strata/core';
+import type { Problem } from '@strata/project';
+import { writeEnvConfigs, writeTemplateApp } from '@strata/testing/workspace-copy';
 import { INGRESS_ROUTE_RULE, validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
-import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { editFile, repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 // Two apps of one env whose Ingresses route the same host and path in one class: the class's
 // controller serves one of them, so the pipeline reports the later one, also when one of the two
@@ -13,16 +13,8 @@ import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 /** Writes the app `name` from the new-app template, with an Ingress of class nginx for `hosts[env]`, path /. */
 function writeApp(root: string, name: string, hosts: Record<Environment, string>): void {
-  for (const [path, content] of appTemplate(name)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  const edit = (file: string, from: string, to: string) => {
-    const path = join(root, 'apps', name, file);
-    const text = readFileSync(path, 'utf8');
-    expect(text).toContain(from);
-    writeFileSync(path, text.replace(from, to));
-  };
+  writeTemplateApp(repo, root, name);
+  const edit = (file: string, from: string, to: string) => editFile(join(root, 'apps', name, file), (text) => text.replace(from, to));
   edit('src/config.ts', '  readonly replicas: number;', '  readonly replicas: number;\n  readonly host: string;');
   edit('src/config.ts', '  replicas: 1,', "  replicas: 1,\n  host: 'example.com',");
   edit(
@@ -45,26 +37,11 @@ function writeApp(root: string, name: string, hosts: Record<Environment, string>
     ].join('\n'),
   );
   setHosts(root, name, hosts);
-  // What `pnpm install` would link: the same dependencies as an existing app.
-  cpSync(join(repo, 'apps/tokenplace-relay/node_modules'), join(root, 'apps', name, 'node_modules'), { recursive: true, verbatimSymlinks: true });
 }
 
 /** Gives the app's Ingress `hosts[env]` in each env. */
 function setHosts(root: string, name: string, hosts: Record<Environment, string>): void {
-  for (const env of ENVIRONMENTS) {
-    writeFileSync(
-      join(root, 'apps', name, 'src/env', `${env}.ts`),
-      [
-        "import type { EnvironmentDefinition } from '@strata/core';",
-        "import type { Config } from '../config.ts';",
-        '',
-        `export const ${env}: EnvironmentDefinition<Config> = {`,
-        `  config: { host: '${hosts[env]}' },`,
-        '};',
-        '',
-      ].join('\n'),
-    );
-  }
+  writeEnvConfigs(root, name, (env) => `{ host: '${hosts[env]}' }`);
 }
 
 const routed = (problems: readonly Problem[]) =>

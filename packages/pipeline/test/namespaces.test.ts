@@ -1,8 +1,9 @@
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { appTemplate, type Problem } from '@strata/project';
+import { writeTemplateApp } from '@strata/testing/workspace-copy';
 import { validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
 import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
@@ -14,13 +15,8 @@ import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 /** Writes the app `name` from the new-app template, with `objects` (TypeScript expressions) added to what it renders. */
 function writeApp(root: string, name: string, objects: readonly string[]): void {
-  for (const [path, content] of appTemplate(name)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
+  writeTemplateApp(repo, root, name);
   setObjects(root, name, objects);
-  // What `pnpm install` would link: the same dependencies as an existing app.
-  cpSync(join(repo, 'apps/tokenplace-relay/node_modules'), join(root, 'apps', name, 'node_modules'), { recursive: true, verbatimSymlinks: true });
 }
 
 /** Renders the template's objects and `objects` after them. */

@@ -1,8 +1,8 @@
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appTemplate } from '@strata/project';
 import { ensureHelper, notCheckedNote } from '@strata/server-validation';
+import { writeTemplateApp } from '@strata/testing/workspace-copy';
 import { pipeline, type PipelineResult } from '../src/index.ts';
 import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
@@ -11,10 +11,7 @@ import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 /** Writes the app `name` from the new-app template, with a Binding added when `binding`. */
 function writeApp(root: string, name: string, binding: boolean): void {
-  for (const [path, content] of appTemplate(name)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
+  writeTemplateApp(repo, root, name);
   if (binding) {
     const path = join(root, 'apps', name, 'src/render.ts');
     const text = readFileSync(path, 'utf8');
@@ -28,8 +25,6 @@ function writeApp(root: string, name: string, binding: boolean): void {
       text.replace(from, `${from}\nimport { Binding } from 'kubernetes-models/v1/Binding';`).replace(end, `\n${object}\n  ];\n}\n`),
     );
   }
-  // What `pnpm install` would link: the same dependencies as an existing app.
-  cpSync(join(repo, 'apps/tokenplace-relay/node_modules'), join(root, 'apps', name, 'node_modules'), { recursive: true, verbatimSymlinks: true });
 }
 
 /** Changes the app's dev replicas, so that the next run renders it again. */

@@ -1,11 +1,12 @@
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ENVIRONMENTS, type Environment } from '@strata/core';
-import { appTemplate, type Problem } from '@strata/project';
+import type { Environment } from '@strata/core';
+import type { Problem } from '@strata/project';
+import { writeEnvConfigs, writeTemplateApp } from '@strata/testing/workspace-copy';
 import { validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
-import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { editFile, repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 // Two apps of one env whose Services ask for the same node port: the env's cluster creates the first
 // Service and refuses the second, so the pipeline refuses it offline, also when one of the two apps
@@ -13,16 +14,8 @@ import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 /** Writes the app `name` from the new-app template, its Service a NodePort one on `ports[env]`. */
 function writeApp(root: string, name: string, ports: Record<Environment, number>): void {
-  for (const [path, content] of appTemplate(name)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  const edit = (file: string, from: string, to: string) => {
-    const path = join(root, 'apps', name, file);
-    const text = readFileSync(path, 'utf8');
-    expect(text).toContain(from);
-    writeFileSync(path, text.replace(from, to));
-  };
+  writeTemplateApp(repo, root, name);
+  const edit = (file: string, from: string, to: string) => editFile(join(root, 'apps', name, file), (text) => text.replace(from, to));
   edit('src/config.ts', '  readonly replicas: number;', '  readonly replicas: number;\n  readonly nodePort: number;');
   edit('src/config.ts', '  replicas: 1,', '  replicas: 1,\n  nodePort: 30000,');
   edit(
@@ -31,26 +24,11 @@ function writeApp(root: string, name: string, ports: Record<Environment, number>
     "spec: { type: 'NodePort', selector: m.selector, ports: [{ name: 'http', port: 80, nodePort: c.nodePort,",
   );
   setPorts(root, name, ports);
-  // What `pnpm install` would link: the same dependencies as an existing app.
-  cpSync(join(repo, 'apps/tokenplace-relay/node_modules'), join(root, 'apps', name, 'node_modules'), { recursive: true, verbatimSymlinks: true });
 }
 
 /** Gives the app's Service `ports[env]` in each env. */
 function setPorts(root: string, name: string, ports: Record<Environment, number>): void {
-  for (const env of ENVIRONMENTS) {
-    writeFileSync(
-      join(root, 'apps', name, 'src/env', `${env}.ts`),
-      [
-        "import type { EnvironmentDefinition } from '@strata/core';",
-        "import type { Config } from '../config.ts';",
-        '',
-        `export const ${env}: EnvironmentDefinition<Config> = {`,
-        `  config: { nodePort: ${ports[env]} },`,
-        '};',
-        '',
-      ].join('\n'),
-    );
-  }
+  writeEnvConfigs(root, name, (env) => `{ nodePort: ${ports[env]} }`);
 }
 
 const TAKEN = 'provided port is already allocated';

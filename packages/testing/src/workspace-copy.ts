@@ -1,9 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { beforeAll, expect } from 'vitest';
 import { parse } from 'yaml';
-import { suiteTempDir } from './temp.ts';
+import { ENVIRONMENTS, type Environment } from '@strata/core';
+import { appTemplate } from '@strata/project';
+import { suiteTempDir, writeTree } from './temp.ts';
 
 // Throw-away copies of the workspace for tests that do what a user does: the real CLI, the
 // project's pinned pnpm, its own node_modules. Nothing here needs the network.
@@ -57,6 +59,41 @@ export function snapshot(repo: string, files: readonly string[], copies: readonl
       if (typeof data === 'string') symlinkSync(data, dest);
       else writeFileSync(dest, data, { mode: stat.mode & 0o777 });
     }
+  }
+}
+
+/**
+ * What `pnpm install` links into a new app of the template at `dir` (`apps/<name>`): the links of
+ * the app tokenplace-relay of `repo`, which has the same dependencies.
+ */
+export function linkAppModules(repo: string, dir: string): void {
+  cpSync(join(repo, 'apps/tokenplace-relay/node_modules'), join(dir, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+}
+
+/** Writes the app `name` of the new-app template (`appTemplate`) into the workspace at `root`, its dependencies linked ({@link linkAppModules}). */
+export function writeTemplateApp(repo: string, root: string, name: string): void {
+  writeTree(root, Object.fromEntries(appTemplate(name)));
+  linkAppModules(repo, join(root, 'apps', name));
+}
+
+/**
+ * Writes each env file (`src/env/<env>.ts`) of the template's app `name` at `root`, giving it the
+ * config override `config(env)`, a TypeScript object literal (`{ replicas: 2 }`).
+ */
+export function writeEnvConfigs(root: string, name: string, config: (env: Environment) => string): void {
+  for (const env of ENVIRONMENTS) {
+    writeFileSync(
+      join(root, 'apps', name, 'src/env', `${env}.ts`),
+      [
+        "import type { EnvironmentDefinition } from '@strata/core';",
+        "import type { Config } from '../config.ts';",
+        '',
+        `export const ${env}: EnvironmentDefinition<Config> = {`,
+        `  config: ${config(env)},`,
+        '};',
+        '',
+      ].join('\n'),
+    );
   }
 }
 
