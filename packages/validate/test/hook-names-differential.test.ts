@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import type { Problem } from '@strata/project';
 import { ensureHelper } from '@strata/server-validation';
 import { verify, verifyDocuments } from '@strata/verify';
-import { BUILD_TIMEOUT, repoWithServer } from '../../verify/test/helpers.ts';
+import { BUILD_TIMEOUT, hookConfigMap, hookJob, namePrefix, repoWithServer } from '../../verify/test/helpers.ts';
 import { parseInputs, validate } from '../src/index.ts';
 
 /**
@@ -18,51 +18,37 @@ import { parseInputs, validate } from '../src/index.ts';
 const HOOK = 'argocd.argoproj.io/hook';
 const HELM = 'helm.sh/hook';
 
-const job = (generateName: string, annotations: Record<string, string>) => ({
-  apiVersion: 'batch/v1',
-  kind: 'Job',
-  metadata: { generateName, namespace: 'hook-names', annotations },
-  spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: 'busybox:1.36', command: ['true'] }] } } },
-});
-const configMap = (generateName: string, annotations: Record<string, string>) => ({
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  metadata: { generateName, namespace: 'hook-names', annotations },
-  data: { a: 'b' },
-});
 const service = (generateName: string, annotations: Record<string, string>) => ({
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { generateName, namespace: 'hook-names', annotations },
   spec: { selector: { app: 'hook' }, ports: [{ name: 'http', port: 80 }] },
 });
-/** A generateName of `length` characters, ending in "-" as most do. */
-const prefix = (length: number) => `${'m'.repeat(length - 1)}-`;
 
 // A Job's name is at most 63 characters (its Pods carry it in a label), a Service's 63 (a DNS label),
 // a ConfigMap's 253. Argo CD adds 7 characters of revision, "-<phase>-" and 10 digits of Unix time:
 // 23 more for Sync, 26 for PreSync, 27 for PostSync and SyncFail; a hook of several phases is named
 // once per phase. A delete hook is named by the server: 58 characters of its generateName and 5 more.
 const CASES = {
-  presyncUnder: job(prefix(37), { [HOOK]: 'PreSync' }),
-  presyncOver: job(prefix(38), { [HOOK]: 'PreSync' }),
-  syncUnder: job(prefix(40), { [HOOK]: 'Sync' }),
-  syncOver: job(prefix(41), { [HOOK]: 'Sync' }),
-  postsyncUnder: job(prefix(36), { [HOOK]: 'PostSync' }),
-  postsyncOver: job(prefix(37), { [HOOK]: 'PostSync' }),
-  syncfailUnder: job(prefix(36), { [HOOK]: 'SyncFail' }),
-  syncfailOver: job(prefix(37), { [HOOK]: 'SyncFail' }),
-  bothUnder: job(prefix(36), { [HOOK]: 'PreSync,PostSync' }),
-  bothOver: job(prefix(37), { [HOOK]: 'PreSync,PostSync' }),
-  helmUnder: job(prefix(37), { [HELM]: 'pre-install' }),
-  helmOver: job(prefix(38), { [HELM]: 'pre-install,pre-upgrade' }),
-  helmPostOver: job(prefix(37), { [HELM]: 'post-upgrade' }),
-  serviceUnder: service(prefix(37), { [HOOK]: 'PreSync' }),
-  serviceOver: service(prefix(38), { [HOOK]: 'PreSync' }),
-  configMapUnder: configMap(prefix(227), { [HOOK]: 'PreSync' }),
-  configMapOver: configMap(prefix(228), { [HOOK]: 'PreSync' }),
-  deleteHook: job(prefix(60), { [HOOK]: 'PostDelete' }),
-  helmDeleteHook: configMap(prefix(240), { [HELM]: 'post-delete' }),
+  presyncUnder: hookJob(namePrefix(37), { [HOOK]: 'PreSync' }),
+  presyncOver: hookJob(namePrefix(38), { [HOOK]: 'PreSync' }),
+  syncUnder: hookJob(namePrefix(40), { [HOOK]: 'Sync' }),
+  syncOver: hookJob(namePrefix(41), { [HOOK]: 'Sync' }),
+  postsyncUnder: hookJob(namePrefix(36), { [HOOK]: 'PostSync' }),
+  postsyncOver: hookJob(namePrefix(37), { [HOOK]: 'PostSync' }),
+  syncfailUnder: hookJob(namePrefix(36), { [HOOK]: 'SyncFail' }),
+  syncfailOver: hookJob(namePrefix(37), { [HOOK]: 'SyncFail' }),
+  bothUnder: hookJob(namePrefix(36), { [HOOK]: 'PreSync,PostSync' }),
+  bothOver: hookJob(namePrefix(37), { [HOOK]: 'PreSync,PostSync' }),
+  helmUnder: hookJob(namePrefix(37), { [HELM]: 'pre-install' }),
+  helmOver: hookJob(namePrefix(38), { [HELM]: 'pre-install,pre-upgrade' }),
+  helmPostOver: hookJob(namePrefix(37), { [HELM]: 'post-upgrade' }),
+  serviceUnder: service(namePrefix(37), { [HOOK]: 'PreSync' }),
+  serviceOver: service(namePrefix(38), { [HOOK]: 'PreSync' }),
+  configMapUnder: hookConfigMap(namePrefix(227), { [HOOK]: 'PreSync' }),
+  configMapOver: hookConfigMap(namePrefix(228), { [HOOK]: 'PreSync' }),
+  deleteHook: hookJob(namePrefix(60), { [HOOK]: 'PostDelete' }),
+  helmDeleteHook: hookConfigMap(namePrefix(240), { [HELM]: 'post-delete' }),
 };
 const TEXT = Object.values(CASES)
   .map((o) => stringify(o))
@@ -86,19 +72,19 @@ describe('a hook named by its generateName, offline and on the real API server',
       expect(errors(offline.problems)).toStrictEqual(errors(real.problems));
       // The corpus is judged, not merely agreed upon: every hook just past its limit, and no other.
       expect(offline.problems.map((p) => [p.name, p.path, p.rule])).toStrictEqual([
-        [`${prefix(38)}*`, 'spec.template.labels', 'server-validation'],
-        [`${prefix(41)}*`, 'spec.template.labels', 'server-validation'],
-        [`${prefix(37)}*`, 'spec.template.labels', 'server-validation'],
-        [`${prefix(37)}*`, 'spec.template.labels', 'server-validation'],
-        [`${prefix(37)}*`, 'spec.template.labels', 'server-validation'],
-        [`${prefix(38)}*`, 'spec.template.labels', 'server-validation'],
-        [`${prefix(37)}*`, 'spec.template.labels', 'server-validation'],
-        [`${prefix(38)}*`, 'metadata.name', 'server-validation'],
-        [`${prefix(228)}*`, 'metadata.name', 'server-validation'],
+        [`${namePrefix(38)}*`, 'spec.template.labels', 'server-validation'],
+        [`${namePrefix(41)}*`, 'spec.template.labels', 'server-validation'],
+        [`${namePrefix(37)}*`, 'spec.template.labels', 'server-validation'],
+        [`${namePrefix(37)}*`, 'spec.template.labels', 'server-validation'],
+        [`${namePrefix(37)}*`, 'spec.template.labels', 'server-validation'],
+        [`${namePrefix(38)}*`, 'spec.template.labels', 'server-validation'],
+        [`${namePrefix(37)}*`, 'spec.template.labels', 'server-validation'],
+        [`${namePrefix(38)}*`, 'metadata.name', 'server-validation'],
+        [`${namePrefix(228)}*`, 'metadata.name', 'server-validation'],
       ]);
       // In verify's words: the name Argo CD would send, and how it makes it.
       expect(offline.problems[0]!.message).toBe(
-        `Invalid value: "${prefix(38)}0000000-presync-1700000000": must be no more than 63 bytes (Argo CD names this PreSync hook itself: ` +
+        `Invalid value: "${namePrefix(38)}0000000-presync-1700000000": must be no more than 63 bytes (Argo CD names this PreSync hook itself: ` +
           `its generateName, then the synced revision's first 7 characters, "-presync-" and the sync's start in Unix seconds: 26 characters more; ` +
           'shorten metadata.generateName or give the hook a metadata.name)',
       );

@@ -14,7 +14,7 @@ import {
   type Server,
   type VerifyResult,
 } from '../src/index.ts';
-import { BUILD_TIMEOUT, deployment, lineOf, makeRepo } from './helpers.ts';
+import { BUILD_TIMEOUT, deployment, hookConfigMap, hookJob, lineOf, makeRepo, namePrefix } from './helpers.ts';
 
 const HOOK = 'argocd.argoproj.io/hook';
 
@@ -207,34 +207,21 @@ describe('verify --against applies nothing Argo CD skipped as what is deployed',
 });
 
 describe('a hook that has only a generateName is judged under the name Argo CD gives it', () => {
-  const job = (generateName: string, annotations: Record<string, string>) => ({
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { generateName, namespace: 'hook-names', annotations },
-    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: 'busybox:1.36', command: ['true'] }] } } },
-  });
-  const configMap = (generateName: string, annotations: Record<string, string>) => ({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { generateName, namespace: 'hook-names', annotations },
-    data: { a: 'b' },
-  });
-  const prefix = (length: number) => `${'m'.repeat(length - 1)}-`;
   // Argo CD names a PreSync hook generateName + 7 characters of revision + "-presync-" + 10 digits of
   // Unix time: 26 characters more (PostSync: 27). A Job's name is at most 63 characters (its Pods
   // carry it in a label), a ConfigMap's 253. The server would cut a generateName to 58 characters.
   const cases = {
-    presyncUnder: job(prefix(37), { [HOOK]: 'PreSync' }),
-    presyncOver: job(prefix(38), { [HOOK]: 'PreSync' }),
-    postsyncUnder: job(prefix(36), { [HOOK]: 'PostSync' }),
-    postsyncOver: job(prefix(37), { [HOOK]: 'PostSync' }),
+    presyncUnder: hookJob(namePrefix(37), { [HOOK]: 'PreSync' }),
+    presyncOver: hookJob(namePrefix(38), { [HOOK]: 'PreSync' }),
+    postsyncUnder: hookJob(namePrefix(36), { [HOOK]: 'PostSync' }),
+    postsyncOver: hookJob(namePrefix(37), { [HOOK]: 'PostSync' }),
     // Run in both phases, under two names: PostSync's, the longer, decides.
-    bothOver: job(prefix(37), { [HOOK]: 'PreSync,PostSync' }),
-    helmOver: job(prefix(38), { 'helm.sh/hook': 'pre-install' }),
-    configMapUnder: configMap(prefix(227), { [HOOK]: 'PreSync' }),
-    configMapOver: configMap(prefix(228), { [HOOK]: 'PreSync' }),
+    bothOver: hookJob(namePrefix(37), { [HOOK]: 'PreSync,PostSync' }),
+    helmOver: hookJob(namePrefix(38), { 'helm.sh/hook': 'pre-install' }),
+    configMapUnder: hookConfigMap(namePrefix(227), { [HOOK]: 'PreSync' }),
+    configMapOver: hookConfigMap(namePrefix(228), { [HOOK]: 'PreSync' }),
     // Argo CD's controller creates a delete hook as it is, and the server names it.
-    deleteHook: job(prefix(60), { [HOOK]: 'PostDelete' }),
+    deleteHook: hookJob(namePrefix(60), { [HOOK]: 'PostDelete' }),
   };
   const text = Object.values(cases)
     .map((o) => stringify(o))
@@ -259,21 +246,21 @@ describe('a hook that has only a generateName is judged under the name Argo CD g
   it('accepts a generateName whose Argo CD name is just within the limit, and refuses one just over it, saying how Argo CD makes the name', () => {
     const refused = found.problems.filter((p) => p.severity === 'error');
     expect(refused.map((p) => [p.line, p.name, p.path])).toStrictEqual([
-      [lineIn('presyncOver', 'template:'), `${prefix(38)}*`, 'spec.template.labels'],
-      [lineIn('postsyncOver', 'template:'), `${prefix(37)}*`, 'spec.template.labels'],
-      [lineIn('bothOver', 'template:'), `${prefix(37)}*`, 'spec.template.labels'],
-      [lineIn('helmOver', 'template:'), `${prefix(38)}*`, 'spec.template.labels'],
-      [lineIn('configMapOver', 'metadata:'), `${prefix(228)}*`, 'metadata.name'],
+      [lineIn('presyncOver', 'template:'), `${namePrefix(38)}*`, 'spec.template.labels'],
+      [lineIn('postsyncOver', 'template:'), `${namePrefix(37)}*`, 'spec.template.labels'],
+      [lineIn('bothOver', 'template:'), `${namePrefix(37)}*`, 'spec.template.labels'],
+      [lineIn('helmOver', 'template:'), `${namePrefix(38)}*`, 'spec.template.labels'],
+      [lineIn('configMapOver', 'metadata:'), `${namePrefix(228)}*`, 'metadata.name'],
     ]);
     const messages = refused.map((p) => p.message);
-    expect(messages[0]).toMatch(sent(prefix(38), 'PreSync'));
+    expect(messages[0]).toMatch(sent(namePrefix(38), 'PreSync'));
     expect(messages[0]).toMatch(/^Invalid value: "[^"]+": must be no more than 63 bytes \(/);
     expect(messages[0]!.endsWith(naming('PreSync'))).toBe(true);
-    expect(messages[1]).toMatch(sent(prefix(37), 'PostSync'));
+    expect(messages[1]).toMatch(sent(namePrefix(37), 'PostSync'));
     expect(messages[1]!.endsWith(naming('PostSync'))).toBe(true);
-    expect(messages[2]).toMatch(sent(prefix(37), 'PostSync'));
-    expect(messages[3]).toMatch(sent(prefix(38), 'PreSync'));
-    expect(messages[4]).toMatch(sent(prefix(228), 'PreSync'));
+    expect(messages[2]).toMatch(sent(namePrefix(37), 'PostSync'));
+    expect(messages[3]).toMatch(sent(namePrefix(38), 'PreSync'));
+    expect(messages[4]).toMatch(sent(namePrefix(228), 'PreSync'));
     expect(messages[4]).toMatch(/^Invalid value: "[^"]+": must be no more than 253 characters \(/);
     expect(found.objects).toBe(Object.keys(cases).length);
   });

@@ -109,6 +109,28 @@ export function deployment(
 }
 
 /**
+ * A Job hook of `annotations` (its phases) that has only a generateName, which Argo CD names itself,
+ * in the namespace hook-names.
+ */
+export const hookJob = (generateName: string, annotations: Record<string, string>) => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { generateName, namespace: 'hook-names', annotations },
+  spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: 'busybox:1.36', command: ['true'] }] } } },
+});
+
+/** A ConfigMap hook of `annotations` that has only a generateName, in the namespace hook-names. */
+export const hookConfigMap = (generateName: string, annotations: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { generateName, namespace: 'hook-names', annotations },
+  data: { a: 'b' },
+});
+
+/** A generateName of `length` characters, ending in "-" as most do. */
+export const namePrefix = (length: number): string => `${'m'.repeat(length - 1)}-`;
+
+/**
  * The namespaced CRD of `kind` in `group`, with its names made from the kind (plural: the kind in
  * lower case and `s`), `versions`, and the rest of its spec from `spec` (a conversion, say).
  */
