@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { commitAll } from '@strata/testing/workspace-copy';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, strata, tempWorkspace } from './workspace.ts';
@@ -13,10 +14,7 @@ const kustomize = join(repo, '.tools/bin/kustomize');
 /** The workspace as a git repository with everything committed. */
 function commit(root: string): void {
   cpSync(join(repo, '.gitignore'), join(root, '.gitignore'));
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root });
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'start');
+  commitAll(root);
 }
 
 describe("strata check after a bot edited an overlay's images:", () => {

@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { commitAll, git } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { strata, tempWorkspace } from './workspace.ts';
 
@@ -8,12 +8,9 @@ const APP = 'tokenplace-relay';
 
 describe('strata diff', () => {
   let ws: ReturnType<typeof tempWorkspace>;
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: ws.root, encoding: 'utf8' });
   beforeAll(() => {
     ws = tempWorkspace([APP]);
-    git('init', '-q', '-b', 'main');
-    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'add', 'base', 'overlays', 'apps');
-    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'start');
+    commitAll(ws.root, ['base', 'overlays', 'apps']);
   });
   afterAll(() => ws.dispose());
 
@@ -85,7 +82,7 @@ describe('strata diff', () => {
     const envFile = join(ws.root, 'apps', APP, 'src/env/prod.ts');
     const original = readFileSync(envFile, 'utf8');
     writeFileSync(envFile, original.replace('replicas: 2', 'replicas: 7'));
-    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qam', 'source only');
+    git(ws.root, 'commit', '-qam', 'source only');
     try {
       const r = strata(ws.root, ['diff', '--against', 'HEAD~1', '--env', 'prod']);
       expect(r.stderr).toMatch(/^note: the working tree's sources are newer than its overlays/m);
@@ -96,7 +93,7 @@ describe('strata diff', () => {
       expect(same.stdout).toMatch(/no differences/);
       expect(same.status).toBe(0);
     } finally {
-      git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'reset', '-q', '--hard', 'HEAD~1');
+      git(ws.root, 'reset', '-q', '--hard', 'HEAD~1');
     }
   });
 

@@ -1,22 +1,33 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { commitAll, git } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, strata, tempWorkspace } from './workspace.ts';
 
 const GONE = 'gethrelay';
 const KEPT = 'tokenplace-relay';
 
+/** A workspace of the two apps, with the repository's lockfile and .gitignore, generated. */
+function generatedWorkspace(): ReturnType<typeof tempWorkspace> {
+  const ws = tempWorkspace([GONE, KEPT]);
+  for (const f of ['pnpm-lock.yaml', '.gitignore']) cpSync(join(repo, f), join(ws.root, f));
+  expect(strata(ws.root, ['generate']).status).toBe(0);
+  return ws;
+}
+
+/** The files of the workspace at `root` that name `text`, once all of it is staged; the tool's own packages, with their fixtures, apart. */
+function filesNaming(root: string, text: string): string {
+  git(root, 'add', '-A');
+  return spawnSync('git', ['grep', '-l', text, '--', '.', ':!packages'], { cwd: root, encoding: 'utf8' }).stdout;
+}
+
 describe('strata remove-app', () => {
   let ws: ReturnType<typeof tempWorkspace>;
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: ws.root, encoding: 'utf8' });
   beforeAll(() => {
-    ws = tempWorkspace([GONE, KEPT]);
-    for (const f of ['pnpm-lock.yaml', '.gitignore']) cpSync(join(repo, f), join(ws.root, f));
     // The env roots and gitops/ of exactly these two apps, built and cached as a user's tree would be.
-    expect(strata(ws.root, ['generate']).status).toBe(0);
+    ws = generatedWorkspace();
     const first = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
     expect(first.stdout + first.stderr).toMatch(/No problems/);
     // The committed topology pictures of these two apps, as `npm run topology` draws them.
@@ -26,9 +37,7 @@ describe('strata remove-app', () => {
       expect(strata(ws.root, ['graph', '--env', env, '--output', 'mermaid', '--out', `docs/topology-${env}.mmd`]).status).toBe(0);
     }
     expect(readFileSync(join(ws.root, 'docs/topology-prod.mmd'), 'utf8')).toContain(`${GONE} · namespace`);
-    git('init', '-q', '-b', 'main');
-    git('add', '-A');
-    git('commit', '-qm', 'start');
+    commitAll(ws.root);
   });
   afterAll(() => ws.dispose());
 
@@ -36,7 +45,7 @@ describe('strata remove-app', () => {
     const r = strata(ws.root, ['remove-app', 'nope']);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`strata: unknown app "nope"; known apps: ${GONE}, ${KEPT}\n`);
-    expect(git('status', '--porcelain')).toBe('');
+    expect(git(ws.root, 'status', '--porcelain')).toBe('');
   });
 
   it('changes nothing when a topology picture cannot be drawn without the app', () => {
@@ -49,7 +58,7 @@ describe('strata remove-app', () => {
         new RegExp(`^strata: overlays/staging/${KEPT}: kustomize build failed, so docs/topology-staging\\.svg cannot be drawn: `),
       );
       expect(r.status).toBe(1);
-      expect(git('status', '--porcelain')).toBe(` M overlays/staging/${KEPT}/kustomization.yaml\n`);
+      expect(git(ws.root, 'status', '--porcelain')).toBe(` M overlays/staging/${KEPT}/kustomization.yaml\n`);
     } finally {
       writeFileSync(overlay, committed);
     }
@@ -68,7 +77,7 @@ describe('strata remove-app', () => {
       );
       expect(r.status).toBe(1);
       expect(existsSync(join(outside, `${GONE}.yaml`))).toBe(true);
-      expect(git('status', '--porcelain')).toBe('');
+      expect(git(ws.root, 'status', '--porcelain')).toBe('');
     } finally {
       rmSync(prod, { force: true });
       cpSync(outside, prod, { recursive: true });
@@ -85,7 +94,7 @@ describe('strata remove-app', () => {
         `strata: remove-app ${GONE}: overlays/prod/${GONE}/my-extra.yaml has no generated header (written by hand), so remove-app does not delete it and its folder would stay, an app to Argo CD (every folder under overlays/<env>/ is one); move it out of base/${GONE}/ and overlays/<env>/${GONE}/ or delete it, then run remove-app again; nothing was changed\n`,
       );
       expect(r.status).toBe(1);
-      expect(git('status', '--porcelain')).toBe(`?? overlays/prod/${GONE}/my-extra.yaml\n`);
+      expect(git(ws.root, 'status', '--porcelain')).toBe(`?? overlays/prod/${GONE}/my-extra.yaml\n`);
     } finally {
       rmSync(extra);
     }
@@ -122,9 +131,7 @@ describe('strata remove-app', () => {
     expect(lstatSync(join(repo, 'node_modules/@strata-apps', GONE)).isSymbolicLink()).toBe(true);
     // Nothing of the project names it any more: not the registration, the lockfile, the env roots or
     // the Argo CD files (the tool's own packages, with their fixtures, are not the project's).
-    git('add', '-A');
-    const grep = spawnSync('git', ['grep', '-l', GONE, '--', '.', ':!packages'], { cwd: ws.root, encoding: 'utf8' });
-    expect(grep.stdout).toBe('');
+    expect(filesNaming(ws.root, GONE)).toBe('');
     expect(readFileSync(join(ws.root, 'pnpm-lock.yaml'), 'utf8')).toContain(`  apps/${KEPT}:`);
 
     const pipeline = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
@@ -153,20 +160,14 @@ describe('strata remove-app', () => {
 
 describe('strata remove-app with another app not installed yet', () => {
   let ws: ReturnType<typeof tempWorkspace>;
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: ws.root, encoding: 'utf8' });
   beforeAll(() => {
-    ws = tempWorkspace([GONE, KEPT]);
-    for (const f of ['pnpm-lock.yaml', '.gitignore']) cpSync(join(repo, f), join(ws.root, f));
-    expect(strata(ws.root, ['generate']).status).toBe(0);
+    ws = generatedWorkspace();
     // The kept app as a fresh clone holds it before `pnpm install`: its sources and overlays, no dependencies.
     rmSync(join(ws.root, 'apps', KEPT, 'node_modules'), { recursive: true });
     expect(strata(ws.root, ['generate', '--app', KEPT]).status).toBe(1);
     // And one added without installing, never generated.
     expect(strata(ws.root, ['new-app', 'billing', '--no-install']).status).toBe(0);
-    git('init', '-q', '-b', 'main');
-    git('add', '-A');
-    git('commit', '-qm', 'start');
+    commitAll(ws.root);
   });
   afterAll(() => ws.dispose());
 
@@ -180,7 +181,7 @@ describe('strata remove-app with another app not installed yet', () => {
         new RegExp(`^strata: overlays/dev/${KEPT}: kustomize build failed, so gitops/ cannot be planned without ${GONE}: .*; nothing was changed\n$`),
       );
       expect(r.status).toBe(1);
-      expect(git('status', '--porcelain')).toBe(` M overlays/dev/${KEPT}/kustomization.yaml\n`);
+      expect(git(ws.root, 'status', '--porcelain')).toBe(` M overlays/dev/${KEPT}/kustomization.yaml\n`);
     } finally {
       writeFileSync(overlay, committed);
     }
@@ -198,9 +199,7 @@ describe('strata remove-app with another app not installed yet', () => {
     expect(after).not.toContain(GONE);
     expect(after).toContain(KEPT);
     expect(readFileSync(join(ws.root, 'overlays/prod/kustomization.yaml'), 'utf8')).toMatch(new RegExp(`- billing\\n[^]*- ${KEPT}\\n`));
-    git('add', '-A');
-    const grep = spawnSync('git', ['grep', '-l', GONE, '--', '.', ':!packages'], { cwd: ws.root, encoding: 'utf8' });
-    expect(grep.stdout).toBe('');
+    expect(filesNaming(ws.root, GONE)).toBe('');
     // The app never installed nor generated goes too; once installed, the kept app's generated
     // files are what generate makes of it.
     const billing = strata(ws.root, ['remove-app', 'billing']);

@@ -63,6 +63,27 @@ export function snapshot(repo: string, files: readonly string[], copies: readonl
 }
 
 /**
+ * Runs git in `root` as a test's author (no signing): what it prints on stdout. A failing git
+ * command throws, with what it printed on stderr.
+ */
+export function git(root: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+}
+
+/**
+ * Makes the folder `root` a git repository on branch main whose one commit holds `paths` (all of
+ * it, but for what its .gitignore leaves out, when none are given).
+ */
+export function commitAll(root: string, paths: readonly string[] = []): void {
+  git(root, 'init', '-q', '-b', 'main');
+  git(root, 'add', '-A', '--', ...paths);
+  git(root, 'commit', '-qm', 'start');
+}
+
+/**
  * What `pnpm install` links into a new app of the template at `dir` (`apps/<name>`): the links of
  * the app tokenplace-relay of `repo`, which has the same dependencies.
  */
