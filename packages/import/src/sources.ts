@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS, isPlainObject, type Environment, type Manifest } from '@strata/core';
 import { exactIntegers, filesIn, kubectlInteger, mayHoldLongInteger, parseExact, UsageError } from '@strata/project';
 import { buildOverlays, isKustomizationFile, kustomizationFilesIn, parseBuild } from '@strata/kustomize';
-import { parseInputs, type ParsedInputs, type SourceDoc } from '@strata/validate';
+import { isRemoteEntry, parseInputs, remoteInputs, type ParsedInputs, type SourceDoc } from '@strata/validate';
 import { ImportError } from './errors.ts';
 
 /** Where one env's manifests come from. */
@@ -90,8 +90,6 @@ interface Walk {
   readonly seen: Set<string>;
 }
 
-const REMOTE = /^(https?:\/\/|git@|ssh:\/\/|git::|github\.com\/|gitlab\.com\/|bitbucket\.org\/)|\?ref=|\.git(\/\/|$)/;
-
 /**
  * Reads a kustomization and those it includes, for what the import cannot take from the build
  * output alone: features it must refuse, features kept only as their result, and the names of
@@ -149,17 +147,24 @@ function walkKustomization(dir: string, named: (path: string) => string, w: Walk
   for (const field of ['resources', 'components', 'bases'] as const) {
     const entries = Array.isArray(k[field]) ? (k[field] as unknown[]) : [];
     for (const entry of entries) {
-      if (typeof entry !== 'string') continue;
-      if (REMOTE.test(entry)) {
-        w.refusals.push(
-          `${where}: ${field}: ${entry}: a remote resource cannot be imported (it needs the network and may change); vendor it into a local folder, point the kustomization at that folder, then import`,
-        );
-        continue;
-      }
+      if (typeof entry !== 'string' || isRemoteEntry(dir, entry)) continue; // refused by remoteRefusals
       const target = resolve(dir, entry);
       if (existsSync(target) && statSync(target).isDirectory()) walkKustomization(target, named, w);
     }
   }
+}
+
+/**
+ * What the kustomization in `dir` would have kustomize fetch over the network, one line each, before
+ * kustomize runs: an import judges what is in the tree, and an app's sources that change by themselves
+ * would make it another app.
+ */
+function remoteRefusals(dir: string, named: (path: string) => string): string[] {
+  return remoteInputs(dir).map((r) =>
+    r.resource
+      ? `${named(r.file)}:${r.line}: ${r.field}: ${r.entry}: a remote resource cannot be imported (it needs the network and may change); vendor it into a local folder, point the kustomization at that folder, then import`
+      : `${named(r.file)}:${r.line}: ${r.field}: ${r.entry}: a remote file cannot be imported (kustomize would fetch it over the network, and it may change); vendor it into the kustomization's folder, name it there by its local path, then import`,
+  );
 }
 
 const isBuiltin = (c: unknown) =>
@@ -177,7 +182,7 @@ function pluginConfigs(entry: unknown, dir: string, depth = 0): unknown[] | unde
   if (typeof entry !== 'string' || depth > 8) return undefined;
   try {
     if (entry.includes('\n')) return parseAllDocuments(entry).map((d) => d.toJS() as unknown);
-    if (REMOTE.test(entry)) return undefined;
+    if (isRemoteEntry(dir, entry)) return undefined;
     const target = resolve(dir, entry);
     if (!existsSync(target)) return undefined;
     if (statSync(target).isFile())
@@ -288,7 +293,11 @@ export async function readSources(
     sources[env] = { env, path, kind: kustomize ? 'kustomize' : 'yaml' };
   }
   const walk: Walk = { refusals: [], warnings: [], generated: new Set(), seen: new Set() };
-  for (const env of ENVIRONMENTS) if (sources[env].kind === 'kustomize') walkKustomization(sources[env].path, named, walk);
+  for (const env of ENVIRONMENTS) {
+    if (sources[env].kind !== 'kustomize') continue;
+    for (const line of remoteRefusals(sources[env].path, named)) if (!walk.refusals.includes(line)) walk.refusals.push(line);
+    walkKustomization(sources[env].path, named, walk);
+  }
   if (walk.refusals.length > 0) throw new ImportError(walk.refusals);
 
   const dirs = [...new Set(ENVIRONMENTS.filter((e) => sources[e].kind === 'kustomize').map((e) => sources[e].path))];

@@ -198,7 +198,7 @@ describe('strata import refuses what it cannot import faithfully', () => {
     ],
     [
       'remote',
-      /unsupported\/remote\/kustomization\.yaml: resources: https:\/\/github\.com\/example-org\/gateway-manifests\/\/deploy\?ref=v1\.2\.0: a remote resource cannot be imported \(it needs the network and may change\); vendor it into a local folder, point the kustomization at that folder, then import$/,
+      /unsupported\/remote\/kustomization\.yaml:5: resources\[1\]: https:\/\/github\.com\/example-org\/gateway-manifests\/\/deploy\?ref=v1\.2\.0: a remote resource cannot be imported \(it needs the network and may change\); vendor it into a local folder, point the kustomization at that folder, then import$/,
     ],
     [
       'plugin',

@@ -7,6 +7,7 @@ import { isPlainObject } from '@strata/core';
 import { ToolError, type Problem } from '@strata/project';
 import { decoderPath } from './decode.ts';
 import { decodeTexts, kustomizeInputs, TWICE, type KustomizeInput } from './read.ts';
+import { remoteInputs } from './remote.ts';
 import { isWalkedFile } from './sources.ts';
 import type { ParsedInputs, Placed, SourceDoc } from './types.ts';
 
@@ -29,39 +30,6 @@ const texts = (v: unknown) => list(v).filter((p): p is string => typeof p === 's
 
 /** The entries of a kustomization that name other trees or resources: folders, files or remote URLs. */
 const treeEntries = (k: Record<string, unknown>) => [...texts(k.resources), ...texts(k.bases), ...texts(k.components)];
-
-/** An entry kustomize would fetch over the network (a git URL, `github.com/org/repo//path`): never fetched here. */
-function remote(dir: string, entry: string): boolean {
-  if (/^[a-z][a-z0-9+.-]*:\/\/|^git@|^[\w-]+@[\w.-]+:/i.test(entry)) return true;
-  if (statSync(resolve(dir, entry), { throwIfNoEntry: false })) return false;
-  // What is not in the tree and names a host first (kustomize's repo spec) is fetched.
-  return /^[\w-]+(\.[\w-]+)+\//.test(entry) || entry.includes('?ref=') || entry.includes('//');
-}
-
-/** A remote entry of a kustomization in `dir` or of one it reaches through local folders; none when all is in the tree. */
-function remoteEntry(dir: string, seen = new Set<string>()): string | undefined {
-  if (seen.has(dir)) return undefined;
-  seen.add(dir);
-  let k: unknown;
-  for (const name of KUSTOMIZATION_FILES) {
-    try {
-      k = parse(readFileSync(join(dir, name), 'utf8'), { maxAliasCount: 100 });
-      break;
-    } catch {
-      // no such file, or YAML that kustomize refuses in its own words when it builds
-    }
-  }
-  if (!isPlainObject(k)) return undefined;
-  for (const entry of treeEntries(k)) {
-    if (remote(dir, entry)) return entry;
-    const target = resolve(dir, entry);
-    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
-      const found = remoteEntry(target, seen);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
 
 /**
  * The files of its folder that a kustomization file named on its own reads, through the
@@ -374,12 +342,13 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
     f.resources = 0; // kustomize's input, never an object a cluster takes
   }
   const shown = (key: string) => parsed.files.get(key)?.shown ?? key;
+  const keyOf = (file: string) => (relative(root, file).startsWith('..') ? file : relative(root, file));
   const folderOf = (m: Met) => relative(root, m.dir) || '.';
-  const failed = (m: Met, message: string) => {
+  const failed = (m: Met, message: string, line = m.doc.line) => {
     const f = parsed.files.get(m.file)!;
     const problem: Problem = {
       file: m.file,
-      line: m.doc.line,
+      line,
       message,
       rule: 'kustomize-build',
       severity: 'error',
@@ -421,12 +390,17 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
       reach(m, reached);
     }
 
+  // What kustomize would fetch is never fetched: the kustomization is refused at the entry, before kustomize runs.
   const buildable = roots.filter((m) => {
-    const entry = remoteEntry(m.dir);
-    if (entry === undefined) return true;
+    const [first, ...more] = remoteInputs(m.dir);
+    if (first === undefined) return true;
+    const here = first.file === abs(m.file);
+    const where = here ? first.field : `${first.field} in ${keyOf(first.file)}:${first.line}`;
+    const others = more.length === 0 ? '' : `, and ${more.length} more remote input${more.length === 1 ? '' : 's'}`;
     failed(
       m,
-      `kustomize would fetch ${entry} over the network to build ${dirname(shown(m.file))}: strata builds offline and judges only what is in the tree; vendor it into the tree, or validate its build (kustomize build <folder> | strata validate -)`,
+      `kustomize would fetch ${first.entry} (${where}${others}) over the network to build ${dirname(shown(m.file))}: strata builds offline and judges only what is in the tree; vendor it into the tree, or validate its build (kustomize build <folder> | strata validate -)`,
+      here ? first.line : undefined,
     );
     return false;
   });
@@ -508,7 +482,6 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
       return [];
     }
   });
-  const keyOf = (file: string) => (relative(root, file).startsWith('..') ? file : relative(root, file));
   const read = await decodeTexts(
     root,
     extra.map((e) => ({ file: keyOf(e.file), input: keyOf(e.file), bytes: e.bytes, first: 0 })),

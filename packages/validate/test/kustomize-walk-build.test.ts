@@ -135,11 +135,13 @@ spec:
     expect(r.problems.map((p) => p.rule)).toStrictEqual(['no-objects']);
   });
 
-  it('never fetches a remote resource: the kustomization that names one is a problem', async () => {
+  it('never fetches a remote resource: the kustomization that names one is a problem at the entry', async () => {
     const dir = tree({ 'kustomization.yaml': 'resources:\n- https://github.com/example/repo//deploy?ref=main\n' });
     const r = await walk([dir]);
-    expect(r.problems.map((p) => [p.rule, p.line])).toStrictEqual([['kustomize-build', 1]]);
-    expect(r.problems[0]!.message).toMatch(/^kustomize would fetch https:\/\/github\.com\/example\/repo\/\/deploy\?ref=main over the network/);
+    expect(r.problems.map((p) => [p.rule, p.line])).toStrictEqual([['kustomize-build', 2]]);
+    expect(r.problems[0]!.message).toMatch(
+      /^kustomize would fetch https:\/\/github\.com\/example\/repo\/\/deploy\?ref=main \(resources\[0\]\) over the network/,
+    );
   });
 
   it.each([

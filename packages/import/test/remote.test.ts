@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { testTempDir } from '@strata/testing/temp';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ENVIRONMENTS } from '@strata/core';
+import { importApp, ImportError } from '../src/index.ts';
+import { realKustomizeBuild, REMOTE_CASES, remoteServer, remoteTree } from '../../validate/test/remote-trees.ts';
+import { emptyWorkspace, filesUnder } from './workspace.ts';
+
+/**
+ * kustomize fetches a URL through any field it loads a path by, not only resources: an import of
+ * such a kustomization would take what the URL served that moment, and the app would stand for
+ * sources that change by themselves. Each is refused in one line at its entry, before kustomize
+ * runs, nothing fetched and nothing written; the real kustomize is seen to fetch each first.
+ */
+let server: Awaited<ReturnType<typeof remoteServer>>;
+beforeAll(async () => {
+  server = await remoteServer();
+});
+afterAll(() => server.close());
+
+let ws: ReturnType<typeof emptyWorkspace>;
+beforeEach(() => {
+  ws = emptyWorkspace();
+});
+afterEach(() => ws.dispose());
+
+describe('strata import never fetches what a kustomization names by URL', () => {
+  it.each(
+    REMOTE_CASES.map((c) => [c.file ? `${c.field} of ${c.file}` : c.field, c] as const),
+  )('%s: kustomize fetches it; import refuses it at its line, fetches nothing and writes nothing', async (_, c) => {
+    const dir = remoteTree(testTempDir('strata-import-remote-'), c, server.url);
+    server.requests.length = 0;
+    await realKustomizeBuild(dir, c);
+    expect(server.requests).toContain(c.served);
+
+    server.requests.length = 0;
+    const before = filesUnder(ws.root, '.');
+    const envs = ENVIRONMENTS.map((e) => `${e}=${dir}`);
+    const err = await importApp(ws.root, { name: 'fetched', envs, install: false }).catch((e: unknown) => e);
+    expect(server.requests).toStrictEqual([]);
+    expect(err).toBeInstanceOf(ImportError);
+    const entry = `${server.url}${c.served.replace(/\/info\/refs.*$/, '//component')}`;
+    const fix = c.resource
+      ? 'a remote resource cannot be imported (it needs the network and may change); vendor it into a local folder, point the kustomization at that folder, then import'
+      : "a remote file cannot be imported (kustomize would fetch it over the network, and it may change); vendor it into the kustomization's folder, name it there by its local path, then import";
+    // The one line of the refusal; a Helm chart is refused besides, and a transformer entry it cannot read.
+    expect((err as ImportError).lines[0]).toBe(`${join(dir, c.file ?? 'kustomization.yaml')}:${c.line}: ${c.field}: ${entry}: ${fix}`);
+    expect((err as ImportError).lines.filter((l) => l.includes(server.url))).toHaveLength(1);
+    expect(filesUnder(ws.root, '.')).toStrictEqual(before);
+  });
+});

@@ -1,0 +1,245 @@
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Document, LineCounter, parseAllDocuments } from 'yaml';
+import { KUSTOMIZATION_FILES } from '@strata/kustomize/files';
+import { isPlainObject } from '@strata/core';
+
+/**
+ * Something a kustomization names that kustomize would fetch over the network when it builds: a
+ * remote base or resource (a git URL, `github.com/org/repo//path`, an http(s) URL), or a file it
+ * loads by URL (a patch, a generator's file, a replacement, a CRD schema, ...).
+ */
+export interface RemoteInput {
+  /** The file that names it, absolute: a kustomization, or a plugin configuration one reads. */
+  readonly file: string;
+  /** Its line in that file. */
+  readonly line: number;
+  /** Where in that file, as kustomize's field: `resources[0]`, `patches[1].path`, `ReplacementTransformer replacements[0].path`. */
+  readonly field: string;
+  /** The entry as written. */
+  readonly entry: string;
+  /** A resources, bases or components entry (cloned or fetched as a tree), not a file a field loads or a plugin entry. */
+  readonly resource: boolean;
+}
+
+/**
+ * A base, resource, component or plugin entry that kustomize would fetch over the network rather
+ * than read in the tree (a git URL, `github.com/org/repo//path`, an http(s) URL): kustomize's
+ * `loader.New` clones what `git.NewRepoSpecFromURL` takes, its `Load` gets what has an http(s) scheme.
+ */
+export function isRemoteEntry(dir: string, entry: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\/|^git@|^[\w-]+@[\w.-]+:/i.test(entry) || isRemoteFile(entry)) return true;
+  if (statSync(resolve(dir, entry), { throwIfNoEntry: false })) return false;
+  // What is not in the tree and names a host first (kustomize's repo spec) is fetched.
+  return /^[\w-]+(\.[\w-]+)+\//.test(entry) || entry.includes('?ref=') || entry.includes('//');
+}
+
+/**
+ * A path that kustomize's `FileLoader.Load` gets over HTTP instead of reading a file
+ * (`loader.IsRemoteFile`: a URL whose scheme, in any case, is http or https).
+ */
+const isRemoteFile = (path: string): boolean => /^https?:/i.test(path);
+
+/** `key=path` of a generator's `files:` as kustomize's `generators.ParseFileSource` splits it; undefined where kustomize refuses it. */
+function fileSourcePath(source: string): string | undefined {
+  const separators = source.split('=').length - 1;
+  if (separators === 0) return source;
+  if (separators > 1 || source.startsWith('=') || source.endsWith('=')) return undefined;
+  return source.slice(source.indexOf('=') + 1);
+}
+
+type Segment = string | number;
+
+/** A YAML file read for its values and the lines they are at. */
+interface Read {
+  readonly file: string;
+  readonly docs: readonly Document[];
+  readonly lines: LineCounter;
+}
+
+function readYaml(file: string): Read | undefined {
+  try {
+    const lines = new LineCounter();
+    const docs = parseAllDocuments(readFileSync(file, 'utf8'), { lineCounter: lines });
+    return Array.isArray(docs) ? { file, docs, lines } : undefined;
+  } catch {
+    return undefined; // no such file, or YAML that kustomize refuses in its own words when it builds
+  }
+}
+
+const valueOf = (doc: Document): unknown => {
+  try {
+    return doc.errors.length > 0 ? undefined : (doc.toJS({ maxAliasCount: 100 }) as unknown);
+  } catch {
+    return undefined;
+  }
+};
+
+const fieldName = (path: readonly Segment[]) =>
+  path.reduce<string>((out, s) => (typeof s === 'number' ? `${out}[${s}]` : out ? `${out}.${s}` : s), '');
+
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/**
+ * The fields of a builtin plugin's configuration that kustomize loads as files, by kind, with their
+ * paths in the configuration (the plugins' own `Config`: `h.Loader().Load`).
+ */
+function builtinPaths(config: Record<string, unknown>): [Segment[], string][] {
+  const one = (key: string): [Segment[], string][] => (typeof config[key] === 'string' ? [[[key], config[key]]] : []);
+  const each = (key: string, pick: (v: unknown) => string | undefined = (v) => (typeof v === 'string' ? v : undefined)): [Segment[], string][] =>
+    list(config[key]).flatMap((v, i): [Segment[], string][] => {
+      const path = pick(v);
+      return path === undefined ? [] : [[[key, i], path]];
+    });
+  switch (config.kind) {
+    case 'PatchTransformer':
+    case 'PatchJson6902Transformer':
+      return one('path');
+    case 'PatchStrategicMergeTransformer':
+      return each('paths');
+    case 'ReplacementTransformer':
+      return list(config.replacements).flatMap((r, i): [Segment[], string][] =>
+        isPlainObject(r) && typeof r.path === 'string' ? [[['replacements', i, 'path'], r.path]] : [],
+      );
+    case 'ValueAddTransformer':
+      return one('targetFilePath');
+    case 'ConfigMapGenerator':
+    case 'SecretGenerator':
+      return [...each('files', (v) => (typeof v === 'string' ? fileSourcePath(v) : undefined)), ...each('envs')];
+    case 'HelmChartInflationGenerator':
+      return [...one('valuesFile'), ...each('additionalValuesFiles')];
+    default:
+      return [];
+  }
+}
+
+/** The fields of a kustomization that kustomize reads with `Load`, a URL fetched: a patch, a generator's file, a schema. */
+function loadedPaths(k: Record<string, unknown>): [Segment[], string][] {
+  const out: [Segment[], string][] = [];
+  const add = (path: Segment[], v: unknown) => {
+    if (typeof v === 'string') out.push([path, v]);
+  };
+  for (const field of ['patches', 'patchesJson6902', 'replacements'])
+    list(k[field]).forEach((p, i) => isPlainObject(p) && add([field, i, 'path'], p.path));
+  // An entry with a line break is a patch written inline; kustomize loads any other that is not one.
+  list(k.patchesStrategicMerge).forEach((p, i) => typeof p === 'string' && !p.includes('\n') && add(['patchesStrategicMerge', i], p));
+  for (const field of ['configMapGenerator', 'secretGenerator'])
+    list(k[field]).forEach((g, i) => {
+      if (!isPlainObject(g)) return;
+      list(g.files).forEach((f, j) => typeof f === 'string' && add([field, i, 'files', j], fileSourcePath(f)));
+      list(g.envs).forEach((f, j) => add([field, i, 'envs', j], f));
+      add([field, i, 'env'], g.env);
+    });
+  for (const field of ['configurations', 'crds']) list(k[field]).forEach((p, i) => add([field, i], p));
+  if (isPlainObject(k.openapi)) add(['openapi', 'path'], k.openapi.path);
+  list(k.helmCharts).forEach((h, i) => {
+    if (!isPlainObject(h)) return;
+    add(['helmCharts', i, 'valuesFile'], h.valuesFile);
+    list(h.additionalValuesFiles).forEach((f, j) => add(['helmCharts', i, 'additionalValuesFiles', j], f));
+  });
+  list(k.helmChartInflationGenerator).forEach((h, i) => isPlainObject(h) && add(['helmChartInflationGenerator', i, 'values'], h.values));
+  return out;
+}
+
+/**
+ * What a kustomization in `dir` would fetch over the network when kustomize builds it, through every
+ * field kustomize v5.8.1 fetches by: its resources, bases and components (cloned or fetched, and
+ * those of the local folders they name), the files its fields load (patches, patchesJson6902 and
+ * patchesStrategicMerge, configMapGenerator and secretGenerator files, envs and env, replacements,
+ * configurations, crds, openapi.path, Helm values files), its generators, transformers and
+ * validators (as entries, and the files their builtin configurations load, written inline, in a
+ * file or in a folder's kustomization). In the order kustomize's fields are listed; none when the
+ * build reads only the tree.
+ */
+export function remoteInputs(dir: string): RemoteInput[] {
+  const out: RemoteInput[] = [];
+  const seen = new Set<string>();
+  // The line of the field, or of its nearest parent the file writes (an inline configuration is one string).
+  const lineOf = (read: Read, doc: Document, path: readonly Segment[]) => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = (n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)) as { range?: [number, number, number] } | null | undefined;
+      if (node?.range) return read.lines.linePos(node.range[0]).line;
+    }
+    return 1;
+  };
+  /** The files a builtin plugin configuration loads that are remote. */
+  const configs = (read: Read, doc: Document, config: unknown, at: readonly Segment[], prefix: string) => {
+    if (!isPlainObject(config) || config.apiVersion !== 'builtin' || typeof config.kind !== 'string') return;
+    for (const [path, entry] of builtinPaths(config))
+      if (isRemoteFile(entry))
+        out.push({
+          file: read.file,
+          line: lineOf(read, doc, [...at, ...path]),
+          field: `${prefix}${config.kind} ${fieldName(path)}`,
+          entry,
+          resource: false,
+        });
+  };
+  /** A plugin configuration file: each of its documents. */
+  const configFile = (file: string) => {
+    const read = readYaml(file);
+    for (const doc of read?.docs ?? []) {
+      const value = valueOf(doc);
+      for (const [i, config] of (Array.isArray(value) ? value : [value]).entries()) configs(read!, doc, config, Array.isArray(value) ? [i] : [], '');
+    }
+  };
+  /** The kustomization in `folder`; with `plugins`, its resources are plugin configurations (a generators or transformers entry). */
+  const visit = (folder: string, plugins: boolean) => {
+    if (seen.has(folder)) return;
+    seen.add(folder);
+    let read: Read | undefined;
+    let k: unknown;
+    for (const name of KUSTOMIZATION_FILES) {
+      read = readYaml(resolve(folder, name));
+      k = read?.docs[0] ? valueOf(read.docs[0]) : undefined;
+      if (read && k !== undefined) break;
+    }
+    if (!read || !isPlainObject(k)) return;
+    const doc = read.docs[0]!;
+    const found = (path: Segment[], entry: string, resource: boolean) =>
+      out.push({ file: read.file, line: lineOf(read, doc, path), field: fieldName(path), entry, resource });
+    /** A resources, bases or components entry: remote, or a local folder walked, or a file (a plugin configuration when `plugins`). */
+    const tree = (field: string, asPlugins: boolean) =>
+      list(k[field]).forEach((entry, i) => {
+        if (typeof entry !== 'string') return;
+        if (isRemoteEntry(folder, entry)) return found([field, i], entry, true);
+        const target = resolve(folder, entry);
+        const st = statSync(target, { throwIfNoEntry: false });
+        if (st?.isDirectory()) visit(target, asPlugins);
+        else if (st?.isFile() && asPlugins) configFile(target);
+      });
+    tree('resources', plugins);
+    tree('bases', plugins);
+    for (const [path, entry] of loadedPaths(k)) if (isRemoteFile(entry)) found(path, entry, false);
+    for (const field of ['generators', 'transformers', 'validators'])
+      list(k[field]).forEach((entry, i) => {
+        if (typeof entry !== 'string') return;
+        // kustomize takes an entry that reads as YAML objects as the configurations themselves.
+        const inline = inlineConfigs(entry);
+        if (inline) {
+          for (const config of inline) configs(read, doc, config, [field, i], `${field}[${i}]: `);
+          return;
+        }
+        if (isRemoteEntry(folder, entry)) return found([field, i], entry, false);
+        const target = resolve(folder, entry);
+        const st = statSync(target, { throwIfNoEntry: false });
+        if (st?.isDirectory()) visit(target, true);
+        else if (st?.isFile()) configFile(target);
+      });
+    tree('components', plugins);
+  };
+  visit(resolve(dir), false);
+  return out;
+}
+
+/** The objects a generators/transformers entry holds when it is written inline, else undefined (a path). */
+function inlineConfigs(entry: string): Record<string, unknown>[] | undefined {
+  try {
+    const values = parseAllDocuments(entry)
+      .map((d) => valueOf(d as Document))
+      .filter((v) => v !== null && v !== undefined);
+    return values.length > 0 && values.every(isPlainObject) ? (values as Record<string, unknown>[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
