@@ -18,6 +18,7 @@ import {
 import {
   appDirs,
   ignoredAppFile,
+  windowsDeviceName,
   isSystemNamespace,
   Layout,
   loadApps,
@@ -117,6 +118,8 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   if (!isDns1035Label(name) || name.length > 50) {
     throw new UsageError(`--name ${name}: must be a lower-case DNS label starting with a letter (a-z, 0-9, "-"; at most 50 characters)`);
   }
+  const device = windowsDeviceName(name);
+  if (device) throw new UsageError(`--name ${name}: ${device}; pick another --name`);
   if (existsSync(join(root, 'apps', name))) throw new UsageError(`apps/${name} already exists; pick another --name or remove it first`);
   const ignored = ignoredAppFile(root, name);
   if (ignored) throw new UsageError(`--name ${name}: ${ignored}; pick another --name`);

@@ -121,6 +121,13 @@ describe('strata import of plain YAML per env', () => {
     );
   });
 
+  it('refuses a Windows device name as --name, and writes nothing', async () => {
+    await expect(importApp(ws.root, { name: 'aux', envs, install: false })).rejects.toThrow(
+      /^--name aux: AUX is a device name on Windows .*; pick another --name$/,
+    );
+    expect(existsSync(join(ws.root, 'apps/aux'))).toBe(false);
+  });
+
   it('refuses a missing env with a usage error', async () => {
     await expect(importApp(ws.root, { name: 'ledger', envs: envs.slice(0, 2), install: false })).rejects.toThrow(
       'missing --env prod=PATH; every env needs its source',

@@ -85,12 +85,25 @@ export function ignoredAppFile(root: string, name: string): string | undefined {
   return `git ignores ${path} (${source}:${line}: ${pattern}), so the app's files would never be committed while the env roots, package.json and gitops/ that list it are`;
 }
 
+/**
+ * Why an app may not be called `name` on Windows, when it may not: CON, PRN, AUX, NUL, COM1-COM9
+ * and LPT1-LPT9 name devices there in any case, so git for Windows (core.protectNTFS) refuses to
+ * check out apps/<name>, base/<name> and overlays/<env>/<name>, and no Windows clone of the
+ * repository would work.
+ */
+export function windowsDeviceName(name: string): string | undefined {
+  if (!/^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/i.test(name)) return undefined;
+  return `${name.toUpperCase()} is a device name on Windows (as are CON, PRN, AUX, NUL, COM1-COM9 and LPT1-LPT9), where git cannot check out ${Layout.app(name)}, ${Layout.baseOf(name)} or the overlays, so no Windows clone of the repository would work`;
+}
+
 /** Refuses a name that cannot be an app, an app that exists, or a namespace that is not free for it (exit 2). */
 export function checkNewAppName(root: string, name: string): void {
   // Also the Service's name, which must start with a letter; the limit leaves room for suffixes.
   if (!isDns1035Label(name) || name.length > 50) {
     throw new UsageError(`app name "${name}" must be a lower-case DNS label starting with a letter (a-z, 0-9, "-"; at most 50 characters)`);
   }
+  const device = windowsDeviceName(name);
+  if (device) throw new UsageError(`app name "${name}": ${device}; pick another name`);
   // The template puts the app's objects in a namespace of its name (src/config.ts), default-deny policy included.
   if (isSystemNamespace(name)) {
     throw new UsageError(`app name "${name}" would put its objects in the namespace "${name}", ${SYSTEM_NAMESPACE_REASON}; pick another name`);

@@ -204,4 +204,15 @@ describe('the new-app template', () => {
     expect(() => checkNewAppName(root, 'web')).toThrow(/^apps\/web already exists/);
     expect(() => checkNewAppName(root, 'billing')).not.toThrow();
   });
+
+  it("refuses Windows' device names, which git for Windows cannot check out, and no name that merely starts like one", () => {
+    const root = workspace({});
+    for (const name of ['con', 'prn', 'aux', 'nul', 'com1', 'com9', 'lpt1', 'lpt9'])
+      expect(() => checkNewAppName(root, name)).toThrow(
+        new RegExp(
+          `^app name "${name}": ${name.toUpperCase()} is a device name on Windows .*git cannot check out apps/${name}, base/${name} .*; pick another name$`,
+        ),
+      );
+    for (const name of ['console', 'com0', 'com10', 'lpt', 'nullify', 'auxiliary']) expect(() => checkNewAppName(root, name)).not.toThrow();
+  });
 });
