@@ -1,22 +1,16 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadApps, UsageError } from '../src/index.ts';
+import { testTempDir } from './temp.ts';
 
 // The apps of these workspaces import the real @strata/core, as the project's apps do.
 const coreDir = realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '@strata', 'core'));
 
-const roots: string[] = [];
-afterEach(() => {
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
-});
-
 /** A workspace with one app, `web`, made of the given files under apps/web/. */
 function workspace(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'strata-keys-'));
-  roots.push(root);
+  const root = testTempDir('strata-keys-');
   writeFileSync(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - apps/*\n');
   mkdirSync(join(root, 'apps', 'node_modules', '@strata'), { recursive: true });
   symlinkSync(coreDir, join(root, 'apps', 'node_modules', '@strata', 'core'));

@@ -1,12 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { filesIn } from '../src/index.ts';
+import { suiteTempDir } from './temp.ts';
 
 describe('filesIn', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-files-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const { dir } = suiteTempDir('strata-files-');
   mkdirSync(join(dir, 'a/b'), { recursive: true });
   mkdirSync(join(dir, 'node_modules/pkg'), { recursive: true });
   writeFileSync(join(dir, 'a/b/two.yaml'), '');

@@ -1,7 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   appTemplate,
   checkNewAppName,
@@ -16,14 +15,10 @@ import {
   UsageError,
   withAppRegistered,
 } from '../src/index.ts';
+import { testTempDir } from './temp.ts';
 
-const roots: string[] = [];
-afterEach(() => {
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
-});
 function workspace(files: Record<string, string> = {}): string {
-  const root = mkdtempSync(join(tmpdir(), 'strata-project-'));
-  roots.push(root);
+  const root = testTempDir('strata-project-');
   writeFileSync(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - apps/*\n');
   for (const [rel, content] of Object.entries(files)) {
     mkdirSync(join(root, rel, '..'), { recursive: true });
@@ -58,8 +53,7 @@ describe('Layout', () => {
   it('falls back to the folder itself outside any workspace, for commands that read any files', () => {
     const root = workspace({ 'apps/web/src/app.ts': '' });
     expect(findRootOrCwd(join(root, 'apps', 'web'))).toBe(root);
-    const outside = mkdtempSync(join(tmpdir(), 'strata-no-workspace-'));
-    roots.push(outside);
+    const outside = testTempDir('strata-no-workspace-');
     expect(findRootOrCwd(join(outside, '.'))).toBe(outside);
   });
 });

@@ -1,20 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as core from '@strata/core';
 import { errorLocation } from '@strata/core/sources';
 import { appSources, loadApps } from '../src/index.ts';
 import { importTogether } from '../src/load.ts';
+import { testTempDir } from './temp.ts';
 
 // The apps of these workspaces import the real @strata/core, as the project's apps do.
 const coreDir = realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '@strata', 'core'));
 
-/** A workspace of apps, each `apps/<name>/src/app.ts` with the given source, that import @strata/core. */
-function workspace(apps: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'strata-load-'));
+/** A workspace of apps, each `apps/<name>/src/app.ts` with the given source, that import @strata/core; removed after the test. */
+function ws(apps: Record<string, string>): string {
+  const root = testTempDir('strata-load-');
   writeFileSync(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - apps/*\n');
   mkdirSync(join(root, 'apps', 'node_modules', '@strata'), { recursive: true });
   symlinkSync(coreDir, join(root, 'apps', 'node_modules', '@strata', 'core'));
@@ -37,16 +37,6 @@ const appReading = (name: string, lines: string, defaults: string) => `import { 
 ${lines}
 export const app = defineApp({ name: '${name}', defaults: ${defaults}, envs: {}, render: () => [] });
 `;
-
-const roots: string[] = [];
-afterEach(() => {
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
-});
-const ws = (apps: Record<string, string>) => {
-  const root = workspace(apps);
-  roots.push(root);
-  return root;
-};
 
 describe('loading apps', () => {
   it('loads many apps in one bundle that shares @strata/core with the program', async () => {
@@ -261,8 +251,7 @@ const note = readFileSync(new URL('../note.txt', import.meta.url), 'utf8');`;
 describe('loading apps in a process that runs prebuilt copies of workspace packages', () => {
   /** A throw-away folder laid out by hand, and a writer of files in it. */
   const handMade = () => {
-    const root = mkdtempSync(join(tmpdir(), 'strata-prebuilt-'));
-    roots.push(root);
+    const root = testTempDir('strata-prebuilt-');
     const file = (path: string, text: string) => {
       mkdirSync(dirname(join(root, path)), { recursive: true });
       writeFileSync(join(root, path), text);

@@ -1,9 +1,9 @@
-import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appSources, loadApps } from '../src/index.ts';
+import { testTempDir } from './temp.ts';
 
 // The apps of these workspaces import the real @strata/core, as the project's apps do.
 const coreDir = realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '@strata', 'core'));
@@ -54,19 +54,13 @@ export const app = defineApp({ name: 'loc', defaults, envs: { dev, staging, prod
 `,
 };
 
-const roots: string[] = [];
-afterEach(() => {
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
-});
-
 /**
  * A workspace holding the app, with its prod env file replaced by `prod`. With `ownCore`, the apps
  * import the workspace's own copy of @strata/core's sources (as in a workspace made by `npm run bench`),
  * which the loader compiles into the apps' bundle: a second copy of core in this process.
  */
 function workspace(prod: string, options: { ownCore?: boolean } = {}): string {
-  const root = mkdtempSync(join(tmpdir(), 'strata-loc-'));
-  roots.push(root);
+  const root = testTempDir('strata-loc-');
   writeFileSync(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - apps/*\n  - packages/*\n');
   const modules = join(root, 'apps', 'node_modules');
   mkdirSync(join(modules, '@strata'), { recursive: true });
