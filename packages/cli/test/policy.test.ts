@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { networkPoliciesYaml } from '@strata/testing/manifests';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
 import { repo, strata } from './workspace.ts';
@@ -30,19 +31,7 @@ spec:
           resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: 200m, memory: 128Mi}}
           securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
 ${probes ? '          readinessProbe: {httpGet: {path: /ready, port: http}}\n          livenessProbe: {httpGet: {path: /live, port: http}}\n' : ''}---
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: default-deny, namespace: shop}
-spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: web, namespace: shop}
-spec:
-  podSelector: {matchLabels: {app: web}}
-  policyTypes: [Ingress]
-  ingress: [{ports: [{port: 8080}]}]
-`;
+${networkPoliciesYaml('shop', 'web')}`;
 
   it('passes a safe workload and fails one without probes, naming the rule, object and field', () => {
     expect(strata(repo, ['validate', write('good.yaml', deployment(true))]).status).toBe(0);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { networkPoliciesYaml } from '@strata/testing/manifests';
 import { writeTree } from '@strata/testing/temp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KUSTOMIZATION_FILES } from '@strata/kustomize';
@@ -28,19 +29,7 @@ spec:
     resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {cpu: 100m, memory: 64Mi}}
     securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: {drop: [ALL]}}
 `,
-  'np.yaml': `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: default-deny, namespace: x}
-spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: kz, namespace: x}
-spec:
-  podSelector: {matchLabels: {app: kz}}
-  policyTypes: [Ingress]
-  ingress: [{ports: [{port: 8080}]}]
-`,
+  'np.yaml': networkPoliciesYaml('x', 'kz'),
 };
 
 /** A kustomization whose JSON patch makes the hardened Pod privileged, on the node's network. */
