@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { THREE_CONFIG_MAPS } from '@strata/testing/manifests';
 import { inTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
 import { repo, strata, tempWorkspace } from './workspace.ts';
@@ -81,22 +82,7 @@ describe('strata verify PATH... | -', () => {
     () => {
       inTempDir('strata-verify-count-', (dir) => {
         const file = join(dir, 'three.yaml');
-        writeFileSync(
-          file,
-          [
-            'kind: ConfigMap',
-            'metadata: {name: typeless}',
-            '---',
-            'apiVersion: v1',
-            'kind: ConfigMap',
-            'metadata: {name: ok}',
-            '---',
-            'apiVersion: v1',
-            'kind: ConfigMap',
-            'metadata: {name: Bad}',
-            '',
-          ].join('\n'),
-        );
+        writeFileSync(file, THREE_CONFIG_MAPS);
         const text = strata(repo, ['verify', file]);
         expect(text.stdout).toMatch(/^verify: Found 2 problems in 2 of 3 resources/m);
         expect(strata(repo, ['validate', '--no-policy', file]).stdout).toMatch(/^validate: Found \d+ problems in 2 of 3 resources/m);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRoot, UsageError } from '@strata/project';
+import { THREE_CONFIG_MAPS } from '@strata/testing/manifests';
 import { ensureServers, startServer, type Server } from '@strata/verify';
 import { validate } from '@strata/validate';
 import { verifyApps, verifyFiles } from '../src/index.ts';
@@ -112,22 +113,7 @@ describe('verifyFiles', () => {
   });
 
   it('counts the objects refused before sending, as validate counts them, and names each object its problems are about', async () => {
-    write(
-      'three.yaml',
-      [
-        'kind: ConfigMap',
-        'metadata: {name: typeless}',
-        '---',
-        'apiVersion: v1',
-        'kind: ConfigMap',
-        'metadata: {name: ok}',
-        '---',
-        'apiVersion: v1',
-        'kind: ConfigMap',
-        'metadata: {name: Bad}',
-        '',
-      ].join('\n'),
-    );
+    write('three.yaml', THREE_CONFIG_MAPS);
     const r = await verifyFiles(dir, ['three.yaml'], { server });
     expect(r.problems.map((p) => [p.line, p.rule, p.resource])).toStrictEqual([
       [1, 'missing-type', 'three.yaml#0'],

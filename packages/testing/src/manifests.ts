@@ -19,3 +19,22 @@ spec:
   ingress: [{ports: [{port: 8080}]}]
 `;
 }
+
+/**
+ * Three ConfigMaps, to count the objects a run judges: `typeless` (line 1) has no apiVersion, so
+ * it is refused before any server sees it; `ok` (line 4) passes; `Bad` (line 8) has a name the API
+ * server refuses (at line 10).
+ */
+export const THREE_CONFIG_MAPS = [
+  'kind: ConfigMap',
+  'metadata: {name: typeless}',
+  '---',
+  'apiVersion: v1',
+  'kind: ConfigMap',
+  'metadata: {name: ok}',
+  '---',
+  'apiVersion: v1',
+  'kind: ConfigMap',
+  'metadata: {name: Bad}',
+  '',
+].join('\n');
