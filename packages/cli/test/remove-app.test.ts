@@ -85,6 +85,33 @@ describe('strata remove-app', () => {
     }
   });
 
+  it("changes nothing when one of the app's folders is a link out of the workspace, names the link, and removes nothing through it", () => {
+    const overlay = join(ws.root, 'overlays', 'prod', GONE);
+    const outside = mkdtempSync(join(tmpdir(), 'strata-linked-overlay-'));
+    try {
+      cpSync(overlay, outside, { recursive: true });
+      rmSync(overlay, { recursive: true });
+      symlinkSync(outside, overlay);
+      for (let run = 0; run < 2; run++) {
+        // The same answer when run again: the link, not the run, is what to change.
+        const r = strata(ws.root, ['remove-app', GONE]);
+        expect(r.stderr).toBe(
+          `strata: overlays/prod/${GONE}: is a symbolic link (to ${outside}); an app's folders must be plain folders in the workspace, so nothing was changed: remove the link, then run remove-app ${GONE} again\n`,
+        );
+        expect(r.status).toBe(1);
+      }
+      expect(existsSync(join(outside, 'kustomization.yaml'))).toBe(true);
+      // Only the link itself differs from the commit: the app, its registration and the rest are all there.
+      const changed = git(ws.root, 'status', '--porcelain').trim().split('\n');
+      expect(changed.length).toBeGreaterThan(0);
+      for (const line of changed) expect(line.trim().split(/\s+/).pop()).toMatch(new RegExp(`^overlays/prod/${GONE}(/|$)`));
+    } finally {
+      rmSync(overlay, { force: true });
+      cpSync(outside, overlay, { recursive: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('changes nothing while a hand-written file is in its generated folders, and names the file and what to do', () => {
     const extra = join(ws.root, 'overlays/prod', GONE, 'my-extra.yaml');
     writeFileSync(extra, 'keep: me\n');

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
 import { appDirs, filesIn, ToolError, UsageError, Layout } from '@strata/project';
-import { commitTransaction, isGenerated, lockTree, planEnvironments, recoverLocked } from '@strata/emit';
+import { commitTransaction, isGenerated, linkedFolder, lockTree, planEnvironments, recoverLocked } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { redrawTopology } from '@strata/graph';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
@@ -89,6 +89,16 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
   // folder, which Argo CD's directory generator makes an Application of (overlays/<env>/*): the
   // removal is refused before anything changes, for the person to move or delete it.
   const generatedDirs = [Layout.baseOf(name), ...ENVIRONMENTS.map((e) => Layout.overlay(e, name))];
+  // A folder that is a link to elsewhere is no folder of the workspace: what it holds is not the
+  // app's to delete, and the writer would not remove it through the link anyway.
+  for (const dir of [Layout.app(name), ...generatedDirs]) {
+    const link = linkedFolder(root, `${dir}/kustomization.yaml`);
+    if (link) {
+      throw new Error(
+        `${link.folder}: is a symbolic link (to ${link.target}); an app's folders must be plain folders in the workspace, so nothing was changed: remove the link, then run remove-app ${name} again`,
+      );
+    }
+  }
   const foreign = generatedDirs.flatMap((d) => filesUnder(root, d)).filter((file) => !isGenerated(read(join(root, file)) ?? ''));
   if (foreign.length > 0) {
     const files = foreign.length === 1 ? `${foreign[0]} has` : `${foreign.join(', ')} have`;
