@@ -68,6 +68,41 @@ ${networkPoliciesYaml('shop', 'web')}`;
       /kustomization\.yaml:\d+: kustomize\.config\.k8s\.io\/v1beta1\/Kustomization: secretGenerator\[0\]\.literals: secretGenerator creds holds literal values.* \[no-secret-values\]/,
     );
   });
+
+  it('reports reading every Secret through a ClusterRole labelled into the built-in view, as through one a ClusterRoleBinding binds', () => {
+    const role = (labels: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: agg
+${labels}rules:
+- {apiGroups: [""], resources: [secrets], verbs: [get, list, watch]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: b}
+`;
+    const subjects = 'subjects:\n- {kind: Group, name: "system:serviceaccounts:kube-system", apiGroup: rbac.authorization.k8s.io}\n';
+    const bound = strata(repo, [
+      'validate',
+      write('rb2.yaml', `${role('')}roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: agg}\n${subjects}`),
+    ]);
+    expect(bound.status).toBe(1);
+    expect(bound.stdout).toMatch(
+      /rb2\.yaml:\d+: rbac\.authorization\.k8s\.io\/v1\/ClusterRole agg: rules\[0\]\.resources: Rule 0 lets its subjects get, list, watch secrets in every namespace \(ClusterRoleBinding "b"\), which reads every Secret of the cluster.* \[no-rbac-escalation\]/,
+    );
+    const aggregated = strata(repo, [
+      'validate',
+      write(
+        'rb3.yaml',
+        `${role('  labels: {rbac.authorization.k8s.io/aggregate-to-view: "true"}\n')}roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n${subjects}`,
+      ),
+    ]);
+    expect(aggregated.status).toBe(1);
+    expect(aggregated.stdout).toMatch(
+      /rb3\.yaml:\d+: rbac\.authorization\.k8s\.io\/v1\/ClusterRole agg: rules\[0\]\.resources: Rule 0 lets its subjects get, list, watch secrets in every namespace \(its label rbac\.authorization\.k8s\.io\/aggregate-to-view: "true" has the clusterrole-aggregation controller copy it into the built-in ClusterRoles "view", "edit", "admin".*\), which reads every Secret of the cluster.*: take off the label rbac\.authorization\.k8s\.io\/aggregate-to-view, then .* \[no-rbac-escalation\]/,
+    );
+    expect(aggregated.stdout).toMatch(/Found 1 problem in 1 of 2 resources/);
+  });
 });
 
 // The policy's corpus, through the real CLI: every broken input fails with its rule, every valid one passes.

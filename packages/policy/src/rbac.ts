@@ -1,4 +1,4 @@
-import { list, ofKind, rec, type Rec } from './read.ts';
+import { list, ofKind, rec, stringMap, type Rec } from './read.ts';
 import { labelSelectorMatches } from './selectors.ts';
 import type { PolicyObject } from './types.ts';
 
@@ -25,7 +25,8 @@ export function rbacRules(objects: readonly PolicyObject[]): RbacRule[] {
 
 /** The label Kubernetes puts on every ClusterRole it bootstraps (cluster-admin included). */
 const BOOTSTRAPPING = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
-const aggregateTo = (to: 'admin' | 'edit' | 'view') => ({ ...BOOTSTRAPPING, [`rbac.authorization.k8s.io/aggregate-to-${to}`]: 'true' });
+const aggregateLabel = (to: string) => ({ [`rbac.authorization.k8s.io/aggregate-to-${to}`]: 'true' });
+const aggregateTo = (to: 'admin' | 'edit' | 'view') => ({ ...BOOTSTRAPPING, ...aggregateLabel(to) });
 
 /** A ClusterRole every cluster has (Kubernetes' bootstrap policy, 1.36), by the labels it carries. */
 export interface BuiltinClusterRole {
@@ -33,19 +34,39 @@ export interface BuiltinClusterRole {
   readonly labels: Readonly<Record<string, string>>;
   /** What it lets its subjects do, after "which", when that is more than an app needs; undefined for a harmless one. */
   readonly gives?: string;
+  /**
+   * The matchLabels of its aggregationRule's selectors: the clusterrole-aggregation controller copies
+   * into it the rules of every ClusterRole of the cluster that one of them matches. @default not aggregated
+   */
+  readonly aggregates?: readonly Readonly<Record<string, string>>[];
+  /** The distribution that makes it, when Kubernetes' bootstrap policy does not. @default every cluster has it */
+  readonly platform?: string;
 }
 
 /**
  * The built-in ClusterRoles that hold as much as cluster-admin in practice, or lead to it (the
  * escalation paths no-rbac-escalation names, wildcards no-rbac-wildcards names), and the read-only
  * ones that aggregate into them. Every other bootstrap role carries only BOOTSTRAPPING, which also
- * cluster-admin carries: a selector that matches them matches cluster-admin.
+ * cluster-admin carries: a selector that matches them matches cluster-admin. admin, edit and view
+ * gather the ClusterRoles labelled for them (view's own label puts it into edit, edit's into admin),
+ * as does OpenShift's cluster-reader, which every OpenShift cluster has.
  */
 export const BUILTIN_CLUSTER_ROLES: readonly BuiltinClusterRole[] = [
   { name: 'cluster-admin', labels: BOOTSTRAPPING, gives: 'grants every verb on every resource ("*")' },
-  { name: 'admin', labels: BOOTSTRAPPING, gives: 'grants everything in a namespace: Secrets, pods/exec, Roles and RoleBindings' },
-  { name: 'edit', labels: aggregateTo('admin'), gives: 'writes Secrets, execs into pods and runs pods as any ServiceAccount of a namespace' },
-  { name: 'view', labels: aggregateTo('edit') },
+  {
+    name: 'admin',
+    labels: BOOTSTRAPPING,
+    gives: 'grants everything in a namespace: Secrets, pods/exec, Roles and RoleBindings',
+    aggregates: [aggregateLabel('admin')],
+  },
+  {
+    name: 'edit',
+    labels: aggregateTo('admin'),
+    gives: 'writes Secrets, execs into pods and runs pods as any ServiceAccount of a namespace',
+    aggregates: [aggregateLabel('edit')],
+  },
+  { name: 'view', labels: aggregateTo('edit'), aggregates: [aggregateLabel('view')] },
+  { name: 'cluster-reader', labels: {}, aggregates: [aggregateLabel('cluster-reader'), aggregateLabel('view')], platform: 'OpenShift' },
   { name: 'system:aggregate-to-admin', labels: aggregateTo('admin'), gives: 'writes Roles and RoleBindings, and so grants what its subjects hold' },
   {
     name: 'system:aggregate-to-edit',
@@ -86,4 +107,74 @@ export function aggregations(objects: readonly PolicyObject[]): Aggregation[] {
       return gathers.length > 0 ? [{ role, index, gathers }] : [];
     }),
   );
+}
+
+/** One step by which the cluster's aggregation copies a ClusterRole's rules into a role it grants. */
+export interface Gathering {
+  /** The built-in ClusterRoles that end up holding the rules: the ones the labels match, then the ones those feed (view into edit, edit into admin). */
+  readonly builtins: readonly BuiltinClusterRole[];
+  /** The labels (`key: "value"`) that match a built-in role's selector. */
+  readonly labels: readonly string[];
+  /** The ClusterRole of the set that carries them: the role itself, or one whose aggregationRule gathers it. */
+  readonly carrier: PolicyObject;
+}
+
+/** Where the cluster's clusterrole-aggregation controller copies a ClusterRole's rules, as far as the set shows. */
+export interface Reach {
+  /** The ClusterRoles of the set whose aggregationRule gathers the role, directly or through one another. */
+  readonly aggregators: readonly PolicyObject[];
+  /** The labels of the role, or of an aggregator, that put its rules into built-in ClusterRoles; empty when none do. */
+  readonly gatherings: readonly Gathering[];
+}
+
+const labelsOf = (role: PolicyObject) => stringMap(role.manifest.metadata.labels);
+
+const selectorsOf = (role: PolicyObject) => list(rec(role.manifest.aggregationRule)?.clusterRoleSelectors);
+
+/** The built-in roles that gather these labels, then the ones that gather those (view into edit, edit into admin). */
+function builtinsGathering(labels: Readonly<Record<string, string>>): { builtins: BuiltinClusterRole[]; labels: string[] } {
+  const matched = new Set<string>();
+  const reached = new Set<BuiltinClusterRole>();
+  for (const b of BUILTIN_CLUSTER_ROLES) {
+    for (const selector of b.aggregates ?? []) {
+      if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
+      reached.add(b);
+      for (const [k, v] of Object.entries(selector)) matched.add(`${k}: ${JSON.stringify(v)}`);
+    }
+  }
+  for (const b of reached) {
+    for (const next of BUILTIN_CLUSTER_ROLES)
+      if (next.aggregates?.some((selector) => Object.entries(selector).every(([k, v]) => b.labels[k] === v))) reached.add(next);
+  }
+  return { builtins: [...reached], labels: [...matched] };
+}
+
+/**
+ * Where a ClusterRole's rules end up besides the role itself: the clusterrole-aggregation controller
+ * (part of kube-controller-manager) copies the rules of every ClusterRole that an aggregationRule's
+ * selector matches into that aggregated role, so they are granted wherever the aggregated role is
+ * bound. A label of the built-in chain (`rbac.authorization.k8s.io/aggregate-to-view`, `-edit`,
+ * `-admin`, OpenShift's `-cluster-reader`) puts them into roles the cluster binds itself, in bindings
+ * the set does not hold; a ClusterRole of the set with an aggregationRule puts them wherever its own
+ * bindings do, and further on by its own labels.
+ */
+export function aggregatedInto(objects: readonly PolicyObject[], role: PolicyObject): Reach {
+  if (role.manifest.kind !== 'ClusterRole') return { aggregators: [], gatherings: [] };
+  const clusterRoles = ofKind(objects, 'ClusterRole');
+  const aggregators: PolicyObject[] = [];
+  const gatherings: Gathering[] = [];
+  const seen = new Set<PolicyObject>([role]);
+  const queue = [role];
+  for (let carrier = queue.shift(); carrier; carrier = queue.shift()) {
+    const labels = labelsOf(carrier);
+    const gathered = builtinsGathering(labels);
+    if (gathered.builtins.length > 0) gatherings.push({ ...gathered, carrier });
+    for (const other of clusterRoles) {
+      if (seen.has(other) || !selectorsOf(other).some((s) => labelSelectorMatches(s, labels))) continue;
+      seen.add(other);
+      aggregators.push(other);
+      queue.push(other);
+    }
+  }
+  return { aggregators, gatherings };
 }

@@ -1,4 +1,4 @@
-import { aggregations, rbacRules, type RbacRule } from '../rbac.ts';
+import { aggregatedInto, aggregations, rbacRules, type Gathering, type RbacRule, type Reach } from '../rbac.ts';
 import { at, finding, list, nameOf, ofKind } from '../read.ts';
 import type { PolicyObject, Rule, RuleFinding } from '../types.ts';
 
@@ -142,13 +142,33 @@ const namesMatch = (r: RbacRule, e: Escalation) => {
   return e.names === undefined || names.length === 0 || names.some((n) => e.names?.includes(n));
 };
 
-/** The ClusterRoleBindings of the set that bind this ClusterRole, and so grant its rules in every namespace. */
-const clusterBindings = (objects: readonly PolicyObject[], role: PolicyObject) =>
-  role.manifest.kind !== 'ClusterRole'
-    ? []
-    : ofKind(objects, 'ClusterRoleBinding').filter(
-        (b) => at(b.manifest, 'roleRef', 'kind') === 'ClusterRole' && at(b.manifest, 'roleRef', 'name') === nameOf(role),
-      );
+/**
+ * The ClusterRoleBindings of the set that bind this ClusterRole, or a ClusterRole of the set that
+ * gathers it by its aggregationRule, and so grant its rules in every namespace; each shown by name,
+ * with the aggregating role it binds.
+ */
+const clusterBindings = (objects: readonly PolicyObject[], role: PolicyObject, reach: Reach) =>
+  [role, ...reach.aggregators].flatMap((bound) =>
+    ofKind(objects, 'ClusterRoleBinding')
+      .filter((b) => at(b.manifest, 'roleRef', 'kind') === 'ClusterRole' && at(b.manifest, 'roleRef', 'name') === nameOf(bound))
+      .map(
+        (b) => `"${nameOf(b) ?? '?'}"${bound === role ? '' : ` of ClusterRole "${nameOf(bound) ?? '?'}", whose aggregationRule gathers this role`}`,
+      ),
+  );
+
+const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ');
+
+/** How a label of the built-in chain grants the rule, in parentheses after "in every namespace". */
+const gatheredBy = (g: Gathering, role: PolicyObject) => {
+  const own = g.builtins.filter((b) => b.platform === undefined).map((b) => b.name);
+  const platform = g.builtins.filter((b) => b.platform !== undefined).map((b) => `${b.platform}'s "${b.name}"`);
+  const carrier =
+    g.carrier === role ? 'its label' : `the label of ClusterRole "${nameOf(g.carrier) ?? '?'}", whose aggregationRule gathers this role,`;
+  return (
+    `${carrier}${g.labels.length > 1 ? 's' : ''} ${g.labels.join(', ')} ha${g.labels.length > 1 ? 've' : 's'} the clusterrole-aggregation controller copy it into the built-in ClusterRole${g.builtins.length > 1 ? 's' : ''} ` +
+    `${[...(own.length > 0 ? [quoted(own)] : []), ...platform].join(' and ')}, roles the cluster grants through bindings outside this set`
+  );
+};
 
 const groupMatches = (r: RbacRule, group: string) =>
   // An empty list is read as the core group, as no-secret-write reads it.
@@ -161,10 +181,11 @@ const resourceMatches = (granted: string, resource: string) =>
 export const noRbacEscalation: Rule = {
   id,
   description:
-    'No Role or ClusterRole grants a permission that leads to others: exec or attach into pods, ephemeral containers, nodes/proxy, ServiceAccount tokens, PersistentVolumes, escalate, bind, impersonate, writing or deleting admission webhooks and policies, reading Secrets in every namespace, approving client certificates, relabelling namespaces, or an aggregationRule that gathers such a built-in role (edit, admin).',
+    "No Role or ClusterRole grants a permission that leads to others: exec or attach into pods, ephemeral containers, nodes/proxy, ServiceAccount tokens, PersistentVolumes, escalate, bind, impersonate, writing or deleting admission webhooks and policies, reading Secrets in every namespace, approving client certificates, relabelling namespaces, or an aggregationRule that gathers such a built-in role (edit, admin). A ClusterRole labelled into the built-in chain (rbac.authorization.k8s.io/aggregate-to-view, -edit, -admin, OpenShift's -cluster-reader) is judged as granted in every namespace: the clusterrole-aggregation controller copies its rules into view, edit and admin, which the cluster binds beyond the set.",
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
+    const reaches = new Map<PolicyObject, Reach>();
     for (const r of rbacRules(objects)) {
       for (const e of ESCALATIONS) {
         const groups = e.groups.filter((g) => groupMatches(r, g));
@@ -176,12 +197,22 @@ export const noRbacEscalation: Rule = {
             ? r.verbs
             : e.verbs.filter((v) => r.verbs.includes(v));
         if (resources.length === 0 || verbs.length === 0 || !namesMatch(r, e)) continue;
-        const bindings = e.clusterWide ? clusterBindings(objects, r.role) : [];
-        if (e.clusterWide && bindings.length === 0) continue;
-        const where =
-          bindings.length > 0 ? ` in every namespace (ClusterRoleBinding ${bindings.map((b) => `"${nameOf(b) ?? '?'}"`).join(', ')})` : '';
+        const reach = reaches.get(r.role) ?? aggregatedInto(objects, r.role);
+        reaches.set(r.role, reach);
+        const bindings = e.clusterWide ? clusterBindings(objects, r.role, reach) : [];
+        if (e.clusterWide && bindings.length === 0 && reach.gatherings.length === 0) continue;
+        const how = [
+          ...(bindings.length > 0 ? [`ClusterRoleBinding ${bindings.join(', ')}`] : []),
+          ...reach.gatherings.map((g) => gatheredBy(g, r.role)),
+        ];
+        const where = how.length > 0 ? ` in every namespace (${how.join('; ')})` : '';
+        const labels = reach.gatherings.map(
+          (g) =>
+            `${g.labels.map((l) => l.slice(0, l.indexOf(':'))).join(', ')}${g.carrier === r.role ? '' : ` of ClusterRole "${nameOf(g.carrier) ?? '?'}"`}`,
+        );
         const fix =
-          e.fix ?? 'remove it, or keep it in a role bound only to the people or controllers that need it and add a policy exception that says why';
+          (labels.length > 0 ? `take off the label ${labels.join(' and ')}, then ` : '') +
+          (e.fix ?? 'remove it, or keep it in a role bound only to the people or controllers that need it and add a policy exception that says why');
         out.push(
           finding(
             id,

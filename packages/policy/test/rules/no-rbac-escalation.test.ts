@@ -126,6 +126,109 @@ describe('no-rbac-escalation', () => {
     expect(check(rule, [role([{ ...readSecrets, resources: ['configmaps'] }], 'ClusterRole'), binding('ClusterRoleBinding')])).toStrictEqual([]);
   });
 
+  /*
+   * Kubernetes documents ClusterRole aggregation as the work of a controller of the control plane: the
+   * clusterrole-aggregation controller of kube-controller-manager fills every ClusterRole that has an
+   * aggregationRule with the rules of the ClusterRoles its selectors match ("If AggregationRule is set,
+   * then the Rules are controller managed", the ClusterRole API reference). The built-in view, edit and
+   * admin select rbac.authorization.k8s.io/aggregate-to-view, -edit and -admin, and view carries
+   * aggregate-to-edit, edit aggregate-to-admin. kube-apiserver 1.36.3 alone (the server the project
+   * builds, run with --authorization-mode=RBAC so that it writes the bootstrap roles) has exactly those
+   * labels and selectors, and aggregates nothing: view, edit and admin keep no rules, and a ClusterRole
+   * labelled aggregate-to-view stays out of view. With no controller manager to run it against, the
+   * rule's reading of the chain is proved here.
+   */
+  const labelled = (labels: Record<string, string>, rules: unknown[], name = 'shop-secrets') => {
+    const m = manifest(`${RBAC}/v1`, 'ClusterRole', name, { rules }, undefined);
+    return { ...m, metadata: { ...m.metadata, labels } };
+  };
+  const toView = { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' };
+
+  it('reports reading Secrets in a ClusterRole labelled into the built-in view, which no binding of the set binds, naming the label and where it goes', () => {
+    expect(summary(check(rule, [labelled(toView, [readSecrets])]))).toStrictEqual([
+      {
+        name: 'shop-secrets',
+        path: 'rules[0].resources',
+        message:
+          'Rule 0 lets its subjects get, list, watch secrets in every namespace (its label rbac.authorization.k8s.io/aggregate-to-view: "true" has the ' +
+          'clusterrole-aggregation controller copy it into the built-in ClusterRoles "view", "edit", "admin" and OpenShift\'s "cluster-reader", roles the ' +
+          "cluster grants through bindings outside this set), which reads every Secret of the cluster (ServiceAccount tokens, TLS keys, Argo CD's repository " +
+          'and cluster credentials): take off the label rbac.authorization.k8s.io/aggregate-to-view, then bind it with a RoleBinding in each namespace whose ' +
+          'Secrets it needs, or name them in resourceNames; a controller that reads them all needs a policy exception that says why.',
+      },
+    ]);
+  });
+
+  it("follows each label of the chain: edit feeds admin, admin feeds nothing further, cluster-reader is OpenShift's", () => {
+    const into = (label: string) =>
+      check(rule, [labelled({ [`rbac.authorization.k8s.io/aggregate-to-${label}`]: 'true' }, [readSecrets])]).map(
+        (f) => /copy it into the built-in (ClusterRoles? [^,]*(?:, "[^"]+")*(?: and OpenShift's "[^"]+")?)/.exec(f.message)?.[1],
+      );
+    expect(into('edit')).toStrictEqual(['ClusterRoles "edit", "admin"']);
+    expect(into('admin')).toStrictEqual(['ClusterRole "admin"']);
+    expect(into('cluster-reader')).toStrictEqual(['ClusterRole OpenShift\'s "cluster-reader"']);
+  });
+
+  it('says where the label sends a rule reported without bindings too, and names every label and binding that grants it', () => {
+    const exec = { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] };
+    const [f, ...rest] = check(rule, [
+      labelled({ 'rbac.authorization.k8s.io/aggregate-to-admin': 'true', 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' }, [exec], 'ops'),
+    ]);
+    expect(rest).toStrictEqual([]);
+    expect(f?.message).toBe(
+      'Rule 0 lets its subjects create pods/exec in every namespace (its labels rbac.authorization.k8s.io/aggregate-to-admin: "true", ' +
+        'rbac.authorization.k8s.io/aggregate-to-edit: "true" have the clusterrole-aggregation controller copy it into the built-in ClusterRoles "admin", "edit", ' +
+        "roles the cluster grants through bindings outside this set), which runs commands in the namespace's pods, with their ServiceAccount tokens and mounted " +
+        'Secrets: take off the label rbac.authorization.k8s.io/aggregate-to-admin, rbac.authorization.k8s.io/aggregate-to-edit, then remove it, or keep it in a ' +
+        'role bound only to the people or controllers that need it and add a policy exception that says why.',
+    );
+    const both = check(rule, [labelled(toView, [readSecrets], 'ops'), binding('ClusterRoleBinding', 'ops-everywhere')]);
+    expect(both.map((x) => x.message.split(', which')[0]?.split(' has the')[0])).toStrictEqual([
+      'Rule 0 lets its subjects get, list, watch secrets in every namespace (ClusterRoleBinding "ops-everywhere"; its label rbac.authorization.k8s.io/aggregate-to-view: "true"',
+    ]);
+  });
+
+  const gathering = (name: string, selector: unknown, labels: Record<string, string> = {}) => {
+    const m = manifest(`${RBAC}/v1`, 'ClusterRole', name, { aggregationRule: { clusterRoleSelectors: [selector] }, rules: [] }, undefined);
+    return { ...m, metadata: { ...m.metadata, labels } };
+  };
+  const ownLabel = { 'shop.example.com/aggregate-to-reader': 'true' };
+
+  it('reports reading Secrets in a ClusterRole that a ClusterRole of the set gathers, when a ClusterRoleBinding binds the gathering one or it is labelled into view', () => {
+    const bound = check(rule, [
+      labelled(ownLabel, [readSecrets]),
+      gathering('ops', { matchLabels: ownLabel }),
+      binding('ClusterRoleBinding', 'ops-everywhere'),
+    ]);
+    expect(bound.map((f) => [f.path, f.message.split(', which')[0]])).toStrictEqual([
+      [
+        'rules[0].resources',
+        'Rule 0 lets its subjects get, list, watch secrets in every namespace (ClusterRoleBinding "ops-everywhere" of ClusterRole "ops", whose aggregationRule gathers this role)',
+      ],
+    ]);
+    const [chained] = check(rule, [labelled(ownLabel, [readSecrets]), gathering('reader', { matchLabels: ownLabel }, toView)]);
+    expect(chained?.message).toContain(
+      'in every namespace (the label of ClusterRole "reader", whose aggregationRule gathers this role, rbac.authorization.k8s.io/aggregate-to-view: "true" has the clusterrole-aggregation controller copy it into',
+    );
+    expect(chained?.message).toContain('take off the label rbac.authorization.k8s.io/aggregate-to-view of ClusterRole "reader", then bind it');
+  });
+
+  it('leaves a label of the chain alone where it does not aggregate, or the rule is not an escalation', () => {
+    expect(
+      check(rule, [
+        labelled({ 'rbac.authorization.k8s.io/aggregate-to-view': 'false' }, [readSecrets], 'a'),
+        labelled({ 'example.com/aggregate-to-view': 'true' }, [readSecrets], 'b'),
+        labelled(toView, [{ ...readSecrets, resourceNames: ['shop-tls'] }], 'c'),
+        labelled(toView, [{ ...readSecrets, resources: ['configmaps'] }], 'd'),
+        labelled(ownLabel, [readSecrets], 'e'),
+        gathering('f', { matchLabels: ownLabel }),
+      ]),
+    ).toStrictEqual([]);
+    // Only ClusterRoles are aggregated: a Role with the label reads its own namespace's Secrets.
+    const m = role([readSecrets]);
+    expect(check(rule, [{ ...m, metadata: { ...m.metadata, labels: toView } }])).toStrictEqual([]);
+  });
+
   const signers = (resourceNames?: string[]) => ({
     apiGroups: ['certificates.k8s.io'],
     resources: ['signers'],
