@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { findRoot, type Problem } from '@strata/project';
 import { ensureHelper } from '@strata/server-validation';
-import { nodePortService } from '../../verify/test/helpers.ts';
+import { NODE_PORT_CLASH, nodePortService, TAKEN, TAKEN_AFTER } from '../../verify/test/helpers.ts';
 import { nodePortProblems, validate, type NodePortClaim } from '../src/index.ts';
 
 const repo = findRoot(import.meta.dirname);
@@ -35,25 +35,13 @@ function lineOf(root: string, file: string, text: string, after = ''): number {
   return lines.findIndex((l, i) => i >= start && l.includes(text)) + 1;
 }
 
-const TAKEN = 'provided port is already allocated';
-const AFTER = 'applied first: the cluster creates that one and refuses this one; a dry run lets both through)';
 /** A message without what it adds in parentheses. */
 const words = (m: string) => (m.includes(' (') ? m.slice(0, m.indexOf(' (')) : m);
 const taken = (r: { problems: readonly Problem[] }) => r.problems.filter((p) => p.message.includes(TAKEN));
 
 describe('node ports two Services of one env ask for, offline', () => {
   it("refuses the later Service in apply order at its field's line, naming the first with its line, and lets another env have the same port", async () => {
-    // dev/api comes before dev/web (apps by name); staging is a cluster of its own.
-    const root = workspace({
-      'dev/api': [nodePortService('api', 'shop-dev', [{ port: 80, nodePort: 30080 }])],
-      'dev/web': [
-        nodePortService('web', 'shop-dev', [
-          { port: 8443, nodePort: 30443 },
-          { port: 80, nodePort: 30080 },
-        ]),
-      ],
-      'staging/web': [nodePortService('web', 'shop-staging', [{ port: 80, nodePort: 30080 }])],
-    });
+    const root = workspace(NODE_PORT_CLASH);
     const r = await validate(root, ['dist'], { policy: false });
     expect(r.problems).toStrictEqual([
       {
@@ -64,7 +52,7 @@ describe('node ports two Services of one env ask for, offline', () => {
         namespace: 'shop-dev',
         name: 'web',
         path: 'spec.ports[1].nodePort',
-        message: `Invalid value: 30080: ${TAKEN} (to Service shop-dev/api, dist/dev/api.yaml:${lineOf(root, 'dist/dev/api.yaml', 'nodePort: 30080')}, ${AFTER}`,
+        message: `Invalid value: 30080: ${TAKEN} (to Service shop-dev/api, dist/dev/api.yaml:${lineOf(root, 'dist/dev/api.yaml', 'nodePort: 30080')}, ${TAKEN_AFTER}`,
         rule: 'server-validation',
         severity: 'error',
         resource: 'dist/dev/web.yaml#0',

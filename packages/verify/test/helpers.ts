@@ -190,6 +190,26 @@ export function nodePortService(
   };
 }
 
+/**
+ * Built output in which two Services of one env ask for one node port, 30080: dev/api comes before
+ * dev/web in apply order (apps by name), so the cluster refuses web's second port; staging is a
+ * cluster of its own, where web may have it.
+ */
+export const NODE_PORT_CLASH: Record<string, readonly object[]> = {
+  'dev/api': [nodePortService('api', 'shop-dev', [{ port: 80, nodePort: 30080 }])],
+  'dev/web': [
+    nodePortService('web', 'shop-dev', [
+      { port: 8443, nodePort: 30443 },
+      { port: 80, nodePort: 30080 },
+    ]),
+  ],
+  'staging/web': [nodePortService('web', 'shop-staging', [{ port: 80, nodePort: 30080 }])],
+};
+
+/** The server's words for a node port another Service holds, and how a refusal of one ends. */
+export const TAKEN = 'provided port is already allocated';
+export const TAKEN_AFTER = 'applied first: the cluster creates that one and refuses this one; a dry run lets both through)';
+
 /** Whether a pid is a live process (a zombie waiting to be reaped counts as gone). */
 export function isRunning(pid: number): boolean {
   try {

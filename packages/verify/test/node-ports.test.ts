@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureServers, readBuilt, startServer, statusProblems, verify, verifyDocuments, type Server } from '../src/index.ts';
-import { BUILD_TIMEOUT, lineOf, makeRepo, nodePortService } from './helpers.ts';
+import { BUILD_TIMEOUT, lineOf, makeRepo, NODE_PORT_CLASH, nodePortService, TAKEN, TAKEN_AFTER } from './helpers.ts';
 
 /** A NodePort Service asking for `nodePort`. */
 function service(name: string, nodePort: number): string {
@@ -74,9 +74,6 @@ describe('the node ports Services may ask for', () => {
 
 const yamlOf = (...objects: object[]) => objects.map((o) => stringify(o)).join('---\n');
 
-const TAKEN = 'provided port is already allocated';
-const AFTER = 'applied first: the cluster creates that one and refuses this one; a dry run lets both through)';
-
 let server: Server;
 beforeAll(async () => {
   server = await startServer(await ensureServers());
@@ -86,22 +83,10 @@ afterAll(async () => {
 });
 
 describe('node ports two Services of one cluster ask for', () => {
-  // dev/api comes before dev/web in apply order (apps by name); staging is a cluster of its own.
-  const apps = {
-    'dev/api': [nodePortService('api', 'shop-dev', [{ port: 80, nodePort: 30080 }])],
-    'dev/web': [
-      nodePortService('web', 'shop-dev', [
-        { port: 8443, nodePort: 30443 },
-        { port: 80, nodePort: 30080 },
-      ]),
-    ],
-    'staging/web': [nodePortService('web', 'shop-staging', [{ port: 80, nodePort: 30080 }])],
-  };
-
   it(
     'refuses the second Service of an env asking for a node port the first holds, at its line and naming the first, and lets the same port through in another env',
     async () => {
-      const repo = makeRepo(apps);
+      const repo = makeRepo(NODE_PORT_CLASH);
       try {
         const r = await verify(repo, { server });
         const line = lineOf(repo, 'dist/dev/web.yaml', 'nodePort: 30080');
@@ -115,7 +100,7 @@ describe('node ports two Services of one cluster ask for', () => {
             namespace: 'shop-dev',
             name: 'web',
             path: 'spec.ports[1].nodePort',
-            message: `Invalid value: 30080: ${TAKEN} (to Service shop-dev/api, dist/dev/api.yaml:${held}, ${AFTER}`,
+            message: `Invalid value: 30080: ${TAKEN} (to Service shop-dev/api, dist/dev/api.yaml:${held}, ${TAKEN_AFTER}`,
             rule: 'server-rejected',
             severity: 'error',
           },
@@ -133,10 +118,10 @@ describe('node ports two Services of one cluster ask for', () => {
   it(
     'with --against, checks each env as its own cluster and reports a port taken within the env once',
     async () => {
-      const repo = makeRepo(apps);
+      const repo = makeRepo(NODE_PORT_CLASH);
       try {
         // Deployed now: api in dev and web in staging, each holding 30080 in its own cluster.
-        for (const [where, objects] of Object.entries(apps).filter(([w]) => w !== 'dev/web')) {
+        for (const [where, objects] of Object.entries(NODE_PORT_CLASH).filter(([w]) => w !== 'dev/web')) {
           mkdirSync(join(repo, 'previous', where.split('/')[0]!), { recursive: true });
           writeFileSync(join(repo, 'previous', `${where}.yaml`), yamlOf(...objects));
         }
@@ -194,7 +179,7 @@ describe('node ports two Services of one cluster ask for', () => {
         const start = lines.findIndex((l) => l === `  name: ${name}`);
         return lines.findIndex((l, i) => i > start && l.includes(field)) + 1;
       };
-      const holder = `(to Service ports/tcp, line ${lineAt('tcp', 'nodePort: 30060')} of this file, ${AFTER}`;
+      const holder = `(to Service ports/tcp, line ${lineAt('tcp', 'nodePort: 30060')} of this file, ${TAKEN_AFTER}`;
       expect(r.problems.map((p) => [p.name, p.line, p.path, p.message])).toStrictEqual([
         ['udp', lineAt('udp', 'nodePort: 30060'), 'spec.ports[0].nodePort', `${created.udp!.refusal[0]!.message} ${holder}`],
         ['lb', lineAt('lb', 'healthCheckNodePort: 30060'), 'spec.healthCheckNodePort', `${created.lb!.refusal[0]!.message} ${holder}`],
