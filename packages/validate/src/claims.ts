@@ -2,16 +2,7 @@ import { groupOf } from '@strata/core';
 import { argoCdSkips } from '@strata/core/argocd';
 import { distOf, objectName, type Problem } from '@strata/project';
 import { RULE as SERVER_RULE } from '@strata/server-validation';
-import type { SourceDoc } from './types.ts';
-
-/** What the env-wide checks (node ports, Ingress routes) know of an object that claims something in its cluster. */
-export interface ClaimedBy {
-  readonly file: string;
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly namespace?: string;
-  readonly name?: string;
-}
+import type { ClaimingObject, SourceDoc } from './types.ts';
 
 /**
  * The checks whose errors mean that the API server refuses the object itself (its strict schema and
@@ -19,13 +10,6 @@ export interface ClaimedBy {
  * refused nothing either (verify leaves out what its dry run refused the same way).
  */
 const REFUSING = new Set(['schema', SERVER_RULE]);
-
-/** An object that claims something in its cluster, with where it is written. */
-export interface Claimant extends ClaimedBy {
-  readonly line: number;
-  /** Which object of the run it is (`<file>#<n>`), carried into its problems for counting. */
-  readonly resource: string;
-}
 
 /**
  * Each object of `docs` that claims something (`claimed` gives it a non-empty list), with what it
@@ -40,16 +24,16 @@ export function claimants<T>(
   problems: readonly Problem[],
   argoCdOnly: boolean,
   claimed: (d: SourceDoc) => readonly T[],
-): { readonly doc: SourceDoc; readonly claimant: Claimant; readonly claimed: readonly T[] }[] {
+): { readonly doc: SourceDoc; readonly claimant: ClaimingObject; readonly claimed: readonly T[] }[] {
   const refused = new Set(problems.filter((p) => p.severity === 'error' && REFUSING.has(p.rule) && p.resource).map((p) => p.resource));
-  const found: { doc: SourceDoc; claimant: Claimant; claimed: readonly T[] }[] = [];
+  const found: { doc: SourceDoc; claimant: ClaimingObject; claimed: readonly T[] }[] = [];
   for (const d of docs) {
     const asked = claimed(d);
     if (asked.length === 0 || refused.has(d.id) || (argoCdOnly && argoCdSkips(d.manifest))) continue;
     const m = d.manifest;
     const namespace = m.metadata.namespace;
     const name = objectName(m.metadata);
-    const claimant: Claimant = {
+    const claimant: ClaimingObject = {
       file: d.file,
       line: d.line,
       resource: d.id,
@@ -69,7 +53,7 @@ export function claimants<T>(
  * apps taken by name; anything else goes to one cluster together. The sort is stable: a file's
  * objects keep their order, and so do files that are not built output.
  */
-export function inApplyOrder<T extends ClaimedBy>(claims: readonly T[]): T[][] {
+export function inApplyOrder<T extends ClaimingObject>(claims: readonly T[]): T[][] {
   const clusters = new Map<string, T[]>();
   for (const c of claims) {
     const key = distOf(c.file)?.env ?? '';
@@ -82,7 +66,7 @@ export function inApplyOrder<T extends ClaimedBy>(claims: readonly T[]): T[][] {
 }
 
 /** The same object again (applied as an update of it): same group, kind, namespace and name. */
-export const sameObject = (a: ClaimedBy, b: ClaimedBy): boolean =>
+export const sameObject = (a: ClaimingObject, b: ClaimingObject): boolean =>
   groupOf(a.apiVersion) === groupOf(b.apiVersion) && a.kind === b.kind && (a.namespace ?? '') === (b.namespace ?? '') && a.name === b.name;
 
 /** A dotted field path as segments: `spec.ports[1].nodePort` -> ['spec', 'ports', 1, 'nodePort']. */

@@ -174,12 +174,8 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
 /** An app as loaded from its module. */
 export type App = Awaited<ReturnType<typeof loadApps>>[number];
 
-/**
- * A Service that asks for node ports by number and that its cluster would create: where it is, and
- * each port with the line of its field. Plain data, so that the pipeline can keep an app's claims
- * in its cache and judge them again beside apps it renders anew.
- */
-export interface NodePortClaim {
+/** An object that claims something in its cluster (node ports, Ingress routes): where it is and which object it is. */
+export interface ClaimingObject {
   readonly file: string;
   readonly line: number;
   /** Which object of the run it is (`<file>#<n>`), carried into its problems for counting. */
@@ -188,6 +184,14 @@ export interface NodePortClaim {
   readonly kind: string;
   readonly namespace?: string;
   readonly name?: string;
+}
+
+/**
+ * A Service that asks for node ports by number and that its cluster would create: where it is, and
+ * each port with the line of its field. Plain data, so that the pipeline can keep an app's claims
+ * in its cache and judge them again beside apps it renders anew.
+ */
+export interface NodePortClaim extends ClaimingObject {
   readonly ports: readonly (NodePortAsked & { readonly line: number })[];
 }
 
@@ -196,15 +200,7 @@ export interface NodePortClaim {
  * path. Plain data, so that the pipeline can keep an app's claims in its cache and judge them again
  * beside apps it renders anew.
  */
-export interface IngressClaim {
-  readonly file: string;
-  readonly line: number;
-  /** Which object of the run it is (`<file>#<n>`), carried into its problems for counting. */
-  readonly resource?: string;
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly namespace?: string;
-  readonly name?: string;
+export interface IngressClaim extends ClaimingObject {
   readonly routes: readonly (IngressRoute & { readonly line: number })[];
 }
 
