@@ -374,3 +374,88 @@ describe('env files are exact', () => {
     );
   });
 });
+
+describe('an env list whose item keys nothing declares', () => {
+  const ws = suiteWorkspace(['rtmlib-ml-backend']);
+
+  /** A scratch app whose defaults hold no ingress rule, with `optional` as given; staging opens UDP 5010. */
+  function addRelay(optional: string, staging: string) {
+    addApp(
+      ws.root,
+      'relay',
+      `import { defineApp } from '@strata/core';
+import { staging } from './env/staging.ts';
+
+export interface Config {
+  readonly extraIngress: readonly { readonly cidr: string; readonly port: number; readonly protocol?: 'TCP' | 'UDP' }[];
+}
+
+export const app = defineApp<Config>({
+  name: 'relay',
+  defaults: { extraIngress: [] },
+  ${optional}
+  envs: { dev: {}, staging, prod: {} },
+  render: (c) => [
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'relay', namespace: 'relay' },
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: c.extraIngress.map((r) => ({ from: [{ ipBlock: { cidr: r.cidr } }], ports: [{ port: r.port, protocol: r.protocol ?? 'TCP' }] })),
+      },
+    },
+  ],
+});
+`,
+    );
+    mkdirSync(join(ws.root, 'apps/relay/src/env'), { recursive: true });
+    writeFileSync(
+      join(ws.root, 'apps/relay/src/env/staging.ts'),
+      `import type { EnvironmentDefinition } from '@strata/core';
+import type { Config } from '../app.ts';
+
+export const staging: EnvironmentDefinition<Config> = {
+  config: {
+    extraIngress: [${staging}],
+  },
+};
+`,
+    );
+  }
+
+  it("refuses a staging rule's misspelt protocol at its line, saying what to declare, until the app declares the item keys", () => {
+    addRelay('', "{ cidr: '192.0.2.0/24', port: 5010, protcol: 'UDP' }");
+    try {
+      const before = treeOf(ws.root);
+      const r = strata(ws.root, ['generate', '--app', 'relay']);
+      expect(r.stderr).toBe(
+        "strata: apps/relay/src/env/staging.ts:6:5: extraIngress: nothing says which keys its items take (the defaults' list is empty), so a misspelt one would merge into nothing; declare them, as the item type names them, in defineApp's optional: { extraIngress: [{ cidr: true, port: true, protcol: true }] }\n",
+      );
+      expect(r.status).toBe(1);
+      expect(treeOf(ws.root)).toStrictEqual(before);
+
+      // Declared, the misspelt key is named with the key it was meant to be.
+      addRelay('optional: { extraIngress: [{ cidr: true, port: true, protocol: true }] },', "{ cidr: '192.0.2.0/24', port: 5010, protcol: 'UDP' }");
+      const declared = strata(ws.root, ['generate', '--app', 'relay']);
+      expect(declared.stderr).toBe(
+        "strata: apps/relay/src/env/staging.ts:6:56: extraIngress[0].protcol: not a key of app relay's config; did you mean extraIngress[0].protocol?\n",
+      );
+      expect(declared.status).toBe(1);
+      expect(treeOf(ws.root)).toStrictEqual(before);
+
+      // Spelt right, the rule opens UDP.
+      addRelay('optional: { extraIngress: [{ cidr: true, port: true, protocol: true }] },', "{ cidr: '192.0.2.0/24', port: 5010, protocol: 'UDP' }");
+      const fixed = strata(ws.root, ['generate', '--app', 'relay']);
+      expect(fixed.stderr).toBe('');
+      expect(fixed.status).toBe(0);
+      const staging = readdirSync(join(ws.root, 'overlays/staging/relay')).map((f) =>
+        readFileSync(join(ws.root, 'overlays/staging/relay', f), 'utf8'),
+      );
+      expect(staging.join('\n')).toContain('protocol: UDP');
+    } finally {
+      rmSync(join(ws.root, 'apps/relay'), { recursive: true, force: true });
+    }
+  });
+});

@@ -64,7 +64,8 @@ export interface AppDefinition<C, K extends string = never> {
    * Config keys that env files may set although `defaults` and the components leave them out:
    * optional fields, the fields of another member of a union, maps whose keys are free. `true`
    * accepts the key and anything below it; `[{ ... }]` declares the keys of a list's items (an empty
-   * list in the defaults says nothing of them); `variants(tag, { value: { ...keys } })` declares a
+   * list in the defaults says nothing of them, and an env's object items in it are refused until they
+   * are declared); `variants(tag, { value: { ...keys } })` declares a
    * union, whose tag must then be a listed value and whose keys those of that variant. An env key
    * that is in none of these is an error, since it would merge into nothing. @default {}
    */

@@ -156,12 +156,39 @@ function unknownIn(known: Known, value: unknown, base: unknown, path: readonly s
   if (known === true) return [];
   if (known.kind === 'keys') return unknownKeys(known, value, base, path);
   if (known.kind === 'list') {
+    if (!Array.isArray(value)) return [];
     // A list replaces the base's whole: its items have no base.
     const item = known.item;
-    if (!Array.isArray(value) || item === undefined) return [];
-    return value.flatMap((v, i) => unknownIn(item, v, undefined, [...path, String(i)]));
+    if (item !== undefined) return value.flatMap((v, i) => unknownIn(item, v, undefined, [...path, String(i)]));
+    // Nothing says what an item holds (the defaults' list is empty, and nothing declares it): every
+    // key of an object item would be taken, a misspelt one merging into nothing. Scalars have no keys.
+    const unknownItem = (v: unknown): boolean => isPlainObject(v) || (Array.isArray(v) && v.some(unknownItem));
+    return value.some(unknownItem) ? [{ path, problem: undeclaredItemsProblem(path, value) }] : [];
   }
   return unknownInVariant(known, value, base, path);
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Why a list of object items whose keys nothing declares is refused, with the declaration that
+ * fixes it: the keys the env's items use, each `true`, at the list's place in `optional`.
+ */
+function undeclaredItemsProblem(path: readonly string[], items: readonly unknown[]): string {
+  const shape = (values: readonly unknown[]): string => {
+    const objects = values.filter(isPlainObject);
+    const lists = values.filter(Array.isArray);
+    if (objects.length === 0 && lists.length > 0) return `[${shape(lists.flat())}]`;
+    const keys = [...new Set(objects.flatMap((o) => Object.keys(o)))];
+    return keys.length === 0 ? '{}' : `{ ${keys.map((k) => `${IDENTIFIER.test(k) ? k : JSON.stringify(k)}: true`).join(', ')} }`;
+  };
+  // Outwards from the list: a key of an object, or an index into the list that holds it.
+  let declaration = `[${shape(items)}]`;
+  for (let i = path.length - 1; i >= 0; i--) {
+    const k = path[i]!;
+    declaration = /^\d+$/.test(k) ? `[${declaration}]` : `{ ${IDENTIFIER.test(k) ? k : JSON.stringify(k)}: ${declaration} }`;
+  }
+  return `nothing says which keys its items take (the defaults' list is empty), so a misspelt one would merge into nothing; declare them, as the item type names them, in defineApp's optional: ${declaration}`;
 }
 
 function unknownInVariant(known: KnownVariants, value: unknown, base: unknown, path: readonly string[]): UnknownKey[] {

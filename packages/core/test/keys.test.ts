@@ -60,7 +60,7 @@ describe('env keys the config does not have', () => {
     expect(envKeyProblems(appWith({ config: { hosts: [{ name: 'b' }, { nmae: 'c' }] } }))).toStrictEqual([
       { env: 'prod', in: 'config', path: ['hosts', '1', 'nmae'], suggestion: 'name' },
     ]);
-    // An empty list in the defaults says nothing of its items: anything goes until the app declares them.
+    // An empty list in the defaults says nothing of its items: they are declared `[{ ... }]` in optional.
     const empty = (rules: object, optional = {}) =>
       envKeyProblems(
         defineApp<Config & { readonly rules: readonly { readonly port: number; readonly protocol?: 'TCP' | 'UDP' }[] }>({
@@ -71,11 +71,58 @@ describe('env keys the config does not have', () => {
           render: () => [],
         }),
       );
-    expect(empty([{ port: 53, protocl: 'UDP' }])).toStrictEqual([]);
     expect(empty([{ port: 53, protocl: 'UDP' }], { rules: [{ port: true, protocol: true }] })).toStrictEqual([
       { env: 'prod', in: 'config', path: ['rules', '0', 'protocl'], suggestion: 'protocol' },
     ]);
     expect(empty([{ port: 53, protocol: 'UDP' }], { rules: [{ port: true, protocol: true }] })).toStrictEqual([]);
+  });
+
+  it('refuses object items of a list whose item keys nothing declares, once per list, saying what to declare in optional', () => {
+    type Rule = { readonly port: number; readonly protocol?: 'TCP' | 'UDP'; readonly peers: readonly { readonly cidr: string }[] };
+    const problems = (config: object, optional = {}, components = {}) =>
+      envKeyProblems(
+        defineApp<
+          Config & { readonly rules: readonly Rule[]; readonly names: readonly string[]; readonly matrix: readonly (readonly Rule[])[] },
+          'dns'
+        >({
+          name: 'demo',
+          defaults: { ...defaults, rules: [], names: [], matrix: [] },
+          optional,
+          components: components as never,
+          envs: { dev: {}, staging: {}, prod: { config } as never },
+          render: () => [],
+        }),
+      );
+    const declare =
+      "nothing says which keys its items take (the defaults' list is empty), so a misspelt one would merge into nothing; declare them, as the item type names them, in defineApp's optional: ";
+    // A misspelt key is refused as the list's, since nothing tells it from a right one; the declaration names the keys the env wrote.
+    expect(problems({ rules: [{ port: 53 }, { port: 5010, protcol: 'UDP' }] })).toStrictEqual([
+      { env: 'prod', in: 'config', path: ['rules'], problem: `${declare}{ rules: [{ port: true, protcol: true }] }` },
+    ]);
+    // A list of strings has no keys to misspell; an empty list none at all.
+    expect(problems({ names: ['a', 'b'], rules: [] })).toStrictEqual([]);
+    // A list of lists, and a list inside the items of a known list, are declared where they sit.
+    expect(problems({ matrix: [[{ port: 1 }]] })).toStrictEqual([
+      { env: 'prod', in: 'config', path: ['matrix'], problem: `${declare}{ matrix: [[{ port: true }]] }` },
+    ]);
+    expect(problems({ rules: [{ port: 1, peers: [{ cidr: '10.0.0.0/8' }] }] }, { rules: [{ port: true, peers: true }] })).toStrictEqual([]);
+    const dns = { dns: { description: 'dns', overrides: { rules: [{ port: 53, peers: [] }] } } };
+    expect(
+      problems(
+        {
+          rules: [
+            { port: 1, peers: [] },
+            { port: 2, peers: [{ cidr: '10.0.0.0/8' }] },
+          ],
+        },
+        {},
+        dns,
+      ),
+    ).toStrictEqual([{ env: 'prod', in: 'config', path: ['rules', '1', 'peers'], problem: `${declare}{ rules: [{ peers: [{ cidr: true }] }] }` }]);
+    // Items a component writes say what an item holds, as the defaults' items do.
+    expect(
+      problems({ rules: [{ port: 53, protocl: 'UDP' }] }, {}, { dns: { description: 'dns', overrides: { rules: [{ port: 53, protocol: 'UDP' }] } } }),
+    ).toStrictEqual([{ env: 'prod', in: 'config', path: ['rules', '0', 'protocl'], suggestion: 'protocol' }]);
   });
 
   it('knows the variants of a union declared with variants(): the tag must name one, and only its keys are taken', () => {

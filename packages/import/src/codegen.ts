@@ -182,6 +182,27 @@ function difference(base: unknown, value: unknown): unknown {
   return value;
 }
 
+/**
+ * The declaration in `optional` of what `values` hold, down to the items of their lists: `true` for a
+ * scalar (or values of more than one shape), an object's keys, `[...]` a list's items. The env
+ * files' keys are checked against it, as the items of the defaults' lists say less (an empty list
+ * nothing at all, and an env whose items have other keys would be refused).
+ */
+function itemKeys(values: readonly unknown[]): unknown {
+  const present = values.filter((v) => v !== null && v !== undefined);
+  if (present.length > 0 && present.every(Array.isArray)) {
+    const item = itemKeys(present.flat());
+    return item === true ? true : [item];
+  }
+  if (present.length > 0 && present.every(isPlainObject)) {
+    const out: Record<string, unknown> = {};
+    for (const k of new Set(present.flatMap((o) => Object.keys(o))))
+      setOwnField(out, k, itemKeys(present.filter((o) => Object.hasOwn(o, k)).map((o) => o[k])));
+    return out;
+  }
+  return true;
+}
+
 function setAt(tree: Record<string, unknown>, path: readonly string[], value: unknown): void {
   let node = tree;
   for (const p of path.slice(0, -1)) {
@@ -263,6 +284,11 @@ export function generateApp(name: string, model: Model, exceptions: readonly Imp
     // Keys an env may set that the defaults leave out (a digest, fields of a value that is null by default).
     if (l.kind === 'image' && pinned) setAt(optional, l.path, 'IMAGE_SOURCE_KEYS');
     else if (Object.values(values).some((v) => isPlainObject(v) || v === null)) setAt(optional, l.path, true);
+    else {
+      // A list an env sets whole: its items' keys, for the items of another env than the defaults' (or of an empty list).
+      const items = itemKeys(Object.values(values));
+      if (items !== true) setAt(optional, l.path, items);
+    }
   }
   const pins: Record<string, Record<string, ImageValue>> = {};
   if (pinned) {

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inTempDir } from '@strata/testing/temp';
@@ -6,8 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
 import { normalize } from '@strata/emit';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
+import { loadApps } from '@strata/project';
 import { differences, importApp, ImportError } from '../src/index.ts';
-import { emptyWorkspace, filesUnder, fixtures } from './workspace.ts';
+import { emptyWorkspace, filesUnder, fixtures, repo } from './workspace.ts';
 
 let ws: ReturnType<typeof emptyWorkspace>;
 beforeEach(() => {
@@ -719,4 +721,34 @@ describe('strata import of a ConfigMap key __proto__', () => {
     expect(differences('dev', want, changed)).toStrictEqual(['dev: v1/ConfigMap shop/settings: data.__proto__: source "open", imported "guarded"']);
     expect(differences('dev', want, parse(source('dev')))).toStrictEqual([]);
   });
+});
+
+describe('strata import of lists that differ per env', () => {
+  it(
+    "declares their items' keys, so the env files that set them load, a misspelt key in them is refused, and the app type-checks",
+    { timeout: 120_000 },
+    async () => {
+      // prod alone tolerates the GPU nodes (an empty list elsewhere) and reads a token (an env var of another shape).
+      const envs = ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'lists', e)}`);
+      await importApp(ws.root, { name: 'worker', envs, install: false });
+      const out = await built('worker');
+      for (const env of ENVIRONMENTS)
+        expect(out[env]).toStrictEqual(unhashed(parseBuild(readFileSync(join(fixtures, 'lists', env, 'worker.yaml'), 'utf8'), env)));
+      expect(readFileSync(join(ws.root, 'apps/worker/src/app.ts'), 'utf8')).toContain(
+        `    worker: {
+      env: [{ name: true, value: true, valueFrom: { secretKeyRef: { name: true, key: true } } }],
+      tolerations: [{ effect: true, key: true, operator: true }],
+    },`,
+      );
+      symlinkSync(join(repo, 'apps/tensafe/node_modules'), join(ws.root, 'apps/worker/node_modules'));
+      const tsc = spawnSync(join(repo, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: join(ws.root, 'apps/worker'), encoding: 'utf8' });
+      expect(`${tsc.stdout}${tsc.stderr}`).toBe('');
+      expect(tsc.status).toBe(0);
+      const prod = join(ws.root, 'apps/worker/src/env/prod.ts');
+      writeFileSync(prod, readFileSync(prod, 'utf8').replace("{ effect: 'NoSchedule'", "{ efect: 'NoSchedule'"));
+      await expect(loadApps(ws.root, ['worker'])).rejects.toThrow(
+        /^apps\/worker\/src\/env\/prod\.ts:9:\d+: worker\.tolerations\[0\]\.efect: not a key of app worker's config; did you mean worker\.tolerations\[0\]\.effect\?$/,
+      );
+    },
+  );
 });
