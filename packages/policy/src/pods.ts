@@ -5,7 +5,7 @@ import type { PolicyObject } from './types.ts';
  * Where each pod-bearing kind keeps its pod template (empty for Pod: the object is the pod): the
  * kinds the PodSecurity admission plugin evaluates, plus custom resources in the schema set that
  * carry a pod template. A kind is matched with its API group, so a custom `Deployment` is read only
- * by its shape, as any custom resource (CUSTOM_TEMPLATES).
+ * by its shape, as any custom resource (customTemplates).
  */
 const TEMPLATES: readonly { readonly group: string; readonly kind: string; readonly path: readonly string[] }[] = [
   { group: '', kind: 'Pod', path: [] },
@@ -24,83 +24,124 @@ const TEMPLATES: readonly { readonly group: string; readonly kind: string; reado
 /** Workloads whose selector must match their template and that autoscalers and Services point at. */
 export const CONTROLLER_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 
-/**
- * Where custom resources keep a pod template, by the shape most operators copy: a Deployment's (Argo
- * Rollouts, OpenKruise CloneSet, Knative Service) and a CronJob's. Their CRDs rarely say more than
- * `x-kubernetes-preserve-unknown-fields`, so the shape is what there is to go by.
- */
-const CUSTOM_TEMPLATES: readonly (readonly string[])[] = [
-  ['spec', 'template'],
-  ['spec', 'jobTemplate', 'spec', 'template'],
-];
+/** A step on the way to a value: a field's name, or an index in a list. */
+type Key = string | number;
+
+/** `spec.workerGroupSpecs[0].template` */
+const dotted = (keys: readonly Key[]) => keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
 
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
 
 /** A custom resource's group: a CRD's group has a dot, and Kubernetes' own dotted groups end in `.k8s.io`. */
 const isCustomGroup = (group: string) => group.includes('.') && !group.endsWith('.k8s.io');
 
+/** The place of a pod template in an object, and the template. */
+interface Template {
+  readonly keys: readonly Key[];
+  readonly node: Rec;
+}
+
+/** Where a custom resource keeps pod templates, found by their shape, and those of another shape. */
+interface CustomTemplates {
+  /** Templates whose `spec.containers` are a list of objects that each have a name and an image: a PodSpec, which the rules judge. */
+  readonly pods: readonly Template[];
+  /** Templates whose spec has containers in another shape (a container without a name, as Knative allows). */
+  readonly unclear: readonly Template[];
+}
+
+const customTemplatesOf = new WeakMap<object, CustomTemplates>();
+
 /**
- * How a custom resource's template at `path` reads: `pod` when its spec's containers are a list of
- * objects that each have a name and an image (a PodSpec, which the rules judge), `unclear` when the
- * spec has containers in another shape (a container without a name, as Knative allows), and
- * undefined when there are none (not a pod template).
+ * The pod templates of a custom resource, by their shape wherever they are: any map inside it (not
+ * the object itself, nor its metadata or status) whose `spec` has `containers`. Operators copy a
+ * Deployment's `spec.template` (Argo Rollouts, OpenKruise CloneSet, Knative Service) or a CronJob's
+ * `spec.jobTemplate.spec.template`, and many keep several (KubeRay's `spec.headGroupSpec.template`
+ * and `spec.workerGroupSpecs[].template`, Kubeflow's `spec.pytorchReplicaSpecs.<role>.template`).
+ * Their CRDs rarely say more than `x-kubernetes-preserve-unknown-fields`, so the shape is what there
+ * is to go by. A template is not searched for templates inside it.
  */
-function customTemplateShape(manifest: PolicyObject['manifest'], path: readonly string[]): 'pod' | 'unclear' | undefined {
-  const containers = at(manifest, ...path, 'spec', 'containers');
-  if (containers === undefined) return undefined;
-  const items = list(containers);
+function customTemplates(manifest: PolicyObject['manifest']): CustomTemplates {
+  const known = customTemplatesOf.get(manifest);
+  if (known) return known;
+  const pods: Template[] = [];
+  const unclear: Template[] = [];
   const isContainer = (c: unknown) => typeof at(c, 'name') === 'string' && at(c, 'name') !== '' && typeof at(c, 'image') === 'string';
-  return items.length > 0 && items.every(isContainer) ? 'pod' : 'unclear';
+  const walk = (value: unknown, keys: Key[]) => {
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, [...keys, i]));
+      return;
+    }
+    const node = rec(value);
+    if (!node) return;
+    const containers = at(node, 'spec', 'containers');
+    if (keys.length > 0 && containers !== undefined) {
+      const items = list(containers);
+      (items.length > 0 && items.every(isContainer) ? pods : unclear).push({ keys, node });
+      return;
+    }
+    for (const [k, v] of Object.entries(node)) {
+      if (keys.length === 0 && ['apiVersion', 'kind', 'metadata', 'status'].includes(k)) continue;
+      if (typeof v === 'object' && v !== null) walk(v, [...keys, k]);
+    }
+  };
+  walk(manifest, []);
+  const found = { pods, unclear };
+  customTemplatesOf.set(manifest, found);
+  return found;
 }
 
-function templatePath(object: PolicyObject): readonly string[] | undefined {
-  const { apiVersion, kind } = object.manifest;
-  const group = groupOf(apiVersion);
-  const known = TEMPLATES.find((t) => t.kind === kind && t.group === group)?.path;
-  if (known || !isCustomGroup(group)) return known;
-  return CUSTOM_TEMPLATES.find((path) => customTemplateShape(object.manifest, path) === 'pod');
-}
-
-/** Whether the object's pod template is found by its shape (a custom resource CUSTOM_TEMPLATES reads), not by its kind. */
-export function podTemplateByShape(object: PolicyObject): boolean {
+/** Whether the object's pod templates are found by their kind (a built-in pod-bearing kind, or KEDA's ScaledJob). */
+const knownKind = (object: PolicyObject) => {
   const group = groupOf(object.manifest.apiVersion);
-  return isCustomGroup(group) && !TEMPLATES.some((t) => t.kind === object.manifest.kind && t.group === group) && templatePath(object) !== undefined;
+  return TEMPLATES.find((t) => t.kind === object.manifest.kind && t.group === group);
+};
+
+/** The object's pod templates: the one of its kind's place, or a custom resource's, by their shape. */
+function templatesOf(object: PolicyObject): readonly Template[] {
+  const known = knownKind(object);
+  if (known) {
+    const node = known.path.length ? rec(at(object.manifest, ...known.path)) : rec(object.manifest);
+    return node ? [{ keys: known.path, node }] : [];
+  }
+  return isCustomGroup(groupOf(object.manifest.apiVersion)) ? customTemplates(object.manifest).pods : [];
+}
+
+/** Whether the object's pod templates are found by their shape (a custom resource), not by its kind. */
+export function podTemplateByShape(object: PolicyObject): boolean {
+  return !knownKind(object) && isCustomGroup(groupOf(object.manifest.apiVersion)) && customTemplates(object.manifest).pods.length > 0;
 }
 
 /** Where a custom resource's pods go unjudged, and why. */
 export interface UnclearContainers {
-  /** A place of CUSTOM_TEMPLATES whose containers are not a PodSpec's (`spec.template.spec`), or the first map elsewhere with an image to run. */
+  /** A template's spec whose containers are not a PodSpec's (`spec.template.spec`), or the first map outside any template with an image to run. */
   readonly path: string;
-  /** `template`: containers at a pod template's place in another shape; `elsewhere`: containers outside any place the rules read. */
+  /** `template`: containers of a pod template in another shape; `elsewhere`: containers outside any template. */
   readonly at: 'template' | 'elsewhere';
-  /** How many more maps with an image there are elsewhere in the object. */
+  /** How many more maps with an image there are outside the templates. */
   readonly more: number;
 }
 
 /**
- * The places of a custom resource that hold containers the rules cannot read as a PodSpec, when no
- * place of it reads as one: containers at a pod template's place in another shape, and maps with an
- * image to run anywhere else in the object (Argo Workflows' `spec.templates[].container`, Tekton's
- * steps, an operator's `spec.image`). Its pods go unjudged.
+ * The places of a custom resource that hold containers the rules cannot read as a PodSpec: pod
+ * templates whose containers have another shape, and maps with an image to run outside any
+ * template (Argo Workflows' `spec.templates[].container`, Tekton's steps, an operator's
+ * `spec.image`). Their pods go unjudged.
  */
 export function unclearPodTemplates(object: PolicyObject): UnclearContainers[] {
-  const group = groupOf(object.manifest.apiVersion);
-  if (!isCustomGroup(group) || TEMPLATES.some((t) => t.kind === object.manifest.kind && t.group === group) || templatePath(object)) return [];
-  const templates = CUSTOM_TEMPLATES.filter((path) => customTemplateShape(object.manifest, path) === 'unclear').map(
-    (path) => `${path.join('.')}.spec`,
-  );
+  if (knownKind(object) || !isCustomGroup(groupOf(object.manifest.apiVersion))) return [];
+  const { pods, unclear } = customTemplates(object.manifest);
+  const templates = new Set<Rec>([...pods, ...unclear].map((t) => t.node));
   const images: string[] = [];
-  const walk = (node: unknown, path: string) => {
-    if (templates.includes(path)) return; // said above, once for the template
-    if (Array.isArray(node)) node.forEach((v, i) => walk(v, `${path}[${i}]`));
-    else if (typeof node === 'object' && node !== null) {
-      if (typeof (node as Rec).image === 'string') images.push(path);
-      for (const [k, v] of Object.entries(node)) if (typeof v === 'object' && v !== null) walk(v, `${path}.${k}`);
+  const walk = (value: unknown, keys: Key[]) => {
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...keys, i]));
+    else if (typeof value === 'object' && value !== null && !templates.has(value as Rec)) {
+      if (typeof (value as Rec).image === 'string') images.push(dotted(keys));
+      for (const [k, v] of Object.entries(value)) if (typeof v === 'object' && v !== null) walk(v, [...keys, k]);
     }
   };
-  for (const [k, v] of Object.entries(object.manifest)) if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k)) walk(v, k);
+  for (const [k, v] of Object.entries(object.manifest)) if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k)) walk(v, [k]);
   return [
-    ...templates.map((path) => ({ path, at: 'template' as const, more: 0 })),
+    ...unclear.map((t) => ({ path: `${dotted(t.keys)}.spec`, at: 'template' as const, more: 0 })),
     ...(images.length > 0 ? [{ path: images[0]!, at: 'elsewhere' as const, more: images.length - 1 }] : []),
   ];
 }
@@ -141,58 +182,55 @@ export interface TemplateLabels {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-function templateOf(object: PolicyObject): Rec | undefined {
-  const keys = templatePath(object);
-  if (!keys) return undefined;
-  return keys.length ? rec(at(object.manifest, ...keys)) : rec(object.manifest);
-}
-
 /**
  * Every pod template's labels, those without a `spec` included: a template that carries only labels
  * (a Kustomize input whose spec comes from elsewhere, say) is still what a Service selects.
  */
 export function templateLabelsOf(objects: readonly PolicyObject[]): TemplateLabels[] {
-  return objects.flatMap((object) => {
+  return objects.flatMap((object) =>
     // A PodTemplate runs no pods, so there is nothing of it for a Service to select.
-    const template = object.manifest.kind === 'PodTemplate' ? undefined : templateOf(object);
-    return template ? [{ object, namespace: namespaceOf(object), labels: stringMap(at(template, 'metadata', 'labels')) }] : [];
-  });
+    object.manifest.kind === 'PodTemplate'
+      ? []
+      : templatesOf(object).map((t) => ({ object, namespace: namespaceOf(object), labels: stringMap(at(t.node, 'metadata', 'labels')) })),
+  );
 }
 
-export function podOf(object: PolicyObject): PodView | undefined {
-  const keys = templatePath(object);
-  if (!keys) return undefined;
-  const template = templateOf(object);
-  const spec = rec(template?.spec);
-  if (!template || !spec) return undefined;
-  const prefix = keys.length ? `${keys.join('.')}.` : '';
-  const base = `${prefix}spec`;
-  const containers: ContainerView[] = [];
-  for (const group of GROUPS) {
-    list(spec[group]).forEach((c, i) => {
-      const container = rec(c);
-      if (!container) return;
-      containers.push({
-        container,
-        name: str(container.name) ?? `#${i}`,
-        path: `${base}.${group}[${i}]`,
-        group,
-        sidecar: group === 'initContainers' && container.restartPolicy === 'Always',
+/** The pods of one object: one per pod template (a custom resource may have several), none for an object that has none. */
+export function podViewsOf(object: PolicyObject): PodView[] {
+  return templatesOf(object).flatMap(({ keys, node: template }) => {
+    const spec = rec(template.spec);
+    if (!spec) return [];
+    const prefix = keys.length ? `${dotted(keys)}.` : '';
+    const base = `${prefix}spec`;
+    const containers: ContainerView[] = [];
+    for (const group of GROUPS) {
+      list(spec[group]).forEach((c, i) => {
+        const container = rec(c);
+        if (!container) return;
+        containers.push({
+          container,
+          name: str(container.name) ?? `#${i}`,
+          path: `${base}.${group}[${i}]`,
+          group,
+          sidecar: group === 'initContainers' && container.restartPolicy === 'Always',
+        });
       });
-    });
-  }
-  return {
-    object,
-    namespace: namespaceOf(object),
-    spec,
-    specPath: base,
-    metadataPath: `${prefix}metadata`,
-    labels: stringMap(at(template, 'metadata', 'labels')),
-    annotations: stringMap(at(template, 'metadata', 'annotations')),
-    containers,
-    runs: object.manifest.kind !== 'PodTemplate',
-    isPod: keys.length === 0,
-  };
+    }
+    return [
+      {
+        object,
+        namespace: namespaceOf(object),
+        spec,
+        specPath: base,
+        metadataPath: `${prefix}metadata`,
+        labels: stringMap(at(template, 'metadata', 'labels')),
+        annotations: stringMap(at(template, 'metadata', 'annotations')),
+        containers,
+        runs: object.manifest.kind !== 'PodTemplate',
+        isPod: keys.length === 0,
+      },
+    ];
+  });
 }
 
 /** The pods that will run: every pod-bearing object but a PodTemplate. */
@@ -210,7 +248,7 @@ const podsOfSet = new WeakMap<readonly PolicyObject[], readonly PodView[]>();
 /** Every pod spec in the set, PodTemplates included: what the Pod Security rules check. */
 export function podSpecsOf(objects: readonly PolicyObject[]): PodView[] {
   let pods = podsOfSet.get(objects);
-  if (pods === undefined) podsOfSet.set(objects, (pods = objects.flatMap((o) => podOf(o) ?? [])));
+  if (pods === undefined) podsOfSet.set(objects, (pods = objects.flatMap((o) => podViewsOf(o))));
   return [...pods];
 }
 

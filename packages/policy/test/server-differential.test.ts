@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podSecurityRules, runPolicy, type PodSecurityLevel } from '../src/index.ts';
-import { podOf, podTemplateByShape } from '../src/pods.ts';
+import { podTemplateByShape, podViewsOf } from '../src/pods.ts';
 import {
   readCorpus,
   SERVER_BUILD_TIMEOUT,
@@ -144,7 +144,7 @@ const corpus = readCorpus('__corpus__/pod-security');
 // server would name nothing for it, whatever it holds (see the ScaledJob entry of intended-strictness).
 const fixtures = [...readCorpus('__fixtures__/valid'), ...readCorpus('__fixtures__/invalid')].filter((d) => {
   const object = { manifest: d.manifest, file: d.id };
-  return podOf(object) !== undefined && !podTemplateByShape(object);
+  return podViewsOf(object).length > 0 && !podTemplateByShape(object);
 });
 
 let server: DifferentialServer;

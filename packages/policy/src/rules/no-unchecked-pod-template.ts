@@ -13,7 +13,7 @@ const UNJUDGED = 'its pods are not judged (privileged, host namespaces, resource
 export const noUncheckedPodTemplate: Rule = {
   id,
   description:
-    'Every custom resource that carries containers has them in a pod template the rules read (spec.template.spec, spec.jobTemplate.spec.template.spec) in the shape of a PodSpec, each container with a name and an image, so that the pod rules judge its pods.',
+    'Every custom resource that carries containers has them in pod templates (maps whose spec has containers, wherever they are) in the shape of a PodSpec, each container with a name and an image, so that the pod rules judge its pods.',
   defaultSeverity: 'warning',
   check(objects) {
     const out: RuleFinding[] = [];
@@ -32,7 +32,7 @@ export const noUncheckedPodTemplate: Rule = {
             : finding(
                 id,
                 object,
-                `The ${kind} carries a container to run (an image) at ${path}${more > 0 ? ` and ${more} more place${more > 1 ? 's' : ''}` : ''}, outside any pod template the policy reads (spec.template.spec, spec.jobTemplate.spec.template.spec), so ${UNJUDGED}: ` +
+                `The ${kind} carries a container to run (an image) at ${path}${more > 0 ? ` and ${more} more place${more > 1 ? 's' : ''}` : ''}, outside any pod template the policy reads (a map whose spec holds containers), so ${UNJUDGED}: ` +
                   'judge the pods its controller creates, and add a policy exception that says why.',
                 path,
               ),

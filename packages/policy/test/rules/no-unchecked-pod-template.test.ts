@@ -45,14 +45,14 @@ describe('no-unchecked-pod-template', () => {
         name: 'web',
         path: 'spec.templates[1].container',
         message:
-          'The Workflow carries a container to run (an image) at spec.templates[1].container and 1 more place, outside any pod template the policy reads (spec.template.spec, spec.jobTemplate.spec.template.spec), ' +
+          'The Workflow carries a container to run (an image) at spec.templates[1].container and 1 more place, outside any pod template the policy reads (a map whose spec holds containers), ' +
           'so its pods are not judged (privileged, host namespaces, resources, probes, network policies): judge the pods its controller creates, and add a policy exception that says why.',
       },
       {
         name: 'web',
         path: 'spec.steps[0]',
         message:
-          'The Task carries a container to run (an image) at spec.steps[0], outside any pod template the policy reads (spec.template.spec, spec.jobTemplate.spec.template.spec), ' +
+          'The Task carries a container to run (an image) at spec.steps[0], outside any pod template the policy reads (a map whose spec holds containers), ' +
           'so its pods are not judged (privileged, host namespaces, resources, probes, network policies): judge the pods its controller creates, and add a policy exception that says why.',
       },
     ]);
@@ -61,15 +61,19 @@ describe('no-unchecked-pod-template', () => {
     expect(check(rule, [knative]).map((f) => f.path)).toStrictEqual(['spec.template.spec.containers']);
   });
 
+  it('warns of a template of another shape beside one the rules read: its pods are not judged, though the other template is', () => {
+    const mixed = custom('example.com/v1', 'Mixed', {
+      template: { spec: { containers: [{ image: IMAGE }] } },
+      jobTemplate: { spec: { template: { spec: podSpec() } } },
+    });
+    expect(check(rule, [mixed]).map((f) => f.path)).toStrictEqual(['spec.template.spec.containers']);
+  });
+
   it('stays quiet for a custom pod template in the shape of a PodSpec (the pod rules judge it), for templates without containers, and for built-in kinds', () => {
     expect(
       check(rule, [
         custom('argoproj.io/v1alpha1', 'Rollout', { template: { metadata: { labels: LABELS }, spec: podSpec() } }),
         custom('argoproj.io/v1alpha1', 'ApplicationSet', { template: { spec: { project: 'default', destination: {} } } }),
-        custom('example.com/v1', 'Mixed', {
-          template: { spec: { containers: [{ image: IMAGE }] } },
-          jobTemplate: { spec: { template: { spec: podSpec() } } },
-        }),
         deployment('web', { pod: { containers: [{ image: IMAGE }] } }),
         // An image that is not text names no container to run; what a controller reports is not asked for.
         custom('example.com/v1', 'Chart', { values: { image: { repository: 'nginx', tag: '1.27' } } }),
@@ -98,6 +102,31 @@ describe('pod templates of custom resources, judged by their shape', () => {
       ['default-deny-network-policy', undefined],
       ['network-policy-selects-workload', 'spec.template.metadata.labels'],
     ]);
+  });
+
+  it('judges every pod template of a custom resource wherever it is (KubeRay, Kubeflow), each at its own path', () => {
+    const privileged = container({
+      securityContext: { privileged: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    });
+    const template = (pod: Record<string, unknown>) => ({ metadata: { labels: LABELS }, spec: podSpec(pod) });
+    const ray = custom('ray.io/v1', 'RayCluster', {
+      headGroupSpec: { rayStartParams: {}, template: template({ hostNetwork: true }) },
+      workerGroupSpecs: [
+        { groupName: 'small', template: template({}) },
+        { groupName: 'gpu', template: template({ containers: [privileged] }) },
+      ],
+    });
+    const security = (...m: ReturnType<typeof manifest>[]) => rulesOn(...m).filter(([r]) => r === 'no-host-namespaces' || r === 'no-privileged');
+    expect(security(ray)).toStrictEqual([
+      ['no-host-namespaces', 'spec.headGroupSpec.template.spec.hostNetwork'],
+      ['no-privileged', 'spec.workerGroupSpecs[1].template.spec.containers[0].securityContext.privileged'],
+    ]);
+    const pytorch = custom('kubeflow.org/v1', 'PyTorchJob', {
+      pytorchReplicaSpecs: { Master: { replicas: 1, template: template({}) }, Worker: { replicas: 2, template: template({ hostPID: true }) } },
+    });
+    expect(security(pytorch)).toStrictEqual([['no-host-namespaces', 'spec.pytorchReplicaSpecs.Worker.template.spec.hostPID']]);
+    // No warning for them: every container they hold is in a template the rules read.
+    expect(rulesOn(ray, pytorch).filter(([r]) => r === 'no-unchecked-pod-template')).toStrictEqual([]);
   });
 
   it('reads a job template of a custom resource, and leaves containers without a name or image to the warning', () => {
