@@ -17,6 +17,7 @@ import {
 } from '@strata/core';
 import {
   appDirs,
+  appPackageFiles,
   ignoredAppFile,
   windowsDeviceName,
   isSystemNamespace,
@@ -147,8 +148,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   await refuseOthersNamespaces(root, name, model, sources, onWarning);
   const app = generateApp(name, model);
   const appFiles = new Map<string, string>([...app.files].map(([rel, content]) => [`apps/${name}/${rel}`, content]));
-  appFiles.set(`apps/${name}/package.json`, packageJson(name, app.packages));
-  appFiles.set(`apps/${name}/tsconfig.json`, json({ extends: '../../tsconfig.base.json', include: ['src', 'test'] }));
+  for (const [rel, content] of appPackageFiles(name, app.packages)) appFiles.set(`apps/${name}/${rel}`, content);
   appFiles.set(`apps/${name}/README.md`, readme(name, paths, root, model));
 
   const { files: tree, built, desired } = await prove(root, name, appFiles, model, onWarning);
@@ -527,20 +527,6 @@ async function checkSources(model: Model, paths: Record<Environment, string>, na
     }
   }
   if (problems.size > 0) throw new ImportError([...problems]);
-}
-
-function packageJson(name: string, packages: readonly string[]): string {
-  const models = Object.fromEntries(packages.filter((p) => p !== 'kubernetes-models').map((p) => [p, 'catalog:']));
-  return json({
-    name: `@strata-apps/${name}`,
-    version: '0.1.0',
-    private: true,
-    type: 'module',
-    exports: { '.': './src/app.ts' },
-    scripts: { generate: `strata generate --app ${name}`, build: `strata build --app ${name}`, test: 'vitest run' },
-    dependencies: { ...models, '@strata/core': 'workspace:*', 'kubernetes-models': 'catalog:' },
-    devDependencies: { '@strata/cli': 'workspace:*', '@strata/testing': 'workspace:*', '@types/node': 'catalog:', vitest: 'catalog:' },
-  });
 }
 
 /** The root package.json with the app added to its workspace dependencies, so pnpm links it. */

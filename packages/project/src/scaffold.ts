@@ -230,26 +230,38 @@ function namespacesOf(text: string): Set<string> {
 }
 
 /**
+ * The package.json and tsconfig.json of the app `name`, by path relative to its folder: its
+ * scripts, @strata/core and kubernetes-models, and before them the other model packages `models`
+ * its objects are written with (@kubernetes-models/external-secrets, say), each from the catalog.
+ */
+export function appPackageFiles(name: string, models: readonly string[] = []): Map<string, string> {
+  const others = Object.fromEntries(models.filter((p) => p !== 'kubernetes-models').map((p) => [p, 'catalog:']));
+  return new Map([
+    [
+      'package.json',
+      json({
+        name: `@strata-apps/${name}`,
+        version: '0.1.0',
+        private: true,
+        type: 'module',
+        exports: { '.': './src/app.ts' },
+        scripts: { generate: `strata generate --app ${name}`, build: `strata build --app ${name}`, test: 'vitest run' },
+        dependencies: { ...others, '@strata/core': 'workspace:*', 'kubernetes-models': 'catalog:' },
+        devDependencies: { '@strata/cli': 'workspace:*', '@strata/testing': 'workspace:*', '@types/node': 'catalog:', vitest: 'catalog:' },
+      }),
+    ],
+    ['tsconfig.json', json({ extends: '../../tsconfig.base.json', include: ['src', 'test'] })],
+  ]);
+}
+
+/**
  * The files of a new app `name` from the secure template, by path relative to the workspace root
  * (`apps/<name>/...`), in a stable order.
  */
 export function appTemplate(name: string): Map<string, string> {
   const files = new Map<string, string>();
   const dir = Layout.app(name);
-  files.set(
-    `${dir}/package.json`,
-    json({
-      name: `@strata-apps/${name}`,
-      version: '0.1.0',
-      private: true,
-      type: 'module',
-      exports: { '.': './src/app.ts' },
-      scripts: { generate: `strata generate --app ${name}`, build: `strata build --app ${name}`, test: 'vitest run' },
-      dependencies: { '@strata/core': 'workspace:*', 'kubernetes-models': 'catalog:' },
-      devDependencies: { '@strata/cli': 'workspace:*', '@strata/testing': 'workspace:*', '@types/node': 'catalog:', vitest: 'catalog:' },
-    }),
-  );
-  files.set(`${dir}/tsconfig.json`, json({ extends: '../../tsconfig.base.json', include: ['src', 'test'] }));
+  for (const [rel, content] of appPackageFiles(name)) files.set(`${dir}/${rel}`, content);
   const entries = readdirSync(TEMPLATE, { withFileTypes: true, recursive: true }).filter((e) => e.isFile());
   for (const rel of entries.map((e) => relative(TEMPLATE, join(e.parentPath, e.name)).split(sep).join('/')).sort()) {
     const target = RENAMED[rel]?.(name) ?? rel;
