@@ -482,15 +482,24 @@ export function envKeyProblems<C, K extends string>(app: App<C, K>): EnvKeyProbl
     for (const path of prototypesSet(definition.config)) problems.push({ env, in: 'config', path, problem: PROTOTYPE_PROBLEM });
     for (const u of uncopyableValues(definition.config)) problems.push({ env, in: 'config', path: u.path, problem: uncopyableProblem(u.what) });
     problems.push(...pinnedImageProblems(app as unknown as App, env, definition.config));
+    if (Array.isArray(names)) {
+      names.forEach((name, i) => {
+        const component =
+          typeof name === 'string' && Object.hasOwn(app.components ?? {}, name) ? (app.components as Record<string, unknown>)[name] : undefined;
+        if (!isPlainObject(component)) return;
+        for (const p of pinnedImageProblems(app as unknown as App, env, component.overrides, `component ${name}`))
+          problems.push({ ...p, in: 'env', path: ['components', String(i)] });
+      });
+    }
   }
   return problems;
 }
 
 /**
- * Images an env file sets where images.json pins that env's container: the pin wins, so the env's
- * image would be dropped without a word.
+ * Images an env file (or a component it turns on, `setBy`) sets where images.json pins that env's
+ * container: the pin wins, so the env's or the component's image would be dropped without a word.
  */
-function pinnedImageProblems(app: App, env: Environment, config: unknown): EnvKeyProblem[] {
+function pinnedImageProblems(app: App, env: Environment, config: unknown, setBy = 'the env file'): EnvKeyProblem[] {
   const pinned = isPlainObject(app.pins) ? app.pins[env] : undefined;
   if (!isPlainObject(pinned)) return [];
   const paths = app.images ?? {};
@@ -509,7 +518,10 @@ function pinnedImageProblems(app: App, env: Environment, config: unknown): EnvKe
       env,
       in: 'config',
       path,
-      problem: `the image of env ${env} is pinned in ${file}, which wins over the env file: change it with \`strata set image --app ${app.name} --env ${env}${which} <repo>:<tag>\`, or remove the pin from ${file} and keep this`,
+      problem:
+        setBy === 'the env file'
+          ? `the image of env ${env} is pinned in ${file}, which wins over the env file: change it with \`strata set image --app ${app.name} --env ${env}${which} <repo>:<tag>\`, or remove the pin from ${file} and keep this`
+          : `${setBy} sets the image of ${container} (${path.join('.')}), but env ${env} pins it in ${file}, which wins, so ${env} would run the pinned image and not the component's: pin the component's image with \`strata set image --app ${app.name} --env ${env}${which} <repo>:<tag>\`, or remove the pin from ${file}`,
     });
   }
   return problems;

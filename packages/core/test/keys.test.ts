@@ -331,6 +331,35 @@ describe('an image an env file sets where images.json pins it', () => {
     expect(envKeyProblems(two)[0]!.problem).toContain('`strata set image --app demo --env dev --container web <repo>:<tag>`');
   });
 
+  it("is refused when a component the env turns on sets it: the pin would win and the component's image would be dropped", () => {
+    const withGpu = (dev: object, pins: object) =>
+      defineApp<Config, 'gpu' | 'quiet'>({
+        name: 'demo',
+        defaults,
+        optional: { image: IMAGE_SOURCE_KEYS },
+        images: { web: 'image' },
+        components: {
+          gpu: { description: 'Runs the CUDA build.', overrides: { image: { repository: 'ghcr.io/x/y-cuda', tag: '1.0' } } },
+          quiet: { description: 'Runs one replica.', overrides: { replicas: 1 } },
+        },
+        pins,
+        envs: { dev: dev as EnvironmentDefinition<Config, 'gpu' | 'quiet'>, staging: {}, prod: { components: ['gpu'] } },
+        render: () => [],
+      });
+    const pin = { web: { repository: 'ghcr.io/x/y', tag: '2' } };
+    expect(envKeyProblems(withGpu({ components: ['quiet', 'gpu'] }, { dev: pin }))).toStrictEqual([
+      {
+        env: 'dev',
+        in: 'env',
+        path: ['components', '1'],
+        problem:
+          "component gpu sets the image of web (image), but env dev pins it in apps/demo/images.json, which wins, so dev would run the pinned image and not the component's: pin the component's image with `strata set image --app demo --env dev <repo>:<tag>`, or remove the pin from apps/demo/images.json",
+      },
+    ]);
+    // prod turns gpu on too, but pins nothing; dev pins but turns on only a component that sets no image.
+    expect(envKeyProblems(withGpu({ components: ['quiet'] }, { dev: pin }))).toStrictEqual([]);
+  });
+
   it('is allowed in an env images.json does not pin, and a pinned env without an image is fine', () => {
     expect(envKeyProblems(pinned({ config: { image: { tag: '1.0' } } }, { prod: { web: { repository: 'r', tag: '2' } } }))).toStrictEqual([]);
     expect(envKeyProblems(pinned({ config: { replicas: 2 } }, { dev: { web: { repository: 'r', tag: '2' } } }))).toStrictEqual([]);
