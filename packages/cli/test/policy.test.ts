@@ -69,6 +69,34 @@ ${networkPoliciesYaml('shop', 'web')}`;
     );
   });
 
+  it("rejects an ExternalSecret whose template writes literal text into its Secret, even without the policy's other rules", () => {
+    const es = write(
+      'es.yaml',
+      `apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: db, namespace: shop}
+spec:
+  refreshInterval: 1h
+  secretStoreRef: {kind: ClusterSecretStore, name: secret-store}
+  target:
+    name: db
+    template:
+      data:
+        password: hunter2-literal-prod-password
+        user: "{{ .user }}"
+  data:
+    - secretKey: user
+      remoteRef: {key: shop/db, property: user}
+`,
+    );
+    const r = strata(repo, ['validate', '--no-policy', es]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(
+      /es\.yaml:11: external-secrets\.io\/v1\/ExternalSecret shop\/db: spec\.target\.template\.data\.password: template value password reads no fetched data, and External Secrets writes its text into the Secret "db" as it stands.* \[no-secret-values\]/,
+    );
+    expect(r.stdout).toMatch(/Found 1 problem in 1 of 1 resource/);
+  });
+
   it('reports reading every Secret through a ClusterRole labelled into the built-in view, as through one a ClusterRoleBinding binds', () => {
     const role = (labels: string) => `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole

@@ -1,15 +1,143 @@
 import { at, finding, list, rec, str } from '../read.ts';
-import type { Rule, RuleFinding } from '../types.ts';
+import type { PolicyObject, Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-secret-values';
 
+/** Where the External Secrets kinds keep the template of the Secret they make. */
+const TEMPLATES: Readonly<Record<string, readonly string[]>> = {
+  ExternalSecret: ['spec'],
+  ClusterExternalSecret: ['spec', 'externalSecretSpec'],
+};
+
+/** What one Go template (text/template, as External Secrets renders it) holds. */
+interface Template {
+  /** An action reads the fetched data: a field (`.password`), the data itself (`index . "pw"`) or a variable (`$`). */
+  readonly reads: boolean;
+  /** It writes text of its own: characters outside the actions, or a quoted string inside one (`{{ "hunter2" }}`). */
+  readonly literal: boolean;
+  /** The text with every action replaced by NUL, to see which part of the output the fetched data fills. */
+  readonly shape: string;
+}
+
+// What reads the data, once the action's strings are taken out: `$`, or a `.` that starts a field or
+// stands alone (not the `.` of a number such as 1.5).
+const READS_DATA = /\$|(^|[\s(|,=])\.(?![0-9])/;
+
+/**
+ * Reads a Go template's actions by hand: no maintained JavaScript parser of text/template exists, and
+ * only the delimiters, strings and comments matter here. A `{{` without its `}}` is text: External
+ * Secrets refuses to render it, but the text is committed all the same.
+ */
+function readTemplate(text: string): Template {
+  let reads = false;
+  let literal = false;
+  let shape = '';
+  let i = 0;
+  while (i < text.length) {
+    const open = text.indexOf('{{', i);
+    const end = open < 0 ? undefined : actionEnd(text, open + 2);
+    if (!end || end.close < 0) {
+      const rest = text.slice(i);
+      if (rest.trim() !== '') literal = true;
+      shape += rest;
+      break;
+    }
+    const before = text.slice(i, open);
+    if (before.trim() !== '') literal = true;
+    shape += `${before}\u0000`;
+    if (end.strings) literal = true;
+    if (READS_DATA.test(end.code)) reads = true;
+    i = end.close + 2;
+  }
+  return { reads, literal, shape };
+}
+
+/** The action that starts at `from` (just after `{{`): where its `}}` is, its code outside strings and comments, whether it holds a string. */
+function actionEnd(text: string, from: number): { close: number; code: string; strings: boolean } {
+  let code = '';
+  let strings = false;
+  let i = from;
+  // A comment, {{/* ... */}} with or without trim markers, writes nothing.
+  const comment = /^-?\s*\/\*[\s\S]*?\*\/\s*-?(?=}})/.exec(text.slice(i));
+  if (comment) return { close: i + comment[0].length, code: '', strings: false };
+  while (i < text.length) {
+    const c = text[i]!;
+    if (text.startsWith('}}', i)) return { close: i, code, strings };
+    if (c === '"' || c === '`' || c === "'") {
+      const quote = c;
+      i++;
+      while (i < text.length && text[i] !== quote) i += quote !== '`' && text[i] === '\\' ? 2 : 1;
+      if (i >= text.length) return { close: -1, code, strings };
+      if (quote !== "'") strings = true;
+      code += ' ';
+      i++;
+      continue;
+    }
+    code += c;
+    i++;
+  }
+  return { close: -1, code, strings };
+}
+
+// A URL whose userinfo holds a password: scheme://user:password@host.
+const URL_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:([^\s/@]+)@/gi;
+
+/**
+ * How a template value commits a secret, after its subject: undefined when it does not. A value that
+ * reads fetched data may hold literal text around it (`postgres://admin:{{ .password }}@db`: a user
+ * name, a host), except a URL's password.
+ */
+function committed(value: string, into: string): string | undefined {
+  const t = readTemplate(value);
+  if (!t.reads && t.literal) return `reads no fetched data, and External Secrets writes its text into ${into} as it stands`;
+  for (const m of t.shape.matchAll(URL_PASSWORD)) {
+    if (!m[1]?.includes('\u0000')) return `holds a URL whose password is literal text, which External Secrets writes into ${into}`;
+  }
+  return undefined;
+}
+
+/** The text of a scalar map value, as External Secrets would see it; undefined for a mapping or list. */
+const scalarText = (v: unknown) =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : undefined;
+
+/** The template values of an ExternalSecret or ClusterExternalSecret that commit a secret value, each at its path. */
+function templateFindings(o: PolicyObject, base: readonly string[]): RuleFinding[] {
+  const spec = at(o.manifest, ...base);
+  const template = rec(at(spec, 'target', 'template'));
+  if (!template) return [];
+  const prefix = [...base, 'target', 'template'].join('.');
+  const targetName = str(at(spec, 'target', 'name'));
+  const into = targetName ? `the Secret "${targetName}"` : 'the Secret it makes';
+  const fix =
+    'keep the value in the secret store and fetch it (a data entry, then {{ .key }} in the template), or keep a value that is not secret in a ConfigMap';
+  const out: RuleFinding[] = [];
+  for (const [key, v] of Object.entries(rec(template.data) ?? {})) {
+    const text = scalarText(v);
+    const why = text === undefined ? undefined : committed(text, into);
+    if (why) out.push(finding(id, o, `template value ${key} ${why}, so the secret lives in the repository: ${fix}`, `${prefix}.data.${key}`));
+  }
+  list(template.templateFrom).forEach((entry, i) => {
+    const literal = str(at(entry, 'literal'));
+    const target = str(at(entry, 'target')) ?? 'Data';
+    if (literal === undefined || target.toLowerCase() !== 'data') return;
+    const why = committed(literal, into);
+    if (why)
+      out.push(
+        finding(id, o, `templateFrom ${i}'s literal ${why}, so the secret lives in the repository: ${fix}`, `${prefix}.templateFrom[${i}].literal`),
+      );
+  });
+  return out;
+}
+
 /**
  * Whatever is committed or applied from this repository is readable by everyone who can read the
- * repository, so a Secret's values (or a generator's literals) must come from elsewhere.
+ * repository, so a Secret's values (or a generator's literals, or the literal text External Secrets
+ * renders into one) must come from elsewhere.
  */
 export const noSecretValues: Rule = {
   id,
-  description: 'No Secret carries values and no secretGenerator holds literals: secret values never live in the repository.',
+  description:
+    'No Secret carries values, no secretGenerator holds literals, and no ExternalSecret or ClusterExternalSecret template writes literal text into its Secret: a template value (or templateFrom literal) that reads no fetched data, or that holds a URL whose password is literal, is a committed secret; one that reads fetched data may hold literal text around it (a user name, a host): secret values never live in the repository.',
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
@@ -23,6 +151,8 @@ export const noSecretValues: Rule = {
           );
         }
       }
+      const base = TEMPLATES[m.kind];
+      if (base && m.apiVersion.startsWith('external-secrets.io/')) out.push(...templateFindings(o, base));
       if (m.kind === 'Kustomization' && m.apiVersion.startsWith('kustomize.config.k8s.io/')) {
         list(at(m, 'secretGenerator')).forEach((g, i) => {
           if (list(at(g, 'literals')).length === 0) return;

@@ -42,3 +42,108 @@ describe('no-secret-values', () => {
     ]);
   });
 });
+
+describe('no-secret-values on External Secrets templates', () => {
+  const externalSecret = (template: unknown, apiVersion = 'external-secrets.io/v1') =>
+    manifest(apiVersion, 'ExternalSecret', 'db', {
+      spec: {
+        secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault' },
+        target: { name: 'db-credentials', template },
+        data: [{ secretKey: 'password', remoteRef: { key: 'shop/db', property: 'password' } }],
+      },
+    });
+  const fix =
+    'keep the value in the secret store and fetch it (a data entry, then {{ .key }} in the template), or keep a value that is not secret in a ConfigMap';
+
+  it('reports a template value of literal text, which External Secrets writes into the Secret as it stands, in v1 and v1beta1', () => {
+    for (const apiVersion of ['external-secrets.io/v1', 'external-secrets.io/v1beta1']) {
+      expect(summary(check(noSecretValues, [externalSecret({ data: { password: 'hunter2-literal-prod-password' } }, apiVersion)]))).toStrictEqual([
+        {
+          name: 'db',
+          path: 'spec.target.template.data.password',
+          message: `template value password reads no fetched data, and External Secrets writes its text into the Secret "db-credentials" as it stands, so the secret lives in the repository: ${fix}`,
+        },
+      ]);
+    }
+  });
+
+  it('reports a URL whose password is literal, with or without fetched data around it', () => {
+    const found = check(noSecretValues, [
+      externalSecret({ data: { url: 'postgres://admin:S3cr3tP4ss@db:5432/app', dsn: 'postgres://admin:S3cr3tP4ss@{{ .host }}:5432/app' } }),
+    ]);
+    expect(summary(found).map((f) => [f.path, f.message.split(', so')[0]])).toStrictEqual([
+      [
+        'spec.target.template.data.url',
+        'template value url reads no fetched data, and External Secrets writes its text into the Secret "db-credentials" as it stands',
+      ],
+      [
+        'spec.target.template.data.dsn',
+        'template value dsn holds a URL whose password is literal text, which External Secrets writes into the Secret "db-credentials"',
+      ],
+    ]);
+  });
+
+  it('allows values that read fetched data, literal text around them included, and templates that write nothing of their own', () => {
+    const template = {
+      engineVersion: 'v2',
+      data: {
+        literal: 'hunter2',
+        password: '{{ .password }}',
+        trimmed: '{{- .password -}}',
+        url: 'postgres://admin:{{ .password }}@db:5432/app',
+        dashed: '{{ index . "db-password" }}',
+        variable: '{{ range $k, $v := . }}{{ $k }}={{ $v }}\n{{ end }}',
+        piped: '{{ .dburl | replace "postgres://" "postgresql://" }}',
+        config: 'datasources:\n- name: Graphite\n  url: http://localhost:8080\n  password: "{{ .password }}"\n',
+        generated: '{{ randAlphaNum 32 }}',
+        empty: '',
+      },
+      templateFrom: [{ literal: 'password: {{ .password }}' }, { literal: 'team: shop', target: 'Labels' }],
+    };
+    // The one literal value among them is the only finding.
+    expect(summary(check(noSecretValues, [externalSecret(template)])).map((f) => f.path)).toStrictEqual(['spec.target.template.data.literal']);
+  });
+
+  it('reports literal text hidden in an action or beside a comment, and a templateFrom literal that reads nothing', () => {
+    const found = check(noSecretValues, [
+      externalSecret({
+        data: { quoted: '{{ "hunter2" }}', encoded: '{{ `aHVudGVyMg==` | b64dec }}', commented: '{{/* .password */}}hunter2', number: '{{ 1.5 }}x' },
+        templateFrom: [{ literal: 'password: hunter2' }, { literal: 'user: {{ .user }}' }, { literal: 'token: abc', target: 'Data' }],
+      }),
+    ]);
+    expect(summary(found).map((f) => f.path)).toStrictEqual([
+      'spec.target.template.data.quoted',
+      'spec.target.template.data.encoded',
+      'spec.target.template.data.commented',
+      'spec.target.template.data.number',
+      'spec.target.template.templateFrom[0].literal',
+      'spec.target.template.templateFrom[2].literal',
+    ]);
+    expect(found[4]?.message).toBe(
+      `templateFrom 0's literal reads no fetched data, and External Secrets writes its text into the Secret "db-credentials" as it stands, so the secret lives in the repository: ${fix}`,
+    );
+  });
+
+  it("reports a ClusterExternalSecret's template at its externalSecretSpec, and leaves other groups' ExternalSecrets alone", () => {
+    const ces = manifest(
+      'external-secrets.io/v1',
+      'ClusterExternalSecret',
+      'shared',
+      {
+        spec: {
+          namespaceSelectors: [{ matchLabels: { team: 'shop' } }],
+          externalSecretSpec: { target: { template: { data: { token: 'abc123' } } } },
+        },
+      },
+      undefined,
+    );
+    const other = manifest('example.com/v1', 'ExternalSecret', 'x', { spec: { target: { template: { data: { token: 'abc123' } } } } });
+    expect(summary(check(noSecretValues, [ces, other]))).toStrictEqual([
+      {
+        name: 'shared',
+        path: 'spec.externalSecretSpec.target.template.data.token',
+        message: `template value token reads no fetched data, and External Secrets writes its text into the Secret it makes as it stands, so the secret lives in the repository: ${fix}`,
+      },
+    ]);
+  });
+});
