@@ -166,7 +166,7 @@ describe('app code run by strata', () => {
   });
   it('a module that ends the process as it loads fails the command in one line naming its file, exit 1', () => {
     const file = join(ws.root, RENDER);
-    const before = editFile(file, (t) => `${t}\nif (process.env.HOME !== '') process.exit(3);\n`);
+    const before = editFile(file, (t) => `${t}\nif (process.pid > 0) process.exit(3);\n`);
     restore = () => writeFileSync(file, before);
     const r = strata(ws.root, ['check']);
     expect(r.status).toBe(1);

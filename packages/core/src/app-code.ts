@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import timers from 'node:timers';
-import { resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
  * ends the process (exit, abort, a signal to itself) fails with an error naming it, so a gate never
  * passes because nothing was checked; what it prints, through the stream or to file descriptor 1,
  * goes to stderr, each line after the app's name, so that a report on stdout (JSON, SARIF, a patch)
- * stays whole.
+ * stays whole. What it would depend on besides the repository (an environment variable, a file git
+ * ignores or one outside the repository) fails it too: neither the cache nor a clone would see it.
  */
 
 /** The app code running now, in this call and in everything it started (timers, promises). */
@@ -59,6 +60,8 @@ interface State {
   reads?: WeakMap<object, Map<string, string>>;
   /** Folders of the program's own (the bundles apps are loaded as): what is read there is no read of an app. */
   programDirs?: Set<string>;
+  /** What refuses app code's reads of files that are not the repository's: see judgeReads. */
+  judge?: ReadJudge;
 }
 
 // One state per process, whatever copies of core it runs (see sources.ts's registry).
@@ -106,7 +109,7 @@ type Call = (...args: unknown[]) => unknown;
  * What a replaced function does when app code calls it: given the run, the arguments, the function
  * as it was (bound to the call's `this`) and its name.
  */
-type InApp = (run: Run, args: unknown[], own: Call, name: string) => unknown;
+type InApp = (run: Run, args: unknown[], own: Call, name: string, replaced: Call) => unknown;
 
 /**
  * The one way app code is watched: replaces each function `names` of `on` (the process, its stdout,
@@ -121,7 +124,7 @@ function intercept(on: object, names: readonly string[], inApp: InApp): void {
     const replaced = function (this: unknown, ...args: unknown[]) {
       const run = state.runs.getStore();
       if (!run) return own.apply(this, args);
-      return inApp(run, args, (...a) => own.apply(this, a), name);
+      return inApp(run, args, (...a) => own.apply(this, a), name, replaced);
     };
     // What util.promisify reads (setTimeout's promise form, fs.write's results) stays as it was.
     for (const key of Object.getOwnPropertySymbols(own)) Object.defineProperty(replaced, key, Object.getOwnPropertyDescriptor(own, key)!);
@@ -159,6 +162,7 @@ function guard(): void {
   });
   guardFiles();
   guardCallbacks();
+  guardEnvironment();
   // The ESM bindings of the builtins follow, so that `import { writeSync } from 'node:fs'` in an app sees the same functions.
   syncBuiltinESMExports();
 }
@@ -186,7 +190,7 @@ function recordRead(run: Run, arg: unknown): void {
   const path = pathOf(arg);
   if (!path || reads.has(path) || path.split(sep).includes('node_modules')) return;
   // The bundle an app runs as is read again for each stack trace its source map serves: never hashed.
-  for (const dir of state.programDirs ?? []) if (path.startsWith(`${dir}${sep}`)) return;
+  if (inProgramDir(path)) return;
   let hash = '-';
   try {
     if (ownStat(path).isFile()) hash = createHash('sha1').update(ownRead(path)).digest('hex');
@@ -194,6 +198,131 @@ function recordRead(run: Run, arg: unknown): void {
     // not there, or not readable: no file
   }
   reads.set(path, hash);
+}
+
+/**
+ * Why app code may not read what is at `path` (absolute) in the workspace at `root`, or undefined
+ * when it may: a file git ignores, or one outside the repository, is on this machine only, and a
+ * render that reads it makes a tree that a clone of the repository cannot make again.
+ */
+export type ReadJudge = (path: string, root: string) => string | undefined;
+
+/**
+ * Says what judges app code's reads through `node:fs` (see ReadJudge): a read it refuses fails the
+ * app at the line of its own code that read, as an exit does. Reads by Node or by a library under
+ * node_modules are not judged, nor are reads of app code whose workspace is not known.
+ */
+export function judgeReads(judge: ReadJudge | undefined): void {
+  state.judge = judge;
+}
+
+/** Whether an `open` with these flags (`'w'`, `'a+'`, `O_WRONLY`) opens a file to write it. */
+function forWriting(flags: unknown): boolean {
+  if (typeof flags === 'number') return (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR)) !== 0;
+  return typeof flags === 'string' && !flags.startsWith('r');
+}
+
+const inProgramDir = (path: string) => [...(state.programDirs ?? [])].some((dir) => path.startsWith(`${dir}${sep}`));
+
+/** Refuses app code's read of `arg` when the judge says the file is not the repository's (see judgeReads). */
+function judgeRead(run: Run, arg: unknown, replaced: Call): void {
+  const { judge } = state;
+  const { root } = run.scope;
+  if (!judge || !root) return;
+  const path = pathOf(arg);
+  if (!path || path.split(sep).includes('node_modules') || inProgramDir(path) || !calledByApp(replaced, run.scope, true)) return;
+  const why = judge(path, root);
+  if (!why) return;
+  const rel = relative(root, path);
+  const shown = rel.startsWith('..') || rel === '' ? path : rel;
+  refuse(run, `${run.scope.doing} read ${shown}, ${why}`);
+}
+
+/** The file of one line of a stack: a path, `node:<module>` for Node's own code, undefined for a builtin (`JSON.stringify`). */
+function frameFile(line: string): string | undefined {
+  const m = /(?:\(|at )((?:file:\/\/|node:|\/)[^()]*?)(?::\d+)?(?::\d+)?\)?$/.exec(line.trim());
+  if (!m) return undefined;
+  try {
+    return m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the code that called `fn` (a replaced function of node:fs, a trap of process.env) is the
+ * app's own: a bundle that apps are loaded as, or a file of the app's folder, not under
+ * node_modules. Builtins between (`JSON.stringify`) are looked through; so is Node's own code when
+ * `throughNode` (a require, a promisified read: Node reads for its caller), and else Node's own
+ * code is no app code (the console reads the environment for colours, whoever prints).
+ */
+function calledByApp(fn: Call | ((...args: never[]) => unknown), scope: AppCodeScope, throughNode: boolean): boolean {
+  const holder: { stack?: string } = {};
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 30;
+  Error.captureStackTrace(holder, fn);
+  Error.stackTraceLimit = limit;
+  const folder = scope.root && scope.dir ? join(scope.root, scope.dir) : undefined;
+  for (const line of (holder.stack ?? '').split('\n').slice(1)) {
+    const file = frameFile(line);
+    if (file === undefined) continue;
+    if (file.startsWith('node:')) {
+      if (throughNode) continue;
+      return false;
+    }
+    if (file.split(sep).includes('node_modules')) return false;
+    return inProgramDir(file) || (folder !== undefined && file.startsWith(`${folder}${sep}`));
+  }
+  return false;
+}
+
+/** What a render reads of the environment, said once for every way it reads it. */
+const ENVIRONMENT_ADVICE =
+  "a render depends on the repository alone, so that the cache, a clone and every other machine render the same tree: put the value in the app's config (src/config.ts, or src/env/<env>.ts for one env)";
+
+/**
+ * Environment variables are no input of a render: app code that reads one, looks for one, lists
+ * them or sets one fails at its line, as an exit does. Node's own code and the libraries under
+ * node_modules read them as ever (the console's colours, a library's debug switch), and so does the
+ * program, whatever runs.
+ */
+function guardEnvironment(): void {
+  const env = process.env;
+  const judged = (trap: (...args: never[]) => unknown, what: string): void => {
+    const run = state.runs.getStore();
+    if (run && calledByApp(trap, run.scope, false)) refuse(run, `${run.scope.doing} ${what}; ${ENVIRONMENT_ADVICE}`);
+  };
+  const handler: ProxyHandler<NodeJS.ProcessEnv> = {
+    get(target, key) {
+      if (typeof key === 'string') judged(handler.get!, `read the environment variable ${key}`);
+      return Reflect.get(target, key);
+    },
+    has(target, key) {
+      if (typeof key === 'string') judged(handler.has!, `looked for the environment variable ${key}`);
+      return Reflect.has(target, key);
+    },
+    ownKeys(target) {
+      judged(handler.ownKeys!, 'listed the environment variables');
+      return Reflect.ownKeys(target);
+    },
+    getOwnPropertyDescriptor(target, key) {
+      if (typeof key === 'string') judged(handler.getOwnPropertyDescriptor!, `read the environment variable ${key}`);
+      return Reflect.getOwnPropertyDescriptor(target, key);
+    },
+    set(target, key, value) {
+      if (typeof key === 'string') judged(handler.set!, `set the environment variable ${key}`);
+      return Reflect.set(target, key, value);
+    },
+    defineProperty(target, key, descriptor) {
+      if (typeof key === 'string') judged(handler.defineProperty!, `set the environment variable ${key}`);
+      return Reflect.defineProperty(target, key, descriptor);
+    },
+    deleteProperty(target, key) {
+      if (typeof key === 'string') judged(handler.deleteProperty!, `removed the environment variable ${key}`);
+      return Reflect.deleteProperty(target, key);
+    },
+  };
+  process.env = new Proxy(env, handler);
 }
 
 /** Says that the files under `dir` are the program's own (a bundle of apps): reading them is no read of an app. */
@@ -253,13 +382,19 @@ function refuseStdout(run: Run, what: string): never {
  */
 function guardFiles(): void {
   const promises = fs.promises;
-  const reading: InApp = (run, args, own) => {
+  const reading: InApp = (run, args, own, _name, replaced) => {
+    judgeRead(run, args[0], replaced);
     recordRead(run, args[0]);
     return own(...args);
   };
   intercept(fs, [...READERS, ...CALLBACK_READERS], reading);
   intercept(promises, CALLBACK_READERS, reading);
-  const opening: InApp = (run, args, own) => (isStdout(args[0]) ? refuseStdout(run, String(args[0])) : reading(run, args, own, 'open'));
+  const opening: InApp = (run, args, own, _name, replaced) => {
+    if (isStdout(args[0])) return refuseStdout(run, String(args[0]));
+    if (!forWriting(args[1])) judgeRead(run, args[0], replaced);
+    recordRead(run, args[0]);
+    return own(...args);
+  };
   intercept(fs, ['openSync', 'open'], opening);
   intercept(promises, ['open'], opening);
   intercept(fs, ['createWriteStream'], (run, args, own) => {

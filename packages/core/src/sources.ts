@@ -8,12 +8,14 @@ export {
   AppExitError,
   appCodeFailures,
   appCodeScope,
+  judgeReads,
   runAppCode,
   programDir,
   readsOf,
   runAppCodeAsync,
   settleAppCode,
   type AppCodeScope,
+  type ReadJudge,
 } from './app-code.ts';
 
 /**

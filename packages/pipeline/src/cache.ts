@@ -569,7 +569,7 @@ export function stampOf(path: string, content?: string | Buffer, written?: Writt
  * the file's current times. Undefined when it changed or is gone. `sameRun`: the stamp was taken
  * by this process, so its times are trusted in CI too (there they mislead only across checkouts
  * and restored caches; a racy stamp is still compared by content). `links: false` for a generated
- * file: a symbolic link in its place, even to the same content, is not the file that was stamped.
+ * file or an app's input: a symbolic link in its place, even to the same content, is not the file that was stamped.
  */
 export function verify(path: string, stamp: Stamp, sameRun = false, links = true): Stamp | undefined {
   let s;
@@ -590,7 +590,9 @@ export function verify(path: string, stamp: Stamp, sameRun = false, links = true
  */
 export function unchanged(root: string, tool: string, entry: AppEntry, listing = new FolderListing(root)): AppEntry | undefined {
   if (!entry || typeof entry !== 'object' || sealOf(tool, entry) !== entry.seal) return undefined;
-  if (!Object.keys(entry.outputs).every((f) => listing.plainPath(f))) return undefined;
+  // An input replaced by a symbolic link, or in a folder replaced by one, is no longer what the app
+  // was compiled from: the compile resolves its imports from where the link points.
+  if (![...Object.keys(entry.inputs), ...Object.keys(entry.outputs)].every((f) => listing.plainPath(f))) return undefined;
   const check = (files: Record<string, Stamp>, links: boolean) => {
     const out: Record<string, Stamp> = {};
     for (const [file, stamp] of Object.entries(files)) {
@@ -600,7 +602,7 @@ export function unchanged(root: string, tool: string, entry: AppEntry, listing =
     }
     return out;
   };
-  const inputs = check(entry.inputs, true);
+  const inputs = check(entry.inputs, false);
   const outputs = inputs && check(entry.outputs, false);
   if (!inputs || !outputs || !filesUnder(root, entry.dirs, listing).every((f) => f in outputs)) return undefined;
   return { ...entry, inputs, outputs };

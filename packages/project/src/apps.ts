@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { type Dirent, existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ENVIRONMENTS, envKeyProblems, type App, type EnvKeyProblem, type Environment } from '@strata/core';
 import {
@@ -8,6 +8,7 @@ import {
   defaultsFileOf,
   envFileOf,
   errorLocation,
+  judgeReads,
   keyPosition,
   originOf,
   readsOf,
@@ -18,6 +19,7 @@ import { UsageError } from './errors.ts';
 import { filesIn } from './files.ts';
 import { Layout } from './layout.ts';
 import { beforeTypeScriptImport, CompileError, importApart, importTogether, type Loaded } from './load.ts';
+import { outsideRoot, repositoryReads } from './repository-files.ts';
 
 /** Application folders under apps/ that have src/app.ts, sorted by name. */
 export function appDirs(root: string): string[] {
@@ -169,6 +171,9 @@ export async function loadApps(
   }
   const wanted = only && only.length > 0 ? dirs.filter((d) => only.includes(d)) : dirs;
   const fileOf = (dir: string) => join(root, Layout.appModule(dir));
+  // What app code reads is judged afresh in each load: the files, and what git ignores, may have changed.
+  judgeReads(repositoryReads());
+  const realRoot = realpathSync(root);
   const seen = new Map<string, string>();
   const missing = options.fresh ? wanted : wanted.filter((dir) => !loaded.has(fileOf(dir)) || changedSince(fileOf(dir), seen));
   for (const dir of missing) {
@@ -189,7 +194,14 @@ export async function loadApps(
     const folders = packageFolders(root, missing);
     const taken = new Map<string, string>();
     const packages = new Map<string, string[]>();
+    // Apps compiled from a file outside the repository, by a symbolic link: refused once all are loaded.
+    const linkedOut: string[] = [];
     const keep = (dir: string, module: Loaded) => {
+      const outside = module.inputs.filter((f) => outsideRoot(realRoot, f));
+      if (outside.length > 0) {
+        linkedOut.push(...outsideLinks(root, [dir], outside));
+        return;
+      }
       const app = appOf(dir, module.exports);
       loaded.set(fileOf(dir), app);
       const reads = readsOf(app);
@@ -215,7 +227,7 @@ export async function loadApps(
       stampsOf.set(app, stamped);
     };
     try {
-      const modules = await importTogether(missing.map(fileOf), folders, compiled);
+      const modules = await importTogether(missing.map(fileOf), folders, compiled, root);
       missing.forEach((dir, i) => {
         const m = modules[i];
         if (m) keep(dir, m);
@@ -223,18 +235,25 @@ export async function loadApps(
       });
     } catch (err) {
       // esbuild says where every file fails to compile: loading them one by one would say no more.
-      if (err instanceof CompileError) throw compileProblems(root, err);
+      // A file outside the repository that fails to compile (its imports resolve from there) is
+      // said as the link that leads to it.
+      if (err instanceof CompileError) {
+        const outside = err.messages.flatMap((m) => (m.file && outsideRoot(realRoot, m.file) ? [m.file] : []));
+        const links = outside.length > 0 ? outsideLinks(root, missing, outside) : [];
+        throw links.length > 0 ? new Error(links.join('\n')) : compileProblems(root, err);
+      }
       together = (err as Error).message.split('\n')[0];
       // Each in a module of its own: those that load are kept as loaded together would be. One that
       // fails there too is imported from its own file below, where Node says why, or loads it when
       // the bundle alone could not (a package that requires another while it runs, say).
       const left = missing.filter((dir) => !loaded.has(fileOf(dir)));
-      const modules = await importApart(left.map(fileOf), folders).catch(() => undefined);
+      const modules = await importApart(left.map(fileOf), folders, root).catch(() => undefined);
       left.forEach((dir, i) => {
         const m = modules?.[i];
         if (m && !('error' in m)) keep(dir, m);
       });
     }
+    if (linkedOut.length > 0) throw new Error([...new Set(linkedOut)].join('\n'));
   }
   compiled(); // nothing to compile, or compiled apart
   for (const dir of wanted) {
@@ -269,6 +288,57 @@ export async function loadApps(
   if (together && !together.startsWith('an app uses import.meta'))
     options.onWarning?.(`apps loaded one by one, as loading them together failed: ${together}`);
   return wanted.map((dir) => loaded.get(fileOf(dir))!);
+}
+
+/**
+ * One line for each symbolic link in these apps' folders that leads to one of the `files` (real
+ * paths outside the repository), or to a folder that holds one: the app's code would come from
+ * where the link points, which a clone of the repository does not hold (the link dangles there), and
+ * what the cache keys the app on would not be what it was compiled from. A file reached otherwise is
+ * named itself.
+ */
+function outsideLinks(root: string, dirs: readonly string[], files: readonly string[]): string[] {
+  const found = new Set<string>();
+  const lines: string[] = [];
+  for (const dir of dirs) {
+    for (const link of linksIn(join(root, Layout.app(dir)))) {
+      let real: string;
+      try {
+        real = realpathSync(link);
+      } catch {
+        continue; // dangling: nothing was compiled from it
+      }
+      const reached = files.filter((f) => f === real || f.startsWith(`${real}${sep}`));
+      if (reached.length === 0) continue;
+      for (const f of reached) found.add(f);
+      lines.push(
+        `${relative(root, link)}: a symbolic link to ${readlinkSync(link)}, outside the repository: the app is compiled from there, which a clone of the repository lacks; copy the file into the repository in place of the link`,
+      );
+    }
+  }
+  for (const f of files) {
+    if (!found.has(f)) lines.push(`${f}: outside the repository, yet an app is compiled from it; copy it into the repository`);
+  }
+  return lines;
+}
+
+/** The symbolic links under `dir` (absolute paths), not followed, node_modules folders left out. */
+function linksIn(dir: string): string[] {
+  const links: string[] = [];
+  const pending = [dir];
+  for (let folder = pending.pop(); folder !== undefined; folder = pending.pop()) {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (e.isSymbolicLink()) links.push(join(folder, e.name));
+      else if (e.isDirectory() && e.name !== 'node_modules') pending.push(join(folder, e.name));
+    }
+  }
+  return links.sort();
 }
 
 /** Every file of the workspace package that holds `file` (its node_modules aside), by package folder. */

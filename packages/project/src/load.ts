@@ -66,14 +66,16 @@ export interface Loaded {
  * dirname and filename, which would then describe the bundle): the caller loads those one by one,
  * and the others are bundled without them. Rejects when the files do not compile or a module throws
  * while loading; `importApart` then says which. `onCompiled` is called once they compiled, before
- * the bundle is imported.
+ * the bundle is imported. `root`, the workspace they are apps of, is what their code's reads are
+ * judged against (see judgeReads).
  */
 export async function importTogether(
   files: readonly string[],
   packages: readonly string[],
   onCompiled?: () => void,
+  root?: string,
 ): Promise<(Loaded | undefined)[]> {
-  const loaded = await importBundle(files, packages, false, onCompiled);
+  const loaded = await importBundle(files, packages, false, onCompiled, root);
   return loaded.map((l) => {
     if (l && 'error' in l) throw l.error;
     return l;
@@ -90,8 +92,8 @@ export interface Failed {
  * import), so that one that throws while it loads fails alone: resolves to each file's `Loaded` or
  * what it threw.
  */
-export function importApart(files: readonly string[], packages: readonly string[]): Promise<(Loaded | Failed | undefined)[]> {
-  return importBundle(files, packages, true);
+export function importApart(files: readonly string[], packages: readonly string[], root?: string): Promise<(Loaded | Failed | undefined)[]> {
+  return importBundle(files, packages, true, undefined, root);
 }
 
 /** Compiled copies of workspace packages that this process runs, by the real path of the source they stand for. */
@@ -272,6 +274,8 @@ async function importBundle(
   packages: readonly string[],
   apart: boolean,
   onCompiled?: () => void,
+  /** The workspace the files are apps of: what their code reads is judged against it (see judgeReads). */
+  root?: string,
 ): Promise<(Loaded | Failed | undefined)[]> {
   const { build } = await import('esbuild');
   const dir = makeScratchDir('apps');
@@ -324,6 +328,7 @@ async function importBundle(
                 packages,
                 apart,
                 onCompiled,
+                root,
               )
             : [];
         const byIndex = new Map(kept.map((i, n) => [i, loaded[n]]));
@@ -368,7 +373,7 @@ async function importBundle(
     if (!apart) {
       const reads = new Map<string, string>();
       const mod = (await runAppCodeAsync(
-        { app: 'apps', doing: 'the module', reads },
+        { app: 'apps', doing: 'the module', reads, ...(root ? { root } : {}) },
         () => import(pathToFileURL(join(dir, 'stdin.mjs')).href),
       )) as Record<string, Record<string, unknown>>;
       return files.map((_, i) => loaded(mod[`m${i}`]!, i, reads));
@@ -378,7 +383,10 @@ async function importBundle(
       try {
         const app = basename(dirname(dirname(files[i]!)));
         const reads = new Map<string, string>();
-        const mod = await runAppCodeAsync({ app, doing: 'the module', reads }, () => import(pathToFileURL(join(dir, `m${i}.mjs`)).href));
+        const mod = await runAppCodeAsync(
+          { app, doing: 'the module', reads, ...(root ? { root } : {}) },
+          () => import(pathToFileURL(join(dir, `m${i}.mjs`)).href),
+        );
         out.push(loaded(mod as Record<string, unknown>, i, reads));
       } catch (error) {
         out.push({ error });

@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { editFile, strata, suiteWorkspace, treeOf } from './workspace.ts';
+
+const APP = 'tokenplace-relay';
+const CONFIG = `apps/${APP}/src/config.ts`;
+const RENDER = `apps/${APP}/src/render.ts`;
+const START = 'export function render(c: RelayConfig): KubeObject[] {\n';
+const CLONE_LACKS = 'a clone of the repository lacks it and cannot render the same tree';
+const ENV_ADVICE =
+  "a render depends on the repository alone, so that the cache, a clone and every other machine render the same tree: put the value in the app's config \\(src/config\\.ts, or src/env/<env>\\.ts for one env\\)";
+
+/**
+ * A render depends on the repository alone: what it would read besides (an environment variable, a
+ * file git ignores or one outside the repository, a source linked from outside) is refused, since
+ * neither the cache, which keys an app on the repository's files, nor a clone could render the same.
+ */
+describe('what a render reads besides the repository', () => {
+  const ws = suiteWorkspace([APP], { generate: true, timeout: 120_000 });
+  const undo: (() => void)[] = [];
+  afterEach(() => {
+    for (const u of undo.splice(0).reverse()) u();
+  });
+  /** Rewrites a file of the workspace until the test ends. */
+  const edit = (file: string, change: (text: string) => string) => {
+    const before = editFile(join(ws.root, file), change);
+    undo.push(() => writeFileSync(join(ws.root, file), before));
+  };
+  /** A folder outside the workspace, removed when the test ends. */
+  const outside = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-outside-'));
+    undo.push(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  };
+  /** Runs strata and expects one line of stderr matching `line`, exit 1, the tree as it was. */
+  const refused = (args: readonly string[], line: RegExp, env: Record<string, string> = {}) => {
+    const tree = treeOf(ws.root);
+    const r = strata(ws.root, args, undefined, env);
+    expect(r.stderr.trimEnd().split('\n'), `strata ${args.join(' ')}`).toStrictEqual([expect.stringMatching(line)]);
+    expect(r.status, `strata ${args.join(' ')}`).toBe(1);
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  };
+  const git = (...args: string[]) => expect(spawnSync('git', args, { cwd: ws.root, encoding: 'utf8' }).status).toBe(0);
+
+  it('a config that reads an environment variable as it loads, or a render that reads or lists them, is one line at its own line, exit 1, whatever the variable holds', () => {
+    edit(CONFIG, (t) => t.replace('  replicas: 1,', '  replicas: Number(process.env.TR ?? 1),'));
+    for (const args of [['pipeline'], ['check'], ['generate']])
+      refused(args, new RegExp(`^strata: ${CONFIG}:50:\\d+: cannot load: the module read the environment variable TR; ${ENV_ADVICE}$`), { TR: '7' });
+    undo.pop()!();
+    edit(RENDER, (t) => t.replace(START, `${START}  const { TR } = process.env;\n  if (TR) c = { ...c, replicas: 7 };\n`));
+    refused(['pipeline'], new RegExp(`^strata: ${RENDER}:\\d+:\\d+: app ${APP} defaults: render read the environment variable TR; ${ENV_ADVICE}$`));
+    undo.pop()!();
+    edit(RENDER, (t) => t.replace(START, `${START}  if (Object.keys(process.env).length < 0) c = { ...c, replicas: 7 };\n`));
+    refused(['check'], new RegExp(`^strata: ${RENDER}:\\d+:\\d+: app ${APP} defaults: render listed the environment variables; ${ENV_ADVICE}$`));
+  });
+
+  it('a read of a file git ignores, or of one outside the repository, is one line at the read, exit 1; a file git would commit is read', () => {
+    git('init', '-q');
+    writeFileSync(join(ws.root, '.gitignore'), 'node_modules/\n.strata/\ndist/\n*.secret.env\n');
+    undo.push(() => rmSync(join(ws.root, '.git'), { recursive: true, force: true }));
+    const read = (url: string) =>
+      edit(CONFIG, (t) =>
+        `import { readFileSync } from 'node:fs';\n${t}`.replace(
+          '  replicas: 1,',
+          `  replicas: Number(readFileSync(new URL(${JSON.stringify(url)}, import.meta.url), 'utf8')),`,
+        ),
+      );
+    writeFileSync(join(ws.root, `apps/${APP}/src/replicas.secret.env`), '1');
+    undo.push(() => rmSync(join(ws.root, `apps/${APP}/src/replicas.secret.env`)));
+    read('./replicas.secret.env');
+    for (const args of [['pipeline'], ['check'], ['generate']])
+      refused(
+        args,
+        new RegExp(
+          `^strata: ${CONFIG}:51:\\d+: cannot load: the module read apps/${APP}/src/replicas\\.secret\\.env, which git ignores \\(\\.gitignore:4: \\*\\.secret\\.env\\): ${CLONE_LACKS}; commit it, or put the value in the app's config$`,
+        ),
+      );
+    undo.pop()!();
+    const dir = outside();
+    writeFileSync(join(dir, 'replicas.txt'), '1');
+    read(`file://${dir}/replicas.txt`);
+    refused(
+      ['pipeline'],
+      new RegExp(
+        `^strata: ${CONFIG}:51:\\d+: cannot load: the module read ${dir}/replicas\\.txt, which lies outside the repository: ${CLONE_LACKS}; copy it into the repository$`,
+      ),
+    );
+    undo.pop()!();
+    writeFileSync(join(ws.root, `apps/${APP}/src/replicas.txt`), '1');
+    undo.push(() => rmSync(join(ws.root, `apps/${APP}/src/replicas.txt`)));
+    read('./replicas.txt');
+    const r = strata(ws.root, ['pipeline']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('a source replaced by a symbolic link to a file outside the repository is one line naming the link and its target, exit 1, also when the last pipeline reused the app', () => {
+    expect(strata(ws.root, ['pipeline']).status).toBe(0);
+    const dir = outside();
+    const file = join(ws.root, CONFIG);
+    renameSync(file, join(dir, 'config.ts'));
+    symlinkSync(join(dir, 'config.ts'), file);
+    undo.push(() => {
+      rmSync(file);
+      renameSync(join(dir, 'config.ts'), file);
+    });
+    const line = new RegExp(
+      `^strata: ${CONFIG}: a symbolic link to ${dir}/config\\.ts, outside the repository: the app is compiled from there, which a clone of the repository lacks; copy the file into the repository in place of the link$`,
+    );
+    for (const args of [['pipeline', '--frozen'], ['check'], ['pipeline', '--frozen', '--no-cache']]) refused(args, line);
+  });
+});
