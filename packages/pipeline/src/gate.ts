@@ -21,6 +21,14 @@ export interface GateOptions extends WarningOptions {
   readonly onProgress?: (line: string) => void;
   /** Called once the API server is up, e.g. to record its process ids. */
   readonly onServer?: (server: Server) => void;
+  /**
+   * A git ref (the merge base with the target branch, say): what it builds is applied for real on the
+   * same server once the dry run is done, and everything the pipeline built is checked as an upgrade
+   * of it, as `strata verify --against` checks dist/, so changes a cluster refuses on update (a
+   * Deployment's selector, a StatefulSet's volumeClaimTemplates) fail the gate. One that is not a
+   * commit is a `UsageError` before anything runs.
+   */
+  readonly against?: string;
 }
 
 export interface GateResult {
@@ -33,6 +41,8 @@ export interface GateResult {
   readonly verified?: VerifyReport;
   /** Why there was no dry run, in one line that says how to have one. */
   readonly notVerified?: string;
+  /** The git ref whose build the dry run checked an upgrade of (`GateOptions.against`), when there was one. */
+  readonly against?: string;
 }
 
 /** Whether a pipeline found an error: an overlay that did not build, a validation error, or a finding of check's comparisons. */
@@ -110,13 +120,19 @@ export function driftProblems(e: DriftError): Problem[] {
  * once. An overlay that did not build is not applied; the rest is, whatever the pipeline found, so the
  * report is complete. The server is stopped however the run ends.
  *
+ * With `against`, the ref's committed overlays are built while the server starts, applied for real
+ * after the dry run, and what the pipeline built is checked as an upgrade of them (`verifyGroups`):
+ * the current tree is built once, by the pipeline.
+ *
  * What `check` would add after a frozen pipeline is nothing: drift failed the run already, and the
  * comparisons are the pipeline's own. What `verify` would add is reading and parsing dist/ again, and
  * a server started only then.
  */
 export async function gate(workspace: string, options: GateOptions = {}): Promise<GateResult> {
   const root = realpathSync(workspace);
-  const { builtDocuments, readBuilt, serversReady, startVerifyServer, verifyGroups } = await import('@strata/verify');
+  const { builtDocuments, checkRef, readBuilt, serversReady, startVerifyServer, verifyGroups } = await import('@strata/verify');
+  // Before the pipeline's minutes: a ref this clone lacks (not fetched, a shallow clone) is the caller's to mend.
+  if (options.against !== undefined) checkRef(root, options.against);
   const { kubernetesSettings, serverVersionNotes } = await import('@strata/validate');
   // Read first: the server starts with the clusters' node port range.
   const settings = kubernetesSettings(root);
@@ -171,9 +187,14 @@ export async function gate(workspace: string, options: GateOptions = {}): Promis
       }
       return [...groups].map(([name, docs]) => ({ name, docs }));
     };
-    const verified = await verifyGroups(read, { starting, root, onPhase: options.onPhase });
+    const verified = await verifyGroups(read, {
+      starting,
+      root,
+      onPhase: options.onPhase,
+      ...(options.against !== undefined ? { against: options.against } : {}),
+    });
     const notes = [...serverVersionNotes(settings, verified.serverVersion), ...notAppliedNotes(verified.notApplied), ...verified.notes];
-    return { pipeline: run, verified: { ...verified, notes } };
+    return { pipeline: run, verified: { ...verified, notes }, ...(options.against !== undefined ? { against: options.against } : {}) };
   } finally {
     await (await starting?.catch(() => undefined))?.stop();
   }

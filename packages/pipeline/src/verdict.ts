@@ -147,11 +147,11 @@ const nounCount = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 
  * each kind of error it found, counted (an unjudged run ends as a failed one, its tool error after).
  */
 export function gateSummary(
-  r: { readonly pipeline: Pick<PipelineResult, 'apps'>; readonly verified?: Pick<VerifyReport, 'objects'> },
+  r: { readonly pipeline: Pick<PipelineResult, 'apps'>; readonly verified?: Pick<VerifyReport, 'objects'>; readonly against?: string },
   v: GateVerdict,
 ): string {
   if (v.outcome === 'passed') {
-    const applied = r.verified ? ` and ${r.verified.objects} dry-run applied` : '';
+    const applied = r.verified ? ` and ${r.verified.objects} dry-run applied${r.against !== undefined ? ` as an upgrade of ${r.against}` : ''}` : '';
     return `ci: passed: ${nounCount(r.pipeline.apps, 'app')} x ${ENVIRONMENTS.length} envs, ${v.resources} resources generated, built, validated${applied}`;
   }
   const found = [

@@ -191,6 +191,10 @@ describe('the last line of strata ci', () => {
     expect(gateSummary(passed, gateVerdict(passed))).toBe(
       'ci: passed: 2 apps x 3 envs, 12 resources generated, built, validated and 11 dry-run applied',
     );
+    const upgraded = { ...passed, against: 'origin/main' };
+    expect(gateSummary(upgraded, gateVerdict(upgraded))).toBe(
+      'ci: passed: 2 apps x 3 envs, 12 resources generated, built, validated and 11 dry-run applied as an upgrade of origin/main',
+    );
     const alone = { pipeline: { ...run(), apps: 1 } };
     expect(gateSummary(alone, gateVerdict(alone))).toBe('ci: passed: 1 app x 3 envs, 12 resources generated, built, validated');
   });

@@ -2,6 +2,7 @@ export {
   verify,
   verifyDocuments,
   verifyGroups,
+  checkRef,
   startVerifyServer,
   statusProblems,
   DEFAULT_NAMESPACE,

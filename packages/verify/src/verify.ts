@@ -126,6 +126,13 @@ export interface Group {
 
 export interface VerifyGroupsOptions extends ServerOptions {
   /**
+   * A git ref of the workspace (`root`) whose committed overlays are built, applied for real first,
+   * and the groups checked as an upgrade of them, as `verify` does with a ref: refusals that only an
+   * update meets (immutable fields) are reported. Checked first: one that is not a commit is a
+   * `UsageError` (`checkRef`).
+   */
+  readonly against?: string;
+  /**
    * The server, being started by the caller (`startVerifyServer`), who also stops it: awaited once
    * the groups are read, and its start reported as the `start` phase, as when a run starts its own.
    */
@@ -210,7 +217,31 @@ export async function verifyGroups(
   options: VerifyGroupsOptions = {},
 ): Promise<VerifyResult> {
   const phases = new Phases(options.onPhase);
-  return run((turn) => phases.timed('read', () => read(turn)), options, phases);
+  const timedRead = (turn: () => Promise<void>) => phases.timed('read', () => read(turn));
+  const ref = options.against;
+  if (!ref) return run(timedRead, options, phases);
+  const root = options.root ?? findRootOrCwd();
+  const refTree = exportRef(root, ref);
+  try {
+    const unbuilt: { overlay: string; error: string }[] = [];
+    const r = await run(timedRead, { root, ...options }, phases, { ref, build: () => buildRef(refTree, ENVIRONMENTS, undefined, unbuilt) });
+    return withUnbuiltRef(r, ref, unbuilt);
+  } finally {
+    rmSync(refTree, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Throws a one-line `UsageError` when `ref` is not a commit of the git repository at `root` (a
+ * branch not fetched, a shallow clone without it, a typing error): for a caller that checks the ref
+ * before work that takes minutes.
+ */
+export function checkRef(root: string, ref: string): void {
+  try {
+    execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch {
+    throw new UsageError(`--against ${ref}: not a commit in this repository`);
+  }
 }
 
 /**
@@ -272,7 +303,7 @@ function turns(): () => Promise<void> {
 
 async function run(
   read: (turn: () => Promise<void>) => Promise<readonly Group[]>,
-  options: VerifyGroupsOptions,
+  options: Omit<VerifyGroupsOptions, 'against'>,
   phases: Phases,
   against?: { ref: string; build: () => Promise<Group[]> },
 ): Promise<VerifyResult> {
@@ -616,11 +647,7 @@ function distFiles(root: string, envs: readonly string[], apps: readonly string[
 /** The committed base/ and overlays/ of a ref, in a temporary folder the caller removes. */
 function exportRef(root: string, ref: string): string {
   const git = (args: string[]) => execFileSync('git', args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
-  try {
-    git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-  } catch {
-    throw new UsageError(`--against ${ref}: not a commit in this repository`);
-  }
+  checkRef(root, ref);
   const top = git(['ls-tree', '--name-only', ref]).toString('utf8').split('\n');
   const paths = [Layout.base, Layout.overlays].filter((p) => top.includes(p));
   const dir = makeScratchDir('ref');

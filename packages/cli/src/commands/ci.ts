@@ -14,9 +14,14 @@ export function registerCi(program: Command): void {
       'the CI gate in one process: the pipeline, frozen (drift fails it, changing nothing), with everything check compares, ' +
         'then what it built dry-run applied from memory to a throw-away kube-apiserver started while the pipeline runs',
     )
+    .option(
+      '--against <ref>',
+      'also check what it built as an upgrade of what this git ref builds (in a pull request, the target branch: origin/main), ' +
+        'applied for real first on the same server, as verify --against does: a change a cluster refuses on update fails the gate',
+    )
     .option('--no-cache', 'render, build and validate every app, reusing nothing of an earlier pipeline')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
-    .action(async (o: { cache: boolean; output: OutputFormat }) => {
+    .action(async (o: { cache: boolean; against?: string; output: OutputFormat }) => {
       const root = findRoot();
       const {
         collisionProblems,
@@ -51,6 +56,7 @@ export function registerCi(program: Command): void {
       try {
         r = await gate(root, {
           cache: o.cache,
+          ...(o.against !== undefined ? { against: o.against } : {}),
           onWarning,
           ...(step ? { onBuild: (b) => step(b.overlay, b.ok, b.millis) } : {}),
           // As soon as it is in: the dry run takes seconds more.

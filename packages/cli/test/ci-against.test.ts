@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commitAll, git } from '@strata/testing/workspace-copy';
+import { editFile, strata, suiteWorkspace } from './workspace.ts';
+
+// On a fresh clone the first run builds the server binaries (minutes, once per machine).
+const BUILD_TIMEOUT = 15 * 60_000;
+const APP = 'tokenplace-relay';
+
+/** Regenerates the tree after an edit of the app's code and commits both, as a change on a branch. */
+function commitChange(root: string, message: string): void {
+  expect(strata(root, ['generate']).status).toBe(0);
+  git(root, 'add', '-A', '--', 'apps', 'base', 'overlays');
+  git(root, 'commit', '-qm', message);
+}
+
+describe('strata ci --against', () => {
+  const ws = suiteWorkspace([APP], { generate: true, timeout: 120_000 });
+
+  it('refuses a ref that is not a commit in one line, exit 2, before the pipeline runs', { timeout: 120_000 }, () => {
+    commitAll(ws.root);
+    const r = strata(ws.root, ['ci', '--against', 'origin/no-such-branch'], undefined, { CI: 'true' });
+    expect(r.stderr.trim()).toBe('strata: --against origin/no-such-branch: not a commit in this repository');
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(2);
+  });
+
+  it(
+    'passes a compatible change with the upgrade checked, and fails a Deployment selector change at its field as immutable',
+    () => {
+      const env = join(ws.root, 'apps', APP, 'src/env/prod.ts');
+      editFile(env, (t) => t.replace('replicas: 2,', 'replicas: 3,'));
+      commitChange(ws.root, 'more replicas');
+      const ok = strata(ws.root, ['ci', '--against', 'HEAD~1', '-o', 'json'], undefined, { CI: 'true' });
+      const report = JSON.parse(ok.stdout) as { problems: { severity: string }[]; phases: Record<string, number> };
+      expect(report.problems.filter((p) => p.severity === 'error')).toStrictEqual([]);
+      // The ref was built, deployed and upgraded: not only created afresh.
+      expect(Object.keys(report.phases)).toEqual(expect.arrayContaining(['build', 'baseline', 'upgrade']));
+      expect(ok.status).toBe(0);
+      const said = strata(ws.root, ['ci', '--against', 'HEAD~1'], undefined, { CI: 'true' });
+      expect(said.stdout).toMatch(
+        /^ci: passed: 1 app x 3 envs, \d+ resources generated, built, validated and \d+ dry-run applied as an upgrade of HEAD~1 \(/m,
+      );
+      expect(said.status).toBe(0);
+
+      editFile(join(ws.root, 'apps', APP, 'src/render.ts'), (t) => t.replace("component: 'relay', namespace", "component: 'relay-v2', namespace"));
+      commitChange(ws.root, 'a new selector');
+      const refused = strata(ws.root, ['ci', '--against', 'HEAD~1'], undefined, { CI: 'true' });
+      for (const envName of ['dev', 'staging', 'prod'])
+        expect(refused.stdout).toMatch(
+          new RegExp(
+            `^dist/${envName}/${APP}\\.yaml:\\d+: apps/v1/Deployment tokenplace(-${envName})?/${APP}: spec\\.selector: .*field is immutable \\(changed since HEAD~1.*\\[immutable-field\\]$`,
+            'm',
+          ),
+        );
+      expect(refused.stdout).toMatch(/^ci: failed: /m);
+      expect(refused.status).toBe(1);
+    },
+    BUILD_TIMEOUT,
+  );
+});
