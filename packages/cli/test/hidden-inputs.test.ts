@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -111,5 +111,29 @@ describe('what a render reads besides the repository', () => {
       `^strata: ${CONFIG}: a symbolic link to ${dir}/config\\.ts, outside the repository: the app is compiled from there, which a clone of the repository lacks; copy the file into the repository in place of the link$`,
     );
     for (const args of [['pipeline', '--frozen'], ['check'], ['pipeline', '--frozen', '--no-cache']]) refused(args, line);
+  });
+
+  it('a symbolic link within the repository is rendered, and once pointed outside it is refused, though the file it pointed to is unchanged', () => {
+    const file = join(ws.root, CONFIG);
+    const shared = join(ws.root, `apps/${APP}/config.shared.ts`);
+    renameSync(file, shared);
+    symlinkSync('../config.shared.ts', file);
+    undo.push(() => {
+      rmSync(file);
+      renameSync(shared, file);
+    });
+    const r = strata(ws.root, ['pipeline']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const dir = outside();
+    writeFileSync(join(dir, 'config.ts'), readFileSync(shared));
+    rmSync(file);
+    symlinkSync(join(dir, 'config.ts'), file);
+    refused(
+      ['pipeline', '--frozen'],
+      new RegExp(
+        `^strata: ${CONFIG}: a symbolic link to ${dir}/config\\.ts, outside the repository: the app is compiled from there, which a clone of the repository lacks; copy the file into the repository in place of the link$`,
+      ),
+    );
   });
 });

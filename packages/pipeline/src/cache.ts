@@ -464,7 +464,15 @@ export function filesUnder(root: string, dirs: readonly string[], listing = new 
 export class FolderListing {
   private readonly known = new Map<string, readonly string[]>();
   private readonly plain = new Map<string, boolean>();
+  /** The symbolic links met while listing (relative to the root), never followed. */
+  private readonly links: string[] = [];
   constructor(private readonly root: string) {}
+
+  /** Whether a symbolic link lies under `dir` (relative to the root), node_modules folders left out. */
+  holdsLinks(dir: string): boolean {
+    this.files(dir);
+    return this.links.some((l) => l.startsWith(`${dir}/`));
+  }
 
   /**
    * Whether every folder on the way from the root to this file (relative to the root) is a plain
@@ -505,6 +513,7 @@ export class FolderListing {
       if (e.isDirectory()) {
         if (e.name !== 'node_modules') out.push(...this.files(path));
       } else if (e.isFile()) out.push(path);
+      else if (e.isSymbolicLink()) this.links.push(path);
     }
     this.known.set(dir, out);
     return out;

@@ -214,9 +214,11 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // What the changed apps' files hold before they are read: an edit made while this run reads
   // them must not be remembered as what it rendered.
   const before = new Map<string, Stamp>();
+  const sources = new FolderListing(root);
   for (const f of filesUnder(
     root,
     changed.map((n) => `apps/${n}`),
+    sources,
   )) {
     if (f.split(sep).includes('node_modules')) continue;
     const stamp = stampOf(join(root, f));
@@ -456,6 +458,12 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   for (const name of changed) {
     // kubeconform and the server's helper are fed and read through this thread's event loop.
     if (stamped.size % 25 === 0) await new Promise(setImmediate);
+    // A symbolic link in the app's folder is not remembered: its compiled target is, and a link
+    // pointed elsewhere (out of the repository, say) would leave that target, and the entry, as they were.
+    if (sources.holdsLinks(`apps/${name}`)) {
+      stamped.set(name, undefined);
+      continue;
+    }
     stamped.set(
       name,
       stampApp(
