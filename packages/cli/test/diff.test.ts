@@ -9,7 +9,7 @@ const APP = 'tokenplace-relay';
 describe('strata diff', () => {
   let ws: ReturnType<typeof tempWorkspace>;
   beforeAll(() => {
-    ws = tempWorkspace([APP]);
+    ws = tempWorkspace([APP, 'tensafe']);
     commitAll(ws.root, ['base', 'overlays', 'apps']);
   });
   afterAll(() => ws.dispose());
@@ -23,6 +23,23 @@ describe('strata diff', () => {
     expect(r.stdout).toMatch(/diff staging -> prod: 1 added, 0 removed, 4 changed in \d+ resources/);
     // Pipes get no colour codes.
     expect(r.stdout).not.toContain('\x1b[');
+  });
+
+  it("names each side's own object in its header and in JSON, pairing a Deployment whose namespace differs per env", () => {
+    const r = strata(ws.root, ['diff', '--from', 'staging', '--to', 'prod', '--app', 'tensafe']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(
+      '--- staging/tensafe: apps/v1/Deployment tensafe-staging/tensafe\n+++ prod/tensafe: apps/v1/Deployment tensafe-prod/tensafe\n',
+    );
+    expect(r.stdout).toMatch(/^- {2}namespace: tensafe-staging$/m);
+    const json = JSON.parse(strata(ws.root, ['diff', '--from', 'staging', '--to', 'prod', '--app', 'tensafe', '-o', 'json']).stdout);
+    const deployment = json.diffs.find((d: { resource: string }) => d.resource === 'apps/v1/Deployment tensafe');
+    expect(deployment).toMatchObject({
+      status: 'changed',
+      fromObject: 'apps/v1/Deployment tensafe-staging/tensafe',
+      toObject: 'apps/v1/Deployment tensafe-prod/tensafe',
+    });
+    expect(deployment.diff).toContain('--- staging/tensafe: apps/v1/Deployment tensafe-staging/tensafe');
   });
 
   it('exits 0 when the two sides are equal', () => {

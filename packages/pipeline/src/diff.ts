@@ -11,6 +11,12 @@ export interface ResourceDiff {
   readonly app: string;
   /** `apiVersion/Kind name`; the namespace is part of the diff, not of the identity. */
   readonly resource: string;
+  /**
+   * The object on each side as `apiVersion/Kind namespace/name`, where that side has it: objects are
+   * paired by `resource`, so the two sides of a pair may live in different namespaces (one per env).
+   */
+  readonly fromObject?: string;
+  readonly toObject?: string;
   readonly status: 'added' | 'removed' | 'changed';
   readonly diff: string;
 }
@@ -35,12 +41,26 @@ export function diffManifests(app: string, from: readonly Manifest[], to: readon
     const l = left ? dumpYaml(left) : '';
     const r = right ? dumpYaml(right) : '';
     if (l === r) continue;
-    const name = describeObject((right ?? left)!);
+    // Each header names its own side's object; a side without it names the other's, as the object it lacks.
+    const fromObject = left ? describeObject(left) : undefined;
+    const toObject = right ? describeObject(right) : undefined;
     out.push({
       app,
       resource: id,
+      ...(fromObject ? { fromObject } : {}),
+      ...(toObject ? { toObject } : {}),
       status: !left ? 'added' : !right ? 'removed' : 'changed',
-      diff: createTwoFilesPatch(`${labels.from}/${app}: ${name}`, `${labels.to}/${app}: ${name}`, l, r, '', '', { context: 3 }),
+      diff: createTwoFilesPatch(
+        `${labels.from}/${app}: ${(fromObject ?? toObject)!}`,
+        `${labels.to}/${app}: ${(toObject ?? fromObject)!}`,
+        l,
+        r,
+        '',
+        '',
+        {
+          context: 3,
+        },
+      ),
     });
   }
   return out;
