@@ -1,8 +1,8 @@
 /** How the results that more than one command prints are printed. */
 import { problemLines } from '@strata/validate/report';
 // Types only: erased, so the packages still load when a command needs them.
-import type { Drift, ImageEdit, PipelineResult, VerifyReport } from '@strata/pipeline';
-import { err, nounCount, out, seconds } from './common.ts';
+import type { Drift, ImageEdit, PipelineResult, ReleaseResult, VerifyReport } from '@strata/pipeline';
+import { err, out, seconds } from './common.ts';
 
 /** What a pipeline did, as `strata pipeline` prints it, ending with `summary` (the pipeline's `pipelineSummary`). */
 export function printPipeline(r: PipelineResult, summary: string): void {
@@ -64,15 +64,12 @@ export async function printDriftHints(drift: readonly Drift[], imageEdits: reado
 }
 
 /** Prints a release's changes and the generated files it rewrote. */
-export async function printRelease(
-  verb: string,
-  r: { changes: readonly { app: string; env: string; container: string; from: string; to: string }[]; diffs: readonly { diff: string }[] },
-): Promise<void> {
+export async function printRelease(verb: string, r: ReleaseResult): Promise<void> {
   (await import('./colorize.ts')).printDiffs(r.diffs, out);
-  for (const c of r.changes) out(`${c.app} ${c.env} ${c.container}: ${c.from} -> ${c.to}`);
-  out(
-    `${verb}: ${r.changes.length === 0 ? 'nothing changed' : `${r.changes.length} image${r.changes.length === 1 ? '' : 's'} changed, ${nounCount(r.diffs.length, 'generated file')} rewritten`} (${seconds()})`,
-  );
+  // Loaded by the command that made the release already.
+  const { describePinChange, releaseSummary } = await import('@strata/pipeline');
+  for (const c of r.changes) out(describePinChange(c));
+  out(`${verb}: ${releaseSummary(r)} (${seconds()})`);
 }
 
 /** verify's phases as they end, on stderr. */

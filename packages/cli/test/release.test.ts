@@ -58,7 +58,7 @@ describe('strata set image and promote', () => {
   it('promotes staging to prod: what staging pins moves, and nothing else', () => {
     const set = strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'staging', `docker.io/tensafe/tensafe:4.2.0@${D2}`]);
     expect(set.status).toBe(0);
-    expect(set.stdout).toMatch(/^set image: 1 image changed, 1 generated file rewritten \(/m);
+    expect(set.stdout).toMatch(/^set image: 1 image changed, 1 pin file and 1 generated file written \(/m);
     const r = strata(ws.root, ['promote', '--from', 'staging', '--to', 'prod']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -72,6 +72,59 @@ describe('strata set image and promote', () => {
     // the committed tree is what the pins generate
     const again = strata(ws.root, ['generate', '--dry-run', '--app', 'tensafe']);
     expect(again.stdout).not.toMatch(/^\+\+\+ b\/(base|overlays\/\w+)\/tensafe\//m);
+  });
+
+  it('reports a pin of the image the config gives as a change, since the env stops following its config; the same pin again changes nothing', () => {
+    const other = tempWorkspace(['tensafe']);
+    try {
+      // The env roots of a workspace of this one app, so that only what the pins change is written below.
+      expect(strata(other.root, ['generate']).status).toBe(0);
+      const file = join(other.root, 'apps/tensafe/images.json');
+      const set = strata(other.root, [
+        'set',
+        'image',
+        '--app',
+        'tensafe',
+        '--env',
+        'staging',
+        '--container',
+        'tensafe',
+        'docker.io/tensafe/tensafe:4.0.0',
+      ]);
+      expect(set.stderr).toBe('');
+      expect(set.status).toBe(0);
+      expect(set.stdout).toContain('tensafe staging tensafe: pinned at docker.io/tensafe/tensafe:4.0.0 (was from the config)\n');
+      expect(set.stdout).toMatch(/^set image: 1 image pinned as it runs, 1 pin file and 0 generated files written \(/m);
+      expect(readFileSync(file, 'utf8')).toContain('"staging": {\n    "tensafe": { "repository": "docker.io/tensafe/tensafe", "tag": "4.0.0" }');
+      const pinned = readFileSync(file);
+      const again = strata(other.root, [
+        'set',
+        'image',
+        '--app',
+        'tensafe',
+        '--env',
+        'staging',
+        '--container',
+        'tensafe',
+        'docker.io/tensafe/tensafe:4.0.0',
+      ]);
+      expect(again.status).toBe(0);
+      expect(again.stdout).toMatch(/^set image: nothing changed \(/m);
+      expect(readFileSync(file).equals(pinned)).toBe(true);
+      // promote: a pin that arrives where the config gave the same image is reported as pinned, beside a real change.
+      expect(
+        strata(other.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', '--container', 'redis', 'docker.io/library/redis:7.4.1']).status,
+      ).toBe(0);
+      const r = strata(other.root, ['promote', '--from', 'dev', '--to', 'staging']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('tensafe staging tensafe: docker.io/tensafe/tensafe:4.0.0 -> docker.io/tensafe/tensafe:4.1.0-rc.2\n');
+      expect(r.stdout).toContain('tensafe staging redis: pinned at docker.io/library/redis:7.4.1 (was from the config)\n');
+      expect(r.stdout).toMatch(/^promote dev -> staging: 1 image changed, 1 image pinned as it runs, 1 pin file and 1 generated file written \(/m);
+      expect(readFileSync(file, 'utf8')).toContain('"redis": { "repository": "docker.io/library/redis", "tag": "7.4.1" }');
+    } finally {
+      other.dispose();
+    }
   });
 
   it('refuses an app that does not read its images.json, and changes nothing', () => {

@@ -115,19 +115,47 @@ function chooseContainer(app: App, env: Environment, given: string | undefined, 
   );
 }
 
-/** One image change of one container in one env. */
+/**
+ * One change of one container in one env: `changed`, it runs another image; `pinned`, it runs the
+ * image it ran, which images.json now pins instead of the app's config leaving it to the env (from
+ * then on a change of the config no longer reaches it).
+ */
 export interface PinChange {
   readonly app: string;
   readonly env: Environment;
   readonly container: string;
+  readonly kind: 'changed' | 'pinned';
   readonly from: string;
   readonly to: string;
 }
 
 export interface ReleaseResult {
   readonly changes: PinChange[];
+  /** The images.json files written, relative to the root. */
+  readonly pinFiles: string[];
   /** The generated files the change rewrote, as unified diffs. */
   readonly diffs: FileDiff[];
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** One change as set image and promote print it. */
+export function describePinChange(c: PinChange): string {
+  return c.kind === 'pinned'
+    ? `${c.app} ${c.env} ${c.container}: pinned at ${c.to} (was from the config)`
+    : `${c.app} ${c.env} ${c.container}: ${c.from} -> ${c.to}`;
+}
+
+/** What a release did, in one line: the images changed and pinned, and the files written; or `nothing changed`. */
+export function releaseSummary(r: Pick<ReleaseResult, 'changes' | 'pinFiles' | 'diffs'>): string {
+  if (r.changes.length === 0 && r.pinFiles.length === 0 && r.diffs.length === 0) return 'nothing changed';
+  const changed = r.changes.filter((c) => c.kind === 'changed').length;
+  const pinned = r.changes.length - changed;
+  return [
+    ...(changed > 0 || pinned === 0 ? [`${plural(changed, 'image')} changed`] : []),
+    ...(pinned > 0 ? [`${plural(pinned, 'image')} pinned as ${pinned === 1 ? 'it runs' : 'they run'}`] : []),
+    `${plural(r.pinFiles.length, 'pin file')} and ${plural(r.diffs.length, 'generated file')} written`,
+  ].join(', ');
 }
 
 interface Edit {
@@ -163,6 +191,7 @@ async function applyEdits(
   options: WarningOptions,
 ): Promise<ReleaseResult> {
   const changes: PinChange[] = [];
+  // The pins of each app an edit changes, as they will be written.
   const next = new Map<string, ImagePins>();
   const refused = digestRefusals(root, edits);
   if (refused.length > 0) throw new ImagePolicyError(refused.join('\n'));
@@ -175,10 +204,16 @@ async function applyEdits(
     }
     const before = currentPin(e.app, e.env, e.container);
     const pins = next.get(e.app.name) ?? readPins(root, e.app);
+    const held = pins[e.env]?.[e.container];
+    // A pin that is already there changes nothing, and its file is left as it is.
+    if (held !== undefined && pinRef(held) === pinRef(e.pin)) continue;
     next.set(e.app.name, { ...pins, [e.env]: { ...(pins[e.env] ?? {}), [e.container]: e.pin } });
-    if (pinRef(before) !== pinRef(e.pin))
-      changes.push({ app: e.app.name, env: e.env, container: e.container, from: pinRef(before), to: pinRef(e.pin) });
+    // A new pin of the image the config gives is a change too: the env no longer follows its config.
+    const from = pinRef(before);
+    const to = pinRef(e.pin);
+    changes.push({ app: e.app.name, env: e.env, container: e.container, kind: from === to ? 'pinned' : 'changed', from, to });
   }
+  const pinFiles = [...next.keys()].map((name) => Layout.pins(name));
   // One transaction for the pins and the tree they make: the pins are written first (the apps are
   // rendered from them), and a failure or a killed process before the commit puts every file back
   // as it was, bytes and mode. Under the tree's lock, so no other writer sees the pins half-released.
@@ -197,7 +232,7 @@ async function applyEdits(
       const { diffs } = diffTree(root, tree.files, tree.dirs);
       applyTree(root, tree.files, { dirs: tree.dirs, transaction: release });
       release.commit();
-      return { changes, diffs };
+      return { changes, pinFiles, diffs };
     } catch (err) {
       release.abort();
       throw err;
