@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { commitAll } from '@strata/testing/workspace-copy';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo, strata, tempWorkspace } from './workspace.ts';
+import { editFile, repo, strata, tempWorkspace } from './workspace.ts';
 
 // A release bot that knows only Kustomize edits the generated overlay's images: with the real
 // `kustomize edit set image`; check must say which strata command carries the edit into the pins.
@@ -28,7 +28,7 @@ describe("strata check after a bot edited an overlay's images:", () => {
       ({ newName, ...entry }) => (newName === undefined || newName === entry.name ? entry : { ...entry, newName }),
     );
   beforeAll(() => {
-    ws = tempWorkspace(['tokenplace-relay', 'tensafe']);
+    ws = tempWorkspace(['tokenplace-relay', 'tensafe', 'gethrelay']);
     expect(strata(ws.root, ['generate']).status).toBe(0);
     // Committed: the pins at HEAD tell an edited overlay from a changed pin.
     commit(ws.root);
@@ -66,6 +66,45 @@ describe("strata check after a bot edited an overlay's images:", () => {
     const r = strata(ws.root, ['check', '--app', 'tensafe', '--env', 'prod']);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(`  npx strata set image --app tensafe --env prod --container redis docker.io/library/redis@${D}\n`);
+  });
+
+  it('recognises a registry move (newName instead of newTag) and any combination, by the image kustomize builds', () => {
+    const overlay = 'overlays/dev/gethrelay';
+    const file = `${overlay}/kustomization.yaml`;
+    const advice = (ref: string) =>
+      `${file}: images: ghcr.io/ethereum/gethrelay was edited in the generated overlay (to ${ref}); generate would undo it. Carry it into apps/gethrelay/images.json with:\n` +
+      `  npx strata set image --app gethrelay --env dev --container gethrelay ${ref}\n`;
+    // newName and digest together, as kustomize's own edit writes them: the digest replaces the tag.
+    const committed = readFileSync(join(ws.root, file), 'utf8');
+    edit(overlay, `ghcr.io/ethereum/gethrelay=registry.local:5000/eth/gethrelay@${D}`);
+    expect(build(overlay)).toContain(`image: registry.local:5000/eth/gethrelay@${D}`);
+    expect(strata(ws.root, ['check', '--app', 'gethrelay']).stdout).toContain(advice(`registry.local:5000/eth/gethrelay@${D}`));
+    writeFileSync(join(ws.root, file), committed);
+    // newTag replaced by newName: the base's tag comes back.
+    editFile(join(ws.root, file), (text) => text.replace(/^ {4}newTag: sha-7c1e9a4$/m, '    newName: registry.local:5000/eth/gethrelay'));
+    const edited = build(overlay);
+    expect(edited).toContain('image: registry.local:5000/eth/gethrelay:1.0.0');
+    const r = strata(ws.root, ['check', '--app', 'gethrelay']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(advice('registry.local:5000/eth/gethrelay:1.0.0'));
+    expect(r.stderr).toContain('run the `strata set image` command above');
+    expect(r.stderr).not.toContain('run `npx strata generate`');
+    // The command keeps what the edit deploys.
+    const set = strata(ws.root, [
+      'set',
+      'image',
+      '--app',
+      'gethrelay',
+      '--env',
+      'dev',
+      '--container',
+      'gethrelay',
+      'registry.local:5000/eth/gethrelay:1.0.0',
+    ]);
+    expect(set.stderr).toBe('');
+    expect(set.status).toBe(0);
+    expect(strata(ws.root, ['check', '--app', 'gethrelay']).status).toBe(0);
+    expect(build(overlay)).toBe(edited);
   });
 
   it('leaves drift that is not an image edit to the plain advice', () => {

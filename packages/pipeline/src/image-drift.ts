@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { ENVIRONMENTS, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
 import { Layout } from '@strata/project';
-import { currentPin } from './release.ts';
+import { basePin, currentPin, parseImageRef } from './release.ts';
 
 /** An `images:` edit made in a generated overlay, and the command that makes it in the source. */
 export interface ImageEdit {
@@ -14,7 +14,7 @@ export interface ImageEdit {
   readonly container?: string;
   /** The `images:` entry's `name`: the image the base uses. */
   readonly image: string;
-  /** What the edited entry makes of it: `repo:tag`, `repo@digest` or `repo:tag@digest`. */
+  /** What the edited entry makes of the base's image, as kustomize builds it: `repo:tag`, `repo@digest` or `repo:tag@digest`. */
   readonly ref: string;
   /** `strata set image ...`, ready to run. */
   readonly command: string;
@@ -52,8 +52,30 @@ function entries(text: string | undefined): Map<string, ImageEntry> {
   return out;
 }
 
-const refOf = (e: ImageEntry) => `${e.newName ?? e.name}${e.newTag ? `:${e.newTag}` : ''}${e.digest ? `@${e.digest}` : ''}`;
 const pinRef = (p: ImagePin) => `${p.repository}${p.tag ? `:${p.tag}` : ''}${p.digest ? `@${p.digest}` : ''}`;
+
+/**
+ * What an `images:` entry makes of the base's image, as kustomize build writes it: `newName` replaces
+ * the repository and keeps the base's tag and digest; `newTag` alone replaces both by the tag,
+ * `digest` alone both by the digest, and the two together set both. No entry leaves the base's image.
+ */
+function resolve(base: ImagePin, e: ImageEntry | undefined): string {
+  if (!e) return pinRef(base);
+  const repository = e.newName || base.repository;
+  const tag = e.newTag || e.digest ? e.newTag : base.tag;
+  const digest = e.newTag || e.digest ? e.digest : base.digest;
+  return pinRef({ repository, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) });
+}
+
+/** Whether `set image` takes the reference: a newName that carries a tag of its own builds to no image reference. */
+function pinnable(ref: string): boolean {
+  try {
+    parseImageRef(ref);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The app's pins as committed at git HEAD: `null` when HEAD has no pin file for it (or it is not
@@ -78,9 +100,6 @@ export function pinsAtHead(root: string, app: App): ImagePins | null | undefined
     return null;
   }
 }
-
-const same = (a: ImageEntry | undefined, b: ImageEntry | undefined) =>
-  (a?.newName ?? a?.name) === (b?.newName ?? b?.name) && a?.newTag === b?.newTag && a?.digest === b?.digest;
 
 function valueAt(config: unknown, path: string): unknown {
   let v: unknown = config;
@@ -110,7 +129,8 @@ function containerFor(app: App, env: Environment, image: string): string | undef
  * such image, the `strata set image` command that puts the overlay's image into the pins, and which
  * side changed, judged against `previous` (the pins at git HEAD, `pinsAtHead`): a pin the overlay
  * still holds at HEAD changed, an overlay whose pin is as at HEAD was edited; otherwise either.
- * Entries the app cannot pin, or that name neither a tag nor a digest, are left to the drift diff.
+ * Entries the app cannot pin, that build to what generate writes, or to no image `set image` takes
+ * (neither tag nor digest, a newName that holds a tag), are left to the drift diff.
  */
 export function explainImageEdits(
   app: App,
@@ -125,10 +145,19 @@ export function explainImageEdits(
   const before = entries(generated);
   const edits: ImageEdit[] = [];
   for (const [name, entry] of entries(committed)) {
-    if (same(entry, before.get(name)) || (!entry.newTag && !entry.digest)) continue;
     const container = containerFor(app, env, name);
     if (container === undefined) continue;
-    const ref = refOf(entry);
+    // Any edit of the entry (newName, newTag, digest, or several) that changes what the overlay
+    // deploys, judged by the image kustomize builds from the base's, not by the entry's text.
+    let base: ImagePin;
+    try {
+      base = basePin(app, container);
+    } catch {
+      continue;
+    }
+    const ref = resolve(base, entry);
+    const wanted = before.get(name);
+    if (ref === resolve(base, wanted) || !pinnable(ref)) continue;
     const many = Object.keys(app.images ?? {}).length > 1;
     const command = `npx strata set image --app ${app.name} --env ${env}${many ? ` --container ${container}` : ''} ${ref}`;
     // defineApp checked the pins (parsePins) before they got here.
@@ -136,7 +165,6 @@ export function explainImageEdits(
     const then = previous === undefined ? undefined : (previous?.[env]?.[container] ?? null);
     const pinsChanged = then === undefined ? undefined : JSON.stringify(then) !== JSON.stringify(now ?? null);
     const cause = pinsChanged === false ? 'overlay' : pinsChanged && then && pinRef(then) === ref ? 'pins' : 'either';
-    const wanted = before.get(name);
     edits.push({
       file,
       app: app.name,
@@ -146,7 +174,7 @@ export function explainImageEdits(
       ref,
       command,
       cause,
-      ...(wanted && (wanted.newTag || wanted.digest) ? { pinned: refOf(wanted) } : {}),
+      ...(wanted ? { pinned: resolve(base, wanted) } : {}),
     });
   }
   return edits;

@@ -77,16 +77,25 @@ function valueAt(config: unknown, path: string): unknown {
   return v;
 }
 
-/** The image a container runs in an env now, as a pin (from images.json, or else the app's configuration). */
-export function currentPin(app: App, env: Environment, container: string): ImagePin {
+function pinIn(app: App, config: unknown, container: string, where: string): ImagePin {
   const path = app.images?.[container];
   if (path === undefined)
     throw new UsageError(`app ${app.name} has no pinnable container "${container}"; known: ${Object.keys(app.images ?? {}).join(', ') || 'none'}`);
-  const image = valueAt(app.configFor(env), path) as { repository?: string; tag?: string; digest?: string } | undefined;
-  if (!image?.repository) throw new Error(`app ${app.name}: "${path}" (container ${container}) is not an image in ${env}`);
-  const version = valueAt(app.configFor(env), 'version');
+  const image = valueAt(config, path) as { repository?: string; tag?: string; digest?: string } | undefined;
+  if (!image?.repository) throw new Error(`app ${app.name}: "${path}" (container ${container}) is not an image in ${where}`);
+  const version = valueAt(config, 'version');
   const tag = image.tag ?? (image.digest ? undefined : typeof version === 'string' ? version : undefined);
   return { repository: image.repository, ...(tag !== undefined ? { tag } : {}), ...(image.digest ? { digest: image.digest } : {}) };
+}
+
+/** The image a container runs in an env now, as a pin (from images.json, or else the app's configuration). */
+export function currentPin(app: App, env: Environment, container: string): ImagePin {
+  return pinIn(app, app.configFor(env), container, env);
+}
+
+/** The image a container runs in the app's base (the render of its defaults), which an overlay's `images:` changes. */
+export function basePin(app: App, container: string): ImagePin {
+  return pinIn(app, app.defaults, container, 'the defaults');
 }
 
 /**
