@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Environment } from '@strata/core';
+import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { UsageError, type Problem } from '@strata/project';
 import type { KubernetesSettings, ParsedInputs, ResourceRef } from '@strata/validate';
 import type { NotApplied, ServerOptions, VerifyOptions, VerifyResult } from '@strata/verify';
@@ -43,11 +43,23 @@ export interface VerifyReport extends VerifyResult {
  * read are applied first.
  */
 export async function verifyFiles(base: string, paths: readonly string[], options: VerifyFilesOptions = {}): Promise<VerifyReport> {
-  const { isKustomization, judgedObjects, kubernetesSettings, nameAsTyped, namesAsTyped, parseInputs, placedInSources, renamedAsTyped, skippedNote } =
-    await import('@strata/validate');
+  const {
+    envOf,
+    isKustomization,
+    judgedObjects,
+    kubernetesSettings,
+    nameAsTyped,
+    namesAsTyped,
+    parseInputs,
+    placedInSources,
+    renamedAsTyped,
+    serverVersionNotes,
+    skippedNote,
+  } = await import('@strata/validate');
   const { verifyDocuments } = await import('@strata/verify');
   const { against: folder, cwd = base, allowEmpty = false, ...rest } = options;
-  const server = withNodePorts(rest, kubernetesSettings(base));
+  const settings = kubernetesSettings(base);
+  const server = withNodePorts(rest, settings);
   // The flag is judged before the files are read: its mistake is the one to fix first.
   if (folder && !statSync(resolve(cwd, folder), { throwIfNoEntry: false })?.isDirectory()) {
     throw new UsageError(
@@ -76,12 +88,19 @@ export async function verifyFiles(base: string, paths: readonly string[], option
     id: nameAsTyped(o.id, names),
   }));
   const resources = [...parsed.files.values()].reduce((n, f) => n + f.resources, 0) - checked.notApplied.length;
+  // Built output or overlays of an env are for its clusters, whose version the server may not run, as for the apps' built output.
+  const envs = new Set(parsed.docs.flatMap((d) => envOf(d.file)?.env ?? []));
+  const versions = serverVersionNotes(
+    settings,
+    checked.serverVersion,
+    ENVIRONMENTS.filter((e) => envs.has(e)),
+  );
   // What the reader says of the input (files a kustomization reads as patches, not objects) and what was not applied.
   return {
     ...checked,
     problems,
     notApplied,
-    notes: [...skippedNote(skipped, 'verify'), ...(parsed.notes ?? []), ...notAppliedNotes(notApplied), ...checked.notes],
+    notes: [...skippedNote(skipped, 'verify'), ...(parsed.notes ?? []), ...versions, ...notAppliedNotes(notApplied), ...checked.notes],
     resources,
     judged,
   };

@@ -1,7 +1,8 @@
 import { groupOf } from '@strata/core';
 import { argoCdSkips } from '@strata/core/argocd';
-import { distOf, objectName, type Problem } from '@strata/project';
+import { objectName, type Problem } from '@strata/project';
 import { RULE as SERVER_RULE } from '@strata/server-validation';
+import { envOf } from './env-of.ts';
 import type { ClaimingObject, SourceDoc } from './types.ts';
 
 /**
@@ -49,19 +50,19 @@ export function claimants<T>(
 
 /**
  * The claims by the cluster their objects are applied to, each in apply order. Built output
- * (`dist/<env>/<app>.yaml`) goes to its env's cluster, each env being a cluster of its own, an env's
- * apps taken by name; anything else goes to one cluster together. The sort is stable: a file's
- * objects keep their order, and so do files that are not built output.
+ * (`dist/<env>/<app>.yaml`) and an env's overlays go to their env's cluster (`envOf`), each env
+ * being a cluster of its own, an env's apps taken by name; anything else goes to one cluster
+ * together. The sort is stable: a file's objects keep their order, and so do files of no one app.
  */
 export function inApplyOrder<T extends ClaimingObject>(claims: readonly T[]): T[][] {
   const clusters = new Map<string, T[]>();
   for (const c of claims) {
-    const key = distOf(c.file)?.env ?? '';
+    const key = envOf(c.file)?.env ?? '';
     const group = clusters.get(key);
     if (group) group.push(c);
     else clusters.set(key, [c]);
   }
-  const app = (c: T) => distOf(c.file)?.app ?? '';
+  const app = (c: T) => envOf(c.file)?.app ?? '';
   return [...clusters.values()].map((group) => [...group].sort((a, b) => (app(a) < app(b) ? -1 : app(a) > app(b) ? 1 : 0)));
 }
 

@@ -22,6 +22,7 @@ export { NAMESPACE_RULE, namespaceClaims, namespacedIn, namespaceProblems } from
 export { placedInSources } from './kustomize-walk.ts';
 export { isRemoteEntry, remoteInputs, type RemoteInput } from './remote.ts';
 export { checkParsed, isKustomization, judgedObjects, kubernetesVersionOf, validate } from './validate.ts';
+export { envOf } from './env-of.ts';
 export { kubernetesSettings, requireKubernetesSets, serverVersionNotes, type KubernetesSettings } from './kubernetes.ts';
 export { ruleHelp, type RuleHelp } from './rules.ts';
 export { escapeText, formatProblem, formatSummary, problemLines, summarize, type Summary } from './report.ts';

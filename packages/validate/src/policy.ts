@@ -1,10 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
 import {
   appDirs,
   appKeyLocation,
   distOf,
+  Layout,
   loadApps,
   objectName,
   projectSeverity,
@@ -23,6 +24,8 @@ import {
   type PolicyObject,
   type Rule,
 } from '@strata/policy';
+import { envOf } from './env-of.ts';
+import { isKustomizationFile } from '@strata/kustomize/files';
 import { checkSettings, policyKey } from './settings.ts';
 import type { App, SourceDoc } from './types.ts';
 
@@ -64,8 +67,9 @@ const ALWAYS: readonly Rule[] = rules.filter((r) => ALWAYS_IDS.has(r.id));
 
 /**
  * Runs the policy rules over each set of documents: one built overlay (`dist/<env>/<app>.yaml`, with
- * that app's settings and exceptions and that env's severities), or one input argument. Without
- * `all`, only the rules that always run, with the defaults.
+ * that app's settings and exceptions and that env's severities), or one input argument, judged as
+ * the env and app of the overlays it holds (`envOf`) as their built output is. Without `all`, only
+ * the rules that always run, with the defaults.
  */
 export async function policyProblems(
   root: string,
@@ -84,8 +88,10 @@ export async function policyProblems(
   const all = options.all ?? true;
   const sets = new Map<string, SourceDoc[]>();
   for (const d of docs) {
-    // A built overlay is one set; otherwise each input argument (a file or a folder) is one.
-    const key = distOf(d.file) ? d.file : `input:${d.input}`;
+    // A built overlay is one set; otherwise each input argument (a file or a folder) is one, apart
+    // for each env and app whose overlays it holds, as if it were their built output.
+    const of = envOf(d.file);
+    const key = distOf(d.file) ? d.file : `input:${d.input}${of ? `\0${of.env}\0${of.app ?? ''}` : ''}`;
     const set = sets.get(key);
     if (set) set.push(d);
     else sets.set(key, [d]);
@@ -94,7 +100,7 @@ export async function policyProblems(
   const apps = all
     ? await appsOfBuilds(
         root,
-        [...sets.keys()].map((k) => distOf(k)?.app).filter((a): a is string => a !== undefined),
+        [...sets.values()].map((set) => envOf(set[0]!.file)?.app).filter((a): a is string => a !== undefined),
         options,
         options.apps,
       )
@@ -108,9 +114,11 @@ export async function policyProblems(
     // The checks beside this one (the server's field checks) are fed and read through this
     // thread's event loop: a second of rules without a pause starves their process of input.
     if (++done % 25 === 0) await new Promise(setImmediate);
+    // Built output, or an env's overlays, is judged as that env (and app) whatever the run names.
+    const of = envOf(set[0]!.file);
     const built = distOf(file);
-    const setEnv = built?.env ?? env;
-    const app = built ? apps.get(built.app) : undefined;
+    const setEnv = of?.env ?? env;
+    const app = of?.app !== undefined ? apps.get(of.app) : undefined;
     const severity: SeverityMap = { ...project, ...(app?.policy?.severity ?? {}) };
     const version = options.kubernetesVersion?.(set[0]!.file);
     // kubectl applies an object written without a namespace into the default one, unless told another.
@@ -141,12 +149,15 @@ export async function policyProblems(
       },
     }));
     const findings = runPolicy(objects, ctx, all ? rules : ALWAYS);
-    if (built && app?.policy?.exceptions?.length) {
-      const seen = ofApp.get(built.app) ?? { envs: new Set<string>(), objects: [], findings: [] };
-      seen.envs.add(built.env);
+    // Whether an exception waives nothing is judged over whole builds of the app only: its built
+    // output, or the build of its overlay folder (a file of that folder alone holds part of it).
+    const whole = built !== undefined || (of?.app !== undefined && wholeOverlay(set[0]!.input, of.env, of.app));
+    if (whole && of?.app !== undefined && app?.policy?.exceptions?.length) {
+      const seen = ofApp.get(of.app) ?? { envs: new Set<string>(), objects: [], findings: [] };
+      seen.envs.add(of.env);
       seen.objects.push(...objects);
       seen.findings.push(...findings);
-      ofApp.set(built.app, seen);
+      ofApp.set(of.app, seen);
     }
     for (const finding of findings) {
       const { message: _withReason, ...p } = toProblem(finding);
@@ -164,6 +175,10 @@ export async function policyProblems(
   checkExceptionsUsed(root, apps, ofApp);
   return problems;
 }
+
+/** Whether objects read for `input` are the build of the app's overlay folder in `env` (a walk keys them by its kustomization file). */
+const wholeOverlay = (input: string, env: string, app: string): boolean =>
+  dirname(input) === Layout.overlay(env, app) && isKustomizationFile(basename(input));
 
 /**
  * An app's exception that waives nothing is a usage error at its line, as a misspelt rule is: one

@@ -3,6 +3,7 @@ import { schemaLocations } from '@strata/schemas';
 import { argoCdSkips } from '@strata/core/argocd';
 import { ensureHelper, serverFieldProblems, withoutSchemaDuplicates, type ServerFieldChecks } from '@strata/server-validation';
 import { keptCrds } from './crds.ts';
+import { envOf } from './env-of.ts';
 import { kubernetesSettings, requireKubernetesSets } from './kubernetes.ts';
 import { argoCdNames, jsonNamed, withArgoCdNames } from './hook-names.ts';
 import { duplicateListKeys } from './list-maps.ts';
@@ -367,11 +368,10 @@ function nodePortsOf(root: string): { serviceNodePortRange?: { from: number; to:
   return range ? { serviceNodePortRange: range } : {};
 }
 
-const DIST_ENV = /^dist\/([^/]+)\/[^/]+\.yaml$/;
-
 /**
- * The Kubernetes version a file is checked against: the one asked for, else that of the env it was
- * built for (`dist/<env>/<app>.yaml`) or named with `env`, else the project's.
+ * The Kubernetes version a file is checked against: the one asked for, else that of the env it is
+ * for (`dist/<env>/<app>.yaml`, anything under `overlays/<env>/`: `envOf`) or named with `env`, else
+ * the project's.
  */
 export function kubernetesVersionOf(root: string, options: { kubernetesVersion?: string; env?: string } = {}): (file: string) => string {
   if (options.kubernetesVersion) {
@@ -380,7 +380,7 @@ export function kubernetesVersionOf(root: string, options: { kubernetesVersion?:
   }
   const settings = requireKubernetesSets(root);
   const envs = settings.envs as Readonly<Record<string, string>>;
-  return (file) => envs[DIST_ENV.exec(file)?.[1] ?? options.env ?? ''] ?? settings.version;
+  return (file) => envs[envOf(file)?.env ?? options.env ?? ''] ?? settings.version;
 }
 
 /** The JSON text of an object as the checks judge it: the decoder's own when it has one, with the apiVersion as the server parses it. */
