@@ -47,4 +47,38 @@ describe('strata verify of built output older than its overlay', () => {
     },
     BUILD_TIMEOUT,
   );
+
+  it(
+    'warns when the built file itself was changed after the build wrote it, built by strata build or the pipeline, until it is built again',
+    () => {
+      const edited = `${dist}: changed after \`strata build\` wrote it (edited, or copied from elsewhere): what is verified is not what overlays/dev/${APP} builds; run \`npx strata build --env dev --app ${APP}\` (or \`npm run build\`) first (warning) [stale-build]`;
+      // Newer than every overlay file, and of the same size: only its content tells.
+      const edit = () =>
+        editFile(join(ws.root, dist), (text) =>
+          text.replace(/^( +replicas: )(\d)$/m, (_, key: string, n: string) => `${key}${(Number(n) + 1) % 10}`),
+        );
+      // The overlay as it was before the build, whatever the test before left.
+      const past = new Date(Date.now() - 60_000);
+      utimesSync(join(ws.root, overlay), past, past);
+      expect(strata(ws.root, ['build', '--env', 'dev', '--app', APP]).status).toBe(0);
+      expect(verify().stdout).not.toContain('[stale-build]');
+      edit();
+      const stale = verify();
+      expect(stale.stdout.split('\n').filter((l) => l.includes('[stale-build]'))).toStrictEqual([edited]);
+      expect(stale.status).toBe(0);
+
+      expect(strata(ws.root, ['pipeline']).status).toBe(0);
+      expect(verify().stdout).not.toContain('[stale-build]');
+      edit();
+      expect(
+        verify()
+          .stdout.split('\n')
+          .filter((l) => l.includes('[stale-build]')),
+      ).toStrictEqual([edited]);
+      // The pipeline does not reuse what it built before the edit: it builds the file again.
+      expect(strata(ws.root, ['pipeline']).status).toBe(0);
+      expect(verify().stdout).not.toContain('[stale-build]');
+    },
+    BUILD_TIMEOUT,
+  );
 });

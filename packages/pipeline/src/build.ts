@@ -6,6 +6,7 @@ import { appDirs, checkEnv, Layout, ToolError, UsageError } from '@strata/projec
 import { linkedFolder, lockTree, writeFileAtomic, writeFileAtomicAsync } from '@strata/emit';
 import { buildOverlays, type BuildResult } from '@strata/kustomize';
 import type { Selection } from './generate.ts';
+import { recordBuilt } from './stale-dist.ts';
 
 /** The overlay folders of a selection, as `overlays/<env>/<app>`. */
 export function selectOverlays(root: string, selection: Selection = {}): { env: string; app: string; dir: string }[] {
@@ -84,18 +85,28 @@ async function buildLocked(root: string, selection: Selection, onResult?: (r: Bu
   );
   // Looked at again as the files are written: the builds took a while.
   const refuse = distLinkCheck(root);
-  const results = built.map((r, i) => {
-    const { env, app } = overlays[i]!;
-    const output = outputs[i]!;
-    if (r.ok) writeDist(root, output, r.yaml, refuse);
-    return { ...r, env, app, output };
-  });
-  // A folder linked while the files were written is refused now (see distLinkCheck): by the pruning
-  // of everything, else by a last look.
-  const pruned = everything ? pruneDist(root, new Set(outputs)) : [];
-  const last = distLinkCheck(root);
-  if (!everything) for (const output of outputs) last(output);
-  return { results, failed: results.filter((r) => !r.ok).length, pruned };
+  // What was written and removed is recorded however the run ends, so a built file is later told from one edited since.
+  const written: { output: string; yaml: string }[] = [];
+  let pruned: string[] = [];
+  try {
+    const results = built.map((r, i) => {
+      const { env, app } = overlays[i]!;
+      const output = outputs[i]!;
+      if (r.ok) {
+        writeDist(root, output, r.yaml, refuse);
+        written.push({ output, yaml: r.yaml });
+      }
+      return { ...r, env, app, output };
+    });
+    // A folder linked while the files were written is refused now (see distLinkCheck): by the pruning
+    // of everything, else by a last look.
+    pruned = everything ? pruneDist(root, new Set(outputs)) : [];
+    const last = distLinkCheck(root);
+    if (!everything) for (const output of outputs) last(output);
+    return { results, failed: results.filter((r) => !r.ok).length, pruned };
+  } finally {
+    recordBuilt(root, written, pruned);
+  }
 }
 
 /**

@@ -19,6 +19,7 @@ import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } fr
 import { NOT_BUILT_NOTE, notCheckedNote, resolveHelper } from '@strata/server-validation';
 import { checkPolicySettings } from '@strata/validate/settings';
 import { build, distLinkCheck, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
+import { recordBuilt } from './stale-dist.ts';
 import {
   cacheFile,
   FolderListing,
@@ -356,6 +357,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const writes: Promise<void>[] = [];
   // How each dist/ file was left by this run's write: an edit made after it is never remembered as what was checked.
   const writtenAs = new Map<string, WrittenAs>();
+  // What was written, recorded however the run ends, so a built file is later told from one edited since.
+  const recorded: { output: string; yaml: string }[] = [];
   // dist/ and its env folders, each looked at for a symbolic link once in this run.
   const refuseLinked = distLinkCheck(root);
   let writeError: Error | undefined;
@@ -365,7 +368,10 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     if (write)
       writes.push(
         writeDistAsync(root, r.output, r.yaml, refuseLinked).then(
-          (as) => void writtenAs.set(r.output, as),
+          (as) => {
+            writtenAs.set(r.output, as);
+            recorded.push({ output: r.output, yaml: r.yaml });
+          },
           (e: Error) => void (writeError ??= e),
         ),
       );
@@ -403,13 +409,18 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     for (const r of built.results) take(r, false); // build() wrote them
   }
   await Promise.all(writes);
-  if (writeError) {
-    // The same error, so that its system call still marks it as the machine's fault, not the input's.
-    writeError.message = `cannot write dist/: ${writeError.message}`;
-    throw writeError;
+  let pruned: string[] = [];
+  try {
+    if (writeError) {
+      // The same error, so that its system call still marks it as the machine's fault, not the input's.
+      writeError.message = `cannot write dist/: ${writeError.message}`;
+      throw writeError;
+    }
+    // dist/ holds the current apps and envs and nothing else: what a deleted app built is not shipped or validated.
+    pruned = pruneDist(root, new Set(names.flatMap((n) => ENVIRONMENTS.map((e) => Layout.distOf(e, n)))));
+  } finally {
+    recordBuilt(root, recorded, pruned);
   }
-  // dist/ holds the current apps and envs and nothing else: what a deleted app built is not shipped or validated.
-  const pruned = pruneDist(root, new Set(names.flatMap((n) => ENVIRONMENTS.map((e) => Layout.distOf(e, n)))));
   const tBuild = lap();
   // The round trip compares what validation decoded, while the checks wait for kubeconform and the
   // server's helper.

@@ -1,8 +1,54 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
+import { writeFileAtomic } from '@strata/emit';
 import { filesIn, Layout, type Problem } from '@strata/project';
-import { cacheFile, verify, type PipelineCache } from './cache.ts';
+import { cacheFile, hashFile, hashOf, verify, type PipelineCache } from './cache.ts';
+
+/** The content of a built file as the build wrote it. */
+interface Written {
+  readonly hash: string;
+  readonly size: number;
+}
+
+/**
+ * What each `dist/<env>/<app>.yaml` held when `strata build` (or the pipeline) wrote it, kept beside
+ * the pipeline's cache: a built file edited since, or put there by something else, is then told
+ * from what its overlay built.
+ */
+const writtenFile = (root: string) => join(root, Layout.cache, 'dist.json');
+
+function writtenOnDisk(root: string): Record<string, Written> {
+  try {
+    const files = (JSON.parse(readFileSync(writtenFile(root), 'utf8')) as { files?: unknown }).files;
+    return files && typeof files === 'object' ? (files as Record<string, Written>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Records what the build just wrote to each of `built` (`dist/<env>/<app>.yaml`, relative to the
+ * root), from the text it wrote, so nothing is read back; files the build `removed` are forgotten.
+ * Called by the writer of dist/, holding the tree's lock.
+ */
+export function recordBuilt(
+  root: string,
+  built: readonly { readonly output: string; readonly yaml: string }[],
+  removed: readonly string[] = [],
+): void {
+  if (built.length === 0 && removed.length === 0) return;
+  const files = writtenOnDisk(root);
+  for (const b of built) files[b.output] = { hash: hashOf(b.yaml), size: Buffer.byteLength(b.yaml) };
+  for (const f of removed) delete files[f];
+  writeFileAtomic(writtenFile(root), JSON.stringify({ files }));
+}
+
+/** Whether a built file no longer holds what the build wrote to it: its size, else its content, differs. */
+function changedSinceWritten(path: string, written: Written): boolean {
+  const size = statSync(path, { throwIfNoEntry: false })?.size;
+  return size !== written.size || hashFile(path) !== written.hash;
+}
 
 /** The folders an overlay builds from: its own and its app's base. */
 const foldersOf = (env: string, app: string) => [Layout.baseOf(app), Layout.overlay(env, app)];
@@ -50,12 +96,14 @@ function changedSince(
 }
 
 /**
- * The built files (`dist/<env>/<app>.yaml`) of the selected overlays that were not built from the
- * overlay files now on disk (a branch switched, an overlay edited or regenerated since the build),
- * as warnings: verifying them answers for a tree that is not the one about to ship.
+ * The built files (`dist/<env>/<app>.yaml`) of the selected overlays that are not what a build of
+ * the overlay files now on disk wrote (edited since the build, or built before a branch switched, an
+ * overlay edited or regenerated), as warnings: verifying them answers for a tree that is not the one
+ * about to ship. Each is read once more at most, to compare it with what its build wrote.
  */
 export function staleBuilds(root: string, selection: { readonly env?: string; readonly app?: readonly string[] }): Problem[] {
   const cache = cacheOnDisk(root);
+  const written = writtenOnDisk(root);
   const problems: Problem[] = [];
   for (const env of selection.env ? [selection.env] : ENVIRONMENTS) {
     const dir = join(root, Layout.envRoot(env));
@@ -65,6 +113,16 @@ export function staleBuilds(root: string, selection: { readonly env?: string; re
       if (!d.isDirectory() || (selection.app && selection.app.length > 0 && !selection.app.includes(app))) continue;
       const dist = Layout.distOf(env, app);
       if (!existsSync(join(root, dist)) || !existsSync(join(root, Layout.overlayKustomization(env, app)))) continue;
+      // The file itself first: edited by hand, or copied from elsewhere, it is no build of anything on disk.
+      if (written[dist] && changedSinceWritten(join(root, dist), written[dist])) {
+        problems.push({
+          file: dist,
+          rule: 'stale-build',
+          severity: 'warning',
+          message: `changed after \`strata build\` wrote it (edited, or copied from elsewhere): what is verified is not what ${Layout.overlay(env, app)} builds; run \`npx strata build --env ${env} --app ${app}\` (or \`npm run build\`) first`,
+        });
+        continue;
+      }
       const changed = changedSince(root, dist, foldersOf(env, app), cache.apps?.[app]?.outputs);
       if (changed === undefined) continue;
       problems.push({

@@ -109,7 +109,7 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
   },
   'kustomize-build': { short: 'Every overlay builds with kustomize.', help: 'Fix the kustomization named in the message.' },
   'stale-build': {
-    short: 'The built output verified was built from the overlay files now on disk.',
+    short: 'The built output verified was built from the overlay files now on disk, and is what that build wrote.',
     help: 'Build again (`npm run build`, or `npx strata build`) before verifying.',
   },
 };
