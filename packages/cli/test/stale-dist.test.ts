@@ -8,7 +8,7 @@ const BUILD_TIMEOUT = 15 * 60_000;
 const APP = 'tensafe';
 const dist = `dist/dev/${APP}.yaml`;
 const overlay = `overlays/dev/${APP}/namespaced/kustomization.yaml`;
-const line = `${dist}: built before ${overlay} changed: what is verified is not what overlays/dev/${APP} builds now; run \`npm run build\` (or \`npx strata build --env dev --app ${APP}\`) first (warning) [stale-build]`;
+const line = `${dist}: built before ${overlay} changed: what is judged is not what overlays/dev/${APP} builds now; run \`npm run build\` (or \`npx strata build --env dev --app ${APP}\`) first (warning) [stale-build]`;
 
 // verify judges dist/ as it finds it. A dist/ file not built from the overlay now on disk (a branch
 // switched, an overlay edited since the build) is judged still, with a warning that says so.
@@ -30,6 +30,11 @@ describe('strata verify of built output older than its overlay', () => {
       expect(stale.stdout).toMatch(/^verify: Found 1 problem \(0 errors, 1 warning\) in 0 of \d+ resources/m);
       // A warning: what was verified passed.
       expect(stale.status).toBe(0);
+      // validate of the built output says so too, in the same words; of a file named, it judges the file as given.
+      const validated = strata(ws.root, ['validate']);
+      expect(validated.stdout.split('\n')).toContain(line);
+      expect(validated.status).toBe(0);
+      expect(strata(ws.root, ['validate', dist]).stdout).not.toContain('[stale-build]');
       const json = verify('--output', 'json');
       const report = JSON.parse(json.stdout) as { problems: { file: string; rule: string; severity: string }[] };
       expect(report.problems).toContainEqual(expect.objectContaining({ file: dist, rule: 'stale-build', severity: 'warning' }));
@@ -51,7 +56,7 @@ describe('strata verify of built output older than its overlay', () => {
   it(
     'warns when the built file itself was changed after the build wrote it, built by strata build or the pipeline, until it is built again',
     () => {
-      const edited = `${dist}: changed after \`strata build\` wrote it (edited, or copied from elsewhere): what is verified is not what overlays/dev/${APP} builds; run \`npx strata build --env dev --app ${APP}\` (or \`npm run build\`) first (warning) [stale-build]`;
+      const edited = `${dist}: changed after \`strata build\` wrote it (edited, or copied from elsewhere): what is judged is not what overlays/dev/${APP} builds; run \`npx strata build --env dev --app ${APP}\` (or \`npm run build\`) first (warning) [stale-build]`;
       // Newer than every overlay file, and of the same size: only its content tells.
       const edit = () =>
         editFile(join(ws.root, dist), (text) =>

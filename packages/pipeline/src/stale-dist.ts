@@ -119,7 +119,7 @@ export function staleBuilds(root: string, selection: { readonly env?: string; re
           file: dist,
           rule: 'stale-build',
           severity: 'warning',
-          message: `changed after \`strata build\` wrote it (edited, or copied from elsewhere): what is verified is not what ${Layout.overlay(env, app)} builds; run \`npx strata build --env ${env} --app ${app}\` (or \`npm run build\`) first`,
+          message: `changed after \`strata build\` wrote it (edited, or copied from elsewhere): what is judged is not what ${Layout.overlay(env, app)} builds; run \`npx strata build --env ${env} --app ${app}\` (or \`npm run build\`) first`,
         });
         continue;
       }
@@ -129,7 +129,7 @@ export function staleBuilds(root: string, selection: { readonly env?: string; re
         file: dist,
         rule: 'stale-build',
         severity: 'warning',
-        message: `built before ${changed} changed: what is verified is not what ${Layout.overlay(env, app)} builds now; run \`npm run build\` (or \`npx strata build --env ${env} --app ${app}\`) first`,
+        message: `built before ${changed} changed: what is judged is not what ${Layout.overlay(env, app)} builds now; run \`npm run build\` (or \`npx strata build --env ${env} --app ${app}\`) first`,
       });
     }
   }

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
-import { UsageError, type Problem } from '@strata/project';
-import type { KubernetesSettings, ParsedInputs, ResourceRef } from '@strata/validate';
+import { Layout, UsageError, type Problem } from '@strata/project';
+import type { KubernetesSettings, ParsedInputs, ResourceRef, ValidateOptions, ValidateResult } from '@strata/validate';
 import type { NotApplied, ServerOptions, VerifyOptions, VerifyResult } from '@strata/verify';
 import { staleBuilds } from './stale-dist.ts';
 
@@ -142,6 +142,19 @@ export async function verifyApps(root: string, options: VerifyOptions = {}): Pro
     problems: [...stale, ...r.problems],
     notes: [...serverVersionNotes(settings, r.serverVersion, envs), ...notAppliedNotes(r.notApplied), ...r.notes],
   };
+}
+
+/**
+ * `strata validate` of the apps' built output (dist/, what it judges when no path is named): the
+ * verdict of @strata/validate, with a `stale-build` warning for each file not built from the overlay
+ * files now on disk or changed since it was built, as verify gives one: "no problems" must not be
+ * said of a dist/ that is not what the overlays deploy.
+ */
+export async function validateBuilt(root: string, options: ValidateOptions & { readonly allowEmpty?: boolean } = {}): Promise<ValidateResult> {
+  const { validate } = await import('@strata/validate');
+  const r = await validate(root, [Layout.dist], options);
+  const stale = staleBuilds(root, options.env ? { env: options.env } : {});
+  return { ...r, problems: [...stale, ...r.problems] };
 }
 
 /** Objects named in a note, at most. */
