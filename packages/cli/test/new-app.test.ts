@@ -136,7 +136,7 @@ describe('strata new-app', () => {
       expectNameRefused(
         ws.root,
         'dist',
-        'strata: app name "dist": git ignores apps/dist/package.json (.gitignore:5: dist/), so the app\'s files would never be committed while the env roots, package.json and gitops/ that list it are; pick another name',
+        'strata: app name "dist": git ignores apps/dist/ (.gitignore:5: dist/), so the app\'s files would never be committed while the env roots, package.json and gitops/ that list it are; pick another name',
         [['--no-install'], []],
       );
     } finally {

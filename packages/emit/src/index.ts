@@ -2,6 +2,7 @@ export * from './atomic.ts';
 export * from './compare.ts';
 export * from './derive.ts';
 export * from './header.ts';
+export * from './ignored.ts';
 export * from './interrupt.ts';
 export * from './journal.ts';
 export * from './lock.ts';

@@ -1,7 +1,7 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
-import { planChanges, type TreeChanges } from './write.ts';
+import { planChanges, refuseIgnoredWrites, type TreeChanges } from './write.ts';
 
 /** One file that applying a plan would change. */
 export interface FileDiff {
@@ -21,10 +21,12 @@ export interface TreeDiff extends TreeChanges {
 /**
  * What bringing the tree under `root` to `files` would change, file by file, without touching the
  * disk: the same plan the writer applies (stale generated files in `dirs` are removals; a file
- * without the generated header is refused the same way), shown as unified diffs.
+ * without the generated header, or one to write that git would never commit, is refused the same
+ * way), shown as unified diffs.
  */
 export function diffTree(root: string, files: ReadonlyMap<string, string>, dirs: readonly string[]): TreeDiff {
   const { writes, ...changes } = planChanges(root, files, dirs);
+  refuseIgnoredWrites(root, changes.written, files);
   // A symbolic link in a planned file's place is replaced, never read through: the file is added.
   const onDisk = (rel: string) => {
     const path = join(root, rel);

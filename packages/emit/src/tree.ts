@@ -22,9 +22,20 @@ export interface AppPlan {
  * characters Windows refuses in file names (and control characters, and % itself) as %XX of their
  * UTF-8 bytes. Kubernetes allows them in some names (an RBAC role named system:aggregate-to-view);
  * a name holding / is left as it is, for the plan to refuse (no Kubernetes name holds one).
+ *
+ * And never the writers' temporary files: those are `.<file>.strata-tmp-<pid>-<n>`, which every
+ * workspace has git ignore as `*.strata-tmp*`, so an object named `cache.strata-tmp` (or starting
+ * with strata-tmp, after the kind's dot) would get a file no commit holds. The hyphen of a
+ * `strata-tmp` that follows a dot, in any case (git ignores case where the file system does), is
+ * written %2D: `configmap.cache.strata%2Dtmp.yaml`, still one file per name, as a name's own % is %25.
  */
 const portable = (name: string) =>
-  name.replace(/[<>:"\\|?*%\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  name
+    .replace(/[<>:"\\|?*%\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+    .replace(/(^|\.)(strata)-(tmp)/gi, '$1$2%2D$3');
+
+/** A portable name cut into what stays whole when it is cut short: its characters, each %XX whole. */
+const portableUnits = (name: string) => portable(name).match(/%[0-9A-F]{2}|[\s\S]/gu) ?? [];
 
 /** What most file systems allow in one file name: 255 bytes (ext4, XFS, Btrfs), 255 UTF-16 units (APFS, NTFS). */
 const MAX_FILE_NAME = 255;
@@ -66,8 +77,8 @@ export function fileName(m: Manifest, suffix = ''): string {
     );
   }
   // Whole characters (and whole %XX), as many as fit.
-  for (const c of m.metadata.name) {
-    const next = start + portable(c);
+  for (const unit of portableUnits(m.metadata.name)) {
+    const next = start + unit;
     if (nameLength(next + tail) > MAX_FILE_NAME) break;
     start = next;
   }

@@ -4,6 +4,7 @@ import { isRunning } from '@strata/project';
 import { commitTransaction, recoverLocked, type CommitHooks, type Transaction } from './journal.ts';
 import { lockTree } from './lock.ts';
 import { isGenerated } from './header.ts';
+import { refuseIgnored } from './ignored.ts';
 
 /** What applying a plan changes on disk, by path relative to the root. */
 export interface TreeChanges {
@@ -165,9 +166,14 @@ function plan(
  * under `.strata/write/` and journaled, then renamed into place; stale generated files are removed
  * last. If a step fails, every step taken is undone, so the tree is left as it was; if the process
  * is killed, the next writer (or `recover`) completes or undoes the change, never leaving a mix.
+ * A file to write that git would never commit is refused first (see refuseIgnoredWrites).
  */
 export function applyTree(root: string, files: ReadonlyMap<string, string>, options: ApplyOptions): TreeChanges {
-  if (options.dryRun) return withoutWrites(planChanges(root, files, options.dirs));
+  if (options.dryRun) {
+    const changes = planChanges(root, files, options.dirs);
+    refuseIgnoredWrites(root, changes.written, files);
+    return withoutWrites(changes);
+  }
   const lock = lockTree(root, options.lockWaitMs === undefined ? {} : { waitMs: options.lockWaitMs });
   try {
     // A change a killed writer left half done is settled before this one looks at the tree.
@@ -175,6 +181,7 @@ export function applyTree(root: string, files: ReadonlyMap<string, string>, opti
     const temporaries: string[] = [];
     const found = options.onUnchanged && !options.transaction ? new Map<string, Stats>() : undefined;
     const changes = plan(root, files, options.dirs, temporaries, found);
+    refuseIgnoredWrites(root, changes.written, files);
     if (options.transaction) options.transaction.apply(changes.writes, changes.removed);
     else commitTransaction(root, changes.writes, changes.removed, options);
     for (const rel of temporaries) if (!isRunning(Number(rel.slice(rel.lastIndexOf('-') + 1)))) rmSync(join(root, rel), { force: true });
@@ -183,6 +190,16 @@ export function applyTree(root: string, files: ReadonlyMap<string, string>, opti
   } finally {
     lock.release();
   }
+}
+
+/**
+ * Refuses the files a change writes (new, or with new content) when git would never commit one
+ * (see refuseIgnored): the tree would build here and in no clone. Only those: a file the tree
+ * already holds as planned was judged when it was written, so a run that changes nothing asks git
+ * nothing. The gates (check, the frozen pipeline) judge the whole tree.
+ */
+export function refuseIgnoredWrites(root: string, written: readonly string[], files: ReadonlyMap<string, string>): void {
+  if (written.length > 0) refuseIgnored(root, written, { contentOf: (path) => files.get(path) });
 }
 
 function withoutWrites({ writes: _writes, ...rest }: TreeChanges & { writes: unknown }): TreeChanges {

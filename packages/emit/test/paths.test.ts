@@ -62,8 +62,26 @@ describe('planned file names check out on every system', () => {
     ]);
   });
 
+  it("never names a file like the writers' temporary files (*.strata-tmp*, which every workspace ignores), in any case", () => {
+    const names = ['cache.strata-tmp', 'strata-tmp-1', 'A.STRATA-TMP.b', 'my-strata-tmp', 'x.strata-tmp.strata-tmp'];
+    const app = forged(names.map((name) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name } })));
+    const files = [...planApp(app, schemaMergeKeys).files.keys()].filter((f) => f.startsWith('base/evil/clusterrole.'));
+    expect(files.sort()).toStrictEqual([
+      'base/evil/clusterrole.A.STRATA%2DTMP.b.yaml',
+      'base/evil/clusterrole.cache.strata%2Dtmp.yaml',
+      // Not after a dot: nothing to match.
+      'base/evil/clusterrole.my-strata-tmp.yaml',
+      'base/evil/clusterrole.strata%2Dtmp-1.yaml',
+      'base/evil/clusterrole.x.strata%2Dtmp.strata%2Dtmp.yaml',
+    ]);
+    // Cut short within the mark: %2D stays whole, as every %XX does.
+    const long = forged([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${'a'.repeat(212)}.strata-tmp${'b'.repeat(30)}` } }]);
+    const [cut] = [...planApp(long, schemaMergeKeys).files.keys()].filter((f) => f.startsWith('base/evil/configmap.'));
+    expect(cut).toMatch(/^base\/evil\/configmap\.a{212}\.strata%2D%~[0-9a-f]{16}\.yaml$/);
+  });
+
   it('builds such files with the real kustomize to the objects with their own names', async () => {
-    const names = ['system:aggregate-to-view', 'line\nbreak *?<>|\\ :"x', '100%'];
+    const names = ['system:aggregate-to-view', 'line\nbreak *?<>|\\ :"x', '100%', 'cache.strata-tmp'];
     const app = forged(names.map((name) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name } })));
     const root = mkdtempSync(join(tmpdir(), 'strata-names-'));
     try {

@@ -38,6 +38,7 @@ import {
   planApp,
   planEnvironments,
   recoverLocked,
+  refuseIgnored,
   schemaMergeKeys,
   sortKeys,
 } from '@strata/emit';
@@ -180,6 +181,8 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
     for (const [path, content] of gitops) writes.set(path, content);
   } else loading.push(`gitops/ is left without apps/${name}: ${builds.failed}; run \`npx strata generate\` once it builds`);
   writes.set('package.json', register(root, name));
+  // A file git would leave out of every commit (an object's, named after it) builds here and in no clone.
+  refuseIgnored(root, writes.keys(), { contentOf: (path) => writes.get(path) });
   let installed = false;
   let redrawn: string[] = [];
   const lock = lockTree(root, { label: 'strata import' });

@@ -94,7 +94,7 @@ describe('strata import beside another app', () => {
       const envs = source('dist', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dist-cfg\n  namespace: dist\ndata:\n  A: "1"\n');
       const r = strata(ws.root, ['import', '--name', 'dist', '--no-install', ...envs]);
       expect(r.stderr.trimEnd()).toBe(
-        "strata: --name dist: git ignores apps/dist/package.json (.gitignore:5: dist/), so the app's files would never be committed while the env roots, package.json and gitops/ that list it are; pick another --name",
+        "strata: --name dist: git ignores apps/dist/ (.gitignore:5: dist/), so the app's files would never be committed while the env roots, package.json and gitops/ that list it are; pick another --name",
       );
       expect(r.status).toBe(2);
       expect(existsSync(join(ws.root, 'apps/dist'))).toBe(false);

@@ -4,7 +4,7 @@ import { createTwoFilesPatch } from 'diff';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
 import { appDirs, checkEnv, checkPinFiles, filesIn, inEnvScope, Layout, loadApps, UsageError, type WarningOptions } from '@strata/project';
-import { isGenerated, planApp, planChanges, planEnvironments, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
+import { isGenerated, planApp, planChanges, planEnvironments, refuseIgnored, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
 import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { isTopologyInput, keptTopology, staleTopology } from '@strata/graph/inputs';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
@@ -246,6 +246,9 @@ export async function check(workspace: string, selection: Selection = {}, option
       known.add(path);
     }
   }
+  // A generated file that git would never commit (untracked, and matched by an ignore rule) is in
+  // this checkout's tree and no clone's: refused as generate refuses it, the reused apps' files too.
+  refuseIgnored(root, known, { contentOf: (path) => files.get(path), writing: false });
   const changes = planChanges(root, files, everything ? [] : dirs);
   // Generated files that nothing produces: in the fresh apps' folders, or, for everything, anywhere
   // under the generated folders (an env root's neighbours, the folders of a deleted app or env).

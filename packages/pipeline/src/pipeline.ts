@@ -5,6 +5,7 @@ import { readsOf } from '@strata/core/sources';
 import { appDirs, appSources, checkPinFiles, Layout, loadApps, sourceAsLoaded, type Problem, type WarningOptions } from '@strata/project';
 import {
   applyTree,
+  refuseIgnored,
   lockTree,
   planApp,
   planEnvironments,
@@ -315,11 +316,15 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     orphans = orphanDirs(root, new Set(names), undefined);
     const dirs = [...plans.flatMap((p) => p.dirs), ...orphans, ...(sharedBefore ? [] : [Layout.gitops])];
     if (options.frozen) {
-      const drift = applyTree(root, files, { dirs, dryRun: true });
-      // The committed pictures, by the hash of what they were drawn from, as check compares them: the
-      // generated files are the planned ones and the reused apps', unchanged on disk.
+      // The generated files: the planned ones and the reused apps', unchanged on disk.
       const generated = new Set(files.keys());
       for (const entry of reused.values()) for (const path of Object.keys(entry.outputs)) generated.add(path);
+      // The gate judges the whole tree, as check does: a generated file that git does not track and
+      // would ignore is in this checkout's tree and in no clone's, however long it has been there.
+      const tree = [...generated].filter((path) => !path.startsWith(`${Layout.dist}/`));
+      refuseIgnored(root, tree, { contentOf: (path) => files.get(path) });
+      const drift = applyTree(root, files, { dirs, dryRun: true });
+      // The committed pictures, by the hash of what they were drawn from, as check compares them.
       const pictures = topologyDrift(root, generated, files);
       if (drift.written.length + drift.removed.length + pictures.length > 0) {
         const described = describeDrift(root, drift.written, drift.removed, files, apps);

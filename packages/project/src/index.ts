@@ -2,6 +2,7 @@ export * from './apps.ts';
 export * from './config.ts';
 export * from './errors.ts';
 export * from './files.ts';
+export * from './ignored.ts';
 export * from './layout.ts';
 export * from './pin-file.ts';
 export * from './lines.ts';

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { appDirs, loadApps, type WarningOptions } from './apps.ts';
 import { readConfig } from './config.ts';
 import { UsageError } from './errors.ts';
+import { ignoredPaths } from './ignored.ts';
 import { Layout } from './layout.ts';
 
 /** Where the new-app template lives: real files, type-checked with the workspace, the name a placeholder. */
@@ -61,9 +61,9 @@ const PLATFORM_NAMESPACES: ReadonlyMap<string, string> = new Map([
 
 /**
  * Why git would never commit an app named `name`, when it would not: a rule of an ignore file
- * matches one of the files it gets (its package, its base, an overlay), while the env roots,
- * package.json and gitops/ that name it are committed. As git itself says (`git check-ignore`);
- * undefined too outside a git work tree or without git.
+ * matches one of the files it gets (its package, its base, an overlay) or a folder of them, while
+ * the env roots, package.json and gitops/ that name it are committed. As git itself says
+ * (`git check-ignore`); undefined too outside a git work tree or without git.
  */
 export function ignoredAppFile(root: string, name: string): string | undefined {
   const files = [
@@ -71,18 +71,10 @@ export function ignoredAppFile(root: string, name: string): string | undefined {
     `${Layout.baseOf(name)}/kustomization.yaml`,
     ...ENVIRONMENTS.map((e) => `${Layout.overlay(e, name)}/kustomization.yaml`),
   ];
-  // --no-index: a file of that name that git tracks already (by a forced add) is still refused.
-  const r = spawnSync('git', ['check-ignore', '--verbose', '--no-index', '--', ...files], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (r.status !== 0 || !r.stdout) return undefined;
-  // <source>:<line>:<pattern><TAB><path>
-  const match = /^(.*?):(\d+):(.*)\t(.*)$/m.exec(r.stdout);
-  if (!match) return undefined;
-  const [, source, line, pattern, path] = match;
-  return `git ignores ${path} (${source}:${line}: ${pattern}), so the app's files would never be committed while the env roots, package.json and gitops/ that list it are`;
+  // Tracked ones too: a file of that name that git tracks already (by a forced add) is still refused.
+  const [ignored] = ignoredPaths(root, files);
+  if (!ignored) return undefined;
+  return `git ignores ${ignored.path} (${ignored.rule}), so the app's files would never be committed while the env roots, package.json and gitops/ that list it are`;
 }
 
 /**
