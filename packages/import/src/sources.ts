@@ -2,7 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS, isPlainObject, type Environment, type Manifest } from '@strata/core';
-import { exactIntegers, filesIn, kubectlInteger, mayHoldLongInteger, parseExact, UsageError } from '@strata/project';
+import { isArgoCdHook } from '@strata/core/argocd';
+import { exactIntegers, filesIn, kubectlInteger, mayHoldLongInteger, objectName, parseExact, UsageError } from '@strata/project';
 import { buildOverlays, isKustomizationFile, kustomizationFilesIn, parseBuild } from '@strata/kustomize';
 import { isRemoteEntry, parseInputs, remoteInputs, type ParsedInputs, type SourceDoc } from '@strata/validate';
 import { ImportError } from './errors.ts';
@@ -320,17 +321,17 @@ export async function readSources(
     objects[env] = structuredClone(s.kind === 'kustomize' ? built.get(s.path)! : docs.get(env)!.map((d) => d.manifest));
     if (objects[env].length === 0) throw new ImportError([`${named(s.path)}: holds no Kubernetes objects for ${env}`]);
     // Kustomize builds any document with a kind and a name; an app holds Kubernetes objects only.
-    const incomplete = objects[env].filter(
-      (m) => typeof m.apiVersion !== 'string' || typeof m.kind !== 'string' || !isPlainObject(m.metadata) || typeof m.metadata.name !== 'string',
-    );
-    if (incomplete.length > 0) {
-      throw new ImportError(
-        incomplete.map((m) => {
-          const missing = ['apiVersion', 'kind'].filter((f) => typeof (m as Record<string, unknown>)[f] !== 'string');
-          return `${named(s.path)}: ${String(m.kind ?? 'a document')} ${String(m.metadata?.name ?? '')}: has no ${missing.join(' or ') || 'metadata.name'}; it is not a Kubernetes object: complete it in the source or remove it, then import`;
-        }),
-      );
-    }
+    const refusals = objects[env].flatMap((m, i) => {
+      const line = incomplete(m);
+      if (line === undefined) return [];
+      const doc = docs.get(env)?.[i];
+      // A YAML source's document is known; kustomize's output came from a file it does not say.
+      const at = doc
+        ? `${named(resolve(root, doc.file))}:${generateNameOnly(m) ? doc.lineOf(['metadata', 'generateName']) : doc.line}`
+        : named(s.path);
+      return [`${at}: ${line}`];
+    });
+    if (refusals.length > 0) throw new ImportError(refusals);
   }
   // A folder that several envs share is read once.
   const places = new Map(dirs.map((dir) => [dir, kustomizePlaces(root, dir)]));
@@ -342,6 +343,35 @@ export async function readSources(
     return place ? `${named(resolve(root, place.file))}:${place.line}` : named(s.path);
   };
   return { sources, objects, generated: walk.generated, warnings: walk.warnings, where };
+}
+
+/** Whether an object has a generateName and no name: the server names it, anew each time it is created. */
+const generateNameOnly = (m: Manifest) =>
+  isPlainObject(m.metadata) && m.metadata.name === undefined && typeof m.metadata.generateName === 'string' && m.metadata.generateName !== '';
+
+/**
+ * Why a document of a source cannot be an object of an app, in one line starting with what it is;
+ * undefined when it can. An app's objects are files named after them, and kustomize builds no
+ * object without a metadata.name, so one named only by generateName (an Argo CD hook's usual form,
+ * which Argo CD names itself) cannot be one.
+ */
+function incomplete(m: Manifest): string | undefined {
+  const kind = typeof m.kind === 'string' ? m.kind : undefined;
+  if (generateNameOnly(m)) {
+    const hook = isArgoCdHook(m)
+      ? ' (Argo CD creates a named hook anew on every sync when its hook-delete-policy holds BeforeHookCreation, the default)'
+      : '';
+    return (
+      `${kind ?? 'a document'} ${objectName(m.metadata)}: has only a metadata.generateName; objects named only by generateName are not supported in apps ` +
+      `(an app's objects are files named after them, and kustomize builds none without a name): give it a metadata.name in the source, then import${hook}`
+    );
+  }
+  const missing = ['apiVersion', 'kind'].filter((f) => typeof (m as Record<string, unknown>)[f] !== 'string');
+  if (!isPlainObject(m.metadata) || typeof m.metadata.name !== 'string') missing.push('metadata.name');
+  if (missing.length === 0) return undefined;
+  const name = isPlainObject(m.metadata) && typeof m.metadata.name === 'string' ? m.metadata.name : undefined;
+  const what = [kind ?? 'a document', name].filter(Boolean).join(' ');
+  return `${what}: has no ${missing.join(' or ')}; it is not a Kubernetes object: complete it in the source or remove it, then import`;
 }
 
 /**

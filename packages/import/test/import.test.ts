@@ -305,6 +305,10 @@ describe('strata import refuses sources that are not valid objects', () => {
       /invalid\/kindonly: Widget blue-widget: has no apiVersion; it is not a Kubernetes object: complete it in the source or remove it, then import$/,
     ],
     [
+      'generate-name-yaml',
+      /invalid\/generate-name-yaml\/job\.yaml:5: Job migrate-\*: has only a metadata\.generateName; objects named only by generateName are not supported in apps \(an app's objects are files named after them, and kustomize builds none without a name\): give it a metadata\.name in the source, then import \(Argo CD creates a named hook anew on every sync when its hook-delete-policy holds BeforeHookCreation, the default\)$/,
+    ],
+    [
       'selector',
       /invalid\/selector: apps\/v1\/Deployment worker: spec: must have required property selector: not a valid Deployment, which an API server would refuse too; fix it in the source, then import$/,
     ],
