@@ -3,7 +3,24 @@
 // compiled, runs the TypeScript sources directly through tsx, whose error then says why. Either
 // way the CLI and every app are loaded in this one process.
 import { setFlagsFromString } from 'node:v8';
-import { prebuilt, prebuiltFailure, prebuiltSources } from './prebuilt.mjs';
+
+// Ctrl-C or SIGTERM before the command has begun (its bundle built and loaded, which can take
+// seconds) ends the run by the signal in one line, as it does during a command that writes the tree;
+// nothing is read or written before the command begins, so nothing is undone. Listening from the
+// first line of this file, before anything else is loaded, leaves only Node's own start unguarded.
+// The command takes over as it begins (main's preAction): a writer with its own handler
+// (guardInterrupts), which says the same as this one when it finds nothing done; others by the
+// signal's default.
+const SIGNALS = ['SIGINT', 'SIGTERM'];
+const beforeStart = (signal) => {
+  stopStartGuard();
+  process.stderr.write(`strata: interrupted (${signal}) before this run changed the tree; nothing to undo\n`);
+  process.kill(process.pid, signal);
+};
+function stopStartGuard() {
+  for (const s of SIGNALS) process.removeListener(s, beforeStart);
+}
+for (const s of SIGNALS) process.on(s, beforeStart);
 
 // A run is short and busy: V8's default asks its optimizing compiler to recompile a function after
 // about 66 KB of its bytecode ran, and at 500 apps that compiler then takes more CPU (some 1.5 s, on
@@ -16,18 +33,20 @@ process.stdout.on('error', (err) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw err;
 });
+// Loaded once the guard stands (static imports would be loaded before it).
+const compiled = await import('./prebuilt.mjs');
 const typescript = async () => (await import('tsx/esm/api')).register();
-const bundle = await prebuilt();
+const bundle = await compiled.prebuilt();
 let main;
 if (bundle) {
   const { usePrebuilt } = await import(bundle.project);
   // An app that cannot be loaded with the others is imported from its own file: through tsx.
-  usePrebuilt(prebuiltSources(bundle), typescript);
+  usePrebuilt(compiled.prebuiltSources(bundle), typescript);
   ({ main } = await import(bundle.strata));
 } else {
   // Said, so that a run several times slower than it should be is never a mystery.
-  process.stderr.write(`warning: running the CLI from its TypeScript sources, which is slower: its prebuilt bundle could not be built (${prebuiltFailure})\n`);
+  process.stderr.write(`warning: running the CLI from its TypeScript sources, which is slower: its prebuilt bundle could not be built (${compiled.prebuiltFailure})\n`);
   await typescript();
   ({ main } = await import('../src/main.ts'));
 }
-await main(process.argv.slice(2));
+await main(process.argv.slice(2), { stopStartGuard });

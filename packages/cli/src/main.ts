@@ -81,6 +81,9 @@ const program = new Command('strata')
   // command reads or writes the tree, so it never sees a mix of old and new files.
   .hook('preAction', async (_program, action) => {
     if (WRITERS.has(topCommand(action))) (await import('@strata/emit/interrupt')).guardInterrupts((what) => err(interruptedLine(what)));
+    // In the same turn, so that no signal falls between: the command's own handling takes over
+    // from the guard that stood while it was loaded (for a reader, the signal's default).
+    stopStartGuard?.();
     const r = (await import('@strata/emit/journal')).recoverWorkspace();
     if (r && r.rolledForward > 0) err(`strata: completed the change to the tree that an interrupted run had committed (${r.files} files)`);
     if (r && r.rolledBack > 0) err(`strata: undid the change to the tree that an interrupted run had started (${r.files} files)`);
@@ -172,7 +175,16 @@ async function uncaught(e: unknown): Promise<void> {
   process.exit(exitCodeFor(e) || EXIT.usage);
 }
 
-export async function main(argv: readonly string[]): Promise<void> {
+/** What the `strata` command hands over as the command begins: the guard against a signal that stood while it was loaded. */
+export interface MainOptions {
+  /** Stops that guard: called once the command's own handling of SIGINT and SIGTERM is in place. */
+  readonly stopStartGuard?: () => void;
+}
+
+let stopStartGuard: (() => void) | undefined;
+
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<void> {
+  stopStartGuard = options.stopStartGuard;
   given = new Map();
   ended = false;
   if (process.listenerCount('uncaughtException') === 0) process.on('uncaughtException', uncaught);

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, strata, tempWorkspace } from './workspace.ts';
 
@@ -12,6 +13,8 @@ import { repo, strata, tempWorkspace } from './workspace.ts';
 // STRATA_KILL_TRIALS runs more kills per command.
 const SEED = Number(process.env.STRATA_KILL_SEED ?? 20261204);
 const TRIALS = Number(process.env.STRATA_KILL_TRIALS ?? 6);
+/** SIGINT and SIGTERM sent while strata loads, on top of those drawn over a command's run. */
+const EARLY = 4;
 const APPS = ['tokenplace-relay', 'tensafe'];
 
 /** mulberry32: a small seeded generator, so that a failing kill moment can be drawn again. */
@@ -126,7 +129,27 @@ interface Ended {
   signal: NodeJS.Signals | null;
   stderr: string;
   millis: number;
+  /** When the kill or signal was sent, in ms after the spawn; undefined when the run ended first. */
+  sentAt?: number;
+  /** With a signal: when the run was seen listening for it (see LISTENING), in ms after the spawn, and the file that listened first. */
+  listening?: { at: number; from: string };
 }
+
+/**
+ * Loaded by Node before the CLI's script when a run is to get a signal: once the first listener
+ * for SIGINT or SIGTERM is in place, says on stderr which file added it (a line taken out of what
+ * the run printed). Before that no code of Strata's listens, and a signal ends the process by
+ * Node's own default; after it, a signal finds the listener. The line is written from the next turn,
+ * when the listener surely stands.
+ */
+const LISTENING = 'strata-test: listening from ';
+const SCRIPT = 'packages/cli/bin/strata.mjs';
+const WATCH_LISTENING = `process.on('newListener', function first(event) {
+  if (event !== 'SIGINT' && event !== 'SIGTERM') return;
+  process.removeListener('newListener', first);
+  const at = new Error().stack.split('\\n').map((l) => /(file:[^()\\s]+):\\d+:\\d+\\)?$/.exec(l)?.[1]).find(Boolean);
+  setImmediate(() => process.stderr.write(${JSON.stringify(LISTENING)} + at + '\\n'));
+});`;
 
 /**
  * Runs the CLI in a process group of its own; `killAfter` SIGKILLs the whole group (the builder and
@@ -134,18 +157,29 @@ interface Ended {
  */
 function run(root: string, args: readonly string[], env: NodeJS.ProcessEnv, killAfter?: number, signal?: 'SIGINT' | 'SIGTERM'): Promise<Ended> {
   const started = performance.now();
-  const child = spawn(process.execPath, [join(root, 'packages/cli/bin/strata.mjs'), ...args], {
+  const preload = signal ? ['--import', `data:text/javascript,${encodeURIComponent(WATCH_LISTENING)}`] : [];
+  const child = spawn(process.execPath, [...preload, join(root, SCRIPT), ...args], {
     cwd: root,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, FORCE_COLOR: '0', ...env },
   });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let sentAt: number | undefined;
+  let listening: Ended['listening'];
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    const said = new RegExp(`^${LISTENING}(.*)\n`, 'm').exec(stderr);
+    if (said && !listening) {
+      listening = { at: performance.now() - started, from: said[1]! };
+      stderr = stderr.replace(said[0], '');
+    }
+  });
   const timer =
     killAfter === undefined
       ? undefined
       : setTimeout(() => {
+          sentAt = performance.now() - started;
           try {
             if (signal) process.kill(child.pid!, signal);
             else process.kill(-child.pid!, 'SIGKILL');
@@ -162,7 +196,7 @@ function run(root: string, args: readonly string[], env: NodeJS.ProcessEnv, kill
       } catch {
         // the group is gone
       }
-      resolve({ code, signal, stderr, millis: performance.now() - started });
+      resolve({ code, signal, stderr, millis: performance.now() - started, sentAt, listening });
     }),
   );
 }
@@ -305,7 +339,7 @@ describe('every writing command killed at a random moment', () => {
       );
     }, 600_000);
 
-    it(`strata ${c.name}: SIGINT or SIGTERM at a random moment leaves the workspace as before or as after at once, says which in one line, and exits by the signal`, async () => {
+    it(`strata ${c.name}: SIGINT or SIGTERM at a random moment, its first ones included, leaves the workspace as before or as after at once, says which in one line, and exits by the signal`, async () => {
       restore(ws.root, base);
       c.prepare?.(ws.root);
       const before = snapshot(ws.root);
@@ -314,28 +348,43 @@ describe('every writing command killed at a random moment', () => {
       expect(whole.code, whole.stderr).toBe(0);
       const after = snapshot(ws.root);
       const millis = Math.max(measured.get(c.name) ?? 0, whole.millis);
+      // How long strata takes to load (Node, the CLI's bundle, the command line) before a command begins.
+      const loading = (await run(ws.root, ['--version'], env)).millis;
       const random = seeded(SEED + 100 + index);
-      const outcome = { old: 0, new: 0, finished: 0, unguarded: 0 };
+      const outcome = { old: 0, new: 0, finished: 0, early: 0, unguarded: 0 };
       const trials = Math.max(4, Math.ceil((c.trials ?? TRIALS) / 2));
-      for (let trial = 0; trial < trials; trial++) {
+      for (let trial = 0; trial < trials + EARLY; trial++) {
         restore(ws.root, installed);
         const signal = trial % 2 === 0 ? 'SIGINT' : 'SIGTERM';
-        const delay = (trial % 4 === 0 ? random() : 1 / 3 + (2 / 3) * random()) * millis;
-        const where = `strata ${c.name}, seed ${SEED + 100 + index} (STRATA_KILL_SEED=${SEED}), trial ${trial}, ${signal} after ${delay.toFixed(0)} of ${millis.toFixed(0)} ms`;
+        // The last ones land while strata loads, half of them in a run that first compiles the
+        // CLI's bundle, as the first run after an edit of its sources does.
+        const early = trial >= trials;
+        const compiles = early && trial - trials >= EARLY / 2;
+        if (compiles) rmSync(join(ws.root, 'packages/cli/dist'), { recursive: true, force: true });
+        const delay = early ? random() * loading : (trial % 4 === 0 ? random() : 1 / 3 + (2 / 3) * random()) * millis;
+        const where = `strata ${c.name}, seed ${SEED + 100 + index} (STRATA_KILL_SEED=${SEED}), trial ${trial}, ${signal} after ${delay.toFixed(0)} of ${(early ? loading : millis).toFixed(0)} ms${early ? ` of loading${compiles ? ', the bundle compiled first' : ''}` : ''}`;
         const stopped = await run(ws.root, c.args, env, delay, signal);
         // No next command: the interrupted run itself left the workspace settled.
         const now = snapshot(ws.root);
         const toOld = differences(before, now);
         const toNew = differences(after, now);
         const lines = stopped.stderr.split('\n').filter((l) => l.startsWith('strata: interrupted'));
+        // Listening from the script's first lines, before it loads the CLI's bundle (a signal can come then).
+        if (stopped.listening)
+          expect(relative(ws.root, fileURLToPath(stopped.listening.from)), `${where}: the first to listen for a signal`).toBe(SCRIPT);
         if (stopped.signal === null) {
           expect(stopped.code, `${where}: ${stopped.stderr}`).toBe(0);
           expect(toNew, where).toStrictEqual([]);
           outcome.finished++;
         } else {
           expect(stopped.signal, `${where}: ${stopped.stderr}`).toBe(signal);
-          // Before the command has started (Node loading the CLI) the signal ends it unguarded; nothing is written by then.
           if (lines.length === 0) {
+            // Only while Node itself starts, before the first line of strata's script, does no code
+            // listen: the signal then ends it by Node's default, and nothing is written by then.
+            expect(
+              stopped.listening === undefined || (stopped.sentAt ?? 0) <= stopped.listening.at,
+              `${where}: ended by ${signal} without a word, sent ${stopped.sentAt?.toFixed(0)} ms after its spawn, when it had listened since ${stopped.listening?.at.toFixed(0)} ms: ${stopped.stderr}`,
+            ).toBe(true);
             expect(toOld, `${where}: ended by ${signal} without a word: ${stopped.stderr}`).toStrictEqual([]);
             outcome.unguarded++;
           } else {
@@ -347,6 +396,7 @@ describe('every writing command killed at a random moment', () => {
               stands ? toNew : toOld,
               `${where}: said ${JSON.stringify(line)}, but the workspace is not as ${stands ? 'after' : 'before'}:\n    ${(stands ? toNew : toOld).slice(0, 8).join('\n    ')}`,
             ).toStrictEqual([]);
+            if (early) outcome.early++;
           }
         }
         expect(
@@ -355,8 +405,11 @@ describe('every writing command killed at a random moment', () => {
         ).toStrictEqual([]);
         outcome[toNew.length === 0 ? 'new' : 'old']++;
       }
+      // The bundle the last run may have left uncompiled, for the next command's measured run.
+      const compiled = await run(ws.root, ['--version'], env);
+      expect(compiled.code, compiled.stderr).toBe(0);
       figures.push(
-        `  ${c.name}: ${trials} SIGINT/SIGTERM over ${millis.toFixed(0)} ms: ${outcome.old} as before, ${outcome.new} as after (${outcome.finished} had ended, ${outcome.unguarded} before the command started)`,
+        `  ${c.name}: ${trials + EARLY} SIGINT/SIGTERM over ${millis.toFixed(0)} ms, ${EARLY} of them over its ${loading.toFixed(0)} ms of loading: ${outcome.old} as before, ${outcome.new} as after (${outcome.finished} had ended, ${outcome.early} said so while loading, ${outcome.unguarded} while Node started)`,
       );
     }, 600_000);
   }
