@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { Interruption } from '@strata/emit/interrupt';
 import { UsageError } from '@strata/project';
-import { asyncAppFailure } from '@strata/core/sources';
+import { asyncAppFailure, outsideAppCode } from '@strata/core/sources';
 import { LateAppFailures } from '@strata/pipeline/late-failures';
 import { OUTPUT_FORMATS, type OutputFormat, reportError } from '@strata/validate/formats';
 import { EXIT, errorLines, exitCodeFor } from './exit.ts';
@@ -167,7 +167,8 @@ async function reportAppFailures(): Promise<void> {
  */
 async function uncaught(e: unknown): Promise<void> {
   if (asyncAppFailure(e)) {
-    if (ended) await reportAppFailures();
+    // Called where the app's code failed: the exit status this sets is the program's own.
+    if (ended) await outsideAppCode(reportAppFailures);
     return;
   }
   for (const line of errorLines(e)) err(`strata: ${line}`);

@@ -288,18 +288,25 @@ describe('app code run by strata', () => {
       expect(treeOf(ws.root), open).toStrictEqual(tree);
     }
   });
-  it("a render that sets process.exitCode from a timer it started is one line at the app's own line, exit 1 and not the app's status, the JSON on stdout whole", () => {
+  it("a render that sets process.exitCode from a timer, a promise or an async function it started is one line at the app's own line, exit 1 and not the app's status, the JSON on stdout whole", () => {
     const tree = treeOf(ws.root);
-    for (const delay of [0, 1500]) {
-      inRender(`if (c.namespace) setTimeout(() => { process.exitCode = 7; }, ${delay});`);
-      for (const args of [['check'], ['ci', '-o', 'json'], ...(delay === 0 ? [['generate']] : [])])
+    // Set at once (before the command writes), or 1.5 s later, after check has ended and as ci runs.
+    for (const [code, later] of [
+      ['setTimeout(() => { process.exitCode = 7; }, 0);', false],
+      ['setTimeout(() => { process.exitCode = 7; }, 1500);', true],
+      ['void Promise.resolve().then(() => { process.exitCode = 7; });', false],
+      ['void (async () => { await null; process.exitCode = 7; })();', false],
+      ['void (async () => { await new Promise((done) => setTimeout(done, 1500)); process.exitCode = 7; })();', true],
+    ] as const) {
+      inRender(`if (c.namespace) ${code}`);
+      for (const args of [['check'], ['ci', '-o', 'json'], ...(later ? [] : [['generate']])])
         expectAppFailure(
           args,
           'exitCode',
           new RegExp(
             `^strata: ${RENDER}:32:\\d+: app ${APP}: render set process\\.exitCode to 7 in a callback it started; an app returns its objects or throws an Error, and never sets how the process ends$`,
           ),
-          `${delay} ms: `,
+          `${code}: `,
         );
       restore?.();
       restore = undefined;

@@ -5,6 +5,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import timers from 'node:timers';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promiseHooks } from 'node:v8';
 
 /**
  * Running an app's own code (its modules as they load, its render) inside the program that judges
@@ -42,10 +43,12 @@ export class AppExitError extends Error {
   override readonly name = 'AppExitError';
 }
 
-/** One run of app code: its scope, and the exit it called, if any. */
+/** One run of app code: its scope, the exit it called, if any, whether its call is asynchronous (a module as it loads) and has returned. */
 interface Run {
   readonly scope: AppCodeScope;
   exited?: AppExitError;
+  readonly async?: boolean;
+  returned?: boolean;
 }
 
 interface State {
@@ -434,6 +437,15 @@ function guardFiles(): void {
   routed(promises, 'appendFile', () => Promise.resolve());
 }
 
+/** The failure of app code that set `process.exitCode` to `set` in a callback it started at `started` (an Error made there, if known). */
+function exitCodeSetLater(run: Run, set: typeof process.exitCode, started: Error | undefined): AppExitError {
+  const err = new AppExitError(
+    `${run.scope.doing} set process.exitCode to ${shownArg(set)} in a callback it started; an app returns its objects or throws an Error, and never sets how the process ends`,
+  );
+  err.stack = `${err.name}: ${err.message}\n${started?.stack?.split('\n').slice(1).join('\n') ?? ''}`;
+  return err;
+}
+
 /** What starts a callback later: each callback app code starts is watched as the app's code (see guardCallbacks). */
 const SCHEDULERS = ['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask'];
 
@@ -459,13 +471,7 @@ function guardCallbacks(): void {
           set = process.exitCode;
           if (set !== code) process.exitCode = code;
         }
-        if (set !== code) {
-          const err = new AppExitError(
-            `${run.scope.doing} set process.exitCode to ${shownArg(set)} in a callback it started; an app returns its objects or throws an Error, and never sets how the process ends`,
-          );
-          err.stack = `${err.name}: ${err.message}\n${started.stack?.split('\n').slice(1).join('\n') ?? ''}`;
-          throw err;
-        }
+        if (set !== code) throw exitCodeSetLater(run, set, started);
         return result;
       },
       ...rest,
@@ -474,6 +480,46 @@ function guardCallbacks(): void {
   intercept(globalThis, SCHEDULERS, watched);
   intercept(timers, SCHEDULERS, watched);
   intercept(process, ['nextTick'], watched);
+  guardPromises();
+}
+
+/**
+ * The callbacks of promises app code makes (`.then`, what follows an `await` in its async
+ * functions) are no function it hands over, so they are watched through V8's promise hooks: each
+ * promise made in app code is marked with where it was made, and when a reaction of a marked one
+ * has run after the app's call returned, a changed `process.exitCode` is put back and the change
+ * thrown, from the next tick, as the app's failure at that line, as a timer's is.
+ */
+function guardPromises(): void {
+  const made = new WeakMap<Promise<unknown>, { run: Run; started?: Error }>();
+  /** The reactions running now, innermost last, each with the exit status before it (undefined for an unmarked promise's). */
+  const running: ({ run: Run; started?: Error; code: typeof process.exitCode } | undefined)[] = [];
+  promiseHooks.onInit((promise) => {
+    const run = state.runs.getStore();
+    if (!run) return;
+    // A module that loads makes thousands of the loader's promises: where each was made is left
+    // out (its failure is placed at the app's file), as that would take a tenth of a second.
+    made.set(promise, run.async && !run.returned ? { run } : { run, started: new Error() });
+  });
+  promiseHooks.onBefore((promise) => {
+    const mark = made.get(promise);
+    // Before the app's call has returned (a module as it loads), a change is found as it returns.
+    running.push(mark?.run.returned ? { ...mark, code: process.exitCode } : undefined);
+  });
+  promiseHooks.onAfter(() => {
+    const reaction = running.pop();
+    if (!reaction) return;
+    const set = process.exitCode;
+    if (set === reaction.code) return;
+    process.exitCode = reaction.code;
+    const err = exitCodeSetLater(reaction.run, set, reaction.started);
+    // A promise hook may not throw: the failure is thrown where an uncaught one is seen as the app's.
+    state.runs.run(reaction.run, () =>
+      process.nextTick(() => {
+        throw err;
+      }),
+    );
+  });
 }
 
 /** `text` with the app's name before each line it starts. */
@@ -511,7 +557,7 @@ export function runAppCode<T>(scope: AppCodeScope, fn: () => T): T {
 /** As runAppCode, for app code that runs asynchronously (a module as it loads). */
 export async function runAppCodeAsync<T>(scope: AppCodeScope, fn: () => Promise<T>): Promise<T> {
   guard();
-  const run: Run = { scope };
+  const run: Run = { scope, async: true };
   const code = process.exitCode;
   let result: T;
   try {
@@ -531,12 +577,22 @@ export async function runAppCodeAsync<T>(scope: AppCodeScope, fn: () => Promise<
  * The property cannot be replaced, so the change is found once the app's call returns.
  */
 function keepExitCode(run: Run, before: typeof process.exitCode): void {
+  run.returned = true;
   const after = process.exitCode;
   if (after === before) return;
   process.exitCode = before;
   run.exited ??= new AppExitError(
     `${run.scope.doing} set process.exitCode to ${shownArg(after)}; an app returns its objects or throws an Error, and never sets how the process ends`,
   );
+}
+
+/**
+ * Runs `fn`, the program's own code, outside the app code that called it (an uncaught failure of
+ * app code is handled where it was thrown): what it does, such as set the exit status, is the
+ * program's, and not the app's.
+ */
+export function outsideAppCode<T>(fn: () => T): T {
+  return state.runs.exit(fn);
 }
 
 /** Records that app code failed after its call had returned: no change is committed from then on. */

@@ -9,6 +9,7 @@ export {
   appCodeFailures,
   appCodeScope,
   judgeReads,
+  outsideAppCode,
   runAppCode,
   programDir,
   readsOf,
