@@ -21,6 +21,11 @@ function stopStartGuard() {
   for (const s of SIGNALS) process.removeListener(s, beforeStart);
 }
 for (const s of SIGNALS) process.on(s, beforeStart);
+// Nor is the end left unguarded: once nothing is left to do, ended by process.exit rather than by
+// Node's own end, which first closes the listeners' handles, so that a signal in its last
+// milliseconds would end a finished run by the signal, without a word. A signal after this is
+// ignored: the run has finished, its exit status stands.
+process.once('beforeExit', () => process.exit());
 
 // A run is short and busy: V8's default asks its optimizing compiler to recompile a function after
 // about 66 KB of its bytecode ran, and at 500 apps that compiler then takes more CPU (some 1.5 s, on

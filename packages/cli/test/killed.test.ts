@@ -152,12 +152,22 @@ const WATCH_LISTENING = `process.on('newListener', function first(event) {
 });`;
 
 /**
+ * Loaded by Node before the CLI's script for a run to get `signal` at its very end: from the moment
+ * Node emits 'exit' (the last of a run's own code), a shell sends it to the process over and over
+ * until the process is gone, as late as Node's own end.
+ */
+const signalAtExit = (signal: 'SIGINT' | 'SIGTERM') => `import { spawn } from 'node:child_process';
+process.on('exit', () => spawn('sh', ['-c', 'while kill -${signal.slice(3)} ' + process.pid + ' 2>/dev/null; do :; done'], { stdio: 'ignore' }));`;
+
+/**
  * Runs the CLI in a process group of its own; `killAfter` SIGKILLs the whole group (the builder and
- * other children too), or sends `signal` to the CLI's process alone, as `kill -INT <pid>` does.
+ * other children too), or sends `signal` to the CLI's process alone, as `kill -INT <pid>` does;
+ * without `killAfter`, `signal` is sent at the run's very end (see signalAtExit).
  */
 function run(root: string, args: readonly string[], env: NodeJS.ProcessEnv, killAfter?: number, signal?: 'SIGINT' | 'SIGTERM'): Promise<Ended> {
   const started = performance.now();
-  const preload = signal ? ['--import', `data:text/javascript,${encodeURIComponent(WATCH_LISTENING)}`] : [];
+  const loaded = !signal ? undefined : killAfter === undefined ? signalAtExit(signal) : WATCH_LISTENING;
+  const preload = loaded ? ['--import', `data:text/javascript,${encodeURIComponent(loaded)}`] : [];
   const child = spawn(process.execPath, [...preload, join(root, SCRIPT), ...args], {
     cwd: root,
     detached: true,
@@ -404,6 +414,15 @@ describe('every writing command killed at a random moment', () => {
           where,
         ).toStrictEqual([]);
         outcome[toNew.length === 0 ? 'new' : 'old']++;
+      }
+      // At its very end, as Node ends the process, a signal finds the run finished: its change
+      // stands, and it ends as it would have, not by the signal without a word.
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        restore(ws.root, installed);
+        const ending = await run(ws.root, c.args, env, undefined, signal);
+        const where = `strata ${c.name}: ${signal} over and over from its 'exit' on`;
+        expect([ending.code, ending.signal], `${where}: ${ending.stderr}`).toStrictEqual([0, null]);
+        expect(differences(after, snapshot(ws.root)), where).toStrictEqual([]);
       }
       // The bundle the last run may have left uncompiled, for the next command's measured run.
       const compiled = await run(ws.root, ['--version'], env);
