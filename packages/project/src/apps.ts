@@ -19,7 +19,7 @@ import { UsageError } from './errors.ts';
 import { filesIn } from './files.ts';
 import { Layout } from './layout.ts';
 import { beforeTypeScriptImport, CompileError, importApart, importTogether, type Loaded } from './load.ts';
-import { outsideRoot, repositoryReads } from './repository-files.ts';
+import { installedPackageFile, outsideRoot, repositoryReads } from './repository-files.ts';
 
 /** Application folders under apps/ that have src/app.ts, sorted by name. */
 export function appDirs(root: string): string[] {
@@ -197,7 +197,7 @@ export async function loadApps(
     // Apps compiled from a file outside the repository, by a symbolic link: refused once all are loaded.
     const linkedOut: string[] = [];
     const keep = (dir: string, module: Loaded) => {
-      const outside = module.inputs.filter((f) => outsideRoot(realRoot, f));
+      const outside = module.inputs.filter((f) => outsideRoot(realRoot, f) && !installedPackageFile(f));
       if (outside.length > 0) {
         linkedOut.push(...outsideLinks(root, [dir], outside));
         return;
@@ -238,7 +238,7 @@ export async function loadApps(
       // A file outside the repository that fails to compile (its imports resolve from there) is
       // said as the link that leads to it.
       if (err instanceof CompileError) {
-        const outside = err.messages.flatMap((m) => (m.file && outsideRoot(realRoot, m.file) ? [m.file] : []));
+        const outside = err.messages.flatMap((m) => (m.file && outsideRoot(realRoot, m.file) && !installedPackageFile(m.file) ? [m.file] : []));
         const links = outside.length > 0 ? outsideLinks(root, missing, outside) : [];
         throw links.length > 0 ? new Error(links.join('\n')) : compileProblems(root, err);
       }

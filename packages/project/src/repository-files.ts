@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { isAbsolute, relative } from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 import type { ReadJudge } from '@strata/core/sources';
 
 /**
@@ -13,6 +13,16 @@ import type { ReadJudge } from '@strata/core/sources';
 export function outsideRoot(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel.startsWith('..') || isAbsolute(rel);
+}
+
+/**
+ * Whether `path` is a file of an installed package (a `node_modules` folder on its way): the
+ * lockfile pins it, and the install puts it in place in every clone, wherever the package manager
+ * keeps its store (pnpm's global virtual store lies outside the repository, a linked node_modules
+ * too); git ignores node_modules by design.
+ */
+export function installedPackageFile(path: string): boolean {
+  return path.split(sep).includes('node_modules');
 }
 
 const CLONE_LACKS = 'a clone of the repository lacks it and cannot render the same tree';
@@ -46,6 +56,7 @@ function judged(root: string, path: string): string | undefined {
   } catch {
     return undefined;
   }
+  if (installedPackageFile(path) || installedPackageFile(real)) return undefined;
   if (outsideRoot(root, real)) {
     return real === path
       ? `which lies outside the repository: ${CLONE_LACKS}; copy it into the repository`
