@@ -80,34 +80,16 @@ describe('strata set image and promote', () => {
       // The env roots of a workspace of this one app, so that only what the pins change is written below.
       expect(strata(other.root, ['generate']).status).toBe(0);
       const file = join(other.root, 'apps/tensafe/images.json');
-      const set = strata(other.root, [
-        'set',
-        'image',
-        '--app',
-        'tensafe',
-        '--env',
-        'staging',
-        '--container',
-        'tensafe',
-        'docker.io/tensafe/tensafe:4.0.0',
-      ]);
+      const pinStaging = () =>
+        strata(other.root, ['set', 'image', '--app', 'tensafe', '--env', 'staging', '--container', 'tensafe', 'docker.io/tensafe/tensafe:4.0.0']);
+      const set = pinStaging();
       expect(set.stderr).toBe('');
       expect(set.status).toBe(0);
       expect(set.stdout).toContain('tensafe staging tensafe: pinned at docker.io/tensafe/tensafe:4.0.0 (was from the config)\n');
       expect(set.stdout).toMatch(/^set image: 1 image pinned as it runs, 1 pin file and 0 generated files written \(/m);
       expect(readFileSync(file, 'utf8')).toContain('"staging": {\n    "tensafe": { "repository": "docker.io/tensafe/tensafe", "tag": "4.0.0" }');
       const pinned = readFileSync(file);
-      const again = strata(other.root, [
-        'set',
-        'image',
-        '--app',
-        'tensafe',
-        '--env',
-        'staging',
-        '--container',
-        'tensafe',
-        'docker.io/tensafe/tensafe:4.0.0',
-      ]);
+      const again = pinStaging();
       expect(again.status).toBe(0);
       expect(again.stdout).toMatch(/^set image: nothing changed \(/m);
       expect(readFileSync(file).equals(pinned)).toBe(true);

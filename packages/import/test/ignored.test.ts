@@ -4,17 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBuild } from '@strata/kustomize';
-import { emptyWorkspace, filesUnder, repo } from './workspace.ts';
-
-/** The repository's `strata` command, run in `cwd`. */
-const strata = (cwd: string, args: readonly string[]) => {
-  const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-};
+import { emptyWorkspace, filesUnder, repo, strata } from './workspace.ts';
 
 const git = (cwd: string, args: readonly string[]) => {
   const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });

@@ -2,17 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyWorkspace, filesUnder, repo } from './workspace.ts';
-
-/** The repository's `strata` command, run in `cwd`. */
-const strata = (cwd: string, args: readonly string[]) => {
-  const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-};
+import { emptyWorkspace, filesUnder, repo, strata } from './workspace.ts';
 
 const APP = 'tokenplace-relay';
 

@@ -1,9 +1,20 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRoot } from '@strata/project';
 
 export const repo = findRoot();
+
+/** The repository's `strata` command, run in `cwd`. */
+export const strata = (cwd: string, args: readonly string[]) => {
+  const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
 export const fixtures = join(repo, 'packages/import/test/__fixtures__');
 
 /**
