@@ -232,8 +232,8 @@ export interface SharedCluster {
 
 /**
  * The envs that deploy to one cluster, where more than one does: with one Argo CD for every env,
- * those whose destinations are the same server or the same name. A name and a server are one cluster
- * only for Argo CD's own (`in-cluster` and IN_CLUSTER_SERVER): which server another name stands for
+ * those whose destinations are the same server (as Argo CD compares them: argoCDServer) or the same
+ * name. A name and a server are one cluster only for Argo CD's own (`in-cluster` and IN_CLUSTER_SERVER): which server another name stands for
  * is known to Argo CD alone. Empty when each env has its own Argo CD.
  */
 export function sharedClusters(settings: GitopsSettings): SharedCluster[] {
@@ -241,7 +241,8 @@ export function sharedClusters(settings: GitopsSettings): SharedCluster[] {
   const byCluster = new Map<string, { envs: Environment[]; destinations: Destination[] }>();
   for (const env of ENVIRONMENTS) {
     const d = destination(settings, env);
-    const key = d.name === undefined ? `server ${d.server}` : d.name === IN_CLUSTER_NAME ? `server ${IN_CLUSTER_SERVER}` : `name ${d.name}`;
+    const key =
+      d.name === undefined ? `server ${argoCDServer(d.server)}` : d.name === IN_CLUSTER_NAME ? `server ${IN_CLUSTER_SERVER}` : `name ${d.name}`;
     const group = byCluster.get(key) ?? { envs: [], destinations: [] };
     byCluster.set(key, group);
     group.envs.push(env);
@@ -252,11 +253,20 @@ export function sharedClusters(settings: GitopsSettings): SharedCluster[] {
     .map(({ envs, destinations }) => {
       const names = destinations.flatMap((d) => (d.name === undefined ? [] : [d.name]));
       const servers = destinations.flatMap((d) => (d.server === undefined ? [] : [d.server]));
-      if (names.length === 0) return { cluster: servers[0]!, setting: 'gitops.server', envs };
+      if (names.length === 0) return { cluster: argoCDServer(servers[0]!), setting: 'gitops.server', envs };
       if (servers.length === 0) return { cluster: `cluster ${names[0]!}`, setting: 'gitops.cluster', envs };
       return { cluster: `${IN_CLUSTER_SERVER} (cluster ${IN_CLUSTER_NAME})`, setting: 'gitops.server or gitops.cluster', envs };
     });
 }
+
+/**
+ * A server URL as Argo CD looks its cluster up: without trailing slashes (its cluster informer
+ * indexes `strings.TrimRight(server, "/")` and trims the Application's destination the same way),
+ * and otherwise as written: Argo CD neither lower-cases the host nor drops a default port, so
+ * `https://K8S.example.com` or `https://k8s.example.com:443` is another cluster to it (one it must
+ * have registered under that spelling, or the Application does not sync at all).
+ */
+export const argoCDServer = (server: string) => server.replace(/\/+$/, '');
 
 /** An http(s) URL of a host, as Argo CD names a cluster: no credentials, query or fragment (a path is allowed, as a proxy's). */
 function isServerUrl(value: string): boolean {

@@ -12,6 +12,7 @@ import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
 import { ANNOTATIONS_SIZE_LIMIT } from '@strata/policy';
 import {
   GITOPS_DIR,
+  IN_CLUSTER_SERVER,
   loadSettings,
   parseSettings,
   planGitops,
@@ -154,6 +155,53 @@ describe('planGitops', () => {
       'gitops.server.prod: "k8s.example.test" is not an API server URL',
     );
     expect(planGitops(fixture, { ...settings, server: 'https://k8s.example.test' }, ['web']).has('gitops/kustomization.yaml')).toBe(true);
+  });
+
+  it('takes servers for one cluster as Argo CD does: equal but for trailing slashes, and never by a lower-cased host or a dropped default port', () => {
+    const collide = (dev: string, staging: string) => {
+      try {
+        planGitops(fixture, { ...settings, server: { dev, staging, prod: 'https://prod.k8s.example.test' } }, ['platform']);
+        return [];
+      } catch (e) {
+        return (e as Error).message.split('\n');
+      }
+    };
+    // Argo CD finds a cluster by strings.TrimRight(server, "/"): these Applications land on one cluster.
+    for (const [dev, staging] of [
+      ['https://k8s.example.test', 'https://k8s.example.test/'],
+      ['https://k8s.example.test//', 'https://k8s.example.test'],
+      ['https://k8s.example.test:6443/', 'https://k8s.example.test:6443'],
+      ['https://k8s.example.test/proxy/', 'https://k8s.example.test/proxy'],
+    ] as const) {
+      expect(collide(dev, staging)).toStrictEqual([
+        `ConfigMap platform/big: deployed by both platform-dev (env dev) and platform-staging (env staging) to ${dev.replace(/\/+$/, '')}, where each Application's sync overwrites the other's; give dev and staging distinct namespaces, or distinct clusters (gitops.server by env in strata.config.json)`,
+        `Namespace platform: deployed by both platform-dev (env dev) and platform-staging (env staging) to ${dev.replace(/\/+$/, '')}, where each Application's sync overwrites the other's; give it a distinct name in dev and staging, or give the envs distinct clusters (gitops.server by env in strata.config.json)`,
+      ]);
+    }
+    // In-cluster: a trailing slash is still Argo CD's own cluster, the one `in-cluster` names.
+    expect(
+      (() => {
+        try {
+          planGitops(
+            fixture,
+            { ...settings, server: { dev: `${IN_CLUSTER_SERVER}/`, prod: 'https://prod.k8s.example.test' }, cluster: { staging: 'in-cluster' } },
+            ['platform'],
+          );
+          return '';
+        } catch (e) {
+          return (e as Error).message;
+        }
+      })(),
+    ).toContain(`deployed by both platform-dev (env dev) and platform-staging (env staging) to ${IN_CLUSTER_SERVER} (cluster in-cluster)`);
+    // Argo CD compares the rest as written: another case, port, scheme or path is a cluster of its own.
+    for (const [dev, staging] of [
+      ['https://k8s.example.test', 'https://K8S.example.test'],
+      ['https://k8s.example.test', 'https://k8s.example.test:443'],
+      ['https://k8s.example.test', 'http://k8s.example.test'],
+      ['https://k8s.example.test', 'https://k8s.example.test/proxy'],
+    ] as const) {
+      expect(collide(dev, staging)).toStrictEqual([]);
+    }
   });
 
   it('is byte-stable', () => {
