@@ -41,12 +41,22 @@ interface Template {
   readonly node: Rec;
 }
 
-/** Where a custom resource keeps pod templates, found by their shape, and those of another shape. */
+/** A map of a custom resource with an image to run, outside any pod template, and the maps around it. */
+interface LooseContainer {
+  readonly keys: readonly Key[];
+  readonly node: Rec;
+  /** The maps that hold it, outermost first: not the object itself, nor lists. */
+  readonly around: readonly Template[];
+}
+
+/** What a custom resource holds to run: pod templates found by their shape, those of another shape, and containers outside them. */
 interface CustomTemplates {
   /** Templates whose `spec.containers` are a list of objects that each have a name and an image: a PodSpec, which the rules judge. */
   readonly pods: readonly Template[];
   /** Templates whose spec has containers in another shape (a container without a name, as Knative allows). */
   readonly unclear: readonly Template[];
+  /** Maps with an image to run outside any template (Argo Workflows' `spec.templates[].container`, Tekton's steps, an operator's `spec.image`). */
+  readonly loose: readonly LooseContainer[];
 }
 
 const customTemplatesOf = new WeakMap<object, CustomTemplates>();
@@ -58,34 +68,39 @@ const customTemplatesOf = new WeakMap<object, CustomTemplates>();
  * `spec.jobTemplate.spec.template`, and many keep several (KubeRay's `spec.headGroupSpec.template`
  * and `spec.workerGroupSpecs[].template`, Kubeflow's `spec.pytorchReplicaSpecs.<role>.template`).
  * Their CRDs rarely say more than `x-kubernetes-preserve-unknown-fields`, so the shape is what there
- * is to go by. A template is not searched for templates inside it.
+ * is to go by. A template is not searched for templates inside it; outside the templates, every map
+ * with an image (text) is a container to run, found in the same walk.
  */
 function customTemplates(manifest: PolicyObject['manifest']): CustomTemplates {
   const known = customTemplatesOf.get(manifest);
   if (known) return known;
   const pods: Template[] = [];
   const unclear: Template[] = [];
+  const loose: LooseContainer[] = [];
   const isContainer = (c: unknown) => typeof at(c, 'name') === 'string' && at(c, 'name') !== '' && typeof at(c, 'image') === 'string';
-  const walk = (value: unknown, keys: Key[]) => {
+  const walk = (value: unknown, keys: Key[], around: Template[]) => {
     if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, [...keys, i]));
+      value.forEach((v, i) => walk(v, [...keys, i], around));
       return;
     }
     const node = rec(value);
     if (!node) return;
+    const root = keys.length === 0;
     const containers = at(node, 'spec', 'containers');
-    if (keys.length > 0 && containers !== undefined) {
+    if (!root && containers !== undefined) {
       const items = list(containers);
       (items.length > 0 && items.every(isContainer) ? pods : unclear).push({ keys, node });
       return;
     }
+    if (!root && typeof node.image === 'string') loose.push({ keys, node, around });
+    const inside = root ? around : [...around, { keys, node }];
     for (const [k, v] of Object.entries(node)) {
-      if (keys.length === 0 && ['apiVersion', 'kind', 'metadata', 'status'].includes(k)) continue;
-      if (typeof v === 'object' && v !== null) walk(v, [...keys, k]);
+      if (root && ['apiVersion', 'kind', 'metadata', 'status'].includes(k)) continue;
+      if (typeof v === 'object' && v !== null) walk(v, [...keys, k], inside);
     }
   };
-  walk(manifest, []);
-  const found = { pods, unclear };
+  walk(manifest, [], []);
+  const found = { pods, unclear, loose };
   customTemplatesOf.set(manifest, found);
   return found;
 }
@@ -111,39 +126,14 @@ export function podTemplateByShape(object: PolicyObject): boolean {
   return !knownKind(object) && isCustomGroup(groupOf(object.manifest.apiVersion)) && customTemplates(object.manifest).pods.length > 0;
 }
 
-/** Where a custom resource's pods go unjudged, and why. */
-export interface UnclearContainers {
-  /** A template's spec whose containers are not a PodSpec's (`spec.template.spec`), or the first map outside any template with an image to run. */
-  readonly path: string;
-  /** `template`: containers of a pod template in another shape; `elsewhere`: containers outside any template. */
-  readonly at: 'template' | 'elsewhere';
-  /** How many more maps with an image there are outside the templates. */
-  readonly more: number;
-}
-
 /**
- * The places of a custom resource that hold containers the rules cannot read as a PodSpec: pod
- * templates whose containers have another shape, and maps with an image to run outside any
- * template (Argo Workflows' `spec.templates[].container`, Tekton's steps, an operator's
- * `spec.image`). Their pods go unjudged.
+ * The pod templates of a custom resource whose containers the rules cannot read as a PodSpec (a
+ * container without a name, as Knative allows), by the path of each template's spec
+ * (`spec.template.spec`): their pods go unjudged.
  */
-export function unclearPodTemplates(object: PolicyObject): UnclearContainers[] {
+export function unclearPodTemplates(object: PolicyObject): string[] {
   if (knownKind(object) || !isCustomGroup(groupOf(object.manifest.apiVersion))) return [];
-  const { pods, unclear } = customTemplates(object.manifest);
-  const templates = new Set<Rec>([...pods, ...unclear].map((t) => t.node));
-  const images: string[] = [];
-  const walk = (value: unknown, keys: Key[]) => {
-    if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...keys, i]));
-    else if (typeof value === 'object' && value !== null && !templates.has(value as Rec)) {
-      if (typeof (value as Rec).image === 'string') images.push(dotted(keys));
-      for (const [k, v] of Object.entries(value)) if (typeof v === 'object' && v !== null) walk(v, [...keys, k]);
-    }
-  };
-  for (const [k, v] of Object.entries(object.manifest)) if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k)) walk(v, [k]);
-  return [
-    ...unclear.map((t) => ({ path: `${dotted(t.keys)}.spec`, at: 'template' as const, more: 0 })),
-    ...(images.length > 0 ? [{ path: images[0]!, at: 'elsewhere' as const, more: images.length - 1 }] : []),
-  ];
+  return customTemplates(object.manifest).unclear.map((t) => `${dotted(t.keys)}.spec`);
 }
 
 export interface ContainerView {
@@ -171,6 +161,13 @@ export interface PodView {
   readonly runs: boolean;
   /** The object is a Pod itself, which the API server defaults differently from a template (hostNetwork ports). */
   readonly isPod: boolean;
+  /**
+   * Containers a custom resource holds outside any pod template (an Argo Workflows step, a Tekton
+   * step), read by their shape (looseContainerPods). The Pod Security rules judge what they and the
+   * maps around them set, and demand nothing they leave unset: whether such a map has the field at
+   * all, and what its controller makes of a missing one, the policy cannot know.
+   */
+  readonly loose: boolean;
 }
 
 const GROUPS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
@@ -228,6 +225,7 @@ export function podViewsOf(object: PolicyObject): PodView[] {
         containers,
         runs: object.manifest.kind !== 'PodTemplate',
         isPod: keys.length === 0,
+        loose: false,
       },
     ];
   });
@@ -249,6 +247,83 @@ const podsOfSet = new WeakMap<readonly PolicyObject[], readonly PodView[]>();
 export function podSpecsOf(objects: readonly PolicyObject[]): PodView[] {
   let pods = podsOfSet.get(objects);
   if (pods === undefined) podsOfSet.set(objects, (pods = objects.flatMap((o) => podViewsOf(o))));
+  return [...pods];
+}
+
+/** The fields of a pod spec that a map around loose containers may hold for their pod, other than its securityContext. */
+const HOST_FIELDS = ['hostNetwork', 'hostPID', 'hostIPC', 'volumes'] as const;
+
+const holdsPodFields = (node: Rec) => rec(node.securityContext) !== undefined || HOST_FIELDS.some((f) => node[f] !== undefined);
+
+/**
+ * The pods of a custom resource's containers outside any pod template, for the Pod Security rules.
+ * A container's pod settings are those of the nearest map around it with a securityContext (Argo
+ * Workflows: a template's replaces the workflow's `spec.securityContext`), else of the map that
+ * holds it (its template, a Tekton Task's spec), so the containers that share it are one pod here.
+ * A map around them with pod settings that no container takes as its pod (a workflow's `spec` with
+ * `hostNetwork` or `volumes`) is a pod of its own without containers, so that what it sets is judged
+ * once, where it is. A container that holds such fields itself (an operator's flat `spec` with
+ * `image` and `hostNetwork`) has them judged too; its securityContext is its own.
+ */
+export function looseContainerPods(object: PolicyObject): PodView[] {
+  if (knownKind(object) || !isCustomGroup(groupOf(object.manifest.apiVersion))) return [];
+  const { loose } = customTemplates(object.manifest);
+  if (loose.length === 0) return [];
+  const containerMaps = new Set<Rec>(loose.map((l) => l.node));
+  const pods = new Map<Rec, { keys: readonly Key[]; spec: Rec; containers: ContainerView[] }>();
+  const podAt = (keys: readonly Key[], node: Rec, spec: Rec = node) => {
+    let pod = pods.get(node);
+    if (!pod) pods.set(node, (pod = { keys, spec, containers: [] }));
+    return pod;
+  };
+  for (const { keys, node, around } of loose) {
+    const outer = around.filter((a) => !containerMaps.has(a.node));
+    const holder = outer.at(-1);
+    const scope = outer.findLast((a) => rec(a.node.securityContext) !== undefined) ?? holder;
+    // A container right under the object (an operator's spec) has no map around it: a pod of its own, with no pod settings.
+    const pod = scope ? podAt(scope.keys, scope.node) : podAt(keys, {}, {});
+    const path = dotted(keys);
+    pod.containers.push({
+      container: node,
+      name: str(node.name) ?? str(holder?.node.name) ?? path,
+      path,
+      group: 'containers',
+      sidecar: false,
+    });
+    for (const a of outer) if (holdsPodFields(a.node)) podAt(a.keys, a.node);
+    const own = Object.fromEntries(HOST_FIELDS.filter((f) => node[f] !== undefined).map((f) => [f, node[f]]));
+    if (Object.keys(own).length > 0) podAt(keys, node, own);
+  }
+  return [...pods.values()].map(({ keys, spec, containers }) => {
+    const specPath = dotted(keys);
+    return {
+      object,
+      namespace: namespaceOf(object),
+      spec,
+      specPath,
+      metadataPath: `${specPath}.metadata`,
+      labels: stringMap(at(spec, 'metadata', 'labels')),
+      annotations: stringMap(at(spec, 'metadata', 'annotations')),
+      containers,
+      runs: true,
+      isPod: false,
+      loose: true,
+    };
+  });
+}
+
+const securityPodsOfSet = new WeakMap<readonly PolicyObject[], readonly PodView[]>();
+
+/**
+ * What the Pod Security rules judge: every pod spec in the set (podSpecsOf), and the pods of the
+ * containers custom resources hold outside any pod template (Argo Workflows' and Tekton's steps).
+ * Those run as pods, so a privileged one is refused wherever it is; the rules about running pods
+ * (probes, resources, Services, network policies) read podSpecsOf and podsOf, not these, since a
+ * batch step has nothing for them to judge.
+ */
+export function podSecuritySpecsOf(objects: readonly PolicyObject[]): PodView[] {
+  let pods = securityPodsOfSet.get(objects);
+  if (pods === undefined) securityPodsOfSet.set(objects, (pods = [...podSpecsOf(objects), ...objects.flatMap((o) => looseContainerPods(o))]));
   return [...pods];
 }
 
@@ -289,7 +364,8 @@ export function podOrEveryContainer(pod: PodView, read: (sc: Rec) => unknown, ok
   const values = pod.containers.map((container) => ({ container, value: read(securityContext(container.container)) }));
   const out: Inherited[] = [];
   if (podValue !== undefined && !ok(podValue)) out.push({ where: 'pod', value: podValue });
-  const bad = values.filter(({ value }) => (value === undefined ? podValue === undefined : !ok(value)));
+  // Containers outside any pod template are judged for what they set, not for what they leave unset.
+  const bad = values.filter(({ value }) => (value === undefined ? podValue === undefined && !pod.loose : !ok(value)));
   if (podValue === undefined && bad.length > 0 && bad.length === values.length && bad.every(({ value }) => value === undefined)) {
     return [{ where: 'nowhere' }];
   }

@@ -1,4 +1,4 @@
-import { containerLabel, podSpecsOf, securityContext, sentenceStart } from '../pods.ts';
+import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
 import { isWindows, podSecurityFinding } from '../pod-security.ts';
 import { list, rec } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
@@ -33,13 +33,14 @@ export const dropAllCapabilities: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       const restricted = !isWindows(pod);
       for (const c of pod.containers) {
         const caps = rec(securityContext(c.container).capabilities) ?? {};
         const who = sentenceStart(containerLabel(c));
         // Exactly "ALL": the admission plugin compares the string, whatever the runtime would accept.
-        if (restricted && !list(caps.drop).includes('ALL')) {
+        // A step outside any pod template is judged for what it adds, not for what it leaves to drop.
+        if (restricted && !pod.loose && !list(caps.drop).includes('ALL')) {
           out.push(
             podSecurityFinding(
               id,

@@ -1,4 +1,4 @@
-import { containerLabel, podSpecsOf, securityContext, sentenceStart } from '../pods.ts';
+import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
 import { podSecurityFinding } from '../pod-security.ts';
 import { rec, type Rec } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
@@ -27,7 +27,7 @@ export const noCustomSelinuxOptions: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       const places: [string, string, Rec | undefined][] = [
         ['The pod', `${pod.specPath}.securityContext.seLinuxOptions`, rec(rec(pod.spec.securityContext)?.seLinuxOptions)],
         ...pod.containers.map((c): [string, string, Rec | undefined] => [

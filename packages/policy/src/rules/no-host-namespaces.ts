@@ -1,4 +1,4 @@
-import { podSpecsOf } from '../pods.ts';
+import { podSecuritySpecsOf } from '../pods.ts';
 import { podSecurityFinding } from '../pod-security.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
@@ -17,7 +17,7 @@ export const noHostNamespaces: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       for (const [field, what] of FIELDS) {
         if (pod.spec[field] !== true) continue;
         out.push(

@@ -1,4 +1,4 @@
-import { podSpecsOf } from '../pods.ts';
+import { podSecuritySpecsOf } from '../pods.ts';
 import { podSecurityFinding } from '../pod-security.ts';
 import { at, list, rec, str } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
@@ -12,7 +12,7 @@ export const noHostPath: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       list(pod.spec.volumes).forEach((v, i) => {
         const volume = rec(v);
         if (!volume?.hostPath) return;

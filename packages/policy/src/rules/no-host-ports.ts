@@ -1,4 +1,4 @@
-import { containerLabel, podSpecsOf, sentenceStart } from '../pods.ts';
+import { containerLabel, podSecuritySpecsOf, sentenceStart } from '../pods.ts';
 import { podSecurityFinding } from '../pod-security.ts';
 import { list, rec } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
@@ -12,7 +12,7 @@ export const noHostPorts: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       // The API server defaults every port of a Pod (not of a template) on hostNetwork to a hostPort
       // equal to its containerPort, and evaluates Pod Security after that.
       const hostNetworkPod = pod.isPod && pod.spec.hostNetwork === true;

@@ -1,4 +1,4 @@
-import { containerLabel, podSpecsOf, securityContext, sentenceStart } from '../pods.ts';
+import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
 import { podSecurityFinding } from '../pod-security.ts';
 import { at } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
@@ -12,7 +12,7 @@ export const noHostProcess: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       if (at(pod.spec, 'securityContext', 'windowsOptions', 'hostProcess') === true) {
         out.push(
           podSecurityFinding(

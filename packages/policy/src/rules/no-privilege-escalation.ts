@@ -1,4 +1,4 @@
-import { containerLabel, podSpecsOf, securityContext, sentenceStart } from '../pods.ts';
+import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
 import { isWindows, podSecurityFinding } from '../pod-security.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
@@ -11,11 +11,13 @@ export const noPrivilegeEscalation: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       if (isWindows(pod)) continue;
       for (const c of pod.containers) {
         const value = securityContext(c.container).allowPrivilegeEscalation;
         if (value === false) continue;
+        // A step outside any pod template is judged for what it sets, not for what it leaves unset.
+        if (pod.loose && (value === undefined || value === null)) continue;
         // Unset means allowed: the kernel's no_new_privs is only set when the field is false.
         const message =
           value === undefined || value === null

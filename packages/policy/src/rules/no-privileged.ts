@@ -1,4 +1,4 @@
-import { containerLabel, podSpecsOf, securityContext, sentenceStart } from '../pods.ts';
+import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
 import { podSecurityFinding } from '../pod-security.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
@@ -11,7 +11,7 @@ export const noPrivileged: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       for (const c of pod.containers) {
         if (securityContext(c.container).privileged !== true) continue;
         out.push(

@@ -1,4 +1,4 @@
-import { containerLabel, podSpecsOf, sentenceStart } from '../pods.ts';
+import { containerLabel, podSecuritySpecsOf, sentenceStart } from '../pods.ts';
 import { podSecurityFinding } from '../pod-security.ts';
 import { at } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
@@ -21,7 +21,7 @@ export const noProbeOrLifecycleHost: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       for (const c of pod.containers) {
         for (const handler of HANDLERS) {
           for (const action of ACTIONS) {

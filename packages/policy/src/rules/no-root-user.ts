@@ -1,4 +1,4 @@
-import { containerLabel, podSpecsOf, securityContext, sentenceStart } from '../pods.ts';
+import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
 import { inUserNamespace, podSecurityFinding } from '../pod-security.ts';
 import { rec } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
@@ -12,7 +12,7 @@ export const noRootUser: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       if (inUserNamespace(pod)) continue;
       // runAsNonRoot is only checked by the kubelet at start; a UID 0 in the manifest is wrong on its face.
       if (rec(pod.spec.securityContext)?.runAsUser === 0) {

@@ -1,43 +1,68 @@
-import { unclearPodTemplates } from '../pods.ts';
-import { finding } from '../read.ts';
+import { looseContainerPods, securityContext, unclearPodTemplates, type ContainerView, type PodView } from '../pods.ts';
+import { finding, list, rec } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-unchecked-pod-template';
 const UNJUDGED = 'its pods are not judged (privileged, host namespaces, resources, probes, network policies)';
 
 /**
+ * The settings the restricted profile demands that a container outside any pod template leaves
+ * unset, where it and its pod's securityContext are silent. The Pod Security rules judge such a
+ * container for what it sets only (PodView.loose), so what it leaves unset is said here, as a warning.
+ */
+function unsetHardening(pod: PodView, c: ContainerView): string[] {
+  const own = securityContext(c.container);
+  const podLevel = rec(pod.spec.securityContext) ?? {};
+  const unset = (v: unknown) => v === undefined || v === null;
+  return [
+    unset(own.allowPrivilegeEscalation) ? 'allowPrivilegeEscalation: false' : undefined,
+    list(rec(own.capabilities)?.drop).includes('ALL') ? undefined : 'capabilities.drop: [ALL]',
+    unset(own.runAsNonRoot) && unset(podLevel.runAsNonRoot) ? 'runAsNonRoot: true' : undefined,
+    unset(own.seccompProfile) && unset(podLevel.seccompProfile) ? 'seccompProfile.type: RuntimeDefault' : undefined,
+  ].filter((s): s is string => s !== undefined);
+}
+
+/**
  * A custom resource whose pod template reads as a PodSpec is judged by every pod rule; one whose
- * containers have another shape, or are somewhere else in it, is said to go unjudged, rather than
- * passing in silence.
+ * containers have another shape is said to go unjudged, rather than passing in silence. Containers
+ * outside any template (batch steps) are judged by the Pod Security rules for what they set; one
+ * that leaves unset what the restricted profile demands is said here, once per object.
  */
 export const noUncheckedPodTemplate: Rule = {
   id,
   description:
-    'Every custom resource that carries containers has them in pod templates (maps whose spec has containers, wherever they are) in the shape of a PodSpec, each container with a name and an image, so that the pod rules judge its pods.',
+    'Every custom resource that carries containers has them in pod templates (maps whose spec has containers, wherever they are) in the shape of a PodSpec, each container with a name and an image, so that the pod rules judge its pods; containers outside any template set the hardening the restricted profile demands, since the Pod Security rules judge only what they set.',
   defaultSeverity: 'warning',
   check(objects) {
     const out: RuleFinding[] = [];
     for (const object of objects) {
-      for (const { path, at, more } of unclearPodTemplates(object)) {
-        const kind = object.manifest.kind;
+      const kind = object.manifest.kind;
+      for (const path of unclearPodTemplates(object)) {
         out.push(
-          at === 'template'
-            ? finding(
-                id,
-                object,
-                `The ${kind} carries containers at ${path} that are not each an object with a name and an image, so the policy cannot read them as a pod and ${UNJUDGED}: ` +
-                  'give every container a name and an image, or judge the pods its controller creates, and add a policy exception that says why.',
-                `${path}.containers`,
-              )
-            : finding(
-                id,
-                object,
-                `The ${kind} carries a container to run (an image) at ${path}${more > 0 ? ` and ${more} more place${more > 1 ? 's' : ''}` : ''}, outside any pod template the policy reads (a map whose spec holds containers), so ${UNJUDGED}: ` +
-                  'judge the pods its controller creates, and add a policy exception that says why.',
-                path,
-              ),
+          finding(
+            id,
+            object,
+            `The ${kind} carries containers at ${path} that are not each an object with a name and an image, so the policy cannot read them as a pod and ${UNJUDGED}: ` +
+              'give every container a name and an image, or judge the pods its controller creates, and add a policy exception that says why.',
+            `${path}.containers`,
+          ),
         );
       }
+      const unhardened = looseContainerPods(object).flatMap((pod) =>
+        pod.containers.map((c) => ({ c, unset: unsetHardening(pod, c) })).filter(({ unset }) => unset.length > 0),
+      );
+      const [first, ...rest] = unhardened;
+      if (!first) continue;
+      const more = rest.length > 0 ? ` and ${rest.length} more` : '';
+      out.push(
+        finding(
+          id,
+          object,
+          `The ${kind} runs a container at ${first.c.path}${more} outside any pod template the policy reads (a map whose spec holds containers), where the Pod Security rules judge only what it sets: ` +
+            `it does not set ${first.unset.join(', ')}, which the restricted profile demands: set them in its securityContext (or its pod's, where its kind has one), or add a policy exception that says why.`,
+          first.c.path,
+        ),
+      );
     }
     return out;
   },

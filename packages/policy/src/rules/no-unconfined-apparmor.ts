@@ -1,4 +1,4 @@
-import { containerLabel, podSpecsOf, securityContext, sentenceStart } from '../pods.ts';
+import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
 import { podSecurityFinding } from '../pod-security.ts';
 import { rec } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
@@ -18,7 +18,7 @@ export const noUnconfinedApparmor: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       const profile = rec(rec(pod.spec.securityContext)?.appArmorProfile);
       if (profile && !ALLOWED_TYPES.has(String(profile.type ?? ''))) {
         out.push(

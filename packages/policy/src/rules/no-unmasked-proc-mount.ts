@@ -1,4 +1,4 @@
-import { containerLabel, podSpecsOf, securityContext, sentenceStart } from '../pods.ts';
+import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
 import { inUserNamespace, podSecurityFinding } from '../pod-security.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
@@ -12,7 +12,7 @@ export const noUnmaskedProcMount: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       const level = inUserNamespace(pod) ? 'restricted' : 'baseline';
       for (const c of pod.containers) {
         const value = securityContext(c.container).procMount;

@@ -1,4 +1,4 @@
-import { podSpecsOf } from '../pods.ts';
+import { podSecuritySpecsOf } from '../pods.ts';
 import { podSecurityFinding } from '../pod-security.ts';
 import { list, rec } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
@@ -28,7 +28,7 @@ export const noUnsafeSysctls: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       list(rec(pod.spec.securityContext)?.sysctls).forEach((s, i) => {
         const name = rec(s)?.name;
         if (typeof name === 'string' && SAFE.has(name)) return;

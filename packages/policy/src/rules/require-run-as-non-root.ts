@@ -1,4 +1,4 @@
-import { containerLabel, podOrEveryContainer, podSpecsOf, sentenceStart } from '../pods.ts';
+import { containerLabel, podOrEveryContainer, podSecuritySpecsOf, sentenceStart } from '../pods.ts';
 import { inUserNamespace, podSecurityFinding } from '../pod-security.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
@@ -11,7 +11,7 @@ export const requireRunAsNonRoot: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       if (inUserNamespace(pod)) continue;
       const sc = `${pod.specPath}.securityContext`;
       for (const bad of podOrEveryContainer(

@@ -1,4 +1,4 @@
-import { containerLabel, podSpecsOf, securityContext, sentenceStart } from '../pods.ts';
+import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
 import { isWindows, podSecurityFinding } from '../pod-security.ts';
 import { at, rec } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
@@ -15,7 +15,7 @@ export const requireSeccompProfile: Rule = {
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
-    for (const pod of podSpecsOf(objects)) {
+    for (const pod of podSecuritySpecsOf(objects)) {
       const podPath = `${pod.specPath}.securityContext.seccompProfile.type`;
       const podProfile = rec(rec(pod.spec.securityContext)?.seccompProfile);
       const podType = podProfile ? String(podProfile.type ?? '') : undefined;
@@ -51,7 +51,8 @@ export const requireSeccompProfile: Rule = {
       }
       // A container without its own profile takes the pod's; restricted wants one in force everywhere.
       // A bad pod profile is reported above, and fixing it covers these containers.
-      if (podType !== undefined || unset.length === 0 || isWindows(pod)) continue;
+      // A step outside any pod template is judged for the profile it sets, not for one it leaves unset.
+      if (podType !== undefined || unset.length === 0 || isWindows(pod) || pod.loose) continue;
       if (unset.length === pod.containers.length) {
         out.push(
           podSecurityFinding(

@@ -29,7 +29,7 @@ describe('no-unchecked-pod-template', () => {
     expect(found.map((f) => f.path)).toStrictEqual(['spec.jobTemplate.spec.template.spec.containers', 'spec.template.spec.containers']);
   });
 
-  it('warns of containers outside any pod template it reads (Argo Workflows, Tekton), once per object, at the first and counting the rest', () => {
+  it('warns of containers outside any pod template that leave the restricted hardening unset (Argo Workflows, Tekton), once per object, at the first and counting the rest', () => {
     const privileged = { image: IMAGE, securityContext: { privileged: true } };
     const workflow = custom('argoproj.io/v1alpha1', 'Workflow', {
       entrypoint: 'main',
@@ -45,15 +45,17 @@ describe('no-unchecked-pod-template', () => {
         name: 'web',
         path: 'spec.templates[1].container',
         message:
-          'The Workflow carries a container to run (an image) at spec.templates[1].container and 1 more place, outside any pod template the policy reads (a map whose spec holds containers), ' +
-          'so its pods are not judged (privileged, host namespaces, resources, probes, network policies): judge the pods its controller creates, and add a policy exception that says why.',
+          'The Workflow runs a container at spec.templates[1].container and 1 more outside any pod template the policy reads (a map whose spec holds containers), where the Pod Security rules judge only what it sets: ' +
+          'it does not set allowPrivilegeEscalation: false, capabilities.drop: [ALL], runAsNonRoot: true, seccompProfile.type: RuntimeDefault, which the restricted profile demands: ' +
+          "set them in its securityContext (or its pod's, where its kind has one), or add a policy exception that says why.",
       },
       {
         name: 'web',
         path: 'spec.steps[0]',
         message:
-          'The Task carries a container to run (an image) at spec.steps[0], outside any pod template the policy reads (a map whose spec holds containers), ' +
-          'so its pods are not judged (privileged, host namespaces, resources, probes, network policies): judge the pods its controller creates, and add a policy exception that says why.',
+          'The Task runs a container at spec.steps[0] outside any pod template the policy reads (a map whose spec holds containers), where the Pod Security rules judge only what it sets: ' +
+          'it does not set allowPrivilegeEscalation: false, capabilities.drop: [ALL], runAsNonRoot: true, seccompProfile.type: RuntimeDefault, which the restricted profile demands: ' +
+          "set them in its securityContext (or its pod's, where its kind has one), or add a policy exception that says why.",
       },
     ]);
     // A template in another shape is said once, at the template, not again for its containers.
@@ -142,5 +144,122 @@ describe('pod templates of custom resources, judged by their shape', () => {
     ]);
     const unnamed = custom('example.com/v1', 'Rollout', { template: { spec: { hostNetwork: true, containers: [{ image: IMAGE }] } } });
     expect(rulesOn(unnamed)).toStrictEqual([['no-unchecked-pod-template', 'spec.template.spec.containers']]);
+  });
+});
+
+describe('containers outside any pod template (Argo Workflows, Tekton), judged by the Pod Security rules', () => {
+  // What the restricted profile demands of a container; the workflows below set the rest on the pod.
+  const HARDENED = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+  const POD_CONTEXT = { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } };
+  const workflow = (build: Record<string, unknown>, spec: Record<string, unknown> = {}) =>
+    custom('argoproj.io/v1alpha1', 'Workflow', {
+      entrypoint: 'main',
+      securityContext: POD_CONTEXT,
+      templates: [
+        { name: 'main', steps: [[{ name: 'build', template: 'build' }]] },
+        { name: 'build', ...build },
+      ],
+      ...spec,
+    });
+  const step = (securityContext: Record<string, unknown>) => workflow({ container: { image: IMAGE, command: ['make'], securityContext } });
+  const script = (securityContext: Record<string, unknown>) =>
+    workflow({ script: { image: IMAGE, command: ['sh'], source: 'make test', securityContext } });
+  const task = (capabilities: Record<string, unknown>) =>
+    custom('tekton.dev/v1', 'Task', {
+      steps: [{ name: 'build', image: IMAGE, script: 'make', securityContext: { ...POD_CONTEXT, ...HARDENED, capabilities } }],
+    });
+  const found = (...m: ReturnType<typeof manifest>[]) => runPolicy(objects(...m)).map((f) => [f.rule, f.path, f.severity, f.message]);
+
+  it('fails a privileged Argo Workflow step with no-privileged at its container, and passes it without privileged, with no probe or resource finding', () => {
+    expect(found(step({ ...HARDENED, privileged: true }))).toStrictEqual([
+      [
+        'no-privileged',
+        'spec.templates[1].container.securityContext.privileged',
+        'error',
+        'Container "build" runs privileged, with full access to the node: remove securityContext.privileged or set it to false.',
+      ],
+    ]);
+    expect(found(step(HARDENED))).toStrictEqual([]);
+  });
+
+  it('fails a Tekton step that adds SYS_ADMIN with drop-all-capabilities at the capability, and passes it without', () => {
+    expect(found(task({ drop: ['ALL'], add: ['SYS_ADMIN'] }))).toStrictEqual([
+      [
+        'drop-all-capabilities',
+        'spec.steps[0].securityContext.capabilities.add[0]',
+        'error',
+        'Container "build" adds capability SYS_ADMIN, beyond the runtime\'s default set: remove it (only NET_BIND_SERVICE may be added back).',
+      ],
+    ]);
+    expect(found(task({ drop: ['ALL'] }))).toStrictEqual([]);
+  });
+
+  it('fails an Argo script template that allows privilege escalation with no-privilege-escalation at its script, and passes it without', () => {
+    expect(found(script({ ...HARDENED, allowPrivilegeEscalation: true }))).toStrictEqual([
+      [
+        'no-privilege-escalation',
+        'spec.templates[1].script.securityContext.allowPrivilegeEscalation',
+        'error',
+        'Container "build" sets allowPrivilegeEscalation: true: set it to false.',
+      ],
+    ]);
+    expect(found(script(HARDENED))).toStrictEqual([]);
+  });
+
+  it("fails no step for what it leaves unset, which its kind may not even have, and warns of it once instead; an operator's flat spec has its own host fields judged", () => {
+    const bare = custom('argoproj.io/v1alpha1', 'Workflow', { entrypoint: 'build', templates: [{ name: 'build', container: { image: IMAGE } }] });
+    expect(found(bare).map(([rule, path, severity]) => [rule, path, severity])).toStrictEqual([
+      ['no-unchecked-pod-template', 'spec.templates[0].container', 'warning'],
+    ]);
+    const operator = custom('example.com/v1', 'Agent', { image: IMAGE, hostNetwork: true });
+    expect(found(operator).map(([rule, path, severity]) => [rule, path, severity])).toStrictEqual([
+      ['no-host-namespaces', 'spec.hostNetwork', 'error'],
+      ['no-unchecked-pod-template', 'spec', 'warning'],
+    ]);
+  });
+
+  it("judges the pod settings around the steps where they are, once each: a workflow's hostNetwork and root user, a template's hostPath, a container set's root container", () => {
+    const wf = custom('argoproj.io/v1alpha1', 'Workflow', {
+      entrypoint: 'main',
+      hostNetwork: true,
+      securityContext: { ...POD_CONTEXT, runAsUser: 0 },
+      templates: [
+        {
+          name: 'a',
+          container: { image: IMAGE, securityContext: HARDENED },
+          volumes: [{ name: 'docker', hostPath: { path: '/var/run/docker.sock' } }],
+        },
+        {
+          name: 'b',
+          containerSet: {
+            containers: [
+              { name: 'x', image: IMAGE, securityContext: HARDENED },
+              { name: 'y', image: IMAGE, securityContext: { ...HARDENED, runAsUser: 0 } },
+            ],
+          },
+        },
+      ],
+    });
+    expect(found(wf).map(([rule, path, severity]) => [rule, path, severity])).toStrictEqual([
+      ['no-host-namespaces', 'spec.hostNetwork', 'error'],
+      ['no-host-path', 'spec.templates[0].volumes[0].hostPath', 'error'],
+      ['no-root-user', 'spec.securityContext.runAsUser', 'error'],
+      ['no-root-user', 'spec.templates[1].containerSet.containers[1].securityContext.runAsUser', 'error'],
+    ]);
+  });
+
+  it("takes a template's own securityContext for its pod in place of the workflow's, and warns of what it then leaves unset", () => {
+    const own = workflow({ securityContext: { fsGroup: 1000 }, container: { image: IMAGE, securityContext: HARDENED } });
+    expect(found(own).map(([rule, path, severity]) => [rule, path, severity])).toStrictEqual([
+      ['no-unchecked-pod-template', 'spec.templates[1].container', 'warning'],
+    ]);
+    expect(found(own)[0]?.[3]).toContain(
+      'it does not set runAsNonRoot: true, seccompProfile.type: RuntimeDefault, which the restricted profile demands',
+    );
+    const denied = workflow({ securityContext: { runAsNonRoot: false }, container: { image: IMAGE, securityContext: HARDENED } });
+    expect(found(denied).map(([rule, path, severity]) => [rule, path, severity])).toStrictEqual([
+      ['require-run-as-non-root', 'spec.templates[1].securityContext.runAsNonRoot', 'error'],
+      ['no-unchecked-pod-template', 'spec.templates[1].container', 'warning'],
+    ]);
   });
 });

@@ -1,0 +1,93 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const repo = join(import.meta.dirname, '..', '..', '..');
+
+/** Argo Workflows' CRD as its minimal install ships it: the spec is whatever the controller reads. */
+const CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: workflows.argoproj.io
+spec:
+  group: argoproj.io
+  names: {kind: Workflow, listKind: WorkflowList, plural: workflows, singular: workflow}
+  scope: Namespaced
+  versions:
+    - name: v1alpha1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          required: [metadata, spec]
+          properties:
+            apiVersion: {type: string}
+            kind: {type: string}
+            metadata: {type: object}
+            spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+            status: {type: object, x-kubernetes-preserve-unknown-fields: true}
+`;
+
+const workflow = (privileged: boolean) => `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: build
+  namespace: ci
+spec:
+  entrypoint: main
+  securityContext: {runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}
+  templates:
+    - name: main
+      steps:
+        - - name: compile
+            template: compile
+    - name: compile
+      container:
+        image: ghcr.io/acme/builder:1.4.2
+        command: [make]
+        securityContext:
+          allowPrivilegeEscalation: false
+          capabilities: {drop: [ALL]}
+${privileged ? '          privileged: true\n' : ''}`;
+
+/** Runs the real `strata validate` on a folder holding the CRD and the Workflow; its output with the folder and the timing left out. */
+function validate(dir: string, privileged: boolean): { status: number | null; lines: string[] } {
+  const folder = join(dir, privileged ? 'privileged' : 'plain');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'crd.yaml'), CRD);
+  writeFileSync(join(folder, 'workflow.yaml'), workflow(privileged));
+  const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'validate', folder], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+    // A run that never ends fails its test instead of stopping the suite.
+    timeout: 120_000,
+    killSignal: 'SIGKILL',
+  });
+  const lines = `${r.stdout}${r.stderr}`
+    .replaceAll(`${folder}/`, '')
+    .replace(/ \(\d+(\.\d+)?m?s\)$/gm, '')
+    .trimEnd()
+    .split('\n');
+  return { status: r.status, lines };
+}
+
+describe('strata validate on a folder with an Argo Workflow', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-policy-workflow-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('fails a privileged step in one line at its file and line, naming the rule, and passes the same step unprivileged', () => {
+    expect(validate(dir, true)).toStrictEqual({
+      status: 1,
+      lines: [
+        'workflow.yaml:21: argoproj.io/v1alpha1/Workflow ci/build: spec.templates[1].container.securityContext.privileged: ' +
+          'Container "compile" runs privileged, with full access to the node: remove securityContext.privileged or set it to false. [no-privileged]',
+        'validate: Found 1 problem in 1 of 2 resources',
+      ],
+    });
+    expect(validate(dir, false)).toStrictEqual({ status: 0, lines: ['validate: No problems in 2 resources'] });
+  });
+});
