@@ -16,8 +16,11 @@
 // {"overlay":"overlays/dev/app","files":{"base/app/kustomization.yaml":"...",...}}: the overlay is
 // then built from those files alone, held in memory (paths relative to the same root), so a caller
 // that has just rendered a tree can build it before, or without, writing it. Without "files" it is
-// built from disk; "origins": true adds the origin of each object (origins.go). For every directory it
-// writes one JSON line to stdout, in completion order:
+// built from disk; "origins": true adds the origin of each object (origins.go). A request may name
+// several folders of one tree instead, {"overlays":["overlays/dev/app","overlays/prod/app"],"files":{...}}:
+// they are built one after the other from one copy of the files, so a base that every env's overlay
+// reads is sent, decoded and held once. For every directory it writes one JSON line to stdout, in
+// completion order:
 //
 //	{"overlay":"overlays/dev/app","ok":true,"yaml":"...","millis":3.1}
 //	{"overlay":"overlays/dev/bad","ok":false,"yaml":"","error":"...","millis":0.4}
@@ -56,8 +59,10 @@ import (
 
 // request is one overlay to build: from disk, or from the given files when Files is set.
 type request struct {
-	Overlay string            `json:"overlay"`
-	Files   map[string]string `json:"files"`
+	Overlay string `json:"overlay"`
+	// Overlays, instead of Overlay: several folders built from the same files.
+	Overlays []string          `json:"overlays"`
+	Files    map[string]string `json:"files"`
 	// Origins asks for the origin of each object (origins.go).
 	Origins bool `json:"origins"`
 }
@@ -196,7 +201,7 @@ func main() {
 		go func() {
 			defer wg.Done()
 			for d := range dirs {
-				results <- buildLine(fs, d)
+				buildLine(fs, d, results)
 			}
 		}()
 	}
@@ -226,28 +231,44 @@ func main() {
 	}
 }
 
-// buildLine builds what one input line asks for: a directory on disk, or a JSON request with the
-// overlay's files.
-func buildLine(disk filesys.FileSystem, line string) result {
+// buildLine builds what one input line asks for (a directory on disk, or a JSON request with the
+// files of one or more overlays) and sends a result for each directory as it is built.
+func buildLine(disk filesys.FileSystem, line string, results chan<- result) {
 	if !strings.HasPrefix(line, "{") {
-		return build(disk, line, line, relativeToWorkingDir, false)
+		results <- build(disk, line, line, relativeToWorkingDir, false)
+		return
 	}
 	var req request
 	if err := json.Unmarshal([]byte(line), &req); err != nil {
 		// No overlay to answer for: the caller reports it as unanswered, with this message.
 		fmt.Fprintf(os.Stderr, "strata-kustomize-builder: unreadable request: %v\n", err)
-		return result{Error: fmt.Sprintf("unreadable request: %v", err)}
+		results <- result{Error: fmt.Sprintf("unreadable request: %v", err)}
+		return
+	}
+	overlays := req.Overlays
+	if len(overlays) == 0 {
+		overlays = []string{req.Overlay}
 	}
 	if req.Files == nil {
-		return build(disk, req.Overlay, req.Overlay, relativeToWorkingDir, req.Origins)
+		for _, o := range overlays {
+			results <- build(disk, o, o, relativeToWorkingDir, req.Origins)
+		}
+		return
 	}
 	mem := filesys.MakeFsInMemory()
 	for name, content := range req.Files {
 		if err := mem.WriteFile(filepath.Join("/", name), []byte(content)); err != nil {
-			return result{Overlay: req.Overlay, Error: fmt.Sprintf("%s: %v", name, err)}
+			for _, o := range overlays {
+				results <- result{Overlay: o, Error: fmt.Sprintf("%s: %v", name, err)}
+			}
+			return
 		}
 	}
-	return build(mem, req.Overlay, filepath.Join("/", req.Overlay), func(p string) string { return strings.TrimPrefix(p, "/") }, req.Origins)
+	// A build only reads the tree, so the overlays share it.
+	inMemory := func(p string) string { return strings.TrimPrefix(p, "/") }
+	for _, o := range overlays {
+		results <- build(mem, o, filepath.Join("/", o), inMemory, req.Origins)
+	}
 }
 
 // relativeToWorkingDir names a file read from disk as the caller knows it: relative to the working

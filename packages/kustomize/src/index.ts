@@ -246,6 +246,11 @@ export interface BuilderSession {
    * is a result.
    */
   build(overlay: string, files?: ReadonlyMap<string, string>, options?: { readonly origins?: boolean }): Promise<BuildResult>;
+  /**
+   * Builds several overlays from the same files (paths relative to the root), held in memory once:
+   * an app's env overlays, which all read its base. One result per overlay, in their order.
+   */
+  buildAll(overlays: readonly string[], files: ReadonlyMap<string, string>): Promise<BuildResult>[];
   /** Sends no more overlays; resolves when every answer is in and the process has ended. */
   close(): Promise<void>;
 }
@@ -289,26 +294,32 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
     child.on('error', (e) => end(`cannot run ${builder}: ${e.message}`));
     child.on('close', (code, signal) => end(signal !== null ? `killed by ${signal}` : `exit code ${code}`));
   });
+  /** Waits for the builder's answer for `overlay`, sent by `send` unless the builder has already stopped. */
+  const answerFor = (overlay: string, send: () => void): Promise<BuildResult> => {
+    const started = performance.now();
+    const name = overlayName(root, overlay);
+    return new Promise<BuildResult>((resolve) => {
+      const answer = (r: BuilderLine) =>
+        resolve(
+          r.ok
+            ? { overlay: name, ok: true, yaml: r.yaml, millis: r.millis, ...(r.origins ? { origins: r.origins } : {}) }
+            : {
+                overlay: name,
+                ok: false,
+                yaml: '',
+                error: oneLine(r.error ?? '') || 'failed',
+                ...(r.toolFailed && { toolFailed: true }),
+                millis: r.millis || performance.now() - started,
+              },
+        );
+      if (failure) return answer({ overlay, ok: false, yaml: '', error: failure, toolFailed: true, millis: 0 });
+      pending.set(overlay, [...(pending.get(overlay) ?? []), answer]);
+      send();
+    });
+  };
   return {
     build(overlay, files, options) {
-      const started = performance.now();
-      const name = overlayName(root, overlay);
-      return new Promise<BuildResult>((resolve) => {
-        const answer = (r: BuilderLine) =>
-          resolve(
-            r.ok
-              ? { overlay: name, ok: true, yaml: r.yaml, millis: r.millis, ...(r.origins ? { origins: r.origins } : {}) }
-              : {
-                  overlay: name,
-                  ok: false,
-                  yaml: '',
-                  error: oneLine(r.error ?? '') || 'failed',
-                  ...(r.toolFailed && { toolFailed: true }),
-                  millis: r.millis || performance.now() - started,
-                },
-          );
-        if (failure) return answer({ overlay, ok: false, yaml: '', error: failure, toolFailed: true, millis: 0 });
-        pending.set(overlay, [...(pending.get(overlay) ?? []), answer]);
+      return answerFor(overlay, () => {
         const origins = options?.origins ? { origins: true } : {};
         child.stdin.write(
           files || options?.origins
@@ -316,6 +327,12 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
             : `${overlay}\n`,
         );
       });
+    },
+    buildAll(overlays, files) {
+      // Each answer is waited for before the one line that asks for them all is sent.
+      const answers = overlays.map((overlay) => answerFor(overlay, () => undefined));
+      if (!failure && overlays.length > 0) child.stdin.write(`${JSON.stringify({ overlays, files: Object.fromEntries(files) })}\n`);
+      return answers;
     },
     close() {
       child.stdin.end();

@@ -82,6 +82,35 @@ describe.skipIf(!resolveBuilder(repo))('the kustomize builder', () => {
     });
   });
 
+  it("builds each app's env overlays from one request holding its base once, byte for byte like `kustomize build`", async () => {
+    const apps = [...new Set(overlays.filter((o) => o.split('/').length === 3).map((o) => o.split('/')[2]!))];
+    const session = startBuilder(repo)!;
+    const asked = apps.map((app) => {
+      const envOverlays = overlays.filter((o) => o.split('/').length === 3 && o.endsWith(`/${app}`));
+      return { envOverlays, results: session.buildAll(envOverlays, filesOf([...envOverlays, `base/${app}`])) };
+    });
+    const lonely = session.buildAll(
+      ['overlays/dev/gone', 'overlays/prod/gone'],
+      new Map([['overlays/dev/gone/kustomization.yaml', 'resources:\n  - missing.yaml\n']]),
+    );
+    const done = await Promise.all(asked.map(async (a) => ({ ...a, results: await Promise.all(a.results) })));
+    const [gone, absent] = await Promise.all(lonely);
+    await session.close();
+    expect(done.length).toBeGreaterThan(3);
+    for (const { envOverlays, results } of done) {
+      expect(envOverlays).toHaveLength(3);
+      results.forEach((r, i) => {
+        expect(r.error).toBeUndefined();
+        expect(r.overlay).toBe(envOverlays[i]);
+        expect(r.yaml).toBe(kustomize[overlays.indexOf(envOverlays[i]!)]!.yaml);
+      });
+    }
+    // Each overlay of a request is answered on its own: one that fails does not take the others with it.
+    expect(gone).toMatchObject({ overlay: 'overlays/dev/gone', ok: false });
+    expect(gone!.error).toMatch(/missing\.yaml/);
+    expect(absent).toMatchObject({ overlay: 'overlays/prod/gone', ok: false });
+  });
+
   it('builds from memory what is not on disk at all, and reports a missing file like on disk', async () => {
     const session = startBuilder(repo)!;
     const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: only-in-memory\n';

@@ -290,7 +290,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
         // on disk would see any other file (a second kustomization, say).
         const foreign = filesUnder(root, plan.dirs).some((f) => !plan.files.has(f));
         if (!foreign) onlyPlanned.add(plan.app);
-        if (session && !foreign) for (const env of ENVIRONMENTS) pending.push(buildInMemory(session, plan, env, options.onBuild));
+        if (session && !foreign) pending.push(...buildInMemory(session, plan, options.onBuild));
         else fromDisk.push(plan.app);
         // Lets the builder's answers in: a full pipe would stop it.
         await new Promise(setImmediate);
@@ -728,13 +728,19 @@ function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T
   return groups;
 }
 
-/** Sends one env's overlay of a planned app to the builder with the files it reads: its own and its base's. */
-function buildInMemory(session: BuilderSession, plan: AppPlan, env: Environment, onBuild?: (r: BuildResult) => void): Promise<Built> {
-  const overlay = Layout.overlay(env, plan.app);
-  const mine = (path: string) => path.startsWith(`${overlay}/`) || path.startsWith(`base/${plan.app}/`);
+/**
+ * Sends every env's overlay of a planned app to the builder with the files they read (their own and
+ * the base's) in one request: the base is sent and held once for all of them.
+ */
+function buildInMemory(session: BuilderSession, plan: AppPlan, onBuild?: (r: BuildResult) => void): Promise<Built>[] {
+  const overlays = ENVIRONMENTS.map((env) => Layout.overlay(env, plan.app));
+  const mine = (path: string) => path.startsWith(`base/${plan.app}/`) || overlays.some((o) => path.startsWith(`${o}/`));
   const files = new Map([...plan.files].filter(([path]) => mine(path)));
-  return session.build(overlay, files).then((r) => {
-    onBuild?.(r);
-    return { ...r, env, app: plan.app, output: Layout.distOf(env, plan.app) };
-  });
+  return session.buildAll(overlays, files).map((built, i) =>
+    built.then((r) => {
+      onBuild?.(r);
+      const env = ENVIRONMENTS[i]!;
+      return { ...r, env, app: plan.app, output: Layout.distOf(env, plan.app) };
+    }),
+  );
 }
