@@ -41,7 +41,11 @@ interface Template {
   readonly node: Rec;
 }
 
-/** A map of a custom resource with an image to run, outside any pod template, and the maps around it. */
+/**
+ * A map of a custom resource with an image to run, outside any pod template, and the maps around it;
+ * or one without an image whose securityContext holds what only a container's has (privileged,
+ * capabilities): the defaults its controller gives every container (Tekton's `stepTemplate`).
+ */
 interface LooseContainer {
   readonly keys: readonly Key[];
   readonly node: Rec;
@@ -49,14 +53,25 @@ interface LooseContainer {
   readonly around: readonly Template[];
 }
 
+/** Fields of a container's securityContext that a pod's does not have. */
+const CONTAINER_ONLY = ['privileged', 'allowPrivilegeEscalation', 'capabilities', 'procMount', 'readOnlyRootFilesystem'] as const;
+
+/** The host namespaces a pod spec may share. */
+const HOST_NAMESPACES = ['hostNetwork', 'hostPID', 'hostIPC'] as const;
+
 /** What a custom resource holds to run: pod templates found by their shape, those of another shape, and containers outside them. */
 interface CustomTemplates {
   /** Templates whose `spec.containers` are a list of objects that each have a name and an image: a PodSpec, which the rules judge. */
   readonly pods: readonly Template[];
   /** Templates whose spec has containers in another shape (a container without a name, as Knative allows). */
   readonly unclear: readonly Template[];
-  /** Maps with an image to run outside any template (Argo Workflows' `spec.templates[].container`, Tekton's steps, an operator's `spec.image`). */
+  /** Maps with an image to run outside any template (Argo Workflows' `spec.templates[].container`, Tekton's steps, an operator's `spec.image`), and container defaults. */
   readonly loose: readonly LooseContainer[];
+  /**
+   * Other maps outside any template with pod settings: one that shares a host namespace, or a
+   * `podTemplate` (Tekton's TaskRun and PipelineRun: the pod settings of steps defined elsewhere).
+   */
+  readonly settings: readonly Template[];
 }
 
 const customTemplatesOf = new WeakMap<object, CustomTemplates>();
@@ -77,6 +92,7 @@ function customTemplates(manifest: PolicyObject['manifest']): CustomTemplates {
   const pods: Template[] = [];
   const unclear: Template[] = [];
   const loose: LooseContainer[] = [];
+  const settings: Template[] = [];
   const isContainer = (c: unknown) => typeof at(c, 'name') === 'string' && at(c, 'name') !== '' && typeof at(c, 'image') === 'string';
   const walk = (value: unknown, keys: Key[], around: Template[]) => {
     if (Array.isArray(value)) {
@@ -92,7 +108,11 @@ function customTemplates(manifest: PolicyObject['manifest']): CustomTemplates {
       (items.length > 0 && items.every(isContainer) ? pods : unclear).push({ keys, node });
       return;
     }
-    if (!root && typeof node.image === 'string') loose.push({ keys, node, around });
+    if (!root) {
+      const sc = rec(node.securityContext);
+      if (typeof node.image === 'string' || CONTAINER_ONLY.some((f) => sc?.[f] !== undefined)) loose.push({ keys, node, around });
+      else if (HOST_NAMESPACES.some((f) => node[f] !== undefined) || keys.at(-1) === 'podTemplate') settings.push({ keys, node });
+    }
     const inside = root ? around : [...around, { keys, node }];
     for (const [k, v] of Object.entries(node)) {
       if (root && ['apiVersion', 'kind', 'metadata', 'status'].includes(k)) continue;
@@ -100,7 +120,7 @@ function customTemplates(manifest: PolicyObject['manifest']): CustomTemplates {
     }
   };
   walk(manifest, [], []);
-  const found = { pods, unclear, loose };
+  const found = { pods, unclear, loose, settings };
   customTemplatesOf.set(manifest, found);
   return found;
 }
@@ -251,7 +271,7 @@ export function podSpecsOf(objects: readonly PolicyObject[]): PodView[] {
 }
 
 /** The fields of a pod spec that a map around loose containers may hold for their pod, other than its securityContext. */
-const HOST_FIELDS = ['hostNetwork', 'hostPID', 'hostIPC', 'volumes'] as const;
+const HOST_FIELDS = [...HOST_NAMESPACES, 'volumes'] as const;
 
 const holdsPodFields = (node: Rec) => rec(node.securityContext) !== undefined || HOST_FIELDS.some((f) => node[f] !== undefined);
 
@@ -262,13 +282,14 @@ const holdsPodFields = (node: Rec) => rec(node.securityContext) !== undefined ||
  * holds it (its template, a Tekton Task's spec), so the containers that share it are one pod here.
  * A map around them with pod settings that no container takes as its pod (a workflow's `spec` with
  * `hostNetwork` or `volumes`) is a pod of its own without containers, so that what it sets is judged
- * once, where it is. A container that holds such fields itself (an operator's flat `spec` with
- * `image` and `hostNetwork`) has them judged too; its securityContext is its own.
+ * once, where it is, and so is any other map with pod settings (CustomTemplates.settings: a TaskRun's
+ * `podTemplate`). A container that holds such fields itself (an operator's flat `spec` with `image`
+ * and `hostNetwork`) has them judged too; its securityContext is its own.
  */
 export function looseContainerPods(object: PolicyObject): PodView[] {
   if (knownKind(object) || !isCustomGroup(groupOf(object.manifest.apiVersion))) return [];
-  const { loose } = customTemplates(object.manifest);
-  if (loose.length === 0) return [];
+  const { loose, settings } = customTemplates(object.manifest);
+  if (loose.length === 0 && settings.length === 0) return [];
   const containerMaps = new Set<Rec>(loose.map((l) => l.node));
   const pods = new Map<Rec, { keys: readonly Key[]; spec: Rec; containers: ContainerView[] }>();
   const podAt = (keys: readonly Key[], node: Rec, spec: Rec = node) => {
@@ -294,6 +315,7 @@ export function looseContainerPods(object: PolicyObject): PodView[] {
     const own = Object.fromEntries(HOST_FIELDS.filter((f) => node[f] !== undefined).map((f) => [f, node[f]]));
     if (Object.keys(own).length > 0) podAt(keys, node, own);
   }
+  for (const { keys, node } of settings) podAt(keys, node);
   return [...pods.values()].map(({ keys, spec, containers }) => {
     const specPath = dotted(keys);
     return {

@@ -1,5 +1,5 @@
 import { looseContainerPods, securityContext, unclearPodTemplates, type ContainerView, type PodView } from '../pods.ts';
-import { finding, list, rec } from '../read.ts';
+import { finding, list, type Rec, rec } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-unchecked-pod-template';
@@ -7,20 +7,24 @@ const UNJUDGED = 'its pods are not judged (privileged, host namespaces, resource
 
 /**
  * The settings the restricted profile demands that a container outside any pod template leaves
- * unset, where it and its pod's securityContext are silent. The Pod Security rules judge such a
- * container for what it sets only (PodView.loose), so what it leaves unset is said here, as a warning.
+ * unset, where it, its pod's securityContext and the container defaults of the object (Tekton's
+ * `stepTemplate`) are silent. The Pod Security rules judge such a container for what it sets only
+ * (PodView.loose), so what it leaves unset is said here, as a warning.
  */
-function unsetHardening(pod: PodView, c: ContainerView): string[] {
-  const own = securityContext(c.container);
-  const podLevel = rec(pod.spec.securityContext) ?? {};
-  const unset = (v: unknown) => v === undefined || v === null;
+function unsetHardening(pod: PodView, c: ContainerView, defaults: readonly Rec[]): string[] {
+  const own = [securityContext(c.container), ...defaults];
+  const withPod = [...own, rec(pod.spec.securityContext) ?? {}];
+  const unset = (contexts: readonly Rec[], field: string) => contexts.every((sc) => sc[field] === undefined || sc[field] === null);
   return [
-    unset(own.allowPrivilegeEscalation) ? 'allowPrivilegeEscalation: false' : undefined,
-    list(rec(own.capabilities)?.drop).includes('ALL') ? undefined : 'capabilities.drop: [ALL]',
-    unset(own.runAsNonRoot) && unset(podLevel.runAsNonRoot) ? 'runAsNonRoot: true' : undefined,
-    unset(own.seccompProfile) && unset(podLevel.seccompProfile) ? 'seccompProfile.type: RuntimeDefault' : undefined,
+    unset(own, 'allowPrivilegeEscalation') ? 'allowPrivilegeEscalation: false' : undefined,
+    own.some((sc) => list(rec(sc.capabilities)?.drop).includes('ALL')) ? undefined : 'capabilities.drop: [ALL]',
+    unset(withPod, 'runAsNonRoot') ? 'runAsNonRoot: true' : undefined,
+    unset(withPod, 'seccompProfile') ? 'seccompProfile.type: RuntimeDefault' : undefined,
   ].filter((s): s is string => s !== undefined);
 }
+
+/** A container that runs an image, not the defaults a controller gives its containers (Tekton's `stepTemplate`). */
+const runsImage = (c: ContainerView) => typeof c.container.image === 'string';
 
 /**
  * A custom resource whose pod template reads as a PodSpec is judged by every pod rule; one whose
@@ -48,8 +52,13 @@ export const noUncheckedPodTemplate: Rule = {
           ),
         );
       }
-      const unhardened = looseContainerPods(object).flatMap((pod) =>
-        pod.containers.map((c) => ({ c, unset: unsetHardening(pod, c) })).filter(({ unset }) => unset.length > 0),
+      const pods = looseContainerPods(object);
+      const defaults = pods.flatMap((pod) => pod.containers.filter((c) => !runsImage(c)).map((c) => securityContext(c.container)));
+      const unhardened = pods.flatMap((pod) =>
+        pod.containers
+          .filter(runsImage)
+          .map((c) => ({ c, unset: unsetHardening(pod, c, defaults) }))
+          .filter(({ unset }) => unset.length > 0),
       );
       const [first, ...rest] = unhardened;
       if (!first) continue;

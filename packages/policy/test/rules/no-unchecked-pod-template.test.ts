@@ -248,6 +248,29 @@ describe('containers outside any pod template (Argo Workflows, Tekton), judged b
     ]);
   });
 
+  it("judges container defaults without an image (Tekton's stepTemplate) for what they set, and counts what they harden for every step", () => {
+    const withTemplate = (stepTemplate: Record<string, unknown>) =>
+      custom('tekton.dev/v1', 'Task', { stepTemplate, steps: [{ name: 'build', image: IMAGE, script: 'make' }] });
+    expect(found(withTemplate({ securityContext: { privileged: true } })).map(([rule, path, severity]) => [rule, path, severity])).toStrictEqual([
+      ['no-privileged', 'spec.stepTemplate.securityContext.privileged', 'error'],
+      ['no-unchecked-pod-template', 'spec.steps[0]', 'warning'],
+    ]);
+    expect(found(withTemplate({ env: [{ name: 'CI', value: 'true' }], securityContext: { ...POD_CONTEXT, ...HARDENED } }))).toStrictEqual([]);
+  });
+
+  it("judges pod settings that no container is inside (a TaskRun's podTemplate, a workflow that runs a template of another object) where they are", () => {
+    const run = custom('tekton.dev/v1', 'TaskRun', {
+      taskRef: { name: 'build' },
+      podTemplate: { securityContext: { runAsUser: 0 }, volumes: [{ name: 'docker', hostPath: { path: '/var/run/docker.sock' } }] },
+    });
+    const referring = custom('argoproj.io/v1alpha1', 'Workflow', { hostPID: true, workflowTemplateRef: { name: 'build' } });
+    expect(found(run, referring).map(([rule, path, severity]) => [rule, path, severity])).toStrictEqual([
+      ['no-host-path', 'spec.podTemplate.volumes[0].hostPath', 'error'],
+      ['no-root-user', 'spec.podTemplate.securityContext.runAsUser', 'error'],
+      ['no-host-namespaces', 'spec.hostPID', 'error'],
+    ]);
+  });
+
   it("takes a template's own securityContext for its pod in place of the workflow's, and warns of what it then leaves unset", () => {
     const own = workflow({ securityContext: { fsGroup: 1000 }, container: { image: IMAGE, securityContext: HARDENED } });
     expect(found(own).map(([rule, path, severity]) => [rule, path, severity])).toStrictEqual([
