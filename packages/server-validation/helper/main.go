@@ -128,6 +128,7 @@ import (
 	"k8s.io/kubernetes/pkg/registry/core/resourcequota"
 	"k8s.io/kubernetes/pkg/registry/core/secret"
 	"k8s.io/kubernetes/pkg/registry/core/service"
+	"k8s.io/kubernetes/pkg/registry/core/service/allocator"
 	"k8s.io/kubernetes/pkg/registry/core/service/portallocator"
 	"k8s.io/kubernetes/pkg/registry/core/serviceaccount"
 	"k8s.io/kubernetes/pkg/registry/discovery/endpointslice"
@@ -698,7 +699,13 @@ func allocateService(svc *api.Service) error {
 			svc.Spec.ClusterIP = svc.Spec.ClusterIPs[0]
 		}
 	}
-	alloc, err := portallocator.NewInMemory(nodePorts)
+	alloc, err := portallocator.New(nodePorts, func(max int, rangeSpec string, offset int) (allocator.Interface, error) {
+		return &sparingAllocator{
+			Interface: allocator.NewAllocationMapWithOffset(max, rangeSpec, offset),
+			offset:    offset,
+			spare:     askedOffsets(svc),
+		}, nil
+	})
 	if err != nil {
 		return err
 	}
@@ -721,6 +728,79 @@ func allocateService(svc *api.Service) error {
 		}
 	}
 	return nil
+}
+
+// sparingAllocator is this object's node port bitmap, whose own picks (AllocateNext, for a port or
+// health check node port the Service leaves to the server) pass over the numbers the Service asks
+// for later in its create. The registry picks before it takes what was asked (the node ports, then
+// healthCheckNodePort: pkg/registry/core/service/storage/alloc.go), at random from the upper band of
+// the range, so the server refuses such a create about once in 2,700 on the default range by its
+// own draw, and takes it when it is sent again (kubernetes/kubernetes#93922, #94488). A verdict
+// that comes from that draw would differ from run to run and from verify's dry run; so the server's
+// pick lands on an asked-for number only when its band has no other free port, when every create
+// of the Service is refused.
+type sparingAllocator struct {
+	allocator.Interface
+	// Where the upper band, from which the server picks first, begins.
+	offset int
+	// The offsets of the numbers the Service asks for.
+	spare map[int]bool
+}
+
+func (s *sparingAllocator) AllocateNext() (int, bool, error) {
+	var passed []int
+	defer func() {
+		for _, o := range passed {
+			_ = s.Interface.Release(o)
+		}
+	}()
+	upper := func(o int) bool { return o >= s.offset }
+	// The asked-for number the server picks when its band offers no other: the lowest, so the
+	// verdict names one number every time.
+	forced := func() int {
+		low := 0
+		for i, o := range passed {
+			if o < passed[low] {
+				low = i
+			}
+		}
+		o := passed[low]
+		passed = append(passed[:low], passed[low+1:]...)
+		return o
+	}
+	for {
+		o, ok, err := s.Interface.AllocateNext()
+		if err != nil || !ok {
+			if err == nil && len(passed) > 0 {
+				return forced(), true, nil
+			}
+			return o, ok, err
+		}
+		if len(passed) > 0 && upper(o) != upper(passed[0]) {
+			_ = s.Interface.Release(o)
+			return forced(), true, nil
+		}
+		if !s.spare[o] {
+			return o, true, nil
+		}
+		passed = append(passed, o)
+	}
+}
+
+// askedOffsets are the offsets in the range of the node ports and the health check node port a
+// Service asks for.
+func askedOffsets(svc *api.Service) map[int]bool {
+	asked := map[int]bool{}
+	add := func(port int32) {
+		if port != 0 && nodePorts.Contains(int(port)) {
+			asked[int(port)-nodePorts.Base] = true
+		}
+	}
+	for _, p := range svc.Spec.Ports {
+		add(p.NodePort)
+	}
+	add(svc.Spec.HealthCheckNodePort)
+	return asked
 }
 
 // initNodePorts is the registry's own (pkg/registry/core/service/storage/alloc.go): a port entry

@@ -133,6 +133,37 @@ describe('the server validation helper', () => {
     expect(messages(ranged)).toStrictEqual([[], [outside(30080, '8000-9000')]]);
   });
 
+  it("never refuses a Service for the node port the server's own draw gave it, only when every draw the server can make takes what the Service asks for", async () => {
+    // The registry takes a node port left to it (port 80's here) before the numbers asked for, by a
+    // draw from the upper band of the range that no seed outside the server sets. With 30000-30017
+    // that band is 30016-30017, so half the draws take 30017, the number each Service asks for
+    // after it; 200 Services leave a chance of 2^-200 that a helper obeying its draw passes.
+    const service = (spec: Record<string, unknown>, ports: readonly object[]) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'lb', namespace: 'ports' },
+      spec: { type: 'LoadBalancer', selector: { app: 'lb' }, ports, ...spec },
+    });
+    const health = service({ externalTrafficPolicy: 'Local', healthCheckNodePort: 30017 }, [{ port: 80 }]);
+    const nodePort = service({}, [
+      { name: 'http', port: 80 },
+      { name: 'admin', port: 81, nodePort: 30017 },
+    ]);
+    const messages = (vs: readonly Verdict[]) => [...new Set(vs.map((v) => v.errors.map((e) => `${e.path}: ${e.message}`).join('; ')))];
+    const range = { from: 30000, to: 30017 };
+    // Named apart: the same object twice is checked once.
+    const copies = (o: { metadata: object }) => Array.from({ length: 200 }, (_, i) => ({ ...o, metadata: { ...o.metadata, name: `lb-${i}` } }));
+    expect(messages(await checkObjects(helper, copies(health), { serviceNodePortRange: range }))).toStrictEqual(['']);
+    expect(messages(await checkObjects(helper, copies(nodePort), { serviceNodePortRange: range }))).toStrictEqual(['']);
+    // With 30000-30016 the upper band is 30016 alone: every create draws it, and the server refuses each.
+    const forced = await checkObjects(helper, [service({ externalTrafficPolicy: 'Local', healthCheckNodePort: 30016 }, [{ port: 80 }])], {
+      serviceNodePortRange: { from: 30000, to: 30016 },
+    });
+    expect(messages(forced)).toStrictEqual([
+      'spec.healthCheckNodePort: failed to allocate requested HealthCheck NodePort 30016: provided port is already allocated',
+    ]);
+  });
+
   it('answers many objects from one process, each with its own verdict', async () => {
     const session = startHelper(helper, { concurrency: 2 });
     const good = corpus.find((c) => c.name === 'deployment')!.object;

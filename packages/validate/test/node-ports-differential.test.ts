@@ -77,7 +77,8 @@ const CORPUS: Record<string, readonly object[]> = {
   'dev/noallocself': [
     nodePortService('noallocself', 'health', [{ port: 80, nodePort: 30093 }], { ...local(30093), allocateLoadBalancerNodePorts: false }),
   ],
-  // Two health check node ports on one number: the second is refused.
+  // Two health check node ports on one number: the second is refused. Port 80's node port is drawn
+  // before 30091 is taken; a draw of 30091 is the server's chance, not a verdict (see the helper's test).
   'dev/hc1': [nodePortService('hc1', 'health', [{ port: 80 }], local(30091))],
   'dev/hc2': [nodePortService('hc2', 'health', [{ port: 80 }], local(30091))],
   // A health check node port outside the range, refused when the Service is created (a dry run lets it through).
