@@ -17,6 +17,11 @@ function generatedWorkspace(): ReturnType<typeof tempWorkspace> {
   return ws;
 }
 
+/** The built files that the record of what the builds wrote (`.strata/cache/dist.json`) holds, sorted. */
+function recorded(root: string): string[] {
+  return Object.keys((JSON.parse(readFileSync(join(root, '.strata/cache/dist.json'), 'utf8')) as { files: object }).files).sort();
+}
+
 /** The files of the workspace at `root` that name `text`, once all of it is staged; the tool's own packages, with their fixtures, apart. */
 function filesNaming(root: string, text: string): string {
   git(root, 'add', '-A');
@@ -129,6 +134,8 @@ describe('strata remove-app', () => {
 
   it('leaves no trace of the app, and a tree that the pipeline and check pass', () => {
     expect(existsSync(join(ws.root, 'dist/prod', `${GONE}.yaml`))).toBe(true);
+    const builtBefore = readFileSync(join(ws.root, 'dist/prod', `${GONE}.yaml`), 'utf8');
+    expect(recorded(ws.root)).toContain(`dist/prod/${GONE}.yaml`);
     const r = strata(ws.root, ['remove-app', GONE]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -152,6 +159,10 @@ describe('strata remove-app', () => {
     }
     expect(existsSync(join(ws.root, 'dist/prod', `${GONE}.yaml`))).toBe(false);
     expect(readFileSync(join(ws.root, '.strata/cache/pipeline.json'), 'utf8')).not.toContain(`"${GONE}"`);
+    // Nor the record of what the builds wrote: only the other app's built files are in it.
+    const kept = ['dev', 'prod', 'staging'].map((env) => `dist/${env}/${KEPT}.yaml`);
+    expect(recorded(ws.root)).toStrictEqual(kept);
+    expect(r.stdout).toMatch(/^wrote \.strata\/cache\/dist\.json$/m);
     // The copy's link to the app goes; the repository's own, which the tests run from, stays.
     expect(existsSync(join(ws.root, 'node_modules/@strata-apps', KEPT))).toBe(true);
     expect(() => lstatSync(join(ws.root, 'node_modules/@strata-apps', GONE))).toThrow(/ENOENT/);
@@ -167,6 +178,20 @@ describe('strata remove-app', () => {
     const check = strata(ws.root, ['check', '--no-cache']);
     expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures/);
     expect(check.status).toBe(0);
+    expect(recorded(ws.root)).toStrictEqual(kept);
+
+    // The app's overlays back (a revert of the removal, say) with a built file that no strata build
+    // wrote (kustomize run by hand, newer than its sources): judged by its time, as for an app that
+    // was never built here, not against what the removed app's last build wrote.
+    const restored = ['base', 'overlays/dev', 'overlays/staging', 'overlays/prod'].map((d) => `${d}/${GONE}`);
+    git(ws.root, 'checkout', 'HEAD', '--', ...restored);
+    try {
+      writeFileSync(join(ws.root, 'dist/prod', `${GONE}.yaml`), `${builtBefore}# built by hand\n`);
+      expect(strata(ws.root, ['validate']).stdout).not.toContain('[stale-build]');
+    } finally {
+      rmSync(join(ws.root, 'dist/prod', `${GONE}.yaml`));
+      for (const d of restored) rmSync(join(ws.root, d), { recursive: true });
+    }
   });
 
   it('check fails on a folder of the removed app that a hand-written file keeps, naming it and why', () => {

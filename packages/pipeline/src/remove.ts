@@ -8,12 +8,13 @@ import { redrawTopology } from '@strata/graph';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { refuseLinkedDist } from './build.ts';
 import { cacheFile } from './cache.ts';
+import { recordWithoutApp } from './stale-dist.ts';
 
 export interface RemoveResult {
   readonly app: string;
   /** Files removed, relative to the root. */
   readonly removed: string[];
-  /** Files rewritten without the app (registration, env roots, gitops/, the lockfile, the cache). */
+  /** Files rewritten without the app (registration, env roots, gitops/, the lockfile, the cache, the record of what the builds wrote). */
   readonly written: string[];
 }
 
@@ -77,9 +78,10 @@ const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : 
  * `strata remove-app NAME`: removes an app and every trace of it in one transaction: its folder,
  * its registration in the root package.json and pnpm-lock.yaml, base/<name>, overlays/<env>/<name>,
  * its line in each env root, its entries in gitops/, its node in the committed topology pictures
- * (docs/), its built dist/ files and its pipeline cache entry. The tree writer's journal makes it all or nothing, also when the process is killed. What
- * the install made (the app's node_modules, the root's link to it) goes afterwards: it is not
- * committed, and `pnpm install` would make or remove it again anyway.
+ * (docs/), its built dist/ files, its pipeline cache entry and the record of what its builds wrote
+ * (`staleBuilds` reads it). The tree writer's journal makes it all or nothing, also when the process
+ * is killed. What the install made (the app's node_modules, the root's link to it) goes afterwards:
+ * it is not committed, and `pnpm install` would make or remove it again anyway.
  */
 export async function removeApp(root: string, name: string): Promise<RemoveResult> {
   const known = appDirs(root);
@@ -177,6 +179,9 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
   const held = lockTree(root);
   try {
     recoverLocked(root);
+    // Read under the lock, as the builds write it: a build that ran meanwhile keeps what it recorded.
+    const record = recordWithoutApp(root, name);
+    if (record) writes.set(...record);
     // The app's node_modules, install state that is never committed, goes with the change (and
     // its folder with it when nothing else is left), also when a recovery completes the change.
     commitTransaction(root, [...writes], [...removed], { prune: [`apps/${name}/node_modules`] });

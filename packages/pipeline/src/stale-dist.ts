@@ -44,6 +44,20 @@ export function recordBuilt(
   writeFileAtomic(writtenFile(root), JSON.stringify({ files }));
 }
 
+/**
+ * The record of what the builds wrote without the built files of `app` (`dist/<env>/<app>.yaml`), as
+ * the path (relative to the root) and content for the tree writer, for a removal of the app: a record
+ * left behind would judge a file of that name, later built by something else or for an app of the
+ * same name, against what the removed app's build wrote. Undefined when it records none of them.
+ */
+export function recordWithoutApp(root: string, app: string): [string, string] | undefined {
+  const files = writtenOnDisk(root);
+  const gone = ENVIRONMENTS.map((env) => Layout.distOf(env, app)).filter((f) => f in files);
+  if (gone.length === 0) return undefined;
+  for (const f of gone) delete files[f];
+  return [relative(root, writtenFile(root)).split(sep).join('/'), JSON.stringify({ files })];
+}
+
 /** Whether a built file no longer holds what the build wrote to it: its size, else its content, differs. */
 function changedSinceWritten(path: string, written: Written): boolean {
   const size = statSync(path, { throwIfNoEntry: false })?.size;
