@@ -116,6 +116,56 @@ describe("strata check after a bot edited an overlay's images:", () => {
     expect(after.stdout).not.toContain('strata set image');
     expect(after.stderr).toContain('run `npx strata generate`');
   });
+
+  it('follows the entries in turn, so an entry naming the image the env runs is read as kustomize builds it', () => {
+    const overlay = 'overlays/staging/gethrelay';
+    // staging moved to another registry: its overlay maps the base's image there.
+    expect(
+      strata(ws.root, [
+        'set',
+        'image',
+        '--app',
+        'gethrelay',
+        '--env',
+        'staging',
+        '--container',
+        'gethrelay',
+        'registry.local:5000/eth/gethrelay:2.0.0',
+      ]).status,
+    ).toBe(0);
+    commit(ws.root);
+    // A bot names the image staging runs; kustomize adds an entry after the generated one and
+    // applies it to what the first made.
+    edit(overlay, 'registry.local:5000/eth/gethrelay:2.1.0');
+    const edited = build(overlay);
+    expect(edited).toContain('image: registry.local:5000/eth/gethrelay:2.1.0');
+    const r = strata(ws.root, ['check', '--app', 'gethrelay', '--env', 'staging']);
+    expect(r.status).toBe(1);
+    const command = 'npx strata set image --app gethrelay --env staging --container gethrelay registry.local:5000/eth/gethrelay:2.1.0';
+    expect(r.stdout).toContain(
+      `${overlay}/kustomization.yaml: images: registry.local:5000/eth/gethrelay was edited in the generated overlay (to registry.local:5000/eth/gethrelay:2.1.0); generate would undo it. Carry it into apps/gethrelay/images.json with:\n  ${command}\n`,
+    );
+    // Never the base's registry with the new tag, which the overlay does not deploy.
+    expect(r.stdout).not.toContain('ghcr.io/ethereum/gethrelay:2.1.0');
+    const set = strata(ws.root, command.split(' ').slice(2));
+    expect(set.stderr).toBe('');
+    expect(strata(ws.root, ['check', '--app', 'gethrelay', '--env', 'staging']).status).toBe(0);
+    expect(build(overlay)).toBe(edited);
+  });
+
+  it('offers no set image for an entry kustomize applies twice to a pod template (a tagSuffix), which no pin reproduces', () => {
+    const overlay = 'overlays/dev/tokenplace-relay';
+    const file = join(ws.root, overlay, 'kustomization.yaml');
+    const committed = editFile(file, (text) => text.replace(/^ {4}newTag: sha-3f9c2e1$/m, '    tagSuffix: -debug'));
+    // Once for every containers list, once for the pod template's image field: the suffix twice.
+    expect(build(overlay)).toContain('image: ghcr.io/tokenplace/tokenplace-relay:1.4.0-debug-debug');
+    const r = strata(ws.root, ['check', '--app', 'tokenplace-relay', '--env', 'dev']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('+          image: ghcr.io/tokenplace/tokenplace-relay:1.4.0-debug-debug');
+    expect(r.stdout).not.toContain('strata set image');
+    expect(r.stderr).toContain('run `npx strata generate`');
+    writeFileSync(file, committed);
+  });
 });
 
 // A bot (or a person) bumps a pin in images.json and does not regenerate: the overlay is what the

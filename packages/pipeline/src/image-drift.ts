@@ -29,25 +29,34 @@ export interface ImageEdit {
 }
 
 interface ImageEntry {
-  readonly name: string;
+  readonly name?: string;
   readonly newName?: string;
   readonly newTag?: string;
   readonly digest?: string;
+  readonly tagSuffix?: string;
 }
 
 const OVERLAY = /^overlays\/([^/]+)\/([^/]+)\/(?:namespaced\/)?kustomization\.yaml$/;
+const ENTRY_FIELDS = ['name', 'newName', 'newTag', 'digest', 'tagSuffix'] as const;
 
-function entries(text: string | undefined): Map<string, ImageEntry> {
+/**
+ * The kustomization's `images:` entries in order, or undefined when kustomize would refuse them (a
+ * field that is not a string, such as `newTag: 1.10`): the build failure says why, nothing to explain.
+ */
+function entries(text: string | undefined): ImageEntry[] | undefined {
   let doc: unknown;
   try {
     doc = text === undefined ? undefined : parse(text);
   } catch {
-    return new Map(); // not YAML: the drift diff shows it, nothing to explain
+    return undefined; // not YAML: the drift diff shows it, nothing to explain
   }
   const list = doc !== null && typeof doc === 'object' ? (doc as { images?: unknown }).images : undefined;
-  const out = new Map<string, ImageEntry>();
+  const out: ImageEntry[] = [];
   for (const e of Array.isArray(list) ? list : []) {
-    if (e !== null && typeof e === 'object' && typeof (e as ImageEntry).name === 'string') out.set((e as ImageEntry).name, e as ImageEntry);
+    if (e === null || typeof e !== 'object') return undefined;
+    const entry = e as Record<string, unknown>;
+    if (ENTRY_FIELDS.some((k) => entry[k] !== undefined && entry[k] !== null && typeof entry[k] !== 'string')) return undefined;
+    out.push(entry as ImageEntry);
   }
   return out;
 }
@@ -55,19 +64,59 @@ function entries(text: string | undefined): Map<string, ImageEntry> {
 const pinRef = (p: ImagePin) => `${p.repository}${p.tag ? `:${p.tag}` : ''}${p.digest ? `@${p.digest}` : ''}`;
 
 /**
- * What an `images:` entry makes of the base's image, as kustomize build writes it: `newName` replaces
- * the repository and keeps the base's tag and digest; `newTag` alone replaces both by the tag,
- * `digest` alone both by the digest, and the two together set both. No entry leaves the base's image.
+ * kustomize's image.Split: the name ends at the first `:` or `@` after the first `/`, so the text a
+ * `newName` carries after its own `:` (`registry/app:1.2`) stays in the name and the tag comes after it.
  */
-function resolve(base: ImagePin, e: ImageEntry | undefined): string {
-  if (!e) return pinRef(base);
-  const repository = e.newName || base.repository;
-  const tag = e.newTag || e.digest ? e.newTag : base.tag;
-  const digest = e.newTag || e.digest ? e.digest : base.digest;
-  return pinRef({ repository, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) });
+function split(image: string): { name: string; tag: string; digest: string } {
+  const slash = Math.max(image.indexOf('/'), 0);
+  const search = image.slice(slash);
+  const at = search.indexOf('@');
+  const colon = search.indexOf(':');
+  if (colon < 0 && at < 0) return { name: image, tag: '', digest: '' };
+  if (at >= 0 && (at < colon || colon < 0)) return { name: image.slice(0, slash + at), tag: '', digest: image.slice(slash + at + 1) };
+  if (at >= 0) return { name: image.slice(0, slash + colon), tag: image.slice(slash + colon + 1, slash + at), digest: image.slice(slash + at + 1) };
+  return { name: image.slice(0, slash + colon), tag: image.slice(slash + colon + 1), digest: '' };
 }
 
-/** Whether `set image` takes the reference: a newName that carries a tag of its own builds to no image reference. */
+/** kustomize's image.IsImageMatched: the entry's name, read as a regular expression, then an optional tag and sha256 digest. */
+function matches(image: string, name: string): boolean {
+  return new RegExp(`^${name}(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$`).test(image);
+}
+
+/** One application of an `images:` entry, as kustomize's image tag updater makes it. */
+function apply(image: string, e: ImageEntry): string {
+  if (!matches(image, e.name ?? '')) return image;
+  let { name, tag, digest } = split(image);
+  if (e.newName) name = e.newName;
+  // A new tag or digest replaces both; a suffix lengthens the tag.
+  if (e.newTag || e.digest) [tag, digest] = [e.newTag ?? '', e.digest ?? ''];
+  else if (e.tagSuffix) [tag, digest] = [tag + e.tagSuffix, ''];
+  return `${name}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
+}
+
+/**
+ * What a kustomization's `images:` makes of an image, as kustomize build writes it: each entry in
+ * turn, so a later entry can take up what an earlier one made (`kustomize edit set image` names the
+ * image the env runs, not the base's). kustomize applies each entry twice to a container of a pod or
+ * pod template (once to every containers list, once by its image field specs), and once to any other
+ * (a CronJob's): where the two differ (a tagSuffix, a newName that still matches the entry's name),
+ * the entry builds another image in each place and undefined is returned. `by` is the name of the last
+ * entry that changed the image.
+ */
+function build(image: string, list: readonly ImageEntry[]): { ref: string; by?: string } | undefined {
+  let once = image;
+  let twice = image;
+  let by: string | undefined;
+  for (const e of list) {
+    once = apply(once, e);
+    const next = apply(apply(twice, e), e);
+    if (next !== twice) by = e.name;
+    twice = next;
+  }
+  return once === twice ? { ref: twice, ...(by !== undefined ? { by } : {}) } : undefined;
+}
+
+/** Whether `set image` takes the reference: a newName that carries a tag of its own may build to no image reference. */
 function pinnable(ref: string): boolean {
   try {
     parseImageRef(ref);
@@ -101,36 +150,17 @@ export function pinsAtHead(root: string, app: App): ImagePins | null | undefined
   }
 }
 
-function valueAt(config: unknown, path: string): unknown {
-  let v: unknown = config;
-  for (const key of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
-  return v;
-}
-
-/** The pin key of the app's container whose image the entry names: by the base's repository, or the env's. */
-function containerFor(app: App, env: Environment, image: string): string | undefined {
-  for (const [container, path] of Object.entries(app.images ?? {})) {
-    const base = (valueAt(app.defaults, path) as { repository?: string } | undefined)?.repository;
-    let now: string | undefined;
-    try {
-      now = currentPin(app, env, container).repository;
-    } catch {
-      now = undefined;
-    }
-    if (image === base || image === now) return container;
-  }
-  return undefined;
-}
-
 /**
  * Explains a generated overlay whose `images:` differs from what the app's pins generate: changed in
  * place (by `kustomize edit set image`, a release bot's write-back, a hand edit), or left as the
  * pins made it before they changed (a bot that bumps images.json without regenerating). For each
- * such image, the `strata set image` command that puts the overlay's image into the pins, and which
- * side changed, judged against `previous` (the pins at git HEAD, `pinsAtHead`): a pin the overlay
- * still holds at HEAD changed, an overlay whose pin is as at HEAD was edited; otherwise either.
- * Entries the app cannot pin, that build to what generate writes, or to no image `set image` takes
- * (neither tag nor digest, a newName that holds a tag), are left to the drift diff.
+ * pinnable container whose image the overlay builds otherwise, the `strata set image` command that
+ * puts the overlay's image into the pins, and which side changed, judged against `previous` (the pins
+ * at git HEAD, `pinsAtHead`): a pin the overlay still holds at HEAD changed, an overlay whose pin is
+ * as at HEAD was edited; otherwise either. The image is the one kustomize builds from what the
+ * overlay's `images:` transforms (the base's image, or the env's own where the overlay's patch sets
+ * it). Images that build to what generate writes, to no reference `set image` takes (a newName that
+ * holds a tag, before the base's), or to another image in each place are left to the drift diff.
  */
 export function explainImageEdits(
   app: App,
@@ -142,39 +172,50 @@ export function explainImageEdits(
   const m = OVERLAY.exec(file);
   if (!m || m[2] !== app.name || !(ENVIRONMENTS as readonly string[]).includes(m[1]!)) return [];
   const env = m[1] as Environment;
-  const before = entries(generated);
+  const now = entries(committed);
+  const before = entries(generated) ?? [];
+  if (!now) return [];
+  const containers = Object.keys(app.images ?? {});
   const edits: ImageEdit[] = [];
-  for (const [name, entry] of entries(committed)) {
-    const container = containerFor(app, env, name);
-    if (container === undefined) continue;
-    // Any edit of the entry (newName, newTag, digest, or several) that changes what the overlay
-    // deploys, judged by the image kustomize builds from the base's, not by the entry's text.
-    let base: ImagePin;
+  for (const container of containers) {
+    let base: string;
+    let desired: string;
     try {
-      base = basePin(app, container);
+      base = pinRef(basePin(app, container));
+      desired = pinRef(currentPin(app, env, container));
     } catch {
       continue;
     }
-    const ref = resolve(base, entry);
-    const wanted = before.get(name);
-    if (ref === resolve(base, wanted) || !pinnable(ref)) continue;
-    const many = Object.keys(app.images ?? {}).length > 1;
+    let built: ReturnType<typeof build>;
+    let wanted: ReturnType<typeof build>;
+    try {
+      // What the images: transformer is given: the base's image where generate wrote an entry for
+      // it, else the env's own image, which the overlay's patch sets (a base pinned by digest).
+      const given = build(base, before)?.ref === desired ? base : desired;
+      built = build(given, now);
+      wanted = build(given, before);
+    } catch {
+      return []; // a name kustomize cannot read as a pattern: the build fails and says so
+    }
+    if (!built || !wanted || built.ref === wanted.ref || !pinnable(built.ref)) continue;
+    const ref = built.ref;
+    const many = containers.length > 1;
     const command = `npx strata set image --app ${app.name} --env ${env}${many ? ` --container ${container}` : ''} ${ref}`;
     // defineApp checked the pins (parsePins) before they got here.
-    const now = (app.pins as ImagePins | undefined)?.[env]?.[container];
+    const pin = (app.pins as ImagePins | undefined)?.[env]?.[container];
     const then = previous === undefined ? undefined : (previous?.[env]?.[container] ?? null);
-    const pinsChanged = then === undefined ? undefined : JSON.stringify(then) !== JSON.stringify(now ?? null);
+    const pinsChanged = then === undefined ? undefined : JSON.stringify(then) !== JSON.stringify(pin ?? null);
     const cause = pinsChanged === false ? 'overlay' : pinsChanged && then && pinRef(then) === ref ? 'pins' : 'either';
     edits.push({
       file,
       app: app.name,
       env,
       ...(many ? { container } : {}),
-      image: name,
+      image: built.by ?? wanted.by ?? split(base).name,
       ref,
       command,
       cause,
-      ...(wanted ? { pinned: resolve(base, wanted) } : {}),
+      pinned: wanted.ref,
     });
   }
   return edits;
