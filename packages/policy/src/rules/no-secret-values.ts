@@ -3,10 +3,16 @@ import type { PolicyObject, Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-secret-values';
 
-/** Where the External Secrets kinds keep the template of the Secret they make. */
-const TEMPLATES: Readonly<Record<string, readonly string[]>> = {
-  ExternalSecret: ['spec'],
-  ClusterExternalSecret: ['spec', 'externalSecretSpec'],
+/**
+ * Where the External Secrets kinds keep the template of what they write: an ExternalSecret renders
+ * it from fetched data into a Secret of the cluster; a PushSecret from its source Secret's data into
+ * the entries it pushes to its secret stores.
+ */
+const TEMPLATES: Readonly<Record<string, { readonly spec: readonly string[]; readonly push?: true }>> = {
+  ExternalSecret: { spec: ['spec'] },
+  ClusterExternalSecret: { spec: ['spec', 'externalSecretSpec'] },
+  PushSecret: { spec: ['spec'], push: true },
+  ClusterPushSecret: { spec: ['spec', 'pushSecretSpec'], push: true },
 };
 
 /** What one Go template (text/template, as External Secrets renders it) holds. */
@@ -82,16 +88,26 @@ function actionEnd(text: string, from: number): { close: number; code: string; s
 // A URL whose userinfo holds a password: scheme://user:password@host.
 const URL_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:([^\s/@]+)@/gi;
 
+/** What a template reads, and where External Secrets writes its text. */
+interface Subject {
+  /** `fetched data`, or `the data of its source Secret`. */
+  readonly reads: string;
+  /** `writes`, or `pushes`. */
+  readonly verb: string;
+  /** `into the Secret "db"`, or `to its secret stores`. */
+  readonly into: string;
+}
+
 /**
  * How a template value commits a secret, after its subject: undefined when it does not. A value that
- * reads fetched data may hold literal text around it (`postgres://admin:{{ .password }}@db`: a user
+ * reads the data may hold literal text around it (`postgres://admin:{{ .password }}@db`: a user
  * name, a host), except a URL's password.
  */
-function committed(value: string, into: string): string | undefined {
+function committed(value: string, subject: Subject): string | undefined {
   const t = readTemplate(value);
-  if (!t.reads && t.literal) return `reads no fetched data, and External Secrets writes its text into ${into} as it stands`;
+  if (!t.reads && t.literal) return `reads no ${subject.reads}, and External Secrets ${subject.verb} its text ${subject.into} as it stands`;
   for (const m of t.shape.matchAll(URL_PASSWORD)) {
-    if (!m[1]?.includes('\u0000')) return `holds a URL whose password is literal text, which External Secrets writes into ${into}`;
+    if (!m[1]?.includes('\u0000')) return `holds a URL whose password is literal text, which External Secrets ${subject.verb} ${subject.into}`;
   }
   return undefined;
 }
@@ -100,27 +116,35 @@ function committed(value: string, into: string): string | undefined {
 const scalarText = (v: unknown) =>
   typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : undefined;
 
-/** The template values of an ExternalSecret or ClusterExternalSecret that commit a secret value, each at its path. */
-function templateFindings(o: PolicyObject, base: readonly string[]): RuleFinding[] {
-  const spec = at(o.manifest, ...base);
-  const template = rec(at(spec, 'target', 'template'));
+/**
+ * The template values of an External Secrets kind that commit a secret value, each at its path: an
+ * ExternalSecret's (or ClusterExternalSecret's) `target.template`, a PushSecret's (or
+ * ClusterPushSecret's) `template`, whose text is pushed to the secret stores.
+ */
+function templateFindings(o: PolicyObject, kind: { readonly spec: readonly string[]; readonly push?: true }): RuleFinding[] {
+  const spec = at(o.manifest, ...kind.spec);
+  const path = kind.push ? [...kind.spec, 'template'] : [...kind.spec, 'target', 'template'];
+  const template = rec(at(o.manifest, ...path));
   if (!template) return [];
-  const prefix = [...base, 'target', 'template'].join('.');
+  const prefix = path.join('.');
   const targetName = str(at(spec, 'target', 'name'));
-  const into = targetName ? `the Secret "${targetName}"` : 'the Secret it makes';
-  const fix =
-    'keep the value in the secret store and fetch it (a data entry, then {{ .key }} in the template), or keep a value that is not secret in a ConfigMap';
+  const subject: Subject = kind.push
+    ? { reads: 'data of its source Secret', verb: 'pushes', into: 'to its secret stores' }
+    : { reads: 'fetched data', verb: 'writes', into: `into ${targetName ? `the Secret "${targetName}"` : 'the Secret it makes'}` };
+  const fix = kind.push
+    ? 'keep the value in the source Secret (made in the cluster, never committed) and read it in the template ({{ .key }}), or keep a value that is not secret out of the pushed data'
+    : 'keep the value in the secret store and fetch it (a data entry, then {{ .key }} in the template), or keep a value that is not secret in a ConfigMap';
   const out: RuleFinding[] = [];
   for (const [key, v] of Object.entries(rec(template.data) ?? {})) {
     const text = scalarText(v);
-    const why = text === undefined ? undefined : committed(text, into);
+    const why = text === undefined ? undefined : committed(text, subject);
     if (why) out.push(finding(id, o, `template value ${key} ${why}, so the secret lives in the repository: ${fix}`, `${prefix}.data.${key}`));
   }
   list(template.templateFrom).forEach((entry, i) => {
     const literal = str(at(entry, 'literal'));
     const target = str(at(entry, 'target')) ?? 'Data';
     if (literal === undefined || target.toLowerCase() !== 'data') return;
-    const why = committed(literal, into);
+    const why = committed(literal, subject);
     if (why)
       out.push(
         finding(id, o, `templateFrom ${i}'s literal ${why}, so the secret lives in the repository: ${fix}`, `${prefix}.templateFrom[${i}].literal`),
@@ -137,7 +161,7 @@ function templateFindings(o: PolicyObject, base: readonly string[]): RuleFinding
 export const noSecretValues: Rule = {
   id,
   description:
-    'No Secret carries values, no secretGenerator holds literals, and no ExternalSecret or ClusterExternalSecret template writes literal text into its Secret: a template value (or templateFrom literal) that reads no fetched data, or that holds a URL whose password is literal, is a committed secret; one that reads fetched data may hold literal text around it (a user name, a host): secret values never live in the repository.',
+    'No Secret carries values, no secretGenerator holds literals, and no ExternalSecret or ClusterExternalSecret template writes literal text into its Secret, nor a PushSecret or ClusterPushSecret template into what it pushes to its secret stores: a template value (or templateFrom literal) that reads no fetched data (for a PushSecret: no data of its source Secret), or that holds a URL whose password is literal, is a committed secret; one that reads fetched data may hold literal text around it (a user name, a host): secret values never live in the repository.',
   defaultSeverity: 'error',
   check(objects) {
     const out: RuleFinding[] = [];
@@ -151,8 +175,8 @@ export const noSecretValues: Rule = {
           );
         }
       }
-      const base = TEMPLATES[m.kind];
-      if (base && m.apiVersion.startsWith('external-secrets.io/')) out.push(...templateFindings(o, base));
+      const kind = TEMPLATES[m.kind];
+      if (kind && m.apiVersion.startsWith('external-secrets.io/')) out.push(...templateFindings(o, kind));
       if (m.kind === 'Kustomization' && m.apiVersion.startsWith('kustomize.config.k8s.io/')) {
         list(at(m, 'secretGenerator')).forEach((g, i) => {
           if (list(at(g, 'literals')).length === 0) return;

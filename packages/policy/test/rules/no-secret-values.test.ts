@@ -147,3 +147,62 @@ describe('no-secret-values on External Secrets templates', () => {
     ]);
   });
 });
+
+describe('no-secret-values on PushSecret templates', () => {
+  const pushSecret = (template: unknown) =>
+    manifest('external-secrets.io/v1alpha1', 'PushSecret', 'db-push', {
+      spec: {
+        secretStoreRefs: [{ kind: 'ClusterSecretStore', name: 'vault' }],
+        selector: { secret: { name: 'db' } },
+        template,
+        data: [{ match: { secretKey: 'password', remoteRef: { remoteKey: 'shop/db', property: 'password' } } }],
+      },
+    });
+  const fix =
+    'keep the value in the source Secret (made in the cluster, never committed) and read it in the template ({{ .key }}), or keep a value that is not secret out of the pushed data';
+
+  it('reports a template value or templateFrom literal of literal text, which External Secrets pushes to the secret stores as it stands', () => {
+    const found = check(noSecretValues, [
+      pushSecret({
+        data: { password: 'hunter2-literal-prod-password', url: 'postgres://admin:S3cr3tP4ss@{{ .host }}:5432/app' },
+        templateFrom: [{ literal: 'token: abc123' }],
+      }),
+    ]);
+    expect(summary(found)).toStrictEqual([
+      {
+        name: 'db-push',
+        path: 'spec.template.data.password',
+        message: `template value password reads no data of its source Secret, and External Secrets pushes its text to its secret stores as it stands, so the secret lives in the repository: ${fix}`,
+      },
+      {
+        name: 'db-push',
+        path: 'spec.template.data.url',
+        message: `template value url holds a URL whose password is literal text, which External Secrets pushes to its secret stores, so the secret lives in the repository: ${fix}`,
+      },
+      {
+        name: 'db-push',
+        path: 'spec.template.templateFrom[0].literal',
+        message: `templateFrom 0's literal reads no data of its source Secret, and External Secrets pushes its text to its secret stores as it stands, so the secret lives in the repository: ${fix}`,
+      },
+    ]);
+  });
+
+  it("allows a template that reads the source Secret's data, and reports a ClusterPushSecret's at its pushSecretSpec", () => {
+    const reads = pushSecret({ data: { password: '{{ .password }}', url: 'postgres://admin:{{ .password }}@db:5432/app' } });
+    const cluster = manifest(
+      'external-secrets.io/v1alpha1',
+      'ClusterPushSecret',
+      'shared-push',
+      {
+        spec: {
+          namespaceSelectors: [{ matchLabels: { team: 'shop' } }],
+          pushSecretSpec: { secretStoreRefs: [{ name: 'vault' }], selector: { secret: { name: 'db' } }, template: { data: { token: 'abc123' } } },
+        },
+      },
+      undefined,
+    );
+    expect(summary(check(noSecretValues, [reads, cluster])).map((f) => [f.name, f.path])).toStrictEqual([
+      ['shared-push', 'spec.pushSecretSpec.template.data.token'],
+    ]);
+  });
+});
