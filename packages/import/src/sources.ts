@@ -162,9 +162,11 @@ function walkKustomization(dir: string, named: (path: string) => string, w: Walk
  */
 function remoteRefusals(dir: string, named: (path: string) => string): string[] {
   return remoteInputs(dir).map((r) =>
-    r.resource
-      ? `${named(r.file)}:${r.line}: ${r.field}: ${r.entry}: a remote resource cannot be imported (it needs the network and may change); vendor it into a local folder, point the kustomization at that folder, then import`
-      : `${named(r.file)}:${r.line}: ${r.field}: ${r.entry}: a remote file cannot be imported (kustomize would fetch it over the network, and it may change); vendor it into the kustomization's folder, name it there by its local path, then import`,
+    r.misspelled
+      ? `${named(r.file)}:${r.line}: ${r.field}: cannot tell what kustomize would fetch over the network, so it cannot be imported: ${r.misspelled}, then import`
+      : r.resource
+        ? `${named(r.file)}:${r.line}: ${r.field}: ${r.entry}: a remote resource cannot be imported (it needs the network and may change); vendor it into a local folder, point the kustomization at that folder, then import`
+        : `${named(r.file)}:${r.line}: ${r.field}: ${r.entry}: a remote file cannot be imported (kustomize would fetch it over the network, and it may change); vendor it into the kustomization's folder, name it there by its local path, then import`,
   );
 }
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { testTempDir } from '@strata/testing/temp';
+import { testTempDir, writeTree } from '@strata/testing/temp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '@strata/core';
 import { importApp, ImportError } from '../src/index.ts';
@@ -46,6 +46,28 @@ describe('strata import never fetches what a kustomization names by URL', () => 
     // The one line of the refusal; a Helm chart is refused besides, and a transformer entry it cannot read.
     expect((err as ImportError).lines[0]).toBe(`${join(dir, c.file ?? 'kustomization.yaml')}:${c.line}: ${c.field}: ${entry}: ${fix}`);
     expect((err as ImportError).lines.filter((l) => l.includes(server.url))).toHaveLength(1);
+    expect(filesUnder(ws.root, '.')).toStrictEqual(before);
+  });
+});
+
+describe('strata import reads a kustomization as kustomize does before it says nothing is fetched', () => {
+  it('refuses a URL behind a YAML merge key, which kustomize fetches: nothing fetched, nothing written', async () => {
+    const dir = writeTree(testTempDir('strata-import-remote-'), {
+      'kustomization.yaml': `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n<<: {resources: [${server.url}/cm.yaml]}\n`,
+    });
+    server.requests.length = 0;
+    await realKustomizeBuild(dir, REMOTE_CASES[0]!);
+    expect(server.requests).toStrictEqual(['/cm.yaml']);
+
+    server.requests.length = 0;
+    const before = filesUnder(ws.root, '.');
+    const envs = ENVIRONMENTS.map((e) => `${e}=${dir}`);
+    const err = await importApp(ws.root, { name: 'fetched', envs, install: false }).catch((e: unknown) => e);
+    expect(server.requests).toStrictEqual([]);
+    expect(err).toBeInstanceOf(ImportError);
+    expect((err as ImportError).lines[0]).toBe(
+      `${join(dir, 'kustomization.yaml')}:3: <<: cannot tell what kustomize would fetch over the network, so it cannot be imported: kustomize resolves this YAML merge key into the fields it merges, which are not read here as they are written; write those fields out in its place, then import`,
+    );
     expect(filesUnder(ws.root, '.')).toStrictEqual(before);
   });
 });

@@ -20,7 +20,7 @@ export { nodePortClaims, nodePortProblems } from './node-ports.ts';
 export { INGRESS_ROUTE_RULE, ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
 export { NAMESPACE_RULE, namespaceClaims, namespacedIn, namespaceProblems } from './namespaces.ts';
 export { placedInSources } from './kustomize-walk.ts';
-export { isRemoteEntry, remoteInputs, type RemoteInput } from './remote.ts';
+export { isRemoteEntry, remoteInputs, type RemoteInput } from '@strata/kustomize/remote';
 export { checkParsed, isKustomization, judgedObjects, kubernetesVersionOf, validate } from './validate.ts';
 export { envOf } from './env-of.ts';
 export { kubernetesSettings, requireKubernetesSets, serverVersionNotes, type KubernetesSettings } from './kubernetes.ts';

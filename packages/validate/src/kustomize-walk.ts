@@ -7,7 +7,7 @@ import { isPlainObject } from '@strata/core';
 import { ToolError, type Problem } from '@strata/project';
 import { decoderPath } from './decode.ts';
 import { decodeTexts, kustomizeInputs, TWICE, type KustomizeInput } from './read.ts';
-import { remoteInputs } from './remote.ts';
+import { remoteInputs } from '@strata/kustomize/remote';
 import { isWalkedFile } from './sources.ts';
 import type { ParsedInputs, Placed, SourceDoc } from './types.ts';
 
@@ -399,7 +399,9 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
     const others = more.length === 0 ? '' : `, and ${more.length} more remote input${more.length === 1 ? '' : 's'}`;
     failed(
       m,
-      `kustomize would fetch ${first.entry} (${where}${others}) over the network to build ${dirname(shown(m.file))}: strata builds offline and judges only what is in the tree; vendor it into the tree, or validate its build (kustomize build <folder> | strata validate -)`,
+      first.misspelled
+        ? `cannot tell what kustomize would fetch over the network to build ${dirname(shown(m.file))}: ${where}: ${first.misspelled}`
+        : `kustomize would fetch ${first.entry} (${where}${others}) over the network to build ${dirname(shown(m.file))}: strata builds offline and judges only what is in the tree; vendor it into the tree, or validate its build (kustomize build <folder> | strata validate -)`,
       here ? first.line : undefined,
     );
     return false;

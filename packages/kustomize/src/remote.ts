@@ -1,8 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Document, LineCounter, parseAllDocuments } from 'yaml';
-import { KUSTOMIZATION_FILES } from '@strata/kustomize/files';
+import { type Document, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import { isPlainObject } from '@strata/core';
+import { ANY_CONFIG, BUILTIN_CONFIGS, KUSTOMIZATION, misspellings } from './fields.ts';
+import { KUSTOMIZATION_FILES } from './files.ts';
 
 /**
  * Something a kustomization names that kustomize would fetch over the network when it builds: a
@@ -20,6 +21,13 @@ export interface RemoteInput {
   readonly entry: string;
   /** A resources, bases or components entry (cloned or fetched as a tree), not a file a field loads or a plugin entry. */
   readonly resource: boolean;
+  /**
+   * Set when the entry is no URL but a way of writing a field that kustomize reads otherwise than
+   * it looks (a `<<` merge key, a field name in another case, a field written twice, a `!!binary`
+   * value), so that what it fetches cannot be told from the file: what kustomize does and how to
+   * write it instead, one sentence. `entry` is then the key or value as written.
+   */
+  readonly misspelled?: string;
 }
 
 /**
@@ -60,7 +68,8 @@ interface Read {
 function readYaml(file: string): Read | undefined {
   try {
     const lines = new LineCounter();
-    const docs = parseAllDocuments(readFileSync(file, 'utf8'), { lineCounter: lines });
+    // Two equal keys are no error to kustomize's reader (the last is kept): they are read, and refused, as written.
+    const docs = parseAllDocuments(readFileSync(file, 'utf8'), { lineCounter: lines, uniqueKeys: false });
     return Array.isArray(docs) ? { file, docs, lines } : undefined;
   } catch {
     return undefined; // no such file, or YAML that kustomize refuses in its own words when it builds
@@ -162,9 +171,29 @@ export function remoteInputs(dir: string): RemoteInput[] {
     }
     return 1;
   };
-  /** The files a builtin plugin configuration loads that are remote. */
-  const configs = (read: Read, doc: Document, config: unknown, at: readonly Segment[], prefix: string) => {
-    if (!isPlainObject(config) || config.apiVersion !== 'builtin' || typeof config.kind !== 'string') return;
+  const misspelled = (
+    read: Read,
+    doc: Document,
+    node: unknown,
+    shape: Parameters<typeof misspellings>[2],
+    at: readonly Segment[],
+    prefix: string,
+  ) => {
+    for (const m of misspellings(doc, node, shape, at))
+      out.push({
+        file: read.file,
+        line: m.offset === undefined ? lineOf(read, doc, m.path) : read.lines.linePos(m.offset).line,
+        field: `${prefix}${fieldName(m.path.slice(at.length))}`,
+        entry: m.written,
+        resource: false,
+        misspelled: m.why,
+      });
+  };
+  /** The files a builtin plugin configuration loads that are remote, and the fields it writes as kustomize does not read them. */
+  const configs = (read: Read, doc: Document, node: unknown, config: unknown, at: readonly Segment[], prefix: string) => {
+    const kind = isPlainObject(config) && config.apiVersion === 'builtin' && typeof config.kind === 'string' ? config.kind : undefined;
+    misspelled(read, doc, node, (kind && BUILTIN_CONFIGS[kind]) || ANY_CONFIG, at, kind ? `${prefix}${kind} ` : prefix);
+    if (!isPlainObject(config) || kind === undefined) return;
     for (const [path, entry] of builtinPaths(config))
       if (isRemoteFile(entry))
         out.push({
@@ -180,7 +209,10 @@ export function remoteInputs(dir: string): RemoteInput[] {
     const read = readYaml(file);
     for (const doc of read?.docs ?? []) {
       const value = valueOf(doc);
-      for (const [i, config] of (Array.isArray(value) ? value : [value]).entries()) configs(read!, doc, config, Array.isArray(value) ? [i] : [], '');
+      for (const [i, config] of (Array.isArray(value) ? value : [value]).entries()) {
+        const node = Array.isArray(value) && isSeq(doc.contents) ? doc.contents.items[i] : doc.contents;
+        configs(read!, doc, node, config, Array.isArray(value) ? [i] : [], '');
+      }
     }
   };
   /** The kustomization in `folder`; with `plugins`, its resources are plugin configurations (a generators or transformers entry). */
@@ -198,6 +230,7 @@ export function remoteInputs(dir: string): RemoteInput[] {
     const doc = read.docs[0]!;
     const found = (path: Segment[], entry: string, resource: boolean) =>
       out.push({ file: read.file, line: lineOf(read, doc, path), field: fieldName(path), entry, resource });
+    misspelled(read, doc, doc.contents, KUSTOMIZATION, [], '');
     /** A resources, bases or components entry: remote, or a local folder walked, or a file (a plugin configuration when `plugins`). */
     const tree = (field: string, asPlugins: boolean) =>
       list(k[field]).forEach((entry, i) => {
@@ -217,7 +250,9 @@ export function remoteInputs(dir: string): RemoteInput[] {
         // kustomize takes an entry that reads as YAML objects as the configurations themselves.
         const inline = inlineConfigs(entry);
         if (inline) {
-          for (const config of inline) configs(read, doc, config, [field, i], `${field}[${i}]: `);
+          // Each configuration is said at the entry's line: its fields are within the one string.
+          for (const c of inline)
+            configs({ ...read, lines: atLine(lineOf(read, doc, [field, i])) }, c.doc, c.doc.contents, c.value, [], `${field}[${i}]: `);
           return;
         }
         if (isRemoteEntry(folder, entry)) return found([field, i], entry, false);
@@ -232,14 +267,23 @@ export function remoteInputs(dir: string): RemoteInput[] {
   return out;
 }
 
-/** The objects a generators/transformers entry holds when it is written inline, else undefined (a path). */
-function inlineConfigs(entry: string): Record<string, unknown>[] | undefined {
+/** The objects a generators/transformers entry holds when it is written inline, with their documents, else undefined (a path). */
+function inlineConfigs(entry: string): { doc: Document; value: Record<string, unknown> }[] | undefined {
   try {
-    const values = parseAllDocuments(entry)
-      .map((d) => valueOf(d as Document))
-      .filter((v) => v !== null && v !== undefined);
-    return values.length > 0 && values.every(isPlainObject) ? (values as Record<string, unknown>[]) : undefined;
+    const read = parseAllDocuments(entry, { uniqueKeys: false });
+    if (!Array.isArray(read)) return undefined;
+    const values = read.map((doc) => ({ doc, value: valueOf(doc) })).filter((c) => c.value !== null && c.value !== undefined);
+    return values.length > 0 && values.every((c) => isPlainObject(c.value))
+      ? (values as { doc: Document; value: Record<string, unknown> }[])
+      : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A line counter that puts every offset at `line`. */
+function atLine(line: number): LineCounter {
+  const lines = new LineCounter();
+  lines.linePos = () => ({ line, col: 1 });
+  return lines;
 }

@@ -1,0 +1,184 @@
+import { join } from 'node:path';
+import { testTempDir, writeTree } from '@strata/testing/temp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { remoteInputs, validate } from '../src/index.ts';
+import { repo } from './kustomize-trees.ts';
+import { realKustomizeBuild, remoteServer } from './remote-trees.ts';
+
+/**
+ * kustomize v5.8.1 decodes a kustomization (and a builtin plugin's configuration) with
+ * sigs.k8s.io/yaml: `<<` merge keys are resolved, field names match in any case, the last of two
+ * equal keys is kept, `!!binary` is decoded. A URL written so is fetched as any other. Each case is
+ * built by the real kustomize against a server that records its requests: the remote-input check
+ * refuses exactly the kustomizations it sends a request for.
+ */
+let server: Awaited<ReturnType<typeof remoteServer>>;
+beforeAll(async () => {
+  server = await remoteServer();
+});
+afterAll(() => server.close());
+
+const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: b}\n';
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+interface SpellingCase {
+  readonly name: string;
+  /** kustomization.yaml under the server's URL `u`, beside cm.yaml; or the whole tree. */
+  readonly files: (u: string) => string | Record<string, string>;
+  /** Whether kustomize sends a request; the field the refusal names first when it does. */
+  readonly fetched: false | string;
+  readonly helm?: boolean;
+}
+
+const CASES: readonly SpellingCase[] = [
+  { name: 'a merge key at the top', fetched: '<<', files: (u) => `<<: {resources: [${u}/cm.yaml]}\n` },
+  { name: 'a merge key tagged !!merge', fetched: '<<', files: (u) => `!!merge <<: {resources: [${u}/cm.yaml]}\n` },
+  { name: 'a merge key of a list of mappings', fetched: '<<', files: (u) => `<<: [{namePrefix: a-}, {resources: [${u}/cm.yaml]}]\n` },
+  { name: 'a field in upper case', fetched: 'Resources', files: (u) => `Resources: [cm.yaml, ${u}/cm.yaml]\n` },
+  {
+    name: 'a field written in two cases, the remote one decoded last',
+    fetched: 'Resources',
+    files: (u) => `Resources: [cm.yaml]\nnamespace: x\nresources: [cm.yaml, ${u}/cm.yaml]\n`,
+  },
+  { name: 'a field in capitals', fetched: 'RESOURCES', files: (u) => `RESOURCES: [${u}/cm.yaml]\n` },
+  { name: 'a field with the long s, which encoding/json folds to s', fetched: 'reſources', files: (u) => `reſources: [${u}/cm.yaml]\n` },
+  { name: 'bases in another case', fetched: 'BASES', files: (u) => `BASES: [${u}/cm.yaml]\n` },
+  { name: 'a field written twice, the remote one last', fetched: 'resources', files: (u) => `resources: [cm.yaml]\nresources: [${u}/cm.yaml]\n` },
+  { name: 'a !!binary entry', fetched: 'resources[0]', files: (u) => `resources: [!!binary ${b64(`${u}/cm.yaml`)}]\n` },
+  {
+    name: 'a merge key in a configMapGenerator entry',
+    fetched: 'configMapGenerator[0].<<',
+    files: (u) => `configMapGenerator:\n- name: gen\n  <<: {files: [${u}/file.txt]}\n`,
+  },
+  {
+    name: 'a generator field in another case',
+    fetched: 'configMapGenerator[0].Files',
+    files: (u) => `configMapGenerator:\n- name: gen\n  Files: [${u}/file.txt]\n`,
+  },
+  {
+    name: 'a generator list in another case',
+    fetched: 'ConfigMapGenerator',
+    files: (u) => `ConfigMapGenerator:\n- name: gen\n  files: [${u}/file.txt]\n`,
+  },
+  {
+    name: 'a secretGenerator env in capitals',
+    fetched: 'secretGenerator[0].ENV',
+    files: (u) => `secretGenerator:\n- name: gen\n  ENV: ${u}/env.txt\n`,
+  },
+  { name: 'a patch path in another case', fetched: 'patches[0].Path', files: (u) => `resources: [cm.yaml]\npatches:\n- Path: ${u}/patch.yaml\n` },
+  { name: 'a merge key in a patch', fetched: 'patches[0].<<', files: (u) => `resources: [cm.yaml]\npatches:\n- <<: {path: ${u}/patch.yaml}\n` },
+  {
+    name: 'a patch merged from an alias elsewhere',
+    fetched: 'patches[0].<<',
+    files: (u) => `resources: [cm.yaml]\nlabels:\n- pairs: &p {path: ${u}/patch.yaml}\npatches:\n- <<: *p\n`,
+  },
+  { name: 'patches in another case', fetched: 'Patches', files: (u) => `resources: [cm.yaml]\nPatches:\n- path: ${u}/patch.yaml\n` },
+  {
+    name: 'a json patch path in another case',
+    fetched: 'patchesJson6902[0].PATH',
+    files: (u) => `resources: [cm.yaml]\npatchesJson6902:\n- target: {version: v1, kind: ConfigMap, name: cfg}\n  PATH: ${u}/ops.yaml\n`,
+  },
+  {
+    name: 'a replacement path in another case',
+    fetched: 'replacements[0].Path',
+    files: (u) => `resources: [cm.yaml]\nreplacements:\n- Path: ${u}/replacement.yaml\n`,
+  },
+  { name: 'a merge key in openapi', fetched: 'openapi.<<', files: (u) => `resources: [cm.yaml]\nopenapi: {<<: {path: ${u}/openapi.json}}\n` },
+  {
+    name: 'a Helm values file in another case',
+    fetched: 'helmCharts[0].ValuesFile',
+    helm: true,
+    files: (u) => ({ 'kustomization.yaml': `helmCharts:\n- name: demo\n  ValuesFile: ${u}/values.yaml\n`, 'charts/demo/Chart.yaml': 'name: demo\n' }),
+  },
+  {
+    name: 'an inline transformer whose path is in another case',
+    fetched: 'transformers[0]: PatchTransformer Path',
+    files: (u) =>
+      `resources: [cm.yaml]\ntransformers:\n- |\n  apiVersion: builtin\n  kind: PatchTransformer\n  metadata: {name: p}\n  Path: ${u}/patch.yaml\n`,
+  },
+  {
+    name: 'a generator configuration with a merge key',
+    fetched: 'ConfigMapGenerator <<',
+    files: (u) => ({
+      'kustomization.yaml': 'generators: [gen.yaml]\n',
+      'gen.yaml': `apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata: {name: gen}\n<<: {envs: [${u}/env.txt]}\n`,
+    }),
+  },
+  {
+    name: 'a base with a field in another case',
+    fetched: 'Resources',
+    files: (u) => ({ 'kustomization.yaml': 'resources: [base]\n', 'base/kustomization.yaml': `Resources: [${u}/cm.yaml]\n` }),
+  },
+  // kustomize reads none of these as a field it fetches by (most it refuses): nothing to refuse.
+  { name: 'a quoted "<<", an ordinary key', fetched: false, files: (u) => `resources: [cm.yaml]\n"<<": {resources: [${u}/cm.yaml]}\n` },
+  { name: 'a "<<" tagged !!str, an ordinary key', fetched: false, files: (u) => `resources: [cm.yaml]\n!!str <<: {resources: [${u}/cm.yaml]}\n` },
+  {
+    name: 'a dotted capital I, which encoding/json does not fold to i',
+    fetched: false,
+    files: (u) => `confİgMapGenerator:\n- name: gen\n  files: [${u}/file.txt]\n`,
+  },
+  {
+    name: 'openapi keys in another case (a map: keys exact)',
+    fetched: false,
+    files: (u) => `resources: [cm.yaml]\nopenapi: {Path: ${u}/openapi.json, version: v1.21.2}\n`,
+  },
+  {
+    name: 'a merge key in Helm values (free data)',
+    fetched: false,
+    helm: true,
+    files: (u) => ({
+      'kustomization.yaml': `helmCharts:\n- name: demo\n  valuesInline:\n    <<: {valuesFile: ${u}/values.yaml}\n    Resources: [${u}/cm.yaml]\n`,
+      'charts/demo/Chart.yaml': 'name: demo\n',
+    }),
+  },
+];
+
+const tree = (c: SpellingCase) => {
+  const files = c.files(server.url);
+  return writeTree(
+    testTempDir('strata-spelling-'),
+    typeof files === 'string' ? { 'kustomization.yaml': files, 'cm.yaml': CM } : { 'cm.yaml': CM, ...files },
+  );
+};
+
+describe('a URL kustomize reads through a merge key, a field name in another case, a field written twice or !!binary', () => {
+  it.each(CASES.map((c) => [c.name, c] as const))('%s: refused exactly when kustomize fetches', async (_, c) => {
+    const dir = tree(c);
+    server.requests.length = 0;
+    await realKustomizeBuild(dir, { helm: c.helm ?? false, field: '', served: '', files: () => ({}), line: 0 });
+    expect(server.requests.length > 0).toBe(c.fetched !== false);
+
+    server.requests.length = 0;
+    const found = remoteInputs(dir);
+    expect(server.requests).toStrictEqual([]);
+    expect(found[0]?.field ?? false).toBe(c.fetched);
+  });
+
+  it('refuses a field written twice whichever one kustomize keeps, as how it keeps one is not read here', async () => {
+    const dir = writeTree(testTempDir('strata-spelling-'), {
+      'kustomization.yaml': `resources: [${server.url}/cm.yaml]\nresources: [cm.yaml]\n`,
+      'cm.yaml': CM,
+    });
+    server.requests.length = 0;
+    expect((await realKustomizeBuild(dir, { field: '', served: '', files: () => ({}), line: 0 })).status).toBe(0);
+    expect(server.requests).toStrictEqual([]);
+    expect(remoteInputs(dir).map((r) => [r.field, r.line, r.misspelled])).toStrictEqual([
+      ['resources', 2, '`resources` is written twice (`resources` twice), and kustomize keeps one of them by rules not read here; write it once'],
+    ]);
+  });
+
+  it('validate says where the kustomization writes it, what kustomize reads and how to write it, and fetches nothing', async () => {
+    const dir = tree(CASES.find((c) => c.fetched === 'configMapGenerator[0].<<')!);
+    server.requests.length = 0;
+    const r = await validate(repo, [dir], { serverChecks: false });
+    expect(server.requests).toStrictEqual([]);
+    expect(r.problems.filter((p) => p.rule === 'kustomize-build').map((p) => [p.file, p.line, p.severity, p.message])).toStrictEqual([
+      [
+        join(dir, 'kustomization.yaml'),
+        3,
+        'error',
+        `cannot tell what kustomize would fetch over the network to build ${dir}: configMapGenerator[0].<<: kustomize resolves this YAML merge key into the fields it merges, which are not read here as they are written; write those fields out in its place`,
+      ],
+    ]);
+  });
+});
