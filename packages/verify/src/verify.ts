@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Manifest } from '@strata/core';
 import { findRootOrCwd, gitopsConsumers, Layout, objectName, parseExact, stringifyExact, ToolError, UsageError, type Problem } from '@strata/project';
 import { buildOverlays, checkoutBuildOptions } from '@strata/kustomize';
+import { remoteInputs } from '@strata/kustomize/remote';
 import { emptiedBuiltFiles } from '@strata/kustomize/emptied';
 import { nodePortClashes, nodePortsAsked, nodePortTakenMessage, type NodePortClash } from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
@@ -198,7 +199,7 @@ export async function verify(root: string, options: VerifyOptions = {}): Promise
   }
   const refTree = exportRef(root, ref);
   try {
-    const unbuilt: { overlay: string; error: string }[] = [];
+    const unbuilt: Unbuilt[] = [];
     const r = await run(read, withRoot, phases, { ref, build: () => buildRef(refTree, envs, options.app, unbuilt) });
     return withUnbuiltRef(r, ref, unbuilt);
   } finally {
@@ -223,7 +224,7 @@ export async function verifyGroups(
   const root = options.root ?? findRootOrCwd();
   const refTree = exportRef(root, ref);
   try {
-    const unbuilt: { overlay: string; error: string }[] = [];
+    const unbuilt: Unbuilt[] = [];
     const r = await run(timedRead, { root, ...options }, phases, { ref, build: () => buildRef(refTree, ENVIRONMENTS, undefined, unbuilt) });
     return withUnbuiltRef(r, ref, unbuilt);
   } finally {
@@ -655,19 +656,33 @@ function exportRef(root: string, ref: string): string {
   return dir;
 }
 
+/** A ref overlay left out of the baseline: it did not build, or names what kustomize would fetch over the network (`refused`). */
+interface Unbuilt {
+  readonly overlay: string;
+  readonly error: string;
+  readonly refused?: boolean;
+}
+
 /**
  * The ref's overlays, built through the kustomize package with this checkout's builder (the
  * exported tree has no .tools of its own); `kustomize build` per overlay when the builder is absent
  * or $STRATA_KUSTOMIZE asks for kustomize. An overlay that does not build is left out, and added to
  * `unbuilt`: the ref is only the starting point, and the caller says whose upgrade went unchecked.
+ * So is one that names anything kustomize would fetch over the network, never built: verify runs
+ * offline, and a baseline taken from what a URL serves today is no ref's.
  */
-async function buildRef(
-  tree: string,
-  envs: readonly string[],
-  apps: readonly string[] | undefined,
-  unbuilt: { overlay: string; error: string }[],
-): Promise<Group[]> {
-  const overlays = listOverlays(tree, envs, apps, false);
+async function buildRef(tree: string, envs: readonly string[], apps: readonly string[] | undefined, unbuilt: Unbuilt[]): Promise<Group[]> {
+  const overlays = listOverlays(tree, envs, apps, false).filter((o) => {
+    const overlay = Layout.overlay(o.env, o.app);
+    const [first] = remoteInputs(join(tree, overlay));
+    if (first === undefined) return true;
+    const where = `${first.field} in ${relative(tree, first.file)}:${first.line}`;
+    const error = first.misspelled
+      ? `it cannot be told what kustomize would fetch over the network to build it: ${where}: ${first.misspelled}`
+      : `kustomize would fetch ${first.entry} (${where}) over the network to build it, and verify builds offline`;
+    unbuilt.push({ overlay, error, refused: true });
+    return false;
+  });
   const built = await buildOverlays(
     tree,
     overlays.map((o) => Layout.overlay(o.env, o.app)),
@@ -687,11 +702,13 @@ async function buildRef(
  * kustomize upgrade that drops a field the ref still uses, say); failing would hold back the very
  * change that makes it build.
  */
-function withUnbuiltRef(r: VerifyResult, ref: string, unbuilt: readonly { overlay: string; error: string }[]): VerifyResult {
+function withUnbuiltRef(r: VerifyResult, ref: string, unbuilt: readonly Unbuilt[]): VerifyResult {
   if (unbuilt.length === 0) return r;
   const why = (error: string) => error.split('\n').find((l) => l.trim() !== '') ?? 'failed';
-  const said = (u: { overlay: string; error: string }) =>
-    `${u.overlay} did not build at ${ref} with this kustomize (${why(u.error)}): its upgrade is not checked, the built output is verified as if created afresh`;
+  const said = (u: Unbuilt) =>
+    u.refused
+      ? `${u.overlay} was not built at ${ref} (${u.error}): its upgrade is not checked, the built output is verified as if created afresh`
+      : `${u.overlay} did not build at ${ref} with this kustomize (${why(u.error)}): its upgrade is not checked, the built output is verified as if created afresh`;
   const problems: Problem[] = unbuilt.map((u) => ({
     file: u.overlay,
     message: said(u).slice(u.overlay.length + 1),

@@ -2,6 +2,7 @@ import { appendFileSync, cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, startServer, verify, type Server } from '../src/index.ts';
+import { remoteServer } from '../../validate/test/remote-trees.ts';
 import { BUILD_TIMEOUT, deployment, git, lineOf, makeRepo, writeOverlays } from './helpers.ts';
 
 // A repository with three commits: the first release, an image bump, then a changed selector.
@@ -98,6 +99,39 @@ describe('verify --against', () => {
       expect(result.notes.filter((n) => n.startsWith(said))).toHaveLength(1);
     } finally {
       git(repo, 'branch', '--quiet', '-D', 'broken');
+    }
+  });
+
+  it('leaves out, neither built nor fetched, each overlay of the ref that names anything kustomize would fetch, and says which field and URL', async () => {
+    const remote = await remoteServer();
+    const kustomization = join(repo, 'overlays/dev/web/kustomization.yaml');
+    git(repo, 'checkout', '--quiet', 'main');
+    git(repo, 'checkout', '--quiet', '-b', 'remote');
+    appendFileSync(kustomization, `  - ${remote.url}/cm.yaml\n`);
+    git(repo, 'commit', '--quiet', '-am', 'a remote resource');
+    git(repo, 'checkout', '--quiet', '-b', 'merged', 'main');
+    appendFileSync(kustomization, `<<: {components: [${remote.url}/cm.yaml]}\n`);
+    git(repo, 'commit', '--quiet', '-am', 'a remote resource behind a merge key');
+    git(repo, 'checkout', '--quiet', 'main');
+    try {
+      const result = await verify(repo, { against: 'remote', server });
+      expect(remote.requests).toStrictEqual([]);
+      const said = `was not built at remote (kustomize would fetch ${remote.url}/cm.yaml (resources[1] in overlays/dev/web/kustomization.yaml:5) over the network to build it, and verify builds offline): its upgrade is not checked, the built output is verified as if created afresh`;
+      expect(result.problems).toStrictEqual([{ file: 'overlays/dev/web', message: said, rule: 'baseline-not-built', severity: 'warning' }]);
+      expect(result.notes).toContain(`overlays/dev/web ${said}`);
+
+      const merged = await verify(repo, { against: 'merged', server });
+      expect(remote.requests).toStrictEqual([]);
+      expect(merged.problems.map((p) => [p.file, p.rule, p.message.split(': its upgrade')[0]])).toStrictEqual([
+        [
+          'overlays/dev/web',
+          'baseline-not-built',
+          'was not built at merged (it cannot be told what kustomize would fetch over the network to build it: << in overlays/dev/web/kustomization.yaml:5: kustomize resolves this YAML merge key into the fields it merges, which are not read here as they are written; write those fields out in its place)',
+        ],
+      ]);
+    } finally {
+      git(repo, 'branch', '--quiet', '-D', 'remote', 'merged');
+      await remote.close();
     }
   });
 
