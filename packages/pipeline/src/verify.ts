@@ -4,6 +4,7 @@ import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { Layout, UsageError, type Problem } from '@strata/project';
 import type { KubernetesSettings, ParsedInputs, ResourceRef, ValidateOptions, ValidateResult } from '@strata/validate';
 import type { NotApplied, ServerOptions, VerifyOptions, VerifyResult } from '@strata/verify';
+import { missingBuilds } from './missing-dist.ts';
 import { staleBuilds } from './stale-dist.ts';
 
 // verify and validate are imported when called: the other commands of this package need neither
@@ -147,14 +148,18 @@ export async function verifyApps(root: string, options: VerifyOptions = {}): Pro
 /**
  * `strata validate` of the apps' built output (dist/, what it judges when no path is named): the
  * verdict of @strata/validate, with a `stale-build` warning for each file not built from the overlay
- * files now on disk or changed since it was built, as verify gives one: "no problems" must not be
- * said of a dist/ that is not what the overlays deploy.
+ * files now on disk or changed since it was built, as verify gives one, and a `missing-build` error
+ * for each overlay whose built file is not there: "no problems" must not be said of a dist/ that is
+ * not what the overlays deploy.
  */
 export async function validateBuilt(root: string, options: ValidateOptions & { readonly allowEmpty?: boolean } = {}): Promise<ValidateResult> {
   const { validate } = await import('@strata/validate');
-  const r = await validate(root, [Layout.dist], options);
-  const stale = staleBuilds(root, options.env ? { env: options.env } : {});
-  return { ...r, problems: [...stale, ...r.problems] };
+  const selection = options.env ? { env: options.env } : {};
+  const missing = missingBuilds(root, selection);
+  // The missing files fail the run, said once each: not again as inputs that hold no object.
+  const r = await validate(root, [Layout.dist], missing.length > 0 ? { ...options, allowEmpty: true } : options);
+  const stale = staleBuilds(root, selection);
+  return { ...r, problems: [...missing, ...stale, ...r.problems] };
 }
 
 /** Objects named in a note, at most. */

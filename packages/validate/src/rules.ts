@@ -108,6 +108,10 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
     help: 'The upgrade of that overlay was not checked; build it at the ref to see why.',
   },
   'kustomize-build': { short: 'Every overlay builds with kustomize.', help: 'Fix the kustomization named in the message.' },
+  'missing-build': {
+    short: 'Every overlay has its built output (dist/<env>/<app>.yaml) when the built output is judged.',
+    help: 'Build it (`npm run build`, or `npx strata build --env <env> --app <app>`) before validating the built output.',
+  },
   'stale-build': {
     short: 'The built output verified was built from the overlay files now on disk, and is what that build wrote.',
     help: 'Build again (`npm run build`, or `npx strata build`) before verifying.',

@@ -111,8 +111,11 @@ export interface ValidateResult {
   readonly notes?: readonly string[];
   /** The kinds (`<apiVersion> <kind>`) the server field checks left to a cluster, sorted: those one of the notes names. */
   readonly notChecked?: readonly string[];
-  /** When every file read is built output (`dist/<env>/<app>.yaml`): how many apps and envs it covers. */
-  readonly built?: { readonly apps: number; readonly envs: number };
+  /**
+   * When every file read is built output (`dist/<env>/<app>.yaml`): how many apps and envs it covers,
+   * and how many of their built files it read (fewer than apps x envs when one is missing).
+   */
+  readonly built?: { readonly apps: number; readonly envs: number; readonly files: number };
   /**
    * With the server's checks: the Services that ask for node ports by number and that the server
    * would create, in the order read, for a caller that judges them beside others (`nodePortProblems`).

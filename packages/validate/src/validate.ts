@@ -41,7 +41,10 @@ export async function validate(
   const built = checked.files.map((f) => distOf(f)).filter((m) => m !== undefined);
   const known =
     built.length === checked.files.length && built.length > 0
-      ? { ...checked, built: { apps: new Set(built.map((m) => m.app)).size, envs: new Set(built.map((m) => m.env)).size } }
+      ? {
+          ...checked,
+          built: { apps: new Set(built.map((m) => m.app)).size, envs: new Set(built.map((m) => m.env)).size, files: built.length },
+        }
       : checked;
   const typed = withEmptied(asTyped(known, names), await emptiedOf(root, checked, names));
   const result = skipped.length > 0 ? { ...typed, notes: [...skippedNote(skipped), ...(typed.notes ?? [])] } : typed;

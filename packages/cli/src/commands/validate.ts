@@ -54,7 +54,13 @@ export function registerValidate(program: Command): void {
         if (o.output !== 'text') out(formatReport(o.output, report, VERSION, ruleHelp));
         else {
           for (const line of problemLines(r.problems, o.listExcepted)) out(line);
-          const scope = r.built ? `${nounCount(r.built.apps, 'app')} x ${nounCount(r.built.envs, 'env')}: ` : '';
+          // apps x envs only when every app's file of every env was read; else the files read.
+          const b = r.built;
+          const scope = !b
+            ? ''
+            : b.files === b.apps * b.envs
+              ? `${nounCount(b.apps, 'app')} x ${nounCount(b.envs, 'env')}: `
+              : `${nounCount(b.files, 'built file')} of ${nounCount(b.apps, 'app')} in ${nounCount(b.envs, 'env')}: `;
           out(`validate: ${scope}${formatSummary(summary)} (${seconds()})`);
         }
         if (summary.errors > 0) process.exitCode = EXIT.invalid;

@@ -1,0 +1,58 @@
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ENVIRONMENTS } from '@strata/core';
+import { findRoot } from '@strata/project';
+import { testTempDir } from '@strata/testing/temp';
+import { validateBuilt } from '../src/index.ts';
+
+const APPS = ['api', 'web'];
+
+/** A tree with every app's overlay in every env and each one's built file, one Namespace and one ConfigMap. */
+function builtTree(): string {
+  const root = testTempDir('strata-validate-built-');
+  // The pinned kubeconform of this checkout.
+  symlinkSync(join(findRoot(), '.tools'), join(root, '.tools'));
+  const write = (file: string, text: string) => {
+    mkdirSync(join(root, file, '..'), { recursive: true });
+    writeFileSync(join(root, file), text);
+  };
+  for (const env of ENVIRONMENTS)
+    for (const app of APPS) {
+      write(`overlays/${env}/${app}/kustomization.yaml`, 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n');
+      const ns = `${app}-${env}`;
+      write(
+        `dist/${env}/${app}.yaml`,
+        `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${app}\n  namespace: ${ns}\ndata:\n  a: b\n`,
+      );
+    }
+  return root;
+}
+
+const options = { serverChecks: false } as const;
+
+describe('validateBuilt', () => {
+  it('judges every built file of every overlay, counting each app and env once', async () => {
+    const r = await validateBuilt(builtTree(), options);
+    expect(r.problems).toStrictEqual([]);
+    expect(r.resources).toBe(2 * APPS.length * ENVIRONMENTS.length);
+    expect(r.built).toStrictEqual({ apps: 2, envs: 3, files: 6 });
+  });
+
+  it('fails on the built file of an existing overlay that is not there, naming it and saying to build, and counts only the files it read', async () => {
+    const root = builtTree();
+    rmSync(join(root, 'dist/prod/web.yaml'));
+    const r = await validateBuilt(root, options);
+    expect(r.problems).toStrictEqual([
+      {
+        file: 'dist/prod/web.yaml',
+        rule: 'missing-build',
+        severity: 'error',
+        message:
+          'not found: validate judges the built output of overlays/prod/web; run `npm run build` (or `npx strata build --env prod --app web`) first',
+      },
+    ]);
+    expect(r.resources).toBe(10);
+    expect(r.built).toStrictEqual({ apps: 2, envs: 3, files: 5 });
+  });
+});
