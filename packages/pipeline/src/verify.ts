@@ -1,7 +1,7 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
-import { Layout, UsageError, type Problem } from '@strata/project';
+import { checkEnv, Layout, UsageError, type Problem } from '@strata/project';
 import type { KubernetesSettings, ParsedInputs, ResourceRef, ValidateOptions, ValidateResult } from '@strata/validate';
 import type { NotApplied, ServerOptions, VerifyOptions, VerifyResult } from '@strata/verify';
 import { missingBuilds } from './missing-dist.ts';
@@ -146,7 +146,7 @@ export async function verifyApps(root: string, options: VerifyOptions = {}): Pro
 }
 
 /**
- * `strata validate` of the apps' built output (dist/, what it judges when no path is named): the
+ * `strata validate` of the apps' built output (dist/, or with `env` dist/<env>/ alone, what it judges when no path is named): the
  * verdict of @strata/validate, with a `stale-build` warning for each file not built from the overlay
  * files now on disk or changed since it was built, as verify gives one, and a `missing-build` error
  * for each overlay whose built file is not there: "no problems" must not be said of a dist/ that is
@@ -154,10 +154,17 @@ export async function verifyApps(root: string, options: VerifyOptions = {}): Pro
  */
 export async function validateBuilt(root: string, options: ValidateOptions & { readonly allowEmpty?: boolean } = {}): Promise<ValidateResult> {
   const { validate } = await import('@strata/validate');
-  const selection = options.env ? { env: options.env } : {};
+  // With an env, only its built output is judged, as verify --env judges it.
+  const env = checkEnv(options.env);
+  const folder = env ? `${Layout.dist}/${env}` : Layout.dist;
+  if (!existsSync(join(root, folder)))
+    throw new UsageError(
+      `no ${folder}/ to validate: build it first (npm run build, or npx strata build${env ? ` --env ${env}` : ''}), or name the files to validate`,
+    );
+  const selection = env ? { env } : {};
   const missing = missingBuilds(root, selection);
   // The missing files fail the run, said once each: not again as inputs that hold no object.
-  const r = await validate(root, [Layout.dist], missing.length > 0 ? { ...options, allowEmpty: true } : options);
+  const r = await validate(root, [folder], missing.length > 0 ? { ...options, allowEmpty: true } : options);
   const stale = staleBuilds(root, selection);
   return { ...r, problems: [...missing, ...stale, ...r.problems] };
 }

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '@strata/core';
-import { findRoot } from '@strata/project';
+import { findRoot, UsageError } from '@strata/project';
 import { testTempDir } from '@strata/testing/temp';
 import { validateBuilt } from '../src/index.ts';
 
@@ -54,5 +54,28 @@ describe('validateBuilt', () => {
     ]);
     expect(r.resources).toBe(10);
     expect(r.built).toStrictEqual({ apps: 2, envs: 3, files: 5 });
+  });
+
+  it("with an env, judges only that env's built output, and its missing files only", async () => {
+    const root = builtTree();
+    // Another env's problems are not this env's: a missing file and an object that cannot be read.
+    rmSync(join(root, 'dist/dev/web.yaml'));
+    writeFileSync(join(root, 'dist/staging/api.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n');
+    const prod = await validateBuilt(root, { ...options, env: 'prod' });
+    expect(prod.problems).toStrictEqual([]);
+    expect(prod.files).toStrictEqual(['dist/prod/api.yaml', 'dist/prod/web.yaml']);
+    expect(prod.resources).toBe(4);
+    expect(prod.built).toStrictEqual({ apps: 2, envs: 1, files: 2 });
+
+    rmSync(join(root, 'dist/prod/api.yaml'));
+    const missing = await validateBuilt(root, { ...options, env: 'prod' });
+    expect(missing.problems.map((p) => [p.file, p.rule])).toStrictEqual([['dist/prod/api.yaml', 'missing-build']]);
+    expect(missing.built).toStrictEqual({ apps: 1, envs: 1, files: 1 });
+
+    rmSync(join(root, 'dist/prod'), { recursive: true });
+    await expect(validateBuilt(root, { ...options, env: 'prod' })).rejects.toThrow(
+      new UsageError('no dist/prod/ to validate: build it first (npm run build, or npx strata build --env prod), or name the files to validate'),
+    );
+    await expect(validateBuilt(root, { ...options, env: 'prdo' })).rejects.toThrow(UsageError);
   });
 });
