@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -95,6 +95,51 @@ describe('what a render reads besides the repository', () => {
     const r = strata(ws.root, ['pipeline']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  it('one git process judges every file a run reads, however many: reading eight files costs one git process more than reading none', () => {
+    git('init', '-q');
+    writeFileSync(join(ws.root, '.gitignore'), 'node_modules/\n.strata/\ndist/\n*.secret.env\n');
+    undo.push(() => rmSync(join(ws.root, '.git'), { recursive: true, force: true }));
+    const data = join(ws.root, `apps/${APP}/src/data`);
+    mkdirSync(data);
+    undo.push(() => rmSync(data, { recursive: true, force: true }));
+    for (let n = 0; n < 8; n++) writeFileSync(join(data, `${n}.txt`), '1');
+    // Every git process strata starts, by a git of the same name first on PATH that logs and runs the real one.
+    const bin = outside();
+    const log = join(bin, 'git.log');
+    writeFileSync(
+      join(bin, 'git'),
+      `#!/bin/sh\necho "$*" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim())} "$@"\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    const gitRuns = (files: number) => {
+      writeFileSync(log, '');
+      const r = strata(ws.root, ['pipeline', '--no-cache'], undefined, { PATH: `${bin}:${process.env.PATH}` });
+      expect(r.stderr, `reading ${files} files`).toBe('');
+      expect(r.status).toBe(0);
+      return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    };
+    const none = gitRuns(0);
+    edit(RENDER, (t) =>
+      `import { readFileSync } from 'node:fs';\n${t}`.replace(
+        START,
+        `${START}  for (let n = 0; n < 8; n++) if (readFileSync(new URL(\`./data/\${n}.txt\`, import.meta.url), 'utf8') !== '1') c = { ...c, replicas: 7 };\n`,
+      ),
+    );
+    const eight = gitRuns(8);
+    expect(eight.length - none.length, eight.join('\n')).toBe(1);
+    // And a file git ignores among them still fails the render at the line that read it.
+    renameSync(join(data, '7.txt'), join(data, '7.secret.env'));
+    edit(RENDER, (t) => t.replace('n < 8', 'n < 7').replace(START, `${START}  readFileSync(new URL('./data/7.secret.env', import.meta.url));\n`));
+    refused(
+      ['pipeline', '--no-cache'],
+      new RegExp(
+        `^strata: ${RENDER}:\\d+:\\d+: app ${APP} defaults: render read apps/${APP}/src/data/7\\.secret\\.env, which git ignores \\(\\.gitignore:4: \\*\\.secret\\.env\\): ${CLONE_LACKS}; commit it, or put the value in the app's config$`,
+      ),
+    );
   });
 
   it('a source replaced by a symbolic link to a file outside the repository is one line naming the link and its target, exit 1, also when the last pipeline reused the app', () => {

@@ -2,7 +2,17 @@ import { existsSync, realpathSync, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
 import { readsOf } from '@strata/core/sources';
-import { appDirs, appSources, checkPinFiles, Layout, loadApps, sourceAsLoaded, type Problem, type WarningOptions } from '@strata/project';
+import {
+  appDirs,
+  appSources,
+  checkPinFiles,
+  Layout,
+  loadApps,
+  repositoryReads,
+  sourceAsLoaded,
+  type Problem,
+  type WarningOptions,
+} from '@strata/project';
 import {
   applyTree,
   refuseIgnored,
@@ -236,8 +246,10 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // rest compile they are imported, rendered and sent to the builder, which then starts about a
   // second earlier at 500 apps (esbuild's compile and Node's first import of kubernetes-models
   // each cost a fixed part that no longer waits for the other).
+  // One judge of what their code reads for both turns: git is asked once for the run.
+  const judge = repositoryReads();
   const load = (group: readonly string[], onCompiled?: () => void) =>
-    loadApps(root, group, { fresh: true, onWarning: options.onWarning, ...(onCompiled ? { onCompiled } : {}) });
+    loadApps(root, group, { fresh: true, judge, onWarning: options.onWarning, ...(onCompiled ? { onCompiled } : {}) });
   // Below 64 apps a second compile would cost more than it saves.
   const first = Math.max(1, options.firstTurn ?? (changed.length >= 64 ? Math.ceil(changed.length / 16) : changed.length));
   let turn!: () => void;

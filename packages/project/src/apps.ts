@@ -14,6 +14,7 @@ import {
   readsOf,
   runAppCodeAsync,
   setOrigin,
+  type ReadJudge,
 } from '@strata/core/sources';
 import { UsageError } from './errors.ts';
 import { filesIn } from './files.ts';
@@ -160,6 +161,12 @@ export async function loadApps(
      * ones then, while this call imports its own. Not called when they do not compile.
      */
     onCompiled?: () => void;
+    /**
+     * What judges the apps' reads (see repositoryReads): one for a run that loads its apps in
+     * turns, so that git is asked once for the run.
+     * @default a judge of this load's own
+     */
+    judge?: ReadJudge;
   } & WarningOptions = {},
 ): Promise<App[]> {
   const dirs = appDirs(root);
@@ -171,8 +178,9 @@ export async function loadApps(
   }
   const wanted = only && only.length > 0 ? dirs.filter((d) => only.includes(d)) : dirs;
   const fileOf = (dir: string) => join(root, Layout.appModule(dir));
-  // What app code reads is judged afresh in each load: the files, and what git ignores, may have changed.
-  judgeReads(repositoryReads());
+  // What app code reads is judged afresh in each load, unless it is a turn of one run: the files,
+  // and what git ignores, may have changed.
+  judgeReads(options.judge ?? repositoryReads());
   const realRoot = realpathSync(root);
   const seen = new Map<string, string>();
   const missing = options.fresh ? wanted : wanted.filter((dir) => !loaded.has(fileOf(dir)) || changedSince(fileOf(dir), seen));

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** A file, or a folder of files, that git would never commit, with the rule of an ignore file that makes it so. */
 export interface IgnoredPath {
@@ -76,4 +78,37 @@ export function ignoredPaths(root: string, files: Iterable<string>, options: Ign
     }
   }
   return out;
+}
+
+/**
+ * What git ignores in the work tree at `root`, asked once: every path it ignores and does not track
+ * (`git ls-files --others --ignored --exclude-standard --directory`, so a folder it ignores whole,
+ * node_modules/ or dist/, comes as that folder and is not walked). One git process answers for any
+ * number of files, where `git check-ignore` file by file costs a process each. A file made or
+ * changed since is asked about on its own, as it may not have been there to list. Undefined outside
+ * a git work tree and without git: there is nothing to commit into.
+ */
+export function ignoredFiles(root: string): ((file: string) => boolean) | undefined {
+  const since = Date.now();
+  const listed = git(root, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']);
+  if (listed.error || listed.status !== 0) return undefined;
+  const ignored = new Set(listed.stdout.split('\0').filter((p) => p !== ''));
+  /** `file` (relative to `root`, `/`-separated) or a folder on its way is listed. */
+  const isListed = (file: string) => {
+    if (ignored.has(file)) return true;
+    for (let i = file.indexOf('/'); i !== -1; i = file.indexOf('/', i + 1)) if (ignored.has(file.slice(0, i + 1))) return true;
+    return false;
+  };
+  return (file) => {
+    if (isListed(file)) return true;
+    let changed: number;
+    try {
+      changed = statSync(join(root, file)).ctimeMs;
+    } catch {
+      return false;
+    }
+    // Made or changed after the listing began (ctime has a coarser clock than Date.now on some file systems).
+    if (changed < since - 100) return false;
+    return git(root, ['check-ignore', '-q', '--', file]).status === 0;
+  };
 }

@@ -12,4 +12,5 @@ export * from './scratch.ts';
 export * from './cached-build.ts';
 export { strataCheckout } from './go-builds.mjs';
 export { usePrebuilt } from './load.ts';
+export { repositoryReads } from './repository-files.ts';
 export * from './exact-json.ts';

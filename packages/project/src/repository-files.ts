@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, sep } from 'node:path';
 import type { ReadJudge } from '@strata/core/sources';
+import { ignoredFiles, ignoredPaths } from './ignored.ts';
 
 /**
  * Whether the files an app's render depends on are the repository's: what a clone holds. A file
@@ -29,27 +29,29 @@ const CLONE_LACKS = 'a clone of the repository lacks it and cannot render the sa
 
 /**
  * The judge of what app code reads (see judgeReads): a file outside the repository, or one git
- * ignores, as git itself says (`git check-ignore`: a file git tracks is never ignored), is refused;
- * nothing at a path is nothing in a clone either. Each path is judged once per judge.
+ * ignores, as git itself says (a file git tracks is never ignored), is refused; nothing at a path is
+ * nothing in a clone either. Each path is judged once per judge, and git is asked once per judge for
+ * every file it ignores (see ignoredFiles), however many files the apps read: a judge serves a run.
  */
 export function repositoryReads(): ReadJudge {
   const known = new Map<string, string | undefined>();
-  const roots = new Map<string, string>();
+  const roots = new Map<string, { real: string; ignored: ((file: string) => boolean) | undefined | null }>();
   return (path, root) => {
     const key = `${root}\0${path}`;
     if (known.has(key)) return known.get(key);
-    let realRoot = roots.get(root);
-    if (realRoot === undefined) {
-      realRoot = realpathSync(root);
-      roots.set(root, realRoot);
+    let workspace = roots.get(root);
+    if (workspace === undefined) {
+      workspace = { real: realpathSync(root), ignored: null };
+      roots.set(root, workspace);
     }
-    const why = judged(realRoot, path);
+    const why = judged(workspace, path);
     known.set(key, why);
     return why;
   };
 }
 
-function judged(root: string, path: string): string | undefined {
+function judged(workspace: { real: string; ignored: ((file: string) => boolean) | undefined | null }, path: string): string | undefined {
+  const root = workspace.real;
   let real: string;
   try {
     real = realpathSync(path);
@@ -62,15 +64,11 @@ function judged(root: string, path: string): string | undefined {
       ? `which lies outside the repository: ${CLONE_LACKS}; copy it into the repository`
       : `a symbolic link to ${real}, outside the repository: ${CLONE_LACKS}; copy the file into the repository in place of the link`;
   }
-  const rule = ignoredBy(root, relative(root, real));
-  return rule ? `which git ignores (${rule}): ${CLONE_LACKS}; commit it, or put the value in the app's config` : undefined;
-}
-
-/** The rule of an ignore file that makes git ignore `file` (relative to `root`): `.gitignore:9: *.secret.env`; undefined outside a git work tree. */
-function ignoredBy(root: string, file: string): string | undefined {
-  const r = spawnSync('git', ['check-ignore', '--verbose', '--', file], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status !== 0 || !r.stdout) return undefined;
-  // <source>:<line>:<pattern><TAB><path>
-  const match = /^(.*?):(\d+):(.*)\t/m.exec(r.stdout);
-  return match ? `${match[1]}:${match[2]}: ${match[3]}` : 'a rule of its ignore files';
+  // Asked of git at the first read that needs it, so that a run whose apps read no file runs no git.
+  if (workspace.ignored === null) workspace.ignored = ignoredFiles(root);
+  const file = relative(root, real).split(sep).join('/');
+  if (!workspace.ignored?.(file)) return undefined;
+  // The rule to name, asked only of a read that fails the app.
+  const rule = ignoredPaths(root, [file])[0]?.rule ?? 'a rule of its ignore files';
+  return `which git ignores (${rule}): ${CLONE_LACKS}; commit it, or put the value in the app's config`;
 }
