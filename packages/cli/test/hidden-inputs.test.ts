@@ -10,6 +10,7 @@ const CONFIG = `apps/${APP}/src/config.ts`;
 const RENDER = `apps/${APP}/src/render.ts`;
 const START = 'export function render(c: RelayConfig): KubeObject[] {\n';
 const CLONE_LACKS = 'a clone of the repository lacks it and cannot render the same tree';
+const REPOSITORY_ALONE = 'a render depends on the repository alone, so that the cache, a clone and every other machine render the same tree';
 const ENV_ADVICE =
   "a render depends on the repository alone, so that the cache, a clone and every other machine render the same tree: put the value in the app's config \\(src/config\\.ts, or src/env/<env>\\.ts for one env\\)";
 
@@ -97,7 +98,7 @@ describe('what a render reads besides the repository', () => {
     expect(r.status).toBe(0);
   });
 
-  it('one git process judges every file a run reads, however many: reading eight files costs one git process more than reading none', () => {
+  it('one git process judges every file a run compiles or reads, however many: reading eight files starts no git process more than reading none', () => {
     git('init', '-q');
     writeFileSync(join(ws.root, '.gitignore'), 'node_modules/\n.strata/\ndist/\n*.secret.env\n');
     undo.push(() => rmSync(join(ws.root, '.git'), { recursive: true, force: true }));
@@ -130,7 +131,9 @@ describe('what a render reads besides the repository', () => {
       ),
     );
     const eight = gitRuns(8);
-    expect(eight.length - none.length, eight.join('\n')).toBe(1);
+    // The files the apps compile from are judged too: the one answer serves them and the reads alike.
+    expect(eight, eight.join('\n')).toStrictEqual(none);
+    expect(eight.filter((args) => args.includes('--ignored') || args.includes('check-ignore'))).toHaveLength(1);
     // And a file git ignores among them still fails the render at the line that read it.
     renameSync(join(data, '7.txt'), join(data, '7.secret.env'));
     edit(RENDER, (t) => t.replace('n < 8', 'n < 7').replace(START, `${START}  readFileSync(new URL('./data/7.secret.env', import.meta.url));\n`));
@@ -180,5 +183,105 @@ describe('what a render reads besides the repository', () => {
         `^strata: ${CONFIG}: a symbolic link to ${dir}/config\\.ts, outside the repository: the app is compiled from there, which a clone of the repository lacks; copy the file into the repository in place of the link$`,
       ),
     );
+  });
+
+  const TIME_ADVICE = `${REPOSITORY_ALONE}: pass a fixed time in the app's config, or use a committed constant \\(new Date\\('2026-01-01'\\)\\)`;
+  // Each: the line it puts at the top of render.ts (line 1), the statement at the start of render (line 33), and what the one line says.
+  it.each([
+    ['Date.now()', '', 'if (Date.now() < 0) c = { ...c, replicas: 7 };', `render called Date\\.now\\(\\); ${TIME_ADVICE}`],
+    [
+      'new Date() with no argument',
+      '',
+      'if (new Date().getFullYear() < 2000) c = { ...c, replicas: 7 };',
+      `render called new Date\\(\\) with no argument, which reads the clock; ${TIME_ADVICE}`,
+    ],
+    ['Date() called', '', "if (Date() === '') c = { ...c, replicas: 7 };", `render called Date\\(\\), which reads the clock; ${TIME_ADVICE}`],
+    [
+      'Math.random()',
+      '',
+      'if (Math.random() > 2) c = { ...c, replicas: 7 };',
+      `render called Math\\.random\\(\\); ${REPOSITORY_ALONE}: put the value in the app's config, or derive it from the config \\(a hash of the app's name, say\\)`,
+    ],
+    [
+      'os.hostname()',
+      "import os from 'node:os';",
+      "if (os.hostname() === '') c = { ...c, replicas: 7 };",
+      `render called os\\.hostname\\(\\); ${REPOSITORY_ALONE}: put the value in the app's config \\(src/env/<env>\\.ts for one env\\)`,
+    ],
+    [
+      'os.userInfo()',
+      "import { userInfo } from 'node:os';",
+      "if (userInfo().username === '') c = { ...c, replicas: 7 };",
+      `render called os\\.userInfo\\(\\); ${REPOSITORY_ALONE}: put the value in the app's config \\(src/env/<env>\\.ts for one env\\)`,
+    ],
+    [
+      'child_process.execSync()',
+      "import { execSync } from 'node:child_process';",
+      "if (execSync('hostname', { encoding: 'utf8' }) === '') c = { ...c, replicas: 7 };",
+      `render called child_process\\.execSync\\("hostname"\\); ${REPOSITORY_ALONE}, and what a program prints depends on the machine it runs on: commit what it makes, or compute the value in the app's code`,
+    ],
+    [
+      'child_process.spawnSync()',
+      "import cp from 'node:child_process';",
+      "if (cp.spawnSync('true').status !== 0) c = { ...c, replicas: 7 };",
+      `render called child_process\\.spawnSync\\("true"\\); ${REPOSITORY_ALONE}, and what a program prints depends on the machine it runs on: commit what it makes, or compute the value in the app's code`,
+    ],
+  ])('a render that calls %s fails in one line at that line, exit 1, saying what to do instead', (_, header, statement, message) => {
+    edit(RENDER, (t) => `${header || '// (nothing imported)'}\n${t}`.replace(START, `${START}  ${statement}\n`));
+    refused(['pipeline'], new RegExp(`^strata: ${RENDER}:33:\\d+: app ${APP} defaults: ${message}$`));
+  });
+
+  it('a date given its time is no hidden input: new Date("2026-01-01") renders', () => {
+    edit(RENDER, (t) => t.replace(START, `${START}  if (new Date('2026-01-01').getUTCFullYear() !== 2026) c = { ...c, replicas: 7 };\n`));
+    const r = strata(ws.root, ['pipeline']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('an installed package that reads the clock, Math.random and the host name as it loads and in render is compiled in and runs as ever', () => {
+    const pkg = join(ws.root, `apps/${APP}/node_modules/clocked`);
+    mkdirSync(pkg);
+    undo.push(() => rmSync(pkg, { recursive: true, force: true }));
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'clocked', version: '1.0.0', type: 'module', main: 'index.js' }));
+    writeFileSync(
+      join(pkg, 'index.js'),
+      [
+        "import { hostname } from 'node:os';",
+        'export const loadedAt = Date.now() + new Date().getTime() + Math.random() + hostname().length;',
+        'export function stamp() {',
+        '  return Date.now() + new Date().getTime() + Math.random() + hostname().length;',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    edit(RENDER, (t) =>
+      `import { loadedAt, stamp } from 'clocked';\n${t}`.replace(START, `${START}  if (stamp() < 0 || loadedAt < 0) c = { ...c, replicas: 7 };\n`),
+    );
+    const r = strata(ws.root, ['pipeline']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('an import of a file git ignores is one line at the import, exit 1', () => {
+    git('init', '-q');
+    writeFileSync(join(ws.root, '.gitignore'), 'node_modules/\n.strata/\ndist/\n*.secret.env\n*.local.ts\n');
+    undo.push(() => rmSync(join(ws.root, '.git'), { recursive: true, force: true }));
+    writeFileSync(join(ws.root, `apps/${APP}/src/replicas.local.ts`), 'export const replicas = 1;\n');
+    undo.push(() => rmSync(join(ws.root, `apps/${APP}/src/replicas.local.ts`)));
+    edit(RENDER, (t) => `import { replicas } from './replicas.local.ts';\n${t}`.replace(START, `${START}  c = { ...c, replicas };\n`));
+    for (const args of [['pipeline'], ['check'], ['generate']])
+      refused(
+        args,
+        new RegExp(
+          `^strata: ${RENDER}:1:26: cannot load: the module imports apps/${APP}/src/replicas\\.local\\.ts, which git ignores \\(\\.gitignore:5: \\*\\.local\\.ts\\): ${CLONE_LACKS}; commit it, or put the value in the app's config$`,
+        ),
+      );
+    // Committed under another name, the same import loads.
+    renameSync(join(ws.root, `apps/${APP}/src/replicas.local.ts`), join(ws.root, `apps/${APP}/src/replicas.ts`));
+    undo.push(() => renameSync(join(ws.root, `apps/${APP}/src/replicas.ts`), join(ws.root, `apps/${APP}/src/replicas.local.ts`)));
+    edit(RENDER, (t) => t.replace("'./replicas.local.ts'", "'./replicas.ts'"));
+    const r = strata(ws.root, ['pipeline']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });

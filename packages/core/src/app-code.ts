@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
+import childProcess from 'node:child_process';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+import os from 'node:os';
 import timers from 'node:timers';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,6 +168,7 @@ function guard(): void {
   guardFiles();
   guardCallbacks();
   guardEnvironment();
+  guardMachine();
   // The ESM bindings of the builtins follow, so that `import { writeSync } from 'node:fs'` in an app sees the same functions.
   syncBuiltinESMExports();
 }
@@ -279,9 +282,71 @@ function calledByApp(fn: Call | ((...args: never[]) => unknown), scope: AppCodeS
   return false;
 }
 
+/** Why a render may read nothing but the repository, before what to do instead. */
+const REPOSITORY_ALONE = 'a render depends on the repository alone, so that the cache, a clone and every other machine render the same tree';
+
 /** What a render reads of the environment, said once for every way it reads it. */
-const ENVIRONMENT_ADVICE =
-  "a render depends on the repository alone, so that the cache, a clone and every other machine render the same tree: put the value in the app's config (src/config.ts, or src/env/<env>.ts for one env)";
+const ENVIRONMENT_ADVICE = `${REPOSITORY_ALONE}: put the value in the app's config (src/config.ts, or src/env/<env>.ts for one env)`;
+
+/** What to do instead of reading the clock. */
+const TIME_ADVICE = `${REPOSITORY_ALONE}: pass a fixed time in the app's config, or use a committed constant (new Date('2026-01-01'))`;
+
+/** The functions of `node:child_process` that start a program. */
+const STARTERS = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'];
+
+/**
+ * The rest of what differs from run to run or machine to machine: the clock (`Date.now()`, `new
+ * Date()` and `Date()` with no argument; a date given its time stays allowed), `Math.random()`, the
+ * machine's name and user (`os.hostname()`, `os.userInfo()`) and programs started through
+ * `node:child_process`. App code that calls one fails at its line, as an environment variable read
+ * does; Node's own code and the libraries under node_modules call them as ever.
+ */
+function guardMachine(): void {
+  const judged = (fn: (...args: never[]) => unknown, run: Run | undefined, throughNode: boolean, what: string, advice: string): void => {
+    if (run && calledByApp(fn, run.scope, throughNode)) refuse(run, `${run.scope.doing} called ${what}; ${advice}`);
+  };
+  intercept(Date, ['now'], (run, args, own, _name, replaced) => {
+    judged(replaced, run, false, 'Date.now()', TIME_ADVICE);
+    return own(...args);
+  });
+  const handler: ProxyHandler<DateConstructor> = {
+    construct(target, args, newTarget) {
+      if (args.length === 0)
+        judged(handler.construct!, state.runs.getStore(), false, 'new Date() with no argument, which reads the clock', TIME_ADVICE);
+      return Reflect.construct(target, args, newTarget === shared.Date ? target : newTarget) as object;
+    },
+    apply(target, self, args) {
+      // Date(), called, is the time now as text, whatever it is given.
+      judged(handler.apply!, state.runs.getStore(), false, 'Date(), which reads the clock', TIME_ADVICE);
+      return Reflect.apply(target, self, args);
+    },
+  };
+  shared.Date = new Proxy(Date, handler);
+  intercept(Math, ['random'], (run, args, own, _name, replaced) => {
+    judged(
+      replaced,
+      run,
+      false,
+      'Math.random()',
+      `${REPOSITORY_ALONE}: put the value in the app's config, or derive it from the config (a hash of the app's name, say)`,
+    );
+    return own(...args);
+  });
+  intercept(os, ['hostname', 'userInfo'], (run, args, own, name, replaced) => {
+    judged(replaced, run, true, `os.${name}()`, `${REPOSITORY_ALONE}: put the value in the app's config (src/env/<env>.ts for one env)`);
+    return own(...args);
+  });
+  intercept(childProcess, STARTERS, (run, args, own, name, replaced) => {
+    judged(
+      replaced,
+      run,
+      true,
+      `child_process.${name}(${shownArg(typeof args[0] === 'string' ? args[0] : undefined)})`,
+      `${REPOSITORY_ALONE}, and what a program prints depends on the machine it runs on: commit what it makes, or compute the value in the app's code`,
+    );
+    return own(...args);
+  });
+}
 
 /**
  * Environment variables are no input of a render: app code that reads one, looks for one, lists

@@ -180,7 +180,8 @@ export async function loadApps(
   const fileOf = (dir: string) => join(root, Layout.appModule(dir));
   // What app code reads is judged afresh in each load, unless it is a turn of one run: the files,
   // and what git ignores, may have changed.
-  judgeReads(options.judge ?? repositoryReads());
+  const judge = options.judge ?? repositoryReads();
+  judgeReads(judge);
   const realRoot = realpathSync(root);
   const seen = new Map<string, string>();
   const missing = options.fresh ? wanted : wanted.filter((dir) => !loaded.has(fileOf(dir)) || changedSince(fileOf(dir), seen));
@@ -202,12 +203,18 @@ export async function loadApps(
     const folders = packageFolders(root, missing);
     const taken = new Map<string, string>();
     const packages = new Map<string, string[]>();
-    // Apps compiled from a file outside the repository, by a symbolic link: refused once all are loaded.
+    // Apps compiled from a file outside the repository, by a symbolic link, or from one git
+    // ignores: refused once all are loaded.
     const linkedOut: string[] = [];
     const keep = (dir: string, module: Loaded) => {
       const outside = module.inputs.filter((f) => outsideRoot(realRoot, f) && !installedPackageFile(f));
       if (outside.length > 0) {
         linkedOut.push(...outsideLinks(root, [dir], outside));
+        return;
+      }
+      const ignored = ignoredImports(root, module, judge);
+      if (ignored.length > 0) {
+        linkedOut.push(...ignored);
         return;
       }
       const app = appOf(dir, module.exports);
@@ -296,6 +303,38 @@ export async function loadApps(
   if (together && !together.startsWith('an app uses import.meta'))
     options.onWarning?.(`apps loaded one by one, as loading them together failed: ${together}`);
   return wanted.map((dir) => loaded.get(fileOf(dir))!);
+}
+
+/**
+ * One line for each file a module was compiled from that git ignores (as `judge` says, see
+ * repositoryReads), at the import that brought it in: a clone of the repository lacks the file, so
+ * the app would not load there, or would load another file in its place.
+ */
+function ignoredImports(root: string, module: Loaded, judge: ReadJudge): string[] {
+  const lines: string[] = [];
+  for (const file of module.inputs) {
+    if (installedPackageFile(file)) continue;
+    const why = judge(file, root);
+    if (!why) continue;
+    const importer = module.importers.get(file);
+    if (!importer) {
+      lines.push(`${relative(root, file)}: cannot load: the app is compiled from it, ${why}`);
+      continue;
+    }
+    const at = specifierPosition(module.compiled(importer.file) ?? readFileSync(importer.file, 'utf8'), importer.specifier);
+    lines.push(
+      `${relative(root, importer.file)}${at ? `:${at.line}:${at.column}` : ''}: cannot load: the module imports ${relative(root, file)}, ${why}`,
+    );
+  }
+  return lines;
+}
+
+/** Where `specifier` is written as a string in `text` (an import's, say): its line and column, 1-based. */
+function specifierPosition(text: string, specifier: string): { line: number; column: number } | undefined {
+  const at = ['"', "'", '`'].map((q) => text.indexOf(`${q}${specifier}${q}`)).filter((i) => i >= 0);
+  if (at.length === 0) return undefined;
+  const before = text.slice(0, Math.min(...at)).split('\n');
+  return { line: before.length, column: before.at(-1)!.length + 1 };
 }
 
 /**

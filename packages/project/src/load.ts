@@ -37,6 +37,8 @@ export interface Loaded {
   readonly inputs: readonly string[];
   /** Imported from the workspace as packages, by the file the import resolved to. */
   readonly linked: readonly string[];
+  /** For each of the inputs but the module itself, a file that imports it and the specifier it is imported by there. */
+  readonly importers: ReadonlyMap<string, { readonly file: string; readonly specifier: string }>;
   /** Whether a file it was compiled from uses `import.meta`: it may read files beside it. */
   readonly locates: boolean;
   /**
@@ -403,7 +405,11 @@ async function importBundle(
  * node_modules folder that those import as packages. The metafile names compiled files relative to
  * the working folder, and packages relative to the output folder.
  */
-function sourcesOf(meta: Metafile, entries: readonly string[], outdir: string): { inputs: string[]; linked: string[] }[] {
+function sourcesOf(
+  meta: Metafile,
+  entries: readonly string[],
+  outdir: string,
+): { inputs: string[]; linked: string[]; importers: Map<string, { file: string; specifier: string }> }[] {
   // Apps share most of what they import: each path is resolved once.
   const resolved = new Map<string, string | undefined>();
   const real = (p: string) => {
@@ -419,20 +425,24 @@ function sourcesOf(meta: Metafile, entries: readonly string[], outdir: string): 
   return entries.map((entry) => {
     const seen = new Set<string>();
     const linked = new Set<string>();
+    const importers = new Map<string, { file: string; specifier: string }>();
     const queue = [relative(process.cwd(), real(entry) ?? entry)];
     while (queue.length > 0) {
       const key = queue.pop()!;
       if (seen.has(key) || !meta.inputs[key]) continue;
       seen.add(key);
       for (const i of meta.inputs[key].imports) {
-        if (!i.external) queue.push(i.path);
-        else if (!i.path.startsWith('node:')) {
+        if (!i.external) {
+          queue.push(i.path);
+          if (i.original !== undefined && !importers.has(resolve(i.path)))
+            importers.set(resolve(i.path), { file: resolve(key), specifier: i.original });
+        } else if (!i.path.startsWith('node:')) {
           // A prebuilt copy counts as the source it stands for.
           const target = prebuiltOf.get(i.path) ?? real(resolve(outdir, i.path));
           if (target && !target.split(sep).includes('node_modules')) linked.add(target);
         }
       }
     }
-    return { inputs: [...seen].map((k) => resolve(k)).sort(), linked: [...linked].sort() };
+    return { inputs: [...seen].map((k) => resolve(k)).sort(), linked: [...linked].sort(), importers };
   });
 }
