@@ -4,6 +4,9 @@ import { type Document, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import { isPlainObject } from '@strata/core';
 import { ANY_CONFIG, BUILTIN_CONFIGS, KUSTOMIZATION, misspellings } from './fields.ts';
 import { KUSTOMIZATION_FILES } from './files.ts';
+import { isRepoSpec } from './repospec.ts';
+
+export { isRepoSpec } from './repospec.ts';
 
 /**
  * Something a kustomization names that kustomize would fetch over the network when it builds: a
@@ -33,10 +36,11 @@ export interface RemoteInput {
 /**
  * A base, resource, component or plugin entry that kustomize would fetch over the network rather
  * than read in the tree (a git URL, `github.com/org/repo//path`, an http(s) URL): kustomize's
- * `loader.New` clones what `git.NewRepoSpecFromURL` takes, its `Load` gets what has an http(s) scheme.
+ * `loader.New` clones what `git.NewRepoSpecFromURL` takes before it looks for a folder of that name
+ * (so whatever the tree holds), its `Load` gets what has an http(s) scheme.
  */
 export function isRemoteEntry(dir: string, entry: string): boolean {
-  if (/^[a-z][a-z0-9+.-]*:\/\/|^git@|^[\w-]+@[\w.-]+:/i.test(entry) || isRemoteFile(entry)) return true;
+  if (isRepoSpec(entry) || /^[a-z][a-z0-9+.-]*:\/\/|^git@|^[\w-]+@[\w.-]+:/i.test(entry) || isRemoteFile(entry)) return true;
   if (statSync(resolve(dir, entry), { throwIfNoEntry: false })) return false;
   // What is not in the tree and names a host first (kustomize's repo spec) is fetched.
   return /^[\w-]+(\.[\w-]+)+\//.test(entry) || entry.includes('?ref=') || entry.includes('//');

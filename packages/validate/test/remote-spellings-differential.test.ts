@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { testTempDir, writeTree } from '@strata/testing/temp';
+import { suiteTempDir, testTempDir, writeTree } from '@strata/testing/temp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteInputs, validate } from '../src/index.ts';
 import { repo } from './kustomize-trees.ts';
@@ -180,5 +181,107 @@ describe('a URL kustomize reads through a merge key, a field name in another cas
         `cannot tell what kustomize would fetch over the network to build ${dir}: configMapGenerator[0].<<: kustomize resolves this YAML merge key into the fields it merges, which are not read here as they are written; write those fields out in its place`,
       ],
     ]);
+  });
+});
+
+/**
+ * kustomize's loader takes a path for a git repository (`git.NewRepoSpecFromURL`) before it looks for
+ * a folder of that name, so `github.com/org/repo` is cloned even where the tree has that folder.
+ * GitHub is a folder of bare repositories here (git's `url.<folder>.insteadOf`), so the real kustomize
+ * is seen to clone, offline, and the remote-input check refuses exactly what it clones.
+ */
+describe('a path kustomize takes for a git repository, whatever the tree holds', () => {
+  const { dir: root } = suiteTempDir('strata-repospec-');
+  const git = (cwd: string, ...args: string[]) => {
+    const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  };
+  // Each repository holds a kustomization whose ConfigMap says where it was built from.
+  const REPOS: Record<string, Record<string, string>> = {
+    'org/repo': { 'kustomization.yaml': 'resources: [cm.yaml]\n', 'cm.yaml': CM.replace('cfg', 'from-remote-repo') },
+    'org/component': {
+      'kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [cm.yaml]\n',
+      'cm.yaml': CM.replace('cfg', 'from-remote-repo'),
+    },
+    'org/gen': {
+      'kustomization.yaml': 'resources: [gen.yaml]\n',
+      'gen.yaml': 'apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata: {name: from-remote-repo}\nliterals: [a=b]\n',
+    },
+  };
+  for (const [name, files] of Object.entries(REPOS)) {
+    const work = writeTree(join(root, 'work', name), files);
+    git(work, 'init', '-q', '-b', 'main');
+    git(work, 'add', '.');
+    git(work, '-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'x');
+    git(root, 'clone', '-q', '--bare', work, join(root, 'github', name));
+  }
+  const gitconfig = join(root, 'gitconfig');
+  writeTree(root, {
+    gitconfig: `[url "${root}/github/"]\n\tinsteadOf = https://github.com/\n\tinsteadOf = git@github.com:\n[protocol "file"]\n\tallow = always\n`,
+  });
+  const LOCAL = CM.replace('cfg', 'local');
+  /** The tree's folder of each name, holding a kustomization of a ConfigMap `local` (a Component for a component). */
+  const folders = (names: readonly string[], component = false) =>
+    Object.fromEntries(
+      names.flatMap((n) => [
+        [
+          `${n}/kustomization.yaml`,
+          component ? 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [cm.yaml]\n' : 'resources: [cm.yaml]\n',
+        ],
+        [`${n}/cm.yaml`, LOCAL],
+      ]),
+    );
+
+  const CLONED: readonly [string, string, Record<string, string>][] = [
+    ['resources', 'github.com/org/repo', folders(['github.com/org/repo'])],
+    ['resources', 'GitHub.com/org/repo', folders(['GitHub.com/org/repo'])],
+    ['resources', 'github.com/org/repo?ref=main', {}],
+    ['resources', 'github.com/org/repo//', {}],
+    ['resources', 'git::github.com/org/repo', {}],
+    ['resources', 'GitHub.com:org/repo', {}],
+    ['resources', 'git@github.com:org/repo', {}],
+    ['resources', 'git::https://github.com/org/repo', {}],
+    ['resources', 'HTTPS://GitHub.com/org/repo', {}],
+    ['resources', 'ssh://git@github.com/org/repo', {}],
+    ['bases', 'github.com/org/repo', folders(['github.com/org/repo'])],
+    ['components', 'github.com/org/component', folders(['github.com/org/component'], true)],
+    ['generators', 'github.com/org/gen', folders(['github.com/org/gen'])],
+  ];
+  // Read in the tree: kustomize takes none of these for a repository.
+  const LOCAL_READ: readonly [string, string, Record<string, string>][] = [
+    ['resources', './github.com/org/repo', folders(['github.com/org/repo'])],
+    ['resources', 'github.com/org', folders(['github.com/org'])],
+    ['resources', 'github.com', folders(['github.com'])],
+    ['resources', 'github.comx/org/repo', folders(['github.comx/org/repo'])],
+    ['resources', 'vendor/github.com/org/repo', folders(['vendor/github.com/org/repo'])],
+  ];
+
+  const build = (dir: string) =>
+    spawnSync(join(repo, '.tools', 'bin', 'kustomize'), ['build', dir], {
+      encoding: 'utf8',
+      env: { ...process.env, GIT_CONFIG_GLOBAL: gitconfig, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
+    });
+  const tree = (field: string, entry: string, files: Record<string, string>) =>
+    writeTree(testTempDir('strata-repospec-'), {
+      'kustomization.yaml': `resources:\n- cm.yaml\n${field === 'resources' ? '' : `${field}:\n`}- ${entry}\n`,
+      'cm.yaml': CM,
+      ...files,
+    });
+
+  it.each(CLONED)('%s: %s is cloned by kustomize and refused', (field, entry, files) => {
+    const dir = tree(field, entry, files);
+    const r = build(dir);
+    expect([r.status, r.stdout]).toStrictEqual([0, expect.stringContaining('name: from-remote-repo')]);
+    expect(remoteInputs(dir).map((f) => [f.field, f.line, f.entry])).toStrictEqual([
+      [field === 'resources' ? 'resources[1]' : `${field}[0]`, field === 'resources' ? 3 : 4, entry],
+    ]);
+  });
+
+  it.each(LOCAL_READ)('%s: %s is read in the tree by kustomize and not refused', (field, entry, files) => {
+    const dir = tree(field, entry, files);
+    const r = build(dir);
+    expect([r.status, r.stdout]).toStrictEqual([0, expect.stringContaining('name: local')]);
+    expect(r.stdout).not.toContain('from-remote-repo');
+    expect(remoteInputs(dir)).toStrictEqual([]);
   });
 });
