@@ -25,6 +25,31 @@ describe('strata ci --against', () => {
     expect(r.status).toBe(2);
   });
 
+  it('refuses a ref that holds no overlays (a docs branch) in one line, exit 2, before the pipeline runs', { timeout: 120_000 }, () => {
+    try {
+      git(ws.root, 'rev-parse', '--verify', '-q', 'HEAD');
+    } catch {
+      commitAll(ws.root);
+    }
+    const branch = git(ws.root, 'rev-parse', '--abbrev-ref', 'HEAD').trim();
+    git(ws.root, 'checkout', '-q', '--orphan', 'docs-only');
+    try {
+      git(ws.root, 'rm', '-rq', '--cached', '.');
+      git(ws.root, 'commit', '-q', '--allow-empty', '-m', 'docs');
+    } finally {
+      git(ws.root, 'checkout', '-qf', branch);
+    }
+    try {
+      const r = strata(ws.root, ['ci', '--against', 'docs-only'], undefined, { CI: 'true' });
+      expect(r.stderr.trim()).toMatch(/^strata: --against docs-only: docs-only has no overlays\/ .*nothing to check an upgrade from; pass .*$/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stdout).toBe('');
+      expect(r.status).toBe(2);
+    } finally {
+      git(ws.root, 'branch', '-qD', 'docs-only');
+    }
+  });
+
   it(
     'passes a compatible change with the upgrade checked, and fails a Deployment selector change at its field as immutable',
     () => {
@@ -38,9 +63,13 @@ describe('strata ci --against', () => {
       expect(Object.keys(report.phases)).toEqual(expect.arrayContaining(['build', 'baseline', 'upgrade']));
       expect(ok.status).toBe(0);
       const said = strata(ws.root, ['ci', '--against', 'HEAD~1'], undefined, { CI: 'true' });
-      expect(said.stdout).toMatch(
-        /^ci: passed: 1 app x 3 envs, \d+ resources generated, built, validated and \d+ dry-run applied as an upgrade of HEAD~1 \(/m,
-      );
+      // Every object the change keeps had its baseline at HEAD~1, and the line counts them.
+      const counts =
+        /^ci: passed: 1 app x 3 envs, \d+ resources generated, built, validated and (\d+) dry-run applied, (\d+) of them as upgrades of HEAD~1 \(/m.exec(
+          said.stdout,
+        );
+      expect(counts).not.toBeNull();
+      expect(Number(counts![2])).toBe(Number(counts![1]));
       expect(said.status).toBe(0);
 
       editFile(join(ws.root, 'apps', APP, 'src/render.ts'), (t) => t.replace("component: 'relay', namespace", "component: 'relay-v2', namespace"));

@@ -147,11 +147,13 @@ const nounCount = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 
  * each kind of error it found, counted (an unjudged run ends as a failed one, its tool error after).
  */
 export function gateSummary(
-  r: { readonly pipeline: Pick<PipelineResult, 'apps'>; readonly verified?: Pick<VerifyReport, 'objects'>; readonly against?: string },
+  r: { readonly pipeline: Pick<PipelineResult, 'apps'>; readonly verified?: Pick<VerifyReport, 'objects' | 'upgrades'>; readonly against?: string },
   v: GateVerdict,
 ): string {
   if (v.outcome === 'passed') {
-    const applied = r.verified ? ` and ${r.verified.objects} dry-run applied${r.against !== undefined ? ` as an upgrade of ${r.against}` : ''}` : '';
+    // How many had a baseline, not only that there was a ref: a ref that lacks most apps checks little as an upgrade.
+    const upgrades = r.against !== undefined ? `, ${r.verified?.upgrades ?? 0} of them as upgrades of ${r.against}` : '';
+    const applied = r.verified ? ` and ${r.verified.objects} dry-run applied${upgrades}` : '';
     return `ci: passed: ${nounCount(r.pipeline.apps, 'app')} x ${ENVIRONMENTS.length} envs, ${v.resources} resources generated, built, validated${applied}`;
   }
   const found = [

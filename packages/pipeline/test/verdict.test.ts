@@ -191,10 +191,13 @@ describe('the last line of strata ci', () => {
     expect(gateSummary(passed, gateVerdict(passed))).toBe(
       'ci: passed: 2 apps x 3 envs, 12 resources generated, built, validated and 11 dry-run applied',
     );
-    const upgraded = { ...passed, against: 'origin/main' };
+    const upgraded = { ...passed, verified: { ...verified([]), upgrades: 8 }, against: 'origin/main' };
     expect(gateSummary(upgraded, gateVerdict(upgraded))).toBe(
-      'ci: passed: 2 apps x 3 envs, 12 resources generated, built, validated and 11 dry-run applied as an upgrade of origin/main',
+      'ci: passed: 2 apps x 3 envs, 12 resources generated, built, validated and 11 dry-run applied, 8 of them as upgrades of origin/main',
     );
+    // A ref that deployed none of them is said to be one, not taken for an upgrade check.
+    const none = { ...upgraded, verified: { ...verified([]), upgrades: 0 } };
+    expect(gateSummary(none, gateVerdict(none))).toMatch(/11 dry-run applied, 0 of them as upgrades of origin\/main$/);
     const alone = { pipeline: { ...run(), apps: 1 } };
     expect(gateSummary(alone, gateVerdict(alone))).toBe('ci: passed: 1 app x 3 envs, 12 resources generated, built, validated');
   });

@@ -108,6 +108,12 @@ export interface VerifyResult {
    * judged nor given their names or node ports, in the env or as what is deployed.
    */
   readonly notApplied: readonly NotApplied[];
+  /**
+   * With a baseline (`against`): how many of `objects` met an object it deployed under the same name
+   * and were checked as an update of it; the rest were checked as created afresh only (new objects,
+   * and those whose baseline the server refused).
+   */
+  readonly upgrades?: number;
   /** Milliseconds per phase: read, start, crds, namespaces, apply (and build, baseline, upgrade with `against`). */
   readonly phases: Record<string, number>;
   /** The Kubernetes version the API server that judged the objects reports (`v1.36.3`). */
@@ -234,14 +240,34 @@ export async function verifyGroups(
 
 /**
  * Throws a one-line `UsageError` when `ref` is not a commit of the git repository at `root` (a
- * branch not fetched, a shallow clone without it, a typing error): for a caller that checks the ref
- * before work that takes minutes.
+ * branch not fetched, a shallow clone without it, a typing error), or holds no overlay at all
+ * (`overlays/<env>/<app>/kustomization.yaml`): for a caller that checks the ref before work that
+ * takes minutes. An app the ref lacks is new; a ref with none of them is no baseline.
  */
 export function checkRef(root: string, ref: string): void {
   try {
     execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch {
     throw new UsageError(`--against ${ref}: not a commit in this repository`);
+  }
+  // A ref that deploys nothing (a docs branch, a commit from before the apps) would check every
+  // object as created afresh while the run claims an upgrade: almost always the wrong ref.
+  const listed = execFileSync('git', ['ls-tree', '-r', '--name-only', ref, '--', `${Layout.overlays}/`], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    maxBuffer: 1 << 30,
+  });
+  const overlay = new RegExp(`^${Layout.overlays}/[^/]+/[^/]+/kustomization\\.yaml$`);
+  if (
+    !listed
+      .toString('utf8')
+      .split('\n')
+      .some((f) => overlay.test(f))
+  ) {
+    throw new UsageError(
+      `--against ${ref}: ${ref} has no ${Layout.overlays}/ (no ${Layout.overlays}/<env>/<app>/kustomization.yaml), so there is nothing to check an upgrade from; ` +
+        'pass the ref whose overlays are deployed now (in a pull request the target branch, origin/main; on a push the commit before it), or leave --against out',
+    );
   }
 }
 
@@ -433,6 +459,7 @@ async function run(
     }
 
     const uncreated: Target[] = [];
+    let upgradesChecked = 0;
     if (against) {
       // What is deployed now is applied for real, of any kind but what makes the server call out: on a server past every check.
       await server.whenReady();
@@ -477,6 +504,9 @@ async function run(
           await eachLimit(rest, concurrency, deploy);
         });
         const upgrades = targets.filter((t) => round.includes(t.group) && !rejected.has(t) && !t.installed);
+        // Those that meet a deployed object of their name are upgrades; the rest are checked as created once more.
+        const deployedIds = new Set(applied.map(identity));
+        upgradesChecked += upgrades.filter((t) => deployedIds.has(identity(t))).length;
         // A node port that a deployed Service holds and another asks for now is free once the holder's
         // update, earlier in apply order, lets it go: a dry run takes and frees nothing, so such
         // Services are applied for real, one by one in apply order, as the cluster takes them.
@@ -505,7 +535,15 @@ async function run(
       }
     }
     const notes = [...unhookedNote(unhooked), ...uncreatedNote(uncreated, against?.ref)];
-    return { problems: sortProblems(problems), objects: targets.length, notApplied, phases: phases.totals, serverVersion, notes };
+    return {
+      problems: sortProblems(problems),
+      objects: targets.length,
+      ...(against ? { upgrades: upgradesChecked } : {}),
+      notApplied,
+      phases: phases.totals,
+      serverVersion,
+      notes,
+    };
   } finally {
     if (own) await (await own.catch(() => undefined))?.stop();
   }

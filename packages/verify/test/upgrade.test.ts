@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServers, startServer, verify, type Server } from '../src/index.ts';
@@ -34,6 +34,7 @@ describe('verify --against', () => {
     git(repo, 'checkout', '--quiet', 'main~1');
     const result = await verify(repo, { against: 'main~2', server });
     expect(result.problems).toStrictEqual([]);
+    expect(result).toMatchObject({ objects: 1, upgrades: 1 });
     expect(Object.keys(result.phases)).toStrictEqual(['read', 'build', 'crds', 'namespaces', 'apply', 'baseline', 'upgrade']);
   });
 
@@ -132,6 +133,41 @@ describe('verify --against', () => {
     } finally {
       git(repo, 'branch', '--quiet', '-D', 'remote', 'merged');
       await remote.close();
+    }
+  });
+
+  it('counts as upgrades only the objects the ref deployed: a new app is checked as created afresh', async () => {
+    git(repo, 'checkout', '--quiet', '-b', 'new-app', 'main~1');
+    writeOverlays(repo, { 'dev/api': [deployment('api', 'upgrade')] });
+    try {
+      const result = await verify(repo, { against: 'main~1', server });
+      expect(result.problems).toStrictEqual([]);
+      expect(result).toMatchObject({ objects: 2, upgrades: 1 });
+    } finally {
+      rmSync(join(repo, 'overlays/dev/api'), { recursive: true, force: true });
+      rmSync(join(repo, 'dist/dev/api.yaml'), { force: true });
+      git(repo, 'checkout', '--quiet', 'main');
+      git(repo, 'branch', '--quiet', '-D', 'new-app');
+    }
+  });
+
+  it('refuses, before anything runs, a ref that holds no overlay at all (a docs branch, a commit before the apps)', async () => {
+    git(repo, 'checkout', '--quiet', 'main');
+    git(repo, 'checkout', '--quiet', '--orphan', 'docs');
+    git(repo, 'rm', '-rq', '--cached', '.');
+    writeFileSync(join(repo, 'README.md'), 'docs\n');
+    git(repo, 'add', 'README.md');
+    git(repo, 'commit', '--quiet', '-m', 'docs');
+    rmSync(join(repo, 'README.md'));
+    git(repo, 'checkout', '--quiet', '-f', 'main');
+    try {
+      const phases: string[] = [];
+      await expect(verify(repo, { against: 'docs', server, onPhase: (name) => phases.push(name) })).rejects.toThrow(
+        /^--against docs: docs has no overlays\/ \(no overlays\/<env>\/<app>\/kustomization\.yaml\), so there is nothing to check an upgrade from; pass .*, or leave --against out$/,
+      );
+      expect(phases).toStrictEqual([]);
+    } finally {
+      git(repo, 'branch', '--quiet', '-D', 'docs');
     }
   });
 
