@@ -1,4 +1,5 @@
-import { rmSync, utimesSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { editFile, strata, suiteWorkspace } from './workspace.ts';
@@ -9,6 +10,16 @@ const APP = 'tensafe';
 const dist = `dist/dev/${APP}.yaml`;
 const overlay = `overlays/dev/${APP}/namespaced/kustomization.yaml`;
 const line = `${dist}: built before ${overlay} changed: what is judged is not what overlays/dev/${APP} builds now; run \`npm run build\` (or \`npx strata build --env dev --app ${APP}\`) first (warning) [stale-build]`;
+
+/** strata run in the folder `sub` of the workspace at `root`. */
+function strataIn(root: string, sub: string, args: readonly string[]): { status: number | null; stdout: string } {
+  const cwd = join(root, sub);
+  return spawnSync(process.execPath, [join(root, 'packages/cli/bin/strata.mjs'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+}
 
 // verify judges dist/ as it finds it. A dist/ file not built from the overlay now on disk (a branch
 // switched, an overlay edited since the build) is judged still, with a warning that says so.
@@ -30,11 +41,22 @@ describe('strata verify of built output older than its overlay', () => {
       expect(stale.stdout).toMatch(/^verify: Found 1 problem \(0 errors, 1 warning\) in 0 of \d+ resources/m);
       // A warning: what was verified passed.
       expect(stale.status).toBe(0);
-      // validate of the built output says so too, in the same words; of a file named, it judges the file as given.
-      const validated = strata(ws.root, ['validate']);
-      expect(validated.stdout.split('\n')).toContain(line);
-      expect(validated.status).toBe(0);
-      expect(strata(ws.root, ['validate', dist]).stdout).not.toContain('[stale-build]');
+      // validate of the built output says so too, in the same words, of dist/ as of the file or its
+      // env's folder named, spelt as they are, and named as typed from a subfolder.
+      for (const named of [[], [dist], [`./dist/dev/../dev/${APP}.yaml`], ['dist/dev']]) {
+        const validated = strata(ws.root, ['validate', ...named]);
+        expect(
+          validated.stdout.split('\n').filter((l) => l.includes('[stale-build]')),
+          named.join(' '),
+        ).toStrictEqual([line]);
+        expect(validated.status).toBe(0);
+      }
+      expect(strata(ws.root, ['validate', dist, '--output', 'json']).stdout).toContain('"rule": "stale-build"');
+      const inDev = strataIn(ws.root, 'dist/dev', ['validate', `${APP}.yaml`]);
+      expect(inDev.stdout.split('\n').filter((l) => l.includes('[stale-build]'))).toStrictEqual([line.replace(dist, `${APP}.yaml`)]);
+      // A copy that is no app's built output is judged as given.
+      copyFileSync(join(ws.root, dist), join(ws.root, `${APP}.yaml`));
+      expect(strata(ws.root, ['validate', `${APP}.yaml`]).stdout).not.toContain('[stale-build]');
       const json = verify('--output', 'json');
       const report = JSON.parse(json.stdout) as { problems: { file: string; rule: string; severity: string }[] };
       expect(report.problems).toContainEqual(expect.objectContaining({ file: dist, rule: 'stale-build', severity: 'warning' }));
@@ -71,6 +93,9 @@ describe('strata verify of built output older than its overlay', () => {
       const stale = verify();
       expect(stale.stdout.split('\n').filter((l) => l.includes('[stale-build]'))).toStrictEqual([edited]);
       expect(stale.status).toBe(0);
+      // The file named: judged the same way.
+      const named = strata(ws.root, ['validate', dist]);
+      expect(named.stdout.split('\n').filter((l) => l.includes('[stale-build]'))).toStrictEqual([edited]);
 
       expect(strata(ws.root, ['pipeline']).status).toBe(0);
       expect(verify().stdout).not.toContain('[stale-build]');

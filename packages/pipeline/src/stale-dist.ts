@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
 import { writeFileAtomic } from '@strata/emit';
-import { filesIn, Layout, type Problem } from '@strata/project';
+import { distOf, filesIn, Layout, type Problem } from '@strata/project';
 import { cacheFile, hashFile, hashOf, verify, type PipelineCache } from './cache.ts';
 
 /** The content of a built file as the build wrote it. */
@@ -109,43 +109,61 @@ function changedSince(
     .sort((a, b) => b.t - a.t)[0]?.f;
 }
 
+/** Which built files `staleBuilds` judges: those of an env's overlays (of some apps), or the built files named. */
+export type BuiltSelection =
+  | { readonly env?: string; readonly app?: readonly string[]; readonly files?: undefined }
+  /** Files named from the root; those that are not `dist/<env>/<app>.yaml` are passed over. */
+  | { readonly files: readonly string[] };
+
+/** The env and app of each built file of the selection, in order. */
+function builtOf(root: string, selection: BuiltSelection): { env: string; app: string }[] {
+  if (selection.files) return selection.files.flatMap((f) => distOf(f) ?? []);
+  const { env: only, app: apps } = selection;
+  return (only ? [only] : ENVIRONMENTS).flatMap((env) => {
+    const dir = join(root, Layout.envRoot(env));
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !(apps && apps.length > 0 && !apps.includes(d.name)))
+      .map((d) => d.name)
+      .sort((a, b) => a.localeCompare(b))
+      .map((app) => ({ env, app }));
+  });
+}
+
 /**
- * The built files (`dist/<env>/<app>.yaml`) of the selected overlays that are not what a build of
- * the overlay files now on disk wrote (edited since the build, or built before a branch switched, an
- * overlay edited or regenerated), as warnings: verifying them answers for a tree that is not the one
- * about to ship. Each is read once more at most, to compare it with what its build wrote.
+ * The built files (`dist/<env>/<app>.yaml`) of the selection that are not what a build of the
+ * overlay files now on disk wrote (edited since the build, or built before a branch switched, an
+ * overlay edited or regenerated), as warnings: judging them answers for a tree that is not the one
+ * about to ship. A built file whose overlay is gone is no app's (the pipeline removes it). Each is
+ * read once more at most, to compare it with what its build wrote.
  */
-export function staleBuilds(root: string, selection: { readonly env?: string; readonly app?: readonly string[] }): Problem[] {
+export function staleBuilds(root: string, selection: BuiltSelection): Problem[] {
+  const built = builtOf(root, selection);
+  if (built.length === 0) return [];
   const cache = cacheOnDisk(root);
   const written = writtenOnDisk(root);
   const problems: Problem[] = [];
-  for (const env of selection.env ? [selection.env] : ENVIRONMENTS) {
-    const dir = join(root, Layout.envRoot(env));
-    if (!existsSync(dir)) continue;
-    for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const app = d.name;
-      if (!d.isDirectory() || (selection.app && selection.app.length > 0 && !selection.app.includes(app))) continue;
-      const dist = Layout.distOf(env, app);
-      if (!existsSync(join(root, dist)) || !existsSync(join(root, Layout.overlayKustomization(env, app)))) continue;
-      // The file itself first: edited by hand, or copied from elsewhere, it is no build of anything on disk.
-      if (written[dist] && changedSinceWritten(join(root, dist), written[dist])) {
-        problems.push({
-          file: dist,
-          rule: 'stale-build',
-          severity: 'warning',
-          message: `changed after \`strata build\` wrote it (edited, or copied from elsewhere): what is judged is not what ${Layout.overlay(env, app)} builds; run \`npx strata build --env ${env} --app ${app}\` (or \`npm run build\`) first`,
-        });
-        continue;
-      }
-      const changed = changedSince(root, dist, foldersOf(env, app), cache.apps?.[app]?.outputs);
-      if (changed === undefined) continue;
+  for (const { env, app } of built) {
+    const dist = Layout.distOf(env, app);
+    if (!existsSync(join(root, dist)) || !existsSync(join(root, Layout.overlayKustomization(env, app)))) continue;
+    // The file itself first: edited by hand, or copied from elsewhere, it is no build of anything on disk.
+    if (written[dist] && changedSinceWritten(join(root, dist), written[dist])) {
       problems.push({
         file: dist,
         rule: 'stale-build',
         severity: 'warning',
-        message: `built before ${changed} changed: what is judged is not what ${Layout.overlay(env, app)} builds now; run \`npm run build\` (or \`npx strata build --env ${env} --app ${app}\`) first`,
+        message: `changed after \`strata build\` wrote it (edited, or copied from elsewhere): what is judged is not what ${Layout.overlay(env, app)} builds; run \`npx strata build --env ${env} --app ${app}\` (or \`npm run build\`) first`,
       });
+      continue;
     }
+    const changed = changedSince(root, dist, foldersOf(env, app), cache.apps?.[app]?.outputs);
+    if (changed === undefined) continue;
+    problems.push({
+      file: dist,
+      rule: 'stale-build',
+      severity: 'warning',
+      message: `built before ${changed} changed: what is judged is not what ${Layout.overlay(env, app)} builds now; run \`npm run build\` (or \`npx strata build --env ${env} --app ${app}\`) first`,
+    });
   }
   return problems;
 }

@@ -153,7 +153,6 @@ export async function verifyApps(root: string, options: VerifyOptions = {}): Pro
  * not what the overlays deploy.
  */
 export async function validateBuilt(root: string, options: ValidateOptions & { readonly allowEmpty?: boolean } = {}): Promise<ValidateResult> {
-  const { validate } = await import('@strata/validate');
   // With an env, only its built output is judged, as verify --env judges it.
   const env = checkEnv(options.env);
   const folder = env ? `${Layout.dist}/${env}` : Layout.dist;
@@ -161,12 +160,25 @@ export async function validateBuilt(root: string, options: ValidateOptions & { r
     throw new UsageError(
       `no ${folder}/ to validate: build it first (npm run build, or npx strata build${env ? ` --env ${env}` : ''}), or name the files to validate`,
     );
-  const selection = env ? { env } : {};
-  const missing = missingBuilds(root, selection);
+  const missing = missingBuilds(root, env ? { env } : {});
   // The missing files fail the run, said once each: not again as inputs that hold no object.
-  const r = await validate(root, [folder], missing.length > 0 ? { ...options, allowEmpty: true } : options);
-  const stale = staleBuilds(root, selection);
-  return { ...r, problems: [...missing, ...stale, ...r.problems] };
+  const r = await validateFiles(root, [folder], missing.length > 0 ? { ...options, allowEmpty: true } : options);
+  return { ...r, problems: [...missing, ...r.problems] };
+}
+
+/**
+ * `strata validate PATH...`: the verdict of @strata/validate on any files, folders or stdin, with the
+ * `stale-build` warning of `validateBuilt` for each built file among them (`dist/<env>/<app>.yaml`,
+ * named or in a folder named, however spelt), named as typed: a built file named alone is judged as
+ * it is judged with the rest of dist/.
+ */
+export async function validateFiles(
+  root: string,
+  inputs: readonly string[],
+  options: ValidateOptions & { readonly allowEmpty?: boolean } = {},
+): Promise<ValidateResult> {
+  const { validate } = await import('@strata/validate');
+  return validate(root, inputs, { ...options, builtFileProblems: (files) => staleBuilds(root, { files }) });
 }
 
 /** Objects named in a note, at most. */

@@ -1,10 +1,10 @@
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '@strata/core';
 import { findRoot, UsageError } from '@strata/project';
 import { testTempDir } from '@strata/testing/temp';
-import { validateBuilt } from '../src/index.ts';
+import { validateBuilt, validateFiles } from '../src/index.ts';
 
 const APPS = ['api', 'web'];
 
@@ -77,5 +77,26 @@ describe('validateBuilt', () => {
       new UsageError('no dist/prod/ to validate: build it first (npm run build, or npx strata build --env prod), or name the files to validate'),
     );
     await expect(validateBuilt(root, { ...options, env: 'prdo' })).rejects.toThrow(UsageError);
+  });
+
+  it('warns of a built file named alone, or in its folder, that was built before its overlay changed, as of dist/, named as typed', async () => {
+    const root = builtTree();
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(join(root, 'overlays/dev/api/kustomization.yaml'), later, later);
+    const stale = (file: string) => ({
+      file,
+      rule: 'stale-build',
+      severity: 'warning',
+      message:
+        'built before overlays/dev/api/kustomization.yaml changed: what is judged is not what overlays/dev/api builds now; run `npm run build` (or `npx strata build --env dev --app api`) first',
+    });
+    expect((await validateBuilt(root, options)).problems).toStrictEqual([stale('dist/dev/api.yaml')]);
+    for (const named of [['dist/dev/api.yaml'], ['./dist/prod/../dev/api.yaml'], ['dist/dev'], ['dist/dev/web.yaml', 'dist/dev/api.yaml']])
+      expect((await validateFiles(root, named, options)).problems, named.join(' ')).toStrictEqual([stale('dist/dev/api.yaml')]);
+    expect((await validateFiles(root, ['api.yaml'], { ...options, cwd: join(root, 'dist/dev') })).problems).toStrictEqual([stale('api.yaml')]);
+    // The same file elsewhere is no built output: judged as given.
+    copyFileSync(join(root, 'dist/dev/api.yaml'), join(root, 'api.yaml'));
+    expect((await validateFiles(root, ['api.yaml'], options)).problems).toStrictEqual([]);
+    expect((await validateFiles(root, ['dist/dev/web.yaml'], options)).problems).toStrictEqual([]);
   });
 });

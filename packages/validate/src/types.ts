@@ -172,6 +172,12 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
   readonly ingressClashes?: boolean;
   /** Apps the caller has loaded already, by name: their policy settings are taken from these instead of loading them again. */
   readonly apps?: ReadonlyMap<string, App>;
+  /**
+   * Problems of the built files read (`dist/<env>/<app>.yaml`, by that name, however they were
+   * typed) that only the caller can judge: whether each is still what its overlay builds (the
+   * pipeline's record of its builds). Added to the run's and named as typed with them.
+   */
+  readonly builtFileProblems?: (files: readonly string[]) => readonly Problem[];
 }
 
 /** An app as loaded from its module. */

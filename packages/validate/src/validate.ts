@@ -39,13 +39,16 @@ export async function validate(
   // The problems of objects built from a walked kustomization, at their sources in the tree.
   const checked = parsed.placements ? { ...judged, problems: placedInSources(judged.problems, parsed) } : judged;
   const built = checked.files.map((f) => distOf(f)).filter((m) => m !== undefined);
+  const builtFiles = checked.files.filter((f) => distOf(f) !== undefined);
+  const more = options.builtFileProblems && builtFiles.length > 0 ? options.builtFileProblems(builtFiles) : [];
+  const withMore = more.length > 0 ? { ...checked, problems: [...more, ...checked.problems] } : checked;
   const known =
     built.length === checked.files.length && built.length > 0
       ? {
-          ...checked,
+          ...withMore,
           built: { apps: new Set(built.map((m) => m.app)).size, envs: new Set(built.map((m) => m.env)).size, files: built.length },
         }
-      : checked;
+      : withMore;
   const typed = withEmptied(asTyped(known, names), await emptiedOf(root, checked, names));
   const result = skipped.length > 0 ? { ...typed, notes: [...skippedNote(skipped), ...(typed.notes ?? [])] } : typed;
   if (result.resources > 0 || options.allowEmpty) return result;

@@ -26,7 +26,7 @@ export function registerValidate(program: Command): void {
       ) => {
         const root = findRootOrCwd();
         const inputs = paths.length > 0 ? paths : ['dist'];
-        const { validate, ruleHelp } = await import('@strata/validate');
+        const { ruleHelp } = await import('@strata/validate');
         let r;
         try {
           if (paths.length === 0 && !existsSync(join(root, 'dist')))
@@ -40,8 +40,9 @@ export function registerValidate(program: Command): void {
             ...(paths.length > 0 ? { cwd: process.cwd() } : {}),
             onWarning,
           };
-          // The built output, judged with a word on each file that is not what its overlay builds now.
-          r = paths.length === 0 ? await (await import('@strata/pipeline')).validateBuilt(root, options) : await validate(root, inputs, options);
+          // Built output, named or not, is judged with a word on each file that is not what its overlay builds now.
+          const { validateBuilt, validateFiles } = await import('@strata/pipeline');
+          r = paths.length === 0 ? await validateBuilt(root, options) : await validateFiles(root, inputs, options);
         } catch (e) {
           // A report format promises one valid document on stdout, also when the run cannot finish.
           if (o.output !== 'text') out(reportError(o.output, inputs, e, VERSION, ruleHelp));
