@@ -81,6 +81,26 @@ export function argoCdSkips(m: Manifest): ArgoCdSkip | undefined {
   return deletes ? undefined : 'no-sync-hook';
 }
 
+export const ARGOCD_SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+
+/**
+ * How an Argo CD sync brings a deployed object to the one it is given, read from the object's
+ * `argocd.argoproj.io/sync-options` as its sync engine reads them (the list's items trimmed, each
+ * option spelled exactly): `recreate` for `Force=true` with `Replace=true`, `kubectl replace --force`,
+ * which deletes the object and creates it anew, so a field the server refuses to change on update is
+ * never updated; `replace` for `Replace=true` alone, `kubectl replace`, an update that the server
+ * refuses as it refuses an apply; else undefined (an apply). A CustomResourceDefinition or a
+ * Namespace is updated whatever it asks for: replaced, it would take every object of it along.
+ * Argo CD's own only: Flux reads none of this.
+ */
+export function argoCdReplaces(m: Manifest): 'recreate' | 'replace' | undefined {
+  const options = items(annotation(m, ARGOCD_SYNC_OPTIONS));
+  if (!options.includes('Replace=true')) return undefined;
+  const crd = m.kind === 'CustomResourceDefinition' && m.apiVersion.startsWith('apiextensions.k8s.io/');
+  if (crd || m.kind === 'Namespace') return undefined;
+  return options.includes('Force=true') ? 'recreate' : 'replace';
+}
+
 /**
  * The namespace of an app's Argo CD Application (its `destination.namespace`), as the generated
  * gitops/ sets it from the app's built objects of one env: the namespace most of its namespaced

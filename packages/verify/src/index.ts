@@ -15,7 +15,16 @@ export {
   type VerifyResult,
   type NotApplied,
 } from './verify.ts';
-export { argoCdSkips, argoCdSyncPhases, isArgoCdHook, ARGOCD_HOOK, HELM_HOOK, type ArgoCdSkip } from '@strata/core/argocd';
+export {
+  argoCdReplaces,
+  argoCdSkips,
+  argoCdSyncPhases,
+  isArgoCdHook,
+  ARGOCD_HOOK,
+  ARGOCD_SYNC_OPTIONS,
+  HELM_HOOK,
+  type ArgoCdSkip,
+} from '@strata/core/argocd';
 export { builtDocuments, readBuilt, pathSegments, type VerifyDocument } from './documents.ts';
 export {
   ensureServers,

@@ -8,7 +8,7 @@ import { remoteInputs } from '@strata/kustomize/remote';
 import { emptiedBuiltFiles } from '@strata/kustomize/emptied';
 import { nodePortClashes, nodePortsAsked, nodePortTakenMessage, type NodePortClash } from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
-import { argoCdSkips, type ArgoCdSkip } from '@strata/core/argocd';
+import { ARGOCD_SYNC_OPTIONS, argoCdReplaces, argoCdSkips, type ArgoCdSkip } from '@strata/core/argocd';
 import { MAX_IN_FLIGHT, type Client, type Status } from './client.ts';
 import { appliedName, withArgoCdNaming } from '@strata/core/hook-names';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
@@ -460,6 +460,7 @@ async function run(
 
     const uncreated: Target[] = [];
     let upgradesChecked = 0;
+    const recreated: Target[] = [];
     if (against) {
       // What is deployed now is applied for real, of any kind but what makes the server call out: on a server past every check.
       await server.whenReady();
@@ -506,7 +507,10 @@ async function run(
         const upgrades = targets.filter((t) => round.includes(t.group) && !rejected.has(t) && !t.installed);
         // Those that meet a deployed object of their name are upgrades; the rest are checked as created once more.
         const deployedIds = new Set(applied.map(identity));
-        upgradesChecked += upgrades.filter((t) => deployedIds.has(identity(t))).length;
+        // Argo CD deletes and recreates these (sync-options Force=true,Replace=true): never updated, they
+        // were checked as created by the dry run above; what an update would meet is only said.
+        const recreates = (t: Target) => argoCdAlone && deployedIds.has(identity(t)) && argoCdReplaces(t.manifest) === 'recreate';
+        upgradesChecked += upgrades.filter((t) => deployedIds.has(identity(t)) && !recreates(t)).length;
         // A node port that a deployed Service holds and another asks for now is free once the holder's
         // update, earlier in apply order, lets it go: a dry run takes and frees nothing, so such
         // Services are applied for real, one by one in apply order, as the cluster takes them.
@@ -524,7 +528,9 @@ async function run(
             concurrency,
             async (t) => {
               const found = await apply(client, t, { dryRun: true, nodePorts });
-              problems.push(...found.filter((p) => p.severity === 'error').map((p) => asUpgradeProblem(p, ref)));
+              const refused = found.filter((p) => p.severity === 'error');
+              if (refused.length > 0 && recreates(t)) recreated.push(t);
+              else problems.push(...refused.map((p) => asUpgradeProblem(p, ref, argoCdAlone && argoCdReplaces(t.manifest) === 'replace')));
             },
           );
         });
@@ -534,7 +540,7 @@ async function run(
         await eachLimit([...applied.filter((t) => !kept.has(identity(t))), ...upgraded], concurrency, (t) => remove(client, t));
       }
     }
-    const notes = [...unhookedNote(unhooked), ...uncreatedNote(uncreated, against?.ref)];
+    const notes = [...unhookedNote(unhooked), ...uncreatedNote(uncreated, against?.ref), ...recreatedNote(recreated, against?.ref)];
     return {
       problems: sortProblems(problems),
       objects: targets.length,
@@ -575,6 +581,15 @@ function uncreatedNote(ts: readonly Target[], ref: string | undefined): string[]
   return [
     `${these} of ${ref ?? 'what is deployed'} checked by a dry run but not created, as the server would call out to the webhooks or the API service they name: ` +
       `${named(ts)}; what they would admit, change or serve is not checked`,
+  ];
+}
+
+function recreatedNote(ts: readonly Target[], ref: string | undefined): string[] {
+  if (ts.length === 0) return [];
+  const these = ts.length === 1 ? '1 object' : `${ts.length} objects`;
+  return [
+    `${these} changed since ${ref ?? 'what is deployed'} in a way the server refuses on update (an immutable field), but Argo CD deletes and ` +
+      `recreates ${ts.length === 1 ? 'it' : 'them'} (${ARGOCD_SYNC_OPTIONS}: Force=true,Replace=true), so checked as created afresh: ${named(ts)}`,
   ];
 }
 
@@ -1218,15 +1233,22 @@ function cleanPath(path: string): string {
 
 const IMMUTABLE = /immutable|updates to .* are forbidden|may not be changed|may not change once set|cannot be changed/i;
 
-function asUpgradeProblem(p: Problem, ref: string): Problem {
+/**
+ * An update's refusal as a problem of the upgrade from `ref`. `replaced`: Argo CD replaces the object
+ * (sync-options Replace=true without Force=true), an update the server refuses alike.
+ */
+function asUpgradeProblem(p: Problem, ref: string, replaced = false): Problem {
   if (IMMUTABLE.test(p.message)) {
     const what = `${p.kind ?? 'object'} ${p.namespace ? `${p.namespace}/` : ''}${p.name ?? ''}`;
+    const force = replaced
+      ? `; its ${ARGOCD_SYNC_OPTIONS} Replace=true is an update all the same, and Force=true beside it makes Argo CD delete and recreate it`
+      : '';
     return {
       ...p,
       rule: 'immutable-field',
       message:
         `${p.message} (changed since ${ref}, and the server refuses that on update); to ship it, give the ${p.kind ?? 'object'} a new ` +
-        `metadata.name so it is created alongside, or delete ${what} and recreate it (a short outage)`,
+        `metadata.name so it is created alongside, or delete ${what} and recreate it (a short outage)${force}`,
     };
   }
   return { ...p, rule: 'update-rejected', message: `${p.message} (as an update of what ${ref} deployed)` };

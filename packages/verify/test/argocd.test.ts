@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { Manifest } from '@strata/core';
 import {
+  argoCdReplaces,
   argoCdSkips,
   argoCdSyncPhases,
   ensureServers,
@@ -293,4 +294,93 @@ describe('verify where Flux applies the tree too', () => {
       rmSync(flux, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('an object Argo CD deletes and recreates is no upgrade', () => {
+  const OPTIONS = 'argocd.argoproj.io/sync-options';
+
+  it('reads Force=true beside Replace=true as a delete and create, Replace=true alone as an update, and never recreates a CRD or a Namespace', () => {
+    for (const value of ['Force=true,Replace=true', ' Replace=true , Force=true ', 'Prune=false,Force=true,Replace=true'])
+      expect(argoCdReplaces(m({ [OPTIONS]: value })), value).toBe('recreate');
+    for (const value of ['Replace=true', 'Replace=true,Force=false', 'Replace=true,force=true'])
+      expect(argoCdReplaces(m({ [OPTIONS]: value })), value).toBe('replace');
+    for (const value of ['Force=true', 'Replace=True,Force=true', 'Replace=false,Force=true', ''])
+      expect(argoCdReplaces(m({ [OPTIONS]: value })), value).toBeUndefined();
+    expect(argoCdReplaces(m({ [HOOK]: 'Force=true,Replace=true' }))).toBeUndefined();
+    const both = { [OPTIONS]: 'Force=true,Replace=true' };
+    expect(argoCdReplaces({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', annotations: both } })).toBeUndefined();
+    const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'xs.example.com', annotations: both } };
+    expect(argoCdReplaces(crd)).toBeUndefined();
+  });
+
+  /** A fixed-name Job run again by every release, its image the release's, with these sync options. */
+  const job = (name: string, image: string, options?: string) => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: 'recreate', ...(options ? { annotations: { [OPTIONS]: options } } : {}) },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image, command: ['true'] }] } } },
+  });
+  const docs = (objects: object[], file: string) => readBuilt(objects.map((o) => stringify(o)).join('---\n'), file);
+
+  it(
+    "passes a changed Job template under Force=true,Replace=true with a note, and fails it under Replace=true alone or Force=true alone, Replace's saying what Force adds",
+    async () => {
+      const names = { recreate: 'Force=true,Replace=true', replace: 'Replace=true', force: 'Force=true', plain: undefined } as const;
+      const release = (image: string) => Object.entries(names).map(([name, options]) => job(name, image, options));
+      const r = await verifyDocuments(docs(release('busybox:1.37'), 'next.yaml'), {
+        server,
+        against: { name: 'now', docs: docs(release('busybox:1.36'), 'now.yaml') },
+      });
+      expect(r.problems.map((p) => [p.name, p.path, p.rule, p.severity])).toStrictEqual([
+        ['replace', 'spec.template', 'immutable-field', 'error'],
+        ['force', 'spec.template', 'immutable-field', 'error'],
+        ['plain', 'spec.template', 'immutable-field', 'error'],
+      ]);
+      const replace = r.problems.find((p) => p.name === 'replace')!.message;
+      expect(replace).toMatch(/Replace=true is an update all the same, and Force=true beside it makes Argo CD delete and recreate it$/);
+      expect(r.problems.find((p) => p.name === 'force')!.message).not.toMatch(/Force=true/);
+      expect(r.notes).toStrictEqual([
+        `1 object changed since now in a way the server refuses on update (an immutable field), but Argo CD deletes and recreates it (${OPTIONS}: Force=true,Replace=true), so checked as created afresh: next.yaml:1 recreate`,
+      ]);
+      // Recreated, it is no upgrade of what was deployed; the other three were checked as updates.
+      expect(r).toMatchObject({ objects: 4, upgrades: 3 });
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'fails it where Flux applies the tree too, since Flux reads no Argo CD sync option',
+    async () => {
+      const flux = makeRepo({});
+      try {
+        writeFileSync(join(flux, 'strata.config.json'), `${JSON.stringify({ gitops: { consumer: 'both' } })}\n`);
+        const both = 'Force=true,Replace=true';
+        const r = await verifyDocuments(docs([job('recreate', 'busybox:1.37', both)], 'next.yaml'), {
+          server,
+          root: flux,
+          against: { name: 'now', docs: docs([job('recreate', 'busybox:1.36', both)], 'now.yaml') },
+        });
+        expect(r.problems.map((p) => [p.name, p.path, p.rule])).toStrictEqual([['recreate', 'spec.template', 'immutable-field']]);
+        expect(r.notes).toStrictEqual([]);
+      } finally {
+        rmSync(flux, { recursive: true, force: true });
+      }
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'still fails what the recreated object itself is refused for, as created',
+    async () => {
+      const invalid = { ...job('recreate', 'busybox:1.37', 'Force=true,Replace=true') };
+      invalid.spec = { template: { spec: { restartPolicy: 'Always', containers: invalid.spec.template.spec.containers } } };
+      const r = await verifyDocuments(docs([invalid], 'next.yaml'), {
+        server,
+        against: { name: 'now', docs: docs([job('recreate', 'busybox:1.36', 'Force=true,Replace=true')], 'now.yaml') },
+      });
+      expect(r.problems.map((p) => [p.name, p.path, p.rule])).toStrictEqual([['recreate', 'spec.template.spec.restartPolicy', 'server-rejected']]);
+      expect(r.notes).toStrictEqual([]);
+    },
+    BUILD_TIMEOUT,
+  );
 });
