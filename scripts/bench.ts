@@ -155,7 +155,8 @@ const git = (root: string, ...args: string[]) => {
  */
 async function workspace(n: number): Promise<{ root: string; apps: string[] }> {
   const root = mkdtempSync(join(tmpdir(), `strata-bench-${n}-`));
-  for (const f of ['pnpm-workspace.yaml', 'tsconfig.base.json', 'strata.config.json', 'turbo.json']) cpSync(join(repo, f), join(root, f));
+  for (const f of ['pnpm-workspace.yaml', 'tsconfig.base.json', 'strata.config.json', 'turbo.json', '.gitattributes'])
+    cpSync(join(repo, f), join(root, f));
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(
     join(root, 'package.json'),

@@ -51,16 +51,17 @@ export async function printDriftHints(drift: readonly Drift[], imageEdits: reado
     return;
   }
   // Loaded by the commands that found the drift already.
-  const { describeImageEdit, imageEditHints } = await import('@strata/pipeline');
+  const { describeImageEdit, imageEditHints, LINE_ENDINGS_FIX } = await import('@strata/pipeline');
   for (const e of imageEdits) out(describeImageEdit(e));
+  if (drift.some((d) => d.lineEndings)) err(LINE_ENDINGS_FIX);
   if (imageEdits.length > 0) for (const line of imageEditHints(imageEdits)) err(line);
-  else if (drift.some((d) => !d.picture))
+  else if (drift.some((d) => !d.picture && !d.lineEndings))
     err(
       drift.some((d) => d.picture)
         ? 'the committed tree is out of date: run `npx strata generate`, then `npm run topology`, and commit the result'
         : 'the committed tree is out of date: run `npx strata generate` and commit the result',
     );
-  else if (drift.length > 0) err('the topology pictures are out of date: run `npm run topology` and commit docs/');
+  else if (drift.some((d) => d.picture)) err('the topology pictures are out of date: run `npm run topology` and commit docs/');
 }
 
 /** Prints a release's changes and the generated files it rewrote. */

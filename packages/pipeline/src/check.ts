@@ -21,7 +21,24 @@ export interface Drift {
   readonly diff: string;
   /** A committed topology picture (docs/), which `npm run topology` draws again; generate does not. */
   readonly picture?: true;
+  /** A file that is what generate writes but for CRLF line endings: how git checked it out (`LINE_ENDINGS_FIX`). */
+  readonly lineEndings?: true;
 }
+
+/** A generated file checked out with CRLF, in one line after its name. */
+export const LINE_ENDINGS_ONLY =
+  'differs from what generate writes only by its line endings: git checked it out with CRLF (core.autocrlf=true) where generate writes LF';
+
+/**
+ * What mends generated files that git checks out with CRLF: `strata generate` alone writes LF that
+ * git takes for the committed text (nothing to commit) and the next checkout turns back into CRLF.
+ */
+export const LINE_ENDINGS_FIX =
+  'commit a .gitattributes with `* text=auto eol=lf` (or run `git config core.autocrlf false`), then run `npx strata generate`, which writes the files with LF and leaves nothing else to commit';
+
+/** Whether the committed text is the generated one but for CRLF line endings (a checkout with core.autocrlf=true). */
+export const onlyLineEndings = (committed: string, generated: string): boolean =>
+  committed !== generated && committed.includes('\r\n') && committed.replaceAll('\r\n', '\n') === generated;
 
 export interface CheckResult {
   readonly drift: Drift[];
@@ -113,6 +130,11 @@ export function describeDrift(
       continue;
     }
     const before = read(join(root, file));
+    // A diff of lines that differ only by an invisible CR would say nothing: one line says what it is.
+    if (before !== undefined && onlyLineEndings(before, files.get(file)!)) {
+      drift.push({ file, kind: 'changed', diff: `${file}: ${LINE_ENDINGS_ONLY}`, lineEndings: true });
+      continue;
+    }
     const app = appOf.get(file.split('/')[2] ?? '');
     if (app && file.startsWith('overlays/')) {
       const edits = explainImageEdits(app, file, before, files.get(file), null);

@@ -6,6 +6,7 @@ import type { Group, Server, VerifyDocument } from '@strata/verify';
 import type { EnvRootCollisionError } from './findings.ts';
 import { pipeline, type DriftError, type PipelineResult } from './pipeline.ts';
 import { describeImageEdit } from './image-drift.ts';
+import { LINE_ENDINGS_FIX, LINE_ENDINGS_ONLY } from './check.ts';
 import { pipelineVerdict } from './verdict.ts';
 import { notAppliedNotes, type VerifyReport } from './verify.ts';
 
@@ -103,9 +104,11 @@ export function driftProblems(e: DriftError): Problem[] {
           .replace(/:\n {2}/, ': ')
       : d.picture
         ? d.diff.slice(`${d.file}: `.length)
-        : d.kind === 'stale'
-          ? 'no app generates this file; run `npx strata generate` (it removes it) and commit the result'
-          : `${d.kind === 'missing' ? 'missing' : 'not what the code generates'}; run \`npx strata generate\` and commit the result`;
+        : d.lineEndings
+          ? `${LINE_ENDINGS_ONLY}; ${LINE_ENDINGS_FIX}`
+          : d.kind === 'stale'
+            ? 'no app generates this file; run `npx strata generate` (it removes it) and commit the result'
+            : `${d.kind === 'missing' ? 'missing' : 'not what the code generates'}; run \`npx strata generate\` and commit the result`;
     return { file: d.file, message, rule: 'drift', severity: 'error' };
   });
 }

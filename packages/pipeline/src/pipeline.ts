@@ -51,7 +51,7 @@ import {
   type Stamp,
   type WrittenAs,
 } from './cache.ts';
-import { describeDrift, parseBuilt, strayFolders, topologyDrift, type Drift } from './check.ts';
+import { describeDrift, LINE_ENDINGS_FIX, LINE_ENDINGS_ONLY, parseBuilt, strayFolders, topologyDrift, type Drift } from './check.ts';
 import { overlayFindings, proveEnvRoot, refuseCollisions, renderedIds, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
 import { handWrittenFiles } from './hand-written.ts';
@@ -100,10 +100,12 @@ export class DriftError extends Error {
   ) {
     const listed = (files: readonly string[]) =>
       files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
-    const files = [...changes.written, ...changes.removed];
+    const crlf = new Set(described.drift.filter((d) => d.lineEndings).map((d) => d.file));
+    const files = [...changes.written, ...changes.removed].filter((f) => !crlf.has(f));
     const pictures = described.drift.filter((d) => d.picture).map((d) => d.file);
     super(
       [
+        ...(crlf.size > 0 ? [`${listed([...crlf])}: ${crlf.size > 1 ? 'each ' : ''}${LINE_ENDINGS_ONLY}; ${LINE_ENDINGS_FIX}`] : []),
         ...(files.length > 0 ? [`the committed tree is out of date (${listed(files)}): run \`npx strata generate\` and commit the result`] : []),
         ...(pictures.length > 0
           ? [`the committed topology pictures are out of date (${listed(pictures)}): run \`npm run topology\` and commit docs/`]
