@@ -133,6 +133,15 @@ function aliasTargets(doc: Document.Parsed): Map<unknown, unknown> {
 }
 
 /**
+ * Whether go-yaml's decoder refuses `doc` for excessive aliasing (an alias bomb): what is not is
+ * bounded in size once its aliases are expanded, and can be read in full.
+ */
+export function isAliasBomb(doc: Document.Parsed): boolean {
+  const targets = aliasTargets(doc);
+  return targets.size > 0 && excessiveAliasing(doc.contents, targets);
+}
+
+/**
  * The line of the first document of `text` refused as an alias bomb, or undefined. With `inline`, the
  * strings of the file that are YAML themselves (a kustomization's inline patches) are checked too,
  * at their own line. A document the decoder cannot read ends the check: kustomize refuses it in its

@@ -1,8 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { type Document, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import { isPlainObject } from '@strata/core';
 import { ANY_CONFIG, BUILTIN_CONFIGS, KUSTOMIZATION, misspellings } from './fields.ts';
+import { isAliasBomb } from './aliases.ts';
 import { KUSTOMIZATION_FILES } from './files.ts';
 import { isRepoSpec } from './repospec.ts';
 
@@ -65,26 +66,65 @@ type Segment = string | number;
 /** A YAML file read for its values and the lines they are at. */
 interface Read {
   readonly file: string;
-  readonly docs: readonly Document[];
+  readonly docs: readonly Document.Parsed[];
   readonly lines: LineCounter;
 }
 
-function readYaml(file: string): Read | undefined {
-  try {
-    const lines = new LineCounter();
-    // Two equal keys are no error to kustomize's reader (the last is kept): they are read, and refused, as written.
-    const docs = parseAllDocuments(readFileSync(file, 'utf8'), { lineCounter: lines, uniqueKeys: false });
-    return Array.isArray(docs) ? { file, docs, lines } : undefined;
-  } catch {
-    return undefined; // no such file, or YAML that kustomize refuses in its own words when it builds
-  }
+/** Why a file that is there cannot be read: the line and what is wrong, one sentence. */
+interface Unread {
+  readonly file: string;
+  readonly line: number;
+  readonly why: string;
 }
 
-const valueOf = (doc: Document): unknown => {
+/** The file read, undefined where there is none, or why it cannot be read. */
+function readYaml(file: string): Read | Unread | undefined {
+  let text: string;
   try {
-    return doc.errors.length > 0 ? undefined : (doc.toJS({ maxAliasCount: 100 }) as unknown);
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return { file, line: 1, why: `it cannot be read (${(e as Error).message}); make it a readable file` };
+  }
+  const lines = new LineCounter();
+  // Two equal keys are no error to kustomize's reader (the last is kept): they are read, and refused, as written.
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false });
+  return Array.isArray(docs) ? { file, docs, lines } : { file, docs: [], lines };
+}
+
+const isUnread = (r: Read | Unread | undefined): r is Unread => r !== undefined && 'why' in r;
+
+/**
+ * A document's value, or why it cannot be read as kustomize reads it (YAML this reader refuses, an
+ * alias bomb). Aliases are followed without limit once go-yaml's own count of them (the alias-bomb
+ * refusal's) lets the document through: what it lets through is bounded, and a kustomization that
+ * repeats a value through many aliases is read as kustomize reads it.
+ */
+const valueOf = (doc: Document.Parsed, lines: LineCounter): { value: unknown } | { line: number; why: string } => {
+  const [error] = doc.errors;
+  if (error)
+    return {
+      line: lines.linePos(error.pos[0]).line,
+      why: `it is not read here as YAML (${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}), and kustomize may read it otherwise; write it as plain YAML`,
+    };
+  try {
+    return { value: doc.toJS({ maxAliasCount: 100 }) as unknown };
   } catch {
-    return undefined;
+    // Past 100 alias uses: read in full unless it is an alias bomb.
+  }
+  const line = lines.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
+  if (isAliasBomb(doc))
+    return {
+      line,
+      why: 'its aliases expand into an enormous document (an alias bomb), which kustomize expands without limit; write the repeated values out instead of aliasing them',
+    };
+  try {
+    return { value: doc.toJS({ maxAliasCount: -1 }) as unknown };
+  } catch (e) {
+    return {
+      line,
+      why: `it is not read here as YAML (${(e as Error).message.split('\n')[0]}), and kustomize may read it otherwise; write it as plain YAML`,
+    };
   }
 };
 
@@ -208,11 +248,17 @@ export function remoteInputs(dir: string): RemoteInput[] {
           resource: false,
         });
   };
+  /** A file kustomize reads that is not read here: what it would fetch cannot be told, so it is refused at the file. */
+  const unread = (file: string, line: number, why: string) =>
+    out.push({ file, line, field: basename(file), entry: basename(file), resource: false, misspelled: why });
   /** A plugin configuration file: each of its documents. */
   const configFile = (file: string) => {
     const read = readYaml(file);
+    if (isUnread(read)) return unread(read.file, read.line, read.why);
     for (const doc of read?.docs ?? []) {
-      const value = valueOf(doc);
+      const got = valueOf(doc, read!.lines);
+      if (!('value' in got)) return unread(file, got.line, got.why);
+      const value = got.value;
       for (const [i, config] of (Array.isArray(value) ? value : [value]).entries()) {
         const node = Array.isArray(value) && isSeq(doc.contents) ? doc.contents.items[i] : doc.contents;
         configs(read!, doc, node, config, Array.isArray(value) ? [i] : [], '');
@@ -223,14 +269,19 @@ export function remoteInputs(dir: string): RemoteInput[] {
   const visit = (folder: string, plugins: boolean) => {
     if (seen.has(folder)) return;
     seen.add(folder);
-    let read: Read | undefined;
-    let k: unknown;
+    // The first kustomization file the folder has, as kustomize takes it.
+    let read: Read | Unread | undefined;
     for (const name of KUSTOMIZATION_FILES) {
       read = readYaml(resolve(folder, name));
-      k = read?.docs[0] ? valueOf(read.docs[0]) : undefined;
-      if (read && k !== undefined) break;
+      if (read) break;
     }
-    if (!read || !isPlainObject(k)) return;
+    if (!read) return;
+    if (isUnread(read)) return unread(read.file, read.line, read.why);
+    if (!read.docs[0]) return;
+    const got = valueOf(read.docs[0], read.lines);
+    if (!('value' in got)) return unread(read.file, got.line, got.why);
+    const k = got.value;
+    if (!isPlainObject(k)) return;
     const doc = read.docs[0]!;
     const found = (path: Segment[], entry: string, resource: boolean) =>
       out.push({ file: read.file, line: lineOf(read, doc, path), field: fieldName(path), entry, resource });
@@ -276,7 +327,12 @@ function inlineConfigs(entry: string): { doc: Document; value: Record<string, un
   try {
     const read = parseAllDocuments(entry, { uniqueKeys: false });
     if (!Array.isArray(read)) return undefined;
-    const values = read.map((doc) => ({ doc, value: valueOf(doc) })).filter((c) => c.value !== null && c.value !== undefined);
+    const values = read
+      .map((doc) => {
+        const got = valueOf(doc, new LineCounter());
+        return { doc, value: 'value' in got ? got.value : undefined };
+      })
+      .filter((c) => c.value !== null && c.value !== undefined);
     return values.length > 0 && values.every((c) => isPlainObject(c.value))
       ? (values as { doc: Document; value: Record<string, unknown> }[])
       : undefined;

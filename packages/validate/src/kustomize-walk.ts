@@ -381,7 +381,11 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
   const reach = (m: Met, into: Set<string>) => {
     if (into.has(m.file)) return;
     into.add(m.file);
-    for (const p of m.pulls) reach(met.get(p)!, into);
+    // A kustomization it pulls in that is no Kustomization here (not valid YAML, say) has its own problem, and kustomize says the rest.
+    for (const p of m.pulls) {
+      const pulled = met.get(p);
+      if (pulled) reach(pulled, into);
+    }
   };
   for (const r of roots) reach(r, reached);
   for (const m of met.values())

@@ -110,6 +110,27 @@ const CASES: readonly SpellingCase[] = [
     fetched: 'Resources',
     files: (u) => ({ 'kustomization.yaml': 'resources: [base]\n', 'base/kustomization.yaml': `Resources: [${u}/cm.yaml]\n` }),
   },
+  {
+    name: 'more than 100 aliases, read in full',
+    fetched: 'resources[0]',
+    files: (u) =>
+      `namespace: &n team\ncommonAnnotations:\n${Array.from({ length: 120 }, (_, i) => `  a${i}: *n\n`).join('')}resources: [${u}/cm.yaml]\n`,
+  },
+  // YAML that go-yaml reads and this reader does not: the kustomization is refused at its file.
+  { name: 'a flow list indented with a tab', fetched: 'kustomization.yaml', files: (u) => `resources: [\n\t${u}/cm.yaml]\n` },
+  {
+    name: 'a base with a flow list indented with a tab',
+    fetched: 'kustomization.yaml',
+    files: (u) => ({ 'kustomization.yaml': 'resources: [base]\n', 'base/kustomization.yaml': `resources: [\n\t${u}/cm.yaml]\n` }),
+  },
+  {
+    name: 'a generator configuration with a flow list indented with a tab',
+    fetched: 'gen.yaml',
+    files: (u) => ({
+      'kustomization.yaml': 'generators: [gen.yaml]\n',
+      'gen.yaml': `apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata: {name: gen}\nenvs: [\n\t${u}/env.txt]\n`,
+    }),
+  },
   // kustomize reads none of these as a field it fetches by (most it refuses): nothing to refuse.
   { name: 'a quoted "<<", an ordinary key', fetched: false, files: (u) => `resources: [cm.yaml]\n"<<": {resources: [${u}/cm.yaml]}\n` },
   { name: 'a "<<" tagged !!str, an ordinary key', fetched: false, files: (u) => `resources: [cm.yaml]\n!!str <<: {resources: [${u}/cm.yaml]}\n` },
@@ -166,6 +187,34 @@ describe('a URL kustomize reads through a merge key, a field name in another cas
     expect(remoteInputs(dir).map((r) => [r.field, r.line, r.misspelled])).toStrictEqual([
       ['resources', 2, '`resources` is written twice (`resources` twice), and kustomize keeps one of them by rules not read here; write it once'],
     ]);
+  });
+
+  it('validate refuses a base it cannot read at its line, saying why and what to do, and fetches nothing', async () => {
+    const dir = tree(CASES.find((c) => c.name === 'a base with a flow list indented with a tab')!);
+    server.requests.length = 0;
+    const r = await validate(repo, [dir], { serverChecks: false });
+    expect(server.requests).toStrictEqual([]);
+    expect(r.problems.filter((p) => p.rule === 'kustomize-build').map((p) => [p.file, p.severity, p.message])).toStrictEqual([
+      [
+        join(dir, 'kustomization.yaml'),
+        'error',
+        `cannot tell what kustomize would fetch over the network to build ${dir}: kustomization.yaml in ${join(dir, 'base/kustomization.yaml')}:2: it is not read here as YAML (Flow sequence in block collection must be sufficiently indented and end with a ]), and kustomize may read it otherwise; write it as plain YAML`,
+      ],
+    ]);
+  });
+
+  it('refuses a kustomization that is an alias bomb at once, without expanding it', () => {
+    const levels = Array.from({ length: 30 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(', ')}]`).join('\n');
+    const dir = writeTree(testTempDir('strata-spelling-'), { 'kustomization.yaml': `l0: &l0 [x]\n${levels}\nresources: [cm.yaml]\n`, 'cm.yaml': CM });
+    const started = performance.now();
+    expect(remoteInputs(dir).map((r) => [r.field, r.line, r.misspelled])).toStrictEqual([
+      [
+        'kustomization.yaml',
+        1,
+        'its aliases expand into an enormous document (an alias bomb), which kustomize expands without limit; write the repeated values out instead of aliasing them',
+      ],
+    ]);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('validate says where the kustomization writes it, what kustomize reads and how to write it, and fetches nothing', async () => {
