@@ -174,6 +174,27 @@ describe('app code run by strata', () => {
       expect.stringMatching(new RegExp(`^strata: ${RENDER}:\\d+:\\d+: cannot load: the module called process\\.exit\\(3\\);`)),
     ]);
   });
+  it("a module that throws from a timer or a promise it started as it loads fails the command in one line at the app's own file and line, exit 1", () => {
+    const file = join(ws.root, RENDER);
+    for (const [code, where, message] of [
+      ["setTimeout(() => { throw new Error('warm-up failed'); }, 0);", RENDER, 'warm-up failed'],
+      ["Promise.reject(new Error('warm-up failed'));", RENDER, 'warm-up failed'],
+      // Nothing to place it by but the app whose module it is.
+      ["Promise.reject('warm-up failed');", `apps/${APP}/src/app.ts`, 'a non-Error value: "warm-up failed"'],
+    ] as const) {
+      const before = editFile(file, (t) => `${t}\n${code}\n`);
+      restore = () => writeFileSync(file, before);
+      const line = where === RENDER ? `:${before.split('\n').length + 1}:\\d+` : '';
+      const r = strata(ws.root, ['check']);
+      expect(r.status, code).toBe(1);
+      expect(
+        r.stderr.split('\n').filter((l) => l.includes('warm-up')),
+        code,
+      ).toStrictEqual([expect.stringMatching(new RegExp(`^strata: ${where}${line}: app ${APP}: the module threw asynchronously: ${message}$`))]);
+      restore();
+      restore = undefined;
+    }
+  });
   it("what app code prints goes to stderr after the app's name, so JSON, SARIF and patches on stdout stay whole", () => {
     inRender("console.log('debug: rendering', c.namespace);");
     // The first ci renders the app (the second may find its renders cached); diff renders it again.

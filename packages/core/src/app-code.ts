@@ -29,6 +29,11 @@ export interface AppCodeScope {
   readonly root?: string;
   readonly dir?: string;
   /**
+   * The apps whose modules load in this one run (one bundle of them all), each with its folder
+   * relative to the root: what the code does is the app's in whose folder it was done.
+   */
+  readonly apps?: readonly { readonly app: string; readonly dir: string }[];
+  /**
    * Where the files the code reads through `node:fs` are recorded, by absolute path, each with the
    * SHA-1 of what it held when first read, or `-` when what is at the path is no file (a folder
    * listed, a file looked for and not found): what its result depends on besides its modules.

@@ -113,12 +113,20 @@ function frameLocation(text: string): SourceLocation | undefined {
  * stack in that folder, outside node_modules. Undefined when no frame lies there.
  */
 export function errorLocation(err: unknown, folder: string): SourceLocation | undefined {
+  return errorLocationIn(err, [folder])?.at;
+}
+
+/** As errorLocation, for several folders: the innermost frame in any of them, and which one holds it. */
+function errorLocationIn(err: unknown, folders: readonly string[]): { at: SourceLocation; index: number } | undefined {
   const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
   for (const text of stack.split('\n').slice(1)) {
     const at = frameLocation(text);
     if (!at) continue;
-    const rel = relative(folder, at.file);
-    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('node_modules')) return at;
+    const index = folders.findIndex((folder) => {
+      const rel = relative(folder, at.file);
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('node_modules');
+    });
+    if (index >= 0) return { at, index };
   }
   return undefined;
 }
@@ -159,6 +167,14 @@ export function keyPosition(text: string, path: readonly string[], value?: unkno
   return { line: before.length, column: before.at(-1)!.length + 1 };
 }
 
+/** The folder that holds all of these (relative paths, `/`-separated): `apps` for `apps/web` and `apps/api`. */
+function commonFolder(dirs: readonly string[]): string {
+  const parts = dirs.map((d) => d.split('/'));
+  const common: string[] = [];
+  for (let i = 0; parts.every((p) => i < p.length - 1 && p[i] === parts[0]![i]); i++) common.push(parts[0]![i]!);
+  return common.join('/') || '.';
+}
+
 /** An app's code that threw after its call had returned: from a timer or a promise it started. */
 export class AppCodeError extends Error {
   override readonly name = 'AppCodeError';
@@ -182,15 +198,29 @@ export function asyncAppFailure(err: unknown): AppCodeError | undefined {
       message = `a non-Error value: ${String(err)}`;
     }
   }
-  let where = `apps/${scope.app}`;
-  if (scope.root && scope.dir) {
-    const at = errorLocation(err, join(scope.root, scope.dir));
-    const origin = { root: scope.root, dir: scope.dir };
-    where = at ? `${relative(scope.root, at.file)}:${at.line}:${at.column}` : scope.doing === 'render' ? renderFileOf(origin) : appFileOf(origin);
+  // The apps' modules load as one bundle: the failure is the app's in whose folder it was thrown,
+  // or, when no frame of the stack lies in one, the only app or any of them.
+  const apps = scope.apps ?? (scope.dir ? [{ app: scope.app, dir: scope.dir }] : []);
+  const found = scope.root
+    ? errorLocationIn(
+        err,
+        apps.map((a) => join(scope.root!, a.dir)),
+      )
+    : undefined;
+  const own = found ? apps[found.index] : apps.length === 1 ? apps[0] : undefined;
+  let where = own?.dir ?? (scope.apps ? commonFolder(scope.apps.map((a) => a.dir)) : `apps/${scope.app}`);
+  const app = own ? `app ${own.app}` : scope.apps ? `one of the apps ${scope.apps.map((a) => a.app).join(', ')}` : `app ${scope.app}`;
+  if (scope.root && own) {
+    const origin = { root: scope.root, dir: own.dir };
+    where = found
+      ? `${relative(scope.root, found.at.file)}:${found.at.line}:${found.at.column}`
+      : scope.doing === 'render'
+        ? renderFileOf(origin)
+        : appFileOf(origin);
   }
   // An exit status a callback set is said as such (see app-code.ts), anything else as thrown.
   const what = err instanceof AppExitError ? message : `${scope.doing} threw asynchronously: ${message}`;
-  const failure = new AppCodeError(`${where}: app ${scope.app}: ${what}`, { cause: err });
+  const failure = new AppCodeError(`${where}: ${app}: ${what}`, { cause: err });
   recordAppFailure(failure);
   return failure;
 }

@@ -372,10 +372,19 @@ async function importBundle(
       reads: ownFiles(reads),
       compiled,
     });
+    // Each entry is an app's src/app.ts: its folder, relative to the root, is two levels up.
+    const appOf = (file: string) => ({
+      app: basename(dirname(dirname(file))),
+      dir: root
+        ? relative(root, dirname(dirname(file)))
+            .split(sep)
+            .join('/')
+        : '',
+    });
     if (!apart) {
       const reads = new Map<string, string>();
       const mod = (await runAppCodeAsync(
-        { app: 'apps', doing: 'the module', reads, ...(root ? { root } : {}) },
+        { app: 'apps', doing: 'the module', reads, ...(root ? { root, apps: files.map(appOf) } : {}) },
         () => import(pathToFileURL(join(dir, 'stdin.mjs')).href),
       )) as Record<string, Record<string, unknown>>;
       return files.map((_, i) => loaded(mod[`m${i}`]!, i, reads));
@@ -383,10 +392,10 @@ async function importBundle(
     const out: (Loaded | Failed)[] = [];
     for (const [i] of files.entries()) {
       try {
-        const app = basename(dirname(dirname(files[i]!)));
+        const { app, dir: own } = appOf(files[i]!);
         const reads = new Map<string, string>();
         const mod = await runAppCodeAsync(
-          { app, doing: 'the module', reads, ...(root ? { root } : {}) },
+          { app, doing: 'the module', reads, ...(root ? { root, dir: own } : {}) },
           () => import(pathToFileURL(join(dir, `m${i}.mjs`)).href),
         );
         out.push(loaded(mod as Record<string, unknown>, i, reads));
