@@ -5,6 +5,7 @@ import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, checkEnv, Layout, ToolError, UsageError } from '@strata/project';
 import { linkedFolder, lockTree, writeFileAtomic, writeFileAtomicAsync } from '@strata/emit';
 import { buildOverlays, type BuildResult } from '@strata/kustomize';
+import { remoteInputs } from '@strata/kustomize/remote';
 import type { Selection } from './generate.ts';
 import { recordBuilt } from './stale-dist.ts';
 
@@ -78,11 +79,22 @@ async function buildLocked(root: string, selection: Selection, onResult?: (r: Bu
   const first = distLinkCheck(root);
   for (const output of outputs) first(output);
   if (everything) prunePlan(root, new Set(outputs));
-  const built = await buildOverlays(
+  // What kustomize would fetch is never fetched: such an overlay is refused, the others built.
+  const refused = overlays.map((o) => remoteRefusal(root, o.dir));
+  const toBuild = overlays.filter((_, i) => refused[i] === undefined);
+  const builtSome = await buildOverlays(
     root,
-    overlays.map((o) => o.dir),
+    toBuild.map((o) => o.dir),
     { ...(onResult ? { onResult } : {}) },
   );
+  let next = 0;
+  const built = overlays.map((o, i): BuildResult => {
+    const error = refused[i];
+    if (error === undefined) return builtSome[next++]!;
+    const r = { overlay: o.dir, ok: false, yaml: '', error, millis: 0 };
+    onResult?.(r);
+    return r;
+  });
   // Looked at again as the files are written: the builds took a while.
   const refuse = distLinkCheck(root);
   // What was written and removed is recorded however the run ends, so a built file is later told from one edited since.
@@ -107,6 +119,21 @@ async function buildLocked(root: string, selection: Selection, onResult?: (r: Bu
   } finally {
     recordBuilt(root, written, pruned);
   }
+}
+
+/**
+ * Why the overlay `dir` (relative to `root`) is not built, in one line at the file and line that
+ * names it, when its kustomization (or one it pulls in) names anything kustomize would fetch over
+ * the network, or writes a field so that what it fetches cannot be told; else undefined. A build
+ * reads only the tree, as validate and verify judge it.
+ */
+export function remoteRefusal(root: string, dir: string): string | undefined {
+  const [first, ...more] = remoteInputs(join(root, dir));
+  if (first === undefined) return undefined;
+  const at = `${relative(root, first.file)}:${first.line}: ${first.field}`;
+  if (first.misspelled) return `${at}: cannot tell what kustomize would fetch over the network to build ${dir}: ${first.misspelled}`;
+  const others = more.length === 0 ? '' : ` (and ${more.length} more remote input${more.length === 1 ? '' : 's'})`;
+  return `${at}: kustomize would fetch ${first.entry} over the network to build ${dir}${others}, and strata builds only what is in the tree: vendor it into the tree and name it by its local path`;
 }
 
 /**
