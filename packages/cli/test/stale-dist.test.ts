@@ -93,9 +93,14 @@ describe('strata verify of built output older than its overlay', () => {
       const stale = verify();
       expect(stale.stdout.split('\n').filter((l) => l.includes('[stale-build]'))).toStrictEqual([edited]);
       expect(stale.status).toBe(0);
-      // The file named: judged the same way.
-      const named = strata(ws.root, ['validate', dist]);
-      expect(named.stdout.split('\n').filter((l) => l.includes('[stale-build]'))).toStrictEqual([edited]);
+      // The file named: judged the same way, by validate and by verify.
+      for (const command of ['validate', 'verify']) {
+        const named = strata(ws.root, [command, dist]);
+        expect(
+          named.stdout.split('\n').filter((l) => l.includes('[stale-build]')),
+          command,
+        ).toStrictEqual([edited]);
+      }
 
       expect(strata(ws.root, ['pipeline']).status).toBe(0);
       expect(verify().stdout).not.toContain('[stale-build]');

@@ -79,9 +79,11 @@ export async function verifyFiles(base: string, paths: readonly string[], option
   // Named as typed, from the folder the person is in, once the checks are done.
   const names = namesAsTyped(parsed, ...(against ? [against] : []));
   const empty = allowEmpty ? [] : noObjects(paths, parsed);
+  // A built file named is verified with the word verify of the apps' built output gives on it.
+  const stale = staleBuilds(base, { files: [...parsed.files.keys()] });
   // The problems of objects built from a walked kustomization are placed at their sources in the tree.
-  const problems = [...empty, ...placedInSources(parsed.problems, parsed), ...unread, ...placedInSources(checked.problems, parsed)].map((p) =>
-    renamedAsTyped(p, names),
+  const problems = [...empty, ...stale, ...placedInSources(parsed.problems, parsed), ...unread, ...placedInSources(checked.problems, parsed)].map(
+    (p) => renamedAsTyped(p, names),
   );
   const notApplied = checked.notApplied.map((n) => renamedAsTyped(n, names));
   const judged = judgedObjects(parsed, new Set(checked.notApplied.map((n) => n.resource))).map((o) => ({
