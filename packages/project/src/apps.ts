@@ -20,7 +20,7 @@ import { UsageError } from './errors.ts';
 import { filesIn } from './files.ts';
 import { Layout } from './layout.ts';
 import { beforeTypeScriptImport, CompileError, importApart, importTogether, type Loaded } from './load.ts';
-import { installedPackageFile, outsideRoot, repositoryReads } from './repository-files.ts';
+import { installedPackageFile, outsideRoot, repositoryReads, type RepositoryJudge } from './repository-files.ts';
 
 /** Application folders under apps/ that have src/app.ts, sorted by name. */
 export function appDirs(root: string): string[] {
@@ -241,8 +241,11 @@ export async function loadApps(
       stamps.set(fileOf(dir), stamped);
       stampsOf.set(app, stamped);
     };
+    // What git ignores is listed while esbuild compiles: the first import judged does not wait on git.
+    const preparing = 'prepare' in judge ? (judge as RepositoryJudge).prepare(root).catch(() => undefined) : undefined;
     try {
       const modules = await importTogether(missing.map(fileOf), folders, compiled, root);
+      await preparing;
       missing.forEach((dir, i) => {
         const m = modules[i];
         if (m) keep(dir, m);
@@ -263,6 +266,7 @@ export async function loadApps(
       // the bundle alone could not (a package that requires another while it runs, say).
       const left = missing.filter((dir) => !loaded.has(fileOf(dir)));
       const modules = await importApart(left.map(fileOf), folders, root).catch(() => undefined);
+      await preparing;
       left.forEach((dir, i) => {
         const m = modules?.[i];
         if (m && !('error' in m)) keep(dir, m);

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, sep } from 'node:path';
 import type { ReadJudge } from '@strata/core/sources';
-import { ignoredFiles, ignoredPaths } from './ignored.ts';
+import { ignoredFiles, ignoredFilesAsync, ignoredPaths } from './ignored.ts';
 
 /**
  * Whether the files an app's render depends on are the repository's: what a clone holds. A file
@@ -33,24 +33,50 @@ const CLONE_LACKS = 'a clone of the repository lacks it and cannot render the sa
  * nothing in a clone either. Each path is judged once per judge, and git is asked once per judge for
  * every file it ignores (see ignoredFiles), however many files the apps read: a judge serves a run.
  */
-export function repositoryReads(): ReadJudge {
+export function repositoryReads(): RepositoryJudge {
   const known = new Map<string, string | undefined>();
-  const roots = new Map<string, { real: string; ignored: ((file: string) => boolean) | undefined | null }>();
-  return (path, root) => {
-    const key = `${root}\0${path}`;
-    if (known.has(key)) return known.get(key);
+  const roots = new Map<string, Workspace>();
+  const workspaceOf = (root: string) => {
     let workspace = roots.get(root);
     if (workspace === undefined) {
       workspace = { real: realpathSync(root), ignored: null };
       roots.set(root, workspace);
     }
-    const why = judged(workspace, path);
+    return workspace;
+  };
+  const judge = (path: string, root: string) => {
+    const key = `${root}\0${path}`;
+    if (known.has(key)) return known.get(key);
+    const why = judged(workspaceOf(root), path);
     known.set(key, why);
     return why;
   };
+  const prepare = async (root: string) => {
+    const workspace = workspaceOf(root);
+    if (workspace.ignored !== null) return;
+    const ignored = await (workspace.listing ??= ignoredFilesAsync(workspace.real));
+    if (workspace.ignored === null) workspace.ignored = ignored;
+  };
+  return Object.assign(judge, { prepare });
 }
 
-function judged(workspace: { real: string; ignored: ((file: string) => boolean) | undefined | null }, path: string): string | undefined {
+/**
+ * A judge of what app code reads that can ask git what it ignores ahead of the first file it
+ * judges: `prepare` lists it without blocking, so a caller that awaits it after other work (the
+ * apps' compile) does not wait on git at its first read.
+ */
+export type RepositoryJudge = ReadJudge & { prepare(root: string): Promise<void> };
+
+interface Workspace {
+  /** The root's real path. */
+  readonly real: string;
+  /** What git ignores there; null until asked. */
+  ignored: ((file: string) => boolean) | undefined | null;
+  /** The listing asked for ahead of the first read (see RepositoryJudge.prepare). */
+  listing?: Promise<((file: string) => boolean) | undefined>;
+}
+
+function judged(workspace: Workspace, path: string): string | undefined {
   const root = workspace.real;
   let real: string;
   try {

@@ -38,4 +38,27 @@ describe('what a render may read besides its sources', () => {
     expect(judge(join(root, 'replicas.secret.env'), root)).toMatch(/^which git ignores \(\.gitignore:2: \*\.secret\.env\)/);
     expect(judge(join(dir, 'elsewhere.json'), root)).toMatch(/^which lies outside the repository/);
   });
+
+  it('asked ahead with prepare, judges as it does when it lists what git ignores at its first read', async () => {
+    const { root } = layout();
+    writeFileSync(join(root, 'config.json'), '{}');
+    const ahead = repositoryReads();
+    await ahead.prepare(root);
+    const late = repositoryReads();
+    for (const file of ['replicas.secret.env', 'config.json', 'missing.json']) {
+      expect(ahead(join(root, file), root)).toBe(late(join(root, file), root));
+    }
+    expect(ahead(join(root, 'replicas.secret.env'), root)).toMatch(/^which git ignores/);
+    // A file made after the listing is asked about on its own.
+    writeFileSync(join(root, 'later.secret.env'), '2');
+    expect(ahead(join(root, 'later.secret.env'), root)).toMatch(/^which git ignores/);
+  });
+
+  it('prepares nothing outside a git work tree, where there is nothing to commit into', async () => {
+    const root = testTempDir('strata-reads-plain-');
+    writeFileSync(join(root, 'a.secret.env'), '1');
+    const judge = repositoryReads();
+    await judge.prepare(root);
+    expect(judge(join(root, 'a.secret.env'), root)).toBeUndefined();
+  });
 });
