@@ -461,6 +461,7 @@ async function run(
     const uncreated: Target[] = [];
     let upgradesChecked = 0;
     const recreated: Target[] = [];
+    const grown: Target[] = [];
     if (against) {
       // What is deployed now is applied for real, of any kind but what makes the server call out: on a server past every check.
       await server.whenReady();
@@ -481,6 +482,7 @@ async function run(
                 .get(t.namespace)!
                 .map((message) => located(t, { path: 'metadata.namespace', message, rule: 'server-rejected', severity: 'error' }))
             : await apply(client, t, quiet ? { dryRun: true, nodePorts } : { dryRun: false });
+          if (!quiet && !found.some((p) => p.severity === 'error')) found.push(...(await bindClaim(client, t)));
           if (found.some((p) => p.severity === 'error')) {
             // The ref's own object was refused, so this one's upgrade goes unchecked: say so, unless the
             // built object is refused as well and already reported.
@@ -520,17 +522,18 @@ async function run(
           for (const t of moved) {
             const found = await apply(client, t, { dryRun: false });
             if (found.some((p) => p.severity === 'error'))
-              problems.push(...found.filter((p) => p.severity === 'error').map((p) => asUpgradeProblem(p, ref)));
+              problems.push(...found.filter((p) => p.severity === 'error').map((p) => asUpgradeProblem(p, ref, t.manifest)));
             else upgraded.push(t);
           }
           await eachLimit(
             upgrades.filter((t) => !moved.includes(t)),
             concurrency,
             async (t) => {
-              const found = await apply(client, t, { dryRun: true, nodePorts });
+              const found = expansion(await apply(client, t, { dryRun: true, nodePorts }), t, targets, refTargets, grown);
               const refused = found.filter((p) => p.severity === 'error');
               if (refused.length > 0 && recreates(t)) recreated.push(t);
-              else problems.push(...refused.map((p) => asUpgradeProblem(p, ref, argoCdAlone && argoCdReplaces(t.manifest) === 'replace')));
+              else
+                problems.push(...refused.map((p) => asUpgradeProblem(p, ref, t.manifest, argoCdAlone && argoCdReplaces(t.manifest) === 'replace')));
             },
           );
         });
@@ -540,7 +543,12 @@ async function run(
         await eachLimit([...applied.filter((t) => !kept.has(identity(t))), ...upgraded], concurrency, (t) => remove(client, t));
       }
     }
-    const notes = [...unhookedNote(unhooked), ...uncreatedNote(uncreated, against?.ref), ...recreatedNote(recreated, against?.ref)];
+    const notes = [
+      ...unhookedNote(unhooked),
+      ...uncreatedNote(uncreated, against?.ref),
+      ...recreatedNote(recreated, against?.ref),
+      ...grownNote(grown, against?.ref),
+    ];
     return {
       problems: sortProblems(problems),
       objects: targets.length,
@@ -553,6 +561,67 @@ async function run(
   } finally {
     if (own) await (await own.catch(() => undefined))?.stop();
   }
+}
+
+/**
+ * A deployed PersistentVolumeClaim made Bound, its capacity what it requests, as the volume binder
+ * leaves a claim in a cluster (no controller runs here): the server lets the requests of a bound
+ * claim change and no other claim's (k8s.io/kubernetes pkg/apis/core/validation,
+ * ValidatePersistentVolumeClaimUpdate), so the growth of a claim is checked as a cluster checks it,
+ * and its shrinking refused in the server's words. Other objects are left as they are.
+ */
+async function bindClaim(client: Client, t: Target): Promise<Problem[]> {
+  const m = t.manifest;
+  if (m.apiVersion !== 'v1' || m.kind !== 'PersistentVolumeClaim' || !isPlainObject(m.spec)) return [];
+  const spec = m.spec as { accessModes?: unknown; resources?: { requests?: { storage?: unknown } } };
+  const storage = spec.resources?.requests?.storage;
+  const status = {
+    phase: 'Bound',
+    ...(Array.isArray(spec.accessModes) ? { accessModes: spec.accessModes } : {}),
+    ...(storage !== undefined ? { capacity: { storage } } : {}),
+  };
+  const r = await client.request('PATCH', `${objectPath(t)}/status`, { status }, 'application/merge-patch+json', { bodyOnSuccess: false });
+  if (r.status < 300) return [];
+  return statusProblems(r.body, r.status).map((f) => located(t, { ...f, rule: 'server-rejected', severity: 'error' }));
+}
+
+/** The PersistentVolumeClaimResize admission plugin's refusal of a claim that grows. */
+const RESIZE_REFUSED = /only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize/;
+
+/**
+ * A claim's update refusals, with the admission plugin's refusal of its growth judged: the plugin
+ * lets a bound claim grow only when its StorageClass sets allowVolumeExpansion, and it reads the
+ * class from the cluster, which here holds none but the ref's. A class of the input (the built
+ * output's, else the ref's, of the claim's env) decides as it would in the cluster; a class the
+ * input lacks (or none named, the cluster's default) is the cluster's, so the growth is not refused
+ * and the claim added to `grown`, for a note.
+ */
+function expansion(found: Problem[], t: Target, targets: readonly Target[], refTargets: readonly Target[], grown: Target[]): Problem[] {
+  const refusal = found.find((p) => p.severity === 'error' && RESIZE_REFUSED.test(p.message));
+  if (!refusal) return found;
+  const spec = t.manifest.spec as { storageClassName?: unknown } | undefined;
+  const name = typeof spec?.storageClassName === 'string' ? spec.storageClassName : '';
+  const isClass = (c: Target) =>
+    c.group === t.group && c.manifest.apiVersion === 'storage.k8s.io/v1' && c.manifest.kind === 'StorageClass' && c.manifest.metadata?.name === name;
+  const storageClass = name ? (targets.find(isClass) ?? refTargets.find(isClass)) : undefined;
+  const rest = found.filter((p) => p !== refusal);
+  if (!storageClass) {
+    grown.push(t);
+    return rest;
+  }
+  if ((storageClass.manifest as { allowVolumeExpansion?: unknown }).allowVolumeExpansion === true) return rest;
+  const where = `${storageClass.doc.shown ?? storageClass.doc.file}${storageClass.doc.line ? `:${storageClass.doc.line}` : ''}`;
+  const message = `${refusal.message} (StorageClass ${name}, ${where}, does not set allowVolumeExpansion: true)`;
+  return [...rest, located(t, { path: 'spec.resources.requests.storage', message, rule: refusal.rule, severity: 'error' })];
+}
+
+function grownNote(ts: readonly Target[], ref: string | undefined): string[] {
+  if (ts.length === 0) return [];
+  const these = ts.length === 1 ? '1 PersistentVolumeClaim grows' : `${ts.length} PersistentVolumeClaims grow`;
+  return [
+    `${these} since ${ref}, checked as the bound claims of a StorageClass that allows volume expansion: ${named(ts)}; ` +
+      "their StorageClass is the cluster's, not in the input, and the cluster refuses the growth unless it sets allowVolumeExpansion: true",
+  ];
 }
 
 /** Objects named in a note, at most. */
@@ -1204,7 +1273,7 @@ export function statusProblems(body: unknown, httpStatus: number): { path?: stri
   if (causes.length > 0) {
     return causes.map((c) => {
       const path = c.field ? cleanPath(c.field) : HEALTH_CHECK_REFUSAL.test(c.message ?? '') ? 'spec.healthCheckNodePort' : undefined;
-      return { ...(path ? { path } : {}), message: c.message || c.reason || message };
+      return { ...(path ? { path } : {}), message: oneLine(c.message || c.reason || message) };
     });
   }
   // Server-side apply reports schema errors in the message: `failed to create typed patch object
@@ -1221,7 +1290,41 @@ export function statusProblems(body: unknown, httpStatus: number): { path?: stri
       return m ? { path: cleanPath(m[1]!), message: m[2]! } : { message: line };
     });
   }
-  return [{ message }];
+  return [{ message: oneLine(message) }];
+}
+
+/** Changed fields a one-line summary of the server's diff names, at most. */
+const DIFF_CHANGES = 3;
+
+/**
+ * A refusal on one line, as every problem is reported: the server's own words, the first line, and,
+ * when the rest is the diff a PersistentVolumeClaim's or a Pod's update refusal carries (`@@ ... @@`,
+ * `-` and `+` lines), the fields it changes (`"StorageClassName": "std" -> "fast"`); other lines are
+ * joined with "; ".
+ */
+function oneLine(message: string): string {
+  const lines = message.split('\n').map((l) => l.trimEnd());
+  if (lines.filter((l) => l.trim() !== '').length <= 1) return message.trim();
+  const [first, ...rest] = lines;
+  if (!rest.some((l) => l.startsWith('@@ ')))
+    return lines
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join('; ');
+  const field = (l: string) => l.slice(1).trim().replace(/,$/, '');
+  const removed = rest.filter((l) => l.startsWith('-') && !l.startsWith('---')).map(field);
+  const added = rest.filter((l) => l.startsWith('+') && !l.startsWith('+++')).map(field);
+  const keyOf = (f: string) => /^("[^"]*"):\s/.exec(f)?.[1];
+  const changes: string[] = [];
+  for (let i = 0; i < Math.max(removed.length, added.length); i++) {
+    const was = removed[i];
+    const now = added[i];
+    const key = was !== undefined && now !== undefined ? keyOf(was) : undefined;
+    if (key !== undefined && keyOf(now!) === key) changes.push(`${was} -> ${now!.slice(key.length + 1).trim()}`);
+    else changes.push([was === undefined ? '' : `was ${was}`, now === undefined ? '' : `now ${now}`].filter(Boolean).join(', '));
+  }
+  const more = changes.length > DIFF_CHANGES ? ` and ${changes.length - DIFF_CHANGES} more` : '';
+  return `${first!.trim()} (changed: ${changes.slice(0, DIFF_CHANGES).join('; ')}${more})`;
 }
 
 /** The registry refuses a Service's health check node port (taken, or out of range) as an internal error that names no field. */
@@ -1234,24 +1337,57 @@ function cleanPath(path: string): string {
 const IMMUTABLE = /immutable|updates to .* are forbidden|may not be changed|may not change once set|cannot be changed/i;
 
 /**
- * An update's refusal as a problem of the upgrade from `ref`. `replaced`: Argo CD replaces the object
- * (sync-options Replace=true without Force=true), an update the server refuses alike.
+ * An update's refusal as a problem of the upgrade from `ref`, with how to ship `m`. `replaced`: Argo CD
+ * replaces the object (sync-options Replace=true without Force=true), an update the server refuses alike.
  */
-function asUpgradeProblem(p: Problem, ref: string, replaced = false): Problem {
+function asUpgradeProblem(p: Problem, ref: string, m?: Manifest, replaced = false): Problem {
   if (IMMUTABLE.test(p.message)) {
-    const what = `${p.kind ?? 'object'} ${p.namespace ? `${p.namespace}/` : ''}${p.name ?? ''}`;
     const force = replaced
       ? `; its ${ARGOCD_SYNC_OPTIONS} Replace=true is an update all the same, and Force=true beside it makes Argo CD delete and recreate it`
       : '';
     return {
       ...p,
       rule: 'immutable-field',
-      message:
-        `${p.message} (changed since ${ref}, and the server refuses that on update); to ship it, give the ${p.kind ?? 'object'} a new ` +
-        `metadata.name so it is created alongside, or delete ${what} and recreate it (a short outage)${force}`,
+      message: `${p.message} (changed since ${ref}, and the server refuses that on update); ${howToShip(p, ref, m)}${force}`,
     };
   }
   return { ...p, rule: 'update-rejected', message: `${p.message} (as an update of what ${ref} deployed)` };
+}
+
+/**
+ * How to ship a change to an immutable field. Recreating an object is a short outage for most kinds,
+ * but deletes data for those that hold it: a claim's volume (the Delete reclaim policy is dynamic
+ * provisioning's default), a PersistentVolume's storage under that policy, a StatefulSet's claims
+ * when its retention policy deletes them. A new name starts those empty.
+ */
+function howToShip(p: Problem, ref: string, m: Manifest | undefined): string {
+  const kind = p.kind ?? 'object';
+  const what = `${kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name ?? ''}`;
+  const group = m ? splitApiVersion(m.apiVersion).group : undefined;
+  if (group === '' && kind === 'PersistentVolumeClaim')
+    return (
+      `keep the field as ${ref} has it: deleting ${what} to recreate it deletes its volume and the data on it ` +
+      '(the Delete reclaim policy, the default for dynamically provisioned volumes), and a claim under a new metadata.name ' +
+      'starts from an empty volume, so copy the data to a new claim first'
+    );
+  if (group === '' && kind === 'PersistentVolume')
+    return (
+      `keep the field as ${ref} has it: deleting ${what} to recreate it deletes its storage and the data on it when its ` +
+      'persistentVolumeReclaimPolicy is Delete; recreate it only once that is Retain'
+    );
+  if (m && group === 'apps' && kind === 'StatefulSet') {
+    const policy =
+      isPlainObject(m.spec) && isPlainObject(m.spec.persistentVolumeClaimRetentionPolicy) ? m.spec.persistentVolumeClaimRetentionPolicy : {};
+    const claims =
+      policy.whenDeleted === 'Delete'
+        ? 'its persistentVolumeClaimRetentionPolicy.whenDeleted is Delete, so deleting it deletes its claims and the data on them: set it to Retain first'
+        : 'its claims and their data stay, as its persistentVolumeClaimRetentionPolicy.whenDeleted is Retain';
+    return (
+      `to ship it, delete ${what} with kubectl delete --cascade=orphan and sync again (its pods keep running); ${claims}; ` +
+      'a new metadata.name would get new, empty claims'
+    );
+  }
+  return `to ship it, give the ${kind} a new metadata.name so it is created alongside, or delete ${what} and recreate it (a short outage)`;
 }
 
 const identity = (t: Target) => {

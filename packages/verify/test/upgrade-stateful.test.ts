@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ensureServers, readBuilt, startServer, verifyDocuments, type Server } from '../src/index.ts';
+import { BUILD_TIMEOUT } from './helpers.ts';
+
+// Updates of the objects that hold data: a claim's volume, a StatefulSet's claims.
+let server: Server;
+
+beforeAll(async () => {
+  server = await startServer(await ensureServers());
+}, BUILD_TIMEOUT);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** `now` checked as an upgrade of `deployed`, each a list of objects. */
+async function upgraded(deployed: readonly object[], now: readonly object[]) {
+  const docs = (os: readonly object[], file: string) => readBuilt(os.map((o) => stringify(o)).join('---\n'), file);
+  return verifyDocuments(docs(now, 'now.yaml'), { server, against: { name: 'deployed', docs: docs(deployed, 'deployed.yaml') } });
+}
+
+/** The problems of `now` checked as an upgrade of `deployed`. */
+const upgrade = async (deployed: readonly object[], now: readonly object[]) => (await upgraded(deployed, now)).problems;
+
+const claim = (name: string, storage: string, storageClassName = 'standard') => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name, namespace: 'claims' },
+  spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage } } },
+});
+
+describe('verify against what is deployed: PersistentVolumeClaims, as bound claims', () => {
+  it("passes a claim that grows, as a cluster expands a bound claim, saying that the cluster's StorageClass must allow it", async () => {
+    const r = await upgraded([claim('cache', '100Gi')], [claim('cache', '200Gi')]);
+    expect(r.problems).toStrictEqual([]);
+    expect(r.notes).toStrictEqual([
+      "1 PersistentVolumeClaim grows since deployed, checked as the bound claims of a StorageClass that allows volume expansion: now.yaml:1 cache; their StorageClass is the cluster's, not in the input, and the cluster refuses the growth unless it sets allowVolumeExpansion: true",
+    ]);
+  });
+
+  it('judges the growth of a claim whose StorageClass is in the input by its allowVolumeExpansion', async () => {
+    const storageClass = (name: string, allowVolumeExpansion?: boolean) => ({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name },
+      provisioner: 'example.com/disk',
+      ...(allowVolumeExpansion === undefined ? {} : { allowVolumeExpansion }),
+    });
+    const r = await upgraded(
+      [storageClass('fixed'), storageClass('elastic', true), claim('a', '1Gi', 'fixed'), claim('b', '1Gi', 'elastic')],
+      [storageClass('fixed'), storageClass('elastic', true), claim('a', '2Gi', 'fixed'), claim('b', '2Gi', 'elastic')],
+    );
+    expect(r.problems).toMatchObject([{ name: 'a', path: 'spec.resources.requests.storage', rule: 'update-rejected', severity: 'error' }]);
+    expect(r.problems[0]!.message).toMatch(
+      /must support resize \(StorageClass fixed, now\.yaml:1, does not set allowVolumeExpansion: true\) \(as an update of what deployed deployed\)$/,
+    );
+    expect(r.notes).toStrictEqual([]);
+  });
+
+  it('refuses a claim that shrinks in the server words, on one line, as an update refusal', async () => {
+    const problems = await upgrade([claim('data', '20Gi')], [claim('data', '15Gi')]);
+    expect(problems).toMatchObject([
+      {
+        file: 'now.yaml',
+        kind: 'PersistentVolumeClaim',
+        name: 'data',
+        path: 'spec.resources.requests.storage',
+        rule: 'update-rejected',
+        severity: 'error',
+      },
+    ]);
+    expect(problems[0]!.message).toBe('Forbidden: field can not be less than status.capacity (as an update of what deployed deployed)');
+  });
+
+  it('refuses a changed storage class on one line naming the change, and says that recreating the claim loses its data', async () => {
+    const problems = await upgrade([claim('logs', '10Gi', 'slow')], [claim('logs', '10Gi', 'fast')]);
+    expect(problems).toMatchObject([{ kind: 'PersistentVolumeClaim', name: 'logs', path: 'spec', rule: 'immutable-field', severity: 'error' }]);
+    const message = problems[0]!.message;
+    expect(message).not.toMatch(/\n/);
+    expect(message).toMatch(
+      /^Forbidden: spec is immutable after creation except resources\.requests and volumeAttributesClassName for bound claims \(changed: "StorageClassName": "slow" -> "fast"\) \(changed since deployed, /,
+    );
+    expect(message).toMatch(/deleting PersistentVolumeClaim claims\/logs to recreate it deletes its volume and the data on it/);
+    expect(message).not.toMatch(/short outage/);
+  });
+
+  it('says of a StatefulSet whose retention policy deletes its claims that recreating it loses their data', async () => {
+    const statefulSet = (tier: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: 'claims' },
+      spec: {
+        serviceName: 'db',
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete' },
+        selector: { matchLabels: { app: 'db', tier } },
+        template: { metadata: { labels: { app: 'db', tier } }, spec: { containers: [{ name: 'db', image: 'postgres:17' }] } },
+      },
+    });
+    const problems = await upgrade([statefulSet('a')], [statefulSet('b')]);
+    expect(problems).toMatchObject([{ kind: 'StatefulSet', name: 'db', rule: 'immutable-field', severity: 'error' }]);
+    expect(problems[0]!.message).toMatch(/whenDeleted is Delete, so deleting it deletes its claims and the data on them: set it to Retain first/);
+    expect(problems[0]!.message).not.toMatch(/short outage/);
+  });
+});
