@@ -415,7 +415,7 @@ async function run(
     const early = resolve(builtin).then(() => createNamespaces(client, builtin, created, refusedNamespaces));
     early.catch(() => undefined);
     const unhooked: Target[] = [];
-    await phases.timed('crds', () => installCrds(client, targets, refTargets, resources, problems, unhooked));
+    await phases.timed('crds', () => installCrds(client, targets, refTargets, resources, problems, unhooked, against?.ref));
     await phases.timed('namespaces', async () => {
       await early;
       const custom = all.filter((t) => !resources.isBuiltin(t.manifest.apiVersion));
@@ -866,8 +866,14 @@ function withoutConversionWebhook(t: Target): Target | undefined {
 /**
  * Installs, for real, the CRDs the input carries (checked by the server as they are), then those
  * from packages/schemas/crds that the remaining kinds need, and waits until each is Established.
- * A conversion webhook is never installed (`conversionNone`): its CRD is checked with it by a dry
- * run, then installed without it, and added to `unhooked` when it is the input's.
+ * With a ref (`ref`, its objects in `refTargets`), the ref's CRDs go in first, as the cluster holds
+ * them, and each CRD of the input that the ref has too is applied over its own as an update: the
+ * server refuses on update what it takes in a create (a changed spec.scope, a version dropped that
+ * status.storedVersions holds), and that refusal is reported as the upgrade's (`immutable-field`,
+ * `update-rejected`); the ref's CRD is then deleted and the input's created, so that its objects
+ * are judged against it. A conversion webhook is never installed (`conversionNone`): its CRD is
+ * checked with it by a dry run, then installed without it, and added to `unhooked` when it is the
+ * input's.
  */
 async function installCrds(
   client: Client,
@@ -876,37 +882,80 @@ async function installCrds(
   resources: Resources,
   problems: Problem[],
   unhooked: Target[],
+  ref?: string,
 ): Promise<void> {
-  const own = new Map<string, Target>();
-  // The ref's CRDs first, so that the built output's own version of one wins.
-  for (const t of [...refTargets, ...targets]) {
-    if (!isCrd(t.manifest) || !t.manifest.metadata?.name) continue;
-    t.installed = true;
-    own.set(t.manifest.metadata.name, t);
-  }
-  const accepted: Crd[] = [];
-  await Promise.all(
-    [...own.values()].map(async (t) => {
+  const byName = (ts: readonly Target[]) => {
+    const crds = new Map<string, Target>();
+    for (const t of ts) {
+      if (!isCrd(t.manifest) || !t.manifest.metadata?.name) continue;
+      t.installed = true;
       t.resolution = { ok: true, prefix: '/apis/apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false };
-      // A conversion webhook is judged by a dry run, which calls nothing, and the CRD installed without it.
-      const quiet = withoutConversionWebhook(t);
-      let found = quiet ? await apply(client, t, { dryRun: true, nodePorts: DEFAULT_NODE_PORT_RANGE }) : [];
-      if (!found.some((p) => p.severity === 'error')) {
-        if (quiet && targets.includes(t)) unhooked.push(t);
-        found = [...found, ...(await apply(client, quiet ?? t, { dryRun: false }))];
-      }
-      if (targets.includes(t)) problems.push(...found);
-      const crd = crdOf(t.manifest as unknown as Record<string, unknown>, t.doc.file);
-      if (crd && !found.some((p) => p.severity === 'error')) accepted.push(crd);
+      crds.set(t.manifest.metadata.name, t);
+    }
+    return crds;
+  };
+  const refOwn = byName(refTargets);
+  const own = byName(targets);
+  const install = async (t: Target): Promise<Problem[]> => {
+    // A conversion webhook is judged by a dry run, which calls nothing, and the CRD installed without it.
+    const quiet = withoutConversionWebhook(t);
+    const found = quiet ? await apply(client, t, { dryRun: true, nodePorts: DEFAULT_NODE_PORT_RANGE }) : [];
+    if (found.some((p) => p.severity === 'error')) return found;
+    if (quiet && targets.includes(t) && !unhooked.includes(t)) unhooked.push(t);
+    return [...found, ...(await apply(client, quiet ?? t, { dryRun: false }))];
+  };
+  const refused = (found: readonly Problem[]) => found.some((p) => p.severity === 'error');
+  const installed = new Map<string, Target>();
+  await Promise.all(
+    [...refOwn].map(async ([name, t]) => {
+      const found = await install(t);
+      if (!refused(found)) installed.set(name, t);
+      // The ref's own CRD refused: the input's is checked as created afresh; say so, as for other objects of the ref.
+      else if (own.has(name))
+        for (const p of found)
+          if (p.severity === 'error') problems.push({ ...p, severity: 'warning', rule: 'baseline-rejected', message: `at ${ref}: ${p.message}` });
     }),
   );
+  // The server checks a change of scope or names as an update only of an Established CRD.
+  await waitEstablished(
+    client,
+    [...installed.values()].filter((t) => own.has(t.manifest.metadata.name)),
+  );
+  await Promise.all(
+    [...own].map(async ([name, t]) => {
+      const update = installed.delete(name);
+      const found = await install(t);
+      if (!refused(found)) {
+        installed.set(name, t);
+        // Updated in place, it stays Established: wait instead until each version it serves is served.
+        if (update) await waitServed(client, t);
+        problems.push(...found);
+      } else if (update) {
+        // Refused as an update: created afresh instead, for its objects to be judged against it, and
+        // the upgrade's refusal reported unless the CRD is refused as it stands too.
+        await removeCrd(client, t);
+        const created = await install(t);
+        if (!refused(created)) installed.set(name, t);
+        problems.push(
+          ...(refused(created)
+            ? created
+            : [...created, ...found.filter((p) => p.severity === 'error').map((p) => asUpgradeProblem(p, ref!, t.manifest))]),
+        );
+      } else problems.push(...found);
+    }),
+  );
+  const accepted: Crd[] = [];
+  for (const t of installed.values()) {
+    const crd = crdOf(t.manifest as unknown as Record<string, unknown>, t.doc.file);
+    if (crd) accepted.push(crd);
+  }
   for (const crd of accepted) resources.addCrd(crd);
   const needed = new Map<string, Crd>(accepted.map((c) => [c.name, c]));
   for (const t of [...targets, ...refTargets]) {
     const crd = resources.crdFor(t.manifest.apiVersion, t.manifest.kind);
     if (crd && !needed.has(crd.name)) needed.set(crd.name, crd);
   }
-  const shipped = [...needed.values()].filter((c) => !own.has(c.name));
+  const shipped = [...needed.values()].filter((c) => !own.has(c.name) && !refOwn.has(c.name));
   await Promise.all(
     shipped.map(async (crd) => {
       const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.name}?fieldManager=${FIELD_MANAGER}&force=true`;
@@ -915,17 +964,56 @@ async function installCrds(
       if (r.status >= 300) throw new ToolError(`${crd.file}: the API server refused the CRD: ${(r.body as Status)?.message ?? `HTTP ${r.status}`}`);
     }),
   );
-  const deadline = Date.now() + 30_000;
-  for (const crd of needed.values()) {
+  await waitEstablished(client, [...needed.values()]);
+}
+
+/** How long a CRD may take to be Established, or to go once deleted. */
+const CRD_DEADLINE_MS = 30_000;
+
+/** Waits until each CRD (a target or a `Crd`, with the file it came from) is Established. */
+async function waitEstablished(client: Client, crds: readonly (Target | Crd)[]): Promise<void> {
+  const deadline = Date.now() + CRD_DEADLINE_MS;
+  for (const crd of crds) {
+    const [name, file] = 'doc' in crd ? [crd.manifest.metadata.name as string, crd.doc.file] : [crd.name, crd.file];
     for (;;) {
-      const r = await client.request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.name}`);
+      const r = await client.request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
       const conditions = (r.body as { status?: { conditions?: { type: string; status: string; message?: string }[] } })?.status?.conditions ?? [];
       if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) break;
       const refused = conditions.find((c) => c.type === 'NamesAccepted' && c.status === 'False');
-      if (refused) throw new ToolError(`${crd.file}: CRD names not accepted: ${refused.message ?? ''}`);
-      if (Date.now() > deadline) throw new ToolError(`${crd.file}: CRD ${crd.name} not Established after 30 s`);
+      if (refused) throw new ToolError(`${file}: CRD names not accepted: ${refused.message ?? ''}`);
+      if (Date.now() > deadline) throw new ToolError(`${file}: CRD ${name} not Established after ${CRD_DEADLINE_MS / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+}
+
+/**
+ * Waits until the server serves every version a CRD it holds serves: after an update that adds one,
+ * the server's handler of custom resources answers 404 for it until it has seen the update.
+ */
+async function waitServed(client: Client, t: Target): Promise<void> {
+  const spec = t.manifest.spec as { group?: unknown; names?: { plural?: unknown }; versions?: { name?: unknown; served?: unknown }[] };
+  const versions = Array.isArray(spec.versions) ? spec.versions.filter((v) => v.served === true).map((v) => String(v.name)) : [];
+  const deadline = Date.now() + CRD_DEADLINE_MS;
+  for (const version of versions) {
+    const path = `/apis/${spec.group}/${version}/${spec.names?.plural}?limit=1`;
+    while ((await client.request('GET', path, undefined, 'application/json', { bodyOnSuccess: false })).status === 404) {
+      if (Date.now() > deadline)
+        throw new ToolError(`${t.doc.file}: CRD ${t.manifest.metadata.name} does not serve ${version} ${CRD_DEADLINE_MS / 1000} s after its update`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** Deletes a CRD (none of its objects exist yet) and waits until it is gone, so that one of its name can be created. */
+async function removeCrd(client: Client, t: Target): Promise<void> {
+  const path = objectPath(t)!;
+  await client.request('DELETE', path);
+  const deadline = Date.now() + CRD_DEADLINE_MS;
+  while ((await client.request('GET', path)).status !== 404) {
+    if (Date.now() > deadline)
+      throw new ToolError(`${t.doc.file}: CRD ${t.manifest.metadata.name} still there ${CRD_DEADLINE_MS / 1000} s after its deletion`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -1357,8 +1445,8 @@ function asUpgradeProblem(p: Problem, ref: string, m?: Manifest, replaced = fals
 /**
  * How to ship a change to an immutable field. Recreating an object is a short outage for most kinds,
  * but deletes data for those that hold it: a claim's volume (the Delete reclaim policy is dynamic
- * provisioning's default), a PersistentVolume's storage under that policy, a StatefulSet's claims
- * when its retention policy deletes them. A new name starts those empty.
+ * provisioning's default), a PersistentVolume's storage under that policy, every object of a CRD, a
+ * StatefulSet's claims when its retention policy deletes them. A new name starts those empty.
  */
 function howToShip(p: Problem, ref: string, m: Manifest | undefined): string {
   const kind = p.kind ?? 'object';
@@ -1374,6 +1462,11 @@ function howToShip(p: Problem, ref: string, m: Manifest | undefined): string {
     return (
       `keep the field as ${ref} has it: deleting ${what} to recreate it deletes its storage and the data on it when its ` +
       'persistentVolumeReclaimPolicy is Delete; recreate it only once that is Retain'
+    );
+  if (m && isCrd(m))
+    return (
+      `keep the field as ${ref} has it: deleting ${what} to recreate it deletes every object of it, and a new metadata.name ` +
+      'is a new group or plural, an API of its own to move the objects to'
     );
   if (m && group === 'apps' && kind === 'StatefulSet') {
     const policy =

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureServers, readBuilt, startServer, verifyDocuments, type Server } from '../src/index.ts';
-import { BUILD_TIMEOUT } from './helpers.ts';
+import { BUILD_TIMEOUT, crd } from './helpers.ts';
 
-// Updates of the objects that hold data: a claim's volume, a StatefulSet's claims.
+// Updates of the objects that hold data or an API: a claim's volume, a StatefulSet's claims, a CRD.
 let server: Server;
 
 beforeAll(async () => {
@@ -101,5 +101,64 @@ describe('verify against what is deployed: PersistentVolumeClaims, as bound clai
     expect(problems).toMatchObject([{ kind: 'StatefulSet', name: 'db', rule: 'immutable-field', severity: 'error' }]);
     expect(problems[0]!.message).toMatch(/whenDeleted is Delete, so deleting it deletes its claims and the data on them: set it to Retain first/);
     expect(problems[0]!.message).not.toMatch(/short outage/);
+  });
+});
+
+/** A Widget CRD of `group`: `scope`, the `versions` it serves, the last of them stored. */
+const widgets = (group: string, versions: readonly string[], scope = 'Namespaced') =>
+  crd(
+    group,
+    'Widget',
+    versions.map((name, i) => ({
+      name,
+      served: true,
+      storage: i === versions.length - 1,
+      schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
+    })),
+    { scope },
+  );
+
+const widget = (group: string, version: string, size: unknown = 1) => ({
+  apiVersion: `${group}/${version}`,
+  kind: 'Widget',
+  metadata: { name: 'w', namespace: 'widgets' },
+  spec: { size },
+});
+
+describe('verify against what is deployed: CRDs, as updates of the deployed ones', () => {
+  it('refuses a CRD whose scope changes, as an immutable field whose recreation deletes every object of it', async () => {
+    const group = 'scope.example.com';
+    const problems = await upgrade([widgets(group, ['v1'])], [widgets(group, ['v1'], 'Cluster')]);
+    expect(problems).toMatchObject([
+      {
+        file: 'now.yaml',
+        kind: 'CustomResourceDefinition',
+        name: `widgets.${group}`,
+        path: 'spec.scope',
+        rule: 'immutable-field',
+        severity: 'error',
+      },
+    ]);
+    expect(problems[0]!.message).toMatch(/^Invalid value: "Cluster": field is immutable \(changed since deployed, .*deletes every object of it/);
+  });
+
+  it('refuses a CRD that drops a version status.storedVersions holds, and checks the objects against the new CRD', async () => {
+    const group = 'stored.example.com';
+    const problems = await upgrade([widgets(group, ['v1alpha1']), widget(group, 'v1alpha1')], [widgets(group, ['v1']), widget(group, 'v1', 'big')]);
+    expect(problems.filter((p) => p.severity === 'error')).toMatchObject([
+      { kind: 'CustomResourceDefinition', path: 'status.storedVersions[0]', rule: 'update-rejected' },
+      { kind: 'Widget', path: 'spec.size', rule: 'server-rejected' },
+    ]);
+    expect(problems[0]!.message).toMatch(/^Invalid value: "v1alpha1": missing from spec\.versions; v1alpha1 was previously a storage version/);
+  });
+
+  it('passes an unchanged CRD and a CRD that adds a version, with objects of the new version', async () => {
+    const same = 'same.example.com';
+    const added = 'added.example.com';
+    const problems = await upgrade(
+      [widgets(same, ['v1']), widget(same, 'v1'), widgets(added, ['v1']), widget(added, 'v1')],
+      [widgets(same, ['v1']), widget(same, 'v1', 2), widgets(added, ['v1', 'v2']), widget(added, 'v2', 2)],
+    );
+    expect(problems).toStrictEqual([]);
   });
 });
