@@ -1,4 +1,4 @@
-import { at, finding, list, rec, str } from '../read.ts';
+import { at, finding, findObject, list, nameOf, namespaceOf, rec, str } from '../read.ts';
 import type { PolicyObject, Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-secret-values';
@@ -21,7 +21,11 @@ interface Template {
   readonly reads: boolean;
   /** It writes text of its own: characters outside the actions, or a quoted string inside one (`{{ "hunter2" }}`). */
   readonly literal: boolean;
-  /** The text with every action replaced by NUL, to see which part of the output the fetched data fills. */
+  /**
+   * The text with every action that reads the data or makes a value of its own (`randAlphaNum 32`)
+   * replaced by NUL, to see which part of the output the fetched data fills; a constant action
+   * (`{{ "hunter2" }}`) is replaced by its text, or by SOH where it does more than quote a string.
+   */
   readonly shape: string;
 }
 
@@ -50,31 +54,61 @@ function readTemplate(text: string): Template {
     }
     const before = text.slice(i, open);
     if (before.trim() !== '') literal = true;
-    shape += `${before}\u0000`;
-    if (end.strings) literal = true;
+    shape += before;
+    if (end.strings.length > 0) literal = true;
     if (READS_DATA.test(end.code)) reads = true;
+    shape += constantText(end) ?? '\u0000';
     i = end.close + 2;
   }
   return { reads, literal, shape };
 }
 
-/** The action that starts at `from` (just after `{{`): where its `}}` is, its code outside strings and comments, whether it holds a string. */
-function actionEnd(text: string, from: number): { close: number; code: string; strings: boolean } {
+/** One action: where its `}}` is, its code with each string and comment blanked, and the strings it quotes. */
+interface Action {
+  readonly close: number;
+  readonly code: string;
+  readonly strings: readonly string[];
+}
+
+// Functions whose result depends on their arguments alone (text/template's and Sprig's string
+// functions): an action of only these and quoted strings writes the same text on every render.
+const PURE = new Set(
+  'print printf println quote squote lower upper title trim trimAll trimPrefix trimSuffix replace b64enc b64dec cat nospace repeat toString html js urlquery'.split(
+    ' ',
+  ),
+);
+
+/**
+ * The text a constant action writes: one that reads no data and calls nothing but PURE functions on
+ * quoted strings (`{{ "hunter2" }}`, `{{ printf "%s" "hunter2" }}`). A lone string is its own text;
+ * anything else is SOH, a literal whose exact text does not matter. Undefined for any other action.
+ */
+function constantText(action: Action): string | undefined {
+  if (action.strings.length === 0 || READS_DATA.test(action.code)) return undefined;
+  const code = action.code.replace(/^\s*-(?=\s)/, '').replace(/(?<=\s)-\s*$/, '');
+  if (!/^[\s|()\w]*$/.test(code)) return undefined;
+  const names = code.match(/[A-Za-z_]\w*/g) ?? [];
+  if (!names.every((n) => PURE.has(n))) return undefined;
+  return names.length === 0 && action.strings.length === 1 ? action.strings[0] : '\u0001';
+}
+
+/** The action that starts at `from` (just after `{{`). */
+function actionEnd(text: string, from: number): Action {
   let code = '';
-  let strings = false;
+  const strings: string[] = [];
   let i = from;
   // A comment, {{/* ... */}} with or without trim markers, writes nothing.
   const comment = /^-?\s*\/\*[\s\S]*?\*\/\s*-?(?=}})/.exec(text.slice(i));
-  if (comment) return { close: i + comment[0].length, code: '', strings: false };
+  if (comment) return { close: i + comment[0].length, code: '', strings: [] };
   while (i < text.length) {
     const c = text[i]!;
     if (text.startsWith('}}', i)) return { close: i, code, strings };
     if (c === '"' || c === '`' || c === "'") {
       const quote = c;
-      i++;
+      const start = ++i;
       while (i < text.length && text[i] !== quote) i += quote !== '`' && text[i] === '\\' ? 2 : 1;
       if (i >= text.length) return { close: -1, code, strings };
-      if (quote !== "'") strings = true;
+      if (quote !== "'") strings.push(text.slice(start, i));
       code += ' ';
       i++;
       continue;
@@ -87,6 +121,9 @@ function actionEnd(text: string, from: number): { close: number; code: string; s
 
 // A URL whose userinfo holds a password: scheme://user:password@host.
 const URL_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:([^\s/@]+)@/gi;
+
+// A libpq key/value connection string's password: password=value or password='quoted value'.
+const DSN_PASSWORD = /(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s']+)/g;
 
 /** What a template reads, and where External Secrets writes its text. */
 interface Subject {
@@ -109,6 +146,11 @@ function committed(value: string, subject: Subject): string | undefined {
   for (const m of t.shape.matchAll(URL_PASSWORD)) {
     if (!m[1]?.includes('\u0000')) return `holds a URL whose password is literal text, which External Secrets ${subject.verb} ${subject.into}`;
   }
+  for (const m of t.shape.matchAll(DSN_PASSWORD)) {
+    const password = m[1] ?? '';
+    if (password !== "''" && !password.includes('\u0000'))
+      return `holds a connection string whose password is literal text, which External Secrets ${subject.verb} ${subject.into}`;
+  }
   return undefined;
 }
 
@@ -121,7 +163,12 @@ const scalarText = (v: unknown) =>
  * ExternalSecret's (or ClusterExternalSecret's) `target.template`, a PushSecret's (or
  * ClusterPushSecret's) `template`, whose text is pushed to the secret stores.
  */
-function templateFindings(o: PolicyObject, kind: { readonly spec: readonly string[]; readonly push?: true }): RuleFinding[] {
+function templateFindings(
+  o: PolicyObject,
+  kind: { readonly spec: readonly string[]; readonly push?: true },
+  objects: readonly PolicyObject[],
+  applied: string,
+): RuleFinding[] {
   const spec = at(o.manifest, ...kind.spec);
   const path = kind.push ? [...kind.spec, 'template'] : [...kind.spec, 'target', 'template'];
   const template = rec(at(o.manifest, ...path));
@@ -134,6 +181,10 @@ function templateFindings(o: PolicyObject, kind: { readonly spec: readonly strin
   const fix = kind.push
     ? 'keep the value in the source Secret (made in the cluster, never committed) and read it in the template ({{ .key }}), or keep a value that is not secret out of the pushed data'
     : 'keep the value in the secret store and fetch it (a data entry, then {{ .key }} in the template), or keep a value that is not secret in a ConfigMap';
+  // A ConfigMap's value is judged as a template: keeping the secret in a ConfigMap is no fix.
+  const templateFix = kind.push
+    ? 'keep the value in the source Secret (made in the cluster, never committed) and read it in the template ({{ .key }})'
+    : 'keep the value in the secret store and fetch it (a data entry, then {{ .key }} in the template)';
   const out: RuleFinding[] = [];
   for (const [key, v] of Object.entries(rec(template.data) ?? {})) {
     const text = scalarText(v);
@@ -143,13 +194,58 @@ function templateFindings(o: PolicyObject, kind: { readonly spec: readonly strin
   list(template.templateFrom).forEach((entry, i) => {
     const literal = str(at(entry, 'literal'));
     const target = str(at(entry, 'target')) ?? 'Data';
-    if (literal === undefined || target.toLowerCase() !== 'data') return;
+    if (target.toLowerCase() !== 'data') return;
+    out.push(...configMapFindings(o, entry, i, subject, templateFix, objects, applied));
+    if (literal === undefined) return;
     const why = committed(literal, subject);
     if (why)
       out.push(
         finding(id, o, `templateFrom ${i}'s literal ${why}, so the secret lives in the repository: ${fix}`, `${prefix}.templateFrom[${i}].literal`),
       );
   });
+  return out;
+}
+
+/**
+ * The values of a ConfigMap of the set that a templateFrom entry names, each judged as a template
+ * value at the ConfigMap's own data field: External Secrets renders each listed key's value (as
+ * Values, or as KeysAndValues, a YAML map of keys and values) into the Secret's data. An
+ * ExternalSecret or PushSecret reads the ConfigMap from its own namespace; a cluster kind from each
+ * namespace it makes one in, so any of the set's ConfigMaps of that name.
+ */
+function configMapFindings(
+  o: PolicyObject,
+  entry: unknown,
+  i: number,
+  subject: Subject,
+  fix: string,
+  objects: readonly PolicyObject[],
+  applied: string,
+): RuleFinding[] {
+  const name = str(at(entry, 'configMap', 'name'));
+  if (name === undefined) return [];
+  const cluster = o.manifest.kind.startsWith('Cluster');
+  const configMaps = cluster
+    ? objects.filter((c) => c.manifest.kind === 'ConfigMap' && nameOf(c) === name)
+    : [findObject(objects, 'ConfigMap', name, namespaceOf(o, applied), applied)].filter((c) => c !== undefined);
+  const out: RuleFinding[] = [];
+  for (const cm of configMaps) {
+    if (cm.manifest.apiVersion !== 'v1') continue;
+    for (const item of list(at(entry, 'configMap', 'items'))) {
+      const key = str(at(item, 'key'));
+      const text = key === undefined ? undefined : scalarText(at(cm.manifest, 'data', key));
+      const why = text === undefined ? undefined : committed(text, subject);
+      if (why)
+        out.push(
+          finding(
+            id,
+            cm,
+            `value ${key} is a template that ${o.manifest.kind} "${nameOf(o) ?? ''}" renders (templateFrom ${i}) and ${why}, so the secret lives in the repository: ${fix}`,
+            `data.${key}`,
+          ),
+        );
+    }
+  }
   return out;
 }
 
@@ -161,10 +257,11 @@ function templateFindings(o: PolicyObject, kind: { readonly spec: readonly strin
 export const noSecretValues: Rule = {
   id,
   description:
-    'No Secret carries values, no secretGenerator holds literals, and no ExternalSecret or ClusterExternalSecret template writes literal text into its Secret, nor a PushSecret or ClusterPushSecret template into what it pushes to its secret stores: a template value (or templateFrom literal) that reads no fetched data (for a PushSecret: no data of its source Secret), or that holds a URL whose password is literal, is a committed secret; one that reads fetched data may hold literal text around it (a user name, a host): secret values never live in the repository.',
+    'No Secret carries values, no secretGenerator holds literals, and no ExternalSecret or ClusterExternalSecret template writes literal text into its Secret, nor a PushSecret or ClusterPushSecret template into what it pushes to its secret stores: a template value (or templateFrom literal, or listed key of a templateFrom ConfigMap of the set) that reads no fetched data (for a PushSecret: no data of its source Secret), or that holds a URL or key/value connection string whose password is literal (a quoted string constant in an action is literal), is a committed secret; one that reads fetched data may hold literal text around it (a user name, a host): secret values never live in the repository.',
   defaultSeverity: 'error',
-  check(objects) {
+  check(objects, ctx) {
     const out: RuleFinding[] = [];
+    const applied = ctx.applyNamespace ?? '';
     for (const o of objects) {
       const m = o.manifest;
       if (m.kind === 'Secret' && m.apiVersion === 'v1') {
@@ -176,7 +273,7 @@ export const noSecretValues: Rule = {
         }
       }
       const kind = TEMPLATES[m.kind];
-      if (kind && m.apiVersion.startsWith('external-secrets.io/')) out.push(...templateFindings(o, kind));
+      if (kind && m.apiVersion.startsWith('external-secrets.io/')) out.push(...templateFindings(o, kind, objects, applied));
       if (m.kind === 'Kustomization' && m.apiVersion.startsWith('kustomize.config.k8s.io/')) {
         list(at(m, 'secretGenerator')).forEach((g, i) => {
           if (list(at(g, 'literals')).length === 0) return;

@@ -124,6 +124,84 @@ describe('no-secret-values on External Secrets templates', () => {
     );
   });
 
+  it('reports a literal password written as a string constant of an action, though the value reads fetched data elsewhere', () => {
+    const found = check(noSecretValues, [
+      externalSecret({
+        data: {
+          quoted: 'postgres://{{ .user }}:{{ "hunter2" }}@db:5432/app',
+          printed: 'postgres://{{ .user }}:{{ printf "%s" "hunter2" }}@db/app',
+          trimmed: 'postgres://{{ .user }}:{{- `hunter2` -}}@db/app',
+          fetched: 'postgres://{{ .user }}:{{ .password | quote }}@db/app',
+          generated: 'postgres://{{ .user }}:{{ randAlphaNum 32 | quote }}@db/app',
+          user: 'postgres://{{ "admin" }}:{{ .password }}@db/app',
+        },
+      }),
+    ]);
+    expect(summary(found).map((f) => [f.path, f.message.split(', so')[0]])).toStrictEqual(
+      ['quoted', 'printed', 'trimmed'].map((key) => [
+        `spec.target.template.data.${key}`,
+        `template value ${key} holds a URL whose password is literal text, which External Secrets writes into the Secret "db-credentials"`,
+      ]),
+    );
+  });
+
+  it('reports a key/value connection string whose password is literal, and not one whose password is fetched', () => {
+    const found = check(noSecretValues, [
+      externalSecret({
+        data: {
+          dsn: 'host=db user={{ .user }} password=hunter2',
+          quoted: "host=db user={{ .user }} password = 'hunter 2' sslmode=require",
+          constant: 'user={{ .user }} password={{ "hunter2" }}',
+          fetched: 'host=db user={{ .user }} password={{ .password }}',
+          fetchedQuoted: "host=db user=app password='{{ .password }}'",
+          empty: "host=db user={{ .user }} password=''",
+          yaml: 'user: {{ .user }}\npassword: "{{ .password }}"',
+        },
+      }),
+    ]);
+    expect(summary(found).map((f) => [f.path, f.message.split(', so')[0]])).toStrictEqual(
+      ['dsn', 'quoted', 'constant'].map((key) => [
+        `spec.target.template.data.${key}`,
+        `template value ${key} holds a connection string whose password is literal text, which External Secrets writes into the Secret "db-credentials"`,
+      ]),
+    );
+  });
+
+  it("reports a templateFrom ConfigMap's listed keys at the ConfigMap's data, as External Secrets renders them into the Secret", () => {
+    const es = externalSecret({
+      templateFrom: [
+        { configMap: { name: 'tpl', items: [{ key: 'url' }, { key: 'config', templateAs: 'KeysAndValues' }, { key: 'fetched' }] } },
+        { configMap: { name: 'labels', items: [{ key: 'team' }] }, target: 'Labels' },
+      ],
+    });
+    const tpl = manifest('v1', 'ConfigMap', 'tpl', {
+      data: {
+        url: 'postgres://{{ .user }}:hunter2@db:5432/app',
+        config: 'password: hunter2',
+        fetched: 'postgres://app:{{ .password }}@db:5432/app',
+        unlisted: 'password: hunter2',
+      },
+    });
+    // Keeping the value in a ConfigMap is no fix for a ConfigMap that is itself the template.
+    const templateFix = 'keep the value in the secret store and fetch it (a data entry, then {{ .key }} in the template)';
+    const labels = manifest('v1', 'ConfigMap', 'labels', { data: { team: 'shop' } });
+    // Not referenced: another namespace, another name.
+    const elsewhere = manifest('v1', 'ConfigMap', 'tpl', { data: { url: 'postgres://app:hunter2@db/app' } }, 'other');
+    const unrelated = manifest('v1', 'ConfigMap', 'settings', { data: { url: 'postgres://app:hunter2@db/app' } });
+    expect(summary(check(noSecretValues, [es, tpl, labels, elsewhere, unrelated]))).toStrictEqual([
+      {
+        name: 'tpl',
+        path: 'data.url',
+        message: `value url is a template that ExternalSecret "db" renders (templateFrom 0) and holds a URL whose password is literal text, which External Secrets writes into the Secret "db-credentials", so the secret lives in the repository: ${templateFix}`,
+      },
+      {
+        name: 'tpl',
+        path: 'data.config',
+        message: `value config is a template that ExternalSecret "db" renders (templateFrom 0) and reads no fetched data, and External Secrets writes its text into the Secret "db-credentials" as it stands, so the secret lives in the repository: ${templateFix}`,
+      },
+    ]);
+  });
+
   it("reports a ClusterExternalSecret's template at its externalSecretSpec, and leaves other groups' ExternalSecrets alone", () => {
     const ces = manifest(
       'external-secrets.io/v1',
