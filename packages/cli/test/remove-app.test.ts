@@ -181,13 +181,16 @@ describe('strata remove-app', () => {
     expect(recorded(ws.root)).toStrictEqual(kept);
 
     // The app's overlays back (a revert of the removal, say) with a built file that no strata build
-    // wrote (kustomize run by hand, newer than its sources): judged by its time, as for an app that
-    // was never built here, not against what the removed app's last build wrote.
+    // wrote (kustomize run by hand, newer than its sources): warned of as not built in this checkout,
+    // as for an app that was never built here, not as changed since the removed app's last build.
     const restored = ['base', 'overlays/dev', 'overlays/staging', 'overlays/prod'].map((d) => `${d}/${GONE}`);
     git(ws.root, 'checkout', 'HEAD', '--', ...restored);
     try {
       writeFileSync(join(ws.root, 'dist/prod', `${GONE}.yaml`), `${builtBefore}# built by hand\n`);
-      expect(strata(ws.root, ['validate']).stdout).not.toContain('[stale-build]');
+      const validated = strata(ws.root, ['validate']);
+      expect(validated.stdout.split('\n').filter((l) => l.includes('[stale-build]'))).toStrictEqual([
+        expect.stringMatching(new RegExp(`^dist/prod/${GONE}\\.yaml: not built in this checkout \\(`)),
+      ]);
     } finally {
       rmSync(join(ws.root, 'dist/prod', `${GONE}.yaml`));
       for (const d of restored) rmSync(join(ws.root, d), { recursive: true });

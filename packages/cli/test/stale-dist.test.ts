@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, rmSync, utimesSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { editFile, strata, suiteWorkspace } from './workspace.ts';
@@ -65,8 +65,8 @@ describe('strata verify of built output older than its overlay', () => {
       expect(strata(ws.root, ['build', '--env', 'dev', '--app', APP]).status).toBe(0);
       expect(verify().stdout).not.toContain('[stale-build]');
 
-      // No stamps at all: the times tell.
-      rmSync(join(ws.root, '.strata'), { recursive: true, force: true });
+      // No stamps of the overlay (the pipeline's cache gone), the build's record of the file kept: the times tell.
+      rmSync(join(ws.root, '.strata/cache/pipeline.json'));
       editFile(join(ws.root, overlay), () => before);
       const later = new Date(Date.now() + 5_000);
       utimesSync(join(ws.root, overlay), later, later);
@@ -113,6 +113,59 @@ describe('strata verify of built output older than its overlay', () => {
       // The pipeline does not reuse what it built before the edit: it builds the file again.
       expect(strata(ws.root, ['pipeline']).status).toBe(0);
       expect(verify().stdout).not.toContain('[stale-build]');
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'warns of each built file this checkout never built (copied in from another checkout, the record cleared), however new it is, until it is built here',
+    () => {
+      const unknown = (env: string) =>
+        `dist/${env}/${APP}.yaml: not built in this checkout (.strata/cache/dist.json holds no record of a build writing it: copied from another checkout, or built before the record was kept): what is judged may not be what overlays/${env}/${APP} builds; run \`npx strata build --env ${env} --app ${APP}\` (or \`npm run build\`) first (warning) [stale-build]`;
+      const warnings = (r: { stdout: string }) => r.stdout.split('\n').filter((l) => l.includes('[stale-build]'));
+      expect(strata(ws.root, ['build']).status).toBe(0);
+      expect(warnings(strata(ws.root, ['validate']))).toStrictEqual([]);
+      // Another checkout's build, copied in over a fresh cache: newer than every overlay, and what
+      // this checkout builds here only by chance.
+      const other = `${ws.root}/.other-dist`;
+      cpSync(join(ws.root, 'dist'), other, { recursive: true });
+      rmSync(join(ws.root, 'dist'), { recursive: true });
+      rmSync(join(ws.root, '.strata'), { recursive: true, force: true });
+      cpSync(other, join(ws.root, 'dist'), { recursive: true });
+      rmSync(other, { recursive: true });
+      const validated = strata(ws.root, ['validate']);
+      expect(warnings(validated).sort()).toStrictEqual(['dev', 'prod', 'staging'].map(unknown));
+      expect(validated.status).toBe(0);
+      // Named on the command line, as the env's built output: the same.
+      expect(warnings(strata(ws.root, ['validate', `dist/prod/${APP}.yaml`]))).toStrictEqual([unknown('prod')]);
+      const verified = verify();
+      expect(warnings(verified)).toStrictEqual([unknown('dev')]);
+      expect(verified.status).toBe(0);
+
+      // Built here, one env: that one is known, the others are still not.
+      expect(strata(ws.root, ['build', '--env', 'dev', '--app', APP]).status).toBe(0);
+      expect(warnings(strata(ws.root, ['validate'])).sort()).toStrictEqual(['prod', 'staging'].map(unknown));
+      expect(warnings(verify())).toStrictEqual([]);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'says nothing after the build of a fresh checkout, nor after a pipeline that reuses every app once the record of the build is lost',
+    () => {
+      rmSync(join(ws.root, 'dist'), { recursive: true, force: true });
+      rmSync(join(ws.root, '.strata'), { recursive: true, force: true });
+      expect(strata(ws.root, ['pipeline']).status).toBe(0);
+      expect(strata(ws.root, ['validate']).stdout).not.toContain('[stale-build]');
+      // The record alone gone: the pipeline builds nothing again, and records what it found as it wrote it.
+      rmSync(join(ws.root, '.strata/cache/dist.json'));
+      const again = strata(ws.root, ['pipeline']);
+      expect(again.status).toBe(0);
+      expect(again.stdout).toContain('1 of 1 app unchanged since the last run, reused');
+      expect(existsSync(join(ws.root, '.strata/cache/dist.json'))).toBe(true);
+      const validated = strata(ws.root, ['validate']);
+      expect(validated.stdout).not.toContain('[stale-build]');
+      expect(validated.status).toBe(0);
     },
     BUILD_TIMEOUT,
   );

@@ -438,7 +438,10 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     // dist/ holds the current apps and envs and nothing else: what a deleted app built is not shipped or validated.
     pruned = pruneDist(root, new Set(names.flatMap((n) => ENVIRONMENTS.map((e) => Layout.distOf(e, n)))));
   } finally {
-    recordBuilt(root, recorded, pruned);
+    // A reused app's built files are as this checkout's pipeline wrote them (its entry's stamps held):
+    // recorded too, so a record lost since does not leave them taken for copies from elsewhere.
+    const kept = [...reused.values()].flatMap((e) => Object.entries(e.outputs).filter(([f]) => f.startsWith(`${Layout.dist}/`)));
+    recordBuilt(root, recorded, pruned, Object.fromEntries(kept.map(([f, { hash, size }]) => [f, { hash, size }])));
   }
   const tBuild = lap();
   // The round trip compares what validation decoded, while the checks wait for kubeconform and the

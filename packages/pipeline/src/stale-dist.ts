@@ -6,7 +6,7 @@ import { distOf, filesIn, Layout, type Problem } from '@strata/project';
 import { cacheFile, hashFile, hashOf, verify, type PipelineCache } from './cache.ts';
 
 /** The content of a built file as the build wrote it. */
-interface Written {
+export interface Written {
   readonly hash: string;
   readonly size: number;
 }
@@ -30,18 +30,23 @@ function writtenOnDisk(root: string): Record<string, Written> {
 /**
  * Records what the build just wrote to each of `built` (`dist/<env>/<app>.yaml`, relative to the
  * root), from the text it wrote, so nothing is read back; files the build `removed` are forgotten.
- * Called by the writer of dist/, holding the tree's lock.
+ * `kept`: files an earlier build of this checkout wrote and the caller found as written (the
+ * pipeline's reused apps), recorded again, so a record lost since is made whole. Called by the writer of dist/,
+ * holding the tree's lock; writes only when the record changes.
  */
 export function recordBuilt(
   root: string,
   built: readonly { readonly output: string; readonly yaml: string }[],
   removed: readonly string[] = [],
+  kept: Readonly<Record<string, Written>> = {},
 ): void {
-  if (built.length === 0 && removed.length === 0) return;
+  if (built.length === 0 && removed.length === 0 && Object.keys(kept).length === 0) return;
   const files = writtenOnDisk(root);
+  const before = JSON.stringify(files);
+  for (const [f, { hash, size }] of Object.entries(kept)) files[f] = { hash, size };
   for (const b of built) files[b.output] = { hash: hashOf(b.yaml), size: Buffer.byteLength(b.yaml) };
   for (const f of removed) delete files[f];
-  writeFileAtomic(writtenFile(root), JSON.stringify({ files }));
+  if (JSON.stringify(files) !== before) writeFileAtomic(writtenFile(root), JSON.stringify({ files }));
 }
 
 /**
@@ -133,8 +138,8 @@ function builtOf(root: string, selection: BuiltSelection): { env: string; app: s
 /**
  * The built files (`dist/<env>/<app>.yaml`) of the selection that are not what a build of the
  * overlay files now on disk wrote (edited since the build, or built before a branch switched, an
- * overlay edited or regenerated), as warnings: judging them answers for a tree that is not the one
- * about to ship. A built file whose overlay is gone is no app's (the pipeline removes it). Each is
+ * overlay edited or regenerated), or that no build of this checkout recorded writing (copied in from
+ * another checkout), as warnings: judging them answers for a tree that is not the one about to ship. A built file whose overlay is gone is no app's (the pipeline removes it). Each is
  * read once more at most, to compare it with what its build wrote.
  */
 export function staleBuilds(root: string, selection: BuiltSelection): Problem[] {
@@ -146,8 +151,19 @@ export function staleBuilds(root: string, selection: BuiltSelection): Problem[] 
   for (const { env, app } of built) {
     const dist = Layout.distOf(env, app);
     if (!existsSync(join(root, dist)) || !existsSync(join(root, Layout.overlayKustomization(env, app)))) continue;
-    // The file itself first: edited by hand, or copied from elsewhere, it is no build of anything on disk.
-    if (written[dist] && changedSinceWritten(join(root, dist), written[dist])) {
+    // The file itself first: one this checkout's build never wrote (copied in from another checkout,
+    // or left from before the record was kept) is newer than every overlay, so its times say nothing.
+    if (!written[dist]) {
+      problems.push({
+        file: dist,
+        rule: 'stale-build',
+        severity: 'warning',
+        message: `not built in this checkout (${Layout.cache}/dist.json holds no record of a build writing it: copied from another checkout, or built before the record was kept): what is judged may not be what ${Layout.overlay(env, app)} builds; run \`npx strata build --env ${env} --app ${app}\` (or \`npm run build\`) first`,
+      });
+      continue;
+    }
+    // Edited by hand, or copied from elsewhere over a build: it is no build of anything on disk.
+    if (changedSinceWritten(join(root, dist), written[dist])) {
       problems.push({
         file: dist,
         rule: 'stale-build',

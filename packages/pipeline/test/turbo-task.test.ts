@@ -1,8 +1,9 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
+import { strata } from '../../cli/test/workspace.ts';
 import { build, cacheStatus, git, suiteTurboWorkspace } from './turbo.ts';
 
 // The turbo task `npm run build` runs: every file that can change what it produces or decides is in
@@ -156,5 +157,22 @@ describe('runs by hand and runs in CI never share a cache entry', () => {
     const ci = build(ws.root, true);
     expect(ci.status, ci.output).toBe(0);
     expect(ci.output).toContain('FULL TURBO');
+  }, 300_000);
+});
+
+describe('the outputs of the turbo task', () => {
+  const ws = suiteTurboWorkspace([APP]);
+
+  it("restores dist/ with the build's record of what it wrote, so validate in a fresh checkout takes the restored dist/ for this checkout's build", () => {
+    // A fresh checkout of a commit CI built before: nothing built, no cache of Strata's.
+    for (const d of ['dist', '.strata']) rmSync(join(ws.root, d), { recursive: true, force: true });
+    const ci = build(ws.root, true);
+    expect(ci.status, ci.output).toBe(0);
+    expect(ci.output).toContain('FULL TURBO');
+    expect(existsSync(join(ws.root, `dist/prod/${APP}.yaml`))).toBe(true);
+    const validated = strata(ws.root, ['validate']);
+    expect(validated.stdout).not.toContain('[stale-build]');
+    expect(validated.stdout).toMatch(/No problems in \d+ resources/);
+    expect(validated.status).toBe(0);
   }, 300_000);
 });

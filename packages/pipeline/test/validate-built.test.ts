@@ -5,6 +5,7 @@ import { ENVIRONMENTS } from '@strata/core';
 import { findRoot, UsageError } from '@strata/project';
 import { testTempDir } from '@strata/testing/temp';
 import { validateBuilt, validateFiles } from '../src/index.ts';
+import { recordBuilt } from '../src/stale-dist.ts';
 
 const APPS = ['api', 'web'];
 
@@ -21,10 +22,10 @@ function builtTree(): string {
     for (const app of APPS) {
       write(`overlays/${env}/${app}/kustomization.yaml`, 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n');
       const ns = `${app}-${env}`;
-      write(
-        `dist/${env}/${app}.yaml`,
-        `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${app}\n  namespace: ${ns}\ndata:\n  a: b\n`,
-      );
+      const built = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${app}\n  namespace: ${ns}\ndata:\n  a: b\n`;
+      write(`dist/${env}/${app}.yaml`, built);
+      // As a build of this checkout leaves it: the file, and the record of writing it.
+      recordBuilt(root, [{ output: `dist/${env}/${app}.yaml`, yaml: built }]);
     }
   return root;
 }

@@ -7,6 +7,7 @@ import { THREE_CONFIG_MAPS } from '@strata/testing/manifests';
 import { ensureServers, startServer, type Server } from '@strata/verify';
 import { validate } from '@strata/validate';
 import { verifyApps, verifyFiles } from '../src/index.ts';
+import { recordBuilt } from '../src/stale-dist.ts';
 
 // On a fresh clone this builds the server binaries first (minutes, once per machine).
 const BUILD_TIMEOUT = 15 * 60_000;
@@ -202,7 +203,10 @@ describe('verifyApps', () => {
     const root = join(dir, 'repo');
     write('repo/strata.config.json', JSON.stringify({ kubernetes: { envs: { dev: '1.35' } } }));
     write('repo/overlays/dev/web/kustomization.yaml', 'resources: []\n');
-    write('repo/dist/dev/web.yaml', service('web', ['ports:', '  - port: 80']));
+    const built = service('web', ['ports:', '  - port: 80']);
+    write('repo/dist/dev/web.yaml', built);
+    // As a build of this checkout leaves it: the file, and the record of writing it.
+    recordBuilt(root, [{ output: 'dist/dev/web.yaml', yaml: built }]);
     const r = await verifyApps(root, { server, defaultNamespace: 'apps' });
     expect(r.problems).toStrictEqual([]);
     expect(r.objects).toBe(1);
