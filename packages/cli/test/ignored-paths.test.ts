@@ -87,7 +87,7 @@ describe('generated paths that git ignores', () => {
       // Not tracked, and not there: generate would write it anew.
       git(ws.root, ['rm', '-q', '--', file]);
       const line =
-        `strata: ${file}: git ignores it (.gitignore:10: *-deny.yaml), so it would never be committed and no clone would build as this checkout does; ` +
+        `strata: ${file}: git ignores it (.gitignore:13: *-deny.yaml), so it would never be committed and no clone would build as this checkout does; ` +
         'rename the NetworkPolicy default-deny (its file is named after it), or narrow the rule';
       expectRefusal(ws.root, ['generate'], { status: 1, stderr: [`${line}; nothing was written`], apps: [APP] });
       expectRefusal(ws.root, ['check'], { status: 1, stderr: [line], apps: [APP] });

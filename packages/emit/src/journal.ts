@@ -22,7 +22,7 @@ import { dirname, isAbsolute, join, normalize, posix, sep } from 'node:path';
 import { appCodeFailures } from '@strata/core/sources';
 import { findRoot, Layout, sweepScratchOnce } from '@strata/project';
 import { removePnpmTemporaries, removeStaleTemporaries } from './atomic.ts';
-import { isStaleLockDraft, lockTree, TreeBusyError, WRITE_STATE_DIR, type LockOptions } from './lock.ts';
+import { isStaleLockDraft, linkedState, lockTree, TreeBusyError, WRITE_STATE_DIR, type LockOptions } from './lock.ts';
 
 /*
  * A change to the tree is one transaction in its own folder under WRITE_STATE_DIR:
@@ -610,7 +610,8 @@ const NOTHING: Recovery = { rolledForward: 0, rolledBack: 0, discarded: 0, files
  * (one stat). Run it before reading or writing the tree; the tree writer runs it first itself.
  */
 export function recover(root: string, options: LockOptions = {}): Recovery {
-  if (!existsSync(join(root, WRITE_STATE_DIR))) return NOTHING;
+  // A journal reached through a link is no change of this tree's: the next writer refuses the link.
+  if (linkedState(root) || !existsSync(join(root, WRITE_STATE_DIR))) return NOTHING;
   let lock;
   try {
     lock = lockTree(root, { waitMs: 0, ...options });
@@ -652,7 +653,8 @@ export function recoverWorkspace(from: string = process.cwd()): Recovery | undef
  */
 export function removeStaleWriterFiles(root: string): void {
   removePnpmTemporaries(root);
-  removeStaleTemporaries(join(root, Layout.cache));
+  // Nothing is removed through a link: the next writer of the cache refuses it.
+  if (!linkedState(root)) removeStaleTemporaries(join(root, Layout.cache));
   let envs: string[];
   try {
     envs = readdirSync(join(root, Layout.dist));

@@ -1,6 +1,7 @@
 import { linkSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Layout, UsageError } from '@strata/project';
+import { linkedFolder } from './atomic.ts';
 
 /**
  * Where the tree writer keeps its lock and its transactions, relative to the workspace root. It is
@@ -8,6 +9,29 @@ import { Layout, UsageError } from '@strata/project';
  * reaches its place by a rename.
  */
 export const WRITE_STATE_DIR = Layout.writeState;
+
+/**
+ * `.strata/`, or its cache or the writer's folder in it, when it is a symbolic link, with where it
+ * points; undefined when each is a plain folder or missing. Strata's state followed through such a
+ * link (which a change can commit) would put the cache and the writer's journal wherever it points,
+ * another checkout's `.strata/` among them, whose record of its builds then vouches for this one's.
+ */
+export function linkedState(root: string): { readonly folder: string; readonly target: string } | undefined {
+  return linkedFolder(root, `${Layout.cache}/-`) ?? linkedFolder(root, `${Layout.writeState}/-`);
+}
+
+/**
+ * Throws, in one line, when {@link linkedState} finds a link: every writer of Strata's state (the
+ * tree's lock, which each writing command takes first, and the pipeline's cache) calls it before it
+ * writes there, so nothing is written through the link.
+ */
+export function refuseLinkedState(root: string): void {
+  const link = linkedState(root);
+  if (link)
+    throw new Error(
+      `${link.folder}: is a symbolic link (to ${link.target}); Strata's cache and the tree writer's lock and journal go only to plain folders in the workspace, so nothing was written through it: remove the link, then run again`,
+    );
+}
 
 /** How long a writer waits for another one to finish before it refuses. */
 export const DEFAULT_LOCK_WAIT_MS = 5_000;
@@ -175,6 +199,7 @@ function unlinkQuietly(file: string): void {
  * died is taken over. Re-entrant within a process, so a caller may hold it around several writes.
  */
 export function lockTree(root: string, options: LockOptions = {}): TreeLock {
+  refuseLinkedState(root);
   const dir = join(root, WRITE_STATE_DIR);
   const file = join(dir, 'lock');
   const release = () => {

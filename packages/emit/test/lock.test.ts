@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyTree, lockTree, recover, TreeBusyError, WRITE_STATE_DIR } from '../src/index.ts';
+import { applyTree, lockTree, recover, removeStaleWriterFiles, TreeBusyError, WRITE_STATE_DIR } from '../src/index.ts';
 import { bundleChild, startChild, versionOf, workspace } from './fixtures/harness.ts';
 import { DIRS, treeFiles, VERSIONS, type Version } from './fixtures/trees.ts';
 
@@ -138,5 +139,58 @@ describe('the lock', () => {
       lock.release();
     }
     expect(existsSync(join(root, WRITE_STATE_DIR))).toBe(false);
+  });
+});
+
+// A link in Strata's state folder (which a change can commit) would have every writer put the lock,
+// the journal and the cache wherever it points, another checkout's .strata among them.
+describe("Strata's state folder, or a folder of it, as a symbolic link", () => {
+  let root: string;
+  let outside: string;
+  beforeAll(() => {
+    root = workspace('a');
+    outside = mkdtempSync(join(tmpdir(), 'strata-state-elsewhere-'));
+  });
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it.each([
+    '.strata',
+    '.strata/cache',
+    '.strata/write',
+  ])('%s is refused by the lock in one line before anything is written, on either side of it', (link) => {
+    mkdirSync(join(root, link, '..'), { recursive: true });
+    symlinkSync(outside, join(root, link));
+    try {
+      const refusal = `${link}: is a symbolic link (to ${outside}); Strata's cache and the tree writer's lock and journal go only to plain folders in the workspace, so nothing was written through it: remove the link, then run again`;
+      expect(() => lockTree(root)).toThrow(new Error(refusal));
+      expect(() => applyTree(root, treeFiles('b'), { dirs: DIRS, lockWaitMs: 0 })).toThrow(new Error(refusal));
+      expect(versionOf(root, VERSIONS)).toBe('a');
+      expect(readdirSync(outside)).toStrictEqual([]);
+    } finally {
+      rmSync(join(root, '.strata'), { recursive: true, force: true });
+    }
+  });
+
+  it("a journal and writers' temporary files reached through it are no work of this tree: recovery leaves them alone", () => {
+    const txn = join(outside, 'write', 'txn-1-x');
+    mkdirSync(txn, { recursive: true });
+    writeFileSync(join(txn, 'journal.json'), '{}');
+    // A writer's temporary file of a process that has ended: removed, were it this tree's.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const temporary = join(outside, 'cache', `.pipeline.json.strata-tmp-${dead}-1`);
+    mkdirSync(dirname(temporary), { recursive: true });
+    writeFileSync(temporary, 'x');
+    symlinkSync(outside, join(root, '.strata'));
+    try {
+      expect(recover(root)).toStrictEqual({ rolledForward: 0, rolledBack: 0, discarded: 0, files: 0 });
+      removeStaleWriterFiles(root);
+      expect([existsSync(join(txn, 'journal.json')), existsSync(temporary)]).toStrictEqual([true, true]);
+      expect(versionOf(root, VERSIONS)).toBe('a');
+    } finally {
+      rmSync(join(root, '.strata'));
+    }
   });
 });

@@ -72,7 +72,7 @@ describe('strata import into a git checkout with ignore rules', () => {
       for (const install of [['--no-install'], []]) {
         const r = strata(ws.root, ['import', '--name', 'shopj', ...install, ...source('shopj', 'settings.local')]);
         expect(r.stderr.trimEnd()).toBe(
-          'strata: base/shopj/configmap.settings.local.yaml: git ignores it (.gitignore:10: *.local.yaml), so it would never be committed and no clone would build as this checkout does; ' +
+          'strata: base/shopj/configmap.settings.local.yaml: git ignores it (.gitignore:13: *.local.yaml), so it would never be committed and no clone would build as this checkout does; ' +
             'rename the ConfigMap settings.local (its file is named after it), or narrow the rule; nothing was written',
         );
         expect(r.status).toBe(1);

@@ -19,7 +19,7 @@ import {
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, relative, sep } from 'node:path';
 import type { Environment } from '@strata/core';
-import { removeStaleTemporaries, writeFileAtomic } from '@strata/emit';
+import { refuseLinkedState, removeStaleTemporaries, writeFileAtomic } from '@strata/emit';
 import { filesIn, Layout, type Problem } from '@strata/project';
 import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
@@ -308,6 +308,8 @@ const INSTALLED = ['node_modules/.modules.yaml', 'node_modules/.pnpm/lock.yaml']
  * keeps a cache written elsewhere from being reused is the key of its seals (see sealKey).
  */
 export function toolFingerprint(root: string): string {
+  // Its hashes are kept in the cache (tools.json): never through a link out of the workspace.
+  refuseLinkedState(root);
   const h = createHash('sha1').update(FORMAT).update(process.version);
   const packages = join(root, 'packages');
   const files = [
@@ -448,6 +450,7 @@ export function readCache(root: string, tool: string): PipelineCache {
 
 /** Written to a temporary file and renamed, so a run that stops part-way leaves the old cache. */
 export function writeCache(root: string, cache: PipelineCache): void {
+  refuseLinkedState(root);
   writeFileAtomic(cacheFile(root), JSON.stringify(cache));
   removeStaleTemporaries(join(root, Layout.cache));
 }

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
-import { writeFileAtomic } from '@strata/emit';
+import { linkedState, refuseLinkedState, writeFileAtomic } from '@strata/emit';
 import { distOf, filesIn, Layout, type Problem } from '@strata/project';
 import { cacheFile, hashFile, hashOf, verify, type PipelineCache } from './cache.ts';
 
@@ -19,6 +19,8 @@ export interface Written {
 const writtenFile = (root: string) => join(root, Layout.cache, 'dist.json');
 
 function writtenOnDisk(root: string): Record<string, Written> {
+  // A record reached through a link is another place's: it vouches for nothing built here.
+  if (linkedState(root)) return {};
   try {
     const files = (JSON.parse(readFileSync(writtenFile(root), 'utf8')) as { files?: unknown }).files;
     return files && typeof files === 'object' ? (files as Record<string, Written>) : {};
@@ -41,6 +43,7 @@ export function recordBuilt(
   kept: Readonly<Record<string, Written>> = {},
 ): void {
   if (built.length === 0 && removed.length === 0 && Object.keys(kept).length === 0) return;
+  refuseLinkedState(root);
   const files = writtenOnDisk(root);
   const before = JSON.stringify(files);
   for (const [f, { hash, size }] of Object.entries(kept)) files[f] = { hash, size };

@@ -1,9 +1,9 @@
-import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
 import { check, generate, pipeline } from '../src/index.ts';
-import { strata, suiteWorkspace } from '../../cli/test/workspace.ts';
+import { strata, suiteWorkspace, treeOf } from '../../cli/test/workspace.ts';
 
 const APP = 'tokenplace-relay';
 
@@ -108,4 +108,63 @@ describe('a generated folder linked out of the workspace after a pipeline', () =
       renameSync(target, join(ws.root, folder));
     }
   });
+});
+
+// Strata's state folder linked elsewhere, which a change can commit: every run of build, pipeline or
+// ci would put the cache (the record of what each build wrote among it) wherever the link points,
+// another checkout's .strata among them, as a linked dist/ would put the built output.
+describe("Strata's state folder (.strata, or its cache or writer's folder) replaced by a symbolic link", () => {
+  const ws = suiteWorkspace([APP], { generate: true });
+  const { dir: outside } = suiteTempDir('strata-link-state-');
+
+  it.each([
+    '.strata',
+    '.strata/cache',
+    '.strata/write',
+  ])('%s: build, pipeline, ci, check and generate refuse it in one line, exit 1, writing nothing on either side of it', (link) => {
+    for (const d of ['.strata', 'dist']) rmSync(join(ws.root, d), { recursive: true, force: true });
+    mkdirSync(join(ws.root, link, '..'), { recursive: true });
+    symlinkSync(outside, join(ws.root, link));
+    const tree = treeOf(ws.root, ['base', 'overlays', 'gitops']);
+    const refusal = `strata: ${link}: is a symbolic link (to ${outside}); Strata's cache and the tree writer's lock and journal go only to plain folders in the workspace, so nothing was written through it: remove the link, then run again`;
+    try {
+      for (const command of [['build'], ['pipeline'], ['pipeline', '--frozen'], ['ci'], ['check'], ['generate']]) {
+        const r = strata(ws.root, command, undefined, command[0] === 'ci' ? { CI: 'true' } : {});
+        expect(
+          r.stderr.split('\n').filter((l) => l.startsWith('strata:')),
+          command.join(' '),
+        ).toStrictEqual([refusal]);
+        expect(r.status, command.join(' ')).toBe(1);
+        expect(readdirSync(outside), command.join(' ')).toStrictEqual([]);
+        expect(existsSync(join(ws.root, 'dist')), command.join(' ')).toBe(false);
+      }
+      expect(treeOf(ws.root, ['base', 'overlays', 'gitops'])).toStrictEqual(tree);
+    } finally {
+      rmSync(join(ws.root, '.strata'), { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it("validate takes no record reached through it for this checkout's: each built file is one this checkout never built", () => {
+    expect(strata(ws.root, ['build']).status).toBe(0);
+    expect(strata(ws.root, ['validate']).stdout).not.toContain('[stale-build]');
+    // The record of this very build, moved out and linked back: it would vouch for every file.
+    const moved = join(outside, 'state');
+    renameSync(join(ws.root, '.strata'), moved);
+    symlinkSync(moved, join(ws.root, '.strata'));
+    try {
+      const r = strata(ws.root, ['validate']);
+      expect(
+        r.stdout
+          .split('\n')
+          .filter((l) => l.includes('[stale-build]'))
+          .sort(),
+      ).toStrictEqual(
+        ['dev', 'prod', 'staging'].map((env) => expect.stringMatching(new RegExp(`^dist/${env}/${APP}\\.yaml: not built in this checkout `))),
+      );
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(join(ws.root, '.strata'));
+      rmSync(moved, { recursive: true });
+    }
+  }, 120_000);
 });
