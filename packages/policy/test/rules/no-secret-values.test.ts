@@ -202,6 +202,29 @@ describe('no-secret-values on External Secrets templates', () => {
     ]);
   });
 
+  it("reports a templateFrom ConfigMap's key for a ClusterExternalSecret in any namespace, and for a PushSecret in its own", () => {
+    const templateFrom = [{ configMap: { name: 'tpl', items: [{ key: 'token' }] } }];
+    const ces = manifest(
+      'external-secrets.io/v1',
+      'ClusterExternalSecret',
+      'shared',
+      { spec: { namespaceSelectors: [{ matchLabels: { team: 'shop' } }], externalSecretSpec: { target: { template: { templateFrom } } } } },
+      undefined,
+    );
+    const push = manifest('external-secrets.io/v1alpha1', 'PushSecret', 'db-push', {
+      spec: { secretStoreRefs: [{ name: 'vault' }], selector: { secret: { name: 'db' } }, template: { templateFrom } },
+    });
+    const inShop = manifest('v1', 'ConfigMap', 'tpl', { data: { token: 'abc123' } });
+    const inOther = manifest('v1', 'ConfigMap', 'tpl', { data: { token: 'abc123' } }, 'other');
+    expect(
+      check(noSecretValues, [ces, push, inShop, inOther]).map((f) => [f.object.manifest.metadata.namespace, f.path, f.message.split(' and ')[0]]),
+    ).toStrictEqual([
+      ['shop', 'data.token', 'value token is a template that ClusterExternalSecret "shared" renders (templateFrom 0)'],
+      ['other', 'data.token', 'value token is a template that ClusterExternalSecret "shared" renders (templateFrom 0)'],
+      ['shop', 'data.token', 'value token is a template that PushSecret "db-push" renders (templateFrom 0)'],
+    ]);
+  });
+
   it("reports a ClusterExternalSecret's template at its externalSecretSpec, and leaves other groups' ExternalSecrets alone", () => {
     const ces = manifest(
       'external-secrets.io/v1',
