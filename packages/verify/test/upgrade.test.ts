@@ -84,7 +84,8 @@ describe('verify --against', () => {
   it('says of each overlay of the ref that does not build that its upgrade is not checked, as a warning', async () => {
     git(repo, 'checkout', '--quiet', 'main');
     git(repo, 'checkout', '--quiet', '-b', 'broken');
-    appendFileSync(join(repo, 'overlays/dev/web/kustomization.yaml'), 'bogus: [\n');
+    // Read alike by every YAML reader, so it is kustomize that refuses it: a resource that is not there.
+    appendFileSync(join(repo, 'overlays/dev/web/kustomization.yaml'), '  - missing.yaml\n');
     git(repo, 'commit', '--quiet', '-am', 'an overlay this kustomize cannot build');
     git(repo, 'checkout', '--quiet', 'main');
     try {
