@@ -294,6 +294,9 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
     child.on('error', (e) => end(`cannot run ${builder}: ${e.message}`));
     child.on('close', (code, signal) => end(signal !== null ? `killed by ${signal}` : `exit code ${code}`));
   });
+  // Requests naming several overlays that the builder has not answered yet, and whether close was asked.
+  let unsettled = 0;
+  let closing = false;
   /** Waits for the builder's answer for `overlay`, sent by `send` unless the builder has already stopped. */
   const answerFor = (overlay: string, send: () => void): Promise<BuildResult> => {
     const started = performance.now();
@@ -331,11 +334,35 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
     buildAll(overlays, files) {
       // Each answer is waited for before the one line that asks for them all is sent.
       const answers = overlays.map((overlay) => answerFor(overlay, () => undefined));
-      if (!failure && overlays.length > 0) child.stdin.write(`${JSON.stringify({ overlays, files: Object.fromEntries(files) })}\n`);
+      if (failure || overlays.length === 0) return answers;
+      // A builder built before a request could name several overlays reads this one as naming
+      // none, and answers for no overlay: each is then asked for on its own, which it builds.
+      const apart = (line: BuilderLine) => {
+        if (line.toolFailed) return; // the builder stopped: each overlay has its answer already
+        for (const overlay of overlays) child.stdin.write(`${JSON.stringify({ overlay, files: Object.fromEntries(files) })}\n`);
+      };
+      // Until the builder has answered it one way or the other, the request keeps stdin open.
+      unsettled++;
+      let settled = false;
+      const settle = () => {
+        if (settled) return;
+        settled = true;
+        if (--unsettled === 0 && closing) child.stdin.end();
+      };
+      pending.set('', [
+        ...(pending.get('') ?? []),
+        (line) => {
+          apart(line);
+          settle();
+        },
+      ]);
+      void Promise.race(answers).then(settle);
+      child.stdin.write(`${JSON.stringify({ overlays, files: Object.fromEntries(files) })}\n`);
       return answers;
     },
     close() {
-      child.stdin.end();
+      closing = true;
+      if (unsettled === 0) child.stdin.end();
       return closed;
     },
   };

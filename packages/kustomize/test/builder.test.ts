@@ -224,6 +224,46 @@ for await (const line of createInterface({ input: process.stdin })) {
   });
 });
 
+describe.skipIf(!resolveBuilder(repo))('a builder built before a request could name several overlays', () => {
+  it('answers such a request for no overlay: each is asked for on its own and built, even once the session is closing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-builder-single-'));
+    try {
+      // That builder reads {"overlays": [...]} as naming no overlay; any other line goes to the real builder.
+      const old = join(dir, 'old-builder.mjs');
+      writeFileSync(
+        old,
+        `#!${process.execPath}
+import { spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+for await (const line of createInterface({ input: process.stdin })) {
+  if (JSON.parse(line).overlays) console.log(JSON.stringify({ overlay: '', ok: false, yaml: '', error: "must build at directory: not a valid directory: '/' doesn't exist", millis: 0 }));
+  else process.stdout.write(spawnSync(${JSON.stringify(resolveBuilder(repo)!)}, [], { input: line + '\\n', encoding: 'utf8', maxBuffer: 1 << 28 }).stdout);
+}
+`,
+        { mode: 0o755 },
+      );
+      const app = allOverlays(repo)
+        .find((o) => o.split('/').length === 3)!
+        .split('/')[2]!;
+      const envOverlays = ['dev', 'staging', 'prod'].map((env) => `overlays/${env}/${app}`);
+      const session = startBuilder(repo, { builder: old })!;
+      const answers = session.buildAll(envOverlays, filesOf([...envOverlays, `base/${app}`]));
+      // Closed at once, as the pipeline closes it once every app is sent: the answers still come.
+      const closed = session.close();
+      const results = await Promise.all(answers);
+      await closed;
+      const plain = await buildOverlays(repo, envOverlays, { engine: 'builder' });
+      results.forEach((r, i) => {
+        expect(r.error).toBeUndefined();
+        expect(r.overlay).toBe(envOverlays[i]);
+        expect(r.yaml).toBe(plain[i]!.yaml);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.skipIf(!resolveBuilder(repo))('the kustomize builder on an alias bomb', () => {
   const { root, write } = scratchCheckout('strata-builder-bomb-');
   // A few legitimate anchors, aliases and a merge key, which kubectl decodes.
