@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -187,8 +187,8 @@ describe('what a render reads besides the repository', () => {
 
   const TIME_ADVICE = `${REPOSITORY_ALONE}: pass a fixed time in the app's config, or use a committed constant \\(new Date\\('2026-01-01'\\)\\)`;
   // Each: the line it puts at the top of render.ts (line 1), the statement at the start of render (line 33), and what the one line says.
+  // The rest of what app code may not ask for is proven in one process in packages/core/test/app-code.test.ts.
   it.each([
-    ['Date.now()', '', 'if (Date.now() < 0) c = { ...c, replicas: 7 };', `render called Date\\.now\\(\\); ${TIME_ADVICE}`],
     [
       'new Date() with no argument',
       '',
@@ -197,38 +197,99 @@ describe('what a render reads besides the repository', () => {
     ],
     ['Date() called', '', "if (Date() === '') c = { ...c, replicas: 7 };", `render called Date\\(\\), which reads the clock; ${TIME_ADVICE}`],
     [
-      'Math.random()',
-      '',
-      'if (Math.random() > 2) c = { ...c, replicas: 7 };',
-      `render called Math\\.random\\(\\); ${REPOSITORY_ALONE}: put the value in the app's config, or derive it from the config \\(a hash of the app's name, say\\)`,
-    ],
-    [
-      'os.hostname()',
-      "import os from 'node:os';",
-      "if (os.hostname() === '') c = { ...c, replicas: 7 };",
-      `render called os\\.hostname\\(\\); ${REPOSITORY_ALONE}: put the value in the app's config \\(src/env/<env>\\.ts for one env\\)`,
-    ],
-    [
-      'os.userInfo()',
-      "import { userInfo } from 'node:os';",
-      "if (userInfo().username === '') c = { ...c, replicas: 7 };",
-      `render called os\\.userInfo\\(\\); ${REPOSITORY_ALONE}: put the value in the app's config \\(src/env/<env>\\.ts for one env\\)`,
-    ],
-    [
       'child_process.execSync()',
       "import { execSync } from 'node:child_process';",
       "if (execSync('hostname', { encoding: 'utf8' }) === '') c = { ...c, replicas: 7 };",
       `render called child_process\\.execSync\\("hostname"\\); ${REPOSITORY_ALONE}, and what a program prints depends on the machine it runs on: commit what it makes, or compute the value in the app's code`,
     ],
     [
-      'child_process.spawnSync()',
-      "import cp from 'node:child_process';",
-      "if (cp.spawnSync('true').status !== 0) c = { ...c, replicas: 7 };",
-      `render called child_process\\.spawnSync\\("true"\\); ${REPOSITORY_ALONE}, and what a program prints depends on the machine it runs on: commit what it makes, or compute the value in the app's code`,
+      'process.report.getReport(), which holds every environment variable,',
+      '',
+      "if (JSON.stringify(process.report.getReport()).includes('TR')) c = { ...c, replicas: 7 };",
+      `render called process\\.report\\.getReport\\(\\); ${ENV_ADVICE}`,
+    ],
+    [
+      'crypto.randomUUID()',
+      '',
+      "if (crypto.randomUUID() === '') c = { ...c, replicas: 7 };",
+      `render called crypto\\.randomUUID\\(\\); ${REPOSITORY_ALONE}: put the value in the app's config, or derive it from the config \\(a hash of the app's name, say\\)`,
     ],
   ])('a render that calls %s fails in one line at that line, exit 1, saying what to do instead', (_, header, statement, message) => {
     edit(RENDER, (t) => `${header || '// (nothing imported)'}\n${t}`.replace(START, `${START}  ${statement}\n`));
     refused(['pipeline'], new RegExp(`^strata: ${RENDER}:33:\\d+: app ${APP} defaults: ${message}$`));
+  });
+
+  it('a config that fetches a value over the network as it loads (a top-level await) is one line at the fetch, exit 1, and nothing is sent', async () => {
+    // A server that counts what it is asked: the render must never reach it.
+    const { createServer } = await import('node:http');
+    let asked = 0;
+    const server = createServer((_, res) => {
+      asked++;
+      res.end('3');
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    undo.push(() => server.close());
+    const { port } = server.address() as { port: number };
+    edit(CONFIG, (t) =>
+      t
+        .replace(
+          'export const defaults',
+          `const REMOTE = Number(await (await fetch('http://127.0.0.1:${port}/replicas')).text());\nexport const defaults`,
+        )
+        .replace('  replicas: 1,', '  replicas: REMOTE,'),
+    );
+    const line =
+      readFileSync(join(ws.root, CONFIG), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('fetch(')) + 1;
+    // Run apart from this process, whose event loop answers the server.
+    const { spawn } = await import('node:child_process');
+    const tree = treeOf(ws.root);
+    const child = spawn(process.execPath, [join(ws.root, 'packages/cli/bin/strata.mjs'), 'generate'], {
+      cwd: ws.root,
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const status = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr.trimEnd().split('\n')).toStrictEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^strata: ${CONFIG}:${line}:\\d+: cannot load: the module called fetch\\("http://127\\.0\\.0\\.1:${port}/replicas"\\); ${REPOSITORY_ALONE}, and what a server answers changes without a commit: commit what it serves into the app \\(a JSON file it imports\\), or put the value in the app's config$`,
+        ),
+      ),
+    ]);
+    expect(status).toBe(1);
+    expect(asked).toBe(0);
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
+
+  it('a render that writes a file, in the tree or outside it, is one line at the write, exit 1, and the file is not there', () => {
+    const dir = outside();
+    edit(RENDER, (t) =>
+      `import { writeFileSync } from 'node:fs';\n${t}`.replace(
+        START,
+        `${START}  writeFileSync(${JSON.stringify(join(dir, 'written'))}, 'x');\n  writeFileSync('overlays/dev/${APP}/extra.yaml', 'kind: x');\n`,
+      ),
+    );
+    refused(
+      ['generate'],
+      new RegExp(
+        `^strata: ${RENDER}:33:\\d+: app ${APP} defaults: render called fs\\.writeFileSync\\("${dir}/written"\\); a render writes nothing, its objects are what generate writes, atomically, into the tree: return them from render, or make the file once and commit it$`,
+      ),
+    );
+    expect(existsSync(join(dir, 'written'))).toBe(false);
+  });
+
+  it('a render is made in UTC whatever time zone the machine has: a local hour renders the same tree under TZ=America/New_York', () => {
+    edit(RENDER, (t) => t.replace(START, `${START}  if (new Date('2026-01-01T00:00:00Z').getHours() !== 0) c = { ...c, replicas: 7 };\n`));
+    const tree = treeOf(ws.root);
+    const r = strata(ws.root, ['check', '--no-cache'], undefined, { TZ: 'America/New_York' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(treeOf(ws.root)).toStrictEqual(tree);
   });
 
   it('a date given its time is no hidden input: new Date("2026-01-01") renders', () => {

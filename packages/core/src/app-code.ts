@@ -1,10 +1,18 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
 import childProcess from 'node:child_process';
+import dgram from 'node:dgram';
+import dns from 'node:dns';
 import fs from 'node:fs';
+import http from 'node:http';
+import http2 from 'node:http2';
+import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
+import net from 'node:net';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import timers from 'node:timers';
+import tls from 'node:tls';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promiseHooks } from 'node:v8';
@@ -130,7 +138,9 @@ function intercept(on: object, names: readonly string[], inApp: InApp): void {
   const functions = on as Record<string, Call>;
   for (const name of names) {
     const own = functions[name];
-    if (typeof own !== 'function') continue;
+    // A function only a getter gives (node:crypto's getRandomValues, which calls the Web Crypto one) is watched where it leads.
+    const given = Object.getOwnPropertyDescriptor(on, name);
+    if (typeof own !== 'function' || (given?.get && !given.set)) continue;
     const replaced = function (this: unknown, ...args: unknown[]) {
       const run = state.runs.getStore();
       if (!run) return own.apply(this, args);
@@ -138,6 +148,8 @@ function intercept(on: object, names: readonly string[], inApp: InApp): void {
     };
     // What util.promisify reads (setTimeout's promise form, fs.write's results) stays as it was.
     for (const key of Object.getOwnPropertySymbols(own)) Object.defineProperty(replaced, key, Object.getOwnPropertyDescriptor(own, key)!);
+    // And so do the functions hung on it (process.hrtime.bigint, fs.realpathSync.native), each watched on its own.
+    for (const key of Object.keys(own)) (replaced as unknown as Record<string, unknown>)[key] = (own as unknown as Record<string, unknown>)[key];
     functions[name] = replaced;
   }
 }
@@ -158,6 +170,9 @@ function refuse(run: Run, message: string): never {
 function guard(): void {
   if (state.exit) return;
   state.exit = process.exit;
+  // The time zone is the machine's, and Intl and a Date's local fields follow it: UTC for every
+  // render, set before app code runs (Node reads TZ again when it is set).
+  process.env.TZ = 'UTC';
   intercept(process, ENDERS, (run, args, own, name) =>
     ends(name, args)
       ? refuse(run, `${run.scope.doing} called ${callText(name, args)}; an app returns its objects or throws an Error, and never ends the process`)
@@ -179,8 +194,19 @@ function guard(): void {
 }
 
 /** The functions of `node:fs` (and `node:fs/promises`) that read a file, or look at what is at a path, given the path. */
-const READERS = ['readFileSync', 'createReadStream', 'existsSync', 'statSync', 'lstatSync', 'accessSync', 'readdirSync', 'opendirSync'];
-const CALLBACK_READERS = ['readFile', 'stat', 'lstat', 'access', 'readdir', 'opendir'];
+const READERS = [
+  'readFileSync',
+  'createReadStream',
+  'existsSync',
+  'statSync',
+  'lstatSync',
+  'accessSync',
+  'readdirSync',
+  'opendirSync',
+  'realpathSync',
+  'readlinkSync',
+];
+const CALLBACK_READERS = ['readFile', 'stat', 'lstat', 'access', 'readdir', 'opendir', 'realpath', 'readlink'];
 
 // This module's own, before any is replaced: what a read is recorded with.
 const ownStat = fs.statSync;
@@ -265,9 +291,11 @@ function frameFile(line: string): string | undefined {
  * app's own: a bundle that apps are loaded as, or a file of the app's folder, not under
  * node_modules. Builtins between (`JSON.stringify`) are looked through; so is Node's own code when
  * `throughNode` (a require, a promisified read: Node reads for its caller), and else Node's own
- * code is no app code (the console reads the environment for colours, whoever prints).
+ * code is no app code (the console reads the environment for colours, whoever prints). With
+ * `libraries`, a library under node_modules that app code runs counts as the app's (the network:
+ * no library has a reason to go there during a render, and its connect comes later, off the app's stack).
  */
-function calledByApp(fn: Call | ((...args: never[]) => unknown), scope: AppCodeScope, throughNode: boolean): boolean {
+function calledByApp(fn: Call | ((...args: never[]) => unknown), scope: AppCodeScope, throughNode: boolean, libraries = false): boolean {
   const holder: { stack?: string } = {};
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 30;
@@ -281,7 +309,7 @@ function calledByApp(fn: Call | ((...args: never[]) => unknown), scope: AppCodeS
       if (throughNode) continue;
       return false;
     }
-    if (file.split(sep).includes('node_modules')) return false;
+    if (file.split(sep).includes('node_modules')) return libraries;
     return inProgramDir(file) || (folder !== undefined && file.startsWith(`${folder}${sep}`));
   }
   return false;
@@ -299,21 +327,111 @@ const TIME_ADVICE = `${REPOSITORY_ALONE}: pass a fixed time in the app's config,
 /** The functions of `node:child_process` that start a program. */
 const STARTERS = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'];
 
+/** What to do instead of asking the machine. */
+const MACHINE_ADVICE = `${REPOSITORY_ALONE}: put the value in the app's config (src/env/<env>.ts for one env)`;
+
+/** What to do instead of drawing a random value. */
+const CHANCE_ADVICE = `${REPOSITORY_ALONE}: put the value in the app's config, or derive it from the config (a hash of the app's name, say)`;
+
+/** What to do instead of going to the network. */
+const NETWORK_ADVICE = `${REPOSITORY_ALONE}, and what a server answers changes without a commit: commit what it serves into the app (a JSON file it imports), or put the value in the app's config`;
+
+/** What to do instead of writing a file. */
+const WRITE_ADVICE =
+  'a render writes nothing, its objects are what generate writes, atomically, into the tree: return them from render, or make the file once and commit it';
+
+/** The functions of `node:dns` (and its promises and Resolver) that ask a name server. */
+const RESOLVERS = [
+  'lookup',
+  'lookupService',
+  'resolve',
+  'resolve4',
+  'resolve6',
+  'resolveAny',
+  'resolveCaa',
+  'resolveCname',
+  'resolveMx',
+  'resolveNaptr',
+  'resolveNs',
+  'resolvePtr',
+  'resolveSoa',
+  'resolveSrv',
+  'resolveTxt',
+  'reverse',
+];
+
+/** The functions of `node:fs` that write, make, move or remove a file or folder (`open` for writing is judged where it opens). */
+const WRITERS = [
+  'writeFile',
+  'appendFile',
+  'copyFile',
+  'cp',
+  'link',
+  'symlink',
+  'mkdir',
+  'mkdtemp',
+  'rm',
+  'rmdir',
+  'rename',
+  'unlink',
+  'truncate',
+  'chmod',
+  'chown',
+  'lchown',
+  'lchmod',
+  'utimes',
+  'lutimes',
+];
+
 /**
- * The rest of what differs from run to run or machine to machine: the clock (`Date.now()`, `new
- * Date()` and `Date()` with no argument; a date given its time stays allowed), `Math.random()`, the
- * machine's name and user (`os.hostname()`, `os.userInfo()`) and programs started through
- * `node:child_process`. App code that calls one fails at its line, as an environment variable read
- * does; Node's own code and the libraries under node_modules call them as ever.
+ * One input of a render besides the repository, as app code asks for it: the functions `names` of
+ * `on`, how the call reads in a message, what to do instead, whether Node's own code between counts
+ * for its caller and whether a library's call in the app's run is the app's.
+ */
+interface MachineInput {
+  readonly on: object | undefined;
+  readonly names: readonly string[];
+  readonly what: (name: string, args: readonly unknown[]) => string;
+  readonly advice: string;
+  readonly throughNode?: boolean;
+  readonly libraries?: boolean;
+  /** A call that is no such input after all (a write to stdout, which goes to stderr: see guardFiles). */
+  readonly unless?: (args: readonly unknown[]) => boolean;
+}
+
+const called = (prefix: string) => (name: string) => `${prefix}${name}()`;
+const calledWith = (prefix: string) => (name: string, args: readonly unknown[]) =>
+  `${prefix}${name}(${shownArg(typeof args[0] === 'string' || args[0] instanceof URL ? String(args[0]) : undefined)})`;
+
+/**
+ * What differs from run to run or machine to machine, besides the environment and files (judged
+ * as reads): each function is replaced once, and app code that calls one fails at its line.
+ * - the clock: `Date.now()`, `new Date()` and `Date()` with no argument (a date given its time stays
+ *   allowed), `performance.now()`, `process.hrtime()`, `process.uptime()`;
+ * - chance: `Math.random()`, `crypto.randomUUID()`, `getRandomValues`, `randomBytes`, `randomInt`, `randomFill`;
+ * - the machine and the process: `os.hostname()`, `os.userInfo()`, `os.homedir()` and `os.tmpdir()`
+ *   (which read $HOME and $TMPDIR inside Node), its processors, memory, network interfaces, kernel
+ *   release and load, `process.cwd()`, `process.argv`, `process.execPath`, the user
+ *   and group ids, `process.report` (which holds every environment variable);
+ * - programs started through `node:child_process`;
+ * - the network: `fetch`, `node:http`, `https`, `http2`, `net`, `tls`, `dgram` and `dns`, also
+ *   through a library (undici) the app calls;
+ * - files written, copied, linked, moved or removed through `node:fs`: a render writes nothing.
+ * What is the same on every machine of an OS (`process.platform`, `os.platform()`, `os.EOL`,
+ * `os.arch()`) stays allowed; the time zone is UTC for the whole process (see guard). Node's own
+ * code and the libraries under node_modules call them as ever (but for the network).
  */
 function guardMachine(): void {
-  const judged = (fn: (...args: never[]) => unknown, run: Run | undefined, throughNode: boolean, what: string, advice: string): void => {
-    if (run && calledByApp(fn, run.scope, throughNode)) refuse(run, `${run.scope.doing} called ${what}; ${advice}`);
+  const judged = (
+    fn: (...args: never[]) => unknown,
+    run: Run | undefined,
+    throughNode: boolean,
+    what: string,
+    advice: string,
+    libraries = false,
+  ): void => {
+    if (run && calledByApp(fn, run.scope, throughNode, libraries)) refuse(run, `${run.scope.doing} called ${what}; ${advice}`);
   };
-  intercept(Date, ['now'], (run, args, own, _name, replaced) => {
-    judged(replaced, run, false, 'Date.now()', TIME_ADVICE);
-    return own(...args);
-  });
   const handler: ProxyHandler<DateConstructor> = {
     construct(target, args, newTarget) {
       if (args.length === 0)
@@ -327,30 +445,125 @@ function guardMachine(): void {
     },
   };
   shared.Date = new Proxy(Date, handler);
-  intercept(Math, ['random'], (run, args, own, _name, replaced) => {
-    judged(
-      replaced,
-      run,
-      false,
-      'Math.random()',
-      `${REPOSITORY_ALONE}: put the value in the app's config, or derive it from the config (a hash of the app's name, say)`,
-    );
-    return own(...args);
-  });
-  intercept(os, ['hostname', 'userInfo'], (run, args, own, name, replaced) => {
-    judged(replaced, run, true, `os.${name}()`, `${REPOSITORY_ALONE}: put the value in the app's config (src/env/<env>.ts for one env)`);
-    return own(...args);
-  });
-  intercept(childProcess, STARTERS, (run, args, own, name, replaced) => {
-    judged(
-      replaced,
-      run,
-      true,
-      `child_process.${name}(${shownArg(typeof args[0] === 'string' ? args[0] : undefined)})`,
-      `${REPOSITORY_ALONE}, and what a program prints depends on the machine it runs on: commit what it makes, or compute the value in the app's code`,
-    );
-    return own(...args);
-  });
+  const webcrypto = (globalThis as { crypto?: object }).crypto;
+  const inputs: MachineInput[] = [
+    { on: Date, names: ['now'], what: called('Date.'), advice: TIME_ADVICE },
+    { on: performance, names: ['now'], what: called('performance.'), advice: TIME_ADVICE },
+    // bigint first: hrtime, replaced after, carries the replaced one.
+    { on: process.hrtime, names: ['bigint'], what: called('process.hrtime.'), advice: TIME_ADVICE },
+    { on: process, names: ['hrtime', 'uptime'], what: called('process.'), advice: TIME_ADVICE },
+    { on: Math, names: ['random'], what: called('Math.'), advice: CHANCE_ADVICE },
+    {
+      on: crypto,
+      names: ['randomUUID', 'randomBytes', 'pseudoRandomBytes', 'randomInt', 'randomFill', 'randomFillSync'],
+      what: called('crypto.'),
+      advice: CHANCE_ADVICE,
+      throughNode: true,
+    },
+    // node:crypto's getRandomValues calls this one.
+    { on: webcrypto, names: ['randomUUID', 'getRandomValues'], what: called('crypto.'), advice: CHANCE_ADVICE, throughNode: true },
+    {
+      on: os,
+      names: [
+        'hostname',
+        'userInfo',
+        'homedir',
+        'tmpdir',
+        'cpus',
+        'availableParallelism',
+        'totalmem',
+        'freemem',
+        'networkInterfaces',
+        'release',
+        'version',
+        'uptime',
+        'loadavg',
+        'machine',
+        'getPriority',
+      ],
+      what: called('os.'),
+      advice: MACHINE_ADVICE,
+      throughNode: true,
+    },
+    {
+      on: process,
+      names: [
+        'cwd',
+        'getuid',
+        'geteuid',
+        'getgid',
+        'getegid',
+        'getgroups',
+        'memoryUsage',
+        'cpuUsage',
+        'resourceUsage',
+        'availableMemory',
+        'constrainedMemory',
+      ],
+      what: called('process.'),
+      advice: MACHINE_ADVICE,
+    },
+    { on: process.report, names: ['getReport', 'writeReport'], what: called('process.report.'), advice: ENVIRONMENT_ADVICE },
+    {
+      on: childProcess,
+      names: STARTERS,
+      what: calledWith('child_process.'),
+      advice: `${REPOSITORY_ALONE}, and what a program prints depends on the machine it runs on: commit what it makes, or compute the value in the app's code`,
+      throughNode: true,
+    },
+    { on: globalThis, names: ['fetch'], what: calledWith(''), advice: NETWORK_ADVICE, libraries: true },
+    { on: http, names: ['request', 'get'], what: calledWith('http.'), advice: NETWORK_ADVICE, throughNode: true, libraries: true },
+    { on: https, names: ['request', 'get'], what: calledWith('https.'), advice: NETWORK_ADVICE, throughNode: true, libraries: true },
+    { on: http2, names: ['connect'], what: calledWith('http2.'), advice: NETWORK_ADVICE, throughNode: true, libraries: true },
+    { on: net, names: ['connect', 'createConnection'], what: called('net.'), advice: NETWORK_ADVICE, throughNode: true, libraries: true },
+    { on: net.Socket.prototype, names: ['connect'], what: () => 'net.Socket.connect()', advice: NETWORK_ADVICE, throughNode: true, libraries: true },
+    { on: tls, names: ['connect'], what: called('tls.'), advice: NETWORK_ADVICE, throughNode: true, libraries: true },
+    { on: dgram, names: ['createSocket'], what: called('dgram.'), advice: NETWORK_ADVICE, throughNode: true, libraries: true },
+    { on: dns, names: RESOLVERS, what: calledWith('dns.'), advice: NETWORK_ADVICE, throughNode: true, libraries: true },
+    { on: dns.promises, names: RESOLVERS, what: calledWith('dns.promises.'), advice: NETWORK_ADVICE, throughNode: true, libraries: true },
+    { on: dns.Resolver.prototype, names: RESOLVERS, what: calledWith('dns.Resolver.'), advice: NETWORK_ADVICE, throughNode: true, libraries: true },
+    {
+      on: fs,
+      names: [...WRITERS, ...WRITERS.map((n) => `${n}Sync`), 'cpSync'],
+      what: calledWith('fs.'),
+      advice: WRITE_ADVICE,
+      throughNode: true,
+      unless: (args) => isStdout(args[0]),
+    },
+    {
+      on: fs.promises,
+      names: WRITERS,
+      what: calledWith('fs.promises.'),
+      advice: WRITE_ADVICE,
+      throughNode: true,
+      unless: (args) => isStdout(args[0]),
+    },
+  ];
+  for (const { on, names, what, advice, throughNode = false, libraries = false, unless } of inputs) {
+    if (!on) continue;
+    intercept(on, names, (run, args, own, name, replaced) => {
+      if (!unless?.(args)) judged(replaced, run, throughNode, what(name, args), advice, libraries);
+      return own(...args);
+    });
+  }
+  // Values rather than functions: read through a getter that judges the read as a call.
+  // process.pid and ppid stay readable: they name the process to process.kill, which is judged on its own.
+  for (const name of ['argv', 'execPath', 'execArgv', 'title'] as const) {
+    let value: unknown = process[name];
+    const get = () => {
+      const run = state.runs.getStore();
+      if (run && calledByApp(get, run.scope, false)) refuse(run, `${run.scope.doing} read process.${name}; ${MACHINE_ADVICE}`);
+      return value;
+    };
+    Object.defineProperty(process, name, {
+      get,
+      set: (v: unknown) => {
+        value = v;
+      },
+      enumerable: true,
+      configurable: true,
+    });
+  }
 }
 
 /**
@@ -460,21 +673,28 @@ function guardFiles(): void {
     recordRead(run, args[0]);
     return own(...args);
   };
+  // The native forms first: realpathSync and realpath, replaced after, carry the replaced ones.
+  intercept(fs.realpathSync, ['native'], reading);
+  intercept(fs.realpath, ['native'], reading);
   intercept(fs, [...READERS, ...CALLBACK_READERS], reading);
   intercept(promises, CALLBACK_READERS, reading);
   const opening: InApp = (run, args, own, _name, replaced) => {
     if (isStdout(args[0])) return refuseStdout(run, String(args[0]));
     if (!forWriting(args[1])) judgeRead(run, args[0], replaced);
+    else if (calledByApp(replaced, run.scope, true)) refuse(run, `${run.scope.doing} opened ${String(args[0])} to write it; ${WRITE_ADVICE}`);
     recordRead(run, args[0]);
     return own(...args);
   };
   intercept(fs, ['openSync', 'open'], opening);
   intercept(promises, ['open'], opening);
-  intercept(fs, ['createWriteStream'], (run, args, own) => {
+  intercept(fs, ['createWriteStream'], (run, args, own, _name, replaced) => {
     const [path, options] = args;
     const fd = options !== null && typeof options === 'object' ? (options as { fd?: unknown }).fd : undefined;
     if (fd === 1) return refuseStdout(run, 'a write stream on file descriptor 1');
     if (fd === undefined && isStdout(path)) return refuseStdout(run, `a write stream on ${String(path)}`);
+    // Its file is opened later, off the app's stack: refused here, at the app's line.
+    if (fd === undefined && calledByApp(replaced, run.scope, true))
+      refuse(run, `${run.scope.doing} called fs.createWriteStream(${shownArg(String(path))}); ${WRITE_ADVICE}`);
     return own(...args);
   });
 
