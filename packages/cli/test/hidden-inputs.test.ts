@@ -98,6 +98,24 @@ describe('what a render reads besides the repository', () => {
     expect(r.status).toBe(0);
   });
 
+  it('a read under a node_modules that is no package the workspace installed (one outside it) is one line at the read, exit 1', () => {
+    const dir = join(outside(), 'node_modules');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'replicas.txt'), '1');
+    edit(RENDER, (t) =>
+      `import { readFileSync } from 'node:fs';\n${t}`.replace(
+        START,
+        `${START}  if (readFileSync(${JSON.stringify(join(dir, 'replicas.txt'))}, 'utf8') !== '1') c = { ...c, replicas: 7 };\n`,
+      ),
+    );
+    refused(
+      ['generate'],
+      new RegExp(
+        `^strata: ${RENDER}:33:\\d+: app ${APP} defaults: render read ${dir}/replicas\\.txt, which lies outside the repository: ${CLONE_LACKS}; copy it into the repository$`,
+      ),
+    );
+  });
+
   it('one git process judges every file a run compiles or reads, however many: reading eight files starts no git process more than reading none', () => {
     git('init', '-q');
     writeFileSync(join(ws.root, '.gitignore'), 'node_modules/\n.strata/\ndist/\n*.secret.env\n');

@@ -45,7 +45,7 @@ export interface AppCodeScope {
    * Where the files the code reads through `node:fs` are recorded, by absolute path, each with the
    * SHA-1 of what it held when first read, or `-` when what is at the path is no file (a folder
    * listed, a file looked for and not found): what its result depends on besides its modules.
-   * Files under node_modules are left out: they come with the installed libraries.
+   * Files of the workspace's installed packages are left out: they come with the lockfile (see installed).
    */
   readonly reads?: Map<string, string>;
 }
@@ -211,6 +211,8 @@ const CALLBACK_READERS = ['readFile', 'stat', 'lstat', 'access', 'readdir', 'ope
 // This module's own, before any is replaced: what a read is recorded with.
 const ownStat = fs.statSync;
 const ownRead = fs.readFileSync;
+const ownList = fs.readdirSync;
+const ownRealpath = fs.realpathSync;
 
 /** The absolute path a reader was given; undefined for a file descriptor (its open was recorded). */
 function pathOf(arg: unknown): string | undefined {
@@ -225,7 +227,7 @@ function recordRead(run: Run, arg: unknown): void {
   const reads = run.scope.reads;
   if (!reads) return;
   const path = pathOf(arg);
-  if (!path || reads.has(path) || path.split(sep).includes('node_modules')) return;
+  if (!path || reads.has(path) || (run.scope.root !== undefined && installed(path, run.scope.root))) return;
   // The bundle an app runs as is read again for each stack trace its source map serves: never hashed.
   if (inProgramDir(path)) return;
   let hash = '-';
@@ -261,13 +263,86 @@ function forWriting(flags: unknown): boolean {
 
 const inProgramDir = (path: string) => [...(state.programDirs ?? [])].some((dir) => path.startsWith(`${dir}${sep}`));
 
+/** Per workspace root, the folders its installed packages are in: see installed. */
+const packageFolders = new Map<string, readonly string[]>();
+
+/**
+ * The folders of the packages installed in the workspace at `root`: its node_modules folders (the
+ * root's, each app's and each package's), and where the links in them lead (a store elsewhere).
+ */
+function packageFoldersOf(root: string): readonly string[] {
+  let folders = packageFolders.get(root);
+  if (folders) return folders;
+  const modules = [join(root, 'node_modules')];
+  for (const top of ['apps', 'packages']) {
+    try {
+      for (const entry of ownList(join(root, top))) modules.push(join(root, top, entry, 'node_modules'));
+    } catch {
+      // no such folder
+    }
+  }
+  const found = new Set<string>();
+  const real = ownRealpath(root);
+  for (const dir of modules) {
+    let entries: string[];
+    try {
+      entries = ownList(dir);
+    } catch {
+      continue;
+    }
+    found.add(dir);
+    found.add(ownRealpath(dir));
+    for (const entry of entries) {
+      const names = entry.startsWith('@') ? safeList(join(dir, entry)).map((name) => join(entry, name)) : [entry];
+      for (const name of names) {
+        if (!isPackageName(name.split(sep).at(-1)!)) continue;
+        try {
+          // A store elsewhere; a link back into the workspace is a package of its own (an app), whose files are the repository's.
+          const target = ownRealpath(join(dir, name));
+          if (!`${target}${sep}`.startsWith(`${real}${sep}`)) found.add(target);
+        } catch {
+          // a broken link
+        }
+      }
+    }
+  }
+  folders = [...found];
+  packageFolders.set(root, folders);
+  return folders;
+}
+
+const safeList = (dir: string): string[] => {
+  try {
+    return ownList(dir);
+  } catch {
+    return [];
+  }
+};
+
+/** Whether a name in node_modules is a package's (or pnpm's store of them), not a tool's own folder (`.cache`, `.vite`, `.bin`). */
+const isPackageName = (name: string) => !name.startsWith('.') || name === '.pnpm';
+
+/**
+ * Whether `path` is a file of a package the workspace at `root` installed (what the lockfile
+ * installs, which the cache keys on): under one of its package folders, and under every
+ * node_modules on the way in a package's folder. A node_modules anywhere else (the machine's
+ * global one, /tmp/x/node_modules) and a tool's cache in the workspace's own (node_modules/.cache)
+ * are the machine's, and judged as any other read.
+ */
+export function installed(path: string, root: string): boolean {
+  const folder = packageFoldersOf(root).find((dir) => path.startsWith(`${dir}${sep}`));
+  if (!folder) return false;
+  const parts = [...(folder.endsWith(`${sep}node_modules`) ? ['node_modules'] : []), ...path.slice(folder.length + 1).split(sep)];
+  return parts.every((part, i) => i === 0 || parts[i - 1] !== 'node_modules' || isPackageName(part));
+}
+
 /** Refuses app code's read of `arg` when the judge says the file is not the repository's (see judgeReads). */
 function judgeRead(run: Run, arg: unknown, replaced: Call): void {
   const { judge } = state;
   const { root } = run.scope;
   if (!judge || !root) return;
   const path = pathOf(arg);
-  if (!path || path.split(sep).includes('node_modules') || inProgramDir(path) || !calledByApp(replaced, run.scope, true)) return;
+  if (!path || installed(path, root) || inProgramDir(path) || !calledByApp(replaced, run.scope, true)) return;
   const why = judge(path, root);
   if (!why) return;
   const rel = relative(root, path);

@@ -8,6 +8,7 @@ export {
   AppExitError,
   appCodeFailures,
   appCodeScope,
+  installed,
   judgeReads,
   outsideAppCode,
   runAppCode,

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import timers from 'node:timers';
@@ -198,5 +198,58 @@ describe('what app code may not ask the machine, the network or the clock for, n
       fs.rmSync(outside),
     ]);
     expect(own).toStrictEqual(['number', 'number', 'string', 'string', 'number', 'object', undefined, undefined]);
+  });
+});
+
+/**
+ * A file under node_modules is no read of the app's only when it is a file of a package the
+ * workspace installed (which the lockfile says, and the cache keys on): in a node_modules of the
+ * workspace's own, or where one of its links leads (pnpm's store). Any other node_modules, and a
+ * tool's cache in the workspace's own, is the machine's, and judged as any other read.
+ */
+describe('what app code reads under node_modules', () => {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'strata-modules-')));
+  const store = realpathSync(mkdtempSync(join(tmpdir(), 'strata-store-')));
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(store, { recursive: true, force: true });
+  });
+  const dir = 'apps/probe';
+  const files = {
+    own: join(root, 'node_modules/pkg/index.js'),
+    linked: join(root, 'node_modules/linked/index.js'),
+    cache: join(root, 'node_modules/.cache/secret'),
+    elsewhere: join(store, 'node_modules/secret'),
+  };
+  for (const file of [files.own, files.cache, files.elsewhere, join(store, 'linked/index.js')]) {
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, 'x');
+  }
+  symlinkSync(join(store, 'linked'), join(root, 'node_modules/linked'));
+  mkdirSync(join(root, dir), { recursive: true });
+  const probe = join(root, dir, 'probe.mjs');
+  writeFileSync(probe, "import { readFileSync } from 'node:fs';\nexport const read = (file) => readFileSync(file, 'utf8');\n");
+  // As the repository's judge: node_modules is git-ignored, and anything outside the root is not the repository's.
+  const judge = (path: string) =>
+    !path.startsWith(`${root}/`) ? 'which lies outside the repository' : path.startsWith(`${root}/node_modules/`) ? 'which git ignores' : undefined;
+
+  it.each([
+    ['a file of an installed package', files.own, undefined],
+    ['a file of an installed package in the store its link leads to', realpathSync(files.linked), undefined],
+    ["a file of a tool's cache in the workspace's node_modules", files.cache, `render read node_modules/.cache/secret, which git ignores`],
+    ['a file of a node_modules outside the workspace', files.elsewhere, `render read ${files.elsewhere}, which lies outside the repository`],
+  ])('%s: %s', async (_, file, refused) => {
+    judgeReads(judge);
+    const { read } = (await import(pathToFileURL(probe).href)) as { read: (file: string) => string };
+    const reads = new Map<string, string>();
+    const run = () => runAppCode({ app: 'probe', doing: 'render', root, dir, reads }, () => read(file));
+    try {
+      if (refused) expect(run).toThrow(new AppExitError(refused));
+      else expect(run()).toBe('x');
+      // A package's file comes with the lockfile: not recorded as the app's.
+      expect([...reads.keys()]).toStrictEqual([]);
+    } finally {
+      judgeReads(undefined);
+    }
   });
 });

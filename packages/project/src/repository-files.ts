@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, sep } from 'node:path';
-import type { ReadJudge } from '@strata/core/sources';
+import { installed, type ReadJudge } from '@strata/core/sources';
 import { ignoredFiles, ignoredFilesAsync, ignoredPaths } from './ignored.ts';
 
 /**
@@ -84,7 +84,8 @@ function judged(workspace: Workspace, path: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (installedPackageFile(path) || installedPackageFile(real)) return undefined;
+  // A file of a package the workspace installed (what the lockfile installs), not any node_modules: see installed.
+  if (installed(path, root) || installed(real, root)) return undefined;
   if (outsideRoot(root, real)) {
     return real === path
       ? `which lies outside the repository: ${CLONE_LACKS}; copy it into the repository`
