@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { recordBuilt } from '@strata/pipeline/stale-dist';
 import { THREE_CONFIG_MAPS } from '@strata/testing/manifests';
 import { inTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
@@ -371,6 +372,8 @@ describe('strata verify', () => {
           writeFileSync(join(dir, 'overlays', env, app, 'service.yaml'), service(app, env));
           mkdirSync(join(dir, 'dist', env), { recursive: true });
           writeFileSync(join(dir, 'dist', env, `${app}.yaml`), service(app, env));
+          // Recorded as a build of this checkout records what it writes: no [stale-build] for a copy.
+          recordBuilt(dir, [{ output: `dist/${env}/${app}.yaml`, yaml: service(app, env) }]);
         }
         const inDir = (args: readonly string[]) =>
           spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), ...args], {
