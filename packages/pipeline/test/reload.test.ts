@@ -99,18 +99,29 @@ describe('an app that reads its images.json itself while it loads', () => {
 describe('an app whose images.json changes while the pipeline loads it', () => {
   const ws = tempWorkspace(['tokenplace-relay']);
   afterAll(() => ws.dispose());
-  // Its pins lie outside its folder, and the app's own load is the other writer: it retags them
-  // once the compiler has read them, as a release bot could at that moment.
+  // Its pins lie outside its folder, and another writer retags them once the compiler has read
+  // them, as a release bot could at that moment: here an installed package the app imports, whose
+  // code may write (app code may not), run as the app's module loads.
   const pins = join(ws.root, 'pins/tokenplace-relay.json');
   mkdirSync(dirname(pins));
   renameSync(join(ws.root, 'apps/tokenplace-relay/images.json'), pins);
+  const retagger = join(ws.root, 'node_modules/strata-test-retagger');
+  mkdirSync(retagger);
+  writeFileSync(join(retagger, 'package.json'), '{ "name": "strata-test-retagger", "version": "1.0.0", "type": "module", "main": "index.js" }\n');
+  writeFileSync(
+    join(retagger, 'index.js'),
+    `import { readFileSync, writeFileSync } from 'node:fs';
+export function retag(file, from, to) {
+  writeFileSync(file, readFileSync(file, 'utf8').replace(from, to));
+}
+`,
+  );
   const app = join(ws.root, 'apps/tokenplace-relay/src/app.ts');
   writeFileSync(
     app,
     `${readFileSync(app, 'utf8').replace("import pins from '../images.json';", "import pins from '../../../pins/tokenplace-relay.json';")}
-const retagged = readFileSync(${JSON.stringify(pins)}, 'utf8').replace('"tag": "sha-3f9c2e1"', '"tag": "sha-0000042"');
-writeFileSync(${JSON.stringify(pins)}, retagged);
-`.replace('import { defineApp', "import { readFileSync, writeFileSync } from 'node:fs';\nimport { defineApp"),
+retag(${JSON.stringify(pins)}, '"tag": "sha-3f9c2e1"', '"tag": "sha-0000042"');
+`.replace('import { defineApp', "import { retag } from 'strata-test-retagger';\nimport { defineApp"),
   );
 
   it('is rendered again by the next pipeline, with the pins it did not see', () => {

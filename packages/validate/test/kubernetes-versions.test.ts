@@ -94,8 +94,8 @@ describe('each env is validated against the Kubernetes version its clusters run'
     const root = workspace({});
     dirs.push(root);
     writeFileSync(join(root, 'dist', 'dev', 'other.yaml'), POLICY.replace('team-label', 'other'));
-    expect((await validate(root, ['dist'], { serverChecks: false })).built).toStrictEqual({ apps: 2, envs: 3 });
-    expect((await validate(root, ['dist/prod'], { serverChecks: false })).built).toStrictEqual({ apps: 1, envs: 1 });
+    expect((await validate(root, ['dist'], { serverChecks: false })).built).toStrictEqual({ apps: 2, envs: 3, files: 4 });
+    expect((await validate(root, ['dist/prod'], { serverChecks: false })).built).toStrictEqual({ apps: 1, envs: 1, files: 1 });
     writeFileSync(join(root, 'admission.yaml'), POLICY);
     expect((await validate(root, ['dist', 'admission.yaml'], { serverChecks: false })).built).toBeUndefined();
   });
