@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { findRoot } from '@strata/project';
 
@@ -14,6 +14,9 @@ export const repo = findRoot();
  * (remove-app) must not reach through to the repository's own node_modules.
  */
 export function tempWorkspace(apps: readonly string[]): { root: string; dispose(): void } {
+  // Tests running beside this one write (and remove) temporaries in the repository, crd models
+  // in packages/crds among them: a copy that met one would fail on it once it is gone.
+  const copy = { recursive: true, verbatimSymlinks: true, filter: (from: string) => !/\.strata-tmp/.test(basename(from)) };
   const root = mkdtempSync(join(tmpdir(), 'strata-ws-'));
   for (const f of ['package.json', 'pnpm-workspace.yaml', 'tsconfig.base.json', 'vitest.config.ts', 'strata.config.json', 'scripts'])
     cpSync(join(repo, f), join(root, f), { recursive: true });
@@ -22,10 +25,10 @@ export function tempWorkspace(apps: readonly string[]): { root: string; dispose(
   for (const e of readdirSync(join(repo, 'node_modules'))) if (e !== '@strata-apps') symlinkSync(join(repo, 'node_modules', e), join(modules, e));
   for (const app of apps) symlinkSync(join('..', '..', 'apps', app), join(modules, '@strata-apps', app));
   symlinkSync(join(repo, '.tools'), join(root, '.tools'));
-  cpSync(join(repo, 'packages'), join(root, 'packages'), { recursive: true, verbatimSymlinks: true });
+  cpSync(join(repo, 'packages'), join(root, 'packages'), copy);
   mkdirSync(join(root, 'apps'));
   for (const app of apps) {
-    cpSync(join(repo, 'apps', app), join(root, 'apps', app), { recursive: true, verbatimSymlinks: true });
+    cpSync(join(repo, 'apps', app), join(root, 'apps', app), copy);
     cpSync(join(repo, 'base', app), join(root, 'base', app), { recursive: true });
     for (const env of ['dev', 'staging', 'prod']) cpSync(join(repo, 'overlays', env, app), join(root, 'overlays', env, app), { recursive: true });
   }
