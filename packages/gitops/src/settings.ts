@@ -183,6 +183,11 @@ function serverUrl(v: unknown, at: string): string {
   if (typeof v !== 'string' || !isServerUrl(v)) {
     throw new UsageError(`${at}: ${JSON.stringify(v)} is not an API server URL; use https://host[:port] (default https://kubernetes.default.svc)`);
   }
+  if (isSlashedInClusterServer(v)) {
+    throw new UsageError(
+      `${at}: ${JSON.stringify(v)} is not Argo CD's own cluster, which it matches as ${IN_CLUSTER_SERVER} exactly (with the slash, Argo CD before 3.4 finds no cluster and the Application never syncs); write ${JSON.stringify(IN_CLUSTER_SERVER)}`,
+    );
+  }
   return v;
 }
 
@@ -260,13 +265,25 @@ export function sharedClusters(settings: GitopsSettings): SharedCluster[] {
 }
 
 /**
- * A server URL as Argo CD looks its cluster up: without trailing slashes (its cluster informer
- * indexes `strings.TrimRight(server, "/")` and trims the Application's destination the same way),
- * and otherwise as written: Argo CD neither lower-cases the host nor drops a default port, so
- * `https://K8S.example.com` or `https://k8s.example.com:443` is another cluster to it (one it must
- * have registered under that spelling, or the Application does not sync at all).
+ * A server URL as Argo CD looks its cluster up. Argo CD keeps a cluster's URL without trailing
+ * slashes (its cluster secrets are indexed by `strings.TrimRight(server, "/")`, and since 3.3 the
+ * lookup trims the Application's destination the same way), so `https://k8s.example.com/` is the
+ * cluster `https://k8s.example.com` is, or, before 3.3, no cluster at all: never a second one, which
+ * is what the shared-cluster check needs. The rest stays as written: Argo CD neither lower-cases the
+ * host nor drops a default port, so `https://K8S.example.com` or `https://k8s.example.com:443` is
+ * another cluster to it (one it must have registered under that spelling, or nothing syncs).
+ *
+ * Its own cluster is the exception. `db.GetCluster` compares the destination with
+ * `https://kubernetes.default.svc` exactly, before any trimming, and falls back to the in-cluster
+ * connection only on that match; the in-cluster cluster usually has no secret, so the trimmed
+ * lookup finds nothing either. `https://kubernetes.default.svc/` is therefore "cluster not found"
+ * up to Argo CD 3.3 (3.4 trims the destination first), not the cluster `in-cluster` names: it keeps
+ * its spelling here, and parseSettings refuses it.
  */
-export const argoCDServer = (server: string) => server.replace(/\/+$/, '');
+export const argoCDServer = (server: string) => (isSlashedInClusterServer(server) ? server : server.replace(/\/+$/, ''));
+
+/** `https://kubernetes.default.svc` with trailing slashes, which Argo CD does not take for its own cluster (argoCDServer). */
+const isSlashedInClusterServer = (server: string) => server !== IN_CLUSTER_SERVER && server.replace(/\/+$/, '') === IN_CLUSTER_SERVER;
 
 /** An http(s) URL of a host, as Argo CD names a cluster: no credentials, query or fragment (a path is allowed, as a proxy's). */
 function isServerUrl(value: string): boolean {

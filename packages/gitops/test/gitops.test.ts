@@ -154,6 +154,18 @@ describe('planGitops', () => {
     expect(() => parseSettings({ ...settings, server: { prod: 'k8s.example.test' } })).toThrow(
       'gitops.server.prod: "k8s.example.test" is not an API server URL',
     );
+    // Argo CD takes its own cluster only as https://kubernetes.default.svc exactly: with a slash the Application finds no cluster.
+    for (const server of [`${IN_CLUSTER_SERVER}/`, { staging: `${IN_CLUSTER_SERVER}//` }]) {
+      const at = typeof server === 'string' ? 'gitops.server' : 'gitops.server.staging';
+      const written = typeof server === 'string' ? server : server.staging;
+      expect(() => parseSettings({ ...settings, server })).toThrow(
+        `${at}: "${written}" is not Argo CD's own cluster, which it matches as ${IN_CLUSTER_SERVER} exactly (with the slash, Argo CD before 3.4 finds no cluster and the Application never syncs); write "${IN_CLUSTER_SERVER}"`,
+      );
+    }
+    expect(parseSettings({ ...settings, server: IN_CLUSTER_SERVER }).server).toBe(IN_CLUSTER_SERVER);
+    expect(parseSettings({ ...settings, server: 'https://kubernetes.default.svc.cluster.local/' }).server).toBe(
+      'https://kubernetes.default.svc.cluster.local/',
+    );
     expect(planGitops(fixture, { ...settings, server: 'https://k8s.example.test' }, ['web']).has('gitops/kustomization.yaml')).toBe(true);
   });
 
@@ -178,21 +190,22 @@ describe('planGitops', () => {
         `Namespace platform: deployed by both platform-dev (env dev) and platform-staging (env staging) to ${dev.replace(/\/+$/, '')}, where each Application's sync overwrites the other's; give it a distinct name in dev and staging, or give the envs distinct clusters (gitops.server by env in strata.config.json)`,
       ]);
     }
-    // In-cluster: a trailing slash is still Argo CD's own cluster, the one `in-cluster` names.
-    expect(
-      (() => {
-        try {
-          planGitops(
-            fixture,
-            { ...settings, server: { dev: `${IN_CLUSTER_SERVER}/`, prod: 'https://prod.k8s.example.test' }, cluster: { staging: 'in-cluster' } },
-            ['platform'],
-          );
-          return '';
-        } catch (e) {
-          return (e as Error).message;
-        }
-      })(),
-    ).toContain(`deployed by both platform-dev (env dev) and platform-staging (env staging) to ${IN_CLUSTER_SERVER} (cluster in-cluster)`);
+    // In-cluster: Argo CD's own cluster is the exact URL, so `in-cluster` and the URL as written are one cluster ...
+    const inCluster = (dev: string) => {
+      try {
+        planGitops(fixture, { ...settings, server: { dev, prod: 'https://prod.k8s.example.test' }, cluster: { staging: 'in-cluster' } }, [
+          'platform',
+        ]);
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(inCluster(IN_CLUSTER_SERVER)).toContain(
+      `deployed by both platform-dev (env dev) and platform-staging (env staging) to ${IN_CLUSTER_SERVER} (cluster in-cluster)`,
+    );
+    // ... while with a slash it is not that cluster (GetCluster compares it before trimming), nor refused here: parseSettings refuses it.
+    expect(inCluster(`${IN_CLUSTER_SERVER}/`)).toBe('');
     // Argo CD compares the rest as written: another case, port, scheme or path is a cluster of its own.
     for (const [dev, staging] of [
       ['https://k8s.example.test', 'https://K8S.example.test'],
