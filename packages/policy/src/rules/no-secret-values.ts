@@ -168,6 +168,7 @@ function templateFindings(
   kind: { readonly spec: readonly string[]; readonly push?: true },
   objects: readonly PolicyObject[],
   applied: string,
+  uses: ConfigMapUses,
 ): RuleFinding[] {
   const spec = at(o.manifest, ...kind.spec);
   const path = kind.push ? [...kind.spec, 'template'] : [...kind.spec, 'target', 'template'];
@@ -175,9 +176,7 @@ function templateFindings(
   if (!template) return [];
   const prefix = path.join('.');
   const targetName = str(at(spec, 'target', 'name'));
-  const subject: Subject = kind.push
-    ? { reads: 'data of its source Secret', verb: 'pushes', into: 'to its secret stores' }
-    : { reads: 'fetched data', verb: 'writes', into: `into ${targetName ? `the Secret "${targetName}"` : 'the Secret it makes'}` };
+  const subject: Subject = kind.push ? PUSHED : { ...WRITTEN, into: `into ${targetName ? `the Secret "${targetName}"` : 'the Secret it makes'}` };
   const fix = kind.push
     ? 'keep the value in the source Secret (made in the cluster, never committed) and read it in the template ({{ .key }}), or keep a value that is not secret out of the pushed data'
     : 'keep the value in the secret store and fetch it (a data entry, then {{ .key }} in the template), or keep a value that is not secret in a ConfigMap';
@@ -195,7 +194,7 @@ function templateFindings(
     const literal = str(at(entry, 'literal'));
     const target = str(at(entry, 'target')) ?? 'Data';
     if (target.toLowerCase() !== 'data') return;
-    out.push(...configMapFindings(o, entry, i, subject, templateFix, objects, applied));
+    configMapUses(o, entry, i, kind.push === true, targetName, templateFix, objects, applied, uses);
     if (literal === undefined) return;
     const why = committed(literal, subject);
     if (why)
@@ -206,45 +205,104 @@ function templateFindings(
   return out;
 }
 
+const PUSHED: Subject = { reads: 'data of its source Secret', verb: 'pushes', into: 'to its secret stores' };
+const WRITTEN = { reads: 'fetched data', verb: 'writes' } as const;
+
+/** One key of a ConfigMap of the set that templateFrom entries render, with every kind that renders it. */
+interface ConfigMapUse {
+  readonly configMap: PolicyObject;
+  readonly key: string;
+  readonly text: string;
+  readonly users: {
+    readonly label: string;
+    readonly who: string;
+    readonly push: boolean;
+    readonly target: string | undefined;
+    readonly fix: string;
+  }[];
+}
+
+/** The ConfigMap keys rendered as templates, by ConfigMap and key, in the order first met. */
+type ConfigMapUses = Map<PolicyObject, Map<string, ConfigMapUse>>;
+
 /**
- * The values of a ConfigMap of the set that a templateFrom entry names, each judged as a template
- * value at the ConfigMap's own data field: External Secrets renders each listed key's value (as
- * Values, or as KeysAndValues, a YAML map of keys and values) into the Secret's data. An
- * ExternalSecret or PushSecret reads the ConfigMap from its own namespace; a cluster kind from each
- * namespace it makes one in, so any of the set's ConfigMaps of that name.
+ * Records the values of a ConfigMap of the set that a templateFrom entry names: External Secrets
+ * renders each listed key's value (as Values, or as KeysAndValues, a YAML map of keys and values)
+ * into the Secret's data. An ExternalSecret or PushSecret reads the ConfigMap from its own
+ * namespace; a cluster kind from each namespace it makes one in, so any of the set's ConfigMaps of
+ * that name. They are judged once all users are known (configMapFindings).
  */
-function configMapFindings(
+function configMapUses(
   o: PolicyObject,
   entry: unknown,
   i: number,
-  subject: Subject,
+  push: boolean,
+  target: string | undefined,
   fix: string,
   objects: readonly PolicyObject[],
   applied: string,
-): RuleFinding[] {
+  uses: ConfigMapUses,
+): void {
   const name = str(at(entry, 'configMap', 'name'));
-  if (name === undefined) return [];
+  if (name === undefined) return;
   const cluster = o.manifest.kind.startsWith('Cluster');
   const configMaps = cluster
     ? objects.filter((c) => c.manifest.kind === 'ConfigMap' && nameOf(c) === name)
     : [findObject(objects, 'ConfigMap', name, namespaceOf(o, applied), applied)].filter((c) => c !== undefined);
-  const out: RuleFinding[] = [];
   for (const cm of configMaps) {
     if (cm.manifest.apiVersion !== 'v1') continue;
     for (const item of list(at(entry, 'configMap', 'items'))) {
       const key = str(at(item, 'key'));
       const text = key === undefined ? undefined : scalarText(at(cm.manifest, 'data', key));
-      const why = text === undefined ? undefined : committed(text, subject);
-      if (why)
-        out.push(
-          finding(
-            id,
-            cm,
-            `value ${key} is a template that ${o.manifest.kind} "${nameOf(o) ?? ''}" renders (templateFrom ${i}) and ${why}, so the secret lives in the repository: ${fix}`,
-            `data.${key}`,
-          ),
-        );
+      if (key === undefined || text === undefined) continue;
+      const byKey = uses.get(cm) ?? new Map<string, ConfigMapUse>();
+      uses.set(cm, byKey);
+      const use = byKey.get(key) ?? { configMap: cm, key, text, users: [] };
+      byKey.set(key, use);
+      const who = `${o.manifest.kind} "${nameOf(o) ?? ''}"`;
+      const label = `${who} (templateFrom ${i})`;
+      if (!use.users.some((u) => u.label === label)) use.users.push({ label, who, push, target, fix });
     }
+  }
+}
+
+const joinAnd = (items: readonly string[]) => (items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
+
+/**
+ * One finding per ConfigMap key that commits a secret, at the ConfigMap's own data field, naming
+ * every kind that renders it: a ConfigMap shared by two ExternalSecrets holds the secret once, and
+ * moving it out fixes both.
+ */
+function configMapFindings(uses: ConfigMapUses): RuleFinding[] {
+  const out: RuleFinding[] = [];
+  for (const use of [...uses.values()].flatMap((byKey) => [...byKey.values()])) {
+    const whys: string[] = [];
+    const written = use.users.filter((u) => !u.push);
+    if (written.length > 0) {
+      const named = [...new Set(written.flatMap((u) => (u.target === undefined ? [] : [`"${u.target}"`])))];
+      const unnamed = written
+        .filter((u) => u.target === undefined)
+        .map((u) => (written.length === 1 ? 'the Secret it makes' : `the Secret ${u.who} makes`));
+      const secrets = [...(named.length > 0 ? [`${named.length === 1 ? 'the Secret' : 'the Secrets'} ${joinAnd(named)}`] : []), ...unnamed];
+      const why = committed(use.text, { ...WRITTEN, into: `into ${joinAnd(secrets)}` });
+      if (why) whys.push(why);
+    }
+    if (use.users.some((u) => u.push)) {
+      const why = committed(use.text, PUSHED);
+      if (why) whys.push(why);
+    }
+    if (whys.length === 0) continue;
+    const users = joinAnd(use.users.map((u) => u.label));
+    const fix = [...new Set(use.users.map((u) => u.fix))].join('; or ');
+    const renders = use.users.length === 1 ? users.replace(/ \(templateFrom \d+\)$/, ' renders$&') : `${users} render`;
+    out.push(
+      finding(
+        id,
+        use.configMap,
+        `value ${use.key} is a template that ${renders} and ${whys.join(', and ')}, so the secret lives in the repository: ${fix}`,
+        `data.${use.key}`,
+      ),
+    );
   }
   return out;
 }
@@ -262,6 +320,7 @@ export const noSecretValues: Rule = {
   check(objects, ctx) {
     const out: RuleFinding[] = [];
     const applied = ctx.applyNamespace ?? '';
+    const uses: ConfigMapUses = new Map();
     for (const o of objects) {
       const m = o.manifest;
       if (m.kind === 'Secret' && m.apiVersion === 'v1') {
@@ -273,7 +332,7 @@ export const noSecretValues: Rule = {
         }
       }
       const kind = TEMPLATES[m.kind];
-      if (kind && m.apiVersion.startsWith('external-secrets.io/')) out.push(...templateFindings(o, kind, objects, applied));
+      if (kind && m.apiVersion.startsWith('external-secrets.io/')) out.push(...templateFindings(o, kind, objects, applied, uses));
       if (m.kind === 'Kustomization' && m.apiVersion.startsWith('kustomize.config.k8s.io/')) {
         list(at(m, 'secretGenerator')).forEach((g, i) => {
           if (list(at(g, 'literals')).length === 0) return;
@@ -288,6 +347,7 @@ export const noSecretValues: Rule = {
         });
       }
     }
+    out.push(...configMapFindings(uses));
     return out;
   },
 };

@@ -219,9 +219,40 @@ describe('no-secret-values on External Secrets templates', () => {
     expect(
       check(noSecretValues, [ces, push, inShop, inOther]).map((f) => [f.object.manifest.metadata.namespace, f.path, f.message.split(' and ')[0]]),
     ).toStrictEqual([
-      ['shop', 'data.token', 'value token is a template that ClusterExternalSecret "shared" renders (templateFrom 0)'],
+      ['shop', 'data.token', 'value token is a template that ClusterExternalSecret "shared" (templateFrom 0)'],
       ['other', 'data.token', 'value token is a template that ClusterExternalSecret "shared" renders (templateFrom 0)'],
-      ['shop', 'data.token', 'value token is a template that PushSecret "db-push" renders (templateFrom 0)'],
+    ]);
+    expect(check(noSecretValues, [ces, push, inShop]).map((f) => f.message)).toStrictEqual([
+      'value token is a template that ClusterExternalSecret "shared" (templateFrom 0) and PushSecret "db-push" (templateFrom 0) render and reads no fetched data, and External Secrets writes its text into the Secret it makes as it stands, and reads no data of its source Secret, and External Secrets pushes its text to its secret stores as it stands, so the secret lives in the repository: keep the value in the secret store and fetch it (a data entry, then {{ .key }} in the template); or keep the value in the source Secret (made in the cluster, never committed) and read it in the template ({{ .key }})',
+    ]);
+  });
+
+  it('reports a templateFrom ConfigMap key that several ExternalSecrets render once, naming each of them', () => {
+    const templateFrom = (i: number) => [
+      ...Array.from({ length: i }, () => ({ literal: 'user: {{ .user }}' })),
+      { configMap: { name: 'tpl', items: [{ key: 'url' }, { key: 'config' }] } },
+    ];
+    const es = (name: string, i: number, target?: string) =>
+      manifest('external-secrets.io/v1', 'ExternalSecret', name, {
+        spec: {
+          secretStoreRef: { name: 'vault', kind: 'ClusterSecretStore' },
+          target: { ...(target && { name: target }), template: { templateFrom: templateFrom(i) } },
+        },
+      });
+    const tpl = manifest('v1', 'ConfigMap', 'tpl', { data: { url: 'postgres://app:hunter2@db:5432/app', config: 'password: {{ .password }}' } });
+    const templateFix = 'keep the value in the secret store and fetch it (a data entry, then {{ .key }} in the template)';
+    expect(summary(check(noSecretValues, [es('orders', 0, 'orders-db'), es('billing', 1, 'billing-db'), tpl]))).toStrictEqual([
+      {
+        name: 'tpl',
+        path: 'data.url',
+        message: `value url is a template that ExternalSecret "orders" (templateFrom 0) and ExternalSecret "billing" (templateFrom 1) render and reads no fetched data, and External Secrets writes its text into the Secrets "orders-db" and "billing-db" as it stands, so the secret lives in the repository: ${templateFix}`,
+      },
+    ]);
+    // A third user that names no target, and one that names the same target, are listed too; the Secret once.
+    expect(
+      check(noSecretValues, [es('orders', 0, 'orders-db'), es('again', 0, 'orders-db'), es('anon', 0), tpl]).map((f) => f.message),
+    ).toStrictEqual([
+      `value url is a template that ExternalSecret "orders" (templateFrom 0), ExternalSecret "again" (templateFrom 0) and ExternalSecret "anon" (templateFrom 0) render and reads no fetched data, and External Secrets writes its text into the Secret "orders-db" and the Secret ExternalSecret "anon" makes as it stands, so the secret lives in the repository: ${templateFix}`,
     ]);
   });
 
