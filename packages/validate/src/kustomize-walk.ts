@@ -99,6 +99,7 @@ function placement(
   m: Met,
   sources: ReadonlyMap<string, { readonly key: string; readonly docs: readonly SourceDoc[] }>,
   patches: readonly SourceDoc[],
+  kustomizations: readonly SourceDoc[],
 ): (path?: string) => Placed {
   const kustomization: Placed = { file: m.file, line: m.doc.line };
   const path = origin && !origin.repo ? origin.path : undefined;
@@ -132,8 +133,33 @@ function placement(
             built,
             patches.filter((d) => JSON.stringify(valueAt(d.manifest, segments)) === JSON.stringify(value)),
           );
-    return patch ? placeIn(patch, patch.lineOf(segments)) : kustomization;
+    if (patch) return placeIn(patch, patch.lineOf(segments));
+    const images = segments.at(-1) === 'image' ? imagesEntry(kustomizations, [value, valueAt(source.manifest, segments)]) : undefined;
+    return images ?? kustomization;
   };
+}
+
+/** The kustomization file of a folder, absolute, if it has one. */
+const kustomizationBeside = (dir: string) => KUSTOMIZATION_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
+
+/**
+ * The `images:` entry of the build that set a container's image (given as built and as its source
+ * writes it), at its line: the entry whose `name` is the image's name, as kustomize's image
+ * transformer matches it (the name, then a tag or digest or nothing). The kustomization named is
+ * looked at first, then those it pulls in, whose entries it applies over.
+ */
+function imagesEntry(kustomizations: readonly SourceDoc[], images: readonly unknown[]): Placed | undefined {
+  const named = (image: unknown, name: string) =>
+    typeof image === 'string' && (image === name || image.startsWith(`${name}:`) || image.startsWith(`${name}@`));
+  for (const k of kustomizations) {
+    const entries = list(k.manifest.images);
+    for (const [i, entry] of entries.entries()) {
+      const name = isPlainObject(entry) ? entry.name : undefined;
+      if (typeof name === 'string' && name !== '' && images.some((image) => named(image, name)))
+        return { file: k.file, line: k.lineOf(['images', i]) };
+    }
+  }
+  return undefined;
 }
 
 /** The object of a file that a built object was made from: of its kind, by its name, which a prefix or suffix may have changed. */
@@ -480,6 +506,9 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
     for (const o of origins ?? []) {
       const path = o?.repo ? undefined : (o?.path ?? o?.configuredIn);
       if (path !== undefined && !sources.has(resolve(m.dir, path))) wanted.add(resolve(m.dir, path));
+      // And the kustomization beside it, for the lines of its images: entries.
+      const beside = path === undefined ? undefined : kustomizationBeside(dirname(resolve(m.dir, path)));
+      if (beside !== undefined && !sources.has(beside)) wanted.add(beside);
     }
   const extra = [...wanted].flatMap((file) => {
     try {
@@ -518,8 +547,15 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
     const patches = [...closure].flatMap((k) =>
       [...met.get(k)!.reads].flatMap(([file, how]) => (how !== 'resource' && how.what === 'a patch' ? (sources.get(abs(file))?.docs ?? []) : [])),
     );
+    // Its own kustomization first: an overlay's images: entry applies over a base's.
+    const kustomizations = [
+      ...[...closure].map((k) => met.get(k)!.doc),
+      ...[...new Set((origins ?? []).flatMap((o) => (o?.path === undefined || o.repo ? [] : [kustomizationBeside(dirname(resolve(m.dir, o.path)))])))]
+        .filter((k) => k !== undefined && ![...closure].some((c) => abs(c) === k))
+        .flatMap((k) => sources.get(k!)?.docs.filter((d) => isKustomizationFile(basename(d.file))) ?? []),
+    ];
     for (const [n, d] of docsBuilt.entries()) {
-      parsed.placements.set(d.id, placement(d, origins[n] ?? null, m, sources, patches));
+      parsed.placements.set(d.id, placement(d, origins[n] ?? null, m, sources, patches, kustomizations));
       (parsed.builtBy ??= new Map()).set(d.id, dirname(shown(m.file)));
       if (origins[n]?.configuredIn !== undefined && origins[n]?.path === undefined) (parsed.generated ??= new Set()).add(d.id);
     }

@@ -115,6 +115,45 @@ spec:
     expect(r.resources).toBe(1);
   });
 
+  it("places a finding about an image that an images: entry set at that entry's line, in the overlay or the base that has it", async () => {
+    const pod = (name: string, image: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: shop}\nspec:\n  containers:\n  - name: c\n    image: ${image}\n`;
+    const dir = tree({
+      'base/kustomization.yaml': 'resources:\n- pods.yaml\nimages:\n- name: ghcr.io/acme/worker\n  newTag: latest\n',
+      'base/pods.yaml': `${pod('web', 'ghcr.io/acme/web:3.1.0')}---\n${pod('worker', 'ghcr.io/acme/worker:1.0.0')}---\n${pod('db', 'postgres:16')}`,
+      'overlays/prod/kustomization.yaml': [
+        'resources:',
+        '- ../../base',
+        'images:',
+        '- name: nginx',
+        '  newTag: "1.27"',
+        '- name: ghcr.io/acme/web',
+        '  newTag: 3.2.0:3.1.0',
+        '- name: postgres',
+        '  digest: sha256:abc',
+        '',
+      ].join('\n'),
+    });
+    const built = kustomizeBuild(join(dir, 'overlays/prod')).stdout;
+    expect(built).toContain('image: ghcr.io/acme/web:3.2.0:3.1.0');
+    expect(built).toContain('image: postgres@sha256:abc');
+    expect(built).toContain('image: ghcr.io/acme/worker:latest');
+    for (const r of [await walk([join(dir, 'overlays/prod')]), await walk([dir])]) {
+      // The entry's own line (its "- name:"), not the kustomization's first line; the base's entry where only the base has
+      // one, whether the walk reads the base (the tree) or not (the overlay's folder).
+      expect(
+        r.problems
+          .filter((p) => p.rule === 'valid-image-reference' || p.rule === 'no-latest-tag')
+          .map((p) => [p.file, p.line, p.rule, p.name])
+          .sort((a, b) => String(a[3]).localeCompare(String(b[3]))),
+      ).toStrictEqual([
+        [join(dir, 'overlays/prod/kustomization.yaml'), 8, 'valid-image-reference', 'db'],
+        [join(dir, 'overlays/prod/kustomization.yaml'), 6, 'valid-image-reference', 'web'],
+        [join(dir, 'base/kustomization.yaml'), 4, 'no-latest-tag', 'worker'],
+      ]);
+    }
+  });
+
   it("judges a generated Secret's values once, at its generator: literals are refused, a file kept out of the tree is not", async () => {
     const dir = tree({
       'kustomization.yaml':
