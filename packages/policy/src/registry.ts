@@ -1,3 +1,4 @@
+import { namespaceAdmitsPods } from './rules/namespace-admits-pods.ts';
 import { noCustomSelinuxOptions } from './rules/no-custom-selinux-options.ts';
 import { noHostPorts } from './rules/no-host-ports.ts';
 import { noHostProcess } from './rules/no-host-process.ts';
@@ -77,6 +78,7 @@ export const podSecurityRules: readonly Rule[] = [
 /** Every rule, in the order findings for one object are reported: Pod Security first, then the rest of security, then wiring. */
 export const rules: readonly Rule[] = [
   ...podSecurityRules,
+  namespaceAdmitsPods,
   noUncheckedPodTemplate,
   noHostPersistentVolume,
   requireReadOnlyRootFilesystem,

@@ -60,10 +60,16 @@ export function settingsProblems(ctx: Pick<PolicyContext, 'exceptions' | 'severi
       problems.push({ path, message: `Severity override for "${rule}" must map envs to levels, such as {"dev": "warning"}; got ${shown(perEnv)}` });
     else
       for (const [env, level] of Object.entries(perEnv)) {
+        const fixed = ruleSet.find((r) => r.id === rule)?.fixedSeverity ? ruleSet.find((r) => r.id === rule)?.defaultSeverity : undefined;
         if (!ENVS.includes(env) || !LEVELS.includes(level as string))
           problems.push({
             path: [...path, env],
             message: `Severity override for "${rule}" sets ${env}: ${shown(level)}: use dev, staging or prod with error, warning or off.`,
+          });
+        else if (fixed !== undefined && level !== fixed)
+          problems.push({
+            path: [...path, env],
+            message: `Severity override for "${rule}" sets ${env}: ${shown(level)}, but it cannot be lowered: the API server refuses what it reports whatever the severity; fix the objects it names, or add a policy exception with a reason.`,
           });
       }
   }
@@ -78,6 +84,7 @@ function checkContext(ctx: PolicyContext, ruleSet: readonly Rule[]): void {
 
 /** The severity a rule reports with in the context's env, or 'off' when it does not run there. */
 export function severityFor(rule: Rule, ctx: PolicyContext = {}): Severity | 'off' {
+  if (rule.fixedSeverity) return rule.defaultSeverity;
   const env: Env | undefined = ctx.env;
   const override = env ? ctx.severity?.[rule.id]?.[env] : undefined;
   if (override) return override;

@@ -101,6 +101,13 @@ export interface Rule {
    * Rules without it go beyond Pod Security.
    */
   readonly podSecurity?: string;
+  /**
+   * What the rule reports the API server refuses whatever the project decides (a pod its namespace's
+   * Pod Security level refuses): ctx.severity cannot lower it, and a severity override that lowers it is a
+   * settings mistake. An exception with a reason still waives a finding (a namespace the cluster
+   * exempts from Pod Security, say). @default false
+   */
+  readonly fixedSeverity?: boolean;
   /** Envs the rule applies to unless ctx.severity turns it on elsewhere. @default every env, and sets without one */
   readonly envs?: readonly Env[];
   check(objects: readonly PolicyObject[], ctx: PolicyContext): RuleFinding[];

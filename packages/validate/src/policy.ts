@@ -59,10 +59,11 @@ function segments(path: string): (string | number)[] {
 }
 
 /**
- * The rules that run even with `--no-policy`: a Secret's values, a replaced object or one that
- * `kubectl apply` cannot apply are never a matter of taste.
+ * The rules that run even with `--no-policy`: a Secret's values, a replaced object, one that
+ * `kubectl apply` cannot apply and a pod its namespace's Pod Security level refuses are never a
+ * matter of taste.
  */
-const ALWAYS_IDS: ReadonlySet<string> = new Set(['no-secret-values', 'duplicate-resource', 'fit-client-side-apply']);
+const ALWAYS_IDS: ReadonlySet<string> = new Set(['no-secret-values', 'duplicate-resource', 'fit-client-side-apply', 'namespace-admits-pods']);
 const ALWAYS: readonly Rule[] = rules.filter((r) => ALWAYS_IDS.has(r.id));
 
 /**

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { testTempDir, writeTree } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
 import { defineApp, type App, type PolicySettings } from '@strata/core';
+import { podSecurityRules } from '@strata/policy';
 import { findRoot, UsageError } from '@strata/project';
 import { validate } from '../src/index.ts';
 
@@ -115,5 +116,52 @@ describe('a policy exception that matches no object of the app in any env', () =
     const root = workspace();
     built(root, 'dev');
     expect(await refusal(root, web({ exceptions: typo }))).toBe('valid');
+  });
+});
+
+describe("a pod its namespace's Pod Security enforce level refuses", () => {
+  const NAMESPACED = [
+    'apiVersion: v1',
+    'kind: Namespace',
+    'metadata:',
+    '  name: web',
+    '  labels: {pod-security.kubernetes.io/enforce: baseline}',
+    '---',
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: {name: web, namespace: web}',
+    'spec:',
+    '  selector: {matchLabels: {app: web}}',
+    '  template:',
+    '    metadata: {labels: {app: web}}',
+    '    spec:',
+    '      containers:',
+    '      - name: web',
+    '        image: nginx:1.27',
+    '        securityContext: {privileged: true}',
+    '',
+  ].join('\n');
+  const lowered = (rules: readonly string[]) =>
+    JSON.stringify({ policy: { severity: Object.fromEntries(rules.map((r) => [r, { dev: 'off' }])) } }, null, 2);
+
+  it('fails validate of an env whose project settings turn every Pod Security rule off, and with --no-policy', async () => {
+    const ids = podSecurityRules.map((r) => r.id);
+    const root = workspace(lowered(ids));
+    writeTree(root, { 'dist/dev/web.yaml': NAMESPACED });
+    for (const policy of [true, false]) {
+      const r = await validate(root, ['dist/dev'], { serverChecks: false, apps: web({}), policy });
+      // Only the namespace's refusal, not the Pod Security rule (no-privileged) that the project turned off for dev.
+      const errors = r.problems.filter((p) => p.severity === 'error' && [...ids, 'namespace-admits-pods'].includes(p.rule));
+      expect(errors.map((p) => [p.rule, p.path, p.line])).toStrictEqual([
+        ['namespace-admits-pods', 'spec.template.spec.containers[0].securityContext.privileged', 18],
+      ]);
+    }
+  });
+
+  it('refuses a project setting that lowers namespace-admits-pods, at its line', async () => {
+    const root = workspace(lowered(['namespace-admits-pods']));
+    expect(await refusal(root, web({}))).toMatch(
+      /^strata\.config\.json:5:\d+: policy\.severity\.namespace-admits-pods\.dev: Severity override for "namespace-admits-pods" sets dev: "off", but it cannot be lowered/,
+    );
   });
 });
