@@ -84,21 +84,89 @@ export function argoCdSkips(m: Manifest): ArgoCdSkip | undefined {
 export const ARGOCD_SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 
 /**
- * How an Argo CD sync brings a deployed object to the one it is given, read from the object's
- * `argocd.argoproj.io/sync-options` as its sync engine reads them (the list's items trimmed, each
- * option spelled exactly): `recreate` for `Force=true` with `Replace=true`, `kubectl replace --force`,
+ * How an Argo CD sync brings a deployed object (`live`, when known) to the one it is given, read
+ * from the `argocd.argoproj.io/sync-options` of both, as its sync engine reads them (gitops-engine's
+ * sync_context.go applyObject: an option of either counts; the list's items trimmed, each option
+ * spelled exactly): `recreate` for `Force=true` with `Replace=true`, `kubectl replace --force`,
  * which deletes the object and creates it anew, so a field the server refuses to change on update is
  * never updated; `replace` for `Replace=true` alone, `kubectl replace`, an update that the server
- * refuses as it refuses an apply; else undefined (an apply). A CustomResourceDefinition or a
- * Namespace is updated whatever it asks for: replaced, it would take every object of it along.
- * Argo CD's own only: Flux reads none of this.
+ * refuses as it refuses an apply; `force` for `Force=true` alone, `kubectl apply --force`, which
+ * deletes and recreates the object when the server refuses its update as invalid (kubectl's apply
+ * patcher, deleteAndCreate), but only under client-side apply: server-side apply sends the object
+ * and nothing else, so the update is refused as ever; else undefined (an apply). A
+ * CustomResourceDefinition or a Namespace is updated whatever it asks for: replaced, it would take
+ * every object of it along. Argo CD's own only: Flux reads none of this.
  */
-export function argoCdReplaces(m: Manifest): 'recreate' | 'replace' | undefined {
-  const options = items(annotation(m, ARGOCD_SYNC_OPTIONS));
-  if (!options.includes('Replace=true')) return undefined;
+export function argoCdReplaces(m: Manifest, live?: Manifest): 'recreate' | 'replace' | 'force' | undefined {
+  const options = new Set([...items(annotation(m, ARGOCD_SYNC_OPTIONS)), ...(live ? items(annotation(live, ARGOCD_SYNC_OPTIONS)) : [])]);
   const crd = m.kind === 'CustomResourceDefinition' && m.apiVersion.startsWith('apiextensions.k8s.io/');
   if (crd || m.kind === 'Namespace') return undefined;
-  return options.includes('Force=true') ? 'recreate' : 'replace';
+  const force = options.has('Force=true');
+  if (!options.has('Replace=true')) return force ? 'force' : undefined;
+  return force ? 'recreate' : 'replace';
+}
+
+/**
+ * Whether Argo CD applies an object with server-side apply, as its own sync options say (an
+ * object's `ServerSideApply=false` wins over its Application's `ServerSideApply=true`), or
+ * undefined when they leave it to the Application's.
+ */
+export function argoCdServerSideApply(m: Manifest): boolean | undefined {
+  const options = items(annotation(m, ARGOCD_SYNC_OPTIONS));
+  if (options.includes('ServerSideApply=false')) return false;
+  return options.includes('ServerSideApply=true') ? true : undefined;
+}
+
+export const ARGOCD_HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
+export const HELM_HOOK_DELETE_POLICY = 'helm.sh/hook-delete-policy';
+
+const DELETE_POLICIES = new Set(['BeforeHookCreation', 'HookSucceeded', 'HookFailed']);
+const HELM_DELETE_POLICIES = new Map([
+  ['before-hook-creation', 'BeforeHookCreation'],
+  ['hook-succeeded', 'HookSucceeded'],
+  ['hook-failed', 'HookFailed'],
+]);
+
+/**
+ * The delete policies of a hook, as Argo CD's sync engine reads them (gitops-engine's
+ * hook.DeletePolicies): the names its own annotation lists, spelled exactly, and those of
+ * `helm.sh/hook-delete-policy` mapped onto them, whichever annotation made the object a hook; and
+ * `BeforeHookCreation` when neither names one (a typo counts as none), as its docs say. None for an
+ * object that is no hook.
+ */
+export function argoCdHookDeletePolicies(m: Manifest): string[] {
+  if (!isArgoCdHook(m)) return [];
+  const own = items(annotation(m, ARGOCD_HOOK_DELETE_POLICY)).filter((p) => DELETE_POLICIES.has(p));
+  const helm = items(annotation(m, HELM_HOOK_DELETE_POLICY)).flatMap((p) => HELM_DELETE_POLICIES.get(p) ?? []);
+  const policies = [...new Set([...own, ...helm])];
+  return policies.length > 0 ? policies : ['BeforeHookCreation'];
+}
+
+/**
+ * Whether a sync deletes the deployed object of a hook's name before it creates the hook: a sync
+ * hook (of a phase Argo CD runs) whose delete policies hold `BeforeHookCreation`, the default. Read
+ * from the hook that is synced, as Argo CD reads it, whatever the deployed object was.
+ */
+export function argoCdDeletesBeforeCreation(m: Manifest): boolean {
+  return argoCdSyncPhases(m).length > 0 && argoCdHookDeletePolicies(m).includes('BeforeHookCreation');
+}
+
+/**
+ * Whether a deployed object is gone from the cluster before the next sync, as Argo CD leaves it once
+ * the sync that created it succeeded:
+ *
+ * - A delete hook alone (PreDelete, PostDelete, Helm's pre-delete and post-delete) is created only
+ *   when the Application is deleted, so it is never there while the Application syncs.
+ * - A sync hook with `HookSucceeded` among its delete policies is deleted when its sync succeeds
+ *   (gitops-engine deletes such hooks as the operation completes successfully). What is deployed is
+ *   taken as a sync that succeeded: after a failed one the hook stays until it is deleted by hand
+ *   or by `HookFailed`, a state no build of the ref can tell.
+ * - `HookFailed` alone leaves a hook that succeeded in the cluster, so the next sync updates it
+ *   (unless that hook names `BeforeHookCreation`): such a hook is no more gone than any object.
+ */
+export function argoCdGoneBeforeNextSync(m: Manifest): boolean {
+  if (!isArgoCdHook(m) || argoCdSkips(m) !== undefined) return false;
+  return argoCdSyncPhases(m).length === 0 || argoCdHookDeletePolicies(m).includes('HookSucceeded');
 }
 
 /**

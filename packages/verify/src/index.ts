@@ -16,15 +16,22 @@ export {
   type NotApplied,
 } from './verify.ts';
 export {
+  argoCdDeletesBeforeCreation,
+  argoCdGoneBeforeNextSync,
+  argoCdHookDeletePolicies,
   argoCdReplaces,
+  argoCdServerSideApply,
   argoCdSkips,
   argoCdSyncPhases,
   isArgoCdHook,
   ARGOCD_HOOK,
+  ARGOCD_HOOK_DELETE_POLICY,
   ARGOCD_SYNC_OPTIONS,
   HELM_HOOK,
+  HELM_HOOK_DELETE_POLICY,
   type ArgoCdSkip,
 } from '@strata/core/argocd';
+export { appliesServerSide, FLUX_FORCE, fluxForces, recreation, type Recreation } from './recreates.ts';
 export { builtDocuments, readBuilt, pathSegments, type VerifyDocument } from './documents.ts';
 export {
   ensureServers,

@@ -8,13 +8,14 @@ import { remoteInputs } from '@strata/kustomize/remote';
 import { emptiedBuiltFiles } from '@strata/kustomize/emptied';
 import { nodePortClashes, nodePortsAsked, nodePortTakenMessage, type NodePortClash } from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
-import { ARGOCD_SYNC_OPTIONS, argoCdReplaces, argoCdSkips, type ArgoCdSkip } from '@strata/core/argocd';
+import { ARGOCD_SYNC_OPTIONS, argoCdGoneBeforeNextSync, argoCdReplaces, argoCdSkips, type ArgoCdSkip } from '@strata/core/argocd';
 import { MAX_IN_FLIGHT, type Client, type Status } from './client.ts';
 import { appliedName, withArgoCdNaming } from '@strata/core/hook-names';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
 import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
 import { makeScratchDir } from './scratch.ts';
+import { appliesServerSide, recreation, recreationWords, type Recreation } from './recreates.ts';
 import { DEFAULT_NODE_PORT_RANGE, ensureServers, KUBERNETES_VERSION, startServer, type PortRange, type Server } from './server.ts';
 
 /** Where namespaced objects that name no namespace are applied. */
@@ -357,7 +358,8 @@ async function run(
     // What Argo CD never applies never reaches the cluster: it is left out before anything else,
     // the ref's as well (it was never deployed), and said, not dropped. Only where Argo CD alone
     // applies the tree (gitops.consumer): Flux reads no Argo CD annotation and applies everything.
-    const argoCdAlone = !gitopsConsumers(options.root ?? findRootOrCwd()).flux;
+    const consumers = gitopsConsumers(options.root ?? findRootOrCwd());
+    const argoCdAlone = !consumers.flux;
     const applies = (ts: readonly Target[]): [Target[], { t: Target; why: ArgoCdSkip }[]] => (argoCdAlone ? argoCdApplies(ts) : [[...ts], []]);
     const [targets, skipped] = applies(toTargets(groups));
     const notApplied = skipped.map(({ t, why }): NotApplied => {
@@ -460,7 +462,7 @@ async function run(
 
     const uncreated: Target[] = [];
     let upgradesChecked = 0;
-    const recreated: Target[] = [];
+    const recreated: { t: Target; why: Recreation }[] = [];
     const grown: Target[] = [];
     if (against) {
       // What is deployed now is applied for real, of any kind but what makes the server call out: on a server past every check.
@@ -492,7 +494,10 @@ async function run(
           } else applied.push(t);
         };
         // A hook named by its generateName is made anew by every sync: nothing of the ref's stays to upgrade.
-        const deployed = refTargets.filter((t) => round.includes(t.group) && !t.installed && t.manifest.metadata?.name);
+        // Nor does a hook that Argo CD deletes once its sync succeeded, or a delete hook, which no sync creates.
+        const deployed = refTargets.filter(
+          (t) => round.includes(t.group) && !t.installed && t.manifest.metadata?.name && !(argoCdAlone && argoCdGoneBeforeNextSync(t.manifest)),
+        );
         // As in the cluster, a node port goes to the first Service in apply order that asks for it: Services
         // asking for one another asks for too are created one by one, in that order. All that ask for node
         // ports come before the rest, whose node ports the server chooses and might choose among those.
@@ -508,10 +513,13 @@ async function run(
         });
         const upgrades = targets.filter((t) => round.includes(t.group) && !rejected.has(t) && !t.installed);
         // Those that meet a deployed object of their name are upgrades; the rest are checked as created once more.
-        const deployedIds = new Set(applied.map(identity));
-        // Argo CD deletes and recreates these (sync-options Force=true,Replace=true): never updated, they
-        // were checked as created by the dry run above; what an update would meet is only said.
-        const recreates = (t: Target) => argoCdAlone && deployedIds.has(identity(t)) && argoCdReplaces(t.manifest) === 'recreate';
+        const live = new Map(applied.map((t) => [identity(t), t.manifest]));
+        const deployedIds = new Set(live.keys());
+        // What a sync deletes and recreates (an Argo CD hook, Force=true, Flux's force) is never updated:
+        // it was checked as created by the dry run above; what an update would meet is only said.
+        const serverSide = serverSideApps(targets);
+        const recreates = (t: Target) =>
+          deployedIds.has(identity(t)) ? recreation(t.manifest, live.get(identity(t)), consumers, serverSide(t)) : undefined;
         upgradesChecked += upgrades.filter((t) => deployedIds.has(identity(t)) && !recreates(t)).length;
         // A node port that a deployed Service holds and another asks for now is free once the holder's
         // update, earlier in apply order, lets it go: a dry run takes and frees nothing, so such
@@ -531,9 +539,12 @@ async function run(
             async (t) => {
               const found = expansion(await apply(client, t, { dryRun: true, nodePorts }), t, targets, refTargets, grown);
               const refused = found.filter((p) => p.severity === 'error');
-              if (refused.length > 0 && recreates(t)) recreated.push(t);
-              else
-                problems.push(...refused.map((p) => asUpgradeProblem(p, ref, t.manifest, argoCdAlone && argoCdReplaces(t.manifest) === 'replace')));
+              const why = refused.length > 0 ? recreates(t) : undefined;
+              if (why) recreated.push({ t, why });
+              else {
+                const replaces = argoCdAlone ? argoCdReplaces(t.manifest, live.get(identity(t))) : undefined;
+                problems.push(...refused.map((p) => asUpgradeProblem(p, ref, t.manifest, replaces)));
+              }
             },
           );
         });
@@ -653,13 +664,59 @@ function uncreatedNote(ts: readonly Target[], ref: string | undefined): string[]
   ];
 }
 
-function recreatedNote(ts: readonly Target[], ref: string | undefined): string[] {
-  if (ts.length === 0) return [];
-  const these = ts.length === 1 ? '1 object' : `${ts.length} objects`;
-  return [
-    `${these} changed since ${ref ?? 'what is deployed'} in a way the server refuses on update (an immutable field), but Argo CD deletes and ` +
-      `recreates ${ts.length === 1 ? 'it' : 'them'} (${ARGOCD_SYNC_OPTIONS}: Force=true,Replace=true), so checked as created afresh: ${named(ts)}`,
-  ];
+/**
+ * One note per reason a sync recreates objects instead of updating them; claims apart, as recreating
+ * one loses the data on its volume, which a note has to say.
+ */
+function recreatedNote(rs: readonly { t: Target; why: Recreation }[], ref: string | undefined): string[] {
+  const notes: string[] = [];
+  const reasons: Recreation[] = ['replace-force', 'apply-force', 'hook', 'flux-force'];
+  for (const why of reasons)
+    for (const claims of [false, true]) {
+      // In input order, whatever order the concurrent updates met them in.
+      const ts = rs
+        .filter((r) => r.why === why && isClaim(r.t.manifest) === claims)
+        .map((r) => r.t)
+        .sort((a, b) => (a.doc.file < b.doc.file ? -1 : a.doc.file > b.doc.file ? 1 : (a.doc.line ?? 0) - (b.doc.line ?? 0)));
+      if (ts.length === 0) continue;
+      const these = claims
+        ? ts.length === 1
+          ? '1 PersistentVolumeClaim'
+          : `${ts.length} PersistentVolumeClaims`
+        : ts.length === 1
+          ? '1 object'
+          : `${ts.length} objects`;
+      const words = recreationWords(why, ts.length > 1);
+      const lost = claims
+        ? '; recreating a claim deletes its volume and the data on it (the Delete reclaim policy, the default for dynamically provisioned ' +
+          "volumes; deleting it also waits until no pod uses it), unless the bound PersistentVolume's persistentVolumeReclaimPolicy is Retain, " +
+          'which keeps the data for a claim to be bound to it by hand: Strata cannot see the PersistentVolume, so copy the data first or give ' +
+          'the new claim a new metadata.name'
+        : '';
+      notes.push(
+        `${these} changed since ${ref ?? 'what is deployed'} in a way the server refuses on update (an immutable field), but ${words}, ` +
+          `so checked as created afresh: ${named(ts)}${lost}`,
+      );
+    }
+  return notes;
+}
+
+const isClaim = (m: Manifest) => m.apiVersion === 'v1' && m.kind === 'PersistentVolumeClaim';
+
+/**
+ * Whether Argo CD applies a target server-side as its Application says, by the built output it
+ * belongs to: one app's in one env (a file of dist/, or one handed in).
+ */
+function serverSideApps(targets: readonly Target[]): (t: Target) => boolean {
+  const byApp = new Map<string, Manifest[]>();
+  const key = (t: Target) => `${t.group}\0${t.doc.file}`;
+  for (const t of targets) byApp.set(key(t), [...(byApp.get(key(t)) ?? []), t.manifest]);
+  const answers = new Map<string, boolean>();
+  return (t) => {
+    const k = key(t);
+    if (!answers.has(k)) answers.set(k, appliesServerSide(byApp.get(k) ?? [t.manifest]));
+    return answers.get(k)!;
+  };
 }
 
 /**
@@ -1425,14 +1482,20 @@ function cleanPath(path: string): string {
 const IMMUTABLE = /immutable|updates to .* are forbidden|may not be changed|may not change once set|cannot be changed/i;
 
 /**
- * An update's refusal as a problem of the upgrade from `ref`, with how to ship `m`. `replaced`: Argo CD
- * replaces the object (sync-options Replace=true without Force=true), an update the server refuses alike.
+ * An update's refusal as a problem of the upgrade from `ref`, with how to ship `m`. `replaces`: how
+ * Argo CD's sync options have it bring the deployed object to `m` (`argoCdReplaces`), when they
+ * recreate nothing: Replace=true alone is an update refused alike; Force=true alone recreates only
+ * under client-side apply, and this object is applied server-side.
  */
-function asUpgradeProblem(p: Problem, ref: string, m?: Manifest, replaced = false): Problem {
+function asUpgradeProblem(p: Problem, ref: string, m?: Manifest, replaces?: 'recreate' | 'replace' | 'force'): Problem {
   if (IMMUTABLE.test(p.message)) {
-    const force = replaced
-      ? `; its ${ARGOCD_SYNC_OPTIONS} Replace=true is an update all the same, and Force=true beside it makes Argo CD delete and recreate it`
-      : '';
+    const force =
+      replaces === 'replace'
+        ? `; its ${ARGOCD_SYNC_OPTIONS} Replace=true is an update all the same, and Force=true beside it makes Argo CD delete and recreate it`
+        : replaces === 'force'
+          ? `; its ${ARGOCD_SYNC_OPTIONS} Force=true deletes and recreates it only under client-side apply, and Argo CD applies it server-side ` +
+            '(its app holds a CRD or an object that may be too large for client-side apply, or it asks for ServerSideApply=true): Replace=true beside Force=true recreates it either way'
+          : '';
     return {
       ...p,
       rule: 'immutable-field',

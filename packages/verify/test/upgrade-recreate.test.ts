@@ -1,0 +1,282 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { Manifest } from '@strata/core';
+import {
+  appliesServerSide,
+  argoCdDeletesBeforeCreation,
+  argoCdGoneBeforeNextSync,
+  argoCdHookDeletePolicies,
+  ensureServers,
+  fluxForces,
+  readBuilt,
+  startServer,
+  verifyDocuments,
+  type Server,
+} from '../src/index.ts';
+import { BUILD_TIMEOUT, makeRepo } from './helpers.ts';
+
+// Objects a sync deletes and creates anew instead of updating: Argo CD's hooks and Force=true, Flux's force.
+const HOOK = 'argocd.argoproj.io/hook';
+const POLICY = 'argocd.argoproj.io/hook-delete-policy';
+const OPTIONS = 'argocd.argoproj.io/sync-options';
+const FLUX = 'kustomize.toolkit.fluxcd.io/force';
+
+let server: Server;
+
+beforeAll(async () => {
+  server = await startServer(await ensureServers());
+}, BUILD_TIMEOUT);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+const m = (annotations: Record<string, string>, labels?: Record<string, string>): Manifest => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name: 'j', annotations, ...(labels ? { labels } : {}) },
+});
+
+/** A fixed-name Job run again by every release, its image the release's, with these annotations and labels. */
+const job = (name: string, image: string, annotations: Record<string, string> = {}, labels?: Record<string, string>) => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name, namespace: 'recreate', annotations, ...(labels ? { labels } : {}) },
+  spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image, command: ['true'] }] } } },
+});
+
+const docs = (objects: readonly object[], file: string) => readBuilt(objects.map((o) => stringify(o)).join('---\n'), file);
+
+/** `next` checked as an upgrade of `now` (each a list of objects), in the workspace `root` (its gitops.consumer). */
+const upgrade = (now: readonly object[], next: readonly object[], root?: string) =>
+  verifyDocuments(docs(next, 'next.yaml'), { server, ...(root ? { root } : {}), against: { name: 'now', docs: docs(now, 'now.yaml') } });
+
+/** A workspace whose tree `consumer` applies; removed after `fn`. */
+async function withConsumer<T>(consumer: 'flux' | 'both', fn: (root: string) => Promise<T>): Promise<T> {
+  const root = makeRepo({});
+  try {
+    writeFileSync(join(root, 'strata.config.json'), `${JSON.stringify({ gitops: { consumer } })}\n`);
+    return await fn(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+describe('hook delete policies, read as Argo CD reads them', () => {
+  it('BeforeHookCreation when a hook names none or only names Argo CD does not know, Helm policies mapped and added to its own', () => {
+    expect(argoCdHookDeletePolicies(m({ [HOOK]: 'PreSync' }))).toStrictEqual(['BeforeHookCreation']);
+    expect(argoCdHookDeletePolicies(m({ [HOOK]: 'PreSync', [POLICY]: 'beforehookcreation, Bogus' }))).toStrictEqual(['BeforeHookCreation']);
+    expect(argoCdHookDeletePolicies(m({ [HOOK]: 'PreSync', [POLICY]: ' HookFailed ,HookSucceeded,HookFailed' }))).toStrictEqual([
+      'HookFailed',
+      'HookSucceeded',
+    ]);
+    const helm = { 'helm.sh/hook': 'pre-upgrade', 'helm.sh/hook-delete-policy': 'hook-succeeded,before-hook-creation' };
+    expect(argoCdHookDeletePolicies(m(helm))).toStrictEqual(['HookSucceeded', 'BeforeHookCreation']);
+    expect(argoCdHookDeletePolicies(m({ [HOOK]: 'Sync', [POLICY]: 'HookFailed', 'helm.sh/hook-delete-policy': 'hook-succeeded' }))).toStrictEqual([
+      'HookFailed',
+      'HookSucceeded',
+    ]);
+    // No hook, no policy: the annotation alone makes nothing a hook.
+    expect(argoCdHookDeletePolicies(m({ [POLICY]: 'BeforeHookCreation' }))).toStrictEqual([]);
+  });
+
+  it('deletes a sync hook before creating it under BeforeHookCreation alone or among others, never a delete hook or a non-hook', () => {
+    for (const policy of [undefined, 'BeforeHookCreation', 'HookFailed,BeforeHookCreation', 'HookSucceeded, BeforeHookCreation', 'Typo'])
+      expect(argoCdDeletesBeforeCreation(m({ [HOOK]: 'PostSync', ...(policy ? { [POLICY]: policy } : {}) })), policy).toBe(true);
+    expect(argoCdDeletesBeforeCreation(m({ 'helm.sh/hook': 'post-install' }))).toBe(true);
+    const never: Record<string, string>[] = [{ [HOOK]: 'PreSync', [POLICY]: 'HookSucceeded' }, { [HOOK]: 'PostDelete' }, { [HOOK]: 'Skip' }, {}];
+    for (const annotations of never) expect(argoCdDeletesBeforeCreation(m(annotations)), JSON.stringify(annotations)).toBe(false);
+  });
+
+  it('takes a deployed hook deleted once its sync succeeded (HookSucceeded) and a delete hook as gone, and HookFailed alone as kept', () => {
+    const gone: Record<string, string>[] = [
+      { [HOOK]: 'PreSync', [POLICY]: 'HookSucceeded' },
+      { [HOOK]: 'PreSync', [POLICY]: 'HookSucceeded,HookFailed' },
+      { 'helm.sh/hook': 'post-upgrade', 'helm.sh/hook-delete-policy': 'hook-succeeded' },
+      { [HOOK]: 'PostDelete' },
+      { 'helm.sh/hook': 'pre-delete' },
+    ];
+    for (const annotations of gone) expect(argoCdGoneBeforeNextSync(m(annotations)), JSON.stringify(annotations)).toBe(true);
+    const kept: Record<string, string>[] = [
+      { [HOOK]: 'PreSync', [POLICY]: 'HookFailed' },
+      { [HOOK]: 'PreSync' },
+      { [HOOK]: 'Skip', [POLICY]: 'HookSucceeded' },
+      {},
+    ];
+    for (const annotations of kept) expect(argoCdGoneBeforeNextSync(m(annotations)), JSON.stringify(annotations)).toBe(false);
+  });
+
+  it("reads Flux's force as a label or an annotation of either object, enabled in any case, never for a CRD or a Namespace", () => {
+    expect(fluxForces(m({ [FLUX]: 'enabled' }))).toBe(true);
+    expect(fluxForces(m({}, { [FLUX]: 'Enabled' }))).toBe(true);
+    expect(fluxForces(m({}), m({ [FLUX]: 'ENABLED' }))).toBe(true);
+    for (const value of ['disabled', 'true', '']) expect(fluxForces(m({ [FLUX]: value })), value).toBe(false);
+    const ns: Manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', annotations: { [FLUX]: 'enabled' } } };
+    expect(fluxForces(ns)).toBe(false);
+  });
+
+  it("takes an app with a CRD, or with an object that may not fit client-side apply's annotation, as applied server-side", () => {
+    expect(appliesServerSide([m({})])).toBe(false);
+    expect(
+      appliesServerSide([m({}), { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'xs.x.io' } }]),
+    ).toBe(true);
+    expect(appliesServerSide([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { a: 'x'.repeat(40_000) } }])).toBe(true);
+  });
+});
+
+describe('verify against what is deployed: Argo CD hooks', () => {
+  it(
+    'checks a fixed-name hook Job whose template changed as created when the sync deletes it first, or the deployed one is gone, and as an update otherwise',
+    async () => {
+      const hooks: Record<string, Record<string, string>> = {
+        presync: { [HOOK]: 'PreSync' },
+        listed: { [HOOK]: 'PreSync', [POLICY]: 'HookFailed,BeforeHookCreation' },
+        helm: { 'helm.sh/hook': 'pre-upgrade', 'helm.sh/hook-delete-policy': 'before-hook-creation' },
+        succeeded: { [HOOK]: 'PostSync', [POLICY]: 'HookSucceeded' },
+        postdelete: { [HOOK]: 'PostDelete' },
+        failed: { [HOOK]: 'PostSync', [POLICY]: 'HookFailed' },
+        plain: {},
+      };
+      const release = (image: string) => Object.entries(hooks).map(([name, annotations]) => job(name, image, annotations));
+      const r = await upgrade(release('busybox:1.36'), release('busybox:1.37'));
+      // HookFailed alone leaves a hook that succeeded in the cluster: the next sync updates it, refused.
+      expect(r.problems.map((p) => [p.name, p.path, p.rule, p.severity])).toStrictEqual([
+        ['failed', 'spec.template', 'immutable-field', 'error'],
+        ['plain', 'spec.template', 'immutable-field', 'error'],
+      ]);
+      expect(r.notes).toStrictEqual([
+        `3 objects changed since now in a way the server refuses on update (an immutable field), but Argo CD deletes the hooks before it creates them anew (${POLICY}: BeforeHookCreation, the default when none is named), so checked as created afresh: next.yaml:1 presync, next.yaml:18 listed, next.yaml:36 helm`,
+      ]);
+      // Those the sync deletes first, or that are gone before it, are no upgrades: two were checked as updates.
+      expect(r).toMatchObject({ objects: 7, upgrades: 2 });
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'still fails a hook refused as created, and a hook applied as an update where Flux applies the tree too',
+    async () => {
+      const bad = job('presync', 'busybox:1.37', { [HOOK]: 'PreSync' });
+      bad.spec.template.spec.restartPolicy = 'Always';
+      const r = await upgrade([job('presync', 'busybox:1.36', { [HOOK]: 'PreSync' })], [bad]);
+      expect(r.problems.map((p) => [p.name, p.path, p.rule])).toStrictEqual([['presync', 'spec.template.spec.restartPolicy', 'server-rejected']]);
+      expect(r.notes).toStrictEqual([]);
+      await withConsumer('both', async (root) => {
+        const both = await upgrade(
+          [job('presync', 'busybox:1.36', { [HOOK]: 'PreSync', [POLICY]: 'HookSucceeded' })],
+          [job('presync', 'busybox:1.37', { [HOOK]: 'PreSync' })],
+          root,
+        );
+        // Flux applies the hook as any object and keeps it: its update is refused.
+        expect(both.problems.map((p) => [p.name, p.path, p.rule])).toStrictEqual([['presync', 'spec.template', 'immutable-field']]);
+      });
+    },
+    BUILD_TIMEOUT,
+  );
+});
+
+describe('verify against what is deployed: Force=true alone, and what decides it', () => {
+  it(
+    'fails a changed Job template under Force=true alone where Argo CD applies it server-side, saying why, and passes it under the deployed Force=true,Replace=true',
+    async () => {
+      const crd = {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'gadgets.recreate.example.com' },
+        spec: {
+          group: 'recreate.example.com',
+          scope: 'Namespaced',
+          names: { kind: 'Gadget', plural: 'gadgets', singular: 'gadget', listKind: 'GadgetList' },
+          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
+        },
+      };
+      const own = (image: string) => job('own', image, { [OPTIONS]: 'Force=true,ServerSideApply=true' });
+      const withCrd = (image: string) => job('with-crd', image, { [OPTIONS]: 'Force=true' });
+      const wasReplaced = (image: string, options?: string) => job('was-replaced', image, options ? { [OPTIONS]: options } : {});
+      const r = await upgrade(
+        [own('busybox:1.36'), crd, withCrd('busybox:1.36'), wasReplaced('busybox:1.36', 'Force=true,Replace=true')],
+        [own('busybox:1.37'), crd, withCrd('busybox:1.37'), wasReplaced('busybox:1.37')],
+      );
+      expect(r.problems.map((p) => [p.name, p.path, p.rule])).toStrictEqual([
+        ['own', 'spec.template', 'immutable-field'],
+        ['with-crd', 'spec.template', 'immutable-field'],
+      ]);
+      for (const p of r.problems)
+        expect(p.message).toMatch(/Force=true deletes and recreates it only under client-side apply, and Argo CD applies it server-side/);
+      // Argo CD reads the deployed object's sync options too: it still replaces with force.
+      expect(r.notes).toStrictEqual([
+        `1 object changed since now in a way the server refuses on update (an immutable field), but Argo CD deletes and recreates it (${OPTIONS}: Force=true,Replace=true), so checked as created afresh: next.yaml:55 was-replaced`,
+      ]);
+    },
+    BUILD_TIMEOUT,
+  );
+});
+
+describe("verify against what is deployed: Flux's force", () => {
+  it(
+    'passes a changed Job template under kustomize.toolkit.fluxcd.io/force: enabled where Flux applies the tree, and fails it without',
+    async () => {
+      await withConsumer('flux', async (root) => {
+        const release = (image: string) => [job('forced', image, {}, { [FLUX]: 'enabled' }), job('plain', image)];
+        const r = await upgrade(release('busybox:1.36'), release('busybox:1.37'), root);
+        expect(r.problems.map((p) => [p.name, p.path, p.rule])).toStrictEqual([['plain', 'spec.template', 'immutable-field']]);
+        expect(r.notes).toStrictEqual([
+          `1 object changed since now in a way the server refuses on update (an immutable field), but Flux deletes and recreates it (${FLUX}: enabled), so checked as created afresh: next.yaml:1 forced`,
+        ]);
+        expect(r).toMatchObject({ objects: 2, upgrades: 1 });
+      });
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'passes it where Argo CD and Flux both apply the tree only when both recreate it',
+    async () => {
+      await withConsumer('both', async (root) => {
+        const release = (image: string) => [
+          job('both', image, { [OPTIONS]: 'Force=true,Replace=true', [FLUX]: 'enabled' }),
+          job('flux-only', image, { [FLUX]: 'enabled' }),
+        ];
+        const r = await upgrade(release('busybox:1.36'), release('busybox:1.37'), root);
+        expect(r.problems.map((p) => [p.name, p.path, p.rule])).toStrictEqual([['flux-only', 'spec.template', 'immutable-field']]);
+        expect(r.notes).toHaveLength(1);
+        expect(r.notes[0]).toMatch(/Argo CD deletes and recreates it .*: next\.yaml:1 both$/);
+      });
+    },
+    BUILD_TIMEOUT,
+  );
+});
+
+describe('verify against what is deployed: a recreated PersistentVolumeClaim', () => {
+  const claim = (storageClassName: string, annotations: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace: 'claims', annotations },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: '1Gi' } } },
+  });
+
+  it(
+    'says that recreating it loses the data on its volume unless its PersistentVolume is retained, which Strata cannot see',
+    async () => {
+      const argo = await upgrade(
+        [claim('slow', { [OPTIONS]: 'Force=true,Replace=true' })],
+        [claim('fast', { [OPTIONS]: 'Force=true,Replace=true' })],
+      );
+      expect(argo.problems).toStrictEqual([]);
+      expect(argo.notes).toHaveLength(1);
+      expect(argo.notes[0]).toMatch(
+        /^1 PersistentVolumeClaim changed since now .* but Argo CD deletes and recreates it \(argocd\.argoproj\.io\/sync-options: Force=true,Replace=true\), so checked as created afresh: next\.yaml:1 data; recreating a claim deletes its volume and the data on it .*unless the bound PersistentVolume's persistentVolumeReclaimPolicy is Retain.*Strata cannot see the PersistentVolume/,
+      );
+      await withConsumer('flux', async (root) => {
+        const flux = await upgrade([claim('slow', { [FLUX]: 'enabled' })], [claim('fast', { [FLUX]: 'enabled' })], root);
+        expect(flux.problems).toStrictEqual([]);
+        expect(flux.notes[0]).toMatch(
+          /^1 PersistentVolumeClaim .*Flux deletes and recreates it .*; recreating a claim deletes its volume and the data on it/,
+        );
+      });
+    },
+    BUILD_TIMEOUT,
+  );
+});
