@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { imageRef, imageRepositoryProblem, parsePins } from '../src/index.ts';
+import { imageRef, imageReferenceError, imageRepositoryProblem, parsePins } from '../src/index.ts';
+import { IMAGE_REFERENCES } from './image-references.ts';
 
 describe('image repositories, by the distribution reference grammar', () => {
   it('takes names with and without a registry host, ports, IPv6 hosts and separators', () => {
@@ -36,5 +37,23 @@ describe('image repositories, by the distribution reference grammar', () => {
     );
     expect(() => imageRef({ repository: 'ghcr.io//y', tag: '1' }, '1.0')).toThrow('image repository "ghcr.io//y" has an empty path component (//)');
     expect(imageRef({ repository: 'ghcr.io/x/y', tag: '1' }, '1.0')).toBe('ghcr.io/x/y:1');
+  });
+});
+
+describe('image references, by the distribution reference grammar', () => {
+  it('parses every reference of the corpus as the distribution reference package does', () => {
+    const wrong = IMAGE_REFERENCES.filter(([reference, parses]) => (imageReferenceError(reference) === undefined) !== parses);
+    expect(wrong).toStrictEqual([]);
+    expect(IMAGE_REFERENCES.filter(([, parses]) => !parses).length).toBeGreaterThan(30);
+  });
+
+  it("says why in the package's words", () => {
+    expect(imageReferenceError('ghcr.io/acme/app:3.2.0:3.1.0')).toBe('invalid reference format');
+    expect(imageReferenceError('ghcr.io/Acme/web:1')).toBe('invalid reference format: repository name (Acme/web) must be lowercase');
+    expect(imageReferenceError(`ghcr.io/x@md5:${'a'.repeat(32)}`)).toBe('unsupported digest algorithm');
+    expect(imageReferenceError(`ghcr.io/x@sha256:${'a'.repeat(65)}`)).toBe('invalid checksum digest length');
+    expect(imageReferenceError(`ghcr.io/x@sha256:${'A'.repeat(64)}`)).toBe('invalid checksum digest format');
+    expect(imageReferenceError('a'.repeat(248))).toBe('repository name must not be more than 255 characters');
+    expect(imageReferenceError('localhost:5000/x')).toBeUndefined();
   });
 });

@@ -51,6 +51,7 @@ import { parse } from 'yaml';
 import { generateApp, modelModule, MODULES } from './codegen.ts';
 import { DuplicateObjectError, ImportError } from './errors.ts';
 import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
+import { refuseInvalidImages } from './images.ts';
 import { importedFindings } from './policy.ts';
 import { kustomizationIn, layoutSources, parseEnvOptions, pathNamer, readSources, type SourceSet } from './sources.ts';
 
@@ -139,6 +140,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   const store = parseSecretStore(options.secretStore);
   const sources = await readSources(root, paths, named);
   if (options.namespace !== undefined) placeUnplaced(root, sources, options.namespace);
+  await refuseInvalidImages(sources);
   const model = await modelOf(name, sources, store);
   if (options.allowSystemNamespace !== true) await refuseSystemNamespaces(model, sources);
   await checkSources(model, paths, named);

@@ -31,7 +31,7 @@ export interface SourceSet {
    * value is set: the line of the document that writes it, or of the kustomization that set it.
    * The env's source when it cannot be found.
    */
-  where(env: Environment, index: number, field?: readonly string[]): Promise<string>;
+  where(env: Environment, index: number, field?: readonly (string | number)[]): Promise<string>;
 }
 
 export const kustomizationIn = (dir: string): string | undefined => kustomizationFilesIn(dir)[0];
@@ -260,17 +260,21 @@ const sameObject = (a: Manifest, b: Manifest) =>
  * validate` reads it (its kustomization built, each object placed at the document it came from).
  * Only asked for a message: the import itself needs no lines.
  */
-function kustomizePlaces(root: string, dir: string): (m: Manifest, field?: readonly string[]) => Promise<{ file: string; line: number } | undefined> {
+function kustomizePlaces(
+  root: string,
+  dir: string,
+): (m: Manifest, field?: readonly (string | number)[]) => Promise<{ file: string; line: number } | undefined> {
   let walked: Promise<ParsedInputs> | undefined;
   return async (m, field) => {
     walked ??= parseInputs(root, [dir]);
     const parsed = await walked;
     const built = parsed.docs.find((d) => parsed.placements?.has(d.id) && sameObject(d.manifest, m));
-    const place = built && parsed.placements!.get(built.id)!(field?.join('.'));
+    const path = field?.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
+    const place = built && parsed.placements!.get(built.id)!(path);
     if (!place || !field) return place;
     // A field the kustomization set (its namespace, say): at that field of it when it writes one.
     const kustomization = parsed.docs.find((d) => d.file === place.file && isKustomizationFile(basename(d.file)));
-    const key = field.at(-1)!;
+    const key = String(field.at(-1));
     return kustomization && kustomization.manifest[key as keyof Manifest] !== undefined
       ? { file: place.file, line: kustomization.lineOf([key]) }
       : place;
@@ -337,7 +341,7 @@ export async function readSources(
   }
   // A folder that several envs share is read once.
   const places = new Map(dirs.map((dir) => [dir, kustomizePlaces(root, dir)]));
-  const where = async (env: Environment, index: number, field?: readonly string[]): Promise<string> => {
+  const where = async (env: Environment, index: number, field?: readonly (string | number)[]): Promise<string> => {
     const s = sources[env];
     const doc = docs.get(env)?.[index];
     const m = objects[env][index];

@@ -328,6 +328,19 @@ describe('strata import refuses sources that are not valid objects', () => {
       'long-integer-yaml',
       /invalid\/long-integer-yaml\/job\.yaml:6: batch\/v1\/Job reindex: spec\.activeDeadlineSeconds: 9223372036854775807 is past 2\^53, which an app's typed config holds as a JavaScript number, 9223372036854776000, and would ship so; give it a value of at most 9007199254740991 in the source, then import$/,
     ],
+    // An image the container runtime cannot parse, at the images: entry that made it, or at the resource's line.
+    [
+      'image-tag',
+      /invalid\/image-tag\/kustomization\.yaml:8: apps\/v1\/Deployment shop\/api: spec\.template\.spec\.containers\[0\]\.image: Container "api" has image "registry\.example\.org\/shop\/api:3\.2\.0:3\.1\.0", which the kubelet refuses to pull \(InvalidImageName\): its tag "3\.2\.0:3\.1\.0" may hold only letters, digits, "_", "\." and "-", must not start with "\." or "-", and is at most 128 characters long: fix the tag there, then import; nothing was written$/,
+    ],
+    [
+      'image-digest',
+      /invalid\/image-digest\/kustomization\.yaml:6: apps\/v1\/Deployment shop\/api: spec\.template\.spec\.containers\[0\]\.image: Container "api" has image "registry\.example\.org\/shop\/api@sha256:0123abcd", which the kubelet refuses to pull \(InvalidImageName\): its digest "sha256:0123abcd" is not 64 lowercase hex digits after "sha256:": use the full digest the registry reports there, then import; nothing was written$/,
+    ],
+    [
+      'image-yaml',
+      /invalid\/image-yaml\/deployment\.yaml:17: apps\/v1\/Deployment shop\/api: spec\.template\.spec\.containers\[0\]\.image: Container "api" has image "registry\.example\.org\/Shop\/api:3\.1\.0", which the kubelet refuses to pull \(InvalidImageName\): its repository "registry\.example\.org\/Shop\/api" has the path component "Shop", which must be lower case: fix the repository name there, then import; nothing was written$/,
+    ],
   ])('%s: one line naming the object, however many envs share the source, and nothing written', async (dir, line) => {
     const before = filesUnder(ws.root, '.');
     const err = await importApp(ws.root, {

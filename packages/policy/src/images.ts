@@ -1,4 +1,4 @@
-import { imageRepositoryProblem } from '@strata/core';
+import { imageReferenceError, imageRepositoryProblem } from '@strata/core';
 
 export interface ImageRef {
   readonly name: string;
@@ -41,9 +41,10 @@ export function isPlaceholderDigest(digest: string): boolean {
   return false;
 }
 
-// The tag and digest grammar of the distribution reference package, which the kubelet parses every
-// image with (ParseNormalizedNamed) before it pulls; @strata/core checks the repository by the
-// same grammar. A reference it refuses fails as InvalidImageName.
+// Whether the kubelet can parse a reference is imageReferenceError's to say (@strata/core, the
+// grammar of the distribution reference package, which the kubelet parses every image with before
+// it pulls: a reference it refuses fails as InvalidImageName). These patterns only say which part
+// is wrong and how to fix it.
 const TAG = /^\w[\w.-]{0,127}$/;
 const DIGEST_FORMAT = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
 /** The algorithms the digest library knows, with the length of their lowercase hex. */
@@ -51,6 +52,16 @@ const DIGEST_HEX: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, s
 
 /** Why the kubelet cannot parse an image reference, as the end of a sentence ("its tag ...: fix"), or undefined when it can. */
 export function imageReferenceProblem(image: string): string | undefined {
+  const error = imageReferenceError(image);
+  if (error === undefined) return undefined;
+  return (
+    partProblem(image) ??
+    `the container runtime cannot parse it (${error}): write it as [registry[:port]/]path[:tag][@sha256:<64 hex digits>], with a lower-case path`
+  );
+}
+
+/** Which part of a reference the kubelet refuses, and how to fix it; undefined where no one part is to blame. */
+function partProblem(image: string): string | undefined {
   const atSign = image.indexOf('@');
   const rest = atSign >= 0 ? image.slice(0, atSign) : image;
   if (atSign >= 0) {
@@ -65,8 +76,9 @@ export function imageReferenceProblem(image: string): string | undefined {
     if (!new RegExp(`^[a-f0-9]{${size}}$`).test(hex))
       return `its digest "${digest}" is not ${size} lowercase hex digits after "${algorithm}:": use the full digest the registry reports`;
   }
-  const colon = rest.lastIndexOf(':');
-  const tagged = colon > rest.lastIndexOf('/');
+  // The tag starts at the first colon after the last slash: a name holds none there (app:3.2.0:3.1.0 is a bad tag).
+  const colon = rest.indexOf(':', rest.lastIndexOf('/') + 1);
+  const tagged = colon >= 0;
   const name = tagged ? rest.slice(0, colon) : rest;
   if (tagged) {
     const tag = rest.slice(colon + 1);

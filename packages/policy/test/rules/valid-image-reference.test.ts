@@ -22,6 +22,9 @@ describe('valid-image-reference', () => {
       'quay.io/a/b---c:1',
       `ghcr.io/acme/web@sha512:${'ab'.repeat(64)}`,
       `ghcr.io/acme/web:${'t'.repeat(128)}`,
+      `ghcr.io/${'a'.repeat(250)}:1`,
+      `ghcr.io/${'f'.repeat(64)}:1`,
+      `${'f'.repeat(64)}:1`,
     ];
     for (const image of good) expect(check(rule, [withImage(image)]), image).toStrictEqual([]);
   });
@@ -61,7 +64,13 @@ describe('valid-image-reference', () => {
     expect(problemOf(`ghcr.io/x/y:${'t'.repeat(129)}`)).toContain('is at most 128 characters long');
     expect(problemOf('ghcr.io/x/y:.1')).toContain('must not start with "." or "-"');
     expect(problemOf('ghcr.io/x/y:')).toContain('its tag ""');
-    expect(problemOf(`ghcr.io/${'a'.repeat(250)}:1`)).toContain('is longer than 255 characters');
+    // The package bounds the path after the registry host, with Docker Hub's library/ for a one-component name.
+    expect(problemOf(`ghcr.io/${'a'.repeat(256)}:1`)).toContain('is longer than 255 characters');
+    expect(problemOf(`${'a'.repeat(248)}:1`)).toContain("is longer than 255 characters with Docker Hub's library/ before it");
+    expect(problemOf('ghcr.io/acme/app:3.2.0:3.1.0')).toBe(
+      'its tag "3.2.0:3.1.0" may hold only letters, digits, "_", "." and "-", must not start with "." or "-", and is at most 128 characters long: fix the tag.',
+    );
+    expect(problemOf('[::1]:5000')).toBeDefined();
     expect(problemOf('a'.repeat(64))).toContain('which is an image ID and not a repository name');
     expect(problemOf(' ghcr.io/x/y:1')).toBeDefined();
   });

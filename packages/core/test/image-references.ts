@@ -1,0 +1,101 @@
+/**
+ * References and whether the distribution reference package (v0.6.0, `ParseNormalizedNamed`, which
+ * the kubelet and containerd parse images with) takes them. Each verdict is the package's own, read
+ * from running it over this list; the grammar in src/image-names.ts must agree with every one.
+ */
+const hex = (n: number, c = 'a') => c.repeat(n);
+const SHA = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+export const IMAGE_REFERENCES: readonly (readonly [reference: string, parses: boolean])[] = [
+  // Docker Hub names, short and long.
+  ['nginx', true],
+  ['nginx:1.27', true],
+  ['library/nginx:1.27-alpine', true],
+  ['docker.io/nginx', true],
+  ['index.docker.io/library/nginx:1', true],
+  ['team/sub/app', true],
+  // Registries: ports, localhost, IPv6, a host that is not lower case.
+  ['ghcr.io/acme/web:1.4.2', true],
+  ['localhost:5000/x', true],
+  ['localhost:5000/x:1', true],
+  ['localhost/x', true],
+  ['localhost', true],
+  ['localhost:5000', true],
+  ['ghcr.io:5000', true],
+  ['registry.example.com:443/team/sub-team/web__api.v2:V1_x-y.z', true],
+  ['[2001:db8::1]:5000/web:1', true],
+  ['[::1]/app', true],
+  ['[::1]:5000', false],
+  ['[fe80::1%eth0]:5000/app', false],
+  ['Registry.Example.com/web:1', true],
+  ['Foo/bar', true],
+  ['-bad.io/app', false],
+  ['bad-.io/app', false],
+  ['host.io:port/app', false],
+  ['host.io:/app', false],
+  ['localhost:5000:1/x', false],
+  ['https://ghcr.io/acme/web', false],
+  // Path components.
+  ['quay.io/a/b---c:1', true],
+  ['ghcr.io/a__b/c.d/e-f', true],
+  ['ghcr.io/a___b', false],
+  ['ghcr.io/a..b', false],
+  ['ghcr.io/a.-b', false],
+  ['ghcr.io/-y:1', false],
+  ['ghcr.io//y:1', false],
+  ['ghcr.io/y/', false],
+  ['/y', false],
+  ['y/', false],
+  // Upper case in the repository.
+  ['Nginx:1', false],
+  ['ghcr.io/Acme/web:1', false],
+  ['library/Nginx', false],
+  ['app:LATEST', true],
+  // Tags.
+  ['app:3.2.0:3.1.0', false],
+  ['ghcr.io/acme/app:3.2.0:3.1.0', false],
+  ['app:', false],
+  ['ghcr.io/acme/app:', false],
+  ['app:1.0+build.5', false],
+  ['app:bad tag', false],
+  ['app:.1', false],
+  ['app:-1', false],
+  ['app:_1', true],
+  [`app:${hex(128, 't')}`, true],
+  [`app:${hex(129, 't')}`, false],
+  ['app:ünicode', false],
+  // Digests.
+  [`ghcr.io/acme/web@${SHA}`, true],
+  [`ghcr.io/acme/web:1.4.2@${SHA}`, true],
+  [`ghcr.io/acme/web@sha384:${hex(96, 'b')}`, true],
+  [`ghcr.io/acme/web@sha512:${hex(128, 'c')}`, true],
+  ['ghcr.io/acme/web@sha256:abc', false],
+  [`ghcr.io/acme/web@sha256:${hex(63)}`, false],
+  [`ghcr.io/acme/web@sha256:${hex(65)}`, false],
+  [`ghcr.io/acme/web@sha256:${hex(64, 'A')}`, false],
+  [`ghcr.io/acme/web@sha256:${hex(64, 'g')}`, false],
+  [`ghcr.io/acme/web@md5:${hex(32)}`, false],
+  [`ghcr.io/acme/web@sha256+b64:${hex(64)}`, false],
+  ['ghcr.io/acme/web@latest', false],
+  [`ghcr.io/acme/web@${SHA}@${SHA}`, false],
+  [`ghcr.io/acme/web@${SHA}:1`, false],
+  [`ghcr.io/acme/web@${SHA}:`, false],
+  [`ghcr.io/acme/web:@${SHA}`, false],
+  // Image IDs, which are not names on their own.
+  [hex(64, 'f'), false],
+  [`${hex(64, 'f')}:1`, true],
+  [`ghcr.io/${hex(64, 'f')}`, true],
+  [`${hex(64, 'f')}@${SHA}`, true],
+  // Lengths: the path is at most 255 characters, with library/ for a Docker Hub name of one component.
+  [hex(247), true],
+  [hex(248), false],
+  [`ghcr.io/${hex(255)}`, true],
+  [`ghcr.io/${hex(256)}`, false],
+  [`${'h'.repeat(300)}.io/app`, true],
+  // Not references at all.
+  ['', false],
+  [' nginx', false],
+  ['nginx ', false],
+  ['ngi nx', false],
+  ['nginx\n', false],
+];
