@@ -928,7 +928,8 @@ function withoutConversionWebhook(t: Target): Target | undefined {
  * server refuses on update what it takes in a create (a changed spec.scope, a version dropped that
  * status.storedVersions holds), and that refusal is reported as the upgrade's (`immutable-field`,
  * `update-rejected`); the ref's CRD is then deleted and the input's created, so that its objects
- * are judged against it. A conversion webhook is never installed (`conversionNone`): its CRD is
+ * are judged against it. A CRD is paired with the ref's of the same env (group) only: a CRD that
+ * several envs build with other content or baselines has each env's pair checked in turn first. A conversion webhook is never installed (`conversionNone`): its CRD is
  * checked with it by a dry run, then installed without it, and added to `unhooked` when it is the
  * input's.
  */
@@ -941,18 +942,30 @@ async function installCrds(
   unhooked: Target[],
   ref?: string,
 ): Promise<void> {
-  const byName = (ts: readonly Target[]) => {
-    const crds = new Map<string, Target>();
+  const crdsOf = (ts: readonly Target[]) => {
+    const crds: Target[] = [];
     for (const t of ts) {
       if (!isCrd(t.manifest) || !t.manifest.metadata?.name) continue;
       t.installed = true;
       t.resolution = { ok: true, prefix: '/apis/apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false };
-      crds.set(t.manifest.metadata.name, t);
+      crds.push(t);
     }
     return crds;
   };
-  const refOwn = byName(refTargets);
-  const own = byName(targets);
+  const nameOf = (t: Target) => t.manifest.metadata.name as string;
+  const refAll = crdsOf(refTargets);
+  const ownAll = crdsOf(targets);
+  // One CRD of a name is installed for the objects to be judged against: the input's last, as before.
+  const own = new Map(ownAll.map((t) => [nameOf(t), t]));
+  // The ref's of that name in the same env (its baseline; none means the CRD is new there), or, for a
+  // name the input lacks, the ref's last: the ref's objects of it are deployed against it.
+  const baselineOf = (t: Target) => refAll.findLast((r) => nameOf(r) === nameOf(t) && r.group === t.group);
+  const refOwn = new Map<string, Target>();
+  for (const r of refAll) if (!own.has(nameOf(r))) refOwn.set(nameOf(r), r);
+  for (const [name, t] of own) {
+    const base = baselineOf(t);
+    if (base) refOwn.set(name, base);
+  }
   const install = async (t: Target): Promise<Problem[]> => {
     // A conversion webhook is judged by a dry run, which calls nothing, and the CRD installed without it.
     const quiet = withoutConversionWebhook(t);
@@ -962,15 +975,59 @@ async function installCrds(
     return [...found, ...(await apply(client, quiet ?? t, { dryRun: false }))];
   };
   const refused = (found: readonly Problem[]) => found.some((p) => p.severity === 'error');
+  const baselineRejected = (found: readonly Problem[]) => {
+    for (const p of found)
+      if (p.severity === 'error') problems.push({ ...p, severity: 'warning', rule: 'baseline-rejected', message: `at ${ref}: ${p.message}` });
+  };
+  /**
+   * Installs a CRD of the input, as an update of the one of its name installed (`update`) or as
+   * created: refused as an update, it is created afresh instead, for its objects to be judged against
+   * it, and the upgrade's refusal reported unless the CRD is refused as it stands too.
+   */
+  const upgradeOrCreate = async (t: Target, update: boolean): Promise<{ found: Problem[]; ok: boolean }> => {
+    const found = await install(t);
+    if (!refused(found)) {
+      // Updated in place, it stays Established: wait instead until each version it serves is served.
+      if (update) await waitServed(client, t);
+      return { found, ok: true };
+    }
+    if (!update) return { found, ok: false };
+    await removeCrd(client, t);
+    const created = await install(t);
+    if (refused(created)) return { found: created, ok: false };
+    return { found: [...created, ...found.filter((p) => p.severity === 'error').map((p) => asUpgradeProblem(p, ref!, t.manifest))], ok: true };
+  };
+  const same = (a: Target | undefined, b: Target | undefined) => a === b || (!!a && !!b && JSON.stringify(a.manifest) === JSON.stringify(b.manifest));
+  // Envs are clusters of their own: a CRD that another env's build holds too, but with other content
+  // or another baseline than the one installed below, is checked against its own env's baseline
+  // first, one env after another (one CRD of a name at a time), and removed again.
+  await Promise.all(
+    [...own].map(async ([name, last]) => {
+      for (const t of ownAll) {
+        if (t === last || nameOf(t) !== name) continue;
+        const base = baselineOf(t);
+        if (same(t, last) && same(base, baselineOf(last))) continue;
+        let update = false;
+        if (base) {
+          const found = await install(base);
+          if (refused(found)) baselineRejected(found);
+          else {
+            update = true;
+            await waitEstablished(client, [base]);
+          }
+        }
+        problems.push(...(await upgradeOrCreate(t, update)).found);
+        await removeCrd(client, t);
+      }
+    }),
+  );
   const installed = new Map<string, Target>();
   await Promise.all(
     [...refOwn].map(async ([name, t]) => {
       const found = await install(t);
       if (!refused(found)) installed.set(name, t);
       // The ref's own CRD refused: the input's is checked as created afresh; say so, as for other objects of the ref.
-      else if (own.has(name))
-        for (const p of found)
-          if (p.severity === 'error') problems.push({ ...p, severity: 'warning', rule: 'baseline-rejected', message: `at ${ref}: ${p.message}` });
+      else if (own.has(name)) baselineRejected(found);
     }),
   );
   // The server checks a change of scope or names as an update only of an Established CRD.
@@ -981,24 +1038,9 @@ async function installCrds(
   await Promise.all(
     [...own].map(async ([name, t]) => {
       const update = installed.delete(name);
-      const found = await install(t);
-      if (!refused(found)) {
-        installed.set(name, t);
-        // Updated in place, it stays Established: wait instead until each version it serves is served.
-        if (update) await waitServed(client, t);
-        problems.push(...found);
-      } else if (update) {
-        // Refused as an update: created afresh instead, for its objects to be judged against it, and
-        // the upgrade's refusal reported unless the CRD is refused as it stands too.
-        await removeCrd(client, t);
-        const created = await install(t);
-        if (!refused(created)) installed.set(name, t);
-        problems.push(
-          ...(refused(created)
-            ? created
-            : [...created, ...found.filter((p) => p.severity === 'error').map((p) => asUpgradeProblem(p, ref!, t.manifest))]),
-        );
-      } else problems.push(...found);
+      const { found, ok } = await upgradeOrCreate(t, update);
+      if (ok) installed.set(name, t);
+      problems.push(...found);
     }),
   );
   const accepted: Crd[] = [];

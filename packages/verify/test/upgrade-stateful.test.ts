@@ -1,7 +1,9 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ensureServers, readBuilt, startServer, verifyDocuments, type Server } from '../src/index.ts';
-import { BUILD_TIMEOUT, crd } from './helpers.ts';
+import { ensureServers, readBuilt, startServer, verify, verifyDocuments, type Server } from '../src/index.ts';
+import { BUILD_TIMEOUT, crd, makeRepo } from './helpers.ts';
 
 // Updates of the objects that hold data or an API: a claim's volume, a StatefulSet's claims, a CRD.
 let server: Server;
@@ -161,4 +163,38 @@ describe('verify against what is deployed: CRDs, as updates of the deployed ones
     );
     expect(problems).toStrictEqual([]);
   });
+});
+
+describe('verify against what is deployed: a CRD that several envs build, each against its own env', () => {
+  it(
+    "refuses one env's CRD change against that env's baseline though another env's differs, and checks a CRD new to an env as created",
+    async () => {
+      const changed = 'per-env.example.com';
+      const added = 'new-in-prod.example.com';
+      const repo = makeRepo({
+        'dev/widgets': [widgets(changed, ['v1'], 'Cluster'), widgets(added, ['v1'])],
+        'prod/widgets': [widgets(changed, ['v1', 'v2']), widgets(added, ['v1'], 'Cluster')],
+      });
+      try {
+        // Deployed: both envs hold the first CRD, namespaced with v1; only dev holds the second.
+        const deployed = join(repo, '.deployed');
+        for (const [env, objects] of Object.entries({
+          dev: [widgets(changed, ['v1']), widgets(added, ['v1'])],
+          prod: [widgets(changed, ['v1'])],
+        })) {
+          mkdirSync(join(deployed, env), { recursive: true });
+          writeFileSync(join(deployed, env, 'widgets.yaml'), objects.map((o) => stringify(o)).join('---\n'));
+        }
+        const r = await verify(repo, { against: '.deployed', server });
+        // Dev's scope change is refused although prod's CRD (v2 added) is an upgrade the server takes;
+        // prod's cluster-scoped second CRD is new there, not a change of dev's.
+        expect(r.problems.filter((p) => p.severity === 'error').map((p) => [p.file, p.name, p.path, p.rule])).toStrictEqual([
+          ['dist/dev/widgets.yaml', `widgets.${changed}`, 'spec.scope', 'immutable-field'],
+        ]);
+      } finally {
+        rmSync(repo, { recursive: true, force: true });
+      }
+    },
+    BUILD_TIMEOUT,
+  );
 });
