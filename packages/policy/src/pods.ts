@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { at, list, namespaceOf, rec, str, stringMap, type Rec } from './read.ts';
 import type { PolicyObject } from './types.ts';
 
@@ -72,6 +73,11 @@ interface CustomTemplates {
    * `podTemplate` (Tekton's TaskRun and PipelineRun: the pod settings of steps defined elsewhere).
    */
   readonly settings: readonly Template[];
+  /**
+   * Pod specs written as text (Argo Workflows' `podSpecPatch`, on a workflow or a template, JSON or
+   * YAML): what the controller patches into the pod it makes, parsed, at the key that holds the text.
+   */
+  readonly patches: readonly Template[];
 }
 
 const customTemplatesOf = new WeakMap<object, CustomTemplates>();
@@ -93,6 +99,7 @@ function customTemplates(manifest: PolicyObject['manifest']): CustomTemplates {
   const unclear: Template[] = [];
   const loose: LooseContainer[] = [];
   const settings: Template[] = [];
+  const patches: Template[] = [];
   const isContainer = (c: unknown) => typeof at(c, 'name') === 'string' && at(c, 'name') !== '' && typeof at(c, 'image') === 'string';
   const walk = (value: unknown, keys: Key[], around: Template[]) => {
     if (Array.isArray(value)) {
@@ -111,7 +118,17 @@ function customTemplates(manifest: PolicyObject['manifest']): CustomTemplates {
     if (!root) {
       const sc = rec(node.securityContext);
       if (typeof node.image === 'string' || CONTAINER_ONLY.some((f) => sc?.[f] !== undefined)) loose.push({ keys, node, around });
-      else if (HOST_NAMESPACES.some((f) => node[f] !== undefined) || keys.at(-1) === 'podTemplate') settings.push({ keys, node });
+      else if (
+        HOST_NAMESPACES.some((f) => node[f] !== undefined) ||
+        keys.at(-1) === 'podTemplate' ||
+        // Argo Workflows' defaults for every template: its securityContext is that of each template's pod that sets none.
+        (keys.at(-1) === 'templateDefaults' && sc !== undefined)
+      )
+        settings.push({ keys, node });
+    }
+    if (typeof node.podSpecPatch === 'string') {
+      const patch = parsePatch(node.podSpecPatch);
+      if (patch) patches.push({ keys: [...keys, 'podSpecPatch'], node: patch });
     }
     const inside = root ? around : [...around, { keys, node }];
     for (const [k, v] of Object.entries(node)) {
@@ -120,9 +137,18 @@ function customTemplates(manifest: PolicyObject['manifest']): CustomTemplates {
     }
   };
   walk(manifest, [], []);
-  const found = { pods, unclear, loose, settings };
+  const found = { pods, unclear, loose, settings, patches };
   customTemplatesOf.set(manifest, found);
   return found;
+}
+
+/** A pod spec patch's text as a map, or undefined when it is no JSON or YAML map (the controller refuses it when it makes the pod). */
+function parsePatch(text: string): Rec | undefined {
+  try {
+    return rec(parse(text, { logLevel: 'error' }));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether the object's pod templates are found by their kind (a built-in pod-bearing kind, or KEDA's ScaledJob). */
@@ -288,8 +314,8 @@ const holdsPodFields = (node: Rec) => rec(node.securityContext) !== undefined ||
  */
 export function looseContainerPods(object: PolicyObject): PodView[] {
   if (knownKind(object) || !isCustomGroup(groupOf(object.manifest.apiVersion))) return [];
-  const { loose, settings } = customTemplates(object.manifest);
-  if (loose.length === 0 && settings.length === 0) return [];
+  const { loose, settings, patches } = customTemplates(object.manifest);
+  if (loose.length === 0 && settings.length === 0 && patches.length === 0) return [];
   const containerMaps = new Set<Rec>(loose.map((l) => l.node));
   const pods = new Map<Rec, { keys: readonly Key[]; spec: Rec; containers: ContainerView[] }>();
   const podAt = (keys: readonly Key[], node: Rec, spec: Rec = node) => {
@@ -316,6 +342,18 @@ export function looseContainerPods(object: PolicyObject): PodView[] {
     if (Object.keys(own).length > 0) podAt(keys, node, own);
   }
   for (const { keys, node } of settings) podAt(keys, node);
+  // A patch is a pod spec of its own: its containers (named as those it patches, `main`, `wait`, often
+  // without an image) and its pod settings are judged for what they set, at their place in the text.
+  for (const { keys, node } of patches) {
+    const pod = podAt(keys, node);
+    const base = dotted(keys);
+    for (const group of GROUPS)
+      list(node[group]).forEach((c, i) => {
+        const container = rec(c);
+        if (container)
+          pod.containers.push({ container, name: str(container.name) ?? `#${i}`, path: `${base}.${group}[${i}]`, group, sidecar: false });
+      });
+  }
   return [...pods.values()].map(({ keys, spec, containers }) => {
     const specPath = dotted(keys);
     return {

@@ -54,11 +54,16 @@ spec:
 ${privileged ? '          privileged: true\n' : ''}`;
 
 /** Runs the real `strata validate` on a folder holding the CRD and the Workflow; its output with the folder and the timing left out. */
-function validate(dir: string, privileged: boolean): { status: number | null; lines: string[] } {
-  const folder = join(dir, privileged ? 'privileged' : 'plain');
+function validate(
+  dir: string,
+  privileged: boolean,
+  text = workflow(privileged),
+  name = privileged ? 'privileged' : 'plain',
+): { status: number | null; lines: string[] } {
+  const folder = join(dir, name);
   mkdirSync(folder);
   writeFileSync(join(folder, 'crd.yaml'), CRD);
-  writeFileSync(join(folder, 'workflow.yaml'), workflow(privileged));
+  writeFileSync(join(folder, 'workflow.yaml'), text);
   const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'validate', folder], {
     cwd: repo,
     encoding: 'utf8',
@@ -89,5 +94,21 @@ describe('strata validate on a folder with an Argo Workflow', () => {
       ],
     });
     expect(validate(dir, false)).toStrictEqual({ status: 0, lines: ['validate: No problems in 2 resources'] });
+  });
+
+  it('fails a step that a podSpecPatch makes privileged at the line of the patch, naming the field inside it', () => {
+    const patched = `${workflow(false)}      podSpecPatch: |
+        containers:
+          - name: main
+            securityContext: {privileged: true}
+`;
+    expect(validate(dir, false, patched, 'patched')).toStrictEqual({
+      status: 1,
+      lines: [
+        'workflow.yaml:21: argoproj.io/v1alpha1/Workflow ci/build: spec.templates[1].podSpecPatch.containers[0].securityContext.privileged: ' +
+          'Container "main" runs privileged, with full access to the node: remove securityContext.privileged or set it to false. [no-privileged]',
+        'validate: Found 1 problem in 1 of 2 resources',
+      ],
+    });
   });
 });

@@ -114,6 +114,10 @@ describe('namespace-admits-pods', () => {
     expect(paths([namespace(enforce('restricted')), workflow({ image: 'busybox:1.36', securityContext: { privileged: true } })])).toStrictEqual([
       'spec.templates[0].container.securityContext.privileged',
     ]);
+    const patched = manifest('argoproj.io/v1alpha1', 'Workflow', 'w', {
+      spec: { entrypoint: 'main', podSpecPatch: '{"hostNetwork": true}', templates: [{ name: 'main', container: { image: 'busybox:1.36' } }] },
+    });
+    expect(paths([namespace(enforce('baseline')), patched])).toStrictEqual(['spec.podSpecPatch.hostNetwork']);
   });
 
   it('places an object written without a namespace where kubectl applies it', () => {

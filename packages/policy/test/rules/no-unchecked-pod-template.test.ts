@@ -271,6 +271,47 @@ describe('containers outside any pod template (Argo Workflows, Tekton), judged b
     ]);
   });
 
+  it('judges what an Argo podSpecPatch (JSON or YAML text, on the workflow or a template) sets, at its place in the text, and passes a harmless one', () => {
+    const json = workflow({
+      container: { image: IMAGE, securityContext: HARDENED },
+      podSpecPatch: '{"containers":[{"name":"main","securityContext":{"privileged":true}}]}',
+    });
+    const yaml = workflow(
+      { container: { image: IMAGE, securityContext: HARDENED } },
+      { podSpecPatch: 'hostPID: true\nsecurityContext:\n  runAsUser: 0\n' },
+    );
+    expect([...found(json), ...found(yaml)].map(([rule, path, severity]) => [rule, path, severity])).toStrictEqual([
+      ['no-privileged', 'spec.templates[1].podSpecPatch.containers[0].securityContext.privileged', 'error'],
+      ['no-host-namespaces', 'spec.podSpecPatch.hostPID', 'error'],
+      ['no-root-user', 'spec.podSpecPatch.securityContext.runAsUser', 'error'],
+    ]);
+    expect(found(json)[0]?.[3]).toBe(
+      'Container "main" runs privileged, with full access to the node: remove securityContext.privileged or set it to false.',
+    );
+    const harmless = workflow({
+      container: { image: IMAGE, securityContext: HARDENED },
+      podSpecPatch: '{"containers":[{"name":"main","resources":{"limits":{"cpu":"1"}}}]}',
+    });
+    const unreadable = workflow({ container: { image: IMAGE, securityContext: HARDENED }, podSpecPatch: '{{inputs.parameters.patch}}' });
+    expect([...found(harmless), ...found(unreadable)]).toStrictEqual([]);
+  });
+
+  it("judges the securityContext of Argo's templateDefaults, the pod settings of every template that sets none, where it is", () => {
+    const defaults = (templateDefaults: Record<string, unknown>) =>
+      workflow({ container: { image: IMAGE, securityContext: HARDENED } }, { templateDefaults });
+    expect(
+      found(defaults({ securityContext: { runAsUser: 0, seccompProfile: { type: 'Unconfined' } } })).map(([rule, path, severity]) => [
+        rule,
+        path,
+        severity,
+      ]),
+    ).toStrictEqual([
+      ['require-seccomp-profile', 'spec.templateDefaults.securityContext.seccompProfile.type', 'error'],
+      ['no-root-user', 'spec.templateDefaults.securityContext.runAsUser', 'error'],
+    ]);
+    expect(found(defaults({ securityContext: POD_CONTEXT, timeout: '1h' }))).toStrictEqual([]);
+  });
+
   it("takes a template's own securityContext for its pod in place of the workflow's, and warns of what it then leaves unset", () => {
     const own = workflow({ securityContext: { fsGroup: 1000 }, container: { image: IMAGE, securityContext: HARDENED } });
     expect(found(own).map(([rule, path, severity]) => [rule, path, severity])).toStrictEqual([
