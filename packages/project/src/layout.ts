@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { UsageError } from './errors.ts';
@@ -75,6 +75,30 @@ export function overlayOf(path: string): { env: Environment; app: string } | und
 export function distOf(path: string): { env: Environment; app: string } | undefined {
   const m = DIST.exec(path);
   return m && (ENVIRONMENTS as readonly string[]).includes(m[1]!) ? { env: m[1] as Environment, app: m[2]! } : undefined;
+}
+
+/**
+ * The app overlays of the tree at `root`: each `overlays/<env>/<app>` folder that holds a
+ * kustomization.yaml, env by env in the order given (every env by default), apps by name; `apps`,
+ * when it names any, keeps only those. Read from the tree rather than from apps/: an overlay is what
+ * gets built and applied, and a git ref's exported tree has no app packages. The one list that the
+ * checks of built output (`dist/<env>/<app>.yaml`) go by.
+ */
+export function listOverlays(
+  root: string,
+  selection: { readonly envs?: readonly string[]; readonly apps?: readonly string[] } = {},
+): { env: string; app: string }[] {
+  const { envs = ENVIRONMENTS, apps } = selection;
+  const out: { env: string; app: string }[] = [];
+  for (const env of envs) {
+    const dir = join(root, Layout.envRoot(env));
+    if (!existsSync(dir)) continue;
+    for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (!d.isDirectory() || (apps && apps.length > 0 && !apps.includes(d.name))) continue;
+      if (existsSync(join(root, Layout.overlayKustomization(env, d.name)))) out.push({ env, app: d.name });
+    }
+  }
+  return out;
 }
 
 /** The workspace root: the nearest folder at or above `from` holding pnpm-workspace.yaml. */

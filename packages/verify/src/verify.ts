@@ -2,7 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Manifest } from '@strata/core';
-import { findRootOrCwd, gitopsConsumers, Layout, objectName, parseExact, stringifyExact, ToolError, UsageError, type Problem } from '@strata/project';
+import {
+  findRootOrCwd,
+  gitopsConsumers,
+  Layout,
+  listOverlays,
+  objectName,
+  parseExact,
+  stringifyExact,
+  ToolError,
+  UsageError,
+  type Problem,
+} from '@strata/project';
 import { buildOverlays, checkoutBuildOptions } from '@strata/kustomize';
 import { remoteInputs } from '@strata/kustomize/remote';
 import { emptiedBuiltFiles } from '@strata/kustomize/emptied';
@@ -786,20 +797,11 @@ function selectEnvs(env: string | undefined): string[] {
 }
 
 /**
- * The overlay folders to verify, read from the tree rather than from apps/: a git ref's exported tree
- * has no app packages, and an overlay is what gets applied.
+ * The overlay folders to verify (see listOverlays); with `strict`, an app named that has none is a
+ * usage error.
  */
-function listOverlays(root: string, envs: readonly string[], apps: readonly string[] | undefined, strict = true): { env: string; app: string }[] {
-  const out: { env: string; app: string }[] = [];
-  for (const env of envs) {
-    const dir = join(root, Layout.envRoot(env));
-    if (!existsSync(dir)) continue;
-    for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (!d.isDirectory() || !existsSync(join(dir, d.name, 'kustomization.yaml'))) continue;
-      if (apps && apps.length > 0 && !apps.includes(d.name)) continue;
-      out.push({ env, app: d.name });
-    }
-  }
+function overlaysToVerify(root: string, envs: readonly string[], apps: readonly string[] | undefined, strict = true): { env: string; app: string }[] {
+  const out = listOverlays(root, { envs, ...(apps ? { apps } : {}) });
   if (strict) {
     for (const app of apps ?? []) {
       if (!out.some((o) => o.app === app))
@@ -813,7 +815,7 @@ function listOverlays(root: string, envs: readonly string[], apps: readonly stri
 
 /** The built output of every selected overlay; a missing file is a usage error, found before anything starts. */
 function distFiles(root: string, envs: readonly string[], apps: readonly string[] | undefined): { env: string; file: string }[] {
-  const files = listOverlays(root, envs, apps).map((o) => ({ env: o.env, file: Layout.distOf(o.env, o.app) }));
+  const files = overlaysToVerify(root, envs, apps).map((o) => ({ env: o.env, file: Layout.distOf(o.env, o.app) }));
   const missing = files.filter((f) => !existsSync(join(root, f.file)));
   if (missing.length > 0) {
     const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : '';
@@ -851,7 +853,7 @@ interface Unbuilt {
  * offline, and a baseline taken from what a URL serves today is no ref's.
  */
 async function buildRef(tree: string, envs: readonly string[], apps: readonly string[] | undefined, unbuilt: Unbuilt[]): Promise<Group[]> {
-  const overlays = listOverlays(tree, envs, apps, false).filter((o) => {
+  const overlays = overlaysToVerify(tree, envs, apps, false).filter((o) => {
     const overlay = Layout.overlay(o.env, o.app);
     const [first] = remoteInputs(join(tree, overlay));
     if (first === undefined) return true;
