@@ -1,5 +1,6 @@
 /** How the results that more than one command prints are printed. */
 import { problemLines } from '@strata/validate/report';
+import { buildFailureLine } from '@strata/pipeline/build-line';
 // Types only: erased, so the packages still load when a command needs them.
 import type { Drift, ImageEdit, PipelineResult, ReleaseResult, VerifyReport } from '@strata/pipeline';
 import { err, out, seconds } from './common.ts';
@@ -16,7 +17,7 @@ export function printPipeline(r: PipelineResult, summary: string): void {
     if (!reported.some((p) => f === p || (p.endsWith('/') && f.startsWith(p)))) err(`warning: ${f} has no generated header; left alone`);
   const reused = r.reused > 0 ? `; ${r.reused} of ${r.apps} ${r.apps === 1 ? 'app' : 'apps'} unchanged since the last run, reused` : '';
   out(`generate: ${g.written.length} written, ${g.removed.length} removed, ${g.unchanged} unchanged${reused} (${r.phases.generate.toFixed(2)}s)`);
-  for (const b of r.built.results) if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
+  for (const b of r.built.results) if (!b.ok) err(buildFailureLine(b));
   out(`build: ${r.built.results.length - r.built.failed} of ${r.built.results.length} overlays built (${r.phases.build.toFixed(2)}s)`);
   for (const line of [...problemLines(r.problems), ...comparisonLines(r)]) out(line);
   for (const note of r.notes) err(note);

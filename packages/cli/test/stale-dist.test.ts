@@ -28,7 +28,7 @@ describe('strata verify of built output older than its overlay', () => {
   const verify = (...args: string[]) => strata(ws.root, ['verify', '--env', 'dev', '--app', APP, ...args]);
 
   it(
-    'warns, naming the file that changed, by the pipeline stamps or else by the files times, and passes once built again',
+    'warns, naming the file that changed, by the content the build recorded, and passes once built again',
     () => {
       expect(strata(ws.root, ['pipeline']).status).toBe(0);
       const fresh = verify();
@@ -61,11 +61,11 @@ describe('strata verify of built output older than its overlay', () => {
       const report = JSON.parse(json.stdout) as { problems: { file: string; rule: string; severity: string }[] };
       expect(report.problems).toContainEqual(expect.objectContaining({ file: dist, rule: 'stale-build', severity: 'warning' }));
 
-      // Built again by `strata build`, which keeps no stamps: the build is newer than the overlay.
+      // Built again by `strata build`, which records what it read too.
       expect(strata(ws.root, ['build', '--env', 'dev', '--app', APP]).status).toBe(0);
       expect(verify().stdout).not.toContain('[stale-build]');
 
-      // No stamps of the overlay (the pipeline's cache gone), the build's record of the file kept: the times tell.
+      // The pipeline's cache gone, the build's record kept: the overlay's content tells, whatever its times.
       rmSync(join(ws.root, '.strata/cache/pipeline.json'));
       editFile(join(ws.root, overlay), () => before);
       const later = new Date(Date.now() + 5_000);

@@ -32,6 +32,13 @@ export interface RemoteInput {
    * write it instead, one sentence. `entry` is then the key or value as written.
    */
   readonly misspelled?: string;
+  /**
+   * Set when the tree holds a file or folder at the entry's path as written, relative to the
+   * kustomization (`github.com/org/repo/cm.yaml` vendored under that name): the spelling that names
+   * it and no repository, `./` before it. kustomize reads such a file from the tree, but clones such
+   * a folder; either way the entry is refused as written, and this says how to mean the local one.
+   */
+  readonly local?: string;
 }
 
 /**
@@ -195,6 +202,18 @@ function loadedPaths(k: Record<string, unknown>): [Segment[], string][] {
 }
 
 /**
+ * What a build reads of the tree, as the walk of `remoteInputs` finds it (absolute paths): the
+ * folders of every kustomization it reaches, and the local files those name (resources, patches,
+ * generator files, plugin configurations). A file under a folder reached may be read without being
+ * named here (a generator's file in a subfolder, say): a caller that must know every input takes
+ * every file under `folders`.
+ */
+export interface Reach {
+  readonly folders: Set<string>;
+  readonly files: Set<string>;
+}
+
+/**
  * What a kustomization in `dir` would fetch over the network when kustomize builds it, through every
  * field kustomize v5.8.1 fetches by: its resources, bases and components (cloned or fetched, and
  * those of the local folders they name), the files its fields load (patches, patchesJson6902 and
@@ -204,8 +223,11 @@ function loadedPaths(k: Record<string, unknown>): [Segment[], string][] {
  * file or in a folder's kustomization). In the order kustomize's fields are listed; none when the
  * build reads only the tree.
  */
-export function remoteInputs(dir: string): RemoteInput[] {
+export function remoteInputs(dir: string, reach?: Reach): RemoteInput[] {
   const out: RemoteInput[] = [];
+  const local = (folder: string, entry: string) => {
+    if (reach && !isRemoteFile(entry)) reach.files.add(resolve(folder, entry));
+  };
   const seen = new Set<string>();
   // The line of the field, or of its nearest parent the file writes (an inline configuration is one string).
   const lineOf = (read: Read, doc: Document, path: readonly Segment[]) => {
@@ -234,11 +256,12 @@ export function remoteInputs(dir: string): RemoteInput[] {
       });
   };
   /** The files a builtin plugin configuration loads that are remote, and the fields it writes as kustomize does not read them. */
-  const configs = (read: Read, doc: Document, node: unknown, config: unknown, at: readonly Segment[], prefix: string) => {
+  const configs = (read: Read, doc: Document, node: unknown, config: unknown, at: readonly Segment[], prefix: string, folder?: string) => {
     const kind = isPlainObject(config) && config.apiVersion === 'builtin' && typeof config.kind === 'string' ? config.kind : undefined;
     misspelled(read, doc, node, (kind && BUILTIN_CONFIGS[kind]) || ANY_CONFIG, at, kind ? `${prefix}${kind} ` : prefix);
     if (!isPlainObject(config) || kind === undefined) return;
-    for (const [path, entry] of builtinPaths(config))
+    for (const [path, entry] of builtinPaths(config)) {
+      if (folder !== undefined) local(folder, entry);
       if (isRemoteFile(entry))
         out.push({
           file: read.file,
@@ -247,12 +270,14 @@ export function remoteInputs(dir: string): RemoteInput[] {
           entry,
           resource: false,
         });
+    }
   };
   /** A file kustomize reads that is not read here: what it would fetch cannot be told, so it is refused at the file. */
   const unread = (file: string, line: number, why: string) =>
     out.push({ file, line, field: basename(file), entry: basename(file), resource: false, misspelled: why });
   /** A plugin configuration file: each of its documents. */
-  const configFile = (file: string) => {
+  const configFile = (file: string, folder: string) => {
+    reach?.files.add(file);
     const read = readYaml(file);
     if (isUnread(read)) return unread(read.file, read.line, read.why);
     for (const doc of read?.docs ?? []) {
@@ -261,7 +286,7 @@ export function remoteInputs(dir: string): RemoteInput[] {
       const value = got.value;
       for (const [i, config] of (Array.isArray(value) ? value : [value]).entries()) {
         const node = Array.isArray(value) && isSeq(doc.contents) ? doc.contents.items[i] : doc.contents;
-        configs(read!, doc, node, config, Array.isArray(value) ? [i] : [], '');
+        configs(read!, doc, node, config, Array.isArray(value) ? [i] : [], '', folder);
       }
     }
   };
@@ -269,6 +294,7 @@ export function remoteInputs(dir: string): RemoteInput[] {
   const visit = (folder: string, plugins: boolean) => {
     if (seen.has(folder)) return;
     seen.add(folder);
+    reach?.folders.add(folder);
     // The first kustomization file the folder has, as kustomize takes it.
     let read: Read | Unread | undefined;
     for (const name of KUSTOMIZATION_FILES) {
@@ -283,8 +309,17 @@ export function remoteInputs(dir: string): RemoteInput[] {
     const k = got.value;
     if (!isPlainObject(k)) return;
     const doc = read.docs[0]!;
-    const found = (path: Segment[], entry: string, resource: boolean) =>
-      out.push({ file: read.file, line: lineOf(read, doc, path), field: fieldName(path), entry, resource });
+    const found = (path: Segment[], entry: string, resource: boolean) => {
+      const there = !/^[a-z][a-z0-9+.-]*:/i.test(entry) && statSync(resolve(folder, entry), { throwIfNoEntry: false });
+      out.push({
+        file: read.file,
+        line: lineOf(read, doc, path),
+        field: fieldName(path),
+        entry,
+        resource,
+        ...(there ? { local: `./${entry}` } : {}),
+      });
+    };
     misspelled(read, doc, doc.contents, KUSTOMIZATION, [], '');
     /** A resources, bases or components entry: remote, or a local folder walked, or a file (a plugin configuration when `plugins`). */
     const tree = (field: string, asPlugins: boolean) =>
@@ -294,11 +329,15 @@ export function remoteInputs(dir: string): RemoteInput[] {
         const target = resolve(folder, entry);
         const st = statSync(target, { throwIfNoEntry: false });
         if (st?.isDirectory()) visit(target, asPlugins);
-        else if (st?.isFile() && asPlugins) configFile(target);
+        else if (st?.isFile() && asPlugins) configFile(target, folder);
+        else if (st?.isFile()) reach?.files.add(target);
       });
     tree('resources', plugins);
     tree('bases', plugins);
-    for (const [path, entry] of loadedPaths(k)) if (isRemoteFile(entry)) found(path, entry, false);
+    for (const [path, entry] of loadedPaths(k)) {
+      local(folder, entry);
+      if (isRemoteFile(entry)) found(path, entry, false);
+    }
     for (const field of ['generators', 'transformers', 'validators'])
       list(k[field]).forEach((entry, i) => {
         if (typeof entry !== 'string') return;
@@ -307,14 +346,14 @@ export function remoteInputs(dir: string): RemoteInput[] {
         if (inline) {
           // Each configuration is said at the entry's line: its fields are within the one string.
           for (const c of inline)
-            configs({ ...read, lines: atLine(lineOf(read, doc, [field, i])) }, c.doc, c.doc.contents, c.value, [], `${field}[${i}]: `);
+            configs({ ...read, lines: atLine(lineOf(read, doc, [field, i])) }, c.doc, c.doc.contents, c.value, [], `${field}[${i}]: `, folder);
           return;
         }
         if (isRemoteEntry(folder, entry)) return found([field, i], entry, false);
         const target = resolve(folder, entry);
         const st = statSync(target, { throwIfNoEntry: false });
         if (st?.isDirectory()) visit(target, true);
-        else if (st?.isFile()) configFile(target);
+        else if (st?.isFile()) configFile(target, folder);
       });
     tree('components', plugins);
   };

@@ -1,13 +1,14 @@
 import type { Stats } from 'node:fs';
 import { existsSync, lstatSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, checkEnv, Layout, ToolError, UsageError } from '@strata/project';
-import { linkedFolder, lockTree, writeFileAtomic, writeFileAtomicAsync } from '@strata/emit';
+import { commitTransaction, linkedFolder, lockTree, refuseLinkedState, writeFileAtomic, writeFileAtomicAsync } from '@strata/emit';
 import { buildOverlays, type BuildResult } from '@strata/kustomize';
-import { remoteInputs } from '@strata/kustomize/remote';
+import { remoteInputs, type Reach } from '@strata/kustomize/remote';
 import type { Selection } from './generate.ts';
-import { recordBuilt } from './stale-dist.ts';
+export { buildFailureLine } from './build-line.ts';
+import { builtRecord, overlayInputs, stamper, type OverlayInputs } from './stale-dist.ts';
 
 /** The overlay folders of a selection, as `overlays/<env>/<app>`. */
 export function selectOverlays(root: string, selection: Selection = {}): { env: string; app: string; dir: string }[] {
@@ -36,8 +37,19 @@ export function selectOverlays(root: string, selection: Selection = {}): { env: 
   return out;
 }
 
+/** One overlay's build, as `strata build` and the pipeline report it. */
+export type BuiltOverlay = BuildResult & {
+  readonly env: string;
+  readonly app: string;
+  readonly output: string;
+  /** Not built at all: kustomize was never run, and `error` says why (a remote input, at its file and line). */
+  readonly refused?: true;
+  /** The built file an earlier build left for this overlay, removed because this build failed: it is not this overlay's output. */
+  readonly removed?: string;
+};
+
 export interface BuildOutcome {
-  readonly results: (BuildResult & { env: string; app: string; output: string })[];
+  readonly results: BuiltOverlay[];
   readonly failed: number;
   /** dist/ files of apps or envs that no longer exist, removed (only when everything was built). */
   readonly pruned?: string[];
@@ -79,8 +91,18 @@ async function buildLocked(root: string, selection: Selection, onResult?: (r: Bu
   const first = distLinkCheck(root);
   for (const output of outputs) first(output);
   if (everything) prunePlan(root, new Set(outputs));
-  // What kustomize would fetch is never fetched: such an overlay is refused, the others built.
-  const refused = overlays.map((o) => remoteRefusal(root, o.dir));
+  // What kustomize would fetch is never fetched: such an overlay is refused, the others built. The
+  // same walk finds what each build reads, stamped before kustomize reads it, so that a file changed
+  // while it builds is later seen as changed rather than taken for what was built.
+  const reach = overlays.map((): Reach => ({ folders: new Set(), files: new Set() }));
+  const refused = overlays.map((o, i) => remoteRefusal(root, o.dir, reach[i]));
+  const stamp = stamper(root);
+  const inputs = overlays.map((o, i): OverlayInputs | undefined => {
+    if (refused[i] !== undefined) return undefined;
+    const read = overlayInputs(root, o.dir, reach[i]);
+    for (const f of read.files) stamp(f);
+    return read;
+  });
   const toBuild = overlays.filter((_, i) => refused[i] === undefined);
   const builtSome = await buildOverlays(
     root,
@@ -88,36 +110,52 @@ async function buildLocked(root: string, selection: Selection, onResult?: (r: Bu
     { ...(onResult ? { onResult } : {}) },
   );
   let next = 0;
-  const built = overlays.map((o, i): BuildResult => {
+  const built = overlays.map((o, i): BuildResult & { refused?: true } => {
     const error = refused[i];
     if (error === undefined) return builtSome[next++]!;
-    const r = { overlay: o.dir, ok: false, yaml: '', error, millis: 0 };
+    const r = { overlay: o.dir, ok: false, yaml: '', error, millis: 0, refused: true as const };
     onResult?.(r);
     return r;
   });
   // Looked at again as the files are written: the builds took a while.
   const refuse = distLinkCheck(root);
   // What was written and removed is recorded however the run ends, so a built file is later told from one edited since.
-  const written: { output: string; yaml: string }[] = [];
+  const written: { output: string; yaml: string; inputs: OverlayInputs }[] = [];
+  const removed: string[] = [];
   let pruned: string[] = [];
   try {
-    const results = built.map((r, i) => {
-      const { env, app } = overlays[i]!;
-      const output = outputs[i]!;
-      if (r.ok) {
-        writeDist(root, output, r.yaml, refuse);
-        written.push({ output, yaml: r.yaml });
-      }
-      return { ...r, env, app, output };
-    });
+    for (const [i, r] of built.entries()) {
+      if (!r.ok) continue;
+      writeDist(root, outputs[i]!, r.yaml, refuse);
+      written.push({ output: outputs[i]!, yaml: r.yaml, inputs: inputs[i]! });
+    }
     // A folder linked while the files were written is refused now (see distLinkCheck): by the pruning
     // of everything, else by a last look.
-    pruned = everything ? pruneDist(root, new Set(outputs)) : [];
+    const plan = everything ? prunePlan(root, new Set(outputs)) : { files: [], folders: [] };
     const last = distLinkCheck(root);
     if (!everything) for (const output of outputs) last(output);
+    // What an earlier build left for an overlay that failed now is no output of it: removed with the
+    // stale files and the record that forgets them, in one change.
+    for (const [i, r] of built.entries()) if (!r.ok && existsSync(join(root, outputs[i]!))) removed.push(outputs[i]!);
+    const gone = [...removed, ...plan.files];
+    refuseLinkedState(root);
+    const record = builtRecord(root, written, gone, {}, stamp);
+    commitTransaction(root, record ? [record] : [], gone);
+    written.length = 0;
+    for (const folder of plan.folders) rmdirSync(folder);
+    pruned = plan.files.sort();
+    const results = built.map((r, i): BuiltOverlay => {
+      const { env, app } = overlays[i]!;
+      const output = outputs[i]!;
+      return { ...r, env, app, output, ...(removed.includes(output) ? { removed: output } : {}) };
+    });
     return { results, failed: results.filter((r) => !r.ok).length, pruned };
   } finally {
-    recordBuilt(root, written, pruned);
+    // Written but not recorded (the run failed on the way): recorded now, so they are not taken for copies.
+    if (written.length > 0) {
+      const record = builtRecord(root, written, [], {}, stamp);
+      if (record) writeFileAtomic(join(root, record[0]), record[1]);
+    }
   }
 }
 
@@ -127,12 +165,20 @@ async function buildLocked(root: string, selection: Selection, onResult?: (r: Bu
  * the network, or writes a field so that what it fetches cannot be told; else undefined. A build
  * reads only the tree, as validate and verify judge it.
  */
-export function remoteRefusal(root: string, dir: string): string | undefined {
-  const [first, ...more] = remoteInputs(join(root, dir));
+export function remoteRefusal(root: string, dir: string, reach?: Reach): string | undefined {
+  const [first, ...more] = remoteInputs(join(root, dir), reach);
   if (first === undefined) return undefined;
   const at = `${relative(root, first.file)}:${first.line}: ${first.field}`;
   if (first.misspelled) return `${at}: cannot tell what kustomize would fetch over the network to build ${dir}: ${first.misspelled}`;
   const others = more.length === 0 ? '' : ` (and ${more.length} more remote input${more.length === 1 ? '' : 's'})`;
+  if (first.local) {
+    // kustomize reads a file so named from the tree but clones a folder so named, and clones either once it is gone.
+    const folder = statSync(join(dirname(first.file), first.local), { throwIfNoEntry: false })?.isDirectory();
+    const how = folder
+      ? 'which kustomize clones over the network before it looks for a folder of that name in the tree'
+      : 'which kustomize would clone over the network were the file of that name not in the tree';
+    return `${at}: ${first.entry} is spelt as a repository, ${how}, so ${dir} is not built${others}: write ${first.local} to mean the ${folder ? 'folder' : 'file'} in the tree`;
+  }
   return `${at}: kustomize would fetch ${first.entry} over the network to build ${dir}${others}, and strata builds only what is in the tree: vendor it into the tree and name it by its local path`;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, type Stats } from 'node:fs';
+import { existsSync, realpathSync, rmSync, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
 import { readsOf } from '@strata/core/sources';
@@ -30,7 +30,7 @@ import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } fr
 import { NOT_BUILT_NOTE, notCheckedNote, resolveHelper } from '@strata/server-validation';
 import { checkPolicySettings } from '@strata/validate/settings';
 import { build, distLinkCheck, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
-import { recordBuilt } from './stale-dist.ts';
+import { foldersOf, recordBuilt, stamper, type OverlayInputs } from './stale-dist.ts';
 import {
   cacheFile,
   FolderListing,
@@ -377,7 +377,14 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // How each dist/ file was left by this run's write: an edit made after it is never remembered as what was checked.
   const writtenAs = new Map<string, WrittenAs>();
   // What was written, recorded however the run ends, so a built file is later told from one edited since.
-  const recorded: { output: string; yaml: string }[] = [];
+  const recorded: { output: string; yaml: string; inputs?: OverlayInputs }[] = [];
+  // What a build from memory read: the app's generated files of its overlay and base, as written.
+  const inputsOf = (r: Built): OverlayInputs | undefined => {
+    const plan = planOf.get(r.app);
+    if (!plan) return undefined;
+    const dirs = foldersOf(r.env, r.app);
+    return { dirs, files: [...plan.files.keys()].filter((f) => dirs.some((d) => f.startsWith(`${d}/`))).sort() };
+  };
   // dist/ and its env folders, each looked at for a symbolic link once in this run.
   const refuseLinked = distLinkCheck(root);
   let writeError: Error | undefined;
@@ -389,7 +396,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
         writeDistAsync(root, r.output, r.yaml, refuseLinked).then(
           (as) => {
             writtenAs.set(r.output, as);
-            recorded.push({ output: r.output, yaml: r.yaml });
+            const inputs = inputsOf(r);
+            recorded.push({ output: r.output, yaml: r.yaml, ...(inputs ? { inputs } : {}) });
           },
           (e: Error) => void (writeError ??= e),
         ),
@@ -429,19 +437,32 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   }
   await Promise.all(writes);
   let pruned: string[] = [];
+  const gone: string[] = [];
   try {
     if (writeError) {
       // The same error, so that its system call still marks it as the machine's fault, not the input's.
       writeError.message = `cannot write dist/: ${writeError.message}`;
       throw writeError;
     }
+    // What an earlier run built for an overlay that failed now is no output of it (build() removed those it built).
+    const failedNow = new Set(built.results.filter((r) => !r.ok && !r.removed && existsSync(join(root, r.output))).map((r) => r.output));
+    for (const f of failedNow) rmSync(join(root, f));
+    gone.push(...failedNow);
+    built = { ...built, results: built.results.map((r) => (failedNow.has(r.output) ? { ...r, removed: r.output } : r)) };
     // dist/ holds the current apps and envs and nothing else: what a deleted app built is not shipped or validated.
     pruned = pruneDist(root, new Set(names.flatMap((n) => ENVIRONMENTS.map((e) => Layout.distOf(e, n)))));
   } finally {
     // A reused app's built files are as this checkout's pipeline wrote them (its entry's stamps held):
     // recorded too, so a record lost since does not leave them taken for copies from elsewhere.
     const kept = [...reused.values()].flatMap((e) => Object.entries(e.outputs).filter(([f]) => f.startsWith(`${Layout.dist}/`)));
-    recordBuilt(root, recorded, pruned, Object.fromEntries(kept.map(([f, { hash, size }]) => [f, { hash, size }])));
+    // The generated files by what this run wrote (or found holding it), else as they are on disk.
+    const onDisk = stamper(root);
+    const asWritten = (f: string) => {
+      const content = planOf.get(f.split('/')[f.startsWith(`${Layout.base}/`) ? 1 : 2] ?? '')?.files.get(f);
+      const as = planned.get(f);
+      return content !== undefined && as ? stampOf(join(root, f), content, as) : onDisk(f);
+    };
+    recordBuilt(root, recorded, [...gone, ...pruned], Object.fromEntries(kept.map(([f, { hash, size }]) => [f, { hash, size }])), asWritten);
   }
   const tBuild = lap();
   // The round trip compares what validation decoded, while the checks wait for kubeconform and the

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '@strata/core';
@@ -82,8 +82,13 @@ describe('validateBuilt', () => {
 
   it('warns of a built file named alone, or in its folder, that was built before its overlay changed, as of dist/, named as typed', async () => {
     const root = builtTree();
+    // Times alone are no change: a file touched is what was built from.
     const later = new Date(Date.now() + 5_000);
-    utimesSync(join(root, 'overlays/dev/api/kustomization.yaml'), later, later);
+    utimesSync(join(root, 'overlays/dev/web/kustomization.yaml'), later, later);
+    // Changed, with the times it had before (copied in with cp -p, unpacked by tar): its content tells.
+    const past = new Date(Date.now() - 60_000);
+    appendFileSync(join(root, 'overlays/dev/api/kustomization.yaml'), '# edited\n');
+    utimesSync(join(root, 'overlays/dev/api/kustomization.yaml'), past, past);
     const stale = (file: string) => ({
       file,
       rule: 'stale-build',

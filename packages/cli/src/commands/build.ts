@@ -12,11 +12,11 @@ export function registerBuild(program: Command): void {
     .addOption(envOption())
     .action(async (o: Common) => {
       const root = findRoot();
-      const { build, buildVerdict, selectOverlays } = await import('@strata/pipeline');
+      const { build, buildFailureLine, buildVerdict, selectOverlays } = await import('@strata/pipeline');
       const step = progress('build', selectOverlays(root, selection(o)).length);
       const r = await build(root, selection(o), step && ((b) => step(b.overlay, b.ok, b.millis)));
       for (const b of r.results) {
-        if (!b.ok) err(`${b.overlay}: kustomize build failed: ${b.error}`);
+        if (!b.ok) err(buildFailureLine(b));
       }
       for (const f of r.pruned ?? []) out(`removed ${f} (no such app or env)`);
       const docs = r.results.reduce((n, b) => n + (b.yaml.match(/^kind: /gm)?.length ?? 0), 0);
