@@ -19,6 +19,7 @@ import { remoteInputs } from '@strata/kustomize/remote';
 import { emptiedBuiltFiles } from '@strata/kustomize/emptied';
 import { nodePortClashes, nodePortsAsked, nodePortTakenMessage, type NodePortClash } from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
+import { namespaceAdmitsPods, runPolicy, type PolicyObject } from '@strata/policy';
 import { ARGOCD_SYNC_OPTIONS, argoCdGoneBeforeNextSync, argoCdReplaces, argoCdSkips, type ArgoCdSkip } from '@strata/core/argocd';
 import { MAX_IN_FLIGHT, type Client, type Status } from './client.ts';
 import { appliedName, withArgoCdNaming } from '@strata/core/hook-names';
@@ -397,6 +398,7 @@ async function run(
     ]);
     // The ref builds while the server starts: both take seconds, and neither needs the other.
     const refTargets = against ? applies(toTargets(await phases.timed('build', against.build)))[0] : [];
+    problems.push(...namespaceAdmission(targets, refTargets, defaultNamespace, against?.ref));
     let server: Server;
     if (serverStarting) {
       server = await serverStarting;
@@ -583,6 +585,39 @@ async function run(
   } finally {
     if (own) await (await own.catch(() => undefined))?.stop();
   }
+}
+
+const isNamespace = (t: Target) => t.manifest.kind === 'Namespace' && t.manifest.apiVersion === 'v1';
+
+/**
+ * The pods of each env that the Pod Security level of their namespace refuses (namespace-admits-pods
+ * of @strata/policy, whose verdict a differential test proves against the server's PodSecurity
+ * admission): the server admits a Deployment, so its dry run passes, and then refuses every pod it
+ * makes. The namespace is the env's own Namespace object, else the one deployed at `ref`, which
+ * stays as it is when the env's output has none. A Namespace whose label the server refuses is
+ * refused by its own dry run, and not said twice.
+ */
+function namespaceAdmission(targets: readonly Target[], refTargets: readonly Target[], defaultNamespace: string, ref: string | undefined): Problem[] {
+  const out: Problem[] = [];
+  for (const group of new Set(targets.map((t) => t.group))) {
+    const own = targets.filter((t) => t.group === group);
+    const ownNamespaces = new Set(own.filter(isNamespace).map((t) => t.manifest.metadata?.name));
+    const deployed = refTargets.filter((t) => t.group === group && isNamespace(t) && !ownNamespaces.has(t.manifest.metadata?.name));
+    const deployedNames = new Set(deployed.map((t) => t.manifest.metadata?.name));
+    const byManifest = new Map(own.map((t) => [t.manifest, t]));
+    const objects = [...own, ...deployed].map((t): PolicyObject => ({ manifest: t.manifest, file: t.doc.file }));
+    for (const f of runPolicy(objects, { applyNamespace: defaultNamespace }, [namespaceAdmitsPods])) {
+      const t = byManifest.get(f.object.manifest);
+      if (!t || isNamespace(t)) continue;
+      const namespace = t.namespace;
+      const message =
+        ref !== undefined && deployedNames.has(namespace)
+          ? f.message.replace(`Namespace ${namespace} enforces`, `Namespace ${namespace}, as deployed at ${ref}, enforces`)
+          : f.message;
+      out.push(located(t, { ...(f.path ? { path: f.path } : {}), message, rule: f.rule, severity: 'error' }));
+    }
+  }
+  return out;
 }
 
 /**

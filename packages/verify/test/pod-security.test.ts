@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ensureServers, readBuilt, startServer, verifyDocuments, type Server } from '../src/index.ts';
+
+const BUILD_TIMEOUT = 20 * 60_000;
+
+const namespace = (labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'psa', labels } });
+
+/** A Deployment whose pods run with no securityContext: baseline admits them, restricted refuses them. */
+const deployment = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'd', namespace: 'psa' },
+  spec: {
+    selector: { matchLabels: { app: 'a' } },
+    template: { metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } },
+  },
+};
+
+const docs = (objects: readonly object[], file: string) => readBuilt(objects.map((o) => stringify(o)).join('---\n'), file);
+const refusals = (r: Awaited<ReturnType<typeof verifyDocuments>>) =>
+  r.problems.filter((p) => p.severity === 'error').map((p) => [p.rule, p.kind, p.path, p.line]);
+
+describe("verify and the Pod Security level of a workload's namespace", () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await startServer(await ensureServers());
+  }, BUILD_TIMEOUT);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('fails a Deployment that the server admits but whose every pod its namespace enforcing restricted refuses, at the fields', async () => {
+    const r = await verifyDocuments(docs([namespace({ 'pod-security.kubernetes.io/enforce': 'restricted' }), deployment], 'all.yaml'), { server });
+    // At the line of the field, else of the map that would hold it: the pod's spec, the container.
+    expect(refusals(r)).toStrictEqual([
+      ['namespace-admits-pods', 'Deployment', 'spec.template.spec.securityContext.runAsNonRoot', 21],
+      ['namespace-admits-pods', 'Deployment', 'spec.template.spec.securityContext.seccompProfile.type', 21],
+      ['namespace-admits-pods', 'Deployment', 'spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation', 23],
+      ['namespace-admits-pods', 'Deployment', 'spec.template.spec.containers[0].securityContext.capabilities.drop', 23],
+    ]);
+    expect(r.problems[0]?.message).toContain(
+      'Namespace psa enforces Pod Security restricted:latest (pod-security.kubernetes.io/enforce: restricted)',
+    );
+    const baseline = await verifyDocuments(docs([namespace({ 'pod-security.kubernetes.io/enforce': 'baseline' }), deployment], 'all.yaml'), {
+      server,
+    });
+    expect(refusals(baseline)).toStrictEqual([]);
+  });
+
+  it('judges the pods by the namespace deployed at the ref when the output holds none, and by the output’s own when it does', async () => {
+    const deployed = docs([namespace({ 'pod-security.kubernetes.io/enforce': 'restricted' })], 'deployed.yaml');
+    const r = await verifyDocuments(docs([deployment], 'next.yaml'), { server, against: { name: 'main', docs: deployed } });
+    expect(refusals(r).map(([rule, kind]) => [rule, kind])).toStrictEqual(Array(4).fill(['namespace-admits-pods', 'Deployment']));
+    expect(r.problems.find((p) => p.rule === 'namespace-admits-pods')?.message).toContain(
+      'Namespace psa, as deployed at main, enforces Pod Security restricted:latest',
+    );
+    const relaxed = await verifyDocuments(docs([namespace({ 'pod-security.kubernetes.io/enforce': 'baseline' }), deployment], 'next.yaml'), {
+      server,
+      against: { name: 'main', docs: deployed },
+    });
+    expect(refusals(relaxed)).toStrictEqual([]);
+  });
+});
