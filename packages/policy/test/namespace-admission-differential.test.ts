@@ -6,7 +6,7 @@ import { readCorpus, SERVER_BUILD_TIMEOUT, startDifferentialServer, type CorpusD
 
 /**
  * namespace-admits-pods against the API server, pod by pod: every document of the corpus (Pods and
- * every pod-bearing kind) becomes the pod the API server would be asked to create (a workload's
+ * every pod-bearing kind, with the Pod Security corpus of the rules) becomes the pod the API server would be asked to create (a workload's
  * template, as its controller copies it), and is created (dry run) in namespaces enforcing baseline
  * and restricted at many enforce-versions, in one with no label and in a privileged one. A pod with
  * ephemeral containers is created without them, for real, and they are then added through the
@@ -96,7 +96,11 @@ function podOf(m: Manifest): Manifest {
 }
 
 let server: DifferentialServer;
-const corpus = readCorpus('__corpus__/namespace-admission');
+// This test's own corpus, and the Pod Security corpus of the rules (their built-in kinds that run pods).
+const corpus = [
+  ...readCorpus('__corpus__/namespace-admission'),
+  ...readCorpus('__corpus__/pod-security').filter((d) => !['PodTemplate', 'ScaledJob'].includes(d.manifest.kind)),
+];
 const verdicts = new Map<string, Verdict>();
 const key = (doc: CorpusDocument, space: Space) => `${doc.id} in ${space.name}`;
 const refusedSpaces: { labels: Record<string, string>; message: string }[] = [];
