@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatPins, imageRepositoryProblem, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
+import { defineApp, formatPins, imageRepositoryProblem, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
 import { checkEnv, checkPinFiles, Layout, loadApps, projectSeverity, UsageError, type WarningOptions } from '@strata/project';
 import { applyTree, diffTree, lockTree, openTransaction, recoverLocked, type FileDiff } from '@strata/emit';
-import { rules, severityFor } from '@strata/policy';
+import { blockingFindings, rules, runPolicy } from '@strata/policy';
+import { appPolicyContext, checkPolicySettings } from '@strata/validate/settings';
 import { planTree } from './generate.ts';
 
 /** An image reference as `strata set image` takes it; missing parts are kept from the current pin. */
@@ -43,14 +44,6 @@ export function pinRef(pin: ImagePin): string {
 /** Thrown when the requested image breaks the env's policy (exit 1): the input is wrong, not the call. */
 export class ImagePolicyError extends Error {
   override readonly name = 'ImagePolicyError';
-}
-
-/** Whether policy makes an image without a digest an error in this env for this app (prod's require-image-digest by default). */
-export function digestRequired(root: string, app: App, env: Environment): boolean {
-  const rule = rules.find((r) => r.id === 'require-image-digest');
-  if (!rule) return false;
-  const severity = { ...projectSeverity(root), ...(app.policy?.severity ?? {}) };
-  return severityFor(rule, { env, severity }) === 'error';
 }
 
 function pinsFile(root: string, app: string): string {
@@ -174,18 +167,50 @@ interface Edit {
   readonly pin: ImagePin;
 }
 
+/** The value at a finding's field path (`spec.template.spec.containers[0].image`) of a manifest. */
+function fieldAt(manifest: unknown, path: string): unknown {
+  let v: unknown = manifest;
+  for (const key of path.replace(/\[(\d+)\]/g, '.$1').split('.'))
+    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  return v;
+}
+
 /**
- * One line for each edit that would leave a container without a digest in an env whose policy demands
- * one (prod's require-image-digest by default), all of them: a release refused one image at a time
- * would take as many runs as it has images to fix.
+ * One line for each edit that would leave a container without a digest where the policy demands
+ * one, all of them: a release refused one image at a time would take as many runs as it has images
+ * to fix. The verdict is the pipeline's: require-image-digest run over the app's objects in the env
+ * rendered with the new pins, with the severities and exceptions validate judges them with (an app
+ * that excepts the rule for an object may release it by tag, as its env file could).
  */
 function digestRefusals(root: string, edits: readonly Edit[]): string[] {
-  return edits
-    .filter((e) => !e.pin.digest && digestRequired(root, e.app, e.env))
-    .map(
-      (e) =>
-        `${e.env} requires images pinned by digest (require-image-digest): ${e.app.name}/${e.container} "${pinRef(e.pin)}" has none; give repo@sha256:<digest> or @sha256:<digest>`,
-    );
+  const rule = rules.find((r) => r.id === 'require-image-digest');
+  const tagOnly = edits.filter((e) => !e.pin.digest);
+  if (!rule || tagOnly.length === 0) return [];
+  checkPolicySettings(root, [...new Set(tagOnly.map((e) => e.app))]);
+  const project = projectSeverity(root);
+  const refused: string[] = [];
+  for (const app of new Set(tagOnly.map((e) => e.app))) {
+    let pins = readPins(root, app);
+    for (const e of edits.filter((x) => x.app === app)) pins = { ...pins, [e.env]: { ...(pins[e.env] ?? {}), [e.container]: e.pin } };
+    const released = defineApp({ ...app, pins });
+    for (const env of new Set(tagOnly.filter((e) => e.app === app).map((e) => e.env))) {
+      const objects = released.manifests(env).map((manifest) => ({ manifest, file: Layout.overlay(env, app.name) }));
+      // The rule alone, with the settings that concern it (those of every rule were checked above).
+      const ctx = appPolicyContext(project, app, env);
+      const only = {
+        ...ctx,
+        severity: ctx.severity?.[rule.id] ? { [rule.id]: ctx.severity[rule.id]! } : {},
+        exceptions: (ctx.exceptions ?? []).filter((x) => x.rule === rule.id),
+      };
+      const blocking = blockingFindings(runPolicy(objects, only, [rule]));
+      const images = new Set(blocking.map((f) => (f.path ? fieldAt(f.object.manifest, f.path) : undefined)));
+      for (const e of tagOnly.filter((x) => x.app === app && x.env === env && images.has(pinRef(x.pin))))
+        refused.push(
+          `${e.env} requires images pinned by digest (require-image-digest): ${e.app.name}/${e.container} "${pinRef(e.pin)}" has none; give repo@sha256:<digest> or @sha256:<digest>`,
+        );
+    }
+  }
+  return refused;
 }
 
 /**

@@ -26,10 +26,8 @@ import {
 } from '@strata/policy';
 import { envOf } from './env-of.ts';
 import { isKustomizationFile } from '@strata/kustomize/files';
-import { checkSettings, policyKey } from './settings.ts';
+import { appPolicyContext, checkSettings, policyKey } from './settings.ts';
 import type { App, SourceDoc } from './types.ts';
-
-type SeverityMap = NonNullable<PolicyContext['severity']>;
 
 /**
  * The text of a file that the kustomization read from `from` names by `path`, as kustomize loads it:
@@ -120,7 +118,6 @@ export async function policyProblems(
     const built = distOf(file);
     const setEnv = of?.env ?? env;
     const app = of?.app !== undefined ? apps.get(of.app) : undefined;
-    const severity: SeverityMap = { ...project, ...(app?.policy?.severity ?? {}) };
     const version = options.kubernetesVersion?.(set[0]!.file);
     // kubectl applies an object written without a namespace into the default one, unless told another.
     // Built output keeps it unknown: the overlays give every namespaced object of an app theirs, and one
@@ -128,12 +125,9 @@ export async function policyProblems(
     // Application's destination under Argo CD), so it is matched as in any namespace.
     const asWritten = !built && options.appliedAsWritten?.has(set[0]!.input);
     const ctx: PolicyContext = {
-      ...(setEnv ? { env: setEnv } : {}),
+      ...appPolicyContext(project, app, setEnv),
       ...(asWritten ? { applyNamespace: 'default' } : {}),
       ...(version ? { kubernetesVersion: version } : {}),
-      severity,
-      ...(app?.policy?.exceptions ? { exceptions: app.policy.exceptions } : {}),
-      ...(app?.policy?.singleReplica ? { singleReplica: true } : {}),
       readFile: (from, path) => kustomizationInput(root, from, path),
     };
     const byObject = new Map(set.map((d) => [d.manifest, d]));

@@ -28,6 +28,23 @@ export function checkSettings(root: string, project: SeverityMap, apps: Readonly
 }
 
 /**
+ * The settings an app's objects in an env are judged with, by validate, the pipeline and a release
+ * alike: the env, the project's severities overridden by the app's, and the app's exceptions.
+ */
+export function appPolicyContext(
+  project: SeverityMap,
+  app: Pick<App, 'policy'> | undefined,
+  env: PolicyContext['env'],
+): Pick<PolicyContext, 'env' | 'severity' | 'exceptions' | 'singleReplica'> {
+  return {
+    ...(env ? { env } : {}),
+    severity: { ...project, ...(app?.policy?.severity ?? {}) },
+    ...(app?.policy?.exceptions ? { exceptions: app.policy.exceptions } : {}),
+    ...(app?.policy?.singleReplica ? { singleReplica: true } : {}),
+  };
+}
+
+/**
  * The policy settings of strata.config.json and of these apps, checked as validate checks them, for
  * a command that writes the tree from them: a misspelt rule is refused before anything is written,
  * not first by the next validate.
