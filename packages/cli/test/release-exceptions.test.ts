@@ -39,7 +39,7 @@ describe('set image and promote under an app policy exception', () => {
     expect(pins()).toBe(before);
   });
 
-  it('promotes a tag from staging to prod for the excepted objects', () => {
+  it('promotes a tag from staging to prod for the excepted objects', { timeout: 300_000 }, () => {
     const set = strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'staging', '--container', 'redis', 'docker.io/library/redis:7.5.0']);
     expect(set.status).toBe(0);
     // staging runs what prod runs for the Deployment, so the redis pin is all there is to promote.

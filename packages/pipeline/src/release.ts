@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { defineApp, formatPins, imageRepositoryProblem, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
 import { checkEnv, checkPinFiles, Layout, loadApps, projectSeverity, UsageError, type WarningOptions } from '@strata/project';
 import { applyTree, diffTree, lockTree, openTransaction, recoverLocked, type FileDiff } from '@strata/emit';
@@ -46,20 +46,58 @@ export class ImagePolicyError extends Error {
   override readonly name = 'ImagePolicyError';
 }
 
-function pinsFile(root: string, app: string): string {
-  return join(root, Layout.pins(app));
+const BOM = '\uFEFF';
+
+/**
+ * Where a release writes an app's pins: its images.json, or, when that is a symbolic link, the file
+ * it leads to, so the link and whatever else reads its target keep following the pins (as editors
+ * and `kustomize edit` write through links). A link that leads outside the repository is refused:
+ * the release writes nothing a clone would not have.
+ */
+function pinTarget(root: string, app: string): string {
+  const rel = Layout.pins(app);
+  const file = join(root, rel);
+  if (!lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) return rel;
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    throw new Error(
+      `${rel}: a symbolic link to ${readlinkSync(file)}, which does not exist; link it to the app's pin file, or put the file in its place`,
+    );
+  }
+  const inside = relative(realpathSync(root), real);
+  if (inside === '' || inside.split(sep)[0] === '..' || isAbsolute(inside))
+    throw new Error(
+      `${rel}: a symbolic link to ${real}, outside the repository, which a release does not write; copy the file into the repository in place of the link`,
+    );
+  return inside.split(sep).join('/');
+}
+
+/**
+ * The text of an app's images.json without the UTF-8 byte order mark an editor may save it with
+ * (Notepad, PowerShell's UTF8), which esbuild's JSON loader, and so the app, skips (RFC 8259 8.1
+ * lets a parser ignore it); `bom` says it was there, so the release writes it back as it found it.
+ */
+function pinsText(root: string, app: string): { text: string; bom: boolean } | undefined {
+  const file = join(root, Layout.pins(app));
+  if (!existsSync(file)) return undefined;
+  const raw = readFileSync(file, 'utf8');
+  return raw.startsWith(BOM) ? { text: raw.slice(BOM.length), bom: true } : { text: raw, bom: false };
 }
 
 function readPins(root: string, app: App): ImagePins {
-  const file = pinsFile(root, app.name);
-  if (!existsSync(file)) return {};
+  const read = pinsText(root, app.name);
+  if (!read) return {};
   // Written back whole by set image and promote: a key written twice would be dropped silently.
   checkPinFiles(root, [app]);
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    value = JSON.parse(read.text);
   } catch (err) {
-    throw new Error(`${Layout.pins(app.name)}: not valid JSON: ${(err as Error).message}`);
+    // JSON.parse quotes the text around the mistake, line breaks included: one line, visibly.
+    const why = JSON.stringify((err as Error).message.replace(/\s+/g, ' ')).slice(1, -1);
+    throw new Error(`${Layout.pins(app.name)}: not valid JSON: ${why}`);
   }
   return parsePins(value, Layout.pins(app.name), app.images ?? {});
 }
@@ -256,7 +294,7 @@ async function applyEdits(
     recoverLocked(root);
     const release = openTransaction(root);
     try {
-      release.apply([...next].map(([name, pins]) => [Layout.pins(name), formatPins(pins)] as const));
+      release.apply([...next].map(([name, pins]) => [pinTarget(root, name), `${pinsText(root, name)?.bom ? BOM : ''}${formatPins(pins)}`] as const));
       await loadApps(
         root,
         apps.map((a) => a.name),
