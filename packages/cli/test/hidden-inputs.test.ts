@@ -228,6 +228,12 @@ describe('what a render reads besides the repository', () => {
       `render called process\\.report\\.getReport\\(\\); ${ENV_ADVICE}`,
     ],
     [
+      'for process.pid, which differs on every run,',
+      '',
+      'if (process.pid < 0) c = { ...c, replicas: 7 };',
+      `render read process\\.pid; ${REPOSITORY_ALONE}: put the value in the app's config, or derive it from the config \\(a hash of the app's name, say\\)`,
+    ],
+    [
       'crypto.randomUUID()',
       '',
       "if (crypto.randomUUID() === '') c = { ...c, replicas: 7 };",
@@ -309,6 +315,35 @@ describe('what a render reads besides the repository', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
+
+  it('a render is made in the en-US locale whatever LANG and LC_ALL say: two runs under different locales write the same tree', () => {
+    // Put back once the render is: the tree the other tests check against.
+    undo.push(() => expect(strata(ws.root, ['generate']).status).toBe(0));
+    const probe = [
+      'new Intl.DateTimeFormat().resolvedOptions().locale',
+      '(1234.5).toLocaleString()',
+      "new Date('2026-01-02T03:04:05Z').toLocaleString()",
+      'new Intl.NumberFormat().format(0.5)',
+      "['b', 'ä', 'a', 'z'].sort((x, y) => x.localeCompare(y)).join('')",
+      "(1234.5).toLocaleString('zz')",
+    ].join(', ');
+    edit(RENDER, (t) =>
+      t.replace(
+        "    { name: 'RELAY_HOST', value: '0.0.0.0' },\n",
+        `    { name: 'RELAY_HOST', value: '0.0.0.0' },\n    { name: 'LOCALE_PROBE', value: [${probe}].join(' ') },\n`,
+      ),
+    );
+    const generated = (env: Record<string, string>) => {
+      const r = strata(ws.root, ['generate'], undefined, env);
+      expect(r.stderr, JSON.stringify(env)).toBe('');
+      expect(r.status).toBe(0);
+      return treeOf(ws.root);
+    };
+    const german = generated({ LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8' });
+    const swedish = generated({ LANG: 'sv_SE.UTF-8', LC_ALL: '' });
+    expect(swedish).toStrictEqual(german);
+    expect(german[`base/${APP}/deployment.${APP}.yaml`]).toContain('value: en-US 1,234.5 1/2/2026, 3:04:05 AM 0.5 aäbz 1,234.5\n');
   });
 
   it('a date given its time is no hidden input: new Date("2026-01-01") renders', () => {

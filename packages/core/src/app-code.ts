@@ -16,6 +16,7 @@ import tls from 'node:tls';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promiseHooks } from 'node:v8';
+import { pinLocale } from './locale.ts';
 
 /**
  * Running an app's own code (its modules as they load, its render) inside the program that judges
@@ -173,6 +174,8 @@ function guard(): void {
   // The time zone is the machine's, and Intl and a Date's local fields follow it: UTC for every
   // render, set before app code runs (Node reads TZ again when it is set).
   process.env.TZ = 'UTC';
+  // And so is the locale, which Node took from LANG and LC_ALL as it started (see locale.ts).
+  pinLocale();
   intercept(process, ENDERS, (run, args, own, name) =>
     ends(name, args)
       ? refuse(run, `${run.scope.doing} called ${callText(name, args)}; an app returns its objects or throws an Error, and never ends the process`)
@@ -487,13 +490,15 @@ const calledWith = (prefix: string) => (name: string, args: readonly unknown[]) 
  * - the machine and the process: `os.hostname()`, `os.userInfo()`, `os.homedir()` and `os.tmpdir()`
  *   (which read $HOME and $TMPDIR inside Node), its processors, memory, network interfaces, kernel
  *   release and load, `process.cwd()`, `process.argv`, `process.execPath`, the user
- *   and group ids, `process.report` (which holds every environment variable);
+ *   and group ids, the process's own and its parent's (`process.pid`, `process.ppid`),
+ *   `process.report` (which holds every environment variable);
  * - programs started through `node:child_process`;
  * - the network: `fetch`, `node:http`, `https`, `http2`, `net`, `tls`, `dgram` and `dns`, also
  *   through a library (undici) the app calls;
  * - files written, copied, linked, moved or removed through `node:fs`: a render writes nothing.
  * What is the same on every machine of an OS (`process.platform`, `os.platform()`, `os.EOL`,
- * `os.arch()`) stays allowed; the time zone is UTC for the whole process (see guard). Node's own
+ * `os.arch()`) stays allowed; the time zone is UTC and the locale en-US for the whole process
+ * (see guard). Node's own
  * code and the libraries under node_modules call them as ever (but for the network).
  */
 function guardMachine(): void {
@@ -621,19 +626,28 @@ function guardMachine(): void {
       return own(...args);
     });
   }
-  // Values rather than functions: read through a getter that judges the read as a call.
-  // process.pid and ppid stay readable: they name the process to process.kill, which is judged on its own.
-  for (const name of ['argv', 'execPath', 'execArgv', 'title'] as const) {
-    let value: unknown = process[name];
+  // Values rather than functions: read through a getter that judges the read as a call. The
+  // process ids differ on every run, as a random value does (process.kill(process.pid) is refused
+  // at the read, and still judged as an exit when the id comes otherwise).
+  const values = [
+    ...(['argv', 'execPath', 'execArgv', 'title'] as const).map((name) => [name, MACHINE_ADVICE] as const),
+    ...(['pid', 'ppid'] as const).map((name) => [name, CHANCE_ADVICE] as const),
+  ];
+  for (const [name, advice] of values) {
+    const given = Object.getOwnPropertyDescriptor(process, name);
+    // ppid is asked of the system on each read (it changes when the parent ends); the others are kept.
+    let value: unknown = given?.get ? undefined : process[name];
+    let ownGet = given?.get?.bind(process);
     const get = () => {
       const run = state.runs.getStore();
-      if (run && calledByApp(get, run.scope, false)) refuse(run, `${run.scope.doing} read process.${name}; ${MACHINE_ADVICE}`);
-      return value;
+      if (run && calledByApp(get, run.scope, false)) refuse(run, `${run.scope.doing} read process.${name}; ${advice}`);
+      return ownGet ? ownGet() : value;
     };
     Object.defineProperty(process, name, {
       get,
       set: (v: unknown) => {
         value = v;
+        ownGet = undefined;
       },
       enumerable: true,
       configurable: true,

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -99,6 +100,8 @@ describe('what app code may not ask the machine, the network or the clock for, n
     ['crypto.randomInt(10)', `called crypto.randomInt(); ${CHANCE}`],
     ['crypto.randomFillSync(new Uint8Array(4))', `called crypto.randomFillSync(); ${CHANCE}`],
     ['Math.random()', `called Math.random(); ${CHANCE}`],
+    ['process.pid', `read process.pid; ${CHANCE}`],
+    ['process.ppid', `read process.ppid; ${CHANCE}`],
     ['performance.now()', `called performance.now(); ${TIME}`],
     ['process.hrtime()', `called process.hrtime(); ${TIME}`],
     ['process.hrtime.bigint()', `called process.hrtime.bigint(); ${TIME}`],
@@ -190,6 +193,7 @@ describe('what app code may not ask the machine, the network or the clock for, n
     const own = runAppCode(scope, () => [
       typeof os.cpus().length,
       typeof process.pid,
+      typeof process.ppid,
       typeof process.cwd(),
       typeof crypto.randomUUID(),
       typeof performance.now(),
@@ -197,7 +201,7 @@ describe('what app code may not ask the machine, the network or the clock for, n
       fs.writeFileSync(outside, 'x'),
       fs.rmSync(outside),
     ]);
-    expect(own).toStrictEqual(['number', 'number', 'string', 'string', 'number', 'object', undefined, undefined]);
+    expect(own).toStrictEqual(['number', 'number', 'number', 'string', 'string', 'number', 'object', undefined, undefined]);
   });
 });
 
@@ -251,5 +255,57 @@ describe('what app code reads under node_modules', () => {
     } finally {
       judgeReads(undefined);
     }
+  });
+});
+
+/**
+ * The machine's locale (LANG, LC_ALL), which Node takes as it starts, is no input of a render: once
+ * app code has run, every way to ask for the default locale gets en-US, as on a machine that sets
+ * none, and a locale a call names is kept. Proven in a process of its own, started with another.
+ */
+describe('the locale app code runs in', () => {
+  const script = [
+    `const { runAppCode } = await import(${JSON.stringify(pathToFileURL(resolve(import.meta.dirname, '../src/app-code.ts')).href)});`,
+    "runAppCode({ app: 'probe', doing: 'render' }, () => undefined);",
+    'class Sub extends Intl.NumberFormat {}',
+    'console.log(JSON.stringify([',
+    '  new Intl.DateTimeFormat().resolvedOptions().locale,',
+    '  Intl.NumberFormat().resolvedOptions().locale,',
+    '  new Intl.Collator([]).resolvedOptions().locale,',
+    '  (1234.5).toLocaleString(),',
+    "  (1234.5).toLocaleString('zz'),",
+    '  new Date(0).toLocaleString(),',
+    '  12345n.toLocaleString(),',
+    '  [1234.5, 6789].toLocaleString(),',
+    "  ['b', 'ä', 'a', 'z'].sort((x, y) => x.localeCompare(y)).join(''),",
+    '  new Sub().format(1e6),',
+    "  (1234.5).toLocaleString('de'),",
+    "  Intl.NumberFormat.supportedLocalesOf(['de', 'zz']),",
+    ']));',
+  ].join('\n');
+  it.each([
+    ['de_DE.UTF-8', 'de_DE.UTF-8'],
+    ['sv_SE.UTF-8', ''],
+    ['C', 'tr_TR.UTF-8'],
+  ])('LANG=%s LC_ALL=%s: the default locale is en-US, a named one kept', (LANG, LC_ALL) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, LANG, LC_ALL },
+    });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toStrictEqual([
+      'en-US',
+      'en-US',
+      'en-US',
+      '1,234.5',
+      '1,234.5',
+      '1/1/1970, 12:00:00 AM',
+      '12,345',
+      '1,234.5,6,789',
+      'aäbz',
+      '1,000,000',
+      '1.234,5',
+      ['de'],
+    ]);
   });
 });
