@@ -116,6 +116,37 @@ describe('what a render reads besides the repository', () => {
     );
   });
 
+  it("an import of a module under a node_modules that is no package the workspace installed is one line, exit 1: one outside the workspace, or a tool's cache in its own", () => {
+    const dir = join(outside(), 'node_modules/pkg');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'index.ts'), 'export const replicas = 1;\n');
+    edit(RENDER, (t) =>
+      `import { replicas } from ${JSON.stringify(join(dir, 'index.ts'))};\n${t}`.replace(START, `${START}  c = { ...c, replicas };\n`),
+    );
+    refused(
+      ['generate'],
+      new RegExp(`^strata: ${dir}/index\\.ts: outside the repository, yet an app is compiled from it; copy it into the repository$`),
+    );
+    undo.pop()!();
+    git('init', '-q');
+    writeFileSync(join(ws.root, '.gitignore'), 'node_modules/\n.strata/\ndist/\n');
+    undo.push(() => rmSync(join(ws.root, '.git'), { recursive: true, force: true }));
+    // A tool's own folder in the workspace's node_modules: no package the lockfile installs.
+    const cache = join(ws.root, 'node_modules/.tool-cache');
+    mkdirSync(cache);
+    undo.push(() => rmSync(cache, { recursive: true, force: true }));
+    writeFileSync(join(cache, 'replicas.mjs'), 'export const replicas = 1;\n');
+    edit(RENDER, (t) =>
+      `import { replicas } from '../../../node_modules/.tool-cache/replicas.mjs';\n${t}`.replace(START, `${START}  c = { ...c, replicas };\n`),
+    );
+    refused(
+      ['generate'],
+      new RegExp(
+        `^strata: ${RENDER}:1:26: cannot load: the module imports node_modules/\\.tool-cache/replicas\\.mjs, which git ignores \\(\\.gitignore:1: node_modules/\\): ${CLONE_LACKS}; commit it, or put the value in the app's config$`,
+      ),
+    );
+  });
+
   it('one git process judges every file a run compiles or reads, however many: reading eight files starts no git process more than reading none', () => {
     git('init', '-q');
     writeFileSync(join(ws.root, '.gitignore'), 'node_modules/\n.strata/\ndist/\n*.secret.env\n');

@@ -271,13 +271,16 @@ const packageFolders = new Map<string, readonly string[]>();
 
 /**
  * The folders of the packages installed in the workspace at `root`: its node_modules folders (the
- * root's, each app's and each package's), and where the links in them lead (a store elsewhere).
+ * root's, each app's and each package's, and one beside them in apps/ or packages/), and where the
+ * links in them lead (a store elsewhere).
  */
 function packageFoldersOf(root: string): readonly string[] {
   let folders = packageFolders.get(root);
   if (folders) return folders;
   const modules = [join(root, 'node_modules')];
   for (const top of ['apps', 'packages']) {
+    // One beside the apps (or packages) too: the loader resolves their imports from there as well.
+    modules.push(join(root, top, 'node_modules'));
     try {
       for (const entry of ownList(join(root, top))) modules.push(join(root, top, entry, 'node_modules'));
     } catch {
@@ -366,8 +369,9 @@ function frameFile(line: string): string | undefined {
 
 /**
  * Whether the code that called `fn` (a replaced function of node:fs, a trap of process.env) is the
- * app's own: a bundle that apps are loaded as, or a file of the app's folder, not under
- * node_modules. Builtins between (`JSON.stringify`) are looked through; so is Node's own code when
+ * app's own: a bundle that apps are loaded as, a file of the app's folder, not under
+ * node_modules, or a file under a node_modules that holds no package the workspace installed (see
+ * installed). Builtins between (`JSON.stringify`) are looked through; so is Node's own code when
  * `throughNode` (a require, a promisified read: Node reads for its caller), and else Node's own
  * code is no app code (the console reads the environment for colours, whoever prints). With
  * `libraries`, a library under node_modules that app code runs counts as the app's (the network:
@@ -387,7 +391,9 @@ function calledByApp(fn: Call | ((...args: never[]) => unknown), scope: AppCodeS
       if (throughNode) continue;
       return false;
     }
-    if (file.split(sep).includes('node_modules')) return libraries;
+    // A package the workspace installed is a library; any other node_modules (the machine's global
+    // one, a tool's cache) is no package the lockfile pins, and code the app runs from there is its own.
+    if (file.split(sep).includes('node_modules')) return scope.root === undefined || installed(file, scope.root) ? libraries : true;
     return inProgramDir(file) || (folder !== undefined && file.startsWith(`${folder}${sep}`));
   }
   return false;

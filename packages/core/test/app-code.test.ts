@@ -256,6 +256,29 @@ describe('what app code reads under node_modules', () => {
       judgeReads(undefined);
     }
   });
+
+  // The code itself, as the app runs it: a library of an installed package reads the clock as ever,
+  // code from any other node_modules is the app's own.
+  const clock = 'export const now = () => Date.now();\n';
+  const clocks = {
+    installed: join(root, 'node_modules/pkg/clock.mjs'),
+    linked: join(realpathSync(files.linked), '../clock.mjs'),
+    cache: join(root, 'node_modules/.cache/clock.mjs'),
+    elsewhere: join(store, 'node_modules/clock.mjs'),
+  };
+  for (const file of Object.values(clocks)) writeFileSync(file, clock);
+  it.each([
+    ['an installed package', 'a library', clocks.installed],
+    ['an installed package in the store its link leads to', 'a library', clocks.linked],
+    ["a tool's cache in the workspace's node_modules", "the app's own", clocks.cache],
+    ['a node_modules outside the workspace', "the app's own", clocks.elsewhere],
+  ])('code from %s that app code runs is %s', async (_, whose, file) => {
+    const refused = whose !== 'a library';
+    const { now } = (await import(pathToFileURL(file).href)) as { now: () => number };
+    const run = () => runAppCode({ app: 'probe', doing: 'render', root, dir }, now);
+    if (refused) expect(run).toThrow(AppExitError);
+    else expect(typeof run()).toBe('number');
+  });
 });
 
 /**

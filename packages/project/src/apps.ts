@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Dirent, existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ENVIRONMENTS, envKeyProblems, type App, type EnvKeyProblem, type Environment } from '@strata/core';
 import {
@@ -207,7 +207,7 @@ export async function loadApps(
     // ignores: refused once all are loaded.
     const linkedOut: string[] = [];
     const keep = (dir: string, module: Loaded) => {
-      const outside = module.inputs.filter((f) => outsideRoot(realRoot, f) && !installedPackageFile(f));
+      const outside = module.inputs.filter((f) => outsideRoot(realRoot, f) && !installedPackageFile(f, realRoot));
       if (outside.length > 0) {
         linkedOut.push(...outsideLinks(root, [dir], outside));
         return;
@@ -256,7 +256,9 @@ export async function loadApps(
       // A file outside the repository that fails to compile (its imports resolve from there) is
       // said as the link that leads to it.
       if (err instanceof CompileError) {
-        const outside = err.messages.flatMap((m) => (m.file && outsideRoot(realRoot, m.file) && !installedPackageFile(m.file) ? [m.file] : []));
+        const outside = err.messages.flatMap((m) =>
+          m.file && outsideRoot(realRoot, m.file) && !installedPackageFile(m.file, realRoot) ? [m.file] : [],
+        );
         const links = outside.length > 0 ? outsideLinks(root, missing, outside) : [];
         throw links.length > 0 ? new Error(links.join('\n')) : compileProblems(root, err);
       }
@@ -317,7 +319,7 @@ export async function loadApps(
 function ignoredImports(root: string, module: Loaded, judge: ReadJudge): string[] {
   const lines: string[] = [];
   for (const file of module.inputs) {
-    if (installedPackageFile(file)) continue;
+    if (installedPackageFile(file, root)) continue;
     const why = judge(file, root);
     if (!why) continue;
     const importer = module.importers.get(file);
@@ -325,7 +327,8 @@ function ignoredImports(root: string, module: Loaded, judge: ReadJudge): string[
       lines.push(`${relative(root, file)}: cannot load: the app is compiled from it, ${why}`);
       continue;
     }
-    const at = specifierPosition(module.compiled(importer.file) ?? readFileSync(importer.file, 'utf8'), importer.specifier);
+    const text = module.compiled(importer.file) ?? readFileSync(importer.file, 'utf8');
+    const at = importer.specifier ? specifierPosition(text, importer.specifier) : pathPosition(text, importer.file, file);
     lines.push(
       `${relative(root, importer.file)}${at ? `:${at.line}:${at.column}` : ''}: cannot load: the module imports ${relative(root, file)}, ${why}`,
     );
@@ -339,6 +342,25 @@ function specifierPosition(text: string, specifier: string): { line: number; col
   if (at.length === 0) return undefined;
   const before = text.slice(0, Math.min(...at)).split('\n');
   return { line: before.length, column: before.at(-1)!.length + 1 };
+}
+
+/**
+ * Where a string in `text`, the source of `importer`, names `file` as a path relative to it or an
+ * absolute one: an import esbuild left out of the bundle keeps no specifier of its own.
+ */
+function pathPosition(text: string, importer: string, file: string): { line: number; column: number } | undefined {
+  for (const m of text.matchAll(/(['"`])([./][^'"`\n]*)\1/g)) {
+    let real: string;
+    try {
+      real = realpathSync(resolve(dirname(importer), m[2]!));
+    } catch {
+      continue;
+    }
+    if (real !== file) continue;
+    const before = text.slice(0, m.index).split('\n');
+    return { line: before.length, column: before.at(-1)!.length + 1 };
+  }
+  return undefined;
 }
 
 /**

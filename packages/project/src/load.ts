@@ -2,7 +2,7 @@ import { type Dirent, existsSync, readdirSync, readFileSync, realpathSync, rmSyn
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Message, Metafile, OnResolveArgs, OnResolveResult, Plugin } from 'esbuild';
 import { pathToFileURL } from 'node:url';
-import { programDir, registerBundle, runAppCodeAsync } from '@strata/core/sources';
+import { installed, programDir, registerBundle, runAppCodeAsync } from '@strata/core/sources';
 import { makeScratchDir } from './scratch.ts';
 
 /** Apps that do not compile: esbuild's messages, each located in its file (an absolute path). */
@@ -37,7 +37,10 @@ export interface Loaded {
   readonly inputs: readonly string[];
   /** Imported from the workspace as packages, by the file the import resolved to. */
   readonly linked: readonly string[];
-  /** For each of the inputs but the module itself, a file that imports it and the specifier it is imported by there. */
+  /**
+   * For each of the inputs but the module itself, a file that imports it and the specifier it is
+   * imported by there ('' when esbuild did not keep it: a module imported from its own file).
+   */
   readonly importers: ReadonlyMap<string, { readonly file: string; readonly specifier: string }>;
   /** Whether a file it was compiled from uses `import.meta`: it may read files beside it. */
   readonly locates: boolean;
@@ -321,7 +324,7 @@ async function importBundle(
       if (still.size > 0) {
         // Only the files that reach such a use are left to the caller: the others are compiled
         // again without them, and still load together.
-        const reach = sourcesOf(result.metafile, files, dir);
+        const reach = sourcesOf(result.metafile, files, dir, root);
         const kept = reach.flatMap((r, i) => (r.inputs.some((input) => still.has(input)) ? [] : [i]));
         const loaded =
           kept.length > 0
@@ -362,7 +365,7 @@ async function importBundle(
       }
       return read.get(file);
     };
-    const sources = sourcesOf(result.metafile, files, dir);
+    const sources = sourcesOf(result.metafile, files, dir, root);
     // What the bundle's own files are read as (a loader hook reads the module it imports): not the apps' reads.
     const ownFiles = (reads: ReadonlyMap<string, string>) => new Map([...reads].filter(([path]) => !path.startsWith(`${dir}${sep}`)));
     const loaded = (exports: Record<string, unknown>, i: number, reads: ReadonlyMap<string, string>): Loaded => ({
@@ -410,7 +413,8 @@ async function importBundle(
 }
 
 /**
- * Per entry file, the compiled files it reaches through its own imports, and the files outside any
+ * Per entry file, the compiled files it reaches through its own imports (and the files it imports
+ * from a node_modules of no package the workspace at `root` installed), and the files outside any
  * node_modules folder that those import as packages. The metafile names compiled files relative to
  * the working folder, and packages relative to the output folder.
  */
@@ -418,6 +422,7 @@ function sourcesOf(
   meta: Metafile,
   entries: readonly string[],
   outdir: string,
+  root?: string,
 ): { inputs: string[]; linked: string[]; importers: Map<string, { file: string; specifier: string }> }[] {
   // Apps share most of what they import: each path is resolved once.
   const resolved = new Map<string, string | undefined>();
@@ -449,6 +454,13 @@ function sourcesOf(
           // A prebuilt copy counts as the source it stands for.
           const target = prebuiltOf.get(i.path) ?? real(resolve(outdir, i.path));
           if (target && !target.split(sep).includes('node_modules')) linked.add(target);
+          // Imported from a node_modules that holds no package the workspace installed (a tool's
+          // cache in its own): an input of the app's as a compiled file is, judged as one.
+          else if (target && root !== undefined && !installed(target, root)) {
+            seen.add(relative(process.cwd(), target));
+            // esbuild keeps no specifier of an import it leaves out: found in the importer's text (see ignoredImports).
+            if (!importers.has(target)) importers.set(target, { file: resolve(key), specifier: i.original ?? '' });
+          }
         }
       }
     }

@@ -16,13 +16,14 @@ export function outsideRoot(root: string, path: string): boolean {
 }
 
 /**
- * Whether `path` is a file of an installed package (a `node_modules` folder on its way): the
- * lockfile pins it, and the install puts it in place in every clone, wherever the package manager
- * keeps its store (pnpm's global virtual store lies outside the repository, a linked node_modules
- * too); git ignores node_modules by design.
+ * Whether `path` is a file of a package the workspace at `root` installed: the lockfile pins it,
+ * and the install puts it in place in every clone, wherever the package manager keeps its store
+ * (pnpm's global virtual store lies outside the repository, a linked node_modules too); git ignores
+ * node_modules by design. Any other node_modules (the machine's global one, /tmp/x/node_modules, a
+ * tool's cache in node_modules/.cache) is the machine's: see installed.
  */
-export function installedPackageFile(path: string): boolean {
-  return path.split(sep).includes('node_modules');
+export function installedPackageFile(path: string, root: string): boolean {
+  return installed(path, root);
 }
 
 const CLONE_LACKS = 'a clone of the repository lacks it and cannot render the same tree';
