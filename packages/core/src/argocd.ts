@@ -15,7 +15,7 @@
  */
 
 import { isPlainObject } from './merge.ts';
-import { CLUSTER_SCOPED_KINDS, type Manifest } from './objects.ts';
+import type { Manifest } from './objects.ts';
 
 export const ARGOCD_HOOK = 'argocd.argoproj.io/hook';
 export const HELM_HOOK = 'helm.sh/hook';
@@ -174,13 +174,15 @@ export function argoCdGoneBeforeNextSync(m: Manifest): boolean {
  * gitops/ sets it from the app's built objects of one env: the namespace most of its namespaced
  * objects name (ties to the alphabetically first), else the app's name. Argo CD places the objects
  * that name none there, and creates it (the sync option `CreateNamespace=true`) unless the app
- * ships a Namespace of that name itself: either way it exists once the app is synced.
+ * ships a Namespace of that name itself: either way it exists once the app is synced. `namespaced`
+ * says which objects live in a namespace, as the cluster scopes their group and kind (the
+ * `namespacedIn` of @strata/schemas): the namespace written on a cluster-scoped one counts for nothing.
  */
-export function argoCdDestination(app: string, manifests: readonly Manifest[]): string {
+export function argoCdDestination(app: string, manifests: readonly Manifest[], namespaced: (m: Manifest) => boolean): string {
   const counts = new Map<string, number>();
   for (const m of manifests) {
     const ns = m.metadata?.namespace;
-    if (CLUSTER_SCOPED_KINDS.has(m.kind) || typeof ns !== 'string' || ns === '') continue;
+    if (typeof ns !== 'string' || ns === '' || !namespaced(m)) continue;
     counts.set(ns, (counts.get(ns) ?? 0) + 1);
   }
   // Ties go to the alphabetically first name, so the output does not depend on object order.

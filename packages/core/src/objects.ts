@@ -24,7 +24,11 @@ export interface Manifest {
  */
 export const CUSTOM_CLUSTER_SCOPED_KINDS = new Set(['ClusterIssuer', 'ClusterSecretStore', 'ClusterExternalSecret', 'ClusterTriggerAuthentication']);
 
-/** Kinds that are not namespaced, among those an application may render. */
+/**
+ * Kinds that overlay derivation and the env-root ids take for outside namespaces, as kustomize's
+ * namespace transformer leaves them, by name. Not what a cluster scopes: that is by group and kind,
+ * for every built-in and custom kind (`namespacedIn` and `scopeOf` of @strata/schemas).
+ */
 export const CLUSTER_SCOPED_KINDS = new Set([
   ...CUSTOM_CLUSTER_SCOPED_KINDS,
   'Namespace',

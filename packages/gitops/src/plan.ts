@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLUSTER_SCOPED_KINDS, ENVIRONMENTS, groupOf, type Environment, type Manifest } from '@strata/core';
+import { ENVIRONMENTS, groupOf, type Environment, type Manifest } from '@strata/core';
 import { argoCdDestination } from '@strata/core/argocd';
 import { CLUSTER_NAMESPACES, declaredNamespaces, Layout, ToolError } from '@strata/project';
 import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
 import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type BuildResult } from '@strata/kustomize';
 import { ANNOTATIONS_SIZE_LIMIT, clientSideApplyAnnotationsSize } from '@strata/policy';
+import { namespacedIn } from '@strata/schemas';
 import { planFlux } from './flux.ts';
 import { syncSteps } from './order.ts';
 import type { AppSyncPlan } from './sync.ts';
@@ -49,8 +50,6 @@ function buildError(r: BuildResult): Error {
   return r.toolFailed ? new ToolError(message) : new Error(message);
 }
 
-const isClusterScoped = (m: Manifest) => CLUSTER_SCOPED_KINDS.has(m.kind);
-
 /** Argo CD applies the objects of a sync in waves, lowest first, each once the waves before it are healthy. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 
@@ -70,10 +69,24 @@ function fitsClientSideApply(m: Manifest): boolean {
   return clientSideApplyAnnotationsSize(m) <= ANNOTATIONS_SIZE_LIMIT;
 }
 
-/** Reads what Argo CD needs to know about one app in one env from its built objects. */
-export function syncPlan(app: string, manifests: readonly Manifest[]): AppSyncPlan {
-  const namespaced = manifests.filter((m) => !isClusterScoped(m));
-  const namespace = argoCdDestination(app, manifests);
+/**
+ * What decides whether an object of an app in `root` lives in a namespace, as the cluster scopes its
+ * group and kind: built-in kinds as kube-apiserver serves them, custom ones as their CRD says (in the
+ * objects, the repository's crds/ or shipped).
+ */
+export const namespacedOf = (root: string, manifests: readonly Manifest[]): ((m: Manifest) => boolean) =>
+  namespacedIn(manifests, [join(root, Layout.crds)]);
+
+/**
+ * Reads what Argo CD needs to know about one app in one env from its built objects. `isNamespaced`
+ * scopes each object (see `namespacedOf`): Argo CD admits a cluster-scoped object only when the
+ * project's clusterResourceWhitelist names its group and kind.
+ * @default `isNamespaced` knows the CRDs among the objects and the shipped ones, not a repository's crds/
+ */
+export function syncPlan(app: string, manifests: readonly Manifest[], isNamespaced: (m: Manifest) => boolean = namespacedIn(manifests)): AppSyncPlan {
+  const isClusterScoped = (m: Manifest) => !isNamespaced(m);
+  const namespaced = manifests.filter(isNamespaced);
+  const namespace = argoCdDestination(app, manifests, isNamespaced);
   const namespaces = new Set([namespace, ...namespaced.flatMap((m) => (m.metadata.namespace ? [m.metadata.namespace] : []))]);
   const creates = [...new Set(manifests.filter((m) => m.kind === 'Namespace' && m.apiVersion === 'v1').map((m) => m.metadata.name))].sort();
   const ownsNamespace = creates.includes(namespace);
@@ -392,7 +405,12 @@ export function planGitops(root: string, settings: GitopsSettings, appNames: str
   for (const env of ENVIRONMENTS) {
     plansByEnv.set(
       env,
-      apps.map((app) => options.plans?.(env, app) ?? syncPlan(app, (built ??= buildSync(root))(env, app))),
+      apps.map((app) => {
+        const known = options.plans?.(env, app);
+        if (known) return known;
+        const manifests = (built ??= buildSync(root))(env, app);
+        return syncPlan(app, manifests, namespacedOf(root, manifests));
+      }),
     );
   }
   if (wantsArgoCD(settings)) {

@@ -141,7 +141,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   const sources = await readSources(root, paths, named);
   if (options.namespace !== undefined) placeUnplaced(root, sources, options.namespace);
   await refuseInvalidImages(sources);
-  const model = await modelOf(name, sources, store);
+  const model = await modelOf(root, name, sources, store);
   if (options.allowSystemNamespace !== true) await refuseSystemNamespaces(model, sources);
   await checkSources(model, paths, named);
   await refuseMissingNamespaces(root, model, sources, named);
@@ -309,9 +309,18 @@ function gitopsWith(
 }
 
 /** The app's model of the sources; two objects of an env that it would hold as one are refused naming where both are. */
-async function modelOf(name: string, sources: SourceSet, store: SecretStore): Promise<Model> {
+async function modelOf(root: string, name: string, sources: SourceSet, store: SecretStore): Promise<Model> {
   try {
-    return buildModel(name, sources.objects, sources.generated, store);
+    return buildModel(
+      name,
+      sources.objects,
+      sources.generated,
+      store,
+      namespacedIn(
+        root,
+        ENVIRONMENTS.flatMap((e) => sources.objects[e]),
+      ),
+    );
   } catch (e) {
     if (!(e instanceof DuplicateObjectError)) throw e;
     const [first, second] = [await sources.where(e.env, e.first), await sources.where(e.env, e.second)];

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { CLUSTER_SCOPED_KINDS, describe, ENVIRONMENTS, groupOf, isPlainObject, setOwnField, type Environment, type Manifest } from '@strata/core';
+import { describe, ENVIRONMENTS, groupOf, isPlainObject, setOwnField, type Environment, type Manifest } from '@strata/core';
+import { namespacedIn } from '@strata/schemas';
 import { DuplicateObjectError, ImportError } from './errors.ts';
 
 /**
@@ -160,12 +161,17 @@ function resolveRefs(
   return value;
 }
 
-/** Builds the model of an app from each env's objects. */
+/**
+ * Builds the model of an app from each env's objects. `namespaced` scopes an object by its group and
+ * kind (see `namespacedIn` of @strata/validate): a cluster-scoped one is given no namespace.
+ * @default built-in kinds as kube-apiserver serves them, custom kinds as the CRDs among the sources or shipped say
+ */
 export function buildModel(
   app: string,
   sources: Record<Environment, Manifest[]>,
   generatedNames: ReadonlySet<string>,
   store: SecretStore = DEFAULT_SECRET_STORE,
+  namespaced: (m: Manifest) => boolean = namespacedIn(ENVIRONMENTS.flatMap((e) => sources[e])),
 ): Model {
   const expected = {} as Record<Environment, Manifest[]>;
   const generatedConfigMaps = {} as Record<Environment, Set<string>>;
@@ -214,8 +220,8 @@ export function buildModel(
 
   // One namespace per env for every namespaced object: the config's namespace.
   const nsOf = (env: Environment) => {
-    const namespaced = expected[env].filter((m) => !CLUSTER_SCOPED_KINDS.has(m.kind));
-    const set = new Set(namespaced.map((m) => m.metadata.namespace));
+    const inNamespaces = expected[env].filter(namespaced);
+    const set = new Set(inNamespaces.map((m) => m.metadata.namespace));
     const [only] = [...set];
     return set.size === 1 && typeof only === 'string' ? only : undefined;
   };
@@ -264,7 +270,7 @@ export function buildModel(
         base = names.get(m.metadata.name)!;
         metadata.name = new Ref('name', base);
       }
-      if (usesNamespace && !CLUSTER_SCOPED_KINDS.has(m.kind)) metadata.namespace = new Ref('namespace');
+      if (usesNamespace && namespaced(m)) metadata.namespace = new Ref('namespace');
       const id = `${groupOf(m.apiVersion)}|${m.kind}|${usesNamespace ? '' : (m.metadata.namespace ?? '')}|${base}`;
       const entry = byId.get(id) ?? { apiVersion: m.apiVersion, kind: m.kind, base, values: {}, index: {}, generated: false };
       if (entry.values[env]) throw new DuplicateObjectError(env, describe(m), entry.index[env]!, i);

@@ -5,7 +5,7 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
 import { appDirs, checkEnv, checkPinFiles, filesIn, inEnvScope, Layout, loadApps, UsageError, type WarningOptions } from '@strata/project';
 import { isGenerated, planApp, planChanges, planEnvironments, refuseIgnored, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
-import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
+import { loadSettings, namespacedOf, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { isTopologyInput, keptTopology, staleTopology } from '@strata/graph/inputs';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { checkKubernetesSettings, checkPolicySettings } from '@strata/validate/settings';
@@ -262,7 +262,8 @@ export async function check(workspace: string, selection: Selection = {}, option
   if (everything && !shared) {
     const byName = new Map(plans.map((p) => [p.app, p]));
     const sync = (e: Environment, app: string): AppSyncPlan | undefined =>
-      reused.get(app)?.sync[e] ?? (byName.has(app) ? syncPlan(app, byName.get(app)!.desired[e]) : undefined);
+      reused.get(app)?.sync[e] ??
+      (byName.has(app) ? syncPlan(app, byName.get(app)!.desired[e], namespacedOf(root, byName.get(app)!.desired[e])) : undefined);
     for (const [path, content] of planGitops(root, loadSettings(root), names, { plans: sync })) {
       files.set(path, content);
       known.add(path);

@@ -25,7 +25,7 @@ import {
   type Mismatch,
   type TreeChanges,
 } from '@strata/emit';
-import { loadSettings, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
+import { loadSettings, namespacedOf, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
 import { NOT_BUILT_NOTE, notCheckedNote, resolveHelper } from '@strata/server-validation';
 import { checkPolicySettings } from '@strata/validate/settings';
@@ -299,7 +299,13 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       for (const app of group) {
         const plan = planApp(app, schemaMergeKeys);
         plans.push(plan);
-        sync.set(plan.app, Object.fromEntries(ENVIRONMENTS.map((e) => [e, syncPlan(plan.app, plan.desired[e])])) as Record<Environment, AppSyncPlan>);
+        sync.set(
+          plan.app,
+          Object.fromEntries(ENVIRONMENTS.map((e) => [e, syncPlan(plan.app, plan.desired[e], namespacedOf(root, plan.desired[e]))])) as Record<
+            Environment,
+            AppSyncPlan
+          >,
+        );
         // Built from memory only when the app's folders hold nothing the plan does not: kustomize
         // on disk would see any other file (a second kustomization, say).
         const foreign = filesUnder(root, plan.dirs).some((f) => !plan.files.has(f));

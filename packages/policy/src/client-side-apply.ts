@@ -1,4 +1,5 @@
-import { CLUSTER_SCOPED_KINDS, type Manifest } from '@strata/core';
+import type { Manifest } from '@strata/core';
+import { scopeOf } from '@strata/schemas';
 
 /** The annotation in which client-side apply (`kubectl apply`, Argo CD by default) keeps what it applied. */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -31,6 +32,10 @@ export function goJson(value: unknown, options: { sortKeys?: boolean } = {}): st
   return text.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+// Kubectl scopes an object as the cluster's discovery does: built-in kinds by group and kind as
+// kube-apiserver serves them, custom ones as the shipped CRDs say.
+const scope = scopeOf();
+
 /**
  * The `last-applied-configuration` text kubectl's client-side apply stores for an object
  * (k8s.io/kubectl/pkg/util/apply.go `GetModifiedConfiguration`): the object without that
@@ -41,7 +46,7 @@ export function lastAppliedConfiguration(manifest: Manifest, options: { sortKeys
   const annotations = { ...(manifest.metadata.annotations ?? {}) };
   delete annotations[LAST_APPLIED_ANNOTATION];
   const metadata: Record<string, unknown> = { ...manifest.metadata, annotations };
-  if (metadata.namespace === undefined && !CLUSTER_SCOPED_KINDS.has(manifest.kind)) metadata.namespace = CONTEXT_NAMESPACE;
+  if (metadata.namespace === undefined && scope(manifest) !== 'Cluster') metadata.namespace = CONTEXT_NAMESPACE;
   return `${goJson({ ...manifest, metadata }, options)}\n`;
 }
 

@@ -385,3 +385,5 @@ function computeApiStatus(apiVersion: string, kind: string, version: string): Ap
     ...(replacement ? { replacement } : {}),
   };
 }
+
+export { builtinScopes, crdScopes, groupKind, namespacedIn, scopeOf, type KindRef, type Scope } from './scope.ts';

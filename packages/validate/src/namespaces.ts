@@ -1,76 +1,23 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { CLUSTER_SCOPED_KINDS, groupOf, isPlainObject, type Manifest } from '@strata/core';
+import { isPlainObject, type Manifest } from '@strata/core';
 import { argoCdDestination, argoCdSkips } from '@strata/core/argocd';
 import { CLUSTER_NAMESPACES, distOf, Layout, objectName, type Problem } from '@strata/project';
-import { keptCrds } from './crds.ts';
+import { namespacedIn as scopeNamespacedIn } from '@strata/schemas';
 import type { NamespaceClaims, SourceDoc } from './types.ts';
 
 /** The rule of a namespaced object whose namespace nothing creates. */
 export const NAMESPACE_RULE = 'namespace-exists';
 
 /**
- * Built-in kinds that live outside namespaces, by `group/Kind`, beyond CLUSTER_SCOPED_KINDS (those an
- * app may render): a namespace written on one of them is dropped by kubectl and Argo CD, never looked up.
- */
-const CLUSTER_SCOPED_BUILT_IN = new Set([
-  '/Node',
-  '/ComponentStatus',
-  'apiregistration.k8s.io/APIService',
-  'certificates.k8s.io/CertificateSigningRequest',
-  'certificates.k8s.io/ClusterTrustBundle',
-  'node.k8s.io/RuntimeClass',
-  'storage.k8s.io/CSIDriver',
-  'storage.k8s.io/CSINode',
-  'storage.k8s.io/VolumeAttachment',
-  'storage.k8s.io/VolumeAttributesClass',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
-  'admissionregistration.k8s.io/MutatingAdmissionPolicy',
-  'admissionregistration.k8s.io/MutatingAdmissionPolicyBinding',
-  'flowcontrol.apiserver.k8s.io/FlowSchema',
-  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
-  'networking.k8s.io/IPAddress',
-  'networking.k8s.io/ServiceCIDR',
-  'resource.k8s.io/DeviceClass',
-  'authentication.k8s.io/TokenReview',
-  'authentication.k8s.io/SelfSubjectReview',
-  'authorization.k8s.io/SubjectAccessReview',
-  'authorization.k8s.io/SelfSubjectAccessReview',
-  'authorization.k8s.io/SelfSubjectRulesReview',
-]);
-
-/** `group/Kind` of the CRDs among `crds` that define cluster-scoped kinds. */
-function clusterScopedCustomKinds(crds: readonly Record<string, unknown>[]): Set<string> {
-  const kinds = new Set<string>();
-  for (const crd of crds) {
-    const spec = crd.spec;
-    if (!isPlainObject(spec) || spec.scope !== 'Cluster' || typeof spec.group !== 'string' || !isPlainObject(spec.names)) continue;
-    if (typeof spec.names.kind === 'string') kinds.add(`${spec.group}/${spec.names.kind}`);
-  }
-  return kinds;
-}
-
-const isCrd = (m: Manifest) => m.apiVersion === 'apiextensions.k8s.io/v1' && m.kind === 'CustomResourceDefinition';
-
-/**
- * Whether an object of `manifests` lives in a namespace, as the API server scopes its kind: not a
- * built-in cluster-scoped kind, nor a custom kind whose CRD (among `manifests`, or kept by the
- * repository) says `scope: Cluster`. A custom kind no CRD describes is taken for namespaced, as
- * kustomize takes it.
+ * Whether an object of `manifests` lives in a namespace, as the API server scopes its kind by group
+ * and kind: a built-in kind as kube-apiserver serves it, a custom kind as its CRD says (among
+ * `manifests`, in the repository's crds/, or shipped). A kind none of them knows is taken for
+ * namespaced, as kustomize takes it (see `namespacedIn` of @strata/schemas).
  */
 export function namespacedIn(root: string, manifests: readonly Manifest[]): (m: Manifest) => boolean {
-  // Custom kinds are in groups with a dot; the CRDs the repository keeps and those of the input say their scope.
-  const custom = manifests.filter((m) => groupOf(m.apiVersion).includes('.'));
-  const clusterScoped = clusterScopedCustomKinds([
-    ...keptCrds(root, custom).map((c) => c.manifest),
-    ...manifests.filter(isCrd).map((m) => m as unknown as Record<string, unknown>),
-  ]);
-  return (m) => {
-    const gk = `${groupOf(m.apiVersion)}/${m.kind}`;
-    return !CLUSTER_SCOPED_KINDS.has(m.kind) && !CLUSTER_SCOPED_BUILT_IN.has(gk) && !clusterScoped.has(gk);
-  };
+  return scopeNamespacedIn(manifests, [join(root, Layout.crds)]);
 }
 
 /**
@@ -129,7 +76,7 @@ export function namespaceClaims(
           },
         ];
       });
-      return { file, creates, ...(argoCdOnly ? { destination: argoCdDestination(distOf(file)!.app, manifests) } : {}), uses };
+      return { file, creates, ...(argoCdOnly ? { destination: argoCdDestination(distOf(file)!.app, manifests, namespaced) } : {}), uses };
     });
 }
 
@@ -191,8 +138,9 @@ export function siblingClaims(root: string, files: readonly string[], argoCdOnly
         (v): v is Manifest => isPlainObject(v) && isPlainObject(v.metadata) && typeof v.kind === 'string' && typeof v.apiVersion === 'string',
       );
       const applied = argoCdOnly ? manifests.filter((m) => !argoCdSkips(m)) : manifests;
+      const namespaced = namespacedIn(root, applied);
       const creates = [...new Set(createdBy(applied))].sort();
-      out.push({ file, creates, ...(argoCdOnly ? { destination: argoCdDestination(built.app, applied) } : {}), uses: [] });
+      out.push({ file, creates, ...(argoCdOnly ? { destination: argoCdDestination(built.app, applied, namespaced) } : {}), uses: [] });
     }
   }
   return out;

@@ -128,6 +128,12 @@ export interface StartOptions {
    * in strata.config.json). @default 30000-32767, kube-apiserver's own
    */
   readonly serviceNodePortRange?: PortRange;
+  /**
+   * Serve every API the server has: alpha and beta group versions (`--runtime-config=api/all=true`)
+   * and the kinds behind alpha and beta feature gates, as a cluster that enables them would.
+   * @default false: what kube-apiserver serves by default
+   */
+  readonly allApis?: boolean;
 }
 
 /** etcd's client socket, in the run's folder. */
@@ -262,10 +268,18 @@ export async function startServer(binaries: ServerBinaries, options: StartOption
       const securePort = await choosePort();
       const apiLog = join(dir, attempt === 1 ? 'kube-apiserver.log' : `kube-apiserver.${attempt}.log`);
       // Started together with etcd: kube-apiserver retries etcd until it answers, and that saves a round trip.
-      const api = spawnLogged(binaries.kubeApiserver, apiArgs(dir, securePort, nodePorts), apiLog, {
-        GOGC: process.env.GOGC || API_GC.GOGC,
-        GOMEMLIMIT: process.env.GOMEMLIMIT || API_GC.GOMEMLIMIT,
-      });
+      const api = spawnLogged(
+        binaries.kubeApiserver,
+        [
+          ...apiArgs(dir, securePort, nodePorts),
+          ...(options.allApis ? ['--runtime-config=api/all=true', '--feature-gates=AllAlpha=true,AllBeta=true'] : []),
+        ],
+        apiLog,
+        {
+          GOGC: process.env.GOGC || API_GC.GOGC,
+          GOMEMLIMIT: process.env.GOMEMLIMIT || API_GC.GOMEMLIMIT,
+        },
+      );
       const url = `https://127.0.0.1:${securePort}`;
       let client: Client | undefined;
       for (;;) {
