@@ -88,6 +88,21 @@ export function fileName(m: Manifest, suffix = ''): string {
 /** Each plan's paths by the name a checkout on macOS gives them: case and Unicode normalization folded. */
 const checkedOut = new WeakMap<Map<string, string>, Map<string, string>>();
 
+/**
+ * A path as a case-insensitive file system sees it: Unicode case folding of its NFC form. APFS folds
+ * with Unicode's CaseFolding.txt and NTFS upper-cases with its table, so `µ` (micro sign) and `μ`,
+ * `ς` and `σ`, `ſ` and `s`, `K` (Kelvin sign) and `k`, `ẞ`, `ß` and `ss` are each one name, which
+ * `toLowerCase` alone does not see (the first of each is lower case already, or maps to one that is).
+ * Lower, then upper, then lower case again reaches the same form for every entry of CaseFolding.txt
+ * (each code point and its full folding give the same key, Unicode 14 to 17); normalized again at
+ * the end, as a case mapping may leave a sequence that NFC composes.
+ */
+const foldCase = (text: string) => text.toLowerCase().toUpperCase().toLowerCase();
+
+function foldedPath(path: string): string {
+  return foldCase(path.normalize('NFC')).normalize('NFC');
+}
+
 function addFile(files: Map<string, string>, path: string, content: string) {
   if (files.has(path)) throw new FileNameError(`${path}: two objects map to the same file; give them distinct kinds or names`);
   // macOS and Windows check files out case-insensitively, and macOS takes the composed and
@@ -95,10 +110,10 @@ function addFile(files: Map<string, string>, path: string, content: string) {
   // the same: one file would overwrite the other.
   let seen = checkedOut.get(files);
   if (seen === undefined) checkedOut.set(files, (seen = new Map()));
-  const key = path.normalize('NFC').toLowerCase();
+  const key = foldedPath(path);
   const other = seen.get(key);
   if (other !== undefined) {
-    const caseOnly = other.toLowerCase() === path.toLowerCase();
+    const caseOnly = foldCase(other) === foldCase(path);
     const how = caseOnly
       ? 'only in case'
       : other.normalize('NFC') === path.normalize('NFC')

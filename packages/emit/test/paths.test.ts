@@ -105,6 +105,33 @@ describe('planned file names check out on every system', () => {
     );
   });
 
+  it('refuses two objects whose names differ only under Unicode case folding, which APFS and NTFS take for one file', () => {
+    const role = (name: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace: 'shop' } });
+    // Micro sign and Greek mu, final and other sigma, long s and s, Kelvin sign and k, capital and small sharp s and ss:
+    // each pair is one entry of Unicode's CaseFolding.txt, and lower case alone leaves them apart.
+    const pairs = [
+      ['reader-\u00b5', 'reader-\u03bc'],
+      ['reader-\u03c2', 'reader-\u03c3'],
+      ['reader-\u017f', 'reader-s'],
+      ['reader-\u212a', 'reader-k'],
+      ['reader-\u1e9e', 'reader-\u00df'],
+      ['reader-\u00df', 'reader-ss'],
+    ];
+    for (const [a, b] of pairs) {
+      expect(() => planApp(forged([role(a!), role(b!)]), schemaMergeKeys)).toThrow(
+        `base/evil/role.${b}.yaml: two objects map to files whose names differ only in case (base/evil/role.${a}.yaml), which collide on macOS and Windows; rename one`,
+      );
+    }
+    // Decomposed and in another case at once.
+    expect(() => planApp(forged([role('\u00b5-caf\u00e9'), role('\u03bc-CAFE\u0301')]), schemaMergeKeys)).toThrow(
+      /differ only in case and Unicode normalization .*, which collide on macOS; rename one$/,
+    );
+    // Names that fold apart stay apart.
+    expect([...planApp(forged([role('reader-\u03bc'), role('reader-m')]), schemaMergeKeys).files.keys()]).toEqual(
+      expect.arrayContaining(['base/evil/role.reader-\u03bc.yaml', 'base/evil/role.reader-m.yaml']),
+    );
+  });
+
   it('refuses two objects whose names are the composed and decomposed forms of the same characters, which macOS takes for one file', () => {
     const [nfc, nfd] = ['caf\u00e9', 'cafe\u0301'];
     const app = forged([nfc, nfd].map((name) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name } })));
