@@ -1,4 +1,5 @@
 import { namespaceAdmitsPods } from './rules/namespace-admits-pods.ts';
+import { noSystemMastersCsr } from './rules/no-system-masters-csr.ts';
 import { noCustomSelinuxOptions } from './rules/no-custom-selinux-options.ts';
 import { noHostPorts } from './rules/no-host-ports.ts';
 import { noHostProcess } from './rules/no-host-process.ts';
@@ -106,6 +107,7 @@ export const rules: readonly Rule[] = [
   duplicateResource,
   fitClientSideApply,
   noClusterAdminBinding,
+  noSystemMastersCsr,
   noRbacEscalation,
   noPublicBinding,
   noAdmissionWebhook,

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REQUESTS } from './csr-requests.ts';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 
@@ -110,5 +111,47 @@ describe('strata validate on a folder with an Argo Workflow', () => {
         'validate: Found 1 problem in 1 of 2 resources',
       ],
     });
+  });
+});
+
+describe('strata validate on a CertificateSigningRequest for system:masters', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-policy-csr-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const run = (name: string, request: string, ...flags: string[]) => {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(
+      file,
+      `apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata: {name: ${name}}\nspec:\n  request: ${request}\n  signerName: kubernetes.io/kube-apiserver-client\n  usages: [client auth]\n`,
+    );
+    const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'validate', ...flags, file], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, FORCE_COLOR: '0' },
+      timeout: 120_000,
+      killSignal: 'SIGKILL',
+    });
+    return {
+      status: r.status,
+      lines: `${r.stdout}${r.stderr}`
+        .replaceAll(`${dir}/`, '')
+        .replace(/ \(\d+(\.\d+)?m?s\)$/gm, '')
+        .trimEnd()
+        .split('\n'),
+    };
+  };
+
+  it('refuses it at spec.request as every API server does, also with --no-policy, and passes a request for another group', () => {
+    const refused = {
+      status: 1,
+      lines: [
+        'evil.yaml:5: certificates.k8s.io/v1/CertificateSigningRequest evil: spec.request: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed: ' +
+          'the API server refuses this request (CertificateSubjectRestriction admission); request a certificate for a group a RoleBinding grants what the client needs, without O=system:masters. [no-system-masters-csr]',
+        'validate: Found 1 problem in 1 of 1 resource',
+      ],
+    };
+    expect(run('evil', REQUESTS.masters)).toStrictEqual(refused);
+    expect(run('evil', REQUESTS.masters, '--no-policy')).toStrictEqual(refused);
+    expect(run('nodes', REQUESTS.nodes, '--no-policy')).toStrictEqual({ status: 0, lines: ['validate: No problems in 1 resource'] });
   });
 });

@@ -58,10 +58,16 @@ function segments(path: string): (string | number)[] {
 
 /**
  * The rules that run even with `--no-policy`: a Secret's values, a replaced object, one that
- * `kubectl apply` cannot apply and a pod its namespace's Pod Security level refuses are never a
- * matter of taste.
+ * `kubectl apply` cannot apply, a pod its namespace's Pod Security level refuses and a request the
+ * API server's admission refuses in every cluster are never a matter of taste.
  */
-const ALWAYS_IDS: ReadonlySet<string> = new Set(['no-secret-values', 'duplicate-resource', 'fit-client-side-apply', 'namespace-admits-pods']);
+const ALWAYS_IDS: ReadonlySet<string> = new Set([
+  'no-secret-values',
+  'duplicate-resource',
+  'fit-client-side-apply',
+  'namespace-admits-pods',
+  'no-system-masters-csr',
+]);
 const ALWAYS: readonly Rule[] = rules.filter((r) => ALWAYS_IDS.has(r.id));
 
 /**
