@@ -8,7 +8,7 @@ import { buildOverlays, type BuildResult } from '@strata/kustomize';
 import { remoteInputs, type Reach } from '@strata/kustomize/remote';
 import type { Selection } from './generate.ts';
 export { buildFailureLine } from './build-line.ts';
-import { builtRecord, overlayInputs, stamper, type OverlayInputs } from './stale-dist.ts';
+import { builtRecord, type Listing, overlayInputs, stamper, type OverlayInputs } from './stale-dist.ts';
 
 /** The overlay folders of a selection, as `overlays/<env>/<app>`. */
 export function selectOverlays(root: string, selection: Selection = {}): { env: string; app: string; dir: string }[] {
@@ -97,9 +97,10 @@ async function buildLocked(root: string, selection: Selection, onResult?: (r: Bu
   const reach = overlays.map((): Reach => ({ folders: new Set(), files: new Set() }));
   const refused = overlays.map((o, i) => remoteRefusal(root, o.dir, reach[i]));
   const stamp = stamper(root);
+  const listing: Listing = new Map();
   const inputs = overlays.map((o, i): OverlayInputs | undefined => {
     if (refused[i] !== undefined) return undefined;
-    const read = overlayInputs(root, o.dir, reach[i]);
+    const read = overlayInputs(root, o.dir, reach[i], listing);
     for (const f of read.files) stamp(f);
     return read;
   });

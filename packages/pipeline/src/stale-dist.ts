@@ -62,9 +62,19 @@ function outermost(dirs: Iterable<string>): string[] {
   return sorted.filter((d) => !sorted.some((o) => o !== d && d.startsWith(`${o}/`)));
 }
 
+/** The files under a folder (relative to the root), by folder: a base that three overlays read is listed once. */
+export type Listing = Map<string, readonly string[]>;
+
 /** Every file under `dirs` (relative to the root), links to files included: kustomize reads through them. */
-function filesUnder(root: string, dirs: readonly string[]): string[] {
-  return dirs.flatMap((d) => (existsSync(join(root, d)) ? filesIn(join(root, d), { links: true }).map((f) => rel(root, f)) : []));
+function filesUnder(root: string, dirs: readonly string[], listing: Listing = new Map()): string[] {
+  return dirs.flatMap((d) => {
+    let files = listing.get(d);
+    if (!files) {
+      files = existsSync(join(root, d)) ? filesIn(join(root, d), { links: true }).map((f) => rel(root, f)) : [];
+      listing.set(d, files);
+    }
+    return files;
+  });
 }
 
 /** What a build of an overlay reads, before it is built: the folders it reaches and the files it names outside them. */
@@ -77,14 +87,14 @@ export interface OverlayInputs {
  * What a build of the overlay `dir` (relative to the root) reads, from the walk of its
  * kustomizations (`reach`, when the caller walked them already for what it would fetch).
  */
-export function overlayInputs(root: string, dir: string, reach?: Reach): OverlayInputs {
+export function overlayInputs(root: string, dir: string, reach?: Reach, listing?: Listing): OverlayInputs {
   if (!reach) {
     reach = { folders: new Set(), files: new Set() };
     remoteInputs(join(root, dir), reach);
   }
   const inside = (f: string) => f === root || f.startsWith(`${root}${sep}`);
   const dirs = outermost([...reach.folders].filter(inside).map((f) => rel(root, f)));
-  const under = new Set(filesUnder(root, dirs));
+  const under = new Set(filesUnder(root, dirs, listing));
   const named = [...reach.files].filter((f) => statSync(f, { throwIfNoEntry: false })?.isFile()).map((f) => (inside(f) ? rel(root, f) : resolve(f)));
   return { dirs, files: [...new Set([...under, ...named])].sort() };
 }
@@ -184,16 +194,11 @@ function changedSinceWritten(path: string, written: Written): boolean {
  * write, copy, unpacking or checkout sets its change time, which no tool can set back, so only
  * its content decides once they differ.
  */
-function changedInput(root: string, written: Written, stamps: Readonly<Record<string, Stamp>>): string | undefined {
+function changedInput(root: string, written: Written, now: (file: string) => string | undefined, listing: Listing): string | undefined {
   const inputs = written.inputs ?? {};
-  const now = (f: string): string | undefined => {
-    const path = resolve(root, f);
-    const stamp = stamps[f];
-    return (stamp && verify(path, stamp)?.hash) ?? hashFile(path);
-  };
   return (
     Object.keys(inputs).find((f) => now(f) !== inputs[f]) ??
-    filesUnder(root, written.dirs ?? [])
+    filesUnder(root, written.dirs ?? [], listing)
       .filter((f) => !(f in inputs))
       .sort()[0]
   );
@@ -224,6 +229,17 @@ export function staleBuilds(root: string, selection: BuiltSelection): Problem[] 
   const built = builtOf(root, selection);
   if (built.length === 0) return [];
   const { files: written, stamps } = recordOnDisk(root);
+  // A file several builds read (a base, in every env) is looked at once.
+  const hashes = new Map<string, string | undefined>();
+  const now = (f: string): string | undefined => {
+    if (hashes.has(f)) return hashes.get(f);
+    const path = resolve(root, f);
+    const stamp = stamps[f];
+    const hash = (stamp && verify(path, stamp)?.hash) ?? hashFile(path);
+    hashes.set(f, hash);
+    return hash;
+  };
+  const listing: Listing = new Map();
   const problems: Problem[] = [];
   for (const { env, app } of built) {
     const dist = Layout.distOf(env, app);
@@ -250,7 +266,7 @@ export function staleBuilds(root: string, selection: BuiltSelection): Problem[] 
       });
       continue;
     }
-    const changed = changedInput(root, record, stamps);
+    const changed = changedInput(root, record, now, listing);
     if (changed === undefined) continue;
     problems.push({
       file: dist,
