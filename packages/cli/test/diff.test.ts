@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitAll, git } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,5 +120,30 @@ describe('strata diff', () => {
     expect(ref.stderr).toMatch(/--against no-such-ref: not a commit/);
     const none = strata(ws.root, ['diff']);
     expect(none.status).toBe(2);
+  });
+
+  it('refuses an app of neither side with exit 2 in every form, instead of finding no difference in no resources', () => {
+    for (const args of [
+      ['diff', '--against', 'HEAD', '--app', 'tokenplace-rely'],
+      ['diff', '--from', 'dev', '--to', 'prod', '--app', 'tokenplace-rely'],
+    ]) {
+      const r = strata(ws.root, args);
+      expect(r.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr, args.join(' ')).toMatch(/^strata: unknown app "tokenplace-rely"[^\n]*; known apps: tensafe, tokenplace-relay\n$/);
+      expect(r.stdout, args.join(' ')).toBe('');
+      expect(r.status, args.join(' ')).toBe(2);
+    }
+  });
+
+  it('takes an app that only the ref has as known: its resources are removed', () => {
+    const aside = `${ws.root}-tensafe`;
+    renameSync(join(ws.root, 'apps/tensafe'), aside);
+    try {
+      const r = strata(ws.root, ['diff', '--against', 'HEAD', '--env', 'dev', '--app', 'tensafe']);
+      expect(r.stdout).toMatch(/diff HEAD -> working tree: 0 added, [1-9]\d* removed, 0 changed in [1-9]\d* resources/);
+      expect(r.status).toBe(1);
+    } finally {
+      renameSync(aside, join(ws.root, 'apps/tensafe'));
+    }
   });
 });

@@ -208,6 +208,12 @@ export async function diffAgainst(
     const refDir = join(scratch, 'ref');
     mkdirSync(refDir);
     exportRef(root, ref, refDir);
+    // An app of either side is known: one only the ref has was removed, one only the working tree
+    // has was added. A name of neither selects nothing, which would read as no difference.
+    const known = [...new Set([...appDirs(root), ...appDirs(refDir)])].sort();
+    const unknown = (options.apps ?? []).find((a) => !known.includes(a));
+    if (unknown !== undefined)
+      throw new UsageError(`unknown app "${unknown}" in the working tree and in ${ref}; known apps: ${known.join(', ') || '(none)'}`);
     const build = buildOptions(root);
     // The ref: what its sources generate, built in a folder of its own.
     let before = refDir;
@@ -234,7 +240,7 @@ export async function diffAgainst(
       writeTree(after, planned);
     }
     const envs: Environment[] = env ? [env] : [...ENVIRONMENTS];
-    const apps = options.apps && options.apps.length > 0 ? [...options.apps] : [...new Set([...appDirs(root), ...appDirs(refDir)])].sort();
+    const apps = options.apps && options.apps.length > 0 ? [...options.apps] : known;
     const existing = (dir: string) => existsSync(join(dir, 'kustomization.yaml'));
     const overlays = envs.flatMap((e) => apps.map((a) => Layout.overlay(e, a)));
     const a = await builtTree(
