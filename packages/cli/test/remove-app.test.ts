@@ -253,7 +253,9 @@ describe('strata remove-app with another app not installed yet', () => {
     expect(before).toContain(GONE);
     expect(after).not.toContain(GONE);
     expect(after).toContain(KEPT);
-    expect(readFileSync(join(ws.root, 'overlays/prod/kustomization.yaml'), 'utf8')).toMatch(new RegExp(`- billing\\n[^]*- ${KEPT}\\n`));
+    // The env roots list the apps generated: not billing, which has no overlays to build yet.
+    expect(readFileSync(join(ws.root, 'overlays/prod/kustomization.yaml'), 'utf8')).toMatch(new RegExp(`^resources:\\n  - ${KEPT}\\n$`, 'm'));
+    expect(readFileSync(join(ws.root, 'overlays/prod/kustomization.yaml'), 'utf8')).not.toContain('billing');
     expect(filesNaming(ws.root, GONE)).toBe('');
     // The app never installed nor generated goes too; once installed, the kept app's generated
     // files are what generate makes of it.

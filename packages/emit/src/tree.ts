@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { posix } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { dequal as isDeepStrictEqual } from 'dequal/lite';
 import { CUSTOM_CLUSTER_SCOPED_KINDS, ENVIRONMENTS, nameProblem, type App, type Environment, type Manifest } from '@strata/core';
 import { Layout } from '@strata/project';
@@ -310,11 +311,34 @@ function derive(from: Manifest[], to: Manifest[], mergeKey: MergeKeyLookup, what
   }
 }
 
-/** `overlays/<env>/kustomization.yaml`: every app of the environment in one buildable tree. */
-export function planEnvironments(appNames: readonly string[]): Map<string, string> {
+/**
+ * `overlays/<env>/kustomization.yaml`: every app of the environment in one buildable tree. `apps`
+ * names them, the same for every env or each env's own (see generatedApps).
+ */
+export function planEnvironments(apps: readonly string[] | ((env: Environment) => readonly string[])): Map<string, string> {
   const files = new Map<string, string>();
   for (const env of ENVIRONMENTS) {
-    files.set(Layout.envKustomization(env), generatedFile(kustomization('Kustomization', { resources: [...appNames].sort() }), `apps/*`, false));
+    const names = typeof apps === 'function' ? apps(env) : apps;
+    files.set(Layout.envKustomization(env), generatedFile(kustomization('Kustomization', { resources: [...names].sort() }), `apps/*`, false));
   }
   return files;
+}
+
+/**
+ * Of the apps `names`, those an env root lists: each whose overlay in that env this run writes
+ * (`planned`, by path) or that the tree holds already. An app scaffolded and not generated yet (one
+ * added with --no-install) has no overlay for the root to name, and a root that named it would build
+ * in no env. A run of some apps (generate --app, a release) lists every app generated, not the
+ * entries of the root as committed: Argo CD makes an Application of every folder under
+ * overlays/<env>/ whatever the root says, so a root that lists exactly the generated folders is what
+ * `kubectl apply -k overlays/<env>` must apply to deploy what Argo CD deploys, and it is what a full
+ * generate writes of the same tree, so check finds no drift in it; the committed entries could name
+ * a folder gone since, or miss one generated since.
+ */
+export function generatedApps(root: string, names: readonly string[], planned: (path: string) => boolean): (env: Environment) => string[] {
+  return (env) =>
+    names.filter((app) => {
+      const overlay = Layout.overlayKustomization(env, app);
+      return planned(overlay) || existsSync(join(root, overlay));
+    });
 }

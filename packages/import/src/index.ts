@@ -36,6 +36,7 @@ import {
   normalize,
   openTransaction,
   planApp,
+  generatedApps,
   planEnvironments,
   recoverLocked,
   refuseIgnored,
@@ -177,7 +178,8 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   // with it, then the install and the full generate, or nothing (a failed install included).
   const writes = new Map<string, string>(appFiles);
   for (const [path, content] of tree) writes.set(path, content);
-  for (const [path, content] of planEnvironments([...others, name])) writes.set(path, content);
+  // The env roots list the app and the others generated (one added with --no-install has no overlays yet).
+  for (const [path, content] of planEnvironments(generatedApps(root, [...others, name], (p) => tree.has(p)))) writes.set(path, content);
   if (builds.failed === undefined) {
     const gitops = gitopsWith(root, others, name, desired, builds.built);
     for (const [path, content] of gitops) writes.set(path, content);

@@ -4,7 +4,17 @@ import { createTwoFilesPatch } from 'diff';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
 import { appDirs, checkEnv, checkPinFiles, filesIn, inEnvScope, Layout, loadApps, UsageError, type WarningOptions } from '@strata/project';
-import { isGenerated, planApp, planChanges, planEnvironments, refuseIgnored, schemaMergeKeys, type AppPlan, type Mismatch } from '@strata/emit';
+import {
+  generatedApps,
+  isGenerated,
+  planApp,
+  planChanges,
+  planEnvironments,
+  refuseIgnored,
+  schemaMergeKeys,
+  type AppPlan,
+  type Mismatch,
+} from '@strata/emit';
 import { loadSettings, namespacedOf, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { isTopologyInput, keptTopology, staleTopology } from '@strata/graph/inputs';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
@@ -253,7 +263,9 @@ export async function check(workspace: string, selection: Selection = {}, option
   // The env roots and gitops/ as the last pipeline wrote them for exactly these apps, unchanged
   // since: no need to plan them again.
   const shared = names.every((n) => reused.has(n)) ? sharedUnchanged(root, tool, cache.shared, names, listing) : undefined;
-  if (!shared) for (const [path, content] of planEnvironments(names)) if (inScope(path)) files.set(path, content);
+  // The env roots as generate writes them: the apps planned here, and the others as the tree holds them (generatedApps).
+  if (!shared)
+    for (const [path, content] of planEnvironments(generatedApps(root, names, (p) => files.has(p)))) if (inScope(path)) files.set(path, content);
   const known = new Set(files.keys());
   for (const path of Object.keys(shared ?? {})) if (inScope(path) && (everything || !path.startsWith('gitops/'))) known.add(path);
   for (const name of selected) {

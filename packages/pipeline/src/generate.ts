@@ -9,6 +9,7 @@ import { EnvRootCollisionError, refuseCollisions, renderedIds } from './findings
 import {
   applyTree,
   diffTree,
+  generatedApps,
   planApp,
   planEnvironments,
   schemaMergeKeys,
@@ -46,7 +47,9 @@ export async function planTree(root: string, selection: Selection = {}, options:
     for (const [path, content] of plan.files) if (inScope(path)) files.set(path, content);
     dirs.push(...plan.dirs.filter(inScope));
   }
-  for (const [path, content] of planEnvironments(appDirs(root))) if (inScope(path)) files.set(path, content);
+  // The env roots list the apps generated: those written now and the others the tree holds.
+  for (const [path, content] of planEnvironments(generatedApps(root, appDirs(root), (p) => files.has(p))))
+    if (inScope(path)) files.set(path, content);
   if (!selection.apps || selection.apps.length === 0) {
     // Apps whose objects share an id in an env make a root kustomize refuses to build: refused
     // here, before anything is written, as check and the pipeline refuse the tree they would make.

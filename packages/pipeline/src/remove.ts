@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
 import { appDirs, filesIn, ToolError, UsageError, Layout } from '@strata/project';
-import { commitTransaction, isGenerated, linkedFolder, lockTree, planEnvironments, recoverLocked } from '@strata/emit';
+import { commitTransaction, generatedApps, isGenerated, linkedFolder, lockTree, planEnvironments, recoverLocked } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { redrawTopology } from '@strata/graph';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
@@ -109,7 +109,7 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
     );
   }
 
-  // What the others make of the shared files: the env roots list every app, gitops/ is planned
+  // What the others make of the shared files: the env roots list every app generated, gitops/ is planned
   // from the build of each other app's committed overlays, as `strata gitops` and import plan it,
   // so no app is compiled (one added with --no-install and not installed yet counts too). An app
   // never generated has no overlays and no entry in gitops/ yet: it stays out of the plan.
@@ -136,7 +136,8 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
     );
   }
   const shared = new Map([
-    ...planEnvironments(remaining),
+    // An app never generated has no overlay for a root to list (generatedApps).
+    ...planEnvironments(generatedApps(root, remaining, () => false)),
     ...planGitops(root, loadSettings(root), generated, { built: (e: Environment, app) => built.get(`${e}/${app}`)! }),
   ]);
   for (const [path, content] of shared) if (read(join(root, path)) !== content) writes.set(path, content);
