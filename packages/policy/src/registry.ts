@@ -1,5 +1,6 @@
 import { namespaceAdmitsPods } from './rules/namespace-admits-pods.ts';
 import { noSystemMastersCsr } from './rules/no-system-masters-csr.ts';
+import { podFieldsFromClasses } from './rules/pod-fields-from-classes.ts';
 import { noCustomSelinuxOptions } from './rules/no-custom-selinux-options.ts';
 import { noHostPorts } from './rules/no-host-ports.ts';
 import { noHostProcess } from './rules/no-host-process.ts';
@@ -80,6 +81,7 @@ export const podSecurityRules: readonly Rule[] = [
 export const rules: readonly Rule[] = [
   ...podSecurityRules,
   namespaceAdmitsPods,
+  podFieldsFromClasses,
   noUncheckedPodTemplate,
   noHostPersistentVolume,
   requireReadOnlyRootFilesystem,

@@ -155,3 +155,40 @@ describe('strata validate on a CertificateSigningRequest for system:masters', ()
     expect(run('nodes', REQUESTS.nodes, '--no-policy')).toStrictEqual({ status: 0, lines: ['validate: No problems in 1 resource'] });
   });
 });
+
+describe('strata validate on a Deployment whose pods set what admission computes from classes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-policy-classes-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses priority, preemptionPolicy and overhead at their fields with --no-policy, as every cluster refuses each pod', () => {
+    const file = join(dir, 'web.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n' +
+        '    metadata: {labels: {app: web}}\n    spec:\n      priority: 1000000\n      preemptionPolicy: Never\n      overhead: {cpu: 100m}\n' +
+        '      containers: [{name: c, image: busybox}]\n',
+    );
+    const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'validate', '--no-policy', file], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, FORCE_COLOR: '0' },
+      timeout: 120_000,
+      killSignal: 'SIGKILL',
+    });
+    expect(r.status).toBe(1);
+    expect(
+      `${r.stdout}${r.stderr}`
+        .trimEnd()
+        .split('\n')
+        .map(
+          (l) =>
+            /^[^:]*web\.yaml:(\d+): apps\/v1\/Deployment default\/web: ([^:]+): .*\[(.*)\]$/.exec(l)?.slice(1).join(' ') ?? l.replace(/ \(.*\)$/, ''),
+        ),
+    ).toStrictEqual([
+      '9 spec.template.spec.priority pod-fields-from-classes',
+      '10 spec.template.spec.preemptionPolicy pod-fields-from-classes',
+      '11 spec.template.spec.overhead pod-fields-from-classes',
+      'validate: Found 3 problems in 1 of 1 resource',
+    ]);
+  });
+});

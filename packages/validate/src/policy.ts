@@ -67,6 +67,7 @@ const ALWAYS_IDS: ReadonlySet<string> = new Set([
   'fit-client-side-apply',
   'namespace-admits-pods',
   'no-system-masters-csr',
+  'pod-fields-from-classes',
 ]);
 const ALWAYS: readonly Rule[] = rules.filter((r) => ALWAYS_IDS.has(r.id));
 
