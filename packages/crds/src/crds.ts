@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { commitTransaction, lockTree, recoverLocked, removeEmptyDirs } from '@strata/emit';
 import { appDirs, filesIn, Layout, UsageError } from '@strata/project';
 import { parseAllDocuments } from 'yaml';
-import { crdManifestsDir, shippedCrdVersions } from '@strata/schemas';
+import { builtinScopes, crdManifestsDir, shippedCrdVersions } from '@strata/schemas';
 import { committedObjectMetaDefinitions, crdSchemas, readCrds, schemaText, type CrdDocument } from '@strata/schemas/crd';
 import { generateModelsByGroup, groupModels } from './models.ts';
 import { crdNameProblem } from './names.ts';
@@ -100,7 +100,7 @@ function shippedGroups(): Set<string> {
  * Why a CRD cannot be added because Strata ships it, or undefined: one of the same name, or of the
  * same kind in the same group. The other kinds of a group Strata ships some CRDs of (Argo Rollouts
  * beside Argo CD's Application, Prometheus beside ServiceMonitor) are the project's to add: their
- * schemas go to crds/schemas/, where kubeconform looks after the shipped ones.
+ * schemas go to crds/schemas/, where kubeconform looks after the shipped ones and before the built-in set.
  */
 function shippedConflict(doc: SourcedCrd, shipped: ReadonlyMap<string, string>): string | undefined {
   const { group, names } = doc.crd.spec;
@@ -114,6 +114,17 @@ function shippedConflict(doc: SourcedCrd, shipped: ReadonlyMap<string, string>):
     `${versions.map((v) => `${group}/${v}`).join(', ')} (packages/schemas/crds-json/${group}/${names.kind.toLowerCase()}_<version>.json: ` +
     'kubeconform looks a schema up by its kind in lower case and finds the shipped one first); nothing to add'
   );
+}
+
+/**
+ * Why a CRD cannot be added because its group and kind are a built-in kind's, or undefined: the API
+ * server serves its own kind there, never the CRD's, and the CRD's schema would judge the built-in
+ * objects. A kind of another group is the CRD's own, whatever its name (`Deployment` of `apps.acme.io`).
+ */
+function builtinConflict(doc: SourcedCrd): string | undefined {
+  const { group, names } = doc.crd.spec;
+  if (!builtinScopes().has(`${group}/${names.kind}`)) return undefined;
+  return `crd add: ${doc.crd.metadata.name} (${doc.from}): ${group} ${names.kind} is a built-in Kubernetes kind, which kube-apiserver serves itself; give the CRD a group of its own`;
 }
 
 /**
@@ -233,7 +244,7 @@ export async function addCrds(root: string, arg: string, dir?: string, options: 
   const read: SourcedCrd[] = await readSource(source, options);
   const shipped = shippedCrds();
   for (const doc of read) {
-    const conflict = shippedConflict(doc, shipped);
+    const conflict = builtinConflict(doc) ?? shippedConflict(doc, shipped);
     if (conflict) throw new UsageError(conflict);
   }
   // Names are the paths of the files written: a name the server refuses is refused before any is made.

@@ -455,3 +455,60 @@ ${versions
     rmSync(join(ws.root, 'widgets.yaml'));
   });
 });
+
+/** A CRD of `kind` in `group`, served at v1, whose spec holds one integer, `size`. */
+const sizedCrd = (group: string, kind: string, plural: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: ${plural}.${group}}
+spec:
+  group: ${group}
+  scope: Namespaced
+  names: {kind: ${kind}, plural: ${plural}, singular: ${kind.toLowerCase()}, listKind: ${kind}List}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, properties: {size: {type: integer}}}
+`;
+
+describe("crd add of a kind whose name and group's first label meet a built-in kind (Deployment of apps.acme.io)", () => {
+  let ws: { root: string; dispose(): void };
+  beforeAll(() => {
+    ws = workspace();
+  });
+  afterAll(() => ws.dispose());
+
+  const custom = 'apiVersion: apps.acme.io/v1\nkind: Deployment\nmetadata: {name: x, namespace: default}\nspec: {size: 3}\n';
+
+  it('judges its objects by the schema crd add wrote, and no policy takes them for workloads; apps/v1 Deployments keep the built-in schema', async () => {
+    const file = join(ws.root, 'deployments.yaml');
+    writeFileSync(file, sizedCrd('apps.acme.io', 'Deployment', 'deployments'));
+    await addCrds(ws.root, file, undefined, { models: false });
+    expect(await schemaProblems(ws.root, custom)).toStrictEqual([]);
+    expect(await schemaProblems(ws.root, custom.replace('size: 3', 'sise: 3'))).toStrictEqual([expect.stringMatching(/^spec\.sise: /)]);
+    // The built-in kind is judged as before, by its own schema.
+    expect(await schemaProblems(ws.root, custom.replace('apps.acme.io/v1', 'apps/v1'))).not.toStrictEqual([]);
+    const input = join(ws.root, 'custom.yaml');
+    writeFileSync(input, custom);
+    const all = await validate(ws.root, [input]);
+    rmSync(input);
+    expect(all.problems.map((p) => `${p.rule}: ${p.message}`)).toStrictEqual([]);
+  });
+
+  it('refuses a CRD of a built-in group and kind in one line, and writes nothing', async () => {
+    const before = snapshot(ws.root);
+    const file = join(ws.root, 'ingresses.yaml');
+    writeFileSync(file, sizedCrd('networking.k8s.io', 'Ingress', 'ingresses'));
+    await expect(addCrds(ws.root, file, undefined, { models: false })).rejects.toThrow(
+      new UsageError(
+        'crd add: ingresses.networking.k8s.io (ingresses.yaml): networking.k8s.io Ingress is a built-in Kubernetes kind, which kube-apiserver serves itself; give the CRD a group of its own',
+      ),
+    );
+    rmSync(file);
+    expect(snapshot(ws.root)).toStrictEqual(before);
+  });
+});

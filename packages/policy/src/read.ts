@@ -1,3 +1,4 @@
+import { builtinScopes } from '@strata/schemas';
 import type { PolicyObject, RuleFinding } from './types.ts';
 
 /** A manifest node read without trusting its shape: rules see user input, not validated models. */
@@ -82,8 +83,41 @@ export function sameNamespace(a: string, b: string): boolean {
   return a === '' || b === '' || a === b;
 }
 
+/** The custom kinds rules read, with their group: the others they name are built in. */
+const CUSTOM_GROUPS: Readonly<Record<string, string>> = { ServiceMonitor: 'monitoring.coreos.com' };
+
+let groupsByKind: Map<string, Set<string>> | undefined;
+
+/**
+ * The groups a kind a rule names lives in: a built-in kind's own groups (`Event` is in two), else
+ * the group of a custom kind rules read. A custom kind of the same name in another group (a
+ * `Deployment` of `apps.acme.io`) is a kind of its own, which no rule knows.
+ */
+function groupsOf(kind: string): ReadonlySet<string> {
+  if (!groupsByKind) {
+    groupsByKind = new Map();
+    for (const gk of builtinScopes().keys()) {
+      const slash = gk.lastIndexOf('/');
+      const name = gk.slice(slash + 1);
+      (groupsByKind.get(name) ?? groupsByKind.set(name, new Set()).get(name)!).add(gk.slice(0, slash));
+    }
+    for (const [name, group] of Object.entries(CUSTOM_GROUPS)) groupsByKind.set(name, new Set([group]));
+  }
+  return groupsByKind.get(kind) ?? new Set();
+}
+
+const groupOf = (apiVersion: unknown) =>
+  typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+
+/** Whether the object is of one of the kinds a rule names, by group and kind (see `groupsOf`). */
+export function isKind(object: PolicyObject, ...kinds: readonly string[]): boolean {
+  const kind = object.manifest.kind;
+  return kinds.includes(kind) && groupsOf(kind).has(groupOf(object.manifest.apiVersion));
+}
+
+/** The objects of the kinds a rule names, each by its group too: see `isKind`. */
 export function ofKind(objects: readonly PolicyObject[], ...kinds: readonly string[]): PolicyObject[] {
-  return objects.filter((o) => kinds.includes(o.manifest.kind));
+  return objects.filter((o) => isKind(o, ...kinds));
 }
 
 /** The object of `kind` named `name` in `namespace`, if the set has one; `applied` as in `namespaceOf`. */

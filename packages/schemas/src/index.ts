@@ -95,7 +95,12 @@ function compareVersions(a: string, b: string): number {
 }
 
 /**
- * The kubeconform `-schema-location` templates, absolute paths, built-in kinds first. The version
+ * The kubeconform `-schema-location` templates, absolute paths, custom kinds first. kubeconform names
+ * a built-in schema file by the kind and the group's first label only (`{{.KindSuffix}}`: `apps.acme.io`
+ * gives `deployment-apps-v1.json`), so tried first it would judge a custom `Deployment` of
+ * `apps.acme.io` as apps/v1's; a custom schema is found by its whole group, and no built-in group has
+ * a folder of them (`strata crd add` refuses a built-in group and kind), so a built-in object falls
+ * through to its own. The version
  * is part of the built-in path, so the result does not depend on `-strict` or `-kubernetes-version`.
  * A version without a set on this machine is an error that says how to make it. `crdSchemaDirs` are
  * more folders of CRD schemas in the same layout (a project's own, from `strata crd add`), tried
@@ -110,9 +115,9 @@ export function schemaLocations(version: string = DEFAULT_KUBERNETES_VERSION, cr
     );
   }
   return [
-    join(dir, '{{.ResourceKind}}{{.KindSuffix}}.json'),
     join(crdSchemasDir, '{{.Group}}', '{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'),
     ...crdSchemaDirs.map((dir) => join(dir, '{{.Group}}', '{{.ResourceKind}}_{{.ResourceAPIVersion}}.json')),
+    join(dir, '{{.ResourceKind}}{{.KindSuffix}}.json'),
   ];
 }
 

@@ -17,10 +17,10 @@ describe('schema sets', () => {
     expect(availableKubernetesVersions()).toContain(DEFAULT_KUBERNETES_VERSION);
   });
 
-  it('returns absolute kubeconform templates, built-in kinds first', () => {
+  it('returns absolute kubeconform templates, custom kinds by their whole group first, built-in kinds last', () => {
     expect(schemaLocations()).toStrictEqual([
-      join(schemasDir, 'kubernetes/v1.36.0-standalone-strict/{{.ResourceKind}}{{.KindSuffix}}.json'),
       join(schemasDir, 'crds-json/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'),
+      join(schemasDir, 'kubernetes/v1.36.0-standalone-strict/{{.ResourceKind}}{{.KindSuffix}}.json'),
     ]);
   });
 
