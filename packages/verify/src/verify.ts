@@ -19,7 +19,7 @@ import { remoteInputs } from '@strata/kustomize/remote';
 import { emptiedBuiltFiles } from '@strata/kustomize/emptied';
 import { nodePortClashes, nodePortsAsked, nodePortTakenMessage, type NodePortClash } from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
-import { namespaceAdmitsPods, runPolicy, type PolicyObject } from '@strata/policy';
+import { namespaceAdmitsPods, podFieldsFromClasses, runPolicy, type PolicyObject } from '@strata/policy';
 import { ARGOCD_SYNC_OPTIONS, argoCdGoneBeforeNextSync, argoCdReplaces, argoCdSkips, type ArgoCdSkip } from '@strata/core/argocd';
 import { MAX_IN_FLIGHT, type Client, type Status } from './client.ts';
 import { appliedName, withArgoCdNaming } from '@strata/core/hook-names';
@@ -588,6 +588,9 @@ async function run(
 }
 
 const isNamespace = (t: Target) => t.manifest.kind === 'Namespace' && t.manifest.apiVersion === 'v1';
+const isPodClass = (t: Target) =>
+  (t.manifest.kind === 'PriorityClass' && t.manifest.apiVersion.startsWith('scheduling.k8s.io/')) ||
+  (t.manifest.kind === 'RuntimeClass' && t.manifest.apiVersion.startsWith('node.k8s.io/'));
 
 /**
  * The pods of each env that the Pod Security level of their namespace refuses (namespace-admits-pods
@@ -595,7 +598,9 @@ const isNamespace = (t: Target) => t.manifest.kind === 'Namespace' && t.manifest
  * admission): the server admits a Deployment, so its dry run passes, and then refuses every pod it
  * makes. The namespace is the env's own Namespace object, else the one deployed at `ref`, which
  * stays as it is when the env's output has none. A Namespace whose label the server refuses is
- * refused by its own dry run, and not said twice.
+ * refused by its own dry run, and not said twice. So are the pod fields that the Priority and
+ * RuntimeClass admission computes from classes (pod-fields-from-classes, judged with the env's
+ * classes and those deployed at `ref`), which a workload's dry run never meets either.
  */
 function namespaceAdmission(targets: readonly Target[], refTargets: readonly Target[], defaultNamespace: string, ref: string | undefined): Problem[] {
   const out: Problem[] = [];
@@ -603,12 +608,19 @@ function namespaceAdmission(targets: readonly Target[], refTargets: readonly Tar
     const own = targets.filter((t) => t.group === group);
     const ownNamespaces = new Set(own.filter(isNamespace).map((t) => t.manifest.metadata?.name));
     const deployed = refTargets.filter((t) => t.group === group && isNamespace(t) && !ownNamespaces.has(t.manifest.metadata?.name));
+    // The classes deployed at the ref that the output does not replace, which decide its pods' priority and overhead.
+    const ownClasses = new Set(own.filter(isPodClass).map((t) => `${t.manifest.kind}/${t.manifest.metadata?.name}`));
+    const classes = refTargets.filter(
+      (t) => t.group === group && isPodClass(t) && !ownClasses.has(`${t.manifest.kind}/${t.manifest.metadata?.name}`),
+    );
     const deployedNames = new Set(deployed.map((t) => t.manifest.metadata?.name));
     const byManifest = new Map(own.map((t) => [t.manifest, t]));
-    const objects = [...own, ...deployed].map((t): PolicyObject => ({ manifest: t.manifest, file: t.doc.file }));
-    for (const f of runPolicy(objects, { applyNamespace: defaultNamespace }, [namespaceAdmitsPods])) {
+    const objects = [...own, ...deployed, ...classes].map((t): PolicyObject => ({ manifest: t.manifest, file: t.doc.file }));
+    for (const f of runPolicy(objects, { applyNamespace: defaultNamespace }, [namespaceAdmitsPods, podFieldsFromClasses])) {
       const t = byManifest.get(f.object.manifest);
       if (!t || isNamespace(t)) continue;
+      // A Pod's own dry run meets the Priority and RuntimeClass admission itself, and is refused there.
+      if (f.rule === podFieldsFromClasses.id && t.manifest.kind === 'Pod') continue;
       const namespace = t.namespace;
       const message =
         ref !== undefined && deployedNames.has(namespace)

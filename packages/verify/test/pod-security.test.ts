@@ -62,3 +62,43 @@ describe("verify and the Pod Security level of a workload's namespace", () => {
     expect(refusals(relaxed)).toStrictEqual([]);
   });
 });
+
+describe('verify and the pod fields that admission computes from classes', () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await startServer(await ensureServers());
+  }, BUILD_TIMEOUT);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('fails a Deployment whose pods set priority, preemptionPolicy or overhead themselves, at the fields, though its dry run passes', async () => {
+    const spec = { ...deployment.spec.template.spec, priority: 1000000, preemptionPolicy: 'Never', overhead: { cpu: '100m' } };
+    const bad = {
+      ...deployment,
+      metadata: { name: 'd', namespace: 'default' },
+      spec: { ...deployment.spec, template: { ...deployment.spec.template, spec } },
+    };
+    const r = await verifyDocuments(docs([bad], 'all.yaml'), { server });
+    expect(refusals(r).map(([rule, kind, path]) => [rule, kind, path])).toStrictEqual([
+      ['pod-fields-from-classes', 'Deployment', 'spec.template.spec.priority'],
+      ['pod-fields-from-classes', 'Deployment', 'spec.template.spec.preemptionPolicy'],
+      ['pod-fields-from-classes', 'Deployment', 'spec.template.spec.overhead'],
+    ]);
+    const classed = {
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name: 'top' },
+      value: 1000000,
+      preemptionPolicy: 'Never',
+    };
+    const named = {
+      ...bad,
+      spec: {
+        ...bad.spec,
+        template: { ...bad.spec.template, spec: { ...deployment.spec.template.spec, priorityClassName: 'top', priority: 1000000 } },
+      },
+    };
+    expect(refusals(await verifyDocuments(docs([classed, named], 'all.yaml'), { server }))).toStrictEqual([]);
+  });
+});
