@@ -431,3 +431,40 @@ describe('what a render reads besides the repository', () => {
     expect(r.status).toBe(0);
   });
 });
+
+/**
+ * Every app that reads what a render may not is said in one run, one line each in the order of the
+ * apps' names, whether it fails as its module loads or as it renders, as tsc reports every error:
+ * a user fixes them all from one run, not one app a run. Nothing is written.
+ */
+describe('several apps that read besides the repository', () => {
+  const APPS = ['rtmlib-ml-backend', 'tensafe', APP] as const;
+  const ws = suiteWorkspace(APPS, { generate: true, timeout: 180_000 });
+
+  it('each is one line, in the order of the apps, exit 1, nothing written, whatever the command', () => {
+    const render = (app: string) => join(ws.root, `apps/${app}/src/render.ts`);
+    const saved = APPS.map((app) => [app, readFileSync(render(app), 'utf8')] as const);
+    try {
+      editFile(render('rtmlib-ml-backend'), (t) =>
+        t.replace('export function render(c: MlBackendConfig): KubeObject[] {\n', '$&  if (Math.random() < 0) c = { ...c };\n'),
+      );
+      editFile(render('tensafe'), (t) => `${t}\nexport const loadedAt = Date.now();\n`);
+      editFile(render(APP), (t) => t.replace(START, `${START}  if (process.env.TR) c = { ...c, replicas: 7 };\n`));
+      const tree = treeOf(ws.root);
+      for (const args of [['pipeline'], ['check'], ['generate']]) {
+        const r = strata(ws.root, args);
+        expect(r.stderr.trimEnd().split('\n'), `strata ${args.join(' ')}`).toStrictEqual([
+          expect.stringMatching(
+            /^strata: apps\/rtmlib-ml-backend\/src\/render\.ts:\d+:\d+: app rtmlib-ml-backend defaults: render called Math\.random\(\); /,
+          ),
+          expect.stringMatching(/^strata: apps\/tensafe\/src\/render\.ts:\d+:\d+: cannot load: the module called Date\.now\(\); /),
+          expect.stringMatching(new RegExp(`^strata: ${RENDER}:\\d+:\\d+: app ${APP} defaults: render read the environment variable TR; `)),
+        ]);
+        expect(r.status, `strata ${args.join(' ')}`).toBe(1);
+        expect(treeOf(ws.root)).toStrictEqual(tree);
+      }
+    } finally {
+      for (const [app, text] of saved) writeFileSync(render(app), text);
+    }
+  });
+});

@@ -3,7 +3,18 @@ import { dirname, join, relative, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
-import { appDirs, checkEnv, checkPinFiles, filesIn, inEnvScope, Layout, loadApps, UsageError, type WarningOptions } from '@strata/project';
+import {
+  appDirs,
+  checkEnv,
+  checkPinFiles,
+  eachApp,
+  filesIn,
+  inEnvScope,
+  Layout,
+  loadEveryApp,
+  UsageError,
+  type WarningOptions,
+} from '@strata/project';
 import {
   generatedApps,
   isGenerated,
@@ -243,13 +254,17 @@ export async function check(workspace: string, selection: Selection = {}, option
     if (entry) reused.set(name, entry);
   }
   const fresh = selected.filter((n) => !reused.has(n));
-  const apps = fresh.length > 0 ? await loadApps(root, fresh, { fresh: true, onWarning: options.onWarning }) : [];
-  // A misspelt rule in the policy settings is refused as generate refuses it: the tree it would
-  // compare with is one generate never writes. A reused app's settings were checked by the run
-  // that compared it.
-  checkPolicySettings(root, apps);
-  checkPinFiles(root, apps);
-  const plans: AppPlan[] = apps.map((app) => planApp(app, schemaMergeKeys));
+  // Every app that fails, to load or to render, is said in one run: the apps that loaded are rendered.
+  const { apps, failures } =
+    fresh.length > 0 ? await loadEveryApp(root, fresh, { fresh: true, onWarning: options.onWarning }) : { apps: [], failures: [] };
+  if (failures.length === 0) {
+    // A misspelt rule in the policy settings is refused as generate refuses it: the tree it would
+    // compare with is one generate never writes. A reused app's settings were checked by the run
+    // that compared it.
+    checkPolicySettings(root, apps);
+    checkPinFiles(root, apps);
+  }
+  const plans: AppPlan[] = eachApp(apps, (app) => planApp(app, schemaMergeKeys), failures);
 
   // Drift: the fresh apps' files, the env roots and (for everything) gitops/ against the plan; the
   // reused apps' files are, byte for byte, what the code generates.

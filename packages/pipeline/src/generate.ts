@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { settleAppCode } from '@strata/core/sources';
-import { appDirs, checkEnv, checkPinFiles, inEnvScope, Layout, loadApps, type WarningOptions } from '@strata/project';
+import { appDirs, checkEnv, checkPinFiles, eachApp, inEnvScope, Layout, loadApps, loadEveryApp, type WarningOptions } from '@strata/project';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { checkKubernetesSettings, checkPolicySettings } from '@strata/validate/settings';
 import { EnvRootCollisionError, refuseCollisions, renderedIds } from './findings.ts';
@@ -35,11 +35,14 @@ export async function planTree(root: string, selection: Selection = {}, options:
   const env = checkEnv(selection.env);
   // The clusters' settings are refused before any app is loaded, as validate refuses them.
   checkKubernetesSettings(root);
-  const apps = await loadApps(root, selection.apps, options);
-  // A misspelt rule in the policy settings is refused before anything is written, as validate would refuse it.
-  checkPolicySettings(root, apps);
-  checkPinFiles(root, apps);
-  const plans = apps.map((app) => planApp(app, schemaMergeKeys));
+  // Every app that fails, to load or to render, is said in one run: the apps that loaded are rendered.
+  const { apps, failures } = await loadEveryApp(root, selection.apps, options);
+  if (failures.length === 0) {
+    // A misspelt rule in the policy settings is refused before anything is written, as validate would refuse it.
+    checkPolicySettings(root, apps);
+    checkPinFiles(root, apps);
+  }
+  const plans = eachApp(apps, (app) => planApp(app, schemaMergeKeys), failures);
   const files = new Map<string, string>();
   const dirs: string[] = [];
   const inScope = (path: string) => inEnvScope(path, env);

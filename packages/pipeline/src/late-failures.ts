@@ -41,9 +41,11 @@ export function lateFailureVerdict(
 export class LateAppFailures {
   readonly #reported = new Set<string>();
 
-  /** An error the command already reported, such as the one it ended with: never reported again. */
+  /** An error the command already reported, such as the one it ended with (each of its lines, the failures of several apps): never reported again. */
   reported(e: unknown): void {
-    if (e instanceof Error) this.#reported.add(e.message);
+    if (!(e instanceof Error)) return;
+    this.#reported.add(e.message);
+    for (const line of e.message.split('\n')) this.#reported.add(line);
   }
 
   /** The verdict on the failures since the last call, for a command ending with `exitCode`; undefined when there are none. */

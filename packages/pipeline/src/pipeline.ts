@@ -3,13 +3,16 @@ import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
 import { readsOf } from '@strata/core/sources';
 import {
+  AppFailures,
   appDirs,
   appSources,
   checkPinFiles,
+  isAppFailure,
   Layout,
   loadApps,
   repositoryReads,
   sourceAsLoaded,
+  type AppFailure,
   type Problem,
   type WarningOptions,
 } from '@strata/project';
@@ -285,19 +288,33 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // still right if nobody touched them: planning gitops/ for 500 apps takes a second.
   const sharedBefore = changed.length === 0 ? sharedUnchanged(root, tool, cache.shared, names) : undefined;
   try {
+    // Every app that fails, to load or to render, is said in one run, in the order of the apps'
+    // names whichever turn it was in, and so is every file that does not compile, of both turns:
+    // the apps that loaded are rendered, and the tree is written only when none failed.
+    const failures: AppFailure[] = [];
+    const uncompiled: Error[] = [];
     for (const loading of loadings) {
-      let group: App[];
+      let group: readonly App[];
       try {
         group = await loading;
       } catch (err) {
-        // Every app that does not compile, or every misspelt env key, as when all load at once:
-        // those of both turns.
-        const failed = (await Promise.allSettled(loadings)).flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
-        throw failed.length > 1 ? new Error(failed.map((e) => e.message).join('\n')) : err;
+        if (err instanceof AppFailures) group = err.loaded;
+        else if (isAppFailure(err)) {
+          uncompiled.push(err);
+          continue;
+        } else throw err;
+        failures.push(...err.failures);
       }
       apps.push(...group);
       for (const app of group) {
-        const plan = planApp(app, schemaMergeKeys);
+        let plan: AppPlan;
+        try {
+          plan = planApp(app, schemaMergeKeys);
+        } catch (err) {
+          if (!isAppFailure(err)) throw err;
+          failures.push({ app: app.name, error: err });
+          continue;
+        }
         plans.push(plan);
         sync.set(
           plan.app,
@@ -316,6 +333,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
         await new Promise(setImmediate);
       }
     }
+    const failed = [...uncompiled, ...(failures.length === 1 ? [failures[0]!.error] : failures.length > 1 ? [new AppFailures(failures)] : [])];
+    if (failed.length > 0) throw failed.length === 1 ? failed[0] : new Error(failed.map((e) => e.message).join('\n'));
     // A misspelt rule in the policy settings is refused before the tree is written, not after the build.
     checkPolicySettings(root, apps);
     checkPinFiles(root, apps);

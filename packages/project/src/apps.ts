@@ -16,7 +16,7 @@ import {
   setOrigin,
   type ReadJudge,
 } from '@strata/core/sources';
-import { UsageError } from './errors.ts';
+import { ToolError, ToolMissingError, UsageError } from './errors.ts';
 import { filesIn } from './files.ts';
 import { Layout } from './layout.ts';
 import { beforeTypeScriptImport, CompileError, importApart, importTogether, type Loaded } from './load.ts';
@@ -142,6 +142,81 @@ export interface WarningOptions {
   readonly onWarning?: (message: string) => void;
 }
 
+/** One app's failure (to load, in its env keys, to render), in lines of its own. */
+export interface AppFailure {
+  readonly app: string;
+  readonly error: Error;
+}
+
+/**
+ * The failures of the apps of one run, each in its own lines, in the order of the apps' names (an
+ * app's lines as they came), a line said twice once: a run says everything that is wrong, as tsc
+ * reports every error, rather than one app a run. `loaded` holds the apps that loaded without
+ * failing, for a caller that renders them to report their failures too.
+ */
+export class AppFailures extends Error {
+  override readonly name = 'AppFailures';
+  readonly failures: readonly AppFailure[];
+  constructor(
+    failures: readonly AppFailure[],
+    readonly loaded: readonly App[] = [],
+  ) {
+    const sorted = [...failures].sort((a, b) => (a.app < b.app ? -1 : a.app > b.app ? 1 : 0));
+    super([...new Set(sorted.flatMap((f) => f.error.message.split('\n')))].join('\n'));
+    this.failures = sorted;
+  }
+}
+
+/**
+ * Whether `err`, thrown for one app, is that app's own failure (its code or its input, exit 1),
+ * reported with the others': not a bug of strata's own code, a failed system call, a tool that
+ * failed or a wrong call, which end the run as they are.
+ */
+export function isAppFailure(err: unknown): err is Error {
+  if (!(err instanceof Error)) return false;
+  if (err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError) return false;
+  if (err instanceof UsageError || err instanceof ToolError || err instanceof ToolMissingError) return false;
+  return typeof (err as NodeJS.ErrnoException).syscall !== 'string';
+}
+
+/**
+ * `each` of every app in turn, the next one going on after an app's own failure (see
+ * isAppFailure); once all ran, the failures, after the `earlier` ones (the load's), are thrown
+ * together: one as it was thrown, several as AppFailures.
+ */
+export function eachApp<T>(apps: readonly App[], each: (app: App) => T, earlier: readonly AppFailure[] = []): T[] {
+  const failures = [...earlier];
+  const out: T[] = [];
+  for (const app of apps) {
+    try {
+      out.push(each(app));
+    } catch (err) {
+      if (!isAppFailure(err)) throw err;
+      failures.push({ app: app.name, error: err });
+    }
+  }
+  if (failures.length === 1) throw failures[0]!.error;
+  if (failures.length > 1) throw new AppFailures(failures);
+  return out;
+}
+
+/**
+ * As loadApps, but the apps that fail to load are handed back beside those that loaded: a caller
+ * that renders those reports every app's failure in one run (see eachApp).
+ */
+export async function loadEveryApp(
+  root: string,
+  only?: readonly string[],
+  options: Parameters<typeof loadApps>[2] = {},
+): Promise<{ readonly apps: readonly App[]; readonly failures: readonly AppFailure[] }> {
+  try {
+    return { apps: await loadApps(root, only, options), failures: [] };
+  } catch (err) {
+    if (err instanceof AppFailures) return { apps: err.loaded, failures: err.failures };
+    throw err;
+  }
+}
+
 /**
  * Imports every application's `src/app.ts` and returns its exported `app`, sorted by name. A module
  * that fails to load, or that exports no app, is an error that names its file. An app loaded before
@@ -149,6 +224,7 @@ export interface WarningOptions {
  * current sources in any case (an app that can only be imported on its own, because it uses
  * `import.meta` for more than its url, dirname and filename, is then an error: Node would give its
  * old modules). Apps that load one by one, but not together, load slower: that goes to `onWarning`.
+ * Every app that fails to load is said, each in its own lines (see AppFailures), not the first alone.
  */
 export async function loadApps(
   root: string,
@@ -191,6 +267,8 @@ export async function loadApps(
     stamps.delete(fileOf(dir));
   }
   let together: string | undefined;
+  // Each app that failed to load, by folder: said together once every app was tried.
+  const failed = new Map<string, Error>();
   let told = false;
   const compiled = () => {
     if (!told) options.onCompiled?.();
@@ -203,21 +281,21 @@ export async function loadApps(
     const folders = packageFolders(root, missing);
     const taken = new Map<string, string>();
     const packages = new Map<string, string[]>();
-    // Apps compiled from a file outside the repository, by a symbolic link, or from one git
-    // ignores: refused once all are loaded.
-    const linkedOut: string[] = [];
     const keep = (dir: string, module: Loaded) => {
+      // Compiled from a file outside the repository, by a symbolic link, or from one git ignores.
       const outside = module.inputs.filter((f) => outsideRoot(realRoot, f) && !installedPackageFile(f, realRoot));
-      if (outside.length > 0) {
-        linkedOut.push(...outsideLinks(root, [dir], outside));
+      const refused = outside.length > 0 ? outsideLinks(root, [dir], outside) : ignoredImports(root, module, judge);
+      if (refused.length > 0) {
+        failed.set(dir, new Error(refused.join('\n')));
         return;
       }
-      const ignored = ignoredImports(root, module, judge);
-      if (ignored.length > 0) {
-        linkedOut.push(...ignored);
+      let app: App;
+      try {
+        app = appOf(dir, module.exports);
+      } catch (err) {
+        failed.set(dir, err as Error);
         return;
       }
-      const app = appOf(dir, module.exports);
       loaded.set(fileOf(dir), app);
       const reads = readsOf(app);
       for (const [file, hash] of module.reads) reads.set(file, hash);
@@ -266,7 +344,7 @@ export async function loadApps(
       // Each in a module of its own: those that load are kept as loaded together would be. One that
       // fails there too is imported from its own file below, where Node says why, or loads it when
       // the bundle alone could not (a package that requires another while it runs, say).
-      const left = missing.filter((dir) => !loaded.has(fileOf(dir)));
+      const left = missing.filter((dir) => !loaded.has(fileOf(dir)) && !failed.has(dir));
       const modules = await importApart(left.map(fileOf), folders, root).catch(() => undefined);
       await preparing;
       left.forEach((dir, i) => {
@@ -274,37 +352,46 @@ export async function loadApps(
         if (m && !('error' in m)) keep(dir, m);
       });
     }
-    if (linkedOut.length > 0) throw new Error([...new Set(linkedOut)].join('\n'));
   }
   compiled(); // nothing to compile, or compiled apart
   for (const dir of wanted) {
     const file = fileOf(dir);
-    if (loaded.has(file)) continue;
+    if (loaded.has(file) || failed.has(dir)) continue;
     if (options.fresh && imported.has(file)) {
-      throw new Error(`${Layout.appModule(dir)}: cannot load it afresh in this process (${together}); run strata again`);
+      failed.set(dir, new Error(`${Layout.appModule(dir)}: cannot load it afresh in this process (${together}); run strata again`));
+      continue;
     }
-    let mod: Record<string, unknown>;
     const reads = new Map<string, string>();
     try {
       imported.add(file);
       await beforeTypeScriptImport();
-      mod = (await runAppCodeAsync(
+      const mod = (await runAppCodeAsync(
         { app: dir, doing: 'the module', root, dir: Layout.app(dir), reads },
         () => import(pathToFileURL(file).href),
       )) as Record<string, unknown>;
+      const app = appOf(dir, mod);
+      loaded.set(file, app);
+      for (const [path, hash] of reads) readsOf(app).set(path, hash);
     } catch (err) {
-      throw loadProblem(root, dir, err);
+      failed.set(dir, err instanceof ExportError ? err : loadProblem(root, dir, err));
     }
-    const app = appOf(dir, mod);
-    loaded.set(file, app);
-    for (const [path, hash] of reads) readsOf(app).set(path, hash);
   }
-  for (const dir of wanted) setOrigin(loaded.get(fileOf(dir))!, root, Layout.app(dir));
-  // A misspelt env key would merge into nothing and the env would silently keep the default; a
-  // misspelt key of the definition would turn a guard off or drop the image pins.
-  const misspelt = wanted.flatMap((dir) => envKeyLines(root, loaded.get(fileOf(dir))!));
-  // The app's own input is wrong, as when it does not render: exit 1, like any invalid input.
-  if (misspelt.length > 0) throw new Error(misspelt.join('\n'));
+  for (const dir of wanted) {
+    const app = loaded.get(fileOf(dir));
+    if (!app || failed.has(dir)) continue;
+    setOrigin(app, root, Layout.app(dir));
+    // A misspelt env key would merge into nothing and the env would silently keep the default; a
+    // misspelt key of the definition would turn a guard off or drop the image pins. The app's own
+    // input is wrong, as when it does not render: exit 1, like any invalid input.
+    const misspelt = envKeyLines(root, app);
+    if (misspelt.length > 0) failed.set(dir, new Error(misspelt.join('\n')));
+  }
+  if (failed.size > 0) {
+    throw new AppFailures(
+      [...failed].map(([app, error]) => ({ app, error })),
+      wanted.flatMap((dir) => (failed.has(dir) ? [] : [loaded.get(fileOf(dir))!])),
+    );
+  }
   // Every app loaded, but not together: say why, since it is slower.
   if (together && !together.startsWith('an app uses import.meta'))
     options.onWarning?.(`apps loaded one by one, as loading them together failed: ${together}`);
@@ -436,13 +523,16 @@ function packageFolders(root: string, dirs: readonly string[]): string[] {
   return [...new Set(folders.flatMap((f) => (existsSync(f) ? [f, realpathSync(f)] : [f])))];
 }
 
+/** An app module that loaded, but exports no app of its folder's name. */
+class ExportError extends Error {}
+
 /** The `app` export of `apps/<dir>/src/app.ts`, checked. */
 function appOf(dir: string, mod: Record<string, unknown>): App {
   const app = mod.app as App | undefined;
   if (!app || typeof app.manifests !== 'function') {
-    throw new Error(`${Layout.appModule(dir)}: must export \`const app = defineApp({...})\``);
+    throw new ExportError(`${Layout.appModule(dir)}: must export \`const app = defineApp({...})\``);
   }
-  if (app.name !== dir) throw new Error(`${Layout.appModule(dir)}: app name "${app.name}" must equal its folder name "${dir}"`);
+  if (app.name !== dir) throw new ExportError(`${Layout.appModule(dir)}: app name "${app.name}" must equal its folder name "${dir}"`);
   return app;
 }
 
