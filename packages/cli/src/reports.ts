@@ -30,10 +30,11 @@ export function comparisonLines(r: {
   roundTrip: readonly { overlay: string; id: string; diff: string }[];
   envRootCollisions: readonly string[];
   strayFolders: readonly string[];
+  strayRegistrations: readonly string[];
   handWritten: readonly string[];
 }): string[] {
   const mismatches = r.roundTrip.map((m) => `${m.overlay}: ${m.id}: kustomize build differs from the render:\n${m.diff.trimEnd()}`);
-  return [...r.unmatchedPatches, ...mismatches, ...r.envRootCollisions, ...r.strayFolders, ...r.handWritten];
+  return [...r.unmatchedPatches, ...mismatches, ...r.envRootCollisions, ...r.strayFolders, ...r.strayRegistrations, ...r.handWritten];
 }
 
 /** Each drifted file as `strata check` prints it: its diff, or one line for a stale file. */

@@ -242,6 +242,15 @@ const CASES: readonly Case[] = [
   { name: 'set image', args: ['set', 'image', '--app', APPS[0]!, '--env', 'dev', 'ghcr.io/tokenplace/tokenplace-relay:sha-0000001'], trials: 10 },
   { name: 'promote', args: ['promote', '--from', 'dev', '--to', 'staging'], trials: 10 },
   { name: 'remove-app', args: ['remove-app', APPS[1]!] },
+  {
+    name: 'remove-app of an app whose folder is gone',
+    args: ['remove-app', APPS[1]!],
+    // Deleted as `git rm -r` deletes it: its sources go, what the install made in its folder stays.
+    prepare: (root) => {
+      for (const e of readdirSync(join(root, 'apps', APPS[1]!)))
+        if (e !== 'node_modules') rmSync(join(root, 'apps', APPS[1]!, e), { recursive: true });
+    },
+  },
   { name: 'new-app', args: ['new-app', 'billing', '--no-install'] },
   {
     name: 'import',

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lockfileWithout } from '@strata/pipeline';
 import { commitAll, git } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, strata, tempWorkspace } from './workspace.ts';
@@ -9,10 +10,13 @@ import { repo, strata, tempWorkspace } from './workspace.ts';
 const GONE = 'gethrelay';
 const KEPT = 'tokenplace-relay';
 
-/** A workspace of the two apps, with the repository's lockfile and .gitignore, generated. */
+/** A workspace of the two apps, with the repository's lockfile (of these two apps) and .gitignore, generated. */
 function generatedWorkspace(): ReturnType<typeof tempWorkspace> {
   const ws = tempWorkspace([GONE, KEPT]);
-  for (const f of ['pnpm-lock.yaml', '.gitignore']) cpSync(join(repo, f), join(ws.root, f));
+  cpSync(join(repo, '.gitignore'), join(ws.root, '.gitignore'));
+  let lock = readFileSync(join(repo, 'pnpm-lock.yaml'), 'utf8');
+  for (const app of readdirSync(join(repo, 'apps'))) if (app !== GONE && app !== KEPT) lock = lockfileWithout(lock, app);
+  writeFileSync(join(ws.root, 'pnpm-lock.yaml'), lock);
   expect(strata(ws.root, ['generate']).status).toBe(0);
   return ws;
 }
@@ -265,6 +269,129 @@ describe('strata remove-app with another app not installed yet', () => {
     cpSync(join(repo, 'apps', KEPT, 'node_modules'), join(ws.root, 'apps', KEPT, 'node_modules'), { recursive: true, verbatimSymlinks: true });
     const check = strata(ws.root, ['check', '--no-cache']);
     expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures/);
+    expect(check.status).toBe(0);
+  });
+});
+
+describe('strata remove-app of an app whose folder is gone', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  const registration = `package.json: @strata-apps/${GONE} is a registration of no app (there is no apps/${GONE}; pnpm-lock.yaml has it too), so every pnpm install fails, and new-app and import with it; run \`npx strata remove-app ${GONE}\`, which removes it and whatever else is left of the app`;
+  beforeAll(() => {
+    ws = generatedWorkspace();
+    expect(strata(ws.root, ['pipeline'], undefined, { CI: 'true' }).status).toBe(0);
+    commitAll(ws.root);
+    // Deleted as `git rm -r` deletes it: what git tracks goes, the install's node_modules stays.
+    git(ws.root, 'rm', '-r', '-q', `apps/${GONE}`);
+    expect(existsSync(join(ws.root, 'apps', GONE, 'node_modules'))).toBe(true);
+  }, 300_000);
+  afterAll(() => ws.dispose());
+
+  it('check, pipeline and generate name the registration left behind in one line with the command that removes it', () => {
+    // generate removes the app's generated files as stale, and says what it cannot mend.
+    const generate = strata(ws.root, ['generate']);
+    expect(generate.stderr).toBe(`warning: ${registration}\n`);
+    expect(generate.stdout).toMatch(new RegExp(`^removed overlays/prod/${GONE}/kustomization\\.yaml \\(stale\\)$`, 'm'));
+    expect(generate.status).toBe(0);
+    const check = strata(ws.root, ['check']);
+    expect(check.stdout.split('\n')).toContain(registration);
+    expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures, 1 registration of no app \(/);
+    expect(check.status).toBe(1);
+    const pipeline = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
+    expect(pipeline.stdout.split('\n')).toContain(registration);
+    expect(pipeline.stdout).toMatch(
+      /^pipeline: 1 app x 3 envs: Found 1 problem: 1 registration of no app, and no validation problems in \d+ resources/m,
+    );
+    expect(pipeline.status).toBe(1);
+    const json = strata(ws.root, ['ci', '--output', 'json'], undefined, { CI: 'true' });
+    const report = JSON.parse(json.stdout) as { problems: { file: string; rule: string; severity: string; message: string }[] };
+    expect(report.problems.filter((p) => p.severity === 'error')).toStrictEqual([
+      { file: 'package.json', rule: 'stray-registration', severity: 'error', message: registration.slice('package.json: '.length) },
+    ]);
+    expect(json.status).toBe(1);
+  });
+
+  it('removes what is left of it, says what that was, and leaves a tree that check and the pipeline pass', () => {
+    // What generate and the pipeline left (they removed its generated and built files, and its cache
+    // entries): the registration, the install's folder and link.
+    const r = strata(ws.root, ['remove-app', GONE]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^remove-app: apps/${GONE} was gone already; removed what was left of ${GONE} \\(its registration in package\\.json and pnpm-lock\\.yaml, what the install linked for it\\): 0 files removed, 2 rewritten; commit the result`,
+        'm',
+      ),
+    );
+    expect(r.stdout).toMatch(/^wrote package\.json$/m);
+    expect(r.stdout).toMatch(/^wrote pnpm-lock\.yaml$/m);
+    expect(existsSync(join(ws.root, 'apps', GONE))).toBe(false);
+    expect(() => lstatSync(join(ws.root, 'node_modules/@strata-apps', GONE))).toThrow(/ENOENT/);
+    expect(readFileSync(join(ws.root, '.strata/cache/pipeline.json'), 'utf8')).not.toContain(`"${GONE}"`);
+    expect(recorded(ws.root)).toStrictEqual(['dev', 'prod', 'staging'].map((env) => `dist/${env}/${KEPT}.yaml`));
+    expect(filesNaming(ws.root, GONE)).toBe('');
+    expect(readFileSync(join(ws.root, 'pnpm-lock.yaml'), 'utf8')).toContain(`  apps/${KEPT}:`);
+
+    const check = strata(ws.root, ['check', '--no-cache']);
+    expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures \(/);
+    expect(check.status).toBe(0);
+    const pipeline = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
+    expect(pipeline.stdout).toMatch(/pipeline: 1 app x 3 envs: No problems/);
+    expect(pipeline.status).toBe(0);
+    // Nothing is left: the name is unknown again.
+    const again = strata(ws.root, ['remove-app', GONE]);
+    expect(again.stderr).toBe(`strata: unknown app "${GONE}"; known apps: ${KEPT}\n`);
+    expect(again.status).toBe(2);
+  });
+});
+
+describe('strata remove-app of an app deleted by hand, generated files and all in place', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  beforeAll(() => {
+    ws = generatedWorkspace();
+    expect(strata(ws.root, ['pipeline'], undefined, { CI: 'true' }).status).toBe(0);
+    commitAll(ws.root);
+    rmSync(join(ws.root, 'apps', GONE), { recursive: true });
+  }, 300_000);
+  afterAll(() => ws.dispose());
+
+  it('refuses a folder of the name that holds files but no app, naming them, and changes nothing', () => {
+    mkdirSync(join(ws.root, 'apps', GONE));
+    writeFileSync(join(ws.root, 'apps', GONE, 'NOTES.md'), 'what it was\n');
+    try {
+      const r = strata(ws.root, ['remove-app', GONE]);
+      expect(r.stderr).toBe(
+        `strata: remove-app ${GONE}: apps/${GONE}/ holds apps/${GONE}/NOTES.md but no src/app.ts, so it is no app and remove-app cannot tell its files are the app's; delete them or move them out (or put src/app.ts back), then run remove-app ${GONE} again; nothing was changed\n`,
+      );
+      expect(r.status).toBe(1);
+      expect(git(ws.root, 'status', '--porcelain', '--', '.', `:!apps/${GONE}`)).toBe('');
+    } finally {
+      rmSync(join(ws.root, 'apps', GONE), { recursive: true });
+    }
+  });
+
+  it('removes its generated files, its entries in the env roots and gitops/, its built files, cache entries and registration, and every env root builds', () => {
+    const r = strata(ws.root, ['remove-app', GONE]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^remove-app: apps/${GONE} was gone already; removed what was left of ${GONE} \\(its registration in package\\.json and pnpm-lock\\.yaml, \\d+ generated files of it, its entry in overlays/dev/kustomization\\.yaml, overlays/staging/kustomization\\.yaml, overlays/prod/kustomization\\.yaml, its built files in dist/, its entries in the pipeline cache, what the install linked for it\\): `,
+        'm',
+      ),
+    );
+    expect(r.stdout).toMatch(new RegExp(`^removed base/${GONE}/kustomization\\.yaml$`, 'm'));
+    expect(r.stdout).toMatch(/^wrote gitops\/prod\/applicationset\.strata-prod\.yaml$/m);
+    expect(r.stdout).toMatch(new RegExp(`^removed dist/prod/${GONE}\\.yaml$`, 'm'));
+    expect(readFileSync(join(ws.root, '.strata/cache/pipeline.json'), 'utf8')).not.toContain(`"${GONE}"`);
+    expect(recorded(ws.root)).toStrictEqual(['dev', 'prod', 'staging'].map((env) => `dist/${env}/${KEPT}.yaml`));
+    expect(filesNaming(ws.root, GONE)).toBe('');
+    for (const env of ['dev', 'staging', 'prod']) {
+      const built = spawnSync(join(ws.root, '.tools/bin/kustomize'), ['build', `overlays/${env}`], { cwd: ws.root, encoding: 'utf8' });
+      expect(built.stderr, env).toBe('');
+      expect(built.status, env).toBe(0);
+    }
+    const check = strata(ws.root, ['check', '--no-cache']);
+    expect(check.stdout).toMatch(/0 drifted, 0 round-trip mismatches, 0 build failures \(/);
     expect(check.status).toBe(0);
   });
 });

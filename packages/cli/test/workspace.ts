@@ -7,6 +7,15 @@ import { findRoot } from '@strata/project';
 
 export const repo = findRoot();
 
+/** A root package.json's text that registers (`@strata-apps/<name>`) the apps `apps` alone, as the repository's registers all of its own. */
+export function registering(text: string, apps: readonly string[]): string {
+  const pkg = JSON.parse(text) as { devDependencies: Record<string, string> };
+  for (const dep of Object.keys(pkg.devDependencies)) {
+    if (dep.startsWith('@strata-apps/') && !apps.includes(dep.slice('@strata-apps/'.length))) delete pkg.devDependencies[dep];
+  }
+  return `${JSON.stringify(pkg, null, 2)}\n`;
+}
+
 /**
  * A throw-away copy of the workspace holding the given apps and their generated tree; .tools and
  * what node_modules holds are linked, not copied. node_modules itself is a folder of the copy's own,
@@ -18,8 +27,10 @@ export function tempWorkspace(apps: readonly string[]): { root: string; dispose(
   // in packages/crds among them: a copy that met one would fail on it once it is gone.
   const copy = { recursive: true, verbatimSymlinks: true, filter: (from: string) => !/\.strata-tmp/.test(basename(from)) };
   const root = mkdtempSync(join(tmpdir(), 'strata-ws-'));
-  for (const f of ['package.json', 'pnpm-workspace.yaml', 'tsconfig.base.json', 'vitest.config.ts', 'strata.config.json', 'scripts'])
+  for (const f of ['pnpm-workspace.yaml', 'tsconfig.base.json', 'vitest.config.ts', 'strata.config.json', 'scripts'])
     cpSync(join(repo, f), join(root, f), { recursive: true });
+  // The root package.json registers the apps of the copy, no other: check and the pipeline report a registration of no app.
+  writeFileSync(join(root, 'package.json'), registering(readFileSync(join(repo, 'package.json'), 'utf8'), apps));
   const modules = join(root, 'node_modules');
   mkdirSync(join(modules, '@strata-apps'), { recursive: true });
   for (const e of readdirSync(join(repo, 'node_modules'))) if (e !== '@strata-apps') symlinkSync(join(repo, 'node_modules', e), join(modules, e));

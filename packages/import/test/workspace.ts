@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRoot } from '@strata/project';
@@ -23,7 +23,11 @@ export const fixtures = join(repo, 'packages/import/test/__fixtures__');
  */
 export function emptyWorkspace(): { root: string; dispose(): void } {
   const root = mkdtempSync(join(tmpdir(), 'strata-import-ws-'));
-  for (const f of ['package.json', 'pnpm-workspace.yaml', 'tsconfig.base.json', 'strata.config.json']) cpSync(join(repo, f), join(root, f));
+  for (const f of ['pnpm-workspace.yaml', 'tsconfig.base.json', 'strata.config.json']) cpSync(join(repo, f), join(root, f));
+  // Without the repository's apps, nor their registrations.
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+  for (const dep of Object.keys(pkg.devDependencies)) if (dep.startsWith('@strata-apps/')) delete pkg.devDependencies[dep];
+  writeFileSync(join(root, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   for (const link of ['node_modules', '.tools', 'packages']) symlinkSync(join(repo, link), join(root, link));
   mkdirSync(join(root, 'apps'));
   return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };

@@ -12,6 +12,7 @@ import {
   inEnvScope,
   Layout,
   loadEveryApp,
+  strayRegistrations,
   UsageError,
   type WarningOptions,
 } from '@strata/project';
@@ -80,6 +81,11 @@ export interface CheckResult {
    * each: generate never deletes those, and Argo CD makes an Application of each such overlay folder.
    */
   readonly strayFolders: string[];
+  /**
+   * Registrations (`@strata-apps/<name>` in package.json, pnpm-lock.yaml) of apps whose folder is
+   * gone, one line each (`strayRegistrations`): pnpm refuses to install the workspace.
+   */
+  readonly strayRegistrations: string[];
   /**
    * Files in the generated folders that nothing builds or checks, one line each: any Argo CD source
    * file (`.argocd-source*.yaml`, which Argo CD merges into the Application), and in an app's folders
@@ -364,6 +370,7 @@ export async function check(workspace: string, selection: Selection = {}, option
 
   const orphans = everything ? orphanDirs(root, new Set(names), undefined) : [];
   const strays = strayFolders(root, orphans);
+  const registrations = everything ? strayRegistrations(root) : [];
   const handWritten = handWrittenFiles(root, {
     apps: selected,
     envs,
@@ -380,6 +387,7 @@ export async function check(workspace: string, selection: Selection = {}, option
     unmatchedPatches,
     envRootCollisions,
     strayFolders: strays,
+    strayRegistrations: registrations,
     handWritten,
     overlays: selected.length * envs.length,
     reused: reusedSelected * envs.length,

@@ -61,7 +61,7 @@ function lineProblem(line: string, rule: string): Problem {
  * Everything a gate run found, as problems (the shape `strata validate` and `strata verify` report,
  * for `--output json`, JUnit and SARIF): the pipeline's validation, each overlay that did not build
  * (at the overlay, rule `kustomize-build`), the comparisons of check (`round-trip`, `unmatched-patch`,
- * `env-root`, `stray-folder`, `hand-written-file`), then the API server's refusals.
+ * `env-root`, `stray-folder`, `stray-registration`, `hand-written-file`), then the API server's refusals.
  */
 export function gateProblems(r: GateResult): Problem[] {
   const p = r.pipeline;
@@ -81,6 +81,7 @@ export function gateProblems(r: GateResult): Problem[] {
     ...p.unmatchedPatches.map((l) => lineProblem(l, 'unmatched-patch')),
     ...p.envRootCollisions.map((l) => lineProblem(l, 'env-root')),
     ...p.strayFolders.map((l) => lineProblem(l, 'stray-folder')),
+    ...p.strayRegistrations.map((l) => lineProblem(l, 'stray-registration')),
     ...p.handWritten.map((l) => lineProblem(l, 'hand-written-file')),
     ...(r.verified?.problems ?? []),
   ];

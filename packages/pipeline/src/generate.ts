@@ -2,7 +2,18 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { settleAppCode } from '@strata/core/sources';
-import { appDirs, checkEnv, checkPinFiles, eachApp, inEnvScope, Layout, loadApps, loadEveryApp, type WarningOptions } from '@strata/project';
+import {
+  appDirs,
+  checkEnv,
+  checkPinFiles,
+  eachApp,
+  inEnvScope,
+  Layout,
+  loadApps,
+  loadEveryApp,
+  strayRegistrations,
+  type WarningOptions,
+} from '@strata/project';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { checkKubernetesSettings, checkPolicySettings } from '@strata/validate/settings';
 import { EnvRootCollisionError, refuseCollisions, renderedIds } from './findings.ts';
@@ -112,6 +123,11 @@ export interface GenerateResult extends TreeChanges {
   readonly apps: number;
   readonly envs: number;
   readonly files: number;
+  /**
+   * Of a generate of every app: registrations of apps whose folder is gone, one line each
+   * (`strayRegistrations`), which generate does not mend: `strata remove-app` does.
+   */
+  readonly strayRegistrations: string[];
 }
 
 /** `strata generate`: render, derive and write base/ and overlays/ atomically. */
@@ -123,7 +139,13 @@ export async function generate(
   const { onWarning, ...apply } = options;
   const tree = await planTree(root, selection, { onWarning });
   const changes = applyTree(root, tree.files, { dirs: tree.dirs, ...apply });
-  return { ...changes, apps: tree.plans.length, envs: selection.env ? 1 : ENVIRONMENTS.length, files: tree.files.size };
+  return {
+    ...changes,
+    apps: tree.plans.length,
+    envs: selection.env ? 1 : ENVIRONMENTS.length,
+    files: tree.files.size,
+    strayRegistrations: selection.apps && selection.apps.length > 0 ? [] : strayRegistrations(root),
+  };
 }
 
 export interface GeneratePreview extends TreeDiff {

@@ -12,6 +12,7 @@ import {
   loadApps,
   repositoryReads,
   sourceAsLoaded,
+  strayRegistrations,
   type AppFailure,
   type Problem,
   type WarningOptions,
@@ -144,6 +145,8 @@ export interface PipelineResult {
    * Application of each such overlay folder.
    */
   readonly strayFolders: string[];
+  /** Registrations of apps whose folder is gone, as `strata check` reports them (`strayRegistrations`). */
+  readonly strayRegistrations: string[];
   /**
    * Files in the generated folders that nothing builds or checks, as `strata check` reports them:
    * any Argo CD source file (`.argocd-source*.yaml`), and in an app's folders any other file without
@@ -378,6 +381,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const closing = session?.close(); // no more overlays; the builds in flight finish
   // What is left in them once their stale generated files are gone: files written by hand.
   const strays = strayFolders(root, orphans);
+  const registrations = strayRegistrations(root);
   // Every planned file was just written or found as planned; a reused app's folders hold only its outputs.
   const reusedOutputs = new Set([...reused.values()].flatMap((e) => Object.keys(e.outputs)));
   const handWritten = handWrittenFiles(root, {
@@ -666,6 +670,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     unmatchedPatches,
     envRootCollisions,
     strayFolders: strays,
+    strayRegistrations: registrations,
     handWritten,
     distFiles,
     documents,

@@ -1,7 +1,7 @@
-import { existsSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
-import { appDirs, filesIn, ToolError, UsageError, Layout } from '@strata/project';
+import { appDirs, appRegistrations, filesIn, ToolError, UsageError, Layout } from '@strata/project';
 import { commitTransaction, generatedApps, isGenerated, linkedFolder, lockTree, planEnvironments, recoverLocked } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { redrawTopology } from '@strata/graph';
@@ -12,6 +12,11 @@ import { recordWithoutApp } from './stale-dist.ts';
 
 export interface RemoveResult {
   readonly app: string;
+  /**
+   * When the app's folder was gone already (deleted by hand, by `git rm`, by a merge): what was left
+   * of it, said in a few words each (its registration, its generated files, ...).
+   */
+  readonly leftovers?: string[];
   /** Files removed, relative to the root. */
   readonly removed: string[];
   /** Files rewritten without the app (registration, env roots, gitops/, the lockfile, the cache, the record of what the builds wrote). */
@@ -74,6 +79,49 @@ export function lockfileWithout(text: string, name: string): string {
 
 const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
 
+/** The pipeline cache's entries (by app) as it lies on disk, or undefined when there is none that can be read. */
+function cachedApps(root: string): Record<string, unknown> | undefined {
+  try {
+    return (JSON.parse(read(cacheFile(root)) ?? '{}') as { apps?: Record<string, unknown> }).apps;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What is left of an app whose folder is gone, in a few words each; refuses a folder apps/<name>
+ * that holds more than install state (node_modules), whose files remove-app cannot tell are the
+ * app's, and a name with nothing left of it as an unknown app.
+ */
+function leftoversOf(root: string, name: string, known: readonly string[], generated: readonly string[]): string[] {
+  const unknown = () => new UsageError(`unknown app "${name}"; known apps: ${known.join(', ') || '(none)'}`);
+  // A name that is no folder name of apps/ names nothing remove-app may touch.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw unknown();
+  const kept = filesUnder(root, Layout.app(name), new Set(['node_modules']));
+  if (kept.length > 0) {
+    const shown = kept.length > 3 ? `${kept.slice(0, 3).join(', ')} and ${kept.length - 3} more` : kept.join(', ');
+    throw new Error(
+      `remove-app ${name}: ${Layout.app(name)}/ holds ${shown} but no src/app.ts, so it is no app and remove-app cannot tell its files are the app's; delete them or move them out (or put src/app.ts back), then run remove-app ${name} again; nothing was changed`,
+    );
+  }
+  const leftovers: string[] = [];
+  const registered = appRegistrations(root, (a) => a === name).get(name) ?? [];
+  if (registered.length > 0) leftovers.push(`its registration in ${registered.join(' and ')}`);
+  if (generated.length > 0) leftovers.push(`${generated.length} generated file${generated.length === 1 ? '' : 's'} of it`);
+  const listing = ENVIRONMENTS.filter((e) =>
+    new RegExp(`^\\s*-\\s*${name.replaceAll('.', '\\.')}\\s*$`, 'm').test(read(join(root, Layout.envKustomization(e))) ?? ''),
+  );
+  if (listing.length > 0) leftovers.push(`its entry in ${listing.map((e) => Layout.envKustomization(e)).join(', ')}`);
+  const built = ENVIRONMENTS.filter((e) => existsSync(join(root, Layout.distOf(e, name))));
+  if (built.length > 0) leftovers.push(`its built files in ${Layout.dist}/`);
+  if (cachedApps(root)?.[name] !== undefined || recordWithoutApp(root, name)) leftovers.push('its entries in the pipeline cache');
+  const installed = existsSync(join(root, Layout.app(name)));
+  const linked = lstatSync(join(root, 'node_modules', '@strata-apps', name), { throwIfNoEntry: false }) !== undefined;
+  if (installed || linked) leftovers.push('what the install linked for it');
+  if (leftovers.length === 0) throw unknown();
+  return leftovers;
+}
+
 /**
  * `strata remove-app NAME`: removes an app and every trace of it in one transaction: its folder,
  * its registration in the root package.json and pnpm-lock.yaml, base/<name>, overlays/<env>/<name>,
@@ -85,7 +133,9 @@ const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : 
  */
 export async function removeApp(root: string, name: string): Promise<RemoveResult> {
   const known = appDirs(root);
-  if (!known.includes(name)) throw new UsageError(`unknown app "${name}"; known apps: ${known.join(', ') || '(none)'}`);
+  // An app whose folder is gone (deleted by hand, by git rm, by a merge) leaves its registration,
+  // which fails every pnpm install, and the rest: what is left of it goes as the whole app would.
+  const gone = !known.includes(name);
   const remaining = known.filter((a) => a !== name);
   // A file written by hand in the app's generated folders is never deleted, and it would keep its
   // folder, which Argo CD's directory generator makes an Application of (overlays/<env>/*): the
@@ -101,7 +151,11 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
       );
     }
   }
-  const foreign = generatedDirs.flatMap((d) => filesUnder(root, d)).filter((file) => !isGenerated(read(join(root, file)) ?? ''));
+  const generatedFiles = generatedDirs.flatMap((d) => filesUnder(root, d));
+  // An app whose folder is gone (deleted by hand, by git rm, by a merge) leaves its registration,
+  // which fails every pnpm install, and the rest: what is left of it goes as the whole app would.
+  const leftovers = gone ? leftoversOf(root, name, known, generatedFiles) : undefined;
+  const foreign = generatedFiles.filter((file) => !isGenerated(read(join(root, file)) ?? ''));
   if (foreign.length > 0) {
     const files = foreign.length === 1 ? `${foreign[0]} has` : `${foreign.join(', ')} have`;
     throw new Error(
@@ -190,6 +244,15 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
     held.release();
   }
 
+  // With nothing to change in the tree, no transaction pruned what the install left of a gone app.
+  if (gone) {
+    rmSync(join(root, Layout.app(name), 'node_modules'), { recursive: true, force: true });
+    try {
+      rmdirSync(join(root, Layout.app(name)));
+    } catch {
+      // gone already, or holding what someone put there since: left as it is
+    }
+  }
   // The root's link to the app, install state outside the app's folder.
   const link = join(root, 'node_modules', '@strata-apps', name);
   try {
@@ -197,5 +260,5 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
   } catch {
     // not linked
   }
-  return { app: name, removed: [...removed].sort(), written: [...writes.keys()].sort() };
+  return { app: name, ...(leftovers && { leftovers }), removed: [...removed].sort(), written: [...writes.keys()].sort() };
 }

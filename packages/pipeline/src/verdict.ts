@@ -30,6 +30,8 @@ export interface PipelineVerdict extends Verdict {
   readonly compared: number;
   /** Folders under base/ and overlays/ of no app (or env) that hold files written by hand. */
   readonly strayFolders: number;
+  /** Registrations in package.json and pnpm-lock.yaml of apps whose folder is gone. */
+  readonly strayRegistrations: number;
   /** Files in the generated folders that nothing builds or checks (Argo CD source files, files without the header). */
   readonly handWritten: number;
   /** All of the above. */
@@ -74,7 +76,7 @@ function decide(errors: number, unjudged: ToolError | undefined): Verdict {
 
 type PipelineFindings = Pick<
   PipelineResult,
-  'built' | 'problems' | 'resources' | 'roundTrip' | 'unmatchedPatches' | 'envRootCollisions' | 'strayFolders' | 'handWritten'
+  'built' | 'problems' | 'resources' | 'roundTrip' | 'unmatchedPatches' | 'envRootCollisions' | 'strayFolders' | 'strayRegistrations' | 'handWritten'
 >;
 
 /** What `strata pipeline` found, and whether it passed. */
@@ -83,14 +85,16 @@ export function pipelineVerdict(r: PipelineFindings): PipelineVerdict {
   const problems = summarize(r.problems, r.resources).errors;
   const compared = r.unmatchedPatches.length + r.roundTrip.length + r.envRootCollisions.length;
   const strayFolders = r.strayFolders.length;
+  const strayRegistrations = r.strayRegistrations.length;
   const handWritten = r.handWritten.length;
-  const errors = notBuilt + problems + compared + strayFolders + handWritten;
+  const errors = notBuilt + problems + compared + strayFolders + strayRegistrations + handWritten;
   return {
     ...decide(errors, toolFailure(r.built.results)),
     notBuilt,
     problems,
     compared,
     strayFolders,
+    strayRegistrations,
     handWritten,
     errors,
     resources: r.resources,
@@ -109,7 +113,16 @@ export function gateVerdict(r: { readonly pipeline: PipelineFindings; readonly v
 export function checkVerdict(
   r: Pick<
     CheckResult,
-    'drift' | 'roundTrip' | 'buildFailures' | 'unmatchedPatches' | 'envRootCollisions' | 'strayFolders' | 'handWritten' | 'overlays' | 'envRoots'
+    | 'drift'
+    | 'roundTrip'
+    | 'buildFailures'
+    | 'unmatchedPatches'
+    | 'envRootCollisions'
+    | 'strayFolders'
+    | 'strayRegistrations'
+    | 'handWritten'
+    | 'overlays'
+    | 'envRoots'
   >,
 ): CheckVerdict {
   const findings =
@@ -119,6 +132,7 @@ export function checkVerdict(
     r.unmatchedPatches.length +
     r.envRootCollisions.length +
     r.strayFolders.length +
+    r.strayRegistrations.length +
     r.handWritten.length;
   return { ...decide(findings, toolFailure(r.buildFailures, r.overlays + r.envRoots)), findings };
 }
@@ -161,6 +175,7 @@ export function gateSummary(
     [v.problems, 'validation error'],
     [v.compared, 'round-trip, patch or env-root finding'],
     [v.strayFolders, 'folder of no app', 'folders of no app'],
+    [v.strayRegistrations, 'registration of no app', 'registrations of no app'],
     [v.handWritten, 'file nothing builds or checks', 'files nothing builds or checks'],
     [v.serverErrors, 'error from the API server', 'errors from the API server'],
   ] as const;
@@ -183,6 +198,7 @@ export function pipelineSummary(r: PipelineFindings & Pick<PipelineResult, 'apps
       [r.unmatchedPatches.length, 'patch that matches nothing', 'patches that match nothing'],
       [r.envRootCollisions.length, 'env-root collision'],
       [r.strayFolders.length, 'folder of no app', 'folders of no app'],
+      [r.strayRegistrations.length, 'registration of no app', 'registrations of no app'],
       [r.handWritten.length, 'file nothing builds or checks', 'files nothing builds or checks'],
     ] as const
   ).filter(([n]) => n > 0);

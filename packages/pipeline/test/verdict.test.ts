@@ -46,6 +46,7 @@ function run(over: Partial<Parameters<typeof pipelineVerdict>[0]> = {}): Paramet
     unmatchedPatches: [],
     envRootCollisions: [],
     strayFolders: [],
+    strayRegistrations: [],
     handWritten: [],
     ...over,
   };
@@ -54,7 +55,17 @@ function run(over: Partial<Parameters<typeof pipelineVerdict>[0]> = {}): Paramet
 describe('pipelineVerdict', () => {
   it('passes a pipeline that found nothing, warnings and excepted errors included', () => {
     const v = pipelineVerdict(run({ problems: [problem('warning'), problem('error', 'a reason the app gives')] }));
-    expect(v).toStrictEqual({ outcome: 'passed', notBuilt: 0, problems: 0, compared: 0, strayFolders: 0, handWritten: 0, errors: 0, resources: 12 });
+    expect(v).toStrictEqual({
+      outcome: 'passed',
+      notBuilt: 0,
+      problems: 0,
+      compared: 0,
+      strayFolders: 0,
+      strayRegistrations: 0,
+      handWritten: 0,
+      errors: 0,
+      resources: 12,
+    });
     expect(pipelineFailed(run())).toBe(false);
   });
 
@@ -68,10 +79,21 @@ describe('pipelineVerdict', () => {
         unmatchedPatches: ['overlays/dev/web/kustomization.yaml: patch matches nothing'],
         envRootCollisions: ['overlays/dev: v1/Namespace/shop is made by two apps'],
         strayFolders: ['overlays/prod/gone/: a folder of no app'],
+        strayRegistrations: ['package.json: @strata-apps/gone is a registration of no app'],
         handWritten: ['overlays/prod/web/.argocd-source.yaml: Argo CD merges this file'],
       }),
     );
-    expect(v).toStrictEqual({ outcome: 'failed', notBuilt: 1, problems: 2, compared: 3, strayFolders: 1, handWritten: 1, errors: 8, resources: 12 });
+    expect(v).toStrictEqual({
+      outcome: 'failed',
+      notBuilt: 1,
+      problems: 2,
+      compared: 3,
+      strayFolders: 1,
+      strayRegistrations: 1,
+      handWritten: 1,
+      errors: 9,
+      resources: 12,
+    });
     for (const one of [
       { built: { results, failed: 1 } },
       { problems: [problem('error')] },
@@ -79,6 +101,7 @@ describe('pipelineVerdict', () => {
       { unmatchedPatches: ['a: b'] },
       { envRootCollisions: ['a: b'] },
       { strayFolders: ['base/gone/: a folder of no app'] },
+      { strayRegistrations: ['package.json: @strata-apps/gone is a registration of no app'] },
       { handWritten: ['base/web/notes.md: a file without the generated header'] },
     ]) {
       expect(pipelineVerdict(run(one)).outcome).toBe('failed');
@@ -106,6 +129,7 @@ describe('gateVerdict', () => {
       problems: 0,
       compared: 0,
       strayFolders: 0,
+      strayRegistrations: 0,
       handWritten: 0,
       errors: 0,
       resources: 12,
@@ -149,13 +173,14 @@ describe('the last line of strata pipeline', () => {
         unmatchedPatches: ['a: b'],
         envRootCollisions: ['c: d'],
         strayFolders: ['base/gone/: e'],
+        strayRegistrations: ['package.json: g'],
         handWritten: ['overlays/dev/web/.argocd-source.yaml: f'],
       }),
       apps: 2,
     };
     expect(pipelineVerdict(one).outcome).toBe('failed');
     expect(pipelineSummary(one)).toBe(
-      'pipeline: 2 apps x 3 envs: Found 6 problems: 1 overlay that did not build, 1 round-trip mismatch, 1 patch that matches nothing, 1 env-root collision, 1 folder of no app, 1 file nothing builds or checks, and no validation problems in 12 resources',
+      'pipeline: 2 apps x 3 envs: Found 7 problems: 1 overlay that did not build, 1 round-trip mismatch, 1 patch that matches nothing, 1 env-root collision, 1 folder of no app, 1 registration of no app, 1 file nothing builds or checks, and no validation problems in 12 resources',
     );
     const many = {
       ...run({
@@ -177,6 +202,7 @@ describe('the last line of strata pipeline', () => {
       { unmatchedPatches: ['a: b'] },
       { envRootCollisions: ['c: d'] },
       { strayFolders: ['base/gone/: e'] },
+      { strayRegistrations: ['package.json: g'] },
       { handWritten: ['base/web/notes.md: f'] },
     ])
       expect(pipelineSummary({ ...run(kind), apps: 1 })).not.toMatch(/No problems/);
@@ -212,6 +238,7 @@ describe('the last line of strata ci', () => {
           roundTrip: [{ overlay: 'overlays/dev/api', id: 'x', diff: '' }],
           unmatchedPatches: ['a: b'],
           strayFolders: ['base/gone/: e', 'overlays/dev/gone/: f'],
+          strayRegistrations: ['package.json: i', 'package.json: j'],
           handWritten: ['base/web/a.md: g', 'base/web/b.md: h'],
         }),
         apps: 2,
@@ -219,7 +246,7 @@ describe('the last line of strata ci', () => {
       verified: verified([problem('error'), problem('error')]),
     };
     expect(gateSummary(many, gateVerdict(many))).toBe(
-      'ci: failed: 2 overlays that did not build, 2 validation errors, 2 round-trip, patch or env-root findings, 2 folders of no app, 2 files nothing builds or checks, 2 errors from the API server',
+      'ci: failed: 2 overlays that did not build, 2 validation errors, 2 round-trip, patch or env-root findings, 2 folders of no app, 2 registrations of no app, 2 files nothing builds or checks, 2 errors from the API server',
     );
     const one = {
       pipeline: {
@@ -278,6 +305,7 @@ describe('checkVerdict', () => {
     unmatchedPatches: [],
     envRootCollisions: [],
     strayFolders: [],
+    strayRegistrations: [],
     handWritten: [],
     overlays: 3,
     envRoots: 3,
@@ -294,10 +322,11 @@ describe('checkVerdict', () => {
         unmatchedPatches: ['a: b'],
         envRootCollisions: ['c: d'],
         strayFolders: ['overlays/prod/gone/: e'],
+        strayRegistrations: ['package.json: g'],
         handWritten: ['overlays/prod/web/.argocd-source.yaml: f'],
       }),
     );
-    expect(v).toStrictEqual({ outcome: 'failed', findings: 7 });
+    expect(v).toStrictEqual({ outcome: 'failed', findings: 8 });
   });
 
   it('is unjudged when kustomize failed without judging, counted against app overlays and env roots', () => {

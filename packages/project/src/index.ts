@@ -14,3 +14,4 @@ export { strataCheckout } from './go-builds.mjs';
 export { usePrebuilt } from './load.ts';
 export { repositoryReads } from './repository-files.ts';
 export * from './exact-json.ts';
+export * from './registrations.ts';

@@ -27,6 +27,7 @@ export function registerCheck(program: Command): void {
         `check: ${r.files} files, ${r.overlays} app overlays${reused} and ${r.envRoots} env roots (${proven} proven from their apps, ${r.envRootsBuilt} built): ` +
           `${r.drift.length} drifted, ${nounCount(r.roundTrip.length, 'round-trip mismatch', 'round-trip mismatches')}, ${nounCount(r.buildFailures.length, 'build failure')}` +
           `${r.strayFolders.length > 0 ? `, ${nounCount(r.strayFolders.length, 'folder of no app', 'folders of no app')}` : ''}` +
+          `${r.strayRegistrations.length > 0 ? `, ${nounCount(r.strayRegistrations.length, 'registration of no app', 'registrations of no app')}` : ''}` +
           `${r.handWritten.length > 0 ? `, ${nounCount(r.handWritten.length, 'file nothing builds or checks', 'files nothing builds or checks')}` : ''} (${seconds()})`,
       );
       await printDriftHints(r.drift, r.imageEdits, refused);

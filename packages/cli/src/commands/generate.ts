@@ -17,6 +17,7 @@ export function registerGenerate(program: Command): void {
       for (const f of r.written) out(`wrote ${f}`);
       for (const f of r.removed) out(`removed ${f} (stale)`);
       for (const f of r.foreign) err(`warning: ${f} has no generated header; left alone`);
+      for (const line of r.strayRegistrations) err(`warning: ${line}`);
       out(
         `generate: ${nounCount(r.apps, 'app')} x ${nounCount(r.envs, 'env')}: ${r.written.length} written, ${r.removed.length} removed, ${r.unchanged} unchanged (${seconds()})`,
       );
