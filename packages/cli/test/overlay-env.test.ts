@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { editFile, strata, suiteWorkspace, type Run } from './workspace.ts';
@@ -61,12 +61,14 @@ describe("an env's overlays are judged as that env", () => {
   });
 
   it("with the env's policy severities: prod's overlay with an image by tag alone fails require-image-digest without --env", () => {
-    editFile(join(ws.root, 'overlays', 'prod', APP, 'kustomization.yaml'), (text) =>
-      text.replace(/^ {4}digest: sha256:[0-9a-f]+$/m, '    newTag: "1.5.0"'),
-    );
+    const file = join(ws.root, 'overlays', 'prod', APP, 'kustomization.yaml');
+    editFile(file, (text) => text.replace(/^ {4}digest: sha256:[0-9a-f]+$/m, '    newTag: "1.5.0"'));
+    // Placed at the images: entry that sets the tag, the one to fix.
+    const line = readFileSync(file, 'utf8').split('\n').indexOf(`  - name: ghcr.io/tokenplace/${APP}`) + 1;
+    expect(line).toBeGreaterThan(1);
     const r = strata(ws.root, ['validate', `overlays/prod/${APP}`]);
     expect(r.stdout.split('\n').filter((l) => l.includes('[require-image-digest]'))).toStrictEqual([
-      `overlays/prod/${APP}/kustomization.yaml:3: apps/v1/Deployment tokenplace/${APP}: spec.template.spec.containers[0].image: Container "relay" uses image "ghcr.io/tokenplace/${APP}:1.5.0", which is not pinned by digest: give the env an image digest so it renders as repo@sha256:<digest>. [require-image-digest]`,
+      `overlays/prod/${APP}/kustomization.yaml:${line}: apps/v1/Deployment tokenplace/${APP}: spec.template.spec.containers[0].image: Container "relay" uses image "ghcr.io/tokenplace/${APP}:1.5.0", which is not pinned by digest: give the env an image digest so it renders as repo@sha256:<digest>. [require-image-digest]`,
     ]);
     expect(r.status).toBe(1);
   });
