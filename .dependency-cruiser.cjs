@@ -24,7 +24,7 @@ module.exports = {
       name: 'only-pipeline-and-cli-import-verify',
       severity: 'error',
       comment:
-        'Verify judges on a real API server and stands above the offline checks (validate, policy, server-validation, ...), which judge without one: what both need lies lower, in core or project. (Their differential tests compare with verify.)',
+        'Verify judges on a real API server and stands above the offline checks (validate, policy, server-validation, ...), which judge without one: what both need lies lower, in core or project. (Their differential tests compare with the API server that @strata/project/apiserver starts, as verify does.)',
       from: { path: '^packages/(?!verify/|pipeline/|cli/)[^/]+/src/' },
       to: { path: '^(packages/verify/|@strata/verify(/|$))' },
     },

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Manifest } from '@strata/core';
 import { crdManifestsDir } from '@strata/schemas';
-import { ensureServers, startServer, type Server } from '@strata/verify';
+import { ensureServers, startServer, type Server } from '@strata/project/apiserver';
 import { parse } from 'yaml';
 import { parseObjects } from '../src/index.ts';
 

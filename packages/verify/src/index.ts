@@ -33,20 +33,6 @@ export {
 } from '@strata/core/argocd';
 export { appliesServerSide, FLUX_FORCE, fluxForces, recreation, type Recreation } from './recreates.ts';
 export { builtDocuments, readBuilt, pathSegments, type VerifyDocument } from './documents.ts';
-export {
-  ensureServers,
-  serversReady,
-  startServer,
-  freePort,
-  LATE_CHECKS,
-  ETCD_SOCKET,
-  KUBERNETES_VERSION,
-  ETCD_VERSION,
-  DEFAULT_NODE_PORT_RANGE,
-  type PortRange,
-  type Server,
-  type ServerBinaries,
-  type StartOptions,
-} from './server.ts';
-export { sweepStale } from './scratch.ts';
+// The server verify starts, for callers that share one (tests, the gate) or build its binaries.
+export * from '@strata/project/apiserver';
 export type { Problem } from '@strata/project';

@@ -1,4 +1,4 @@
-import type { Client } from './client.ts';
+import type { Client } from '@strata/project/apiserver';
 import { splitApiVersion } from './resources.ts';
 
 /**

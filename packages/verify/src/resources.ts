@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isPlainObject } from '@strata/core';
 import { ToolError } from '@strata/project';
-import type { Client } from './client.ts';
+import type { Client } from '@strata/project/apiserver';
 
 /** A CustomResourceDefinition from packages/schemas/crds. */
 export interface Crd {

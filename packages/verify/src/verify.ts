@@ -21,14 +21,23 @@ import { nodePortClashes, nodePortsAsked, nodePortTakenMessage, type NodePortCla
 import { crdManifestsDir } from '@strata/schemas';
 import { namespaceAdmitsPods, podFieldsFromClasses, runPolicy, type PolicyObject } from '@strata/policy';
 import { ARGOCD_SYNC_OPTIONS, argoCdGoneBeforeNextSync, argoCdReplaces, argoCdSkips, type ArgoCdSkip } from '@strata/core/argocd';
-import { MAX_IN_FLIGHT, type Client, type Status } from './client.ts';
 import { appliedName, withArgoCdNaming } from '@strata/core/hook-names';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
 import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
-import { makeScratchDir } from './scratch.ts';
 import { appliesServerSide, recreation, recreationWords, type Recreation } from './recreates.ts';
-import { DEFAULT_NODE_PORT_RANGE, ensureServers, KUBERNETES_VERSION, startServer, type PortRange, type Server } from './server.ts';
+import {
+  DEFAULT_NODE_PORT_RANGE,
+  ensureServers,
+  KUBERNETES_VERSION,
+  makeScratchDir,
+  MAX_IN_FLIGHT,
+  startServer,
+  type Client,
+  type PortRange,
+  type Server,
+  type Status,
+} from '@strata/project/apiserver';
 
 /** Where namespaced objects that name no namespace are applied. */
 export const DEFAULT_NAMESPACE = 'strata-verify';

@@ -3,7 +3,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { cachedBuildReady, ensureCachedBuild, ToolError, ToolMissingError, UsageError } from '@strata/project';
+import { cachedBuildReady, ensureCachedBuild } from '../cached-build.ts';
+import { ToolError, ToolMissingError, UsageError } from '../errors.ts';
 import { Client } from './client.ts';
 import { makeScratchDir, recordServers, sweepStale } from './scratch.ts';
 
