@@ -5,6 +5,7 @@ import { checkEnv, checkPinFiles, Layout, loadApps, projectSeverity, UsageError,
 import { applyTree, diffTree, lockTree, openTransaction, recoverLocked, type FileDiff } from '@strata/emit';
 import { blockingFindings, rules, runPolicy } from '@strata/policy';
 import { appPolicyContext, checkPolicySettings } from '@strata/validate/settings';
+import { originOf, setOrigin } from '@strata/core/sources';
 import { planTree } from './generate.ts';
 
 /** An image reference as `strata set image` takes it; missing parts are kept from the current pin. */
@@ -231,6 +232,9 @@ function digestRefusals(root: string, edits: readonly Edit[]): string[] {
     let pins = readPins(root, app);
     for (const e of edits.filter((x) => x.app === app)) pins = { ...pins, [e.env]: { ...(pins[e.env] ?? {}), [e.container]: e.pin } };
     const released = defineApp({ ...app, pins });
+    // Rendered as the loaded app is, from its own folder: what its code throws late names its line.
+    const origin = originOf(app);
+    if (origin) setOrigin(released, origin.root, origin.dir);
     for (const env of new Set(tagOnly.filter((e) => e.app === app).map((e) => e.env))) {
       const objects = released.manifests(env).map((manifest) => ({ manifest, file: Layout.overlay(env, app.name) }));
       // The rule alone, with the settings that concern it (those of every rule were checked above).
