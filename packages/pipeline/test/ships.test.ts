@@ -53,7 +53,13 @@ describe('dist/ and the generated tree hold only what the current apps produce',
     // A left-over of an env that no longer exists, too.
     mkdirSync(join(ws.root, 'dist/qa'), { recursive: true });
     writeFileSync(join(ws.root, 'dist/qa/gethrelay.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old\n  namespace: default\n');
+    // Deleted with its registration (what remove-app does besides): a registration of no app is a problem of its own.
     rmSync(join(ws.root, 'apps/gethrelay'), { recursive: true });
+    const manifest = join(ws.root, 'package.json');
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { devDependencies: Record<string, string> };
+    expect(pkg.devDependencies['@strata-apps/gethrelay']).toBeDefined();
+    delete pkg.devDependencies['@strata-apps/gethrelay'];
+    writeFileSync(manifest, `${JSON.stringify(pkg, null, 2)}\n`);
     const r = await pipeline(ws.root);
     expect(r.apps).toBe(1);
     expect(r.pruned).toStrictEqual(['dist/dev/gethrelay.yaml', 'dist/prod/gethrelay.yaml', 'dist/qa/gethrelay.yaml', 'dist/staging/gethrelay.yaml']);
