@@ -17,4 +17,14 @@ describe('require-read-only-root-filesystem', () => {
       'Init container "setup" has a writable root filesystem: set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where it must write (such as /tmp).',
     );
   });
+
+  it('asks nothing of a Windows pod, on which the API server refuses readOnlyRootFilesystem, and asks it of a Linux one alike', () => {
+    const bare = container({ securityContext: { runAsNonRoot: true } });
+    const windows = deployment('web', { pod: { os: { name: 'windows' }, securityContext: { runAsNonRoot: true }, containers: [bare] } });
+    expect(check(requireReadOnlyRootFilesystem, [windows])).toStrictEqual([]);
+    const linux = deployment('web', { pod: { os: { name: 'linux' }, containers: [bare] } });
+    expect(check(requireReadOnlyRootFilesystem, [linux]).map((f) => f.path)).toStrictEqual([
+      'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
+    ]);
+  });
 });
