@@ -123,6 +123,39 @@ async function installCrds(server: Server, manifests: readonly Manifest[]): Prom
   }
 }
 
+/**
+ * The level and the reasons of a Pod Security refusal or warning, `violates PodSecurity
+ * "restricted:v1.36": reason (detail), reason (detail)`, or undefined for a text that is none. The
+ * reasons are read from the fixed set `known` (longest first, so a prefix never wins; the plural
+ * AppArmor reason, given when several profiles are refused, as the singular) and the details are
+ * skipped by their parentheses, since they may hold commas; a text it cannot read throws.
+ */
+export function podSecurityReasons(text: string, known: readonly string[]): { level: string; reasons: string[] } | undefined {
+  const m = /PodSecurity "([a-z]+):[^"]*": ([\s\S]*)$/.exec(text);
+  if (!m) return undefined;
+  const body = m[2]!;
+  const longestFirst = [...new Set([...known, 'forbidden AppArmor profiles'])].sort((a, b) => b.length - a.length);
+  const reasons: string[] = [];
+  let p = 0;
+  while (p < body.length) {
+    const reason = longestFirst.find((r) => body.startsWith(r, p));
+    if (!reason) throw new Error(`unknown Pod Security reason at "${body.slice(p)}" in: ${text}`);
+    reasons.push(reason === 'forbidden AppArmor profiles' ? 'forbidden AppArmor profile' : reason);
+    p += reason.length;
+    if (body.startsWith(' (', p)) {
+      let depth = 0;
+      for (p += 1; p < body.length; p++) {
+        if (body[p] === '(') depth++;
+        else if (body[p] === ')' && --depth === 0) break;
+      }
+      p++;
+    }
+    if (body.startsWith(', ', p)) p += 2;
+    else if (p < body.length) throw new Error(`cannot read Pod Security reasons at "${body.slice(p)}" in: ${text}`);
+  }
+  return { level: m[1]!, reasons };
+}
+
 /** One document of a corpus, with where it came from. */
 export interface CorpusDocument {
   /** Path relative to the package, and the document's line: `__corpus__/pod-security/x.yaml:2`. */

@@ -2,7 +2,14 @@ import type { Manifest } from '@strata/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPolicy } from '../src/index.ts';
 import { namespaceAdmitsPods } from '../src/rules/namespace-admits-pods.ts';
-import { readCorpus, SERVER_BUILD_TIMEOUT, startDifferentialServer, type CorpusDocument, type DifferentialServer } from './differential.ts';
+import {
+  podSecurityReasons,
+  readCorpus,
+  SERVER_BUILD_TIMEOUT,
+  startDifferentialServer,
+  type CorpusDocument,
+  type DifferentialServer,
+} from './differential.ts';
 
 /**
  * namespace-admits-pods against the API server, pod by pod: every document of the corpus (Pods and
@@ -57,29 +64,11 @@ const REASONS = [
   'hostPort',
 ].sort((a, b) => b.length - a.length);
 
-/** The reasons in `violates PodSecurity "restricted:latest": reason (detail), reason (detail)`; details may hold commas and parentheses. */
+/** The reasons of a Pod Security refusal, sorted and each once. */
 function serverReasons(message: string): string[] {
-  const m = /violates PodSecurity "[^"]*": ([\s\S]*)$/.exec(message);
-  if (!m) throw new Error(`not a Pod Security refusal: ${message}`);
-  const body = m[1]!;
-  const out = new Set<string>();
-  let p = 0;
-  while (p < body.length) {
-    const reason = REASONS.find((r) => body.startsWith(r, p));
-    if (!reason) throw new Error(`unknown Pod Security reason at "${body.slice(p)}" in: ${message}`);
-    out.add(reason === 'forbidden AppArmor profiles' ? 'forbidden AppArmor profile' : reason);
-    p += reason.length;
-    if (body.startsWith(' (', p)) {
-      let depth = 0;
-      for (p += 1; p < body.length; p++) {
-        if (body[p] === '(') depth++;
-        else if (body[p] === ')' && --depth === 0) break;
-      }
-      p++;
-    }
-    if (body.startsWith(', ', p)) p += 2;
-  }
-  return [...out].sort();
+  const found = podSecurityReasons(message, REASONS);
+  if (!found) throw new Error(`not a Pod Security refusal: ${message}`);
+  return [...new Set(found.reasons)].sort();
 }
 
 type Verdict = { readonly admitted: true } | { readonly admitted: false; readonly reasons: readonly string[] };

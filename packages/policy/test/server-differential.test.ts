@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podSecurityRules, runPolicy, type PodSecurityLevel } from '../src/index.ts';
 import { podTemplateByShape, podViewsOf } from '../src/pods.ts';
 import {
+  podSecurityReasons,
   readCorpus,
   SERVER_BUILD_TIMEOUT,
   startDifferentialServer,
@@ -52,37 +53,7 @@ const reasonOf = (rule: string, level: PodSecurityLevel): string => {
 };
 const KNOWN_REASONS = [...new Set(podSecurityRules.flatMap((r) => LEVELS.map((l) => reasonOf(r.id, l))))];
 
-/**
- * The reasons in `violates PodSecurity "restricted:v1.36": reason (detail), reason (detail)`. Reasons
- * come from a fixed set; details are skipped by their parentheses, since they may hold commas.
- */
-function parseReasons(text: string): { level: string; reasons: string[] } | undefined {
-  const m = /PodSecurity "([a-z]+):[^"]*": ([\s\S]*)$/.exec(text);
-  if (!m) return undefined;
-  const body = m[2]!;
-  const reasons: string[] = [];
-  let p = 0;
-  while (p < body.length) {
-    // The AppArmor reason is plural when several profiles are refused; one name for both.
-    const known = [...KNOWN_REASONS, 'forbidden AppArmor profiles', 'unknown forbidden reason']
-      .filter((r) => body.startsWith(r, p))
-      .sort((a, b) => b.length - a.length)[0];
-    if (!known) throw new Error(`unknown Pod Security reason at "${body.slice(p)}" in: ${text}`);
-    reasons.push(known === 'forbidden AppArmor profiles' ? 'forbidden AppArmor profile' : known);
-    p += known.length;
-    if (body.startsWith(' (', p)) {
-      let depth = 0;
-      for (p += 1; p < body.length; p++) {
-        if (body[p] === '(') depth++;
-        else if (body[p] === ')' && --depth === 0) break;
-      }
-      p++;
-    }
-    if (body.startsWith(', ', p)) p += 2;
-    else if (p < body.length) throw new Error(`cannot read Pod Security reasons at "${body.slice(p)}" in: ${text}`);
-  }
-  return { level: m[1]!, reasons };
-}
+const parseReasons = (text: string) => podSecurityReasons(text, [...KNOWN_REASONS, 'unknown forbidden reason']);
 
 /**
  * Whether the server refused the document before admission: invalid (422), undecodable (400), or a

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
-import { ensureServers, startServer, type Server } from '../src/index.ts';
+import { ensureServers, readBuilt, startServer, type Server, type StartOptions } from '../src/index.ts';
 
 /** An object, or a document's YAML text written as it is (digits a parse would round, say). */
 export type Document = object | string;
@@ -71,6 +71,50 @@ export function repoWithServer(overlays: Record<string, readonly Document[]>, re
     },
   };
 }
+
+/**
+ * A real API server for the tests of the calling file, or of the describe block that calls this:
+ * started before their first test and stopped after their last. Every field and method reads the
+ * running server, so use it inside hooks and tests, once it is there.
+ */
+export function sharedServer(options?: StartOptions): Server {
+  let live: Server | undefined;
+  beforeAll(async () => {
+    live = await startServer(await ensureServers(), options);
+  }, BUILD_TIMEOUT);
+  afterAll(async () => {
+    await live?.stop();
+  });
+  const running = (): Server => {
+    if (live === undefined) throw new Error('sharedServer: the server starts before the first test; use it there');
+    return live;
+  };
+  return {
+    get url() {
+      return running().url;
+    },
+    get client() {
+      return running().client;
+    },
+    get serviceNodePortRange() {
+      return running().serviceNodePortRange;
+    },
+    get pids() {
+      return running().pids;
+    },
+    get dir() {
+      return running().dir;
+    },
+    get startMillis() {
+      return running().startMillis;
+    },
+    whenReady: () => running().whenReady(),
+    stop: () => running().stop(),
+  };
+}
+
+/** Built documents of `file` holding `objects`, one YAML document each, as a build writes them. */
+export const builtDocs = (objects: readonly object[], file: string) => readBuilt(objects.map((o) => stringify(o)).join('---\n'), file);
 
 /** The 1-based line of the first line of `file` under `root` that contains `text`. */
 export function lineOf(root: string, file: string, text: string): number {

@@ -1,9 +1,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ensureServers, readBuilt, startServer, statusProblems, verify, verifyDocuments, type Server } from '../src/index.ts';
-import { BUILD_TIMEOUT, lineOf, makeRepo, NODE_PORT_CLASH, nodePortService, TAKEN, TAKEN_AFTER } from './helpers.ts';
+import { ensureServers, readBuilt, startServer, statusProblems, verify, verifyDocuments } from '../src/index.ts';
+import { BUILD_TIMEOUT, lineOf, makeRepo, NODE_PORT_CLASH, nodePortService, sharedServer, TAKEN, TAKEN_AFTER } from './helpers.ts';
 
 /** A NodePort Service asking for `nodePort`. */
 function service(name: string, nodePort: number): string {
@@ -74,13 +74,7 @@ describe('the node ports Services may ask for', () => {
 
 const yamlOf = (...objects: object[]) => objects.map((o) => stringify(o)).join('---\n');
 
-let server: Server;
-beforeAll(async () => {
-  server = await startServer(await ensureServers());
-}, BUILD_TIMEOUT);
-afterAll(async () => {
-  await server?.stop();
-});
+const server = sharedServer();
 
 describe('node ports two Services of one cluster ask for', () => {
   it(

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { ensureServers, readBuilt, startServer, verifyDocuments, type Server } from '../src/index.ts';
-
-const BUILD_TIMEOUT = 20 * 60_000;
+import { describe, expect, it } from 'vitest';
+import { verifyDocuments } from '../src/index.ts';
+import { builtDocs as docs, sharedServer } from './helpers.ts';
 
 const namespace = (labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'psa', labels } });
 
@@ -17,18 +15,11 @@ const deployment = {
   },
 };
 
-const docs = (objects: readonly object[], file: string) => readBuilt(objects.map((o) => stringify(o)).join('---\n'), file);
 const refusals = (r: Awaited<ReturnType<typeof verifyDocuments>>) =>
   r.problems.filter((p) => p.severity === 'error').map((p) => [p.rule, p.kind, p.path, p.line]);
 
 describe("verify and the Pod Security level of a workload's namespace", () => {
-  let server: Server;
-  beforeAll(async () => {
-    server = await startServer(await ensureServers());
-  }, BUILD_TIMEOUT);
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = sharedServer();
 
   it('fails a Deployment that the server admits but whose every pod its namespace enforcing restricted refuses, at the fields', async () => {
     const r = await verifyDocuments(docs([namespace({ 'pod-security.kubernetes.io/enforce': 'restricted' }), deployment], 'all.yaml'), { server });
@@ -64,13 +55,7 @@ describe("verify and the Pod Security level of a workload's namespace", () => {
 });
 
 describe('verify and the pod fields that admission computes from classes', () => {
-  let server: Server;
-  beforeAll(async () => {
-    server = await startServer(await ensureServers());
-  }, BUILD_TIMEOUT);
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = sharedServer();
 
   it('fails a Deployment whose pods set priority, preemptionPolicy or overhead themselves, at the fields, though its dry run passes', async () => {
     const spec = { ...deployment.spec.template.spec, priority: 1000000, preemptionPolicy: 'Never', overhead: { cpu: '100m' } };

@@ -1,21 +1,16 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
 import type { Manifest } from '@strata/core';
 import {
   appliesServerSide,
   argoCdDeletesBeforeCreation,
   argoCdGoneBeforeNextSync,
   argoCdHookDeletePolicies,
-  ensureServers,
   fluxForces,
-  readBuilt,
-  startServer,
   verifyDocuments,
-  type Server,
 } from '../src/index.ts';
-import { BUILD_TIMEOUT, makeRepo } from './helpers.ts';
+import { BUILD_TIMEOUT, builtDocs as docs, makeRepo, sharedServer } from './helpers.ts';
 
 // Objects a sync deletes and creates anew instead of updating: Argo CD's hooks and Force=true, Flux's force.
 const HOOK = 'argocd.argoproj.io/hook';
@@ -23,15 +18,7 @@ const POLICY = 'argocd.argoproj.io/hook-delete-policy';
 const OPTIONS = 'argocd.argoproj.io/sync-options';
 const FLUX = 'kustomize.toolkit.fluxcd.io/force';
 
-let server: Server;
-
-beforeAll(async () => {
-  server = await startServer(await ensureServers());
-}, BUILD_TIMEOUT);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = sharedServer();
 
 const m = (annotations: Record<string, string>, labels?: Record<string, string>): Manifest => ({
   apiVersion: 'batch/v1',
@@ -46,8 +33,6 @@ const job = (name: string, image: string, annotations: Record<string, string> = 
   metadata: { name, namespace: 'recreate', annotations, ...(labels ? { labels } : {}) },
   spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image, command: ['true'] }] } } },
 });
-
-const docs = (objects: readonly object[], file: string) => readBuilt(objects.map((o) => stringify(o)).join('---\n'), file);
 
 /** `next` checked as an upgrade of `now` (each a list of objects), in the workspace `root` (its gitops.consumer). */
 const upgrade = (now: readonly object[], next: readonly object[], root?: string) =>

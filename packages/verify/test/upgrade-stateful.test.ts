@@ -1,24 +1,15 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ensureServers, readBuilt, startServer, verify, verifyDocuments, type Server } from '../src/index.ts';
-import { BUILD_TIMEOUT, crd, makeRepo } from './helpers.ts';
+import { verify, verifyDocuments } from '../src/index.ts';
+import { BUILD_TIMEOUT, builtDocs as docs, crd, makeRepo, sharedServer } from './helpers.ts';
 
 // Updates of the objects that hold data or an API: a claim's volume, a StatefulSet's claims, a CRD.
-let server: Server;
-
-beforeAll(async () => {
-  server = await startServer(await ensureServers());
-}, BUILD_TIMEOUT);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = sharedServer();
 
 /** `now` checked as an upgrade of `deployed`, each a list of objects. */
 async function upgraded(deployed: readonly object[], now: readonly object[]) {
-  const docs = (os: readonly object[], file: string) => readBuilt(os.map((o) => stringify(o)).join('---\n'), file);
   return verifyDocuments(docs(now, 'now.yaml'), { server, against: { name: 'deployed', docs: docs(deployed, 'deployed.yaml') } });
 }
 
