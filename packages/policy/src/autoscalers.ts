@@ -3,6 +3,8 @@ import type { PolicyObject } from './types.ts';
 
 export interface ScaleTarget {
   readonly autoscaler: PolicyObject;
+  /** The target's apiVersion as the reference gives it: KEDA's default apps/v1, none for an HPA that names none. */
+  readonly apiVersion?: string;
   readonly kind: string;
   readonly name: string;
   readonly namespace: string;
@@ -16,9 +18,10 @@ export function scaleTargets(objects: readonly PolicyObject[], applied = ''): Sc
     const ref = at(o.manifest, 'spec', 'scaleTargetRef');
     const name = str(at(ref, 'name'));
     if (!name) return [];
-    // KEDA defaults the target kind to an apps/v1 Deployment; the HPA API requires it.
+    // KEDA defaults the target to an apps/v1 Deployment; the HPA API requires the kind.
     const targetKind = str(at(ref, 'kind')) ?? (kind === 'ScaledObject' ? 'Deployment' : '?');
-    return [{ autoscaler: o, kind: targetKind, name, namespace: namespaceOf(o, applied) }];
+    const apiVersion = str(at(ref, 'apiVersion')) ?? (kind === 'ScaledObject' ? 'apps/v1' : undefined);
+    return [{ autoscaler: o, ...(apiVersion !== undefined && { apiVersion }), kind: targetKind, name, namespace: namespaceOf(o, applied) }];
   });
 }
 

@@ -120,9 +120,43 @@ export function ofKind(objects: readonly PolicyObject[], ...kinds: readonly stri
   return objects.filter((o) => isKind(o, ...kinds));
 }
 
-/** The object of `kind` named `name` in `namespace`, if the set has one; `applied` as in `namespaceOf`. */
-export function findObject(objects: readonly PolicyObject[], kind: string, name: string, namespace: string, applied = ''): PolicyObject | undefined {
-  return objects.find((o) => o.manifest.kind === kind && nameOf(o) === name && sameNamespace(namespaceOf(o, applied), namespace));
+/**
+ * A kind a reference names: by its kind alone (a built-in kind or a custom kind rules read, in the
+ * groups `groupsOf` gives it), or with the apiVersion the reference gives (`scaleTargetRef`), whose
+ * group then decides.
+ */
+export type KindRef = string | { readonly apiVersion?: string; readonly kind: string };
+
+/** Whether the object is of the kind `ref` names, by group and kind, never by kind alone. */
+export function isOfKind(o: PolicyObject, ref: KindRef): boolean {
+  if (typeof ref === 'string' || ref.apiVersion === undefined) return isKind(o, typeof ref === 'string' ? ref : ref.kind);
+  return o.manifest.kind === ref.kind && groupOf(o.manifest.apiVersion) === groupOf(ref.apiVersion);
+}
+
+/**
+ * A referenced kind as a message names it: its kind, and its apiVersion too where that is not the
+ * kind's own group (`Deployment of apps.acme.io/v1`), so that one of another group is told apart.
+ */
+export function kindLabel(ref: KindRef): string {
+  if (typeof ref === 'string' || ref.apiVersion === undefined || groupsOf(ref.kind).has(groupOf(ref.apiVersion)))
+    return typeof ref === 'string' ? ref : ref.kind;
+  return `${ref.kind} of ${ref.apiVersion}`;
+}
+
+/** The group a reference names its kind in: its apiVersion's, else the kind's one built-in group, else '?'. */
+export function groupOfRef(ref: KindRef): string {
+  if (typeof ref !== 'string' && ref.apiVersion !== undefined) return groupOf(ref.apiVersion);
+  const groups = groupsOf(typeof ref === 'string' ? ref : ref.kind);
+  return groups.size === 1 ? [...groups][0]! : '?';
+}
+
+/**
+ * The object of the kind `ref` names (see `isOfKind`) called `name` in `namespace`, if the set has
+ * one; `applied` as in `namespaceOf`. A custom `ConfigMap` of `acme.io` is no ConfigMap a pod reads,
+ * and an HPA scaling an `apps.acme.io` `Deployment` does not scale the built-in one.
+ */
+export function findObject(objects: readonly PolicyObject[], ref: KindRef, name: string, namespace: string, applied = ''): PolicyObject | undefined {
+  return objects.find((o) => isOfKind(o, ref) && nameOf(o) === name && sameNamespace(namespaceOf(o, applied), namespace));
 }
 
 export function finding(rule: string, object: PolicyObject, message: string, path?: string): RuleFinding {

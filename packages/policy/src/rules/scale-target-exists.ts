@@ -1,5 +1,5 @@
 import { scaleTargets } from '../autoscalers.ts';
-import { finding, findObject } from '../read.ts';
+import { finding, findObject, kindLabel } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'scale-target-exists';
@@ -12,12 +12,12 @@ export const scaleTargetExists: Rule = {
     const applied = ctx.applyNamespace ?? '';
     const out: RuleFinding[] = [];
     for (const t of scaleTargets(objects, applied)) {
-      if (findObject(objects, t.kind, t.name, t.namespace, applied)) continue;
+      if (findObject(objects, t, t.name, t.namespace, applied)) continue;
       out.push(
         finding(
           id,
           t.autoscaler,
-          `scaleTargetRef names ${t.kind} "${t.name}", which is not in the set: fix the name and kind or add the workload.`,
+          `scaleTargetRef names ${kindLabel(t)} "${t.name}", which is not in the set: fix the name and kind or add the workload.`,
           'spec.scaleTargetRef.name',
         ),
       );

@@ -1,5 +1,5 @@
 import { autoscalerLabel, scaleTargets, type ScaleTarget } from '../autoscalers.ts';
-import { finding } from '../read.ts';
+import { finding, groupOfRef } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'single-autoscaler';
@@ -11,7 +11,8 @@ export const singleAutoscaler: Rule = {
   check(objects, ctx) {
     const byTarget = new Map<string, ScaleTarget[]>();
     for (const t of scaleTargets(objects, ctx.applyNamespace)) {
-      const key = `${t.namespace}\0${t.kind}\0${t.name}`;
+      // By the target's group too where the reference gives it: `Deployment` of apps.acme.io is another kind.
+      const key = `${t.namespace}\0${groupOfRef(t)}\0${t.kind}\0${t.name}`;
       byTarget.set(key, [...(byTarget.get(key) ?? []), t]);
     }
     const out: RuleFinding[] = [];

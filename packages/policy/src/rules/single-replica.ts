@@ -1,5 +1,5 @@
 import { autoscalerLabel, scaleTargets } from '../autoscalers.ts';
-import { at, finding, nameOf, namespaceOf, ofKind, sameNamespace } from '../read.ts';
+import { at, finding, isOfKind, nameOf, namespaceOf, ofKind, sameNamespace } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'single-replica';
@@ -42,7 +42,7 @@ export const singleReplica: Rule = {
       }
     }
     for (const t of scaleTargets(objects, applied)) {
-      if (!workloads.some((w) => w.manifest.kind === t.kind && nameOf(w) === t.name && sameNamespace(namespaceOf(w, applied), t.namespace))) continue;
+      if (!workloads.some((w) => isOfKind(w, t) && nameOf(w) === t.name && sameNamespace(namespaceOf(w, applied), t.namespace))) continue;
       out.push(
         finding(
           id,

@@ -234,4 +234,14 @@ describe('resolve-references', () => {
     const cm = manifest('v1', 'ConfigMap', 'web-config', { data: {} }, 'other');
     expect(check(resolveReferences, [using({ envFrom: [{ configMapRef: { name: 'web-config' } }] }), cm])).toHaveLength(1);
   });
+
+  it('resolves a reference by group and kind: a ConfigMap or ServiceAccount of another group is not the core one a pod reads', () => {
+    const d = using({ envFrom: [{ configMapRef: { name: 'web-config' } }] }, { serviceAccountName: 'web' });
+    const custom = [manifest('config.acme.io/v1', 'ConfigMap', 'web-config', { data: {} }), manifest('iam.acme.io/v1', 'ServiceAccount', 'web')];
+    expect(summary(check(resolveReferences, [d, ...custom])).map((f) => f.path)).toStrictEqual([
+      'spec.template.spec.containers[0].envFrom[0].configMapRef.name',
+      'spec.template.spec.serviceAccountName',
+    ]);
+    expect(check(resolveReferences, [d, configMap('web-config'), manifest('v1', 'ServiceAccount', 'web'), ...custom])).toStrictEqual([]);
+  });
 });

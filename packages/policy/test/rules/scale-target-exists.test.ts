@@ -37,4 +37,24 @@ describe('scale-target-exists', () => {
     expect(check(scaleTargetExists, [deployment('web', { namespace: 'default' }), withoutNamespace(hpa('web'))], asWritten)).toStrictEqual([]);
     expect(check(scaleTargetExists, [deployment(), withoutNamespace(hpa('web'))])).toStrictEqual([]);
   });
+
+  it('finds the target by group and kind: a custom Deployment of another group is not the apps/v1 one an HPA scales, nor the other way round', () => {
+    const custom = manifest('apps.acme.io/v1', 'Deployment', 'web', { spec: {} });
+    expect(summary(check(scaleTargetExists, [custom, hpa('web')]))).toStrictEqual([
+      {
+        name: 'web',
+        path: 'spec.scaleTargetRef.name',
+        message: 'scaleTargetRef names Deployment "web", which is not in the set: fix the name and kind or add the workload.',
+      },
+    ]);
+    // KEDA's default target is an apps/v1 Deployment too.
+    expect(check(scaleTargetExists, [custom, scaledObject('web')])).toHaveLength(1);
+    const toCustom = manifest('autoscaling/v2', 'HorizontalPodAutoscaler', 'web', {
+      spec: { scaleTargetRef: { apiVersion: 'apps.acme.io/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 10 },
+    });
+    expect(check(scaleTargetExists, [custom, toCustom])).toStrictEqual([]);
+    expect(summary(check(scaleTargetExists, [deployment(), toCustom])).map((f) => f.message)).toStrictEqual([
+      'scaleTargetRef names Deployment of apps.acme.io/v1 "web", which is not in the set: fix the name and kind or add the workload.',
+    ]);
+  });
 });

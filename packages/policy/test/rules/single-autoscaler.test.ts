@@ -47,4 +47,16 @@ describe('single-autoscaler', () => {
     ]);
     expect(check(singleAutoscaler, [withoutNamespace(hpa('web')), hpa('web-cpu')], asWritten)).toStrictEqual([]);
   });
+
+  it('tells targets apart by group: an HPA of a custom Deployment of apps.acme.io and a ScaledObject of the apps/v1 one of that name scale two workloads', () => {
+    const custom = manifest('autoscaling/v2', 'HorizontalPodAutoscaler', 'web', {
+      spec: { scaleTargetRef: { apiVersion: 'apps.acme.io/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 10 },
+    });
+    expect(check(singleAutoscaler, [deployment(), custom, scaledObject('web-keda')])).toStrictEqual([]);
+    // An HPA that names no apiVersion means the kind's own group, apps.
+    const unversioned = manifest('autoscaling/v2', 'HorizontalPodAutoscaler', 'web', {
+      spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, maxReplicas: 10 },
+    });
+    expect(check(singleAutoscaler, [deployment(), unversioned, scaledObject('web-keda')])).toHaveLength(1);
+  });
 });
