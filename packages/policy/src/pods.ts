@@ -78,6 +78,21 @@ interface CustomTemplates {
    * YAML): what the controller patches into the pod it makes, parsed, at the key that holds the text.
    */
   readonly patches: readonly Template[];
+  /**
+   * Pod spec patches whose text the policy cannot check: no JSON or YAML map, or one that holds a
+   * template expression (`{{inputs.parameters.patch}}`) that the controller fills in when it runs.
+   */
+  readonly unreadablePatches: readonly UnreadablePatch[];
+}
+
+/** A pod spec patch in text that the policy cannot check, at the key that holds it. */
+export interface UnreadablePatch {
+  /** `spec.templates[1].podSpecPatch` */
+  readonly path: string;
+  /** Its text is no JSON or YAML map; else it parses, but holds a template expression. */
+  readonly unparsed: boolean;
+  /** The first template expression it holds, `{{inputs.parameters.patch}}`. */
+  readonly expression?: string;
 }
 
 const customTemplatesOf = new WeakMap<object, CustomTemplates>();
@@ -100,6 +115,7 @@ function customTemplates(manifest: PolicyObject['manifest']): CustomTemplates {
   const loose: LooseContainer[] = [];
   const settings: Template[] = [];
   const patches: Template[] = [];
+  const unreadablePatches: UnreadablePatch[] = [];
   const isContainer = (c: unknown) => typeof at(c, 'name') === 'string' && at(c, 'name') !== '' && typeof at(c, 'image') === 'string';
   const walk = (value: unknown, keys: Key[], around: Template[]) => {
     if (Array.isArray(value)) {
@@ -126,9 +142,15 @@ function customTemplates(manifest: PolicyObject['manifest']): CustomTemplates {
       )
         settings.push({ keys, node });
     }
-    if (typeof node.podSpecPatch === 'string') {
+    // An empty patch patches nothing (Argo applies none).
+    if (typeof node.podSpecPatch === 'string' && node.podSpecPatch.trim() !== '') {
+      const place = [...keys, 'podSpecPatch'];
       const patch = parsePatch(node.podSpecPatch);
-      if (patch) patches.push({ keys: [...keys, 'podSpecPatch'], node: patch });
+      // What it parses to is judged; what an expression in it becomes is decided when the workflow runs.
+      if (patch) patches.push({ keys: place, node: patch });
+      const expression = /\{\{.*?\}\}/s.exec(node.podSpecPatch)?.[0];
+      if (!patch || expression !== undefined)
+        unreadablePatches.push({ path: dotted(place), unparsed: !patch, ...(expression !== undefined ? { expression } : {}) });
     }
     const inside = root ? around : [...around, { keys, node }];
     for (const [k, v] of Object.entries(node)) {
@@ -137,7 +159,7 @@ function customTemplates(manifest: PolicyObject['manifest']): CustomTemplates {
     }
   };
   walk(manifest, [], []);
-  const found = { pods, unclear, loose, settings, patches };
+  const found = { pods, unclear, loose, settings, patches, unreadablePatches };
   customTemplatesOf.set(manifest, found);
   return found;
 }
@@ -180,6 +202,12 @@ export function podTemplateByShape(object: PolicyObject): boolean {
 export function unclearPodTemplates(object: PolicyObject): string[] {
   if (knownKind(object) || !isCustomGroup(groupOf(object.manifest.apiVersion))) return [];
   return customTemplates(object.manifest).unclear.map((t) => `${dotted(t.keys)}.spec`);
+}
+
+/** The pod spec patches in text of a custom resource that the policy cannot check (CustomTemplates.unreadablePatches). */
+export function unreadablePodSpecPatches(object: PolicyObject): readonly UnreadablePatch[] {
+  if (knownKind(object) || !isCustomGroup(groupOf(object.manifest.apiVersion))) return [];
+  return customTemplates(object.manifest).unreadablePatches;
 }
 
 export interface ContainerView {

@@ -1,4 +1,4 @@
-import { looseContainerPods, securityContext, unclearPodTemplates, type ContainerView, type PodView } from '../pods.ts';
+import { looseContainerPods, securityContext, unclearPodTemplates, unreadablePodSpecPatches, type ContainerView, type PodView } from '../pods.ts';
 import { finding, list, type Rec, rec } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
@@ -35,7 +35,7 @@ const runsImage = (c: ContainerView) => typeof c.container.image === 'string';
 export const noUncheckedPodTemplate: Rule = {
   id,
   description:
-    'Every custom resource that carries containers has them in pod templates (maps whose spec has containers, wherever they are) in the shape of a PodSpec, each container with a name and an image, so that the pod rules judge its pods; containers outside any template set the hardening the restricted profile demands, since the Pod Security rules judge only what they set.',
+    "Every custom resource that carries containers has them in pod templates (maps whose spec has containers, wherever they are) in the shape of a PodSpec, each container with a name and an image, so that the pod rules judge its pods; containers outside any template set the hardening the restricted profile demands, since the Pod Security rules judge only what they set; a pod spec patch in text (Argo's podSpecPatch) is a JSON or YAML map without template expressions, so that they judge what it patches in.",
   defaultSeverity: 'warning',
   check(objects) {
     const out: RuleFinding[] = [];
@@ -49,6 +49,18 @@ export const noUncheckedPodTemplate: Rule = {
             `The ${kind} carries containers at ${path} that are not each an object with a name and an image, so the policy cannot read them as a pod and ${UNJUDGED}: ` +
               'give every container a name and an image, or judge the pods its controller creates, and add a policy exception that says why.',
             `${path}.containers`,
+          ),
+        );
+      }
+      for (const patch of unreadablePodSpecPatches(object)) {
+        const why = patch.unparsed ? 'is no JSON or YAML map' : `holds ${patch.expression}, an expression its controller fills in when it runs`;
+        out.push(
+          finding(
+            id,
+            object,
+            `The ${kind}'s pod spec patch at ${patch.path} ${why}, so the policy cannot check what it patches into the pod (privileged, host namespaces, capabilities, a root user): ` +
+              'write the fields it patches in literally as JSON or YAML, or add a policy exception that says why.',
+            patch.path,
           ),
         );
       }

@@ -292,8 +292,40 @@ describe('containers outside any pod template (Argo Workflows, Tekton), judged b
       container: { image: IMAGE, securityContext: HARDENED },
       podSpecPatch: '{"containers":[{"name":"main","resources":{"limits":{"cpu":"1"}}}]}',
     });
-    const unreadable = workflow({ container: { image: IMAGE, securityContext: HARDENED }, podSpecPatch: '{{inputs.parameters.patch}}' });
-    expect([...found(harmless), ...found(unreadable)]).toStrictEqual([]);
+    expect(found(harmless)).toStrictEqual([]);
+  });
+
+  it('warns of a podSpecPatch the policy cannot check, at the patch: text that is no JSON or YAML map, or that holds an expression Argo fills in when it runs', () => {
+    const patched = (podSpecPatch: string) => workflow({ container: { image: IMAGE, securityContext: HARDENED }, podSpecPatch });
+    const warned = (podSpecPatch: string) => found(patched(podSpecPatch)).map(([rule, path, severity, message]) => [rule, path, severity, message]);
+    const because = (why: string) =>
+      `The Workflow's pod spec patch at spec.templates[1].podSpecPatch ${why}, so the policy cannot check what it patches into the pod (privileged, host namespaces, capabilities, a root user): ` +
+      'write the fields it patches in literally as JSON or YAML, or add a policy exception that says why.';
+    expect(warned('{{inputs.parameters.patch}}')).toStrictEqual([
+      [
+        'no-unchecked-pod-template',
+        'spec.templates[1].podSpecPatch',
+        'warning',
+        because('holds {{inputs.parameters.patch}}, an expression its controller fills in when it runs'),
+      ],
+    ]);
+    expect(warned('containers: [name: main')).toStrictEqual([
+      ['no-unchecked-pod-template', 'spec.templates[1].podSpecPatch', 'warning', because('is no JSON or YAML map')],
+    ]);
+    expect(warned('- hostNetwork: true')).toStrictEqual([
+      ['no-unchecked-pod-template', 'spec.templates[1].podSpecPatch', 'warning', because('is no JSON or YAML map')],
+    ]);
+    // A patch that parses is judged for what it sets, and warned of for the expression whose value decides the rest.
+    expect(
+      found(patched('{"containers":[{"name":"main","securityContext":{"privileged":true,"runAsUser":"{{inputs.parameters.uid}}"}}]}')).map(
+        ([rule, path, severity]) => [rule, path, severity],
+      ),
+    ).toStrictEqual([
+      ['no-privileged', 'spec.templates[1].podSpecPatch.containers[0].securityContext.privileged', 'error'],
+      ['no-unchecked-pod-template', 'spec.templates[1].podSpecPatch', 'warning'],
+    ]);
+    // An empty patch patches nothing.
+    expect(found(patched('  \n'))).toStrictEqual([]);
   });
 
   it("judges the securityContext of Argo's templateDefaults, the pod settings of every template that sets none, where it is", () => {
