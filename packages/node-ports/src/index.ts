@@ -1,1 +1,2 @@
+export * from './allocations.ts';
 export * from './node-ports.ts';

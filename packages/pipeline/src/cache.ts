@@ -25,7 +25,7 @@ import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
 import { resolveBuilder, resolveKustomize } from '@strata/kustomize';
-import type { IngressClaim, NamespaceClaims, NodePortClaim } from '@strata/validate';
+import type { AllocationClaim, IngressClaim, NamespaceClaims, NodePortClaim } from '@strata/validate';
 // The decoder's path only: the rest of validate loads when a pipeline runs.
 import { decoderPath } from '@strata/validate/decode';
 import type { OverlayFindings } from './findings.ts';
@@ -63,6 +63,11 @@ export interface AppEntry {
    * holds one first is judged in every run, over the apps rendered anew and those reused.
    */
   readonly nodePorts: readonly NodePortClaim[];
+  /**
+   * What its objects ask their cluster for of which it holds one each (cluster IPs), with their
+   * files and lines: whether another app of the env holds one first is judged in every run.
+   */
+  readonly allocations: readonly AllocationClaim[];
   /**
    * What its built files create and need of namespaces: whether something in the env creates each
    * namespace its objects live in is judged in every run, over the apps rendered anew and those reused.
@@ -108,7 +113,7 @@ export interface PipelineCache {
   readonly shared?: SharedEntry;
 }
 
-const FORMAT = 'strata-pipeline-cache/9';
+const FORMAT = 'strata-pipeline-cache/10';
 /** Beside the tree it describes; git ignores it. */
 export const cacheFile = (root: string) => join(root, Layout.cache, 'pipeline.json');
 const toolsFile = (root: string) => join(root, Layout.cache, 'tools.json');
@@ -384,7 +389,8 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
     Object.keys(files)
       .sort()
       .map((f) => [f, files[f]!.hash]);
-  const { inputs, outputs, dirs, sync, problems, resources, nodePorts, namespaces, ingresses, findings, needsCluster, serverChecks } = entry;
+  const { inputs, outputs, dirs, sync, problems, resources, nodePorts, allocations, namespaces, ingresses, findings, needsCluster, serverChecks } =
+    entry;
   return seal(
     FORMAT,
     tool,
@@ -396,6 +402,7 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
       problems,
       resources,
       nodePorts,
+      allocations,
       namespaces,
       ingresses,
       findings,

@@ -59,7 +59,7 @@ import { describeDrift, LINE_ENDINGS_FIX, LINE_ENDINGS_ONLY, parseBuilt, strayFo
 import { overlayFindings, proveEnvRoot, refuseCollisions, renderedIds, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
 import { handWrittenFiles } from './hand-written.ts';
-import type { IngressClaim, NamespaceClaims, NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
+import type { AllocationClaim, IngressClaim, NamespaceClaims, NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
 import type { ImageEdit } from './image-drift.ts';
 
 export interface PipelineOptions extends WarningOptions {
@@ -207,6 +207,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     kubernetesSettings,
     namespaceProblems,
     nodePortProblems,
+    allocationProblems,
     readText,
     requireKubernetesSets,
   } = await import('@strata/validate');
@@ -506,6 +507,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       serverChecks: options.serverChecks ?? true,
       apps: loadedOf,
       nodePortClashes: false,
+      allocationClashes: false,
       namespaceChecks: false,
       ingressClashes: false,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -586,6 +588,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
 
   // The node ports the Services of the changed apps ask for; the reused apps' are in their entries.
   const claims = 'nodePortClaims' in checked ? (checked.nodePortClaims ?? []) : [];
+  // The cluster IPs their Services ask for; the reused apps' are in their entries.
+  const allocations = 'allocationClaims' in checked ? (checked.allocationClaims ?? []) : [];
   // What they create and need of namespaces; the reused apps' are in their entries.
   const spaces = 'namespaceClaims' in checked ? (checked.namespaceClaims ?? []) : [];
   // The hosts and paths their Ingresses route; the reused apps' are in their entries.
@@ -612,6 +616,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       // In file order, whatever order the builds finished in: the entry's seal must not change from
       // one run of the same tree to the next.
       nodePorts: inFileOrder(claims.filter((c) => mine.has(c.file))),
+      allocations: inFileOrder(allocations.filter((c) => mine.has(c.file))),
       namespaces: spaces.filter((c) => mine.has(c.file)),
       ingresses: inFileOrder(routes.filter((c) => mine.has(c.file))),
       ...(needsCluster.length > 0 ? { needsCluster } : {}),
@@ -626,11 +631,13 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // A node port is the first Service's in apply order, across the apps of its env, reused or not:
   // judged anew in every run, never remembered as one app's verdict.
   const taken = judging === undefined ? nodePortProblems([...claims, ...[...reused.values()].flatMap((e) => e.nodePorts)]) : [];
+  // So is a cluster IP.
+  const allocated = judging === undefined ? allocationProblems([...allocations, ...[...reused.values()].flatMap((e) => e.allocations)]) : [];
   // So is whether something in the env creates each namespace an app's objects live in.
   const missing = namespaceProblems([...spaces, ...[...reused.values()].flatMap((e) => e.namespaces)], kubernetesSettings(root).namespaces);
   // And whether an earlier app of the env routes an Ingress's host and path.
   const routed = ingressRouteProblems([...routes, ...[...reused.values()].flatMap((e) => e.ingresses)]);
-  const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems), ...taken, ...routed, ...missing];
+  const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems), ...taken, ...allocated, ...routed, ...missing];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
   const resources = checked.resources + [...reused.values()].reduce((n, e) => n + e.resources, 0);
   for (const [name, entry] of reused) for (const e of ENVIRONMENTS) compared.set(Layout.overlay(e, name), entry.findings[e]);
@@ -761,6 +768,7 @@ function entryFor(
     problems: Problem[];
     resources: number;
     nodePorts: readonly NodePortClaim[];
+    allocations: readonly AllocationClaim[];
     namespaces: readonly NamespaceClaims[];
     ingresses: readonly IngressClaim[];
     needsCluster?: readonly string[];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Manifest } from '@strata/core';
 import { crdManifestsDir } from '@strata/schemas';
-import { ensureServers, startServer, type Server } from '@strata/project/apiserver';
+import { ensureServers, startServer, type Server, type StartOptions } from '@strata/project/apiserver';
 import { parse } from 'yaml';
 import { parseObjects } from '../src/index.ts';
 
@@ -31,6 +31,10 @@ export interface DifferentialServer {
   namespace(name: string, labels?: Readonly<Record<string, string>>): Promise<void>;
   /** Server-side applies one object with dryRun=All and fieldValidation=Strict, in `namespace` when it is namespaced. */
   dryRun(manifest: Manifest, namespace: string): Promise<ServerVerdict>;
+  /** Creates one object for real (a server-side apply), in `namespace` when it is namespaced, as a sync does. */
+  create(manifest: Manifest, namespace: string): Promise<ServerVerdict>;
+  /** Deletes one object, if it is there, and waits until it is gone. */
+  remove(manifest: Manifest, namespace: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,8 +54,8 @@ const FIELD_MANAGER = 'strata-differential';
  * Starts etcd and kube-apiserver (building them once per machine if needed) and installs the CRDs of
  * the schema set that the custom resources among `manifests` need (each one takes seconds).
  */
-export async function startDifferentialServer(manifests: readonly Manifest[]): Promise<DifferentialServer> {
-  const server = await startServer(await ensureServers(() => undefined));
+export async function startDifferentialServer(manifests: readonly Manifest[], options: StartOptions = {}): Promise<DifferentialServer> {
+  const server = await startServer(await ensureServers(() => undefined), options);
   const client = server.client;
   try {
     await installCrds(server, manifests);
@@ -72,23 +76,36 @@ export async function startDifferentialServer(manifests: readonly Manifest[]): P
     }
     return found;
   };
+  const objectPath = async (manifest: Manifest, namespace: string) => {
+    const resource = (await resources(manifest.apiVersion)).find((x) => x.kind === manifest.kind);
+    if (!resource) throw new Error(`the server does not serve ${manifest.apiVersion} ${manifest.kind}`);
+    const prefix = manifest.apiVersion.includes('/') ? `/apis/${manifest.apiVersion}` : `/api/${manifest.apiVersion}`;
+    const scope = resource.namespaced ? `/namespaces/${namespace}` : '';
+    const body = resource.namespaced ? { ...manifest, metadata: { ...manifest.metadata, namespace } } : manifest;
+    return { path: `${prefix}${scope}/${resource.name}/${encodeURIComponent(manifest.metadata.name)}`, body };
+  };
+  const applied = async (manifest: Manifest, namespace: string, dryRun: boolean): Promise<ServerVerdict> => {
+    const { path, body } = await objectPath(manifest, namespace);
+    const query = `?fieldManager=${FIELD_MANAGER}&force=true&fieldValidation=Strict${dryRun ? '&dryRun=All' : ''}`;
+    const r = await client.request('PATCH', `${path}${query}`, body, 'application/apply-patch+yaml');
+    return { status: r.status, message: r.status >= 300 ? ((r.body as Status)?.message ?? `HTTP ${r.status}`) : '', warnings: r.warnings };
+  };
   return {
     server,
+    create: (manifest, namespace) => applied(manifest, namespace, false),
+    async remove(manifest, namespace) {
+      const { path } = await objectPath(manifest, namespace);
+      await client.request('DELETE', path);
+      for (const deadline = Date.now() + 30_000; (await client.request('GET', path)).status !== 404; ) {
+        if (Date.now() > deadline) throw new Error(`${path} still there 30 s after its deletion`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     async namespace(name, labels = {}) {
       const r = await client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
       if (r.status >= 300) throw new Error(`creating namespace ${name}: ${(r.body as Status)?.message ?? `HTTP ${r.status}`}`);
     },
-    async dryRun(manifest, namespace) {
-      const resource = (await resources(manifest.apiVersion)).find((x) => x.kind === manifest.kind);
-      if (!resource) throw new Error(`the server does not serve ${manifest.apiVersion} ${manifest.kind}`);
-      const prefix = manifest.apiVersion.includes('/') ? `/apis/${manifest.apiVersion}` : `/api/${manifest.apiVersion}`;
-      const scope = resource.namespaced ? `/namespaces/${namespace}` : '';
-      const body = resource.namespaced ? { ...manifest, metadata: { ...manifest.metadata, namespace } } : manifest;
-      const path = `${prefix}${scope}/${resource.name}/${encodeURIComponent(manifest.metadata.name)}`;
-      const query = `?fieldManager=${FIELD_MANAGER}&force=true&fieldValidation=Strict&dryRun=All`;
-      const r = await client.request('PATCH', `${path}${query}`, body, 'application/apply-patch+yaml');
-      return { status: r.status, message: r.status >= 300 ? ((r.body as Status)?.message ?? `HTTP ${r.status}`) : '', warnings: r.warnings };
-    },
+    dryRun: (manifest, namespace) => applied(manifest, namespace, true),
     stop: () => server.stop(),
   };
 }

@@ -1,4 +1,5 @@
 export type {
+  AllocationClaim,
   FileInput,
   FileRead,
   IngressClaim,
@@ -17,6 +18,7 @@ export { decodeAll, decoderPath, runDecoder, type Decoded, type DecodedChunk, ty
 export { fieldPath, schemaProblems } from './schema.ts';
 export { policyProblems } from './policy.ts';
 export { nodePortClaims, nodePortProblems } from './node-ports.ts';
+export { allocationClaims, allocationProblems } from './allocations.ts';
 export { INGRESS_ROUTE_RULE, ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
 export { NAMESPACE_RULE, namespaceClaims, namespacedIn, namespaceProblems } from './namespaces.ts';
 export { placedInSources } from './kustomize-walk.ts';

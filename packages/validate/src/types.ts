@@ -1,6 +1,6 @@
 import type { Manifest } from '@strata/core';
 import type { loadApps, Problem, WarningOptions } from '@strata/project';
-import type { NodePortAsked } from '@strata/node-ports';
+import type { Allocation, NodePortAsked } from '@strata/node-ports';
 import type { IngressRoute } from '@strata/policy';
 import type { ReadLimits } from './sources.ts';
 
@@ -121,6 +121,12 @@ export interface ValidateResult {
    * would create, in the order read, for a caller that judges them beside others (`nodePortProblems`).
    */
   readonly nodePortClaims?: readonly NodePortClaim[];
+  /**
+   * With the server's checks: the objects that ask for what their cluster holds one of (a Service's
+   * cluster IPs) and that the server would create, in the order read, for a caller that judges them
+   * beside others (`allocationProblems`).
+   */
+  readonly allocationClaims?: readonly AllocationClaim[];
   /** What each built file read creates and needs of namespaces, for a caller that judges them beside others (`namespaceProblems`). */
   readonly namespaceClaims?: readonly NamespaceClaims[];
   /** The hosts and paths the Ingresses read route, in the order read, for a caller that judges them beside others (`ingressRouteProblems`). */
@@ -158,6 +164,12 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
    * those of objects it did not hand in (the pipeline, beside the apps it reuses). @default true
    */
   readonly nodePortClashes?: boolean;
+  /**
+   * Refuse what an earlier object of the same cluster holds (a cluster IP), with the server's
+   * checks. Off for a caller that judges the claims (`ValidateResult.allocationClaims`) together with
+   * those of objects it did not hand in (the pipeline, beside the apps it reuses). @default true
+   */
+  readonly allocationClashes?: boolean;
   /**
    * Refuse a namespaced object of built output whose namespace nothing in its env creates. Off for a
    * caller that judges the claims (`ValidateResult.namespaceClaims`) together with those of objects
@@ -202,6 +214,16 @@ export interface ClaimingObject {
  */
 export interface NodePortClaim extends ClaimingObject {
   readonly ports: readonly (NodePortAsked & { readonly line: number })[];
+}
+
+/**
+ * An object that asks its cluster for what the cluster holds one of (a Service's cluster IPs) and
+ * that its cluster would create: where it is, and each thing asked with the line of its field. Plain
+ * data, so that the pipeline can keep an app's claims in its cache and judge them again beside apps
+ * it renders anew.
+ */
+export interface AllocationClaim extends ClaimingObject {
+  readonly asks: readonly (Allocation & { readonly line: number })[];
 }
 
 /**

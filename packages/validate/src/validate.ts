@@ -9,6 +9,7 @@ import { argoCdNames, jsonNamed, withArgoCdNames } from './hook-names.ts';
 import { duplicateListKeys } from './list-maps.ts';
 import { namespaceClaims, namespaceProblems, siblingClaims } from './namespaces.ts';
 import { nodePortClaims, nodePortProblems } from './node-ports.ts';
+import { allocationClaims, allocationProblems } from './allocations.ts';
 import { ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
 import { policyProblems } from './policy.ts';
 import { canonicalApiVersion } from './group-version.ts';
@@ -200,6 +201,10 @@ export async function checkParsed(
   const claims =
     options.serverChecks === false || unappliedOnly ? [] : nodePortClaims(resources, [...schemaFound, ...serverFound.problems], !consumers.flux);
   const taken = options.nodePortClashes === false ? [] : nodePortProblems(claims, (file) => nameAsTyped(file, names));
+  // So is a cluster IP that an earlier Service of the cluster asks for.
+  const allocations =
+    options.serverChecks === false || unappliedOnly ? [] : allocationClaims(resources, [...schemaFound, ...serverFound.problems], !consumers.flux);
+  const allocated = options.allocationClashes === false ? [] : allocationProblems(allocations, (file) => nameAsTyped(file, names));
   // Two Ingresses of one class that route the same host and path, in two apps of an env or two
   // inputs, are each fine alone: judged over every Ingress of the cluster, in apply order.
   const routes = ingressClaims(resources, [...schemaFound, ...serverFound.problems], !consumers.flux, (file) =>
@@ -227,7 +232,7 @@ export async function checkParsed(
   // What the reader or the schema already reported at a field is not said again by the server check.
   const serverKept = withoutSchemaDuplicates(once(serverFound.problems), [...parsed.problems, ...schemaFound]);
   const items = listItemsOnce(own, schemaFound);
-  const problems = [...items.own, ...items.schema, ...serverKept, ...taken, ...routed, ...missing];
+  const problems = [...items.own, ...items.schema, ...serverKept, ...taken, ...allocated, ...routed, ...missing];
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
   const counts: Record<string, number> = {};
   let count = 0;
@@ -244,7 +249,7 @@ export async function checkParsed(
     objects,
     notes: [...(parsed.notes ?? []), ...('note' in serverFound && serverFound.note ? [serverFound.note] : [])],
     ...(serverFound.notChecked ? { notChecked: serverFound.notChecked } : {}),
-    ...(options.serverChecks === false || unappliedOnly ? {} : { nodePortClaims: claims }),
+    ...(options.serverChecks === false || unappliedOnly ? {} : { nodePortClaims: claims, allocationClaims: allocations }),
     namespaceClaims: spaces,
     ingressClaims: routes,
   };

@@ -17,7 +17,16 @@ import {
 import { buildOverlays, checkoutBuildOptions } from '@strata/kustomize';
 import { remoteInputs } from '@strata/kustomize/remote';
 import { emptiedBuiltFiles } from '@strata/kustomize/emptied';
-import { nodePortClashes, nodePortsAsked, nodePortTakenMessage, type NodePortClash } from '@strata/node-ports';
+import {
+  allocationClashes,
+  allocationsAsked,
+  allocationTakenMessage,
+  nodePortClashes,
+  nodePortsAsked,
+  nodePortTakenMessage,
+  type AllocationClash,
+  type NodePortClash,
+} from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
 import { namespaceAdmitsPods, podFieldsFromClasses, runPolicy, type PolicyObject } from '@strata/policy';
 import { ARGOCD_SYNC_OPTIONS, argoCdGoneBeforeNextSync, argoCdReplaces, argoCdSkips, type ArgoCdSkip } from '@strata/core/argocd';
@@ -479,6 +488,15 @@ async function run(
       )) {
         rejected.add(clash.item);
         problems.push(located(clash.item, portTaken(clash)));
+      }
+      // Nor does it take a cluster IP: the first Service to ask for one keeps it.
+      for (const clash of allocationClashes(
+        targets.filter((t) => t.group === g.name && !t.installed && !rejected.has(t)),
+        (t) => allocationsAsked(t.manifest),
+        (a, b) => identity(a) === identity(b),
+      )) {
+        rejected.add(clash.item);
+        problems.push(located(clash.item, allocationTaken(clash)));
       }
     }
 
@@ -1386,6 +1404,28 @@ function portTaken({ item, asked, holder, held }: NodePortClash<Target>): Findin
   return {
     path: asked.path,
     message: nodePortTakenMessage(
+      asked,
+      {
+        ...(ns ? { namespace: ns } : {}),
+        ...(name ? { name } : {}),
+        file: holder.doc.shown ?? where.file,
+        ...(where.line ? { line: where.line } : {}),
+      },
+      item.doc.shown ?? item.doc.file,
+    ),
+    rule: 'server-rejected',
+    severity: 'error',
+  };
+}
+
+/** What an earlier object of the env holds (a cluster IP), refused in the server's words when it creates the later one, naming the holder. */
+function allocationTaken({ item, asked, holder, held }: AllocationClash<Target>): Finding {
+  const where = locate(holder, { path: held.path, message: '' });
+  const ns = holder.manifest.metadata?.namespace;
+  const name = objectName(holder.manifest.metadata);
+  return {
+    path: asked.path,
+    message: allocationTakenMessage(
       asked,
       {
         ...(ns ? { namespace: ns } : {}),

@@ -135,6 +135,11 @@ export interface StartOptions {
    * @default false: what kube-apiserver serves by default
    */
   readonly allApis?: boolean;
+  /**
+   * The ranges the server gives Services their cluster IPs from, one per IP family: two make a
+   * dual-stack cluster, which takes IPv6 cluster IPs too. @default ['10.96.0.0/16']
+   */
+  readonly serviceClusterIpRanges?: readonly string[];
 }
 
 /** etcd's client socket, in the run's folder. */
@@ -272,7 +277,7 @@ export async function startServer(binaries: ServerBinaries, options: StartOption
       const api = spawnLogged(
         binaries.kubeApiserver,
         [
-          ...apiArgs(dir, securePort, nodePorts),
+          ...apiArgs(dir, securePort, nodePorts, options.serviceClusterIpRanges ?? ['10.96.0.0/16']),
           ...(options.allApis ? ['--runtime-config=api/all=true', '--feature-gates=AllAlpha=true,AllBeta=true'] : []),
         ],
         apiLog,
@@ -389,7 +394,7 @@ function egressConfig(dir: string): string {
   ].join('\n');
 }
 
-function apiArgs(dir: string, securePort: number, nodePorts: PortRange): string[] {
+function apiArgs(dir: string, securePort: number, nodePorts: PortRange, clusterIpRanges: readonly string[]): string[] {
   return [
     `--egress-selector-config-file=${join(dir, EGRESS_CONFIG)}`,
     `--etcd-servers=unix://${join(dir, ETCD_SOCKET)}`,
@@ -403,7 +408,7 @@ function apiArgs(dir: string, securePort: number, nodePorts: PortRange): string[
     `--service-account-key-file=${join(dir, 'sa.pub')}`,
     `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    '--service-cluster-ip-range=10.96.0.0/16',
+    `--service-cluster-ip-range=${clusterIpRanges.join(',')}`,
     `--service-node-port-range=${nodePorts.from}-${nodePorts.to}`,
     // As on clusters set up by kubeadm and the managed offerings: privileged pods are allowed. The
     // offline checks of @strata/server-validation run with the same setting (helper/main.go).
