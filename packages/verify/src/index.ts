@@ -31,7 +31,16 @@ export {
   HELM_HOOK_DELETE_POLICY,
   type ArgoCdSkip,
 } from '@strata/core/argocd';
-export { appliesServerSide, FLUX_FORCE, fluxForces, recreation, type Recreation } from './recreates.ts';
+export {
+  appliesServerSide,
+  FLUX_FORCE,
+  fluxForceRecreates,
+  fluxForces,
+  kubectlForceRecreates,
+  recreation,
+  type Recreation,
+  type Refusal,
+} from './recreates.ts';
 export { builtDocuments, readBuilt, pathSegments, type VerifyDocument } from './documents.ts';
 // The server verify starts, for callers that share one (tests, the gate) or build its binaries.
 export * from '@strata/project/apiserver';

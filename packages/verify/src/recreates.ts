@@ -47,17 +47,93 @@ function isCrdOrNamespace(m: Manifest): boolean {
  */
 export type Recreation = 'hook' | 'replace-force' | 'apply-force' | 'flux-force';
 
+/** The server's refusal of an update, as a client reads it from the Status it answers with. */
+export interface Refusal {
+  /** The HTTP status code. */
+  readonly code: number;
+  /** The Status's reason (`Invalid`, `Conflict`, `Forbidden`, ...), when it gives one. */
+  readonly reason?: string;
+  /** The Status's message, what a Go client's error says. */
+  readonly message: string;
+}
+
+/** The reasons apimachinery knows (k8s.io/apimachinery/pkg/api/errors, `knownReasons`): a known one decides alone, whatever the code. */
+const KNOWN_REASONS = new Set([
+  'Unauthorized',
+  'Forbidden',
+  'NotFound',
+  'AlreadyExists',
+  'Conflict',
+  'Gone',
+  'Invalid',
+  'ServerTimeout',
+  'StoreReadError',
+  'Timeout',
+  'TooManyRequests',
+  'BadRequest',
+  'MethodNotAllowed',
+  'NotAcceptable',
+  'RequestEntityTooLarge',
+  'UnsupportedMediaType',
+  'InternalError',
+  'Expired',
+  'ServiceUnavailable',
+]);
+
+/**
+ * Whether `kubectl apply --force` deletes the object and creates it anew after this refusal of its
+ * update (k8s.io/kubectl pkg/cmd/apply/patcher.go, `Patch`: `IsConflict(err) || IsInvalid(err)`):
+ * the reason Invalid or Conflict, or a reason apimachinery does not know with the code 422 or 409.
+ * Any other refusal (Forbidden by an admission plugin or policy, say) fails the apply as it is.
+ */
+export function kubectlForceRecreates(r: Refusal): boolean {
+  if (r.reason === 'Invalid' || r.reason === 'Conflict') return true;
+  return !KNOWN_REASONS.has(r.reason ?? '') && (r.code === 422 || r.code === 409);
+}
+
+/**
+ * Whether Flux's kustomize-controller deletes the object and applies it anew after this refusal of
+ * its dry-run apply (fluxcd/pkg ssa, `shouldForceApply` and errors.IsImmutableError): as kubectl
+ * does, or when the message says `is immutable` or `immutable field` (how admission webhooks and CEL
+ * rules word it), whatever the code.
+ */
+export function fluxForceRecreates(r: Refusal): boolean {
+  return kubectlForceRecreates(r) || /is\simmutable|immutable\sfield/.test(r.message);
+}
+
 /**
  * Why every tool that applies the tree deletes `live`, the deployed object of `m`'s name, and creates
- * `m` instead of updating it; undefined when one of them updates it (where Argo CD and Flux both
- * apply the tree, an update by either meets the server's refusal). `serverSideApply`: whether Argo
- * CD applies `m` server-side, as its Application says (the object's own sync option wins).
+ * `m` instead of updating it, after the server refused the update with `refused`; undefined when one
+ * of them updates it (where Argo CD and Flux both apply the tree, an update by either meets the
+ * server's refusal). A hook under BeforeHookCreation and Force=true,Replace=true delete the object
+ * whatever the update would meet; Force=true alone (kubectl apply --force) and Flux's force recreate
+ * it only after a refusal they take for an immutable field, and fail with any other.
+ * `serverSideApply`: whether Argo CD applies `m` server-side, as its Application says (the object's
+ * own sync option wins).
  */
 export function recreation(
   m: Manifest,
   live: Manifest | undefined,
   consumers: { readonly argocd: boolean; readonly flux: boolean },
   serverSideApply: boolean,
+  refused: Refusal,
+): Recreation | undefined {
+  return recreationAsked(m, live, consumers, serverSideApply, (why) =>
+    why === 'apply-force' ? kubectlForceRecreates(refused) : why === 'flux-force' ? fluxForceRecreates(refused) : true,
+  );
+}
+
+/**
+ * Why every tool that applies the tree would delete and recreate `live` rather than update it, were
+ * the update refused as each of them needs (`after`: whether that tool's recreation follows the
+ * refusal at hand); undefined when one of them updates it.
+ */
+function recreationAsked(
+  m: Manifest,
+  live: Manifest | undefined,
+  consumers: { readonly argocd: boolean; readonly flux: boolean },
+  serverSideApply: boolean,
+  after: (why: Recreation) => boolean,
 ): Recreation | undefined {
   let argoCd: Recreation | undefined;
   if (consumers.argocd) {
@@ -66,9 +142,28 @@ export function recreation(
     else if (replaces === 'recreate') argoCd = 'replace-force';
     else if (replaces === 'force' && !(argoCdServerSideApply(m) ?? serverSideApply)) argoCd = 'apply-force';
     else return undefined;
+    if (!after(argoCd)) return undefined;
   }
-  if (consumers.flux && !fluxForces(m, live)) return undefined;
+  if (consumers.flux && !(fluxForces(m, live) && after('flux-force'))) return undefined;
   return argoCd ?? 'flux-force';
+}
+
+/**
+ * What asks to recreate `live` but does not after this refusal: `apply-force` or `flux-force` when
+ * every tool that applies the tree would recreate it after a refusal it takes for an immutable field,
+ * and one of them takes `refused` for none; undefined otherwise.
+ */
+export function recreationRefused(
+  m: Manifest,
+  live: Manifest | undefined,
+  consumers: { readonly argocd: boolean; readonly flux: boolean },
+  serverSideApply: boolean,
+  refused: Refusal,
+): 'apply-force' | 'flux-force' | undefined {
+  if (!recreationAsked(m, live, consumers, serverSideApply, () => true)) return undefined;
+  if (recreation(m, live, consumers, serverSideApply, refused)) return undefined;
+  const argoCd = consumers.argocd ? recreationAsked(m, live, { argocd: true, flux: false }, serverSideApply, () => true) : undefined;
+  return argoCd === 'apply-force' && !kubectlForceRecreates(refused) ? 'apply-force' : 'flux-force';
 }
 
 /** What deletes and recreates the objects (`many`: more than one), for a note: `<who> <does> (<the option that says so>)`. */

@@ -34,7 +34,7 @@ import { appliedName, withArgoCdNaming } from '@strata/core/hook-names';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
 import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
-import { appliesServerSide, recreation, recreationWords, type Recreation } from './recreates.ts';
+import { appliesServerSide, FLUX_FORCE, recreation, recreationRefused, recreationWords, type Recreation, type Refusal } from './recreates.ts';
 import {
   DEFAULT_NODE_PORT_RANGE,
   ensureServers,
@@ -558,9 +558,17 @@ async function run(
         // What a sync deletes and recreates (an Argo CD hook, Force=true, Flux's force) is never updated:
         // it was checked as created by the dry run above; what an update would meet is only said.
         const serverSide = serverSideApps(targets);
-        const recreates = (t: Target) =>
-          deployedIds.has(identity(t)) ? recreation(t.manifest, live.get(identity(t)), consumers, serverSide(t)) : undefined;
-        upgradesChecked += upgrades.filter((t) => deployedIds.has(identity(t)) && !recreates(t)).length;
+        const recreates = (t: Target, refused: Refusal) =>
+          deployedIds.has(identity(t)) ? recreation(t.manifest, live.get(identity(t)), consumers, serverSide(t), refused) : undefined;
+        // Force=true alone and Flux's force recreate only after a refusal they take for an immutable field.
+        const stillRefused = (t: Target, refused: Refusal) =>
+          deployedIds.has(identity(t)) ? recreationRefused(t.manifest, live.get(identity(t)), consumers, serverSide(t), refused) : undefined;
+        // Every object of a deployed name is an upgrade but those a sync recreates: a hook or Force=true,Replace=true
+        // whatever the server answers (a refusal no force recreates after), the others once their refusal is known.
+        const never: Refusal = { code: 403, reason: 'Forbidden', message: '' };
+        const recreatedBefore = recreated.length;
+        const counted = new Set(upgrades.filter((t) => deployedIds.has(identity(t)) && !recreates(t, never)));
+        upgradesChecked += counted.size;
         // A node port that a deployed Service holds and another asks for now is free once the holder's
         // update, earlier in apply order, lets it go: a dry run takes and frees nothing, so such
         // Services are applied for real, one by one in apply order, as the cluster takes them.
@@ -577,17 +585,28 @@ async function run(
             upgrades.filter((t) => !moved.includes(t)),
             concurrency,
             async (t) => {
-              const found = expansion(await apply(client, t, { dryRun: true, nodePorts }), t, targets, refTargets, grown);
+              const answer = await judge(client, t, { dryRun: true, nodePorts });
+              const found = expansion(
+                answer.map((f) => located(t, f)),
+                t,
+                targets,
+                refTargets,
+                grown,
+              );
               const refused = found.filter((p) => p.severity === 'error');
-              const why = refused.length > 0 ? recreates(t) : undefined;
+              // One request, one answer: every refusal of it carries the same Status.
+              const refusal = answer.find((f) => f.refusal)?.refusal ?? { code: 422, reason: 'Invalid', message: refused[0]?.message ?? '' };
+              const why = refused.length > 0 ? recreates(t, refusal) : undefined;
               if (why) recreated.push({ t, why });
               else {
                 const replaces = argoCdAlone ? argoCdReplaces(t.manifest, live.get(identity(t))) : undefined;
-                problems.push(...refused.map((p) => asUpgradeProblem(p, ref, t.manifest, replaces)));
+                const unforced = refused.length > 0 ? stillRefused(t, refusal) : undefined;
+                problems.push(...refused.map((p) => asUpgradeProblem(p, ref, t.manifest, replaces, unforced && { why: unforced, refusal })));
               }
             },
           );
         });
+        upgradesChecked -= recreated.slice(recreatedBefore).filter((r) => counted.has(r.t)).length;
         // Environments share namespaces and cluster-scoped names, so the next round starts from its own
         // ref objects; and a server passed in is left as it was found.
         const kept = new Set(upgraded.map(identity));
@@ -1251,6 +1270,8 @@ interface Finding {
   readonly message: string;
   readonly rule: string;
   readonly severity: Problem['severity'];
+  /** Of a refusal: the server's answer as a client reads it, which decides whether kubectl --force or Flux recreates the object. */
+  readonly refusal?: Refusal;
 }
 
 const located = (t: Target, f: Finding): Problem => ({ ...locate(t, f), rule: f.rule, severity: f.severity });
@@ -1308,6 +1329,12 @@ async function judge(client: Client, target: Target, options: ApplyOptions, body
   });
   const out: Finding[] = r.warnings.map((message) => ({ message, rule: 'server-warning', severity: 'warning' }));
   if (r.status < 300) return options.dryRun ? [...out, ...nodePortsOutside(t.manifest, options.nodePorts)] : out;
+  const status = (isPlainObject(r.body) ? r.body : {}) as Status;
+  const refusal: Refusal = {
+    code: r.status,
+    ...(typeof status.reason === 'string' ? { reason: status.reason } : {}),
+    message: typeof status.message === 'string' ? status.message : '',
+  };
   let found = statusProblems(r.body, r.status);
   if (found.some(isUnknownField)) found = await everyUnknownField(client, t, found);
   // Unknown fields, when any, come first; a quantity refusal names no field of its own.
@@ -1327,7 +1354,7 @@ async function judge(client: Client, target: Target, options: ApplyOptions, body
   }
   // A refusal of the name Argo CD would give a hook says how that name is made: the object holds only its start.
   if (t !== target) found = found.map((f) => ({ ...f, message: withArgoCdNaming(f.message, target.manifest, name) }));
-  out.push(...found.map((p) => ({ ...p, rule: 'server-rejected', severity: 'error' as const })));
+  out.push(...found.map((p) => ({ ...p, rule: 'server-rejected', severity: 'error' as const, refusal })));
   return out;
 }
 
@@ -1352,6 +1379,11 @@ function nodePortsOutside(m: Manifest, range: PortRange): Finding[] {
       message: `${said} (the server refuses it when it creates the Service; a dry run lets it through)`,
       rule: 'server-rejected',
       severity: 'error',
+      // As the real request answers: a node port's refusal is a field error, the health check's an internal error.
+      refusal:
+        path === 'spec.healthCheckNodePort'
+          ? { code: 500, reason: 'InternalError', message: said }
+          : { code: 422, reason: 'Invalid', message: `Service is invalid: ${path}: ${said}` },
     };
   };
   const ports = Array.isArray(m.spec.ports) ? m.spec.ports : [];
@@ -1625,24 +1657,38 @@ const IMMUTABLE = /immutable|updates to .* are forbidden|may not be changed|may 
  * An update's refusal as a problem of the upgrade from `ref`, with how to ship `m`. `replaces`: how
  * Argo CD's sync options have it bring the deployed object to `m` (`argoCdReplaces`), when they
  * recreate nothing: Replace=true alone is an update refused alike; Force=true alone recreates only
- * under client-side apply, and this object is applied server-side.
+ * under client-side apply, and this object is applied server-side. `unforced`: the force (Argo CD's
+ * Force=true alone, Flux's) that asks to recreate the object but does not after this refusal, which
+ * it takes for no immutable field, so the sync fails at it.
  */
-function asUpgradeProblem(p: Problem, ref: string, m?: Manifest, replaces?: 'recreate' | 'replace' | 'force'): Problem {
+function asUpgradeProblem(
+  p: Problem,
+  ref: string,
+  m?: Manifest,
+  replaces?: 'recreate' | 'replace' | 'force',
+  unforced?: { why: 'apply-force' | 'flux-force'; refusal: Refusal },
+): Problem {
+  const refusal = unforced ? `HTTP ${unforced.refusal.code}${unforced.refusal.reason ? ` ${unforced.refusal.reason}` : ''}` : '';
+  const force = unforced
+    ? unforced.why === 'apply-force'
+      ? `; its ${ARGOCD_SYNC_OPTIONS} Force=true (kubectl apply --force) deletes and recreates it only when the server refuses the update as ` +
+        `Invalid or Conflict, and this refusal is ${refusal}: the sync fails at it`
+      : `; its ${FLUX_FORCE}: enabled makes Flux delete and recreate it only when the server refuses the update as Invalid or Conflict or ` +
+        `says a field is immutable, and this refusal is ${refusal}: the apply fails at it`
+    : replaces === 'replace'
+      ? `; its ${ARGOCD_SYNC_OPTIONS} Replace=true is an update all the same, and Force=true beside it makes Argo CD delete and recreate it`
+      : replaces === 'force'
+        ? `; its ${ARGOCD_SYNC_OPTIONS} Force=true deletes and recreates it only under client-side apply, and Argo CD applies it server-side ` +
+          '(its app holds a CRD or an object too large for client-side apply, or it asks for ServerSideApply=true): Replace=true beside Force=true recreates it either way'
+        : '';
   if (IMMUTABLE.test(p.message)) {
-    const force =
-      replaces === 'replace'
-        ? `; its ${ARGOCD_SYNC_OPTIONS} Replace=true is an update all the same, and Force=true beside it makes Argo CD delete and recreate it`
-        : replaces === 'force'
-          ? `; its ${ARGOCD_SYNC_OPTIONS} Force=true deletes and recreates it only under client-side apply, and Argo CD applies it server-side ` +
-            '(its app holds a CRD or an object that may be too large for client-side apply, or it asks for ServerSideApply=true): Replace=true beside Force=true recreates it either way'
-          : '';
     return {
       ...p,
       rule: 'immutable-field',
       message: `${p.message} (changed since ${ref}, and the server refuses that on update); ${howToShip(p, ref, m)}${force}`,
     };
   }
-  return { ...p, rule: 'update-rejected', message: `${p.message} (as an update of what ${ref} deployed)` };
+  return { ...p, rule: 'update-rejected', message: `${p.message} (as an update of what ${ref} deployed)${unforced ? force : ''}` };
 }
 
 /**

@@ -7,7 +7,9 @@ import {
   argoCdDeletesBeforeCreation,
   argoCdGoneBeforeNextSync,
   argoCdHookDeletePolicies,
+  fluxForceRecreates,
   fluxForces,
+  kubectlForceRecreates,
   verifyDocuments,
 } from '../src/index.ts';
 import { BUILD_TIMEOUT, builtDocs as docs, makeRepo, sharedServer } from './helpers.ts';
@@ -260,6 +262,74 @@ describe('verify against what is deployed: a recreated PersistentVolumeClaim', (
         expect(flux.notes[0]).toMatch(
           /^1 PersistentVolumeClaim .*Flux deletes and recreates it .*; recreating a claim deletes its volume and the data on it/,
         );
+      });
+    },
+    BUILD_TIMEOUT,
+  );
+});
+
+describe('verify against what is deployed: a force recreates only after a refusal it takes for an immutable field', () => {
+  it("reads the refusals as kubectl apply --force and Flux's force read them", () => {
+    const r = (code: number, reason: string | undefined, message = 'x') => ({ code, ...(reason ? { reason } : {}), message });
+    for (const refusal of [r(422, 'Invalid'), r(409, 'Conflict'), r(422, undefined), r(409, 'Bogus'), r(500, 'Invalid')])
+      expect(kubectlForceRecreates(refusal), JSON.stringify(refusal)).toBe(true);
+    // AlreadyExists is a 409 of a reason apimachinery knows, so no conflict; Forbidden is no invalid object.
+    for (const refusal of [r(403, 'Forbidden'), r(409, 'AlreadyExists'), r(422, 'Forbidden'), r(400, 'BadRequest'), r(500, 'InternalError')])
+      expect(kubectlForceRecreates(refusal), JSON.stringify(refusal)).toBe(false);
+    expect(fluxForceRecreates(r(403, 'Forbidden', 'admission webhook "x" denied the request: spec.size is immutable'))).toBe(true);
+    expect(fluxForceRecreates(r(403, 'Forbidden', 'denied: an immutable field changed'))).toBe(true);
+    expect(fluxForceRecreates(r(403, 'Forbidden', 'persistentvolumeclaims "data" is forbidden: Immutable'))).toBe(false);
+  });
+
+  // A bound claim grows: the server lets its requests change, and the PersistentVolumeClaimResize admission
+  // refuses the growth (HTTP 403 Forbidden) as its StorageClass does not allow volume expansion. Neither
+  // kubectl apply --force nor Flux recreates the claim after that refusal: the sync fails at it.
+  const storageClass = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fixed' }, provisioner: 'example.com/disk' };
+  const claim = (name: string, storage: string, annotations: Record<string, string>, storageClassName = 'fixed') => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace: 'forced', annotations },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage } } },
+  });
+
+  it(
+    'fails a claim whose growth admission forbids under Force=true alone, and passes one whose immutable class changed',
+    async () => {
+      const force = { [OPTIONS]: 'Force=true' };
+      const r = await upgrade(
+        [storageClass, claim('grows', '1Gi', force), claim('moves', '1Gi', force, 'fixed')],
+        [storageClass, claim('grows', '2Gi', force), claim('moves', '1Gi', force, 'other')],
+      );
+      expect(r.problems.map((p) => [p.name, p.path, p.rule, p.severity])).toStrictEqual([
+        ['grows', 'spec.resources.requests.storage', 'update-rejected', 'error'],
+      ]);
+      expect(r.problems[0]!.message).toMatch(
+        /only dynamically provisioned pvc can be resized .*\(StorageClass fixed, next\.yaml:1, does not set allowVolumeExpansion: true\) \(as an update of what now deployed\); its argocd\.argoproj\.io\/sync-options Force=true \(kubectl apply --force\) deletes and recreates it only when the server refuses the update as Invalid or Conflict, and this refusal is HTTP 403 Forbidden: the sync fails at it$/,
+      );
+      // The class is immutable (HTTP 422 Invalid): kubectl apply --force deletes the claim and creates it anew.
+      expect(r.notes).toHaveLength(1);
+      expect(r.notes[0]).toMatch(
+        /^1 PersistentVolumeClaim changed since now .*Argo CD's client-side apply deletes and recreates it .*: next\.yaml:\d+ moves;/,
+      );
+      // The StorageClass and the claim that grows are updated; the other claim is recreated.
+      expect(r).toMatchObject({ objects: 3, upgrades: 2 });
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    "fails it likewise under Flux's force, where Flux applies the tree",
+    async () => {
+      await withConsumer('flux', async (root) => {
+        const force = { [FLUX]: 'enabled' };
+        const r = await upgrade([storageClass, claim('grows', '1Gi', force)], [storageClass, claim('grows', '2Gi', force)], root);
+        expect(r.problems.map((p) => [p.name, p.path, p.rule])).toStrictEqual([['grows', 'spec.resources.requests.storage', 'update-rejected']]);
+        expect(r.problems[0]!.message).toMatch(
+          /; its kustomize\.toolkit\.fluxcd\.io\/force: enabled makes Flux delete and recreate it only when the server refuses the update as Invalid or Conflict or says a field is immutable, and this refusal is HTTP 403 Forbidden: the apply fails at it$/,
+        );
+        expect(r.notes).toStrictEqual([]);
+        // The StorageClass and the claim, both updated.
+        expect(r).toMatchObject({ objects: 2, upgrades: 2 });
       });
     },
     BUILD_TIMEOUT,
