@@ -137,8 +137,8 @@ function customTemplates(manifest: PolicyObject['manifest']): CustomTemplates {
       else if (
         HOST_NAMESPACES.some((f) => node[f] !== undefined) ||
         keys.at(-1) === 'podTemplate' ||
-        // Argo Workflows' defaults for every template: its securityContext is that of each template's pod that sets none.
-        (keys.at(-1) === 'templateDefaults' && sc !== undefined)
+        // Argo Workflows' defaults for every template (templateDefaultsOf): its pod settings are judged where they are.
+        (keys.at(-1) === 'templateDefaults' && holdsPodFields(node))
       )
         settings.push({ keys, node });
     }
@@ -242,6 +242,12 @@ export interface PodView {
    * all, and what its controller makes of a missing one, the policy cannot know.
    */
   readonly loose: boolean;
+  /**
+   * Pod settings its controller merges under the pod's own securityContext, for a loose pod: Argo's
+   * `templateDefaults.securityContext` under a template's own. What the pod's leaves unset, it sets;
+   * it is judged where it is, as a pod of its own.
+   */
+  readonly defaultContext?: Rec;
 }
 
 const GROUPS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
@@ -327,7 +333,26 @@ export function podSpecsOf(objects: readonly PolicyObject[]): PodView[] {
 /** The fields of a pod spec that a map around loose containers may hold for their pod, other than its securityContext. */
 const HOST_FIELDS = [...HOST_NAMESPACES, 'volumes'] as const;
 
-const holdsPodFields = (node: Rec) => rec(node.securityContext) !== undefined || HOST_FIELDS.some((f) => node[f] !== undefined);
+function holdsPodFields(node: Rec): boolean {
+  return rec(node.securityContext) !== undefined || HOST_FIELDS.some((f) => node[f] !== undefined);
+}
+
+const sameKeys = (a: readonly Key[], b: readonly Key[]) => a.length === b.length && a.every((k, i) => k === b[i]);
+
+/**
+ * Argo Workflows' `templateDefaults` beside the `templates` list that holds the container's template
+ * (among the maps around it), with that template: Argo merges the defaults into every template
+ * before it makes the template's pod, so their securityContext is the pod's where the template sets
+ * none (in place of the workflow's `spec.securityContext`), and under the template's own where it does.
+ */
+function templateDefaultsOf(outer: readonly Template[]): { readonly defaults: Template; readonly template: Template } | undefined {
+  const template = outer.findLast((a) => typeof a.keys.at(-1) === 'number' && a.keys.at(-2) === 'templates');
+  if (!template) return undefined;
+  const parent = outer.find((a) => sameKeys(a.keys, template.keys.slice(0, -2)));
+  const node = rec(parent?.node.templateDefaults);
+  if (!parent || !node || rec(node.securityContext) === undefined) return undefined;
+  return { defaults: { keys: [...parent.keys, 'templateDefaults'], node }, template };
+}
 
 /**
  * The pods of a custom resource's containers outside any pod template, for the Pod Security rules.
@@ -338,14 +363,17 @@ const holdsPodFields = (node: Rec) => rec(node.securityContext) !== undefined ||
  * `hostNetwork` or `volumes`) is a pod of its own without containers, so that what it sets is judged
  * once, where it is, and so is any other map with pod settings (CustomTemplates.settings: a TaskRun's
  * `podTemplate`). A container that holds such fields itself (an operator's flat `spec` with `image`
- * and `hostNetwork`) has them judged too; its securityContext is its own.
+ * and `hostNetwork`) has them judged too; its securityContext is its own. Argo's `templateDefaults`
+ * count as part of every template (templateDefaultsOf): a container of a template without a
+ * securityContext has theirs as its pod's, and one of a template with its own has them merged under it
+ * (PodView.defaultContext).
  */
 export function looseContainerPods(object: PolicyObject): PodView[] {
   if (knownKind(object) || !isCustomGroup(groupOf(object.manifest.apiVersion))) return [];
   const { loose, settings, patches } = customTemplates(object.manifest);
   if (loose.length === 0 && settings.length === 0 && patches.length === 0) return [];
   const containerMaps = new Set<Rec>(loose.map((l) => l.node));
-  const pods = new Map<Rec, { keys: readonly Key[]; spec: Rec; containers: ContainerView[] }>();
+  const pods = new Map<Rec, { keys: readonly Key[]; spec: Rec; containers: ContainerView[]; defaultContext?: Rec }>();
   const podAt = (keys: readonly Key[], node: Rec, spec: Rec = node) => {
     let pod = pods.get(node);
     if (!pod) pods.set(node, (pod = { keys, spec, containers: [] }));
@@ -354,9 +382,14 @@ export function looseContainerPods(object: PolicyObject): PodView[] {
   for (const { keys, node, around } of loose) {
     const outer = around.filter((a) => !containerMaps.has(a.node));
     const holder = outer.at(-1);
-    const scope = outer.findLast((a) => rec(a.node.securityContext) !== undefined) ?? holder;
+    const nearest = outer.findLast((a) => rec(a.node.securityContext) !== undefined);
+    const argo = templateDefaultsOf(outer);
+    // The template's own securityContext (or one inside it) wins over the defaults, which win over the workflow's.
+    const own = argo && nearest && nearest.keys.length >= argo.template.keys.length ? nearest : undefined;
+    const scope = argo && !own ? argo.defaults : (nearest ?? holder);
     // A container right under the object (an operator's spec) has no map around it: a pod of its own, with no pod settings.
     const pod = scope ? podAt(scope.keys, scope.node) : podAt(keys, {}, {});
+    if (argo && own) pod.defaultContext = rec(argo.defaults.node.securityContext);
     const path = dotted(keys);
     pod.containers.push({
       container: node,
@@ -366,8 +399,8 @@ export function looseContainerPods(object: PolicyObject): PodView[] {
       sidecar: false,
     });
     for (const a of outer) if (holdsPodFields(a.node)) podAt(a.keys, a.node);
-    const own = Object.fromEntries(HOST_FIELDS.filter((f) => node[f] !== undefined).map((f) => [f, node[f]]));
-    if (Object.keys(own).length > 0) podAt(keys, node, own);
+    const hostFields = Object.fromEntries(HOST_FIELDS.filter((f) => node[f] !== undefined).map((f) => [f, node[f]]));
+    if (Object.keys(hostFields).length > 0) podAt(keys, node, hostFields);
   }
   for (const { keys, node } of settings) podAt(keys, node);
   // A patch is a pod spec of its own: its containers (named as those it patches, `main`, `wait`, often
@@ -382,9 +415,10 @@ export function looseContainerPods(object: PolicyObject): PodView[] {
           pod.containers.push({ container, name: str(container.name) ?? `#${i}`, path: `${base}.${group}[${i}]`, group, sidecar: false });
       });
   }
-  return [...pods.values()].map(({ keys, spec, containers }) => {
+  return [...pods.values()].map(({ keys, spec, containers, defaultContext }) => {
     const specPath = dotted(keys);
     return {
+      ...(defaultContext ? { defaultContext } : {}),
       object,
       namespace: namespaceOf(object),
       spec,

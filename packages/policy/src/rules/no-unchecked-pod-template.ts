@@ -13,7 +13,7 @@ const UNJUDGED = 'its pods are not judged (privileged, host namespaces, resource
  */
 function unsetHardening(pod: PodView, c: ContainerView, defaults: readonly Rec[]): string[] {
   const own = [securityContext(c.container), ...defaults];
-  const withPod = [...own, rec(pod.spec.securityContext) ?? {}];
+  const withPod = [...own, rec(pod.spec.securityContext) ?? {}, pod.defaultContext ?? {}];
   const unset = (contexts: readonly Rec[], field: string) => contexts.every((sc) => sc[field] === undefined || sc[field] === null);
   return [
     unset(own, 'allowPrivilegeEscalation') ? 'allowPrivilegeEscalation: false' : undefined,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runPolicy } from '../../src/index.ts';
 import { noUncheckedPodTemplate as rule } from '../../src/rules/no-unchecked-pod-template.ts';
-import { check, container, deployment, IMAGE, LABELS, manifest, objects, podSpec, summary } from '../support.ts';
+import { check, container, deployment, IMAGE, LABELS, manifest, NS, objects, podSpec, summary } from '../support.ts';
 
 const custom = (apiVersion: string, kind: string, spec: Record<string, unknown>) => manifest(apiVersion, kind, 'web', { spec });
 
@@ -340,8 +340,43 @@ describe('containers outside any pod template (Argo Workflows, Tekton), judged b
     ).toStrictEqual([
       ['require-seccomp-profile', 'spec.templateDefaults.securityContext.seccompProfile.type', 'error'],
       ['no-root-user', 'spec.templateDefaults.securityContext.runAsUser', 'error'],
+      // They replace the workflow's securityContext, so the step's pod no longer sets runAsNonRoot.
+      ['no-unchecked-pod-template', 'spec.templates[1].container', 'warning'],
     ]);
     expect(found(defaults({ securityContext: POD_CONTEXT, timeout: '1h' }))).toStrictEqual([]);
+  });
+
+  it("takes Argo's templateDefaults for part of every template, as Argo merges them in: their securityContext in place of the workflow's, under a template's own, and their volumes judged where they are", () => {
+    const step = { container: { image: IMAGE, securityContext: HARDENED } };
+    const rulesOf = (...m: ReturnType<typeof manifest>[]) => found(...m).map(([rule, path, severity]) => [rule, path, severity]);
+    // The defaults harden the pod of a workflow that sets no securityContext of its own.
+    expect(found(workflow(step, { securityContext: undefined, templateDefaults: { securityContext: POD_CONTEXT } }))).toStrictEqual([]);
+    // Defaults without runAsNonRoot or seccomp replace the workflow's that has them: the step's pod runs without.
+    const replaced = workflow(step, { templateDefaults: { securityContext: { fsGroup: 1000 } } });
+    expect(rulesOf(replaced)).toStrictEqual([['no-unchecked-pod-template', 'spec.templates[1].container', 'warning']]);
+    expect(found(replaced)[0]?.[3]).toContain(
+      'it does not set runAsNonRoot: true, seccompProfile.type: RuntimeDefault, which the restricted profile demands',
+    );
+    // A template's own securityContext is merged over the defaults, which set what it leaves unset.
+    expect(
+      found(
+        workflow({ ...step, securityContext: { fsGroup: 1000 } }, { securityContext: undefined, templateDefaults: { securityContext: POD_CONTEXT } }),
+      ),
+    ).toStrictEqual([]);
+    // Volumes of the defaults are every template's: a hostPath there is judged at its place.
+    const mounted = workflow(step, { templateDefaults: { volumes: [{ name: 'docker', hostPath: { path: '/var/run/docker.sock' } }] } });
+    expect(rulesOf(mounted)).toStrictEqual([['no-host-path', 'spec.templateDefaults.volumes[0].hostPath', 'error']]);
+    const baseline = manifest(
+      'v1',
+      'Namespace',
+      NS,
+      { metadata: { name: NS, labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } },
+      undefined,
+    );
+    expect(rulesOf(baseline, mounted)).toStrictEqual([
+      ['no-host-path', 'spec.templateDefaults.volumes[0].hostPath', 'error'],
+      ['namespace-admits-pods', 'spec.templateDefaults.volumes[0].hostPath', 'error'],
+    ]);
   });
 
   it("takes a template's own securityContext for its pod in place of the workflow's, and warns of what it then leaves unset", () => {
