@@ -288,6 +288,17 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // it: an edit made after that is never remembered as what the run generated.
   const planned = new Map<string, WrittenAs>();
   const keep = (path: string, status: Stats) => void planned.set(path, status);
+  // Each planned file's stamp as this run's write (or read) left it, taken once: the build record,
+  // the cache entries and the shared files name the same files (a base once per env). A later edit
+  // changes the file's times, so the run that next compares this stamp finds it.
+  const plannedStamps = new Map<string, Stamp | undefined>();
+  const stampPlanned = (path: string, content: string): Stamp | undefined => {
+    if (plannedStamps.has(path)) return plannedStamps.get(path);
+    const as = planned.get(path);
+    const stamp = as && stampOf(join(root, path), content, as);
+    plannedStamps.set(path, stamp);
+    return stamp;
+  };
   // With no app changed, the env roots and gitops/ that the last run wrote for these apps are
   // still right if nobody touched them: planning gitops/ for 500 apps takes a second.
   const sharedBefore = changed.length === 0 ? sharedUnchanged(root, tool, cache.shared, names) : undefined;
@@ -489,8 +500,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     const onDisk = stamper(root);
     const asWritten = (f: string) => {
       const content = planOf.get(f.split('/')[f.startsWith(`${Layout.base}/`) ? 1 : 2] ?? '')?.files.get(f);
-      const as = planned.get(f);
-      return content !== undefined && as ? stampOf(join(root, f), content, as) : onDisk(f);
+      return content !== undefined && planned.has(f) ? stampPlanned(f, content) : onDisk(f);
     };
     recordBuilt(root, recorded, [...gone, ...pruned], Object.fromEntries(kept.map(([f, { hash, size }]) => [f, { hash, size }])), asWritten);
   }
@@ -561,7 +571,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
         onlyPlanned.has(name),
         before,
         stamp,
-        planned,
+        stampPlanned,
         writtenAs,
       ),
     );
@@ -575,8 +585,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   let sharedKnown = true;
   for (const [path, content] of files) {
     if (!path.startsWith(`${Layout.gitops}/`) && !ENVIRONMENTS.some((e) => path === Layout.envKustomization(e))) continue;
-    const as = planned.get(path);
-    const stamp = as && stampOf(join(root, path), content, as);
+    const stamp = stampPlanned(path, content);
     if (stamp) sharedFiles[path] = stamp;
     else sharedKnown = false;
   }
@@ -707,7 +716,7 @@ function stampApp(
   onlyPlanned: boolean,
   before: ReadonlyMap<string, Stamp>,
   stamps: (file: string) => Stamp | undefined,
-  planned: ReadonlyMap<string, WrittenAs>,
+  stampPlanned: (path: string, content: string) => Stamp | undefined,
   writtenAs: ReadonlyMap<string, WrittenAs>,
 ): StampedApp | undefined {
   const sources = appSources(root, name);
@@ -744,8 +753,7 @@ function stampApp(
   // (a generated file's as applyTree wrote or read it, which it always does).
   const outputs: Record<string, Stamp> = {};
   for (const [path, content] of plan.files) {
-    const as = planned.get(path);
-    const stamp = as && stampOf(join(root, path), content, as);
+    const stamp = stampPlanned(path, content);
     if (!stamp) return undefined;
     outputs[path] = stamp;
   }
