@@ -62,6 +62,8 @@ export function allocationsAsked(m: Manifest): Allocation[] {
           ],
     );
   }
+  if (m.kind === 'PriorityClass' && m.apiVersion.startsWith('scheduling.k8s.io/') && m.globalDefault === true)
+    return [{ pool: 'default-priority-class', key: '', path: 'globalDefault' }];
   return [];
 }
 

@@ -64,7 +64,7 @@ export interface AppEntry {
    */
   readonly nodePorts: readonly NodePortClaim[];
   /**
-   * What its objects ask their cluster for of which it holds one each (cluster IPs), with their
+   * What its objects ask their cluster for of which it holds one each (cluster IPs, the default PriorityClass), with their
    * files and lines: whether another app of the env holds one first is judged in every run.
    */
   readonly allocations: readonly AllocationClaim[];

@@ -597,7 +597,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
 
   // The node ports the Services of the changed apps ask for; the reused apps' are in their entries.
   const claims = 'nodePortClaims' in checked ? (checked.nodePortClaims ?? []) : [];
-  // The cluster IPs their Services ask for; the reused apps' are in their entries.
+  // The cluster IPs their Services ask for and their default PriorityClasses; the reused apps' are in their entries.
   const allocations = 'allocationClaims' in checked ? (checked.allocationClaims ?? []) : [];
   // What they create and need of namespaces; the reused apps' are in their entries.
   const spaces = 'namespaceClaims' in checked ? (checked.namespaceClaims ?? []) : [];
@@ -640,7 +640,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // A node port is the first Service's in apply order, across the apps of its env, reused or not:
   // judged anew in every run, never remembered as one app's verdict.
   const taken = judging === undefined ? nodePortProblems([...claims, ...[...reused.values()].flatMap((e) => e.nodePorts)]) : [];
-  // So is a cluster IP.
+  // So is a cluster IP, and the default PriorityClass.
   const allocated = judging === undefined ? allocationProblems([...allocations, ...[...reused.values()].flatMap((e) => e.allocations)]) : [];
   // So is whether something in the env creates each namespace an app's objects live in.
   const missing = namespaceProblems([...spaces, ...[...reused.values()].flatMap((e) => e.namespaces)], kubernetesSettings(root).namespaces);

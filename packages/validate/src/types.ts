@@ -123,7 +123,7 @@ export interface ValidateResult {
   readonly nodePortClaims?: readonly NodePortClaim[];
   /**
    * With the server's checks: the objects that ask for what their cluster holds one of (a Service's
-   * cluster IPs) and that the server would create, in the order read, for a caller that judges them
+   * cluster IPs, a PriorityClass's `globalDefault`) and that the server would create, in the order read, for a caller that judges them
    * beside others (`allocationProblems`).
    */
   readonly allocationClaims?: readonly AllocationClaim[];
@@ -165,7 +165,7 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
    */
   readonly nodePortClashes?: boolean;
   /**
-   * Refuse what an earlier object of the same cluster holds (a cluster IP), with the server's
+   * Refuse what an earlier object of the same cluster holds (a cluster IP, the default PriorityClass), with the server's
    * checks. Off for a caller that judges the claims (`ValidateResult.allocationClaims`) together with
    * those of objects it did not hand in (the pipeline, beside the apps it reuses). @default true
    */
@@ -217,7 +217,7 @@ export interface NodePortClaim extends ClaimingObject {
 }
 
 /**
- * An object that asks its cluster for what the cluster holds one of (a Service's cluster IPs) and
+ * An object that asks its cluster for what the cluster holds one of (a Service's cluster IPs, the default PriorityClass) and
  * that its cluster would create: where it is, and each thing asked with the line of its field. Plain
  * data, so that the pipeline can keep an app's claims in its cache and judge them again beside apps
  * it renders anew.

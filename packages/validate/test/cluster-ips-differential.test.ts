@@ -7,6 +7,7 @@ import { ensureHelper } from '@strata/server-validation';
 import { verify } from '@strata/verify';
 import { startDifferentialServer, type DifferentialServer } from '../../policy/test/differential.ts';
 import { BUILD_TIMEOUT, makeRepo } from '../../verify/test/helpers.ts';
+import { createInApplyOrder } from './apply-order.ts';
 import { validate } from '../src/index.ts';
 
 /**
@@ -59,9 +60,9 @@ const CORPUS: Record<string, readonly Manifest[]> = {
   // Dual-stack: the second family's IP taken, named at its entry of clusterIPs.
   'dev/ds': [service('ds', dual('10.96.100.13', 'fd00:10:96::d'))],
   'dev/ds-later': [service('ds-later', v6('fd00:10:96::d'))],
-  // Refused for its first IP, a Service holds none of them: ds-free takes the second.
+  // Refused for its first IP, a Service holds none of them: ds-takes takes the second.
   'dev/ds-refused': [service('ds-refused', dual('10.96.100.10', 'fd00:10:96::e'))],
-  'dev/ds-free': [service('ds-free', v6('fd00:10:96::e'))],
+  'dev/ds-takes': [service('ds-takes', v6('fd00:10:96::e'))],
   // A NodePort or LoadBalancer Service takes a cluster IP as any other.
   'dev/np': [service('np', { ...v4('10.96.100.14'), type: 'NodePort' })],
   'dev/np-b': [service('np-b', { ...v4('10.96.100.14'), type: 'LoadBalancer' })],
@@ -74,7 +75,7 @@ const CORPUS: Record<string, readonly Manifest[]> = {
   'prod/y': [service('ip-y', v4('10.96.100.10'))],
 };
 
-/** The real cluster's verdict on each document: [file, name, the allocator's words] for each refused, and what else it refused. */
+/** The real cluster's verdict: [file, name, the allocator's words] of each Service refused for a taken IP, and what else it refused. */
 interface Verdicts {
   readonly taken: string[][];
   readonly other: string[][];
@@ -83,27 +84,9 @@ interface Verdicts {
 async function createAll(server: DifferentialServer): Promise<Verdicts> {
   const taken: string[][] = [];
   const other: string[][] = [];
-  await server.namespace('ips');
-  const envs = [...new Set(Object.keys(CORPUS).map((k) => k.split('/')[0]!))];
-  for (const env of envs) {
-    const apps = Object.keys(CORPUS)
-      .filter((k) => k.startsWith(`${env}/`))
-      .sort();
-    const created: Manifest[] = [];
-    for (const app of apps) {
-      for (const m of CORPUS[app]!) {
-        // Argo CD never applies a Skip hook.
-        if (m.metadata.annotations?.['argocd.argoproj.io/hook'] === 'Skip') continue;
-        const r = await server.create(m, 'ips');
-        const file = `dist/${app}.yaml`;
-        if (r.status < 300) created.push(m);
-        else {
-          const words = /spec\.clusterIPs: (Invalid value: .*provided IP is already allocated)/.exec(r.message)?.[1];
-          (words ? taken : other).push([file, m.metadata.name, words ?? r.message]);
-        }
-      }
-    }
-    for (const m of created) await server.remove(m, 'ips');
+  for (const [file, name, message] of await createInApplyOrder(server, CORPUS, 'ips')) {
+    const words = /spec\.clusterIPs: (Invalid value: .*provided IP is already allocated)/.exec(message!)?.[1];
+    (words ? taken : other).push([file!, name!, words ?? message!]);
   }
   return { taken, other };
 }

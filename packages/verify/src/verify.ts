@@ -489,7 +489,7 @@ async function run(
         rejected.add(clash.item);
         problems.push(located(clash.item, portTaken(clash)));
       }
-      // Nor does it take a cluster IP: the first Service to ask for one keeps it.
+      // Nor does it take a cluster IP, nor make a PriorityClass the default: the first to ask keeps it.
       for (const clash of allocationClashes(
         targets.filter((t) => t.group === g.name && !t.installed && !rejected.has(t)),
         (t) => allocationsAsked(t.manifest),
@@ -1450,7 +1450,7 @@ function portTaken({ item, asked, holder, held }: NodePortClash<Target>): Findin
   };
 }
 
-/** What an earlier object of the env holds (a cluster IP), refused in the server's words when it creates the later one, naming the holder. */
+/** What an earlier object of the env holds (a cluster IP, the default PriorityClass), refused in the server's words when it creates the later one, naming the holder. */
 function allocationTaken({ item, asked, holder, held }: AllocationClash<Target>): Finding {
   const where = locate(holder, { path: held.path, message: '' });
   const ns = holder.manifest.metadata?.namespace;
