@@ -5,7 +5,7 @@ import { argoCdDestination } from '@strata/core/argocd';
 import { CLUSTER_NAMESPACES, declaredNamespaces, Layout, ToolError } from '@strata/project';
 import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
 import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type BuildResult } from '@strata/kustomize';
-import { ANNOTATIONS_SIZE_LIMIT, clientSideApplyAnnotationsSize } from '@strata/policy';
+import { fitsClientSideApply } from '@strata/policy';
 import { namespacedIn } from '@strata/schemas';
 import { planFlux } from './flux.ts';
 import { syncSteps } from './order.ts';
@@ -57,16 +57,6 @@ export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 export function syncWave(m: Manifest): number {
   const value = m.metadata.annotations?.[SYNC_WAVE_ANNOTATION];
   return typeof value === 'string' && /^[+-]?\d+$/.test(value) ? Number.parseInt(value, 10) : 0;
-}
-
-/**
- * Whether client-side apply can annotate the object, as the policy rule fit-client-side-apply
- * measures it. Kubectl's copy is at most six bytes per character of the object's JSON text and every
- * other annotation at most three: an object of a few kilobytes surely fits and is not measured exactly.
- */
-function fitsClientSideApply(m: Manifest): boolean {
-  if (9 * JSON.stringify(m).length + 4096 <= ANNOTATIONS_SIZE_LIMIT) return true;
-  return clientSideApplyAnnotationsSize(m) <= ANNOTATIONS_SIZE_LIMIT;
 }
 
 /**

@@ -63,3 +63,14 @@ export function clientSideApplyAnnotationsSize(manifest: Manifest): number {
   }
   return size;
 }
+
+/**
+ * Whether client-side apply can annotate the object: `clientSideApplyAnnotationsSize` within the
+ * server's limit. Kubectl's copy is at most six bytes per character of the object's JSON text (an
+ * escaped `<` or U+2028) and every other annotation at most three (UTF-8): an object of a few
+ * kilobytes surely fits and is not serialized again to be measured exactly.
+ */
+export function fitsClientSideApply(manifest: Manifest): boolean {
+  if (9 * JSON.stringify(manifest).length + 4096 <= ANNOTATIONS_SIZE_LIMIT) return true;
+  return clientSideApplyAnnotationsSize(manifest) <= ANNOTATIONS_SIZE_LIMIT;
+}

@@ -5,5 +5,11 @@ export { podFieldsFromClasses } from './rules/pod-fields-from-classes.ts';
 export { blockingFindings, runPolicy, settingsProblems, severityFor, staleExceptions, unusedExceptions, type SettingsProblem } from './run.ts';
 export { parseObjects } from './parse.ts';
 export { toProblem, type PolicyProblem } from './problem.ts';
-export { ANNOTATIONS_SIZE_LIMIT, clientSideApplyAnnotationsSize, LAST_APPLIED_ANNOTATION, lastAppliedConfiguration } from './client-side-apply.ts';
+export {
+  ANNOTATIONS_SIZE_LIMIT,
+  clientSideApplyAnnotationsSize,
+  fitsClientSideApply,
+  LAST_APPLIED_ANNOTATION,
+  lastAppliedConfiguration,
+} from './client-side-apply.ts';
 export { ingressRoutes, type IngressRoute } from './ingresses.ts';

@@ -5,6 +5,7 @@
  */
 
 import { isPlainObject, type Manifest } from '@strata/core';
+import { fitsClientSideApply } from '@strata/policy';
 import {
   ARGOCD_HOOK_DELETE_POLICY,
   ARGOCD_SYNC_OPTIONS,
@@ -182,23 +183,13 @@ export function recreationWords(why: Recreation, many: boolean): string {
 }
 
 /**
- * The limit of all annotations of an object together (apimachinery's `TotalAnnotationSizeLimitB`),
- * which client-side apply's copy of the object must fit in.
- */
-const ANNOTATIONS_SIZE_LIMIT = 256 * 1024;
-
-/**
  * Whether the Application that syncs these objects (one app's built output in one env) applies them
  * server-side, as the generated gitops/ decides (packages/gitops, `syncPlan`): when the app holds a
- * CRD or an object too large for client-side apply's annotation. An object that surely fits is at
- * most nine bytes of annotation per character of its JSON (kubectl's copy and the rest), plus 4 KiB;
- * one that might not fit is taken to make the app server-side, where `Force=true` alone recreates
- * nothing, so the doubt fails the check rather than passing it.
+ * CRD or an object whose annotations, with the copy of it that client-side apply adds, pass the API
+ * server's limit, measured as kubectl makes that copy (`fitsClientSideApply` of @strata/policy).
  */
 export function appliesServerSide(manifests: readonly Manifest[]): boolean {
   return manifests.some(
-    (m) =>
-      (m.kind === 'CustomResourceDefinition' && m.apiVersion.startsWith('apiextensions.k8s.io/')) ||
-      9 * JSON.stringify(m).length + 4096 > ANNOTATIONS_SIZE_LIMIT,
+    (m) => (m.kind === 'CustomResourceDefinition' && m.apiVersion.startsWith('apiextensions.k8s.io/')) || !fitsClientSideApply(m),
   );
 }

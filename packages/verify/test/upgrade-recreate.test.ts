@@ -12,6 +12,7 @@ import {
   kubectlForceRecreates,
   verifyDocuments,
 } from '../src/index.ts';
+import { ANNOTATIONS_SIZE_LIMIT, clientSideApplyAnnotationsSize, LAST_APPLIED_ANNOTATION, lastAppliedConfiguration } from '@strata/policy';
 import { BUILD_TIMEOUT, builtDocs as docs, makeRepo, sharedServer } from './helpers.ts';
 
 // Objects a sync deletes and creates anew instead of updating: Argo CD's hooks and Force=true, Flux's force.
@@ -104,13 +105,76 @@ describe('hook delete policies, read as Argo CD reads them', () => {
     expect(fluxForces(ns)).toBe(false);
   });
 
-  it("takes an app with a CRD, or with an object that may not fit client-side apply's annotation, as applied server-side", () => {
+  it('takes an app with a CRD as applied server-side', () => {
     expect(appliesServerSide([m({})])).toBe(false);
     expect(
       appliesServerSide([m({}), { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'xs.x.io' } }]),
     ).toBe(true);
-    expect(appliesServerSide([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { a: 'x'.repeat(40_000) } }])).toBe(true);
   });
+});
+
+describe('verify against what is deployed: an app Argo CD syncs server-side as one of its objects does not fit client-side apply', () => {
+  const SIZED = 'sized';
+  /** A ConfigMap of `n` bytes of data, the only large object of an app. */
+  const filler = (name: string, n: number): Manifest => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: SIZED },
+    data: { 'blob.txt': `<${'a'.repeat(n)}&` },
+  });
+  /** The largest filler of a ConfigMap of this name whose annotations fit client-side apply, by kubectl's copy. */
+  const largest = (name: string): number => {
+    let lo = 0;
+    let hi = ANNOTATIONS_SIZE_LIMIT;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (clientSideApplyAnnotationsSize(filler(name, mid)) <= ANNOTATIONS_SIZE_LIMIT) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  };
+
+  it(
+    'recreates a Force=true object of an app whose largest object fits by one byte and not of one whose largest is one byte over, as the server judges kubectl apply',
+    async () => {
+      const under = largest('under');
+      const over = largest('over') + 1;
+      await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SIZED } });
+      // The server's verdict on kubectl apply's create of each, its last-applied-configuration written by kubectl's rules.
+      const kubectlCreate = async (o: Manifest) => {
+        const body = { ...o, metadata: { ...o.metadata, annotations: { [LAST_APPLIED_ANNOTATION]: lastAppliedConfiguration(o) } } };
+        const r = await server.client.request('POST', `/api/v1/namespaces/${SIZED}/configmaps?dryRun=All`, body);
+        return r.status < 300 ? 'created' : (r.body as { message?: string }).message;
+      };
+      const tooLong = /metadata\.annotations: Too long: may not be more than 262144 bytes/;
+      expect(await kubectlCreate(filler('under', under))).toBe('created');
+      expect(await kubectlCreate(filler('under', under + 1))).toMatch(tooLong);
+      expect(await kubectlCreate(filler('over', over - 1))).toBe('created');
+      expect(await kubectlCreate(filler('over', over))).toMatch(tooLong);
+      expect(appliesServerSide([filler('under', under)])).toBe(false);
+      expect(appliesServerSide([filler('over', over)])).toBe(true);
+
+      // Each app a file of its own: the large ConfigMap and a fixed-name Job under Force=true whose template changed.
+      const app = (name: string, n: number, image: string) => [
+        filler(name, n),
+        { ...job(name, image), metadata: { name, namespace: SIZED, annotations: { [OPTIONS]: 'Force=true' } } },
+      ];
+      const release = (image: string, file: string) => [
+        ...docs(app('under', under, image), `under-${file}`),
+        ...docs(app('over', over, image), `over-${file}`),
+      ];
+      const r = await verifyDocuments(release('busybox:1.37', 'next.yaml'), {
+        server,
+        against: { name: 'now', docs: release('busybox:1.36', 'now.yaml') },
+      });
+      // Client-side apply's --force recreates the one; the other app is synced server-side, where Force=true alone updates.
+      expect(r.problems.map((p) => [p.file, p.name, p.path, p.rule])).toStrictEqual([['over-next.yaml', 'over', 'spec.template', 'immutable-field']]);
+      expect(r.problems[0]!.message).toMatch(/Force=true deletes and recreates it only under client-side apply, and Argo CD applies it server-side/);
+      expect(r.notes).toHaveLength(1);
+      expect(r.notes[0]).toMatch(/Argo CD's client-side apply deletes and recreates it .*: under-next\.yaml:\d+ under$/);
+    },
+    BUILD_TIMEOUT,
+  );
 });
 
 describe('verify against what is deployed: Argo CD hooks', () => {
