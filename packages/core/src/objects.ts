@@ -18,31 +18,6 @@ export interface Manifest {
   [key: string]: unknown;
 }
 
-/**
- * Cluster-scoped custom resources that an application may render. Kustomize does not know their
- * scope, so its namespace transformer would give them a namespace: they are kept out of its reach.
- */
-export const CUSTOM_CLUSTER_SCOPED_KINDS = new Set(['ClusterIssuer', 'ClusterSecretStore', 'ClusterExternalSecret', 'ClusterTriggerAuthentication']);
-
-/**
- * Kinds that overlay derivation and the env-root ids take for outside namespaces, as kustomize's
- * namespace transformer leaves them, by name. Not what a cluster scopes: that is by group and kind,
- * for every built-in and custom kind (`namespacedIn` and `scopeOf` of @strata/schemas).
- */
-export const CLUSTER_SCOPED_KINDS = new Set([
-  ...CUSTOM_CLUSTER_SCOPED_KINDS,
-  'Namespace',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'CustomResourceDefinition',
-  'PersistentVolume',
-  'StorageClass',
-  'PriorityClass',
-  'IngressClass',
-  'MutatingWebhookConfiguration',
-  'ValidatingWebhookConfiguration',
-]);
-
 /** Annotation that marks a ConfigMap to be emitted as a Kustomize configMapGenerator. */
 export const GENERATED_ANNOTATION = 'strata.dev/generator';
 

@@ -1,7 +1,8 @@
 // Plain JSON values only: a few times faster than node:util's isDeepStrictEqual, which also
 // handles classes, symbols and prototypes that manifests never hold.
 import { dequal as isDeepStrictEqual } from 'dequal/lite';
-import { CLUSTER_SCOPED_KINDS, GENERATED_ANNOTATION, isPlainObject, ownField, setOwnField, type Manifest } from '@strata/core';
+import { GENERATED_ANNOTATION, isPlainObject, ownField, setOwnField, type Manifest } from '@strata/core';
+import { kustomizeSetsNamespace } from '@strata/schemas';
 
 /**
  * The keys that identify an item of a list field for strategic merge: the merge key plus any other
@@ -51,7 +52,9 @@ function clone<T>(value: T): T {
   for (const [k, v] of Object.entries(value)) setOwnField(out, k, clone(v));
   return out as T;
 }
-const isNamespaced = (m: Manifest) => !CLUSTER_SCOPED_KINDS.has(m.kind);
+// What kustomize's namespace transformer gives the overlay's namespace, by apiVersion and kind: the
+// objects it must not reach are kept apart (see planApp).
+const isNamespaced = (m: Manifest) => kustomizeSetsNamespace(m);
 export const isGeneratedConfigMap = (m: Manifest) =>
   m.kind === 'ConfigMap' && m.apiVersion === 'v1' && m.metadata.annotations?.[GENERATED_ANNOTATION] !== undefined;
 

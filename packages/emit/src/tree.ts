@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { dequal as isDeepStrictEqual } from 'dequal/lite';
-import { CUSTOM_CLUSTER_SCOPED_KINDS, ENVIRONMENTS, nameProblem, type App, type Environment, type Manifest } from '@strata/core';
+import { ENVIRONMENTS, nameProblem, type App, type Environment, type Manifest } from '@strata/core';
 import { Layout } from '@strata/project';
+import { misscopedByKustomize } from '@strata/schemas';
 import { binaryPatchFor, deriveOverlay, generatorFor, isGeneratedConfigMap, type MergeKeyLookup, type Overlay } from './derive.ts';
 import { generatedFile } from './yaml.ts';
 
@@ -163,7 +164,13 @@ function overlayFiles(overlay: Overlay, dir: string, source: string, files: Map<
   };
 }
 
-const outsideNamespaces = (m: Manifest) => CUSTOM_CLUSTER_SCOPED_KINDS.has(m.kind);
+export interface PlanOptions {
+  /** Folders of CRDs that scope the app's custom kinds besides its own and the shipped ones. @default none */
+  readonly crdDirs?: readonly string[];
+}
+
+/** How the apps of the repository at `root` are planned: their custom kinds scoped by its crds/ too. */
+export const planOptionsOf = (root: string): PlanOptions => ({ crdDirs: [join(root, Layout.crds)] });
 
 /** Writes a set of objects, one file each, and returns their file names for `resources`. */
 function objectFiles(objects: readonly Manifest[], dir: string, source: string, files: Map<string, string>): string[] {
@@ -176,12 +183,14 @@ function objectFiles(objects: readonly Manifest[], dir: string, source: string, 
 /**
  * Plans base/, its components and the three overlays of one application.
  *
- * Cluster-scoped custom resources (a ClusterSecretStore, say) live apart, in base/<app>/cluster and
- * in each overlay's own kustomization, while the namespaced objects move one folder down
- * (overlays/<env>/<app>/namespaced): Kustomize's namespace transformer, which does not know the
- * scope of custom kinds, then never reaches them.
+ * Cluster-scoped objects that Kustomize's namespace transformer would give a namespace (a custom
+ * kind such as a ClusterSecretStore or GatewayClass, or a built-in kind newer than kustomize's own
+ * table such as a ValidatingAdmissionPolicy; see `misscopedByKustomize` of @strata/schemas) live
+ * apart, in base/<app>/cluster and in each overlay's own kustomization, while the namespaced objects
+ * move one folder down (overlays/<env>/<app>/namespaced): the transformer then never reaches them.
+ * `options.crdDirs` are folders of the project's own CRDs (crds/), which scope its custom kinds.
  */
-export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyLookup): AppPlan {
+export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyLookup, options: PlanOptions = {}): AppPlan {
   // Names become paths: checked before any path is formed (defineApp checks them too, but a plan
   // may be made of any object shaped like an app).
   const invalid = nameProblem(app.name, 'dns-label');
@@ -207,6 +216,7 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
   const base = render('defaults', () => app.manifests());
   const desired = {} as Record<Environment, Manifest[]>;
   for (const env of ENVIRONMENTS) desired[env] = render(`env ${env}`, () => app.manifests(env));
+  const outsideNamespaces = misscopedByKustomize([base, ...Object.values(desired)].flat(), options.crdDirs);
   const split = [base, ...Object.values(desired)].some((ms) => ms.some(outsideNamespaces));
   const inside = (ms: Manifest[]) => (split ? ms.filter((m) => !outsideNamespaces(m)) : ms);
   const outside = (ms: Manifest[]) => ms.filter(outsideNamespaces);

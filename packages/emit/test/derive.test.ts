@@ -7,6 +7,43 @@ import { findRoot } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { compareManifests, deriveOverlay, isGeneratedConfigMap, normalize, planApp, schemaMergeKeys } from '../src/index.ts';
 
+/** One object of each kind of cluster scope that kustomize may or may not know; `v` tells two renders apart. */
+const clusterScoped = (v: string): Manifest[] => [
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'edge' }, spec: { controllerName: `example.com/${v}` } },
+  {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name: 'replicas' },
+    spec: { validations: [{ expression: `object.spec.replicas < 5 || '${v}' == 'a'` }] },
+  },
+  {
+    apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+    kind: 'FlowSchema',
+    metadata: { name: 'web' },
+    spec: { matchingPrecedence: v === 'a' ? 500 : 600 },
+  },
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'web' },
+    rules: [{ apiGroups: [''], resources: ['pods'], verbs: [v === 'a' ? 'get' : 'list'] }],
+  },
+  {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'gizmos.acme.io' },
+    spec: {
+      group: 'acme.io',
+      scope: 'Cluster',
+      names: { kind: 'Gizmo', plural: 'gizmos' },
+      versions: [
+        { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+      ],
+    },
+  },
+  { apiVersion: 'acme.io/v1', kind: 'Gizmo', metadata: { name: 'g' }, spec: { size: v } },
+];
+
 const deployment = (
   over: { image?: string; replicas?: number; env?: { name: string; value: string }[]; ns?: string; labels?: Record<string, string> } = {},
 ): Manifest => ({
@@ -188,6 +225,13 @@ describe('derived overlays build back to the desired objects (real kustomize)', 
       ],
     ],
     [
+      // kustomize v5.8.1 gives each of these but the ClusterRole the overlay's namespace: a custom kind
+      // (its CRD shipped, or the app's own), or a built-in kind newer than its Kubernetes 1.21 table.
+      'cluster-scoped kinds kustomize takes for namespaced beside a namespace change',
+      [deployment(), ...clusterScoped('a')],
+      [deployment({ ns: 'shop-prod' }), ...clusterScoped('b')],
+    ],
+    [
       'everything at once',
       [deployment(), service(), configMap({ A: '1' }, true)],
       [deployment({ ns: 'x', image: 'ghcr.io/acme/web:2', replicas: 3, env: [] }), configMap({ A: '2', Z: '1' }, true, 'x')],
@@ -321,5 +365,64 @@ describe('a key __proto__ is data like any other (real kustomize)', () => {
       expect([env, entries('generated')]).toStrictEqual([env, Object.entries(data(v)).sort()]);
       expect([env, entries('other')]).toStrictEqual([env, Object.entries(data(v === undefined ? 'added' : undefined)).sort()]);
     });
+  });
+});
+
+describe("a custom kind scoped by the project's crds/ (real kustomize)", () => {
+  const root = findRoot();
+  const work = mkdtempSync(join(tmpdir(), 'strata-crds-scope-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('gives an overlay namespace: for its namespaced objects, the cluster-scoped ones kustomize would namespace kept apart', () => {
+    const app = defineApp<{ ns: string }>({
+      name: 'edge',
+      defaults: { ns: 'shop' },
+      envs: { dev: { config: { ns: 'shop-dev' } }, staging: {}, prod: {} },
+      render: (c) => [deployment({ ns: c.ns }), ...clusterScoped('a')] as never,
+    });
+    const files = planApp(app, schemaMergeKeys).files;
+    expect(files.get('overlays/dev/edge/namespaced/kustomization.yaml')).toContain('\nnamespace: shop-dev\n');
+    expect([...files.keys()].filter((f) => f.startsWith('base/edge/cluster/')).sort()).toStrictEqual([
+      'base/edge/cluster/flowschema.web.yaml',
+      'base/edge/cluster/gatewayclass.edge.yaml',
+      'base/edge/cluster/gizmo.g.yaml',
+      'base/edge/cluster/kustomization.yaml',
+      'base/edge/cluster/validatingadmissionpolicy.replicas.yaml',
+    ]);
+    // kustomize knows a ClusterRole and a CRD are cluster-scoped: they stay with the namespaced objects.
+    expect(files.has('base/edge/clusterrole.web.yaml')).toBe(true);
+    expect(files.has('base/edge/customresourcedefinition.gizmos.acme.io.yaml')).toBe(true);
+  });
+
+  it('keeps a cluster-scoped object whose CRD only crds/ holds out of the namespace, so each env builds to its render', async () => {
+    const crds = join(work, 'crds');
+    mkdirSync(crds);
+    writeFileSync(
+      join(crds, 'acme.io_quotas.yaml'),
+      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: quotas.acme.io\nspec:\n  group: acme.io\n  scope: Cluster\n' +
+        '  names:\n    kind: Quota\n    plural: quotas\n  versions:\n  - name: v1\n    served: true\n    storage: true\n',
+    );
+    const app = defineApp<{ ns: string }>({
+      name: 'quota',
+      defaults: { ns: 'shop' },
+      envs: { dev: { config: { ns: 'shop-dev' } }, staging: {}, prod: {} },
+      render: (c) => [deployment({ ns: c.ns }), { apiVersion: 'acme.io/v1', kind: 'Quota', metadata: { name: 'q' }, spec: { ns: c.ns } }] as never,
+    });
+    const plan = planApp(app, schemaMergeKeys, { crdDirs: [crds] });
+    expect([...plan.files.keys()].filter((f) => f.includes('quota.q'))).toStrictEqual([
+      'base/quota/cluster/quota.q.yaml',
+      'overlays/dev/quota/quota.q.patch.yaml',
+    ]);
+    for (const [rel, content] of plan.files) {
+      mkdirSync(dirname(join(work, rel)), { recursive: true });
+      writeFileSync(join(work, rel), content);
+    }
+    const [built] = await buildOverlays(root, [join(work, 'overlays/dev/quota')]);
+    expect(built!.error).toBeUndefined();
+    const mismatches = compareManifests(normalize(plan.desired.dev, new Set()), normalize(parseBuild(built!.yaml, 'dev'), new Set()), {
+      expected: 'desired',
+      actual: 'built',
+    });
+    expect(mismatches.map((m) => m.diff)).toStrictEqual([]);
   });
 });

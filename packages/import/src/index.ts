@@ -32,12 +32,13 @@ import {
 } from '@strata/project';
 import {
   FileNameError,
+  generatedApps,
   lockTree,
   normalize,
   openTransaction,
   planApp,
-  generatedApps,
   planEnvironments,
+  planOptionsOf,
   recoverLocked,
   refuseIgnored,
   schemaMergeKeys,
@@ -593,7 +594,7 @@ async function prove(
     let plan;
     try {
       const [app] = await loadApps(stage, [name], { fresh: true, onWarning });
-      plan = planApp(app!, schemaMergeKeys);
+      plan = planApp(app!, schemaMergeKeys, planOptionsOf(root));
     } catch (e) {
       const message = (e as Error).message.split('\n')[0]!.replaceAll(stage, '');
       // Names that one checkout would merge into one file are the sources' own (they hold both).

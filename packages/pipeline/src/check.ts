@@ -17,15 +17,16 @@ import {
   type WarningOptions,
 } from '@strata/project';
 import {
+  type AppPlan,
   generatedApps,
   isGenerated,
+  type Mismatch,
   planApp,
   planChanges,
   planEnvironments,
+  planOptionsOf,
   refuseIgnored,
   schemaMergeKeys,
-  type AppPlan,
-  type Mismatch,
 } from '@strata/emit';
 import { loadSettings, namespacedOf, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { isTopologyInput, keptTopology, staleTopology } from '@strata/graph/inputs';
@@ -270,7 +271,7 @@ export async function check(workspace: string, selection: Selection = {}, option
     checkPolicySettings(root, apps);
     checkPinFiles(root, apps);
   }
-  const plans: AppPlan[] = eachApp(apps, (app) => planApp(app, schemaMergeKeys), failures);
+  const plans: AppPlan[] = eachApp(apps, (app) => planApp(app, schemaMergeKeys, planOptionsOf(root)), failures);
 
   // Drift: the fresh apps' files, the env roots and (for everything) gitops/ against the plan; the
   // reused apps' files are, byte for byte, what the code generates.

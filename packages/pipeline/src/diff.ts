@@ -4,7 +4,17 @@ import { dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { describe as describeObject, ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
 import { appDirs, checkEnv, Layout, loadApps, makeScratchDir, ToolError, UsageError, type WarningOptions } from '@strata/project';
-import { dumpYaml, isGeneratedConfigMap, normalize, planApp, planChanges, planEnvironments, schemaMergeKeys, sortKeys } from '@strata/emit';
+import {
+  dumpYaml,
+  isGeneratedConfigMap,
+  normalize,
+  planApp,
+  planChanges,
+  planEnvironments,
+  planOptionsOf,
+  schemaMergeKeys,
+  sortKeys,
+} from '@strata/emit';
 import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 
 export interface ResourceDiff {
@@ -111,7 +121,7 @@ async function plannedTree(root: string, options: WarningOptions): Promise<Map<s
   const names = appDirs(root);
   const files = new Map<string, string>();
   for (const app of await loadApps(root, names, { fresh: true, onWarning: options.onWarning }))
-    for (const [path, content] of planApp(app, schemaMergeKeys).files) files.set(path, content);
+    for (const [path, content] of planApp(app, schemaMergeKeys, planOptionsOf(root)).files) files.set(path, content);
   for (const [path, content] of planEnvironments(names)) files.set(path, content);
   return files;
 }

@@ -1,6 +1,7 @@
-import { CLUSTER_SCOPED_KINDS, type Environment, type Manifest } from '@strata/core';
+import type { Environment, Manifest } from '@strata/core';
 import { compareManifests, isGeneratedConfigMap, normalize } from '@strata/emit';
 import { Layout } from '@strata/project';
+import { kustomizeSetsNamespace } from '@strata/schemas';
 import { unmatchedPatchTargets } from './targets.ts';
 
 /**
@@ -73,10 +74,12 @@ export function overlayFindings(
 
 /**
  * An object's id as kustomize registers it in the env root, of an object normalized as `normalize`
- * does (see `OverlayFindings.ids`). A cluster-scoped object has no namespace, and is named without one.
+ * does (see `OverlayFindings.ids`). An object of a kind kustomize knows for cluster-scoped has no
+ * namespace, and is named without one; kustomize reads any other without one as in `default`, a
+ * cluster-scoped custom resource too.
  */
 const rootId = (m: Manifest) => {
-  const ns = !m.metadata.namespace && CLUSTER_SCOPED_KINDS.has(m.kind) ? '' : `${m.metadata.namespace || 'default'} `;
+  const ns = !m.metadata.namespace && !kustomizeSetsNamespace(m) ? '' : `${m.metadata.namespace || 'default'} `;
   return `${m.apiVersion}/${m.kind} ${ns}${m.metadata.name}`;
 };
 

@@ -18,14 +18,15 @@ import { loadSettings, planGitops } from '@strata/gitops';
 import { checkKubernetesSettings, checkPolicySettings } from '@strata/validate/settings';
 import { EnvRootCollisionError, refuseCollisions, renderedIds } from './findings.ts';
 import {
+  type ApplyOptions,
   applyTree,
+  type AppPlan,
   diffTree,
   generatedApps,
   planApp,
   planEnvironments,
+  planOptionsOf,
   schemaMergeKeys,
-  type AppPlan,
-  type ApplyOptions,
   type TreeChanges,
   type TreeDiff,
 } from '@strata/emit';
@@ -53,7 +54,7 @@ export async function planTree(root: string, selection: Selection = {}, options:
     checkPolicySettings(root, apps);
     checkPinFiles(root, apps);
   }
-  const plans = eachApp(apps, (app) => planApp(app, schemaMergeKeys), failures);
+  const plans = eachApp(apps, (app) => planApp(app, schemaMergeKeys, planOptionsOf(root)), failures);
   const files = new Map<string, string>();
   const dirs: string[] = [];
   const inScope = (path: string) => inEnvScope(path, env);

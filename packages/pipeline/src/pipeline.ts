@@ -19,14 +19,15 @@ import {
 } from '@strata/project';
 import {
   applyTree,
-  refuseIgnored,
+  type AppPlan,
   lockTree,
+  type Mismatch,
   planApp,
   planEnvironments,
+  planOptionsOf,
   recoverLocked,
+  refuseIgnored,
   schemaMergeKeys,
-  type AppPlan,
-  type Mismatch,
   type TreeChanges,
 } from '@strata/emit';
 import { loadSettings, namespacedOf, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
@@ -324,7 +325,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       for (const app of group) {
         let plan: AppPlan;
         try {
-          plan = planApp(app, schemaMergeKeys);
+          plan = planApp(app, schemaMergeKeys, planOptionsOf(root));
         } catch (err) {
           if (!isAppFailure(err)) throw err;
           failures.push({ app: app.name, error: err });

@@ -79,6 +79,10 @@ if [ "$only" != crds ]; then
     k8s=$(sed -n 's/^[[:space:]]*k8s.io\/kubernetes \(v[0-9.]*\)$/\1/p' "$pkg/../verify/server/kube-apiserver/go.mod" | head -1)
     k8s_dir=$(GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$k8s" | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).Dir)')
     node "$scripts/scopes.mjs" "$k8s_dir/api/discovery" "$pkg/kubernetes/api-scopes.json"
+    # The kinds kustomize's namespace transformer leaves without a namespace, from the kyaml module of
+    # the kustomize scripts/setup.mjs pins.
+    kyaml_dir=$(GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/kustomize/kyaml@v0.21.1" | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).Dir)')
+    node "$scripts/kustomize-scopes.mjs" "$kyaml_dir" "$pkg/kubernetes/kustomize-scopes.json"
   else
     echo "go not found: kubernetes/api-scopes.json left as it is" >&2
   fi

@@ -391,4 +391,14 @@ function computeApiStatus(apiVersion: string, kind: string, version: string): Ap
   };
 }
 
-export { builtinScopes, crdScopes, groupKind, namespacedIn, scopeOf, type KindRef, type Scope } from './scope.ts';
+export {
+  builtinScopes,
+  crdScopes,
+  groupKind,
+  kustomizeSetsNamespace,
+  misscopedByKustomize,
+  namespacedIn,
+  scopeOf,
+  type KindRef,
+  type Scope,
+} from './scope.ts';

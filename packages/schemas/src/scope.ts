@@ -126,3 +126,32 @@ export function namespacedIn(objects: Iterable<unknown> = [], crdDirs: readonly 
   const scope = scopeOf(objects, crdDirs);
   return (m) => scope(m) !== 'Cluster';
 }
+
+let kustomizeClusterScoped: ReadonlySet<string> | undefined;
+
+/**
+ * Whether kustomize's namespace transformer (v5.8.1) gives objects of a kind the kustomization's
+ * `namespace:`. It knows a kind for cluster-scoped by apiVersion and kind from the Kubernetes 1.21
+ * OpenAPI document kyaml embeds (kubernetes/kustomize-scopes.json, made by
+ * scripts/kustomize-scopes.mjs), and sets the namespace of every other kind: a cluster-scoped
+ * built-in kind added since (ValidatingAdmissionPolicy, flowcontrol.apiserver.k8s.io/v1 FlowSchema)
+ * and every custom kind, a CRD's in the same kustomization too. kube-apiserver then drops that
+ * namespace of a cluster-scoped object without a word.
+ */
+export function kustomizeSetsNamespace(m: KindRef): boolean {
+  kustomizeClusterScoped ??= new Set(
+    (JSON.parse(readFileSync(join(packageDir, 'kubernetes', 'kustomize-scopes.json'), 'utf8')) as { clusterScoped: string[] }).clusterScoped,
+  );
+  return !kustomizeClusterScoped.has(`${m.apiVersion} ${m.kind}`);
+}
+
+/**
+ * The cluster-scoped objects (see {@link scopeOf}) that kustomize's namespace transformer would give
+ * a namespace (see {@link kustomizeSetsNamespace}): what a kustomization that sets `namespace:` must
+ * not reach. A kind whose scope nothing says is not among them: it gets the namespace, as kustomize
+ * gives it, and validation refuses it for want of a schema.
+ */
+export function misscopedByKustomize(objects: Iterable<unknown> = [], crdDirs: readonly string[] = []): (m: KindRef) => boolean {
+  const scope = scopeOf(objects, crdDirs);
+  return (m) => kustomizeSetsNamespace(m) && scope(m) === 'Cluster';
+}
