@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isPlainObject, type Manifest } from '@strata/core';
 import { argoCdDestination, argoCdSkips } from '@strata/core/argocd';
+import { KUSTOMIZE_VERSION } from '@strata/kustomize';
 import { CLUSTER_NAMESPACES, distOf, Layout, objectName, type Problem } from '@strata/project';
-import { namespacedIn as scopeNamespacedIn } from '@strata/schemas';
+import { kustomizeSetsNamespace, scopeOf, namespacedIn as scopeNamespacedIn } from '@strata/schemas';
 import type { NamespaceClaims, SourceDoc } from './types.ts';
 
 /** The rule of a namespaced object whose namespace nothing creates. */
@@ -18,6 +19,49 @@ export const NAMESPACE_RULE = 'namespace-exists';
  */
 export function namespacedIn(root: string, manifests: readonly Manifest[]): (m: Manifest) => boolean {
   return scopeNamespacedIn(manifests, [join(root, Layout.crds)]);
+}
+
+/** The rule of a cluster-scoped object written with a namespace. */
+export const CLUSTER_NAMESPACE_RULE = 'no-namespace-on-cluster-scoped';
+
+/**
+ * Cluster-scoped objects written with metadata.namespace, at that field: kube-apiserver drops the
+ * namespace without a word (a create, an update, a server-side apply alike), so the object is one for
+ * the whole cluster whichever namespace each env's copy names, and the copies of envs that share a
+ * cluster overwrite each other. A kustomization's `namespace:` writes it for every kind kustomize does
+ * not know for cluster-scoped (custom kinds, built-in ones newer than its table), which is how it
+ * mostly gets there. Scoped by group and kind as `namespacedIn` does; a kind whose scope nothing
+ * knows is not judged here (it has no schema either, which validation reports).
+ */
+export function clusterNamespaceProblems(root: string, docs: readonly SourceDoc[]): Problem[] {
+  const scope = scopeOf(
+    docs.map((d) => d.manifest),
+    [join(root, Layout.crds)],
+  );
+  return docs.flatMap((d) => {
+    const m = d.manifest;
+    const ns: unknown = m.metadata?.namespace;
+    if (typeof ns !== 'string' || ns === '' || scope(m) !== 'Cluster') return [];
+    const name = objectName(m.metadata);
+    const kustomize = kustomizeSetsNamespace(m)
+      ? `, and keep it out of a kustomization that sets namespace: (kustomize ${KUSTOMIZE_VERSION} gives it one, not knowing ${m.apiVersion} ${m.kind} for cluster-scoped)`
+      : '';
+    return [
+      {
+        file: d.file,
+        line: d.lineOf(['metadata', 'namespace']),
+        resource: d.id,
+        apiVersion: m.apiVersion,
+        kind: m.kind,
+        namespace: ns,
+        ...(name !== undefined ? { name } : {}),
+        path: 'metadata.namespace',
+        message: `${m.kind} is cluster-scoped: kube-apiserver drops the namespace "${ns}", so this is one object for the whole cluster whatever namespace each env gives it; remove metadata.namespace${kustomize}`,
+        rule: CLUSTER_NAMESPACE_RULE,
+        severity: 'error' as const,
+      },
+    ];
+  });
 }
 
 /**

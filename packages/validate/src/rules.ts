@@ -22,6 +22,10 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
     short: 'No object nests more than 1000 maps and lists deep.',
     help: 'The checks stop at 1000 levels (the API server reads up to 10000, kubectl as many); no real object needs that many: flatten the field.',
   },
+  'no-namespace-on-cluster-scoped': {
+    short: 'No cluster-scoped object (by group and kind, as kube-apiserver and its CRD scope it) names a namespace.',
+    help: "kube-apiserver drops the namespace, so every env's copy is one object of the cluster: remove metadata.namespace; kustomize's namespace: adds it to kinds it does not know for cluster-scoped (custom kinds, built-in kinds newer than Kubernetes 1.21), so keep such objects in a kustomization without namespace:.",
+  },
   'duplicate-list-key': {
     short: 'No list the API keys by fields (env by name, ports by port and protocol, volumeMounts by mountPath) holds two items with the same key.',
     help: 'Server-side apply refuses such a list (a create keeps the last item silently): keep one item of each key.',
