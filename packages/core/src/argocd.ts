@@ -157,6 +157,9 @@ export function argoCdDeletesBeforeCreation(m: Manifest): boolean {
  *
  * - A delete hook alone (PreDelete, PostDelete, Helm's pre-delete and post-delete) is created only
  *   when the Application is deleted, so it is never there while the Application syncs.
+ * - A SyncFail hook alone runs only in a sync that fails (Argo CD's SyncFail phase; a PostSync hook
+ *   runs in every sync that succeeds, once its resources are healthy), so a sync that succeeded
+ *   never created it.
  * - A sync hook with `HookSucceeded` among its delete policies is deleted when its sync succeeds
  *   (gitops-engine deletes such hooks as the operation completes successfully). What is deployed is
  *   taken as a sync that succeeded: after a failed one the hook stays until it is deleted by hand
@@ -166,7 +169,8 @@ export function argoCdDeletesBeforeCreation(m: Manifest): boolean {
  */
 export function argoCdGoneBeforeNextSync(m: Manifest): boolean {
   if (!isArgoCdHook(m) || argoCdSkips(m) !== undefined) return false;
-  return argoCdSyncPhases(m).length === 0 || argoCdHookDeletePolicies(m).includes('HookSucceeded');
+  const phases = argoCdSyncPhases(m);
+  return phases.length === 0 || phases.every((p) => p === 'SyncFail') || argoCdHookDeletePolicies(m).includes('HookSucceeded');
 }
 
 /**

@@ -85,11 +85,16 @@ describe('hook delete policies, read as Argo CD reads them', () => {
       { 'helm.sh/hook': 'post-upgrade', 'helm.sh/hook-delete-policy': 'hook-succeeded' },
       { [HOOK]: 'PostDelete' },
       { 'helm.sh/hook': 'pre-delete' },
+      // Only a sync that fails runs a SyncFail hook.
+      { [HOOK]: 'SyncFail' },
+      { [HOOK]: 'SyncFail', [POLICY]: 'HookFailed' },
     ];
     for (const annotations of gone) expect(argoCdGoneBeforeNextSync(m(annotations)), JSON.stringify(annotations)).toBe(true);
     const kept: Record<string, string>[] = [
       { [HOOK]: 'PreSync', [POLICY]: 'HookFailed' },
       { [HOOK]: 'PreSync' },
+      { [HOOK]: 'PostSync', [POLICY]: 'HookFailed' },
+      { [HOOK]: 'PostSync,SyncFail', [POLICY]: 'HookFailed' },
       { [HOOK]: 'Skip', [POLICY]: 'HookSucceeded' },
       {},
     ];
@@ -202,6 +207,28 @@ describe('verify against what is deployed: Argo CD hooks', () => {
       ]);
       // Those the sync deletes first, or that are gone before it, are no upgrades: two were checked as updates.
       expect(r).toMatchObject({ objects: 7, upgrades: 2 });
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'deploys no SyncFail hook as the baseline, as only a sync that fails runs it, and a PostSync hook, which every sync that succeeds runs',
+    async () => {
+      // HookFailed keeps a hook that succeeded, so the next sync updates the one deployed, if there is one.
+      const hooks: Record<string, Record<string, string>> = {
+        'on-failure': { [HOOK]: 'SyncFail', [POLICY]: 'HookFailed' },
+        'after-sync': { [HOOK]: 'PostSync', [POLICY]: 'HookFailed' },
+        'after-either': { [HOOK]: 'PostSync,SyncFail', [POLICY]: 'HookFailed' },
+      };
+      const release = (image: string) => Object.entries(hooks).map(([name, annotations]) => job(name, image, annotations));
+      const r = await upgrade(release('busybox:1.36'), release('busybox:1.37'));
+      expect(r.problems.map((p) => [p.name, p.path, p.rule, p.severity])).toStrictEqual([
+        ['after-sync', 'spec.template', 'immutable-field', 'error'],
+        ['after-either', 'spec.template', 'immutable-field', 'error'],
+      ]);
+      // The SyncFail hook meets no deployed Job of its name: it is checked as created, as a failed sync creates it.
+      expect(r.notes).toStrictEqual([]);
+      expect(r).toMatchObject({ objects: 3, upgrades: 2 });
     },
     BUILD_TIMEOUT,
   );
