@@ -25,7 +25,7 @@ import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
 import { resolveBuilder, resolveKustomize } from '@strata/kustomize';
-import type { AllocationClaim, IngressClaim, NamespaceClaims, NodePortClaim } from '@strata/validate';
+import type { AllocationClaim, ClassClaims, IngressClaim, NamespaceClaims, NodePortClaim } from '@strata/validate';
 // The decoder's path only: the rest of validate loads when a pipeline runs.
 import { decoderPath } from '@strata/validate/decode';
 import type { OverlayFindings } from './findings.ts';
@@ -68,6 +68,11 @@ export interface AppEntry {
    * files and lines: whether another app of the env holds one first is judged in every run.
    */
   readonly allocations: readonly AllocationClaim[];
+  /**
+   * The PriorityClasses and RuntimeClasses its built files create and their pods name: whether the
+   * env has each class is judged in every run, over the apps rendered anew and those reused.
+   */
+  readonly classes: readonly ClassClaims[];
   /**
    * What its built files create and need of namespaces: whether something in the env creates each
    * namespace its objects live in is judged in every run, over the apps rendered anew and those reused.
@@ -113,7 +118,7 @@ export interface PipelineCache {
   readonly shared?: SharedEntry;
 }
 
-const FORMAT = 'strata-pipeline-cache/10';
+const FORMAT = 'strata-pipeline-cache/11';
 /** Beside the tree it describes; git ignores it. */
 export const cacheFile = (root: string) => join(root, Layout.cache, 'pipeline.json');
 const toolsFile = (root: string) => join(root, Layout.cache, 'tools.json');
@@ -389,8 +394,22 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
     Object.keys(files)
       .sort()
       .map((f) => [f, files[f]!.hash]);
-  const { inputs, outputs, dirs, sync, problems, resources, nodePorts, allocations, namespaces, ingresses, findings, needsCluster, serverChecks } =
-    entry;
+  const {
+    inputs,
+    outputs,
+    dirs,
+    sync,
+    problems,
+    resources,
+    nodePorts,
+    allocations,
+    classes,
+    namespaces,
+    ingresses,
+    findings,
+    needsCluster,
+    serverChecks,
+  } = entry;
   return seal(
     FORMAT,
     tool,
@@ -403,6 +422,7 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
       resources,
       nodePorts,
       allocations,
+      classes,
       namespaces,
       ingresses,
       findings,

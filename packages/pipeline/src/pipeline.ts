@@ -60,7 +60,7 @@ import { describeDrift, LINE_ENDINGS_FIX, LINE_ENDINGS_ONLY, parseBuilt, strayFo
 import { overlayFindings, proveEnvRoot, refuseCollisions, renderedIds, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
 import { handWrittenFiles } from './hand-written.ts';
-import type { AllocationClaim, IngressClaim, NamespaceClaims, NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
+import type { AllocationClaim, ClassClaims, IngressClaim, NamespaceClaims, NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
 import type { ImageEdit } from './image-drift.ts';
 
 export interface PipelineOptions extends WarningOptions {
@@ -209,6 +209,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     namespaceProblems,
     nodePortProblems,
     allocationProblems,
+    classProblems,
+    declaredClassesOf,
     readText,
     requireKubernetesSets,
   } = await import('@strata/validate');
@@ -519,6 +521,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       apps: loadedOf,
       nodePortClashes: false,
       allocationClashes: false,
+      classChecks: false,
       namespaceChecks: false,
       ingressClashes: false,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -600,6 +603,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const claims = 'nodePortClaims' in checked ? (checked.nodePortClaims ?? []) : [];
   // The cluster IPs their Services ask for and their default PriorityClasses; the reused apps' are in their entries.
   const allocations = 'allocationClaims' in checked ? (checked.allocationClaims ?? []) : [];
+  // The PriorityClasses and RuntimeClasses they create and their pods name; the reused apps' are in their entries.
+  const classes = 'classClaims' in checked ? (checked.classClaims ?? []) : [];
   // What they create and need of namespaces; the reused apps' are in their entries.
   const spaces = 'namespaceClaims' in checked ? (checked.namespaceClaims ?? []) : [];
   // The hosts and paths their Ingresses route; the reused apps' are in their entries.
@@ -627,6 +632,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       // one run of the same tree to the next.
       nodePorts: inFileOrder(claims.filter((c) => mine.has(c.file))),
       allocations: inFileOrder(allocations.filter((c) => mine.has(c.file))),
+      classes: classes.filter((c) => mine.has(c.file)),
       namespaces: spaces.filter((c) => mine.has(c.file)),
       ingresses: inFileOrder(routes.filter((c) => mine.has(c.file))),
       ...(needsCluster.length > 0 ? { needsCluster } : {}),
@@ -646,8 +652,19 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // So is whether something in the env creates each namespace an app's objects live in.
   const missing = namespaceProblems([...spaces, ...[...reused.values()].flatMap((e) => e.namespaces)], kubernetesSettings(root).namespaces);
   // And whether an earlier app of the env routes an Ingress's host and path.
+  // And whether the env has each class its pods name.
+  const unclassed =
+    judging === undefined ? classProblems([...classes, ...[...reused.values()].flatMap((e) => e.classes)], declaredClassesOf(root)) : [];
   const routed = ingressRouteProblems([...routes, ...[...reused.values()].flatMap((e) => e.ingresses)]);
-  const problems = [...checked.problems, ...[...reused.values()].flatMap((e) => e.problems), ...taken, ...allocated, ...routed, ...missing];
+  const problems = [
+    ...checked.problems,
+    ...[...reused.values()].flatMap((e) => e.problems),
+    ...taken,
+    ...allocated,
+    ...routed,
+    ...missing,
+    ...unclassed,
+  ];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
   const resources = checked.resources + [...reused.values()].reduce((n, e) => n + e.resources, 0);
   for (const [name, entry] of reused) for (const e of ENVIRONMENTS) compared.set(Layout.overlay(e, name), entry.findings[e]);
@@ -778,6 +795,7 @@ function entryFor(
     resources: number;
     nodePorts: readonly NodePortClaim[];
     allocations: readonly AllocationClaim[];
+    classes: readonly ClassClaims[];
     namespaces: readonly NamespaceClaims[];
     ingresses: readonly IngressClaim[];
     needsCluster?: readonly string[];

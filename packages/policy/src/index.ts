@@ -13,3 +13,5 @@ export {
   lastAppliedConfiguration,
 } from './client-side-apply.ts';
 export { ingressRoutes, type IngressRoute } from './ingresses.ts';
+export { podsOf, type PodView } from './pods.ts';
+export { classesNamed, SYSTEM_PRIORITY_CLASSES, unknownClass, type ClassUse } from './classes.ts';

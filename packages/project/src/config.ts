@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENVIRONMENTS, isDnsLabel, isPlainObject, nearest, type PolicySettings } from '@strata/core';
+import { ENVIRONMENTS, isDnsLabel, isDnsSubdomain, isPlainObject, nearest, type PolicySettings } from '@strata/core';
 import { UsageError } from './errors.ts';
 import { jsonKeys, type KeyPlace } from './json-keys.ts';
 import { Layout } from './layout.ts';
@@ -24,7 +24,7 @@ export interface ProjectConfig {
 export const CONFIG_SECTIONS = {
   policy: ['severity'],
   gitops: ['consumer', 'repoURL', 'targetRevision', 'argocdNamespace', 'server', 'cluster', 'fluxNamespace', 'manualSync'],
-  kubernetes: ['version', 'envs', 'serviceNodePortRange', 'namespaces'],
+  kubernetes: ['version', 'envs', 'serviceNodePortRange', 'namespaces', 'priorityClasses', 'runtimeClasses'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** The levels a rule can be set to in an env. */
@@ -174,6 +174,24 @@ export function declaredNamespaces(root: string): string[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !isDnsLabel(v)))
     throw new UsageError(
       `${configLocation(root, ['kubernetes', 'namespaces'])}: kubernetes.namespaces: must list the namespaces the platform creates in every env's clusters, each a DNS-1123 label, such as ["monitoring"]; got ${JSON.stringify(value)}`,
+    );
+  return [...new Set(value as string[])].sort();
+}
+
+/**
+ * The PriorityClasses (`kubernetes.priorityClasses`) or RuntimeClasses (`kubernetes.runtimeClasses`)
+ * of strata.config.json: those every env's clusters have although no app creates them, which the
+ * platform makes (`["high-priority"]`), sorted; undefined when the key is not there, which leaves
+ * what the clusters hold unknown. A value that is no list of DNS-1123 subdomains is a one-line
+ * `UsageError` at its line.
+ */
+export function declaredClasses(root: string, key: 'priorityClasses' | 'runtimeClasses'): string[] | undefined {
+  const section = readConfig(root)?.kubernetes;
+  const value = isPlainObject(section) ? section[key] : undefined;
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !isDnsSubdomain(v)))
+    throw new UsageError(
+      `${configLocation(root, ['kubernetes', key])}: kubernetes.${key}: must list the ${key === 'priorityClasses' ? 'PriorityClasses' : 'RuntimeClasses'} the platform creates in every env's clusters, each a DNS-1123 subdomain, such as ["${key === 'priorityClasses' ? 'high-priority' : 'gvisor'}"]; got ${JSON.stringify(value)}`,
     );
   return [...new Set(value as string[])].sort();
 }

@@ -1,4 +1,5 @@
 export type {
+  ClassClaims,
   AllocationClaim,
   FileInput,
   FileRead,
@@ -19,11 +20,12 @@ export { fieldPath, schemaProblems } from './schema.ts';
 export { policyProblems } from './policy.ts';
 export { nodePortClaims, nodePortProblems } from './node-ports.ts';
 export { allocationClaims, allocationProblems } from './allocations.ts';
+export { CLASS_RULE, classClaims, classProblems, siblingClassClaims, type DeclaredClasses } from './class-references.ts';
 export { INGRESS_ROUTE_RULE, ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
 export { NAMESPACE_RULE, namespaceClaims, namespacedIn, namespaceProblems } from './namespaces.ts';
 export { placedInSources } from './kustomize-walk.ts';
 export { isRemoteEntry, remoteInputs, type RemoteInput } from '@strata/kustomize/remote';
-export { checkParsed, isKustomization, judgedObjects, kubernetesVersionOf, validate } from './validate.ts';
+export { checkParsed, declaredClassesOf, isKustomization, judgedObjects, kubernetesVersionOf, validate } from './validate.ts';
 export { envOf } from './env-of.ts';
 export { kubernetesSettings, requireKubernetesSets, serverVersionNotes, type KubernetesSettings } from './kubernetes.ts';
 export { ruleHelp, type RuleHelp } from './rules.ts';

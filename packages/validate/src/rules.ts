@@ -77,6 +77,11 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
       "Every namespaced object of built output lives in a namespace its env creates: a Namespace object of one of the env's apps, the app's Argo CD destination (CreateNamespace=true), one listed in kubernetes.namespaces, or one every cluster has.",
     help: 'Correct metadata.namespace, add a Namespace object of that name to the app, or list the namespace in kubernetes.namespaces of strata.config.json when the platform creates it.',
   },
+  'pod-class-exists': {
+    short:
+      "Every pod (of every pod-bearing kind) names in priorityClassName and runtimeClassName a class its cluster has: one of the env's apps (or the files given) creates it, it is built in (system-cluster-critical, system-node-critical), or kubernetes.priorityClasses / kubernetes.runtimeClasses lists it; an error where that list is there, else a warning that it must exist in the cluster.",
+    help: 'Fix the name, add the PriorityClass or RuntimeClass to an app of the env, or list it in kubernetes.priorityClasses or kubernetes.runtimeClasses of strata.config.json when the platform creates it.',
+  },
   'unique-ingress-route': {
     short:
       'No two Ingresses of one IngressClass in one cluster (an env, or the other files given together) route the same host and path: its controller serves one backend per host and path.',

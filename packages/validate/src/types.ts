@@ -127,6 +127,8 @@ export interface ValidateResult {
    * beside others (`allocationProblems`).
    */
   readonly allocationClaims?: readonly AllocationClaim[];
+  /** What each file read creates and needs of PriorityClasses and RuntimeClasses, for a caller that judges them beside others (`classProblems`). */
+  readonly classClaims?: readonly ClassClaims[];
   /** What each built file read creates and needs of namespaces, for a caller that judges them beside others (`namespaceProblems`). */
   readonly namespaceClaims?: readonly NamespaceClaims[];
   /** The hosts and paths the Ingresses read route, in the order read, for a caller that judges them beside others (`ingressRouteProblems`). */
@@ -170,6 +172,12 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
    * those of objects it did not hand in (the pipeline, beside the apps it reuses). @default true
    */
   readonly allocationClashes?: boolean;
+  /**
+   * Judge the PriorityClasses and RuntimeClasses that pods name against those of their cluster. Off
+   * for a caller that judges the claims (`ValidateResult.classClaims`) together with those of objects
+   * it did not hand in (the pipeline, beside the apps it reuses). @default true
+   */
+  readonly classChecks?: boolean;
   /**
    * Refuse a namespaced object of built output whose namespace nothing in its env creates. Off for a
    * caller that judges the claims (`ValidateResult.namespaceClaims`) together with those of objects
@@ -224,6 +232,24 @@ export interface NodePortClaim extends ClaimingObject {
  */
 export interface AllocationClaim extends ClaimingObject {
   readonly asks: readonly (Allocation & { readonly line: number })[];
+}
+
+/**
+ * What one file creates and needs of PriorityClasses and RuntimeClasses in its cluster
+ * (`classClaims`): the classes it ships (`Kind/name`) and each class its pods name, at the line of
+ * the field. Plain data, so that the pipeline can keep an app's claims in its cache and judge them
+ * again beside apps it renders anew.
+ */
+export interface ClassClaims {
+  readonly file: string;
+  readonly creates: readonly string[];
+  readonly uses: readonly (ClaimingObject & {
+    readonly path: string;
+    readonly class: 'PriorityClass' | 'RuntimeClass';
+    readonly className: string;
+    /** Whose pods the server refuses, for the message: `this Pod`, `every pod this Deployment makes`. */
+    readonly pods: string;
+  })[];
 }
 
 /**

@@ -1,4 +1,4 @@
-import { checkEnv, distOf, gitopsConsumers, UsageError, type Problem } from '@strata/project';
+import { checkEnv, declaredClasses, distOf, gitopsConsumers, UsageError, type Problem } from '@strata/project';
 import { schemaLocations } from '@strata/schemas';
 import { argoCdSkips } from '@strata/core/argocd';
 import { ensureHelper, serverFieldProblems, withoutSchemaDuplicates, type ServerFieldChecks } from '@strata/server-validation';
@@ -10,6 +10,7 @@ import { duplicateListKeys } from './list-maps.ts';
 import { clusterNamespaceProblems, namespaceClaims, namespaceProblems, siblingClaims } from './namespaces.ts';
 import { nodePortClaims, nodePortProblems } from './node-ports.ts';
 import { allocationClaims, allocationProblems } from './allocations.ts';
+import { classClaims, classProblems, siblingClassClaims, type DeclaredClasses } from './class-references.ts';
 import { ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
 import { policyProblems } from './policy.ts';
 import { canonicalApiVersion } from './group-version.ts';
@@ -229,10 +230,28 @@ export async function checkParsed(
           ],
           kubernetesSettings(root).namespaces,
         );
+  // A pod naming a PriorityClass or RuntimeClass is refused when its cluster has none of that name,
+  // which a workload's dry run never meets: judged over every app of the env, those given and the
+  // rest of dist/, and the classes strata.config.json says the platform creates.
+  const classes = classClaims(resources, [...schemaFound, ...serverFound.problems], !consumers.flux);
+  const unclassed =
+    options.classChecks === false
+      ? []
+      : classProblems(
+          [
+            ...classes,
+            ...siblingClassClaims(
+              root,
+              resources.map((d) => d.file),
+              !consumers.flux,
+            ),
+          ],
+          declaredClassesOf(root),
+        );
   // What the reader or the schema already reported at a field is not said again by the server check.
   const serverKept = withoutSchemaDuplicates(once(serverFound.problems), [...parsed.problems, ...schemaFound]);
   const items = listItemsOnce(own, schemaFound);
-  const problems = [...items.own, ...items.schema, ...serverKept, ...taken, ...allocated, ...routed, ...missing];
+  const problems = [...items.own, ...items.schema, ...serverKept, ...taken, ...allocated, ...routed, ...missing, ...unclassed];
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
   const counts: Record<string, number> = {};
   let count = 0;
@@ -252,6 +271,7 @@ export async function checkParsed(
     ...(options.serverChecks === false || unappliedOnly ? {} : { nodePortClaims: claims, allocationClaims: allocations }),
     namespaceClaims: spaces,
     ingressClaims: routes,
+    classClaims: classes,
   };
 }
 
@@ -441,4 +461,11 @@ export function judgedObjects(parsed: ParsedInputs, skipped: ReadonlySet<string 
     });
   }
   return objects;
+}
+
+/** The classes strata.config.json says every env's clusters have (`kubernetes.priorityClasses`, `kubernetes.runtimeClasses`). */
+export function declaredClassesOf(root: string): DeclaredClasses {
+  const priorityClasses = declaredClasses(root, 'priorityClasses');
+  const runtimeClasses = declaredClasses(root, 'runtimeClasses');
+  return { ...(priorityClasses ? { priorityClasses } : {}), ...(runtimeClasses ? { runtimeClasses } : {}) };
 }

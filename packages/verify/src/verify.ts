@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join, relative, resolve } from 'node:path';
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Manifest } from '@strata/core';
 import {
+  declaredClasses,
   findRootOrCwd,
   gitopsConsumers,
   Layout,
@@ -28,7 +29,7 @@ import {
   type NodePortClash,
 } from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
-import { namespaceAdmitsPods, podFieldsFromClasses, runPolicy, type PolicyObject } from '@strata/policy';
+import { classesNamed, namespaceAdmitsPods, podFieldsFromClasses, podsOf, runPolicy, unknownClass, type PolicyObject } from '@strata/policy';
 import { ARGOCD_SYNC_OPTIONS, argoCdGoneBeforeNextSync, argoCdReplaces, argoCdSkips, type ArgoCdSkip } from '@strata/core/argocd';
 import { appliedName, withArgoCdNaming } from '@strata/core/hook-names';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
@@ -499,6 +500,14 @@ async function run(
         problems.push(located(clash.item, allocationTaken(clash)));
       }
     }
+    // A class the server refuses is never in the cluster: judged once the dry run has said which.
+    problems.push(
+      ...podClasses(
+        targets.filter((t) => !rejected.has(t)),
+        refTargets,
+        options.root ?? findRootOrCwd(),
+      ),
+    );
 
     const uncreated: Target[] = [];
     let upgradesChecked = 0;
@@ -673,6 +682,36 @@ function namespaceAdmission(targets: readonly Target[], refTargets: readonly Tar
           ? f.message.replace(`Namespace ${namespace} enforces`, `Namespace ${namespace}, as deployed at ${ref}, enforces`)
           : f.message;
       out.push(located(t, { ...(f.path ? { path: f.path } : {}), message, rule: f.rule, severity: 'error' }));
+    }
+  }
+  return out;
+}
+
+/**
+ * The workloads of each env whose pods name a PriorityClass or RuntimeClass the env's cluster does
+ * not have (rule `pod-class-exists`, as validate and the pipeline judge it): the server admits a
+ * Deployment, so its dry run passes, and then refuses every pod it makes. The cluster has the
+ * classes of the env's output, those deployed at the ref, the built-in PriorityClasses and those
+ * strata.config.json lists (`kubernetes.priorityClasses`, `kubernetes.runtimeClasses`): an error
+ * where it lists the kind's classes, else a warning that the class must exist in the cluster. A
+ * Pod's own dry run meets the admission plugins itself. A class the dry run refused is left out of
+ * `targets`: the cluster never has it.
+ */
+function podClasses(targets: readonly Target[], refTargets: readonly Target[], root: string): Problem[] {
+  const declared = { priorityClasses: declaredClasses(root, 'priorityClasses'), runtimeClasses: declaredClasses(root, 'runtimeClasses') };
+  const out: Problem[] = [];
+  for (const group of new Set(targets.map((t) => t.group))) {
+    const created = new Set(
+      [...targets, ...refTargets].filter((t) => t.group === group && isPodClass(t)).map((t) => `${t.manifest.kind}/${t.manifest.metadata?.name}`),
+    );
+    for (const t of targets) {
+      if (t.group !== group || t.manifest.kind === 'Pod') continue;
+      for (const pod of podsOf([{ manifest: t.manifest, file: t.doc.file }]))
+        for (const use of classesNamed(pod)) {
+          const key = use.class === 'PriorityClass' ? 'priorityClasses' : 'runtimeClasses';
+          const unknown = unknownClass(use, created, declared[key], `the objects of ${group}`, `kubernetes.${key} of ${Layout.configFile}`);
+          if (unknown) out.push(located(t, { path: use.path, message: unknown.message, rule: 'pod-class-exists', severity: unknown.severity }));
+        }
     }
   }
   return out;

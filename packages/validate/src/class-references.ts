@@ -1,0 +1,143 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { isPlainObject, type Manifest } from '@strata/core';
+import { argoCdSkips } from '@strata/core/argocd';
+import { classesNamed, podsOf, unknownClass, type PodView } from '@strata/policy';
+import { distOf, Layout, type Problem } from '@strata/project';
+import { claimants, segments } from './claims.ts';
+import { envOf } from './env-of.ts';
+import type { ClassClaims, SourceDoc } from './types.ts';
+
+/** The rule of a pod that names a PriorityClass or RuntimeClass its cluster does not have. */
+export const CLASS_RULE = 'pod-class-exists';
+
+/** The class an object is, as `Kind/name`, when it is a PriorityClass or RuntimeClass. */
+function classOf(m: Manifest): string | undefined {
+  const name = m.metadata?.name;
+  if (typeof name !== 'string' || name === '') return undefined;
+  if (m.kind === 'PriorityClass' && m.apiVersion.startsWith('scheduling.k8s.io/')) return `PriorityClass/${name}`;
+  if (m.kind === 'RuntimeClass' && m.apiVersion.startsWith('node.k8s.io/')) return `RuntimeClass/${name}`;
+  return undefined;
+}
+
+/**
+ * The PriorityClasses and RuntimeClasses each file of `docs` creates, and the classes its pods (every
+ * pod-bearing kind) name in `priorityClassName` and `runtimeClassName`, each at the line of that
+ * field, but for the objects the cluster never creates (`claimants`: refused by the schema or the
+ * server's field checks, or never applied by Argo CD). Plain data, so that the pipeline can keep an
+ * app's claims in its cache and judge them beside apps it renders anew.
+ */
+export function classClaims(docs: readonly SourceDoc[], problems: readonly Problem[], argoCdOnly = true): ClassClaims[] {
+  const byFile = new Map<string, { creates: Set<string>; uses: ClassClaims['uses'][number][] }>();
+  const of = (file: string) => byFile.get(file) ?? byFile.set(file, { creates: new Set(), uses: [] }).get(file)!;
+  // What an object creates (its class) or whose pods name classes: read once an object.
+  const wanted = (d: SourceDoc): readonly (string | PodView)[] => {
+    const made = classOf(d.manifest);
+    if (made) return [made];
+    return podsOf([{ manifest: d.manifest, file: d.file }]).filter(
+      (p) => typeof p.spec.priorityClassName === 'string' || typeof p.spec.runtimeClassName === 'string',
+    );
+  };
+  for (const { doc, claimant, claimed } of claimants(docs, problems, argoCdOnly, wanted)) {
+    for (const pod of claimed) {
+      if (typeof pod === 'string') {
+        of(doc.file).creates.add(pod);
+        continue;
+      }
+      for (const use of classesNamed(pod)) of(doc.file).uses.push({ ...claimant, line: doc.lineOf(segments(use.path)), ...use });
+    }
+  }
+  return [...byFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([file, c]) => ({ file, creates: [...c.creates].sort(), uses: c.uses }));
+}
+
+/**
+ * The classes the other built files of the envs of `files` create, read from dist/ as they are: a
+ * run given one app's output judges its pods' classes against every app of its env.
+ */
+export function siblingClassClaims(root: string, files: readonly string[], argoCdOnly: boolean): ClassClaims[] {
+  const given = new Set(files);
+  const envs = new Set(files.flatMap((f) => distOf(f)?.env ?? []));
+  const out: ClassClaims[] = [];
+  for (const env of envs) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(join(root, Layout.dist, env)).filter((f) => f.endsWith('.yaml'));
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      const file = `${Layout.dist}/${env}/${name}`;
+      if (given.has(file) || !distOf(file)) continue;
+      let text: string;
+      try {
+        text = readFileSync(join(root, file), 'utf8');
+      } catch {
+        continue;
+      }
+      // Most built files hold no class: they are not parsed.
+      if (!/^kind: (PriorityClass|RuntimeClass)\s*$/m.test(text)) continue;
+      let values: unknown[];
+      try {
+        values = loadAll(text, undefined, { schema: CORE_SCHEMA });
+      } catch {
+        continue;
+      }
+      const creates = values
+        .filter((v): v is Manifest => isPlainObject(v) && isPlainObject(v.metadata) && typeof v.kind === 'string' && typeof v.apiVersion === 'string')
+        .filter((m) => !(argoCdOnly && argoCdSkips(m)))
+        .flatMap((m) => classOf(m) ?? []);
+      if (creates.length > 0) out.push({ file, creates: [...new Set(creates)].sort(), uses: [] });
+    }
+  }
+  return out;
+}
+
+/** The classes every env's clusters have although no app creates them (`kubernetes.priorityClasses`, `kubernetes.runtimeClasses`); undefined where unknown. */
+export interface DeclaredClasses {
+  readonly priorityClasses?: readonly string[];
+  readonly runtimeClasses?: readonly string[];
+}
+
+/**
+ * Each pod that names a PriorityClass or RuntimeClass that nothing in its cluster creates (an env's
+ * built output is a cluster, its apps together; other files are one cluster together), at the line
+ * of the field, in the admission plugin's words: the API server admits a workload and then refuses
+ * every pod it makes. Created are the classes of the cluster's files, `system-cluster-critical` and
+ * `system-node-critical`, and those `declared` lists. Where strata.config.json declares the kind's
+ * classes, it is an error; otherwise the cluster may hold it, and it is a warning that it must
+ * exist there.
+ */
+export function classProblems(claims: readonly ClassClaims[], declared: DeclaredClasses = {}): Problem[] {
+  const clusterOf = (file: string) => envOf(file)?.env ?? '';
+  const created = new Map<string, Set<string>>();
+  for (const c of claims) {
+    const key = clusterOf(c.file);
+    const set = created.get(key) ?? created.set(key, new Set()).get(key)!;
+    for (const name of c.creates) set.add(name);
+  }
+  const problems: Problem[] = [];
+  for (const c of claims) {
+    const known = created.get(clusterOf(c.file))!;
+    const where = distOf(c.file) ? `the apps of ${distOf(c.file)!.env}` : 'the files given';
+    for (const u of c.uses) {
+      const key = u.class === 'PriorityClass' ? 'priorityClasses' : 'runtimeClasses';
+      const unknown = unknownClass(u, known, declared[key], where, `kubernetes.${key} of ${Layout.configFile}`);
+      if (!unknown) continue;
+      problems.push({
+        file: c.file,
+        line: u.line,
+        apiVersion: u.apiVersion,
+        kind: u.kind,
+        ...(u.namespace ? { namespace: u.namespace } : {}),
+        ...(u.name !== undefined ? { name: u.name } : {}),
+        path: u.path,
+        message: unknown.message,
+        rule: CLASS_RULE,
+        severity: unknown.severity,
+        ...(u.resource ? { resource: u.resource } : {}),
+      });
+    }
+  }
+  return problems;
+}
