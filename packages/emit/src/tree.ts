@@ -248,7 +248,19 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
     dirs.push(dir);
     const variant = render(`component ${name}`, () => app.manifests(undefined, [name as K]));
     if (split && !isDeepStrictEqual(outside(base), outside(variant))) {
-      throw new Error(`app ${app.name} component ${name}: a component cannot change cluster-scoped custom resources; change them per env instead`);
+      const before = outside(base);
+      const after = outside(variant);
+      const changed = [...before, ...after]
+        .filter((m) => {
+          const same = (o: Manifest) => o.apiVersion === m.apiVersion && o.kind === m.kind && o.metadata.name === m.metadata.name;
+          const a = before.find(same);
+          const b = after.find(same);
+          return !a || !b || !isDeepStrictEqual(a, b);
+        })
+        .map((m) => `${m.kind} ${m.metadata.name}`);
+      throw new Error(
+        `app ${app.name} component ${name}: a component cannot change the cluster-scoped objects kept out of the overlay's namespace (${[...new Set(changed)].join(', ')}): kustomize would give them the namespace; change them per env instead`,
+      );
     }
     const overlay = derive(inside(base), inside(variant), mergeKey, `${app.name} component ${name}`);
     const fields = overlayFiles(overlay, dir, source, files);

@@ -394,6 +394,19 @@ describe("a custom kind scoped by the project's crds/ (real kustomize)", () => {
     expect(files.has('base/edge/customresourcedefinition.gizmos.acme.io.yaml')).toBe(true);
   });
 
+  it('refuses a component that changes a cluster-scoped object kept apart, naming it', () => {
+    const app = defineApp<{ v: string }, 'strict'>({
+      name: 'edge',
+      defaults: { v: 'a' },
+      components: { strict: { description: 'stricter admission', overrides: { v: 'b' } } },
+      envs: { dev: { components: ['strict'] }, staging: {}, prod: {} },
+      render: (c) => [deployment(), ...clusterScoped(c.v).filter((m) => m.kind === 'ValidatingAdmissionPolicy')] as never,
+    });
+    expect(() => planApp(app, schemaMergeKeys)).toThrow(
+      "app edge component strict: a component cannot change the cluster-scoped objects kept out of the overlay's namespace (ValidatingAdmissionPolicy replicas): kustomize would give them the namespace; change them per env instead",
+    );
+  });
+
   it('keeps a cluster-scoped object whose CRD only crds/ holds out of the namespace, so each env builds to its render', async () => {
     const crds = join(work, 'crds');
     mkdirSync(crds);
