@@ -585,10 +585,26 @@ async function run(
         const upgraded: Target[] = [];
         await phases.timed('upgrade', async () => {
           for (const t of moved) {
-            const found = await apply(client, t, { dryRun: false });
-            if (found.some((p) => p.severity === 'error'))
-              problems.push(...found.filter((p) => p.severity === 'error').map((p) => asUpgradeProblem(p, ref, t.manifest)));
-            else upgraded.push(t);
+            const answer = (await judge(client, t, { dryRun: false })).filter((f) => f.severity === 'error');
+            if (answer.length === 0) {
+              upgraded.push(t);
+              continue;
+            }
+            const refusal = answer.find((f) => f.refusal)?.refusal ?? { code: 422, reason: 'Invalid', message: answer[0]!.message };
+            const why = recreates(t, refusal);
+            if (why) {
+              // The sync deletes the deployed Service, which lets its node ports go, and creates the built one
+              // in its place, in apply order as the cluster takes them.
+              recreated.push({ t, why });
+              await remove(client, t);
+              const created = await apply(client, t, { dryRun: false });
+              if (created.some((p) => p.severity === 'error')) problems.push(...created.filter((p) => p.severity === 'error'));
+              else upgraded.push(t);
+              continue;
+            }
+            const replaces = argoCdAlone ? argoCdReplaces(t.manifest, live.get(identity(t))) : undefined;
+            const unforced = stillRefused(t, refusal);
+            problems.push(...answer.map((f) => asUpgradeProblem(located(t, f), ref, t.manifest, replaces, unforced && { why: unforced, refusal })));
           }
           await eachLimit(
             upgrades.filter((t) => !moved.includes(t)),

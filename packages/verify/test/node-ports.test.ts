@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureServers, readBuilt, startServer, statusProblems, verify, verifyDocuments } from '../src/index.ts';
-import { BUILD_TIMEOUT, lineOf, makeRepo, NODE_PORT_CLASH, nodePortService, sharedServer, TAKEN, TAKEN_AFTER } from './helpers.ts';
+import { BUILD_TIMEOUT, builtDocs, lineOf, makeRepo, NODE_PORT_CLASH, nodePortService, sharedServer, TAKEN, TAKEN_AFTER } from './helpers.ts';
 
 /** A NodePort Service asking for `nodePort`. */
 function service(name: string, nodePort: number): string {
@@ -216,6 +216,42 @@ describe('node ports that move from one Service to another in an upgrade', () =>
         ]);
       } finally {
         rmSync(repo, { recursive: true, force: true });
+      }
+    },
+    BUILD_TIMEOUT,
+  );
+  it(
+    'with --against, recreates a Service whose update is refused when the sync recreates it (Force=true,Replace=true, a hook), which lets its node port go to the next',
+    async () => {
+      // Deployed: api holds 30080 at cluster IP .50. Built: api moves to 30081 and to .51, an immutable
+      // field, and web, after api in apply order, takes 30080.
+      const cases: [string, Record<string, string>][] = [
+        ['Force=true,Replace=true', { 'argocd.argoproj.io/sync-options': 'Force=true,Replace=true' }],
+        ['a PreSync hook', { 'argocd.argoproj.io/hook': 'PreSync' }],
+        ['nothing', {}],
+      ];
+      for (const [said, annotations] of cases) {
+        const api = (nodePort: number, ip: string) => nodePortService('api', 'moving', [{ port: 80, nodePort }], { clusterIP: ip }, annotations);
+        const r = await verifyDocuments(
+          builtDocs([api(30081, '10.96.0.51'), nodePortService('web', 'moving', [{ port: 80, nodePort: 30080 }])], 'next.yaml'),
+          {
+            server,
+            against: { name: 'now', docs: builtDocs([api(30080, '10.96.0.50')], 'now.yaml') },
+          },
+        );
+        const found = r.problems.map((p) => [p.name, p.path, p.rule]);
+        if (said === 'nothing') {
+          // Updated, api is refused and keeps 30080, so web cannot have it.
+          expect(found, said).toStrictEqual([
+            ['api', 'spec.clusterIPs[0]', 'immutable-field'],
+            ['web', 'spec.ports[0].nodePort', 'update-rejected'],
+          ]);
+          expect(r.notes, said).toStrictEqual([]);
+        } else {
+          expect(found, said).toStrictEqual([]);
+          expect(r.notes, said).toHaveLength(1);
+          expect(r.notes[0], said).toMatch(/^1 object changed since now .* checked as created afresh: next\.yaml:1 api$/);
+        }
       }
     },
     BUILD_TIMEOUT,
