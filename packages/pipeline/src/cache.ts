@@ -79,6 +79,12 @@ export interface AppEntry {
    */
   readonly namespaces: readonly NamespaceClaims[];
   /**
+   * The Pod Security labels of the namespaces its objects live in that other apps of the env create
+   * (`podSecurityBasis`), as its problems were judged against them: when they change, its pods are
+   * judged again (namespace-admits-pods) though the app itself did not change.
+   */
+  readonly podSecurityBasis: string;
+  /**
    * The hosts and paths its Ingresses route: whether another app of the env routes one first is
    * judged in every run, over the apps rendered anew and those reused.
    */
@@ -405,6 +411,7 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
     allocations,
     classes,
     namespaces,
+    podSecurityBasis,
     ingresses,
     findings,
     needsCluster,
@@ -424,6 +431,7 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
       allocations,
       classes,
       namespaces,
+      podSecurityBasis,
       ingresses,
       findings,
       needsCluster ?? [],

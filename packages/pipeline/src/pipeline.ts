@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, rmSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, rmSync, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ENVIRONMENTS, type App, type Environment, type Manifest } from '@strata/core';
 import { readsOf } from '@strata/core/sources';
@@ -62,6 +62,9 @@ import { orphanDirs } from './generate.ts';
 import { handWrittenFiles } from './hand-written.ts';
 import type { AllocationClaim, ClassClaims, IngressClaim, NamespaceClaims, NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
 import type { ImageEdit } from './image-drift.ts';
+
+/** The rule whose verdict on an app's pods depends on the Namespaces other apps of its env create. */
+const POD_SECURITY_ADMISSION = 'namespace-admits-pods';
 
 export interface PipelineOptions extends WarningOptions {
   /** Reuse what an earlier run did for apps that have not changed (the cache is written either way). @default true */
@@ -211,6 +214,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     allocationProblems,
     classProblems,
     declaredClassesOf,
+    podSecurityBasis,
+    policyProblems,
     readText,
     requireKubernetesSets,
   } = await import('@strata/validate');
@@ -523,6 +528,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       allocationClashes: false,
       classChecks: false,
       namespaceChecks: false,
+      // The Namespaces of the reused apps judge the pods of these too; theirs are in the built files read.
+      clusterNamespaces: [...reused.values()].flatMap((e) => e.namespaces),
       ingressClashes: false,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
@@ -622,10 +629,16 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       : [...new Set(parsed.docs.filter((d) => mine.has(d.file)).map((d) => `${d.manifest.apiVersion} ${d.manifest.kind}`))].filter((k) =>
           leftToCluster.has(k),
         );
+  // What every app of each env creates of namespaces, with their Pod Security labels.
+  const clusterNamespaces = [...spaces, ...[...reused.values()].flatMap((e) => e.namespaces)];
   for (const name of changed) {
     const mine = ofApp(name);
     const needsCluster = needsClusterOf(mine);
     const found = {
+      podSecurityBasis: podSecurityBasis(
+        spaces.filter((c) => mine.has(c.file)),
+        clusterNamespaces,
+      ),
       problems: checked.problems.filter((p) => mine.has(p.file)),
       resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0),
       // In file order, whatever order the builds finished in: the entry's seal must not change from
@@ -641,6 +654,27 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     const complete = ENVIRONMENTS.every((e) => findings[e]) ? (findings as Record<Environment, OverlayFindings>) : undefined;
     const entry = entryFor(tool, stamped.get(name), planOf.get(name), found, complete, sync.get(name), judging);
     if (entry) next[name] = entry;
+  }
+  // A reused app whose pods live in a namespace that another app of the env creates was judged against
+  // that Namespace's Pod Security labels as they were: where they changed (or it is gone), its pods are
+  // judged again, from its built files on disk, which are as it built them.
+  for (const [name, entry] of reused) {
+    const basis = podSecurityBasis(entry.namespaces, clusterNamespaces);
+    if (basis === entry.podSecurityBasis) continue;
+    const files = entry.namespaces.map((c) => c.file);
+    const again: ParsedInputs = { docs: [], problems: [], files: new Map() };
+    for (const file of files) again.files.set(file, readText(readFileSync(join(root, file)), file, file, join(root, file), { trusted: true }).file);
+    await decodeParsed(again, root);
+    const judged = await policyProblems(root, again.docs, undefined, {
+      only: [POD_SECURITY_ADMISSION],
+      clusterNamespaces,
+      onWarning: options.onWarning,
+    });
+    const kept = [...entry.problems.filter((p) => !(p.rule === POD_SECURITY_ADMISSION && files.includes(p.file))), ...judged];
+    const { seal: _, ...rest } = { ...entry, problems: kept, podSecurityBasis: basis };
+    const updated = { ...rest, seal: sealOf(tool, rest) };
+    reused.set(name, updated);
+    next[name] = updated;
   }
   writeCache(root, { tool, apps: next, ...(shared ? { shared } : {}) });
 
@@ -797,6 +831,7 @@ function entryFor(
     allocations: readonly AllocationClaim[];
     classes: readonly ClassClaims[];
     namespaces: readonly NamespaceClaims[];
+    podSecurityBasis: string;
     ingresses: readonly IngressClaim[];
     needsCluster?: readonly string[];
   },

@@ -58,6 +58,12 @@ export interface PolicyContext {
    */
   readonly applyNamespace?: string;
   /**
+   * The Namespaces of the set's cluster that other sets create (the other apps of its env, each with
+   * the file that ships it): a pod of the set in one of them is judged against its Pod Security labels,
+   * as the cluster admits it whichever app creates the namespace. @default none
+   */
+  readonly namespaces?: readonly PolicyObject[];
+  /**
    * Reads a file that the kustomization read from `from` (its object's `file`) names by `path` (a
    * generator's env file); undefined when it cannot be read. Without it, what such files hold is
    * unknown. @default none

@@ -22,7 +22,7 @@ export { nodePortClaims, nodePortProblems } from './node-ports.ts';
 export { allocationClaims, allocationProblems } from './allocations.ts';
 export { CLASS_RULE, classClaims, classProblems, siblingClassClaims, type DeclaredClasses } from './class-references.ts';
 export { INGRESS_ROUTE_RULE, ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
-export { NAMESPACE_RULE, namespaceClaims, namespacedIn, namespaceProblems } from './namespaces.ts';
+export { NAMESPACE_RULE, namespaceClaims, namespacedIn, namespaceProblems, podSecurityBasis } from './namespaces.ts';
 export { placedInSources } from './kustomize-walk.ts';
 export { isRemoteEntry, remoteInputs, type RemoteInput } from '@strata/kustomize/remote';
 export { checkParsed, declaredClassesOf, isKustomization, judgedObjects, kubernetesVersionOf, validate } from './validate.ts';

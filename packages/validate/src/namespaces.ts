@@ -6,6 +6,7 @@ import { argoCdDestination, argoCdSkips } from '@strata/core/argocd';
 import { KUSTOMIZE_VERSION } from '@strata/kustomize';
 import { CLUSTER_NAMESPACES, distOf, Layout, objectName, type Problem } from '@strata/project';
 import { kustomizeSetsNamespace, scopeOf, namespacedIn as scopeNamespacedIn } from '@strata/schemas';
+import type { PolicyObject } from '@strata/policy';
 import type { NamespaceClaims, SourceDoc } from './types.ts';
 
 /** The rule of a namespaced object whose namespace nothing creates. */
@@ -120,7 +121,14 @@ export function namespaceClaims(
           },
         ];
       });
-      return { file, creates, ...(argoCdOnly ? { destination: argoCdDestination(distOf(file)!.app, manifests, namespaced) } : {}), uses };
+      const podSecurity = podSecurityOf(manifests);
+      return {
+        file,
+        creates,
+        ...(podSecurity ? { podSecurity } : {}),
+        ...(argoCdOnly ? { destination: argoCdDestination(distOf(file)!.app, manifests, namespaced) } : {}),
+        uses,
+      };
     });
 }
 
@@ -149,6 +157,56 @@ function writtenNamespaceLine(lines: readonly string[], start: number, ns: strin
 /** The names of the Namespace objects among `manifests`. */
 function createdBy(manifests: readonly Manifest[]): string[] {
   return manifests.flatMap((m) => (m.apiVersion === 'v1' && m.kind === 'Namespace' && typeof m.metadata?.name === 'string' ? [m.metadata.name] : []));
+}
+
+const POD_SECURITY_LABELS = ['pod-security.kubernetes.io/enforce', 'pod-security.kubernetes.io/enforce-version'];
+
+/** The Pod Security enforce labels of the Namespace objects among `manifests` that set one, by name; undefined when none does. */
+function podSecurityOf(manifests: readonly Manifest[]): Record<string, Record<string, string>> | undefined {
+  const out: Record<string, Record<string, string>> = {};
+  for (const m of manifests) {
+    if (m.apiVersion !== 'v1' || m.kind !== 'Namespace' || typeof m.metadata?.name !== 'string') continue;
+    const labels = isPlainObject(m.metadata.labels) ? m.metadata.labels : {};
+    const set = POD_SECURITY_LABELS.filter((l) => typeof labels[l] === 'string').map((l) => [l, labels[l] as string]);
+    if (set.length > 0 && !(m.metadata.name in out)) out[m.metadata.name] = Object.fromEntries(set);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * The Namespaces that the other built files of `file`'s env create (`claims` of any files), as the
+ * policy reads them (PolicyContext.namespaces): each with its Pod Security labels and the file that
+ * ships it. None for a file that is not built output.
+ */
+export function namespacesElsewhere(claims: readonly NamespaceClaims[], file: string): PolicyObject[] {
+  const env = distOf(file)?.env;
+  if (env === undefined) return [];
+  return claims
+    .filter((c) => c.file !== file && distOf(c.file)?.env === env)
+    .flatMap((c) =>
+      c.creates.map((name) => ({
+        manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...(c.podSecurity?.[name] ?? {}) } } },
+        file: c.file,
+      })),
+    );
+}
+
+/**
+ * The Pod Security labels of the namespaces that the objects of `mine` (one app's built files) live
+ * in and other files of their env create, as `claims` (every app's) have them: the verdict of
+ * namespace-admits-pods on those objects holds while this stays the same.
+ */
+export function podSecurityBasis(mine: readonly NamespaceClaims[], claims: readonly NamespaceClaims[]): string {
+  const basis: [string, string, Readonly<Record<string, string>> | null][] = [];
+  for (const c of mine) {
+    const env = distOf(c.file)?.env;
+    const used = [...new Set(c.uses.map((u) => u.namespace))].filter((ns) => !c.creates.includes(ns)).sort();
+    for (const ns of used) {
+      const creator = claims.find((o) => o.file !== c.file && distOf(o.file)?.env === env && o.creates.includes(ns));
+      basis.push([c.file, ns, creator ? (creator.podSecurity?.[ns] ?? {}) : null]);
+    }
+  }
+  return JSON.stringify(basis);
 }
 
 /**
@@ -184,7 +242,14 @@ export function siblingClaims(root: string, files: readonly string[], argoCdOnly
       const applied = argoCdOnly ? manifests.filter((m) => !argoCdSkips(m)) : manifests;
       const namespaced = namespacedIn(root, applied);
       const creates = [...new Set(createdBy(applied))].sort();
-      out.push({ file, creates, ...(argoCdOnly ? { destination: argoCdDestination(built.app, applied, namespaced) } : {}), uses: [] });
+      const podSecurity = podSecurityOf(applied);
+      out.push({
+        file,
+        creates,
+        ...(podSecurity ? { podSecurity } : {}),
+        ...(argoCdOnly ? { destination: argoCdDestination(built.app, applied, namespaced) } : {}),
+        uses: [],
+      });
     }
   }
   return out;

@@ -26,8 +26,9 @@ import {
 } from '@strata/policy';
 import { envOf } from './env-of.ts';
 import { isKustomizationFile } from '@strata/kustomize/files';
+import { namespacesElsewhere } from './namespaces.ts';
 import { appPolicyContext, checkSettings, policyKey } from './settings.ts';
-import type { App, SourceDoc } from './types.ts';
+import type { App, NamespaceClaims, SourceDoc } from './types.ts';
 
 /**
  * The text of a file that the kustomization read from `from` names by `path`, as kustomize loads it:
@@ -89,6 +90,10 @@ export async function policyProblems(
     jsonOf?: (d: SourceDoc) => string;
     /** The inputs whose files are applied as written, beside the kustomizations a walk built; not built output (`ParsedInputs.appliedAsWritten`). */
     appliedAsWritten?: ReadonlySet<string>;
+    /** What the built files of the envs create of namespaces, these and others (`namespaceClaims`): a built file's pods are judged against its env's other Namespaces too. */
+    clusterNamespaces?: readonly NamespaceClaims[];
+    /** Only these rules (of those the run would run), for a caller that judges one verdict again. @default all of them */
+    only?: readonly string[];
   } & WarningOptions = {},
 ): Promise<Problem[]> {
   const all = options.all ?? true;
@@ -112,6 +117,8 @@ export async function policyProblems(
       )
     : new Map<string, App>();
   checkSettings(root, project, apps);
+  const only = options.only;
+  const ruleSet = (all ? rules : ALWAYS).filter((r) => only === undefined || only.includes(r.id));
   const problems: Problem[] = [];
   // Every env's objects and findings of each app with exceptions, to tell which exceptions waive nothing.
   const ofApp = new Map<string, { envs: Set<string>; objects: PolicyObject[]; findings: Finding[] }>();
@@ -131,8 +138,9 @@ export async function policyProblems(
     // without is placed by whoever applies the file (the context's namespace under kubectl apply, the
     // Application's destination under Argo CD), so it is matched as in any namespace.
     const asWritten = !built && options.appliedAsWritten?.has(set[0]!.input);
+    const settings = appPolicyContext(project, app, setEnv);
     const ctx: PolicyContext = {
-      ...appPolicyContext(project, app, setEnv),
+      ...(only === undefined ? settings : ofRules(settings, only)),
       ...(asWritten ? { applyNamespace: 'default' } : {}),
       ...(version ? { kubernetesVersion: version } : {}),
       readFile: (from, path) => kustomizationInput(root, from, path),
@@ -150,7 +158,8 @@ export async function policyProblems(
         return jsonOf?.(d);
       },
     }));
-    const findings = runPolicy(objects, ctx, all ? rules : ALWAYS);
+    const elsewhere = built && options.clusterNamespaces ? namespacesElsewhere(options.clusterNamespaces, file) : [];
+    const findings = runPolicy(objects, elsewhere.length > 0 ? { ...ctx, namespaces: elsewhere } : ctx, ruleSet);
     // Whether an exception waives nothing is judged over whole builds of the app only: its built
     // output, or the build of its overlay folder (a file of that folder alone holds part of it).
     const whole = built !== undefined || (of?.app !== undefined && wholeOverlay(set[0]!.input, of.env, of.app));
@@ -174,8 +183,20 @@ export async function policyProblems(
       });
     }
   }
-  checkExceptionsUsed(root, apps, ofApp);
+  // Some rules alone cannot tell an exception that waives nothing.
+  if (only === undefined) checkExceptionsUsed(root, apps, ofApp);
   return problems;
+}
+
+/** The exceptions and severities of `ctx` for the rules `only` alone, which are all a run of them reads (and checks). */
+function ofRules(ctx: PolicyContext, only: readonly string[]): PolicyContext {
+  const { exceptions, severity, ...rest } = ctx;
+  const mine = (rule: string) => only.includes(rule);
+  return {
+    ...rest,
+    ...(exceptions ? { exceptions: exceptions.filter((e) => mine(e.rule)) } : {}),
+    ...(severity ? { severity: Object.fromEntries(Object.entries(severity).filter(([rule]) => mine(rule))) } : {}),
+  };
 }
 
 /** Whether objects read for `input` are the build of the app's overlay folder in `env` (a walk keys them by its kustomization file). */

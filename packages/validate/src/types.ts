@@ -185,6 +185,13 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
    */
   readonly namespaceChecks?: boolean;
   /**
+   * What the other built files of the envs read create of namespaces (`namespaceClaims`), for a caller
+   * that holds them (the pipeline: those of the apps it reuses): the Pod Security labels of their
+   * Namespaces judge the pods of the files read that live there (namespace-admits-pods).
+   * @default read from the other files of dist/<env>/ as they are
+   */
+  readonly clusterNamespaces?: readonly NamespaceClaims[];
+  /**
    * Refuse a host and path of an IngressClass that an earlier Ingress of the same cluster routes
    * already. Off for a caller that judges the claims (`ValidateResult.ingressClaims`) together with
    * those of objects it did not hand in (the pipeline, beside the apps it reuses). @default true
@@ -270,6 +277,11 @@ export interface NamespaceClaims {
   readonly file: string;
   /** The names of the Namespace objects it ships. */
   readonly creates: readonly string[];
+  /**
+   * The Pod Security labels (pod-security.kubernetes.io/enforce and enforce-version) of each Namespace
+   * it ships that sets one, by name: they judge the pods that other apps of the env run there.
+   */
+  readonly podSecurity?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Its Argo CD Application's destination namespace, which Argo CD creates when no Namespace object does; unset where Flux applies the tree. */
   readonly destination?: string;
   /** Each namespaced object that names a namespace, at the line of its `metadata.namespace`. */

@@ -179,7 +179,19 @@ export async function checkParsed(
             problems: withArgoCdNames(r.problems, hooks),
           }));
   server.catch(() => undefined);
+  // What each built file creates and needs of namespaces, and what the rest of its env creates: a pod
+  // is judged against its namespace's Pod Security labels whichever app of the env ships it, and an
+  // object whose namespace nothing of the env creates is refused (below).
+  const spaces = namespaceClaims(root, resources, !consumers.flux, (file) => parsed.files.get(file)?.bytes.toString('utf8'));
+  const elsewhere =
+    options.clusterNamespaces ??
+    siblingClaims(
+      root,
+      spaces.map((c) => c.file),
+      !consumers.flux,
+    );
   const policy = await policyProblems(root, parsed.docs, checkEnv(options.env), {
+    clusterNamespaces: [...spaces, ...elsewhere],
     all: options.policy !== false,
     ...(options.apps ? { apps: options.apps } : {}),
     kubernetesVersion: versionOf,
@@ -215,21 +227,7 @@ export async function checkParsed(
   // A namespaced object of built output whose namespace nothing in its env creates is refused when
   // the env's cluster gets it, which a dry run that creates every namespace first never sees: judged
   // over every app of the env, those given and the rest of dist/.
-  const spaces = namespaceClaims(root, resources, !consumers.flux, (file) => parsed.files.get(file)?.bytes.toString('utf8'));
-  const missing =
-    options.namespaceChecks === false
-      ? []
-      : namespaceProblems(
-          [
-            ...spaces,
-            ...siblingClaims(
-              root,
-              spaces.map((c) => c.file),
-              !consumers.flux,
-            ),
-          ],
-          kubernetesSettings(root).namespaces,
-        );
+  const missing = options.namespaceChecks === false ? [] : namespaceProblems([...spaces, ...elsewhere], kubernetesSettings(root).namespaces);
   // A pod naming a PriorityClass or RuntimeClass is refused when its cluster has none of that name,
   // which a workload's dry run never meets: judged over every app of the env, those given and the
   // rest of dist/, and the classes strata.config.json says the platform creates.

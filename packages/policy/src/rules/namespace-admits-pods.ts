@@ -14,7 +14,7 @@ const id = 'namespace-admits-pods';
 export const namespaceAdmitsPods: Rule = {
   id,
   description:
-    'Every pod a workload makes passes the Pod Security level that its Namespace in the same set enforces (pod-security.kubernetes.io/enforce at its enforce-version), as the API server admits pods; and that label is one the server takes. Its severity cannot be lowered.',
+    'Every pod a workload makes passes the Pod Security level that its Namespace, in the same set or created by another app of its env, enforces (pod-security.kubernetes.io/enforce at its enforce-version), as the API server admits pods; and that label is one the server takes. Its severity cannot be lowered.',
   defaultSeverity: 'error',
   fixedSeverity: true,
   check(objects, ctx) {
@@ -23,6 +23,16 @@ export const namespaceAdmitsPods: Rule = {
       const name = nameOf(o);
       if (o.manifest.kind === 'Namespace' && o.manifest.apiVersion === 'v1' && name !== undefined && !namespaces.has(name)) namespaces.set(name, o);
     }
+    // The env's other apps may create the namespace: its labels decide there as well. What is wrong with
+    // such a Namespace's own labels is said where it is.
+    const elsewhere = new Set<string>();
+    for (const o of ctx.namespaces ?? []) {
+      const name = nameOf(o);
+      if (name !== undefined && !namespaces.has(name)) {
+        namespaces.set(name, o);
+        elsewhere.add(name);
+      }
+    }
     if (namespaces.size === 0) return [];
     const out: RuleFinding[] = [];
     const policies = new Map<string, EnforcePolicy | undefined>();
@@ -30,13 +40,14 @@ export const namespaceAdmitsPods: Rule = {
       const policy = enforcePolicy(stringMap(ns.manifest.metadata.labels));
       if ('problems' in policy) {
         policies.set(name, undefined);
-        for (const p of policy.problems)
-          out.push({
-            rule: id,
-            object: ns,
-            path: `metadata.labels.${p.label}`,
-            message: `Label ${p.label}: ${JSON.stringify(p.value)} ${p.message}: the API server refuses to create this Namespace, and so everything in it; fix the label.`,
-          });
+        if (!elsewhere.has(name))
+          for (const p of policy.problems)
+            out.push({
+              rule: id,
+              object: ns,
+              path: `metadata.labels.${p.label}`,
+              message: `Label ${p.label}: ${JSON.stringify(p.value)} ${p.message}: the API server refuses to create this Namespace, and so everything in it; fix the label.`,
+            });
       } else policies.set(name, policy);
     }
     for (const pod of podSecuritySpecsOf(objects)) {
@@ -52,7 +63,7 @@ export const namespaceAdmitsPods: Rule = {
           rule: id,
           object: pod.object,
           path: r.path,
-          message: `${r.message} Namespace ${namespace} enforces Pod Security ${policy.shown} (${ENFORCE_LABEL}: ${labels[ENFORCE_LABEL]}${version}), so the API server refuses ${what} (${r.reason}).`,
+          message: `${r.message} Namespace ${namespace}${elsewhere.has(namespace) ? ` (${namespaces.get(namespace)!.file})` : ''} enforces Pod Security ${policy.shown} (${ENFORCE_LABEL}: ${labels[ENFORCE_LABEL]}${version}), so the API server refuses ${what} (${r.reason}).`,
         });
     }
     return out;
