@@ -2,6 +2,7 @@ export type { Env, Finding, PodSecurityLevel, PolicyContext, PolicyException, Po
 export { podSecurityRules, rules } from './registry.ts';
 export { namespaceAdmitsPods } from './rules/namespace-admits-pods.ts';
 export { podFieldsFromClasses } from './rules/pod-fields-from-classes.ts';
+export { mountableSecrets } from './rules/mountable-secrets.ts';
 export { blockingFindings, runPolicy, settingsProblems, severityFor, staleExceptions, unusedExceptions, type SettingsProblem } from './run.ts';
 export { parseObjects } from './parse.ts';
 export { toProblem, type PolicyProblem } from './problem.ts';

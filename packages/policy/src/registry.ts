@@ -1,6 +1,7 @@
 import { namespaceAdmitsPods } from './rules/namespace-admits-pods.ts';
 import { noSystemMastersCsr } from './rules/no-system-masters-csr.ts';
 import { podFieldsFromClasses } from './rules/pod-fields-from-classes.ts';
+import { mountableSecrets } from './rules/mountable-secrets.ts';
 import { noCustomSelinuxOptions } from './rules/no-custom-selinux-options.ts';
 import { noHostPorts } from './rules/no-host-ports.ts';
 import { noHostProcess } from './rules/no-host-process.ts';
@@ -82,6 +83,7 @@ export const rules: readonly Rule[] = [
   ...podSecurityRules,
   namespaceAdmitsPods,
   podFieldsFromClasses,
+  mountableSecrets,
   noUncheckedPodTemplate,
   noHostPersistentVolume,
   requireReadOnlyRootFilesystem,

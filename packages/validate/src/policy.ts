@@ -69,6 +69,7 @@ const ALWAYS_IDS: ReadonlySet<string> = new Set([
   'namespace-admits-pods',
   'no-system-masters-csr',
   'pod-fields-from-classes',
+  'mountable-secrets',
 ]);
 const ALWAYS: readonly Rule[] = rules.filter((r) => ALWAYS_IDS.has(r.id));
 

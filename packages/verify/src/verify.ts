@@ -29,7 +29,16 @@ import {
   type NodePortClash,
 } from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
-import { classesNamed, namespaceAdmitsPods, podFieldsFromClasses, podsOf, runPolicy, unknownClass, type PolicyObject } from '@strata/policy';
+import {
+  classesNamed,
+  mountableSecrets,
+  namespaceAdmitsPods,
+  podFieldsFromClasses,
+  podsOf,
+  runPolicy,
+  unknownClass,
+  type PolicyObject,
+} from '@strata/policy';
 import { ARGOCD_SYNC_OPTIONS, argoCdGoneBeforeNextSync, argoCdReplaces, argoCdSkips, type ArgoCdSkip } from '@strata/core/argocd';
 import { appliedName, withArgoCdNaming } from '@strata/core/hook-names';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
@@ -671,7 +680,10 @@ const isPodClass = (t: Target) =>
  * stays as it is when the env's output has none. A Namespace whose label the server refuses is
  * refused by its own dry run, and not said twice. So are the pod fields that the Priority and
  * RuntimeClass admission computes from classes (pod-fields-from-classes, judged with the env's
- * classes and those deployed at `ref`), which a workload's dry run never meets either.
+ * classes and those deployed at `ref`), which a workload's dry run never meets either, and the
+ * Secrets a ServiceAccount annotated kubernetes.io/enforce-mountable-secrets lets its pods use
+ * (mountable-secrets), which the server here, without the ServiceAccount admission plugin, never
+ * checks even for a Pod.
  */
 function namespaceAdmission(targets: readonly Target[], refTargets: readonly Target[], defaultNamespace: string, ref: string | undefined): Problem[] {
   const out: Problem[] = [];
@@ -687,7 +699,7 @@ function namespaceAdmission(targets: readonly Target[], refTargets: readonly Tar
     const deployedNames = new Set(deployed.map((t) => t.manifest.metadata?.name));
     const byManifest = new Map(own.map((t) => [t.manifest, t]));
     const objects = [...own, ...deployed, ...classes].map((t): PolicyObject => ({ manifest: t.manifest, file: t.doc.file }));
-    for (const f of runPolicy(objects, { applyNamespace: defaultNamespace }, [namespaceAdmitsPods, podFieldsFromClasses])) {
+    for (const f of runPolicy(objects, { applyNamespace: defaultNamespace }, [namespaceAdmitsPods, podFieldsFromClasses, mountableSecrets])) {
       const t = byManifest.get(f.object.manifest);
       if (!t || isNamespace(t)) continue;
       // A Pod's own dry run meets the Priority and RuntimeClass admission itself, and is refused there.

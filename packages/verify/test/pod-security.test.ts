@@ -87,3 +87,26 @@ describe('verify and the pod fields that admission computes from classes', () =>
     expect(refusals(await verifyDocuments(docs([classed, named], 'all.yaml'), { server }))).toStrictEqual([]);
   });
 });
+
+describe('verify and the Secrets a ServiceAccount lets its pods use', () => {
+  const server = sharedServer();
+
+  it('fails a Pod and a Deployment that use a Secret their enforcing ServiceAccount does not list, at the field, which its server never checks', async () => {
+    const account = {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'locked', namespace: 'psa', annotations: { 'kubernetes.io/enforce-mountable-secrets': 'true' } },
+      secrets: [{ name: 'allowed' }],
+    };
+    const spec = { ...deployment.spec.template.spec, serviceAccountName: 'locked', volumes: [{ name: 's', secret: { secretName: 'other' } }] };
+    const bad = { ...deployment, spec: { ...deployment.spec, template: { ...deployment.spec.template, spec } } };
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'psa' }, spec };
+    const r = await verifyDocuments(docs([account, bad, pod], 'all.yaml'), { server });
+    expect(refusals(r).map(([rule, kind, path]) => [rule, kind, path])).toStrictEqual([
+      ['mountable-secrets', 'Deployment', 'spec.template.spec.volumes[0].secret.secretName'],
+      ['mountable-secrets', 'Pod', 'spec.volumes[0].secret.secretName'],
+    ]);
+    const allowed = { ...account, secrets: [{ name: 'allowed' }, { name: 'other' }] };
+    expect(refusals(await verifyDocuments(docs([allowed, bad, pod], 'all.yaml'), { server }))).toStrictEqual([]);
+  });
+});

@@ -140,6 +140,12 @@ export interface StartOptions {
    * dual-stack cluster, which takes IPv6 cluster IPs too. @default ['10.96.0.0/16']
    */
   readonly serviceClusterIpRanges?: readonly string[];
+  /**
+   * Keep the ServiceAccount admission plugin on, as every cluster has it: a pod is then refused when
+   * its ServiceAccount (the namespace's `default` one, which only the controller manager creates,
+   * included) does not exist. @default false: off, as no controller creates those accounts here
+   */
+  readonly serviceAccountAdmission?: boolean;
 }
 
 /** etcd's client socket, in the run's folder. */
@@ -277,7 +283,7 @@ export async function startServer(binaries: ServerBinaries, options: StartOption
       const api = spawnLogged(
         binaries.kubeApiserver,
         [
-          ...apiArgs(dir, securePort, nodePorts, options.serviceClusterIpRanges ?? ['10.96.0.0/16']),
+          ...apiArgs(dir, securePort, nodePorts, options.serviceClusterIpRanges ?? ['10.96.0.0/16'], options.serviceAccountAdmission ?? false),
           ...(options.allApis ? ['--runtime-config=api/all=true', '--feature-gates=AllAlpha=true,AllBeta=true'] : []),
         ],
         apiLog,
@@ -394,7 +400,7 @@ function egressConfig(dir: string): string {
   ].join('\n');
 }
 
-function apiArgs(dir: string, securePort: number, nodePorts: PortRange, clusterIpRanges: readonly string[]): string[] {
+function apiArgs(dir: string, securePort: number, nodePorts: PortRange, clusterIpRanges: readonly string[], serviceAccounts: boolean): string[] {
   return [
     `--egress-selector-config-file=${join(dir, EGRESS_CONFIG)}`,
     `--etcd-servers=unix://${join(dir, ETCD_SOCKET)}`,
@@ -415,7 +421,7 @@ function apiArgs(dir: string, securePort: number, nodePorts: PortRange, clusterI
     '--allow-privileged=true',
     // Both need controllers that do not run here: ServiceAccount wants the `default` account that
     // the controller manager creates, and PVC protection adds a finalizer nothing would remove.
-    '--disable-admission-plugins=ServiceAccount,StorageObjectInUseProtection',
+    `--disable-admission-plugins=${serviceAccounts ? '' : 'ServiceAccount,'}StorageObjectInUseProtection`,
     '--endpoint-reconciler-type=none',
     '--enable-priority-and-fairness=false',
     '--profiling=false',
