@@ -522,6 +522,7 @@ async function run(
     let upgradesChecked = 0;
     const recreated: { t: Target; why: Recreation }[] = [];
     const grown: Target[] = [];
+    const quotas: Target[] = [];
     if (against) {
       // What is deployed now is applied for real, of any kind but what makes the server call out: on a server past every check.
       await server.whenReady();
@@ -549,7 +550,10 @@ async function run(
             if (rejectedIds.has(identity(t))) return;
             for (const p of found)
               if (p.severity === 'error') problems.push({ ...p, severity: 'warning', rule: 'baseline-rejected', message: `at ${ref}: ${p.message}` });
-          } else applied.push(t);
+          } else {
+            applied.push(t);
+            if (t.manifest.kind === 'ResourceQuota' && t.manifest.apiVersion === 'v1') quotas.push(t);
+          }
         };
         // A hook named by its generateName is made anew by every sync: nothing of the ref's stays to upgrade.
         // Nor does a hook that Argo CD deletes once its sync succeeded, or a delete hook, which no sync creates.
@@ -652,6 +656,7 @@ async function run(
       ...uncreatedNote(uncreated, against?.ref),
       ...recreatedNote(recreated, against?.ref),
       ...grownNote(grown, against?.ref),
+      ...quotaNote(quotas, against?.ref),
     ];
     return {
       problems: sortProblems(problems),
@@ -832,6 +837,20 @@ function uncreatedNote(ts: readonly Target[], ref: string | undefined): string[]
   return [
     `${these} of ${ref ?? 'what is deployed'} checked by a dry run but not created, as the server would call out to the webhooks or the API service they name: ` +
       `${named(ts)}; what they would admit, change or serve is not checked`,
+  ];
+}
+
+/**
+ * The ResourceQuota admission passes over a quota whose status.hard is not filled in, and only the
+ * quota controller (of kube-controller-manager, not run here) fills it in, with what the namespace
+ * uses: a deployed quota refuses nothing here, and a note says so.
+ */
+function quotaNote(ts: readonly Target[], ref: string | undefined): string[] {
+  if (ts.length === 0) return [];
+  const these = ts.length === 1 ? '1 ResourceQuota' : `${ts.length} ResourceQuotas`;
+  return [
+    `${these} of ${ref ?? 'what is deployed'} not judged: the server enforces a quota only once the quota controller has counted what its namespace uses, ` +
+      `and none runs here, so what the upgrade would add past its limits is not checked: ${named(ts)}`,
   ];
 }
 
