@@ -22,6 +22,7 @@ import { registerImport } from './commands/import.ts';
 import { registerGraph } from './commands/graph.ts';
 import { registerVerify } from './commands/verify.ts';
 import { registerCi } from './commands/ci.ts';
+import { addHelpCommands } from './help.ts';
 
 // Each command imports its module when it runs, so `strata generate` never loads kubeconform's
 // wrapper and `--help` loads nothing: the modules under commands/ import statically only the
@@ -80,10 +81,13 @@ const program = new Command('strata')
   // A run killed while it wrote the tree left a journal: finish or undo that change before any
   // command reads or writes the tree, so it never sees a mix of old and new files.
   .hook('preAction', async (_program, action) => {
-    if (WRITERS.has(topCommand(action))) (await import('@strata/emit/interrupt')).guardInterrupts((what) => err(interruptedLine(what)));
+    // Help reads no tree, as --help does not.
+    const help = action.name() === 'help';
+    if (!help && WRITERS.has(topCommand(action))) (await import('@strata/emit/interrupt')).guardInterrupts((what) => err(interruptedLine(what)));
     // In the same turn, so that no signal falls between: the command's own handling takes over
     // from the guard that stood while it was loaded (for a reader, the signal's default).
     stopStartGuard?.();
+    if (help) return;
     const r = (await import('@strata/emit/journal')).recoverWorkspace();
     if (r && r.rolledForward > 0) err(`strata: completed the change to the tree that an interrupted run had committed (${r.files} files)`);
     if (r && r.rolledBack > 0) err(`strata: undid the change to the tree that an interrupted run had started (${r.files} files)`);
@@ -105,6 +109,7 @@ registerImport(program);
 registerGraph(program);
 registerVerify(program);
 registerCi(program);
+addHelpCommands(program);
 
 /** The flags each command was given in this run, by option: what strictOptions judges repeats by. */
 let given = new Map<Command, Map<string, { flags: string[]; values: string[] }>>();

@@ -62,6 +62,30 @@ describe('exit codes through the real CLI', () => {
   });
 
   it.each([
+    [['help', 'nope'], "unknown command 'nope'"],
+    [['help', 'genrate'], "unknown command 'genrate' (did you mean generate?)"],
+    [['help', 'set', 'imag'], "unknown command 'imag' (did you mean image?)"],
+    [['set', 'help', 'imag'], "unknown command 'imag' (did you mean image?)"],
+  ])('help of a name that is no command says so in one line, with the suggestion a mistyped command gets, exit 2: strata %j', (args, message) => {
+    const r = strata(repo, args);
+    expect(r.stderr).toBe(`strata: ${message}; run with --help for usage\n`);
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(2);
+    // The same words as the mistyped command itself.
+    if (args[0] === 'help' && args.length === 2) expect(strata(repo, args.slice(1)).stderr).toBe(r.stderr);
+  });
+
+  it('help of a command, also of a subcommand, is its --help', () => {
+    for (const args of [['ls'], ['set', 'image'], ['crd', 'add']]) {
+      const r = strata(repo, ['help', ...args]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(strata(repo, [...args, '--help']).stdout);
+      expect(r.stdout).toContain(`Usage: strata ${args.join(' ')} `);
+    }
+    expect(strata(repo, ['set', 'help', 'image']).stdout).toBe(strata(repo, ['set', 'image', '--help']).stdout);
+  });
+
+  it.each([
     [
       ['set', 'image', '--app', 'other', '--app', APP, '--env', 'dev', ':v9'],
       'set image: --app given twice (other, then tokenplace-relay); it takes one value, so give it once',
