@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { Interruption } from '@strata/emit/interrupt';
 import { UsageError } from '@strata/project';
 import { asyncAppFailure, outsideAppCode } from '@strata/core/sources';
+import { pinLocale } from '@strata/core/locale';
 import { LateAppFailures } from '@strata/pipeline/late-failures';
 import { OUTPUT_FORMATS, type OutputFormat, reportError } from '@strata/validate/formats';
 import { EXIT, errorLines, exitCodeFor } from './exit.ts';
@@ -190,6 +191,8 @@ export interface MainOptions {
 let stopStartGuard: (() => void) | undefined;
 
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<void> {
+  // Every command's output, whether it loads an app or not, is the same whatever LANG and LC_ALL say.
+  pinLocale();
   stopStartGuard = options.stopStartGuard;
   given = new Map();
   ended = false;

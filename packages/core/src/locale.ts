@@ -7,7 +7,9 @@
  * and in the libraries it calls alike (which app code's refusals do not judge). The program's own
  * sorts of the tree's files run after the renders and follow it too. Node reads the locale from
  * LANG and LC_ALL once, as it starts, and changing them later changes nothing: so each way to ask for
- * the default locale is given this one instead, once per process, when app code first runs.
+ * the default locale is given this one instead, once per process: by the strata command as it starts,
+ * so that what a command prints and writes without loading an app (the order of a listing, a sorted
+ * package.json) is the same on every machine too, and elsewhere when app code first runs.
  */
 export const RENDER_LOCALE = 'en-US';
 
