@@ -10,6 +10,7 @@ import {
   linkAppModules,
   offlineMetadata,
   suiteInstalledCopy,
+  withStrayRegistration,
   workspaceFiles,
   writeTemplateApp,
 } from '@strata/testing/workspace-copy';
@@ -199,6 +200,23 @@ describe('strata new-app with the real pnpm install', () => {
         /^strata: pnpm install failed, so apps\/billing is not created and nothing changed: ERR_PNPM_NO_OFFLINE_META Failed to resolve \S+ in package mirror .*; once `npx pnpm install` passes, run `npx strata new-app billing` again/,
     });
   });
+
+  it(
+    'refuses, before writing anything, to install beside a registration of no app in package.json, naming it and the command that removes it',
+    { timeout: 60_000 },
+    () => {
+      const cache = join(work, 'pnpm-cache-stray');
+      offlineMetadata(root, cache);
+      withStrayRegistration(root, 'gone', () =>
+        expectAppNotAdded(root, 'billing', () => strata(root, ['new-app', 'billing'], undefined, ciOfflinePnpmEnv(root, cache)), {
+          status: 2,
+          oneLine: true,
+          stderr:
+            /^strata: package\.json: @strata-apps\/gone is a registration of no app \(there is no apps\/gone\), so the pnpm install of new-app would fail on it; run `npx strata remove-app gone` first, which removes it and whatever else is left of that app\n$/,
+        }),
+      );
+    },
+  );
 
   it('refuses, before writing anything, a name whose namespace another app already uses, naming that app', { timeout: 60_000 }, () => {
     // The template puts an app in a namespace of its name, with a default-deny policy there: the

@@ -26,6 +26,7 @@ import {
   makeScratchDir,
   namespaceUser,
   platformNamespaces,
+  refuseStrayRegistrations,
   SYSTEM_NAMESPACE_REASON,
   ToolError,
   UsageError,
@@ -126,6 +127,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   const device = windowsDeviceName(name);
   if (device) throw new UsageError(`--name ${name}: ${device}; pick another --name`);
   if (existsSync(join(root, 'apps', name))) throw new UsageError(`apps/${name} already exists; pick another --name or remove it first`);
+  if (options.install !== false) refuseStrayRegistrations(root, 'import');
   const ignored = ignoredAppFile(root, name);
   if (ignored) throw new UsageError(`--name ${name}: ${ignored}; pick another --name`);
   if (options.path !== undefined && options.envs && options.envs.length > 0)

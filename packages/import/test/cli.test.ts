@@ -1,7 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ciOfflinePnpmEnv, expectAppAdded, expectAppGenerated, expectAppNotAdded, suiteInstalledCopy } from '@strata/testing/workspace-copy';
+import {
+  ciOfflinePnpmEnv,
+  expectAppAdded,
+  expectAppGenerated,
+  expectAppNotAdded,
+  offlineMetadata,
+  suiteInstalledCopy,
+  withStrayRegistration,
+} from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyWorkspace, fixtures, repo } from './workspace.ts';
 
@@ -200,6 +208,23 @@ describe('strata import with the real pnpm install', () => {
         /^strata: pnpm install failed, so apps\/ledger is not imported and nothing changed: ERR_PNPM_NO_OFFLINE_META Failed to resolve \S+ in package mirror .*; once `npx pnpm install` passes, run the same `npx strata import` again/,
     });
   });
+
+  it(
+    'refuses, before writing anything, to install beside a registration of no app in package.json, naming it and the command that removes it',
+    { timeout: 60_000 },
+    () => {
+      const cache = join(work, 'pnpm-cache-stray');
+      offlineMetadata(root, cache);
+      withStrayRegistration(root, 'gone', () =>
+        expectAppNotAdded(root, 'ledger', () => run(['import', source, '--name', 'ledger'], ciOfflinePnpmEnv(root, cache)), {
+          status: 2,
+          oneLine: true,
+          stderr:
+            /^strata: package\.json: @strata-apps\/gone is a registration of no app \(there is no apps\/gone\), so the pnpm install of import would fail on it; run `npx strata remove-app gone` first, which removes it and whatever else is left of that app\n$/,
+        }),
+      );
+    },
+  );
 
   it('links, locks and generates the imported app, and the pipeline builds it', { timeout: 120_000 }, () => {
     // What pnpm links and locks for the app, every other importer as it was.

@@ -9,6 +9,7 @@ import {
   checkNewAppName,
   checkNewAppNamespace,
   Layout,
+  refuseStrayRegistrations,
   ToolError,
   UsageError,
   withAppRegistered,
@@ -38,6 +39,7 @@ export interface NewAppResult {
  */
 export async function newApp(root: string, name: string, options: { install?: boolean } & WarningOptions = {}): Promise<NewAppResult> {
   checkNewAppName(root, name);
+  if (options.install !== false) refuseStrayRegistrations(root, 'new-app');
   handWrittenInTheWay(root, name);
   await checkNewAppNamespace(root, name, options);
   const dir = join(root, Layout.app(name));

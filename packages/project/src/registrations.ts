@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { UsageError } from './errors.ts';
 import { Layout } from './layout.ts';
 
 /** The files that register an app with the workspace's package manager, in the order a person reads them. */
@@ -68,6 +69,27 @@ export function appRegistrations(root: string, only: (app: string) => boolean = 
 /** Whether the workspace holds the package an app's registration names: pnpm finds it as apps/<name>/package.json. */
 const hasPackage = (root: string, app: string) => existsSync(join(root, Layout.app(app), 'package.json'));
 
+/** The registrations of apps whose folder is gone, by the app's name. */
+const strays = (root: string) => [...appRegistrations(root, (a) => !hasPackage(root, a))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * Refuses, before it writes anything, a command that is to run pnpm install (`command`: new-app,
+ * import) in a workspace whose package.json registers an app whose folder is gone: pnpm fails on
+ * such a registration, whatever app the command is about, in words that name neither the app nor
+ * the fix. One line naming each such app and the command that removes it (exit 2). A registration
+ * only pnpm-lock.yaml holds is no hindrance: the install, not frozen, drops it.
+ */
+export function refuseStrayRegistrations(root: string, command: string): void {
+  const apps = strays(root)
+    .filter(([, files]) => files.includes('package.json'))
+    .map(([app]) => app);
+  if (apps.length === 0) return;
+  const one = apps.length === 1;
+  throw new UsageError(
+    `package.json: ${apps.map((a) => `${SCOPE}${a}`).join(', ')} ${one ? 'is a registration of no app' : 'are registrations of no app'} (there is no ${apps.map((a) => Layout.app(a)).join(', ')}), so the pnpm install of ${command} would fail on ${one ? 'it' : 'them'}; run ${apps.map((a) => `\`npx strata remove-app ${a}\``).join(', then ')} first, which removes ${one ? 'it and whatever else is left of that app' : 'each and whatever else is left of those apps'}`,
+  );
+}
+
 /**
  * The registrations of apps whose folder is gone (deleted by hand, by `git rm`, by a merge), one line
  * each naming the file, why it matters and the command that removes it: pnpm refuses to install a
@@ -76,7 +98,7 @@ const hasPackage = (root: string, app: string) => existsSync(join(root, Layout.a
  */
 export function strayRegistrations(root: string): string[] {
   const lines: string[] = [];
-  for (const [app, files] of [...appRegistrations(root, (a) => !hasPackage(root, a))].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [app, files] of strays(root)) {
     const also = files.length > 1 ? `; ${files.slice(1).join(', ')} has it too` : '';
     const breaks =
       files[0] === 'package.json' ? 'so every pnpm install fails, and new-app and import with it' : 'so a frozen pnpm install (as in CI) fails';

@@ -421,3 +421,21 @@ export function expectAppAdded<R extends Outcome>(root: string, app: string, cac
   expectAppInstalled(root, app, lockBefore);
   return r;
 }
+
+/**
+ * Runs `fn` while the root package.json of the workspace at `root` registers `@strata-apps/<app>`,
+ * an app the workspace does not hold (as after its folder was deleted by hand), then puts the file
+ * back as it was.
+ */
+export function withStrayRegistration<T>(root: string, app: string, fn: () => T): T {
+  const file = join(root, 'package.json');
+  const before = readFileSync(file, 'utf8');
+  const pkg = JSON.parse(before) as { devDependencies?: Record<string, string> };
+  pkg.devDependencies = { ...pkg.devDependencies, [`@strata-apps/${app}`]: 'workspace:*' };
+  writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
+  try {
+    return fn();
+  } finally {
+    writeFileSync(file, before);
+  }
+}
