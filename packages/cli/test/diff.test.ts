@@ -42,10 +42,11 @@ describe('strata diff', () => {
     expect(deployment.diff).toContain('--- staging/tensafe: apps/v1/Deployment tensafe-staging/tensafe');
   });
 
-  it('exits 0 when the two sides are equal', () => {
+  it('refuses an env compared with itself, a mistyped --from or --to, instead of finding no differences', () => {
     const r = strata(ws.root, ['diff', '--from', 'dev', '--to', 'dev']);
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/no differences/);
+    expect(r.stderr).toBe('strata: --from and --to are both dev, which has no differences with itself; name two envs, as --from dev --to staging\n');
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(2);
   });
 
   it('gives JSON with one entry per changed resource', () => {
@@ -133,6 +134,23 @@ describe('strata diff', () => {
       expect(r.stdout, args.join(' ')).toBe('');
       expect(r.status, args.join(' ')).toBe(2);
     }
+  });
+
+  it('refuses a ref whose apps do not render and that commits no overlays, instead of finding every resource added', () => {
+    const app = join(ws.root, 'apps/tensafe/src/app.ts');
+    writeFileSync(app, `${readFileSync(app, 'utf8')}\nexport const broken = (;\n`);
+    git(ws.root, 'rm', '-rq', '--cached', 'base', 'overlays');
+    git(ws.root, 'commit', '-qam', 'no tree, and an app that does not compile');
+    const ref = git(ws.root, 'rev-parse', 'HEAD').trim();
+    git(ws.root, 'reset', '-q', '--hard', 'HEAD~1');
+    const r = strata(ws.root, ['diff', '--against', ref, '--env', 'dev']);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^strata: --against ${ref}: its apps do not render with this strata \\(apps/tensafe/src/app\\.ts:[^\\n]*\\) and it commits no overlays of them to compare instead\\n$`,
+      ),
+    );
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(2);
   });
 
   it('takes an app that only the ref has as known: its resources are removed', () => {

@@ -86,6 +86,11 @@ export async function diffEnvironments(
 ): Promise<DiffResult> {
   const from = checkEnv(fromEnv)!;
   const to = checkEnv(toEnv)!;
+  // An env compared with itself has no differences: a mistyped --from or --to, never a comparison.
+  if (from === to) {
+    const other = ENVIRONMENTS.find((e) => e !== from)!;
+    throw new UsageError(`--from and --to are both ${from}, which has no differences with itself; name two envs, as --from ${from} --to ${other}`);
+  }
   const loaded = await loadApps(root, apps, options);
   const diffs: ResourceDiff[] = [];
   let resources = 0;
@@ -225,6 +230,10 @@ export async function diffAgainst(
     if (unknown !== undefined)
       throw new UsageError(`unknown app "${unknown}" in the working tree and in ${ref}; known apps: ${known.join(', ') || '(none)'}`);
     const build = buildOptions(root);
+    const envs: Environment[] = env ? [env] : [...ENVIRONMENTS];
+    const apps = options.apps && options.apps.length > 0 ? [...options.apps] : known;
+    const existing = (dir: string) => existsSync(join(dir, 'kustomization.yaml'));
+    const overlays = envs.flatMap((e) => apps.map((a) => Layout.overlay(e, a)));
     // The ref: what its sources generate, built in a folder of its own.
     let before = refDir;
     try {
@@ -236,7 +245,13 @@ export async function diffAgainst(
       writeTree(before, planned);
     } catch (err) {
       if (err instanceof UsageError) throw err;
-      notes.push(`${ref}: its apps do not render with this strata (${(err as Error).message.split('\n')[0]}); compared its committed overlays`);
+      const why = (err as Error).message.split('\n')[0];
+      // With none either, the ref would read as deploying nothing, and every resource as added.
+      if (!overlays.some((o) => existing(join(refDir, o))))
+        throw new UsageError(
+          `--against ${ref}: its apps do not render with this strata (${why}) and it commits no overlays of them to compare instead`,
+        );
+      notes.push(`${ref}: its apps do not render with this strata (${why}); compared its committed overlays`);
     }
     // The working tree: its overlays, or what its sources generate when those are newer.
     const planned = await plannedTree(root, options);
@@ -249,10 +264,6 @@ export async function diffAgainst(
       after = join(scratch, 'working-generated');
       writeTree(after, planned);
     }
-    const envs: Environment[] = env ? [env] : [...ENVIRONMENTS];
-    const apps = options.apps && options.apps.length > 0 ? [...options.apps] : known;
-    const existing = (dir: string) => existsSync(join(dir, 'kustomization.yaml'));
-    const overlays = envs.flatMap((e) => apps.map((a) => Layout.overlay(e, a)));
     const a = await builtTree(
       before,
       overlays.filter((o) => existing(join(before, o))),
@@ -263,6 +274,14 @@ export async function diffAgainst(
       overlays.filter((o) => existing(join(after, o))),
       after === root ? {} : build,
     );
+    // An overlay neither side has compares nothing: said, and when it is every one, refused.
+    const neither = overlays.filter((o) => !a.has(o) && !b.has(o));
+    if (overlays.length === 0) throw new UsageError(`nothing to compare: neither ${ref} nor the working tree has an app`);
+    if (neither.length === overlays.length)
+      throw new UsageError(
+        `nothing to compare: neither ${ref} nor the working tree has ${overlays.length === 1 ? 'the overlay' : 'any of the overlays'} ${overlays.join(', ')}`,
+      );
+    if (neither.length > 0) notes.push(`not compared, as neither ${ref} nor the working tree has them: ${neither.join(', ')}`);
     const diffs: ResourceDiff[] = [];
     let resources = 0;
     for (const overlay of overlays) {
