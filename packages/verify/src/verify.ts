@@ -501,7 +501,7 @@ async function run(
       }
       // Nor does it take a cluster IP, nor make a PriorityClass the default: the first to ask keeps it.
       for (const clash of allocationClashes(
-        targets.filter((t) => t.group === g.name && !t.installed && !rejected.has(t)),
+        accepted.filter((t) => !rejected.has(t)),
         (t) => allocationsAsked(t.manifest),
         (a, b) => identity(a) === identity(b),
       )) {
@@ -509,6 +509,34 @@ async function run(
         problems.push(located(clash.item, allocationTaken(clash)));
       }
     }
+    // A LimitRange limits (and defaults) the Pods and claims of its namespace once it exists, which its
+    // own dry run never makes so: each env's are created for real, one env at a time (envs share
+    // namespaces), and the Pods and PersistentVolumeClaims of their namespaces dry-run again against
+    // them, then they are deleted. Only envs that have both pay for it.
+    const byGroup = groupsOf(targets);
+    const limits = groups.flatMap((g) => {
+      const live = (byGroup.get(g.name) ?? []).filter((t) => !t.installed && !rejected.has(t));
+      const ranges = live.filter(isLimitRange);
+      const spaces = new Set(ranges.map((t) => t.namespace));
+      const limited = live.filter((t) => spaces.has(t.namespace) && isLimited(t));
+      return limited.length === 0 ? [] : [{ ranges, limited }];
+    });
+    if (limits.length > 0)
+      await phases.timed('limits', async () => {
+        for (const { ranges, limited } of limits) {
+          const made: Target[] = [];
+          for (const t of ranges) if (!(await apply(client, t, { dryRun: false })).some((p) => p.severity === 'error')) made.push(t);
+          // The LimitRanger admission plugin reads them through an informer.
+          await new Promise((resolve) => setTimeout(resolve, LIMIT_RANGE_SETTLE_MS));
+          await eachLimit(limited, concurrency, async (t) => {
+            const refused = (await judge(client, t, { dryRun: true, nodePorts })).filter((f) => f.severity === 'error');
+            if (refused.length === 0) return;
+            rejected.add(t);
+            problems.push(...refused.map((f) => located(t, f)));
+          });
+          await eachLimit(made, concurrency, (t) => remove(client, t));
+        }
+      });
     // A class the server refuses is never in the cluster: judged once the dry run has said which.
     problems.push(
       ...podClasses(
@@ -673,6 +701,22 @@ async function run(
 }
 
 const isNamespace = (t: Target) => t.manifest.kind === 'Namespace' && t.manifest.apiVersion === 'v1';
+/** The targets of each group (env), in their order. */
+function groupsOf(targets: readonly Target[]): Map<string, Target[]> {
+  const out = new Map<string, Target[]>();
+  for (const t of targets) {
+    const group = out.get(t.group);
+    if (group) group.push(t);
+    else out.set(t.group, [t]);
+  }
+  return out;
+}
+
+const isLimitRange = (t: Target) => t.manifest.kind === 'LimitRange' && t.manifest.apiVersion === 'v1';
+/** What the LimitRanger admission plugin limits on create: Pods and PersistentVolumeClaims. */
+const isLimited = (t: Target) => (t.manifest.kind === 'Pod' || t.manifest.kind === 'PersistentVolumeClaim') && t.manifest.apiVersion === 'v1';
+/** How long a LimitRange created for real is given to reach the LimitRanger plugin's informer. */
+const LIMIT_RANGE_SETTLE_MS = 200;
 const isPodClass = (t: Target) =>
   (t.manifest.kind === 'PriorityClass' && t.manifest.apiVersion.startsWith('scheduling.k8s.io/')) ||
   (t.manifest.kind === 'RuntimeClass' && t.manifest.apiVersion.startsWith('node.k8s.io/'));
@@ -733,12 +777,11 @@ function namespaceAdmission(targets: readonly Target[], refTargets: readonly Tar
 function podClasses(targets: readonly Target[], refTargets: readonly Target[], root: string): Problem[] {
   const declared = { priorityClasses: declaredClasses(root, 'priorityClasses'), runtimeClasses: declaredClasses(root, 'runtimeClasses') };
   const out: Problem[] = [];
-  for (const group of new Set(targets.map((t) => t.group))) {
-    const created = new Set(
-      [...targets, ...refTargets].filter((t) => t.group === group && isPodClass(t)).map((t) => `${t.manifest.kind}/${t.manifest.metadata?.name}`),
-    );
-    for (const t of targets) {
-      if (t.group !== group || t.manifest.kind === 'Pod') continue;
+  const refs = groupsOf(refTargets);
+  for (const [group, own] of groupsOf(targets)) {
+    const created = new Set([...own, ...(refs.get(group) ?? [])].filter(isPodClass).map((t) => `${t.manifest.kind}/${t.manifest.metadata?.name}`));
+    for (const t of own) {
+      if (t.manifest.kind === 'Pod') continue;
       for (const pod of podsOf([{ manifest: t.manifest, file: t.doc.file }]))
         for (const use of classesNamed(pod)) {
           const key = use.class === 'PriorityClass' ? 'priorityClasses' : 'runtimeClasses';

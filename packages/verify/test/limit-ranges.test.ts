@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { Manifest } from '@strata/core';
+import { verifyDocuments } from '../src/index.ts';
+import { builtDocs as docs, sharedServer } from './helpers.ts';
+
+/**
+ * LimitRanges of the set and the Pods and claims they limit: the corpus is applied for real, in its
+ * order, as a sync applies it (its LimitRanges first exist, then what they limit is created), and
+ * the objects the real server refuses must be those verify refuses, document by document, for the
+ * same reason.
+ */
+
+const limitRange = (name: string, namespace: string, limits: object[]): Manifest =>
+  ({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name, namespace }, spec: { limits } }) as Manifest;
+const pod = (name: string, namespace: string, resources?: object): Manifest =>
+  ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace },
+    spec: { containers: [{ name: 'c', image: 'busybox', ...(resources ? { resources } : {}) }] },
+  }) as Manifest;
+const claim = (name: string, namespace: string, storage: string): Manifest =>
+  ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } },
+  }) as Manifest;
+const namespace = (name: string): Manifest => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }) as Manifest;
+
+const CORPUS: Manifest[] = [
+  namespace('limited'),
+  namespace('free'),
+  namespace('broken'),
+  limitRange('lr', 'limited', [
+    { type: 'Container', max: { cpu: '100m' }, min: { memory: '4Mi' } },
+    { type: 'PersistentVolumeClaim', max: { storage: '1Gi' } },
+  ]),
+  // Over the maximum: refused.
+  pod('over', 'limited', { limits: { cpu: '2' } }),
+  // Within it, and none given: the maximum becomes its default limit.
+  pod('within', 'limited', { limits: { cpu: '50m' } }),
+  pod('none', 'limited'),
+  // A request over the limit the LimitRange defaults to: the defaulted pod is invalid.
+  pod('request-over-default', 'limited', { requests: { cpu: '200m' } }),
+  // Under the minimum memory.
+  pod('under', 'limited', { requests: { memory: '1Mi' }, limits: { memory: '1Mi' } }),
+  claim('big', 'limited', '5Gi'),
+  claim('small', 'limited', '500Mi'),
+  // Another namespace is not limited.
+  pod('elsewhere', 'free', { limits: { cpu: '2' } }),
+  // A LimitRange whose default is over its max is refused itself, and limits nothing.
+  limitRange('contradicts', 'broken', [{ type: 'Container', default: { cpu: '2' }, max: { cpu: '1' } }]),
+  pod('unlimited', 'broken', { limits: { cpu: '2' } }),
+];
+
+const words = (message: string) => message.replace(/^\S+ "[^"]*" is (forbidden|invalid): /, '');
+
+describe('verify and the LimitRanges of the set', () => {
+  const server = sharedServer();
+
+  it('refuses the Pods and claims a LimitRange of the set forbids, as a real apply does, and passes the rest', async () => {
+    const r = await verifyDocuments(docs(CORPUS, 'all.yaml'), { server });
+    const ours = r.problems.filter((p) => p.severity === 'error').map((p) => [p.name ?? '', p.message]);
+
+    // The real thing, on the same server once verify has left it as it found it: created in order.
+    const client = server.client;
+    const real: string[][] = [];
+    const made: string[] = [];
+    for (const m of CORPUS) {
+      const ns = m.metadata.namespace;
+      const plural = { Namespace: 'namespaces', LimitRange: 'limitranges', Pod: 'pods', PersistentVolumeClaim: 'persistentvolumeclaims' }[m.kind]!;
+      const base = ns ? `/api/v1/namespaces/${ns}/${plural}` : `/api/v1/${plural}`;
+      const res = await client.request('POST', base, m);
+      if (res.status === 409 && m.kind === 'Namespace') continue;
+      if (res.status >= 300) real.push([m.metadata.name, words(String((res.body as { message?: unknown }).message))]);
+      else {
+        made.push(`${base}/${m.metadata.name}`);
+        if (m.kind === 'LimitRange') await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+    for (const path of made.reverse()) await client.request('DELETE', path);
+
+    expect(real.map(([name]) => name)).toStrictEqual(['over', 'request-over-default', 'under', 'big', 'contradicts']);
+    expect([...new Set(ours.map(([name]) => name))].sort()).toStrictEqual(real.map(([name]) => name).sort());
+    for (const [name, message] of real) {
+      const mine = ours.filter(([n]) => n === name).map(([, m]) => m);
+      expect(
+        mine.some((m) => message!.includes(m!.replace(/ \(.*\)$/, '')) || m!.includes(message!)),
+        `${name}: server "${message}", verify ${JSON.stringify(mine)}`,
+      ).toBe(true);
+    }
+  });
+});
