@@ -1,3 +1,4 @@
+import { inUserNamespace, isWindows } from './pod-security.ts';
 import { containerLabel, sentenceStart, type ContainerView, type PodView } from './pods.ts';
 import { at, list, rec, str, type Rec } from './read.ts';
 
@@ -63,6 +64,10 @@ export interface Refusal {
   readonly message: string;
   /** Refused for a field left unset (runAsNonRoot, seccomp, capabilities.drop, allowPrivilegeEscalation), not for one set. */
   readonly unset?: true;
+  /** The container whose field it is, for a container's. */
+  readonly container?: ContainerView;
+  /** What is refused, where the field does not say it: the capability added, the sysctl's name, the host namespace's field. */
+  readonly value?: unknown;
 }
 
 type CheckFn = (pod: PodView, minor: number) => Refusal[];
@@ -81,8 +86,7 @@ interface Check {
 
 const sc = (c: ContainerView): Rec => rec(c.container.securityContext) ?? {};
 const podSc = (pod: PodView): Rec => rec(pod.spec.securityContext) ?? {};
-const isWindows = (pod: PodView) => at(pod.spec, 'os', 'name') === 'windows';
-const relaxedForUserNamespace = (pod: PodView) => pod.spec.hostUsers === false;
+const relaxedForUserNamespace = inUserNamespace;
 const who = (c: ContainerView) => sentenceStart(containerLabel(c));
 const set = (v: unknown) => v !== undefined && v !== null;
 
@@ -101,6 +105,7 @@ const hostProcess: CheckFn = (pod) => {
         reason,
         path: `${c.path}.securityContext.windowsOptions.hostProcess`,
         message: `${who(c)} sets windowsOptions.hostProcess: true; remove it.`,
+        container: c,
       });
   return out;
 };
@@ -112,12 +117,18 @@ const hostNamespaces: CheckFn = (pod) =>
       reason: 'host namespaces',
       path: `${pod.specPath}.${f}`,
       message: `The pod sets ${f}: true, sharing the node's namespace; remove it.`,
+      value: f,
     }));
 
 const privileged: CheckFn = (pod) =>
   pod.containers
     .filter((c) => sc(c).privileged === true)
-    .map((c) => ({ reason: 'privileged', path: `${c.path}.securityContext.privileged`, message: `${who(c)} sets privileged: true; remove it.` }));
+    .map((c) => ({
+      reason: 'privileged',
+      path: `${c.path}.securityContext.privileged`,
+      message: `${who(c)} sets privileged: true; remove it.`,
+      container: c,
+    }));
 
 /** What container runtimes grant by default, which baseline lets a container add back. */
 const DEFAULT_CAPABILITIES = new Set([
@@ -148,6 +159,8 @@ const capabilitiesBaseline: CheckFn = (pod) =>
               reason: 'non-default capabilities',
               path: `${c.path}.securityContext.capabilities.add[${i}]`,
               message: `${who(c)} adds capability ${String(cap)}; remove it.`,
+              container: c,
+              value: cap,
             },
           ],
     );
@@ -165,6 +178,7 @@ const capabilitiesRestricted: CheckFn = (pod, minor) => {
         path: `${c.path}.securityContext.capabilities.drop`,
         message: `${who(c)} does not drop ALL capabilities; set securityContext.capabilities.drop: [ALL].`,
         unset: true,
+        container: c,
       });
     list(caps?.add).forEach((cap, i) => {
       if (cap !== 'NET_BIND_SERVICE')
@@ -172,6 +186,8 @@ const capabilitiesRestricted: CheckFn = (pod, minor) => {
           reason,
           path: `${c.path}.securityContext.capabilities.add[${i}]`,
           message: `${who(c)} adds capability ${String(cap)}; remove it (only NET_BIND_SERVICE may be added).`,
+          container: c,
+          value: cap,
         });
     });
     return out;
@@ -417,6 +433,7 @@ const sysctls: CheckFn = (pod, minor) => {
             reason: 'forbidden sysctls',
             path: `${pod.specPath}.securityContext.sysctls[${i}].name`,
             message: `The pod sets sysctl ${name}, which is not namespaced safely; remove it.`,
+            value: rec(s)?.name,
           },
         ];
   });
@@ -478,6 +495,16 @@ const runAsUser: CheckFn = (pod, minor) => {
       });
   return out;
 };
+
+/** The latest version of every check, as the Pod Security Standards rules in `rules/` judge a pod. */
+export const LATEST = Number.POSITIVE_INFINITY;
+
+/**
+ * The checks that the rules of the same controls share with the admission: what each refuses is
+ * decided here once, and each rule says it in its own words (no-host-namespaces, no-privileged,
+ * no-host-process, no-unsafe-sysctls, drop-all-capabilities).
+ */
+export const sharedChecks = { hostProcess, hostNamespaces, privileged, capabilitiesBaseline, capabilitiesRestricted, sysctls } as const;
 
 const CHECKS: readonly Check[] = [
   { id: 'hostProcess', level: 'baseline', versions: [{ since: 0, check: hostProcess }] },

@@ -1,29 +1,10 @@
 import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
-import { isWindows, podSecurityFinding } from '../pod-security.ts';
+import { LATEST, sharedChecks } from '../pod-security-admission.ts';
+import { podSecurityFinding } from '../pod-security.ts';
 import { list, rec } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'drop-all-capabilities';
-
-/** Baseline lets a container add back only what container runtimes grant by default. */
-const RUNTIME_DEFAULT = new Set([
-  'AUDIT_WRITE',
-  'CHOWN',
-  'DAC_OVERRIDE',
-  'FOWNER',
-  'FSETID',
-  'KILL',
-  'MKNOD',
-  'NET_BIND_SERVICE',
-  'SETFCAP',
-  'SETGID',
-  'SETPCAP',
-  'SETUID',
-  'SYS_CHROOT',
-]);
-
-/** Restricted lets a container add back only this one, to bind ports below 1024. */
-const RESTRICTED_ADD = 'NET_BIND_SERVICE';
 
 export const dropAllCapabilities: Rule = {
   id,
@@ -34,26 +15,29 @@ export const dropAllCapabilities: Rule = {
   check(objects) {
     const out: RuleFinding[] = [];
     for (const pod of podSecuritySpecsOf(objects)) {
-      const restricted = !isWindows(pod);
+      // What baseline refuses (a capability beyond the runtime's default set) and restricted (ALL not
+      // dropped, any added but NET_BIND_SERVICE; nothing of a Windows pod), decided as the admission decides.
+      const beyond = new Set(sharedChecks.capabilitiesBaseline(pod, LATEST).map((r) => r.path));
+      const restricted = new Set(sharedChecks.capabilitiesRestricted(pod, LATEST).map((r) => r.path));
       for (const c of pod.containers) {
         const caps = rec(securityContext(c.container).capabilities) ?? {};
         const who = sentenceStart(containerLabel(c));
-        // Exactly "ALL": the admission plugin compares the string, whatever the runtime would accept.
+        const drop = `${c.path}.securityContext.capabilities.drop`;
         // A step outside any pod template is judged for what it adds, not for what it leaves to drop.
-        if (restricted && !pod.loose && !list(caps.drop).includes('ALL')) {
+        if (restricted.has(drop) && !pod.loose) {
           out.push(
             podSecurityFinding(
               id,
               pod,
               'restricted',
               `${who} keeps the runtime's default capabilities: set securityContext.capabilities.drop: [ALL].`,
-              `${c.path}.securityContext.capabilities.drop`,
+              drop,
             ),
           );
         }
         list(caps.add).forEach((cap, i) => {
           const path = `${c.path}.securityContext.capabilities.add[${i}]`;
-          if (typeof cap !== 'string' || !RUNTIME_DEFAULT.has(cap)) {
+          if (beyond.has(path)) {
             out.push(
               podSecurityFinding(
                 id,
@@ -63,9 +47,15 @@ export const dropAllCapabilities: Rule = {
                 path,
               ),
             );
-          } else if (restricted && cap !== RESTRICTED_ADD) {
+          } else if (restricted.has(path)) {
             out.push(
-              podSecurityFinding(id, pod, 'restricted', `${who} adds capability ${cap}: remove it (only NET_BIND_SERVICE may be added back).`, path),
+              podSecurityFinding(
+                id,
+                pod,
+                'restricted',
+                `${who} adds capability ${String(cap)}: remove it (only NET_BIND_SERVICE may be added back).`,
+                path,
+              ),
             );
           }
         });

@@ -1,14 +1,15 @@
+import { LATEST, sharedChecks } from '../pod-security-admission.ts';
 import { podSecuritySpecsOf } from '../pods.ts';
 import { podSecurityFinding } from '../pod-security.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-host-namespaces';
 
-const FIELDS = [
-  ['hostNetwork', "the node's network"],
-  ['hostPID', "the node's processes"],
-  ['hostIPC', "the node's shared memory"],
-] as const;
+const SHARED: Readonly<Record<string, string>> = {
+  hostNetwork: "the node's network",
+  hostPID: "the node's processes",
+  hostIPC: "the node's shared memory",
+};
 
 export const noHostNamespaces: Rule = {
   id,
@@ -18,15 +19,15 @@ export const noHostNamespaces: Rule = {
   check(objects) {
     const out: RuleFinding[] = [];
     for (const pod of podSecuritySpecsOf(objects)) {
-      for (const [field, what] of FIELDS) {
-        if (pod.spec[field] !== true) continue;
+      for (const r of sharedChecks.hostNamespaces(pod, LATEST)) {
+        const field = String(r.value);
         out.push(
           podSecurityFinding(
             id,
             pod,
             'baseline',
-            `The pod sets ${field}: true and shares ${what}: remove ${field} (expose ports through a Service instead).`,
-            `${pod.specPath}.${field}`,
+            `The pod sets ${field}: true and shares ${SHARED[field]}: remove ${field} (expose ports through a Service instead).`,
+            r.path,
           ),
         );
       }

@@ -1,6 +1,6 @@
-import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
+import { LATEST, sharedChecks } from '../pod-security-admission.ts';
+import { containerLabel, podSecuritySpecsOf, sentenceStart } from '../pods.ts';
 import { podSecurityFinding } from '../pod-security.ts';
-import { at } from '../read.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-host-process';
@@ -13,26 +13,15 @@ export const noHostProcess: Rule = {
   check(objects) {
     const out: RuleFinding[] = [];
     for (const pod of podSecuritySpecsOf(objects)) {
-      if (at(pod.spec, 'securityContext', 'windowsOptions', 'hostProcess') === true) {
+      for (const r of sharedChecks.hostProcess(pod, LATEST)) {
+        const who = r.container ? sentenceStart(containerLabel(r.container)) : 'The pod';
         out.push(
           podSecurityFinding(
             id,
             pod,
             'baseline',
-            'The pod runs as a Windows HostProcess, with full access to the node: remove securityContext.windowsOptions.hostProcess.',
-            `${pod.specPath}.securityContext.windowsOptions.hostProcess`,
-          ),
-        );
-      }
-      for (const c of pod.containers) {
-        if (at(securityContext(c.container), 'windowsOptions', 'hostProcess') !== true) continue;
-        out.push(
-          podSecurityFinding(
-            id,
-            pod,
-            'baseline',
-            `${sentenceStart(containerLabel(c))} runs as a Windows HostProcess, with full access to the node: remove securityContext.windowsOptions.hostProcess.`,
-            `${c.path}.securityContext.windowsOptions.hostProcess`,
+            `${who} runs as a Windows HostProcess, with full access to the node: remove securityContext.windowsOptions.hostProcess.`,
+            r.path,
           ),
         );
       }

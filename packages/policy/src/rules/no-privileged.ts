@@ -1,4 +1,5 @@
-import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
+import { LATEST, sharedChecks } from '../pod-security-admission.ts';
+import { containerLabel, podSecuritySpecsOf, sentenceStart } from '../pods.ts';
 import { podSecurityFinding } from '../pod-security.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
@@ -12,15 +13,14 @@ export const noPrivileged: Rule = {
   check(objects) {
     const out: RuleFinding[] = [];
     for (const pod of podSecuritySpecsOf(objects)) {
-      for (const c of pod.containers) {
-        if (securityContext(c.container).privileged !== true) continue;
+      for (const r of sharedChecks.privileged(pod, LATEST)) {
         out.push(
           podSecurityFinding(
             id,
             pod,
             'baseline',
-            `${sentenceStart(containerLabel(c))} runs privileged, with full access to the node: remove securityContext.privileged or set it to false.`,
-            `${c.path}.securityContext.privileged`,
+            `${sentenceStart(containerLabel(r.container!))} runs privileged, with full access to the node: remove securityContext.privileged or set it to false.`,
+            r.path,
           ),
         );
       }
