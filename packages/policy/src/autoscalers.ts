@@ -1,4 +1,4 @@
-import { at, displayName, namespaceOf, str } from './read.ts';
+import { at, displayName, isKind, namespaceOf, str } from './read.ts';
 import type { PolicyObject } from './types.ts';
 
 export interface ScaleTarget {
@@ -10,11 +10,15 @@ export interface ScaleTarget {
   readonly namespace: string;
 }
 
-/** HPAs and KEDA ScaledObjects with the workload each one scales, in the autoscaler's namespace; `applied` as in `namespaceOf`. */
+/**
+ * HPAs and KEDA ScaledObjects, by group and kind (an `autoscaling` HPA, a `keda.sh` ScaledObject: a
+ * custom kind of either name in another group scales nothing here), with the workload each one
+ * scales, in the autoscaler's namespace; `applied` as in `namespaceOf`.
+ */
 export function scaleTargets(objects: readonly PolicyObject[], applied = ''): ScaleTarget[] {
   return objects.flatMap((o) => {
     const kind = o.manifest.kind;
-    if (kind !== 'HorizontalPodAutoscaler' && kind !== 'ScaledObject') return [];
+    if (!isKind(o, 'HorizontalPodAutoscaler', 'ScaledObject')) return [];
     const ref = at(o.manifest, 'spec', 'scaleTargetRef');
     const name = str(at(ref, 'name'));
     if (!name) return [];

@@ -83,8 +83,18 @@ export function sameNamespace(a: string, b: string): boolean {
   return a === '' || b === '' || a === b;
 }
 
-/** The custom kinds rules read, with their group: the others they name are built in. */
-const CUSTOM_GROUPS: Readonly<Record<string, string>> = { ServiceMonitor: 'monitoring.coreos.com' };
+/**
+ * The custom kinds rules read, with their group: the others they name are built in. A kind of the
+ * same name in another group (a `Certificate` of `acme.io`) is not the one a rule knows.
+ */
+const CUSTOM_GROUPS: Readonly<Record<string, string>> = {
+  Certificate: 'cert-manager.io',
+  ExternalSecret: 'external-secrets.io',
+  PushSecret: 'external-secrets.io',
+  ScaledObject: 'keda.sh',
+  SealedSecret: 'bitnami.com',
+  ServiceMonitor: 'monitoring.coreos.com',
+};
 
 let groupsByKind: Map<string, Set<string>> | undefined;
 

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { containerLabel, podsOf, type PodView } from '../pods.ts';
-import { at, finding, findObject, list, nameOf, namespaceOf, ofKind, rec, sameNamespace, str } from '../read.ts';
+import { at, finding, findObject, isKind, list, nameOf, namespaceOf, ofKind, rec, sameNamespace, str } from '../read.ts';
 import type { PolicyContext, PolicyObject, Rule, RuleFinding } from '../types.ts';
 
 const id = 'resolve-references';
@@ -58,7 +58,11 @@ function collect(pod: PodView): Ref[] {
   return refs;
 }
 
-/** Names of Secrets that objects in the set will create once applied; `applied` as in `namespaceOf`. */
+/**
+ * Names of Secrets that objects in the set will create once applied, each kind by its group too
+ * (External Secrets', Sealed Secrets', cert-manager's: a `Certificate` of another group makes no
+ * Secret here); `applied` as in `namespaceOf`.
+ */
 function producedSecrets(objects: readonly PolicyObject[], namespace: string, applied: string): Set<string> {
   const names = new Set<string>();
   for (const o of objects) {
@@ -68,9 +72,9 @@ function producedSecrets(objects: readonly PolicyObject[], namespace: string, ap
     const add = (name: string | undefined): void => {
       if (name !== undefined) names.add(name);
     };
-    if (m.kind === 'ExternalSecret' || m.kind === 'PushSecret') add(str(at(m, 'spec', 'target', 'name')) ?? own);
-    if (m.kind === 'SealedSecret') add(str(at(m, 'spec', 'template', 'metadata', 'name')) ?? own);
-    if (m.kind === 'Certificate') {
+    if (isKind(o, 'ExternalSecret', 'PushSecret')) add(str(at(m, 'spec', 'target', 'name')) ?? own);
+    if (isKind(o, 'SealedSecret')) add(str(at(m, 'spec', 'template', 'metadata', 'name')) ?? own);
+    if (isKind(o, 'Certificate')) {
       const secretName = str(at(m, 'spec', 'secretName'));
       if (secretName) names.add(secretName);
     }

@@ -188,6 +188,26 @@ describe('resolve-references', () => {
     expect(found[0]?.message).toContain('it must exist in the cluster before the pod starts');
   });
 
+  it("takes a Secret for produced only by External Secrets', Sealed Secrets' and cert-manager's kinds, never by a kind of that name in another group", () => {
+    const d = using({
+      envFrom: [{ secretRef: { name: 'es-env' } }, { secretRef: { name: 'sealed-env' } }],
+      env: [{ name: 'TLS', valueFrom: { secretKeyRef: { name: 'web-tls', key: 'tls.crt' } } }],
+    });
+    const makers = (group: (own: string) => string) => [
+      manifest(group('external-secrets.io/v1'), 'ExternalSecret', 'es', { spec: { target: { name: 'es-env' } } }),
+      manifest(group('bitnami.com/v1alpha1'), 'SealedSecret', 'sealed-env', { spec: { encryptedData: { token: 'AgB' } } }),
+      manifest(group('cert-manager.io/v1'), 'Certificate', 'web', { spec: { secretName: 'web-tls', issuerRef: { name: 'ca' } } }),
+    ];
+    expect(check(resolveReferences, [d, ...makers((own) => own)])).toStrictEqual([]);
+    // A custom Certificate of acme.io (and the like) makes no Secret a pod can count on.
+    const found = check(resolveReferences, [d, ...makers(() => 'acme.io/v1')]);
+    expect(found.map((f) => [f.severity, f.path, f.message.split(' is neither')[0]])).toStrictEqual([
+      ['warning', 'spec.template.spec.containers[0].envFrom[0].secretRef.name', 'Secret "es-env" used by container "web"'],
+      ['warning', 'spec.template.spec.containers[0].envFrom[1].secretRef.name', 'Secret "sealed-env" used by container "web"'],
+      ['warning', 'spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name', 'Secret "web-tls" used by container "web"'],
+    ]);
+  });
+
   it('ignores an ExternalSecret whose target has another name', () => {
     const found = check(resolveReferences, [using({ envFrom: [{ secretRef: { name: 'web' } }] }), externalSecret('web', 'web-env')]);
     expect(found.map((f) => f.severity)).toStrictEqual(['warning']);

@@ -38,6 +38,14 @@ describe('scale-target-exists', () => {
     expect(check(scaleTargetExists, [deployment(), withoutNamespace(hpa('web'))])).toStrictEqual([]);
   });
 
+  it('reads HPAs and ScaledObjects by group and kind: a custom kind of either name in another group scales nothing', () => {
+    const customHpa = manifest('autoscaling.acme.io/v1', 'HorizontalPodAutoscaler', 'web', {
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' } },
+    });
+    const customScaledObject = manifest('acme.io/v1', 'ScaledObject', 'web', { spec: { scaleTargetRef: { name: 'api' } } });
+    expect(check(scaleTargetExists, [deployment(), customHpa, customScaledObject])).toStrictEqual([]);
+  });
+
   it('finds the target by group and kind: a custom Deployment of another group is not the apps/v1 one an HPA scales, nor the other way round', () => {
     const custom = manifest('apps.acme.io/v1', 'Deployment', 'web', { spec: {} });
     expect(summary(check(scaleTargetExists, [custom, hpa('web')]))).toStrictEqual([

@@ -48,6 +48,14 @@ describe('single-autoscaler', () => {
     expect(check(singleAutoscaler, [withoutNamespace(hpa('web')), hpa('web-cpu')], asWritten)).toStrictEqual([]);
   });
 
+  it('counts only the autoscaling HPA and the keda.sh ScaledObject: a custom kind of either name in another group fights no autoscaler', () => {
+    const customHpa = manifest('autoscaling.acme.io/v1', 'HorizontalPodAutoscaler', 'web-custom', {
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } },
+    });
+    const customScaledObject = manifest('acme.io/v1', 'ScaledObject', 'web-acme', { spec: { scaleTargetRef: { name: 'web' } } });
+    expect(check(singleAutoscaler, [deployment(), hpa('web'), customHpa, customScaledObject])).toStrictEqual([]);
+  });
+
   it('tells targets apart by group: an HPA of a custom Deployment of apps.acme.io and a ScaledObject of the apps/v1 one of that name scale two workloads', () => {
     const custom = manifest('autoscaling/v2', 'HorizontalPodAutoscaler', 'web', {
       spec: { scaleTargetRef: { apiVersion: 'apps.acme.io/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 10 },

@@ -32,6 +32,15 @@ describe('single-replica', () => {
     expect(found.map((f) => f.path)).toStrictEqual(['spec.replicas', 'spec.strategy.type', 'spec.scaleTargetRef']);
   });
 
+  it('takes only the autoscaling HPA and the keda.sh ScaledObject for autoscalers, not a custom kind of either name in another group', () => {
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gethrelay-default-1' };
+    const customHpa = manifest('autoscaling.acme.io/v1', 'HorizontalPodAutoscaler', 'relay', { spec: { scaleTargetRef: ref } });
+    const customScaledObject = manifest('acme.io/v1', 'ScaledObject', 'relay', { spec: { scaleTargetRef: ref } });
+    expect(check(singleReplica, [instance(), customHpa, customScaledObject], { singleReplica: true })).toStrictEqual([]);
+    const keda = manifest('keda.sh/v1alpha1', 'ScaledObject', 'relay', { spec: { scaleTargetRef: ref } });
+    expect(check(singleReplica, [instance(), keda], { singleReplica: true }).map((f) => f.path)).toStrictEqual(['spec.scaleTargetRef']);
+  });
+
   it('does not take an HPA written without a namespace, applied as written, for one of another namespace', () => {
     const hpa = withoutNamespace(
       manifest('autoscaling/v2', 'HorizontalPodAutoscaler', 'gethrelay', {
