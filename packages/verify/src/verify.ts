@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Manifest } from '@strata/core';
@@ -551,6 +552,7 @@ async function run(
     const recreated: { t: Target; why: Recreation }[] = [];
     const grown: Target[] = [];
     const quotas: Target[] = [];
+    const policiesLate: Target[] = [];
     if (against) {
       // What is deployed now is applied for real, of any kind but what makes the server call out: on a server past every check.
       await server.whenReady();
@@ -601,6 +603,10 @@ async function run(
           ]);
           await eachLimit(rest, concurrency, deploy);
         });
+        // The server loads admission policies into force up to a second after they are created: the
+        // upgrade is judged once those deployed are in force.
+        const probe = applied.some(isAdmissionPolicy) ? await policiesInForce(client) : undefined;
+        if (probe && !probe.inForce) policiesLate.push(...applied.filter(isAdmissionPolicy));
         const upgrades = targets.filter((t) => round.includes(t.group) && !rejected.has(t) && !t.installed);
         // Those that meet a deployed object of their name are upgrades; the rest are checked as created once more.
         const live = new Map(applied.map((t) => [identity(t), t.manifest]));
@@ -677,6 +683,7 @@ async function run(
         // ref objects; and a server passed in is left as it was found.
         const kept = new Set(upgraded.map(identity));
         await eachLimit([...applied.filter((t) => !kept.has(identity(t))), ...upgraded], concurrency, (t) => remove(client, t));
+        await probe?.remove();
       }
     }
     const notes = [
@@ -685,6 +692,11 @@ async function run(
       ...recreatedNote(recreated, against?.ref),
       ...grownNote(grown, against?.ref),
       ...quotaNote(quotas, against?.ref),
+      ...(policiesLate.length > 0
+        ? [
+            `the admission policies of ${against?.ref ?? 'what is deployed'} were not all in force after ${POLICY_LOAD_MS / 1000} s, so the upgrade may have been judged without some of them: ${named(policiesLate)}`,
+          ]
+        : []),
     ];
     return {
       problems: sortProblems(problems),
@@ -881,6 +893,60 @@ function uncreatedNote(ts: readonly Target[], ref: string | undefined): string[]
     `${these} of ${ref ?? 'what is deployed'} checked by a dry run but not created, as the server would call out to the webhooks or the API service they name: ` +
       `${named(ts)}; what they would admit, change or serve is not checked`,
   ];
+}
+
+const isAdmissionPolicy = (t: Target) =>
+  t.manifest.apiVersion.startsWith('admissionregistration.k8s.io/') && /^ValidatingAdmissionPolicy(?:Binding)?$/.test(t.manifest.kind);
+
+/** How long the admission policies deployed are waited for: the server reloads them about once a second. */
+const POLICY_LOAD_MS = 10_000;
+
+/**
+ * Waits until the admission policies created so far are in force. The server keeps policies and
+ * bindings in two informers and loads both lists into force together, about once a second; each
+ * informer sees the objects of its kind in the order they were written. So a policy and binding
+ * created after all others, once they refuse what they are made to refuse, were loaded together
+ * with every policy and binding before them. The probe refuses one ConfigMap name of the `default`
+ * namespace, asked for by dry runs only; `remove` deletes it.
+ */
+async function policiesInForce(client: Client): Promise<{ inForce: boolean; remove: () => Promise<void> }> {
+  const name = `strata-verify-probe-${randomUUID()}`;
+  const group = '/apis/admissionregistration.k8s.io/v1';
+  await client.request('POST', `${group}/validatingadmissionpolicies`, {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name },
+    spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } },
+        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
+      },
+      validations: [{ expression: `object.metadata.name != '${name}'`, message: name }],
+    },
+  });
+  await client.request('POST', `${group}/validatingadmissionpolicybindings`, {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name },
+    spec: { policyName: name, validationActions: ['Deny'] },
+  });
+  const remove = async () => {
+    await client.request('DELETE', `${group}/validatingadmissionpolicybindings/${name}`);
+    await client.request('DELETE', `${group}/validatingadmissionpolicies/${name}`);
+  };
+  const deadline = Date.now() + POLICY_LOAD_MS;
+  for (;;) {
+    const r = await client.request('POST', '/api/v1/namespaces/default/configmaps?dryRun=All', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name },
+    });
+    const message = isPlainObject(r.body) && typeof r.body.message === 'string' ? r.body.message : '';
+    if (r.status >= 400 && message.includes(`ValidatingAdmissionPolicy '${name}'`)) return { inForce: true, remove };
+    if (Date.now() > deadline) return { inForce: false, remove };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /**

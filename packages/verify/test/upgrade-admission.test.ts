@@ -35,3 +35,51 @@ describe('verify against what is deployed: ResourceQuotas', () => {
     BUILD_TIMEOUT,
   );
 });
+
+/** A policy, and its binding, that refuses every ConfigMap of namespace `ns` holding the key `forbidden`. */
+const policy = (name: string, ns: string) => [
+  {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name },
+    spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['configmaps'] }],
+      },
+      validations: [{ expression: "!has(object.data) || !('forbidden' in object.data)", message: 'no forbidden key' }],
+    },
+  },
+  {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name },
+    spec: { policyName: name, validationActions: ['Deny'] },
+  },
+];
+
+describe('verify against what is deployed: ValidatingAdmissionPolicies', () => {
+  it(
+    'judges the upgrade once the deployed policies are in force, every time, though the server loads new policies up to a second late',
+    async () => {
+      for (let i = 0; i < 6; i++) {
+        const ns = `vap-${i}`;
+        const now = [namespace(ns), ...policy(`no-forbidden-${i}`, ns)];
+        const bad = { ...configMap('bad', ns), data: { forbidden: 'yes' } };
+        const r = await upgrade(now, [...now, bad]);
+        expect(
+          r.problems.map((p) => [p.name, p.rule, p.message]),
+          `run ${i}`,
+        ).toStrictEqual([
+          [
+            'bad',
+            'update-rejected',
+            `ValidatingAdmissionPolicy 'no-forbidden-${i}' with binding 'no-forbidden-${i}' denied request: no forbidden key (as an update of what now deployed)`,
+          ],
+        ]);
+      }
+    },
+    BUILD_TIMEOUT,
+  );
+});
