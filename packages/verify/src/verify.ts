@@ -478,8 +478,28 @@ async function run(
       for (const message of refusedNamespaces.get(t.namespace)!)
         problems.push(located(t, { path: 'metadata.namespace', message, rule: 'server-rejected', severity: 'error' }));
     }
+    // What objects of its env decide on a Pod's or claim's admission (a LimitRange of its namespace, the
+    // PriorityClass or RuntimeClass a Pod names) exists in the cluster before it is created, but only
+    // as a dry run here: such Pods and claims are judged after, against those objects created for real.
+    const byGroup = groupsOf(targets);
+    const alongside = [...byGroup].flatMap(([, own]) => {
+      const live = own.filter((t) => !t.installed && !rejected.has(t));
+      const limitedSpaces = new Set(live.filter(isLimitRange).map((t) => t.namespace));
+      const classes = new Map(live.filter(isPodClass).map((t) => [`${t.manifest.kind}/${t.manifest.metadata?.name}`, t]));
+      const judged = live.filter(
+        (t) => (isLimited(t) && limitedSpaces.has(t.namespace)) || (t.manifest.kind === 'Pod' && classesOfPod(t).some((c) => classes.has(c))),
+      );
+      if (judged.length === 0) return [];
+      const named = new Set(judged.flatMap(classesOfPod));
+      const made = [
+        ...live.filter((t) => isLimitRange(t) && judged.some((j) => j.namespace === t.namespace)),
+        ...[...classes].filter(([c]) => named.has(c)).map(([, t]) => t),
+      ];
+      return [{ made, judged }];
+    });
+    const later = new Set(alongside.flatMap((a) => a.judged));
     await phases.timed('apply', () =>
-      eachLimit(sameRequests(targets.filter((t) => !t.installed && !rejected.has(t))), concurrency, async (same) => {
+      eachLimit(sameRequests(targets.filter((t) => !t.installed && !rejected.has(t) && !later.has(t))), concurrency, async (same) => {
         if (meetsLateHooks(same.targets[0]!.manifest)) await server.whenReady();
         const found = await judge(client, same.targets[0]!, { dryRun: true, nodePorts }, same.body);
         for (const t of same.targets) {
@@ -510,32 +530,27 @@ async function run(
         problems.push(located(clash.item, allocationTaken(clash)));
       }
     }
-    // A LimitRange limits (and defaults) the Pods and claims of its namespace once it exists, which its
-    // own dry run never makes so: each env's are created for real, one env at a time (envs share
-    // namespaces), and the Pods and PersistentVolumeClaims of their namespaces dry-run again against
-    // them, then they are deleted. Only envs that have both pay for it.
-    const byGroup = groupsOf(targets);
-    const limits = groups.flatMap((g) => {
-      const live = (byGroup.get(g.name) ?? []).filter((t) => !t.installed && !rejected.has(t));
-      const ranges = live.filter(isLimitRange);
-      const spaces = new Set(ranges.map((t) => t.namespace));
-      const limited = live.filter((t) => spaces.has(t.namespace) && isLimited(t));
-      return limited.length === 0 ? [] : [{ ranges, limited }];
-    });
-    if (limits.length > 0)
-      await phases.timed('limits', async () => {
-        for (const { ranges, limited } of limits) {
-          const made: Target[] = [];
-          for (const t of ranges) if (!(await apply(client, t, { dryRun: false })).some((p) => p.severity === 'error')) made.push(t);
-          // The LimitRanger admission plugin reads them through an informer.
-          await new Promise((resolve) => setTimeout(resolve, LIMIT_RANGE_SETTLE_MS));
-          await eachLimit(limited, concurrency, async (t) => {
-            const refused = (await judge(client, t, { dryRun: true, nodePorts })).filter((f) => f.severity === 'error');
-            if (refused.length === 0) return;
-            rejected.add(t);
-            problems.push(...refused.map((f) => located(t, f)));
+    // Each env's in turn (envs share namespaces and cluster-scoped names): its LimitRanges and the
+    // classes its Pods name are created for real, unless their own dry run was refused, then the Pods
+    // and claims they decide on are dry-run against them, and they are deleted again.
+    if (alongside.length > 0)
+      await phases.timed('alongside', async () => {
+        for (const { made, judged } of alongside) {
+          const created: Target[] = [];
+          for (const t of made) {
+            if (rejected.has(t)) continue;
+            if (meetsLateHooks(t.manifest)) await server.whenReady();
+            if (!(await apply(client, t, { dryRun: false })).some((p) => p.severity === 'error')) created.push(t);
+          }
+          // The admission plugins read them through informers.
+          if (created.length > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+          await eachLimit(judged, concurrency, async (t) => {
+            if (meetsLateHooks(t.manifest)) await server.whenReady();
+            const found = await judge(client, t, { dryRun: true, nodePorts });
+            if (found.some((f) => f.severity === 'error')) rejected.add(t);
+            problems.push(...found.map((f) => located(t, f)));
           });
-          await eachLimit(made, concurrency, (t) => remove(client, t));
+          await eachLimit(created, concurrency, (t) => remove(client, t));
         }
       });
     // A class the server refuses is never in the cluster: judged once the dry run has said which.
@@ -727,8 +742,18 @@ function groupsOf(targets: readonly Target[]): Map<string, Target[]> {
 const isLimitRange = (t: Target) => t.manifest.kind === 'LimitRange' && t.manifest.apiVersion === 'v1';
 /** What the LimitRanger admission plugin limits on create: Pods and PersistentVolumeClaims. */
 const isLimited = (t: Target) => (t.manifest.kind === 'Pod' || t.manifest.kind === 'PersistentVolumeClaim') && t.manifest.apiVersion === 'v1';
-/** How long a LimitRange created for real is given to reach the LimitRanger plugin's informer. */
-const LIMIT_RANGE_SETTLE_MS = 200;
+/** How long what is created for real is given to reach the admission plugins' informers. */
+const SETTLE_MS = 200;
+
+/** The classes a Pod names, as `Kind/name`. */
+function classesOfPod(t: Target): string[] {
+  if (t.manifest.kind !== 'Pod' || !isPlainObject(t.manifest.spec)) return [];
+  const spec = t.manifest.spec;
+  return [
+    ...(typeof spec.priorityClassName === 'string' && spec.priorityClassName ? [`PriorityClass/${spec.priorityClassName}`] : []),
+    ...(typeof spec.runtimeClassName === 'string' && spec.runtimeClassName ? [`RuntimeClass/${spec.runtimeClassName}`] : []),
+  ];
+}
 const isPodClass = (t: Target) =>
   (t.manifest.kind === 'PriorityClass' && t.manifest.apiVersion.startsWith('scheduling.k8s.io/')) ||
   (t.manifest.kind === 'RuntimeClass' && t.manifest.apiVersion.startsWith('node.k8s.io/'));

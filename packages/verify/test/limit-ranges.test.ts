@@ -91,4 +91,24 @@ describe('verify and the LimitRanges of the set', () => {
       ).toBe(true);
     }
   });
+
+  it('admits a Pod that names a PriorityClass or RuntimeClass of its env, which the cluster has when the Pod comes, and refuses one that names none', async () => {
+    const classes = [
+      { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'verify-high' }, value: 1000 },
+      { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'verify-gvisor' }, handler: 'runsc' },
+    ];
+    const pods = [
+      {
+        ...pod('classed', 'free'),
+        spec: { containers: [{ name: 'c', image: 'busybox' }], priorityClassName: 'verify-high', runtimeClassName: 'verify-gvisor' },
+      },
+      { ...pod('typo', 'free'), spec: { containers: [{ name: 'c', image: 'busybox' }], priorityClassName: 'verify-hihg' } },
+    ];
+    const r = await verifyDocuments(docs([namespace('free'), ...classes, ...pods], 'all.yaml'), { server });
+    expect(r.problems.filter((p) => p.severity === 'error').map((p) => [p.name, words(p.message)])).toStrictEqual([
+      ['typo', 'no PriorityClass with name verify-hihg was found'],
+    ]);
+    // And leaves the server as it found it: the classes are gone again.
+    expect((await server.client.request('GET', '/apis/scheduling.k8s.io/v1/priorityclasses/verify-high')).status).toBe(404);
+  });
 });
