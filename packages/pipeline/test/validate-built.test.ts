@@ -38,6 +38,7 @@ describe('validateBuilt', () => {
     expect(r.problems).toStrictEqual([]);
     expect(r.resources).toBe(2 * APPS.length * ENVIRONMENTS.length);
     expect(r.built).toStrictEqual({ apps: 2, envs: 3, files: 6 });
+    expect(r.scope).toBe('2 apps x 3 envs');
   });
 
   it('fails on the built file of an existing overlay that is not there, naming it and saying to build, and counts only the files it read', async () => {
@@ -55,6 +56,7 @@ describe('validateBuilt', () => {
     ]);
     expect(r.resources).toBe(10);
     expect(r.built).toStrictEqual({ apps: 2, envs: 3, files: 5 });
+    expect(r.scope).toBe('5 built files of 2 apps in 3 envs');
   });
 
   it("with an env, judges only that env's built output, and its missing files only", async () => {
@@ -67,11 +69,13 @@ describe('validateBuilt', () => {
     expect(prod.files).toStrictEqual(['dist/prod/api.yaml', 'dist/prod/web.yaml']);
     expect(prod.resources).toBe(4);
     expect(prod.built).toStrictEqual({ apps: 2, envs: 1, files: 2 });
+    expect(prod.scope).toBe('2 apps x 1 env');
 
     rmSync(join(root, 'dist/prod/api.yaml'));
     const missing = await validateBuilt(root, { ...options, env: 'prod' });
     expect(missing.problems.map((p) => [p.file, p.rule])).toStrictEqual([['dist/prod/api.yaml', 'missing-build']]);
     expect(missing.built).toStrictEqual({ apps: 1, envs: 1, files: 1 });
+    expect(missing.scope).toBe('1 app x 1 env');
 
     rmSync(join(root, 'dist/prod'), { recursive: true });
     await expect(validateBuilt(root, { ...options, env: 'prod' })).rejects.toThrow(

@@ -117,6 +117,11 @@ export interface ValidateResult {
    */
   readonly built?: { readonly apps: number; readonly envs: number; readonly files: number };
   /**
+   * What the summary names as judged, with `built`: `2 apps x 3 envs` when every app's built file of
+   * every env was read, else the files read, `5 built files of 2 apps in 3 envs`.
+   */
+  readonly scope?: string;
+  /**
    * With the server's checks: the Services that ask for node ports by number and that the server
    * would create, in the order read, for a caller that judges them beside others (`nodePortProblems`).
    */

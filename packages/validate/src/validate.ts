@@ -44,13 +44,11 @@ export async function validate(
   const builtFiles = checked.files.filter((f) => distOf(f) !== undefined);
   const more = options.builtFileProblems && builtFiles.length > 0 ? options.builtFileProblems(builtFiles) : [];
   const withMore = more.length > 0 ? { ...checked, problems: [...more, ...checked.problems] } : checked;
-  const known =
+  const covered =
     built.length === checked.files.length && built.length > 0
-      ? {
-          ...withMore,
-          built: { apps: new Set(built.map((m) => m.app)).size, envs: new Set(built.map((m) => m.env)).size, files: built.length },
-        }
-      : withMore;
+      ? { apps: new Set(built.map((m) => m.app)).size, envs: new Set(built.map((m) => m.env)).size, files: built.length }
+      : undefined;
+  const known = covered ? { ...withMore, built: covered, scope: builtScope(covered) } : withMore;
   const typed = withEmptied(asTyped(known, names), await emptiedOf(root, checked, names));
   const result = skipped.length > 0 ? { ...typed, notes: [...skippedNote(skipped), ...(typed.notes ?? [])] } : typed;
   if (result.resources > 0 || options.allowEmpty) return result;
@@ -83,6 +81,15 @@ async function emptiedOf(root: string, r: ValidateResult, names: ReadonlyMap<str
 
 const withEmptied = (r: ValidateResult, emptied: readonly Problem[]): ValidateResult =>
   emptied.length === 0 ? r : { ...r, problems: [...emptied, ...r.problems] };
+
+/** `1 app`, `2 envs`: a count with its noun. */
+const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/** What a summary names as judged of built output: apps x envs when every app's file of every env was read, else the files read. */
+function builtScope(b: { readonly apps: number; readonly envs: number; readonly files: number }): string {
+  if (b.files === b.apps * b.envs) return `${counted(b.apps, 'app')} x ${counted(b.envs, 'env')}`;
+  return `${counted(b.files, 'built file')} of ${counted(b.apps, 'app')} in ${counted(b.envs, 'env')}`;
+}
 
 /** A result whose files are named as the person typed them (`namesAsTyped`), once every check that knows files by their key has run. */
 function asTyped(r: ValidateResult, names: ReadonlyMap<string, string>): ValidateResult {

@@ -5,7 +5,7 @@ import { findRootOrCwd, UsageError } from '@strata/project';
 import { formatReport, OUTPUT_FORMATS, type OutputFormat, reportError } from '@strata/validate/formats';
 import { formatSummary, problemLines, summarize } from '@strata/validate/report';
 import { EXIT } from '../exit.ts';
-import { envOption, err, nounCount, onWarning, out, seconds, VERSION } from '../common.ts';
+import { envOption, err, onWarning, out, seconds, VERSION } from '../common.ts';
 
 /** Adds `strata validate` to the program. */
 export function registerValidate(program: Command): void {
@@ -55,14 +55,7 @@ export function registerValidate(program: Command): void {
         if (o.output !== 'text') out(formatReport(o.output, report, VERSION, ruleHelp));
         else {
           for (const line of problemLines(r.problems, o.listExcepted)) out(line);
-          // apps x envs only when every app's file of every env was read; else the files read.
-          const b = r.built;
-          const scope = !b
-            ? ''
-            : b.files === b.apps * b.envs
-              ? `${nounCount(b.apps, 'app')} x ${nounCount(b.envs, 'env')}: `
-              : `${nounCount(b.files, 'built file')} of ${nounCount(b.apps, 'app')} in ${nounCount(b.envs, 'env')}: `;
-          out(`validate: ${scope}${formatSummary(summary)} (${seconds()})`);
+          out(`validate: ${r.scope ? `${r.scope}: ` : ''}${formatSummary(summary)} (${seconds()})`);
         }
         if (summary.errors > 0) process.exitCode = EXIT.invalid;
       },
