@@ -337,16 +337,18 @@ const seLinux: CheckFn = (pod, minor) => {
   ];
 };
 
-const procMountOf = (pod: PodView) =>
+const procMountOf: CheckFn = (pod) =>
   pod.containers
     .filter((c) => set(sc(c).procMount) && sc(c).procMount !== 'Default')
     .map((c) => ({
       reason: 'procMount',
       path: `${c.path}.securityContext.procMount`,
       message: `${who(c)} sets procMount: ${String(sc(c).procMount)}; remove it (Default).`,
+      container: c,
+      value: sc(c).procMount,
     }));
 
-const procMountBaseline: CheckFn = (pod, minor) => (minor >= 35 && relaxedForUserNamespace(pod) ? [] : procMountOf(pod));
+const procMountBaseline: CheckFn = (pod, minor) => (minor >= 35 && relaxedForUserNamespace(pod) ? [] : procMountOf(pod, minor));
 
 const SECCOMP_TYPES = new Set(['RuntimeDefault', 'Localhost']);
 const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
@@ -451,6 +453,8 @@ const allowPrivilegeEscalation: CheckFn = (pod, minor) => {
           ? `${who(c)} sets allowPrivilegeEscalation: true; set it to false.`
           : `${who(c)} does not set allowPrivilegeEscalation: false; set it.`,
       ...(set(sc(c).allowPrivilegeEscalation) ? {} : { unset: true as const }),
+      container: c,
+      value: sc(c).allowPrivilegeEscalation,
     }));
 };
 
@@ -492,6 +496,7 @@ const runAsUser: CheckFn = (pod, minor) => {
         reason: 'runAsUser=0',
         path: `${c.path}.securityContext.runAsUser`,
         message: `${who(c)} sets runAsUser: 0 (root); use a non-zero UID.`,
+        container: c,
       });
   return out;
 };
@@ -502,9 +507,20 @@ export const LATEST = Number.POSITIVE_INFINITY;
 /**
  * The checks that the rules of the same controls share with the admission: what each refuses is
  * decided here once, and each rule says it in its own words (no-host-namespaces, no-privileged,
- * no-host-process, no-unsafe-sysctls, drop-all-capabilities).
+ * no-host-process, no-unsafe-sysctls, drop-all-capabilities, no-privilege-escalation, no-root-user,
+ * no-unmasked-proc-mount).
  */
-export const sharedChecks = { hostProcess, hostNamespaces, privileged, capabilitiesBaseline, capabilitiesRestricted, sysctls } as const;
+export const sharedChecks = {
+  hostProcess,
+  hostNamespaces,
+  privileged,
+  capabilitiesBaseline,
+  capabilitiesRestricted,
+  sysctls,
+  allowPrivilegeEscalation,
+  runAsUser,
+  procMount: procMountOf,
+} as const;
 
 const CHECKS: readonly Check[] = [
   { id: 'hostProcess', level: 'baseline', versions: [{ since: 0, check: hostProcess }] },

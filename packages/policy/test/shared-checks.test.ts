@@ -20,6 +20,9 @@ const SHARED: Readonly<Record<string, readonly string[]>> = {
   'no-host-process': ['hostProcess'],
   'no-unsafe-sysctls': ['forbidden sysctls'],
   'drop-all-capabilities': ['non-default capabilities', 'unrestricted capabilities'],
+  'no-privilege-escalation': ['allowPrivilegeEscalation != false'],
+  'no-root-user': ['runAsUser=0'],
+  'no-unmasked-proc-mount': ['procMount'],
 };
 
 const policy = (level: EnforcePolicy['level']): EnforcePolicy => ({ level, minor: LATEST, shown: `${level}:latest` });

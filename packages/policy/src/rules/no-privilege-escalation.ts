@@ -1,5 +1,6 @@
-import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
-import { isWindows, podSecurityFinding } from '../pod-security.ts';
+import { LATEST, sharedChecks } from '../pod-security-admission.ts';
+import { containerLabel, podSecuritySpecsOf, sentenceStart } from '../pods.ts';
+import { podSecurityFinding } from '../pod-security.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-privilege-escalation';
@@ -12,18 +13,16 @@ export const noPrivilegeEscalation: Rule = {
   check(objects) {
     const out: RuleFinding[] = [];
     for (const pod of podSecuritySpecsOf(objects)) {
-      if (isWindows(pod)) continue;
-      for (const c of pod.containers) {
-        const value = securityContext(c.container).allowPrivilegeEscalation;
-        if (value === false) continue;
+      // Nothing of a Windows pod, as the admission decides.
+      for (const r of sharedChecks.allowPrivilegeEscalation(pod, LATEST)) {
         // A step outside any pod template is judged for what it sets, not for what it leaves unset.
-        if (pod.loose && (value === undefined || value === null)) continue;
+        if (pod.loose && r.unset) continue;
+        const who = sentenceStart(containerLabel(r.container!));
         // Unset means allowed: the kernel's no_new_privs is only set when the field is false.
-        const message =
-          value === undefined || value === null
-            ? `${sentenceStart(containerLabel(c))} may gain privileges through setuid binaries: set securityContext.allowPrivilegeEscalation: false.`
-            : `${sentenceStart(containerLabel(c))} sets allowPrivilegeEscalation: ${String(value)}: set it to false.`;
-        out.push(podSecurityFinding(id, pod, 'restricted', message, `${c.path}.securityContext.allowPrivilegeEscalation`));
+        const message = r.unset
+          ? `${who} may gain privileges through setuid binaries: set securityContext.allowPrivilegeEscalation: false.`
+          : `${who} sets allowPrivilegeEscalation: ${String(r.value)}: set it to false.`;
+        out.push(podSecurityFinding(id, pod, 'restricted', message, r.path));
       }
     }
     return out;

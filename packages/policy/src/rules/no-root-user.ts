@@ -1,6 +1,6 @@
-import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
-import { inUserNamespace, podSecurityFinding } from '../pod-security.ts';
-import { rec } from '../read.ts';
+import { LATEST, sharedChecks } from '../pod-security-admission.ts';
+import { containerLabel, podSecuritySpecsOf, sentenceStart } from '../pods.ts';
+import { podSecurityFinding } from '../pod-security.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-root-user';
@@ -13,30 +13,11 @@ export const noRootUser: Rule = {
   check(objects) {
     const out: RuleFinding[] = [];
     for (const pod of podSecuritySpecsOf(objects)) {
-      if (inUserNamespace(pod)) continue;
       // runAsNonRoot is only checked by the kubelet at start; a UID 0 in the manifest is wrong on its face.
-      if (rec(pod.spec.securityContext)?.runAsUser === 0) {
-        out.push(
-          podSecurityFinding(
-            id,
-            pod,
-            'restricted',
-            'The pod sets runAsUser: 0 (root): use a non-zero UID such as 1000.',
-            `${pod.specPath}.securityContext.runAsUser`,
-          ),
-        );
-      }
-      for (const c of pod.containers) {
-        if (securityContext(c.container).runAsUser !== 0) continue;
-        out.push(
-          podSecurityFinding(
-            id,
-            pod,
-            'restricted',
-            `${sentenceStart(containerLabel(c))} sets runAsUser: 0 (root): use a non-zero UID such as 1000.`,
-            `${c.path}.securityContext.runAsUser`,
-          ),
-        );
+      // Nothing in a user namespace, as the admission decides.
+      for (const r of sharedChecks.runAsUser(pod, LATEST)) {
+        const who = r.container ? `${sentenceStart(containerLabel(r.container))} sets` : 'The pod sets';
+        out.push(podSecurityFinding(id, pod, 'restricted', `${who} runAsUser: 0 (root): use a non-zero UID such as 1000.`, r.path));
       }
     }
     return out;

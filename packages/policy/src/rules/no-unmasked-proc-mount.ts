@@ -1,4 +1,5 @@
-import { containerLabel, podSecuritySpecsOf, securityContext, sentenceStart } from '../pods.ts';
+import { LATEST, sharedChecks } from '../pod-security-admission.ts';
+import { containerLabel, podSecuritySpecsOf, sentenceStart } from '../pods.ts';
 import { inUserNamespace, podSecurityFinding } from '../pod-security.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
@@ -14,16 +15,14 @@ export const noUnmaskedProcMount: Rule = {
     const out: RuleFinding[] = [];
     for (const pod of podSecuritySpecsOf(objects)) {
       const level = inUserNamespace(pod) ? 'restricted' : 'baseline';
-      for (const c of pod.containers) {
-        const value = securityContext(c.container).procMount;
-        if (value === undefined || value === null || value === 'Default') continue;
+      for (const r of sharedChecks.procMount(pod, LATEST)) {
         out.push(
           podSecurityFinding(
             id,
             pod,
             level,
-            `${sentenceStart(containerLabel(c))} sets procMount: ${String(value)}, exposing the node's /proc paths: remove it (Default).`,
-            `${c.path}.securityContext.procMount`,
+            `${sentenceStart(containerLabel(r.container!))} sets procMount: ${String(r.value)}, exposing the node's /proc paths: remove it (Default).`,
+            r.path,
           ),
         );
       }
