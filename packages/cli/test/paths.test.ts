@@ -52,6 +52,17 @@ describe('paths are named from the folder strata runs in', () => {
     expect(json.problems.map((p) => [p.file, p.resource])).toStrictEqual([['settings.yaml', 'settings.yaml#0']]);
   });
 
+  it('validate names a file and a folder of the repository typed as absolute paths by those paths, not from the root', () => {
+    const r = run(['validate', join(here, 'settings.yaml'), join(here, 'more')]);
+    const lines = r.stdout.split('\n').filter((l) => l.includes('[schema]'));
+    expect(lines).toStrictEqual(
+      [join(here, 'more', 'settings.yaml'), join(here, 'settings.yaml')].map(
+        (file) => `${file}:5: v1/ConfigMap settings: metadata.colour: unknown field (not in the schema); check its spelling and indentation [schema]`,
+      ),
+    );
+    expect(r.status).toBe(1);
+  });
+
   it("validate knows built output named from a subfolder: its env's version and the app's policy", () => {
     const r = run(['validate', `../../dist/prod/${APP}.yaml`]);
     expect(r.stdout).toMatch(/^validate: 1 app x 1 env: No problems in \d+ resources/m);

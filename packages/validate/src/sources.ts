@@ -108,9 +108,13 @@ function inRoot(root: string, path: string): string {
   return rel && !rel.startsWith('..') ? rel : path;
 }
 
-/** A path found from `input`, as typed: from the folder the person is in, as kubectl and kustomize name files. */
+/**
+ * A path found from `input`, as typed, as kubectl and kustomize name files: under an absolute input
+ * absolute, else from the folder the person is in (`cwd`). Without `cwd` (no person typed it), from the root.
+ */
 function shownPath(root: string, input: string, path: string, cwd: string | undefined): string {
-  return cwd !== undefined && !isAbsolute(input) ? relative(cwd, path) || path : inRoot(root, path);
+  if (cwd === undefined) return inRoot(root, path);
+  return isAbsolute(input) ? path : relative(cwd, path) || path;
 }
 
 /** Reads a regular file at once, after checking its size; anything else (stdin, pipe, FIFO, device) in pieces up to the cap. */
