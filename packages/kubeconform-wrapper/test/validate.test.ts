@@ -27,6 +27,7 @@ describe('validateWithKubeconform over the fixtures', () => {
     expect(all.filter((r) => r.status === 'valid').map((r) => basename(r.filename))).toStrictEqual([
       'application.yaml',
       'certificate.yaml',
+      'clusterpushsecret.yaml',
       'deployment.yaml',
       'externalsecret.yaml',
       'hpa.yaml',
@@ -67,6 +68,11 @@ describe('validateWithKubeconform over the fixtures', () => {
     expect(result('valid/servicemonitor.yaml')).toMatchObject({ version: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', status: 'valid' });
     expect(result('valid/scaledobject.yaml')).toMatchObject({ version: 'keda.sh/v1alpha1', kind: 'ScaledObject', status: 'valid' });
     expect(result('valid/externalsecret.yaml')).toMatchObject({ version: 'external-secrets.io/v1', kind: 'ExternalSecret', status: 'valid' });
+    expect(result('valid/clusterpushsecret.yaml')).toMatchObject({
+      version: 'external-secrets.io/v1alpha1',
+      kind: 'ClusterPushSecret',
+      status: 'valid',
+    });
     expect(result('valid/certificate.yaml')).toMatchObject({ version: 'cert-manager.io/v1', kind: 'Certificate', status: 'valid' });
     expect(result('valid/ingressroute.yaml')).toMatchObject({ version: 'traefik.io/v1alpha1', kind: 'IngressRoute', status: 'valid' });
     expect(result('valid/application.yaml')).toMatchObject({ version: 'argoproj.io/v1alpha1', kind: 'Application', status: 'valid' });
@@ -106,6 +112,13 @@ describe('validateWithKubeconform over the fixtures', () => {
       status: 'invalid',
       errors: [{ path: '/spec', message: "additional properties 'sampleLimitt' not allowed" }],
     });
+  });
+
+  it("rejects a ClusterPushSecret whose pushSecretSpec misspells the field it requires, at the spec's own path", () => {
+    expect(result('invalid/cr-push-secret-unknown-field.yaml').errors).toStrictEqual([
+      { path: '/spec/pushSecretSpec', message: "missing property 'secretStoreRefs'" },
+      { path: '/spec/pushSecretSpec', message: "additional properties 'secretStoreRef' not allowed" },
+    ]);
   });
 
   it('rejects a wrong type in a custom resource', () => {

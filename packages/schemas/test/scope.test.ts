@@ -45,6 +45,8 @@ describe('scopeOf', () => {
     // cert-manager installs ClusterIssuer cluster-scoped; the shipped CRD says so too.
     expect(scope({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer' })).toBe('Cluster');
     expect(scope({ apiVersion: 'external-secrets.io/v1', kind: 'ClusterSecretStore' })).toBe('Cluster');
+    expect(scope({ apiVersion: 'external-secrets.io/v1alpha1', kind: 'ClusterPushSecret' })).toBe('Cluster');
+    expect(scope({ apiVersion: 'external-secrets.io/v1alpha1', kind: 'PushSecret' })).toBe('Namespaced');
   });
 
   it('takes a kind nothing scopes for namespaced, as kustomize does', () => {

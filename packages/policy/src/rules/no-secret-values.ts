@@ -1,19 +1,27 @@
-import { at, finding, findObject, list, nameOf, namespaceOf, rec, str } from '../read.ts';
+import { groupKind, scopeOf } from '@strata/schemas';
+import { at, finding, findObject, list, nameOf, namespaceOf, ofKind, rec, str } from '../read.ts';
 import type { PolicyObject, Rule, RuleFinding } from '../types.ts';
 
 const id = 'no-secret-values';
 
+/** Where an External Secrets kind keeps its template, and whether it pushes what it renders. */
+interface TemplateKind {
+  readonly spec: readonly string[];
+  readonly push?: true;
+}
+
 /**
- * Where the External Secrets kinds keep the template of what they write: an ExternalSecret renders
- * it from fetched data into a Secret of the cluster; a PushSecret from its source Secret's data into
- * the entries it pushes to its secret stores.
+ * Where the External Secrets kinds keep the template of what they write, by group and kind (a
+ * custom `ExternalSecret` of another group is a kind of its own): an ExternalSecret renders it from
+ * fetched data into a Secret of the cluster; a PushSecret from its source Secret's data into the
+ * entries it pushes to its secret stores.
  */
-const TEMPLATES: Readonly<Record<string, { readonly spec: readonly string[]; readonly push?: true }>> = {
-  ExternalSecret: { spec: ['spec'] },
-  ClusterExternalSecret: { spec: ['spec', 'externalSecretSpec'] },
-  PushSecret: { spec: ['spec'], push: true },
-  ClusterPushSecret: { spec: ['spec', 'pushSecretSpec'], push: true },
-};
+const TEMPLATES: ReadonlyMap<string, TemplateKind> = new Map([
+  ['external-secrets.io/ExternalSecret', { spec: ['spec'] }],
+  ['external-secrets.io/ClusterExternalSecret', { spec: ['spec', 'externalSecretSpec'] }],
+  ['external-secrets.io/PushSecret', { spec: ['spec'], push: true }],
+  ['external-secrets.io/ClusterPushSecret', { spec: ['spec', 'pushSecretSpec'], push: true }],
+]);
 
 /** What one Go template (text/template, as External Secrets renders it) holds. */
 interface Template {
@@ -165,9 +173,10 @@ const scalarText = (v: unknown) =>
  */
 function templateFindings(
   o: PolicyObject,
-  kind: { readonly spec: readonly string[]; readonly push?: true },
+  kind: TemplateKind,
   objects: readonly PolicyObject[],
   applied: string,
+  scope: Scoper,
   uses: ConfigMapUses,
 ): RuleFinding[] {
   const spec = at(o.manifest, ...kind.spec);
@@ -194,7 +203,7 @@ function templateFindings(
     const literal = str(at(entry, 'literal'));
     const target = str(at(entry, 'target')) ?? 'Data';
     if (target.toLowerCase() !== 'data') return;
-    configMapUses(o, entry, i, kind.push === true, targetName, templateFix, objects, applied, uses);
+    configMapUses(o, entry, i, kind.push === true, targetName, templateFix, objects, applied, scope, uses);
     if (literal === undefined) return;
     const why = committed(literal, subject);
     if (why)
@@ -225,6 +234,9 @@ interface ConfigMapUse {
 /** The ConfigMap keys rendered as templates, by ConfigMap and key, in the order first met. */
 type ConfigMapUses = Map<PolicyObject, Map<string, ConfigMapUse>>;
 
+/** The scope of a kind, by group and kind (see `scopeOf` of @strata/schemas). */
+type Scoper = ReturnType<typeof scopeOf>;
+
 /**
  * Records the values of a ConfigMap of the set that a templateFrom entry names: External Secrets
  * renders each listed key's value (as Values, or as KeysAndValues, a YAML map of keys and values)
@@ -241,16 +253,16 @@ function configMapUses(
   fix: string,
   objects: readonly PolicyObject[],
   applied: string,
+  scope: Scoper,
   uses: ConfigMapUses,
 ): void {
   const name = str(at(entry, 'configMap', 'name'));
   if (name === undefined) return;
-  const cluster = o.manifest.kind.startsWith('Cluster');
-  const configMaps = cluster
-    ? objects.filter((c) => c.manifest.kind === 'ConfigMap' && nameOf(c) === name)
-    : [findObject(objects, 'ConfigMap', name, namespaceOf(o, applied), applied)].filter((c) => c !== undefined);
+  const configMaps =
+    scope(o.manifest) === 'Cluster'
+      ? ofKind(objects, 'ConfigMap').filter((c) => nameOf(c) === name)
+      : [findObject(objects, 'ConfigMap', name, namespaceOf(o, applied), applied)].filter((c) => c !== undefined);
   for (const cm of configMaps) {
-    if (cm.manifest.apiVersion !== 'v1') continue;
     for (const item of list(at(entry, 'configMap', 'items'))) {
       const key = str(at(item, 'key'));
       const text = key === undefined ? undefined : scalarText(at(cm.manifest, 'data', key));
@@ -321,6 +333,8 @@ export const noSecretValues: Rule = {
     const out: RuleFinding[] = [];
     const applied = ctx.applyNamespace ?? '';
     const uses: ConfigMapUses = new Map();
+    // A cluster kind renders its templates in each namespace it selects, as its CRD scopes it.
+    const scope = scopeOf(objects.map((o) => o.manifest));
     for (const o of objects) {
       const m = o.manifest;
       if (m.kind === 'Secret' && m.apiVersion === 'v1') {
@@ -331,8 +345,8 @@ export const noSecretValues: Rule = {
           );
         }
       }
-      const kind = TEMPLATES[m.kind];
-      if (kind && m.apiVersion.startsWith('external-secrets.io/')) out.push(...templateFindings(o, kind, objects, applied, uses));
+      const kind = TEMPLATES.get(groupKind(m.apiVersion, m.kind));
+      if (kind) out.push(...templateFindings(o, kind, objects, applied, scope, uses));
       if (m.kind === 'Kustomization' && m.apiVersion.startsWith('kustomize.config.k8s.io/')) {
         list(at(m, 'secretGenerator')).forEach((g, i) => {
           if (list(at(g, 'literals')).length === 0) return;

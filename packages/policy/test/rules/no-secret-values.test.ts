@@ -256,6 +256,44 @@ describe('no-secret-values on External Secrets templates', () => {
     ]);
   });
 
+  it("reports a templateFrom ConfigMap's key for a ClusterPushSecret in any namespace, as its shipped CRD scopes it cluster-wide", () => {
+    const templateFrom = [{ configMap: { name: 'tpl', items: [{ key: 'token' }] } }];
+    const cluster = manifest(
+      'external-secrets.io/v1alpha1',
+      'ClusterPushSecret',
+      'shared-push',
+      {
+        spec: {
+          namespaceSelectors: [{ matchLabels: { team: 'shop' } }],
+          pushSecretSpec: { secretStoreRefs: [{ name: 'vault' }], selector: { secret: { name: 'db' } }, template: { templateFrom } },
+        },
+      },
+      undefined,
+    );
+    const inShop = manifest('v1', 'ConfigMap', 'tpl', { data: { token: 'abc123' } });
+    const inOther = manifest('v1', 'ConfigMap', 'tpl', { data: { token: 'abc123' } }, 'other');
+    // A ConfigMap of a custom group is no ConfigMap External Secrets reads.
+    const custom = manifest('acme.io/v1', 'ConfigMap', 'tpl', { data: { token: 'abc123' } }, 'third');
+    expect(
+      check(noSecretValues, [cluster, inShop, inOther, custom]).map((f) => [
+        f.object.manifest.metadata.namespace,
+        f.path,
+        f.message.split(' and ')[0],
+      ]),
+    ).toStrictEqual([
+      ['shop', 'data.token', 'value token is a template that ClusterPushSecret "shared-push" renders (templateFrom 0)'],
+      ['other', 'data.token', 'value token is a template that ClusterPushSecret "shared-push" renders (templateFrom 0)'],
+    ]);
+  });
+
+  it('matches the External Secrets kinds by group and kind, so a kind named like a property of every object is no template kind', () => {
+    const template = { target: { template: { data: { token: 'abc123' } } } };
+    const objects = ['constructor', 'toString', '__proto__', 'hasOwnProperty'].map((kind) =>
+      manifest('external-secrets.io/v1', kind, 'odd', { spec: template }),
+    );
+    expect(check(noSecretValues, objects)).toStrictEqual([]);
+  });
+
   it("reports a ClusterExternalSecret's template at its externalSecretSpec, and leaves other groups' ExternalSecrets alone", () => {
     const ces = manifest(
       'external-secrets.io/v1',
