@@ -153,6 +153,25 @@ describe('strata diff', () => {
     expect(r.status).toBe(2);
   });
 
+  it('says which overlays it compared on neither side: an app of a ref that does not render, which commits none of it', () => {
+    const app = join(ws.root, 'apps/tensafe/src/app.ts');
+    writeFileSync(app, `${readFileSync(app, 'utf8')}\nexport const broken = (;\n`);
+    git(ws.root, 'rm', '-rq', '--cached', 'overlays/dev/tensafe');
+    git(ws.root, 'commit', '-qam', 'an app with no overlays, that does not compile');
+    const ref = git(ws.root, 'rev-parse', 'HEAD').trim();
+    git(ws.root, 'reset', '-q', '--hard', 'HEAD~1');
+    // The working tree has the app no longer: neither side has its overlay to compare.
+    const aside = `${ws.root}-tensafe`;
+    renameSync(join(ws.root, 'apps/tensafe'), aside);
+    try {
+      const r = strata(ws.root, ['diff', '--against', ref, '--env', 'dev']);
+      expect(r.stderr).toContain(`note: not compared, as neither ${ref} nor the working tree has them: overlays/dev/tensafe\n`);
+      expect(r.stdout).toMatch(/^diff \S+ -> working tree: /m);
+    } finally {
+      renameSync(aside, join(ws.root, 'apps/tensafe'));
+    }
+  });
+
   it('takes an app that only the ref has as known: its resources are removed', () => {
     const aside = `${ws.root}-tensafe`;
     renameSync(join(ws.root, 'apps/tensafe'), aside);
