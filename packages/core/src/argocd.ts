@@ -173,6 +173,9 @@ export function argoCdGoneBeforeNextSync(m: Manifest): boolean {
   return phases.length === 0 || phases.every((p) => p === 'SyncFail') || argoCdHookDeletePolicies(m).includes('HookSucceeded');
 }
 
+/** The name of the Argo CD Application that syncs `app` in `env`, as the generated ApplicationSet (@strata/gitops) names it. */
+export const argoCdApplicationName = (app: string, env: string) => `${app}-${env}`;
+
 /**
  * The namespace of an app's Argo CD Application (its `destination.namespace`), as the generated
  * gitops/ sets it from the app's built objects of one env: the namespace most of its namespaced

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS, groupOf, type Environment, type Manifest } from '@strata/core';
-import { argoCdDestination } from '@strata/core/argocd';
+import { argoCdApplicationName, argoCdDestination } from '@strata/core/argocd';
 import { CLUSTER_NAMESPACES, declaredNamespaces, Layout, ToolError } from '@strata/project';
 import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
 import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type BuildResult } from '@strata/kustomize';
@@ -72,8 +72,15 @@ export const namespacedOf = (root: string, manifests: readonly Manifest[]): ((m:
  * scopes each object (see `namespacedOf`): Argo CD admits a cluster-scoped object only when the
  * project's clusterResourceWhitelist names its group and kind.
  * @default `isNamespaced` knows the CRDs among the objects and the shipped ones, not a repository's crds/
+ * `env`, the env whose Application syncs them, counts the tracking id Argo CD writes into each object
+ * (its default annotation tracking) in whether it fits client-side apply; @default counted without it
  */
-export function syncPlan(app: string, manifests: readonly Manifest[], isNamespaced: (m: Manifest) => boolean = namespacedIn(manifests)): AppSyncPlan {
+export function syncPlan(
+  app: string,
+  manifests: readonly Manifest[],
+  isNamespaced: (m: Manifest) => boolean = namespacedIn(manifests),
+  env?: Environment,
+): AppSyncPlan {
   const isClusterScoped = (m: Manifest) => !isNamespaced(m);
   const namespaced = manifests.filter(isNamespaced);
   const namespace = argoCdDestination(app, manifests, isNamespaced);
@@ -83,7 +90,9 @@ export function syncPlan(app: string, manifests: readonly Manifest[], isNamespac
   // Client-side apply keeps a copy of the whole object in an annotation, and the server refuses
   // annotations over 256 KiB in total: such an object syncs only server-side. Measured as the policy
   // rule measures it, so that the rule and this decision never disagree.
-  const large = manifests.some((m) => m.kind === 'CustomResourceDefinition' || !fitsClientSideApply(m));
+  // Argo CD writes its tracking id into each object before it applies it, so that counts too.
+  const tracking = env ? { application: argoCdApplicationName(app, env), namespace } : undefined;
+  const large = manifests.some((m) => m.kind === 'CustomResourceDefinition' || !fitsClientSideApply(m, tracking));
 
   const autoscaled: AppSyncPlan['autoscaled'][number][] = [];
   for (const m of manifests) {
@@ -355,7 +364,7 @@ function applicationSet(env: Environment, settings: GitopsSettings, plans: reado
       template: {
         metadata: {
           // Names carry the env so that one Argo CD can hold every environment.
-          name: `{{.path.basename}}-${env}`,
+          name: argoCdApplicationName('{{.path.basename}}', env),
           labels: {
             'app.kubernetes.io/part-of': '{{.path.basename}}',
             'strata.dev/env': env,
@@ -399,7 +408,7 @@ export function planGitops(root: string, settings: GitopsSettings, appNames: str
         const known = options.plans?.(env, app);
         if (known) return known;
         const manifests = (built ??= buildSync(root))(env, app);
-        return syncPlan(app, manifests, namespacedOf(root, manifests));
+        return syncPlan(app, manifests, namespacedOf(root, manifests), env);
       }),
     );
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '@strata/core';
-import { ANNOTATIONS_SIZE_LIMIT, clientSideApplyAnnotationsSize, rules } from '@strata/policy';
+import { ANNOTATIONS_SIZE_LIMIT, argoCdTracked, clientSideApplyAnnotationsSize, rules } from '@strata/policy';
 import { syncPlan } from '../src/index.ts';
 
 // An app's Application syncs server-side exactly when one of its objects would not fit client-side
@@ -64,5 +64,46 @@ describe('ServerSideApply=true in the Argo CD Application', () => {
       metadata: { name: 'gadgets.toys.example.test' },
     };
     expect(serverSide(crd)).toBe(true);
+  });
+});
+
+describe("Argo CD's tracking id, counted in ServerSideApply=true", () => {
+  it('counts the tracking annotation Argo CD writes into the object and into its copy, on the limit and one byte past it', () => {
+    // The Application big-dev (app big in dev) tracks ConfigMap big/big as big-dev:/ConfigMap:big/big: kubectl
+    // counts the annotation itself, and again in its copy as "key":"value", with a comma beside another.
+    const key = 'argocd.argoproj.io/tracking-id';
+    const value = 'big-dev:/ConfigMap:big/big';
+    const inDev = (m: Manifest) => syncPlan('big', [m], undefined, 'dev').syncOptions.includes('ServerSideApply=true');
+    for (const annotation of [0, 100_000]) {
+      const added = 2 * (key.length + value.length) + 5 + (annotation > 0 ? 1 : 0);
+      const fits = sized(ANNOTATIONS_SIZE_LIMIT - added, annotation);
+      expect(inDev(fits)).toBe(false);
+      const over = sized(ANNOTATIONS_SIZE_LIMIT - added + 1, annotation);
+      expect(inDev(over)).toBe(true);
+      // kubectl apply -k adds no tracking id: the policy and a plan for no env let it fit.
+      expect(refusedByPolicy(over)).toBe(false);
+      expect(serverSide(over)).toBe(false);
+    }
+  });
+
+  it('writes in what each tracking method writes, and nothing into a CRD', () => {
+    const m: Manifest = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } };
+    const application = `${'a'.repeat(62)}-dev`;
+    expect(argoCdTracked(m, { application: 'web-dev', namespace: 'shop' }).metadata).toStrictEqual({
+      name: 'web',
+      annotations: { 'argocd.argoproj.io/tracking-id': 'web-dev:apps/Deployment:shop/web' },
+    });
+    expect(argoCdTracked(m, { application, namespace: 'shop', method: 'annotation+label' }).metadata).toStrictEqual({
+      name: 'web',
+      annotations: { 'argocd.argoproj.io/tracking-id': `${application}:apps/Deployment:shop/web` },
+      // Cut to 63 bytes, then to its last letter or digit.
+      labels: { 'app.kubernetes.io/instance': 'a'.repeat(62) },
+    });
+    expect(argoCdTracked(m, { application, namespace: 'shop', method: 'label' }).metadata).toStrictEqual({
+      name: 'web',
+      labels: { 'app.kubernetes.io/instance': application },
+    });
+    const crd: Manifest = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'a.b.c' } };
+    expect(argoCdTracked(crd, { application: 'x', namespace: 'y' })).toBe(crd);
   });
 });

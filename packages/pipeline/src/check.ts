@@ -297,7 +297,7 @@ export async function check(workspace: string, selection: Selection = {}, option
     const byName = new Map(plans.map((p) => [p.app, p]));
     const sync = (e: Environment, app: string): AppSyncPlan | undefined =>
       reused.get(app)?.sync[e] ??
-      (byName.has(app) ? syncPlan(app, byName.get(app)!.desired[e], namespacedOf(root, byName.get(app)!.desired[e])) : undefined);
+      (byName.has(app) ? syncPlan(app, byName.get(app)!.desired[e], namespacedOf(root, byName.get(app)!.desired[e]), e) : undefined);
     for (const [path, content] of planGitops(root, loadSettings(root), names, { plans: sync })) {
       files.set(path, content);
       known.add(path);

@@ -341,7 +341,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
         plans.push(plan);
         sync.set(
           plan.app,
-          Object.fromEntries(ENVIRONMENTS.map((e) => [e, syncPlan(plan.app, plan.desired[e], namespacedOf(root, plan.desired[e]))])) as Record<
+          Object.fromEntries(ENVIRONMENTS.map((e) => [e, syncPlan(plan.app, plan.desired[e], namespacedOf(root, plan.desired[e]), e)])) as Record<
             Environment,
             AppSyncPlan
           >,

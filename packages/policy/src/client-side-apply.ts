@@ -50,6 +50,56 @@ export function lastAppliedConfiguration(manifest: Manifest, options: { sortKeys
   return `${goJson({ ...manifest, metadata }, options)}\n`;
 }
 
+/** The annotation in which Argo CD's annotation tracking names the Application an object belongs to. */
+export const ARGOCD_TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
+
+/** The label of Argo CD's label tracking (its default `application.instanceLabelKey`). */
+export const ARGOCD_INSTANCE_LABEL = 'app.kubernetes.io/instance';
+
+/** How Argo CD marks the objects of an Application (`application.resourceTrackingMethod` of argocd-cm). */
+export type ArgoCdTrackingMethod = 'annotation' | 'annotation+label' | 'label';
+
+/** What Argo CD writes into an object before it applies it: which Application syncs it, and how it says so. */
+export interface ArgoCdTracking {
+  /** The Application's name (`<namespace>_<name>` for one outside Argo CD's own namespace). */
+  readonly application: string;
+  /** The Application's destination namespace, which the tracking id names for an object that names none. */
+  readonly namespace: string;
+  /** @default "annotation", Argo CD 3's default */
+  readonly method?: ArgoCdTrackingMethod;
+}
+
+/** A label value as Argo CD's annotation+label tracking cuts it: 63 bytes, then up to its last letter or digit. */
+function instanceLabel(application: string): string {
+  if (application.length <= 63) return application;
+  let value = application.slice(0, 63);
+  while (value.length > 1 && !/[a-zA-Z0-9]$/.test(value)) value = value.slice(0, -1);
+  return value;
+}
+
+/**
+ * The object as Argo CD applies it (util/argo/resource_tracking.go `SetAppInstance`): with the
+ * tracking id `<application>:<group>/<kind>:<namespace>/<name>` as an annotation, the instance label,
+ * or both, as the tracking method says. A CRD is applied as it is: Argo CD tracks none.
+ */
+export function argoCdTracked(manifest: Manifest, tracking: ArgoCdTracking): Manifest {
+  if (manifest.kind === 'CustomResourceDefinition' && manifest.apiVersion.startsWith('apiextensions.k8s.io/')) return manifest;
+  const method = tracking.method ?? 'annotation';
+  const metadata = { ...manifest.metadata };
+  if (method !== 'label') {
+    const slash = manifest.apiVersion.lastIndexOf('/');
+    const group = slash < 0 ? '' : manifest.apiVersion.slice(0, slash);
+    const id = `${tracking.application}:${group}/${manifest.kind}:${metadata.namespace || tracking.namespace}/${metadata.name ?? ''}`;
+    metadata.annotations = { ...(metadata.annotations ?? {}), [ARGOCD_TRACKING_ANNOTATION]: id };
+  }
+  if (method !== 'annotation')
+    metadata.labels = {
+      ...(metadata.labels ?? {}),
+      [ARGOCD_INSTANCE_LABEL]: method === 'label' ? tracking.application : instanceLabel(tracking.application),
+    };
+  return { ...manifest, metadata };
+}
+
 /**
  * The size the API server adds up for an object's annotations once client-side apply has set
  * `last-applied-configuration` (apimachinery's `ValidateAnnotationsSize`: the UTF-8 bytes of every
@@ -68,9 +118,11 @@ export function clientSideApplyAnnotationsSize(manifest: Manifest): number {
  * Whether client-side apply can annotate the object: `clientSideApplyAnnotationsSize` within the
  * server's limit. Kubectl's copy is at most six bytes per character of the object's JSON text (an
  * escaped `<` or U+2028) and every other annotation at most three (UTF-8): an object of a few
- * kilobytes surely fits and is not serialized again to be measured exactly.
+ * kilobytes surely fits and is not serialized again to be measured exactly. With `argoCd`, the object
+ * is measured as the Argo CD Application applies it, with what its tracking writes in (`argoCdTracked`).
  */
-export function fitsClientSideApply(manifest: Manifest): boolean {
-  if (9 * JSON.stringify(manifest).length + 4096 <= ANNOTATIONS_SIZE_LIMIT) return true;
-  return clientSideApplyAnnotationsSize(manifest) <= ANNOTATIONS_SIZE_LIMIT;
+export function fitsClientSideApply(manifest: Manifest, argoCd?: ArgoCdTracking): boolean {
+  const applied = argoCd ? argoCdTracked(manifest, argoCd) : manifest;
+  if (9 * JSON.stringify(applied).length + 4096 <= ANNOTATIONS_SIZE_LIMIT) return true;
+  return clientSideApplyAnnotationsSize(applied) <= ANNOTATIONS_SIZE_LIMIT;
 }

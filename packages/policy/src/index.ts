@@ -8,8 +8,13 @@ export { parseObjects } from './parse.ts';
 export { toProblem, type PolicyProblem } from './problem.ts';
 export {
   ANNOTATIONS_SIZE_LIMIT,
+  ARGOCD_INSTANCE_LABEL,
+  ARGOCD_TRACKING_ANNOTATION,
+  argoCdTracked,
   clientSideApplyAnnotationsSize,
   fitsClientSideApply,
+  type ArgoCdTracking,
+  type ArgoCdTrackingMethod,
   LAST_APPLIED_ANNOTATION,
   lastAppliedConfiguration,
 } from './client-side-apply.ts';

@@ -5,7 +5,7 @@
  */
 
 import { isPlainObject, type Manifest } from '@strata/core';
-import { fitsClientSideApply } from '@strata/policy';
+import { fitsClientSideApply, type ArgoCdTracking } from '@strata/policy';
 import {
   ARGOCD_HOOK_DELETE_POLICY,
   ARGOCD_SYNC_OPTIONS,
@@ -186,10 +186,11 @@ export function recreationWords(why: Recreation, many: boolean): string {
  * Whether the Application that syncs these objects (one app's built output in one env) applies them
  * server-side, as the generated gitops/ decides (packages/gitops, `syncPlan`): when the app holds a
  * CRD or an object whose annotations, with the copy of it that client-side apply adds, pass the API
- * server's limit, measured as kubectl makes that copy (`fitsClientSideApply` of @strata/policy).
+ * server's limit, measured as kubectl makes that copy (`fitsClientSideApply` of @strata/policy), with
+ * the tracking id Argo CD writes in (`argoCd`: the Application's name and destination) when known.
  */
-export function appliesServerSide(manifests: readonly Manifest[]): boolean {
+export function appliesServerSide(manifests: readonly Manifest[], argoCd?: ArgoCdTracking): boolean {
   return manifests.some(
-    (m) => (m.kind === 'CustomResourceDefinition' && m.apiVersion.startsWith('apiextensions.k8s.io/')) || !fitsClientSideApply(m),
+    (m) => (m.kind === 'CustomResourceDefinition' && m.apiVersion.startsWith('apiextensions.k8s.io/')) || !fitsClientSideApply(m, argoCd),
   );
 }

@@ -40,7 +40,15 @@ import {
   unknownClass,
   type PolicyObject,
 } from '@strata/policy';
-import { ARGOCD_SYNC_OPTIONS, argoCdGoneBeforeNextSync, argoCdReplaces, argoCdSkips, type ArgoCdSkip } from '@strata/core/argocd';
+import {
+  ARGOCD_SYNC_OPTIONS,
+  argoCdApplicationName,
+  argoCdDestination,
+  argoCdGoneBeforeNextSync,
+  argoCdReplaces,
+  argoCdSkips,
+  type ArgoCdSkip,
+} from '@strata/core/argocd';
 import { appliedName, withArgoCdNaming } from '@strata/core/hook-names';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
@@ -1034,11 +1042,24 @@ const isClaim = (m: Manifest) => m.apiVersion === 'v1' && m.kind === 'Persistent
 function serverSideApps(targets: readonly Target[]): (t: Target) => boolean {
   const byApp = new Map<string, Manifest[]>();
   const key = (t: Target) => `${t.group}\0${t.doc.file}`;
+  const byManifest = new Map(targets.map((t) => [t.manifest, t]));
   for (const t of targets) byApp.set(key(t), [...(byApp.get(key(t)) ?? []), t.manifest]);
   const answers = new Map<string, boolean>();
   return (t) => {
     const k = key(t);
-    if (!answers.has(k)) answers.set(k, appliesServerSide(byApp.get(k) ?? [t.manifest]));
+    if (!answers.has(k)) {
+      const manifests = byApp.get(k) ?? [t.manifest];
+      // A build's dist/<env>/<app>.yaml is synced by the Application the generated gitops/ names after them.
+      const built = /(?:^|\/)dist\/([^/]+)\/([^/]+)\.yaml$/.exec(t.doc.file);
+      const namespaced = (m: Manifest) => {
+        const r = byManifest.get(m)?.resolution;
+        return !r?.ok || r.namespaced;
+      };
+      const argoCd = built
+        ? { application: argoCdApplicationName(built[2]!, built[1]!), namespace: argoCdDestination(built[2]!, manifests, namespaced) }
+        : undefined;
+      answers.set(k, appliesServerSide(manifests, argoCd));
+    }
     return answers.get(k)!;
   };
 }
