@@ -10,7 +10,7 @@ import {
   linkAppModules,
   offlineMetadata,
   suiteInstalledCopy,
-  withStrayRegistration,
+  expectRefusedBesideStray,
   workspaceFiles,
   writeTemplateApp,
 } from '@strata/testing/workspace-copy';
@@ -205,15 +205,12 @@ describe('strata new-app with the real pnpm install', () => {
     'refuses, before writing anything, to install beside a registration of no app in package.json, naming it and the command that removes it',
     { timeout: 60_000 },
     () => {
-      const cache = join(work, 'pnpm-cache-stray');
-      offlineMetadata(root, cache);
-      withStrayRegistration(root, 'gone', () =>
-        expectAppNotAdded(root, 'billing', () => strata(root, ['new-app', 'billing'], undefined, ciOfflinePnpmEnv(root, cache)), {
-          status: 2,
-          oneLine: true,
-          stderr:
-            /^strata: package\.json: @strata-apps\/gone is a registration of no app \(there is no apps\/gone\), so the pnpm install of new-app would fail on it; run `npx strata remove-app gone` first, which removes it and whatever else is left of that app\n$/,
-        }),
+      expectRefusedBesideStray(
+        root,
+        'billing',
+        join(work, 'pnpm-cache-stray'),
+        (env) => strata(root, ['new-app', 'billing'], undefined, env),
+        /^strata: package\.json: @strata-apps\/gone is a registration of no app \(there is no apps\/gone\), so the pnpm install of new-app would fail on it; run `npx strata remove-app gone` first, which removes it and whatever else is left of that app\n$/,
       );
     },
   );

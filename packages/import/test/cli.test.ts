@@ -6,9 +6,8 @@ import {
   expectAppAdded,
   expectAppGenerated,
   expectAppNotAdded,
-  offlineMetadata,
+  expectRefusedBesideStray,
   suiteInstalledCopy,
-  withStrayRegistration,
 } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyWorkspace, fixtures, repo } from './workspace.ts';
@@ -213,15 +212,12 @@ describe('strata import with the real pnpm install', () => {
     'refuses, before writing anything, to install beside a registration of no app in package.json, naming it and the command that removes it',
     { timeout: 60_000 },
     () => {
-      const cache = join(work, 'pnpm-cache-stray');
-      offlineMetadata(root, cache);
-      withStrayRegistration(root, 'gone', () =>
-        expectAppNotAdded(root, 'ledger', () => run(['import', source, '--name', 'ledger'], ciOfflinePnpmEnv(root, cache)), {
-          status: 2,
-          oneLine: true,
-          stderr:
-            /^strata: package\.json: @strata-apps\/gone is a registration of no app \(there is no apps\/gone\), so the pnpm install of import would fail on it; run `npx strata remove-app gone` first, which removes it and whatever else is left of that app\n$/,
-        }),
+      expectRefusedBesideStray(
+        root,
+        'ledger',
+        join(work, 'pnpm-cache-stray'),
+        (env) => run(['import', source, '--name', 'ledger'], env),
+        /^strata: package\.json: @strata-apps\/gone is a registration of no app \(there is no apps\/gone\), so the pnpm install of import would fail on it; run `npx strata remove-app gone` first, which removes it and whatever else is left of that app\n$/,
       );
     },
   );

@@ -439,3 +439,21 @@ export function withStrayRegistration<T>(root: string, app: string, fn: () => T)
     writeFileSync(file, before);
   }
 }
+
+/**
+ * Asserts that `command`, run with pnpm offline and its metadata in `cacheDir`, refuses to add `app`
+ * while package.json registers `@strata-apps/gone`, an app the workspace does not hold: exit 2, one
+ * line that matches `stderr`, no file of the workspace changed.
+ */
+export function expectRefusedBesideStray(
+  root: string,
+  app: string,
+  cacheDir: string,
+  command: (env: Record<string, string>) => Outcome,
+  stderr: RegExp,
+): void {
+  offlineMetadata(root, cacheDir);
+  withStrayRegistration(root, 'gone', () =>
+    expectAppNotAdded(root, app, () => command(ciOfflinePnpmEnv(root, cacheDir)), { status: 2, oneLine: true, stderr }),
+  );
+}
