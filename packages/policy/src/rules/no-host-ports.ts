@@ -13,9 +13,10 @@ export const noHostPorts: Rule = {
   check(objects) {
     const out: RuleFinding[] = [];
     for (const pod of podSecuritySpecsOf(objects)) {
-      // The API server defaults every port of a Pod (not of a template) on hostNetwork to a hostPort
-      // equal to its containerPort, and evaluates Pod Security after that.
-      const hostNetworkPod = pod.isPod && pod.spec.hostNetwork === true;
+      // The API server defaults every port of a Pod on hostNetwork to a hostPort equal to its
+      // containerPort, and evaluates Pod Security after that. A template is stored as written, but
+      // every pod made from it is defaulted so, and refused where the namespace enforces baseline.
+      const hostNetworkPod = pod.spec.hostNetwork === true;
       for (const c of pod.containers) {
         list(c.container.ports).forEach((p, i) => {
           const port = rec(p);
@@ -27,7 +28,7 @@ export const noHostPorts: Rule = {
           const who = sentenceStart(containerLabel(c));
           const message = explicit
             ? `${who} binds port ${String(port.hostPort)} on the node (hostPort): remove hostPort and reach the pod through a Service.`
-            : `${who} binds port ${String(port.containerPort)} on the node: a Pod on hostNetwork gets every containerPort as a hostPort; leave hostNetwork off.`;
+            : `${who} binds port ${String(port.containerPort)} on the node: a pod on hostNetwork gets every containerPort as a hostPort; leave hostNetwork off.`;
           out.push(podSecurityFinding(id, pod, 'baseline', message, `${c.path}.ports[${i}].hostPort`));
         });
       }

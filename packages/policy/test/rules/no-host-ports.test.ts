@@ -17,9 +17,12 @@ describe('no-host-ports', () => {
     );
   });
 
-  it('counts the containerPort of a Pod on hostNetwork as a hostPort, as the API server defaults it, but not that of a template', () => {
+  it('counts the containerPort of a pod on hostNetwork as a hostPort, as the API server defaults every pod, one made from a template too', () => {
     const p = pod('web', { pod: { hostNetwork: true } });
     expect(check(noHostPorts, [p]).map((f) => f.path)).toStrictEqual(['spec.containers[0].ports[0].hostPort']);
-    expect(check(noHostPorts, [deployment('web', { pod: { hostNetwork: true } })])).toStrictEqual([]);
+    const d = check(noHostPorts, [deployment('web', { pod: { hostNetwork: true } })]);
+    expect(d.map((f) => [f.path, f.podSecurity])).toStrictEqual([['spec.template.spec.containers[0].ports[0].hostPort', 'baseline']]);
+    expect(d[0]?.message).toMatch(/binds port \d+ on the node: a pod on hostNetwork gets every containerPort as a hostPort/);
+    expect(check(noHostPorts, [deployment('web', { pod: { hostNetwork: false } })])).toStrictEqual([]);
   });
 });

@@ -101,6 +101,7 @@ describe('pod templates of custom resources, judged by their shape', () => {
     expect(rulesOn(rollout({ hostNetwork: true, containers: [privileged] }))).toStrictEqual([
       ['no-host-namespaces', 'spec.template.spec.hostNetwork'],
       ['no-privileged', 'spec.template.spec.containers[0].securityContext.privileged'],
+      ['no-host-ports', 'spec.template.spec.containers[0].ports[0].hostPort'],
       ['default-deny-network-policy', undefined],
       ['network-policy-selects-workload', 'spec.template.metadata.labels'],
     ]);
