@@ -9,8 +9,10 @@ import { repo, strata, tempWorkspace } from './workspace.ts';
 // Every command that writes, run as a user runs it (the real CLI in a child process of its own group)
 // and killed with SIGKILL at a moment drawn over its measured run time: after the next command, the
 // workspace is exactly what it was before or exactly what an uninterrupted run leaves, and nothing
-// temporary is left. STRATA_KILL_SEED replays a failure (its seed is in the message);
-// STRATA_KILL_TRIALS runs more kills per command.
+// temporary is left. Killed once more at each step and at the commit point of every change it makes
+// (an exact point, not a drawn one), it is left as before a step and as after from a commit point on.
+// The install's links to the apps are compared too. STRATA_KILL_SEED replays a failure (its seed is
+// in the message); STRATA_KILL_TRIALS runs more kills per command.
 const SEED = Number(process.env.STRATA_KILL_SEED ?? 20261204);
 const TRIALS = Number(process.env.STRATA_KILL_TRIALS ?? 6);
 /** SIGINT and SIGTERM sent while strata loads, on top of those drawn over a command's run. */
@@ -33,28 +35,27 @@ function seeded(seed: number): () => number {
 type Snapshot = Map<string, { kind: 'file'; mode: number; content: Buffer } | { kind: 'dir'; mode: number } | { kind: 'link'; target: string }>;
 
 /**
- * Left out of the comparison: what an install makes (node_modules: remove-app unlinks the app's,
- * after its change is made, as install state that pnpm makes again), the pinned tools, the caches
+ * Left out of the comparison: what an install makes but the apps' links (node_modules/@strata-apps)
+ * and their own node_modules, which remove-app removes with its change; the pinned tools, the caches
  * that are rebuilt when missing or stale (.strata/cache, and dist/, which every pipeline and build
  * writes again), and the shipped packages, which no command writes (only packages/crd-models,
- * which crd add writes, is compared). The apps' links are kept for `restore`.
+ * which crd add writes, is compared).
  */
-function skipped(rel: string, install: boolean): boolean {
+function skipped(rel: string): boolean {
   const parts = rel.split('/');
   const top = parts[0];
   if (top === '.tools' || top === 'dist') return true;
   if (rel === '.strata/cache' || rel.startsWith('.strata/cache/')) return true;
   if (top === 'packages' && rel !== 'packages' && !rel.startsWith('packages/crd-models')) return true;
-  if (top === 'node_modules') return !install || !(rel === 'node_modules' || rel.startsWith('node_modules/@strata-apps'));
-  return !install && parts.includes('node_modules');
+  return top === 'node_modules' && !(rel === 'node_modules' || rel.startsWith('node_modules/@strata-apps'));
 }
 
-function snapshot(root: string, install = false): Snapshot {
+function snapshot(root: string): Snapshot {
   const out: Snapshot = new Map();
   const walk = (rel: string) => {
     for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
       const path = rel ? `${rel}/${e.name}` : e.name;
-      if (skipped(path, install)) continue;
+      if (skipped(path)) continue;
       const abs = join(root, path);
       if (e.isSymbolicLink()) out.set(path, { kind: 'link', target: readlinkSync(abs) });
       else if (e.isDirectory()) {
@@ -69,7 +70,7 @@ function snapshot(root: string, install = false): Snapshot {
 
 /** Puts the workspace back to `snap`: what it lacks is made, what differs is rewritten, what it did not hold goes. */
 function restore(root: string, snap: Snapshot): void {
-  const now = snapshot(root, true);
+  const now = snapshot(root);
   for (const [path, was] of [...now].reverse()) {
     const want = snap.get(path);
     if (want && want.kind === was.kind) continue;
@@ -164,9 +165,16 @@ process.on('exit', () => spawn('sh', ['-c', 'while kill -${signal.slice(3)} ' + 
  * other children too), or sends `signal` to the CLI's process alone, as `kill -INT <pid>` does;
  * without `killAfter`, `signal` is sent at the run's very end (see signalAtExit).
  */
-function run(root: string, args: readonly string[], env: NodeJS.ProcessEnv, killAfter?: number, signal?: 'SIGINT' | 'SIGTERM'): Promise<Ended> {
+function run(
+  root: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  killAfter?: number,
+  signal?: 'SIGINT' | 'SIGTERM',
+  preloaded?: string,
+): Promise<Ended> {
   const started = performance.now();
-  const loaded = !signal ? undefined : killAfter === undefined ? signalAtExit(signal) : WATCH_LISTENING;
+  const loaded = preloaded ?? (!signal ? undefined : killAfter === undefined ? signalAtExit(signal) : WATCH_LISTENING);
   const preload = loaded ? ['--import', `data:text/javascript,${encodeURIComponent(loaded)}`] : [];
   const child = spawn(process.execPath, [...preload, join(root, SCRIPT), ...args], {
     cwd: root,
@@ -210,6 +218,55 @@ function run(root: string, args: readonly string[], env: NodeJS.ProcessEnv, kill
     }),
   );
 }
+
+/**
+ * A moment of a change to the tree, counted over the run: `step` as a transaction still open writes
+ * its journal (a step taken, the change not yet made: a kill there is undone), `commit` at a
+ * transaction's commit point (its journal in place, or an open transaction's abort mark gone: a kill
+ * there is completed).
+ */
+type Moment = { readonly at: 'step' | 'commit'; readonly n: number };
+const TRANSACTION = 'strata-test: transaction ';
+
+/**
+ * Loaded by Node before the CLI's script: says on stderr (TRANSACTION) each moment of the tree
+ * writer's transactions, and with `kill` SIGKILLs the process at one, right after the journal is in
+ * place or the abort mark is gone. The writer's own calls of node:fs are wrapped
+ * (syncBuiltinESMExports hands the wrappers to the bundle's named imports) and do what they did,
+ * so the kill lands at one exact point of an otherwise real run.
+ */
+const atTransactions = (kill?: Moment) => `import fs from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { syncBuiltinESMExports } from 'node:module';
+const txn = (p) => /^txn-/.test(basename(p)) && basename(dirname(p)) === 'write' && basename(dirname(dirname(p))) === '.strata';
+const kill = ${JSON.stringify(kill ?? null)};
+const seen = { step: 0, commit: 0 };
+const at = (what) => {
+  seen[what]++;
+  fs.writeSync(2, ${JSON.stringify(TRANSACTION)} + what + ' ' + seen[what] + '\\n');
+  if (kill && kill.at === what && kill.n === seen[what]) process.kill(process.pid, 'SIGKILL');
+};
+const { renameSync, unlinkSync } = fs;
+fs.renameSync = function (from, to) {
+  renameSync(from, to);
+  const folder = dirname(String(to));
+  if (basename(String(to)) === 'journal.json' && txn(folder)) at(fs.existsSync(folder + '/abort') ? 'step' : 'commit');
+};
+fs.unlinkSync = function (path) {
+  unlinkSync(path);
+  if (basename(String(path)) === 'abort' && txn(dirname(String(path)))) at('commit');
+};
+syncBuiltinESMExports();`;
+
+/** The moments of the transactions a run went through, in order, from what atTransactions said. */
+const momentsOf = (stderr: string): Moment[] =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith(TRANSACTION))
+    .map((l) => {
+      const [at, n] = l.slice(TRANSACTION.length).split(' ') as [Moment['at'], string];
+      return { at, n: Number(n) };
+    });
 
 interface Case {
   readonly name: string;
@@ -290,7 +347,7 @@ describe('every writing command killed at a random moment', () => {
     // remove-app updates too.
     must(ws.root, ['generate']);
     must(ws.root, ['pipeline']);
-    base = snapshot(ws.root, true);
+    base = snapshot(ws.root);
     // The commands' own temporary folders, to see what a killed one leaves there.
     scratchTmp = mkdtempSync(join(tmpdir(), 'strata-killed-tmp-'));
     env = { TMPDIR: scratchTmp, CI: '' };
@@ -306,7 +363,6 @@ describe('every writing command killed at a random moment', () => {
       restore(ws.root, base);
       c.prepare?.(ws.root);
       const before = snapshot(ws.root);
-      const installed = snapshot(ws.root, true);
       const whole = await run(ws.root, c.args, env);
       expect(whole.code, whole.stderr).toBe(0);
       const after = snapshot(ws.root);
@@ -317,7 +373,7 @@ describe('every writing command killed at a random moment', () => {
       const outcome = { old: 0, new: 0, finished: 0 };
       const trials = c.trials ?? TRIALS;
       for (let trial = 0; trial < trials; trial++) {
-        restore(ws.root, installed);
+        restore(ws.root, before);
         // Node's start and the loading of the apps take the first part of a run, and nothing is
         // written then: most kills land where the writing is, in the last two thirds.
         const delay = (trial % 4 === 0 ? random() : 1 / 3 + (2 / 3) * random()) * whole.millis;
@@ -346,7 +402,7 @@ describe('every writing command killed at a random moment', () => {
         outcome[toNew.length === 0 ? 'new' : 'old']++;
       }
       if (c.sweptByNextRun) {
-        restore(ws.root, installed);
+        restore(ws.root, before);
         const last = await run(ws.root, c.args, env);
         expect(last.code, last.stderr).toBe(0);
         expect(differences(after, snapshot(ws.root))).toStrictEqual([]);
@@ -358,11 +414,39 @@ describe('every writing command killed at a random moment', () => {
       );
     }, 600_000);
 
+    it(`strata ${c.name}: killed at each step and commit point of its transactions, the next command leaves exactly what it was before a step and what an uninterrupted run leaves from a commit point on, the install's links included`, async () => {
+      restore(ws.root, base);
+      c.prepare?.(ws.root);
+      const before = snapshot(ws.root);
+      const whole = await run(ws.root, c.args, env, undefined, undefined, atTransactions());
+      expect(whole.code, whole.stderr).toBe(0);
+      const after = snapshot(ws.root);
+      const moments = momentsOf(whole.stderr);
+      expect(moments.filter((m) => m.at === 'commit').length, `strata ${c.name} reached no commit point: ${whole.stderr}`).toBeGreaterThan(0);
+      // What a run does once its change is committed is what a kill at the commit point leaves to the recovery.
+      for (const moment of moments) {
+        restore(ws.root, before);
+        const where = `strata ${c.name}, killed at ${moment.at} ${moment.n} of its transactions (${moments.map((m) => `${m.at} ${m.n}`).join(', ')})`;
+        const killed = await run(ws.root, c.args, env, undefined, undefined, atTransactions(moment));
+        expect(killed.signal, `${where}: it was not killed there: ${killed.stderr}`).toBe('SIGKILL');
+        const next = await run(ws.root, ['crd', 'ls'], env);
+        expect(next.code, `${where}: the next command: ${next.stderr}`).toBe(0);
+        const now = snapshot(ws.root);
+        // A step of a change not yet made is undone; from its commit point on, the change is completed.
+        const [expected, as] = moment.at === 'step' ? [before, 'before'] : [after, 'after'];
+        expect(differences(expected, now), `${where}: not as ${as}`).toStrictEqual([]);
+        expect(
+          temporaries(ws.root).filter((t) => !c.sweptByNextRun || !t.startsWith(c.sweptByNextRun)),
+          where,
+        ).toStrictEqual([]);
+      }
+      figures.push(`  ${c.name}: killed once at each step and commit point of its transactions (${moments.map((m) => `${m.at} ${m.n}`).join(', ')})`);
+    }, 600_000);
+
     it(`strata ${c.name}: SIGINT or SIGTERM at a random moment, its first ones included, leaves the workspace as before or as after at once, says which in one line, and exits by the signal`, async () => {
       restore(ws.root, base);
       c.prepare?.(ws.root);
       const before = snapshot(ws.root);
-      const installed = snapshot(ws.root, true);
       const whole = await run(ws.root, c.args, env);
       expect(whole.code, whole.stderr).toBe(0);
       const after = snapshot(ws.root);
@@ -373,7 +457,7 @@ describe('every writing command killed at a random moment', () => {
       const outcome = { old: 0, new: 0, finished: 0, early: 0, unguarded: 0 };
       const trials = Math.max(4, Math.ceil((c.trials ?? TRIALS) / 2));
       for (let trial = 0; trial < trials + EARLY; trial++) {
-        restore(ws.root, installed);
+        restore(ws.root, before);
         const signal = trial % 2 === 0 ? 'SIGINT' : 'SIGTERM';
         // The last ones land while strata loads, half of them in a run that first compiles the
         // CLI's bundle, as the first run after an edit of its sources does.
@@ -427,7 +511,7 @@ describe('every writing command killed at a random moment', () => {
       // At its very end, as Node ends the process, a signal finds the run finished: its change
       // stands, and it ends as it would have, not by the signal without a word.
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-        restore(ws.root, installed);
+        restore(ws.root, before);
         const ending = await run(ws.root, c.args, env, undefined, signal);
         const where = `strata ${c.name}: ${signal} over and over from its 'exit' on`;
         expect([ending.code, ending.signal], `${where}: ${ending.stderr}`).toStrictEqual([0, null]);

@@ -122,14 +122,20 @@ function leftoversOf(root: string, name: string, known: readonly string[], gener
   return leftovers;
 }
 
+/** The root's link to the app (`node_modules/@strata-apps/<name>`), relative to the root, when it is one. */
+function rootLink(root: string, name: string): string[] {
+  const link = `node_modules/@strata-apps/${name}`;
+  return lstatSync(join(root, link), { throwIfNoEntry: false })?.isSymbolicLink() ? [link] : [];
+}
+
 /**
  * `strata remove-app NAME`: removes an app and every trace of it in one transaction: its folder,
  * its registration in the root package.json and pnpm-lock.yaml, base/<name>, overlays/<env>/<name>,
  * its line in each env root, its entries in gitops/, its node in the committed topology pictures
  * (docs/), its built dist/ files, its pipeline cache entry and the record of what its builds wrote
  * (`staleBuilds` reads it). The tree writer's journal makes it all or nothing, also when the process
- * is killed. What the install made (the app's node_modules, the root's link to it) goes afterwards:
- * it is not committed, and `pnpm install` would make or remove it again anyway.
+ * is killed. What the install made (the app's node_modules, the root's link to it) goes with the
+ * change as install state, so a recovery that completes a killed run leaves what a finished run leaves.
  */
 export async function removeApp(root: string, name: string): Promise<RemoveResult> {
   const known = appDirs(root);
@@ -237,9 +243,10 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
     // Read under the lock, as the builds write it: a build that ran meanwhile keeps what it recorded.
     const record = recordWithoutApp(root, name);
     if (record) writes.set(...record);
-    // The app's node_modules, install state that is never committed, goes with the change (and
-    // its folder with it when nothing else is left), also when a recovery completes the change.
-    commitTransaction(root, [...writes], [...removed], { prune: [`apps/${name}/node_modules`] });
+    // What the install made for the app, state that is never committed, goes with the change, also
+    // when a recovery completes it: its node_modules (and its folder with it when nothing else is
+    // left) and the root's link to it, which would otherwise point at a folder that is gone.
+    commitTransaction(root, [...writes], [...removed], { prune: [`apps/${name}/node_modules`, ...rootLink(root, name)] });
   } finally {
     held.release();
   }
@@ -253,12 +260,7 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
       // gone already, or holding what someone put there since: left as it is
     }
   }
-  // The root's link to the app, install state outside the app's folder.
-  const link = join(root, 'node_modules', '@strata-apps', name);
-  try {
-    if (lstatSync(link).isSymbolicLink()) unlinkSync(link);
-  } catch {
-    // not linked
-  }
+  // The root's link to the app, when no transaction took it (nothing of the app was left in the tree).
+  for (const link of rootLink(root, name)) unlinkSync(join(root, link));
   return { app: name, ...(leftovers && { leftovers }), removed: [...removed].sort(), written: [...writes.keys()].sort() };
 }
