@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo, strata, tempWorkspace } from './workspace.ts';
+import { editFile, repo, strata, tempWorkspace } from './workspace.ts';
 
 // Every command that writes, run as a user runs it (the real CLI in a child process of its own group)
 // and killed with SIGKILL at a moment drawn over its measured run time: after the next command, the
@@ -93,6 +93,16 @@ function restore(root: string, snap: Snapshot): void {
       chmodSync(abs, want.mode);
     }
   }
+}
+
+/** dist/ as the builds left it, which `snapshot` leaves out. */
+function built(root: string): Snapshot {
+  const out: Snapshot = new Map();
+  for (const e of readdirSync(join(root, 'dist'), { withFileTypes: true, recursive: true })) {
+    const abs = join(e.parentPath, e.name);
+    if (e.isFile()) out.set(relative(root, abs), { kind: 'file', mode: lstatSync(abs).mode & 0o7777, content: readFileSync(abs) });
+  }
+  return out;
 }
 
 /** The differences between two snapshots, one line each (the first few). */
@@ -276,6 +286,12 @@ interface Case {
   readonly trials?: number;
   /** Temporaries of killed runs that this command's next run removes, not any command's: checked after a last run. */
   readonly sweptByNextRun?: string;
+  /**
+   * Run again after each kill and the next command: it must leave what an uninterrupted run leaves,
+   * dist/ included, whatever the killed run left in dist/ and the cache (which it writes outside the
+   * tree's transactions, and the comparisons leave out).
+   */
+  readonly rerun?: boolean;
 }
 
 const fixtureCrd = join(repo, 'packages/crds/__fixtures__/widgets.yaml');
@@ -330,6 +346,19 @@ const CASES: readonly Case[] = [
       rmSync(join(root, 'overlays', 'prod', APPS[0]!), { recursive: true });
       rmSync(join(root, '.strata', 'cache'), { recursive: true, force: true });
     },
+    rerun: true,
+  },
+  {
+    name: 'pipeline with a warm cache',
+    args: ['pipeline', '--no-frozen'],
+    // One app's source changed since the cached run: it is rendered, written, built and validated
+    // again, the other reused from the cache, which the killed runs leave as far as they got.
+    prepare: (root) => {
+      editFile(join(root, 'apps', APPS[0]!, 'src/env/prod.ts'), (t) => t.replace('replicas: 2,', 'replicas: 3,'));
+      must(root, ['pipeline', '--no-frozen']);
+      editFile(join(root, 'apps', APPS[0]!, 'src/env/prod.ts'), (t) => t.replace('replicas: 3,', 'replicas: 4,'));
+    },
+    rerun: true,
   },
 ];
 
@@ -366,6 +395,7 @@ describe('every writing command killed at a random moment', () => {
       const whole = await run(ws.root, c.args, env);
       expect(whole.code, whole.stderr).toBe(0);
       const after = snapshot(ws.root);
+      const builtAfter = built(ws.root);
       expect(differences(before, after).length, `strata ${c.name} changed nothing`).toBeGreaterThan(0);
       expect(temporaries(ws.root)).toStrictEqual([]);
 
@@ -399,6 +429,12 @@ describe('every writing command killed at a random moment', () => {
         ).toStrictEqual([]);
         // The killed run's scratch folders in TMPDIR (the apps' bundle, say) are gone too: the next command removes them.
         expect(readdirSync(scratchTmp), `${where}: left in TMPDIR`).toStrictEqual([]);
+        if (c.rerun) {
+          const again = await run(ws.root, c.args, env);
+          expect(again.code, `${where}: run again: ${again.stderr}`).toBe(0);
+          expect(differences(after, snapshot(ws.root)), `${where}: run again`).toStrictEqual([]);
+          expect(differences(builtAfter, built(ws.root)), `${where}: dist/ once run again`).toStrictEqual([]);
+        }
         outcome[toNew.length === 0 ? 'new' : 'old']++;
       }
       if (c.sweptByNextRun) {
