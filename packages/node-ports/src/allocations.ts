@@ -1,4 +1,5 @@
 import { isPlainObject, type Manifest } from '@strata/core';
+import { clashesInOrder, holderPlace, type Clash, type Holder } from './clashes.ts';
 
 /**
  * Something only one object of a cluster may hold, which an object asks for when it is created
@@ -68,12 +69,7 @@ export function allocationsAsked(m: Manifest): Allocation[] {
 }
 
 /** One thing an object asks for that an earlier object of the cluster holds. */
-export interface AllocationClash<T> {
-  readonly item: T;
-  readonly asked: Allocation;
-  readonly holder: T;
-  readonly held: Allocation;
-}
+export type AllocationClash<T> = Clash<T, Allocation>;
 
 /**
  * What is taken already when `items` (the objects of one cluster) are created one after another in
@@ -83,36 +79,14 @@ export interface AllocationClash<T> {
  * manifest); `same` tells when a later item is the same object again (applied as an update of it,
  * so it takes nothing from itself).
  */
-export function allocationClashes<T>(
+export const allocationClashes = <T, A extends Allocation = Allocation>(
   items: readonly T[],
-  askedOf: (item: T) => readonly Allocation[],
+  askedOf: (item: T) => readonly A[],
   same: (a: T, b: T) => boolean,
-): AllocationClash<T>[] {
-  const holders = new Map<string, { holder: T; held: Allocation }>();
-  const clashes: AllocationClash<T>[] = [];
-  const keyOf = (a: Allocation) => `${a.pool}\0${a.key}`;
-  for (const item of items) {
-    const asked = askedOf(item);
-    const taken = asked.find((a) => {
-      const h = holders.get(keyOf(a));
-      return h !== undefined && !same(h.holder, item);
-    });
-    if (taken) {
-      clashes.push({ item, asked: taken, ...holders.get(keyOf(taken))! });
-      continue;
-    }
-    for (const a of asked) if (!holders.has(keyOf(a))) holders.set(keyOf(a), { holder: item, held: a });
-  }
-  return clashes;
-}
+): Clash<T, A>[] => clashesInOrder(items, askedOf, (a) => `${a.pool}\0${a.key}`, same, 'first');
 
 /** The object that holds what another asks for, as a refusal names it: its namespace and name, and the file and line of its field. */
-export interface AllocationHolder {
-  readonly namespace?: string;
-  readonly name?: string;
-  readonly file: string;
-  readonly line?: number;
-}
+export type AllocationHolder = Holder;
 
 /**
  * The refusal of what an earlier object of the cluster holds, in the words the server gives when it
@@ -122,12 +96,7 @@ export interface AllocationHolder {
  */
 export function allocationTakenMessage(asked: Allocation, holder: AllocationHolder, askerFile?: string): string {
   const who = `${holder.namespace ? `${holder.namespace}/` : ''}${holder.name ?? ''}`;
-  const where =
-    holder.file === askerFile
-      ? holder.line
-        ? `line ${holder.line} of this file`
-        : 'this file'
-      : `${holder.file}${holder.line ? `:${holder.line}` : ''}`;
+  const where = holderPlace(holder, askerFile);
   if (asked.pool === 'default-priority-class')
     return `PriorityClass ${holder.name ?? ''} is already marked as default. Only one default can exist (${where}, applied first: the cluster creates that one and refuses this one; a dry run lets both through; keep globalDefault on one PriorityClass of the cluster)`;
   return `Invalid value: ${JSON.stringify(asked.ips ?? [asked.ip])}: failed to allocate IP ${asked.ip}: provided IP is already allocated (to Service ${who}, ${where}, applied first: the cluster creates that one and refuses this one; a dry run lets both through)`;

@@ -1,4 +1,5 @@
 import { isPlainObject, type Manifest } from '@strata/core';
+import { clashesInOrder, holderPlace, type Clash, type Holder } from './clashes.ts';
 
 /** A node port a Service takes when it is created, and the field the server names when it is taken already. */
 export interface NodePortAsked {
@@ -45,12 +46,7 @@ export function nodePortsAsked(m: Manifest): NodePortAsked[] {
 }
 
 /** A node port one object asks for that an earlier one holds. */
-export interface NodePortClash<T> {
-  readonly item: T;
-  readonly asked: NodePortAsked;
-  readonly holder: T;
-  readonly held: NodePortAsked;
-}
+export type NodePortClash<T> = Clash<T, NodePortAsked>;
 
 /**
  * The node ports taken already when `items` (the Services of one cluster) are created one after
@@ -62,32 +58,14 @@ export interface NodePortClash<T> {
  * refused by the server's verdict on it alone (the server field checks, a dry run), not here: give
  * only the Services those accept.
  */
-export function nodePortClashes<T>(
+export const nodePortClashes = <T, A extends NodePortAsked = NodePortAsked>(
   items: readonly T[],
-  askedOf: (item: T) => readonly NodePortAsked[],
+  askedOf: (item: T) => readonly A[],
   same: (a: T, b: T) => boolean,
-): NodePortClash<T>[] {
-  const holders = new Map<number, { holder: T; held: NodePortAsked }>();
-  const clashes: NodePortClash<T>[] = [];
-  for (const item of items) {
-    const asked = askedOf(item);
-    const taken = asked.flatMap((a) => {
-      const h = holders.get(a.port);
-      return h && !same(h.holder, item) ? [{ item, asked: a, ...h }] : [];
-    });
-    clashes.push(...taken);
-    if (taken.length === 0) for (const a of asked) if (!holders.has(a.port)) holders.set(a.port, { holder: item, held: a });
-  }
-  return clashes;
-}
+): Clash<T, A>[] => clashesInOrder(items, askedOf, (a) => String(a.port), same, 'every');
 
 /** The Service that keeps a node port, as a refusal names it: its namespace and name, and the file and line of its field. */
-export interface NodePortHolder {
-  readonly namespace?: string;
-  readonly name?: string;
-  readonly file: string;
-  readonly line?: number;
-}
+export type NodePortHolder = Holder;
 
 /**
  * The refusal of a node port that an earlier Service of the cluster holds, in the words the server
@@ -102,11 +80,5 @@ export function nodePortTakenMessage(asked: NodePortAsked, holder: NodePortHolde
       ? `failed to allocate requested HealthCheck NodePort ${asked.port}: provided port is already allocated`
       : `Invalid value: ${asked.port}: provided port is already allocated`;
   const who = `${holder.namespace ? `${holder.namespace}/` : ''}${holder.name ?? ''}`;
-  const where =
-    holder.file === askerFile
-      ? holder.line
-        ? `line ${holder.line} of this file`
-        : 'this file'
-      : `${holder.file}${holder.line ? `:${holder.line}` : ''}`;
-  return `${words} (to Service ${who}, ${where}, applied first: the cluster creates that one and refuses this one; a dry run lets both through)`;
+  return `${words} (to Service ${who}, ${holderPlace(holder, askerFile)}, applied first: the cluster creates that one and refuses this one; a dry run lets both through)`;
 }

@@ -1,7 +1,6 @@
 import { allocationClashes, allocationsAsked, allocationTakenMessage } from '@strata/node-ports';
 import type { Problem } from '@strata/project';
-import { RULE } from '@strata/server-validation';
-import { claimants, inApplyOrder, sameObject, segments } from './claims.ts';
+import { claimants, clashProblems, segments } from './claims.ts';
 import type { AllocationClaim, SourceDoc } from './types.ts';
 
 /**
@@ -24,35 +23,5 @@ export function allocationClaims(docs: readonly SourceDoc[], problems: readonly 
  * the place of the cluster's default PriorityClass that another class has.
  * The objects are taken in apply order, as for node ports (`nodePortProblems`).
  */
-export function allocationProblems(claims: readonly AllocationClaim[], shown: (file: string) => string = (file) => file): Problem[] {
-  const problems: Problem[] = [];
-  for (const ordered of inApplyOrder(claims)) {
-    for (const { item, asked, holder, held } of allocationClashes(ordered, (c) => c.asks, sameObject)) {
-      const line = item.asks.find((a) => a.path === asked.path)?.line ?? item.line;
-      const heldLine = holder.asks.find((a) => a.path === held.path)?.line ?? holder.line;
-      problems.push({
-        file: item.file,
-        line,
-        apiVersion: item.apiVersion,
-        kind: item.kind,
-        ...(item.namespace ? { namespace: item.namespace } : {}),
-        ...(item.name !== undefined ? { name: item.name } : {}),
-        path: asked.path,
-        message: allocationTakenMessage(
-          asked,
-          {
-            ...(holder.namespace ? { namespace: holder.namespace } : {}),
-            ...(holder.name !== undefined ? { name: holder.name } : {}),
-            file: shown(holder.file),
-            line: heldLine,
-          },
-          shown(item.file),
-        ),
-        rule: RULE,
-        severity: 'error',
-        ...(item.resource ? { resource: item.resource } : {}),
-      });
-    }
-  }
-  return problems;
-}
+export const allocationProblems = (claims: readonly AllocationClaim[], shown: (file: string) => string = (file) => file): Problem[] =>
+  clashProblems<AllocationClaim, AllocationClaim['asks'][number]>(claims, (c) => c.asks, allocationClashes, allocationTakenMessage, shown);

@@ -1,6 +1,7 @@
 import { groupOf } from '@strata/core';
 import { argoCdSkips } from '@strata/core/argocd';
 import { objectName, type Problem } from '@strata/project';
+import type { Clash, Holder } from '@strata/node-ports';
 import { RULE as SERVER_RULE } from '@strata/server-validation';
 import { envOf } from './env-of.ts';
 import type { ClaimingObject, SourceDoc } from './types.ts';
@@ -76,3 +77,48 @@ export const segments = (path: string): (string | number)[] =>
     .split(/\.|\[(\d+)\]/)
     .filter((s) => s !== undefined && s !== '')
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+
+/**
+ * What an earlier object of the same cluster holds, refused as the cluster refuses it when it
+ * creates the later object (`clashes` of each cluster's claims in apply order: an env's apps by
+ * name, each file's objects in the order given), at the asked field's line and naming the object
+ * that holds it, in `message`'s words (rule `server-validation`, the words of `strata verify`).
+ * `shown` names a file in the message as the person typed it (the claims know files by their key),
+ * as the report names the file of the refused object.
+ */
+export function clashProblems<C extends ClaimingObject, A extends { readonly path: string; readonly line: number }>(
+  claims: readonly C[],
+  asksOf: (claim: C) => readonly A[],
+  clashes: (ordered: readonly C[], askedOf: (claim: C) => readonly A[], same: (a: C, b: C) => boolean) => readonly Clash<C, A>[],
+  message: (asked: A, holder: Holder, askerFile: string) => string,
+  shown: (file: string) => string,
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const ordered of inApplyOrder(claims)) {
+    for (const { item, asked, holder, held } of clashes(ordered, asksOf, sameObject)) {
+      problems.push({
+        file: item.file,
+        line: asked.line ?? item.line,
+        apiVersion: item.apiVersion,
+        kind: item.kind,
+        ...(item.namespace ? { namespace: item.namespace } : {}),
+        ...(item.name !== undefined ? { name: item.name } : {}),
+        path: asked.path,
+        message: message(
+          asked,
+          {
+            ...(holder.namespace ? { namespace: holder.namespace } : {}),
+            ...(holder.name !== undefined ? { name: holder.name } : {}),
+            file: shown(holder.file),
+            line: held.line ?? holder.line,
+          },
+          shown(item.file),
+        ),
+        rule: SERVER_RULE,
+        severity: 'error',
+        ...(item.resource ? { resource: item.resource } : {}),
+      });
+    }
+  }
+  return problems;
+}

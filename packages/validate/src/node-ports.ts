@@ -1,7 +1,6 @@
 import { nodePortClashes, nodePortsAsked, nodePortTakenMessage } from '@strata/node-ports';
 import type { Problem } from '@strata/project';
-import { RULE } from '@strata/server-validation';
-import { claimants, inApplyOrder, sameObject, segments } from './claims.ts';
+import { claimants, clashProblems, segments } from './claims.ts';
 import type { NodePortClaim, SourceDoc } from './types.ts';
 
 /**
@@ -23,35 +22,5 @@ export function nodePortClaims(docs: readonly SourceDoc[], problems: readonly Pr
  * `shown` names a file in the message as the person typed it (the claims know files by their key),
  * as the report names the file of the refused Service.
  */
-export function nodePortProblems(claims: readonly NodePortClaim[], shown: (file: string) => string = (file) => file): Problem[] {
-  const problems: Problem[] = [];
-  for (const ordered of inApplyOrder(claims)) {
-    for (const { item, asked, holder, held } of nodePortClashes(ordered, (c) => c.ports, sameObject)) {
-      const line = item.ports.find((p) => p.path === asked.path)?.line ?? item.line;
-      const heldLine = holder.ports.find((p) => p.path === held.path)?.line ?? holder.line;
-      problems.push({
-        file: item.file,
-        line,
-        apiVersion: item.apiVersion,
-        kind: item.kind,
-        ...(item.namespace ? { namespace: item.namespace } : {}),
-        ...(item.name !== undefined ? { name: item.name } : {}),
-        path: asked.path,
-        message: nodePortTakenMessage(
-          asked,
-          {
-            ...(holder.namespace ? { namespace: holder.namespace } : {}),
-            ...(holder.name !== undefined ? { name: holder.name } : {}),
-            file: shown(holder.file),
-            line: heldLine,
-          },
-          shown(item.file),
-        ),
-        rule: RULE,
-        severity: 'error',
-        ...(item.resource ? { resource: item.resource } : {}),
-      });
-    }
-  }
-  return problems;
-}
+export const nodePortProblems = (claims: readonly NodePortClaim[], shown: (file: string) => string = (file) => file): Problem[] =>
+  clashProblems<NodePortClaim, NodePortClaim['ports'][number]>(claims, (c) => c.ports, nodePortClashes, nodePortTakenMessage, shown);

@@ -26,8 +26,8 @@ import {
   nodePortClashes,
   nodePortsAsked,
   nodePortTakenMessage,
-  type AllocationClash,
-  type NodePortClash,
+  type Clash,
+  type Holder,
 } from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
 import {
@@ -526,7 +526,7 @@ async function run(
         (a, b) => identity(a) === identity(b),
       )) {
         rejected.add(clash.item);
-        problems.push(located(clash.item, portTaken(clash)));
+        problems.push(located(clash.item, taken(clash, nodePortTakenMessage)));
       }
       // Nor does it take a cluster IP, nor make a PriorityClass the default: the first to ask keeps it.
       for (const clash of allocationClashes(
@@ -535,7 +535,7 @@ async function run(
         (a, b) => identity(a) === identity(b),
       )) {
         rejected.add(clash.item);
-        problems.push(located(clash.item, allocationTaken(clash)));
+        problems.push(located(clash.item, taken(clash, allocationTakenMessage)));
       }
     }
     // Each env's in turn (envs share namespaces and cluster-scoped names): its LimitRanges and the
@@ -1667,38 +1667,19 @@ function movedNodePorts(deployed: readonly Target[], upgrades: readonly Target[]
 }
 
 /**
- * A node port that an earlier Service of the env holds, refused in the server's words when it creates
- * the Service (a field error for a port; for the health check's, the cause of an internal error), naming the holder.
+ * What an earlier object of the env holds (a node port, a cluster IP, the place of the default
+ * PriorityClass), refused in the server's words (`message`) when it creates the later one, naming the holder.
  */
-function portTaken({ item, asked, holder, held }: NodePortClash<Target>): Finding {
+function taken<A extends { readonly path: string }>(
+  { item, asked, holder, held }: Clash<Target, A>,
+  message: (asked: A, holder: Holder, askerFile: string) => string,
+): Finding {
   const where = locate(holder, { path: held.path, message: '' });
   const ns = holder.manifest.metadata?.namespace;
   const name = objectName(holder.manifest.metadata);
   return {
     path: asked.path,
-    message: nodePortTakenMessage(
-      asked,
-      {
-        ...(ns ? { namespace: ns } : {}),
-        ...(name ? { name } : {}),
-        file: holder.doc.shown ?? where.file,
-        ...(where.line ? { line: where.line } : {}),
-      },
-      item.doc.shown ?? item.doc.file,
-    ),
-    rule: 'server-rejected',
-    severity: 'error',
-  };
-}
-
-/** What an earlier object of the env holds (a cluster IP, the default PriorityClass), refused in the server's words when it creates the later one, naming the holder. */
-function allocationTaken({ item, asked, holder, held }: AllocationClash<Target>): Finding {
-  const where = locate(holder, { path: held.path, message: '' });
-  const ns = holder.manifest.metadata?.namespace;
-  const name = objectName(holder.manifest.metadata);
-  return {
-    path: asked.path,
-    message: allocationTakenMessage(
+    message: message(
       asked,
       {
         ...(ns ? { namespace: ns } : {}),
