@@ -1,11 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { isPlainObject, type Manifest } from '@strata/core';
+import { type Manifest } from '@strata/core';
 import { argoCdSkips } from '@strata/core/argocd';
 import { classesNamed, podsOf, unknownClass, type PodView } from '@strata/policy';
 import { distOf, Layout, type Problem } from '@strata/project';
 import { claimants, segments } from './claims.ts';
+import { siblingFiles, siblingObjects } from './siblings.ts';
 import { envOf } from './env-of.ts';
 import type { ClassClaims, SourceDoc } from './types.ts';
 
@@ -56,39 +54,12 @@ export function classClaims(docs: readonly SourceDoc[], problems: readonly Probl
  * run given one app's output judges its pods' classes against every app of its env.
  */
 export function siblingClassClaims(root: string, files: readonly string[], argoCdOnly: boolean): ClassClaims[] {
-  const given = new Set(files);
-  const envs = new Set(files.flatMap((f) => distOf(f)?.env ?? []));
   const out: ClassClaims[] = [];
-  for (const env of envs) {
-    let names: string[] = [];
-    try {
-      names = readdirSync(join(root, Layout.dist, env)).filter((f) => f.endsWith('.yaml'));
-    } catch {
-      continue;
-    }
-    for (const name of names.sort()) {
-      const file = `${Layout.dist}/${env}/${name}`;
-      if (given.has(file) || !distOf(file)) continue;
-      let text: string;
-      try {
-        text = readFileSync(join(root, file), 'utf8');
-      } catch {
-        continue;
-      }
-      // Most built files hold no class: they are not parsed.
-      if (!/^kind: (PriorityClass|RuntimeClass)\s*$/m.test(text)) continue;
-      let values: unknown[];
-      try {
-        values = loadAll(text, undefined, { schema: CORE_SCHEMA });
-      } catch {
-        continue;
-      }
-      const creates = values
-        .filter((v): v is Manifest => isPlainObject(v) && isPlainObject(v.metadata) && typeof v.kind === 'string' && typeof v.apiVersion === 'string')
-        .filter((m) => !(argoCdOnly && argoCdSkips(m)))
-        .flatMap((m) => classOf(m) ?? []);
-      if (creates.length > 0) out.push({ file, creates: [...new Set(creates)].sort(), uses: [] });
-    }
+  for (const { file, text } of siblingFiles(root, files)) {
+    // Most built files hold no class: they are not parsed.
+    if (!/^kind: (PriorityClass|RuntimeClass)\s*$/m.test(text)) continue;
+    const creates = (siblingObjects(text) ?? []).filter((m) => !(argoCdOnly && argoCdSkips(m))).flatMap((m) => classOf(m) ?? []);
+    if (creates.length > 0) out.push({ file, creates: [...new Set(creates)].sort(), uses: [] });
   }
   return out;
 }

@@ -1,12 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isPlainObject, type Manifest } from '@strata/core';
 import { argoCdDestination, argoCdSkips } from '@strata/core/argocd';
 import { KUSTOMIZE_VERSION } from '@strata/kustomize';
 import { CLUSTER_NAMESPACES, distOf, Layout, objectName, type Problem } from '@strata/project';
 import { kustomizeSetsNamespace, scopeOf, namespacedIn as scopeNamespacedIn } from '@strata/schemas';
 import type { PolicyObject } from '@strata/policy';
+import { siblingFiles, siblingObjects } from './siblings.ts';
 import type { NamespaceClaims, SourceDoc } from './types.ts';
 
 /** The rule of a namespaced object whose namespace nothing creates. */
@@ -216,41 +215,21 @@ export function podSecurityBasis(mine: readonly NamespaceClaims[], claims: reado
  * read as YAML creates nothing here; validating it says why.
  */
 export function siblingClaims(root: string, files: readonly string[], argoCdOnly: boolean): NamespaceClaims[] {
-  const given = new Set(files);
-  const envs = new Set(files.flatMap((f) => distOf(f)?.env ?? []));
   const out: NamespaceClaims[] = [];
-  for (const env of envs) {
-    let names: string[] = [];
-    try {
-      names = readdirSync(join(root, Layout.dist, env)).filter((f) => f.endsWith('.yaml'));
-    } catch {
-      continue;
-    }
-    for (const name of names.sort()) {
-      const file = `${Layout.dist}/${env}/${name}`;
-      const built = distOf(file);
-      if (given.has(file) || !built) continue;
-      let values: unknown[];
-      try {
-        values = loadAll(readFileSync(join(root, file), 'utf8'), undefined, { schema: CORE_SCHEMA });
-      } catch {
-        continue;
-      }
-      const manifests = values.filter(
-        (v): v is Manifest => isPlainObject(v) && isPlainObject(v.metadata) && typeof v.kind === 'string' && typeof v.apiVersion === 'string',
-      );
-      const applied = argoCdOnly ? manifests.filter((m) => !argoCdSkips(m)) : manifests;
-      const namespaced = namespacedIn(root, applied);
-      const creates = [...new Set(createdBy(applied))].sort();
-      const podSecurity = podSecurityOf(applied);
-      out.push({
-        file,
-        creates,
-        ...(podSecurity ? { podSecurity } : {}),
-        ...(argoCdOnly ? { destination: argoCdDestination(built.app, applied, namespaced) } : {}),
-        uses: [],
-      });
-    }
+  for (const { file, app, text } of siblingFiles(root, files)) {
+    const manifests = siblingObjects(text);
+    if (!manifests) continue;
+    const applied = argoCdOnly ? manifests.filter((m) => !argoCdSkips(m)) : manifests;
+    const namespaced = namespacedIn(root, applied);
+    const creates = [...new Set(createdBy(applied))].sort();
+    const podSecurity = podSecurityOf(applied);
+    out.push({
+      file,
+      creates,
+      ...(podSecurity ? { podSecurity } : {}),
+      ...(argoCdOnly ? { destination: argoCdDestination(app, applied, namespaced) } : {}),
+      uses: [],
+    });
   }
   return out;
 }
