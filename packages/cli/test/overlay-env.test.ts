@@ -42,9 +42,12 @@ describe("an env's overlays are judged as that env", () => {
     addBinding(ws.root, 'prod');
     addBinding(ws.root, 'dev');
     const prod = `overlays/prod/${APP}/binding.yaml`;
-    for (const path of [`overlays/prod/${APP}`, 'overlays/prod', `./overlays//prod/../prod/${APP}`, join(ws.root, 'overlays', 'prod', APP)]) {
+    const absolute = join(ws.root, 'overlays', 'prod', APP);
+    for (const path of [`overlays/prod/${APP}`, 'overlays/prod', `./overlays//prod/../prod/${APP}`, absolute]) {
       const r = strata(ws.root, ['validate', '--no-policy', path]);
-      expect(schemaLines(r), path).toStrictEqual([`${tooNew(prod)} [schema]`]);
+      // A folder named by its absolute path names its files by theirs, as kubectl -f does.
+      const file = path === absolute ? join(absolute, 'binding.yaml') : prod;
+      expect(schemaLines(r), path).toStrictEqual([`${tooNew(file)} [schema]`]);
       expect(r.status, path).toBe(1);
     }
     // From inside the folder, named as typed.

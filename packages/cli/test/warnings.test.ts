@@ -24,11 +24,12 @@ if (seen.strataLoadOnce === 1) throw new Error('only the first load fails');
   afterAll(() => ws.dispose());
 
   it('prints apps that load only one by one as a warning line on stderr', () => {
-    const r = strata(ws.root, ['diff', '--from', 'dev', '--to', 'dev']);
+    // Two envs that differ: the apps are loaded (and warned of) once, then compared.
+    const r = strata(ws.root, ['diff', '--from', 'dev', '--to', 'staging']);
     expect(r.stderr).toContain('warning: apps loaded one by one, as loading them together failed: only the first load fails\n');
     // Not as a process warning of Node's.
     expect(r.stderr).not.toContain('Warning:');
-    expect(r.stdout).toMatch(/no differences/);
-    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^diff dev -> staging: .* changed in \d+ resources/m);
+    expect(r.status).toBe(1);
   });
 });
