@@ -127,7 +127,7 @@ describe('strata.config.json', () => {
       ],
       [
         '{"kubernetes": {"__proto__": {}}}',
-        'strata.config.json:1:17: kubernetes.__proto__: unknown setting; known settings: version, envs, serviceNodePortRange, namespaces',
+        'strata.config.json:1:17: kubernetes.__proto__: unknown setting; known settings: version, envs, serviceNodePortRange, namespaces, priorityClasses, runtimeClasses',
       ],
       ['{"kubernetes": {"envs": {"__proto__": "1.35"}}}', /^strata\.config\.json:1:26: kubernetes\.envs\.__proto__: unknown env; known envs: /],
       [
