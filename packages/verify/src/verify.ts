@@ -672,6 +672,10 @@ async function run(
               else upgraded.push(t);
               continue;
             }
+            if (!deployedIds.has(identity(t))) {
+              problems.push(...answer.map((f) => asCreateProblem(located(t, f), ref)));
+              continue;
+            }
             const replaces = argoCdAlone ? argoCdReplaces(t.manifest, live.get(identity(t))) : undefined;
             const unforced = stillRefused(t, refusal);
             problems.push(...answer.map((f) => asUpgradeProblem(located(t, f), ref, t.manifest, replaces, unforced && { why: unforced, refusal })));
@@ -693,6 +697,7 @@ async function run(
               const refusal = answer.find((f) => f.refusal)?.refusal ?? { code: 422, reason: 'Invalid', message: refused[0]?.message ?? '' };
               const why = refused.length > 0 ? recreates(t, refusal) : undefined;
               if (why) recreated.push({ t, why });
+              else if (!deployedIds.has(identity(t))) problems.push(...refused.map((p) => asCreateProblem(p, ref)));
               else {
                 const replaces = argoCdAlone ? argoCdReplaces(t.manifest, live.get(identity(t))) : undefined;
                 const unforced = refused.length > 0 ? stillRefused(t, refusal) : undefined;
@@ -1874,6 +1879,15 @@ function cleanPath(path: string): string {
 }
 
 const IMMUTABLE = /immutable|updates to .* are forbidden|may not be changed|may not change once set|cannot be changed/i;
+
+/**
+ * The refusal of an object that `ref` did not deploy (or whose deployed one the server refused), so
+ * that the sync creates it: refused only beside what `ref` deployed (a port a deployed Service holds,
+ * a deployed admission policy), and worded as the create it is, not as an update.
+ */
+function asCreateProblem(p: Problem, ref: string): Problem {
+  return { ...p, rule: 'server-rejected', message: `${p.message} (as created beside what ${ref} deployed)` };
+}
 
 /**
  * An update's refusal as a problem of the upgrade from `ref`, with how to ship `m`. `replaces`: how

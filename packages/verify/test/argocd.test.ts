@@ -199,7 +199,7 @@ describe('verify --against applies nothing Argo CD skipped as what is deployed',
         server,
         against: { name: 'now', docs: deployed },
       });
-      expect(r.problems.map((p) => [p.name, p.path, p.rule])).toStrictEqual([['other', 'spec.ports[0].nodePort', 'update-rejected']]);
+      expect(r.problems.map((p) => [p.name, p.path, p.rule])).toStrictEqual([['other', 'spec.ports[0].nodePort', 'server-rejected']]);
       expect(r.objects).toBe(2);
       expect(r.notApplied.map((n) => [n.file, n.name, n.why])).toStrictEqual([['next.yaml', 'web', 'skip']]);
     },

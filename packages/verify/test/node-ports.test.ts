@@ -63,8 +63,8 @@ describe('the node ports Services may ask for', () => {
           'web.yaml',
           'api',
           'spec.ports[0].nodePort',
-          'update-rejected',
-          'Invalid value: 8080: provided port is already allocated (as an update of what now deployed)',
+          'server-rejected',
+          'Invalid value: 8080: provided port is already allocated (as created beside what now deployed)',
         ],
       ]);
     },
@@ -212,7 +212,7 @@ describe('node ports that move from one Service to another in an upgrade', () =>
         const r = await verify(repo, { server, against: 'previous' });
         expect(r.problems.map((p) => [p.file, p.name, p.path, p.rule, p.message.slice(0, p.message.indexOf(' ('))])).toStrictEqual([
           ['dist/dev/api.yaml', 'api', 'spec.ports[0].nodePort', 'update-rejected', `Invalid value: 30081: ${TAKEN}`],
-          ['dist/dev/web.yaml', 'web', 'spec.ports[0].nodePort', 'update-rejected', `Invalid value: 30080: ${TAKEN}`],
+          ['dist/dev/web.yaml', 'web', 'spec.ports[0].nodePort', 'server-rejected', `Invalid value: 30080: ${TAKEN}`],
         ]);
       } finally {
         rmSync(repo, { recursive: true, force: true });
@@ -244,7 +244,7 @@ describe('node ports that move from one Service to another in an upgrade', () =>
           // Updated, api is refused and keeps 30080, so web cannot have it.
           expect(found, said).toStrictEqual([
             ['api', 'spec.clusterIPs[0]', 'immutable-field'],
-            ['web', 'spec.ports[0].nodePort', 'update-rejected'],
+            ['web', 'spec.ports[0].nodePort', 'server-rejected'],
           ]);
           expect(r.notes, said).toStrictEqual([]);
         } else {

@@ -61,23 +61,22 @@ const policy = (name: string, ns: string) => [
 
 describe('verify against what is deployed: ValidatingAdmissionPolicies', () => {
   it(
-    'judges the upgrade once the deployed policies are in force, every time, though the server loads new policies up to a second late',
+    'judges the upgrade once the deployed policies are in force, every time, though the server loads new policies up to a second late; a refused update is worded as an update, a refused new object as the create it is',
     async () => {
       for (let i = 0; i < 6; i++) {
         const ns = `vap-${i}`;
-        const now = [namespace(ns), ...policy(`no-forbidden-${i}`, ns)];
-        const bad = { ...configMap('bad', ns), data: { forbidden: 'yes' } };
-        const r = await upgrade(now, [...now, bad]);
+        const now = [namespace(ns), ...policy(`no-forbidden-${i}`, ns), configMap('kept', ns)];
+        const forbidden = (m: ReturnType<typeof configMap>) => ({ ...m, data: { forbidden: 'yes' } });
+        const r = await upgrade(now, [...now.slice(0, -1), forbidden(configMap('kept', ns)), forbidden(configMap('bad', ns))]);
+        const denied = `ValidatingAdmissionPolicy 'no-forbidden-${i}' with binding 'no-forbidden-${i}' denied request: no forbidden key`;
         expect(
           r.problems.map((p) => [p.name, p.rule, p.message]),
           `run ${i}`,
         ).toStrictEqual([
-          [
-            'bad',
-            'update-rejected',
-            `ValidatingAdmissionPolicy 'no-forbidden-${i}' with binding 'no-forbidden-${i}' denied request: no forbidden key (as an update of what now deployed)`,
-          ],
+          ['kept', 'update-rejected', `${denied} (as an update of what now deployed)`],
+          ['bad', 'server-rejected', `${denied} (as created beside what now deployed)`],
         ]);
+        expect(r.upgrades, `run ${i}`).toBe(4);
       }
     },
     BUILD_TIMEOUT,
