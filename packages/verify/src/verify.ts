@@ -628,8 +628,8 @@ async function run(
         });
         // The server loads admission policies into force up to a second after they are created: the
         // upgrade is judged once those deployed are in force.
-        const probe = applied.some(isAdmissionPolicy) ? await policiesInForce(client) : undefined;
-        if (probe && !probe.inForce) policiesLate.push(...applied.filter(isAdmissionPolicy));
+        const probe = applied.some(isAdmissionPolicy) ? await policiesInForce(client, applied.filter(isAdmissionPolicy)) : undefined;
+        if (probe) policiesLate.push(...probe.late);
         const upgrades = targets.filter((t) => round.includes(t.group) && !rejected.has(t) && !t.installed);
         // Those that meet a deployed object of their name are upgrades; the rest are checked as created once more.
         const live = new Map(applied.map((t) => [identity(t), t.manifest]));
@@ -933,56 +933,114 @@ function uncreatedNote(ts: readonly Target[], ref: string | undefined): string[]
   ];
 }
 
-const isAdmissionPolicy = (t: Target) =>
-  t.manifest.apiVersion.startsWith('admissionregistration.k8s.io/') && /^ValidatingAdmissionPolicy(?:Binding)?$/.test(t.manifest.kind);
+/** The two kinds of admission policy the server keeps in force itself, each by its own plugin. */
+type PolicyPlugin = 'ValidatingAdmissionPolicy' | 'MutatingAdmissionPolicy';
+
+/** Which plugin puts an object in force: a Validating or MutatingAdmissionPolicy or a binding of one. */
+function policyPlugin(t: Target): PolicyPlugin | undefined {
+  if (!t.manifest.apiVersion.startsWith('admissionregistration.k8s.io/')) return undefined;
+  const kind = /^(ValidatingAdmissionPolicy|MutatingAdmissionPolicy)(?:Binding)?$/.exec(t.manifest.kind);
+  return kind ? (kind[1] as PolicyPlugin) : undefined;
+}
+const isAdmissionPolicy = (t: Target) => policyPlugin(t) !== undefined;
 
 /** How long the admission policies deployed are waited for: the server reloads them about once a second. */
 const POLICY_LOAD_MS = 10_000;
 
+const ADMISSION_GROUP = '/apis/admissionregistration.k8s.io/v1';
+
+/** The label the MutatingAdmissionPolicy probe sets on the one ConfigMap it acts on. */
+const PROBE_LABEL = 'strata.dev/verify-probe';
+
 /**
- * Waits until the admission policies created so far are in force. The server keeps policies and
- * bindings in two informers and loads both lists into force together, about once a second; each
- * informer sees the objects of its kind in the order they were written. So a policy and binding
- * created after all others, once they refuse what they are made to refuse, were loaded together
- * with every policy and binding before them. The probe refuses one ConfigMap name of the `default`
- * namespace, asked for by dry runs only; `remove` deletes it.
+ * A policy and binding of `plugin` that act on one ConfigMap name of the `default` namespace only
+ * (`name`), asked for by dry runs: a ValidatingAdmissionPolicy that refuses it, a
+ * MutatingAdmissionPolicy that labels it. `inForce` sends that dry run and tells from its answer;
+ * undefined when the server does not serve the kind at v1 (an older one given through
+ * STRATA_KUBE_APISERVER).
  */
-async function policiesInForce(client: Client): Promise<{ inForce: boolean; remove: () => Promise<void> }> {
-  const name = `strata-verify-probe-${randomUUID()}`;
-  const group = '/apis/admissionregistration.k8s.io/v1';
-  await client.request('POST', `${group}/validatingadmissionpolicies`, {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicy',
-    metadata: { name },
-    spec: {
-      failurePolicy: 'Fail',
-      matchConstraints: {
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } },
-        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
-      },
-      validations: [{ expression: `object.metadata.name != '${name}'`, message: name }],
-    },
-  });
-  await client.request('POST', `${group}/validatingadmissionpolicybindings`, {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name },
-    spec: { policyName: name, validationActions: ['Deny'] },
-  });
-  const remove = async () => {
-    await client.request('DELETE', `${group}/validatingadmissionpolicybindings/${name}`);
-    await client.request('DELETE', `${group}/validatingadmissionpolicies/${name}`);
+async function policyProbe(
+  client: Client,
+  plugin: PolicyPlugin,
+  name: string,
+): Promise<{ inForce: () => Promise<boolean>; remove: () => Promise<void> } | undefined> {
+  const plural = plugin === 'ValidatingAdmissionPolicy' ? 'validatingadmissionpolicies' : 'mutatingadmissionpolicies';
+  const bindings = plugin === 'ValidatingAdmissionPolicy' ? 'validatingadmissionpolicybindings' : 'mutatingadmissionpolicybindings';
+  const matchConstraints = {
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } },
+    resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
   };
-  const deadline = Date.now() + POLICY_LOAD_MS;
-  for (;;) {
+  const validating = plugin === 'ValidatingAdmissionPolicy';
+  const spec = validating
+    ? { failurePolicy: 'Fail', matchConstraints, validations: [{ expression: `object.metadata.name != '${name}'`, message: name }] }
+    : {
+        failurePolicy: 'Fail',
+        reinvocationPolicy: 'Never',
+        matchConstraints,
+        matchConditions: [{ name: 'probe', expression: `object.metadata.name == '${name}'` }],
+        mutations: [
+          {
+            patchType: 'ApplyConfiguration',
+            applyConfiguration: { expression: `Object{metadata: Object.metadata{labels: {'${PROBE_LABEL}': 'in-force'}}}` },
+          },
+        ],
+      };
+  const apiVersion = 'admissionregistration.k8s.io/v1';
+  const made = await client.request('POST', `${ADMISSION_GROUP}/${plural}`, { apiVersion, kind: plugin, metadata: { name }, spec });
+  if (made.status >= 300) return undefined;
+  await client.request('POST', `${ADMISSION_GROUP}/${bindings}`, {
+    apiVersion,
+    kind: `${plugin}Binding`,
+    metadata: { name },
+    spec: validating ? { policyName: name, validationActions: ['Deny'] } : { policyName: name },
+  });
+  const inForce = async () => {
     const r = await client.request('POST', '/api/v1/namespaces/default/configmaps?dryRun=All', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name },
     });
-    const message = isPlainObject(r.body) && typeof r.body.message === 'string' ? r.body.message : '';
-    if (r.status >= 400 && message.includes(`ValidatingAdmissionPolicy '${name}'`)) return { inForce: true, remove };
-    if (Date.now() > deadline) return { inForce: false, remove };
+    const body = isPlainObject(r.body) ? r.body : {};
+    if (validating) return r.status >= 400 && typeof body.message === 'string' && body.message.includes(`ValidatingAdmissionPolicy '${name}'`);
+    const labels = isPlainObject(body.metadata) && isPlainObject(body.metadata.labels) ? body.metadata.labels : {};
+    return r.status < 300 && labels[PROBE_LABEL] === 'in-force';
+  };
+  const remove = async () => {
+    await client.request('DELETE', `${ADMISSION_GROUP}/${bindings}/${name}`);
+    await client.request('DELETE', `${ADMISSION_GROUP}/${plural}/${name}`);
+  };
+  return { inForce, remove };
+}
+
+/**
+ * Waits until the admission policies deployed (`policies`, with their bindings) are in force. The
+ * server keeps each plugin's policies and bindings in two informers and loads both lists into force
+ * together, about once a second; each informer sees the objects of its kind in the order they were
+ * written. So a policy and binding of the plugin created after all others, once they act on what
+ * they are made to act on, were loaded together with every policy and binding before them: one probe
+ * (`policyProbe`) per plugin the deployed ones use, Validating and MutatingAdmissionPolicies being
+ * loaded by a plugin each. `late`: the deployed policies of a plugin whose probe did not act within
+ * POLICY_LOAD_MS (or could not be made); `remove` deletes the probes.
+ */
+async function policiesInForce(client: Client, policies: readonly Target[]): Promise<{ late: Target[]; remove: () => Promise<void> }> {
+  const plugins = [...new Set(policies.map(policyPlugin))].filter((p): p is PolicyPlugin => p !== undefined);
+  const probes = await Promise.all(
+    plugins.map(async (plugin) => ({ plugin, probe: await policyProbe(client, plugin, `strata-verify-probe-${randomUUID()}`) })),
+  );
+  const remove = async () => {
+    await Promise.all(probes.map(({ probe }) => probe?.remove()));
+  };
+  const unprobed = new Set(probes.filter((p) => !p.probe).map((p) => p.plugin));
+  const waiting = new Set(plugins.filter((p) => !unprobed.has(p)));
+  const late = () => policies.filter((t) => waiting.has(policyPlugin(t)!) || unprobed.has(policyPlugin(t)!));
+  const deadline = Date.now() + POLICY_LOAD_MS;
+  for (;;) {
+    await Promise.all(
+      probes.map(async ({ plugin, probe }) => {
+        if (waiting.has(plugin) && (await probe!.inForce())) waiting.delete(plugin);
+      }),
+    );
+    if (waiting.size === 0 || Date.now() > deadline) return { late: late(), remove };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -82,3 +82,54 @@ describe('verify against what is deployed: ValidatingAdmissionPolicies', () => {
     BUILD_TIMEOUT,
   );
 });
+
+/** A MutatingAdmissionPolicy, and its binding, that labels every ConfigMap created in namespace `ns` with a value no label may have. */
+const mutating = (name: string, ns: string) => [
+  {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingAdmissionPolicy',
+    metadata: { name },
+    spec: {
+      failurePolicy: 'Fail',
+      reinvocationPolicy: 'Never',
+      matchConstraints: {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
+      },
+      mutations: [
+        {
+          patchType: 'ApplyConfiguration',
+          applyConfiguration: { expression: "Object{metadata: Object.metadata{labels: {'tier': 'not a label value'}}}" },
+        },
+      ],
+    },
+  },
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingAdmissionPolicyBinding', metadata: { name }, spec: { policyName: name } },
+];
+
+describe('verify against what is deployed: MutatingAdmissionPolicies', () => {
+  it(
+    'judges the upgrade once the deployed mutating policies are in force, every time, so that what they change in an object is what the server validates',
+    async () => {
+      for (let i = 0; i < 6; i++) {
+        const ns = `map-${i}`;
+        const now = [namespace(ns), ...mutating(`bad-label-${i}`, ns)];
+        const r = await upgrade(now, [...now, configMap('labelled', ns)]);
+        // The label is the policy's, not the file's: a dry run before the policy is in force passes the ConfigMap.
+        expect(
+          r.problems.map((p) => [p.name, p.path, p.rule, p.message]),
+          `run ${i}`,
+        ).toStrictEqual([
+          [
+            'labelled',
+            'metadata.labels',
+            'server-rejected',
+            expect.stringMatching(/^Invalid value: "not a label value": a valid label must be .* \(as created beside what now deployed\)$/),
+          ],
+        ]);
+        expect(r.notes, `run ${i}`).toStrictEqual([]);
+      }
+    },
+    BUILD_TIMEOUT,
+  );
+});
