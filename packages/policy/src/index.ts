@@ -3,6 +3,7 @@ export { podSecurityRules, rules } from './registry.ts';
 export { namespaceAdmitsPods } from './rules/namespace-admits-pods.ts';
 export { podFieldsFromClasses } from './rules/pod-fields-from-classes.ts';
 export { mountableSecrets } from './rules/mountable-secrets.ts';
+export { withinLimitRanges } from './rules/within-limit-ranges.ts';
 export { blockingFindings, runPolicy, settingsProblems, severityFor, staleExceptions, unusedExceptions, type SettingsProblem } from './run.ts';
 export { parseObjects } from './parse.ts';
 export { toProblem, type PolicyProblem } from './problem.ts';

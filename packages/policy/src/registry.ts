@@ -2,6 +2,7 @@ import { namespaceAdmitsPods } from './rules/namespace-admits-pods.ts';
 import { noSystemMastersCsr } from './rules/no-system-masters-csr.ts';
 import { podFieldsFromClasses } from './rules/pod-fields-from-classes.ts';
 import { mountableSecrets } from './rules/mountable-secrets.ts';
+import { withinLimitRanges } from './rules/within-limit-ranges.ts';
 import { noCustomSelinuxOptions } from './rules/no-custom-selinux-options.ts';
 import { noHostPorts } from './rules/no-host-ports.ts';
 import { noHostProcess } from './rules/no-host-process.ts';
@@ -84,6 +85,7 @@ export const rules: readonly Rule[] = [
   namespaceAdmitsPods,
   podFieldsFromClasses,
   mountableSecrets,
+  withinLimitRanges,
   noUncheckedPodTemplate,
   noHostPersistentVolume,
   requireReadOnlyRootFilesystem,

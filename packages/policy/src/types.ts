@@ -64,6 +64,12 @@ export interface PolicyContext {
    */
   readonly namespaces?: readonly PolicyObject[];
   /**
+   * The LimitRanges of the set's cluster that other sets create (the other apps of its env, each with
+   * the file that ships it): a pod or claim of the set in their namespace is judged against them too,
+   * as the LimitRanger admission plugin limits it whichever app creates them. @default none
+   */
+  readonly limitRanges?: readonly PolicyObject[];
+  /**
    * Reads a file that the kustomization read from `from` (its object's `file`) names by `path` (a
    * generator's env file); undefined when it cannot be read. Without it, what such files hold is
    * unknown. @default none

@@ -26,6 +26,7 @@ import {
 } from '@strata/policy';
 import { envOf } from './env-of.ts';
 import { isKustomizationFile } from '@strata/kustomize/files';
+import { limitRangesElsewhere } from './limit-ranges.ts';
 import { namespacesElsewhere } from './namespaces.ts';
 import { appPolicyContext, checkSettings, policyKey } from './settings.ts';
 import type { App, NamespaceClaims, SourceDoc } from './types.ts';
@@ -70,6 +71,7 @@ const ALWAYS_IDS: ReadonlySet<string> = new Set([
   'no-system-masters-csr',
   'pod-fields-from-classes',
   'mountable-secrets',
+  'within-limit-ranges',
 ]);
 const ALWAYS: readonly Rule[] = rules.filter((r) => ALWAYS_IDS.has(r.id));
 
@@ -93,6 +95,8 @@ export async function policyProblems(
     appliedAsWritten?: ReadonlySet<string>;
     /** What the built files of the envs create of namespaces, these and others (`namespaceClaims`): a built file's pods are judged against its env's other Namespaces too. */
     clusterNamespaces?: readonly NamespaceClaims[];
+    /** The LimitRanges of the envs' clusters, these and others (`clusterLimitRanges`): a pod or claim is judged against those of its namespace whichever app of its env ships them. */
+    clusterLimitRanges?: readonly PolicyObject[];
     /** Only these rules (of those the run would run), for a caller that judges one verdict again. @default all of them */
     only?: readonly string[];
   } & WarningOptions = {},
@@ -160,7 +164,12 @@ export async function policyProblems(
       },
     }));
     const elsewhere = built && options.clusterNamespaces ? namespacesElsewhere(options.clusterNamespaces, file) : [];
-    const findings = runPolicy(objects, elsewhere.length > 0 ? { ...ctx, namespaces: elsewhere } : ctx, ruleSet);
+    const ranges = options.clusterLimitRanges ? limitRangesElsewhere(options.clusterLimitRanges, set[0]!.file, new Set(set.map((d) => d.file))) : [];
+    const findings = runPolicy(
+      objects,
+      { ...ctx, ...(elsewhere.length > 0 ? { namespaces: elsewhere } : {}), ...(ranges.length > 0 ? { limitRanges: ranges } : {}) },
+      ruleSet,
+    );
     // Whether an exception waives nothing is judged over whole builds of the app only: its built
     // output, or the build of its overlay folder (a file of that folder alone holds part of it).
     const whole = built !== undefined || (of?.app !== undefined && wholeOverlay(set[0]!.input, of.env, of.app));

@@ -12,6 +12,7 @@ import { nodePortClaims, nodePortProblems } from './node-ports.ts';
 import { allocationClaims, allocationProblems } from './allocations.ts';
 import { classClaims, classProblems, siblingClassClaims, type DeclaredClasses } from './class-references.ts';
 import { ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
+import { clusterLimitRanges } from './limit-ranges.ts';
 import { policyProblems } from './policy.ts';
 import { canonicalApiVersion } from './group-version.ts';
 import { placedInSources } from './kustomize-walk.ts';
@@ -199,6 +200,7 @@ export async function checkParsed(
     );
   const policy = await policyProblems(root, parsed.docs, checkEnv(options.env), {
     clusterNamespaces: [...spaces, ...elsewhere],
+    clusterLimitRanges: clusterLimitRanges(root, resources, !consumers.flux),
     all: options.policy !== false,
     ...(options.apps ? { apps: options.apps } : {}),
     kubernetesVersion: versionOf,
