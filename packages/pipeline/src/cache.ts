@@ -394,58 +394,46 @@ export function isPrebuiltCopy(file: string): boolean {
   return top === 'packages' && pkg === 'cli' && second === 'dist';
 }
 
+/** A stamped file list as its seal covers it: each file's hash, in the order of the names; verify compares the size and times. */
+const sealedHashes = (files: Record<string, Stamp>) =>
+  Object.keys(files)
+    .sort()
+    .map((f) => [f, files[f]!.hash]);
+const asIs = <T>(value: T) => value;
+
+/**
+ * Every field of an entry that its seal covers, in the order it hashes them, each as it is hashed.
+ * The type asks for every field of AppEntry but the seal itself: a field added there is sealed, or
+ * this does not compile.
+ */
+const SEALED: { readonly [K in keyof Omit<AppEntry, 'seal'>]-?: (value: AppEntry[K]) => unknown } = {
+  inputs: sealedHashes,
+  outputs: sealedHashes,
+  dirs: asIs,
+  sync: asIs,
+  problems: asIs,
+  resources: asIs,
+  nodePorts: asIs,
+  allocations: asIs,
+  classes: asIs,
+  namespaces: asIs,
+  podSecurityBasis: asIs,
+  ingresses: asIs,
+  findings: asIs,
+  // Entries of an older run lack these: sealed as the values they stand for.
+  needsCluster: (v) => v ?? [],
+  serverChecks: (v) => v ?? 'all',
+};
+
 /** The seal of an entry: see AppEntry.seal. */
 export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
-  const hashes = (files: Record<string, Stamp>) =>
-    Object.keys(files)
-      .sort()
-      .map((f) => [f, files[f]!.hash]);
-  const {
-    inputs,
-    outputs,
-    dirs,
-    sync,
-    problems,
-    resources,
-    nodePorts,
-    allocations,
-    classes,
-    namespaces,
-    podSecurityBasis,
-    ingresses,
-    findings,
-    needsCluster,
-    serverChecks,
-  } = entry;
-  return seal(
-    FORMAT,
-    tool,
-    JSON.stringify([
-      hashes(inputs),
-      hashes(outputs),
-      dirs,
-      sync,
-      problems,
-      resources,
-      nodePorts,
-      allocations,
-      classes,
-      namespaces,
-      podSecurityBasis,
-      ingresses,
-      findings,
-      needsCluster ?? [],
-      serverChecks ?? 'all',
-    ]),
-  );
+  const fields = Object.entries(SEALED) as [keyof typeof SEALED, (value: unknown) => unknown][];
+  return seal(FORMAT, tool, JSON.stringify(fields.map(([name, sealed]) => sealed(entry[name]))));
 }
 
 /** The seal of the shared files: see SharedEntry. */
 export function sharedSealOf(tool: string, apps: readonly string[], files: Record<string, Stamp>): string {
-  const hashes = Object.keys(files)
-    .sort()
-    .map((f) => [f, files[f]!.hash]);
-  return seal(FORMAT, tool, JSON.stringify([apps, hashes]));
+  return seal(FORMAT, tool, JSON.stringify([apps, sealedHashes(files)]));
 }
 
 /**
