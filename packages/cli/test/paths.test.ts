@@ -41,15 +41,26 @@ describe('paths are named from the folder strata runs in', () => {
   afterAll(() => ws.dispose());
 
   it('validate reads a file and a folder named from a subfolder, and names them as typed', () => {
-    const r = run(['validate', './settings.yaml', 'more']);
+    const r = run(['validate', './settings.yaml', './more']);
     const lines = r.stdout.split('\n').filter((l) => l.includes('[schema]'));
-    expect(lines).toStrictEqual([
-      'more/settings.yaml:5: v1/ConfigMap settings: metadata.colour: unknown field (not in the schema); check its spelling and indentation [schema]',
-      'settings.yaml:5: v1/ConfigMap settings: metadata.colour: unknown field (not in the schema); check its spelling and indentation [schema]',
-    ]);
+    expect(lines).toStrictEqual(
+      ['more/settings.yaml', './settings.yaml'].map(
+        (file) => `${file}:5: v1/ConfigMap settings: metadata.colour: unknown field (not in the schema); check its spelling and indentation [schema]`,
+      ),
+    );
     expect(r.status).toBe(1);
     const json = JSON.parse(run(['validate', 'settings.yaml', '-o', 'json']).stdout) as { problems: { file: string; resource: string }[] };
     expect(json.problems.map((p) => [p.file, p.resource])).toStrictEqual([['settings.yaml', 'settings.yaml#0']]);
+  });
+
+  it('validate names files typed with ./ or ../ exactly as typed, as kubectl -f does', () => {
+    const r = run(['validate', '-o', 'json', './settings.yaml', `../${APP}/more/settings.yaml`]);
+    const json = JSON.parse(r.stdout) as { problems: { file: string; line: number }[] };
+    expect(json.problems.map((p) => [p.file, p.line])).toStrictEqual([
+      [`../${APP}/more/settings.yaml`, 5],
+      ['./settings.yaml', 5],
+    ]);
+    expect(r.status).toBe(1);
   });
 
   it('validate names a file and a folder of the repository typed as absolute paths by those paths, not from the root', () => {

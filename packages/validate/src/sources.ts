@@ -21,7 +21,7 @@ export const DEFAULT_LIMITS = { maxFileBytes: 64 * 1024 * 1024, maxTotalBytes: 2
 export interface Source {
   /** Relative to the root when it lies inside it, else absolute: how the checks know built output (`dist/<env>/<app>.yaml`). */
   readonly file: string;
-  /** How the person named it: relative to `cwd` when the input was a relative path, else as `file`. */
+  /** How the person named it: as typed when named on its own; when a walk found it, from `cwd` under a relative input, else absolute (without `cwd`, as `file`). */
   readonly shown: string;
   readonly input: string;
   readonly bytes: Buffer;
@@ -109,11 +109,13 @@ function inRoot(root: string, path: string): string {
 }
 
 /**
- * A path found from `input`, as typed, as kubectl and kustomize name files: under an absolute input
- * absolute, else from the folder the person is in (`cwd`). Without `cwd` (no person typed it), from the root.
+ * A path found from `input`, as kubectl and kustomize name files: a file named on its own exactly as
+ * typed (`./x.yaml`, `../x.yaml`); one a walk of a folder found, under an absolute input absolute,
+ * else from the folder the person is in (`cwd`). Without `cwd` (no person typed it), from the root.
  */
-function shownPath(root: string, input: string, path: string, cwd: string | undefined): string {
+function shownPath(root: string, input: string, path: string, cwd: string | undefined, walked: boolean): string {
   if (cwd === undefined) return inRoot(root, path);
+  if (!walked) return input;
   return isAbsolute(input) ? path : relative(cwd, path) || path;
 }
 
@@ -227,7 +229,7 @@ export async function readSources(root: string, inputs: readonly string[], optio
       const files: string[] = [];
       const skips: string[] = [];
       walk(abs, seen, files, existsSync(join(root, Layout.workspaceFile)) ? resolve(root) : undefined, skips);
-      options.skipped?.push(...skips.map((path) => shownPath(root, input, path, options.cwd)));
+      options.skipped?.push(...skips.map((path) => shownPath(root, input, path, options.cwd, true)));
       for (const path of files) named.push({ input, path, walked: true });
     } else {
       named.push({ input, path: abs });
@@ -237,7 +239,7 @@ export async function readSources(root: string, inputs: readonly string[], optio
   let total = 0;
   for (const { input, path, walked } of named) {
     const file = path === 0 ? '<stdin>' : inRoot(root, path);
-    const shown = path === 0 ? file : shownPath(root, input, path, options.cwd);
+    const shown = path === 0 ? file : shownPath(root, input, path, options.cwd, walked === true);
     let bytes: Buffer;
     if (path === 0 && options.stdin) bytes = Buffer.from(options.stdin());
     else {
