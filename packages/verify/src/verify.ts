@@ -30,6 +30,7 @@ import {
   type Holder,
 } from '@strata/node-ports';
 import { crdManifestsDir } from '@strata/schemas';
+import { configMapPolicy, type PolicyPlugin } from './admission-policy.ts';
 import {
   classesNamed,
   mountableSecrets,
@@ -933,9 +934,6 @@ function uncreatedNote(ts: readonly Target[], ref: string | undefined): string[]
   ];
 }
 
-/** The two kinds of admission policy the server keeps in force itself, each by its own plugin. */
-type PolicyPlugin = 'ValidatingAdmissionPolicy' | 'MutatingAdmissionPolicy';
-
 /** Which plugin puts an object in force: a Validating or MutatingAdmissionPolicy or a binding of one. */
 function policyPlugin(t: Target): PolicyPlugin | undefined {
   if (!t.manifest.apiVersion.startsWith('admissionregistration.k8s.io/')) return undefined;
@@ -966,34 +964,26 @@ async function policyProbe(
 ): Promise<{ inForce: () => Promise<boolean>; remove: () => Promise<void> } | undefined> {
   const plural = plugin === 'ValidatingAdmissionPolicy' ? 'validatingadmissionpolicies' : 'mutatingadmissionpolicies';
   const bindings = plugin === 'ValidatingAdmissionPolicy' ? 'validatingadmissionpolicybindings' : 'mutatingadmissionpolicybindings';
-  const matchConstraints = {
-    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } },
-    resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
-  };
   const validating = plugin === 'ValidatingAdmissionPolicy';
-  const spec = validating
-    ? { failurePolicy: 'Fail', matchConstraints, validations: [{ expression: `object.metadata.name != '${name}'`, message: name }] }
-    : {
-        failurePolicy: 'Fail',
-        reinvocationPolicy: 'Never',
-        matchConstraints,
-        matchConditions: [{ name: 'probe', expression: `object.metadata.name == '${name}'` }],
-        mutations: [
-          {
-            patchType: 'ApplyConfiguration',
-            applyConfiguration: { expression: `Object{metadata: Object.metadata{labels: {'${PROBE_LABEL}': 'in-force'}}}` },
-          },
-        ],
-      };
-  const apiVersion = 'admissionregistration.k8s.io/v1';
-  const made = await client.request('POST', `${ADMISSION_GROUP}/${plural}`, { apiVersion, kind: plugin, metadata: { name }, spec });
-  if (made.status >= 300) return undefined;
-  await client.request('POST', `${ADMISSION_GROUP}/${bindings}`, {
-    apiVersion,
-    kind: `${plugin}Binding`,
-    metadata: { name },
-    spec: validating ? { policyName: name, validationActions: ['Deny'] } : { policyName: name },
+  const [policy, binding] = configMapPolicy(plugin, {
+    name,
+    namespace: 'default',
+    operations: ['CREATE'],
+    rules: validating
+      ? { validations: [{ expression: `object.metadata.name != '${name}'`, message: name }] }
+      : {
+          matchConditions: [{ name: 'probe', expression: `object.metadata.name == '${name}'` }],
+          mutations: [
+            {
+              patchType: 'ApplyConfiguration',
+              applyConfiguration: { expression: `Object{metadata: Object.metadata{labels: {'${PROBE_LABEL}': 'in-force'}}}` },
+            },
+          ],
+        },
   });
+  const made = await client.request('POST', `${ADMISSION_GROUP}/${plural}`, policy);
+  if (made.status >= 300) return undefined;
+  await client.request('POST', `${ADMISSION_GROUP}/${bindings}`, binding);
   const inForce = async () => {
     const r = await client.request('POST', '/api/v1/namespaces/default/configmaps?dryRun=All', {
       apiVersion: 'v1',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { configMapPolicy } from '../src/admission-policy.ts';
 import { verifyDocuments } from '../src/index.ts';
 import { BUILD_TIMEOUT, builtDocs as docs, sharedServer } from './helpers.ts';
 
@@ -36,28 +37,14 @@ describe('verify against what is deployed: ResourceQuotas', () => {
   );
 });
 
-/** A policy, and its binding, that refuses every ConfigMap of namespace `ns` holding the key `forbidden`. */
-const policy = (name: string, ns: string) => [
-  {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicy',
-    metadata: { name },
-    spec: {
-      failurePolicy: 'Fail',
-      matchConstraints: {
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
-        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['configmaps'] }],
-      },
-      validations: [{ expression: "!has(object.data) || !('forbidden' in object.data)", message: 'no forbidden key' }],
-    },
-  },
-  {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name },
-    spec: { policyName: name, validationActions: ['Deny'] },
-  },
-];
+/** A policy, and its binding, that refuses every ConfigMap of namespace `ns` holding the key `forbidden`: made as verify makes its probe. */
+const policy = (name: string, ns: string) =>
+  configMapPolicy('ValidatingAdmissionPolicy', {
+    name,
+    namespace: ns,
+    operations: ['CREATE', 'UPDATE'],
+    rules: { validations: [{ expression: "!has(object.data) || !('forbidden' in object.data)", message: 'no forbidden key' }] },
+  });
 
 describe('verify against what is deployed: ValidatingAdmissionPolicies', () => {
   it(
@@ -84,18 +71,12 @@ describe('verify against what is deployed: ValidatingAdmissionPolicies', () => {
 });
 
 /** A MutatingAdmissionPolicy, and its binding, that labels every ConfigMap created in namespace `ns` with a value no label may have. */
-const mutating = (name: string, ns: string) => [
-  {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'MutatingAdmissionPolicy',
-    metadata: { name },
-    spec: {
-      failurePolicy: 'Fail',
-      reinvocationPolicy: 'Never',
-      matchConstraints: {
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
-        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
-      },
+const mutating = (name: string, ns: string) =>
+  configMapPolicy('MutatingAdmissionPolicy', {
+    name,
+    namespace: ns,
+    operations: ['CREATE'],
+    rules: {
       mutations: [
         {
           patchType: 'ApplyConfiguration',
@@ -103,9 +84,7 @@ const mutating = (name: string, ns: string) => [
         },
       ],
     },
-  },
-  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingAdmissionPolicyBinding', metadata: { name }, spec: { policyName: name } },
-];
+  });
 
 describe('verify against what is deployed: MutatingAdmissionPolicies', () => {
   it(
