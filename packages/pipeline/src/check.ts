@@ -36,7 +36,7 @@ import { FolderListing, readCache, sharedUnchanged, toolFingerprint, unchanged, 
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import { orphanDirs, type Selection } from './generate.ts';
 import { handWrittenFiles } from './hand-written.ts';
-import { explainImageEdits, pinsAtHead, type ImageEdit } from './image-drift.ts';
+import { describeImageEdit, explainImageEdits, imageEditHints, pinsAtHead, type ImageEdit } from './image-drift.ts';
 
 export interface Drift {
   readonly file: string;
@@ -58,6 +58,36 @@ export const LINE_ENDINGS_ONLY =
  */
 export const LINE_ENDINGS_FIX =
   'commit a .gitattributes with `* text=auto eol=lf` (or run `git config core.autocrlf false`), then run `npx strata generate`, which writes the files with LF and leaves nothing else to commit';
+
+/**
+ * What follows a summary that found drift: each in-place `images:` edit with the command that carries
+ * it into the pins (`edits`), and what to do about the drift (`advice`); when generate would refuse
+ * the tree (`refused`, objects two apps of an env share), only what to fix first.
+ */
+export function driftHints(
+  drift: readonly Drift[],
+  imageEdits: readonly ImageEdit[],
+  refused: readonly string[] = [],
+): { readonly edits: string[]; readonly advice: string[] } {
+  if (refused.length > 0) {
+    return {
+      edits: [],
+      advice: [
+        'generate refuses this tree: two apps of an env render the same object; rename or remove it in one of them, then regenerate and commit',
+      ],
+    };
+  }
+  const advice = drift.some((d) => d.lineEndings) ? [LINE_ENDINGS_FIX] : [];
+  if (imageEdits.length > 0) advice.push(...imageEditHints(imageEdits));
+  else if (drift.some((d) => !d.picture && !d.lineEndings))
+    advice.push(
+      drift.some((d) => d.picture)
+        ? 'the committed tree is out of date: run `npx strata generate`, then `npm run topology`, and commit the result'
+        : 'the committed tree is out of date: run `npx strata generate` and commit the result',
+    );
+  else if (drift.some((d) => d.picture)) advice.push('the topology pictures are out of date: run `npm run topology` and commit docs/');
+  return { edits: imageEdits.map(describeImageEdit), advice };
+}
 
 /** Whether the committed text is the generated one but for CRLF line endings (a checkout with core.autocrlf=true). */
 export const onlyLineEndings = (committed: string, generated: string): boolean =>

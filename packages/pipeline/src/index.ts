@@ -14,4 +14,5 @@ export * from './new-app.ts';
 export * from './verify.ts';
 export * from './gate.ts';
 export * from './verdict.ts';
+export * from './report.ts';
 export * from './late-failures.ts';

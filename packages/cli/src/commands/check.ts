@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { findRoot } from '@strata/project';
 import { settle } from '../exit.ts';
 import { appOption, type Common, envOption, err, nounCount, onWarning, out, seconds, selection } from '../common.ts';
-import { comparisonLines, printDrift, printDriftHints } from '../reports.ts';
+import { comparisonLines } from '@strata/pipeline/report';
+import { printDrift, printDriftHints } from '../reports.ts';
 
 /** Adds `strata check` to the program. */
 export function registerCheck(program: Command): void {
