@@ -172,6 +172,27 @@ describe('strata diff', () => {
     }
   });
 
+  it("passes on git's warning about the ref in English, as it prints its own words, whatever the locale and time zone", () => {
+    // A tag and a branch of one name: git warns that the name is ambiguous, in the language gettext picks.
+    git(ws.root, 'tag', 'twin');
+    git(ws.root, 'branch', 'twin');
+    try {
+      const r = strata(ws.root, ['diff', '--against', 'twin', '--env', 'dev', '--app', APP], undefined, {
+        LANG: 'C.UTF-8',
+        LC_ALL: '',
+        LANGUAGE: 'de',
+        TZ: 'Pacific/Chatham',
+      });
+      expect(r.stderr).toContain("warning: refname 'twin' is ambiguous.");
+      expect(r.stderr).not.toMatch(/Warnung/);
+      expect(r.stdout).toMatch(/^diff twin -> working tree: no differences in \d+ resources/m);
+      expect(r.status).toBe(0);
+    } finally {
+      git(ws.root, 'tag', '-d', 'twin');
+      git(ws.root, 'branch', '-D', 'twin');
+    }
+  });
+
   it('takes an app that only the ref has as known: its resources are removed', () => {
     const aside = `${ws.root}-tensafe`;
     renameSync(join(ws.root, 'apps/tensafe'), aside);

@@ -11,6 +11,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { untranslatedEnv } from '@strata/project/child-env';
 
 export interface CiBaseline {
   /** The ref to pass as `--against`; undefined when the clone has none to check against. */
@@ -43,7 +44,11 @@ export function pushBefore(env: NodeJS.ProcessEnv): { readonly commit: string; r
 
 function isCommit(root: string, ref: string): boolean {
   try {
-    execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: untranslatedEnv(),
+    });
     return true;
   } catch {
     return false;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:
 import { dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { describe as describeObject, ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
-import { appDirs, checkEnv, Layout, loadApps, makeScratchDir, ToolError, UsageError, type WarningOptions } from '@strata/project';
+import { appDirs, checkEnv, Layout, loadApps, makeScratchDir, ToolError, UsageError, untranslatedEnv, type WarningOptions } from '@strata/project';
 import {
   dumpYaml,
   isGeneratedConfigMap,
@@ -144,12 +144,13 @@ function writeTree(dir: string, files: ReadonlyMap<string, string>): void {
  * has borrows another app's, as every app depends on the same few packages.
  */
 function exportRef(root: string, ref: string, dir: string): void {
-  const top = execFileSync('git', ['ls-tree', '--name-only', ref], { cwd: root, encoding: 'utf8' }).split('\n');
+  const env = untranslatedEnv();
+  const top = execFileSync('git', ['ls-tree', '--name-only', ref], { cwd: root, encoding: 'utf8', env }).split('\n');
   const wanted = [Layout.apps, Layout.base, Layout.overlays, 'package.json', Layout.workspaceFile, Layout.configFile, 'tsconfig.base.json'].filter(
     (p) => top.includes(p),
   );
-  const archive = execFileSync('git', ['archive', '--format=tar', ref, '--', ...wanted], { cwd: root, maxBuffer: 1 << 30 });
-  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  const archive = execFileSync('git', ['archive', '--format=tar', ref, '--', ...wanted], { cwd: root, maxBuffer: 1 << 30, env });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive, env });
   if (existsSync(join(root, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   const donor = appDirs(root)
     .map((a) => join(root, Layout.app(a), 'node_modules'))
@@ -216,7 +217,7 @@ export async function diffAgainst(
   const notes: string[] = [];
   try {
     try {
-      execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, stdio: 'pipe' });
+      execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, stdio: 'pipe', env: untranslatedEnv() });
     } catch {
       throw new UsageError(`--against ${ref}: not a commit in this repository`);
     }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { ENVIRONMENTS, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
-import { Layout } from '@strata/project';
+import { Layout, untranslatedEnv } from '@strata/project';
 import { basePin, currentPin, parseImageRef } from './release.ts';
 
 /** An `images:` edit made in a generated overlay, and the command that makes it in the source. */
@@ -134,12 +134,17 @@ export function pinsAtHead(root: string, app: App): ImagePins | null | undefined
   const file = Layout.pins(app.name);
   let text: string;
   try {
-    execFileSync('git', ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd: root, stdio: 'pipe' });
+    execFileSync('git', ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd: root, stdio: 'pipe', env: untranslatedEnv() });
   } catch {
     return undefined;
   }
   try {
-    text = execFileSync('git', ['show', `HEAD:./${file}`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    text = execFileSync('git', ['show', `HEAD:./${file}`], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: untranslatedEnv(),
+    });
   } catch {
     return null;
   }

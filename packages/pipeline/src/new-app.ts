@@ -14,6 +14,7 @@ import {
   UsageError,
   withAppRegistered,
   type WarningOptions,
+  untranslatedEnv,
 } from '@strata/project';
 import { generate, type GenerateResult } from './generate.ts';
 
@@ -117,6 +118,7 @@ export async function installInTransaction(root: string, txn: Transaction, app: 
   const child = spawn(existsSync(pnpm) ? pnpm : 'pnpm', ['install', '--no-frozen-lockfile', '--reporter=append-only', '--no-color'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: untranslatedEnv(),
   });
   stopOnInterrupt(child, root);
   let output = '';

@@ -1,6 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { untranslatedEnv } from './child-env.ts';
 
 /** A file, or a folder of files, that git would never commit, with the rule of an ignore file that makes it so. */
 export interface IgnoredPath {
@@ -22,7 +23,14 @@ export interface IgnoredPathsOptions {
 }
 
 const git = (root: string, args: readonly string[], input?: string) =>
-  spawnSync('git', args, { cwd: root, encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+  spawnSync('git', args, {
+    cwd: root,
+    encoding: 'utf8',
+    input,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    maxBuffer: 256 * 1024 * 1024,
+    env: untranslatedEnv(),
+  });
 
 /**
  * Which of `files` (relative to `root`, `/`-separated) git would never commit, as git itself says:
@@ -103,7 +111,7 @@ export function ignoredFiles(root: string): ((file: string) => boolean) | undefi
 export function ignoredFilesAsync(root: string): Promise<((file: string) => boolean) | undefined> {
   const since = Date.now();
   return new Promise((resolve) => {
-    execFile('git', LIST_IGNORED, { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (err, stdout) =>
+    execFile('git', LIST_IGNORED, { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: untranslatedEnv() }, (err, stdout) =>
       resolve(err ? undefined : ignoredMatcher(root, stdout, since)),
     );
   });

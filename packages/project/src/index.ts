@@ -1,4 +1,5 @@
 export * from './apps.ts';
+export * from './child-env.ts';
 export * from './config.ts';
 export * from './errors.ts';
 export * from './files.ts';

@@ -15,6 +15,7 @@ import {
   ToolError,
   UsageError,
   type Problem,
+  untranslatedEnv,
 } from '@strata/project';
 import { buildOverlays, checkoutBuildOptions } from '@strata/kustomize';
 import { remoteInputs } from '@strata/kustomize/remote';
@@ -297,7 +298,11 @@ export async function verifyGroups(
  */
 export function checkRef(root: string, ref: string): void {
   try {
-    execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: untranslatedEnv(),
+    });
   } catch {
     throw new UsageError(`--against ${ref}: not a commit in this repository`);
   }
@@ -307,6 +312,7 @@ export function checkRef(root: string, ref: string): void {
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
     maxBuffer: 1 << 30,
+    env: untranslatedEnv(),
   });
   const overlay = new RegExp(`^${Layout.overlays}/[^/]+/[^/]+/kustomization\\.yaml$`);
   if (
@@ -1215,12 +1221,13 @@ function distFiles(root: string, envs: readonly string[], apps: readonly string[
 
 /** The committed base/ and overlays/ of a ref, in a temporary folder the caller removes. */
 function exportRef(root: string, ref: string): string {
-  const git = (args: string[]) => execFileSync('git', args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+  const env = untranslatedEnv();
+  const git = (args: string[]) => execFileSync('git', args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 30, env });
   checkRef(root, ref);
   const top = git(['ls-tree', '--name-only', ref]).toString('utf8').split('\n');
   const paths = [Layout.base, Layout.overlays].filter((p) => top.includes(p));
   const dir = makeScratchDir('ref');
-  if (paths.length > 0) execFileSync('tar', ['-x', '-C', dir], { input: git(['archive', '--format=tar', ref, '--', ...paths]) });
+  if (paths.length > 0) execFileSync('tar', ['-x', '-C', dir], { input: git(['archive', '--format=tar', ref, '--', ...paths]), env });
   return dir;
 }
 
