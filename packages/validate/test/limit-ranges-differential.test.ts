@@ -5,6 +5,7 @@ import type { Manifest } from '@strata/core';
 import { podsOf } from '@strata/policy';
 import type { Problem } from '@strata/project';
 import { ensureHelper } from '@strata/server-validation';
+import { verify } from '@strata/verify';
 import { startDifferentialServer, type DifferentialServer } from '../../policy/test/differential.ts';
 import { BUILD_TIMEOUT, makeRepo } from '../../verify/test/helpers.ts';
 import { validate } from '../src/index.ts';
@@ -15,7 +16,8 @@ import { validate } from '../src/index.ts';
  * (the claims a StatefulSet makes from its claim templates), are dry-run in their namespace, once
  * before the LimitRanges exist and once after. What the server refuses only once they exist is what
  * the LimitRanger admission refuses; it must be exactly what `within-limit-ranges` refuses offline,
- * document by document, in the plugin's words.
+ * document by document, in the plugin's words. `verify` must name the same workloads, at their
+ * templates, whose own dry runs pass.
  */
 
 const NS = 'lim';
@@ -211,7 +213,7 @@ afterAll(async () => {
   if (repo) rmSync(repo, { recursive: true, force: true });
 });
 
-describe('the LimitRanges of an env, offline and on a real cluster', () => {
+describe('the LimitRanges of an env, offline, in verify and on a real cluster', () => {
   it('the cluster refuses the pods and claims outside a LimitRange of their namespace, once its defaults are given', () => {
     expect(sorted(real)).toStrictEqual(
       sorted([
@@ -260,6 +262,23 @@ describe('the LimitRanges of an env, offline and on a real cluster', () => {
       // Judged against the LimitRanges of another app of its env when its output is given alone.
       const alone = await validate(repo, ['dist/dev/workloads.yaml', 'dist/staging/workloads.yaml'], { policy: false });
       expect(sorted(refusalsOf(alone.problems))).toStrictEqual(sorted(real.filter(([file]) => file === 'dist/dev/workloads.yaml')));
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'verify names the same workloads at their templates, whose own dry runs pass, and the same Pods and claims',
+    async () => {
+      const r = await verify(repo, { server: server.server });
+      const ours = r.problems.filter((p) => p.severity === 'error' && p.file !== 'dist/dev/platform.yaml');
+      const refused = sorted(
+        [...new Set(ours.filter((p) => p.name !== 'claim-no-request').map((p) => `${p.file} ${p.name}`))].map((k) => k.split(' ')),
+      );
+      expect(refused).toStrictEqual(sorted(real.filter(([, name]) => !name!.startsWith('sts-')).map(([file, name]) => [file!, name!])));
+      const template = ours.find((p) => p.name === 'template-over')!;
+      expect(template.path).toBe('spec.template');
+      expect(template.message).toContain('maximum memory usage per Container is 1Gi, but limit is 1200Mi');
+      expect(template.message).toContain('the Deployment is admitted, but every pod it makes is refused');
     },
     BUILD_TIMEOUT,
   );

@@ -54,6 +54,7 @@ import {
 import { appliedName, withArgoCdNaming } from '@strata/core/hook-names';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
+import { templatePodRefusals } from './templates.ts';
 import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
 import { appliesServerSide, FLUX_FORCE, recreation, recreationRefused, recreationWords, type Recreation, type Refusal } from './recreates.ts';
 import {
@@ -495,7 +496,8 @@ async function run(
     }
     // What objects of its env decide on a Pod's or claim's admission (a LimitRange of its namespace, the
     // PriorityClass or RuntimeClass a Pod names) exists in the cluster before it is created, but only
-    // as a dry run here: such Pods and claims are judged after, against those objects created for real.
+    // as a dry run here: such Pods and claims are judged after, against those objects created for real,
+    // and so are the pods the workloads of a namespace with a LimitRange make from their templates.
     const byGroup = groupsOf(targets);
     const alongside = [...byGroup].flatMap(([, own]) => {
       const live = own.filter((t) => !t.installed && !rejected.has(t));
@@ -504,13 +506,15 @@ async function run(
       const judged = live.filter(
         (t) => (isLimited(t) && limitedSpaces.has(t.namespace)) || (t.manifest.kind === 'Pod' && classesOfPod(t).some((c) => classes.has(c))),
       );
-      if (judged.length === 0) return [];
+      // The LimitRanger limits Pods alone: a workload in a limited namespace is admitted, and the pods its controller makes are judged here.
+      const templated = live.filter((t) => limitedSpaces.has(t.namespace) && t.manifest.kind !== 'Pod' && hasPodTemplate(t));
+      if (judged.length === 0 && templated.length === 0) return [];
       const named = new Set(judged.flatMap(classesOfPod));
       const made = [
-        ...live.filter((t) => isLimitRange(t) && judged.some((j) => j.namespace === t.namespace)),
+        ...live.filter((t) => isLimitRange(t) && [...judged, ...templated].some((j) => j.namespace === t.namespace)),
         ...[...classes].filter(([c]) => named.has(c)).map(([, t]) => t),
       ];
-      return [{ made, judged }];
+      return [{ made, judged, templated }];
     });
     const later = new Set(alongside.flatMap((a) => a.judged));
     await phases.timed('apply', () =>
@@ -550,7 +554,7 @@ async function run(
     // and claims they decide on are dry-run against them, and they are deleted again.
     if (alongside.length > 0)
       await phases.timed('alongside', async () => {
-        for (const { made, judged } of alongside) {
+        for (const { made, judged, templated } of alongside) {
           const created: Target[] = [];
           for (const t of made) {
             if (rejected.has(t)) continue;
@@ -565,6 +569,15 @@ async function run(
             if (found.some((f) => f.severity === 'error')) rejected.add(t);
             problems.push(...found.map((f) => located(t, f)));
           });
+          // A workload its own dry run refused is reported as that.
+          await eachLimit(
+            templated.filter((t) => !rejected.has(t)),
+            concurrency,
+            async (t) => {
+              for (const f of await templatePodRefusals(client, t.manifest, t.doc.file, t.namespace))
+                problems.push(located(t, { ...f, rule: 'server-rejected', severity: 'error' }));
+            },
+          );
           await eachLimit(created, concurrency, (t) => remove(client, t));
         }
       });
@@ -759,6 +772,7 @@ function groupsOf(targets: readonly Target[]): Map<string, Target[]> {
   return out;
 }
 
+const hasPodTemplate = (t: Target) => podsOf([{ manifest: t.manifest, file: t.doc.file }]).length > 0;
 const isLimitRange = (t: Target) => t.manifest.kind === 'LimitRange' && t.manifest.apiVersion === 'v1';
 /** What the LimitRanger admission plugin limits on create: Pods and PersistentVolumeClaims. */
 const isLimited = (t: Target) => (t.manifest.kind === 'Pod' || t.manifest.kind === 'PersistentVolumeClaim') && t.manifest.apiVersion === 'v1';

@@ -92,6 +92,63 @@ describe('verify and the LimitRanges of the set', () => {
     }
   });
 
+  it('refuses at its template a workload the server admits whose pods a LimitRange of its namespace refuses, and passes one whose pods it admits', async () => {
+    const deployment = (name: string, resources: object): Manifest =>
+      ({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: 'limited' },
+        spec: {
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'busybox', resources }] } },
+        },
+      }) as Manifest;
+    const cronJob = {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'nightly', namespace: 'limited' },
+      spec: {
+        schedule: '0 0 * * *',
+        jobTemplate: {
+          spec: {
+            template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', resources: { limits: { cpu: '2' } } }] } },
+          },
+        },
+      },
+    } as Manifest;
+    const set = [
+      namespace('limited'),
+      limitRange('lr', 'limited', [{ type: 'Container', max: { cpu: '100m' } }]),
+      deployment('over', { limits: { cpu: '2' } }),
+      deployment('within', { limits: { cpu: '50m' } }),
+      cronJob,
+      // The same workload where no LimitRange is: admitted, pods and all.
+      namespace('free'),
+      { ...deployment('over', { limits: { cpu: '2' } }), metadata: { name: 'over', namespace: 'free' } } as Manifest,
+    ];
+    const r = await verifyDocuments(docs(set, 'all.yaml'), { server });
+    expect(r.problems.filter((p) => p.severity === 'error').map((p) => [p.kind, p.namespace, p.name, p.path, p.rule, p.message])).toStrictEqual([
+      [
+        'Deployment',
+        'limited',
+        'over',
+        'spec.template',
+        'server-rejected',
+        "maximum cpu usage per Container is 100m, but limit is 2: the Deployment is admitted, but every pod it makes is refused (LimitRanger admission, by a LimitRange of namespace limited); set its containers' resources within the LimitRange, or change the LimitRange",
+      ],
+      [
+        'CronJob',
+        'limited',
+        'nightly',
+        'spec.jobTemplate.spec.template',
+        'server-rejected',
+        "maximum cpu usage per Container is 100m, but limit is 2: the CronJob is admitted, but every pod it makes is refused (LimitRanger admission, by a LimitRange of namespace limited); set its containers' resources within the LimitRange, or change the LimitRange",
+      ],
+    ]);
+    // And leaves the server as it found it: the LimitRange is gone again.
+    expect((await server.client.request('GET', '/api/v1/namespaces/limited/limitranges/lr')).status).toBe(404);
+  });
+
   it('admits a Pod that names a PriorityClass or RuntimeClass of its env, which the cluster has when the Pod comes, and refuses one that names none', async () => {
     const classes = [
       { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'verify-high' }, value: 1000 },
