@@ -173,6 +173,14 @@ export function argoCdGoneBeforeNextSync(m: Manifest): boolean {
   return phases.length === 0 || phases.every((p) => p === 'SyncFail') || argoCdHookDeletePolicies(m).includes('HookSucceeded');
 }
 
+/**
+ * How Argo CD marks the objects of an Application before it applies them (`application.resourceTrackingMethod`
+ * of argocd-cm): the `argocd.argoproj.io/tracking-id` annotation (Argo CD 3's default), the
+ * `app.kubernetes.io/instance` label, or both (the label then for information only).
+ */
+export const ARGOCD_TRACKING_METHODS = ['annotation', 'label', 'annotation+label'] as const;
+export type ArgoCdTrackingMethod = (typeof ARGOCD_TRACKING_METHODS)[number];
+
 /** The name of the Argo CD Application that syncs `app` in `env`, as the generated ApplicationSet (@strata/gitops) names it. */
 export const argoCdApplicationName = (app: string, env: string) => `${app}-${env}`;
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS, groupOf, type Environment, type Manifest } from '@strata/core';
-import { argoCdApplicationName, argoCdDestination } from '@strata/core/argocd';
+import { argoCdApplicationName, argoCdDestination, type ArgoCdTrackingMethod } from '@strata/core/argocd';
 import { CLUSTER_NAMESPACES, declaredNamespaces, Layout, ToolError } from '@strata/project';
 import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
 import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type BuildResult } from '@strata/kustomize';
@@ -72,14 +72,16 @@ export const namespacedOf = (root: string, manifests: readonly Manifest[]): ((m:
  * scopes each object (see `namespacedOf`): Argo CD admits a cluster-scoped object only when the
  * project's clusterResourceWhitelist names its group and kind.
  * @default `isNamespaced` knows the CRDs among the objects and the shipped ones, not a repository's crds/
- * `env`, the env whose Application syncs them, counts the tracking id Argo CD writes into each object
- * (its default annotation tracking) in whether it fits client-side apply; @default counted without it
+ * `env`, the env whose Application syncs them, counts what Argo CD's tracking writes into each object
+ * (`trackingMethod`, `gitops.resourceTrackingMethod`: the tracking id annotation, the instance label
+ * or both; @default "annotation") in whether it fits client-side apply; @default counted without it
  */
 export function syncPlan(
   app: string,
   manifests: readonly Manifest[],
   isNamespaced: (m: Manifest) => boolean = namespacedIn(manifests),
   env?: Environment,
+  trackingMethod?: ArgoCdTrackingMethod,
 ): AppSyncPlan {
   const isClusterScoped = (m: Manifest) => !isNamespaced(m);
   const namespaced = manifests.filter(isNamespaced);
@@ -91,7 +93,9 @@ export function syncPlan(
   // annotations over 256 KiB in total: such an object syncs only server-side. Measured as the policy
   // rule measures it, so that the rule and this decision never disagree.
   // Argo CD writes its tracking id into each object before it applies it, so that counts too.
-  const tracking = env ? { application: argoCdApplicationName(app, env), namespace } : undefined;
+  const tracking = env
+    ? { application: argoCdApplicationName(app, env), namespace, ...(trackingMethod ? { method: trackingMethod } : {}) }
+    : undefined;
   const large = manifests.some((m) => m.kind === 'CustomResourceDefinition' || !fitsClientSideApply(m, tracking));
 
   const autoscaled: AppSyncPlan['autoscaled'][number][] = [];
@@ -408,7 +412,7 @@ export function planGitops(root: string, settings: GitopsSettings, appNames: str
         const known = options.plans?.(env, app);
         if (known) return known;
         const manifests = (built ??= buildSync(root))(env, app);
-        return syncPlan(app, manifests, namespacedOf(root, manifests), env);
+        return syncPlan(app, manifests, namespacedOf(root, manifests), env, settings.resourceTrackingMethod);
       }),
     );
   }

@@ -1,5 +1,6 @@
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Environment } from '@strata/core';
-import { CONFIG_SECTIONS, Layout, readConfig, UsageError } from '@strata/project';
+import type { ArgoCdTrackingMethod } from '@strata/core/argocd';
+import { CONFIG_SECTIONS, Layout, readConfig, trackingMethodRefusal, UsageError } from '@strata/project';
 
 /** Which GitOps controllers `gitops/` is written for. */
 export const CONSUMERS = ['argocd', 'flux', 'both'] as const;
@@ -40,6 +41,14 @@ export interface GitopsSettings {
    * automated sync there, Flux suspended Kustomizations to resume. @default ["prod"]
    */
   readonly manualSync?: readonly Environment[];
+  /**
+   * How the clusters' Argo CD marks the objects it applies, as `application.resourceTrackingMethod`
+   * of its argocd-cm says (Strata writes no argocd-cm): the `argocd.argoproj.io/tracking-id`
+   * annotation, the `app.kubernetes.io/instance` label, or both. What it writes counts in whether an
+   * object fits client-side apply, so in which Applications sync server-side.
+   * @default "annotation", Argo CD 3's default
+   */
+  readonly resourceTrackingMethod?: ArgoCdTrackingMethod;
 }
 
 /** The envs synced by hand when the settings name none. */
@@ -96,6 +105,9 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
       `${where}.consumer: ${JSON.stringify(consumer)} is not a GitOps consumer; use one of ${CONSUMERS.map((c) => `"${c}"`).join(', ')}`,
     );
   }
+  const trackingMethod = value.resourceTrackingMethod;
+  const trackingRefused = trackingMethod === undefined ? undefined : trackingMethodRefusal(trackingMethod);
+  if (trackingRefused) throw new UsageError(`${where}.resourceTrackingMethod: ${trackingRefused}`);
   const namespace = (key: string) => {
     const v = text(key, false);
     if (v !== undefined && !isDnsLabel(v)) throw new UsageError(`${where}.${key}: "${v}" is not a namespace name (a lower-case DNS label)`);
@@ -156,6 +168,7 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     ...(fluxNamespace !== undefined ? { fluxNamespace } : {}),
     // In promotion order, each once, so that the same envs always plan the same files.
     ...(manualSync !== undefined ? { manualSync: ENVIRONMENTS.filter((e) => (manualSync as unknown[]).includes(e)) } : {}),
+    ...(trackingMethod !== undefined ? { resourceTrackingMethod: trackingMethod as ArgoCdTrackingMethod } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '@strata/core';
+import type { ArgoCdTrackingMethod } from '@strata/core/argocd';
 import { ANNOTATIONS_SIZE_LIMIT, argoCdTracked, clientSideApplyAnnotationsSize, rules } from '@strata/policy';
-import { syncPlan } from '../src/index.ts';
+import { parseSettings, syncPlan } from '../src/index.ts';
 
 // An app's Application syncs server-side exactly when one of its objects would not fit client-side
 // apply, which is what the policy rule fit-client-side-apply refuses: one rule, never two answers.
@@ -105,5 +106,38 @@ describe("Argo CD's tracking id, counted in ServerSideApply=true", () => {
     });
     const crd: Manifest = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'a.b.c' } };
     expect(argoCdTracked(crd, { application: 'x', namespace: 'y' })).toBe(crd);
+  });
+});
+
+describe('gitops.resourceTrackingMethod, counted in ServerSideApply=true', () => {
+  it('counts what each tracking method writes: an object that fits with the instance label alone syncs server-side under annotation tracking (the default) and annotation+label, client-side under label tracking', () => {
+    const tracking = (method: ArgoCdTrackingMethod) => ({ application: 'big-dev', namespace: 'big', method });
+    // The largest object that fits client-side apply as label tracking writes it (the label in kubectl's copy only).
+    let lo = 0;
+    let hi = ANNOTATIONS_SIZE_LIMIT;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (clientSideApplyAnnotationsSize(argoCdTracked(configMap(mid, 0), tracking('label'))) <= ANNOTATIONS_SIZE_LIMIT) lo = mid;
+      else hi = mid;
+    }
+    const m = configMap(lo, 0);
+    const plan = (method?: ArgoCdTrackingMethod) => syncPlan('big', [m], undefined, 'dev', method).syncOptions.includes('ServerSideApply=true');
+    expect(plan('label')).toBe(false);
+    expect(plan('annotation')).toBe(true);
+    expect(plan('annotation+label')).toBe(true);
+    expect(plan()).toBe(true);
+    expect(syncPlan('big', [configMap(lo + 1, 0)], undefined, 'dev', 'label').syncOptions).toContain('ServerSideApply=true');
+  });
+
+  it('is read from the gitops settings into the plan of every env, and a method Argo CD does not know is refused', () => {
+    const settings = { repoURL: 'https://git.example.com/x.git', targetRevision: 'main' };
+    expect(parseSettings({ ...settings, resourceTrackingMethod: 'annotation+label' })).toStrictEqual({
+      ...settings,
+      resourceTrackingMethod: 'annotation+label',
+    });
+    expect(parseSettings(settings)).toStrictEqual(settings);
+    expect(() => parseSettings({ ...settings, resourceTrackingMethod: 'Label' })).toThrow(
+      'gitops.resourceTrackingMethod: "Label" is not an Argo CD tracking method; write the clusters\' application.resourceTrackingMethod of argocd-cm, one of "annotation", "label", "annotation+label" (did you mean "label"?)',
+    );
   });
 });

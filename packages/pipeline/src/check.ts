@@ -325,10 +325,13 @@ export async function check(workspace: string, selection: Selection = {}, option
   }
   if (everything && !shared) {
     const byName = new Map(plans.map((p) => [p.app, p]));
+    const settings = loadSettings(root);
     const sync = (e: Environment, app: string): AppSyncPlan | undefined =>
       reused.get(app)?.sync[e] ??
-      (byName.has(app) ? syncPlan(app, byName.get(app)!.desired[e], namespacedOf(root, byName.get(app)!.desired[e]), e) : undefined);
-    for (const [path, content] of planGitops(root, loadSettings(root), names, { plans: sync })) {
+      (byName.has(app)
+        ? syncPlan(app, byName.get(app)!.desired[e], namespacedOf(root, byName.get(app)!.desired[e]), e, settings.resourceTrackingMethod)
+        : undefined);
+    for (const [path, content] of planGitops(root, settings, names, { plans: sync })) {
       files.set(path, content);
       known.add(path);
     }

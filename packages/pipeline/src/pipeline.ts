@@ -341,10 +341,12 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
         plans.push(plan);
         sync.set(
           plan.app,
-          Object.fromEntries(ENVIRONMENTS.map((e) => [e, syncPlan(plan.app, plan.desired[e], namespacedOf(root, plan.desired[e]), e)])) as Record<
-            Environment,
-            AppSyncPlan
-          >,
+          Object.fromEntries(
+            ENVIRONMENTS.map((e) => [
+              e,
+              syncPlan(plan.app, plan.desired[e], namespacedOf(root, plan.desired[e]), e, settings.resourceTrackingMethod),
+            ]),
+          ) as Record<Environment, AppSyncPlan>,
         );
         // Built from memory only when the app's folders hold nothing the plan does not: kustomize
         // on disk would see any other file (a second kustomization, say).

@@ -1,4 +1,5 @@
 import type { Manifest } from '@strata/core';
+import type { ArgoCdTrackingMethod } from '@strata/core/argocd';
 import { scopeOf } from '@strata/schemas';
 
 /** The annotation in which client-side apply (`kubectl apply`, Argo CD by default) keeps what it applied. */
@@ -57,7 +58,7 @@ export const ARGOCD_TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
 export const ARGOCD_INSTANCE_LABEL = 'app.kubernetes.io/instance';
 
 /** How Argo CD marks the objects of an Application (`application.resourceTrackingMethod` of argocd-cm). */
-export type ArgoCdTrackingMethod = 'annotation' | 'annotation+label' | 'label';
+export type { ArgoCdTrackingMethod };
 
 /** What Argo CD writes into an object before it applies it: which Application syncs it, and how it says so. */
 export interface ArgoCdTracking {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS, isDnsLabel, isDnsSubdomain, isPlainObject, nearest, type PolicySettings } from '@strata/core';
+import { ARGOCD_TRACKING_METHODS, type ArgoCdTrackingMethod } from '@strata/core/argocd';
 import { UsageError } from './errors.ts';
 import { jsonKeys, type KeyPlace } from './json-keys.ts';
 import { Layout } from './layout.ts';
@@ -23,7 +24,7 @@ export interface ProjectConfig {
 /** The sections of strata.config.json and the keys each one takes; the owners of the sections read these lists too. */
 export const CONFIG_SECTIONS = {
   policy: ['severity'],
-  gitops: ['consumer', 'repoURL', 'targetRevision', 'argocdNamespace', 'server', 'cluster', 'fluxNamespace', 'manualSync'],
+  gitops: ['consumer', 'repoURL', 'targetRevision', 'argocdNamespace', 'server', 'cluster', 'fluxNamespace', 'manualSync', 'resourceTrackingMethod'],
   kubernetes: ['version', 'envs', 'serviceNodePortRange', 'namespaces', 'priorityClasses', 'runtimeClasses'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -211,4 +212,33 @@ export function gitopsConsumers(root: string): { readonly argocd: boolean; reado
   const gitops = readConfig(root)?.gitops;
   const consumer = isPlainObject(gitops) && typeof gitops.consumer === 'string' ? gitops.consumer : 'argocd';
   return { argocd: consumer !== 'flux', flux: consumer === 'flux' || consumer === 'both', setting: consumer };
+}
+
+/**
+ * The words for a value of `gitops.resourceTrackingMethod` that Argo CD does not know, or undefined
+ * for one it does: @strata/gitops says them of the settings it parses, `argoCdTrackingMethod` of the file.
+ */
+export function trackingMethodRefusal(value: unknown): string | undefined {
+  if ((ARGOCD_TRACKING_METHODS as readonly unknown[]).includes(value)) return undefined;
+  const near = typeof value === 'string' ? nearest(value, ARGOCD_TRACKING_METHODS) : undefined;
+  return (
+    `${JSON.stringify(value)} is not an Argo CD tracking method; write the clusters' application.resourceTrackingMethod of argocd-cm, ` +
+    `one of ${ARGOCD_TRACKING_METHODS.map((m) => `"${m}"`).join(', ')}${near ? ` (did you mean "${near}"?)` : ''}`
+  );
+}
+
+/**
+ * How the clusters' Argo CD marks the objects it applies (`gitops.resourceTrackingMethod` of
+ * strata.config.json, as `application.resourceTrackingMethod` of its argocd-cm says): "annotation",
+ * Argo CD 3's default, unless it says "label" or "annotation+label". What it writes into an object
+ * counts in whether the object fits client-side apply. A value Argo CD does not know is a one-line
+ * `UsageError` at its line.
+ */
+export function argoCdTrackingMethod(root: string): ArgoCdTrackingMethod {
+  const gitops = readConfig(root)?.gitops;
+  const value = isPlainObject(gitops) ? gitops.resourceTrackingMethod : undefined;
+  if (value === undefined) return 'annotation';
+  const refusal = trackingMethodRefusal(value);
+  if (refusal) throw new UsageError(`${configLocation(root, ['gitops', 'resourceTrackingMethod'])}: gitops.resourceTrackingMethod: ${refusal}`);
+  return value as ArgoCdTrackingMethod;
 }

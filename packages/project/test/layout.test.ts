@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   appTemplate,
+  argoCdTrackingMethod,
   checkNewAppName,
   distOf,
   findRoot,
@@ -112,11 +113,39 @@ describe('strata.config.json', () => {
       ['{"kubernetes": {"versoin": "1.35"}}', 'strata.config.json:1:17: kubernetes.versoin: unknown setting; did you mean version?'],
       [
         '{"gitops": {"branch": "main"}}',
-        'strata.config.json:1:13: gitops.branch: unknown setting; known settings: consumer, repoURL, targetRevision, argocdNamespace, server, cluster, fluxNamespace, manualSync',
+        'strata.config.json:1:13: gitops.branch: unknown setting; known settings: consumer, repoURL, targetRevision, argocdNamespace, server, cluster, fluxNamespace, manualSync, resourceTrackingMethod',
       ],
       ['{"kubernetes": {"envs": {"prd": "1.35"}}}', 'strata.config.json:1:26: kubernetes.envs.prd: unknown env; did you mean prod?'],
       ['{"policy": []}', 'strata.config.json:1:2: policy: must be an object of settings (severity)'],
     ]);
+  });
+
+  it("reads Argo CD's tracking method from gitops.resourceTrackingMethod, annotation unless set, and refuses a misspelt key or a method Argo CD does not know at its line", () => {
+    expect(argoCdTrackingMethod(workspace())).toBe('annotation');
+    expect(argoCdTrackingMethod(workspace({ 'strata.config.json': '{"gitops": {}}' }))).toBe('annotation');
+    for (const method of ['annotation', 'label', 'annotation+label'])
+      expect(argoCdTrackingMethod(workspace({ 'strata.config.json': `{"gitops": {"resourceTrackingMethod": "${method}"}}` }))).toBe(method);
+    refuses([
+      [
+        '{"gitops": {"resourceTrackingMetod": "label"}}',
+        'strata.config.json:1:13: gitops.resourceTrackingMetod: unknown setting; did you mean resourceTrackingMethod?',
+      ],
+    ]);
+    const refused = (text: string) => {
+      try {
+        argoCdTrackingMethod(workspace({ 'strata.config.json': text }));
+      } catch (err) {
+        expect(err).toBeInstanceOf(UsageError);
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refused('{"gitops": {\n  "resourceTrackingMethod": "labels"\n}}')).toBe(
+      'strata.config.json:2:3: gitops.resourceTrackingMethod: "labels" is not an Argo CD tracking method; write the clusters\' application.resourceTrackingMethod of argocd-cm, one of "annotation", "label", "annotation+label" (did you mean "label"?)',
+    );
+    expect(refused('{"gitops": {"resourceTrackingMethod": true}}')).toMatch(
+      /^strata\.config\.json:1:13: gitops\.resourceTrackingMethod: true is not an Argo CD tracking method; .* one of "annotation", "label", "annotation\+label"$/,
+    );
   });
 
   it('refuses a __proto__ key at the top as in every section, at its line', () => {

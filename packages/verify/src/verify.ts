@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join, relative, resolve } from 'node:path';
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Manifest } from '@strata/core';
 import {
+  argoCdTrackingMethod,
   declaredClasses,
   findRootOrCwd,
   gitopsConsumers,
@@ -50,6 +51,7 @@ import {
   argoCdReplaces,
   argoCdSkips,
   type ArgoCdSkip,
+  type ArgoCdTrackingMethod,
 } from '@strata/core/argocd';
 import { appliedName, withArgoCdNaming } from '@strata/core/hook-names';
 import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
@@ -416,6 +418,8 @@ async function run(
     // the ref's as well (it was never deployed), and said, not dropped. Only where Argo CD alone
     // applies the tree (gitops.consumer): Flux reads no Argo CD annotation and applies everything.
     const consumers = gitopsConsumers(options.root ?? findRootOrCwd());
+    // What Argo CD's tracking writes into an object counts in whether its app syncs server-side.
+    const trackingMethod = argoCdTrackingMethod(options.root ?? findRootOrCwd());
     const argoCdAlone = !consumers.flux;
     const applies = (ts: readonly Target[]): [Target[], { t: Target; why: ArgoCdSkip }[]] => (argoCdAlone ? argoCdApplies(ts) : [[...ts], []]);
     const [targets, skipped] = applies(toTargets(groups));
@@ -656,7 +660,7 @@ async function run(
         const deployedIds = new Set(live.keys());
         // What a sync deletes and recreates (an Argo CD hook, Force=true, Flux's force) is never updated:
         // it was checked as created by the dry run above; what an update would meet is only said.
-        const serverSide = serverSideApps(targets);
+        const serverSide = serverSideApps(targets, trackingMethod);
         const recreates = (t: Target, refused: Refusal) =>
           deployedIds.has(identity(t)) ? recreation(t.manifest, live.get(identity(t)), consumers, serverSide(t), refused) : undefined;
         // Force=true alone and Flux's force recreate only after a refusal they take for an immutable field.
@@ -1112,7 +1116,7 @@ const isClaim = (m: Manifest) => m.apiVersion === 'v1' && m.kind === 'Persistent
  * Whether Argo CD applies a target server-side as its Application says, by the built output it
  * belongs to: one app's in one env (a file of dist/, or one handed in).
  */
-function serverSideApps(targets: readonly Target[]): (t: Target) => boolean {
+function serverSideApps(targets: readonly Target[], trackingMethod: ArgoCdTrackingMethod): (t: Target) => boolean {
   const byApp = new Map<string, Manifest[]>();
   const key = (t: Target) => `${t.group}\0${t.doc.file}`;
   const byManifest = new Map(targets.map((t) => [t.manifest, t]));
@@ -1129,7 +1133,11 @@ function serverSideApps(targets: readonly Target[]): (t: Target) => boolean {
         return !r?.ok || r.namespaced;
       };
       const argoCd = built
-        ? { application: argoCdApplicationName(built[2]!, built[1]!), namespace: argoCdDestination(built[2]!, manifests, namespaced) }
+        ? {
+            application: argoCdApplicationName(built[2]!, built[1]!),
+            namespace: argoCdDestination(built[2]!, manifests, namespaced),
+            method: trackingMethod,
+          }
         : undefined;
       answers.set(k, appliesServerSide(manifests, argoCd));
     }

@@ -12,7 +12,14 @@ import {
   kubectlForceRecreates,
   verifyDocuments,
 } from '../src/index.ts';
-import { ANNOTATIONS_SIZE_LIMIT, clientSideApplyAnnotationsSize, LAST_APPLIED_ANNOTATION, lastAppliedConfiguration } from '@strata/policy';
+import {
+  ANNOTATIONS_SIZE_LIMIT,
+  argoCdTracked,
+  clientSideApplyAnnotationsSize,
+  LAST_APPLIED_ANNOTATION,
+  lastAppliedConfiguration,
+  type ArgoCdTrackingMethod,
+} from '@strata/policy';
 import { BUILD_TIMEOUT, builtDocs as docs, makeRepo, sharedServer } from './helpers.ts';
 
 // Objects a sync deletes and creates anew instead of updating: Argo CD's hooks and Force=true, Flux's force.
@@ -177,6 +184,81 @@ describe('verify against what is deployed: an app Argo CD syncs server-side as o
       expect(r.problems[0]!.message).toMatch(/Force=true deletes and recreates it only under client-side apply, and Argo CD applies it server-side/);
       expect(r.notes).toHaveLength(1);
       expect(r.notes[0]).toMatch(/Argo CD's client-side apply deletes and recreates it .*: under-next\.yaml:\d+ under$/);
+    },
+    BUILD_TIMEOUT,
+  );
+});
+
+describe("verify against what is deployed: what Argo CD's tracking writes into an object, by gitops.resourceTrackingMethod", () => {
+  const NS = 'tracked';
+  const big = (n: number): Manifest => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'big', namespace: NS },
+    data: { blob: 'x'.repeat(n) },
+  });
+  const tracking = (method: ArgoCdTrackingMethod) => ({ application: 'big-dev', namespace: NS, method });
+
+  it(
+    'recreates a Force=true Job of an app whose large object fits client-side apply with the instance label (label tracking) and fails it where the tracking id annotation does not fit (annotation, the default, and annotation+label), as the server judges kubectl apply of each',
+    async () => {
+      // The largest ConfigMap that fits client-side apply as label tracking writes it in (the label goes into kubectl's copy only).
+      let lo = 0;
+      let hi = ANNOTATIONS_SIZE_LIMIT;
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (clientSideApplyAnnotationsSize(argoCdTracked(big(mid), tracking('label'))) <= ANNOTATIONS_SIZE_LIMIT) lo = mid;
+        else hi = mid;
+      }
+      const n = lo;
+      await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+      // The server's verdict on kubectl apply's create of the object as each tracking method has Argo CD write it.
+      const kubectlCreate = async (method: ArgoCdTrackingMethod) => {
+        const o = argoCdTracked(big(n), tracking(method));
+        const annotations = { ...o.metadata.annotations, [LAST_APPLIED_ANNOTATION]: lastAppliedConfiguration(o) };
+        const r = await server.client.request('POST', `/api/v1/namespaces/${NS}/configmaps?dryRun=All`, {
+          ...o,
+          metadata: { ...o.metadata, annotations },
+        });
+        return r.status < 300 ? 'created' : (r.body as { message?: string }).message;
+      };
+      const tooLong = /metadata\.annotations: Too long: may not be more than 262144 bytes/;
+      expect(await kubectlCreate('label')).toBe('created');
+      expect(await kubectlCreate('annotation')).toMatch(tooLong);
+      expect(await kubectlCreate('annotation+label')).toMatch(tooLong);
+
+      // The app big of dev, as its dist/dev/big.yaml: the ConfigMap and a fixed-name Job under Force=true whose template changed.
+      const release = (image: string, file: string) =>
+        docs([big(n), { ...job('big', image), metadata: { name: 'big', namespace: NS, annotations: { [OPTIONS]: 'Force=true' } } }], file);
+      for (const method of [undefined, 'annotation', 'annotation+label', 'label'] as const) {
+        const root = makeRepo({});
+        try {
+          writeFileSync(join(root, 'strata.config.json'), `${JSON.stringify({ gitops: method ? { resourceTrackingMethod: method } : {} })}\n`);
+          const r = await verifyDocuments(release('busybox:1.37', 'dist/dev/big.yaml'), {
+            server,
+            root,
+            against: { name: 'now', docs: release('busybox:1.36', 'now/dev/big.yaml') },
+          });
+          const said = method ?? 'unset';
+          if (method === 'label') {
+            // Client-side apply's --force deletes and recreates the Job.
+            expect(r.problems, said).toStrictEqual([]);
+            expect(r.notes, said).toHaveLength(1);
+            expect(r.notes[0], said).toMatch(/Argo CD's client-side apply deletes and recreates it .*: dist\/dev\/big\.yaml:\d+ big$/);
+          } else {
+            // Synced server-side, where Force=true alone updates, and the update is refused.
+            expect(
+              r.problems.map((p) => [p.file, p.name, p.path, p.rule]),
+              said,
+            ).toStrictEqual([['dist/dev/big.yaml', 'big', 'spec.template', 'immutable-field']]);
+            expect(r.problems[0]!.message, said).toMatch(
+              /Force=true deletes and recreates it only under client-side apply, and Argo CD applies it server-side/,
+            );
+          }
+        } finally {
+          rmSync(root, { recursive: true, force: true });
+        }
+      }
     },
     BUILD_TIMEOUT,
   );
