@@ -179,15 +179,7 @@ function podSecurityOf(manifests: readonly Manifest[]): Record<string, Record<st
  */
 export function namespacesElsewhere(claims: readonly NamespaceClaims[], file: string): PolicyObject[] {
   const env = distOf(file)?.env;
-  if (env === undefined) return [];
-  return claims
-    .filter((c) => c.file !== file && distOf(c.file)?.env === env)
-    .flatMap((c) =>
-      c.creates.map((name) => ({
-        manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...(c.podSecurity?.[name] ?? {}) } } },
-        file: c.file,
-      })),
-    );
+  return env === undefined ? [] : (byEnv(claims).get(env)?.namespaces ?? []).filter((o) => o.file !== file);
 }
 
 /**
@@ -197,15 +189,42 @@ export function namespacesElsewhere(claims: readonly NamespaceClaims[], file: st
  */
 export function podSecurityBasis(mine: readonly NamespaceClaims[], claims: readonly NamespaceClaims[]): string {
   const basis: [string, string, Readonly<Record<string, string>> | null][] = [];
+  const envs = byEnv(claims);
   for (const c of mine) {
     const env = distOf(c.file)?.env;
     const used = [...new Set(c.uses.map((u) => u.namespace))].filter((ns) => !c.creates.includes(ns)).sort();
     for (const ns of used) {
-      const creator = claims.find((o) => o.file !== c.file && distOf(o.file)?.env === env && o.creates.includes(ns));
+      const creator = (env === undefined ? undefined : envs.get(env))?.claims.find((o) => o.file !== c.file && o.creates.includes(ns));
       basis.push([c.file, ns, creator ? (creator.podSecurity?.[ns] ?? {}) : null]);
     }
   }
   return JSON.stringify(basis);
+}
+
+/** The claims of built files and the Namespaces they create, env by env in their order, worked out once per list: every app of an env asks for its env's. */
+interface EnvClaims {
+  readonly claims: NamespaceClaims[];
+  readonly namespaces: PolicyObject[];
+}
+const envIndex = new WeakMap<readonly NamespaceClaims[], Map<string, EnvClaims>>();
+function byEnv(claims: readonly NamespaceClaims[]): Map<string, EnvClaims> {
+  let index = envIndex.get(claims);
+  if (!index) {
+    index = new Map();
+    for (const c of claims) {
+      const env = distOf(c.file)?.env;
+      if (env === undefined) continue;
+      const of = index.get(env) ?? index.set(env, { claims: [], namespaces: [] }).get(env)!;
+      of.claims.push(c);
+      for (const name of c.creates)
+        of.namespaces.push({
+          manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...(c.podSecurity?.[name] ?? {}) } } },
+          file: c.file,
+        });
+    }
+    envIndex.set(claims, index);
+  }
+  return index;
 }
 
 /**

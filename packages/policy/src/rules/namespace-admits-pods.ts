@@ -18,44 +18,55 @@ export const namespaceAdmitsPods: Rule = {
   defaultSeverity: 'error',
   fixedSeverity: true,
   check(objects, ctx) {
-    const namespaces = new Map<string, PolicyObject>();
+    const own = new Map<string, PolicyObject>();
     for (const o of objects) {
       const name = nameOf(o);
-      if (o.manifest.kind === 'Namespace' && o.manifest.apiVersion === 'v1' && name !== undefined && !namespaces.has(name)) namespaces.set(name, o);
+      if (o.manifest.kind === 'Namespace' && o.manifest.apiVersion === 'v1' && name !== undefined && !own.has(name)) own.set(name, o);
     }
-    // The env's other apps may create the namespace: its labels decide there as well. What is wrong with
-    // such a Namespace's own labels is said where it is.
-    const elsewhere = new Set<string>();
-    for (const o of ctx.namespaces ?? []) {
-      const name = nameOf(o);
-      if (name !== undefined && !namespaces.has(name)) {
-        namespaces.set(name, o);
-        elsewhere.add(name);
-      }
-    }
-    if (namespaces.size === 0) return [];
+    if (own.size === 0 && !ctx.namespaces?.length) return [];
     const out: RuleFinding[] = [];
     const policies = new Map<string, EnforcePolicy | undefined>();
-    for (const [name, ns] of namespaces) {
+    for (const [name, ns] of own) {
       const policy = enforcePolicy(stringMap(ns.manifest.metadata.labels));
       if ('problems' in policy) {
         policies.set(name, undefined);
-        if (!elsewhere.has(name))
-          for (const p of policy.problems)
-            out.push({
-              rule: id,
-              object: ns,
-              path: `metadata.labels.${p.label}`,
-              message: `Label ${p.label}: ${JSON.stringify(p.value)} ${p.message}: the API server refuses to create this Namespace, and so everything in it; fix the label.`,
-            });
+        for (const p of policy.problems)
+          out.push({
+            rule: id,
+            object: ns,
+            path: `metadata.labels.${p.label}`,
+            message: `Label ${p.label}: ${JSON.stringify(p.value)} ${p.message}: the API server refuses to create this Namespace, and so everything in it; fix the label.`,
+          });
       } else policies.set(name, policy);
     }
+    // The env's other apps may create the namespace: its labels decide there as well, looked up only
+    // for the namespaces the set's pods run in. What is wrong with such a Namespace's own labels is
+    // said where it is.
+    let others: Map<string, PolicyObject> | undefined;
+    const elsewhere = (name: string): PolicyObject | undefined => {
+      if (!others) {
+        others = new Map();
+        for (const o of ctx.namespaces ?? []) {
+          const n = nameOf(o);
+          if (n !== undefined && !others.has(n)) others.set(n, o);
+        }
+      }
+      return others.get(name);
+    };
+    const policyOf = (name: string, ns: PolicyObject): EnforcePolicy | undefined => {
+      if (!policies.has(name)) {
+        const policy = enforcePolicy(stringMap(ns.manifest.metadata.labels));
+        policies.set(name, 'problems' in policy ? undefined : policy);
+      }
+      return policies.get(name);
+    };
     for (const pod of podSecuritySpecsOf(objects)) {
       if (!pod.runs) continue;
       const namespace = namespaceOf(pod.object, ctx.applyNamespace);
-      const policy = policies.get(namespace);
-      if (!policy || policy.level === 'privileged') continue;
-      const labels = stringMap(namespaces.get(namespace)!.manifest.metadata.labels);
+      const ns = own.get(namespace) ?? elsewhere(namespace);
+      const policy = ns && policyOf(namespace, ns);
+      if (!ns || !policy || policy.level === 'privileged') continue;
+      const labels = stringMap(ns.manifest.metadata.labels);
       const version = labels[ENFORCE_VERSION_LABEL] === undefined ? '' : `, ${ENFORCE_VERSION_LABEL}: ${labels[ENFORCE_VERSION_LABEL]}`;
       const what = pod.isPod ? 'this Pod' : `every pod this ${pod.object.manifest.kind} makes`;
       for (const r of admissionRefusals(pod, policy))
@@ -63,7 +74,7 @@ export const namespaceAdmitsPods: Rule = {
           rule: id,
           object: pod.object,
           path: r.path,
-          message: `${r.message} Namespace ${namespace}${elsewhere.has(namespace) ? ` (${namespaces.get(namespace)!.file})` : ''} enforces Pod Security ${policy.shown} (${ENFORCE_LABEL}: ${labels[ENFORCE_LABEL]}${version}), so the API server refuses ${what} (${r.reason}).`,
+          message: `${r.message} Namespace ${namespace}${own.has(namespace) ? '' : ` (${ns.file})`} enforces Pod Security ${policy.shown} (${ENFORCE_LABEL}: ${labels[ENFORCE_LABEL]}${version}), so the API server refuses ${what} (${r.reason}).`,
         });
     }
     return out;
