@@ -294,11 +294,25 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
     child.on('error', (e) => end(`cannot run ${builder}: ${e.message}`));
     child.on('close', (code, signal) => end(signal !== null ? `killed by ${signal}` : `exit code ${code}`));
   });
-  // Requests naming several overlays that the builder has not answered yet, and whether close was asked.
+  // Requests that the builder has not answered yet (or not been sent, see later), and whether close was asked.
   let unsettled = 0;
   let closing = false;
-  /** Waits for the builder's answer for `overlay`, sent by `send` unless the builder has already stopped. */
-  const answerFor = (overlay: string, send: () => void): Promise<BuildResult> => {
+  const settled = () => {
+    if (--unsettled === 0 && closing) child.stdin.end();
+  };
+  // The builder answers in completion order, naming the overlay: a second request for an overlay
+  // whose first is still out (from other files, say) is sent once that one is answered, so that
+  // the answers cannot cross.
+  const latest = new Map<string, Promise<unknown>>();
+  const later = (overlays: readonly string[], answers: readonly Promise<BuildResult>[], send: () => void) => {
+    const before = overlays.flatMap((o) => latest.get(o) ?? []);
+    overlays.forEach((o, i) => latest.set(o, answers[i]!));
+    unsettled++;
+    if (before.length === 0) send();
+    else void Promise.all(before).then(send);
+  };
+  /** Waits for the builder's answer for `overlay`, unless the builder has already stopped. */
+  const answerFor = (overlay: string): Promise<BuildResult> => {
     const started = performance.now();
     const name = overlayName(root, overlay);
     return new Promise<BuildResult>((resolve) => {
@@ -317,47 +331,51 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
         );
       if (failure) return answer({ overlay, ok: false, yaml: '', error: failure, toolFailed: true, millis: 0 });
       pending.set(overlay, [...(pending.get(overlay) ?? []), answer]);
-      send();
     });
   };
   return {
     build(overlay, files, options) {
-      return answerFor(overlay, () => {
+      const answer = answerFor(overlay);
+      if (failure) return answer;
+      later([overlay], [answer], () => {
         const origins = options?.origins ? { origins: true } : {};
         child.stdin.write(
           files || options?.origins
             ? `${JSON.stringify({ overlay, ...(files ? { files: Object.fromEntries(files) } : {}), ...origins })}\n`
             : `${overlay}\n`,
         );
+        void answer.then(settled);
       });
+      return answer;
     },
     buildAll(overlays, files) {
       // Each answer is waited for before the one line that asks for them all is sent.
-      const answers = overlays.map((overlay) => answerFor(overlay, () => undefined));
+      const answers = overlays.map((overlay) => answerFor(overlay));
       if (failure || overlays.length === 0) return answers;
-      // A builder built before a request could name several overlays reads this one as naming
-      // none, and answers for no overlay: each is then asked for on its own, which it builds.
-      const apart = (line: BuilderLine) => {
-        if (line.toolFailed) return; // the builder stopped: each overlay has its answer already
-        for (const overlay of overlays) child.stdin.write(`${JSON.stringify({ overlay, files: Object.fromEntries(files) })}\n`);
-      };
-      // Until the builder has answered it one way or the other, the request keeps stdin open.
-      unsettled++;
-      let settled = false;
-      const settle = () => {
-        if (settled) return;
-        settled = true;
-        if (--unsettled === 0 && closing) child.stdin.end();
-      };
-      pending.set('', [
-        ...(pending.get('') ?? []),
-        (line) => {
-          apart(line);
-          settle();
-        },
-      ]);
-      void Promise.race(answers).then(settle);
-      child.stdin.write(`${JSON.stringify({ overlays, files: Object.fromEntries(files) })}\n`);
+      later(overlays, answers, () => {
+        // A builder built before a request could name several overlays reads this one as naming
+        // none, and answers for no overlay: each is then asked for on its own, which it builds.
+        const apart = (line: BuilderLine) => {
+          if (line.toolFailed) return; // the builder stopped: each overlay has its answer already
+          for (const overlay of overlays) child.stdin.write(`${JSON.stringify({ overlay, files: Object.fromEntries(files) })}\n`);
+        };
+        // Until the builder has answered it one way or the other, the request keeps stdin open.
+        let done = false;
+        const settle = () => {
+          if (done) return;
+          done = true;
+          settled();
+        };
+        pending.set('', [
+          ...(pending.get('') ?? []),
+          (line) => {
+            apart(line);
+            settle();
+          },
+        ]);
+        void Promise.race(answers).then(settle);
+        child.stdin.write(`${JSON.stringify({ overlays, files: Object.fromEntries(files) })}\n`);
+      });
       return answers;
     },
     close() {

@@ -130,6 +130,28 @@ describe.skipIf(!resolveBuilder(repo))('the kustomize builder', () => {
     expect(broken.error).toMatch(/missing\.yaml/);
   });
 
+  it('answers two requests for one overlay from different files each with its own build, though the second is quicker to build', async () => {
+    const session = startBuilder(repo)!;
+    const overlay = 'overlays/dev/twice';
+    const configMaps = (n: number, name: string) =>
+      Array.from({ length: n }, (_, i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}-${i}\ndata:\n  k: v${i}\n`).join('');
+    const tree = (n: number, name: string) =>
+      new Map([
+        [`${overlay}/kustomization.yaml`, 'resources:\n  - cms.yaml\n'],
+        [`${overlay}/cms.yaml`, configMaps(n, name)],
+      ]);
+    // The builder answers in completion order: the small tree, asked for second, is built first.
+    const slow = session.buildAll([overlay], tree(400, 'slow'));
+    const quick = session.buildAll([overlay], tree(1, 'quick'));
+    const [[a], [b]] = await Promise.all([Promise.all(slow), Promise.all(quick)]);
+    await session.close();
+    expect(a).toMatchObject({ overlay, ok: true });
+    expect(b).toMatchObject({ overlay, ok: true });
+    expect(a!.yaml.match(/^kind: ConfigMap$/gm)).toHaveLength(400);
+    expect(a!.yaml).toMatch(/name: slow-399\n/);
+    expect(b!.yaml).toBe('apiVersion: v1\ndata:\n  k: v0\nkind: ConfigMap\nmetadata:\n  name: quick-0\n');
+  });
+
   describe('on a failing overlay', () => {
     const { root } = scratchCheckout('strata-builder-', {
       'overlays/dev/good/kustomization.yaml': 'resources:\n  - cm.yaml\n',

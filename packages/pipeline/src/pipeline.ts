@@ -35,6 +35,7 @@ import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } fr
 import { NOT_BUILT_NOTE, notCheckedNote, resolveHelper } from '@strata/server-validation';
 import { checkPolicySettings } from '@strata/validate/settings';
 import { build, distLinkCheck, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
+import { buildFolders, EarlyBuilds } from './early-builds.ts';
 import { foldersOf, recordBuilt, stamper, type OverlayInputs } from './stale-dist.ts';
 import {
   cacheFile,
@@ -277,9 +278,19 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   loadings[0]?.catch(turn);
   if (first < changed.length) loadings.push(nextTurn.then(() => load(changed.slice(first))));
   for (const l of loadings) l.catch(() => undefined); // awaited below
-  if (noCache) tool = toolFingerprint(root);
   // A kustomize named by $STRATA_KUSTOMIZE is the one to build with, as for `strata build`.
   const session = changed.length > 0 && !process.env.STRATA_KUSTOMIZE ? startBuilder(root) : undefined;
+  // With no cache (a fresh clone, CI), the builder starts on the committed tree while the apps compile.
+  const early = session && noCache ? new EarlyBuilds(root, session, changed) : undefined;
+  if (noCache) {
+    try {
+      tool = toolFingerprint(root);
+    } catch (err) {
+      early?.stop();
+      await session?.close();
+      throw err;
+    }
+  }
   const apps: App[] = [];
   const plans: AppPlan[] = [];
   const pending: Promise<Built>[] = [];
@@ -352,7 +363,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
         // on disk would see any other file (a second kustomization, say).
         const foreign = filesUnder(root, plan.dirs).some((f) => !plan.files.has(f));
         if (!foreign) onlyPlanned.add(plan.app);
-        if (session && !foreign) pending.push(...buildInMemory(session, plan, options.onBuild));
+        if (session && !foreign) pending.push(...buildInMemory(session, plan, options.onBuild, early));
         else fromDisk.push(plan.app);
         // Lets the builder's answers in: a full pipe would stop it.
         await new Promise(setImmediate);
@@ -397,9 +408,11 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     }
     generated = applyTree(root, files, { dirs, onWritten: keep, onUnchanged: keep });
   } catch (err) {
+    early?.stop();
     await session?.close();
     throw err;
   }
+  early?.stop();
   const closing = session?.close(); // no more overlays; the builds in flight finish
   // What is left in them once their stale generated files are gone: files written by hand.
   const strays = strayFolders(root, orphans);
@@ -625,31 +638,40 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const checkedNotes = 'notes' in checked ? checked.notes : undefined;
   const checkedLeft = 'notChecked' in checked ? (checked.notChecked ?? []) : [];
   const leftToCluster = new Set(checkedLeft);
-  const needsClusterOf = (mine: ReadonlySet<string>) =>
-    leftToCluster.size === 0
-      ? []
-      : [...new Set(parsed.docs.filter((d) => mine.has(d.file)).map((d) => `${d.manifest.apiVersion} ${d.manifest.kind}`))].filter((k) =>
-          leftToCluster.has(k),
-        );
+  // Each app's share of what the checks found, in the order found: its built files are its own.
+  const appOfFile = new Map(built.results.map((r) => [r.output, r.app]));
+  const byApp = <T extends { readonly file: string }>(items: readonly T[]) => {
+    const groups = groupBy(
+      items.filter((i) => appOfFile.has(i.file)),
+      (i) => appOfFile.get(i.file)!,
+    );
+    return (app: string): T[] => groups.get(app) ?? [];
+  };
+  const docsOf = byApp(leftToCluster.size === 0 ? [] : parsed.docs);
+  const needsClusterOf = (app: string) =>
+    [...new Set(docsOf(app).map((d) => `${d.manifest.apiVersion} ${d.manifest.kind}`))].filter((k) => leftToCluster.has(k));
+  const problemsOf = byApp(checked.problems);
+  const claimsOf = byApp(claims);
+  const allocationsOf = byApp(allocations);
+  const classesOf = byApp(classes);
+  const spacesOf = byApp(spaces);
+  const routesOf = byApp(routes);
   // What every app of each env creates of namespaces, with their Pod Security labels.
   const clusterNamespaces = [...spaces, ...[...reused.values()].flatMap((e) => e.namespaces)];
   for (const name of changed) {
     const mine = ofApp(name);
-    const needsCluster = needsClusterOf(mine);
+    const needsCluster = needsClusterOf(name);
     const found = {
-      podSecurityBasis: podSecurityBasis(
-        spaces.filter((c) => mine.has(c.file)),
-        clusterNamespaces,
-      ),
-      problems: checked.problems.filter((p) => mine.has(p.file)),
+      podSecurityBasis: podSecurityBasis(spacesOf(name), clusterNamespaces),
+      problems: problemsOf(name),
       resources: [...mine].reduce((n, f) => n + (checked.counts[f] ?? 0), 0),
       // In file order, whatever order the builds finished in: the entry's seal must not change from
       // one run of the same tree to the next.
-      nodePorts: inFileOrder(claims.filter((c) => mine.has(c.file))),
-      allocations: inFileOrder(allocations.filter((c) => mine.has(c.file))),
-      classes: classes.filter((c) => mine.has(c.file)),
-      namespaces: spaces.filter((c) => mine.has(c.file)),
-      ingresses: inFileOrder(routes.filter((c) => mine.has(c.file))),
+      nodePorts: inFileOrder(claimsOf(name)),
+      allocations: inFileOrder(allocationsOf(name)),
+      classes: classesOf(name),
+      namespaces: spacesOf(name),
+      ingresses: inFileOrder(routesOf(name)),
       ...(needsCluster.length > 0 ? { needsCluster } : {}),
     };
     const findings = Object.fromEntries(ENVIRONMENTS.map((e) => [e, compared.get(Layout.overlay(e, name))]));
@@ -872,11 +894,11 @@ function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T
  * Sends every env's overlay of a planned app to the builder with the files they read (their own and
  * the base's) in one request: the base is sent and held once for all of them.
  */
-function buildInMemory(session: BuilderSession, plan: AppPlan, onBuild?: (r: BuildResult) => void): Promise<Built>[] {
+function buildInMemory(session: BuilderSession, plan: AppPlan, onBuild?: (r: BuildResult) => void, early?: EarlyBuilds): Promise<Built>[] {
   const overlays = ENVIRONMENTS.map((env) => Layout.overlay(env, plan.app));
-  const mine = (path: string) => path.startsWith(`base/${plan.app}/`) || overlays.some((o) => path.startsWith(`${o}/`));
-  const files = new Map([...plan.files].filter(([path]) => mine(path)));
-  return session.buildAll(overlays, files).map((built, i) =>
+  const folders = buildFolders(plan.app);
+  const files = new Map([...plan.files].filter(([path]) => folders.some((f) => path.startsWith(`${f}/`))));
+  return (early?.take(plan.app, files) ?? session.buildAll(overlays, files)).map((built, i) =>
     built.then((r) => {
       onBuild?.(r);
       const env = ENVIRONMENTS[i]!;

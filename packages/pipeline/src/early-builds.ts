@@ -1,0 +1,121 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BuilderSession, BuildResult } from '@strata/kustomize';
+import { ENVIRONMENTS } from '@strata/core';
+import { Layout } from '@strata/project';
+
+/** Apps read and built at once, each by a feeder of its own: enough to keep the builder busy while this thread is busy too. */
+const FEEDERS = 6;
+/** How far the early builds run ahead of the plan, at most: what a tree that no longer matches its apps may cost. */
+const LEAD = 150;
+
+/** The folders an app's overlays build from: its base and its env overlays. */
+export const buildFolders = (app: string): string[] => [Layout.baseOf(app), ...ENVIRONMENTS.map((env) => Layout.overlay(env, app))];
+
+/**
+ * Builds of the generated tree as committed, sent to the builder before the apps are rendered.
+ *
+ * A run with no cache (a fresh clone, CI) first compiles and loads the apps, and the builder has
+ * nothing to do until the first one is planned; yet a committed tree is, as a rule, what its apps
+ * render (`strata check` fails otherwise). So each app's overlays are built from the files on disk
+ * as fast as the builder takes them, and a planned app whose overlays and base would be written exactly as
+ * they are read takes those builds: its input is the same bytes, so its output is too. Any other
+ * app is built from its plan as usual, and its early builds are dropped. They run at most LEAD
+ * apps ahead of the plan, so that a tree that no longer matches its apps costs only so many builds;
+ * after a few misses and no more matches, they stop.
+ */
+export class EarlyBuilds {
+  private next = 0;
+  private planned = 0;
+  private matched = 0;
+  private missed = 0;
+  private stopped = false;
+  private waiting: (() => void)[] = [];
+  private readonly sent = new Map<string, { readonly files: ReadonlyMap<string, string>; readonly built: Promise<BuildResult>[] }>();
+
+  constructor(
+    private readonly root: string,
+    private readonly session: BuilderSession,
+    private readonly apps: readonly string[],
+  ) {
+    for (let i = 0; i < FEEDERS; i++) void this.feed();
+  }
+
+  /**
+   * The early builds of a planned app's overlays (one per env, in order) when they read exactly
+   * `files` (the plan's files of its base and overlays); undefined otherwise.
+   */
+  take(app: string, files: ReadonlyMap<string, string>): Promise<BuildResult>[] | undefined {
+    this.planned++;
+    this.wakeAll();
+    const early = this.sent.get(app);
+    this.sent.delete(app);
+    if (!early) return undefined;
+    if (sameFiles(early.files, files)) {
+      this.matched++;
+      return early.built;
+    }
+    if (++this.missed >= 3 && this.missed > this.matched) this.stop();
+    return undefined;
+  }
+
+  /** Sends no more: called before the session closes. */
+  stop(): void {
+    this.stopped = true;
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  /** One of the feeders: reads an app's files, sends them, and waits for its builds before the next. */
+  private async feed(): Promise<void> {
+    while (!this.stopped && this.next < this.apps.length) {
+      if (this.next >= this.planned + LEAD) {
+        await new Promise<void>((resolve) => this.waiting.push(resolve));
+        continue;
+      }
+      const app = this.apps[this.next++]!;
+      const files = await committedFiles(this.root, buildFolders(app));
+      if (this.stopped) return;
+      if (!files) continue;
+      const built = this.session.buildAll(
+        ENVIRONMENTS.map((env) => Layout.overlay(env, app)),
+        files,
+      );
+      this.sent.set(app, { files, built });
+      await Promise.all(built);
+    }
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Every file under these folders (relative to `root`), as text; undefined when one cannot be read as UTF-8 text, or a folder is missing. */
+async function committedFiles(root: string, folders: readonly string[]): Promise<Map<string, string> | undefined> {
+  try {
+    const files = new Map<string, string>();
+    await Promise.all(
+      folders.map(async (folder) => {
+        for (const entry of await readdir(join(root, folder), { recursive: true, withFileTypes: true })) {
+          if (entry.isDirectory()) continue;
+          // A link or anything else but a file is never what a plan writes.
+          if (!entry.isFile()) throw new Error('not a file');
+          const path = `${folder}/${join(entry.parentPath, entry.name).slice(join(root, folder).length + 1)}`;
+          files.set(path, '');
+        }
+      }),
+    );
+    await Promise.all([...files.keys()].map(async (path) => files.set(path, utf8.decode(await readFile(join(root, path))))));
+    return files;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [path, content] of a) if (b.get(path) !== content) return false;
+  return true;
+}
