@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Environment } from '@strata/core';
 import type { Problem } from '@strata/project';
-import { writeEnvConfigs, writeTemplateApp } from '@strata/testing/workspace-copy';
+import { lineOf, writeEnvConfigs, writeTemplateApp } from '@strata/testing/workspace-copy';
 import { validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
-import { editFile, repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 // Two apps of one env whose Services ask for the same cluster IP: the env's cluster creates the first
 // Service and refuses the second, so the pipeline refuses it offline, also when one of the two apps
@@ -14,11 +13,10 @@ import { editFile, repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 /** Writes the app `name` from the new-app template, its Service asking for `ips[env]`. */
 function writeApp(root: string, name: string, ips: Record<Environment, string>): void {
-  writeTemplateApp(repo, root, name);
-  const edit = (file: string, from: string, to: string) => editFile(join(root, 'apps', name, file), (text) => text.replace(from, to));
-  edit('src/config.ts', '  readonly replicas: number;', '  readonly replicas: number;\n  readonly clusterIP: string;');
-  edit('src/config.ts', '  replicas: 1,', "  replicas: 1,\n  clusterIP: '',");
-  edit('src/render.ts', 'spec: { selector: m.selector,', 'spec: { clusterIP: c.clusterIP, selector: m.selector,');
+  writeTemplateApp(repo, root, name, {
+    setting: { name: 'clusterIP', type: 'string', value: "''" },
+    render: [['spec: { selector: m.selector,', 'spec: { clusterIP: c.clusterIP, selector: m.selector,']],
+  });
   setIps(root, name, ips);
 }
 
@@ -30,10 +28,7 @@ const TAKEN = 'provided IP is already allocated';
 const taken = (problems: readonly Problem[]) => problems.filter((p) => p.message.includes(TAKEN));
 
 /** The line of `clusterIP: <ip>` in a built file. */
-const lineOf = (root: string, file: string, ip: string) =>
-  readFileSync(join(root, file), 'utf8')
-    .split('\n')
-    .findIndex((l) => l.trim() === `clusterIP: ${ip}`) + 1;
+const lineOfIp = (root: string, file: string, ip: string) => lineOf(join(root, file), `clusterIP: ${ip}`);
 
 describe('cluster IPs two apps of one env ask for, in the pipeline', () => {
   const ws = tempWorkspace([]);
@@ -45,13 +40,13 @@ describe('cluster IPs two apps of one env ask for, in the pipeline', () => {
   const refusal = () => [
     {
       file: 'dist/dev/beta.yaml',
-      line: lineOf(ws.root, 'dist/dev/beta.yaml', '10.96.0.50'),
+      line: lineOfIp(ws.root, 'dist/dev/beta.yaml', '10.96.0.50'),
       apiVersion: 'v1',
       kind: 'Service',
       namespace: 'beta',
       name: 'beta',
       path: 'spec.clusterIP',
-      message: `Invalid value: ["10.96.0.50"]: failed to allocate IP 10.96.0.50: ${TAKEN} (to Service alpha/alpha, dist/dev/alpha.yaml:${lineOf(ws.root, 'dist/dev/alpha.yaml', '10.96.0.50')}, applied first: the cluster creates that one and refuses this one; a dry run lets both through)`,
+      message: `Invalid value: ["10.96.0.50"]: failed to allocate IP 10.96.0.50: ${TAKEN} (to Service alpha/alpha, dist/dev/alpha.yaml:${lineOfIp(ws.root, 'dist/dev/alpha.yaml', '10.96.0.50')}, applied first: the cluster creates that one and refuses this one; a dry run lets both through)`,
       rule: 'server-validation',
       severity: 'error',
       resource: expect.stringMatching(/^dist\/dev\/beta\.yaml#\d+$/),

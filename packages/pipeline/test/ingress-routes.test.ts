@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Environment } from '@strata/core';
 import type { Problem } from '@strata/project';
 import { writeEnvConfigs, writeTemplateApp } from '@strata/testing/workspace-copy';
 import { INGRESS_ROUTE_RULE, validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
-import { editFile, repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 // Two apps of one env whose Ingresses route the same host and path in one class: the class's
 // controller serves one of them, so the pipeline reports the later one, also when one of the two
@@ -13,29 +12,28 @@ import { editFile, repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 /** Writes the app `name` from the new-app template, with an Ingress of class nginx for `hosts[env]`, path /. */
 function writeApp(root: string, name: string, hosts: Record<Environment, string>): void {
-  writeTemplateApp(repo, root, name);
-  const edit = (file: string, from: string, to: string) => editFile(join(root, 'apps', name, file), (text) => text.replace(from, to));
-  edit('src/config.ts', '  readonly replicas: number;', '  readonly replicas: number;\n  readonly host: string;');
-  edit('src/config.ts', '  replicas: 1,', "  replicas: 1,\n  host: 'example.com',");
-  edit(
-    'src/render.ts',
-    "import { Service } from 'kubernetes-models/v1/Service';",
-    "import { Service } from 'kubernetes-models/v1/Service';\nimport { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';",
-  );
-  edit(
-    'src/render.ts',
-    '    // Everything in the namespace starts closed;',
-    [
-      '    new Ingress({',
-      '      metadata: m.of(NAME),',
-      '      spec: {',
-      "        ingressClassName: 'nginx',",
-      "        rules: [{ host: c.host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: NAME, port: { name: 'http' } } } }] } }],",
-      '      },',
-      '    }),',
-      '    // Everything in the namespace starts closed;',
-    ].join('\n'),
-  );
+  writeTemplateApp(repo, root, name, {
+    setting: { name: 'host', type: 'string', value: "'example.com'" },
+    render: [
+      [
+        "import { Service } from 'kubernetes-models/v1/Service';",
+        "import { Service } from 'kubernetes-models/v1/Service';\nimport { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';",
+      ],
+      [
+        '    // Everything in the namespace starts closed;',
+        [
+          '    new Ingress({',
+          '      metadata: m.of(NAME),',
+          '      spec: {',
+          "        ingressClassName: 'nginx',",
+          "        rules: [{ host: c.host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: NAME, port: { name: 'http' } } } }] } }],",
+          '      },',
+          '    }),',
+          '    // Everything in the namespace starts closed;',
+        ].join('\n'),
+      ],
+    ],
+  });
   setHosts(root, name, hosts);
 }
 

@@ -1,9 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { appTemplate, type Problem } from '@strata/project';
-import { writeTemplateApp } from '@strata/testing/workspace-copy';
+import type { Problem } from '@strata/project';
+import { lineOf, setTemplateObjects, writeTemplateApp } from '@strata/testing/workspace-copy';
 import { validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
 import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
@@ -20,15 +20,13 @@ function writeApp(root: string, name: string, objects: readonly string[]): void 
 }
 
 /** Renders the template's objects and `objects` after them. */
-function setObjects(root: string, name: string, objects: readonly string[]): void {
-  const path = join(root, 'apps', name, 'src/render.ts');
-  const template = appTemplate(name).get(`apps/${name}/src/render.ts`);
-  expect(template).toBeDefined();
-  const imports = "import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';\nimport { Namespace } from 'kubernetes-models/v1/Namespace';\n";
-  const last = '    allowTraffic(';
-  expect(template).toContain(last);
-  writeFileSync(path, `${imports}${template!.replace(last, `${objects.map((o) => `    ${o},\n`).join('')}${last}`)}`);
-}
+const setObjects = (root: string, name: string, objects: readonly string[]) =>
+  setTemplateObjects(
+    root,
+    name,
+    ["import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';", "import { Namespace } from 'kubernetes-models/v1/Namespace';"],
+    objects,
+  );
 
 const NOT_FOUND = /^namespaces "shared" not found: /;
 const missing = (problems: readonly Problem[]) => problems.filter((p) => p.rule === 'namespace-exists');
@@ -43,10 +41,7 @@ const allowed = (root: string) =>
   });
 
 /** The line of `namespace: shared` in a built file. */
-const lineOf = (root: string, file: string) =>
-  readFileSync(join(root, file), 'utf8')
-    .split('\n')
-    .findIndex((l) => l.trim() === 'namespace: shared') + 1;
+const lineOfShared = (root: string, file: string) => lineOf(join(root, file), 'namespace: shared');
 
 describe('objects in a namespace another app of the env creates, in the pipeline', () => {
   const ws = tempWorkspace([]);
@@ -58,7 +53,7 @@ describe('objects in a namespace another app of the env creates, in the pipeline
   const refusals = () =>
     (['dev', 'prod', 'staging'] as const).map((env) => ({
       file: `dist/${env}/beta.yaml`,
-      line: lineOf(ws.root, `dist/${env}/beta.yaml`),
+      line: lineOfShared(ws.root, `dist/${env}/beta.yaml`),
       apiVersion: 'v1',
       kind: 'ConfigMap',
       namespace: 'shared',
@@ -75,7 +70,7 @@ describe('objects in a namespace another app of the env creates, in the pipeline
     expect(r.reused).toBe(0);
     expect(r.built.failed).toBe(0);
     expect(missing(r.problems)).toStrictEqual([]);
-    expect(lineOf(ws.root, 'dist/dev/beta.yaml')).toBeGreaterThan(0);
+    expect(lineOfShared(ws.root, 'dist/dev/beta.yaml')).toBeGreaterThan(0);
     expect(allowed(ws.root)).toStrictEqual(Array(3).fill(['alpha', 'beta', 'shared']));
   });
 

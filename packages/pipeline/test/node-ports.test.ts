@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Environment } from '@strata/core';
 import type { Problem } from '@strata/project';
-import { writeEnvConfigs, writeTemplateApp } from '@strata/testing/workspace-copy';
+import { lineOf, writeEnvConfigs, writeTemplateApp } from '@strata/testing/workspace-copy';
 import { validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
-import { editFile, repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 // Two apps of one env whose Services ask for the same node port: the env's cluster creates the first
 // Service and refuses the second, so the pipeline refuses it offline, also when one of the two apps
@@ -14,15 +13,15 @@ import { editFile, repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 /** Writes the app `name` from the new-app template, its Service a NodePort one on `ports[env]`. */
 function writeApp(root: string, name: string, ports: Record<Environment, number>): void {
-  writeTemplateApp(repo, root, name);
-  const edit = (file: string, from: string, to: string) => editFile(join(root, 'apps', name, file), (text) => text.replace(from, to));
-  edit('src/config.ts', '  readonly replicas: number;', '  readonly replicas: number;\n  readonly nodePort: number;');
-  edit('src/config.ts', '  replicas: 1,', '  replicas: 1,\n  nodePort: 30000,');
-  edit(
-    'src/render.ts',
-    "spec: { selector: m.selector, ports: [{ name: 'http', port: 80,",
-    "spec: { type: 'NodePort', selector: m.selector, ports: [{ name: 'http', port: 80, nodePort: c.nodePort,",
-  );
+  writeTemplateApp(repo, root, name, {
+    setting: { name: 'nodePort', type: 'number', value: '30000' },
+    render: [
+      [
+        "spec: { selector: m.selector, ports: [{ name: 'http', port: 80,",
+        "spec: { type: 'NodePort', selector: m.selector, ports: [{ name: 'http', port: 80, nodePort: c.nodePort,",
+      ],
+    ],
+  });
   setPorts(root, name, ports);
 }
 
@@ -35,10 +34,7 @@ const TAKEN = 'provided port is already allocated';
 const taken = (problems: readonly Problem[]) => problems.filter((p) => p.message.includes(TAKEN));
 
 /** The line of `nodePort: <port>` in a built file. */
-const lineOf = (root: string, file: string, port: number) =>
-  readFileSync(join(root, file), 'utf8')
-    .split('\n')
-    .findIndex((l) => l.trim() === `nodePort: ${port}`) + 1;
+const lineOfPort = (root: string, file: string, port: number) => lineOf(join(root, file), `nodePort: ${port}`);
 
 describe('node ports two apps of one env ask for, in the pipeline', () => {
   const ws = tempWorkspace([]);
@@ -50,13 +46,13 @@ describe('node ports two apps of one env ask for, in the pipeline', () => {
   const refusal = () => [
     {
       file: 'dist/dev/beta.yaml',
-      line: lineOf(ws.root, 'dist/dev/beta.yaml', 30080),
+      line: lineOfPort(ws.root, 'dist/dev/beta.yaml', 30080),
       apiVersion: 'v1',
       kind: 'Service',
       namespace: 'beta',
       name: 'beta',
       path: 'spec.ports[0].nodePort',
-      message: `Invalid value: 30080: ${TAKEN} (to Service alpha/alpha, dist/dev/alpha.yaml:${lineOf(ws.root, 'dist/dev/alpha.yaml', 30080)}, applied first: the cluster creates that one and refuses this one; a dry run lets both through)`,
+      message: `Invalid value: 30080: ${TAKEN} (to Service alpha/alpha, dist/dev/alpha.yaml:${lineOfPort(ws.root, 'dist/dev/alpha.yaml', 30080)}, applied first: the cluster creates that one and refuses this one; a dry run lets both through)`,
       rule: 'server-validation',
       severity: 'error',
       resource: expect.stringMatching(/^dist\/dev\/beta\.yaml#\d+$/),

@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Environment } from '@strata/core';
 import type { Problem } from '@strata/project';
 import { writeEnvConfigs, writeTemplateApp } from '@strata/testing/workspace-copy';
 import { pipeline } from '../src/index.ts';
-import { editFile, repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 // A workload whose pods name a PriorityClass that nothing in its env creates: the API server admits
 // it and refuses every pod it makes, so the pipeline names it at the field, also when the app is
@@ -12,11 +11,10 @@ import { editFile, repo, tempWorkspace } from '../../cli/test/workspace.ts';
 
 /** Writes the app `name` from the new-app template, its pods naming `classes[env]`. */
 function writeApp(root: string, name: string, classes: Record<Environment, string>): void {
-  writeTemplateApp(repo, root, name);
-  const edit = (file: string, from: string, to: string) => editFile(join(root, 'apps', name, file), (text) => text.replace(from, to));
-  edit('src/config.ts', '  readonly replicas: number;', '  readonly replicas: number;\n  readonly priorityClassName: string;');
-  edit('src/config.ts', '  replicas: 1,', "  replicas: 1,\n  priorityClassName: 'system-node-critical',");
-  edit('src/render.ts', 'spec: hardenedPodSpec({ runAs:', 'spec: hardenedPodSpec({ priorityClassName: c.priorityClassName, runAs:');
+  writeTemplateApp(repo, root, name, {
+    setting: { name: 'priorityClassName', type: 'string', value: "'system-node-critical'" },
+    render: [['spec: hardenedPodSpec({ runAs:', 'spec: hardenedPodSpec({ priorityClassName: c.priorityClassName, runAs:']],
+  });
   writeEnvConfigs(root, name, (env) => `{ priorityClassName: '${classes[env]}' }`);
 }
 

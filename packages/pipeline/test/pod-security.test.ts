@@ -1,8 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appTemplate, type Problem } from '@strata/project';
-import { writeTemplateApp } from '@strata/testing/workspace-copy';
+import type { Problem } from '@strata/project';
+import { setTemplateObjects, writeTemplateApp } from '@strata/testing/workspace-copy';
 import { validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
 import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
@@ -13,15 +11,13 @@ import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
 // the Namespace's label.
 
 /** Renders the new-app template's objects and `objects` (TypeScript expressions) after them. */
-function setObjects(root: string, name: string, objects: readonly string[]): void {
-  const path = join(root, 'apps', name, 'src/render.ts');
-  const template = appTemplate(name).get(`apps/${name}/src/render.ts`);
-  expect(template).toBeDefined();
-  const imports = "import { Pod } from 'kubernetes-models/v1/Pod';\nimport { Namespace } from 'kubernetes-models/v1/Namespace';\n";
-  const last = '    allowTraffic(';
-  expect(template).toContain(last);
-  writeFileSync(path, `${imports}${template!.replace(last, `${objects.map((o) => `    ${o},\n`).join('')}${last}`)}`);
-}
+const setObjects = (root: string, name: string, objects: readonly string[]) =>
+  setTemplateObjects(
+    root,
+    name,
+    ["import { Pod } from 'kubernetes-models/v1/Pod';", "import { Namespace } from 'kubernetes-models/v1/Namespace';"],
+    objects,
+  );
 
 const namespace = (level: string) => `new Namespace({ metadata: { name: 'shared', labels: { 'pod-security.kubernetes.io/enforce': '${level}' } } })`;
 // A pod that baseline admits and restricted refuses: it leaves the restricted hardening unset.

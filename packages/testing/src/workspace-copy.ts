@@ -91,10 +91,68 @@ export function linkAppModules(repo: string, dir: string): void {
   cpSync(join(repo, 'apps/tokenplace-relay/node_modules'), join(dir, 'node_modules'), { recursive: true, verbatimSymlinks: true });
 }
 
-/** Writes the app `name` of the new-app template (`appTemplate`) into the workspace at `root`, its dependencies linked ({@link linkAppModules}). */
-export function writeTemplateApp(repo: string, root: string, name: string): void {
+/** What a test changes of the new-app template's app: see {@link writeTemplateApp}. */
+export interface TemplateAppChanges {
+  /**
+   * A setting added to its Config after `replicas`, with its default (TypeScript: `{ name: 'nodePort',
+   * type: 'number', value: '30000' }`); each env gives its own with {@link writeEnvConfigs}.
+   */
+  readonly setting?: { readonly name: string; readonly type: string; readonly value: string };
+  /** Edits of its src/render.ts, in order: each `[from, to]` replaces the first `from`, which must be there. */
+  readonly render?: readonly (readonly [from: string, to: string])[];
+}
+
+/**
+ * Writes the app `name` of the new-app template (`appTemplate`) into the workspace at `root`, its
+ * dependencies linked ({@link linkAppModules}), with `changes` made to it.
+ */
+export function writeTemplateApp(repo: string, root: string, name: string, changes: TemplateAppChanges = {}): void {
   writeTree(root, Object.fromEntries(appTemplate(name)));
   linkAppModules(repo, join(root, 'apps', name));
+  const { setting } = changes;
+  if (setting) {
+    editAppFile(root, name, 'src/config.ts', [
+      ['  readonly replicas: number;', `  readonly replicas: number;\n  readonly ${setting.name}: ${setting.type};`],
+      ['  replicas: 1,', `  replicas: 1,\n  ${setting.name}: ${setting.value},`],
+    ]);
+  }
+  if (changes.render) editAppFile(root, name, 'src/render.ts', changes.render);
+}
+
+/** Edits `file` of the app `name` at `root`: each `[from, to]` replaces the first `from`, and a `from` not found fails the test. */
+function editAppFile(root: string, name: string, file: string, edits: readonly (readonly [string, string])[]): void {
+  const path = join(root, 'apps', name, file);
+  let text = readFileSync(path, 'utf8');
+  for (const [from, to] of edits) {
+    expect(text, `${file} of the template app`).toContain(from);
+    text = text.replace(from, to);
+  }
+  writeFileSync(path, text);
+}
+
+/**
+ * Makes the template's app `name` at `root` render `objects` (TypeScript expressions) after the
+ * template's own objects, with `imports` (import lines) at the top of its render.ts; called again,
+ * it replaces the objects of the last call.
+ */
+export function setTemplateObjects(root: string, name: string, imports: readonly string[], objects: readonly string[]): void {
+  const template = appTemplate(name).get(`apps/${name}/src/render.ts`);
+  expect(template).toBeDefined();
+  const last = '    allowTraffic(';
+  expect(template).toContain(last);
+  writeFileSync(
+    join(root, 'apps', name, 'src/render.ts'),
+    `${imports.map((i) => `${i}\n`).join('')}${template!.replace(last, `${objects.map((o) => `    ${o},\n`).join('')}${last}`)}`,
+  );
+}
+
+/** The number of the first line of `file` that is `text` but for its indentation; 0 when none is. */
+export function lineOf(file: string, text: string): number {
+  return (
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.trim() === text) + 1
+  );
 }
 
 /**
