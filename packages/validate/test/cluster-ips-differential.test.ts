@@ -1,13 +1,10 @@
-import { rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Manifest } from '@strata/core';
 import type { Problem } from '@strata/project';
-import { ensureHelper } from '@strata/server-validation';
 import { verify } from '@strata/verify';
-import { startDifferentialServer, type DifferentialServer } from '../../policy/test/differential.ts';
-import { BUILD_TIMEOUT, makeRepo } from '../../verify/test/helpers.ts';
-import { createInApplyOrder } from './apply-order.ts';
+import type { DifferentialServer } from '../../policy/test/differential.ts';
+import { BUILD_TIMEOUT } from '../../verify/test/helpers.ts';
+import { createInApplyOrder, suiteDifferential } from './apply-order.ts';
 import { validate } from '../src/index.ts';
 
 /**
@@ -97,27 +94,12 @@ const takenOf = (problems: readonly Problem[]) =>
     .filter((p) => p.message.includes('provided IP is already allocated'))
     .map((p) => [p.file, p.name ?? '', p.message.replace(/ \(to Service .*$/, '')]);
 
-let repo: string;
-let server: DifferentialServer;
-let real: Verdicts;
-
-beforeAll(async () => {
-  repo = makeRepo(CORPUS);
-  symlinkSync(join(import.meta.dirname, '../../../.tools'), join(repo, '.tools'));
-  await ensureHelper();
-  server = await startDifferentialServer([], { serviceClusterIpRanges: ['10.96.0.0/16', 'fd00:10:96::/112'] });
-  real = await createAll(server);
-}, BUILD_TIMEOUT);
-
-afterAll(async () => {
-  await server?.stop();
-  if (repo) rmSync(repo, { recursive: true, force: true });
-});
+const suite = suiteDifferential(CORPUS, createAll, { server: { serviceClusterIpRanges: ['10.96.0.0/16', 'fd00:10:96::/112'] } });
 
 describe('cluster IPs offline, in verify and on a real cluster', () => {
   it('the cluster refuses what it should, for taken IPs only', () => {
-    expect(real.other).toStrictEqual([]);
-    expect(real.taken).toStrictEqual([
+    expect(suite.real.other).toStrictEqual([]);
+    expect(suite.real.taken).toStrictEqual([
       ['dist/dev/b.yaml', 'ip-b', 'Invalid value: ["10.96.100.10"]: failed to allocate IP 10.96.100.10: provided IP is already allocated'],
       [
         'dist/dev/ds-later.yaml',
@@ -145,8 +127,8 @@ describe('cluster IPs offline, in verify and on a real cluster', () => {
   it(
     'validate refuses the same Services in the same words, at the field written, naming the Service that holds the IP',
     async () => {
-      const offline = await validate(repo, ['dist'], { policy: false });
-      expect(takenOf(offline.problems)).toStrictEqual(real.taken);
+      const offline = await validate(suite.repo, ['dist'], { policy: false });
+      expect(takenOf(offline.problems)).toStrictEqual(suite.real.taken);
       expect(offline.problems.filter((p) => !p.message.includes('provided IP is already allocated'))).toStrictEqual([]);
       const at = (name: string) => offline.problems.find((p) => p.name === name)!;
       expect([at('ip-b').path, at('ip-b').line, at('ip-b').rule, at('ip-b').message.replace(/^.*\(to /, '')]).toStrictEqual([
@@ -175,8 +157,8 @@ describe('cluster IPs offline, in verify and on a real cluster', () => {
   it(
     'verify, whose dry runs take no IP, refuses the same Services in the same words',
     async () => {
-      const r = await verify(repo, { server: server.server });
-      expect(takenOf(r.problems)).toStrictEqual(real.taken);
+      const r = await verify(suite.repo, { server: suite.server.server });
+      expect(takenOf(r.problems)).toStrictEqual(suite.real.taken);
       // Beside the server's warnings on IPv6 addresses that are not written canonically.
       expect(r.problems.filter((p) => p.severity === 'error' && !p.message.includes('provided IP is already allocated'))).toStrictEqual([]);
     },

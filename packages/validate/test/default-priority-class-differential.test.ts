@@ -1,14 +1,10 @@
-import { rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Manifest } from '@strata/core';
 import type { Problem } from '@strata/project';
-import { ensureHelper } from '@strata/server-validation';
 import { verify } from '@strata/verify';
-import { startDifferentialServer, type DifferentialServer } from '../../policy/test/differential.ts';
-import { BUILD_TIMEOUT, makeRepo } from '../../verify/test/helpers.ts';
+import { BUILD_TIMEOUT } from '../../verify/test/helpers.ts';
 import { validate } from '../src/index.ts';
-import { createInApplyOrder } from './apply-order.ts';
+import { createInApplyOrder, suiteDifferential } from './apply-order.ts';
 
 /**
  * PriorityClasses with `globalDefault: true` in one cluster: every object of the corpus is created for
@@ -50,28 +46,15 @@ const FORBIDDEN = /^priorityclasses\.scheduling\.k8s\.io "[^"]*" is forbidden: /
 const defaultsOf = (problems: readonly Problem[]) =>
   problems.filter((p) => p.message.includes('is already marked as default')).map((p) => [p.file, p.name ?? '', p.message.replace(/ \(.*$/, '')]);
 
-let repo: string;
-let server: DifferentialServer;
-let refused: string[][];
-
-beforeAll(async () => {
-  repo = makeRepo(CORPUS);
-  symlinkSync(join(import.meta.dirname, '../../../.tools'), join(repo, '.tools'));
-  await ensureHelper();
-  server = await startDifferentialServer([]);
+const suite = suiteDifferential(CORPUS, async (server) => {
   await server.server.whenReady();
   // The plugin finds the default class through an informer: each class is given time to reach it.
-  refused = await createInApplyOrder(server, CORPUS, 'classes', 500);
-}, BUILD_TIMEOUT);
-
-afterAll(async () => {
-  await server?.stop();
-  if (repo) rmSync(repo, { recursive: true, force: true });
+  return createInApplyOrder(server, CORPUS, 'classes', 500);
 });
 
 describe('default PriorityClasses offline, in verify and on a real cluster', () => {
   it('the cluster refuses a second default of an env, and the class whose value it refuses', () => {
-    expect(refused.map(([file, name, message]) => [file, name, message!.replace(FORBIDDEN, '')])).toStrictEqual([
+    expect(suite.real.map(([file, name, message]) => [file, name, message!.replace(FORBIDDEN, '')])).toStrictEqual([
       ['dist/dev/b.yaml', 'gd-b', 'PriorityClass gd-a is already marked as default. Only one default can exist'],
       ['dist/staging/pair.yaml', 'gd-2', 'PriorityClass gd-1 is already marked as default. Only one default can exist'],
       ['dist/prod/big.yaml', 'big', expect.stringContaining('maximum allowed value of a user defined priority is 1000000000')],
@@ -81,8 +64,8 @@ describe('default PriorityClasses offline, in verify and on a real cluster', () 
   it(
     'validate refuses the same classes in the same words, at globalDefault, naming the default',
     async () => {
-      const offline = await validate(repo, ['dist'], { policy: false });
-      const real = refused.filter(([, , m]) => m!.includes('already marked as default')).map(([f, n, m]) => [f, n, m!.replace(FORBIDDEN, '')]);
+      const offline = await validate(suite.repo, ['dist'], { policy: false });
+      const real = suite.real.filter(([, , m]) => m!.includes('already marked as default')).map(([f, n, m]) => [f, n, m!.replace(FORBIDDEN, '')]);
       expect(defaultsOf(offline.problems)).toStrictEqual(real);
       // The class refused for its value is refused offline too, for that.
       expect(offline.problems.filter((p) => !p.message.includes('already marked as default')).map((p) => [p.file, p.name])).toStrictEqual([
@@ -102,8 +85,8 @@ describe('default PriorityClasses offline, in verify and on a real cluster', () 
   it(
     'verify, whose dry runs create no class, refuses the same classes in the same words',
     async () => {
-      const r = await verify(repo, { server: server.server });
-      const real = refused.filter(([, , m]) => m!.includes('already marked as default')).map(([f, n, m]) => [f, n, m!.replace(FORBIDDEN, '')]);
+      const r = await verify(suite.repo, { server: suite.server.server });
+      const real = suite.real.filter(([, , m]) => m!.includes('already marked as default')).map(([f, n, m]) => [f, n, m!.replace(FORBIDDEN, '')]);
       expect(defaultsOf(r.problems)).toStrictEqual(real);
       expect(
         r.problems.filter((p) => p.severity === 'error' && !p.message.includes('already marked as default')).map((p) => [p.file, p.name]),

@@ -1,14 +1,12 @@
-import { rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Manifest } from '@strata/core';
 import { podsOf } from '@strata/policy';
 import type { Problem } from '@strata/project';
-import { ensureHelper } from '@strata/server-validation';
 import { verify } from '@strata/verify';
-import { startDifferentialServer, type DifferentialServer } from '../../policy/test/differential.ts';
-import { BUILD_TIMEOUT, makeRepo } from '../../verify/test/helpers.ts';
+import type { DifferentialServer } from '../../policy/test/differential.ts';
+import { BUILD_TIMEOUT } from '../../verify/test/helpers.ts';
 import { validate } from '../src/index.ts';
+import { suiteDifferential } from './apply-order.ts';
 
 /**
  * The LimitRanges of an env and the pods and claims of its apps: each env's LimitRanges are created
@@ -196,26 +194,11 @@ const refusalsOf = (problems: readonly Problem[]) =>
 
 const sorted = (rows: string[][]) => [...rows].sort((a, b) => a.join().localeCompare(b.join()));
 
-let repo: string;
-let server: DifferentialServer;
-let real: string[][];
-
-beforeAll(async () => {
-  repo = makeRepo(CORPUS);
-  symlinkSync(join(import.meta.dirname, '../../../.tools'), join(repo, '.tools'));
-  await ensureHelper();
-  server = await startDifferentialServer([]);
-  real = await realVerdicts(server);
-}, BUILD_TIMEOUT);
-
-afterAll(async () => {
-  await server?.stop();
-  if (repo) rmSync(repo, { recursive: true, force: true });
-});
+const suite = suiteDifferential(CORPUS, realVerdicts);
 
 describe('the LimitRanges of an env, offline, in verify and on a real cluster', () => {
   it('the cluster refuses the pods and claims outside a LimitRange of their namespace, once its defaults are given', () => {
-    expect(sorted(real)).toStrictEqual(
+    expect(sorted(suite.real)).toStrictEqual(
       sorted([
         ['dist/dev/pods.yaml', 'bytes-over', 'maximum memory usage per Container is 1Gi, but limit is 1073741825'],
         ['dist/dev/pods.yaml', 'exponent-over', 'maximum memory usage per Container is 1Gi, but limit is 1200e6'],
@@ -248,8 +231,8 @@ describe('the LimitRanges of an env, offline, in verify and on a real cluster', 
   it(
     "validate refuses exactly those documents, in the plugin's words, at the field, also when one app's output is given alone",
     async () => {
-      const offline = await validate(repo, ['dist'], { policy: false });
-      expect(sorted(refusalsOf(offline.problems))).toStrictEqual(sorted(real));
+      const offline = await validate(suite.repo, ['dist'], { policy: false });
+      expect(sorted(refusalsOf(offline.problems))).toStrictEqual(sorted(suite.real));
       const found = offline.problems.filter((p) => p.rule === 'within-limit-ranges');
       expect(found.every((p) => p.severity === 'error')).toBe(true);
       const at = (name: string) => found.find((p) => p.name === name)!;
@@ -260,8 +243,8 @@ describe('the LimitRanges of an env, offline, in verify and on a real cluster', 
       expect(at('claim-small').path).toBe('spec.resources.requests.storage');
       expect(at('cron-default-invalid').message).toContain('(the value LimitRange containers gives by default)');
       // Judged against the LimitRanges of another app of its env when its output is given alone.
-      const alone = await validate(repo, ['dist/dev/workloads.yaml', 'dist/staging/workloads.yaml'], { policy: false });
-      expect(sorted(refusalsOf(alone.problems))).toStrictEqual(sorted(real.filter(([file]) => file === 'dist/dev/workloads.yaml')));
+      const alone = await validate(suite.repo, ['dist/dev/workloads.yaml', 'dist/staging/workloads.yaml'], { policy: false });
+      expect(sorted(refusalsOf(alone.problems))).toStrictEqual(sorted(suite.real.filter(([file]) => file === 'dist/dev/workloads.yaml')));
     },
     BUILD_TIMEOUT,
   );
@@ -269,12 +252,12 @@ describe('the LimitRanges of an env, offline, in verify and on a real cluster', 
   it(
     'verify names the same workloads at their templates, whose own dry runs pass, and the same Pods and claims',
     async () => {
-      const r = await verify(repo, { server: server.server });
+      const r = await verify(suite.repo, { server: suite.server.server });
       const ours = r.problems.filter((p) => p.severity === 'error' && p.file !== 'dist/dev/platform.yaml');
       const refused = sorted(
         [...new Set(ours.filter((p) => p.name !== 'claim-no-request').map((p) => `${p.file} ${p.name}`))].map((k) => k.split(' ')),
       );
-      expect(refused).toStrictEqual(sorted(real.filter(([, name]) => !name!.startsWith('sts-')).map(([file, name]) => [file!, name!])));
+      expect(refused).toStrictEqual(sorted(suite.real.filter(([, name]) => !name!.startsWith('sts-')).map(([file, name]) => [file!, name!])));
       const template = ours.find((p) => p.name === 'template-over')!;
       expect(template.path).toBe('spec.template');
       expect(template.message).toContain('maximum memory usage per Container is 1Gi, but limit is 1200Mi');

@@ -1,14 +1,12 @@
-import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Manifest } from '@strata/core';
 import { podsOf } from '@strata/policy';
 import type { Problem } from '@strata/project';
-import { ensureHelper } from '@strata/server-validation';
 import { verify } from '@strata/verify';
-import { startDifferentialServer, type DifferentialServer } from '../../policy/test/differential.ts';
-import { BUILD_TIMEOUT, makeRepo } from '../../verify/test/helpers.ts';
+import type { DifferentialServer } from '../../policy/test/differential.ts';
+import { BUILD_TIMEOUT } from '../../verify/test/helpers.ts';
 import { validate } from '../src/index.ts';
+import { suiteDifferential } from './apply-order.ts';
 
 /**
  * The PriorityClass and RuntimeClass a pod names: each env's classes are created for real (those
@@ -108,27 +106,13 @@ async function realVerdicts(server: DifferentialServer): Promise<string[][]> {
 const refusalsOf = (problems: readonly Problem[]) =>
   problems.filter((p) => p.rule === 'pod-class-exists').map((p) => [p.file, p.name ?? '', p.message.replace(/( among |: the API server).*$/, '')]);
 
-let repo: string;
-let server: DifferentialServer;
-let real: string[][];
-
-beforeAll(async () => {
-  repo = makeRepo(CORPUS);
-  writeFileSync(join(repo, 'strata.config.json'), `${JSON.stringify({ kubernetes: { priorityClasses: ['platform'] } }, null, 2)}\n`);
-  symlinkSync(join(import.meta.dirname, '../../../.tools'), join(repo, '.tools'));
-  await ensureHelper();
-  server = await startDifferentialServer([]);
-  real = await realVerdicts(server);
-}, BUILD_TIMEOUT);
-
-afterAll(async () => {
-  await server?.stop();
-  if (repo) rmSync(repo, { recursive: true, force: true });
+const suite = suiteDifferential(CORPUS, realVerdicts, {
+  files: { 'strata.config.json': `${JSON.stringify({ kubernetes: { priorityClasses: ['platform'] } }, null, 2)}\n` },
 });
 
 describe('the classes pods name, offline, in verify and on a real cluster', () => {
   it('the cluster refuses the pods of every workload that names a class it does not hold', () => {
-    expect(real).toStrictEqual([
+    expect(suite.real).toStrictEqual([
       ['dist/dev/rt-typo.yaml', 'rt-typo', 'pod rejected: RuntimeClass "gvisr" not found'],
       ['dist/dev/typo.yaml', 'typo', 'no PriorityClass with name hihg was found'],
       ['dist/dev/uses-skipped.yaml', 'uses-skipped', 'no PriorityClass with name skipped was found'],
@@ -141,9 +125,9 @@ describe('the classes pods name, offline, in verify and on a real cluster', () =
   it(
     "validate names the same pods at the field, in the plugins' words: an error for a PriorityClass (the config lists the platform's), a warning for a RuntimeClass",
     async () => {
-      const offline = await validate(repo, ['dist'], { policy: false });
+      const offline = await validate(suite.repo, ['dist'], { policy: false });
       const sorted = (rows: string[][]) => [...rows].sort((a, b) => a.join().localeCompare(b.join()));
-      expect(sorted(refusalsOf(offline.problems))).toStrictEqual(sorted(real));
+      expect(sorted(refusalsOf(offline.problems))).toStrictEqual(sorted(suite.real));
       const found = offline.problems.filter((p) => p.rule === 'pod-class-exists');
       expect(found.map((p) => [p.name, p.path, p.severity])).toStrictEqual([
         ['rt-typo', 'spec.template.spec.runtimeClassName', 'warning'],
@@ -155,7 +139,7 @@ describe('the classes pods name, offline, in verify and on a real cluster', () =
       ]);
       expect(found.find((p) => p.name === 'rt-typo')!.message).toContain('it must exist in the cluster before the pods start');
       // Judged against every app of its env also when one app's output is given alone.
-      const alone = await validate(repo, ['dist/dev/web.yaml', 'dist/staging/web.yaml'], { policy: false });
+      const alone = await validate(suite.repo, ['dist/dev/web.yaml', 'dist/staging/web.yaml'], { policy: false });
       expect(refusalsOf(alone.problems)).toStrictEqual([['dist/staging/web.yaml', 'web', 'no PriorityClass with name high was found']]);
     },
     BUILD_TIMEOUT,
@@ -164,9 +148,9 @@ describe('the classes pods name, offline, in verify and on a real cluster', () =
   it(
     'verify names the same workloads, whose dry runs make no pod',
     async () => {
-      const r = await verify(repo, { server: server.server });
+      const r = await verify(suite.repo, { server: suite.server.server });
       const sorted = (rows: string[][]) => [...rows].sort((a, b) => a.join().localeCompare(b.join()));
-      expect(sorted(refusalsOf(r.problems))).toStrictEqual(sorted(real));
+      expect(sorted(refusalsOf(r.problems))).toStrictEqual(sorted(suite.real));
     },
     BUILD_TIMEOUT,
   );
