@@ -14,6 +14,16 @@ import { at, list, rec, str, type Rec } from './read.ts';
 export const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
 export const ENFORCE_VERSION_LABEL = 'pod-security.kubernetes.io/enforce-version';
 
+/**
+ * The six labels the PodSecurity admission reads on a Namespace (api.PolicyToEvaluate), in its
+ * order: each mode's level and the version of its checks. It validates every one on a create, not
+ * only the enforce pair: a Namespace with `warn: Restricted` is refused like one with `enforce: Restricted`.
+ */
+export const POD_SECURITY_LABELS = (['enforce', 'audit', 'warn'] as const).flatMap((mode) => [
+  { label: `pod-security.kubernetes.io/${mode}`, kind: 'level' as const },
+  { label: `pod-security.kubernetes.io/${mode}-version`, kind: 'version' as const },
+]);
+
 /** A namespace's enforce policy: a level, and the minor version of 1.x whose checks apply (Infinity for latest). */
 export interface EnforcePolicy {
   readonly level: 'privileged' | 'baseline' | 'restricted';
@@ -26,33 +36,54 @@ export interface EnforcePolicy {
 export interface LabelProblem {
   readonly label: string;
   readonly value: string;
+  /** The server's own words (api.ParseLevel, api.ParseVersion). */
   readonly message: string;
 }
 
 const LEVELS = ['privileged', 'baseline', 'restricted'] as const;
+const LEVEL_MESSAGE = `must be one of ${LEVELS.join(', ')}`;
+const VERSION_MESSAGE = 'must be "latest" or "v1.x"';
+/** The largest minor Go's strconv.Atoi reads on the 64-bit servers: past it, `v1.N` is no version. */
+const MAX_MINOR = 2n ** 63n - 1n;
+
+/** The minor of a version label (Infinity for latest), or undefined where api.ParseVersion refuses it. */
+function parseVersion(value: string): number | undefined {
+  if (value === 'latest') return Number.POSITIVE_INFINITY;
+  const m = /^v1\.([0-9]|[1-9][0-9]*)$/.exec(value);
+  if (!m || BigInt(m[1]!) > MAX_MINOR) return undefined;
+  return Number(m[1]);
+}
+
+/**
+ * What the PodSecurity admission refuses of a Namespace's labels (api.PolicyToEvaluate): a mode's
+ * level that is not a level, a version that is not `latest` or `v1.<minor>`, for enforce, audit
+ * and warn alike. The server refuses to create a Namespace with any of them.
+ */
+export function podSecurityLabelProblems(labels: Readonly<Record<string, string>>): LabelProblem[] {
+  const problems: LabelProblem[] = [];
+  for (const { label, kind } of POD_SECURITY_LABELS) {
+    const value = labels[label];
+    if (value === undefined) continue;
+    if (kind === 'level' ? !(LEVELS as readonly string[]).includes(value) : parseVersion(value) === undefined)
+      problems.push({ label, value, message: kind === 'level' ? LEVEL_MESSAGE : VERSION_MESSAGE });
+  }
+  return problems;
+}
 
 /**
  * The enforce policy a namespace's labels give (api.PolicyToEvaluate, with the server's default of
- * privileged:latest), or what is wrong with them: the server refuses to create a Namespace whose
- * enforce label is not a level or whose enforce-version is not `latest` or `v1.<minor>`.
+ * privileged:latest), or what is wrong with them: the server refuses to create a Namespace with any
+ * Pod Security label it cannot read (podSecurityLabelProblems).
  */
 export function enforcePolicy(labels: Readonly<Record<string, string>>): EnforcePolicy | { readonly problems: readonly LabelProblem[] } {
-  const problems: LabelProblem[] = [];
+  const problems = podSecurityLabelProblems(labels);
+  if (problems.length > 0) return { problems };
   const levelValue = labels[ENFORCE_LABEL];
   const versionValue = labels[ENFORCE_VERSION_LABEL];
-  let level: EnforcePolicy['level'] = 'privileged';
-  if (levelValue !== undefined) {
-    if ((LEVELS as readonly string[]).includes(levelValue)) level = levelValue as EnforcePolicy['level'];
-    else problems.push({ label: ENFORCE_LABEL, value: levelValue, message: `must be one of ${LEVELS.join(', ')}` });
-  }
-  let minor = Number.POSITIVE_INFINITY;
-  if (versionValue !== undefined && versionValue !== 'latest') {
-    const m = /^v1\.([0-9]|[1-9][0-9]*)$/.exec(versionValue);
-    if (m) minor = Number(m[1]);
-    else problems.push({ label: ENFORCE_VERSION_LABEL, value: versionValue, message: 'must be "latest" or "v1.x"' });
-  }
-  if (problems.length > 0) return { problems };
-  return { level, minor, shown: `${level}:${Number.isFinite(minor) ? `v1.${minor}` : 'latest'}` };
+  const level = (levelValue ?? 'privileged') as EnforcePolicy['level'];
+  const minor = versionValue === undefined ? Number.POSITIVE_INFINITY : parseVersion(versionValue)!;
+  // The label's own digits: a minor past 2^53 is not exact as a number, and only compared with small ones.
+  return { level, minor, shown: `${level}:${Number.isFinite(minor) ? versionValue : 'latest'}` };
 }
 
 /** One thing a check refuses, at its own field. */

@@ -14,7 +14,7 @@ const id = 'namespace-admits-pods';
 export const namespaceAdmitsPods: Rule = {
   id,
   description:
-    'Every pod a workload makes passes the Pod Security level that its Namespace, in the same set or created by another app of its env, enforces (pod-security.kubernetes.io/enforce at its enforce-version), as the API server admits pods; and that label is one the server takes. Its severity cannot be lowered.',
+    'Every pod a workload makes passes the Pod Security level that its Namespace, in the same set or created by another app of its env, enforces (pod-security.kubernetes.io/enforce at its enforce-version), as the API server admits pods; and each of its Pod Security labels (enforce, audit, warn and their versions) is one the server takes. Its severity cannot be lowered.',
   defaultSeverity: 'error',
   fixedSeverity: true,
   check(objects, ctx) {

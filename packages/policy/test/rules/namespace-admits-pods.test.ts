@@ -95,6 +95,32 @@ describe('namespace-admits-pods', () => {
     );
   });
 
+  it('refuses a Namespace whose audit or warn labels, or any version label, the API server refuses, and a minor past int64', () => {
+    const labels = {
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'v1.9223372036854775808',
+      'pod-security.kubernetes.io/audit': 'Restricted',
+      'pod-security.kubernetes.io/audit-version': 'v1.x',
+      'pod-security.kubernetes.io/warn': 'bogus',
+      'pod-security.kubernetes.io/warn-version': 'v2.0',
+    };
+    const found = check(namespaceAdmitsPods, [namespace(labels), deployment()]);
+    expect(found.map((f) => [f.object.manifest.kind, f.path])).toStrictEqual(
+      ['enforce-version', 'audit', 'audit-version', 'warn', 'warn-version'].map((l) => [
+        'Namespace',
+        `metadata.labels.pod-security.kubernetes.io/${l}`,
+      ]),
+    );
+    expect(found[3]!.message).toContain('"bogus" must be one of privileged, baseline, restricted');
+    expect(found[4]!.message).toContain('"v2.0" must be "latest" or "v1.x"');
+    // The largest minor strconv.Atoi reads is a version, judged as a version later than every check.
+    const largest = { ...labels, 'pod-security.kubernetes.io/enforce-version': 'v1.9223372036854775807' };
+    const ok = Object.fromEntries(Object.entries(largest).filter(([k]) => !/audit|warn/.test(k)));
+    expect(check(namespaceAdmitsPods, [namespace(ok), pod('p', { pod: { containers: [plain] } })]).map((f) => f.message)).toContainEqual(
+      expect.stringContaining('enforces Pod Security restricted:v1.9223372036854775807'),
+    );
+  });
+
   it('judges every pod-bearing kind and a custom resource, but not a PodTemplate, which runs no pods', () => {
     const hostPid = { hostPID: true, containers: [plain] };
     const cronJob = manifest('batch/v1', 'CronJob', 'c', { spec: { schedule: '@daily', jobTemplate: { spec: { template: { spec: hostPid } } } } });
