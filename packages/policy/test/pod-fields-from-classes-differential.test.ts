@@ -22,6 +22,28 @@ const CLASSES: Manifest[] = [
     overhead: { podFixed: { cpu: '250m', memory: '120Mi' } },
   } as Manifest,
   { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'runc' }, handler: 'runc' } as Manifest,
+  {
+    apiVersion: 'node.k8s.io/v1',
+    kind: 'RuntimeClass',
+    metadata: { name: 'gvisor' },
+    handler: 'runsc',
+    scheduling: { nodeSelector: { sandbox: 'gvisor', 'kubernetes.io/arch': 'amd64' }, tolerations: [{ key: 'sandbox', operator: 'Exists' }] },
+  } as Manifest,
+  {
+    apiVersion: 'node.k8s.io/v1',
+    kind: 'RuntimeClass',
+    metadata: { name: 'kata-pinned' },
+    handler: 'kata',
+    overhead: { podFixed: { cpu: '250m' } },
+    scheduling: { nodeSelector: { pool: 'kata' } },
+  } as Manifest,
+  {
+    apiVersion: 'node.k8s.io/v1',
+    kind: 'RuntimeClass',
+    metadata: { name: 'tolerating' },
+    handler: 'runc',
+    scheduling: { tolerations: [{ operator: 'Exists' }] },
+  } as Manifest,
 ];
 
 const PODS: Record<string, Record<string, unknown>> = {
@@ -43,6 +65,18 @@ const PODS: Record<string, Record<string, unknown>> = {
   'class-overhead-alone': { runtimeClassName: 'kata' },
   'overhead-class-without': { runtimeClassName: 'runc', overhead: { cpu: '100m' } },
   'overhead-empty-without-class': { overhead: {} },
+  'selector-conflict': { runtimeClassName: 'gvisor', nodeSelector: { sandbox: 'none' } },
+  'selector-dotted-key-conflict': { runtimeClassName: 'gvisor', nodeSelector: { 'kubernetes.io/arch': 'arm64', sandbox: 'gvisor' } },
+  'selector-two-conflicts': { runtimeClassName: 'gvisor', nodeSelector: { sandbox: 'runc', 'kubernetes.io/arch': 'arm64' } },
+  'selector-empty-value': { runtimeClassName: 'gvisor', nodeSelector: { sandbox: '' } },
+  'selector-same': { runtimeClassName: 'gvisor', nodeSelector: { sandbox: 'gvisor', zone: 'a' } },
+  'selector-other-keys': { runtimeClassName: 'gvisor', nodeSelector: { zone: 'a', Sandbox: 'none' } },
+  'selector-empty': { runtimeClassName: 'gvisor', nodeSelector: {} },
+  'selector-without-class': { nodeSelector: { sandbox: 'none' } },
+  'selector-class-without-selector': { runtimeClassName: 'tolerating', nodeSelector: { sandbox: 'none' } },
+  'selector-class-without-scheduling': { runtimeClassName: 'runc', nodeSelector: { sandbox: 'none' } },
+  'selector-and-overhead': { runtimeClassName: 'kata-pinned', overhead: { cpu: '1' }, nodeSelector: { pool: 'runc' } },
+  'selector-with-overhead-of-class': { runtimeClassName: 'kata-pinned', overhead: { cpu: '250m' }, nodeSelector: { pool: 'runc' } },
 };
 
 const podOf = (name: string, spec: Record<string, unknown>): Manifest =>

@@ -20,6 +20,9 @@ const SYSTEM_PRIORITY_CLASSES: ReadonlyMap<string, PriorityClass> = new Map([
 
 const isApi = (o: PolicyObject, group: string, kind: string) => o.manifest.kind === kind && o.manifest.apiVersion.startsWith(`${group}/`);
 
+/** A nodeSelector value as the server reads it into a string map: null is the empty string. */
+const selectorValue = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+
 /** Two resource lists alike as the server compares them (Semantic.DeepEqual: quantities by value, an empty list as none). */
 function sameResources(a: Rec, b: Rec): boolean {
   const keys = Object.keys(a);
@@ -30,21 +33,22 @@ function sameResources(a: Rec, b: Rec): boolean {
 /**
  * Pod fields that admission fills in from a class and refuses when a pod sets them otherwise, in every
  * cluster: `priority` and `preemptionPolicy` (the Priority plugin computes them from the PriorityClass
- * that `priorityClassName` names, else from the global default class, else 0 and PreemptLowerPriority)
- * and `overhead` (the RuntimeClass plugin copies it from the RuntimeClass that `runtimeClassName`
- * names). A workload is admitted and then every pod its controller makes is refused. A class that the
+ * that `priorityClassName` names, else from the global default class, else 0 and PreemptLowerPriority),
+ * `overhead` (the RuntimeClass plugin copies it from the RuntimeClass that `runtimeClassName` names)
+ * and `nodeSelector` (that plugin merges the class's `scheduling.nodeSelector` into it, and refuses a
+ * key the pod gives another value). A workload is admitted and then every pod its controller makes is refused. A class that the
  * set does not hold (one of the cluster) is not judged here: its value is not known.
  */
 export const podFieldsFromClasses: Rule = {
   id,
   description:
-    'No pod template sets priority, preemptionPolicy or overhead other than the PriorityClass or RuntimeClass it names gives, which admission refuses for every pod in every cluster. Its severity cannot be lowered.',
+    'No pod template sets priority, preemptionPolicy, overhead or a nodeSelector key other than the PriorityClass or RuntimeClass it names gives, which admission refuses for every pod in every cluster. Its severity cannot be lowered.',
   defaultSeverity: 'error',
   fixedSeverity: true,
   check(objects) {
     const priorityClasses = new Map<string, PriorityClass>(SYSTEM_PRIORITY_CLASSES);
     let globalDefault: PriorityClass | undefined;
-    const runtimeClasses = new Map<string, unknown>();
+    const runtimeClasses = new Map<string, Rec>();
     for (const o of objects) {
       const name = nameOf(o);
       if (name === undefined) continue;
@@ -54,7 +58,7 @@ export const podFieldsFromClasses: Rule = {
         // Of several defaults, the admission plugin takes the one with the lowest value.
         if (o.manifest.globalDefault === true && (globalDefault === undefined || pc.value < globalDefault.value)) globalDefault = pc;
       }
-      if (isApi(o, 'node.k8s.io', 'RuntimeClass') && !runtimeClasses.has(name)) runtimeClasses.set(name, o.manifest.overhead);
+      if (isApi(o, 'node.k8s.io', 'RuntimeClass') && !runtimeClasses.has(name)) runtimeClasses.set(name, o.manifest);
     }
     const out: RuleFinding[] = [];
     for (const pod of podsOf(objects)) {
@@ -89,11 +93,27 @@ export const podFieldsFromClasses: Rule = {
             `${pod.specPath}.preemptionPolicy`,
           ),
         );
-      const overhead = pod.spec.overhead;
-      if (overhead === undefined || overhead === null) continue;
       const runtimeName = str(pod.spec.runtimeClassName) || undefined;
       if (runtimeName !== undefined && !runtimeClasses.has(runtimeName)) continue;
-      const classOverhead = runtimeName === undefined ? undefined : runtimeClasses.get(runtimeName);
+      const runtimeClass = runtimeName === undefined ? undefined : runtimeClasses.get(runtimeName);
+      // The plugin merges the class's nodeSelector into the pod's, and refuses a key the pod gives another value.
+      const podSelector = rec(pod.spec.nodeSelector);
+      const classSelector = rec(at(runtimeClass, 'scheduling', 'nodeSelector'));
+      if (podSelector && classSelector)
+        for (const [key, value] of Object.entries(classSelector)) {
+          if (!(key in podSelector) || selectorValue(podSelector[key]) === selectorValue(value)) continue;
+          out.push(
+            finding(
+              id,
+              pod.object,
+              `conflict: runtimeClass.scheduling.nodeSelector[${key}] = ${selectorValue(value)}; pod.spec.nodeSelector[${key}] = ${selectorValue(podSelector[key])}: ${refuses('RuntimeClass')}, as RuntimeClass ${runtimeName} runs its pods only on nodes labelled ${key}=${selectorValue(value)}. Remove nodeSelector.${key}; the RuntimeClass sets it.`,
+              `${pod.specPath}.nodeSelector.${key}`,
+            ),
+          );
+        }
+      const overhead = pod.spec.overhead;
+      if (overhead === undefined || overhead === null) continue;
+      const classOverhead = runtimeClass?.overhead;
       const fix = 'Remove overhead and name a RuntimeClass that defines it (overhead.podFixed) in runtimeClassName.';
       if (classOverhead === undefined || classOverhead === null)
         out.push(

@@ -104,6 +104,31 @@ describe('pod-fields-from-classes', () => {
     ]);
   });
 
+  it("refuses a nodeSelector key the RuntimeClass's scheduling.nodeSelector gives another value, at that key, and admits what it merges", () => {
+    const gvisor = manifest('node.k8s.io/v1', 'RuntimeClass', 'gvisor', {
+      handler: 'runsc',
+      scheduling: { nodeSelector: { sandbox: 'gvisor', 'kubernetes.io/arch': 'amd64' }, tolerations: [{ key: 'sandbox', operator: 'Exists' }] },
+    });
+    const found = check(podFieldsFromClasses, [
+      gvisor,
+      deployment('conflict', { pod: { runtimeClassName: 'gvisor', nodeSelector: { sandbox: 'none', 'kubernetes.io/arch': 'amd64', zone: 'a' } } }),
+      pod('both', { pod: { runtimeClassName: 'gvisor', nodeSelector: { sandbox: '', 'kubernetes.io/arch': 'arm64' } } }),
+      pod('same', { pod: { runtimeClassName: 'gvisor', nodeSelector: { sandbox: 'gvisor', zone: 'a' } } }),
+      pod('empty', { pod: { runtimeClassName: 'gvisor', nodeSelector: {} } }),
+      pod('no-class', { pod: { nodeSelector: { sandbox: 'none' } } }),
+      pod('cluster-class', { pod: { runtimeClassName: 'from-cluster', nodeSelector: { sandbox: 'none' } } }),
+    ]);
+    expect(found.map((f) => `${f.object.manifest.metadata.name} ${f.path}: ${f.message.split(': the API server')[0]}`)).toStrictEqual([
+      'conflict spec.template.spec.nodeSelector.sandbox: conflict: runtimeClass.scheduling.nodeSelector[sandbox] = gvisor; pod.spec.nodeSelector[sandbox] = none',
+      'both spec.nodeSelector.sandbox: conflict: runtimeClass.scheduling.nodeSelector[sandbox] = gvisor; pod.spec.nodeSelector[sandbox] = ',
+      'both spec.nodeSelector.kubernetes.io/arch: conflict: runtimeClass.scheduling.nodeSelector[kubernetes.io/arch] = amd64; pod.spec.nodeSelector[kubernetes.io/arch] = arm64',
+    ]);
+    expect(found[0]!.message).toBe(
+      'conflict: runtimeClass.scheduling.nodeSelector[sandbox] = gvisor; pod.spec.nodeSelector[sandbox] = none: the API server refuses every pod this Deployment makes (RuntimeClass admission), ' +
+        'as RuntimeClass gvisor runs its pods only on nodes labelled sandbox=gvisor. Remove nodeSelector.sandbox; the RuntimeClass sets it.',
+    );
+  });
+
   it('leaves alone what a class of the cluster decides, and a PodTemplate, which runs no pods', () => {
     expect(
       check(podFieldsFromClasses, [
