@@ -503,10 +503,12 @@ async function run(
     // as a dry run here: such Pods and claims are judged after, against those objects created for real,
     // and so are the pods the workloads of a namespace with a LimitRange make from their templates.
     const byGroup = groupsOf(targets);
-    const alongside = [...byGroup].flatMap(([, own]) => {
+    const refByGroup = groupsOf(refTargets);
+    const alongside = [...byGroup].flatMap(([group, own]) => {
       const live = own.filter((t) => !t.installed && !rejected.has(t));
       const limitedSpaces = new Set(live.filter(isLimitRange).map((t) => t.namespace));
-      const classes = new Map(live.filter(isPodClass).map((t) => [`${t.manifest.kind}/${t.manifest.metadata?.name}`, t]));
+      // With a ref, the cluster also has the classes it deployed, those the output ships no more included.
+      const classes = new Map([...(refByGroup.get(group) ?? []), ...live].filter(isPodClass).map((t) => [classKey(t), t]));
       const judged = live.filter(
         (t) => (isLimited(t) && limitedSpaces.has(t.namespace)) || (t.manifest.kind === 'Pod' && classesOfPod(t).some((c) => classes.has(c))),
       );
@@ -674,11 +676,14 @@ async function run(
         upgradesChecked += counted.size;
         // A node port that a deployed Service holds and another asks for now is free once the holder's
         // update, earlier in apply order, lets it go: a dry run takes and frees nothing, so such
-        // Services are applied for real, one by one in apply order, as the cluster takes them.
+        // Services are applied for real, one by one in apply order, as the cluster takes them. So are
+        // the classes the upgrade creates that its Pods name, which the cluster has when those come.
         const moved = movedNodePorts(applied, upgrades);
+        const newClasses = classesCreatedFor(upgrades, deployedIds);
+        const sequential = upgrades.filter((t) => moved.includes(t) || newClasses.includes(t));
         const upgraded: Target[] = [];
         await phases.timed('upgrade', async () => {
-          for (const t of moved) {
+          for (const t of sequential) {
             const answer = (await judge(client, t, { dryRun: false })).filter((f) => f.severity === 'error');
             if (answer.length === 0) {
               upgraded.push(t);
@@ -704,8 +709,10 @@ async function run(
             const unforced = stillRefused(t, refusal);
             problems.push(...answer.map((f) => asUpgradeProblem(located(t, f), ref, t.manifest, replaces, unforced && { why: unforced, refusal })));
           }
+          // The Priority and RuntimeClass admission plugins read the classes through informers.
+          if (upgraded.some((t) => newClasses.includes(t))) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
           await eachLimit(
-            upgrades.filter((t) => !moved.includes(t)),
+            upgrades.filter((t) => !sequential.includes(t)),
             concurrency,
             async (t) => {
               const answer = await judge(client, t, { dryRun: true, nodePorts });
@@ -792,6 +799,18 @@ function classesOfPod(t: Target): string[] {
     ...(typeof spec.runtimeClassName === 'string' && spec.runtimeClassName ? [`RuntimeClass/${spec.runtimeClassName}`] : []),
   ];
 }
+const classKey = (t: Target) => `${t.manifest.kind}/${t.manifest.metadata?.name}`;
+
+/**
+ * The PriorityClasses and RuntimeClasses of an upgrade that what is deployed lacks (`deployedIds`)
+ * and that a Pod of the upgrade names: the sync creates them, so the cluster has them when the Pod
+ * comes, where a dry run of them leaves the Pod refused for want of its class.
+ */
+function classesCreatedFor(upgrades: readonly Target[], deployedIds: ReadonlySet<string>): Target[] {
+  const named = new Set(upgrades.flatMap((t) => classesOfPod(t).map((c) => `${t.group}\0${c}`)));
+  return upgrades.filter((t) => isPodClass(t) && !deployedIds.has(identity(t)) && named.has(`${t.group}\0${classKey(t)}`));
+}
+
 const isPodClass = (t: Target) =>
   (t.manifest.kind === 'PriorityClass' && t.manifest.apiVersion.startsWith('scheduling.k8s.io/')) ||
   (t.manifest.kind === 'RuntimeClass' && t.manifest.apiVersion.startsWith('node.k8s.io/'));
