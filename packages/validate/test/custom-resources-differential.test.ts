@@ -5,7 +5,16 @@ import { ensureHelper } from '@strata/server-validation';
 import { ensureServers, startServer, type Server } from '@strata/verify';
 import { keptCrds } from '../src/crds.ts';
 import { validate } from '../src/index.ts';
-import { errorsByCase, establishCrds, expectCorpusRight, expectServerAgrees, serverVerdicts, verdictCorpus, type ServerVerdict } from './verdicts.ts';
+import {
+  createNamespace,
+  errorsByCase,
+  establishCrds,
+  expectCorpusRight,
+  expectServerAgrees,
+  serverVerdicts,
+  verdictCorpus,
+  type ServerVerdict,
+} from './verdicts.ts';
 
 // On a fresh machine the first test to ask builds the servers and the helper (minutes, once).
 const BUILD_TIMEOUT = 30 * 60_000;
@@ -36,7 +45,7 @@ beforeAll(async () => {
     corpus.map((c) => c.name),
   );
 
-  await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+  await createNamespace(server, NAMESPACE);
   const crds = keptCrds(
     repo,
     corpus.map((c) => c.object),

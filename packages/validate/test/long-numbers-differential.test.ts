@@ -6,6 +6,7 @@ import { ensureHelper } from '@strata/server-validation';
 import { verify, verifyDocuments } from '@strata/verify';
 import { BUILD_TIMEOUT, repoWithServer } from '../../verify/test/helpers.ts';
 import { parseInputs, validate } from '../src/index.ts';
+import { createNamespace } from './verdicts.ts';
 
 /**
  * Integers past 2^53 in int64 fields, and the numbers around them: Strata's verdicts against a real
@@ -109,7 +110,7 @@ const live = repoWithServer(Object.fromEntries(CASES.map((c) => [c.file.slice('d
 
 beforeAll(async () => {
   const { repo, server } = live;
-  await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+  await createNamespace(server, NAMESPACE);
 
   // What kubectl sends: its own decoding, numbers as encoding/json writes them (every int64 digit
   // kept), read here without rounding any.

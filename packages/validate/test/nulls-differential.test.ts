@@ -10,6 +10,7 @@ import { ensureServers, startServer, type Server } from '@strata/verify';
 import { validate } from '../src/index.ts';
 import {
   appliedVerdicts,
+  createNamespace,
   errorsByCase,
   establishCrds,
   expectCorpusRight,
@@ -78,7 +79,7 @@ beforeAll(async () => {
     corpus.map((c) => c.name),
   );
 
-  await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+  await createNamespace(server, NAMESPACE);
   await establishCrds(server, crds);
   verdicts = await appliedVerdicts(server, corpus, (c) => {
     const path = RESOURCES[`${c.object.apiVersion}/${c.object.kind}`];

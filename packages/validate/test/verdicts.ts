@@ -44,6 +44,12 @@ export function errorsByCase(problems: readonly Problem[], names: readonly strin
   return found;
 }
 
+/** Creates the namespace `name` for the corpus's namespaced objects; a refusal fails the test here, not at each object. */
+export async function createNamespace(server: Pick<Server, 'client'>, name: string): Promise<void> {
+  const r = await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  expect(r.status, `the namespace ${name}`).toBeLessThan(300);
+}
+
 /** Creates each CRD on the server and waits until the server says it is Established. */
 export async function establishCrds(server: Server, crds: readonly { readonly metadata: { readonly name: string } }[], what = 'CRD'): Promise<void> {
   for (const crd of crds) {
