@@ -25,7 +25,7 @@ import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
 import { resolveBuilder, resolveKustomize } from '@strata/kustomize';
-import type { AllocationClaim, ClassClaims, IngressClaim, NamespaceClaims, NodePortClaim } from '@strata/validate';
+import type { AllocationClaim, ClassClaims, ClusterLimitRange, IngressClaim, NamespaceClaims, NodePortClaim } from '@strata/validate';
 // The decoder's path only: the rest of validate loads when a pipeline runs.
 import { decoderPath } from '@strata/validate/decode';
 import type { OverlayFindings } from './findings.ts';
@@ -84,6 +84,14 @@ export interface AppEntry {
    * judged again (namespace-admits-pods) though the app itself did not change.
    */
   readonly podSecurityBasis: string;
+  /** The LimitRanges its built files create: they judge the pods and claims of the other apps of the env in their namespaces. */
+  readonly limitRanges: readonly ClusterLimitRange[];
+  /**
+   * The LimitRanges of other apps of the env in the namespaces its objects live in (`limitRangeBasis`),
+   * as its problems were judged against them: when they change, its pods and claims are judged again
+   * (within-limit-ranges) though the app itself did not change.
+   */
+  readonly limitRangeBasis: string;
   /**
    * The hosts and paths its Ingresses route: whether another app of the env routes one first is
    * judged in every run, over the apps rendered anew and those reused.
@@ -418,6 +426,8 @@ const SEALED: { readonly [K in keyof Omit<AppEntry, 'seal'>]-?: (value: AppEntry
   classes: asIs,
   namespaces: asIs,
   podSecurityBasis: asIs,
+  limitRanges: asIs,
+  limitRangeBasis: asIs,
   ingresses: asIs,
   findings: asIs,
   // Entries of an older run lack these: sealed as the values they stand for.

@@ -61,11 +61,21 @@ import { describeDrift, LINE_ENDINGS_FIX, LINE_ENDINGS_ONLY, parseBuilt, strayFo
 import { overlayFindings, proveEnvRoot, refuseCollisions, renderedIds, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
 import { handWrittenFiles } from './hand-written.ts';
-import type { AllocationClaim, ClassClaims, IngressClaim, NamespaceClaims, NodePortClaim, ParsedInputs, SourceDoc } from '@strata/validate';
+import type {
+  AllocationClaim,
+  ClassClaims,
+  ClusterLimitRange,
+  IngressClaim,
+  NamespaceClaims,
+  NodePortClaim,
+  ParsedInputs,
+  SourceDoc,
+} from '@strata/validate';
 import type { ImageEdit } from './image-drift.ts';
 
 /** The rule whose verdict on an app's pods depends on the Namespaces other apps of its env create. */
 const POD_SECURITY_ADMISSION = 'namespace-admits-pods';
+const WITHIN_LIMIT_RANGES = 'within-limit-ranges';
 
 export interface PipelineOptions extends WarningOptions {
   /** Reuse what an earlier run did for apps that have not changed (the cache is written either way). @default true */
@@ -216,6 +226,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     classProblems,
     declaredClassesOf,
     podSecurityBasis,
+    limitRangeBasis,
     policyProblems,
     readText,
     requireKubernetesSets,
@@ -545,6 +556,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       namespaceChecks: false,
       // The Namespaces of the reused apps judge the pods of these too; theirs are in the built files read.
       clusterNamespaces: [...reused.values()].flatMap((e) => e.namespaces),
+      // So do their LimitRanges, in the namespaces of these.
+      clusterLimitRanges: [...reused.values()].flatMap((e) => e.limitRanges),
       ingressClashes: false,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
@@ -631,6 +644,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const spaces = 'namespaceClaims' in checked ? (checked.namespaceClaims ?? []) : [];
   // The hosts and paths their Ingresses route; the reused apps' are in their entries.
   const routes = 'ingressClaims' in checked ? (checked.ingressClaims ?? []) : [];
+  // The LimitRanges they create; the reused apps' are in their entries.
+  const ranges = 'limitRanges' in checked ? (checked.limitRanges ?? []) : [];
   // Remember each changed app whose overlays all built and whose sources are known.
   const ofApp = (app: string) => new Set((resultsOf.get(app) ?? []).map((r) => r.output));
   const next: Record<string, AppEntry> = Object.fromEntries(reused);
@@ -656,8 +671,11 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const classesOf = byApp(classes);
   const spacesOf = byApp(spaces);
   const routesOf = byApp(routes);
+  const rangesOf = byApp(ranges);
   // What every app of each env creates of namespaces, with their Pod Security labels.
   const clusterNamespaces = [...spaces, ...[...reused.values()].flatMap((e) => e.namespaces)];
+  // And every LimitRange of each env.
+  const clusterLimitRanges = [...ranges, ...[...reused.values()].flatMap((e) => e.limitRanges)];
   for (const name of changed) {
     const mine = ofApp(name);
     const needsCluster = needsClusterOf(name);
@@ -671,6 +689,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       allocations: inFileOrder(allocationsOf(name)),
       classes: classesOf(name),
       namespaces: spacesOf(name),
+      limitRanges: rangesOf(name),
+      limitRangeBasis: limitRangeBasis(spacesOf(name), clusterLimitRanges),
       ingresses: inFileOrder(routesOf(name)),
       ...(needsCluster.length > 0 ? { needsCluster } : {}),
     };
@@ -680,22 +700,29 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     if (entry) next[name] = entry;
   }
   // A reused app whose pods live in a namespace that another app of the env creates was judged against
-  // that Namespace's Pod Security labels as they were: where they changed (or it is gone), its pods are
-  // judged again, from its built files on disk, which are as it built them.
+  // that Namespace's Pod Security labels as they were, and against the LimitRanges other apps of the
+  // env keep there: where those changed (or are gone), its pods are judged again, from its built
+  // files on disk, which are as it built them.
   for (const [name, entry] of reused) {
     const basis = podSecurityBasis(entry.namespaces, clusterNamespaces);
-    if (basis === entry.podSecurityBasis) continue;
+    const rangeBasis = limitRangeBasis(entry.namespaces, clusterLimitRanges);
+    const again = [
+      ...(basis === entry.podSecurityBasis ? [] : [POD_SECURITY_ADMISSION]),
+      ...(rangeBasis === entry.limitRangeBasis ? [] : [WITHIN_LIMIT_RANGES]),
+    ];
+    if (again.length === 0) continue;
     const files = entry.namespaces.map((c) => c.file);
-    const again: ParsedInputs = { docs: [], problems: [], files: new Map() };
-    for (const file of files) again.files.set(file, readText(readFileSync(join(root, file)), file, file, join(root, file), { trusted: true }).file);
-    await decodeParsed(again, root);
-    const judged = await policyProblems(root, again.docs, undefined, {
-      only: [POD_SECURITY_ADMISSION],
+    const read: ParsedInputs = { docs: [], problems: [], files: new Map() };
+    for (const file of files) read.files.set(file, readText(readFileSync(join(root, file)), file, file, join(root, file), { trusted: true }).file);
+    await decodeParsed(read, root);
+    const judged = await policyProblems(root, read.docs, undefined, {
+      only: again,
       clusterNamespaces,
+      clusterLimitRanges,
       onWarning: options.onWarning,
     });
-    const kept = [...entry.problems.filter((p) => !(p.rule === POD_SECURITY_ADMISSION && files.includes(p.file))), ...judged];
-    const { seal: _, ...rest } = { ...entry, problems: kept, podSecurityBasis: basis };
+    const kept = [...entry.problems.filter((p) => !(again.includes(p.rule ?? '') && files.includes(p.file))), ...judged];
+    const { seal: _, ...rest } = { ...entry, problems: kept, podSecurityBasis: basis, limitRangeBasis: rangeBasis };
     const updated = { ...rest, seal: sealOf(tool, rest) };
     reused.set(name, updated);
     next[name] = updated;
@@ -856,6 +883,8 @@ function entryFor(
     classes: readonly ClassClaims[];
     namespaces: readonly NamespaceClaims[];
     podSecurityBasis: string;
+    limitRanges: readonly ClusterLimitRange[];
+    limitRangeBasis: string;
     ingresses: readonly IngressClaim[];
     needsCluster?: readonly string[];
   },

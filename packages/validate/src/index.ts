@@ -5,6 +5,7 @@ export type {
   FileRead,
   IngressClaim,
   NamespaceClaims,
+  ClusterLimitRange,
   NodePortClaim,
   ParsedInputs,
   ResourceRef,
@@ -23,6 +24,7 @@ export { allocationClaims, allocationProblems } from './allocations.ts';
 export { CLASS_RULE, classClaims, classProblems, siblingClassClaims, type DeclaredClasses } from './class-references.ts';
 export { INGRESS_ROUTE_RULE, ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
 export { NAMESPACE_RULE, namespaceClaims, namespacedIn, namespaceProblems, podSecurityBasis } from './namespaces.ts';
+export { limitRangeBasis } from './limit-ranges.ts';
 export { placedInSources } from './kustomize-walk.ts';
 export { isRemoteEntry, remoteInputs, type RemoteInput } from '@strata/kustomize/remote';
 export { checkParsed, declaredClassesOf, isKustomization, judgedObjects, kubernetesVersionOf, validate } from './validate.ts';

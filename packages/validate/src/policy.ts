@@ -29,7 +29,7 @@ import { isKustomizationFile } from '@strata/kustomize/files';
 import { limitRangesElsewhere } from './limit-ranges.ts';
 import { namespacesElsewhere } from './namespaces.ts';
 import { appPolicyContext, checkSettings, policyKey } from './settings.ts';
-import type { App, NamespaceClaims, SourceDoc } from './types.ts';
+import type { App, ClusterLimitRange, NamespaceClaims, SourceDoc } from './types.ts';
 
 /**
  * The text of a file that the kustomization read from `from` names by `path`, as kustomize loads it:
@@ -96,7 +96,7 @@ export async function policyProblems(
     /** What the built files of the envs create of namespaces, these and others (`namespaceClaims`): a built file's pods are judged against its env's other Namespaces too. */
     clusterNamespaces?: readonly NamespaceClaims[];
     /** The LimitRanges of the envs' clusters, these and others (`clusterLimitRanges`): a pod or claim is judged against those of its namespace whichever app of its env ships them. */
-    clusterLimitRanges?: readonly PolicyObject[];
+    clusterLimitRanges?: readonly ClusterLimitRange[];
     /** Only these rules (of those the run would run), for a caller that judges one verdict again. @default all of them */
     only?: readonly string[];
   } & WarningOptions = {},

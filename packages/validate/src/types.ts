@@ -138,6 +138,8 @@ export interface ValidateResult {
   readonly namespaceClaims?: readonly NamespaceClaims[];
   /** The hosts and paths the Ingresses read route, in the order read, for a caller that judges them beside others (`ingressRouteProblems`). */
   readonly ingressClaims?: readonly IngressClaim[];
+  /** The LimitRanges the files read create (but for what Argo CD never applies), for a caller that judges other apps' pods against them (`clusterLimitRanges` of ValidateOptions). */
+  readonly limitRanges?: readonly ClusterLimitRange[];
 }
 
 /** One object of a run, as reports name it. */
@@ -196,6 +198,13 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
    * @default read from the other files of dist/<env>/ as they are
    */
   readonly clusterNamespaces?: readonly NamespaceClaims[];
+  /**
+   * The LimitRanges of the other built files of the envs read (`ValidateResult.limitRanges`), for a
+   * caller that holds them (the pipeline: those of the apps it reuses): they judge the pods and claims
+   * of the files read in their namespace (within-limit-ranges).
+   * @default read from the other files of dist/<env>/ as they are
+   */
+  readonly clusterLimitRanges?: readonly ClusterLimitRange[];
   /**
    * Refuse a host and path of an IngressClass that an earlier Ingress of the same cluster routes
    * already. Off for a caller that judges the claims (`ValidateResult.ingressClaims`) together with
@@ -278,6 +287,12 @@ export interface IngressClaim extends ClaimingObject {
  * cluster (`namespaceClaims`). Plain data, so that the pipeline can keep an app's claims in its
  * cache and judge them again beside apps it renders anew.
  */
+/** A LimitRange of a built file, as plain data: its object and the file that ships it. */
+export interface ClusterLimitRange {
+  readonly file: string;
+  readonly manifest: Manifest;
+}
+
 export interface NamespaceClaims {
   readonly file: string;
   /** The names of the Namespace objects it ships. */

@@ -198,9 +198,11 @@ export async function checkParsed(
       spaces.map((c) => c.file),
       !consumers.flux,
     );
+  // The LimitRanges of each env's cluster: a pod or claim is judged against those of every app of its env.
+  const ranges = clusterLimitRanges(root, resources, !consumers.flux, options.clusterLimitRanges);
   const policy = await policyProblems(root, parsed.docs, checkEnv(options.env), {
     clusterNamespaces: [...spaces, ...elsewhere],
-    clusterLimitRanges: clusterLimitRanges(root, resources, !consumers.flux),
+    clusterLimitRanges: ranges,
     all: options.policy !== false,
     ...(options.apps ? { apps: options.apps } : {}),
     kubernetesVersion: versionOf,
@@ -279,6 +281,7 @@ export async function checkParsed(
     namespaceClaims: spaces,
     ingressClaims: routes,
     classClaims: classes,
+    limitRanges: ranges.filter((r) => parsed.files.has(r.file)),
   };
 }
 
