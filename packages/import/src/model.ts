@@ -102,14 +102,23 @@ function externalSecretFor(m: Manifest, app: string, env: Environment, store: Se
   const remoteKey = `${app}/${env}/${m.metadata.name}`;
   const type = typeof m.type === 'string' && m.type !== 'Opaque' ? m.type : undefined;
   const { name, namespace, labels, annotations } = m.metadata;
+  // External Secrets copies the ExternalSecret's own labels and annotations into the Secret only when
+  // it has no template; with one (for the type) the Secret takes those of template.metadata alone.
+  const carried = { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) };
+  const template = type ? { type, ...(labels || annotations ? { metadata: carried } : {}) } : undefined;
   const object: Manifest = {
     apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
-    metadata: { name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) },
+    metadata: { name, ...(namespace ? { namespace } : {}), ...carried },
     spec: {
       refreshInterval: '1h',
       secretStoreRef: { kind: store.kind, name: store.name },
-      target: { name, creationPolicy: 'Owner', ...(type ? { template: { type } } : {}) },
+      target: {
+        name,
+        creationPolicy: 'Owner',
+        ...(typeof m.immutable === 'boolean' ? { immutable: m.immutable } : {}),
+        ...(template ? { template } : {}),
+      },
       data: keys.map((k) => ({ secretKey: k, remoteRef: { key: remoteKey, property: k } })),
     },
   };

@@ -8,6 +8,7 @@ import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
 import { normalize } from '@strata/emit';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { loadApps } from '@strata/project';
+import { validate } from '@strata/validate';
 import { differences, importApp, ImportError } from '../src/index.ts';
 import { emptyWorkspace, filesUnder, fixtures, repo } from './workspace.ts';
 
@@ -113,6 +114,34 @@ describe('strata import of plain YAML per env', () => {
         '--secret-store vault:Vault: write it as NAME or NAME:Kind, NAME a lower-case DNS name and Kind ClusterSecretStore or SecretStore, e.g. --secret-store vault:ClusterSecretStore',
       );
       expect(existsSync(join(ws.root, 'apps/other'))).toBe(false);
+    },
+  );
+
+  it(
+    "gives a typed Secret's labels, annotations and immutable to the Secret External Secrets makes, in an ExternalSecret the shipped CRD admits",
+    { timeout: 120_000 },
+    async () => {
+      const source = join(fixtures, 'typed-secret', 'secrets.yaml');
+      await importApp(ws.root, { name: 'sec', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      const [dev] = await buildOverlays(ws.root, ['overlays/dev/sec'], { concurrency: 1 });
+      const es = (name: string) =>
+        parseBuild(dev!.yaml, 'dev').find((m) => m.kind === 'ExternalSecret' && m.metadata.name === name) as Manifest & { spec: { target: unknown } };
+      // With a template (for the type), External Secrets takes the Secret's metadata from template.metadata only.
+      const labels = { a: 'b' };
+      const annotations = { 'reflector.v1.k8s.emberstack.com/reflection-allowed': 'true' };
+      expect(es('tls').spec.target).toStrictEqual({
+        name: 'tls',
+        creationPolicy: 'Owner',
+        immutable: true,
+        template: { type: 'kubernetes.io/tls', metadata: { labels, annotations } },
+      });
+      // Without one, it copies the ExternalSecret's own labels and annotations.
+      expect(es('plain').metadata.labels).toStrictEqual(labels);
+      expect(es('plain').spec.target).toStrictEqual({ name: 'plain', creationPolicy: 'Owner', immutable: true });
+      const file = join(ws.root, 'dev-sec.yaml');
+      writeFileSync(file, dev!.yaml);
+      const r = await validate(ws.root, [file], { policy: false });
+      expect(r.problems.filter((p) => p.severity !== 'warning')).toStrictEqual([]);
     },
   );
 
