@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
 import { repo } from './workspace.ts';
@@ -51,6 +51,27 @@ describe('missing tools', () => {
     expect(r.stderr).toMatch(
       /^strata: .*kubeconform.*go install -ldflags=-X=main\.version=v0\.7\.0 github\.com\/yannh\/kubeconform\/cmd\/kubeconform@v0\.7\.0/m,
     );
+  });
+
+  it('validate outside any workspace judges the files with the tools of the Strata checkout, as verify does', () => {
+    // A folder outside any workspace, with no tools of its own, and no kubeconform on PATH.
+    const file = join(dir, 'es.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: tls\n  namespace: default\nspec:\n  secretStoreRef: {kind: ClusterSecretStore, name: s}\n  target: {name: tls, template: {type: kubernetes.io/tls, metadatas: {}}}\n',
+    );
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: dirname(process.execPath), CI: '' };
+    delete env.STRATA_KUBECONFORM;
+    const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'validate', '--no-policy', 'es.yaml'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')[0]).toBe(
+      'es.yaml:8: external-secrets.io/v1/ExternalSecret default/tls: spec.target.template.metadatas: unknown field (not in the schema); check its spelling and indentation [schema]',
+    );
+    expect(r.status).toBe(1);
   });
 });
 

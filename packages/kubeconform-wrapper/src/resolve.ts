@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { findRoot, ToolMissingError, UsageError } from '@strata/project';
+import { findRoot, Layout, strataCheckout, ToolMissingError, UsageError } from '@strata/project';
 
 export { ToolMissingError };
 
@@ -59,14 +59,19 @@ export interface ResolveOptions {
 
 /**
  * Finds the kubeconform binary: `bin`, then `$STRATA_KUBECONFORM`, then `<root>/.tools/bin/kubeconform`
- * (installed by the setup script), then a v0.7.x `kubeconform` on PATH.
+ * (installed by the setup script), then a v0.7.x `kubeconform` on PATH. Files validated outside any
+ * workspace (root is then the folder strata runs in) are judged with the tools of the Strata checkout
+ * this code belongs to, as their kustomize builds are.
  * @throws ToolMissingError with a one-line install command when none is usable.
  */
 export function resolveKubeconform(options: ResolveOptions = {}): string {
-  const root = options.root ?? findRepoRoot();
-  const toolsBin = root !== undefined ? join(root, '.tools', 'bin') : '<repo root>/.tools/bin';
+  const given = options.root ?? findRepoRoot();
+  const inWorkspace = given !== undefined && existsSync(join(given, Layout.workspaceFile));
+  const root = inWorkspace ? given : strataCheckout();
+  const toolsBin = join(root, '.tools', 'bin');
+  const setup = inWorkspace ? '`npm run build`' : `\`npm run build\` in ${root}`;
   const hint =
-    `run \`npm run build\` (its setup installs the pinned tools), or ` +
+    `run ${setup} (its setup installs the pinned tools), or ` +
     `\`GOBIN=${toolsBin} go install -ldflags=-X=main.version=${KUBECONFORM_VERSION} ${GO_PACKAGE}@${KUBECONFORM_VERSION}\``;
 
   const explicit = options.bin ?? process.env.STRATA_KUBECONFORM;
@@ -76,8 +81,8 @@ export function resolveKubeconform(options: ResolveOptions = {}): string {
     throw new ToolMissingError(`kubeconform not found at ${explicit} (from ${from})`, hint);
   }
 
-  if (root !== undefined) {
-    const local = join(toolsBin, 'kubeconform');
+  for (const dir of new Set([...(given !== undefined ? [join(given, '.tools', 'bin')] : []), toolsBin])) {
+    const local = join(dir, 'kubeconform');
     if (isExecutable(local)) return local;
   }
 

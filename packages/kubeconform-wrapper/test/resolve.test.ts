@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { strataCheckout } from '@strata/project';
 import {
   KUBECONFORM_VERSION,
   ToolMissingError,
@@ -70,14 +71,23 @@ describe('resolveKubeconform', () => {
 
   it('accepts a v0.7.x kubeconform on PATH', () => {
     delete process.env.STRATA_KUBECONFORM;
+    writeFileSync(join(scratch, 'pnpm-workspace.yaml'), 'packages: []\n');
     mkdirSync(join(scratch, 'path'));
     symlinkSync(real, join(scratch, 'path', 'kubeconform'));
     process.env.PATH = join(scratch, 'path');
     expect(resolveKubeconform({ root: scratch })).toBe(join(scratch, 'path', 'kubeconform'));
   });
 
+  it('outside any workspace, uses the kubeconform of the Strata checkout this code belongs to', () => {
+    delete process.env.STRATA_KUBECONFORM;
+    process.env.PATH = join(scratch, 'path');
+    expect(resolveKubeconform({ root: scratch })).toBe(join(strataCheckout(), '.tools', 'bin', 'kubeconform'));
+  });
+
   it('refuses another version on PATH with a one-line install command', () => {
     delete process.env.STRATA_KUBECONFORM;
+    // A workspace without the setup's tools.
+    writeFileSync(join(scratch, 'pnpm-workspace.yaml'), 'packages: []\n');
     mkdirSync(join(scratch, 'path'));
     script(join(scratch, 'path', 'kubeconform'), 'echo v0.6.7');
     process.env.PATH = join(scratch, 'path');
