@@ -1,11 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuilderSession, BuildResult } from '@strata/kustomize';
 import { ENVIRONMENTS } from '@strata/core';
 import { Layout } from '@strata/project';
 
-/** Apps read and built at once, each by a feeder of its own: enough to keep the builder busy while this thread is busy too. */
-const FEEDERS = 6;
+/** Apps whose early builds are out at once: enough to keep the builder busy while this thread does other work. */
+const IN_FLIGHT = 24;
 /** How far the early builds run ahead of the plan, at most: what a tree that no longer matches its apps may cost. */
 const LEAD = 150;
 
@@ -30,7 +30,7 @@ export class EarlyBuilds {
   private matched = 0;
   private missed = 0;
   private stopped = false;
-  private waiting: (() => void)[] = [];
+  private out = 0;
   private readonly sent = new Map<string, { readonly files: ReadonlyMap<string, string>; readonly built: Promise<BuildResult>[] }>();
 
   constructor(
@@ -38,7 +38,7 @@ export class EarlyBuilds {
     private readonly session: BuilderSession,
     private readonly apps: readonly string[],
   ) {
-    for (let i = 0; i < FEEDERS; i++) void this.feed();
+    this.feed();
   }
 
   /**
@@ -47,7 +47,7 @@ export class EarlyBuilds {
    */
   take(app: string, files: ReadonlyMap<string, string>): Promise<BuildResult>[] | undefined {
     this.planned++;
-    this.wakeAll();
+    this.feed();
     const early = this.sent.get(app);
     this.sent.delete(app);
     if (!early) return undefined;
@@ -62,30 +62,24 @@ export class EarlyBuilds {
   /** Sends no more: called before the session closes. */
   stop(): void {
     this.stopped = true;
-    this.wakeAll();
   }
 
-  private wakeAll(): void {
-    for (const wake of this.waiting.splice(0)) wake();
-  }
-
-  /** One of the feeders: reads an app's files, sends them, and waits for its builds before the next. */
-  private async feed(): Promise<void> {
-    while (!this.stopped && this.next < this.apps.length) {
-      if (this.next >= this.planned + LEAD) {
-        await new Promise<void>((resolve) => this.waiting.push(resolve));
-        continue;
-      }
+  /** Reads and sends the next apps while fewer than IN_FLIGHT are out and the plan is not too far behind. */
+  private feed(): void {
+    while (!this.stopped && this.out < IN_FLIGHT && this.next < this.apps.length && this.next < this.planned + LEAD) {
       const app = this.apps[this.next++]!;
-      const files = await committedFiles(this.root, buildFolders(app));
-      if (this.stopped) return;
+      const files = committedFiles(this.root, buildFolders(app));
       if (!files) continue;
       const built = this.session.buildAll(
         ENVIRONMENTS.map((env) => Layout.overlay(env, app)),
         files,
       );
       this.sent.set(app, { files, built });
-      await Promise.all(built);
+      this.out++;
+      void Promise.all(built).then(() => {
+        this.out--;
+        this.feed();
+      });
     }
   }
 }
@@ -93,21 +87,19 @@ export class EarlyBuilds {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Every file under these folders (relative to `root`), as text; undefined when one cannot be read as UTF-8 text, or a folder is missing. */
-async function committedFiles(root: string, folders: readonly string[]): Promise<Map<string, string> | undefined> {
+function committedFiles(root: string, folders: readonly string[]): Map<string, string> | undefined {
   try {
     const files = new Map<string, string>();
-    await Promise.all(
-      folders.map(async (folder) => {
-        for (const entry of await readdir(join(root, folder), { recursive: true, withFileTypes: true })) {
-          if (entry.isDirectory()) continue;
-          // A link or anything else but a file is never what a plan writes.
-          if (!entry.isFile()) throw new Error('not a file');
-          const path = `${folder}/${join(entry.parentPath, entry.name).slice(join(root, folder).length + 1)}`;
-          files.set(path, '');
-        }
-      }),
-    );
-    await Promise.all([...files.keys()].map(async (path) => files.set(path, utf8.decode(await readFile(join(root, path))))));
+    for (const folder of folders) {
+      const dir = join(root, folder);
+      for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        if (entry.isDirectory()) continue;
+        // A link or anything else but a file is never what a plan writes.
+        if (!entry.isFile()) return undefined;
+        const path = join(entry.parentPath, entry.name);
+        files.set(`${folder}/${path.slice(dir.length + 1)}`, utf8.decode(readFileSync(path)));
+      }
+    }
     return files;
   } catch {
     return undefined;
