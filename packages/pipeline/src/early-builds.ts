@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuilderSession, BuildResult } from '@strata/kustomize';
 import { ENVIRONMENTS } from '@strata/core';
 import { Layout } from '@strata/project';
+import type { FolderListing } from './cache.ts';
 
 /** Apps whose early builds are out at once: enough to keep the builder busy while this thread does other work. */
 const IN_FLIGHT = 24;
@@ -35,6 +36,8 @@ export class EarlyBuilds {
 
   constructor(
     private readonly root: string,
+    /** The generated tree's folders as listed before it is written, which the plan's own check of them reads too. */
+    private readonly listing: FolderListing,
     private readonly session: BuilderSession,
     private readonly apps: readonly string[],
   ) {
@@ -68,7 +71,7 @@ export class EarlyBuilds {
   private feed(): void {
     while (!this.stopped && this.out < IN_FLIGHT && this.next < this.apps.length && this.next < this.planned + LEAD) {
       const app = this.apps[this.next++]!;
-      const files = committedFiles(this.root, buildFolders(app));
+      const files = committedFiles(this.root, this.listing, buildFolders(app));
       if (!files) continue;
       const built = this.session.buildAll(
         ENVIRONMENTS.map((env) => Layout.overlay(env, app)),
@@ -84,21 +87,14 @@ export class EarlyBuilds {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Every file under these folders (relative to `root`), as text; undefined when one cannot be read as UTF-8 text, or a folder is missing. */
-function committedFiles(root: string, folders: readonly string[]): Map<string, string> | undefined {
+/** Every file under these folders (relative to `root`), as text (the text is what the builder is sent, and what a plan is compared with); undefined when a link lies among them or one cannot be read. */
+function committedFiles(root: string, listing: FolderListing, folders: readonly string[]): Map<string, string> | undefined {
   try {
     const files = new Map<string, string>();
     for (const folder of folders) {
-      const dir = join(root, folder);
-      for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-        if (entry.isDirectory()) continue;
-        // A link or anything else but a file is never what a plan writes.
-        if (!entry.isFile()) return undefined;
-        const path = join(entry.parentPath, entry.name);
-        files.set(`${folder}/${path.slice(dir.length + 1)}`, utf8.decode(readFileSync(path)));
-      }
+      // A link is never what a plan writes.
+      if (listing.holdsLinks(folder)) return undefined;
+      for (const path of listing.files(folder)) files.set(path, readFileSync(join(root, path), 'utf8'));
     }
     return files;
   } catch {

@@ -292,7 +292,10 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   // A kustomize named by $STRATA_KUSTOMIZE is the one to build with, as for `strata build`.
   const session = changed.length > 0 && !process.env.STRATA_KUSTOMIZE ? startBuilder(root) : undefined;
   // With no cache (a fresh clone, CI), the builder starts on the committed tree while the apps compile.
-  const early = session && noCache ? new EarlyBuilds(root, session, changed) : undefined;
+  // The generated folders of the changed apps as they are before the tree is written: the early
+  // builds read them, and each plan checks them for files it does not write.
+  const generatedListing = new FolderListing(root);
+  const early = session && noCache ? new EarlyBuilds(root, generatedListing, session, changed) : undefined;
   if (noCache) {
     try {
       tool = toolFingerprint(root);
@@ -372,7 +375,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
         );
         // Built from memory only when the app's folders hold nothing the plan does not: kustomize
         // on disk would see any other file (a second kustomization, say).
-        const foreign = filesUnder(root, plan.dirs).some((f) => !plan.files.has(f));
+        const foreign = filesUnder(root, plan.dirs, generatedListing).some((f) => !plan.files.has(f));
         if (!foreign) onlyPlanned.add(plan.app);
         if (session && !foreign) pending.push(...buildInMemory(session, plan, options.onBuild, early));
         else fromDisk.push(plan.app);
