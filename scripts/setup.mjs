@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { missingInstall } from './install-state.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(root, '.tools');
@@ -70,8 +71,13 @@ function workspaceHash() {
 function ensureDependencies() {
   const stamp = join(toolsDir, 'install.stamp');
   const want = workspaceHash();
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want && existsSync(join(root, 'node_modules', '.modules.yaml'))) return;
-  log('installing workspace dependencies (pnpm install --frozen-lockfile)');
+  const current = existsSync(stamp) && readFileSync(stamp, 'utf8') === want;
+  const missing = missingInstall(root);
+  if (current && missing.length === 0) return;
+  const why = current
+    ? `, as ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''} ${missing.length === 1 ? 'is' : 'are'} missing`
+    : '';
+  log(`installing workspace dependencies (pnpm install --frozen-lockfile)${why}`);
   const pnpm = join(toolsDir, 'pnpm', 'node_modules', 'pnpm', 'bin', 'pnpm.cjs');
   const r = spawnSync(process.execPath, [pnpm, 'install', '--frozen-lockfile', '--reporter=append-only'], {
     cwd: root,

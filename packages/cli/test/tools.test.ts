@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { repo } from './workspace.ts';
 /** Copies into `dir` all that setup reads of a checkout: its script and the root package.json. */
 function copySetup(dir: string): void {
   mkdirSync(join(dir, 'scripts'));
-  cpSync(join(repo, 'scripts/setup.mjs'), join(dir, 'scripts/setup.mjs'));
+  for (const script of ['setup.mjs', 'install-state.mjs']) cpSync(join(repo, 'scripts', script), join(dir, 'scripts', script));
   cpSync(join(repo, 'package.json'), join(dir, 'package.json'));
 }
 
@@ -107,5 +107,31 @@ describe('pinned tools', () => {
     const second = setup();
     expect(second.status).toBe(0);
     expect(second.stdout).not.toMatch(/built in/);
+  });
+});
+
+describe('the install setup checks', () => {
+  const { dir } = suiteTempDir('strata-install-');
+
+  it("finds an app's install missing though the package files hash as installed: remove-app, then a branch switch that brings the app back", async () => {
+    // Imported by path: it is the setup script's own module, which runs before anything is installed.
+    const { missingInstall } = (await import(join(repo, 'scripts/install-state.mjs'))) as { missingInstall: (root: string) => string[] };
+    expect(missingInstall(repo)).toStrictEqual([]);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ devDependencies: { '@strata-apps/web': 'workspace:*', vitest: '^4' } }));
+    mkdirSync(join(dir, 'apps/web/node_modules'), { recursive: true });
+    writeFileSync(
+      join(dir, 'apps/web/package.json'),
+      JSON.stringify({ name: '@strata-apps/web', dependencies: { 'kubernetes-models': 'catalog:' } }),
+    );
+    mkdirSync(join(dir, 'packages/empty'), { recursive: true });
+    writeFileSync(join(dir, 'packages/empty/package.json'), JSON.stringify({ name: '@strata/empty' }));
+    mkdirSync(join(dir, 'node_modules/@strata-apps'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules/.modules.yaml'), '{}\n');
+    symlinkSync(join(dir, 'apps/web'), join(dir, 'node_modules/@strata-apps/web'));
+    expect(missingInstall(dir)).toStrictEqual([]);
+    // What remove-app takes away and git does not bring back (ignored files).
+    rmSync(join(dir, 'node_modules/@strata-apps/web'));
+    rmSync(join(dir, 'apps/web/node_modules'), { recursive: true });
+    expect(missingInstall(dir)).toStrictEqual(['node_modules/@strata-apps/web', 'apps/web/node_modules']);
   });
 });
