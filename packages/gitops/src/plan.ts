@@ -5,6 +5,7 @@ import { argoCdApplicationName, argoCdDestination, type ArgoCdTrackingMethod } f
 import { CLUSTER_NAMESPACES, declaredNamespaces, Layout, ToolError } from '@strata/project';
 import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
 import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type BuildResult } from '@strata/kustomize';
+import { allocationsAsked, canonicalIp } from '@strata/node-ports';
 import { fitsClientSideApply } from '@strata/policy';
 import { namespacedIn } from '@strata/schemas';
 import { planFlux } from './flux.ts';
@@ -132,6 +133,7 @@ export function syncPlan(
       : [];
   });
   const crds = definitions.map((d) => d.kind);
+  const asked = manifests.flatMap(allocationsAsked);
   // Argo CD applies a CRD and its custom resources of one wave together, the resources right after
   // the CRD whether or not it is established yet: a CRD its own app uses goes a wave earlier.
   const crdWaves = definitions.flatMap(({ crd, kind }) => {
@@ -163,13 +165,20 @@ export function syncPlan(
         ),
       ),
     ].sort((a, b) => a - b),
+    clusterIps: [...new Set(asked.flatMap((a) => (a.pool === 'cluster-ip' && a.ip !== undefined ? [a.ip] : [])))].sort(),
+    defaultPriorityClasses: [
+      ...new Set(manifests.filter((m) => allocationsAsked(m).some((a) => a.pool === 'default-priority-class')).map((m) => m.metadata.name)),
+    ].sort(),
   };
 }
 
 /**
  * The objects that two envs deploying to one cluster would both deploy (same kind, namespace and
  * name; a cluster-scoped one by kind and name): one Application's sync overwrites what the other's
- * applied, and prune and self-heal make them fight. One line each, naming both Applications and the fix.
+ * applied, and prune and self-heal make them fight. And what such a cluster holds once whichever
+ * namespace asks, so that the env synced second is refused it: a node port, a cluster IP (in the
+ * allocator's words) and the place of the one default PriorityClass (in the Priority admission
+ * plugin's). One line each, naming both Applications and the fix.
  */
 export function clusterCollisions(settings: GitopsSettings, plansByEnv: ReadonlyMap<Environment, readonly AppSyncPlan[]>): string[] {
   const lines: string[] = [];
@@ -196,24 +205,56 @@ export function clusterCollisions(settings: GitopsSettings, plansByEnv: Readonly
       }
     }
     // A node port is the cluster's, whatever the namespace: the second Service that asks for it is refused.
-    const ports = new Map<number, { env: Environment; app: string }[]>();
-    for (const env of envs) {
-      for (const plan of plansByEnv.get(env) ?? []) {
-        for (const port of plan.nodePorts) {
-          const seen = ports.get(port) ?? [];
-          ports.set(port, seen);
-          for (const other of seen) {
-            if (other.env === env) continue;
-            lines.push(
-              `node port ${port}: opened by both ${other.app}-${other.env} (env ${other.env}) and ${plan.app}-${env} (env ${env}) on ${cluster}, where the second Service is refused; give one of them another nodePort, or give the envs ${clusters}`,
-            );
+    // So is a cluster IP, in the allocator's words, and the place of the one default PriorityClass, in
+    // the Priority admission plugin's.
+    const held = <K>(
+      heldOf: (plan: AppSyncPlan) => readonly (readonly [K, string?])[],
+      line: (key: K, first: Holder, second: Holder) => string | undefined,
+    ) => {
+      const holders = new Map<K, Holder[]>();
+      for (const env of envs) {
+        for (const plan of plansByEnv.get(env) ?? []) {
+          for (const [key, what] of heldOf(plan)) {
+            const seen = holders.get(key) ?? [];
+            holders.set(key, seen);
+            const holder = { env, app: `${plan.app}-${env} (env ${env})`, ...(what !== undefined ? { what } : {}) };
+            // Refused, it holds nothing: the next env meets the first holder alone.
+            const said = seen.flatMap((other) => (other.env === env ? [] : (line(key, other, holder) ?? [])));
+            lines.push(...said);
+            if (said.length === 0 && !seen.some((o) => o.env === env)) seen.push(holder);
           }
-          if (!seen.some((o) => o.env === env)) seen.push({ env, app: plan.app });
         }
       }
-    }
+    };
+    held(
+      (plan) => plan.nodePorts.map((port) => [port]),
+      (port, first, second) =>
+        `node port ${port}: opened by both ${first.app} and ${second.app} on ${cluster}, where the second Service is refused: provided port is already allocated; give one of them another nodePort, or give the envs ${clusters}`,
+    );
+    held(
+      (plan) => plan.clusterIps.map((ip) => [canonicalIp(ip), ip]),
+      (ip, first, second) =>
+        `cluster IP ${ip}: asked for by both ${first.app} and ${second.app} on ${cluster}, where the second Service is refused: failed to allocate IP ${second.what}: provided IP is already allocated; give one of them another clusterIP (or none, and the cluster chooses one), or give the envs ${clusters}`,
+    );
+    // The first default class of an env holds the cluster's one place; one of the same name in two envs is one object, said above.
+    held(
+      (plan) => plan.defaultPriorityClasses.slice(0, 1).map((name) => ['', name]),
+      (_, first, second) =>
+        first.what === second.what
+          ? undefined
+          : `PriorityClass ${second.what}: PriorityClass ${first.what} is already marked as default. Only one default can exist: ${first.app} and ${second.app} both ship a globalDefault PriorityClass to ${cluster}, where the second is refused; keep globalDefault on one PriorityClass of the cluster, or give the envs ${clusters}`,
+    );
   }
   return lines.sort();
+}
+
+/** An env's Application that holds or asks for something of a shared cluster, as a collision names it. */
+interface Holder {
+  readonly env: Environment;
+  /** `<app>-<env> (env <env>)` */
+  readonly app: string;
+  /** What it holds, where the key alone does not say: the name of a default PriorityClass. */
+  readonly what?: string;
 }
 
 /** The path glob of an env's git directory generator: every folder directly under the env's overlays. */

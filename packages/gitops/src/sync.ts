@@ -31,4 +31,11 @@ export interface AppSyncPlan {
   readonly objects: readonly string[];
   /** The node ports its Services open: a node port is the cluster's, so two envs on one cluster must share none. */
   readonly nodePorts: readonly number[];
+  /**
+   * The cluster IPs its Services ask for, as written (`allocationsAsked` of @strata/node-ports): an IP
+   * is the cluster's, so two envs on one cluster must share none.
+   */
+  readonly clusterIps: readonly string[];
+  /** Its PriorityClasses marked `globalDefault`: a cluster has one default, so of two envs on one cluster only one may ship it. */
+  readonly defaultPriorityClasses: readonly string[];
 }

@@ -139,7 +139,7 @@ describe('planGitops', () => {
       });
       expect(() => planGitops(ports, shared, ['edge'])).toThrow(
         new Error(
-          `node port 30080: opened by both edge-dev (env dev) and edge-staging (env staging) on https://k8s.example.test, where the second Service is refused; give one of them another nodePort, or give the envs ${fix}`,
+          `node port 30080: opened by both edge-dev (env dev) and edge-staging (env staging) on https://k8s.example.test, where the second Service is refused: provided port is already allocated; give one of them another nodePort, or give the envs ${fix}`,
         ),
       );
       // Each env on a cluster of its own (the default: each env's own Argo CD, in-cluster): nothing is shared.
