@@ -250,18 +250,23 @@ describe('the LimitRanges of an env, offline, in verify and on a real cluster', 
   );
 
   it(
-    'verify names the same workloads at their templates, whose own dry runs pass, and the same Pods and claims',
+    'verify names the same workloads at their pod and claim templates, whose own dry runs pass, and the same Pods and claims',
     async () => {
       const r = await verify(suite.repo, { server: suite.server.server });
       const ours = r.problems.filter((p) => p.severity === 'error' && p.file !== 'dist/dev/platform.yaml');
       const refused = sorted(
         [...new Set(ours.filter((p) => p.name !== 'claim-no-request').map((p) => `${p.file} ${p.name}`))].map((k) => k.split(' ')),
       );
-      expect(refused).toStrictEqual(sorted(suite.real.filter(([, name]) => !name!.startsWith('sts-')).map(([file, name]) => [file!, name!])));
+      expect(refused).toStrictEqual(sorted(suite.real.map(([file, name]) => [file!, name!])));
       const template = ours.find((p) => p.name === 'template-over')!;
       expect(template.path).toBe('spec.template');
       expect(template.message).toContain('maximum memory usage per Container is 1Gi, but limit is 1200Mi');
       expect(template.message).toContain('the Deployment is admitted, but every pod it makes is refused');
+      const claims = ours.find((p) => p.name === 'sts-claim-over')!;
+      expect(claims.path).toBe('spec.volumeClaimTemplates[0]');
+      expect(claims.message).toContain(
+        'maximum storage usage per PersistentVolumeClaim is 5Gi, but request is 10Gi: the StatefulSet is admitted, but every claim it makes of this template is refused',
+      );
     },
     BUILD_TIMEOUT,
   );
