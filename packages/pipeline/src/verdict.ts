@@ -183,6 +183,44 @@ export function gateSummary(
 }
 
 /**
+ * The line a `strata check` run ends with, but for the time it took: what it compared (files, app
+ * overlays, of them those compared as the last pipeline did, and env roots, proven from their apps or
+ * built), and what it found, counted; folders and registrations of no app and files nothing builds
+ * or checks only when there are any.
+ */
+export function checkSummary(
+  r: Pick<
+    CheckResult,
+    | 'files'
+    | 'overlays'
+    | 'reused'
+    | 'envRoots'
+    | 'envRootsBuilt'
+    | 'drift'
+    | 'roundTrip'
+    | 'buildFailures'
+    | 'strayFolders'
+    | 'strayRegistrations'
+    | 'handWritten'
+  >,
+): string {
+  const reused = r.reused > 0 ? ` (${r.reused} as the last pipeline compared them)` : '';
+  const proven = r.envRoots - r.envRootsBuilt;
+  const optional = (
+    [
+      [r.strayFolders.length, 'folder of no app', 'folders of no app'],
+      [r.strayRegistrations.length, 'registration of no app', 'registrations of no app'],
+      [r.handWritten.length, 'file nothing builds or checks', 'files nothing builds or checks'],
+    ] as const
+  ).flatMap(([n, one, many]) => (n > 0 ? [`, ${nounCount(n, one, many)}`] : []));
+  return (
+    `check: ${r.files} files, ${r.overlays} app overlays${reused} and ${r.envRoots} env roots (${proven} proven from their apps, ${r.envRootsBuilt} built): ` +
+    `${r.drift.length} drifted, ${nounCount(r.roundTrip.length, 'round-trip mismatch', 'round-trip mismatches')}, ${nounCount(r.buildFailures.length, 'build failure')}` +
+    optional.join('')
+  );
+}
+
+/**
  * The line a `strata pipeline` run ends with, but for the time it took: validation's summary when
  * nothing else was found; else every finding counted, overlays that did not build, round-trip
  * mismatches, patches that match nothing and env-root collisions first, so that a failed run never

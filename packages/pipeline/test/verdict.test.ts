@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ToolError, type Problem } from '@strata/project';
 import {
   buildVerdict,
+  checkSummary,
   checkVerdict,
   gateDriftSummary,
   gatePhases,
@@ -349,5 +350,45 @@ describe('verifyVerdict', () => {
       outcome: 'failed',
       errors: 2,
     });
+  });
+});
+
+describe('checkSummary', () => {
+  const compared = {
+    files: 192,
+    overlays: 15,
+    reused: 0,
+    envRoots: 3,
+    envRootsBuilt: 1,
+    drift: [],
+    roundTrip: [],
+    buildFailures: [],
+    strayFolders: [],
+    strayRegistrations: [],
+    handWritten: [],
+  };
+
+  it('says what was compared and counts what was found, naming the kinds of stray only when there are any', () => {
+    expect(checkSummary(compared)).toBe(
+      'check: 192 files, 15 app overlays and 3 env roots (2 proven from their apps, 1 built): 0 drifted, 0 round-trip mismatches, 0 build failures',
+    );
+    expect(
+      checkSummary({
+        ...compared,
+        reused: 12,
+        drift: [{ file: 'base/a/service.a.yaml', kind: 'changed', diff: '' }],
+        roundTrip: [{ overlay: 'overlays/dev/a', id: 'v1/ConfigMap a/a', diff: '' }],
+        buildFailures: [
+          { overlay: 'overlays/dev/a', error: 'boom' },
+          { overlay: 'overlays/dev/b', error: 'boom' },
+        ],
+        strayFolders: ['overlays/dev/old/: a folder of no app'],
+        strayRegistrations: ['one', 'two'],
+        handWritten: ['base/a/x.yaml: no generated header'],
+      }),
+    ).toBe(
+      'check: 192 files, 15 app overlays (12 as the last pipeline compared them) and 3 env roots (2 proven from their apps, 1 built): ' +
+        '1 drifted, 1 round-trip mismatch, 2 build failures, 1 folder of no app, 2 registrations of no app, 1 file nothing builds or checks',
+    );
   });
 });
