@@ -727,7 +727,11 @@ async function run(
               // One request, one answer: every refusal of it carries the same Status.
               const refusal = answer.find((f) => f.refusal)?.refusal ?? { code: 422, reason: 'Invalid', message: refused[0]?.message ?? '' };
               const why = refused.length > 0 ? recreates(t, refusal) : undefined;
-              if (why) recreated.push({ t, why });
+              // A dry run runs no cluster-IP allocator, where it does check node ports: a cluster IP that a
+              // deployed Service holds is refused to the Service the sync creates beside it, as the cluster refuses it.
+              const held = refused.length === 0 && !deployedIds.has(identity(t)) ? heldClusterIp(t, applied, upgrades, ref, consumers) : undefined;
+              if (held) problems.push(asCreateProblem(located(t, held), ref));
+              else if (why) recreated.push({ t, why });
               else if (!deployedIds.has(identity(t))) problems.push(...refused.map((p) => asCreateProblem(p, ref)));
               else {
                 const replaces = argoCdAlone ? argoCdReplaces(t.manifest, live.get(identity(t))) : undefined;
@@ -1765,6 +1769,49 @@ function movedNodePorts(deployed: readonly Target[], upgrades: readonly Target[]
   if (!moves) return [];
   const holding = new Set(holders.values());
   return upgrades.filter((t) => nodePortsAsked(t.manifest).length > 0 || holding.has(identity(t)));
+}
+
+/**
+ * The refusal of a cluster IP that a Service the upgrade creates (`t`) asks for and a Service deployed
+ * at `ref` holds (`deployed`), in the allocator's words, as the cluster refuses the create: a dry run
+ * does not run the allocator. A holder the upgrade keeps keeps its IP (a Service's cluster IP cannot
+ * change), unless its new version asks for none (an ExternalName Service lets it go); one the upgrade
+ * no longer has still holds it when the create comes where the applier creates before it prunes (Flux,
+ * kubectl apply --prune), and Argo CD, which prunes first, does not wait for it to be gone. Undefined
+ * when none is held.
+ */
+function heldClusterIp(
+  t: Target,
+  deployed: readonly Target[],
+  upgrades: readonly Target[],
+  ref: string,
+  consumers: { readonly argocd: boolean; readonly flux: boolean },
+): Finding | undefined {
+  const ips = (m: Manifest | undefined) => (m ? allocationsAsked(m).filter((a) => a.pool === 'cluster-ip') : []);
+  const asked = ips(t.manifest);
+  if (asked.length === 0) return undefined;
+  const next = new Map(upgrades.map((u) => [identity(u), u.manifest]));
+  for (const holder of deployed) {
+    if (identity(holder) === identity(t)) continue;
+    const kept = next.get(identity(holder));
+    const held = ips(holder.manifest).filter((h) => kept === undefined || ips(kept).some((k) => k.key === h.key));
+    const a = asked.find((x) => held.some((h) => h.key === x.key));
+    if (!a) continue;
+    const who = `${holder.manifest.metadata?.namespace ?? ''}/${objectName(holder.manifest.metadata) ?? ''}`;
+    const pruned =
+      kept !== undefined
+        ? ''
+        : consumers.flux
+          ? `, which the output no longer has and Flux prunes only after it applies the rest, so this create comes first and is refused; `
+          : `, which the output no longer has; Argo CD prunes it before it creates this one but does not wait for it to be gone, so the create is refused until the IP is free and a retry of the sync takes it; `;
+    return {
+      path: a.path,
+      message: `Invalid value: ${JSON.stringify(a.ips ?? [a.ip])}: failed to allocate IP ${a.ip}: provided IP is already allocated (to Service ${who}, as deployed at ${ref}${pruned || '; '}a dry run lets it through; give this Service another clusterIP, or none)`,
+      rule: 'server-rejected',
+      severity: 'error',
+    };
+  }
+  return undefined;
 }
 
 /**
