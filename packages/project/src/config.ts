@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ENVIRONMENTS, isDnsLabel, isDnsSubdomain, isPlainObject, nearest, type PolicySettings } from '@strata/core';
 import { ARGOCD_TRACKING_METHODS, type ArgoCdTrackingMethod } from '@strata/core/argocd';
 import { UsageError } from './errors.ts';
 import { jsonKeys, type KeyPlace } from './json-keys.ts';
 import { Layout } from './layout.ts';
+import { outsideRoot } from './repository-files.ts';
 
 /** Per-rule severities per env, as `strata.config.json` and an app's policy give them. */
 export type SeveritySettings = NonNullable<PolicySettings['severity']>;
@@ -126,7 +127,35 @@ function checkKeys(config: Located): void {
   }
 }
 
+/**
+ * Refuses, in one line, a strata.config.json that is a symbolic link leading outside the repository
+ * or to nothing: the settings of every command would then be this machine's, and a clone, which
+ * lacks the target, would be told to create a file it has.
+ */
+function refuseLinkedConfig(root: string): void {
+  const file = join(root, Layout.configFile);
+  try {
+    if (!lstatSync(file).isSymbolicLink()) return;
+  } catch {
+    return;
+  }
+  const target = resolve(dirname(file), readlinkSync(file));
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    throw new UsageError(
+      `${Layout.configFile}: a symbolic link to ${target}, which does not exist (a dangling link); put the settings file in the repository in place of the link`,
+    );
+  }
+  if (outsideRoot(realpathSync(root), real))
+    throw new UsageError(
+      `${Layout.configFile}: a symbolic link to ${real}, outside the repository: a clone of the repository lacks it, and every command takes its settings from it; copy the file into the repository in place of the link`,
+    );
+}
+
 function readLocated(root: string): Located | undefined {
+  refuseLinkedConfig(root);
   let text: string;
   try {
     text = readFileSync(join(root, Layout.configFile), 'utf8');

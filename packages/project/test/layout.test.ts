@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -70,6 +70,31 @@ describe('strata.config.json', () => {
   it('refuses text that is not a JSON object in one line naming the file', () => {
     expect(() => readConfig(workspace({ 'strata.config.json': '{"policy": ' }))).toThrow(/^strata\.config\.json: not valid JSON: /);
     expect(() => readConfig(workspace({ 'strata.config.json': '[]' }))).toThrow(/^strata\.config\.json: must be a JSON object/);
+  });
+
+  it('refuses, in one line, a link leading outside the repository and a dangling link, and reads one that stays inside', () => {
+    const text = '{"policy": {"severity": {"require-probes": {"dev": "warning"}}}}';
+    const root = workspace({ 'settings/strata.json': text });
+    const outside = testTempDir('strata-config-outside-');
+    writeFileSync(join(outside, 'cfg.json'), text);
+    const config = join(root, 'strata.config.json');
+    symlinkSync(join(outside, 'cfg.json'), config);
+    expect(() => readConfig(root)).toThrow(
+      new UsageError(
+        `strata.config.json: a symbolic link to ${realpathSync(join(outside, 'cfg.json'))}, outside the repository: a clone of the repository lacks it, and every command takes its settings from it; copy the file into the repository in place of the link`,
+      ),
+    );
+    // What a clone of that commit holds: the link, without its target.
+    rmSync(config);
+    symlinkSync('/nonexistent/strata.config.json', config);
+    expect(() => projectSeverity(root)).toThrow(
+      new UsageError(
+        'strata.config.json: a symbolic link to /nonexistent/strata.config.json, which does not exist (a dangling link); put the settings file in the repository in place of the link',
+      ),
+    );
+    rmSync(config);
+    symlinkSync('settings/strata.json', config);
+    expect(projectSeverity(root)).toStrictEqual({ 'require-probes': { dev: 'warning' } });
   });
 
   // What each key is meant to be, at its line: a misspelt key would be ignored and its setting lost.
