@@ -545,8 +545,38 @@ export function checkEnv(env: string | undefined): Environment | undefined {
   return env as Environment;
 }
 
+const UNRESOLVED = /^Could not resolve "((?:@[^/"]+\/)?[^/"]+)[^"]*"/;
+
+/**
+ * The apps whose compile failed only for want of their install: a package their package.json
+ * declares cannot be resolved and their node_modules is missing, as after a branch switch that brings
+ * back an app `remove-app` took away (git restores its sources, not its ignored node_modules).
+ */
+function uninstalledApps(root: string, err: CompileError): string[] {
+  const dirs = new Set<string>();
+  for (const m of err.messages) {
+    const name = UNRESOLVED.exec(m.text)?.[1];
+    const [group, dir] = m.file ? relative(root, m.file).split(sep) : [];
+    if (!name || group !== Layout.apps || !dir || existsSync(join(root, Layout.app(dir), 'node_modules'))) continue;
+    let pkg: Record<string, Record<string, string> | undefined>;
+    try {
+      pkg = JSON.parse(readText(root, join(Layout.app(dir), 'package.json')));
+    } catch {
+      continue;
+    }
+    if (pkg.dependencies?.[name] !== undefined || pkg.devDependencies?.[name] !== undefined) dirs.add(dir);
+  }
+  return [...dirs].sort();
+}
+
 /** esbuild's messages, each at its file (relative to the root), line and column. */
 function compileProblems(root: string, err: CompileError): Error {
+  const uninstalled = uninstalledApps(root, err);
+  if (uninstalled.length > 0)
+    return new ToolMissingError(
+      `the dependencies of ${uninstalled.map((d) => Layout.app(d)).join(', ')} are not installed (no ${uninstalled.map((d) => `${Layout.app(d)}/node_modules`).join(', ')})`,
+      'run `npm run setup`, which installs them',
+    );
   return new Error(
     err.messages.map((m) => `${m.file ? `${relative(root, m.file)}:${m.line}:${m.column}` : 'apps'}: cannot compile: ${m.text}`).join('\n'),
   );

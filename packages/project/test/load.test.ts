@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as core from '@strata/core';
 import { errorLocation } from '@strata/core/sources';
-import { appSources, loadApps } from '../src/index.ts';
+import { appSources, loadApps, ToolMissingError } from '../src/index.ts';
 import { importTogether } from '../src/load.ts';
 import { testTempDir } from './temp.ts';
 
@@ -228,6 +228,26 @@ const note = readFileSync(new URL('../note.txt', import.meta.url), 'utf8');`;
     const broken = ws({ typo: `${appSource('typo')}\nexport const = 1;\n` });
     await expect(loadApps(broken, undefined, { fresh: true, onCompiled })).rejects.toThrow(/cannot compile/);
     expect(calls).toBe(2);
+  });
+
+  it('says to install an app whose node_modules is missing, when what it cannot resolve is a package it declares', async () => {
+    // What a branch switch leaves that brings back an app remove-app took away: its sources, not its node_modules.
+    const importing = appSource('web', "import { Deployment } from 'kubernetes-models/apps/v1/Deployment';\nexport const kind = Deployment;");
+    const root = ws({ web: importing });
+    writeFileSync(
+      join(root, 'apps/web/package.json'),
+      JSON.stringify({ name: '@strata-apps/web', dependencies: { 'kubernetes-models': 'catalog:' } }),
+    );
+    const missing = await loadApps(root).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ToolMissingError);
+    expect((missing as Error).message).toBe(
+      'the dependencies of apps/web are not installed (no apps/web/node_modules): run `npm run setup`, which installs them',
+    );
+    // An import of a package the app does not declare is its code's mistake, said where it is.
+    writeFileSync(join(root, 'apps/web/package.json'), JSON.stringify({ name: '@strata-apps/web', dependencies: {} }));
+    await expect(loadApps(root, undefined, { fresh: true })).rejects.toThrow(
+      /^apps\/web\/src\/app\.ts:4:\d+: cannot compile: Could not resolve "kubernetes-models\/apps\/v1\/Deployment"/,
+    );
   });
 
   it("gives the compiler's message at the file, line and column that do not compile", async () => {
