@@ -169,7 +169,10 @@ func main() {
 	// custom resources are absent from the built-in schema either way.
 	openapi.SchemaForResourceType(yaml.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"})
 
-	dirs := make(chan string, 256)
+	// Requests are read as they come, whatever is still being built: a caller that writes them
+	// between long stretches of its own work (the pipeline, while it plans and writes the tree)
+	// could otherwise send the rest only when it next looks at the pipe, and the workers would wait.
+	dirs := make(chan string, 1<<14)
 	go func() {
 		defer close(dirs)
 		if flag.NArg() > 0 {
@@ -193,7 +196,10 @@ func main() {
 		}
 	}()
 
-	results := make(chan result, *workers)
+	// Built overlays wait here, not in the workers, while the caller is busy and the pipe to it is
+	// full: the workers go on building (a caller that reads between long stretches of its own work,
+	// as the pipeline does while it plans and writes the tree, would otherwise stop them).
+	results := make(chan result, 1024)
 	var wg sync.WaitGroup
 	fs := filesys.MakeFsOnDisk()
 	for i := 0; i < *workers; i++ {

@@ -294,7 +294,8 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
     child.on('error', (e) => end(`cannot run ${builder}: ${e.message}`));
     child.on('close', (code, signal) => end(signal !== null ? `killed by ${signal}` : `exit code ${code}`));
   });
-  // Requests that the builder has not answered yet (or not been sent, see later), and whether close was asked.
+  // Requests that keep stdin open (one naming several overlays until the builder has answered it,
+  // one not sent yet, see later), and whether close was asked.
   let unsettled = 0;
   let closing = false;
   const settled = () => {
@@ -307,9 +308,12 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
   const later = (overlays: readonly string[], answers: readonly Promise<BuildResult>[], send: () => void) => {
     const before = overlays.flatMap((o) => latest.get(o) ?? []);
     overlays.forEach((o, i) => latest.set(o, answers[i]!));
+    if (before.length === 0) return send();
     unsettled++;
-    if (before.length === 0) send();
-    else void Promise.all(before).then(send);
+    void Promise.all(before).then(() => {
+      send();
+      settled();
+    });
   };
   /** Waits for the builder's answer for `overlay`, unless the builder has already stopped. */
   const answerFor = (overlay: string): Promise<BuildResult> => {
@@ -344,7 +348,6 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
             ? `${JSON.stringify({ overlay, ...(files ? { files: Object.fromEntries(files) } : {}), ...origins })}\n`
             : `${overlay}\n`,
         );
-        void answer.then(settled);
       });
       return answer;
     },
@@ -360,6 +363,7 @@ export function startBuilder(root: string, options: { concurrency?: number; buil
           for (const overlay of overlays) child.stdin.write(`${JSON.stringify({ overlay, files: Object.fromEntries(files) })}\n`);
         };
         // Until the builder has answered it one way or the other, the request keeps stdin open.
+        unsettled++;
         let done = false;
         const settle = () => {
           if (done) return;

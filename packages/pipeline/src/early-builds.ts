@@ -32,6 +32,7 @@ export class EarlyBuilds {
   private missed = 0;
   private stopped = false;
   private out = 0;
+  private readonly taken = new Set<string>();
   private readonly sent = new Map<string, { readonly files: ReadonlyMap<string, string>; readonly built: Promise<BuildResult>[] }>();
 
   constructor(
@@ -50,6 +51,7 @@ export class EarlyBuilds {
    */
   take(app: string, files: ReadonlyMap<string, string>): Promise<BuildResult>[] | undefined {
     this.planned++;
+    this.taken.add(app);
     this.feed();
     const early = this.sent.get(app);
     this.sent.delete(app);
@@ -71,6 +73,8 @@ export class EarlyBuilds {
   private feed(): void {
     while (!this.stopped && this.out < IN_FLIGHT && this.next < this.apps.length && this.next < this.planned + LEAD) {
       const app = this.apps[this.next++]!;
+      // Planned already, and built from its plan.
+      if (this.taken.has(app)) continue;
       const files = committedFiles(this.root, this.listing, buildFolders(app));
       if (!files) continue;
       const built = this.session.buildAll(

@@ -27,6 +27,7 @@ import {
   planOptionsOf,
   recoverLocked,
   refuseIgnored,
+  refuseLinkedState,
   schemaMergeKeys,
   type TreeChanges,
 } from '@strata/emit';
@@ -233,8 +234,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   } = await import('@strata/validate');
   // A Kubernetes version without schemas is found before anything is generated or built.
   requireKubernetesSets(root);
-  // The tool's fingerprint hashes some 60 MB (binaries, schemas): with no cache to match it against
-  // (a fresh clone, --no-cache), it is taken while esbuild compiles the apps, not before.
+  // The tool's fingerprint hashes some 150 MB (binaries, schemas): with no cache to match it against
+  // (a fresh clone, --no-cache), it is taken later (see below).
   const noCache = options.cache === false || !existsSync(cacheFile(root));
   let tool = noCache ? '' : toolFingerprint(root);
   const cache = noCache ? { tool, apps: {} as Record<string, AppEntry> } : readCache(root, tool);
@@ -298,7 +299,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const early = session && noCache ? new EarlyBuilds(root, generatedListing, session, changed) : undefined;
   if (noCache) {
     try {
-      tool = toolFingerprint(root);
+      // Refused now, as the fingerprint would refuse it: its hashes are taken once the tree is written.
+      refuseLinkedState(root);
     } catch (err) {
       early?.stop();
       await session?.close();
@@ -486,6 +488,10 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     parsed.files.set(r.output, read.file);
     if (planOf.has(r.app)) toCompare.set(r.overlay, r);
   };
+  // With no cache to match it against, the tool's fingerprint (some 150 MB of binaries and
+  // schemas hashed) is taken while this thread would wait for the builder, not while it compiles,
+  // renders and plans the apps.
+  if (noCache) tool = toolFingerprint(root);
   let built: BuildOutcome;
   if (session) {
     const inMemory = await Promise.all(pending.map((p) => p.then((r) => (take(r), r))));
