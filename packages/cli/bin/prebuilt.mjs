@@ -134,7 +134,9 @@ export async function buildBundle(key = bundleKey()) {
       outdir: temp,
       outExtension: { '.js': '.mjs' },
       chunkNames: 'chunk-[hash]',
-      keepNames: true,
+      // No keepNames: it names every function the code makes, with a call each time, which cost a
+      // 500-app pipeline about 0.1 s, for names only a stack trace shows (each error class sets its
+      // own name).
       sourcemap: 'linked',
       logLevel: 'silent',
       plugins: [resolveOutside],
