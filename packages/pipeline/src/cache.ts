@@ -25,7 +25,7 @@ import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
 import { resolveBuilder, resolveKustomize } from '@strata/kustomize';
-import type { AllocationClaim, ClassClaims, ClusterLimitRange, IngressClaim, NamespaceClaims, NodePortClaim } from '@strata/validate';
+import type { AllocationClaim, ClassClaims, ClusterClass, ClusterLimitRange, IngressClaim, NamespaceClaims, NodePortClaim } from '@strata/validate';
 // The decoder's path only: the rest of validate loads when a pipeline runs.
 import { decoderPath } from '@strata/validate/decode';
 import type { OverlayFindings } from './findings.ts';
@@ -92,6 +92,14 @@ export interface AppEntry {
    * (within-limit-ranges) though the app itself did not change.
    */
   readonly limitRangeBasis: string;
+  /** The PriorityClasses and RuntimeClasses its built files create: they decide the pod fields of the other apps of the env. */
+  readonly clusterClasses: readonly ClusterClass[];
+  /**
+   * The classes other apps of the env create (`classBasis`), as its pods were judged against them:
+   * when they change (another app's global default PriorityClass, say), its pods are judged again
+   * (pod-fields-from-classes) though the app itself did not change.
+   */
+  readonly classBasis: string;
   /**
    * The hosts and paths its Ingresses route: whether another app of the env routes one first is
    * judged in every run, over the apps rendered anew and those reused.
@@ -428,6 +436,8 @@ const SEALED: { readonly [K in keyof Omit<AppEntry, 'seal'>]-?: (value: AppEntry
   podSecurityBasis: asIs,
   limitRanges: asIs,
   limitRangeBasis: asIs,
+  clusterClasses: asIs,
+  classBasis: asIs,
   ingresses: asIs,
   findings: asIs,
   // Entries of an older run lack these: sealed as the values they stand for.

@@ -65,6 +65,7 @@ import { handWrittenFiles } from './hand-written.ts';
 import type {
   AllocationClaim,
   ClassClaims,
+  ClusterClass,
   ClusterLimitRange,
   IngressClaim,
   NamespaceClaims,
@@ -77,6 +78,7 @@ import type { ImageEdit } from './image-drift.ts';
 /** The rule whose verdict on an app's pods depends on the Namespaces other apps of its env create. */
 const POD_SECURITY_ADMISSION = 'namespace-admits-pods';
 const WITHIN_LIMIT_RANGES = 'within-limit-ranges';
+const POD_FIELDS_FROM_CLASSES = 'pod-fields-from-classes';
 
 export interface PipelineOptions extends WarningOptions {
   /** Reuse what an earlier run did for apps that have not changed (the cache is written either way). @default true */
@@ -228,6 +230,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     declaredClassesOf,
     podSecurityBasis,
     limitRangeBasis,
+    classBasis,
     policyProblems,
     readText,
     requireKubernetesSets,
@@ -567,6 +570,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       clusterNamespaces: [...reused.values()].flatMap((e) => e.namespaces),
       // So do their LimitRanges, in the namespaces of these.
       clusterLimitRanges: [...reused.values()].flatMap((e) => e.limitRanges),
+      // And their classes, the global default PriorityClass above all.
+      clusterClasses: [...reused.values()].flatMap((e) => e.clusterClasses),
       ingressClashes: false,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
@@ -655,6 +660,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const routes = 'ingressClaims' in checked ? (checked.ingressClaims ?? []) : [];
   // The LimitRanges they create; the reused apps' are in their entries.
   const ranges = 'limitRanges' in checked ? (checked.limitRanges ?? []) : [];
+  // The PriorityClasses and RuntimeClasses they create; the reused apps' are in their entries.
+  const podClasses = 'clusterClasses' in checked ? (checked.clusterClasses ?? []) : [];
   // Remember each changed app whose overlays all built and whose sources are known.
   const ofApp = (app: string) => new Set((resultsOf.get(app) ?? []).map((r) => r.output));
   const next: Record<string, AppEntry> = Object.fromEntries(reused);
@@ -681,10 +688,13 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const spacesOf = byApp(spaces);
   const routesOf = byApp(routes);
   const rangesOf = byApp(ranges);
+  const podClassesOf = byApp(podClasses);
   // What every app of each env creates of namespaces, with their Pod Security labels.
   const clusterNamespaces = [...spaces, ...[...reused.values()].flatMap((e) => e.namespaces)];
   // And every LimitRange of each env.
   const clusterLimitRanges = [...ranges, ...[...reused.values()].flatMap((e) => e.limitRanges)];
+  // And every PriorityClass and RuntimeClass.
+  const clusterClasses = [...podClasses, ...[...reused.values()].flatMap((e) => e.clusterClasses)];
   for (const name of changed) {
     const mine = ofApp(name);
     const needsCluster = needsClusterOf(name);
@@ -700,6 +710,11 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       namespaces: spacesOf(name),
       limitRanges: rangesOf(name),
       limitRangeBasis: limitRangeBasis(spacesOf(name), clusterLimitRanges),
+      clusterClasses: podClassesOf(name),
+      classBasis: classBasis(
+        spacesOf(name).map((c) => c.file),
+        clusterClasses,
+      ),
       ingresses: inFileOrder(routesOf(name)),
       ...(needsCluster.length > 0 ? { needsCluster } : {}),
     };
@@ -715,9 +730,14 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   for (const [name, entry] of reused) {
     const basis = podSecurityBasis(entry.namespaces, clusterNamespaces);
     const rangeBasis = limitRangeBasis(entry.namespaces, clusterLimitRanges);
+    const classesBasis = classBasis(
+      entry.namespaces.map((c) => c.file),
+      clusterClasses,
+    );
     const again = [
       ...(basis === entry.podSecurityBasis ? [] : [POD_SECURITY_ADMISSION]),
       ...(rangeBasis === entry.limitRangeBasis ? [] : [WITHIN_LIMIT_RANGES]),
+      ...(classesBasis === entry.classBasis ? [] : [POD_FIELDS_FROM_CLASSES]),
     ];
     if (again.length === 0) continue;
     const files = entry.namespaces.map((c) => c.file);
@@ -728,10 +748,11 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       only: again,
       clusterNamespaces,
       clusterLimitRanges,
+      clusterClasses,
       onWarning: options.onWarning,
     });
     const kept = [...entry.problems.filter((p) => !(again.includes(p.rule ?? '') && files.includes(p.file))), ...judged];
-    const { seal: _, ...rest } = { ...entry, problems: kept, podSecurityBasis: basis, limitRangeBasis: rangeBasis };
+    const { seal: _, ...rest } = { ...entry, problems: kept, podSecurityBasis: basis, limitRangeBasis: rangeBasis, classBasis: classesBasis };
     const updated = { ...rest, seal: sealOf(tool, rest) };
     reused.set(name, updated);
     next[name] = updated;
@@ -894,6 +915,8 @@ function entryFor(
     podSecurityBasis: string;
     limitRanges: readonly ClusterLimitRange[];
     limitRangeBasis: string;
+    clusterClasses: readonly ClusterClass[];
+    classBasis: string;
     ingresses: readonly IngressClaim[];
     needsCluster?: readonly string[];
   },

@@ -26,6 +26,8 @@ const ENTRY: Sealed = {
   podSecurityBasis: 'basis',
   limitRanges: [{ file: 'dist/dev/a.yaml', manifest: { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'lr', namespace: 'a' } } }],
   limitRangeBasis: 'basis',
+  clusterClasses: [{ file: 'dist/dev/a.yaml', manifest: { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' } } }],
+  classBasis: 'basis',
   ingresses: [{ ...object, routes: [] }],
   findings: {} as Sealed['findings'],
   needsCluster: ['v1 Binding'],
@@ -47,6 +49,8 @@ const CHANGED: Sealed = {
   podSecurityBasis: 'another',
   limitRanges: [],
   limitRangeBasis: 'another',
+  clusterClasses: [],
+  classBasis: 'another',
   ingresses: [],
   findings: { dev: {} } as Sealed['findings'],
   needsCluster: [],
@@ -69,7 +73,7 @@ describe('the seal of a cache entry', () => {
 
   it('is what this cache format has always made of an entry, so a cache written before stays reusable', async () => {
     const sealOf = await sealing();
-    expect(sealOf('tool', ENTRY)).toBe('435841a45bd5267a87232294fc5f585be69257f6b1e64cce3f598a7afdd53c16');
+    expect(sealOf('tool', ENTRY)).toBe('82c4ea6e562143b56b8161e43128bba57828117e3e5f611b35aca8cf4a27421b');
     // Fields left out are sealed as their defaults.
     const { needsCluster: _, serverChecks: __, ...older } = ENTRY;
     expect(sealOf('tool', older)).toBe(sealOf('tool', { ...ENTRY, needsCluster: [], serverChecks: undefined }));

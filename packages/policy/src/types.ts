@@ -70,6 +70,13 @@ export interface PolicyContext {
    */
   readonly limitRanges?: readonly PolicyObject[];
   /**
+   * The PriorityClasses and RuntimeClasses of the set's cluster, the set's own and those other sets
+   * create (the other apps of its env), in the order the cluster creates them: a pod of the set is
+   * judged against the class it names and the global default PriorityClass whichever app ships them,
+   * as the Priority and RuntimeClass admission plugins read the cluster's. @default the set's own
+   */
+  readonly classes?: readonly PolicyObject[];
+  /**
    * Reads a file that the kustomization read from `from` (its object's `file`) names by `path` (a
    * generator's env file); undefined when it cannot be read. Without it, what such files hold is
    * unknown. @default none

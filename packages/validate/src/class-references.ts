@@ -5,7 +5,7 @@ import { distOf, Layout, type Problem } from '@strata/project';
 import { claimants, segments } from './claims.ts';
 import { siblingFiles, siblingObjects } from './siblings.ts';
 import { envOf } from './env-of.ts';
-import type { ClassClaims, SourceDoc } from './types.ts';
+import type { ClassClaims, ClusterClass, SourceDoc } from './types.ts';
 
 /** The rule of a pod that names a PriorityClass or RuntimeClass its cluster does not have. */
 export const CLASS_RULE = 'pod-class-exists';
@@ -111,4 +111,47 @@ export function classProblems(claims: readonly ClassClaims[], declared: Declared
     }
   }
   return problems;
+}
+
+/**
+ * The PriorityClasses and RuntimeClasses each cluster holds: those of the documents given, and those
+ * of the other built files of their envs as they are in dist/ (a run given one app's output judges its
+ * pods against the classes of every app of its env, the global default PriorityClass above all), but
+ * for what Argo CD never applies; `others` stands for the other built files where the caller holds
+ * their classes (the pipeline, those of the apps it reuses).
+ */
+export function clusterClasses(root: string, docs: readonly SourceDoc[], argoCdOnly: boolean, others?: readonly ClusterClass[]): ClusterClass[] {
+  const applied = (m: Manifest) => classOf(m) !== undefined && !(argoCdOnly && argoCdSkips(m));
+  const out: ClusterClass[] = docs.filter((d) => applied(d.manifest)).map((d) => ({ file: d.file, manifest: d.manifest }));
+  if (others) return [...out, ...others];
+  for (const { file, text } of siblingFiles(
+    root,
+    docs.map((d) => d.file),
+  )) {
+    // Most built files hold no class: they are not parsed.
+    if (!/^kind: (PriorityClass|RuntimeClass)\s*$/m.test(text)) continue;
+    for (const manifest of (siblingObjects(text) ?? []).filter(applied)) out.push({ file, manifest });
+  }
+  return out;
+}
+
+/**
+ * The classes of the cluster of `file` (its env's; other files are one cluster together) in apply
+ * order (an env's apps by name, each file's classes in order), but those of the files in `leave`.
+ */
+export function classesOfCluster(classes: readonly ClusterClass[], file: string, leave: ReadonlySet<string> = new Set()): ClusterClass[] {
+  const cluster = envOf(file)?.env ?? '';
+  const app = (c: ClusterClass) => envOf(c.file)?.app ?? '';
+  return classes
+    .filter((c) => !leave.has(c.file) && (envOf(c.file)?.env ?? '') === cluster)
+    .sort((a, b) => (app(a) < app(b) ? -1 : app(a) > app(b) ? 1 : 0));
+}
+
+/**
+ * The classes other files of their env create, for each of an app's built files (`files`), as its
+ * pods were judged against them: when they change (another app's global default PriorityClass, say),
+ * its pods are judged again (pod-fields-from-classes) though the app itself did not change.
+ */
+export function classBasis(files: readonly string[], classes: readonly ClusterClass[]): string {
+  return JSON.stringify(files.map((file) => [file, classesOfCluster(classes, file, new Set([file])).map((c) => [c.file, c.manifest])]));
 }

@@ -6,6 +6,7 @@ export type {
   IngressClaim,
   NamespaceClaims,
   ClusterLimitRange,
+  ClusterClass,
   NodePortClaim,
   ParsedInputs,
   ResourceRef,
@@ -21,7 +22,7 @@ export { fieldPath, schemaProblems } from './schema.ts';
 export { policyProblems } from './policy.ts';
 export { nodePortClaims, nodePortProblems } from './node-ports.ts';
 export { allocationClaims, allocationProblems } from './allocations.ts';
-export { CLASS_RULE, classClaims, classProblems, siblingClassClaims, type DeclaredClasses } from './class-references.ts';
+export { CLASS_RULE, classBasis, classClaims, classProblems, clusterClasses, siblingClassClaims, type DeclaredClasses } from './class-references.ts';
 export { INGRESS_ROUTE_RULE, ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
 export { NAMESPACE_RULE, namespaceClaims, namespacedIn, namespaceProblems, podSecurityBasis } from './namespaces.ts';
 export { limitRangeBasis } from './limit-ranges.ts';

@@ -26,10 +26,11 @@ import {
 } from '@strata/policy';
 import { envOf } from './env-of.ts';
 import { isKustomizationFile } from '@strata/kustomize/files';
+import { classesOfCluster } from './class-references.ts';
 import { limitRangesElsewhere } from './limit-ranges.ts';
 import { namespacesElsewhere } from './namespaces.ts';
 import { appPolicyContext, checkSettings, policyKey } from './settings.ts';
-import type { App, ClusterLimitRange, NamespaceClaims, SourceDoc } from './types.ts';
+import type { App, ClusterClass, ClusterLimitRange, NamespaceClaims, SourceDoc } from './types.ts';
 
 /**
  * The text of a file that the kustomization read from `from` names by `path`, as kustomize loads it:
@@ -97,6 +98,8 @@ export async function policyProblems(
     clusterNamespaces?: readonly NamespaceClaims[];
     /** The LimitRanges of the envs' clusters, these and others (`clusterLimitRanges`): a pod or claim is judged against those of its namespace whichever app of its env ships them. */
     clusterLimitRanges?: readonly ClusterLimitRange[];
+    /** The PriorityClasses and RuntimeClasses of the envs' clusters, these and others (`clusterClasses`): a pod's fields are judged against the classes of every app of its env. */
+    clusterClasses?: readonly ClusterClass[];
     /** Only these rules (of those the run would run), for a caller that judges one verdict again. @default all of them */
     only?: readonly string[];
   } & WarningOptions = {},
@@ -165,9 +168,18 @@ export async function policyProblems(
     }));
     const elsewhere = built && options.clusterNamespaces ? namespacesElsewhere(options.clusterNamespaces, file) : [];
     const ranges = options.clusterLimitRanges ? limitRangesElsewhere(options.clusterLimitRanges, set[0]!.file, new Set(set.map((d) => d.file))) : [];
+    // The classes of its cluster in the order it creates them, when another file of the cluster ships one.
+    const inSet = new Set(set.map((d) => d.file));
+    const cluster = options.clusterClasses ? classesOfCluster(options.clusterClasses, set[0]!.file) : [];
+    const classes = cluster.some((c) => !inSet.has(c.file)) ? cluster : [];
     const findings = runPolicy(
       objects,
-      { ...ctx, ...(elsewhere.length > 0 ? { namespaces: elsewhere } : {}), ...(ranges.length > 0 ? { limitRanges: ranges } : {}) },
+      {
+        ...ctx,
+        ...(elsewhere.length > 0 ? { namespaces: elsewhere } : {}),
+        ...(ranges.length > 0 ? { limitRanges: ranges } : {}),
+        ...(classes.length > 0 ? { classes } : {}),
+      },
       ruleSet,
     );
     // Whether an exception waives nothing is judged over whole builds of the app only: its built

@@ -140,6 +140,8 @@ export interface ValidateResult {
   readonly ingressClaims?: readonly IngressClaim[];
   /** The LimitRanges the files read create (but for what Argo CD never applies), for a caller that judges other apps' pods against them (`clusterLimitRanges` of ValidateOptions). */
   readonly limitRanges?: readonly ClusterLimitRange[];
+  /** The PriorityClasses and RuntimeClasses the files read create (but for what Argo CD never applies), for a caller that judges other apps' pods against them (`clusterClasses` of ValidateOptions). */
+  readonly clusterClasses?: readonly ClusterClass[];
 }
 
 /** One object of a run, as reports name it. */
@@ -205,6 +207,14 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
    * @default read from the other files of dist/<env>/ as they are
    */
   readonly clusterLimitRanges?: readonly ClusterLimitRange[];
+  /**
+   * The PriorityClasses and RuntimeClasses of the other built files of the envs read
+   * (`ValidateResult.clusterClasses`), for a caller that holds them (the pipeline: those of the apps it
+   * reuses): they decide the priority, overhead and nodeSelector of the pods of the files read
+   * (pod-fields-from-classes), the global default class whichever app of the env ships it.
+   * @default read from the other files of dist/<env>/ as they are
+   */
+  readonly clusterClasses?: readonly ClusterClass[];
   /**
    * Refuse a host and path of an IngressClass that an earlier Ingress of the same cluster routes
    * already. Off for a caller that judges the claims (`ValidateResult.ingressClaims`) together with
@@ -289,6 +299,12 @@ export interface IngressClaim extends ClaimingObject {
  */
 /** A LimitRange of a built file, as plain data: its object and the file that ships it. */
 export interface ClusterLimitRange {
+  readonly file: string;
+  readonly manifest: Manifest;
+}
+
+/** A PriorityClass or RuntimeClass of a file, as plain data: its object and the file that ships it. */
+export interface ClusterClass {
   readonly file: string;
   readonly manifest: Manifest;
 }

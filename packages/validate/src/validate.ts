@@ -10,7 +10,7 @@ import { duplicateListKeys } from './list-maps.ts';
 import { clusterNamespaceProblems, namespaceClaims, namespaceProblems, siblingClaims } from './namespaces.ts';
 import { nodePortClaims, nodePortProblems } from './node-ports.ts';
 import { allocationClaims, allocationProblems } from './allocations.ts';
-import { classClaims, classProblems, siblingClassClaims, type DeclaredClasses } from './class-references.ts';
+import { classClaims, classProblems, clusterClasses, siblingClassClaims, type DeclaredClasses } from './class-references.ts';
 import { ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
 import { clusterLimitRanges } from './limit-ranges.ts';
 import { policyProblems } from './policy.ts';
@@ -200,9 +200,12 @@ export async function checkParsed(
     );
   // The LimitRanges of each env's cluster: a pod or claim is judged against those of every app of its env.
   const ranges = clusterLimitRanges(root, resources, !consumers.flux, options.clusterLimitRanges);
+  // And its classes: a pod's priority is the global default PriorityClass's whichever app of its env ships it.
+  const podClasses = clusterClasses(root, resources, !consumers.flux, options.clusterClasses);
   const policy = await policyProblems(root, parsed.docs, checkEnv(options.env), {
     clusterNamespaces: [...spaces, ...elsewhere],
     clusterLimitRanges: ranges,
+    clusterClasses: podClasses,
     all: options.policy !== false,
     ...(options.apps ? { apps: options.apps } : {}),
     kubernetesVersion: versionOf,
@@ -282,6 +285,7 @@ export async function checkParsed(
     ingressClaims: routes,
     classClaims: classes,
     limitRanges: ranges.filter((r) => parsed.files.has(r.file)),
+    clusterClasses: podClasses.filter((c) => parsed.files.has(c.file)),
   };
 }
 

@@ -509,13 +509,16 @@ async function run(
       const limitedSpaces = new Set(live.filter(isLimitRange).map((t) => t.namespace));
       // With a ref, the cluster also has the classes it deployed, those the output ships no more included.
       const classes = new Map([...(refByGroup.get(group) ?? []), ...live].filter(isPodClass).map((t) => [classKey(t), t]));
+      // A Pod that names no PriorityClass gets the env's global default one, which the cluster has then too.
+      const fallback = [...classes.values()].find(isDefaultPriorityClass);
+      const classesOf = (t: Target) => classesOfPod(t, fallback);
       const judged = live.filter(
-        (t) => (isLimited(t) && limitedSpaces.has(t.namespace)) || (t.manifest.kind === 'Pod' && classesOfPod(t).some((c) => classes.has(c))),
+        (t) => (isLimited(t) && limitedSpaces.has(t.namespace)) || (t.manifest.kind === 'Pod' && classesOf(t).some((c) => classes.has(c))),
       );
       // The LimitRanger limits Pods alone: a workload in a limited namespace is admitted, and the pods its controller makes are judged here.
       const templated = live.filter((t) => limitedSpaces.has(t.namespace) && t.manifest.kind !== 'Pod' && hasPodTemplate(t));
       if (judged.length === 0 && templated.length === 0) return [];
-      const named = new Set(judged.flatMap(classesOfPod));
+      const named = new Set(judged.flatMap(classesOf));
       const made = [
         ...live.filter((t) => isLimitRange(t) && [...judged, ...templated].some((j) => j.namespace === t.namespace)),
         ...[...classes].filter(([c]) => named.has(c)).map(([, t]) => t),
@@ -794,12 +797,13 @@ const isLimited = (t: Target) => (t.manifest.kind === 'Pod' || t.manifest.kind =
 /** How long what is created for real is given to reach the admission plugins' informers. */
 const SETTLE_MS = 200;
 
-/** The classes a Pod names, as `Kind/name`. */
-function classesOfPod(t: Target): string[] {
+/** The classes a Pod names, as `Kind/name`; with `fallback`, the global default PriorityClass for a Pod that names none. */
+function classesOfPod(t: Target, fallback?: Target): string[] {
   if (t.manifest.kind !== 'Pod' || !isPlainObject(t.manifest.spec)) return [];
   const spec = t.manifest.spec;
+  const priority = typeof spec.priorityClassName === 'string' && spec.priorityClassName ? spec.priorityClassName : undefined;
   return [
-    ...(typeof spec.priorityClassName === 'string' && spec.priorityClassName ? [`PriorityClass/${spec.priorityClassName}`] : []),
+    ...(priority ? [`PriorityClass/${priority}`] : fallback ? [classKey(fallback)] : []),
     ...(typeof spec.runtimeClassName === 'string' && spec.runtimeClassName ? [`RuntimeClass/${spec.runtimeClassName}`] : []),
   ];
 }
@@ -815,6 +819,8 @@ function classesCreatedFor(upgrades: readonly Target[], deployedIds: ReadonlySet
   return upgrades.filter((t) => isPodClass(t) && !deployedIds.has(identity(t)) && named.has(`${t.group}\0${classKey(t)}`));
 }
 
+const isDefaultPriorityClass = (t: Target) =>
+  t.manifest.kind === 'PriorityClass' && t.manifest.apiVersion.startsWith('scheduling.k8s.io/') && t.manifest.globalDefault === true;
 const isPodClass = (t: Target) =>
   (t.manifest.kind === 'PriorityClass' && t.manifest.apiVersion.startsWith('scheduling.k8s.io/')) ||
   (t.manifest.kind === 'RuntimeClass' && t.manifest.apiVersion.startsWith('node.k8s.io/'));

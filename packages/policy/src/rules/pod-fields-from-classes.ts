@@ -18,6 +18,9 @@ const SYSTEM_PRIORITY_CLASSES: ReadonlyMap<string, PriorityClass> = new Map([
   ['system-node-critical', { value: 2_000_001_000, preemptionPolicy: PREEMPT_LOWER }],
 ]);
 
+/** The highest value a PriorityClass of a user may have (scheduling.HighestUserDefinablePriority). */
+const HIGHEST_USER_PRIORITY = 1_000_000_000;
+
 const isApi = (o: PolicyObject, group: string, kind: string) => o.manifest.kind === kind && o.manifest.apiVersion.startsWith(`${group}/`);
 
 /** A nodeSelector value as the server reads it into a string map: null is the empty string. */
@@ -36,8 +39,9 @@ function sameResources(a: Rec, b: Rec): boolean {
  * that `priorityClassName` names, else from the global default class, else 0 and PreemptLowerPriority),
  * `overhead` (the RuntimeClass plugin copies it from the RuntimeClass that `runtimeClassName` names)
  * and `nodeSelector` (that plugin merges the class's `scheduling.nodeSelector` into it, and refuses a
- * key the pod gives another value). A workload is admitted and then every pod its controller makes is refused. A class that the
- * set does not hold (one of the cluster) is not judged here: its value is not known.
+ * key the pod gives another value). A workload is admitted and then every pod its controller makes is
+ * refused. The classes are the set's and those of its cluster that `ctx.classes` gives (the other apps
+ * of its env): a class neither holds (one the platform makes) is not judged here, its value is not known.
  */
 export const podFieldsFromClasses: Rule = {
   id,
@@ -45,18 +49,22 @@ export const podFieldsFromClasses: Rule = {
     'No pod template sets priority, preemptionPolicy, overhead or a nodeSelector key other than the PriorityClass or RuntimeClass it names gives, which admission refuses for every pod in every cluster. Its severity cannot be lowered.',
   defaultSeverity: 'error',
   fixedSeverity: true,
-  check(objects) {
+  check(objects, ctx) {
     const priorityClasses = new Map<string, PriorityClass>(SYSTEM_PRIORITY_CLASSES);
     let globalDefault: PriorityClass | undefined;
     const runtimeClasses = new Map<string, Rec>();
-    for (const o of objects) {
+    // The cluster's classes in the order it creates them (the set's own among them), else the set's.
+    const given = new Set(ctx.classes?.map((c) => c.manifest));
+    for (const o of [...(ctx.classes ?? []), ...objects.filter((o) => !given.has(o.manifest))]) {
       const name = nameOf(o);
       if (name === undefined) continue;
       if (isApi(o, 'scheduling.k8s.io', 'PriorityClass') && typeof o.manifest.value === 'number' && !priorityClasses.has(name)) {
+        // The server refuses a class of another value than a user's may have, or of a system- name: the cluster never has it.
+        if (o.manifest.value > HIGHEST_USER_PRIORITY || name.startsWith('system-')) continue;
         const pc = { value: o.manifest.value, preemptionPolicy: str(o.manifest.preemptionPolicy) ?? PREEMPT_LOWER };
         priorityClasses.set(name, pc);
-        // Of several defaults, the admission plugin takes the one with the lowest value.
-        if (o.manifest.globalDefault === true && (globalDefault === undefined || pc.value < globalDefault.value)) globalDefault = pc;
+        // The first default created is the cluster's: the Priority plugin refuses every later one.
+        if (o.manifest.globalDefault === true && globalDefault === undefined) globalDefault = pc;
       }
       if (isApi(o, 'node.k8s.io', 'RuntimeClass') && !runtimeClasses.has(name)) runtimeClasses.set(name, o.manifest);
     }

@@ -129,6 +129,28 @@ describe('pod-fields-from-classes', () => {
     );
   });
 
+  it("takes the cluster's classes that ctx.classes gives, in order: the first default created is the default, and a class the server refuses is none", () => {
+    const elsewhere = [
+      priorityClass('too-big', 2_000_000_000, { globalDefault: true }),
+      priorityClass('platform-default', 1000, { globalDefault: true }),
+      priorityClass('later-lower', 5, { globalDefault: true }),
+      priorityClass('batch', 10, { preemptionPolicy: 'Never' }),
+    ].map((manifest) => ({ manifest, file: 'dist/dev/platform.yaml' }));
+    const found = check(
+      podFieldsFromClasses,
+      [
+        pod('zero', { pod: { priority: 0 } }),
+        pod('right', { pod: { priority: 1000 } }),
+        pod('batch', { pod: { priorityClassName: 'batch', preemptionPolicy: 'PreemptLowerPriority' } }),
+      ],
+      { classes: elsewhere },
+    );
+    expect(found.map((f) => `${f.object.manifest.metadata.name} ${f.path}: ${f.message.split(': the API server')[0]}`)).toStrictEqual([
+      'zero spec.priority: the integer value of priority (0) must not be provided in pod spec; priority admission controller computed 1000 from the given PriorityClass name',
+      'batch spec.preemptionPolicy: the string value of PreemptionPolicy (PreemptLowerPriority) must not be provided in pod spec; priority admission controller computed Never from the given PriorityClass name',
+    ]);
+  });
+
   it('leaves alone what a class of the cluster decides, and a PodTemplate, which runs no pods', () => {
     expect(
       check(podFieldsFromClasses, [
