@@ -811,11 +811,13 @@ const classKey = (t: Target) => `${t.manifest.kind}/${t.manifest.metadata?.name}
 
 /**
  * The PriorityClasses and RuntimeClasses of an upgrade that what is deployed lacks (`deployedIds`)
- * and that a Pod of the upgrade names: the sync creates them, so the cluster has them when the Pod
+ * and that a Pod of the upgrade names (or gets, the global default PriorityClass): the sync creates them, so the cluster has them when the Pod
  * comes, where a dry run of them leaves the Pod refused for want of its class.
  */
 function classesCreatedFor(upgrades: readonly Target[], deployedIds: ReadonlySet<string>): Target[] {
-  const named = new Set(upgrades.flatMap((t) => classesOfPod(t).map((c) => `${t.group}\0${c}`)));
+  // A Pod that names no PriorityClass gets the global default one, which the upgrade may create.
+  const fallback = (t: Target) => upgrades.find((c) => c.group === t.group && isDefaultPriorityClass(c) && !deployedIds.has(identity(c)));
+  const named = new Set(upgrades.flatMap((t) => classesOfPod(t, fallback(t)).map((c) => `${t.group}\0${c}`)));
   return upgrades.filter((t) => isPodClass(t) && !deployedIds.has(identity(t)) && named.has(`${t.group}\0${classKey(t)}`));
 }
 

@@ -59,4 +59,27 @@ describe('verify against what is deployed: the classes a Pod names', () => {
     },
     BUILD_TIMEOUT,
   );
+
+  it(
+    'judges the priority of a Pod that names no PriorityClass by the global default class the upgrade creates, as the Priority plugin computes it',
+    async () => {
+      const now = [namespace('new-default')];
+      const next = [
+        namespace('new-default'),
+        { ...priorityClass('new-default'), globalDefault: true },
+        { ...pod('zero', 'new-default', {}), spec: { ...pod('zero', 'new-default', {}).spec, priority: 0 } },
+        { ...pod('right', 'new-default', {}), spec: { ...pod('right', 'new-default', {}).spec, priority: 1000 } },
+      ];
+      const r = await upgrade(now, next);
+      expect(r.problems.map((p) => [p.name, p.rule, words(p.message)])).toStrictEqual([
+        [
+          'zero',
+          'server-rejected',
+          'the integer value of priority (0) must not be provided in pod spec; priority admission controller computed 1000 from the given PriorityClass name',
+        ],
+      ]);
+      expect(await exists('/apis/scheduling.k8s.io/v1/priorityclasses/new-default')).toBe(false);
+    },
+    BUILD_TIMEOUT,
+  );
 });
