@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '@strata/core';
 import { parseAllDocuments } from 'yaml';
@@ -118,6 +121,27 @@ describe('cluster IPs across an upgrade, in verify --against and on a real clust
           'a dry run lets it through; give this Service another clusterIP, or none) (as created beside what old deployed)',
       ]);
       expect(r.problems.find((p) => p.name === 'thief')!.message).toContain('(to Service ips/kept, line 3 of this file, applied first');
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'says, where Flux applies the tree, that it prunes the holder only after the create',
+    async () => {
+      const root = mkdtempSync(join(tmpdir(), 'strata-flux-'));
+      try {
+        writeFileSync(join(root, 'strata.config.json'), `${JSON.stringify({ gitops: { consumer: 'flux' } })}\n`);
+        const r = await verifyDocuments(readBuilt(UPGRADE, 'new/app.yaml'), {
+          root,
+          server: server.server,
+          against: { name: 'old', docs: readBuilt(DEPLOYED, 'old/app.yaml') },
+        });
+        expect(r.problems.find((p) => p.name === 'renamed-b')?.message).toContain(
+          '(to Service ips/renamed-a, as deployed at old, which the output no longer has and Flux prunes only after it applies the rest, so this create comes first and is refused; a dry run lets it through;',
+        );
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     },
     BUILD_TIMEOUT,
   );
