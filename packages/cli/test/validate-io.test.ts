@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, Layout } from '@strata/project';
 import { repo, strata } from './workspace.ts';
@@ -133,6 +134,57 @@ describe('strata validate names files from the folder it runs in', () => {
   });
 });
 
+describe('strata validate without the server field checks', () => {
+  // A machine whose server cache is empty (a fresh CI runner): the checks cannot run, and every report says so.
+  const empty = mkdtempSync(join(tmpdir(), 'strata-no-servers-'));
+  afterAll(() => rmSync(empty, { recursive: true, force: true }));
+  const badName = write('bad-name.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "Bad_Name", namespace: default}\ndata: {a: b}\n');
+  const run = (...args: string[]) =>
+    strata(process.cwd(), ['validate', '--no-policy', ...args, badName], undefined, { STRATA_SERVER_CACHE: empty, CI: '' });
+  const NOTE = /^server field checks: not built yet; run `.+` \(minutes, once per machine\)$/;
+
+  it('passes, as the checks that ran found nothing, and the summary line says the server field checks did not run', () => {
+    const r = run();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^validate: No problems in 1 resource; the server field checks did not run \(/m);
+    expect(r.stderr.trim()).toMatch(NOTE);
+  });
+
+  it('json: the summary names the skipped check and the notes say why', () => {
+    const r = run('-o', 'json');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as { problems: unknown[]; summary: { errors: number; skipped?: string[] }; notes?: string[] };
+    expect([report.problems, report.summary.errors, report.summary.skipped]).toStrictEqual([[], 0, ['server field checks']]);
+    expect(report.notes).toHaveLength(1);
+    expect(report.notes![0]).toMatch(NOTE);
+  });
+
+  it('junit: the check is a skipped test case beside the resource that passed', () => {
+    const r = run('-o', 'junit');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/<testsuites name="strata validate" tests="2" failures="0" errors="0" skipped="1"/);
+    expect(r.stdout).toMatch(
+      /<testcase classname="strata validate" name="server field checks">\s*<skipped\/>\s*<system-out><!\[CDATA\[server field checks: not built yet/,
+    );
+  });
+
+  it('sarif: a warning notification of the run says the check did not run', () => {
+    const r = run('-o', 'sarif');
+    expect(r.status).toBe(0);
+    const log = JSON.parse(r.stdout) as {
+      runs: {
+        results: unknown[];
+        invocations?: { executionSuccessful: boolean; toolExecutionNotifications: { level: string; message: { text: string } }[] }[];
+      }[];
+    };
+    const run0 = log.runs[0]!;
+    expect(run0.results).toStrictEqual([]);
+    const notifications = run0.invocations?.[0]?.toolExecutionNotifications ?? [];
+    expect(notifications.map((n) => n.level)).toStrictEqual(['warning']);
+    expect(notifications[0]!.message.text).toMatch(NOTE);
+  });
+});
+
 describe('CI formats', () => {
   // The repository's own built output has policy exceptions with reasons.
   const dist = ['validate', 'dist'];
@@ -173,8 +225,10 @@ describe('CI formats', () => {
   it('junit: one test case per resource, passing ones included', () => {
     const r = strata(repo, [...dist, '-o', 'junit']);
     const json = JSON.parse(strata(repo, [...dist, '-o', 'json']).stdout) as { summary: { resources: number } };
+    const json2 = json as { summary: { resources: number; skipped?: string[] } };
+    // And a skipped case for each check that did not run, on a machine without the server checks' helper.
     const cases = r.stdout.match(/<testcase /g)?.length ?? 0;
-    expect(cases).toBe(json.summary.resources);
+    expect(cases).toBe(json2.summary.resources + (json2.summary.skipped?.length ?? 0));
     expect(r.stdout).toMatch(/tests="(\d+)" failures="0"/);
   });
 

@@ -33,7 +33,7 @@ import {
 } from '@strata/emit';
 import { loadSettings, namespacedOf, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { buildOverlays, startBuilder, type BuilderSession, type BuildResult } from '@strata/kustomize';
-import { NOT_BUILT_NOTE, notCheckedNote, resolveHelper } from '@strata/server-validation';
+import { NOT_BUILT_NOTE, notCheckedNote, resolveHelper, SERVER_CHECKS } from '@strata/server-validation';
 import { checkPolicySettings } from '@strata/validate/settings';
 import { build, distLinkCheck, pruneDist, writeDistAsync, type BuildOutcome } from './build.ts';
 import { buildFolders, EarlyBuilds } from './early-builds.ts';
@@ -186,6 +186,8 @@ export interface PipelineResult {
   readonly phases: { readonly generate: number; readonly build: number; readonly validate: number };
   /** Lines about checks that did not run, and how to make them run. */
   readonly notes: readonly string[];
+  /** The checks that did not run at all (`server field checks`, whose helper is not built), by name; one of the notes says why. */
+  readonly skipped?: readonly string[];
 }
 
 /**
@@ -825,6 +827,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     documents,
     phases: { generate: tGenerate, build: tBuild, validate: tValidate },
     notes,
+    // Said even when every app was reused, as the note is.
+    ...(notes.includes(NOT_BUILT_NOTE) ? { skipped: [SERVER_CHECKS] } : {}),
   };
 }
 

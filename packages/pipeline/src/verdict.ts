@@ -1,7 +1,7 @@
 import { ENVIRONMENTS } from '@strata/core';
 import type { TreeChanges } from '@strata/emit';
 import { ToolError } from '@strata/project';
-import { formatSummary, summarize } from '@strata/validate/report';
+import { formatSummary, skippedSuffix, summarize } from '@strata/validate/report';
 import { failOnToolFailures, type BuildOutcome } from './build.ts';
 import type { CheckResult } from './check.ts';
 import type { PipelineResult } from './pipeline.ts';
@@ -224,11 +224,12 @@ export function checkSummary(
  * The line a `strata pipeline` run ends with, but for the time it took: validation's summary when
  * nothing else was found; else every finding counted, overlays that did not build, round-trip
  * mismatches, patches that match nothing and env-root collisions first, so that a failed run never
- * ends saying it found no problems.
+ * ends saying it found no problems; and which checks did not run, so that a run without them never
+ * passes for one that found nothing with them.
  */
-export function pipelineSummary(r: PipelineFindings & Pick<PipelineResult, 'apps'>): string {
+export function pipelineSummary(r: PipelineFindings & Pick<PipelineResult, 'apps' | 'skipped'>): string {
   const head = `pipeline: ${nounCount(r.apps, 'app')} x ${ENVIRONMENTS.length} envs: `;
-  const s = summarize(r.problems, r.resources);
+  const s = summarize(r.problems, r.resources, r.skipped);
   const found = (
     [
       [r.built.failed, 'overlay that did not build', 'overlays that did not build'],
@@ -248,7 +249,7 @@ export function pipelineSummary(r: PipelineFindings & Pick<PipelineResult, 'apps
     s.problems === 0
       ? `no validation problems in ${resources}`
       : `${nounCount(s.problems, 'validation problem')}${s.warnings > 0 ? ` (${nounCount(s.errors, 'error')}, ${nounCount(s.warnings, 'warning')})` : ''} in ${s.resourcesWithProblems} of ${resources}`;
-  return `${head}Found ${nounCount(total, 'problem')}: ${found.map(([n, one, many]) => nounCount(n, one, many)).join(', ')}, and ${validation}${excepted}`;
+  return `${head}Found ${nounCount(total, 'problem')}: ${found.map(([n, one, many]) => nounCount(n, one, many)).join(', ')}, and ${validation}${excepted}${skippedSuffix(s)}`;
 }
 
 /**

@@ -157,6 +157,18 @@ describe('the last line of strata pipeline', () => {
     );
   });
 
+  it('says which checks did not run, whatever it found, and passes the run all the same', () => {
+    const skipped = ['server field checks'];
+    expect(pipelineSummary({ ...run(), apps: 2, skipped })).toBe(
+      'pipeline: 2 apps x 3 envs: No problems in 12 resources; the server field checks did not run',
+    );
+    expect(pipelineVerdict(run()).outcome).toBe('passed');
+    const failed = run({ built: { results: [built('overlays/dev/web', false)], failed: 1 } });
+    expect(pipelineSummary({ ...failed, apps: 1, skipped })).toMatch(
+      /^pipeline: 1 app x 3 envs: Found 1 problem: 1 overlay that did not build, .*; the server field checks did not run$/,
+    );
+  });
+
   it('never says "No problems" when the run failed: it counts overlays that did not build, round-trip mismatches, patches that match nothing, collisions and folders of no app', () => {
     const failed = [built('overlays/dev/web', false), built('overlays/dev/api')];
     const one = {

@@ -32,10 +32,15 @@ export interface ServerFieldChecks {
   readonly note?: string;
   /** The kinds (`<apiVersion> <kind>`) of the input the checks could not run on offline, sorted, each once: those the note names. */
   readonly notChecked?: readonly string[];
+  /** The checks did not run at all (their helper is not built): the note says how to make them run. */
+  readonly skipped?: true;
 }
 
+/** The checks' name, as a run's notes and its summary name them. */
+export const SERVER_CHECKS = 'server field checks';
+
 /** Says that the checks did not run and how to make them run. */
-export const NOT_BUILT_NOTE = `server field checks: not built yet; run \`${INSTALL_COMMAND}\` (minutes, once per machine)`;
+export const NOT_BUILT_NOTE = `${SERVER_CHECKS}: not built yet; run \`${INSTALL_COMMAND}\` (minutes, once per machine)`;
 
 // Unknown and duplicate fields (strict decoding): the strict schema and the YAML reader report
 // those already.
@@ -61,7 +66,7 @@ export async function serverFieldProblems(
   } = {},
 ): Promise<ServerFieldChecks> {
   const helper = options.helper ?? resolveHelper();
-  if (!helper) return { problems: [], checked: 0, note: NOT_BUILT_NOTE };
+  if (!helper) return { problems: [], checked: 0, note: NOT_BUILT_NOTE, skipped: true };
   if (objects.length === 0) return { problems: [], checked: 0 };
   const { json } = options;
   const crds = options.crds ?? [];

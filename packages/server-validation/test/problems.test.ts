@@ -104,7 +104,7 @@ describe('serverFieldProblems', () => {
     process.env.STRATA_SERVER_CACHE = empty;
     try {
       const result = await serverFieldProblems([located('web.yaml', deployment)]);
-      expect(result).toStrictEqual({ problems: [], checked: 0, note: NOT_BUILT_NOTE });
+      expect(result).toStrictEqual({ problems: [], checked: 0, note: NOT_BUILT_NOTE, skipped: true });
       expect(NOT_BUILT_NOTE).toBe(
         'server field checks: not built yet; run `node scripts/install-servers.mjs server-validation` (minutes, once per machine)',
       );

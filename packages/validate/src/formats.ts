@@ -23,13 +23,25 @@ type RuleHelpOf = (rule: string) => { short: string; help: string };
 const objectName = (p: { apiVersion?: string; kind?: string; namespace?: string; name?: string; file: string }) =>
   p.kind ? `${p.apiVersion ?? '?'}/${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name ?? '?'}` : p.file;
 
+/** The note that says why `check` did not run: the one that starts with its name, else the name alone. */
+const noteOf = (check: string, notes: readonly string[]) => notes.find((n) => n.startsWith(`${check}:`)) ?? `${check}: did not run`;
+
 /**
  * JUnit XML, one suite per file. With the run's objects, one test case per resource, passing ones
  * included, failing with every problem it has (CI systems show how many resources were checked);
  * problems about no object (an empty input) get a case of their own. Without them, one case per problem.
  */
-export function toJunit(problems: readonly Problem[], summary: Summary, suiteName: string, objects?: readonly ResourceRef[]): string {
+export function toJunit(
+  problems: readonly Problem[],
+  summary: Summary,
+  suiteName: string,
+  objects?: readonly ResourceRef[],
+  notes: readonly string[] = [],
+): string {
   const builder = junit().newBuilder().name(suiteName);
+  // A check that did not run is a skipped case, with the note that says why and how to run it.
+  for (const check of summary.skipped ?? [])
+    builder.testSuite().name(suiteName).testCase().className(suiteName).name(check).skipped().standardOutput(noteOf(check, notes));
   const suites = new Map<string, ReturnType<typeof builder.testSuite>>();
   const suite = (file: string) => suites.get(file) ?? suites.set(file, builder.testSuite().name(file)).get(file)!;
   const open = problems.filter((p) => !p.excepted);
@@ -87,9 +99,16 @@ export function artifactUri(file: string): string {
  * SARIF 2.1.0 with one rule per rule id, each with its short description and help, so code-scanning
  * UIs group, explain and link findings. Excepted findings carry a suppression with the written
  * reason: they show as dismissed, not as open alerts. A finding of several overlays' builds at one
- * line of the tree is one result there, whose message and `properties.overlays` name them.
+ * line of the tree is one result there, whose message and `properties.overlays` name them. The run's
+ * notes are notifications of its invocation, a warning for each check that did not run (`skipped`).
  */
-export function toSarif(problems: readonly Problem[], version: string, help: RuleHelpOf): string {
+export function toSarif(
+  problems: readonly Problem[],
+  version: string,
+  help: RuleHelpOf,
+  notes: readonly string[] = [],
+  skipped: readonly string[] = [],
+): string {
   const { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } = sarif();
   const run = new SarifRunBuilder().initSimple({ toolDriverName: 'strata', toolDriverVersion: version });
   for (const rule of [...new Set(problems.map((p) => p.rule))].sort()) {
@@ -111,6 +130,18 @@ export function toSarif(problems: readonly Problem[], version: string, help: Rul
     if (p.overlays) result.result.properties = { overlays: [...p.overlays] };
     run.addResult(result);
   }
+  const missing = skipped.filter((check) => !notes.some((n) => n.startsWith(`${check}:`))).map((check) => noteOf(check, notes));
+  const all = [...notes, ...missing];
+  if (all.length > 0)
+    run.run.invocations = [
+      {
+        executionSuccessful: true,
+        toolExecutionNotifications: all.map((text) => ({
+          level: skipped.some((check) => text.startsWith(`${check}:`)) ? ('warning' as const) : ('note' as const),
+          message: { text },
+        })),
+      },
+    ];
   const log = new SarifBuilder();
   log.addRun(run);
   return log.buildSarifJsonString({ indent: true });
@@ -126,14 +157,17 @@ export interface Report {
   readonly objects?: readonly ResourceRef[];
   /** Milliseconds per phase, in the JSON report. @default none */
   readonly phases?: Readonly<Record<string, number>>;
+  /** What the run says beside its findings, one line each: which checks did not run and why (`summary.skipped` names them). @default none */
+  readonly notes?: readonly string[];
 }
 
 /** A run's report as one document: JSON, JUnit XML or SARIF (`version` is strata's, `help` explains each rule). */
 export function formatReport(format: Exclude<OutputFormat, 'text'>, report: Report, version: string, help: RuleHelpOf): string {
   const { problems, summary, phases } = report;
-  if (format === 'json') return JSON.stringify({ problems, summary, ...(phases ? { phases } : {}) }, null, 2);
-  if (format === 'junit') return toJunit(problems, summary, report.suite, report.objects);
-  return toSarif(problems, version, help);
+  const notes = report.notes ?? [];
+  if (format === 'json') return JSON.stringify({ problems, summary, ...(notes.length > 0 ? { notes } : {}), ...(phases ? { phases } : {}) }, null, 2);
+  if (format === 'junit') return toJunit(problems, summary, report.suite, report.objects, notes);
+  return toSarif(problems, version, help, notes, summary.skipped);
 }
 
 /**

@@ -51,6 +51,8 @@ export interface Summary {
   readonly warnings: number;
   readonly resourcesWithProblems: number;
   readonly resources: number;
+  /** The checks that did not run (`server field checks`): what they find was not looked for. @default none */
+  readonly skipped?: readonly string[];
 }
 
 /**
@@ -58,7 +60,7 @@ export interface Summary {
  * counts it once however many lines it points at, and one found in several builds (`resources`)
  * each of them; one about no object (an empty input) counts none.
  */
-export function summarize(all: readonly Problem[], resources: number): Summary {
+export function summarize(all: readonly Problem[], resources: number, skipped: readonly string[] = []): Summary {
   const problems = all.filter((p) => !p.excepted);
   const objects = new Set(
     problems
@@ -73,10 +75,23 @@ export function summarize(all: readonly Problem[], resources: number): Summary {
     warnings: problems.length - errors,
     resourcesWithProblems: Math.min(objects.size, resources),
     resources,
+    ...(skipped.length > 0 ? { skipped: [...skipped] } : {}),
   };
 }
 
+/** What a summary line adds for the checks that did not run: `; the server field checks did not run`. */
+export function skippedSuffix(s: Pick<Summary, 'skipped'>): string {
+  const skipped = s.skipped ?? [];
+  if (skipped.length === 0) return '';
+  const named = skipped.length === 1 ? skipped[0]! : `${skipped.slice(0, -1).join(', ')} and ${skipped.at(-1)!}`;
+  return `; the ${named} did not run`;
+}
+
 export function formatSummary(s: Summary): string {
+  return summaryLine(s) + skippedSuffix(s);
+}
+
+function summaryLine(s: Summary): string {
   const excepted = s.excepted > 0 ? `, ${s.excepted} excepted with a reason` : '';
   const resources = `${s.resources} resource${s.resources === 1 ? '' : 's'}`;
   if (s.problems === 0) return `No problems in ${resources}${excepted}`;

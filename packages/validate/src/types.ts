@@ -112,6 +112,11 @@ export interface ValidateResult {
   /** The kinds (`<apiVersion> <kind>`) the server field checks left to a cluster, sorted: those one of the notes names. */
   readonly notChecked?: readonly string[];
   /**
+   * The checks that did not run at all, by name (`server field checks`, whose helper is not built):
+   * a run that found nothing has not shown that there is nothing they would find. A note says why.
+   */
+  readonly skipped?: readonly string[];
+  /**
    * When every file read is built output (`dist/<env>/<app>.yaml`): how many apps and envs it covers,
    * and how many of their built files it read (fewer than apps x envs when one is missing).
    */

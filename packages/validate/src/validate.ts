@@ -1,7 +1,7 @@
 import { checkEnv, declaredClasses, distOf, gitopsConsumers, UsageError, type Problem } from '@strata/project';
 import { schemaLocations } from '@strata/schemas';
 import { argoCdSkips } from '@strata/core/argocd';
-import { ensureHelper, serverFieldProblems, withoutSchemaDuplicates, type ServerFieldChecks } from '@strata/server-validation';
+import { ensureHelper, SERVER_CHECKS, serverFieldProblems, withoutSchemaDuplicates, type ServerFieldChecks } from '@strata/server-validation';
 import { keptCrds } from './crds.ts';
 import { envOf } from './env-of.ts';
 import { kubernetesSettings, requireKubernetesSets } from './kubernetes.ts';
@@ -280,6 +280,7 @@ export async function checkParsed(
     objects,
     notes: [...(parsed.notes ?? []), ...('note' in serverFound && serverFound.note ? [serverFound.note] : [])],
     ...(serverFound.notChecked ? { notChecked: serverFound.notChecked } : {}),
+    ...(serverFound.skipped ? { skipped: [SERVER_CHECKS] } : {}),
     ...(options.serverChecks === false || unappliedOnly ? {} : { nodePortClaims: claims, allocationClaims: allocations }),
     namespaceClaims: spaces,
     ingressClaims: routes,

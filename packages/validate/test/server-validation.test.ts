@@ -165,6 +165,7 @@ describe('validate with the server field checks', () => {
     try {
       const r = await validate(repo, [join(dir, 'web.yaml')], { policy: false });
       expect(r.notes).toStrictEqual([NOT_BUILT_NOTE]);
+      expect(r.skipped).toStrictEqual(['server field checks']);
       expect(r.problems).toStrictEqual([]);
     } finally {
       rmSync(process.env.STRATA_SERVER_CACHE, { recursive: true, force: true });

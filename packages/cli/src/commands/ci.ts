@@ -40,13 +40,24 @@ export function registerCi(program: Command): void {
       const text = o.output === 'text';
       const step = text ? progress('build', o.cache ? 0 : selectOverlays(root).length) : undefined;
       // A report on stdout stays one document: its lines are for text output only.
-      const report = async (problems: Parameters<typeof summarize>[0], resources: number, phases?: Record<string, number>) => {
+      const report = async (
+        problems: Parameters<typeof summarize>[0],
+        resources: number,
+        phases?: Record<string, number>,
+        run: { readonly notes?: readonly string[]; readonly skipped?: readonly string[] } = {},
+      ) => {
         if (o.output === 'text') return;
         const { ruleHelp } = await import('@strata/validate');
         out(
           formatReport(
             o.output,
-            { problems, summary: summarize(problems, resources), suite: 'strata ci', ...(phases ? { phases } : {}) },
+            {
+              problems,
+              summary: summarize(problems, resources, run.skipped),
+              suite: 'strata ci',
+              ...(phases ? { phases } : {}),
+              ...(run.notes?.length ? { notes: run.notes } : {}),
+            },
             VERSION,
             ruleHelp,
           ),
@@ -95,7 +106,7 @@ export function registerCi(program: Command): void {
         out(`verify: ${formatSummary(verified)} (${seconds()})`);
       }
       if (text) out(`${gateSummary(r, v)} (${seconds()})`);
-      else await report(gateProblems(r), v.resources, gatePhases(r));
+      else await report(gateProblems(r), v.resources, gatePhases(r), r.pipeline);
       settle(v);
     });
 }

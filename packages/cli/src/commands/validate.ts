@@ -50,8 +50,14 @@ export function registerValidate(program: Command): void {
         }
         // On stderr: which checks ran is for the person, and a report on stdout stays one document.
         for (const note of r.notes ?? []) err(note);
-        const summary = summarize(r.problems, r.resources);
-        const report = { problems: r.problems, summary, suite: 'strata validate', ...(r.objects ? { objects: r.objects } : {}) };
+        const summary = summarize(r.problems, r.resources, r.skipped);
+        const report = {
+          problems: r.problems,
+          summary,
+          suite: 'strata validate',
+          ...(r.objects ? { objects: r.objects } : {}),
+          ...(r.notes?.length ? { notes: r.notes } : {}),
+        };
         if (o.output !== 'text') out(formatReport(o.output, report, VERSION, ruleHelp));
         else {
           for (const line of problemLines(r.problems, o.listExcepted)) out(line);
