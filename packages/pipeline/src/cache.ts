@@ -25,7 +25,16 @@ import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
 import { resolveBuilder, resolveKustomize } from '@strata/kustomize';
-import type { AllocationClaim, ClassClaims, ClusterClass, ClusterLimitRange, IngressClaim, NamespaceClaims, NodePortClaim } from '@strata/validate';
+import type {
+  AllocationClaim,
+  ClassClaims,
+  ClusterClass,
+  ClusterLimitRange,
+  ClusterNetworkPolicy,
+  IngressClaim,
+  NamespaceClaims,
+  NodePortClaim,
+} from '@strata/validate';
 // The decoder's path only: the rest of validate loads when a pipeline runs.
 import { decoderPath } from '@strata/validate/decode';
 import type { OverlayFindings } from './findings.ts';
@@ -100,6 +109,14 @@ export interface AppEntry {
    * (pod-fields-from-classes) though the app itself did not change.
    */
   readonly classBasis: string;
+  /** The NetworkPolicies its built files ship: a default deny or a policy of them counts for the pods of the other apps of the env in their namespace. */
+  readonly networkPolicies: readonly ClusterNetworkPolicy[];
+  /**
+   * The NetworkPolicies of other apps of the env in the namespaces its objects live in
+   * (`networkPolicyBasis`), as its pods were judged beside them: when they change, its pods are judged
+   * again (default-deny-network-policy, network-policy-selects-workload) though the app did not change.
+   */
+  readonly networkPolicyBasis: string;
   /**
    * The hosts and paths its Ingresses route: whether another app of the env routes one first is
    * judged in every run, over the apps rendered anew and those reused.
@@ -438,6 +455,8 @@ const SEALED: { readonly [K in keyof Omit<AppEntry, 'seal'>]-?: (value: AppEntry
   limitRangeBasis: asIs,
   clusterClasses: asIs,
   classBasis: asIs,
+  networkPolicies: asIs,
+  networkPolicyBasis: asIs,
   ingresses: asIs,
   findings: asIs,
   // Entries of an older run lack these: sealed as the values they stand for.

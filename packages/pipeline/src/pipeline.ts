@@ -67,6 +67,7 @@ import type {
   ClassClaims,
   ClusterClass,
   ClusterLimitRange,
+  ClusterNetworkPolicy,
   IngressClaim,
   NamespaceClaims,
   NodePortClaim,
@@ -79,6 +80,8 @@ import type { ImageEdit } from './image-drift.ts';
 const POD_SECURITY_ADMISSION = 'namespace-admits-pods';
 const WITHIN_LIMIT_RANGES = 'within-limit-ranges';
 const POD_FIELDS_FROM_CLASSES = 'pod-fields-from-classes';
+/** The rules that count a NetworkPolicy of another app of the env in a pod's namespace. */
+const NETWORK_POLICY_RULES = ['default-deny-network-policy', 'network-policy-selects-workload'];
 
 export interface PipelineOptions extends WarningOptions {
   /** Reuse what an earlier run did for apps that have not changed (the cache is written either way). @default true */
@@ -233,6 +236,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     podSecurityBasis,
     limitRangeBasis,
     classBasis,
+    networkPolicyBasis,
     policyProblems,
     readText,
     requireKubernetesSets,
@@ -574,6 +578,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       clusterLimitRanges: [...reused.values()].flatMap((e) => e.limitRanges),
       // And their classes, the global default PriorityClass above all.
       clusterClasses: [...reused.values()].flatMap((e) => e.clusterClasses),
+      // And their NetworkPolicies.
+      clusterNetworkPolicies: [...reused.values()].flatMap((e) => e.networkPolicies),
       ingressClashes: false,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
@@ -664,6 +670,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const ranges = 'limitRanges' in checked ? (checked.limitRanges ?? []) : [];
   // The PriorityClasses and RuntimeClasses they create; the reused apps' are in their entries.
   const podClasses = 'clusterClasses' in checked ? (checked.clusterClasses ?? []) : [];
+  // The NetworkPolicies they ship; the reused apps' are in their entries.
+  const policies = 'networkPolicies' in checked ? (checked.networkPolicies ?? []) : [];
   // Remember each changed app whose overlays all built and whose sources are known.
   const ofApp = (app: string) => new Set((resultsOf.get(app) ?? []).map((r) => r.output));
   const next: Record<string, AppEntry> = Object.fromEntries(reused);
@@ -691,12 +699,15 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const routesOf = byApp(routes);
   const rangesOf = byApp(ranges);
   const podClassesOf = byApp(podClasses);
+  const policiesOf = byApp(policies);
   // What every app of each env creates of namespaces, with their Pod Security labels.
   const clusterNamespaces = [...spaces, ...[...reused.values()].flatMap((e) => e.namespaces)];
   // And every LimitRange of each env.
   const clusterLimitRanges = [...ranges, ...[...reused.values()].flatMap((e) => e.limitRanges)];
   // And every PriorityClass and RuntimeClass.
   const clusterClasses = [...podClasses, ...[...reused.values()].flatMap((e) => e.clusterClasses)];
+  // And every NetworkPolicy of each env.
+  const clusterNetworkPolicies = [...policies, ...[...reused.values()].flatMap((e) => e.networkPolicies)];
   for (const name of changed) {
     const mine = ofApp(name);
     const needsCluster = needsClusterOf(name);
@@ -717,6 +728,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
         spacesOf(name).map((c) => c.file),
         clusterClasses,
       ),
+      networkPolicies: policiesOf(name),
+      networkPolicyBasis: networkPolicyBasis(spacesOf(name), clusterNetworkPolicies),
       ingresses: inFileOrder(routesOf(name)),
       ...(needsCluster.length > 0 ? { needsCluster } : {}),
     };
@@ -736,10 +749,12 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       entry.namespaces.map((c) => c.file),
       clusterClasses,
     );
+    const policyBasis = networkPolicyBasis(entry.namespaces, clusterNetworkPolicies);
     const again = [
       ...(basis === entry.podSecurityBasis ? [] : [POD_SECURITY_ADMISSION]),
       ...(rangeBasis === entry.limitRangeBasis ? [] : [WITHIN_LIMIT_RANGES]),
       ...(classesBasis === entry.classBasis ? [] : [POD_FIELDS_FROM_CLASSES]),
+      ...(policyBasis === entry.networkPolicyBasis ? [] : NETWORK_POLICY_RULES),
     ];
     if (again.length === 0) continue;
     const files = entry.namespaces.map((c) => c.file);
@@ -751,10 +766,18 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
       clusterNamespaces,
       clusterLimitRanges,
       clusterClasses,
+      clusterNetworkPolicies,
       onWarning: options.onWarning,
     });
     const kept = [...entry.problems.filter((p) => !(again.includes(p.rule ?? '') && files.includes(p.file))), ...judged];
-    const { seal: _, ...rest } = { ...entry, problems: kept, podSecurityBasis: basis, limitRangeBasis: rangeBasis, classBasis: classesBasis };
+    const { seal: _, ...rest } = {
+      ...entry,
+      problems: kept,
+      podSecurityBasis: basis,
+      limitRangeBasis: rangeBasis,
+      classBasis: classesBasis,
+      networkPolicyBasis: policyBasis,
+    };
     const updated = { ...rest, seal: sealOf(tool, rest) };
     reused.set(name, updated);
     next[name] = updated;
@@ -921,6 +944,8 @@ function entryFor(
     limitRangeBasis: string;
     clusterClasses: readonly ClusterClass[];
     classBasis: string;
+    networkPolicies: readonly ClusterNetworkPolicy[];
+    networkPolicyBasis: string;
     ingresses: readonly IngressClaim[];
     needsCluster?: readonly string[];
   },

@@ -21,4 +21,5 @@ export {
 } from './client-side-apply.ts';
 export { ingressRoutes, type IngressRoute } from './ingresses.ts';
 export { podsOf, type PodView } from './pods.ts';
+export { isDefaultDeny } from './network-policies.ts';
 export { classesNamed, SYSTEM_PRIORITY_CLASSES, unknownClass, type ClassUse } from './classes.ts';

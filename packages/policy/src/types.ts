@@ -77,6 +77,13 @@ export interface PolicyContext {
    */
   readonly classes?: readonly PolicyObject[];
   /**
+   * The NetworkPolicies that other sets of the set's cluster (the other apps of its env) ship in a
+   * namespace, each with its file: a default deny or a policy selecting the set's pods there counts
+   * as the cluster enforces it, whichever app ships it. Asked only for the namespaces where the set's
+   * own policies do not settle it. @default none
+   */
+  readonly networkPolicies?: (namespace: string) => readonly PolicyObject[];
+  /**
    * Reads a file that the kustomization read from `from` (its object's `file`) names by `path` (a
    * generator's env file); undefined when it cannot be read. Without it, what such files hold is
    * unknown. @default none

@@ -7,6 +7,7 @@ export type {
   NamespaceClaims,
   ClusterLimitRange,
   ClusterClass,
+  ClusterNetworkPolicy,
   NodePortClaim,
   ParsedInputs,
   ResourceRef,
@@ -26,6 +27,7 @@ export { CLASS_RULE, classBasis, classClaims, classProblems, clusterClasses, sib
 export { INGRESS_ROUTE_RULE, ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
 export { NAMESPACE_RULE, namespaceClaims, namespacedIn, namespaceProblems, podSecurityBasis } from './namespaces.ts';
 export { limitRangeBasis } from './limit-ranges.ts';
+export { networkPolicyBasis } from './network-policies.ts';
 export { placedInSources } from './kustomize-walk.ts';
 export { isRemoteEntry, remoteInputs, type RemoteInput } from '@strata/kustomize/remote';
 export { checkParsed, declaredClassesOf, isKustomization, judgedObjects, kubernetesVersionOf, validate } from './validate.ts';

@@ -28,9 +28,10 @@ import { envOf } from './env-of.ts';
 import { isKustomizationFile } from '@strata/kustomize/files';
 import { classesOfCluster } from './class-references.ts';
 import { limitRangesElsewhere } from './limit-ranges.ts';
+import { networkPoliciesElsewhere } from './network-policies.ts';
 import { namespacesElsewhere } from './namespaces.ts';
 import { appPolicyContext, checkSettings, policyKey } from './settings.ts';
-import type { App, ClusterClass, ClusterLimitRange, NamespaceClaims, SourceDoc } from './types.ts';
+import type { App, ClusterClass, ClusterLimitRange, ClusterNetworkPolicy, NamespaceClaims, SourceDoc } from './types.ts';
 
 /**
  * The text of a file that the kustomization read from `from` names by `path`, as kustomize loads it:
@@ -100,6 +101,8 @@ export async function policyProblems(
     clusterLimitRanges?: readonly ClusterLimitRange[];
     /** The PriorityClasses and RuntimeClasses of the envs' clusters, these and others (`clusterClasses`): a pod's fields are judged against the classes of every app of its env. */
     clusterClasses?: readonly ClusterClass[];
+    /** The NetworkPolicies of the envs' clusters, these and others (`clusterNetworkPolicies`): a default deny or a policy selecting a pod counts in its namespace whichever app of its env ships it. */
+    clusterNetworkPolicies?: readonly ClusterNetworkPolicy[];
     /** Only these rules (of those the run would run), for a caller that judges one verdict again. @default all of them */
     only?: readonly string[];
   } & WarningOptions = {},
@@ -179,6 +182,9 @@ export async function policyProblems(
         ...(elsewhere.length > 0 ? { namespaces: elsewhere } : {}),
         ...(ranges.length > 0 ? { limitRanges: ranges } : {}),
         ...(classes.length > 0 ? { classes } : {}),
+        ...(options.clusterNetworkPolicies
+          ? { networkPolicies: networkPoliciesElsewhere(options.clusterNetworkPolicies, set[0]!.file, new Set(set.map((d) => d.file))) }
+          : {}),
       },
       ruleSet,
     );

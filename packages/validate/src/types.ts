@@ -147,6 +147,8 @@ export interface ValidateResult {
   readonly limitRanges?: readonly ClusterLimitRange[];
   /** The PriorityClasses and RuntimeClasses the files read create (but for what Argo CD never applies), for a caller that judges other apps' pods against them (`clusterClasses` of ValidateOptions). */
   readonly clusterClasses?: readonly ClusterClass[];
+  /** The NetworkPolicies the files read ship in a named namespace (but for what Argo CD never applies), for a caller that judges other apps' pods beside them (`clusterNetworkPolicies` of ValidateOptions). */
+  readonly networkPolicies?: readonly ClusterNetworkPolicy[];
 }
 
 /** One object of a run, as reports name it. */
@@ -220,6 +222,14 @@ export interface ValidateOptions extends ReadLimits, WarningOptions {
    * @default read from the other files of dist/<env>/ as they are
    */
   readonly clusterClasses?: readonly ClusterClass[];
+  /**
+   * The NetworkPolicies of the other built files of the envs read (`ValidateResult.networkPolicies`),
+   * for a caller that holds them (the pipeline: those of the apps it reuses): a default deny or a
+   * policy selecting the pods of the files read in their namespace counts for them
+   * (default-deny-network-policy, network-policy-selects-workload).
+   * @default read from the other files of dist/<env>/ as they are
+   */
+  readonly clusterNetworkPolicies?: readonly ClusterNetworkPolicy[];
   /**
    * Refuse a host and path of an IngressClass that an earlier Ingress of the same cluster routes
    * already. Off for a caller that judges the claims (`ValidateResult.ingressClaims`) together with
@@ -310,6 +320,12 @@ export interface ClusterLimitRange {
 
 /** A PriorityClass or RuntimeClass of a file, as plain data: its object and the file that ships it. */
 export interface ClusterClass {
+  readonly file: string;
+  readonly manifest: Manifest;
+}
+
+/** A NetworkPolicy of a built file as other apps' pods are judged beside it: name, namespace, podSelector and, for a default deny, both policyTypes. */
+export interface ClusterNetworkPolicy {
   readonly file: string;
   readonly manifest: Manifest;
 }

@@ -13,6 +13,7 @@ import { allocationClaims, allocationProblems } from './allocations.ts';
 import { classClaims, classProblems, clusterClasses, siblingClassClaims, type DeclaredClasses } from './class-references.ts';
 import { ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
 import { clusterLimitRanges } from './limit-ranges.ts';
+import { clusterNetworkPolicies } from './network-policies.ts';
 import { policyProblems } from './policy.ts';
 import { canonicalApiVersion } from './group-version.ts';
 import { placedInSources } from './kustomize-walk.ts';
@@ -202,10 +203,12 @@ export async function checkParsed(
   const ranges = clusterLimitRanges(root, resources, !consumers.flux, options.clusterLimitRanges);
   // And its classes: a pod's priority is the global default PriorityClass's whichever app of its env ships it.
   const podClasses = clusterClasses(root, resources, !consumers.flux, options.clusterClasses);
+  const networkPolicies = clusterNetworkPolicies(root, resources, !consumers.flux, options.clusterNetworkPolicies);
   const policy = await policyProblems(root, parsed.docs, checkEnv(options.env), {
     clusterNamespaces: [...spaces, ...elsewhere],
     clusterLimitRanges: ranges,
     clusterClasses: podClasses,
+    clusterNetworkPolicies: networkPolicies,
     all: options.policy !== false,
     ...(options.apps ? { apps: options.apps } : {}),
     kubernetesVersion: versionOf,
@@ -287,6 +290,7 @@ export async function checkParsed(
     classClaims: classes,
     limitRanges: ranges.filter((r) => parsed.files.has(r.file)),
     clusterClasses: podClasses.filter((c) => parsed.files.has(c.file)),
+    networkPolicies: networkPolicies.filter((p) => parsed.files.has(p.file)),
   };
 }
 

@@ -8,7 +8,7 @@ const id = 'default-deny-network-policy';
 export const defaultDenyNetworkPolicy: Rule = {
   id,
   description:
-    'Every namespace with pods has a NetworkPolicy with an empty podSelector, both policyTypes and no rules, and no NetworkPolicy undoes it for every pod with a rule that allows every peer on every port.',
+    'Every namespace with pods has, in its set or in another app of its env, a NetworkPolicy with an empty podSelector, both policyTypes and no rules, and no NetworkPolicy undoes it for every pod with a rule that allows every peer on every port.',
   defaultSeverity: 'error',
   check(objects, ctx) {
     // Applied as written, a deny-all or a pod without a namespace is in the one kubectl applies it into.
@@ -22,6 +22,8 @@ export const defaultDenyNetworkPolicy: Rule = {
     const out: RuleFinding[] = [];
     for (const [namespace, pod] of firstPodOf) {
       if (denies.some((d) => sameNamespace(namespaceOf(d, applied), namespace))) continue;
+      // The cluster is the env: another app's default deny for the namespace closes it as well.
+      if (namespace && ctx.networkPolicies?.(namespace).some(isDefaultDeny)) continue;
       // Reported on the namespace's first workload: a finding needs an object, and a namespace may not be in the set.
       const where = namespace ? `Namespace "${namespace}"` : 'The set';
       out.push(

@@ -12,6 +12,17 @@ describe('default-deny-network-policy', () => {
     );
   });
 
+  it("counts another app's default deny in the namespace, asked for that namespace only", () => {
+    const asked: string[] = [];
+    const elsewhere = (ns: string) => {
+      asked.push(ns);
+      return ns === 'shop' ? objects(defaultDeny(), allowPolicy()) : objects(allowPolicy());
+    };
+    const found = check(defaultDenyNetworkPolicy, [deployment(), deployment('api', { namespace: 'api' })], { networkPolicies: elsewhere });
+    expect(summary(found).map((f) => f.name)).toStrictEqual(['api']);
+    expect(asked.sort()).toStrictEqual(['api', 'shop']);
+  });
+
   it('reports a namespace without one, once', () => {
     expect(summary(check(defaultDenyNetworkPolicy, [deployment(), deployment('api')]))).toStrictEqual([
       {

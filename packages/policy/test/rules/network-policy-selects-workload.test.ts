@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { networkPolicySelectsWorkload } from '../../src/rules/network-policy-selects-workload.ts';
-import { allowPolicy, check, defaultDeny, deployment, manifest, pod, summary, withoutNamespace } from '../support.ts';
+import { allowPolicy, check, defaultDeny, deployment, manifest, objects, pod, summary, withoutNamespace } from '../support.ts';
 
 describe('network-policy-selects-workload', () => {
   it('stays quiet when an allow policy selects the pods, by labels or expressions', () => {
@@ -13,6 +13,14 @@ describe('network-policy-selects-workload', () => {
     });
     const api = deployment('api', { labels: { 'app.kubernetes.io/name': 'api' } });
     expect(check(networkPolicySelectsWorkload, [deployment(), api, defaultDeny(), allowPolicy(), byExpression])).toStrictEqual([]);
+  });
+
+  it("counts another app's policy selecting the pods in their namespace, but not its default deny", () => {
+    const elsewhere = (ns: string) => (ns === 'shop' ? objects(defaultDeny(), allowPolicy('api', { 'app.kubernetes.io/name': 'api' })) : []);
+    const api = deployment('api', { labels: { 'app.kubernetes.io/name': 'api' } });
+    expect(summary(check(networkPolicySelectsWorkload, [deployment(), api], { networkPolicies: elsewhere })).map((f) => f.name)).toStrictEqual([
+      'web',
+    ]);
   });
 
   it('reports a workload only the default deny selects', () => {
