@@ -223,7 +223,9 @@ describe('strata remove-app with another app not installed yet', () => {
     ws = generatedWorkspace();
     // The kept app as a fresh clone holds it before `pnpm install`: its sources and overlays, no dependencies.
     rmSync(join(ws.root, 'apps', KEPT, 'node_modules'), { recursive: true });
-    expect(strata(ws.root, ['generate', '--app', KEPT]).status).toBe(1);
+    const uninstalled = strata(ws.root, ['generate', '--app', KEPT]);
+    expect(uninstalled.status).toBe(2);
+    expect(uninstalled.stderr).toMatch(/dependencies of apps\/[a-z-]+ are not installed.*npm run setup/);
     // And one added without installing, never generated.
     expect(strata(ws.root, ['new-app', 'billing', '--no-install']).status).toBe(0);
     commitAll(ws.root);

@@ -1515,8 +1515,11 @@ async function installCrds(
   await waitEstablished(client, [...needed.values()]);
 }
 
-/** How long a CRD may take to be Established, or to go once deleted. */
-const CRD_DEADLINE_MS = 30_000;
+/**
+ * How long a CRD may take to be Established, or to go once deleted: the server deletes its objects
+ * first, retrying with a growing pause, which on a busy machine took more than 30 s.
+ */
+const CRD_DEADLINE_MS = 60_000;
 
 /** Waits until each CRD (a target or a `Crd`, with the file it came from) is Established. */
 async function waitEstablished(client: Client, crds: readonly (Target | Crd)[]): Promise<void> {
