@@ -9,6 +9,12 @@ import { strata, suiteWorkspace } from './workspace.ts';
 
 describe('gitops settings that Argo CD or Flux could not follow', () => {
   const ws = suiteWorkspace(['tokenplace-relay']);
+  /** `dist/<env>/tokenplace-relay.yaml:<line>` of its Deployment, as built. */
+  const deploymentAt = (env: string) => {
+    const file = `dist/${env}/tokenplace-relay.yaml`;
+    const text = readFileSync(join(ws.root, file), 'utf8').split('\n');
+    return `${file}:${text.findIndex((l, i) => l === 'apiVersion: apps/v1' && text[i + 1] === 'kind: Deployment') + 1}`;
+  };
 
   it('a server that is no API server URL, or a targetRevision git refuses, is refused in one line naming the key and a valid example, exit 2, and nothing is written', () => {
     const config = join(ws.root, 'strata.config.json');
@@ -39,15 +45,18 @@ describe('gitops settings that Argo CD or Flux could not follow', () => {
           gitops: { repoURL: 'https://git.example.com/platform/strata.git', targetRevision: 'release/v1.4.0', server: 'https://10.0.0.1:6443' },
         }),
       );
+      // Built first, so each line points at the later env's object in its built file and names the earlier env's.
+      const built = strata(ws.root, ['build']);
+      expect(built.status, built.stderr).toBe(0);
       const shared = strata(ws.root, ['generate']);
       expect(shared.status, shared.stderr).toBe(1);
       const lines = shared.stderr.trimEnd().split('\n');
       for (const line of lines)
         expect(line).toMatch(
-          /^strata: \S+ \S+: deployed by both tokenplace-relay-(dev|staging) \(env \1\) and tokenplace-relay-(staging|prod) \(env \2\) to https:\/\/10\.0\.0\.1:6443, where each Application's sync overwrites the other's; give .*distinct clusters \(gitops\.server by env in strata\.config\.json\)$/,
+          /^strata: dist\/(staging|prod)\/tokenplace-relay\.yaml:\d+: \S+ \S+: deployed by both tokenplace-relay-(dev|staging) \(env \2, dist\/\2\/tokenplace-relay\.yaml:\d+\) and tokenplace-relay-\1 \(env \1\) to https:\/\/10\.0\.0\.1:6443, where each Application's sync overwrites the other's; give .*distinct clusters \(gitops\.server by env in strata\.config\.json\)$/,
         );
       expect(lines).toContain(
-        "strata: apps/Deployment tokenplace/tokenplace-relay: deployed by both tokenplace-relay-dev (env dev) and tokenplace-relay-prod (env prod) to https://10.0.0.1:6443, where each Application's sync overwrites the other's; give dev and prod distinct namespaces, or distinct clusters (gitops.server by env in strata.config.json)",
+        `strata: ${deploymentAt('prod')}: apps/v1/Deployment tokenplace/tokenplace-relay: deployed by both tokenplace-relay-dev (env dev, ${deploymentAt('dev')}) and tokenplace-relay-prod (env prod) to https://10.0.0.1:6443, where each Application's sync overwrites the other's; give dev and prod distinct namespaces, or distinct clusters (gitops.server by env in strata.config.json)`,
       );
       expect(() => readFileSync(join(ws.root, 'gitops/prod/applicationset.strata-prod.yaml'))).toThrow(/ENOENT/);
       // What Argo CD takes: a cluster URL per env, HEAD, a branch with slashes, a tag, a commit.
@@ -103,11 +112,13 @@ describe('gitops settings that Argo CD or Flux could not follow', () => {
 
       // dev and prod on the cluster Argo CD calls shared: tokenplace-relay is in tokenplace in both.
       gitops({ cluster: { dev: 'shared', staging: 'staging-eu', prod: 'shared' } });
+      const built = strata(ws.root, ['build']);
+      expect(built.status, built.stderr).toBe(0);
       for (const command of ['generate', 'check']) {
         const shared = strata(ws.root, [command]);
         expect(shared.status, shared.stderr).toBe(1);
         expect(shared.stderr).toContain(
-          "strata: apps/Deployment tokenplace/tokenplace-relay: deployed by both tokenplace-relay-dev (env dev) and tokenplace-relay-prod (env prod) to cluster shared, where each Application's sync overwrites the other's; give dev and prod distinct namespaces, or distinct clusters (gitops.cluster by env in strata.config.json)",
+          `strata: ${deploymentAt('prod')}: apps/v1/Deployment tokenplace/tokenplace-relay: deployed by both tokenplace-relay-dev (env dev, ${deploymentAt('dev')}) and tokenplace-relay-prod (env prod) to cluster shared, where each Application's sync overwrites the other's; give dev and prod distinct namespaces, or distinct clusters (gitops.cluster by env in strata.config.json)`,
         );
       }
       expect(readFileSync(join(ws.root, 'gitops/prod/applicationset.strata-prod.yaml'), 'utf8')).toBe(generated);

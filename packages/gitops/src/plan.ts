@@ -9,6 +9,7 @@ import { allocationsAsked, canonicalIp } from '@strata/node-ports';
 import { fitsClientSideApply } from '@strata/policy';
 import { namespacedIn } from '@strata/schemas';
 import { planFlux } from './flux.ts';
+import { distFileOnly, distPlaces, type Claimed, type Locate, type Place } from './places.ts';
 import { syncSteps } from './order.ts';
 import type { AppSyncPlan } from './sync.ts';
 import { destination, oneArgoCD, sharedClusters, syncsByHand, wantsArgoCD, wantsFlux, type Destination, type GitopsSettings } from './settings.ts';
@@ -178,10 +179,20 @@ export function syncPlan(
  * applied, and prune and self-heal make them fight. And what such a cluster holds once whichever
  * namespace asks, so that the env synced second is refused it: a node port, a cluster IP (in the
  * allocator's words) and the place of the one default PriorityClass (in the Priority admission
- * plugin's). One line each, naming both Applications and the fix.
+ * plugin's). One line each, at the built file and line of the later env's object as the other clash
+ * findings are (`locate` finds them: `distPlaces` reads dist/; by default the file alone), naming both
+ * Applications, the file of the earlier env's, and the fix.
  */
-export function clusterCollisions(settings: GitopsSettings, plansByEnv: ReadonlyMap<Environment, readonly AppSyncPlan[]>): string[] {
+export function clusterCollisions(
+  settings: GitopsSettings,
+  plansByEnv: ReadonlyMap<Environment, readonly AppSyncPlan[]>,
+  locate: Locate = distFileOnly,
+): string[] {
   const lines: string[] = [];
+  const where = (p: Place) => `${p.file}${p.line ? `:${p.line}` : ''}`;
+  // `<file>:<line>: <object>: <field>: ` where the built file holds the object, else `<file>: <subject>: `.
+  const at = (p: Place, subject: string, named: boolean) =>
+    p.object === undefined ? `${where(p)}: ${subject}: ` : `${where(p)}: ${p.object}: ${p.path ? `${p.path}: ` : ''}${named ? `${subject}: ` : ''}`;
   for (const { cluster, setting, envs } of sharedClusters(settings)) {
     const clusters = `distinct clusters (${setting} by env in ${Layout.configFile})`;
     const owners = new Map<string, { env: Environment; app: string }[]>();
@@ -196,8 +207,9 @@ export function clusterCollisions(settings: GitopsSettings, plansByEnv: Readonly
             const fix = id.split(' ')[1]!.includes('/')
               ? `give ${other.env} and ${env} distinct namespaces, or ${clusters}`
               : `give it a distinct name in ${other.env} and ${env}, or give the envs ${clusters}`;
+            const first = locate(other.env, other.app, { object: id });
             lines.push(
-              `${id}: deployed by both ${other.app}-${other.env} (env ${other.env}) and ${plan.app}-${env} (env ${env}) to ${cluster}, where each Application's sync overwrites the other's; ${fix}`,
+              `${at(locate(env, plan.app, { object: id }), id, false)}deployed by both ${other.app}-${other.env} (env ${other.env}, ${where(first)}) and ${plan.app}-${env} (env ${env}) to ${cluster}, where each Application's sync overwrites the other's; ${fix}`,
             );
           }
           if (!seen.some((o) => o.env === env)) seen.push({ env, app: plan.app });
@@ -209,7 +221,11 @@ export function clusterCollisions(settings: GitopsSettings, plansByEnv: Readonly
     // the Priority admission plugin's.
     const held = <K>(
       heldOf: (plan: AppSyncPlan) => readonly (readonly [K, string?])[],
-      line: (key: K, first: Holder, second: Holder) => string | undefined,
+      claimed: (key: K, what: string | undefined) => Claimed,
+      subject: (key: K, second: Holder) => string,
+      line: (key: K, first: string, second: string, firstWhat?: string, secondWhat?: string) => string | undefined,
+      // Whether the subject says what the field and the server's words do not (a node port's number).
+      subjectAtField = false,
     ) => {
       const holders = new Map<K, Holder[]>();
       for (const env of envs) {
@@ -217,9 +233,15 @@ export function clusterCollisions(settings: GitopsSettings, plansByEnv: Readonly
           for (const [key, what] of heldOf(plan)) {
             const seen = holders.get(key) ?? [];
             holders.set(key, seen);
-            const holder = { env, app: `${plan.app}-${env} (env ${env})`, ...(what !== undefined ? { what } : {}) };
+            const place = () => locate(env, plan.app, claimed(key, what));
+            const holder: Holder = { env, app: plan.app, place, ...(what !== undefined ? { what } : {}) };
             // Refused, it holds nothing: the next env meets the first holder alone.
-            const said = seen.flatMap((other) => (other.env === env ? [] : (line(key, other, holder) ?? [])));
+            const said = seen.flatMap((other) => {
+              if (other.env === env) return [];
+              const first = `${other.app}-${other.env} (env ${other.env}, ${where(other.place())})`;
+              const text = line(key, first, `${plan.app}-${env} (env ${env})`, other.what, what);
+              return text === undefined ? [] : [`${at(place(), subject(key, holder), subjectAtField)}${text}`];
+            });
             lines.push(...said);
             if (said.length === 0 && !seen.some((o) => o.env === env)) seen.push(holder);
           }
@@ -228,31 +250,45 @@ export function clusterCollisions(settings: GitopsSettings, plansByEnv: Readonly
     };
     held(
       (plan) => plan.nodePorts.map((port) => [port]),
-      (port, first, second) =>
-        `node port ${port}: opened by both ${first.app} and ${second.app} on ${cluster}, where the second Service is refused: provided port is already allocated; give one of them another nodePort, or give the envs ${clusters}`,
+      (port) => ({ nodePort: port }),
+      (port) => `node port ${port}`,
+      (_, first, second) =>
+        `opened by both ${first} and ${second} on ${cluster}, where the second Service is refused: provided port is already allocated; give one of them another nodePort, or give the envs ${clusters}`,
+      true,
     );
     held(
       (plan) => plan.clusterIps.map((ip) => [canonicalIp(ip), ip]),
-      (ip, first, second) =>
-        `cluster IP ${ip}: asked for by both ${first.app} and ${second.app} on ${cluster}, where the second Service is refused: failed to allocate IP ${second.what}: provided IP is already allocated; give one of them another clusterIP (or none, and the cluster chooses one), or give the envs ${clusters}`,
+      (ip) => ({ clusterIp: ip }),
+      (ip) => `cluster IP ${ip}`,
+      (_, first, second, _firstIp, ip) =>
+        `asked for by both ${first} and ${second} on ${cluster}, where the second Service is refused: failed to allocate IP ${ip}: provided IP is already allocated; give one of them another clusterIP (or none, and the cluster chooses one), or give the envs ${clusters}`,
     );
     // The first default class of an env holds the cluster's one place; one of the same name in two envs is one object, said above.
     held(
       (plan) => plan.defaultPriorityClasses.slice(0, 1).map((name) => ['', name]),
-      (_, first, second) =>
-        first.what === second.what
+      (_, name) => ({ defaultPriorityClass: name! }),
+      (_, second) => `PriorityClass ${second.what}`,
+      (_, first, second, firstName, name) =>
+        firstName === name
           ? undefined
-          : `PriorityClass ${second.what}: PriorityClass ${first.what} is already marked as default. Only one default can exist: ${first.app} and ${second.app} both ship a globalDefault PriorityClass to ${cluster}, where the second is refused; keep globalDefault on one PriorityClass of the cluster, or give the envs ${clusters}`,
+          : `PriorityClass ${firstName} is already marked as default. Only one default can exist: ${first} and ${second} both ship a globalDefault PriorityClass to ${cluster}, where the second is refused; keep globalDefault on one PriorityClass of the cluster, or give the envs ${clusters}`,
     );
   }
-  return lines.sort();
+  // By file, then line by number, then text.
+  const key = (l: string) => /^([^:]*)(?::(\d+))?/.exec(l)!;
+  return lines.sort((a, b) => {
+    const [, fa, la] = key(a);
+    const [, fb, lb] = key(b);
+    return fa! < fb! ? -1 : fa! > fb! ? 1 : Number(la ?? 0) - Number(lb ?? 0) || (a < b ? -1 : a > b ? 1 : 0);
+  });
 }
 
 /** An env's Application that holds or asks for something of a shared cluster, as a collision names it. */
 interface Holder {
   readonly env: Environment;
-  /** `<app>-<env> (env <env>)` */
   readonly app: string;
+  /** Where its object is (looked up only for a line that names it). */
+  readonly place: () => Place;
   /** What it holds, where the key alone does not say: the name of a default PriorityClass. */
   readonly what?: string;
 }
@@ -458,7 +494,7 @@ export function planGitops(root: string, settings: GitopsSettings, appNames: str
     );
   }
   if (wantsArgoCD(settings)) {
-    const collisions = clusterCollisions(settings, plansByEnv);
+    const collisions = clusterCollisions(settings, plansByEnv, distPlaces(root));
     if (collisions.length > 0) throw new Error(collisions.join('\n'));
     const declared = declaredNamespaces(root);
     for (const env of ENVIRONMENTS) {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ENVIRONMENTS, type Manifest } from '@strata/core';
 import { UsageError } from '@strata/project';
+import { buildOverlaySync, resolveKustomize } from '@strata/kustomize';
 import { applyTree, HEADER } from '@strata/emit';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
 import { ANNOTATIONS_SIZE_LIMIT } from '@strata/policy';
@@ -102,8 +103,8 @@ describe('planGitops', () => {
     const fix = 'distinct clusters (gitops.server by env in strata.config.json)';
     expect(() => planGitops(fixture, shared, ['web', 'platform'])).toThrow(
       [
-        `ConfigMap platform/big: deployed by both platform-dev (env dev) and platform-staging (env staging) to https://k8s.example.test, where each Application's sync overwrites the other's; give dev and staging distinct namespaces, or ${fix}`,
-        `Namespace platform: deployed by both platform-dev (env dev) and platform-staging (env staging) to https://k8s.example.test, where each Application's sync overwrites the other's; give it a distinct name in dev and staging, or give the envs ${fix}`,
+        `dist/staging/platform.yaml: ConfigMap platform/big: deployed by both platform-dev (env dev, dist/dev/platform.yaml) and platform-staging (env staging) to https://k8s.example.test, where each Application's sync overwrites the other's; give dev and staging distinct namespaces, or ${fix}`,
+        `dist/staging/platform.yaml: Namespace platform: deployed by both platform-dev (env dev, dist/dev/platform.yaml) and platform-staging (env staging) to https://k8s.example.test, where each Application's sync overwrites the other's; give it a distinct name in dev and staging, or give the envs ${fix}`,
       ].join('\n'),
     );
     // One server for every env: prod collides too.
@@ -114,12 +115,12 @@ describe('planGitops', () => {
       message = (e as Error).message;
     }
     expect(message.split('\n').map((l) => l.slice(0, l.indexOf(' to https')))).toStrictEqual([
-      'ConfigMap platform/big: deployed by both platform-dev (env dev) and platform-prod (env prod)',
-      'ConfigMap platform/big: deployed by both platform-dev (env dev) and platform-staging (env staging)',
-      'ConfigMap platform/big: deployed by both platform-staging (env staging) and platform-prod (env prod)',
-      'Namespace platform: deployed by both platform-dev (env dev) and platform-prod (env prod)',
-      'Namespace platform: deployed by both platform-dev (env dev) and platform-staging (env staging)',
-      'Namespace platform: deployed by both platform-staging (env staging) and platform-prod (env prod)',
+      'dist/prod/platform.yaml: ConfigMap platform/big: deployed by both platform-dev (env dev, dist/dev/platform.yaml) and platform-prod (env prod)',
+      'dist/prod/platform.yaml: ConfigMap platform/big: deployed by both platform-staging (env staging, dist/staging/platform.yaml) and platform-prod (env prod)',
+      'dist/prod/platform.yaml: Namespace platform: deployed by both platform-dev (env dev, dist/dev/platform.yaml) and platform-prod (env prod)',
+      'dist/prod/platform.yaml: Namespace platform: deployed by both platform-staging (env staging, dist/staging/platform.yaml) and platform-prod (env prod)',
+      'dist/staging/platform.yaml: ConfigMap platform/big: deployed by both platform-dev (env dev, dist/dev/platform.yaml) and platform-staging (env staging)',
+      'dist/staging/platform.yaml: Namespace platform: deployed by both platform-dev (env dev, dist/dev/platform.yaml) and platform-staging (env staging)',
     ]);
     // A node port is the cluster's: two envs' Services in their own namespaces still cannot both open it.
     const ports = mkdtempSync(join(tmpdir(), 'strata-gitops-ports-'));
@@ -139,7 +140,7 @@ describe('planGitops', () => {
       });
       expect(() => planGitops(ports, shared, ['edge'])).toThrow(
         new Error(
-          `node port 30080: opened by both edge-dev (env dev) and edge-staging (env staging) on https://k8s.example.test, where the second Service is refused: provided port is already allocated; give one of them another nodePort, or give the envs ${fix}`,
+          `dist/staging/edge.yaml: node port 30080: opened by both edge-dev (env dev, dist/dev/edge.yaml) and edge-staging (env staging) on https://k8s.example.test, where the second Service is refused: provided port is already allocated; give one of them another nodePort, or give the envs ${fix}`,
         ),
       );
       // Each env on a cluster of its own (the default: each env's own Argo CD, in-cluster): nothing is shared.
@@ -169,6 +170,68 @@ describe('planGitops', () => {
     expect(planGitops(fixture, { ...settings, server: 'https://k8s.example.test' }, ['web']).has('gitops/kustomization.yaml')).toBe(true);
   });
 
+  it('points each shared-cluster collision at the built file and line of the later env`s object and names the earlier env`s file and line', () => {
+    const shared = {
+      ...settings,
+      server: { dev: 'https://k8s.example.test', staging: 'https://k8s.example.test', prod: 'https://prod.k8s.example.test' },
+    };
+    const fix = 'distinct clusters (gitops.server by env in strata.config.json)';
+    const dir = mkdtempSync(join(tmpdir(), 'strata-gitops-places-'));
+    try {
+      writeRepo(dir, {
+        edge: {
+          objects: [
+            { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { level: 'info' } },
+            { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'edge-high' }, value: 1000 },
+            {
+              apiVersion: 'v1',
+              kind: 'Service',
+              metadata: { name: 'edge' },
+              spec: { type: 'NodePort', clusterIP: '10.96.0.50', selector: { app: 'edge' }, ports: [{ port: 80, nodePort: 30080 }] },
+            },
+          ],
+          namespace: (env) => `edge-${env}`,
+        },
+      });
+      // Built as `strata build` builds them; dev's file holds one more object first, so its lines differ from staging's.
+      const command = resolveKustomize(dir);
+      for (const env of ENVIRONMENTS) {
+        const r = buildOverlaySync(dir, `overlays/${env}/edge`, { command });
+        expect(r.ok, r.error).toBe(true);
+        const extra = env === 'dev' ? 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n  namespace: edge-dev\n---\n' : '';
+        mkdirSync(join(dir, 'dist', env), { recursive: true });
+        writeFileSync(join(dir, `dist/${env}/edge.yaml`), extra + r.yaml);
+      }
+      const lineOf = (env: string, pattern: RegExp) =>
+        readFileSync(join(dir, `dist/${env}/edge.yaml`), 'utf8')
+          .split('\n')
+          .findIndex((l) => pattern.test(l)) + 1;
+      const at = (env: string, pattern: RegExp) => `dist/${env}/edge.yaml:${lineOf(env, pattern)}`;
+      expect(lineOf('dev', /nodePort: 30080/)).toBe(lineOf('staging', /nodePort: 30080/) + 6);
+      const lines = () => {
+        try {
+          planGitops(dir, shared, ['edge']);
+          return [];
+        } catch (e) {
+          return (e as Error).message.split('\n');
+        }
+      };
+      expect(lines()).toStrictEqual([
+        `${at('staging', /clusterIP: 10.96.0.50/)}: v1/Service edge-staging/edge: spec.clusterIP: asked for by both edge-dev (env dev, ${at('dev', /clusterIP: 10.96.0.50/)}) and edge-staging (env staging) on https://k8s.example.test, where the second Service is refused: failed to allocate IP 10.96.0.50: provided IP is already allocated; give one of them another clusterIP (or none, and the cluster chooses one), or give the envs ${fix}`,
+        `${at('staging', /nodePort: 30080/)}: v1/Service edge-staging/edge: spec.ports[0].nodePort: node port 30080: opened by both edge-dev (env dev, ${at('dev', /nodePort: 30080/)}) and edge-staging (env staging) on https://k8s.example.test, where the second Service is refused: provided port is already allocated; give one of them another nodePort, or give the envs ${fix}`,
+        `${at('staging', /^apiVersion: scheduling/)}: scheduling.k8s.io/v1/PriorityClass edge-high: deployed by both edge-dev (env dev, ${at('dev', /^apiVersion: scheduling/)}) and edge-staging (env staging) to https://k8s.example.test, where each Application's sync overwrites the other's; give it a distinct name in dev and staging, or give the envs ${fix}`,
+      ]);
+      // A built file that is missing, or built before the object was there, names the file alone.
+      rmSync(join(dir, 'dist/dev'), { recursive: true });
+      writeFileSync(join(dir, 'dist/staging/edge.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: edge-staging\n');
+      expect(lines()[1]).toBe(
+        `dist/staging/edge.yaml: node port 30080: opened by both edge-dev (env dev, dist/dev/edge.yaml) and edge-staging (env staging) on https://k8s.example.test, where the second Service is refused: provided port is already allocated; give one of them another nodePort, or give the envs ${fix}`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('takes servers for one cluster as Argo CD does: equal but for trailing slashes, and never by a lower-cased host or a dropped default port', () => {
     const collide = (dev: string, staging: string) => {
       try {
@@ -186,8 +249,8 @@ describe('planGitops', () => {
       ['https://k8s.example.test/proxy/', 'https://k8s.example.test/proxy'],
     ] as const) {
       expect(collide(dev, staging)).toStrictEqual([
-        `ConfigMap platform/big: deployed by both platform-dev (env dev) and platform-staging (env staging) to ${dev.replace(/\/+$/, '')}, where each Application's sync overwrites the other's; give dev and staging distinct namespaces, or distinct clusters (gitops.server by env in strata.config.json)`,
-        `Namespace platform: deployed by both platform-dev (env dev) and platform-staging (env staging) to ${dev.replace(/\/+$/, '')}, where each Application's sync overwrites the other's; give it a distinct name in dev and staging, or give the envs distinct clusters (gitops.server by env in strata.config.json)`,
+        `dist/staging/platform.yaml: ConfigMap platform/big: deployed by both platform-dev (env dev, dist/dev/platform.yaml) and platform-staging (env staging) to ${dev.replace(/\/+$/, '')}, where each Application's sync overwrites the other's; give dev and staging distinct namespaces, or distinct clusters (gitops.server by env in strata.config.json)`,
+        `dist/staging/platform.yaml: Namespace platform: deployed by both platform-dev (env dev, dist/dev/platform.yaml) and platform-staging (env staging) to ${dev.replace(/\/+$/, '')}, where each Application's sync overwrites the other's; give it a distinct name in dev and staging, or give the envs distinct clusters (gitops.server by env in strata.config.json)`,
       ]);
     }
     // In-cluster: Argo CD's own cluster is the exact URL, so `in-cluster` and the URL as written are one cluster ...
@@ -202,7 +265,7 @@ describe('planGitops', () => {
       }
     };
     expect(inCluster(IN_CLUSTER_SERVER)).toContain(
-      `deployed by both platform-dev (env dev) and platform-staging (env staging) to ${IN_CLUSTER_SERVER} (cluster in-cluster)`,
+      `deployed by both platform-dev (env dev, dist/dev/platform.yaml) and platform-staging (env staging) to ${IN_CLUSTER_SERVER} (cluster in-cluster)`,
     );
     // ... while with a slash it is not that cluster (GetCluster compares it before trimming), nor refused here: parseSettings refuses it.
     expect(inCluster(`${IN_CLUSTER_SERVER}/`)).toBe('');
@@ -397,8 +460,8 @@ describe('clusters named as Argo CD knows them (gitops.cluster)', () => {
     expect(() => planGitops(fixture, shared, ['web', 'platform'])).toThrow(
       new Error(
         [
-          `ConfigMap platform/big: deployed by both platform-dev (env dev) and platform-staging (env staging) to cluster shared, where each Application's sync overwrites the other's; give dev and staging distinct namespaces, or ${fix}`,
-          `Namespace platform: deployed by both platform-dev (env dev) and platform-staging (env staging) to cluster shared, where each Application's sync overwrites the other's; give it a distinct name in dev and staging, or give the envs ${fix}`,
+          `dist/staging/platform.yaml: ConfigMap platform/big: deployed by both platform-dev (env dev, dist/dev/platform.yaml) and platform-staging (env staging) to cluster shared, where each Application's sync overwrites the other's; give dev and staging distinct namespaces, or ${fix}`,
+          `dist/staging/platform.yaml: Namespace platform: deployed by both platform-dev (env dev, dist/dev/platform.yaml) and platform-staging (env staging) to cluster shared, where each Application's sync overwrites the other's; give it a distinct name in dev and staging, or give the envs ${fix}`,
         ].join('\n'),
       ),
     );
@@ -408,7 +471,7 @@ describe('clusters named as Argo CD knows them (gitops.cluster)', () => {
     expect(() =>
       planGitops(fixture, { ...settings, server: { staging: 'https://k8s.example.test' }, cluster: { prod: 'in-cluster' } }, ['platform']),
     ).toThrow(
-      /^ConfigMap platform\/big: deployed by both platform-dev \(env dev\) and platform-prod \(env prod\) to https:\/\/kubernetes\.default\.svc \(cluster in-cluster\), .*distinct clusters \(gitops\.server or gitops\.cluster by env in strata\.config\.json\)$/m,
+      /^dist\/prod\/platform\.yaml: ConfigMap platform\/big: deployed by both platform-dev \(env dev, dist\/dev\/platform\.yaml\) and platform-prod \(env prod\) to https:\/\/kubernetes\.default\.svc \(cluster in-cluster\), .*distinct clusters \(gitops\.server or gitops\.cluster by env in strata\.config\.json\)$/m,
     );
     // Any other name may stand for any server: only Argo CD knows, so the two are not compared.
     expect(

@@ -141,7 +141,7 @@ describe('envs on one cluster, offline and on a real cluster', () => {
     ]);
   });
 
-  it('generate refuses each of them in one line, naming both Applications, in the server`s words, and the fix', () => {
+  it('generate refuses each of them in one line, at the later env`s built file, naming both Applications and the earlier one`s file, in the server`s words, and the fix', () => {
     const lines = clusterCollisions(settings, plans());
     // Lines of what the cluster holds once: the object collisions (dev's default class again in prod) are another matter.
     const held = lines.filter((l) => !l.includes('deployed by both'));
@@ -153,10 +153,10 @@ describe('envs on one cluster, offline and on a real cluster', () => {
       real.map(([env, app, , , message]) => [`${env}/${app}`, words(message!)]).sort(),
     );
     expect(held).toContain(
-      `cluster IP 10.96.200.10: asked for by both web-dev (env dev) and web-staging (env staging) on ${SERVER}, where the second Service is refused: failed to allocate IP 10.96.200.10: provided IP is already allocated; give one of them another clusterIP (or none, and the cluster chooses one), or give the envs distinct clusters (gitops.server by env in strata.config.json)`,
+      `dist/staging/web.yaml: cluster IP 10.96.200.10: asked for by both web-dev (env dev, dist/dev/web.yaml) and web-staging (env staging) on ${SERVER}, where the second Service is refused: failed to allocate IP 10.96.200.10: provided IP is already allocated; give one of them another clusterIP (or none, and the cluster chooses one), or give the envs distinct clusters (gitops.server by env in strata.config.json)`,
     );
     expect(held).toContain(
-      `PriorityClass default-staging: PriorityClass default-dev is already marked as default. Only one default can exist: platform-dev (env dev) and platform-staging (env staging) both ship a globalDefault PriorityClass to ${SERVER}, where the second is refused; keep globalDefault on one PriorityClass of the cluster, or give the envs distinct clusters (gitops.server by env in strata.config.json)`,
+      `dist/staging/platform.yaml: PriorityClass default-staging: PriorityClass default-dev is already marked as default. Only one default can exist: platform-dev (env dev, dist/dev/platform.yaml) and platform-staging (env staging) both ship a globalDefault PriorityClass to ${SERVER}, where the second is refused; keep globalDefault on one PriorityClass of the cluster, or give the envs distinct clusters (gitops.server by env in strata.config.json)`,
     );
   });
 
