@@ -4,6 +4,7 @@ import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { groupOf, type Environment, type Manifest } from '@strata/core';
 import { Layout } from '@strata/project';
 import { allocationsAsked, canonicalIp, nodePortsAsked } from '@strata/node-ports';
+import { ingressRoutes } from '@strata/policy';
 
 /** What of an app's built output a shared-cluster collision is about, to be found in its dist/ file. */
 export type Claimed =
@@ -13,7 +14,9 @@ export type Claimed =
   /** In its canonical form (`canonicalIp`). */
   | { readonly clusterIp: string }
   /** A PriorityClass marked `globalDefault`, by name. */
-  | { readonly defaultPriorityClass: string };
+  | { readonly defaultPriorityClass: string }
+  /** A host and path of an IngressClass that an Ingress routes. */
+  | { readonly route: readonly [ingressClass: string, host: string, path: string] };
 
 /**
  * Where a claimed thing is: the app's built file `dist/<env>/<app>.yaml`, and, where that file holds
@@ -105,5 +108,8 @@ function fieldOf(m: Manifest, claimed: Claimed): string | undefined {
   }
   if ('nodePort' in claimed) return nodePortsAsked(m).find((a) => a.port === claimed.nodePort)?.path;
   if ('clusterIp' in claimed) return allocationsAsked(m).find((a) => a.pool === 'cluster-ip' && a.key === canonicalIp(claimed.clusterIp))?.path;
-  return m.metadata.name === claimed.defaultPriorityClass ? allocationsAsked(m).find((a) => a.pool === 'default-priority-class')?.path : undefined;
+  if ('defaultPriorityClass' in claimed)
+    return m.metadata.name === claimed.defaultPriorityClass ? allocationsAsked(m).find((a) => a.pool === 'default-priority-class')?.path : undefined;
+  const [ingressClass, host, path] = claimed.route;
+  return ingressRoutes(m).find((r) => r.ingressClass === ingressClass && r.host === host && r.path === path)?.field;
 }

@@ -6,7 +6,7 @@ import { CLUSTER_NAMESPACES, declaredNamespaces, Layout, ToolError } from '@stra
 import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
 import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type BuildResult } from '@strata/kustomize';
 import { allocationsAsked, canonicalIp } from '@strata/node-ports';
-import { fitsClientSideApply } from '@strata/policy';
+import { fitsClientSideApply, ingressRoutes } from '@strata/policy';
 import { namespacedIn } from '@strata/schemas';
 import { planFlux } from './flux.ts';
 import { distFileOnly, distPlaces, type Claimed, type Locate, type Place } from './places.ts';
@@ -170,6 +170,11 @@ export function syncPlan(
     defaultPriorityClasses: [
       ...new Set(manifests.filter((m) => allocationsAsked(m).some((a) => a.pool === 'default-priority-class')).map((m) => m.metadata.name)),
     ].sort(),
+    ingressRoutes: manifests
+      .flatMap((m) =>
+        ingressRoutes(m).map((r) => [r.ingressClass, r.host, r.path, `${m.metadata.namespace ?? namespace}/${m.metadata.name}`] as const),
+      )
+      .sort((a, b) => (a.join('\0') < b.join('\0') ? -1 : a.join('\0') > b.join('\0') ? 1 : 0)),
   };
 }
 
@@ -179,7 +184,8 @@ export function syncPlan(
  * applied, and prune and self-heal make them fight. And what such a cluster holds once whichever
  * namespace asks, so that the env synced second is refused it: a node port, a cluster IP (in the
  * allocator's words) and the place of the one default PriorityClass (in the Priority admission
- * plugin's). One line each, at the built file and line of the later env's object as the other clash
+ * plugin's), and the host and path of an IngressClass, whose controller serves one Ingress of them.
+ * One line each, at the built file and line of the later env's object as the other clash
  * findings are (`locate` finds them: `distPlaces` reads dist/; by default the file alone), naming both
  * Applications, the file of the earlier env's, and the fix.
  */
@@ -272,6 +278,23 @@ export function clusterCollisions(
         firstName === name
           ? undefined
           : `PriorityClass ${firstName} is already marked as default. Only one default can exist: ${first} and ${second} both ship a globalDefault PriorityClass to ${cluster}, where the second is refused; keep globalDefault on one PriorityClass of the cluster, or give the envs ${clusters}`,
+    );
+    // A host and path of an IngressClass is the cluster's: its controller serves every namespace and
+    // sends their traffic to one of the Ingresses only. One Ingress in both envs is one object, said above.
+    held(
+      (plan) => plan.ingressRoutes.map(([ingressClass, host, path, ingress]) => [JSON.stringify([ingressClass, host, path]), ingress]),
+      (key) => ({ route: JSON.parse(key) as [string, string, string] }),
+      (key) => {
+        const [, host, path] = JSON.parse(key) as string[];
+        return `${host ? `host "${host}"` : 'every host (no host)'} and path "${path}"`;
+      },
+      (key, first, second, firstIngress, ingress) => {
+        if (firstIngress === ingress) return undefined;
+        const [ingressClass] = JSON.parse(key) as string[];
+        const of = ingressClass ? `IngressClass "${ingressClass}"` : "the cluster's default IngressClass";
+        return `routed by both ${first} and ${second} in ${of} on ${cluster}, whose controller sends their traffic to one of the two only (ingress-nginx refuses the second at admission, others pick by age); give one of them another host or path, or give the envs ${clusters}`;
+      },
+      true,
     );
   }
   // By file, then line by number, then text.

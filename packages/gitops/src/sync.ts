@@ -38,4 +38,10 @@ export interface AppSyncPlan {
   readonly clusterIps: readonly string[];
   /** Its PriorityClasses marked `globalDefault`: a cluster has one default, so of two envs on one cluster only one may ship it. */
   readonly defaultPriorityClasses: readonly string[];
+  /**
+   * The hosts and paths its Ingresses route (`ingressRoutes` of @strata/policy), each as
+   * [IngressClass, host, path, `namespace/name` of the Ingress]: a class's controller serves the
+   * whole cluster, so two envs on one cluster must not route the same one.
+   */
+  readonly ingressRoutes: readonly (readonly [string, string, string, string])[];
 }

@@ -232,6 +232,65 @@ describe('planGitops', () => {
     }
   });
 
+  it('refuses a host and path of one IngressClass that Ingresses of two envs on one cluster both route, at the later one`s built file and line, and not across envs on clusters of their own', () => {
+    const fix = 'distinct clusters (gitops.server by env in strata.config.json)';
+    const ingress = (name: string, host: string, path: string, ingressClassName?: string) => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name },
+      spec: {
+        ...(ingressClassName ? { ingressClassName } : {}),
+        rules: [{ host, http: { paths: [{ path, pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } }] } }],
+      },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'strata-gitops-routes-'));
+    try {
+      writeRepo(dir, {
+        // The same host and path in each env's own namespace: one route of the cluster where envs share it.
+        shop: { objects: [ingress('shop', 'shop.example.com', '/', 'nginx')], namespace: (env) => `shop-${env}` },
+        // Another class, or another path, than shop's: routes of their own, which clash only with admin's of the other env.
+        admin: {
+          objects: [ingress('admin', 'shop.example.com', '/', 'internal'), ingress('admin-api', 'shop.example.com', '/api', 'nginx')],
+          namespace: (env) => `admin-${env}`,
+        },
+      });
+      const command = resolveKustomize(dir);
+      for (const env of ENVIRONMENTS) {
+        const r = buildOverlaySync(dir, `overlays/${env}/shop`, { command });
+        expect(r.ok, r.error).toBe(true);
+        mkdirSync(join(dir, 'dist', env), { recursive: true });
+        writeFileSync(join(dir, `dist/${env}/shop.yaml`), r.yaml);
+      }
+      const pathLine = (env: string) =>
+        `dist/${env}/shop.yaml:${
+          readFileSync(join(dir, `dist/${env}/shop.yaml`), 'utf8')
+            .split('\n')
+            .findIndex((l) => l.trim() === 'path: /') + 1
+        }`;
+      const refused = (server: GitopsSettings['server']) => {
+        try {
+          planGitops(dir, { ...settings, server }, ['shop', 'admin']);
+          return [];
+        } catch (e) {
+          return (e as Error).message.split('\n');
+        }
+      };
+      expect(refused({ dev: 'https://k8s.example.test', staging: 'https://k8s.example.test', prod: 'https://prod.k8s.example.test' })).toStrictEqual([
+        // Not built: the file alone.
+        `dist/staging/admin.yaml: host "shop.example.com" and path "/": routed by both admin-dev (env dev, dist/dev/admin.yaml) and admin-staging (env staging) in IngressClass "internal" on https://k8s.example.test, whose controller sends their traffic to one of the two only (ingress-nginx refuses the second at admission, others pick by age); give one of them another host or path, or give the envs ${fix}`,
+        `dist/staging/admin.yaml: host "shop.example.com" and path "/api": routed by both admin-dev (env dev, dist/dev/admin.yaml) and admin-staging (env staging) in IngressClass "nginx" on https://k8s.example.test, whose controller sends their traffic to one of the two only (ingress-nginx refuses the second at admission, others pick by age); give one of them another host or path, or give the envs ${fix}`,
+        `${pathLine('staging')}: networking.k8s.io/v1/Ingress shop-staging/shop: spec.rules[0].http.paths[0].path: host "shop.example.com" and path "/": routed by both shop-dev (env dev, ${pathLine('dev')}) and shop-staging (env staging) in IngressClass "nginx" on https://k8s.example.test, whose controller sends their traffic to one of the two only (ingress-nginx refuses the second at admission, others pick by age); give one of them another host or path, or give the envs ${fix}`,
+      ]);
+      // Each env on a cluster of its own: the same route in each is no clash.
+      expect(refused(undefined)).toStrictEqual([]);
+      expect(
+        refused({ dev: 'https://dev.k8s.example.test', staging: 'https://staging.k8s.example.test', prod: 'https://prod.k8s.example.test' }),
+      ).toStrictEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('takes servers for one cluster as Argo CD does: equal but for trailing slashes, and never by a lower-cased host or a dropped default port', () => {
     const collide = (dev: string, staging: string) => {
       try {
