@@ -33,10 +33,60 @@ export function clusterLimitRanges(
   return out;
 }
 
-/** The LimitRanges of the cluster of `file` (its env's; other files are one cluster together) that files other than `set`'s create. */
-export function limitRangesElsewhere(ranges: readonly ClusterLimitRange[], file: string, set: ReadonlySet<string>): PolicyObject[] {
-  const cluster = envOf(file)?.env ?? '';
-  return ranges.filter((r) => !set.has(r.file) && (envOf(r.file)?.env ?? '') === cluster);
+/** A LimitRange of a cluster and its place in the list given, which is the order the rule is given them in. */
+interface Placed {
+  readonly range: ClusterLimitRange;
+  readonly at: number;
+}
+
+/**
+ * The LimitRanges of each cluster by the namespace they name ('' for none), worked out once per list:
+ * every set of an env asks for its env's, and filtering the whole list for each of 500 apps was
+ * quadratic.
+ */
+const index = new WeakMap<readonly ClusterLimitRange[], Map<string, Map<unknown, Placed[]>>>();
+function byNamespace(ranges: readonly ClusterLimitRange[]): Map<string, Map<unknown, Placed[]>> {
+  let found = index.get(ranges);
+  if (!found) {
+    found = new Map();
+    ranges.forEach((range, at) => {
+      const cluster = envOf(range.file)?.env ?? '';
+      const namespaces = found!.get(cluster) ?? found!.set(cluster, new Map()).get(cluster)!;
+      const ns: unknown = range.manifest.metadata?.namespace || '';
+      (namespaces.get(ns) ?? namespaces.set(ns, []).get(ns)!).push({ range, at });
+    });
+    index.set(ranges, found);
+  }
+  return found;
+}
+
+/**
+ * The LimitRanges of the cluster of `file` (its env's; other files are one cluster together) that
+ * files other than `set`'s create in `namespaces`, the namespaces the set's objects are in (as
+ * within-limit-ranges reads them, `applied` for one that names none), in the order of the list: no
+ * other LimitRange limits a pod or claim of the set.
+ */
+export function limitRangesElsewhere(
+  ranges: readonly ClusterLimitRange[],
+  file: string,
+  set: ReadonlySet<string>,
+  namespaces: ReadonlySet<unknown>,
+  applied: string,
+): PolicyObject[] {
+  const cluster = byNamespace(ranges).get(envOf(file)?.env ?? '');
+  if (!cluster) return [];
+  const out: Placed[] = [];
+  for (const ns of namespaces) {
+    // A namespace unknown is one only within its file, and the set's files are left out.
+    if (ns === '') continue;
+    out.push(...(cluster.get(ns) ?? []));
+    // One that names none is in the namespace it is applied in.
+    if (ns === applied) out.push(...(cluster.get('') ?? []));
+  }
+  return out
+    .filter((p) => !set.has(p.range.file))
+    .sort((a, b) => a.at - b.at)
+    .map((p) => p.range);
 }
 
 /**
@@ -45,12 +95,13 @@ export function limitRangesElsewhere(ranges: readonly ClusterLimitRange[], file:
  * claims are judged again (within-limit-ranges) though the app itself did not change.
  */
 export function limitRangeBasis(mine: readonly NamespaceClaims[], ranges: readonly ClusterLimitRange[]): string {
+  const clusters = byNamespace(ranges);
   const basis: [string, string, [string, Manifest][]][] = [];
   for (const c of mine) {
-    const env = envOf(c.file)?.env ?? '';
+    const cluster = clusters.get(envOf(c.file)?.env ?? '');
     for (const ns of [...new Set(c.uses.map((u) => u.namespace))].sort()) {
-      const there = ranges.filter((r) => r.file !== c.file && (envOf(r.file)?.env ?? '') === env && r.manifest.metadata?.namespace === ns);
-      if (there.length > 0) basis.push([c.file, ns, there.map((r) => [r.file, r.manifest])]);
+      const there = (cluster?.get(ns) ?? []).filter((p) => p.range.file !== c.file);
+      if (there.length > 0) basis.push([c.file, ns, there.map((p) => [p.range.file, p.range.manifest])]);
     }
   }
   return JSON.stringify(basis);

@@ -170,7 +170,15 @@ export async function policyProblems(
       },
     }));
     const elsewhere = built && options.clusterNamespaces ? namespacesElsewhere(options.clusterNamespaces, file) : [];
-    const ranges = options.clusterLimitRanges ? limitRangesElsewhere(options.clusterLimitRanges, set[0]!.file, new Set(set.map((d) => d.file))) : [];
+    const ranges = options.clusterLimitRanges
+      ? limitRangesElsewhere(
+          options.clusterLimitRanges,
+          set[0]!.file,
+          new Set(set.map((d) => d.file)),
+          new Set(set.map((d) => d.manifest.metadata?.namespace || (ctx.applyNamespace ?? ''))),
+          ctx.applyNamespace ?? '',
+        )
+      : [];
     // The classes of its cluster in the order it creates them, when another file of the cluster ships one.
     const inSet = new Set(set.map((d) => d.file));
     const cluster = options.clusterClasses ? classesOfCluster(options.clusterClasses, set[0]!.file) : [];
