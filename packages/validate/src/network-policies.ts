@@ -1,7 +1,9 @@
-import { argoCdSkips } from '@strata/core/argocd';
+import { argoCdDestination, argoCdSkips } from '@strata/core/argocd';
 import { isPlainObject, type Manifest } from '@strata/core';
 import { isDefaultDeny, type PolicyObject } from '@strata/policy';
+import { distOf } from '@strata/project';
 import { envOf } from './env-of.ts';
+import { namespacedIn } from './namespaces.ts';
 import { siblingFiles, siblingObjects } from './siblings.ts';
 import type { ClusterNetworkPolicy, NamespaceClaims, SourceDoc } from './types.ts';
 
@@ -9,11 +11,13 @@ const isNetworkPolicy = (m: Manifest) => m.kind === 'NetworkPolicy' && m.apiVers
 
 /**
  * A NetworkPolicy as the rules of other apps read it: its name and namespace, its podSelector, and
- * whether it is a default deny; its rules are judged in its own app alone.
+ * whether it is a default deny; its rules are judged in its own app alone. One written without a
+ * namespace is in `placed`, the namespace it is applied into (see `placement`), or in none known.
  */
-function kept(file: string, m: Manifest): ClusterNetworkPolicy | undefined {
-  const namespace = m.metadata?.namespace;
-  if (typeof namespace !== 'string' || namespace === '') return undefined;
+function kept(file: string, m: Manifest, placed: string | undefined): ClusterNetworkPolicy | undefined {
+  const written = m.metadata?.namespace;
+  const namespace = typeof written === 'string' && written !== '' ? written : placed;
+  if (namespace === undefined || namespace === '') return undefined;
   const spec = isPlainObject(m.spec) ? m.spec : {};
   const podSelector = spec.podSelector ?? {};
   const deny = isDefaultDeny({ manifest: m, file });
@@ -29,27 +33,72 @@ function kept(file: string, m: Manifest): ClusterNetworkPolicy | undefined {
 }
 
 /**
- * The NetworkPolicies each cluster holds in a named namespace: those of the documents given, and
- * those of the other built files of their envs as they are in dist/ (a run given one app's output
- * judges its pods beside every app of its env), but for what Argo CD never applies; `others` stands
- * for the other built files where the caller holds their policies (the pipeline, those of the apps it reuses).
+ * The namespace an object of `file` written without one is applied into, as the namespace checks
+ * place it: built output (`dist/<env>/<app>.yaml`) where Argo CD alone applies the tree, its
+ * Application's destination (`argoCdDestination` of the file's objects, as `namespaceClaims` and the
+ * generated gitops/ take it); a file applied as written (`kubectl apply -f`), the default namespace,
+ * as the policy's `applyNamespace` takes it. Otherwise unknown: Flux applies built output with no
+ * target namespace, and a Kustomize input gets its namespace from the kustomization that builds it.
+ */
+function placement(root: string, file: string, manifests: readonly Manifest[], argoCdOnly: boolean, asWritten: boolean): string | undefined {
+  const built = distOf(file);
+  if (built) return argoCdOnly ? argoCdDestination(built.app, manifests, namespacedIn(root, manifests)) : undefined;
+  return asWritten ? 'default' : undefined;
+}
+
+/**
+ * The NetworkPolicies each cluster holds: those of the documents given, and those of the other built
+ * files of their envs as they are in dist/ (a run given one app's output judges its pods beside every
+ * app of its env), but for what Argo CD never applies; each in its namespace, or for one written
+ * without, the one it is applied into (`placement`; `appliedAsWritten` names the inputs applied as
+ * written), and left out where that is unknown. `others` stands for the other built files where the
+ * caller holds their policies (the pipeline, those of the apps it reuses).
  */
 export function clusterNetworkPolicies(
   root: string,
   docs: readonly SourceDoc[],
   argoCdOnly: boolean,
   others?: readonly ClusterNetworkPolicy[],
+  appliedAsWritten?: ReadonlySet<string>,
 ): ClusterNetworkPolicy[] {
-  const applied = (m: Manifest) => isNetworkPolicy(m) && !(argoCdOnly && argoCdSkips(m));
-  const out = docs.flatMap((d) => (applied(d.manifest) ? [kept(d.file, d.manifest)].filter((p) => p !== undefined) : []));
+  const applied = (m: Manifest) => !(argoCdOnly && argoCdSkips(m));
+  const out: ClusterNetworkPolicy[] = [];
+  const byFile = new Map<string, SourceDoc[]>();
+  for (const d of docs) if (applied(d.manifest)) (byFile.get(d.file) ?? byFile.set(d.file, []).get(d.file)!).push(d);
+  for (const [file, group] of byFile) {
+    const policies = group.filter((d) => isNetworkPolicy(d.manifest));
+    if (policies.length === 0) continue;
+    // Worked out only for a file with a policy written without a namespace.
+    let placed: [string | undefined] | undefined;
+    const place = () =>
+      (placed ??= [
+        placement(
+          root,
+          file,
+          group.map((d) => d.manifest),
+          argoCdOnly,
+          appliedAsWritten?.has(group[0]!.input) ?? false,
+        ),
+      ])[0];
+    for (const d of policies) {
+      const p = kept(file, d.manifest, d.manifest.metadata?.namespace ? undefined : place());
+      if (p) out.push(p);
+    }
+  }
   if (others) return [...out, ...others];
   for (const { file, text } of siblingFiles(
     root,
     docs.map((d) => d.file),
   )) {
     if (!/^kind: NetworkPolicy\s*$/m.test(text)) continue;
-    for (const manifest of (siblingObjects(text) ?? []).filter(applied)) {
-      const p = kept(file, manifest);
+    const manifests = (siblingObjects(text) ?? []).filter(applied);
+    let placed: [string | undefined] | undefined;
+    for (const manifest of manifests.filter(isNetworkPolicy)) {
+      const p = kept(
+        file,
+        manifest,
+        manifest.metadata?.namespace ? undefined : (placed ??= [placement(root, file, manifests, argoCdOnly, false)])[0],
+      );
       if (p) out.push(p);
     }
   }

@@ -147,7 +147,7 @@ export interface ValidateResult {
   readonly limitRanges?: readonly ClusterLimitRange[];
   /** The PriorityClasses and RuntimeClasses the files read create (but for what Argo CD never applies), for a caller that judges other apps' pods against them (`clusterClasses` of ValidateOptions). */
   readonly clusterClasses?: readonly ClusterClass[];
-  /** The NetworkPolicies the files read ship in a named namespace (but for what Argo CD never applies), for a caller that judges other apps' pods beside them (`clusterNetworkPolicies` of ValidateOptions). */
+  /** The NetworkPolicies the files read ship in a namespace known (written, or the one they are applied into; but for what Argo CD never applies), for a caller that judges other apps' pods beside them (`clusterNetworkPolicies` of ValidateOptions). */
   readonly networkPolicies?: readonly ClusterNetworkPolicy[];
 }
 

@@ -203,7 +203,7 @@ export async function checkParsed(
   const ranges = clusterLimitRanges(root, resources, !consumers.flux, options.clusterLimitRanges);
   // And its classes: a pod's priority is the global default PriorityClass's whichever app of its env ships it.
   const podClasses = clusterClasses(root, resources, !consumers.flux, options.clusterClasses);
-  const networkPolicies = clusterNetworkPolicies(root, resources, !consumers.flux, options.clusterNetworkPolicies);
+  const networkPolicies = clusterNetworkPolicies(root, resources, !consumers.flux, options.clusterNetworkPolicies, parsed.appliedAsWritten);
   const policy = await policyProblems(root, parsed.docs, checkEnv(options.env), {
     clusterNamespaces: [...spaces, ...elsewhere],
     clusterLimitRanges: ranges,

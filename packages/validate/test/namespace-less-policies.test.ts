@@ -1,3 +1,5 @@
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { suiteTempDir, writeTree } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
 import { validate } from '../src/index.ts';
@@ -87,5 +89,59 @@ describe('NetworkPolicies written without a namespace', () => {
     expect(await findings(['built'], dir)).toStrictEqual([]);
     expect(await findings(['unset'], dir)).toStrictEqual(unprotected('unset/all.yaml'));
     expect(await findings(['unset/kustomization.yaml'], dir)).toStrictEqual(unprotected('unset/all.yaml'));
+  });
+});
+
+/**
+ * Another app's NetworkPolicies written without a namespace count where they are applied: in built
+ * output under Argo CD, the destination of that app's Application (the namespace most of its objects
+ * name); in files applied as written, the default namespace. Before, they counted nowhere but in
+ * their own file, so a pod their default deny covers was told to add one.
+ */
+describe('NetworkPolicies written without a namespace, for the pods of other files', () => {
+  const { dir } = suiteTempDir('strata-namespace-less-elsewhere-');
+  /** A workspace holding only `files`, with the checkout's tools. */
+  const workspace = (name: string, files: Record<string, string>) => {
+    const root = join(dir, name);
+    writeTree(root, files);
+    symlinkSync(join(repo, '.tools'), join(root, '.tools'));
+    return root;
+  };
+  const configMap = (namespace: string) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: ${namespace}}\ndata: {level: info}\n`;
+  const found = async (root: string, inputs: string[]) =>
+    (await validate(root, inputs, { cwd: root, serverChecks: false })).problems
+      .filter((p) => p.rule === 'default-deny-network-policy' || p.rule === 'network-policy-selects-workload')
+      .map((p) => [p.file, p.namespace, p.name, p.rule]);
+  const unprotected = (file: string, namespace: string) => [
+    [file, namespace, 'nsl', 'default-deny-network-policy'],
+    [file, namespace, 'nsl', 'network-policy-selects-workload'],
+  ];
+
+  it("count in built output in the destination of their app's Argo CD Application, for the pods of the env's other apps there", async () => {
+    // alpha's objects are in shop, so its Application's destination is shop: its policies land there.
+    const shop = workspace('shop', {
+      'dist/dev/alpha.yaml': `${configMap('shop')}---\n${policies}`,
+      'dist/dev/beta.yaml': pod('nsl', 'shop'),
+    });
+    expect(await found(shop, ['dist'])).toStrictEqual([]);
+    expect(await found(shop, ['dist/dev/beta.yaml'])).toStrictEqual([]);
+    // alpha's Application deploys to cart: a pod in shop is as unprotected as with no policies at all.
+    const cart = workspace('cart', {
+      'dist/dev/alpha.yaml': `${configMap('cart')}---\n${policies}`,
+      'dist/dev/beta.yaml': pod('nsl', 'shop'),
+    });
+    expect(await found(cart, ['dist'])).toStrictEqual(unprotected('dist/dev/beta.yaml', 'shop'));
+    expect(await found(cart, ['dist/dev/beta.yaml'])).toStrictEqual(unprotected('dist/dev/beta.yaml', 'shop'));
+  });
+
+  it('count in files applied as written in the default namespace, for the pods of the other files given', async () => {
+    const root = workspace('written', {
+      'policies.yaml': policies,
+      'home.yaml': pod('nsl', 'default'),
+      'away.yaml': pod('nsl', 'x'),
+    });
+    expect(await found(root, ['policies.yaml', 'home.yaml'])).toStrictEqual([]);
+    expect(await found(root, ['policies.yaml', 'away.yaml'])).toStrictEqual(unprotected('away.yaml', 'x'));
   });
 });
