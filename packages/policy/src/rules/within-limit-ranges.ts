@@ -15,13 +15,19 @@ type Quantities = ReadonlyMap<string, Quantity>;
 
 /** One item of a LimitRange's `spec.limits`, with the defaults the API server gives it when it creates the LimitRange. */
 interface Item {
+  /** Its index in `spec.limits`. */
+  readonly at: number;
   readonly type: string;
   readonly min: Quantities;
   readonly max: Quantities;
   readonly default: Quantities;
   readonly defaultRequest: Quantities;
   readonly maxLimitRequestRatio: Quantities;
+  /** The field of the item each default of `default` and `defaultRequest` comes from, as the server fills them in. */
+  readonly defaultFrom: ReadonlyMap<string, Source>;
+  readonly defaultRequestFrom: ReadonlyMap<string, Source>;
 }
+type Source = 'default' | 'defaultRequest' | 'max' | 'min';
 
 interface Range {
   readonly object: PolicyObject;
@@ -43,18 +49,42 @@ function quantities(value: unknown): Map<string, Quantity> {
 const cmp = (a: Quantity, b: Quantity) => (a.nano < b.nano ? -1 : a.nano > b.nano ? 1 : 0);
 
 /** An item as the server stores it: for a Container, `default` from `max`, `defaultRequest` from `default`, then from `min` (SetDefaults_LimitRangeItem). */
-function itemOf(value: unknown): Item {
+function itemOf(value: unknown, index: number): Item {
   const type = str(at(value, 'type')) ?? '';
   const min = quantities(at(value, 'min'));
   const max = quantities(at(value, 'max'));
   const defaults = quantities(at(value, 'default'));
   const defaultRequest = quantities(at(value, 'defaultRequest'));
+  const defaultFrom = new Map<string, Source>([...defaults.keys()].map((k) => [k, 'default']));
+  const defaultRequestFrom = new Map<string, Source>([...defaultRequest.keys()].map((k) => [k, 'defaultRequest']));
   if (type === 'Container') {
-    for (const [k, q] of max) if (!defaults.has(k)) defaults.set(k, q);
-    for (const [k, q] of defaults) if (!defaultRequest.has(k)) defaultRequest.set(k, q);
-    for (const [k, q] of min) if (!defaultRequest.has(k)) defaultRequest.set(k, q);
+    for (const [k, q] of max)
+      if (!defaults.has(k)) {
+        defaults.set(k, q);
+        defaultFrom.set(k, 'max');
+      }
+    for (const [k, q] of defaults)
+      if (!defaultRequest.has(k)) {
+        defaultRequest.set(k, q);
+        defaultRequestFrom.set(k, defaultFrom.get(k)!);
+      }
+    for (const [k, q] of min)
+      if (!defaultRequest.has(k)) {
+        defaultRequest.set(k, q);
+        defaultRequestFrom.set(k, 'min');
+      }
   }
-  return { type, min, max, default: defaults, defaultRequest, maxLimitRequestRatio: quantities(at(value, 'maxLimitRequestRatio')) };
+  return {
+    at: index,
+    type,
+    min,
+    max,
+    default: defaults,
+    defaultRequest,
+    maxLimitRequestRatio: quantities(at(value, 'maxLimitRequestRatio')),
+    defaultFrom,
+    defaultRequestFrom,
+  };
 }
 
 /**
@@ -82,7 +112,7 @@ function refused(items: readonly Item[]): boolean {
 }
 
 function rangeOf(object: PolicyObject, applied: string): Range | undefined {
-  const items = list(at(object.manifest, 'spec', 'limits')).map(itemOf);
+  const items = list(at(object.manifest, 'spec', 'limits')).map((v, i) => itemOf(v, i));
   if (refused(items)) return undefined;
   return { object, name: nameOf(object) ?? '', namespace: namespaceOf(object, applied), items };
 }
@@ -158,6 +188,30 @@ function constraints(type: string, item: Item, requests: ReadonlyMap<string, Val
 
 const from = (v: Value) => (v.from ? { from: v.from } : {});
 
+/** A default a LimitRange gives a container, and the field of the LimitRange it comes from. */
+interface Default {
+  readonly q: Quantity;
+  readonly path: string;
+  readonly source: Source;
+}
+
+/** The defaults a LimitRange gives a container's limits and requests (defaultContainerResourceRequirements: a later Container item's replace an earlier one's). */
+function containerDefaults(r: Range): { limits: Map<string, Default>; requests: Map<string, Default> } {
+  const out = { limits: new Map<string, Default>(), requests: new Map<string, Default>() };
+  const path = (item: Item, source: Source, k: string) => `spec.limits[${item.at}].${source}${k.includes('.') ? '' : `.${k}`}`;
+  for (const item of r.items.filter((i) => i.type === 'Container')) {
+    for (const [k, q] of item.defaultRequest) {
+      const source = item.defaultRequestFrom.get(k)!;
+      out.requests.set(k, { q, source, path: path(item, source, k) });
+    }
+    for (const [k, q] of item.default) {
+      const source = item.defaultFrom.get(k)!;
+      out.limits.set(k, { q, source, path: path(item, source, k) });
+    }
+  }
+  return out;
+}
+
 /** The resources a container has once created: its own, requests defaulted to its limits (SetDefaults_Pod), then each LimitRange's defaults where it has none. */
 function containerResources(c: ContainerView, ranges: readonly Range[]): { requests: Resources; limits: Resources } {
   const own = (field: string): Resources => new Map([...quantities(at(c.container, 'resources', field))].map(([k, q]) => [k, { q }]));
@@ -165,16 +219,55 @@ function containerResources(c: ContainerView, ranges: readonly Range[]): { reque
   const requests = own('requests');
   for (const [k, v] of limits) if (!requests.has(k)) requests.set(k, { q: v.q });
   for (const r of ranges) {
-    // defaultContainerResourceRequirements: a later Container item's defaults replace an earlier one's.
-    const defaults = { limits: new Map<string, Quantity>(), requests: new Map<string, Quantity>() };
-    for (const item of r.items.filter((i) => i.type === 'Container')) {
-      for (const [k, q] of item.defaultRequest) defaults.requests.set(k, q);
-      for (const [k, q] of item.default) defaults.limits.set(k, q);
-    }
-    for (const [k, q] of defaults.limits) if (!limits.has(k)) limits.set(k, { q, from: r.name });
-    for (const [k, q] of defaults.requests) if (!requests.has(k)) requests.set(k, { q, from: r.name });
+    const defaults = containerDefaults(r);
+    for (const [k, { q }] of defaults.limits) if (!limits.has(k)) limits.set(k, { q, from: r.name });
+    for (const [k, { q }] of defaults.requests) if (!requests.has(k)) requests.set(k, { q, from: r.name });
   }
   return { requests, limits };
+}
+
+/**
+ * Two LimitRanges of one namespace that give a container different defaults for one resource: the
+ * LimitRanger admission plugin gives each container the defaults of the LimitRanges in the order its
+ * informer lists them, which is not defined, so which default a container gets is not either. Said
+ * at the field of the later of the two in name order (the order the other verdicts of this rule give
+ * the defaults in), where it is one of `own`, so that a pair of LimitRanges of two apps is said once.
+ * Defaults of equal quantities are one default, however written.
+ */
+function conflictingDefaults(ranges: readonly Range[], own: ReadonlySet<PolicyObject>, rule: string): RuleFinding[] {
+  const out: RuleFinding[] = [];
+  const derived = (d: Default, written: Source) => (d.source === written ? '' : ` (from its ${d.source})`);
+  for (const later of ranges) {
+    if (!own.has(later.object)) continue;
+    const mine = containerDefaults(later);
+    if (mine.limits.size === 0 && mine.requests.size === 0) continue;
+    for (const earlier of ranges) {
+      const sameNamespace = earlier.namespace === later.namespace && (later.namespace !== '' || earlier.object.file === later.object.file);
+      if (!sameNamespace || !(earlier.name < later.name)) continue;
+      const theirs = containerDefaults(earlier);
+      // A default request made of the default limit is said with it.
+      const said = new Set<string>();
+      for (const field of ['limits', 'requests'] as const)
+        for (const [k, d] of mine[field]) {
+          const other = theirs[field].get(k);
+          if (!other || cmp(other.q, d.q) === 0 || said.has(d.path)) continue;
+          said.add(d.path);
+          const [written, container] =
+            field === 'limits'
+              ? (['default', `a container that sets no ${k} limit`] as const)
+              : (['defaultRequest', `a container that sets neither a ${k} request nor a limit`] as const);
+          out.push(
+            finding(
+              rule,
+              later.object,
+              `LimitRange ${later.name} gives ${container} ${quantityString(d.q)}${derived(d, written)} by default, and LimitRange ${earlier.name} of namespace ${later.namespace || '(the one it is applied in)'} gives it ${quantityString(other.q)}${derived(other, written)}: the LimitRanger admission gives the default of the one it lists first, in an order that is not defined, so such a container gets either. Give the default in one LimitRange only, or make them agree.`,
+              d.path,
+            ),
+          );
+        }
+    }
+  }
+  return out;
 }
 
 /** Resources whose request may be below its limit; the others (hugepages, extended resources) must be equal, which a workload's own validation already demands. */
@@ -234,14 +327,14 @@ function podTotals(
 export const withinLimitRanges: Rule = {
   id,
   description:
-    "No pod a workload makes (every pod-bearing kind) nor claim falls outside a LimitRange of its namespace (min, max, maxLimitRequestRatio of its containers or the pod, storage of a claim) once the LimitRange's defaults are given, which the LimitRanger admission refuses in every cluster. Its severity cannot be lowered.",
+    "No pod a workload makes (every pod-bearing kind) nor claim falls outside a LimitRange of its namespace (min, max, maxLimitRequestRatio of its containers or the pod, storage of a claim) once the LimitRange's defaults are given, which the LimitRanger admission refuses in every cluster; nor do two LimitRanges of a namespace give a container different defaults for one resource, which the plugin applies in an undefined order. Its severity cannot be lowered.",
   defaultSeverity: 'error',
   fixedSeverity: true,
   check(objects, ctx) {
     const applied = ctx.applyNamespace ?? '';
     const ranges = [...objects, ...(ctx.limitRanges ?? [])].filter((o) => isKind(o, 'LimitRange')).flatMap((o) => rangeOf(o, applied) ?? []);
     if (ranges.length === 0) return [];
-    const out: RuleFinding[] = [];
+    const out: RuleFinding[] = conflictingDefaults(ranges, new Set(objects), id);
     const say = (o: PolicyObject, isPod: boolean, words: string, range: string | undefined, path: string, defaulted?: string) => {
       const kind = o.manifest.kind;
       const what = isPod

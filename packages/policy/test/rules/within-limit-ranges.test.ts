@@ -88,4 +88,55 @@ describe('within-limit-ranges', () => {
     const found = check(withinLimitRanges, [pod('p')], { limitRanges: [other] });
     expect(found.map((f) => words(f.message))).toStrictEqual(['minimum memory usage per Container is 1Gi, but request is 128Mi']);
   });
+
+  it("says two LimitRanges of a namespace that give a container different defaults for one resource at the later one's field, naming both; equal defaults pass however written", () => {
+    const defaults = (name: string, item: object, namespace?: string) => limitRange(name, [{ type: 'Container', ...item }], namespace);
+    const found = check(withinLimitRanges, [
+      defaults('b-app', { default: { memory: '256Mi' } }),
+      defaults('a-platform', { default: { memory: '512Mi' } }),
+    ]);
+    expect(found.map((f) => [f.object.manifest.metadata.name, f.path, f.message])).toStrictEqual([
+      [
+        'b-app',
+        'spec.limits[0].default.memory',
+        'LimitRange b-app gives a container that sets no memory limit 256Mi by default, and LimitRange a-platform of namespace shop gives it 512Mi: the LimitRanger admission gives the default of the one it lists first, in an order that is not defined, so such a container gets either. Give the default in one LimitRange only, or make them agree.',
+      ],
+    ]);
+    // A default the server makes of a max or a min differs as much; a default request apart from the limit is said apart.
+    expect(
+      check(withinLimitRanges, [defaults('a', { max: { cpu: '2' } }), defaults('b', { default: { cpu: '1' }, defaultRequest: { cpu: '100m' } })]).map(
+        (f) => [f.path, f.message.replace(/: the LimitRanger .*$/, '')],
+      ),
+    ).toStrictEqual([
+      [
+        'spec.limits[0].default.cpu',
+        'LimitRange b gives a container that sets no cpu limit 1 by default, and LimitRange a of namespace shop gives it 2 (from its max)',
+      ],
+      [
+        'spec.limits[0].defaultRequest.cpu',
+        'LimitRange b gives a container that sets neither a cpu request nor a limit 100m by default, and LimitRange a of namespace shop gives it 2 (from its max)',
+      ],
+    ]);
+    // Equal quantities are one default, whichever the plugin lists first; other namespaces and resources are apart.
+    expect(
+      check(withinLimitRanges, [
+        defaults('a', { default: { memory: '512Mi', cpu: '1' } }),
+        defaults('b', { default: { memory: '536870912' }, defaultRequest: { cpu: '1000m' } }),
+        defaults('c', { default: { memory: '1Gi' } }, 'elsewhere'),
+        defaults('d', { default: { 'ephemeral-storage': '1Gi' } }),
+      ]),
+    ).toStrictEqual([]);
+  });
+
+  it("says a pair of LimitRanges of two apps once, in the set of the later one, with the other app's from the context", () => {
+    const other = { manifest: limitRange('a', [{ type: 'Container', default: { memory: '512Mi' } }]), file: 'dist/dev/platform.yaml' };
+    const later = limitRange('b', [{ type: 'Container', default: { memory: '1Gi' } }]);
+    expect(check(withinLimitRanges, [later], { limitRanges: [other] }).map((f) => [f.object.manifest.metadata.name, f.path])).toStrictEqual([
+      ['b', 'spec.limits[0].default.memory'],
+    ]);
+    const earlier = { manifest: later, file: 'dist/dev/platform.yaml' };
+    expect(
+      check(withinLimitRanges, [limitRange('a', [{ type: 'Container', default: { memory: '512Mi' } }])], { limitRanges: [earlier] }),
+    ).toStrictEqual([]);
+  });
 });
