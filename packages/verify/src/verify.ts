@@ -705,7 +705,8 @@ async function run(
               continue;
             }
             if (!deployedIds.has(identity(t))) {
-              problems.push(...answer.map((f) => asCreateProblem(located(t, f), ref)));
+              // A node port a deployed Service holds is named with it, and when it is pruned, as a cluster IP is.
+              problems.push(...answer.map((f) => asCreateProblem(located(t, heldNodePort(t, f, applied, upgrades, ref, consumers)), ref)));
               continue;
             }
             const replaces = argoCdAlone ? argoCdReplaces(t.manifest, live.get(identity(t))) : undefined;
@@ -1809,12 +1810,7 @@ function heldClusterIp(
     const a = asked.find((x) => held.some((h) => h.key === x.key));
     if (!a) continue;
     const who = `${holder.manifest.metadata?.namespace ?? ''}/${objectName(holder.manifest.metadata) ?? ''}`;
-    const pruned =
-      kept !== undefined
-        ? ''
-        : consumers.flux
-          ? `, which the output no longer has and Flux prunes only after it applies the rest, so this create comes first and is refused; `
-          : `, which the output no longer has; Argo CD prunes it before it creates this one but does not wait for it to be gone, so the create is refused until the IP is free and a retry of the sync takes it; `;
+    const pruned = kept !== undefined ? '' : prunedAfter(consumers, 'IP');
     return {
       path: a.path,
       message: `Invalid value: ${JSON.stringify(a.ips ?? [a.ip])}: failed to allocate IP ${a.ip}: provided IP is already allocated (to Service ${who}, as deployed at ${ref}${pruned || '; '}a dry run lets it through; give this Service another clusterIP, or none)`,
@@ -1823,6 +1819,45 @@ function heldClusterIp(
     };
   }
   return undefined;
+}
+
+/**
+ * Why a Service the upgrade creates is refused what a deployed Service that the output no longer has
+ * holds (a cluster IP, a node port): the applier prunes that one only after the create (Flux,
+ * kubectl apply --prune), or Argo CD prunes it first but does not wait for it to be gone.
+ */
+const prunedAfter = (consumers: { readonly flux: boolean }, what: 'IP' | 'port') =>
+  consumers.flux
+    ? `, which the output no longer has and Flux prunes only after it applies the rest, so this create comes first and is refused; `
+    : `, which the output no longer has; Argo CD prunes it before it creates this one but does not wait for it to be gone, so the create is refused until the ${what} is free and a retry of the sync takes it; `;
+
+/**
+ * The cluster's refusal of a node port (`f`, at its field) to a Service the upgrade creates (`t`), which
+ * a Service deployed at `ref` holds, with the holder named as for a cluster IP (`heldClusterIp`): one the
+ * upgrade keeps and whose new version still asks for the port holds it, one the upgrade no longer has
+ * holds it until it is pruned. `f` as it is otherwise (a holder whose update lets the port go holds it
+ * only until that update, which the apply order decides).
+ */
+function heldNodePort(
+  t: Target,
+  f: Finding,
+  deployed: readonly Target[],
+  upgrades: readonly Target[],
+  ref: string,
+  consumers: { readonly flux: boolean },
+): Finding {
+  const asked = nodePortsAsked(t.manifest).find((a) => a.path === f.path);
+  if (!asked || !/provided port is already allocated/.test(f.message)) return f;
+  const next = new Map(upgrades.map((u) => [identity(u), u.manifest]));
+  for (const holder of deployed) {
+    if (identity(holder) === identity(t) || !nodePortsAsked(holder.manifest).some((a) => a.port === asked.port)) continue;
+    const kept = next.get(identity(holder));
+    if (kept !== undefined && !nodePortsAsked(kept).some((a) => a.port === asked.port)) continue;
+    const who = `${holder.namespace}/${objectName(holder.manifest.metadata) ?? ''}`;
+    const pruned = kept !== undefined ? '' : prunedAfter(consumers, 'port');
+    return { ...f, message: `${f.message} (to Service ${who}, as deployed at ${ref}${pruned || '; '}give this Service another nodePort, or none)` };
+  }
+  return f;
 }
 
 /**

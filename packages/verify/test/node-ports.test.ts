@@ -64,7 +64,9 @@ describe('the node ports Services may ask for', () => {
           'api',
           'spec.ports[0].nodePort',
           'server-rejected',
-          'Invalid value: 8080: provided port is already allocated (as created beside what now deployed)',
+          'Invalid value: 8080: provided port is already allocated (to Service ports/web, as deployed at now, which the output no longer has; ' +
+            'Argo CD prunes it before it creates this one but does not wait for it to be gone, so the create is refused until the port is free and a retry of the sync takes it; ' +
+            'give this Service another nodePort, or none) (as created beside what now deployed)',
         ],
       ]);
     },

@@ -121,12 +121,18 @@ describe('cluster IPs across an upgrade, in verify --against and on a real clust
           'a dry run lets it through; give this Service another clusterIP, or none) (as created beside what old deployed)',
       ]);
       expect(r.problems.find((p) => p.name === 'thief')!.message).toContain('(to Service ips/kept, line 3 of this file, applied first');
+      // A node port moved to a renamed Service is refused alike, naming the holder and when it is pruned.
+      expect(r.problems.find((p) => p.name === 'port-new')!.message).toBe(
+        'Invalid value: 30080: provided port is already allocated (to Service ips/port-old, as deployed at old, ' +
+          'which the output no longer has; Argo CD prunes it before it creates this one but does not wait for it to be gone, so the create is refused until the port is free and a retry of the sync takes it; ' +
+          'give this Service another nodePort, or none) (as created beside what old deployed)',
+      );
     },
     BUILD_TIMEOUT,
   );
 
   it(
-    'says, where Flux applies the tree, that it prunes the holder only after the create',
+    'says, where Flux applies the tree, that it prunes the holder of a cluster IP or node port only after the create',
     async () => {
       const root = mkdtempSync(join(tmpdir(), 'strata-flux-'));
       try {
@@ -138,6 +144,9 @@ describe('cluster IPs across an upgrade, in verify --against and on a real clust
         });
         expect(r.problems.find((p) => p.name === 'renamed-b')?.message).toContain(
           '(to Service ips/renamed-a, as deployed at old, which the output no longer has and Flux prunes only after it applies the rest, so this create comes first and is refused; a dry run lets it through;',
+        );
+        expect(r.problems.find((p) => p.name === 'port-new')?.message).toContain(
+          '(to Service ips/port-old, as deployed at old, which the output no longer has and Flux prunes only after it applies the rest, so this create comes first and is refused; give this Service another nodePort, or none)',
         );
       } finally {
         rmSync(root, { recursive: true, force: true });
