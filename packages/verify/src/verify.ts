@@ -526,6 +526,9 @@ async function run(
       return [{ made, judged, templated }];
     });
     const later = new Set(alongside.flatMap((a) => a.judged));
+    // What the LimitRanges of the build refuse of a workload's pods, said once even where those of the upgrade refuse it too.
+    const templateRefused = new Set<string>();
+    const templateKey = (t: Target, p: { path?: string; message: string }) => `${identity(t)}\0${p.path ?? ''}\0${p.message}`;
     await phases.timed('apply', () =>
       eachLimit(sameRequests(targets.filter((t) => !t.installed && !rejected.has(t) && !later.has(t))), concurrency, async (same) => {
         if (meetsLateHooks(same.targets[0]!.manifest)) await server.whenReady();
@@ -583,8 +586,10 @@ async function run(
             templated.filter((t) => !rejected.has(t)),
             concurrency,
             async (t) => {
-              for (const f of await templatePodRefusals(client, t.manifest, t.doc.file, t.namespace))
+              for (const f of await templatePodRefusals(client, t.manifest, t.doc.file, t.namespace)) {
+                templateRefused.add(templateKey(t, f));
                 problems.push(located(t, { ...f, rule: 'server-rejected', severity: 'error' }));
+              }
             },
           );
           await eachLimit(created, concurrency, (t) => remove(client, t));
@@ -683,8 +688,13 @@ async function run(
         // the classes the upgrade creates that its Pods name, which the cluster has when those come.
         const moved = movedNodePorts(applied, upgrades);
         const newClasses = classesCreatedFor(upgrades, deployedIds);
-        const sequential = upgrades.filter((t) => moved.includes(t) || newClasses.includes(t));
+        // So are the LimitRanges it creates or changes: the Pods and claims it creates, and the pods its
+        // workloads make, meet them as the upgrade leaves them, not as deployed.
+        const newRanges = upgrades.filter(isLimitRange);
+        const sequential = upgrades.filter((t) => moved.includes(t) || newClasses.includes(t) || newRanges.includes(t));
         const upgraded: Target[] = [];
+        // What the upgrade refuses: its workloads keep their deployed templates.
+        const refusedNow = new Set<Target>();
         await phases.timed('upgrade', async () => {
           for (const t of sequential) {
             const answer = (await judge(client, t, { dryRun: false })).filter((f) => f.severity === 'error');
@@ -704,6 +714,7 @@ async function run(
               else upgraded.push(t);
               continue;
             }
+            refusedNow.add(t);
             if (!deployedIds.has(identity(t))) {
               // A node port a deployed Service holds is named with it, and when it is pruned, as a cluster IP is.
               problems.push(...answer.map((f) => asCreateProblem(located(t, heldNodePort(t, f, applied, upgrades, ref, consumers)), ref)));
@@ -713,8 +724,9 @@ async function run(
             const unforced = stillRefused(t, refusal);
             problems.push(...answer.map((f) => asUpgradeProblem(located(t, f), ref, t.manifest, replaces, unforced && { why: unforced, refusal })));
           }
-          // The Priority and RuntimeClass admission plugins read the classes through informers.
-          if (upgraded.some((t) => newClasses.includes(t))) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+          // The Priority, RuntimeClass and LimitRanger admission plugins read the classes and LimitRanges (those deployed too) through informers.
+          if (upgraded.some((t) => newClasses.includes(t) || newRanges.includes(t)) || applied.some(isLimitRange))
+            await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
           await eachLimit(
             upgrades.filter((t) => !sequential.includes(t)),
             concurrency,
@@ -734,6 +746,7 @@ async function run(
               // A dry run runs no cluster-IP allocator, where it does check node ports: a cluster IP that a
               // deployed Service holds is refused to the Service the sync creates beside it, as the cluster refuses it.
               const held = refused.length === 0 && !deployedIds.has(identity(t)) ? heldClusterIp(t, applied, upgrades, ref, consumers) : undefined;
+              if ((held || refused.length > 0) && !why) refusedNow.add(t);
               if (held) problems.push(asCreateProblem(located(t, held), ref));
               else if (why) recreated.push({ t, why });
               else if (!deployedIds.has(identity(t))) problems.push(...refused.map((p) => asCreateProblem(p, ref)));
@@ -742,6 +755,19 @@ async function run(
                 const unforced = refused.length > 0 ? stillRefused(t, refusal) : undefined;
                 problems.push(...refused.map((p) => asUpgradeProblem(p, ref, t.manifest, replaces, unforced && { why: unforced, refusal })));
               }
+            },
+          );
+          // The LimitRanger limits Pods alone: the pods the upgrade's workloads make meet the LimitRanges
+          // of their namespace as the upgrade leaves them, those deployed that it keeps or no longer
+          // ships (the cluster keeps them) with those it creates or changes; the build's own were judged above.
+          const limited = new Set([...applied, ...upgraded].filter(isLimitRange).map((t) => t.namespace));
+          await eachLimit(
+            upgrades.filter((t) => !refusedNow.has(t) && limited.has(t.namespace) && t.manifest.kind !== 'Pod' && hasPodTemplate(t)),
+            concurrency,
+            async (t) => {
+              for (const f of await templatePodRefusals(client, t.manifest, t.doc.file, t.namespace))
+                if (!templateRefused.has(templateKey(t, f)))
+                  problems.push(asCreateProblem(located(t, { ...f, rule: 'server-rejected', severity: 'error' }), ref));
             },
           );
         });
