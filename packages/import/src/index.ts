@@ -53,6 +53,7 @@ import { kubernetesVersionOf, namespacedIn } from '@strata/validate';
 import { parse } from 'yaml';
 import { generateApp, modelModule, MODULES } from './codegen.ts';
 import { DuplicateObjectError, ImportError } from './errors.ts';
+import { dropClusterState, type Dropped } from './exported.ts';
 import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
 import { refuseInvalidImages } from './images.ts';
 import { importedFindings } from './policy.ts';
@@ -106,6 +107,8 @@ export interface ImportResult {
   readonly installed: boolean;
   /** The committed topology pictures (docs/) redrawn with the app. */
   readonly redrawn: string[];
+  /** What the sources' objects held of a client's or the cluster's state, left out of the app. */
+  readonly dropped: Dropped;
 }
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
@@ -143,6 +146,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
 
   const store = parseSecretStore(options.secretStore);
   const sources = await readSources(root, paths, named);
+  const dropped = dropClusterState(sources.objects);
   if (options.namespace !== undefined) placeUnplaced(root, sources, options.namespace);
   await refuseInvalidImages(sources);
   const model = await modelOf(root, name, sources, store);
@@ -223,7 +227,7 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
     lock.release();
   }
   const objects = Object.fromEntries(ENVIRONMENTS.map((e) => [e, model.expected[e].length])) as Record<Environment, number>;
-  return { files: [...appFiles.keys()].sort(), warnings: [...warnings, ...loading], policy: policy.notes, objects, installed, redrawn };
+  return { files: [...appFiles.keys()].sort(), warnings: [...warnings, ...loading], policy: policy.notes, objects, installed, redrawn, dropped };
 }
 
 /**

@@ -145,6 +145,27 @@ describe('strata import of plain YAML per env', () => {
     },
   );
 
+  it(
+    "leaves out kubectl's last-applied-configuration annotation, so that no Secret value it copies reaches the app or its tree",
+    { timeout: 120_000 },
+    async () => {
+      const source = join(fixtures, 'exported', 'last-applied.yaml');
+      const r = await importApp(ws.root, { name: 'laapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      expect(r.dropped).toStrictEqual({ fields: ['annotation kubectl.kubernetes.io/last-applied-configuration'], objects: 3 });
+      const written = Object.values({ ...filesUnder(ws.root, 'apps/laapp'), ...filesUnder(ws.root, 'base/laapp') }).join('\n');
+      for (const value of ['hunter2-plaintext', 'U1VQRVJT', 'old-applied-mode', 'last-applied-configuration']) expect(written).not.toContain(value);
+      const out = await built('laapp');
+      const find = (kind: string, name: string) =>
+        out.dev.find((m) => m.kind === kind && m.metadata.name === name) as Manifest & { spec: { target: unknown } };
+      // The object's other annotations stay; an annotations map left empty goes.
+      expect(find('ExternalSecret', 'opaque').metadata).toStrictEqual({ name: 'opaque', namespace: 'laapp', annotations: { team: 'db' } });
+      expect(find('ExternalSecret', 'tls-cert').spec.target).toMatchObject({
+        template: { type: 'kubernetes.io/tls', metadata: { labels: { a: 'b' } } },
+      });
+      expect(find('ConfigMap', 'settings').metadata).toStrictEqual({ name: 'settings', namespace: 'laapp' });
+    },
+  );
+
   it('refuses an app that exists, and writes nothing', async () => {
     await importApp(ws.root, { name: 'ledger', envs, install: false });
     await expect(importApp(ws.root, { name: 'ledger', envs, install: false })).rejects.toThrow(
