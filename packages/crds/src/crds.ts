@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { commitTransaction, lockTree, recoverLocked, removeEmptyDirs } from '@strata/emit';
-import { appDirs, filesIn, Layout, UsageError } from '@strata/project';
+import { appDirs, crdsFolder, filesIn, Layout, UsageError } from '@strata/project';
 import { parseAllDocuments } from 'yaml';
 import { builtinScopes, crdManifestsDir, shippedCrdVersions } from '@strata/schemas';
 import { committedObjectMetaDefinitions, crdSchemas, readCrds, schemaText, type CrdDocument } from '@strata/schemas/crd';
@@ -48,7 +48,7 @@ interface Kept {
 
 /** The CRDs in crds/, by name. A manifest that is not one of ours (no header) is left out. */
 function keptCrds(root: string): Map<string, Kept> {
-  const dir = join(root, Layout.crds);
+  const dir = crdsFolder(root);
   const kept = new Map<string, Kept>();
   if (!existsSync(dir)) return kept;
   for (const name of readdirSync(dir)

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { dequal as isDeepStrictEqual } from 'dequal/lite';
 import { ENVIRONMENTS, nameProblem, type App, type Environment, type Manifest } from '@strata/core';
-import { Layout } from '@strata/project';
+import { crdsFolder, Layout } from '@strata/project';
 import { misscopedByKustomize } from '@strata/schemas';
 import { binaryPatchFor, deriveOverlay, generatorFor, isGeneratedConfigMap, type MergeKeyLookup, type Overlay } from './derive.ts';
 import { generatedFile } from './yaml.ts';
@@ -170,7 +170,7 @@ export interface PlanOptions {
 }
 
 /** How the apps of the repository at `root` are planned: their custom kinds scoped by its crds/ too. */
-export const planOptionsOf = (root: string): PlanOptions => ({ crdDirs: [join(root, Layout.crds)] });
+export const planOptionsOf = (root: string): PlanOptions => ({ crdDirs: [crdsFolder(root)] });
 
 /** Writes a set of objects, one file each, and returns their file names for `resources`. */
 function objectFiles(objects: readonly Manifest[], dir: string, source: string, files: Map<string, string>): string[] {

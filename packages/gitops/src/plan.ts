@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS, groupOf, type Environment, type Manifest } from '@strata/core';
 import { argoCdApplicationName, argoCdDestination, type ArgoCdTrackingMethod } from '@strata/core/argocd';
-import { CLUSTER_NAMESPACES, declaredNamespaces, Layout, ToolError } from '@strata/project';
+import { CLUSTER_NAMESPACES, crdsFolder, declaredNamespaces, Layout, ToolError } from '@strata/project';
 import { applyTree, dumpYaml, generatedFile, sortKeys } from '@strata/emit';
 import { buildOverlays, buildOverlaySync, parseBuild, resolveKustomize, type BuildResult } from '@strata/kustomize';
 import { allocationsAsked, canonicalIp } from '@strata/node-ports';
@@ -66,8 +66,7 @@ export function syncWave(m: Manifest): number {
  * group and kind: built-in kinds as kube-apiserver serves them, custom ones as their CRD says (in the
  * objects, the repository's crds/ or shipped).
  */
-export const namespacedOf = (root: string, manifests: readonly Manifest[]): ((m: Manifest) => boolean) =>
-  namespacedIn(manifests, [join(root, Layout.crds)]);
+export const namespacedOf = (root: string, manifests: readonly Manifest[]): ((m: Manifest) => boolean) => namespacedIn(manifests, [crdsFolder(root)]);
 
 /**
  * Reads what Argo CD needs to know about one app in one env from its built objects. `isNamespaced`

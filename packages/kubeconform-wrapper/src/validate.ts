@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Layout, ToolError } from '@strata/project';
+import { Layout, refuseLinkedCrds, ToolError } from '@strata/project';
 import { DEFAULT_KUBERNETES_VERSION, normalizeKubernetesVersion, schemaLocations } from '@strata/schemas';
 import { parseKubeconformJson } from './parse.ts';
 import type { KubeconformResult } from './parse.ts';
@@ -46,6 +46,7 @@ export function kubeconformArgs(input: KubeconformInput, options: KubeconformOpt
   const args = ['-strict', '-output', 'json', '-verbose', '-n', String(concurrency), '-kubernetes-version', version];
   // The project's own CRDs (`strata crd add`) come after the shipped ones.
   const root = options.root ?? findRepoRoot();
+  if (root !== undefined) refuseLinkedCrds(root);
   for (const location of schemaLocations(version, root === undefined ? [] : [join(root, Layout.crdSchemas)])) args.push('-schema-location', location);
   if ('stdin' in input) {
     args.push('-');

@@ -20,7 +20,7 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, join, relative, sep } from 'node:path';
 import type { Environment } from '@strata/core';
 import { refuseLinkedState, removeStaleTemporaries, writeFileAtomic } from '@strata/emit';
-import { filesIn, Layout, type Problem } from '@strata/project';
+import { crdsFolder, filesIn, Layout, type Problem } from '@strata/project';
 import type { AppSyncPlan } from '@strata/gitops';
 import { resolveHelper } from '@strata/server-validation';
 import { resolveKubeconform } from '@strata/kubeconform-wrapper';
@@ -369,7 +369,7 @@ export function toolFingerprint(root: string): string {
     ...walk(join(packages, 'schemas', 'crds-json')),
     // The CRDs themselves: the server field checks judge custom resources against them.
     ...walk(join(packages, 'schemas', 'crds')),
-    ...walk(join(root, Layout.crds)),
+    ...walk(crdsFolder(root)),
     ...['pnpm-lock.yaml', 'tsconfig.base.json', 'strata.config.json', 'scripts/setup.mjs'].map((f) => join(root, f)),
     // What node_modules holds, as the last install left it: the lockfile says only what it should
     // hold, and a run before `pnpm install` renders with the libraries installed before.

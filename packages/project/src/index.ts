@@ -13,6 +13,7 @@ export * from './scratch.ts';
 export * from './cached-build.ts';
 export { strataCheckout } from './go-builds.mjs';
 export { usePrebuilt } from './load.ts';
+export { crdsFolder, refuseLinkedCrds } from './crds-folder.ts';
 export { repositoryReads } from './repository-files.ts';
 export * from './exact-json.ts';
 export * from './registrations.ts';

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isPlainObject } from '@strata/core';
-import { Layout } from '@strata/project';
+import { crdsFolder } from '@strata/project';
 import { crdManifestsDir } from '@strata/schemas';
 
 /** A CustomResourceDefinition the repository keeps, as read from its file. */
@@ -62,7 +62,7 @@ export function keptCrds(root: string, objects: readonly { readonly apiVersion: 
   const wanted = new Set(objects.map((o) => groupKindOf(o.apiVersion, o.kind)));
   const groups = new Set([...wanted].map((gk) => gk.slice(0, gk.lastIndexOf('/'))).filter(Boolean));
   if (groups.size === 0) return [];
-  const files = [...yamlFiles(crdManifestsDir, (f) => groups.has(f.slice(0, Math.max(0, f.indexOf('_'))))), ...yamlFiles(join(root, Layout.crds))];
+  const files = [...yamlFiles(crdManifestsDir, (f) => groups.has(f.slice(0, Math.max(0, f.indexOf('_'))))), ...yamlFiles(crdsFolder(root))];
   const kinds = new Set(objects.map((o) => o.kind));
   return files.flatMap((f) => crdsOfFile(f, kinds)).filter((c) => wanted.has(`${c.group}/${c.kind}`));
 }

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPlainObject } from '@strata/core';
-import { Layout } from '@strata/project';
+import { Layout, refuseLinkedCrds } from '@strata/project';
 import { builtinKinds, crdSchemasDir, DEFAULT_KUBERNETES_VERSION, loadBuiltinSchema, type JsonSchema } from '@strata/schemas';
 import { canonicalApiVersion, parseGroupVersion } from './group-version.ts';
 import { kubernetesSettings } from './kubernetes.ts';
@@ -38,6 +38,7 @@ export class ServedKinds {
     private readonly root: string | undefined,
     version?: string,
   ) {
+    if (root) refuseLinkedCrds(root);
     this.version = version;
   }
 

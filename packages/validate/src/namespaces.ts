@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { isPlainObject, type Manifest } from '@strata/core';
 import { argoCdDestination, argoCdSkips } from '@strata/core/argocd';
 import { KUSTOMIZE_VERSION } from '@strata/kustomize';
-import { CLUSTER_NAMESPACES, distOf, Layout, objectName, type Problem } from '@strata/project';
+import { CLUSTER_NAMESPACES, crdsFolder, distOf, Layout, objectName, type Problem } from '@strata/project';
 import { kustomizeSetsNamespace, scopeOf, namespacedIn as scopeNamespacedIn } from '@strata/schemas';
 import type { PolicyObject } from '@strata/policy';
 import { siblingFiles, siblingObjects } from './siblings.ts';
@@ -18,7 +17,7 @@ export const NAMESPACE_RULE = 'namespace-exists';
  * namespaced, as kustomize takes it (see `namespacedIn` of @strata/schemas).
  */
 export function namespacedIn(root: string, manifests: readonly Manifest[]): (m: Manifest) => boolean {
-  return scopeNamespacedIn(manifests, [join(root, Layout.crds)]);
+  return scopeNamespacedIn(manifests, [crdsFolder(root)]);
 }
 
 /** The rule of a cluster-scoped object written with a namespace. */
@@ -36,7 +35,7 @@ export const CLUSTER_NAMESPACE_RULE = 'no-namespace-on-cluster-scoped';
 export function clusterNamespaceProblems(root: string, docs: readonly SourceDoc[]): Problem[] {
   const scope = scopeOf(
     docs.map((d) => d.manifest),
-    [join(root, Layout.crds)],
+    [crdsFolder(root)],
   );
   return docs.flatMap((d) => {
     const m = d.manifest;

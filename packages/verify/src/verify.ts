@@ -8,6 +8,7 @@ import {
   declaredClasses,
   findRootOrCwd,
   gitopsConsumers,
+  crdsFolder,
   Layout,
   listOverlays,
   objectName,
@@ -441,10 +442,7 @@ async function run(
     // the objects use are read (all of them with a ref, whose objects are read later). A project's own
     // crds/ is read whole: its files may be named otherwise.
     const used = against ? undefined : new Set(targets.map((t) => splitApiVersion(t.manifest.apiVersion).group));
-    const crds = new Map([
-      ...(await loadCrds(crdManifestsDir, turn, used)),
-      ...(await loadCrds(join(options.root ?? findRootOrCwd(), Layout.crds), turn)),
-    ]);
+    const crds = new Map([...(await loadCrds(crdManifestsDir, turn, used)), ...(await loadCrds(crdsFolder(options.root ?? findRootOrCwd()), turn))]);
     // The ref builds while the server starts: both take seconds, and neither needs the other.
     const refTargets = against ? applies(toTargets(await phases.timed('build', against.build)))[0] : [];
     problems.push(...namespaceAdmission(targets, refTargets, defaultNamespace, against?.ref));
