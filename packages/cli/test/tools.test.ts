@@ -39,6 +39,25 @@ describe('missing tools', () => {
     expect(r.stderr).toMatch(/strata: STRATA_KUSTOMIZE=.*no-such-kustomize does not exist: run `npm run build`/);
   });
 
+  it('a kustomize that cannot be found outside any workspace names the Strata checkout whose setup installs it', () => {
+    // A kustomization in a folder that is no workspace, validated from there.
+    const folder = join(dir, 'kust');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [cm.yaml]\n');
+    writeFileSync(join(folder, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: default\n');
+    const missing = join(dir, 'no-such-kustomize');
+    const r = spawnSync(process.execPath, [join(repo, 'packages/cli/bin/strata.mjs'), 'validate', '--no-policy', 'kust'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, STRATA_KUSTOMIZE: missing },
+    });
+    expect(r.stderr.trim().split('\n')).toStrictEqual([
+      `strata: STRATA_KUSTOMIZE=${missing} does not exist: run \`npm run build\` in ${repo} (its setup builds kustomize v5.8.1 into .tools/bin with Go), ` +
+        `or \`GOBIN=${join(repo, '.tools', 'bin')} go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.1\``,
+    ]);
+    expect(r.status).toBe(2);
+  });
+
   it('a kubeconform that cannot be found is a tool error (exit 2) with the install hint', () => {
     const file = join(dir, 'cm.yaml');
     writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { isMap, parseAllDocuments } from 'yaml';
 import type { Manifest } from '@strata/core';
-import { onLines, strataCheckout, ToolError, ToolMissingError } from '@strata/project';
+import { Layout, onLines, strataCheckout, ToolError, ToolMissingError } from '@strata/project';
 import { aliasBombRefusal } from './aliases.ts';
 
 export { isKustomizationFile, KUSTOMIZATION_FILES, kustomizationFilesIn } from './files.ts';
@@ -17,27 +17,40 @@ export interface KustomizeCommand {
   readonly args: readonly string[];
 }
 
-const INSTALL_HINT =
-  `run \`npm run build\` (its setup builds kustomize ${KUSTOMIZE_VERSION} into .tools/bin with Go), ` +
-  `or \`GOBIN=$PWD/.tools/bin go install sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}\``;
+/**
+ * How to install kustomize into the .tools/bin of `checkout`, the Strata checkout whose setup builds
+ * it: named by its path when strata runs outside it (files validated in a folder of their own).
+ */
+function installHint(checkout: string, inWorkspace: boolean): string {
+  const setup = inWorkspace ? '`npm run build`' : `\`npm run build\` in ${checkout}`;
+  return (
+    `run ${setup} (its setup builds kustomize ${KUSTOMIZE_VERSION} into .tools/bin with Go), ` +
+    `or \`GOBIN=${join(checkout, '.tools', 'bin')} go install sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}\``
+  );
+}
 
 /**
- * Finds kustomize: $STRATA_KUSTOMIZE, then .tools/bin/kustomize, then a v5 kustomize on PATH, then
- * `kubectl kustomize`.
+ * Finds kustomize: $STRATA_KUSTOMIZE, then .tools/bin/kustomize of the root, else (a root that is
+ * no workspace: files validated in a folder of their own) of the Strata checkout this code belongs
+ * to, whose setup installs it, then a v5 kustomize on PATH, then `kubectl kustomize`.
  */
 export function resolveKustomize(root: string): KustomizeCommand {
+  const inWorkspace = existsSync(join(root, Layout.workspaceFile));
+  const checkout = inWorkspace ? root : strataCheckout();
   const explicit = process.env.STRATA_KUSTOMIZE;
   if (explicit) {
-    if (!existsSync(explicit)) throw new ToolMissingError(`STRATA_KUSTOMIZE=${explicit} does not exist`, INSTALL_HINT);
+    if (!existsSync(explicit)) throw new ToolMissingError(`STRATA_KUSTOMIZE=${explicit} does not exist`, installHint(checkout, inWorkspace));
     return { command: explicit, args: ['build'] };
   }
-  const local = join(root, '.tools', 'bin', 'kustomize');
-  if (existsSync(local)) return { command: local, args: ['build'] };
+  for (const dir of new Set([root, checkout])) {
+    const local = join(dir, '.tools', 'bin', 'kustomize');
+    if (existsSync(local)) return { command: local, args: ['build'] };
+  }
   const onPath = spawnSync('kustomize', ['version'], { encoding: 'utf8' });
   if (onPath.status === 0 && onPath.stdout.trim().startsWith('v5.')) return { command: 'kustomize', args: ['build'] };
   const kubectl = spawnSync('kubectl', ['kustomize', '--help'], { encoding: 'utf8' });
   if (kubectl.status === 0) return { command: 'kubectl', args: ['kustomize'] };
-  throw new ToolMissingError('kustomize not found', INSTALL_HINT);
+  throw new ToolMissingError('kustomize not found', installHint(checkout, inWorkspace));
 }
 
 export interface BuildResult {
