@@ -6,11 +6,42 @@ import { describe, ENVIRONMENTS, isPlainObject, type Environment, type Manifest 
  */
 
 /**
+ * Fields of `metadata` the API server sets. A stale `resourceVersion` in the tree is sent in every
+ * client-side apply patch (`kubectl apply`, Argo CD's default), so every apply after the first fails
+ * with Conflict; the others are the old object's identity and history.
+ */
+const SERVER_METADATA = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'managedFields',
+  'selfLink',
+];
+
+/**
  * Annotations that record a client's or the cluster's state of the object. kubectl's last applied
  * configuration is a full copy of the object as last applied, a Secret's values included; kubectl
- * writes it again on every client-side apply.
+ * writes it again on every client-side apply. The others are written by the controllers of the
+ * cluster: the Deployment controller's revisions, the PersistentVolume controller's and the
+ * scheduler's binding of a claim, the token controller's account uid (of the old cluster's account).
  */
-const DROPPED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];
+const DROPPED_ANNOTATIONS = [
+  'kubectl.kubernetes.io/last-applied-configuration',
+  'deployment.kubernetes.io/revision',
+  'deployment.kubernetes.io/revision-history',
+  'deployment.kubernetes.io/desired-replicas',
+  'deployment.kubernetes.io/max-replicas',
+  'pv.kubernetes.io/bind-completed',
+  'pv.kubernetes.io/bound-by-controller',
+  'volume.kubernetes.io/storage-provisioner',
+  'volume.beta.kubernetes.io/storage-provisioner',
+  'volume.kubernetes.io/selected-node',
+  'kubernetes.io/service-account.uid',
+  'endpoints.kubernetes.io/last-change-trigger-time',
+];
 
 /** What was dropped from the sources: the fields by name, and how many objects had one. */
 export interface Dropped {
@@ -38,6 +69,17 @@ export function dropClusterState(objects: Record<Environment, Manifest[]>): Drop
 
 function dropFrom(m: Manifest): string[] {
   const out: string[] = [];
+  const metadata = m.metadata as Record<string, unknown>;
+  for (const f of SERVER_METADATA) {
+    if (!Object.hasOwn(metadata, f)) continue;
+    delete metadata[f];
+    out.push(`metadata.${f}`);
+  }
+  // Status is what the controllers observed; the API server takes none of it from an apply.
+  if (Object.hasOwn(m, 'status')) {
+    delete (m as Record<string, unknown>).status;
+    out.push('status');
+  }
   const annotations = m.metadata.annotations;
   if (isPlainObject(annotations)) {
     for (const a of DROPPED_ANNOTATIONS) {

@@ -46,6 +46,15 @@ describe('strata import (the command)', () => {
     expect(r.status).toBe(0);
   });
 
+  it('says on its summary line what the cluster and kubectl kept on the objects it left out', { timeout: 120_000 }, () => {
+    const source = join(fixtures, 'exported', 'from-cluster.yaml');
+    const r = strata(ws.root, ['import', '--name', 'expapp', '--no-install', ...envs(() => source)]);
+    expect(r.stdout).toMatch(
+      /^import: apps\/expapp builds to its sources in every env \(objects: dev 2, staging 2, prod 2\); left out what the cluster or kubectl kept on 2 objects: annotation deployment\.kubernetes\.io\/revision, metadata\.creationTimestamp, metadata\.generation, metadata\.managedFields, metadata\.resourceVersion, metadata\.selfLink, metadata\.uid, status; next: /m,
+    );
+    expect(r.status).toBe(0);
+  });
+
   it('refuses an unsupported feature in one line with exit 1, and a missing env with exit 2', () => {
     const helm = strata(ws.root, ['import', '--name', 'gateway', ...envs((e) => join(fixtures, 'unsupported', e === 'dev' ? 'helm' : 'plain'))]);
     expect(helm.stderr.trim().split('\n')).toHaveLength(1);
