@@ -23,9 +23,11 @@ import {
   type AppPlan,
   diffTree,
   generatedApps,
+  lockTree,
   planApp,
   planEnvironments,
   planOptionsOf,
+  recoverLocked,
   schemaMergeKeys,
   type TreeChanges,
   type TreeDiff,
@@ -138,8 +140,19 @@ export async function generate(
   options: Pick<ApplyOptions, 'beforeCommitStep' | 'dryRun' | 'transaction'> & WarningOptions = {},
 ): Promise<GenerateResult> {
   const { onWarning, ...apply } = options;
-  const tree = await planTree(root, selection, { onWarning });
-  const changes = applyTree(root, tree.files, { dirs: tree.dirs, ...apply });
+  // The apps are rendered (their pins and sources read) under the tree's lock, which applyTree then
+  // holds on: planned before it, the write of another writer that committed meanwhile (a release's
+  // pins) would be undone by a tree made from what it replaced.
+  const lock = apply.dryRun ? undefined : lockTree(root);
+  let tree: TreePlan;
+  let changes: TreeChanges;
+  try {
+    if (lock) recoverLocked(root);
+    tree = await planTree(root, selection, { onWarning });
+    changes = applyTree(root, tree.files, { dirs: tree.dirs, ...apply });
+  } finally {
+    lock?.release();
+  }
   return {
     ...changes,
     apps: tree.plans.length,

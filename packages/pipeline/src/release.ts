@@ -292,10 +292,10 @@ async function applyEdits(
   const pinFiles = [...next.keys()].map((name) => Layout.pins(name));
   // One transaction for the pins and the tree they make: the pins are written first (the apps are
   // rendered from them), and a failure or a killed process before the commit puts every file back
-  // as it was, bytes and mode. Under the tree's lock, so no other writer sees the pins half-released.
+  // as it was, bytes and mode. The caller holds the tree's lock (see underTreeLock), so no other
+  // writer sees the pins half-released.
   const lock = lockTree(root, { label });
   try {
-    recoverLocked(root);
     const release = openTransaction(root);
     try {
       release.apply([...next].map(([name, pins]) => [pinTarget(root, name), `${pinsText(root, name)?.bom ? BOM : ''}${formatPins(pins)}`] as const));
@@ -318,6 +318,22 @@ async function applyEdits(
   }
 }
 
+/**
+ * Runs a release with the tree's lock held from before it reads anything: the apps, their pins and
+ * the current images it plans from are those the writer before it committed. Read before the lock,
+ * two releases at once (or a release and a generate) would each write what it planned from the
+ * tree as it was, and the later would undo the earlier while both reported success.
+ */
+async function underTreeLock<T>(root: string, label: string, run: () => Promise<T>): Promise<T> {
+  const lock = lockTree(root, { label });
+  try {
+    recoverLocked(root);
+    return await run();
+  } finally {
+    lock.release();
+  }
+}
+
 /** `strata set image`: pins one container of one app in one env to `ref`, then regenerates. */
 export async function setImage(
   root: string,
@@ -326,6 +342,15 @@ export async function setImage(
   const env = checkEnv(options.env);
   if (!env) throw new UsageError('set image needs --env');
   const ref = parseImageRef(options.ref);
+  return underTreeLock(root, 'strata set image', () => setImageLocked(root, env, ref, options));
+}
+
+async function setImageLocked(
+  root: string,
+  env: Environment,
+  ref: ImageRefInput,
+  options: { app: string; container?: string } & WarningOptions,
+): Promise<ReleaseResult> {
   const [app] = await loadApps(root, [options.app], { fresh: true, onWarning: options.onWarning });
   const container = chooseContainer(app!, env, options.container, ref);
   const current = currentPin(app!, env, container);
@@ -365,6 +390,15 @@ export async function promote(
   const to = checkEnv(options.to);
   if (!from || !to) throw new UsageError('promote needs --from and --to');
   if (from === to) throw new UsageError(`promote --from ${from} --to ${to}: the envs must differ`);
+  return underTreeLock(root, 'strata promote', () => promoteLocked(root, from, to, options));
+}
+
+async function promoteLocked(
+  root: string,
+  from: Environment,
+  to: Environment,
+  options: { apps?: readonly string[] } & WarningOptions,
+): Promise<ReleaseResult> {
   const apps = await loadApps(root, options.apps, { fresh: true, onWarning: options.onWarning });
   const edits: Edit[] = [];
   const unpinned: string[] = [];
