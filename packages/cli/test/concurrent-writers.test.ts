@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, unlinkSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { strata, suiteWorkspace, treeOf } from './workspace.ts';
+import { repo, strata, suiteWorkspace, tempWorkspace, treeOf } from './workspace.ts';
 
 // Two writers at once, in a fixed order: the first is started while another process holds the
 // tree's lock, and stopped (SIGSTOP) as soon as it waits for the lock; the lock is let go, the
@@ -106,4 +106,35 @@ describe('two writers at once keep both changes', () => {
     expect(check.status, check.stdout + check.stderr).toBe(0);
     expect(treeOf(ws.root)).toStrictEqual(before);
   }, 300_000);
+});
+
+describe('new-app and import at once register both apps', () => {
+  const importLedger = [
+    'import',
+    '--name',
+    'ledger',
+    '--no-install',
+    ...['dev', 'staging', 'prod'].flatMap((e) => ['--env', `${e}=${join(repo, 'packages/import/test/__fixtures__/plain', e)}`]),
+  ];
+  const registered = (root: string) =>
+    Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies)
+      .filter((d) => d.startsWith('@strata-apps/'))
+      .sort();
+
+  for (const [order, first, second] of [
+    ['new-app waits while import runs', ['new-app', 'billing', '--no-install'], importLedger],
+    ['import waits while new-app runs', importLedger, ['new-app', 'billing', '--no-install']],
+  ] as const) {
+    it(`${order}: package.json registers both`, async () => {
+      const ws = tempWorkspace(['tokenplace-relay']);
+      try {
+        const [a, b] = await firstWaitsWhileSecondRuns(ws.root, first, second);
+        expect(b.code, b.stderr).toBe(0);
+        expect(a.code, a.stderr).toBe(0);
+        expect(registered(ws.root)).toStrictEqual(['@strata-apps/billing', '@strata-apps/ledger', '@strata-apps/tokenplace-relay']);
+      } finally {
+        ws.dispose();
+      }
+    }, 300_000);
+  }
 });

@@ -123,6 +123,20 @@ const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
  * generate when they run: a failure or a killed run leaves everything as it was.
  */
 export async function importApp(root: string, options: ImportOptions): Promise<ImportResult> {
+  // Everything the import writes is made from the tree as the lock holds it: the other apps (their
+  // namespaces, builds and gitops entries), the env roots and the root package.json. Read before
+  // the lock, a writer that committed meanwhile (a new-app, another import) would lose its part of
+  // those files to what this one planned from the files as they were.
+  const lock = lockTree(root, { label: 'strata import' });
+  try {
+    recoverLocked(root);
+    return await importLocked(root, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function importLocked(root: string, options: ImportOptions): Promise<ImportResult> {
   const { name } = options;
   if (!isDns1035Label(name) || name.length > 50) {
     throw new UsageError(`--name ${name}: must be a lower-case DNS label starting with a letter (a-z, 0-9, "-"; at most 50 characters)`);
@@ -198,7 +212,6 @@ export async function importApp(root: string, options: ImportOptions): Promise<I
   let redrawn: string[] = [];
   const lock = lockTree(root, { label: 'strata import' });
   try {
-    recoverLocked(root);
     const created = openTransaction(root);
     try {
       created.apply([...writes].filter(([path, content]) => !existsSync(join(root, path)) || readFileSync(join(root, path), 'utf8') !== content));

@@ -39,18 +39,21 @@ export interface NewAppResult {
  * install (the lockfile does not list it) and every command that loads the apps.
  */
 export async function newApp(root: string, name: string, options: { install?: boolean } & WarningOptions = {}): Promise<NewAppResult> {
-  checkNewAppName(root, name);
-  if (options.install !== false) refuseStrayRegistrations(root, 'new-app');
-  handWrittenInTheWay(root, name);
-  await checkNewAppNamespace(root, name, options);
-  const dir = join(root, Layout.app(name));
-  const files = appTemplate(name);
-  const pkgPath = join(root, 'package.json');
-  const registered = withAppRegistered(readFileSync(pkgPath, 'utf8'), name);
-  const written = [...files.keys()];
+  // Everything the app's files and its registration are made from (the apps there are, the root
+  // package.json) is read under the tree's lock: read before it, a writer that committed meanwhile
+  // (an import, another new-app) would lose its registration to a package.json written from the
+  // file as it was before.
   const lock = lockTree(root, { label: 'strata new-app' });
   try {
     recoverLocked(root);
+    checkNewAppName(root, name);
+    if (options.install !== false) refuseStrayRegistrations(root, 'new-app');
+    handWrittenInTheWay(root, name);
+    await checkNewAppNamespace(root, name, options);
+    const dir = join(root, Layout.app(name));
+    const files = appTemplate(name);
+    const registered = withAppRegistered(readFileSync(join(root, 'package.json'), 'utf8'), name);
+    const written = [...files.keys()];
     const created = openTransaction(root);
     try {
       created.apply([...files, ['package.json', registered]]);
