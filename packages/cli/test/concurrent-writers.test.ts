@@ -138,3 +138,25 @@ describe('new-app and import at once register both apps', () => {
     }, 300_000);
   }
 });
+
+describe('two crd add at once keep both CRDs', () => {
+  const ws = suiteWorkspace(['tokenplace-relay']);
+
+  it('the CRD added while the other run waited is kept, with its schemas', async () => {
+    const fixture = (f: string) => join(repo, 'packages/crds/__fixtures__', f);
+    const [a, b] = await firstWaitsWhileSecondRuns(
+      ws.root,
+      ['crd', 'add', fixture('widgets.yaml'), '--no-models'],
+      ['crd', 'add', fixture('gauges.yaml'), '--no-models'],
+    );
+    expect(b.code, b.stderr).toBe(0);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toMatch(/0 removed/);
+    const ls = strata(ws.root, ['crd', 'ls']);
+    expect(ls.stdout).toContain('widgets.toys.example.com');
+    expect(ls.stdout).toContain('gauges.meters.example.com');
+    expect(treeOf(ws.root, ['crds/schemas'])).toSatisfy((files: Record<string, string>) =>
+      ['crds/schemas/toys.example.com/', 'crds/schemas/meters.example.com/'].every((dir) => Object.keys(files).some((f) => f.startsWith(dir))),
+    );
+  }, 300_000);
+});

@@ -253,17 +253,34 @@ export async function addCrds(root: string, arg: string, dir?: string, options: 
     if (problem) throw new Error(problem);
   }
   const where = describeSource(source, root);
-  const crds = keptCrds(root);
-  for (const doc of read) {
-    const { group, names } = doc.crd.spec;
-    // Checked before anything is written: a served version without a schema is refused here.
-    crdSchemas(doc.crd, committedObjectMetaDefinitions(), doc.from);
-    crds.set(doc.crd.metadata.name, { file: Layout.crdManifest(group, names.plural), doc, source: where });
-  }
-  const clash = schemaClash(crds, new Map(read.map((d) => [d.crd.metadata.name, d.from])));
-  if (clash) throw new Error(clash);
-  const change = apply(root, crds, 'strata crd add', options.models ?? true);
+  const change = underTreeLock(root, 'strata crd add', () => {
+    const crds = keptCrds(root);
+    for (const doc of read) {
+      const { group, names } = doc.crd.spec;
+      // Checked before anything is written: a served version without a schema is refused here.
+      crdSchemas(doc.crd, committedObjectMetaDefinitions(), doc.from);
+      crds.set(doc.crd.metadata.name, { file: Layout.crdManifest(group, names.plural), doc, source: where });
+    }
+    const clash = schemaClash(crds, new Map(read.map((d) => [d.crd.metadata.name, d.from])));
+    if (clash) throw new Error(clash);
+    return apply(root, crds, 'strata crd add', options.models ?? true);
+  });
   return { crds: read.map((d) => describe(d, where)), ...change, from: shownSource(source) };
+}
+
+/**
+ * Runs `run` with the tree's lock held: the CRDs kept in crds/, from which a change plans what
+ * stays and what goes, are read under it. Read before it, a CRD another run added meanwhile would
+ * be taken for a stale file and removed, while both runs said they had done what was asked.
+ */
+function underTreeLock<T>(root: string, label: string, run: () => T): T {
+  const lock = lockTree(root, { label });
+  try {
+    recoverLocked(root);
+    return run();
+  } finally {
+    lock.release();
+  }
 }
 
 /**
@@ -271,6 +288,10 @@ export async function addCrds(root: string, arg: string, dir?: string, options: 
  * (`widgets.example.com`), with their schemas and models, in one transaction.
  */
 export function removeCrds(root: string, target: string, options: CrdOptions = {}): CrdChange {
+  return underTreeLock(root, 'strata crd remove', () => removeLocked(root, target, options));
+}
+
+function removeLocked(root: string, target: string, options: CrdOptions): CrdChange {
   const crds = keptCrds(root);
   const gone = [...crds.values()].filter((k) => k.doc.crd.metadata.name === target || k.doc.crd.spec.group === target);
   if (gone.length === 0) {
