@@ -25,7 +25,15 @@ export { nodePortClaims, nodePortProblems } from './node-ports.ts';
 export { allocationClaims, allocationProblems } from './allocations.ts';
 export { CLASS_RULE, classBasis, classClaims, classProblems, clusterClasses, siblingClassClaims, type DeclaredClasses } from './class-references.ts';
 export { INGRESS_ROUTE_RULE, ingressClaims, ingressRouteProblems } from './ingress-routes.ts';
-export { NAMESPACE_RULE, namespaceClaims, namespacedIn, namespaceProblems, podSecurityBasis } from './namespaces.ts';
+export {
+  NAMESPACE_RULE,
+  namespaceClaims,
+  PLATFORM_NAMESPACE_RULE,
+  platformNamespaceProblems,
+  namespacedIn,
+  namespaceProblems,
+  podSecurityBasis,
+} from './namespaces.ts';
 export { limitRangeBasis } from './limit-ranges.ts';
 export { networkPolicyBasis } from './network-policies.ts';
 export { placedInSources } from './kustomize-walk.ts';

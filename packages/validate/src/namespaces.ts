@@ -1,7 +1,17 @@
 import { isPlainObject, type Manifest } from '@strata/core';
 import { argoCdDestination, argoCdSkips } from '@strata/core/argocd';
 import { KUSTOMIZE_VERSION } from '@strata/kustomize';
-import { CLUSTER_NAMESPACES, crdsFolder, distOf, Layout, objectName, type Problem } from '@strata/project';
+import {
+  CLUSTER_NAMESPACES,
+  crdsFolder,
+  distOf,
+  isSystemNamespace,
+  Layout,
+  objectName,
+  platformNamespaces,
+  SYSTEM_NAMESPACE_REASON,
+  type Problem,
+} from '@strata/project';
 import { kustomizeSetsNamespace, scopeOf, namespacedIn as scopeNamespacedIn } from '@strata/schemas';
 import type { PolicyObject } from '@strata/policy';
 import { siblingFiles, siblingObjects } from './siblings.ts';
@@ -57,6 +67,57 @@ export function clusterNamespaceProblems(root: string, docs: readonly SourceDoc[
         path: 'metadata.namespace',
         message: `${m.kind} is cluster-scoped: kube-apiserver drops the namespace "${ns}", so this is one object for the whole cluster whatever namespace each env gives it; remove metadata.namespace${kustomize}`,
         rule: CLUSTER_NAMESPACE_RULE,
+        severity: 'error' as const,
+      },
+    ];
+  });
+}
+
+/** The rule of an app's object in a namespace that is not free for an app: Kubernetes' own, or a platform component's. */
+export const PLATFORM_NAMESPACE_RULE = 'no-platform-namespace';
+
+/**
+ * The objects of the apps' built output (`dist/<env>/<app>.yaml`) in a namespace that new-app and
+ * import refuse for an app, with their words, at the object's namespace: Kubernetes' own (`default`,
+ * every kube- name), where the GitOps controllers run (as strata.config.json names them now) or a
+ * well-known platform component. An app's config or strata.config.json can put them there after the
+ * app was created, and the app's default-deny NetworkPolicy and its AppProject would then reach what
+ * runs there (CoreDNS, Argo CD itself). A Namespace of that name the app ships counts too.
+ */
+export function platformNamespaceProblems(root: string, docs: readonly SourceDoc[]): Problem[] {
+  const built = docs.filter((d) => distOf(d.file) !== undefined);
+  if (built.length === 0) return [];
+  const platform = platformNamespaces(root);
+  const namespaced = namespacedIn(
+    root,
+    built.map((d) => d.manifest),
+  );
+  return built.flatMap((d) => {
+    const m = d.manifest;
+    const isNamespace = m.kind === 'Namespace' && m.apiVersion === 'v1';
+    const ns: unknown = isNamespace ? m.metadata?.name : m.metadata?.namespace;
+    if (typeof ns !== 'string' || ns === '' || (!isNamespace && !namespaced(m))) return [];
+    const runs = platform.get(ns);
+    const why = isSystemNamespace(ns)
+      ? `${SYSTEM_NAMESPACE_REASON}: give its objects a namespace of their own`
+      : runs
+        ? `where ${runs}; an app does not deploy into a platform component's namespace (its policies and the AppProject would reach the component): give its objects a namespace of their own`
+        : undefined;
+    if (why === undefined) return [];
+    const field = isNamespace ? 'name' : 'namespace';
+    const name = objectName(m.metadata);
+    return [
+      {
+        file: d.file,
+        line: d.lineOf(['metadata', field]),
+        resource: d.id,
+        apiVersion: m.apiVersion,
+        kind: m.kind,
+        ...(isNamespace ? {} : { namespace: ns }),
+        ...(name !== undefined ? { name } : {}),
+        path: `metadata.${field}`,
+        message: `would be in the namespace "${ns}", ${why}`,
+        rule: PLATFORM_NAMESPACE_RULE,
         severity: 'error' as const,
       },
     ];

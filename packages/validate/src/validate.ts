@@ -7,7 +7,7 @@ import { envOf } from './env-of.ts';
 import { kubernetesSettings, requireKubernetesSets } from './kubernetes.ts';
 import { argoCdNames, jsonNamed, withArgoCdNames } from './hook-names.ts';
 import { duplicateListKeys } from './list-maps.ts';
-import { clusterNamespaceProblems, namespaceClaims, namespaceProblems, siblingClaims } from './namespaces.ts';
+import { clusterNamespaceProblems, namespaceClaims, namespaceProblems, platformNamespaceProblems, siblingClaims } from './namespaces.ts';
 import { nodePortClaims, nodePortProblems } from './node-ports.ts';
 import { allocationClaims, allocationProblems } from './allocations.ts';
 import { classClaims, classProblems, clusterClasses, siblingClassClaims, type DeclaredClasses } from './class-references.ts';
@@ -216,7 +216,12 @@ export async function checkParsed(
     jsonOf,
     ...(parsed.appliedAsWritten ? { appliedAsWritten: parsed.appliedAsWritten } : {}),
   });
-  const own = [...parsed.problems, ...envTwiceOnce(listKeyProblems(resources, versionOf), policy), ...clusterNamespaceProblems(root, resources)];
+  const own = [
+    ...parsed.problems,
+    ...envTwiceOnce(listKeyProblems(resources, versionOf), policy),
+    ...clusterNamespaceProblems(root, resources),
+    ...platformNamespaceProblems(root, resources),
+  ];
   const serverFound = await server;
   // A custom resource the server's own code checked against its CRD needs no schema file: that
   // kubeconform has none for it (its CRD is in the input, not kept with `strata crd add`, or the CRD
