@@ -9,6 +9,8 @@ const QUANTITY = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|
 
 interface Schema {
   $ref?: string;
+  type?: string;
+  format?: string;
   allOf?: Schema[];
   properties?: Record<string, Schema>;
   additionalProperties?: Schema | boolean;
@@ -30,6 +32,31 @@ export class QuantityLocator {
   constructor(private readonly client: Client) {}
 
   async find(object: Record<string, unknown> & { apiVersion: string; kind: string }): Promise<{ path: string; value: string }[]> {
+    const found: { path: string; value: string }[] = [];
+    const kind = await this.schemaOf(object);
+    if (kind) walk(kind.schemas, kind.root, object, '', found);
+    return found;
+  }
+
+  /**
+   * The integer fields of `object` (`exact`: its value as kubectl sends it, from `parseExact`, when
+   * it holds long numbers) whose number does not fit the field's Go type, int32 or int64, with the
+   * words of the typed decoding that kubectl apply's create and patch meet (`cannot decode a number
+   * 4294967376 as int32`, as validate's server field checks say it). A server-side apply converts the
+   * object from unstructured and wraps such a number without a word, so its dry run passes it.
+   */
+  async overflows(
+    object: Record<string, unknown> & { apiVersion: string; kind: string },
+    exact: unknown = object,
+  ): Promise<{ path: string; message: string }[]> {
+    if (!holdsWideNumber(exact)) return [];
+    const kind = await this.schemaOf(object);
+    const found: { path: string; message: string }[] = [];
+    if (kind) walkIntegers(kind.schemas, kind.root, exact, '', found);
+    return found;
+  }
+
+  private async schemaOf(object: { apiVersion: string; kind: string }): Promise<{ schemas: Record<string, Schema>; root: Schema } | undefined> {
     const { group, version } = splitApiVersion(object.apiVersion);
     const path = group === '' ? `/openapi/v3/api/${version}` : `/openapi/v3/apis/${group}/${version}`;
     let doc = this.docs.get(path);
@@ -41,9 +68,68 @@ export class QuantityLocator {
     const root = Object.values(schemas).find((s) =>
       s['x-kubernetes-group-version-kind']?.some((g) => g.group === group && g.version === version && g.kind === object.kind),
     );
-    const found: { path: string; value: string }[] = [];
-    if (root) walk(schemas, root, object, '', found);
-    return found;
+    return root ? { schemas, root } : undefined;
+  }
+}
+
+/** A number of `parseExact` kept to its last digit (lossless-json's LosslessNumber). */
+interface ExactNumber {
+  readonly isLosslessNumber: true;
+  readonly value: string;
+}
+const isExact = (value: unknown): value is ExactNumber =>
+  typeof value === 'object' && value !== null && (value as Partial<ExactNumber>).isLosslessNumber === true;
+
+const INT32 = { min: -(2n ** 31n), max: 2n ** 31n - 1n };
+const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
+
+/** The integer of a number as kubectl sends it, or undefined for a fraction (or a number past int64, which no field takes). */
+function integerOf(value: unknown): bigint | undefined {
+  if (isExact(value)) return BigInt(value.value);
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  return undefined;
+}
+
+/** Whether a value holds a number that an int32 field cannot take: the only ones worth the schema's walk. */
+function holdsWideNumber(value: unknown): boolean {
+  if (isExact(value)) return true;
+  if (typeof value === 'number') return !Number.isInteger(value) || value < -(2 ** 31) || value > 2 ** 31 - 1;
+  if (Array.isArray(value)) return value.some(holdsWideNumber);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(holdsWideNumber);
+  return false;
+}
+
+function walkIntegers(
+  schemas: Record<string, Schema>,
+  schema: Schema,
+  value: unknown,
+  path: string,
+  found: { path: string; message: string }[],
+): void {
+  const ref = refName(schema);
+  if (ref) {
+    const target = schemas[ref.replace('#/components/schemas/', '')];
+    if (target) walkIntegers(schemas, target, value, path, found);
+    return;
+  }
+  if (schema.type === 'integer' && (schema.format === 'int32' || schema.format === 'int64')) {
+    if (typeof value !== 'number' && !isExact(value)) return;
+    const range = schema.format === 'int32' ? INT32 : INT64;
+    const n = integerOf(value);
+    // A fraction or a number past int64 is refused by every apply, server-side ones too; a float64 past int64 as well.
+    if (n === undefined ? Number.isFinite(value) && Math.abs(Number(value)) >= 2 ** 63 : n < range.min || n > range.max)
+      found.push({ path, message: `cannot decode a number ${isExact(value) ? value.value : String(value)} as ${schema.format}` });
+    return;
+  }
+  if (Array.isArray(value) && schema.items) {
+    // By index, as validate's server field checks name a list item.
+    value.forEach((item, i) => walkIntegers(schemas, schema.items!, item, `${path}[${i}]`, found));
+    return;
+  }
+  if (typeof value !== 'object' || value === null || isExact(value)) return;
+  for (const [k, v] of Object.entries(value)) {
+    const child = schema.properties?.[k] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+    if (child) walkIntegers(schemas, child, v, path ? `${path}.${k}` : k, found);
   }
 }
 

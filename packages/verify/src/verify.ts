@@ -496,6 +496,29 @@ async function run(
       for (const message of refusedNamespaces.get(t.namespace)!)
         problems.push(located(t, { path: 'metadata.namespace', message, rule: 'server-rejected', severity: 'error' }));
     }
+    // A number that its built-in field's int32 or int64 cannot hold (a port of 4294967376) is refused
+    // by the typed decoding of kubectl apply's create and patch, as Argo CD and apply -k send them, and
+    // by validate's server field checks in the same words; a server-side apply converts the object
+    // from unstructured and wraps the number without a word, so the dry run would pass it. Not sent.
+    const integers = locatorOf(client);
+    await eachLimit(
+      targets.filter((t) => !t.installed && !rejected.has(t) && resources.isBuiltin(t.manifest.apiVersion)),
+      concurrency,
+      async (t) => {
+        const found = await integers.overflows(t.manifest, t.doc.json === undefined ? t.manifest : parseExact(t.doc.json));
+        if (found.length === 0) return;
+        rejected.add(t);
+        for (const f of found)
+          problems.push(
+            located(t, {
+              path: f.path,
+              message: `${f.message}: kubectl apply (as apply -k and Argo CD apply) refuses it, where a server-side apply would keep another number`,
+              rule: 'server-rejected',
+              severity: 'error',
+            }),
+          );
+      },
+    );
     // What objects of its env decide on a Pod's or claim's admission (a LimitRange of its namespace, the
     // PriorityClass or RuntimeClass a Pod names) exists in the cluster before it is created, but only
     // as a dry run here: such Pods and claims are judged after, against those objects created for real,
@@ -1645,6 +1668,11 @@ function locate(t: Target, found: { path?: string; message: string }): Omit<Prob
 }
 
 const locators = new WeakMap<Client, QuantityLocator>();
+const locatorOf = (client: Client): QuantityLocator => {
+  const found = locators.get(client) ?? new QuantityLocator(client);
+  locators.set(client, found);
+  return found;
+};
 
 /** What the server said about one object, not yet placed in a file. */
 interface Finding {
@@ -1682,8 +1710,7 @@ export function applyQuery(dryRun: boolean): string {
 
 /** Server-side apply of one object (`body`: its manifest as JSON, when the caller has it already); the server's refusals and warnings. */
 async function judge(client: Client, target: Target, options: ApplyOptions, body?: string): Promise<Finding[]> {
-  const quantities = locators.get(client) ?? new QuantityLocator(client);
-  locators.set(client, quantities);
+  const quantities = locatorOf(client);
   const name = appliedName(target.manifest);
   if (name === undefined)
     return [
