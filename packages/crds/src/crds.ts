@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { builtinScopes, crdManifestsDir, shippedCrdVersions } from '@strata/schemas';
 import { committedObjectMetaDefinitions, crdSchemas, readCrds, schemaText, type CrdDocument } from '@strata/schemas/crd';
 import { generateModelsByGroup, groupModels } from './models.ts';
+import { formatProblem, validate } from '@strata/validate';
 import { crdNameProblem } from './names.ts';
 import { describeSource, parseCrdSource, readSource, shownSource, type FetchOptions, type SourcedCrd } from './source.ts';
 
@@ -252,13 +253,15 @@ export async function addCrds(root: string, arg: string, dir?: string, options: 
     const problem = crdNameProblem(doc.crd, doc.from);
     if (problem) throw new Error(problem);
   }
+  // A served version without a schema is refused in Strata's words first, then what validate refuses.
+  for (const doc of read) crdSchemas(doc.crd, committedObjectMetaDefinitions(), doc.from);
+  const refused = await crdRefusals(root, read);
+  if (refused.length > 0) throw new Error(refused.join('\n'));
   const where = describeSource(source, root);
   const change = underTreeLock(root, 'strata crd add', () => {
     const crds = keptCrds(root);
     for (const doc of read) {
       const { group, names } = doc.crd.spec;
-      // Checked before anything is written: a served version without a schema is refused here.
-      crdSchemas(doc.crd, committedObjectMetaDefinitions(), doc.from);
       crds.set(doc.crd.metadata.name, { file: Layout.crdManifest(group, names.plural), doc, source: where });
     }
     const clash = schemaClash(crds, new Map(read.map((d) => [d.crd.metadata.name, d.from])));
@@ -281,6 +284,26 @@ function underTreeLock<T>(root: string, label: string, run: () => T): T {
   } finally {
     lock.release();
   }
+}
+
+/**
+ * What `strata validate` of the source's files refuses in its CRDs, one line each in validate's words
+ * at the file and line: the API server's own checks of a CRD (a structural schema, CEL rules that
+ * compile, defaults of the field's type, printer columns, additionalProperties beside properties),
+ * run offline by the server field checks' helper, and the strict schema of the kind. A CRD that no
+ * cluster accepts is refused before anything is written, rather than kept for validate and the
+ * pipeline to judge objects against it and for verify to fail on installing it. The other objects of
+ * a file are not the command's concern.
+ */
+async function crdRefusals(root: string, read: readonly SourcedCrd[]): Promise<string[]> {
+  const texts = new Map(read.map((d) => [d.from, d.fileText]));
+  const lines: string[] = [];
+  for (const [from, text] of texts) {
+    const r = await validate(root, ['-'], { stdin: () => text, policy: false, allowEmpty: true });
+    for (const p of r.problems)
+      if (p.severity === 'error' && p.kind === 'CustomResourceDefinition') lines.push(`${formatProblem({ ...p, file: from })}; nothing was written`);
+  }
+  return lines;
 }
 
 /**

@@ -16,6 +16,8 @@ export type CrdSource =
 /** One CRD as read, with where it came from (for the header of the kept manifest and for errors). */
 export interface SourcedCrd extends CrdDocument {
   readonly from: string;
+  /** The whole text of the file it is in, as read: what validate judges, at the file's own lines. */
+  readonly fileText: string;
 }
 
 export interface FetchOptions {
@@ -105,7 +107,7 @@ export async function readSource(source: CrdSource, options: FetchOptions = {}):
       if (before !== undefined)
         throw new Error(`${from}: CustomResourceDefinition ${name} is also defined in ${before}; name a folder that holds one copy`);
       seen.set(name, from);
-      found.push({ ...doc, from });
+      found.push({ ...doc, from, fileText: text });
     }
   }
   if (found.length === 0) {
