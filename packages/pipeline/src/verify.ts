@@ -57,7 +57,7 @@ export async function verifyFiles(base: string, paths: readonly string[], option
     serverVersionNotes,
     skippedNote,
   } = await import('@strata/validate');
-  const { verifyDocuments } = await import('@strata/verify');
+  const { envClasses, verifyDocuments } = await import('@strata/verify');
   const { against: folder, cwd = base, allowEmpty = false, ...rest } = options;
   const settings = kubernetesSettings(base);
   const server = withNodePorts(rest, settings);
@@ -71,9 +71,11 @@ export async function verifyFiles(base: string, paths: readonly string[], option
   const parsed = await parseInputs(base, paths, { cwd, skipped });
   const against = folder ? await parseInputs(base, [folder], { cwd }) : undefined;
   // A kustomization file of a walked tree is kustomize's input, never an object a cluster takes: validate judges it, verify applies the rest.
+  // A built file's Pods meet the classes its env's other apps ship, as validate judges them.
+  const classes = [...envClasses(base, [...parsed.files.keys()]).values()].flat();
   const checked = await verifyDocuments(
     parsed.docs.filter((d) => !isKustomization(d)),
-    { ...server, ...(against && folder ? { against: { name: folder, docs: against.docs } } : {}) },
+    { ...server, ...(against && folder ? { against: { name: folder, docs: against.docs } } : {}), ...(classes.length > 0 ? { classes } : {}) },
   );
   const unread = (against?.problems ?? []).map((p) => ({ ...p, severity: 'warning' as const, message: `in --against: ${p.message}` }));
   // Named as typed, from the folder the person is in, once the checks are done.

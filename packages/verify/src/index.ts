@@ -1,6 +1,7 @@
 export {
   verify,
   verifyDocuments,
+  envClasses,
   verifyGroups,
   checkRef,
   startVerifyServer,

@@ -6,6 +6,7 @@ import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Manifest } from '@strata/
 import {
   argoCdTrackingMethod,
   declaredClasses,
+  distOf,
   findRootOrCwd,
   gitopsConsumers,
   crdsFolder,
@@ -119,6 +120,13 @@ export interface VerifyDocumentsOptions extends ServerOptions {
    * it: applied for real first, then the documents are checked as an update of it.
    */
   readonly against?: { readonly name: string; readonly docs: readonly VerifyDocument[] };
+  /**
+   * The PriorityClasses and RuntimeClasses the cluster has from files not given, such as the other
+   * apps of the env of a built file given (`envClasses`): the documents' Pods meet them as they meet
+   * the documents' own classes, created for real before them; they are never judged themselves.
+   * @default none
+   */
+  readonly classes?: readonly VerifyDocument[];
 }
 
 export interface VerifyOptions extends ServerOptions {
@@ -252,7 +260,14 @@ export async function verify(root: string, options: VerifyOptions = {}): Promise
       return groups;
     });
   const ref = options.against;
-  const withRoot = { root, ...options };
+  // Given some apps only, their Pods meet the classes the env's other apps ship too.
+  const classes = options.app
+    ? envClasses(
+        root,
+        files.map((f) => f.file),
+      )
+    : new Map<string, VerifyDocument[]>();
+  const withRoot = { root, ...options, besides: classes };
   if (!ref) return run(read, withRoot, phases);
   const folder = resolve(options.cwd ?? root, ref);
   if (isDirectory(folder)) {
@@ -353,7 +368,43 @@ export function startVerifyServer(onProgress?: (line: string) => void, serviceNo
 export async function verifyDocuments(docs: readonly VerifyDocument[], options: VerifyDocumentsOptions = {}): Promise<VerifyResult> {
   const baseline = options.against;
   const against = baseline ? { ref: baseline.name, build: () => Promise.resolve([{ name: '', docs: baseline.docs }]) } : undefined;
-  return run(() => Promise.resolve([{ name: '', docs }]), options, new Phases(options.onPhase), against);
+  const besides = new Map(options.classes ? [['', options.classes] as const] : []);
+  return run(() => Promise.resolve([{ name: '', docs }]), { ...options, besides }, new Phases(options.onPhase), against);
+}
+
+/**
+ * The PriorityClasses and RuntimeClasses that the other apps of the envs of the built files `files`
+ * (`dist/<env>/<app>.yaml`) ship, read from dist/ as they are, by env, as validate reads them: a run
+ * given one app's output meets the classes of every app of its env, as its env's cluster has them.
+ * Files that are not built output have no env, and a built file that does not read is left out (the
+ * run that verifies it says why).
+ */
+export function envClasses(root: string, files: readonly string[]): Map<string, VerifyDocument[]> {
+  const given = new Set(files);
+  const out = new Map<string, VerifyDocument[]>();
+  for (const env of new Set(files.flatMap((f) => distOf(f)?.env ?? []))) {
+    let names: string[];
+    try {
+      names = readdirSync(join(root, Layout.dist, env)).filter((f) => f.endsWith('.yaml'));
+    } catch {
+      continue;
+    }
+    const docs: VerifyDocument[] = [];
+    for (const name of names.sort()) {
+      const file = `${Layout.dist}/${env}/${name}`;
+      if (given.has(file) || !distOf(file)) continue;
+      try {
+        const text = readFileSync(join(root, file), 'utf8');
+        // Most built files hold no class: they are not parsed.
+        if (!/^kind: (PriorityClass|RuntimeClass)\s*$/m.test(text)) continue;
+        docs.push(...readBuilt(text, file).filter((d) => isPodClassManifest(d.manifest)));
+      } catch {
+        // Unreadable or not YAML: it ships nothing here.
+      }
+    }
+    if (docs.length > 0) out.set(env, docs);
+  }
+  return out;
 }
 
 class Phases {
@@ -391,7 +442,10 @@ function turns(): () => Promise<void> {
 
 async function run(
   read: (turn: () => Promise<void>) => Promise<readonly Group[]>,
-  options: Omit<VerifyGroupsOptions, 'against'>,
+  options: Omit<VerifyGroupsOptions, 'against'> & {
+    /** By group: the classes its cluster has from files not given (`VerifyDocumentsOptions.classes`). */
+    readonly besides?: ReadonlyMap<string, readonly VerifyDocument[]>;
+  },
   phases: Phases,
   against?: { ref: string; build: () => Promise<Group[]> },
 ): Promise<VerifyResult> {
@@ -424,6 +478,13 @@ async function run(
     const argoCdAlone = !consumers.flux;
     const applies = (ts: readonly Target[]): [Target[], { t: Target; why: ArgoCdSkip }[]] => (argoCdAlone ? argoCdApplies(ts) : [[...ts], []]);
     const [targets, skipped] = applies(toTargets(groups));
+    // The classes of other files of a group's cluster, but for what Argo CD never applies and those the group ships itself.
+    const ownClassKeys = new Set(targets.filter(isPodClass).map((t) => `${t.group}\0${classKey(t)}`));
+    const besides = groupsOf(
+      applies(toTargets([...(options.besides ?? [])].map(([name, docs]) => ({ name, docs }))))[0].filter(
+        (t) => isPodClass(t) && !ownClassKeys.has(`${t.group}\0${classKey(t)}`),
+      ),
+    );
     const notApplied = skipped.map(({ t, why }): NotApplied => {
       const meta = t.manifest.metadata;
       const name = objectName(meta);
@@ -445,7 +506,7 @@ async function run(
     const crds = new Map([...(await loadCrds(crdManifestsDir, turn, used)), ...(await loadCrds(crdsFolder(options.root ?? findRootOrCwd()), turn))]);
     // The ref builds while the server starts: both take seconds, and neither needs the other.
     const refTargets = against ? applies(toTargets(await phases.timed('build', against.build)))[0] : [];
-    problems.push(...namespaceAdmission(targets, refTargets, defaultNamespace, against?.ref));
+    problems.push(...namespaceAdmission(targets, refTargets, defaultNamespace, against?.ref, besides));
     let server: Server;
     if (serverStarting) {
       server = await serverStarting;
@@ -460,7 +521,7 @@ async function run(
     const version = await client.request('GET', '/version');
     const asked = isPlainObject(version.body) && typeof version.body.gitVersion === 'string' ? version.body.gitVersion : '';
     const serverVersion = /^v1\.\d+\./.test(asked) ? asked : KUBERNETES_VERSION;
-    const all = [...targets, ...refTargets];
+    const all = [...targets, ...refTargets, ...[...besides.values()].flat()];
 
     const resources = await Resources.discover(client, crds);
     const resolve = (ts: readonly Target[]) =>
@@ -528,8 +589,11 @@ async function run(
     const alongside = [...byGroup].flatMap(([group, own]) => {
       const live = own.filter((t) => !t.installed && !rejected.has(t));
       const limitedSpaces = new Set(live.filter(isLimitRange).map((t) => t.namespace));
-      // With a ref, the cluster also has the classes it deployed, those the output ships no more included.
-      const classes = new Map([...(refByGroup.get(group) ?? []), ...live].filter(isPodClass).map((t) => [classKey(t), t]));
+      // With a ref, the cluster also has the classes it deployed, those the output ships no more included,
+      // and it has those of other files of its cluster (the env's other apps).
+      const classes = new Map(
+        [...(refByGroup.get(group) ?? []), ...(besides.get(group) ?? []), ...live].filter(isPodClass).map((t) => [classKey(t), t]),
+      );
       // A Pod that names no PriorityClass gets the env's global default one, which the cluster has then too.
       const fallback = [...classes.values()].find(isDefaultPriorityClass);
       const classesOf = (t: Target) => classesOfPod(t, fallback);
@@ -620,7 +684,7 @@ async function run(
     problems.push(
       ...podClasses(
         targets.filter((t) => !rejected.has(t)),
-        refTargets,
+        [...refTargets, ...[...besides.values()].flat()],
         options.root ?? findRootOrCwd(),
       ),
     );
@@ -686,6 +750,16 @@ async function run(
         const probe = applied.some(isAdmissionPolicy) ? await policiesInForce(client, applied.filter(isAdmissionPolicy)) : undefined;
         if (probe) policiesLate.push(...probe.late);
         const upgrades = targets.filter((t) => round.includes(t.group) && !rejected.has(t) && !t.installed);
+        // The classes of other files of the cluster (the env's other apps) are there as the upgrade comes,
+        // unless what is deployed or the upgrade has one of that name; they are removed with the rest.
+        const present = new Set([...applied, ...upgrades].map(identity));
+        const beside: Target[] = [];
+        for (const t of round.flatMap((g) => besides.get(g) ?? [])) {
+          if (present.has(identity(t))) continue;
+          present.add(identity(t));
+          if (!(await apply(client, t, { dryRun: false })).some((p) => p.severity === 'error')) beside.push(t);
+        }
+        if (beside.length > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         // Those that meet a deployed object of their name are upgrades; the rest are checked as created once more.
         const live = new Map(applied.map((t) => [identity(t), t.manifest]));
         const deployedIds = new Set(live.keys());
@@ -796,7 +870,7 @@ async function run(
         // Environments share namespaces and cluster-scoped names, so the next round starts from its own
         // ref objects; and a server passed in is left as it was found.
         const kept = new Set(upgraded.map(identity));
-        await eachLimit([...applied.filter((t) => !kept.has(identity(t))), ...upgraded], concurrency, (t) => remove(client, t));
+        await eachLimit([...applied.filter((t) => !kept.has(identity(t))), ...upgraded, ...beside], concurrency, (t) => remove(client, t));
         await probe?.remove();
       }
     }
@@ -871,9 +945,10 @@ function classesCreatedFor(upgrades: readonly Target[], deployedIds: ReadonlySet
 
 const isDefaultPriorityClass = (t: Target) =>
   t.manifest.kind === 'PriorityClass' && t.manifest.apiVersion.startsWith('scheduling.k8s.io/') && t.manifest.globalDefault === true;
-const isPodClass = (t: Target) =>
-  (t.manifest.kind === 'PriorityClass' && t.manifest.apiVersion.startsWith('scheduling.k8s.io/')) ||
-  (t.manifest.kind === 'RuntimeClass' && t.manifest.apiVersion.startsWith('node.k8s.io/'));
+const isPodClassManifest = (m: Manifest) =>
+  (m.kind === 'PriorityClass' && m.apiVersion.startsWith('scheduling.k8s.io/')) ||
+  (m.kind === 'RuntimeClass' && m.apiVersion.startsWith('node.k8s.io/'));
+const isPodClass = (t: Target) => isPodClassManifest(t.manifest);
 
 /**
  * The pods of each env that the Pod Security level of their namespace refuses (namespace-admits-pods
@@ -883,12 +958,18 @@ const isPodClass = (t: Target) =>
  * stays as it is when the env's output has none. A Namespace whose label the server refuses is
  * refused by its own dry run, and not said twice. So are the pod fields that the Priority and
  * RuntimeClass admission computes from classes (pod-fields-from-classes, judged with the env's
- * classes and those deployed at `ref`), which a workload's dry run never meets either, and the
+ * classes, those deployed at `ref` and those of other files of its cluster, `besides`), which a workload's dry run never meets either, and the
  * Secrets a ServiceAccount annotated kubernetes.io/enforce-mountable-secrets lets its pods use
  * (mountable-secrets), which the server here, without the ServiceAccount admission plugin, never
  * checks even for a Pod.
  */
-function namespaceAdmission(targets: readonly Target[], refTargets: readonly Target[], defaultNamespace: string, ref: string | undefined): Problem[] {
+function namespaceAdmission(
+  targets: readonly Target[],
+  refTargets: readonly Target[],
+  defaultNamespace: string,
+  ref: string | undefined,
+  besides: ReadonlyMap<string, readonly Target[]>,
+): Problem[] {
   const out: Problem[] = [];
   for (const group of new Set(targets.map((t) => t.group))) {
     const own = targets.filter((t) => t.group === group);
@@ -896,7 +977,7 @@ function namespaceAdmission(targets: readonly Target[], refTargets: readonly Tar
     const deployed = refTargets.filter((t) => t.group === group && isNamespace(t) && !ownNamespaces.has(t.manifest.metadata?.name));
     // The classes deployed at the ref that the output does not replace, which decide its pods' priority and overhead.
     const ownClasses = new Set(own.filter(isPodClass).map((t) => `${t.manifest.kind}/${t.manifest.metadata?.name}`));
-    const classes = refTargets.filter(
+    const classes = [...refTargets, ...(besides.get(group) ?? [])].filter(
       (t) => t.group === group && isPodClass(t) && !ownClasses.has(`${t.manifest.kind}/${t.manifest.metadata?.name}`),
     );
     const deployedNames = new Set(deployed.map((t) => t.manifest.metadata?.name));
@@ -922,7 +1003,8 @@ function namespaceAdmission(targets: readonly Target[], refTargets: readonly Tar
  * The workloads of each env whose pods name a PriorityClass or RuntimeClass the env's cluster does
  * not have (rule `pod-class-exists`, as validate and the pipeline judge it): the server admits a
  * Deployment, so its dry run passes, and then refuses every pod it makes. The cluster has the
- * classes of the env's output, those deployed at the ref, the built-in PriorityClasses and those
+ * classes of the env's output, those deployed at the ref or shipped by other files of its cluster
+ * (`refTargets`: the env's other apps), the built-in PriorityClasses and those
  * strata.config.json lists (`kubernetes.priorityClasses`, `kubernetes.runtimeClasses`): an error
  * where it lists the kind's classes, else a warning that the class must exist in the cluster. A
  * Pod's own dry run meets the admission plugins itself. A class the dry run refused is left out of
