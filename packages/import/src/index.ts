@@ -191,6 +191,10 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
       (s) =>
         `${s.env}: Secret ${s.namespace ? `${s.namespace}/` : ''}${s.name}: values not imported; an ExternalSecret now reads ${s.keys.join(', ')} from ${store.kind} ${store.name} at key ${s.remoteKey}: store them there (or import with --secret-store NAME[:Kind])`,
     ),
+    ...model.tokens.map(
+      (t) =>
+        `${t.env}: Secret ${t.namespace ? `${t.namespace}/` : ''}${t.name}: a service-account token: imported without ${t.keys.join(', ')}, the old cluster's, which the token controller of the cluster writes for the ServiceAccount ${t.account || '(none named)'}`,
+    ),
     ...sources.warnings,
     ...unvalidated(root, model),
   ];

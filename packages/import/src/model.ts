@@ -60,6 +60,16 @@ export interface SecretNote {
   readonly remoteKey: string;
 }
 
+/** A service-account token Secret imported without the token, for the cluster's token controller to fill. */
+export interface TokenNote {
+  readonly env: Environment;
+  readonly name: string;
+  readonly namespace?: string;
+  /** The keys the old cluster's token controller had written, left out. */
+  readonly keys: readonly string[];
+  readonly account: string;
+}
+
 export interface Model {
   readonly objects: ModelObject[];
   readonly leaves: Leaf[];
@@ -70,6 +80,7 @@ export interface Model {
   /** Per env, the (unhashed) names of the ConfigMaps made by a generator. */
   readonly generatedConfigMaps: Record<Environment, Set<string>>;
   readonly secrets: SecretNote[];
+  readonly tokens: TokenNote[];
 }
 
 /** The store every imported Secret's ExternalSecret reads from. */
@@ -93,6 +104,30 @@ function renameStrings(value: unknown, names: ReadonlyMap<string, string>): unkn
 }
 
 const isCoreSecret = (m: Manifest) => m.kind === 'Secret' && m.apiVersion === 'v1';
+
+/** The keys of a service-account token Secret that the token controller writes. */
+const TOKEN_KEYS = new Set(['token', 'ca.crt', 'namespace']);
+const SERVICE_ACCOUNT_TOKEN = 'kubernetes.io/service-account-token';
+
+/**
+ * A service-account token Secret without what the token controller of the old cluster wrote in it: the
+ * controller of the cluster it deploys to fills the Secret with a token of its own, and leaves alone a
+ * Secret that holds one already. Undefined when it holds none. A key the controller does not write is
+ * refused: it belongs in a Secret of its own.
+ */
+function withoutToken(m: Manifest, env: Environment): { object: Manifest; keys: string[] } | undefined {
+  const keys = [
+    ...new Set([...Object.keys(isPlainObject(m.data) ? m.data : {}), ...Object.keys(isPlainObject(m.stringData) ? m.stringData : {})]),
+  ].sort();
+  if (keys.length === 0) return undefined;
+  const other = keys.filter((k) => !TOKEN_KEYS.has(k));
+  if (other.length > 0)
+    throw new ImportError([
+      `${env}: ${describe(m)}: a ${SERVICE_ACCOUNT_TOKEN} Secret holds ${other.join(', ')}, which its cluster's token controller does not write; move ${other.length === 1 ? 'it' : 'them'} to a Secret of ${other.length === 1 ? 'its' : 'their'} own, then import; nothing was written`,
+    ]);
+  const { data: _d, stringData: _s, ...object } = m;
+  return { object: object as Manifest, keys };
+}
 
 /** An ExternalSecret that makes the Secret `m` in the cluster from the store, holding no value. */
 function externalSecretFor(m: Manifest, app: string, env: Environment, store: SecretStore): { object: Manifest; keys: string[]; remoteKey: string } {
@@ -185,6 +220,7 @@ export function buildModel(
   const expected = {} as Record<Environment, Manifest[]>;
   const generatedConfigMaps = {} as Record<Environment, Set<string>>;
   const secrets: SecretNote[] = [];
+  const tokens: TokenNote[] = [];
   const generatedIn = {} as Record<Environment, Set<string>>;
 
   for (const env of ENVIRONMENTS) {
@@ -205,6 +241,13 @@ export function buildModel(
     // Secret values never reach the app: each Secret that holds some becomes its ExternalSecret.
     expected[env] = objects.map((m) => {
       if (!isCoreSecret(m)) return m;
+      const where = { env, name: m.metadata.name, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}) };
+      if (m.type === SERVICE_ACCOUNT_TOKEN) {
+        const t = withoutToken(m, env);
+        if (!t) return m;
+        tokens.push({ ...where, keys: t.keys, account: String(m.metadata.annotations?.['kubernetes.io/service-account.name'] ?? '') });
+        return t.object;
+      }
       const r = externalSecretFor(m, app, env, store);
       if (r.keys.length === 0) return m;
       secrets.push({
@@ -321,7 +364,7 @@ export function buildModel(
   }
   if (usesNamespace) leaves.push(new Leaf('namespace', namespace, ['namespace'], undefined));
   nameLeaves(leaves, objects);
-  return { objects, leaves, usesName, usesNamespace, expected, generatedConfigMaps, secrets };
+  return { objects, leaves, usesName, usesNamespace, expected, generatedConfigMaps, secrets, tokens };
 }
 
 const ABSENT = Symbol('absent');

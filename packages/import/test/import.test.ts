@@ -166,6 +166,40 @@ describe('strata import of plain YAML per env', () => {
     },
   );
 
+  it(
+    "imports a populated service-account token Secret as a token Secret without the old cluster's token, for the token controller to fill",
+    { timeout: 120_000 },
+    async () => {
+      const source = join(fixtures, 'exported', 'sa-token.yaml');
+      const r = await importApp(ws.root, { name: 'satapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      const out = await built('satapp');
+      for (const env of ENVIRONMENTS) {
+        expect(out[env].filter((m) => m.kind === 'ExternalSecret')).toStrictEqual([]);
+        expect(out[env].find((m) => m.kind === 'Secret')).toStrictEqual({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'app-token', namespace: 'satapp', annotations: { 'kubernetes.io/service-account.name': 'app' } },
+          type: 'kubernetes.io/service-account-token',
+        });
+      }
+      expect(r.warnings).toContain(
+        "prod: Secret satapp/app-token: a service-account token: imported without ca.crt, namespace, token, the old cluster's, which the token controller of the cluster writes for the ServiceAccount app",
+      );
+      expect(r.warnings.filter((w) => w.includes('values not imported'))).toStrictEqual([]);
+      const written = Object.values({ ...filesUnder(ws.root, 'apps/satapp'), ...filesUnder(ws.root, 'base/satapp') }).join('\n');
+      for (const value of ['ZXlKaGJHY2', 'LS0tLS1CRUdJTg', '444455556666']) expect(written).not.toContain(value);
+    },
+  );
+
+  it('refuses a service-account token Secret that holds a key the token controller does not write, in one line, writing nothing', async () => {
+    const source = join(ws.root, 'sa-token.yaml');
+    writeFileSync(source, `${readFileSync(join(fixtures, 'exported', 'sa-token.yaml'), 'utf8')}  extra: eA==\n`);
+    await expect(importApp(ws.root, { name: 'satapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false })).rejects.toThrow(
+      "dev: v1/Secret satapp/app-token: a kubernetes.io/service-account-token Secret holds extra, which its cluster's token controller does not write; move it to a Secret of its own, then import; nothing was written",
+    );
+    expect(existsSync(join(ws.root, 'apps/satapp'))).toBe(false);
+  });
+
   it('refuses an app that exists, and writes nothing', async () => {
     await importApp(ws.root, { name: 'ledger', envs, install: false });
     await expect(importApp(ws.root, { name: 'ledger', envs, install: false })).rejects.toThrow(
