@@ -8,7 +8,7 @@ import { editFile, repo, strata, tempWorkspace } from './workspace.ts';
 
 // A release bot that knows only Kustomize edits the generated overlay's images: with the real
 // `kustomize edit set image`; check must say which strata command carries the edit into the pins.
-const D = `sha256:${'ab12cd34'.repeat(8)}`;
+const D = `sha256:${'3f79bb7b435b05321651daefd374cdc681dc06faa65e374e38337b88ca046dea'}`;
 const kustomize = join(repo, '.tools/bin/kustomize');
 
 /** The workspace as a git repository with everything committed. */

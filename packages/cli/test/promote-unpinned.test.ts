@@ -4,7 +4,7 @@ import { expectRefusal, strata, suiteWorkspace } from './workspace.ts';
 // promote makes the target env run what the source env runs. A container the source leaves to the
 // app's config while the target runs another image cannot be promoted by copying pins: promote says
 // so and changes nothing, rather than reporting that nothing changed.
-const DIGEST = `sha256:${'0a1b2c3d'.repeat(8)}`;
+const DIGEST = `sha256:${'2e7d2c03a9507ae265ecf5b5356885a53393a2029d241394997265a1a25aefc6'}`;
 
 describe('strata promote from an env that pins no image of a container the target runs differently', () => {
   const ws = suiteWorkspace(['tensafe']);

@@ -6,8 +6,8 @@ import { strata, suiteWorkspace, tempWorkspace, treeOf } from './workspace.ts';
 
 // set image and promote, run as a user would, in a throw-away copy of the workspace; what they
 // write is checked in the real `kustomize build` of the overlay.
-const D1 = `sha256:${'1a2b3c4d'.repeat(8)}`;
-const D2 = `sha256:${'9f8e7d6c'.repeat(8)}`;
+const D1 = `sha256:${'ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb'}`;
+const D2 = `sha256:${'3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d'}`;
 
 describe('strata set image and promote', () => {
   const ws = suiteWorkspace(['tensafe']);
@@ -26,7 +26,7 @@ describe('strata set image and promote', () => {
     expect(r.stdout).toContain(`+++ b/overlays/prod/tensafe/`);
     expect(r.stdout).toContain(`-    digest: sha256:7d4e`);
     expect(r.stdout).toContain(`+    digest: ${D1}`);
-    expect(r.stdout).toMatch(/tensafe prod tensafe: docker\.io\/tensafe\/tensafe@sha256:7d4e\w+ -> docker\.io\/tensafe\/tensafe@sha256:1a2b/);
+    expect(r.stdout).toMatch(/tensafe prod tensafe: docker\.io\/tensafe\/tensafe@sha256:7d4e\w+ -> docker\.io\/tensafe\/tensafe@sha256:ca97/);
     expect(pins()).toContain(`"tensafe": { "repository": "docker.io/tensafe/tensafe", "digest": "${D1}" }`);
     expect(built('prod')).toContain(`image: docker.io/tensafe/tensafe@${D1}`);
   });
@@ -38,6 +38,26 @@ describe('strata set image and promote', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('prod requires images pinned by digest (require-image-digest)');
     expect(pins()).toBe(before);
+  });
+
+  it('refuses a placeholder digest in prod (all zeros, one hex digit repeated) in the words of the rule the pipeline would fail, and changes nothing', () => {
+    const before = pins();
+    const tree = treeOf(ws.root);
+    for (const digit of ['0', 'c']) {
+      const digest = `sha256:${digit.repeat(64)}`;
+      const r = strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'prod', '--container', 'redis', `@${digest}`]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr.trim()).toBe(
+        `strata: prod requires images pinned by digest (require-image-digest): tensafe/redis: Container "redis" uses the placeholder digest "${digest}", which no registry serves: replace it with the digest your registry reports for the release.`,
+      );
+      expect(pins()).toBe(before);
+      expect(treeOf(ws.root)).toStrictEqual(tree);
+    }
+    // dev does not ask for a digest: the same pin is taken there.
+    const dev = strata(ws.root, ['set', 'image', '--app', 'tensafe', '--env', 'dev', '--container', 'redis', `@sha256:${'0'.repeat(64)}`]);
+    expect(dev.stderr).toBe('');
+    expect(dev.status).toBe(0);
   });
 
   it('refuses a repository the image reference grammar does not take (an empty path component), in one line, and changes nothing', () => {

@@ -216,26 +216,26 @@ function fieldAt(manifest: unknown, path: string): unknown {
 
 /**
  * One line for each edit that would leave a container without a digest where the policy demands
- * one, all of them: a release refused one image at a time would take as many runs as it has images
- * to fix. The verdict is the pipeline's: require-image-digest run over the app's objects in the env
- * rendered with the new pins, with the severities and exceptions validate judges them with (an app
- * that excepts the rule for an object may release it by tag, as its env file could).
+ * one, or with a placeholder digest (all zeros, one hex digit over and over) that the rule does not
+ * count as one, all of them: a release refused one image at a time would take as many runs as it
+ * has images to fix. The verdict is the pipeline's: require-image-digest run over the app's objects
+ * in the env rendered with the new pins, with the severities and exceptions validate judges them
+ * with (an app that excepts the rule for an object may release it by tag, as its env file could).
  */
 function digestRefusals(root: string, edits: readonly Edit[]): string[] {
   const rule = rules.find((r) => r.id === 'require-image-digest');
-  const tagOnly = edits.filter((e) => !e.pin.digest);
-  if (!rule || tagOnly.length === 0) return [];
-  checkPolicySettings(root, [...new Set(tagOnly.map((e) => e.app))]);
+  if (!rule || edits.length === 0) return [];
+  checkPolicySettings(root, [...new Set(edits.map((e) => e.app))]);
   const project = projectSeverity(root);
   const refused: string[] = [];
-  for (const app of new Set(tagOnly.map((e) => e.app))) {
+  for (const app of new Set(edits.map((e) => e.app))) {
     let pins = readPins(root, app);
     for (const e of edits.filter((x) => x.app === app)) pins = { ...pins, [e.env]: { ...(pins[e.env] ?? {}), [e.container]: e.pin } };
     const released = defineApp({ ...app, pins });
     // Rendered as the loaded app is, from its own folder: what its code throws late names its line.
     const origin = originOf(app);
     if (origin) setOrigin(released, origin.root, origin.dir);
-    for (const env of new Set(tagOnly.filter((e) => e.app === app).map((e) => e.env))) {
+    for (const env of new Set(edits.filter((e) => e.app === app).map((e) => e.env))) {
       const objects = released.manifests(env).map((manifest) => ({ manifest, file: Layout.overlay(env, app.name) }));
       // The rule alone, with the settings that concern it (those of every rule were checked above).
       const ctx = appPolicyContext(project, app, env);
@@ -244,12 +244,20 @@ function digestRefusals(root: string, edits: readonly Edit[]): string[] {
         severity: ctx.severity?.[rule.id] ? { [rule.id]: ctx.severity[rule.id]! } : {},
         exceptions: (ctx.exceptions ?? []).filter((x) => x.rule === rule.id),
       };
-      const blocking = blockingFindings(runPolicy(objects, only, [rule]));
-      const images = new Set(blocking.map((f) => (f.path ? fieldAt(f.object.manifest, f.path) : undefined)));
-      for (const e of tagOnly.filter((x) => x.app === app && x.env === env && images.has(pinRef(x.pin))))
+      // The rule's words for each image it refuses, by the image as rendered.
+      const found = new Map<unknown, string>();
+      for (const f of blockingFindings(runPolicy(objects, only, [rule]))) {
+        const image = f.path ? fieldAt(f.object.manifest, f.path) : undefined;
+        if (!found.has(image)) found.set(image, f.message);
+      }
+      for (const e of edits.filter((x) => x.app === app && x.env === env && found.has(pinRef(x.pin)))) {
+        const where = `${e.env} requires images pinned by digest (require-image-digest): ${e.app.name}/${e.container}`;
         refused.push(
-          `${e.env} requires images pinned by digest (require-image-digest): ${e.app.name}/${e.container} "${pinRef(e.pin)}" has none; give repo@sha256:<digest> or @sha256:<digest>`,
+          e.pin.digest
+            ? `${where}: ${found.get(pinRef(e.pin))}`
+            : `${where} "${pinRef(e.pin)}" has none; give repo@sha256:<digest> or @sha256:<digest>`,
         );
+      }
     }
   }
   return refused;
