@@ -861,6 +861,25 @@ interface StampedApp {
   readonly outputs: Record<string, Stamp>;
 }
 
+/** Each compiled source by root and real path: relative to the root, or null where the tool's fingerprint counts it. */
+const ownInputs = new Map<string, string | null>();
+
+/**
+ * A compiled source as an input of its own app (see stampApp): most are shared by many apps (the
+ * files of the workspace packages they import), so each is worked out once.
+ */
+function ownInput(root: string, source: string): string | null {
+  const key = `${root}\0${source}`;
+  let input = ownInputs.get(key);
+  if (input === undefined) {
+    const f = relative(root, source);
+    input = inFingerprint(f) || isPrebuiltCopy(f) ? null : f;
+    if (ownInputs.size >= 100_000) ownInputs.clear(); // a long-lived process runs in many workspaces
+    ownInputs.set(key, input);
+  }
+  return input;
+}
+
 /**
  * The stamps of what an app this run rendered and built read (as each file was before this run read
  * it) and wrote; undefined when it cannot be reused: an overlay failed, its sources are unknown, a
@@ -891,7 +910,7 @@ function stampApp(
   // is compiled from those very files and named by their hash, so that a run from the prebuilt
   // command and one from the sources seal an app alike. Any other file it was compiled from is its
   // own input.
-  const linked = sources.map((s) => relative(root, s)).filter((f) => !inFingerprint(f) && !isPrebuiltCopy(f));
+  const linked = sources.map((s) => ownInput(root, s)).filter((f) => f !== null);
   for (const f of new Set([...linked, ...own])) {
     const now = stamps(f);
     const then = before.get(f) ?? (app && sourceAsLoaded(app, join(root, f)) ? now : undefined);
