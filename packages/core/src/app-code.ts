@@ -356,11 +356,21 @@ const isPackageName = (name: string) => !name.startsWith('.') || name === '.pnpm
  * are the machine's, and judged as any other read.
  */
 export function installed(path: string, root: string): boolean {
-  const folder = firstFolderAbove(packageFoldersOf(root), path);
-  if (!folder) return false;
-  const parts = [...(folder.endsWith(`${sep}node_modules`) ? ['node_modules'] : []), ...path.slice(folder.length + 1).split(sep)];
-  return parts.every((part, i) => i === 0 || parts[i - 1] !== 'node_modules' || isPackageName(part));
+  // Asked for the same files again and again (every app's bundle imports the same packages): each
+  // answer is kept, as the folders it comes from are.
+  const key = `${root}\0${path}`;
+  let answer = installedAnswers.get(key);
+  if (answer === undefined) {
+    const folder = firstFolderAbove(packageFoldersOf(root), path);
+    const parts = folder ? [...(folder.endsWith(`${sep}node_modules`) ? ['node_modules'] : []), ...path.slice(folder.length + 1).split(sep)] : [];
+    answer = folder !== undefined && parts.every((part, i) => i === 0 || parts[i - 1] !== 'node_modules' || isPackageName(part));
+    if (installedAnswers.size >= 100_000) installedAnswers.clear();
+    installedAnswers.set(key, answer);
+  }
+  return answer;
 }
+
+const installedAnswers = new Map<string, boolean>();
 
 /** Refuses app code's read of `arg` when the judge says the file is not the repository's (see judgeReads). */
 function judgeRead(run: Run, arg: unknown, replaced: Call): void {
