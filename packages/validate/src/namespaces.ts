@@ -79,7 +79,7 @@ export const PLATFORM_NAMESPACE_RULE = 'no-platform-namespace';
 /**
  * The objects of the apps' built output (`dist/<env>/<app>.yaml`) in a namespace that new-app and
  * import refuse for an app, with their words, at the object's namespace: Kubernetes' own (`default`,
- * every kube- name), where the GitOps controllers run (as strata.config.json names them now) or a
+ * every kube- name; a warning, as import lets an app in there), where the GitOps controllers run (as strata.config.json names them now) or a
  * well-known platform component. An app's config or strata.config.json can put them there after the
  * app was created, and the app's default-deny NetworkPolicy and its AppProject would then reach what
  * runs there (CoreDNS, Argo CD itself). A Namespace of that name the app ships counts too.
@@ -98,8 +98,11 @@ export function platformNamespaceProblems(root: string, docs: readonly SourceDoc
     const ns: unknown = isNamespace ? m.metadata?.name : m.metadata?.namespace;
     if (typeof ns !== 'string' || ns === '' || (!isNamespace && !namespaced(m))) return [];
     const runs = platform.get(ns);
-    const why = isSystemNamespace(ns)
-      ? `${SYSTEM_NAMESPACE_REASON}: give its objects a namespace of their own`
+    // Kubernetes' own namespaces are where an app imported with --allow-system-namespace belongs,
+    // which the app does not record: a warning there, so that such an app still builds.
+    const system = isSystemNamespace(ns);
+    const why = system
+      ? `${SYSTEM_NAMESPACE_REASON}: give its objects a namespace of their own, unless the app belongs there (as strata import --allow-system-namespace allows)`
       : runs
         ? `where ${runs}; an app does not deploy into a platform component's namespace (its policies and the AppProject would reach the component): give its objects a namespace of their own`
         : undefined;
@@ -118,7 +121,7 @@ export function platformNamespaceProblems(root: string, docs: readonly SourceDoc
         path: `metadata.${field}`,
         message: `would be in the namespace "${ns}", ${why}`,
         rule: PLATFORM_NAMESPACE_RULE,
-        severity: 'error' as const,
+        severity: system ? ('warning' as const) : ('error' as const),
       },
     ];
   });
