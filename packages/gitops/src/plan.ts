@@ -75,7 +75,9 @@ export const namespacedOf = (root: string, manifests: readonly Manifest[]): ((m:
  * @default `isNamespaced` knows the CRDs among the objects and the shipped ones, not a repository's crds/
  * `env`, the env whose Application syncs them, counts what Argo CD's tracking writes into each object
  * (`trackingMethod`, `gitops.resourceTrackingMethod`: the tracking id annotation, the instance label
- * or both; @default "annotation") in whether it fits client-side apply; @default counted without it
+ * or both; @default "annotation"; and with annotation tracking the `installationID`,
+ * `gitops.installationID`, as its own annotation; @default none) in whether it fits client-side
+ * apply; @default counted without it
  */
 export function syncPlan(
   app: string,
@@ -83,6 +85,7 @@ export function syncPlan(
   isNamespaced: (m: Manifest) => boolean = namespacedIn(manifests),
   env?: Environment,
   trackingMethod?: ArgoCdTrackingMethod,
+  installationID?: string,
 ): AppSyncPlan {
   const isClusterScoped = (m: Manifest) => !isNamespaced(m);
   const namespaced = manifests.filter(isNamespaced);
@@ -95,7 +98,12 @@ export function syncPlan(
   // rule measures it, so that the rule and this decision never disagree.
   // Argo CD writes its tracking id into each object before it applies it, so that counts too.
   const tracking = env
-    ? { application: argoCdApplicationName(app, env), namespace, ...(trackingMethod ? { method: trackingMethod } : {}) }
+    ? {
+        application: argoCdApplicationName(app, env),
+        namespace,
+        ...(trackingMethod ? { method: trackingMethod } : {}),
+        ...(installationID ? { installationID } : {}),
+      }
     : undefined;
   const large = manifests.some((m) => m.kind === 'CustomResourceDefinition' || !fitsClientSideApply(m, tracking));
 
@@ -511,7 +519,7 @@ export function planGitops(root: string, settings: GitopsSettings, appNames: str
         const known = options.plans?.(env, app);
         if (known) return known;
         const manifests = (built ??= buildSync(root))(env, app);
-        return syncPlan(app, manifests, namespacedOf(root, manifests), env, settings.resourceTrackingMethod);
+        return syncPlan(app, manifests, namespacedOf(root, manifests), env, settings.resourceTrackingMethod, settings.installationID);
       }),
     );
   }

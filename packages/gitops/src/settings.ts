@@ -1,6 +1,6 @@
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Environment } from '@strata/core';
 import type { ArgoCdTrackingMethod } from '@strata/core/argocd';
-import { CONFIG_SECTIONS, Layout, readConfig, trackingMethodRefusal, UsageError } from '@strata/project';
+import { CONFIG_SECTIONS, installationIdRefusal, Layout, readConfig, trackingMethodRefusal, UsageError } from '@strata/project';
 
 /** Which GitOps controllers `gitops/` is written for. */
 export const CONSUMERS = ['argocd', 'flux', 'both'] as const;
@@ -49,6 +49,14 @@ export interface GitopsSettings {
    * @default "annotation", Argo CD 3's default
    */
   readonly resourceTrackingMethod?: ArgoCdTrackingMethod;
+  /**
+   * The installation ID of the clusters' Argo CD, as `installationID` of its argocd-cm says: where it
+   * is set, annotation tracking (`annotation`, `annotation+label`) also writes it into each object as
+   * the `argocd.argoproj.io/installation-id` annotation, which counts in whether the object fits
+   * client-side apply, so in which Applications sync server-side.
+   * @default none, as Argo CD sets none
+   */
+  readonly installationID?: string;
 }
 
 /** The envs synced by hand when the settings name none. */
@@ -108,6 +116,9 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
   const trackingMethod = value.resourceTrackingMethod;
   const trackingRefused = trackingMethod === undefined ? undefined : trackingMethodRefusal(trackingMethod);
   if (trackingRefused) throw new UsageError(`${where}.resourceTrackingMethod: ${trackingRefused}`);
+  const installationID = value.installationID;
+  const installationRefused = installationID === undefined ? undefined : installationIdRefusal(installationID);
+  if (installationRefused) throw new UsageError(`${where}.installationID: ${installationRefused}`);
   const namespace = (key: string) => {
     const v = text(key, false);
     if (v !== undefined && !isDnsLabel(v)) throw new UsageError(`${where}.${key}: "${v}" is not a namespace name (a lower-case DNS label)`);
@@ -169,6 +180,7 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     // In promotion order, each once, so that the same envs always plan the same files.
     ...(manualSync !== undefined ? { manualSync: ENVIRONMENTS.filter((e) => (manualSync as unknown[]).includes(e)) } : {}),
     ...(trackingMethod !== undefined ? { resourceTrackingMethod: trackingMethod as ArgoCdTrackingMethod } : {}),
+    ...(installationID !== undefined ? { installationID: installationID as string } : {}),
   };
 }
 

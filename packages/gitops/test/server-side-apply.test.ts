@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '@strata/core';
 import type { ArgoCdTrackingMethod } from '@strata/core/argocd';
-import { ANNOTATIONS_SIZE_LIMIT, argoCdTracked, clientSideApplyAnnotationsSize, rules } from '@strata/policy';
+import { ANNOTATIONS_SIZE_LIMIT, ARGOCD_INSTALLATION_ID_ANNOTATION, argoCdTracked, clientSideApplyAnnotationsSize, rules } from '@strata/policy';
 import { parseSettings, syncPlan } from '../src/index.ts';
 
 // An app's Application syncs server-side exactly when one of its objects would not fit client-side
@@ -138,6 +138,45 @@ describe('gitops.resourceTrackingMethod, counted in ServerSideApply=true', () =>
     expect(parseSettings(settings)).toStrictEqual(settings);
     expect(() => parseSettings({ ...settings, resourceTrackingMethod: 'Label' })).toThrow(
       'gitops.resourceTrackingMethod: "Label" is not an Argo CD tracking method; write the clusters\' application.resourceTrackingMethod of argocd-cm, one of "annotation", "label", "annotation+label" (did you mean "label"?)',
+    );
+  });
+});
+
+describe('gitops.installationID, counted in ServerSideApply=true', () => {
+  it("counts the installation-id annotation Argo CD's annotation tracking writes where argocd-cm sets an installationID: an object that fits with the tracking id alone syncs server-side once it is set, and label tracking writes none", () => {
+    const tracking = { application: 'big-dev', namespace: 'big' };
+    // The largest object that fits client-side apply with the tracking id alone.
+    let lo = 0;
+    let hi = ANNOTATIONS_SIZE_LIMIT;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (clientSideApplyAnnotationsSize(argoCdTracked(configMap(mid, 0), tracking)) <= ANNOTATIONS_SIZE_LIMIT) lo = mid;
+      else hi = mid;
+    }
+    const m = configMap(lo, 0);
+    const plan = (method: ArgoCdTrackingMethod | undefined, installationID?: string) =>
+      syncPlan('big', [m], undefined, 'dev', method, installationID).syncOptions.includes('ServerSideApply=true');
+    expect(plan(undefined)).toBe(false);
+    expect(plan(undefined, 'cluster-one')).toBe(true);
+    expect(plan('annotation', 'cluster-one')).toBe(true);
+    expect(plan('annotation+label', 'cluster-one')).toBe(true);
+    // Argo CD writes it as the annotation, in the object and in kubectl's copy of it.
+    expect(argoCdTracked(m, { ...tracking, installationID: 'cluster-one' }).metadata.annotations).toStrictEqual({
+      [ARGOCD_INSTALLATION_ID_ANNOTATION]: 'cluster-one',
+      'argocd.argoproj.io/tracking-id': 'big-dev:/ConfigMap:big/big',
+    });
+    expect(argoCdTracked(m, { ...tracking, method: 'label', installationID: 'cluster-one' }).metadata.annotations).toBeUndefined();
+    // One the manifest carries is taken away where the installation has no ID, as Argo CD does.
+    const carried = configMap(lo, 0);
+    carried.metadata.annotations = { [ARGOCD_INSTALLATION_ID_ANNOTATION]: 'elsewhere' };
+    expect(argoCdTracked(carried, tracking).metadata.annotations).toStrictEqual({ 'argocd.argoproj.io/tracking-id': 'big-dev:/ConfigMap:big/big' });
+  });
+
+  it('is read from the gitops settings, and a value Argo CD cannot take is refused', () => {
+    const settings = { repoURL: 'https://git.example.com/x.git', targetRevision: 'main' };
+    expect(parseSettings({ ...settings, installationID: 'cluster-one' })).toStrictEqual({ ...settings, installationID: 'cluster-one' });
+    expect(() => parseSettings({ ...settings, installationID: '' })).toThrow(
+      'gitops.installationID: "" is not an Argo CD installation ID; write the clusters\' installationID of argocd-cm, a non-empty string, or leave the key out where it sets none',
     );
   });
 });

@@ -329,7 +329,14 @@ export async function check(workspace: string, selection: Selection = {}, option
     const sync = (e: Environment, app: string): AppSyncPlan | undefined =>
       reused.get(app)?.sync[e] ??
       (byName.has(app)
-        ? syncPlan(app, byName.get(app)!.desired[e], namespacedOf(root, byName.get(app)!.desired[e]), e, settings.resourceTrackingMethod)
+        ? syncPlan(
+            app,
+            byName.get(app)!.desired[e],
+            namespacedOf(root, byName.get(app)!.desired[e]),
+            e,
+            settings.resourceTrackingMethod,
+            settings.installationID,
+          )
         : undefined);
     for (const [path, content] of planGitops(root, settings, names, { plans: sync })) {
       files.set(path, content);

@@ -380,7 +380,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
           Object.fromEntries(
             ENVIRONMENTS.map((e) => [
               e,
-              syncPlan(plan.app, plan.desired[e], namespacedOf(root, plan.desired[e]), e, settings.resourceTrackingMethod),
+              syncPlan(plan.app, plan.desired[e], namespacedOf(root, plan.desired[e]), e, settings.resourceTrackingMethod, settings.installationID),
             ]),
           ) as Record<Environment, AppSyncPlan>,
         );

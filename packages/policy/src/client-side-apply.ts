@@ -54,6 +54,9 @@ export function lastAppliedConfiguration(manifest: Manifest, options: { sortKeys
 /** The annotation in which Argo CD's annotation tracking names the Application an object belongs to. */
 export const ARGOCD_TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
 
+/** The annotation in which Argo CD's annotation tracking names its installation, where argocd-cm sets an `installationID`. */
+export const ARGOCD_INSTALLATION_ID_ANNOTATION = 'argocd.argoproj.io/installation-id';
+
 /** The label of Argo CD's label tracking (its default `application.instanceLabelKey`). */
 export const ARGOCD_INSTANCE_LABEL = 'app.kubernetes.io/instance';
 
@@ -68,6 +71,11 @@ export interface ArgoCdTracking {
   readonly namespace: string;
   /** @default "annotation", Argo CD 3's default */
   readonly method?: ArgoCdTrackingMethod;
+  /**
+   * The `installationID` of the clusters' argocd-cm, which annotation tracking writes into each
+   * object beside the tracking id. @default none, as Argo CD sets none
+   */
+  readonly installationID?: string;
 }
 
 /** A label value as Argo CD's annotation+label tracking cuts it: 63 bytes, then up to its last letter or digit. */
@@ -81,7 +89,9 @@ function instanceLabel(application: string): string {
 /**
  * The object as Argo CD applies it (util/argo/resource_tracking.go `SetAppInstance`): with the
  * tracking id `<application>:<group>/<kind>:<namespace>/<name>` as an annotation, the instance label,
- * or both, as the tracking method says. A CRD is applied as it is: Argo CD tracks none.
+ * or both, as the tracking method says; annotation tracking also writes the installation ID, where
+ * one is set, as the `argocd.argoproj.io/installation-id` annotation. A CRD is applied as it is:
+ * Argo CD tracks none.
  */
 export function argoCdTracked(manifest: Manifest, tracking: ArgoCdTracking): Manifest {
   if (manifest.kind === 'CustomResourceDefinition' && manifest.apiVersion.startsWith('apiextensions.k8s.io/')) return manifest;
@@ -91,7 +101,12 @@ export function argoCdTracked(manifest: Manifest, tracking: ArgoCdTracking): Man
     const slash = manifest.apiVersion.lastIndexOf('/');
     const group = slash < 0 ? '' : manifest.apiVersion.slice(0, slash);
     const id = `${tracking.application}:${group}/${manifest.kind}:${metadata.namespace || tracking.namespace}/${metadata.name ?? ''}`;
-    metadata.annotations = { ...(metadata.annotations ?? {}), [ARGOCD_TRACKING_ANNOTATION]: id };
+    const annotations = { ...(metadata.annotations ?? {}) };
+    // Set where the installation has an ID, taken away where it has none.
+    if (tracking.installationID) annotations[ARGOCD_INSTALLATION_ID_ANNOTATION] = tracking.installationID;
+    else delete annotations[ARGOCD_INSTALLATION_ID_ANNOTATION];
+    annotations[ARGOCD_TRACKING_ANNOTATION] = id;
+    metadata.annotations = annotations;
   }
   if (method !== 'annotation')
     metadata.labels = {

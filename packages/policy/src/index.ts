@@ -10,6 +10,7 @@ export { toProblem, type PolicyProblem } from './problem.ts';
 export {
   ANNOTATIONS_SIZE_LIMIT,
   ARGOCD_INSTANCE_LABEL,
+  ARGOCD_INSTALLATION_ID_ANNOTATION,
   ARGOCD_TRACKING_ANNOTATION,
   argoCdTracked,
   clientSideApplyAnnotationsSize,

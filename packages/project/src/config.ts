@@ -25,7 +25,18 @@ export interface ProjectConfig {
 /** The sections of strata.config.json and the keys each one takes; the owners of the sections read these lists too. */
 export const CONFIG_SECTIONS = {
   policy: ['severity'],
-  gitops: ['consumer', 'repoURL', 'targetRevision', 'argocdNamespace', 'server', 'cluster', 'fluxNamespace', 'manualSync', 'resourceTrackingMethod'],
+  gitops: [
+    'consumer',
+    'repoURL',
+    'targetRevision',
+    'argocdNamespace',
+    'server',
+    'cluster',
+    'fluxNamespace',
+    'manualSync',
+    'resourceTrackingMethod',
+    'installationID',
+  ],
   kubernetes: ['version', 'envs', 'serviceNodePortRange', 'namespaces', 'priorityClasses', 'runtimeClasses'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -270,4 +281,29 @@ export function argoCdTrackingMethod(root: string): ArgoCdTrackingMethod {
   const refusal = trackingMethodRefusal(value);
   if (refusal) throw new UsageError(`${configLocation(root, ['gitops', 'resourceTrackingMethod'])}: gitops.resourceTrackingMethod: ${refusal}`);
   return value as ArgoCdTrackingMethod;
+}
+
+/**
+ * The words for a value of `gitops.installationID` that Argo CD cannot take, or undefined for one it
+ * can: @strata/gitops says them of the settings it parses, `argoCdInstallationID` of the file.
+ */
+export function installationIdRefusal(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.trim() !== '') return undefined;
+  return `${JSON.stringify(value)} is not an Argo CD installation ID; write the clusters' installationID of argocd-cm, a non-empty string, or leave the key out where it sets none`;
+}
+
+/**
+ * The installation ID of the clusters' Argo CD (`gitops.installationID` of strata.config.json, as
+ * `installationID` of its argocd-cm says), or undefined where it sets none (the default). Where it
+ * is set, Argo CD's annotation tracking writes it into every object it applies, as the
+ * `argocd.argoproj.io/installation-id` annotation, which counts in whether the object fits
+ * client-side apply. A value Argo CD cannot take is a one-line `UsageError` at its line.
+ */
+export function argoCdInstallationID(root: string): string | undefined {
+  const gitops = readConfig(root)?.gitops;
+  const value = isPlainObject(gitops) ? gitops.installationID : undefined;
+  if (value === undefined) return undefined;
+  const refusal = installationIdRefusal(value);
+  if (refusal) throw new UsageError(`${configLocation(root, ['gitops', 'installationID'])}: gitops.installationID: ${refusal}`);
+  return value as string;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   appTemplate,
+  argoCdInstallationID,
   argoCdTrackingMethod,
   checkNewAppName,
   distOf,
@@ -138,7 +139,7 @@ describe('strata.config.json', () => {
       ['{"kubernetes": {"versoin": "1.35"}}', 'strata.config.json:1:17: kubernetes.versoin: unknown setting; did you mean version?'],
       [
         '{"gitops": {"branch": "main"}}',
-        'strata.config.json:1:13: gitops.branch: unknown setting; known settings: consumer, repoURL, targetRevision, argocdNamespace, server, cluster, fluxNamespace, manualSync, resourceTrackingMethod',
+        'strata.config.json:1:13: gitops.branch: unknown setting; known settings: consumer, repoURL, targetRevision, argocdNamespace, server, cluster, fluxNamespace, manualSync, resourceTrackingMethod, installationID',
       ],
       ['{"kubernetes": {"envs": {"prd": "1.35"}}}', 'strata.config.json:1:26: kubernetes.envs.prd: unknown env; did you mean prod?'],
       ['{"policy": []}', 'strata.config.json:1:2: policy: must be an object of settings (severity)'],
@@ -170,6 +171,30 @@ describe('strata.config.json', () => {
     );
     expect(refused('{"gitops": {"resourceTrackingMethod": true}}')).toMatch(
       /^strata\.config\.json:1:13: gitops\.resourceTrackingMethod: true is not an Argo CD tracking method; .* one of "annotation", "label", "annotation\+label"$/,
+    );
+  });
+
+  it("reads Argo CD's installation ID from gitops.installationID, none unless set, and refuses a misspelt key or a value Argo CD cannot take at its line", () => {
+    expect(argoCdInstallationID(workspace())).toBeUndefined();
+    expect(argoCdInstallationID(workspace({ 'strata.config.json': '{"gitops": {}}' }))).toBeUndefined();
+    expect(argoCdInstallationID(workspace({ 'strata.config.json': '{"gitops": {"installationID": "cluster-one"}}' }))).toBe('cluster-one');
+    refuses([
+      ['{"gitops": {"installationId": "x"}}', 'strata.config.json:1:13: gitops.installationId: unknown setting; did you mean installationID?'],
+    ]);
+    const refused = (text: string) => {
+      try {
+        argoCdInstallationID(workspace({ 'strata.config.json': text }));
+      } catch (err) {
+        expect(err).toBeInstanceOf(UsageError);
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refused('{"gitops": {\n  "installationID": ""\n}}')).toBe(
+      'strata.config.json:2:3: gitops.installationID: "" is not an Argo CD installation ID; write the clusters\' installationID of argocd-cm, a non-empty string, or leave the key out where it sets none',
+    );
+    expect(refused('{"gitops": {"installationID": 7}}')).toMatch(
+      /^strata\.config\.json:1:13: gitops\.installationID: 7 is not an Argo CD installation ID; /,
     );
   });
 

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join, relative, resolve } from 'node:path';
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Manifest } from '@strata/core';
 import {
+  argoCdInstallationID,
   argoCdTrackingMethod,
   declaredClasses,
   distOf,
@@ -475,6 +476,7 @@ async function run(
     const consumers = gitopsConsumers(options.root ?? findRootOrCwd());
     // What Argo CD's tracking writes into an object counts in whether its app syncs server-side.
     const trackingMethod = argoCdTrackingMethod(options.root ?? findRootOrCwd());
+    const installationID = argoCdInstallationID(options.root ?? findRootOrCwd());
     const argoCdAlone = !consumers.flux;
     const applies = (ts: readonly Target[]): [Target[], { t: Target; why: ArgoCdSkip }[]] => (argoCdAlone ? argoCdApplies(ts) : [[...ts], []]);
     const [targets, skipped] = applies(toTargets(groups));
@@ -765,7 +767,7 @@ async function run(
         const deployedIds = new Set(live.keys());
         // What a sync deletes and recreates (an Argo CD hook, Force=true, Flux's force) is never updated:
         // it was checked as created by the dry run above; what an update would meet is only said.
-        const serverSide = serverSideApps(targets, trackingMethod);
+        const serverSide = serverSideApps(targets, trackingMethod, installationID);
         const recreates = (t: Target, refused: Refusal) =>
           deployedIds.has(identity(t)) ? recreation(t.manifest, live.get(identity(t)), consumers, serverSide(t), refused) : undefined;
         // Force=true alone and Flux's force recreate only after a refusal they take for an immutable field.
@@ -1277,7 +1279,11 @@ const isClaim = (m: Manifest) => m.apiVersion === 'v1' && m.kind === 'Persistent
  * Whether Argo CD applies a target server-side as its Application says, by the built output it
  * belongs to: one app's in one env (a file of dist/, or one handed in).
  */
-function serverSideApps(targets: readonly Target[], trackingMethod: ArgoCdTrackingMethod): (t: Target) => boolean {
+function serverSideApps(
+  targets: readonly Target[],
+  trackingMethod: ArgoCdTrackingMethod,
+  installationID: string | undefined,
+): (t: Target) => boolean {
   const byApp = new Map<string, Manifest[]>();
   const key = (t: Target) => `${t.group}\0${t.doc.file}`;
   const byManifest = new Map(targets.map((t) => [t.manifest, t]));
@@ -1298,6 +1304,7 @@ function serverSideApps(targets: readonly Target[], trackingMethod: ArgoCdTracki
             application: argoCdApplicationName(built[2]!, built[1]!),
             namespace: argoCdDestination(built[2]!, manifests, namespaced),
             method: trackingMethod,
+            ...(installationID ? { installationID } : {}),
           }
         : undefined;
       answers.set(k, appliesServerSide(manifests, argoCd));
