@@ -212,25 +212,51 @@ function apply(root: string, crds: ReadonlyMap<string, Kept>, label: string, mod
   const lock = lockTree(root, { label });
   try {
     recoverLocked(root);
-    const files = plan(root, crds, models);
-    const before = [
-      ...filesUnder(root, Layout.crdSchemas),
-      ...(models ? filesUnder(root, Layout.crdModels) : []),
-      ...[...keptCrds(root).values()].map((k) => k.file),
-    ];
-    const removed = [...new Set(before)].filter((f) => !files.has(f)).sort();
-    const writes: [string, string, boolean][] = [];
-    for (const [f, text] of files) {
-      const abs = join(root, f);
-      const exists = existsSync(abs);
-      if (!exists || readFileSync(abs, 'utf8') !== text) writes.push([f, text, exists]);
-    }
-    commitTransaction(root, writes, removed);
-    for (const f of removed) removeEmptyDirs(dirname(join(root, f)), root);
-    return { written: writes.map(([f]) => f), removed };
+    return commitChange(root, planChange(root, crds, models));
   } finally {
     lock.release();
   }
+}
+
+interface Change {
+  readonly writes: [string, string, boolean][];
+  readonly removed: string[];
+}
+
+/** What writing the generated files for `crds` changes: the files to write and those to remove. */
+function planChange(root: string, crds: ReadonlyMap<string, Kept>, models: boolean): Change {
+  const files = plan(root, crds, models);
+  const before = [
+    ...filesUnder(root, Layout.crdSchemas),
+    ...(models ? filesUnder(root, Layout.crdModels) : []),
+    ...[...keptCrds(root).values()].map((k) => k.file),
+  ];
+  const removed = [...new Set(before)].filter((f) => !files.has(f)).sort();
+  const writes: [string, string, boolean][] = [];
+  for (const [f, text] of files) {
+    const abs = join(root, f);
+    const exists = existsSync(abs);
+    if (!exists || readFileSync(abs, 'utf8') !== text) writes.push([f, text, exists]);
+  }
+  return { writes, removed };
+}
+
+/** Writes a planned change as one transaction: a failure or a killed process leaves the tree as it was. */
+function commitChange(root: string, { writes, removed }: Change): { written: string[]; removed: string[] } {
+  commitTransaction(root, writes, removed);
+  for (const f of removed) removeEmptyDirs(dirname(join(root, f)), root);
+  return { written: writes.map(([f]) => f), removed };
+}
+
+/**
+ * Lets a SIGINT or SIGTERM that came while this thread was busy (the models are generated and
+ * compiled without a turn of the event loop, for seconds) be handled before anything is written:
+ * the handler ends the run as interrupted, with nothing to undo, instead of the change being made
+ * after Ctrl-C, or a generator that the terminal's signal stopped being reported as a failure.
+ */
+async function signalsHandled(): Promise<void> {
+  // Two turns: the first may end within the turn under way, before the loop looks for signals again.
+  for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -258,7 +284,10 @@ export async function addCrds(root: string, arg: string, dir?: string, options: 
   const refused = await crdRefusals(root, read);
   if (refused.length > 0) throw new Error(refused.join('\n'));
   const where = describeSource(source, root);
-  const change = underTreeLock(root, 'strata crd add', () => {
+  const lock = lockTree(root, { label: 'strata crd add' });
+  let change: { written: string[]; removed: string[] };
+  try {
+    recoverLocked(root);
     const crds = keptCrds(root);
     for (const doc of read) {
       const { group, names } = doc.crd.spec;
@@ -266,8 +295,16 @@ export async function addCrds(root: string, arg: string, dir?: string, options: 
     }
     const clash = schemaClash(crds, new Map(read.map((d) => [d.crd.metadata.name, d.from])));
     if (clash) throw new Error(clash);
-    return apply(root, crds, 'strata crd add', options.models ?? true);
-  });
+    let planned: Change;
+    try {
+      planned = planChange(root, crds, options.models ?? true);
+    } finally {
+      await signalsHandled();
+    }
+    change = commitChange(root, planned);
+  } finally {
+    lock.release();
+  }
   return { crds: read.map((d) => describe(d, where)), ...change, from: shownSource(source) };
 }
 

@@ -95,6 +95,9 @@ export function generateModels(crdYaml: string): Map<string, string> {
     // runs in a child process, which keeps both away from the caller.
     const bin = join(dirname(dirname(require.resolve('@kubernetes-models/crd-generate'))), 'bin', 'crd-generate.js');
     const run = spawnSync(process.execPath, [bin, '--input', join(work, 'crds.yaml'), '--output', src], { encoding: 'utf8' });
+    // Stopped by a signal (Ctrl-C reaches the whole process group): this run is being interrupted,
+    // and its own handler says so once the caller gives it a turn.
+    if (run.signal) throw new ToolError(`@kubernetes-models/crd-generate was stopped by ${run.signal}; nothing was written`);
     if (run.error || run.status !== 0) {
       const why =
         run.error?.message ??
