@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS } from '@strata/core';
 import { buildOverlays } from '@strata/kustomize';
 import { ensureServers, startServer, type Server } from '@strata/project/apiserver';
@@ -20,19 +19,12 @@ describe('strata import of objects exported from a cluster', () => {
     ws?.dispose();
   });
 
-  /** kubectl against the test's API server, as the user it is started with. */
-  const kubectl = (args: readonly string[], input?: string) => {
-    const token = readFileSync(join(server.dir, 'tokens.csv'), 'utf8').split(',')[0]!;
-    const r = spawnSync(
-      'kubectl',
-      ['--server', server.url, '--token', token, '--certificate-authority', join(server.dir, 'pki', 'apiserver.crt'), ...args],
-      { encoding: 'utf8', ...(input !== undefined ? { input } : {}) },
-    );
-    return { status: r.status, out: `${r.stdout}${r.stderr}` };
-  };
+  /** Where the API server keeps an object of the two kinds the fixture holds. */
+  const pathOf = (m: { kind: string; metadata: { name: string; namespace: string } }, named: boolean) =>
+    `${m.kind === 'Deployment' ? '/apis/apps/v1' : '/api/v1'}/namespaces/${m.metadata.namespace}/${m.kind === 'Deployment' ? 'deployments' : 'configmaps'}${named ? `/${m.metadata.name}` : ''}`;
 
   it(
-    'leaves out what the API server and its controllers set, so that the tree applies with kubectl again and again without a Conflict',
+    'leaves out what the API server and its controllers set, so that the tree applies again and again without a Conflict',
     { timeout: 240_000 },
     async () => {
       const source = join(fixtures, 'exported', 'from-cluster.yaml');
@@ -58,23 +50,31 @@ describe('strata import of objects exported from a cluster', () => {
 
       const [dev] = await buildOverlays(ws.root, ['overlays/dev/expapp'], { concurrency: 1 });
       expect(dev!.error).toBeUndefined();
-      const created = kubectl(['create', 'namespace', 'expapp']);
-      expect(created.out).toContain('created');
-      const first = kubectl(['apply', '-f', '-'], dev!.yaml);
-      expect(first.out).toMatch(/configmap\/exported created/);
-      expect(first.status).toBe(0);
+      // What kubectl apply does with the built objects, through the API: a create of each, then for
+      // a change a merge patch of the object as the tree has it (kubectl's client-side apply sends
+      // the tree's fields that differ from the live object, a resourceVersion in the tree among them).
+      const objects = parseAllDocuments(dev!.yaml).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace: string } });
+      expect(objects.map((o) => o.kind).sort()).toStrictEqual(['ConfigMap', 'Deployment']);
+      expect(
+        (await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'expapp' } })).status,
+      ).toBe(201);
+      for (const o of objects) expect((await server.client.request('POST', pathOf(o, false), o)).status, o.kind).toBe(201);
       // A change of the app, applied as kubectl apply -k and Argo CD apply it: a stale resourceVersion
       // in the tree would make every apply after the first a Conflict.
       const changed = dev!.yaml.replace(/^ {2}a: b$/m, '  a: c');
       expect(changed).not.toBe(dev!.yaml);
-      const file = join(ws.root, 'dev.yaml');
-      writeFileSync(file, changed);
+      const configMap = parseAllDocuments(changed)
+        .map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace: string } })
+        .find((o) => o.kind === 'ConfigMap')!;
       for (let i = 0; i < 2; i++) {
-        const again = kubectl(['apply', '-f', file]);
-        expect(again.out).not.toContain('Conflict');
-        expect(again.status).toBe(0);
+        const again = await server.client.request('PATCH', pathOf(configMap, true), configMap, 'application/merge-patch+json');
+        expect(again.status, JSON.stringify(again.body)).toBe(200);
       }
-      expect(kubectl(['get', 'configmap', 'exported', '-n', 'expapp', '-o', 'jsonpath={.data.a}']).out).toBe('c');
+      // The same patch with the exported resourceVersion kept, as the tree had it before: a Conflict.
+      const stale = { ...configMap, metadata: { ...configMap.metadata, resourceVersion: '123456' } };
+      expect((await server.client.request('PATCH', pathOf(stale, true), stale, 'application/merge-patch+json')).status).toBe(409);
+      const live = (await server.client.request('GET', pathOf(configMap, true))).body as { data: { a: string } };
+      expect(live.data.a).toBe('c');
     },
   );
 });
