@@ -1,4 +1,6 @@
 import { describe, ENVIRONMENTS, isPlainObject, type Environment, type Manifest } from '@strata/core';
+import { ImportError } from './errors.ts';
+import type { SourceSet } from './sources.ts';
 
 /**
  * What a cluster or a client keeps on an object, never part of the app: an object that `kubectl get
@@ -19,6 +21,9 @@ const SERVER_METADATA = [
   'deletionGracePeriodSeconds',
   'managedFields',
   'selfLink',
+  // The old cluster's uids: in a new one no owner has them, and the garbage collector deletes an
+  // object whose owners are all gone. (An object its owner's controller made is refused instead.)
+  'ownerReferences',
 ];
 
 /**
@@ -90,4 +95,30 @@ function dropFrom(m: Manifest): string[] {
     if (Object.keys(annotations).length === 0) delete m.metadata.annotations;
   }
   return out;
+}
+
+/**
+ * Refuses an object that a controller made (an ownerReference with `controller: true`: a ReplicaSet
+ * of a Deployment, a Pod of a ReplicaSet, a Job of a CronJob, an EndpointSlice of a Service), as
+ * `kubectl get all -o yaml` exports them beside their owners: the owner's controller makes it again
+ * wherever the owner runs, and a copy in the tree would run beside that one (a ReplicaSet's pods
+ * twice). One line each, at the reference's line; nothing is written.
+ */
+export async function refuseControllerMade(sources: SourceSet): Promise<void> {
+  const lines = new Set<string>();
+  for (const env of ENVIRONMENTS) {
+    for (const [i, m] of sources.objects[env].entries()) {
+      const refs: unknown = (m.metadata as Record<string, unknown>).ownerReferences;
+      if (!Array.isArray(refs)) continue;
+      const j = refs.findIndex((r) => isPlainObject(r) && r.controller === true);
+      if (j < 0) continue;
+      const owner = refs[j] as { kind?: unknown; name?: unknown };
+      const named = `${typeof owner.kind === 'string' ? owner.kind : 'owner'}${typeof owner.name === 'string' ? ` ${owner.name}` : ''}`;
+      const at = await sources.where(env, i, ['metadata', 'ownerReferences', j]);
+      lines.add(
+        `${at}: ${describe(m)}: metadata.ownerReferences[${j}]: made by the controller of its owner, ${named}, which makes it again wherever the owner runs; leave it out of the sources and import the owner, then import; nothing was written`,
+      );
+    }
+  }
+  if (lines.size > 0) throw new ImportError([...lines]);
 }

@@ -53,7 +53,7 @@ import { kubernetesVersionOf, namespacedIn } from '@strata/validate';
 import { parse } from 'yaml';
 import { generateApp, modelModule, MODULES } from './codegen.ts';
 import { DuplicateObjectError, ImportError } from './errors.ts';
-import { dropClusterState, type Dropped } from './exported.ts';
+import { dropClusterState, refuseControllerMade, type Dropped } from './exported.ts';
 import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
 import { refuseInvalidImages } from './images.ts';
 import { importedFindings } from './policy.ts';
@@ -160,6 +160,7 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
 
   const store = parseSecretStore(options.secretStore);
   const sources = await readSources(root, paths, named);
+  await refuseControllerMade(sources);
   const dropped = dropClusterState(sources.objects);
   if (options.namespace !== undefined) placeUnplaced(root, sources, options.namespace);
   await refuseInvalidImages(sources);

@@ -200,6 +200,23 @@ describe('strata import of plain YAML per env', () => {
     expect(existsSync(join(ws.root, 'apps/satapp'))).toBe(false);
   });
 
+  it("refuses an object its owner's controller made, at its ownerReference, writing nothing", async () => {
+    const source = join(fixtures, 'exported', 'owned.yaml');
+    await expect(importApp(ws.root, { name: 'ownapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false })).rejects.toThrow(
+      /^[^\n]*owned\.yaml:27: apps\/v1\/ReplicaSet ownapp\/web-5d8f7c9b6: metadata\.ownerReferences\[0\]: made by the controller of its owner, Deployment web, which makes it again wherever the owner runs; leave it out of the sources and import the owner, then import; nothing was written$/m,
+    );
+    expect(existsSync(join(ws.root, 'apps/ownapp'))).toBe(false);
+  });
+
+  it("leaves out an ownerReference that no controller holds: the old cluster's uid would have the object collected", async () => {
+    const source = join(fixtures, 'exported', 'garbage-owned.yaml');
+    const r = await importApp(ws.root, { name: 'gcapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+    expect(r.dropped).toStrictEqual({ fields: ['metadata.ownerReferences'], objects: 1 });
+    const written = Object.values({ ...filesUnder(ws.root, 'apps/gcapp'), ...filesUnder(ws.root, 'base/gcapp') }).join('\n');
+    expect(written).not.toContain('ownerReferences');
+    expect(written).not.toContain('444455556666');
+  });
+
   it('refuses an app that exists, and writes nothing', async () => {
     await importApp(ws.root, { name: 'ledger', envs, install: false });
     await expect(importApp(ws.root, { name: 'ledger', envs, install: false })).rejects.toThrow(
