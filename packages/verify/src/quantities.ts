@@ -117,7 +117,12 @@ function walkIntegers(
     const range = schema.format === 'int32' ? INT32 : INT64;
     const n = integerOf(value);
     // A fraction or a number past int64 is refused by every apply, server-side ones too; a float64 past int64 as well.
-    if (n === undefined ? Number.isFinite(value) && Math.abs(Number(value)) >= 2 ** 63 : n < range.min || n > range.max)
+    // So is a plain number of 2^63 or more either way: a number kept exact (parseExact) is one whose
+    // digits a double does not hold, so a plain -2^63 was written as a float past int64
+    // (-9223372036854776000, what kubectl sends for -9223372036854775809), never as int64's own least.
+    const magnitude = Math.abs(Number(isExact(value) ? value.value : value));
+    const pastInt64 = Number.isFinite(magnitude) && magnitude >= 2 ** 63;
+    if (n === undefined || (typeof value === 'number' && magnitude >= 2 ** 63) ? pastInt64 : n < range.min || n > range.max)
       found.push({ path, message: `cannot decode a number ${isExact(value) ? value.value : String(value)} as ${schema.format}` });
     return;
   }
