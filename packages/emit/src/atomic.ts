@@ -142,6 +142,7 @@ export async function writeFileAtomicAsync(file: string, data: string | Uint8Arr
   const make = options.makeFolder !== false;
   if (make) await makeFolder(dir);
   const tmp = temporaryName(file);
+  writing.add(tmp);
   try {
     const handle = await open(tmp, 'w').catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT' || !make) throw err;
@@ -159,7 +160,21 @@ export async function writeFileAtomicAsync(file: string, data: string | Uint8Arr
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  } finally {
+    writing.delete(tmp);
   }
+}
+
+/** The temporary files of this process's asynchronous atomic writes still under way. */
+const writing = new Set<string>();
+
+/**
+ * Removes the temporary files of this process's asynchronous writes still under way (dist/ as the
+ * builds arrive): an interrupted run ends before their renames, and would leave them behind.
+ */
+export function removeWritesUnderWay(): void {
+  for (const tmp of writing) rmSync(tmp, { force: true });
+  writing.clear();
 }
 
 /** pnpm's temporary files (`_tmp_<pid>_<hex>`, its probe of whether the root can hold hard links). */

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isRunning } from '@strata/project';
-import { removePnpmTemporaries } from './atomic.ts';
+import { removePnpmTemporaries, removeWritesUnderWay } from './atomic.ts';
 import { abortOpenTransactions, committedFiles } from './journal.ts';
 import { releaseHeldLocks } from './lock.ts';
 
@@ -46,6 +46,7 @@ export function guardInterrupts(report: (what: Interruption) => void): void {
     let what: Interruption;
     try {
       for (const [child, root] of children) stopChild(child, root);
+      removeWritesUnderWay();
       what = { signal, undone: abortOpenTransactions(), committed: committedFiles() };
     } finally {
       releaseHeldLocks();
