@@ -55,7 +55,8 @@ describe('a killed strata leaves no scratch folder in TMPDIR', () => {
   ])('strata %s killed while its scratch folder exists: the next run removes it', async (_name, args, folder) => {
     const env = { TMPDIR: scratch, CI: '' };
     expect(await killWhenMade(ws.root, args, env, scratch, folder)).toBe('SIGKILL');
-    expect(left().filter((n) => n.startsWith(folder))).toHaveLength(1);
+    // One or more: kubeconform may be running over two sets of files at the moment of the kill.
+    expect(left().filter((n) => n.startsWith(folder)).length).toBeGreaterThanOrEqual(1);
     const next = strata(ws.root, args, undefined, env);
     expect(next.status, next.stderr).toBe(0);
     expect(left()).toStrictEqual([]);
