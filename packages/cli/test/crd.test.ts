@@ -155,3 +155,24 @@ describe('strata crd remove of a CRD an app uses', () => {
     expect(existsSync(kept)).toBe(false);
   });
 });
+
+describe('strata crd add on a machine whose server field checks are not built', () => {
+  const ws = suiteWorkspace(['tokenplace-relay']);
+  const { dir: empty } = suiteTempDir('strata-no-servers-');
+  const widgets = join(repo, 'packages/crds/__fixtures__/widgets.yaml');
+
+  it("adds the CRD judged by its strict schema and says in one line that the API server's checks were skipped and how to build them", () => {
+    const r = strata(ws.root, ['crd', 'add', widgets, '--no-models'], undefined, {
+      STRATA_SERVER_CACHE: empty,
+      STRATA_SERVER_VALIDATION: '',
+      CI: '',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr.split('\n')).toStrictEqual([
+      "crd add: the API server's checks of the CRDs were skipped, as the server field checks are not built yet; run `node scripts/install-servers.mjs server-validation` (minutes, once per machine) and crd add again to have them run",
+      '',
+    ]);
+    expect(r.stdout).toMatch(/^added widgets\.toys\.example\.com \(Widget v1, v1beta1\)\n/);
+    expect(existsSync(join(ws.root, 'crds/toys.example.com_widgets.yaml'))).toBe(true);
+  });
+});

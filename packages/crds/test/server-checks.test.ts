@@ -1,7 +1,9 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { filesIn } from '@strata/project';
+import { filesIn, findRoot } from '@strata/project';
+import { resolveHelper } from '@strata/server-validation';
 import { formatProblem, validate } from '@strata/validate';
 import { addCrds } from '../src/index.ts';
 import { workspace } from './workspace.ts';
@@ -98,5 +100,40 @@ describe('crd add of a CRD the API server refuses', () => {
     } finally {
       rmSync(file);
     }
+  });
+});
+
+describe('crd add where the server field checks are not built', () => {
+  const ws = workspace();
+  const empty = mkdtempSync(join(tmpdir(), 'strata-no-servers-'));
+  const saved = { cache: process.env.STRATA_SERVER_CACHE, helper: process.env.STRATA_SERVER_VALIDATION };
+  afterAll(() => {
+    ws.dispose();
+    rmSync(empty, { recursive: true, force: true });
+  });
+  const widgets = join(findRoot(), 'packages/crds/__fixtures__/widgets.yaml');
+  const SKIPPED =
+    "crd add: the API server's checks of the CRDs were skipped, as the server field checks are not built yet; run `node scripts/install-servers.mjs server-validation` (minutes, once per machine) and crd add again to have them run";
+
+  it("adds the CRD and says in one note that the API server's checks were skipped and how to build them", { timeout: 120_000 }, async () => {
+    process.env.STRATA_SERVER_CACHE = empty;
+    delete process.env.STRATA_SERVER_VALIDATION;
+    try {
+      const r = await addCrds(ws.root, widgets, undefined, { models: false });
+      expect(r.notes).toStrictEqual([SKIPPED]);
+      expect(r.written).toContain('crds/toys.example.com_widgets.yaml');
+    } finally {
+      for (const [key, value] of [
+        ['STRATA_SERVER_CACHE', saved.cache],
+        ['STRATA_SERVER_VALIDATION', saved.helper],
+      ] as const)
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+    }
+  });
+
+  it.skipIf(resolveHelper() === undefined)('says nothing of the kind where they are built and ran', { timeout: 120_000 }, async () => {
+    const r = await addCrds(ws.root, widgets, undefined, { models: false });
+    expect(r.notes).toBeUndefined();
   });
 });

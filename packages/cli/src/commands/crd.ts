@@ -18,6 +18,7 @@ export function registerCrd(program: Command): void {
       const { addCrds } = await import('@strata/crds');
       const r = await addCrds(findRoot(), source, folder, { models: o.models, cwd: process.cwd() });
       for (const c of r.crds) out(`added ${c.name} (${c.kind} ${c.versions.join(', ')})`);
+      for (const note of r.notes ?? []) err(note);
       out(
         `crd add: ${nounCount(r.crds.length, 'CRD')} from ${r.from}: ${nounCount(r.written.length, 'file')} written, ${r.removed.length} removed; commit the result (${seconds()})`,
       );
