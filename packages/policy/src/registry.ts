@@ -37,6 +37,7 @@ import { noPublicBinding } from './rules/no-public-binding.ts';
 import { noRbacEscalation } from './rules/no-rbac-escalation.ts';
 import { noRbacWildcards } from './rules/no-rbac-wildcards.ts';
 import { noSecretValues } from './rules/no-secret-values.ts';
+import { noSecretInLastApplied } from './rules/no-secret-in-last-applied.ts';
 import { noSecretWrite } from './rules/no-secret-write.ts';
 import { noUncheckedPodTemplate } from './rules/no-unchecked-pod-template.ts';
 import { requireImageDigest } from './rules/require-image-digest.ts';
@@ -110,6 +111,7 @@ export const rules: readonly Rule[] = [
   noRbacWildcards,
   noSecretWrite,
   noSecretValues,
+  noSecretInLastApplied,
   duplicateResource,
   fitClientSideApply,
   noClusterAdminBinding,

@@ -52,12 +52,16 @@ function kustomizationInput(root: string, from: string, path: string): string | 
   }
 }
 
-/** `spec.containers[0].image` -> ['spec', 'containers', 0, 'image'] */
+/**
+ * `spec.containers[0].image` -> ['spec', 'containers', 0, 'image'];
+ * `metadata.annotations[example.com/a.b]` -> ['metadata', 'annotations', 'example.com/a.b'], a map key
+ * in brackets as Kubernetes writes a field path (dots and all).
+ */
 function segments(path: string): (string | number)[] {
-  return path
-    .split(/\.|\[(\d+)\]/)
-    .filter((s) => s !== undefined && s !== '')
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  return [...path.matchAll(/\[([^\]]*)\]|[^.[\]]+/g)].map((m) => {
+    const s = m[1] ?? m[0];
+    return /^\d+$/.test(s) ? Number(s) : s;
+  });
 }
 
 /**
@@ -67,6 +71,7 @@ function segments(path: string): (string | number)[] {
  */
 const ALWAYS_IDS: ReadonlySet<string> = new Set([
   'no-secret-values',
+  'no-secret-in-last-applied',
   'duplicate-resource',
   'fit-client-side-apply',
   'namespace-admits-pods',
