@@ -1,5 +1,8 @@
 import {
+  close,
   closeSync,
+  fstat,
+  fsync,
   fsyncSync,
   lstatSync,
   mkdirSync,
@@ -8,11 +11,13 @@ import {
   readlinkSync,
   renameSync,
   rmSync,
+  writeFile,
   writeFileSync,
   type Stats,
 } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { isRunning } from '@strata/project';
 
 export interface AtomicWriteOptions {
@@ -135,7 +140,9 @@ function makeFolder(dir: string, again = false): Promise<void> {
  * writeFileAtomic off the main thread, for callers with other work to do meanwhile. Resolves with
  * the status of the file this write made, taken from its own descriptor once it is in place: an
  * edit of the path after that (a new file renamed over it, or a write into it) shows as another
- * inode, size or time.
+ * inode, size or time. The temporary file is made on the main thread, at once: an interrupt's
+ * `removeWritesUnderWay` runs there too, so it never meets one still being made off it, which
+ * would appear after it and stay.
  */
 export async function writeFileAtomicAsync(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<Stats> {
   const dir = dirname(file);
@@ -144,18 +151,21 @@ export async function writeFileAtomicAsync(file: string, data: string | Uint8Arr
   const tmp = temporaryName(file);
   writing.add(tmp);
   try {
-    const handle = await open(tmp, 'w').catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT' || !make) throw err;
-      await makeFolder(dir, true);
-      return open(tmp, 'w');
-    });
+    let fd: number;
     try {
-      await handle.writeFile(data);
-      if (options.fsync) await handle.sync();
+      fd = openSync(tmp, 'w');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !make) throw err;
+      await makeFolder(dir, true);
+      fd = openSync(tmp, 'w');
+    }
+    try {
+      await writeFd(fd, data);
+      if (options.fsync) await fsyncFd(fd);
       await rename(tmp, file);
-      return await handle.stat();
+      return await fstatFd(fd);
     } finally {
-      await handle.close();
+      await closeFd(fd);
     }
   } catch (err) {
     await rm(tmp, { force: true });
@@ -164,6 +174,11 @@ export async function writeFileAtomicAsync(file: string, data: string | Uint8Arr
     writing.delete(tmp);
   }
 }
+
+const writeFd = promisify(writeFile) as (fd: number, data: string | Uint8Array) => Promise<void>;
+const fsyncFd = promisify(fsync);
+const fstatFd = promisify(fstat) as (fd: number) => Promise<Stats>;
+const closeFd = promisify(close);
 
 /** The temporary files of this process's asynchronous atomic writes still under way. */
 const writing = new Set<string>();

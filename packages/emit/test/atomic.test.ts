@@ -5,6 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AtomicWriteOptions, removeStaleTemporaries, temporaryName, writeFileAtomic, writeFileAtomicAsync } from '../src/index.ts';
+import { bundleChild } from './fixtures/harness.ts';
 
 describe.each([
   ['writeFileAtomic', async (file: string, data: string, options: AtomicWriteOptions = {}) => writeFileAtomic(file, data, options)],
@@ -86,6 +87,34 @@ describe('temporaryName', () => {
       const tmp = relative(repo, temporaryName(join(repo, rel)));
       const r = spawnSync('git', ['check-ignore', '--no-index', '-q', tmp], { cwd: repo });
       expect(r.status, `${tmp} is not ignored`).toBe(0);
+    }
+  });
+});
+
+// SIGINT's handler removes the temporary files of the asynchronous writes under way before the
+// run ends. One whose temporary file was still being made off the main thread when the handler ran
+// made it after, and the run ended with it in dist/. The child holds that step back on the thread
+// pool until the handler's removal is done, so the moment is the same on every machine.
+describe('an interrupt while an asynchronous write makes its temporary file', () => {
+  it('leaves no temporary file, however long that step waits off the main thread', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-atomic-interrupted-'));
+    try {
+      const fifo = join(dir, 'pool.fifo');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const child = await bundleChild('interrupted-write-child.ts');
+      try {
+        const r = spawnSync(process.execPath, [child, dir, fifo], {
+          env: { ...process.env, UV_THREADPOOL_SIZE: '1' },
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+        expect(r.signal, r.stderr).toBe('SIGKILL');
+        expect(readdirSync(dir)).toStrictEqual(['pool.fifo']);
+      } finally {
+        rmSync(dirname(child), { recursive: true, force: true });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
