@@ -2,25 +2,56 @@ import { argoCdSkips } from '@strata/core/argocd';
 import type { Manifest } from '@strata/core';
 import type { PolicyObject } from '@strata/policy';
 import { envOf } from './env-of.ts';
+import { placement } from './placement.ts';
 import { siblingFiles, siblingObjects } from './siblings.ts';
 import type { ClusterLimitRange, NamespaceClaims, SourceDoc } from './types.ts';
 
 const isLimitRange = (m: Manifest) => m.kind === 'LimitRange' && m.apiVersion === 'v1';
 
 /**
+ * A LimitRange as other files' pods and claims meet it: one written without a namespace is in
+ * `placed`, the namespace it is applied into (see `placement`), or in none known ('').
+ */
+function kept(file: string, m: Manifest, placed: () => string | undefined): ClusterLimitRange {
+  if (m.metadata?.namespace) return { file, manifest: m };
+  const namespace = placed();
+  return namespace ? { file, manifest: { ...m, metadata: { ...m.metadata, namespace } } } : { file, manifest: m };
+}
+
+/**
  * The LimitRanges each cluster holds: those of the documents given, and those of the other built
  * files of their envs as they are in dist/ (a run given one app's output judges its pods against
- * every app of its env), but for what Argo CD never applies; `others` stands for the other built
- * files where the caller holds their LimitRanges (the pipeline, those of the apps it reuses).
+ * every app of its env), but for what Argo CD never applies; each in its namespace, or for one
+ * written without, the one it is applied into (`placement`; `appliedAsWritten` names the inputs
+ * applied as written), and in none known ('') where that is unknown. `others` stands for the other
+ * built files where the caller holds their LimitRanges (the pipeline, those of the apps it reuses).
  */
 export function clusterLimitRanges(
   root: string,
   docs: readonly SourceDoc[],
   argoCdOnly: boolean,
   others?: readonly ClusterLimitRange[],
+  appliedAsWritten?: ReadonlySet<string>,
 ): ClusterLimitRange[] {
-  const applied = (m: Manifest) => isLimitRange(m) && !(argoCdOnly && argoCdSkips(m));
-  const out: ClusterLimitRange[] = docs.filter((d) => applied(d.manifest)).map((d) => ({ file: d.file, manifest: d.manifest }));
+  const applied = (m: Manifest) => !(argoCdOnly && argoCdSkips(m));
+  const out: ClusterLimitRange[] = [];
+  const byFile = new Map<string, SourceDoc[]>();
+  for (const d of docs) if (applied(d.manifest)) (byFile.get(d.file) ?? byFile.set(d.file, []).get(d.file)!).push(d);
+  for (const [file, group] of byFile) {
+    // Worked out only for a file with a LimitRange written without a namespace.
+    let placed: [string | undefined] | undefined;
+    const place = () =>
+      (placed ??= [
+        placement(
+          root,
+          file,
+          group.map((d) => d.manifest),
+          argoCdOnly,
+          appliedAsWritten?.has(group[0]!.input) ?? false,
+        ),
+      ])[0];
+    for (const d of group) if (isLimitRange(d.manifest)) out.push(kept(file, d.manifest, place));
+  }
   if (others) return [...out, ...others];
   for (const { file, text } of siblingFiles(
     root,
@@ -28,7 +59,10 @@ export function clusterLimitRanges(
   )) {
     // Most built files hold no LimitRange: they are not parsed.
     if (!/^kind: LimitRange\s*$/m.test(text)) continue;
-    for (const manifest of (siblingObjects(text) ?? []).filter(applied)) out.push({ file, manifest });
+    const manifests = (siblingObjects(text) ?? []).filter(applied);
+    let placed: [string | undefined] | undefined;
+    const place = () => (placed ??= [placement(root, file, manifests, argoCdOnly, false)])[0];
+    for (const manifest of manifests.filter(isLimitRange)) out.push(kept(file, manifest, place));
   }
   return out;
 }
@@ -63,25 +97,24 @@ function byNamespace(ranges: readonly ClusterLimitRange[]): Map<string, Map<unkn
 /**
  * The LimitRanges of the cluster of `file` (its env's; other files are one cluster together) that
  * files other than `set`'s create in `namespaces`, the namespaces the set's objects are in (as
- * within-limit-ranges reads them, `applied` for one that names none), in the order of the list: no
- * other LimitRange limits a pod or claim of the set.
+ * within-limit-ranges reads them, the one it is applied into for one that names none), in the order
+ * of the list: no other LimitRange limits a pod or claim of the set.
  */
 export function limitRangesElsewhere(
   ranges: readonly ClusterLimitRange[],
   file: string,
   set: ReadonlySet<string>,
   namespaces: ReadonlySet<unknown>,
-  applied: string,
 ): PolicyObject[] {
   const cluster = byNamespace(ranges).get(envOf(file)?.env ?? '');
   if (!cluster) return [];
   const out: Placed[] = [];
   for (const ns of namespaces) {
-    // A namespace unknown is one only within its file, and the set's files are left out.
+    // A namespace unknown is one only within its file, and the set's files are left out; so is a
+    // LimitRange of another file in none known. One written without a namespace is in the one it is
+    // applied into (clusterLimitRanges).
     if (ns === '') continue;
     out.push(...(cluster.get(ns) ?? []));
-    // One that names none is in the namespace it is applied in.
-    if (ns === applied) out.push(...(cluster.get('') ?? []));
   }
   return out
     .filter((p) => !set.has(p.range.file))

@@ -1,9 +1,8 @@
-import { argoCdDestination, argoCdSkips } from '@strata/core/argocd';
+import { argoCdSkips } from '@strata/core/argocd';
 import { isPlainObject, type Manifest } from '@strata/core';
 import { isDefaultDeny, type PolicyObject } from '@strata/policy';
-import { distOf } from '@strata/project';
 import { envOf } from './env-of.ts';
-import { namespacedIn } from './namespaces.ts';
+import { placement } from './placement.ts';
 import { siblingFiles, siblingObjects } from './siblings.ts';
 import type { ClusterNetworkPolicy, NamespaceClaims, SourceDoc } from './types.ts';
 
@@ -30,20 +29,6 @@ function kept(file: string, m: Manifest, placed: string | undefined): ClusterNet
       spec: deny ? { podSelector, policyTypes: ['Ingress', 'Egress'] } : { podSelector },
     },
   };
-}
-
-/**
- * The namespace an object of `file` written without one is applied into, as the namespace checks
- * place it: built output (`dist/<env>/<app>.yaml`) where Argo CD alone applies the tree, its
- * Application's destination (`argoCdDestination` of the file's objects, as `namespaceClaims` and the
- * generated gitops/ take it); a file applied as written (`kubectl apply -f`), the default namespace,
- * as the policy's `applyNamespace` takes it. Otherwise unknown: Flux applies built output with no
- * target namespace, and a Kustomize input gets its namespace from the kustomization that builds it.
- */
-function placement(root: string, file: string, manifests: readonly Manifest[], argoCdOnly: boolean, asWritten: boolean): string | undefined {
-  const built = distOf(file);
-  if (built) return argoCdOnly ? argoCdDestination(built.app, manifests, namespacedIn(root, manifests)) : undefined;
-  return asWritten ? 'default' : undefined;
 }
 
 /**

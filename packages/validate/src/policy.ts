@@ -181,7 +181,6 @@ export async function policyProblems(
           set[0]!.file,
           new Set(set.map((d) => d.file)),
           new Set(set.map((d) => d.manifest.metadata?.namespace || (ctx.applyNamespace ?? ''))),
-          ctx.applyNamespace ?? '',
         )
       : [];
     // The classes of its cluster in the order it creates them, when another file of the cluster ships one.

@@ -143,7 +143,7 @@ export interface ValidateResult {
   readonly namespaceClaims?: readonly NamespaceClaims[];
   /** The hosts and paths the Ingresses read route, in the order read, for a caller that judges them beside others (`ingressRouteProblems`). */
   readonly ingressClaims?: readonly IngressClaim[];
-  /** The LimitRanges the files read create (but for what Argo CD never applies), for a caller that judges other apps' pods against them (`clusterLimitRanges` of ValidateOptions). */
+  /** The LimitRanges the files read create, one written without a namespace in the one it is applied into where that is known (but for what Argo CD never applies), for a caller that judges other apps' pods against them (`clusterLimitRanges` of ValidateOptions). */
   readonly limitRanges?: readonly ClusterLimitRange[];
   /** The PriorityClasses and RuntimeClasses the files read create (but for what Argo CD never applies), for a caller that judges other apps' pods against them (`clusterClasses` of ValidateOptions). */
   readonly clusterClasses?: readonly ClusterClass[];
@@ -312,7 +312,7 @@ export interface IngressClaim extends ClaimingObject {
  * cluster (`namespaceClaims`). Plain data, so that the pipeline can keep an app's claims in its
  * cache and judge them again beside apps it renders anew.
  */
-/** A LimitRange of a built file, as plain data: its object and the file that ships it. */
+/** A LimitRange of a built file, as plain data: its object (placed in the namespace it is applied into, when written without one) and the file that ships it. */
 export interface ClusterLimitRange {
   readonly file: string;
   readonly manifest: Manifest;

@@ -200,7 +200,7 @@ export async function checkParsed(
       !consumers.flux,
     );
   // The LimitRanges of each env's cluster: a pod or claim is judged against those of every app of its env.
-  const ranges = clusterLimitRanges(root, resources, !consumers.flux, options.clusterLimitRanges);
+  const ranges = clusterLimitRanges(root, resources, !consumers.flux, options.clusterLimitRanges, parsed.appliedAsWritten);
   // And its classes: a pod's priority is the global default PriorityClass's whichever app of its env ships it.
   const podClasses = clusterClasses(root, resources, !consumers.flux, options.clusterClasses);
   const networkPolicies = clusterNetworkPolicies(root, resources, !consumers.flux, options.clusterNetworkPolicies, parsed.appliedAsWritten);

@@ -65,6 +65,22 @@ const statefulSet = (name: string, storage: string): Manifest =>
   }) as Manifest;
 const namespace = (name: string): Manifest => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }) as Manifest;
 
+/**
+ * An app whose LimitRange is written without a namespace, as `helm template` and vendor manifests
+ * write them: Argo CD creates it in its Application's destination, the namespace most of the app's
+ * objects name (FENCED here), where it limits the pods of the env's other apps.
+ */
+const FENCED = 'fenced';
+const bareRange: Manifest = {
+  apiVersion: 'v1',
+  kind: 'LimitRange',
+  metadata: { name: 'bare' },
+  spec: { limits: [{ type: 'Container', max: { memory: '256Mi' } }] },
+} as Manifest;
+const settings: Manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: FENCED }, data: { a: 'b' } } as Manifest;
+/** Where a sync creates a LimitRange of `app`: its own namespace, or its Application's destination for one that names none. */
+const placedIn = (app: string, r: Manifest) => r.metadata.namespace ?? (app === 'dev/quota' ? FENCED : NS);
+
 /** `<env>/<app>` -> its built output. Each refused document breaks one LimitRange, so that the server's one answer is the one expected. */
 const CORPUS: Record<string, readonly Manifest[]> = {
   // Several LimitRanges in one namespace, of another app of the env than the pods they limit.
@@ -131,6 +147,11 @@ const CORPUS: Record<string, readonly Manifest[]> = {
     statefulSet('sts-claim-ok', '2Gi'),
   ],
   'dev/claims': [claim('claim-small', '500Mi'), claim('claim-bytes-ok', '1073741824'), claim('claim-over', '6Gi'), claim('claim-no-request')],
+  'dev/quota': [namespace(FENCED), settings, bareRange],
+  'dev/fenced': [
+    pod('fenced-over', spec([c('c', { limits: { memory: '512Mi', cpu: '1' } })]), FENCED),
+    pod('fenced-ok', spec([c('c', { limits: { memory: '256Mi', cpu: '1' } })]), FENCED),
+  ],
   // Another env is another cluster: no LimitRange there.
   'staging/workloads': [namespace(NS), deployment('template-over', spec([c('c', { limits: { memory: '2Gi', cpu: '1' } })]))],
 };
@@ -162,7 +183,7 @@ const isSetup = (m: Manifest) => m.kind === 'Namespace' || m.kind === 'LimitRang
 /** [file, name, the server's words] of each document whose pods or claims the LimitRanges of its env make the server refuse. */
 async function realVerdicts(server: DifferentialServer): Promise<string[][]> {
   await server.server.whenReady();
-  for (const ns of [NS, 'free']) await server.namespace(ns);
+  for (const ns of [NS, 'free', FENCED]) await server.namespace(ns);
   const refused: string[][] = [];
   for (const env of ['dev', 'staging']) {
     const apps = Object.keys(CORPUS)
@@ -171,8 +192,8 @@ async function realVerdicts(server: DifferentialServer): Promise<string[][]> {
     const judged = apps.flatMap((app) => CORPUS[app]!.filter((m) => !isSetup(m)).map((m) => ({ file: `dist/${app}.yaml`, m, made: madeOf(m, app) })));
     const before = new Map<Manifest, number[]>();
     for (const { made } of judged) for (const x of made) before.set(x, [(await server.dryRun(x, x.metadata.namespace!)).status]);
-    const ranges = apps.flatMap((app) => CORPUS[app]!.filter((m) => m.kind === 'LimitRange'));
-    for (const r of ranges) expect((await server.create(r, NS)).status).toBeLessThan(300);
+    const ranges = apps.flatMap((app) => CORPUS[app]!.filter((m) => m.kind === 'LimitRange').map((r) => ({ r, ns: placedIn(app, r) })));
+    for (const { r, ns } of ranges) expect((await server.create(r, ns)).status).toBeLessThan(300);
     // The admission plugin reads them through an informer.
     await new Promise((resolve) => setTimeout(resolve, 500));
     for (const { file, m, made } of judged)
@@ -181,7 +202,7 @@ async function realVerdicts(server: DifferentialServer): Promise<string[][]> {
         if (r.status >= 300 && before.get(x)![0]! < 300)
           refused.push([file, m.metadata.name, r.message.replace(/^\S+ "[^"]*" is (forbidden|invalid): /, '')]);
       }
-    for (const r of ranges) await server.remove(r, NS);
+    for (const { r, ns } of ranges) await server.remove(r, ns);
   }
   return refused;
 }
@@ -224,6 +245,7 @@ describe('the LimitRanges of an env, offline, in verify and on a real cluster', 
         ['dist/dev/workloads.yaml', 'sts-claim-over', 'maximum storage usage per PersistentVolumeClaim is 5Gi, but request is 10Gi'],
         ['dist/dev/claims.yaml', 'claim-small', 'minimum storage usage per PersistentVolumeClaim is 1Gi, but request is 500Mi'],
         ['dist/dev/claims.yaml', 'claim-over', 'maximum storage usage per PersistentVolumeClaim is 5Gi, but request is 6Gi'],
+        ['dist/dev/fenced.yaml', 'fenced-over', 'maximum memory usage per Container is 256Mi, but limit is 512Mi'],
       ]),
     );
   });
@@ -245,6 +267,10 @@ describe('the LimitRanges of an env, offline, in verify and on a real cluster', 
       // Judged against the LimitRanges of another app of its env when its output is given alone.
       const alone = await validate(suite.repo, ['dist/dev/workloads.yaml', 'dist/staging/workloads.yaml'], { policy: false });
       expect(sorted(refusalsOf(alone.problems))).toStrictEqual(sorted(suite.real.filter(([file]) => file === 'dist/dev/workloads.yaml')));
+      // Against another app's LimitRange written without a namespace, in its Application's destination.
+      const fenced = await validate(suite.repo, ['dist/dev/fenced.yaml'], { policy: false });
+      expect(refusalsOf(fenced.problems)).toStrictEqual(suite.real.filter(([file]) => file === 'dist/dev/fenced.yaml'));
+      expect(fenced.problems.find((p) => p.name === 'fenced-over')?.message).toContain('LimitRange bare of namespace fenced');
     },
     BUILD_TIMEOUT,
   );
@@ -257,7 +283,10 @@ describe('the LimitRanges of an env, offline, in verify and on a real cluster', 
       const refused = sorted(
         [...new Set(ours.filter((p) => p.name !== 'claim-no-request').map((p) => `${p.file} ${p.name}`))].map((k) => k.split(' ')),
       );
-      expect(refused).toStrictEqual(sorted(suite.real.map(([file, name]) => [file!, name!])));
+      // verify places an object written without a namespace in its own default namespace
+      // (strata-verify), not in its Application's destination, so it does not meet the pods there.
+      const placed = suite.real.filter(([file]) => file !== 'dist/dev/fenced.yaml');
+      expect(refused).toStrictEqual(sorted(placed.map(([file, name]) => [file!, name!])));
       const template = ours.find((p) => p.name === 'template-over')!;
       expect(template.path).toBe('spec.template');
       expect(template.message).toContain('maximum memory usage per Container is 1Gi, but limit is 1200Mi');
