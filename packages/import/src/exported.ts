@@ -7,6 +7,9 @@ import type { SourceSet } from './sources.ts';
  * -o yaml` exported carries it, and the import leaves it out.
  */
 
+/** kubectl's copy of the object as last applied by client-side apply. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
 /**
  * Fields of `metadata` the API server sets. A stale `resourceVersion` in the tree is sent in every
  * client-side apply patch (`kubectl apply`, Argo CD's default), so every apply after the first fails
@@ -34,7 +37,7 @@ const SERVER_METADATA = [
  * scheduler's binding of a claim, the token controller's account uid (of the old cluster's account).
  */
 const DROPPED_ANNOTATIONS = [
-  'kubectl.kubernetes.io/last-applied-configuration',
+  LAST_APPLIED,
   'deployment.kubernetes.io/revision',
   'deployment.kubernetes.io/revision-history',
   'deployment.kubernetes.io/desired-replicas',
@@ -75,6 +78,8 @@ export function dropClusterState(objects: Record<Environment, Manifest[]>): Drop
 function dropFrom(m: Manifest): string[] {
   const out: string[] = [];
   const metadata = m.metadata as Record<string, unknown>;
+  // Read before the state that says which fields a client chose is dropped with the rest.
+  if (m.apiVersion === 'v1' && m.kind === 'Service' && wasExported(m)) out.push(...dropAllocated(m, chosenBy(m)));
   for (const f of SERVER_METADATA) {
     if (!Object.hasOwn(metadata, f)) continue;
     delete metadata[f];
@@ -93,6 +98,108 @@ function dropFrom(m: Manifest): string[] {
       out.push(`annotation ${a}`);
     }
     if (Object.keys(annotations).length === 0) delete m.metadata.annotations;
+  }
+  return out;
+}
+
+/**
+ * Whether the object comes from a cluster (`kubectl get -o yaml`) rather than from a file a person
+ * wrote: it carries what only an API server or kubectl's apply writes. A file that was written by
+ * hand keeps what it asks for, a fixed cluster IP or node port included.
+ */
+function wasExported(m: Manifest): boolean {
+  const metadata = m.metadata as Record<string, unknown>;
+  if (['uid', 'resourceVersion', 'managedFields', 'selfLink'].some((f) => Object.hasOwn(metadata, f))) return true;
+  if (typeof metadata.creationTimestamp === 'string') return true;
+  const annotations = metadata.annotations;
+  return isPlainObject(annotations) && Object.hasOwn(annotations, LAST_APPLIED);
+}
+
+/** Which of a Service's allocated fields a client asked for: the object as last applied, and each manager's fields. */
+interface Chosen {
+  /** A field of `spec`, by name. */
+  spec(field: string): boolean;
+  /** A port's nodePort, the port named by its port and protocol as the API server keys it. */
+  nodePort(port: unknown, protocol: unknown, nodePort: unknown): boolean;
+}
+
+function chosenBy(m: Manifest): Chosen {
+  const metadata = m.metadata as Record<string, unknown>;
+  const specs: Record<string, unknown>[] = [];
+  const owned: Record<string, unknown>[] = [];
+  const annotations = metadata.annotations;
+  if (isPlainObject(annotations) && typeof annotations[LAST_APPLIED] === 'string') {
+    try {
+      const applied: unknown = JSON.parse(annotations[LAST_APPLIED]);
+      if (isPlainObject(applied) && isPlainObject(applied.spec)) specs.push(applied.spec);
+    } catch {
+      // Not JSON: it says nothing of what was applied.
+    }
+  }
+  // A field the API server allocated is owned by no manager; one a client sent is owned by it.
+  if (Array.isArray(metadata.managedFields)) {
+    for (const entry of metadata.managedFields) {
+      if (isPlainObject(entry) && isPlainObject(entry.fieldsV1) && isPlainObject(entry.fieldsV1['f:spec'])) owned.push(entry.fieldsV1['f:spec']);
+    }
+  }
+  const keyOf = (port: unknown, protocol: unknown) => `${String(port)}/${typeof protocol === 'string' ? protocol : 'TCP'}`;
+  return {
+    spec: (field) => specs.some((s) => Object.hasOwn(s, field)) || owned.some((f) => Object.hasOwn(f, `f:${field}`)),
+    nodePort(port, protocol, nodePort) {
+      const key = keyOf(port, protocol);
+      for (const s of specs) {
+        if (!Array.isArray(s.ports)) continue;
+        if (s.ports.some((p) => isPlainObject(p) && keyOf(p.port, p.protocol) === key && p.nodePort === nodePort)) return true;
+      }
+      for (const f of owned) {
+        if (!isPlainObject(f['f:ports'])) continue;
+        for (const [k, v] of Object.entries(f['f:ports'])) {
+          if (!k.startsWith('k:') || !isPlainObject(v) || !Object.hasOwn(v, 'f:nodePort')) continue;
+          try {
+            const id: unknown = JSON.parse(k.slice(2));
+            if (isPlainObject(id) && keyOf(id.port, id.protocol) === key) return true;
+          } catch {
+            // A key that is not JSON names no port.
+          }
+        }
+      }
+      return false;
+    },
+  };
+}
+
+/**
+ * Removes what the old cluster allocated to an exported Service and a new cluster allocates itself:
+ * its cluster IPs, from a range the new cluster may not have and where another Service may hold them
+ * (the create is then refused: not in the valid range, or already allocated), unless headless
+ * (`None`, which asks for no IP); the IP families the old cluster picked for it (a dual-stack
+ * cluster's two are refused by a single-stack one); its node ports and the health check node port
+ * of a LoadBalancer with externalTrafficPolicy Local, from a node port range the new cluster may
+ * not have. A family or port that a client asked for (in kubectl's last applied configuration, or
+ * owned by a manager) is kept: the app relies on it.
+ */
+function dropAllocated(m: Manifest, chosen: Chosen): string[] {
+  const spec = (m as Record<string, unknown>).spec;
+  if (!isPlainObject(spec)) return [];
+  const out: string[] = [];
+  const headless = spec.clusterIP === 'None';
+  for (const f of ['clusterIP', 'clusterIPs']) {
+    if (!Object.hasOwn(spec, f)) continue;
+    if (headless && (f === 'clusterIP' || (Array.isArray(spec[f]) && spec[f].length === 1 && spec[f][0] === 'None'))) continue;
+    delete spec[f];
+    out.push(`spec.${f}`);
+  }
+  for (const f of ['ipFamilies', 'ipFamilyPolicy', 'healthCheckNodePort']) {
+    if (!Object.hasOwn(spec, f) || chosen.spec(f)) continue;
+    delete spec[f];
+    out.push(`spec.${f}`);
+  }
+  if (Array.isArray(spec.ports)) {
+    for (const p of spec.ports) {
+      if (!isPlainObject(p) || !Object.hasOwn(p, 'nodePort') || chosen.nodePort(p.port, p.protocol, p.nodePort)) continue;
+      delete p.nodePort;
+      if (!out.includes('spec.ports[].nodePort')) out.push('spec.ports[].nodePort');
+    }
   }
   return out;
 }

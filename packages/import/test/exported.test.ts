@@ -1,6 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { ENVIRONMENTS } from '@strata/core';
 import { buildOverlays } from '@strata/kustomize';
 import { ensureServers, startServer, type Server } from '@strata/project/apiserver';
@@ -75,6 +76,143 @@ describe('strata import of objects exported from a cluster', () => {
       expect((await server.client.request('PATCH', pathOf(stale, true), stale, 'application/merge-patch+json')).status).toBe(409);
       const live = (await server.client.request('GET', pathOf(configMap, true))).body as { data: { a: string } };
       expect(live.data.a).toBe('c');
+    },
+  );
+});
+
+describe('strata import of Services exported from a cluster', () => {
+  // The old cluster is dual-stack with one Service range, the new one single-stack with another, as
+  // two clusters' ranges mostly differ.
+  let from: Server;
+  let to: Server;
+  let ws: ReturnType<typeof emptyWorkspace>;
+  beforeAll(async () => {
+    const servers = await ensureServers();
+    [from, to] = await Promise.all([
+      startServer(servers, { serviceClusterIpRanges: ['10.96.0.0/16', 'fd00:10:96::/112'] }),
+      startServer(servers, { serviceClusterIpRanges: ['10.100.0.0/16'] }),
+    ]);
+    ws = emptyWorkspace();
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([from?.stop(), to?.stop()]);
+    ws?.dispose();
+  });
+
+  type Service = { apiVersion: string; kind: string; metadata: Record<string, unknown>; spec: Record<string, unknown> };
+  const services = '/api/v1/namespaces/svcapp/services';
+  const service = (name: string, spec: Record<string, unknown>): Service => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: 'svcapp' },
+    spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }], ...spec },
+  });
+  /** A create as `kubectl apply` sends it: its field manager, and the object as applied in its annotation. */
+  const applied = (s: Service): Service => ({
+    ...s,
+    metadata: { ...s.metadata, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(s)}\n` } },
+  });
+
+  it(
+    'leaves out the cluster IPs, IP families and node ports the old cluster allocated, keeps a headless Service headless and a node port asked for, and the tree applies to another cluster',
+    { timeout: 240_000 },
+    async () => {
+      expect(
+        (await from.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'svcapp' } })).status,
+      ).toBe(201);
+      const selector = { app: 'web' };
+      const created = [
+        applied(service('web', { selector })),
+        applied(service('web-headless', { selector, clusterIP: 'None' })),
+        // Without a selector, a headless Service is given both families and RequireDualStack.
+        applied(service('gpu-server', { clusterIP: 'None' })),
+        applied(service('web-lb', { selector, type: 'LoadBalancer', externalTrafficPolicy: 'Local' })),
+        applied(service('web-node', { selector, type: 'NodePort', ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }] })),
+      ];
+      for (const s of created) {
+        const r = await from.client.request('POST', `${services}?fieldManager=kubectl-client-side-apply`, s);
+        expect(r.status, JSON.stringify(r.body)).toBe(201);
+      }
+      // One written by server-side apply, which records what it asked for in managedFields only.
+      const dual = service('web-dual', { selector, ipFamilyPolicy: 'PreferDualStack' });
+      const ssa = await from.client.request('PATCH', `${services}/web-dual?fieldManager=kubectl`, dual, 'application/apply-patch+yaml');
+      expect(ssa.status, JSON.stringify(ssa.body)).toBe(201);
+
+      // The export, as `kubectl get -o yaml` writes it (with managedFields, as --show-managed-fields does).
+      const exported = new Map<string, Service>();
+      for (const name of ['web', 'web-headless', 'gpu-server', 'web-lb', 'web-node', 'web-dual']) {
+        const r = await from.client.request('GET', `${services}/${name}`);
+        expect(r.status).toBe(200);
+        exported.set(name, r.body as Service);
+      }
+      const lb = exported.get('web-lb')!.spec;
+      expect(typeof lb.healthCheckNodePort).toBe('number');
+      expect(exported.get('gpu-server')!.spec).toMatchObject({ clusterIP: 'None', ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'] });
+      expect(exported.get('web-dual')!.spec.clusterIPs).toHaveLength(2);
+      const source = join(ws.root, 'exported.yaml');
+      writeFileSync(source, [...exported.values()].map((s) => stringify(s)).join('---\n'));
+
+      // Kept, the old cluster's allocation is refused by the new one.
+      const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, managedFields: _mf, ...metadata } = exported.get('web')!.metadata;
+      const namespace = await to.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'svcapp' } });
+      expect(namespace.status).toBe(201);
+      const kept = await to.client.request('POST', services, { ...exported.get('web'), metadata, status: undefined });
+      expect(kept.status).toBe(422);
+      expect(JSON.stringify(kept.body)).toMatch(/failed to allocate IP 10\.96\.\d+\.\d+: the provided network does not match the current range/);
+      // So are the old cluster's two IP families, without its cluster IPs.
+      const { clusterIP: _ip, clusterIPs: _ips, ...families } = exported.get('web-dual')!.spec;
+      const dualKept = await to.client.request('POST', services, {
+        ...exported.get('web-dual'),
+        metadata: { name: 'web-dual', namespace: 'svcapp' },
+        spec: families,
+        status: undefined,
+      });
+      expect(dualKept.status).toBe(422);
+      expect(JSON.stringify(dualKept.body)).toContain('spec.ipFamilies[1]: Invalid value: \\"IPv6\\": not configured on this cluster');
+
+      const r = await importApp(ws.root, { name: 'svcapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      expect(r.dropped.fields.filter((f) => f.startsWith('spec.'))).toStrictEqual([
+        'spec.clusterIP',
+        'spec.clusterIPs',
+        'spec.healthCheckNodePort',
+        'spec.ipFamilies',
+        'spec.ipFamilyPolicy',
+        'spec.ports[].nodePort',
+      ]);
+      const [dev] = await buildOverlays(ws.root, ['overlays/dev/svcapp'], { concurrency: 1 });
+      expect(dev!.error).toBeUndefined();
+      const objects = parseAllDocuments(dev!.yaml).map((d) => d.toJS() as Service);
+      expect(objects.map((o) => o.metadata.name).sort()).toStrictEqual(['gpu-server', 'web', 'web-dual', 'web-headless', 'web-lb', 'web-node']);
+      const spec = (name: string) => objects.find((o) => o.metadata.name === name)!.spec;
+      expect(spec('web')).toStrictEqual({
+        internalTrafficPolicy: 'Cluster',
+        ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }],
+        selector,
+        sessionAffinity: 'None',
+        type: 'ClusterIP',
+      });
+      expect(spec('web-headless')).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'] });
+      expect(spec('gpu-server')).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'] });
+      expect(spec('gpu-server')).not.toHaveProperty('ipFamilyPolicy');
+      expect(spec('web-lb')).not.toHaveProperty('healthCheckNodePort');
+      expect((spec('web-lb').ports as Record<string, unknown>[])[0]).not.toHaveProperty('nodePort');
+      // What a client asked for stays: the node port given, the family policy server-side apply sent.
+      expect((spec('web-node').ports as Record<string, unknown>[])[0]!.nodePort).toBe(30080);
+      expect(spec('web-dual')).toMatchObject({ ipFamilyPolicy: 'PreferDualStack' });
+      expect(spec('web-dual')).not.toHaveProperty('ipFamilies');
+
+      // Created in the new cluster, each Service is given its own allocation; headless ones stay headless.
+      for (const o of objects) {
+        const c = await to.client.request('POST', services, o);
+        expect(c.status, JSON.stringify(c.body)).toBe(201);
+      }
+      const live = async (name: string) => ((await to.client.request('GET', `${services}/${name}`)).body as Service).spec;
+      expect((await live('web')).clusterIP).toMatch(/^10\.100\./);
+      expect((await live('web-dual')).clusterIPs).toHaveLength(1);
+      expect(await live('web-headless')).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'] });
+      expect(await live('gpu-server')).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'] });
+      expect((await live('web-lb')).healthCheckNodePort).toEqual(expect.any(Number));
+      expect(((await live('web-node')).ports as Record<string, unknown>[])[0]!.nodePort).toBe(30080);
     },
   );
 });
