@@ -47,6 +47,12 @@ export interface PolicySettings {
   }[];
   /** Every Deployment and StatefulSet must keep exactly one replica (unique node identity, say). */
   readonly singleReplica?: boolean;
+  /**
+   * The app belongs in Kubernetes' own namespaces (`default`, every `kube-` name), where
+   * no-platform-namespace otherwise refuses its objects: `strata import --allow-system-namespace`
+   * writes it for an app it let in there. @default false
+   */
+  readonly allowSystemNamespace?: boolean;
   /** Per-rule severity per env for this app, e.g. `{ 'require-probes': { dev: 'warning' } }`. */
   readonly severity?: Readonly<Record<string, Partial<Record<Environment, 'error' | 'warning' | 'off'>>>>;
 }
@@ -325,7 +331,7 @@ const ENV_FIELDS = ['config', 'components'];
  */
 const APP_FIELDS = ['name', 'defaults', 'components', 'envs', 'policy', 'optional', 'images', 'pins', 'render'];
 const APP_METHODS = ['configFor', 'configWith', 'manifests'];
-const POLICY_FIELDS = ['exceptions', 'singleReplica', 'severity'];
+const POLICY_FIELDS = ['exceptions', 'singleReplica', 'allowSystemNamespace', 'severity'];
 const EXCEPTION_FIELDS = ['rule', 'reason', 'kind', 'name', 'namespace'];
 const COMPONENT_FIELDS = ['description', 'overrides'];
 const LEVELS = ['error', 'warning', 'off'];
@@ -351,7 +357,8 @@ function definitionProblems(app: object): EnvKeyProblem[] {
   const problems = unknownFields(a, APP_FIELDS, [], APP_METHODS);
   const at = (path: readonly string[], problem: string): EnvKeyProblem => ({ in: 'app', path, problem });
   const policy = a.policy;
-  if (policy !== undefined && !isPlainObject(policy)) problems.push(at(['policy'], 'must be an object (exceptions, singleReplica, severity)'));
+  if (policy !== undefined && !isPlainObject(policy))
+    problems.push(at(['policy'], 'must be an object (exceptions, singleReplica, allowSystemNamespace, severity)'));
   if (isPlainObject(policy)) {
     problems.push(...unknownFields(policy, POLICY_FIELDS, ['policy']));
     const exceptions = policy.exceptions;
@@ -363,8 +370,9 @@ function definitionProblems(app: object): EnvKeyProblem[] {
         if (!isPlainObject(e)) problems.push(at(path, 'must be an object such as { rule, kind, reason }'));
         else problems.push(...unknownFields(e, EXCEPTION_FIELDS, path));
       });
-    if (policy.singleReplica !== undefined && typeof policy.singleReplica !== 'boolean')
-      problems.push(at(['policy', 'singleReplica'], `must be true or false; got ${JSON.stringify(policy.singleReplica)}`));
+    for (const flag of ['singleReplica', 'allowSystemNamespace'])
+      if (policy[flag] !== undefined && typeof policy[flag] !== 'boolean')
+        problems.push(at(['policy', flag], `must be true or false; got ${JSON.stringify(policy[flag])}`));
     const severity = policy.severity;
     if (severity !== undefined && !isPlainObject(severity))
       problems.push(at(['policy', 'severity'], "must map rule ids to envs and levels, such as { 'require-probes': { dev: 'warning' } }"));

@@ -266,6 +266,7 @@ describe('keys of the definition', () => {
         components: { big: { description: 'more', overrides: {} } },
         policy: {
           singleReplica: true,
+          allowSystemNamespace: true,
           severity: { 'require-probes': { dev: 'warning', prod: 'off' } },
           exceptions: [{ rule: 'require-probes', reason: 'r', kind: 'Deployment', name: 'web', namespace: 'demo' }],
         },
@@ -300,6 +301,9 @@ describe('keys of the definition', () => {
       `"of" is not a level; use 'error', 'warning', 'off'`,
     );
     expect(found({ policy: { singleReplica: 'yes' } })[0]!.problem).toBe('must be true or false; got "yes"');
+    expect(found({ policy: { allowSystemNamespace: 'yes' } })).toStrictEqual([
+      { path: ['policy', 'allowSystemNamespace'], suggestion: undefined, problem: 'must be true or false; got "yes"' },
+    ]);
     expect(found({ policy: { exceptions: { rule: 'require-probes' } } })[0]!.path).toStrictEqual(['policy', 'exceptions']);
   });
 });

@@ -229,7 +229,12 @@ export interface GeneratedApp {
 }
 
 /** Writes the app's sources: config, env files, render, app, images.json, package.json, test and README. */
-export function generateApp(name: string, model: Model, exceptions: readonly ImportedException[] = []): GeneratedApp {
+export function generateApp(
+  name: string,
+  model: Model,
+  exceptions: readonly ImportedException[] = [],
+  options: { readonly allowSystemNamespace?: boolean } = {},
+): GeneratedApp {
   const leaves = model.leaves;
   const images = leaves.filter((l) => l.kind === 'image');
   const parsed = (l: Leaf, env: Environment) => parseImage(l.values[env] as string);
@@ -441,10 +446,15 @@ ${objects
   const imagePaths = Object.fromEntries(images.map((l) => [l.path[1]!, `images.${l.path[1]}`]));
   const optionalText =
     Object.keys(optional).length > 0 ? `  optional: ${literal(optional, '  ').replace(/'IMAGE_SOURCE_KEYS'/g, 'IMAGE_SOURCE_KEYS')},\n` : '';
-  const policyText =
+  // The app was let into Kubernetes' own namespaces, which no-platform-namespace refuses for every app that does not say so.
+  const systemText = options.allowSystemNamespace
+    ? "    // Imported with --allow-system-namespace: the app belongs in Kubernetes' own namespaces.\n    allowSystemNamespace: true,\n"
+    : '';
+  const exceptionsText =
     exceptions.length > 0
-      ? `  policy: {\n    exceptions: [\n${exceptions.map((e) => `      { rule: ${quote(e.rule)}, kind: ${quote(e.kind)}${e.name !== undefined ? `, name: ${quote(e.name)}` : ''}, reason: IMPORTED },`).join('\n')}\n    ],\n  },\n`
+      ? `    exceptions: [\n${exceptions.map((e) => `      { rule: ${quote(e.rule)}, kind: ${quote(e.kind)}${e.name !== undefined ? `, name: ${quote(e.name)}` : ''}, reason: IMPORTED },`).join('\n')}\n    ],\n`
       : '';
+  const policyText = systemText || exceptionsText ? `  policy: {\n${systemText}${exceptionsText}  },\n` : '';
   files.set(
     'src/app.ts',
     `import { defineApp${optionalText.includes('IMAGE_SOURCE_KEYS') ? ', IMAGE_SOURCE_KEYS' : ''} } from '@strata/core';
@@ -453,7 +463,7 @@ import { dev } from './env/dev.ts';
 import { prod } from './env/prod.ts';
 import { staging } from './env/staging.ts';
 import { render } from './render.ts';
-${pinned ? "import pins from '../images.json';\n" : ''}${policyText ? `\n// The policy findings of the original, kept so that it deploys as it did: harden with the kit, then delete them.\nconst IMPORTED = ${quote(IMPORTED_REASON)};\n` : ''}
+${pinned ? "import pins from '../images.json';\n" : ''}${exceptionsText ? `\n// The policy findings of the original, kept so that it deploys as it did: harden with the kit, then delete them.\nconst IMPORTED = ${quote(IMPORTED_REASON)};\n` : ''}
 /** ${name}: imported by \`strata import\`; edit config.ts and env/*.ts, then \`npx strata generate\`. */
 export const app = defineApp({
   name: ${quote(name)},

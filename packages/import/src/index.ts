@@ -172,7 +172,9 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
   const loading: string[] = [];
   const onWarning = (w: string) => loading.push(w);
   await refuseOthersNamespaces(root, name, model, sources, onWarning);
-  const app = generateApp(name, model);
+  // Recorded in the app where the flag let an object in: no-platform-namespace refuses it there for every other app.
+  const system = { allowSystemNamespace: options.allowSystemNamespace === true && inSystemNamespace(model) };
+  const app = generateApp(name, model, [], system);
   const appFiles = new Map<string, string>([...app.files].map(([rel, content]) => [`apps/${name}/${rel}`, content]));
   for (const [rel, content] of appPackageFiles(name, app.packages)) appFiles.set(`apps/${name}/${rel}`, content);
   appFiles.set(`apps/${name}/README.md`, readme(name, paths, root, model));
@@ -185,7 +187,8 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
   // The original's policy findings become the app's exceptions: the app deploys as it did, and the
   // pipeline stays green while each one says what is left to harden.
   const policy = importedFindings(root, name, built, model.generatedConfigMaps);
-  if (policy.exceptions.length > 0) appFiles.set(`apps/${name}/src/app.ts`, generateApp(name, model, policy.exceptions).files.get('src/app.ts')!);
+  if (policy.exceptions.length > 0)
+    appFiles.set(`apps/${name}/src/app.ts`, generateApp(name, model, policy.exceptions, system).files.get('src/app.ts')!);
 
   const warnings = [
     ...model.secrets.map(
@@ -411,6 +414,16 @@ async function refuseMissingNamespaces(root: string, model: Model, sources: Sour
         `${line} has no namespace: kubectl apply puts it in the current context's namespace (default unless the kubeconfig names another), which the sources do not say, ` +
         `and the imported app's Argo CD Application would put it in its destination; add metadata.namespace to it${or}, or import with --namespace NAMESPACE (as kubectl apply -n puts it); nothing was written`
       );
+    }),
+  );
+}
+
+/** Whether an object of any env is in `default` or a kube- namespace (or is such a Namespace). */
+function inSystemNamespace(model: Model): boolean {
+  return ENVIRONMENTS.some((env) =>
+    model.expected[env].some((m) => {
+      const ns = namespaceOf(m);
+      return ns !== undefined && isSystemNamespace(ns);
     }),
   );
 }

@@ -110,6 +110,10 @@ describe('strata import (the command)', () => {
       expect(allowed.stderr).not.toMatch(/^strata: /m);
       expect(allowed.stdout).toMatch(/import: apps\/agent builds to its sources in every env \(objects: dev 2, staging 2, prod 2\)/);
       expect(allowed.status).toBe(0);
+      // The app records that it belongs there, which validation reads (no-platform-namespace).
+      expect(readFileSync(join(ws.root, 'apps/agent/src/app.ts'), 'utf8')).toContain(
+        "  policy: {\n    // Imported with --allow-system-namespace: the app belongs in Kubernetes' own namespaces.\n    allowSystemNamespace: true,\n",
+      );
     },
   );
 

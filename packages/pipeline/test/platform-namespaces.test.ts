@@ -42,19 +42,38 @@ describe('an app moved into a namespace that is not free for it, in the pipeline
     expect(await refusals(ws.root)).toStrictEqual([]);
   });
 
-  it("warns of every object of every env in kube-system, its default deny among them, in new-app's words, as import may put an app there", async () => {
+  it("refuses every object of every env in kube-system, its default deny among them, in new-app's words, saying how an app that belongs there says so", async () => {
     moveApp(ws.root, 'relay', 'kube-system');
     const found = await refusals(ws.root);
     const deny = found.filter((f) => f.includes('NetworkPolicy default-deny'));
     expect(deny).toStrictEqual(
       ['dev', 'prod', 'staging'].map(
         (env) =>
-          `warning: dist/${env}/relay.yaml: NetworkPolicy default-deny: would be in the namespace "kube-system", which Kubernetes keeps for itself (default, and every kube- name): give its objects a namespace of their own, unless the app belongs there (as strata import --allow-system-namespace allows)`,
+          `error: dist/${env}/relay.yaml: NetworkPolicy default-deny: would be in the namespace "kube-system", which Kubernetes keeps for itself (default, and every kube- name): give its objects a namespace of their own, or, if the app belongs there, set policy: { allowSystemNamespace: true } in apps/relay/src/app.ts (as strata import --allow-system-namespace does)`,
       ),
     );
     expect(found.length).toBeGreaterThan(deny.length);
-    // A warning only: an app imported with --allow-system-namespace builds and passes.
-    expect(found.filter((f) => !f.startsWith('warning: '))).toStrictEqual([]);
+    expect(found.filter((f) => !f.startsWith('error: '))).toStrictEqual([]);
+  });
+
+  it('lets an app whose policy says allowSystemNamespace stay in kube-system and default, and no further', async () => {
+    const path = join(ws.root, 'apps/relay/src/app.ts');
+    const text = readFileSync(path, 'utf8');
+    expect(text).toContain('  render,\n});');
+    writeFileSync(path, text.replace('  render,\n});', '  policy: { allowSystemNamespace: true },\n  render,\n});'));
+    try {
+      moveApp(ws.root, 'relay', 'kube-system');
+      expect(await refusals(ws.root)).toStrictEqual([]);
+      moveApp(ws.root, 'relay', 'default');
+      expect(await refusals(ws.root)).toStrictEqual([]);
+      // A platform component's namespace stays refused.
+      moveApp(ws.root, 'relay', 'cert-manager');
+      expect((await refusals(ws.root)).filter((f) => f.startsWith('error: dist/dev/') && f.includes('NetworkPolicy default-deny'))).toStrictEqual([
+        `error: dist/dev/relay.yaml: NetworkPolicy default-deny: would be in the namespace "cert-manager", where cert-manager runs; ${PLATFORM}`,
+      ]);
+    } finally {
+      writeFileSync(path, text);
+    }
   });
 
   it('refuses the namespaces of Argo CD and of cert-manager, saying who runs there', async () => {

@@ -2,11 +2,13 @@ import { isPlainObject, type Manifest } from '@strata/core';
 import { argoCdDestination, argoCdSkips } from '@strata/core/argocd';
 import { KUSTOMIZE_VERSION } from '@strata/kustomize';
 import {
+  appDirs,
   CLUSTER_NAMESPACES,
   crdsFolder,
   distOf,
   isSystemNamespace,
   Layout,
+  loadApps,
   objectName,
   platformNamespaces,
   SYSTEM_NAMESPACE_REASON,
@@ -15,7 +17,7 @@ import {
 import { kustomizeSetsNamespace, scopeOf, namespacedIn as scopeNamespacedIn } from '@strata/schemas';
 import type { PolicyObject } from '@strata/policy';
 import { siblingFiles, siblingObjects } from './siblings.ts';
-import type { NamespaceClaims, SourceDoc } from './types.ts';
+import type { App, NamespaceClaims, SourceDoc } from './types.ts';
 
 /** The rule of a namespaced object whose namespace nothing creates. */
 export const NAMESPACE_RULE = 'namespace-exists';
@@ -79,12 +81,19 @@ export const PLATFORM_NAMESPACE_RULE = 'no-platform-namespace';
 /**
  * The objects of the apps' built output (`dist/<env>/<app>.yaml`) in a namespace that new-app and
  * import refuse for an app, with their words, at the object's namespace: Kubernetes' own (`default`,
- * every kube- name; a warning, as import lets an app in there), where the GitOps controllers run (as strata.config.json names them now) or a
+ * every kube- name), where the GitOps controllers run (as strata.config.json names them now) or a
  * well-known platform component. An app's config or strata.config.json can put them there after the
  * app was created, and the app's default-deny NetworkPolicy and its AppProject would then reach what
- * runs there (CoreDNS, Argo CD itself). A Namespace of that name the app ships counts too.
+ * runs there (CoreDNS, Argo CD itself). A Namespace of that name the app ships counts too. An app
+ * whose policy says `allowSystemNamespace: true` (as `strata import --allow-system-namespace` writes
+ * it) may be in Kubernetes' own namespaces; its settings are read from `apps`, else loaded, only for
+ * an app with an object there. One that does not load says nothing, so its objects there are refused.
  */
-export function platformNamespaceProblems(root: string, docs: readonly SourceDoc[]): Problem[] {
+export async function platformNamespaceProblems(
+  root: string,
+  docs: readonly SourceDoc[],
+  options: { apps?: ReadonlyMap<string, Pick<App, 'name' | 'policy'>> } = {},
+): Promise<Problem[]> {
   const built = docs.filter((d) => distOf(d.file) !== undefined);
   if (built.length === 0) return [];
   const platform = platformNamespaces(root);
@@ -92,21 +101,24 @@ export function platformNamespaceProblems(root: string, docs: readonly SourceDoc
     root,
     built.map((d) => d.manifest),
   );
-  return built.flatMap((d) => {
+  const found = built.flatMap((d) => {
     const m = d.manifest;
     const isNamespace = m.kind === 'Namespace' && m.apiVersion === 'v1';
     const ns: unknown = isNamespace ? m.metadata?.name : m.metadata?.namespace;
     if (typeof ns !== 'string' || ns === '' || (!isNamespace && !namespaced(m))) return [];
-    const runs = platform.get(ns);
-    // Kubernetes' own namespaces are where an app imported with --allow-system-namespace belongs,
-    // which the app does not record: a warning there, so that such an app still builds.
     const system = isSystemNamespace(ns);
+    const runs = platform.get(ns);
+    if (!system && runs === undefined) return [];
+    return [{ d, ns, isNamespace, system, runs, app: distOf(d.file)!.app }];
+  });
+  const inSystem = [...new Set(found.filter((f) => f.system).map((f) => f.app))];
+  const allowed = new Set((await appSettings(root, inSystem, options)).filter((a) => a.policy?.allowSystemNamespace === true).map((a) => a.name));
+  return found.flatMap(({ d, ns, isNamespace, system, runs, app }) => {
+    if (system && allowed.has(app)) return [];
+    const m = d.manifest;
     const why = system
-      ? `${SYSTEM_NAMESPACE_REASON}: give its objects a namespace of their own, unless the app belongs there (as strata import --allow-system-namespace allows)`
-      : runs
-        ? `where ${runs}; an app does not deploy into a platform component's namespace (its policies and the AppProject would reach the component): give its objects a namespace of their own`
-        : undefined;
-    if (why === undefined) return [];
+      ? `${SYSTEM_NAMESPACE_REASON}: give its objects a namespace of their own, or, if the app belongs there, set policy: { allowSystemNamespace: true } in apps/${app}/src/app.ts (as strata import --allow-system-namespace does)`
+      : `where ${runs}; an app does not deploy into a platform component's namespace (its policies and the AppProject would reach the component): give its objects a namespace of their own`;
     const field = isNamespace ? 'name' : 'namespace';
     const name = objectName(m.metadata);
     return [
@@ -121,10 +133,31 @@ export function platformNamespaceProblems(root: string, docs: readonly SourceDoc
         path: `metadata.${field}`,
         message: `would be in the namespace "${ns}", ${why}`,
         rule: PLATFORM_NAMESPACE_RULE,
-        severity: system ? ('warning' as const) : ('error' as const),
+        severity: 'error' as const,
       },
     ];
   });
+}
+
+/** The policy settings of these apps: those given, the others loaded; an app that is gone or does not load is left out. */
+async function appSettings(
+  root: string,
+  names: readonly string[],
+  options: { apps?: ReadonlyMap<string, Pick<App, 'name' | 'policy'>> },
+): Promise<Pick<App, 'name' | 'policy'>[]> {
+  const given = options.apps ?? new Map();
+  const known = new Set(appDirs(root));
+  const wanted = names.filter((n) => !given.has(n) && known.has(n));
+  const out = names.filter((n) => given.has(n)).map((n) => given.get(n)!);
+  for (const name of wanted) {
+    try {
+      // Its warnings are said where its policy settings are read.
+      out.push(...(await loadApps(root, [name])));
+    } catch {
+      // Its settings are unknown: nothing allows its objects there.
+    }
+  }
+  return out;
 }
 
 /**

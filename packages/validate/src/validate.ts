@@ -220,7 +220,7 @@ export async function checkParsed(
     ...parsed.problems,
     ...envTwiceOnce(listKeyProblems(resources, versionOf), policy),
     ...clusterNamespaceProblems(root, resources),
-    ...platformNamespaceProblems(root, resources),
+    ...(await platformNamespaceProblems(root, resources, options.apps ? { apps: options.apps } : {})),
   ];
   const serverFound = await server;
   // A custom resource the server's own code checked against its CRD needs no schema file: that
