@@ -75,6 +75,12 @@ describe('strata import of plain YAML per env', () => {
     expect(Object.values(app).join('\n')).not.toContain('not-a-real-password');
   });
 
+  it("records --allow-system-namespace only for an app it let into Kubernetes' own namespaces", { timeout: 120_000 }, async () => {
+    await importApp(ws.root, { name: 'ledger', envs, install: false, allowSystemNamespace: true });
+    // Its objects are in namespaces of their own: the flag let nothing in, so no-platform-namespace keeps guarding them.
+    expect(readFileSync(join(ws.root, 'apps/ledger/src/app.ts'), 'utf8')).not.toContain('allowSystemNamespace');
+  });
+
   it('lifts what differs into typed config, each env file holding only its differences', { timeout: 120_000 }, async () => {
     await importApp(ws.root, { name: 'ledger', envs, install: false });
     const app = filesUnder(ws.root, 'apps/ledger');
