@@ -12,6 +12,7 @@ export * from './remove.ts';
 export * from './image-drift.ts';
 export * from './new-app.ts';
 export * from './verify.ts';
+export * from './runs.ts';
 export * from './gate.ts';
 export * from './verdict.ts';
 export * from './report.ts';

@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { findRootOrCwd, UsageError } from '@strata/project';
-import { formatReport, OUTPUT_FORMATS, type OutputFormat, reportError } from '@strata/validate/formats';
+import { findRootOrCwd } from '@strata/project';
+import { formatReport, OUTPUT_FORMATS, type OutputFormat } from '@strata/validate/formats';
 import { formatSummary, problemLines, summarize } from '@strata/validate/report';
 import { EXIT } from '../exit.ts';
 import { envOption, err, onWarning, out, seconds, VERSION } from '../common.ts';
@@ -24,30 +22,21 @@ export function registerValidate(program: Command): void {
         paths: string[],
         o: { output: OutputFormat; kubernetesVersion?: string; policy: boolean; env?: string; allowEmpty?: boolean; listExcepted?: boolean },
       ) => {
-        const root = findRootOrCwd();
-        const inputs = paths.length > 0 ? paths : ['dist'];
-        const { ruleHelp } = await import('@strata/validate');
-        let r;
-        try {
-          if (paths.length === 0 && !existsSync(join(root, 'dist')))
-            throw new UsageError('no dist/ to validate: build it first (npm run build, or npx strata build), or name the files to validate');
-          const options = {
+        const { validateRun } = await import('@strata/pipeline');
+        const r = await validateRun(
+          findRootOrCwd(),
+          paths,
+          {
             ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
             policy: o.policy,
             ...(o.env ? { env: o.env } : {}),
             allowEmpty: Boolean(o.allowEmpty),
-            // Named files are named from where the command runs, as every shell tool names them.
-            ...(paths.length > 0 ? { cwd: process.cwd() } : {}),
+            cwd: process.cwd(),
             onWarning,
-          };
-          // Built output, named or not, is judged with a word on each file that is not what its overlay builds now.
-          const { validateBuilt, validateFiles } = await import('@strata/pipeline');
-          r = paths.length === 0 ? await validateBuilt(root, options) : await validateFiles(root, inputs, options);
-        } catch (e) {
-          // A report format promises one valid document on stdout, also when the run cannot finish.
-          if (o.output !== 'text') out(reportError(o.output, inputs, e, VERSION, ruleHelp));
-          throw e;
-        }
+          },
+          { format: o.output, version: VERSION, onReport: out },
+        );
+        const { ruleHelp } = await import('@strata/validate');
         // On stderr: which checks ran is for the person, and a report on stdout stays one document.
         for (const note of r.notes ?? []) err(note);
         const summary = summarize(r.problems, r.resources, r.skipped);

@@ -1,6 +1,5 @@
 import { type Command, Option } from 'commander';
-import { findRoot, findRootOrCwd, UsageError } from '@strata/project';
-import { formatReport, OUTPUT_FORMATS, type OutputFormat, reportError } from '@strata/validate/formats';
+import { formatReport, OUTPUT_FORMATS, type OutputFormat } from '@strata/validate/formats';
 import { formatSummary, problemLines, summarize } from '@strata/validate/report';
 import { settle } from '../exit.ts';
 import { appOption, type Common, envOption, err, out, seconds, VERSION } from '../common.ts';
@@ -29,29 +28,22 @@ export function registerVerify(program: Command): void {
     .option('--namespace <name>', 'the namespace for namespaced objects that name none (default: strata-verify)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .action(async (paths: string[], o: Common & { against?: string; namespace?: string; allowEmpty?: boolean; output: OutputFormat }) => {
-      const { verifyApps, verifyFiles, verifyVerdict } = await import('@strata/pipeline');
-      let r: Awaited<ReturnType<typeof verifyApps>>;
-      try {
-        if (o.namespace !== undefined) (await import('@strata/verify')).checkDefaultNamespace(o.namespace, '--namespace');
-        const common = {
+      const { verifyRun, verifyVerdict } = await import('@strata/pipeline');
+      const r = await verifyRun(
+        paths,
+        {
+          env: o.env,
+          app: o.app,
+          against: o.against,
+          namespace: o.namespace,
+          allowEmpty: o.allowEmpty,
+          cwd: process.cwd(),
           onPhase: onVerifyPhase,
           // The one-time build of the servers (minutes): its progress lines as they come.
           onProgress: (line: string) => err(line),
-          defaultNamespace: o.namespace,
-          against: o.against,
-        };
-        if (paths.length > 0 && (o.env || o.app))
-          throw new UsageError("--env and --app select the apps' built output; leave them out when naming files");
-        r =
-          paths.length > 0
-            ? await verifyFiles(findRootOrCwd(), paths, { ...common, cwd: process.cwd(), allowEmpty: Boolean(o.allowEmpty) })
-            : await verifyApps(findRoot(), { ...common, env: o.env, app: o.app, cwd: process.cwd(), allowEmpty: Boolean(o.allowEmpty) });
-      } catch (e) {
-        // A report format promises one valid document on stdout, also when the run cannot start, as validate's does.
-        if (o.output !== 'text')
-          out(reportError(o.output, paths.length > 0 ? paths : ['dist'], e, VERSION, (await import('@strata/validate')).ruleHelp, 'strata verify'));
-        throw e;
-      }
+        },
+        { format: o.output, version: VERSION, onReport: out },
+      );
       // On stderr, as the phases: a report on stdout stays one document.
       printServer(r);
       const summary = summarize(r.problems, r.resources ?? r.objects);
