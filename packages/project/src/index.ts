@@ -10,6 +10,7 @@ export * from './lines.ts';
 export * from './problems.ts';
 export * from './scaffold.ts';
 export * from './scratch.ts';
+export * from './siblings.ts';
 export * from './cached-build.ts';
 export { strataCheckout } from './go-builds.mjs';
 export { usePrebuilt } from './load.ts';

@@ -1,9 +1,9 @@
 import { type Manifest } from '@strata/core';
 import { argoCdSkips } from '@strata/core/argocd';
 import { classesNamed, podsOf, unknownClass, type PodView } from '@strata/policy';
-import { distOf, Layout, type Problem } from '@strata/project';
+import { distOf, Layout, type Problem, siblingFiles } from '@strata/project';
 import { claimants, segments } from './claims.ts';
-import { siblingFiles, siblingObjects } from './siblings.ts';
+import { siblingObjects } from './siblings.ts';
 import { envOf } from './env-of.ts';
 import type { ClassClaims, ClusterClass, SourceDoc } from './types.ts';
 

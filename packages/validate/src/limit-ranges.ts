@@ -1,9 +1,10 @@
 import { argoCdSkips } from '@strata/core/argocd';
 import type { Manifest } from '@strata/core';
 import type { PolicyObject } from '@strata/policy';
+import { siblingFiles } from '@strata/project';
 import { envOf } from './env-of.ts';
 import { placement } from './placement.ts';
-import { siblingFiles, siblingObjects } from './siblings.ts';
+import { siblingObjects } from './siblings.ts';
 import type { ClusterLimitRange, NamespaceClaims, SourceDoc } from './types.ts';
 
 const isLimitRange = (m: Manifest) => m.kind === 'LimitRange' && m.apiVersion === 'v1';

@@ -12,11 +12,12 @@ import {
   objectName,
   platformNamespaces,
   SYSTEM_NAMESPACE_REASON,
+  siblingFiles,
   type Problem,
 } from '@strata/project';
 import { kustomizeSetsNamespace, scopeOf, namespacedIn as scopeNamespacedIn } from '@strata/schemas';
 import type { PolicyObject } from '@strata/policy';
-import { siblingFiles, siblingObjects } from './siblings.ts';
+import { siblingObjects } from './siblings.ts';
 import type { App, NamespaceClaims, SourceDoc } from './types.ts';
 
 /** The rule of a namespaced object whose namespace nothing creates. */

@@ -1,9 +1,10 @@
 import { argoCdSkips } from '@strata/core/argocd';
 import { isPlainObject, type Manifest } from '@strata/core';
 import { isDefaultDeny, type PolicyObject } from '@strata/policy';
+import { siblingFiles } from '@strata/project';
 import { envOf } from './env-of.ts';
 import { placement } from './placement.ts';
-import { siblingFiles, siblingObjects } from './siblings.ts';
+import { siblingObjects } from './siblings.ts';
 import type { ClusterNetworkPolicy, NamespaceClaims, SourceDoc } from './types.ts';
 
 const isNetworkPolicy = (m: Manifest) => m.kind === 'NetworkPolicy' && m.apiVersion === 'networking.k8s.io/v1';

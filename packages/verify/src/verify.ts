@@ -7,7 +7,6 @@ import {
   argoCdInstallationID,
   argoCdTrackingMethod,
   declaredClasses,
-  distOf,
   findRootOrCwd,
   gitopsConsumers,
   crdsFolder,
@@ -15,6 +14,7 @@ import {
   listOverlays,
   objectName,
   parseExact,
+  siblingFiles,
   stringifyExact,
   ToolError,
   UsageError,
@@ -381,29 +381,18 @@ export async function verifyDocuments(docs: readonly VerifyDocument[], options: 
  * run that verifies it says why).
  */
 export function envClasses(root: string, files: readonly string[]): Map<string, VerifyDocument[]> {
-  const given = new Set(files);
   const out = new Map<string, VerifyDocument[]>();
-  for (const env of new Set(files.flatMap((f) => distOf(f)?.env ?? []))) {
-    let names: string[];
+  for (const { file, env, text } of siblingFiles(root, files)) {
+    // Most built files hold no class: they are not parsed.
+    if (!/^kind: (PriorityClass|RuntimeClass)\s*$/m.test(text)) continue;
+    let docs: VerifyDocument[];
     try {
-      names = readdirSync(join(root, Layout.dist, env)).filter((f) => f.endsWith('.yaml'));
+      docs = readBuilt(text, file).filter((d) => isPodClassManifest(d.manifest));
     } catch {
+      // Not YAML: it ships nothing here.
       continue;
     }
-    const docs: VerifyDocument[] = [];
-    for (const name of names.sort()) {
-      const file = `${Layout.dist}/${env}/${name}`;
-      if (given.has(file) || !distOf(file)) continue;
-      try {
-        const text = readFileSync(join(root, file), 'utf8');
-        // Most built files hold no class: they are not parsed.
-        if (!/^kind: (PriorityClass|RuntimeClass)\s*$/m.test(text)) continue;
-        docs.push(...readBuilt(text, file).filter((d) => isPodClassManifest(d.manifest)));
-      } catch {
-        // Unreadable or not YAML: it ships nothing here.
-      }
-    }
-    if (docs.length > 0) out.set(env, docs);
+    if (docs.length > 0) out.set(env, [...(out.get(env) ?? []), ...docs]);
   }
   return out;
 }
