@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS, isPlainObject, type Environment, type Manifest } from '@strata/core';
@@ -53,7 +53,62 @@ export function layoutSources(from: string, path: string, name: string): Record<
       throw new UsageError(`${path}: no kustomization in overlays/${env} or overlays/${env}/${name}; pass the env's folder with --env ${env}=PATH`);
     out[env] = found;
   }
+  const others = otherOverlays(join(abs, 'overlays'), name, Object.values(out));
+  if (others.length > 0) {
+    const folders = others.map((o) => join(path, 'overlays', o));
+    throw new UsageError(
+      `${folders.join(', ')}: ${others.length === 1 ? 'an overlay' : 'overlays'} of ${others.length === 1 ? 'an env' : 'envs'} Strata does not have (its envs are ${ENVIRONMENTS.join(', ')}), which PATH alone would not import; import ${others.length === 1 ? 'it' : 'each'} as one of Strata's envs with --env dev=PATH --env staging=PATH --env prod=PATH (e.g. --env staging=${folders[0]}), or rename or remove the folder, then import; nothing was written`,
+    );
+  }
   return out;
+}
+
+/**
+ * The folders of `overlays/` beside the envs' that an experienced kustomize user deploys as envs of
+ * their own (`overlays/qa`): each holds a kustomization (or `<name>/` one, as Strata lays them out)
+ * that is not a Component and that no env's kustomization includes (an `overlays/common` the envs
+ * build on is part of them).
+ */
+function otherOverlays(overlays: string, name: string, envDirs: readonly string[]): string[] {
+  const included = new Set<string>();
+  const walk = (dir: string, depth: number): void => {
+    const file = kustomizationIn(dir);
+    if (!file || included.has(dir) || depth > 32) return;
+    included.add(dir);
+    let k: unknown;
+    try {
+      k = parseAllDocuments(readFileSync(file, 'utf8'))[0]?.toJS();
+    } catch {
+      return; // Said when the env is read.
+    }
+    if (!isPlainObject(k)) return;
+    for (const field of ['resources', 'components', 'bases']) {
+      const entries = Array.isArray(k[field]) ? (k[field] as unknown[]) : [];
+      for (const entry of entries) {
+        if (typeof entry !== 'string' || isRemoteEntry(dir, entry)) continue;
+        const target = resolve(dir, entry);
+        if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) walk(target, depth + 1);
+      }
+    }
+  };
+  for (const dir of envDirs) walk(dir, 0);
+  const out: string[] = [];
+  for (const entry of readdirSync(overlays, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith('.') || (ENVIRONMENTS as readonly string[]).includes(entry.name)) continue;
+    const dir = [join(overlays, entry.name), join(overlays, entry.name, name)].find((d) => kustomizationIn(d));
+    if (!dir || included.has(dir) || isComponent(dir)) continue;
+    out.push(entry.name);
+  }
+  return out.sort();
+}
+
+function isComponent(dir: string): boolean {
+  try {
+    const k: unknown = parseAllDocuments(readFileSync(kustomizationIn(dir)!, 'utf8'))[0]?.toJS();
+    return isPlainObject(k) && k.kind === 'Component';
+  } catch {
+    return false;
+  }
 }
 
 /** Parses `--env dev=PATH` values, a relative PATH named from `from`; every env must be given once. */

@@ -562,6 +562,38 @@ describe('strata import of the layout Strata writes (base/<app>, overlays/<env>/
   });
 });
 
+describe('strata import PATH of an overlays/ folder with an env Strata does not have', () => {
+  it('refuses in one line naming the overlay and how to import it, and writes nothing', { timeout: 120_000 }, async () => {
+    await inTempDir('strata-import-qa-', async (dir) => {
+      const service = (env: string) =>
+        `apiVersion: v1\nkind: Service\nmetadata: {name: web-${env}, namespace: lay}\nspec:\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: 8080}]\n`;
+      // overlays/common is what the envs build on, overlays/tls a Component: neither is an env.
+      mkdirSync(join(dir, 'overlays', 'common'), { recursive: true });
+      writeFileSync(join(dir, 'overlays', 'common', 'kustomization.yaml'), 'resources: [svc.yaml]\n');
+      writeFileSync(join(dir, 'overlays', 'common', 'svc.yaml'), service('common'));
+      mkdirSync(join(dir, 'overlays', 'tls'));
+      writeFileSync(join(dir, 'overlays', 'tls', 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n');
+      mkdirSync(join(dir, 'overlays', 'notes'));
+      for (const env of [...ENVIRONMENTS, 'qa']) {
+        mkdirSync(join(dir, 'overlays', env), { recursive: true });
+        writeFileSync(join(dir, 'overlays', env, 'kustomization.yaml'), `resources: [svc.yaml${env === 'qa' ? '' : ', ../common'}]\n`);
+        writeFileSync(join(dir, 'overlays', env, 'svc.yaml'), service(env));
+      }
+      const before = filesUnder(ws.root, '.');
+      const err = await importApp(ws.root, { name: 'lay', path: '.', cwd: dir, install: false }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toBe(
+        "overlays/qa: an overlay of an env Strata does not have (its envs are dev, staging, prod), which PATH alone would not import; import it as one of Strata's envs with --env dev=PATH --env staging=PATH --env prod=PATH (e.g. --env staging=overlays/qa), or rename or remove the folder, then import; nothing was written",
+      );
+      expect(filesUnder(ws.root, '.')).toStrictEqual(before);
+      // Without it, PATH imports every env.
+      rmSync(join(dir, 'overlays', 'qa'), { recursive: true });
+      const r = await importApp(ws.root, { name: 'lay', path: dir, install: false });
+      expect(r.objects).toStrictEqual({ dev: 2, staging: 2, prod: 2 });
+    });
+  });
+});
+
 describe('strata import of text written on Windows', () => {
   it('keeps the carriage returns of a generated file, so the overlays build to the same ConfigMap', { timeout: 120_000 }, async () => {
     await inTempDir('strata-crlf-', async (dir) => {
