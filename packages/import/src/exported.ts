@@ -80,6 +80,7 @@ function dropFrom(m: Manifest): string[] {
   const metadata = m.metadata as Record<string, unknown>;
   // Read before the state that says which fields a client chose is dropped with the rest.
   if (m.apiVersion === 'v1' && m.kind === 'Service' && wasExported(m)) out.push(...dropAllocated(m, chosenBy(m)));
+  if (m.apiVersion === 'batch/v1' && m.kind === 'Job') out.push(...dropGeneratedSelector(m));
   for (const f of SERVER_METADATA) {
     if (!Object.hasOwn(metadata, f)) continue;
     delete metadata[f];
@@ -200,6 +201,52 @@ function dropAllocated(m: Manifest, chosen: Chosen): string[] {
       delete p.nodePort;
       if (!out.includes('spec.ports[].nodePort')) out.push('spec.ports[].nodePort');
     }
+  }
+  return out;
+}
+
+/** The labels by which the API server ties a Job to its pods: the uid's in the selector too. */
+const CONTROLLER_UID_LABELS = ['batch.kubernetes.io/controller-uid', 'controller-uid'];
+const JOB_NAME_LABELS = ['batch.kubernetes.io/job-name', 'job-name'];
+
+/**
+ * Removes the selector the API server generated for a Job created without `manualSelector: true`,
+ * and the labels it added with it: the selector and the pod template's `controller-uid` labels are
+ * the old Job's uid, and the server refuses a Job whose selector or labels are not its own uid's
+ * ("`selector` not auto-generated"), so the import would write a Job no cluster takes; it generates
+ * them again on create, with the `job-name` labels (the Job's name) in the pod template. The Job's
+ * own labels lose them too: the server copied the template's into a Job created without labels. A
+ * selector is the server's when it selects by the controller-uid label alone (a client could not have
+ * given another without manualSelector, which the server refuses); any other is left as it is.
+ */
+function dropGeneratedSelector(m: Manifest): string[] {
+  const spec = (m as Record<string, unknown>).spec;
+  if (!isPlainObject(spec) || spec.manualSelector === true || !isPlainObject(spec.selector)) return [];
+  const { matchLabels, ...rest } = spec.selector;
+  if (Object.values(rest).some((v) => !(Array.isArray(v) && v.length === 0))) return [];
+  if (!isPlainObject(matchLabels)) return [];
+  const keys = Object.keys(matchLabels);
+  if (keys.length === 0 || !keys.every((k) => CONTROLLER_UID_LABELS.includes(k) && typeof matchLabels[k] === 'string')) return [];
+  const uids = new Set(Object.values(matchLabels));
+  delete spec.selector;
+  const out = ['spec.selector'];
+  const template = isPlainObject(spec.template) ? spec.template : undefined;
+  const owners: Record<string, unknown>[] = [m.metadata as Record<string, unknown>];
+  if (template && isPlainObject(template.metadata)) owners.push(template.metadata);
+  for (const owner of owners) {
+    const labels = owner.labels;
+    if (!isPlainObject(labels)) continue;
+    for (const k of CONTROLLER_UID_LABELS) {
+      if (!uids.has(labels[k] as string)) continue;
+      delete labels[k];
+      if (!out.includes(`label ${k}`)) out.push(`label ${k}`);
+    }
+    for (const k of JOB_NAME_LABELS) {
+      if (labels[k] !== m.metadata.name) continue;
+      delete labels[k];
+      if (!out.includes(`label ${k}`)) out.push(`label ${k}`);
+    }
+    if (Object.keys(labels).length === 0) delete owner.labels;
   }
   return out;
 }

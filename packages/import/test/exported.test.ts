@@ -216,3 +216,118 @@ describe('strata import of Services exported from a cluster', () => {
     },
   );
 });
+
+describe('strata import of Jobs exported from a cluster', () => {
+  let server: Server;
+  let ws: ReturnType<typeof emptyWorkspace>;
+  beforeAll(async () => {
+    server = await startServer(await ensureServers());
+    ws = emptyWorkspace();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+    ws?.dispose();
+  });
+
+  type Job = { apiVersion: string; kind: string; metadata: Record<string, unknown> & { uid?: string }; spec: Record<string, unknown> };
+  const jobs = '/apis/batch/v1/namespaces/jobapp/jobs';
+  const job = (name: string, spec: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}): Job => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: 'jobapp', ...metadata },
+    spec: {
+      template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'registry.example/migrate:1.0' }] } },
+      ...spec,
+    },
+  });
+  const withLabels = (j: Job, labels: Record<string, string>): Job => ({
+    ...j,
+    spec: { ...j.spec, template: { ...(j.spec.template as Record<string, unknown>), metadata: { labels } } },
+  });
+  const applied = (j: Job): Job => ({
+    ...j,
+    metadata: { ...j.metadata, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(j)}\n` } },
+  });
+
+  it(
+    "leaves out the selector and the labels the API server generated from the old Job's uid, keeps a manual selector, and the new cluster takes the Jobs",
+    { timeout: 240_000 },
+    async () => {
+      expect(
+        (await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'jobapp' } })).status,
+      ).toBe(201);
+      const created = [
+        // Without labels of its own: the server gives the Job the template's, its generated ones among them.
+        job('migrate'),
+        withLabels(job('seed', {}, { labels: { team: 'data' } }), { app: 'seed' }),
+        withLabels(job('manual', { manualSelector: true, selector: { matchLabels: { app: 'manual' } } }), { app: 'manual' }),
+      ];
+      for (const j of created) {
+        const r = await server.client.request('POST', `${jobs}?fieldManager=kubectl-client-side-apply`, applied(j));
+        expect(r.status, JSON.stringify(r.body)).toBe(201);
+      }
+      const exported = new Map<string, Job>();
+      for (const { metadata } of created) {
+        const r = await server.client.request('GET', `${jobs}/${String(metadata.name)}`);
+        expect(r.status).toBe(200);
+        exported.set(String(metadata.name), r.body as Job);
+      }
+      const migrate = exported.get('migrate')!;
+      const uid = migrate.metadata.uid!;
+      const generated = {
+        'batch.kubernetes.io/controller-uid': uid,
+        'batch.kubernetes.io/job-name': 'migrate',
+        'controller-uid': uid,
+        'job-name': 'migrate',
+      };
+      expect(migrate.metadata.labels).toStrictEqual(generated);
+      expect(migrate.spec.selector).toStrictEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': uid } });
+      expect(exported.get('seed')!.metadata.labels).toStrictEqual({ team: 'data' });
+      const source = join(ws.root, 'jobs.yaml');
+      writeFileSync(source, [...exported.values()].map((j) => stringify(j)).join('---\n'));
+      // The cluster is the new one: the old Jobs are gone (no finalizer keeps them without a garbage collector).
+      for (const name of exported.keys()) {
+        const d = await server.client.request('DELETE', `${jobs}/${name}`, {
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          propagationPolicy: 'Background',
+        });
+        expect(d.status, JSON.stringify(d.body)).toBe(200);
+      }
+
+      // Kept, the old Job's generated selector and labels are refused.
+      const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, managedFields: _mf, ...metadata } = migrate.metadata;
+      const kept = await server.client.request('POST', jobs, { ...migrate, metadata, status: undefined });
+      expect(kept.status).toBe(422);
+      expect(JSON.stringify(kept.body)).toContain('`selector` not auto-generated');
+
+      const r = await importApp(ws.root, { name: 'jobapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      expect(r.dropped.fields.filter((f) => f.startsWith('spec.') || f.startsWith('label '))).toStrictEqual([
+        'label batch.kubernetes.io/controller-uid',
+        'label batch.kubernetes.io/job-name',
+        'label controller-uid',
+        'label job-name',
+        'spec.selector',
+      ]);
+      const [dev] = await buildOverlays(ws.root, ['overlays/dev/jobapp'], { concurrency: 1 });
+      expect(dev!.error).toBeUndefined();
+      const objects = parseAllDocuments(dev!.yaml).map((d) => d.toJS() as Job);
+      expect(objects.map((o) => o.metadata.name).sort()).toStrictEqual(['manual', 'migrate', 'seed']);
+      const built = (name: string) => objects.find((o) => o.metadata.name === name)!;
+      expect(dev!.yaml).not.toContain(uid);
+      expect(dev!.yaml).not.toContain(exported.get('seed')!.metadata.uid);
+      expect(built('migrate').metadata).not.toHaveProperty('labels');
+      expect(built('seed').metadata.labels).toStrictEqual({ team: 'data' });
+      expect((built('seed').spec.template as { metadata: unknown }).metadata).toStrictEqual({ labels: { app: 'seed' } });
+      expect(built('manual').spec).toMatchObject({ manualSelector: true, selector: { matchLabels: { app: 'manual' } } });
+
+      for (const o of objects) {
+        const c = await server.client.request('POST', jobs, o);
+        expect(c.status, JSON.stringify(c.body)).toBe(201);
+      }
+      const live = (await server.client.request('GET', `${jobs}/migrate`)).body as Job as Job;
+      expect(live.spec.selector).toStrictEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': live.metadata.uid } });
+      expect(live.metadata.uid).not.toBe(uid);
+    },
+  );
+});
