@@ -3,6 +3,7 @@ export * from './compare.ts';
 export * from './derive.ts';
 export * from './header.ts';
 export * from './ignored.ts';
+export * from './in-the-way.ts';
 export * from './interrupt.ts';
 export * from './journal.ts';
 export * from './lock.ts';

@@ -1,6 +1,6 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { isRunning } from '@strata/project';
+import { isFolder, isRunning, notAFolder } from '@strata/project';
 import { commitTransaction, recoverLocked, type CommitHooks, type Transaction } from './journal.ts';
 import { lockTree } from './lock.ts';
 import { isGenerated } from './header.ts';
@@ -45,7 +45,8 @@ const LEGACY_TEMPORARY = /\.strata-tmp-\d+$/;
 
 function listFiles(root: string, dir: string, temporaries?: string[]): string[] {
   const abs = join(root, dir);
-  if (!existsSync(abs)) return [];
+  // A file in the folder's place has nothing to list: plan says what it is.
+  if (!isFolder(abs)) return [];
   const out: string[] = [];
   for (const entry of readdirSync(abs, { withFileTypes: true })) {
     const rel = `${dir}/${entry.name}`;
@@ -62,8 +63,8 @@ function listFiles(root: string, dir: string, temporaries?: string[]): string[] 
  * the writer put files outside the repository, or in another app's folder, and remove what it finds
  * there as stale. Each folder is looked at once; the first one missing ends the walk down.
  */
-function refuseLinks(root: string, files: Iterable<string>, dirs: readonly string[]): void {
-  const seen = new Map<string, boolean>(); // folder -> exists
+function refuseLinks(root: string, files: Iterable<string>, dirs: readonly string[], notFolders: Set<string>): void {
+  const seen = new Map<string, boolean>(); // folder -> exists (as a folder)
   const check = (path: string, self: boolean) => {
     const parts = path.split('/');
     for (let i = 1; i <= parts.length - (self ? 0 : 1); i++) {
@@ -81,7 +82,9 @@ function refuseLinks(root: string, files: Iterable<string>, dirs: readonly strin
             `${folder}: is a symbolic link (to ${readlinkSync(join(root, folder))}); generated folders must be plain folders in the workspace, so nothing was written: remove the link, then generate again`,
           );
         }
-        seen.set(folder, (exists = stat !== undefined));
+        // A file where a folder goes (a stray file, a bad merge): nothing below it is there.
+        if (stat !== undefined && !stat.isDirectory()) notFolders.add(folder);
+        seen.set(folder, (exists = stat?.isDirectory() === true));
       }
       if (!exists) return;
     }
@@ -118,20 +121,53 @@ export function planChanges(root: string, files: ReadonlyMap<string, string>, di
   return { ...rest, writes: writes.map(([rel, content]) => [rel, content]) };
 }
 
+/**
+ * The first folder on the way down to `rel` (relative, `/`-separated; `rel` itself too when `self`)
+ * that is there as something other than a folder (a file left by a bad merge, say); undefined when
+ * there is none. The walk stops at the first one that is missing.
+ */
+export function fileInFolderPlace(root: string, rel: string, self = false): string | undefined {
+  const parts = rel.split('/');
+  for (let i = 1; i <= parts.length - (self ? 0 : 1); i++) {
+    const folder = parts.slice(0, i).join('/');
+    const stat = lstatSync(join(root, folder), { throwIfNoEntry: false });
+    if (stat === undefined) return undefined;
+    if (!stat.isDirectory()) return folder;
+  }
+  return undefined;
+}
+
+/**
+ * Thrown when a generated folder (or a folder above one, such as an env's overlays/<env>) is a file:
+ * a state of the tree, refused before anything is written.
+ */
+export class NotAFolderError extends Error {
+  override readonly name: string = 'NotAFolderError';
+  constructor(readonly folder: string) {
+    super(`${notAFolder(folder)}; nothing was written`);
+  }
+}
+
 function plan(
   root: string,
   files: ReadonlyMap<string, string>,
   dirs: readonly string[],
   temporaries?: string[],
   statuses?: Map<string, Stats>,
+  refuseNotFolders = false,
 ): TreeChanges & { writes: [string, string, boolean][] } {
-  refuseLinks(root, files.keys(), dirs);
+  const notFolders = new Set<string>();
+  refuseLinks(root, files.keys(), dirs, notFolders);
+  if (refuseNotFolders && notFolders.size > 0) throw new NotAFolderError([...notFolders].sort()[0]!);
+  // Files below a file in a folder's place are not there: each is to be written (check reports the folder).
+  const blocked = (rel: string) => notFolders.size > 0 && [...notFolders].some((f) => rel.startsWith(`${f}/`));
   const writes: [string, string, boolean][] = [];
   let unchanged = 0;
   const refused: string[] = [];
   for (const [rel, content] of files) {
     let existing: string | typeof LINK | undefined;
-    if (statuses) {
+    if (blocked(rel)) existing = undefined;
+    else if (statuses) {
       const found = readWithStatus(join(root, rel));
       existing = found?.text;
       if (found && existing === content) statuses.set(rel, found.status);
@@ -180,7 +216,7 @@ export function applyTree(root: string, files: ReadonlyMap<string, string>, opti
     recoverLocked(root);
     const temporaries: string[] = [];
     const found = options.onUnchanged && !options.transaction ? new Map<string, Stats>() : undefined;
-    const changes = plan(root, files, options.dirs, temporaries, found);
+    const changes = plan(root, files, options.dirs, temporaries, found, true);
     refuseIgnoredWrites(root, changes.written, files);
     if (options.transaction) options.transaction.apply(changes.writes, changes.removed);
     else commitTransaction(root, changes.writes, changes.removed, options);

@@ -41,6 +41,7 @@ import {
   planEnvironments,
   planOptionsOf,
   recoverLocked,
+  refuseFoldersInTheWay,
   refuseIgnored,
   schemaMergeKeys,
   sortKeys,
@@ -145,6 +146,7 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
   if (device) throw new UsageError(`--name ${name}: ${device}; pick another --name`);
   if (existsSync(join(root, 'apps', name))) throw new UsageError(`apps/${name} already exists; pick another --name or remove it first`);
   if (options.install !== false) refuseStrayRegistrations(root, 'import');
+  refuseFoldersInTheWay(root, name, 'import');
   const ignored = ignoredAppFile(root, name);
   if (ignored) throw new UsageError(`--name ${name}: ${ignored}; pick another --name`);
   if (options.path !== undefined && options.envs && options.envs.length > 0)

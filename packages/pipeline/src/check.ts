@@ -15,9 +15,11 @@ import {
   strayRegistrations,
   UsageError,
   type WarningOptions,
+  notAFolder,
 } from '@strata/project';
 import {
   type AppPlan,
+  fileInFolderPlace,
   generatedApps,
   isGenerated,
   type Mismatch,
@@ -46,6 +48,8 @@ export interface Drift {
   readonly picture?: true;
   /** A file that is what generate writes but for CRLF line endings: how git checked it out (`LINE_ENDINGS_FIX`). */
   readonly lineEndings?: true;
+  /** A generated folder (or one above it) that is a file: `file` is the folder, `diff` one line saying what to do. */
+  readonly notFolder?: true;
 }
 
 /** A generated file checked out with CRLF, in one line after its name. */
@@ -176,7 +180,15 @@ export function describeDrift(
   // Each app's pins as committed at HEAD, asked of git once, when an overlay of it drifted.
   const previous = new Map<string, ReturnType<typeof pinsAtHead>>();
   const previousOf = (app: App) => (previous.has(app.name) ? previous.get(app.name) : previous.set(app.name, pinsAtHead(root, app)).get(app.name));
+  const notFolders = new Set<string>();
   for (const file of written) {
+    // A file in the place of a generated folder (or of one above it): one line for the folder.
+    const notFolder = fileInFolderPlace(root, file);
+    if (notFolder !== undefined) {
+      if (!notFolders.has(notFolder)) drift.push({ file: notFolder, kind: 'changed', diff: notAFolder(notFolder), notFolder: true });
+      notFolders.add(notFolder);
+      continue;
+    }
     // A link in the file's place holds nothing of its own: whatever it leads to, it is what is wrong.
     if (lstatSync(join(root, file), { throwIfNoEntry: false })?.isSymbolicLink()) {
       const target = readlinkSync(join(root, file));

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { settleAppCode } from '@strata/core/sources';
@@ -8,6 +8,7 @@ import {
   checkPinFiles,
   eachApp,
   inEnvScope,
+  isFolder,
   Layout,
   loadApps,
   loadEveryApp,
@@ -110,7 +111,8 @@ export async function generateRefusal(root: string, selection: Selection = {}): 
 /** Generated folders of apps (or, for every env, of envs) that no longer exist: their generated files are stale. */
 export function orphanDirs(root: string, apps: ReadonlySet<string>, env: Environment | undefined): string[] {
   const subdirs = (rel: string, known: ReadonlySet<string>) =>
-    existsSync(join(root, rel))
+    // A file in a folder's place holds no folders: the plan says what it is.
+    isFolder(join(root, rel))
       ? readdirSync(join(root, rel), { withFileTypes: true })
           .filter((d) => d.isDirectory() && !known.has(d.name))
           .map((d) => `${rel}/${d.name}`)

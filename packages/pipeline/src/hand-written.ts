@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import type { Environment } from '@strata/core';
 import { isGenerated } from '@strata/emit';
-import { filesIn, Layout } from '@strata/project';
+import { filesIn, isFolder, Layout } from '@strata/project';
 
 /**
  * The files Argo CD merges into an Application's source when its path holds them ("parameter
@@ -63,7 +63,8 @@ export function handWrittenFiles(root: string, scope: HandWrittenScope): string[
     : scope.apps.flatMap((app) => [Layout.baseOf(app), ...scope.envs.map((e) => Layout.overlay(e, app))]);
   const lines: string[] = [];
   for (const dir of dirs) {
-    if (!existsSync(join(root, dir))) continue;
+    // A file in the folder's place holds no files: the drift says what it is.
+    if (!isFolder(join(root, dir))) continue;
     for (const abs of filesIn(join(root, dir), { links: true })) {
       const file = relative(root, abs).split(sep).join('/');
       if (skip.some((d) => file.startsWith(d))) continue;

@@ -126,10 +126,14 @@ export class DriftError extends Error {
     const listed = (files: readonly string[]) =>
       files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
     const crlf = new Set(described.drift.filter((d) => d.lineEndings).map((d) => d.file));
-    const files = [...changes.written, ...changes.removed].filter((f) => !crlf.has(f));
+    // A folder that is a file: one line saying so, in place of every file it holds.
+    const notFolders = described.drift.filter((d) => d.notFolder);
+    const below = (f: string) => notFolders.some((d) => f.startsWith(`${d.file}/`));
+    const files = [...changes.written, ...changes.removed].filter((f) => !crlf.has(f) && !below(f));
     const pictures = described.drift.filter((d) => d.picture).map((d) => d.file);
     super(
       [
+        ...notFolders.map((d) => d.diff),
         ...(crlf.size > 0 ? [`${listed([...crlf])}: ${crlf.size > 1 ? 'each ' : ''}${LINE_ENDINGS_ONLY}; ${LINE_ENDINGS_FIX}`] : []),
         ...(files.length > 0 ? [`the committed tree is out of date (${listed(files)}): run \`npx strata generate\` and commit the result`] : []),
         ...(pictures.length > 0

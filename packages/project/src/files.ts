@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface FilesInOptions {
@@ -30,3 +30,22 @@ export function filesIn(dir: string, options: FilesInOptions = {}): string[] {
   }
   return files.sort();
 }
+
+/**
+ * Whether `path` is a folder (or a link to one): not when it is missing, or is a file, or a folder
+ * above it is a file (where reading it fails with ENOTDIR).
+ */
+export function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What a folder the repository's layout holds (a generated folder, an env's overlays/<env>) is when
+ * it is a file, and what to do, in one line; `folder` as the repository names it.
+ */
+export const notAFolder = (folder: string, then = 'generate again') =>
+  `${folder}: is a file, where generate writes a folder of generated files; it must be a folder: remove it, then ${then}`;

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { UsageError } from './errors.ts';
+import { isFolder, notAFolder } from './files.ts';
 
 /**
  * Where everything of a Strata workspace lives, as paths relative to its root with `/` between
@@ -93,6 +94,7 @@ export function listOverlays(
   for (const env of envs) {
     const dir = join(root, Layout.envRoot(env));
     if (!existsSync(dir)) continue;
+    if (!isFolder(dir)) throw new Error(notAFolder(Layout.envRoot(env)));
     for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       if (!d.isDirectory() || (apps && apps.length > 0 && !apps.includes(d.name))) continue;
       if (existsSync(join(root, Layout.overlayKustomization(env, d.name)))) out.push({ env, app: d.name });
