@@ -65,8 +65,10 @@ export function dropClusterState(objects: Record<Environment, Manifest[]>): Drop
   const fields = new Set<string>();
   const touched = new Set<string>();
   for (const env of ENVIRONMENTS) {
+    const named = (kind: string) => new Set(objects[env].filter((o) => o.apiVersion === 'v1' && o.kind === kind).map((o) => o.metadata.name));
+    const imported = { volumes: named('PersistentVolume'), secrets: named('Secret') };
     for (const m of objects[env]) {
-      const dropped = dropFrom(m);
+      const dropped = dropFrom(m, imported);
       if (dropped.length === 0) continue;
       for (const f of dropped) fields.add(f);
       touched.add(describe(m));
@@ -75,12 +77,35 @@ export function dropClusterState(objects: Record<Environment, Manifest[]>): Drop
   return { fields: [...fields].sort(), objects: touched.size };
 }
 
-function dropFrom(m: Manifest): string[] {
+/** The names of the PersistentVolumes and Secrets imported with an object, in its env. */
+interface Imported {
+  readonly volumes: ReadonlySet<string>;
+  readonly secrets: ReadonlySet<string>;
+}
+
+/** Finalizers a controller of the cluster adds to an object it looks after, never a client. */
+const CONTROLLER_FINALIZERS = ['service.kubernetes.io/load-balancer-cleanup'];
+
+function dropFrom(m: Manifest, imported: Imported): string[] {
   const out: string[] = [];
   const metadata = m.metadata as Record<string, unknown>;
   // Read before the state that says which fields a client chose is dropped with the rest.
-  if (m.apiVersion === 'v1' && m.kind === 'Service' && wasExported(m)) out.push(...dropAllocated(m, chosenBy(m)));
+  if (m.apiVersion === 'v1' && wasExported(m)) {
+    if (m.kind === 'Service') out.push(...dropAllocated(m, chosenBy(m)));
+    if (m.kind === 'PersistentVolumeClaim') out.push(...dropBinding(m, chosenBy(m), imported));
+  }
+  if (m.apiVersion === 'v1' && m.kind === 'PersistentVolume') out.push(...dropClaimIdentity(m));
+  if (m.apiVersion === 'v1' && m.kind === 'ServiceAccount') out.push(...dropTokenSecrets(m, imported));
   if (m.apiVersion === 'batch/v1' && m.kind === 'Job') out.push(...dropGeneratedSelector(m));
+  if (Array.isArray(metadata.finalizers)) {
+    const finalizers = metadata.finalizers as unknown[];
+    for (const f of CONTROLLER_FINALIZERS) {
+      if (!finalizers.includes(f)) continue;
+      finalizers.splice(finalizers.indexOf(f), 1);
+      out.push(`finalizer ${f}`);
+    }
+    if (finalizers.length === 0) delete metadata.finalizers;
+  }
   for (const f of SERVER_METADATA) {
     if (!Object.hasOwn(metadata, f)) continue;
     delete metadata[f];
@@ -112,8 +137,10 @@ function wasExported(m: Manifest): boolean {
   const metadata = m.metadata as Record<string, unknown>;
   if (['uid', 'resourceVersion', 'managedFields', 'selfLink'].some((f) => Object.hasOwn(metadata, f))) return true;
   if (typeof metadata.creationTimestamp === 'string') return true;
+  // What only the cluster's controllers write: their annotations (a claim's binding) and finalizers.
   const annotations = metadata.annotations;
-  return isPlainObject(annotations) && Object.hasOwn(annotations, LAST_APPLIED);
+  if (isPlainObject(annotations) && DROPPED_ANNOTATIONS.some((a) => Object.hasOwn(annotations, a))) return true;
+  return Array.isArray(metadata.finalizers) && CONTROLLER_FINALIZERS.some((f) => (metadata.finalizers as unknown[]).includes(f));
 }
 
 /** Which of a Service's allocated fields a client asked for: the object as last applied, and each manager's fields. */
@@ -123,6 +150,9 @@ interface Chosen {
   /** A port's nodePort, the port named by its port and protocol as the API server keys it. */
   nodePort(port: unknown, protocol: unknown, nodePort: unknown): boolean;
 }
+
+/** The field managers of the cluster's controllers. */
+const CONTROLLER_MANAGERS = ['kube-controller-manager', 'cloud-controller-manager'];
 
 function chosenBy(m: Manifest): Chosen {
   const metadata = m.metadata as Record<string, unknown>;
@@ -140,6 +170,8 @@ function chosenBy(m: Manifest): Chosen {
   // A field the API server allocated is owned by no manager; one a client sent is owned by it.
   if (Array.isArray(metadata.managedFields)) {
     for (const entry of metadata.managedFields) {
+      // The controllers' own writes (a claim's binding) are no client's choice.
+      if (isPlainObject(entry) && CONTROLLER_MANAGERS.includes(entry.manager as string)) continue;
       if (isPlainObject(entry) && isPlainObject(entry.fieldsV1) && isPlainObject(entry.fieldsV1['f:spec'])) owned.push(entry.fieldsV1['f:spec']);
     }
   }
@@ -203,6 +235,61 @@ function dropAllocated(m: Manifest, chosen: Chosen): string[] {
     }
   }
   return out;
+}
+
+/**
+ * Removes the PersistentVolume controller's binding of an exported claim, `spec.volumeName`, with its
+ * annotations: the volume it names is the old cluster's (for one provisioned for the claim,
+ * `pvc-<old uid>`), and a claim that names a volume the new cluster lacks stays Pending forever, its
+ * pods with it; without it the claim is bound or provisioned anew. The controller chose the volume
+ * when it says so (`pv.kubernetes.io/bound-by-controller`); a volume that the claim's creator named
+ * (the claim was bound, not by the controller, or a client's last applied configuration or
+ * managedFields hold it) is kept, and so is one imported with the claim, the binding moving with both.
+ */
+function dropBinding(m: Manifest, chosen: Chosen, imported: Imported): string[] {
+  const spec = (m as Record<string, unknown>).spec;
+  if (!isPlainObject(spec) || typeof spec.volumeName !== 'string' || imported.volumes.has(spec.volumeName)) return [];
+  const annotations = isPlainObject(m.metadata.annotations) ? m.metadata.annotations : {};
+  if (annotations['pv.kubernetes.io/bound-by-controller'] !== 'yes') {
+    if (chosen.spec('volumeName') || Object.hasOwn(annotations, 'pv.kubernetes.io/bind-completed')) return [];
+  }
+  delete spec.volumeName;
+  return ['spec.volumeName'];
+}
+
+/**
+ * Removes the old claim's identity from a PersistentVolume's `claimRef`: its `uid` and
+ * `resourceVersion`. The claim of that name and namespace gets another uid in a new cluster, so the
+ * PersistentVolume controller takes the bound claim for deleted, releases the volume and never binds
+ * the new claim to it; the name and namespace still reserve the volume for the claim.
+ */
+function dropClaimIdentity(m: Manifest): string[] {
+  const spec = (m as Record<string, unknown>).spec;
+  if (!isPlainObject(spec) || !isPlainObject(spec.claimRef)) return [];
+  const out: string[] = [];
+  for (const f of ['uid', 'resourceVersion']) {
+    if (!Object.hasOwn(spec.claimRef, f)) continue;
+    delete spec.claimRef[f];
+    out.push(`spec.claimRef.${f}`);
+  }
+  return out;
+}
+
+/**
+ * Removes from a ServiceAccount's `secrets` the token Secrets the old cluster's token controller made
+ * for it (`<account>-token-<5 characters>`), unless imported with it: they are the old cluster's
+ * tokens, which a new one does not have (and makes no more since Kubernetes 1.24). Other entries, the
+ * Secrets an account may mount, are kept.
+ */
+function dropTokenSecrets(m: Manifest, imported: Imported): string[] {
+  const secrets = (m as Record<string, unknown>).secrets;
+  if (!Array.isArray(secrets)) return [];
+  const token = new RegExp(`^${m.metadata.name.replace(/[.]/g, '\\.')}-token-[a-z0-9]{5}$`);
+  const kept = secrets.filter((s) => !(isPlainObject(s) && typeof s.name === 'string' && token.test(s.name) && !imported.secrets.has(s.name)));
+  if (kept.length === secrets.length) return [];
+  if (kept.length === 0) delete (m as Record<string, unknown>).secrets;
+  else (m as Record<string, unknown>).secrets = kept;
+  return ['secrets[] (token Secrets)'];
 }
 
 /** The labels by which the API server ties a Job to its pods: the uid's in the selector too. */

@@ -331,3 +331,146 @@ describe('strata import of Jobs exported from a cluster', () => {
     },
   );
 });
+
+describe('strata import of volumes, claims, accounts and load balancers exported from a cluster', () => {
+  let from: Server;
+  let to: Server;
+  let ws: ReturnType<typeof emptyWorkspace>;
+  beforeAll(async () => {
+    const servers = await ensureServers();
+    [from, to] = await Promise.all([startServer(servers), startServer(servers)]);
+    ws = emptyWorkspace();
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([from?.stop(), to?.stop()]);
+    ws?.dispose();
+  });
+
+  type Obj = { apiVersion: string; kind: string; metadata: Record<string, unknown> & { name: string; uid?: string }; [k: string]: unknown };
+  const ns = '/api/v1/namespaces/volapp';
+  const collection: Record<string, string> = {
+    PersistentVolume: '/api/v1/persistentvolumes',
+    PersistentVolumeClaim: `${ns}/persistentvolumeclaims`,
+    ServiceAccount: `${ns}/serviceaccounts`,
+    Service: `${ns}/services`,
+  };
+  const applied = (o: Obj): Obj => ({
+    ...o,
+    metadata: { ...o.metadata, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(o)}\n` } },
+  });
+  const claim = (name: string, spec: Record<string, unknown> = {}): Obj => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace: 'volapp' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec },
+  });
+  /** A write of a controller of the cluster, as its field manager makes it. */
+  const controller = async (o: Obj, patch: Record<string, unknown>, manager = 'kube-controller-manager') => {
+    const r = await from.client.request(
+      'PATCH',
+      `${collection[o.kind]}/${o.metadata.name}?fieldManager=${manager}`,
+      patch,
+      'application/merge-patch+json',
+    );
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+  };
+
+  it(
+    "leaves out the old cluster's binding of a claim, a volume's claim uid, the load balancer's finalizer and an account's token Secrets, and keeps what a person chose",
+    { timeout: 240_000 },
+    async () => {
+      for (const s of [from, to])
+        expect(
+          (await s.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'volapp' } })).status,
+        ).toBe(201);
+      const volume: Obj = {
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name: 'nfs-data' },
+        spec: {
+          capacity: { storage: '10Gi' },
+          accessModes: ['ReadWriteMany'],
+          persistentVolumeReclaimPolicy: 'Retain',
+          nfs: { server: '10.0.0.5', path: '/exports/data' },
+          claimRef: { kind: 'PersistentVolumeClaim', name: 'shared', namespace: 'volapp' },
+        },
+      };
+      const created: Obj[] = [
+        volume,
+        claim('data'),
+        // Bound by whoever wrote it to a volume of their choice, which the import keeps.
+        claim('pinned', { volumeName: 'disk-7' }),
+        claim('shared', { accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: 'nfs-data' }),
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'bot', namespace: 'volapp' }, secrets: [{ name: 'bot-config' }] },
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'lb', namespace: 'volapp' },
+          spec: { type: 'LoadBalancer', selector: { app: 'db' }, ports: [{ port: 80, targetPort: 8080 }] },
+        },
+      ];
+      for (const o of created) {
+        const r = await from.client.request('POST', `${collection[o.kind]}?fieldManager=kubectl-client-side-apply`, applied(o));
+        expect(r.status, JSON.stringify(r.body)).toBe(201);
+      }
+      const uidOf = async (o: Obj) => ((await from.client.request('GET', `${collection[o.kind]}/${o.metadata.name}`)).body as Obj).metadata.uid!;
+      // What the old cluster's controllers wrote: the PersistentVolume controller's binding of each
+      // claim (to a volume provisioned for one, pvc-<its uid>), the token controller's Secret, the
+      // service controller's finalizer.
+      const dataUid = await uidOf(created[1]!);
+      const bind = { 'pv.kubernetes.io/bind-completed': 'yes' };
+      await controller(created[1]!, {
+        metadata: { annotations: { ...bind, 'pv.kubernetes.io/bound-by-controller': 'yes' } },
+        spec: { volumeName: `pvc-${dataUid}` },
+      });
+      await controller(created[2]!, { metadata: { annotations: bind } });
+      await controller(created[3]!, { metadata: { annotations: bind } });
+      await controller(volume, { spec: { claimRef: { uid: await uidOf(created[3]!), resourceVersion: '4242' } } });
+      await controller(created[4]!, { secrets: [{ name: 'bot-config' }, { name: 'bot-token-x7k2p' }] });
+      await controller(created[5]!, { metadata: { finalizers: ['service.kubernetes.io/load-balancer-cleanup'] } }, 'cloud-controller-manager');
+
+      const exported: Obj[] = [];
+      for (const o of created) exported.push((await from.client.request('GET', `${collection[o.kind]}/${o.metadata.name}`)).body as Obj);
+      expect(exported[1]!.spec).toMatchObject({ volumeName: `pvc-${dataUid}` });
+      const source = join(ws.root, 'exported.yaml');
+      // As kubectl writes YAML: a string yes quoted.
+      writeFileSync(source, exported.map((o) => stringify(o, { version: '1.1' })).join('---\n'));
+
+      const r = await importApp(ws.root, { name: 'volapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      expect(r.dropped.fields.filter((f) => !f.startsWith('metadata.') && !f.startsWith('annotation ') && f !== 'status')).toStrictEqual([
+        'finalizer service.kubernetes.io/load-balancer-cleanup',
+        'secrets[] (token Secrets)',
+        'spec.claimRef.resourceVersion',
+        'spec.claimRef.uid',
+        'spec.clusterIP',
+        'spec.clusterIPs',
+        'spec.ipFamilies',
+        'spec.ipFamilyPolicy',
+        'spec.ports[].nodePort',
+        'spec.volumeName',
+      ]);
+      const [dev] = await buildOverlays(ws.root, ['overlays/dev/volapp'], { concurrency: 1 });
+      expect(dev!.error).toBeUndefined();
+      const objects = parseAllDocuments(dev!.yaml).map((d) => d.toJS() as Obj);
+      const built = (name: string) => objects.find((o) => o.metadata.name === name)!;
+      expect(built('data').spec).not.toHaveProperty('volumeName');
+      expect(built('pinned').spec).toMatchObject({ volumeName: 'disk-7' });
+      // Imported with its volume, the claim keeps its binding, and the volume its claim, by name.
+      expect(built('shared').spec).toMatchObject({ volumeName: 'nfs-data' });
+      expect((built('nfs-data').spec as { claimRef: unknown }).claimRef).toStrictEqual({
+        kind: 'PersistentVolumeClaim',
+        name: 'shared',
+        namespace: 'volapp',
+      });
+      expect(built('bot').secrets).toStrictEqual([{ name: 'bot-config' }]);
+      expect(built('lb').metadata).not.toHaveProperty('finalizers');
+      expect(dev!.yaml).not.toContain(dataUid);
+
+      // The new cluster takes them all.
+      for (const o of objects) {
+        const c = await to.client.request('POST', collection[o.kind]!, o);
+        expect(c.status, JSON.stringify(c.body)).toBe(201);
+      }
+    },
+  );
+});
