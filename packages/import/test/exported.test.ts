@@ -473,4 +473,55 @@ describe('strata import of volumes, claims, accounts and load balancers exported
       }
     },
   );
+
+  it(
+    "counts an object that carries only a controller's annotation or finalizer as exported, and leaves out what the old cluster allocated to it",
+    { timeout: 240_000 },
+    async () => {
+      // As an export trimmed of its uid and the like still holds them.
+      const source = join(ws.root, 'trimmed.yaml');
+      writeFileSync(
+        source,
+        [
+          'apiVersion: v1',
+          'kind: Service',
+          'metadata:',
+          '  name: lb',
+          '  namespace: trimmed',
+          '  finalizers: [service.kubernetes.io/load-balancer-cleanup]',
+          'spec:',
+          '  type: LoadBalancer',
+          '  clusterIP: 10.43.44.1',
+          '  clusterIPs: [10.43.44.1]',
+          '  ports: [{port: 80, targetPort: 8080, nodePort: 30111, protocol: TCP}]',
+          '  selector: {app: db}',
+          '---',
+          'apiVersion: v1',
+          'kind: PersistentVolumeClaim',
+          'metadata:',
+          '  name: data',
+          '  namespace: trimmed',
+          '  annotations: {pv.kubernetes.io/bind-completed: "yes", pv.kubernetes.io/bound-by-controller: "yes"}',
+          'spec:',
+          '  accessModes: [ReadWriteOnce]',
+          '  resources: {requests: {storage: 1Gi}}',
+          '  volumeName: pvc-3f1c2b9e-1111-2222-3333-444455556666',
+          '',
+        ].join('\n'),
+      );
+      const r = await importApp(ws.root, { name: 'trimmed', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      expect(r.dropped.fields).toStrictEqual([
+        'annotation pv.kubernetes.io/bind-completed',
+        'annotation pv.kubernetes.io/bound-by-controller',
+        'finalizer service.kubernetes.io/load-balancer-cleanup',
+        'spec.clusterIP',
+        'spec.clusterIPs',
+        'spec.ports[].nodePort',
+        'spec.volumeName',
+      ]);
+      const [dev] = await buildOverlays(ws.root, ['overlays/dev/trimmed'], { concurrency: 1 });
+      expect(dev!.error).toBeUndefined();
+      for (const gone of ['10.43.44.1', '30111', 'pvc-3f1c2b9e', 'finalizers']) expect(dev!.yaml).not.toContain(gone);
+    },
+  );
 });
