@@ -73,8 +73,10 @@ export async function verifyFiles(base: string, paths: readonly string[], option
   // A kustomization file of a walked tree is kustomize's input, never an object a cluster takes: validate judges it, verify applies the rest.
   // A built file's Pods meet the classes its env's other apps ship, as validate judges them.
   const classes = [...envClasses(base, [...parsed.files.keys()]).values()].flat();
+  // An object the reader found unnamed is refused once, by the reader: kubectl apply never sends it.
+  const unnamed = new Set(parsed.problems.flatMap((p) => (p.rule === 'missing-name' && p.resource !== undefined ? [p.resource] : [])));
   const checked = await verifyDocuments(
-    parsed.docs.filter((d) => !isKustomization(d)),
+    parsed.docs.filter((d) => !isKustomization(d) && !unnamed.has(d.id)),
     { ...server, ...(against && folder ? { against: { name: folder, docs: against.docs } } : {}), ...(classes.length > 0 ? { classes } : {}) },
   );
   const unread = (against?.problems ?? []).map((p) => ({ ...p, severity: 'warning' as const, message: `in --against: ${p.message}` }));

@@ -46,6 +46,17 @@ describe('verifyFiles', () => {
     expect(r.notes).toStrictEqual([]);
   });
 
+  it('refuses an object that has only a generateName once, by the name the server would give it', async () => {
+    write('unnamed/gen.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: g-\n  namespace: x\ndata:\n  k: v\n');
+    const r = await verifyFiles(dir, ['unnamed/gen.yaml'], { server });
+    expect(r.problems.map((p) => [p.file, p.line, p.namespace, p.name, p.path, p.rule])).toStrictEqual([
+      ['unnamed/gen.yaml', 3, 'x', 'g-*', 'metadata.name', 'missing-name'],
+    ]);
+    expect(r.problems[0]!.message).toMatch(/^missing metadata\.name; kubectl apply refuses generateName alone/);
+    // Counted as read, never sent: kubectl apply refuses it before any request.
+    expect([r.resources, r.objects]).toStrictEqual([1, 0]);
+  });
+
   it('names every unknown field of an object, in the order of the file, the same in every run and at the lines validate names', async () => {
     // The server stops at the first unknown field of a mapping in Go's map order: alone, it named
     // one or some of these, differently from request to request.

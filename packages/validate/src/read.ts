@@ -4,7 +4,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, typ
 import { isPlainObject, type Manifest } from '@strata/core';
 import { isArgoCdHook } from '@strata/core/argocd';
 import { isKustomizationFile } from '@strata/kustomize/files';
-import { gitopsConsumers, type Problem } from '@strata/project';
+import { gitopsConsumers, objectName, type Problem } from '@strata/project';
 import { parseGroupVersion } from './group-version.ts';
 import { judgeList, ServedKinds } from './lists.ts';
 import { decodeAll, goKey, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
@@ -464,7 +464,8 @@ function build(
           file,
           line: keyLine(loc(), [...prefix, 'metadata'], abs) ?? line,
           ...objectOf(value),
-          name: '',
+          // An object with only a generateName is named by the pattern the server gives it (`g-*`), as everywhere else.
+          name: objectName(manifest.metadata) ?? '',
           path: 'metadata.name',
           message: hook
             ? `missing metadata.name; Flux applies this tree (gitops.consumer "${consumers.setting}" in strata.config.json) and reads no Argo CD or Helm hook: it applies every object by its name, and refuses generateName alone as kubectl apply does`

@@ -415,7 +415,9 @@ describe('objects named by metadata.generateName', () => {
     );
     const r = await validate(repo, [file], { serverChecks: false });
     const problem = (rule: string) => r.problems.filter((p) => p.rule === rule).map((p) => [p.name, p.message]);
-    expect(problem('missing-name')).toStrictEqual([['', expect.stringMatching(/^missing metadata.name; kubectl apply refuses generateName alone/)]]);
+    expect(problem('missing-name')).toStrictEqual([
+      ['settings-*', expect.stringMatching(/^missing metadata.name; kubectl apply refuses generateName alone/)],
+    ]);
     expect(problem('resolve-references')).toStrictEqual([
       ['web', 'ConfigMap "absent" used by container "web" is not in the set: add it (or its configMapGenerator) or fix the name.'],
     ]);
