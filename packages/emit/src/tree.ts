@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { dequal as isDeepStrictEqual } from 'dequal/lite';
-import { ENVIRONMENTS, nameProblem, type App, type Environment, type Manifest } from '@strata/core';
+import { describe, ENVIRONMENTS, nameProblem, type App, type Environment, type Manifest } from '@strata/core';
 import { crdsFolder, Layout } from '@strata/project';
 import { misscopedByKustomize } from '@strata/schemas';
 import { binaryPatchFor, deriveOverlay, generatorFor, isGeneratedConfigMap, type MergeKeyLookup, type Overlay } from './derive.ts';
@@ -66,8 +66,8 @@ export class FileNameError extends Error {
  * file name: two names cut short differ in their hash, and a name not cut short never holds `%~`
  * (its own % is written %25).
  */
-export function fileName(m: Manifest, suffix = ''): string {
-  const kind = m.kind.toLowerCase();
+export function fileName(m: Manifest, suffix = '', qualifier = ''): string {
+  const kind = m.kind.toLowerCase() + qualifier;
   const name = portable(m.metadata.name);
   const whole = `${kind}.${name}${suffix}.yaml`;
   if (nameLength(whole) <= MAX_FILE_NAME) return whole;
@@ -85,6 +85,71 @@ export function fileName(m: Manifest, suffix = ''): string {
     start = next;
   }
   return start + tail;
+}
+
+/** An object's API group: what its apiVersion says before the `/` (the core group is ''). */
+const groupOf = (m: Manifest) => (m.apiVersion.includes('/') ? m.apiVersion.slice(0, m.apiVersion.indexOf('/')) : '');
+
+/** What kubectl, kustomize and Argo CD tell objects apart by: group, kind, namespace and name. */
+const idOf = (m: Manifest) => `${groupOf(m)}/${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+
+/** How a file of one app is named: `fileName` with the qualifier that keeps objects of one kind and name apart. */
+export type FileNamer = (m: Manifest, suffix?: string) => string;
+
+/**
+ * The file names of one app's objects (all of them, of every env and component, in `renders`):
+ * `<kind>.<name>.yaml` (see fileName), unless the app holds objects of one kind and name that
+ * differ in namespace or API group (the same RoleBinding in two namespaces, the Gateway of
+ * networking.istio.io and of gateway.networking.k8s.io): those each get
+ * `<kind>@<namespace>.<name>.yaml`, and when their groups differ too `<kind>@<namespace>@<group>.<name>.yaml`,
+ * the group's dots written `_` and the core group `core` (a cluster-scoped object's namespace is
+ * empty: `<kind>@@<group>.<name>.yaml`). Every other object keeps its name, in every folder, so a
+ * second object of a kind and name renames only the files of that kind and name. A kind is one word
+ * (letters, digits, `-`) and a namespace one DNS label, so the part before the first dot never holds
+ * `@` in a file of the other form, and `@` never appears in a group or namespace: no two ids get one
+ * name. Two objects of one render that kubectl would take for one (the same group, kind, namespace
+ * and name) are refused, naming both and the app.
+ */
+export function fileNamer(app: string, renders: readonly (readonly Manifest[])[]): FileNamer {
+  for (const objects of renders) {
+    const seen = new Map<string, Manifest>();
+    for (const m of objects) {
+      const other = seen.get(idOf(m));
+      if (other !== undefined && other !== m) {
+        throw new FileNameError(
+          `app ${app}: ${describe(other)} and ${describe(m)} are one object to kubectl, kustomize and Argo CD (the same API group, kind, namespace and name); keep one, or give them distinct names or namespaces`,
+        );
+      }
+      seen.set(idOf(m), m);
+    }
+  }
+  // The file names (each as the object would have it alone, as a case-insensitive checkout sees
+  // it) that two objects of one render share. Only within a render: an env may move the app's
+  // objects to another namespace, which makes them no second object.
+  const keyOf = (m: Manifest) => foldedPath(fileName(m));
+  const shared = new Set<string>();
+  // Names that differ only in case keep their error (see addFile): a qualifier would not part them.
+  const whereOf = (m: Manifest) => `${groupOf(m)}/${m.metadata.namespace ?? ''}`;
+  for (const objects of renders) {
+    const wheres = new Map<string, string>();
+    for (const m of objects) {
+      const where = wheres.get(keyOf(m));
+      if (where !== undefined && where !== whereOf(m)) shared.add(keyOf(m));
+      wheres.set(keyOf(m), whereOf(m));
+    }
+  }
+  const qualifiers = new Map<string, string>();
+  if (shared.size === 0) return (m, suffix = '') => fileName(m, suffix);
+  const all = renders.flat().filter((m) => shared.has(keyOf(m)));
+  for (const key of shared) {
+    const objects = all.filter((m) => keyOf(m) === key);
+    const groups = new Set(objects.map(groupOf));
+    for (const m of objects) {
+      const group = groupOf(m) === '' ? 'core' : groupOf(m).replaceAll('.', '_');
+      qualifiers.set(idOf(m), `@${m.metadata.namespace ?? ''}${groups.size > 1 ? `@${group}` : ''}`);
+    }
+  }
+  return (m, suffix = '') => fileName(m, suffix, qualifiers.get(idOf(m)) ?? '');
 }
 
 /** Each plan's paths by the name a checkout on macOS gives them: case and Unicode normalization folded. */
@@ -142,7 +207,7 @@ function kustomization(kind: 'Kustomization' | 'Component', fields: Record<strin
 }
 
 /** Writes an overlay's files into `dir` and returns its kustomization fields. */
-function overlayFiles(overlay: Overlay, dir: string, source: string, files: Map<string, string>): Record<string, unknown> {
+function overlayFiles(overlay: Overlay, dir: string, source: string, files: Map<string, string>, fileName: FileNamer): Record<string, unknown> {
   const resources: string[] = [];
   for (const m of overlay.resources) {
     resources.push(fileName(m));
@@ -173,7 +238,7 @@ export interface PlanOptions {
 export const planOptionsOf = (root: string): PlanOptions => ({ crdDirs: [crdsFolder(root)] });
 
 /** Writes a set of objects, one file each, and returns their file names for `resources`. */
-function objectFiles(objects: readonly Manifest[], dir: string, source: string, files: Map<string, string>): string[] {
+function objectFiles(objects: readonly Manifest[], dir: string, source: string, files: Map<string, string>, fileName: FileNamer): string[] {
   return objects.map((m) => {
     addFile(files, `${dir}/${fileName(m)}`, generatedFile(m, source));
     return fileName(m);
@@ -216,6 +281,25 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
   const base = render('defaults', () => app.manifests());
   const desired = {} as Record<Environment, Manifest[]>;
   for (const env of ENVIRONMENTS) desired[env] = render(`env ${env}`, () => app.manifests(env));
+  // Each component's render, and the start of each env that includes components: rendered once,
+  // as every file name depends on all of the app's objects.
+  const variants = new Map<string, Manifest[]>();
+  for (const name of Object.keys(app.components ?? {}).sort()) {
+    variants.set(
+      name,
+      render(`component ${name}`, () => app.manifests(undefined, [name as K])),
+    );
+  }
+  const starts = new Map<Environment, Manifest[]>();
+  for (const env of ENVIRONMENTS) {
+    const components = app.envs[env].components ?? [];
+    if (components.length > 0)
+      starts.set(
+        env,
+        render(`components ${components.join(', ')}`, () => app.manifests(undefined, components)),
+      );
+  }
+  const fileName = fileNamer(app.name, [base, ...Object.values(desired), ...variants.values(), ...starts.values()]);
   const outsideNamespaces = misscopedByKustomize([base, ...Object.values(desired)].flat(), options.crdDirs);
   const split = [base, ...Object.values(desired)].some((ms) => ms.some(outsideNamespaces));
   const inside = (ms: Manifest[]) => (split ? ms.filter((m) => !outsideNamespaces(m)) : ms);
@@ -229,7 +313,7 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
     `${baseDir}/kustomization.yaml`,
     generatedFile(
       kustomization('Kustomization', {
-        resources: objectFiles(baseObjects, baseDir, source, files).sort(),
+        resources: objectFiles(baseObjects, baseDir, source, files, fileName).sort(),
         configMapGenerator: base.filter(isGeneratedConfigMap).map((m) => generatorFor(m)),
         patches: basePatches.map((p) => ({ path: fileName(p, '.patch') })).sort((a, b) => a.path.localeCompare(b.path)),
       }),
@@ -239,14 +323,14 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
   );
   if (split) {
     const dir = `${baseDir}/cluster`;
-    const resources = objectFiles(outside(base), dir, source, files).sort();
+    const resources = objectFiles(outside(base), dir, source, files, fileName).sort();
     addFile(files, `${dir}/kustomization.yaml`, generatedFile(kustomization('Kustomization', { resources }), source, false));
   }
 
   for (const name of Object.keys(app.components ?? {}).sort()) {
     const dir = `${baseDir}/components/${name}`;
     dirs.push(dir);
-    const variant = render(`component ${name}`, () => app.manifests(undefined, [name as K]));
+    const variant = variants.get(name)!;
     if (split && !isDeepStrictEqual(outside(base), outside(variant))) {
       const before = outside(base);
       const after = outside(variant);
@@ -263,7 +347,7 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
       );
     }
     const overlay = derive(inside(base), inside(variant), mergeKey, `${app.name} component ${name}`);
-    const fields = overlayFiles(overlay, dir, source, files);
+    const fields = overlayFiles(overlay, dir, source, files, fileName);
     if (Object.values(fields).every((v) => v === undefined || (Array.isArray(v) && v.length === 0))) {
       throw new Error(
         `app ${app.name} component ${name}: its overrides change nothing in the rendered objects; remove it or make it change something`,
@@ -284,12 +368,12 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
     const dir = Layout.overlay(env, app.name);
     dirs.push(dir);
     const components = app.envs[env].components ?? [];
-    const start = components.length > 0 ? render(`components ${components.join(', ')}`, () => app.manifests(undefined, components)) : base;
+    const start = starts.get(env) ?? base;
     const nsDir = split ? `${dir}/namespaced` : dir;
     const up = split ? '../../../../' : '../../../';
     const generatorBase = components.length > 0 ? inside(base).filter(isGeneratedConfigMap) : undefined;
     const overlay = derive(inside(start), inside(desired[env]), mergeKey, `${app.name} env ${env}`, generatorBase);
-    const { resources, ...fields } = overlayFiles(overlay, nsDir, source, files);
+    const { resources, ...fields } = overlayFiles(overlay, nsDir, source, files, fileName);
     const content = kustomization('Kustomization', {
       resources: [`${up}${baseDir}`, ...(resources as string[])],
       components: components.map((c) => `${up}${baseDir}/components/${c}`),
@@ -298,7 +382,7 @@ export function planApp<C, K extends string>(app: App<C, K>, mergeKey: MergeKeyL
     addFile(files, `${nsDir}/kustomization.yaml`, generatedFile(content, source, false));
     if (split) {
       const cluster = derive(outside(start), outside(desired[env]), mergeKey, `${app.name} env ${env}`);
-      const { resources: own, ...clusterFields } = overlayFiles(cluster, dir, source, files);
+      const { resources: own, ...clusterFields } = overlayFiles(cluster, dir, source, files, fileName);
       const parent = kustomization('Kustomization', {
         resources: ['namespaced', `../../../${baseDir}/cluster`, ...(own as string[])],
         ...clusterFields,

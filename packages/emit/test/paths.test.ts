@@ -207,3 +207,94 @@ describe('file names of long object names stay within 255 bytes', () => {
     }
   });
 });
+
+// kubectl, kustomize and Argo CD tell objects apart by group, kind, namespace and name: an app may
+// hold one kind and name in two namespaces (the same RoleBinding in each namespace it spans) or in
+// two API groups (two Gateway kinds). Those files are named apart; every other keeps its name.
+describe('objects of one kind and name in two namespaces or API groups', () => {
+  const appOf = (objects: (env?: string) => Manifest[]): App<{ n: number }> => ({
+    ...valid,
+    manifests: (env?: string) => structuredClone(objects(env)),
+  });
+  const binding = (namespace: string): Manifest =>
+    ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'reader', namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ kind: 'ServiceAccount', name: 'bot', namespace: 'ops' }],
+    }) as Manifest;
+  const config = (namespace: string, v: string): Manifest =>
+    ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace },
+      data: { v },
+    }) as Manifest;
+
+  async function built(app: App<{ n: number }>, overlay = 'overlays/prod/evil'): Promise<Manifest[]> {
+    const root = mkdtempSync(join(tmpdir(), 'strata-names-'));
+    try {
+      writePlan(root, app);
+      const [result] = await buildOverlays(root, [overlay]);
+      expect(result!.error).toBeUndefined();
+      return parseBuild(result!.yaml, result!.overlay);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+
+  it('names each file with its namespace, patches too, and builds with the real kustomize to both objects', async () => {
+    const app = appOf((env) => [
+      binding('team-a'),
+      binding('team-b'),
+      config('team-a', env ?? 'any'),
+      config('team-b', env ?? 'any'),
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ok', namespace: 'team-a' } },
+    ]);
+    const files = [...planApp(app, schemaMergeKeys).files.keys()];
+    expect(files.filter((f) => f.startsWith('base/')).sort()).toStrictEqual([
+      'base/evil/configmap.ok.yaml',
+      'base/evil/configmap@team-a.cfg.yaml',
+      'base/evil/configmap@team-b.cfg.yaml',
+      'base/evil/kustomization.yaml',
+      'base/evil/rolebinding@team-a.reader.yaml',
+      'base/evil/rolebinding@team-b.reader.yaml',
+    ]);
+    expect(files.filter((f) => f.startsWith('overlays/prod/')).sort()).toStrictEqual([
+      'overlays/prod/evil/configmap@team-a.cfg.patch.yaml',
+      'overlays/prod/evil/configmap@team-b.cfg.patch.yaml',
+      'overlays/prod/evil/kustomization.yaml',
+    ]);
+    const objects = await built(app);
+    expect(objects.map((m) => `${m.kind} ${m.metadata.namespace}/${m.metadata.name}`).sort()).toStrictEqual([
+      'ConfigMap team-a/cfg',
+      'ConfigMap team-a/ok',
+      'ConfigMap team-b/cfg',
+      'RoleBinding team-a/reader',
+      'RoleBinding team-b/reader',
+    ]);
+    expect(objects.filter((m) => m.metadata.name === 'cfg').map((m) => (m as Manifest & { data: { v: string } }).data.v)).toStrictEqual([
+      'prod',
+      'prod',
+    ]);
+  });
+
+  it('names each file with its namespace and group when the groups differ', async () => {
+    const gateway = (apiVersion: string): Manifest => ({ apiVersion, kind: 'Gateway', metadata: { name: 'web', namespace: 'infra' } });
+    const app = appOf(() => [gateway('networking.istio.io/v1beta1'), gateway('gateway.networking.k8s.io/v1')]);
+    expect([...planApp(app, schemaMergeKeys).files.keys()].filter((f) => f.startsWith('base/')).sort()).toStrictEqual([
+      'base/evil/gateway@infra@gateway_networking_k8s_io.web.yaml',
+      'base/evil/gateway@infra@networking_istio_io.web.yaml',
+      'base/evil/kustomization.yaml',
+    ]);
+    expect((await built(app)).map((m) => m.apiVersion).sort()).toStrictEqual(['gateway.networking.k8s.io/v1', 'networking.istio.io/v1beta1']);
+  });
+
+  it('refuses two objects that are one to kubectl, naming both and the app', () => {
+    const app = appOf(() => [binding('team-a'), { ...binding('team-a'), apiVersion: 'rbac.authorization.k8s.io/v1beta1' }]);
+    expect(() => planApp(app, schemaMergeKeys)).toThrow(
+      'app evil: rbac.authorization.k8s.io/v1/RoleBinding team-a/reader and rbac.authorization.k8s.io/v1beta1/RoleBinding team-a/reader are one object to kubectl, kustomize and Argo CD (the same API group, kind, namespace and name); keep one, or give them distinct names or namespaces',
+    );
+  });
+});

@@ -55,6 +55,22 @@ describe('strata import (the command)', () => {
     expect(r.status).toBe(0);
   });
 
+  it('imports the same RoleBinding in two namespaces, one file each, proven by the real kustomize build', { timeout: 120_000 }, () => {
+    const source = join(ws.root, 'two-bindings.yaml');
+    const binding = (namespace: string) =>
+      `apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: reader, namespace: ${namespace}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects: [{kind: ServiceAccount, name: bot, namespace: ops}]\n`;
+    writeFileSync(source, `${binding('team-a')}---\n${binding('team-b')}`);
+    const r = strata(ws.root, ['import', '--name', 'rbx', '--no-install', ...envs(() => source)]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^import: apps\/rbx builds to its sources in every env \(objects: dev 2, staging 2, prod 2\)/m);
+    expect(r.status).toBe(0);
+    const base = readFileSync(join(ws.root, 'base/rbx/kustomization.yaml'), 'utf8');
+    expect(base).toContain('  - rolebinding@team-a.reader.yaml\n  - rolebinding@team-b.reader.yaml\n');
+    for (const namespace of ['team-a', 'team-b']) {
+      expect(readFileSync(join(ws.root, `base/rbx/rolebinding@${namespace}.reader.yaml`), 'utf8')).toContain(`namespace: ${namespace}\n`);
+    }
+  });
+
   it('refuses an unsupported feature in one line with exit 1, and a missing env with exit 2', () => {
     const helm = strata(ws.root, ['import', '--name', 'gateway', ...envs((e) => join(fixtures, 'unsupported', e === 'dev' ? 'helm' : 'plain'))]);
     expect(helm.stderr.trim().split('\n')).toHaveLength(1);
