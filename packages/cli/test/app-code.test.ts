@@ -379,6 +379,40 @@ describe('app code run by strata', () => {
     ]);
     expect(treeOf(ws.root)).toStrictEqual(tree);
   });
+  it("an object rendered as plain data is checked by its kind's model at generate, one line at the app, nothing written", () => {
+    const tree = treeOf(ws.root);
+    const file = join(ws.root, RENDER);
+    const before = editFile(file, (t) =>
+      t.replace(
+        '  return [deployment, service,',
+        "  const vendored = { apiVersion: 'v1', kind: 'ConfigMap', metadata: m.of('vendored'), data: { a: 7301, b: true } } as unknown as KubeObject;\n  return [vendored, deployment, service,",
+      ),
+    );
+    restore = () => writeFileSync(file, before);
+    const r = strata(ws.root, ['generate']);
+    expect(r.stderr.trimEnd().split('\n')).toStrictEqual([
+      `strata: apps/${APP}/src/app.ts: v1/ConfigMap tokenplace/vendored: data.a: must be string (and 1 more field)`,
+    ]);
+    expect(r.status).toBe(1);
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
+  it('a Map in a rendered field is one line naming the object, the field and Object.fromEntries, exit 1, where YAML would write {}', () => {
+    const tree = treeOf(ws.root);
+    const file = join(ws.root, RENDER);
+    const before = editFile(file, (t) =>
+      t.replace(
+        '  return [deployment, service,',
+        "  const mapped = { apiVersion: 'v1', kind: 'ConfigMap', metadata: m.of('mapped'), data: new Map([['LOG_LEVEL', 'debug']]) } as unknown as KubeObject;\n  return [mapped, deployment, service,",
+      ),
+    );
+    restore = () => writeFileSync(file, before);
+    const r = strata(ws.root, ['generate']);
+    expect(r.stderr.trimEnd().split('\n')).toStrictEqual([
+      `strata: apps/${APP}/src/app.ts: v1/ConfigMap tokenplace/mapped: data: a Map, which YAML would write as {} and lose its entries; give a plain object (Object.fromEntries(map))`,
+    ]);
+    expect(r.status).toBe(1);
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
   it('an override written with __proto__: {...} is one line at its place in the env file, as it sets a prototype and no key', () => {
     const file = join(ws.root, `apps/${APP}/src/env/prod.ts`);
     const before = editFile(file, (t) =>

@@ -158,9 +158,11 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
           `${origin ? `${renderFileOf(origin)}: ` : ''}${where}: render returned ${wrong}; render must be synchronous and return an array of Kubernetes objects`,
         );
       }
+      const origin = originOf(app);
+      const appDir = origin ? join(origin.root, origin.dir) : undefined;
       return objects.map((o) => {
         try {
-          return toManifest(o, where);
+          return toManifest(o, where, appDir);
         } catch (err) {
           if (!(err instanceof ObjectError)) throw err;
           throw locate(app as unknown as App, err, env, used);

@@ -1,4 +1,5 @@
 import { isPlainObject, ownField } from './merge.ts';
+import { modelClassOf } from './models.ts';
 import { objectNameProblems } from './names.ts';
 
 /** What `render` may return: a kubernetes-models object, or any object with apiVersion/kind/metadata. */
@@ -158,13 +159,15 @@ function modelProblem(err: unknown, json: unknown): { path: string; reason: stri
  * API server's rules (before any of them becomes part of a path), Secret values, then its model's
  * own validation. `where` names the app and env in the error, an {@link ObjectError}.
  */
-export function toManifest(object: KubeObject, where: string): Manifest {
+export function toManifest(object: KubeObject, where: string, appDir?: string): Manifest {
   const label = describe(object);
   const [named] = objectNameProblems(object);
   if (named) {
     const value = named.path === 'kind' ? object.kind : named.path === 'metadata.name' ? object.metadata?.name : object.metadata?.namespace;
     throw new ObjectError(label, named.path, named.message, value, where);
   }
+  const unwritable = unwritableValue(object);
+  if (unwritable) throw new ObjectError(label, unwritable.path || '(the object)', unwritable.reason, undefined, where);
   const secret = secretProblem(object);
   if (secret) throw new ObjectError(label, secret.path, secret.reason, undefined, where);
   const text = JSON.stringify(object);
@@ -181,10 +184,14 @@ export function toManifest(object: KubeObject, where: string): Manifest {
   }
   // An app renders its defaults and every env: most objects come out the same each time, and a
   // model's validation depends on nothing but its class and the object's JSON.
-  const seen = validated.get(object.constructor) ?? validated.set(object.constructor, new Set()).get(object.constructor)!;
+  // An object given as plain data (read from YAML, say) is checked as its kind's model checks one.
+  const model = isPlainObject(object) ? modelClassOf(object.apiVersion, object.kind, appDir) : undefined;
+  const by: object = model ?? object.constructor;
+  const seen = validated.get(by) ?? validated.set(by, new Set()).get(by)!;
   if (!seen.has(text)) {
     try {
-      object.validate?.();
+      if (model) new model(object).validate();
+      else object.validate?.();
     } catch (err) {
       const json = JSON.parse(text) as unknown;
       const p = modelProblem(err, json);
@@ -196,6 +203,102 @@ export function toManifest(object: KubeObject, where: string): Manifest {
   // JSON holds no undefined values, so its parse is already clean; a `__proto__` key (a valid key of
   // a ConfigMap's data) is an own field of the parsed object, and stays one.
   return JSON.parse(text) as Manifest;
+}
+
+/** A kubernetes-models object (a kind's, or a part's such as a Container): its JSON is its own fields. */
+function isModel(value: object): boolean {
+  const v = value as { toJSON?: unknown; setDefinedProps?: unknown; validate?: unknown };
+  return typeof v.toJSON === 'function' && typeof v.setDefinedProps === 'function' && typeof v.validate === 'function';
+}
+
+/** What a class instance is called in a message: `a Map`, `an instance of class Foo`. */
+function instanceName(value: object): string {
+  const name = (value.constructor as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && name !== '' ? `an instance of class ${name}` : 'an object with a prototype of its own';
+}
+
+/** Why a value that is no plain data would not be written as it is, with how to give it, or undefined for plain data. */
+function unwritableReason(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'bigint':
+      return `a BigInt (${value}n), which JSON cannot hold (writing it fails); give a number (Number(value)), or a string where the field takes text`;
+    case 'symbol':
+      return `a Symbol (${String(value)}), which JSON cannot hold and the YAML would leave out; give a string`;
+    case 'function':
+      return 'a function, which JSON cannot hold and the YAML would leave out; give the value it makes (call it in render)';
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (value === null || Array.isArray(value) || isPlainObject(value)) return undefined;
+  if (value instanceof Map) return 'a Map, which YAML would write as {} and lose its entries; give a plain object (Object.fromEntries(map))';
+  if (value instanceof Set) return 'a Set, which YAML would write as {} and lose its items; give an array ([...set])';
+  // JSON writes a boxed string, number or boolean as the value it holds.
+  if (value instanceof String || value instanceof Number || value instanceof Boolean) return undefined;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
+  return `${instanceName(value)}, which is no Kubernetes model: YAML would write its own fields alone, or {}; give a plain object`;
+}
+
+/**
+ * The first value of an object that its YAML would not hold as it is, with the path to it: a Map or
+ * Set (written as {}), a BigInt (JSON.stringify throws), a cycle (it throws too), a Symbol, a
+ * function or a Symbol key (left out), a class instance that is no model and has no toJSON (its
+ * prototype's fields and methods lost). A model, and anything else with a toJSON (a Date), is
+ * written as its toJSON says, and that is what is judged.
+ */
+function unwritableValue(object: KubeObject): { path: string; reason: string } | undefined {
+  // The keys down to the value being looked at, and the objects on the way (for a cycle): the path
+  // is made only for a value refused, as most objects have none.
+  const keys: (string | number)[] = [];
+  const nodes: object[] = [];
+  const pathTo = (depth: number) =>
+    keys
+      .slice(0, depth)
+      .map((k) => pathSegment(k))
+      .join('')
+      .replace(/^\./, '');
+  const visit = (value: unknown, key: string): string | undefined => {
+    if (value === null || typeof value !== 'object')
+      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? undefined : unwritableReason(value);
+    let node: object = value;
+    if (!Array.isArray(value) && !isPlainObject(value) && !isModel(value)) {
+      const reason = unwritableReason(value);
+      if (reason || value instanceof String || value instanceof Number || value instanceof Boolean) return reason;
+      // What JSON.stringify writes in its place (a Date's string, say), judged the same way.
+      const json: unknown = (value as { toJSON(key: string): unknown }).toJSON(key);
+      if (json === null || typeof json !== 'object') return json === value ? undefined : visit(json, key);
+      node = json;
+    }
+    const cycle = nodes.indexOf(node);
+    if (cycle >= 0)
+      return `refers back to ${pathTo(cycle) || 'the object itself'}, which holds it (a cycle), and JSON cannot hold a cycle (writing it fails); give a copy of the value, not the value that holds it`;
+    nodes.push(node);
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        keys.push(i);
+        const reason = visit(node[i], String(i));
+        if (reason) return reason;
+        keys.pop();
+      }
+    } else {
+      const symbol = Object.getOwnPropertySymbols(node).find((k) => Object.prototype.propertyIsEnumerable.call(node, k));
+      if (symbol) return `has a Symbol key (${String(symbol)}), which JSON cannot hold and the YAML would leave out with its value; use a string key`;
+      for (const k of Object.keys(node)) {
+        const v = (node as Record<string, unknown>)[k];
+        // JSON leaves out a field that is undefined, as an unset field is.
+        if (v === undefined) continue;
+        keys.push(k);
+        const reason = visit(v, k);
+        if (reason) return reason;
+        keys.pop();
+      }
+    }
+    nodes.pop();
+    return undefined;
+  };
+  const reason = visit(object, '');
+  return reason === undefined ? undefined : { path: pathTo(keys.length), reason };
 }
 
 const NON_FINITE = '\u0000strata-non-finite:';
