@@ -16,8 +16,8 @@ module.exports = {
       name: 'libraries-never-import-cli',
       severity: 'error',
       comment:
-        'The CLI parses, calls and prints; what a library needs from it belongs in a library. (Tests of the pipeline share the CLI tests\' throw-away workspace helper.)',
-      from: { path: '^packages/(?!cli/)[^/]+/src/' },
+        'The CLI parses, calls and prints; what a library needs from it belongs in a library, and what tests share (the throw-away workspace) in @strata/testing.',
+      from: { path: '^packages/(?!cli/)[^/]+/(src|test)/' },
       to: { path: '^(packages/cli/|@strata/cli(/|$))' },
     },
     {

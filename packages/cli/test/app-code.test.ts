@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { editFile, strata, suiteWorkspace, treeOf } from './workspace.ts';
+import { editFile, strata, suiteWorkspace, treeOf } from '@strata/testing/workspace';
 
 const APP = 'tokenplace-relay';
 const RENDER = `apps/${APP}/src/render.ts`;

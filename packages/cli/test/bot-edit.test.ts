@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { commitAll } from '@strata/testing/workspace-copy';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { editFile, repo, strata, tempWorkspace } from './workspace.ts';
+import { editFile, repo, strata, tempWorkspace } from '@strata/testing/workspace';
 
 // A release bot that knows only Kustomize edits the generated overlay's images: with the real
 // `kustomize edit set image`; check must say which strata command carries the edit into the pins.

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitAll, git } from '@strata/testing/workspace-copy';
-import { editFile, strata, suiteWorkspace } from './workspace.ts';
+import { editFile, strata, suiteWorkspace } from '@strata/testing/workspace';
 
 // On a fresh clone the first run builds the server binaries (minutes, once per machine).
 const BUILD_TIMEOUT = 15 * 60_000;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace } from './workspace.ts';
+import { strata, tempWorkspace } from '@strata/testing/workspace';
 
 // On a fresh clone the passing run builds the server binaries first (minutes, once per machine).
 const BUILD_TIMEOUT = 15 * 60_000;

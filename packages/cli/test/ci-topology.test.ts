@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace } from './workspace.ts';
+import { strata, tempWorkspace } from '@strata/testing/workspace';
 
 // The CI gate compares the committed topology pictures (docs/topology-*) as check does: by the hash
 // of what each was drawn from (docs/topology.inputs), nothing drawn. A stale picture is drift.

@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
-import { repo, strata, suiteWorkspace, tempWorkspace, treeOf } from './workspace.ts';
+import { repo, strata, suiteWorkspace, tempWorkspace, treeOf } from '@strata/testing/workspace';
 
 const APP = 'tokenplace-relay';
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, unlinkSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repo, strata, suiteWorkspace, tempWorkspace, treeOf } from './workspace.ts';
+import { repo, strata, suiteWorkspace, tempWorkspace, treeOf } from '@strata/testing/workspace';
 
 // Two writers at once, in a fixed order: the first is started while another process holds the
 // tree's lock, and stopped (SIGSTOP) as soon as it waits for the lock; the lock is let go, the

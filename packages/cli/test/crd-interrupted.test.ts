@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
-import { repo, suiteWorkspace, treeOf } from './workspace.ts';
+import { repo, suiteWorkspace, treeOf } from '@strata/testing/workspace';
 
 /**
  * Loaded by every Node process of the run (NODE_OPTIONS): in the model generator alone, writes its

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
 import { goProxy, REAL_MODULE, scratchGo, tamperedZip } from '../../schemas/test/go-proxy.ts';
-import { editFile, repo, strata, suiteWorkspace } from './workspace.ts';
+import { editFile, repo, strata, suiteWorkspace } from '@strata/testing/workspace';
 
 // Refusals only: they write nothing, so they run against the repository itself. What crd add
 // writes is proven in packages/crds.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { repo, strata } from './workspace.ts';
+import { repo, strata } from '@strata/testing/workspace';
 
 // On a fresh clone this builds the server binaries first (minutes, once per machine).
 const BUILD_TIMEOUT = 15 * 60_000;

@@ -2,7 +2,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitAll, git } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace } from './workspace.ts';
+import { strata, tempWorkspace } from '@strata/testing/workspace';
 
 const APP = 'tokenplace-relay';
 

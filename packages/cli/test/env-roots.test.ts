@@ -3,7 +3,7 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitAll, git } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo, strata, tempWorkspace } from './workspace.ts';
+import { repo, strata, tempWorkspace } from '@strata/testing/workspace';
 
 // An app added with --no-install has no overlays until it is installed and generated: a run of
 // another app (a release, generate --app) writes env roots that list the apps generated, so

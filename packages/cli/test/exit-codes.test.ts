@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorLines, EXIT, exitCodeFor } from '../src/exit.ts';
-import { repo, strata, tempWorkspace, treeOf } from './workspace.ts';
+import { repo, strata, tempWorkspace, treeOf } from '@strata/testing/workspace';
 
 const APP = 'tokenplace-relay';
 

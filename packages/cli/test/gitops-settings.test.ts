@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
 import { appSetOf, readObjects, renderApplication, type Obj } from '../../gitops/test/argocd.ts';
-import { strata, suiteWorkspace } from './workspace.ts';
+import { strata, suiteWorkspace } from '@strata/testing/workspace';
 
 describe('gitops settings that Argo CD or Flux could not follow', () => {
   const ws = suiteWorkspace(['tokenplace-relay']);

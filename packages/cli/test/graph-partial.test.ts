@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { strata, suiteWorkspace } from './workspace.ts';
+import { strata, suiteWorkspace } from '@strata/testing/workspace';
 
 // A picture of an env that lacks an app would be wrong documentation: graph refuses to draw an env
 // with an overlay that does not build, naming it, and leaves the committed picture as it was.

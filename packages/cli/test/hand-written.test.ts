@@ -1,7 +1,7 @@
 import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace } from './workspace.ts';
+import { strata, tempWorkspace } from '@strata/testing/workspace';
 
 // A file in a generated folder that no kustomization lists is built and checked by nothing. Argo CD
 // merges `.argocd-source.yaml` and `.argocd-source-<application>.yaml` of an Application's path into

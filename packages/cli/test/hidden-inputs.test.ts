@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { editFile, strata, suiteWorkspace, treeOf } from './workspace.ts';
+import { editFile, strata, suiteWorkspace, treeOf } from '@strata/testing/workspace';
 
 const APP = 'tokenplace-relay';
 const CONFIG = `apps/${APP}/src/config.ts`;

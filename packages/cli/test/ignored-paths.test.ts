@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { editFile, expectRefusal, repo, strata, tempWorkspace } from './workspace.ts';
+import { editFile, expectRefusal, repo, strata, tempWorkspace } from '@strata/testing/workspace';
 
 // A generated file that a rule of the repository's ignore files matches is never committed: the
 // overlays build in the checkout that generated them and in no clone. generate, pipeline and check

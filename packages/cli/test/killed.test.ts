@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { editFile, repo, strata, tempWorkspace } from './workspace.ts';
+import { editFile, repo, strata, tempWorkspace } from '@strata/testing/workspace';
 
 // Every command that writes, run as a user runs it (the real CLI in a child process of its own group)
 // and killed with SIGKILL at a moment drawn over its measured run time: after the next command, the

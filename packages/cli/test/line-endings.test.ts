@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '@strata/testing/workspace-copy';
-import { repo, strata, tempWorkspace } from './workspace.ts';
+import { repo, strata, tempWorkspace } from '@strata/testing/workspace';
 
 const APP = 'tensafe';
 const GENERATED = ['base', 'overlays', 'gitops'];

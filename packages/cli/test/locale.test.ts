@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { strata, suiteWorkspace } from './workspace.ts';
+import { strata, suiteWorkspace } from '@strata/testing/workspace';
 
 // Node takes its locale from LC_ALL as it starts, whether the machine has that locale installed or
 // not. Those used here differ from en-US where output could show it: Turkish case folding (a dotless

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { repo, strata } from './workspace.ts';
+import { repo, strata } from '@strata/testing/workspace';
 
 interface Row {
   app: string;

@@ -15,7 +15,7 @@ import {
   writeTemplateApp,
 } from '@strata/testing/workspace-copy';
 import { describe, expect, it } from 'vitest';
-import { editFile, repo, strata, suiteWorkspace } from './workspace.ts';
+import { editFile, repo, strata, suiteWorkspace } from '@strata/testing/workspace';
 
 /**
  * `strata new-app <name>` in `root`, once with each of `flags`, refuses the name: it exits 2, says

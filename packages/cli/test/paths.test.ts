@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { sizeCrd } from '../../verify/test/helpers.ts';
-import { tempWorkspace, type Run } from './workspace.ts';
+import { tempWorkspace, type Run } from '@strata/testing/workspace';
 
 // A person in a subfolder (apps/<app>/, say) names files from there, as kubectl and kustomize take
 // them: every command that takes a path reads it from the folder it runs in, and names it as typed.

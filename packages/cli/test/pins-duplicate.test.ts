@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { editFile, expectRefusal, suiteWorkspace } from './workspace.ts';
+import { editFile, expectRefusal, suiteWorkspace } from '@strata/testing/workspace';
 
 // A container pinned twice in one env of images.json (two branches that each bump a pin, merged
 // textually) is refused in one line naming both places: JSON keeps only the last, so a bump of the

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { networkPoliciesYaml } from '@strata/testing/manifests';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
-import { repo, strata } from './workspace.ts';
+import { repo, strata } from '@strata/testing/workspace';
 
 const fixtures = join(repo, 'packages/policy/__fixtures__');
 

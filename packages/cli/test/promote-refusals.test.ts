@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectRefusal, suiteWorkspace } from './workspace.ts';
+import { expectRefusal, suiteWorkspace } from '@strata/testing/workspace';
 
 // A release that promote refuses is fixed before it runs again: every refusal is said at once, one
 // line each, so that fixing the first does not reveal the next only on the next run.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectRefusal, strata, suiteWorkspace } from './workspace.ts';
+import { expectRefusal, strata, suiteWorkspace } from '@strata/testing/workspace';
 
 // promote makes the target env run what the source env runs. A container the source leaves to the
 // app's config while the target runs another image cannot be promoted by copying pins: promote says

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { editFile, strata, suiteWorkspace } from './workspace.ts';
+import { editFile, strata, suiteWorkspace } from '@strata/testing/workspace';
 
 // set image and promote judge a pin by tag as validate and the pipeline judge the image it renders:
 // with the env's severities and the app's exceptions, so an app that excepts require-image-digest

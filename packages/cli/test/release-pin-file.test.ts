@@ -2,7 +2,7 @@ import { lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { strata, suiteWorkspace } from './workspace.ts';
+import { strata, suiteWorkspace } from '@strata/testing/workspace';
 
 // set image and promote read and write an app's images.json as the app reads it: saved with a byte
 // order mark, or reached through a symbolic link to a pin file elsewhere in the repository.

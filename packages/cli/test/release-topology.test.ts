@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { editFile, strata, suiteWorkspace } from './workspace.ts';
+import { editFile, strata, suiteWorkspace } from '@strata/testing/workspace';
 
 // The committed topology pictures do not show images, so a release (set image, promote, or a bot
 // editing images.json and running generate) leaves them, and check, as they were.

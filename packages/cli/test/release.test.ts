@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { strata, suiteWorkspace, tempWorkspace, treeOf } from './workspace.ts';
+import { strata, suiteWorkspace, tempWorkspace, treeOf } from '@strata/testing/workspace';
 
 // set image and promote, run as a user would, in a throw-away copy of the workspace; what they
 // write is checked in the real `kustomize build` of the overlay.

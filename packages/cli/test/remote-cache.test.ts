@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { cleanEnv, installedCopy, type Run, run } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo } from './workspace.ts';
+import { repo } from '@strata/testing/workspace';
 
 // Two CI runners that share turbo's remote cache: a real self-hosted cache server on loopback and
 // two fresh copies of the working tree, each with its own node_modules. The second copy must restore

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { lockfileWithout } from '@strata/pipeline';
 import { commitAll, git } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo, strata, tempWorkspace } from './workspace.ts';
+import { repo, strata, tempWorkspace } from '@strata/testing/workspace';
 
 const GONE = 'gethrelay';
 const KEPT = 'tokenplace-relay';

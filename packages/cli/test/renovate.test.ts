@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repo, strata, suiteWorkspace } from './workspace.ts';
+import { repo, strata, suiteWorkspace } from '@strata/testing/workspace';
 
 interface RegexManager {
   customType: string;

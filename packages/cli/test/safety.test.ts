@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo, strata, suiteWorkspace, tempWorkspace, treeOf } from './workspace.ts';
+import { repo, strata, suiteWorkspace, tempWorkspace, treeOf } from '@strata/testing/workspace';
 
 /** Adds `apps/<name>` with the given app.ts, importing @strata/core as the other apps do. */
 function addApp(root: string, name: string, source: string) {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, suiteWorkspace, tempWorkspace } from './workspace.ts';
+import { strata, suiteWorkspace, tempWorkspace } from '@strata/testing/workspace';
 
 const APP = 'tokenplace-relay';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectRefusal, strata, suiteWorkspace } from './workspace.ts';
+import { expectRefusal, strata, suiteWorkspace } from '@strata/testing/workspace';
 
 // set image on an app that pins several containers: the container is named, or the image's
 // repository is the one exactly one of them runs; a forgotten --container never puts one

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { editFile, strata, suiteWorkspace } from './workspace.ts';
+import { editFile, strata, suiteWorkspace } from '@strata/testing/workspace';
 
 // On a fresh clone this builds the server binaries first (minutes, once per machine).
 const BUILD_TIMEOUT = 15 * 60_000;

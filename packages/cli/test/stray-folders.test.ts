@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace } from './workspace.ts';
+import { strata, tempWorkspace } from '@strata/testing/workspace';
 
 // A folder under base/ or overlays/<env>/ of no app, kept by a file written by hand: generate never
 // deletes it, and Argo CD makes an Application of every folder under overlays/<env>/. The pipeline

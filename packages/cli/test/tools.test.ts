@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
-import { repo } from './workspace.ts';
+import { repo } from '@strata/testing/workspace';
 
 /** Copies into `dir` all that setup reads of a checkout: its script and the root package.json. */
 function copySetup(dir: string): void {

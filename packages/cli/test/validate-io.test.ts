@@ -6,7 +6,7 @@ import { suiteTempDir } from '@strata/testing/temp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, Layout } from '@strata/project';
-import { repo, strata } from './workspace.ts';
+import { repo, strata } from '@strata/testing/workspace';
 
 // How `strata validate` reads and reports, end to end: pipes, FIFOs, endless input, and the CI formats.
 const { dir, write } = suiteTempDir('strata-validate-io-');

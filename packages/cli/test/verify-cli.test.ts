@@ -5,7 +5,7 @@ import { recordBuilt } from '@strata/pipeline/stale-dist';
 import { THREE_CONFIG_MAPS } from '@strata/testing/manifests';
 import { inTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
-import { repo, strata, tempWorkspace } from './workspace.ts';
+import { repo, strata, tempWorkspace } from '@strata/testing/workspace';
 
 // On a fresh clone this builds the server binaries first (minutes, once per machine).
 const BUILD_TIMEOUT = 15 * 60_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { repo, strata } from './workspace.ts';
+import { repo, strata } from '@strata/testing/workspace';
 
 // A report format promises one valid document on stdout, also when the run cannot start: a CI step
 // `strata verify ... -o sarif > verify.sarif` then uploads a report naming the mistake, as validate's does.

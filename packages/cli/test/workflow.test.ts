@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { repo } from './workspace.ts';
+import { repo } from '@strata/testing/workspace';
 
 const file = '.github/workflows/ci.yml';
 

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, suiteWorkspace, tempWorkspace, treeOf } from './workspace.ts';
+import { strata, suiteWorkspace, tempWorkspace, treeOf } from '@strata/testing/workspace';
 import { filesIn } from '@strata/project';
 
 const APP = 'tokenplace-relay';

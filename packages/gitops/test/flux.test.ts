@@ -10,7 +10,7 @@ import { buildOverlaySync, parseBuild } from '@strata/kustomize';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
 import { Layout, UsageError } from '@strata/project';
 import { crdDependencies, fluxGitRef, GITOPS_DIR, loadSettings, planGitops, syncPlan, type AppSyncPlan, type GitopsSettings } from '../src/index.ts';
-import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { strata, tempWorkspace } from '@strata/testing/workspace';
 import { sizeCrd } from '../../verify/test/helpers.ts';
 import { autoscaler, deployment, writeRepo } from './repo.ts';
 

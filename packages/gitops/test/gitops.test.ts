@@ -22,7 +22,7 @@ import {
   writeGitops,
   type GitopsSettings,
 } from '../src/index.ts';
-import { tempWorkspace } from '../../cli/test/workspace.ts';
+import { tempWorkspace } from '@strata/testing/workspace';
 import { appSetOf, generatedPaths, overlaysThatExist, readObjects, renderApplication, type AppSet, type Obj } from './argocd.ts';
 import { autoscaler, deployment, writeRepo, yamlFile } from './repo.ts';
 

@@ -10,7 +10,7 @@ import { buildOverlaySync, parseBuild } from '@strata/kustomize';
 import { validateWithKubeconform } from '@strata/kubeconform-wrapper';
 import { Layout } from '@strata/project';
 import { GITOPS_DIR, planGitops, SYNC_STEP_LABEL, SYNC_WAVE_ANNOTATION, syncPlan, syncWave, type GitopsSettings } from '../src/index.ts';
-import { strata } from '../../cli/test/workspace.ts';
+import { strata } from '@strata/testing/workspace';
 import { sizeCrd } from '../../verify/test/helpers.ts';
 import { appSetOf, generatedPaths, type Obj, renderApplication } from './argocd.ts';
 import { deployment, writeRepo, yamlFile } from './repo.ts';

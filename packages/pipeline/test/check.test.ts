@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appDirs } from '@strata/project';
 import { check } from '../src/index.ts';
-import { repo } from '../../cli/test/workspace.ts';
+import { repo } from '@strata/testing/workspace';
 
 // `strata check` on the repository itself: the committed tree is what the code generates, and every
 // overlay builds back, with the real kustomize, to exactly what the code renders.

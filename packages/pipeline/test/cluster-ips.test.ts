@@ -5,7 +5,7 @@ import type { Problem } from '@strata/project';
 import { lineOf, writeEnvConfigs, writeTemplateApp } from '@strata/testing/workspace-copy';
 import { validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
-import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { repo, tempWorkspace } from '@strata/testing/workspace';
 
 // Two apps of one env whose Services ask for the same cluster IP: the env's cluster creates the first
 // Service and refuses the second, so the pipeline refuses it offline, also when one of the two apps

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { strata, tempWorkspace } from '@strata/testing/workspace';
 import { idCollisions, pipeline, renderedIds } from '../src/index.ts';
 
 /** Every file a run may write (the tree, gitops/, dist/ and the cache), with its content and time. */

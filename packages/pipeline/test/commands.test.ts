@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ToolError, UsageError } from '@strata/project';
 import { diff, failOnToolFailures, previewGenerate, pruneDist } from '../src/index.ts';
-import { suiteWorkspace, treeOf } from '../../cli/test/workspace.ts';
+import { suiteWorkspace, treeOf } from '@strata/testing/workspace';
 
 const APP = 'tokenplace-relay';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '@strata/core';
 import { pipeline } from '../src/index.ts';
-import { editFile, strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { editFile, strata, tempWorkspace } from '@strata/testing/workspace';
 
 // With no cache, the builder starts on the committed tree while the apps compile, and an app whose
 // render writes exactly those files takes those builds. These runs commit a tree that no longer

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILD_TIMEOUT, isRunning, lineOf } from '../../verify/test/helpers.ts';
-import { editFile, strata, suiteWorkspace, treeOf } from '../../cli/test/workspace.ts';
+import { editFile, strata, suiteWorkspace, treeOf } from '@strata/testing/workspace';
 import { DriftError, gate } from '../src/index.ts';
 
 const APP = 'tokenplace-relay';

@@ -4,7 +4,7 @@ import type { Problem } from '@strata/project';
 import { writeEnvConfigs, writeTemplateApp } from '@strata/testing/workspace-copy';
 import { INGRESS_ROUTE_RULE, validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
-import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { repo, tempWorkspace } from '@strata/testing/workspace';
 
 // Two apps of one env whose Ingresses route the same host and path in one class: the class's
 // controller serves one of them, so the pipeline reports the later one, also when one of the two

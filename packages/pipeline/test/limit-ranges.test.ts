@@ -1,27 +1,18 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { appTemplate, type Problem } from '@strata/project';
-import { writeTemplateApp } from '@strata/testing/workspace-copy';
+import { describe, expect, it } from 'vitest';
+import type { Problem } from '@strata/project';
 import { validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
-import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { templateAppsWorkspace } from '@strata/testing/workspace';
 
 // A LimitRange of one app limits the pods of every app of its env in its namespace, as the cluster's
 // LimitRanger admits pods whichever app ships the LimitRange. The pipeline judges them so, also when
 // the app that runs the pods is reused from the cache and only the other app changed the LimitRange.
 
-/** Renders the new-app template's objects and `objects` (TypeScript expressions) after them. */
-function setObjects(root: string, name: string, objects: readonly string[]): void {
-  const path = join(root, 'apps', name, 'src/render.ts');
-  const template = appTemplate(name).get(`apps/${name}/src/render.ts`);
-  expect(template).toBeDefined();
-  const imports =
-    "import { Pod } from 'kubernetes-models/v1/Pod';\nimport { Namespace } from 'kubernetes-models/v1/Namespace';\nimport { LimitRange } from 'kubernetes-models/v1/LimitRange';\n";
-  const last = '    allowTraffic(';
-  expect(template).toContain(last);
-  writeFileSync(path, `${imports}${template!.replace(last, `${objects.map((o) => `    ${o},\n`).join('')}${last}`)}`);
-}
+const IMPORTS = [
+  "import { Pod } from 'kubernetes-models/v1/Pod';",
+  "import { Namespace } from 'kubernetes-models/v1/Namespace';",
+  "import { LimitRange } from 'kubernetes-models/v1/LimitRange';",
+];
 
 const namespace = "new Namespace({ metadata: { name: 'shared' } })";
 const limitRange = (max: string) =>
@@ -43,12 +34,7 @@ const refusals = (envs: readonly string[] = ['dev', 'prod', 'staging']) =>
   }));
 
 describe('pods in a namespace another app of the env keeps a LimitRange in, judged against it in the pipeline', () => {
-  const ws = tempWorkspace([]);
-  afterAll(() => ws.dispose());
-  writeTemplateApp(repo, ws.root, 'alpha');
-  setObjects(ws.root, 'alpha', [namespace, limitRange('512Mi')]);
-  writeTemplateApp(repo, ws.root, 'beta');
-  setObjects(ws.root, 'beta', [pod]);
+  const ws = templateAppsWorkspace(IMPORTS, { alpha: [namespace, limitRange('512Mi')], beta: [pod] });
 
   it("refuses the pod in every env as the other app's LimitRange does, in the pipeline and in validate of all or one built file", async () => {
     const r = await pipeline(ws.root);
@@ -59,7 +45,7 @@ describe('pods in a namespace another app of the env keeps a LimitRange in, judg
   });
 
   it('judges the reused app again when only the other app raises the max, and again when it lowers it back', async () => {
-    setObjects(ws.root, 'alpha', [namespace, limitRange('2Gi')]);
+    ws.setObjects('alpha', [namespace, limitRange('2Gi')]);
     const raised = await pipeline(ws.root);
     expect(raised.reused).toBe(1);
     expect(limited(raised.problems)).toStrictEqual([]);
@@ -67,7 +53,7 @@ describe('pods in a namespace another app of the env keeps a LimitRange in, judg
     const again = await pipeline(ws.root);
     expect(again.reused).toBe(2);
     expect(limited(again.problems)).toStrictEqual([]);
-    setObjects(ws.root, 'alpha', [namespace, limitRange('512Mi')]);
+    ws.setObjects('alpha', [namespace, limitRange('512Mi')]);
     const lowered = await pipeline(ws.root);
     expect(lowered.reused).toBe(1);
     expect(limited(lowered.problems)).toStrictEqual(refusals());

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
 import { check, generate, pipeline } from '../src/index.ts';
-import { strata, suiteWorkspace, treeOf } from '../../cli/test/workspace.ts';
+import { strata, suiteWorkspace, treeOf } from '@strata/testing/workspace';
 
 const APP = 'tokenplace-relay';
 

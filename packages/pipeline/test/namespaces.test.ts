@@ -6,7 +6,7 @@ import type { Problem } from '@strata/project';
 import { lineOf, setTemplateObjects, writeTemplateApp } from '@strata/testing/workspace-copy';
 import { validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
-import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { repo, tempWorkspace } from '@strata/testing/workspace';
 
 // An object in a namespace that nothing of its env creates: Argo CD's sync and kubectl apply -k stop
 // at it ("namespaces ... not found"), and a dry run that creates every namespace first never sees

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureHelper, notCheckedNote } from '@strata/server-validation';
 import { writeTemplateApp } from '@strata/testing/workspace-copy';
 import { pipeline, type PipelineResult } from '../src/index.ts';
-import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { repo, tempWorkspace } from '@strata/testing/workspace';
 
 // The server's offline checks name, in a note, the kinds whose create needs a cluster. An app
 // reused from the cache is not checked again, and the note must say what the run that judged it said.

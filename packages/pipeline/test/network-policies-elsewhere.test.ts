@@ -1,27 +1,18 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { appTemplate, type Problem } from '@strata/project';
-import { writeTemplateApp } from '@strata/testing/workspace-copy';
+import { describe, expect, it } from 'vitest';
+import type { Problem } from '@strata/project';
 import { validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
-import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { templateAppsWorkspace } from '@strata/testing/workspace';
 
 // The cluster is the env: a default deny and a policy for a workload that one app ships in a shared
 // namespace count for the pods another app of the env runs there. The pipeline judges them so, also
 // when the app that runs the pods is reused from the cache and only the other app changed its policies.
 
-/** Renders the new-app template's objects and `objects` (TypeScript expressions) after them. */
-function setObjects(root: string, name: string, objects: readonly string[]): void {
-  const path = join(root, 'apps', name, 'src/render.ts');
-  const template = appTemplate(name).get(`apps/${name}/src/render.ts`);
-  expect(template).toBeDefined();
-  const imports =
-    "import { Pod } from 'kubernetes-models/v1/Pod';\nimport { Namespace } from 'kubernetes-models/v1/Namespace';\nimport { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';\n";
-  const last = '    allowTraffic(';
-  expect(template).toContain(last);
-  writeFileSync(path, `${imports}${template!.replace(last, `${objects.map((o) => `    ${o},\n`).join('')}${last}`)}`);
-}
+const IMPORTS = [
+  "import { Pod } from 'kubernetes-models/v1/Pod';",
+  "import { Namespace } from 'kubernetes-models/v1/Namespace';",
+  "import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';",
+];
 
 const namespace = "new Namespace({ metadata: { name: 'shared' } })";
 const deny =
@@ -40,12 +31,7 @@ const found = (problems: readonly Problem[]) =>
 const envs = (rule: string, list: readonly string[] = ['dev', 'prod', 'staging']) => list.map((env) => `dist/${env}/beta.yaml ${rule}`);
 
 describe('pods in a namespace whose NetworkPolicies another app of the env ships, judged beside them', () => {
-  const ws = tempWorkspace([]);
-  afterAll(() => ws.dispose());
-  writeTemplateApp(repo, ws.root, 'alpha');
-  setObjects(ws.root, 'alpha', [namespace, deny, allowProbe]);
-  writeTemplateApp(repo, ws.root, 'beta');
-  setObjects(ws.root, 'beta', [pod]);
+  const ws = templateAppsWorkspace(IMPORTS, { alpha: [namespace, deny, allowProbe], beta: [pod] });
 
   it("finds nothing missing in the pipeline and in validate of all or one built file: the other app's default deny and policy count", async () => {
     const r = await pipeline(ws.root);
@@ -56,7 +42,7 @@ describe('pods in a namespace whose NetworkPolicies another app of the env ships
   });
 
   it('judges the reused app again when only the other app drops its policies, and again when it ships them back', async () => {
-    setObjects(ws.root, 'alpha', [namespace, deny]);
+    ws.setObjects('alpha', [namespace, deny]);
     const dropped = await pipeline(ws.root);
     expect(dropped.reused).toBe(1);
     expect(found(dropped.problems)).toStrictEqual(envs('network-policy-selects-workload'));
@@ -64,12 +50,12 @@ describe('pods in a namespace whose NetworkPolicies another app of the env ships
     const again = await pipeline(ws.root);
     expect(again.reused).toBe(2);
     expect(found(again.problems)).toStrictEqual(envs('network-policy-selects-workload'));
-    setObjects(ws.root, 'alpha', [namespace]);
+    ws.setObjects('alpha', [namespace]);
     const none = await pipeline(ws.root);
     expect(none.reused).toBe(1);
     expect(found(none.problems)).toStrictEqual([...envs('default-deny-network-policy'), ...envs('network-policy-selects-workload')].sort());
     expect(found((await pipeline(ws.root, { cache: false })).problems)).toStrictEqual(found(none.problems));
-    setObjects(ws.root, 'alpha', [namespace, deny, allowProbe]);
+    ws.setObjects('alpha', [namespace, deny, allowProbe]);
     const back = await pipeline(ws.root);
     expect(back.reused).toBe(1);
     expect(found(back.problems)).toStrictEqual([]);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
 import { check } from '../src/index.ts';
-import { strata, suiteWorkspace } from '../../cli/test/workspace.ts';
+import { strata, suiteWorkspace } from '@strata/testing/workspace';
 
 const APP = 'tokenplace-relay';
 const notAFolder = (folder: string, then = 'generate again') =>

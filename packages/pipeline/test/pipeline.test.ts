@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheFile } from '../src/cache.ts';
 import { pipeline, type PipelineResult } from '../src/pipeline.ts';
-import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { strata, tempWorkspace } from '@strata/testing/workspace';
 
 const APPS = ['gethrelay', 'tokenplace-relay'];
 

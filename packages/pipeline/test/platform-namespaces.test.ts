@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeTemplateApp } from '@strata/testing/workspace-copy';
 import { pipeline } from '../src/index.ts';
-import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { repo, tempWorkspace } from '@strata/testing/workspace';
 
 // new-app and import refuse an app whose objects go into Kubernetes' own namespaces, the GitOps
 // controllers' or a platform component's; an app's config (or strata.config.json moving Argo CD)

@@ -3,7 +3,7 @@ import type { Environment } from '@strata/core';
 import type { Problem } from '@strata/project';
 import { writeEnvConfigs, writeTemplateApp } from '@strata/testing/workspace-copy';
 import { pipeline } from '../src/index.ts';
-import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { repo, tempWorkspace } from '@strata/testing/workspace';
 
 // A workload whose pods name a PriorityClass that nothing in its env creates: the API server admits
 // it and refuses every pod it makes, so the pipeline names it at the field, also when the app is

@@ -1,27 +1,17 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { appTemplate, type Problem } from '@strata/project';
-import { writeTemplateApp } from '@strata/testing/workspace-copy';
+import { describe, expect, it } from 'vitest';
+import type { Problem } from '@strata/project';
 import { pipeline } from '../src/index.ts';
-import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { templateAppsWorkspace } from '@strata/testing/workspace';
 
 // The global default PriorityClass of one app decides the priority of the pods of every app of its
 // env, as the cluster's Priority admission computes it whichever app ships the class. The pipeline
 // judges them so, also when the app that runs the pods is reused from the cache and only the other
 // app changed its class.
 
-/** Renders the new-app template's objects and `objects` (TypeScript expressions) after them. */
-function setObjects(root: string, name: string, objects: readonly string[]): void {
-  const path = join(root, 'apps', name, 'src/render.ts');
-  const template = appTemplate(name).get(`apps/${name}/src/render.ts`);
-  expect(template).toBeDefined();
-  const imports =
-    "import { Pod } from 'kubernetes-models/v1/Pod';\nimport { PriorityClass } from 'kubernetes-models/scheduling.k8s.io/v1/PriorityClass';\n";
-  const last = '    allowTraffic(';
-  expect(template).toContain(last);
-  writeFileSync(path, `${imports}${template!.replace(last, `${objects.map((o) => `    ${o},\n`).join('')}${last}`)}`);
-}
+const IMPORTS = [
+  "import { Pod } from 'kubernetes-models/v1/Pod';",
+  "import { PriorityClass } from 'kubernetes-models/scheduling.k8s.io/v1/PriorityClass';",
+];
 
 const defaultClass = (value: number) => `new PriorityClass({ metadata: { name: 'platform-default' }, value: ${value}, globalDefault: true })`;
 const pod = (name: string) =>
@@ -41,12 +31,7 @@ const refusals = (value: number) =>
   }));
 
 describe("pods under another app's global default PriorityClass, judged against it in the pipeline", () => {
-  const ws = tempWorkspace([]);
-  afterAll(() => ws.dispose());
-  writeTemplateApp(repo, ws.root, 'alpha');
-  setObjects(ws.root, 'alpha', [defaultClass(1000)]);
-  writeTemplateApp(repo, ws.root, 'beta');
-  setObjects(ws.root, 'beta', [pod('beta')]);
+  const ws = templateAppsWorkspace(IMPORTS, { alpha: [defaultClass(1000)], beta: [pod('beta')] });
 
   it("refuses priority: 0 in every env as the other app's default class gives 1000", async () => {
     const r = await pipeline(ws.root);
@@ -55,11 +40,11 @@ describe("pods under another app's global default PriorityClass, judged against 
   });
 
   it('judges the reused app again when only the other app changes its default class, and when it ships none', async () => {
-    setObjects(ws.root, 'alpha', [defaultClass(500)]);
+    ws.setObjects('alpha', [defaultClass(500)]);
     const changed = await pipeline(ws.root);
     expect(changed.reused).toBe(1);
     expect(refused(changed.problems)).toStrictEqual(refusals(500));
-    setObjects(ws.root, 'alpha', []);
+    ws.setObjects('alpha', []);
     const none = await pipeline(ws.root);
     expect(none.reused).toBe(1);
     expect(refused(none.problems)).toStrictEqual([]);

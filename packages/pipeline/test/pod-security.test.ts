@@ -3,7 +3,7 @@ import type { Problem } from '@strata/project';
 import { setTemplateObjects, writeTemplateApp } from '@strata/testing/workspace-copy';
 import { validate } from '@strata/validate';
 import { pipeline } from '../src/index.ts';
-import { repo, tempWorkspace } from '../../cli/test/workspace.ts';
+import { repo, tempWorkspace } from '@strata/testing/workspace';
 
 // A pod in a namespace that another app of its env creates is refused by the Pod Security level that
 // Namespace enforces, as the cluster admits pods whichever app ships the Namespace. The pipeline judges

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate, pipeline, planTree } from '../src/index.ts';
-import { editFile, strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { editFile, strata, tempWorkspace } from '@strata/testing/workspace';
 
 // A long-lived process (a test run, a watch, the gate) loads the apps once and plans many times:
 // an edit to an app's sources between two plans must reach the second one.

@@ -5,7 +5,7 @@ import { ENVIRONMENTS, type Manifest } from '@strata/core';
 import { appDirs } from '@strata/project';
 import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { check, pipeline, proveEnvRoot, type CheckResult, type OverlayFindings } from '../src/index.ts';
-import { editFile, repo, strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { editFile, repo, strata, tempWorkspace } from '@strata/testing/workspace';
 
 // `strata check` after `strata pipeline` compares nothing the pipeline already compared, and the
 // env roots are proven from their apps' builds instead of being built; both say what a check from

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { strata, tempWorkspace, treeOf } from '../../cli/test/workspace.ts';
+import { strata, tempWorkspace, treeOf } from '@strata/testing/workspace';
 
 const APP = 'tokenplace-relay';
 // An app whose policy has exceptions.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildOverlays } from '@strata/kustomize';
 import { pipeline } from '../src/index.ts';
-import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { strata, tempWorkspace } from '@strata/testing/workspace';
 import { build, cacheStatus, suiteTurboWorkspace } from './turbo.ts';
 
 // What ships is what was checked: the built output, the committed tree and the findings always

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redrawTopology } from '@strata/graph';
 import { check, generate } from '../src/index.ts';
-import { strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { strata, tempWorkspace } from '@strata/testing/workspace';
 
 // check tells a committed topology picture that the generated tree would not draw, by the hash of
 // what it was drawn from (docs/topology.inputs), without drawing it.

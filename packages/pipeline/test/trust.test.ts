@@ -25,7 +25,7 @@ import { ensureHelper } from '@strata/server-validation';
 import { cacheFile, hashOf, sealOf, stampOf, verify, type AppEntry, type PipelineCache } from '../src/cache.ts';
 import { check } from '../src/check.ts';
 import { pipeline } from '../src/pipeline.ts';
-import { editFile, repo, strata, suiteWorkspace } from '../../cli/test/workspace.ts';
+import { editFile, repo, strata, suiteWorkspace } from '@strata/testing/workspace';
 
 // The cache can make a run slower, never greener: whatever happened to it or to the files it
 // describes, a run ends as a run without it would.

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
-import { strata } from '../../cli/test/workspace.ts';
+import { strata } from '@strata/testing/workspace';
 import { build, cacheStatus, git, suiteTurboWorkspace } from './turbo.ts';
 
 // The turbo task `npm run build` runs: every file that can change what it produces or decides is in

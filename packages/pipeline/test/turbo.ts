@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { repo, strata, tempWorkspace } from '../../cli/test/workspace.ts';
+import { repo, strata, tempWorkspace } from '@strata/testing/workspace';
 
 // What the tests of `npm run build` share: a copy of the workspace that runs this repository's
 // turbo task, and what turbo does with it, in CI and by hand.

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { findRoot } from '@strata/project';
+import { setTemplateObjects, writeTemplateApp } from './workspace-copy.ts';
 
 export const repo = findRoot();
 
@@ -64,6 +65,27 @@ export function suiteWorkspace(apps: readonly string[], options: { generate?: bo
       return ws.root;
     },
   };
+}
+
+/**
+ * A {@link tempWorkspace} of no app of the repository, removed after the tests of the describe block
+ * that calls this, holding an app of the new-app template for each entry of `apps`, in order: it
+ * renders the template's objects and the entry's objects (TypeScript expressions) after them, with
+ * the import lines `imports` at the top of its render.ts. `setObjects` makes one of them render
+ * other objects.
+ */
+export function templateAppsWorkspace(
+  imports: readonly string[],
+  apps: Readonly<Record<string, readonly string[]>>,
+): { readonly root: string; setObjects(name: string, objects: readonly string[]): void } {
+  const ws = tempWorkspace([]);
+  afterAll(() => ws.dispose());
+  const setObjects = (name: string, objects: readonly string[]) => setTemplateObjects(ws.root, name, imports, objects);
+  for (const [name, objects] of Object.entries(apps)) {
+    writeTemplateApp(repo, ws.root, name);
+    setObjects(name, objects);
+  }
+  return { root: ws.root, setObjects };
 }
 
 /**
