@@ -10,7 +10,7 @@ import {
   suiteInstalledCopy,
 } from '@strata/testing/workspace-copy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyWorkspace, fixtures, repo } from './workspace.ts';
+import { emptyWorkspace, envFlags, fixtures, repo } from './workspace.ts';
 
 /** The `strata` command of the workspace at `root` (the repository's unless told), run in `cwd`. */
 const strata = (cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, root = repo) => {
@@ -28,10 +28,9 @@ describe('strata import (the command)', () => {
     ws = emptyWorkspace();
   });
   afterAll(() => ws.dispose());
-  const envs = (dir: (env: string) => string) => ['dev', 'staging', 'prod'].flatMap((e) => ['--env', `${e}=${dir(e)}`]);
 
   it('prints where each Secret went, the files and the proof, and exits 0', { timeout: 120_000 }, () => {
-    const r = strata(ws.root, ['import', '--name', 'ledger', '--no-install', ...envs((e) => join(fixtures, 'plain', e))]);
+    const r = strata(ws.root, ['import', '--name', 'ledger', '--no-install', ...envFlags((e) => join(fixtures, 'plain', e))]);
     expect(r.stderr).toMatch(
       /^warning: dev: Secret ledger-dev\/ledger-db: values not imported; an ExternalSecret now reads password from ClusterSecretStore secret-store at key ledger\/dev\/ledger-db/m,
     );
@@ -48,7 +47,7 @@ describe('strata import (the command)', () => {
 
   it('says on its summary line what the cluster and kubectl kept on the objects it left out', { timeout: 120_000 }, () => {
     const source = join(fixtures, 'exported', 'from-cluster.yaml');
-    const r = strata(ws.root, ['import', '--name', 'expapp', '--no-install', ...envs(() => source)]);
+    const r = strata(ws.root, ['import', '--name', 'expapp', '--no-install', ...envFlags(() => source)]);
     expect(r.stdout).toMatch(
       /^import: apps\/expapp builds to its sources in every env \(objects: dev 2, staging 2, prod 2\); left out what the cluster or kubectl kept on 2 objects: annotation deployment\.kubernetes\.io\/revision, metadata\.creationTimestamp, metadata\.generation, metadata\.managedFields, metadata\.resourceVersion, metadata\.selfLink, metadata\.uid, status; next: /m,
     );
@@ -60,7 +59,7 @@ describe('strata import (the command)', () => {
     const binding = (namespace: string) =>
       `apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: reader, namespace: ${namespace}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects: [{kind: ServiceAccount, name: bot, namespace: ops}]\n`;
     writeFileSync(source, `${binding('team-a')}---\n${binding('team-b')}`);
-    const r = strata(ws.root, ['import', '--name', 'rbx', '--no-install', ...envs(() => source)]);
+    const r = strata(ws.root, ['import', '--name', 'rbx', '--no-install', ...envFlags(() => source)]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^import: apps\/rbx builds to its sources in every env \(objects: dev 2, staging 2, prod 2\)/m);
     expect(r.status).toBe(0);
@@ -72,7 +71,7 @@ describe('strata import (the command)', () => {
   });
 
   it('refuses an unsupported feature in one line with exit 1, and a missing env with exit 2', () => {
-    const helm = strata(ws.root, ['import', '--name', 'gateway', ...envs((e) => join(fixtures, 'unsupported', e === 'dev' ? 'helm' : 'plain'))]);
+    const helm = strata(ws.root, ['import', '--name', 'gateway', ...envFlags((e) => join(fixtures, 'unsupported', e === 'dev' ? 'helm' : 'plain'))]);
     expect(helm.stderr.trim().split('\n')).toHaveLength(1);
     expect(helm.stderr).toMatch(/^strata: .*unsupported\/helm\/kustomization\.yaml: helmCharts: Helm inflation cannot be imported faithfully/);
     expect(helm.status).toBe(1);
@@ -89,7 +88,7 @@ describe('strata import (the command)', () => {
       const app = join(fixtures, 'system-namespace/plain/app.yaml');
       const reason =
         'which Kubernetes keeps for itself (default, and every kube- name): give its objects a namespace of their own, or import with --allow-system-namespace if the app belongs there; nothing was written';
-      const plain = strata(ws.root, ['import', '--name', 'agent', '--no-install', ...envs(() => join(fixtures, 'system-namespace/plain'))]);
+      const plain = strata(ws.root, ['import', '--name', 'agent', '--no-install', ...envFlags(() => join(fixtures, 'system-namespace/plain'))]);
       expect(plain.stderr.trimEnd().split('\n')).toStrictEqual([
         `strata: ${app}:2: v1/ConfigMap kube-system/agent-settings would be in the namespace "kube-system", ${reason}`,
         `strata: ${app}:10: v1/Service default/agent would be in the namespace "default", ${reason}`,
@@ -105,7 +104,7 @@ describe('strata import (the command)', () => {
         '--name',
         'ledger-public',
         '--no-install',
-        ...envs((e) => (e === 'prod' ? join(fixtures, 'system-namespace/kustomize') : join(source, 'overlays', e))),
+        ...envFlags((e) => (e === 'prod' ? join(fixtures, 'system-namespace/kustomize') : join(source, 'overlays', e))),
       ]);
       const set = `(set at ${join(fixtures, 'system-namespace/kustomize/kustomization.yaml')}:4)`;
       expect(kustomized.stderr.trimEnd().split('\n').sort()).toStrictEqual([
@@ -121,7 +120,7 @@ describe('strata import (the command)', () => {
         'agent',
         '--no-install',
         '--allow-system-namespace',
-        ...envs(() => join(fixtures, 'system-namespace/plain')),
+        ...envFlags(() => join(fixtures, 'system-namespace/plain')),
       ]);
       expect(allowed.stderr).not.toMatch(/^strata: /m);
       expect(allowed.stdout).toMatch(/import: apps\/agent builds to its sources in every env \(objects: dev 2, staging 2, prod 2\)/);
@@ -152,7 +151,7 @@ describe('strata import (the command)', () => {
           'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: shop-reader\nrules: []',
         ].join('\n---\n'),
       );
-      const loose = strata(ws.root, ['import', '--name', 'shop', '--no-install', ...envs(() => 'loose')]);
+      const loose = strata(ws.root, ['import', '--name', 'shop', '--no-install', ...envFlags(() => 'loose')]);
       expect(loose.stderr.trimEnd().split('\n')).toStrictEqual([
         `strata: loose/app.yaml:9: v1/ConfigMap stray ${reason}, or import with --namespace NAMESPACE (as kubectl apply -n puts it); nothing was written`,
       ]);
@@ -161,7 +160,7 @@ describe('strata import (the command)', () => {
 
       // A base without namespace: for every env: each object once (in kustomize's order), at its file, with the kustomizations that could set one.
       const base = join(fixtures, 'deployment-service/base');
-      const kustomized = strata(ws.root, ['import', '--name', 'ledger-base', '--no-install', ...envs(() => base)]);
+      const kustomized = strata(ws.root, ['import', '--name', 'ledger-base', '--no-install', ...envFlags(() => base)]);
       const or = ` or a namespace: to ${join(base, 'kustomization.yaml')}, or import with --namespace NAMESPACE (as kubectl apply -n puts it); nothing was written`;
       expect(kustomized.stderr.trimEnd().split('\n')).toStrictEqual([
         `strata: ${join(base, 'service.yaml')}:1: v1/Service ledger ${reason}${or}`,
@@ -186,16 +185,16 @@ describe('strata import (the command)', () => {
           'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reports-reader\nrules: []',
         ].join('\n---\n'),
       );
-      const bad = strata(ws.root, ['import', '--name', 'reports', '--no-install', '--namespace', 'Reports_NS', ...envs(() => dir)]);
+      const bad = strata(ws.root, ['import', '--name', 'reports', '--no-install', '--namespace', 'Reports_NS', ...envFlags(() => dir)]);
       expect(bad.stderr).toMatch(/^strata: --namespace: "Reports_NS" must be a DNS-1123 label/);
       expect(bad.status).toBe(2);
       // The platform's own namespaces stay refused, given this way too.
-      const system = strata(ws.root, ['import', '--name', 'reports', '--no-install', '--namespace', 'default', ...envs(() => dir)]);
+      const system = strata(ws.root, ['import', '--name', 'reports', '--no-install', '--namespace', 'default', ...envFlags(() => dir)]);
       expect(system.stderr).toMatch(/v1\/ConfigMap default\/settings would be in the namespace "default"/);
       expect(system.status).toBe(1);
       expect(existsSync(join(ws.root, 'apps/reports'))).toBe(false);
 
-      const r = strata(ws.root, ['import', '--name', 'reports', '--no-install', '--namespace', 'reports', ...envs(() => dir)]);
+      const r = strata(ws.root, ['import', '--name', 'reports', '--no-install', '--namespace', 'reports', ...envFlags(() => dir)]);
       expect(r.stderr).not.toMatch(/^strata: /m);
       expect(r.stdout).toMatch(/import: apps\/reports builds to its sources in every env \(objects: dev 3, staging 3, prod 3\)/);
       expect(r.status).toBe(0);
@@ -208,7 +207,7 @@ describe('strata import (the command)', () => {
   );
 
   it('refuses two documents of one object, naming both files and lines, in one line', { timeout: 120_000 }, () => {
-    const r = strata(ws.root, ['import', '--name', 'shop', '--no-install', ...envs(() => join(fixtures, 'duplicate'))]);
+    const r = strata(ws.root, ['import', '--name', 'shop', '--no-install', ...envFlags(() => join(fixtures, 'duplicate'))]);
     expect(r.stderr.trimEnd().split('\n')).toStrictEqual([
       `strata: ${join(fixtures, 'duplicate/more.yaml')}:10: v1/ConfigMap shop/settings: given again at ${join(fixtures, 'duplicate/settings.yaml')}:1 (dev); an app holds each object once: remove one of them or give it another name, then import; nothing was written`,
     ]);

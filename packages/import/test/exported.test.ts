@@ -2,11 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
-import { ENVIRONMENTS } from '@strata/core';
 import { buildOverlays } from '@strata/kustomize';
 import { ensureServers, startServer, type Server } from '@strata/project/apiserver';
 import { importApp } from '../src/index.ts';
-import { emptyWorkspace, filesUnder, fixtures } from './workspace.ts';
+import { emptyWorkspace, envSources, filesUnder, fixtures } from './workspace.ts';
 
 describe('strata import of objects exported from a cluster', () => {
   let server: Server;
@@ -29,7 +28,7 @@ describe('strata import of objects exported from a cluster', () => {
     { timeout: 240_000 },
     async () => {
       const source = join(fixtures, 'exported', 'from-cluster.yaml');
-      const r = await importApp(ws.root, { name: 'expapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      const r = await importApp(ws.root, { name: 'expapp', envs: envSources(source), install: false });
       expect(r.dropped).toStrictEqual({
         fields: [
           'annotation deployment.kubernetes.io/revision',
@@ -170,7 +169,7 @@ describe('strata import of Services exported from a cluster', () => {
       expect(dualKept.status).toBe(422);
       expect(JSON.stringify(dualKept.body)).toContain('spec.ipFamilies[1]: Invalid value: \\"IPv6\\": not configured on this cluster');
 
-      const r = await importApp(ws.root, { name: 'svcapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      const r = await importApp(ws.root, { name: 'svcapp', envs: envSources(source), install: false });
       expect(r.dropped.fields.filter((f) => f.startsWith('spec.'))).toStrictEqual([
         'spec.clusterIP',
         'spec.clusterIPs',
@@ -301,7 +300,7 @@ describe('strata import of Jobs exported from a cluster', () => {
       expect(kept.status).toBe(422);
       expect(JSON.stringify(kept.body)).toContain('`selector` not auto-generated');
 
-      const r = await importApp(ws.root, { name: 'jobapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      const r = await importApp(ws.root, { name: 'jobapp', envs: envSources(source), install: false });
       expect(r.dropped.fields.filter((f) => f.startsWith('spec.') || f.startsWith('label '))).toStrictEqual([
         'label batch.kubernetes.io/controller-uid',
         'label batch.kubernetes.io/job-name',
@@ -436,7 +435,7 @@ describe('strata import of volumes, claims, accounts and load balancers exported
       // As kubectl writes YAML: a string yes quoted.
       writeFileSync(source, exported.map((o) => stringify(o, { version: '1.1' })).join('---\n'));
 
-      const r = await importApp(ws.root, { name: 'volapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      const r = await importApp(ws.root, { name: 'volapp', envs: envSources(source), install: false });
       expect(r.dropped.fields.filter((f) => !f.startsWith('metadata.') && !f.startsWith('annotation ') && f !== 'status')).toStrictEqual([
         'finalizer service.kubernetes.io/load-balancer-cleanup',
         'secrets[] (token Secrets)',
@@ -509,7 +508,7 @@ describe('strata import of volumes, claims, accounts and load balancers exported
           '',
         ].join('\n'),
       );
-      const r = await importApp(ws.root, { name: 'trimmed', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      const r = await importApp(ws.root, { name: 'trimmed', envs: envSources(source), install: false });
       expect(r.dropped.fields).toStrictEqual([
         'annotation pv.kubernetes.io/bind-completed',
         'annotation pv.kubernetes.io/bound-by-controller',

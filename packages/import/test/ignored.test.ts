@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBuild } from '@strata/kustomize';
-import { emptyWorkspace, filesUnder, repo, strata } from './workspace.ts';
+import { emptyWorkspace, envFlags, filesUnder, repo, strata } from './workspace.ts';
 
 const git = (cwd: string, args: readonly string[]) => {
   const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });
@@ -32,7 +32,7 @@ describe('strata import into a git checkout with ignore rules', () => {
       join(ws.root, 'sources', app, 'objects.yaml'),
       `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${app}\ndata:\n  a: b\n`,
     );
-    return ['dev', 'staging', 'prod'].flatMap((e) => ['--env', `${e}=sources/${app}`]);
+    return envFlags(`sources/${app}`);
   };
 
   it(

@@ -10,7 +10,7 @@ import { buildOverlays, parseBuild } from '@strata/kustomize';
 import { loadApps } from '@strata/project';
 import { validate } from '@strata/validate';
 import { differences, importApp, ImportError } from '../src/index.ts';
-import { emptyWorkspace, filesUnder, fixtures, repo } from './workspace.ts';
+import { emptyWorkspace, envSources, filesUnder, fixtures, repo } from './workspace.ts';
 
 let ws: ReturnType<typeof emptyWorkspace>;
 beforeEach(() => {
@@ -43,7 +43,7 @@ async function built(app: string): Promise<Record<Environment, Manifest[]>> {
 }
 
 describe('strata import of plain YAML per env', () => {
-  const envs = ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'plain', e)}`);
+  const envs = envSources((e) => join(fixtures, 'plain', e));
 
   it('writes a typed app whose overlays build to the YAML, Secrets as ExternalSecrets', { timeout: 120_000 }, async () => {
     const r = await importApp(ws.root, { name: 'ledger', envs, install: false });
@@ -128,7 +128,7 @@ describe('strata import of plain YAML per env', () => {
     { timeout: 120_000 },
     async () => {
       const source = join(fixtures, 'typed-secret', 'secrets.yaml');
-      await importApp(ws.root, { name: 'sec', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      await importApp(ws.root, { name: 'sec', envs: envSources(source), install: false });
       const [dev] = await buildOverlays(ws.root, ['overlays/dev/sec'], { concurrency: 1 });
       const es = (name: string) =>
         parseBuild(dev!.yaml, 'dev').find((m) => m.kind === 'ExternalSecret' && m.metadata.name === name) as Manifest & { spec: { target: unknown } };
@@ -156,7 +156,7 @@ describe('strata import of plain YAML per env', () => {
     { timeout: 120_000 },
     async () => {
       const source = join(fixtures, 'exported', 'last-applied.yaml');
-      const r = await importApp(ws.root, { name: 'laapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      const r = await importApp(ws.root, { name: 'laapp', envs: envSources(source), install: false });
       expect(r.dropped).toStrictEqual({ fields: ['annotation kubectl.kubernetes.io/last-applied-configuration'], objects: 3 });
       const written = Object.values({ ...filesUnder(ws.root, 'apps/laapp'), ...filesUnder(ws.root, 'base/laapp') }).join('\n');
       for (const value of ['hunter2-plaintext', 'U1VQRVJT', 'old-applied-mode', 'last-applied-configuration']) expect(written).not.toContain(value);
@@ -177,7 +177,7 @@ describe('strata import of plain YAML per env', () => {
     { timeout: 120_000 },
     async () => {
       const source = join(fixtures, 'exported', 'sa-token.yaml');
-      const r = await importApp(ws.root, { name: 'satapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+      const r = await importApp(ws.root, { name: 'satapp', envs: envSources(source), install: false });
       const out = await built('satapp');
       for (const env of ENVIRONMENTS) {
         expect(out[env].filter((m) => m.kind === 'ExternalSecret')).toStrictEqual([]);
@@ -200,7 +200,7 @@ describe('strata import of plain YAML per env', () => {
   it('refuses a service-account token Secret that holds a key the token controller does not write, in one line, writing nothing', async () => {
     const source = join(ws.root, 'sa-token.yaml');
     writeFileSync(source, `${readFileSync(join(fixtures, 'exported', 'sa-token.yaml'), 'utf8')}  extra: eA==\n`);
-    await expect(importApp(ws.root, { name: 'satapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false })).rejects.toThrow(
+    await expect(importApp(ws.root, { name: 'satapp', envs: envSources(source), install: false })).rejects.toThrow(
       "dev: v1/Secret satapp/app-token: a kubernetes.io/service-account-token Secret holds extra, which its cluster's token controller does not write; move it to a Secret of its own, then import; nothing was written",
     );
     expect(existsSync(join(ws.root, 'apps/satapp'))).toBe(false);
@@ -208,7 +208,7 @@ describe('strata import of plain YAML per env', () => {
 
   it("refuses an object its owner's controller made, at its ownerReference, writing nothing", async () => {
     const source = join(fixtures, 'exported', 'owned.yaml');
-    await expect(importApp(ws.root, { name: 'ownapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false })).rejects.toThrow(
+    await expect(importApp(ws.root, { name: 'ownapp', envs: envSources(source), install: false })).rejects.toThrow(
       /^[^\n]*owned\.yaml:27: apps\/v1\/ReplicaSet ownapp\/web-5d8f7c9b6: metadata\.ownerReferences\[0\]: made by the controller of its owner, Deployment web, which makes it again wherever the owner runs; leave it out of the sources and import the owner, then import; nothing was written$/m,
     );
     expect(existsSync(join(ws.root, 'apps/ownapp'))).toBe(false);
@@ -216,7 +216,7 @@ describe('strata import of plain YAML per env', () => {
 
   it("leaves out an ownerReference that no controller holds: the old cluster's uid would have the object collected", async () => {
     const source = join(fixtures, 'exported', 'garbage-owned.yaml');
-    const r = await importApp(ws.root, { name: 'gcapp', envs: ENVIRONMENTS.map((e) => `${e}=${source}`), install: false });
+    const r = await importApp(ws.root, { name: 'gcapp', envs: envSources(source), install: false });
     expect(r.dropped).toStrictEqual({ fields: ['metadata.ownerReferences'], objects: 1 });
     const written = Object.values({ ...filesUnder(ws.root, 'apps/gcapp'), ...filesUnder(ws.root, 'base/gcapp') }).join('\n');
     expect(written).not.toContain('ownerReferences');
@@ -322,7 +322,7 @@ describe('strata import refuses what it cannot import faithfully', () => {
     ],
   ])('%s: one line naming the feature and what to do, and nothing written', async (dir, line) => {
     const before = filesUnder(ws.root, '.');
-    const envs = ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'unsupported', e === 'prod' ? dir : 'plain')}`);
+    const envs = envSources((e) => join(fixtures, 'unsupported', e === 'prod' ? dir : 'plain'));
     const err = await importApp(ws.root, { name: 'gateway', envs, install: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImportError);
     expect((err as ImportError).lines).toHaveLength(1);
@@ -333,7 +333,7 @@ describe('strata import refuses what it cannot import faithfully', () => {
 
 describe('strata import writes the core kit where the original holds what a kit block makes', () => {
   it('uses the restricted contexts, kube-dns egress and default-deny blocks, and builds to the same objects', { timeout: 120_000 }, async () => {
-    await importApp(ws.root, { name: 'rates', envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'hardened')}`), install: false });
+    await importApp(ws.root, { name: 'rates', envs: envSources(join(fixtures, 'hardened')), install: false });
     const out = await built('rates');
     for (const env of ENVIRONMENTS) expect(out[env]).toStrictEqual(await source('hardened'));
     const render = filesUnder(ws.root, 'apps/rates')['apps/rates/src/render.ts']!;
@@ -351,7 +351,7 @@ describe('strata import writes the core kit where the original holds what a kit 
 
 describe("strata import of Kustomize's builtin transformers", () => {
   it('imports what a builtin transformer produced, and says it kept the result', { timeout: 120_000 }, async () => {
-    const r = await importApp(ws.root, { name: 'limits', envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'builtin')}`), install: false });
+    const r = await importApp(ws.root, { name: 'limits', envs: envSources(join(fixtures, 'builtin')), install: false });
     const out = await built('limits');
     for (const env of ENVIRONMENTS) expect(out[env]).toStrictEqual(await source('builtin'));
     expect(out.dev[0]!.metadata.labels).toStrictEqual({ owner: 'payments-team' });
@@ -364,7 +364,7 @@ describe("strata import of Kustomize's builtin transformers", () => {
 
 describe('strata import of a kind Strata has no schema for', () => {
   it('keeps it, and warns that validation fails on it until its CRD is added or it moves to a served API', { timeout: 120_000 }, async () => {
-    const r = await importApp(ws.root, { name: 'shapes', envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'unknown-kind')}`), install: false });
+    const r = await importApp(ws.root, { name: 'shapes', envs: envSources(join(fixtures, 'unknown-kind')), install: false });
     expect((await built('shapes')).prod.map((m) => m.kind).sort()).toStrictEqual(['Ingress', 'Widget']);
     expect(r.warnings).toStrictEqual([
       'dev: Ingress networking.k8s.io/v1beta1: Kubernetes 1.36 does not serve it, so strata pipeline and validate fail on it (no schema); move it to an apiVersion that release serves',
@@ -386,7 +386,7 @@ describe('strata import of a kind Strata has no schema for', () => {
           join(dir, 'certificate.yaml'),
           'apiVersion: cert-manager.io/v1beta1\nkind: Certificate\nmetadata:\n  name: web\n  namespace: shapes\nspec:\n  secretName: web-tls\n  dnsNames: [shapes.example.org]\n  issuerRef: {name: letsencrypt, kind: ClusterIssuer}\n',
         );
-        const r = await importApp(ws.root, { name: 'shapes', envs: ENVIRONMENTS.map((e) => `${e}=${dir}`), install: false });
+        const r = await importApp(ws.root, { name: 'shapes', envs: envSources(dir), install: false });
         expect(r.warnings).toStrictEqual([
           'Certificate cert-manager.io/v1beta1: Strata ships the CRD of cert-manager.io Certificate, which serves cert-manager.io/v1, so strata pipeline and validate fail on it (no schema); move it to that apiVersion',
         ]);
@@ -397,7 +397,7 @@ describe('strata import of a kind Strata has no schema for', () => {
 
 describe('strata import of a custom resource together with its CRD', () => {
   it('says to add the CRD it imported with strata crd add', { timeout: 120_000 }, async () => {
-    const r = await importApp(ws.root, { name: 'gadgets', envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'crd-and-cr')}`), install: false });
+    const r = await importApp(ws.root, { name: 'gadgets', envs: envSources(join(fixtures, 'crd-and-cr')), install: false });
     expect((await built('gadgets')).dev.map((m) => m.kind).sort()).toStrictEqual(['CustomResourceDefinition', 'Gadget']);
     expect(r.warnings).toStrictEqual([
       'Gadget tools.example.org/v1: Strata has no schema for it, so strata pipeline and validate fail on it (no schema) until its CRD is added: its CustomResourceDefinition is among the imported objects: run `npx strata crd add <the file that holds it>`, or fix the apiVersion',
@@ -452,7 +452,7 @@ describe('strata import refuses sources that are not valid objects', () => {
     const before = filesUnder(ws.root, '.');
     const err = await importApp(ws.root, {
       name: 'broken',
-      envs: ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'invalid', dir)}`),
+      envs: envSources(join(fixtures, 'invalid', dir)),
       install: false,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImportError);
@@ -481,9 +481,7 @@ describe('strata import names sources as they were typed', () => {
     '',
   ].join('\n');
   const refusal = async (cwd: string, path: string): Promise<readonly string[]> => {
-    const err = await importApp(ws.root, { name: 'shop', envs: ENVIRONMENTS.map((e) => `${e}=${path}`), cwd, install: false }).catch(
-      (e: unknown) => e,
-    );
+    const err = await importApp(ws.root, { name: 'shop', envs: envSources(path), cwd, install: false }).catch((e: unknown) => e);
     if (!(err instanceof Error)) throw new Error(`import of ${path} did not fail`);
     return err instanceof ImportError ? err.lines : [err.message];
   };
@@ -515,7 +513,7 @@ describe('strata import proves before it writes', () => {
       // An immutable generated ConfigMap: a generator of literals does not say immutable.
       const before = filesUnder(ws.root, '.');
       const path = join(fixtures, 'immutable');
-      const err = await importApp(ws.root, { name: 'flags', envs: ENVIRONMENTS.map((e) => `${e}=${path}`), install: false }).catch((e: unknown) => e);
+      const err = await importApp(ws.root, { name: 'flags', envs: envSources(path), install: false }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ImportError);
       expect((err as ImportError).lines).toStrictEqual([
         'the imported app does not build to its sources; nothing was written:',
@@ -528,7 +526,7 @@ describe('strata import proves before it writes', () => {
 
 describe('strata import of a generator with binary files', () => {
   it('keeps binaryData, its hash behaviour and what differs per env', { timeout: 120_000 }, async () => {
-    const envs = ENVIRONMENTS.map((e) => `${e}=${join(fixtures, e === 'dev' ? 'binary/dev' : 'binary/base')}`);
+    const envs = envSources((e) => join(fixtures, e === 'dev' ? 'binary/dev' : 'binary/base'));
     await importApp(ws.root, { name: 'brand', envs, install: false });
     const out = await built('brand');
     for (const env of ENVIRONMENTS) expect(out[env]).toStrictEqual(await source(env === 'dev' ? 'binary/dev' : 'binary/base'));
@@ -600,7 +598,7 @@ describe('strata import of text written on Windows', () => {
       const ini = '[server]\r\nport = 8080\r\nhost = 0.0.0.0\r\nname = windows-authored\r\n';
       writeFileSync(join(dir, 'app.ini'), ini);
       writeFileSync(join(dir, 'kustomization.yaml'), 'namespace: shop\nconfigMapGenerator:\n  - name: cfg\n    files: [app.ini]\n');
-      const envs = ENVIRONMENTS.map((e) => `${e}=${dir}`);
+      const envs = envSources(dir);
       await importApp(ws.root, { name: 'crlfgen', envs, install: false });
       const out = await built('crlfgen');
       for (const env of ENVIRONMENTS) expect(out[env].map((m) => m.data)).toStrictEqual([{ 'app.ini': ini }]);
@@ -621,7 +619,7 @@ describe('strata import of strings that go-yaml reads as numbers when they are l
         mkdirSync(join(dir, env));
         writeFileSync(join(dir, env, 'tricky.yaml'), configMap(data[env]));
       }
-      await importApp(ws.root, { name: 'tricky', envs: ENVIRONMENTS.map((e) => `${e}=${join(dir, e)}`), install: false });
+      await importApp(ws.root, { name: 'tricky', envs: envSources((e) => join(dir, e)), install: false });
       const out = await built('tricky');
       for (const env of ENVIRONMENTS) expect(out[env].map((m) => m.data)).toStrictEqual([data[env]]);
       expect(readFileSync(join(ws.root, 'base/tricky/configmap.tricky.yaml'), 'utf8')).toContain('mask: "0X1F"\n');
@@ -669,7 +667,7 @@ describe('strata import of plain YAML reads it as kubectl apply -f does', () => 
             '',
           ].join('\n'),
         );
-        const envs = ENVIRONMENTS.map((e) => `${e}=${dir}`);
+        const envs = envSources(dir);
         const r = await importApp(ws.root, { name: 'yaml11', envs, install: false });
         const out = await built('yaml11');
         const of = (kind: string) => out.prod.find((m) => m.kind === kind) as Manifest & { spec?: Record<string, unknown>; data?: unknown };
@@ -717,7 +715,7 @@ describe('strata import of plain YAML saved as UTF-16', () => {
         // Windows' "Unicode" as Notepad saves it: UTF-16 little-endian with a byte order mark, CRLF.
         writeFileSync(join(dir, 'dev.yaml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
         writeFileSync(join(dir, 'rest.yaml'), text.replace('replicas: 3', 'replicas: 5').replaceAll('\r\n', '\n'));
-        const envs = ENVIRONMENTS.map((e) => `${e}=${join(dir, e === 'dev' ? 'dev.yaml' : 'rest.yaml')}`);
+        const envs = envSources((e) => join(dir, e === 'dev' ? 'dev.yaml' : 'rest.yaml'));
         const r = await importApp(ws.root, { name: 'utf16', envs, install: false });
         const out = await built('utf16');
         const of = (env: Environment, kind: string) =>
@@ -748,7 +746,7 @@ describe('strata import of plain YAML with a line break only YAML 1.1 knows', ()
           );
         writeFileSync(join(dir, 'dev.yaml'), text('fast'));
         writeFileSync(join(dir, 'rest.yaml'), text('slow'));
-        const envs = ENVIRONMENTS.map((e) => `${e}=${join(dir, e === 'dev' ? 'dev.yaml' : 'rest.yaml')}`);
+        const envs = envSources((e) => join(dir, e === 'dev' ? 'dev.yaml' : 'rest.yaml'));
         const r = await importApp(ws.root, { name: 'lsep', envs, install: false });
         const out = await built('lsep');
         const data = (env: Environment) => (out[env].find((m) => m.kind === 'ConfigMap') as Manifest & { data?: unknown }).data;
@@ -803,7 +801,7 @@ describe('strata import refuses names that one checkout would merge into one fil
         `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: "${name}"\nrules:\n  - {apiGroups: [""], resources: [pods], verbs: [get]}\n`;
       writeFileSync(join(dir, 'roles.yaml'), names.map(role).join('---\n'));
       const before = filesUnder(ws.root, '.');
-      const err = await importApp(ws.root, { name: 'roles', envs: ENVIRONMENTS.map((e) => `${e}=${dir}`), install: false }).catch((e: unknown) => e);
+      const err = await importApp(ws.root, { name: 'roles', envs: envSources(dir), install: false }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ImportError);
       expect((err as ImportError).lines).toHaveLength(1);
       expect((err as ImportError).lines[0]).toMatch(/^the sources' objects cannot be files of one checkout: base\/roles\/clusterrole\./);
@@ -885,7 +883,7 @@ describe('strata import of lists that differ per env', () => {
     { timeout: 120_000 },
     async () => {
       // prod alone tolerates the GPU nodes (an empty list elsewhere) and reads a token (an env var of another shape).
-      const envs = ENVIRONMENTS.map((e) => `${e}=${join(fixtures, 'lists', e)}`);
+      const envs = envSources((e) => join(fixtures, 'lists', e));
       await importApp(ws.root, { name: 'worker', envs, install: false });
       const out = await built('worker');
       for (const env of ENVIRONMENTS)

@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { testTempDir, writeTree } from '@strata/testing/temp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ENVIRONMENTS } from '@strata/core';
 import { importApp, ImportError } from '../src/index.ts';
 import { realKustomizeBuild, REMOTE_CASES, remoteServer, remoteTree } from '../../validate/test/remote-trees.ts';
-import { emptyWorkspace, filesUnder } from './workspace.ts';
+import { emptyWorkspace, envSources, filesUnder } from './workspace.ts';
 
 /**
  * kustomize fetches a URL through any field it loads a path by, not only resources: an import of
@@ -35,7 +34,7 @@ describe('strata import never fetches what a kustomization names by URL', () => 
 
     server.requests.length = 0;
     const before = filesUnder(ws.root, '.');
-    const envs = ENVIRONMENTS.map((e) => `${e}=${dir}`);
+    const envs = envSources(dir);
     const err = await importApp(ws.root, { name: 'fetched', envs, install: false }).catch((e: unknown) => e);
     expect(server.requests).toStrictEqual([]);
     expect(err).toBeInstanceOf(ImportError);
@@ -61,7 +60,7 @@ describe('strata import reads a kustomization as kustomize does before it says n
 
     server.requests.length = 0;
     const before = filesUnder(ws.root, '.');
-    const envs = ENVIRONMENTS.map((e) => `${e}=${dir}`);
+    const envs = envSources(dir);
     const err = await importApp(ws.root, { name: 'fetched', envs, install: false }).catch((e: unknown) => e);
     expect(server.requests).toStrictEqual([]);
     expect(err).toBeInstanceOf(ImportError);

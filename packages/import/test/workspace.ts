@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ENVIRONMENTS, type Environment } from '@strata/core';
 import { findRoot } from '@strata/project';
 
 export const repo = findRoot();
@@ -16,6 +17,13 @@ export const strata = (cwd: string, args: readonly string[]) => {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 export const fixtures = join(repo, 'packages/import/test/__fixtures__');
+
+/** The sources of an import, one `<env>=<source>` for each env in order: `source` itself, or what it gives for the env. */
+export const envSources = (source: string | ((env: Environment) => string)): string[] =>
+  ENVIRONMENTS.map((e) => `${e}=${typeof source === 'string' ? source : source(e)}`);
+
+/** {@link envSources} as the `--env` flags of `strata import`. */
+export const envFlags = (source: string | ((env: Environment) => string)): string[] => envSources(source).flatMap((s) => ['--env', s]);
 
 /**
  * A throw-away workspace with no apps: what an import writes into. The packages are linked, not

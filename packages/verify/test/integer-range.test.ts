@@ -7,6 +7,20 @@ import { sharedServer } from './helpers.ts';
 // apply -k and Argo CD send) decode the object into its Go type and refuse it, while the server-side
 // apply that verify's dry run sends converts it from unstructured and wraps it without a word.
 
+/** A Deployment of one container, with `fields` (YAML lines) in its spec and `podField` in its pod's spec. */
+const deployment = (name: string, fields: string, podField: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: default}
+spec:
+${fields}
+  selector: {matchLabels: {a: b}}
+  template:
+    metadata: {labels: {a: b}}
+    spec:
+      ${podField}
+      containers: [{name: c, image: "nginx:1.27"}]
+`;
+
 const TEXT = `apiVersion: v1
 kind: Service
 metadata: {name: port, namespace: default}
@@ -16,31 +30,8 @@ spec:
   - port: 4294967376
     targetPort: 8080
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  replicas: 4294967297
-  selector: {matchLabels: {a: b}}
-  template:
-    metadata: {labels: {a: b}}
-    spec:
-      activeDeadlineSeconds: 100000000000000000000
-      containers: [{name: c, image: "nginx:1.27"}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: widest, namespace: default}
-spec:
-  replicas: 2147483647
-  progressDeadlineSeconds: 2147483647
-  selector: {matchLabels: {a: b}}
-  template:
-    metadata: {labels: {a: b}}
-    spec:
-      terminationGracePeriodSeconds: 9007199254740993
-      containers: [{name: c, image: "nginx:1.27"}]
-`;
+${deployment('web', '  replicas: 4294967297', 'activeDeadlineSeconds: 100000000000000000000')}---
+${deployment('widest', '  replicas: 2147483647\n  progressDeadlineSeconds: 2147483647', 'terminationGracePeriodSeconds: 9007199254740993')}`;
 
 const SERVICE = {
   apiVersion: 'v1',
