@@ -1,8 +1,8 @@
 import type { Manifest } from '@strata/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ANNOTATIONS_SIZE_LIMIT } from '../src/index.ts';
 import { fitClientSideApply } from '../src/rules/fit-client-side-apply.ts';
-import { SERVER_BUILD_TIMEOUT, startDifferentialServer, type DifferentialServer } from './differential.ts';
+import { differentialServer } from './differential.ts';
 
 /**
  * fit-client-side-apply against the API server: each object of the corpus is sent as `kubectl apply`
@@ -119,12 +119,9 @@ function straddle(c: Case): [Manifest, Manifest] {
   return [c.make(lo), c.make(hi)];
 }
 
-let server: DifferentialServer;
-beforeAll(async () => {
-  server = await startDifferentialServer([]);
+const server = differentialServer([], async () => {
   await server.namespace(NAMESPACE);
-}, SERVER_BUILD_TIMEOUT);
-afterAll(async () => server?.stop());
+});
 
 /** The server's verdict on kubectl's create: undefined when accepted, else its message. */
 async function serverRefusal(manifest: Manifest, namespace: string): Promise<string | undefined> {

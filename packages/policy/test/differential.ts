@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Manifest } from '@strata/core';
 import { crdManifestsDir } from '@strata/schemas';
 import { ensureServers, startServer, type Server, type StartOptions } from '@strata/project/apiserver';
+import { suiteResource } from '@strata/testing/suite';
 import { parse } from 'yaml';
 import { parseObjects } from '../src/index.ts';
 
@@ -107,6 +108,35 @@ export async function startDifferentialServer(manifests: readonly Manifest[], op
     },
     dryRun: (manifest, namespace) => applied(manifest, namespace, true),
     stop: () => server.stop(),
+  };
+}
+
+/**
+ * The API server of the tests of the file or describe block that calls this: started before them
+ * (`startDifferentialServer` of `manifests`, with `options`), building the binaries first on a fresh
+ * machine, then `prepare`d (namespaces and objects made for real, the server's verdicts taken), all
+ * within SERVER_BUILD_TIMEOUT; stopped after them, also when preparing failed. What it returns is
+ * that server once the tests run.
+ */
+export function differentialServer(
+  manifests: readonly Manifest[],
+  prepare?: (server: DifferentialServer) => Promise<unknown>,
+  options: StartOptions = {},
+): DifferentialServer {
+  const started = suiteResource(
+    () => startDifferentialServer(manifests, options),
+    (server) => server.stop(),
+    { ...(prepare ? { prepare } : {}), timeout: SERVER_BUILD_TIMEOUT },
+  );
+  return {
+    get server() {
+      return started().server;
+    },
+    namespace: (name, labels) => started().namespace(name, labels),
+    dryRun: (manifest, namespace) => started().dryRun(manifest, namespace),
+    create: (manifest, namespace) => started().create(manifest, namespace),
+    remove: (manifest, namespace) => started().remove(manifest, namespace),
+    stop: () => started().stop(),
   };
 }
 

@@ -1,8 +1,8 @@
 import type { Manifest } from '@strata/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPolicy } from '../src/index.ts';
 import { mountableSecrets } from '../src/rules/mountable-secrets.ts';
-import { SERVER_BUILD_TIMEOUT, startDifferentialServer, type DifferentialServer } from './differential.ts';
+import { differentialServer } from './differential.ts';
 
 /**
  * mountable-secrets against the API server with its ServiceAccount admission plugin on, as in every
@@ -69,31 +69,29 @@ const podOf = (name: string, spec: Record<string, unknown>): Manifest =>
 
 type Verdict = { readonly admitted: true } | { readonly admitted: false; readonly reason: string };
 
-let server: DifferentialServer;
 const verdicts = new Map<string, Verdict>();
 
-beforeAll(async () => {
-  server = await startDifferentialServer([], { serviceAccountAdmission: true });
-  await server.namespace(NS);
-  for (const a of ACCOUNTS) {
-    const r = await server.create(a, NS);
-    if (r.status >= 300) throw new Error(`creating ServiceAccount ${a.metadata.name}: ${r.message}`);
-  }
-  // The plugin reads the accounts through an informer.
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  for (const [name, spec] of Object.entries(PODS)) {
-    const r = await server.dryRun(podOf(name, spec), NS);
-    if (r.status < 300) verdicts.set(name, { admitted: true });
-    else {
-      if (r.status !== 403) throw new Error(`${name}: HTTP ${r.status} ${r.message}`);
-      verdicts.set(name, { admitted: false, reason: r.message.replace(/^pods "[^"]*" is forbidden: /, '') });
+const server = differentialServer(
+  [],
+  async () => {
+    await server.namespace(NS);
+    for (const a of ACCOUNTS) {
+      const r = await server.create(a, NS);
+      if (r.status >= 300) throw new Error(`creating ServiceAccount ${a.metadata.name}: ${r.message}`);
     }
-  }
-}, SERVER_BUILD_TIMEOUT);
-
-afterAll(async () => {
-  await server?.stop();
-});
+    // The plugin reads the accounts through an informer.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const [name, spec] of Object.entries(PODS)) {
+      const r = await server.dryRun(podOf(name, spec), NS);
+      if (r.status < 300) verdicts.set(name, { admitted: true });
+      else {
+        if (r.status !== 403) throw new Error(`${name}: HTTP ${r.status} ${r.message}`);
+        verdicts.set(name, { admitted: false, reason: r.message.replace(/^pods "[^"]*" is forbidden: /, '') });
+      }
+    }
+  },
+  { serviceAccountAdmission: true },
+);
 
 describe('mountable-secrets and the API server', () => {
   it('refuse and admit the same pods, for the same reason', () => {

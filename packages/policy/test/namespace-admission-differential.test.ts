@@ -1,15 +1,8 @@
 import type { Manifest } from '@strata/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPolicy } from '../src/index.ts';
 import { namespaceAdmitsPods } from '../src/rules/namespace-admits-pods.ts';
-import {
-  podSecurityReasons,
-  readCorpus,
-  SERVER_BUILD_TIMEOUT,
-  startDifferentialServer,
-  type CorpusDocument,
-  type DifferentialServer,
-} from './differential.ts';
+import { podSecurityReasons, readCorpus, differentialServer, type CorpusDocument } from './differential.ts';
 
 /**
  * namespace-admits-pods against the API server, pod by pod: every document of the corpus (Pods and
@@ -84,7 +77,6 @@ function podOf(m: Manifest): Manifest {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { ...metadata, name: m.metadata.name }, spec: template.spec } as Manifest;
 }
 
-let server: DifferentialServer;
 // This test's own corpus, and the Pod Security corpus of the rules (their built-in kinds that run pods).
 const corpus = [
   ...readCorpus('__corpus__/namespace-admission'),
@@ -140,8 +132,7 @@ function strataVerdict(doc: CorpusDocument, space: Space): Verdict {
   return { admitted: false, reasons: [...new Set(reasons)].sort() };
 }
 
-beforeAll(async () => {
-  server = await startDifferentialServer([]);
+const server = differentialServer([], async () => {
   for (const space of spaces) await server.namespace(space.name, space.labels);
   for (const labels of <Record<string, string>[]>[{ [ENFORCE]: 'Restricted' }, { [ENFORCE]: 'restricted', [ENFORCE_VERSION]: '1.30' }]) {
     const r = await server.server.client.request('POST', '/api/v1/namespaces', {
@@ -155,10 +146,6 @@ beforeAll(async () => {
   // A few requests at a time: enough to keep the server busy, few enough for two cores.
   for (let i = 0; i < jobs.length; i += 8)
     await Promise.all(jobs.slice(i, i + 8).map(async ({ doc, space }) => verdicts.set(key(doc, space), await serverVerdict(doc, space))));
-}, SERVER_BUILD_TIMEOUT);
-
-afterAll(async () => {
-  await server?.stop();
 });
 
 describe('namespace-admits-pods and the API server', () => {

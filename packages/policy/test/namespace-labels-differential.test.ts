@@ -1,9 +1,9 @@
 import type { Manifest } from '@strata/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPolicy } from '../src/index.ts';
 import { POD_SECURITY_LABELS } from '../src/pod-security-admission.ts';
 import { namespaceAdmitsPods } from '../src/rules/namespace-admits-pods.ts';
-import { SERVER_BUILD_TIMEOUT, startDifferentialServer, type DifferentialServer } from './differential.ts';
+import { differentialServer } from './differential.ts';
 
 /**
  * namespace-admits-pods against the API server on the Pod Security labels of a Namespace: each value
@@ -93,7 +93,6 @@ const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' &
 /** What is refused, one line a label in the server's words (`label: Invalid value: "v": reason`), sorted; empty when created. */
 type Verdict = readonly string[];
 
-let server: DifferentialServer;
 const verdicts: Verdict[] = [];
 
 async function serverVerdict(labels: Readonly<Record<string, string>>, i: number): Promise<Verdict> {
@@ -128,14 +127,9 @@ function strataVerdict(labels: Readonly<Record<string, string>>): Verdict {
     .sort();
 }
 
-beforeAll(async () => {
-  server = await startDifferentialServer([]);
+const server = differentialServer([], async () => {
   for (let i = 0; i < cases.length; i += 8)
     await Promise.all(cases.slice(i, i + 8).map(async (labels, j) => (verdicts[i + j] = await serverVerdict(labels, i + j))));
-}, SERVER_BUILD_TIMEOUT);
-
-afterAll(async () => {
-  await server?.stop();
 });
 
 describe('namespace-admits-pods and the API server on Pod Security labels', () => {

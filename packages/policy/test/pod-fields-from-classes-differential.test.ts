@@ -1,8 +1,8 @@
 import type { Manifest } from '@strata/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPolicy } from '../src/index.ts';
 import { podFieldsFromClasses } from '../src/rules/pod-fields-from-classes.ts';
-import { SERVER_BUILD_TIMEOUT, startDifferentialServer, type DifferentialServer } from './differential.ts';
+import { differentialServer } from './differential.ts';
 
 /**
  * pod-fields-from-classes against the API server: each pod is created (dry run) on a server that holds
@@ -89,11 +89,9 @@ const podOf = (name: string, spec: Record<string, unknown>): Manifest =>
 
 type Verdict = { readonly admitted: true } | { readonly admitted: false; readonly reasons: readonly string[] };
 
-let server: DifferentialServer;
 const verdicts = new Map<string, Verdict>();
 
-beforeAll(async () => {
-  server = await startDifferentialServer([]);
+const server = differentialServer([], async () => {
   const client = server.server.client;
   for (const c of CLASSES) {
     const plural = c.kind === 'PriorityClass' ? 'priorityclasses' : 'runtimeclasses';
@@ -109,10 +107,6 @@ beforeAll(async () => {
       verdicts.set(name, { admitted: false, reasons: [message.replace(/^pods "[^"]*" is forbidden: /, '')] });
     }
   }
-}, SERVER_BUILD_TIMEOUT);
-
-afterAll(async () => {
-  await server?.stop();
 });
 
 describe('pod-fields-from-classes and the API server', () => {

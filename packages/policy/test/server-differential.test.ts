@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { podSecurityRules, runPolicy, type PodSecurityLevel } from '../src/index.ts';
 import { podTemplateByShape, podViewsOf } from '../src/pods.ts';
-import {
-  podSecurityReasons,
-  readCorpus,
-  SERVER_BUILD_TIMEOUT,
-  startDifferentialServer,
-  type CorpusDocument,
-  type DifferentialServer,
-  type ServerVerdict,
-} from './differential.ts';
+import { podSecurityReasons, readCorpus, differentialServer, type CorpusDocument, type ServerVerdict } from './differential.ts';
 
 /**
  * Pod Security, Strata against the API server: every document of the corpus (and every pod-bearing
@@ -118,34 +110,31 @@ const fixtures = [...readCorpus('__fixtures__/valid'), ...readCorpus('__fixtures
   return podViewsOf(object).length > 0 && !podTemplateByShape(object);
 });
 
-let server: DifferentialServer;
 const verdicts = new Map<CorpusDocument, Record<PodSecurityLevel, ServerVerdict>>();
 
-beforeAll(async () => {
-  server = await startDifferentialServer([...corpus, ...fixtures].map((d) => d.manifest));
-  for (const level of LEVELS) {
-    const labels: Record<string, string> = {};
-    for (const mode of ['enforce', 'warn', 'audit']) {
-      labels[`pod-security.kubernetes.io/${mode}`] = level;
-      labels[`pod-security.kubernetes.io/${mode}-version`] = VERSION;
+const server = differentialServer(
+  [...corpus, ...fixtures].map((d) => d.manifest),
+  async () => {
+    for (const level of LEVELS) {
+      const labels: Record<string, string> = {};
+      for (const mode of ['enforce', 'warn', 'audit']) {
+        labels[`pod-security.kubernetes.io/${mode}`] = level;
+        labels[`pod-security.kubernetes.io/${mode}-version`] = VERSION;
+      }
+      await server.namespace(`pod-security-${level}`, labels);
     }
-    await server.namespace(`pod-security-${level}`, labels);
-  }
-  const docs = [...corpus, ...fixtures];
-  // A few requests at a time: enough to keep the server busy, few enough for two cores.
-  for (let i = 0; i < docs.length; i += 8) {
-    await Promise.all(
-      docs.slice(i, i + 8).map(async (doc) => {
-        const [baseline, restricted] = await Promise.all(LEVELS.map((level) => server.dryRun(doc.manifest, `pod-security-${level}`)));
-        verdicts.set(doc, { baseline: baseline!, restricted: restricted! });
-      }),
-    );
-  }
-}, SERVER_BUILD_TIMEOUT);
-
-afterAll(async () => {
-  await server?.stop();
-});
+    const docs = [...corpus, ...fixtures];
+    // A few requests at a time: enough to keep the server busy, few enough for two cores.
+    for (let i = 0; i < docs.length; i += 8) {
+      await Promise.all(
+        docs.slice(i, i + 8).map(async (doc) => {
+          const [baseline, restricted] = await Promise.all(LEVELS.map((level) => server.dryRun(doc.manifest, `pod-security-${level}`)));
+          verdicts.set(doc, { baseline: baseline!, restricted: restricted! });
+        }),
+      );
+    }
+  },
+);
 
 function compare(docs: readonly CorpusDocument[]) {
   const disagreements: Disagreement[] = [];
