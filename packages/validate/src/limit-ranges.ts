@@ -1,13 +1,8 @@
-import { argoCdSkips } from '@strata/core/argocd';
 import type { Manifest } from '@strata/core';
 import type { PolicyObject } from '@strata/policy';
-import { siblingFiles } from '@strata/project';
 import { envOf } from './env-of.ts';
-import { placement } from './placement.ts';
-import { siblingObjects } from './siblings.ts';
+import { clusterObjects } from './placement.ts';
 import type { ClusterLimitRange, NamespaceClaims, SourceDoc } from './types.ts';
-
-const isLimitRange = (m: Manifest) => m.kind === 'LimitRange' && m.apiVersion === 'v1';
 
 /**
  * A LimitRange as other files' pods and claims meet it: one written without a namespace is in
@@ -34,38 +29,9 @@ export function clusterLimitRanges(
   others?: readonly ClusterLimitRange[],
   appliedAsWritten?: ReadonlySet<string>,
 ): ClusterLimitRange[] {
-  const applied = (m: Manifest) => !(argoCdOnly && argoCdSkips(m));
-  const out: ClusterLimitRange[] = [];
-  const byFile = new Map<string, SourceDoc[]>();
-  for (const d of docs) if (applied(d.manifest)) (byFile.get(d.file) ?? byFile.set(d.file, []).get(d.file)!).push(d);
-  for (const [file, group] of byFile) {
-    // Worked out only for a file with a LimitRange written without a namespace.
-    let placed: [string | undefined] | undefined;
-    const place = () =>
-      (placed ??= [
-        placement(
-          root,
-          file,
-          group.map((d) => d.manifest),
-          argoCdOnly,
-          appliedAsWritten?.has(group[0]!.input) ?? false,
-        ),
-      ])[0];
-    for (const d of group) if (isLimitRange(d.manifest)) out.push(kept(file, d.manifest, place));
-  }
-  if (others) return [...out, ...others];
-  for (const { file, text } of siblingFiles(
-    root,
-    docs.map((d) => d.file),
-  )) {
-    // Most built files hold no LimitRange: they are not parsed.
-    if (!/^kind: LimitRange\s*$/m.test(text)) continue;
-    const manifests = (siblingObjects(text) ?? []).filter(applied);
-    let placed: [string | undefined] | undefined;
-    const place = () => (placed ??= [placement(root, file, manifests, argoCdOnly, false)])[0];
-    for (const manifest of manifests.filter(isLimitRange)) out.push(kept(file, manifest, place));
-  }
-  return out;
+  const found = clusterObjects(root, docs, { apiVersion: 'v1', kind: 'LimitRange' }, argoCdOnly, !others, appliedAsWritten);
+  const out = found.map((o) => kept(o.file, o.manifest, o.place));
+  return others ? [...out, ...others] : out;
 }
 
 /** A LimitRange of a cluster and its place in the list given, which is the order the rule is given them in. */

@@ -1,13 +1,8 @@
-import { argoCdSkips } from '@strata/core/argocd';
 import { isPlainObject, type Manifest } from '@strata/core';
 import { isDefaultDeny, type PolicyObject } from '@strata/policy';
-import { siblingFiles } from '@strata/project';
 import { envOf } from './env-of.ts';
-import { placement } from './placement.ts';
-import { siblingObjects } from './siblings.ts';
+import { clusterObjects } from './placement.ts';
 import type { ClusterNetworkPolicy, NamespaceClaims, SourceDoc } from './types.ts';
-
-const isNetworkPolicy = (m: Manifest) => m.kind === 'NetworkPolicy' && m.apiVersion === 'networking.k8s.io/v1';
 
 /**
  * A NetworkPolicy as the rules of other apps read it: its name and namespace, its podSelector, and
@@ -47,48 +42,10 @@ export function clusterNetworkPolicies(
   others?: readonly ClusterNetworkPolicy[],
   appliedAsWritten?: ReadonlySet<string>,
 ): ClusterNetworkPolicy[] {
-  const applied = (m: Manifest) => !(argoCdOnly && argoCdSkips(m));
-  const out: ClusterNetworkPolicy[] = [];
-  const byFile = new Map<string, SourceDoc[]>();
-  for (const d of docs) if (applied(d.manifest)) (byFile.get(d.file) ?? byFile.set(d.file, []).get(d.file)!).push(d);
-  for (const [file, group] of byFile) {
-    const policies = group.filter((d) => isNetworkPolicy(d.manifest));
-    if (policies.length === 0) continue;
-    // Worked out only for a file with a policy written without a namespace.
-    let placed: [string | undefined] | undefined;
-    const place = () =>
-      (placed ??= [
-        placement(
-          root,
-          file,
-          group.map((d) => d.manifest),
-          argoCdOnly,
-          appliedAsWritten?.has(group[0]!.input) ?? false,
-        ),
-      ])[0];
-    for (const d of policies) {
-      const p = kept(file, d.manifest, d.manifest.metadata?.namespace ? undefined : place());
-      if (p) out.push(p);
-    }
-  }
-  if (others) return [...out, ...others];
-  for (const { file, text } of siblingFiles(
-    root,
-    docs.map((d) => d.file),
-  )) {
-    if (!/^kind: NetworkPolicy\s*$/m.test(text)) continue;
-    const manifests = (siblingObjects(text) ?? []).filter(applied);
-    let placed: [string | undefined] | undefined;
-    for (const manifest of manifests.filter(isNetworkPolicy)) {
-      const p = kept(
-        file,
-        manifest,
-        manifest.metadata?.namespace ? undefined : (placed ??= [placement(root, file, manifests, argoCdOnly, false)])[0],
-      );
-      if (p) out.push(p);
-    }
-  }
-  return out;
+  const found = clusterObjects(root, docs, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }, argoCdOnly, !others, appliedAsWritten);
+  // Worked out only for a policy written without a namespace.
+  const out = found.flatMap((o) => kept(o.file, o.manifest, o.manifest.metadata?.namespace ? undefined : o.place()) ?? []);
+  return others ? [...out, ...others] : out;
 }
 
 /** The policies of each cluster by namespace, worked out once per list: every set of an env asks for its env's. */
