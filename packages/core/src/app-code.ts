@@ -17,6 +17,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promiseHooks } from 'node:v8';
 import { pinLocale } from './locale.ts';
+import { setAsideForAppCode } from './interrupts.ts';
 
 /**
  * Running an app's own code (its modules as they load, its render) inside the program that judges
@@ -955,6 +956,8 @@ function prefixed(app: string, text: string): string {
  */
 export function runAppCode<T>(scope: AppCodeScope, fn: () => T): T {
   guard();
+  // It may not give the event loop back for a long time, or ever: a signal must still end the run.
+  setAsideForAppCode();
   const run: Run = { scope };
   const code = process.exitCode;
   let result: T;

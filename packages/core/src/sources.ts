@@ -3,6 +3,7 @@ import { SourceMap, type SourceMapPayload } from 'node:module';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppExitError, appCodeScope, recordAppFailure } from './app-code.ts';
+export { restoreInterruptListeners, setAsideForAppCode, yieldToAppCode } from './interrupts.ts';
 
 export {
   AppExitError,

@@ -18,6 +18,7 @@ import {
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { restoreInterruptListeners } from '@strata/core/sources';
 import { isRunning } from '@strata/project';
 
 export interface AtomicWriteOptions {
@@ -98,6 +99,8 @@ export function removeStaleTemporaries(dir: string): string[] {
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
   if (options.makeFolder !== false) mkdirSync(dirname(file), { recursive: true });
+  // Its temporary file must never be left by a signal's default action (see restoreInterruptListeners).
+  restoreInterruptListeners();
   const tmp = temporaryName(file);
   try {
     if (options.fsync) {
@@ -149,6 +152,8 @@ export async function writeFileAtomicAsync(file: string, data: string | Uint8Arr
   const make = options.makeFolder !== false;
   if (make) await makeFolder(dir);
   const tmp = temporaryName(file);
+  // An interrupt's handler removes it if the run ends before the rename: it must stand, also while app code runs.
+  restoreInterruptListeners();
   writing.add(tmp);
   try {
     let fd: number;
@@ -187,6 +192,11 @@ const writing = new Set<string>();
  * Removes the temporary files of this process's asynchronous writes still under way (dist/ as the
  * builds arrive): an interrupted run ends before their renames, and would leave them behind.
  */
+/** Whether this process has asynchronous atomic writes under way, whose temporary files an interrupt removes. */
+export function hasWritesUnderWay(): boolean {
+  return writing.size > 0;
+}
+
 export function removeWritesUnderWay(): void {
   for (const tmp of writing) rmSync(tmp, { force: true });
   writing.clear();

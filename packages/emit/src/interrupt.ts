@@ -1,8 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { restoreInterruptListeners, yieldToAppCode } from '@strata/core/sources';
 import { isRunning } from '@strata/project';
-import { removePnpmTemporaries, removeWritesUnderWay } from './atomic.ts';
-import { abortOpenTransactions, committedFiles } from './journal.ts';
+import { hasWritesUnderWay, removePnpmTemporaries, removeWritesUnderWay } from './atomic.ts';
+import { abortOpenTransactions, committedFiles, hasOpenTransactions } from './journal.ts';
 import { releaseHeldLocks } from './lock.ts';
 
 /*
@@ -57,6 +58,10 @@ export function guardInterrupts(report: (what: Interruption) => void): void {
     if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   };
   for (const s of SIGNALS) process.on(s, handler);
+  // An app's render can hold the thread for good, and this handler never runs then: while nothing
+  // is written and nothing under way, the signal's default ends the run instead, which leaves what
+  // the handler would (see @strata/core's interrupts.ts).
+  yieldToAppCode(handler, () => children.size === 0 && !hasOpenTransactions() && !hasWritesUnderWay());
 }
 
 /**
@@ -65,6 +70,7 @@ export function guardInterrupts(report: (what: Interruption) => void): void {
  * the transaction is undone, so that it writes nothing after the undo. It is forgotten when it exits.
  */
 export function stopOnInterrupt(child: ChildProcess, root: string): void {
+  restoreInterruptListeners();
   children.set(child, root);
   child.once('exit', () => {
     children.delete(child);

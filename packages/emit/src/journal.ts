@@ -19,7 +19,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, posix, sep } from 'node:path';
-import { appCodeFailures } from '@strata/core/sources';
+import { appCodeFailures, restoreInterruptListeners } from '@strata/core/sources';
 import { findRoot, Layout, sweepScratchOnce } from '@strata/project';
 import { removePnpmTemporaries, removeStaleTemporaries } from './atomic.ts';
 import { isStaleLockDraft, linkedState, lockTree, TreeBusyError, WRITE_STATE_DIR, type LockOptions } from './lock.ts';
@@ -385,6 +385,11 @@ const open = new Map<string, () => number>();
  * Undoes every transaction of this process that is open (not committed): what SIGINT or SIGTERM
  * does before the process ends. Returns how many files were put back.
  */
+/** Whether this process has a transaction that has begun writing and is not committed: one an interrupt would undo. */
+export function hasOpenTransactions(): boolean {
+  return open.size > 0;
+}
+
 export function abortOpenTransactions(): number {
   let files = 0;
   for (const abort of [...open.values()]) files += abort();
@@ -419,6 +424,8 @@ export function openTransaction(root: string, hooks: Pick<CommitHooks, 'atStep' 
   };
   const begin = (): string => {
     if (!txn) {
+      // From here an interrupt has something to undo: its handler must stand, also while app code runs.
+      restoreInterruptListeners();
       txn = newTransactionFolder(root);
       open.set(txn, abort);
       // Present before the first journal: until the commit, a recovery undoes.

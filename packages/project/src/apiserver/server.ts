@@ -3,6 +3,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { yieldToAppCode } from '@strata/core/sources';
 import { cachedBuildReady, ensureCachedBuild } from '../cached-build.ts';
 import { ToolError, ToolMissingError, UsageError } from '../errors.ts';
 import { Client } from './client.ts';
@@ -195,6 +196,10 @@ function hookProcessExit(): void {
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     };
     process.on(signal, handler);
+    // While an app's render holds the thread (ci renders as the server starts), the signal's default
+    // may end the run in this handler's stead: the servers end with it as their lifeline closes, and
+    // the next run removes the folder, as after a run killed outright.
+    if (signal !== 'SIGHUP') yieldToAppCode(handler, () => true);
   }
 }
 
