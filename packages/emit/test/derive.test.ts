@@ -20,7 +20,7 @@ const clusterScoped = (v: string): Manifest[] => [
     apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
     kind: 'FlowSchema',
     metadata: { name: 'web' },
-    spec: { matchingPrecedence: v === 'a' ? 500 : 600 },
+    spec: { matchingPrecedence: v === 'a' ? 500 : 600, priorityLevelConfiguration: { name: 'workload-low' } },
   },
   {
     apiVersion: 'rbac.authorization.k8s.io/v1',
