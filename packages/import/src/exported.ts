@@ -95,7 +95,7 @@ function dropFrom(m: Manifest, imported: Imported): string[] {
     if (m.kind === 'PersistentVolumeClaim') out.push(...dropBinding(m, chosenBy(m), imported));
   }
   if (m.apiVersion === 'v1' && m.kind === 'PersistentVolume') out.push(...dropClaimIdentity(m));
-  if (m.apiVersion === 'v1' && m.kind === 'ServiceAccount') out.push(...dropTokenSecrets(m, imported));
+  if (m.apiVersion === 'v1' && m.kind === 'ServiceAccount') out.push(...dropGeneratedSecrets(m, imported));
   if (m.apiVersion === 'batch/v1' && m.kind === 'Job') out.push(...dropGeneratedSelector(m));
   if (Array.isArray(metadata.finalizers)) {
     const finalizers = metadata.finalizers as unknown[];
@@ -151,8 +151,8 @@ interface Chosen {
   nodePort(port: unknown, protocol: unknown, nodePort: unknown): boolean;
 }
 
-/** The field managers of the cluster's controllers. */
-const CONTROLLER_MANAGERS = ['kube-controller-manager', 'cloud-controller-manager'];
+/** The field managers of the cluster's controllers (OpenShift's makes an account's pull secret). */
+const CONTROLLER_MANAGERS = ['kube-controller-manager', 'cloud-controller-manager', 'openshift-controller-manager'];
 
 function chosenBy(m: Manifest): Chosen {
   const metadata = m.metadata as Record<string, unknown>;
@@ -276,20 +276,88 @@ function dropClaimIdentity(m: Manifest): string[] {
 }
 
 /**
- * Removes from a ServiceAccount's `secrets` the token Secrets the old cluster's token controller made
- * for it (`<account>-token-<5 characters>`), unless imported with it: they are the old cluster's
- * tokens, which a new one does not have (and makes no more since Kubernetes 1.24). Other entries, the
- * Secrets an account may mount, are kept.
+ * The Secrets a cluster's controllers made for an account and named in it: the legacy token
+ * controller's `<account>-token-<5 characters>` (Kubernetes before 1.24, OpenShift) and OpenShift's
+ * pull secret for its internal registry, `<account>-dockercfg-<5 characters>`, in `secrets` and
+ * `imagePullSecrets`.
  */
-function dropTokenSecrets(m: Manifest, imported: Imported): string[] {
-  const secrets = (m as Record<string, unknown>).secrets;
-  if (!Array.isArray(secrets)) return [];
-  const token = new RegExp(`^${m.metadata.name.replace(/[.]/g, '\\.')}-token-[a-z0-9]{5}$`);
-  const kept = secrets.filter((s) => !(isPlainObject(s) && typeof s.name === 'string' && token.test(s.name) && !imported.secrets.has(s.name)));
-  if (kept.length === secrets.length) return [];
-  if (kept.length === 0) delete (m as Record<string, unknown>).secrets;
-  else (m as Record<string, unknown>).secrets = kept;
-  return ['secrets[] (token Secrets)'];
+const GENERATED_SECRETS = ['token', 'dockercfg'] as const;
+
+/** The lists of an account that name Secrets. */
+const ACCOUNT_SECRET_LISTS = ['secrets', 'imagePullSecrets'] as const;
+
+/**
+ * The Secrets of an account's lists that a client asked for: named in kubectl's last applied
+ * configuration, owned entry by entry (`secrets` is a list keyed by name) by a manager that is no
+ * controller, or in an `imagePullSecrets` that a client applied server-side (the list is atomic, so
+ * its manager owns it whole: an Apply sent that list, while an update may only have written back what
+ * it read, as `oc secrets link` does with the controller's pull secret).
+ */
+function askedSecrets(m: Manifest): Record<(typeof ACCOUNT_SECRET_LISTS)[number], Set<string>> {
+  const asked = { secrets: new Set<string>(), imagePullSecrets: new Set<string>() };
+  const names = (list: unknown) => (Array.isArray(list) ? list.flatMap((e) => (isPlainObject(e) && typeof e.name === 'string' ? [e.name] : [])) : []);
+  const metadata = m.metadata as Record<string, unknown>;
+  const annotations = metadata.annotations;
+  if (isPlainObject(annotations) && typeof annotations[LAST_APPLIED] === 'string') {
+    try {
+      const applied: unknown = JSON.parse(annotations[LAST_APPLIED]);
+      if (isPlainObject(applied)) for (const list of ACCOUNT_SECRET_LISTS) for (const n of names(applied[list])) asked[list].add(n);
+    } catch {
+      // Not JSON: it says nothing of what was applied.
+    }
+  }
+  if (Array.isArray(metadata.managedFields)) {
+    for (const entry of metadata.managedFields) {
+      if (!isPlainObject(entry) || CONTROLLER_MANAGERS.includes(entry.manager as string) || !isPlainObject(entry.fieldsV1)) continue;
+      const owned = entry.fieldsV1['f:secrets'];
+      if (isPlainObject(owned)) {
+        for (const k of Object.keys(owned)) {
+          if (!k.startsWith('k:')) continue;
+          try {
+            const id: unknown = JSON.parse(k.slice(2));
+            if (isPlainObject(id) && typeof id.name === 'string') asked.secrets.add(id.name);
+          } catch {
+            // A key that is not JSON names no Secret.
+          }
+        }
+      }
+      if (entry.operation === 'Apply' && Object.hasOwn(entry.fieldsV1, 'f:imagePullSecrets')) {
+        for (const n of names((m as Record<string, unknown>).imagePullSecrets)) asked.imagePullSecrets.add(n);
+      }
+    }
+  }
+  return asked;
+}
+
+/**
+ * Removes from a ServiceAccount's `secrets` and `imagePullSecrets` the Secrets the old cluster's
+ * controllers made for it (`<account>-token-xxxxx`, `<account>-dockercfg-xxxxx`), unless imported
+ * with it or asked for by a client (kubectl's last applied configuration, or managedFields): they are
+ * the old cluster's, which a new one does not have (the kubelet warns of a missing pull secret on
+ * every pod of the account, and a cluster that makes them makes its own). Other entries, the Secrets
+ * an account may mount or pull with, are kept.
+ */
+function dropGeneratedSecrets(m: Manifest, imported: Imported): string[] {
+  const account = m as Record<string, unknown>;
+  const asked = askedSecrets(m);
+  const name = m.metadata.name.replace(/[.]/g, '\\.');
+  const out: string[] = [];
+  for (const list of ACCOUNT_SECRET_LISTS) {
+    const entries = account[list];
+    if (!Array.isArray(entries)) continue;
+    const kept = entries.filter((s) => {
+      if (!isPlainObject(s) || typeof s.name !== 'string' || imported.secrets.has(s.name) || asked[list].has(s.name)) return true;
+      const generated = GENERATED_SECRETS.find((g) => new RegExp(`^${name}-${g}-[a-z0-9]{5}$`).test(s.name as string));
+      if (generated === undefined) return true;
+      const field = `${list}[] (${generated} Secrets)`;
+      if (!out.includes(field)) out.push(field);
+      return false;
+    });
+    if (kept.length === entries.length) continue;
+    if (kept.length === 0) delete account[list];
+    else account[list] = kept;
+  }
+  return out;
 }
 
 /** The labels by which the API server ties a Job to its pods: the uid's in the selector too. */

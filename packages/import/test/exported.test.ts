@@ -474,6 +474,96 @@ describe('strata import of volumes, claims, accounts and load balancers exported
   );
 
   it(
+    'leaves out the pull and token Secrets the old cluster made for an account, and keeps those a client asked for',
+    { timeout: 240_000 },
+    async () => {
+      const accounts = '/api/v1/namespaces/pullapp/serviceaccounts';
+      for (const s of [from, to])
+        expect(
+          (await s.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pullapp' } })).status,
+        ).toBe(201);
+      const account = (name: string, lists: Record<string, unknown> = {}): Obj => ({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name, namespace: 'pullapp' },
+        ...lists,
+      });
+      const write = async (method: string, name: string, manager: string, body: unknown, type?: string) => {
+        const path = method === 'POST' ? accounts : `${accounts}/${name}`;
+        const r = await from.client.request(method, `${path}?fieldManager=${manager}`, body, type);
+        expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
+        return r.body as Obj;
+      };
+      /** What OpenShift's controller adds to every account: its pull secret, in both lists, and a token Secret. */
+      const generate = (name: string, o: Obj) =>
+        write(
+          'PATCH',
+          name,
+          'openshift-controller-manager',
+          {
+            secrets: [...((o.secrets as unknown[]) ?? []), { name: `${name}-dockercfg-x7k2p` }, { name: `${name}-token-q9zfm` }],
+            imagePullSecrets: [...((o.imagePullSecrets as unknown[]) ?? []), { name: `${name}-dockercfg-x7k2p` }],
+          },
+          'application/merge-patch+json',
+        );
+
+      // Applied with kubectl, then given the controller's Secrets.
+      const builder = account('builder', { secrets: [{ name: 'builder-config' }], imagePullSecrets: [{ name: 'regcred' }] });
+      await write('POST', 'builder', 'kubectl-client-side-apply', applied(builder));
+      await generate('builder', builder);
+      // Linked to a pull secret after the controller's (oc secrets link): the account is read and the
+      // whole list written back, so that client owns the atomic list without asking for the controller's.
+      const linker = account('linker', { automountServiceAccountToken: false });
+      await write('POST', 'linker', 'kubectl-create', linker);
+      await generate('linker', linker);
+      const read = (await from.client.request('GET', `${accounts}/linker`)).body as Obj;
+      await write('PUT', 'linker', 'oc', { ...read, imagePullSecrets: [...(read.imagePullSecrets as unknown[]), { name: 'regcred' }] });
+      // A client that asked for another cluster's generated names: in its last applied
+      // configuration, and by a server-side apply of both lists.
+      const copied = account('copied', { secrets: [{ name: 'copied-token-b4c5d' }], imagePullSecrets: [{ name: 'copied-dockercfg-m4n5p' }] });
+      await write('POST', 'copied', 'kubectl-client-side-apply', applied(copied));
+      await generate('copied', copied);
+      const pinned = account('pinned', { secrets: [{ name: 'pinned-token-h7j8k' }], imagePullSecrets: [{ name: 'pinned-dockercfg-z2w4q' }] });
+      await write('PATCH', 'pinned', 'kubectl', pinned, 'application/apply-patch+yaml');
+
+      const exported: Obj[] = [];
+      for (const name of ['builder', 'linker', 'copied', 'pinned'])
+        exported.push((await from.client.request('GET', `${accounts}/${name}`)).body as Obj);
+      expect(exported[0]!.imagePullSecrets).toStrictEqual([{ name: 'regcred' }, { name: 'builder-dockercfg-x7k2p' }]);
+      const owners = (o: Obj, field: string) =>
+        (o.metadata.managedFields as { manager: string; fieldsV1: Record<string, unknown> }[])
+          .filter((e) => Object.hasOwn(e.fieldsV1, field))
+          .map((e) => e.manager);
+      expect(owners(exported[0]!, 'f:imagePullSecrets')).toStrictEqual(['openshift-controller-manager']);
+      expect(owners(exported[1]!, 'f:imagePullSecrets')).toStrictEqual(['oc']);
+      const source = join(ws.root, 'accounts.yaml');
+      writeFileSync(source, exported.map((o) => stringify(o)).join('---\n'));
+
+      const r = await importApp(ws.root, { name: 'pullapp', envs: envSources(source), install: false });
+      expect(r.dropped.fields.filter((f) => !f.startsWith('metadata.') && !f.startsWith('annotation '))).toStrictEqual([
+        'imagePullSecrets[] (dockercfg Secrets)',
+        'secrets[] (dockercfg Secrets)',
+        'secrets[] (token Secrets)',
+      ]);
+      const [dev] = await buildOverlays(ws.root, ['overlays/dev/pullapp'], { concurrency: 1 });
+      expect(dev!.error).toBeUndefined();
+      const objects = parseAllDocuments(dev!.yaml).map((d) => d.toJS() as Obj);
+      const lists = Object.fromEntries(objects.map((o) => [o.metadata.name, { secrets: o.secrets, imagePullSecrets: o.imagePullSecrets }]));
+      expect(lists).toStrictEqual({
+        builder: { secrets: [{ name: 'builder-config' }], imagePullSecrets: [{ name: 'regcred' }] },
+        linker: { secrets: undefined, imagePullSecrets: [{ name: 'regcred' }] },
+        copied: { secrets: [{ name: 'copied-token-b4c5d' }], imagePullSecrets: [{ name: 'copied-dockercfg-m4n5p' }] },
+        pinned: { secrets: [{ name: 'pinned-token-h7j8k' }], imagePullSecrets: [{ name: 'pinned-dockercfg-z2w4q' }] },
+      });
+
+      for (const o of objects) {
+        const c = await to.client.request('POST', accounts, o);
+        expect(c.status, JSON.stringify(c.body)).toBe(201);
+      }
+    },
+  );
+
+  it(
     "counts an object that carries only a controller's annotation or finalizer as exported, and leaves out what the old cluster allocated to it",
     { timeout: 240_000 },
     async () => {
