@@ -4,7 +4,7 @@ import { UsageError } from '@strata/project';
 import { asyncAppFailure, outsideAppCode } from '@strata/core/sources';
 import { pinLocale } from '@strata/core/locale';
 import { LateAppFailures } from '@strata/pipeline/late-failures';
-import { OUTPUT_FORMATS, type OutputFormat, reportError } from '@strata/validate/formats';
+import { OUTPUT_FORMATS, type OutputFormat } from '@strata/validate/formats';
 import { EXIT, errorLines, exitCodeFor } from './exit.ts';
 import { err, out, VERSION } from './common.ts';
 import { registerGenerate } from './commands/generate.ts';
@@ -206,7 +206,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     const format = e instanceof CommanderError && e.exitCode !== 0 ? outputFormatIn(argv) : undefined;
     if (format) {
       const mistake = new UsageError(usageLine((e as CommanderError).message).replace(/^strata: /, ''));
-      out(reportError(format, ['.'], mistake, VERSION, (await import('@strata/validate')).ruleHelp));
+      const document = await (await import('@strata/pipeline')).failureReport(format, ['.'], mistake, VERSION, 'strata validate');
+      if (document !== undefined) out(document);
     }
     if (!(e instanceof CommanderError)) {
       for (const line of errorLines(e)) err(`strata: ${line}`);

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { findRoot, findRootOrCwd, UsageError } from '@strata/project';
 import type { ValidateOptions, ValidateResult } from '@strata/validate';
-import type { OutputFormat } from '@strata/validate/formats';
+import type { OutputFormat, Report } from '@strata/validate/formats';
+import type { Summary } from '@strata/validate/report';
 import type { ServerOptions } from '@strata/verify';
 import { validateBuilt, validateFiles, type VerifyReport, verifyApps, verifyFiles } from './verify.ts';
 
@@ -31,6 +32,46 @@ export async function failureReport(
   if (format === 'text') return undefined;
   const [{ reportError }, { ruleHelp }] = await Promise.all([import('@strata/validate/formats'), import('@strata/validate')]);
   return reportError(format, inputs, error, version, ruleHelp, suite);
+}
+
+/** What a command found, to print as its result: the findings, what they were about, and what it says beside them. */
+export interface ResultReport extends Omit<Report, 'summary'> {
+  /** The objects judged, which the summary counts. */
+  readonly resources: number;
+  /** The checks that did not run (see `Summary.skipped`). @default none */
+  readonly skipped?: readonly string[];
+}
+
+/** How a result is printed. */
+export interface ResultFormat {
+  readonly format: OutputFormat;
+  readonly version: string;
+  /** Text only: what its summary line starts with (`validate: `) and ends with (the time taken). */
+  readonly label: string;
+  readonly elapsed: string;
+  /** Text only: each finding an app's policy exception waives, on its own line. @default counted in one line */
+  readonly listExcepted?: boolean;
+}
+
+/**
+ * A command's result as it prints it on stdout, with its summary: in text, one line per finding
+ * and the summary line; in a document format, the report as its one document.
+ */
+export async function resultReport(r: ResultReport, how: ResultFormat): Promise<{ lines: string[]; summary: Summary }> {
+  const { formatSummary, problemLines, summarize } = await import('@strata/validate/report');
+  const summary = summarize(r.problems, r.resources, r.skipped);
+  if (how.format === 'text')
+    return { lines: [...problemLines(r.problems, how.listExcepted), `${how.label}${formatSummary(summary)} (${how.elapsed})`], summary };
+  const [{ formatReport }, { ruleHelp }] = await Promise.all([import('@strata/validate/formats'), import('@strata/validate')]);
+  const report: Report = {
+    problems: r.problems,
+    summary,
+    suite: r.suite,
+    ...(r.objects ? { objects: r.objects } : {}),
+    ...(r.phases ? { phases: r.phases } : {}),
+    ...(r.notes?.length ? { notes: r.notes } : {}),
+  };
+  return { lines: [formatReport(how.format, report, how.version, ruleHelp)], summary };
 }
 
 /** Runs `run`; when it throws, hands `failureReport` of the error to `onReport` and raises the error again. */

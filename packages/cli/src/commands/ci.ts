@@ -1,7 +1,6 @@
 import { type Command, Option } from 'commander';
-import { findRoot } from '@strata/project';
-import { formatReport, OUTPUT_FORMATS, type OutputFormat, reportError } from '@strata/validate/formats';
-import { formatSummary, problemLines, summarize } from '@strata/validate/report';
+import { findRoot, type Problem } from '@strata/project';
+import { OUTPUT_FORMATS, type OutputFormat } from '@strata/validate/formats';
 import { EXIT, settle } from '../exit.ts';
 import { err, onWarning, out, progress, seconds, VERSION } from '../common.ts';
 import { onVerifyPhase, printDrift, printDriftHints, printPipeline, printServer } from '../reports.ts';
@@ -27,6 +26,7 @@ export function registerCi(program: Command): void {
         collisionProblems,
         DriftError,
         driftProblems,
+        failureReport,
         EnvRootCollisionError,
         gate,
         gateDriftSummary,
@@ -35,33 +35,31 @@ export function registerCi(program: Command): void {
         gateSummary,
         gateVerdict,
         pipelineSummary,
+        resultReport,
         selectOverlays,
       } = await import('@strata/pipeline');
       const text = o.output === 'text';
       const step = text ? progress('build', o.cache ? 0 : selectOverlays(root).length) : undefined;
       // A report on stdout stays one document: its lines are for text output only.
       const report = async (
-        problems: Parameters<typeof summarize>[0],
+        problems: readonly Problem[],
         resources: number,
         phases?: Record<string, number>,
         run: { readonly notes?: readonly string[]; readonly skipped?: readonly string[] } = {},
       ) => {
-        if (o.output === 'text') return;
-        const { ruleHelp } = await import('@strata/validate');
-        out(
-          formatReport(
-            o.output,
-            {
-              problems,
-              summary: summarize(problems, resources, run.skipped),
-              suite: 'strata ci',
-              ...(phases ? { phases } : {}),
-              ...(run.notes?.length ? { notes: run.notes } : {}),
-            },
-            VERSION,
-            ruleHelp,
-          ),
+        if (text) return;
+        const { lines } = await resultReport(
+          {
+            problems,
+            resources,
+            suite: 'strata ci',
+            ...(run.skipped ? { skipped: run.skipped } : {}),
+            ...(phases ? { phases } : {}),
+            ...(run.notes ? { notes: run.notes } : {}),
+          },
+          { format: o.output, version: VERSION, label: '', elapsed: '' },
         );
+        for (const line of lines) out(line);
       };
       let r;
       try {
@@ -86,7 +84,8 @@ export function registerCi(program: Command): void {
           return report(collisionProblems(e), 0);
         }
         if (!(e instanceof DriftError)) {
-          if (o.output !== 'text') out(reportError(o.output, ['.'], e, VERSION, (await import('@strata/validate')).ruleHelp, 'strata ci'));
+          const document = await failureReport(o.output, ['.'], e, VERSION, 'strata ci');
+          if (document !== undefined) out(document);
           throw e;
         }
         process.exitCode = EXIT.invalid;
@@ -100,10 +99,12 @@ export function registerCi(program: Command): void {
       const v = gateVerdict(r);
       if (r.verified) printServer(r.verified);
       else err(`verify: ${r.notVerified}`);
-      const verified = r.verified ? summarize(r.verified.problems, r.verified.objects) : undefined;
-      if (text && r.verified && verified) {
-        for (const line of problemLines(r.verified.problems)) out(line);
-        out(`verify: ${formatSummary(verified)} (${seconds()})`);
+      if (text && r.verified) {
+        const { lines } = await resultReport(
+          { problems: r.verified.problems, resources: r.verified.objects, suite: 'strata verify' },
+          { format: 'text', version: VERSION, label: 'verify: ', elapsed: seconds() },
+        );
+        for (const line of lines) out(line);
       }
       if (text) out(`${gateSummary(r, v)} (${seconds()})`);
       else await report(gateProblems(r), v.resources, gatePhases(r), r.pipeline);

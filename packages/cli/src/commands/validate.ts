@@ -1,7 +1,6 @@
 import { type Command, Option } from 'commander';
 import { findRootOrCwd } from '@strata/project';
-import { formatReport, OUTPUT_FORMATS, type OutputFormat } from '@strata/validate/formats';
-import { formatSummary, problemLines, summarize } from '@strata/validate/report';
+import { OUTPUT_FORMATS, type OutputFormat } from '@strata/validate/formats';
 import { EXIT } from '../exit.ts';
 import { envOption, err, onWarning, out, seconds, VERSION } from '../common.ts';
 
@@ -22,7 +21,7 @@ export function registerValidate(program: Command): void {
         paths: string[],
         o: { output: OutputFormat; kubernetesVersion?: string; policy: boolean; env?: string; allowEmpty?: boolean; listExcepted?: boolean },
       ) => {
-        const { validateRun } = await import('@strata/pipeline');
+        const { resultReport, validateRun } = await import('@strata/pipeline');
         const r = await validateRun(
           findRootOrCwd(),
           paths,
@@ -36,22 +35,26 @@ export function registerValidate(program: Command): void {
           },
           { format: o.output, version: VERSION, onReport: out },
         );
-        const { ruleHelp } = await import('@strata/validate');
         // On stderr: which checks ran is for the person, and a report on stdout stays one document.
         for (const note of r.notes ?? []) err(note);
-        const summary = summarize(r.problems, r.resources, r.skipped);
-        const report = {
-          problems: r.problems,
-          summary,
-          suite: 'strata validate',
-          ...(r.objects ? { objects: r.objects } : {}),
-          ...(r.notes?.length ? { notes: r.notes } : {}),
-        };
-        if (o.output !== 'text') out(formatReport(o.output, report, VERSION, ruleHelp));
-        else {
-          for (const line of problemLines(r.problems, o.listExcepted)) out(line);
-          out(`validate: ${r.scope ? `${r.scope}: ` : ''}${formatSummary(summary)} (${seconds()})`);
-        }
+        const { lines, summary } = await resultReport(
+          {
+            problems: r.problems,
+            resources: r.resources,
+            ...(r.skipped ? { skipped: r.skipped } : {}),
+            suite: 'strata validate',
+            ...(r.objects ? { objects: r.objects } : {}),
+            ...(r.notes ? { notes: r.notes } : {}),
+          },
+          {
+            format: o.output,
+            version: VERSION,
+            label: `validate: ${r.scope ? `${r.scope}: ` : ''}`,
+            elapsed: seconds(),
+            listExcepted: Boolean(o.listExcepted),
+          },
+        );
+        for (const line of lines) out(line);
         if (summary.errors > 0) process.exitCode = EXIT.invalid;
       },
     );

@@ -1,6 +1,5 @@
 import { type Command, Option } from 'commander';
-import { formatReport, OUTPUT_FORMATS, type OutputFormat } from '@strata/validate/formats';
-import { formatSummary, problemLines, summarize } from '@strata/validate/report';
+import { OUTPUT_FORMATS, type OutputFormat } from '@strata/validate/formats';
 import { settle } from '../exit.ts';
 import { appOption, type Common, envOption, err, out, seconds, VERSION } from '../common.ts';
 import { onVerifyPhase, printServer } from '../reports.ts';
@@ -28,7 +27,7 @@ export function registerVerify(program: Command): void {
     .option('--namespace <name>', 'the namespace for namespaced objects that name none (default: strata-verify)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .action(async (paths: string[], o: Common & { against?: string; namespace?: string; allowEmpty?: boolean; output: OutputFormat }) => {
-      const { verifyRun, verifyVerdict } = await import('@strata/pipeline');
+      const { resultReport, verifyRun, verifyVerdict } = await import('@strata/pipeline');
       const r = await verifyRun(
         paths,
         {
@@ -46,13 +45,17 @@ export function registerVerify(program: Command): void {
       );
       // On stderr, as the phases: a report on stdout stays one document.
       printServer(r);
-      const summary = summarize(r.problems, r.resources ?? r.objects);
-      const report = { problems: r.problems, summary, suite: 'strata verify', phases: r.phases, ...(r.judged ? { objects: r.judged } : {}) };
-      if (o.output !== 'text') out(formatReport(o.output, report, VERSION, (await import('@strata/validate')).ruleHelp));
-      else {
-        for (const line of problemLines(r.problems)) out(line);
-        out(`verify: ${formatSummary(summary)} (${seconds()})`);
-      }
+      const { lines } = await resultReport(
+        {
+          problems: r.problems,
+          resources: r.resources ?? r.objects,
+          suite: 'strata verify',
+          phases: r.phases,
+          ...(r.judged ? { objects: r.judged } : {}),
+        },
+        { format: o.output, version: VERSION, label: 'verify: ', elapsed: seconds() },
+      );
+      for (const line of lines) out(line);
       settle(verifyVerdict(r));
     });
 }
