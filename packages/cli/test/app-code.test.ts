@@ -396,6 +396,32 @@ describe('app code run by strata', () => {
     expect(r.status).toBe(1);
     expect(treeOf(ws.root)).toStrictEqual(tree);
   });
+  it('a refused value is placed at a config field only when it comes from there, not at one that merely holds the same value', () => {
+    const tree = treeOf(ws.root);
+    const file = join(ws.root, RENDER);
+    const config = join(ws.root, `apps/${APP}/src/config.ts`);
+    // The defaults hold 5015 once, at gpu.port: a render that writes 5015 itself is refused at the app, not there.
+    expect(readFileSync(config, 'utf8').match(/5015/g)).toHaveLength(2); // the field and its doc comment
+    const refuse = (value: string) => {
+      const before = editFile(file, (t) =>
+        t.replace(
+          '  return [deployment, service,',
+          `  const vendored = { apiVersion: 'v1', kind: 'ConfigMap', metadata: m.of('vendored'), data: { a: ${value} } } as unknown as KubeObject;\n  return [vendored, deployment, service,`,
+        ),
+      );
+      const r = strata(ws.root, ['generate']);
+      writeFileSync(file, before);
+      expect(r.status, value).toBe(1);
+      return r.stderr.trimEnd().split('\n');
+    };
+    expect(refuse('5015')).toStrictEqual([`strata: apps/${APP}/src/app.ts: v1/ConfigMap tokenplace/vendored: data.a: must be string`]);
+    expect(refuse('c.gpu.port')).toStrictEqual([
+      expect.stringMatching(
+        new RegExp(`^strata: apps/${APP}/src/config\\.ts:\\d+:\\d+: gpu\\.port: v1/ConfigMap tokenplace/vendored: data\\.a: must be string$`),
+      ),
+    ]);
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
   it('a Map in a rendered field is one line naming the object, the field and Object.fromEntries, exit 1, where YAML would write {}', () => {
     const tree = treeOf(ws.root);
     const file = join(ws.root, RENDER);

@@ -160,12 +160,36 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
       }
       const origin = originOf(app);
       const appDir = origin ? join(origin.root, origin.dir) : undefined;
+      /**
+       * Whether the render refuses the same field with the same value when the config field at
+       * `path` holds another value: then the refused value does not come from that field (the render
+       * wrote it itself, or took it from another), however alike the two are.
+       */
+      const refusedWithout = (refused: ObjectError, path: readonly (string | number)[]): boolean => {
+        const changed = withValueAt(env ? configFor(env) : configWith(used), path, otherValue(refused.value));
+        let again: readonly KubeObject[];
+        try {
+          const scope = { app: definition.name, doing: 'render', reads: readsOf(app), ...(origin ? { root: origin.root, dir: origin.dir } : {}) };
+          again = runAppCode(scope, () => definition.render(changed, { app: definition.name }));
+        } catch {
+          return false; // the render reads that field: the refused value may well be its
+        }
+        if (resultProblem(again)) return false;
+        return again.some((o) => {
+          try {
+            toManifest(o, where, appDir);
+            return false;
+          } catch (e) {
+            return e instanceof ObjectError && e.object === refused.object && e.path === refused.path && Object.is(e.value, refused.value);
+          }
+        });
+      };
       return objects.map((o) => {
         try {
           return toManifest(o, where, appDir);
         } catch (err) {
           if (!(err instanceof ObjectError)) throw err;
-          throw locate(app as unknown as App, err, env, used);
+          throw locate(app as unknown as App, err, env, used, (path) => refusedWithout(err, path));
         }
       });
     },
@@ -248,7 +272,13 @@ function thrownValue(value: unknown): string {
  * whose value the refused field holds, in the env file, component or defaults that set it. Without
  * such a field, the env file (or the app's file) and the object alone.
  */
-function locate(app: App, err: ObjectError, env: Environment | undefined, components: readonly string[]): Error {
+function locate(
+  app: App,
+  err: ObjectError,
+  env: Environment | undefined,
+  components: readonly string[],
+  refusedWithout: (path: readonly (string | number)[]) => boolean,
+): Error {
   const origin = originOf(app);
   if (!origin) return new RenderError(err.message, { cause: err });
   const sources: { file: string; config: unknown }[] = [];
@@ -265,7 +295,9 @@ function locate(app: App, err: ObjectError, env: Environment | undefined, compon
       .at(-1),
   );
   const rest = `${err.object}: ${err.path}: ${err.reason}`;
-  if (!field) return new RenderError(`${env ? envFileOf(origin, env) : appFileOf(origin)}: ${rest}`, { cause: err });
+  // A field that merely holds the same value (a port, a count, a word the render also writes) is
+  // not named: the render is run again with another value there, and must then not refuse the same.
+  if (!field || refusedWithout(field.path)) return new RenderError(`${env ? envFileOf(origin, env) : appFileOf(origin)}: ${rest}`, { cause: err });
   let at = '';
   try {
     const pos = keyPosition(
@@ -282,6 +314,27 @@ function locate(app: App, err: ObjectError, env: Environment | undefined, compon
     .join('')
     .slice(1);
   return new RenderError(`${field.file}${at}: ${dotted}: ${rest}`, { cause: err });
+}
+
+/** A value of the same type as `value` that no render would take for it. */
+function otherValue(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isFinite(value) ? value + 7_340_033 : 0;
+  if (typeof value === 'boolean') return !value;
+  if (typeof value === 'bigint') return value + 7_340_033n;
+  return `${String(value)}-strata-other`;
+}
+
+/** `config` with `value` at `path` (a config is a fresh copy, its own to change). */
+function withValueAt<C>(config: C, path: readonly (string | number)[], value: unknown): C {
+  if (path.length === 0) return value as C;
+  let node = config as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) {
+    const next = node?.[key];
+    if (next === null || typeof next !== 'object') return config;
+    node = next as Record<string | number, unknown>;
+  }
+  node[path.at(-1)!] = value;
+  return config;
 }
 
 /** The one config field holding `value`, in the first source that has it (the env before the defaults). */
