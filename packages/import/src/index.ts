@@ -58,6 +58,7 @@ import { dropClusterState, refuseControllerMade, type Dropped } from './exported
 import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
 import { refuseInvalidImages } from './images.ts';
 import { importedFindings } from './policy.ts';
+import { refuseServerRefusals } from './server-checks.ts';
 import { kustomizationIn, layoutSources, parseEnvOptions, pathNamer, readSources, type SourceSet } from './sources.ts';
 
 export { ImportError } from './errors.ts';
@@ -182,6 +183,9 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
   appFiles.set(`apps/${name}/README.md`, readme(name, paths, root, model));
 
   const { files: tree, built, desired } = await prove(root, name, appFiles, model, onWarning);
+  // What the pipeline would refuse of that build, as the API server would, is refused now.
+  // An object of a kind with no schema is kept, with the warning below that validation fails on it.
+  await refuseServerRefusals(root, name, built, model.expected, sources, onWarning, (env, m) => !schemaMissing(root, env, m));
   const others = appDirs(root).filter((a) => a !== name);
   // The other apps as their committed overlays build: the env roots aggregate those.
   const builds = await buildOthers(root, others);
@@ -502,6 +506,30 @@ function shipsCrd(objects: readonly Manifest[], group: string, kind: string): bo
 }
 
 /**
+ * Whether kubeconform has no schema for an object's kind and version in an env, looking where it
+ * looks: Kubernetes' own schemas of the env's version (when that version has a set), else the shipped
+ * CRDs' and the project's (`strata crd add`).
+ */
+function schemaMissing(root: string, env: Environment, m: Manifest): boolean {
+  const version = kubernetesVersionOf(root, { env })('');
+  const builtins = builtinSchemasDir(version);
+  const { group, apiVersion, builtin } = groupOf(m);
+  if (builtin && !existsSync(builtins)) return false;
+  const crdFile = `${m.kind.toLowerCase()}_${apiVersion}.json`;
+  const files = builtin
+    ? [join(builtins, `${m.kind.toLowerCase()}${group ? `-${group.split('.')[0]}` : ''}-${apiVersion}.json`)]
+    : [join(crdSchemasDir, group, crdFile), join(root, Layout.crdSchemas, group, crdFile)];
+  return !files.some((f) => existsSync(f));
+}
+
+/** An object's API group and version; Kubernetes' own groups have no dot or end in .k8s.io. */
+function groupOf(m: Manifest): { group: string; apiVersion: string; builtin: boolean } {
+  const slash = m.apiVersion.indexOf('/');
+  const group = slash > 0 ? m.apiVersion.slice(0, slash) : '';
+  return { group, apiVersion: m.apiVersion.slice(slash + 1), builtin: !group.includes('.') || group.endsWith('.k8s.io') };
+}
+
+/**
  * Kinds Strata has no schema for: the import keeps them, and says so, because validation (kubeconform
  * is run strictly, never ignoring a missing schema) fails on them until their CRD is added.
  */
@@ -509,20 +537,10 @@ function unvalidated(root: string, model: Model): string[] {
   const out = new Map<string, string>();
   for (const env of ENVIRONMENTS) {
     const version = kubernetesVersionOf(root, { env })('');
-    const builtins = builtinSchemasDir(version);
     for (const m of model.expected[env]) {
-      const slash = m.apiVersion.indexOf('/');
-      const group = slash > 0 ? m.apiVersion.slice(0, slash) : '';
-      const apiVersion = m.apiVersion.slice(slash + 1);
-      // Kubernetes' own groups have no dot or end in .k8s.io; their schemas are named like kubeconform's.
-      const builtin = !group.includes('.') || group.endsWith('.k8s.io');
-      const crdFile = `${m.kind.toLowerCase()}_${apiVersion}.json`;
-      // A custom resource's schema is found where kubeconform looks: the shipped ones, then the project's (`strata crd add`).
-      const files = builtin
-        ? [join(builtins, `${m.kind.toLowerCase()}${group ? `-${group.split('.')[0]}` : ''}-${apiVersion}.json`)]
-        : [join(crdSchemasDir, group, crdFile), join(root, Layout.crdSchemas, group, crdFile)];
+      const { group, builtin } = groupOf(m);
       const key = `${m.apiVersion}/${m.kind}${builtin ? ` ${version}` : ''}`;
-      if (out.has(key) || (builtin && !existsSync(builtins)) || files.some((f) => existsSync(f))) continue;
+      if (out.has(key) || !schemaMissing(root, env, m)) continue;
       const shipped = builtin ? [] : shippedCrdVersions(group, m.kind);
       out.set(
         key,

@@ -462,6 +462,66 @@ describe('strata import refuses sources that are not valid objects', () => {
   });
 });
 
+describe("strata import runs the API server's field checks that strata pipeline runs", () => {
+  // A NodePort Service exported from a cluster whose node port range held 8080, which kubectl's
+  // last applied configuration shows was asked for, so the import keeps it: kubeconform and the
+  // Service's model take any port, the API server of the project's clusters (30000-32767 unless
+  // strata.config.json says otherwise) does not.
+  const service = [
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata:',
+    '  name: admin',
+    '  namespace: shop',
+    '  uid: 5f0c8a2e-3d4b-4c1e-9a7f-2b6d8e0c1a3f',
+    '  resourceVersion: "48213"',
+    '  annotations:',
+    `    kubectl.kubernetes.io/last-applied-configuration: '${JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'admin', namespace: 'shop' },
+      spec: { type: 'NodePort', selector: { app: 'admin' }, ports: [{ port: 80, nodePort: 8080 }] },
+    })}'`,
+    'spec:',
+    '  type: NodePort',
+    '  selector:',
+    '    app: admin',
+    '  clusterIP: 10.43.12.7',
+    '  clusterIPs: [10.43.12.7]',
+    '  ports:',
+    '    - port: 80',
+    '      targetPort: 80',
+    '      protocol: TCP',
+    '      nodePort: 8080',
+    '',
+  ].join('\n');
+
+  it("refuses, with the pipeline's message at the field's line, what the server refuses, and takes it where the project's clusters would", async () => {
+    const source = join(ws.root, 'exported.yaml');
+    writeFileSync(source, service);
+    const before = filesUnder(ws.root, '.');
+    const err = await importApp(ws.root, { name: 'admin', envs: envSources(source), install: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportError);
+    // What strata validate and the pipeline report of it (of the export as it is, its uid too).
+    const judged = (await validate(ws.root, [source], { policy: false })).problems.filter((p) => p.path === 'spec.ports[0].nodePort');
+    expect(judged.map((p) => [p.rule, p.message])).toStrictEqual([
+      ['server-validation', 'Invalid value: 8080: provided port is not in the valid range. The range of valid ports is 30000-32767'],
+    ]);
+    expect((err as ImportError).lines).toStrictEqual([
+      `${source}:20: v1/Service shop/admin: spec.ports[0].nodePort: ${judged[0]!.message} [server-validation]; the API server refuses it (dev, staging, prod), and so would strata pipeline: fix it in the source, then import; nothing was written`,
+    ]);
+    expect(filesUnder(ws.root, '.')).toStrictEqual(before);
+
+    // Clusters whose node port range holds it take it, and so does the import.
+    const config = JSON.parse(readFileSync(join(ws.root, 'strata.config.json'), 'utf8')) as { kubernetes: Record<string, unknown> };
+    config.kubernetes.serviceNodePortRange = '8000-9000';
+    writeFileSync(join(ws.root, 'strata.config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    const r = await importApp(ws.root, { name: 'admin', envs: envSources(source), install: false });
+    expect(r.dropped.fields).toContain('spec.clusterIP');
+    expect((await built('admin')).dev.find((m) => m.kind === 'Service')).toMatchObject({ spec: { ports: [{ nodePort: 8080 }] } });
+  });
+});
+
 describe('strata import names sources as they were typed', () => {
   const deployment = [
     'apiVersion: apps/v1',
