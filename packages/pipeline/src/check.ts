@@ -370,10 +370,18 @@ export async function check(workspace: string, selection: Selection = {}, option
   // The committed topology pictures, by what they were drawn from: the tree as the code generates it.
   if (everything) drift.push(...topologyDrift(root, known, files));
 
+  // A generated folder that is a file keeps every build that reads it from building: its drift line
+  // says what to do, and kustomize's failures of the same cause would only repeat it. Such builds
+  // are left out, so their round trips are not compared either (the drift fails check).
+  const notFolders = drift.filter((d) => d.notFolder).map((d) => d.file);
+  const blocked = (...dirs: string[]) => notFolders.some((f) => dirs.some((d) => d === f || d.startsWith(`${f}/`) || f.startsWith(`${d}/`)));
+
   // Round trip: the committed overlays of the fresh apps built and compared; the reused apps' findings.
   const findings = new Map<string, OverlayFindings>();
   const buildFailures: CheckResult['buildFailures'] = [];
-  const targets = plans.flatMap((plan) => envs.map((e) => ({ plan, env: e, overlay: Layout.overlay(e, plan.app) })));
+  const targets = plans
+    .flatMap((plan) => envs.map((e) => ({ plan, env: e, overlay: Layout.overlay(e, plan.app) })))
+    .filter((t) => !blocked(t.overlay, Layout.baseOf(t.plan.app)));
   const built = await buildOverlays(
     root,
     targets.map((t) => t.overlay),
@@ -409,6 +417,7 @@ export async function check(workspace: string, selection: Selection = {}, option
     const apps = names.map((app) => ({ app, findings: findings.get(Layout.overlay(e, app)) }));
     const failedApp = buildFailures.some((f) => f.overlay.startsWith(`${Layout.envRoot(e)}/`));
     if (failedApp) continue; // the root cannot build either; the app's failure says why
+    if (blocked(Layout.envRoot(e), Layout.base)) continue; // nor with a folder of it a file; its drift says why
     if (changes.written.includes(rootFile) || apps.some((a) => !a.findings)) {
       toBuild.push(Layout.envRoot(e));
       continue;

@@ -33,10 +33,14 @@ describe('a generated folder that is a file', () => {
 
       const r = await check(ws.root, { apps: [APP] }, { cache: false });
       expect(r.drift.map((d) => [d.file, d.diff])).toStrictEqual([[folder, notAFolder(folder)]]);
+      // The builds that read it are not tried: kustomize's failures would say the drift again.
+      expect(r.buildFailures).toStrictEqual([]);
       for (const args of [['check', '--app', APP], ['check']]) {
         const c = strata(ws.root, args);
         expect(c.stdout + c.stderr, args.join(' ')).toContain(notAFolder(folder));
         expect(c.stdout + c.stderr, args.join(' ')).not.toContain('ENOTDIR');
+        expect(c.stdout + c.stderr, args.join(' ')).not.toContain('build failed');
+        expect(c.stdout, args.join(' ')).toMatch(/: 1 drifted, 0 round-trip mismatches, 0 build failures \(/);
         expect(c.status, args.join(' ')).toBe(1);
       }
     } finally {
@@ -60,8 +64,10 @@ describe('a generated folder that is a file', () => {
 
       const r = await check(ws.root, {}, { cache: false });
       expect(r.drift.filter((d) => d.file.startsWith('overlays/')).map((d) => [d.file, d.diff])).toStrictEqual([[folder, notAFolder(folder)]]);
+      expect(r.buildFailures).toStrictEqual([]);
       const c = strata(ws.root, ['check']);
       expect(c.stdout + c.stderr).toContain(notAFolder(folder));
+      expect(c.stdout + c.stderr).not.toContain('build failed');
       expect(c.status).toBe(1);
       const p = strata(ws.root, ['pipeline', '--frozen']);
       expect(p.stderr).toContain(`strata: ${notAFolder(folder)}`);
