@@ -2,11 +2,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { editFile, repo, tempWorkspace } from '@strata/testing/workspace';
+import { editFile, repo, strata, tempWorkspace } from '@strata/testing/workspace';
 
 // An app whose render never returns holds the thread that SIGINT's and SIGTERM's listeners run on:
 // the writers listen (to settle their change to the tree), so the signal must still end the run, by
 // its default action, with nothing written, as Ctrl-C, `timeout` and a CI job's cancel expect.
+// The render loops in prod alone (its two replicas): set image and promote of dev and staging render
+// the env they change on its own first, and meet prod's render as they regenerate the whole app.
 const APP = 'tokenplace-relay';
 const MARK = 'render-loops-now';
 /** Far longer than a run takes to end by the signal, far shorter than a run left hanging. */
@@ -61,15 +63,17 @@ const temporaries = (root: string) =>
 
 describe('an app whose render never returns', () => {
   let ws: ReturnType<typeof tempWorkspace>;
+  /** The app's render as it was, which ends. */
+  let ends: string;
   beforeAll(() => {
     ws = tempWorkspace([APP]);
     // The env roots and gitops/ of a workspace of this app alone, generated before its render loops.
     const gen = spawnSync(process.execPath, [join(ws.root, 'packages/cli/bin/strata.mjs'), 'generate'], { cwd: ws.root, encoding: 'utf8' });
     expect(gen.status, gen.stderr).toBe(0);
-    editFile(join(ws.root, 'apps', APP, 'src/render.ts'), (text) =>
+    ends = editFile(join(ws.root, 'apps', APP, 'src/render.ts'), (text) =>
       text.replace(
         'export function render(c: RelayConfig): KubeObject[] {\n',
-        `export function render(c: RelayConfig): KubeObject[] {\n  console.log('${MARK}');\n  for (;;) {}\n`,
+        `export function render(c: RelayConfig): KubeObject[] {\n  if (c.replicas === 2) {\n    console.log('${MARK}');\n    for (;;) {}\n  }\n`,
       ),
     );
     writeFileSync(join(ws.root, '.gitignore'), `${readFileSync(join(repo, '.gitignore'), 'utf8')}\n/packages/\n/scripts/\n`);
@@ -83,6 +87,12 @@ describe('an app whose render never returns', () => {
     [['generate'], 'SIGINT'],
     [['generate'], 'SIGTERM'],
     [['pipeline'], 'SIGINT'],
+    // They write the new pins and the tree in one transaction: the render of the new pins must not
+    // run inside it, where the signal's listener has a change to undo and waits for the render.
+    [['set', 'image', '--app', APP, '--env', 'dev', ':sha-interrupted'], 'SIGINT'],
+    [['set', 'image', '--app', APP, '--env', 'staging', ':1.5.0'], 'SIGTERM'],
+    [['promote', '--from', 'staging', '--to', 'dev'], 'SIGINT'],
+    [['promote', '--from', 'dev', '--to', 'staging'], 'SIGTERM'],
   ] as const) {
     it(`strata ${args.join(' ')} ends by ${signal} at once, and leaves the workspace as it was`, async () => {
       const r = await interrupted(ws.root, args, signal);
@@ -94,4 +104,15 @@ describe('an app whose render never returns', () => {
       expect(temporaries(ws.root)).toStrictEqual([]);
     }, 120_000);
   }
+
+  it('the next run after them finds nothing to recover and no writer in its way', () => {
+    // The render as it was, which ends: the tree generated before it looped is still its tree.
+    writeFileSync(join(ws.root, 'apps', APP, 'src/render.ts'), ends);
+    const check = strata(ws.root, ['check']);
+    expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+    const set = strata(ws.root, ['set', 'image', '--app', APP, '--env', 'dev', ':sha-after']);
+    expect(set.status, set.stderr).toBe(0);
+    expect(git(ws.root, ['status', '--porcelain', '--untracked-files=all'])).toContain(`apps/${APP}/images.json`);
+    expect(temporaries(ws.root)).toStrictEqual([]);
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENVIRONMENTS, type Environment } from '@strata/core';
+import { ENVIRONMENTS, type App, type Environment } from '@strata/core';
 import { settleAppCode } from '@strata/core/sources';
 import {
   appDirs,
@@ -13,6 +13,7 @@ import {
   loadApps,
   loadEveryApp,
   strayRegistrations,
+  type AppFailure,
   type WarningOptions,
 } from '@strata/project';
 import { loadSettings, planGitops } from '@strata/gitops';
@@ -52,6 +53,25 @@ export async function planTree(root: string, selection: Selection = {}, options:
   checkKubernetesSettings(root);
   // Every app that fails, to load or to render, is said in one run: the apps that loaded are rendered.
   const { apps, failures } = await loadEveryApp(root, selection.apps, options);
+  return planLoaded(root, selection, env, apps, failures);
+}
+
+/**
+ * As planTree of `apps` alone, rendered as they are given instead of loaded afresh from their
+ * folders: set image and promote render the apps with pins not yet written (see release.ts).
+ */
+export async function planTreeOf(root: string, apps: readonly App[]): Promise<TreePlan> {
+  checkKubernetesSettings(root);
+  return planLoaded(root, { apps: apps.map((a) => a.name) }, undefined, apps, []);
+}
+
+async function planLoaded(
+  root: string,
+  selection: Selection,
+  env: Environment | undefined,
+  apps: readonly App[],
+  failures: readonly AppFailure[],
+): Promise<TreePlan> {
   if (failures.length === 0) {
     // A misspelt rule in the policy settings is refused before anything is written, as validate would refuse it.
     checkPolicySettings(root, apps);

@@ -6,7 +6,7 @@ import { applyTree, diffTree, lockTree, openTransaction, recoverLocked, type Fil
 import { blockingFindings, rules, runPolicy } from '@strata/policy';
 import { appPolicyContext, checkPolicySettings } from '@strata/validate/settings';
 import { originOf, setOrigin } from '@strata/core/sources';
-import { planTree } from './generate.ts';
+import { planTreeOf } from './generate.ts';
 
 /** An image reference as `strata set image` takes it; missing parts are kept from the current pin. */
 export interface ImageRefInput {
@@ -215,6 +215,18 @@ function fieldAt(manifest: unknown, path: string): unknown {
 }
 
 /**
+ * The app as it renders once `pins` are its images.json: the loaded app with those pins in place of
+ * the ones it was loaded with (an app hands defineApp the file's parsed JSON as its pins), rendered
+ * from its own folder as the loaded app is, so that what its code throws late names its line.
+ */
+function withPins(app: App, pins: ImagePins): App {
+  const released = defineApp({ ...app, pins });
+  const origin = originOf(app);
+  if (origin) setOrigin(released, origin.root, origin.dir);
+  return released;
+}
+
+/**
  * One line for each edit that would leave a container without a digest where the policy demands
  * one, or with a placeholder digest (all zeros, one hex digit over and over) that the rule does not
  * count as one, all of them: a release refused one image at a time would take as many runs as it
@@ -231,10 +243,7 @@ function digestRefusals(root: string, edits: readonly Edit[]): string[] {
   for (const app of new Set(edits.map((e) => e.app))) {
     let pins = readPins(root, app);
     for (const e of edits.filter((x) => x.app === app)) pins = { ...pins, [e.env]: { ...(pins[e.env] ?? {}), [e.container]: e.pin } };
-    const released = defineApp({ ...app, pins });
-    // Rendered as the loaded app is, from its own folder: what its code throws late names its line.
-    const origin = originOf(app);
-    if (origin) setOrigin(released, origin.root, origin.dir);
+    const released = withPins(app, pins);
     for (const env of new Set(edits.filter((e) => e.app === app).map((e) => e.env))) {
       const objects = released.manifests(env).map((manifest) => ({ manifest, file: Layout.overlay(env, app.name) }));
       // The rule alone, with the settings that concern it (those of every rule were checked above).
@@ -267,13 +276,7 @@ function digestRefusals(root: string, edits: readonly Edit[]): string[] {
  * Writes the pins, regenerates the apps they belong to and returns the diff, all or nothing: on any
  * failure, and after a killed run, the images.json files and the tree are as they were.
  */
-async function applyEdits(
-  root: string,
-  label: string,
-  edits: readonly Edit[],
-  apps: readonly App[],
-  options: WarningOptions,
-): Promise<ReleaseResult> {
+async function applyEdits(root: string, label: string, edits: readonly Edit[], apps: readonly App[]): Promise<ReleaseResult> {
   const changes: PinChange[] = [];
   // The pins of each app an edit changes, as they will be written.
   const next = new Map<string, ImagePins>();
@@ -298,21 +301,24 @@ async function applyEdits(
     changes.push({ app: e.app.name, env: e.env, container: e.container, kind: from === to ? 'pinned' : 'changed', from, to });
   }
   const pinFiles = [...next.keys()].map((name) => Layout.pins(name));
-  // One transaction for the pins and the tree they make: the pins are written first (the apps are
-  // rendered from them), and a failure or a killed process before the commit puts every file back
-  // as it was, bytes and mode. The caller holds the tree's lock (see underTreeLock), so no other
-  // writer sees the pins half-released.
+  // The apps are rendered from the new pins in memory, before anything is written. App code may not
+  // give the thread back for minutes or ever (`for (;;) {}`), and a signal's listener runs only
+  // when it does: rendered with a transaction open, the listener would have the pins to undo, so it
+  // must stay in place, and Ctrl-C and SIGTERM would wait for the render forever. With nothing
+  // written yet, the listeners are set aside while the app's code runs (see @strata/core's
+  // interrupts.ts) and the signal ends the run at once, leaving the pins and the tree as they were.
+  const tree = await planTreeOf(
+    root,
+    apps.map((a) => (next.has(a.name) ? withPins(a, next.get(a.name)!) : a)),
+  );
+  // One transaction for the pins and the tree they make: no app code runs in it, and a failure or a
+  // killed process before the commit puts every file back as it was, bytes and mode. The caller
+  // holds the tree's lock (see underTreeLock), so no other writer sees the pins half-released.
   const lock = lockTree(root, { label });
   try {
     const release = openTransaction(root);
     try {
       release.apply([...next].map(([name, pins]) => [pinTarget(root, name), `${pinsText(root, name)?.bom ? BOM : ''}${formatPins(pins)}`] as const));
-      await loadApps(
-        root,
-        apps.map((a) => a.name),
-        { fresh: true, onWarning: options.onWarning },
-      );
-      const tree = await planTree(root, { apps: apps.map((a) => a.name) }, options);
       const { diffs } = diffTree(root, tree.files, tree.dirs);
       applyTree(root, tree.files, { dirs: tree.dirs, transaction: release });
       release.commit();
@@ -367,7 +373,7 @@ async function setImageLocked(
     ...(ref.tag !== undefined ? { tag: ref.tag } : {}),
     ...(ref.digest !== undefined ? { digest: ref.digest } : {}),
   };
-  return applyEdits(root, 'strata set image', [{ app: app!, env, container, pin }], [app!], options);
+  return applyEdits(root, 'strata set image', [{ app: app!, env, container, pin }], [app!]);
 }
 
 /** Thrown when promote cannot make the target run what the source runs (exit 1): the envs, not the call, are wrong. */
@@ -434,5 +440,5 @@ async function promoteLocked(
   // of the pins that would arrive without the digest the target demands.
   const refused = [...unpinned, ...digestRefusals(root, edits)];
   if (refused.length > 0) throw new PromoteError(refused.join('\n'));
-  return applyEdits(root, 'strata promote', edits, apps, options);
+  return applyEdits(root, 'strata promote', edits, apps);
 }
