@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Manifest } from '@strata/core';
 import {
   argoCdInstallationID,
   argoCdTrackingMethod,
   declaredClasses,
+  distOf,
   findRootOrCwd,
   gitopsConsumers,
   crdsFolder,
@@ -34,7 +35,7 @@ import {
   type Clash,
   type Holder,
 } from '@strata/node-ports';
-import { crdManifestsDir } from '@strata/schemas';
+import { crdManifestsDir, namespacedIn } from '@strata/schemas';
 import { configMapPolicy, type PolicyPlugin } from './admission-policy.ts';
 import {
   classesNamed,
@@ -194,6 +195,13 @@ export interface VerifyResult {
 export interface Group {
   readonly name: string;
   readonly docs: readonly VerifyDocument[];
+  /**
+   * Whether each file of the group is one app's built output named after the app (`<env>/<app>.yaml`
+   * of a folder laid out as dist/, the overlay `overlays/<env>/<app>` a ref's build read), whatever
+   * its folder: its objects that name no namespace are placed as those of `dist/<env>/<app>.yaml`
+   * are. @default only files of dist/ are
+   */
+  readonly built?: boolean;
 }
 
 export interface VerifyGroupsOptions extends ServerOptions {
@@ -451,18 +459,20 @@ async function run(
     }
     const serverStarting = own ?? options.starting;
     const problems: Problem[] = [];
-    const toTargets = (gs: readonly Group[]) =>
-      gs.flatMap((g) =>
-        g.docs.map(
-          (doc): Target => ({ doc, group: g.name, manifest: doc.manifest, namespace: doc.manifest.metadata?.namespace || defaultNamespace }),
-        ),
-      );
     const turn = turns();
     const groups = await read(turn);
     // What Argo CD never applies never reaches the cluster: it is left out before anything else,
     // the ref's as well (it was never deployed), and said, not dropped. Only where Argo CD alone
     // applies the tree (gitops.consumer): Flux reads no Argo CD annotation and applies everything.
     const consumers = gitopsConsumers(options.root ?? findRootOrCwd());
+    const toTargets = (gs: readonly Group[]) =>
+      gs.flatMap((g) => {
+        const place = placement(g, !consumers.flux, options.root ?? findRootOrCwd());
+        return g.docs.map((doc): Target => {
+          const manifest = place(doc);
+          return { doc, group: g.name, manifest, namespace: manifest.metadata?.namespace || defaultNamespace };
+        });
+      });
     // What Argo CD's tracking writes into an object counts in whether its app syncs server-side.
     const trackingMethod = argoCdTrackingMethod(options.root ?? findRootOrCwd());
     const installationID = argoCdInstallationID(options.root ?? findRootOrCwd());
@@ -1312,6 +1322,37 @@ function callsOut(m: Manifest): boolean {
   return group === 'apiregistration.k8s.io' && m.kind === 'APIService' && isPlainObject(m.spec) && m.spec.service != null;
 }
 
+/**
+ * Where Argo CD applies each object of a group's built output that names no namespace: in its
+ * Application's destination (`argoCdDestination` of the object's file, the namespace the generated
+ * gitops/ gives the app's Application, where validate places it too), where Argo CD alone applies
+ * the tree. The object is given that namespace, as Argo CD sends it, so that it meets the
+ * LimitRanges, Pod Security labels and the rest of that namespace, whichever file ships them, and
+ * none of the objects of other apps that name no namespace either. Any other object is left as it
+ * is, for the default namespace (a file applied as written: `kubectl apply -f` puts all of them in
+ * one namespace; built output that Flux applies, without a target namespace).
+ */
+function placement(g: Group, argoCdAlone: boolean, root: string): (doc: VerifyDocument) => Manifest {
+  const appOf = (file: string) => (g.built ? basename(file).replace(/\.ya?ml$/, '') : distOf(file)?.app);
+  const byFile = new Map<string, Manifest[]>();
+  if (argoCdAlone)
+    for (const d of g.docs) if (appOf(d.file) !== undefined) (byFile.get(d.file) ?? byFile.set(d.file, []).get(d.file)!).push(d.manifest);
+  if (byFile.size === 0) return (doc) => doc.manifest;
+  const namespaced = namespacedIn(
+    g.docs.map((d) => d.manifest),
+    [crdsFolder(root)],
+  );
+  const destinations = new Map<string, string>();
+  return (doc) => {
+    const m = doc.manifest;
+    const manifests = byFile.get(doc.file);
+    if (!manifests || m.metadata?.namespace || !namespaced(m)) return m;
+    const namespace =
+      destinations.get(doc.file) ?? destinations.set(doc.file, argoCdDestination(appOf(doc.file)!, manifests, namespaced)).get(doc.file)!;
+    return { ...m, metadata: { ...m.metadata, namespace } };
+  };
+}
+
 /** Targets Argo CD applies, and those it never applies, with why. */
 function argoCdApplies(targets: readonly Target[]): [Target[], { t: Target; why: ArgoCdSkip }[]] {
   const kept: Target[] = [];
@@ -1358,7 +1399,7 @@ function readAgainstFolder(folder: string, shown: string, envs: readonly string[
     const files = readdirSync(join(folder, env))
       .filter((f) => /\.ya?ml$/.test(f) && (!apps?.length || apps.includes(f.replace(/\.ya?ml$/, ''))))
       .sort();
-    return { name: env, docs: files.flatMap((f) => readBuilt(readFileSync(join(folder, env, f), 'utf8'), join(shown, env, f))) };
+    return { name: env, built: true, docs: files.flatMap((f) => readBuilt(readFileSync(join(folder, env, f), 'utf8'), join(shown, env, f))) };
   });
 }
 
@@ -1445,6 +1486,7 @@ async function buildRef(tree: string, envs: readonly string[], apps: readonly st
   for (const r of built) if (!r.ok) unbuilt.push({ overlay: r.overlay, error: r.error ?? 'failed' });
   return envs.map((env) => ({
     name: env,
+    built: true,
     docs: built.flatMap((r, i) => (r.ok && overlays[i]!.env === env ? readBuilt(r.yaml, r.overlay) : [])),
   }));
 }

@@ -149,6 +149,50 @@ describe('verify and the LimitRanges of the set', () => {
     expect((await server.client.request('GET', '/api/v1/namespaces/limited/limitranges/lr')).status).toBe(404);
   });
 
+  it("places an object of built output that names no namespace where Argo CD applies it, its app's destination, and judges it against that namespace's LimitRanges whichever app ships them", async () => {
+    const unplaced = (m: Manifest): Manifest => {
+      const { namespace: _, ...metadata } = m.metadata;
+      return { ...m, metadata } as Manifest;
+    };
+    // quota ships the LimitRange of shop; shop's objects name no namespace, so its Application's
+    // destination is the app's name, shop; other's LimitRange names none either: it is in other.
+    const built = [
+      ...docs([namespace('shop'), limitRange('lr', 'shop', [{ type: 'Container', max: { cpu: '100m' } }])], 'dist/dev/quota.yaml'),
+      ...docs([unplaced(limitRange('tight', 'other', [{ type: 'Container', max: { cpu: '10m' } }]))], 'dist/dev/other.yaml'),
+      ...docs(
+        [unplaced(pod('over', 'shop', { limits: { cpu: '2' } })), unplaced(pod('within', 'shop', { limits: { cpu: '50m' } }))],
+        'dist/dev/shop.yaml',
+      ),
+    ];
+    const r = await verifyDocuments(built, { server });
+    const ours = r.problems.filter((p) => p.severity === 'error').map((p) => [p.file, p.kind, p.name, words(p.message)]);
+
+    // The real thing: each object created where Argo CD applies it, in the order of the files.
+    const client = server.client;
+    const real: string[][] = [];
+    const made: string[] = [];
+    // Argo CD creates an Application's destination (CreateNamespace=true); verify left them there.
+    for (const ns of ['shop', 'other']) expect([201, 409]).toContain((await client.request('POST', '/api/v1/namespaces', namespace(ns))).status);
+    for (const [m, ns] of [
+      [limitRange('lr', 'shop', [{ type: 'Container', max: { cpu: '100m' } }]), 'shop'],
+      [unplaced(limitRange('tight', 'other', [{ type: 'Container', max: { cpu: '10m' } }])), 'other'],
+      [unplaced(pod('over', 'shop', { limits: { cpu: '2' } })), 'shop'],
+      [unplaced(pod('within', 'shop', { limits: { cpu: '50m' } })), 'shop'],
+    ] as const) {
+      const base = `/api/v1/namespaces/${ns}/${m.kind === 'Pod' ? 'pods' : 'limitranges'}`;
+      const res = await client.request('POST', base, m);
+      if (res.status >= 300) real.push([m.metadata.name, words(String((res.body as { message?: unknown }).message))]);
+      else {
+        made.push(`${base}/${m.metadata.name}`);
+        if (m.kind === 'LimitRange') await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+    for (const path of made.reverse()) await client.request('DELETE', path);
+
+    expect(real).toStrictEqual([['over', 'maximum cpu usage per Container is 100m, but limit is 2']]);
+    expect(ours).toStrictEqual([['dist/dev/shop.yaml', 'Pod', 'over', 'maximum cpu usage per Container is 100m, but limit is 2']]);
+  });
+
   it('admits a Pod that names a PriorityClass or RuntimeClass of its env, which the cluster has when the Pod comes, and refuses one that names none', async () => {
     const classes = [
       { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'verify-high' }, value: 1000 },
