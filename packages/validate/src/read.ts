@@ -46,6 +46,47 @@ function locate(text: string): Located {
   }
 }
 
+/**
+ * The position-tracking parse of one JSON value of a chunk kubectl reads as JSON (it starts with
+ * `{`): JSON is YAML 1.2 flow, and its keys are all quoted text. Without a document when the parser
+ * finds anything amiss: the decoder has read the value, and lines fall back to the object's.
+ */
+function locateJson(text: string): Located {
+  const lines = new LineCounter();
+  try {
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, version: '1.2', merge: false });
+    return doc.errors.length === 0 ? { doc, lines, text } : { lines, text };
+  } catch {
+    return { lines, text };
+  }
+}
+
+/** Keys of a JSON value written again in the same object (kubectl's JSON reading keeps the last value silently), in the order of the text. */
+function jsonDuplicates(at: Located): { readonly key: string; readonly line: number }[] {
+  const found: { key: string; offset: number }[] = [];
+  if (!at.doc) return [];
+  visit(at.doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const { key } of map.items) {
+        if (!isScalar(key) || !key.range) continue;
+        if (seen.has(key.value)) found.push({ key: String(key.value), offset: key.range[0] });
+        seen.add(key.value);
+      }
+    },
+  });
+  return found.sort((a, b) => a.offset - b.offset).map(({ key, offset }) => ({ key, line: at.lines.linePos(offset).line }));
+}
+
+/** Whether kubectl reads a chunk as JSON: its first character that is not white space is `{`. */
+function isJsonChunk(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a) return b === 0x7b;
+  }
+  return false;
+}
+
 function nodeLine(at: Located, path: Path): number | undefined {
   if (!at.doc) return undefined;
   for (let n = path.length; n > 0; n--) {
@@ -83,9 +124,12 @@ function keyLine(at: Located, path: Path, abs: (line: number) => number): number
   return undefined;
 }
 
-/** The key node of a field of a mapping, also where a merge key (`<<: {privileged: true}`, `<<: *base`) brings it in. */
+/**
+ * The key node of a field of a mapping, also where a merge key (`<<: {privileged: true}`, `<<: *base`)
+ * brings it in; of a key written twice, the last, whose value kubectl keeps.
+ */
 function mapKey(doc: Document, map: YAMLMap, key: unknown, depth = 0): unknown {
-  const own = map.items.find((pair) => isScalar(pair.key) && pair.key.value === key)?.key;
+  const own = map.items.findLast((pair) => isScalar(pair.key) && pair.key.value === key)?.key;
   if (own || depth > 8) return own;
   for (const pair of map.items) {
     // With merge keys on, the parser makes the key a symbol; its source is `<<`.
@@ -326,10 +370,24 @@ function build(
       });
     }
     const idOfItem = (item: number) => ids[objects.findIndex((o) => o.item === item)] ?? ids[0];
-    // A key kubectl takes twice, at its line of the file: in a list, of the item the line is in (the last that starts at or before it).
-    const duplicateKey = (line: number, message: string) => {
-      const at = chunk.list ? objects.filter((o) => o.item >= 0 && (fieldLine(['items', o.item]) ?? Infinity) <= line).at(-1) : undefined;
-      const owner = at ? idOfItem(at.item) : ids[0];
+    // Each JSON value of a chunk kubectl reads as JSON (several when they follow one another), by its
+    // offset in the chunk, parsed on its own: for its keys written twice and its fields' lines.
+    const jsonValues = new Map<number, { readonly at: Located; readonly abs: (line: number) => number }>();
+    if (isJsonChunk(bytes, chunk.offset, chunk.offset + chunk.length) && !objects.some((o) => tooDeep(o.object))) {
+      const starts = [...new Set(objects.map((o) => Math.max(o.offset, 0)))].sort((a, b) => a - b);
+      for (const [n, start] of starts.entries()) {
+        const text = bytes.subarray(chunk.offset + start, chunk.offset + (starts[n + 1] ?? chunk.length)).toString('utf8');
+        const startLine = lineOf(chunk.offset + start);
+        jsonValues.set(start, { at: locateJson(text), abs: (line) => startLine + line - 1 });
+      }
+    }
+    // A key kubectl takes twice, at its line of the file: in a list, of the item the line is in (the
+    // last that starts at or before it); of JSON values one after another, of the one at `offset`.
+    const duplicateKey = (line: number, message: string, offset = -1) => {
+      const at = chunk.list
+        ? objects.filter((o) => o.item >= 0 && (fieldLine(['items', o.item]) ?? Infinity) <= line).at(-1)
+        : objects.find((o) => o.offset >= 0 && o.offset === offset);
+      const owner = at ? ids[objects.indexOf(at)] : ids[0];
       problems.push({
         file,
         line,
@@ -342,6 +400,8 @@ function build(
     };
     for (const m of (chunk.duplicate ?? '').matchAll(/line (\d+): key ("(?:[^"\\]|\\.)*"|.+?) already set in map/g))
       duplicateKey(abs(Number(m[1])), duplicateMessage(m[2]!, spellings(loc(), Number(m[1]), m[2]!), abs));
+    for (const [offset, { at, abs: jsonLine }] of jsonValues)
+      for (const d of jsonDuplicates(at)) duplicateKey(jsonLine(d.line), duplicateMessage(q(d.key), undefined, jsonLine), offset);
     for (const c of chunk.collisions ?? [])
       duplicateKey(
         abs(c.line),
@@ -478,6 +538,7 @@ function build(
         });
       }
       const inYaml = o.offset < 0;
+      const inJson = jsonValues.get(o.offset);
       docs.push({
         file,
         line,
@@ -486,7 +547,8 @@ function build(
         input,
         id: rid,
         ...(shown !== undefined && shown !== file ? { shown } : {}),
-        lineOf: (path) => (inYaml ? (keyLine(loc(), [...prefix, ...path], abs) ?? line) : line),
+        lineOf: (path) =>
+          inJson?.at.doc ? (keyLine(inJson.at, path, inJson.abs) ?? line) : inYaml ? (keyLine(loc(), [...prefix, ...path], abs) ?? line) : line,
         sourceOf: (path) => (inYaml ? nodeSource(loc(), [...prefix, ...path]) : undefined),
       });
       if (manifest.kind === 'Kustomization' && manifest.apiVersion.startsWith('kustomize.config.k8s.io/') && !isKustomizationFile(basename(file))) {
