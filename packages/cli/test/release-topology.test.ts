@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { editFile, strata, suiteWorkspace } from '@strata/testing/workspace';
@@ -53,6 +53,37 @@ describe('a release and the committed topology pictures', () => {
       ok(['graph', '--env', env, '--out', `docs/topology-${env}.svg`]);
       ok(['graph', '--env', env, '--output', 'mermaid', '--out', `docs/topology-${env}.mmd`]);
     }
+    ok(['check']);
+  });
+});
+
+// An app whose image goes into a patch, not into `images:` (its canary runs the same repository
+// with another pin): a release adds or removes that patch, and the pictures show neither.
+describe('a release carried by a patch and the committed topology pictures', () => {
+  const ws = suiteWorkspace(['llm-runner-router'], { generate: true });
+  const patch = 'overlays/staging/llm-runner-router/deployment.llm-runner-router.patch.yaml';
+  const ok = (args: string[]) => {
+    const r = strata(ws.root, args);
+    expect(r.status, `strata ${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
+    return r;
+  };
+
+  it('set image and promote leave check green', () => {
+    mkdirSync(join(ws.root, 'docs'));
+    for (const env of ['staging', 'prod']) {
+      ok(['graph', '--env', env, '--out', `docs/topology-${env}.svg`]);
+      ok(['graph', '--env', env, '--output', 'mermaid', '--out', `docs/topology-${env}.mmd`]);
+    }
+    ok(['check']);
+    expect(existsSync(join(ws.root, patch))).toBe(false);
+    ok(['set', 'image', '--app', 'llm-runner-router', '--env', 'staging', ':1.2.3']);
+    // The pin went into a patch of its own, listed in the overlay's patches.
+    expect(readFileSync(join(ws.root, patch), 'utf8')).toContain('image: ghcr.io/llm-runner/llm-runner-router:1.2.3');
+    expect(readFileSync(join(ws.root, 'overlays/staging/llm-runner-router/kustomization.yaml'), 'utf8')).toContain(
+      '  - path: deployment.llm-runner-router.patch.yaml',
+    );
+    ok(['check']);
+    ok(['promote', '--from', 'dev', '--to', 'staging', '--app', 'llm-runner-router']);
     ok(['check']);
   });
 });

@@ -105,14 +105,43 @@ export function withoutImages(content: string): string {
   return out.join('\n');
 }
 
+/** A line of a patch that says which object or item it patches, and sets nothing. */
+const IDENTITY = [/^(apiVersion|kind): \S.*$/, /^metadata:$/, /^ {2}(name|namespace): \S.*$/, /^ *(- )?[A-Za-z]+:$/, /^ *- name: \S.*$/];
+
+/**
+ * Whether a generated patch, once without its images, sets nothing: the patch an env gets when its
+ * image pin differs and the image cannot go into `images:` (another container of the app's objects
+ * runs the same repository, as a canary does). A release adds or removes it, and it changes no
+ * picture. Its lines then only name the object and the containers (`- name:`), or open the maps
+ * that lead to them; any other line (a replica count, a label, a `$patch` directive) is a change.
+ */
+function setsOnlyImages(content: string): boolean {
+  return withoutImages(content)
+    .split('\n')
+    .every((line) => line === '' || line.startsWith('#') || IDENTITY.some((re) => re.test(line)));
+}
+
 /**
  * The hash of a picture's inputs: the drawing code and `files` (path -> content, the env's inputs),
- * without their images (see withoutImages).
+ * without their images (see withoutImages): a patch that sets nothing else counts as absent, and so
+ * does its line in the overlay's `patches:`.
  */
 export function topologyInputsHash(root: string, files: ReadonlyMap<string, string>): string {
   const hash = createHash('sha256').update(drawingFingerprint(root));
-  for (const path of [...files.keys()].sort()) hash.update(`\0${path}\0${withoutImages(files.get(path)!)}`);
+  const imagesOnly = new Set([...files].filter(([path, content]) => path.endsWith('.patch.yaml') && setsOnlyImages(content)).map(([path]) => path));
+  for (const path of [...files.keys()].sort()) {
+    if (imagesOnly.has(path)) continue;
+    let content = withoutImages(files.get(path)!);
+    if (path.endsWith('/kustomization.yaml')) content = withoutPatchEntries(content, path.slice(0, -'kustomization.yaml'.length), imagesOnly);
+    hash.update(`\0${path}\0${content}`);
+  }
   return `sha256:${hash.digest('hex')}`;
+}
+
+/** A generated kustomization without its `patches:` entries of the files `gone` (paths from the root; `dir` ends with `/`), and without a `patches:` left empty. */
+function withoutPatchEntries(content: string, dir: string, gone: ReadonlySet<string>): string {
+  const lines = content.split('\n').filter((line) => !(line.startsWith('  - path: ') && gone.has(dir + line.slice('  - path: '.length))));
+  return lines.filter((line, i) => !(line === 'patches:' && !lines[i + 1]?.startsWith('  '))).join('\n');
 }
 
 const pictureHash = (picture: string) => `sha256:${createHash('sha256').update(picture).digest('hex')}`;
