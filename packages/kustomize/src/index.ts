@@ -29,10 +29,17 @@ function installHint(checkout: string, inWorkspace: boolean): string {
   );
 }
 
+/** The kustomize releases whose builds are the pinned one's: the same minor version. */
+const COMPATIBLE = new RegExp(`^${KUSTOMIZE_VERSION.replace(/\.\d+$/, '').replace('.', '\\.')}\\.\\d+$`);
+
 /**
  * Finds kustomize: $STRATA_KUSTOMIZE, then .tools/bin/kustomize of the root, else (a root that is
  * no workspace: files validated in a folder of their own) of the Strata checkout this code belongs
- * to, whose setup installs it, then a v5 kustomize on PATH, then `kubectl kustomize`.
+ * to, whose setup installs it, then a kustomize of the pinned minor version on PATH. Never another
+ * version, nor kubectl's built-in copy (each kubectl release carries a kustomize of its own): the
+ * round trip compares builds byte for byte and the builder is held to the pinned release, so a
+ * build by another would make a laptop's check differ from CI's without a word. One named by
+ * $STRATA_KUSTOMIZE is taken as it is: that is asked for.
  */
 export function resolveKustomize(root: string): KustomizeCommand {
   const inWorkspace = existsSync(join(root, Layout.workspaceFile));
@@ -47,10 +54,11 @@ export function resolveKustomize(root: string): KustomizeCommand {
     if (existsSync(local)) return { command: local, args: ['build'] };
   }
   const onPath = spawnSync('kustomize', ['version'], { encoding: 'utf8' });
-  if (onPath.status === 0 && onPath.stdout.trim().startsWith('v5.')) return { command: 'kustomize', args: ['build'] };
-  const kubectl = spawnSync('kubectl', ['kustomize', '--help'], { encoding: 'utf8' });
-  if (kubectl.status === 0) return { command: 'kubectl', args: ['kustomize'] };
-  throw new ToolMissingError('kustomize not found', installHint(checkout, inWorkspace));
+  const version = onPath.status === 0 ? onPath.stdout.trim() : undefined;
+  if (version !== undefined && COMPATIBLE.test(version)) return { command: 'kustomize', args: ['build'] };
+  const other =
+    version === undefined ? '' : ` (the kustomize on PATH is ${version || 'of unknown version'}, not ${KUSTOMIZE_VERSION.replace(/\d+$/, 'x')})`;
+  throw new ToolMissingError(`kustomize ${KUSTOMIZE_VERSION} not found${other}`, installHint(checkout, inWorkspace));
 }
 
 export interface BuildResult {

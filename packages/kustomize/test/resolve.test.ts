@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,5 +48,47 @@ describe('resolveKustomize outside a workspace', () => {
       // In the workspace, its own setup, by the path of its tools.
       expect(() => resolveKustomize(repo)).toThrow(new ToolMissingError(`STRATA_KUSTOMIZE=${missing} does not exist`, hint('`npm run build`')));
     });
+  });
+});
+
+// In a workspace whose setup did not install kustomize, another kustomize on the machine is not
+// taken in its place: the round trip and the builder are held to the pinned release, and a laptop's
+// check must not differ from CI's without a word. The same minor release on PATH builds alike.
+describe('resolveKustomize in a workspace without its kustomize', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'strata-kustomize-missing-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  writeFileSync(join(scratch, 'pnpm-workspace.yaml'), 'packages: []\n');
+  const hint =
+    `run \`npm run build\` (its setup builds kustomize ${KUSTOMIZE_VERSION} into .tools/bin with Go), ` +
+    `or \`GOBIN=${join(scratch, '.tools', 'bin')} go install sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}\``;
+  /** A folder for PATH holding `files` (name -> shell script, or a path to link to). */
+  const pathWith = (name: string, files: Record<string, { script: string } | { link: string }>) => {
+    const dir = join(scratch, name);
+    mkdirSync(dir);
+    for (const [file, what] of Object.entries(files)) {
+      if ('link' in what) symlinkSync(what.link, join(dir, file));
+      else {
+        writeFileSync(join(dir, file), `#!/bin/sh\n${what.script}\n`);
+        chmodSync(join(dir, file), 0o755);
+      }
+    }
+    return dir;
+  };
+  const resolveWith = (path: string) => withEnv({ STRATA_KUSTOMIZE: undefined, PATH: path }, () => resolveKustomize(scratch));
+
+  it("refuses another release on PATH, and kubectl's own copy, in one line with the install command", () => {
+    // Another release answers `kustomize version` as kustomize does; kubectl would build with its own copy.
+    const path = pathWith('other', { kustomize: { script: 'echo v5.5.0' }, kubectl: { script: 'exit 0' } });
+    expect(() => resolveWith(path)).toThrow(
+      new ToolMissingError(`kustomize ${KUSTOMIZE_VERSION} not found (the kustomize on PATH is v5.5.0, not v5.8.x)`, hint),
+    );
+    expect(() => resolveWith(pathWith('none', { kubectl: { script: 'exit 0' } }))).toThrow(
+      new ToolMissingError(`kustomize ${KUSTOMIZE_VERSION} not found`, hint),
+    );
+  });
+
+  it('takes the pinned release from PATH', () => {
+    const path = pathWith('pinned', { kustomize: { link: join(repo, '.tools', 'bin', 'kustomize') } });
+    expect(resolveWith(path)).toStrictEqual({ command: 'kustomize', args: ['build'] });
   });
 });
