@@ -224,3 +224,40 @@ describe('strata check after a pin was bumped without regenerating', () => {
     expect(strata(ws.root, ['check']).status).toBe(0);
   });
 });
+
+// kustomize's images: transformer changes every container whose image matches the entry, also one
+// whose image no pin sets (a canary of the same repository, set in the app's config): check names
+// it beside the set image command, which carries only the pinned half of the edit.
+describe('strata check after a bot edited the images: of an app whose canary runs the same repository', () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  beforeAll(() => {
+    ws = tempWorkspace(['llm-runner-router']);
+    expect(strata(ws.root, ['generate']).status).toBe(0);
+    commit(ws.root);
+  });
+  afterAll(() => ws.dispose());
+
+  it('names the canary image the edit changed too, which the command does not carry', () => {
+    const overlay = 'overlays/staging/llm-runner-router';
+    const repository = 'ghcr.io/llm-runner/llm-runner-router';
+    execFileSync(kustomize, ['edit', 'set', 'image', `${repository}:1.2.3`], { cwd: join(ws.root, overlay), encoding: 'utf8' });
+    const built = execFileSync(kustomize, ['build', overlay], { cwd: ws.root, encoding: 'utf8' });
+    // Both Deployments, the stable one and the canary, run the edited image.
+    expect(built.match(/image: \S+/g)?.filter((i) => i.includes(repository))).toStrictEqual([
+      `image: ${repository}:1.2.3`,
+      `image: ${repository}:1.2.3`,
+    ]);
+    const canary = (readFileSync(join(ws.root, overlay, 'deployment.llm-runner-router-canary.yaml'), 'utf8').match(/image: (\S+)/) ?? [])[1];
+    expect(canary).toMatch(new RegExp(`^${repository}:`));
+    const r = strata(ws.root, ['check', '--app', 'llm-runner-router', '--env', 'staging']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(
+      `  npx strata set image --app llm-runner-router --env staging ${repository}:1.2.3\n` +
+        `  the same edit changed ${canary} to ${repository}:1.2.3, which no pin sets (the app's config does, in apps/llm-runner-router/src): ` +
+        'the command above leaves it as the config has it; change it there too to keep it\n',
+    );
+    // What the command leaves: the canary as the config sets it.
+    expect(strata(ws.root, ['set', 'image', '--app', 'llm-runner-router', '--env', 'staging', `${repository}:1.2.3`]).status).toBe(0);
+    expect(readFileSync(join(ws.root, overlay, 'deployment.llm-runner-router-canary.yaml'), 'utf8')).toContain(`image: ${canary}`);
+  });
+});

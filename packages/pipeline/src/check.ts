@@ -38,7 +38,7 @@ import { FolderListing, readCache, sharedUnchanged, toolFingerprint, unchanged, 
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
 import { orphanDirs, type Selection } from './generate.ts';
 import { handWrittenFiles } from './hand-written.ts';
-import { describeImageEdit, explainImageEdits, imageEditHints, pinsAtHead, type ImageEdit } from './image-drift.ts';
+import { containerImages, describeImageEdit, explainImageEdits, imageEditHints, pinsAtHead, type ImageEdit } from './image-drift.ts';
 
 export interface Drift {
   readonly file: string;
@@ -161,6 +161,17 @@ const read = (path: string) => {
   }
 };
 
+/** Every container's image of the env the overlay `file` belongs to, as the app renders it; none when it cannot be rendered. */
+function renderedImages(app: App, file: string): string[] {
+  const env = file.split('/')[1];
+  if (!(ENVIRONMENTS as readonly string[]).includes(env ?? '')) return [];
+  try {
+    return containerImages(app.manifests(env as Environment));
+  } catch {
+    return []; // it rendered for the plan: an error now is the app's to report, not the hint's
+  }
+}
+
 /**
  * The drift of a planned tree, file by file: the diff of each file it would write against the
  * committed one (or, for a symbolic link in the file's place, one line saying so), then each stale file (a generated file that nothing produces) in one line; and,
@@ -209,7 +220,8 @@ export function describeDrift(
     if (app && file.startsWith('overlays/')) {
       const edits = explainImageEdits(app, file, before, files.get(file), null);
       // Which side changed is asked of git only for an overlay whose images: differ.
-      if (edits.length > 0) imageEdits.push(...explainImageEdits(app, file, before, files.get(file), previousOf(app)));
+      // And the env's render is looked at for images no pin sets that the edit changed too.
+      if (edits.length > 0) imageEdits.push(...explainImageEdits(app, file, before, files.get(file), previousOf(app), renderedImages(app, file)));
     }
     drift.push({
       file,

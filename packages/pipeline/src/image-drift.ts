@@ -26,6 +26,12 @@ export interface ImageEdit {
   readonly cause: 'overlay' | 'pins' | 'either';
   /** What the pins now make of the image (what generate writes), when they set it. */
   readonly pinned?: string;
+  /**
+   * The env's other images that the same `images:` edit changed (kustomize's transformer changes
+   * every container whose image matches, as a canary's of the same repository), which no pin sets:
+   * `set image` does not carry them, and generate undoes them.
+   */
+  readonly unpinned?: readonly { readonly image: string; readonly ref: string }[];
 }
 
 interface ImageEntry {
@@ -173,6 +179,8 @@ export function explainImageEdits(
   committed: string | undefined,
   generated: string | undefined,
   previous?: ImagePins | null,
+  /** The images of the env's render, every container's: those no pin sets are named when the edit changed them too. */
+  rendered: readonly string[] = [],
 ): ImageEdit[] {
   const m = OVERLAY.exec(file);
   if (!m || m[2] !== app.name || !(ENVIRONMENTS as readonly string[]).includes(m[1]!)) return [];
@@ -182,6 +190,7 @@ export function explainImageEdits(
   if (!now) return [];
   const containers = Object.keys(app.images ?? {});
   const edits: ImageEdit[] = [];
+  const pinnedRefs = new Set<string>();
   for (const container of containers) {
     let base: string;
     let desired: string;
@@ -202,6 +211,7 @@ export function explainImageEdits(
     } catch {
       return []; // a name kustomize cannot read as a pattern: the build fails and says so
     }
+    pinnedRefs.add(desired);
     if (!built || !wanted || built.ref === wanted.ref || !pinnable(built.ref)) continue;
     const ref = built.ref;
     const many = containers.length > 1;
@@ -223,7 +233,33 @@ export function explainImageEdits(
       pinned: wanted.ref,
     });
   }
-  return edits;
+  if (edits.length === 0) return edits;
+  const unpinned = [...new Set(rendered)]
+    .filter((image) => !pinnedRefs.has(image))
+    .flatMap((image) => {
+      const edited = build(image, now);
+      const generatedAs = build(image, before);
+      return edited && generatedAs && edited.ref !== generatedAs.ref ? [{ image, ref: edited.ref }] : [];
+    });
+  return unpinned.length > 0 ? edits.map((e) => ({ ...e, unpinned })) : edits;
+}
+
+const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
+
+/** Every container's image in `objects`, wherever a pod template or spec holds it. */
+export function containerImages(objects: readonly unknown[]): string[] {
+  const images: string[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) for (const item of node) walk(item);
+    else if (node !== null && typeof node === 'object')
+      for (const [key, value] of Object.entries(node)) {
+        if (CONTAINER_LISTS.has(key) && Array.isArray(value))
+          for (const c of value) if (typeof (c as { image?: unknown } | null)?.image === 'string') images.push((c as { image: string }).image);
+        walk(value);
+      }
+  };
+  walk(objects);
+  return images;
 }
 
 /**
@@ -233,15 +269,21 @@ export function explainImageEdits(
 export function describeImageEdit(e: ImageEdit): string {
   const pins = Layout.pins(e.app);
   const now = e.pinned ? `${pins} now pins ${e.pinned}` : `${pins} now pins another image`;
+  // What the command does not carry: the edit's change of images the app's config sets, not its pins.
+  const rest = (e.unpinned ?? []).map(
+    (u) =>
+      `\n  the same edit changed ${u.image} to ${u.ref}, which no pin sets (the app's config does, in apps/${e.app}/src): ` +
+      'the command above leaves it as the config has it; change it there too to keep it',
+  );
   switch (e.cause) {
     case 'overlay':
-      return `${e.file}: images: ${e.image} was edited in the generated overlay (to ${e.ref}); generate would undo it. Carry it into ${pins} with:\n  ${e.command}`;
+      return `${e.file}: images: ${e.image} was edited in the generated overlay (to ${e.ref}); generate would undo it. Carry it into ${pins} with:\n  ${e.command}${rest.join('')}`;
     case 'pins':
       return `${e.file}: images: ${e.image} is ${e.ref}, as ${pins} pinned it at HEAD; ${now}: run \`npx strata generate\` to carry the pin into the overlay`;
     case 'either':
       return (
         `${e.file}: images: ${e.image} is ${e.ref} in the overlay, and ${e.pinned ?? 'another image'} in ${pins}. ` +
-        `If the pin is the change you want, run \`npx strata generate\`; if the overlay's is, carry it into the pin with:\n  ${e.command}`
+        `If the pin is the change you want, run \`npx strata generate\`; if the overlay's is, carry it into the pin with:\n  ${e.command}${rest.join('')}`
       );
   }
 }
