@@ -283,10 +283,10 @@ describe('the LimitRanges of an env, offline, in verify and on a real cluster', 
       const refused = sorted(
         [...new Set(ours.filter((p) => p.name !== 'claim-no-request').map((p) => `${p.file} ${p.name}`))].map((k) => k.split(' ')),
       );
-      // verify places an object written without a namespace in its own default namespace
-      // (strata-verify), not in its Application's destination, so it does not meet the pods there.
-      const placed = suite.real.filter(([file]) => file !== 'dist/dev/fenced.yaml');
-      expect(refused).toStrictEqual(sorted(placed.map(([file, name]) => [file!, name!])));
+      // verify places an object written without a namespace in its Application's destination, where
+      // Argo CD applies it: the fenced app's pod meets the LimitRange there, as on the real cluster.
+      expect(refused).toStrictEqual(sorted(suite.real.map(([file, name]) => [file!, name!])));
+      expect(refused).toContainEqual(['dist/dev/fenced.yaml', 'fenced-over']);
       const template = ours.find((p) => p.name === 'template-over')!;
       expect(template.path).toBe('spec.template');
       expect(template.message).toContain('maximum memory usage per Container is 1Gi, but limit is 1200Mi');
