@@ -1,5 +1,7 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { pathWithoutGit, refuseGit } from '@strata/testing/git-refusal';
 import { commitAll, git } from '@strata/testing/workspace-copy';
 import { editFile, strata, suiteWorkspace } from '@strata/testing/workspace';
 
@@ -24,6 +26,47 @@ describe('strata ci --against', () => {
     expect(r.stdout).toBe('');
     expect(r.status).toBe(2);
   });
+
+  it(
+    'fails with git\'s own words, exit 2, when git cannot run in the clone (refusing it, or not installed): never "not a commit"',
+    { timeout: 120_000 },
+    () => {
+      try {
+        git(ws.root, 'rev-parse', '--verify', '-q', 'HEAD');
+      } catch {
+        commitAll(ws.root);
+      }
+      // verify reads the built output, which only has to be there: git is asked before it is read.
+      for (const env of ['dev', 'staging', 'prod']) {
+        mkdirSync(join(ws.root, 'dist', env), { recursive: true });
+        writeFileSync(join(ws.root, 'dist', env, `${APP}.yaml`), '');
+      }
+      onTestFinished(() => rmSync(join(ws.root, 'dist'), { recursive: true, force: true }));
+      const runs = [
+        ['ci', '--against', 'HEAD~1'],
+        ['diff', '--against', 'HEAD'],
+        ['verify', '--against', 'HEAD~1'],
+      ];
+      const refusal = refuseGit(ws.root);
+      try {
+        for (const args of runs) {
+          const r = strata(ws.root, args, undefined, { CI: 'true', ...refusal.env });
+          expect([r.stderr, r.stdout, r.status], args.join(' ')).toStrictEqual([`strata: git failed in ${ws.root}: ${refusal.says}\n`, '', 2]);
+        }
+      } finally {
+        refusal.undo();
+      }
+      const bare = pathWithoutGit();
+      try {
+        for (const args of runs) {
+          const r = strata(ws.root, args, undefined, { CI: 'true', PATH: bare.path });
+          expect([r.stderr, r.stdout, r.status], args.join(' ')).toStrictEqual(['strata: git not found: install git, or put it on PATH\n', '', 2]);
+        }
+      } finally {
+        bare.dispose();
+      }
+    },
+  );
 
   it('refuses a ref that holds no overlays (a docs branch) in one line, exit 2, before the pipeline runs', { timeout: 120_000 }, () => {
     try {

@@ -14,6 +14,7 @@ import {
   workspaceFiles,
   writeTemplateApp,
 } from '@strata/testing/workspace-copy';
+import { pathWithoutGit, refuseGit } from '@strata/testing/git-refusal';
 import { describe, expect, it } from 'vitest';
 import { editFile, repo, strata, suiteWorkspace } from '@strata/testing/workspace';
 
@@ -21,10 +22,16 @@ import { editFile, repo, strata, suiteWorkspace } from '@strata/testing/workspac
  * `strata new-app <name>` in `root`, once with each of `flags`, refuses the name: it exits 2, says
  * `says` in one line and writes no apps/<name>.
  */
-function expectNameRefused(root: string, name: string, says: string | RegExp, flags: readonly (readonly string[])[] = [[]]): void {
+function expectNameRefused(
+  root: string,
+  name: string,
+  says: string | RegExp,
+  flags: readonly (readonly string[])[] = [[]],
+  env: Readonly<Record<string, string>> = {},
+): void {
   for (const extra of flags) {
     const args = ['new-app', name, ...extra];
-    const r = strata(root, args);
+    const r = strata(root, args, undefined, { ...env });
     expect(r.status, args.join(' ')).toBe(2);
     expect(r.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
     if (typeof says === 'string') expect(r.stderr.trimEnd()).toBe(says);
@@ -159,6 +166,32 @@ describe('strata new-app', () => {
         'strata: app name "dist": git ignores apps/dist/ (.gitignore:5: dist/), so the app\'s files would never be committed while the env roots, package.json and gitops/ that list it are; pick another name',
         [['--no-install'], []],
       );
+    } finally {
+      rmSync(join(ws.root, '.git'), { recursive: true, force: true });
+      rmSync(join(ws.root, '.gitignore'));
+    }
+  });
+
+  it("fails with git's own words, exit 2, where git cannot run in the clone (refusing it, or not installed): nothing taken as not ignored", () => {
+    cpSync(join(repo, '.gitignore'), join(ws.root, '.gitignore'));
+    expect(spawnSync('git', ['init', '-q'], { cwd: ws.root }).status).toBe(0);
+    try {
+      const refusal = refuseGit(ws.root);
+      try {
+        const says = `strata: git failed in ${ws.root}: ${refusal.says}`;
+        expectNameRefused(ws.root, 'dist', says, [['--no-install']], refusal.env);
+        // generate asks git what the apps read and what it writes.
+        const generated = strata(ws.root, ['generate'], undefined, refusal.env);
+        expect([generated.stderr, generated.status]).toStrictEqual([`${says}\n`, 2]);
+      } finally {
+        refusal.undo();
+      }
+      const bare = pathWithoutGit();
+      try {
+        expectNameRefused(ws.root, 'dist', 'strata: git not found: install git, or put it on PATH', [['--no-install']], { PATH: bare.path });
+      } finally {
+        bare.dispose();
+      }
     } finally {
       rmSync(join(ws.root, '.git'), { recursive: true, force: true });
       rmSync(join(ws.root, '.gitignore'));

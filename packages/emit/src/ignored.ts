@@ -30,7 +30,7 @@ export interface RefuseIgnoredOptions {
  * it does not track already, in one line: the file or folder, the rule as git names it
  * (`.gitignore:5: dist/`) and the name to change. One `git check-ignore` for all of them, and none
  * when git tracks every one (a committed tree that generate only rewrites). Nothing is refused
- * outside a git work tree or without git.
+ * outside a git repository; a git that cannot run there throws (see runGit).
  */
 export function refuseIgnored(root: string, paths: Iterable<string>, options: RefuseIgnoredOptions = {}): void {
   const [first, ...more] = ignoredPaths(root, paths, { untrackedOnly: true });

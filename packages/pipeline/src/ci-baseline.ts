@@ -6,12 +6,13 @@
  * to the new one in one step; HEAD~1 would check only the push's last commit. Elsewhere (a pull
  * request's merge commit, whose first parent is the target branch; a CI that names no before commit;
  * a new branch, whose before is all zeros) it is HEAD~1. A commit the clone lacks (a shallow fetch)
- * cannot be built, so it falls back a step, and says so.
+ * cannot be built, so it falls back a step, and says so. A git that cannot run in the clone (not
+ * installed, or refusing a clone another user owns: `detected dubious ownership`) throws with git's
+ * words: it says nothing of the history, and a gate that skipped its upgrade check for it would pass.
  */
 
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { untranslatedEnv } from '@strata/project/child-env';
+import { isGitCommit } from '@strata/project/git';
 
 export interface CiBaseline {
   /** The ref to pass as `--against`; undefined when the clone has none to check against. */
@@ -42,24 +43,11 @@ export function pushBefore(env: NodeJS.ProcessEnv): { readonly commit: string; r
   return undefined;
 }
 
-function isCommit(root: string, ref: string): boolean {
-  try {
-    execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: untranslatedEnv(),
-    });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The baseline for the CI run of the repository at `root`, from the CI's variables in `env`. */
+/** The baseline for the CI run of the repository at `root`, from the CI's variables in `env`; throws when git cannot run there (see isGitCommit). */
 export function ciBaseline(root: string, env: NodeJS.ProcessEnv = process.env): CiBaseline {
   const before = pushBefore(env);
-  const parent = isCommit(root, 'HEAD~1');
-  if (before && isCommit(root, before.commit)) {
+  const parent = isGitCommit(root, 'HEAD~1');
+  if (before && isGitCommit(root, before.commit)) {
     return { against: before.commit, said: `ci: the upgrade is checked from ${before.commit}, the branch before this push (${before.from})` };
   }
   const lacking = before

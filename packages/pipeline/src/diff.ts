@@ -3,7 +3,20 @@ import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:
 import { dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { describe as describeObject, ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
-import { appDirs, checkEnv, Layout, loadApps, makeScratchDir, ToolError, UsageError, untranslatedEnv, type WarningOptions } from '@strata/project';
+import {
+  appDirs,
+  checkEnv,
+  gitBytes,
+  gitText,
+  isGitCommit,
+  Layout,
+  loadApps,
+  makeScratchDir,
+  ToolError,
+  UsageError,
+  untranslatedEnv,
+  type WarningOptions,
+} from '@strata/project';
 import {
   dumpYaml,
   isGeneratedConfigMap,
@@ -145,11 +158,11 @@ function writeTree(dir: string, files: ReadonlyMap<string, string>): void {
  */
 function exportRef(root: string, ref: string, dir: string): void {
   const env = untranslatedEnv();
-  const top = execFileSync('git', ['ls-tree', '--name-only', ref], { cwd: root, encoding: 'utf8', env }).split('\n');
+  const top = gitText(root, ['ls-tree', '--name-only', ref]).split('\n');
   const wanted = [Layout.apps, Layout.base, Layout.overlays, 'package.json', Layout.workspaceFile, Layout.configFile, 'tsconfig.base.json'].filter(
     (p) => top.includes(p),
   );
-  const archive = execFileSync('git', ['archive', '--format=tar', ref, '--', ...wanted], { cwd: root, maxBuffer: 1 << 30, env });
+  const archive = gitBytes(root, ['archive', '--format=tar', ref, '--', ...wanted], { maxBuffer: 1 << 30 });
   execFileSync('tar', ['-x', '-C', dir], { input: archive, env });
   if (existsSync(join(root, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   const donor = appDirs(root)
@@ -216,11 +229,8 @@ export async function diffAgainst(
   const scratch = makeScratchDir('diff');
   const notes: string[] = [];
   try {
-    try {
-      execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, stdio: 'pipe', env: untranslatedEnv() });
-    } catch {
-      throw new UsageError(`--against ${ref}: not a commit in this repository`);
-    }
+    // A git that cannot run throws its own words (exit 2): that says nothing of the ref.
+    if (!isGitCommit(root, ref)) throw new UsageError(`--against ${ref}: not a commit in this repository`);
     const refDir = join(scratch, 'ref');
     mkdirSync(refDir);
     exportRef(root, ref, refDir);

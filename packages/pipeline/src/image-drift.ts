@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { ENVIRONMENTS, parsePins, type App, type Environment, type ImagePin, type ImagePins } from '@strata/core';
-import { Layout, untranslatedEnv } from '@strata/project';
+import { Layout, runGit } from '@strata/project';
 import { basePin, currentPin, parseImageRef } from './release.ts';
 
 /** An `images:` edit made in a generated overlay, and the command that makes it in the source. */
@@ -134,26 +133,17 @@ function pinnable(ref: string): boolean {
 
 /**
  * The app's pins as committed at git HEAD: `null` when HEAD has no pin file for it (or it is not
- * one git can show), undefined when there is no git history to ask.
+ * one git can show), undefined when there is no git history to ask (no commit yet, or a workspace
+ * that is no git repository: allowed, nothing was committed). A git that cannot run throws (see
+ * runGit): its words, not a guess made without the history.
  */
 export function pinsAtHead(root: string, app: App): ImagePins | null | undefined {
   const file = Layout.pins(app.name);
-  let text: string;
-  try {
-    execFileSync('git', ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd: root, stdio: 'pipe', env: untranslatedEnv() });
-  } catch {
-    return undefined;
-  }
-  try {
-    text = execFileSync('git', ['show', `HEAD:./${file}`], {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: untranslatedEnv(),
-    });
-  } catch {
-    return null;
-  }
+  const head = runGit(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { outsideRepository: 'undefined' });
+  if (head === undefined || head.status !== 0) return undefined;
+  const shown = runGit(root, ['show', `HEAD:./${file}`]);
+  if (shown.status !== 0) return null;
+  const text = shown.stdout;
   try {
     return parsePins(JSON.parse(text), `${file} at HEAD`, app.images ?? {});
   } catch {

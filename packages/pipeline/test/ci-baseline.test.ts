@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ToolMissingError } from '@strata/project';
+import { pathWithoutGit, refuseGit } from '@strata/testing/git-refusal';
 import { git } from '@strata/testing/workspace-copy';
 import { ciBaseline } from '../src/ci-baseline.ts';
 
@@ -90,5 +92,43 @@ describe('the baseline .ci/run checks the upgrade from', () => {
     expect(pushed.stdout).toBe(`${commits[0]}\n`);
     expect(pushed.stderr).toMatch(/^ci: the upgrade is checked from [0-9a-f]{40}, the branch before this push/);
     expect(pushed.status).toBe(0);
+  });
+
+  describe('where git cannot run in the clone, fails with its words, so that .ci/run stops rather than skip the upgrade check', () => {
+    const script = join(import.meta.dirname, '../../../scripts/ci-baseline.ts');
+    const tsx = join(import.meta.dirname, '../../../node_modules/.bin/tsx');
+    afterEach(() => {
+      vi.unstubAllEnvs();
+    });
+
+    it('git refusing the clone (another user owns it, as in a CI container): its dubious-ownership line, exit 2', () => {
+      const refusal = refuseGit(repo);
+      try {
+        const says = `git failed in ${repo}: ${refusal.says}`;
+        const run = spawnSync(tsx, [script], { cwd: repo, encoding: 'utf8', env: { PATH: process.env.PATH, ...refusal.env } });
+        expect([run.stdout, run.stderr, run.status]).toStrictEqual(['', `ci: ${says}\n`, 2]);
+        for (const [k, v] of Object.entries(refusal.env)) vi.stubEnv(k, v);
+        expect(() => ciBaseline(repo, {})).toThrow(says);
+        expect(() => ciBaseline(repo, github('push', commits[0]!))).toThrow(says);
+      } finally {
+        refusal.undo();
+      }
+    });
+
+    it('git not installed: "git not found", exit 2', () => {
+      const bare = pathWithoutGit();
+      try {
+        const run = spawnSync(process.execPath, [join(import.meta.dirname, '../../../node_modules/tsx/dist/cli.mjs'), script], {
+          cwd: repo,
+          encoding: 'utf8',
+          env: { PATH: bare.path },
+        });
+        expect([run.stdout, run.stderr, run.status]).toStrictEqual(['', 'ci: git not found: install git, or put it on PATH\n', 2]);
+        vi.stubEnv('PATH', bare.path);
+        expect(() => ciBaseline(rootOnly, {})).toThrow(new ToolMissingError('git not found', 'install git, or put it on PATH'));
+      } finally {
+        bare.dispose();
+      }
+    });
   });
 });

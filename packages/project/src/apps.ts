@@ -320,10 +320,18 @@ export async function loadApps(
       stampsOf.set(app, stamped);
     };
     // What git ignores is listed while esbuild compiles: the first import judged does not wait on git.
-    const preparing = 'prepare' in judge ? (judge as RepositoryJudge).prepare(root).catch(() => undefined) : undefined;
+    // A git that cannot run there (see runGit) fails the load once the compile is done, as a tool's failure.
+    const preparing =
+      'prepare' in judge
+        ? (judge as RepositoryJudge).prepare(root).then(
+            () => undefined,
+            (e: unknown) => e,
+          )
+        : undefined;
+    let unprepared: unknown;
     try {
       const modules = await importTogether(missing.map(fileOf), folders, compiled, root);
-      await preparing;
+      unprepared = await preparing;
       missing.forEach((dir, i) => {
         const m = modules[i];
         if (m) keep(dir, m);
@@ -346,12 +354,13 @@ export async function loadApps(
       // the bundle alone could not (a package that requires another while it runs, say).
       const left = missing.filter((dir) => !loaded.has(fileOf(dir)) && !failed.has(dir));
       const modules = await importApart(left.map(fileOf), folders, root).catch(() => undefined);
-      await preparing;
+      unprepared = await preparing;
       left.forEach((dir, i) => {
         const m = modules?.[i];
         if (m && !('error' in m)) keep(dir, m);
       });
     }
+    if (unprepared) throw unprepared;
   }
   compiled(); // nothing to compile, or compiled apart
   for (const dir of wanted) {

@@ -1,7 +1,6 @@
-import { execFile, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { untranslatedEnv } from './child-env.ts';
+import { runGit, runGitAsync } from './git.ts';
 
 /** A file, or a folder of files, that git would never commit, with the rule of an ignore file that makes it so. */
 export interface IgnoredPath {
@@ -22,23 +21,23 @@ export interface IgnoredPathsOptions {
   readonly untrackedOnly?: boolean;
 }
 
+/**
+ * git's answer in the work tree at `root`; undefined when `root` is in no git repository at all: a
+ * workspace that is not one is allowed, and git ignores nothing there as there is nothing to commit
+ * into. A git that cannot run (not installed in a clone, `detected dubious ownership`) throws with
+ * its words (see runGit): what it would ignore is not known, and taking it for nothing ignored
+ * would let a file no clone will have pass.
+ */
 const git = (root: string, args: readonly string[], input?: string) =>
-  spawnSync('git', args, {
-    cwd: root,
-    encoding: 'utf8',
-    input,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    maxBuffer: 256 * 1024 * 1024,
-    env: untranslatedEnv(),
-  });
+  runGit(root, args, { outsideRepository: 'undefined', ...(input === undefined ? {} : { input }) });
 
 /**
  * Which of `files` (relative to `root`, `/`-separated) git would never commit, as git itself says:
  * by the rules of every ignore file of the repository, .git/info/exclude and core.excludesFile. Each
  * comes as the outermost folder on its way that a rule ignores (so `dist/` for every file below a
  * component folder named dist), or else as itself; each once, in the order of the files. One
- * `git check-ignore --stdin` for all of them. Empty outside a git work tree and without git: there
- * is nothing to commit into.
+ * `git check-ignore --stdin` for all of them. Empty outside a git repository: there is nothing to
+ * commit into; throws when git cannot run (see runGit).
  */
 export function ignoredPaths(root: string, files: Iterable<string>, options: IgnoredPathsOptions = {}): IgnoredPath[] {
   let asked = [...new Set(files)];
@@ -48,7 +47,7 @@ export function ignoredPaths(root: string, files: Iterable<string>, options: Ign
     // against each entry of the index).
     const specs = asked.length <= 64 ? asked : [...new Set(asked.map((p) => p.split('/')[0]!))];
     const listed = git(root, ['--literal-pathspecs', 'ls-files', '-z', '--cached', '--', ...specs]);
-    if (listed.error || listed.status !== 0) return [];
+    if (!listed || listed.status !== 0) return [];
     const tracked = new Set(listed.stdout.split('\0'));
     asked = asked.filter((p) => !tracked.has(p));
     if (asked.length === 0) return [];
@@ -63,8 +62,8 @@ export function ignoredPaths(root: string, files: Iterable<string>, options: Ign
   // --no-index: a path git tracks (by a forced add) is matched against the rules all the same; the
   // caller that wants those spared says so (untrackedOnly). -z: any path, any pattern, unquoted.
   const r = git(root, ['check-ignore', '--verbose', '--no-index', '--stdin', '-z'], `${[...paths].join('\0')}\0`);
-  // 1: none is ignored; 128: not a work tree (or another failure, which leaves nothing to say here).
-  if (r.error || r.status !== 0 || !r.stdout) return [];
+  // 1: none is ignored. Outside a repository, undefined; a git that cannot run threw.
+  if (!r || r.status !== 0 || !r.stdout) return [];
   const matched = new Map<string, string>();
   const fields = r.stdout.split('\0');
   for (let i = 0; i + 3 < fields.length; i += 4) {
@@ -94,12 +93,12 @@ export function ignoredPaths(root: string, files: Iterable<string>, options: Ign
  * node_modules/ or dist/, comes as that folder and is not walked). One git process answers for any
  * number of files, where `git check-ignore` file by file costs a process each. A file made or
  * changed since is asked about on its own, as it may not have been there to list. Undefined outside
- * a git work tree and without git: there is nothing to commit into.
+ * a git repository: there is nothing to commit into; throws when git cannot run (see runGit).
  */
 export function ignoredFiles(root: string): ((file: string) => boolean) | undefined {
   const since = Date.now();
   const listed = git(root, LIST_IGNORED);
-  if (listed.error || listed.status !== 0) return undefined;
+  if (!listed || listed.status !== 0) return undefined;
   return ignoredMatcher(root, listed.stdout, since);
 }
 
@@ -108,13 +107,10 @@ export function ignoredFiles(root: string): ((file: string) => boolean) | undefi
  * soon asks early, and the listing (a walk of the work tree, a few hundred milliseconds in a
  * repository of 500 apps) overlaps its other work.
  */
-export function ignoredFilesAsync(root: string): Promise<((file: string) => boolean) | undefined> {
+export async function ignoredFilesAsync(root: string): Promise<((file: string) => boolean) | undefined> {
   const since = Date.now();
-  return new Promise((resolve) => {
-    execFile('git', LIST_IGNORED, { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: untranslatedEnv() }, (err, stdout) =>
-      resolve(err ? undefined : ignoredMatcher(root, stdout, since)),
-    );
-  });
+  const listed = await runGitAsync(root, LIST_IGNORED, { outsideRepository: 'undefined' });
+  return !listed || listed.status !== 0 ? undefined : ignoredMatcher(root, listed.stdout, since);
 }
 
 const LIST_IGNORED = ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory'];
@@ -138,6 +134,6 @@ function ignoredMatcher(root: string, listing: string, since: number): (file: st
     }
     // Made or changed after the listing began (ctime has a coarser clock than Date.now on some file systems).
     if (changed < since - 100) return false;
-    return git(root, ['check-ignore', '-q', '--', file]).status === 0;
+    return git(root, ['check-ignore', '-q', '--', file])?.status === 0;
   };
 }

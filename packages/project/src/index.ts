@@ -3,6 +3,7 @@ export * from './child-env.ts';
 export * from './config.ts';
 export * from './errors.ts';
 export * from './files.ts';
+export * from './git.ts';
 export * from './ignored.ts';
 export * from './layout.ts';
 export * from './pin-file.ts';

@@ -63,7 +63,8 @@ const PLATFORM_NAMESPACES: ReadonlyMap<string, string> = new Map([
  * Why git would never commit an app named `name`, when it would not: a rule of an ignore file
  * matches one of the files it gets (its package, its base, an overlay) or a folder of them, while
  * the env roots, package.json and gitops/ that name it are committed. As git itself says
- * (`git check-ignore`); undefined too outside a git work tree or without git.
+ * (`git check-ignore`); undefined too outside a git repository. A git that cannot run there throws
+ * (see runGit).
  */
 export function ignoredAppFile(root: string, name: string): string | undefined {
   const files = [

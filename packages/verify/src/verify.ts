@@ -10,6 +10,9 @@ import {
   distOf,
   findRootOrCwd,
   gitopsConsumers,
+  gitBytes,
+  gitText,
+  isGitCommit,
   crdsFolder,
   Layout,
   listOverlays,
@@ -325,30 +328,13 @@ export async function verifyGroups(
  * takes minutes. An app the ref lacks is new; a ref with none of them is no baseline.
  */
 export function checkRef(root: string, ref: string): void {
-  try {
-    execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
-      cwd: root,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: untranslatedEnv(),
-    });
-  } catch {
-    throw new UsageError(`--against ${ref}: not a commit in this repository`);
-  }
+  // A git that cannot run throws its own words (exit 2): that says nothing of the ref.
+  if (!isGitCommit(root, ref)) throw new UsageError(`--against ${ref}: not a commit in this repository`);
   // A ref that deploys nothing (a docs branch, a commit from before the apps) would check every
   // object as created afresh while the run claims an upgrade: almost always the wrong ref.
-  const listed = execFileSync('git', ['ls-tree', '-r', '--name-only', ref, '--', `${Layout.overlays}/`], {
-    cwd: root,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    maxBuffer: 1 << 30,
-    env: untranslatedEnv(),
-  });
+  const listed = gitText(root, ['ls-tree', '-r', '--name-only', ref, '--', `${Layout.overlays}/`], { maxBuffer: 1 << 30 });
   const overlay = new RegExp(`^${Layout.overlays}/[^/]+/[^/]+/kustomization\\.yaml$`);
-  if (
-    !listed
-      .toString('utf8')
-      .split('\n')
-      .some((f) => overlay.test(f))
-  ) {
+  if (!listed.split('\n').some((f) => overlay.test(f))) {
     throw new UsageError(
       `--against ${ref}: ${ref} has no ${Layout.overlays}/ (no ${Layout.overlays}/<env>/<app>/kustomization.yaml), so there is nothing to check an upgrade from; ` +
         'pass the ref whose overlays are deployed now (in a pull request the target branch, origin/main; on a push the commit before it), or leave --against out',
@@ -1442,12 +1428,12 @@ function distFiles(root: string, envs: readonly string[], apps: readonly string[
 /** The committed base/ and overlays/ of a ref, in a temporary folder the caller removes. */
 function exportRef(root: string, ref: string): string {
   const env = untranslatedEnv();
-  const git = (args: string[]) => execFileSync('git', args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 30, env });
   checkRef(root, ref);
-  const top = git(['ls-tree', '--name-only', ref]).toString('utf8').split('\n');
+  const top = gitText(root, ['ls-tree', '--name-only', ref]).split('\n');
   const paths = [Layout.base, Layout.overlays].filter((p) => top.includes(p));
   const dir = makeScratchDir('ref');
-  if (paths.length > 0) execFileSync('tar', ['-x', '-C', dir], { input: git(['archive', '--format=tar', ref, '--', ...paths]), env });
+  if (paths.length > 0)
+    execFileSync('tar', ['-x', '-C', dir], { input: gitBytes(root, ['archive', '--format=tar', ref, '--', ...paths], { maxBuffer: 1 << 30 }), env });
   return dir;
 }
 
