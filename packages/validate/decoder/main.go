@@ -81,9 +81,9 @@ type chunk struct {
 	// Duplicate is set when the chunk has a key twice in one mapping: kubectl silently keeps the
 	// last value, which is worth a problem of its own.
 	Duplicate string `json:"duplicate,omitempty"`
-	// Yaml12 names the first field that a YAML 1.2 reader (kustomize's kyaml) reads differently
-	// from kubectl's YAML 1.1 reader, with both readings, or says why YAML 1.2 cannot read the chunk.
-	Yaml12 *difference `json:"yaml12,omitempty"`
+	// Yaml12 names every field that a YAML 1.2 reader (kustomize's kyaml) reads differently from
+	// kubectl's YAML 1.1 reader, with both readings, or says why YAML 1.2 cannot read the chunk.
+	Yaml12 []difference `json:"yaml12,omitempty"`
 	// Inferred lists the list items without apiVersion and kind, which kubectl takes from the list's
 	// kind and kustomize refuses.
 	Inferred []int `json:"inferred,omitempty"`
@@ -384,7 +384,7 @@ type decodedChunk struct {
 	objs      []object
 	err       error
 	duplicate string
-	yaml12    *difference
+	yaml12    []difference
 	inferred  []int
 	collide   []collision
 }
@@ -695,33 +695,37 @@ func fail(err error) {
 }
 
 // compare12 reads a YAML chunk as kubectl does (YAML 1.1, sigs.k8s.io/yaml) and as kustomize does
-// (YAML 1.2, go.yaml.in/yaml/v3 as in kyaml) and returns the first difference, if any.
-func compare12(chunk, j []byte) *difference {
+// (YAML 1.2, go.yaml.in/yaml/v3 as in kyaml) and returns every difference, in the order of the
+// paths (keys sorted), or why YAML 1.2 cannot read it.
+func compare12(chunk, j []byte) []difference {
 	var v11 interface{}
 	if err := json.Unmarshal(j, &v11); err != nil {
 		return nil
 	}
+	refused := func(err error) []difference { return []difference{{Path: []interface{}{}, Error: err.Error()}} }
 	var node yaml3.Node
 	if err := yaml3.Unmarshal(chunk, &node); err != nil {
-		return &difference{Path: []interface{}{}, Error: err.Error()}
+		return refused(err)
 	}
 	var v12 interface{}
 	if len(node.Content) > 0 {
 		var err error
 		if v12, err = value12(node.Content[0]); err != nil {
-			return &difference{Path: []interface{}{}, Error: err.Error()}
+			return refused(err)
 		}
 	}
 	// Through JSON, as both readings would reach the API server.
 	b, err := json.Marshal(v12)
 	if err != nil {
-		return &difference{Path: []interface{}{}, Error: err.Error()}
+		return refused(err)
 	}
 	var v12j interface{}
 	if err := json.Unmarshal(b, &v12j); err != nil {
-		return &difference{Path: []interface{}{}, Error: err.Error()}
+		return refused(err)
 	}
-	return diff(nil, v11, v12j)
+	var out []difference
+	diff(nil, v11, v12j, &out)
+	return out
 }
 
 // value12 is a node's YAML 1.2 value as kustomize's output carries it.
@@ -803,12 +807,16 @@ func value12(n *yaml3.Node) (interface{}, error) {
 	}
 }
 
-func diff(path []interface{}, a, b interface{}) *difference {
+// diff adds to out each place where a (kubectl's reading) and b (YAML 1.2's) differ: a value, a
+// field only one of them has, or a mapping or list that the other reads as something else (a list
+// of another length is one difference).
+func diff(path []interface{}, a, b interface{}, out *[]difference) {
 	switch x := a.(type) {
 	case map[string]interface{}:
 		y, ok := b.(map[string]interface{})
 		if !ok {
-			return &difference{Path: path, Kubectl: a, Yaml12: b}
+			*out = append(*out, difference{Path: path, Kubectl: a, Yaml12: b})
+			return
 		}
 		keys := make([]string, 0, len(x)+len(y))
 		for k := range x {
@@ -824,33 +832,28 @@ func diff(path []interface{}, a, b interface{}) *difference {
 			at := append(append([]interface{}{}, path...), k)
 			xv, inX := x[k]
 			yv, inY := y[k]
-			if !inX {
-				return &difference{Path: at, Yaml12: yv, Absent: "kubectl"}
-			}
-			if !inY {
-				return &difference{Path: at, Kubectl: xv, Absent: "yaml12"}
-			}
-			if d := diff(at, xv, yv); d != nil {
-				return d
+			switch {
+			case !inX:
+				*out = append(*out, difference{Path: at, Yaml12: yv, Absent: "kubectl"})
+			case !inY:
+				*out = append(*out, difference{Path: at, Kubectl: xv, Absent: "yaml12"})
+			default:
+				diff(at, xv, yv, out)
 			}
 		}
-		return nil
 	case []interface{}:
 		y, ok := b.([]interface{})
 		if !ok || len(x) != len(y) {
-			return &difference{Path: path, Kubectl: a, Yaml12: b}
+			*out = append(*out, difference{Path: path, Kubectl: a, Yaml12: b})
+			return
 		}
 		for i := range x {
-			if d := diff(append(append([]interface{}{}, path...), i), x[i], y[i]); d != nil {
-				return d
-			}
+			diff(append(append([]interface{}{}, path...), i), x[i], y[i], out)
 		}
-		return nil
 	default:
 		if !reflect.DeepEqual(a, b) {
-			return &difference{Path: path, Kubectl: a, Yaml12: b}
+			*out = append(*out, difference{Path: path, Kubectl: a, Yaml12: b})
 		}
-		return nil
 	}
 }
 
@@ -956,7 +959,11 @@ func compareKustomize(raw []byte, res result) *kustomizeReading {
 		return &kustomizeReading{Objects: -1, Kubectl: len(kubectl), Error: err.Error()}
 	}
 	for i := range kubectl {
-		if i >= len(got) || diff(nil, kubectl[i], got[i]) != nil {
+		var differ []difference
+		if i < len(got) {
+			diff(nil, kubectl[i], got[i], &differ)
+		}
+		if i >= len(got) || len(differ) > 0 {
 			return &kustomizeReading{Objects: len(got), Kubectl: len(kubectl), Index: i}
 		}
 	}

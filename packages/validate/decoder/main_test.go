@@ -55,7 +55,7 @@ func TestBase60IsTextToBoth(t *testing.T) {
 	if want := `{"a":"1:20","b":"-1:30:45","c":"190:20:30.15","d":["1:20","0:59"]}`; string(j) != want {
 		t.Errorf("kubectl's reading: %s, want %s", j, want)
 	}
-	if d := compare12(doc, j); d != nil {
+	for _, d := range compare12(doc, j) {
 		t.Errorf("YAML 1.1 and 1.2 readings differ at %v: %v and %v", d.Path, d.Kubectl, d.Yaml12)
 	}
 }

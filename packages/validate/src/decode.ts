@@ -29,15 +29,15 @@ export interface DecodedChunk {
   readonly error?: string;
   /** The strict reading's complaint (`line N: key "k" already set in map`) when a key repeats. */
   readonly duplicate?: string;
-  /** The first field a YAML 1.2 reader (kustomize) reads differently from kubectl, or why it cannot read the chunk. */
-  readonly yaml12?: {
+  /** Every field a YAML 1.2 reader (kustomize) reads differently from kubectl, or why it cannot read the chunk. */
+  readonly yaml12?: readonly {
     readonly path: readonly (string | number)[];
     readonly kubectl?: unknown;
     readonly yaml12?: unknown;
     /** The reading that has no such field at all, where the other has one. */
     readonly absent?: 'kubectl' | 'yaml12';
     readonly error?: string;
-  };
+  }[];
   /** Indexes of list items without apiVersion and kind (kubectl infers them, kustomize refuses them). */
   readonly inferred?: readonly number[];
   /**

@@ -188,6 +188,26 @@ function duplicateMessage(id: string, keys: ReturnType<typeof spellings>, abs: (
   return `key ${shown} appears twice in one mapping; kubectl silently keeps only the last value: remove the other`;
 }
 
+/**
+ * The key of a field only one reading has (`difference.absent`): of kustomize's field, the key written
+ * so (`yes`); of kubectl's, the last key YAML 1.1 reads as it (`yes` or `on` as true), whose value it keeps.
+ */
+function retypedKey(at: Located, d: NonNullable<DecodedChunk['yaml12']>[number]): Scalar | undefined {
+  if (!d.absent || d.path.length === 0 || !at.doc) return undefined;
+  let parent: unknown;
+  try {
+    parent = d.path.length === 1 ? at.doc.contents : at.doc.getIn(d.path.slice(0, -1), true);
+  } catch {
+    return undefined;
+  }
+  if (!isMap(parent)) return undefined;
+  const name = String(d.path.at(-1));
+  const read = (k: Scalar) => (d.absent === 'kubectl' && typeof k.source === 'string' ? k.source : String(k.value));
+  return parent.items.findLast(
+    (pair): pair is typeof pair & { key: Scalar } => isScalar(pair.key) && typeof pair.key.value !== 'symbol' && read(pair.key) === name,
+  )?.key;
+}
+
 /** The text of a scalar as written, e.g. `yes` where the decoder saw true. */
 function nodeSource(at: Located, path: Path): string | undefined {
   try {
@@ -407,20 +427,28 @@ function build(
         abs(c.line),
         `key ${c.key} and key ${c.first} at line ${abs(c.firstLine)} are the one key ${q(c.json)} in the JSON kubectl sends: it keeps only one of the two values, and which one is left to Go's map order; remove one, or quote both`,
       );
-    if (chunk.yaml12) {
-      const d = chunk.yaml12;
-      const path = d.path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
+    // One problem per scalar the readings differ on, at its line. A key that YAML 1.1 reads as
+    // another (`yes` as true) is a field only kubectl has and one only kustomize has: both are that key.
+    const differences = (chunk.yaml12 ?? []).map((d) => ({ d, key: d.error === undefined ? retypedKey(loc(), d) : undefined }));
+    for (const [n, { d, key }] of differences.entries()) {
+      const other = key ? differences.find((e, m) => m !== n && e.key === key) : undefined;
+      if (other && differences.indexOf(other) < n) continue; // said with the first
+      const written = other && d.absent === 'yaml12' ? other.d : d; // the path as written, kustomize's
+      const path = written.path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
       const item = d.path[0] === 'items' && typeof d.path[1] === 'number' ? d.path[1] : -1;
       const owner = objects.find((o) => o.item === item)?.object ?? first;
       const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+      const [as11, as12] = d.absent === 'kubectl' ? [other?.d, d] : [d, other?.d];
       problems.push({
         file,
-        line: fieldLine(d.path) ?? contentLine,
+        line: (key?.range ? abs(loc().lines.linePos(key.range[0]).line) : fieldLine(d.path)) ?? contentLine,
         ...objectOf(owner),
         ...(path ? { path: item >= 0 ? path.replace(/^items\[\d+\]\.?/, '') || path : path } : {}),
         message: d.error
           ? `kustomize (YAML 1.2) cannot read this document, kubectl (YAML 1.1) can: ${d.error}`
-          : `kubectl (YAML 1.1) reads ${show(d.absent === 'kubectl' ? undefined : d.kubectl)} here but kustomize (YAML 1.2) ${show(d.absent === 'yaml12' ? undefined : d.yaml12)}: write it so both agree (quote text; true or false for booleans)`,
+          : other
+            ? `kubectl (YAML 1.1) reads this key as ${q(String(as11!.path.at(-1)))} but kustomize (YAML 1.2) as ${q(String(as12!.path.at(-1)))}: write it so both agree (quote text; true or false for booleans)`
+            : `kubectl (YAML 1.1) reads ${show(d.absent === 'kubectl' ? undefined : d.kubectl)} here but kustomize (YAML 1.2) ${show(d.absent === 'yaml12' ? undefined : d.yaml12)}: write it so both agree (quote text; true or false for booleans)`,
         rule: 'yaml-version',
         severity: 'error',
         ...(idOfItem(item) ? { resource: idOfItem(item)! } : {}),
