@@ -431,3 +431,76 @@ export async function refuseControllerMade(sources: SourceSet): Promise<void> {
   }
   if (lines.size > 0) throw new ImportError([...lines]);
 }
+
+/**
+ * ConfigMaps that a component of the cluster writes into every namespace with the cluster's own CA,
+ * and writes again whenever their data differs: kube-controller-manager's root CA publisher
+ * (`kube-root-ca.crt`), OpenShift's service CA (`openshift-service-ca.crt`) and istiod
+ * (`istio-ca-root-cert`). An exported copy holds the old cluster's CA: applied, it fights the
+ * component (the app OutOfSync for ever, and in between pods get a `ca.crt` that does not verify the
+ * API server).
+ */
+const PUBLISHED_CONFIGMAPS: Readonly<Record<string, string>> = {
+  'kube-root-ca.crt': "kube-controller-manager's root CA publisher",
+  'openshift-service-ca.crt': "OpenShift's service CA controller",
+  'istio-ca-root-cert': 'istiod',
+};
+
+/** What a cluster's own controllers make in every namespace, left out of the import. */
+export interface ClusterMade {
+  /** The objects left out, `Kind namespace/name (maker)`, sorted. */
+  readonly objects: string[];
+  /** A `default` ServiceAccount kept for what a person set on it: one line each. */
+  readonly warnings: string[];
+}
+
+/**
+ * Takes out of the sources what the new cluster's controllers make in every namespace themselves, as
+ * `kubectl get -n NS cm,sa -o yaml` exports it beside the app: the CA ConfigMaps above, and the
+ * `default` ServiceAccount that the serviceaccounts controller makes in every namespace, when it
+ * carries nothing but its name once the cluster's state is left out. Owned by the app, Argo CD would
+ * prune it (and delete it with the app) and the controller make it again.
+ *
+ * A `default` ServiceAccount that carries more (imagePullSecrets, `automountServiceAccountToken`, a
+ * label or annotation, a Secret in `secrets`) is kept: that is configuration a person added to the
+ * controller's account, which the app's pods rely on (left out, they would pull without the secret,
+ * or mount a token someone turned off). An Argo CD user who manages `default` keeps it in Git the
+ * same way: the sync applies those fields over the controller's account (which never writes them), and
+ * a prune or the app's deletion deletes it, after which the controller makes a bare one again. A
+ * warning says so.
+ */
+export function leaveOutClusterMade(sources: SourceSet): ClusterMade {
+  const objects = new Set<string>();
+  const warnings = new Set<string>();
+  for (const env of ENVIRONMENTS) {
+    const list = sources.objects[env];
+    const named = (kind: string) => new Set(list.filter((o) => o.apiVersion === 'v1' && o.kind === kind).map((o) => o.metadata.name));
+    const imported = { volumes: named('PersistentVolume'), secrets: named('Secret') };
+    for (let i = list.length - 1; i >= 0; i--) {
+      const m = list[i]!;
+      if (m.apiVersion !== 'v1') continue;
+      const at = `${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`;
+      const maker = m.kind === 'ConfigMap' ? PUBLISHED_CONFIGMAPS[m.metadata.name] : undefined;
+      if (maker !== undefined) {
+        objects.add(`ConfigMap ${at} (${maker})`);
+        sources.leaveOut(env, i);
+        continue;
+      }
+      if (m.kind !== 'ServiceAccount' || m.metadata.name !== 'default') continue;
+      const bare = structuredClone(m);
+      dropFrom(bare, imported);
+      const { apiVersion: _a, kind: _k, metadata, ...rest } = bare as Record<string, unknown>;
+      const { name: _n, namespace: _ns, ...more } = metadata as Record<string, unknown>;
+      const set = [...Object.keys(more).map((k) => `metadata.${k}`), ...Object.keys(rest)];
+      if (set.length === 0) {
+        objects.add(`ServiceAccount ${at} (the serviceaccounts controller)`);
+        sources.leaveOut(env, i);
+        continue;
+      }
+      warnings.add(
+        `ServiceAccount ${at}: the serviceaccounts controller makes it in every namespace; kept for what was set on it (${set.sort().join(', ')}), so the app owns it: a prune or deleting the app deletes it and the controller makes a bare one again; leave it out of the sources if the cluster's own is enough`,
+      );
+    }
+  }
+  return { objects: [...objects].sort(), warnings: [...warnings] };
+}

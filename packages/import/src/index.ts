@@ -54,7 +54,7 @@ import { kubernetesVersionOf, namespacedIn } from '@strata/validate';
 import { parse } from 'yaml';
 import { generateApp, modelModule, MODULES } from './codegen.ts';
 import { DuplicateObjectError, ImportError } from './errors.ts';
-import { dropClusterState, refuseControllerMade, type Dropped } from './exported.ts';
+import { dropClusterState, leaveOutClusterMade, refuseControllerMade, type Dropped } from './exported.ts';
 import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
 import { refuseInvalidImages } from './images.ts';
 import { importedFindings } from './policy.ts';
@@ -111,6 +111,17 @@ export interface ImportResult {
   readonly redrawn: string[];
   /** What the sources' objects held of a client's or the cluster's state, left out of the app. */
   readonly dropped: Dropped;
+  /** The objects left out because the new cluster's controllers make them in every namespace (`Kind namespace/name (maker)`). */
+  readonly clusterMade: string[];
+}
+
+/** What the import's summary line says of what it left out: '' when nothing. */
+export function leftOutSummary(r: Pick<ImportResult, 'dropped' | 'clusterMade'>): string {
+  const { fields, objects } = r.dropped;
+  const state =
+    fields.length === 0 ? '' : `; left out what the cluster or kubectl kept on ${objects} object${objects === 1 ? '' : 's'}: ${fields.join(', ')}`;
+  const made = r.clusterMade.length === 0 ? '' : `; left out what the cluster's controllers make in every namespace: ${r.clusterMade.join(', ')}`;
+  return `${state}${made}`;
 }
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
@@ -164,6 +175,13 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
   const store = parseSecretStore(options.secretStore);
   const sources = await readSources(root, paths, named);
   await refuseControllerMade(sources);
+  const clusterMade = leaveOutClusterMade(sources);
+  for (const env of ENVIRONMENTS) {
+    if (sources.objects[env].length === 0)
+      throw new ImportError([
+        `${named(paths[env])}: holds only what the cluster's controllers make in every namespace (${clusterMade.objects.join(', ')}), nothing to import for ${env}`,
+      ]);
+  }
   const dropped = dropClusterState(sources.objects);
   if (options.namespace !== undefined) placeUnplaced(root, sources, options.namespace);
   await refuseInvalidImages(sources);
@@ -206,6 +224,7 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
         `${t.env}: Secret ${t.namespace ? `${t.namespace}/` : ''}${t.name}: a service-account token: imported without ${t.keys.join(', ')}, the old cluster's, which the token controller of the cluster writes for the ServiceAccount ${t.account || '(none named)'}`,
     ),
     ...sources.warnings,
+    ...clusterMade.warnings,
     ...unvalidated(root, model),
   ];
 
@@ -254,7 +273,16 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
     lock.release();
   }
   const objects = Object.fromEntries(ENVIRONMENTS.map((e) => [e, model.expected[e].length])) as Record<Environment, number>;
-  return { files: [...appFiles.keys()].sort(), warnings: [...warnings, ...loading], policy: policy.notes, objects, installed, redrawn, dropped };
+  return {
+    files: [...appFiles.keys()].sort(),
+    warnings: [...warnings, ...loading],
+    policy: policy.notes,
+    objects,
+    installed,
+    redrawn,
+    dropped,
+    clusterMade: clusterMade.objects,
+  };
 }
 
 /**

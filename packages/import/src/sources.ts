@@ -32,6 +32,8 @@ export interface SourceSet {
    * The env's source when it cannot be found.
    */
   where(env: Environment, index: number, field?: readonly (string | number)[]): Promise<string>;
+  /** Takes an object out of an env's sources (the later ones keep their places). */
+  leaveOut(env: Environment, index: number): void;
 }
 
 export const kustomizationIn = (dir: string): string | undefined => kustomizationFilesIn(dir)[0];
@@ -375,10 +377,10 @@ export async function readSources(
     if (long.length > 0) throw new ImportError(long);
   }
   const objects = {} as Record<Environment, Manifest[]>;
-  const docs = new Map<Environment, readonly SourceDoc[]>();
+  const docs = new Map<Environment, SourceDoc[]>();
   for (const env of ENVIRONMENTS) {
     const s = sources[env];
-    if (s.kind === 'yaml') docs.set(env, await readYaml(s.path, root, named, walk.warnings));
+    if (s.kind === 'yaml') docs.set(env, [...(await readYaml(s.path, root, named, walk.warnings))]);
     objects[env] = structuredClone(s.kind === 'kustomize' ? built.get(s.path)! : docs.get(env)!.map((d) => d.manifest));
     if (objects[env].length === 0) throw new ImportError([`${named(s.path)}: holds no Kubernetes objects for ${env}`]);
     // Kustomize builds any document with a kind and a name; an app holds Kubernetes objects only.
@@ -403,7 +405,11 @@ export async function readSources(
     const place = doc ? { file: doc.file, line: field ? doc.lineOf(field) : doc.line } : m && (await places.get(s.path)?.(m, field));
     return place ? `${named(resolve(root, place.file))}:${place.line}` : named(s.path);
   };
-  return { sources, objects, generated: walk.generated, warnings: walk.warnings, where };
+  const leaveOut = (env: Environment, index: number): void => {
+    objects[env].splice(index, 1);
+    docs.get(env)?.splice(index, 1);
+  };
+  return { sources, objects, generated: walk.generated, warnings: walk.warnings, where, leaveOut };
 }
 
 /** Whether an object has a generateName and no name: the server names it, anew each time it is created. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { buildOverlays } from '@strata/kustomize';
 import { ensureServers, startServer, type Server } from '@strata/project/apiserver';
-import { importApp } from '../src/index.ts';
+import { importApp, leftOutSummary } from '../src/index.ts';
 import { emptyWorkspace, envSources, filesUnder, fixtures } from './workspace.ts';
 
 describe('strata import of objects exported from a cluster', () => {
@@ -611,6 +611,63 @@ describe('strata import of volumes, claims, accounts and load balancers exported
       const [dev] = await buildOverlays(ws.root, ['overlays/dev/trimmed'], { concurrency: 1 });
       expect(dev!.error).toBeUndefined();
       for (const gone of ['10.43.44.1', '30111', 'pvc-3f1c2b9e', 'finalizers']) expect(dev!.yaml).not.toContain(gone);
+    },
+  );
+});
+
+describe('strata import of a namespace dump', () => {
+  let ws: ReturnType<typeof emptyWorkspace>;
+  beforeAll(() => {
+    ws = emptyWorkspace();
+  });
+  afterAll(() => ws?.dispose());
+
+  it(
+    "leaves out the CA ConfigMaps and the bare default ServiceAccount the cluster's controllers make in every namespace, names them, and keeps a default account a person configured",
+    { timeout: 240_000 },
+    async () => {
+      const source = join(ws.root, 'dump.yaml');
+      const exported = (name: string, ns: string) =>
+        `{name: ${name}, namespace: ${ns}, uid: 1f0e2d3c-aaaa-bbbb-cccc-${name.length}00000000000, resourceVersion: "77"}`;
+      writeFileSync(
+        source,
+        [
+          'apiVersion: v1',
+          'kind: List',
+          'items:',
+          '- {apiVersion: v1, kind: Namespace, metadata: {name: store}}',
+          '- {apiVersion: v1, kind: Namespace, metadata: {name: store-jobs}}',
+          `- {apiVersion: v1, kind: ConfigMap, metadata: ${exported('kube-root-ca.crt', 'store')}, data: {ca.crt: OLDCLUSTERCA}}`,
+          `- {apiVersion: v1, kind: ConfigMap, metadata: ${exported('istio-ca-root-cert', 'store')}, data: {root-cert.pem: OLDMESHCA}}`,
+          `- {apiVersion: v1, kind: ConfigMap, metadata: ${exported('settings', 'store')}, data: {mode: fast}}`,
+          `- {apiVersion: v1, kind: ServiceAccount, metadata: ${exported('default', 'store')}, secrets: [{name: default-token-x7k2p}]}`,
+          '- {apiVersion: v1, kind: ServiceAccount, metadata: {name: default, namespace: store-jobs}, imagePullSecrets: [{name: registry-pull}]}',
+          '',
+        ].join('\n'),
+      );
+      const r = await importApp(ws.root, { name: 'store', envs: envSources(source), install: false });
+      expect(r.clusterMade).toStrictEqual([
+        'ConfigMap store/istio-ca-root-cert (istiod)',
+        "ConfigMap store/kube-root-ca.crt (kube-controller-manager's root CA publisher)",
+        'ServiceAccount store/default (the serviceaccounts controller)',
+      ]);
+      expect(leftOutSummary(r)).toContain(
+        "; left out what the cluster's controllers make in every namespace: ConfigMap store/istio-ca-root-cert (istiod), ",
+      );
+      expect(r.warnings.filter((w) => w.startsWith('ServiceAccount store-jobs/default:'))).toHaveLength(1);
+      expect(r.warnings.find((w) => w.startsWith('ServiceAccount store-jobs/default:'))).toContain('(imagePullSecrets)');
+      expect(r.objects.dev).toBe(4);
+      const [dev] = await buildOverlays(ws.root, ['overlays/dev/store'], { concurrency: 1 });
+      expect(dev!.error).toBeUndefined();
+      const built = parseAllDocuments(dev!.yaml).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } });
+      expect(built.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toStrictEqual([
+        'ConfigMap store/settings',
+        'Namespace /store',
+        'Namespace /store-jobs',
+        'ServiceAccount store-jobs/default',
+      ]);
+      for (const gone of ['OLDCLUSTERCA', 'OLDMESHCA', 'default-token']) expect(dev!.yaml).not.toContain(gone);
+      expect(dev!.yaml).toContain('registry-pull');
     },
   );
 });

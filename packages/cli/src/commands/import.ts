@@ -32,7 +32,7 @@ export function registerImport(program: Command): void {
         path: string | undefined,
         o: { name: string; env?: string[]; secretStore: string; install: boolean; allowSystemNamespace?: boolean; namespace?: string },
       ) => {
-        const { importApp } = await import('@strata/import');
+        const { importApp, leftOutSummary } = await import('@strata/import');
         const r = await importApp(findRoot(), {
           name: o.name,
           ...(path !== undefined ? { path } : {}),
@@ -49,13 +49,8 @@ export function registerImport(program: Command): void {
         for (const f of r.files) out(`created ${f}`);
         for (const f of r.redrawn) out(`wrote ${f}`);
         const counts = ENVIRONMENTS.map((e) => `${e} ${r.objects[e]}`).join(', ');
-        const { fields, objects } = r.dropped;
-        const dropped =
-          fields.length === 0
-            ? ''
-            : `; left out what the cluster or kubectl kept on ${objects} object${objects === 1 ? '' : 's'}: ${fields.join(', ')}`;
         out(
-          `import: apps/${o.name} builds to its sources in every env (objects: ${counts})${dropped}${r.installed ? '' : `; next: npx pnpm install && npx strata generate`} (${seconds()})`,
+          `import: apps/${o.name} builds to its sources in every env (objects: ${counts})${leftOutSummary(r)}${r.installed ? '' : `; next: npx pnpm install && npx strata generate`} (${seconds()})`,
         );
       },
     );
