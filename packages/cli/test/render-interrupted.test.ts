@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changedFiles, ciOfflinePnpmEnv, offlineMetadata, suiteInstalledCopy, workspaceFiles } from '@strata/testing/workspace-copy';
 import { editFile, repo, strata, tempWorkspace } from '@strata/testing/workspace';
 
 // An app whose render never returns holds the thread that SIGINT's and SIGTERM's listeners run on:
@@ -23,12 +24,12 @@ interface Ended {
 }
 
 /** Runs `strata args` in `root`, sends `signal` once the render says it loops, and kills the run outright if it is still there 60 s later. */
-function interrupted(root: string, args: readonly string[], signal: 'SIGINT' | 'SIGTERM'): Promise<Ended> {
+function interrupted(root: string, args: readonly string[], signal: 'SIGINT' | 'SIGTERM', env: NodeJS.ProcessEnv = {}): Promise<Ended> {
   const child = spawn(process.execPath, [join(root, 'packages/cli/bin/strata.mjs'), ...args], {
     cwd: root,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0', CI: '' },
+    env: { ...process.env, FORCE_COLOR: '0', CI: '', ...env },
   });
   let stderr = '';
   let sentAt: number | undefined;
@@ -61,6 +62,15 @@ const temporaries = (root: string) =>
     .split('\n')
     .filter((l) => l.includes('strata-tmp'));
 
+/** Makes the app's render loop in prod; returns the render as it was. */
+const loopInProd = (root: string) =>
+  editFile(join(root, 'apps', APP, 'src/render.ts'), (text) =>
+    text.replace(
+      'export function render(c: RelayConfig): KubeObject[] {\n',
+      `export function render(c: RelayConfig): KubeObject[] {\n  if (c.replicas === 2) {\n    console.log('${MARK}');\n    for (;;) {}\n  }\n`,
+    ),
+  );
+
 describe('an app whose render never returns', () => {
   let ws: ReturnType<typeof tempWorkspace>;
   /** The app's render as it was, which ends. */
@@ -70,12 +80,7 @@ describe('an app whose render never returns', () => {
     // The env roots and gitops/ of a workspace of this app alone, generated before its render loops.
     const gen = spawnSync(process.execPath, [join(ws.root, 'packages/cli/bin/strata.mjs'), 'generate'], { cwd: ws.root, encoding: 'utf8' });
     expect(gen.status, gen.stderr).toBe(0);
-    ends = editFile(join(ws.root, 'apps', APP, 'src/render.ts'), (text) =>
-      text.replace(
-        'export function render(c: RelayConfig): KubeObject[] {\n',
-        `export function render(c: RelayConfig): KubeObject[] {\n  if (c.replicas === 2) {\n    console.log('${MARK}');\n    for (;;) {}\n  }\n`,
-      ),
-    );
+    ends = loopInProd(ws.root);
     writeFileSync(join(ws.root, '.gitignore'), `${readFileSync(join(repo, '.gitignore'), 'utf8')}\n/packages/\n/scripts/\n`);
     git(ws.root, ['init', '-q']);
     git(ws.root, ['add', '-A']);
@@ -115,4 +120,40 @@ describe('an app whose render never returns', () => {
     expect(git(ws.root, ['status', '--porcelain', '--untracked-files=all'])).toContain(`apps/${APP}/images.json`);
     expect(temporaries(ws.root)).toStrictEqual([]);
   }, 120_000);
+});
+
+// new-app and import generate every app once theirs is installed, in the transaction that writes
+// it: the other apps' renders must not run inside it, where the listener has the change to undo.
+describe('new-app and import beside an app whose render never returns', () => {
+  const { work, root } = suiteInstalledCopy(repo, 'strata-render-interrupted-');
+  let ends: string;
+  beforeAll(() => {
+    ends = loopInProd(root);
+  });
+  const sources = ['dev', 'staging', 'prod'].flatMap((e) => ['--env', `${e}=${join(repo, 'packages/import/test/__fixtures__/plain', e)}`]);
+
+  for (const [args, signal] of [
+    [['new-app', 'billing'], 'SIGINT'],
+    [['import', '--name', 'ledger', ...sources], 'SIGTERM'],
+  ] as const) {
+    it(`strata ${args[0]} ends by ${signal} at once, and leaves the workspace as it was`, async () => {
+      const cache = join(work, `pnpm-cache-${args[0]}`);
+      offlineMetadata(root, cache);
+      const before = workspaceFiles(root);
+      const r = await interrupted(root, args, signal, ciOfflinePnpmEnv(root, cache));
+      expect(r.afterSignal, `the render never said it loops: ${r.stderr}`).toBeDefined();
+      expect({ code: r.code, signal: r.signal }).toStrictEqual({ code: null, signal });
+      expect(r.afterSignal!, r.stderr).toBeLessThan(PROMPT_MS);
+      // Temporaries included: every file but those of node_modules, .strata and the like.
+      expect(changedFiles(before, workspaceFiles(root))).toStrictEqual([]);
+      const journal = join(root, '.strata', 'write');
+      expect(existsSync(journal) ? readdirSync(journal).filter((f) => f.startsWith('txn-')) : []).toStrictEqual([]);
+    }, 180_000);
+  }
+
+  it('the next strata check passes', () => {
+    writeFileSync(join(root, 'apps', APP, 'src/render.ts'), ends);
+    const check = strata(root, ['check']);
+    expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+  }, 180_000);
 });

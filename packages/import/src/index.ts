@@ -245,6 +245,10 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
   let redrawn: string[] = [];
   const lock = lockTree(root, { label: 'strata import' });
   try {
+    // The other apps are rendered before anything is written, where a signal still ends a render
+    // that never returns; the generate in the transaction renders the imported app alone (see renderEveryApp).
+    const { generate, installInTransaction, renderEveryApp } = await import('@strata/pipeline');
+    const renders = options.install === false ? undefined : await renderEveryApp(root, { onWarning });
     const created = openTransaction(root);
     try {
       created.apply([...writes].filter(([path, content]) => !existsSync(join(root, path)) || readFileSync(join(root, path), 'utf8') !== content));
@@ -254,14 +258,13 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
       created.apply([...pictures]);
       redrawn = [...pictures.keys()].sort();
       if (options.install !== false) {
-        const { generate, installInTransaction } = await import('@strata/pipeline');
         const failed = await installInTransaction(root, created, name);
         if (failed !== undefined) {
           throw new ToolError(
             `pnpm install failed, so apps/${name} is not imported and nothing changed: ${failed}; once \`npx pnpm install\` passes, run the same \`npx strata import\` again (or add --no-install to import without installing)`,
           );
         }
-        await generate(root, {}, { onWarning, transaction: created });
+        await generate(root, {}, { onWarning, transaction: created, ...(renders ? { renders } : {}) });
         installed = true;
       }
       created.commit();

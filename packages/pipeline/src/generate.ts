@@ -47,13 +47,39 @@ export interface TreePlan {
 }
 
 /** Renders the selected apps in this process and plans every file they own. */
-export async function planTree(root: string, selection: Selection = {}, options: WarningOptions = {}): Promise<TreePlan> {
+export async function planTree(root: string, selection: Selection = {}, options: RenderOptions = {}): Promise<TreePlan> {
   const env = checkEnv(selection.env);
   // The clusters' settings are refused before any app is loaded, as validate refuses them.
   checkKubernetesSettings(root);
   // Every app that fails, to load or to render, is said in one run: the apps that loaded are rendered.
   const { apps, failures } = await loadEveryApp(root, selection.apps, options);
-  return planLoaded(root, selection, env, apps, failures);
+  return planLoaded(root, selection, env, apps, failures, options.renders);
+}
+
+/**
+ * Renders of apps kept between two plans of one run, by the loaded app object: the plan of an app
+ * rendered before is taken from here, and an app rendered now is put here. An app loaded again
+ * (its sources changed) is another object, and is rendered again.
+ */
+export type Renders = Map<App, AppPlan>;
+
+export interface RenderOptions extends WarningOptions {
+  readonly renders?: Renders;
+}
+
+/**
+ * Loads and renders every app as generate would, before a writer opens the transaction in which it
+ * generates them all (new-app and import, once their app is installed): with nothing written yet, a
+ * signal while app code runs ends the run at once by its default action (see @strata/core's
+ * interrupts.ts), where inside the transaction its listener, with a change to undo, would wait for a
+ * render that may never return. The generate in the transaction takes these renders, given as its
+ * `renders`, for the apps it finds unchanged, and renders only the new one, whose code is the
+ * template's or the import's. Throws what that generate would throw of these apps.
+ */
+export async function renderEveryApp(root: string, options: WarningOptions = {}): Promise<Renders> {
+  const renders: Renders = new Map();
+  await planTree(root, {}, { ...options, renders });
+  return renders;
 }
 
 /**
@@ -71,13 +97,24 @@ async function planLoaded(
   env: Environment | undefined,
   apps: readonly App[],
   failures: readonly AppFailure[],
+  renders?: Renders,
 ): Promise<TreePlan> {
   if (failures.length === 0) {
     // A misspelt rule in the policy settings is refused before anything is written, as validate would refuse it.
     checkPolicySettings(root, apps);
     checkPinFiles(root, apps);
   }
-  const plans = eachApp(apps, (app) => planApp(app, schemaMergeKeys, planOptionsOf(root)), failures);
+  const plans = eachApp(
+    apps,
+    (app) => {
+      const kept = renders?.get(app);
+      if (kept) return kept;
+      const plan = planApp(app, schemaMergeKeys, planOptionsOf(root));
+      renders?.set(app, plan);
+      return plan;
+    },
+    failures,
+  );
   const files = new Map<string, string>();
   const dirs: string[] = [];
   const inScope = (path: string) => inEnvScope(path, env);
@@ -159,9 +196,9 @@ export interface GenerateResult extends TreeChanges {
 export async function generate(
   root: string,
   selection: Selection = {},
-  options: Pick<ApplyOptions, 'beforeCommitStep' | 'dryRun' | 'transaction'> & WarningOptions = {},
+  options: Pick<ApplyOptions, 'beforeCommitStep' | 'dryRun' | 'transaction'> & RenderOptions = {},
 ): Promise<GenerateResult> {
-  const { onWarning, ...apply } = options;
+  const { onWarning, renders, ...apply } = options;
   // The apps are rendered (their pins and sources read) under the tree's lock, which applyTree then
   // holds on: planned before it, the write of another writer that committed meanwhile (a release's
   // pins) would be undone by a tree made from what it replaced.
@@ -170,7 +207,7 @@ export async function generate(
   let changes: TreeChanges;
   try {
     if (lock) recoverLocked(root);
-    tree = await planTree(root, selection, { onWarning });
+    tree = await planTree(root, selection, { onWarning, ...(renders ? { renders } : {}) });
     changes = applyTree(root, tree.files, { dirs: tree.dirs, ...apply });
   } finally {
     lock?.release();

@@ -14,7 +14,7 @@ import {
   type WarningOptions,
   untranslatedEnv,
 } from '@strata/project';
-import { generate, type GenerateResult } from './generate.ts';
+import { generate, renderEveryApp, type GenerateResult } from './generate.ts';
 
 export interface NewAppResult {
   readonly dir: string;
@@ -52,6 +52,9 @@ export async function newApp(root: string, name: string, options: { install?: bo
     const files = appTemplate(name);
     const registered = withAppRegistered(readFileSync(join(root, 'package.json'), 'utf8'), name);
     const written = [...files.keys()];
+    // The other apps are rendered before anything is written, where a signal still ends a render
+    // that never returns; the generate in the transaction renders the new app alone (see renderEveryApp).
+    const renders = options.install === false ? undefined : await renderEveryApp(root, options);
     const created = openTransaction(root);
     try {
       created.apply([...files, ['package.json', registered]]);
@@ -66,7 +69,7 @@ export async function newApp(root: string, name: string, options: { install?: bo
         );
       }
       // A full generate: the env aggregates and the Argo CD files list every app.
-      const generated = await generate(root, {}, { onWarning: options.onWarning, transaction: created });
+      const generated = await generate(root, {}, { onWarning: options.onWarning, transaction: created, ...(renders ? { renders } : {}) });
       // The committed topology pictures, from the overlays just written: all of them or none.
       const pictures = await redrawTopology(root);
       created.apply([...pictures]);
