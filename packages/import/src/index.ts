@@ -182,7 +182,7 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
         `${named(paths[env])}: holds only what the cluster's controllers make in every namespace (${clusterMade.objects.join(', ')}), nothing to import for ${env}`,
       ]);
   }
-  const dropped = dropClusterState(sources.objects);
+  const dropped = withClusterScopedNamespaces(root, sources, dropClusterState(sources.objects));
   if (options.namespace !== undefined) placeUnplaced(root, sources, options.namespace);
   await refuseInvalidImages(sources);
   const model = await modelOf(root, name, sources, store);
@@ -395,6 +395,29 @@ async function modelOf(root: string, name: string, sources: SourceSet, store: Se
       `${first}: ${e.object}: given again at ${second} (${e.env}); an app holds each object once: remove one of them or give it another name, then import; nothing was written`,
     ]);
   }
+}
+
+/**
+ * Leaves out the `metadata.namespace` of a cluster-scoped object (a ClusterRole rendered with the
+ * release's namespace, as Helm charts do): kube-apiserver drops it without a word, `kubectl get -o
+ * yaml` never shows one, and validate refuses it (no-namespace-on-cluster-scoped, which no exception
+ * waives), so the first pipeline would fail in every env. Named on the summary line with the rest.
+ */
+function withClusterScopedNamespaces(root: string, sources: SourceSet, dropped: Dropped): Dropped {
+  // One object, however many envs hold it, as the other fields are counted (an exported object has none).
+  const touched = new Set<string>();
+  for (const env of ENVIRONMENTS) {
+    const namespaced = namespacedIn(root, sources.objects[env]);
+    for (const m of sources.objects[env]) {
+      if (m.metadata.namespace === undefined || namespaced(m)) continue;
+      delete (m.metadata as { namespace?: string }).namespace;
+      touched.add(describe(m));
+    }
+  }
+  const objects = touched.size;
+  if (objects === 0) return dropped;
+  const field = 'metadata.namespace (of cluster-scoped objects)';
+  return { fields: [...dropped.fields, field].sort(), objects: dropped.objects + objects };
 }
 
 /** The namespace an object of the imported app is in: a Namespace's own name, else its metadata.namespace. */

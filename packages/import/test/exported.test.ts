@@ -671,3 +671,42 @@ describe('strata import of a namespace dump', () => {
     },
   );
 });
+
+describe('strata import of cluster-scoped objects rendered with a namespace', () => {
+  let ws: ReturnType<typeof emptyWorkspace>;
+  beforeAll(() => {
+    ws = emptyWorkspace();
+  });
+  afterAll(() => ws?.dispose());
+
+  it('leaves out the namespace the API server drops, and names it on the summary line', { timeout: 240_000 }, async () => {
+    const source = join(ws.root, 'chart.yaml');
+    writeFileSync(
+      source,
+      [
+        'apiVersion: v1',
+        'kind: Namespace',
+        'metadata: {name: reader}',
+        '---',
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRole',
+        'metadata: {name: reader-view, namespace: reader}',
+        'rules: [{apiGroups: [""], resources: [pods], verbs: [get, list]}]',
+        '---',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata: {name: reader-settings, namespace: reader}',
+        'data: {level: info}',
+        '',
+      ].join('\n'),
+    );
+    const r = await importApp(ws.root, { name: 'reader', envs: envSources(source), install: false });
+    expect(r.dropped.fields).toStrictEqual(['metadata.namespace (of cluster-scoped objects)']);
+    expect(leftOutSummary(r)).toBe('; left out what the cluster or kubectl kept on 1 object: metadata.namespace (of cluster-scoped objects)');
+    const [dev] = await buildOverlays(ws.root, ['overlays/dev/reader'], { concurrency: 1 });
+    expect(dev!.error).toBeUndefined();
+    const built = parseAllDocuments(dev!.yaml).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } });
+    expect(built.find((o) => o.kind === 'ClusterRole')!.metadata.namespace).toBeUndefined();
+    expect(built.find((o) => o.kind === 'ConfigMap')!.metadata.namespace).toBe('reader');
+  });
+});
