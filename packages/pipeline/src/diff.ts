@@ -158,11 +158,12 @@ function writeTree(dir: string, files: ReadonlyMap<string, string>): void {
  */
 function exportRef(root: string, ref: string, dir: string): void {
   const env = untranslatedEnv();
-  const top = gitText(root, ['ls-tree', '--name-only', ref]).split('\n');
+  // git's warnings about the ref (a tag and a branch of one name) are the user's to see, in git's words.
+  const top = gitText(root, ['ls-tree', '--name-only', ref], { warnings: 'pass' }).split('\n');
   const wanted = [Layout.apps, Layout.base, Layout.overlays, 'package.json', Layout.workspaceFile, Layout.configFile, 'tsconfig.base.json'].filter(
     (p) => top.includes(p),
   );
-  const archive = gitBytes(root, ['archive', '--format=tar', ref, '--', ...wanted], { maxBuffer: 1 << 30 });
+  const archive = gitBytes(root, ['archive', '--format=tar', ref, '--', ...wanted], { maxBuffer: 1 << 30, warnings: 'pass' });
   execFileSync('tar', ['-x', '-C', dir], { input: archive, env });
   if (existsSync(join(root, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   const donor = appDirs(root)

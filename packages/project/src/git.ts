@@ -34,6 +34,11 @@ export interface GitOptions {
    * @default 'fail'
    */
   readonly outsideRepository?: 'fail' | 'undefined';
+  /**
+   * What git says on stderr when it succeeds (a warning that a ref is ambiguous): passed on to this
+   * process's stderr, as git would print it, or kept with the answer. @default 'keep'
+   */
+  readonly warnings?: 'pass' | 'keep';
 }
 
 const MAX_BUFFER = 256 * 1024 * 1024;
@@ -59,17 +64,20 @@ export function runGit(root: string, args: readonly string[], options: GitOption
 
 /** The output of `git <args>` in `root`, which must succeed: any failure throws GitError with git's words (see runGit). */
 export function gitText(root: string, args: readonly string[], options: Omit<GitOptions, 'outsideRepository'> = {}): string {
-  return succeeded(root, args, runGit(root, args, options));
+  return succeeded(root, args, runGit(root, args, options), options);
 }
 
 /** As gitText, the output as bytes (an archive). */
 export function gitBytes(root: string, args: readonly string[], options: Omit<GitOptions, 'outsideRepository'> = {}): Buffer {
   const r = spawnSync('git', args, spawnOptions(root, options));
-  return succeeded(root, args, judged(root, args, r, options)!);
+  return succeeded(root, args, judged(root, args, r, options)!, options);
 }
 
-function succeeded<Out extends string | Buffer>(root: string, args: readonly string[], r: GitAnswer<Out>): Out {
-  if (r.status === 0) return r.stdout;
+function succeeded<Out extends string | Buffer>(root: string, args: readonly string[], r: GitAnswer<Out>, options: GitOptions): Out {
+  if (r.status === 0) {
+    if (options.warnings === 'pass' && r.stderr) process.stderr.write(r.stderr);
+    return r.stdout;
+  }
   throw new GitError(`git ${args[0]} failed in ${resolve(root)}: ${oneLine(r.stderr) || `exit ${r.status}`}`);
 }
 
