@@ -81,13 +81,16 @@ describe('generated paths that git ignores', () => {
     const ignore = join(ws.root, '.gitignore');
     const file = `base/${APP}/networkpolicy.default-deny.yaml`;
     try {
-      writeFileSync(ignore, `${readFileSync(ignore, 'utf8')}*-deny.yaml\n`);
+      const rules = readFileSync(ignore, 'utf8');
+      // The added rule's line: the one after the repository's own rules.
+      const at = rules.split('\n').length;
+      writeFileSync(ignore, `${rules}*-deny.yaml\n`);
       // Tracked: committed whatever the rules say (git add -A takes its changes).
       expect(strata(ws.root, ['check']).status).toBe(0);
       // Not tracked, and not there: generate would write it anew.
       git(ws.root, ['rm', '-q', '--', file]);
       const line =
-        `strata: ${file}: git ignores it (.gitignore:13: *-deny.yaml), so it would never be committed and no clone would build as this checkout does; ` +
+        `strata: ${file}: git ignores it (.gitignore:${at}: *-deny.yaml), so it would never be committed and no clone would build as this checkout does; ` +
         'rename the NetworkPolicy default-deny (its file is named after it), or narrow the rule';
       expectRefusal(ws.root, ['generate'], { status: 1, stderr: [`${line}; nothing was written`], apps: [APP] });
       expectRefusal(ws.root, ['check'], { status: 1, stderr: [line], apps: [APP] });

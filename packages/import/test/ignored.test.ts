@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,12 +67,14 @@ describe('strata import into a git checkout with ignore rules', () => {
     'refuses an object whose file a rule ignores, in one line naming the file, the rule and the object, and writes nothing',
     { timeout: 180_000 },
     () => {
+      // The added rule's line: the one after the repository's own rules.
+      const at = readFileSync(join(ws.root, '.gitignore'), 'utf8').split('\n').length;
       appendFileSync(join(ws.root, '.gitignore'), '*.local.yaml\n');
       const before = filesUnder(ws.root, '.');
       for (const install of [['--no-install'], []]) {
         const r = strata(ws.root, ['import', '--name', 'shopj', ...install, ...source('shopj', 'settings.local')]);
         expect(r.stderr.trimEnd()).toBe(
-          'strata: base/shopj/configmap.settings.local.yaml: git ignores it (.gitignore:13: *.local.yaml), so it would never be committed and no clone would build as this checkout does; ' +
+          `strata: base/shopj/configmap.settings.local.yaml: git ignores it (.gitignore:${at}: *.local.yaml), so it would never be committed and no clone would build as this checkout does; ` +
             'rename the ConfigMap settings.local (its file is named after it), or narrow the rule; nothing was written',
         );
         expect(r.status).toBe(1);
