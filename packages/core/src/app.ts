@@ -143,11 +143,15 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
         if (unknown) throw new RenderError(`${where}: ${unknown}`);
       }
       const config = env ? configFor(env) : configWith(used);
-      let objects: readonly KubeObject[];
-      try {
+      // The render, run as app code: what it reads is judged from the app's own folder.
+      const renderWith = (given: C): readonly KubeObject[] => {
         const origin = originOf(app);
         const scope = { app: definition.name, doing: 'render', reads: readsOf(app), ...(origin ? { root: origin.root, dir: origin.dir } : {}) };
-        objects = runAppCode(scope, () => definition.render(config, { app: definition.name }));
+        return runAppCode(scope, () => definition.render(given, { app: definition.name }));
+      };
+      let objects: readonly KubeObject[];
+      try {
+        objects = renderWith(config);
       } catch (err) {
         throw thrownIn(app, where, err);
       }
@@ -169,8 +173,7 @@ export function defineApp<C, K extends string = never>(definition: AppDefinition
         const changed = withValueAt(env ? configFor(env) : configWith(used), path, otherValue(refused.value));
         let again: readonly KubeObject[];
         try {
-          const scope = { app: definition.name, doing: 'render', reads: readsOf(app), ...(origin ? { root: origin.root, dir: origin.dir } : {}) };
-          again = runAppCode(scope, () => definition.render(changed, { app: definition.name }));
+          again = renderWith(changed);
         } catch {
           return false; // the render reads that field: the refused value may well be its
         }
