@@ -58,7 +58,7 @@ import { dropClusterState, leaveOutClusterMade, refuseControllerMade, type Dropp
 import { buildModel, DEFAULT_SECRET_STORE, type Model, type SecretStore } from './model.ts';
 import { refuseInvalidImages } from './images.ts';
 import { importedFindings } from './policy.ts';
-import { refuseServerRefusals } from './server-checks.ts';
+import { refusePipelineRefusals } from './server-checks.ts';
 import { kustomizationIn, layoutSources, parseEnvOptions, pathNamer, readSources, type SourceSet } from './sources.ts';
 
 export { ImportError } from './errors.ts';
@@ -201,12 +201,22 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
   appFiles.set(`apps/${name}/README.md`, readme(name, paths, root, model));
 
   const { files: tree, built, desired } = await prove(root, name, appFiles, model, onWarning);
-  // What the pipeline would refuse of that build, as the API server would, is refused now.
-  // An object of a kind with no schema is kept, with the warning below that validation fails on it.
-  await refuseServerRefusals(root, name, built, model.expected, sources, onWarning, (env, m) => !schemaMissing(root, env, m));
   const others = appDirs(root).filter((a) => a !== name);
   // The other apps as their committed overlays build: the env roots aggregate those.
   const builds = await buildOthers(root, others);
+  // What the pipeline would refuse of that build (the API server's checks, kubeconform, a list key
+  // given twice, a namespace nothing of the env creates beside the other apps) is refused now.
+  // An object of a kind with no schema is kept, with the warning below that validation fails on it.
+  await refusePipelineRefusals(
+    root,
+    name,
+    built,
+    model.expected,
+    sources,
+    onWarning,
+    (env, m) => !schemaMissing(root, env, m),
+    builds.failed === undefined ? builds.yaml : undefined,
+  );
   await refuseSharedObjects(root, name, desired, builds.built);
   // The original's policy findings become the app's exceptions: the app deploys as it did, and the
   // pipeline stays green while each one says what is left to harden.
@@ -290,10 +300,13 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
 
 /**
  * The other apps' committed overlays, built, by `<env>/<app>`, as `strata gitops` builds them (an app
- * not installed yet counts too). When one does not build, the build's message comes back as `failed`
+ * not installed yet counts too), parsed and as kustomize wrote them (`yaml`). When one does not build, the build's message comes back as `failed`
  * (the others are still there): gitops/ is then left as it is, for generate.
  */
-async function buildOthers(root: string, others: readonly string[]): Promise<{ built: Map<string, Manifest[]>; failed?: string }> {
+async function buildOthers(
+  root: string,
+  others: readonly string[],
+): Promise<{ built: Map<string, Manifest[]>; yaml: Map<string, string>; failed?: string }> {
   const targets = others.flatMap((app) => ENVIRONMENTS.map((env) => ({ env, app })));
   const results =
     targets.length === 0
@@ -305,12 +318,16 @@ async function buildOthers(root: string, others: readonly string[]): Promise<{ b
   const tool = results.find((r) => r.toolFailed);
   if (tool) throw new ToolError(`${tool.overlay}: kustomize build failed: ${tool.error ?? 'failed'}`);
   const built = new Map<string, Manifest[]>();
+  const yaml = new Map<string, string>();
   let failed: string | undefined;
   results.forEach((r, i) => {
-    if (r.ok) built.set(`${targets[i]!.env}/${targets[i]!.app}`, parseBuild(r.yaml, r.overlay));
-    else failed ??= `${r.overlay} does not build (${(r.error ?? 'kustomize build failed').split('\n')[0]})`;
+    const key = `${targets[i]!.env}/${targets[i]!.app}`;
+    if (r.ok) {
+      built.set(key, parseBuild(r.yaml, r.overlay));
+      yaml.set(key, r.yaml);
+    } else failed ??= `${r.overlay} does not build (${(r.error ?? 'kustomize build failed').split('\n')[0]})`;
   });
-  return failed === undefined ? { built } : { built, failed };
+  return failed === undefined ? { built, yaml } : { built, yaml, failed };
 }
 
 /**

@@ -29,6 +29,23 @@ describe('strata import (the command)', () => {
   });
   afterAll(() => ws.dispose());
 
+  /**
+   * Runs `run` with `namespaces` listed in kubernetes.namespaces of strata.config.json, as created by
+   * the platform: an app's objects outside its Argo CD destination need a namespace something creates.
+   */
+  const withPlatformNamespaces = <T>(namespaces: readonly string[], run: () => T): T => {
+    const file = join(ws.root, 'strata.config.json');
+    const before = readFileSync(file, 'utf8');
+    const config = JSON.parse(before) as { kubernetes?: Record<string, unknown> };
+    config.kubernetes = { ...config.kubernetes, namespaces };
+    writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+    try {
+      return run();
+    } finally {
+      writeFileSync(file, before);
+    }
+  };
+
   it('prints where each Secret went, the files and the proof, and exits 0', { timeout: 120_000 }, () => {
     const r = strata(ws.root, ['import', '--name', 'ledger', '--no-install', ...envFlags((e) => join(fixtures, 'plain', e))]);
     expect(r.stderr).toMatch(
@@ -59,7 +76,8 @@ describe('strata import (the command)', () => {
     const binding = (namespace: string) =>
       `apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: reader, namespace: ${namespace}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects: [{kind: ServiceAccount, name: bot, namespace: ops}]\n`;
     writeFileSync(source, `${binding('team-a')}---\n${binding('team-b')}`);
-    const r = strata(ws.root, ['import', '--name', 'rbx', '--no-install', ...envFlags(() => source)]);
+    // The app's Argo CD Application creates team-a, its destination; the platform creates team-b.
+    const r = withPlatformNamespaces(['team-b'], () => strata(ws.root, ['import', '--name', 'rbx', '--no-install', ...envFlags(() => source)]));
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^import: apps\/rbx builds to its sources in every env \(objects: dev 2, staging 2, prod 2\)/m);
     expect(r.status).toBe(0);
@@ -194,7 +212,10 @@ describe('strata import (the command)', () => {
       expect(system.status).toBe(1);
       expect(existsSync(join(ws.root, 'apps/reports'))).toBe(false);
 
-      const r = strata(ws.root, ['import', '--name', 'reports', '--no-install', '--namespace', 'reports', ...envFlags(() => dir)]);
+      // The app's Argo CD Application creates audit, its destination; the platform creates reports.
+      const r = withPlatformNamespaces(['reports'], () =>
+        strata(ws.root, ['import', '--name', 'reports', '--no-install', '--namespace', 'reports', ...envFlags(() => dir)]),
+      );
       expect(r.stderr).not.toMatch(/^strata: /m);
       expect(r.stdout).toMatch(/import: apps\/reports builds to its sources in every env \(objects: dev 3, staging 3, prod 3\)/);
       expect(r.status).toBe(0);
