@@ -279,9 +279,44 @@ function dropClaimIdentity(m: Manifest): string[] {
  * The Secrets a cluster's controllers made for an account and named in it: the legacy token
  * controller's `<account>-token-<5 characters>` (Kubernetes before 1.24, OpenShift) and OpenShift's
  * pull secret for its internal registry, `<account>-dockercfg-<5 characters>`, in `secrets` and
- * `imagePullSecrets`.
+ * `imagePullSecrets`; a long account's names are shortened (see `generatedPrefixes`).
  */
 const GENERATED_SECRETS = ['token', 'dockercfg'] as const;
+
+/**
+ * The longest prefix the API server's generateName keeps before its 5 random characters, so that the
+ * name stays a DNS label (apiserver's SimpleNameGenerator: 63 - 5).
+ */
+const MAX_GENERATED_PREFIX = 63 - 5;
+
+/** FNV-1a of 32 bits as 8 hex digits (Go's hash/fnv New32a, printed %08x). */
+function fnv32a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}
+
+/**
+ * What the name of a Secret that a controller made for `account` starts with, before the 5 random
+ * characters of generateName. While `<account>-<kind>-` fits in 58 characters it is that. Beyond:
+ * Kubernetes' token controller asks for generateName `<account>-token-`, which the API server cuts to
+ * its first 58 characters; OpenShift's controllers (the pull secret, and the token Secret it is made
+ * from) shorten the account to its first 58 - 10 - length of `<kind>-` characters and add the account
+ * name's FNV-1a hash: `<account cut>-<hash>-<kind>-` (GetName of OpenShift's naming helpers).
+ */
+function generatedPrefixes(account: string, kind: (typeof GENERATED_SECRETS)[number]): string[] {
+  const suffix = `${kind}-`;
+  const whole = `${account}-${suffix}`;
+  if (whole.length <= MAX_GENERATED_PREFIX) return [whole];
+  const openshift = `${account.slice(0, MAX_GENERATED_PREFIX - 10 - suffix.length)}-${fnv32a(account)}-${suffix}`;
+  return kind === 'token' ? [whole.slice(0, MAX_GENERATED_PREFIX), openshift] : [openshift];
+}
+
+/** Whether `secret` is a name a controller gave a Secret of `kind` it made for `account`. */
+const isGenerated = (secret: string, account: string, kind: (typeof GENERATED_SECRETS)[number]) =>
+  generatedPrefixes(account, kind).some(
+    (p) => secret.length === p.length + 5 && secret.startsWith(p) && /^[a-z0-9]{5}$/.test(secret.slice(p.length)),
+  );
 
 /** The lists of an account that name Secrets. */
 const ACCOUNT_SECRET_LISTS = ['secrets', 'imagePullSecrets'] as const;
@@ -331,7 +366,8 @@ function askedSecrets(m: Manifest): Record<(typeof ACCOUNT_SECRET_LISTS)[number]
 
 /**
  * Removes from a ServiceAccount's `secrets` and `imagePullSecrets` the Secrets the old cluster's
- * controllers made for it (`<account>-token-xxxxx`, `<account>-dockercfg-xxxxx`), unless imported
+ * controllers made for it (`<account>-token-xxxxx`, `<account>-dockercfg-xxxxx`, shortened for a long
+ * account as the controllers shorten them), unless imported
  * with it or asked for by a client (kubectl's last applied configuration, or managedFields): they are
  * the old cluster's, which a new one does not have (the kubelet warns of a missing pull secret on
  * every pod of the account, and a cluster that makes them makes its own). Other entries, the Secrets
@@ -340,14 +376,13 @@ function askedSecrets(m: Manifest): Record<(typeof ACCOUNT_SECRET_LISTS)[number]
 function dropGeneratedSecrets(m: Manifest, imported: Imported): string[] {
   const account = m as Record<string, unknown>;
   const asked = askedSecrets(m);
-  const name = m.metadata.name.replace(/[.]/g, '\\.');
   const out: string[] = [];
   for (const list of ACCOUNT_SECRET_LISTS) {
     const entries = account[list];
     if (!Array.isArray(entries)) continue;
     const kept = entries.filter((s) => {
       if (!isPlainObject(s) || typeof s.name !== 'string' || imported.secrets.has(s.name) || asked[list].has(s.name)) return true;
-      const generated = GENERATED_SECRETS.find((g) => new RegExp(`^${name}-${g}-[a-z0-9]{5}$`).test(s.name as string));
+      const generated = GENERATED_SECRETS.find((g) => isGenerated(s.name as string, m.metadata.name, g));
       if (generated === undefined) return true;
       const field = `${list}[] (${generated} Secrets)`;
       if (!out.includes(field)) out.push(field);

@@ -710,3 +710,61 @@ describe('strata import of cluster-scoped objects rendered with a namespace', ()
     expect(built.find((o) => o.kind === 'ConfigMap')!.metadata.namespace).toBe('reader');
   });
 });
+
+describe('strata import of an exported ServiceAccount with a long name', () => {
+  let server: Server;
+  let ws: ReturnType<typeof emptyWorkspace>;
+  beforeAll(async () => {
+    server = await startServer(await ensureServers());
+    ws = emptyWorkspace();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+    ws?.dispose();
+  });
+
+  it('leaves out the token and pull Secrets the controllers made for it under the shortened names they give them', { timeout: 240_000 }, async () => {
+    // 66 characters: `<account>-token-` and `<account>-dockercfg-` are longer than generateName keeps.
+    const account = 'payments-settlement-reconciliation-worker-eu-central-batch-nightly';
+    expect(
+      (await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'payments' } })).status,
+    ).toBe(201);
+    // Kubernetes' token controller asks for generateName `<account>-token-`: the API server names it.
+    const created = await server.client.request('POST', '/api/v1/namespaces/payments/secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { generateName: `${account}-token-`, annotations: { 'kubernetes.io/service-account.name': account } },
+      type: 'kubernetes.io/service-account-token',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const token = (created.body as { metadata: { name: string } }).metadata.name;
+    expect(token).toMatch(/^payments-settlement-reconciliation-worker-eu-central-batch[a-z0-9]{5}$/);
+    expect(token).toHaveLength(63);
+    // OpenShift's controllers shorten the account and add its name's FNV-1a hash (b3a0903b) before
+    // generateName's 5 characters: their pull secret and the token Secret it is made from.
+    const pull = 'payments-settlement-reconciliation-wor-b3a0903b-dockercfg-q8x2z';
+    const openshiftToken = 'payments-settlement-reconciliation-worker--b3a0903b-token-m4k7p';
+    const exported = {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: account, namespace: 'payments', uid: '0b6c1a9e-5d4f-4e3a-8c2b-1f0e9d8c7b6a', resourceVersion: '9121' },
+      secrets: [{ name: token }, { name: openshiftToken }, { name: pull }, { name: 'payments-signing-key' }],
+      imagePullSecrets: [{ name: pull }, { name: 'regcred' }],
+    };
+    const source = join(ws.root, 'account.yaml');
+    writeFileSync(source, stringify(exported));
+
+    const r = await importApp(ws.root, { name: 'payments', envs: envSources(source), install: false });
+    expect(r.dropped.fields.filter((f) => !f.startsWith('metadata.'))).toStrictEqual([
+      'imagePullSecrets[] (dockercfg Secrets)',
+      'secrets[] (dockercfg Secrets)',
+      'secrets[] (token Secrets)',
+    ]);
+    const [dev] = await buildOverlays(ws.root, ['overlays/dev/payments'], { concurrency: 1 });
+    expect(dev!.error).toBeUndefined();
+    const built = parseAllDocuments(dev!.yaml).map((d) => d.toJS() as { kind: string; secrets?: unknown; imagePullSecrets?: unknown });
+    const sa = built.find((o) => o.kind === 'ServiceAccount')!;
+    expect(sa.secrets).toStrictEqual([{ name: 'payments-signing-key' }]);
+    expect(sa.imagePullSecrets).toStrictEqual([{ name: 'regcred' }]);
+  });
+});
