@@ -7,22 +7,30 @@ import { editFile, strata, suiteWorkspace } from '@strata/testing/workspace';
 // editing images.json and running generate) leaves them, and check, as they were.
 const DIGEST = `sha256:${'18ac3e7343f016890c510e93f935261169d9e3f565436429830faf0934f4f8e4'}`;
 
+/** Runs strata in `root` and expects it to pass, showing its output when it does not. */
+function okIn(root: string, args: string[]) {
+  const r = strata(root, args);
+  expect(r.status, `strata ${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
+  return r;
+}
+
+/** Draws the committed pictures of staging and prod, as `npm run topology` does. */
+function drawPictures(root: string): void {
+  for (const env of ['staging', 'prod']) {
+    okIn(root, ['graph', '--env', env, '--out', `docs/topology-${env}.svg`]);
+    okIn(root, ['graph', '--env', env, '--output', 'mermaid', '--out', `docs/topology-${env}.mmd`]);
+  }
+}
+
 describe('a release and the committed topology pictures', () => {
   const ws = suiteWorkspace(['tokenplace-relay'], { generate: true });
   const pictures = ['staging', 'prod'].flatMap((env) => [`docs/topology-${env}.svg`, `docs/topology-${env}.mmd`]);
   const snapshot = () => Object.fromEntries([...pictures, 'docs/topology.inputs'].map((f) => [f, readFileSync(join(ws.root, f), 'utf8')]));
-  const ok = (args: string[]) => {
-    const r = strata(ws.root, args);
-    expect(r.status, `strata ${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
-    return r;
-  };
+  const ok = (args: string[]) => okIn(ws.root, args);
 
   it('draws the pictures, and check passes', () => {
     mkdirSync(join(ws.root, 'docs'));
-    for (const env of ['staging', 'prod']) {
-      ok(['graph', '--env', env, '--out', `docs/topology-${env}.svg`]);
-      ok(['graph', '--env', env, '--output', 'mermaid', '--out', `docs/topology-${env}.mmd`]);
-    }
+    drawPictures(ws.root);
     ok(['check']);
   });
 
@@ -49,10 +57,7 @@ describe('a release and the committed topology pictures', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('docs/topology-staging.svg: was drawn from other overlays or drawing code than the generated ones');
     expect(r.stderr.trim().split('\n').at(-1)).toBe('the topology pictures are out of date: run `npm run topology` and commit docs/');
-    for (const env of ['staging', 'prod']) {
-      ok(['graph', '--env', env, '--out', `docs/topology-${env}.svg`]);
-      ok(['graph', '--env', env, '--output', 'mermaid', '--out', `docs/topology-${env}.mmd`]);
-    }
+    drawPictures(ws.root);
     ok(['check']);
   });
 });
@@ -62,18 +67,11 @@ describe('a release and the committed topology pictures', () => {
 describe('a release carried by a patch and the committed topology pictures', () => {
   const ws = suiteWorkspace(['llm-runner-router'], { generate: true });
   const patch = 'overlays/staging/llm-runner-router/deployment.llm-runner-router.patch.yaml';
-  const ok = (args: string[]) => {
-    const r = strata(ws.root, args);
-    expect(r.status, `strata ${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
-    return r;
-  };
+  const ok = (args: string[]) => okIn(ws.root, args);
 
   it('set image and promote leave check green', () => {
     mkdirSync(join(ws.root, 'docs'));
-    for (const env of ['staging', 'prod']) {
-      ok(['graph', '--env', env, '--out', `docs/topology-${env}.svg`]);
-      ok(['graph', '--env', env, '--output', 'mermaid', '--out', `docs/topology-${env}.mmd`]);
-    }
+    drawPictures(ws.root);
     ok(['check']);
     expect(existsSync(join(ws.root, patch))).toBe(false);
     ok(['set', 'image', '--app', 'llm-runner-router', '--env', 'staging', ':1.2.3']);

@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRoot } from '@strata/project';
-import { decoderPath, validate, type ValidateResult } from '../src/index.ts';
-import { kubectlReadings, kustomizeReadings, type Reading } from './readings.ts';
+import { validate, type ValidateResult } from '../src/index.ts';
+import { readCases, type Reading } from './readings.ts';
 
 /**
  * JSON manifests, which kubectl reads as JSON whenever a document starts with `{`. Its JSON reading
@@ -17,7 +16,6 @@ import { kubectlReadings, kustomizeReadings, type Reading } from './readings.ts'
  * with the file as its one resource.
  */
 const repo = findRoot(import.meta.dirname);
-const kustomizeBin = join(repo, '.tools', 'bin', 'kustomize');
 
 interface Case {
   readonly text: string;
@@ -106,23 +104,12 @@ const CASES: Record<string, Case> = {
 };
 
 const names = Object.keys(CASES);
-let dir: string;
-const kubectl = new Map<string, Reading>();
-const kustomize = new Map<string, Reading>();
-const results = new Map<string, ValidateResult>();
+let dir: string | undefined;
+let kubectl: Map<string, Reading>;
+let kustomize: Map<string, Reading>;
+let results: Map<string, ValidateResult>;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-json-keys-'));
-  const decoder = decoderPath(repo);
-  if (!decoder) throw new Error('strata-decode is not built: run npm run setup');
-  const texts = names.map((n) => Buffer.from(CASES[n]!.text));
-  (await kubectlReadings(decoder, texts)).forEach((r, i) => kubectl.set(names[i]!, r));
-  const files = names.map((n) => ({ name: `${n}.json`, text: Buffer.from(CASES[n]!.text) }));
-  (await kustomizeReadings(kustomizeBin, decoder, files, dir)).forEach((r, i) => kustomize.set(names[i]!, r));
-  for (const n of names) {
-    const file = join(dir, `${n}.json`);
-    writeFileSync(file, CASES[n]!.text);
-    results.set(n, await validate(repo, [file], { serverChecks: false }));
-  }
+  ({ dir, kubectl, kustomize, results } = await readCases(repo, new Map(names.map((n) => [n, CASES[n]!.text])), 'json', { serverChecks: false }));
 }, 120_000);
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -165,7 +152,7 @@ describe('JSON keys written twice, as kubectl and kustomize read them', () => {
   });
 
   it('reports a key written twice in a YAML flow mapping in the same words', async () => {
-    const file = join(dir, 'flow.yaml');
+    const file = join(dir!, 'flow.yaml');
     writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flow, namespace: shop}\ndata: {mode: safe, mode: fast}\n');
     const r = await validate(repo, [file], { serverChecks: false, policy: false });
     const yaml = r.problems.find((p) => p.rule === 'duplicate-key')!;
@@ -187,7 +174,7 @@ describe('lines of the findings of a JSON document', () => {
   });
 
   it('places a field written twice in YAML at the key kubectl keeps, the last, too', async () => {
-    const file = join(dir, 'twice.yaml');
+    const file = join(dir!, 'twice.yaml');
     writeFileSync(
       file,
       `apiVersion: v1

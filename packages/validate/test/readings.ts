@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runDecoder } from '../src/index.ts';
+import { decoderPath, runDecoder, validate, type ValidateOptions, type ValidateResult } from '../src/index.ts';
 
 /**
  * How the real tools read a text, for the differential tests of the reader: kubectl's side is its
@@ -65,4 +66,46 @@ export async function kustomizeReadings(
   );
   let next = 0;
   return built.map((b) => (b.out ? read[next++]! : { objects: [], error: b.error ?? '' }));
+}
+
+/** Each case's three readings: kubectl's, kustomize's, and Strata's validate of it as a file of its own. */
+export interface CaseReadings {
+  /** The scratch folder that holds the files; the caller removes it. */
+  readonly dir: string;
+  readonly kubectl: Map<string, Reading>;
+  readonly kustomize: Map<string, Reading>;
+  readonly results: Map<string, ValidateResult>;
+}
+
+/**
+ * Reads each case (`name` to its text) the three ways, as `<name>.<ext>` in a scratch folder under
+ * the system's temporary folder, validated in the repository at `repo` with `options`.
+ */
+export async function readCases(
+  repo: string,
+  cases: ReadonlyMap<string, string>,
+  ext: 'yaml' | 'json',
+  options: ValidateOptions,
+): Promise<CaseReadings> {
+  const dir = mkdtempSync(join(tmpdir(), `strata-readings-${ext}-`));
+  const decoder = decoderPath(repo);
+  if (!decoder) throw new Error('strata-decode is not built: run npm run setup');
+  const names = [...cases.keys()];
+  const files = names.map((n) => ({ name: `${n}.${ext}`, text: Buffer.from(cases.get(n)!) }));
+  const kubectl = new Map<string, Reading>();
+  const kustomize = new Map<string, Reading>();
+  const results = new Map<string, ValidateResult>();
+  (
+    await kubectlReadings(
+      decoder,
+      files.map((f) => f.text),
+    )
+  ).forEach((r, i) => kubectl.set(names[i]!, r));
+  (await kustomizeReadings(join(repo, '.tools', 'bin', 'kustomize'), decoder, files, dir)).forEach((r, i) => kustomize.set(names[i]!, r));
+  for (const f of files) {
+    const file = join(dir, f.name);
+    writeFileSync(file, f.text);
+    results.set(f.name.slice(0, -ext.length - 1), await validate(repo, [file], options));
+  }
+  return { dir, kubectl, kustomize, results };
 }

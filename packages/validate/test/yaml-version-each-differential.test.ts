@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRoot } from '@strata/project';
-import { decoderPath, validate, type ValidateResult } from '../src/index.ts';
-import { kubectlReadings, kustomizeReadings, type Reading } from './readings.ts';
+import type { ValidateResult } from '../src/index.ts';
+import { readCases, type Reading } from './readings.ts';
 
 /**
  * Every value that kubectl (YAML 1.1) and kustomize (YAML 1.2) read apart is a problem of its own,
@@ -13,7 +11,6 @@ import { kubectlReadings, kustomizeReadings, type Reading } from './readings.ts'
  * with the file as its one resource.
  */
 const repo = findRoot(import.meta.dirname);
-const kustomizeBin = join(repo, '.tools', 'bin', 'kustomize');
 
 const CASES: Record<string, string> = {
   'three-in-one-pod': `apiVersion: v1
@@ -64,24 +61,12 @@ function apart(a: unknown, b: unknown, path: readonly (string | number)[] = []):
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [path.join('.')];
 }
 
-const names = Object.keys(CASES);
-let dir: string;
-const kubectl = new Map<string, Reading>();
-const kustomize = new Map<string, Reading>();
-const results = new Map<string, ValidateResult>();
+let dir: string | undefined;
+let kubectl: Map<string, Reading>;
+let kustomize: Map<string, Reading>;
+let results: Map<string, ValidateResult>;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-yaml-version-'));
-  const decoder = decoderPath(repo);
-  if (!decoder) throw new Error('strata-decode is not built: run npm run setup');
-  const texts = names.map((n) => Buffer.from(CASES[n]!));
-  (await kubectlReadings(decoder, texts)).forEach((r, i) => kubectl.set(names[i]!, r));
-  const files = names.map((n) => ({ name: `${n}.yaml`, text: Buffer.from(CASES[n]!) }));
-  (await kustomizeReadings(kustomizeBin, decoder, files, dir)).forEach((r, i) => kustomize.set(names[i]!, r));
-  for (const n of names) {
-    const file = join(dir, `${n}.yaml`);
-    writeFileSync(file, CASES[n]!);
-    results.set(n, await validate(repo, [file], { serverChecks: false, policy: false }));
-  }
+  ({ dir, kubectl, kustomize, results } = await readCases(repo, new Map(Object.entries(CASES)), 'yaml', { serverChecks: false, policy: false }));
 }, 120_000);
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
