@@ -23,6 +23,9 @@
 // Usage:
 //
 //	strata-server-validation [-j N] [-service-node-port-range FROM-TO]
+//	strata-server-validation -kubectl-apply
+//
+// (The second form answers with the requests kubectl apply sends for an object: see apply.go.)
 //
 // It reads one request per line from stdin, {"id":<any JSON>,"object":{...}}, and writes one JSON
 // line per request to stdout, in completion order:
@@ -895,10 +898,18 @@ func main() {
 	workers := flag.Int("j", 2, "objects checked at the same time")
 	// kube-apiserver's own default.
 	portRange := flag.String("service-node-port-range", "30000-32767", "the node ports the cluster gives Services, as kube-apiserver's --service-node-port-range")
+	kubectlApplyMode := flag.Bool("kubectl-apply", false, "answer with what kubectl apply sends instead of checking (see apply.go)")
 	flag.Parse()
+	if *kubectlApplyMode && flag.NArg() == 0 {
+		if err := serveKubectlApply(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "strata-server-validation: %v\n", err)
+			os.Exit(2)
+		}
+		return
+	}
 	ports, err := utilnet.ParsePortRange(*portRange)
 	if flag.NArg() > 0 || *workers < 1 || err != nil {
-		fmt.Fprintln(os.Stderr, "usage: strata-server-validation [-j N] [-service-node-port-range FROM-TO] < requests")
+		fmt.Fprintln(os.Stderr, "usage: strata-server-validation [-j N] [-service-node-port-range FROM-TO] < requests, or strata-server-validation -kubectl-apply < requests")
 		os.Exit(2)
 	}
 	nodePorts = *ports

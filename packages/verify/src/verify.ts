@@ -56,6 +56,7 @@ import {
   argoCdDestination,
   argoCdGoneBeforeNextSync,
   argoCdReplaces,
+  argoCdServerSideApply,
   argoCdSkips,
   type ArgoCdSkip,
   type ArgoCdTrackingMethod,
@@ -65,6 +66,7 @@ import { pathSegments, readBuilt, type VerifyDocument } from './documents.ts';
 import { QuantityLocator } from './quantities.ts';
 import { templatePodRefusals } from './templates.ts';
 import { crdOf, loadCrds, Resources, splitApiVersion, type Crd, type Resolution } from './resources.ts';
+import { CLIENT_SIDE_APPLY_MANAGER, KubectlApply, type KubectlPatch } from './client-side-apply.ts';
 import { appliesServerSide, FLUX_FORCE, recreation, recreationRefused, recreationWords, type Recreation, type Refusal } from './recreates.ts';
 import {
   DEFAULT_NODE_PORT_RANGE,
@@ -437,6 +439,8 @@ async function run(
   checkDefaultNamespace(defaultNamespace);
   // The run's own server, stopped at its end; one the caller starts is the caller's to stop.
   let own: Promise<Server> | undefined;
+  // kubectl's requests for what Argo CD applies client-side (its default): the helper starts on first use.
+  const kubectl = new KubectlApply(options.onProgress);
   try {
     if (!options.server && !options.starting) {
       own = startVerifyServer(options.onProgress, options.serviceNodePortRange);
@@ -686,6 +690,12 @@ async function run(
       // What is deployed now is applied for real, of any kind but what makes the server call out: on a server past every check.
       await server.whenReady();
       const ref = against.ref;
+      // Argo CD applies an object client-side unless its app or the object asks for server-side apply;
+      // Flux applies everything server-side. What it applied client-side carries kubectl's
+      // last-applied-configuration annotation, the "original" of the next apply's three-way patch.
+      const clientSideOf = (serverSide: (t: Target) => boolean) => (t: Target) =>
+        argoCdAlone && !(argoCdServerSideApply(t.manifest) ?? serverSide(t));
+      const deployedClientSide = clientSideOf(serverSideApps(refTargets, trackingMethod, installationID));
       const rejectedIds = new Set([...rejected].map(identity));
       for (const round of upgradeRounds(
         groups.map((g) => g.name),
@@ -701,7 +711,12 @@ async function run(
             ? refusedNamespaces
                 .get(t.namespace)!
                 .map((message) => located(t, { path: 'metadata.namespace', message, rule: 'server-rejected', severity: 'error' }))
-            : await apply(client, t, quiet ? { dryRun: true, nodePorts } : { dryRun: false });
+            : await apply(
+                client,
+                t,
+                quiet ? { dryRun: true, nodePorts } : { dryRun: false },
+                deployedClientSide(t) ? await kubectl.created(t.doc.json ?? JSON.stringify(t.manifest)) : undefined,
+              );
           if (!quiet && !found.some((p) => p.severity === 'error')) found.push(...(await bindClaim(client, t)));
           if (found.some((p) => p.severity === 'error')) {
             // The ref's own object was refused, so this one's upgrade goes unchecked: say so, unless the
@@ -753,6 +768,12 @@ async function run(
         // What a sync deletes and recreates (an Argo CD hook, Force=true, Flux's force) is never updated:
         // it was checked as created by the dry run above; what an update would meet is only said.
         const serverSide = serverSideApps(targets, trackingMethod, installationID);
+        // An update Argo CD applies client-side is kubectl's three-way patch (Replace=true is a replace, not an apply).
+        const clientSide = clientSideOf(serverSide);
+        const update = (t: Target, options: ApplyOptions) =>
+          deployedIds.has(identity(t)) && clientSide(t) && argoCdReplaces(t.manifest, live.get(identity(t))) !== 'replace'
+            ? judgeClientSide(client, kubectl, t, options)
+            : judge(client, t, options);
         const recreates = (t: Target, refused: Refusal) =>
           deployedIds.has(identity(t)) ? recreation(t.manifest, live.get(identity(t)), consumers, serverSide(t), refused) : undefined;
         // Force=true alone and Flux's force recreate only after a refusal they take for an immutable field.
@@ -779,7 +800,7 @@ async function run(
         const refusedNow = new Set<Target>();
         await phases.timed('upgrade', async () => {
           for (const t of sequential) {
-            const answer = (await judge(client, t, { dryRun: false })).filter((f) => f.severity === 'error');
+            const answer = (await update(t, { dryRun: false })).filter((f) => f.severity === 'error');
             if (answer.length === 0) {
               upgraded.push(t);
               continue;
@@ -813,7 +834,7 @@ async function run(
             upgrades.filter((t) => !sequential.includes(t)),
             concurrency,
             async (t) => {
-              const answer = await judge(client, t, { dryRun: true, nodePorts });
+              const answer = await update(t, { dryRun: true, nodePorts });
               const found = expansion(
                 answer.map((f) => located(t, f)),
                 t,
@@ -883,6 +904,7 @@ async function run(
       notes,
     };
   } finally {
+    await kubectl.close();
     if (own) await (await own.catch(() => undefined))?.stop();
   }
 }
@@ -1795,9 +1817,28 @@ const located = (t: Target, f: Finding): Problem => ({ ...locate(t, f), rule: f.
 /** How an object is applied: for real, or as a dry run on a server that gives Services `nodePorts`. */
 type ApplyOptions = { readonly dryRun: false } | { readonly dryRun: true; readonly nodePorts: PortRange };
 
-/** Server-side apply of one object; the server's refusals and warnings as problems. */
-async function apply(client: Client, t: Target, options: ApplyOptions): Promise<Problem[]> {
-  return (await judge(client, t, options)).map((f) => located(t, f));
+/** Server-side apply of one object (`body`: its manifest as JSON, when not the target's own); the server's refusals and warnings as problems. */
+async function apply(client: Client, t: Target, options: ApplyOptions, body?: string): Promise<Problem[]> {
+  return (await judge(client, t, options, body)).map((f) => located(t, f));
+}
+
+/**
+ * The update of a deployed object as kubectl's client-side apply sends it (Argo CD's default sync,
+ * `kubectl apply -k`): its three-way patch from the live object, whose last-applied-configuration
+ * annotation is what the ref applied. Nothing is sent when the patch is empty, as kubectl sends nothing.
+ */
+async function judgeClientSide(client: Client, kubectl: KubectlApply, t: Target, options: ApplyOptions): Promise<Finding[]> {
+  const path = objectPath(t);
+  const live = path === undefined ? undefined : await client.request('GET', path);
+  if (!live || live.status >= 300) return judge(client, t, options);
+  let patch: KubectlPatch;
+  try {
+    patch = await kubectl.patch(t.doc.json ?? JSON.stringify(t.manifest), live.body);
+  } catch (e) {
+    return [{ message: `kubectl apply computes no update: ${(e as Error).message}`, rule: 'server-rejected', severity: 'error' }];
+  }
+  if (patch.patch === undefined) return options.dryRun ? nodePortsOutside(t.manifest, options.nodePorts) : [];
+  return judge(client, t, options, undefined, patch);
 }
 
 /**
@@ -1814,8 +1855,17 @@ export function applyQuery(dryRun: boolean): string {
   return `?fieldManager=${FIELD_MANAGER}&force=true&fieldValidation=Ignore${dryRun ? '&dryRun=All' : ''}`;
 }
 
-/** Server-side apply of one object (`body`: its manifest as JSON, when the caller has it already); the server's refusals and warnings. */
-async function judge(client: Client, target: Target, options: ApplyOptions, body?: string): Promise<Finding[]> {
+/**
+ * Server-side apply of one object (`body`: its manifest as JSON, when the caller has it already), or
+ * kubectl's client-side `patch` of it; the server's refusals and warnings.
+ */
+async function judge(
+  client: Client,
+  target: Target,
+  options: ApplyOptions,
+  body?: string,
+  patch?: KubectlPatch & { readonly patch: string },
+): Promise<Finding[]> {
   const quantities = locatorOf(client);
   const name = appliedName(target.manifest);
   if (name === undefined)
@@ -1839,9 +1889,18 @@ async function judge(client: Client, target: Target, options: ApplyOptions, body
   const res = t.resolution;
   if (!res?.ok) return [{ message: res?.message ?? 'unresolved kind', rule: res?.rule ?? 'unknown-kind', severity: 'error' }];
   // An accepted object comes back whole; nothing here reads it, so it is not parsed.
-  const r = await client.request('PATCH', `${objectPath(t)}${applyQuery(options.dryRun)}`, body ?? t.manifest, 'application/apply-patch+yaml', {
-    bodyOnSuccess: false,
-  });
+  // kubectl asks for strict field validation, its default (--validate=strict).
+  const r = patch
+    ? await client.request(
+        'PATCH',
+        `${objectPath(t)}?fieldManager=${CLIENT_SIDE_APPLY_MANAGER}&fieldValidation=Strict${options.dryRun ? '&dryRun=All' : ''}`,
+        patch.patch,
+        patch.type,
+        { bodyOnSuccess: false },
+      )
+    : await client.request('PATCH', `${objectPath(t)}${applyQuery(options.dryRun)}`, body ?? t.manifest, 'application/apply-patch+yaml', {
+        bodyOnSuccess: false,
+      });
   const out: Finding[] = r.warnings.map((message) => ({ message, rule: 'server-warning', severity: 'warning' }));
   if (r.status < 300) return options.dryRun ? [...out, ...nodePortsOutside(t.manifest, options.nodePorts)] : out;
   const status = (isPlainObject(r.body) ? r.body : {}) as Status;

@@ -1,0 +1,95 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { verifyDocuments } from '../src/index.ts';
+import { BUILD_TIMEOUT, builtDocs as docs, makeRepo, sharedServer } from './helpers.ts';
+
+// An update Argo CD applies client-side (its default) is kubectl's three-way strategic merge patch,
+// not a server-side apply: what the last applied config named and the new one drops is removed by
+// the patch's own rules (a list's merge key, the keys of retainKeys), and a server-side apply keeps
+// what the server defaulted and nobody applied. Each answer was checked with kubectl apply against
+// the same kube-apiserver.
+
+const server = sharedServer();
+
+const SERVER_SIDE = { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true' };
+
+const deployment = (spec: object, annotations?: Record<string, string>, env?: readonly object[]) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'csa', ...(annotations ? { annotations } : {}) },
+  spec: {
+    selector: { matchLabels: { app: 'web' } },
+    template: {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'app', image: 'nginx:1.27', ...(env ? { env } : {}) }] },
+    },
+    ...spec,
+  },
+});
+
+/** `next` checked as an upgrade of `now`, in the workspace `root` (its gitops.consumer). */
+const upgrade = (now: readonly object[], next: readonly object[], root?: string) =>
+  verifyDocuments(docs(next, 'next.yaml'), { server, ...(root ? { root } : {}), against: { name: 'now', docs: docs(now, 'now.yaml') } });
+
+const errors = (r: Awaited<ReturnType<typeof upgrade>>) => r.problems.filter((p) => p.severity === 'error');
+
+describe('an update Argo CD applies client-side', () => {
+  it('passes a Deployment turned from the defaulted RollingUpdate to Recreate, as kubectl apply and Argo CD do', async () => {
+    const r = await upgrade([deployment({})], [deployment({ strategy: { type: 'Recreate' } })]);
+    expect(errors(r)).toStrictEqual([]);
+    expect(r.upgrades).toBe(1);
+  });
+
+  it('refuses a Service that drops one of two ports of one number, as kubectl patch removes both (its merge key is port)', async () => {
+    const svc = (ports: readonly object[]) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'dns', namespace: 'csa' },
+      spec: { selector: { app: 'dns' }, ports },
+    });
+    const udp = { name: 'dns', port: 53, protocol: 'UDP' };
+    const r = await upgrade([svc([udp, { name: 'dns-tcp', port: 53, protocol: 'TCP' }])], [svc([udp])]);
+    expect(errors(r)).toStrictEqual([
+      expect.objectContaining({
+        file: 'next.yaml',
+        kind: 'Service',
+        name: 'dns',
+        rule: 'update-rejected',
+        path: 'spec.ports',
+        message: 'Required value (as an update of what now deployed)',
+      }),
+    ]);
+  });
+});
+
+describe('an update applied server-side', () => {
+  const refused = expect.objectContaining({
+    file: 'next.yaml',
+    kind: 'Deployment',
+    name: 'web',
+    rule: 'update-rejected',
+    path: 'spec.strategy.rollingUpdate',
+    message: expect.stringMatching(/^Forbidden: may not be specified when strategy `type` is 'Recreate' \(as an update of what now deployed\)/),
+  });
+
+  it('refuses the Recreate switch where the object asks Argo CD for server-side apply, in the server words', async () => {
+    const r = await upgrade([deployment({}, SERVER_SIDE)], [deployment({ strategy: { type: 'Recreate' } }, SERVER_SIDE)]);
+    expect(errors(r)).toStrictEqual([refused]);
+  });
+
+  it(
+    'refuses it where Flux applies the tree',
+    async () => {
+      const root = makeRepo({});
+      try {
+        writeFileSync(join(root, 'strata.config.json'), `${JSON.stringify({ gitops: { consumer: 'flux' } })}\n`);
+        const r = await upgrade([deployment({})], [deployment({ strategy: { type: 'Recreate' } })], root);
+        expect(errors(r)).toStrictEqual([refused]);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+    BUILD_TIMEOUT,
+  );
+});
