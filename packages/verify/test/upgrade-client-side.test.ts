@@ -1,7 +1,8 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { verifyDocuments } from '../src/index.ts';
+import { stringify } from 'yaml';
+import { verify, verifyDocuments } from '../src/index.ts';
 import { BUILD_TIMEOUT, builtDocs as docs, makeRepo, sharedServer } from './helpers.ts';
 
 // An update Argo CD applies client-side (its default) is kubectl's three-way strategic merge patch,
@@ -39,6 +40,19 @@ describe('an update Argo CD applies client-side', () => {
     const r = await upgrade([deployment({})], [deployment({ strategy: { type: 'Recreate' } })]);
     expect(errors(r)).toStrictEqual([]);
     expect(r.upgrades).toBe(1);
+  });
+
+  it("passes it in an app's built output checked against a folder of what was built before, as its Application syncs it", async () => {
+    const repo = makeRepo({ 'dev/web': [deployment({ strategy: { type: 'Recreate' } })] });
+    try {
+      mkdirSync(join(repo, 'deployed', 'dev'), { recursive: true });
+      writeFileSync(join(repo, 'deployed', 'dev', 'web.yaml'), stringify(deployment({})));
+      const r = await verify(repo, { against: 'deployed', server });
+      expect(r.problems.filter((p) => p.severity === 'error')).toStrictEqual([]);
+      expect(r).toMatchObject({ objects: 1, upgrades: 1 });
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   it('refuses a Service that drops one of two ports of one number, as kubectl patch removes both (its merge key is port)', async () => {
