@@ -88,7 +88,8 @@ function placeIn(d: SourceDoc, line: number): Placed {
 
 /**
  * Where the problems of a built object are in the tree: at a field the object has as its source file
- * writes it, at that line of its source; at a field a strategic-merge patch file of the build sets to
+ * writes it, at that line of its source (also where kustomize read the line as YAML 1.2 does and
+ * kubectl would read it otherwise, an unquoted yes: the problem then says so); at a field a strategic-merge patch file of the build sets to
  * the value built, at that line of the patch; at a field the kustomization set or changed otherwise
  * (an inline or JSON patch, a namespace, a prefix), at the kustomization; a generated object at its
  * generator.
@@ -126,16 +127,52 @@ function placement(
         ? valueAt(source.manifest, segments.slice(0, n)) !== undefined || n === 0
         : JSON.stringify(value) === JSON.stringify(valueAt(source.manifest, segments));
     if (fromSource) return placeIn(source, source.lineOf(segments));
-    const patch =
-      value === undefined
-        ? undefined
-        : sourceDoc(
-            built,
-            patches.filter((d) => JSON.stringify(valueAt(d.manifest, segments)) === JSON.stringify(value)),
-          );
-    if (patch) return placeIn(patch, patch.lineOf(segments));
+    // A value kustomize read as YAML 1.2 does, other than kubectl reads the line (an unquoted yes, text to it).
+    const retyped = value === undefined ? undefined : kustomizeReading(source, segments);
+    if (retyped && JSON.stringify(retyped.value) === JSON.stringify(value)) return { ...placeIn(source, source.lineOf(segments)), ...retyped.why };
+    const set = (d: SourceDoc) =>
+      JSON.stringify(valueAt(d.manifest, segments)) === JSON.stringify(value) ||
+      JSON.stringify(kustomizeReading(d, segments)?.value) === JSON.stringify(value);
+    const patch = value === undefined ? undefined : sourceDoc(built, patches.filter(set));
+    if (patch) {
+      const why = JSON.stringify(valueAt(patch.manifest, segments)) === JSON.stringify(value) ? undefined : kustomizeReading(patch, segments)?.why;
+      return { ...placeIn(patch, patch.lineOf(segments)), ...why };
+    }
     const images = segments.at(-1) === 'image' ? imagesEntry(kustomizations, [value, valueAt(source.manifest, segments)]) : undefined;
     return images ?? kustomization;
+  };
+}
+
+/**
+ * The value at a path of a file's object as kustomize reads it (YAML 1.2), where that differs from
+ * kubectl's reading (`SourceDoc.yaml12`); with, where the path is the one value read apart, why the
+ * build holds it (`Placed.why`).
+ */
+function kustomizeReading(d: SourceDoc, segments: readonly (string | number)[]): { value: unknown; why?: { why: string } } | undefined {
+  const within = (d.yaml12 ?? []).filter((r) => r.path.length >= segments.length && segments.every((s, i) => r.path[i] === s));
+  if (within.length === 0) return undefined;
+  let value: unknown = structuredClone(valueAt(d.manifest, segments));
+  for (const r of within) {
+    const rest = r.path.slice(segments.length);
+    if (rest.length === 0) {
+      value = r.absent === 'yaml12' ? undefined : r.yaml12;
+      continue;
+    }
+    const parent = valueAt(value, rest.slice(0, -1));
+    if (parent === null || typeof parent !== 'object') continue;
+    const key = rest.at(-1)!;
+    if (r.absent === 'yaml12') delete (parent as Record<string | number, unknown>)[key];
+    else (parent as Record<string | number, unknown>)[key] = r.yaml12;
+  }
+  const one = within.length === 1 && within[0]!.path.length === segments.length && within[0]!.absent === undefined ? within[0]! : undefined;
+  if (!one) return { value };
+  const written = d.sourceOf?.(segments);
+  const show = JSON.stringify;
+  return {
+    value,
+    why: {
+      why: ` (kustomize reads YAML 1.2, where ${written === undefined ? 'the value' : `the unquoted ${written}`} here is ${show(one.yaml12)}, not ${show(one.kubectl)} as kubectl reads this file; kubectl apply -k sends what kustomize built: write it so both agree, quoting text and writing booleans as true or false)`,
+    },
   };
 }
 
@@ -229,9 +266,13 @@ export function placedInSources<T extends Problem>(problems: readonly T[], parse
   const placed = kept.map((problem): Placing<T> => {
     const place = problem.resource === undefined ? undefined : placements.get(problem.resource);
     if (!place) return { problem };
-    const { written, ...at } = place(problem.path);
+    const { written, why, ...at } = place(problem.path);
     const overlay = several ? builtBy.get(problem.resource!) : undefined;
-    return { problem: { ...problem, ...at }, ...(written ? { written } : {}), ...(overlay !== undefined ? { overlay } : {}) };
+    return {
+      problem: { ...problem, ...at, ...(why !== undefined ? { message: `${problem.message}${why}` } : {}) },
+      ...(written ? { written } : {}),
+      ...(overlay !== undefined ? { overlay } : {}),
+    };
   });
   return oncePerSource(placed).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
 }

@@ -567,6 +567,14 @@ function build(
       }
       const inYaml = o.offset < 0;
       const inJson = jsonValues.get(o.offset);
+      // What kustomize reads otherwise in this object, by the path within it.
+      const yaml12 = inYaml
+        ? (chunk.yaml12 ?? []).flatMap((d) =>
+            d.error === undefined && d.path.length > prefix.length && prefix.every((s, i) => d.path[i] === s)
+              ? [{ ...d, path: d.path.slice(prefix.length) }]
+              : [],
+          )
+        : [];
       docs.push({
         file,
         line,
@@ -578,6 +586,7 @@ function build(
         lineOf: (path) =>
           inJson?.at.doc ? (keyLine(inJson.at, path, inJson.abs) ?? line) : inYaml ? (keyLine(loc(), [...prefix, ...path], abs) ?? line) : line,
         sourceOf: (path) => (inYaml ? nodeSource(loc(), [...prefix, ...path]) : undefined),
+        ...(yaml12.length > 0 ? { yaml12 } : {}),
       });
       if (manifest.kind === 'Kustomization' && manifest.apiVersion.startsWith('kustomize.config.k8s.io/') && !isKustomizationFile(basename(file))) {
         problems.push({

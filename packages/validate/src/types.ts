@@ -25,11 +25,27 @@ export interface SourceDoc {
   /** A scalar's text as written (`yes` where kubectl reads true), when it can be found. */
   sourceOf?(path: readonly (string | number)[]): string | undefined;
   /**
+   * The fields of the object that kustomize (YAML 1.2) reads otherwise than kubectl: each field's
+   * path in the object and kustomize's value (an unquoted `yes` is the text "yes" to it), or, where
+   * kustomize has no such field (a key YAML 1.1 reads as another), none.
+   */
+  readonly yaml12?: readonly Yaml12Reading[];
+  /**
    * The object as kubectl sends it, when JSON.stringify of `manifest` may not be: it may hold an
    * integer past 2^53 that `manifest` has rounded to a double. The checks run in other processes
    * (kubeconform, the server's field checks, verify) are given this text.
    */
   readonly json?: string;
+}
+
+/** A field that kustomize (YAML 1.2) reads otherwise than kubectl (`SourceDoc.yaml12`). */
+export interface Yaml12Reading {
+  readonly path: readonly (string | number)[];
+  /** kubectl's value, or undefined where kubectl has no such field. */
+  readonly kubectl?: unknown;
+  /** kustomize's value, or undefined where kustomize has no such field. */
+  readonly yaml12?: unknown;
+  readonly absent?: 'kubectl' | 'yaml12';
 }
 
 /** One input file: its bytes, read once, and once decoded what they hold. */
@@ -89,6 +105,11 @@ export interface Placed {
   readonly line: number;
   /** The object as that file writes it there, when the line is in one (the source of the object, a patch of it). */
   readonly written?: { readonly name?: string; readonly namespace?: string };
+  /**
+   * Why the object as built holds at the field what the line does not read as to kubectl: words
+   * that the problem's message ends with (kustomize read a value there as YAML 1.2 does).
+   */
+  readonly why?: string;
 }
 
 /** The documents and problems of one file. */
