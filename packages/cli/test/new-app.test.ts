@@ -136,6 +136,25 @@ describe('strata new-app', () => {
     }
   });
 
+  it('refuses a name that kubernetes.namespaces of strata.config.json lists as the platform’s, writing nothing', () => {
+    const config = join(ws.root, 'strata.config.json');
+    const before = editFile(config, (t) => t.replace('"version": "1.36",', '"version": "1.36", "namespaces": ["observability", "traefik"],'));
+    try {
+      for (const name of ['observability', 'traefik']) {
+        expectNameRefused(
+          ws.root,
+          name,
+          `strata: app name "${name}" would put its objects in the namespace "${name}", which kubernetes.namespaces of strata.config.json says the platform makes (an app does not own a platform namespace); pick another name`,
+          [['--no-install'], []],
+        );
+        expect(existsSync(join(ws.root, `base/${name}`))).toBe(false);
+        expect(existsSync(join(ws.root, `overlays/dev/${name}`))).toBe(false);
+      }
+    } finally {
+      writeFileSync(config, before);
+    }
+  });
+
   it('refuses, with exit 2 and before writing anything, a name whose generated folders hold a hand-written file', () => {
     const file = join(ws.root, 'overlays/dev/pay/kustomization.yaml');
     mkdirSync(join(ws.root, 'overlays/dev/pay'), { recursive: true });

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { ENVIRONMENTS, isDns1035Label, isPlainObject, type Manifest } from '@strata/core';
 import { parseAllDocuments } from 'yaml';
 import { appDirs, loadApps, type WarningOptions } from './apps.ts';
-import { readConfig } from './config.ts';
+import { declaredNamespaces, readConfig } from './config.ts';
 import { UsageError } from './errors.ts';
 import { ignoredPaths } from './ignored.ts';
 import { Layout } from './layout.ts';
@@ -103,6 +103,11 @@ export function checkNewAppName(root: string, name: string): void {
   }
   const platform = platformNamespaces(root).get(name);
   if (platform) throw new UsageError(`app name "${name}" would put its objects in the namespace "${name}", where ${platform}; pick another name`);
+  if (declaredNamespaces(root).includes(name)) {
+    throw new UsageError(
+      `app name "${name}" would put its objects in the namespace "${name}", which kubernetes.namespaces of ${Layout.configFile} says the platform makes (an app does not own a platform namespace); pick another name`,
+    );
+  }
   if (existsSync(join(root, Layout.app(name)))) throw new UsageError(`${Layout.app(name)} already exists; pick another name or remove it first`);
   const ignored = ignoredAppFile(root, name);
   if (ignored) throw new UsageError(`app name "${name}": ${ignored}; pick another name`);

@@ -7,6 +7,7 @@ import { envOf } from './env-of.ts';
 import { kubernetesSettings, requireKubernetesSets } from './kubernetes.ts';
 import { argoCdNames, jsonNamed, withArgoCdNames } from './hook-names.ts';
 import { duplicateListKeys } from './list-maps.ts';
+import { declaredNamespaceProblems } from './declared-namespaces.ts';
 import { clusterNamespaceProblems, namespaceClaims, namespaceProblems, platformNamespaceProblems, siblingClaims } from './namespaces.ts';
 import { nodePortClaims, nodePortProblems } from './node-ports.ts';
 import { allocationClaims, allocationProblems } from './allocations.ts';
@@ -221,6 +222,7 @@ export async function checkParsed(
     ...envTwiceOnce(listKeyProblems(resources, versionOf), policy),
     ...clusterNamespaceProblems(root, resources),
     ...(await platformNamespaceProblems(root, resources, options.apps ? { apps: options.apps } : {})),
+    ...declaredNamespaceProblems(root, resources),
   ];
   const serverFound = await server;
   // A custom resource the server's own code checked against its CRD needs no schema file: that
