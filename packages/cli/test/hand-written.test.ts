@@ -1,4 +1,5 @@
 import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { strata, tempWorkspace } from '@strata/testing/workspace';
@@ -86,5 +87,41 @@ describe('files in the generated folders that nothing builds or checks', () => {
     expect(pipeline.stdout).toMatch(/1 of 1 app unchanged since the last run, reused/);
     expect(pipeline.stdout.split('\n').filter((l) => l.includes('Argo CD merges'))).toStrictEqual(found);
     expect(pipeline.status).toBe(1);
+  });
+});
+
+// kustomize refuses a folder that holds two kustomization files ("Found multiple kustomization
+// files"): a hand-written `Kustomization` or `kustomization.yml` beside the generated
+// kustomization.yaml of an env root or of gitops/<env>/ breaks `kubectl apply -k` of that folder.
+describe('a second kustomization file beside the generated one of an env root or of gitops/<env>/', () => {
+  const ws = tempWorkspace([APP]);
+  const files = ['gitops/dev/Kustomization', 'overlays/staging/kustomization.yml'];
+  beforeAll(() => {
+    expect(strata(ws.root, ['generate']).status).toBe(0);
+    for (const f of files) writeFileSync(join(ws.root, f), 'resources: []\n');
+  }, 120_000);
+  afterAll(() => ws.dispose());
+
+  const line = (file: string) => {
+    const dir = file.slice(0, file.lastIndexOf('/'));
+    return `${file}: a second kustomization file beside the generated ${dir}/kustomization.yaml: kustomize build and kubectl apply -k ${dir} refuse the folder ("Found multiple kustomization files"), while strata reads the generated one alone; move the file out or delete it`;
+  };
+
+  it('is a folder kustomize refuses, and fails check and pipeline --frozen, one line each', { timeout: 300_000 }, () => {
+    for (const f of files) {
+      const dir = f.slice(0, f.lastIndexOf('/'));
+      const built = spawnSync(join(ws.root, '.tools/bin/kustomize'), ['build', dir], { cwd: ws.root, encoding: 'utf8' });
+      expect(built.stderr).toContain('Found multiple kustomization files');
+      expect(built.status).not.toBe(0);
+    }
+    const wanted = files.map(line).sort();
+    for (const args of [['check'], ['check', '--app', APP, '--env', 'staging'], ['pipeline', '--frozen']]) {
+      const r = strata(ws.root, args, undefined, { CI: 'true' });
+      const found = r.stdout.split('\n').filter((l) => l.includes('a second kustomization file'));
+      expect(found, args.join(' ')).toStrictEqual(args.includes('staging') ? [line(files[1]!)] : wanted);
+      expect(r.status, args.join(' ')).toBe(1);
+    }
+    for (const f of files) rmSync(join(ws.root, f));
+    expect(strata(ws.root, ['check']).status).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import type { Environment } from '@strata/core';
 import { isGenerated } from '@strata/emit';
+import { kustomizationFilesIn } from '@strata/kustomize';
 import { filesIn, isFolder, Layout } from '@strata/project';
 
 /**
@@ -45,7 +46,9 @@ const read = (path: string) => {
  * it: every `.argocd-source*.yaml` (Argo CD applies its images and patches on top of what was built
  * and checked here), and in an app's folders every other file without the generated header
  * (kustomize reads only what a kustomization lists, and generate never writes or deletes such a
- * file). A listing of the folders, nothing built; only files the caller does not know are read.
+ * file), and a second kustomization file beside the generated one of an env root or a gitops/
+ * folder (kustomize refuses the folder). A listing of the folders, nothing built; only files the
+ * caller does not know are read.
  * Symbolic links count as files: git checks them out, and Argo CD reads through them.
  */
 export function handWrittenFiles(root: string, scope: HandWrittenScope): string[] {
@@ -76,7 +79,30 @@ export function handWrittenFiles(root: string, scope: HandWrittenScope): string[
         );
     }
   }
+  lines.push(...secondKustomizations(root, scope));
   return lines.sort();
+}
+
+/**
+ * The kustomization files without the generated header beside a generated one, in the folders strata
+ * generates a kustomization into outside the apps' own (the env roots, gitops/<env>/ and gitops/):
+ * kustomize, and so `kubectl apply -k` and Argo CD, refuse a folder that holds two ("Found multiple
+ * kustomization files"), while the checks read the generated one alone.
+ */
+function secondKustomizations(root: string, scope: HandWrittenScope): string[] {
+  const dirs = [...scope.envs.flatMap((e) => [Layout.overlays + '/' + e, Layout.gitopsEnv(e)]), Layout.gitops];
+  return dirs.flatMap((dir) => {
+    if (!isFolder(join(root, dir))) return [];
+    const files = kustomizationFilesIn(join(root, dir)).map((abs) => `${dir}/${basename(abs)}`);
+    const generated = files.filter((f) => scope.known(f) || isGenerated(read(join(root, f)) ?? ''));
+    if (generated.length === 0) return [];
+    return files
+      .filter((f) => !generated.includes(f))
+      .map(
+        (f) =>
+          `${f}: a second kustomization file beside the generated ${generated[0]}: kustomize build and kubectl apply -k ${dir} refuse the folder ("Found multiple kustomization files"), while strata reads the generated one alone; move the file out or delete it`,
+      );
+  });
 }
 
 function argoLine(file: string, app: string | undefined): string {
