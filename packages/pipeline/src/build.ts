@@ -1,9 +1,16 @@
-import type { Stats } from 'node:fs';
 import { existsSync, lstatSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { ENVIRONMENTS } from '@strata/core';
 import { appDirs, checkEnv, Layout, ToolError, UsageError } from '@strata/project';
-import { commitTransaction, linkedFolder, lockTree, refuseLinkedState, writeFileAtomic, writeFileAtomicAsync } from '@strata/emit';
+import {
+  commitTransaction,
+  linkedFolder,
+  lockTree,
+  refuseLinkedState,
+  writeFileAtomic,
+  writeFileAtomicAsync,
+  type WrittenStatus,
+} from '@strata/emit';
 import { buildOverlays, type BuildResult } from '@strata/kustomize';
 import { remoteInputs, type Reach } from '@strata/kustomize/remote';
 import type { Selection } from './generate.ts';
@@ -305,7 +312,12 @@ export function writeDist(root: string, output: string, yaml: string, refuse: Di
  * Like writeDist, off the main thread: creating many files is slow on some file systems, and the
  * caller has other work to do meanwhile. Resolves with the status of the file as written.
  */
-export async function writeDistAsync(root: string, output: string, yaml: string, refuse: DistLinkCheck = distLinkCheck(root)): Promise<Stats> {
+export async function writeDistAsync(
+  root: string,
+  output: string,
+  yaml: string,
+  refuse: DistLinkCheck = distLinkCheck(root),
+): Promise<WrittenStatus> {
   refuse(output);
   return writeFileAtomicAsync(join(root, output), yaml);
 }
