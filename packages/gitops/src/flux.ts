@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, type Environment } from '@strata/core';
+import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
 import { generatedFile } from '@strata/emit';
 import { Layout } from '@strata/project';
 import { crdDependencies } from './order.ts';
@@ -78,12 +78,17 @@ function kustomization(env: Environment, settings: GitopsSettings, plan: AppSync
   };
 }
 
+/** The file of `gitops/flux/<env>/` that holds the Namespace `name` Flux creates there (see `fluxNamespaces`). */
+export const fluxNamespaceFile = (env: string, name: string) => `${Layout.fluxEnv(env)}/namespace.${name}.yaml`;
+
 /**
  * The namespaces Argo CD creates with CreateNamespace=true. Flux has no such option, so the env's
  * folder declares them; never pruned, like the ones Argo CD creates, so removing an app (or giving
- * it its own Namespace object) cannot delete everything in them.
+ * it its own Namespace object) cannot delete everything in them. What `planFlux` writes for the
+ * apps of `env` (`plans`, each read as `syncPlan` reads its built objects), and what validation
+ * counts as created in that env when Flux applies the tree.
  */
-function namespaces(env: Environment, plans: readonly AppSyncPlan[]): Record<string, unknown>[] {
+export function fluxNamespaces(env: string, plans: readonly Pick<AppSyncPlan, 'namespace' | 'syncOptions'>[]): Manifest[] {
   const owned = new Set(plans.filter((p) => !p.syncOptions.includes('CreateNamespace=true')).map((p) => p.namespace));
   const wanted = new Set(plans.filter((p) => p.syncOptions.includes('CreateNamespace=true')).map((p) => p.namespace));
   return [...wanted]
@@ -115,9 +120,7 @@ export function planFlux(settings: GitopsSettings, plansByEnv: ReadonlyMap<Envir
       const name = fluxKustomizationName(env, plan.app);
       files.set(`${dir}/kustomization.${name}.yaml`, generatedFile(kustomization(env, settings, plan, deps.get(plan.app) ?? []), source));
     }
-    for (const ns of namespaces(env, plans)) {
-      files.set(`${dir}/namespace.${(ns.metadata as { name: string }).name}.yaml`, generatedFile(ns, source));
-    }
+    for (const ns of fluxNamespaces(env, plans)) files.set(fluxNamespaceFile(env, ns.metadata.name), generatedFile(ns, source));
   }
   return files;
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -102,5 +102,43 @@ describe('objects in a namespace another app of the env creates, in the pipeline
     const r = await pipeline(ws.root);
     expect(r.reused).toBe(1);
     expect(missing(r.problems)).toStrictEqual([]);
+  });
+});
+
+// Flux has no CreateNamespace: generate writes a Namespace into gitops/flux/<env>/ for each app's
+// destination that no app ships, and Flux applies it with the app's Kustomization object.
+describe('objects in the namespaces the Flux folder creates, in the pipeline', () => {
+  const apps = readdirSync(join(repo, 'apps')).sort();
+  const ws = tempWorkspace(apps);
+  afterAll(() => ws.dispose());
+  const consume = (consumer: string) => {
+    const config = join(ws.root, 'strata.config.json');
+    const original = JSON.parse(readFileSync(config, 'utf8')) as { gitops: Record<string, unknown> };
+    writeFileSync(config, JSON.stringify({ ...original, gitops: { ...original.gitops, consumer } }, null, 2));
+  };
+
+  it.each(['flux', 'both'])("passes the repository's apps with gitops.consumer %s", async (consumer) => {
+    consume(consumer);
+    const r = await pipeline(ws.root);
+    expect(r.built.failed).toBe(0);
+    expect(missing(r.problems)).toStrictEqual([]);
+    // Their namespaces are not Namespaces of the apps: the Flux folder holds them.
+    for (const env of ['dev', 'staging', 'prod']) {
+      expect(readFileSync(join(ws.root, `dist/${env}/rtmlib-ml-backend.yaml`), 'utf8')).not.toMatch(/^kind: Namespace$/m);
+      expect(existsSync(join(ws.root, `gitops/flux/${env}/namespace.rtmlib.yaml`))).toBe(true);
+    }
+  });
+
+  it('refuses an object in a namespace that neither an app nor the Flux folder creates', async () => {
+    consume('flux');
+    writeApp(ws.root, 'beta', ["new ConfigMap({ metadata: { name: 'settings', namespace: 'shared' }, data: { a: 'b' } })"]);
+    const r = await pipeline(ws.root);
+    expect(missing(r.problems).map((p) => `${p.file}: ${p.kind} ${p.namespace}/${p.name}: ${p.message}`)).toStrictEqual(
+      (['dev', 'prod', 'staging'] as const).map(
+        (env) =>
+          `dist/${env}/beta.yaml: ConfigMap shared/settings: namespaces "shared" not found: nothing in ${env} creates it (no Namespace shared among the env's apps, nor in gitops/flux/${env}, which holds one for each app's destination (beta's: beta)), so Flux's apply and kubectl apply -k overlays/${env}/beta stop at this object; correct the namespace, add a Namespace shared to the app, or list it in kubernetes.namespaces of strata.config.json if the platform creates it`,
+      ),
+    );
+    expect(existsSync(join(ws.root, 'gitops/flux/dev/namespace.beta.yaml'))).toBe(true);
   });
 });

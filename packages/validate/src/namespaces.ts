@@ -1,5 +1,6 @@
 import { isPlainObject, type Manifest } from '@strata/core';
 import { argoCdDestination, argoCdSkips } from '@strata/core/argocd';
+import { fluxNamespaceFile, fluxNamespaces, syncPlan } from '@strata/gitops';
 import { KUSTOMIZE_VERSION } from '@strata/kustomize';
 import {
   appDirs,
@@ -165,8 +166,9 @@ async function appSettings(
  * What each built file (`dist/<env>/<app>.yaml`) of `docs` creates and needs of namespaces, as its
  * env's cluster meets it: the Namespace objects it ships, the destination of its Argo CD Application
  * where Argo CD alone applies the tree (`argoCdOnly`: it creates that namespace, `CreateNamespace=true`,
- * when the app ships none of that name; Flux creates none), and every namespaced object that names a
- * namespace, with the line of that field. Objects Argo CD never applies (`argoCdSkips`) neither
+ * when the app ships none of that name), else what Flux's folder `gitops/flux/<env>/` plans a
+ * Namespace from (`fluxPlan`), and every namespaced object that names a namespace, with the line of
+ * that field. Objects Argo CD never applies (`argoCdSkips`) neither
  * create nor need one there. Other files are left out: for manifests applied by hand (`kubectl apply
  * -f`, a chart), nothing says who creates their namespaces beforehand. Plain data, so that the
  * pipeline can keep an app's claims in its cache and judge them beside apps it renders anew.
@@ -222,10 +224,21 @@ export function namespaceClaims(
         file,
         creates,
         ...(podSecurity ? { podSecurity } : {}),
-        ...(argoCdOnly ? { destination: argoCdDestination(distOf(file)!.app, manifests, namespaced) } : {}),
+        ...(argoCdOnly
+          ? { destination: argoCdDestination(distOf(file)!.app, manifests, namespaced) }
+          : { flux: fluxPlan(distOf(file)!.app, manifests, namespaced) }),
         uses,
       };
     });
+}
+
+/**
+ * What the Flux folder of an app's env plans its Namespaces from (`fluxNamespaces` of @strata/gitops),
+ * read from the app's built objects as generate reads its rendered ones (`syncPlan`).
+ */
+function fluxPlan(app: string, manifests: readonly Manifest[], namespaced: (m: Manifest) => boolean): NonNullable<NamespaceClaims['flux']> {
+  const plan = syncPlan(app, manifests, namespaced);
+  return { namespace: plan.namespace, syncOptions: plan.syncOptions };
 }
 
 /**
@@ -291,17 +304,24 @@ export function podSecurityBasis(mine: readonly NamespaceClaims[], claims: reado
     const env = distOf(c.file)?.env;
     const used = [...new Set(c.uses.map((u) => u.namespace))].filter((ns) => !c.creates.includes(ns)).sort();
     for (const ns of used) {
-      const creator = (env === undefined ? undefined : envs.get(env))?.claims.find((o) => o.file !== c.file && o.creates.includes(ns));
-      basis.push([c.file, ns, creator ? (creator.podSecurity?.[ns] ?? {}) : null]);
+      const of = env === undefined ? undefined : envs.get(env);
+      const creator = of?.claims.find((o) => o.file !== c.file && o.creates.includes(ns));
+      const flux = creator ? undefined : of?.flux.find((m) => m.metadata.name === ns);
+      basis.push([c.file, ns, creator ? (creator.podSecurity?.[ns] ?? {}) : flux ? (podSecurityOf([flux])?.[ns] ?? {}) : null]);
     }
   }
   return JSON.stringify(basis);
 }
 
-/** The claims of built files and the Namespaces they create, env by env in their order, worked out once per list: every app of an env asks for its env's. */
+/**
+ * The claims of built files and the Namespaces they create, env by env in their order, and, where Flux
+ * applies the tree, the Namespaces its folder `gitops/flux/<env>/` holds for them (`fluxNamespaces`),
+ * worked out once per list: every app of an env asks for its env's.
+ */
 interface EnvClaims {
   readonly claims: NamespaceClaims[];
   readonly namespaces: PolicyObject[];
+  readonly flux: Manifest[];
 }
 const envIndex = new WeakMap<readonly NamespaceClaims[], Map<string, EnvClaims>>();
 function byEnv(claims: readonly NamespaceClaims[]): Map<string, EnvClaims> {
@@ -311,13 +331,19 @@ function byEnv(claims: readonly NamespaceClaims[]): Map<string, EnvClaims> {
     for (const c of claims) {
       const env = distOf(c.file)?.env;
       if (env === undefined) continue;
-      const of = index.get(env) ?? index.set(env, { claims: [], namespaces: [] }).get(env)!;
+      const of = index.get(env) ?? index.set(env, { claims: [], namespaces: [], flux: [] }).get(env)!;
       of.claims.push(c);
       for (const name of c.creates)
         of.namespaces.push({
           manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...(c.podSecurity?.[name] ?? {}) } } },
           file: c.file,
         });
+    }
+    for (const [env, of] of index) {
+      const plans = of.claims.flatMap((c) => (c.flux ? [c.flux] : []));
+      if (plans.length === 0) continue;
+      of.flux.push(...fluxNamespaces(env, plans));
+      for (const manifest of of.flux) of.namespaces.push({ manifest, file: fluxNamespaceFile(env, manifest.metadata.name) });
     }
     envIndex.set(claims, index);
   }
@@ -343,7 +369,7 @@ export function siblingClaims(root: string, files: readonly string[], argoCdOnly
       file,
       creates,
       ...(podSecurity ? { podSecurity } : {}),
-      ...(argoCdOnly ? { destination: argoCdDestination(app, applied, namespaced) } : {}),
+      ...(argoCdOnly ? { destination: argoCdDestination(app, applied, namespaced) } : { flux: fluxPlan(app, applied, namespaced) }),
       uses: [],
     });
   }
@@ -355,8 +381,8 @@ const clusterOf = (file: string) => distOf(file)?.env ?? '';
 
 /**
  * Each namespaced object whose namespace nothing creates in its cluster (no Namespace object of an
- * app of its env, not an Argo CD destination there, not one of `declared`, which the platform
- * creates, nor one every cluster has), refused in the cluster's words, `namespaces "x" not found`,
+ * app of its env, not an Argo CD destination there, not a Namespace of the env's Flux folder where
+ * Flux applies the tree, not one of `declared`, which the platform creates, nor one every cluster has), refused in the cluster's words, `namespaces "x" not found`,
  * at its `metadata.namespace` and saying how to fix it. Argo CD's sync of the app stops at that
  * object, and so does `kubectl apply -k` of its overlay; a server dry run that creates every
  * namespace first (strata verify) lets it through.
@@ -369,6 +395,7 @@ export function namespaceProblems(claims: readonly NamespaceClaims[], declared: 
     for (const ns of c.creates) set.add(ns);
     if (c.destination !== undefined) set.add(c.destination);
   }
+  for (const [env, of] of byEnv(claims)) for (const m of of.flux) created.get(env)?.add(m.metadata.name);
   const problems: Problem[] = [];
   for (const c of claims) {
     const built = distOf(c.file);
@@ -377,7 +404,9 @@ export function namespaceProblems(claims: readonly NamespaceClaims[], declared: 
     const argo = c.destination !== undefined;
     for (const u of c.uses) {
       if (known.has(u.namespace)) continue;
-      const creators = argo ? `and it is not the destination of ${built.app}'s Argo CD Application, ${c.destination}` : 'and Flux creates none';
+      const creators = argo
+        ? `and it is not the destination of ${built.app}'s Argo CD Application, ${c.destination}`
+        : `nor in ${Layout.fluxEnv(built.env)}, which holds one for each app's destination (${built.app}'s: ${c.flux?.namespace ?? built.app})`;
       problems.push({
         file: c.file,
         line: u.line,

@@ -362,6 +362,12 @@ export interface NamespaceClaims {
   readonly podSecurity?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Its Argo CD Application's destination namespace, which Argo CD creates when no Namespace object does; unset where Flux applies the tree. */
   readonly destination?: string;
+  /**
+   * Where Flux applies the tree: the app's destination and sync options as `syncPlan` of @strata/gitops
+   * reads them from this file, from which `fluxNamespaces` plans the Namespaces of `gitops/flux/<env>/`
+   * (the app's destination, unless an app of the env ships it). Unset where Argo CD alone applies it.
+   */
+  readonly flux?: { readonly namespace: string; readonly syncOptions: readonly string[] };
   /** Each namespaced object that names a namespace, at the line of its `metadata.namespace`. */
   readonly uses: readonly {
     readonly line: number;

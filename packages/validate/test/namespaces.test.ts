@@ -91,15 +91,25 @@ describe('namespaces nothing in the env creates, in built output', () => {
     ]);
   });
 
-  it('counts no destination where Flux applies the tree: Flux creates no namespace', async () => {
+  it("takes the Namespaces of the env's Flux folder for created where Flux applies the tree: one for each app's destination that no app ships", async () => {
     const gitops = { repoURL: 'https://git.example.com/x.git', targetRevision: 'main', consumer: 'flux' };
-    const root = workspace({ 'dist/dev/api.yaml': [configMap('a', 'shop')] }, { gitops });
+    const root = workspace(
+      {
+        // No Namespace: gitops/flux/dev/namespace.shop.yaml creates the destination; shop-jobs nothing does.
+        'dist/dev/api.yaml': [configMap('a', 'shop'), configMap('b', 'shop'), configMap('c', 'shop-jobs')],
+        // The Flux folder's Namespace for another app's destination counts as well.
+        'dist/dev/worker.yaml': [configMap('a', 'jobs'), configMap('b', 'shop')],
+      },
+      { gitops },
+    );
     const found = missing(await judge(root, ['dist']));
-    expect(found.map((p) => p.message.slice(0, p.message.indexOf(' stop ')))).toStrictEqual([
-      'namespaces "shop" not found: nothing in dev creates it (no Namespace shop among the env\'s apps, and Flux creates none), so Flux\'s apply and kubectl apply -k overlays/dev/api',
+    expect(found.map((p) => `${p.file}: ${p.name}: ${p.message.slice(0, p.message.indexOf(' stop '))}`)).toStrictEqual([
+      "dist/dev/api.yaml: c: namespaces \"shop-jobs\" not found: nothing in dev creates it (no Namespace shop-jobs among the env's apps, nor in gitops/flux/dev, which holds one for each app's destination (api's: shop)), so Flux's apply and kubectl apply -k overlays/dev/api",
     ]);
-    const owned = workspace({ 'dist/dev/api.yaml': [namespace('shop'), configMap('a', 'shop')] }, { gitops });
-    expect(missing(await judge(owned, ['dist']))).toStrictEqual([]);
+    // One app's output alone is judged beside the other apps of its env, read from dist/.
+    expect(missing(await judge(root, ['dist/dev/worker.yaml']))).toStrictEqual([]);
+    const owned = workspace({ 'dist/dev/api.yaml': [namespace('shop'), configMap('a', 'shop'), configMap('b', 'shop-jobs')] }, { gitops });
+    expect(missing(await judge(owned, ['dist'])).map((p) => p.namespace)).toStrictEqual(['shop-jobs']);
   });
 
   it('takes the namespaces kubernetes.namespaces of strata.config.json lists as created by the platform, and refuses a setting that is no list of names', async () => {
