@@ -103,14 +103,25 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     return v;
   };
   const repoURL = text('repoURL', true)!;
-  // Argo CD accepts https, ssh and scp-like git URLs; anything else is a typo that only fails at sync.
-  if (!/^(https?:\/\/|ssh:\/\/|git@[^:]+:)/.test(repoURL)) {
-    throw new UsageError(`${where}.repoURL: "${repoURL}" is not a git URL; use https://host/org/repo.git or git@host:org/repo.git`);
-  }
   const consumer = value.consumer;
   if (consumer !== undefined && !(CONSUMERS as readonly unknown[]).includes(consumer)) {
     throw new UsageError(
       `${where}.consumer: ${JSON.stringify(consumer)} is not a GitOps consumer; use one of ${CONSUMERS.map((c) => `"${c}"`).join(', ')}`,
+    );
+  }
+  const flux = consumer === 'flux' || consumer === 'both';
+  // Argo CD accepts https, ssh and scp-like git URLs; anything else is a typo that only fails at sync.
+  if (!/^(https?:\/\/|ssh:\/\/|git@[^:]+:)/.test(repoURL)) {
+    const forms = flux ? 'https://host/org/repo.git or ssh://git@host/org/repo.git' : 'https://host/org/repo.git or git@host:org/repo.git';
+    throw new UsageError(`${where}.repoURL: "${repoURL}" is not a git URL; use ${forms}`);
+  }
+  // Flux's GitRepository takes only a URL with a scheme (its CRD: spec.url matches ^(http|https|ssh)://):
+  // the API server refuses the scp-like form, and with it the env's whole Flux folder.
+  const scp = /^(git@[^:]+):(.*)$/.exec(repoURL);
+  if (flux && scp) {
+    const path = scp[2]!.startsWith('/') ? scp[2]! : `/${scp[2]!}`;
+    throw new UsageError(
+      `${where}.repoURL: "${repoURL}" is scp-like, which Flux's GitRepository refuses (its url must start with http://, https:// or ssh://); write it as "ssh://${scp[1]!}${path}"`,
     );
   }
   const trackingMethod = value.resourceTrackingMethod;

@@ -296,11 +296,50 @@ describe('the consumer setting', () => {
       { ...base, consumer: 'flux', targetRevision: 'HEAD' },
       'strata.config.json: gitops.targetRevision: Flux cannot follow "HEAD"; name the branch, e.g. "main"',
     ],
+    ...(['flux', 'both'] as const).flatMap((consumer): [object, string][] => [
+      [
+        { ...base, consumer, repoURL: 'git@github.com:org/repo.git' },
+        `strata.config.json: gitops.repoURL: "git@github.com:org/repo.git" is scp-like, which Flux's GitRepository refuses (its url must start with http://, https:// or ssh://); write it as "ssh://git@github.com/org/repo.git"`,
+      ],
+      [
+        { ...base, consumer, repoURL: 'not a url' },
+        'strata.config.json: gitops.repoURL: "not a url" is not a git URL; use https://host/org/repo.git or ssh://git@host/org/repo.git',
+      ],
+    ]),
   ])('a bad value is a one-line usage error (%j)', (gitops, message) => {
     withConfig(gitops, (root) => {
       expect(() => loadSettings(root)).toThrow(UsageError);
       expect(() => loadSettings(root)).toThrow(message);
     });
+  });
+
+  it('lets through, with Flux, only the repository URLs its GitRepository CRD takes, and names the form to write for an scp-like one', () => {
+    const crd = JSON.parse(readFileSync(join(repo, 'packages/schemas/crds-json/source.toolkit.fluxcd.io/gitrepository_v1.json'), 'utf8')) as {
+      properties: { spec: { properties: { url: { pattern: string } } } };
+    };
+    const takes = new RegExp(crd.properties.spec.properties.url.pattern);
+    for (const repoURL of ['https://h.test/x.git', 'http://h.test/x.git', 'ssh://git@h.test/org/x.git', 'ssh://git@h.test:2222/org/x.git']) {
+      withConfig({ ...base, consumer: 'flux', repoURL }, (root) => expect(loadSettings(root).repoURL).toBe(repoURL));
+      expect(repoURL).toMatch(takes);
+    }
+    const scp = 'git@h.test:org/x.git';
+    expect(scp).not.toMatch(takes);
+    let refusal = '';
+    withConfig({ ...base, consumer: 'flux', repoURL: scp }, (root) => {
+      try {
+        loadSettings(root);
+      } catch (err) {
+        refusal = (err as Error).message;
+      }
+    });
+    const written = /write it as "([^"]+)"$/.exec(refusal)?.[1];
+    expect(written).toBe('ssh://git@h.test/org/x.git');
+    expect(written).toMatch(takes);
+    // Argo CD takes the scp-like form, and the error for a bad URL still names it there.
+    withConfig({ ...base, consumer: 'argocd', repoURL: scp }, (root) => expect(loadSettings(root).repoURL).toBe(scp));
+    withConfig({ ...base, repoURL: 'not a url' }, (root) =>
+      expect(() => loadSettings(root)).toThrow('is not a git URL; use https://host/org/repo.git or git@host:org/repo.git'),
+    );
   });
 
   it('a missing overlay is a one-line error naming it', () => {
