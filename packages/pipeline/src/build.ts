@@ -11,7 +11,7 @@ import {
   writeFileAtomicAsync,
   type WrittenStatus,
 } from '@strata/emit';
-import { buildOverlays, type BuildResult } from '@strata/kustomize';
+import { buildOverlays, type BuildOptions, type BuildResult } from '@strata/kustomize';
 import { remoteInputs, type Reach } from '@strata/kustomize/remote';
 import type { Selection } from './generate.ts';
 export { buildFailureLine } from './build-line.ts';
@@ -188,6 +188,29 @@ export function remoteRefusal(root: string, dir: string, reach?: Reach): string 
     return `${at}: ${first.entry} is spelt as a repository, ${how}, so ${dir} is not built${others}: write ${first.local} to mean the ${folder ? 'folder' : 'file'} in the tree`;
   }
   return `${at}: kustomize would fetch ${first.entry} over the network to build ${dir}${others}, and strata builds only what is in the tree: vendor it into the tree and name it by its local path`;
+}
+
+/**
+ * kustomize build of `dirs` (relative to `root`), in order, but for an overlay that `remoteRefusal`
+ * refuses: that one is never handed to kustomize, and its result carries the refusal (`refused`), so
+ * that nothing a hand-edited kustomization names is fetched over the network.
+ */
+export async function buildInTree(
+  root: string,
+  dirs: readonly string[],
+  options: BuildOptions = {},
+): Promise<(BuildResult & { readonly refused?: true })[]> {
+  const refused = dirs.map((d) => remoteRefusal(root, d));
+  const built = await buildOverlays(
+    root,
+    dirs.filter((_, i) => refused[i] === undefined),
+    options,
+  );
+  let next = 0;
+  return dirs.map((overlay, i) => {
+    const error = refused[i];
+    return error === undefined ? built[next++]! : { overlay, ok: false, yaml: '', error, millis: 0, refused: true as const };
+  });
 }
 
 /**

@@ -32,7 +32,8 @@ import {
 } from '@strata/emit';
 import { loadSettings, namespacedOf, planGitops, syncPlan, type AppSyncPlan } from '@strata/gitops';
 import { isTopologyInput, keptTopology, staleTopology } from '@strata/graph/inputs';
-import { buildOverlays, parseBuild } from '@strata/kustomize';
+import { parseBuild } from '@strata/kustomize';
+import { buildInTree } from './build.ts';
 import { checkKubernetesSettings, checkPolicySettings } from '@strata/validate/settings';
 import { FolderListing, readCache, sharedUnchanged, toolFingerprint, unchanged, type AppEntry, type PipelineCache } from './cache.ts';
 import { overlayFindings, proveEnvRoot, type OverlayFindings } from './findings.ts';
@@ -106,7 +107,7 @@ export interface CheckResult {
   readonly imageEdits: ImageEdit[];
   readonly roundTrip: (Mismatch & { overlay: string })[];
   /** `toolFailed`: kustomize itself failed (killed, unreadable answer), not the overlay. */
-  readonly buildFailures: { overlay: string; error: string; toolFailed?: true }[];
+  readonly buildFailures: { overlay: string; error: string; toolFailed?: true; refused?: true }[];
   /** Target-selector patches that match nothing (Kustomize says nothing about them). */
   readonly unmatchedPatches: string[];
   /** Objects that two apps of one env share, so that the env root cannot be built. */
@@ -394,13 +395,20 @@ export async function check(workspace: string, selection: Selection = {}, option
   const targets = plans
     .flatMap((plan) => envs.map((e) => ({ plan, env: e, overlay: Layout.overlay(e, plan.app) })))
     .filter((t) => !blocked(t.overlay, Layout.baseOf(t.plan.app)));
-  const built = await buildOverlays(
+  // What a hand-edited kustomization names to fetch over the network is refused, never fetched, as build refuses it.
+  const built = await buildInTree(
     root,
     targets.map((t) => t.overlay),
   );
   built.forEach((r, i) => {
     const t = targets[i]!;
-    if (!r.ok) buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed', ...(r.toolFailed && { toolFailed: true }) });
+    if (!r.ok)
+      buildFailures.push({
+        overlay: r.overlay,
+        error: r.error ?? 'failed',
+        ...(r.toolFailed && { toolFailed: true }),
+        ...(r.refused && { refused: true }),
+      });
     else
       findings.set(
         t.overlay,
@@ -438,8 +446,14 @@ export async function check(workspace: string, selection: Selection = {}, option
     envRootCollisions.push(...proof.collisions);
     if (proof.unproven) toBuild.push(Layout.envRoot(e));
   }
-  for (const r of toBuild.length > 0 ? await buildOverlays(root, toBuild) : []) {
-    if (!r.ok) buildFailures.push({ overlay: r.overlay, error: r.error ?? 'failed', ...(r.toolFailed && { toolFailed: true }) });
+  for (const r of toBuild.length > 0 ? await buildInTree(root, toBuild) : []) {
+    if (!r.ok)
+      buildFailures.push({
+        overlay: r.overlay,
+        error: r.error ?? 'failed',
+        ...(r.toolFailed && { toolFailed: true }),
+        ...(r.refused && { refused: true }),
+      });
   }
 
   const orphans = everything ? orphanDirs(root, new Set(names), undefined) : [];

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
+import { buildInTree } from './build.ts';
+import { buildFailureLine } from './build-line.ts';
 import { describe as describeObject, ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
 import {
   appDirs,
@@ -28,7 +30,7 @@ import {
   schemaMergeKeys,
   sortKeys,
 } from '@strata/emit';
-import { buildOverlays, parseBuild, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
+import { parseBuild, resolveBuilder, resolveKustomize, type BuildOptions } from '@strata/kustomize';
 
 export interface ResourceDiff {
   readonly app: string;
@@ -123,10 +125,11 @@ function buildOptions(root: string): BuildOptions {
 }
 
 async function builtTree(root: string, overlays: readonly string[], options: BuildOptions = {}): Promise<Map<string, Manifest[]>> {
-  const results = await buildOverlays(root, overlays, options);
+  // What a kustomization names to fetch over the network is refused before kustomize runs, never fetched.
+  const results = await buildInTree(root, overlays, options);
   const out = new Map<string, Manifest[]>();
   for (const r of results) {
-    if (!r.ok) throw new (r.toolFailed ? ToolError : Error)(`${r.overlay}: kustomize build failed: ${r.error}`);
+    if (!r.ok) throw new (r.toolFailed ? ToolError : Error)(buildFailureLine(r));
     const manifests = parseBuild(r.yaml, r.overlay);
     const generated = new Set(manifests.filter(isGeneratedConfigMap).map((m) => m.metadata.name));
     out.set(r.overlay, normalize(manifests, generated));
