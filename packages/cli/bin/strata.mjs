@@ -2,6 +2,7 @@
 // Runs the CLI compiled ahead of time from the current sources (see prebuilt.mjs); when it cannot be
 // compiled, runs the TypeScript sources directly through tsx, whose error then says why. Either
 // way the CLI and every app are loaded in this one process.
+import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 
 // Ctrl-C or SIGTERM before the command has begun (its bundle built and loaded, which can take
@@ -44,10 +45,12 @@ const typescript = async () => (await import('tsx/esm/api')).register();
 const bundle = await compiled.prebuilt();
 let main;
 if (bundle) {
-  const { usePrebuilt } = await import(bundle.project);
+  // By URL: a path is read as one, so a `#` or `%2F` in the checkout's folder (a CI workspace named
+  // after its branch) would cut or change it.
+  const { usePrebuilt } = await import(pathToFileURL(bundle.project).href);
   // An app that cannot be loaded with the others is imported from its own file: through tsx.
   usePrebuilt(compiled.prebuiltSources(bundle), typescript);
-  ({ main } = await import(bundle.strata));
+  ({ main } = await import(pathToFileURL(bundle.strata).href));
 } else {
   // Said, so that a run several times slower than it should be is never a mystery.
   process.stderr.write(`warning: running the CLI from its TypeScript sources, which is slower: its prebuilt bundle could not be built (${compiled.prebuiltFailure})\n`);

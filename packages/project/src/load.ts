@@ -1,7 +1,7 @@
 import { type Dirent, existsSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Message, Metafile, OnResolveArgs, OnResolveResult, Plugin } from 'esbuild';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { installed, programDir, registerBundle, runAppCodeAsync } from '@strata/core/sources';
 import { makeScratchDir } from './scratch.ts';
 
@@ -225,12 +225,47 @@ const prebuiltPackages = (names: readonly string[]): Plugin => ({
         // esbuild found it; keep its path
       }
       const copy = prebuilt.get(real);
-      if (copy) return { path: copy, external: true };
+      if (copy) return { path: pathToFileURL(copy).href, external: true };
       return TYPESCRIPT.test(real) ? { path: real } : undefined;
     };
     build.onResolve({ filter: new RegExp(`^(${names.map(escapeRegExp).join('|')})(/|$)`) }, (args) => {
       if (args.pluginData === SKIP) return undefined;
       const key = `${args.kind}\0${args.path}\0${lookup(args.resolveDir)}`;
+      const known = answers.get(key);
+      if (known) return known;
+      const fresh = answer(args);
+      answers.set(key, fresh);
+      return fresh;
+    });
+  },
+});
+
+/**
+ * Characters a path keeps only as a file URL: Node reads an import's specifier as a URL, relative
+ * ones too, so a `#` or `?` would end the path there and a `%2F` would be refused or another `%XX`
+ * read as the letter it encodes (a checkout in a CI workspace named after its branch,
+ * `strata_feature%2Fx`), and a backslash would be read as a slash.
+ */
+const READ_AS_URL = /[#?%\\]/;
+
+/**
+ * Imports that stay out of the bundle (those resolving into `packages`, see importBundle's
+ * `external`) written as file URLs, where a folder's name would be read otherwise in the path
+ * esbuild writes (see READ_AS_URL). Only then: each import goes through the plugin, which costs a
+ * round trip per import of every app (seconds at 500 apps).
+ */
+const externalsByUrl = (packages: readonly string[]): Plugin => ({
+  name: 'strata-external-urls',
+  setup(build) {
+    if (!packages.some((p) => READ_AS_URL.test(p))) return;
+    const answers = new Map<string, Promise<OnResolveResult | undefined>>();
+    const answer = async (args: OnResolveArgs): Promise<OnResolveResult | undefined> => {
+      const r = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: SKIP });
+      return r.errors.length === 0 && r.external && isAbsolute(r.path) ? { path: pathToFileURL(r.path).href, external: true } : undefined;
+    };
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.pluginData === SKIP || args.path.startsWith('node:')) return undefined;
+      const key = `${args.kind}\0${args.path}\0${args.resolveDir}`;
       const known = answers.get(key);
       if (known) return known;
       const fresh = answer(args);
@@ -288,7 +323,7 @@ async function importBundle(
   try {
     const compile = (meta: ReadonlySet<string>) =>
       build({
-        plugins: [prebuiltPackages(prebuilt.size > 0 ? workspacePackages(packages) : []), ownImportMeta(meta)],
+        plugins: [prebuiltPackages(prebuilt.size > 0 ? workspacePackages(packages) : []), externalsByUrl(packages), ownImportMeta(meta)],
         ...(apart
           ? { entryPoints: files.map((f, i) => ({ in: f, out: `m${i}` })), splitting: true }
           : { stdin: { contents: files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)};`).join('\n'), loader: 'ts', resolveDir: dir } }),
@@ -451,8 +486,11 @@ function sourcesOf(
           if (i.original !== undefined && !importers.has(resolve(i.path)))
             importers.set(resolve(i.path), { file: resolve(key), specifier: i.original });
         } else if (!i.path.startsWith('node:')) {
+          // Written as a path relative to the output folder, or as a file URL (a prebuilt copy, and
+          // any import where a path would be read otherwise: see READ_AS_URL).
           // A prebuilt copy counts as the source it stands for.
-          const target = prebuiltOf.get(i.path) ?? real(resolve(outdir, i.path));
+          const path = i.path.startsWith('file:') ? fileURLToPath(i.path) : resolve(outdir, i.path);
+          const target = prebuiltOf.get(path) ?? real(path);
           if (target && !target.split(sep).includes('node_modules')) linked.add(target);
           // Imported from a node_modules that holds no package the workspace installed (a tool's
           // cache in its own): an input of the app's as a compiled file is, judged as one.

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { KUBERNETES_VALIDATE_VERSION, kubernetesSetDir as setDirOf, kubernetesSetVersion as setVersionOf, schemaCacheRoot } from './sets.mjs';
 
 export {
@@ -115,10 +115,20 @@ export function schemaLocations(version: string = DEFAULT_KUBERNETES_VERSION, cr
     );
   }
   return [
-    join(crdSchemasDir, '{{.Group}}', '{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'),
-    ...crdSchemaDirs.map((dir) => join(dir, '{{.Group}}', '{{.ResourceKind}}_{{.ResourceAPIVersion}}.json')),
-    join(dir, '{{.ResourceKind}}{{.KindSuffix}}.json'),
+    location(crdSchemasDir, '{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'),
+    ...crdSchemaDirs.map((dir) => location(dir, '{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json')),
+    location(dir, '{{.ResourceKind}}{{.KindSuffix}}.json'),
   ];
+}
+
+/**
+ * A `-schema-location` template for the schema files `file` of the folder `dir`: its path, but for
+ * a folder whose path holds a `#`, which kubeconform's schema compiler reads as the start of a
+ * fragment, so that it finds no schema at all (a checkout named `strata #1`, say): its file URL
+ * then, which it reads whole.
+ */
+function location(dir: string, file: string): string {
+  return dir.includes('#') ? `${pathToFileURL(dir).href}/${file}` : join(dir, file);
 }
 
 interface GroupVersion {

@@ -17,17 +17,28 @@ export function registering(text: string, apps: readonly string[]): string {
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
 
+/** Where a {@link tempWorkspace} is made. */
+export interface TempWorkspaceOptions {
+  /**
+   * The copy's folder, a relative path below a fresh temporary folder (`jenkins #1/strata_feature%2Fx`,
+   * a checkout named as a CI server names it); the fresh temporary folder itself when not given.
+   */
+  readonly folder?: string;
+}
+
 /**
  * A throw-away copy of the workspace holding the given apps and their generated tree; .tools and
  * what node_modules holds are linked, not copied. node_modules itself is a folder of the copy's own,
  * and so is its @strata-apps, linking the copy's apps: a command that unlinks an app there
  * (remove-app) must not reach through to the repository's own node_modules.
  */
-export function tempWorkspace(apps: readonly string[]): { root: string; dispose(): void } {
+export function tempWorkspace(apps: readonly string[], options: TempWorkspaceOptions = {}): { root: string; dispose(): void } {
   // Tests running beside this one write (and remove) temporaries in the repository, crd models
   // in packages/crds among them: a copy that met one would fail on it once it is gone.
   const copy = { recursive: true, verbatimSymlinks: true, filter: (from: string) => !/\.strata-tmp/.test(basename(from)) };
-  const root = mkdtempSync(join(tmpdir(), 'strata-ws-'));
+  const top = mkdtempSync(join(tmpdir(), 'strata-ws-'));
+  const root = options.folder === undefined ? top : join(top, options.folder);
+  mkdirSync(root, { recursive: true });
   for (const f of ['pnpm-workspace.yaml', 'tsconfig.base.json', 'vitest.config.ts', 'strata.config.json', 'scripts'])
     cpSync(join(repo, f), join(root, f), { recursive: true });
   // The root package.json registers the apps of the copy, no other: check and the pipeline report a registration of no app.
@@ -44,7 +55,7 @@ export function tempWorkspace(apps: readonly string[]): { root: string; dispose(
     cpSync(join(repo, 'base', app), join(root, 'base', app), { recursive: true });
     for (const env of ['dev', 'staging', 'prod']) cpSync(join(repo, 'overlays', env, app), join(root, 'overlays', env, app), { recursive: true });
   }
-  return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
+  return { root, dispose: () => rmSync(top, { recursive: true, force: true }) };
 }
 
 /**
@@ -52,10 +63,13 @@ export function tempWorkspace(apps: readonly string[]): { root: string; dispose(
  * removed after them. With `generate`, its env roots and gitops/ are generated first: the copy
  * holds those of the whole repository, not of a workspace of just these apps.
  */
-export function suiteWorkspace(apps: readonly string[], options: { generate?: boolean; timeout?: number } = {}): { readonly root: string } {
+export function suiteWorkspace(
+  apps: readonly string[],
+  options: TempWorkspaceOptions & { generate?: boolean; timeout?: number } = {},
+): { readonly root: string } {
   let ws: ReturnType<typeof tempWorkspace> | undefined;
   beforeAll(() => {
-    ws = tempWorkspace(apps);
+    ws = tempWorkspace(apps, options);
     if (options.generate) expect(strata(ws.root, ['generate']).status).toBe(0);
   }, options.timeout);
   afterAll(() => ws?.dispose());
