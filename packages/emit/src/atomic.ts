@@ -1,4 +1,16 @@
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { restoreInterruptListeners } from '@strata/core/sources';
@@ -44,6 +56,38 @@ export function linkedFolder(root: string, rel: string): { readonly folder: stri
 }
 
 /**
+ * `mkdirSync(dir, { recursive: true })`, failing with the error that stops it: Node's recursive
+ * mkdir says ENOENT for a folder it cannot make for another reason (EROFS on a read-only file
+ * system, EEXIST for a symbolic link to nothing in its place), which reads as a folder removed
+ * meanwhile, and a caller retrying on that would retry without end. Then each missing folder is
+ * made on its own, whose error is the true one. As cheap as the recursive mkdir when it succeeds.
+ */
+export function makeFolderSync(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (!existsSync(d)) {
+        throw Object.assign(new Error(`${d}: is a symbolic link to nothing, where a folder is needed; remove it, then run again`), {
+          code: 'ENOTDIR',
+          syscall: 'mkdir',
+          path: d,
+        });
+      }
+    }
+  }
+}
+
+/**
  * The temporary name for `file`: beside it (a rename stays on one file system), hidden, and matched
  * by the `*.strata-tmp*` ignore pattern, so a process killed between writing and renaming never
  * leaves anything git would offer to commit.
@@ -81,7 +125,7 @@ export function removeStaleTemporaries(dir: string): string[] {
  * unless told not to. On failure the temporary file is removed and the old content stays.
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
-  if (options.makeFolder !== false) mkdirSync(dirname(file), { recursive: true });
+  if (options.makeFolder !== false) makeFolderSync(dirname(file));
   // Its temporary file must never be left by a signal's default action (see restoreInterruptListeners).
   restoreInterruptListeners();
   const tmp = temporaryName(file);

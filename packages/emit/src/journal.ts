@@ -7,7 +7,6 @@ import {
   fsyncSync,
   linkSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -21,7 +20,7 @@ import {
 import { dirname, isAbsolute, join, normalize, posix, sep } from 'node:path';
 import { appCodeFailures, restoreInterruptListeners } from '@strata/core/sources';
 import { findRoot, Layout, sweepScratchOnce } from '@strata/project';
-import { removePnpmTemporaries, removeStaleTemporaries } from './atomic.ts';
+import { makeFolderSync, removePnpmTemporaries, removeStaleTemporaries } from './atomic.ts';
 import { isStaleLockDraft, linkedState, lockTree, TreeBusyError, WRITE_STATE_DIR, type LockOptions } from './lock.ts';
 
 /*
@@ -167,7 +166,7 @@ const staged = (txn: string, n: number, kind: 'new' | 'old') => `${txn}${sep}${n
 /** Makes the folder of a new transaction under the root's write state. */
 function newTransactionFolder(root: string): string {
   const txn = join(root, WRITE_STATE_DIR, `txn-${process.pid}-${Date.now().toString(36)}-${++transactions}`);
-  mkdirSync(txn, { recursive: true });
+  makeFolderSync(txn);
   return txn;
 }
 
@@ -486,7 +485,7 @@ function redo(
   from = 0,
   afterWrite?: (step: number, target: string) => void,
 ): void {
-  for (const d of journal.dirs) mkdirSync(inside(root, d), { recursive: true });
+  for (const d of journal.dirs) makeFolderSync(inside(root, d));
   // A file an open transaction removed and then wrote again: redoing the removal would remove the new file.
   const superseded = new Set<number>();
   if (journal.ops.some((op) => !op.write)) {
@@ -508,7 +507,7 @@ function redo(
       if (errno(e) !== 'ENOENT') throw e;
       if (existsSync(staged(txn, n, 'new'))) {
         // The target's folder is gone (removed as emptied by a recovery that was itself cut short).
-        mkdirSync(dirname(target), { recursive: true });
+        makeFolderSync(dirname(target));
         renameSync(staged(txn, n, 'new'), target);
       }
       // else: renamed into place before the process stopped
@@ -535,7 +534,7 @@ function undo(root: string, txn: string, journal: Journal, atStep?: CommitHooks[
     }
     const backup = staged(txn, n, 'old');
     if (!existsSync(backup)) continue; // put back before the process stopped
-    mkdirSync(dirname(target), { recursive: true });
+    makeFolderSync(dirname(target));
     // Renaming a link onto another link of the same file does nothing: the backup then stays
     // behind and goes with the folder.
     try {

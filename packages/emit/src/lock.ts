@@ -1,7 +1,7 @@
-import { linkSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Layout, UsageError } from '@strata/project';
-import { linkedFolder } from './atomic.ts';
+import { linkedFolder, makeFolderSync } from './atomic.ts';
 
 /**
  * Where the tree writer keeps its lock and its transactions, relative to the workspace root. It is
@@ -126,18 +126,50 @@ function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.max(1, ms));
 }
 
+/**
+ * How many times in a row the writer's folder may vanish under a writer, or its lock between its
+ * attempt and its look, before it refuses: a holder letting go does that once in a while, never
+ * this often, and a retry without end would hold the thread (and so every signal) for good.
+ */
+const VANISHED_TRIES = 100;
+
+/** The commands that write nothing, for a refusal on a checkout this process cannot write. */
+const READ_ONLY_COMMANDS = 'check, ls, validate, diff, generate --dry-run';
+
+/**
+ * The error of a write of the writer's state in `dir` that failed: one line, exit 2, naming the
+ * folder, for a read-only file system or a folder this user cannot write; `e` itself otherwise.
+ */
+function stateUnwritable(e: unknown, dir: string): unknown {
+  const code = errno(e);
+  if (code === 'EROFS') {
+    return new UsageError(
+      `cannot write ${dir}: read-only file system; run strata in a writable checkout, or use a read-only command: ${READ_ONLY_COMMANDS}`,
+    );
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new UsageError(
+      `cannot write ${dir}: permission denied; make the checkout writable for this user (its mode or its owner), or use a read-only command: ${READ_ONLY_COMMANDS}`,
+    );
+  }
+  return e;
+}
+
 /** Creates `file` holding `record` only if it does not exist; false when it does. */
-function createWhole(dir: string, file: string, record: string): boolean {
+function createWhole(dir: string, file: string, record: string, tries = VANISHED_TRIES): boolean {
   // Written under a private name and linked into place, so the lock is never seen half-written.
   const draft = join(dir, `lock.${process.pid}.${++privateNames}`);
-  for (;;) {
+  for (let left = tries; ; left--) {
     try {
-      mkdirSync(dir, { recursive: true });
+      // Not a recursive mkdirSync alone: it says ENOENT for a folder it cannot make for another
+      // reason (EROFS, on a read-only file system), which would be retried here without end.
+      makeFolderSync(dir);
       writeFileSync(draft, record);
       break;
     } catch (e) {
-      // The folder was removed by a holder letting go just now.
-      if (errno(e) !== 'ENOENT') throw e;
+      // ENOENT: the folder was removed by a holder letting go just now.
+      if (errno(e) !== 'ENOENT') throw stateUnwritable(e, dir);
+      if (left <= 1) throw new UsageError(`cannot write ${dir}: it vanishes each time it is made (${(e as Error).message}); run again`);
     }
   }
   try {
@@ -145,7 +177,10 @@ function createWhole(dir: string, file: string, record: string): boolean {
     return true;
   } catch (e) {
     if (errno(e) === 'EEXIST') return false;
-    if (errno(e) === 'ENOENT') return createWhole(dir, file, record);
+    if (errno(e) === 'ENOENT') {
+      if (tries <= 1) throw new UsageError(`cannot write ${file}: its folder vanishes each time it is made; run again`);
+      return createWhole(dir, file, record, tries - 1);
+    }
     if (errno(e) !== 'EPERM' && errno(e) !== 'ENOTSUP' && errno(e) !== 'ENOSYS') throw e;
     // No hard links on this file system: exclusive create, with a moment in which it is empty.
     try {
@@ -230,13 +265,18 @@ export function lockTree(root: string, options: LockOptions = {}): TreeLock {
   }
   const record = `${process.pid} ${selfStart} ${options.label ?? 'strata generate'}\n`;
   const deadline = Date.now() + (options.waitMs ?? DEFAULT_LOCK_WAIT_MS);
-  for (;;) {
+  for (let vanished = 0; ; ) {
     if (createWhole(dir, file, record)) {
       held.set(file, { count: 1, record });
       return handle();
     }
     const owner = readOwner(file);
-    if (!owner) continue; // let go between our attempt and our look
+    if (!owner) {
+      // Let go between our attempt and our look; each time, it is something else: a link to nothing.
+      if (++vanished < VANISHED_TRIES) continue;
+      throw new UsageError(`${join(WRITE_STATE_DIR, 'lock')}: is there, but cannot be read (a symbolic link to nothing?); remove it, then run again`);
+    }
+    vanished = 0;
     if (!isAlive(owner)) {
       removeStale(dir, file, owner, record);
       continue;

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyTree, lockTree, recover, removeStaleWriterFiles, TreeBusyError, WRITE_STATE_DIR } from '../src/index.ts';
 import { bundleChild, startChild, versionOf, workspace } from './fixtures/harness.ts';
@@ -193,4 +194,50 @@ describe("Strata's state folder, or a folder of it, as a symbolic link", () => {
       rmSync(join(root, '.strata'));
     }
   });
+});
+
+// Node's recursive mkdir says ENOENT for a folder it cannot make for another reason (EROFS on a
+// read-only file system, EEXIST for a symbolic link to nothing in its place), and a lock that is
+// there but cannot be read looks like one let go just now: retried on that, the writer held the
+// thread at 100% CPU for good, deaf to every signal. In a child process, so that a writer that
+// never returns fails the test within its time.
+describe('a lock or its folder that can never be made', () => {
+  /** lockTree(root) in a child process: what it threw, or 'locked'. */
+  function lockIn(root: string): { out: string; ended: boolean } {
+    const lock = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'lock.ts')).href;
+    const script = `const { lockTree } = await import(${JSON.stringify(lock)});
+try { lockTree(${JSON.stringify(root)}); process.stdout.write('locked'); } catch (e) { process.stdout.write(\`\${e.name} \${e.message}\`); }`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      killSignal: 'SIGKILL',
+    });
+    return { out: r.stdout, ended: r.error === undefined };
+  }
+
+  it('refuses a lock that is a symbolic link to nothing, in one line', () => {
+    const root = mkdtempSync(join(tmpdir(), 'strata-lock-'));
+    try {
+      mkdirSync(join(root, WRITE_STATE_DIR), { recursive: true });
+      symlinkSync(join(root, 'nothing'), join(root, WRITE_STATE_DIR, 'lock'));
+      const r = lockIn(root);
+      expect(r.ended, 'lockTree did not return').toBe(true);
+      expect(r.out).toBe(`UsageError ${WRITE_STATE_DIR}/lock: is there, but cannot be read (a symbolic link to nothing?); remove it, then run again`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('refuses a workspace folder that is a symbolic link to nothing, in one line', () => {
+    const top = mkdtempSync(join(tmpdir(), 'strata-lock-'));
+    try {
+      const root = join(top, 'checkout');
+      symlinkSync(join(top, 'nothing'), root);
+      const r = lockIn(root);
+      expect(r.ended, 'lockTree did not return').toBe(true);
+      expect(r.out).toBe(`Error ${root}: is a symbolic link to nothing, where a folder is needed; remove it, then run again`);
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

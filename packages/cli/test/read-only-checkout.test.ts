@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { strata, suiteWorkspace, treeOf } from '@strata/testing/workspace';
+
+const mountPoint = mkdtempSync(join(tmpdir(), 'strata-ro-'));
+afterAll(() => rmSync(mountPoint, { recursive: true, force: true }));
+
+/**
+ * Runs `script` (sh, given `args` as its arguments) in the folder `from` mounted read-only at
+ * `mountPoint`, in a mount namespace of a user namespace of its own: a real read-only file system,
+ * no privileges needed.
+ */
+function readOnly(from: string, script: string, args: readonly string[], timeout: number) {
+  return spawnSync(
+    'unshare',
+    ['-rm', 'sh', '-c', `mount --bind "$0" "$1" && mount -o remount,ro,bind "$1" && cd "$1" && shift && ${script}`, from, mountPoint, ...args],
+    { encoding: 'utf8', timeout, killSignal: 'SIGKILL', env: { ...process.env, FORCE_COLOR: '0' } },
+  );
+}
+
+/** Whether this machine lets a process mount a folder read-only in a user namespace of its own. */
+const mounts = readOnly(tmpdir(), 'touch x 2>/dev/null; test $? -ne 0', [], 10_000).status === 0;
+
+// `docker run -v "$PWD":/src:ro`, a read-only volume of a CI pod: the commands that write refuse in
+// one line, exit 2, and those that only read work. Node's recursive mkdir says ENOENT there (not
+// EROFS), which the tree's lock took for its folder removed by a holder letting go, and retried for
+// good, at 100% CPU and deaf to Ctrl-C and SIGTERM.
+describe.skipIf(!mounts)('a checkout on a read-only file system', () => {
+  const ws = suiteWorkspace(['tokenplace-relay']);
+
+  it('refuses every writing command in one line naming the folder, exit 2, and runs the reading ones', () => {
+    // The CLI's bundle built, as on a checkout set up before it was mounted read-only.
+    expect(strata(ws.root, ['--help']).status).toBe(0);
+    const before = treeOf(ws.root);
+    const line = `strata: cannot write ${mountPoint}/.strata/write: read-only file system; run strata in a writable checkout, or use a read-only command: check, ls, validate, diff, generate --dry-run`;
+    for (const args of [['generate'], ['pipeline'], ['set', 'image', '--app', 'tokenplace-relay', '--env', 'dev', 'docker.io/x/y:1.2.3']]) {
+      const r = readOnly(ws.root, 'node="$1" && shift && exec "$node" packages/cli/bin/strata.mjs "$@"', [process.execPath, ...args], 60_000);
+      expect(r.error, `${args.join(' ')} did not end`).toBeUndefined();
+      expect(r.stderr.trimEnd(), args.join(' ')).toBe(line);
+      expect(r.status, args.join(' ')).toBe(2);
+    }
+    const ls = readOnly(ws.root, 'exec "$1" packages/cli/bin/strata.mjs ls', [process.execPath], 60_000);
+    expect(ls.stderr).toBe('');
+    expect(ls.stdout).toContain('tokenplace-relay');
+    expect(ls.status).toBe(0);
+    expect(treeOf(ws.root)).toStrictEqual(before);
+  }, 300_000);
+});
