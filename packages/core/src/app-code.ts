@@ -82,6 +82,8 @@ interface State {
   programDirs?: Set<string>;
   /** What refuses app code's reads of files that are not the repository's: see judgeReads. */
   judge?: ReadJudge;
+  /** Whether a read is being recorded (its file hashed): what node:fs does for that is no read of app code's. */
+  recording?: boolean;
 }
 
 // One state per process, whatever copies of core it runs (see sources.ts's registry).
@@ -229,16 +231,21 @@ function pathOf(arg: unknown): string | undefined {
 /** Records, in the scope of the app code's run, what is at a path it reads (see AppCodeScope.reads). */
 function recordRead(run: Run, arg: unknown): void {
   const reads = run.scope.reads;
-  if (!reads) return;
+  if (!reads || state.recording) return;
   const path = pathOf(arg);
   if (!path || reads.has(path) || (run.scope.root !== undefined && installed(path, run.scope.root))) return;
   // The bundle an app runs as is read again for each stack trace its source map serves: never hashed.
   if (inProgramDir(path)) return;
   let hash = '-';
+  // node:fs's own readFileSync opens the file through fs.openSync, which is watched: that open is
+  // this record's, not the app's, and recording it again would recur until the stack overflowed.
+  state.recording = true;
   try {
     if (ownStat(path).isFile()) hash = createHash('sha1').update(ownRead(path)).digest('hex');
   } catch {
     // not there, or not readable: no file
+  } finally {
+    state.recording = false;
   }
   reads.set(path, hash);
 }

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import timers from 'node:timers';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { AppExitError, judgeReads, runAppCode } from '../src/app-code.ts';
 import { errorLocation } from '../src/sources.ts';
 
@@ -255,6 +255,30 @@ describe('what app code reads under node_modules', () => {
     } finally {
       judgeReads(undefined);
     }
+  });
+
+  // The record of a read hashes the file with node:fs's own functions, whose readFileSync opens it
+  // through fs.openSync, which is watched too: that open was judged and recorded in turn, and so on
+  // until the stack overflowed (seconds, a minute with source maps, of stack traces taken).
+  it('records a file of the repository the app reads with the hash of what it holds', async () => {
+    const file = join(root, dir, 'settings.json');
+    writeFileSync(file, '{"replicas": 3}\n');
+    const { read } = (await import(pathToFileURL(probe).href)) as { read: (file: string) => string };
+    const reads = new Map<string, string>();
+    judgeReads(judge);
+    // Each watched call that may be the app's takes a stack trace to tell whose it is: counted.
+    const traces = vi.spyOn(Error, 'captureStackTrace');
+    let taken: number;
+    try {
+      expect(runAppCode({ app: 'probe', doing: 'render', root, dir, reads }, () => read(file))).toBe('{"replicas": 3}\n');
+    } finally {
+      taken = traces.mock.calls.length;
+      traces.mockRestore();
+      judgeReads(undefined);
+    }
+    expect([...reads]).toStrictEqual([[file, crypto.createHash('sha1').update('{"replicas": 3}\n').digest('hex')]]);
+    // The app's read, and the record's own open of the file once: not once per level of a recursion.
+    expect(taken).toBeLessThan(5);
   });
 
   // The code itself, as the app runs it: a library of an installed package reads the clock as ever,
