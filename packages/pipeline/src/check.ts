@@ -402,13 +402,7 @@ export async function check(workspace: string, selection: Selection = {}, option
   );
   built.forEach((r, i) => {
     const t = targets[i]!;
-    if (!r.ok)
-      buildFailures.push({
-        overlay: r.overlay,
-        error: r.error ?? 'failed',
-        ...(r.toolFailed && { toolFailed: true }),
-        ...(r.refused && { refused: true }),
-      });
+    if (!r.ok) buildFailures.push(buildFailure(r));
     else
       findings.set(
         t.overlay,
@@ -446,15 +440,7 @@ export async function check(workspace: string, selection: Selection = {}, option
     envRootCollisions.push(...proof.collisions);
     if (proof.unproven) toBuild.push(Layout.envRoot(e));
   }
-  for (const r of toBuild.length > 0 ? await buildInTree(root, toBuild) : []) {
-    if (!r.ok)
-      buildFailures.push({
-        overlay: r.overlay,
-        error: r.error ?? 'failed',
-        ...(r.toolFailed && { toolFailed: true }),
-        ...(r.refused && { refused: true }),
-      });
-  }
+  for (const r of toBuild.length > 0 ? await buildInTree(root, toBuild) : []) if (!r.ok) buildFailures.push(buildFailure(r));
 
   const orphans = everything ? orphanDirs(root, new Set(names), undefined) : [];
   const strays = strayFolders(root, orphans);
@@ -483,4 +469,9 @@ export async function check(workspace: string, selection: Selection = {}, option
     envRootsBuilt: toBuild.length,
     files: known.size,
   };
+}
+
+/** A failed build as check reports it. */
+function buildFailure(r: { overlay: string; error?: string; toolFailed?: boolean; refused?: boolean }): CheckResult['buildFailures'][number] {
+  return { overlay: r.overlay, error: r.error ?? 'failed', ...(r.toolFailed && { toolFailed: true }), ...(r.refused && { refused: true }) };
 }

@@ -1,6 +1,6 @@
 import { argoCdDestination } from '@strata/core/argocd';
 import { declaredNamespaces, distOf, Layout, objectName, type Problem } from '@strata/project';
-import { namespacedIn, PLATFORM_NAMESPACE_RULE } from './namespaces.ts';
+import { builtByFile, PLATFORM_NAMESPACE_RULE } from './namespaces.ts';
 import type { SourceDoc } from './types.ts';
 
 /**
@@ -15,18 +15,8 @@ import type { SourceDoc } from './types.ts';
 export function declaredNamespaceProblems(root: string, docs: readonly SourceDoc[]): Problem[] {
   const declared = new Set(declaredNamespaces(root));
   if (declared.size === 0) return [];
-  const byFile = new Map<string, SourceDoc[]>();
-  for (const d of docs) {
-    if (!distOf(d.file)) continue;
-    const group = byFile.get(d.file);
-    if (group) group.push(d);
-    else byFile.set(d.file, [d]);
-  }
+  const { byFile, namespaced } = builtByFile(root, docs);
   if (byFile.size === 0) return [];
-  const namespaced = namespacedIn(
-    root,
-    [...byFile.values()].flat().map((d) => d.manifest),
-  );
   const key = `kubernetes.namespaces of ${Layout.configFile}`;
   const problems: Problem[] = [];
   for (const [file, group] of byFile) {

@@ -38,6 +38,32 @@ export function namespacedIn(root: string, manifests: readonly Manifest[]): (m: 
 export const CLUSTER_NAMESPACE_RULE = 'no-namespace-on-cluster-scoped';
 
 /**
+ * The documents of built output (`dist/<env>/<app>.yaml`) that `keep` keeps, by file, and which of
+ * their objects are namespaced (as namespacedIn judges them all together).
+ */
+export function builtByFile(
+  root: string,
+  docs: readonly SourceDoc[],
+  keep: (d: SourceDoc) => boolean = () => true,
+): { byFile: Map<string, SourceDoc[]>; namespaced: (m: Manifest) => boolean } {
+  const byFile = new Map<string, SourceDoc[]>();
+  for (const d of docs) {
+    if (!distOf(d.file) || !keep(d)) continue;
+    const group = byFile.get(d.file);
+    if (group) group.push(d);
+    else byFile.set(d.file, [d]);
+  }
+  if (byFile.size === 0) return { byFile, namespaced: () => false };
+  return {
+    byFile,
+    namespaced: namespacedIn(
+      root,
+      [...byFile.values()].flat().map((d) => d.manifest),
+    ),
+  };
+}
+
+/**
  * Cluster-scoped objects written with metadata.namespace, at that field: kube-apiserver drops the
  * namespace without a word (a create, an update, a server-side apply alike), so the object is one for
  * the whole cluster whichever namespace each env's copy names, and the copies of envs that share a
@@ -179,18 +205,8 @@ export function namespaceClaims(
   argoCdOnly: boolean,
   textOf: (file: string) => string | undefined = () => undefined,
 ): NamespaceClaims[] {
-  const byFile = new Map<string, SourceDoc[]>();
-  for (const d of docs) {
-    if (!distOf(d.file) || (argoCdOnly && argoCdSkips(d.manifest))) continue;
-    const group = byFile.get(d.file);
-    if (group) group.push(d);
-    else byFile.set(d.file, [d]);
-  }
+  const { byFile, namespaced } = builtByFile(root, docs, (d) => !(argoCdOnly && argoCdSkips(d.manifest)));
   if (byFile.size === 0) return [];
-  const namespaced = namespacedIn(
-    root,
-    [...byFile.values()].flat().map((d) => d.manifest),
-  );
   // By file, whatever order the builds finished in: the pipeline keeps these in each app's cache
   // entry, whose seal must not change from one run of the same tree to the next.
   return [...byFile]
