@@ -17,7 +17,7 @@ import {
   type WarningOptions,
 } from '@strata/project';
 import { loadSettings, planGitops } from '@strata/gitops';
-import { checkKubernetesSettings, checkPolicySettings } from '@strata/validate/settings';
+import { checkAppNamespaces, checkKubernetesSettings, checkPolicySettings } from '@strata/validate/settings';
 import { EnvRootCollisionError, refuseCollisions, renderedIds } from './findings.ts';
 import {
   type ApplyOptions,
@@ -115,6 +115,10 @@ async function planLoaded(
     },
     failures,
   );
+  // An app in a namespace the platform makes is refused before its overlays and its ApplicationSet
+  // entry are written, as validate would refuse its build.
+  const byApp = new Map(plans.map((p) => [p.app, p]));
+  checkAppNamespaces(root, [...byApp.keys()], env ? [env] : ENVIRONMENTS, (app, e) => byApp.get(app)!.desired[e]);
   const files = new Map<string, string>();
   const dirs: string[] = [];
   const inScope = (path: string) => inEnvScope(path, env);

@@ -1,4 +1,7 @@
-import { appKeyLocation, configLocation, projectSeverity, UsageError } from '@strata/project';
+import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
+import { argoCdDestination } from '@strata/core/argocd';
+import { appKeyLocation, configLocation, crdsFolder, declaredNamespaces, Layout, projectSeverity, UsageError } from '@strata/project';
+import { namespacedIn } from '@strata/schemas';
 import { settingsProblems, type PolicyContext } from '@strata/policy';
 import { kubernetesSettings } from './kubernetes.ts';
 import type { App } from './types.ts';
@@ -61,4 +64,34 @@ export function checkPolicySettings(root: string, apps: readonly Pick<App, 'name
  */
 export function checkKubernetesSettings(root: string): void {
   kubernetesSettings(root);
+}
+
+/**
+ * The apps whose own namespace in an env (their Argo CD Application's destination, which the
+ * generated gitops/ creates for them) is one `kubernetes.namespaces` of strata.config.json says the
+ * platform makes, refused in one line each, for a command that writes the tree (generate): as
+ * new-app refuses such a name and validate such a build, not first by the next validate, when the
+ * tree and its ApplicationSet entry are written already. `desired` gives an app's objects in an env.
+ */
+export function checkAppNamespaces(
+  root: string,
+  apps: readonly string[],
+  envs: readonly Environment[],
+  desired: (app: string, env: Environment) => readonly Manifest[],
+): void {
+  const declared = new Set(declaredNamespaces(root));
+  if (declared.size === 0) return;
+  const lines = apps.flatMap((app) => {
+    const where = new Map<string, Environment[]>();
+    for (const env of envs) {
+      const manifests = desired(app, env);
+      const own = argoCdDestination(app, manifests, namespacedIn(manifests, [crdsFolder(root)]));
+      if (declared.has(own)) where.set(own, [...(where.get(own) ?? []), env]);
+    }
+    return [...where].map(
+      ([ns, in_]) =>
+        `app "${app}" would be in the namespace "${ns}"${in_.length === ENVIRONMENTS.length ? '' : ` in ${in_.join(', ')}`}, its own (its Argo CD Application's destination, which gitops/ creates for it), which kubernetes.namespaces of ${Layout.configFile} says the platform makes: an app does not own a platform namespace (its default-deny NetworkPolicy and the AppProject would reach every pod the platform runs there); give the app a namespace of its own in ${Layout.app(app)}/src, or take "${ns}" out of kubernetes.namespaces if the app makes it`,
+    );
+  });
+  if (lines.length > 0) throw new UsageError(lines.join('\n'));
 }
