@@ -108,6 +108,11 @@ const OWN: Readonly<Record<string, RuleHelp>> = {
     short: 'The API server accepts the object as an update of what is deployed.',
     help: 'Fix what the server names for the update.',
   },
+  'client-side-apply-failed': {
+    short:
+      "kubectl's client-side apply (kubectl apply -k, Argo CD's default sync) computes its three-way patch from what is deployed to the object: it fails before anything reaches the server.",
+    help: 'Fix what kubectl names (a list item without its merge key, such as an imagePullSecrets entry without name), or have Argo CD apply the object server-side (argocd.argoproj.io/sync-options: ServerSideApply=true).',
+  },
   'baseline-rejected': {
     short: 'The tree of the reference commit applies cleanly.',
     help: 'The comparison base itself does not apply; check the ref.',

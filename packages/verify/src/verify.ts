@@ -1822,6 +1822,9 @@ async function apply(client: Client, t: Target, options: ApplyOptions, body?: st
   return (await judge(client, t, options, body)).map((f) => located(t, f));
 }
 
+/** The rule of an update kubectl's client-side apply fails to compute: no server refused it. */
+const CLIENT_SIDE_APPLY_RULE = 'client-side-apply-failed';
+
 /**
  * The update of a deployed object as kubectl's client-side apply sends it (Argo CD's default sync,
  * `kubectl apply -k`): its three-way patch from the live object, whose last-applied-configuration
@@ -1835,7 +1838,9 @@ async function judgeClientSide(client: Client, kubectl: KubectlApply, t: Target,
   try {
     patch = await kubectl.patch(t.doc.json ?? JSON.stringify(t.manifest), live.body);
   } catch (e) {
-    return [{ message: `kubectl apply computes no update: ${(e as Error).message}`, rule: 'server-rejected', severity: 'error' }];
+    // kubectl's own refusal, before any request: no server answered, so no --force recreates after it.
+    const message = `kubectl apply would fail computing its patch, before anything reaches the server: ${(e as Error).message}`;
+    return [{ message, rule: CLIENT_SIDE_APPLY_RULE, severity: 'error', refusal: { code: 0, message } }];
   }
   if (patch.patch === undefined) return options.dryRun ? nodePortsOutside(t.manifest, options.nodePorts) : [];
   return judge(client, t, options, undefined, patch);
@@ -2309,7 +2314,11 @@ function asUpgradeProblem(
   replaces?: 'recreate' | 'replace' | 'force',
   unforced?: { why: 'apply-force' | 'flux-force'; refusal: Refusal },
 ): Problem {
-  const refusal = unforced ? `HTTP ${unforced.refusal.code}${unforced.refusal.reason ? ` ${unforced.refusal.reason}` : ''}` : '';
+  const refusal = !unforced
+    ? ''
+    : unforced.refusal.code === 0
+      ? "kubectl's own, computing its patch, with no answer of the server"
+      : `HTTP ${unforced.refusal.code}${unforced.refusal.reason ? ` ${unforced.refusal.reason}` : ''}`;
   const force = unforced
     ? unforced.why === 'apply-force'
       ? `; its ${ARGOCD_SYNC_OPTIONS} Force=true (kubectl apply --force) deletes and recreates it only when the server refuses the update as ` +
@@ -2322,14 +2331,16 @@ function asUpgradeProblem(
         ? `; its ${ARGOCD_SYNC_OPTIONS} Force=true deletes and recreates it only under client-side apply, and Argo CD applies it server-side ` +
           '(its app holds a CRD or an object too large for client-side apply, or it asks for ServerSideApply=true): Replace=true beside Force=true recreates it either way'
         : '';
-  if (IMMUTABLE.test(p.message)) {
+  if (p.rule !== CLIENT_SIDE_APPLY_RULE && IMMUTABLE.test(p.message)) {
     return {
       ...p,
       rule: 'immutable-field',
       message: `${p.message} (changed since ${ref}, and the server refuses that on update); ${howToShip(p, ref, m)}${force}`,
     };
   }
-  return { ...p, rule: 'update-rejected', message: `${p.message} (as an update of what ${ref} deployed)${unforced ? force : ''}` };
+  // kubectl's own failure keeps its rule: it is no answer of the server's to fix.
+  const rule = p.rule === CLIENT_SIDE_APPLY_RULE ? p.rule : 'update-rejected';
+  return { ...p, rule, message: `${p.message} (as an update of what ${ref} deployed)${unforced ? force : ''}` };
 }
 
 /**

@@ -77,6 +77,44 @@ describe('an update Argo CD applies client-side', () => {
   });
 });
 
+describe('an update kubectl fails to compute', () => {
+  // kubectl's strategic merge patch matches list items by their merge key; an imagePullSecrets entry
+  // without its name is one the server takes (with a warning) and kubectl apply refuses to patch:
+  // `error: map: map[] does not contain declared merge key: name`, before any request.
+  const unnamed = (env?: readonly object[]) => {
+    const d = deployment({}, undefined, env);
+    return { ...d, spec: { ...d.spec, template: { ...d.spec.template, spec: { ...d.spec.template.spec, imagePullSecrets: [{}] } } } };
+  };
+
+  it('says that kubectl apply, not the server, refuses it, under a rule of its own', async () => {
+    const r = await upgrade([unnamed()], [unnamed([{ name: 'MODE', value: 'x' }])]);
+    expect(errors(r)).toStrictEqual([
+      expect.objectContaining({
+        file: 'next.yaml',
+        kind: 'Deployment',
+        name: 'web',
+        rule: 'client-side-apply-failed',
+        message:
+          'kubectl apply would fail computing its patch, before anything reaches the server: map: map[] does not contain declared merge key: name (as an update of what now deployed)',
+      }),
+    ]);
+  });
+
+  it('says so where its Force=true would recreate it after a refusal of the server, which never comes', async () => {
+    const force = { 'argocd.argoproj.io/sync-options': 'Force=true' };
+    const withForce = (env?: readonly object[]) => ({ ...unnamed(env), metadata: { ...unnamed(env).metadata, annotations: force } });
+    const r = await upgrade([withForce()], [withForce([{ name: 'MODE', value: 'x' }])]);
+    expect(errors(r).map((p) => [p.rule, p.message])).toStrictEqual([
+      [
+        'client-side-apply-failed',
+        expect.stringMatching(
+          /^kubectl apply would fail computing its patch, before anything reaches the server: .* \(as an update of what now deployed\); its argocd\.argoproj\.io\/sync-options Force=true .* and this refusal is kubectl's own, computing its patch, with no answer of the server: the sync fails at it$/,
+        ),
+      ],
+    ]);
+  });
+});
+
 describe('an update applied server-side', () => {
   const refused = expect.objectContaining({
     file: 'next.yaml',
