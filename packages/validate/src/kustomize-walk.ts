@@ -176,6 +176,61 @@ function kustomizeReading(d: SourceDoc, segments: readonly (string | number)[]):
   };
 }
 
+/**
+ * kustomize's refusal of a kustomization's field (`invalid Kustomization: json: cannot unmarshal
+ * number into Go struct field Label.labels.pairs of type string`, of the kustomization `m` builds
+ * or, after `couldn't make target for path '<folder>'`, of one it pulls in) where text is needed.
+ * kustomize reads the file as kubectl does (YAML 1.1: an unquoted 0777 is the number 511, on a
+ * boolean) and Go names the field, not the value: that is the first value there (in Go's order, a
+ * mapping's keys sorted) holding what Go got. Its kustomization among `met`, its line and path, and
+ * the words that say how to fix it; undefined when the error is another or the value is not found.
+ */
+function refusedKustomizationValue(error: string, m: Met, met: readonly Met[]): { in: Met; line: number; path: string; why: string } | undefined {
+  const refused =
+    /(?:couldn't make target for path '([^']+)': )?invalid Kustomization: json: cannot unmarshal (\w+) into Go struct field \w+\.([\w.]+) of type string\b/.exec(
+      error,
+    );
+  if (!refused) return undefined;
+  const [, folder, got, field] = refused;
+  const at = folder === undefined ? m : met.find((o) => o.dir === resolve(folder));
+  if (!at) return undefined;
+  const holds = (v: unknown) =>
+    got === 'number'
+      ? typeof v === 'number' || typeof v === 'bigint'
+      : got === 'bool'
+        ? typeof v === 'boolean'
+        : got === 'array'
+          ? Array.isArray(v)
+          : got === 'object' && isPlainObject(v);
+  // The fields Go's names lead to, through the lists on the way, then the value or its items or values.
+  const find = (v: unknown, rest: readonly string[], path: (string | number)[]): (string | number)[] | undefined => {
+    if (Array.isArray(v) && !(rest.length === 0 && holds(v))) {
+      for (const [i, item] of v.entries()) {
+        const found = find(item, rest, [...path, i]);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (rest.length > 0) return isPlainObject(v) && rest[0]! in v ? find(v[rest[0]!], rest.slice(1), [...path, rest[0]!]) : undefined;
+    if (holds(v)) return path;
+    if (!isPlainObject(v)) return undefined;
+    const key = Object.keys(v)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .find((k) => holds(v[k]));
+    return key === undefined ? undefined : [...path, key];
+  };
+  const path = find(at.doc.manifest, field!.split('.'), []);
+  if (!path) return undefined;
+  const shownPath = path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
+  const written = at.doc.sourceOf?.(path);
+  const scalar = got === 'number' || got === 'bool';
+  const why =
+    scalar && written !== undefined
+      ? ` (${shownPath}: the unquoted ${written} is ${got === 'number' ? 'a number' : 'a boolean'} to kustomize and kubectl, where text is needed; quote it: "${written}")`
+      : ` (${shownPath}: ${got === 'number' ? 'a number' : got === 'bool' ? 'a boolean' : `an ${got}`}, where text is needed)`;
+  return { in: at, line: at.doc.lineOf(path), path: shownPath, why };
+}
+
 /** The kustomization file of a folder, absolute, if it has one. */
 const kustomizationBeside = (dir: string) => KUSTOMIZATION_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
 
@@ -411,11 +466,12 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
   const shown = (key: string) => parsed.files.get(key)?.shown ?? key;
   const keyOf = (file: string) => (relative(root, file).startsWith('..') ? file : relative(root, file));
   const folderOf = (m: Met) => relative(root, m.dir) || '.';
-  const failed = (m: Met, message: string, line = m.doc.line) => {
+  const failed = (m: Met, message: string, line = m.doc.line, path?: string) => {
     const f = parsed.files.get(m.file)!;
     const problem: Problem = {
       file: m.file,
       line,
+      ...(path !== undefined ? { path } : {}),
       message,
       rule: 'kustomize-build',
       severity: 'error',
@@ -487,7 +543,11 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
     const r = results[i]!;
     if (r.toolFailed) throw new ToolError(`${dirname(shown(m.file))}: ${r.error ?? 'kustomize failed'}`);
     if (!r.ok) {
-      failed(m, `kustomize cannot build ${dirname(shown(m.file))}: ${r.error ?? 'failed'}`);
+      // A value of a kustomization that kustomize cannot take (an unquoted 0777 as a label) is placed at its line.
+      const value = r.error === undefined ? undefined : refusedKustomizationValue(r.error, m, [...met.values()]);
+      const message = `kustomize cannot build ${dirname(shown(m.file))}: ${r.error ?? 'failed'}`;
+      if (value) failed(value.in, `${message}${value.why}`, value.line, value.path);
+      else failed(m, message);
       continue;
     }
     built.push({ m, yaml: r.yaml, ...(r.origins ? { origins: r.origins } : {}) });
