@@ -19,12 +19,14 @@ export function crdsFolder(root: string): string {
 /** Throws the refusal of {@link crdsFolder}, if any; otherwise does nothing. */
 export function refuseLinkedCrds(root: string): void {
   const dir = join(root, Layout.crds);
-  let top: ReturnType<typeof lstatSync>;
+  // Most repositories have no crds/: asked for with every app, its absence costs no thrown error.
+  let top: ReturnType<typeof lstatSync> | undefined;
   try {
-    top = lstatSync(dir);
+    top = lstatSync(dir, { throwIfNoEntry: false });
   } catch {
     return;
   }
+  if (!top) return;
   let realRoot: string | undefined;
   const refuse = (path: string) => {
     const name = relative(root, path).split(sep).join('/') + (path === dir ? '/' : '');
