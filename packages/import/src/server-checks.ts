@@ -1,11 +1,12 @@
 import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
-import { gitopsConsumers, Layout, type Problem } from '@strata/project';
+import { declaredNamespaces, gitopsConsumers, Layout, type Problem } from '@strata/project';
 import {
   checkParsed,
   decodeParsed,
   formatProblem,
   NAMESPACE_RULE,
   namespaceClaims,
+  PLATFORM_NAMESPACE_RULE,
   readText,
   serverPathSegments,
   type NamespaceClaims,
@@ -31,7 +32,8 @@ const REFUSED_BY: Readonly<Record<string, string>> = {
  * project's range), the strict kubeconform run (a field its kind does not have), a keyed list with two
  * items of one key (an env var given twice), and a namespace that nothing in the env creates, judged
  * over the imported app and `others` (every other app's build, by `<env>/<app>`), as the pipeline
- * judges it over every app of the env. The checks are those of the pipeline (`checkParsed`, each env's
+ * judges it over every app of the env, and an app whose own namespace (or a Namespace it ships) is one
+ * `kubernetes.namespaces` of strata.config.json says the platform makes. The checks are those of the pipeline (`checkParsed`, each env's
  * build judged against its Kubernetes version and the project's settings); each refusal is one line at
  * the object's place (the field's line) in the sources, with the envs whose build has it. Nothing is
  * written. When the server's checks cannot run (their helper is not built on this machine), the note
@@ -69,11 +71,14 @@ export async function refusePipelineRefusals(
     ...(others === undefined ? {} : { clusterNamespaces: await claimsOf(root, others) }),
   });
   for (const note of new Set(r.notes ?? [])) onWarning(note);
+  // A namespace kubernetes.namespaces says the platform makes is no app's own, nor a Namespace it ships.
+  const declared = new Set(declaredNamespaces(root));
+  const platforms = (p: Problem) => p.rule === PLATFORM_NAMESPACE_RULE && declared.has((p.kind === 'Namespace' ? p.name : p.namespace) ?? '');
   const refused = new Map<string, { line: string; rule: string; envs: Environment[] }>();
   for (const p of r.problems) {
     const env = envOf.get(p.file);
     const rule = p.rule ?? '';
-    if (p.severity !== 'error' || env === undefined || (REFUSED_BY[rule] === undefined && rule !== NAMESPACE_RULE)) continue;
+    if (p.severity !== 'error' || env === undefined || (REFUSED_BY[rule] === undefined && rule !== NAMESPACE_RULE && !platforms(p))) continue;
     const index = expected[env].findIndex(
       (m) => m.apiVersion === p.apiVersion && m.kind === p.kind && m.metadata.name === p.name && (m.metadata.namespace ?? '') === (p.namespace ?? ''),
     );
@@ -91,7 +96,7 @@ export async function refusePipelineRefusals(
   throw new ImportError(
     [...refused.values()].map(({ line, rule, envs }) => {
       const where = ENVIRONMENTS.filter((e) => envs.includes(e)).join(', ');
-      return rule === NAMESPACE_RULE
+      return rule === NAMESPACE_RULE || rule === PLATFORM_NAMESPACE_RULE
         ? `${line}; strata pipeline refuses it (${where}); nothing was written`
         : `${line}; ${REFUSED_BY[rule]} (${where}), and so would strata pipeline: fix it in the source, then import; nothing was written`;
     }),

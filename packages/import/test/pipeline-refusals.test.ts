@@ -118,6 +118,23 @@ describe('strata import refuses what the first strata pipeline after it refuses'
     );
   });
 
+  it(
+    'refuses an app whose own namespace is one strata.config.json says the platform makes, as the pipeline refuses it',
+    { timeout: 240_000 },
+    async () => {
+      const config = join(ws.root, 'strata.config.json');
+      const settings = JSON.parse(readFileSync(config, 'utf8')) as { kubernetes: Record<string, unknown> };
+      settings.kubernetes.namespaces = ['shop'];
+      writeFileSync(config, `${JSON.stringify(settings, null, 2)}\n`);
+      // Every object in shop: it is the app's Argo CD destination, which the pipeline refuses to let it
+      // own, once, at the first object of its build there (kustomize puts the ConfigMap first).
+      const lines = await refused('shop.yaml', `${deployment()}${configMap('shop', 'settings')}`);
+      expect(lines).toStrictEqual([
+        `${join(ws.root, 'shop.yaml')}:21: v1/ConfigMap shop/settings: metadata.namespace: would be in the namespace "shop", the app's own namespace (its Argo CD Application's destination, which gitops/ creates for it), which kubernetes.namespaces of strata.config.json says the platform makes: an app does not own a platform namespace (its default-deny NetworkPolicy and the AppProject would reach every pod the platform runs there); give the app a namespace of its own, or take "shop" out of kubernetes.namespaces if the app makes it [no-platform-namespace]; strata pipeline refuses it (dev, staging, prod); nothing was written`,
+      ]);
+    },
+  );
+
   it("refuses what kubeconform refuses, in the pipeline's words, at the source's line", { timeout: 240_000 }, async () => {
     const lines = await refused('shop.yaml', deployment(['          imagePullPolicyy: Always']));
     const found = await judged('shop.yaml', 'spec.template.spec.containers[0].imagePullPolicyy');
