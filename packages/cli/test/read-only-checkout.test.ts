@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,4 +48,82 @@ describe.skipIf(!mounts)('a checkout on a read-only file system', () => {
     expect(ls.status).toBe(0);
     expect(treeOf(ws.root)).toStrictEqual(before);
   }, 300_000);
+});
+
+/**
+ * Runs strata `args` in `root` with its folders `readOnly` each mounted read-only onto itself (a
+ * mount namespace of a user namespace of its own), or with `unwritable` ones given mode 555 and run
+ * as a user without privileges that owns them (a user namespace mapping it to the files' owner).
+ */
+function strataWith(root: string, folders: { readOnly?: readonly string[]; unwritable?: readonly string[] }, args: readonly string[]) {
+  const binds = (folders.readOnly ?? []).map((f) => `mount --bind "${f}" "${f}" && mount -o remount,ro,bind "${f}" && `).join('');
+  for (const f of folders.unwritable ?? []) chmodSync(join(root, f), 0o555);
+  try {
+    return spawnSync(
+      'unshare',
+      [
+        ...(folders.unwritable ? ['-U', '--map-user=65534', '--map-group=65534'] : ['-rm']),
+        'sh',
+        '-c',
+        `cd "$0" && ${binds}node="$1" && shift && exec "$node" packages/cli/bin/strata.mjs "$@"`,
+        root,
+        process.execPath,
+        ...args,
+      ],
+      { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL', env: { ...process.env, FORCE_COLOR: '0' } },
+    );
+  } finally {
+    for (const f of folders.unwritable ?? []) chmodSync(join(root, f), 0o755);
+  }
+}
+
+/** Whether this machine lets a process run as a user of its own without privileges over the files. */
+const unprivileged = (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-unwritable-'));
+  try {
+    chmodSync(dir, 0o555);
+    return (
+      spawnSync('unshare', ['-U', '--map-user=65534', '--map-group=65534', 'sh', '-c', 'touch "$0/x" 2>/dev/null; test $? -ne 0', dir]).status === 0
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+})();
+
+// dist/ and .strata/cache are written outside the tree's lock (the built files, the pipeline's
+// cache): on a read-only volume, or a folder this user cannot write, a command said Node's words
+// (EROFS: read-only file system, open '.../dist/dev/.app.yaml.strata-tmp-1-2'), naming a temporary file.
+describe.skipIf(!mounts)('built output and caches in a folder strata cannot write', () => {
+  const ws = suiteWorkspace(['tokenplace-relay']);
+  const unwritable = (folder: string, why: string) =>
+    why === 'read-only'
+      ? `strata: cannot write ${ws.root}/${folder}: read-only file system; run strata in a writable checkout, or use a read-only command: check, ls, validate, diff, generate --dry-run`
+      : `strata: cannot write ${ws.root}/${folder}: permission denied; make the checkout writable for this user (its mode or its owner), or use a read-only command: check, ls, validate, diff, generate --dry-run`;
+
+  it('refuses in one line naming the folder, exit 2, on a read-only file system', () => {
+    expect(strata(ws.root, ['build']).status).toBe(0);
+    const built = readFileSync(join(ws.root, 'dist/dev/tokenplace-relay.yaml'), 'utf8');
+    for (const [folder, args] of [
+      ['dist', ['build']],
+      ['dist', ['pipeline']],
+      ['.strata/cache', ['pipeline']],
+    ] as const) {
+      const r = strataWith(ws.root, { readOnly: [folder] }, args);
+      expect(r.error, `${args.join(' ')} did not end`).toBeUndefined();
+      expect(r.stderr.trimEnd(), `${folder}: ${args.join(' ')}`).toBe(unwritable(folder === 'dist' ? 'dist/dev' : folder, 'read-only'));
+      expect(r.status, `${folder}: ${args.join(' ')}`).toBe(2);
+    }
+    expect(readFileSync(join(ws.root, 'dist/dev/tokenplace-relay.yaml'), 'utf8')).toBe(built);
+  }, 300_000);
+
+  it.skipIf(!unprivileged)(
+    'refuses in one line naming the folder, exit 2, where this user cannot write',
+    () => {
+      expect(strata(ws.root, ['build']).status).toBe(0);
+      const r = strataWith(ws.root, { unwritable: ['dist/dev'] }, ['build']);
+      expect(r.stderr.trimEnd()).toBe(unwritable('dist/dev', 'permission'));
+      expect(r.status).toBe(2);
+    },
+    300_000,
+  );
 });

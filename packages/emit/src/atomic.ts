@@ -14,7 +14,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { restoreInterruptListeners } from '@strata/core/sources';
-import { isRunning } from '@strata/project';
+import { isRunning, UsageError } from '@strata/project';
 
 export interface AtomicWriteOptions {
   /**
@@ -119,12 +119,44 @@ export function removeStaleTemporaries(dir: string): string[] {
   return stale;
 }
 
+/** The commands that write nothing, for a refusal on a checkout this process cannot write. */
+const READ_ONLY_COMMANDS = 'check, ls, validate, diff, generate --dry-run';
+
+/**
+ * The error of a write in the folder `dir` that failed, as one line naming the folder (exit 2), for
+ * a read-only file system or a folder this user cannot write, the same for the tree's lock, dist/
+ * and the caches; `e` itself otherwise. Node's own words (`EROFS: read-only file system, open
+ * '.../.app.yaml.strata-tmp-1-2'`) name a temporary file and no way out. The error keeps Node's
+ * code and system call, for a caller that tells the failures apart.
+ * @default `dir` the folder of the path the failed call names (the folder itself for a mkdir)
+ */
+export function unwritableFolder(e: unknown, dir?: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  const code = err?.code;
+  if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') return e;
+  const folder = dir ?? (typeof err.path === 'string' ? (err.syscall === 'mkdir' ? err.path : dirname(err.path)) : undefined);
+  if (folder === undefined) return e;
+  const message =
+    code === 'EROFS'
+      ? `cannot write ${folder}: read-only file system; run strata in a writable checkout, or use a read-only command: ${READ_ONLY_COMMANDS}`
+      : `cannot write ${folder}: permission denied; make the checkout writable for this user (its mode or its owner), or use a read-only command: ${READ_ONLY_COMMANDS}`;
+  return Object.assign(new UsageError(message), { code, ...(err.syscall ? { syscall: err.syscall } : {}), path: err.path });
+}
+
 /**
  * Writes `file` so that a reader sees the old content or the new, never part of it: the content
  * goes to a temporary file beside it, which is then renamed over it. Creates the parent folder
  * unless told not to. On failure the temporary file is removed and the old content stays.
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+  try {
+    writeWhole(file, data, options);
+  } catch (e) {
+    throw unwritableFolder(e);
+  }
+}
+
+function writeWhole(file: string, data: string | Uint8Array, options: AtomicWriteOptions): void {
   if (options.makeFolder !== false) makeFolderSync(dirname(file));
   // Its temporary file must never be left by a signal's default action (see restoreInterruptListeners).
   restoreInterruptListeners();
@@ -174,6 +206,8 @@ export async function writeFileAtomicAsync(file: string, data: string | Uint8Arr
   writing.add(tmp);
   try {
     return await atomicWriter().write({ tmp, file, data, fsync: options.fsync === true, make: options.makeFolder !== false });
+  } catch (e) {
+    throw unwritableFolder(e);
   } finally {
     writing.delete(tmp);
   }

@@ -1,7 +1,7 @@
 import { linkSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Layout, UsageError } from '@strata/project';
-import { linkedFolder, makeFolderSync } from './atomic.ts';
+import { linkedFolder, makeFolderSync, unwritableFolder } from './atomic.ts';
 
 /**
  * Where the tree writer keeps its lock and its transactions, relative to the workspace root. It is
@@ -133,28 +133,6 @@ function sleep(ms: number): void {
  */
 const VANISHED_TRIES = 100;
 
-/** The commands that write nothing, for a refusal on a checkout this process cannot write. */
-const READ_ONLY_COMMANDS = 'check, ls, validate, diff, generate --dry-run';
-
-/**
- * The error of a write of the writer's state in `dir` that failed: one line, exit 2, naming the
- * folder, for a read-only file system or a folder this user cannot write; `e` itself otherwise.
- */
-function stateUnwritable(e: unknown, dir: string): unknown {
-  const code = errno(e);
-  if (code === 'EROFS') {
-    return new UsageError(
-      `cannot write ${dir}: read-only file system; run strata in a writable checkout, or use a read-only command: ${READ_ONLY_COMMANDS}`,
-    );
-  }
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new UsageError(
-      `cannot write ${dir}: permission denied; make the checkout writable for this user (its mode or its owner), or use a read-only command: ${READ_ONLY_COMMANDS}`,
-    );
-  }
-  return e;
-}
-
 /** Creates `file` holding `record` only if it does not exist; false when it does. */
 function createWhole(dir: string, file: string, record: string, tries = VANISHED_TRIES): boolean {
   // Written under a private name and linked into place, so the lock is never seen half-written.
@@ -168,7 +146,7 @@ function createWhole(dir: string, file: string, record: string, tries = VANISHED
       break;
     } catch (e) {
       // ENOENT: the folder was removed by a holder letting go just now.
-      if (errno(e) !== 'ENOENT') throw stateUnwritable(e, dir);
+      if (errno(e) !== 'ENOENT') throw unwritableFolder(e, dir);
       if (left <= 1) throw new UsageError(`cannot write ${dir}: it vanishes each time it is made (${(e as Error).message}); run again`);
     }
   }

@@ -13,6 +13,7 @@ import {
   repositoryReads,
   sourceAsLoaded,
   strayRegistrations,
+  UsageError,
   type AppFailure,
   type Problem,
   type WarningOptions,
@@ -538,7 +539,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   try {
     if (writeError) {
       // The same error, so that its system call still marks it as the machine's fault, not the input's.
-      writeError.message = `cannot write dist/: ${writeError.message}`;
+      if (!(writeError instanceof UsageError)) writeError.message = `cannot write dist/: ${writeError.message}`;
       throw writeError;
     }
     // What an earlier run built for an overlay that failed now is no output of it (build() removed those it built).
