@@ -211,16 +211,19 @@ export async function pipeline(workspace: string, options: PipelineOptions = {})
   // cache are this run's too, and two runs that interleave them leave a dist/ and a cache that
   // belong to neither. A second pipeline (or generate, or build) waits, then refuses naming this one.
   const lock = lockTree(root, { label: 'strata pipeline' });
+  // The decoder run its builds are fed to as they come, stopped however the run ends.
+  const decoding: { stop?: () => void } = {};
   try {
     // A change a killed writer left half done is settled before this run looks at the tree.
     recoverLocked(root);
-    return await runPipeline(root, options);
+    return await runPipeline(root, options, decoding);
   } finally {
+    decoding.stop?.();
     lock.release();
   }
 }
 
-async function runPipeline(root: string, options: PipelineOptions): Promise<PipelineResult> {
+async function runPipeline(root: string, options: PipelineOptions, decoding: { stop?: () => void }): Promise<PipelineResult> {
   let t = performance.now();
   const lap = () => {
     const s = (performance.now() - t) / 1000;
@@ -231,6 +234,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const {
     checkParsed,
     decodeParsed,
+    decoderPath,
+    DecoderStream,
     ingressRouteProblems,
     kubernetesSettings,
     namespaceProblems,
@@ -324,6 +329,31 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
   const apps: App[] = [];
   const plans: AppPlan[] = [];
   const pending: Promise<Built>[] = [];
+  // Each build is read, and sent to kubectl's decoder (started with the first), as it comes in,
+  // between two apps' renders: the decoder then works while the other builds run, not with all of
+  // them after the last, when nothing else does. What a build holds is taken in once the tree is
+  // written (see take), in the order the apps were planned.
+  const decoderBin = decoderPath(root);
+  let decoder: InstanceType<typeof DecoderStream> | undefined;
+  const reads = new WeakMap<Built, ReturnType<typeof readText>>();
+  const readOf = (r: Built) => {
+    const known = reads.get(r);
+    if (known) return known;
+    const read = readText(r.yaml, r.output, r.output, join(root, r.output), { trusted: true });
+    if (decoderBin && !decoder) {
+      const started = new DecoderStream(decoderBin);
+      decoding.stop = () => started.stop();
+      decoder = started;
+    }
+    if (decoder) read.file.decoding = decoder.push(read.file.bytes);
+    reads.set(r, read);
+    return read;
+  };
+  const readEarly = (built: Promise<Built>) =>
+    built.then((r) => {
+      if (r.ok) readOf(r);
+      return r;
+    });
   const fromDisk: string[] = [];
   // Apps whose folders held nothing but planned files before the tree was written: applyTree adds
   // only planned files, so they still do, and need not be listed again for the cache.
@@ -393,7 +423,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
         // on disk would see any other file (a second kustomization, say).
         const foreign = filesUnder(root, plan.dirs, generatedListing).some((f) => !plan.files.has(f));
         if (!foreign) onlyPlanned.add(plan.app);
-        if (session && !foreign) pending.push(...buildInMemory(session, plan, options.onBuild, early));
+        if (session && !foreign) pending.push(...buildInMemory(session, plan, options.onBuild, early).map(readEarly));
         else fromDisk.push(plan.app);
         // Lets the builder's answers in: a full pipe would stop it.
         await new Promise(setImmediate);
@@ -496,7 +526,7 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
           (e: Error) => void (writeError ??= e),
         ),
       );
-    const read = readText(r.yaml, r.output, r.output, join(root, r.output), { trusted: true });
+    const read = readOf(r);
     parsed.docs.push(...read.docs);
     parsed.problems.push(...read.problems);
     parsed.files.set(r.output, read.file);
@@ -533,6 +563,8 @@ async function runPipeline(root: string, options: PipelineOptions): Promise<Pipe
     built = changed.length > 0 ? await build(root, { apps: changed }, options.onBuild) : { results: [], failed: 0 };
     for (const r of built.results) take(r, false); // build() wrote them
   }
+  // Every build is in: the decoder answers the last of them and exits.
+  decoder?.end();
   await Promise.all(writes);
   let pruned: string[] = [];
   const gone: string[] = [];

@@ -136,6 +136,67 @@ export function runDecoder(bin: string, texts: readonly Buffer[], args: readonly
   });
 }
 
+/**
+ * One decoder run fed while its texts come in (the pipeline's builds, as the builder answers them):
+ * each text is decoded as it arrives, on a core the builds leave free, and not all at once after
+ * the last build, when nothing else runs. `push` gives a text's answer; `end` says no more come.
+ */
+export class DecoderStream {
+  private readonly child;
+  private readonly waiting: { resolve: (d: Decoded) => void; reject: (e: Error) => void }[] = [];
+  private answered = 0;
+  private ended = false;
+  private failure: Error | undefined;
+
+  constructor(bin: string) {
+    this.child = spawn(bin, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const err: Buffer[] = [];
+    let rest = '';
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) if (line !== '') this.waiting[this.answered++]?.resolve(JSON.parse(line) as Decoded);
+    });
+    this.child.stderr.on('data', (b: Buffer) => err.push(b));
+    this.child.stdin.on('error', () => undefined); // reported through the exit status
+    this.child.on('error', (e) => this.fail(e));
+    this.child.on('close', (code) => {
+      const detail = Buffer.concat(err).toString('utf8').trim();
+      this.fail(new Error(code === 0 ? 'strata-decode ended before it answered every text' : `strata-decode failed (exit ${code}): ${detail}`));
+    });
+  }
+
+  /** The decoder's answer for `text`, once it comes; undefined once the stream has ended or failed (decode it another way). */
+  push(text: Buffer): Promise<Decoded> | undefined {
+    if (this.ended || this.failure) return undefined;
+    const answer = new Promise<Decoded>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    answer.catch(() => undefined); // its reader awaits it, or never asks
+    this.child.stdin.write(`${text.length}\n`);
+    this.child.stdin.write(text);
+    return answer;
+  }
+
+  /** Sends no more texts: the decoder answers those it has and exits. Called again, does nothing. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.child.stdin.end();
+  }
+
+  /** Stops the decoder, its unanswered texts failing: for a run that ends early. */
+  stop(): void {
+    this.end();
+    this.child.kill();
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const w of this.waiting.slice(this.answered)) w.reject(this.failure);
+    this.answered = this.waiting.length;
+  }
+}
+
 /** Decodes texts as kubectl does; with no decoder built, as closely as the YAML 1.1 mode of `yaml` can. */
 export async function decodeAll(texts: readonly Buffer[], root?: string): Promise<Decoded[]> {
   if (texts.length === 0) return [];

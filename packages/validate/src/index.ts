@@ -18,7 +18,7 @@ export type {
 export { decodeParsed, nameAsTyped, namesAsTyped, readText, renamedAsTyped } from './read.ts';
 export { parseInputs, type ParseOptions } from './inputs.ts';
 export { DEFAULT_LIMITS, readSources, skippedNote, type ReadLimits, type ReadOptions, type Source } from './sources.ts';
-export { decodeAll, decoderPath, runDecoder, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
+export { decodeAll, DecoderStream, decoderPath, runDecoder, type Decoded, type DecodedChunk, type DecodedObject } from './decode.ts';
 export { fieldPath, schemaProblems } from './schema.ts';
 /** A field path as the server's checks report it (`spec.containers[0].resources.limits[cpu]`), as segments. */
 export { pathSegments as serverPathSegments } from '@strata/server-validation';

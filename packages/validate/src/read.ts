@@ -833,10 +833,14 @@ const ARGO_CD_ONLY: GitopsConsumers = { argocd: true, flux: false, setting: 'arg
 /** Decodes the files of `parsed` not decoded yet (one decoder run for all of them) and fills in their documents and problems. */
 export async function decodeParsed(parsed: ParsedInputs, root?: string): Promise<void> {
   const pending = [...parsed.files.entries()].filter(([, f]) => !f.decoded);
-  const decoded = await decodeAll(
-    pending.map(([, f]) => f.bytes),
+  const rest = pending.filter(([, f]) => !f.decoding);
+  const others = await decodeAll(
+    rest.map(([, f]) => f.bytes),
     root,
   );
+  const early = await Promise.all(pending.map(([, f]) => f.decoding));
+  let next = 0;
+  const decoded = early.map((d) => (d ?? others[next++]) as Decoded);
   const counters = new Map<string, number>();
   const served = new ServedKinds(root);
   const consumers = root === undefined ? ARGO_CD_ONLY : gitopsConsumers(root);

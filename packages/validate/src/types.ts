@@ -59,6 +59,8 @@ export interface FileInput {
   /** Objects in it, those that could not be read included. */
   resources: number;
   decoded: boolean;
+  /** Its decoder answer when the decoding started as it was read (see `DecoderStream`); decoded with the rest otherwise. */
+  decoding?: Promise<unknown>;
   /**
    * Once decoded, when the file holds nothing the reader reports and each of its documents is one
    * object (no list, no JSON): those objects, in order, as kubectl decodes them. The decoder then
