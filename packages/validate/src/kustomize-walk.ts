@@ -231,6 +231,43 @@ function refusedKustomizationValue(error: string, m: Met, met: readonly Met[]): 
   return { in: at, line: at.doc.lineOf(path), path: shownPath, why };
 }
 
+/**
+ * The values of a file kustomize builds from (a resource, a patch) that it builds as other text than
+ * kubectl reads there: an unquoted date or time (`built: 2024-01-02`) is a timestamp to YAML 1.2, and
+ * kustomize writes it back in RFC 3339 (`"2024-01-02T00:00:00Z"`), where kubectl reads the text
+ * as written; `kubectl apply -k` sends what kustomize built (an env var, a label, a ConfigMap's data
+ * changed silently, or a label value the server refuses for its colons). An object's own
+ * metadata.annotations are kept as written: kustomize rewrites them from their text as it takes
+ * its own annotations out (kustomize v5.8.1). A value of another type to kubectl (an unquoted yes,
+ * which kustomize keeps as the text "yes") is judged in the build, placed at its line (see `placement`).
+ */
+function timestampRewrites(d: SourceDoc): Problem[] {
+  return (d.yaml12 ?? []).flatMap((r) => {
+    if (typeof r.kubectl !== 'string' || typeof r.yaml12 !== 'string' || r.kubectl === r.yaml12) return [];
+    if (r.path.length === 3 && r.path[0] === 'metadata' && r.path[1] === 'annotations') return [];
+    const written = d.sourceOf?.(r.path) ?? r.kubectl;
+    const path = r.path.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
+    const m = d.manifest;
+    const name = typeof m.metadata?.name === 'string' ? m.metadata.name : undefined;
+    const namespace = typeof m.metadata?.namespace === 'string' ? m.metadata.namespace : undefined;
+    return [
+      {
+        file: d.file,
+        line: d.lineOf(r.path),
+        resource: d.id,
+        apiVersion: m.apiVersion,
+        kind: m.kind,
+        ...(namespace !== undefined ? { namespace } : {}),
+        ...(name !== undefined ? { name } : {}),
+        path,
+        message: `kustomize builds the unquoted ${written} here as ${JSON.stringify(r.yaml12)} (it reads YAML 1.2, where it is a timestamp, and writes it back in RFC 3339), not as the text ${JSON.stringify(r.kubectl)} kubectl reads in this file; kubectl apply -k sends what kustomize built: quote it: "${r.kubectl}"`,
+        rule: 'yaml-version',
+        severity: 'error' as const,
+      },
+    ];
+  });
+}
+
 /** The kustomization file of a folder, absolute, if it has one. */
 const kustomizationBeside = (dir: string) => KUSTOMIZATION_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
 
@@ -583,16 +620,21 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
   // The objects of the files read, as read, before they leave the walk: the sources of what is built.
   const sources = new Map([...parsed.files].map(([key, f]) => [abs(key), { key, docs: f.docs }]));
   const gone = new Set([...consumed.keys(), ...asInputs.keys()]);
+  // And the values kustomize builds as other text than they read to kubectl in a file it builds from.
+  const rewrites: Problem[] = [];
   for (const key of gone) {
     const f = parsed.files.get(key)!;
+    const how = consumed.get(key);
+    const own = how === 'resource' || how?.yaml ? f.docs.flatMap(timestampRewrites) : [];
+    rewrites.push(...own);
     f.docs = [];
-    f.problems = f.problems.flatMap((p) => kept(p) ?? []);
+    f.problems = [...f.problems.flatMap((p) => kept(p) ?? []), ...own];
     f.resources = 0;
     delete f.documents;
   }
   const docs = parsed.docs.filter((d) => !gone.has(d.file));
   parsed.docs.splice(0, parsed.docs.length, ...docs);
-  const problems = parsed.problems.flatMap((p) => kept(p) ?? []);
+  const problems = [...parsed.problems.flatMap((p) => kept(p) ?? []), ...rewrites];
   parsed.problems.splice(0, parsed.problems.length, ...problems);
 
   // The built objects, judged as the kustomization's: its file holds them. Each build is one set
