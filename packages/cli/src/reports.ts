@@ -17,9 +17,17 @@ export function printPipeline(r: PipelineResult, summary: string): void {
   out(`generate: ${g.written.length} written, ${g.removed.length} removed, ${g.unchanged} unchanged${reused} (${r.phases.generate.toFixed(2)}s)`);
   for (const b of r.built.results) if (!b.ok) err(buildFailureLine(b));
   out(`build: ${r.built.results.length - r.built.failed} of ${r.built.results.length} overlays built (${r.phases.build.toFixed(2)}s)`);
+  if (r.gitops) out(gitopsLine(r.gitops));
   for (const line of [...problemLines(r.problems), ...comparisonLines(r)]) out(line);
   for (const note of r.notes) err(note);
   out(`${summary} (${seconds()})`);
+}
+
+/** What the pipeline validated of gitops/, the folders that bootstrap Argo CD and Flux. */
+function gitopsLine(g: NonNullable<PipelineResult['gitops']>): string {
+  const folders = g.folders.length > 3 ? `${g.folders.slice(0, 3).join(', ')} and ${g.folders.length - 3} more` : g.folders.join(', ');
+  const objects = `${g.resources} object${g.resources === 1 ? '' : 's'}`;
+  return g.reused ? `gitops: ${folders}: ${objects}, unchanged since the last run, reused` : `gitops: ${folders}: ${objects} validated`;
 }
 
 /** Each drifted file as `strata check` prints it: its diff, or one line for a stale file. */

@@ -147,7 +147,30 @@ export interface AppEntry {
 export interface SharedEntry {
   readonly apps: readonly string[];
   readonly files: Record<string, Stamp>;
+  /** What validation found in gitops/ as these files hold it, when it was validated. */
+  readonly gitops?: GitopsVerdict;
   readonly seal: string;
+}
+
+/**
+ * The verdict on the folders of gitops/ (each env's Argo CD folder as kustomize builds it, each
+ * env's Flux folder as its files are applied): reused by a run whose gitops/ holds the same bytes
+ * (`key`, see gitopsKey) and that judges as this one did.
+ */
+export interface GitopsVerdict {
+  readonly key: string;
+  /** The folders validated: gitops/<env> and gitops/flux/<env>, of the envs that have them. */
+  readonly folders: readonly string[];
+  readonly problems: readonly Problem[];
+  readonly resources: number;
+  /** As AppEntry.serverChecks. */
+  readonly serverChecks?: 'unapplied' | 'none';
+}
+
+/** What the files of gitops/ hold, as one hash: each file's path and content hash. */
+export function gitopsKey(files: Iterable<readonly [string, string]>): string {
+  const under = [...files].filter(([path]) => path.startsWith(`${Layout.gitops}/`));
+  return hashOf(JSON.stringify(under.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }
 
 export interface PipelineCache {
@@ -471,8 +494,14 @@ export function sealOf(tool: string, entry: Omit<AppEntry, 'seal'>): string {
 }
 
 /** The seal of the shared files: see SharedEntry. */
-export function sharedSealOf(tool: string, apps: readonly string[], files: Record<string, Stamp>): string {
-  return seal(FORMAT, tool, JSON.stringify([apps, sealedHashes(files)]));
+export function sharedSealOf(tool: string, apps: readonly string[], files: Record<string, Stamp>, gitops?: GitopsVerdict): string {
+  return seal(FORMAT, tool, JSON.stringify([apps, sealedHashes(files), ...(gitops ? [gitops] : [])]));
+}
+
+/** The verdict on gitops/ of a shared entry this user's runs wrote for this tool; undefined for any other. */
+export function sealedGitops(tool: string, shared: SharedEntry | undefined): GitopsVerdict | undefined {
+  if (!shared || typeof shared !== 'object' || !shared.gitops || !Array.isArray(shared.apps)) return undefined;
+  return sharedSealOf(tool, shared.apps, shared.files, shared.gitops) === shared.seal ? shared.gitops : undefined;
 }
 
 /**
@@ -487,7 +516,7 @@ export function sharedUnchanged(
   listing = new FolderListing(root),
 ): Record<string, Stamp> | undefined {
   if (!shared || typeof shared !== 'object' || JSON.stringify(shared.apps) !== JSON.stringify(apps)) return undefined;
-  if (sharedSealOf(tool, shared.apps, shared.files) !== shared.seal) return undefined;
+  if (sharedSealOf(tool, shared.apps, shared.files, shared.gitops) !== shared.seal) return undefined;
   if (!Object.keys(shared.files).every((f) => listing.plainPath(f))) return undefined;
   const out: Record<string, Stamp> = {};
   for (const [file, stamp] of Object.entries(shared.files)) {

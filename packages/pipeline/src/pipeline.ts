@@ -43,10 +43,13 @@ import {
   cacheFile,
   FolderListing,
   filesUnder,
+  gitopsKey,
+  hashOf,
   inFingerprint,
   isPrebuiltCopy,
   readCache,
   sealOf,
+  sealedGitops,
   sharedSealOf,
   sharedUnchanged,
   stampOf,
@@ -55,6 +58,7 @@ import {
   verify,
   writeCache,
   type AppEntry,
+  type GitopsVerdict,
   type SharedEntry,
   type Stamp,
   type WrittenAs,
@@ -62,6 +66,7 @@ import {
 import { describeDrift, LINE_ENDINGS_FIX, LINE_ENDINGS_ONLY, parseBuilt, strayFolders, topologyDrift, type Drift } from './check.ts';
 import { overlayFindings, proveEnvRoot, refuseCollisions, renderedIds, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
+import { addParsed, gitopsFolders, inGitops } from './gitops-checks.ts';
 import { handWrittenFiles } from './hand-written.ts';
 import type {
   AllocationClaim,
@@ -190,6 +195,13 @@ export interface PipelineResult {
    * line): what was written, for a caller to use without reading dist/ again.
    */
   readonly documents: ReadonlyMap<string, readonly SourceDoc[]>;
+  /**
+   * The folders of gitops/ validated (each env's Argo CD folder as kustomize builds it, its Flux
+   * folder as written) and how many objects they hold, not counted in `resources`; their problems
+   * are in `problems`. `reused` when gitops/ held what it held when last validated, as this run would
+   * validate it: that run's findings are reported again.
+   */
+  readonly gitops?: { readonly folders: readonly string[]; readonly resources: number; readonly reused: boolean };
   /** Seconds per phase. */
   readonly phases: { readonly generate: number; readonly build: number; readonly validate: number };
   /** Lines about checks that did not run, and how to make them run. */
@@ -240,6 +252,8 @@ async function runPipeline(root: string, options: PipelineOptions, decoding: { s
     kubernetesSettings,
     namespaceProblems,
     nodePortProblems,
+    parseInputs,
+    placedInSources,
     allocationProblems,
     classProblems,
     declaredClassesOf,
@@ -487,6 +501,20 @@ async function runPipeline(root: string, options: PipelineOptions, decoding: { s
   });
   const tGenerate = lap();
 
+  // gitops/ as this run leaves it, by content: the last verdict on the same bytes, reached by checks
+  // like this run's, is reused; else its folders are read now, as `strata validate gitops/<env>` reads
+  // them (each env's Argo CD folder built with kustomize, its Flux folder as written), while the apps
+  // build, and judged with the apps' built files.
+  const gitopsFiles: [string, string][] = sharedBefore
+    ? Object.entries(sharedBefore).map(([path, stamp]) => [path, stamp.hash])
+    : [...files].filter(([path]) => inGitops(path)).map(([path, content]) => [path, hashOf(content)]);
+  const gitopsAs = gitopsKey(gitopsFiles);
+  const lastGitops = sealedGitops(tool, cache.shared);
+  const gitopsReused = lastGitops && lastGitops.key === gitopsAs && lastGitops.serverChecks === judging ? lastGitops : undefined;
+  const gitopsToRead = gitopsReused ? [] : gitopsFolders(gitopsFiles.map(([path]) => path));
+  const gitopsRead = gitopsToRead.length > 0 ? parseInputs(root, gitopsToRead) : undefined;
+  gitopsRead?.catch(() => undefined); // awaited below
+
   // Build: what the builder did from memory is written to dist/ and read for validation as it
   // arrives, now that the tree is written; without the builder, one kustomize per overlay from disk.
   // A failure is built again from disk, so that its message names the files as they are.
@@ -633,6 +661,8 @@ async function runPipeline(root: string, options: PipelineOptions, decoding: { s
     }
     return { checking };
   };
+  const gitopsParsed = await gitopsRead;
+  if (gitopsParsed) addParsed(parsed, gitopsParsed);
   const started = parsed.files.size > 0 ? await checkAndCompare() : undefined;
 
   // What the cache remembers of each changed app but its findings: the stamps of the files it read
@@ -677,6 +707,31 @@ async function runPipeline(root: string, options: PipelineOptions, decoding: { s
   const checked = started ? await started.checking : { problems: [], resources: 0, files: [], counts: {} as Record<string, number> };
   const tValidate = lap();
 
+  // What was found in gitops/, at the files and lines that write it; remembered only when the files
+  // read held what this run planned.
+  const gitopsFound: GitopsVerdict | undefined =
+    gitopsReused ??
+    (gitopsParsed
+      ? (JSON.parse(
+          JSON.stringify({
+            key: gitopsAs,
+            problems: placedInSources(
+              checked.problems.filter((p) => inGitops(p.file)),
+              gitopsParsed,
+            ),
+            folders: gitopsToRead,
+            resources: [...gitopsParsed.files.keys()].reduce((n, f) => n + (checked.counts[f] ?? 0), 0),
+            ...(judging ? { serverChecks: judging } : {}),
+          }),
+        ) as GitopsVerdict)
+      : undefined);
+  const gitopsHashes = new Map(gitopsFiles);
+  const gitopsKept =
+    gitopsReused ??
+    (gitopsFound && gitopsParsed && [...gitopsParsed.files].every(([f, read]) => gitopsHashes.get(f) === hashOf(read.bytes))
+      ? gitopsFound
+      : undefined);
+
   // The env roots and gitops/ as written for exactly these apps; not remembered at all when one of
   // them is no longer as this run wrote it (a later run would not look at a file left out).
   const sharedFiles: Record<string, Stamp> = {};
@@ -687,10 +742,11 @@ async function runPipeline(root: string, options: PipelineOptions, decoding: { s
     if (stamp) sharedFiles[path] = stamp;
     else sharedKnown = false;
   }
+  const withGitops = gitopsKept ? { gitops: gitopsKept } : {};
   const shared: SharedEntry | undefined = sharedBefore
-    ? { apps: names, files: sharedBefore, seal: sharedSealOf(tool, names, sharedBefore) }
+    ? { apps: names, files: sharedBefore, ...withGitops, seal: sharedSealOf(tool, names, sharedBefore, gitopsKept) }
     : sharedKnown && Object.keys(sharedFiles).length > 0
-      ? { apps: names, files: sharedFiles, seal: sharedSealOf(tool, names, sharedFiles) }
+      ? { apps: names, files: sharedFiles, ...withGitops, seal: sharedSealOf(tool, names, sharedFiles, gitopsKept) }
       : undefined;
 
   // The node ports the Services of the changed apps ask for; the reused apps' are in their entries.
@@ -834,7 +890,8 @@ async function runPipeline(root: string, options: PipelineOptions, decoding: { s
     judging === undefined ? classProblems([...classes, ...[...reused.values()].flatMap((e) => e.classes)], declaredClassesOf(root)) : [];
   const routed = ingressRouteProblems([...routes, ...[...reused.values()].flatMap((e) => e.ingresses)]);
   const problems = [
-    ...checked.problems,
+    ...checked.problems.filter((p) => !inGitops(p.file)),
+    ...(gitopsFound?.problems ?? []),
     ...[...reused.values()].flatMap((e) => e.problems),
     ...taken,
     ...allocated,
@@ -843,7 +900,9 @@ async function runPipeline(root: string, options: PipelineOptions, decoding: { s
     ...unclassed,
   ];
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
-  const resources = checked.resources + [...reused.values()].reduce((n, e) => n + e.resources, 0);
+  // The apps' objects; gitops/'s are counted apart.
+  const gitopsJudged = gitopsParsed ? (gitopsFound?.resources ?? 0) : 0;
+  const resources = checked.resources - gitopsJudged + [...reused.values()].reduce((n, e) => n + e.resources, 0);
   for (const [name, entry] of reused) for (const e of ENVIRONMENTS) compared.set(Layout.overlay(e, name), entry.findings[e]);
   const roundTrip: PipelineResult['roundTrip'] = [];
   const unmatchedPatches: string[] = [];
@@ -861,7 +920,7 @@ async function runPipeline(root: string, options: PipelineOptions, decoding: { s
   const distFiles = ENVIRONMENTS.flatMap((env) => names.map((app) => ({ env, app, file: Layout.distOf(env, app) }))).filter(
     (f) => !failed.has(f.file),
   );
-  const documents = new Map([...parsed.files].map(([file, read]) => [file, read.docs]));
+  const documents = new Map([...parsed.files].filter(([file]) => !inGitops(file)).map(([file, read]) => [file, read.docs]));
   // Said even when every app was reused: their findings were made without the same checks.
   const runNotes = checkedNotes ?? (judging !== undefined || resolveHelper() ? [] : [NOT_BUILT_NOTE]);
   // The kinds left to a cluster are named as a run that judged every app would name them.
@@ -886,6 +945,7 @@ async function runPipeline(root: string, options: PipelineOptions, decoding: { s
     distFiles,
     documents,
     phases: { generate: tGenerate, build: tBuild, validate: tValidate },
+    ...(gitopsFound ? { gitops: { folders: gitopsFound.folders, resources: gitopsFound.resources, reused: gitopsReused !== undefined } } : {}),
     notes,
     // Said even when every app was reused, as the note is.
     ...(notes.includes(NOT_BUILT_NOTE) ? { skipped: [SERVER_CHECKS] } : {}),
