@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decoderPath, runDecoder, validate, type ValidateOptions, type ValidateResult } from '../src/index.ts';
@@ -87,25 +87,31 @@ export async function readCases(
   ext: 'yaml' | 'json',
   options: ValidateOptions,
 ): Promise<CaseReadings> {
-  const dir = mkdtempSync(join(tmpdir(), `strata-readings-${ext}-`));
   const decoder = decoderPath(repo);
   if (!decoder) throw new Error('strata-decode is not built: run npm run setup');
+  const dir = mkdtempSync(join(tmpdir(), `strata-readings-${ext}-`));
   const names = [...cases.keys()];
   const files = names.map((n) => ({ name: `${n}.${ext}`, text: Buffer.from(cases.get(n)!) }));
   const kubectl = new Map<string, Reading>();
   const kustomize = new Map<string, Reading>();
   const results = new Map<string, ValidateResult>();
-  (
-    await kubectlReadings(
-      decoder,
-      files.map((f) => f.text),
-    )
-  ).forEach((r, i) => kubectl.set(names[i]!, r));
-  (await kustomizeReadings(join(repo, '.tools', 'bin', 'kustomize'), decoder, files, dir)).forEach((r, i) => kustomize.set(names[i]!, r));
-  for (const f of files) {
-    const file = join(dir, f.name);
-    writeFileSync(file, f.text);
-    results.set(f.name.slice(0, -ext.length - 1), await validate(repo, [file], options));
+  try {
+    (
+      await kubectlReadings(
+        decoder,
+        files.map((f) => f.text),
+      )
+    ).forEach((r, i) => kubectl.set(names[i]!, r));
+    (await kustomizeReadings(join(repo, '.tools', 'bin', 'kustomize'), decoder, files, dir)).forEach((r, i) => kustomize.set(names[i]!, r));
+    for (const f of files) {
+      const file = join(dir, f.name);
+      writeFileSync(file, f.text);
+      results.set(f.name.slice(0, -ext.length - 1), await validate(repo, [file], options));
+    }
+  } catch (e) {
+    // The caller never learns of the folder: it is removed here.
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
   }
   return { dir, kubectl, kustomize, results };
 }
