@@ -1,8 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { changedFiles, workspaceFiles, writeTemplateApp } from '@strata/testing/workspace-copy';
-import { editFile, repo, strata, tempWorkspace } from '@strata/testing/workspace';
+import { describe, expect, it } from 'vitest';
+import { changedFiles, setTemplateNamespace, workspaceFiles } from '@strata/testing/workspace-copy';
+import { platformNamespacesWorkspace, strata } from '@strata/testing/workspace';
 
 // kubernetes.namespaces of strata.config.json lists the namespaces the platform makes. new-app
 // refuses such a name and validate such a build; an app's config can still move the app there, and
@@ -10,17 +8,11 @@ import { editFile, repo, strata, tempWorkspace } from '@strata/testing/workspace
 // platform's namespace, before anything judged it.
 
 describe('strata generate of an app whose namespace kubernetes.namespaces says the platform makes', () => {
-  const ws = tempWorkspace([]);
-  afterAll(() => ws.dispose());
-  writeTemplateApp(repo, ws.root, 'relay');
-  const config = join(ws.root, 'strata.config.json');
-  const settings = JSON.parse(readFileSync(config, 'utf8')) as { kubernetes: Record<string, unknown> };
-  settings.kubernetes.namespaces = ['observability', 'traefik'];
-  writeFileSync(config, `${JSON.stringify(settings, null, 2)}\n`);
+  const ws = platformNamespacesWorkspace('relay', ['observability', 'traefik']);
 
   it('refuses it in one line naming the app, the namespace and the fix, exit 2, writing nothing', () => {
     expect(strata(ws.root, ['generate']).status).toBe(0);
-    editFile(join(ws.root, 'apps/relay/src/config.ts'), (t) => t.replace(/ {2}namespace: '[^']*',/, "  namespace: 'observability',"));
+    setTemplateNamespace(ws.root, 'relay', 'observability');
     const before = workspaceFiles(ws.root);
     for (const args of [['generate'], ['generate', '--app', 'relay'], ['generate', '--env', 'dev']]) {
       const r = strata(ws.root, args);

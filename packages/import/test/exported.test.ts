@@ -7,17 +7,22 @@ import { ensureServers, startServer, type Server } from '@strata/project/apiserv
 import { importApp, leftOutSummary } from '../src/index.ts';
 import { emptyWorkspace, envSources, filesUnder, fixtures } from './workspace.ts';
 
-describe('strata import of objects exported from a cluster', () => {
-  let server: Server;
-  let ws: ReturnType<typeof emptyWorkspace>;
+/** An API server and an empty workspace for the tests of one describe block: started before them, and stopped and removed after. */
+function serverAndWorkspace(): { readonly server: Server; readonly ws: ReturnType<typeof emptyWorkspace> } {
+  const made = {} as { server: Server; ws: ReturnType<typeof emptyWorkspace> };
   beforeAll(async () => {
-    server = await startServer(await ensureServers());
-    ws = emptyWorkspace();
+    made.server = await startServer(await ensureServers());
+    made.ws = emptyWorkspace();
   }, 120_000);
   afterAll(async () => {
-    await server?.stop();
-    ws?.dispose();
+    await made.server?.stop();
+    made.ws?.dispose();
   });
+  return made;
+}
+
+describe('strata import of objects exported from a cluster', () => {
+  const cluster = serverAndWorkspace();
 
   /** Where the API server keeps an object of the two kinds the fixture holds. */
   const pathOf = (m: { kind: string; metadata: { name: string; namespace: string } }, named: boolean) =>
@@ -28,7 +33,7 @@ describe('strata import of objects exported from a cluster', () => {
     { timeout: 240_000 },
     async () => {
       const source = join(fixtures, 'exported', 'from-cluster.yaml');
-      const r = await importApp(ws.root, { name: 'expapp', envs: envSources(source), install: false });
+      const r = await importApp(cluster.ws.root, { name: 'expapp', envs: envSources(source), install: false });
       expect(r.dropped).toStrictEqual({
         fields: [
           'annotation deployment.kubernetes.io/revision',
@@ -42,13 +47,13 @@ describe('strata import of objects exported from a cluster', () => {
         ],
         objects: 2,
       });
-      const written = Object.values({ ...filesUnder(ws.root, 'apps/expapp'), ...filesUnder(ws.root, 'base/expapp') }).join('\n');
+      const written = Object.values({ ...filesUnder(cluster.ws.root, 'apps/expapp'), ...filesUnder(cluster.ws.root, 'base/expapp') }).join('\n');
       for (const kept of ['444455556666', 'resourceVersion', 'creationTimestamp', 'managedFields', 'selfLink', 'readyReplicas', 'revision'])
         expect(written).not.toContain(kept);
       // The app's own annotations stay.
       expect(written).toContain('team: web');
 
-      const [dev] = await buildOverlays(ws.root, ['overlays/dev/expapp'], { concurrency: 1 });
+      const [dev] = await buildOverlays(cluster.ws.root, ['overlays/dev/expapp'], { concurrency: 1 });
       expect(dev!.error).toBeUndefined();
       // What kubectl apply does with the built objects, through the API: a create of each, then for
       // a change a merge patch of the object as the tree has it (kubectl's client-side apply sends
@@ -56,9 +61,10 @@ describe('strata import of objects exported from a cluster', () => {
       const objects = parseAllDocuments(dev!.yaml).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace: string } });
       expect(objects.map((o) => o.kind).sort()).toStrictEqual(['ConfigMap', 'Deployment']);
       expect(
-        (await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'expapp' } })).status,
+        (await cluster.server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'expapp' } }))
+          .status,
       ).toBe(201);
-      for (const o of objects) expect((await server.client.request('POST', pathOf(o, false), o)).status, o.kind).toBe(201);
+      for (const o of objects) expect((await cluster.server.client.request('POST', pathOf(o, false), o)).status, o.kind).toBe(201);
       // A change of the app, applied as kubectl apply -k and Argo CD apply it: a stale resourceVersion
       // in the tree would make every apply after the first a Conflict.
       const changed = dev!.yaml.replace(/^ {2}a: b$/m, '  a: c');
@@ -67,13 +73,13 @@ describe('strata import of objects exported from a cluster', () => {
         .map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace: string } })
         .find((o) => o.kind === 'ConfigMap')!;
       for (let i = 0; i < 2; i++) {
-        const again = await server.client.request('PATCH', pathOf(configMap, true), configMap, 'application/merge-patch+json');
+        const again = await cluster.server.client.request('PATCH', pathOf(configMap, true), configMap, 'application/merge-patch+json');
         expect(again.status, JSON.stringify(again.body)).toBe(200);
       }
       // The same patch with the exported resourceVersion kept, as the tree had it before: a Conflict.
       const stale = { ...configMap, metadata: { ...configMap.metadata, resourceVersion: '123456' } };
-      expect((await server.client.request('PATCH', pathOf(stale, true), stale, 'application/merge-patch+json')).status).toBe(409);
-      const live = (await server.client.request('GET', pathOf(configMap, true))).body as { data: { a: string } };
+      expect((await cluster.server.client.request('PATCH', pathOf(stale, true), stale, 'application/merge-patch+json')).status).toBe(409);
+      const live = (await cluster.server.client.request('GET', pathOf(configMap, true))).body as { data: { a: string } };
       expect(live.data.a).toBe('c');
     },
   );
@@ -217,16 +223,7 @@ describe('strata import of Services exported from a cluster', () => {
 });
 
 describe('strata import of Jobs exported from a cluster', () => {
-  let server: Server;
-  let ws: ReturnType<typeof emptyWorkspace>;
-  beforeAll(async () => {
-    server = await startServer(await ensureServers());
-    ws = emptyWorkspace();
-  }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-    ws?.dispose();
-  });
+  const cluster = serverAndWorkspace();
 
   type Job = { apiVersion: string; kind: string; metadata: Record<string, unknown> & { uid?: string }; spec: Record<string, unknown> };
   const jobs = '/apis/batch/v1/namespaces/jobapp/jobs';
@@ -253,7 +250,8 @@ describe('strata import of Jobs exported from a cluster', () => {
     { timeout: 240_000 },
     async () => {
       expect(
-        (await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'jobapp' } })).status,
+        (await cluster.server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'jobapp' } }))
+          .status,
       ).toBe(201);
       const created = [
         // Without labels of its own: the server gives the Job the template's, its generated ones among them.
@@ -262,12 +260,12 @@ describe('strata import of Jobs exported from a cluster', () => {
         withLabels(job('manual', { manualSelector: true, selector: { matchLabels: { app: 'manual' } } }), { app: 'manual' }),
       ];
       for (const j of created) {
-        const r = await server.client.request('POST', `${jobs}?fieldManager=kubectl-client-side-apply`, applied(j));
+        const r = await cluster.server.client.request('POST', `${jobs}?fieldManager=kubectl-client-side-apply`, applied(j));
         expect(r.status, JSON.stringify(r.body)).toBe(201);
       }
       const exported = new Map<string, Job>();
       for (const { metadata } of created) {
-        const r = await server.client.request('GET', `${jobs}/${String(metadata.name)}`);
+        const r = await cluster.server.client.request('GET', `${jobs}/${String(metadata.name)}`);
         expect(r.status).toBe(200);
         exported.set(String(metadata.name), r.body as Job);
       }
@@ -282,11 +280,11 @@ describe('strata import of Jobs exported from a cluster', () => {
       expect(migrate.metadata.labels).toStrictEqual(generated);
       expect(migrate.spec.selector).toStrictEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': uid } });
       expect(exported.get('seed')!.metadata.labels).toStrictEqual({ team: 'data' });
-      const source = join(ws.root, 'jobs.yaml');
+      const source = join(cluster.ws.root, 'jobs.yaml');
       writeFileSync(source, [...exported.values()].map((j) => stringify(j)).join('---\n'));
       // The cluster is the new one: the old Jobs are gone (no finalizer keeps them without a garbage collector).
       for (const name of exported.keys()) {
-        const d = await server.client.request('DELETE', `${jobs}/${name}`, {
+        const d = await cluster.server.client.request('DELETE', `${jobs}/${name}`, {
           apiVersion: 'v1',
           kind: 'DeleteOptions',
           propagationPolicy: 'Background',
@@ -296,11 +294,11 @@ describe('strata import of Jobs exported from a cluster', () => {
 
       // Kept, the old Job's generated selector and labels are refused.
       const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, managedFields: _mf, ...metadata } = migrate.metadata;
-      const kept = await server.client.request('POST', jobs, { ...migrate, metadata, status: undefined });
+      const kept = await cluster.server.client.request('POST', jobs, { ...migrate, metadata, status: undefined });
       expect(kept.status).toBe(422);
       expect(JSON.stringify(kept.body)).toContain('`selector` not auto-generated');
 
-      const r = await importApp(ws.root, { name: 'jobapp', envs: envSources(source), install: false });
+      const r = await importApp(cluster.ws.root, { name: 'jobapp', envs: envSources(source), install: false });
       expect(r.dropped.fields.filter((f) => f.startsWith('spec.') || f.startsWith('label '))).toStrictEqual([
         'label batch.kubernetes.io/controller-uid',
         'label batch.kubernetes.io/job-name',
@@ -308,7 +306,7 @@ describe('strata import of Jobs exported from a cluster', () => {
         'label job-name',
         'spec.selector',
       ]);
-      const [dev] = await buildOverlays(ws.root, ['overlays/dev/jobapp'], { concurrency: 1 });
+      const [dev] = await buildOverlays(cluster.ws.root, ['overlays/dev/jobapp'], { concurrency: 1 });
       expect(dev!.error).toBeUndefined();
       const objects = parseAllDocuments(dev!.yaml).map((d) => d.toJS() as Job);
       expect(objects.map((o) => o.metadata.name).sort()).toStrictEqual(['manual', 'migrate', 'seed']);
@@ -321,10 +319,10 @@ describe('strata import of Jobs exported from a cluster', () => {
       expect(built('manual').spec).toMatchObject({ manualSelector: true, selector: { matchLabels: { app: 'manual' } } });
 
       for (const o of objects) {
-        const c = await server.client.request('POST', jobs, o);
+        const c = await cluster.server.client.request('POST', jobs, o);
         expect(c.status, JSON.stringify(c.body)).toBe(201);
       }
-      const live = (await server.client.request('GET', `${jobs}/migrate`)).body as Job as Job;
+      const live = (await cluster.server.client.request('GET', `${jobs}/migrate`)).body as Job as Job;
       expect(live.spec.selector).toStrictEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': live.metadata.uid } });
       expect(live.metadata.uid).not.toBe(uid);
     },
@@ -712,25 +710,17 @@ describe('strata import of cluster-scoped objects rendered with a namespace', ()
 });
 
 describe('strata import of an exported ServiceAccount with a long name', () => {
-  let server: Server;
-  let ws: ReturnType<typeof emptyWorkspace>;
-  beforeAll(async () => {
-    server = await startServer(await ensureServers());
-    ws = emptyWorkspace();
-  }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-    ws?.dispose();
-  });
+  const cluster = serverAndWorkspace();
 
   it('leaves out the token and pull Secrets the controllers made for it under the shortened names they give them', { timeout: 240_000 }, async () => {
     // 66 characters: `<account>-token-` and `<account>-dockercfg-` are longer than generateName keeps.
     const account = 'payments-settlement-reconciliation-worker-eu-central-batch-nightly';
     expect(
-      (await server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'payments' } })).status,
+      (await cluster.server.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'payments' } }))
+        .status,
     ).toBe(201);
     // Kubernetes' token controller asks for generateName `<account>-token-`: the API server names it.
-    const created = await server.client.request('POST', '/api/v1/namespaces/payments/secrets', {
+    const created = await cluster.server.client.request('POST', '/api/v1/namespaces/payments/secrets', {
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { generateName: `${account}-token-`, annotations: { 'kubernetes.io/service-account.name': account } },
@@ -751,16 +741,16 @@ describe('strata import of an exported ServiceAccount with a long name', () => {
       secrets: [{ name: token }, { name: openshiftToken }, { name: pull }, { name: 'payments-signing-key' }],
       imagePullSecrets: [{ name: pull }, { name: 'regcred' }],
     };
-    const source = join(ws.root, 'account.yaml');
+    const source = join(cluster.ws.root, 'account.yaml');
     writeFileSync(source, stringify(exported));
 
-    const r = await importApp(ws.root, { name: 'payments', envs: envSources(source), install: false });
+    const r = await importApp(cluster.ws.root, { name: 'payments', envs: envSources(source), install: false });
     expect(r.dropped.fields.filter((f) => !f.startsWith('metadata.'))).toStrictEqual([
       'imagePullSecrets[] (dockercfg Secrets)',
       'secrets[] (dockercfg Secrets)',
       'secrets[] (token Secrets)',
     ]);
-    const [dev] = await buildOverlays(ws.root, ['overlays/dev/payments'], { concurrency: 1 });
+    const [dev] = await buildOverlays(cluster.ws.root, ['overlays/dev/payments'], { concurrency: 1 });
     expect(dev!.error).toBeUndefined();
     const built = parseAllDocuments(dev!.yaml).map((d) => d.toJS() as { kind: string; secrets?: unknown; imagePullSecrets?: unknown });
     const sa = built.find((o) => o.kind === 'ServiceAccount')!;

@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { declarePlatformNamespaces } from '@strata/testing/workspace';
 import { validate } from '@strata/validate';
 import { importApp, ImportError } from '../src/index.ts';
 import { emptyWorkspace, envSources, filesUnder, strata } from './workspace.ts';
@@ -82,9 +83,7 @@ describe('strata import refuses what the first strata pipeline after it refuses'
     // The app's Argo CD destination is shop, where most of its objects are.
     writeFileSync(source, `${deployment()}${configMap('shop', 'settings')}${configMap('monitoring')}`);
     await expect(importApp(ws.root, { name: 'shop', envs: envSources(source), install: false })).rejects.toThrow(/namespaces "monitoring" not found/);
-    const config = JSON.parse(readFileSync(join(ws.root, 'strata.config.json'), 'utf8')) as { kubernetes: Record<string, unknown> };
-    config.kubernetes.namespaces = ['monitoring'];
-    writeFileSync(join(ws.root, 'strata.config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    declarePlatformNamespaces(ws.root, ['monitoring']);
     const r = await importApp(ws.root, { name: 'shop', envs: envSources(source), install: false });
     expect(r.objects).toStrictEqual({ dev: 3, staging: 3, prod: 3 });
   });
@@ -122,10 +121,7 @@ describe('strata import refuses what the first strata pipeline after it refuses'
     'refuses an app whose own namespace is one strata.config.json says the platform makes, as the pipeline refuses it',
     { timeout: 240_000 },
     async () => {
-      const config = join(ws.root, 'strata.config.json');
-      const settings = JSON.parse(readFileSync(config, 'utf8')) as { kubernetes: Record<string, unknown> };
-      settings.kubernetes.namespaces = ['shop'];
-      writeFileSync(config, `${JSON.stringify(settings, null, 2)}\n`);
+      declarePlatformNamespaces(ws.root, ['shop']);
       // Every object in shop: it is the app's Argo CD destination, which the pipeline refuses to let it
       // own, once, at the first object of its build there (kustomize puts the ConfigMap first).
       const lines = await refused('shop.yaml', `${deployment()}${configMap('shop', 'settings')}`);

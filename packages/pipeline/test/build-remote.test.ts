@@ -1,14 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '@strata/core';
 import { findRoot } from '@strata/project';
 import { testTempDir } from '@strata/testing/temp';
 import { build, buildFailureLine, buildVerdict } from '../src/index.ts';
 import { missingBuilds } from '../src/missing-dist.ts';
 import { staleBuilds } from '../src/stale-dist.ts';
+import { recordingServer } from './recording-server.ts';
 
 // `strata build` builds the committed overlays: one that names a URL (a hand edit, a bad merge) is
 // refused before kustomize runs, as validate and verify refuse it, and the others are built.
@@ -16,19 +15,7 @@ import { staleBuilds } from '../src/stale-dist.ts';
 const APPS = ['api', 'web'];
 const CM = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: team}\ndata: {a: b}\n`;
 
-/** A server on 127.0.0.1 that serves a ConfigMap at /cm.yaml and records each request. */
-let server: { url: string; requests: string[]; close(): void };
-beforeAll(async () => {
-  const requests: string[] = [];
-  const http = createServer((req, res) => {
-    requests.push(req.url ?? '');
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end(CM('fetched'));
-  });
-  await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
-  server = { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, requests, close: () => http.close() };
-});
-afterAll(() => server.close());
+const server = recordingServer(CM('fetched'));
 
 /** A tree of two apps, each overlay a kustomization of one ConfigMap beside it, with this checkout's tools. */
 function tree(): string {

@@ -1,11 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitAll, git } from '@strata/testing/workspace-copy';
 import { strata, tempWorkspace } from '@strata/testing/workspace';
 import { buildFailureLine, check, diffAgainst } from '../src/index.ts';
+import { recordingServer } from './recording-server.ts';
 
 // A hand-edited overlay or env root that names a URL is refused by build, validate and verify
 // before kustomize runs; check, which builds the committed overlays, and diff --against, which
@@ -15,19 +14,7 @@ import { buildFailureLine, check, diffAgainst } from '../src/index.ts';
 const APP = 'tokenplace-relay';
 const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fetched, namespace: tokenplace}\ndata: {a: b}\n';
 
-/** A server on 127.0.0.1 that serves a ConfigMap and records each request. */
-let server: { url: string; requests: string[]; close(): void };
-beforeAll(async () => {
-  const requests: string[] = [];
-  const http = createServer((req, res) => {
-    requests.push(req.url ?? '');
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end(CM);
-  });
-  await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
-  server = { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, requests, close: () => http.close() };
-});
-afterAll(() => server.close());
+const server = recordingServer(CM);
 
 /** Appends an entry to the resources of the kustomization `file` (its last list), returning what it held. */
 function addResource(file: string, entry: string): string {

@@ -119,6 +119,14 @@ export function writeTemplateApp(repo: string, root: string, name: string, chang
   if (changes.render) editAppFile(root, name, 'src/render.ts', changes.render);
 }
 
+/** Sets the namespace the template's app `name` at `root` puts its objects in (its Config's `namespace`). */
+export function setTemplateNamespace(root: string, name: string, namespace: string): void {
+  const path = join(root, 'apps', name, 'src/config.ts');
+  const text = readFileSync(path, 'utf8');
+  expect(text).toMatch(/ {2}namespace: '[^']*',/);
+  writeFileSync(path, text.replace(/ {2}namespace: '[^']*',/, `  namespace: '${namespace}',`));
+}
+
 /** Edits `file` of the app `name` at `root`: each `[from, to]` replaces the first `from`, and a `from` not found fails the test. */
 function editAppFile(root: string, name: string, file: string, edits: readonly (readonly [string, string])[]): void {
   const path = join(root, 'apps', name, file);

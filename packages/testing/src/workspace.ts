@@ -103,6 +103,27 @@ export function templateAppsWorkspace(
 }
 
 /**
+ * A {@link tempWorkspace} of no app of the repository, removed after the tests of the describe block
+ * that calls this, holding the new-app template's app `app`, where kubernetes.namespaces of
+ * strata.config.json lists `namespaces` as made by the platform.
+ */
+export function platformNamespacesWorkspace(app: string, namespaces: readonly string[]): { readonly root: string } {
+  const ws = tempWorkspace([]);
+  afterAll(() => ws.dispose());
+  writeTemplateApp(repo, ws.root, app);
+  declarePlatformNamespaces(ws.root, namespaces);
+  return { root: ws.root };
+}
+
+/** Lists `namespaces` under kubernetes.namespaces of the strata.config.json at `root`: those the platform makes. */
+export function declarePlatformNamespaces(root: string, namespaces: readonly string[]): void {
+  const config = join(root, 'strata.config.json');
+  const settings = JSON.parse(readFileSync(config, 'utf8')) as { kubernetes?: Record<string, unknown> };
+  settings.kubernetes = { ...settings.kubernetes, namespaces };
+  writeFileSync(config, `${JSON.stringify(settings, null, 2)}\n`);
+}
+
+/**
  * Rewrites a file with `edit`, failing the test when the edit changes nothing (the text it looks
  * for has moved); returns the text the file had, for a test that puts it back.
  */

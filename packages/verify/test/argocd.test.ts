@@ -15,7 +15,7 @@ import {
   type Server,
   type VerifyResult,
 } from '../src/index.ts';
-import { BUILD_TIMEOUT, deployment, hookConfigMap, hookJob, lineOf, makeRepo, namePrefix } from './helpers.ts';
+import { BUILD_TIMEOUT, deployment, hookConfigMap, hookJob, lineOf, makeRepo, namePrefix, withConsumer } from './helpers.ts';
 
 const HOOK = 'argocd.argoproj.io/hook';
 
@@ -354,9 +354,7 @@ describe('an object Argo CD deletes and recreates is no upgrade', () => {
   it(
     'fails it where Flux applies the tree too, since Flux reads no Argo CD sync option',
     async () => {
-      const flux = makeRepo({});
-      try {
-        writeFileSync(join(flux, 'strata.config.json'), `${JSON.stringify({ gitops: { consumer: 'both' } })}\n`);
+      await withConsumer('both', async (flux) => {
         const both = 'Force=true,Replace=true';
         const r = await verifyDocuments(docs([job('recreate', 'busybox:1.37', both)], 'next.yaml'), {
           server,
@@ -365,9 +363,7 @@ describe('an object Argo CD deletes and recreates is no upgrade', () => {
         });
         expect(r.problems.map((p) => [p.name, p.path, p.rule])).toStrictEqual([['recreate', 'spec.template', 'immutable-field']]);
         expect(r.notes).toStrictEqual([]);
-      } finally {
-        rmSync(flux, { recursive: true, force: true });
-      }
+      });
     },
     BUILD_TIMEOUT,
   );

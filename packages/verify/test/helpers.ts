@@ -9,6 +9,17 @@ import { ensureServers, readBuilt, startServer, type Server, type StartOptions }
 /** An object, or a document's YAML text written as it is (digits a parse would round, say). */
 export type Document = object | string;
 
+/** A workspace of no app whose tree `consumer` applies (its gitops.consumer); removed after `fn`. */
+export async function withConsumer<T>(consumer: 'argocd' | 'flux' | 'both', fn: (root: string) => Promise<T>): Promise<T> {
+  const root = makeRepo({});
+  try {
+    writeFileSync(join(root, 'strata.config.json'), `${JSON.stringify({ gitops: { consumer } })}\n`);
+    return await fn(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 /** A folder laid out like a Strata repository after a build, holding only the given apps. */
 export function makeRepo(overlays: Record<string, readonly Document[]>): string {
   const root = mkdtempSync(join(tmpdir(), 'strata-verify-test-'));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { verify, verifyDocuments } from '../src/index.ts';
-import { BUILD_TIMEOUT, builtDocs as docs, makeRepo, sharedServer } from './helpers.ts';
+import { BUILD_TIMEOUT, builtDocs as docs, makeRepo, sharedServer, withConsumer } from './helpers.ts';
 
 // An update Argo CD applies client-side (its default) is kubectl's three-way strategic merge patch,
 // not a server-side apply: what the last applied config named and the new one drops is removed by
@@ -133,14 +133,10 @@ describe('an update applied server-side', () => {
   it(
     'refuses it where Flux applies the tree',
     async () => {
-      const root = makeRepo({});
-      try {
-        writeFileSync(join(root, 'strata.config.json'), `${JSON.stringify({ gitops: { consumer: 'flux' } })}\n`);
+      await withConsumer('flux', async (root) => {
         const r = await upgrade([deployment({})], [deployment({ strategy: { type: 'Recreate' } })], root);
         expect(errors(r)).toStrictEqual([refused]);
-      } finally {
-        rmSync(root, { recursive: true, force: true });
-      }
+      });
     },
     BUILD_TIMEOUT,
   );

@@ -20,7 +20,7 @@ import {
   lastAppliedConfiguration,
   type ArgoCdTrackingMethod,
 } from '@strata/policy';
-import { BUILD_TIMEOUT, builtDocs as docs, makeRepo, sharedServer } from './helpers.ts';
+import { BUILD_TIMEOUT, builtDocs as docs, makeRepo, sharedServer, withConsumer } from './helpers.ts';
 
 // Objects a sync deletes and creates anew instead of updating: Argo CD's hooks and Force=true, Flux's force.
 const HOOK = 'argocd.argoproj.io/hook';
@@ -47,17 +47,6 @@ const job = (name: string, image: string, annotations: Record<string, string> = 
 /** `next` checked as an upgrade of `now` (each a list of objects), in the workspace `root` (its gitops.consumer). */
 const upgrade = (now: readonly object[], next: readonly object[], root?: string) =>
   verifyDocuments(docs(next, 'next.yaml'), { server, ...(root ? { root } : {}), against: { name: 'now', docs: docs(now, 'now.yaml') } });
-
-/** A workspace whose tree `consumer` applies; removed after `fn`. */
-async function withConsumer<T>(consumer: 'flux' | 'both', fn: (root: string) => Promise<T>): Promise<T> {
-  const root = makeRepo({});
-  try {
-    writeFileSync(join(root, 'strata.config.json'), `${JSON.stringify({ gitops: { consumer } })}\n`);
-    return await fn(root);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
 
 describe('hook delete policies, read as Argo CD reads them', () => {
   it('BeforeHookCreation when a hook names none or only names Argo CD does not know, Helm policies mapped and added to its own', () => {
