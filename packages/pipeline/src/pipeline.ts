@@ -593,35 +593,6 @@ async function runPipeline(root: string, options: PipelineOptions, decoding: { s
   }
   // Every build is in: the decoder answers the last of them and exits.
   decoder?.end();
-  await Promise.all(writes);
-  let pruned: string[] = [];
-  const gone: string[] = [];
-  try {
-    if (writeError) {
-      // The same error, so that its system call still marks it as the machine's fault, not the input's.
-      if (!(writeError instanceof UsageError)) writeError.message = `cannot write dist/: ${writeError.message}`;
-      throw writeError;
-    }
-    // What an earlier run built for an overlay that failed now is no output of it (build() removed those it built).
-    const failedNow = new Set(built.results.filter((r) => !r.ok && !r.removed && existsSync(join(root, r.output))).map((r) => r.output));
-    for (const f of failedNow) rmSync(join(root, f));
-    gone.push(...failedNow);
-    built = { ...built, results: built.results.map((r) => (failedNow.has(r.output) ? { ...r, removed: r.output } : r)) };
-    // dist/ holds the current apps and envs and nothing else: what a deleted app built is not shipped or validated.
-    pruned = pruneDist(root, new Set(names.flatMap((n) => ENVIRONMENTS.map((e) => Layout.distOf(e, n)))));
-  } finally {
-    // A reused app's built files are as this checkout's pipeline wrote them (its entry's stamps held):
-    // recorded too, so a record lost since does not leave them taken for copies from elsewhere.
-    const kept = [...reused.values()].flatMap((e) => Object.entries(e.outputs).filter(([f]) => f.startsWith(`${Layout.dist}/`)));
-    // The generated files by what this run wrote (or found holding it), else as they are on disk.
-    const onDisk = stamper(root);
-    const asWritten = (f: string) => {
-      const content = planOf.get(f.split('/')[f.startsWith(`${Layout.base}/`) ? 1 : 2] ?? '')?.files.get(f);
-      return content !== undefined && planned.has(f) ? stampPlanned(f, content) : onDisk(f);
-    };
-    recordBuilt(root, recorded, [...gone, ...pruned], Object.fromEntries(kept.map(([f, { hash, size }]) => [f, { hash, size }])), asWritten);
-  }
-  const tBuild = lap();
   // The round trip compares what validation decoded, while the checks wait for kubeconform and the
   // server's helper.
   const checkAndCompare = async () => {
@@ -661,9 +632,42 @@ async function runPipeline(root: string, options: PipelineOptions, decoding: { s
     }
     return { checking };
   };
+  // The checks start now, kubeconform and the server's helper in their own processes, while this
+  // thread waits for dist/ to be written and records it; a failed write still fails the run.
   const gitopsParsed = await gitopsRead;
   if (gitopsParsed) addParsed(parsed, gitopsParsed);
-  const started = parsed.files.size > 0 ? await checkAndCompare() : undefined;
+  const starting = parsed.files.size > 0 ? checkAndCompare() : Promise.resolve(undefined);
+  starting.catch(() => undefined); // awaited below
+  await Promise.all(writes);
+  let pruned: string[] = [];
+  const gone: string[] = [];
+  try {
+    if (writeError) {
+      // The same error, so that its system call still marks it as the machine's fault, not the input's.
+      if (!(writeError instanceof UsageError)) writeError.message = `cannot write dist/: ${writeError.message}`;
+      throw writeError;
+    }
+    // What an earlier run built for an overlay that failed now is no output of it (build() removed those it built).
+    const failedNow = new Set(built.results.filter((r) => !r.ok && !r.removed && existsSync(join(root, r.output))).map((r) => r.output));
+    for (const f of failedNow) rmSync(join(root, f));
+    gone.push(...failedNow);
+    built = { ...built, results: built.results.map((r) => (failedNow.has(r.output) ? { ...r, removed: r.output } : r)) };
+    // dist/ holds the current apps and envs and nothing else: what a deleted app built is not shipped or validated.
+    pruned = pruneDist(root, new Set(names.flatMap((n) => ENVIRONMENTS.map((e) => Layout.distOf(e, n)))));
+  } finally {
+    // A reused app's built files are as this checkout's pipeline wrote them (its entry's stamps held):
+    // recorded too, so a record lost since does not leave them taken for copies from elsewhere.
+    const kept = [...reused.values()].flatMap((e) => Object.entries(e.outputs).filter(([f]) => f.startsWith(`${Layout.dist}/`)));
+    // The generated files by what this run wrote (or found holding it), else as they are on disk.
+    const onDisk = stamper(root);
+    const asWritten = (f: string) => {
+      const content = planOf.get(f.split('/')[f.startsWith(`${Layout.base}/`) ? 1 : 2] ?? '')?.files.get(f);
+      return content !== undefined && planned.has(f) ? stampPlanned(f, content) : onDisk(f);
+    };
+    recordBuilt(root, recorded, [...gone, ...pruned], Object.fromEntries(kept.map(([f, { hash, size }]) => [f, { hash, size }])), asWritten);
+  }
+  const tBuild = lap();
+  const started = await starting;
 
   // What the cache remembers of each changed app but its findings: the stamps of the files it read
   // and wrote, taken while the checks run.
