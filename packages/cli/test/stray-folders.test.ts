@@ -38,7 +38,7 @@ describe('a folder of no app that a hand-written file keeps', () => {
     expect(pipeline.status).toBe(1);
     // Reused from the cache, the apps are not looked at again; the folders are.
     const again = strata(ws.root, ['pipeline'], undefined, { CI: 'true' });
-    expect(again.stdout).toMatch(/unchanged since the last run, reused/);
+    expect(again.stdout).toMatch(/1 of 1 app unchanged since the last run, reused/);
     expect(again.stdout.split('\n')).toContain(line);
     expect(again.status).toBe(1);
 

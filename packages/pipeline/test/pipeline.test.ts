@@ -230,7 +230,7 @@ describe('strata pipeline when things go wrong', () => {
       writeFileSync(join(shared, 'index.ts'), "export const DEV_TAG = 'sha-bbbbbbb';\n");
       const r = strata(ws.root, ['pipeline', '--no-frozen']);
       expect(r.status).toBe(0);
-      expect(r.stdout).not.toMatch(/reused/);
+      expect(r.stdout).not.toMatch(/apps? unchanged since the last run, reused/);
       expect(devTag()).toBe('sha-bbbbbbb');
     } finally {
       writeFileSync(relayDev, original);
