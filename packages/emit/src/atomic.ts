@@ -221,6 +221,11 @@ export function hasWritesUnderWay(): boolean {
   return writing.size > 0;
 }
 
+/** Whether the writer thread holds a write at this moment: it has taken one and not ended it. */
+export function writeInHand(): boolean {
+  return writer?.holding() ?? false;
+}
+
 /**
  * Ends this process's asynchronous writes (dist/ as the builds arrive) so that an interrupted run
  * leaves none of their temporary files: the write in hand is let finish (a few milliseconds: it is
@@ -325,6 +330,10 @@ class AtomicWriter {
     if (this.pending.size === 1) this.worker.ref();
     this.worker.postMessage({ id, ...request });
     return done;
+  }
+
+  holding(): boolean {
+    return Atomics.load(this.flag, 0) === HELD;
   }
 
   /**
