@@ -103,6 +103,7 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     return v;
   };
   const repoURL = text('repoURL', true)!;
+  goTemplateRefusal(where, 'repoURL', repoURL, 'write the URL git clones');
   const consumer = value.consumer;
   if (consumer !== undefined && !(CONSUMERS as readonly unknown[]).includes(consumer)) {
     throw new UsageError(
@@ -161,6 +162,7 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     }
   }
   const targetRevision = text('targetRevision', true)!;
+  goTemplateRefusal(where, 'targetRevision', targetRevision, 'name the branch, tag or commit itself, e.g. "main"');
   if (!isRevision(targetRevision)) {
     throw new UsageError(
       `${where}.targetRevision: "${targetRevision}" is not a git branch, tag or commit (git check-ref-format refuses it); use e.g. "main", "v1.4.0" or a commit SHA`,
@@ -193,6 +195,19 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     ...(trackingMethod !== undefined ? { resourceTrackingMethod: trackingMethod as ArgoCdTrackingMethod } : {}),
     ...(installationID !== undefined ? { installationID: installationID as string } : {}),
   };
+}
+
+/**
+ * The ApplicationSet's template is a Go template (goTemplate: true), each string of it rendered per
+ * Application: a `{{` in the repository or revision it is given would run there, sending each app to
+ * another repository or branch than the generator scans and the AppProject allows, or failing every
+ * Application of the env. No git URL or ref name holds one, so it is refused rather than escaped.
+ */
+function goTemplateRefusal(where: string, key: string, value: string, fix: string): void {
+  if (!value.includes('{{')) return;
+  throw new UsageError(
+    `${where}.${key}: ${JSON.stringify(value)} holds "{{", which Argo CD runs as Go template syntax in each Application of the ApplicationSet (goTemplate); ${fix}`,
+  );
 }
 
 type ByEnv = string | Readonly<Partial<Record<Environment, string>>>;

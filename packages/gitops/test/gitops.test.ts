@@ -671,6 +671,19 @@ describe('loadSettings', () => {
     ['{"gitops": {"repoURL": "git.example.com/x", "targetRevision": "main"}}', 'gitops.repoURL: "git.example.com/x" is not a git URL'],
     ['{"gitops": {"repoURL": "https://h/x.git", "targetRevision": ""}}', 'gitops.targetRevision: must be a non-empty string'],
     ['{"gitops": {"repoURL": "https://h/x.git", "targetRevision": "main", "branch": "x"}}', 'gitops.branch: unknown setting'],
+    // Argo CD renders the ApplicationSet's template as a Go template: these would run per Application.
+    [
+      '{"gitops": {"repoURL": "https://h/{{.path.basename}}/x.git", "targetRevision": "main"}}',
+      'strata.config.json: gitops.repoURL: "https://h/{{.path.basename}}/x.git" holds "{{", which Argo CD runs as Go template syntax in each Application of the ApplicationSet (goTemplate); write the URL git clones',
+    ],
+    [
+      '{"gitops": {"repoURL": "https://h/platform/{{strata}}.git", "targetRevision": "main"}}',
+      'gitops.repoURL: "https://h/platform/{{strata}}.git" holds "{{"',
+    ],
+    [
+      '{"gitops": {"repoURL": "https://h/x.git", "targetRevision": "{{.path.basename}}"}}',
+      'strata.config.json: gitops.targetRevision: "{{.path.basename}}" holds "{{", which Argo CD runs as Go template syntax in each Application of the ApplicationSet (goTemplate); name the branch, tag or commit itself, e.g. "main"',
+    ],
   ])('fails with a message that says what to fix (%s)', (content, message) => {
     withConfig(content, (root) => {
       expect(() => loadSettings(root)).toThrow(UsageError);
