@@ -10,7 +10,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ensureCachedBuild, helperBinary, onLines, ToolMissingError } from '@strata/project';
+import { ensureCachedBuild, helperBinary, onLines, ToolError, ToolMissingError } from '@strata/project';
 
 /** The field manager of kubectl's client-side apply. */
 export const CLIENT_SIDE_APPLY_MANAGER = 'kubectl-client-side-apply';
@@ -47,7 +47,10 @@ export class KubectlApply {
     return JSON.stringify(a.body);
   }
 
-  /** kubectl's patch from `live` (the object as the server holds it) to the object `json`; throws with kubectl's words when kubectl computes none. */
+  /**
+   * kubectl's patch from `live` (the object as the server holds it) to the object `json`; throws with
+   * kubectl's words when kubectl computes none, and a `ToolError` when the helper failed to answer.
+   */
   async patch(json: string, live: unknown): Promise<KubectlPatch> {
     const a = await this.ask(json, JSON.stringify(live));
     const patch = JSON.stringify(a.patch);
@@ -63,11 +66,10 @@ export class KubectlApply {
 
   private async ask(object: string, live?: string): Promise<Answer> {
     const child = await (this.child ??= this.start());
+    // Ended already: a request now would go nowhere, and its answer never come.
+    if (this.failure) throw this.failure;
     const id = this.nextId++;
-    const answer = new Promise<Answer>((resolve, reject) => {
-      if (this.failure) reject(this.failure);
-      else this.pending.set(id, { resolve, reject });
-    });
+    const answer = new Promise<Answer>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     child.send(`{"id":${id},"object":${object}${live === undefined ? '' : `,"live":${live}`}}\n`);
     const a = await answer;
     if (a.error !== undefined) throw new Error(a.error);
@@ -88,23 +90,32 @@ export class KubectlApply {
     child.stderr.on('data', (d: string) => {
       stderr += d;
     });
+    // A failure of the helper says nothing of the input: a ToolError (exit 2), for every answer awaited and every later request.
     const fail = (e: Error) => {
       this.failure ??= e;
       for (const p of this.pending.values()) p.reject(this.failure);
       this.pending.clear();
     };
-    child.on('error', fail);
-    child.stdin.on('error', fail);
+    child.on('error', (e) => fail(new ToolError(`strata-server-validation -kubectl-apply: ${e.message}`)));
+    // A request written as it ends: its end (below) says how it ended.
+    child.stdin.on('error', () => undefined);
     const lines = onLines(child.stdout, (line) => {
       if (!line.trim()) return;
-      const a = JSON.parse(line) as Answer;
+      let a: Answer;
+      try {
+        a = JSON.parse(line) as Answer;
+      } catch {
+        fail(new ToolError(`strata-server-validation -kubectl-apply answered with something unreadable: ${line.slice(0, 200)}`));
+        return;
+      }
       const waiting = this.pending.get(a.id);
       this.pending.delete(a.id);
       waiting?.resolve(a);
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       lines.flush();
-      if (this.pending.size > 0) fail(new Error(`strata-server-validation -kubectl-apply ended (${code})${stderr ? `: ${stderr.trim()}` : ''}`));
+      const said = stderr.trim().split('\n').join('; ');
+      fail(new ToolError(`strata-server-validation -kubectl-apply ended (${code !== null ? `exit ${code}` : signal})${said ? `: ${said}` : ''}`));
     });
     return { send: (line) => child.stdin.write(line), end: () => child.stdin.end() };
   }

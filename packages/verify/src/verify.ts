@@ -1838,6 +1838,8 @@ async function judgeClientSide(client: Client, kubectl: KubectlApply, t: Target,
   try {
     patch = await kubectl.patch(t.doc.json ?? JSON.stringify(t.manifest), live.body);
   } catch (e) {
+    // The helper's failure is no refusal of kubectl's: the run fails as the tool failed.
+    if (e instanceof ToolError) throw e;
     // kubectl's own refusal, before any request: no server answered, so no --force recreates after it.
     const message = `kubectl apply would fail computing its patch, before anything reaches the server: ${(e as Error).message}`;
     return [{ message, rule: CLIENT_SIDE_APPLY_RULE, severity: 'error', refusal: { code: 0, message } }];

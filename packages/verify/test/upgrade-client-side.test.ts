@@ -1,7 +1,9 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { helperBinary, ToolError } from '@strata/project';
 import { verify, verifyDocuments } from '../src/index.ts';
 import { BUILD_TIMEOUT, builtDocs as docs, makeRepo, sharedServer, withConsumer } from './helpers.ts';
 
@@ -140,4 +142,28 @@ describe('an update applied server-side', () => {
     },
     BUILD_TIMEOUT,
   );
+});
+
+// kubectl's patches come from one helper process: one that ends (killed, out of memory, a crash)
+// failed to compute them, and said nothing of the input. Each update was reported as one that
+// kubectl apply would fail to compute ("write EPIPE"), an error of the input with exit 1.
+describe('a helper that ends before it answers', () => {
+  it('is a tool failure naming the helper and how it ended, not a finding of the input', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-kubectl-apply-'));
+    // Answers the first request (the create of what the ref deployed), then ends with exit 3.
+    const helper = join(dir, 'helper');
+    writeFileSync(helper, `#!/bin/sh\nread -r line\nprintf '%s\\n' "$line" | '${helperBinary()}' "$@"\necho 'gone' >&2\nexit 3\n`);
+    chmodSync(helper, 0o755);
+    const saved = process.env.STRATA_SERVER_VALIDATION;
+    process.env.STRATA_SERVER_VALIDATION = helper;
+    try {
+      const run = upgrade([deployment({})], [deployment({ strategy: { type: 'Recreate' } })]);
+      await expect(run).rejects.toThrow(ToolError);
+      await expect(run).rejects.toThrow(/^strata-server-validation -kubectl-apply ended \(exit 3\): gone$/);
+    } finally {
+      if (saved === undefined) delete process.env.STRATA_SERVER_VALIDATION;
+      else process.env.STRATA_SERVER_VALIDATION = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
