@@ -136,6 +136,33 @@ describe('strata remove-app', () => {
     }
   });
 
+  it('changes nothing while the app folder holds work no commit has, and names each such file and what to do', () => {
+    const notes = join(ws.root, 'apps', GONE, 'NOTES.md');
+    const render = join(ws.root, 'apps', GONE, 'src/render.ts');
+    const committed = readFileSync(render, 'utf8');
+    writeFileSync(notes, 'my uncommitted notes\n');
+    writeFileSync(render, `${committed}// half-done change\n`);
+    try {
+      const r = strata(ws.root, ['remove-app', GONE]);
+      expect(r.stderr).toBe(
+        `strata: remove-app ${GONE}: apps/${GONE}/ holds work that no commit has: apps/${GONE}/NOTES.md (untracked), apps/${GONE}/src/render.ts (changed since the last commit); removing the folder would lose it for good, so commit it or move it out of apps/${GONE}/ (or discard it: git checkout -- apps/${GONE}, and delete the untracked files), then run remove-app ${GONE} again; nothing was changed\n`,
+      );
+      expect(r.status).toBe(1);
+      expect(git(ws.root, 'status', '--porcelain')).toBe(` M apps/${GONE}/src/render.ts\n?? apps/${GONE}/NOTES.md\n`);
+      expect(readFileSync(notes, 'utf8')).toBe('my uncommitted notes\n');
+      // Staged but not committed is no commit either.
+      rmSync(notes);
+      git(ws.root, 'add', render);
+      const staged = strata(ws.root, ['remove-app', GONE]);
+      expect(staged.stderr).toMatch(new RegExp(`holds work that no commit has: apps/${GONE}/src/render\\.ts \\(changed since the last commit\\);`));
+      expect(staged.status).toBe(1);
+    } finally {
+      rmSync(notes, { force: true });
+      git(ws.root, 'reset', '-q', '--', render);
+      writeFileSync(render, committed);
+    }
+  });
+
   it('leaves no trace of the app, and a tree that the pipeline and check pass', () => {
     expect(existsSync(join(ws.root, 'dist/prod', `${GONE}.yaml`))).toBe(true);
     const builtBefore = readFileSync(join(ws.root, 'dist/prod', `${GONE}.yaml`), 'utf8');

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readFileSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS, type Environment, type Manifest } from '@strata/core';
-import { appDirs, appRegistrations, filesIn, ToolError, UsageError, Layout } from '@strata/project';
+import { appDirs, appRegistrations, filesIn, runGit, ToolError, UsageError, Layout } from '@strata/project';
 import { commitTransaction, generatedApps, isGenerated, linkedFolder, lockTree, planEnvironments, recoverLocked } from '@strata/emit';
 import { loadSettings, planGitops } from '@strata/gitops';
 import { redrawTopology } from '@strata/graph';
@@ -122,6 +122,30 @@ function leftoversOf(root: string, name: string, known: readonly string[], gener
   return leftovers;
 }
 
+/**
+ * The files of `dir` (relative to the root) whose content git does not hold in a commit: untracked
+ * ones (ignored ones apart, as install and build state) and ones changed since HEAD, staged or not,
+ * each with what it is. Outside a git work tree, none: there is no commit to tell them by.
+ */
+function uncommittedFiles(root: string, dir: string): string[] {
+  const git = (args: readonly string[]) => runGit(root, args, { outsideRepository: 'undefined' });
+  const untracked = git(['ls-files', '-z', '--others', '--exclude-standard', '--', dir]);
+  if (untracked === undefined) return [];
+  const split = (text: string) => text.split('\0').filter((f) => f !== '');
+  const files = new Map<string, string>();
+  const head = git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])?.status === 0;
+  if (head) {
+    // Against HEAD, paths relative to the root: the edits in the index and in the files alike; a file
+    // deleted since is in the commit, nothing of it is lost.
+    const fields = split(git(['diff', 'HEAD', '--name-status', '--no-renames', '--relative', '-z', '--', dir])?.stdout ?? '');
+    for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] !== 'D') files.set(fields[i + 1]!, 'changed since the last commit');
+  } else {
+    for (const file of split(git(['ls-files', '-z', '--cached', '--', dir])?.stdout ?? '')) files.set(file, 'never committed');
+  }
+  for (const file of split(untracked.stdout)) if (!file.split('/').includes('node_modules')) files.set(file, 'untracked');
+  return [...files].sort(([a], [b]) => (a < b ? -1 : 1)).map(([file, what]) => `${file} (${what})`);
+}
+
 /** The root's link to the app (`node_modules/@strata-apps/<name>`), relative to the root, when it is one. */
 function rootLink(root: string, name: string): string[] {
   const link = `node_modules/@strata-apps/${name}`;
@@ -158,6 +182,15 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
     }
   }
   const generatedFiles = generatedDirs.flatMap((d) => filesUnder(root, d));
+  // The app's folder is its source, written by hand: what git does not hold in a commit (a new file,
+  // an edit not committed yet) would be lost for good, so the removal is refused, as `git rm -r` does.
+  const uncommitted = gone ? [] : uncommittedFiles(root, Layout.app(name));
+  if (uncommitted.length > 0) {
+    const shown = uncommitted.length > 5 ? `${uncommitted.slice(0, 5).join(', ')} and ${uncommitted.length - 5} more` : uncommitted.join(', ');
+    throw new Error(
+      `remove-app ${name}: ${Layout.app(name)}/ holds work that no commit has: ${shown}; removing the folder would lose it for good, so commit it or move it out of ${Layout.app(name)}/ (or discard it: git checkout -- ${Layout.app(name)}, and delete the untracked files), then run remove-app ${name} again; nothing was changed`,
+    );
+  }
   // An app whose folder is gone (deleted by hand, by git rm, by a merge) leaves its registration,
   // which fails every pnpm install, and the rest: what is left of it goes as the whole app would.
   const leftovers = gone ? leftoversOf(root, name, known, generatedFiles) : undefined;
