@@ -476,6 +476,19 @@ describe('app code run by strata', () => {
     }
     expect(treeOf(ws.root)).toStrictEqual(tree);
   });
+  it('an env left out of envs is one line at envs in app.ts from every command, diff included, and nothing is written', () => {
+    const file = join(ws.root, `apps/${APP}/src/app.ts`);
+    const before = editFile(file, (t) => t.replace('envs: { dev, staging, prod },', 'envs: { dev, staging },'));
+    restore = () => writeFileSync(file, before);
+    const tree = treeOf(ws.root);
+    const line = `strata: apps/${APP}/src/app.ts:24:3: envs: prod is missing; every app defines dev, staging, prod: add prod, its definition ({ config, components }, {} for the defaults), as the others have`;
+    for (const args of [['generate'], ['check'], ['diff', '--from', 'staging', '--to', 'prod', '-a', APP]]) {
+      const r = strata(ws.root, args);
+      expect(r.stderr.trimEnd().split('\n'), args.join(' ')).toStrictEqual([line]);
+      expect(r.status, args.join(' ')).toBe(1);
+    }
+    expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
   it("a render that throws from a timer or a promise it started fails the command in one line at the app's own line, and set image then writes nothing", () => {
     for (const code of [
       "if (c.namespace) setTimeout(() => { throw new Error('late'); }, 0);",

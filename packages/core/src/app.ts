@@ -498,6 +498,32 @@ function shown(value: unknown): string {
  */
 export function envKeyProblems<C, K extends string>(app: App<C, K>): EnvKeyProblem[] {
   const problems: EnvKeyProblem[] = definitionProblems(app);
+  // Every env is rendered from its definition: one left out (`envs: { dev, staging }`, which only a
+  // type check catches, and strata runs the app's code without one) would fail every command with
+  // the language's own error when that env is rendered.
+  const envs = app.envs as unknown;
+  const all = ENVIRONMENTS.join(', ');
+  if (!isPlainObject(envs))
+    problems.push({
+      in: 'app',
+      path: ['envs'],
+      problem: `must map every env (${all}) to its definition, such as { dev, staging, prod }; got ${shown(envs)}`,
+    });
+  else
+    for (const env of ENVIRONMENTS) {
+      if (!Object.hasOwn(envs, env))
+        problems.push({
+          in: 'app',
+          path: ['envs'],
+          problem: `${env} is missing; every app defines ${all}: add ${env}, its definition ({ config, components }, {} for the defaults), as the others have`,
+        });
+      else if (!isPlainObject(envs[env]))
+        problems.push({
+          in: 'app',
+          path: ['envs', env],
+          problem: `must be an env definition ({ config, components }, {} for the defaults); got ${shown(envs[env])}`,
+        });
+    }
   for (const env of Object.keys(app.envs ?? {})) {
     if (!(ENVIRONMENTS as readonly string[]).includes(env)) {
       const suggestion = nearest(env, ENVIRONMENTS);

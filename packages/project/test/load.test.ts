@@ -29,13 +29,13 @@ const appSource = (name: string, extra = '') => `import { defineApp } from '@str
 import * as core from '@strata/core';
 export const coreModule = core;
 ${extra}
-export const app = defineApp({ name: '${name}', defaults: { n: 1 }, envs: {}, render: () => [] });
+export const app = defineApp({ name: '${name}', defaults: { n: 1 }, envs: { dev: {}, staging: {}, prod: {} }, render: () => [] });
 `;
 
 /** An app whose defaults are the given expression, after the given lines. */
 const appReading = (name: string, lines: string, defaults: string) => `import { defineApp } from '@strata/core';
 ${lines}
-export const app = defineApp({ name: '${name}', defaults: ${defaults}, envs: {}, render: () => [] });
+export const app = defineApp({ name: '${name}', defaults: ${defaults}, envs: { dev: {}, staging: {}, prod: {} }, render: () => [] });
 `;
 
 describe('loading apps', () => {
