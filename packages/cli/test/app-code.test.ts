@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { editFile, strata, suiteWorkspace, treeOf } from '@strata/testing/workspace';
+import { editFile, repo, strata, suiteWorkspace, treeOf } from '@strata/testing/workspace';
 
 const APP = 'tokenplace-relay';
 const RENDER = `apps/${APP}/src/render.ts`;
@@ -475,6 +476,26 @@ describe('app code run by strata', () => {
       ]);
     }
     expect(treeOf(ws.root)).toStrictEqual(tree);
+  });
+  it('an app that renders nothing in any env gets a base that kustomize builds, and its overlays and env roots build to nothing of it', () => {
+    const file = join(ws.root, RENDER);
+    const before = editFile(file, (t) => t.replace(START, `${START}  return [];\n`));
+    restore = () => {
+      writeFileSync(file, before);
+      expect(strata(ws.root, ['generate']).status).toBe(0);
+    };
+    const r = strata(ws.root, ['generate']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(ws.root, `base/${APP}/kustomization.yaml`), 'utf8')).toMatch(/\nkind: Kustomization\nresources: \[\]\n$/);
+    for (const dir of [`base/${APP}`, `overlays/dev/${APP}`, 'overlays/prod']) {
+      const built = spawnSync(join(repo, '.tools/bin/kustomize'), ['build', dir], { cwd: ws.root, encoding: 'utf8' });
+      expect(built.stderr, dir).toBe('');
+      expect(built.status, dir).toBe(0);
+      expect(built.stdout, dir).toBe('');
+    }
+    const check = strata(ws.root, ['check']);
+    expect(check.status, check.stdout + check.stderr).toBe(0);
   });
   it('an env left out of envs is one line at envs in app.ts from every command, diff included, and nothing is written', () => {
     const file = join(ws.root, `apps/${APP}/src/app.ts`);

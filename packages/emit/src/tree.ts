@@ -203,6 +203,10 @@ function kustomization(kind: 'Kustomization' | 'Component', fields: Record<strin
     if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
     out[k] = v;
   }
+  // kustomize refuses a Kustomization with no field besides these two ("kustomization.yaml is
+  // empty"), and with it every overlay and env root above it: an app that renders nothing in any
+  // env (switched off) gets a base that builds to nothing, as an env that renders nothing does.
+  if (kind === 'Kustomization' && Object.keys(out).length === 2) out.resources = [];
   return out;
 }
 
