@@ -112,17 +112,18 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
   }
   const flux = consumer === 'flux' || consumer === 'both';
   // Argo CD accepts https, ssh and scp-like git URLs; anything else is a typo that only fails at sync.
-  if (!/^(https?:\/\/|ssh:\/\/|git@[^:]+:)/.test(repoURL)) {
+  const urlProblem = gitUrlProblem(repoURL);
+  if (urlProblem !== undefined) {
     const forms = flux ? 'https://host/org/repo.git or ssh://git@host/org/repo.git' : 'https://host/org/repo.git or git@host:org/repo.git';
-    throw new UsageError(`${where}.repoURL: "${repoURL}" is not a git URL; use ${forms}`);
+    throw new UsageError(`${where}.repoURL: ${JSON.stringify(repoURL)} is not a git URL${urlProblem ? `: ${urlProblem}` : ''}; use ${forms}`);
   }
   // Flux's GitRepository takes only a URL with a scheme (its CRD: spec.url matches ^(http|https|ssh)://):
   // the API server refuses the scp-like form, and with it the env's whole Flux folder.
-  const scp = /^(git@[^:]+):(.*)$/.exec(repoURL);
+  const scp = SCP_LIKE.exec(repoURL);
   if (flux && scp) {
-    const path = scp[2]!.startsWith('/') ? scp[2]! : `/${scp[2]!}`;
+    const path = scp[3]!.startsWith('/') ? scp[3]! : `/${scp[3]!}`;
     throw new UsageError(
-      `${where}.repoURL: "${repoURL}" is scp-like, which Flux's GitRepository refuses (its url must start with http://, https:// or ssh://); write it as "ssh://${scp[1]!}${path}"`,
+      `${where}.repoURL: ${JSON.stringify(repoURL)} is scp-like, which Flux's GitRepository refuses (its url must start with http://, https:// or ssh://); write it as "ssh://${scp[1]!}@${scp[2]!}${path}"`,
     );
   }
   const trackingMethod = value.resourceTrackingMethod;
@@ -208,6 +209,32 @@ function goTemplateRefusal(where: string, key: string, value: string, fix: strin
   throw new UsageError(
     `${where}.${key}: ${JSON.stringify(value)} holds "{{", which Argo CD runs as Go template syntax in each Application of the ApplicationSet (goTemplate); ${fix}`,
   );
+}
+
+/** git's scp-like form, `user@host:path`: the user, the host (no `/` or `:`) and the path. */
+const SCP_LIKE = /^([^@/:\s]+)@([^@/:\s]+):(.*)$/s;
+
+/**
+ * Why `value` is no repository URL git and Argo CD clone: an http(s) or ssh URL, or the scp-like
+ * `user@host:path`, each with a host and a path and no whitespace (git refuses a URL with a space,
+ * even a trailing one: "URL using bad/illegal format"). Undefined for a git URL; empty when it is
+ * not one of those forms at all.
+ */
+function gitUrlProblem(value: string): string | undefined {
+  const scheme = /^(https?|ssh):\/\//.exec(value);
+  const scp = scheme ? undefined : SCP_LIKE.exec(value);
+  if (!scheme && !scp && !/^[^@/:\s]+@[^@/:\s]*:/.test(value)) return '';
+  if (/[\s\p{Cc}]/u.test(value)) return 'it holds whitespace or a control character, which git refuses (URL using bad/illegal format)';
+  if (scp) return scp[3]!.replace(/^\/+/, '') === '' ? 'it names no repository path after the host' : undefined;
+  if (!scheme) return 'it names no host before the ":"';
+  const rest = value.slice(scheme[0].length);
+  if (rest.startsWith('@')) return 'it names no user before the "@"';
+  if (rest === '' || rest.startsWith('/')) return 'it names no host';
+  if (!URL.canParse(value)) return 'its host or port is not valid';
+  const url = new URL(value);
+  if (url.hostname === '') return 'it names no host';
+  if (url.pathname.replace(/^\/+/, '') === '') return 'it names no repository path after the host';
+  return undefined;
 }
 
 type ByEnv = string | Readonly<Partial<Record<Environment, string>>>;

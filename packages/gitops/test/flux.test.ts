@@ -302,6 +302,10 @@ describe('the consumer setting', () => {
         `strata.config.json: gitops.repoURL: "git@github.com:org/repo.git" is scp-like, which Flux's GitRepository refuses (its url must start with http://, https:// or ssh://); write it as "ssh://git@github.com/org/repo.git"`,
       ],
       [
+        { ...base, consumer, repoURL: 'org-1@ssh.dev.example.com:v3/org/repo' },
+        `strata.config.json: gitops.repoURL: "org-1@ssh.dev.example.com:v3/org/repo" is scp-like, which Flux's GitRepository refuses (its url must start with http://, https:// or ssh://); write it as "ssh://org-1@ssh.dev.example.com/v3/org/repo"`,
+      ],
+      [
         { ...base, consumer, repoURL: 'not a url' },
         'strata.config.json: gitops.repoURL: "not a url" is not a git URL; use https://host/org/repo.git or ssh://git@host/org/repo.git',
       ],

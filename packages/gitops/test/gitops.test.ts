@@ -663,6 +663,20 @@ describe('loadSettings', () => {
     expect(loadSettings(repo)).toStrictEqual({ repoURL: 'https://git.example.com/platform/strata.git', targetRevision: 'main' });
   });
 
+  it('takes the git URLs Argo CD clones: http(s) and ssh with a host and a path, and the scp-like user@host:path of any user', () => {
+    for (const repoURL of [
+      'https://git.example.com/platform/strata.git',
+      'http://git.example.com:8080/platform/strata',
+      'https://[fd00::1]:8443/platform/strata.git',
+      'ssh://git@git.example.com:2222/platform/strata.git',
+      'git@git.example.com:platform/strata.git',
+      'org-1@ssh.dev.example.com:v3/org/project/strata',
+      'git@git.example.com:/srv/git/strata.git',
+    ]) {
+      expect(parseSettings({ repoURL, targetRevision: 'main' }).repoURL).toBe(repoURL);
+    }
+  });
+
   it.each([
     [undefined, 'strata.config.json: not found at the repository root; create it with'],
     ['{"gitops": ', 'strata.config.json: not valid JSON'],
@@ -671,6 +685,30 @@ describe('loadSettings', () => {
     ['{"gitops": {"repoURL": "git.example.com/x", "targetRevision": "main"}}', 'gitops.repoURL: "git.example.com/x" is not a git URL'],
     ['{"gitops": {"repoURL": "https://h/x.git", "targetRevision": ""}}', 'gitops.targetRevision: must be a non-empty string'],
     ['{"gitops": {"repoURL": "https://h/x.git", "targetRevision": "main", "branch": "x"}}', 'gitops.branch: unknown setting'],
+    // git refuses a URL with whitespace ("URL using bad/illegal format"), even a trailing space; and a URL needs a host and a path.
+    ...[
+      [
+        'https://git.example.com/platform/strata.git ',
+        'it holds whitespace or a control character, which git refuses (URL using bad/illegal format)',
+      ],
+      [
+        'https://git.example.com/plat form/strata.git',
+        'it holds whitespace or a control character, which git refuses (URL using bad/illegal format)',
+      ],
+      ['https://git.example.com/x.git\n', 'it holds whitespace or a control character, which git refuses (URL using bad/illegal format)'],
+      ['https://', 'it names no host'],
+      ['https:///platform/strata.git', 'it names no host'],
+      ['https://git.example.com', 'it names no repository path after the host'],
+      ['https://git.example.com/', 'it names no repository path after the host'],
+      ['https://git.example.com:99999/x.git', 'its host or port is not valid'],
+      ['ssh://git@git.example.com:org/x.git', 'its host or port is not valid'],
+      ['ssh://@git.example.com/x.git', 'it names no user before the "@"'],
+      ['git@host:', 'it names no repository path after the host'],
+      ['git@:org/x.git', 'it names no host before the ":"'],
+    ].map(([url, why]): [string, string] => [
+      JSON.stringify({ gitops: { repoURL: url, targetRevision: 'main' } }),
+      `strata.config.json: gitops.repoURL: ${JSON.stringify(url)} is not a git URL: ${why}; use https://host/org/repo.git or git@host:org/repo.git`,
+    ]),
     // Argo CD renders the ApplicationSet's template as a Go template: these would run per Application.
     [
       '{"gitops": {"repoURL": "https://h/{{.path.basename}}/x.git", "targetRevision": "main"}}',

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Problem } from '@strata/project';
@@ -33,23 +33,33 @@ describe('the gitops folders in the pipeline', () => {
     expect(r.gitops).toStrictEqual({ folders: ['gitops/dev', 'gitops/staging', 'gitops/prod'], resources: 6, reused: false });
   });
 
-  // A repoURL pasted with its line break: Argo CD takes any text there, Flux's GitRepository CRD
-  // only a URL on one line (^(http|https|ssh)://.*$), so the API server refuses the env's Flux folder.
+  // A setting is checked before anything is written (a repoURL with a line break is refused there);
+  // what else a person puts into an env's Flux folder (a GitRepository of their own beside the
+  // generated files, with the scp-like URL Argo CD takes and Flux's CRD does not) is applied with it
+  // and judged with it.
+  const pasted = (env: string) => `gitops/flux/${env}/gitrepository.pasted.yaml`;
+  const scp = 'git@git.example.com:platform/strata.git';
+  const paste = () => {
+    for (const env of ENVS) {
+      mkdirSync(join(ws.root, 'gitops', 'flux', env), { recursive: true });
+      writeFileSync(
+        join(ws.root, pasted(env)),
+        `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: pasted\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: ${scp}\n  ref:\n    branch: main\n`,
+      );
+    }
+  };
   const refusals = () =>
-    ENVS.map((env) => {
-      const file = `gitops/flux/${env}/gitrepository.strata.yaml`;
-      return {
-        file,
-        line: readFileSync(join(ws.root, file), 'utf8').split('\n').indexOf('  url: |') + 1,
-        kind: 'GitRepository',
-        namespace: 'flux-system',
-        name: 'strata',
-        path: 'spec.url',
-        message: `'https://git.example.com/platform/strata.git\\n' does not match pattern '^(http|https|ssh)://.*$'`,
-        rule: 'schema',
-        severity: 'error',
-      };
-    });
+    ENVS.map((env) => ({
+      file: pasted(env),
+      line: 8,
+      kind: 'GitRepository',
+      namespace: 'flux-system',
+      name: 'pasted',
+      path: 'spec.url',
+      message: `'${scp}' does not match pattern '^(http|https|ssh)://.*$'`,
+      rule: 'schema',
+      severity: 'error',
+    }));
   const found = (r: PipelineResult) =>
     inGitops(r.problems).map(({ file, line, kind, namespace, name, path, message, rule, severity }) => ({
       file,
@@ -63,25 +73,35 @@ describe('the gitops folders in the pipeline', () => {
       severity,
     }));
 
-  it('fails on a setting that makes the Flux folder one the API server refuses, at the file and line that write it', async () => {
+  it('refuses a repoURL with a line break before anything is written, in one line naming the setting', async () => {
     configure({ consumer: 'both', repoURL: `${original.gitops.repoURL as string}\n` });
+    await expect(pipeline(ws.root)).rejects.toThrow(
+      `strata.config.json: gitops.repoURL: ${JSON.stringify(`${original.gitops.repoURL as string}\n`)} is not a git URL`,
+    );
+    expect(readdirSync(join(ws.root, 'gitops'))).toStrictEqual(['dev', 'prod', 'staging']);
+  });
+
+  it("fails on an object of an env's Flux folder the API server refuses, at the file and line that write it", async () => {
+    configure({ consumer: 'both' });
+    paste();
     const r = await pipeline(ws.root);
     expect(r.built.failed).toBe(0);
     expect(found(r)).toStrictEqual(refusals());
-    expect(refusals()[0]!.line).toBeGreaterThan(0);
+    expect(readFileSync(join(ws.root, pasted('dev')), 'utf8').split('\n')[7]).toBe(`  url: ${scp}`);
     expect(pipelineFailed(r)).toBe(true);
   });
 
-  it('fails again when nothing changed, from the cache', async () => {
+  // The verdict on a folder is remembered only for the files gitops/ is planned with: one that holds another is read again.
+  it('fails again when nothing changed, the folder judged again since it holds a file Strata did not write', async () => {
     const r = await pipeline(ws.root);
     expect(r.reused).toBe(apps.length);
-    expect(r.gitops?.reused).toBe(true);
+    expect(r.gitops?.reused).toBe(false);
     expect(found(r)).toStrictEqual(refusals());
     expect(pipelineFailed(r)).toBe(true);
   });
 
-  it('judges the Flux folder again once the setting is mended, and passes', async () => {
-    configure({ consumer: 'both' });
+  it('judges the Flux folder again once the object is removed, and passes', async () => {
+    for (const env of ENVS) rmSync(join(ws.root, pasted(env)));
     const r = await pipeline(ws.root);
     expect(inGitops(r.problems)).toStrictEqual([]);
     expect(pipelineFailed(r)).toBe(false);
