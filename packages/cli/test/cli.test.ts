@@ -113,6 +113,18 @@ describe('strata CLI on a copy of the workspace', () => {
     expect(readFileSync(join(ws.root, 'dist/prod', `${APP}.yaml`), 'utf8')).toContain('kind: Deployment');
   });
 
+  it('build and ls take an app named twice once, as the other commands do', () => {
+    const once = strata(ws.root, ['build', '-a', APP, '-e', 'dev']);
+    const resources = /build: 1 of 1 overlays built, (\d+) resources/.exec(once.stdout)?.[1];
+    expect(resources, once.stdout).toMatch(/^[1-9]\d*$/);
+    const twice = strata(ws.root, ['build', '-a', APP, '-a', APP, '-e', 'dev']);
+    expect(twice.status).toBe(0);
+    expect(twice.stdout).toMatch(new RegExp(`^build: 1 of 1 overlays built, ${resources} resources `, 'm'));
+    const listed = strata(ws.root, ['ls', '-a', APP, APP, '-e', 'prod', '-o', 'json']);
+    expect(listed.status).toBe(0);
+    expect((JSON.parse(listed.stdout) as { app: string; env: string }[]).map((row) => `${row.app}/${row.env}`)).toStrictEqual([`${APP}/prod`]);
+  });
+
   it("a failing kustomize build names the overlay and shows kustomize's message", () => {
     const file = join(ws.root, 'overlays/staging', APP, 'kustomization.yaml');
     const original = readFileSync(file, 'utf8');

@@ -24,7 +24,8 @@ export function selectOverlays(root: string, selection: Selection = {}): { env: 
   for (const app of selection.apps ?? []) {
     if (!known.includes(app)) throw new UsageError(`unknown app "${app}"; known apps: ${known.join(', ') || '(none)'}`);
   }
-  const apps = selection.apps && selection.apps.length > 0 ? [...selection.apps].sort() : known;
+  // A set, as the other commands take it: an app named twice is built once, not twice into one file at once.
+  const apps = selection.apps && selection.apps.length > 0 ? [...new Set(selection.apps)].sort() : known;
   const out: { env: string; app: string; dir: string }[] = [];
   for (const e of env ? [env] : ENVIRONMENTS) {
     for (const app of apps) {
