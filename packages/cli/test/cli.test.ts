@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suiteTempDir } from '@strata/testing/temp';
 import { describe, expect, it } from 'vitest';
@@ -123,6 +123,16 @@ describe('strata CLI on a copy of the workspace', () => {
     const listed = strata(ws.root, ['ls', '-a', APP, APP, '-e', 'prod', '-o', 'json']);
     expect(listed.status).toBe(0);
     expect((JSON.parse(listed.stdout) as { app: string; env: string }[]).map((row) => `${row.app}/${row.env}`)).toStrictEqual([`${APP}/prod`]);
+  });
+
+  it('graph --out - prints to standard output, as leaving --out out does, and writes no file named -', () => {
+    const printed = strata(ws.root, ['graph', '-e', 'dev', '-a', APP, '-o', 'mermaid']);
+    const dashed = strata(ws.root, ['graph', '-e', 'dev', '-a', APP, '-o', 'mermaid', '--out', '-']);
+    expect(dashed.status).toBe(0);
+    expect(dashed.stdout).toMatch(/^flowchart LR/);
+    expect(dashed.stdout).toBe(printed.stdout);
+    expect(dashed.stderr).toMatch(/^graph dev: 1 app, \d+ nodes, \d+ edges \(/);
+    expect(existsSync(join(ws.root, '-'))).toBe(false);
   });
 
   it("a failing kustomize build names the overlay and shows kustomize's message", () => {
