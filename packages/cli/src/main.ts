@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Option } from 'commander';
 import type { Interruption } from '@strata/emit/interrupt';
 import { UsageError } from '@strata/project';
 import { asyncAppFailure, outsideAppCode } from '@strata/core/sources';
@@ -82,6 +82,7 @@ const program = new Command('strata')
   // A run killed while it wrote the tree left a journal: finish or undo that change before any
   // command reads or writes the tree, so it never sees a mix of old and new files.
   .hook('preAction', async (_program, action) => {
+    requiredGiven(action);
     // Help reads no tree, as --help does not.
     const help = action.name() === 'help';
     if (!help && WRITERS.has(topCommand(action))) (await import('@strata/emit/interrupt')).guardInterrupts((what) => err(interruptedLine(what)));
@@ -151,6 +152,31 @@ function strictOptions(cmd: Command): void {
   for (const sub of cmd.commands) strictOptions(sub);
 }
 strictOptions(program);
+
+/** The options each command requires (requiredOption), which requiredGiven judges in commander's place. */
+const required = new Map<Command, Option[]>();
+
+/**
+ * Takes the required options of every command out of commander's own check, which runs before it
+ * reports an unknown option: a typo of a required one (`promote --form dev`) read "required option
+ * '--from <env>' not specified", never naming the flag typed nor the one meant. Judged by
+ * requiredGiven as the command begins instead, after an unknown option has had its "did you mean".
+ */
+function deferRequired(cmd: Command): void {
+  const options = cmd.options.filter((o) => o.mandatory);
+  for (const o of options) o.makeOptionMandatory(false);
+  if (options.length > 0) required.set(cmd, options);
+  for (const sub of cmd.commands) deferRequired(sub);
+}
+deferRequired(program);
+
+/** A required option of the command (or of a command above it) that was not given: one usage line, exit 2, as commander says it. */
+function requiredGiven(action: Command): void {
+  for (let c: Command | null = action; c; c = c.parent)
+    for (const o of required.get(c) ?? [])
+      if (c.getOptionValue(o.attributeName()) === undefined)
+        c.error(`error: required option '${o.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+}
 
 /** The failures of app code after its call had returned, each printed once, though every render of the app threw it. */
 const late = new LateAppFailures();

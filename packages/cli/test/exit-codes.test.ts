@@ -53,6 +53,15 @@ describe('exit codes through the real CLI', () => {
     [['generate', 'extra'], /too many arguments for 'generate'/],
     [['validate', '--output', 'xml'], /argument 'xml' is invalid/],
     [['build', '--env'], /option '-e, --env <env>' argument missing/],
+    // A typo of a required option is the unknown option it is, not the required one missing.
+    [['promote', '--form', 'dev', '--to', 'staging'], /^strata: unknown option '--form' \(did you mean --from\?\);/],
+    [['set', 'image', '--ap', APP, '-e', 'dev', 'x:1'], /^strata: unknown option '--ap' \(did you mean --app\?\);/],
+    [['set', 'image', '-a', APP, '--evn', 'dev', 'x:1'], /^strata: unknown option '--evn' \(did you mean --env\?\);/],
+    [['graph', '--evn', 'dev'], /^strata: unknown option '--evn' \(did you mean --env\?\);/],
+    [['import', '--nmae', 'foo', '-e', 'dev=x.yaml'], /^strata: unknown option '--nmae' \(did you mean --name\?\);/],
+    // One truly left out is still said as missing.
+    [['promote', '--to', 'staging'], /^strata: required option '--from <env>' not specified;/],
+    [['set', 'image', '-a', APP, 'x:1'], /^strata: required option '-e, --env <env>' not specified;/],
   ])('a usage mistake exits 2 before doing anything, in one line: strata %j', (args, message) => {
     const r = strata(repo, args);
     expect(r.stderr).toMatch(message);
