@@ -6,6 +6,7 @@ import type { Group, Server, VerifyDocument } from '@strata/verify';
 import type { EnvRootCollisionError } from './findings.ts';
 import { pipeline, type DriftError, type PipelineResult } from './pipeline.ts';
 import { describeImageEdit } from './image-drift.ts';
+import { gitopsFiles } from './gitops-checks.ts';
 import { LINE_ENDINGS_FIX, LINE_ENDINGS_ONLY } from './check.ts';
 import { pipelineVerdict } from './verdict.ts';
 import { notAppliedNotes, type VerifyReport } from './verify.ts';
@@ -45,6 +46,9 @@ export interface GateResult {
   /** The git ref whose build the dry run checked an upgrade of (`GateOptions.against`), when there was one. */
   readonly against?: string;
 }
+
+/** The group of the dry run that holds gitops/'s objects. */
+const GITOPS_GROUP = 'gitops';
 
 /** Whether a pipeline found an error: an overlay that did not build, a validation error, or a finding of check's comparisons. */
 export function pipelineFailed(r: Parameters<typeof pipelineVerdict>[0]): boolean {
@@ -121,12 +125,15 @@ export function driftProblems(e: DriftError): Problem[] {
  * file, and nothing is written), with all it checks (the build, validation, the round trip, patches
  * that match nothing, env roots, folders of no app); then what it built is
  * dry-run applied on that server from memory, each object at its dist/ file and line, for every env at
- * once. An overlay that did not build is not applied; the rest is, whatever the pipeline found, so the
- * report is complete. The server is stopped however the run ends.
+ * once, and so are the gitops/ folders the pipeline validated, a group of their own, as a person
+ * applies them to bootstrap Argo CD and Flux (with their CRDs, in the namespaces they name). An
+ * overlay that did not build is not applied; the rest is, whatever the pipeline found, so the report
+ * is complete. The server is stopped however the run ends.
  *
  * With `against`, the ref's committed overlays are built while the server starts, applied for real
  * after the dry run, and what the pipeline built is checked as an upgrade of them (`verifyGroups`):
- * the current tree is built once, by the pipeline.
+ * the current tree is built once, by the pipeline. gitops/'s objects are checked as created: the ref's
+ * gitops/ is no baseline of theirs.
  *
  * What `check` would add after a frozen pipeline is nothing: drift failed the run already, and the
  * comparisons are the pipeline's own. What `verify` would add is reading and parsing dist/ again, and
@@ -189,7 +196,14 @@ export async function gate(workspace: string, options: GateOptions = {}): Promis
           await turn();
         }
       }
-      return [...groups].map(([name, docs]) => ({ name, docs }));
+      // gitops/ as a person applies it to bootstrap Argo CD or Flux (kubectl apply -k gitops/<env>,
+      // the Flux folder): the folders the pipeline validated, a group of their own.
+      const gitops: VerifyDocument[] = [];
+      for (const file of gitopsFiles(root, run.gitops?.folders ?? [])) {
+        gitops.push(...readBuilt(readFileSync(join(root, file), 'utf8'), file));
+        await turn();
+      }
+      return [...[...groups].map(([name, docs]) => ({ name, docs })), ...(gitops.length > 0 ? [{ name: GITOPS_GROUP, docs: gitops }] : [])];
     };
     const verified = await verifyGroups(read, {
       starting,

@@ -1,3 +1,6 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { ENVIRONMENTS } from '@strata/core';
 import { Layout } from '@strata/project';
 import type { ParsedInputs } from '@strata/validate';
@@ -32,4 +35,23 @@ export function addParsed(into: ParsedInputs, from: ParsedInputs): void {
   if (from.builtBy) for (const [id, folder] of from.builtBy) (into.builtBy ??= new Map()).set(id, folder);
   if (from.appliedAsWritten) for (const input of from.appliedAsWritten) (into.appliedAsWritten ??= new Set()).add(input);
   if (from.generated) for (const id of from.generated) (into.generated ??= new Set()).add(id);
+}
+
+/**
+ * The files whose objects a person applies from each of `folders` (see gitopsFolders), in order: an
+ * Argo CD folder's as its kustomization lists them (it lists files and changes nothing of them, so
+ * they are the objects kustomize builds, each at its own line), a Flux folder's every YAML file.
+ */
+export function gitopsFiles(root: string, folders: readonly string[]): string[] {
+  return folders.flatMap((folder) => {
+    const kustomization = join(root, folder, 'kustomization.yaml');
+    if (existsSync(kustomization)) {
+      const listed = (parse(readFileSync(kustomization, 'utf8')) as { resources?: unknown } | null)?.resources;
+      return (Array.isArray(listed) ? listed : []).filter((r): r is string => typeof r === 'string').map((r) => `${folder}/${r}`);
+    }
+    return readdirSync(join(root, folder))
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => `${folder}/${f}`);
+  });
 }

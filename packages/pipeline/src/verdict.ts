@@ -161,14 +161,21 @@ const nounCount = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 
  * each kind of error it found, counted (an unjudged run ends as a failed one, its tool error after).
  */
 export function gateSummary(
-  r: { readonly pipeline: Pick<PipelineResult, 'apps'>; readonly verified?: Pick<VerifyReport, 'objects' | 'upgrades'>; readonly against?: string },
+  r: {
+    readonly pipeline: Pick<PipelineResult, 'apps'> & Partial<Pick<PipelineResult, 'gitops'>>;
+    readonly verified?: Pick<VerifyReport, 'objects' | 'upgrades'>;
+    readonly against?: string;
+  },
   v: GateVerdict,
 ): string {
   if (v.outcome === 'passed') {
     // How many had a baseline, not only that there was a ref: a ref that lacks most apps checks little as an upgrade.
     const upgrades = r.against !== undefined ? `, ${r.verified?.upgrades ?? 0} of them as upgrades of ${r.against}` : '';
     const applied = r.verified ? ` and ${r.verified.objects} dry-run applied${upgrades}` : '';
-    return `ci: passed: ${nounCount(r.pipeline.apps, 'app')} x ${ENVIRONMENTS.length} envs, ${v.resources} resources generated, built, validated${applied}`;
+    // gitops/'s objects, validated and applied with the apps' own.
+    const gitops = r.pipeline.gitops;
+    const what = `${nounCount(r.pipeline.apps, 'app')} x ${ENVIRONMENTS.length} envs${gitops ? ' and gitops/' : ''}`;
+    return `ci: passed: ${what}, ${v.resources + (gitops?.resources ?? 0)} resources generated, built, validated${applied}`;
   }
   const found = [
     [v.notBuilt, 'overlay that did not build', 'overlays that did not build'],

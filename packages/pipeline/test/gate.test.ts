@@ -31,7 +31,9 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
       expect(r.pipeline.built.results.map((b) => b.ok)).toStrictEqual([true, true, true]);
       expect(errors(r.pipeline.problems)).toStrictEqual([]);
       expect(errors(r.verified!.problems)).toStrictEqual([]);
-      expect(r.verified!.objects).toBe(r.pipeline.resources);
+      // The apps' objects, and each env's AppProject and ApplicationSet of gitops/.
+      expect(r.pipeline.gitops).toStrictEqual({ folders: ['gitops/dev', 'gitops/staging', 'gitops/prod'], resources: 6, reused: false });
+      expect(r.verified!.objects).toBe(r.pipeline.resources + 6);
       expect(r.verified!.objects).toBeGreaterThan(20);
       expect(Object.keys(r.verified!.phases)).toStrictEqual(['read', 'start', 'crds', 'namespaces', 'apply']);
       expect(pids).toHaveLength(2);
@@ -46,11 +48,16 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
       const r = inCi(ws.root, ['ci']);
       expect(r.stderr).toMatch(/^verify: start \d+\.\d\ds$/m);
       expect(r.stdout).toMatch(/^generate: .*; 1 of 1 app unchanged since the last run, reused/m);
-      const resources = /^pipeline: 1 app x 3 envs: No problems in (\d+) resources/m.exec(r.stdout)?.[1];
-      expect(resources).toBeDefined();
+      const built = /^pipeline: 1 app x 3 envs: No problems in (\d+) resources/m.exec(r.stdout)?.[1];
+      expect(built).toBeDefined();
+      expect(r.stdout).toMatch(/^gitops: gitops\/dev, gitops\/staging, gitops\/prod: 6 objects, unchanged since the last run, reused$/m);
+      const resources = Number(built) + 6;
       expect(r.stdout).toMatch(new RegExp(`^verify: No problems in ${resources} resources`, 'm'));
       expect(r.stdout).toMatch(
-        new RegExp(`^ci: passed: 1 app x 3 envs, ${resources} resources generated, built, validated and ${resources} dry-run applied`, 'm'),
+        new RegExp(
+          `^ci: passed: 1 app x 3 envs and gitops/, ${resources} resources generated, built, validated and ${resources} dry-run applied`,
+          'm',
+        ),
       );
       expect(r.status).toBe(0);
     },
@@ -98,9 +105,10 @@ describe('strata ci: the pipeline, then a dry run of what it built on one API se
       const r = inCi(ws.root, ['ci']);
       const resources = Number(/^pipeline: 1 app x 3 envs: No problems in (\d+) resources/m.exec(r.stdout)?.[1]);
       expect(resources).toBeGreaterThan(20);
-      expect(r.stdout).toMatch(new RegExp(`^verify: No problems in ${resources - 3} resources`, 'm'));
+      // And gitops/'s 6.
+      expect(r.stdout).toMatch(new RegExp(`^verify: No problems in ${resources + 6 - 3} resources`, 'm'));
       expect(r.stdout).toMatch(
-        new RegExp(`^ci: passed: .* ${resources} resources generated, built, validated and ${resources - 3} dry-run applied`, 'm'),
+        new RegExp(`^ci: passed: .* ${resources + 6} resources generated, built, validated and ${resources + 6 - 3} dry-run applied`, 'm'),
       );
       const where = (env: string) => {
         const file = `dist/${env}/${APP}.yaml`;
