@@ -3,7 +3,7 @@ import { generatedFile } from '@strata/emit';
 import { Layout } from '@strata/project';
 import { crdDependencies } from './order.ts';
 import type { AppSyncPlan } from './sync.ts';
-import { syncsByHand, type GitopsSettings } from './settings.ts';
+import { inRepository, syncsByHand, type GitopsSettings } from './settings.ts';
 
 export const DEFAULT_FLUX_NAMESPACE = 'flux-system';
 /** The one GitRepository every env's Kustomizations read from. */
@@ -25,6 +25,22 @@ export function fluxGitRef(revision: string): Record<string, string> {
   return { branch: revision };
 }
 
+/**
+ * The GitRepository's ignore (.gitignore rules): everything but the workspace's base/ and overlays/.
+ * A folder that is ignored cannot have a file of it included again, so each folder on the way to a
+ * workspace in a subfolder is included, then its other entries ignored.
+ */
+export function fluxIgnore(settings: Pick<GitopsSettings, 'path'>): string {
+  const lines = ['/*'];
+  let at = '';
+  for (const part of settings.path ? settings.path.split('/') : []) {
+    at += `/${part}`;
+    lines.push(`!${at}/`, `${at}/*`);
+  }
+  lines.push(`!${at}/${Layout.base}/`, `!${at}/${Layout.overlays}/`);
+  return `${lines.join('\n')}\n`;
+}
+
 function gitRepository(settings: GitopsSettings): Record<string, unknown> {
   return {
     apiVersion: 'source.toolkit.fluxcd.io/v1',
@@ -35,7 +51,7 @@ function gitRepository(settings: GitopsSettings): Record<string, unknown> {
       url: settings.repoURL,
       ref: fluxGitRef(settings.targetRevision),
       // Only what the overlays build from goes into the artifact every Kustomization downloads.
-      ignore: `/*\n!/${Layout.base}/\n!/${Layout.overlays}/\n`,
+      ignore: fluxIgnore(settings),
     },
   };
 }
@@ -54,7 +70,7 @@ function kustomization(env: Environment, settings: GitopsSettings, plan: AppSync
       retryInterval: FLUX_INTERVALS.retry,
       timeout: FLUX_INTERVALS.timeout,
       sourceRef: { kind: 'GitRepository', name: FLUX_SOURCE },
-      path: `./${Layout.overlay(env, plan.app)}`,
+      path: `./${inRepository(settings, Layout.overlay(env, plan.app))}`,
       prune: true,
       // The promotion gate, as Argo CD's manual sync: nothing is applied until a person resumes it
       // (`flux resume kustomization`); applying this folder again suspends it again.

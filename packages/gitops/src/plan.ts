@@ -12,7 +12,17 @@ import { planFlux } from './flux.ts';
 import { distFileOnly, distPlaces, type Claimed, type Locate, type Place } from './places.ts';
 import { syncSteps } from './order.ts';
 import type { AppSyncPlan } from './sync.ts';
-import { destination, oneArgoCD, sharedClusters, syncsByHand, wantsArgoCD, wantsFlux, type Destination, type GitopsSettings } from './settings.ts';
+import {
+  destination,
+  inRepository,
+  oneArgoCD,
+  sharedClusters,
+  syncsByHand,
+  wantsArgoCD,
+  wantsFlux,
+  type Destination,
+  type GitopsSettings,
+} from './settings.ts';
 
 /** Folder of the generated Argo CD and Flux files, relative to the repository root. */
 export const GITOPS_DIR = Layout.gitops;
@@ -324,7 +334,7 @@ interface Holder {
 }
 
 /** The path glob of an env's git directory generator: every folder directly under the env's overlays. */
-export const overlayGlob = (env: Environment) => `${Layout.envRoot(env)}/*`;
+export const overlayGlob = (env: Environment, settings: Pick<GitopsSettings, 'path'> = {}) => `${inRepository(settings, Layout.envRoot(env))}/*`;
 export const projectName = (env: Environment) => `strata-${env}`;
 
 /**
@@ -469,7 +479,7 @@ function applicationSet(env: Environment, settings: GitopsSettings, plans: reado
     spec: {
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
-      generators: [{ git: { repoURL: settings.repoURL, revision: settings.targetRevision, directories: [{ path: overlayGlob(env) }] } }],
+      generators: [{ git: { repoURL: settings.repoURL, revision: settings.targetRevision, directories: [{ path: overlayGlob(env, settings) }] } }],
       // A person syncing by hand goes step by step (the label says which); elsewhere the controller does.
       ...(rolling && !manual ? { strategy: { type: 'RollingSync', rollingSync: { steps: rolling } } } : {}),
       template: {

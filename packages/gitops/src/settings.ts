@@ -1,6 +1,6 @@
 import { ENVIRONMENTS, isDnsLabel, isPlainObject, type Environment } from '@strata/core';
 import type { ArgoCdTrackingMethod } from '@strata/core/argocd';
-import { CONFIG_SECTIONS, installationIdRefusal, Layout, readConfig, trackingMethodRefusal, UsageError } from '@strata/project';
+import { CONFIG_SECTIONS, installationIdRefusal, Layout, readConfig, runGit, trackingMethodRefusal, UsageError } from '@strata/project';
 
 /** Which GitOps controllers `gitops/` is written for. */
 export const CONSUMERS = ['argocd', 'flux', 'both'] as const;
@@ -57,7 +57,17 @@ export interface GitopsSettings {
    * @default none, as Argo CD sets none
    */
   readonly installationID?: string;
+  /**
+   * The workspace's folder inside its git repository (`"deploy"` for a workspace in `deploy/`):
+   * Argo CD and Flux read every path from the repository's top folder, so each path in gitops/
+   * starts with it. generate and check refuse a workspace in a subfolder that this does not name.
+   * @default "" (the workspace is the repository's top folder)
+   */
+  readonly path?: string;
 }
+
+/** `path`, a path of the workspace, as Argo CD and Flux find it in the repository (see GitopsSettings.path). */
+export const inRepository = (settings: Pick<GitopsSettings, 'path'>, path: string) => (settings.path ? `${settings.path}/${path}` : path);
 
 /** The envs synced by hand when the settings name none. */
 export const DEFAULT_MANUAL_SYNC: readonly Environment[] = ['prod'];
@@ -88,7 +98,35 @@ export function loadSettings(root: string): GitopsSettings {
   if (!isPlainObject(config.gitops)) {
     throw new UsageError(`${CONFIG_FILE}: gitops: must be an object with repoURL and targetRevision`);
   }
-  return parseSettings(config.gitops, `${CONFIG_FILE}: gitops`);
+  const settings = parseSettings(config.gitops, `${CONFIG_FILE}: gitops`);
+  const prefix = workspacePrefix(root);
+  const path = settings.path ?? '';
+  if (prefix !== undefined && prefix !== path) {
+    const where = `${CONFIG_FILE}: gitops.path`;
+    if (prefix === '')
+      throw new UsageError(`${where}: ${JSON.stringify(path)}, but the workspace is the top folder of its git repository; remove path`);
+    const fix = `set "path": ${JSON.stringify(prefix)}`;
+    throw new UsageError(
+      path === ''
+        ? `${where}: the workspace is the folder ${prefix}/ of its git repository, and Argo CD and Flux read the paths in gitops/ from the repository's top folder; ${fix}`
+        : `${where}: ${JSON.stringify(path)}, but the workspace is the folder ${prefix}/ of its git repository; ${fix}`,
+    );
+  }
+  return settings;
+}
+
+/**
+ * The workspace's folder inside its git repository (`git rev-parse --show-prefix`, without the
+ * trailing slash; "" at the top). Undefined outside a repository, or where git cannot answer (not
+ * installed, or refusing the repository): nothing is checked there, as generate needs no git.
+ */
+function workspacePrefix(root: string): string | undefined {
+  try {
+    const answer = runGit(root, ['rev-parse', '--show-prefix'], { outsideRepository: 'undefined' });
+    return answer?.status === 0 ? answer.stdout.trim().replace(/\/+$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Checks a settings object; `where` prefixes every message. */
@@ -162,6 +200,7 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
         throw new UsageError(`${where}.manualSync: ${JSON.stringify(env)} is not an environment; use some of ${envs}`);
     }
   }
+  const path = workspacePath(value.path, `${where}.path`);
   const targetRevision = text('targetRevision', true)!;
   goTemplateRefusal(where, 'targetRevision', targetRevision, 'name the branch, tag or commit itself, e.g. "main"');
   if (!isRevision(targetRevision)) {
@@ -195,7 +234,20 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     ...(manualSync !== undefined ? { manualSync: ENVIRONMENTS.filter((e) => (manualSync as unknown[]).includes(e)) } : {}),
     ...(trackingMethod !== undefined ? { resourceTrackingMethod: trackingMethod as ArgoCdTrackingMethod } : {}),
     ...(installationID !== undefined ? { installationID: installationID as string } : {}),
+    ...(path ? { path } : {}),
   };
+}
+
+/** `gitops.path`: a relative folder of plain names, without its trailing slash ("" for the top folder). */
+function workspacePath(value: unknown, at: string): string | undefined {
+  if (value === undefined) return undefined;
+  const path = typeof value === 'string' ? value.replace(/\/+$/, '') : undefined;
+  if (path === undefined || (path !== '' && !path.split('/').every((part) => /^[A-Za-z0-9._-]+$/.test(part) && part !== '.' && part !== '..'))) {
+    throw new UsageError(
+      `${at}: ${JSON.stringify(value)} is not a folder of the repository; write the workspace's folder from the repository's top, e.g. "deploy" (git rev-parse --show-prefix there), or "" for the top folder`,
+    );
+  }
+  return path;
 }
 
 /**

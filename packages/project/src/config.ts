@@ -36,6 +36,7 @@ export const CONFIG_SECTIONS = {
     'manualSync',
     'resourceTrackingMethod',
     'installationID',
+    'path',
   ],
   kubernetes: ['version', 'envs', 'serviceNodePortRange', 'namespaces', 'priorityClasses', 'runtimeClasses'],
 } as const satisfies Record<string, readonly string[]>;

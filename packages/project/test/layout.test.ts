@@ -139,7 +139,7 @@ describe('strata.config.json', () => {
       ['{"kubernetes": {"versoin": "1.35"}}', 'strata.config.json:1:17: kubernetes.versoin: unknown setting; did you mean version?'],
       [
         '{"gitops": {"branch": "main"}}',
-        'strata.config.json:1:13: gitops.branch: unknown setting; known settings: consumer, repoURL, targetRevision, argocdNamespace, server, cluster, fluxNamespace, manualSync, resourceTrackingMethod, installationID',
+        'strata.config.json:1:13: gitops.branch: unknown setting; known settings: consumer, repoURL, targetRevision, argocdNamespace, server, cluster, fluxNamespace, manualSync, resourceTrackingMethod, installationID, path',
       ],
       ['{"kubernetes": {"envs": {"prd": "1.35"}}}', 'strata.config.json:1:26: kubernetes.envs.prd: unknown env; did you mean prod?'],
       ['{"policy": []}', 'strata.config.json:1:2: policy: must be an object of settings (severity)'],
