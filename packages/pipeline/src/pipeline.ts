@@ -634,7 +634,14 @@ async function runPipeline(root: string, options: PipelineOptions, decoding: { s
   };
   // The checks start now, kubeconform and the server's helper in their own processes, while this
   // thread waits for dist/ to be written and records it; a failed write still fails the run.
-  const gitopsParsed = await gitopsRead;
+  // gitops/ is judged with the apps' builds. When the tool failed on those too (the builder killed),
+  // the run ends as that tool error, which names the apps' overlays: gitops/'s own failure of the
+  // same tool is not the one reported.
+  const toolFailed = built.results.some((r) => r.toolFailed);
+  const gitopsParsed = await gitopsRead?.catch((e: unknown) => {
+    if (toolFailed) return undefined;
+    throw e;
+  });
   if (gitopsParsed) addParsed(parsed, gitopsParsed);
   const starting = parsed.files.size > 0 ? checkAndCompare() : Promise.resolve(undefined);
   starting.catch(() => undefined); // awaited below
