@@ -385,7 +385,7 @@ describe('strata new-app with the real pnpm install', () => {
         expect(ended, `${where}: ${stderr}`).toBe(signal);
         if (/ after this run had finished its change to the tree \(\d+ files\), which stands$/.test(stderr.trimEnd())) {
           // Past the commit point (the install and generate were done): the app stands whole, said in one line.
-          expect(stderr.trimEnd().split('\n'), where).toHaveLength(1);
+          expect(stderr.trimEnd().split('\n'), `${where}: ${stderr}`).toHaveLength(1);
           expect(stderr.trimEnd(), where).toMatch(new RegExp(`^strata: interrupted \\(${signal}\\) after this run had finished`));
           expect(changed, where).toContain(`apps/${name}/package.json`);
           continue;
@@ -393,7 +393,7 @@ describe('strata new-app with the real pnpm install', () => {
         expect(changed, `${where}: ${stderr}`).toStrictEqual([]);
         expect(existsSync(join(root, `apps/${name}`)), where).toBe(false);
         // From the first line of strata's script on, and so here, a signal is told in one line.
-        expect(stderr.trimEnd().split('\n'), where).toHaveLength(1);
+        expect(stderr.trimEnd().split('\n'), `${where}: ${stderr}`).toHaveLength(1);
         expect(stderr.trimEnd(), where).toMatch(
           new RegExp(
             `^strata: interrupted \\(${signal}\\): undid this run's unfinished change to the tree \\(\\d+ files\\); the workspace is as it was$|^strata: interrupted \\(${signal}\\) before this run changed the tree; nothing to undo$`,

@@ -114,6 +114,13 @@ export async function installInTransaction(root: string, txn: Transaction, app: 
   });
   if (r.error) return r.error.code === 'ENOENT' ? 'pnpm is not installed; `npm run setup` installs it' : r.error.message;
   if (r.status === 0) return undefined;
+  if (r.signal === 'SIGINT' || r.signal === 'SIGTERM') {
+    // A signal to the whole process group (Ctrl-C in a terminal) ends pnpm and reaches this process
+    // too, whose handler undoes the change and ends the run in one line (see guardInterrupts). Which
+    // of the two this thread hears first is chance: the handler is given a moment to come, so that
+    // the run does not also report pnpm's end as a failed install. A signal to pnpm alone is one.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
   return pnpmError(output) ?? `pnpm install exited with ${r.status ?? r.signal}`;
 }
 
