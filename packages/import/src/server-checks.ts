@@ -73,6 +73,8 @@ export async function refusePipelineRefusals(
   for (const note of new Set(r.notes ?? [])) onWarning(note);
   // A namespace kubernetes.namespaces says the platform makes is no app's own, nor a Namespace it ships.
   const declared = new Set(declaredNamespaces(root));
+  // Flux applies the tree (consumer flux or both): what creates an app's own namespace is the Namespace of its Flux folder, as the pipeline says.
+  const flux = gitopsConsumers(root).flux;
   const platforms = (p: Problem) => p.rule === PLATFORM_NAMESPACE_RULE && declared.has((p.kind === 'Namespace' ? p.name : p.namespace) ?? '');
   const refused = new Map<string, { line: string; rule: string; envs: Environment[] }>();
   for (const p of r.problems) {
@@ -87,7 +89,7 @@ export async function refusePipelineRefusals(
     // A missing namespace is said once for the envs that miss it: the pipeline's message names each env.
     const line =
       rule === NAMESPACE_RULE
-        ? formatProblem({ ...missingNamespace(p), file: at, line: undefined })
+        ? formatProblem({ ...missingNamespace(p, flux), file: at, line: undefined })
         : formatProblem({ ...p, file: at, line: undefined });
     const seen = refused.get(line) ?? refused.set(line, { line, rule, envs: [] }).get(line)!;
     if (!seen.envs.includes(env)) seen.envs.push(env);
@@ -106,15 +108,18 @@ export async function refusePipelineRefusals(
 /**
  * The pipeline's namespace-exists problem, as the import says it: the cluster's words
  * (`namespaces "x" not found`) and the two fixes, without the env and overlay the pipeline names
- * (the line lists the envs; the overlay is not written yet).
+ * (the line lists the envs; the overlay is not written yet). What would have created it is named
+ * as the pipeline names it: the app's Argo CD destination, or where Flux applies the tree (`flux`),
+ * the Namespace each env's Flux folder holds for the app's destination.
  */
-function missingNamespace(p: Problem): Problem {
+function missingNamespace(p: Problem, flux: boolean): Problem {
   const ns = p.namespace ?? '';
+  const creator = flux ? "nor the Namespace of its destination that each env's Flux folder under gitops/flux/ holds" : 'nor its Argo CD destination';
   return {
     ...p,
     message:
-      `namespaces ${JSON.stringify(ns)} not found: nothing in the env creates it (no Namespace ${ns} among its apps and the imported one, nor its Argo CD destination), ` +
-      `so the env's sync and kubectl apply -k stop at this object; add a Namespace ${ns} to the app's sources, or list ${ns} under kubernetes.namespaces of ${Layout.configFile} if the platform creates it, then import`,
+      `namespaces ${JSON.stringify(ns)} not found: nothing in the env creates it (no Namespace ${ns} among its apps and the imported one, ${creator}), ` +
+      `so ${flux ? "Flux's apply" : "the env's sync"} and kubectl apply -k stop at this object; add a Namespace ${ns} to the app's sources, or list ${ns} under kubernetes.namespaces of ${Layout.configFile} if the platform creates it, then import`,
   };
 }
 

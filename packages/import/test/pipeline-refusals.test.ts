@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { declarePlatformNamespaces } from '@strata/testing/workspace';
@@ -76,6 +76,16 @@ describe('strata import refuses what the first strata pipeline after it refuses'
     await importApp(ws.root, { name: 'extras', envs: envSources(extras), install: false });
     const r = await importApp(ws.root, { name: 'shop', envs: envSources(source), install: false });
     expect(r.objects).toStrictEqual({ dev: 2, staging: 2, prod: 2 });
+  });
+
+  it('names what Flux applies, not an Argo CD destination, where Flux applies the tree', { timeout: 240_000 }, async () => {
+    const config = join(ws.root, 'strata.config.json');
+    const settings = JSON.parse(readFileSync(config, 'utf8')) as { gitops: Record<string, unknown> };
+    writeFileSync(config, `${JSON.stringify({ ...settings, gitops: { ...settings.gitops, consumer: 'flux' } }, null, 2)}\n`);
+    const source = join(ws.root, 'shop.yaml');
+    expect(await refused('shop.yaml', `${deployment()}${configMap('shop-extra')}`)).toStrictEqual([
+      `${source}:21: v1/ConfigMap shop-extra/extra: metadata.namespace: namespaces "shop-extra" not found: nothing in the env creates it (no Namespace shop-extra among its apps and the imported one, nor the Namespace of its destination that each env's Flux folder under gitops/flux/ holds), so Flux's apply and kubectl apply -k stop at this object; add a Namespace shop-extra to the app's sources, or list shop-extra under kubernetes.namespaces of strata.config.json if the platform creates it, then import [namespace-exists]; strata pipeline refuses it (dev, staging, prod); nothing was written`,
+    ]);
   });
 
   it('takes an object in a namespace that strata.config.json says the platform creates', { timeout: 240_000 }, async () => {
