@@ -103,6 +103,12 @@ export function loadSettings(root: string): GitopsSettings {
   const path = settings.path ?? '';
   if (prefix !== undefined && prefix !== path) {
     const where = `${CONFIG_FILE}: gitops.path`;
+    // A folder no setting can name: the way out is another folder, not another value.
+    const unnamable = prefix === '' ? undefined : pathProblem(prefix);
+    if (unnamable)
+      throw new UsageError(
+        `${where}: the workspace is the folder ${prefix}/ of its git repository, whose name ${unnamable}; rename the folder, or move the workspace to one whose path holds no such character`,
+      );
     if (prefix === '')
       throw new UsageError(`${where}: ${JSON.stringify(path)}, but the workspace is the top folder of its git repository; remove path`);
     const fix = `set "path": ${JSON.stringify(prefix)}`;
@@ -238,16 +244,33 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
   };
 }
 
-/** `gitops.path`: a relative folder of plain names, without its trailing slash ("" for the top folder). */
+/** `gitops.path`: a relative folder of the repository, without its trailing slash ("" for the top folder). */
 function workspacePath(value: unknown, at: string): string | undefined {
   if (value === undefined) return undefined;
   const path = typeof value === 'string' ? value.replace(/\/+$/, '') : undefined;
-  if (path === undefined || (path !== '' && !path.split('/').every((part) => /^[A-Za-z0-9._-]+$/.test(part) && part !== '.' && part !== '..'))) {
+  const problem = path === undefined ? '' : path === '' ? undefined : pathProblem(path);
+  if (problem !== undefined) {
     throw new UsageError(
-      `${at}: ${JSON.stringify(value)} is not a folder of the repository; write the workspace's folder from the repository's top, e.g. "deploy" (git rev-parse --show-prefix there), or "" for the top folder`,
+      `${at}: ${JSON.stringify(value)} is not a folder of the repository${problem ? `: its name ${problem}` : ''}; write the workspace's folder from the repository's top, e.g. "deploy" (git rev-parse --show-prefix there), or "" for the top folder`,
     );
   }
   return path;
+}
+
+/**
+ * Why the relative folder `path` cannot be written into gitops/: "" when it is no relative path of
+ * folder names; what it holds when a name holds a character Argo CD's directory pattern (Go's
+ * path.Match) or Flux's ignore rules (.gitignore) read as a wildcard, or a control character;
+ * undefined when it can. A space or a letter of any script is a folder name like any other.
+ */
+function pathProblem(path: string): string | undefined {
+  const parts = path.split('/');
+  if (parts.some((part) => part === '' || part === '.' || part === '..')) return '';
+  const held = [...new Set(path.match(/[*?[\]\\]/g) ?? [])];
+  if (held.length > 0)
+    return `holds ${held.map((c) => JSON.stringify(c)).join(', ')}, which Argo CD's directory pattern and Flux's ignore rules read as a wildcard`;
+  if (/\p{Cc}/u.test(path)) return 'holds a control character';
+  return undefined;
 }
 
 /**

@@ -57,9 +57,20 @@ describe('a workspace in a subfolder of its git repository', () => {
     rmSync(join(top, 'strata.config.json'));
   });
 
-  it.each(['../deploy', '/deploy', './deploy', 'de ploy', 'a//b', 3])('refuses a gitops.path that is no folder of the repository (%j)', (path) => {
+  it.each(['../deploy', '/deploy', './deploy', 'a//b', 3])('refuses a gitops.path that is no folder of the repository (%j)', (path) => {
     expect(() => parseSettings({ ...settings, path })).toThrow(
       `gitops.path: ${JSON.stringify(path)} is not a folder of the repository; write the workspace's folder from the repository's top, e.g. "deploy" (git rev-parse --show-prefix there), or "" for the top folder`,
+    );
+  });
+
+  it.each([
+    ['de*ploy', 'holds "*", which'],
+    ['a/b?/c', 'holds "?", which'],
+    ['[x]', 'holds "[", "]", which'],
+    ['tab\tbed', 'holds a control character'],
+  ])('refuses a gitops.path whose name gitops/ cannot hold (%j)', (path, why) => {
+    expect(() => parseSettings({ ...settings, path })).toThrow(
+      `gitops.path: ${JSON.stringify(path)} is not a folder of the repository: its name ${why}`,
     );
   });
 
@@ -97,5 +108,58 @@ describe('a workspace in a subfolder of its git repository', () => {
     const source = parse(files.get('gitops/flux/dev/gitrepository.strata.yaml')!) as Obj;
     expect(source.spec.ignore).toBe('/*\n!/base/\n!/overlays/\n');
     expect((parse(files.get('gitops/flux/prod/kustomization.web-prod.yaml')!) as Obj).spec.path).toBe('./overlays/prod/web');
+  });
+});
+
+describe('a workspace in a subfolder whose name holds a space or letters beyond ASCII', () => {
+  const folder = 'my déploy';
+  let top: string;
+  let ws: string;
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: top, encoding: 'utf8' });
+  const configure = (gitops: Record<string, unknown>) =>
+    writeFileSync(join(ws, 'strata.config.json'), JSON.stringify({ gitops: { ...settings, ...gitops } }));
+
+  beforeAll(() => {
+    top = mkdtempSync(join(tmpdir(), 'strata-mono-'));
+    ws = join(top, folder);
+    mkdirSync(ws);
+    writeRepo(ws, { web: { objects: [deployment('web')], namespace: (env) => `web-${env}` } });
+    writeFileSync(join(top, 'README.md'), 'mono\n');
+    expect(git('init', '-q').status).toBe(0);
+  });
+  afterAll(() => rmSync(top, { recursive: true, force: true }));
+
+  it('takes the folder the refusal names as gitops.path, and every path of gitops/ finds the overlays there', () => {
+    configure({});
+    expect(() => loadSettings(ws)).toThrow(`; set "path": ${JSON.stringify(folder)}`);
+    configure({ path: folder });
+    const loaded = loadSettings(ws);
+    expect(loaded).toStrictEqual({ ...settings, path: folder });
+    const files = planGitops(ws, { ...loaded, consumer: 'both' }, ['web']);
+    const set = parse(files.get('gitops/dev/applicationset.strata-dev.yaml')!) as Obj;
+    const [generator] = set.spec.generators as { git: { directories: { path: string }[] } }[];
+    expect(generator!.git.directories).toStrictEqual([{ path: `${folder}/overlays/dev/*` }]);
+    const kustomization = parse(files.get('gitops/flux/dev/kustomization.web-dev.yaml')!) as Obj;
+    expect(kustomization.spec.path).toBe(`./${folder}/overlays/dev/web`);
+    expect(existsSync(join(top, kustomization.spec.path as string, 'kustomization.yaml'))).toBe(true);
+    const source = parse(files.get('gitops/flux/dev/gitrepository.strata.yaml')!) as Obj;
+    writeFileSync(join(top, '.sourceignore'), source.spec.ignore as string);
+    const candidates = [
+      'README.md',
+      `${folder}/strata.config.json`,
+      `${folder}/base/web/kustomization.yaml`,
+      `${folder}/overlays/dev/web/kustomization.yaml`,
+    ];
+    const ignored = git('-c', 'core.quotePath=false', '-c', 'core.excludesFile=.sourceignore', 'check-ignore', '--no-index', ...candidates);
+    expect(ignored.stdout.trim().split('\n').sort()).toStrictEqual(['README.md', `${folder}/strata.config.json`]);
+  });
+
+  it('is told to move when its folder holds a character no gitops.path can', () => {
+    const odd = join(top, 'de*ploy');
+    mkdirSync(odd);
+    writeFileSync(join(odd, 'strata.config.json'), JSON.stringify({ gitops: settings }));
+    expect(() => loadSettings(odd)).toThrow(
+      `strata.config.json: gitops.path: the workspace is the folder de*ploy/ of its git repository, whose name holds "*", which Argo CD's directory pattern and Flux's ignore rules read as a wildcard; rename the folder, or move the workspace to one whose path holds no such character`,
+    );
   });
 });
