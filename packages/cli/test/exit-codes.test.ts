@@ -349,6 +349,23 @@ describe('exit codes through the real CLI', () => {
     }
   });
 
+  it("kubectl's decoder killed, crashing or answering garbage is a tool error in validate and in the pipeline", () => {
+    for (const [decoder, said] of [
+      [killed, 'strata-decode was killed by SIGKILL'],
+      [panics, 'strata-decode failed (exit 2): panic: runtime error: invalid memory address or nil pointer dereference'],
+      [garbage, 'strata-decode answered with something unreadable: {this is not what was asked for'],
+    ] as const) {
+      for (const [root, args] of [
+        [repo, ['validate', '--no-policy', manifest]],
+        [ws.root, ['pipeline', '--no-cache']],
+      ] as const) {
+        const r = strata(root, [...args], undefined, { STRATA_DECODE: decoder });
+        expect(r.stderr, `${args[0]} ${decoder}`).toContain(`strata: ${said}`);
+        expect(r.status, `${args[0]} ${decoder}: ${r.stderr}`).toBe(2);
+      }
+    }
+  });
+
   it('the builder killed during a pipeline is a tool error', () => {
     const r = strata(ws.root, ['pipeline', '--no-cache'], undefined, { STRATA_BUILDER: killed });
     expect(r.stderr).toMatch(/^strata: kustomize failed on 3 of 3 overlays without judging them/m);

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { isPlainObject } from '@strata/core';
-import { holdsExactNumber, kubectlInteger, mayHoldLongInteger, strataCheckout, stringifyExact } from '@strata/project';
+import { holdsExactNumber, kubectlInteger, mayHoldLongInteger, strataCheckout, stringifyExact, ToolError } from '@strata/project';
 
 /** One object kubectl decodes from a chunk: a list's items each with their index. */
 export interface DecodedObject {
@@ -107,6 +107,25 @@ export function decoderPath(root?: string): string | undefined {
   return candidates.find((c): c is string => typeof c === 'string' && c !== '' && existsSync(c));
 }
 
+/**
+ * The decoder's failure, which says nothing of the texts: a ToolError (exit 2), naming how it ended
+ * (an exit code and what it said, or the signal that killed it).
+ */
+function decoderFailed(code: number | null, signal: NodeJS.Signals | null, stderr: Buffer[]): ToolError {
+  const said = Buffer.concat(stderr).toString('utf8').trim();
+  if (code === null) return new ToolError(`strata-decode was killed by ${signal ?? 'a signal'}${said ? `: ${said}` : ''}`);
+  return new ToolError(`strata-decode failed (exit ${code})${said ? `: ${said}` : ''}`);
+}
+
+/** The decoder's answer to one text, a ToolError when it is no answer at all. */
+function decoderAnswer(line: string): unknown {
+  try {
+    return JSON.parse(line) as unknown;
+  } catch {
+    throw new ToolError(`strata-decode answered with something unreadable: ${line.slice(0, 200)}`);
+  }
+}
+
 /** Runs the decoder once over all texts (one frame each) and returns its answer per text, in order. */
 export function runDecoder(bin: string, texts: readonly Buffer[], args: readonly string[] = []): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
@@ -115,18 +134,22 @@ export function runDecoder(bin: string, texts: readonly Buffer[], args: readonly
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
+    child.on('error', (e) => reject(new ToolError(`strata-decode could not run: ${e.message}`)));
     child.stdin.on('error', () => undefined); // reported through the exit status
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       if (code !== 0) {
-        reject(new Error(`strata-decode failed (exit ${code}): ${Buffer.concat(err).toString('utf8').trim()}`));
+        reject(decoderFailed(code, signal, err));
         return;
       }
       const lines = Buffer.concat(out)
         .toString('utf8')
         .split('\n')
         .filter((l) => l !== '');
-      resolve(lines.map((l) => JSON.parse(l) as unknown));
+      try {
+        resolve(lines.map(decoderAnswer));
+      } catch (e) {
+        reject(e);
+      }
     });
     for (const t of texts) {
       child.stdin.write(`${t.length}\n`);
@@ -156,14 +179,23 @@ export class DecoderStream {
     this.child.stdout.on('data', (chunk: string) => {
       const lines = (rest + chunk).split('\n');
       rest = lines.pop()!;
-      for (const line of lines) if (line !== '') this.waiting[this.answered++]?.resolve(JSON.parse(line) as Decoded);
+      for (const line of lines) {
+        if (line === '') continue;
+        let answer: unknown;
+        try {
+          answer = decoderAnswer(line);
+        } catch (e) {
+          this.fail(e as Error);
+          return;
+        }
+        this.waiting[this.answered++]?.resolve(answer as Decoded);
+      }
     });
     this.child.stderr.on('data', (b: Buffer) => err.push(b));
     this.child.stdin.on('error', () => undefined); // reported through the exit status
-    this.child.on('error', (e) => this.fail(e));
-    this.child.on('close', (code) => {
-      const detail = Buffer.concat(err).toString('utf8').trim();
-      this.fail(new Error(code === 0 ? 'strata-decode ended before it answered every text' : `strata-decode failed (exit ${code}): ${detail}`));
+    this.child.on('error', (e) => this.fail(new ToolError(`strata-decode could not run: ${e.message}`)));
+    this.child.on('close', (code, signal) => {
+      this.fail(code === 0 ? new ToolError('strata-decode ended before it answered every text') : decoderFailed(code, signal, err));
     });
   }
 

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { findRoot } from '@strata/project';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findRoot, ToolError } from '@strata/project';
 import { DecoderStream, decoderPath, runDecoder } from '../src/decode.ts';
 
 const bin = decoderPath(findRoot());
@@ -55,5 +58,37 @@ describe('DecoderStream', () => {
     const stream = new DecoderStream('/nonexistent/strata-decode');
     const pending = stream.push(texts[0]!);
     await expect(pending).rejects.toThrow(/ENOENT/);
+  });
+});
+
+// A decoder that fails says nothing of the texts: the run ends as a tool error (exit 2), naming how
+// it ended, never as an invalid input (exit 1) nor as an error thrown out of an event handler.
+describe('a decoder that fails', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-decoder-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const standIn = (name: string, body: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, `#!/bin/sh\n${body}\n`);
+    chmodSync(file, 0o755);
+    return file;
+  };
+  const cases = [
+    ['killed', 'cat >/dev/null; kill -KILL $$', /^strata-decode was killed by SIGKILL$/],
+    ['crashing', 'cat >/dev/null; echo "panic: runtime error" >&2; exit 2', /^strata-decode failed \(exit 2\): panic: runtime error$/],
+    ['answering garbage', 'cat >/dev/null; echo "{not an answer"', /^strata-decode answered with something unreadable: \{not an answer$/],
+  ] as const;
+
+  it.each(cases)('%s is a ToolError of one run over all texts', async (name, body, message) => {
+    const run = runDecoder(standIn(`run-${name.replace(' ', '-')}`, body), [texts[0]!]);
+    await expect(run).rejects.toThrow(message);
+    await expect(run).rejects.toBeInstanceOf(ToolError);
+  });
+
+  it.each(cases)('%s is a ToolError of each text a stream holds', async (name, body, message) => {
+    const stream = new DecoderStream(standIn(`stream-${name.replace(' ', '-')}`, body));
+    const pending = stream.push(texts[0]!)!;
+    stream.end();
+    await expect(pending).rejects.toThrow(message);
+    await expect(pending).rejects.toBeInstanceOf(ToolError);
   });
 });
