@@ -17,7 +17,13 @@ export interface CrdDocument {
 export declare function objectMetaDefinitions(defs: Record<string, unknown>): Record<string, unknown>;
 export declare function committedObjectMetaDefinitions(): Record<string, unknown>;
 export declare function readCrds(text: string, where: string): CrdDocument[];
-export declare function crdSchemas(crd: CrdDocument["crd"], objectMetaDefs: Record<string, unknown>, where: string): { file: string; schema: Schema }[];
+export declare function crdSchemas(
+  crd: CrdDocument["crd"],
+  objectMetaDefs: Record<string, unknown>,
+  where: string,
+  options?: { readonly share?: boolean },
+): { file: string; schema: Schema }[];
+export declare function inlineShared(schema: Schema): Schema;
 export declare function schemaText(schema: Schema): string;
 export declare function goProxy(env?: NodeJS.ProcessEnv): string;
 export interface ModuleOptions {

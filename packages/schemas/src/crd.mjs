@@ -5,13 +5,15 @@
 // `additionalProperties: false`, so that is added wherever the CRD does not keep unknown fields.
 // Plain JavaScript so that the generator script runs it uncompiled.
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { unzipSync } from "fflate";
 import { parseAllDocuments } from "yaml";
-import { JSON_SCHEMA_DRAFT, OBJECT_META, closure, sortKeysDeep } from "../scripts/lib.mjs";
+import { JSON_SCHEMA_DRAFT, OBJECT_META, closure, compareStrings, sortKeysDeep } from "../scripts/lib.mjs";
+import { SHARED_DEF } from "./shared-defs.mjs";
 
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 const SCHEMA_MAPS = new Set(["properties", "patternProperties", "definitions", "$defs", "dependentSchemas"]);
@@ -160,10 +162,12 @@ export function readCrds(text, where) {
 /**
  * The strict schema of each served version of one CRD, as `{ file, schema }` with `file` relative
  * to the schema folder: `<group>/<kind>_<version>.json`. A served version without a schema throws
- * one sentence naming `where`.
+ * one sentence naming `where`. A subschema the CRD repeats is written once (see `shareRepeated`),
+ * unless `share` is false.
  * @param {Record<string, any>} crd @param {Record<string, unknown>} objectMetaDefs @param {string} where
+ * @param {{ share?: boolean }} [options]
  */
-export function crdSchemas(crd, objectMetaDefs, where) {
+export function crdSchemas(crd, objectMetaDefs, where, options = {}) {
   const { group, names, versions } = crd.spec;
   const out = [];
   for (const version of versions) {
@@ -180,9 +184,106 @@ export function crdSchemas(crd, objectMetaDefs, where) {
     };
     schema.additionalProperties = false;
     schema.$schema = JSON_SCHEMA_DRAFT;
-    schema.$defs = objectMetaDefs;
+    schema.$defs = { ...objectMetaDefs, ...(options.share === false ? {} : shareRepeated(schema)) };
     out.push({ file: `${group}/${names.kind.toLowerCase()}_${version.name}.json`, schema });
   }
+  return out;
+}
+
+/** Schemas this size (as JSON) or more are worth a definition of their own when they repeat. */
+const SHARED_MIN_LENGTH = 512;
+
+/**
+ * Each subschema under a schema keyword, as `[holder, key]` pairs to read and replace it by: the
+ * values of properties and the other schema maps, items, additionalProperties and the junctors.
+ * @param {Record<string, unknown>} schema @param {(holder: Record<string, unknown> | unknown[], key: string | number) => void} visit
+ */
+function eachSubschema(schema, visit) {
+  for (const [key, value] of Object.entries(schema)) {
+    if (SCHEMA_MAPS.has(key) && isObject(value)) for (const name of Object.keys(value)) visit(value, name);
+    else if ((key === "items" || key === "additionalProperties" || key === "not") && isObject(value)) visit(schema, key);
+    else if ((key === "items" || JUNCTORS.has(key)) && Array.isArray(value)) value.forEach((_, i) => visit(value, i));
+  }
+}
+
+/**
+ * Moves every large subschema that the CRD's schema repeats into one definition, pointed at by
+ * `$ref` (which validates exactly as the copy did) and returns the definitions. CRDs repeat whole
+ * trees (Argo CD's ApplicationSet holds its Application template two dozen times): kubeconform
+ * compiles each copy, 0.8 s of CPU for that one schema, and compiles a definition once. A copy found
+ * inside another copy counts once. Named by a hash of the subschema, so a rerun gives the same file.
+ * @param {Record<string, unknown>} schema
+ * @returns {Record<string, unknown>}
+ */
+function shareRepeated(schema) {
+  // Each object's JSON with sorted keys, made once from its parts' (a text per node, not per level).
+  /** @type {WeakMap<object, string>} */
+  const texts = new WeakMap();
+  const canonical = (/** @type {unknown} */ value) => {
+    if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+    const known = texts.get(value);
+    if (known !== undefined) return known;
+    const text = Array.isArray(value)
+      ? `[${value.map(canonical).join(",")}]`
+      : `{${Object.keys(value)
+          .filter((k) => value[k] !== undefined)
+          .sort(compareStrings)
+          .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+          .join(",")}}`;
+    texts.set(value, text);
+    return text;
+  };
+  /** @type {Map<string, number>} */
+  const seen = new Map();
+  const count = (/** @type {unknown} */ node) => {
+    if (!isObject(node)) return;
+    const text = canonical(node);
+    if (text.length >= SHARED_MIN_LENGTH) {
+      seen.set(text, (seen.get(text) ?? 0) + 1);
+      if (seen.get(text) > 1) return;
+    }
+    eachSubschema(node, (holder, key) => count(holder[key]));
+  };
+  /** @type {Record<string, unknown>} */
+  const defs = {};
+  const share = (/** @type {Record<string, unknown> | unknown[]} */ holder, /** @type {string | number} */ key) => {
+    const node = holder[key];
+    if (!isObject(node)) return;
+    const text = canonical(node);
+    if ((seen.get(text) ?? 0) > 1) {
+      const name = `${SHARED_DEF}${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+      if (!(name in defs)) {
+        defs[name] = node;
+        eachSubschema(node, share);
+      }
+      holder[key] = { $ref: `#/$defs/${name}` };
+      return;
+    }
+    eachSubschema(node, share);
+  };
+  const { $defs: _, ...own } = schema;
+  count(own);
+  eachSubschema(schema, (holder, key) => holder !== schema.$defs && share(holder, key));
+  return defs;
+}
+
+/**
+ * A schema with each definition `shareRepeated` made put back where it is pointed at: the schema as
+ * it was before (what `crdSchemas` makes with `share: false`).
+ * @param {Record<string, any>} schema
+ * @returns {Record<string, any>}
+ */
+export function inlineShared(schema) {
+  const defs = schema.$defs ?? {};
+  const inline = (/** @type {unknown} */ node) => {
+    if (Array.isArray(node)) return node.map(inline);
+    if (!isObject(node)) return node;
+    const ref = typeof node.$ref === "string" ? node.$ref.replace(/^#\/\$defs\//, "") : "";
+    if (ref.startsWith(SHARED_DEF) && Object.keys(node).length === 1) return inline(defs[ref]);
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === "$defs" ? v : inline(v)]));
+  };
+  const out = inline(schema);
+  out.$defs = Object.fromEntries(Object.entries(defs).filter(([name]) => !name.startsWith(SHARED_DEF)));
   return out;
 }
 

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { committedObjectMetaDefinitions, crdSchemas, goProxy, readCrds, schemaText } from '../src/crd.mjs';
-import { crdManifestsDir, crdSchemasDir, schemaLocations, schemasDir } from '../src/index.ts';
+import { committedObjectMetaDefinitions, crdSchemas, goProxy, inlineShared, readCrds, schemaText } from '../src/crd.mjs';
+import { crdManifestsDir, crdSchemasDir, SHARED_DEF, schemaLocations, schemasDir } from '../src/index.ts';
 
 describe('CRD schemas', () => {
   it('the committed CRD schemas are exactly what the library makes of the committed CRDs', () => {
@@ -24,6 +24,26 @@ describe('CRD schemas', () => {
     const route = JSON.parse(readFileSync(join(crdSchemasDir, 'gateway.networking.k8s.io/httproute_v1.json'), 'utf8'));
     expect(route.additionalProperties).toBe(false);
     expect(route.properties.spec.additionalProperties).toBe(false);
+  });
+
+  it('writes each large subschema a CRD repeats once, and puts back exactly the schema it shared', () => {
+    let shared = 0;
+    for (const file of readdirSync(crdManifestsDir).filter((f) => f.endsWith('.yaml'))) {
+      for (const { crd } of readCrds(readFileSync(join(crdManifestsDir, file), 'utf8'), file)) {
+        const whole = crdSchemas(crd, committedObjectMetaDefinitions(), file, { share: false });
+        crdSchemas(crd, committedObjectMetaDefinitions(), file).forEach((s, i) => {
+          const names = Object.keys(s.schema.$defs as object).filter((n) => n.startsWith(SHARED_DEF));
+          shared += names.length;
+          // Every definition is pointed at at least twice: one copy would be better inline.
+          const text = JSON.stringify(s.schema);
+          for (const name of names) expect(text.split(`"#/$defs/${name}"`).length - 1, `${file} ${name}`).toBeGreaterThan(1);
+          expect(inlineShared(s.schema), `${file} ${s.file}`).toStrictEqual(whole[i]!.schema);
+        });
+      }
+    }
+    expect(shared).toBeGreaterThan(0);
+    // Argo CD's ApplicationSet repeats its Application template: 2.1 MB as one tree.
+    expect(readFileSync(join(crdSchemasDir, 'argoproj.io/applicationset_v1alpha1.json')).length).toBeLessThan(200_000);
   });
 
   it('refuses a CRD whose name is not <plural>.<group>, naming the file', () => {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPlainObject } from '@strata/core';
 import { Layout, refuseLinkedCrds } from '@strata/project';
-import { builtinKinds, crdSchemasDir, DEFAULT_KUBERNETES_VERSION, loadBuiltinSchema, type JsonSchema } from '@strata/schemas';
+import { builtinKinds, crdSchemasDir, DEFAULT_KUBERNETES_VERSION, loadBuiltinSchema, SHARED_DEF, type JsonSchema } from '@strata/schemas';
 import { canonicalApiVersion, parseGroupVersion } from './group-version.ts';
 import { kubernetesSettings } from './kubernetes.ts';
 
@@ -293,9 +293,11 @@ function checkValue(value: unknown, node: JsonSchema, defs: Defs, name: string, 
   let schema = node;
   let typeName = name;
   for (let hops = 0; hops < 32 && typeof schema.$ref === 'string'; hops++) {
-    typeName = schema.$ref.replace(/^#\/\$defs\//, '');
-    const target = defs[typeName];
+    const ref = schema.$ref.replace(/^#\/\$defs\//, '');
+    const target = defs[ref];
     if (!target) return;
+    // A CRD's subschema written once for its copies keeps the name of the field it is.
+    if (!ref.startsWith(SHARED_DEF)) typeName = ref;
     schema = target;
   }
   const types = (Array.isArray(schema.type) ? schema.type : typeof schema.type === 'string' ? [schema.type] : []) as string[];

@@ -54,3 +54,36 @@ describe('an item of another kind in a typed list', () => {
     for (const p of errors) expect(p.message).not.toContain('\n');
   });
 });
+
+describe('an item of a custom resource list', () => {
+  // The shipped Issuer schema writes the secret reference its DNS solvers repeat once, as a
+  // definition: kubectl's words still name the field by its path in the Issuer.
+  it('names a field in a subschema the CRD repeats by its path, as kubectl does, for an item of another kind', async () => {
+    const file = join(dir, 'issuers.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: cert-manager.io/v1
+kind: IssuerList
+items:
+- apiVersion: cert-manager.io/v1
+  kind: ClusterIssuer
+  metadata: {name: dns}
+  spec:
+    acme:
+      server: https://acme.example.com/directory
+      privateKeySecretRef: {name: key}
+      solvers:
+      - dns01:
+          digitalocean:
+            tokenSecretRef: {name: token, nme: typo}
+`,
+    );
+    const r = await validate(repo, [file], { policy: false });
+    const errors = r.problems.filter((p) => p.severity === 'error');
+    expect(errors.map((p) => [p.line, p.kind, p.path])).toStrictEqual([
+      [14, 'IssuerList', 'items[0].spec.acme.solvers[0].dns01.digitalocean.tokenSecretRef.nme'],
+    ]);
+    expect(errors[0]!.message).toContain('unknown field "nme" in io.cert-manager.v1.Issuer.spec.acme.solvers.dns01.digitalocean.tokenSecretRef');
+    expect(errors[0]!.message).not.toContain('shared.');
+  });
+});

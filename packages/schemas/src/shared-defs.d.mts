@@ -1,0 +1,2 @@
+// Types of shared-defs.mjs.
+export declare const SHARED_DEF: string;
