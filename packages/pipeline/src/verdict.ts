@@ -36,6 +36,7 @@ export interface PipelineVerdict extends Verdict {
   readonly handWritten: number;
   /** All of the above. */
   readonly errors: number;
+  /** The objects judged: the apps' and gitops/'s, whose problems are counted with the apps'. */
   readonly resources: number;
 }
 
@@ -77,12 +78,17 @@ function decide(errors: number, unjudged: ToolError | undefined): Verdict {
 type PipelineFindings = Pick<
   PipelineResult,
   'built' | 'problems' | 'resources' | 'roundTrip' | 'unmatchedPatches' | 'envRootCollisions' | 'strayFolders' | 'strayRegistrations' | 'handWritten'
->;
+> &
+  Partial<Pick<PipelineResult, 'gitops'>>;
+
+/** The objects a pipeline judged, which its summaries count: the apps' and gitops/'s, as its problems are those of both. */
+const judgedResources = (r: Pick<PipelineFindings, 'resources' | 'gitops'>) => r.resources + (r.gitops?.resources ?? 0);
 
 /** What `strata pipeline` found, and whether it passed. */
 export function pipelineVerdict(r: PipelineFindings): PipelineVerdict {
   const notBuilt = r.built.failed;
-  const problems = summarize(r.problems, r.resources).errors;
+  const resources = judgedResources(r);
+  const problems = summarize(r.problems, resources).errors;
   const compared = r.unmatchedPatches.length + r.roundTrip.length + r.envRootCollisions.length;
   const strayFolders = r.strayFolders.length;
   const strayRegistrations = r.strayRegistrations.length;
@@ -97,7 +103,7 @@ export function pipelineVerdict(r: PipelineFindings): PipelineVerdict {
     strayRegistrations,
     handWritten,
     errors,
-    resources: r.resources,
+    resources,
   };
 }
 
@@ -172,10 +178,9 @@ export function gateSummary(
     // How many had a baseline, not only that there was a ref: a ref that lacks most apps checks little as an upgrade.
     const upgrades = r.against !== undefined ? `, ${r.verified?.upgrades ?? 0} of them as upgrades of ${r.against}` : '';
     const applied = r.verified ? ` and ${r.verified.objects} dry-run applied${upgrades}` : '';
-    // gitops/'s objects, validated and applied with the apps' own.
-    const gitops = r.pipeline.gitops;
-    const what = `${nounCount(r.pipeline.apps, 'app')} x ${ENVIRONMENTS.length} envs${gitops ? ' and gitops/' : ''}`;
-    return `ci: passed: ${what}, ${v.resources + (gitops?.resources ?? 0)} resources generated, built, validated${applied}`;
+    // gitops/'s objects, validated and applied with the apps' own, are counted in the verdict's.
+    const what = `${nounCount(r.pipeline.apps, 'app')} x ${ENVIRONMENTS.length} envs${r.pipeline.gitops ? ' and gitops/' : ''}`;
+    return `ci: passed: ${what}, ${v.resources} resources generated, built, validated${applied}`;
   }
   const found = [
     [v.notBuilt, 'overlay that did not build', 'overlays that did not build'],
@@ -236,7 +241,8 @@ export function checkSummary(
  */
 export function pipelineSummary(r: PipelineFindings & Pick<PipelineResult, 'apps' | 'skipped'>): string {
   const head = `pipeline: ${nounCount(r.apps, 'app')} x ${ENVIRONMENTS.length} envs: `;
-  const s = summarize(r.problems, r.resources, r.skipped);
+  const judged = judgedResources(r);
+  const s = summarize(r.problems, judged, r.skipped);
   const found = (
     [
       [r.built.failed, 'overlay that did not build', 'overlays that did not build'],
@@ -250,7 +256,7 @@ export function pipelineSummary(r: PipelineFindings & Pick<PipelineResult, 'apps
   ).filter(([n]) => n > 0);
   if (found.length === 0) return `${head}${formatSummary(s)}`;
   const total = found.reduce((n, [count]) => n + count, s.problems);
-  const resources = nounCount(r.resources, 'resource');
+  const resources = nounCount(judged, 'resource');
   const excepted = s.excepted > 0 ? `, ${s.excepted} excepted with a reason` : '';
   const validation =
     s.problems === 0

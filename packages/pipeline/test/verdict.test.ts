@@ -157,6 +157,22 @@ describe('the last line of strata pipeline', () => {
     );
   });
 
+  it("counts gitops/'s objects with the apps', whose problems it counts with theirs, passing or failing, as ci's passing line counts them", () => {
+    const gitops = { folders: ['gitops/dev', 'gitops/flux/dev'], resources: 4, reused: false };
+    const atGitops: Problem = { ...problem('error'), file: 'gitops/flux/dev/gitrepository.strata.yaml', kind: 'GitRepository', name: 'strata' };
+    expect(pipelineSummary({ ...run(), gitops, apps: 2 })).toBe('pipeline: 2 apps x 3 envs: No problems in 16 resources');
+    expect(pipelineSummary({ ...run({ problems: [atGitops] }), gitops, apps: 2 })).toBe(
+      'pipeline: 2 apps x 3 envs: Found 1 problem in 1 of 16 resources',
+    );
+    const stray = run({ problems: [atGitops], strayFolders: ['base/gone/: e'] });
+    expect(pipelineSummary({ ...stray, gitops, apps: 2 })).toBe(
+      'pipeline: 2 apps x 3 envs: Found 2 problems: 1 folder of no app, and 1 validation problem in 1 of 16 resources',
+    );
+    expect(pipelineVerdict({ ...stray, gitops }).resources).toBe(16);
+    const passed = { pipeline: { ...run(), gitops, apps: 2 } };
+    expect(gateSummary(passed, gateVerdict(passed))).toBe('ci: passed: 2 apps x 3 envs and gitops/, 16 resources generated, built, validated');
+  });
+
   it('says which checks did not run, whatever it found, and passes the run all the same', () => {
     const skipped = ['server field checks'];
     expect(pipelineSummary({ ...run(), apps: 2, skipped })).toBe(
