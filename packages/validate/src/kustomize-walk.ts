@@ -241,7 +241,7 @@ function refusedKustomizationValue(error: string, m: Met, met: readonly Met[]): 
  * its own annotations out (kustomize v5.8.1). A value of another type to kubectl (an unquoted yes,
  * which kustomize keeps as the text "yes") is judged in the build, placed at its line (see `placement`).
  */
-function timestampRewrites(d: SourceDoc): Problem[] {
+function timestampRewrites(d: SourceDoc, inline = false): Problem[] {
   return (d.yaml12 ?? []).flatMap((r) => {
     if (typeof r.kubectl !== 'string' || typeof r.yaml12 !== 'string' || r.kubectl === r.yaml12) return [];
     if (r.path.length === 3 && r.path[0] === 'metadata' && r.path[1] === 'annotations') return [];
@@ -260,12 +260,28 @@ function timestampRewrites(d: SourceDoc): Problem[] {
         ...(namespace !== undefined ? { namespace } : {}),
         ...(name !== undefined ? { name } : {}),
         path,
-        message: `kustomize builds the unquoted ${written} here as ${JSON.stringify(r.yaml12)} (it reads YAML 1.2, where it is a timestamp, and writes it back in RFC 3339), not as the text ${JSON.stringify(r.kubectl)} kubectl reads in this file; kubectl apply -k sends what kustomize built: quote it: "${r.kubectl}"`,
+        message: `kustomize builds the unquoted ${written} here as ${JSON.stringify(r.yaml12)} (it reads YAML 1.2, where it is a timestamp, and writes it back in RFC 3339), not as the text ${JSON.stringify(r.kubectl)} ${inline ? 'written in this patch' : 'kubectl reads in this file'}; kubectl apply -k sends what kustomize built: quote it: "${r.kubectl}"`,
         rule: 'yaml-version',
         severity: 'error' as const,
       },
     ];
   });
+}
+
+/**
+ * The strategic-merge patches a kustomization writes inline (`patches: - patch: |`, and the literal texts of
+ * `patchesStrategicMerge`), each with the line before its first: a block scalar's text starts on the
+ * line after its key, so the patch's line n is the kustomization's line `line + n`.
+ */
+function inlinePatches(m: Met): { m: Met; text: string; line: number }[] {
+  const k = m.doc.manifest as Record<string, unknown>;
+  const out: { m: Met; text: string; line: number }[] = [];
+  const take = (text: unknown, path: (string | number)[]) => {
+    if (typeof text === 'string' && text.includes('\n') && /^\|/.test(m.doc.sourceOf?.(path) ?? '')) out.push({ m, text, line: m.doc.lineOf(path) });
+  };
+  if (Array.isArray(k.patches)) for (const [i, p] of k.patches.entries()) if (isPlainObject(p)) take(p.patch, ['patches', i, 'patch']);
+  if (Array.isArray(k.patchesStrategicMerge)) for (const [i, p] of k.patchesStrategicMerge.entries()) take(p, ['patchesStrategicMerge', i]);
+  return out;
 }
 
 /** The kustomization file of a folder, absolute, if it has one. */
@@ -625,12 +641,29 @@ export async function buildWalkedKustomizations(parsed: ParsedInputs, root: stri
   for (const key of gone) {
     const f = parsed.files.get(key)!;
     const how = consumed.get(key);
-    const own = how === 'resource' || how?.yaml ? f.docs.flatMap(timestampRewrites) : [];
+    const own = how === 'resource' || how?.yaml ? f.docs.flatMap((d) => timestampRewrites(d)) : [];
     rewrites.push(...own);
     f.docs = [];
     f.problems = [...f.problems.flatMap((p) => kept(p) ?? []), ...own];
     f.resources = 0;
     delete f.documents;
+  }
+  // And the same in a patch written inline in a kustomization that is built, which kustomize reads as
+  // it reads a patch file: found at the kustomization's lines.
+  const inline = [...met.values()].filter((m) => used.has(m.file)).flatMap(inlinePatches);
+  const inlineRead = await decodeTexts(
+    root,
+    inline.map(({ m, text }) => ({ file: m.file, input: m.file, bytes: Buffer.from(text, 'utf8'), first: 1 })),
+  );
+  for (const [i, read] of inlineRead.entries()) {
+    const { m, line } = inline[i]!;
+    const found = read.docs
+      .filter((d) => typeof d.manifest.kind === 'string')
+      .flatMap((d) => timestampRewrites(d, true))
+      .map(({ resource: _resource, ...p }) => ({ ...p, file: m.file, line: line + (p.line ?? 1) }));
+    const f = parsed.files.get(m.file)!;
+    f.problems = [...f.problems, ...found];
+    rewrites.push(...found);
   }
   const docs = parsed.docs.filter((d) => !gone.has(d.file));
   parsed.docs.splice(0, parsed.docs.length, ...docs);

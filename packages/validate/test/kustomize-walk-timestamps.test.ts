@@ -115,3 +115,65 @@ describe('an unquoted date or time kustomize builds as a timestamp, in a folder 
     ]);
   });
 });
+
+// A patch written inline in the kustomization is read by kustomize as a patch file is: its dates
+// are built as timestamps the same, and found at the kustomization's own lines.
+const INLINE: Record<string, string> = {
+  'base/kustomization.yaml': 'resources:\n- cm.yaml\n',
+  'base/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n  namespace: shop\ndata:\n  kept: "x"\n',
+  'inline/kustomization.yaml': `resources:
+- ../base
+patches:
+- patch: |-
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: flags
+      namespace: shop
+      annotations:
+        built: 2024-01-02
+    data:
+      released: 2024-03-04
+      quoted: "2024-03-04"
+`,
+  'merged/kustomization.yaml': `resources:
+- ../base
+patchesStrategicMerge:
+- |
+  apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: flags
+    namespace: shop
+  data:
+
+    shipped: 2024-05-06
+`,
+};
+
+describe('an unquoted date in a patch written inline in a kustomization, in a folder walk', () => {
+  it('is found at the line of the kustomization that writes it, where the build holds a timestamp', async () => {
+    const dir = writeTree(testTempDir('strata-walk-inline-timestamps-'), INLINE);
+    const data = (folder: string) => {
+      const built = kustomizeBuild(join(dir, folder));
+      expect(built.status, built.stderr).toBe(0);
+      return (parseAllDocuments(built.stdout)[0]!.toJS() as { data: Record<string, string> }).data;
+    };
+    // What kustomize v5.8.1 builds of each value.
+    expect(data('inline')).toStrictEqual({ kept: 'x', released: '2024-03-04T00:00:00Z', quoted: '2024-03-04' });
+    expect(data('merged')).toStrictEqual({ kept: 'x', shipped: '2024-05-06T00:00:00Z' });
+
+    const r = await validate(repo, ['.'], { cwd: dir, policy: false, serverChecks: false });
+    expect(r.problems.map((p) => [p.file, p.line, p.kind, p.name, p.path, p.rule])).toStrictEqual([
+      ['inline/kustomization.yaml', 13, 'ConfigMap', 'flags', 'data.released', 'yaml-version'],
+      ['merged/kustomization.yaml', 12, 'ConfigMap', 'flags', 'data.shipped', 'yaml-version'],
+    ]);
+    expect(r.problems.map((p) => readFileSync(join(dir, p.file), 'utf8').split('\n')[p.line! - 1]!.trim())).toStrictEqual([
+      'released: 2024-03-04',
+      'shipped: 2024-05-06',
+    ]);
+    expect(r.problems[0]!.message).toBe(
+      'kustomize builds the unquoted 2024-03-04 here as "2024-03-04T00:00:00Z" (it reads YAML 1.2, where it is a timestamp, and writes it back in RFC 3339), not as the text "2024-03-04" written in this patch; kubectl apply -k sends what kustomize built: quote it: "2024-03-04"',
+    );
+  });
+});
