@@ -92,7 +92,12 @@ export interface SecretStore {
 /** A ClusterSecretStore serves every namespace, so one store fits an app in any namespace. */
 export const DEFAULT_SECRET_STORE: SecretStore = { name: 'secret-store', kind: 'ClusterSecretStore' };
 
-const HASHED = /^(.+)-[a-z0-9]{10}$/;
+/**
+ * A generated name: kustomize's hash suffix is 10 hex digits of the content's SHA-256 with 0, 1, 3, a
+ * and e replaced by g, h, k, m and t (api/hasher encode), so a plain name that merely ends in ten
+ * letters and digits (`app-config-2024120701`) is no generator's output and keeps its name.
+ */
+const HASHED = /^(.+)-[2456789bcdfghkmt]{10}$/;
 /** Kinds whose names Kustomize's namePrefix leaves alone, so that their names never carry the env's prefix. */
 const UNPREFIXED = new Set(['Namespace', 'CustomResourceDefinition']);
 

@@ -666,6 +666,25 @@ describe('strata import of text written on Windows', () => {
   });
 });
 
+describe('strata import of a plain ConfigMap beside a generator', () => {
+  it('keeps the name of one that only ends in ten letters and digits, which no kustomize hash suffix spells', { timeout: 120_000 }, async () => {
+    await inTempDir('strata-not-hashed-', async (dir) => {
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        'namespace: shop\nresources: [snapshot.yaml]\nconfigMapGenerator:\n  - name: app\n    literals: [LOG=debug]\n',
+      );
+      writeFileSync(join(dir, 'snapshot.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config-2024120701\ndata:\n  taken: "yes"\n');
+      await importApp(ws.root, { name: 'snap', envs: envSources(dir), install: false });
+      const results = await buildOverlays(ws.root, ['overlays/dev/snap'], { concurrency: 1 });
+      const names = parseBuild(results[0]!.yaml, results[0]!.overlay).map((m) => m.metadata.name);
+      // The generator's output keeps its hash behaviour; the plain ConfigMap keeps its name, unsuffixed.
+      expect(names).toContain('app-config-2024120701');
+      expect(names.filter((n) => n.startsWith('app-'))).toHaveLength(2);
+      expect(readFileSync(join(ws.root, 'base/snap/kustomization.yaml'), 'utf8')).not.toContain('- name: app-config');
+    });
+  });
+});
+
 describe('strata import of strings that go-yaml reads as numbers when they are left plain', () => {
   it('writes them quoted in the base and the overlays, so kustomize builds them back as the same strings', { timeout: 120_000 }, async () => {
     await inTempDir('strata-go-numbers-', async (dir) => {
