@@ -748,8 +748,9 @@ async function prove(
       }
       const generated = model.generatedConfigMaps[env];
       const want = normalize(model.expected[env], generated);
-      const got = normalize(parseBuild(r.yaml, r.overlay), generated);
-      problems.push(...differences(env, want, got));
+      const raw = parseBuild(r.yaml, r.overlay);
+      const got = normalize(raw, generated);
+      problems.push(...differences(env, want, got), ...unsuffixed(env, model, raw, got));
     });
     if (problems.length > 0) throw new ImportError(['the imported app does not build to its sources; nothing was written:', ...problems]);
     return { files: plan.files, built, desired: plan.desired };
@@ -759,6 +760,33 @@ async function prove(
 }
 
 const idOf = (m: Manifest) => `${m.apiVersion}/${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+
+/** `spec.containers[0].envFrom[0].configMapRef.name` */
+const fieldPath = (path: readonly (string | number)[]) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+
+/**
+ * The fields where a source names a generated ConfigMap with its hash suffix and the env's build (`raw`,
+ * and `got` as compared) names it without: kustomize adds the suffix only to the references it knows,
+ * those of Kubernetes' own kinds, and a source's `configurations:` (or a suffix written by hand) reaches
+ * fields the generated overlays do not, so the app would name a ConfigMap that does not exist. The
+ * comparison cannot see it: it drops the suffix on both sides.
+ */
+function unsuffixed(env: Environment, model: Model, raw: readonly Manifest[], got: readonly Manifest[]): string[] {
+  const built = new Map(got.map((m, i) => [idOf(m), i]));
+  const out: string[] = [];
+  for (const ref of model.suffixedReferences[env]) {
+    const source = model.expected[env][ref.index];
+    const i = source ? built.get(idOf(source)) : undefined;
+    if (i === undefined) continue;
+    let value: unknown = raw[i];
+    for (const key of ref.path) value = isPlainObject(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[key] : undefined;
+    if (value !== ref.name) continue;
+    out.push(
+      `${env}: ${describe(got[i]!)}: ${fieldPath(ref.path)}: the source names the generated ConfigMap "${ref.name}" with its hash suffix ("${ref.hashed}"), which kustomize adds to this field only as the sources' configurations: teach it, and the generated overlays cannot, so the app would name a ConfigMap that does not exist; give that configMapGenerator entry options: {disableNameSuffixHash: true} in the sources, then import`,
+    );
+  }
+  return out;
+}
 
 /**
  * The import's round-trip comparison: every object missing, added or changed between what an env

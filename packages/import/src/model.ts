@@ -70,6 +70,32 @@ export interface TokenNote {
   readonly account: string;
 }
 
+/**
+ * A field of a source object that names a generated ConfigMap with its hash suffix, other than the
+ * ConfigMap's own name. The comparison drops the suffix on both sides, so it cannot tell this field from
+ * one that names the ConfigMap without it, which in a build is a ConfigMap that does not exist.
+ */
+export interface SuffixedReference {
+  /** The object, by its index in the env's expected objects. */
+  readonly index: number;
+  readonly path: readonly (string | number)[];
+  /** The name as the source wrote it, with the suffix, and without. */
+  readonly hashed: string;
+  readonly name: string;
+}
+
+/** Every field of `value` whose string is one of `names` (a ConfigMap's own name aside), with its path. */
+function suffixedIn(value: unknown, names: ReadonlyMap<string, string>, index: number, path: (string | number)[] = []): SuffixedReference[] {
+  if (typeof value === 'string') {
+    const name = names.get(value);
+    const own = path.length === 2 && path[0] === 'metadata' && path[1] === 'name';
+    return name === undefined || own ? [] : [{ index, path, hashed: value, name }];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => suffixedIn(v, names, index, [...path, i]));
+  if (isPlainObject(value)) return Object.entries(value).flatMap(([k, v]) => suffixedIn(v, names, index, [...path, k]));
+  return [];
+}
+
 export interface Model {
   readonly objects: ModelObject[];
   readonly leaves: Leaf[];
@@ -79,6 +105,8 @@ export interface Model {
   readonly expected: Record<Environment, Manifest[]>;
   /** Per env, the (unhashed) names of the ConfigMaps made by a generator. */
   readonly generatedConfigMaps: Record<Environment, Set<string>>;
+  /** Per env, where a source names a generated ConfigMap with its hash suffix (see suffixedReferences). */
+  readonly suffixedReferences: Record<Environment, SuffixedReference[]>;
   readonly secrets: SecretNote[];
   readonly tokens: TokenNote[];
 }
@@ -224,6 +252,7 @@ export function buildModel(
 ): Model {
   const expected = {} as Record<Environment, Manifest[]>;
   const generatedConfigMaps = {} as Record<Environment, Set<string>>;
+  const suffixedReferences = {} as Record<Environment, SuffixedReference[]>;
   const secrets: SecretNote[] = [];
   const tokens: TokenNote[] = [];
   const generatedIn = {} as Record<Environment, Set<string>>;
@@ -241,6 +270,11 @@ export function buildModel(
       }
     }
     const objects = sources[env].map((m) => renameStrings(m, renames) as Manifest);
+    // A generated Secret becomes an ExternalSecret that makes the Secret by its plain name: only a ConfigMap keeps its suffix.
+    const configMapRenames = new Map(
+      [...renames].filter(([hashed]) => sources[env].some((m) => m.kind === 'ConfigMap' && m.metadata.name === hashed)),
+    );
+    suffixedReferences[env] = configMapRenames.size === 0 ? [] : sources[env].flatMap((m, i) => suffixedIn(m, configMapRenames, i));
     generatedIn[env] = generated;
     generatedConfigMaps[env] = new Set([...generated].filter((g) => g.startsWith('ConfigMap/')).map((g) => g.slice('ConfigMap/'.length)));
     // Secret values never reach the app: each Secret that holds some becomes its ExternalSecret.
@@ -369,7 +403,7 @@ export function buildModel(
   }
   if (usesNamespace) leaves.push(new Leaf('namespace', namespace, ['namespace'], undefined));
   nameLeaves(leaves, objects);
-  return { objects, leaves, usesName, usesNamespace, expected, generatedConfigMaps, secrets, tokens };
+  return { objects, leaves, usesName, usesNamespace, expected, generatedConfigMaps, suffixedReferences, secrets, tokens };
 }
 
 const ABSENT = Symbol('absent');

@@ -666,6 +666,38 @@ describe('strata import of text written on Windows', () => {
   });
 });
 
+describe("strata import of a reference that the sources' configurations: suffix", () => {
+  it('refuses it, naming the field, where the generated overlays would name a ConfigMap that does not exist', { timeout: 120_000 }, async () => {
+    await inTempDir('strata-nameref-', async (dir) => {
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        'namespace: shop\nresources: [pointer.yaml]\nconfigMapGenerator:\n  - name: settings\n    literals: [LOG=debug]\nconfigurations: [nameref.yaml]\n',
+      );
+      writeFileSync(join(dir, 'pointer.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pointer\ndata:\n  target: settings\n');
+      writeFileSync(
+        join(dir, 'nameref.yaml'),
+        'nameReference:\n  - kind: ConfigMap\n    fieldSpecs:\n      - path: data/target\n        kind: ConfigMap\n',
+      );
+      const before = filesUnder(ws.root, '.');
+      const err = await importApp(ws.root, { name: 'pointer', envs: envSources(dir), install: false }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ImportError);
+      const lines = (err as Error).message.split('\n');
+      expect(lines[0]).toBe('the imported app does not build to its sources; nothing was written:');
+      expect(lines.slice(1)).toHaveLength(3);
+      expect(lines[1]).toMatch(
+        /^dev: v1\/ConfigMap shop\/pointer: data\.target: the source names the generated ConfigMap "settings" with its hash suffix \("settings-[2456789bcdfghkmt]{10}"\), .*give that configMapGenerator entry options: \{disableNameSuffixHash: true\} in the sources, then import$/,
+      );
+      expect(filesUnder(ws.root, '.')).toStrictEqual(before);
+      // Without the suffix, the same sources import.
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        'namespace: shop\nresources: [pointer.yaml]\nconfigMapGenerator:\n  - name: settings\n    literals: [LOG=debug]\n    options: {disableNameSuffixHash: true}\nconfigurations: [nameref.yaml]\n',
+      );
+      await importApp(ws.root, { name: 'pointer', envs: envSources(dir), install: false });
+    });
+  });
+});
+
 describe('strata import of a plain ConfigMap beside a generator', () => {
   it('keeps the name of one that only ends in ten letters and digits, which no kustomize hash suffix spells', { timeout: 120_000 }, async () => {
     await inTempDir('strata-not-hashed-', async (dir) => {
