@@ -215,6 +215,58 @@ function builtApart(generated: readonly Generated[], ref: Ref, pod: PodView, nam
   );
 }
 
+/**
+ * The `{kind: ConfigMap, name}` references of an object outside its metadata (Flux's
+ * `postBuild.substituteFrom` and `valuesFrom`, say), each with its path: the field that names the
+ * ConfigMap. An optional one is left out: its target may be missing.
+ */
+function typedConfigMapRefs(value: unknown, path: string, out: { name: string; namespace?: string; path: string }[]): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => typedConfigMapRefs(v, `${path}[${i}]`, out));
+    return;
+  }
+  const r = rec(value);
+  if (!r) return;
+  const name = str(r.name);
+  if (path !== '' && r.kind === 'ConfigMap' && name && r.optional !== true)
+    out.push({ name, ...(str(r.namespace) && { namespace: str(r.namespace) }), path: `${path}.name` });
+  for (const [k, v] of Object.entries(r)) if (!(path === '' && k === 'metadata')) typedConfigMapRefs(v, path ? `${path}.${k}` : k, out);
+}
+
+/**
+ * Where an object names a ConfigMap that is missing only because kustomize gave the generated one its
+ * hash suffix: kustomize adds it to the references in the fields it knows (Kubernetes' own kinds'), not
+ * to a custom resource's `{kind: ConfigMap, name}`, which then names a ConfigMap that does not exist
+ * (Flux stops reconciling). Judged on a built set: a folder walk holds the generator, not its output.
+ */
+function unsuffixedReferences(objects: readonly PolicyObject[], applied: string): RuleFinding[] {
+  const out: RuleFinding[] = [];
+  for (const o of objects) {
+    if (o.manifest.apiVersion.startsWith('kustomize.config.k8s.io/')) continue;
+    const refs: { name: string; namespace?: string; path: string }[] = [];
+    typedConfigMapRefs(o.manifest, '', refs);
+    for (const ref of refs) {
+      const namespace = ref.namespace ?? namespaceOf(o, applied);
+      if (findObject(objects, 'ConfigMap', ref.name, namespace, applied)) continue;
+      const generated = ofKind(objects, 'ConfigMap')
+        .filter((c) => sameNamespace(namespaceOf(c, applied), namespace))
+        .map(nameOf)
+        .find((n) => n !== undefined && HASH_SUFFIX.test(n) && n.replace(HASH_SUFFIX, '') === ref.name);
+      if (generated === undefined) continue;
+      out.push(
+        finding(
+          id,
+          o,
+          `ConfigMap "${ref.name}" is not in the set, which has the generated "${generated}": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ` +
+            'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.',
+          ref.path,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
 function keysOf(object: PolicyObject, kind: RefKind): Set<string> {
   const fields = kind === 'Secret' ? ['data', 'stringData'] : ['data', 'binaryData'];
   return new Set(fields.flatMap((f) => Object.keys(rec(object.manifest[f]) ?? {})));
@@ -224,7 +276,8 @@ export const resolveReferences: Rule = {
   id,
   description:
     'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set (or a kustomization in it generates them); Secrets exist or are produced by an ExternalSecret in it (else a warning); ' +
-    'the key a pod reads of a ConfigMap or Secret (configMapKeyRef, secretKeyRef) is one it has, where the set shows its keys.',
+    'the key a pod reads of a ConfigMap or Secret (configMapKeyRef, secretKeyRef) is one it has, where the set shows its keys; ' +
+    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom) does not name a generated ConfigMap without the hash suffix kustomize gave it.",
   defaultSeverity: 'error',
   check(objects, ctx) {
     const out: RuleFinding[] = [];
@@ -297,6 +350,7 @@ export const resolveReferences: Rule = {
         out.push(finding(id, pod.object, `${ref.kind} "${ref.name}" used by ${ref.by} is not in the set: ${fix}.`, ref.path));
       }
     }
+    out.push(...unsuffixedReferences(objects, applied));
     return out;
   },
 };

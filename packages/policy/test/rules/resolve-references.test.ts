@@ -264,4 +264,26 @@ describe('resolve-references', () => {
     ]);
     expect(check(resolveReferences, [d, configMap('web-config'), manifest('v1', 'ServiceAccount', 'web'), ...custom])).toStrictEqual([]);
   });
+
+  it("reports a custom resource's {kind: ConfigMap, name} that names a generated ConfigMap without the hash suffix kustomize gave it", () => {
+    const flux = (substituteFrom: unknown[]) =>
+      manifest('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', 'addons', {
+        spec: { interval: '10m', path: './addons', prune: true, sourceRef: { kind: 'GitRepository', name: 'addons' }, postBuild: { substituteFrom } },
+      });
+    const generated = configMap('settings-9b52k5mfdf');
+    expect(summary(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'settings' }]), generated]))).toStrictEqual([
+      {
+        name: 'addons',
+        path: 'spec.postBuild.substituteFrom[0].name',
+        message:
+          'ConfigMap "settings" is not in the set, which has the generated "settings-9b52k5mfdf": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ' +
+          'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.',
+      },
+    ]);
+    // Suffixed, optional, present unsuffixed, or a ConfigMap the set does not make (the cluster's own): nothing to say.
+    expect(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'settings-9b52k5mfdf' }]), generated])).toStrictEqual([]);
+    expect(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'settings', optional: true }]), generated])).toStrictEqual([]);
+    expect(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'settings' }]), generated, configMap('settings')])).toStrictEqual([]);
+    expect(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'cluster-vars' }]), generated])).toStrictEqual([]);
+  });
 });
