@@ -1,8 +1,10 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-export { SHARED_DEF } from './shared-defs.mjs';
 import { KUBERNETES_VALIDATE_VERSION, kubernetesSetDir as setDirOf, kubernetesSetVersion as setVersionOf, schemaCacheRoot } from './sets.mjs';
+
+export { crdManifestDocuments } from './crd-manifests.ts';
+export { SHARED_DEF } from './shared-defs.mjs';
 
 export {
   ensureKubernetesSet,

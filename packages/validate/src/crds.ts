@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isPlainObject } from '@strata/core';
 import { crdsFolder } from '@strata/project';
-import { crdManifestsDir } from '@strata/schemas';
+import { crdManifestDocuments, crdManifestsDir } from '@strata/schemas';
 
 /** A CustomResourceDefinition the repository keeps, as read from its file. */
 export interface KeptCrd {
@@ -30,7 +30,8 @@ function crdsOfFile(path: string, kinds: ReadonlySet<string>): KeptCrd[] {
   const crds: KeptCrd[] = [];
   let values: unknown[] = [];
   try {
-    values = loadAll(text, undefined, { schema: CORE_SCHEMA });
+    // The shipped files are the same on every run: read once per machine.
+    values = dirname(path) === crdManifestsDir ? crdManifestDocuments(text) : loadAll(text, undefined, { schema: CORE_SCHEMA });
   } catch {
     // Not YAML: `strata verify` names the file; here it only has no CRD to give.
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isPlainObject } from '@strata/core';
 import { ToolError } from '@strata/project';
+import { crdManifestDocuments, crdManifestsDir } from '@strata/schemas';
 import type { Client } from '@strata/project/apiserver';
 
 /** A CustomResourceDefinition from packages/schemas/crds. */
@@ -63,7 +64,9 @@ export async function loadCrds(
     const path = join(dir, file);
     let values: unknown[];
     try {
-      values = loadAll(readFileSync(path, 'utf8'), undefined, { schema: CORE_SCHEMA });
+      const text = readFileSync(path, 'utf8');
+      // The shipped files are the same on every run: read once per machine.
+      values = dir === crdManifestsDir ? crdManifestDocuments(text) : loadAll(text, undefined, { schema: CORE_SCHEMA });
     } catch (e) {
       throw new Error(`${path}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
     }
