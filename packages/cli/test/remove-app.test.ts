@@ -145,7 +145,7 @@ describe('strata remove-app', () => {
     try {
       const r = strata(ws.root, ['remove-app', GONE]);
       expect(r.stderr).toBe(
-        `strata: remove-app ${GONE}: apps/${GONE}/ holds work that no commit has: apps/${GONE}/NOTES.md (untracked), apps/${GONE}/src/render.ts (changed since the last commit); removing the folder would lose it for good, so commit it or move it out of apps/${GONE}/ (or discard it: git checkout -- apps/${GONE}, and delete the untracked files), then run remove-app ${GONE} again; nothing was changed\n`,
+        `strata: remove-app ${GONE}: apps/${GONE}/ holds work that no commit has: apps/${GONE}/NOTES.md (untracked), apps/${GONE}/src/render.ts (changed since the last commit); removing the folder would lose it for good, so commit it or move it out of apps/${GONE}/, then run remove-app ${GONE} again (or, to discard it, delete the folder yourself: rm -r apps/${GONE}, and remove-app ${GONE} removes what is left of the app); nothing was changed\n`,
       );
       expect(r.status).toBe(1);
       expect(git(ws.root, 'status', '--porcelain')).toBe(` M apps/${GONE}/src/render.ts\n?? apps/${GONE}/NOTES.md\n`);
@@ -156,6 +156,12 @@ describe('strata remove-app', () => {
       const staged = strata(ws.root, ['remove-app', GONE]);
       expect(staged.stderr).toMatch(new RegExp(`holds work that no commit has: apps/${GONE}/src/render\\.ts \\(changed since the last commit\\);`));
       expect(staged.status).toBe(1);
+      // What it says to do to discard the work works with the edit staged, where git checkout -- apps/NAME
+      // would put the staged edit back (and fails where git holds nothing of the folder, as after new-app).
+      expect(staged.stderr).not.toMatch(/git checkout/);
+      expect(staged.stderr).toMatch(
+        new RegExp(`delete the folder yourself: rm -r apps/${GONE}, and remove-app ${GONE} removes what is left of the app\\);`),
+      );
     } finally {
       rmSync(notes, { force: true });
       git(ws.root, 'reset', '-q', '--', render);

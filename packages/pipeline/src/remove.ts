@@ -188,7 +188,7 @@ export async function removeApp(root: string, name: string): Promise<RemoveResul
   if (uncommitted.length > 0) {
     const shown = uncommitted.length > 5 ? `${uncommitted.slice(0, 5).join(', ')} and ${uncommitted.length - 5} more` : uncommitted.join(', ');
     throw new Error(
-      `remove-app ${name}: ${Layout.app(name)}/ holds work that no commit has: ${shown}; removing the folder would lose it for good, so commit it or move it out of ${Layout.app(name)}/ (or discard it: git checkout -- ${Layout.app(name)}, and delete the untracked files), then run remove-app ${name} again; nothing was changed`,
+      `remove-app ${name}: ${Layout.app(name)}/ holds work that no commit has: ${shown}; removing the folder would lose it for good, so commit it or move it out of ${Layout.app(name)}/, then run remove-app ${name} again (or, to discard it, delete the folder yourself: rm -r ${Layout.app(name)}, and remove-app ${name} removes what is left of the app); nothing was changed`,
     );
   }
   // An app whose folder is gone (deleted by hand, by git rm, by a merge) leaves its registration,
