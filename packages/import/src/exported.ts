@@ -481,7 +481,7 @@ const PUBLISHED_CONFIGMAPS: Readonly<Record<string, string>> = {
   'istio-ca-root-cert': 'istiod',
 };
 
-/** What a cluster's own controllers make in every namespace, left out of the import. */
+/** What a cluster's own controllers make, left out of the import. */
 export interface ClusterMade {
   /** The objects left out, `Kind namespace/name (maker)`, sorted. */
   readonly objects: string[];
@@ -490,11 +490,14 @@ export interface ClusterMade {
 }
 
 /**
- * Takes out of the sources what the new cluster's controllers make in every namespace themselves, as
- * `kubectl get -n NS cm,sa -o yaml` exports it beside the app: the CA ConfigMaps above, and the
- * `default` ServiceAccount that the serviceaccounts controller makes in every namespace, when it
- * carries nothing but its name once the cluster's state is left out. Owned by the app, Argo CD would
- * prune it (and delete it with the app) and the controller make it again.
+ * Takes out of the sources what the new cluster's controllers make themselves, as
+ * `kubectl get -n NS cm,sa,endpoints,events -o yaml` exports it beside the app: the CA ConfigMaps above,
+ * the `default` ServiceAccount that the serviceaccounts controller makes in every namespace, when it
+ * carries nothing but its name once the cluster's state is left out, the Endpoints that the endpoints
+ * controller writes for a Service with a selector (the old cluster's pod addresses: applied, traffic
+ * goes to them until the controller writes them again, and the app stays OutOfSync), and Events, the old
+ * cluster's records, which the API server deletes after an hour. Owned by the app, Argo CD would
+ * prune them (and delete them with the app) and the controllers make them again.
  *
  * A `default` ServiceAccount that carries more (imagePullSecrets, `automountServiceAccountToken`, a
  * label or annotation, a Secret in `secrets`) is kept: that is configuration a person added to the
@@ -511,10 +514,28 @@ export function leaveOutClusterMade(sources: SourceSet): ClusterMade {
     const list = sources.objects[env];
     const named = (kind: string) => new Set(list.filter((o) => o.apiVersion === 'v1' && o.kind === kind).map((o) => o.metadata.name));
     const imported = { volumes: named('PersistentVolume'), secrets: named('Secret') };
+    const placed = (m: Manifest) => `${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`;
+    // The endpoints controller writes the Endpoints of every Service with a selector, from its pods.
+    const selecting = new Set(
+      list
+        .filter((o) => o.apiVersion === 'v1' && o.kind === 'Service' && isPlainObject(o.spec) && isPlainObject(o.spec.selector))
+        .filter((o) => Object.keys((o.spec as { selector: object }).selector).length > 0)
+        .map(placed),
+    );
     for (let i = list.length - 1; i >= 0; i--) {
       const m = list[i]!;
+      const at = placed(m);
+      if (m.kind === 'Event' && (m.apiVersion === 'v1' || m.apiVersion === 'events.k8s.io/v1')) {
+        objects.add(`Event ${at} (a record of the old cluster's, which the API server deletes after an hour)`);
+        sources.leaveOut(env, i);
+        continue;
+      }
       if (m.apiVersion !== 'v1') continue;
-      const at = `${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`;
+      if (m.kind === 'Endpoints' && selecting.has(at)) {
+        objects.add(`Endpoints ${at} (the endpoints controller, from the pods of Service ${at}'s selector)`);
+        sources.leaveOut(env, i);
+        continue;
+      }
       const maker = m.kind === 'ConfigMap' ? PUBLISHED_CONFIGMAPS[m.metadata.name] : undefined;
       if (maker !== undefined) {
         objects.add(`ConfigMap ${at} (${maker})`);

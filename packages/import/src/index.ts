@@ -111,7 +111,7 @@ export interface ImportResult {
   readonly redrawn: string[];
   /** What the sources' objects held of a client's or the cluster's state, left out of the app. */
   readonly dropped: Dropped;
-  /** The objects left out because the new cluster's controllers make them in every namespace (`Kind namespace/name (maker)`). */
+  /** The objects left out because the new cluster's controllers make them (`Kind namespace/name (maker)`). */
   readonly clusterMade: string[];
 }
 
@@ -120,7 +120,7 @@ export function leftOutSummary(r: Pick<ImportResult, 'dropped' | 'clusterMade'>)
   const { fields, objects } = r.dropped;
   const state =
     fields.length === 0 ? '' : `; left out what the cluster or kubectl kept on ${objects} object${objects === 1 ? '' : 's'}: ${fields.join(', ')}`;
-  const made = r.clusterMade.length === 0 ? '' : `; left out what the cluster's controllers make in every namespace: ${r.clusterMade.join(', ')}`;
+  const made = r.clusterMade.length === 0 ? '' : `; left out what the cluster's controllers make themselves: ${r.clusterMade.join(', ')}`;
   return `${state}${made}`;
 }
 
@@ -179,7 +179,7 @@ async function importLocked(root: string, options: ImportOptions): Promise<Impor
   for (const env of ENVIRONMENTS) {
     if (sources.objects[env].length === 0)
       throw new ImportError([
-        `${named(paths[env])}: holds only what the cluster's controllers make in every namespace (${clusterMade.objects.join(', ')}), nothing to import for ${env}`,
+        `${named(paths[env])}: holds only what the cluster's controllers make themselves (${clusterMade.objects.join(', ')}), nothing to import for ${env}`,
       ]);
   }
   const dropped = withClusterScopedNamespaces(root, sources, dropClusterState(sources.objects));

@@ -649,9 +649,7 @@ describe('strata import of a namespace dump', () => {
         "ConfigMap store/kube-root-ca.crt (kube-controller-manager's root CA publisher)",
         'ServiceAccount store/default (the serviceaccounts controller)',
       ]);
-      expect(leftOutSummary(r)).toContain(
-        "; left out what the cluster's controllers make in every namespace: ConfigMap store/istio-ca-root-cert (istiod), ",
-      );
+      expect(leftOutSummary(r)).toContain("; left out what the cluster's controllers make themselves: ConfigMap store/istio-ca-root-cert (istiod), ");
       expect(r.warnings.filter((w) => w.startsWith('ServiceAccount store-jobs/default:'))).toHaveLength(1);
       expect(r.warnings.find((w) => w.startsWith('ServiceAccount store-jobs/default:'))).toContain('(imagePullSecrets)');
       expect(r.objects.dev).toBe(4);
@@ -666,6 +664,56 @@ describe('strata import of a namespace dump', () => {
       ]);
       for (const gone of ['OLDCLUSTERCA', 'OLDMESHCA', 'default-token']) expect(dev!.yaml).not.toContain(gone);
       expect(dev!.yaml).toContain('registry-pull');
+    },
+  );
+});
+
+describe('strata import of the endpoints and events of a namespace dump', () => {
+  let ws: ReturnType<typeof emptyWorkspace>;
+  beforeAll(() => {
+    ws = emptyWorkspace();
+  });
+  afterAll(() => ws?.dispose());
+
+  it(
+    "leaves out the endpoints controller's Endpoints of a Service with a selector and the old cluster's Events, names them, and keeps the Endpoints of a Service without one",
+    { timeout: 240_000 },
+    async () => {
+      const source = join(ws.root, 'dump.yaml');
+      const state = 'uid: 31111111-2222-3333-4444-555555555555, resourceVersion: "102"';
+      writeFileSync(
+        source,
+        [
+          'apiVersion: v1',
+          'kind: List',
+          'items:',
+          '- {apiVersion: v1, kind: Namespace, metadata: {name: shop}}',
+          '- {apiVersion: v1, kind: Service, metadata: {name: web, namespace: shop}, spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}}',
+          `- {apiVersion: v1, kind: Endpoints, metadata: {name: web, namespace: shop, ${state}}, subsets: [{addresses: [{ip: 10.42.0.15}], ports: [{port: 8080}]}]}`,
+          '- {apiVersion: v1, kind: Service, metadata: {name: legacy-db, namespace: shop}, spec: {ports: [{port: 5432}]}}',
+          '- {apiVersion: v1, kind: Endpoints, metadata: {name: legacy-db, namespace: shop}, subsets: [{addresses: [{ip: 192.168.10.5}], ports: [{port: 5432}]}]}',
+          `- {apiVersion: v1, kind: Event, metadata: {name: web.17a2b3c4d5e6f7, namespace: shop, ${state}}, involvedObject: {kind: Service, name: web, namespace: shop}, reason: Created, message: created, type: Normal}`,
+          `- {apiVersion: events.k8s.io/v1, kind: Event, metadata: {name: web.17a2b3c4d5e6f8, namespace: shop, ${state}}, eventTime: null, reason: Created, note: created, type: Normal, regarding: {kind: Service, name: web, namespace: shop}}`,
+          '',
+        ].join('\n'),
+      );
+      const r = await importApp(ws.root, { name: 'shop', envs: envSources(source), install: false });
+      expect(r.clusterMade).toStrictEqual([
+        "Endpoints shop/web (the endpoints controller, from the pods of Service shop/web's selector)",
+        "Event shop/web.17a2b3c4d5e6f7 (a record of the old cluster's, which the API server deletes after an hour)",
+        "Event shop/web.17a2b3c4d5e6f8 (a record of the old cluster's, which the API server deletes after an hour)",
+      ]);
+      expect(leftOutSummary(r)).toContain("; left out what the cluster's controllers make themselves: Endpoints shop/web (");
+      const [dev] = await buildOverlays(ws.root, ['overlays/dev/shop'], { concurrency: 1 });
+      expect(dev!.error).toBeUndefined();
+      const built = parseAllDocuments(dev!.yaml).map((d) => d.toJS() as { kind: string; metadata: { name: string } });
+      expect(built.map((o) => `${o.kind} ${o.metadata.name}`).sort()).toStrictEqual([
+        'Endpoints legacy-db',
+        'Namespace shop',
+        'Service legacy-db',
+        'Service web',
+      ]);
+      expect(dev!.yaml).not.toContain('10.42.0.15');
     },
   );
 });
