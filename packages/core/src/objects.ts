@@ -178,6 +178,11 @@ export function toManifest(object: KubeObject, where: string, appDir?: string): 
     const odd = firstText(JSON.parse(text) as unknown, '', breakIn);
     if (odd) throw new ObjectError(label, odd.path || '(the object)', odd.reason, undefined, where);
   }
+  // JSON.stringify writes a lone surrogate, and only that, as an escape.
+  if (/\\ud[89a-f]/.test(text)) {
+    const half = firstText(JSON.parse(text) as unknown, '', loneSurrogateIn);
+    if (half) throw new ObjectError(label, half.path || '(the object)', half.reason, undefined, where);
+  }
   if (text.includes('"<<"')) {
     const merge = firstText(JSON.parse(text) as unknown, '', (s, what) => (what === 'the key' && s === '<<' ? MERGE_KEY : undefined));
     if (merge) throw new ObjectError(label, merge.path, merge.reason, undefined, where);
@@ -350,6 +355,21 @@ function breakIn(s: string, what: 'the key' | 'the text'): string | undefined {
   return c === undefined
     ? undefined
     : `${what} holds ${BREAK_NAMES[c]}, which kustomize build turns into a line break, changing the value: remove it, or write it as a newline (\\n); bytes that must stay as they are go base64-encoded in a ConfigMap's binaryData`;
+}
+
+/**
+ * Half of a UTF-16 surrogate pair without the other half: what `slice` leaves of an emoji it cuts
+ * through. No UTF-8 file holds it: written as the escape `\ud83d`, kustomize refuses the file
+ * ("found invalid Unicode character escape code"), and with it every overlay of the app.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why text holding a lone surrogate cannot be written, or nothing when it holds none. */
+function loneSurrogateIn(s: string, what: 'the key' | 'the text'): string | undefined {
+  const c = LONE_SURROGATE.exec(s)?.[0];
+  if (c === undefined) return undefined;
+  const code = c.charCodeAt(0).toString(16).toUpperCase();
+  return `${what} holds U+${code}, half of a character (an emoji, say) cut in two, which no UTF-8 file can hold and kustomize build refuses: cut text at whole characters (Array.from(text).slice(...)) or remove it`;
 }
 
 /**

@@ -46,6 +46,22 @@ describe('text that kustomize build cannot carry', () => {
     expect(toManifest(configMap({ k: 'a\nb\tc é 😀 \u00a0' }), 'app ok').data).toStrictEqual({ k: 'a\nb\tc é 😀 \u00a0' });
   });
 
+  it('half of a surrogate pair: the real kustomize build refuses its escape, and rendering refuses it at its field', () => {
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n- cm.yaml\n');
+    writeFileSync(
+      join(dir, 'cm.yaml'),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  k: ${JSON.stringify('note \ud83d')}\n`,
+    );
+    expect(() => execFileSync(kustomize, ['build', dir], { encoding: 'utf8', stdio: 'pipe' })).toThrow(/invalid Unicode character escape/);
+    const cut = 'note 😀'.slice(0, 6);
+    expect(() => toManifest(configMap({ plain: 'x', k: cut }), 'app odd env dev')).toThrow(ObjectError);
+    expect(() => toManifest(configMap({ plain: 'x', k: cut }), 'app odd env dev')).toThrow(/data\.k: the text holds U\+D83D, half of a character/);
+    const inKey = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { ['\ude00x']: 'v' } } as never;
+    expect(() => toManifest(inKey, 'app odd')).toThrow(/the key holds U\+DE00/);
+    // A whole pair is a character like any other.
+    expect(toManifest(configMap({ k: 'note 😀' }), 'app ok').data).toStrictEqual({ k: 'note 😀' });
+  });
+
   it('the merge key: the real kustomize build drops a key "<<" however it is written', () => {
     writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n- thing.yaml\n');
     const keys = ['"<<"', "'<<'", '!!str <<'];
