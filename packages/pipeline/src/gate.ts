@@ -1,12 +1,12 @@
-import { readFileSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { BuildResult } from '@strata/kustomize';
-import type { Problem, WarningOptions } from '@strata/project';
+import { Layout, type Problem, type WarningOptions } from '@strata/project';
 import type { Group, Server, VerifyDocument } from '@strata/verify';
 import type { EnvRootCollisionError } from './findings.ts';
 import { pipeline, type DriftError, type PipelineResult } from './pipeline.ts';
 import { describeImageEdit } from './image-drift.ts';
-import { gitopsFiles } from './gitops-checks.ts';
+import { gitopsFiles, gitopsFolders } from './gitops-checks.ts';
 import { LINE_ENDINGS_FIX, LINE_ENDINGS_ONLY } from './check.ts';
 import { pipelineVerdict } from './verdict.ts';
 import { notAppliedNotes, type VerifyReport } from './verify.ts';
@@ -49,6 +49,34 @@ export interface GateResult {
 
 /** The group of the dry run that holds gitops/'s objects. */
 const GITOPS_GROUP = 'gitops';
+
+/**
+ * The gitops/ folders of a ref's exported tree (`tree`), as a person applied them at that ref, a
+ * group of their own as the gate applies this run's: each env's Argo CD folder and Flux folder, their
+ * files as `gitopsFiles` lists them, read by `read` (verify's `readBuilt`). A folder or file that
+ * cannot be read as objects is no baseline: left out, what this run has of it is checked as created.
+ */
+function refGitops(tree: string, read: (text: string, file: string) => VerifyDocument[]): Group[] {
+  const top = join(tree, Layout.gitops);
+  if (!existsSync(top)) return [];
+  const paths = readdirSync(top, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(tree, join(e.parentPath, e.name)));
+  const docs = gitopsFolders(paths).flatMap((folder) => {
+    try {
+      return gitopsFiles(tree, [folder]).flatMap((file) => {
+        try {
+          return read(readFileSync(join(tree, file), 'utf8'), file);
+        } catch {
+          return [];
+        }
+      });
+    } catch {
+      return [];
+    }
+  });
+  return docs.length > 0 ? [{ name: GITOPS_GROUP, docs }] : [];
+}
 
 /** Whether a pipeline found an error: an overlay that did not build, a validation error, or a finding of check's comparisons. */
 export function pipelineFailed(r: Parameters<typeof pipelineVerdict>[0]): boolean {
@@ -132,8 +160,9 @@ export function driftProblems(e: DriftError): Problem[] {
  *
  * With `against`, the ref's committed overlays are built while the server starts, applied for real
  * after the dry run, and what the pipeline built is checked as an upgrade of them (`verifyGroups`):
- * the current tree is built once, by the pipeline. gitops/'s objects are checked as created: the ref's
- * gitops/ is no baseline of theirs.
+ * the current tree is built once, by the pipeline. So is gitops/, over the ref's committed gitops/
+ * folders (`refGitops`), as a person applies it again over the bootstrap of the ref, or Flux syncs
+ * it: each of its objects that the ref had is checked as an upgrade, the others as created.
  *
  * What `check` would add after a frozen pipeline is nothing: drift failed the run already, and the
  * comparisons are the pipeline's own. What `verify` would add is reading and parsing dist/ again, and
@@ -209,7 +238,9 @@ export async function gate(workspace: string, options: GateOptions = {}): Promis
       starting,
       root,
       onPhase: options.onPhase,
-      ...(options.against !== undefined ? { against: options.against } : {}),
+      ...(options.against !== undefined
+        ? { against: options.against, alsoAgainst: { folders: [Layout.gitops], read: (tree) => refGitops(tree, readBuilt) } }
+        : {}),
     });
     const notes = [...serverVersionNotes(settings, verified.serverVersion), ...notAppliedNotes(verified.notApplied), ...verified.notes];
     return { pipeline: run, verified: { ...verified, notes }, ...(options.against !== undefined ? { against: options.against } : {}) };

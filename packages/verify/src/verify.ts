@@ -222,6 +222,12 @@ export interface VerifyGroupsOptions extends ServerOptions {
    * the groups are read, and its start reported as the `start` phase, as when a run starts its own.
    */
   readonly starting?: Promise<Server>;
+  /**
+   * What the ref deployed besides its overlays' builds, with `against`: its `folders` (gitops/, say)
+   * are exported with its overlays, and `read` reads their objects from that tree, in groups applied
+   * for real with the overlays' and upgraded by the groups of the same name. @default nothing else
+   */
+  readonly alsoAgainst?: { readonly folders: readonly string[]; readonly read: (tree: string) => readonly Group[] };
 }
 
 interface Target {
@@ -313,10 +319,12 @@ export async function verifyGroups(
   const ref = options.against;
   if (!ref) return run(timedRead, options, phases);
   const root = options.root ?? findRootOrCwd();
-  const refTree = exportRef(root, ref);
+  const also = options.alsoAgainst;
+  const refTree = exportRef(root, ref, also?.folders);
   try {
     const unbuilt: Unbuilt[] = [];
-    const r = await run(timedRead, { root, ...options }, phases, { ref, build: () => buildRef(refTree, ENVIRONMENTS, undefined, unbuilt) });
+    const build = async () => [...(await buildRef(refTree, ENVIRONMENTS, undefined, unbuilt)), ...(also?.read(refTree) ?? [])];
+    const r = await run(timedRead, { root, ...options }, phases, { ref, build });
     return withUnbuiltRef(r, ref, unbuilt);
   } finally {
     rmSync(refTree, { recursive: true, force: true });
@@ -1447,12 +1455,12 @@ function distFiles(root: string, envs: readonly string[], apps: readonly string[
   return files;
 }
 
-/** The committed base/ and overlays/ of a ref, in a temporary folder the caller removes. */
-function exportRef(root: string, ref: string): string {
+/** The committed base/ and overlays/ of a ref, and the top folders `also` names, in a temporary folder the caller removes. */
+function exportRef(root: string, ref: string, also: readonly string[] = []): string {
   const env = untranslatedEnv();
   checkRef(root, ref);
   const top = gitText(root, ['ls-tree', '--name-only', ref]).split('\n');
-  const paths = [Layout.base, Layout.overlays].filter((p) => top.includes(p));
+  const paths = [Layout.base, Layout.overlays, ...also].filter((p) => top.includes(p));
   const dir = makeScratchDir('ref');
   if (paths.length > 0)
     execFileSync('tar', ['-x', '-C', dir], { input: gitBytes(root, ['archive', '--format=tar', ref, '--', ...paths], { maxBuffer: 1 << 30 }), env });
