@@ -141,6 +141,19 @@ describe('strata import refuses what the first strata pipeline after it refuses'
     },
   );
 
+  it(
+    'refuses an app that ships a Namespace strata.config.json says the platform makes, at the Namespace, as the pipeline refuses it',
+    { timeout: 240_000 },
+    async () => {
+      declarePlatformNamespaces(ws.root, ['monitoring']);
+      // The app's own namespace is shop; the Namespace monitoring it ships (its name on line 20) is the platform's.
+      const lines = await refused('shop.yaml', `${deployment()}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n`);
+      expect(lines).toStrictEqual([
+        `${join(ws.root, 'shop.yaml')}:20: v1/Namespace monitoring: metadata.name: would be in the namespace "monitoring", a Namespace the app would create, which kubernetes.namespaces of strata.config.json says the platform makes: an app does not own a platform namespace (removing the app would prune it, with everything the platform runs there); take the Namespace out of the app, or "monitoring" out of kubernetes.namespaces if the app makes it [no-platform-namespace]; strata pipeline refuses it (dev, staging, prod); nothing was written`,
+      ]);
+    },
+  );
+
   it("refuses what kubeconform refuses, in the pipeline's words, at the source's line", { timeout: 240_000 }, async () => {
     const lines = await refused('shop.yaml', deployment(['          imagePullPolicyy: Always']));
     const found = await judged('shop.yaml', 'spec.template.spec.containers[0].imagePullPolicyy');
