@@ -44,6 +44,7 @@ import {
   FolderListing,
   filesUnder,
   gitopsKey,
+  hashFile,
   hashOf,
   inFingerprint,
   isPrebuiltCopy,
@@ -66,7 +67,7 @@ import {
 import { describeDrift, LINE_ENDINGS_FIX, LINE_ENDINGS_ONLY, parseBuilt, strayFolders, topologyDrift, type Drift } from './check.ts';
 import { overlayFindings, proveEnvRoot, refuseCollisions, renderedIds, type OverlayFindings } from './findings.ts';
 import { orphanDirs } from './generate.ts';
-import { addParsed, gitopsFolders, inGitops } from './gitops-checks.ts';
+import { addParsed, gitopsFiles as filesReadIn, gitopsFolders, inGitops } from './gitops-checks.ts';
 import { handWrittenFiles } from './hand-written.ts';
 import type {
   AllocationClaim,
@@ -505,9 +506,19 @@ async function runPipeline(root: string, options: PipelineOptions, decoding: { s
   // like this run's, is reused; else its folders are read now, as `strata validate gitops/<env>` reads
   // them (each env's Argo CD folder built with kustomize, its Flux folder as written), while the apps
   // build, and judged with the apps' built files.
-  const gitopsFiles: [string, string][] = sharedBefore
+  const plannedGitops: [string, string][] = sharedBefore
     ? Object.entries(sharedBefore).map(([path, stamp]) => [path, stamp.hash])
     : [...files].filter(([path]) => inGitops(path)).map(([path, content]) => [path, hashOf(content)]);
+  // And every other file its folders' check reads (one a person put into an env's Flux folder, which
+  // Flux applies with the rest), by content: a verdict reached without it, or on other bytes of it,
+  // is not this run's.
+  const plannedPaths = new Set(plannedGitops.map(([path]) => path));
+  const gitopsFiles: [string, string][] = [
+    ...plannedGitops,
+    ...filesReadIn(root, gitopsFolders(plannedPaths))
+      .filter((path) => !plannedPaths.has(path))
+      .map((path): [string, string] => [path, hashFile(join(root, path)) ?? '']),
+  ];
   const gitopsAs = gitopsKey(gitopsFiles);
   const lastGitops = sealedGitops(tool, cache.shared);
   const gitopsReused = lastGitops && lastGitops.key === gitopsAs && lastGitops.serverChecks === judging ? lastGitops : undefined;

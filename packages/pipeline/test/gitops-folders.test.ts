@@ -91,11 +91,12 @@ describe('the gitops folders in the pipeline', () => {
     expect(pipelineFailed(r)).toBe(true);
   });
 
-  // The verdict on a folder is remembered only for the files gitops/ is planned with: one that holds another is read again.
-  it('fails again when nothing changed, the folder judged again since it holds a file Strata did not write', async () => {
+  // The verdict on a folder is remembered for the bytes of every file its check read, those Strata
+  // did not write too: nothing changed, it stands, and fails the run again.
+  it('fails again when nothing changed, with the verdict on the file Strata did not write', async () => {
     const r = await pipeline(ws.root);
     expect(r.reused).toBe(apps.length);
-    expect(r.gitops?.reused).toBe(false);
+    expect(r.gitops?.reused).toBe(true);
     expect(found(r)).toStrictEqual(refusals());
     expect(pipelineFailed(r)).toBe(true);
   });
@@ -111,5 +112,22 @@ describe('the gitops folders in the pipeline', () => {
     const flux = ENVS.flatMap((env) => readdirSync(join(ws.root, 'gitops', 'flux', env)));
     expect(gitopsObjects(r)).toBe(6 + flux.length);
     expect(flux.length).toBeGreaterThan(3 * (1 + apps.length) - 1);
+  });
+
+  // The verdict a passing run kept stands for the files it read: a file put into a Flux folder after
+  // it, with nothing else changed, is read and judged.
+  it('judges the Flux folder again when a file Strata did not write is put there after a passing run', async () => {
+    const passing = await pipeline(ws.root);
+    expect(passing.gitops?.reused).toBe(true);
+    expect(pipelineFailed(passing)).toBe(false);
+    paste();
+    try {
+      const r = await pipeline(ws.root);
+      expect(r.gitops?.reused).toBe(false);
+      expect(found(r)).toStrictEqual(refusals());
+      expect(pipelineFailed(r)).toBe(true);
+    } finally {
+      for (const env of ENVS) rmSync(join(ws.root, pasted(env)));
+    }
   });
 });
