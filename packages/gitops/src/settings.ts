@@ -114,7 +114,8 @@ export function loadSettings(root: string): GitopsSettings {
     const fix = `set "path": ${JSON.stringify(prefix)}`;
     throw new UsageError(
       path === ''
-        ? `${where}: the workspace is the folder ${prefix}/ of its git repository, and Argo CD and Flux read the paths in gitops/ from the repository's top folder; ${fix}`
+        ? // The enclosing repository may not be the one it is deployed from (one of the home folder, say).
+          `${where}: the workspace is the folder ${prefix}/ of its git repository, and Argo CD and Flux read the paths in gitops/ from the repository's top folder; ${fix}, or make the workspace a repository of its own (git init) if it is not deployed from that one`
         : `${where}: ${JSON.stringify(path)}, but the workspace is the folder ${prefix}/ of its git repository; ${fix}`,
     );
   }

@@ -38,8 +38,12 @@ describe('a workspace in a subfolder of its git repository', () => {
     configure(ws, {});
     expect(() => loadSettings(ws)).toThrow(UsageError);
     expect(() => loadSettings(ws)).toThrow(
-      `strata.config.json: gitops.path: the workspace is the folder deploy/ of its git repository, and Argo CD and Flux read the paths in gitops/ from the repository's top folder; set "path": "deploy"`,
+      `strata.config.json: gitops.path: the workspace is the folder deploy/ of its git repository, and Argo CD and Flux read the paths in gitops/ from the repository's top folder; set "path": "deploy", or make the workspace a repository of its own (git init) if it is not deployed from that one`,
     );
+    // A repository of its own, as the refusal offers: its top folder, nothing to set.
+    expect(spawnSync('git', ['init', '-q'], { cwd: ws }).status).toBe(0);
+    expect(loadSettings(ws)).toStrictEqual(settings);
+    rmSync(join(ws, '.git'), { recursive: true, force: true });
     configure(ws, { path: 'elsewhere' });
     expect(() => loadSettings(ws)).toThrow(
       `strata.config.json: gitops.path: "elsewhere", but the workspace is the folder deploy/ of its git repository; set "path": "deploy"`,
