@@ -183,6 +183,12 @@ function generatedObjects(objects: readonly PolicyObject[], read: PolicyContext[
 /** Kustomize's generator suffix: a dash and ten characters of the content hash. */
 const HASH_SUFFIX = /-[a-z0-9]{10}$/;
 
+/**
+ * The suffix only kustomize's hash spells: ten hex digits with 0, 1, 3, a and e written g, h, k, m and
+ * t (api/hasher encode), so a plain name ending in a date (`settings-2024120701`) is none.
+ */
+const KUSTOMIZE_HASH = /-[2456789bcdfghkmt]{10}$/;
+
 /** When a ConfigMap is missing only because of its hash suffix, the reason to give. */
 function hashHint(objects: readonly PolicyObject[], name: string, namespace: string, applied: string): string {
   const stem = name.replace(HASH_SUFFIX, '');
@@ -251,7 +257,7 @@ function unsuffixedReferences(objects: readonly PolicyObject[], applied: string)
       const generated = ofKind(objects, 'ConfigMap')
         .filter((c) => sameNamespace(namespaceOf(c, applied), namespace))
         .map(nameOf)
-        .find((n) => n !== undefined && HASH_SUFFIX.test(n) && n.replace(HASH_SUFFIX, '') === ref.name);
+        .find((n) => n !== undefined && KUSTOMIZE_HASH.test(n) && n.replace(KUSTOMIZE_HASH, '') === ref.name);
       if (generated === undefined) continue;
       out.push(
         finding(

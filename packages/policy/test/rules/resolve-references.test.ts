@@ -285,5 +285,7 @@ describe('resolve-references', () => {
     expect(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'settings', optional: true }]), generated])).toStrictEqual([]);
     expect(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'settings' }]), generated, configMap('settings')])).toStrictEqual([]);
     expect(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'cluster-vars' }]), generated])).toStrictEqual([]);
+    // A plain ConfigMap whose name ends in a date is no generator's output: the reference names another one.
+    expect(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'settings' }]), configMap('settings-2024120701')])).toStrictEqual([]);
   });
 });
