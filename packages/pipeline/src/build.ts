@@ -263,6 +263,9 @@ export function distLinkCheck(root: string): DistLinkCheck {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
       if (stat?.isSymbolicLink()) throw linkError(folder, readlinkSync(join(root, folder)));
+      // A file where a folder goes (a stray file, a bad merge) would fail the write with Node's ENOTDIR or EEXIST.
+      if (stat && !stat.isDirectory())
+        throw new Error(`${folder}: is a file, where build writes a folder of built output; it must be a folder: remove it, then run again`);
       plain.add(folder);
     }
   };

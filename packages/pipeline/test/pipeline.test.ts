@@ -287,13 +287,24 @@ describe('strata pipeline when things go wrong', () => {
     }
   });
 
-  it('says it cannot write dist/ instead of crashing', async () => {
+  it('says it cannot write dist/ instead of crashing, naming the file that stands where a folder of it goes', async () => {
     rmSync(join(ws.root, 'dist'), { recursive: true, force: true });
     writeFileSync(join(ws.root, 'dist'), 'not a folder');
     try {
-      await expect(pipeline(ws.root, { cache: false })).rejects.toThrow(/cannot write dist\/: /);
+      await expect(pipeline(ws.root, { cache: false })).rejects.toThrow(
+        'cannot write dist/: dist: is a file, where build writes a folder of built output; it must be a folder: remove it, then run again',
+      );
     } finally {
       rmSync(join(ws.root, 'dist'));
+    }
+    mkdirSync(join(ws.root, 'dist'));
+    writeFileSync(join(ws.root, 'dist/prod'), 'not a folder');
+    try {
+      await expect(pipeline(ws.root, { cache: false })).rejects.toThrow(
+        'cannot write dist/: dist/prod: is a file, where build writes a folder of built output; it must be a folder: remove it, then run again',
+      );
+    } finally {
+      rmSync(join(ws.root, 'dist'), { recursive: true });
     }
   });
 
