@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,11 +52,18 @@ describe.skipIf(!mounts)('a checkout on a read-only file system', () => {
 
 /**
  * Runs strata `args` in `root` with its folders `readOnly` each mounted read-only onto itself (a
- * mount namespace of a user namespace of its own), or with `unwritable` ones given mode 555 and run
+ * mount namespace of a user namespace of its own), `mounted` ones mounted onto themselves writable, or with `unwritable` ones given mode 555 and run
  * as a user without privileges that owns them (a user namespace mapping it to the files' owner).
  */
-function strataWith(root: string, folders: { readOnly?: readonly string[]; unwritable?: readonly string[] }, args: readonly string[]) {
-  const binds = (folders.readOnly ?? []).map((f) => `mount --bind "${f}" "${f}" && mount -o remount,ro,bind "${f}" && `).join('');
+function strataWith(
+  root: string,
+  folders: { readOnly?: readonly string[]; mounted?: readonly string[]; unwritable?: readonly string[] },
+  args: readonly string[],
+) {
+  const binds = [
+    ...(folders.readOnly ?? []).map((f) => `mount --bind "${f}" "${f}" && mount -o remount,ro,bind "${f}" && `),
+    ...(folders.mounted ?? []).map((f) => `mount --bind "${f}" "${f}" && `),
+  ].join('');
   for (const f of folders.unwritable ?? []) chmodSync(join(root, f), 0o555);
   try {
     return spawnSync(
@@ -123,6 +130,38 @@ describe.skipIf(!mounts)('built output and caches in a folder strata cannot writ
       expect(r.status, `${folder}: ${args.join(' ')}`).toBe(2);
     }
     expect(readFileSync(join(ws.root, 'dist/dev/tokenplace-relay.yaml'), 'utf8')).toBe(built);
+  }, 300_000);
+
+  // A folder of the tree mounted on its own (a volume per folder): every change is prepared in
+  // .strata/ and moved into place, which a mount boundary refuses (EXDEV) whether or not it is writable.
+  it('says that a folder of the tree is a mount of its own, where running again cannot help, and changes nothing', () => {
+    const file = 'overlays/dev/tokenplace-relay/kustomization.yaml';
+    const kept = readFileSync(join(ws.root, file), 'utf8');
+    rmSync(join(ws.root, file));
+    try {
+      const before = treeOf(ws.root);
+      const cannot = (code: string, fix: string) => `strata: cannot change ${file} (${code}); nothing in the tree was changed: ${fix}`;
+      const mounted = strataWith(ws.root, { mounted: ['overlays/dev'] }, ['generate']);
+      expect(mounted.stderr.trimEnd()).toBe(
+        cannot(
+          'EXDEV: cross-device link not permitted',
+          "its folder is a mount of its own, apart from the workspace's .strata/ where each change is prepared and moved into place: mount the whole workspace instead of its folders, then run again",
+        ),
+      );
+      expect(mounted.status).toBe(2);
+      // Read-only as well: the undo of a file the folder never took is not stopped by its refusal.
+      const readOnly = strataWith(ws.root, { readOnly: ['overlays/dev'] }, ['generate']);
+      expect(readOnly.stderr.trimEnd()).toBe(
+        cannot(
+          'EXDEV: cross-device link not permitted',
+          "its folder is a mount of its own, apart from the workspace's .strata/ where each change is prepared and moved into place: mount the whole workspace instead of its folders, then run again",
+        ),
+      );
+      expect(readOnly.status).toBe(2);
+      expect(treeOf(ws.root)).toStrictEqual(before);
+    } finally {
+      writeFileSync(join(ws.root, file), kept);
+    }
   }, 300_000);
 
   it.skipIf(!unprivileged)(

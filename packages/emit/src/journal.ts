@@ -106,14 +106,18 @@ const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
 /**
  * Removes `file` if it is there. A path through a file (ENOTDIR) is not there either, nor is one
- * whose name is longer than the file system allows (ENAMETOOLONG): such a file cannot have been
- * made, so an undo that removes it has nothing to do and must not stop there.
+ * whose name is longer than the file system allows (ENAMETOOLONG), nor one a read-only file system
+ * does not hold: such a file cannot have been made, so an undo that removes it has nothing to do
+ * and must not stop there.
  */
 function unlinkQuietly(file: string): void {
   try {
     unlinkSync(file);
   } catch (e) {
-    if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR' && errno(e) !== 'ENAMETOOLONG') throw e;
+    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR' || errno(e) === 'ENAMETOOLONG') return;
+    // A read-only file system refuses the removal (EROFS) even of a file it does not hold.
+    if (!lstatSync(file, { throwIfNoEntry: false })) return;
+    throw e;
   }
 }
 
@@ -575,7 +579,10 @@ function undoneChange(err: unknown, root: string): unknown {
   const fix =
     code === 'EPERM' || code === 'EACCES' || code === 'EROFS'
       ? 'make it writable (its mode, its owner, an immutable attribute or a read-only mount) and run again'
-      : 'run again';
+      : code === 'EXDEV'
+        ? // Each change is prepared in .strata/ and moved into place, which a mount boundary refuses.
+          "its folder is a mount of its own, apart from the workspace's .strata/ where each change is prepared and moved into place: mount the whole workspace instead of its folders, then run again"
+        : 'run again';
   e.message = `cannot change ${at
     .slice(root.length + 1)
     .split(sep)
