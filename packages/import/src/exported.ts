@@ -496,7 +496,9 @@ export interface ClusterMade {
  * carries nothing but its name once the cluster's state is left out, the Endpoints that the endpoints
  * controller writes for a Service with a selector (the old cluster's pod addresses: applied, traffic
  * goes to them until the controller writes them again, and the app stays OutOfSync), and Events, the old
- * cluster's records, which the API server deletes after an hour. Owned by the app, Argo CD would
+ * cluster's records, which the API server deletes after an hour, and a Lease that a holder took (a
+ * leader election's: the program that holds it renews it every few seconds, and a sync would hand it
+ * back to a pod of the old cluster). Owned by the app, Argo CD would
  * prune them (and delete them with the app) and the controllers make them again.
  *
  * A `default` ServiceAccount that carries more (imagePullSecrets, `automountServiceAccountToken`, a
@@ -527,6 +529,13 @@ export function leaveOutClusterMade(sources: SourceSet): ClusterMade {
       const at = placed(m);
       if (m.kind === 'Event' && (m.apiVersion === 'v1' || m.apiVersion === 'events.k8s.io/v1')) {
         objects.add(`Event ${at} (a record of the old cluster's, which the API server deletes after an hour)`);
+        sources.leaveOut(env, i);
+        continue;
+      }
+      const holder = m.kind === 'Lease' && m.apiVersion.startsWith('coordination.k8s.io/') && isPlainObject(m.spec) ? m.spec : undefined;
+      if (holder && (typeof holder.holderIdentity === 'string' || typeof holder.renewTime === 'string')) {
+        const by = typeof holder.holderIdentity === 'string' ? `held by ${holder.holderIdentity}` : 'renewed';
+        objects.add(`Lease ${at} (a leader election's, ${by} in the old cluster; its holder renews it every few seconds)`);
         sources.leaveOut(env, i);
         continue;
       }

@@ -676,7 +676,7 @@ describe('strata import of the endpoints and events of a namespace dump', () => 
   afterAll(() => ws?.dispose());
 
   it(
-    "leaves out the endpoints controller's Endpoints of a Service with a selector and the old cluster's Events, names them, and keeps the Endpoints of a Service without one",
+    "leaves out the endpoints controller's Endpoints of a Service with a selector, the old cluster's Events and a Lease a holder took, names them, and keeps the Endpoints of a Service without a selector and a Lease nobody holds",
     { timeout: 240_000 },
     async () => {
       const source = join(ws.root, 'dump.yaml');
@@ -694,6 +694,8 @@ describe('strata import of the endpoints and events of a namespace dump', () => 
           '- {apiVersion: v1, kind: Endpoints, metadata: {name: legacy-db, namespace: shop}, subsets: [{addresses: [{ip: 192.168.10.5}], ports: [{port: 5432}]}]}',
           `- {apiVersion: v1, kind: Event, metadata: {name: web.17a2b3c4d5e6f7, namespace: shop, ${state}}, involvedObject: {kind: Service, name: web, namespace: shop}, reason: Created, message: created, type: Normal}`,
           `- {apiVersion: events.k8s.io/v1, kind: Event, metadata: {name: web.17a2b3c4d5e6f8, namespace: shop, ${state}}, eventTime: null, reason: Created, note: created, type: Normal, regarding: {kind: Service, name: web, namespace: shop}}`,
+          `- {apiVersion: coordination.k8s.io/v1, kind: Lease, metadata: {name: web-leader, namespace: shop, ${state}}, spec: {holderIdentity: web-7d9f8b-abcde, leaseDurationSeconds: 15, renewTime: "2026-12-07T10:00:00.000000Z"}}`,
+          '- {apiVersion: coordination.k8s.io/v1, kind: Lease, metadata: {name: web-slot, namespace: shop}, spec: {leaseDurationSeconds: 30}}',
           '',
         ].join('\n'),
       );
@@ -702,6 +704,7 @@ describe('strata import of the endpoints and events of a namespace dump', () => 
         "Endpoints shop/web (the endpoints controller, from the pods of Service shop/web's selector)",
         "Event shop/web.17a2b3c4d5e6f7 (a record of the old cluster's, which the API server deletes after an hour)",
         "Event shop/web.17a2b3c4d5e6f8 (a record of the old cluster's, which the API server deletes after an hour)",
+        "Lease shop/web-leader (a leader election's, held by web-7d9f8b-abcde in the old cluster; its holder renews it every few seconds)",
       ]);
       expect(leftOutSummary(r)).toContain("; left out what the cluster's controllers make themselves: Endpoints shop/web (");
       const [dev] = await buildOverlays(ws.root, ['overlays/dev/shop'], { concurrency: 1 });
@@ -709,6 +712,7 @@ describe('strata import of the endpoints and events of a namespace dump', () => 
       const built = parseAllDocuments(dev!.yaml).map((d) => d.toJS() as { kind: string; metadata: { name: string } });
       expect(built.map((o) => `${o.kind} ${o.metadata.name}`).sort()).toStrictEqual([
         'Endpoints legacy-db',
+        'Lease web-slot',
         'Namespace shop',
         'Service legacy-db',
         'Service web',
