@@ -223,12 +223,13 @@ function builtApart(generated: readonly Generated[], ref: Ref, pod: PodView, nam
 
 /**
  * The `{kind: ConfigMap, name}` references of an object outside its metadata (Flux's
- * `postBuild.substituteFrom` and `valuesFrom`, say), each with its path: the field that names the
- * ConfigMap. An optional one is left out: its target may be missing.
+ * `postBuild.substituteFrom` and `valuesFrom`, say), and with `nested` its `configMap: {name}` ones (an
+ * ExternalSecret's `templateFrom`), each with its path: the field that names the ConfigMap. An
+ * optional one is left out: its target may be missing.
  */
-function typedConfigMapRefs(value: unknown, path: string, out: { name: string; namespace?: string; path: string }[]): void {
+function typedConfigMapRefs(value: unknown, path: string, out: { name: string; namespace?: string; path: string }[], nested: boolean): void {
   if (Array.isArray(value)) {
-    value.forEach((v, i) => typedConfigMapRefs(v, `${path}[${i}]`, out));
+    value.forEach((v, i) => typedConfigMapRefs(v, `${path}[${i}]`, out, nested));
     return;
   }
   const r = rec(value);
@@ -236,7 +237,10 @@ function typedConfigMapRefs(value: unknown, path: string, out: { name: string; n
   const name = str(r.name);
   if (path !== '' && r.kind === 'ConfigMap' && name && r.optional !== true)
     out.push({ name, ...(str(r.namespace) && { namespace: str(r.namespace) }), path: `${path}.name` });
-  for (const [k, v] of Object.entries(r)) if (!(path === '' && k === 'metadata')) typedConfigMapRefs(v, path ? `${path}.${k}` : k, out);
+  // `configMap: {name}` (an ExternalSecret's templateFrom), where no pod template's volume is: those are the pods' references.
+  const nestedName = nested ? str(rec(r.configMap)?.name) : undefined;
+  if (nestedName && rec(r.configMap)?.optional !== true) out.push({ name: nestedName, path: `${path}.configMap.name` });
+  for (const [k, v] of Object.entries(r)) if (!(path === '' && k === 'metadata')) typedConfigMapRefs(v, path ? `${path}.${k}` : k, out, nested);
 }
 
 /**
@@ -247,10 +251,11 @@ function typedConfigMapRefs(value: unknown, path: string, out: { name: string; n
  */
 function unsuffixedReferences(objects: readonly PolicyObject[], applied: string): RuleFinding[] {
   const out: RuleFinding[] = [];
+  const withPods = new Set(podsOf(objects).map((p) => p.object));
   for (const o of objects) {
     if (o.manifest.apiVersion.startsWith('kustomize.config.k8s.io/')) continue;
     const refs: { name: string; namespace?: string; path: string }[] = [];
-    typedConfigMapRefs(o.manifest, '', refs);
+    typedConfigMapRefs(o.manifest, '', refs, !withPods.has(o));
     for (const ref of refs) {
       const namespace = ref.namespace ?? namespaceOf(o, applied);
       if (findObject(objects, 'ConfigMap', ref.name, namespace, applied)) continue;
@@ -283,7 +288,7 @@ export const resolveReferences: Rule = {
   description:
     'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set (or a kustomization in it generates them); Secrets exist or are produced by an ExternalSecret in it (else a warning); ' +
     'the key a pod reads of a ConfigMap or Secret (configMapKeyRef, secretKeyRef) is one it has, where the set shows its keys; ' +
-    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom) does not name a generated ConfigMap without the hash suffix kustomize gave it.",
+    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom) or configMap: {name} (an ExternalSecret's templateFrom) does not name a generated ConfigMap without the hash suffix kustomize gave it.",
   defaultSeverity: 'error',
   check(objects, ctx) {
     const out: RuleFinding[] = [];

@@ -285,6 +285,19 @@ describe('resolve-references', () => {
     expect(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'settings', optional: true }]), generated])).toStrictEqual([]);
     expect(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'settings' }]), generated, configMap('settings')])).toStrictEqual([]);
     expect(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'cluster-vars' }]), generated])).toStrictEqual([]);
+    // An ExternalSecret's templateFrom names its ConfigMap as configMap: {name}.
+    const templated = manifest('external-secrets.io/v1', 'ExternalSecret', 'creds', {
+      spec: {
+        secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault' },
+        target: { template: { templateFrom: [{ configMap: { name: 'settings', items: [{ key: 'a' }] } }] } },
+      },
+    });
+    expect(summary(check(resolveReferences, [templated, generated])).map((f) => f.path)).toStrictEqual([
+      'spec.target.template.templateFrom[0].configMap.name',
+    ]);
+    // A pod's configMap volume is said once, as the pod's reference.
+    const mounted = using({}, { volumes: [{ name: 'cfg', configMap: { name: 'settings' } }] });
+    expect(check(resolveReferences, [mounted, generated])).toHaveLength(1);
     // A plain ConfigMap whose name ends in a date is no generator's output: the reference names another one.
     expect(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'settings' }]), configMap('settings-2024120701')])).toStrictEqual([]);
   });
