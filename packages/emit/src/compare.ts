@@ -3,7 +3,12 @@ import { createTwoFilesPatch } from 'diff';
 import { describe, GENERATED_ANNOTATION, isPlainObject, type Manifest } from '@strata/core';
 import { dumpYaml, sortKeys } from './yaml.ts';
 
-const HASH_SUFFIX = /^(.*)-[a-z0-9]{10}$/;
+/**
+ * Kustomize's hash suffix: ten hex digits with 0, 1, 3, a and e written g, h, k, m and t (api/hasher
+ * encode), so a plain ConfigMap named with a date beside a generator (`settings-2024120701`) is not
+ * taken for its output, nor its references for the generator's.
+ */
+const HASH_SUFFIX = /^(.*)-[2456789bcdfghkmt]{10}$/;
 
 /** Replaces every exact string `from` in a value with `to`. */
 function renameStrings(value: unknown, names: ReadonlyMap<string, string>): unknown {
