@@ -84,7 +84,8 @@ describe('an imported app with a name suffix per env installs and passes the pip
       const strata = join(repo, 'packages/cli/bin/strata.mjs');
       expect(run(ws.root, process.execPath, [strata, 'generate']).status).toBe(0);
       const pipeline = run(ws.root, process.execPath, [strata, 'pipeline']);
-      expect(pipeline.out).toMatch(/pipeline: 1 app x 3 envs: No problems in 9 resources, \d+ excepted with a reason/);
+      // The app's 9 objects and gitops/'s 6 (each env's AppProject and ApplicationSet).
+      expect(pipeline.out).toMatch(/pipeline: 1 app x 3 envs: No problems in 15 resources, \d+ excepted with a reason/);
       expect(pipeline.status).toBe(0);
     },
   );
