@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
@@ -234,6 +234,46 @@ describe('strata new-app', () => {
       rmSync(other, { recursive: true, force: true });
     }
   });
+
+  // A Ctrl-C at a terminal reaches pnpm and strata both. pnpm may end by the signal, or its own
+  // handler may end it with exit status 130 (143 for SIGTERM), which the real pnpm cannot be made to
+  // choose: a stand-in for it ends either way, and the signal reaches strata a moment later.
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s during the install, with pnpm ended by the signal or by its exit status, undoes the app, says so in one line and exits by the signal',
+    { timeout: 120_000 },
+    (signal) => {
+      const status = { SIGINT: 130, SIGTERM: 143 }[signal];
+      const bin = join(ws.root, 'node_modules/.bin');
+      const linked = readlinkSync(bin);
+      const pnpm = join(bin, 'pnpm');
+      rmSync(bin);
+      mkdirSync(bin);
+      try {
+        for (const e of readdirSync(linked)) if (e !== 'pnpm') symlinkSync(join(linked, e), join(bin, e));
+        const runs = ['by the signal', 'by its exit status'].map((how) => {
+          // The signal to strata comes from a process of its own, with none of pnpm's output pipes open.
+          const end = how === 'by the signal' ? `kill -${signal.slice(3)} $$; sleep 5` : `exit ${status}`;
+          writeFileSync(pnpm, `#!/bin/sh\n( sleep 0.3; kill -${signal.slice(3)} $PPID ) </dev/null >/dev/null 2>&1 &\n${end}\n`, { mode: 0o755 });
+          const before = workspaceFiles(ws.root);
+          const r = spawnSync(process.execPath, [join(ws.root, 'packages/cli/bin/strata.mjs'), 'new-app', 'billing'], {
+            cwd: ws.root,
+            encoding: 'utf8',
+            env: { ...process.env, FORCE_COLOR: '0' },
+            timeout: 100_000,
+          });
+          expect(changedFiles(before, workspaceFiles(ws.root)), how).toStrictEqual([]);
+          expect(existsSync(join(ws.root, 'apps/billing')), how).toBe(false);
+          expect(existsSync(join(ws.root, '.strata/write')), `${how}: a transaction or the lock is left`).toBe(false);
+          return { how, stderr: r.stderr, status: r.status, signal: r.signal };
+        });
+        const line = `strata: interrupted (${signal}): undid this run's unfinished change to the tree (12 files); the workspace is as it was\n`;
+        for (const r of runs) expect(r, r.how).toStrictEqual({ how: r.how, stderr: line, status: null, signal });
+      } finally {
+        rmSync(bin, { recursive: true, force: true });
+        symlinkSync(linked, bin);
+      }
+    },
+  );
 });
 
 // What a user runs: no --no-install. A copy of the workspace installed from its lockfile, and the

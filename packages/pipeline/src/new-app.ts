@@ -114,11 +114,13 @@ export async function installInTransaction(root: string, txn: Transaction, app: 
   });
   if (r.error) return r.error.code === 'ENOENT' ? 'pnpm is not installed; `npm run setup` installs it' : r.error.message;
   if (r.status === 0) return undefined;
-  if (r.signal === 'SIGINT' || r.signal === 'SIGTERM') {
+  if (r.signal === 'SIGINT' || r.signal === 'SIGTERM' || r.status === 130 || r.status === 143) {
     // A signal to the whole process group (Ctrl-C in a terminal) ends pnpm and reaches this process
     // too, whose handler undoes the change and ends the run in one line (see guardInterrupts). Which
     // of the two this thread hears first is chance: the handler is given a moment to come, so that
     // the run does not also report pnpm's end as a failed install. A signal to pnpm alone is one.
+    // pnpm's own handler may end it with exit status 130 (SIGINT) or 143 (SIGTERM) rather than by
+    // the signal: that is the same end.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   return pnpmError(output) ?? `pnpm install exited with ${r.status ?? r.signal}`;
