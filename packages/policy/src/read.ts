@@ -119,6 +119,14 @@ function groupsOf(kind: string): ReadonlySet<string> {
 const groupOf = (apiVersion: unknown) =>
   typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 
+/**
+ * Whether the object is of a built-in Kubernetes kind, by group and kind as kube-apiserver serves it:
+ * a `Deployment` of `apps.acme.io`, like any kind a CRD defines, is a custom resource.
+ */
+export function isBuiltinKind(object: PolicyObject): boolean {
+  return builtinScopes().has(`${groupOf(object.manifest.apiVersion)}/${object.manifest.kind}`);
+}
+
 /** Whether the object is of one of the kinds a rule names, by group and kind (see `groupsOf`). */
 export function isKind(object: PolicyObject, ...kinds: readonly string[]): boolean {
   const kind = object.manifest.kind;

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { containerLabel, podsOf, type PodView } from '../pods.ts';
-import { at, finding, findObject, isKind, list, nameOf, namespaceOf, ofKind, rec, sameNamespace, str } from '../read.ts';
+import { at, finding, findObject, isBuiltinKind, isKind, list, nameOf, namespaceOf, ofKind, rec, sameNamespace, str } from '../read.ts';
 import type { PolicyContext, PolicyObject, Rule, RuleFinding } from '../types.ts';
 
 const id = 'resolve-references';
@@ -244,10 +244,34 @@ function typedConfigMapRefs(value: unknown, path: string, out: { name: string; n
 }
 
 /**
+ * The string fields of a custom resource whose key says it names a ConfigMap (`configMapName`,
+ * `configMap`, `settingsConfigMap`: "configmap" in any case), outside its metadata, each with its path.
+ * One beside `optional: true`, or beside a `kind` other than ConfigMap, is left out: its target may be
+ * missing, or is no ConfigMap.
+ */
+function namedConfigMapFields(value: unknown, path: string, out: { name: string; path: string }[]): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => namedConfigMapFields(v, `${path}[${i}]`, out));
+    return;
+  }
+  const r = rec(value);
+  if (!r) return;
+  const skipped = r.optional === true || (path !== '' && r.kind !== undefined && r.kind !== 'ConfigMap');
+  for (const [k, v] of Object.entries(r)) {
+    if (path === '' && k === 'metadata') continue;
+    const at = path ? `${path}.${k}` : k;
+    if (typeof v !== 'string') namedConfigMapFields(v, at, out);
+    else if (!skipped && v !== '' && /configmap/i.test(k)) out.push({ name: v, path: at });
+  }
+}
+
+/**
  * Where an object names a ConfigMap that is missing only because kustomize gave the generated one its
  * hash suffix: kustomize adds it to the references in the fields it knows (Kubernetes' own kinds'), not
- * to a custom resource's `{kind: ConfigMap, name}`, which then names a ConfigMap that does not exist
- * (Flux stops reconciling). Judged on a built set: a folder walk holds the generator, not its output.
+ * to a custom resource's `{kind: ConfigMap, name}`, nor to its string field that names a ConfigMap
+ * (`spec.configMapName`) unless `configurations:` teaches it the field, so the field names a ConfigMap
+ * that does not exist (Flux stops reconciling, an operator finds no settings). Judged on a built set: a
+ * folder walk holds the generator, not its output.
  */
 function unsuffixedReferences(objects: readonly PolicyObject[], applied: string): RuleFinding[] {
   const out: RuleFinding[] = [];
@@ -256,6 +280,8 @@ function unsuffixedReferences(objects: readonly PolicyObject[], applied: string)
     if (o.manifest.apiVersion.startsWith('kustomize.config.k8s.io/')) continue;
     const refs: { name: string; namespace?: string; path: string }[] = [];
     typedConfigMapRefs(o.manifest, '', refs, !withPods.has(o));
+    // Only a custom resource's string fields are read by their key: Kubernetes' own kinds name a ConfigMap where kustomize knows it.
+    if (!isBuiltinKind(o)) namedConfigMapFields(o.manifest, '', refs);
     for (const ref of refs) {
       const namespace = ref.namespace ?? namespaceOf(o, applied);
       if (findObject(objects, 'ConfigMap', ref.name, namespace, applied)) continue;
@@ -288,7 +314,7 @@ export const resolveReferences: Rule = {
   description:
     'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set (or a kustomization in it generates them); Secrets exist or are produced by an ExternalSecret in it (else a warning); ' +
     'the key a pod reads of a ConfigMap or Secret (configMapKeyRef, secretKeyRef) is one it has, where the set shows its keys; ' +
-    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom) or configMap: {name} (an ExternalSecret's templateFrom) does not name a generated ConfigMap without the hash suffix kustomize gave it.",
+    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom), configMap: {name} (an ExternalSecret's templateFrom) or string field whose key says configMap (spec.configMapName) does not name a generated ConfigMap without the hash suffix kustomize gave it.",
   defaultSeverity: 'error',
   check(objects, ctx) {
     const out: RuleFinding[] = [];

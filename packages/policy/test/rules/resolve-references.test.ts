@@ -301,4 +301,62 @@ describe('resolve-references', () => {
     // A plain ConfigMap whose name ends in a date is no generator's output: the reference names another one.
     expect(check(resolveReferences, [flux([{ kind: 'ConfigMap', name: 'settings' }]), configMap('settings-2024120701')])).toStrictEqual([]);
   });
+
+  it("reports a custom resource's string field whose key says configMap and names a generated ConfigMap without the hash suffix kustomize gave it", () => {
+    const app = (spec: Record<string, unknown>, apiVersion = 'acme.io/v1', kind = 'App') => manifest(apiVersion, kind, 'web', { spec });
+    const generated = configMap('settings-9b52k5mfdf');
+    const set = [
+      app({
+        configMapName: 'settings',
+        settingsConfigMap: 'settings',
+        sources: [{ configMap: 'settings' }],
+        logConfigMapName: 'settings-9b52k5mfdf',
+      }),
+      generated,
+    ];
+    expect(summary(check(resolveReferences, set))).toStrictEqual(
+      ['spec.configMapName', 'spec.settingsConfigMap', 'spec.sources[0].configMap'].map((path) => ({
+        name: 'web',
+        path,
+        message:
+          'ConfigMap "settings" is not in the set, which has the generated "settings-9b52k5mfdf": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ' +
+          'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.',
+      })),
+    );
+    // A kind of another group is custom whatever its name: a Deployment of apps.acme.io is judged as one.
+    expect(
+      summary(check(resolveReferences, [app({ configMapName: 'settings' }, 'apps.acme.io/v1', 'Deployment'), generated])).map((f) => f.path),
+    ).toStrictEqual(['spec.configMapName']);
+    const quiet: [string, Record<string, unknown>[]][] = [
+      // A key that does not say configMap, a value that is no generated stem, an optional one, one of another kind.
+      ['other key', [app({ settingsName: 'settings', config: 'settings' }), generated]],
+      ['not a stem', [app({ configMapName: 'setting', otherConfigMap: 'settings-9b52k5mfdf', thirdConfigMap: 'settings-9b52' }), generated]],
+      ['optional', [app({ source: { configMapName: 'settings', optional: true } }), generated]],
+      ['other kind', [app({ source: { kind: 'Secret', configMapName: 'settings' } }), generated]],
+      ['a generated Secret', [app({ configMapName: 'creds' }), manifest('v1', 'Secret', 'creds-9b52k5mfdf', { stringData: { token: 'x' } })]],
+      // Present under its plain name, or generated in another namespace.
+      ['plain one present', [app({ configMapName: 'settings' }), generated, configMap('settings')]],
+      ['other namespace', [app({ configMapName: 'settings' }), manifest('v1', 'ConfigMap', 'settings-9b52k5mfdf', { data: {} }, 'other')]],
+      // A plain ConfigMap whose name ends in a date is no generator's output.
+      ['dated', [app({ configMapName: 'settings' }), configMap('settings-2024120701')]],
+      // Kubernetes' own kinds: a ConfigMap's data, a Deployment's unknown field; and the object's metadata.
+      [
+        'built-in kinds',
+        [
+          configMap('wiring', { configMapName: 'settings' }),
+          manifest('apps/v1', 'Deployment', 'api', { spec: { configMapName: 'settings' } }),
+          generated,
+        ],
+      ],
+      [
+        'metadata',
+        [
+          manifest('acme.io/v1', 'App', 'web', { metadata: { name: 'web', namespace: 'shop', annotations: { 'acme.io/configmap': 'settings' } } }),
+          generated,
+        ],
+      ],
+    ];
+    for (const [what, manifests] of quiet) expect(check(resolveReferences, manifests as Manifest[]), what).toStrictEqual([]);
+    expect(resolveReferences.description).toContain('string field whose key says configMap (spec.configMapName)');
+  });
 });
