@@ -1,0 +1,126 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { findRoot } from '@strata/project';
+import { suiteTempDir, writeTree } from '@strata/testing/temp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseObjects } from '../../src/parse.ts';
+import { resolveReferences } from '../../src/rules/resolve-references.ts';
+import type { PolicyObject } from '../../src/types.ts';
+
+/**
+ * A custom resource that names a generated ConfigMap from a string field, built by the pinned
+ * kustomize of the checkout: kustomize adds the hash suffix to the generated ConfigMap and to the
+ * references it knows, and leaves the custom resource's field as written unless `configurations:`
+ * teaches it the field.
+ */
+const repo = findRoot(import.meta.dirname);
+
+/** `kustomize build <dir>` with the pinned kustomize; the built objects. */
+function build(dir: string): PolicyObject[] {
+  const r = spawnSync(join(repo, '.tools', 'bin', 'kustomize'), ['build', dir], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return parseObjects(r.stdout, 'built.yaml');
+}
+
+/** The fields kustomize knows nothing of: three say configMap, one does not, one is no generated name, one names a Secret, one is optional. */
+const APP = `apiVersion: acme.io/v1
+kind: App
+metadata:
+  name: web
+spec:
+  configMapName: settings
+  configMap: settings
+  settingsConfigMap: settings
+  settingsName: settings
+  otherConfigMap: setting
+  credsConfigMap: creds
+  fallback:
+    configMapName: settings
+    optional: true
+`;
+
+/** Generates "settings" (and "wiring", whose data says configMapName=settings, and the Secret "creds"), all with a hash. */
+const kustomization = (extra = '') => `namespace: shop
+resources:
+  - app.yaml
+configMapGenerator:
+  - name: settings
+    literals: [LOG_LEVEL=debug]
+  - name: wiring
+    literals: [configMapName=settings]
+secretGenerator:
+  - name: creds
+    literals: [TOKEN=t0k3n]
+${extra}`;
+
+/** Teaches kustomize the three fields, so it rewrites them as it does the references of Kubernetes' own kinds. */
+const NAME_REFERENCES = `nameReference:
+  - kind: ConfigMap
+    fieldSpecs:
+      - {group: acme.io, kind: App, path: spec/configMapName}
+      - {group: acme.io, kind: App, path: spec/configMap}
+      - {group: acme.io, kind: App, path: spec/settingsConfigMap}
+`;
+
+const { dir } = suiteTempDir('strata-configmap-fields-');
+beforeAll(() => {
+  writeTree(dir, {
+    'plain/kustomization.yaml': 'resources: [settings.yaml]\n',
+    'plain/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata: {LOG_LEVEL: info}\n',
+    'untaught/kustomization.yaml': kustomization(),
+    'untaught/app.yaml': APP,
+    'taught/kustomization.yaml': kustomization('configurations: [names.yaml]\n'),
+    'taught/names.yaml': NAME_REFERENCES,
+    'taught/app.yaml': APP,
+  });
+});
+
+const spec = (objects: readonly PolicyObject[]) => objects.find((o) => o.manifest.kind === 'App')!.manifest.spec as Record<string, unknown>;
+const generatedName = (objects: readonly PolicyObject[], stem: string) =>
+  objects.map((o) => o.manifest.metadata.name).find((n) => n !== undefined && new RegExp(`^${stem}-[a-z0-9]{10}$`).test(n));
+
+describe("resolve-references on kustomize's build of a custom resource that names a generated ConfigMap from a string field", () => {
+  it('reports the fields whose key says configMap, which kustomize leaves without the hash suffix, and no other', () => {
+    const built = build(join(dir, 'untaught'));
+    const settings = generatedName(built, 'settings');
+    expect(settings).toBeDefined();
+    expect(generatedName(built, 'creds')).toBeDefined();
+    // kustomize suffixed the generated objects and left every field of the custom resource as written.
+    expect(spec(built)).toStrictEqual({
+      configMapName: 'settings',
+      configMap: 'settings',
+      settingsConfigMap: 'settings',
+      settingsName: 'settings',
+      otherConfigMap: 'setting',
+      credsConfigMap: 'creds',
+      fallback: { configMapName: 'settings', optional: true },
+    });
+    const findings = resolveReferences.check(built, {});
+    // In the order of kustomize's output, which sorts the keys.
+    expect(findings.map((f) => [f.object.manifest.kind, f.path])).toStrictEqual([
+      ['App', 'spec.configMap'],
+      ['App', 'spec.configMapName'],
+      ['App', 'spec.settingsConfigMap'],
+    ]);
+    expect(findings[1]!.message).toBe(
+      `ConfigMap "settings" is not in the set, which has the generated "${settings}": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ` +
+        'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.',
+    );
+  });
+
+  it('reports nothing when a ConfigMap of the plain name is in the set, applied from another kustomization', () => {
+    const built = [...build(join(dir, 'untaught')), ...build(join(dir, 'plain'))];
+    expect(built.filter((o) => o.manifest.kind === 'ConfigMap').map((o) => [o.manifest.metadata.namespace, o.manifest.metadata.name])).toContainEqual(
+      ['shop', 'settings'],
+    );
+    expect(resolveReferences.check(built, {})).toStrictEqual([]);
+  });
+
+  it('reports nothing when configurations: teaches kustomize the fields: it writes the hash suffix into them', () => {
+    const built = build(join(dir, 'taught'));
+    const settings = generatedName(built, 'settings');
+    expect(settings).toBeDefined();
+    expect(spec(built)).toMatchObject({ configMapName: settings, configMap: settings, settingsConfigMap: settings, settingsName: 'settings' });
+    expect(resolveReferences.check(built, {})).toStrictEqual([]);
+  });
+});
