@@ -156,6 +156,16 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     );
   }
   const flux = consumer === 'flux' || consumer === 'both';
+  // git's scp-like form holds an IPv6 host in brackets (git@[::1]:org/repo.git), but go-git, which
+  // Argo CD resolves revisions with, reads the host up to the first ":" there ("["), and Flux takes
+  // no scp-like URL: only the ssh:// form reaches such a host.
+  const ipv6 = SCP_LIKE_IPV6.exec(repoURL);
+  if (ipv6) {
+    const path = ipv6[3]!.startsWith('/') ? ipv6[3]! : `/${ipv6[3]!}`;
+    throw new UsageError(
+      `${where}.repoURL: ${JSON.stringify(repoURL)} has an IPv6 host in the scp-like form, which is not accepted (go-git, Argo CD's git client, reads no bracketed host there, and Flux takes no scp-like URL); write it as "ssh://${ipv6[1]!}@[${ipv6[2]!}]${path}"`,
+    );
+  }
   // Argo CD accepts https, ssh and scp-like git URLs; anything else is a typo that only fails at sync.
   const urlProblem = gitUrlProblem(repoURL);
   if (urlProblem !== undefined) {
@@ -289,6 +299,9 @@ function goTemplateRefusal(where: string, key: string, value: string, fix: strin
 
 /** git's scp-like form, `user@host:path`: the user, the host (no `/` or `:`) and the path. */
 const SCP_LIKE = /^([^@/:\s]+)@([^@/:\s]+):(.*)$/s;
+
+/** The scp-like form with a bracketed (IPv6) host, `user@[host]:path`: the user, the host inside the brackets and the path. */
+const SCP_LIKE_IPV6 = /^([^@/:\s[\]]+)@\[([^\]\s/]*)\][:/](.*)$/s;
 
 /**
  * Why `value` is no repository URL git and Argo CD clone: an http(s) or ssh URL, or the scp-like

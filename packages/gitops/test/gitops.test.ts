@@ -672,8 +672,27 @@ describe('loadSettings', () => {
       'git@git.example.com:platform/strata.git',
       'org-1@ssh.dev.example.com:v3/org/project/strata',
       'git@git.example.com:/srv/git/strata.git',
+      'ssh://git@[fd00::1]/platform/strata.git',
+      'ssh://git@[::1]:2222/platform/strata.git',
     ]) {
       expect(parseSettings({ repoURL, targetRevision: 'main' }).repoURL).toBe(repoURL);
+    }
+  });
+
+  it('refuses an IPv6 host in the scp-like form, for every consumer, in one line naming the ssh:// URL to write, which every consumer takes', () => {
+    for (const [repoURL, write] of [
+      ['git@[::1]:org/repo.git', 'ssh://git@[::1]/org/repo.git'],
+      ['git@[fd00::1]:/srv/git/strata.git', 'ssh://git@[fd00::1]/srv/git/strata.git'],
+    ]) {
+      for (const consumer of [{}, { consumer: 'argocd' }, { consumer: 'flux' }, { consumer: 'both' }]) {
+        const where = `${repoURL} ${JSON.stringify(consumer)}`;
+        expect(() => parseSettings({ repoURL, targetRevision: 'main', ...consumer }), where).toThrow(
+          new UsageError(
+            `gitops.repoURL: ${JSON.stringify(repoURL)} has an IPv6 host in the scp-like form, which is not accepted (go-git, Argo CD's git client, reads no bracketed host there, and Flux takes no scp-like URL); write it as "${write}"`,
+          ),
+        );
+        expect(parseSettings({ repoURL: write, targetRevision: 'main', ...consumer }).repoURL, where).toBe(write);
+      }
     }
   });
 
