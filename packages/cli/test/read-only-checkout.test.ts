@@ -133,36 +133,31 @@ describe.skipIf(!mounts)('built output and caches in a folder strata cannot writ
   }, 300_000);
 
   // A folder of the tree mounted on its own (a volume per folder): every change is prepared in
-  // .strata/ and moved into place, which a mount boundary refuses (EXDEV) whether or not it is writable.
-  it('says that a folder of the tree is a mount of its own, where running again cannot help, and changes nothing', () => {
-    const file = 'overlays/dev/tokenplace-relay/kustomization.yaml';
-    const kept = readFileSync(join(ws.root, file), 'utf8');
-    rmSync(join(ws.root, file));
-    try {
-      const before = treeOf(ws.root);
-      const cannot = (code: string, fix: string) => `strata: cannot change ${file} (${code}); nothing in the tree was changed: ${fix}`;
-      const mounted = strataWith(ws.root, { mounted: ['overlays/dev'] }, ['generate']);
-      expect(mounted.stderr.trimEnd()).toBe(
-        cannot(
-          'EXDEV: cross-device link not permitted',
-          "its folder is a mount of its own, apart from the workspace's .strata/ where each change is prepared and moved into place: mount the whole workspace instead of its folders, then run again",
-        ),
-      );
-      expect(mounted.status).toBe(2);
-      // Read-only as well: the undo of a file the folder never took is not stopped by its refusal.
-      const readOnly = strataWith(ws.root, { readOnly: ['overlays/dev'] }, ['generate']);
-      expect(readOnly.stderr.trimEnd()).toBe(
-        cannot(
-          'EXDEV: cross-device link not permitted',
-          "its folder is a mount of its own, apart from the workspace's .strata/ where each change is prepared and moved into place: mount the whole workspace instead of its folders, then run again",
-        ),
-      );
-      expect(readOnly.status).toBe(2);
-      expect(treeOf(ws.root)).toStrictEqual(before);
-    } finally {
-      writeFileSync(join(ws.root, file), kept);
-    }
-  }, 300_000);
+  // .strata/ and moved into place, which a mount boundary refuses (EXDEV) whether or not it is
+  // writable. Read-only as well: the undo of a file the folder never took is not stopped by its refusal.
+  it.each([
+    ['writable', 'mounted'],
+    ['read-only', 'readOnly'],
+  ] as const)(
+    'says that a folder of the tree is a mount of its own (%s), where running again cannot help, and changes nothing',
+    (_, how) => {
+      const file = 'overlays/dev/tokenplace-relay/kustomization.yaml';
+      const kept = readFileSync(join(ws.root, file), 'utf8');
+      rmSync(join(ws.root, file));
+      try {
+        const before = treeOf(ws.root);
+        const r = strataWith(ws.root, { [how]: ['overlays/dev'] }, ['generate']);
+        expect(r.stderr.trimEnd()).toBe(
+          `strata: cannot change ${file} (EXDEV: cross-device link not permitted); nothing in the tree was changed: its folder is a mount of its own, apart from the workspace's .strata/ where each change is prepared and moved into place: mount the whole workspace instead of its folders, then run again`,
+        );
+        expect(r.status).toBe(2);
+        expect(treeOf(ws.root)).toStrictEqual(before);
+      } finally {
+        writeFileSync(join(ws.root, file), kept);
+      }
+    },
+    300_000,
+  );
 
   it.skipIf(!unprivileged)(
     'refuses in one line naming the folder, exit 2, where this user cannot write',
