@@ -7,6 +7,7 @@ import type { DifferentialServer } from '../../policy/test/differential.ts';
 import { BUILD_TIMEOUT } from '../../verify/test/helpers.ts';
 import { validate } from '../src/index.ts';
 import { suiteDifferential } from './apply-order.ts';
+import { workloadsIn } from './pod-workloads.ts';
 
 /**
  * The PriorityClass and RuntimeClass a pod names: each env's classes are created for real (those
@@ -23,14 +24,7 @@ const priorityClass = (name: string, value: number, annotations?: Record<string,
   ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name, ...(annotations ? { annotations } : {}) }, value }) as Manifest;
 const runtimeClass = (name: string): Manifest =>
   ({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name }, handler: 'runsc' }) as Manifest;
-const podSpec = (spec: Record<string, unknown>) => ({ containers: [{ name: 'c', image: 'busybox' }], ...spec });
-const deployment = (name: string, spec: Record<string, unknown>): Manifest =>
-  ({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: NS },
-    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: podSpec(spec) } },
-  }) as Manifest;
+const { podSpec, deployment, pod } = workloadsIn(NS);
 const cronJob = (name: string, spec: Record<string, unknown>): Manifest =>
   ({
     apiVersion: 'batch/v1',
@@ -38,8 +32,6 @@ const cronJob = (name: string, spec: Record<string, unknown>): Manifest =>
     metadata: { name, namespace: NS },
     spec: { schedule: '0 * * * *', jobTemplate: { spec: { template: { spec: podSpec({ restartPolicy: 'Never', ...spec }) } } } },
   }) as Manifest;
-const pod = (name: string, spec: Record<string, unknown>): Manifest =>
-  ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: podSpec(spec) }) as Manifest;
 
 /** The PriorityClass the platform makes in every cluster, which strata.config.json lists. */
 const PLATFORM = priorityClass('platform', 5);

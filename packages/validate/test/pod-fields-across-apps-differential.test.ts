@@ -6,6 +6,7 @@ import { verify } from '@strata/verify';
 import type { DifferentialServer } from '../../policy/test/differential.ts';
 import { BUILD_TIMEOUT } from '../../verify/test/helpers.ts';
 import { suiteDifferential } from './apply-order.ts';
+import { workloadsIn } from './pod-workloads.ts';
 import { validate } from '../src/index.ts';
 
 /**
@@ -22,16 +23,7 @@ const priorityClass = (name: string, value: number, extra: Record<string, unknow
   ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, ...extra }) as Manifest;
 const runtimeClass = (name: string, nodeSelector: Record<string, string>): Manifest =>
   ({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name }, handler: 'runsc', scheduling: { nodeSelector } }) as Manifest;
-const podSpec = (spec: Record<string, unknown>) => ({ containers: [{ name: 'c', image: 'busybox' }], ...spec });
-const deployment = (name: string, spec: Record<string, unknown>): Manifest =>
-  ({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: NS },
-    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: podSpec(spec) } },
-  }) as Manifest;
-const pod = (name: string, spec: Record<string, unknown>): Manifest =>
-  ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: podSpec(spec) }) as Manifest;
+const { deployment, pod } = workloadsIn(NS);
 
 /** `<env>/<app>` -> its built output. */
 const CORPUS: Record<string, readonly Manifest[]> = {
