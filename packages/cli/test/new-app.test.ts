@@ -255,14 +255,15 @@ describe('strata new-app', () => {
           const end = how === 'by the signal' ? `kill -${signal.slice(3)} $$; sleep 5` : `exit ${status}`;
           writeFileSync(pnpm, `#!/bin/sh\n( sleep 0.3; kill -${signal.slice(3)} $PPID ) </dev/null >/dev/null 2>&1 &\n${end}\n`, { mode: 0o755 });
           const before = workspaceFiles(ws.root);
-          const r = spawnSync(process.execPath, [join(ws.root, 'packages/cli/bin/strata.mjs'), 'new-app', 'billing'], {
+          // A name of its own: the first test of this block added billing to the shared workspace.
+          const r = spawnSync(process.execPath, [join(ws.root, 'packages/cli/bin/strata.mjs'), 'new-app', 'ledger'], {
             cwd: ws.root,
             encoding: 'utf8',
             env: { ...process.env, FORCE_COLOR: '0' },
             timeout: 100_000,
           });
           expect(changedFiles(before, workspaceFiles(ws.root)), how).toStrictEqual([]);
-          expect(existsSync(join(ws.root, 'apps/billing')), how).toBe(false);
+          expect(existsSync(join(ws.root, 'apps/ledger')), how).toBe(false);
           expect(existsSync(join(ws.root, '.strata/write')), `${how}: a transaction or the lock is left`).toBe(false);
           return { how, stderr: r.stderr, status: r.status, signal: r.signal };
         });
