@@ -199,7 +199,9 @@ describe('CI formats', () => {
     const r = strata(repo, dist);
     const excepted = r.stdout.split('\n').filter((l) => l.includes('(excepted:'));
     expect(excepted).toStrictEqual([]);
-    expect(r.stdout).toMatch(/^\d+ findings? excepted by the apps' policy exceptions, each with a reason \(.+\); --list-excepted shows them$/m);
+    expect(r.stdout).toMatch(
+      /^\d+ findings? excepted by the apps' policy exceptions, each with a reason \(.+\); `strata validate --list-excepted` lists them$/m,
+    );
     const listed = strata(repo, [...dist, '--list-excepted']);
     expect(listed.stdout.split('\n').filter((l) => l.includes('(excepted:')).length).toBeGreaterThan(0);
   });

@@ -28,7 +28,8 @@ export function formatProblem(p: Problem): string {
 
 /**
  * The lines a text report prints for its problems. Excepted findings are decisions already made:
- * one line counts them by rule, unless `listExcepted` asks for each in full.
+ * one line counts them by rule, unless `listExcepted` asks for each in full. The line names validate,
+ * the command that takes `--list-excepted`: the pipeline and the gate print it too.
  */
 export function problemLines(problems: readonly Problem[], listExcepted = false): string[] {
   const open = problems.filter((p) => !p.excepted || listExcepted).map(formatProblem);
@@ -39,7 +40,7 @@ export function problemLines(problems: readonly Problem[], listExcepted = false)
   const rules = [...byRule].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, n]) => (n > 1 ? `${r} x${n}` : r));
   return [
     ...open,
-    `${excepted.length} finding${excepted.length === 1 ? '' : 's'} excepted by the apps' policy exceptions, each with a reason (${rules.join(', ')}); --list-excepted shows them`,
+    `${excepted.length} finding${excepted.length === 1 ? '' : 's'} excepted by the apps' policy exceptions, each with a reason (${rules.join(', ')}); \`strata validate --list-excepted\` lists them`,
   ];
 }
 
