@@ -221,47 +221,48 @@ function builtApart(generated: readonly Generated[], ref: Ref, pod: PodView, nam
   );
 }
 
+/** A field of an object that names a ConfigMap, and the namespace it names when it says one. */
+interface ConfigMapRef {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly path: string;
+}
+
 /**
- * The `{kind: ConfigMap, name}` references of an object outside its metadata (Flux's
- * `postBuild.substituteFrom` and `valuesFrom`, say), and with `nested` its `configMap: {name}` ones (an
- * ExternalSecret's `templateFrom`), each with its path: the field that names the ConfigMap. An
- * optional one is left out: its target may be missing.
+ * The ConfigMap references of an object outside its metadata, each with its path (the field that
+ * names the ConfigMap), gathered in one walk:
+ * - `typed`: its `{kind: ConfigMap, name}` ones (Flux's `postBuild.substituteFrom` and `valuesFrom`,
+ *   say), and with `nested` its `configMap: {name}` ones (an ExternalSecret's `templateFrom`);
+ * - `named`, with `byKey` (a custom resource): its string fields whose key says it names a ConfigMap
+ *   (`configMapName`, `configMap`, `settingsConfigMap`: "configmap" in any case).
+ * An optional one is left out: its target may be missing; so is a field beside a `kind` other than
+ * ConfigMap, which names no ConfigMap.
  */
-function typedConfigMapRefs(value: unknown, path: string, out: { name: string; namespace?: string; path: string }[], nested: boolean): void {
+function configMapRefs(
+  value: unknown,
+  path: string,
+  out: { readonly typed: ConfigMapRef[]; readonly named: ConfigMapRef[] },
+  nested: boolean,
+  byKey: boolean,
+): void {
   if (Array.isArray(value)) {
-    value.forEach((v, i) => typedConfigMapRefs(v, `${path}[${i}]`, out, nested));
+    value.forEach((v, i) => configMapRefs(v, `${path}[${i}]`, out, nested, byKey));
     return;
   }
   const r = rec(value);
   if (!r) return;
   const name = str(r.name);
   if (path !== '' && r.kind === 'ConfigMap' && name && r.optional !== true)
-    out.push({ name, ...(str(r.namespace) && { namespace: str(r.namespace) }), path: `${path}.name` });
+    out.typed.push({ name, ...(str(r.namespace) && { namespace: str(r.namespace) }), path: `${path}.name` });
   // `configMap: {name}` (an ExternalSecret's templateFrom), where no pod template's volume is: those are the pods' references.
   const nestedName = nested ? str(rec(r.configMap)?.name) : undefined;
-  if (nestedName && rec(r.configMap)?.optional !== true) out.push({ name: nestedName, path: `${path}.configMap.name` });
-  for (const [k, v] of Object.entries(r)) if (!(path === '' && k === 'metadata')) typedConfigMapRefs(v, path ? `${path}.${k}` : k, out, nested);
-}
-
-/**
- * The string fields of a custom resource whose key says it names a ConfigMap (`configMapName`,
- * `configMap`, `settingsConfigMap`: "configmap" in any case), outside its metadata, each with its path.
- * One beside `optional: true`, or beside a `kind` other than ConfigMap, is left out: its target may be
- * missing, or is no ConfigMap.
- */
-function namedConfigMapFields(value: unknown, path: string, out: { name: string; path: string }[]): void {
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => namedConfigMapFields(v, `${path}[${i}]`, out));
-    return;
-  }
-  const r = rec(value);
-  if (!r) return;
-  const skipped = r.optional === true || (path !== '' && r.kind !== undefined && r.kind !== 'ConfigMap');
+  if (nestedName && rec(r.configMap)?.optional !== true) out.typed.push({ name: nestedName, path: `${path}.configMap.name` });
+  const byThisKey = byKey && r.optional !== true && !(path !== '' && r.kind !== undefined && r.kind !== 'ConfigMap');
   for (const [k, v] of Object.entries(r)) {
     if (path === '' && k === 'metadata') continue;
     const at = path ? `${path}.${k}` : k;
-    if (typeof v !== 'string') namedConfigMapFields(v, at, out);
-    else if (!skipped && v !== '' && /configmap/i.test(k)) out.push({ name: v, path: at });
+    if (typeof v !== 'string') configMapRefs(v, at, out, nested, byKey);
+    else if (byThisKey && v !== '' && /configmap/i.test(k)) out.named.push({ name: v, path: at });
   }
 }
 
@@ -278,11 +279,11 @@ function unsuffixedReferences(objects: readonly PolicyObject[], applied: string)
   const withPods = new Set(podsOf(objects).map((p) => p.object));
   for (const o of objects) {
     if (o.manifest.apiVersion.startsWith('kustomize.config.k8s.io/')) continue;
-    const refs: { name: string; namespace?: string; path: string }[] = [];
-    typedConfigMapRefs(o.manifest, '', refs, !withPods.has(o));
-    // Only a custom resource's string fields are read by their key: Kubernetes' own kinds name a ConfigMap where kustomize knows it.
-    if (!isBuiltinKind(o)) namedConfigMapFields(o.manifest, '', refs);
-    for (const ref of refs) {
+    const found = { typed: [] as ConfigMapRef[], named: [] as ConfigMapRef[] };
+    // Only a custom resource's fields are read by their key: Kubernetes' own kinds name a ConfigMap where kustomize knows it.
+    configMapRefs(o.manifest, '', found, !withPods.has(o), !isBuiltinKind(o));
+    // The typed references first: the order the findings have always had.
+    for (const ref of [...found.typed, ...found.named]) {
       const namespace = ref.namespace ?? namespaceOf(o, applied);
       if (findObject(objects, 'ConfigMap', ref.name, namespace, applied)) continue;
       const generated = ofKind(objects, 'ConfigMap')

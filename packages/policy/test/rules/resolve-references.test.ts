@@ -359,4 +359,20 @@ describe('resolve-references', () => {
     for (const [what, manifests] of quiet) expect(check(resolveReferences, manifests as Manifest[]), what).toStrictEqual([]);
     expect(resolveReferences.description).toContain('string field whose key says configMap (spec.configMapName)');
   });
+
+  it("reports a custom resource's {kind: ConfigMap, name} and configMap: {name} before its fields named by key, whatever their order in it", () => {
+    const app = manifest('acme.io/v1', 'App', 'web', {
+      spec: {
+        configMapName: 'settings',
+        sources: [{ configMapName: 'settings', configMap: { name: 'settings' } }],
+        substituteFrom: [{ kind: 'ConfigMap', name: 'settings' }],
+      },
+    });
+    expect(summary(check(resolveReferences, [app, configMap('settings-9b52k5mfdf')])).map((f) => f.path)).toStrictEqual([
+      'spec.sources[0].configMap.name',
+      'spec.substituteFrom[0].name',
+      'spec.configMapName',
+      'spec.sources[0].configMapName',
+    ]);
+  });
 });
