@@ -11,6 +11,7 @@
 //   npm run bench -- --sizes 50,200 --runs 1 --no-write
 //   npm run bench -- --no-peers        # without cdk8s and Kosko (they install with npm on first use)
 //   npm run bench -- --workspace 500   # only create a workspace with 500 apps, to profile by hand
+//   npm run bench -- --help            # the usage line; an unknown option or a bad number is refused before any work
 //
 // Every measurement is a whole command in a fresh process under /usr/bin/time: the pipeline pays its
 // real Node start and module loading, and peak RSS is the largest process of that command.
@@ -19,6 +20,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { availableParallelism, cpus, homedir, tmpdir, totalmem } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { syntheticApp } from './bench-app.ts';
 import { benchPeers, type PeerTiming } from './bench-peers.ts';
 
@@ -446,33 +448,74 @@ function peerTable(n: number, generate: readonly Measure[], peers: readonly Peer
   ];
 }
 
+const USAGE = 'usage: npm run bench -- [--sizes 50,200,500] [--runs 3] [--no-peers] [--no-write] | --workspace N';
+
+const parse = (argv: readonly string[]) =>
+  parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: true,
+    options: {
+      sizes: { type: 'string', default: '50,200,500' },
+      runs: { type: 'string', default: '3' },
+      'no-peers': { type: 'boolean', default: false },
+      'no-write': { type: 'boolean', default: false },
+      workspace: { type: 'string' },
+      // Internal: a floor, run by the bench in a process of its own (`--step floor-b <root>`).
+      step: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+
+/** The options, or a one-line usage error (exit 2) for an unknown option, a missing value or a bad number: a typo must not start a 20-minute run. */
+function options(argv: readonly string[]) {
+  let parsed: ReturnType<typeof parse>;
+  const fail = (message: string): never => {
+    console.error(`bench: ${message}; ${USAGE}`);
+    process.exit(2);
+  };
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    // Node's first sentence ("Unknown option '--sizez'"); the rest is about positionals, which the bench takes none of.
+    return fail((e instanceof Error ? e.message : String(e)).split(/\.(?:\s|$)/)[0]!);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (values.step !== undefined) {
+    if (values.step !== 'floor-a' && values.step !== 'floor-b') fail(`--step ${values.step}: not floor-a or floor-b`);
+    if (positionals.length !== 1) fail('--step needs the workspace folder after it');
+  } else if (positionals.length > 0) fail(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const count = (name: string, text: string) => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isInteger(n) || n < 1) fail(`--${name} ${text}: not a whole number of at least 1`);
+    return n;
+  };
+  return {
+    step: values.step as 'floor-a' | 'floor-b' | undefined,
+    root: positionals[0],
+    workspace: values.workspace === undefined ? undefined : count('workspace', values.workspace),
+    sizes: values.sizes.split(',').map((n) => count('sizes', n)),
+    runs: count('runs', values.runs),
+    withPeers: !values['no-peers'],
+    write: !values['no-write'],
+  };
+}
+
 async function main(argv: readonly string[]): Promise<void> {
-  const step = argv.indexOf('--step');
-  if (step >= 0) {
-    const report = await runFloor(argv[step + 1] as 'floor-a' | 'floor-b', argv[step + 2]!);
+  const { step, root, workspace: only, sizes, runs, withPeers, write } = options(argv);
+  if (step) {
+    const report = await runFloor(step, root!);
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;
   }
-  const only = argv.indexOf('--workspace');
-  if (only >= 0) {
+  if (only !== undefined) {
     // A workspace to profile by hand; it stays until you delete it.
-    const n = Number(argv[only + 1]);
-    if (!Number.isInteger(n) || n < 1) {
-      console.error('usage: bench --workspace N');
-      process.exit(2);
-    }
-    console.log((await workspace(n)).root);
+    console.log((await workspace(only)).root);
     return;
-  }
-  const flag = (name: string, fallback: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-  };
-  const sizes = flag('--sizes', '50,200,500').split(',').map(Number);
-  const runs = Number(flag('--runs', '3'));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(runs) || runs < 1) {
-    console.error('usage: bench [--sizes 50,200,500] [--runs 3] [--no-peers] [--no-write] | --workspace N');
-    process.exit(2);
   }
   if (!existsSync(join(repo, '.tools/bin/strata-kustomize-builder'))) {
     console.error('bench: .tools/bin/strata-kustomize-builder is missing; run `npm run setup` with Go installed');
@@ -480,7 +523,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const started = performance.now();
   const log = (s: string) => console.log(`bench: ${s}`);
-  const peersAt = argv.includes('--no-peers') ? undefined : Math.min(...sizes);
+  const peersAt = withPeers ? Math.min(...sizes) : undefined;
   const results: SizeResult[] = [];
   for (const n of sizes) results.push(await benchSize(n, runs, n === peersAt, log));
   const peers = peersAt === undefined ? [] : await benchPeers(peersAt, runs, log);
@@ -513,7 +556,7 @@ async function main(argv: readonly string[]): Promise<void> {
       : []),
   ];
   console.log(`\n${out.join('\n')}\n\nbench: done in ${total.toFixed(0)}s`);
-  if (argv.includes('--no-write')) return;
+  if (!write) return;
   const doc = readFileSync(join(repo, 'docs', 'performance.md'), 'utf8');
   const begin = '<!-- bench:begin -->';
   const end = '<!-- bench:end -->';
