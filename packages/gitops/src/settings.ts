@@ -163,8 +163,21 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
   if (ipv6) {
     const path = ipv6[3]!.startsWith('/') ? ipv6[3]! : `/${ipv6[3]!}`;
     throw new UsageError(
-      `${where}.repoURL: ${JSON.stringify(repoURL)} has an IPv6 host in the scp-like form, which is not accepted (go-git, Argo CD's git client, reads no bracketed host there, and Flux takes no scp-like URL); write it as "ssh://${ipv6[1]!}@[${ipv6[2]!}]${path}"`,
+      `${where}.repoURL: ${JSON.stringify(repoURL)} has an IPv6 host in the scp-like form, which is not accepted (go-git, Argo CD's git client, reads no bracketed host there, and Flux takes no scp-like URL); write it as "ssh://${ipv6[1]!}@[${urlHost(ipv6[2]!)}]${path}"`,
     );
+  }
+  // Go's net/url, which go-git and Flux parse the URL with, reads an IPv6 zone (the interface of a
+  // link-local address) only percent-encoded, [fe80::1%25eth0] (RFC 6874), and refuses a bare "%"
+  // ("invalid URL escape"); git decodes the "%25" too. The zone names an interface of the pod that
+  // clones (Argo CD's repo-server, Flux's source-controller), not of the machine Strata runs on.
+  const bareZone = BARE_ZONE.exec(repoURL);
+  if (bareZone) {
+    const write = `${bareZone[1]!}${urlHost(bareZone[2]!)}${repoURL.slice(bareZone[0].length)}`;
+    if (gitUrlProblem(write) === undefined) {
+      throw new UsageError(
+        `${where}.repoURL: ${JSON.stringify(repoURL)} has an IPv6 zone after a bare "%", which Go's URL parser (Argo CD's and Flux's git clients) refuses; write the "%" as "%25": "${write}"`,
+      );
+    }
   }
   // Argo CD accepts https, ssh and scp-like git URLs; anything else is a typo that only fails at sync.
   const urlProblem = gitUrlProblem(repoURL);
@@ -303,6 +316,18 @@ const SCP_LIKE = /^([^@/:\s]+)@([^@/:\s]+):(.*)$/s;
 /** The scp-like form with a bracketed (IPv6) host, `user@[host]:path`: the user, the host inside the brackets and the path. */
 const SCP_LIKE_IPV6 = /^([^@/:\s[\]]+)@\[([^\]\s/]*)\][:/](.*)$/s;
 
+/** A URL with a scheme whose bracketed host holds a "%" not written "%25": up to the "[" and the host up to the "]". */
+const BARE_ZONE = /^((?:https?|ssh):\/\/(?:[^@/[]*@)?\[)([^\]/]*%(?!25)[^\]/]*)(?=\])/;
+
+/** An IPv6 zone as a URL holds it (RFC 6874): percent-encoded after "%25". */
+const URL_ZONE = /%25(?:[\w\-.~!$&'()*+,;=]|%[\dA-Fa-f]{2})+(?=\])/;
+
+/** An IPv6 address as a URL's host holds it: its zone, if any, after "%25" and percent-encoded, as Go's net/url reads it. */
+function urlHost(address: string): string {
+  const zone = address.indexOf('%');
+  return zone < 0 ? address : `${address.slice(0, zone)}%25${encodeURIComponent(address.slice(zone + 1))}`;
+}
+
 /**
  * Why `value` is no repository URL git and Argo CD clone: an http(s) or ssh URL, or the scp-like
  * `user@host:path`, each with a host and a path and no whitespace (git refuses a URL with a space,
@@ -319,8 +344,11 @@ function gitUrlProblem(value: string): string | undefined {
   const rest = value.slice(scheme[0].length);
   if (rest.startsWith('@')) return 'it names no user before the "@"';
   if (rest === '' || rest.startsWith('/')) return 'it names no host';
-  if (!URL.canParse(value)) return 'its host or port is not valid';
-  const url = new URL(value);
+  // WHATWG URLs take no IPv6 zone: the address and port are checked without it.
+  const authority = /^[^/?#]*/.exec(rest)![0];
+  const unzoned = `${scheme[0]}${authority.replace(URL_ZONE, '')}${rest.slice(authority.length)}`;
+  if (!URL.canParse(unzoned)) return 'its host or port is not valid';
+  const url = new URL(unzoned);
   if (url.hostname === '') return 'it names no host';
   if (url.pathname.replace(/^\/+/, '') === '') return 'it names no repository path after the host';
   return undefined;

@@ -683,6 +683,8 @@ describe('loadSettings', () => {
     for (const [repoURL, write] of [
       ['git@[::1]:org/repo.git', 'ssh://git@[::1]/org/repo.git'],
       ['git@[fd00::1]:/srv/git/strata.git', 'ssh://git@[fd00::1]/srv/git/strata.git'],
+      // The zone of a link-local address, written raw in the scp-like form, is percent-encoded in the URL.
+      ['git@[fe80::1%eth0]:org/repo.git', 'ssh://git@[fe80::1%25eth0]/org/repo.git'],
     ]) {
       for (const consumer of [{}, { consumer: 'argocd' }, { consumer: 'flux' }, { consumer: 'both' }]) {
         const where = `${repoURL} ${JSON.stringify(consumer)}`;
@@ -692,6 +694,38 @@ describe('loadSettings', () => {
           ),
         );
         expect(parseSettings({ repoURL: write, targetRevision: 'main', ...consumer }).repoURL, where).toBe(write);
+      }
+    }
+  });
+
+  // Go's net/url, which Argo CD's and Flux's git clients parse the URL with, reads an IPv6 zone only
+  // percent-encoded (RFC 6874: [fe80::1%25eth0]), as git does; WHATWG URLs take no zone at all.
+  it('takes an IPv6 zone written %25 for Argo CD and Flux, and refuses a bare "%" in one line naming the URL to write, which they take', () => {
+    for (const consumer of ['argocd', 'flux', 'both']) {
+      for (const repoURL of [
+        'ssh://git@[fe80::1%25eth0]/org/repo.git',
+        'ssh://git@[fe80::1%25eth0]:2222/org/repo.git',
+        'https://[fe80::1%25en0]/platform/strata.git',
+      ]) {
+        expect(parseSettings({ repoURL, targetRevision: 'main', consumer }).repoURL, `${repoURL} ${consumer}`).toBe(repoURL);
+      }
+      for (const [repoURL, write] of [
+        ['ssh://git@[fe80::1%eth0]/org/repo.git', 'ssh://git@[fe80::1%25eth0]/org/repo.git'],
+        ['https://[fe80::1%en0]:8443/platform/strata.git', 'https://[fe80::1%25en0]:8443/platform/strata.git'],
+      ]) {
+        const where = `${repoURL} ${consumer}`;
+        expect(() => parseSettings({ repoURL, targetRevision: 'main', consumer }), where).toThrow(
+          new UsageError(
+            `gitops.repoURL: ${JSON.stringify(repoURL)} has an IPv6 zone after a bare "%", which Go's URL parser (Argo CD's and Flux's git clients) refuses; write the "%" as "%25": "${write}"`,
+          ),
+        );
+        expect(parseSettings({ repoURL: write, targetRevision: 'main', consumer }).repoURL, where).toBe(write);
+      }
+      // A zone does not excuse the rest of the host: an empty zone, or a port out of range.
+      for (const repoURL of ['ssh://git@[fe80::1%25]/org/repo.git', 'ssh://git@[fe80::1%25eth0]:99999/org/repo.git']) {
+        expect(() => parseSettings({ repoURL, targetRevision: 'main', consumer }), `${repoURL} ${consumer}`).toThrow(
+          `gitops.repoURL: ${JSON.stringify(repoURL)} is not a git URL: its host or port is not valid`,
+        );
       }
     }
   });
