@@ -234,7 +234,8 @@ interface ConfigMapRef {
  * - `typed`: its `{kind: ConfigMap, name}` ones (Flux's `postBuild.substituteFrom` and `valuesFrom`,
  *   say), and with `nested` its `configMap: {name}` ones (an ExternalSecret's `templateFrom`);
  * - `named`, with `byKey` (a custom resource): its string fields whose key says it names a ConfigMap
- *   (`configMapName`, `configMap`, `settingsConfigMap`: "configmap" in any case).
+ *   (`configMapName`, `configMap`, `settingsConfigMap`: "configmap" in any case), and each string of
+ *   a list under such a key (`configMaps: [settings]`, at `configMaps[0]`).
  * An optional one is left out: its target may be missing; so is a field beside a `kind` other than
  * ConfigMap, which names no ConfigMap.
  */
@@ -261,18 +262,24 @@ function configMapRefs(
   for (const [k, v] of Object.entries(r)) {
     if (path === '' && k === 'metadata') continue;
     const at = path ? `${path}.${k}` : k;
+    if (byThisKey && /configmap/i.test(k)) {
+      if (typeof v === 'string' && v !== '') out.named.push({ name: v, path: at });
+      if (Array.isArray(v))
+        v.forEach((e, i) => {
+          if (typeof e === 'string' && e !== '') out.named.push({ name: e, path: `${at}[${i}]` });
+        });
+    }
     if (typeof v !== 'string') configMapRefs(v, at, out, nested, byKey);
-    else if (byThisKey && v !== '' && /configmap/i.test(k)) out.named.push({ name: v, path: at });
   }
 }
 
 /**
  * Where an object names a ConfigMap that is missing only because kustomize gave the generated one its
  * hash suffix: kustomize adds it to the references in the fields it knows (Kubernetes' own kinds'), not
- * to a custom resource's `{kind: ConfigMap, name}`, nor to its string field that names a ConfigMap
- * (`spec.configMapName`) unless `configurations:` teaches it the field, so the field names a ConfigMap
- * that does not exist (Flux stops reconciling, an operator finds no settings). Judged on a built set: a
- * folder walk holds the generator, not its output.
+ * to a custom resource's `{kind: ConfigMap, name}`, nor to its string field or list of names that
+ * names a ConfigMap (`spec.configMapName`, `spec.configMaps`) unless `configurations:` teaches it the
+ * field, so the field names a ConfigMap that does not exist (Flux stops reconciling, an operator finds
+ * no settings). Judged on a built set: a folder walk holds the generator, not its output.
  */
 function unsuffixedReferences(objects: readonly PolicyObject[], applied: string): RuleFinding[] {
   const out: RuleFinding[] = [];
@@ -315,7 +322,7 @@ export const resolveReferences: Rule = {
   description:
     'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set (or a kustomization in it generates them); Secrets exist or are produced by an ExternalSecret in it (else a warning); ' +
     'the key a pod reads of a ConfigMap or Secret (configMapKeyRef, secretKeyRef) is one it has, where the set shows its keys; ' +
-    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom), configMap: {name} (an ExternalSecret's templateFrom) or string field whose key says configMap (spec.configMapName) does not name a generated ConfigMap without the hash suffix kustomize gave it.",
+    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom), configMap: {name} (an ExternalSecret's templateFrom) or string field whose key says configMap (spec.configMapName), alone or in a list (spec.configMaps), does not name a generated ConfigMap without the hash suffix kustomize gave it.",
   defaultSeverity: 'error',
   check(objects, ctx) {
     const out: RuleFinding[] = [];

@@ -62,6 +62,28 @@ const NAME_REFERENCES = `nameReference:
       - {group: acme.io, kind: App, path: spec/settingsConfigMap}
 `;
 
+/** Lists of names kustomize knows nothing of: two keys say configMap, one does not, one list is optional. */
+const LIST_APP = `apiVersion: acme.io/v1
+kind: App
+metadata:
+  name: web
+spec:
+  configMaps: [settings, wiring, setting]
+  configMapNames: [creds, settings]
+  settingsNames: [settings]
+  fallback:
+    configMapNames: [settings]
+    optional: true
+`;
+
+/** Teaches kustomize the two lists, so it rewrites each name in them. */
+const LIST_NAME_REFERENCES = `nameReference:
+  - kind: ConfigMap
+    fieldSpecs:
+      - {group: acme.io, kind: App, path: spec/configMaps}
+      - {group: acme.io, kind: App, path: spec/configMapNames}
+`;
+
 const { dir } = suiteTempDir('strata-configmap-fields-');
 beforeAll(() => {
   writeTree(dir, {
@@ -72,6 +94,11 @@ beforeAll(() => {
     'taught/kustomization.yaml': kustomization('configurations: [names.yaml]\n'),
     'taught/names.yaml': NAME_REFERENCES,
     'taught/app.yaml': APP,
+    'lists-untaught/kustomization.yaml': kustomization(),
+    'lists-untaught/app.yaml': LIST_APP,
+    'lists-taught/kustomization.yaml': kustomization('configurations: [names.yaml]\n'),
+    'lists-taught/names.yaml': LIST_NAME_REFERENCES,
+    'lists-taught/app.yaml': LIST_APP,
   });
 });
 
@@ -121,6 +148,49 @@ describe("resolve-references on kustomize's build of a custom resource that name
     const settings = generatedName(built, 'settings');
     expect(settings).toBeDefined();
     expect(spec(built)).toMatchObject({ configMapName: settings, configMap: settings, settingsConfigMap: settings, settingsName: 'settings' });
+    expect(resolveReferences.check(built, {})).toStrictEqual([]);
+  });
+});
+
+describe("resolve-references on kustomize's build of a custom resource that names generated ConfigMaps in a list", () => {
+  it('reports each name of a list whose key says configMap that kustomize leaves without the hash suffix, at its own index, and no other', () => {
+    const built = build(join(dir, 'lists-untaught'));
+    const settings = generatedName(built, 'settings');
+    expect(settings).toBeDefined();
+    expect(generatedName(built, 'wiring')).toBeDefined();
+    expect(generatedName(built, 'creds')).toBeDefined();
+    // kustomize suffixed the generated objects and left every name of the lists as written.
+    expect(spec(built)).toStrictEqual({
+      configMaps: ['settings', 'wiring', 'setting'],
+      configMapNames: ['creds', 'settings'],
+      settingsNames: ['settings'],
+      fallback: { configMapNames: ['settings'], optional: true },
+    });
+    const findings = resolveReferences.check(built, {});
+    // In the order of kustomize's output, which sorts the keys and keeps the lists' order.
+    expect(findings.map((f) => [f.object.manifest.kind, f.path])).toStrictEqual([
+      ['App', 'spec.configMapNames[1]'],
+      ['App', 'spec.configMaps[0]'],
+      ['App', 'spec.configMaps[1]'],
+    ]);
+    expect(findings[0]!.message).toBe(
+      `ConfigMap "settings" is not in the set, which has the generated "${settings}": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ` +
+        'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.',
+    );
+  });
+
+  it('reports nothing when configurations: teaches kustomize the lists: it writes the hash suffix into each generated name', () => {
+    const built = build(join(dir, 'lists-taught'));
+    const settings = generatedName(built, 'settings');
+    const wiring = generatedName(built, 'wiring');
+    expect(settings).toBeDefined();
+    expect(wiring).toBeDefined();
+    // A name that is no generated ConfigMap's stays as written.
+    expect(spec(built)).toMatchObject({
+      configMaps: [settings, wiring, 'setting'],
+      configMapNames: ['creds', settings],
+      settingsNames: ['settings'],
+    });
     expect(resolveReferences.check(built, {})).toStrictEqual([]);
   });
 });

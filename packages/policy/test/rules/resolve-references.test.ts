@@ -360,6 +360,36 @@ describe('resolve-references', () => {
     expect(resolveReferences.description).toContain('string field whose key says configMap (spec.configMapName)');
   });
 
+  it("reports each string of a custom resource's list whose key says configMap that names a generated ConfigMap without the hash suffix, at its own index", () => {
+    const app = (spec: Record<string, unknown>, apiVersion = 'acme.io/v1', kind = 'App') => manifest(apiVersion, kind, 'web', { spec });
+    const generated = configMap('settings-9b52k5mfdf');
+    const set = [
+      app({
+        configMaps: ['settings', 'other', 'settings-9b52k5mfdf', '', 'settings'],
+        settingsNames: ['settings'],
+        sources: [{ configMapNames: ['settings'] }],
+      }),
+      generated,
+    ];
+    expect(summary(check(resolveReferences, set))).toStrictEqual(
+      ['spec.configMaps[0]', 'spec.configMaps[4]', 'spec.sources[0].configMapNames[0]'].map((path) => ({
+        name: 'web',
+        path,
+        message:
+          'ConfigMap "settings" is not in the set, which has the generated "settings-9b52k5mfdf": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ' +
+          'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.',
+      })),
+    );
+    const quiet: [string, Manifest[]][] = [
+      ['optional', [app({ source: { configMapNames: ['settings'], optional: true } }), generated]],
+      ['other kind', [app({ source: { kind: 'Secret', configMaps: ['settings'] } }), generated]],
+      ['plain one present', [app({ configMaps: ['settings'] }), generated, configMap('settings')]],
+      ['built-in kind', [manifest('apps/v1', 'Deployment', 'api', { spec: { configMaps: ['settings'] } }), generated]],
+    ];
+    for (const [what, manifests] of quiet) expect(check(resolveReferences, manifests), what).toStrictEqual([]);
+    expect(resolveReferences.description).toContain('alone or in a list (spec.configMaps)');
+  });
+
   it("reports a custom resource's {kind: ConfigMap, name} and configMap: {name} before its fields named by key, whatever their order in it", () => {
     const app = manifest('acme.io/v1', 'App', 'web', {
       spec: {
