@@ -1,7 +1,7 @@
 /** How the results that more than one command prints are printed. */
 import { problemLines } from '@strata/validate/report';
 import { buildFailureLine } from '@strata/pipeline/build-line';
-import { comparisonLines, unreportedForeign } from '@strata/pipeline/report';
+import { comparisonLines, gitopsLine, unreportedForeign } from '@strata/pipeline/report';
 // Types only: erased, so the packages still load when a command needs them.
 import type { Drift, ImageEdit, PipelineResult, ReleaseResult, VerifyReport } from '@strata/pipeline';
 import { err, out, seconds } from './common.ts';
@@ -21,13 +21,6 @@ export function printPipeline(r: PipelineResult, summary: string): void {
   for (const line of [...problemLines(r.problems), ...comparisonLines(r)]) out(line);
   for (const note of r.notes) err(note);
   out(`${summary} (${seconds()})`);
-}
-
-/** What the pipeline validated of gitops/, the folders that bootstrap Argo CD and Flux. */
-function gitopsLine(g: NonNullable<PipelineResult['gitops']>): string {
-  const folders = g.folders.length > 3 ? `${g.folders.slice(0, 3).join(', ')} and ${g.folders.length - 3} more` : g.folders.join(', ');
-  const objects = `${g.resources} object${g.resources === 1 ? '' : 's'}`;
-  return g.reused ? `gitops: ${folders}: ${objects}, unchanged since the last run, reused` : `gitops: ${folders}: ${objects} validated`;
 }
 
 /** Each drifted file as `strata check` prints it: its diff, or one line for a stale file. */

@@ -82,6 +82,7 @@ import type {
   SourceDoc,
 } from '@strata/validate';
 import type { ImageEdit } from './image-drift.ts';
+import type { GitopsJudged } from './report.ts';
 
 /** The rule whose verdict on an app's pods depends on the Namespaces other apps of its env create. */
 const POD_SECURITY_ADMISSION = 'namespace-admits-pods';
@@ -202,7 +203,7 @@ export interface PipelineResult {
    * are in `problems`. `reused` when gitops/ held what it held when last validated, as this run would
    * validate it: that run's findings are reported again.
    */
-  readonly gitops?: { readonly folders: readonly string[]; readonly resources: number; readonly reused: boolean };
+  readonly gitops?: GitopsJudged;
   /** Seconds per phase. */
   readonly phases: { readonly generate: number; readonly build: number; readonly validate: number };
   /** Lines about checks that did not run, and how to make them run. */

@@ -33,3 +33,17 @@ export function unreportedForeign(r: {
   const reported = [...r.handWritten, ...r.strayFolders].map((l) => l.slice(0, l.indexOf(': ')));
   return r.generated.foreign.filter((f) => !reported.some((p) => f === p || (p.endsWith('/') && f.startsWith(p))));
 }
+
+/** What a pipeline validated of gitops/, the folders that bootstrap Argo CD and Flux (`PipelineResult.gitops`). */
+export interface GitopsJudged {
+  readonly folders: readonly string[];
+  readonly resources: number;
+  readonly reused: boolean;
+}
+
+/** The line a pipeline prints of gitops/: its folders (the first three, then how many more) and its objects, validated or reused. */
+export function gitopsLine(g: GitopsJudged): string {
+  const folders = g.folders.length > 3 ? `${g.folders.slice(0, 3).join(', ')} and ${g.folders.length - 3} more` : g.folders.join(', ');
+  const objects = `${g.resources} object${g.resources === 1 ? '' : 's'}`;
+  return g.reused ? `gitops: ${folders}: ${objects}, unchanged since the last run, reused` : `gitops: ${folders}: ${objects} validated`;
+}

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonLines, describeImageEdit, type Drift, driftHints, type ImageEdit, LINE_ENDINGS_FIX, unreportedForeign } from '../src/index.ts';
+import {
+  comparisonLines,
+  describeImageEdit,
+  type Drift,
+  driftHints,
+  gitopsLine,
+  type ImageEdit,
+  LINE_ENDINGS_FIX,
+  unreportedForeign,
+} from '../src/index.ts';
 
 // What check and the pipeline say of their findings, decided here for every command that prints them.
 
@@ -90,5 +99,16 @@ describe('driftHints', () => {
         'generate refuses this tree: two apps of an env render the same object; rename or remove it in one of them, then regenerate and commit',
       ],
     });
+  });
+});
+
+describe('gitopsLine', () => {
+  it('names up to three folders, then how many more, with the objects validated or reused', () => {
+    const three = ['gitops/dev', 'gitops/staging', 'gitops/prod'];
+    expect(gitopsLine({ folders: three, resources: 6, reused: false })).toBe('gitops: gitops/dev, gitops/staging, gitops/prod: 6 objects validated');
+    expect(gitopsLine({ folders: [...three, 'clusters/dev', 'clusters/prod'], resources: 1, reused: true })).toBe(
+      'gitops: gitops/dev, gitops/staging, gitops/prod and 2 more: 1 object, unchanged since the last run, reused',
+    );
+    expect(gitopsLine({ folders: ['gitops/dev'], resources: 0, reused: false })).toBe('gitops: gitops/dev: 0 objects validated');
   });
 });
