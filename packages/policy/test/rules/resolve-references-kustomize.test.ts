@@ -106,6 +106,11 @@ const spec = (objects: readonly PolicyObject[]) => objects.find((o) => o.manifes
 const generatedName = (objects: readonly PolicyObject[], stem: string) =>
   objects.map((o) => o.manifest.metadata.name).find((n) => n !== undefined && new RegExp(`^${stem}-[a-z0-9]{10}$`).test(n));
 
+/** The rule's words for a field that names the generated ConfigMap `name` without the suffix of `generated`. */
+const unsuffixed = (name: string, generated: string) =>
+  `ConfigMap "${name}" is not in the set, which has the generated "${generated}": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ` +
+  'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.';
+
 describe("resolve-references on kustomize's build of a custom resource that names a generated ConfigMap from a string field", () => {
   it('reports the fields whose key says configMap, which kustomize leaves without the hash suffix, and no other', () => {
     const built = build(join(dir, 'untaught'));
@@ -129,10 +134,7 @@ describe("resolve-references on kustomize's build of a custom resource that name
       ['App', 'spec.configMapName'],
       ['App', 'spec.settingsConfigMap'],
     ]);
-    expect(findings[1]!.message).toBe(
-      `ConfigMap "settings" is not in the set, which has the generated "${settings}": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ` +
-        'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.',
-    );
+    expect(findings[1]!.message).toBe(unsuffixed('settings', settings!));
   });
 
   it('reports nothing when a ConfigMap of the plain name is in the set, applied from another kustomization', () => {
@@ -173,10 +175,7 @@ describe("resolve-references on kustomize's build of a custom resource that name
       ['App', 'spec.configMaps[0]'],
       ['App', 'spec.configMaps[1]'],
     ]);
-    expect(findings[0]!.message).toBe(
-      `ConfigMap "settings" is not in the set, which has the generated "${settings}": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ` +
-        'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.',
-    );
+    expect(findings[0]!.message).toBe(unsuffixed('settings', settings!));
   });
 
   it('reports nothing when configurations: teaches kustomize the lists: it writes the hash suffix into each generated name', () => {

@@ -11,6 +11,14 @@ const externalSecret = (name: string, target?: string) =>
   });
 const using = (c: Record<string, unknown>, pod: Record<string, unknown> = {}) => deployment('web', { pod: { containers: [container(c)], ...pod } });
 
+/** A custom resource `web` of kind App (or another) with this spec. */
+const app = (spec: Record<string, unknown>, apiVersion = 'acme.io/v1', kind = 'App') => manifest(apiVersion, kind, 'web', { spec });
+
+/** The rule's words for a field that names the generated settings-9b52k5mfdf without its suffix. */
+const UNSUFFIXED =
+  'ConfigMap "settings" is not in the set, which has the generated "settings-9b52k5mfdf": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ' +
+  'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.';
+
 describe('resolve-references', () => {
   it('stays quiet when every reference resolves in the set', () => {
     const d = using(
@@ -275,9 +283,7 @@ describe('resolve-references', () => {
       {
         name: 'addons',
         path: 'spec.postBuild.substituteFrom[0].name',
-        message:
-          'ConfigMap "settings" is not in the set, which has the generated "settings-9b52k5mfdf": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ' +
-          'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.',
+        message: UNSUFFIXED,
       },
     ]);
     // Suffixed, optional, present unsuffixed, or a ConfigMap the set does not make (the cluster's own): nothing to say.
@@ -303,7 +309,6 @@ describe('resolve-references', () => {
   });
 
   it("reports a custom resource's string field whose key says configMap and names a generated ConfigMap without the hash suffix kustomize gave it", () => {
-    const app = (spec: Record<string, unknown>, apiVersion = 'acme.io/v1', kind = 'App') => manifest(apiVersion, kind, 'web', { spec });
     const generated = configMap('settings-9b52k5mfdf');
     const set = [
       app({
@@ -318,9 +323,7 @@ describe('resolve-references', () => {
       ['spec.configMapName', 'spec.settingsConfigMap', 'spec.sources[0].configMap'].map((path) => ({
         name: 'web',
         path,
-        message:
-          'ConfigMap "settings" is not in the set, which has the generated "settings-9b52k5mfdf": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ' +
-          'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.',
+        message: UNSUFFIXED,
       })),
     );
     // A kind of another group is custom whatever its name: a Deployment of apps.acme.io is judged as one.
@@ -361,7 +364,6 @@ describe('resolve-references', () => {
   });
 
   it("reports each string of a custom resource's list whose key says configMap that names a generated ConfigMap without the hash suffix, at its own index", () => {
-    const app = (spec: Record<string, unknown>, apiVersion = 'acme.io/v1', kind = 'App') => manifest(apiVersion, kind, 'web', { spec });
     const generated = configMap('settings-9b52k5mfdf');
     const set = [
       app({
@@ -375,9 +377,7 @@ describe('resolve-references', () => {
       ['spec.configMaps[0]', 'spec.configMaps[4]', 'spec.sources[0].configMapNames[0]'].map((path) => ({
         name: 'web',
         path,
-        message:
-          'ConfigMap "settings" is not in the set, which has the generated "settings-9b52k5mfdf": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ' +
-          'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.',
+        message: UNSUFFIXED,
       })),
     );
     const quiet: [string, Manifest[]][] = [
@@ -391,14 +391,14 @@ describe('resolve-references', () => {
   });
 
   it("reports a custom resource's {kind: ConfigMap, name} and configMap: {name} before its fields named by key, whatever their order in it", () => {
-    const app = manifest('acme.io/v1', 'App', 'web', {
+    const ordered = manifest('acme.io/v1', 'App', 'web', {
       spec: {
         configMapName: 'settings',
         sources: [{ configMapName: 'settings', configMap: { name: 'settings' } }],
         substituteFrom: [{ kind: 'ConfigMap', name: 'settings' }],
       },
     });
-    expect(summary(check(resolveReferences, [app, configMap('settings-9b52k5mfdf')])).map((f) => f.path)).toStrictEqual([
+    expect(summary(check(resolveReferences, [ordered, configMap('settings-9b52k5mfdf')])).map((f) => f.path)).toStrictEqual([
       'spec.sources[0].configMap.name',
       'spec.substituteFrom[0].name',
       'spec.configMapName',
