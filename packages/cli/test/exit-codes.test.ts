@@ -10,7 +10,8 @@ const APP = 'tokenplace-relay';
 
 // Exit 2 means strata was called wrongly or a tool failed, so the input was never judged; exit 1
 // means the input is invalid. A crashed tool cannot be produced on demand, so stand-ins for the
-// binaries play the crash: the one fault these tests inject.
+// binaries play the crash, and a module loaded before the CLI crashes its file writer thread: the
+// faults these tests inject.
 describe('exit codes through the real CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-exit-'));
   let ws: ReturnType<typeof tempWorkspace>;
@@ -375,6 +376,48 @@ describe('exit codes through the real CLI', () => {
     const r = strata(ws.root, ['pipeline', '--no-cache'], undefined, { STRATA_BUILDER: killed });
     expect(r.stderr).toMatch(/^strata: kustomize failed on 3 of 3 overlays without judging them/m);
     expect(r.status).toBe(2);
+  });
+
+  /**
+   * Loaded by Node before the CLI's script (NODE_OPTIONS): the file writer thread, the one thread
+   * strata starts from code of its own (eval), runs `crash` before that code. syncBuiltinESMExports
+   * hands the wrapper to the bundle's named import, as in scratch.test.ts.
+   */
+  const crashingWriter = (crash: string) => `import workers from 'node:worker_threads';
+import { syncBuiltinESMExports } from 'node:module';
+const { Worker } = workers;
+workers.Worker = class extends Worker {
+  constructor(code, options) {
+    super(options?.eval ? ${JSON.stringify(crash)} + code : code, options);
+  }
+};
+syncBuiltinESMExports();`;
+
+  it.each([
+    [
+      'ends in the middle of a write (its temporary file written, not yet renamed)',
+      "const fs = process.getBuiltinModule('node:fs'); fs.renameSync = () => process.exit(70); process.getBuiltinModule('node:module').syncBuiltinESMExports();\n",
+      'the file writer thread ended unexpectedly (exit 70)',
+    ],
+    ['throws before its first write', "throw new Error('out of memory');\n", 'the file writer thread crashed (out of memory)'],
+  ])('a file writer thread that %s is a tool error of the pipeline: one line, exit 2, and no file of the tree or dist/ changed', (_what, crash, said) => {
+    rmSync(join(ws.root, 'dist'), { recursive: true, force: true });
+    expect(strata(ws.root, ['build']).status).toBe(0);
+    // What an earlier run built, told apart from this run's build: a write that went through shows.
+    for (const env of ['dev', 'staging', 'prod']) writeFileSync(join(ws.root, 'dist', env, `${APP}.yaml`), `# built by an earlier run (${env})\n`);
+    const tops = ['base', 'overlays', 'gitops', 'dist'];
+    const before = treeOf(ws.root, tops);
+    const r = strata(ws.root, ['pipeline', '--no-cache'], undefined, {
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=data:text/javascript,${encodeURIComponent(crashingWriter(crash))}`.trim(),
+    });
+    // The builds' progress, then the one line.
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.filter((l) => !/^build \[\d\/3\] overlays\/\w+\/[\w-]+ ok \(\d+ms\)$/.test(l))).toStrictEqual([
+      `strata: cannot write dist/: ${said}: the files it had not written were left as they were, none half written; run the command again`,
+    ]);
+    expect(r.status).toBe(2);
+    // Nothing lost, nothing half written, and no temporary file left beside the built files.
+    expect(treeOf(ws.root, tops)).toStrictEqual(before);
   });
 });
 

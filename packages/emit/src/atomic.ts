@@ -14,7 +14,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { restoreInterruptListeners } from '@strata/core/sources';
-import { isRunning, UsageError } from '@strata/project';
+import { isRunning, ToolError, UsageError } from '@strata/project';
 
 export interface AtomicWriteOptions {
   /**
@@ -306,12 +306,26 @@ type WriteReply =
 let writer: AtomicWriter | undefined;
 const atomicWriter = () => (writer ??= new AtomicWriter());
 
+/**
+ * The writer thread crashed or ended while writes were under way (exit 2): strata's own failure, not
+ * the input's. Its writes are each a temporary file renamed into place, and the temporary files of
+ * those it had not finished are removed once it has ended, so each file is as it was or whole.
+ */
+export class WriterThreadError extends ToolError {
+  override readonly name: string = 'WriterThreadError';
+  constructor(what: string) {
+    super(`${what}: the files it had not written were left as they were, none half written; run the command again`);
+  }
+}
+
 /** One worker thread that makes the asynchronous atomic writes, started on the first. */
 class AtomicWriter {
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (s: WrittenStatus) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { tmp: string; resolve: (s: WrittenStatus) => void; reject: (e: Error) => void }>();
   private next = 0;
+  /** What the thread threw that nothing caught, said once it has ended. */
+  private crash: Error | undefined;
 
   constructor() {
     // Without this process's flags: a loader it runs under (tsx) has nothing to do there.
@@ -319,14 +333,24 @@ class AtomicWriter {
     // It keeps the process alive only while a write is awaited.
     this.worker.unref();
     this.worker.on('message', (reply: WriteReply) => this.settle(reply));
-    this.worker.on('error', (err) => this.failAll(err));
-    this.worker.on('exit', (code) => this.failAll(new Error(`the file writer thread ended (exit ${code})`)));
+    // 'exit' follows 'error' (an uncaught exception, memory exhausted): the writes under way are
+    // ended there, when the thread can no longer rename anything into place.
+    this.worker.on('error', (err) => (this.crash ??= err));
+    this.worker.on('exit', (code) =>
+      this.failAll(
+        new WriterThreadError(
+          this.crash
+            ? `the file writer thread crashed (${this.crash.message.split('\n')[0]})`
+            : `the file writer thread ended unexpectedly (exit ${code})`,
+        ),
+      ),
+    );
   }
 
   write(request: WriteRequest): Promise<WrittenStatus> {
     if (Atomics.load(this.flag, 0) === STOPPED) return Promise.reject(new Error('writes were stopped by an interrupt'));
     const id = ++this.next;
-    const done = new Promise<WrittenStatus>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    const done = new Promise<WrittenStatus>((resolve, reject) => this.pending.set(id, { tmp: request.tmp, resolve, reject }));
     if (this.pending.size === 1) this.worker.ref();
     this.worker.postMessage({ id, ...request });
     return done;
@@ -355,8 +379,16 @@ class AtomicWriter {
     else p.reject(Object.assign(new Error(reply.error.message), reply.error));
   }
 
+  /** Once the thread has ended: the temporary files of the writes it had not finished go, and the writes fail. */
   private failAll(err: Error): void {
-    for (const p of this.pending.values()) p.reject(err);
+    for (const p of this.pending.values()) {
+      try {
+        rmSync(p.tmp, { force: true });
+      } catch {
+        // Left for the next command's sweep of dist/ (removeStaleWriterFiles), once this process has ended.
+      }
+      p.reject(err);
+    }
     this.pending.clear();
     if (writer === this) writer = undefined;
   }
