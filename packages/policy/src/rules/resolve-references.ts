@@ -235,9 +235,11 @@ interface ConfigMapRef {
  *   say), and with `nested` its `configMap: {name}` ones (an ExternalSecret's `templateFrom`);
  * - `named`, with `byKey` (a custom resource): its string fields whose key says it names a ConfigMap
  *   (`configMapName`, `configMap`, `settingsConfigMap`: "configmap" in any case), and each string of
- *   a list under such a key (`configMaps: [settings]`, at `configMaps[0]`).
+ *   a list under such a key (`configMaps: [settings]`, at `configMaps[0]`) or `name` of an object of
+ *   such a list (`configMaps: [{name: settings}]`, at `configMaps[0].name`).
  * An optional one is left out: its target may be missing; so is a field beside a `kind` other than
- * ConfigMap, which names no ConfigMap.
+ * ConfigMap, which names no ConfigMap (an object of the list with `kind: ConfigMap` is a typed one).
+ * Each list is in `named` where its key is in the walk, its strings and objects in their order.
  */
 function configMapRefs(
   value: unknown,
@@ -267,6 +269,10 @@ function configMapRefs(
       if (Array.isArray(v))
         v.forEach((e, i) => {
           if (typeof e === 'string' && e !== '') out.named.push({ name: e, path: `${at}[${i}]` });
+          // An object of the list names its ConfigMap by `name`; one with `kind: ConfigMap` is a typed reference, reached below.
+          const o = rec(e);
+          const inner = str(o?.name);
+          if (o && inner && o.kind === undefined && o.optional !== true) out.named.push({ name: inner, path: `${at}[${i}].name` });
         });
     }
     if (typeof v !== 'string') configMapRefs(v, at, out, nested, byKey);
@@ -276,10 +282,10 @@ function configMapRefs(
 /**
  * Where an object names a ConfigMap that is missing only because kustomize gave the generated one its
  * hash suffix: kustomize adds it to the references in the fields it knows (Kubernetes' own kinds'), not
- * to a custom resource's `{kind: ConfigMap, name}`, nor to its string field or list of names that
- * names a ConfigMap (`spec.configMapName`, `spec.configMaps`) unless `configurations:` teaches it the
- * field, so the field names a ConfigMap that does not exist (Flux stops reconciling, an operator finds
- * no settings). Judged on a built set: a folder walk holds the generator, not its output.
+ * to a custom resource's `{kind: ConfigMap, name}`, nor to its string field, list of names or list of
+ * `{name}` that names a ConfigMap (`spec.configMapName`, `spec.configMaps`) unless `configurations:`
+ * teaches it the field, so the field names a ConfigMap that does not exist (Flux stops reconciling, an
+ * operator finds no settings). Judged on a built set: a folder walk holds the generator, not its output.
  */
 function unsuffixedReferences(objects: readonly PolicyObject[], applied: string): RuleFinding[] {
   const out: RuleFinding[] = [];
@@ -322,7 +328,7 @@ export const resolveReferences: Rule = {
   description:
     'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set (or a kustomization in it generates them); Secrets exist or are produced by an ExternalSecret in it (else a warning); ' +
     'the key a pod reads of a ConfigMap or Secret (configMapKeyRef, secretKeyRef) is one it has, where the set shows its keys; ' +
-    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom), configMap: {name} (an ExternalSecret's templateFrom) or string field whose key says configMap (spec.configMapName), alone or in a list (spec.configMaps), does not name a generated ConfigMap without the hash suffix kustomize gave it.",
+    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom), configMap: {name} (an ExternalSecret's templateFrom) or string field whose key says configMap (spec.configMapName), alone or in a list (spec.configMaps), or name of an object in such a list (spec.configMaps[0].name), does not name a generated ConfigMap without the hash suffix kustomize gave it.",
   defaultSeverity: 'error',
   check(objects, ctx) {
     const out: RuleFinding[] = [];

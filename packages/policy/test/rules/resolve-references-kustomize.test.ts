@@ -84,6 +84,37 @@ const LIST_NAME_REFERENCES = `nameReference:
       - {group: acme.io, kind: App, path: spec/configMapNames}
 `;
 
+/** Lists of objects kustomize knows nothing of: two keys say configMap, one does not; one object is optional, one names a Secret, one list is optional. */
+const OBJECT_LIST_APP = `apiVersion: acme.io/v1
+kind: App
+metadata:
+  name: web
+spec:
+  configMaps:
+    - name: settings
+    - name: wiring
+      optional: true
+    - name: setting
+    - name: creds
+      kind: Secret
+  configMapRefs:
+    - name: settings
+  settingsRefs:
+    - name: settings
+  fallback:
+    configMaps:
+      - name: settings
+    optional: true
+`;
+
+/** Teaches kustomize the `name` of each object of the two lists, so it rewrites them. */
+const OBJECT_LIST_NAME_REFERENCES = `nameReference:
+  - kind: ConfigMap
+    fieldSpecs:
+      - {group: acme.io, kind: App, path: spec/configMaps/name}
+      - {group: acme.io, kind: App, path: spec/configMapRefs/name}
+`;
+
 const { dir } = suiteTempDir('strata-configmap-fields-');
 beforeAll(() => {
   writeTree(dir, {
@@ -99,6 +130,11 @@ beforeAll(() => {
     'lists-taught/kustomization.yaml': kustomization('configurations: [names.yaml]\n'),
     'lists-taught/names.yaml': LIST_NAME_REFERENCES,
     'lists-taught/app.yaml': LIST_APP,
+    'object-lists-untaught/kustomization.yaml': kustomization(),
+    'object-lists-untaught/app.yaml': OBJECT_LIST_APP,
+    'object-lists-taught/kustomization.yaml': kustomization('configurations: [names.yaml]\n'),
+    'object-lists-taught/names.yaml': OBJECT_LIST_NAME_REFERENCES,
+    'object-lists-taught/app.yaml': OBJECT_LIST_APP,
   });
 });
 
@@ -189,6 +225,45 @@ describe("resolve-references on kustomize's build of a custom resource that name
       configMaps: [settings, wiring, 'setting'],
       configMapNames: ['creds', settings],
       settingsNames: ['settings'],
+    });
+    expect(resolveReferences.check(built, {})).toStrictEqual([]);
+  });
+});
+
+describe("resolve-references on kustomize's build of a custom resource that names generated ConfigMaps by the name of each object of a list", () => {
+  it('reports the name of each object of a list whose key says configMap that kustomize leaves without the hash suffix, at its own path, and no other', () => {
+    const built = build(join(dir, 'object-lists-untaught'));
+    const settings = generatedName(built, 'settings');
+    expect(settings).toBeDefined();
+    expect(generatedName(built, 'wiring')).toBeDefined();
+    expect(generatedName(built, 'creds')).toBeDefined();
+    // kustomize suffixed the generated objects and left every name of the lists' objects as written.
+    expect(spec(built)).toStrictEqual({
+      configMaps: [{ name: 'settings' }, { name: 'wiring', optional: true }, { name: 'setting' }, { name: 'creds', kind: 'Secret' }],
+      configMapRefs: [{ name: 'settings' }],
+      settingsRefs: [{ name: 'settings' }],
+      fallback: { configMaps: [{ name: 'settings' }], optional: true },
+    });
+    const findings = resolveReferences.check(built, {});
+    // In the order of kustomize's output, which sorts the keys and keeps the lists' order.
+    expect(findings.map((f) => [f.object.manifest.kind, f.path])).toStrictEqual([
+      ['App', 'spec.configMapRefs[0].name'],
+      ['App', 'spec.configMaps[0].name'],
+    ]);
+    expect(findings[1]!.message).toBe(unsuffixed('settings', settings!));
+  });
+
+  it("reports nothing when configurations: teaches kustomize the name of the lists' objects: it writes the hash suffix into each generated name", () => {
+    const built = build(join(dir, 'object-lists-taught'));
+    const settings = generatedName(built, 'settings');
+    const wiring = generatedName(built, 'wiring');
+    expect(settings).toBeDefined();
+    expect(wiring).toBeDefined();
+    // A name that is no generated ConfigMap's stays as written, and so does the list it was not taught.
+    expect(spec(built)).toMatchObject({
+      configMaps: [{ name: settings }, { name: wiring, optional: true }, { name: 'setting' }, { name: 'creds', kind: 'Secret' }],
+      configMapRefs: [{ name: settings }],
+      settingsRefs: [{ name: 'settings' }],
     });
     expect(resolveReferences.check(built, {})).toStrictEqual([]);
   });

@@ -390,6 +390,45 @@ describe('resolve-references', () => {
     expect(resolveReferences.description).toContain('alone or in a list (spec.configMaps)');
   });
 
+  it("reports the name of each object of a custom resource's list whose key says configMap that names a generated ConfigMap without the hash suffix, at its own path", () => {
+    const generated = configMap('settings-9b52k5mfdf');
+    const set = [
+      app({
+        configMaps: [{ name: 'settings' }, { name: 'other' }, { name: 'settings', optional: true }, { name: '' }, { name: 'settings', items: ['a'] }],
+        configMapRefs: [{ name: 'settings-9b52k5mfdf' }, 'settings', { name: 'settings' }],
+        settingsRefs: [{ name: 'settings' }],
+        sources: [{ configMaps: [{ name: 'settings', kind: 'Secret' }, { name: 'settings' }] }],
+      }),
+      generated,
+    ];
+    // In the order of the walk: each list where its key is, its strings and objects in their order.
+    expect(summary(check(resolveReferences, set))).toStrictEqual(
+      [
+        'spec.configMaps[0].name',
+        'spec.configMaps[4].name',
+        'spec.configMapRefs[1]',
+        'spec.configMapRefs[2].name',
+        'spec.sources[0].configMaps[1].name',
+      ].map((path) => ({ name: 'web', path, message: UNSUFFIXED })),
+    );
+    // An object with kind: ConfigMap is said once, as a typed reference.
+    expect(
+      summary(check(resolveReferences, [app({ configMaps: [{ kind: 'ConfigMap', name: 'settings' }] }), generated])).map((f) => f.path),
+    ).toStrictEqual(['spec.configMaps[0].name']);
+    const quiet: [string, Manifest[]][] = [
+      ['optional list', [app({ source: { configMaps: [{ name: 'settings' }], optional: true } }), generated]],
+      ['other kind beside the list', [app({ source: { kind: 'Secret', configMaps: [{ name: 'settings' }] } }), generated]],
+      ['plain one present', [app({ configMaps: [{ name: 'settings' }] }), generated, configMap('settings')]],
+      ['built-in kind', [manifest('apps/v1', 'Deployment', 'api', { spec: { configMaps: [{ name: 'settings' }] } }), generated]],
+      [
+        'metadata',
+        [manifest('acme.io/v1', 'App', 'web', { metadata: { name: 'web', namespace: 'shop', configMaps: [{ name: 'settings' }] } }), generated],
+      ],
+    ];
+    for (const [what, manifests] of quiet) expect(check(resolveReferences, manifests), what).toStrictEqual([]);
+    expect(resolveReferences.description).toContain('or name of an object in such a list (spec.configMaps[0].name)');
+  });
+
   it("reports a custom resource's {kind: ConfigMap, name} and configMap: {name} before its fields named by key, whatever their order in it", () => {
     const ordered = manifest('acme.io/v1', 'App', 'web', {
       spec: {
