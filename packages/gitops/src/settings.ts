@@ -156,14 +156,25 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     );
   }
   const flux = consumer === 'flux' || consumer === 'both';
-  // git's scp-like form holds an IPv6 host in brackets (git@[::1]:org/repo.git), but go-git, which
-  // Argo CD resolves revisions with, reads the host up to the first ":" there ("["), and Flux takes
-  // no scp-like URL: only the ssh:// form reaches such a host.
+  // The AppProject lists repoURL in spec.sourceRepos, and Argo CD reads each entry as a glob pattern
+  // (gobwas/glob, after git.NormalizeGitURL) that the Application's repoURL must match: the brackets
+  // of an IPv6 host are a character class there, so the URL never matches itself and the project
+  // refuses every Application ("application repo ... is not permitted in project"). No escaped form
+  // helps: NormalizeGitURL empties a pattern with "\[", "[[]" or "%5B" (net/url refuses each host).
+  // (The scp-like git@[::1]:org/repo.git go-git, Argo CD's git client, cannot even read: it takes the
+  // host up to the first ":".) Flux compares no pattern and takes the ssh:// or https:// URL as written.
+  if (consumer !== 'flux' && (SCP_LIKE_IPV6.test(repoURL) || URL_IPV6.test(repoURL))) {
+    throw new UsageError(
+      `${where}.repoURL: ${JSON.stringify(repoURL)} has an IPv6 host, which Argo CD cannot take: its AppProject matches sourceRepos as glob patterns, where "[...]" is a character class, so the project would refuse every Application; give the host a DNS name and write that`,
+    );
+  }
+  // git's scp-like form holds an IPv6 host in brackets (git@[::1]:org/repo.git), but Flux takes no
+  // scp-like URL: only the ssh:// form reaches such a host.
   const ipv6 = SCP_LIKE_IPV6.exec(repoURL);
   if (ipv6) {
     const path = ipv6[3]!.startsWith('/') ? ipv6[3]! : `/${ipv6[3]!}`;
     throw new UsageError(
-      `${where}.repoURL: ${JSON.stringify(repoURL)} has an IPv6 host in the scp-like form, which is not accepted (go-git, Argo CD's git client, reads no bracketed host there, and Flux takes no scp-like URL); write it as "ssh://${ipv6[1]!}@[${urlHost(ipv6[2]!)}]${path}"`,
+      `${where}.repoURL: ${JSON.stringify(repoURL)} has an IPv6 host in the scp-like form, which Flux's GitRepository refuses (its url must start with http://, https:// or ssh://); write it as "ssh://${ipv6[1]!}@[${urlHost(ipv6[2]!)}]${path}"`,
     );
   }
   // Go's net/url, which go-git and Flux parse the URL with, reads an IPv6 zone (the interface of a
@@ -315,6 +326,9 @@ const SCP_LIKE = /^([^@/:\s]+)@([^@/:\s]+):(.*)$/s;
 
 /** The scp-like form with a bracketed (IPv6) host, `user@[host]:path`: the user, the host inside the brackets and the path. */
 const SCP_LIKE_IPV6 = /^([^@/:\s[\]]+)@\[([^\]\s/]*)\][:/](.*)$/s;
+
+/** A URL with a scheme whose host is bracketed (an IPv6 address). */
+const URL_IPV6 = /^(?:https?|ssh):\/\/(?:[^@/?#[]*@)?\[[^\]/]*\]/;
 
 /** A URL with a scheme whose bracketed host holds a "%" not written "%25": up to the "[" and the host up to the "]". */
 const BARE_ZONE = /^((?:https?|ssh):\/\/(?:[^@/[]*@)?\[)([^\]/]*%(?!25)[^\]/]*)(?=\])/;

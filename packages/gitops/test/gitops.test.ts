@@ -667,66 +667,94 @@ describe('loadSettings', () => {
     for (const repoURL of [
       'https://git.example.com/platform/strata.git',
       'http://git.example.com:8080/platform/strata',
-      'https://[fd00::1]:8443/platform/strata.git',
       'ssh://git@git.example.com:2222/platform/strata.git',
       'git@git.example.com:platform/strata.git',
       'org-1@ssh.dev.example.com:v3/org/project/strata',
       'git@git.example.com:/srv/git/strata.git',
-      'ssh://git@[fd00::1]/platform/strata.git',
-      'ssh://git@[::1]:2222/platform/strata.git',
     ]) {
       expect(parseSettings({ repoURL, targetRevision: 'main' }).repoURL).toBe(repoURL);
     }
   });
 
-  it('refuses an IPv6 host in the scp-like form, for every consumer, in one line naming the ssh:// URL to write, which every consumer takes', () => {
+  // Argo CD matches the Application's repoURL against the AppProject's sourceRepos as a glob pattern
+  // (argo-cd v3.5.8 AppProject.IsSourcePermitted is false for sourceRepos [ssh://git@[::1]/org/repo.git]
+  // and that same repoURL, true for a DNS host), and "[::1]" is a character class there.
+  it('refuses an IPv6 host when Argo CD consumes the repository, in one line saying why and to name the host by DNS; Flux alone takes it', () => {
+    for (const repoURL of [
+      'https://[fd00::1]:8443/platform/strata.git',
+      'ssh://git@[fd00::1]/platform/strata.git',
+      'ssh://git@[::1]:2222/platform/strata.git',
+      'ssh://alice@[2001:db8::1]/org/repo.git',
+      'https://[fe80::1%25en0]/platform/strata.git',
+      'ssh://git@[fe80::1%eth0]/org/repo.git',
+      'git@[::1]:org/repo.git',
+      'git@[fe80::1%eth0]:org/repo.git',
+    ]) {
+      for (const consumer of [{}, { consumer: 'argocd' }, { consumer: 'both' }]) {
+        expect(() => parseSettings({ repoURL, targetRevision: 'main', ...consumer }), `${repoURL} ${JSON.stringify(consumer)}`).toThrow(
+          new UsageError(
+            `gitops.repoURL: ${JSON.stringify(repoURL)} has an IPv6 host, which Argo CD cannot take: its AppProject matches sourceRepos as glob patterns, where "[...]" is a character class, so the project would refuse every Application; give the host a DNS name and write that`,
+          ),
+        );
+      }
+    }
+    for (const repoURL of [
+      'https://[fd00::1]:8443/platform/strata.git',
+      'ssh://git@[fd00::1]/platform/strata.git',
+      'ssh://git@[::1]:2222/platform/strata.git',
+    ]) {
+      expect(parseSettings({ repoURL, targetRevision: 'main', consumer: 'flux' }).repoURL, repoURL).toBe(repoURL);
+    }
+    // An IPv4 address is no glob syntax: Argo CD takes it.
+    expect(parseSettings({ repoURL: 'https://192.0.2.1/platform/strata.git', targetRevision: 'main' }).repoURL).toBe(
+      'https://192.0.2.1/platform/strata.git',
+    );
+  });
+
+  it('refuses an IPv6 host in the scp-like form for Flux in one line naming the ssh:// URL to write, which Flux takes', () => {
     for (const [repoURL, write] of [
       ['git@[::1]:org/repo.git', 'ssh://git@[::1]/org/repo.git'],
       ['git@[fd00::1]:/srv/git/strata.git', 'ssh://git@[fd00::1]/srv/git/strata.git'],
       // The zone of a link-local address, written raw in the scp-like form, is percent-encoded in the URL.
       ['git@[fe80::1%eth0]:org/repo.git', 'ssh://git@[fe80::1%25eth0]/org/repo.git'],
     ]) {
-      for (const consumer of [{}, { consumer: 'argocd' }, { consumer: 'flux' }, { consumer: 'both' }]) {
-        const where = `${repoURL} ${JSON.stringify(consumer)}`;
-        expect(() => parseSettings({ repoURL, targetRevision: 'main', ...consumer }), where).toThrow(
-          new UsageError(
-            `gitops.repoURL: ${JSON.stringify(repoURL)} has an IPv6 host in the scp-like form, which is not accepted (go-git, Argo CD's git client, reads no bracketed host there, and Flux takes no scp-like URL); write it as "${write}"`,
-          ),
-        );
-        expect(parseSettings({ repoURL: write, targetRevision: 'main', ...consumer }).repoURL, where).toBe(write);
-      }
+      expect(() => parseSettings({ repoURL, targetRevision: 'main', consumer: 'flux' }), repoURL).toThrow(
+        new UsageError(
+          `gitops.repoURL: ${JSON.stringify(repoURL)} has an IPv6 host in the scp-like form, which Flux's GitRepository refuses (its url must start with http://, https:// or ssh://); write it as "${write}"`,
+        ),
+      );
+      expect(parseSettings({ repoURL: write, targetRevision: 'main', consumer: 'flux' }).repoURL, repoURL).toBe(write);
     }
   });
 
   // Go's net/url, which Argo CD's and Flux's git clients parse the URL with, reads an IPv6 zone only
   // percent-encoded (RFC 6874: [fe80::1%25eth0]), as git does; WHATWG URLs take no zone at all.
-  it('takes an IPv6 zone written %25 for Argo CD and Flux, and refuses a bare "%" in one line naming the URL to write, which they take', () => {
-    for (const consumer of ['argocd', 'flux', 'both']) {
-      for (const repoURL of [
-        'ssh://git@[fe80::1%25eth0]/org/repo.git',
-        'ssh://git@[fe80::1%25eth0]:2222/org/repo.git',
-        'https://[fe80::1%25en0]/platform/strata.git',
-      ]) {
-        expect(parseSettings({ repoURL, targetRevision: 'main', consumer }).repoURL, `${repoURL} ${consumer}`).toBe(repoURL);
-      }
-      for (const [repoURL, write] of [
-        ['ssh://git@[fe80::1%eth0]/org/repo.git', 'ssh://git@[fe80::1%25eth0]/org/repo.git'],
-        ['https://[fe80::1%en0]:8443/platform/strata.git', 'https://[fe80::1%25en0]:8443/platform/strata.git'],
-      ]) {
-        const where = `${repoURL} ${consumer}`;
-        expect(() => parseSettings({ repoURL, targetRevision: 'main', consumer }), where).toThrow(
-          new UsageError(
-            `gitops.repoURL: ${JSON.stringify(repoURL)} has an IPv6 zone after a bare "%", which Go's URL parser (Argo CD's and Flux's git clients) refuses; write the "%" as "%25": "${write}"`,
-          ),
-        );
-        expect(parseSettings({ repoURL: write, targetRevision: 'main', consumer }).repoURL, where).toBe(write);
-      }
-      // A zone does not excuse the rest of the host: an empty zone, or a port out of range.
-      for (const repoURL of ['ssh://git@[fe80::1%25]/org/repo.git', 'ssh://git@[fe80::1%25eth0]:99999/org/repo.git']) {
-        expect(() => parseSettings({ repoURL, targetRevision: 'main', consumer }), `${repoURL} ${consumer}`).toThrow(
-          `gitops.repoURL: ${JSON.stringify(repoURL)} is not a git URL: its host or port is not valid`,
-        );
-      }
+  it('takes an IPv6 zone written %25 for Flux, and refuses a bare "%" in one line naming the URL to write, which Flux takes', () => {
+    const consumer = 'flux';
+    for (const repoURL of [
+      'ssh://git@[fe80::1%25eth0]/org/repo.git',
+      'ssh://git@[fe80::1%25eth0]:2222/org/repo.git',
+      'https://[fe80::1%25en0]/platform/strata.git',
+    ]) {
+      expect(parseSettings({ repoURL, targetRevision: 'main', consumer }).repoURL, `${repoURL} ${consumer}`).toBe(repoURL);
+    }
+    for (const [repoURL, write] of [
+      ['ssh://git@[fe80::1%eth0]/org/repo.git', 'ssh://git@[fe80::1%25eth0]/org/repo.git'],
+      ['https://[fe80::1%en0]:8443/platform/strata.git', 'https://[fe80::1%25en0]:8443/platform/strata.git'],
+    ]) {
+      const where = `${repoURL} ${consumer}`;
+      expect(() => parseSettings({ repoURL, targetRevision: 'main', consumer }), where).toThrow(
+        new UsageError(
+          `gitops.repoURL: ${JSON.stringify(repoURL)} has an IPv6 zone after a bare "%", which Go's URL parser (Argo CD's and Flux's git clients) refuses; write the "%" as "%25": "${write}"`,
+        ),
+      );
+      expect(parseSettings({ repoURL: write, targetRevision: 'main', consumer }).repoURL, where).toBe(write);
+    }
+    // A zone does not excuse the rest of the host: an empty zone, or a port out of range.
+    for (const repoURL of ['ssh://git@[fe80::1%25]/org/repo.git', 'ssh://git@[fe80::1%25eth0]:99999/org/repo.git']) {
+      expect(() => parseSettings({ repoURL, targetRevision: 'main', consumer }), `${repoURL} ${consumer}`).toThrow(
+        `gitops.repoURL: ${JSON.stringify(repoURL)} is not a git URL: its host or port is not valid`,
+      );
     }
   });
 
