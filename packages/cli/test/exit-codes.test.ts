@@ -400,6 +400,7 @@ syncBuiltinESMExports();`;
       'the file writer thread ended unexpectedly (exit 70)',
     ],
     ['throws before its first write', "throw new Error('out of memory');\n", 'the file writer thread crashed (out of memory)'],
+    ['throws a value that is no Error', "throw 'disk gone';\n", 'the file writer thread crashed (disk gone)'],
   ])('a file writer thread that %s is a tool error of the pipeline: one line, exit 2, and no file of the tree or dist/ changed', (_what, crash, said) => {
     rmSync(join(ws.root, 'dist'), { recursive: true, force: true });
     expect(strata(ws.root, ['build']).status).toBe(0);

@@ -324,8 +324,8 @@ class AtomicWriter {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { tmp: string; resolve: (s: WrittenStatus) => void; reject: (e: Error) => void }>();
   private next = 0;
-  /** What the thread threw that nothing caught, said once it has ended. */
-  private crash: Error | undefined;
+  /** What the thread threw that nothing caught (an Error, or any value: `throw 'x'` arrives as it is), said once it has ended. */
+  private crash: { readonly thrown: unknown } | undefined;
 
   constructor() {
     // Without this process's flags: a loader it runs under (tsx) has nothing to do there.
@@ -335,12 +335,12 @@ class AtomicWriter {
     this.worker.on('message', (reply: WriteReply) => this.settle(reply));
     // 'exit' follows 'error' (an uncaught exception, memory exhausted): the writes under way are
     // ended there, when the thread can no longer rename anything into place.
-    this.worker.on('error', (err) => (this.crash ??= err));
+    this.worker.on('error', (thrown: unknown) => (this.crash ??= { thrown }));
     this.worker.on('exit', (code) =>
       this.failAll(
         new WriterThreadError(
           this.crash
-            ? `the file writer thread crashed (${this.crash.message.split('\n')[0]})`
+            ? `the file writer thread crashed (${(this.crash.thrown instanceof Error ? this.crash.thrown.message : String(this.crash.thrown)).split('\n')[0]})`
             : `the file writer thread ended unexpectedly (exit ${code})`,
         ),
       ),
