@@ -186,7 +186,7 @@ export function parseSettings(value: Record<string, unknown>, where = 'gitops'):
     const write = `${bareZone[1]!}${urlHost(bareZone[2]!)}${repoURL.slice(bareZone[0].length)}`;
     if (gitUrlProblem(write) === undefined) {
       throw new UsageError(
-        `${where}.repoURL: ${JSON.stringify(repoURL)} has an IPv6 zone after a bare "%", which Go's URL parser (Argo CD's and Flux's git clients) refuses; write the "%" as "%25": "${write}"`,
+        `${where}.repoURL: ${JSON.stringify(repoURL)} has an IPv6 zone after a bare "%", which Go's URL parser (Flux's git client) refuses; write the "%" as "%25": "${write}"`,
       );
     }
   }
@@ -331,7 +331,7 @@ const SCP_LIKE_IPV6 = /^([^@/:\s[\]]+)@\[([^\]\s/]*)\][:/](.*)$/s;
 const URL_IPV6 = /^(?:https?|ssh):\/\/(?:[^@/?#[]*@)?\[[^\]/]*\]/;
 
 /** A URL with a scheme whose bracketed host holds a "%" not written "%25": up to the "[" and the host up to the "]". */
-const BARE_ZONE = /^((?:https?|ssh):\/\/(?:[^@/[]*@)?\[)([^\]/]*%(?!25)[^\]/]*)(?=\])/;
+const BARE_ZONE = /^((?:https?|ssh):\/\/(?:[^@/[]*@)?\[)([^\]/%]*%(?!25)[^\]/]*)(?=\])/;
 
 /** An IPv6 zone as a URL holds it (RFC 6874): percent-encoded after "%25". */
 const URL_ZONE = /%25(?:[\w\-.~!$&'()*+,;=]|%[\dA-Fa-f]{2})+(?=\])/;

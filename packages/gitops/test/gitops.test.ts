@@ -727,7 +727,7 @@ describe('loadSettings', () => {
     }
   });
 
-  // Go's net/url, which Argo CD's and Flux's git clients parse the URL with, reads an IPv6 zone only
+  // Go's net/url, which Flux's git client parses the URL with, reads an IPv6 zone only
   // percent-encoded (RFC 6874: [fe80::1%25eth0]), as git does; WHATWG URLs take no zone at all.
   it('takes an IPv6 zone written %25 for Flux, and refuses a bare "%" in one line naming the URL to write, which Flux takes', () => {
     const consumer = 'flux';
@@ -735,6 +735,8 @@ describe('loadSettings', () => {
       'ssh://git@[fe80::1%25eth0]/org/repo.git',
       'ssh://git@[fe80::1%25eth0]:2222/org/repo.git',
       'https://[fe80::1%25en0]/platform/strata.git',
+      // A zone may hold percent-encoded characters of its own (%65 is "e": the zone en0).
+      'ssh://git@[fe80::1%25%65n0]/org/repo.git',
     ]) {
       expect(parseSettings({ repoURL, targetRevision: 'main', consumer }).repoURL, `${repoURL} ${consumer}`).toBe(repoURL);
     }
@@ -745,7 +747,7 @@ describe('loadSettings', () => {
       const where = `${repoURL} ${consumer}`;
       expect(() => parseSettings({ repoURL, targetRevision: 'main', consumer }), where).toThrow(
         new UsageError(
-          `gitops.repoURL: ${JSON.stringify(repoURL)} has an IPv6 zone after a bare "%", which Go's URL parser (Argo CD's and Flux's git clients) refuses; write the "%" as "%25": "${write}"`,
+          `gitops.repoURL: ${JSON.stringify(repoURL)} has an IPv6 zone after a bare "%", which Go's URL parser (Flux's git client) refuses; write the "%" as "%25": "${write}"`,
         ),
       );
       expect(parseSettings({ repoURL: write, targetRevision: 'main', consumer }).repoURL, where).toBe(write);
