@@ -477,7 +477,8 @@ function options(argv: readonly string[]) {
   try {
     parsed = parse(argv);
   } catch (e) {
-    // Node's first sentence ("Unknown option '--sizez'"); the rest is about positionals, which the bench takes none of.
+    // Node's first sentence names the option and what is wrong ("Unknown option '--sizez'"); the
+    // rest suggests how to write a value or an argument that starts with "-", which the usage shows.
     return fail((e instanceof Error ? e.message : String(e)).split(/\.(?:\s|$)/)[0]!);
   }
   const { values, positionals } = parsed;
@@ -491,7 +492,7 @@ function options(argv: readonly string[]) {
   } else if (positionals.length > 0) fail(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const count = (name: string, text: string) => {
     const n = Number(text);
-    if (!/^\d+$/.test(text) || !Number.isInteger(n) || n < 1) fail(`--${name} ${text}: not a whole number of at least 1`);
+    if (!/^\d+$/.test(text) || !Number.isInteger(n) || n < 1) fail(`--${name} ${text || '""'}: not a whole number of at least 1`);
     return n;
   };
   return {

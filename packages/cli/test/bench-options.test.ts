@@ -18,6 +18,7 @@ describe('npm run bench: its options', () => {
     [['--runs'], "Option '--runs <value>' argument missing"],
     [['--runs', '0'], '--runs 0: not a whole number of at least 1'],
     [['--sizes', '50,2x0'], '--sizes 2x0: not a whole number of at least 1'],
+    [['--sizes', '50,,200'], '--sizes "": not a whole number of at least 1'],
     [['--workspace=-3'], '--workspace -3: not a whole number of at least 1'],
     [['500'], 'unexpected argument "500"'],
   ])('%j is refused in one line that shows the usage, exit 2, before any work', (args, words) => {
