@@ -236,9 +236,10 @@ interface ConfigMapRef {
  * - `named`, with `byKey` (a custom resource): its string fields whose key says it names a ConfigMap
  *   (`configMapName`, `configMap`, `settingsConfigMap`: "configmap" in any case), and each string of
  *   a list under such a key (`configMaps: [settings]`, at `configMaps[0]`) or `name` of an object of
- *   such a list (`configMaps: [{name: settings}]`, at `configMaps[0].name`).
+ *   such a list (`configMaps: [{name: settings}]`, at `configMaps[0].name`), or `name` of a single
+ *   object under such a key (`configMapRef: {name: settings}`, at `configMapRef.name`).
  * An optional one is left out: its target may be missing; so is a field beside a `kind` other than
- * ConfigMap, which names no ConfigMap (an object of the list with `kind: ConfigMap` is a typed one).
+ * ConfigMap, which names no ConfigMap (an object with `kind: ConfigMap` is a typed one).
  * Each list is in `named` where its key is in the walk, its strings and objects in their order.
  */
 function configMapRefs(
@@ -274,6 +275,11 @@ function configMapRefs(
           const inner = str(o?.name);
           if (o && inner && o.kind === undefined && o.optional !== true) out.named.push({ name: inner, path: `${at}[${i}].name` });
         });
+      // A single object names its ConfigMap by `name` too (`configMapRef: {name}`); `configMap: {name}` is a typed one where `nested` reads it.
+      const single = rec(v);
+      const singleName = str(single?.name);
+      if (single && singleName && single.kind === undefined && single.optional !== true && !(nested && k === 'configMap'))
+        out.named.push({ name: singleName, path: `${at}.name` });
     }
     if (typeof v !== 'string') configMapRefs(v, at, out, nested, byKey);
   }
@@ -282,21 +288,28 @@ function configMapRefs(
 /**
  * Where an object names a ConfigMap that is missing only because kustomize gave the generated one its
  * hash suffix: kustomize adds it to the references in the fields it knows (Kubernetes' own kinds'), not
- * to a custom resource's `{kind: ConfigMap, name}`, nor to its string field, list of names or list of
- * `{name}` that names a ConfigMap (`spec.configMapName`, `spec.configMaps`) unless `configurations:`
- * teaches it the field, so the field names a ConfigMap that does not exist (Flux stops reconciling, an
+ * to a custom resource's `{kind: ConfigMap, name}`, nor to its string field, list of names, list of
+ * `{name}` or single `{name}` that names a ConfigMap (`spec.configMapName`, `spec.configMaps`,
+ * `spec.configMapRef`) unless `configurations:` teaches it the field, so the field names a ConfigMap that does not exist (Flux stops reconciling, an
  * operator finds no settings). Judged on a built set: a folder walk holds the generator, not its output.
  */
 function unsuffixedReferences(objects: readonly PolicyObject[], applied: string): RuleFinding[] {
   const out: RuleFinding[] = [];
-  const withPods = new Set(podsOf(objects).map((p) => p.object));
+  // A pod's own references (a configMap volume, envFrom's configMapRef) are the pod check's: said once, there.
+  const podPaths = new Map<PolicyObject, Set<string>>();
+  for (const pod of podsOf(objects)) {
+    const paths = podPaths.get(pod.object) ?? new Set<string>();
+    for (const ref of collect(pod)) paths.add(ref.path);
+    podPaths.set(pod.object, paths);
+  }
   for (const o of objects) {
     if (o.manifest.apiVersion.startsWith('kustomize.config.k8s.io/')) continue;
     const found = { typed: [] as ConfigMapRef[], named: [] as ConfigMapRef[] };
     // Only a custom resource's fields are read by their key: Kubernetes' own kinds name a ConfigMap where kustomize knows it.
-    configMapRefs(o.manifest, '', found, !withPods.has(o), !isBuiltinKind(o));
+    configMapRefs(o.manifest, '', found, !podPaths.has(o), !isBuiltinKind(o));
+    const ofPods = podPaths.get(o);
     // The typed references first: the order the findings have always had.
-    for (const ref of [...found.typed, ...found.named]) {
+    for (const ref of [...found.typed, ...found.named.filter((r) => !ofPods?.has(r.path))]) {
       const namespace = ref.namespace ?? namespaceOf(o, applied);
       if (findObject(objects, 'ConfigMap', ref.name, namespace, applied)) continue;
       const generated = ofKind(objects, 'ConfigMap')
@@ -328,7 +341,7 @@ export const resolveReferences: Rule = {
   description:
     'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set (or a kustomization in it generates them); Secrets exist or are produced by an ExternalSecret in it (else a warning); ' +
     'the key a pod reads of a ConfigMap or Secret (configMapKeyRef, secretKeyRef) is one it has, where the set shows its keys; ' +
-    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom), configMap: {name} (an ExternalSecret's templateFrom) or string field whose key says configMap (spec.configMapName), alone or in a list (spec.configMaps), or name of an object in such a list (spec.configMaps[0].name), does not name a generated ConfigMap without the hash suffix kustomize gave it.",
+    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom), configMap: {name} (an ExternalSecret's templateFrom) or string field whose key says configMap (spec.configMapName), alone or in a list (spec.configMaps), or name of an object in such a list (spec.configMaps[0].name) or under such a key (spec.configMapRef.name), does not name a generated ConfigMap without the hash suffix kustomize gave it.",
   defaultSeverity: 'error',
   check(objects, ctx) {
     const out: RuleFinding[] = [];

@@ -115,6 +115,52 @@ const OBJECT_LIST_NAME_REFERENCES = `nameReference:
       - {group: acme.io, kind: App, path: spec/configMapRefs/name}
 `;
 
+/**
+ * Single objects kustomize knows nothing of: three keys say configMap, one does not; one is optional,
+ * one names a Secret, one has only a key; a pod template's envFrom in a custom resource, which
+ * kustomize knows only in Kubernetes' own kinds.
+ */
+const OBJECT_APP = `apiVersion: acme.io/v1
+kind: App
+metadata:
+  name: web
+spec:
+  configMapRef:
+    name: settings
+  settingsConfigMap:
+    name: settings
+  configMapKeyRef:
+    name: settings
+    key: LOG_LEVEL
+  settingsRef:
+    name: settings
+  otherConfigMapRef:
+    name: setting
+  fallbackConfigMapRef:
+    name: settings
+    optional: true
+  credsConfigMapRef:
+    name: creds
+    kind: Secret
+  keyConfigMapRef:
+    key: LOG_LEVEL
+  template:
+    spec:
+      envFrom:
+        - configMapRef:
+            name: settings
+`;
+
+/** Teaches kustomize the `name` of the objects whose key says configMap, so it rewrites them. */
+const OBJECT_NAME_REFERENCES = `nameReference:
+  - kind: ConfigMap
+    fieldSpecs:
+      - {group: acme.io, kind: App, path: spec/configMapRef/name}
+      - {group: acme.io, kind: App, path: spec/settingsConfigMap/name}
+      - {group: acme.io, kind: App, path: spec/configMapKeyRef/name}
+      - {group: acme.io, kind: App, path: spec/template/spec/envFrom/configMapRef/name}
+`;
+
 const { dir } = suiteTempDir('strata-configmap-fields-');
 beforeAll(() => {
   writeTree(dir, {
@@ -135,6 +181,11 @@ beforeAll(() => {
     'object-lists-taught/kustomization.yaml': kustomization('configurations: [names.yaml]\n'),
     'object-lists-taught/names.yaml': OBJECT_LIST_NAME_REFERENCES,
     'object-lists-taught/app.yaml': OBJECT_LIST_APP,
+    'objects-untaught/kustomization.yaml': kustomization(),
+    'objects-untaught/app.yaml': OBJECT_APP,
+    'objects-taught/kustomization.yaml': kustomization('configurations: [names.yaml]\n'),
+    'objects-taught/names.yaml': OBJECT_NAME_REFERENCES,
+    'objects-taught/app.yaml': OBJECT_APP,
   });
 });
 
@@ -264,6 +315,52 @@ describe("resolve-references on kustomize's build of a custom resource that name
       configMaps: [{ name: settings }, { name: wiring, optional: true }, { name: 'setting' }, { name: 'creds', kind: 'Secret' }],
       configMapRefs: [{ name: settings }],
       settingsRefs: [{ name: 'settings' }],
+    });
+    expect(resolveReferences.check(built, {})).toStrictEqual([]);
+  });
+});
+
+describe("resolve-references on kustomize's build of a custom resource that names a generated ConfigMap by the name of a single object", () => {
+  it('reports the name of each object under a key that says configMap that kustomize leaves without the hash suffix, at its own path, and no other', () => {
+    const built = build(join(dir, 'objects-untaught'));
+    const settings = generatedName(built, 'settings');
+    expect(settings).toBeDefined();
+    expect(generatedName(built, 'creds')).toBeDefined();
+    // kustomize suffixed the generated objects and left every name of the custom resource's objects as written, its pod template's too.
+    expect(spec(built)).toStrictEqual({
+      configMapRef: { name: 'settings' },
+      settingsConfigMap: { name: 'settings' },
+      configMapKeyRef: { name: 'settings', key: 'LOG_LEVEL' },
+      settingsRef: { name: 'settings' },
+      otherConfigMapRef: { name: 'setting' },
+      fallbackConfigMapRef: { name: 'settings', optional: true },
+      credsConfigMapRef: { name: 'creds', kind: 'Secret' },
+      keyConfigMapRef: { key: 'LOG_LEVEL' },
+      template: { spec: { envFrom: [{ configMapRef: { name: 'settings' } }] } },
+    });
+    const findings = resolveReferences.check(built, {});
+    // In the order of kustomize's output, which sorts the keys.
+    expect(findings.map((f) => [f.object.manifest.kind, f.path])).toStrictEqual([
+      ['App', 'spec.configMapKeyRef.name'],
+      ['App', 'spec.configMapRef.name'],
+      ['App', 'spec.settingsConfigMap.name'],
+      ['App', 'spec.template.spec.envFrom[0].configMapRef.name'],
+    ]);
+    expect(findings[1]!.message).toBe(unsuffixed('settings', settings!));
+  });
+
+  it('reports nothing when configurations: teaches kustomize the name of the objects: it writes the hash suffix into each generated name', () => {
+    const built = build(join(dir, 'objects-taught'));
+    const settings = generatedName(built, 'settings');
+    expect(settings).toBeDefined();
+    // A name that is no generated ConfigMap's stays as written, and so does the object it was not taught.
+    expect(spec(built)).toMatchObject({
+      configMapRef: { name: settings },
+      settingsConfigMap: { name: settings },
+      configMapKeyRef: { name: settings, key: 'LOG_LEVEL' },
+      settingsRef: { name: 'settings' },
+      otherConfigMapRef: { name: 'setting' },
+      template: { spec: { envFrom: [{ configMapRef: { name: settings } }] } },
     });
     expect(resolveReferences.check(built, {})).toStrictEqual([]);
   });

@@ -429,6 +429,77 @@ describe('resolve-references', () => {
     expect(resolveReferences.description).toContain('or name of an object in such a list (spec.configMaps[0].name)');
   });
 
+  it("reports the name of a single object under a custom resource's key that says configMap and names a generated ConfigMap without the hash suffix, at its own path", () => {
+    const generated = configMap('settings-9b52k5mfdf');
+    const set = [
+      app({
+        configMapRef: { name: 'settings' },
+        settingsConfigMap: { name: 'settings' },
+        configMapKeyRef: { name: 'settings', key: 'LOG_LEVEL' },
+        configMap: { name: 'settings' },
+        logConfigMapRef: { name: 'settings-9b52k5mfdf' },
+        otherConfigMapRef: { name: 'other' },
+        settingsRef: { name: 'settings' },
+        sources: [{ configMapRef: { name: 'settings' } }],
+      }),
+      generated,
+    ];
+    // configMap: {name} is a typed reference, said first and once; then the walk's order.
+    expect(summary(check(resolveReferences, set))).toStrictEqual(
+      [
+        'spec.configMap.name',
+        'spec.configMapRef.name',
+        'spec.settingsConfigMap.name',
+        'spec.configMapKeyRef.name',
+        'spec.sources[0].configMapRef.name',
+      ].map((path) => ({ name: 'web', path, message: UNSUFFIXED })),
+    );
+    // An object with kind: ConfigMap is said once, as a typed reference.
+    expect(
+      summary(check(resolveReferences, [app({ configMapRef: { kind: 'ConfigMap', name: 'settings' } }), generated])).map((f) => f.path),
+    ).toStrictEqual(['spec.configMapRef.name']);
+    const quiet: [string, Manifest[]][] = [
+      ['optional object', [app({ configMapRef: { name: 'settings', optional: true } }), generated]],
+      ['optional beside it', [app({ source: { configMapRef: { name: 'settings' }, optional: true } }), generated]],
+      ['other kind in it', [app({ configMapRef: { name: 'settings', kind: 'Secret' } }), generated]],
+      ['other kind beside it', [app({ source: { kind: 'Secret', configMapRef: { name: 'settings' } } }), generated]],
+      ['key only', [app({ configMapKeyRef: { key: 'LOG_LEVEL' } }), generated]],
+      ['empty name', [app({ configMapRef: { name: '' } }), generated]],
+      ['plain one present', [app({ configMapRef: { name: 'settings' } }), generated, configMap('settings')]],
+      ['built-in kind', [manifest('apps/v1', 'Deployment', 'api', { spec: { configMapRef: { name: 'settings' } } }), generated]],
+      [
+        'metadata',
+        [manifest('acme.io/v1', 'App', 'web', { metadata: { name: 'web', namespace: 'shop', configMapRef: { name: 'settings' } } }), generated],
+      ],
+    ];
+    for (const [what, manifests] of quiet) expect(check(resolveReferences, manifests), what).toStrictEqual([]);
+    expect(resolveReferences.description).toContain('or under such a key (spec.configMapRef.name)');
+  });
+
+  it("says a custom resource's pod references once, as the pod's, and still reports its objects under a configMap key outside them", () => {
+    const generated = configMap('settings-9b52k5mfdf');
+    // KEDA's ScaledJob carries a pod template: its envFrom's configMapRef and configMap volume are the pod's references.
+    const scaled = manifest('keda.sh/v1alpha1', 'ScaledJob', 'worker', {
+      spec: {
+        configMapRef: { name: 'settings' },
+        configMap: { name: 'settings' },
+        jobTargetRef: {
+          template: {
+            spec: {
+              containers: [container({ name: 'worker', envFrom: [{ configMapRef: { name: 'settings' } }] })],
+              volumes: [{ name: 'cfg', configMap: { name: 'settings' } }],
+            },
+          },
+        },
+      },
+    });
+    expect(summary(check(resolveReferences, [scaled, generated])).map((f) => f.path)).toStrictEqual([
+      'spec.jobTargetRef.template.spec.containers[0].envFrom[0].configMapRef.name',
+      'spec.configMapRef.name',
+      'spec.configMap.name',
+    ]);
+  });
+
   it("reports a custom resource's {kind: ConfigMap, name} and configMap: {name} before its fields named by key, whatever their order in it", () => {
     const ordered = manifest('acme.io/v1', 'App', 'web', {
       spec: {
