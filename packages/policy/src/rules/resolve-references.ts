@@ -285,6 +285,42 @@ function configMapRefs(
   }
 }
 
+/** The ConfigMap of the set that kustomize generated from the plain name `name`, with its hash suffix, if there is one. */
+function suffixedOf(objects: readonly PolicyObject[], name: string, namespace: string, applied: string): string | undefined {
+  return ofKind(objects, 'ConfigMap')
+    .filter((c) => sameNamespace(namespaceOf(c, applied), namespace))
+    .map(nameOf)
+    .find((n) => n !== undefined && KUSTOMIZE_HASH.test(n) && n.replace(KUSTOMIZE_HASH, '') === name);
+}
+
+/**
+ * Where kustomize's own nameReference config (v5.8.1) writes the hash suffix into a pod's ConfigMap
+ * references: the pod spec of these kinds, matched by kind alone, whatever the group (a Pod by
+ * version v1 too), in its containers' and init containers' env and envFrom and in its volumes.
+ */
+const KUSTOMIZE_POD_SPECS: ReadonlyMap<string, string> = new Map([
+  ['Pod', 'spec'],
+  ['PodTemplate', 'template.spec'],
+  ...['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'Job'].map((k): [string, string] => [k, 'spec.template.spec']),
+  ['CronJob', 'spec.jobTemplate.spec.template.spec'],
+]);
+
+/** Whether kustomize writes the hash suffix into the pod's ConfigMap reference at `path`. */
+function kustomizeSuffixes(pod: PodView, path: string): boolean {
+  const { kind, apiVersion } = pod.object.manifest;
+  const spec = KUSTOMIZE_POD_SPECS.get(kind);
+  if (spec === undefined || pod.specPath !== spec || (kind === 'Pod' && apiVersion.split('/').at(-1) !== 'v1')) return false;
+  return /^\.((containers|initContainers)\[\d+\]\.env|volumes\[)/.test(path.slice(spec.length));
+}
+
+/** Why a field kustomize does not know names the generated ConfigMap `generated` without its suffix, and the fix. */
+function unsuffixedMessage(name: string, generated: string): string {
+  return (
+    `ConfigMap "${name}" is not in the set, which has the generated "${generated}": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ` +
+    'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.'
+  );
+}
+
 /**
  * Where an object names a ConfigMap that is missing only because kustomize gave the generated one its
  * hash suffix: kustomize adds it to the references in the fields it knows (Kubernetes' own kinds'), not
@@ -312,20 +348,9 @@ function unsuffixedReferences(objects: readonly PolicyObject[], applied: string)
     for (const ref of [...found.typed, ...found.named.filter((r) => !ofPods?.has(r.path))]) {
       const namespace = ref.namespace ?? namespaceOf(o, applied);
       if (findObject(objects, 'ConfigMap', ref.name, namespace, applied)) continue;
-      const generated = ofKind(objects, 'ConfigMap')
-        .filter((c) => sameNamespace(namespaceOf(c, applied), namespace))
-        .map(nameOf)
-        .find((n) => n !== undefined && KUSTOMIZE_HASH.test(n) && n.replace(KUSTOMIZE_HASH, '') === ref.name);
+      const generated = suffixedOf(objects, ref.name, namespace, applied);
       if (generated === undefined) continue;
-      out.push(
-        finding(
-          id,
-          o,
-          `ConfigMap "${ref.name}" is not in the set, which has the generated "${generated}": kustomize adds the hash suffix only to the references it knows, not to this field, so it names a ConfigMap that does not exist; ` +
-            'make the ConfigMap without a hash suffix (options.disableNameSuffixHash: true on its generator; in a strata app, a ConfigMap without the generator annotation), or teach kustomize the field with configurations:.',
-          ref.path,
-        ),
-      );
+      out.push(finding(id, o, unsuffixedMessage(ref.name, generated), ref.path));
     }
   }
   return out;
@@ -341,7 +366,7 @@ export const resolveReferences: Rule = {
   description:
     'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set (or a kustomization in it generates them); Secrets exist or are produced by an ExternalSecret in it (else a warning); ' +
     'the key a pod reads of a ConfigMap or Secret (configMapKeyRef, secretKeyRef) is one it has, where the set shows its keys; ' +
-    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom), configMap: {name} (an ExternalSecret's templateFrom) or string field whose key says configMap (spec.configMapName), alone or in a list (spec.configMaps), or name of an object in such a list (spec.configMaps[0].name) or under such a key (spec.configMapRef.name), does not name a generated ConfigMap without the hash suffix kustomize gave it.",
+    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom), configMap: {name} (an ExternalSecret's templateFrom) or string field whose key says configMap (spec.configMapName), alone or in a list (spec.configMaps), or name of an object in such a list (spec.configMaps[0].name) or under such a key (spec.configMapRef.name), or reference of its pod template (KEDA's ScaledJob: envFrom, configMapKeyRef, a configMap volume), does not name a generated ConfigMap without the hash suffix kustomize gave it.",
   defaultSeverity: 'error',
   check(objects, ctx) {
     const out: RuleFinding[] = [];
@@ -405,6 +430,15 @@ export const resolveReferences: Rule = {
           continue;
         }
         const apart = applied === '' ? '' : builtApart(generated, ref, pod, namespace, applied);
+        // kustomize writes the suffix into the pod references of Kubernetes' own kinds: in a custom
+        // resource's pod template (KEDA's ScaledJob) it leaves the plain name as written, unless the
+        // custom kind has the name and pod spec of one of those.
+        const custom = !isBuiltinKind(pod.object) && !kustomizeSuffixes(pod, ref.path);
+        const suffixed = ref.kind === 'ConfigMap' && apart === '' && custom ? suffixedOf(objects, ref.name, namespace, applied) : undefined;
+        if (suffixed !== undefined) {
+          out.push(finding(id, pod.object, unsuffixedMessage(ref.name, suffixed), ref.path));
+          continue;
+        }
         const fix =
           ref.kind === 'ConfigMap'
             ? apart || `add it (or its configMapGenerator) or fix the name${hashHint(objects, ref.name, namespace, applied)}`

@@ -161,6 +161,88 @@ const OBJECT_NAME_REFERENCES = `nameReference:
       - {group: acme.io, kind: App, path: spec/template/spec/envFrom/configMapRef/name}
 `;
 
+/**
+ * KEDA's ScaledJob, a custom resource whose pod template the rule reads, beside a Deployment: both
+ * name the generated ConfigMap by its plain name in envFrom, env's valueFrom and a volume. And a
+ * custom kind named Deployment, whose envFrom kustomize rewrites all the same: it matches the kind alone.
+ */
+const PODS = `apiVersion: keda.sh/v1alpha1
+kind: ScaledJob
+metadata:
+  name: worker
+spec:
+  jobTargetRef:
+    template:
+      spec:
+        containers:
+          - name: worker
+            image: worker:1
+            envFrom:
+              - configMapRef:
+                  name: settings
+            env:
+              - name: LOG_LEVEL
+                valueFrom:
+                  configMapKeyRef:
+                    name: settings
+                    key: LOG_LEVEL
+        volumes:
+          - name: cfg
+            configMap:
+              name: settings
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: web:1
+          envFrom:
+            - configMapRef:
+                name: settings
+          env:
+            - name: LOG_LEVEL
+              valueFrom:
+                configMapKeyRef:
+                  name: settings
+                  key: LOG_LEVEL
+      volumes:
+        - name: cfg
+          configMap:
+            name: settings
+---
+apiVersion: apps.acme.io/v1
+kind: Deployment
+metadata:
+  name: lookalike
+spec:
+  template:
+    spec:
+      containers:
+        - name: lookalike
+          image: web:1
+          envFrom:
+            - configMapRef:
+                name: settings
+`;
+
+/** Teaches kustomize the ScaledJob's pod template fields, the ones it knows in a Job's. */
+const POD_NAME_REFERENCES = `nameReference:
+  - kind: ConfigMap
+    fieldSpecs:
+      - {group: keda.sh, kind: ScaledJob, path: spec/jobTargetRef/template/spec/containers/envFrom/configMapRef/name}
+      - {group: keda.sh, kind: ScaledJob, path: spec/jobTargetRef/template/spec/containers/env/valueFrom/configMapKeyRef/name}
+      - {group: keda.sh, kind: ScaledJob, path: spec/jobTargetRef/template/spec/volumes/configMap/name}
+`;
+
 const { dir } = suiteTempDir('strata-configmap-fields-');
 beforeAll(() => {
   writeTree(dir, {
@@ -186,6 +268,11 @@ beforeAll(() => {
     'objects-taught/kustomization.yaml': kustomization('configurations: [names.yaml]\n'),
     'objects-taught/names.yaml': OBJECT_NAME_REFERENCES,
     'objects-taught/app.yaml': OBJECT_APP,
+    'pods-untaught/kustomization.yaml': kustomization(),
+    'pods-untaught/app.yaml': PODS,
+    'pods-taught/kustomization.yaml': kustomization('configurations: [names.yaml]\n'),
+    'pods-taught/names.yaml': POD_NAME_REFERENCES,
+    'pods-taught/app.yaml': PODS,
   });
 });
 
@@ -362,6 +449,54 @@ describe("resolve-references on kustomize's build of a custom resource that name
       otherConfigMapRef: { name: 'setting' },
       template: { spec: { envFrom: [{ configMapRef: { name: settings } }] } },
     });
+    expect(resolveReferences.check(built, {})).toStrictEqual([]);
+  });
+});
+
+describe("resolve-references on kustomize's build of a custom resource's pod template that names a generated ConfigMap", () => {
+  /** The parts of a built pod spec that name the ConfigMap. */
+  interface PodSpec {
+    readonly containers: readonly {
+      readonly envFrom: readonly { readonly configMapRef: { readonly name: string } }[];
+      readonly env: readonly { readonly valueFrom: { readonly configMapKeyRef: { readonly name: string } } }[];
+    }[];
+    readonly volumes: readonly { readonly configMap: { readonly name: string } }[];
+  }
+  /** The pod spec of the built object of this name: a ScaledJob's under jobTargetRef. */
+  const podSpec = (objects: readonly PolicyObject[], name: string): PodSpec => {
+    const spec = objects.find((x) => x.manifest.metadata.name === name)!.manifest.spec as {
+      readonly template?: { readonly spec: PodSpec };
+      readonly jobTargetRef?: { readonly template: { readonly spec: PodSpec } };
+    };
+    return (spec.jobTargetRef?.template ?? spec.template)!.spec;
+  };
+  /** Where the pod spec names the ConfigMap: envFrom, env's valueFrom and the volume. */
+  const named = (pod: PodSpec) => [
+    pod.containers[0]?.envFrom[0]?.configMapRef.name,
+    pod.containers[0]?.env[0]?.valueFrom.configMapKeyRef.name,
+    pod.volumes[0]?.configMap.name,
+  ];
+
+  it("reports the ScaledJob's reference, which kustomize leaves without the hash suffix, once and in the words for a field it does not know", () => {
+    const built = build(join(dir, 'pods-untaught'));
+    const settings = generatedName(built, 'settings');
+    expect(settings).toBeDefined();
+    // kustomize suffixed the Deployments' references, which it knows by the kind, and left the ScaledJob's as written.
+    expect(named(podSpec(built, 'web'))).toStrictEqual([settings, settings, settings]);
+    expect(named(podSpec(built, 'worker'))).toStrictEqual(['settings', 'settings', 'settings']);
+    expect(podSpec(built, 'lookalike').containers[0]?.envFrom[0]?.configMapRef.name).toBe(settings);
+    const findings = resolveReferences.check(built, {});
+    expect(findings.map((f) => [f.object.manifest.kind, f.path, f.message])).toStrictEqual([
+      ['ScaledJob', 'spec.jobTargetRef.template.spec.containers[0].envFrom[0].configMapRef.name', unsuffixed('settings', settings!)],
+    ]);
+  });
+
+  it("reports nothing when configurations: teaches kustomize the ScaledJob's fields: it writes the hash suffix into them", () => {
+    const built = build(join(dir, 'pods-taught'));
+    const settings = generatedName(built, 'settings');
+    expect(settings).toBeDefined();
+    expect(named(podSpec(built, 'worker'))).toStrictEqual([settings, settings, settings]);
+    expect(named(podSpec(built, 'web'))).toStrictEqual([settings, settings, settings]);
     expect(resolveReferences.check(built, {})).toStrictEqual([]);
   });
 });

@@ -500,6 +500,39 @@ describe('resolve-references', () => {
     ]);
   });
 
+  it("says of a custom resource's pod reference to a generated ConfigMap's plain name that kustomize leaves it so, where a built-in kind's is told to use it", () => {
+    const generated = configMap('settings-9b52k5mfdf');
+    const pod = {
+      containers: [
+        container({
+          name: 'worker',
+          envFrom: [{ configMapRef: { name: 'settings' } }],
+          env: [{ name: 'LOG_LEVEL', valueFrom: { configMapKeyRef: { name: 'settings', key: 'LOG_LEVEL' } } }],
+        }),
+      ],
+      volumes: [{ name: 'cfg', configMap: { name: 'settings' } }],
+    };
+    const scaled = manifest('keda.sh/v1alpha1', 'ScaledJob', 'worker', { spec: { jobTargetRef: { template: { spec: pod } } } });
+    // A custom resource whose pod template is found by its shape too.
+    const shaped = app({ template: { spec: pod } });
+    expect(summary(check(resolveReferences, [scaled, shaped, generated]))).toStrictEqual([
+      { name: 'worker', path: 'spec.jobTargetRef.template.spec.containers[0].envFrom[0].configMapRef.name', message: UNSUFFIXED },
+      { name: 'web', path: 'spec.template.spec.containers[0].envFrom[0].configMapRef.name', message: UNSUFFIXED },
+    ]);
+    // kustomize writes the suffix into a Deployment's references, a custom kind named Deployment's too (it matches the kind alone): the plain name is the one to write.
+    const lookalike = manifest('apps.acme.io/v1', 'Deployment', 'web', { spec: { template: { spec: pod } } });
+    for (const d of [deployment('web', { pod }), lookalike])
+      expect(summary(check(resolveReferences, [d, generated])), d.apiVersion).toStrictEqual([
+        {
+          name: 'web',
+          path: 'spec.template.spec.containers[0].envFrom[0].configMapRef.name',
+          message:
+            'ConfigMap "settings" used by container "worker" is not in the set: add it (or its configMapGenerator) or fix the name; ' +
+            'the set has the generated "settings-9b52k5mfdf", so reference the generator\'s plain name "settings" in the same kustomization and let Kustomize add the suffix.',
+        },
+      ]);
+  });
+
   it("reports a custom resource's {kind: ConfigMap, name} and configMap: {name} before its fields named by key, whatever their order in it", () => {
     const ordered = manifest('acme.io/v1', 'App', 'web', {
       spec: {
