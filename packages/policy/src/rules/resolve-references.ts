@@ -294,9 +294,11 @@ function suffixedOf(objects: readonly PolicyObject[], name: string, namespace: s
 }
 
 /**
- * Where kustomize's own nameReference config (v5.8.1) writes the hash suffix into a pod's ConfigMap
- * references: the pod spec of these kinds, matched by kind alone, whatever the group (a Pod by
- * version v1 too), in its containers' and init containers' env and envFrom and in its volumes.
+ * Where kustomize's own nameReference config (v5.8.1; kind ConfigMap in
+ * api/internal/konfig/builtinpluginconsts/namereference.go of sigs.k8s.io/kustomize/api v0.21.1)
+ * writes the hash suffix into a pod's ConfigMap references: the pod spec of these kinds, matched by
+ * kind alone, whatever the group (a Pod by version v1 too). Not a ReplicationController's, which it
+ * does not list, and of each spec only the fields of KUSTOMIZE_POD_FIELDS.
  */
 const KUSTOMIZE_POD_SPECS: ReadonlyMap<string, string> = new Map([
   ['Pod', 'spec'],
@@ -305,12 +307,21 @@ const KUSTOMIZE_POD_SPECS: ReadonlyMap<string, string> = new Map([
   ['CronJob', 'spec.jobTemplate.spec.template.spec'],
 ]);
 
+/**
+ * The ConfigMap references of a pod spec that kustomize's nameReference config lists for each kind of
+ * KUSTOMIZE_POD_SPECS (from the same file): containers' and init containers' envFrom configMapRef and
+ * env valueFrom configMapKeyRef, configMap volumes and projected volumes' configMap sources. Not
+ * ephemeral containers', which it leaves as written.
+ */
+const KUSTOMIZE_POD_FIELDS =
+  /^\.(?:(?:containers|initContainers)\[\d+\]\.(?:envFrom\[\d+\]\.configMapRef|env\[\d+\]\.valueFrom\.configMapKeyRef)|volumes\[\d+\]\.(?:configMap|projected\.sources\[\d+\]\.configMap))\.name$/;
+
 /** Whether kustomize writes the hash suffix into the pod's ConfigMap reference at `path`. */
 function kustomizeSuffixes(pod: PodView, path: string): boolean {
   const { kind, apiVersion } = pod.object.manifest;
   const spec = KUSTOMIZE_POD_SPECS.get(kind);
   if (spec === undefined || pod.specPath !== spec || (kind === 'Pod' && apiVersion.split('/').at(-1) !== 'v1')) return false;
-  return /^\.((containers|initContainers)\[\d+\]\.env|volumes\[)/.test(path.slice(spec.length));
+  return path.startsWith(spec) && KUSTOMIZE_POD_FIELDS.test(path.slice(spec.length));
 }
 
 /** Why a field kustomize does not know names the generated ConfigMap `generated` without its suffix, and the fix. */
@@ -366,7 +377,7 @@ export const resolveReferences: Rule = {
   description:
     'ConfigMaps, PersistentVolumeClaims and ServiceAccounts a pod refers to exist in the set (or a kustomization in it generates them); Secrets exist or are produced by an ExternalSecret in it (else a warning); ' +
     'the key a pod reads of a ConfigMap or Secret (configMapKeyRef, secretKeyRef) is one it has, where the set shows its keys; ' +
-    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom), configMap: {name} (an ExternalSecret's templateFrom) or string field whose key says configMap (spec.configMapName), alone or in a list (spec.configMaps), or name of an object in such a list (spec.configMaps[0].name) or under such a key (spec.configMapRef.name), or reference of its pod template (KEDA's ScaledJob: envFrom, configMapKeyRef, a configMap volume), does not name a generated ConfigMap without the hash suffix kustomize gave it.",
+    "a custom resource's {kind: ConfigMap, name} (Flux's substituteFrom, valuesFrom), configMap: {name} (an ExternalSecret's templateFrom) or string field whose key says configMap (spec.configMapName), alone or in a list (spec.configMaps), or name of an object in such a list (spec.configMaps[0].name) or under such a key (spec.configMapRef.name), or reference of its pod template (KEDA's ScaledJob: envFrom, configMapKeyRef, a configMap volume), or a ReplicationController's pod reference or an ephemeral container's, which kustomize does not rewrite either, does not name a generated ConfigMap without the hash suffix kustomize gave it.",
   defaultSeverity: 'error',
   check(objects, ctx) {
     const out: RuleFinding[] = [];
@@ -430,11 +441,12 @@ export const resolveReferences: Rule = {
           continue;
         }
         const apart = applied === '' ? '' : builtApart(generated, ref, pod, namespace, applied);
-        // kustomize writes the suffix into the pod references of Kubernetes' own kinds: in a custom
-        // resource's pod template (KEDA's ScaledJob) it leaves the plain name as written, unless the
-        // custom kind has the name and pod spec of one of those.
-        const custom = !isBuiltinKind(pod.object) && !kustomizeSuffixes(pod, ref.path);
-        const suffixed = ref.kind === 'ConfigMap' && apart === '' && custom ? suffixedOf(objects, ref.name, namespace, applied) : undefined;
+        // kustomize writes the suffix into the pod references its nameReference config lists: in a
+        // custom resource's pod template (KEDA's ScaledJob), a ReplicationController's and ephemeral
+        // containers' it leaves the plain name as written, unless a custom kind has the name and pod
+        // spec of a listed one.
+        const unknown = !kustomizeSuffixes(pod, ref.path);
+        const suffixed = ref.kind === 'ConfigMap' && apart === '' && unknown ? suffixedOf(objects, ref.name, namespace, applied) : undefined;
         if (suffixed !== undefined) {
           out.push(finding(id, pod.object, unsuffixedMessage(ref.name, suffixed), ref.path));
           continue;

@@ -243,6 +243,78 @@ const POD_NAME_REFERENCES = `nameReference:
       - {group: keda.sh, kind: ScaledJob, path: spec/jobTargetRef/template/spec/volumes/configMap/name}
 `;
 
+/**
+ * Kubernetes' own kinds whose pod references kustomize's nameReference config does not list: a
+ * ReplicationController's pod template (envFrom, env's valueFrom, a configMap volume and a projected
+ * volume's configMap source), and a Pod's ephemeral container (envFrom, env's valueFrom) beside an
+ * init container whose same references it lists.
+ */
+const UNLISTED_PODS = `apiVersion: v1
+kind: ReplicationController
+metadata:
+  name: legacy
+spec:
+  selector: {app: legacy}
+  template:
+    metadata:
+      labels: {app: legacy}
+    spec:
+      containers:
+        - name: legacy
+          image: legacy:1
+          envFrom:
+            - configMapRef:
+                name: settings
+          env:
+            - name: LOG_LEVEL
+              valueFrom:
+                configMapKeyRef:
+                  name: settings
+                  key: LOG_LEVEL
+      volumes:
+        - name: cfg
+          configMap:
+            name: settings
+        - name: all
+          projected:
+            sources:
+              - configMap:
+                  name: settings
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+spec:
+  initContainers:
+    - name: setup
+      image: setup:1
+      envFrom:
+        - configMapRef:
+            name: settings
+      env:
+        - name: LOG_LEVEL
+          valueFrom:
+            configMapKeyRef:
+              name: settings
+              key: LOG_LEVEL
+  containers:
+    - name: app
+      image: app:1
+  ephemeralContainers:
+    - name: debugger
+      image: debugger:1
+      envFrom:
+        - configMapRef:
+            name: settings
+      env:
+        - name: LOG_LEVEL
+          valueFrom:
+            configMapKeyRef:
+              name: settings
+              key: LOG_LEVEL
+`;
+
 const { dir } = suiteTempDir('strata-configmap-fields-');
 beforeAll(() => {
   writeTree(dir, {
@@ -273,6 +345,8 @@ beforeAll(() => {
     'pods-taught/kustomization.yaml': kustomization('configurations: [names.yaml]\n'),
     'pods-taught/names.yaml': POD_NAME_REFERENCES,
     'pods-taught/app.yaml': PODS,
+    'unlisted-pods/kustomization.yaml': kustomization(),
+    'unlisted-pods/app.yaml': UNLISTED_PODS,
   });
 });
 
@@ -498,5 +572,46 @@ describe("resolve-references on kustomize's build of a custom resource's pod tem
     expect(named(podSpec(built, 'worker'))).toStrictEqual([settings, settings, settings]);
     expect(named(podSpec(built, 'web'))).toStrictEqual([settings, settings, settings]);
     expect(resolveReferences.check(built, {})).toStrictEqual([]);
+  });
+});
+
+describe("resolve-references on kustomize's build of a ReplicationController and a Pod's ephemeral container that name a generated ConfigMap", () => {
+  /** The parts of a built container that name the ConfigMap. */
+  interface Refs {
+    readonly envFrom: readonly { readonly configMapRef: { readonly name: string } }[];
+    readonly env: readonly { readonly valueFrom: { readonly configMapKeyRef: { readonly name: string } } }[];
+  }
+  const named = (c: Refs | undefined) => [c?.envFrom[0]?.configMapRef.name, c?.env[0]?.valueFrom.configMapKeyRef.name];
+  const object = (objects: readonly PolicyObject[], kind: string) =>
+    objects.find((o) => o.manifest.kind === kind)!.manifest.spec as Record<string, unknown>;
+
+  it('reports each, which kustomize leaves without the hash suffix, once and in the words for a field it does not know, and not the init container it suffixes', () => {
+    const built = build(join(dir, 'unlisted-pods'));
+    const settings = generatedName(built, 'settings');
+    expect(settings).toBeDefined();
+    // The ReplicationController's envFrom, env, configMap volume and projected source stay as written.
+    const rc = (object(built, 'ReplicationController') as { template: { spec: Record<string, unknown> } }).template.spec as {
+      readonly containers: readonly Refs[];
+      readonly volumes: readonly [
+        { readonly configMap: { readonly name: string } },
+        { readonly projected: { readonly sources: readonly { readonly configMap: { readonly name: string } }[] } },
+      ];
+    };
+    expect([...named(rc.containers[0]), rc.volumes[0].configMap.name, rc.volumes[1].projected.sources[0]?.configMap.name]).toStrictEqual([
+      'settings',
+      'settings',
+      'settings',
+      'settings',
+    ]);
+    // The Pod's init container gets the suffix, its ephemeral container does not.
+    const pod = object(built, 'Pod') as { readonly initContainers: readonly Refs[]; readonly ephemeralContainers: readonly Refs[] };
+    expect(named(pod.initContainers[0])).toStrictEqual([settings, settings]);
+    expect(named(pod.ephemeralContainers[0])).toStrictEqual(['settings', 'settings']);
+    // kustomize writes the Pod before the ReplicationController.
+    const findings = resolveReferences.check(built, {});
+    expect(findings.map((f) => [f.object.manifest.kind, f.path, f.message])).toStrictEqual([
+      ['Pod', 'spec.ephemeralContainers[0].envFrom[0].configMapRef.name', unsuffixed('settings', settings!)],
+      ['ReplicationController', 'spec.template.spec.containers[0].envFrom[0].configMapRef.name', unsuffixed('settings', settings!)],
+    ]);
   });
 });

@@ -533,6 +533,61 @@ describe('resolve-references', () => {
       ]);
   });
 
+  it("says of a ReplicationController's and an ephemeral container's reference to a generated ConfigMap's plain name that kustomize leaves it so, where a Deployment's and an init container's are told to use it", () => {
+    const generated = configMap('settings-9b52k5mfdf');
+    const LET_KUSTOMIZE = (by: string) =>
+      `ConfigMap "settings" used by ${by} is not in the set: add it (or its configMapGenerator) or fix the name; ` +
+      'the set has the generated "settings-9b52k5mfdf", so reference the generator\'s plain name "settings" in the same kustomization and let Kustomize add the suffix.';
+    const refs = [
+      { envFrom: [{ configMapRef: { name: 'settings' } }] },
+      { env: [{ name: 'LOG_LEVEL', valueFrom: { configMapKeyRef: { name: 'settings', key: 'LOG_LEVEL' } } }] },
+    ];
+    const volumes = [
+      [{ name: 'cfg', configMap: { name: 'settings' } }],
+      [{ name: 'cfg', projected: { sources: [{ configMap: { name: 'settings' } }] } }],
+    ];
+    const at = (spec: string, volume: unknown[]) =>
+      volume[0] && 'projected' in (volume[0] as object)
+        ? `${spec}.volumes[0].projected.sources[0].configMap.name`
+        : `${spec}.volumes[0].configMap.name`;
+    // Each reference alone: kustomize leaves every one of a ReplicationController's as written, and writes the suffix into a Deployment's.
+    for (const ref of refs) {
+      const pod = { containers: [container({ name: 'worker', ...ref })] };
+      const path = `spec.template.spec.containers[0].${'envFrom' in ref ? 'envFrom[0].configMapRef' : 'env[0].valueFrom.configMapKeyRef'}.name`;
+      const rc = manifest('v1', 'ReplicationController', 'worker', { spec: { template: { spec: pod } } });
+      expect(summary(check(resolveReferences, [rc, generated]))).toStrictEqual([{ name: 'worker', path, message: UNSUFFIXED }]);
+      expect(summary(check(resolveReferences, [deployment('worker', { pod }), generated]))).toStrictEqual([
+        { name: 'worker', path, message: LET_KUSTOMIZE('container "worker"') },
+      ]);
+    }
+    for (const volume of volumes) {
+      const pod = { containers: [container({ name: 'worker' })], volumes: volume };
+      const rc = manifest('v1', 'ReplicationController', 'worker', { spec: { template: { spec: pod } } });
+      expect(summary(check(resolveReferences, [rc, generated]))).toStrictEqual([
+        { name: 'worker', path: at('spec.template.spec', volume), message: UNSUFFIXED },
+      ]);
+      expect(summary(check(resolveReferences, [deployment('worker', { pod }), generated]))).toStrictEqual([
+        { name: 'worker', path: at('spec.template.spec', volume), message: LET_KUSTOMIZE('volume "cfg"') },
+      ]);
+    }
+    // A Pod's ephemeral container: kustomize leaves its envFrom and env as written, where it suffixes an init container's.
+    for (const ref of refs) {
+      const field = 'envFrom' in ref ? 'envFrom[0].configMapRef' : 'env[0].valueFrom.configMapKeyRef';
+      const ephemeral = manifest('v1', 'Pod', 'debug', {
+        spec: { containers: [container({ name: 'app' })], ephemeralContainers: [container({ name: 'debugger', ...ref })] },
+      });
+      expect(summary(check(resolveReferences, [ephemeral, generated]))).toStrictEqual([
+        { name: 'debug', path: `spec.ephemeralContainers[0].${field}.name`, message: UNSUFFIXED },
+      ]);
+      const init = manifest('v1', 'Pod', 'debug', {
+        spec: { containers: [container({ name: 'app' })], initContainers: [container({ name: 'setup', ...ref })] },
+      });
+      expect(summary(check(resolveReferences, [init, generated]))).toStrictEqual([
+        { name: 'debug', path: `spec.initContainers[0].${field}.name`, message: LET_KUSTOMIZE('init container "setup"') },
+      ]);
+    }
+  });
+
   it("reports a custom resource's {kind: ConfigMap, name} and configMap: {name} before its fields named by key, whatever their order in it", () => {
     const ordered = manifest('acme.io/v1', 'App', 'web', {
       spec: {
