@@ -22,6 +22,24 @@ function build(dir: string): PolicyObject[] {
   return parseObjects(r.stdout, 'built.yaml');
 }
 
+/** A container `name` (image `name:1`) whose envFrom and env's valueFrom name the ConfigMap "settings": a list item, indented by `indent` spaces. */
+function settingsContainer(name: string, indent: number): string {
+  const lines = [
+    `- name: ${name}`,
+    `  image: ${name}:1`,
+    '  envFrom:',
+    '    - configMapRef:',
+    '        name: settings',
+    '  env:',
+    '    - name: LOG_LEVEL',
+    '      valueFrom:',
+    '        configMapKeyRef:',
+    '          name: settings',
+    '          key: LOG_LEVEL',
+  ];
+  return lines.map((l) => `${' '.repeat(indent)}${l}\n`).join('');
+}
+
 /** The fields kustomize knows nothing of: three say configMap, one does not, one is no generated name, one names a Secret, one is optional. */
 const APP = `apiVersion: acme.io/v1
 kind: App
@@ -175,18 +193,7 @@ spec:
     template:
       spec:
         containers:
-          - name: worker
-            image: worker:1
-            envFrom:
-              - configMapRef:
-                  name: settings
-            env:
-              - name: LOG_LEVEL
-                valueFrom:
-                  configMapKeyRef:
-                    name: settings
-                    key: LOG_LEVEL
-        volumes:
+${settingsContainer('worker', 10)}        volumes:
           - name: cfg
             configMap:
               name: settings
@@ -203,18 +210,7 @@ spec:
       labels: {app: web}
     spec:
       containers:
-        - name: web
-          image: web:1
-          envFrom:
-            - configMapRef:
-                name: settings
-          env:
-            - name: LOG_LEVEL
-              valueFrom:
-                configMapKeyRef:
-                  name: settings
-                  key: LOG_LEVEL
-      volumes:
+${settingsContainer('web', 8)}      volumes:
         - name: cfg
           configMap:
             name: settings
@@ -260,18 +256,7 @@ spec:
       labels: {app: legacy}
     spec:
       containers:
-        - name: legacy
-          image: legacy:1
-          envFrom:
-            - configMapRef:
-                name: settings
-          env:
-            - name: LOG_LEVEL
-              valueFrom:
-                configMapKeyRef:
-                  name: settings
-                  key: LOG_LEVEL
-      volumes:
+${settingsContainer('legacy', 8)}      volumes:
         - name: cfg
           configMap:
             name: settings
@@ -287,33 +272,11 @@ metadata:
   name: debug
 spec:
   initContainers:
-    - name: setup
-      image: setup:1
-      envFrom:
-        - configMapRef:
-            name: settings
-      env:
-        - name: LOG_LEVEL
-          valueFrom:
-            configMapKeyRef:
-              name: settings
-              key: LOG_LEVEL
-  containers:
+${settingsContainer('setup', 4)}  containers:
     - name: app
       image: app:1
   ephemeralContainers:
-    - name: debugger
-      image: debugger:1
-      envFrom:
-        - configMapRef:
-            name: settings
-      env:
-        - name: LOG_LEVEL
-          valueFrom:
-            configMapKeyRef:
-              name: settings
-              key: LOG_LEVEL
-`;
+${settingsContainer('debugger', 4)}`;
 
 const { dir } = suiteTempDir('strata-configmap-fields-');
 beforeAll(() => {
