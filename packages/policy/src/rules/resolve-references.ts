@@ -271,18 +271,21 @@ function configMapRefs(
         v.forEach((e, i) => {
           if (typeof e === 'string' && e !== '') out.named.push({ name: e, path: `${at}[${i}]` });
           // An object of the list names its ConfigMap by `name`; one with `kind: ConfigMap` is a typed reference, reached below.
-          const o = rec(e);
-          const inner = str(o?.name);
-          if (o && inner && o.kind === undefined && o.optional !== true) out.named.push({ name: inner, path: `${at}[${i}].name` });
+          const inner = nameField(e);
+          if (inner) out.named.push({ name: inner, path: `${at}[${i}].name` });
         });
       // A single object names its ConfigMap by `name` too (`configMapRef: {name}`); `configMap: {name}` is a typed one where `nested` reads it.
-      const single = rec(v);
-      const singleName = str(single?.name);
-      if (single && singleName && single.kind === undefined && single.optional !== true && !(nested && k === 'configMap'))
-        out.named.push({ name: singleName, path: `${at}.name` });
+      const single = nested && k === 'configMap' ? undefined : nameField(v);
+      if (single) out.named.push({ name: single, path: `${at}.name` });
     }
     if (typeof v !== 'string') configMapRefs(v, at, out, nested, byKey);
   }
+}
+
+/** The `name` of an object under a key that says configMap, unless it is optional or says a `kind` (a typed reference, or no ConfigMap). */
+function nameField(value: unknown): string | undefined {
+  const o = rec(value);
+  return o && o.kind === undefined && o.optional !== true ? str(o.name) : undefined;
 }
 
 /** The ConfigMap of the set that kustomize generated from the plain name `name`, with its hash suffix, if there is one. */
@@ -340,13 +343,17 @@ function unsuffixedMessage(name: string, generated: string): string {
  * `spec.configMapRef`) unless `configurations:` teaches it the field, so the field names a ConfigMap that does not exist (Flux stops reconciling, an
  * operator finds no settings). Judged on a built set: a folder walk holds the generator, not its output.
  */
-function unsuffixedReferences(objects: readonly PolicyObject[], applied: string): RuleFinding[] {
+function unsuffixedReferences(
+  objects: readonly PolicyObject[],
+  applied: string,
+  pods: readonly { readonly pod: PodView; readonly refs: readonly Ref[] }[],
+): RuleFinding[] {
   const out: RuleFinding[] = [];
   // A pod's own references (a configMap volume, envFrom's configMapRef) are the pod check's: said once, there.
   const podPaths = new Map<PolicyObject, Set<string>>();
-  for (const pod of podsOf(objects)) {
+  for (const { pod, refs } of pods) {
     const paths = podPaths.get(pod.object) ?? new Set<string>();
-    for (const ref of collect(pod)) paths.add(ref.path);
+    for (const ref of refs) paths.add(ref.path);
     podPaths.set(pod.object, paths);
   }
   for (const o of objects) {
@@ -387,11 +394,13 @@ export const resolveReferences: Rule = {
     const applied = ctx.applyNamespace ?? '';
     const reaches = (g: Generated, name: string, namespace: string) =>
       applied === '' ? g.name === name && sameNamespace(g.namespace, namespace) : g.built === name && (g.namespace || applied) === namespace;
-    for (const pod of podsOf(objects)) {
+    // Each pod and its references, read once: the custom resources' check below needs them too.
+    const pods = podsOf(objects).map((pod) => ({ pod, refs: collect(pod) }));
+    for (const { pod, refs } of pods) {
       const namespace = pod.namespace || applied;
       // One missing object is one finding per workload, at its first reference, however often it is used.
       const reported = new Set<string>();
-      for (const ref of collect(pod)) {
+      for (const ref of refs) {
         const target = findObject(objects, ref.kind, ref.name, namespace, applied);
         if (target) {
           if (ref.key !== undefined && !ref.optional && !keysOf(target, ref.kind).has(ref.key)) {
@@ -460,7 +469,7 @@ export const resolveReferences: Rule = {
         out.push(finding(id, pod.object, `${ref.kind} "${ref.name}" used by ${ref.by} is not in the set: ${fix}.`, ref.path));
       }
     }
-    out.push(...unsuffixedReferences(objects, applied));
+    out.push(...unsuffixedReferences(objects, applied, pods));
     return out;
   },
 };
